@@ -1,0 +1,12 @@
+/**
+ * `@krbsim/core`: the seams every krbsim package shares. The error base and
+ * the RFC 4120 error codes, the injected clock, and the injected random source.
+ * It imports no other krbsim package.
+ *
+ * @packageDocumentation
+ */
+
+export { type Clock, Duration, ManualClock, systemClock } from './clock';
+export { ErrorCode, type ErrorCodeName, errorCodeName } from './error-codes';
+export { isKerberosError, KerberosError, type KerberosErrorOptions } from './kerberos-error';
+export { type RandomSource, randomBytes, randomUInt31, SeededRandom, systemRandom } from './random';
