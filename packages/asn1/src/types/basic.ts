@@ -1,0 +1,80 @@
+/**
+ * RFC 4120 section 5.2 building blocks as plain readonly data.
+ *
+ * Conventions for every krbsim message type:
+ * - Field names are the RFC's, in camelCase (`renew-till` is `renewTill`).
+ * - OPTIONAL fields are optional properties; absent means absent on the wire.
+ * - KerberosTime is a number: milliseconds since the Unix epoch, always a
+ *   whole number of seconds (the wire form has second precision).
+ * - KerberosFlags are unsigned 32-bit numbers in RFC bit order (see
+ *   `iana/flags.ts`): RFC bit `n` is `0x80000000 >>> n`.
+ * - OCTET STRINGs are `Uint8Array`s. Decoders may return views into the input
+ *   buffer rather than copies: callers that keep a value past the life of the
+ *   input and then mutate the input must copy first.
+ *
+ * @module
+ */
+
+/** Milliseconds since the Unix epoch, a whole number of seconds. RFC 4120 section 5.2.3. */
+export type KerberosTime = number;
+
+/** An unsigned 32-bit bit mask in RFC bit order. RFC 4120 section 5.2.8. */
+export type KerberosFlags = number;
+
+/** RFC 4120 section 5.2.2. `nameType` is a {@link NameType} value. */
+export interface PrincipalName {
+  readonly nameType: number;
+  readonly nameString: readonly string[];
+}
+
+/** RFC 4120 section 5.2.5. */
+export interface HostAddress {
+  readonly addrType: number;
+  readonly address: Uint8Array;
+}
+
+/** RFC 4120 section 5.2.6: a SEQUENCE OF these. */
+export interface AuthorizationDataEntry {
+  readonly adType: number;
+  readonly adData: Uint8Array;
+}
+
+/** RFC 4120 section 5.2.6. */
+export type AuthorizationData = readonly AuthorizationDataEntry[];
+
+/** RFC 4120 section 5.2.7. */
+export interface PaData {
+  readonly padataType: number;
+  readonly padataValue: Uint8Array;
+}
+
+/** RFC 4120 section 5.2.9. `cipher` is the output of the etype's encrypt function. */
+export interface EncryptedData {
+  readonly etype: number;
+  readonly kvno?: number;
+  readonly cipher: Uint8Array;
+}
+
+/** RFC 4120 section 5.2.9. */
+export interface EncryptionKey {
+  readonly keytype: number;
+  readonly keyvalue: Uint8Array;
+}
+
+/** RFC 4120 section 5.2.9. */
+export interface Checksum {
+  readonly cksumtype: number;
+  readonly checksum: Uint8Array;
+}
+
+/** RFC 4120 section 5.3: `tr-type` 1 is DOMAIN-X500-COMPRESS (section 3.3.3.2). */
+export interface TransitedEncoding {
+  readonly trType: number;
+  readonly contents: Uint8Array;
+}
+
+/** RFC 4120 section 5.4.2: one LastReq entry. */
+export interface LastReqEntry {
+  readonly lrType: number;
+  readonly lrValue: KerberosTime;
+}

@@ -1,0 +1,86 @@
+/**
+ * KRB-SAFE, KRB-PRIV and KRB-CRED (RFC 4120 sections 5.6, 5.7 and 5.8).
+ *
+ * @module
+ */
+
+import type {
+  Checksum,
+  EncryptedData,
+  EncryptionKey,
+  HostAddress,
+  KerberosFlags,
+  KerberosTime,
+  PrincipalName,
+} from './basic';
+import type { Ticket } from './ticket';
+
+/** `KRB-SAFE-BODY` (RFC 4120 section 5.6.1). */
+export interface KrbSafeBody {
+  readonly userData: Uint8Array;
+  readonly timestamp?: KerberosTime;
+  readonly usec?: number;
+  readonly seqNumber?: number;
+  readonly sAddress: HostAddress;
+  readonly rAddress?: HostAddress;
+}
+
+/** `KRB-SAFE ::= [APPLICATION 20] SEQUENCE` (RFC 4120 section 5.6.1). */
+export interface KrbSafe {
+  readonly pvno: 5;
+  readonly msgType: 20;
+  readonly safeBody: KrbSafeBody;
+  readonly cksum: Checksum;
+}
+
+/** `KRB-PRIV ::= [APPLICATION 21] SEQUENCE` (RFC 4120 section 5.7.1). */
+export interface KrbPriv {
+  readonly pvno: 5;
+  readonly msgType: 21;
+  /** EncKrbPrivPart, usage 13. */
+  readonly encPart: EncryptedData;
+}
+
+/** `EncKrbPrivPart ::= [APPLICATION 28] SEQUENCE` (RFC 4120 section 5.7.1). */
+export interface EncKrbPrivPart {
+  readonly userData: Uint8Array;
+  readonly timestamp?: KerberosTime;
+  readonly usec?: number;
+  readonly seqNumber?: number;
+  readonly sAddress: HostAddress;
+  readonly rAddress?: HostAddress;
+}
+
+/** `KRB-CRED ::= [APPLICATION 22] SEQUENCE` (RFC 4120 section 5.8.1). */
+export interface KrbCred {
+  readonly pvno: 5;
+  readonly msgType: 22;
+  readonly tickets: readonly Ticket[];
+  /** EncKrbCredPart, usage 14 (or etype 0, unencrypted, as MIT and Windows send it inside GSS). */
+  readonly encPart: EncryptedData;
+}
+
+/** `KrbCredInfo` (RFC 4120 section 5.8.1). */
+export interface KrbCredInfo {
+  readonly key: EncryptionKey;
+  readonly prealm?: string;
+  readonly pname?: PrincipalName;
+  readonly flags?: KerberosFlags;
+  readonly authtime?: KerberosTime;
+  readonly starttime?: KerberosTime;
+  readonly endtime?: KerberosTime;
+  readonly renewTill?: KerberosTime;
+  readonly srealm?: string;
+  readonly sname?: PrincipalName;
+  readonly caddr?: readonly HostAddress[];
+}
+
+/** `EncKrbCredPart ::= [APPLICATION 29] SEQUENCE` (RFC 4120 section 5.8.1). */
+export interface EncKrbCredPart {
+  readonly ticketInfo: readonly KrbCredInfo[];
+  readonly nonce?: number;
+  readonly timestamp?: KerberosTime;
+  readonly usec?: number;
+  readonly sAddress?: HostAddress;
+  readonly rAddress?: HostAddress;
+}

@@ -1,0 +1,14 @@
+/**
+ * Every Kerberos message type krbsim encodes, as plain readonly data.
+ *
+ * @module
+ */
+
+export type * from './ap';
+export type * from './basic';
+export type * from './cred';
+export type * from './error';
+export type * from './kdc';
+export type * from './padata';
+export type * from './proxy';
+export type * from './ticket';
