@@ -1,0 +1,180 @@
+/**
+ * `pnpm bench [suite ...] [--quick] [--flags default|single-threaded-gc]`
+ *
+ * Runs every suite in bench/suites/ (or the named ones) once per Node flag
+ * set: with default flags, then with V8's `--single-threaded-gc` (on these
+ * 2-core machines V8's GC helper threads dominate small allocations). Each
+ * flag set is a child process of this one (`node --import tsx bench/run.ts
+ * --child ...`), pinned to CPU 0 with `taskset` when it exists. The parent
+ * builds the MIT harness once, then prints every figure side by side and
+ * writes bench/.bench-build/last-run.json and last-run.md.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  type FlagSetRun,
+  renderMarkdown,
+  renderSummary,
+  type RunResults,
+  runSuite,
+  type SuiteBuilder,
+  type SuiteResult,
+} from './lib/measure';
+import { BENCH_DIR, BUILD_DIR, buildMitHarness, setMitTiming } from './lib/mit';
+
+const SUITES_DIR = join(BENCH_DIR, 'suites');
+const REPO_ROOT = join(BENCH_DIR, '..');
+
+const FLAG_SETS: { name: string; nodeFlags: string[] }[] = [
+  { name: 'default', nodeFlags: [] },
+  { name: 'single-threaded-gc', nodeFlags: ['--single-threaded-gc'] },
+];
+
+interface Args {
+  child: boolean;
+  quick: boolean;
+  flagSet?: string;
+  out?: string;
+  suites: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { child: false, quick: false, suites: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === '--') continue;
+    else if (x === '--child') a.child = true;
+    else if (x === '--quick') a.quick = true;
+    else if (x === '--flags' || x === '--flag-set') a.flagSet = argv[++i];
+    else if (x.startsWith('--flags=')) a.flagSet = x.slice('--flags='.length);
+    else if (x === '--out') a.out = argv[++i];
+    else if (x === '--help' || x === '-h') {
+      process.stdout.write(
+        'usage: pnpm bench [suite ...] [--quick] [--flags default|single-threaded-gc]\n' +
+          `suites: ${availableSuites().join(', ')}\n`,
+      );
+      process.exit(0);
+    } else if (x.startsWith('-')) throw new Error(`unknown option ${x}`);
+    else a.suites.push(x);
+  }
+  return a;
+}
+
+function availableSuites(): string[] {
+  return readdirSync(SUITES_DIR)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+function chooseSuites(names: string[]): string[] {
+  const all = availableSuites();
+  if (names.length === 0) return all;
+  const unknown = names.filter((n) => !all.includes(n));
+  if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}; available: ${all.join(', ')}`);
+  return names;
+}
+
+// --- child: one flag set ---------------------------------------------------
+
+async function child(args: Args): Promise<void> {
+  const mit = buildMitHarness();
+  if (args.quick) setMitTiming({ targetMs: 50, samples: 3, warmupMs: 30 });
+  const results: SuiteResult[] = [];
+  for (const name of chooseSuites(args.suites)) {
+    const mod = (await import(pathToFileURL(join(SUITES_DIR, `${name}.ts`)).href)) as { default: SuiteBuilder };
+    const s = await mod.default({ mit, quick: args.quick });
+    results.push(await runSuite(s, { mit, minCpuTimeMs: args.quick ? 100 : 500 }));
+  }
+  const set = FLAG_SETS.find((f) => f.name === args.flagSet) ?? { name: args.flagSet ?? 'default', nodeFlags: [] };
+  const run: FlagSetRun = { name: set.name, nodeFlags: set.nodeFlags, suites: results };
+  if (args.out) writeFileSync(args.out, JSON.stringify(run, null, 2));
+}
+
+// --- parent ------------------------------------------------------------------
+
+function tasksetWorks(): boolean {
+  const r = spawnSync('taskset', ['-c', '0', 'true']);
+  return !r.error && r.status === 0;
+}
+
+function parent(args: Args): void {
+  const suites = chooseSuites(args.suites);
+  const sets = args.flagSet ? FLAG_SETS.filter((f) => f.name === args.flagSet) : FLAG_SETS;
+  if (sets.length === 0) throw new Error(`unknown flag set ${args.flagSet}; use ${FLAG_SETS.map((f) => f.name).join(' or ')}`);
+
+  const started = Date.now();
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const mit = buildMitHarness();
+  if (mit.ok) {
+    const bin = relative(REPO_ROOT, mit.binary);
+    process.stdout.write(`MIT harness: ${mit.built ? 'built' : 'cached'} ${bin} against ${mit.version}\n`);
+  } else {
+    process.stdout.write(
+      `MIT harness UNAVAILABLE: ${mit.reason}\n` +
+        '  -> the MIT baselines are skipped; only the node:crypto / asn1js ratios are printed.\n',
+    );
+  }
+  const pinned = tasksetWorks();
+  process.stdout.write(
+    pinned
+      ? 'Pinning each flag set to CPU 0 (taskset -c 0).\n'
+      : 'taskset not found: running unpinned (figures are noisier).\n',
+  );
+
+  const runId = `${started}-${process.pid}`;
+  const runs: FlagSetRun[] = [];
+  for (const [i, set] of sets.entries()) {
+    const out = join(BUILD_DIR, `run-${set.name}.json`);
+    const nodeArgs = [...set.nodeFlags, '--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'run.ts'), '--child'];
+    nodeArgs.push('--flags', set.name, '--out', out, ...(args.quick ? ['--quick'] : []), ...suites);
+    const [cmd, cmdArgs] = pinned
+      ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
+    process.stdout.write(
+      `\n# flag set ${i + 1}/${sets.length}: ${set.name} (node ${[...set.nodeFlags, '--expose-gc'].join(' ')})\n`,
+    );
+    if (existsSync(out)) writeFileSync(out, '');
+    const r = spawnSync(cmd, cmdArgs as string[], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, KRBSIM_BENCH_RUN_ID: runId },
+    });
+    if (r.status !== 0) throw new Error(`flag set ${set.name} failed (exit ${r.status ?? r.signal})`);
+    runs.push(JSON.parse(readFileSync(out, 'utf8')) as FlagSetRun);
+  }
+
+  const results: RunResults = {
+    date: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: availableParallelism(),
+      pinned: pinned ? 'taskset -c 0' : null,
+      mit: mit.ok ? mit.version : null,
+    },
+    command: `pnpm bench${args.suites.length ? ` ${args.suites.join(' ')}` : ''}${args.quick ? ' --quick' : ''}`,
+    flagSets: runs,
+  };
+  process.stdout.write(`${renderSummary(results)}\n`);
+  const md = renderMarkdown(results);
+  writeFileSync(join(BUILD_DIR, 'last-run.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(BUILD_DIR, 'last-run.md'), md);
+  const secs = ((Date.now() - started) / 1000).toFixed(0);
+  process.stdout.write(
+    `\nWrote bench/.bench-build/last-run.json and last-run.md (markdown for RESULTS.md). Total ${secs} s.\n`,
+  );
+}
+
+const args = parseArgs(process.argv.slice(2));
+try {
+  if (args.child) await child(args);
+  else parent(args);
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
