@@ -1,0 +1,253 @@
+/**
+ * The topology file `krbsim serve` reads: realms, their principals and
+ * policies, and the trusts between them, as JSON or YAML.
+ *
+ * ```yaml
+ * realms:
+ *   - name: CONTOSO.COM
+ *     domains: [contoso.com]          # hosts under these DNS domains live in this realm
+ *     policy: { maxTicketLife: 10h, maxRenewLife: 7d, clockSkew: 5m, allowWeakCrypto: false }
+ *     users:
+ *       - { name: alice, password: correct horse }
+ *     services:
+ *       - { spn: host/server.contoso.com, password: s3rv1ce }   # a random key when no password
+ * trusts:
+ *   - { trusting: FABRIKAM.COM, trusted: CONTOSO.COM, direction: one-way, kind: forest,
+ *       topLevelNames: [fabrikam.com], password: tru5t }
+ * ```
+ *
+ * Validation is strict and every error names the bad field, e.g.
+ * `realms[0].users[1].password: expected a string`.
+ *
+ * @module
+ */
+
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import { parse as parseYaml } from 'yaml';
+
+/** A realm's policy, in file units (durations as `10h`, `5m`, `7d` or seconds). */
+export interface PolicySpec {
+  readonly maxTicketLifeMs?: number;
+  readonly maxRenewLifeMs?: number;
+  readonly clockSkewMs?: number;
+  readonly allowWeakCrypto?: boolean;
+  readonly renewableTgt?: boolean;
+}
+
+export interface UserSpec {
+  readonly name: string;
+  readonly password: string;
+  readonly requiresPreauth?: boolean;
+  readonly disabled?: boolean;
+}
+
+export interface ServiceSpec {
+  readonly spn: string;
+  readonly password?: string;
+  readonly aliases?: readonly string[];
+}
+
+export interface RealmFileSpec {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly policy: PolicySpec;
+  readonly users: readonly UserSpec[];
+  readonly services: readonly ServiceSpec[];
+}
+
+export interface TrustFileSpec {
+  readonly trusting: string;
+  readonly trusted: string;
+  readonly direction: 'one-way' | 'two-way';
+  readonly kind: 'external' | 'forest' | 'realm';
+  readonly topLevelNames: readonly string[];
+  readonly password?: string;
+}
+
+/** A validated topology file. */
+export interface TopologyFile {
+  readonly realms: readonly RealmFileSpec[];
+  readonly trusts: readonly TrustFileSpec[];
+}
+
+/** A topology file that does not validate; `path` names the bad field. */
+export class TopologyError extends KerberosError {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(ErrorCode.KRB_ERR_GENERIC, `${path}: ${problem}`);
+    this.path = path;
+  }
+  override get name(): string {
+    return 'TopologyError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new TopologyError(path, `expected an object, got ${describe(v)}`);
+  }
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) {
+      throw new TopologyError(`${path}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+    }
+  }
+  return v as Obj;
+}
+
+function list(v: unknown, path: string, optional = true): unknown[] {
+  if (v === undefined && optional) return [];
+  if (!Array.isArray(v)) throw new TopologyError(path, `expected a list, got ${describe(v)}`);
+  return v;
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v.length === 0) {
+    throw new TopologyError(path, `expected a non-empty string, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function optStr(v: unknown, path: string): string | undefined {
+  return v === undefined ? undefined : str(v, path);
+}
+
+function optBool(v: unknown, path: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw new TopologyError(path, `expected true or false, got ${describe(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, path: string, values: readonly T[], fallback?: T): T {
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'string' || !values.includes(v as T)) {
+    throw new TopologyError(path, `expected one of ${values.join(', ')}, got ${describe(v)}`);
+  }
+  return v as T;
+}
+
+const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90` (seconds), `'90s'`, `'5m'`, `'10h'`, `'7d'` → milliseconds. */
+function duration(v: unknown, path: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v * 1_000;
+  const m = typeof v === 'string' ? /^(\d+)([smhd])$/.exec(v) : null;
+  if (m === null)
+    throw new TopologyError(path, `expected a duration like 90s, 5m, 10h or 7d, got ${describe(v)}`);
+  const ms = Number(m[1]) * units[m[2]!]!;
+  if (ms <= 0) throw new TopologyError(path, 'a duration must be positive');
+  return ms;
+}
+
+function realmName(v: unknown, path: string): string {
+  const name = str(v, path);
+  if (!/^[A-Z0-9]([A-Z0-9.-]*[A-Z0-9])?$/.test(name)) {
+    throw new TopologyError(
+      path,
+      `realm names are upper-case DNS-style names like CONTOSO.COM, got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}
+
+function policy(v: unknown, path: string): PolicySpec {
+  if (v === undefined) return {};
+  const o = obj(v, path, ['maxTicketLife', 'maxRenewLife', 'clockSkew', 'allowWeakCrypto', 'renewableTgt']);
+  return {
+    maxTicketLifeMs: duration(o.maxTicketLife, `${path}.maxTicketLife`),
+    maxRenewLifeMs: duration(o.maxRenewLife, `${path}.maxRenewLife`),
+    clockSkewMs: duration(o.clockSkew, `${path}.clockSkew`),
+    allowWeakCrypto: optBool(o.allowWeakCrypto, `${path}.allowWeakCrypto`),
+    renewableTgt: optBool(o.renewableTgt, `${path}.renewableTgt`),
+  };
+}
+
+function realm(v: unknown, path: string): RealmFileSpec {
+  const o = obj(v, path, ['name', 'domains', 'policy', 'users', 'services']);
+  const users = list(o.users, `${path}.users`).map((u, i) => {
+    const p = `${path}.users[${i}]`;
+    const uo = obj(u, p, ['name', 'password', 'requiresPreauth', 'disabled']);
+    return {
+      name: str(uo.name, `${p}.name`),
+      password: str(uo.password, `${p}.password`),
+      requiresPreauth: optBool(uo.requiresPreauth, `${p}.requiresPreauth`),
+      disabled: optBool(uo.disabled, `${p}.disabled`),
+    };
+  });
+  const services = list(o.services, `${path}.services`).map((s, i) => {
+    const p = `${path}.services[${i}]`;
+    const so = obj(s, p, ['spn', 'password', 'aliases']);
+    const spn = str(so.spn, `${p}.spn`);
+    if (!spn.includes('/'))
+      throw new TopologyError(`${p}.spn`, `expected service/host, got ${JSON.stringify(spn)}`);
+    return {
+      spn,
+      password: optStr(so.password, `${p}.password`),
+      aliases: list(so.aliases, `${p}.aliases`).map((a, j) => str(a, `${p}.aliases[${j}]`)),
+    };
+  });
+  return {
+    name: realmName(o.name, `${path}.name`),
+    domains: list(o.domains, `${path}.domains`).map((d, i) => str(d, `${path}.domains[${i}]`).toLowerCase()),
+    policy: policy(o.policy, `${path}.policy`),
+    users,
+    services,
+  };
+}
+
+function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFileSpec {
+  const o = obj(v, path, ['trusting', 'trusted', 'direction', 'kind', 'topLevelNames', 'password']);
+  const trusting = realmName(o.trusting, `${path}.trusting`);
+  const trusted = realmName(o.trusted, `${path}.trusted`);
+  for (const [field, name] of [
+    ['trusting', trusting],
+    ['trusted', trusted],
+  ] as const) {
+    if (!realms.has(name)) throw new TopologyError(`${path}.${field}`, `no realm named ${name} in this file`);
+  }
+  if (trusting === trusted) throw new TopologyError(`${path}.trusted`, 'a realm cannot trust itself');
+  return {
+    trusting,
+    trusted,
+    direction: oneOf(o.direction, `${path}.direction`, ['one-way', 'two-way'] as const, 'one-way'),
+    kind: oneOf(o.kind, `${path}.kind`, ['external', 'forest', 'realm'] as const, 'realm'),
+    topLevelNames: list(o.topLevelNames, `${path}.topLevelNames`).map((n, i) =>
+      str(n, `${path}.topLevelNames[${i}]`).toLowerCase(),
+    ),
+    password: optStr(o.password, `${path}.password`),
+  };
+}
+
+/** Validates a parsed topology document. */
+export function validateTopology(doc: unknown): TopologyFile {
+  const o = obj(doc, 'topology', ['realms', 'trusts']);
+  const realms = list(o.realms, 'realms', false).map((r, i) => realm(r, `realms[${i}]`));
+  if (realms.length === 0) throw new TopologyError('realms', 'at least one realm is needed');
+  const names = new Set<string>();
+  realms.forEach((r, i) => {
+    if (names.has(r.name)) throw new TopologyError(`realms[${i}].name`, `realm ${r.name} appears twice`);
+    names.add(r.name);
+  });
+  const trusts = list(o.trusts, 'trusts').map((t, i) => trust(t, `trusts[${i}]`, names));
+  return { realms, trusts };
+}
+
+/** Parses and validates a topology file's text; `format` defaults to YAML (a superset of JSON). */
+export function parseTopology(text: string, format: 'json' | 'yaml' = 'yaml'): TopologyFile {
+  let doc: unknown;
+  try {
+    doc = format === 'json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new TopologyError('topology', `not valid ${format.toUpperCase()}: ${(e as Error).message}`);
+  }
+  return validateTopology(doc);
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { parseTopology, TopologyError } from '../src/topology';
+
+const good = `
+realms:
+  - name: CONTOSO.COM
+    domains: [contoso.com]
+    policy: { maxTicketLife: 10h, clockSkew: 5m }
+    users:
+      - { name: alice, password: correct horse }
+    services:
+      - { spn: host/server.contoso.com, password: s3rv1ce, aliases: [host/server] }
+  - name: FABRIKAM.COM
+    services:
+      - { spn: HTTP/web.fabrikam.com }
+trusts:
+  - { trusting: FABRIKAM.COM, trusted: CONTOSO.COM, direction: one-way, kind: forest, topLevelNames: [Fabrikam.com] }
+`;
+
+describe('parseTopology', () => {
+  it('reads a valid YAML file with durations, defaults and lower-cased DNS names', () => {
+    const t = parseTopology(good);
+    expect(t.realms.map((r) => r.name)).toEqual(['CONTOSO.COM', 'FABRIKAM.COM']);
+    expect(t.realms[0]!.policy).toMatchObject({ maxTicketLifeMs: 36_000_000, clockSkewMs: 300_000 });
+    expect(t.realms[0]!.services[0]!.aliases).toEqual(['host/server']);
+    expect(t.realms[1]!.users).toEqual([]);
+    expect(t.trusts[0]).toMatchObject({
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['fabrikam.com'],
+    });
+  });
+
+  it('reads JSON', () => {
+    const t = parseTopology(JSON.stringify({ realms: [{ name: 'A.TEST' }] }), 'json');
+    expect(t.realms[0]!.name).toBe('A.TEST');
+  });
+
+  const bad: [string, string, string][] = [
+    ['missing realms', 'trusts: []', 'realms: expected a list, got nothing'],
+    [
+      'bad password type',
+      'realms: [{ name: A.TEST, users: [{ name: a, password: x }, { name: b, password: 3 }] }]',
+      'realms[0].users[1].password: expected a non-empty string, got number 3',
+    ],
+    ['unknown field', 'realms: [{ name: A.TEST, colour: red }]', 'realms[0].colour: unknown field'],
+    ['lower-case realm', 'realms: [{ name: a.test }]', 'realms[0].name: realm names are upper-case'],
+    [
+      'bad duration',
+      'realms: [{ name: A.TEST, policy: { clockSkew: soon } }]',
+      'realms[0].policy.clockSkew: expected a duration',
+    ],
+    [
+      'spn without host',
+      'realms: [{ name: A.TEST, services: [{ spn: host }] }]',
+      'realms[0].services[0].spn: expected service/host',
+    ],
+    [
+      'duplicate realm',
+      'realms: [{ name: A.TEST }, { name: A.TEST }]',
+      'realms[1].name: realm A.TEST appears twice',
+    ],
+    [
+      'trust to nowhere',
+      'realms: [{ name: A.TEST }]\ntrusts: [{ trusting: A.TEST, trusted: B.TEST }]',
+      'trusts[0].trusted: no realm named B.TEST',
+    ],
+    [
+      'self trust',
+      'realms: [{ name: A.TEST }]\ntrusts: [{ trusting: A.TEST, trusted: A.TEST }]',
+      'trusts[0].trusted: a realm cannot trust itself',
+    ],
+    [
+      'bad direction',
+      'realms: [{ name: A.TEST }, { name: B.TEST }]\ntrusts: [{ trusting: A.TEST, trusted: B.TEST, direction: sideways }]',
+      'trusts[0].direction: expected one of one-way, two-way',
+    ],
+    ['not yaml', 'realms: [', 'topology: not valid YAML'],
+  ];
+  for (const [what, text, message] of bad) {
+    it(`rejects ${what} with the field's path`, () => {
+      let err: unknown;
+      try {
+        parseTopology(text);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TopologyError);
+      expect((err as TopologyError).message).toContain(message);
+      expect((err as TopologyError).code).toBe(60);
+    });
+  }
+});
