@@ -6,6 +6,7 @@
  * realms:
  *   - name: CONTOSO.COM
  *     domains: [contoso.com]          # hosts under these DNS domains live in this realm
+ *     port: 18088                     # optional: UDP and TCP port of its KDC (default: OS-chosen)
  *     policy: { maxTicketLife: 10h, maxRenewLife: 7d, clockSkew: 5m, allowWeakCrypto: false }
  *     users:
  *       - { name: alice, password: correct horse }
@@ -49,6 +50,8 @@ export interface ServiceSpec {
 
 export interface RealmFileSpec {
   readonly name: string;
+  /** The UDP and TCP port `krbsim serve` binds this realm's KDC to; unset: OS-chosen. */
+  readonly port?: number;
   readonly domains: readonly string[];
   readonly policy: PolicySpec;
   readonly users: readonly UserSpec[];
@@ -134,6 +137,14 @@ function oneOf<T extends string>(v: unknown, path: string, values: readonly T[],
   return v as T;
 }
 
+function optPort(v: unknown, path: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+    throw new TopologyError(path, `expected a port number 1..65535, got ${describe(v)}`);
+  }
+  return v;
+}
+
 const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `90` (seconds), `'90s'`, `'5m'`, `'10h'`, `'7d'` → milliseconds. */
@@ -172,7 +183,7 @@ function policy(v: unknown, path: string): PolicySpec {
 }
 
 function realm(v: unknown, path: string): RealmFileSpec {
-  const o = obj(v, path, ['name', 'domains', 'policy', 'users', 'services']);
+  const o = obj(v, path, ['name', 'domains', 'port', 'policy', 'users', 'services']);
   const users = list(o.users, `${path}.users`).map((u, i) => {
     const p = `${path}.users[${i}]`;
     const uo = obj(u, p, ['name', 'password', 'requiresPreauth', 'disabled']);
@@ -195,8 +206,10 @@ function realm(v: unknown, path: string): RealmFileSpec {
       aliases: list(so.aliases, `${p}.aliases`).map((a, j) => str(a, `${p}.aliases[${j}]`)),
     };
   });
+  const port = optPort(o.port, `${path}.port`);
   return {
     name: realmName(o.name, `${path}.name`),
+    ...(port !== undefined && { port }),
     domains: list(o.domains, `${path}.domains`).map((d, i) => str(d, `${path}.domains[${i}]`).toLowerCase()),
     policy: policy(o.policy, `${path}.policy`),
     users,
@@ -236,6 +249,15 @@ export function validateTopology(doc: unknown): TopologyFile {
   realms.forEach((r, i) => {
     if (names.has(r.name)) throw new TopologyError(`realms[${i}].name`, `realm ${r.name} appears twice`);
     names.add(r.name);
+  });
+  const ports = new Map<number, number>();
+  realms.forEach((r, i) => {
+    if (r.port === undefined) return;
+    const other = ports.get(r.port);
+    if (other !== undefined) {
+      throw new TopologyError(`realms[${i}].port`, `port ${r.port} is already used by realms[${other}]`);
+    }
+    ports.set(r.port, i);
   });
   const trusts = list(o.trusts, 'trusts').map((t, i) => trust(t, `trusts[${i}]`, names));
   return { realms, trusts };

@@ -111,10 +111,10 @@ export class ByteReader {
     return v;
   }
 
-  /** Copy out the next `n` bytes. */
+  /** Copy out the next `n` bytes (a plain Uint8Array even when the input is a Buffer). */
   bytes(n: number, field: string): Uint8Array {
     this.need(n, field);
-    const out = this.#bytes.slice(this.#pos, this.#pos + n);
+    const out = new Uint8Array(this.#bytes.subarray(this.#pos, this.#pos + n));
     this.#pos += n;
     return out;
   }

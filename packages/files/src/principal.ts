@@ -41,7 +41,7 @@ export function parsePrincipal(
     if (c === '\\') {
       i++;
       if (i >= text.length) throw bad(text, 'ends with a lone backslash');
-      c = unescape(text[i]!);
+      c = unquote(text[i]!);
     } else if (realm === undefined && c === '/') {
       components.push(current);
       current = '';
@@ -69,7 +69,7 @@ export function parsePrincipal(
   return { realm, name: { nameType: options.nameType ?? NameType.NT_PRINCIPAL, nameString: components } };
 }
 
-function unescape(c: string): string {
+function unquote(c: string): string {
   switch (c) {
     case 'n':
       return '\n';
@@ -91,10 +91,10 @@ function bad(text: string, why: string): KerberosError {
 function quote(s: string, specials: RegExp): string {
   return s
     .replace(specials, (c) => `\\${c}`)
-    .replace(/\n/g, '\\n')
-    .replace(/\t/g, '\\t')
-    .replace(/\x08/g, '\\b')
-    .replace(/\0/g, '\\0');
+    .replaceAll('\n', '\\n')
+    .replaceAll('\t', '\\t')
+    .replaceAll('\b', '\\b')
+    .replaceAll('\0', '\\0');
 }
 
 /**

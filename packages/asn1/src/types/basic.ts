@@ -4,6 +4,10 @@
  * Conventions for every krbsim message type:
  * - Field names are the RFC's, in camelCase (`renew-till` is `renewTill`).
  * - OPTIONAL fields are optional properties; absent means absent on the wire.
+ *   Encoders treat a missing key and an `undefined` value alike. Decoders
+ *   return every field of a type, absent ones as `undefined`, so each message
+ *   type has one object shape (V8 keeps such objects on its fast path); test
+ *   with `=== undefined`, not `in`.
  * - KerberosTime is a number: milliseconds since the Unix epoch, always a
  *   whole number of seconds (the wire form has second precision).
  * - KerberosFlags are unsigned 32-bit numbers in RFC bit order (see

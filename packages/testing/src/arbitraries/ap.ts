@@ -24,7 +24,10 @@ import { arbTicket } from './ticket';
 
 /** APOptions: usually a combination of the named bits, sometimes any 32-bit mask. */
 export const arbApOptions: fc.Arbitrary<number> = fc.oneof(
-  { weight: 3, arbitrary: fc.subarray(Object.values(ApOptions)).map((bits) => bits.reduce((a, b) => (a | b) >>> 0, 0)) },
+  {
+    weight: 3,
+    arbitrary: fc.subarray(Object.values(ApOptions)).map((bits) => bits.reduce((a, b) => (a | b) >>> 0, 0)),
+  },
   { weight: 1, arbitrary: arbKerberosFlags },
 );
 

@@ -69,15 +69,22 @@ export const arbKerberosFlags: fc.Arbitrary<KerberosFlags> = fc.oneof(
 );
 
 /**
- * KerberosString (RFC 4120 section 5.2.1): printable ASCII, the repertoire
- * every implementation agrees on (IA5String content inside a GeneralString).
+ * KerberosString (RFC 4120 section 5.2.1). Mostly printable ASCII, the
+ * repertoire every implementation agrees on; with `utf8` (the default) one
+ * string in eight is arbitrary well-formed Unicode, which `@krbsim/asn1`
+ * carries as UTF-8 the way MIT and Windows do.
  */
-export function kerberosString(constraints: { minLength?: number; maxLength?: number } = {}) {
-  return fc.string({
-    unit: 'grapheme-ascii',
-    minLength: constraints.minLength ?? 0,
-    maxLength: constraints.maxLength ?? 24,
-  });
+export function kerberosString(
+  constraints: { minLength?: number; maxLength?: number; utf8?: boolean } = {},
+): fc.Arbitrary<string> {
+  const minLength = constraints.minLength ?? 0;
+  const maxLength = constraints.maxLength ?? 24;
+  const ascii = fc.string({ unit: 'grapheme-ascii', minLength, maxLength });
+  if (constraints.utf8 === false) return ascii;
+  return fc.oneof(
+    { weight: 7, arbitrary: ascii },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength, maxLength }) },
+  );
 }
 
 /** A KerberosString of 0..24 printable ASCII characters. */
@@ -100,11 +107,11 @@ export const arbNameType: fc.Arbitrary<number> = fc.oneof(
   { weight: 1, arbitrary: arbInt32 },
 );
 
-/** PrincipalName (RFC 4120 section 5.2.2) with one to four name components. */
+/** PrincipalName (RFC 4120 section 5.2.2) with one to four (possibly empty) name components. */
 export const arbPrincipalName: fc.Arbitrary<PrincipalName> = fc.record(
   {
     nameType: arbNameType,
-    nameString: fc.array(kerberosString({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 4 }),
+    nameString: fc.array(kerberosString({ maxLength: 20 }), { minLength: 1, maxLength: 4 }),
   },
   recordOptions,
 );
@@ -182,7 +189,11 @@ export const arbEncryptedData: fc.Arbitrary<EncryptedData> = fc.record(
 export const arbEncryptionKey: fc.Arbitrary<EncryptionKey> = fc.record(
   {
     keytype: arbEtype,
-    keyvalue: fc.oneof(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), octets(40)),
+    keyvalue: fc.oneof(
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      octets(40),
+    ),
   },
   recordOptions,
 );
@@ -198,7 +209,9 @@ export const arbTransitedEncoding: fc.Arbitrary<TransitedEncoding> = fc.record(
   {
     trType: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: arbInt32 }),
     contents: fc.oneof(
-      fc.array(fc.stringMatching(/^[A-Z.]{1,12}$/), { maxLength: 3 }).map((r) => new TextEncoder().encode(r.join(','))),
+      fc
+        .array(fc.stringMatching(/^[A-Z.]{1,12}$/), { maxLength: 3 })
+        .map((r) => new TextEncoder().encode(r.join(','))),
       octets(24),
     ),
   },

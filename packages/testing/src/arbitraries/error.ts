@@ -55,4 +55,7 @@ export const arbTypedDataEntry: fc.Arbitrary<TypedDataEntry> = fc.record(
 );
 
 /** TYPED-DATA (RFC 4120 section 5.9.1): SIZE (1..MAX), so 1..4 entries. */
-export const arbTypedData: fc.Arbitrary<TypedData> = fc.array(arbTypedDataEntry, { minLength: 1, maxLength: 4 });
+export const arbTypedData: fc.Arbitrary<TypedData> = fc.array(arbTypedDataEntry, {
+  minLength: 1,
+  maxLength: 4,
+});

@@ -25,7 +25,10 @@ import { arbTicket } from './ticket';
 
 function namedFlags(table: Readonly<Record<string, number>>): fc.Arbitrary<number> {
   return fc.oneof(
-    { weight: 3, arbitrary: fc.subarray(Object.values(table)).map((bits) => bits.reduce((a, b) => (a | b) >>> 0, 0)) },
+    {
+      weight: 3,
+      arbitrary: fc.subarray(Object.values(table)).map((bits) => bits.reduce((a, b) => (a | b) >>> 0, 0)),
+    },
     { weight: 1, arbitrary: arbKerberosFlags },
   );
 }

@@ -6,8 +6,10 @@
  */
 
 import type {
+  EtypeInfo,
   EtypeInfo2,
   EtypeInfo2Entry,
+  EtypeInfoEntry,
   KrbFastArmor,
   KrbFastArmoredRep,
   KrbFastArmoredReq,
@@ -73,11 +75,26 @@ export const arbEtypeInfo2: fc.Arbitrary<EtypeInfo2> = fc.array(arbEtypeInfo2Ent
   maxLength: 4,
 });
 
+/** One ETYPE-INFO-ENTRY (RFC 4120 section 5.2.7.4): the salt is raw octets. */
+export const arbEtypeInfoEntry: fc.Arbitrary<EtypeInfoEntry> = fc.record(
+  { etype: arbEtype, salt: octets(24) },
+  { ...recordOptions, requiredKeys: ['etype'] },
+);
+
+/** ETYPE-INFO (RFC 4120 section 5.2.7.4): 0..4 entries. */
+export const arbEtypeInfo: fc.Arbitrary<EtypeInfo> = fc.array(arbEtypeInfoEntry, { maxLength: 4 });
+
 /** KERB-PA-PAC-REQUEST (MS-KILE section 2.2.3). */
-export const arbPaPacRequest: fc.Arbitrary<PaPacRequest> = fc.record({ includePac: fc.boolean() }, recordOptions);
+export const arbPaPacRequest: fc.Arbitrary<PaPacRequest> = fc.record(
+  { includePac: fc.boolean() },
+  recordOptions,
+);
 
 /** PA-PAC-OPTIONS (MS-KILE section 2.2.10). */
-export const arbPaPacOptions: fc.Arbitrary<PaPacOptions> = fc.record({ flags: arbKerberosFlags }, recordOptions);
+export const arbPaPacOptions: fc.Arbitrary<PaPacOptions> = fc.record(
+  { flags: arbKerberosFlags },
+  recordOptions,
+);
 
 /** PA-FOR-USER (MS-SFU section 2.2.1). */
 export const arbPaForUser: fc.Arbitrary<PaForUser> = fc.record(
@@ -85,7 +102,10 @@ export const arbPaForUser: fc.Arbitrary<PaForUser> = fc.record(
     userName: arbPrincipalName,
     userRealm: arbRealm,
     cksum: arbChecksum,
-    authPackage: fc.oneof({ weight: 3, arbitrary: fc.constant('Kerberos') }, { weight: 1, arbitrary: arbKerberosString }),
+    authPackage: fc.oneof(
+      { weight: 3, arbitrary: fc.constant('Kerberos') },
+      { weight: 1, arbitrary: arbKerberosString },
+    ),
   },
   recordOptions,
 );

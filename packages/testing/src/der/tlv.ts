@@ -18,6 +18,12 @@ export interface TlvNode {
   children: TlvNode[] | undefined;
   /** The content octets of a primitive (or unparseable constructed) TLV. */
   content: Uint8Array;
+  /**
+   * When set, {@link serializeTlvs} emits exactly these bytes for the node
+   * (header included) instead of tag, length and content: the way to plant a
+   * malformed header while keeping every ancestor's length consistent.
+   */
+  raw?: Uint8Array;
 }
 
 /** Where a TLV's header sits in the flat encoding. */
@@ -81,7 +87,8 @@ function parseRange(b: Uint8Array, at: number, end: number, depth: number): TlvN
     const contentAt = h.tagEnd + h.lengthSize;
     const content = b.subarray(contentAt, contentAt + h.length);
     const constructed = (b[p]! & 0x20) !== 0;
-    const children = constructed && depth < 64 ? parseRange(b, contentAt, contentAt + h.length, depth + 1) : undefined;
+    const children =
+      constructed && depth < 64 ? parseRange(b, contentAt, contentAt + h.length, depth + 1) : undefined;
     out.push({ tag: b.slice(p, h.tagEnd), children, content: content.slice() });
     p = contentAt + h.length;
   }
@@ -110,6 +117,11 @@ export function serializeTlvs(nodes: readonly TlvNode[]): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const node of nodes) {
+    if (node.raw !== undefined) {
+      parts.push(node.raw);
+      total += node.raw.length;
+      continue;
+    }
     const content = contentOf(node);
     const len = derLength(content.length);
     parts.push(node.tag, len, content);
@@ -130,6 +142,7 @@ export function cloneTlvs(nodes: readonly TlvNode[]): TlvNode[] {
     tag: n.tag.slice(),
     children: n.children === undefined ? undefined : cloneTlvs(n.children),
     content: n.content.slice(),
+    ...(n.raw === undefined ? {} : { raw: n.raw.slice() }),
   }));
 }
 

@@ -1,0 +1,142 @@
+/**
+ * An AD-joined Windows client running the incoming trust-based flow.
+ *
+ * Facts: the client must be AD-joined with line of sight to a domain
+ * controller, run Windows Server 2012+ or Windows 10+, in a domain at
+ * functional level 2012+, with identities synced by Azure AD Connect; the
+ * only client policy needed is the KDC proxy mapping for
+ * `KERBEROS.MICROSOFTONLINE.COM`. The flow: AS-REQ to the on-prem KDC (TGT);
+ * TGS-REQ to the on-prem KDC, answered with a referral TGT for
+ * `KERBEROS.MICROSOFTONLINE.COM`; TGS-REQ with it to the Azure AD KDC through
+ * the KDC proxy, answered with the `MSSQLSvc/...` ticket; AP-REQ to the
+ * instance.
+ *
+ * @module
+ */
+
+import { type Credential, KerberosClient } from '@krbsim/client';
+import { ErrorCode } from '@krbsim/core';
+import { InProcessTransport, type KdcTransport } from '@krbsim/transport';
+import { AZURE_AD_REALM } from './cloud';
+import { downLevelLogonName, type OnPremUser } from './directory';
+import { LabError, missingPrerequisite, WindowsStatus } from './lab-error';
+import type { LabHost } from './lab-host';
+import {
+  asWindowsFailure,
+  RoutedTransport,
+  type SecurityContext,
+  securityContext,
+  UnreachableKdc,
+} from './windows-client';
+import { parseWindowsVersion, supportsIncomingTrustFlow } from './windows-version';
+
+/** Options for an AD-joined client. */
+export interface AdJoinedClientOptions {
+  /** Default `Windows 10 22H2`. */
+  readonly os?: string;
+  /** Can the client reach a domain controller? Default true. */
+  readonly lineOfSightToDc?: boolean;
+  /** Is the KDC proxy mapping for `KERBEROS.MICROSOFTONLINE.COM` configured? Default true. */
+  readonly kdcProxyPolicy?: boolean;
+}
+
+/** An AD-joined Windows machine with a user signed in. */
+export class AdJoinedClient {
+  readonly user: OnPremUser;
+  readonly os: string;
+  /** The Kerberos client behind SSPI, with its credential cache. */
+  readonly kerberos: KerberosClient;
+  /** The name this client has in traces, e.g. `CONTOSO\alice`. */
+  readonly participant: string;
+  readonly #host: LabHost;
+  readonly #opts: Required<AdJoinedClientOptions>;
+
+  constructor(host: LabHost, user: OnPremUser, opts: AdJoinedClientOptions = {}) {
+    this.#host = host;
+    this.user = user;
+    this.#opts = { os: 'Windows 10 22H2', lineOfSightToDc: true, kdcProxyPolicy: true, ...opts };
+    this.os = this.#opts.os;
+    this.participant = downLevelLogonName(user);
+    const onPrem = host.onPrem.realm.name;
+    const routes = new Map<string, KdcTransport>([
+      [
+        onPrem,
+        this.#opts.lineOfSightToDc
+          ? new InProcessTransport({ trace: host.trace, from: this.participant }).register(onPrem, (req) =>
+              host.onPrem.handle(req),
+            )
+          : new UnreachableKdc(() =>
+              missingPrerequisite(
+                'line of sight to a domain controller',
+                `No domain controller of ${onPrem} answers (0x51f); the incoming trust-based flow needs one.`,
+                WindowsStatus.NO_LOGON_SERVERS,
+              ),
+            ),
+      ],
+      [
+        AZURE_AD_REALM,
+        this.#opts.kdcProxyPolicy
+          ? host.kdcProxyTransport(host.tenant.kdcProxyUrl, this.participant)
+          : new UnreachableKdc(
+              () =>
+                new LabError(
+                  ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+                  `no logon servers (0x51f): the KDC proxy mapping for ${AZURE_AD_REALM} is not configured; set the "KDC proxy servers" policy to ${host.tenant.kdcProxyUrl}`,
+                  {
+                    realm: AZURE_AD_REALM,
+                    windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
+                    prerequisite: `KDC proxy mapping for ${AZURE_AD_REALM}`,
+                  },
+                ),
+            ),
+      ],
+    ]);
+    this.kerberos = new KerberosClient({
+      realm: onPrem,
+      transport: new RoutedTransport(routes, this.participant),
+      clock: host.clock,
+      random: host.random,
+    });
+  }
+
+  /** The prerequisites of the incoming trust-based flow this client does not meet. */
+  missingPrerequisites(): string[] {
+    const missing: string[] = [];
+    if (!supportsIncomingTrustFlow(parseWindowsVersion(this.os))) {
+      missing.push(`Windows Server 2012 or later, or Windows 10 or later (this client runs ${this.os})`);
+    }
+    if (this.#host.onPrem.functionalLevel < 2012) {
+      missing.push(
+        `domain functional level 2012 or higher (${this.#host.onPrem.dnsName} is at ${this.#host.onPrem.functionalLevel})`,
+      );
+    }
+    if (this.#host.tenant.user(this.user.upn) === undefined) {
+      missing.push(`Azure AD Connect sync of ${this.user.upn} to the tenant`);
+    }
+    return missing;
+  }
+
+  /** Interactive logon: the AS exchange with the on-prem KDC, for a TGT. */
+  async logon(): Promise<Credential> {
+    return this.kerberos.getInitialCredentials(this.user.samAccountName, { password: this.user.password });
+  }
+
+  /**
+   * `InitializeSecurityContext` for an SPN: logs on if needed, gets the
+   * service ticket (following the on-prem KDC's referral to Azure AD), and
+   * returns the SPNEGO token for the instance.
+   */
+  async initSecurityContext(spn: string): Promise<SecurityContext> {
+    const missing = this.missingPrerequisites();
+    if (missing.length > 0) {
+      throw missingPrerequisite(missing[0]!, 'The incoming trust-based flow cannot start until it is met.');
+    }
+    try {
+      if (this.kerberos.principal === undefined) await this.logon();
+      const ticket = await this.kerberos.getServiceTicket(spn);
+      return securityContext(this.kerberos, ticket);
+    } catch (e) {
+      return asWindowsFailure(e, spn);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * An Azure AD-joined (or hybrid-joined) Windows client running the modern
+ * interactive flow.
+ *
+ * Facts: Windows 10 21H1 or later; the policy "Allow retrieving the cloud
+ * kerberos ticket during the logon" (`CloudKerberosTicketRetrievalEnabled=1`);
+ * no trust object and no line of sight to a domain controller; interactive
+ * sessions only (not applications running as a service). The cloud TGT comes
+ * with the PRT; the client then talks to the Azure AD KDC only through the
+ * KDC proxy. Windows refreshes the PRT at most every 4 hours, so after the
+ * policy is turned on (an upgrade, a fresh deployment) a user may have no
+ * cloud TGT for up to 4 hours; `dsregcmd.exe /RefreshPrt` and locking and
+ * unlocking the session get one at once.
+ *
+ * @module
+ */
+
+import { decodeAsRep, decodeEncKdcRepPart, encodeTicket } from '@krbsim/asn1';
+import { type Credential, credentialFromReply, KerberosClient } from '@krbsim/client';
+import { ErrorCode } from '@krbsim/core';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { AZURE_AD_REALM } from './cloud';
+import type { CloudUser } from './directory';
+import { LabError, missingPrerequisite } from './lab-error';
+import type { LabHost } from './lab-host';
+import { DeviceRegistration, PRT_REFRESH_INTERVAL_MS, type PrtResponse, requestPrt } from './prt';
+import { asWindowsFailure, RoutedTransport, type SecurityContext, securityContext } from './windows-client';
+import { parseWindowsVersion, supportsModernInteractiveFlow } from './windows-version';
+
+/** Options for an Azure AD-joined client. */
+export interface AzureAdJoinedClientOptions {
+  /** Default `Windows 11`. */
+  readonly os?: string;
+  /** The `CloudKerberosTicketRetrievalEnabled` policy. Default true. */
+  readonly cloudKerberosTicketRetrievalEnabled?: boolean;
+  /** An interactive user session (true) or an application running as a service (false). Default true. */
+  readonly interactive?: boolean;
+}
+
+/** An Azure AD-joined Windows machine with a cloud user signed in. */
+export class AzureAdJoinedClient {
+  readonly user: CloudUser;
+  readonly os: string;
+  readonly interactive: boolean;
+  /** The Kerberos client behind SSPI; all its KDC traffic goes through the KDC proxy. */
+  readonly kerberos: KerberosClient;
+  readonly participant: string;
+  /** The `CloudKerberosTicketRetrievalEnabled` policy; turning it on takes effect at the next PRT refresh. */
+  cloudKerberosTicketRetrievalEnabled: boolean;
+  readonly #host: LabHost;
+  readonly #device: DeviceRegistration;
+  #prt: PrtResponse | undefined;
+  #refreshRequested = false;
+
+  constructor(host: LabHost, user: CloudUser, opts: AzureAdJoinedClientOptions = {}) {
+    this.#host = host;
+    this.user = user;
+    this.os = opts.os ?? 'Windows 11';
+    this.interactive = opts.interactive ?? true;
+    this.cloudKerberosTicketRetrievalEnabled = opts.cloudKerberosTicketRetrievalEnabled ?? true;
+    this.participant = user.upn;
+    this.#device = new DeviceRegistration(host.tenant);
+    this.kerberos = new KerberosClient({
+      realm: AZURE_AD_REALM,
+      transport: new RoutedTransport(
+        new Map([[AZURE_AD_REALM, host.kdcProxyTransport(host.tenant.kdcProxyUrl, this.participant)]]),
+        this.participant,
+      ),
+      clock: host.clock,
+      random: host.random,
+    });
+  }
+
+  /** When the PRT was last refreshed, or undefined before sign-in. */
+  get prtIssuedAt(): number | undefined {
+    return this.#prt?.issuedAt;
+  }
+
+  /** The cloud TGT in the credential cache, if the last PRT refresh brought one. */
+  get cloudTgt(): Credential | undefined {
+    return this.kerberos.cache.tgtFor(AZURE_AD_REALM);
+  }
+
+  /** Interactive sign-in: a PRT refresh (with the cloud TGT when the policy is on). */
+  async signIn(): Promise<void> {
+    await this.#refreshPrt();
+  }
+
+  /** `dsregcmd.exe /RefreshPrt`: the refresh happens at the next lock and unlock. */
+  requestPrtRefresh(): void {
+    this.#refreshRequested = true;
+  }
+
+  /** Locks and unlocks the session: performs a requested PRT refresh. */
+  async lockUnlock(): Promise<void> {
+    if (this.#refreshRequested) {
+      this.#refreshRequested = false;
+      await this.#refreshPrt();
+    }
+  }
+
+  /** The prerequisites of the modern interactive flow this client does not meet. */
+  missingPrerequisites(): string[] {
+    const missing: string[] = [];
+    if (!supportsModernInteractiveFlow(parseWindowsVersion(this.os))) {
+      missing.push(`Windows 10 21H1 or later (this client runs ${this.os})`);
+    }
+    if (!this.interactive) {
+      missing.push(
+        'an interactive session (the modern interactive flow does not work for applications running as a service)',
+      );
+    }
+    if (!this.cloudKerberosTicketRetrievalEnabled) {
+      missing.push(
+        'the policy "Allow retrieving the cloud kerberos ticket during the logon" (CloudKerberosTicketRetrievalEnabled=1)',
+      );
+    }
+    return missing;
+  }
+
+  /**
+   * `InitializeSecurityContext` for an SPN: refreshes the PRT if Windows would
+   * (4 hours since the last), then asks the Azure AD KDC, through the KDC
+   * proxy, for the service ticket with the cloud TGT.
+   */
+  async initSecurityContext(spn: string): Promise<SecurityContext> {
+    const missing = this.missingPrerequisites();
+    if (missing.length > 0) {
+      throw missingPrerequisite(missing[0]!, 'The modern interactive flow cannot start until it is met.');
+    }
+    const now = this.#host.clock.now();
+    if (this.#prt === undefined || now - this.#prt.issuedAt >= PRT_REFRESH_INTERVAL_MS)
+      await this.#refreshPrt();
+    if (this.cloudTgt === undefined) {
+      const next = new Date(this.#prt!.issuedAt + PRT_REFRESH_INTERVAL_MS).toISOString();
+      throw new LabError(
+        ErrorCode.KRB_AP_ERR_NO_TGT,
+        `no cloud TGT: the last PRT refresh brought none, and Windows refreshes the PRT at most every 4 hours (next at ${next}); run dsregcmd.exe /RefreshPrt, then lock and unlock the session`,
+        { realm: AZURE_AD_REALM, prerequisite: 'a PRT refreshed with the cloud TGT' },
+      );
+    }
+    try {
+      const ticket = await this.kerberos.getServiceTicket(spn);
+      return securityContext(this.kerberos, ticket);
+    } catch (e) {
+      return asWindowsFailure(e, spn);
+    }
+  }
+
+  async #refreshPrt(): Promise<void> {
+    const wantTgt = this.cloudKerberosTicketRetrievalEnabled && this.missingPrerequisites().length === 0;
+    const prt = await requestPrt(this.#host.tenant, this.user.upn, this.#device, wantTgt);
+    this.#prt = prt;
+    if (prt.tgt === undefined) return;
+    this.kerberos.cache.add(
+      this.#credentialFrom(prt.tgt.asRep, this.#device.unsealClientKey(prt.tgt.sealedClientKey)),
+    );
+  }
+
+  /** Reads the cloud TGT out of the AS-REP with the client key (RFC 4120 section 3.1.5). */
+  #credentialFrom(
+    asRepDer: Uint8Array,
+    clientKey: ReturnType<DeviceRegistration['unsealClientKey']>,
+  ): Credential {
+    const rep = decodeAsRep(asRepDer);
+    const enc = decodeEncKdcRepPart(decrypt(clientKey, KeyUsage.AS_REP_ENCPART, rep.encPart.cipher));
+    const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
+    this.kerberos.cache.defaultPrincipal = cred.client;
+    return cred;
+  }
+}

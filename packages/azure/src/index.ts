@@ -1,0 +1,43 @@
+/**
+ * `@krbsim/azure`: the Azure SQL Managed Instance lab. An Azure AD tenant as
+ * the Kerberos realm `KERBEROS.MICROSOFTONLINE.COM`, a customer's on-prem AD
+ * realm, the one-way incoming cloud trust, managed instances reached by SPN
+ * through referral tickets, and both client flows (incoming trust-based and
+ * modern interactive), with a trace of every message.
+ *
+ * Facts and inferences follow `docs/azure.md`; every inferred choice is an
+ * option.
+ *
+ * @packageDocumentation
+ */
+
+export { AdJoinedClient, type AdJoinedClientOptions } from './ad-joined-client';
+export { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad-joined-client';
+export {
+  AZURE_AD_REALM,
+  type AzureCloud,
+  AzureClouds,
+  kdcProxyPolicyValue,
+  kdcProxyUrl,
+  tenantFromProxyUrl,
+} from './cloud';
+export {
+  type AzureAdKerberosServerInfo,
+  CloudTrust,
+  type RotateServerKeyOptions,
+} from './cloud-trust';
+export { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
+export { AzureSqlMiLab, type AzureSqlMiLabOptions, createAzureSqlMiLab, tenantIdFromSeed } from './lab';
+export { LabError, type LabErrorOptions, WindowsStatus } from './lab-error';
+export {
+  type AuthenticationMetadataMode,
+  ManagedInstance,
+  type ManagedInstanceOptions,
+  type SqlLogin,
+  type SqlSession,
+} from './managed-instance';
+export { OnPremDomain, type OnPremDomainOptions } from './on-prem-domain';
+export { PRT_REFRESH_INTERVAL_MS, type PrtResponse } from './prt';
+export { AzureAdTenant, azureAdRealmPolicy, cloudPrincipalName } from './tenant';
+export type { SecurityContext } from './windows-client';
+export { parseWindowsVersion, type WindowsVersion } from './windows-version';

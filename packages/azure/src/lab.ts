@@ -1,0 +1,282 @@
+/**
+ * The Azure SQL Managed Instance lab: an Azure AD tenant as the Kerberos
+ * realm `KERBEROS.MICROSOFTONLINE.COM`, a customer's on-prem AD realm, the
+ * one-way incoming cloud trust, managed instances found by SPN, and the two
+ * client flows, all in process over real DER, with one trace of every
+ * message.
+ *
+ * ```ts
+ * const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 42 });
+ * const alice = lab.onPrem.addUser('alice', { password: 'correct horse' });
+ * const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+ * mi.enableWindowsAuthenticationPrerequisites();
+ * mi.authenticationMetadata = 'Windows';
+ * mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+ * lab.setupCloudTrust();
+ * const pc = lab.adJoinedClient(alice);
+ * const ctx = await pc.initSecurityContext(mi.spn);
+ * const session = mi.accept(ctx.token, pc.participant); // session.login === 'CONTOSO\\alice'
+ * console.log(lab.trace.toMermaid());
+ * ```
+ *
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import { type Clock, ErrorCode, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
+import { KdcProxy, KdcProxyTransport, type KdcTransport, Trace } from '@krbsim/transport';
+import { AdJoinedClient, type AdJoinedClientOptions } from './ad-joined-client';
+import { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad-joined-client';
+import { AZURE_AD_REALM, type AzureCloud, AzureClouds, tenantFromProxyUrl } from './cloud';
+import { type CloudTrust, type RotateServerKeyOptions, setupCloudTrust } from './cloud-trust';
+import type { CloudUser, OnPremUser } from './directory';
+import { LabError } from './lab-error';
+import type { LabHost } from './lab-host';
+import { ManagedInstance, type ManagedInstanceOptions } from './managed-instance';
+import { OnPremDomain } from './on-prem-domain';
+import { AzureAdTenant } from './tenant';
+
+/** Options for {@link createAzureSqlMiLab}. */
+export interface AzureSqlMiLabOptions {
+  /** The on-prem AD realm. Default `CONTOSO.COM`. */
+  readonly onPremRealm?: string;
+  /** The on-prem NetBIOS name. Default: the realm's first label. */
+  readonly netbiosName?: string;
+  /** The on-prem domain functional level. Default 2016. */
+  readonly domainFunctionalLevel?: number;
+  /** The tenant id (a GUID). Default: derived from the seed. */
+  readonly tenantId?: string;
+  /** Seeds every random choice (keys, nonces, confounders). Default 42. */
+  readonly seed?: number;
+  /** The clock. Default: a {@link ManualClock} at 2026-01-01T08:00:00Z that moves only when told. */
+  readonly clock?: Clock;
+  /** The Azure cloud. Default `AzureCloud`. */
+  readonly cloud?: AzureCloud['name'];
+  /** Does Azure AD Connect sync on-prem users to the tenant? Default true. */
+  readonly azureAdConnect?: boolean;
+  /** One line per KDC request. */
+  readonly log?: (line: string) => void;
+}
+
+/** The lab; see the module documentation. */
+export class AzureSqlMiLab implements LabHost {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  /** Every message of every flow, in order. */
+  readonly trace: Trace;
+  readonly cloud: AzureCloud;
+  readonly tenant: AzureAdTenant;
+  readonly onPrem: OnPremDomain;
+  /** Is Azure AD Connect syncing on-prem users to the tenant? */
+  azureAdConnect: boolean;
+  readonly #instances: ManagedInstance[] = [];
+  readonly #proxy: KdcProxy;
+  #cloudTrust: CloudTrust | undefined;
+
+  constructor(opts: AzureSqlMiLabOptions = {}) {
+    const seed = opts.seed ?? 42;
+    this.clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 1, 8));
+    this.random = new SeededRandom(seed);
+    this.trace = new Trace({ clock: this.clock });
+    this.cloud = AzureClouds[opts.cloud ?? 'AzureCloud'];
+    this.azureAdConnect = opts.azureAdConnect ?? true;
+    this.tenant = new AzureAdTenant({
+      tenantId: opts.tenantId ?? tenantIdFromSeed(seed),
+      cloud: this.cloud,
+      clock: this.clock,
+      random: new SeededRandom(`${seed}:tenant`),
+      log: opts.log,
+    });
+    this.onPrem = new OnPremDomain({
+      realm: opts.onPremRealm ?? 'CONTOSO.COM',
+      netbiosName: opts.netbiosName,
+      functionalLevel: opts.domainFunctionalLevel,
+      clock: this.clock,
+      random: new SeededRandom(`${seed}:onprem`),
+      log: opts.log,
+    });
+    this.onPrem.onUserAdded = (u) => {
+      if (this.azureAdConnect) this.syncUser(u);
+    };
+    // The proxy behind login.microsoftonline.com serves the Azure AD realm only.
+    this.#proxy = new KdcProxy((realm) =>
+      realm === AZURE_AD_REALM ? (req) => this.tenant.handle(req) : undefined,
+    );
+  }
+
+  /** The cloud trust, once {@link setupCloudTrust} has run. */
+  get cloudTrust(): CloudTrust | undefined {
+    return this.#cloudTrust;
+  }
+
+  /** The managed instances, in the order added. */
+  get managedInstances(): readonly ManagedInstance[] {
+    return this.#instances;
+  }
+
+  /** Azure AD Connect: syncs one on-prem user to the tenant now. */
+  syncUser(user: OnPremUser): CloudUser {
+    const cloud: CloudUser = {
+      upn: user.upn,
+      objectId: objectIdFor(this.tenant.tenantId, user.upn),
+      onPremises: {
+        samAccountName: user.samAccountName,
+        netbiosDomain: user.netbiosDomain,
+        realm: user.realm,
+      },
+    };
+    this.tenant.upsertUser(cloud);
+    return cloud;
+  }
+
+  /** A cloud-only user of the tenant (no on-prem account). */
+  addCloudUser(upn: string): CloudUser {
+    const cloud: CloudUser = { upn, objectId: objectIdFor(this.tenant.tenantId, upn) };
+    this.tenant.upsertUser(cloud);
+    return cloud;
+  }
+
+  /**
+   * `Set-AzureADKerberosServer -Domain <dom> -SetupCloudTrust`: creates the
+   * Azure AD Kerberos server object and the incoming trust, if missing.
+   * Fails with the product's collision error when another trust of the
+   * domain already claims the top-level names.
+   */
+  setupCloudTrust(opts: { topLevelNames?: readonly string[] } = {}): CloudTrust {
+    this.#cloudTrust ??= setupCloudTrust(
+      this.tenant,
+      this.onPrem,
+      this.random,
+      opts.topLevelNames ?? this.cloud.topLevelNames,
+    );
+    return this.#cloudTrust;
+  }
+
+  /** `Set-AzureADKerberosServer -RotateServerKey`. */
+  rotateServerKey(opts: RotateServerKeyOptions = {}) {
+    if (this.#cloudTrust === undefined) {
+      throw new LabError(
+        ErrorCode.KDC_ERR_POLICY,
+        'there is no Azure AD Kerberos server object yet: run setupCloudTrust first',
+        {
+          prerequisite: 'Set-AzureADKerberosServer -SetupCloudTrust',
+        },
+      );
+    }
+    return this.#cloudTrust.rotateServerKey(opts);
+  }
+
+  /** `Get-AzureADKerberosServer`. */
+  getAzureAdKerberosServer() {
+    return this.#cloudTrust?.info();
+  }
+
+  /** A new managed instance (Windows authentication not yet enabled). */
+  addManagedInstance(opts: ManagedInstanceOptions): ManagedInstance {
+    const mi = new ManagedInstance(this.#instanceHost(), opts);
+    if (this.#instances.some((m) => m.fqdn === mi.fqdn)) {
+      throw new LabError(
+        ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
+        `a managed instance named ${mi.fqdn} already exists`,
+      );
+    }
+    this.#instances.push(mi);
+    return mi;
+  }
+
+  /** An AD-joined Windows client with `user` signed in (the incoming trust-based flow). */
+  adJoinedClient(user: OnPremUser, opts: AdJoinedClientOptions = {}): AdJoinedClient {
+    return new AdJoinedClient(this, user, opts);
+  }
+
+  /** An Azure AD-joined Windows client with `user` signed in (the modern interactive flow). */
+  azureAdJoinedClient(
+    user: OnPremUser | CloudUser,
+    opts: AzureAdJoinedClientOptions = {},
+  ): AzureAdJoinedClient {
+    const cloud = this.tenant.user(user.upn);
+    if (cloud === undefined) {
+      throw new LabError(
+        ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        `${user.upn} is not in the tenant: sync it with Azure AD Connect (lab.syncUser) or add it as a cloud user`,
+        { realm: AZURE_AD_REALM, prerequisite: 'Azure AD Connect sync' },
+      );
+    }
+    return new AzureAdJoinedClient(this, cloud, opts);
+  }
+
+  /** The HTTP POST to a KDC proxy URL, in process. Unknown tenants and hosts fail like an unreachable proxy. */
+  async postToKdcProxy(url: string, body: Uint8Array): Promise<Uint8Array> {
+    const tenant = tenantFromProxyUrl(url);
+    if (tenant !== this.tenant.tenantId || !url.startsWith(`https://${this.cloud.loginHost}:443:`)) {
+      throw new LabError(
+        ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+        `no logon servers (0x51f): no KDC proxy answers at ${url}`,
+        {
+          windowsStatus: 0x51f,
+        },
+      );
+    }
+    return this.#proxy.handle(body);
+  }
+
+  kdcProxyTransport(url: string, from: string): KdcTransport {
+    return new KdcProxyTransport({ url, from, trace: this.trace, post: (u, b) => this.postToKdcProxy(u, b) });
+  }
+
+  #instanceHost() {
+    return {
+      tenant: this.tenant,
+      sqlSuffix: this.cloud.sqlSuffix,
+      trace: this.trace,
+      resolve: (realm: string, name: string) => this.#resolve(realm, name),
+      enableWindowsAuthentication: (mi: ManagedInstance) => {
+        const other = this.#instances.find(
+          (m) => m !== mi && m.subnet === mi.subnet && m.windowsAuthenticationEnabled,
+        );
+        if (other !== undefined) {
+          throw new LabError(
+            ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
+            `only one managed instance per subnet can be enabled for Windows authentication during the preview (SPN configuration): ${other.name} already is, in ${mi.subnet}`,
+            { prerequisite: 'one Windows-authentication instance per subnet' },
+          );
+        }
+      },
+    };
+  }
+
+  #resolve(realm: string, name: string): { onPrem?: OnPremUser; cloud?: CloudUser } | undefined {
+    if (realm === this.onPrem.realm.name) {
+      const onPrem = this.onPrem.user(name);
+      if (onPrem === undefined) return undefined;
+      const cloud = this.tenant.user(onPrem.upn);
+      return { onPrem, ...(cloud && { cloud }) };
+    }
+    if (realm === AZURE_AD_REALM) {
+      const cloud = this.tenant.user(name);
+      if (cloud === undefined) return undefined;
+      const onPrem = cloud.onPremises && this.onPrem.user(cloud.onPremises.samAccountName);
+      return { cloud, ...(onPrem && { onPrem }) };
+    }
+    return undefined;
+  }
+}
+
+/** Creates a lab; see {@link AzureSqlMiLab}. */
+export function createAzureSqlMiLab(opts: AzureSqlMiLabOptions = {}): AzureSqlMiLab {
+  return new AzureSqlMiLab(opts);
+}
+
+function guidFrom(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A tenant id that is the same for the same seed. */
+export function tenantIdFromSeed(seed: number): string {
+  return guidFrom(`krbsim-tenant:${seed}`);
+}
+
+function objectIdFor(tenantId: string, upn: string): string {
+  return guidFrom(`${tenantId}:${upn.toLowerCase()}`);
+}

@@ -1,0 +1,246 @@
+/**
+ * An Azure SQL Managed Instance with Windows authentication for Azure AD
+ * principals.
+ *
+ * Facts modelled:
+ * - Its SPN is `MSSQLSvc/<name>.<dnszone>.<sql suffix>:1433`.
+ * - Windows authentication needs Azure AD authentication configured, a
+ *   system-assigned service principal (`<name> principal`) and admin consent;
+ *   without them no ticket is issued for the instance (the client sees the
+ *   SPN as unknown, Windows status 0x6fb).
+ * - Logins follow the authentication metadata mode: "AzureAD" (default,
+ *   `CREATE LOGIN ... FROM EXTERNAL PROVIDER`), "Windows" (`FROM WINDOWS`)
+ *   or "Paired".
+ * - The connection type must be Proxy; Redirect fails with login error 18452.
+ * - Preview: one Windows-authentication instance per subnet.
+ *
+ * Inferred: the instance keeps no keytab of its own; the tenant's realm holds
+ * the key for its SPN (etype 18, random) and the instance reads it through
+ * its service principal. Paired mode tries a Windows login first, then an
+ * Azure AD one.
+ *
+ * @module
+ */
+
+import { ErrorCode } from '@krbsim/core';
+import { EncType, generateKey } from '@krbsim/crypto';
+import { type AcceptResult, KerberosService } from '@krbsim/service';
+import type { Trace } from '@krbsim/transport';
+import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
+import { LabError, WindowsStatus } from './lab-error';
+import type { AzureAdTenant } from './tenant';
+
+/** How the instance maps an authenticated principal to a login. */
+export type AuthenticationMetadataMode = 'AzureAD' | 'Windows' | 'Paired';
+
+/** Options for a new managed instance. */
+export interface ManagedInstanceOptions {
+  /** The instance name, e.g. `mi1`. */
+  readonly name: string;
+  /** The DNS zone id Azure gives the instance's subnet, e.g. `abc123`. */
+  readonly dnsZone: string;
+  /** The subnet, e.g. `10.0.0.0/24`. */
+  readonly subnet: string;
+}
+
+/** A login created on the instance. */
+export interface SqlLogin {
+  /** `CONTOSO\alice` (Windows) or `alice@contoso.com` (Azure AD). */
+  readonly name: string;
+  readonly source: 'WINDOWS' | 'EXTERNAL PROVIDER';
+}
+
+/** A successful connection. */
+export interface SqlSession {
+  /** The login the user got, e.g. `CONTOSO\alice`. */
+  readonly login: string;
+  readonly loginSource: SqlLogin['source'];
+  /** The Kerberos client principal, e.g. `alice@CONTOSO.COM`. */
+  readonly clientPrincipal: string;
+  /** The AP-REP token to return to the client (mutual authentication). */
+  readonly responseToken: Uint8Array | undefined;
+  /** Realms the ticket crossed (from its transited field). */
+  readonly transited: readonly string[];
+  /** The full acceptance result from `@krbsim/service`. */
+  readonly kerberos: AcceptResult;
+}
+
+/** What the lab gives an instance so it can resolve identities and register itself. */
+export interface InstanceHost {
+  readonly tenant: AzureAdTenant;
+  readonly sqlSuffix: string;
+  readonly trace: Trace;
+  /** Finds the person behind a Kerberos client principal. */
+  resolve(realm: string, name: string): { onPrem?: OnPremUser; cloud?: CloudUser } | undefined;
+  /** Called when the instance has met every prerequisite: registers it or throws (one per subnet). */
+  enableWindowsAuthentication(mi: ManagedInstance): void;
+}
+
+/** An Azure SQL Managed Instance. */
+export class ManagedInstance {
+  readonly name: string;
+  readonly dnsZone: string;
+  readonly subnet: string;
+  /** `mi1.abc123.database.windows.net`. */
+  readonly fqdn: string;
+  /** `MSSQLSvc/mi1.abc123.database.windows.net:1433`. */
+  readonly spn: string;
+  /** The system-assigned service principal's display name. */
+  readonly servicePrincipalName: string;
+  authenticationMetadata: AuthenticationMetadataMode = 'AzureAD';
+  connectionType: 'Proxy' | 'Redirect' = 'Proxy';
+  #azureAdAuthentication = false;
+  #servicePrincipal = false;
+  #adminConsent = false;
+  #windowsAuth = false;
+  #service: KerberosService | undefined;
+  readonly #logins = new Map<string, SqlLogin>();
+  readonly #host: InstanceHost;
+
+  constructor(host: InstanceHost, opts: ManagedInstanceOptions) {
+    this.#host = host;
+    this.name = opts.name.toLowerCase();
+    this.dnsZone = opts.dnsZone.toLowerCase();
+    this.subnet = opts.subnet;
+    this.fqdn = `${this.name}.${this.dnsZone}.${host.sqlSuffix}`;
+    this.spn = `MSSQLSvc/${this.fqdn}:1433`;
+    this.servicePrincipalName = `${this.name} principal`;
+  }
+
+  /** True once every prerequisite is met and the SPN is registered in the tenant's realm. */
+  get windowsAuthenticationEnabled(): boolean {
+    return this.#windowsAuth;
+  }
+
+  /** The prerequisites still missing, in the order the documentation lists them. */
+  get missingPrerequisites(): string[] {
+    const missing: string[] = [];
+    if (!this.#azureAdAuthentication) missing.push('Azure AD authentication configured on the instance');
+    if (!this.#servicePrincipal) missing.push('system-assigned service principal enabled');
+    if (!this.#adminConsent) missing.push(`admin consent granted to "${this.servicePrincipalName}"`);
+    return missing;
+  }
+
+  /** Configures Azure AD authentication (an Azure AD admin) on the instance. */
+  configureAzureAdAuthentication(): this {
+    this.#azureAdAuthentication = true;
+    return this.#refresh();
+  }
+
+  /** Enables the system-assigned service principal. */
+  enableSystemAssignedServicePrincipal(): this {
+    this.#servicePrincipal = true;
+    return this.#refresh();
+  }
+
+  /** Grants admin consent to the instance's service principal. */
+  grantAdminConsent(): this {
+    this.#adminConsent = true;
+    return this.#refresh();
+  }
+
+  /** All three prerequisites in one call. */
+  enableWindowsAuthenticationPrerequisites(): this {
+    this.#azureAdAuthentication = true;
+    this.#servicePrincipal = true;
+    this.#adminConsent = true;
+    return this.#refresh();
+  }
+
+  /** `CREATE LOGIN [CONTOSO\alice] FROM WINDOWS` or `CREATE LOGIN [alice@contoso.com] FROM EXTERNAL PROVIDER`. */
+  createLogin(name: string, source: SqlLogin['source']): SqlLogin {
+    const login = { name, source };
+    this.#logins.set(`${source}:${name.toLowerCase()}`, login);
+    return login;
+  }
+
+  /**
+   * Accepts a client's security token (SPNEGO, GSS-API krb5 or a raw AP-REQ)
+   * and maps the user to a login. Throws a {@link LabError} or a
+   * `KerberosError` with the code the check failed with.
+   */
+  accept(token: Uint8Array, from = 'client'): SqlSession {
+    if (!this.#windowsAuth || this.#service === undefined) {
+      throw new LabError(
+        ErrorCode.KRB_AP_ERR_NOKEY,
+        `${this.name} is not enabled for Windows authentication: missing ${this.missingPrerequisites.join('; ')}`,
+        { prerequisite: this.missingPrerequisites[0] },
+      );
+    }
+    if (this.connectionType === 'Redirect') {
+      throw new LabError(
+        ErrorCode.KRB_ERR_GENERIC,
+        'Login failed (error 18452): Windows authentication needs the Proxy connection type; this instance uses Redirect',
+        { windowsStatus: WindowsStatus.SQL_LOGIN_UNTRUSTED_DOMAIN, prerequisite: 'connection type Proxy' },
+      );
+    }
+    let result: AcceptResult;
+    try {
+      result = this.#service.accept(token);
+    } catch (e) {
+      this.#host.trace.record({ from, to: this.name, request: token, label: 'AP-REQ', error: String(e) });
+      throw e;
+    }
+    this.#host.trace.record({
+      from,
+      to: this.name,
+      request: token,
+      ...(result.responseToken && { reply: result.responseToken }),
+      label: `AP-REQ (${result.framing}) ${result.clientPrincipal}`,
+      replyLabel: 'AP-REP',
+    });
+    const login = this.#mapLogin(result);
+    return {
+      login: login.name,
+      loginSource: login.source,
+      clientPrincipal: result.clientPrincipal,
+      responseToken: result.responseToken,
+      transited: result.transited,
+      kerberos: result,
+    };
+  }
+
+  #mapLogin(result: AcceptResult): SqlLogin {
+    const name = result.client.name.nameString.join('/');
+    const who = this.#host.resolve(result.client.realm, name);
+    const windows =
+      who?.onPrem && this.#logins.get(`WINDOWS:${downLevelLogonName(who.onPrem).toLowerCase()}`);
+    const upn = who?.cloud?.upn ?? who?.onPrem?.upn;
+    const azure = upn === undefined ? undefined : this.#logins.get(`EXTERNAL PROVIDER:${upn.toLowerCase()}`);
+    const found =
+      this.authenticationMetadata === 'Windows'
+        ? windows
+        : this.authenticationMetadata === 'AzureAD'
+          ? azure
+          : (windows ?? azure);
+    if (found) return found;
+    throw new LabError(
+      ErrorCode.KRB_ERR_GENERIC,
+      `Login failed for user '${result.clientPrincipal}' (error 18456): no login maps to it in ${this.authenticationMetadata} authentication metadata mode`,
+      { windowsStatus: WindowsStatus.SQL_LOGIN_FAILED },
+    );
+  }
+
+  #refresh(): this {
+    if (this.#windowsAuth || this.missingPrerequisites.length > 0) return this;
+    this.#host.enableWindowsAuthentication(this);
+    const realm = this.#host.tenant.realm;
+    realm.addService(this.spn, {
+      keys: [generateKey(EncType.AES256_CTS_HMAC_SHA1_96, { random: realm.random })],
+      aliases: [`MSSQLSvc/${this.fqdn}`],
+    });
+    const entry = realm.lookup(this.spn)!;
+    this.#service = new KerberosService({
+      keytab: entry.keys.map((k) => ({
+        principal: { realm: realm.name, name: entry.name },
+        kvno: k.kvno,
+        key: k.key,
+      })),
+      principal: `${this.spn}@${realm.name}`,
+      clock: realm.clock,
+      random: realm.random,
+    });
+    this.#windowsAuth = true;
+    return this;
+  }
+}

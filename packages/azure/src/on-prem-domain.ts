@@ -1,0 +1,90 @@
+/**
+ * The customer's on-prem Active Directory domain as a Kerberos realm.
+ *
+ * Facts modelled: AD-issued TGTs are renewable; users need pre-authentication;
+ * the domain functional level must be 2012 or higher for the incoming
+ * trust-based flow; Azure AD Connect syncs users to the tenant.
+ *
+ * @module
+ */
+
+import type { Clock, RandomSource } from '@krbsim/core';
+import { Kdc, type Realm as KdcRealm, Realm, type RealmPolicy } from '@krbsim/kdc';
+import type { OnPremUser } from './directory';
+
+/** Options for {@link OnPremDomain}. */
+export interface OnPremDomainOptions {
+  /** The realm, e.g. `CONTOSO.COM`; the DNS name is its lower-case form. */
+  readonly realm: string;
+  /** The NetBIOS name; defaults to the realm's first label (`CONTOSO`). */
+  readonly netbiosName?: string;
+  /** The domain functional level, e.g. 2016. Default 2016. */
+  readonly functionalLevel?: number;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly policy?: Partial<RealmPolicy>;
+  readonly log?: (line: string) => void;
+}
+
+/** An on-prem AD domain: its realm, its domain controller's KDC and its users. */
+export class OnPremDomain {
+  readonly realm: KdcRealm;
+  readonly kdc: Kdc;
+  /** `contoso.com`. */
+  readonly dnsName: string;
+  /** `CONTOSO`. */
+  readonly netbiosName: string;
+  readonly functionalLevel: number;
+  readonly #users = new Map<string, OnPremUser>();
+  /** Called for each new user (the lab syncs it to the tenant, as Azure AD Connect does). */
+  onUserAdded: ((user: OnPremUser) => void) | undefined;
+
+  constructor(opts: OnPremDomainOptions) {
+    this.realm = new Realm({
+      name: opts.realm.toUpperCase(),
+      clock: opts.clock,
+      random: opts.random,
+      // AD matches names case-insensitively and issues renewable TGTs.
+      policy: { caseInsensitiveNames: true, renewableTgt: true, ...opts.policy },
+    });
+    this.kdc = new Kdc(this.realm, { log: opts.log });
+    this.dnsName = opts.realm.toLowerCase();
+    this.netbiosName = (opts.netbiosName ?? opts.realm.split('.')[0]!).toUpperCase();
+    this.functionalLevel = opts.functionalLevel ?? 2016;
+    this.realm.mapDomain(`.${this.dnsName}`, this.realm.name);
+  }
+
+  /**
+   * Adds a domain user with a password (pre-authentication required, as AD
+   * does by default). The UPN defaults to `<name>@<dns name>`.
+   */
+  addUser(samAccountName: string, opts: { password: string; upn?: string }): OnPremUser {
+    const upn = opts.upn ?? `${samAccountName}@${this.dnsName}`;
+    this.realm.addUser(samAccountName, { password: opts.password, upn });
+    const user: OnPremUser = {
+      samAccountName,
+      upn,
+      realm: this.realm.name,
+      netbiosDomain: this.netbiosName,
+      password: opts.password,
+    };
+    this.#users.set(samAccountName.toLowerCase(), user);
+    this.onUserAdded?.(user);
+    return user;
+  }
+
+  /** The user with this sAMAccountName, if any. */
+  user(samAccountName: string): OnPremUser | undefined {
+    return this.#users.get(samAccountName.toLowerCase());
+  }
+
+  /** Every user, in the order added. */
+  get users(): readonly OnPremUser[] {
+    return [...this.#users.values()];
+  }
+
+  /** The domain's KDC: request bytes in, reply bytes out. Never throws. */
+  handle(request: Uint8Array): Uint8Array {
+    return this.kdc.handle(request);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * What the two kinds of Windows client share: a Kerberos client whose KDC
+ * traffic goes to the on-prem domain controller directly and to Azure AD
+ * through the KDC proxy, and the mapping of Kerberos failures to the Windows
+ * statuses the facts sheet lists.
+ *
+ * @module
+ */
+
+import type { Credential, KerberosClient } from '@krbsim/client';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import type { KdcTransport, SendOptions } from '@krbsim/transport';
+import { AZURE_AD_REALM } from './cloud';
+import { LabError, WindowsStatus } from './lab-error';
+
+/**
+ * A realm → transport table for one Windows machine; realms without an entry
+ * get Windows' "no logon servers". Every request is traced as sent by
+ * `from` (`CONTOSO\alice`), the way Windows names the signed-in user.
+ */
+export class RoutedTransport implements KdcTransport {
+  readonly #routes: ReadonlyMap<string, KdcTransport>;
+  readonly #from: string;
+
+  constructor(routes: ReadonlyMap<string, KdcTransport>, from: string) {
+    this.#routes = routes;
+    this.#from = from;
+  }
+
+  async send(realm: string, request: Uint8Array, options?: SendOptions): Promise<Uint8Array> {
+    const route = this.#routes.get(realm);
+    if (route === undefined) {
+      throw new LabError(
+        ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+        `no logon servers (0x51f): no KDC is reachable for ${realm}`,
+        {
+          realm,
+          windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
+        },
+      );
+    }
+    return route.send(realm, request, { ...options, from: this.#from });
+  }
+}
+
+/** A KDC the client cannot reach: every send fails with the given error. */
+export class UnreachableKdc implements KdcTransport {
+  readonly #error: () => Error;
+
+  constructor(error: () => Error) {
+    this.#error = error;
+  }
+
+  async send(): Promise<Uint8Array> {
+    throw this.#error();
+  }
+}
+
+/**
+ * Re-throws a ticket failure the way Windows reports it: the KDC's code is
+ * kept, and the Win32 status the facts sheet names is attached.
+ */
+export function asWindowsFailure(e: unknown, spn: string): never {
+  if (e instanceof LabError || !(e instanceof KerberosError)) throw e;
+  if (e.code === ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN) {
+    throw new LabError(
+      e.code,
+      `SQL SPN not found (0x6fb): no realm issues tickets for ${spn}: ${e.message}`,
+      {
+        realm: e.realm,
+        windowsStatus: WindowsStatus.SPN_NOT_FOUND,
+        cause: e,
+      },
+    );
+  }
+  if (e.code === ErrorCode.KDC_ERR_POLICY && e.realm === AZURE_AD_REALM) {
+    throw new LabError(e.code, `account restriction (0x52f): ${e.message}`, {
+      realm: e.realm,
+      windowsStatus: WindowsStatus.ACCOUNT_RESTRICTION,
+      cause: e,
+    });
+  }
+  throw e;
+}
+
+/** A security context in progress: the token to send and how to check the reply. */
+export interface SecurityContext {
+  /** The SPNEGO token Windows' SSPI sends to SQL Server. */
+  readonly token: Uint8Array;
+  /** The service ticket behind it. */
+  readonly ticket: Credential;
+  /** Checks the server's AP-REP (mutual authentication); throws KRB_AP_ERR_MUT_FAIL or an integrity error. */
+  complete(responseToken: Uint8Array): void;
+}
+
+/** Builds the SPNEGO token for a service ticket, with mutual authentication. */
+export function securityContext(client: KerberosClient, ticket: Credential): SecurityContext {
+  const { token, context } = client.buildApReq(ticket, { mutual: true, gss: 'spnego' });
+  return {
+    token,
+    ticket,
+    complete: (responseToken) => {
+      client.verifyApRep(context, responseToken);
+    },
+  };
+}

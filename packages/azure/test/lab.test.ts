@@ -1,0 +1,343 @@
+import { decodeEncTicketPart, decodeTicket, TicketFlags } from '@krbsim/asn1';
+import {
+  AZURE_AD_REALM,
+  type AzureSqlMiLab,
+  createAzureSqlMiLab,
+  LabError,
+  type ManagedInstance,
+  type OnPremUser,
+  WindowsStatus,
+} from '@krbsim/azure';
+import { Duration, ErrorCode, KerberosError, ManualClock } from '@krbsim/core';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { createTrust, Realm } from '@krbsim/kdc';
+import { describe, expect, it } from 'vitest';
+
+interface Setup {
+  lab: AzureSqlMiLab;
+  clock: ManualClock;
+  alice: OnPremUser;
+  mi: ManagedInstance;
+}
+
+function setup(
+  opts: { trust?: boolean; mode?: 'AzureAD' | 'Windows' | 'Paired'; seed?: number } = {},
+): Setup {
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
+  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: opts.seed ?? 7, clock });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = opts.mode ?? 'Windows';
+  mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+  if (opts.trust ?? true) lab.setupCloudTrust();
+  return { lab, clock, alice, mi };
+}
+
+async function expectLabError(p: Promise<unknown>, fields: Partial<LabError>): Promise<LabError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LabError);
+  expect(err).toMatchObject(fields);
+  return err as LabError;
+}
+
+describe('incoming trust-based flow', () => {
+  it('runs AS and TGS on-prem, follows the referral to Azure AD through the KDC proxy, and logs in', async () => {
+    const { lab, alice, mi } = setup();
+    expect(mi.spn).toBe('MSSQLSvc/mi1.abc123.database.windows.net:1433');
+    const pc = lab.adJoinedClient(alice);
+    const ctx = await pc.initSecurityContext(mi.spn);
+    const session = mi.accept(ctx.token, pc.participant);
+    expect(session.login).toBe('CONTOSO\\alice');
+    expect(session.clientPrincipal).toBe('alice@CONTOSO.COM');
+    // RFC 4120 section 3.3.3.2: the client's realm is never listed, so one hop transits nothing.
+    expect(session.transited).toEqual([]);
+    ctx.complete(session.responseToken!); // mutual authentication
+
+    // The referral TGT is in the cache, as `klist get krbtgt/KERBEROS.MICROSOFTONLINE.COM` shows it.
+    const referral = pc.kerberos.cache
+      .all()
+      .find((c) => c.server.name.nameString.join('/') === `krbtgt/${AZURE_AD_REALM}`);
+    expect(referral?.server.realm).toBe('CONTOSO.COM');
+    // The service ticket comes from the Azure AD realm, encrypted with etype 18.
+    expect(ctx.ticket.server.realm).toBe(AZURE_AD_REALM);
+    expect(ctx.ticket.ticket.encPart.etype).toBe(18);
+    expect(ctx.ticket.endtime - (ctx.ticket.starttime ?? ctx.ticket.authtime)).toBeLessThanOrEqual(
+      Duration.hour,
+    );
+
+    const flow = lab.trace.entries.map(
+      (e) => `${e.from} -> ${e.to}: ${e.requestType} / ${e.replyType ?? e.error}`,
+    );
+    expect(flow).toEqual([
+      'CONTOSO\\alice -> KDC CONTOSO.COM: AS-REQ / KRB-ERROR',
+      'CONTOSO\\alice -> KDC CONTOSO.COM: AS-REQ / AS-REP',
+      'CONTOSO\\alice -> KDC CONTOSO.COM: TGS-REQ / TGS-REP',
+      'CONTOSO\\alice -> KDC KERBEROS.MICROSOFTONLINE.COM (via KDC proxy): TGS-REQ / TGS-REP',
+      'CONTOSO\\alice -> mi1: AP-REQ (SPNEGO) / AP-REP (SPNEGO)',
+    ]);
+    const mermaid = lab.trace.toMermaid();
+    expect(mermaid).toMatch(/^sequenceDiagram/);
+    expect(mermaid).toContain('KDC KERBEROS.MICROSOFTONLINE.COM (via KDC proxy)');
+  });
+
+  it('maps logins by authentication metadata mode, and refuses users without one (18456)', async () => {
+    for (const [mode, login] of [
+      ['AzureAD', 'alice@contoso.com'],
+      ['Windows', 'CONTOSO\\alice'],
+      ['Paired', 'CONTOSO\\alice'],
+    ] as const) {
+      const { lab, alice, mi } = setup({ mode });
+      const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+      expect(mi.accept(ctx.token).login).toBe(login);
+    }
+    const { lab, mi } = setup();
+    const bob = lab.onPrem.addUser('bob', { password: 'hunter2 hunter2' });
+    const ctx = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
+    expect(() => mi.accept(ctx.token)).toThrow(
+      expect.objectContaining({ windowsStatus: WindowsStatus.SQL_LOGIN_FAILED }),
+    );
+  });
+
+  it('reports SQL SPN not found (0x6fb) without the cloud trust, or before the instance is enabled', async () => {
+    const { lab, alice, mi } = setup({ trust: false });
+    await expectLabError(lab.adJoinedClient(alice).initSecurityContext(mi.spn), {
+      code: ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+      windowsStatus: WindowsStatus.SPN_NOT_FOUND,
+    });
+    const mi2 = lab.addManagedInstance({ name: 'mi2', dnsZone: 'abc123', subnet: '10.0.1.0/24' });
+    mi2.configureAzureAdAuthentication().enableSystemAssignedServicePrincipal(); // no admin consent
+    lab.setupCloudTrust();
+    expect(mi2.missingPrerequisites).toEqual(['admin consent granted to "mi2 principal"']);
+    await expectLabError(lab.adJoinedClient(alice).initSecurityContext(mi2.spn), {
+      windowsStatus: WindowsStatus.SPN_NOT_FOUND,
+    });
+    mi2.grantAdminConsent();
+    await expect(lab.adJoinedClient(alice).initSecurityContext(mi2.spn)).resolves.toBeDefined();
+  });
+
+  it('names the missing client prerequisite', async () => {
+    const { lab, alice, mi } = setup();
+    await expectLabError(
+      lab.adJoinedClient(alice, { os: 'Windows Server 2008 R2' }).initSecurityContext(mi.spn),
+      {
+        prerequisite:
+          'Windows Server 2012 or later, or Windows 10 or later (this client runs Windows Server 2008 R2)',
+      },
+    );
+    await expectLabError(lab.adJoinedClient(alice, { lineOfSightToDc: false }).initSecurityContext(mi.spn), {
+      prerequisite: 'line of sight to a domain controller',
+      windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
+    });
+    await expectLabError(lab.adJoinedClient(alice, { kdcProxyPolicy: false }).initSecurityContext(mi.spn), {
+      prerequisite: `KDC proxy mapping for ${AZURE_AD_REALM}`,
+      windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
+    });
+    const old = createAzureSqlMiLab({ domainFunctionalLevel: 2008 });
+    const u = old.onPrem.addUser('u', { password: 'p4ssw0rd!' });
+    await expectLabError(
+      old.adJoinedClient(u).initSecurityContext('MSSQLSvc/x.y.database.windows.net:1433'),
+      {
+        prerequisite: 'domain functional level 2012 or higher (contoso.com is at 2008)',
+      },
+    );
+    lab.azureAdConnect = false;
+    const carol = lab.onPrem.addUser('carol', { password: 'p4ssw0rd!' });
+    await expectLabError(lab.adJoinedClient(carol).initSecurityContext(mi.spn), {
+      prerequisite: 'Azure AD Connect sync of carol@contoso.com to the tenant',
+    });
+  });
+
+  it('refuses Redirect connections with login error 18452', async () => {
+    const { lab, alice, mi } = setup();
+    const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+    mi.connectionType = 'Redirect';
+    expect(() => mi.accept(ctx.token)).toThrow(
+      expect.objectContaining({ windowsStatus: WindowsStatus.SQL_LOGIN_UNTRUSTED_DOMAIN }),
+    );
+  });
+
+  it('answers a conditional access policy on the instance with 0x52f', async () => {
+    const { lab, alice, mi } = setup();
+    lab.tenant.addConditionalAccessPolicy(mi.spn);
+    await expectLabError(lab.adJoinedClient(alice).initSecurityContext(mi.spn), {
+      code: ErrorCode.KDC_ERR_POLICY,
+      windowsStatus: WindowsStatus.ACCOUNT_RESTRICTION,
+    });
+  });
+
+  it('never lets the trust run the other way', async () => {
+    const { lab } = setup();
+    lab.onPrem.realm.addService('host/server.contoso.com', { password: 'svc pass 1' });
+    lab.addCloudUser('dave@fabrikam.onmicrosoft.com');
+    const cloudPc = lab.azureAdJoinedClient(lab.tenant.user('dave@fabrikam.onmicrosoft.com')!);
+    await cloudPc.signIn();
+    const err = await cloudPc.initSecurityContext('host/server.contoso.com').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KerberosError);
+    expect((err as KerberosError).code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    // By keys too: the tenant's realm holds no key that CONTOSO.COM's KDC would accept.
+    expect(lab.tenant.realm.lookup(`krbtgt/CONTOSO.COM@${AZURE_AD_REALM}`)).toBeUndefined();
+    expect(lab.tenant.realm.lookup('krbtgt/CONTOSO.COM')).toBeUndefined();
+  });
+});
+
+describe('the Azure AD Kerberos server object', () => {
+  it('keeps KeyVersion equal to CloudKeyVersion, RODC-style, and rotates at most once a day unless forced', async () => {
+    const { lab, clock, alice, mi } = setup();
+    const info = lab.getAzureAdKerberosServer()!;
+    expect(info.userAccount).toBe('krbtgt_AzureAD');
+    expect(info.computerAccount).toBe('CN=AzureADKerberos,OU=Domain Controllers,DC=contoso,DC=com');
+    expect(info.keyVersion).toBe(info.cloudKeyVersion);
+    expect(info.keyVersion >>> 16).toBe(info.id);
+    expect(info.keyVersion & 0xffff).toBe(1);
+    expect(info.topLevelNames).toEqual(['windows.net']);
+    expect(() => lab.rotateServerKey()).toThrow(/less than 24 hours ago/);
+    clock.advance(Duration.day);
+    const rotated = lab.rotateServerKey();
+    expect(rotated.keyVersion & 0xffff).toBe(2);
+    expect(rotated.cloudKeyVersion).toBe(rotated.keyVersion);
+    expect(lab.rotateServerKey({ force: true }).keyVersion & 0xffff).toBe(3);
+    const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+    expect(mi.accept(ctx.token).login).toBe('CONTOSO\\alice');
+  });
+
+  it('breaks referrals with KRB_AP_ERR_MODIFIED when the cloud misses a rotation', async () => {
+    const { lab, alice, mi } = setup();
+    const info = lab.rotateServerKey({ force: true, skipCloudUpdate: true });
+    expect(info.keyVersion).not.toBe(info.cloudKeyVersion);
+    const err = await lab
+      .adJoinedClient(alice)
+      .initSecurityContext(mi.spn)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.KRB_AP_ERR_MODIFIED, realm: AZURE_AD_REALM });
+  });
+
+  it('fails setup when another trust already claims windows.net', () => {
+    const { lab } = setup({ trust: false });
+    const other = new Realm({ name: 'OTHER.EXAMPLE', clock: lab.clock });
+    createTrust({
+      trusting: other,
+      trusted: lab.onPrem.realm,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['windows.net'],
+      password: 'trust pass',
+    });
+    expect(() => lab.setupCloudTrust()).toThrow(
+      /Collision setting top level names on trust KERBEROS.MICROSOFTONLINE.COM/,
+    );
+  });
+});
+
+describe('managed instances', () => {
+  it('enables only one instance per subnet for Windows authentication', () => {
+    const { lab } = setup();
+    const mi2 = lab.addManagedInstance({ name: 'mi2', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    expect(() => mi2.enableWindowsAuthenticationPrerequisites()).toThrow(
+      /only one managed instance per subnet/,
+    );
+    expect(mi2.windowsAuthenticationEnabled).toBe(false);
+    const mi3 = lab.addManagedInstance({ name: 'mi3', dnsZone: 'abc123', subnet: '10.0.2.0/24' });
+    expect(mi3.enableWindowsAuthenticationPrerequisites().windowsAuthenticationEnabled).toBe(true);
+  });
+
+  it('uses the sovereign cloud suffix for the SPN', () => {
+    const lab = createAzureSqlMiLab({ cloud: 'AzureChinaCloud' });
+    expect(lab.addManagedInstance({ name: 'mi', dnsZone: 'z1', subnet: '10.1.0.0/24' }).spn).toBe(
+      'MSSQLSvc/mi.z1.database.chinacloudapi.cn:1433',
+    );
+  });
+});
+
+describe('modern interactive flow', () => {
+  it('gets the cloud TGT with the PRT and the service ticket through the KDC proxy only', async () => {
+    const { lab, alice, mi } = setup({ trust: false, mode: 'AzureAD' });
+    const pc = lab.azureAdJoinedClient(alice);
+    await pc.signIn();
+    const tgt = pc.cloudTgt!;
+    expect(tgt.server).toMatchObject({
+      realm: AZURE_AD_REALM,
+      name: { nameString: ['krbtgt', AZURE_AD_REALM] },
+    });
+    expect(tgt.sessionKey.etype).toBe(18);
+    expect(tgt.flags & TicketFlags.forwardable).not.toBe(0);
+    expect(tgt.flags & TicketFlags['name-canonicalize']).not.toBe(0);
+    expect(tgt.endtime - tgt.authtime).toBe(10 * Duration.hour);
+    const ctx = await pc.initSecurityContext(mi.spn);
+    const session = mi.accept(ctx.token, pc.participant);
+    expect(session.login).toBe('alice@contoso.com');
+    expect(session.clientPrincipal).toBe(`alice\\@contoso.com@${AZURE_AD_REALM}`);
+    // No on-prem KDC traffic at all.
+    expect(lab.trace.entries.every((e) => !e.to.includes('CONTOSO.COM'))).toBe(true);
+    expect(lab.trace.entries.filter((e) => e.transport === 'kkdcp').map((e) => e.requestType)).toEqual([
+      'TGS-REQ',
+    ]);
+    // Azure AD does not renew TGTs.
+    await expect(pc.kerberos.renew(tgt)).rejects.toBeInstanceOf(KerberosError);
+  });
+
+  it('has no cloud TGT for up to 4 hours after the policy is turned on, unless the PRT is refreshed', async () => {
+    const { lab, clock, alice, mi } = setup({ mode: 'AzureAD' });
+    const pc = lab.azureAdJoinedClient(alice, { cloudKerberosTicketRetrievalEnabled: false });
+    await pc.signIn();
+    pc.cloudKerberosTicketRetrievalEnabled = true; // the upgrade
+    await expectLabError(pc.initSecurityContext(mi.spn), { code: ErrorCode.KRB_AP_ERR_NO_TGT });
+    pc.requestPrtRefresh(); // dsregcmd.exe /RefreshPrt
+    await pc.lockUnlock();
+    await expect(pc.initSecurityContext(mi.spn)).resolves.toBeDefined();
+
+    const later = lab.azureAdJoinedClient(alice, { cloudKerberosTicketRetrievalEnabled: false });
+    await later.signIn();
+    later.cloudKerberosTicketRetrievalEnabled = true;
+    clock.advance(4 * Duration.hour - 1);
+    await expectLabError(later.initSecurityContext(mi.spn), { code: ErrorCode.KRB_AP_ERR_NO_TGT });
+    clock.advance(1);
+    await expect(later.initSecurityContext(mi.spn)).resolves.toBeDefined();
+  });
+
+  it('names the missing prerequisite', async () => {
+    const { lab, alice, mi } = setup({ mode: 'AzureAD' });
+    await expectLabError(
+      lab.azureAdJoinedClient(alice, { os: 'Windows 10 20H2' }).initSecurityContext(mi.spn),
+      {
+        prerequisite: 'Windows 10 21H1 or later (this client runs Windows 10 20H2)',
+      },
+    );
+    const svc = lab.azureAdJoinedClient(alice, { interactive: false });
+    await expectLabError(svc.initSecurityContext(mi.spn), {
+      prerequisite:
+        'an interactive session (the modern interactive flow does not work for applications running as a service)',
+    });
+  });
+
+  it('hands the device a cloud TGT that decrypts only with the key the PRT response sealed', async () => {
+    const { lab, alice } = setup({ trust: false });
+    const pc = lab.azureAdJoinedClient(alice);
+    await pc.signIn();
+    const tgt = pc.cloudTgt!;
+    const krbtgtKey = lab.tenant.realm.keysFor(`krbtgt/${AZURE_AD_REALM}`)[0]!;
+    const enc = decodeEncTicketPart(
+      decrypt(krbtgtKey, KeyUsage.KDC_REP_TICKET, decodeTicket(tgt.ticketDer).encPart.cipher),
+    );
+    expect(enc.key.keyvalue).toEqual(tgt.sessionKey.bytes);
+    expect(enc.crealm).toBe(AZURE_AD_REALM);
+  });
+});
+
+describe('determinism', () => {
+  it('produces the same bytes for the same seed, and different bytes for another', async () => {
+    const run = async (seed: number) => {
+      const { lab, alice, mi } = setup({ seed });
+      const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+      mi.accept(ctx.token);
+      return lab.trace.entries.map((e) => Buffer.from(e.request).toString('hex')).join('|');
+    };
+    const a = await run(11);
+    expect(await run(11)).toBe(a);
+    expect(await run(12)).not.toBe(a);
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * `krbsim decode`: print a Kerberos message (any RFC 4120 message, a
+ * GSS-API krb5 or SPNEGO token, an MS-KKDCP KDC-PROXY-MESSAGE) as JSON, or,
+ * for DER that is no known message, the generic DER tree.
+ *
+ * @module
+ */
+
+import { parseArgs } from 'node:util';
+import {
+  decodeDerTree,
+  decodeKdcProxyMessage,
+  decodeMessage,
+  decodeNegotiationToken,
+  GssOid,
+  isAsn1Error,
+  messageToJson,
+  unwrapGssToken,
+  unwrapKrb5Token,
+} from '@krbsim/asn1';
+import { DecodeInputError, type InputEncoding, parseDecodeInput, stripTcpPrefix } from './decode-input';
+import { type CliIo, ExitCode } from './io';
+
+export { type DecodeInputOptions, parseDecodeInput } from './decode-input';
+
+export const DECODE_USAGE = `Usage: krbsim decode <hex|base64|@file> [options]
+
+Decode a Kerberos message and print it as JSON: AS-REQ/REP, TGS-REQ/REP,
+AP-REQ/REP, KRB-ERROR, KRB-SAFE/PRIV/CRED, a bare Ticket, a GSS-API krb5 or
+SPNEGO token, an RFC 4121 Wrap/MIC token, or an MS-KKDCP KDC-PROXY-MESSAGE.
+DER that is none of these is printed as a generic DER tree. A 4-byte TCP
+length prefix is removed.
+
+Input:
+  <hex>           e.g. 6a81a73081a4a103020105... (spaces, colons, 0x allowed)
+  <base64>        e.g. YIIC... (also base64url, and 'Negotiate <token>')
+  @<file>         a file of raw bytes, or of hex or base64 text; @- reads stdin
+
+Options:
+  --hex           the input is hex (no guessing)
+  --base64        the input is base64 (no guessing)
+  --tree          print the generic DER tree even for a known message
+  --compact       one-line JSON
+  -h, --help      show this help
+
+Exit codes: 0 decoded, 1 the input is not valid (one line naming the field,
+e.g. AS-REQ.req-body.sname.name-string[1]: ...), 2 bad arguments.
+`;
+
+/** JSON as `krbsim decode` prints it. */
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+const MECH_NAMES: Record<string, string> = {
+  [GssOid.KRB5]: 'krb5',
+  [GssOid.MS_KRB5]: 'krb5 (Microsoft legacy OID)',
+  [GssOid.SPNEGO]: 'spnego',
+  [GssOid.NTLMSSP]: 'ntlmssp',
+  [GssOid.KRB5_U2U]: 'krb5 user-to-user',
+};
+
+const TOK_IDS: Record<number, string> = { 256: 'KRB_AP_REQ', 512: 'KRB_AP_REP', 768: 'KRB_ERROR' };
+
+const mech = (oid: string): Json => (MECH_NAMES[oid] ? { oid, name: MECH_NAMES[oid] } : oid);
+
+/** A Kerberos message (APPLICATION-tagged) as JSON: `{ type, value }` with the codec's JSON form. */
+function kerberosJson(bytes: Uint8Array): Json {
+  return messageToJson(decodeMessage(bytes)) as Json;
+}
+
+/** A GSS-API krb5 token (RFC 4121 section 4.1) as JSON. */
+function krb5TokenJson(bytes: Uint8Array): Json {
+  const t = unwrapKrb5Token(bytes);
+  return {
+    type: 'GSS-API krb5 token',
+    mech: mech(t.mech),
+    tokId: TOK_IDS[t.tokId] ?? t.tokId,
+    message: kerberosJson(t.message),
+  };
+}
+
+/** A mechanism token carried inside SPNEGO: decoded when it is krb5, else hex. */
+function innerTokenJson(bytes: Uint8Array): Json {
+  if (bytes[0] === 0x60) {
+    const { thisMech } = unwrapGssToken(bytes);
+    if (thisMech === GssOid.KRB5 || thisMech === GssOid.MS_KRB5) return krb5TokenJson(bytes);
+    return { type: 'GSS-API token', mech: mech(thisMech), hex: hex(bytes) };
+  }
+  if ((bytes[0]! & 0xe0) === 0x60) return kerberosJson(bytes);
+  return { hex: hex(bytes) };
+}
+
+/** A SPNEGO NegotiationToken (RFC 4178), framed or bare, as JSON. */
+function spnegoJson(bytes: Uint8Array): Json {
+  const t = decodeNegotiationToken(bytes);
+  if ('negTokenInit' in t) {
+    const i = t.negTokenInit;
+    return {
+      type: i.negHints === undefined ? 'SPNEGO NegTokenInit' : 'SPNEGO NegTokenInit2',
+      mechTypes: i.mechTypes.map(mech),
+      ...(i.reqFlags !== undefined && { reqFlags: i.reqFlags }),
+      ...(i.mechToken !== undefined && { mechToken: innerTokenJson(i.mechToken) }),
+      ...(i.negHints !== undefined && {
+        negHints: {
+          ...(i.negHints.hintName !== undefined && { hintName: i.negHints.hintName }),
+          ...(i.negHints.hintAddress !== undefined && { hintAddress: hex(i.negHints.hintAddress) }),
+        },
+      }),
+      ...(i.mechListMic !== undefined && { mechListMic: hex(i.mechListMic) }),
+    };
+  }
+  const r = t.negTokenResp;
+  const states = ['accept-completed', 'accept-incomplete', 'reject', 'request-mic'];
+  return {
+    type: 'SPNEGO NegTokenResp',
+    ...(r.negState !== undefined && { negState: states[r.negState] ?? r.negState }),
+    ...(r.supportedMech !== undefined && { supportedMech: mech(r.supportedMech) }),
+    ...(r.responseToken !== undefined && { responseToken: innerTokenJson(r.responseToken) }),
+    ...(r.mechListMic !== undefined && { mechListMic: hex(r.mechListMic) }),
+  };
+}
+
+/** An MS-KKDCP KDC-PROXY-MESSAGE, with the Kerberos message inside decoded. */
+function kdcProxyJson(bytes: Uint8Array): Json {
+  const m = decodeKdcProxyMessage(bytes);
+  const inner = stripTcpPrefix(m.kerbMessage);
+  return {
+    type: 'KDC-PROXY-MESSAGE',
+    kerbMessage: inner === undefined ? { hex: hex(m.kerbMessage) } : kerberosJson(inner),
+    ...(m.targetDomain !== undefined && { targetDomain: m.targetDomain }),
+    ...(m.dclocatorHint !== undefined && { dclocatorHint: m.dclocatorHint }),
+  };
+}
+
+/**
+ * RFC 4121 section 4.2.6 per-message tokens (GSS_Wrap and GSS_GetMIC, which
+ * carry no DER): the 16-octet header, and the rest as hex (it is encrypted or
+ * a checksum). Undefined when `bytes` is not one.
+ */
+function perMessageTokenJson(bytes: Uint8Array): Json | undefined {
+  if (bytes.length < 16) return undefined;
+  const wrap = bytes[0] === 0x05 && bytes[1] === 0x04;
+  const mic = bytes[0] === 0x04 && bytes[1] === 0x04;
+  if (!wrap && !mic) return undefined;
+  const flagByte = bytes[2]!;
+  const flags = [
+    ...(flagByte & 0x01 ? ['SentByAcceptor'] : []),
+    ...(flagByte & 0x02 ? ['Sealed'] : []),
+    ...(flagByte & 0x04 ? ['AcceptorSubkey'] : []),
+  ];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const seq = view.getBigUint64(8);
+  return {
+    type: wrap ? 'GSS-API krb5 Wrap token' : 'GSS-API krb5 MIC token',
+    tokId: wrap ? '0504' : '0404',
+    flags,
+    ...(wrap
+      ? { ec: view.getUint16(4), rrc: view.getUint16(6) }
+      : { filler: Buffer.from(bytes.subarray(3, 8)).toString('hex') }),
+    sndSeq: seq <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seq) : seq.toString(),
+    [wrap ? 'data' : 'checksum']: hex(bytes.subarray(16)),
+  };
+}
+
+/** The generic DER tree, for DER that is none of the known messages. */
+function treeJson(bytes: Uint8Array): Json {
+  return { type: 'DER', tree: decodeDerTree(bytes) as unknown as Json };
+}
+
+/**
+ * Decode `bytes` to the JSON `krbsim decode` prints. The first octet picks
+ * the decoder: `0x60` a GSS-API token (krb5 or SPNEGO), `0xa0`/`0xa1` a bare
+ * SPNEGO token, another APPLICATION tag a Kerberos message, a SEQUENCE a
+ * KDC-PROXY-MESSAGE (or, if it is not one, the DER tree), `05 04`/`04 04` an
+ * RFC 4121 Wrap or MIC token, anything else the DER tree. A 4-byte TCP length prefix is removed first.
+ *
+ * @throws Asn1Error naming the field when the bytes claim a known message
+ *   (or are DER at all) but do not decode.
+ */
+export function decodeToJson(bytes: Uint8Array, options: { tree?: boolean } = {}): Json {
+  const message = stripTcpPrefix(bytes) ?? bytes;
+  if (options.tree) return treeJson(message);
+  const tag = message[0];
+  if (tag === 0x60) {
+    const { thisMech } = unwrapGssToken(message);
+    if (thisMech === GssOid.SPNEGO) return spnegoJson(message);
+    if (thisMech === GssOid.KRB5 || thisMech === GssOid.MS_KRB5) return krb5TokenJson(message);
+    return {
+      type: 'GSS-API token',
+      mech: mech(thisMech),
+      innerToken: hex(unwrapGssToken(message).innerToken),
+    };
+  }
+  if (tag === 0xa0 || tag === 0xa1) {
+    try {
+      return spnegoJson(message);
+    } catch (e) {
+      if (!isAsn1Error(e)) throw e;
+      return treeJson(message);
+    }
+  }
+  if (tag !== undefined && (tag & 0xe0) === 0x60) return kerberosJson(message);
+  const perMessage = perMessageTokenJson(message);
+  if (perMessage !== undefined) return perMessage;
+  if (tag === 0x30) {
+    try {
+      return kdcProxyJson(message);
+    } catch (e) {
+      if (!isAsn1Error(e)) throw e;
+      return treeJson(message);
+    }
+  }
+  return treeJson(message);
+}
+
+/** Run `krbsim decode`; resolves with the exit code. */
+export async function decodeCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  let values: {
+    hex?: boolean | undefined;
+    base64?: boolean | undefined;
+    tree?: boolean | undefined;
+    compact?: boolean | undefined;
+    help?: boolean | undefined;
+  };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        hex: { type: 'boolean' },
+        base64: { type: 'boolean' },
+        tree: { type: 'boolean' },
+        compact: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    io.stderr(`krbsim decode: ${(e as Error).message}\nTry 'krbsim decode --help'.\n`);
+    return ExitCode.usage;
+  }
+  if (values.help) {
+    io.stdout(DECODE_USAGE);
+    return ExitCode.ok;
+  }
+  if (positionals.length !== 1 || (values.hex && values.base64)) {
+    io.stderr(
+      `krbsim decode: expected one input (hex, base64 or @file) and at most one of --hex, --base64\nTry 'krbsim decode --help'.\n`,
+    );
+    return ExitCode.usage;
+  }
+  const encoding: InputEncoding = values.hex ? 'hex' : values.base64 ? 'base64' : 'auto';
+  try {
+    const bytes = await parseDecodeInput(positionals[0]!, { encoding });
+    const json = decodeToJson(bytes, { tree: values.tree === true });
+    io.stdout(`${JSON.stringify(json, null, values.compact ? undefined : 2)}\n`);
+    return ExitCode.ok;
+  } catch (e) {
+    if (e instanceof DecodeInputError) {
+      io.stderr(`krbsim decode: ${e.message}\n`);
+      return ExitCode.failure;
+    }
+    if (isAsn1Error(e)) {
+      const at = e.offset >= 0 ? ` (at byte ${e.offset})` : '';
+      io.stderr(`krbsim decode: ${e.path === '' ? e.reason : `${e.path}: ${e.reason}`}${at}\n`);
+      return ExitCode.failure;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * `@krbsim/cli`: the `krbsim` command (`serve`, `decode`, `demo`) and the
+ * pieces it is made of, for tests that want them in process: topology files
+ * ({@link parseTopology}), serving them ({@link startTopology}) and the files
+ * real tools need ({@link writeTopologyFiles}).
+ *
+ * @packageDocumentation
+ */
+
+export { runCli, USAGE } from './cli';
+export { type DecodeInputOptions, decodeCommand, decodeToJson, parseDecodeInput } from './decode';
+export { type CliIo, ExitCode } from './io';
+export { loadTopologyFile, serveCommand } from './serve';
+export {
+  buildRealms,
+  type KdcServerInfo,
+  type RequestLogEntry,
+  type RunningTopology,
+  type StartTopologyOptions,
+  startTopology,
+} from './start-topology';
+export {
+  type PolicySpec,
+  parseTopology,
+  type RealmFileSpec,
+  type ServiceSpec,
+  TopologyError,
+  type TopologyFile,
+  type TrustFileSpec,
+  type UserSpec,
+  validateTopology,
+} from './topology';
+export {
+  capathsFor,
+  type PortsJson,
+  type ServedRealm,
+  serviceKeytabEntries,
+  spnFileName,
+  type TopologyFilesInput,
+  type TopologyWriteResult,
+  topologyKrb5Conf,
+  writeTopologyFiles,
+} from './topology-files';

@@ -1,0 +1,39 @@
+/**
+ * What a subcommand writes to and listens on, injectable so tests can run
+ * the CLI in process.
+ *
+ * @module
+ */
+
+/** Output streams and the stop signal of one CLI run. */
+export interface CliIo {
+  /** Write to standard output (text, newline included). */
+  readonly stdout: (text: string) => void;
+  /** Write to standard error (text, newline included). */
+  readonly stderr: (text: string) => void;
+  /**
+   * Aborted when a long-running command (`serve`) should stop. `bin.ts`
+   * aborts it on SIGINT or SIGTERM.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Exit codes: success, a failure at run time, a usage or input-file error. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** The process's own streams; `signal` aborts on SIGINT/SIGTERM. */
+export function processIo(): CliIo & { dispose(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The files `krbsim serve` writes so real Kerberos tools can use a served
+ * topology: `krb5.conf` (MIT profile syntax), keytabs (MIT format 0x0502),
+ * and `ports.json`, which says where each KDC listens.
+ *
+ * @module
+ */
+
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type KeytabEntry, type Krb5ConfValue, serializeKeytab, writeKrb5Conf } from '@krbsim/files';
+import type { Realm } from '@krbsim/kdc';
+import type { TopologyFile, TrustFileSpec } from './topology';
+
+/** Where one realm's KDC listens (both protocols). */
+export interface ServedRealm {
+  readonly host: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+}
+
+/** Input to {@link writeTopologyFiles} and {@link topologyKrb5Conf}. */
+export interface TopologyFilesInput {
+  readonly topology: TopologyFile;
+  readonly realms: ReadonlyMap<string, Realm>;
+  readonly servers: ReadonlyMap<string, ServedRealm>;
+  /** Extra `[libdefaults]` relations (`null` removes a default). */
+  readonly libdefaults?: Readonly<Record<string, Krb5ConfValue | null>>;
+  /** Keytab entry timestamps, ms since the epoch. Default: now. */
+  readonly now?: number;
+}
+
+/** The content of `ports.json`. */
+export interface PortsJson {
+  readonly realms: Record<string, { host: string; udp: number; tcp: number }>;
+  /** Absolute path of the written `krb5.conf`. */
+  readonly krb5conf: string;
+  /**
+   * Absolute keytab paths: by realm name (all the realm's service keys) and by
+   * `spn@REALM` (one service's keys).
+   */
+  readonly keytabs: Record<string, string>;
+  /** The process serving the realms. */
+  readonly pid: number;
+}
+
+/** What {@link writeTopologyFiles} wrote. */
+export interface TopologyWriteResult {
+  readonly dir: string;
+  readonly krb5conf: string;
+  readonly portsJson: string;
+  readonly keytabs: Record<string, string>;
+  readonly ports: PortsJson;
+}
+
+/**
+ * `[capaths]` for the trust graph: for each client realm, every server realm
+ * its users can reach, `.` when a trust links them directly, else the
+ * intermediate realms of a shortest path through transitive (`forest`,
+ * `realm`) trusts. Users of `trusted` reach `trusting`; two-way trusts both ways.
+ */
+export function capathsFor(
+  realmNames: readonly string[],
+  trusts: readonly TrustFileSpec[],
+): Record<string, Record<string, '.' | string[]>> {
+  const edges = new Map<string, { to: string; transitive: boolean }[]>();
+  const add = (from: string, to: string, transitive: boolean) => {
+    const list = edges.get(from) ?? [];
+    list.push({ to, transitive });
+    edges.set(from, list);
+  };
+  for (const t of trusts) {
+    const transitive = t.kind !== 'external';
+    add(t.trusted, t.trusting, transitive);
+    if (t.direction === 'two-way') add(t.trusting, t.trusted, transitive);
+  }
+  const out: Record<string, Record<string, '.' | string[]>> = {};
+  for (const client of realmNames) {
+    const paths: Record<string, '.' | string[]> = {};
+    // Direct trusts first, then breadth-first through transitive ones.
+    for (const e of edges.get(client) ?? []) paths[e.to] = '.';
+    const via = new Map<string, string[]>();
+    const queue: string[] = [];
+    for (const e of edges.get(client) ?? []) {
+      if (e.transitive && !via.has(e.to)) {
+        via.set(e.to, []);
+        queue.push(e.to);
+      }
+    }
+    while (queue.length > 0) {
+      const at = queue.shift()!;
+      for (const e of edges.get(at) ?? []) {
+        if (!e.transitive || e.to === client || via.has(e.to)) continue;
+        const hops = [...via.get(at)!, at];
+        via.set(e.to, hops);
+        queue.push(e.to);
+        if (paths[e.to] === undefined) paths[e.to] = hops;
+      }
+    }
+    if (Object.keys(paths).length > 0) out[client] = paths;
+  }
+  return out;
+}
+
+/** The `krb5.conf` text for a served topology. The first realm is the default realm. */
+export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string {
+  const { topology, servers } = input;
+  const domainRealm: Record<string, string> = {};
+  for (const r of topology.realms) {
+    for (const d of r.domains) {
+      domainRealm[`.${d}`] = r.name;
+      domainRealm[d] = r.name;
+    }
+  }
+  const weak = topology.realms.some((r) => r.policy.allowWeakCrypto === true);
+  return writeKrb5Conf({
+    defaultRealm: topology.realms[0]!.name,
+    realms: topology.realms.map((r) => {
+      const s = servers.get(r.name);
+      return { name: r.name, kdcs: s === undefined ? [] : [`${s.host}:${s.udpPort}`] };
+    }),
+    domainRealm,
+    capaths: capathsFor(
+      topology.realms.map((r) => r.name),
+      topology.trusts,
+    ),
+    libdefaults: { ...(weak && { allow_weak_crypto: true }), ...input.libdefaults },
+  });
+}
+
+/** `host/web.contoso.com:443` → `host_web.contoso.com_443`: a file name for an SPN. */
+export function spnFileName(spn: string): string {
+  return spn.replace(/[/:\\]/g, '_');
+}
+
+/**
+ * Keytab entries for every service of `realm` the topology names: the current
+ * keys under the SPN and under each alias.
+ */
+export function serviceKeytabEntries(realm: Realm, spn: string, aliases: readonly string[], now: number) {
+  const entry = realm.lookup(spn);
+  if (entry === undefined) return [];
+  const kvno = Math.max(...entry.keys.map((k) => k.kvno));
+  const keys = entry.keys.filter((k) => k.kvno === kvno);
+  const out: KeytabEntry[] = [];
+  for (const name of [spn, ...aliases]) {
+    const nameString = name.split('/');
+    for (const k of keys) {
+      out.push({
+        principal: { realm: realm.name, name: { nameType: NT_SRV_HST, nameString } },
+        timestamp: now,
+        kvno,
+        key: { etype: k.key.etype, bytes: k.key.bytes },
+      });
+    }
+  }
+  return out;
+}
+
+/** KRB5_NT_SRV_HST: how MIT's kadmin ktadd writes service principals. */
+const NT_SRV_HST = 1;
+
+/**
+ * Write `krb5.conf`, `<REALM>.keytab` (every service key of the realm),
+ * `<spn>.keytab` (one service; `<spn>@<REALM>.keytab` if two realms share an
+ * SPN) and `ports.json` into `dir`.
+ */
+export async function writeTopologyFiles(
+  dir: string,
+  input: TopologyFilesInput,
+): Promise<TopologyWriteResult> {
+  const abs = resolve(dir);
+  await mkdir(abs, { recursive: true });
+  const now = input.now ?? Date.now();
+  const krb5conf = join(abs, 'krb5.conf');
+  await writeFile(krb5conf, topologyKrb5Conf(input));
+
+  const keytabs: Record<string, string> = {};
+  const spnCount = new Map<string, number>();
+  for (const r of input.topology.realms) {
+    for (const s of r.services) spnCount.set(s.spn, (spnCount.get(s.spn) ?? 0) + 1);
+  }
+  for (const r of input.topology.realms) {
+    const realm = input.realms.get(r.name);
+    if (realm === undefined) continue;
+    const all: KeytabEntry[] = [];
+    for (const s of r.services) {
+      const entries = serviceKeytabEntries(realm, s.spn, s.aliases ?? [], now);
+      all.push(...entries);
+      const base = spnCount.get(s.spn)! > 1 ? `${s.spn}@${r.name}` : s.spn;
+      const path = join(abs, `${spnFileName(base)}.keytab`);
+      await writeFile(path, serializeKeytab({ entries }));
+      keytabs[`${s.spn}@${r.name}`] = path;
+    }
+    const path = join(abs, `${r.name}.keytab`);
+    await writeFile(path, serializeKeytab({ entries: all }));
+    keytabs[r.name] = path;
+  }
+
+  const ports: PortsJson = {
+    realms: Object.fromEntries(
+      [...input.servers].map(([name, s]) => [name, { host: s.host, udp: s.udpPort, tcp: s.tcpPort }]),
+    ),
+    krb5conf,
+    keytabs,
+    pid: process.pid,
+  };
+  const portsJson = join(abs, 'ports.json');
+  // Written last: a watcher that sees ports.json can rely on every other file.
+  await writeFile(`${portsJson}.tmp`, `${JSON.stringify(ports, null, 2)}\n`);
+  await rename(`${portsJson}.tmp`, portsJson);
+  return { dir: abs, krb5conf, portsJson, keytabs, ports };
+}

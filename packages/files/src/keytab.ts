@@ -1,0 +1,187 @@
+/**
+ * MIT keytab files (the `FILE:` keytab type), format version 0x0502, as MIT
+ * krb5 (`src/lib/krb5/keytab/kt_file.c`), Heimdal, Java and Windows `ktpass`
+ * read and write them. Version 0x0501 (host byte order, realm counted among
+ * the components, no name type) is read only.
+ *
+ * Layout (all integers big-endian in 0x0502):
+ *
+ * ```
+ * file    = 0x05 0x02 record*
+ * record  = int32 size, then size bytes; size < 0 marks a deleted entry (a hole
+ *           of -size bytes); size 0 ends the list
+ * entry   = uint16 ncomp, str16 realm, str16 component[ncomp], int32 name_type,
+ *           uint32 timestamp (seconds), uint8 kvno8, uint16 enctype, str16 key,
+ *           [uint32 kvno32: present when >= 4 bytes remain; 0 means "use kvno8"]
+ * str16   = uint16 length, bytes
+ * ```
+ *
+ * MIT always writes the 32-bit kvno (kvno8 holds its low byte); so does
+ * {@link serializeKeytab} unless asked to write it only when the kvno exceeds
+ * 255.
+ *
+ * @module
+ */
+
+import { ByteReader, ByteWriter, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
+import type { KrbPrincipal } from './principal';
+
+/** A key as keytabs store it: the same shape as `@krbsim/crypto`'s `Key`. */
+export interface KeytabKey {
+  /** The encryption type (RFC 3961 etype number, e.g. 18 for aes256-cts-hmac-sha1-96). */
+  readonly etype: number;
+  /** The raw key bytes. */
+  readonly bytes: Uint8Array;
+}
+
+/** One keytab entry: a principal's key for one kvno and one etype. */
+export interface KeytabEntry {
+  readonly principal: KrbPrincipal;
+  /** When the entry was written, milliseconds since the epoch (stored in whole seconds). */
+  readonly timestamp: number;
+  /** The key version number, 0..2^32-1. */
+  readonly kvno: number;
+  readonly key: KeytabKey;
+}
+
+/** A parsed keytab. */
+export interface Keytab {
+  /** The file format version read: 0x0502 (current) or 0x0501 (old, host byte order). */
+  readonly version?: 0x0501 | 0x0502;
+  readonly entries: readonly KeytabEntry[];
+}
+
+/** Options for {@link parseKeytab}. */
+export interface ParseKeytabOptions {
+  /**
+   * Byte order of a version 0x0501 keytab, which MIT wrote in the writing
+   * host's order. Default `'little'` (x86 and ARM hosts).
+   */
+  readonly v1ByteOrder?: 'little' | 'big';
+}
+
+/** Options for {@link serializeKeytab}. */
+export interface SerializeKeytabOptions {
+  /**
+   * When to append the 32-bit kvno: `'always'` (MIT krb5 1.x output, the
+   * default) or `'when-needed'` (only for kvno > 255, as some older writers do).
+   */
+  readonly kvno32?: 'always' | 'when-needed';
+}
+
+const WHAT = 'keytab';
+
+/**
+ * Parse the bytes of a keytab file.
+ *
+ * Deleted entries (negative record sizes) are skipped; a zero record size ends
+ * the list, as in MIT. Anything else that does not fit (a bad version, a
+ * truncated record, a length that points past its record, invalid UTF-8 in a
+ * name) is rejected.
+ *
+ * @throws KerberosError (KRB_ERR_GENERIC) naming the byte offset of the problem.
+ */
+export function parseKeytab(bytes: Uint8Array, options: ParseKeytabOptions = {}): Keytab {
+  const head = new ByteReader(bytes, WHAT);
+  const major = head.u8('version');
+  const minor = head.u8('version');
+  if (major !== 5 || (minor !== 1 && minor !== 2)) {
+    throw head.error(0, `not a keytab: unsupported version 0x${hex2(major)}${hex2(minor)} (want 0x0502)`);
+  }
+  const v1 = minor === 1;
+  const le = v1 && (options.v1ByteOrder ?? 'little') === 'little';
+  const file = new ByteReader(bytes, WHAT, 2, bytes.length, le);
+  const entries: KeytabEntry[] = [];
+  while (file.remaining > 0) {
+    const at = file.offset;
+    const size = file.i32('record size');
+    if (size === 0) break;
+    if (size < 0) {
+      if (size === -0x80000000) throw file.error(at, 'record size -2^31 is invalid');
+      file.skip(-size, `deleted entry of ${-size} bytes (record at offset ${at})`);
+      continue;
+    }
+    if (size > file.remaining) {
+      throw file.error(at, `record claims ${size} bytes but only ${file.remaining} remain in the file`);
+    }
+    entries.push(readEntry(file.sub(size, 'record'), v1, at));
+  }
+  return { version: v1 ? 0x0501 : 0x0502, entries };
+}
+
+function readEntry(r: ByteReader, v1: boolean, recordAt: number): KeytabEntry {
+  const where = ` (record at offset ${recordAt})`;
+  let count = r.u16(`component count${where}`);
+  if (v1) {
+    if (count === 0)
+      throw r.error(r.offset - 2, `version 0x0501 component count 0 leaves no room for the realm`);
+    count -= 1;
+  }
+  const realm = r.utf8(r.u16(`realm length${where}`), `realm${where}`);
+  const nameString: string[] = [];
+  for (let i = 0; i < count; i++) {
+    nameString.push(r.utf8(r.u16(`component ${i} length${where}`), `component ${i}${where}`));
+  }
+  const nameType = v1 ? 0 : r.i32(`name type${where}`);
+  const timestamp = r.u32(`timestamp${where}`) * 1000;
+  const kvno8 = r.u8(`kvno${where}`);
+  const etype = r.u16(`enctype${where}`);
+  const keyBytes = r.bytes(r.u16(`key length${where}`), `key${where}`);
+  let kvno = kvno8;
+  if (r.remaining >= 4) {
+    const kvno32 = r.u32(`32-bit kvno${where}`);
+    if (kvno32 !== 0) kvno = kvno32;
+  }
+  // Bytes after the 32-bit kvno (Heimdal's flags, or zero fill in a reused
+  // hole) are ignored, as MIT does.
+  return {
+    principal: { realm, name: { nameType, nameString } },
+    timestamp,
+    kvno,
+    key: { etype, bytes: keyBytes },
+  };
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+/**
+ * Serialize a keytab in format 0x0502, entries in order, no holes: the bytes
+ * MIT's `ktutil wkt` writes for the same entries.
+ *
+ * @throws KerberosError (KRB_ERR_GENERIC) when a field does not fit its
+ *   on-disk width (a component longer than 65535 bytes, a kvno above 2^32-1,
+ *   a timestamp outside the unsigned 32-bit range of seconds).
+ */
+export function serializeKeytab(keytab: Keytab, options: SerializeKeytabOptions = {}): Uint8Array {
+  const always = (options.kvno32 ?? 'always') === 'always';
+  const w = new ByteWriter().u8(5).u8(2);
+  keytab.entries.forEach((e, i) => {
+    const field = (name: string) => `entry ${i} ${name}`;
+    const kvno = checkUint(e.kvno, 0xffffffff, WHAT, field('kvno'));
+    const sizeAt = w.length;
+    w.u32(0);
+    const comps = e.principal.name.nameString;
+    w.u16(checkUint(comps.length, 0xffff, WHAT, field('component count')));
+    str16(w, utf8Bytes(e.principal.realm), field('realm'));
+    for (const [j, c] of comps.entries()) str16(w, utf8Bytes(c), field(`component ${j}`));
+    const nameType = e.principal.name.nameType;
+    if (!Number.isInteger(nameType) || nameType < -0x80000000 || nameType > 0xffffffff) {
+      throw formatError(WHAT, `${field('name type')} ${nameType} does not fit 32 bits`);
+    }
+    w.u32(nameType);
+    w.u32(toSeconds(e.timestamp, WHAT, field('timestamp')));
+    w.u8(kvno & 0xff);
+    w.u16(checkUint(e.key.etype, 0xffff, WHAT, field('etype')));
+    str16(w, e.key.bytes, field('key'));
+    if (always || kvno > 0xff) w.u32(kvno);
+    w.patchU32(sizeAt, w.length - sizeAt - 4);
+  });
+  return w.finish();
+}
+
+function str16(w: ByteWriter, b: Uint8Array, field: string): void {
+  w.u16(checkUint(b.length, 0xffff, WHAT, `${field} length`));
+  w.bytes(b);
+}

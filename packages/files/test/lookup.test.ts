@@ -1,0 +1,73 @@
+import { ErrorCode, isKerberosError } from '@krbsim/core';
+import {
+  findKeytabEntries,
+  findKeytabEntry,
+  getKeytabKey,
+  type Keytab,
+  type KeytabEntry,
+  parsePrincipal,
+} from '@krbsim/files';
+import { describe, expect, it } from 'vitest';
+
+const http = parsePrincipal('HTTP/web.contoso.com@CONTOSO.COM');
+const entry = (kvno: number, etype: number, fill: number, principal = http): KeytabEntry => ({
+  principal,
+  timestamp: 0,
+  kvno,
+  key: { etype, bytes: new Uint8Array(4).fill(fill) },
+});
+const keytab: Keytab = {
+  entries: [
+    entry(2, 18, 1),
+    entry(2, 17, 2),
+    entry(5, 17, 3),
+    entry(3, 18, 4),
+    entry(9, 18, 5, parsePrincipal('alice@CONTOSO.COM')),
+    entry(300, 18, 6, parsePrincipal('HTTP/web.contoso.com@OTHER.COM')),
+  ],
+};
+
+describe('keytab lookup', () => {
+  it('picks the highest kvno by default, per etype when one is given', () => {
+    expect(findKeytabEntry(keytab, { principal: http })!.key.bytes[0]).toBe(3);
+    expect(findKeytabEntry(keytab, { principal: http, etype: 18 })!.kvno).toBe(3);
+    expect(findKeytabEntry(keytab, { principal: http, etype: 17 })!.kvno).toBe(5);
+  });
+
+  it('honours an explicit kvno and returns all etypes for it in file order', () => {
+    expect(findKeytabEntries(keytab, { principal: http, kvno: 2 }).map((e) => e.key.etype)).toEqual([18, 17]);
+    expect(findKeytabEntry(keytab, { principal: http, kvno: 2, etype: 17 })!.key.bytes[0]).toBe(2);
+  });
+
+  it('ignores name types and distinguishes realms', () => {
+    const srvHst = { ...http, name: { ...http.name, nameType: 3 } };
+    expect(findKeytabEntry(keytab, { principal: srvHst })).toBeDefined();
+    expect(
+      findKeytabEntry(keytab, { principal: parsePrincipal('HTTP/web.contoso.com@OTHER.COM') })!.kvno,
+    ).toBe(300);
+    expect(findKeytabEntries(keytab, { principal: parsePrincipal('nobody@CONTOSO.COM') })).toEqual([]);
+  });
+
+  it('getKeytabKey reports NOKEY and BADKEYVER like an acceptor', () => {
+    expect(getKeytabKey(keytab, { principal: http, etype: 17, kvno: 5 }).bytes[0]).toBe(3);
+    const badVer = catchError(() => getKeytabKey(keytab, { principal: http, etype: 18, kvno: 7 }));
+    expect(isKerberosError(badVer, ErrorCode.KRB_AP_ERR_BADKEYVER)).toBe(true);
+    expect((badVer as Error).message).toBe(
+      'keytab has HTTP/web.contoso.com@CONTOSO.COM etype 18 but not kvno 7',
+    );
+    const noKey = catchError(() => getKeytabKey(keytab, { principal: http, etype: 23 }));
+    expect(isKerberosError(noKey, ErrorCode.KRB_AP_ERR_NOKEY)).toBe(true);
+    expect((noKey as Error).message).toBe('keytab has no key for HTTP/web.contoso.com@CONTOSO.COM etype 23');
+    const noKvno = catchError(() => getKeytabKey(keytab, { principal: parsePrincipal('x@Y'), kvno: 1 }));
+    expect((noKvno as Error).message).toBe('keytab has no key for x@Y kvno 1');
+  });
+});
+
+function catchError(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}

@@ -1,0 +1,264 @@
+/**
+ * The Authentication Service exchange: RFC 4120 section 3.1 (3.1.2 receipt,
+ * 3.1.3 generation of the reply), with pre-authentication per section 5.2.7,
+ * the checks MIT krb5's validate_as_request makes (in its order), and the
+ * RFC 6806 canonicalize and enterprise-name behaviour.
+ *
+ * @module
+ */
+
+import type { EncKdcRepPart, EncTicketPart, KdcReq, LastReqEntry, PrincipalName } from '@krbsim/asn1';
+import { encodeAsRep, KdcOptions, NameType, PaDataType, TicketFlags } from '@krbsim/asn1';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { KeyUsage } from '@krbsim/crypto';
+import {
+  joinAuthorizationData,
+  newSessionKey,
+  pacAuthorizationData,
+  sealReplyPart,
+  sealTicket,
+} from './issue';
+import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
+import { KdcError } from './krb-error';
+import {
+  etypeInfo2Padata,
+  findPadata,
+  pacRequested,
+  preauthRequired,
+  usableClientKeys,
+  verifyEncTimestamp,
+} from './preauth';
+import type { PrincipalEntry } from './principal-db';
+import { formatPrincipal, tgsRealmOf } from './principal-name';
+import type { IssuanceContext, Realm } from './realm';
+import { asTicketTimes, toSeconds } from './ticket-times';
+import { emptyTransited } from './transited';
+import { trustBetween } from './trust-graph';
+
+/** What an exchange produced, for the reply and the log line. */
+export interface ExchangeResult {
+  readonly reply: Uint8Array;
+  /** `REP-NAME` or `REP-NAME (detail)` for the log. */
+  readonly outcome: string;
+  /** The client as the log should name it, when the request did not name it plainly (TGS). */
+  readonly client?: string;
+}
+
+/** Options RFC 4120 section 3.1.3 does not allow in an AS-REQ (MIT: AS_INVALID_OPTIONS). */
+const AS_INVALID_OPTIONS =
+  KdcOptions.forwarded |
+  KdcOptions.proxy |
+  KdcOptions.validate |
+  KdcOptions.renew |
+  KdcOptions['enc-tkt-in-skey'] |
+  KdcOptions['constrained-delegation'];
+
+/** Find the client: by name, or for NT-ENTERPRISE by UPN or `name@REALM` (RFC 6806 section 5). */
+export function findClient(realm: Realm, cname: PrincipalName): PrincipalEntry | undefined {
+  let entry: PrincipalEntry | undefined;
+  if (cname.nameType === NameType.NT_ENTERPRISE && cname.nameString.length === 1) {
+    const upn = cname.nameString[0]!;
+    entry = realm.db.getByUpn(upn);
+    const at = upn.lastIndexOf('@');
+    if (!entry && at > 0 && upn.slice(at + 1).toUpperCase() === realm.name.toUpperCase()) {
+      entry = realm.db.get({ nameType: NameType.NT_PRINCIPAL, nameString: [upn.slice(0, at)] }, realm.name);
+    }
+  } else {
+    entry = realm.db.get(cname, realm.name);
+  }
+  return entry && entry.kind !== 'krbtgt' ? entry : undefined;
+}
+
+/** Find the AS server: a local principal, or a cross-realm TGT along a trust out of this realm. */
+function findServer(realm: Realm, sname: PrincipalName): PrincipalEntry | undefined {
+  const other = tgsRealmOf(sname);
+  if (other !== undefined && other !== realm.name) {
+    // krbtgt/OTHER@THIS: only when a trust lets this realm's principals into OTHER (policy) and
+    // the outgoing key exists (keys).
+    const t = trustBetween(realm, other);
+    if (!t?.allows(realm.name, other)) return undefined;
+  }
+  return realm.db.get(sname, realm.name);
+}
+
+/**
+ * Run the realm's issuance hook. A KerberosError it throws refuses the
+ * request with its code (the client named in the KRB-ERROR); anything else
+ * is a fault in the hook and becomes KRB_ERR_GENERIC.
+ */
+export function runIssuancePolicy(
+  realm: Realm,
+  ctx: IssuanceContext,
+  who: { cname: PrincipalName; crealm: string },
+): void {
+  if (!realm.issuancePolicy) return;
+  try {
+    realm.issuancePolicy(ctx);
+  } catch (e) {
+    if (e instanceof KdcError)
+      throw new KdcError(e.code, e.message, { ...e.details, ...who, cause: e.cause });
+    if (isKerberosError(e)) throw new KdcError(e.code, e.message, { ...who, cause: e });
+    throw new KdcError(ErrorCode.KRB_ERR_GENERIC, 'internal error in the issuance policy', {
+      ...who,
+      cause: e,
+    });
+  }
+}
+
+/** Answer an AS-REQ (RFC 4120 section 3.1.2 and 3.1.3). Throws {@link KdcError} to refuse. */
+export function processAsReq(realm: Realm, req: KdcReq): ExchangeResult {
+  const body = req.reqBody;
+  const policy = realm.policy;
+  const now = realm.clock.now();
+  if (!body.cname) throw new KdcError(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN, 'the request names no client');
+  const cname = body.cname;
+  const crealm = realm.name;
+  const who = { cname, crealm };
+  const fail = (code: number, msg: string): never => {
+    throw new KdcError(code, msg, { ...who, realm: realm.name });
+  };
+  if (body.realm !== realm.name) {
+    fail(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
+  }
+  if (!body.sname) fail(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
+  const sname = body.sname!;
+
+  const client = findClient(realm, cname);
+  if (!client)
+    fail(
+      ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+      `client ${formatPrincipal(cname, crealm)} not found in Kerberos database`,
+    );
+  const server = findServer(realm, sname);
+  if (!server)
+    fail(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+      `server ${formatPrincipal(sname, realm.name)} not found in Kerberos database`,
+    );
+  const c = client!;
+  const s = server!;
+
+  // Account checks, in MIT's order (validate_as_request).
+  if (c.accountExpires !== undefined && c.accountExpires <= now)
+    fail(ErrorCode.KDC_ERR_NAME_EXP, 'the client account has expired');
+  const isChangePw = s.name.nameString[0] === 'kadmin' && s.name.nameString[1] === 'changepw';
+  if (c.passwordExpires !== undefined && c.passwordExpires <= now && !isChangePw) {
+    fail(ErrorCode.KDC_ERR_KEY_EXPIRED, 'the password has expired; change it');
+  }
+  if (s.kind !== 'krbtgt' && s.disabled)
+    fail(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
+  if ((body.kdcOptions & AS_INVALID_OPTIONS) !== 0)
+    fail(ErrorCode.KDC_ERR_BADOPTION, 'an option that only a TGS-REQ may carry was set');
+  if (c.disabled) fail(ErrorCode.KDC_ERR_CLIENT_REVOKED, 'the client account is disabled or locked out');
+
+  // Etypes: what the client asked for, what it has keys for, what policy permits.
+  const permitted = policy.permittedEncTypes;
+  const usable = usableClientKeys(c, body.etype, permitted);
+  if (usable.length === 0) etypeNoSupp('the client key', body.etype, realm.name);
+  const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
+  if (sessionEtype === undefined) etypeNoSupp('the session key', body.etype, realm.name);
+  const isTgt = s.kind === 'krbtgt';
+  const tkey = ticketKey(s.keys, permitted, isTgt ? undefined : policy.ticketEncType);
+  if (!tkey) etypeNoSupp('the server key', body.etype, realm.name);
+
+  // Pre-authentication (section 5.2.7.2).
+  let replyKey = usable[0]!;
+  let preauthenticated = false;
+  const encTs = findPadata(req.padata, PaDataType.PA_ENC_TIMESTAMP);
+  if (encTs) {
+    try {
+      replyKey = verifyEncTimestamp(encTs, usable, now, policy.clockSkewMs);
+    } catch (e) {
+      if (e instanceof KdcError) throw new KdcError(e.code, e.message, { ...who, realm: realm.name });
+      throw e;
+    }
+    preauthenticated = true;
+  } else if (c.requiresPreauth) {
+    throw preauthRequired(usable, cname, crealm);
+  }
+
+  runIssuancePolicy(realm, { realm, exchange: 'AS', cname, crealm, client: c, server: s }, who);
+
+  const times = asTicketTimes(body, now, policy, isTgt);
+  const opts = body.kdcOptions;
+  const canonicalize = (opts & KdcOptions.canonicalize) !== 0;
+  let flags = times.flags | TicketFlags.initial;
+  if (preauthenticated) flags |= TicketFlags['pre-authent'];
+  if (opts & KdcOptions.forwardable) flags |= TicketFlags.forwardable;
+  if (opts & KdcOptions.proxiable) flags |= TicketFlags.proxiable;
+  if (canonicalize) flags |= TicketFlags['name-canonicalize'];
+  if (s.okAsDelegate) flags |= TicketFlags['ok-as-delegate'];
+  flags >>>= 0;
+
+  const sessionKey = newSessionKey(sessionEtype!, realm.random);
+  // The client name in the ticket: canonical when asked (or for an enterprise name, as AD does).
+  const ticketCname = canonicalize || cname.nameType === NameType.NT_ENTERPRISE ? c.name : cname;
+  const ticketSname = canonicalize ? s.name : sname;
+  const pac =
+    realm.pacBuilder && pacRequested(req.padata, policy.includePacByDefault)
+      ? pacAuthorizationData(
+          realm.pacBuilder({
+            realm,
+            client: c,
+            server: s,
+            authtime: times.authtime,
+            serverKey: tkey!.key,
+            kdcKey: (ticketKey(realm.krbtgt.keys, [tkey!.key.etype, ...permitted]) ?? tkey!).key,
+            sessionKey,
+          }),
+        )
+      : undefined;
+  const postdated = times.starttime !== times.authtime;
+  const etp: EncTicketPart = {
+    flags,
+    key: sessionKey,
+    crealm,
+    cname: ticketCname,
+    transited: emptyTransited(),
+    authtime: times.authtime,
+    ...(postdated && { starttime: times.starttime }),
+    endtime: times.endtime,
+    ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
+    ...(body.addresses && body.addresses.length > 0 && { caddr: body.addresses }),
+    ...joinAuthorizationData(pac),
+  };
+  const ticket = sealTicket(realm.name, ticketSname, etp, tkey!, realm.random);
+
+  const lastReq: LastReqEntry[] = [];
+  if (c.passwordExpires !== undefined) lastReq.push({ lrType: 6, lrValue: toSeconds(c.passwordExpires) });
+  if (c.accountExpires !== undefined) lastReq.push({ lrType: 7, lrValue: toSeconds(c.accountExpires) });
+  if (lastReq.length === 0) lastReq.push({ lrType: 0, lrValue: 0 });
+  const part: EncKdcRepPart = {
+    key: sessionKey,
+    lastReq,
+    nonce: body.nonce,
+    ...(c.passwordExpires !== undefined && { keyExpiration: toSeconds(c.passwordExpires) }),
+    flags,
+    authtime: times.authtime,
+    ...(postdated && { starttime: times.starttime }),
+    endtime: times.endtime,
+    ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
+    srealm: realm.name,
+    sname: ticketSname,
+    ...(etp.caddr && { caddr: etp.caddr }),
+  };
+  const encPart = sealReplyPart(
+    part,
+    'as',
+    replyKey.key,
+    KeyUsage.AS_REP_ENCPART,
+    realm.random,
+    replyKey.kvno,
+  );
+  const reply = encodeAsRep({
+    pvno: 5,
+    msgType: 11,
+    // ETYPE-INFO2 for the reply key, so a client that sent no pre-auth learns the salt.
+    padata: [etypeInfo2Padata([replyKey])],
+    crealm,
+    cname: ticketCname,
+    ticket,
+    encPart,
+  });
+  return { reply, outcome: 'AS-REP' };
+}

@@ -1,0 +1,54 @@
+/**
+ * `@krbsim/kdc`: an in-process Kerberos Key Distribution Center (RFC 4120
+ * sections 3.1 and 3.3) for emulated realms, with RFC 6806 / MS-KILE
+ * referrals along one-way and two-way trusts, transitivity rules, the
+ * transited field of section 3.3.3.2, and key-version handling that
+ * reproduces the failures of real deployments (Azure AD Kerberos and
+ * on-premises AD in particular).
+ *
+ * A {@link Kdc} is a function from request bytes to reply bytes over a
+ * {@link Realm}; trusts come from {@link createTrust}.
+ *
+ * @packageDocumentation
+ */
+
+export { DomainRealmMap, isDnsSuffix } from './domain-realm';
+export { Kdc, type KdcOptionsInit, MAX_REQUEST_BYTES } from './kdc';
+export { composeKvno, type StoredKey, splitKvno } from './keys';
+export { KdcError, type KdcErrorDetails, minimalKrbError } from './krb-error';
+export { DEFAULT_ENC_TYPES, defaultPolicy, type RealmPolicy, resolvePolicy } from './policy';
+export { entryKvno, PrincipalDb, type PrincipalEntry, type PrincipalKind } from './principal-db';
+export {
+  formatName,
+  formatPrincipal,
+  krbtgtName,
+  parsePrincipal,
+  type QualifiedName,
+  serviceHostOf,
+  TGS_NAME,
+} from './principal-name';
+export {
+  type AddServiceOptions,
+  type AddUserOptions,
+  type IssuanceContext,
+  type PacBuildContext,
+  Realm,
+  type RealmOptions,
+} from './realm';
+export { realmOfHost } from './referral';
+export {
+  addTransited,
+  DOMAIN_X500_COMPRESS,
+  decodeTransited,
+  encodeTransited,
+  transitedRealms,
+} from './transited';
+export {
+  createTrust,
+  type RotateKeyOptions,
+  Trust,
+  type TrustDirection,
+  type TrustKind,
+  type TrustOptions,
+} from './trust';
+export { checkPath, type Hop, MAX_TRUST_PATH, nextHop } from './trust-graph';

@@ -1,0 +1,135 @@
+/**
+ * The KDC of one realm as a pure function from request bytes to reply bytes
+ * (RFC 4120 sections 3.1 and 3.3; the message framing of section 7.2 is the
+ * transport's job). Whatever arrives, `handle` returns a DER AS-REP, TGS-REP
+ * or KRB-ERROR and never throws; it changes no database state, so a bad
+ * request cannot leave the realm broken.
+ *
+ * @module
+ */
+
+import type { KdcReq } from '@krbsim/asn1';
+import { decodeAsReq, decodeTgsReq } from '@krbsim/asn1';
+import { ErrorCode, errorCodeName, isKerberosError, KerberosError } from '@krbsim/core';
+import { type ExchangeResult, processAsReq } from './as-exchange';
+import { describeError, type ErrorTarget, encodeErrorReply } from './krb-error';
+import { formatPrincipal } from './principal-name';
+import type { Realm } from './realm';
+import { processTgsReq } from './tgs-exchange';
+
+/** Requests larger than this are refused with KRB_ERR_FIELD_TOOLONG (MIT's TCP limit is similar). */
+export const MAX_REQUEST_BYTES = 1 << 20;
+
+/** The first octet of an AS-REQ ([APPLICATION 10], constructed) and a TGS-REQ ([APPLICATION 12]). */
+const AS_REQ_TAG = 0x6a;
+const TGS_REQ_TAG = 0x6c;
+
+/** Options for `new Kdc()`. */
+export interface KdcOptionsInit {
+  /**
+   * Receives one line per request, e.g.
+   * `AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP`.
+   * Lines never contain keys or passwords.
+   */
+  log?: (line: string) => void;
+}
+
+/** A Key Distribution Center for one {@link Realm}. */
+export class Kdc {
+  readonly realm: Realm;
+  readonly #log: ((line: string) => void) | undefined;
+
+  constructor(realm: Realm, opts: KdcOptionsInit = {}) {
+    this.realm = realm;
+    this.#log = opts.log;
+  }
+
+  /**
+   * RFC 4120 request bytes in (AS-REQ or TGS-REQ DER), reply bytes out
+   * (AS-REP, TGS-REP or KRB-ERROR DER). Never throws, whatever the input.
+   */
+  handle(request: Uint8Array): Uint8Array {
+    const now = this.#now();
+    let target: ErrorTarget = { realm: this.realm.name };
+    let label = 'REQ';
+    let client = '?';
+    let server = '?';
+    try {
+      const req = this.#decode(request);
+      label = req.msgType === 10 ? 'AS-REQ' : 'TGS-REQ';
+      const body = req.reqBody;
+      target = {
+        realm: body.realm,
+        ...(body.sname && { sname: body.sname }),
+        ...(req.msgType === 10 && body.cname && { cname: body.cname, crealm: body.realm }),
+      };
+      if (body.sname) server = formatPrincipal(body.sname, body.realm);
+      if (req.msgType === 10 && body.cname) client = formatPrincipal(body.cname, body.realm);
+      const result: ExchangeResult =
+        req.msgType === 10 ? processAsReq(this.realm, req) : processTgsReq(this.realm, req);
+      if (result.client !== undefined) client = result.client;
+      this.#emit(`${label} ${client} for ${server} -> ${result.outcome}`);
+      return result.reply;
+    } catch (e) {
+      const reply = encodeErrorReply(e, target, this.realm.name, now);
+      const { code, details } = describeError(e);
+      if (details.cname && details.crealm) client = formatPrincipal(details.cname, details.crealm);
+      this.#emit(`${label} ${client} for ${server} -> KRB-ERROR ${errorCodeName(code)} (${code})`);
+      return reply;
+    }
+  }
+
+  #decode(request: Uint8Array): KdcReq {
+    if (!(request instanceof Uint8Array) || request.length === 0) {
+      throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, 'empty request');
+    }
+    if (request.length > MAX_REQUEST_BYTES) {
+      throw new KerberosError(
+        ErrorCode.KRB_ERR_FIELD_TOOLONG,
+        `request larger than ${MAX_REQUEST_BYTES} bytes`,
+      );
+    }
+    const tag = request[0];
+    if (tag !== AS_REQ_TAG && tag !== TGS_REQ_TAG) {
+      // Another Kerberos message ([APPLICATION n]) is the wrong type; anything else is garbage.
+      const isApplication = tag !== undefined && (tag & 0xe0) === 0x60;
+      throw new KerberosError(
+        isApplication ? ErrorCode.KRB_AP_ERR_MSG_TYPE : ErrorCode.KRB_ERR_GENERIC,
+        isApplication
+          ? 'a KDC accepts only AS-REQ and TGS-REQ messages'
+          : 'the request is not a Kerberos message',
+      );
+    }
+    let req: KdcReq;
+    try {
+      req = tag === AS_REQ_TAG ? decodeAsReq(request) : decodeTgsReq(request);
+    } catch (e) {
+      // The codec reports a bad pvno as KRB_AP_ERR_BADVERSION; a KDC says KDC_ERR_BAD_PVNO (MIT).
+      if (isKerberosError(e, ErrorCode.KRB_AP_ERR_BADVERSION)) {
+        throw new KerberosError(ErrorCode.KDC_ERR_BAD_PVNO, 'protocol version not supported', { cause: e });
+      }
+      throw e;
+    }
+    if (req.pvno !== 5) {
+      throw new KerberosError(ErrorCode.KDC_ERR_BAD_PVNO, `protocol version ${req.pvno} is not supported`);
+    }
+    return req;
+  }
+
+  #now(): number {
+    try {
+      const t = this.realm.clock.now();
+      return Number.isFinite(t) ? t : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  #emit(line: string): void {
+    try {
+      this.#log?.(line);
+    } catch {
+      // A failing logger must not change the reply.
+    }
+  }
+}

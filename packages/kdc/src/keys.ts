@@ -1,0 +1,150 @@
+/**
+ * Long-term keys of the principal database: derivation from a password and
+ * salt (RFC 3961 section 3 string-to-key; default salt from RFC 4120
+ * section 4), random keys (RFC 3961 random-to-key), key version numbers
+ * (RFC 4120 section 5.2.9 `kvno`) with MS-KILE's read-only-DC branch in the
+ * high 16 bits, and the etype choices a KDC makes.
+ *
+ * @module
+ */
+
+import type { EncryptionKey } from '@krbsim/asn1';
+import { ErrorCode, KerberosError, type RandomSource } from '@krbsim/core';
+import { salt as defaultSaltOf, generateKey, type Key, stringToKey } from '@krbsim/crypto';
+
+/** One long-term key of a principal, with its version and the salt it was made with. */
+export interface StoredKey {
+  /** The full key version number, branch included (see {@link composeKvno}). */
+  readonly kvno: number;
+  readonly key: Key;
+  /** The salt a client needs to derive this key from the password (ETYPE-INFO2). */
+  readonly salt: string;
+  /** Non-default string-to-key parameters, sent in ETYPE-INFO2 `s2kparams`. */
+  readonly s2kparams?: Uint8Array;
+}
+
+/**
+ * MS-KILE section 3.1.5.8 (read-only DCs): a krbtgt kvno's high 16 bits name
+ * the branch (the RODC), the low 16 bits are the key version. Branch 0 is an
+ * ordinary (writable) KDC.
+ */
+export function composeKvno(branchId: number, version: number): number {
+  if (!Number.isInteger(branchId) || branchId < 0 || branchId > 0xffff) {
+    throw new RangeError(`branch id must be 0..65535, got ${branchId}`);
+  }
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff) {
+    throw new RangeError(`key version must be 0..65535, got ${version}`);
+  }
+  return ((branchId << 16) | version) >>> 0;
+}
+
+/** Split a kvno into its MS-KILE read-only-DC branch and key version. */
+export function splitKvno(kvno: number): { branchId: number; version: number } {
+  return { branchId: (kvno >>> 16) & 0xffff, version: kvno & 0xffff };
+}
+
+/** The default salt of a principal: realm followed by its components (RFC 4120 section 4). */
+export function defaultSalt(realm: string, components: readonly string[]): string {
+  return saltToString(defaultSaltOf(realm, components as string[]));
+}
+
+function saltToString(s: string | Uint8Array): string {
+  return typeof s === 'string' ? s : new TextDecoder().decode(s);
+}
+
+/** Derive one key per etype from a password (RFC 3961 string-to-key). */
+export function keysFromPassword(
+  password: string,
+  salt: string,
+  etypes: readonly number[],
+  kvno: number,
+): StoredKey[] {
+  return etypes.map((etype) => ({ kvno, key: stringToKey(etype, password, salt), salt }));
+}
+
+/** One fresh random key per etype (RFC 3961 random-to-key), from the injected source. */
+export function randomKeys(
+  etypes: readonly number[],
+  random: RandomSource,
+  kvno: number,
+  salt: string,
+): StoredKey[] {
+  return etypes.map((etype) => ({ kvno, key: generateKey(etype, { random }), salt }));
+}
+
+/** Wrap caller-supplied keys. */
+export function givenKeys(keys: readonly Key[], kvno: number, salt: string): StoredKey[] {
+  return keys.map((key) => ({ kvno, key, salt }));
+}
+
+/** The highest kvno in `keys` (0 when empty). */
+export function currentKvno(keys: readonly StoredKey[]): number {
+  let max = 0;
+  for (const k of keys) if (k.kvno > max) max = k.kvno;
+  return max;
+}
+
+/** The keys of the highest kvno. */
+export function currentKeys(keys: readonly StoredKey[]): StoredKey[] {
+  const kvno = currentKvno(keys);
+  return keys.filter((k) => k.kvno === kvno);
+}
+
+/**
+ * The key to decrypt `etype` data made under `kvno`. `kvno` undefined (the
+ * field is optional on the wire) means the current version.
+ */
+export function findKey(keys: readonly StoredKey[], etype: number, kvno?: number): StoredKey | undefined {
+  const v = kvno ?? currentKvno(keys);
+  return keys.find((k) => k.kvno === v && k.key.etype === etype);
+}
+
+/**
+ * The strongest etype (by `strength`, the realm's permitted list, strongest
+ * first) that appears in every one of `sets`. This is how the KDC picks a
+ * session key etype: strongest among what the client asked for, what the
+ * server supports and what policy permits.
+ */
+export function strongestCommon(
+  strength: readonly number[],
+  ...sets: readonly (readonly number[])[]
+): number | undefined {
+  return strength.find((e) => sets.every((s) => s.includes(e)));
+}
+
+/**
+ * The current key of `keys` with the strongest permitted etype (or exactly
+ * `forced`), to encrypt a ticket for that principal.
+ */
+export function ticketKey(
+  keys: readonly StoredKey[],
+  strength: readonly number[],
+  forced?: number,
+): StoredKey | undefined {
+  const cur = currentKeys(keys);
+  if (forced !== undefined) return cur.find((k) => k.key.etype === forced);
+  for (const e of strength) {
+    const k = cur.find((s) => s.key.etype === e);
+    if (k) return k;
+  }
+  return undefined;
+}
+
+/** A crypto {@link Key} as the wire's EncryptionKey. */
+export function toEncryptionKey(key: Key): EncryptionKey {
+  return { keytype: key.etype, keyvalue: key.bytes };
+}
+
+/** A wire EncryptionKey as a crypto {@link Key}. */
+export function fromEncryptionKey(key: EncryptionKey): Key {
+  return { etype: key.keytype, bytes: key.keyvalue };
+}
+
+/** Throw KDC_ERR_ETYPE_NOSUPP naming what was asked for. */
+export function etypeNoSupp(what: string, asked: readonly number[], realm: string): never {
+  throw new KerberosError(
+    ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+    `no encryption type in common for ${what} (requested ${asked.join(', ') || 'none'})`,
+    { realm },
+  );
+}

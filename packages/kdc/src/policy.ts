@@ -1,0 +1,148 @@
+/**
+ * Realm ticket policy: the knobs RFC 4120 leaves to "local policy"
+ * (sections 3.1.3 and 3.3.3: maximum lifetimes, renewability, postdating,
+ * acceptable clock skew, permitted encryption types) plus the places where
+ * MIT krb5, Active Directory and Azure AD Kerberos behave differently.
+ *
+ * Every difference between products is a named option here, with the
+ * product's behaviour in its TSDoc, so a lab can model each KDC faithfully.
+ *
+ * @module
+ */
+
+import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
+import { isSupportedEncType, isWeakEncType } from '@krbsim/crypto';
+
+/** The aes etypes, strongest first: aes256-sha384, aes128-sha256, aes256-sha1, aes128-sha1. */
+export const DEFAULT_ENC_TYPES: readonly number[] = Object.freeze([20, 19, 18, 17]);
+
+/** rc4-hmac (RFC 4757): weak, accepted only with {@link RealmPolicy.allowWeakCrypto}. */
+const RC4_HMAC = 23;
+
+/**
+ * A realm's ticket and protocol policy. Every field has a default (see
+ * {@link resolvePolicy}); pass a `Partial<RealmPolicy>` to `new Realm()`.
+ */
+export interface RealmPolicy {
+  /** Longest ticket life the KDC grants (RFC 4120 section 3.1.3). Default 10 h (AD's default). */
+  maxTicketLifeMs: number;
+  /** Longest renewable life (renew-till minus starttime). Default 7 days. */
+  maxRenewLifeMs: number;
+  /** Acceptable clock skew for pre-authentication and authenticators. Default 5 min. */
+  clockSkewMs: number;
+  /**
+   * The etypes this realm uses, in order of strength (strongest first). Session
+   * keys, reply keys and ticket keys are chosen from this list; requests naming
+   * none of them fail with KDC_ERR_ETYPE_NOSUPP. Default `[20, 19, 18, 17]`, plus
+   * 23 (rc4-hmac) last when {@link allowWeakCrypto} is set.
+   */
+  permittedEncTypes: number[];
+  /** Permit weak etypes such as rc4-hmac (23). Default false. */
+  allowWeakCrypto: boolean;
+  /**
+   * Issue renewable TGTs when asked. Default true (MIT, AD). Azure AD Kerberos:
+   * false, its cloud TGTs are not renewable. A RENEWABLE request is then quietly
+   * not honoured (no error), as a KDC does for any flag its policy withholds.
+   */
+  renewableTgt: boolean;
+  /** Cap on the life of service (non-krbtgt) tickets. Azure AD: 1 h. Default: none. */
+  serviceTicketLifeMs?: number;
+  /**
+   * Force the etype of service tickets (the server must hold a key of that
+   * etype). Azure AD Kerberos always uses 18 (aes256-cts-hmac-sha1-96).
+   */
+  ticketEncType?: number;
+  /** New users require pre-authentication unless told otherwise. Default true, as in AD. */
+  requirePreauthByDefault: boolean;
+  /**
+   * Compare principal names without regard to case. AD matches user and service
+   * names case-insensitively; MIT krb5 compares bytes. Default false (MIT-like).
+   * Realm names are always compared exactly (RFC 4120 section 6.1).
+   */
+  caseInsensitiveNames: boolean;
+  /**
+   * Issue host-based referrals (RFC 6806) only when the client set the
+   * `canonicalize` KDC option, as MIT krb5 and RFC 6806 section 8 do. Default
+   * false: like Active Directory, refer whenever the host maps to another realm.
+   */
+  referralsRequireCanonicalize: boolean;
+  /** Honour ALLOW-POSTDATE / POSTDATED (MIT: yes; AD: no). Default true. */
+  allowPostdate: boolean;
+  /**
+   * How many krbtgt key versions stay usable after {@link Realm.rotateKrbtgt}:
+   * 2 keeps the current and the previous key, AD's two-key window. Default 2.
+   */
+  krbtgtKeyHistory: number;
+  /**
+   * When a cross-realm TGT names a kvno this realm does not hold for the
+   * inter-realm key: `true` fails with KRB_AP_ERR_BADKEYVER (MIT); `false`
+   * (default) tries the newest key anyway, so a key mismatch surfaces as
+   * KRB_AP_ERR_MODIFIED, the symptom AD and Azure AD show when the trust's
+   * `KeyVersion` and `CloudKeyVersion` drift apart.
+   */
+  interRealmKvnoStrict: boolean;
+  /** Include a PAC when the AS-REQ carries no PA-PAC-REQUEST (AD: yes). Default true. */
+  includePacByDefault: boolean;
+}
+
+/** The policy with every default applied. */
+export function defaultPolicy(): RealmPolicy {
+  return {
+    maxTicketLifeMs: 10 * Duration.hour,
+    maxRenewLifeMs: 7 * Duration.day,
+    clockSkewMs: 5 * Duration.minute,
+    permittedEncTypes: [...DEFAULT_ENC_TYPES],
+    allowWeakCrypto: false,
+    renewableTgt: true,
+    requirePreauthByDefault: true,
+    caseInsensitiveNames: false,
+    referralsRequireCanonicalize: false,
+    allowPostdate: true,
+    krbtgtKeyHistory: 2,
+    interRealmKvnoStrict: false,
+    includePacByDefault: true,
+  };
+}
+
+/**
+ * Merge `partial` over the defaults and check it. Throws a
+ * {@link KerberosError} (KRB_ERR_GENERIC) for a policy no KDC could run with:
+ * a weak etype without `allowWeakCrypto`, an empty etype list, or a
+ * non-positive lifetime.
+ */
+export function resolvePolicy(partial: Partial<RealmPolicy> = {}): RealmPolicy {
+  const policy: RealmPolicy = { ...defaultPolicy(), ...stripUndefined(partial) };
+  if (partial.permittedEncTypes === undefined && policy.allowWeakCrypto) {
+    policy.permittedEncTypes = [...DEFAULT_ENC_TYPES, RC4_HMAC];
+  }
+  policy.permittedEncTypes = [...new Set(policy.permittedEncTypes)];
+  const bad = (why: string): never => {
+    throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `invalid realm policy: ${why}`);
+  };
+  if (policy.permittedEncTypes.length === 0) bad('permittedEncTypes is empty');
+  const unsupported = policy.permittedEncTypes.filter((e) => !isSupportedEncType(e));
+  if (unsupported.length > 0) bad(`etype ${unsupported.join(', ')} is not implemented`);
+  if (!policy.allowWeakCrypto) {
+    const weak = policy.permittedEncTypes.filter((e) => isWeakEncType(e));
+    if (weak.length > 0) bad(`etype ${weak.join(', ')} is weak; set allowWeakCrypto to permit it`);
+  }
+  for (const k of ['maxTicketLifeMs', 'maxRenewLifeMs', 'clockSkewMs'] as const) {
+    if (!(policy[k] > 0)) bad(`${k} must be positive`);
+  }
+  if (policy.serviceTicketLifeMs !== undefined && !(policy.serviceTicketLifeMs > 0)) {
+    bad('serviceTicketLifeMs must be positive');
+  }
+  if (!Number.isInteger(policy.krbtgtKeyHistory) || policy.krbtgtKeyHistory < 1) {
+    bad('krbtgtKeyHistory must be an integer >= 1');
+  }
+  if (policy.ticketEncType !== undefined && !policy.permittedEncTypes.includes(policy.ticketEncType)) {
+    bad(`ticketEncType ${policy.ticketEncType} is not in permittedEncTypes`);
+  }
+  return policy;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * The principal database of one realm: users, services (with SPN aliases),
+ * the realm's own `krbtgt/REALM@REALM`, and the inter-realm keys
+ * `krbtgt/OTHER@THIS` (outgoing: to issue referral TGTs) and
+ * `krbtgt/THIS@OTHER` (incoming: to accept cross-realm TGTs), as MIT's KDB
+ * and AD's trusted domain objects hold them (RFC 4120 section 1.2).
+ *
+ * Entries are keyed by `name@realm`; names fold case when the realm's policy
+ * says so (AD), realms never do.
+ *
+ * @module
+ */
+
+import type { PrincipalName } from '@krbsim/asn1';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import { currentKvno, type StoredKey } from './keys';
+import { formatPrincipal, nameKey } from './principal-name';
+
+/** What an entry is: a user (client), a service, or a ticket-granting service key. */
+export type PrincipalKind = 'user' | 'service' | 'krbtgt';
+
+/** One principal of the database. Flags are mutable so a test can lock or expire an account. */
+export interface PrincipalEntry {
+  /** The canonical name (aliases resolve to it). */
+  readonly name: PrincipalName;
+  /** The realm of the name: this realm, or the other realm of an incoming inter-realm key. */
+  readonly realm: string;
+  readonly kind: PrincipalKind;
+  /** Every key version still held, newest kvno highest. Replaced on rotation. */
+  keys: readonly StoredKey[];
+  /** Alternative names (SPNs) that resolve to this entry. */
+  readonly aliases: readonly PrincipalName[];
+  /** The user principal name (`alice@contoso.com`), matched by NT-ENTERPRISE requests. */
+  readonly upn?: string;
+  /** Reject AS-REQs without pre-authentication (KDC_ERR_PREAUTH_REQUIRED). */
+  requiresPreauth: boolean;
+  /** Locked or disabled: KDC_ERR_CLIENT_REVOKED (as a client), KDC_ERR_SERVICE_REVOKED (as a server). */
+  disabled: boolean;
+  /** Account expiry, ms since the epoch: KDC_ERR_NAME_EXP after it. */
+  accountExpires?: number;
+  /** Password expiry, ms since the epoch: KDC_ERR_KEY_EXPIRED after it; sent as key-expiration. */
+  passwordExpires?: number;
+  /** Set ok-as-delegate in tickets for this service (AD "trusted for delegation"). */
+  okAsDelegate: boolean;
+  /** The etypes the principal supports (msDS-SupportedEncryptionTypes), strongest first. */
+  encTypes: readonly number[];
+}
+
+/** The current (highest) key version of an entry. */
+export function entryKvno(entry: PrincipalEntry): number {
+  return currentKvno(entry.keys);
+}
+
+/** A realm's principal store with alias and UPN indexes. */
+export class PrincipalDb {
+  readonly #entries = new Map<string, PrincipalEntry>();
+  readonly #byUpn = new Map<string, PrincipalEntry>();
+  readonly #caseInsensitive: boolean;
+
+  /** `caseInsensitive`: match names (not realms) without regard to case, as AD does. */
+  constructor(caseInsensitive: boolean) {
+    this.#caseInsensitive = caseInsensitive;
+  }
+
+  #key(name: PrincipalName, realm: string): string {
+    return `${nameKey(name, this.#caseInsensitive)}@${realm}`;
+  }
+
+  /**
+   * Add an entry under its name and every alias. Throws KDC_ERR_PRINCIPAL_NOT_UNIQUE
+   * when any of them is taken (AD refuses duplicate SPNs the same way).
+   */
+  add(entry: PrincipalEntry): PrincipalEntry {
+    const keys = [entry.name, ...entry.aliases].map((n) => this.#key(n, entry.realm));
+    for (const [i, k] of keys.entries()) {
+      if (this.#entries.has(k) || keys.indexOf(k) !== i) {
+        const n = i === 0 ? entry.name : entry.aliases[i - 1]!;
+        throw new KerberosError(
+          ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
+          `principal ${formatPrincipal(n, entry.realm)} already exists`,
+          { realm: entry.realm },
+        );
+      }
+    }
+    const upn = entry.upn?.toLowerCase();
+    if (upn !== undefined && this.#byUpn.has(upn)) {
+      throw new KerberosError(ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE, `UPN ${entry.upn} already exists`, {
+        realm: entry.realm,
+      });
+    }
+    for (const k of keys) this.#entries.set(k, entry);
+    if (upn !== undefined) this.#byUpn.set(upn, entry);
+    return entry;
+  }
+
+  /** Remove an entry (and its aliases). Returns whether it was there. */
+  remove(name: PrincipalName, realm: string): boolean {
+    const entry = this.get(name, realm);
+    if (!entry) return false;
+    for (const n of [entry.name, ...entry.aliases]) this.#entries.delete(this.#key(n, entry.realm));
+    if (entry.upn !== undefined) this.#byUpn.delete(entry.upn.toLowerCase());
+    return true;
+  }
+
+  /** The entry for `name@realm`, by canonical name or alias. */
+  get(name: PrincipalName, realm: string): PrincipalEntry | undefined {
+    return this.#entries.get(this.#key(name, realm));
+  }
+
+  /** The entry whose UPN is `upn` (always case-insensitive, as UPNs are in AD). */
+  getByUpn(upn: string): PrincipalEntry | undefined {
+    return this.#byUpn.get(upn.toLowerCase());
+  }
+
+  /** Every distinct entry, in insertion order. */
+  entries(): PrincipalEntry[] {
+    return [...new Set(this.#entries.values())];
+  }
+}

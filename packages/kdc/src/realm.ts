@@ -1,0 +1,379 @@
+/**
+ * A Kerberos realm (RFC 4120 section 1.2): its name, principal database,
+ * ticket policy, injected clock and random source, the `[domain_realm]`
+ * table used for referrals (RFC 6806 section 8), and the trusts it takes part
+ * in. A {@link Kdc} answers requests for exactly one realm.
+ *
+ * @module
+ */
+
+import type { EncryptionKey, PrincipalName } from '@krbsim/asn1';
+import {
+  type Clock,
+  ErrorCode,
+  KerberosError,
+  type RandomSource,
+  SeededRandom,
+  systemClock,
+} from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
+import { DomainRealmMap } from './domain-realm';
+import {
+  composeKvno,
+  currentKvno,
+  defaultSalt,
+  givenKeys,
+  keysFromPassword,
+  randomKeys,
+  type StoredKey,
+  splitKvno,
+} from './keys';
+import { type RealmPolicy, resolvePolicy } from './policy';
+import { PrincipalDb, type PrincipalEntry } from './principal-db';
+import { formatPrincipal, krbtgtName, parsePrincipal, TGS_NAME } from './principal-name';
+import type { Trust } from './trust';
+
+/** What a {@link Realm.pacBuilder} is given to build the PAC of a new TGT or ticket. */
+export interface PacBuildContext {
+  readonly realm: Realm;
+  /** The client's database entry. */
+  readonly client: PrincipalEntry;
+  /** The server the ticket is for (krbtgt/REALM for a TGT). */
+  readonly server: PrincipalEntry;
+  readonly authtime: number;
+  /** The key the ticket will be encrypted with (for the PAC server signature). */
+  readonly serverKey: Key;
+  /** The realm's current krbtgt key of the same etype family (for the KDC signature). */
+  readonly kdcKey: Key;
+  /** The ticket's session key. */
+  readonly sessionKey: EncryptionKey;
+}
+
+/**
+ * What a {@link Realm.issuancePolicy} hook sees before the KDC issues a
+ * ticket (AS or TGS, service ticket or referral).
+ */
+export interface IssuanceContext {
+  readonly realm: Realm;
+  readonly exchange: 'AS' | 'TGS';
+  /** The client, as the ticket will name it. */
+  readonly cname: PrincipalName;
+  readonly crealm: string;
+  /** The client's entry, when the client belongs to this realm. */
+  readonly client?: PrincipalEntry;
+  /** The server the ticket is for: a service, or a krbtgt entry for TGTs and referrals. */
+  readonly server: PrincipalEntry;
+  /** Set when the ticket is a referral toward this realm. */
+  readonly referralTo?: string;
+}
+
+/** Options for `new Realm()`. */
+export interface RealmOptions {
+  /** The realm name, conventionally upper case (`CONTOSO.COM`). */
+  name: string;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+  /**
+   * Defaults to a {@link SeededRandom} seeded with the realm name, so runs are
+   * reproducible. Pass `systemRandom` for a realm served to real clients.
+   */
+  random?: RandomSource;
+  policy?: Partial<RealmPolicy>;
+  /**
+   * MS-KILE read-only-DC branch: the high 16 bits of every krbtgt kvno this
+   * realm issues (the Azure AD Kerberos server object is RODC-shaped).
+   */
+  rodcBranchId?: number;
+  /** Use these keys for krbtgt/REALM@REALM (kvno version 1) instead of random ones. */
+  krbtgtKeys?: Key[];
+}
+
+/** Options for {@link Realm.addUser}. */
+export interface AddUserOptions {
+  password?: string;
+  keys?: Key[];
+  /** Default: realm followed by the name's components (RFC 4120 section 4). */
+  salt?: string;
+  /** The etypes to derive keys for. Default: the realm's permitted etypes. */
+  encTypes?: number[];
+  /** Default: the realm's `requirePreauthByDefault`. */
+  requiresPreauth?: boolean;
+  disabled?: boolean;
+  accountExpires?: number;
+  passwordExpires?: number;
+  /** The user principal name (`alice@contoso.com`) for NT-ENTERPRISE requests. */
+  upn?: string;
+  /** Key version number. Default 1. */
+  kvno?: number;
+}
+
+/** Options for {@link Realm.addService}. */
+export interface AddServiceOptions {
+  password?: string;
+  keys?: Key[];
+  salt?: string;
+  /** Other SPNs for the same account (`MSSQLSvc/host`, `MSSQLSvc/host:1433`). */
+  aliases?: string[];
+  encTypes?: number[];
+  okAsDelegate?: boolean;
+  kvno?: number;
+}
+
+/** A Kerberos realm and its principal database. */
+export class Realm {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly policy: RealmPolicy;
+  /** The MS-KILE read-only-DC branch of this realm's krbtgt kvnos (0: none). */
+  readonly rodcBranchId: number;
+  /** The principal database. Exposed for labs and tests that need to reach below the API. */
+  readonly db: PrincipalDb;
+  /** The `[domain_realm]` table (see {@link Realm.mapDomain}). */
+  readonly domainRealm = new DomainRealmMap();
+  /**
+   * Builds the PAC (MS-PAC) for new tickets. When set, and the client asked for
+   * a PAC (PA-PAC-REQUEST, or by default), its output goes into the ticket as
+   * AD-IF-RELEVANT[AD-WIN2K-PAC]. When unset, tickets carry no PAC.
+   */
+  pacBuilder?: (ctx: PacBuildContext) => Uint8Array;
+  /**
+   * Called before every ticket is issued. It may throw a `KdcError` (or any
+   * KerberosError) to refuse the request with that code, as a tenant's
+   * conditional access or a missing admin consent does in Azure AD. It runs
+   * after the client has authenticated, so it reveals nothing to strangers.
+   */
+  issuancePolicy?: (ctx: IssuanceContext) => void;
+  readonly #trusts: Trust[] = [];
+
+  constructor(opts: RealmOptions) {
+    if (!opts.name || /[@/\\]/.test(opts.name)) {
+      throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `invalid realm name '${opts.name}'`);
+    }
+    this.name = opts.name;
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? new SeededRandom(`realm:${opts.name}`);
+    this.policy = resolvePolicy(opts.policy);
+    this.rodcBranchId = opts.rodcBranchId ?? 0;
+    this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
+    const kvno = composeKvno(this.rodcBranchId, 1);
+    const salt = defaultSalt(this.name, [TGS_NAME, this.name]);
+    const keys = opts.krbtgtKeys
+      ? givenKeys(opts.krbtgtKeys, kvno, salt)
+      : randomKeys(this.policy.permittedEncTypes, this.random, kvno, salt);
+    this.db.add(this.#entry(krbtgtName(this.name), this.name, 'krbtgt', keys, {}));
+  }
+
+  /** The realm's own TGS entry, `krbtgt/REALM@REALM`. */
+  get krbtgt(): PrincipalEntry {
+    return this.db.get(krbtgtName(this.name), this.name)!;
+  }
+
+  /** The trusts this realm takes part in (either side). */
+  get trusts(): readonly Trust[] {
+    return this.#trusts;
+  }
+
+  /**
+   * Add a user. `name` is `alice` or `alice@REALM`. Keys come from `password`
+   * and the salt (default realm + components), from `keys`, or are random.
+   */
+  addUser(name: string, opts: AddUserOptions = {}): PrincipalEntry {
+    const q = this.#parseLocal(name);
+    const kvno = opts.kvno ?? 1;
+    const keys = this.#makeKeys(q.name, opts, kvno);
+    return this.db.add(
+      this.#entry(q.name, this.name, 'user', keys, {
+        requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
+        disabled: opts.disabled ?? false,
+        ...(opts.accountExpires !== undefined && { accountExpires: opts.accountExpires }),
+        ...(opts.passwordExpires !== undefined && { passwordExpires: opts.passwordExpires }),
+        ...(opts.upn !== undefined && { upn: opts.upn }),
+        encTypes: opts.encTypes,
+      }),
+    );
+  }
+
+  /**
+   * Add a service by SPN (`MSSQLSvc/mi1.abc123.database.windows.net:1433`,
+   * `host/server.contoso.com`). Without a password or keys the service gets
+   * random keys: read them back with {@link Realm.keysFor} to build a keytab.
+   */
+  addService(spn: string, opts: AddServiceOptions = {}): PrincipalEntry {
+    const q = this.#parseLocal(spn);
+    if (q.name.nameString[0] === TGS_NAME) {
+      throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `${spn}: krbtgt principals are managed by trusts`);
+    }
+    const aliases = (opts.aliases ?? []).map((a) => this.#parseLocal(a).name);
+    const keys = this.#makeKeys(q.name, opts, opts.kvno ?? 1);
+    return this.db.add(
+      this.#entry(q.name, this.name, 'service', keys, {
+        aliases,
+        okAsDelegate: opts.okAsDelegate ?? false,
+        requiresPreauth: false,
+        encTypes: opts.encTypes,
+      }),
+    );
+  }
+
+  /**
+   * Find a principal by name or alias: a {@link PrincipalName} (of this realm)
+   * or a string, `name` or `name@REALM`. Inter-realm keys are found as
+   * `krbtgt/OTHER@THIS` (outgoing) and `krbtgt/THIS@OTHER` (incoming).
+   */
+  lookup(name: PrincipalName | string, realm?: string): PrincipalEntry | undefined {
+    if (typeof name === 'string') {
+      const q = parsePrincipal(name, this.name);
+      return this.db.get(q.name, q.realm);
+    }
+    return this.db.get(name, realm ?? this.name);
+  }
+
+  /**
+   * The keys of a principal at key version `kvno` (default: current), e.g. to
+   * write a service keytab. Empty when the principal or version is unknown.
+   */
+  keysFor(name: PrincipalName | string, kvno?: number): Key[] {
+    const entry = this.lookup(name);
+    if (!entry) return [];
+    const v = kvno ?? currentKvno(entry.keys);
+    return entry.keys.filter((k) => k.kvno === v).map((k) => k.key);
+  }
+
+  /**
+   * Give krbtgt/REALM@REALM fresh random keys under the next key version (the
+   * branch id is kept). The previous versions stay, up to the policy's
+   * `krbtgtKeyHistory`, so TGTs already issued still verify. Returns the new kvno.
+   */
+  rotateKrbtgt(): number {
+    const entry = this.krbtgt;
+    const { branchId, version } = splitKvno(currentKvno(entry.keys));
+    const kvno = composeKvno(branchId, (version + 1) & 0xffff || 1);
+    const etypes = [...new Set(entry.keys.map((k) => k.key.etype))];
+    const salt = entry.keys[0]?.salt ?? defaultSalt(this.name, [TGS_NAME, this.name]);
+    entry.keys = pruneVersions(
+      [...entry.keys, ...randomKeys(etypes, this.random, kvno, salt)],
+      this.policy.krbtgtKeyHistory,
+    );
+    return kvno;
+  }
+
+  /** Change a user's or service's password: new keys under the next kvno; old versions are dropped. */
+  setPassword(name: string, password: string, opts: { salt?: string } = {}): number {
+    const entry = this.lookup(name);
+    if (!entry || entry.kind === 'krbtgt') {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        `no user or service ${name} in ${this.name}`,
+      );
+    }
+    const kvno = currentKvno(entry.keys) + 1;
+    const salt = opts.salt ?? entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
+    const etypes = [...new Set(entry.keys.map((k) => k.key.etype))];
+    entry.keys = keysFromPassword(password, salt, etypes, kvno);
+    return kvno;
+  }
+
+  /**
+   * Replace a user's or service's keys (an account whose secret is managed
+   * elsewhere, such as AD's `krbtgt_AzureAD`). `kvno` is the full key version
+   * (branch included); default one more than the current. Old versions are
+   * dropped unless `keepPrevious`. Returns the kvno.
+   */
+  setKeys(
+    name: string,
+    keys: Key[],
+    opts: { kvno?: number; salt?: string; keepPrevious?: boolean } = {},
+  ): number {
+    const entry = this.lookup(name);
+    if (!entry || entry.kind === 'krbtgt') {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        `no user or service ${name} in ${this.name}`,
+      );
+    }
+    if (keys.length === 0) throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `${name}: no keys given`);
+    const kvno = opts.kvno ?? currentKvno(entry.keys) + 1;
+    const salt = opts.salt ?? entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
+    const kept = opts.keepPrevious ? entry.keys.filter((k) => k.kvno !== kvno) : [];
+    entry.keys = [...kept, ...givenKeys(keys, kvno, salt)];
+    return kvno;
+  }
+
+  /**
+   * Map a DNS domain to a realm for host-based referrals, as MIT's
+   * `[domain_realm]` does: `.contoso.com` maps every host below contoso.com,
+   * `host.contoso.com` maps that host only.
+   */
+  mapDomain(domain: string, realm: string): this {
+    this.domainRealm.set(domain, realm);
+    return this;
+  }
+
+  /** @internal Called by `createTrust`. */
+  _addTrust(trust: Trust): void {
+    this.#trusts.push(trust);
+  }
+
+  /** @internal Called by `Trust.remove`. */
+  _removeTrust(trust: Trust): void {
+    const i = this.#trusts.indexOf(trust);
+    if (i >= 0) this.#trusts.splice(i, 1);
+  }
+
+  /** @internal Build a database entry with defaults. */
+  _makeEntry(name: PrincipalName, realm: string, keys: StoredKey[]): PrincipalEntry {
+    return this.#entry(name, realm, 'krbtgt', keys, {});
+  }
+
+  #parseLocal(text: string): { name: PrincipalName } {
+    const q = parsePrincipal(text, this.name);
+    if (q.realm !== this.name) {
+      throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `${text} is not in realm ${this.name}`);
+    }
+    return q;
+  }
+
+  #makeKeys(name: PrincipalName, opts: AddUserOptions | AddServiceOptions, kvno: number): StoredKey[] {
+    const salt = opts.salt ?? defaultSalt(this.name, name.nameString);
+    if (opts.keys && opts.password !== undefined) {
+      throw new KerberosError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `${formatPrincipal(name, this.name)}: give a password or keys, not both`,
+      );
+    }
+    if (opts.keys) return givenKeys(opts.keys, kvno, salt);
+    const etypes = opts.encTypes ?? this.policy.permittedEncTypes;
+    if (opts.password !== undefined) return keysFromPassword(opts.password, salt, etypes, kvno);
+    return randomKeys(etypes, this.random, kvno, salt);
+  }
+
+  #entry(
+    name: PrincipalName,
+    realm: string,
+    kind: PrincipalEntry['kind'],
+    keys: StoredKey[],
+    extra: Partial<Omit<PrincipalEntry, 'encTypes'>> & { encTypes?: readonly number[] | undefined },
+  ): PrincipalEntry {
+    const { encTypes, ...rest } = extra;
+    const keyTypes = [...new Set(keys.map((k) => k.key.etype))];
+    return {
+      name,
+      realm,
+      kind,
+      keys,
+      aliases: [],
+      requiresPreauth: false,
+      disabled: false,
+      okAsDelegate: false,
+      ...rest,
+      encTypes: encTypes ?? keyTypes,
+    };
+  }
+}
+
+/** Keep only the newest `history` key versions. */
+export function pruneVersions(keys: StoredKey[], history: number): StoredKey[] {
+  const versions = [...new Set(keys.map((k) => k.kvno))].sort((a, b) => b - a).slice(0, history);
+  return keys.filter((k) => versions.includes(k.kvno));
+}

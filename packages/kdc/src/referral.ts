@@ -1,0 +1,121 @@
+/**
+ * Choosing the server of a TGS reply: the requested service when this realm
+ * has it, else a cross-realm TGT toward the realm that does (RFC 4120
+ * section 3.3.1; RFC 6806 sections 8 and 9; MS-KILE sections 3.3.5.1.2 and
+ * 3.3.5.4):
+ * 1. `krbtgt/OTHER`: a TGT for OTHER if this realm trusts it directly, else
+ *    for the next realm on an allowed path (MIT's "alternate TGT");
+ * 2. a host-based name whose host maps to another realm (the realm's
+ *    `[domain_realm]` table first, then the top-level names of the trusts in
+ *    view, longest match) that is reachable: a referral TGT `krbtgt/NEXT@THIS`;
+ * 3. otherwise KDC_ERR_S_PRINCIPAL_UNKNOWN (the "SQL SPN not found" 0x6fb of
+ *    the Azure SQL scenario).
+ *
+ * A referral needs both the policy (an allowed trust path from the client's
+ * realm) and the key (`krbtgt/NEXT@THIS` in the database).
+ *
+ * @module
+ */
+
+import type { PrincipalName } from '@krbsim/asn1';
+import { KdcOptions } from '@krbsim/asn1';
+import { ErrorCode } from '@krbsim/core';
+import { isDnsSuffix } from './domain-realm';
+import { KdcError } from './krb-error';
+import type { PrincipalEntry } from './principal-db';
+import { formatPrincipal, krbtgtName, serviceHostOf, tgsRealmOf } from './principal-name';
+import type { Realm } from './realm';
+import { checkPath, nextHop, reachableRealms } from './trust-graph';
+
+/** The server a TGS reply is for. */
+export interface ResolvedServer {
+  readonly entry: PrincipalEntry;
+  /** The name to put in the ticket and reply. */
+  readonly sname: PrincipalName;
+  /** Set when the ticket is a referral (a TGT for another realm than the one asked for, or for a service). */
+  readonly referralTo?: string;
+}
+
+/**
+ * The realm a host belongs to by this realm's `[domain_realm]` table, or by
+ * the longest top-level name claimed by any trust in view (ties: realm name).
+ */
+export function realmOfHost(realm: Realm, host: string): string | undefined {
+  const mapped = realm.domainRealm.lookup(host);
+  if (mapped !== undefined) return mapped;
+  let best: { len: number; realm: string } | undefined;
+  for (const r of reachableRealms(realm).values()) {
+    for (const t of r.trusts) {
+      for (const tln of t.topLevelNames) {
+        if (!isDnsSuffix(tln, host)) continue;
+        const cand = { len: tln.length, realm: t.trusting.name };
+        if (!best || cand.len > best.len || (cand.len === best.len && cand.realm < best.realm)) best = cand;
+      }
+    }
+  }
+  return best?.realm;
+}
+
+function notFound(realm: Realm, sname: PrincipalName, why = ''): never {
+  throw new KdcError(
+    ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    `server ${formatPrincipal(sname, realm.name)} not found in Kerberos database${why}`,
+  );
+}
+
+/**
+ * A TGT toward `target` for a client that came along `travelled` (its own
+ * realm first, this realm last), or undefined when no allowed path exists:
+ * the whole path, travelled and still to go, must pass {@link checkPath}.
+ */
+function tgtToward(realm: Realm, travelled: readonly string[], target: string): ResolvedServer | undefined {
+  const hop = nextHop(realm, travelled[0]!, target);
+  if (!hop || checkPath(realm, [...travelled, ...hop.path.slice(1)]) !== undefined) return undefined;
+  const next = hop.next.name;
+  const entry = realm.db.get(krbtgtName(next), realm.name);
+  if (!entry) return undefined;
+  return { entry, sname: krbtgtName(next), ...(next !== target && { referralTo: next }) };
+}
+
+/**
+ * Resolve the requested server for a TGS-REQ from a client that came along
+ * `travelled` (the client's realm first, this realm last).
+ * Throws KDC_ERR_S_PRINCIPAL_UNKNOWN when there is neither the service nor a
+ * permitted referral.
+ */
+export function resolveServer(
+  realm: Realm,
+  sname: PrincipalName,
+  travelled: readonly string[],
+  kdcOptions: number,
+): ResolvedServer {
+  const clientRealm = travelled[0]!;
+  const canonicalize = (kdcOptions & KdcOptions.canonicalize) !== 0;
+  const tgsOf = tgsRealmOf(sname);
+  if (tgsOf !== undefined) {
+    if (tgsOf === realm.name) return { entry: realm.krbtgt, sname: krbtgtName(realm.name) };
+    const r = tgtToward(realm, travelled, tgsOf);
+    if (r) return r;
+    return notFound(realm, sname, `: no trust path from ${clientRealm} to ${tgsOf}`);
+  }
+  const local = realm.db.get(sname, realm.name);
+  if (local && local.kind !== 'krbtgt') return { entry: local, sname: canonicalize ? local.name : sname };
+
+  // RFC 6806 section 8 makes a host referral depend on `canonicalize`; AD refers regardless.
+  if (realm.policy.referralsRequireCanonicalize && !canonicalize) return notFound(realm, sname);
+  // A referral cannot serve user-to-user or ticket-modifying requests (MIT's NO_REFERRAL_OPTION).
+  if ((kdcOptions & (KdcOptions['enc-tkt-in-skey'] | KdcOptions.renew | KdcOptions.validate)) !== 0) {
+    return notFound(realm, sname);
+  }
+  const host = serviceHostOf(sname);
+  const target = host === undefined ? undefined : realmOfHost(realm, host);
+  if (target === undefined || target === realm.name) return notFound(realm, sname);
+  const r = tgtToward(realm, travelled, target);
+  if (!r)
+    return notFound(
+      realm,
+      sname,
+      ` (its host maps to ${target}, which ${clientRealm} may not reach from here)`,
+    );
+  return { ...r, referralTo: r.sname.nameString[1]! };
+}

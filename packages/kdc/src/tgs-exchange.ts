@@ -1,0 +1,257 @@
+/**
+ * The Ticket-Granting Service exchange: RFC 4120 section 3.3 (3.3.2 receipt,
+ * 3.3.3 generation of the reply, 3.3.3.1 RENEW/VALIDATE, 3.3.3.2 transited),
+ * with referrals per RFC 6806 and MS-KILE, and the trust rules of
+ * `trust-graph.ts` applied to every cross-realm TGT.
+ *
+ * Transit policy: the path a cross-realm TGT travelled (client realm,
+ * transited realms, issuing realm, this realm) must be an allowed trust path,
+ * else KDC_ERR_POLICY (MIT's `reject_bad_transit` answer). The check always
+ * runs, so DISABLE-TRANSITED-CHECK (which RFC 4120 lets a KDC honour or not)
+ * cannot bypass trust direction or transitivity; a checked ticket carries
+ * TRANSITED-POLICY-CHECKED.
+ *
+ * @module
+ */
+
+import type { AuthorizationData, EncKdcRepPart, EncTicketPart, KdcReq } from '@krbsim/asn1';
+import { decodeAuthorizationData, encodeTgsRep, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { type ExchangeResult, runIssuancePolicy } from './as-exchange';
+import { joinAuthorizationData, newSessionKey, sealReplyPart, sealTicket } from './issue';
+import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
+import { KdcError } from './krb-error';
+import { formatPrincipal } from './principal-name';
+import type { Realm } from './realm';
+import { type ResolvedServer, resolveServer } from './referral';
+import { type TgsHeader, verifyTgsHeader } from './tgs-header';
+import { tgsTicketTimes } from './ticket-times';
+import { addTransited, transitedRealms } from './transited';
+import { checkPath } from './trust-graph';
+
+const has = (options: number, flag: number): boolean => (options & flag) !== 0;
+
+/** Options this KDC does not implement (user-to-user, S4U2Proxy): KDC_ERR_BADOPTION. */
+const UNSUPPORTED_OPTIONS = KdcOptions['enc-tkt-in-skey'] | KdcOptions['constrained-delegation'];
+
+/** The realms the client has crossed to reach this KDC: its own realm first, this realm last. */
+function travelledPath(realm: Realm, h: TgsHeader): string[] {
+  const crealm = h.tgt.crealm;
+  if (crealm === realm.name) return [crealm];
+  const path = [crealm, ...transitedRealms(h.tgt.transited)];
+  if (h.issuingRealm !== crealm && h.issuingRealm !== realm.name) path.push(h.issuingRealm);
+  path.push(realm.name);
+  return path;
+}
+
+/** The path check of a cross-realm request (see the module notes). */
+function checkTransit(realm: Realm, h: TgsHeader): void {
+  if (h.tgt.crealm === realm.name) return;
+  const path = travelledPath(realm, h);
+  const why = checkPath(realm, path);
+  if (why !== undefined) {
+    throw new KdcError(ErrorCode.KDC_ERR_POLICY, `transited path ${path.join(' -> ')} refused: ${why}`);
+  }
+}
+
+/** Flags of the new ticket from the TGT and the options (RFC 4120 section 3.3.3). */
+function ticketFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlags: number): number {
+  const opts = req.reqBody.kdcOptions;
+  const tf = h.tgt.flags;
+  const bad = (msg: string): never => {
+    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, msg);
+  };
+  if (has(opts, KdcOptions.renew) || has(opts, KdcOptions.validate)) {
+    // The same ticket again: keep its flags, drop INVALID once validated.
+    return ((tf & ~TicketFlags.invalid) | TicketFlags['transited-policy-checked']) >>> 0;
+  }
+  let f = timeFlags;
+  const isTgs = server.entry.kind === 'krbtgt';
+  if (has(opts, KdcOptions.forwardable)) {
+    if (!(tf & TicketFlags.forwardable)) bad('FORWARDABLE requested but the TGT is not forwardable');
+    f |= TicketFlags.forwardable;
+  }
+  if (has(opts, KdcOptions.forwarded)) {
+    if (!(tf & TicketFlags.forwardable)) bad('FORWARDED requested but the TGT is not forwardable');
+    f |= TicketFlags.forwarded;
+  }
+  if (tf & TicketFlags.forwarded) f |= TicketFlags.forwarded;
+  if (has(opts, KdcOptions.proxiable)) {
+    if (!(tf & TicketFlags.proxiable)) bad('PROXIABLE requested but the TGT is not proxiable');
+    f |= TicketFlags.proxiable;
+  }
+  if (has(opts, KdcOptions.proxy)) {
+    if (!(tf & TicketFlags.proxiable)) bad('PROXY requested but the TGT is not proxiable');
+    if (isTgs) bad('a proxy ticket cannot be a ticket-granting ticket');
+    f |= TicketFlags.proxy;
+  }
+  if (tf & TicketFlags.proxy) f |= TicketFlags.proxy;
+  f |= tf & (TicketFlags['pre-authent'] | TicketFlags['hw-authent'] | TicketFlags.anonymous);
+  f |= TicketFlags['transited-policy-checked'];
+  if (server.entry.okAsDelegate) f |= TicketFlags['ok-as-delegate'];
+  // MS-KILE: referral TGTs carry name-canonicalize; otherwise only when the client asked.
+  if (has(opts, KdcOptions.canonicalize) || server.referralTo !== undefined)
+    f |= TicketFlags['name-canonicalize'];
+  return f >>> 0;
+}
+
+/** enc-authorization-data, decrypted with the subkey (usage 5) or session key (usage 4). */
+function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData | undefined {
+  const enc = req.reqBody.encAuthorizationData;
+  if (!enc) return undefined;
+  const sub = h.authenticator.subkey;
+  const key = fromEncryptionKey(sub ?? h.tgt.key);
+  const usage = sub ? KeyUsage.TGS_REQ_AD_SUBKEY : KeyUsage.TGS_REQ_AD_SESSKEY;
+  try {
+    return decodeAuthorizationData(decrypt(key, usage, enc.cipher));
+  } catch (e) {
+    if (!isKerberosError(e) && !(e instanceof Error)) throw e;
+    throw new KdcError(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'enc-authorization-data does not decrypt');
+  }
+}
+
+/** Answer a TGS-REQ (RFC 4120 section 3.3). Throws {@link KdcError} to refuse. */
+export function processTgsReq(realm: Realm, req: KdcReq): ExchangeResult {
+  const now = realm.clock.now();
+  const h = verifyTgsHeader(realm, req, now);
+  const who = { cname: h.tgt.cname, crealm: h.tgt.crealm, realm: realm.name };
+  try {
+    return issue(realm, req, h, now);
+  } catch (e) {
+    if (e instanceof KdcError && e.details.cname === undefined) {
+      throw new KdcError(e.code, e.message, { ...e.details, ...who, cause: e.cause });
+    }
+    if (isKerberosError(e) && !(e instanceof KdcError)) {
+      throw new KdcError(e.code, e.message, { ...who, cause: e });
+    }
+    throw e;
+  }
+}
+
+function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeResult {
+  const body = req.reqBody;
+  const opts = body.kdcOptions;
+  const policy = realm.policy;
+  if (has(opts, UNSUPPORTED_OPTIONS)) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      'user-to-user and constrained delegation are not supported',
+    );
+  }
+  if (body.realm !== realm.name) {
+    throw new KdcError(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
+  }
+  checkTransit(realm, h);
+
+  const renewOrValidate = has(opts, KdcOptions.renew) || has(opts, KdcOptions.validate);
+  if (has(opts, KdcOptions.renew) && has(opts, KdcOptions.validate)) {
+    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'RENEW and VALIDATE cannot be combined');
+  }
+  let server: ResolvedServer;
+  if (renewOrValidate && h.issuingRealm !== realm.name) {
+    // Only the KDC that issued a ticket can renew or validate it (its key is not ours to use).
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `the ticket was issued by ${h.issuingRealm}; renew or validate it there`,
+    );
+  }
+  if (renewOrValidate) {
+    if (has(opts, KdcOptions.renew)) {
+      if (!(h.tgt.flags & TicketFlags.renewable) || h.tgt.renewTill === undefined) {
+        throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the ticket is not renewable');
+      }
+      if (h.tgt.renewTill <= now) {
+        throw new KdcError(ErrorCode.KRB_AP_ERR_TKT_EXPIRED, 'the ticket is past its renew-till time');
+      }
+    } else if (!(h.tgt.flags & TicketFlags.invalid)) {
+      throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'VALIDATE requested but the ticket is not invalid');
+    }
+    server = { entry: h.server, sname: h.ticket.sname };
+  } else {
+    if (!body.sname) throw new KdcError(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
+    server = resolveServer(realm, body.sname, travelledPath(realm, h), opts);
+  }
+  const s = server.entry;
+  if (s.kind !== 'krbtgt' && s.disabled) {
+    throw new KdcError(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
+  }
+
+  const local = h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
+  runIssuancePolicy(
+    realm,
+    {
+      realm,
+      exchange: 'TGS',
+      cname: h.tgt.cname,
+      crealm: h.tgt.crealm,
+      ...(local && { client: local }),
+      server: s,
+      ...(server.referralTo !== undefined && { referralTo: server.referralTo }),
+    },
+    { cname: h.tgt.cname, crealm: h.tgt.crealm },
+  );
+
+  const isTgs = s.kind === 'krbtgt';
+  const times = tgsTicketTimes(body, h.tgt, now, policy, isTgs);
+  const flags = ticketFlags(req, h, server, times.flags);
+
+  const permitted = policy.permittedEncTypes;
+  const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
+  if (sessionEtype === undefined) etypeNoSupp('the session key', body.etype, realm.name);
+  const tkey = ticketKey(s.keys, permitted, isTgs ? undefined : policy.ticketEncType);
+  if (!tkey) etypeNoSupp(`the key of ${formatPrincipal(s.name, s.realm)}`, body.etype, realm.name);
+
+  // Transited (section 3.3.3.2): the TGT's issuing realm is added unless it is the client's.
+  const fromOtherRealm = h.kind === 'cross-realm-tgt';
+  const transited = fromOtherRealm
+    ? addTransited(h.tgt.transited, h.issuingRealm, h.tgt.crealm)
+    : h.tgt.transited;
+  const addressed = has(opts, KdcOptions.forwarded) || has(opts, KdcOptions.proxy);
+  const caddr = addressed ? body.addresses : h.tgt.caddr;
+
+  const sessionKey = newSessionKey(sessionEtype!, realm.random);
+  const starttimeField = times.starttime !== times.authtime ? { starttime: times.starttime } : {};
+  const etp: EncTicketPart = {
+    flags,
+    key: sessionKey,
+    crealm: h.tgt.crealm,
+    cname: h.tgt.cname,
+    transited,
+    authtime: times.authtime,
+    ...starttimeField,
+    endtime: times.endtime,
+    ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
+    ...(caddr && caddr.length > 0 && { caddr }),
+    ...joinAuthorizationData(h.tgt.authorizationData, requestAuthorizationData(req, h)),
+  };
+  const ticket = sealTicket(realm.name, server.sname, etp, tkey!, realm.random);
+
+  const part: EncKdcRepPart = {
+    key: sessionKey,
+    lastReq: [{ lrType: 0, lrValue: 0 }],
+    nonce: body.nonce,
+    flags,
+    authtime: times.authtime,
+    ...starttimeField,
+    endtime: times.endtime,
+    ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
+    srealm: realm.name,
+    sname: server.sname,
+    ...(addressed && caddr && caddr.length > 0 && { caddr }),
+  };
+  const sub = h.authenticator.subkey;
+  const replyKey = fromEncryptionKey(sub ?? h.tgt.key);
+  const usage = sub ? KeyUsage.TGS_REP_ENCPART_SUBKEY : KeyUsage.TGS_REP_ENCPART_SESSKEY;
+  const encPart = sealReplyPart(part, 'tgs', replyKey, usage, realm.random);
+  const reply = encodeTgsRep({
+    pvno: 5,
+    msgType: 13,
+    crealm: h.tgt.crealm,
+    cname: h.tgt.cname,
+    ticket,
+    encPart,
+  });
+  const detail = server.referralTo !== undefined ? ` (referral to ${server.referralTo})` : '';
+  return { reply, outcome: `TGS-REP${detail}`, client: formatPrincipal(h.tgt.cname, h.tgt.crealm) };
+}

@@ -1,0 +1,171 @@
+/**
+ * Ticket times and the flags that go with them: RFC 4120 section 3.1.3
+ * (AS: starttime, endtime, renew-till, postdating) and sections 3.3.3,
+ * 3.3.3.1 (TGS: the same, bounded by the TGT, plus RENEW and VALIDATE).
+ *
+ * All times are milliseconds since the epoch, truncated to whole seconds as
+ * KerberosTime carries them. A `till` or `rtime` of 0 (19700101000000Z) asks
+ * for the longest life policy allows.
+ *
+ * @module
+ */
+
+import type { EncTicketPart, KdcReqBody } from '@krbsim/asn1';
+import { KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { ErrorCode } from '@krbsim/core';
+import { KdcError } from './krb-error';
+import type { RealmPolicy } from './policy';
+
+/** The times of a ticket to issue, with the time-related flags. */
+export interface TicketTimes {
+  readonly authtime: number;
+  /** Omitted on the wire when equal to authtime (RFC 4120 section 5.3). */
+  readonly starttime: number;
+  readonly endtime: number;
+  readonly renewTill?: number;
+  /** postdated, invalid, renewable, may-postdate as decided here. */
+  readonly flags: number;
+}
+
+/** `ms` truncated to a whole second. */
+export function toSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+const has = (options: number, flag: number): boolean => (options & flag) !== 0;
+
+/** A requested end time: 0 or absent means "as long as allowed". */
+function requested(t: number | undefined): number {
+  return t === undefined || t === 0 ? Number.POSITIVE_INFINITY : t;
+}
+
+function cannotPostdate(msg: string): never {
+  throw new KdcError(ErrorCode.KDC_ERR_CANNOT_POSTDATE, msg);
+}
+
+/** Where the two exchanges differ in what bounds a ticket. */
+interface Bounds {
+  readonly now: number;
+  readonly policy: RealmPolicy;
+  /** Cap on life from the server's kind (serviceTicketLifeMs for services). */
+  readonly serviceCap?: number;
+  /** Whether policy lets this ticket be renewable at all. */
+  readonly renewableAllowed: boolean;
+  /** TGS: the TGT's end time and renew-till bound the new ticket. */
+  readonly tgtEnd?: number;
+  readonly tgtRenewTill?: number;
+}
+
+function startOf(body: KdcReqBody, b: Bounds, postdateFlagOk: boolean): { start: number; flags: number } {
+  const from = body.from === undefined ? undefined : toSeconds(body.from);
+  if (from === undefined || from <= b.now + b.policy.clockSkewMs) return { start: b.now, flags: 0 };
+  if (!has(body.kdcOptions, KdcOptions.postdated)) {
+    cannotPostdate('the requested start time is in the future but the POSTDATED option is not set');
+  }
+  if (!b.policy.allowPostdate) cannotPostdate('this realm does not issue postdated tickets');
+  if (!postdateFlagOk) {
+    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the ticket-granting ticket does not allow postdating');
+  }
+  return { start: from, flags: TicketFlags.postdated | TicketFlags.invalid };
+}
+
+function finish(body: KdcReqBody, b: Bounds, start: number, flags0: number, authtime: number): TicketTimes {
+  let flags = flags0;
+  const till = requested(body.till);
+  let end = Math.min(till, start + b.policy.maxTicketLifeMs);
+  if (b.serviceCap !== undefined) end = Math.min(end, start + b.serviceCap);
+  if (b.tgtEnd !== undefined) end = Math.min(end, b.tgtEnd);
+  end = toSeconds(end);
+  if (end <= start) {
+    throw new KdcError(ErrorCode.KDC_ERR_NEVER_VALID, 'the requested end time is not after the start time');
+  }
+  // RENEWABLE-OK: a request the KDC cannot satisfy in full becomes a renewable one (section 3.1.3).
+  let wantRenew = has(body.kdcOptions, KdcOptions.renewable);
+  let rtime = requested(body.rtime);
+  if (!wantRenew && has(body.kdcOptions, KdcOptions['renewable-ok']) && till > end) {
+    wantRenew = true;
+    rtime = till;
+  }
+  let renewTill: number | undefined;
+  if (wantRenew && b.renewableAllowed) {
+    let r = Math.min(rtime, start + b.policy.maxRenewLifeMs);
+    if (b.tgtRenewTill !== undefined) r = Math.min(r, b.tgtRenewTill);
+    r = toSeconds(r);
+    if (r > end) {
+      renewTill = r;
+      flags |= TicketFlags.renewable;
+    }
+  }
+  return { authtime, starttime: start, endtime: end, ...(renewTill !== undefined && { renewTill }), flags };
+}
+
+/** AS times (RFC 4120 section 3.1.3). `isTgt`: the server is krbtgt/REALM. */
+export function asTicketTimes(
+  body: KdcReqBody,
+  now: number,
+  policy: RealmPolicy,
+  isTgt: boolean,
+): TicketTimes {
+  const b: Bounds = {
+    now: toSeconds(now),
+    policy,
+    ...(!isTgt && policy.serviceTicketLifeMs !== undefined && { serviceCap: policy.serviceTicketLifeMs }),
+    renewableAllowed: isTgt ? policy.renewableTgt : true,
+  };
+  let flags = 0;
+  if (has(body.kdcOptions, KdcOptions['allow-postdate'])) {
+    if (!policy.allowPostdate) cannotPostdate('this realm does not issue postdatable tickets');
+    flags |= TicketFlags['may-postdate'];
+  }
+  const { start, flags: f } = startOf(body, b, true);
+  return finish(body, b, start, flags | f, b.now);
+}
+
+/**
+ * TGS times (RFC 4120 sections 3.3.3 and 3.3.3.1) for a new ticket from
+ * `tgt`. `serverIsTgs`: the new ticket is a TGT (local or cross-realm).
+ */
+export function tgsTicketTimes(
+  body: KdcReqBody,
+  tgt: EncTicketPart,
+  now: number,
+  policy: RealmPolicy,
+  serverIsTgs: boolean,
+): TicketTimes {
+  const n = toSeconds(now);
+  const tgtStart = tgt.starttime ?? tgt.authtime;
+  if (has(body.kdcOptions, KdcOptions.validate)) {
+    // VALIDATE: the same ticket, made valid (section 3.3.3.1).
+    const flags = tgt.flags & (TicketFlags.renewable | TicketFlags.postdated | TicketFlags['may-postdate']);
+    return {
+      authtime: tgt.authtime,
+      starttime: tgtStart,
+      endtime: tgt.endtime,
+      ...(tgt.renewTill !== undefined && { renewTill: tgt.renewTill }),
+      flags,
+    };
+  }
+  if (has(body.kdcOptions, KdcOptions.renew)) {
+    // RENEW: same life as before, from now, never past renew-till (section 3.3.3.1).
+    const renewTill = tgt.renewTill!;
+    const end = toSeconds(Math.min(renewTill, n + (tgt.endtime - tgtStart)));
+    return { authtime: tgt.authtime, starttime: n, endtime: end, renewTill, flags: TicketFlags.renewable };
+  }
+  const b: Bounds = {
+    now: n,
+    policy,
+    ...(!serverIsTgs &&
+      policy.serviceTicketLifeMs !== undefined && { serviceCap: policy.serviceTicketLifeMs }),
+    renewableAllowed: (tgt.flags & TicketFlags.renewable) !== 0 && (serverIsTgs ? policy.renewableTgt : true),
+    tgtEnd: tgt.endtime,
+    ...(tgt.renewTill !== undefined && { tgtRenewTill: tgt.renewTill }),
+  };
+  let flags = 0;
+  const mayPostdate = (tgt.flags & TicketFlags['may-postdate']) !== 0;
+  if (has(body.kdcOptions, KdcOptions['allow-postdate'])) {
+    if (!mayPostdate) throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the TGT is not postdatable');
+    flags |= TicketFlags['may-postdate'];
+  }
+  const { start, flags: f } = startOf(body, b, mayPostdate);
+  return finish(body, b, start, flags | f, tgt.authtime);
+}

@@ -1,0 +1,256 @@
+/**
+ * Trusts between realms: the inter-realm keys of RFC 4120 section 1.2
+ * (`krbtgt/TRUSTING@TRUSTED`, shared by both KDCs) and the rules AD attaches
+ * to them (MS-KILE section 3.3.5.4; MS-ADTS trusted domain objects): a
+ * direction, a kind that decides transitivity, and top-level names that route
+ * host-based service names to the trusting realm.
+ *
+ * A trust `{ trusting, trusted }` lets principals of `trusted` reach services
+ * of `trusting` (and the reverse when two-way). The trusted realm's KDC holds
+ * `krbtgt/TRUSTING@TRUSTED` to issue referral TGTs toward the trusting realm;
+ * the trusting realm's KDC holds a copy to accept them. A one-way trust
+ * creates no key for the other direction, so the trusting realm cannot issue
+ * tickets the trusted realm would accept, whatever its policy says.
+ *
+ * @module
+ */
+
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
+import { dnsNamesOverlap, normalizeDnsName } from './domain-realm';
+import {
+  composeKvno,
+  currentKvno,
+  defaultSalt,
+  givenKeys,
+  keysFromPassword,
+  randomKeys,
+  type StoredKey,
+  splitKvno,
+} from './keys';
+import type { PrincipalEntry } from './principal-db';
+import { krbtgtName, TGS_NAME } from './principal-name';
+import { pruneVersions, type Realm } from './realm';
+
+/** `one-way`: users of `trusted` reach `trusting`; `two-way`: both ways. */
+export type TrustDirection = 'one-way' | 'two-way';
+
+/**
+ * `external`: AD external trust, non-transitive. `forest`: AD forest trust,
+ * transitive. `realm`: MIT-style cross-realm keys, transitive (the path is
+ * still checked hop by hop, as capaths would).
+ */
+export type TrustKind = 'external' | 'forest' | 'realm';
+
+/** Options for {@link createTrust}. */
+export interface TrustOptions {
+  /** The realm that holds the resources. */
+  trusting: Realm;
+  /** The realm that holds the users. */
+  trusted: Realm;
+  direction: TrustDirection;
+  kind: TrustKind;
+  /** Override the kind's transitivity. */
+  transitive?: boolean;
+  /**
+   * DNS names claimed by the trusting side (`['windows.net']`): the trusted
+   * realm's KDC refers any host-based service name at or below one of them to
+   * the trusting realm. Two trusts of one realm may not claim overlapping names.
+   */
+  topLevelNames?: string[];
+  /** Derive the inter-realm key(s) from this password (default salt: MIT's). */
+  password?: string;
+  /** Or use these keys. Without either, random keys from the trusting realm's random source. */
+  keys?: Key[];
+  /** Key version (low 16 bits). Default 1. */
+  kvno?: number;
+  /** MS-KILE read-only-DC branch id put in the high 16 bits of the inter-realm kvno. */
+  branchId?: number;
+  /** Salt for `password`. Default: realm + components of the inter-realm principal. */
+  salt?: string;
+}
+
+/** Options for {@link Trust.rotateKey}. */
+export interface RotateKeyOptions {
+  password?: string;
+  keys?: Key[];
+  /** The new key version (low 16 bits). Default: one more than the side's current. */
+  kvno?: number;
+  /** Keep the previous version for tickets already issued. Default true (AD keeps the old trust password). */
+  keepPrevious?: boolean;
+}
+
+/** A trust between two realms (see the module documentation). */
+export class Trust {
+  readonly trusting: Realm;
+  readonly trusted: Realm;
+  readonly direction: TrustDirection;
+  readonly kind: TrustKind;
+  readonly transitive: boolean;
+  /** Lower-case DNS names routed to the trusting realm. */
+  readonly topLevelNames: readonly string[];
+  readonly #branchId: number;
+  readonly #salt: string | undefined;
+  #removed = false;
+
+  /** @internal Use {@link createTrust}. */
+  constructor(opts: TrustOptions) {
+    this.trusting = opts.trusting;
+    this.trusted = opts.trusted;
+    this.direction = opts.direction;
+    this.kind = opts.kind;
+    this.transitive = opts.transitive ?? opts.kind !== 'external';
+    this.topLevelNames = Object.freeze((opts.topLevelNames ?? []).map(normalizeDnsName));
+    this.#branchId = opts.branchId ?? 0;
+    this.#salt = opts.salt;
+  }
+
+  /** The inter-realm principals of this trust, as `[service realm, issuing realm]` pairs. */
+  get interRealmPrincipals(): readonly (readonly [string, string])[] {
+    const t = this.trusting.name;
+    const u = this.trusted.name;
+    return this.direction === 'two-way'
+      ? [
+          [t, u],
+          [u, t],
+        ]
+      : [[t, u]];
+  }
+
+  /** True when principals may cross this trust from realm `from` into realm `to`. */
+  allows(from: string, to: string): boolean {
+    if (this.#removed) return false;
+    const t = this.trusting.name;
+    const u = this.trusted.name;
+    if (from === u && to === t) return true;
+    return this.direction === 'two-way' && from === t && to === u;
+  }
+
+  /** The realm on the other side from `name`, if `name` is one side. */
+  other(name: string): Realm | undefined {
+    if (name === this.trusting.name) return this.trusted;
+    if (name === this.trusted.name) return this.trusting;
+    return undefined;
+  }
+
+  /**
+   * The inter-realm key entry `krbtgt/service@issuer` as held by `holder`
+   * (either side), or undefined.
+   */
+  keyEntry(holder: 'trusting' | 'trusted', service: string, issuer: string): PrincipalEntry | undefined {
+    const realm = holder === 'trusting' ? this.trusting : this.trusted;
+    return realm.db.get(krbtgtName(service), issuer);
+  }
+
+  /** The current kvno of the inter-realm key `krbtgt/TRUSTING@TRUSTED` as `side` holds it. */
+  keyVersion(side: 'trusting' | 'trusted'): number {
+    const e = this.keyEntry(side, this.trusting.name, this.trusted.name);
+    return e ? currentKvno(e.keys) : 0;
+  }
+
+  /**
+   * Replace the inter-realm key(s) on one side or both (`Set-AzureADKerberosServer
+   * -RotateServerKey` rotates both). Rotating one side only leaves the KDCs
+   * disagreeing: the accepting KDC then fails to decrypt referral TGTs and
+   * answers KRB_AP_ERR_MODIFIED, as the real product does. Returns the new kvno.
+   */
+  rotateKey(side: 'trusting' | 'trusted' | 'both', opts: RotateKeyOptions = {}): number {
+    const sides: ('trusting' | 'trusted')[] = side === 'both' ? ['trusting', 'trusted'] : [side];
+    let newKvno = 0;
+    for (const [service, issuer] of this.interRealmPrincipals) {
+      const current = Math.max(
+        ...sides.map((s) => splitKvno(currentKvno(this.keyEntry(s, service, issuer)!.keys)).version),
+      );
+      const kvno = composeKvno(this.#branchId, opts.kvno ?? (current + 1) & 0xffff);
+      // One key set per principal, shared by the sides being rotated.
+      const keys = makeInterRealmKeys(this, service, issuer, kvno, opts.password, opts.keys, this.#salt);
+      for (const s of sides) {
+        const entry = this.keyEntry(s, service, issuer)!;
+        const kept = opts.keepPrevious === false ? [] : entry.keys.filter((k) => k.kvno !== kvno);
+        entry.keys = pruneVersions([...kept, ...keys], 2);
+      }
+      newKvno = kvno;
+    }
+    return newKvno;
+  }
+
+  /** Undo the trust: both realms forget it and its keys. */
+  remove(): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    for (const [service, issuer] of this.interRealmPrincipals) {
+      this.trusting.db.remove(krbtgtName(service), issuer);
+      this.trusted.db.remove(krbtgtName(service), issuer);
+    }
+    this.trusting._removeTrust(this);
+    this.trusted._removeTrust(this);
+  }
+}
+
+function makeInterRealmKeys(
+  trust: Trust,
+  service: string,
+  issuer: string,
+  kvno: number,
+  password: string | undefined,
+  keys: Key[] | undefined,
+  saltOverride: string | undefined,
+): StoredKey[] {
+  const salt = saltOverride ?? defaultSalt(issuer, [TGS_NAME, service]);
+  if (keys) return givenKeys(keys, kvno, salt);
+  const a = trust.trusting.policy.permittedEncTypes;
+  const b = trust.trusted.policy.permittedEncTypes;
+  const etypes = a.filter((e) => b.includes(e));
+  if (etypes.length === 0) {
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      `${trust.trusting.name} and ${trust.trusted.name} permit no encryption type in common`,
+    );
+  }
+  if (password !== undefined) return keysFromPassword(password, salt, etypes, kvno);
+  return randomKeys(etypes, trust.trusting.random, kvno, salt);
+}
+
+/**
+ * Create a trust and register it (and its inter-realm keys) on both realms.
+ *
+ * Throws a {@link KerberosError} (KRB_ERR_GENERIC) when the realms are the
+ * same, already trust each other, or when a top-level name overlaps one that
+ * another trust of the trusted realm already claims, with AD's text:
+ * `Collision setting top level names on trust <TRUSTING REALM>`.
+ */
+export function createTrust(opts: TrustOptions): Trust {
+  const { trusting, trusted } = opts;
+  const fail = (msg: string): never => {
+    throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, msg, { realm: trusted.name });
+  };
+  if (trusting === trusted || trusting.name === trusted.name)
+    fail(`a realm cannot trust itself (${trusting.name})`);
+  for (const t of trusted.trusts) {
+    if (t.other(trusted.name)?.name === trusting.name) {
+      fail(`${trusting.name} and ${trusted.name} already have a trust; remove it first`);
+    }
+  }
+  const trust = new Trust(opts);
+  for (const name of trust.topLevelNames) {
+    if (name.length === 0 || name.startsWith('.')) fail(`invalid top level name '${name}'`);
+    const clash = trusted.trusts.some((t) => t.topLevelNames.some((n) => dnsNamesOverlap(n, name)));
+    if (clash) fail(`Collision setting top level names on trust ${trusting.name}`);
+  }
+  const kvno = composeKvno(opts.branchId ?? 0, opts.kvno ?? 1);
+  // Check before changing anything, so a refused trust leaves both realms as they were.
+  for (const [service, issuer] of trust.interRealmPrincipals) {
+    for (const r of [trusting, trusted]) {
+      if (r.db.get(krbtgtName(service), issuer)) fail(`${r.name} already holds krbtgt/${service}@${issuer}`);
+    }
+  }
+  for (const [service, issuer] of trust.interRealmPrincipals) {
+    const keys = makeInterRealmKeys(trust, service, issuer, kvno, opts.password, opts.keys, opts.salt);
+    // Each KDC holds its own copy, so one side can be rotated without the other.
+    trusted.db.add(trusted._makeEntry(krbtgtName(service), issuer, [...keys]));
+    trusting.db.add(trusting._makeEntry(krbtgtName(service), issuer, [...keys]));
+  }
+  trusting._addTrust(trust);
+  trusted._addTrust(trust);
+  return trust;
+}

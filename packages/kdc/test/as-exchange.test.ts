@@ -1,0 +1,334 @@
+import {
+  AdType,
+  decodeAuthorizationData,
+  decodeEtypeInfo2,
+  decodeMethodData,
+  flagNames,
+  KdcOptions,
+  NameType,
+  PaDataType,
+  TicketFlags,
+} from '@krbsim/asn1';
+import { Duration, ErrorCode } from '@krbsim/core';
+import { decrypt, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  asReq,
+  encTimestamp,
+  errorOf,
+  login,
+  makeRealm,
+  openRep,
+  openTicket,
+  pacRequest,
+  pn,
+  pwKeys,
+  repOf,
+  T0,
+  testKey,
+  userKey,
+} from './helpers';
+
+const REALM = 'CONTOSO.COM';
+
+function lab(policy = {}) {
+  const l = makeRealm(REALM, policy);
+  l.realm.addUser('alice', { keys: pwKeys(l.realm.name, 'alice', 'correct horse') });
+  return l;
+}
+
+const aliceKey = userKey(REALM, 'alice', 'correct horse');
+
+describe('AS exchange: pre-authentication', () => {
+  it('answers an AS-REQ without pre-auth with PREAUTH_REQUIRED and ETYPE-INFO2', () => {
+    const { kdc } = lab();
+    const err = errorOf(kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [17, 18, 23, 20] })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+    expect(err.realm).toBe(REALM);
+    expect(err.sname).toEqual(pn(`krbtgt/${REALM}`));
+    expect(err.cname?.nameString).toEqual(['alice']);
+    expect(err.stime).toBe(T0);
+    const md = decodeMethodData(err.eData!);
+    expect(md.map((p) => p.padataType)).toEqual([PaDataType.PA_ETYPE_INFO2, PaDataType.PA_ENC_TIMESTAMP]);
+    expect(md[1]!.padataValue).toHaveLength(0);
+    const info = decodeEtypeInfo2(md[0]!.padataValue);
+    // The client's preference order, limited to permitted etypes (23 is not permitted).
+    expect(info.map((e) => e.etype)).toEqual([17, 18, 20]);
+    expect(info.every((e) => e.salt === 'CONTOSO.COMalice' && e.s2kparams === undefined)).toBe(true);
+  });
+
+  it('issues a TGT for a good PA-ENC-TIMESTAMP, readable with the user and krbtgt keys', () => {
+    const l = lab();
+    const creds = login(l, 'alice', aliceKey);
+    const { rep, part } = creds;
+    expect(rep.msgType).toBe(11);
+    expect(rep.crealm).toBe(REALM);
+    expect(rep.cname.nameString).toEqual(['alice']);
+    expect(part.nonce).toBe(12345);
+    expect(part.srealm).toBe(REALM);
+    expect(part.sname).toEqual(pn(`krbtgt/${REALM}`));
+    expect(part.key.keytype).toBe(18); // strongest of what the client asked for
+    expect(part.authtime).toBe(T0);
+    expect(part.starttime).toBeUndefined();
+    expect(part.endtime).toBe(T0 + 10 * Duration.hour);
+    expect(part.renewTill).toBe(T0 + 7 * Duration.day);
+    expect(flagNames(TicketFlags, part.flags).sort()).toEqual(
+      ['forwardable', 'initial', 'name-canonicalize', 'pre-authent', 'renewable'].sort(),
+    );
+    // ETYPE-INFO2 for the reply key rides in the AS-REP padata.
+    const info = decodeEtypeInfo2(
+      rep.padata!.find((p) => p.padataType === PaDataType.PA_ETYPE_INFO2)!.padataValue,
+    );
+    expect(info).toEqual([{ etype: 18, salt: 'CONTOSO.COMalice' }]);
+    // The ticket: krbtgt key, same session key, same times and flags.
+    const krbtgt = l.realm.keysFor(`krbtgt/${REALM}`).find((k) => k.etype === rep.ticket.encPart.etype)!;
+    expect(rep.ticket.encPart.kvno).toBe(1);
+    const etp = openTicket(rep.ticket, krbtgt);
+    expect(etp.key).toEqual(part.key);
+    expect(etp.crealm).toBe(REALM);
+    expect(etp.cname.nameString).toEqual(['alice']);
+    expect(etp.flags).toBe(part.flags);
+    expect(etp.endtime).toBe(part.endtime);
+    expect(etp.transited.contents).toHaveLength(0);
+    expect(l.log).toEqual([`AS-REQ alice@${REALM} for krbtgt/${REALM}@${REALM} -> AS-REP`]);
+  });
+
+  it('uses EncASRepPart application tag 25', () => {
+    const l = lab();
+    const rep = repOf(
+      l.kdc.handle(
+        asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [encTimestamp(aliceKey, T0)] }),
+      ),
+    );
+    expect(decrypt(aliceKey, KeyUsage.AS_REP_ENCPART, rep.encPart.cipher)[0]).toBe(0x79); // [APPLICATION 25]
+  });
+
+  it('fails a timestamp under the wrong key with PREAUTH_FAILED', () => {
+    const { kdc } = lab();
+    const wrong = stringToKey(18, 'wrong', 'CONTOSO.COMalice');
+    const err = errorOf(
+      kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [encTimestamp(wrong, T0)] })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(err.eData).toBeUndefined();
+  });
+
+  it('fails a timestamp outside the skew with KRB_AP_ERR_SKEW', () => {
+    const { kdc } = lab();
+    const late = encTimestamp(aliceKey, T0 + 6 * Duration.minute);
+    const err = errorOf(kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [late] })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_SKEW);
+    // Within the skew is fine.
+    const ok = encTimestamp(aliceKey, T0 - 4 * Duration.minute);
+    expect(
+      repOf(kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [ok] }))).msgType,
+    ).toBe(11);
+  });
+
+  it('issues without pre-auth for a user that does not require it', () => {
+    const l = lab();
+    const k = testKey(17, 'svc-user');
+    l.realm.addUser('batch', { keys: [k], requiresPreauth: false });
+    const rep = repOf(l.kdc.handle(asReq({ realm: REALM, cname: 'batch', etypes: [17] })));
+    const c = openRep(rep, k, KeyUsage.AS_REP_ENCPART);
+    expect(c.part.flags & TicketFlags['pre-authent']).toBe(0);
+    expect(c.part.key.keytype).toBe(17);
+  });
+});
+
+describe('AS exchange: errors', () => {
+  it('C_PRINCIPAL_UNKNOWN for an unknown client', () => {
+    const err = errorOf(lab().kdc.handle(asReq({ realm: REALM, cname: 'mallory' })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+  });
+
+  it('S_PRINCIPAL_UNKNOWN for an unknown server', () => {
+    const err = errorOf(
+      lab().kdc.handle(asReq({ realm: REALM, cname: 'alice', sname: 'host/nowhere.contoso.com' })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(err.sname).toEqual(pn('host/nowhere.contoso.com'));
+  });
+
+  it('ETYPE_NOSUPP for an rc4-only request when weak crypto is not allowed', () => {
+    const err = errorOf(lab().kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [23] })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+  });
+
+  it('allows rc4 when the realm allows weak crypto', () => {
+    const l = makeRealm(REALM, { allowWeakCrypto: true });
+    l.realm.addUser('old', { password: 'pw', encTypes: [23] });
+    const k = stringToKey(23, 'pw', '');
+    const c = login(l, 'old', k);
+    expect(c.part.key.keytype).toBe(23);
+  });
+
+  it('CLIENT_REVOKED for a disabled account, NAME_EXP for an expired one, KEY_EXPIRED for an expired password', () => {
+    const l = lab();
+    l.realm.addUser('locked', { keys: pwKeys(l.realm.name, 'locked', 'pw'), disabled: true });
+    l.realm.addUser('gone', { keys: pwKeys(l.realm.name, 'gone', 'pw'), accountExpires: T0 - 1000 });
+    l.realm.addUser('stale', { keys: pwKeys(l.realm.name, 'stale', 'pw'), passwordExpires: T0 - 1000 });
+    const req = (u: string) =>
+      asReq({ realm: REALM, cname: u, etypes: [18], padata: [encTimestamp(userKey(REALM, u, 'pw'), T0)] });
+    expect(errorOf(l.kdc.handle(req('locked'))).errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(errorOf(l.kdc.handle(req('gone'))).errorCode).toBe(ErrorCode.KDC_ERR_NAME_EXP);
+    expect(errorOf(l.kdc.handle(req('stale'))).errorCode).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    // Flags are live: unlock and it works.
+    l.realm.lookup('locked')!.disabled = false;
+    expect(repOf(l.kdc.handle(req('locked'))).msgType).toBe(11);
+  });
+
+  it('reports key-expiration and last-req when the password will expire', () => {
+    const l = lab();
+    const exp = T0 + 3 * Duration.day;
+    l.realm.addUser('soon', { keys: pwKeys(l.realm.name, 'soon', 'pw'), passwordExpires: exp });
+    const c = login(l, 'soon', userKey(REALM, 'soon', 'pw'));
+    expect(c.part.keyExpiration).toBe(exp);
+    expect(c.part.lastReq).toContainEqual({ lrType: 6, lrValue: exp });
+  });
+
+  it('BADOPTION for TGS-only options in an AS-REQ', () => {
+    const err = errorOf(
+      lab().kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          options: KdcOptions.renew,
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+
+  it('CANNOT_POSTDATE for a future start without POSTDATED, and when the realm forbids it', () => {
+    const l = lab();
+    const from = T0 + Duration.hour;
+    const pad = [encTimestamp(aliceKey, T0)];
+    const e1 = errorOf(
+      l.kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [18], from, padata: pad })),
+    );
+    expect(e1.errorCode).toBe(ErrorCode.KDC_ERR_CANNOT_POSTDATE);
+    const strict = lab({ allowPostdate: false });
+    const e2 = errorOf(
+      strict.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          etypes: [18],
+          from,
+          options: KdcOptions.postdated,
+          padata: pad,
+        }),
+      ),
+    );
+    expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_CANNOT_POSTDATE);
+  });
+
+  it('issues a postdated, invalid ticket with POSTDATED', () => {
+    const l = lab();
+    const from = T0 + Duration.hour;
+    const c = login(l, 'alice', aliceKey, {
+      from,
+      till: from + 2 * Duration.hour,
+      options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+    });
+    expect(c.part.starttime).toBe(from);
+    expect(c.part.endtime).toBe(from + 2 * Duration.hour);
+    expect(flagNames(TicketFlags, c.part.flags)).toEqual(
+      expect.arrayContaining(['postdated', 'invalid', 'may-postdate', 'initial']),
+    );
+  });
+
+  it('NEVER_VALID when till is not after the start time', () => {
+    const err = errorOf(
+      lab().kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          etypes: [18],
+          till: T0 - Duration.hour,
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_NEVER_VALID);
+  });
+
+  it('WRONG_REALM when the request names another realm', () => {
+    const err = errorOf(lab().kdc.handle(asReq({ realm: 'FABRIKAM.COM', cname: 'alice' })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+  });
+});
+
+describe('AS exchange: times and policy', () => {
+  it('treats till=0 as infinite, capped by policy, and caps renew-till', () => {
+    const l = lab({ maxTicketLifeMs: 4 * Duration.hour, maxRenewLifeMs: Duration.day });
+    const c = login(l, 'alice', aliceKey, { till: 0, rtime: 0 });
+    expect(c.part.endtime).toBe(T0 + 4 * Duration.hour);
+    expect(c.part.renewTill).toBe(T0 + Duration.day);
+  });
+
+  it('does not make TGTs renewable when the realm forbids it (Azure AD)', () => {
+    const l = lab({ renewableTgt: false });
+    const c = login(l, 'alice', aliceKey);
+    expect(c.part.flags & TicketFlags.renewable).toBe(0);
+    expect(c.part.renewTill).toBeUndefined();
+  });
+
+  it('honours RENEWABLE-OK when the requested life is too long', () => {
+    const l = lab();
+    const c = login(l, 'alice', aliceKey, {
+      options: KdcOptions['renewable-ok'],
+      till: T0 + 2 * Duration.day,
+    });
+    expect(c.part.endtime).toBe(T0 + 10 * Duration.hour);
+    expect(c.part.renewTill).toBe(T0 + 2 * Duration.day);
+    expect(c.part.flags & TicketFlags.renewable).not.toBe(0);
+  });
+
+  it('picks the strongest session etype the client asked for and the reply key from the timestamp', () => {
+    const l = lab();
+    const k17 = userKey(REALM, 'alice', 'correct horse', 17);
+    const rep = repOf(
+      l.kdc.handle(
+        asReq({ realm: REALM, cname: 'alice', etypes: [17, 20, 18], padata: [encTimestamp(k17, T0)] }),
+      ),
+    );
+    expect(rep.encPart.etype).toBe(17);
+    expect(openRep(rep, k17, KeyUsage.AS_REP_ENCPART).part.key.keytype).toBe(20);
+  });
+
+  it('finds a client by enterprise name (UPN) and canonicalizes it', () => {
+    const l = lab();
+    l.realm.addUser('bob', { keys: pwKeys(l.realm.name, 'bob', 'pw'), upn: 'bob@contoso.com' });
+    const c = login(l, 'x', userKey(REALM, 'bob', 'pw'), {
+      cname: { nameType: NameType.NT_ENTERPRISE, nameString: ['bob@contoso.com'] },
+    });
+    expect(c.cname).toEqual({ nameType: NameType.NT_PRINCIPAL, nameString: ['bob'] });
+  });
+
+  it('puts the PAC from the builder in AD-IF-RELEVANT[AD-WIN2K-PAC], unless the client declines', () => {
+    const l = lab();
+    l.realm.pacBuilder = (ctx) => new TextEncoder().encode(`PAC:${ctx.client.name.nameString[0]}`);
+    const krbtgt = l.realm.keysFor(`krbtgt/${REALM}`).find((k) => k.etype === 20)!;
+    const withPac = login(l, 'alice', aliceKey, { padata: [encTimestamp(aliceKey, T0), pacRequest(true)] });
+    const ad = openTicket(withPac.ticket, krbtgt).authorizationData!;
+    expect(ad).toHaveLength(1);
+    expect(ad[0]!.adType).toBe(AdType.AD_IF_RELEVANT);
+    const inner = decodeAuthorizationData(ad[0]!.adData);
+    expect(inner[0]!.adType).toBe(AdType.AD_WIN2K_PAC);
+    expect(new TextDecoder().decode(inner[0]!.adData)).toBe('PAC:alice');
+    const without = login(l, 'alice', aliceKey, { padata: [encTimestamp(aliceKey, T0), pacRequest(false)] });
+    expect(openTicket(without.ticket, krbtgt).authorizationData).toBeUndefined();
+  });
+
+  it('forces the service ticket etype and caps service ticket life (Azure AD policy)', () => {
+    const l = lab({ ticketEncType: 18, serviceTicketLifeMs: Duration.hour });
+    l.realm.addService('HTTP/web.contoso.com');
+    const c = login(l, 'alice', aliceKey, { sname: 'HTTP/web.contoso.com', etypes: [18, 20] });
+    expect(c.ticket.encPart.etype).toBe(18);
+    expect(c.part.endtime).toBe(T0 + Duration.hour);
+    expect(c.part.key.keytype).toBe(20);
+  });
+});

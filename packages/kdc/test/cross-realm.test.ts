@@ -1,0 +1,402 @@
+import type { EncTicketPart, Ticket } from '@krbsim/asn1';
+import { encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { Duration, ErrorCode, ManualClock } from '@krbsim/core';
+import { encrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { composeKvno, createTrust, decodeTransited, type Realm, type TrustKind } from '@krbsim/kdc';
+import { describe, expect, it } from 'vitest';
+import {
+  type Creds,
+  clientRandom,
+  errorOf,
+  type Lab,
+  login,
+  makeRealm,
+  openTicket,
+  pn,
+  pwKeys,
+  T0,
+  testKey,
+  tgsGet,
+  tgsReq,
+  userKey,
+} from './helpers';
+
+const ONPREM = 'CONTOSO.COM';
+const AZURE = 'KERBEROS.MICROSOFTONLINE.COM';
+const MI = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+
+/** The reference scenario: on-prem AD, Azure AD Kerberos, one-way incoming trust with TLN windows.net. */
+function azureLab(trustOpts: { branchId?: number } = {}, onpremPolicy = {}, azurePolicy = {}) {
+  const clock = new ManualClock(T0);
+  const onprem = makeRealm(ONPREM, { caseInsensitiveNames: true, ...onpremPolicy }, clock);
+  const azure = makeRealm(
+    AZURE,
+    { renewableTgt: false, ticketEncType: 18, serviceTicketLifeMs: Duration.hour, ...azurePolicy },
+    clock,
+  );
+  const trust = createTrust({
+    trusting: azure.realm,
+    trusted: onprem.realm,
+    direction: 'one-way',
+    kind: 'forest',
+    topLevelNames: ['windows.net'],
+    ...trustOpts,
+  });
+  onprem.realm.addUser('alice', { keys: pwKeys(onprem.realm.name, 'alice', 'pw') });
+  azure.realm.addUser('bob', { keys: pwKeys(azure.realm.name, 'bob', 'pw') });
+  azure.realm.addService(MI);
+  onprem.realm.addService('host/server.contoso.com');
+  const alice = login(onprem, 'alice', userKey(ONPREM, 'alice', 'pw'));
+  return { clock, onprem, azure, trust, alice };
+}
+
+const codeOf = (l: Lab, bytes: Uint8Array): number => errorOf(l.kdc.handle(bytes)).errorCode;
+
+/** Make a ticket by hand, as a rogue KDC holding `key` would. */
+function forge(realm: string, sname: string, etp: EncTicketPart, key: Key, kvno: number): Ticket {
+  const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(etp), { random: clientRandom });
+  return { tktVno: 5, realm, sname: pn(sname), encPart: { etype: key.etype, kvno, cipher } };
+}
+
+function forgedCreds(
+  realm: string,
+  sname: string,
+  crealm: string,
+  cname: string,
+  key: Key,
+  kvno: number,
+): Creds {
+  const sessionKey = testKey(18, 'forged-session');
+  const etp: EncTicketPart = {
+    flags: TicketFlags.forwardable | TicketFlags['pre-authent'],
+    key: { keytype: sessionKey.etype, keyvalue: sessionKey.bytes },
+    crealm,
+    cname: pn(cname),
+    transited: { trType: 1, contents: new Uint8Array(0) },
+    authtime: T0,
+    endtime: T0 + 10 * Duration.hour,
+  };
+  const ticket = forge(realm, sname, etp, key, kvno);
+  return { ticket, sessionKey, cname: pn(cname), crealm } as Creds;
+}
+
+describe('on-prem AD -> Azure AD Kerberos (one-way incoming trust)', () => {
+  it('refers the MI SPN to Azure, then Azure issues the service ticket', () => {
+    const { onprem, azure, alice } = azureLab();
+    const ref = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    // The referral: krbtgt/AZURE@CONTOSO in both the ticket and the reply's sname.
+    expect(ref.ticket.realm).toBe(ONPREM);
+    expect(ref.ticket.sname).toEqual(pn(`krbtgt/${AZURE}`));
+    expect(ref.part.sname).toEqual(pn(`krbtgt/${AZURE}`));
+    expect(ref.part.srealm).toBe(ONPREM);
+    expect(ref.part.flags & TicketFlags['name-canonicalize']).not.toBe(0);
+    expect(onprem.log.at(-1)).toBe(
+      `TGS-REQ alice@${ONPREM} for ${MI}@${ONPREM} -> TGS-REP (referral to ${AZURE})`,
+    );
+    // Encrypted with the inter-realm key, which Azure holds too.
+    const interRealm = azure.realm
+      .keysFor(`krbtgt/${AZURE}@${ONPREM}`)
+      .find((k) => k.etype === ref.ticket.encPart.etype)!;
+    const etp = openTicket(ref.ticket, interRealm);
+    expect(etp.crealm).toBe(ONPREM);
+    expect(etp.transited.contents).toHaveLength(0);
+
+    // Second leg at the Azure AD KDC (through the KDC proxy in real life).
+    const st = tgsGet(azure.kdc, { tgt: ref, realm: AZURE, sname: MI, now: T0 });
+    expect(st.ticket.realm).toBe(AZURE);
+    expect(st.crealm).toBe(ONPREM);
+    expect(st.cname.nameString).toEqual(['alice']);
+    expect(st.ticket.encPart.etype).toBe(18); // Azure AD always aes256-sha1
+    expect(st.part.endtime).toBe(T0 + Duration.hour); // 1 h service tickets
+    expect(st.part.flags & TicketFlags['transited-policy-checked']).not.toBe(0);
+    const svc = openTicket(st.ticket, azure.realm.keysFor(MI).find((k) => k.etype === 18)!);
+    expect(svc.crealm).toBe(ONPREM);
+    // RFC 4120 3.3.3.2: the client's own realm is never listed, so a direct trust leaves it empty.
+    expect(decodeTransited(svc.transited.contents)).toEqual([]);
+    expect(azure.log.at(-1)).toBe(`TGS-REQ alice@${ONPREM} for ${MI}@${AZURE} -> TGS-REP`);
+  });
+
+  it('renews a referral TGT only at the KDC that issued it', () => {
+    const { onprem, azure, alice } = azureLab();
+    const ref = tgsGet(onprem.kdc, {
+      tgt: alice,
+      realm: ONPREM,
+      sname: MI,
+      now: T0,
+      options: KdcOptions.renewable | KdcOptions.forwardable,
+    });
+    const renew = { tgt: ref, sname: `krbtgt/${AZURE}`, now: T0, options: KdcOptions.renew };
+    expect(codeOf(azure, tgsReq({ ...renew, realm: AZURE }))).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    const renewed = tgsGet(onprem.kdc, { ...renew, realm: ONPREM });
+    expect(renewed.ticket.sname).toEqual(pn(`krbtgt/${AZURE}`));
+    expect(tgsGet(azure.kdc, { tgt: renewed, realm: AZURE, sname: MI, now: T0 }).crealm).toBe(ONPREM);
+  });
+
+  it('issues the cross-realm TGT when asked for krbtgt/AZURE directly (klist get)', () => {
+    const { onprem, alice } = azureLab();
+    const t = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: `krbtgt/${AZURE}`, now: T0 });
+    expect(t.part.sname).toEqual(pn(`krbtgt/${AZURE}`));
+  });
+
+  it('returns S_PRINCIPAL_UNKNOWN for an SPN under windows.net that Azure does not have (0x6fb)', () => {
+    const { onprem, azure, alice } = azureLab();
+    const ref = tgsGet(onprem.kdc, {
+      tgt: alice,
+      realm: ONPREM,
+      sname: 'MSSQLSvc/nope.database.windows.net:1433',
+      now: T0,
+    });
+    const err = errorOf(
+      azure.kdc.handle(
+        tgsReq({ tgt: ref, realm: AZURE, sname: 'MSSQLSvc/nope.database.windows.net:1433', now: T0 }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(err.crealm).toBe(ONPREM);
+  });
+
+  it('never refers the other way: Azure users cannot reach on-prem', () => {
+    const { azure } = azureLab();
+    azure.realm.mapDomain('.contoso.com', ONPREM);
+    const bob = login(azure, 'bob', userKey(AZURE, 'bob', 'pw'));
+    expect(codeOf(azure, tgsReq({ tgt: bob, realm: AZURE, sname: 'host/server.contoso.com', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    expect(codeOf(azure, tgsReq({ tgt: bob, realm: AZURE, sname: `krbtgt/${ONPREM}`, now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    // Nor by AS-REQ for the cross-realm TGT.
+    expect(azure.realm.lookup(`krbtgt/${ONPREM}@${AZURE}`)).toBeUndefined();
+  });
+
+  it('refuses the reverse direction by policy even when someone plants the keys', () => {
+    const { onprem, azure } = azureLab();
+    // Plant a matching "krbtgt/CONTOSO.COM@AZURE" key in both databases, bypassing createTrust.
+    const rogue = testKey(18, 'rogue');
+    const entry = (r: Realm) =>
+      r._makeEntry(pn(`krbtgt/${ONPREM}`), AZURE, [{ kvno: 1, key: rogue, salt: '' }]);
+    azure.realm.db.add(entry(azure.realm));
+    onprem.realm.db.add(entry(onprem.realm));
+    // Azure's KDC still will not route toward on-prem...
+    const bob = login(azure, 'bob', userKey(AZURE, 'bob', 'pw'));
+    expect(codeOf(azure, tgsReq({ tgt: bob, realm: AZURE, sname: `krbtgt/${ONPREM}`, now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    // ...and on-prem refuses a TGT made with that key: no trust lets Azure vouch into on-prem.
+    const forged = forgedCreds(AZURE, `krbtgt/${ONPREM}`, AZURE, 'bob', rogue, 1);
+    expect(
+      codeOf(onprem, tgsReq({ tgt: forged, realm: ONPREM, sname: 'host/server.contoso.com', now: T0 })),
+    ).toBe(ErrorCode.KDC_ERR_POLICY);
+  });
+
+  it('refuses a cross-realm TGT from a realm it has no key for with S_PRINCIPAL_UNKNOWN', () => {
+    const { onprem } = azureLab();
+    const forged = forgedCreds('EVIL.TEST', `krbtgt/${ONPREM}`, 'EVIL.TEST', 'eve', testKey(18, 'evil'), 1);
+    expect(
+      codeOf(onprem, tgsReq({ tgt: forged, realm: ONPREM, sname: 'host/server.contoso.com', now: T0 })),
+    ).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+  });
+
+  it('breaks referrals with KRB_AP_ERR_MODIFIED when only one side rotates the trust key', () => {
+    const { onprem, azure, trust, alice } = azureLab();
+    expect(trust.rotateKey('trusted')).toBe(2); // on-prem KeyVersion 2, cloud still 1
+    expect(trust.keyVersion('trusted')).toBe(2);
+    expect(trust.keyVersion('trusting')).toBe(1);
+    const ref = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    expect(ref.ticket.encPart.kvno).toBe(2);
+    const err = errorOf(azure.kdc.handle(tgsReq({ tgt: ref, realm: AZURE, sname: MI, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(err.crealm).toBeUndefined(); // the ticket never decrypted
+    // Rotating both sides (Set-AzureADKerberosServer -RotateServerKey) repairs it.
+    expect(trust.rotateKey('both')).toBe(3);
+    const ref2 = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    expect(tgsGet(azure.kdc, { tgt: ref2, realm: AZURE, sname: MI, now: T0 }).crealm).toBe(ONPREM);
+  });
+
+  it('answers BADKEYVER instead when the accepting realm checks inter-realm kvnos strictly (MIT)', () => {
+    const { onprem, azure, trust, alice } = azureLab({}, {}, { interRealmKvnoStrict: true });
+    trust.rotateKey('trusted');
+    const ref = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    expect(codeOf(azure, tgsReq({ tgt: ref, realm: AZURE, sname: MI, now: T0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_BADKEYVER,
+    );
+  });
+
+  it('fails with MODIFIED when the cloud rotated alone and dropped the old key', () => {
+    const { onprem, azure, trust, alice } = azureLab();
+    trust.rotateKey('trusting', { keepPrevious: false });
+    const ref = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    expect(codeOf(azure, tgsReq({ tgt: ref, realm: AZURE, sname: MI, now: T0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
+  });
+
+  it('composes RODC-branch kvnos on the trust key and looks keys up by the full kvno', () => {
+    const { onprem, azure, trust, alice } = azureLab({ branchId: 0x4d2 });
+    const ref = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    expect(ref.ticket.encPart.kvno).toBe(composeKvno(0x4d2, 1));
+    expect(tgsGet(azure.kdc, { tgt: ref, realm: AZURE, sname: MI, now: T0 }).crealm).toBe(ONPREM);
+    expect(trust.rotateKey('both')).toBe((0x4d2 << 16) | 2);
+    const ref2 = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    expect(ref2.ticket.encPart.kvno).toBe((0x4d2 << 16) | 2);
+    expect(tgsGet(azure.kdc, { tgt: ref2, realm: AZURE, sname: MI, now: T0 }).crealm).toBe(ONPREM);
+  });
+
+  it('refers only with canonicalize when the realm follows RFC 6806 strictly', () => {
+    const { onprem, alice } = azureLab({}, { referralsRequireCanonicalize: true });
+    expect(codeOf(onprem, tgsReq({ tgt: alice, realm: ONPREM, sname: MI, now: T0, options: 0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    const ref = tgsGet(onprem.kdc, {
+      tgt: alice,
+      realm: ONPREM,
+      sname: MI,
+      now: T0,
+      options: KdcOptions.canonicalize,
+    });
+    expect(ref.part.sname).toEqual(pn(`krbtgt/${AZURE}`));
+  });
+
+  it('matches on-prem SPNs case-insensitively like AD while routing', () => {
+    const { onprem, alice } = azureLab();
+    const st = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: 'HOST/Server.Contoso.Com', now: T0 });
+    expect(st.part.sname.nameString).toEqual(['host', 'server.contoso.com']);
+  });
+});
+
+/** Three realms A, B, C with one-way trusts A -> B -> C (users of A move right). */
+function chain(ab: TrustKind, bc: TrustKind) {
+  const clock = new ManualClock(T0);
+  const a = makeRealm('A.TEST', {}, clock);
+  const b = makeRealm('B.TEST', {}, clock);
+  const c = makeRealm('C.TEST', {}, clock);
+  createTrust({
+    trusting: b.realm,
+    trusted: a.realm,
+    direction: 'one-way',
+    kind: ab,
+    topLevelNames: ['b.test'],
+  });
+  createTrust({
+    trusting: c.realm,
+    trusted: b.realm,
+    direction: 'one-way',
+    kind: bc,
+    topLevelNames: ['c.test'],
+  });
+  a.realm.addUser('ann', { keys: pwKeys(a.realm.name, 'ann', 'pw') });
+  b.realm.addUser('ben', { keys: pwKeys(b.realm.name, 'ben', 'pw') });
+  c.realm.addService('host/srv.c.test');
+  const ann = login(a, 'ann', userKey('A.TEST', 'ann', 'pw'));
+  return { a, b, c, ann };
+}
+
+describe('transitivity', () => {
+  it('follows a chain of realm trusts A -> B -> C and records B as transited', () => {
+    const { a, b, c, ann } = chain('realm', 'realm');
+    const r1 = tgsGet(a.kdc, { tgt: ann, realm: 'A.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(r1.part.sname).toEqual(pn('krbtgt/B.TEST'));
+    const r2 = tgsGet(b.kdc, { tgt: r1, realm: 'B.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(r2.part.sname).toEqual(pn('krbtgt/C.TEST'));
+    expect(b.log.at(-1)).toContain('-> TGS-REP (referral to C.TEST)');
+    const st = tgsGet(c.kdc, { tgt: r2, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(st.crealm).toBe('A.TEST');
+    const etp = openTicket(
+      st.ticket,
+      c.realm.keysFor('host/srv.c.test').find((k) => k.etype === st.ticket.encPart.etype)!,
+    );
+    expect(decodeTransited(etp.transited.contents)).toEqual(['B.TEST']);
+    expect(etp.flags & TicketFlags['transited-policy-checked']).not.toBe(0);
+  });
+
+  it('hands out the next hop when asked for krbtgt/C directly (alternate TGT)', () => {
+    const { a, ann } = chain('realm', 'realm');
+    const r = tgsGet(a.kdc, { tgt: ann, realm: 'A.TEST', sname: 'krbtgt/C.TEST', now: T0 });
+    expect(r.part.sname).toEqual(pn('krbtgt/B.TEST'));
+    expect(a.log.at(-1)).toContain('(referral to B.TEST)');
+  });
+
+  it('does not cross an external trust in the middle of the path', () => {
+    const { a, b, c, ann } = chain('realm', 'external');
+    // A will not route toward C at all...
+    expect(codeOf(a, tgsReq({ tgt: ann, realm: 'A.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    // ...nor will B for a client of A holding a TGT for B...
+    const toB = tgsGet(a.kdc, { tgt: ann, realm: 'A.TEST', sname: 'krbtgt/B.TEST', now: T0 });
+    expect(codeOf(b, tgsReq({ tgt: toB, realm: 'B.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    // ...and C refuses a TGT that B's key could have made for A's user: the path A -> B -> C is not allowed.
+    const bcKey = c.realm.keysFor('krbtgt/C.TEST@B.TEST').find((k) => k.etype === 18)!;
+    const forged = forgedCreds('B.TEST', 'krbtgt/C.TEST', 'A.TEST', 'ann', bcKey, 1);
+    expect(codeOf(c, tgsReq({ tgt: forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_POLICY,
+    );
+    // Principals of B itself may cross it (first hop).
+    const ben = login(b, 'ben', userKey('B.TEST', 'ben', 'pw'));
+    const r = tgsGet(b.kdc, { tgt: ben, realm: 'B.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(tgsGet(c.kdc, { tgt: r, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }).crealm).toBe(
+      'B.TEST',
+    );
+  });
+
+  it('uses an external trust only as a one-hop path: its users stop at its far side', () => {
+    const { a, b, c, ann } = chain('external', 'realm');
+    // A's users reach B over the external trust...
+    const toB = tgsGet(a.kdc, { tgt: ann, realm: 'A.TEST', sname: 'krbtgt/B.TEST', now: T0 });
+    expect(toB.part.sname).toEqual(pn('krbtgt/B.TEST'));
+    // ...but trust does not extend through it: no route to C from A, and B does not forward A's users.
+    expect(codeOf(a, tgsReq({ tgt: ann, realm: 'A.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    expect(codeOf(b, tgsReq({ tgt: toB, realm: 'B.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    // And C refuses a TGT claiming the path A -> B -> C.
+    const bcKey = c.realm.keysFor('krbtgt/C.TEST@B.TEST').find((k) => k.etype === 18)!;
+    const forged = forgedCreds('B.TEST', 'krbtgt/C.TEST', 'A.TEST', 'ann', bcKey, 1);
+    expect(codeOf(c, tgsReq({ tgt: forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_POLICY,
+    );
+  });
+
+  it('refuses a forged transited field that skips a trust', () => {
+    const { c } = chain('realm', 'realm');
+    // A TGT from B claiming a client of Z.TEST, which has no trust with anyone.
+    const bcKey = c.realm.keysFor('krbtgt/C.TEST@B.TEST').find((k) => k.etype === 18)!;
+    const forged = forgedCreds('B.TEST', 'krbtgt/C.TEST', 'Z.TEST', 'zed', bcKey, 1);
+    expect(codeOf(c, tgsReq({ tgt: forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_POLICY,
+    );
+  });
+
+  it('works both ways over a two-way trust', () => {
+    const clock = new ManualClock(T0);
+    const x = makeRealm('X.TEST', {}, clock);
+    const y = makeRealm('Y.TEST', {}, clock);
+    createTrust({
+      trusting: x.realm,
+      trusted: y.realm,
+      direction: 'two-way',
+      kind: 'forest',
+      password: 'shared',
+    });
+    x.realm.mapDomain('.y.test', 'Y.TEST');
+    y.realm.mapDomain('.x.test', 'X.TEST');
+    x.realm.addUser('xu', { keys: pwKeys(x.realm.name, 'xu', 'pw') });
+    y.realm.addUser('yu', { keys: pwKeys(y.realm.name, 'yu', 'pw') });
+    x.realm.addService('host/h.x.test');
+    y.realm.addService('host/h.y.test');
+    const xu = login(x, 'xu', userKey('X.TEST', 'xu', 'pw'));
+    const yu = login(y, 'yu', userKey('Y.TEST', 'yu', 'pw'));
+    const r1 = tgsGet(x.kdc, { tgt: xu, realm: 'X.TEST', sname: 'host/h.y.test', now: T0 });
+    expect(tgsGet(y.kdc, { tgt: r1, realm: 'Y.TEST', sname: 'host/h.y.test', now: T0 }).crealm).toBe(
+      'X.TEST',
+    );
+    const r2 = tgsGet(y.kdc, { tgt: yu, realm: 'Y.TEST', sname: 'host/h.x.test', now: T0 });
+    expect(tgsGet(x.kdc, { tgt: r2, realm: 'X.TEST', sname: 'host/h.x.test', now: T0 }).crealm).toBe(
+      'Y.TEST',
+    );
+  });
+});

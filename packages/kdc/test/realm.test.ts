@@ -1,0 +1,238 @@
+import { NameType } from '@krbsim/asn1';
+import { ErrorCode, isKerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { stringToKey } from '@krbsim/crypto';
+import {
+  composeKvno,
+  createTrust,
+  DomainRealmMap,
+  entryKvno,
+  formatPrincipal,
+  parsePrincipal,
+  Realm,
+  realmOfHost,
+  resolvePolicy,
+  serviceHostOf,
+  splitKvno,
+} from '@krbsim/kdc';
+import { describe, expect, it } from 'vitest';
+import { pn, T0 } from './helpers';
+
+function codeOf(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return isKerberosError(e) ? e.code : -1;
+  }
+  return undefined;
+}
+
+const mk = (name: string, policy = {}) =>
+  new Realm({ name, clock: new ManualClock(T0), random: new SeededRandom(name), policy });
+
+describe('policy', () => {
+  it('has the documented defaults', () => {
+    const p = resolvePolicy();
+    expect(p.maxTicketLifeMs).toBe(10 * 3600_000);
+    expect(p.maxRenewLifeMs).toBe(7 * 86_400_000);
+    expect(p.clockSkewMs).toBe(300_000);
+    expect(p.permittedEncTypes).toEqual([20, 19, 18, 17]);
+    expect(p.allowWeakCrypto).toBe(false);
+    expect(p.renewableTgt).toBe(true);
+    expect(p.requirePreauthByDefault).toBe(true);
+    expect(p.caseInsensitiveNames).toBe(false);
+    expect(p.referralsRequireCanonicalize).toBe(false);
+  });
+
+  it('refuses rc4 unless weak crypto is allowed, and adds it last when it is', () => {
+    expect(codeOf(() => resolvePolicy({ permittedEncTypes: [18, 23] }))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(resolvePolicy({ allowWeakCrypto: true }).permittedEncTypes).toEqual([20, 19, 18, 17, 23]);
+    expect(codeOf(() => resolvePolicy({ permittedEncTypes: [] }))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(codeOf(() => resolvePolicy({ permittedEncTypes: [99] }))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(codeOf(() => resolvePolicy({ ticketEncType: 23 }))).toBe(ErrorCode.KRB_ERR_GENERIC);
+  });
+});
+
+describe('principal names', () => {
+  it('parses and formats MIT-style names', () => {
+    const q = parsePrincipal('MSSQLSvc/mi1.abc123.database.windows.net:1433@KERBEROS.MICROSOFTONLINE.COM');
+    expect(q.realm).toBe('KERBEROS.MICROSOFTONLINE.COM');
+    expect(q.name).toEqual({
+      nameType: NameType.NT_SRV_INST,
+      nameString: ['MSSQLSvc', 'mi1.abc123.database.windows.net:1433'],
+    });
+    expect(parsePrincipal('alice', 'CONTOSO.COM').name.nameType).toBe(NameType.NT_PRINCIPAL);
+    const esc = parsePrincipal('a\\/b\\@c@R');
+    expect(esc.name.nameString).toEqual(['a/b@c']);
+    expect(formatPrincipal(esc.name, esc.realm)).toBe('a\\/b\\@c@R');
+    expect(codeOf(() => parsePrincipal('alice'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(codeOf(() => parsePrincipal('a//b@R'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+  });
+
+  it('extracts the host of host-based names without the port', () => {
+    expect(serviceHostOf(pn('MSSQLSvc/mi1.abc123.database.windows.net:1433'))).toBe(
+      'mi1.abc123.database.windows.net',
+    );
+    expect(serviceHostOf(pn('host/Server.Contoso.COM.', NameType.NT_SRV_HST))).toBe('server.contoso.com');
+    expect(serviceHostOf(pn('host/server'))).toBeUndefined(); // not a FQDN
+    expect(serviceHostOf(pn('alice/admin', NameType.NT_PRINCIPAL))).toBeUndefined();
+    expect(serviceHostOf(pn('krbtgt/EXAMPLE.COM'))).toBeUndefined();
+  });
+});
+
+describe('principal database', () => {
+  it('derives user keys from password and the default salt, for every permitted etype', () => {
+    const r = mk('CONTOSO.COM');
+    const alice = r.addUser('alice', { password: 'pw' });
+    expect(alice.keys.map((k) => k.key.etype)).toEqual([20, 19, 18, 17]);
+    expect(alice.keys.every((k) => k.salt === 'CONTOSO.COMalice' && k.kvno === 1)).toBe(true);
+    expect(r.keysFor('alice').find((k) => k.etype === 18)!.bytes).toEqual(
+      stringToKey(18, 'pw', 'CONTOSO.COMalice').bytes,
+    );
+    expect(alice.requiresPreauth).toBe(true);
+  });
+
+  it('finds services by SPN and alias; names are case-sensitive by default', () => {
+    const r = mk('CONTOSO.COM');
+    const svc = r.addService('MSSQLSvc/sql.contoso.com:1433', { aliases: ['MSSQLSvc/sql.contoso.com'] });
+    expect(r.lookup('MSSQLSvc/sql.contoso.com')).toBe(svc);
+    expect(r.lookup('MSSQLSvc/sql.contoso.com:1433@CONTOSO.COM')).toBe(svc);
+    expect(r.lookup('mssqlsvc/SQL.contoso.com:1433')).toBeUndefined();
+    expect(codeOf(() => r.addService('MSSQLSvc/sql.contoso.com'))).toBe(
+      ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
+    );
+    expect(r.keysFor('MSSQLSvc/sql.contoso.com:1433')).toHaveLength(4);
+    expect(r.keysFor('nobody')).toEqual([]);
+  });
+
+  it('matches names case-insensitively when the policy says so (AD)', () => {
+    const r = mk('CONTOSO.COM', { caseInsensitiveNames: true });
+    const svc = r.addService('MSSQLSvc/sql.contoso.com:1433');
+    expect(r.lookup('mssqlsvc/SQL.CONTOSO.COM:1433')).toBe(svc);
+    // Realms are never folded.
+    expect(r.lookup('MSSQLSvc/sql.contoso.com:1433@contoso.com')).toBeUndefined();
+  });
+
+  it('rotates krbtgt keeping a two-version window', () => {
+    const r = mk('CONTOSO.COM');
+    expect(entryKvno(r.krbtgt)).toBe(1);
+    expect(r.rotateKrbtgt()).toBe(2);
+    expect(r.keysFor('krbtgt/CONTOSO.COM', 1)).toHaveLength(4);
+    expect(r.rotateKrbtgt()).toBe(3);
+    expect(r.keysFor('krbtgt/CONTOSO.COM', 1)).toEqual([]);
+    expect(r.keysFor('krbtgt/CONTOSO.COM', 2)).toHaveLength(4);
+  });
+
+  it('composes RODC branch kvnos (MS-KILE: branch in the high 16 bits)', () => {
+    expect(composeKvno(0x1234, 1)).toBe(0x12340001);
+    expect(composeKvno(0xffff, 0xffff)).toBe(0xffffffff);
+    expect(splitKvno(0x12340005)).toEqual({ branchId: 0x1234, version: 5 });
+    const r = new Realm({ name: 'AZURE.TEST', clock: new ManualClock(T0), rodcBranchId: 0x2a });
+    expect(entryKvno(r.krbtgt)).toBe((0x2a << 16) | 1);
+    expect(r.rotateKrbtgt()).toBe((0x2a << 16) | 2);
+    expect(r.keysFor('krbtgt/AZURE.TEST', (0x2a << 16) | 1)).toHaveLength(4);
+    expect(r.keysFor('krbtgt/AZURE.TEST', 1)).toEqual([]);
+  });
+});
+
+describe('host to realm mapping', () => {
+  it('maps like MIT [domain_realm]: leading dot for subdomains, exact host otherwise, longest wins', () => {
+    const m = new DomainRealmMap();
+    m.set('.contoso.com', 'CONTOSO.COM');
+    m.set('.eu.contoso.com', 'EU.CONTOSO.COM');
+    m.set('special.eu.contoso.com', 'SPECIAL.COM');
+    expect(m.lookup('server.contoso.com')).toBe('CONTOSO.COM');
+    expect(m.lookup('a.b.eu.contoso.com')).toBe('EU.CONTOSO.COM');
+    expect(m.lookup('Special.EU.contoso.com.')).toBe('SPECIAL.COM');
+    expect(m.lookup('contoso.com')).toBeUndefined();
+    expect(m.lookup('notcontoso.com')).toBeUndefined();
+  });
+
+  it('routes by a trust top-level name on whole labels', () => {
+    const onprem = mk('CONTOSO.COM');
+    const azure = mk('KERBEROS.MICROSOFTONLINE.COM');
+    createTrust({
+      trusting: azure,
+      trusted: onprem,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['windows.net'],
+    });
+    expect(realmOfHost(onprem, 'mi1.abc123.database.windows.net')).toBe('KERBEROS.MICROSOFTONLINE.COM');
+    expect(realmOfHost(onprem, 'windows.net')).toBe('KERBEROS.MICROSOFTONLINE.COM');
+    expect(realmOfHost(onprem, 'notwindows.net')).toBeUndefined();
+    onprem.mapDomain('.database.windows.net', 'ELSEWHERE.COM');
+    expect(realmOfHost(onprem, 'mi1.abc123.database.windows.net')).toBe('ELSEWHERE.COM');
+  });
+});
+
+describe('trust creation', () => {
+  it('refuses a top-level name collision with the product text', () => {
+    const onprem = mk('CONTOSO.COM');
+    const azure = mk('KERBEROS.MICROSOFTONLINE.COM');
+    const other = mk('OTHER.TEST');
+    createTrust({
+      trusting: other,
+      trusted: onprem,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['windows.net'],
+    });
+    let err: unknown;
+    try {
+      createTrust({
+        trusting: azure,
+        trusted: onprem,
+        direction: 'one-way',
+        kind: 'forest',
+        topLevelNames: ['windows.net'],
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(isKerberosError(err, ErrorCode.KRB_ERR_GENERIC)).toBe(true);
+    expect((err as Error).message).toBe(
+      'Collision setting top level names on trust KERBEROS.MICROSOFTONLINE.COM',
+    );
+    // Nothing was registered by the failed attempt.
+    expect(azure.trusts).toHaveLength(0);
+    expect(onprem.lookup('krbtgt/KERBEROS.MICROSOFTONLINE.COM')).toBeUndefined();
+    // A subordinate name collides too.
+    expect(
+      codeOf(() =>
+        createTrust({
+          trusting: azure,
+          trusted: onprem,
+          direction: 'one-way',
+          kind: 'forest',
+          topLevelNames: ['database.windows.net'],
+        }),
+      ),
+    ).toBe(ErrorCode.KRB_ERR_GENERIC);
+  });
+
+  it('creates keys only for the allowed directions', () => {
+    const onprem = mk('CONTOSO.COM');
+    const azure = mk('KERBEROS.MICROSOFTONLINE.COM');
+    createTrust({
+      trusting: azure,
+      trusted: onprem,
+      direction: 'one-way',
+      kind: 'forest',
+      password: 'trust-pw',
+    });
+    // krbtgt/AZURE@CONTOSO in both databases, the same key.
+    const issuer = onprem.lookup('krbtgt/KERBEROS.MICROSOFTONLINE.COM@CONTOSO.COM')!;
+    const acceptor = azure.lookup('krbtgt/KERBEROS.MICROSOFTONLINE.COM@CONTOSO.COM')!;
+    expect(issuer.keys.map((k) => k.key.bytes)).toEqual(acceptor.keys.map((k) => k.key.bytes));
+    expect(issuer.keys[0]!.salt).toBe('CONTOSO.COMkrbtgtKERBEROS.MICROSOFTONLINE.COM');
+    // No key for the reverse direction anywhere.
+    expect(azure.lookup('krbtgt/CONTOSO.COM@KERBEROS.MICROSOFTONLINE.COM')).toBeUndefined();
+    expect(onprem.lookup('krbtgt/CONTOSO.COM@KERBEROS.MICROSOFTONLINE.COM')).toBeUndefined();
+    expect(
+      codeOf(() => createTrust({ trusting: azure, trusted: onprem, direction: 'two-way', kind: 'forest' })),
+    ).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(
+      codeOf(() => createTrust({ trusting: azure, trusted: azure, direction: 'two-way', kind: 'forest' })),
+    ).toBe(ErrorCode.KRB_ERR_GENERIC);
+  });
+});

@@ -1,0 +1,409 @@
+import { AdType, encodeTgsReq, flagNames, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { Duration, ErrorCode } from '@krbsim/core';
+import { composeKvno, KdcError } from '@krbsim/kdc';
+import { describe, expect, it } from 'vitest';
+import {
+  asReq,
+  type Creds,
+  encTimestamp,
+  errorOf,
+  type Lab,
+  login,
+  makeRealm,
+  openTicket,
+  pn,
+  pwKeys,
+  T0,
+  testKey,
+  tgsGet,
+  tgsReq,
+  userKey,
+} from './helpers';
+
+const REALM = 'CONTOSO.COM';
+const WEB = 'HTTP/web.contoso.com';
+const aliceKey = userKey(REALM, 'alice', 'pw');
+
+function setup(policy = {}): Lab & { tgt: Creds } {
+  const l = makeRealm(REALM, policy);
+  l.realm.addUser('alice', { keys: pwKeys(l.realm.name, 'alice', 'pw') });
+  l.realm.addService(WEB, { aliases: ['HTTP/www.contoso.com'] });
+  return { ...l, tgt: login(l, 'alice', aliceKey) };
+}
+
+const codeOf = (l: Lab, bytes: Uint8Array): number => errorOf(l.kdc.handle(bytes)).errorCode;
+
+describe('TGS exchange: service tickets', () => {
+  it('issues a service ticket for a local service', () => {
+    const l = setup();
+    l.clock.advance(Duration.minute);
+    const now = l.clock.now();
+    const c = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now });
+    expect(c.rep.msgType).toBe(13);
+    expect(c.crealm).toBe(REALM);
+    expect(c.cname.nameString).toEqual(['alice']);
+    expect(c.part.sname).toEqual(pn(WEB));
+    expect(c.part.authtime).toBe(T0);
+    expect(c.part.starttime).toBe(now);
+    expect(c.part.endtime).toBe(l.tgt.part.endtime); // bounded by the TGT
+    expect(c.part.nonce).toBe(777);
+    expect(flagNames(TicketFlags, c.part.flags).sort()).toEqual(
+      ['forwardable', 'name-canonicalize', 'pre-authent', 'transited-policy-checked'].sort(),
+    );
+    const svcKey = l.realm.keysFor(WEB).find((k) => k.etype === 20)!;
+    expect(c.ticket.encPart.etype).toBe(20);
+    const etp = openTicket(c.ticket, svcKey);
+    expect(etp.key).toEqual(c.part.key);
+    expect(etp.cname.nameString).toEqual(['alice']);
+    expect(etp.crealm).toBe(REALM);
+    expect(etp.flags).toBe(c.part.flags);
+    expect(c.part.key.keytype).toBe(18);
+    expect(l.log.at(-1)).toBe(`TGS-REQ alice@${REALM} for ${WEB}@${REALM} -> TGS-REP`);
+  });
+
+  it('finds services by alias, echoing the alias unless canonicalize is set', () => {
+    const l = setup();
+    const now = l.clock.now();
+    const plain = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: 'HTTP/www.contoso.com', now, options: 0 });
+    expect(plain.part.sname).toEqual(pn('HTTP/www.contoso.com'));
+    const canon = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: 'HTTP/www.contoso.com',
+      now,
+      options: KdcOptions.canonicalize,
+    });
+    expect(canon.part.sname.nameString).toEqual(['HTTP', 'web.contoso.com']);
+  });
+
+  it('encrypts the reply with the subkey (usage 9) and carries enc-authorization-data', () => {
+    const l = setup();
+    const subkey = testKey(18, 'subkey');
+    const ad = [{ adType: AdType.AD_IF_RELEVANT, adData: new Uint8Array([0x30, 0x00]) }];
+    const c = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: WEB,
+      now: l.clock.now(),
+      subkey,
+      authorizationData: ad,
+    });
+    const etp = openTicket(c.ticket, l.realm.keysFor(WEB).find((k) => k.etype === 20)!);
+    expect(etp.authorizationData).toEqual(ad);
+    // Without a subkey, the session key encrypts the authorization data (usage 4).
+    const c2 = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: WEB,
+      now: l.clock.now(),
+      authorizationData: ad,
+    });
+    expect(
+      openTicket(c2.ticket, l.realm.keysFor(WEB).find((k) => k.etype === 20)!).authorizationData,
+    ).toEqual(ad);
+  });
+
+  it('applies ticketEncType and serviceTicketLifeMs (Azure AD)', () => {
+    const l = setup({ ticketEncType: 18, serviceTicketLifeMs: Duration.hour });
+    const c = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: l.clock.now() });
+    expect(c.ticket.encPart.etype).toBe(18);
+    expect(c.part.endtime).toBe(T0 + Duration.hour);
+  });
+
+  it('honours sub-session-key-less enc-part, ok-as-delegate, and TGTs via TGS', () => {
+    const l = setup();
+    l.realm.addService('cifs/fs.contoso.com', { okAsDelegate: true });
+    const c = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: 'cifs/fs.contoso.com', now: l.clock.now() });
+    expect(c.part.flags & TicketFlags['ok-as-delegate']).not.toBe(0);
+    const t2 = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: `krbtgt/${REALM}`, now: l.clock.now() });
+    expect(t2.part.sname).toEqual(pn(`krbtgt/${REALM}`));
+  });
+});
+
+describe('TGS exchange: errors', () => {
+  it('S_PRINCIPAL_UNKNOWN for an unknown service', () => {
+    const l = setup();
+    const err = errorOf(
+      l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: 'HTTP/nope.contoso.com', now: T0 })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(err.cname?.nameString).toEqual(['alice']);
+    expect(err.crealm).toBe(REALM);
+  });
+
+  it('TKT_EXPIRED once the TGT has expired', () => {
+    const l = setup();
+    l.clock.advance(10 * Duration.hour);
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: l.clock.now() }))).toBe(
+      ErrorCode.KRB_AP_ERR_TKT_EXPIRED,
+    );
+  });
+
+  it('SKEW for an authenticator outside the skew', () => {
+    const l = setup();
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0 + 6 * Duration.minute }))).toBe(
+      ErrorCode.KRB_AP_ERR_SKEW,
+    );
+  });
+
+  it('BADMATCH when the authenticator names another client', () => {
+    const l = setup();
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, authCname: pn('bob') }))).toBe(
+      ErrorCode.KRB_AP_ERR_BADMATCH,
+    );
+  });
+
+  it('BAD_INTEGRITY when the authenticator is not under the session key', () => {
+    const l = setup();
+    expect(
+      codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, authKey: testKey(18, 'other') })),
+    ).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+  });
+
+  it('MODIFIED for a tampered ticket and for a body that does not match the checksum', () => {
+    const l = setup();
+    const cipher = l.tgt.ticket.encPart.cipher.slice();
+    cipher[20]! ^= 1;
+    const bad = { ...l.tgt, ticket: { ...l.tgt.ticket, encPart: { ...l.tgt.ticket.encPart, cipher } } };
+    expect(codeOf(l, tgsReq({ tgt: bad, realm: REALM, sname: WEB, now: T0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
+    const other = {
+      kdcOptions: 0,
+      realm: REALM,
+      sname: pn('HTTP/other.contoso.com'),
+      till: T0 + 1000,
+      nonce: 1,
+      etype: [18],
+    };
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, checksumBody: other }))).toBe(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, noChecksum: true }))).toBe(
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
+  });
+
+  it('PADATA_TYPE_NOSUPP without a PA-TGS-REQ', () => {
+    const l = setup();
+    const req = encodeTgsReq({
+      pvno: 5,
+      msgType: 12,
+      reqBody: { kdcOptions: 0, realm: REALM, sname: pn(WEB), till: T0 + 1000, nonce: 1, etype: [18] },
+    });
+    expect(codeOf(l, req)).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+  });
+
+  it('NOT_US when a service ticket is presented as a TGT', () => {
+    const l = setup();
+    const svc = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0 });
+    expect(codeOf(l, tgsReq({ tgt: svc, realm: REALM, sname: WEB, now: T0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_NOT_US,
+    );
+  });
+
+  it('BADOPTION for forwardable from a non-forwardable TGT, and for a proxy TGT', () => {
+    const l = setup();
+    const plainTgt = login(l, 'alice', aliceKey, { options: KdcOptions.proxiable });
+    expect(
+      codeOf(
+        l,
+        tgsReq({ tgt: plainTgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.forwardable }),
+      ),
+    ).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(
+      codeOf(
+        l,
+        tgsReq({ tgt: plainTgt, realm: REALM, sname: `krbtgt/${REALM}`, now: T0, options: KdcOptions.proxy }),
+      ),
+    ).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    // proxy for a service is fine from a proxiable TGT.
+    const p = tgsGet(l.kdc, { tgt: plainTgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.proxy });
+    expect(p.part.flags & TicketFlags.proxy).not.toBe(0);
+  });
+
+  it('NEVER_VALID and ETYPE_NOSUPP', () => {
+    const l = setup();
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, till: T0 - 1000 }))).toBe(
+      ErrorCode.KDC_ERR_NEVER_VALID,
+    );
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, etypes: [23] }))).toBe(
+      ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+    );
+  });
+
+  it('SERVICE_REVOKED for a disabled service', () => {
+    const l = setup();
+    l.realm.lookup(WEB)!.disabled = true;
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_SERVICE_REVOKED,
+    );
+  });
+});
+
+describe('TGS exchange: krbtgt rotation', () => {
+  it('keeps TGTs issued under the previous key valid, and refuses older ones with BADKEYVER', () => {
+    const l = setup();
+    expect(l.tgt.ticket.encPart.kvno).toBe(1);
+    l.realm.rotateKrbtgt();
+    const after = login(l, 'alice', aliceKey);
+    expect(after.ticket.encPart.kvno).toBe(2);
+    expect(tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0 }).rep.msgType).toBe(13);
+    l.realm.rotateKrbtgt();
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_BADKEYVER,
+    );
+    expect(tgsGet(l.kdc, { tgt: after, realm: REALM, sname: WEB, now: T0 }).rep.msgType).toBe(13);
+  });
+});
+
+describe('TGS exchange: RENEW and VALIDATE', () => {
+  it('renews within renew-till and refuses once the renewable life is over', () => {
+    const l = setup({ maxRenewLifeMs: 12 * Duration.hour });
+    expect(l.tgt.part.renewTill).toBe(T0 + 12 * Duration.hour);
+    l.clock.advance(9 * Duration.hour);
+    const renewed = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: `krbtgt/${REALM}`,
+      now: l.clock.now(),
+      options: KdcOptions.renew,
+    });
+    expect(renewed.part.starttime).toBe(T0 + 9 * Duration.hour);
+    expect(renewed.part.endtime).toBe(T0 + 12 * Duration.hour); // min(renew-till, now + original life)
+    expect(renewed.part.authtime).toBe(T0);
+    expect(renewed.part.renewTill).toBe(T0 + 12 * Duration.hour);
+    expect(renewed.part.key).not.toEqual(l.tgt.part.key);
+    // The renewed TGT works.
+    expect(tgsGet(l.kdc, { tgt: renewed, realm: REALM, sname: WEB, now: l.clock.now() }).rep.msgType).toBe(
+      13,
+    );
+    // Past renew-till (and so past its end time) renewal fails.
+    l.clock.advance(3 * Duration.hour + Duration.second);
+    expect(
+      codeOf(
+        l,
+        tgsReq({
+          tgt: renewed,
+          realm: REALM,
+          sname: `krbtgt/${REALM}`,
+          now: l.clock.now(),
+          options: KdcOptions.renew,
+        }),
+      ),
+    ).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
+  });
+
+  it('refuses to renew a non-renewable ticket with BADOPTION', () => {
+    const l = setup({ renewableTgt: false });
+    expect(
+      codeOf(
+        l,
+        tgsReq({ tgt: l.tgt, realm: REALM, sname: `krbtgt/${REALM}`, now: T0, options: KdcOptions.renew }),
+      ),
+    ).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+
+  it('renews a service ticket', () => {
+    const l = setup();
+    const svc = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions.renewable,
+    });
+    expect(svc.part.flags & TicketFlags.renewable).not.toBe(0);
+    l.clock.advance(Duration.hour);
+    const r = tgsGet(l.kdc, {
+      tgt: svc,
+      realm: REALM,
+      sname: WEB,
+      now: l.clock.now(),
+      options: KdcOptions.renew,
+    });
+    expect(r.part.sname).toEqual(pn(WEB));
+    expect(r.part.starttime).toBe(T0 + Duration.hour);
+  });
+
+  it('validates a postdated TGT once its start time has come', () => {
+    const l = setup();
+    const from = T0 + Duration.hour;
+    const post = login(l, 'alice', aliceKey, {
+      from,
+      till: from + 2 * Duration.hour,
+      options: KdcOptions.postdated | KdcOptions.forwardable,
+    });
+    expect(codeOf(l, tgsReq({ tgt: post, realm: REALM, sname: WEB, now: T0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_TKT_NYV,
+    );
+    const v = { tgt: post, realm: REALM, sname: `krbtgt/${REALM}`, options: KdcOptions.validate };
+    expect(codeOf(l, tgsReq({ ...v, now: T0 }))).toBe(ErrorCode.KRB_AP_ERR_TKT_NYV);
+    l.clock.set(from + Duration.minute);
+    const valid = tgsGet(l.kdc, { ...v, now: l.clock.now() });
+    expect(valid.part.flags & TicketFlags.invalid).toBe(0);
+    expect(valid.part.flags & TicketFlags.postdated).not.toBe(0);
+    expect(valid.part.endtime).toBe(from + 2 * Duration.hour);
+    expect(tgsGet(l.kdc, { tgt: valid, realm: REALM, sname: WEB, now: l.clock.now() }).rep.msgType).toBe(13);
+    // VALIDATE on a ticket that is not invalid: BADOPTION.
+    expect(codeOf(l, tgsReq({ ...v, tgt: valid, now: l.clock.now() }))).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+});
+
+describe('issuance policy hook', () => {
+  it('lets the realm refuse a ticket with its own code, naming the client', () => {
+    const l = setup();
+    const seen: string[] = [];
+    l.realm.issuancePolicy = ({ exchange, server, cname }) => {
+      seen.push(`${exchange} ${cname.nameString.join('/')} ${server.name.nameString.join('/')}`);
+      if (server.name.nameString[0] === 'HTTP')
+        throw new KdcError(ErrorCode.KDC_ERR_POLICY, 'conditional access');
+    };
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.eText).toBe('conditional access');
+    expect(err.cname?.nameString).toEqual(['alice']);
+    // AS-REQ for the same service is refused too; TGTs still flow.
+    const as = errorOf(
+      l.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          sname: WEB,
+          etypes: [18],
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(as.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(login(l, 'alice', aliceKey).rep.msgType).toBe(11);
+    expect(seen).toContain(`TGS alice ${WEB}`);
+    expect(seen).toContain(`AS alice krbtgt/${REALM}`);
+  });
+
+  it('turns a hook that throws something else into KRB_ERR_GENERIC', () => {
+    const l = setup();
+    l.realm.issuancePolicy = () => {
+      throw new Error('bug');
+    };
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(err.eText).not.toContain('bug');
+  });
+});
+
+describe('setKeys', () => {
+  it('replaces a service key under a new kvno; tickets use it', () => {
+    const l = setup();
+    const k = testKey(18, 'new-web-key');
+    expect(l.realm.setKeys(WEB, [k])).toBe(2);
+    const c = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0 });
+    expect(c.ticket.encPart.kvno).toBe(2);
+    expect(c.ticket.encPart.etype).toBe(18);
+    expect(openTicket(c.ticket, k).cname.nameString).toEqual(['alice']);
+    expect(
+      l.realm.setKeys(WEB, [testKey(18, 'newer')], { kvno: composeKvno(7, 3), keepPrevious: true }),
+    ).toBe((7 << 16) | 3);
+    expect(l.realm.keysFor(WEB, 2)).toEqual([k]);
+  });
+});

@@ -1,0 +1,82 @@
+import { ErrorCode, isKerberosError } from '@krbsim/core';
+import {
+  addTransited,
+  DOMAIN_X500_COMPRESS,
+  decodeTransited,
+  encodeTransited,
+  transitedRealms,
+} from '@krbsim/kdc';
+import { describe, expect, it } from 'vitest';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+describe('DOMAIN-X500-COMPRESS (RFC 4120 section 3.3.3.2)', () => {
+  // The RFC's own examples.
+  const domain = ['EDU', 'MIT.EDU', 'ATHENA.MIT.EDU', 'WASHINGTON.EDU', 'CS.WASHINGTON.EDU'];
+  const x500 = ['/COM', '/COM/HP', '/COM/HP/APOLLO', '/COM/DEC'];
+
+  it('encodes the domain-style example', () => {
+    expect(encodeTransited(domain)).toBe('EDU,MIT.,ATHENA.,WASHINGTON.EDU,CS.');
+  });
+
+  it('decodes the domain-style example', () => {
+    expect(decodeTransited('EDU,MIT.,ATHENA.,WASHINGTON.EDU,CS.')).toEqual(domain);
+  });
+
+  it('encodes and decodes the example without its end-points', () => {
+    expect(encodeTransited(['EDU', 'MIT.EDU', 'WASHINGTON.EDU'])).toBe('EDU,MIT.,WASHINGTON.EDU');
+    expect(decodeTransited('EDU,MIT.,WASHINGTON.EDU')).toEqual(['EDU', 'MIT.EDU', 'WASHINGTON.EDU']);
+  });
+
+  it('encodes and decodes the X.500 example', () => {
+    expect(encodeTransited(x500)).toBe('/COM,/HP,/APOLLO, /COM/DEC');
+    expect(decodeTransited('/COM,/HP,/APOLLO, /COM/DEC')).toEqual(x500);
+    expect(decodeTransited('/COM,/HP')).toEqual(['/COM', '/COM/HP']);
+  });
+
+  it('keeps null subfields as empty entries', () => {
+    expect(decodeTransited(',EDU, /COM,')).toEqual(['', 'EDU', '/COM', '']);
+    expect(decodeTransited(',')).toEqual(['', '']);
+  });
+
+  it('escapes special characters and round-trips them', () => {
+    const odd = ['A\\B', 'C,D', 'TRAILING.', ' LEADING'];
+    const enc = encodeTransited(odd);
+    expect(enc).toBe('A\\\\B,C\\,D,TRAILING\\.,\\ LEADING');
+    expect(decodeTransited(enc)).toEqual(odd);
+  });
+
+  it('round-trips realistic AD realm paths', () => {
+    const paths = [
+      [],
+      ['CONTOSO.COM'],
+      ['CONTOSO.COM', 'CHILD.CONTOSO.COM', 'FABRIKAM.COM', 'KERBEROS.MICROSOFTONLINE.COM'],
+      ['B.EXAMPLE', 'A.B.EXAMPLE', 'C.A.B.EXAMPLE', 'EXAMPLE'],
+    ];
+    for (const p of paths) expect(decodeTransited(encodeTransited(p))).toEqual(p);
+    expect(encodeTransited(['CONTOSO.COM', 'CHILD.CONTOSO.COM'])).toBe('CONTOSO.COM,CHILD.');
+  });
+
+  it('adds the issuing realm unless it is the client realm', () => {
+    const empty = { trType: DOMAIN_X500_COMPRESS, contents: new Uint8Array(0) };
+    expect(text(addTransited(empty, 'CONTOSO.COM', 'CONTOSO.COM').contents)).toBe('');
+    const one = addTransited(empty, 'B.COM', 'A.COM');
+    expect(text(one.contents)).toBe('B.COM');
+    const two = addTransited(one, 'C.B.COM', 'A.COM');
+    expect(text(two.contents)).toBe('B.COM,C.');
+    expect(transitedRealms(two)).toEqual(['B.COM', 'C.B.COM']);
+    // Adding a realm already listed changes nothing.
+    expect(text(addTransited(two, 'B.COM', 'A.COM').contents)).toBe('B.COM,C.');
+  });
+
+  it('refuses other transited encodings with KDC_ERR_TRTYPE_NOSUPP', () => {
+    let err: unknown;
+    try {
+      transitedRealms({ trType: 2, contents: bytes('X') });
+    } catch (e) {
+      err = e;
+    }
+    expect(isKerberosError(err, ErrorCode.KDC_ERR_TRTYPE_NOSUPP)).toBe(true);
+  });
+});

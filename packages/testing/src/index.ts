@@ -1,0 +1,15 @@
+/**
+ * `@krbsim/testing`: fast-check arbitraries for krbsim.
+ *
+ * - `arbitraries/`: every Kerberos message type of `@krbsim/asn1`
+ *   (`arbTicket`, `arbAsReq`, ..., `arbMessage`), producing only values the
+ *   RFCs allow, so a conforming codec round-trips all of them.
+ * - `der/`: DER mutation helpers for fuzzing decoders from valid encodings.
+ * - `topology/`: realm topologies and trust graphs, with a reachability oracle.
+ *
+ * @packageDocumentation
+ */
+
+export * from './arbitraries/index';
+export * from './der/index';
+export * from './topology/index';

@@ -1,0 +1,113 @@
+/**
+ * TCP record framing, RFC 4120 section 7.2.2: each message is preceded by its
+ * length as a 4-byte big-endian integer whose high bit is reserved (a set
+ * high bit announces an extension this implementation does not support).
+ *
+ * {@link TcpRecordReader} reassembles records from arbitrary chunks. It never
+ * allocates what a length prefix claims: it collects the chunks that actually
+ * arrived and refuses a claimed length above its limit before reading on.
+ *
+ * @module
+ */
+
+/** The 4-byte length prefix followed by `message`. */
+export function frameTcp(message: Uint8Array): Uint8Array {
+  if (message.length > 0x7fffffff) throw new RangeError('a Kerberos TCP record is at most 2^31-1 bytes');
+  const out = new Uint8Array(4 + message.length);
+  new DataView(out.buffer).setUint32(0, message.length);
+  out.set(message, 4);
+  return out;
+}
+
+/** What {@link TcpRecordReader.push} found. */
+export type TcpReadEvent =
+  | { readonly kind: 'record'; readonly message: Uint8Array }
+  | {
+      readonly kind: 'error';
+      /** `'reserved-bit'`: the high bit was set; `'too-long'`: the length exceeds the limit. */
+      readonly reason: 'reserved-bit' | 'too-long';
+      /** The 32-bit prefix as sent. */
+      readonly prefix: number;
+    };
+
+/**
+ * Incremental reader of length-prefixed records. After an error event it
+ * ignores everything (the stream must be closed, RFC 4120 section 7.2.2).
+ */
+export class TcpRecordReader {
+  readonly #max: number;
+  readonly #header = new Uint8Array(4);
+  #headerFill = 0;
+  #need = -1;
+  #chunks: Uint8Array[] = [];
+  #have = 0;
+  #failed = false;
+
+  /** @param maxLength - the largest record accepted, in bytes. */
+  constructor(maxLength: number) {
+    this.#max = maxLength;
+  }
+
+  /** Bytes buffered towards the current record (for tests and accounting). */
+  get buffered(): number {
+    return this.#have + this.#headerFill;
+  }
+
+  /** True once an error was reported. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** Feed a chunk; returns the records (and at most one error) it completes. */
+  push(chunk: Uint8Array): TcpReadEvent[] {
+    const events: TcpReadEvent[] = [];
+    let at = 0;
+    while (at < chunk.length && !this.#failed) {
+      if (this.#need < 0) {
+        const n = Math.min(4 - this.#headerFill, chunk.length - at);
+        this.#header.set(chunk.subarray(at, at + n), this.#headerFill);
+        this.#headerFill += n;
+        at += n;
+        if (this.#headerFill < 4) break;
+        const prefix = new DataView(this.#header.buffer).getUint32(0);
+        this.#headerFill = 0;
+        if (prefix & 0x80000000) {
+          this.#failed = true;
+          events.push({ kind: 'error', reason: 'reserved-bit', prefix });
+          break;
+        }
+        if (prefix > this.#max) {
+          this.#failed = true;
+          events.push({ kind: 'error', reason: 'too-long', prefix });
+          break;
+        }
+        this.#need = prefix;
+      }
+      const n = Math.min(this.#need - this.#have, chunk.length - at);
+      if (n > 0) {
+        // Copy (as a plain Uint8Array, even from a Buffer): the caller may reuse its chunk.
+        this.#chunks.push(new Uint8Array(chunk.subarray(at, at + n)));
+        this.#have += n;
+        at += n;
+      }
+      if (this.#have === this.#need) {
+        events.push({ kind: 'record', message: join(this.#chunks, this.#have) });
+        this.#chunks = [];
+        this.#have = 0;
+        this.#need = -1;
+      }
+    }
+    return events;
+  }
+}
+
+function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+/**
+ * `@krbsim/transport`: how Kerberos messages travel. The KDC is a function
+ * from request bytes to reply bytes; this package carries those bytes in
+ * process, over UDP and TCP (RFC 4120 section 7.2), and records them in a
+ * trace that renders as text, Mermaid, or a pcap Wireshark dissects. It knows
+ * bytes and framing only, never message contents.
+ *
+ * @packageDocumentation
+ */
+
+export { frameTcp, type TcpReadEvent, TcpRecordReader } from './framing';
+export { InProcessTransport, type InProcessTransportOptions } from './in-process';
+export { type ExchangeOptions, tcpExchange, udpExchange } from './kdc-exchange';
+export {
+  KDC_PROXY_MAX_MESSAGE,
+  KdcProxy,
+  type KdcProxyRoute,
+  KdcProxyTransport,
+  type KdcProxyTransportOptions,
+  unframeKerbMessage,
+} from './kdc-proxy';
+export { type KdcServer, type ServeKdcOptions, serveKdc } from './kdc-server';
+export {
+  peekKrbErrorCode,
+  peekRequestTarget,
+  type RequestTarget,
+  type TransportErrorContext,
+  transportKrbError,
+} from './krb-error';
+export { describeMessage, isResponseTooBig, MESSAGE_TYPES, messageType } from './message-type';
+export { type PcapOptions, tracePcap } from './pcap';
+export {
+  kdcParticipant,
+  mermaidText,
+  Trace,
+  type TraceEntry,
+  type TraceOptions,
+  type TraceRecord,
+} from './trace';
+export type { KdcHandler, KdcRequestInfo, KdcTransport, SendOptions, TransportKind } from './types';
+export { type KdcAddress, UdpTcpTransport, type UdpTcpTransportOptions } from './udp-tcp-transport';

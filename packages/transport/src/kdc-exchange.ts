@@ -1,0 +1,96 @@
+/**
+ * One request/reply exchange with one KDC address, over UDP (RFC 4120 section
+ * 7.2.1: a datagram each way) or TCP (section 7.2.2: a length-prefixed record
+ * each way on a fresh connection). The network is the one place krbsim waits
+ * on a timer: each exchange has a deadline, and every socket is closed
+ * whichever way the exchange ends.
+ *
+ * @module
+ */
+
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { frameTcp, TcpRecordReader } from './framing';
+
+/** Limits for one exchange. */
+export interface ExchangeOptions {
+  /** Give up after this long (milliseconds). */
+  readonly timeoutMs: number;
+  /** Largest TCP reply accepted (bytes). */
+  readonly maxReplyBytes: number;
+}
+
+/** Send `request` in one UDP datagram to `host:port`; resolve with the first datagram back from there. */
+export function udpExchange(
+  host: string,
+  port: number,
+  request: Uint8Array,
+  o: ExchangeOptions,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    let done = false;
+    const finish = (err: Error | undefined, reply?: Uint8Array) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.close();
+      if (err) reject(err);
+      else resolve(reply!);
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`no UDP reply from ${host}:${port} within ${o.timeoutMs} ms`)),
+      o.timeoutMs,
+    );
+    socket.on('error', (err) => finish(new Error(`UDP ${host}:${port}: ${err.message}`)));
+    socket.on('message', (msg) => finish(undefined, new Uint8Array(msg)));
+    // connect() filters replies to the KDC's address and surfaces ICMP
+    // port-unreachable as an error instead of a silent timeout.
+    socket.connect(port, host, () => {
+      socket.send(request, (err) => {
+        if (err) finish(new Error(`UDP ${host}:${port}: ${err.message}`));
+      });
+    });
+  });
+}
+
+/** Send `request` as one length-prefixed record over a new TCP connection; resolve with the first record back. */
+export function tcpExchange(
+  host: string,
+  port: number,
+  request: Uint8Array,
+  o: ExchangeOptions,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const reader = new TcpRecordReader(o.maxReplyBytes);
+    let done = false;
+    const finish = (err: Error | undefined, reply?: Uint8Array) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(reply!);
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`no TCP reply from ${host}:${port} within ${o.timeoutMs} ms`)),
+      o.timeoutMs,
+    );
+    socket.on('error', (err) => finish(new Error(`TCP ${host}:${port}: ${err.message}`)));
+    socket.on('connect', () => socket.write(frameTcp(request)));
+    socket.on('data', (chunk: Buffer) => {
+      for (const event of reader.push(chunk)) {
+        if (event.kind === 'record') return finish(undefined, event.message);
+        return finish(
+          new Error(
+            event.reason === 'too-long'
+              ? `TCP ${host}:${port}: reply of ${event.prefix} bytes exceeds the ${o.maxReplyBytes}-byte limit`
+              : `TCP ${host}:${port}: reply length has the reserved high bit set`,
+          ),
+        );
+      }
+    });
+    socket.on('end', () => finish(new Error(`TCP ${host}:${port} closed the connection before replying`)));
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Naming a Kerberos message from its first byte: the APPLICATION tag of the
+ * top-level messages of RFC 4120 section 5 (`[APPLICATION n]` is the byte
+ * `0x60 | n` for n < 31), which equals the `msg-type` of section 7.5.7. A
+ * lookup table, no decoding.
+ *
+ * @module
+ */
+
+import { decodeNegotiationToken, GssOid, unwrapGssToken, unwrapKrb5Token } from '@krbsim/asn1';
+import { ErrorCode, errorCodeName } from '@krbsim/core';
+import { peekKrbErrorCode } from './krb-error';
+
+/** The name of each top-level message's first byte. */
+export const MESSAGE_TYPES: Readonly<Record<number, string>> = Object.freeze({
+  106: 'AS-REQ',
+  107: 'AS-REP',
+  108: 'TGS-REQ',
+  109: 'TGS-REP',
+  110: 'AP-REQ',
+  111: 'AP-REP',
+  116: 'KRB-SAFE',
+  117: 'KRB-PRIV',
+  118: 'KRB-CRED',
+  126: 'KRB-ERROR',
+});
+
+/**
+ * The Kerberos message inside a GSS-API token: an RFC 4121 krb5 token
+ * (`0x60`, krb5 OID, token id, message) or an RFC 4178 SPNEGO token whose
+ * mechToken/responseToken is one. Undefined for anything else.
+ */
+function innerKerberosMessage(
+  token: Uint8Array,
+): { framing: 'GSS' | 'SPNEGO'; inner: Uint8Array } | undefined {
+  try {
+    if (token[0] === 0x60) {
+      const { thisMech } = unwrapGssToken(token);
+      if (thisMech !== GssOid.SPNEGO) return { framing: 'GSS', inner: unwrapKrb5Token(token).message };
+    } else if (token[0] !== 0xa1) {
+      return undefined;
+    }
+    const neg = decodeNegotiationToken(token);
+    const mechToken = 'negTokenInit' in neg ? neg.negTokenInit.mechToken : neg.negTokenResp.responseToken;
+    if (mechToken === undefined) return undefined;
+    return {
+      framing: 'SPNEGO',
+      inner: mechToken[0] === 0x60 ? unwrapKrb5Token(mechToken).message : mechToken,
+    };
+  } catch {
+    return undefined; // not a well-formed token: reported as unknown
+  }
+}
+
+/**
+ * `'AS-REQ'`, `'TGS-REP'`, `'KRB-ERROR'`... from the first byte of `message`;
+ * a message inside GSS-API or SPNEGO framing is named with its framing
+ * (`'AP-REQ (SPNEGO)'`); `'unknown'` for anything else (including an empty
+ * message).
+ */
+export function messageType(message: Uint8Array): string {
+  const direct = message.length > 0 ? MESSAGE_TYPES[message[0]!] : undefined;
+  if (direct !== undefined) return direct;
+  const wrapped = innerKerberosMessage(message);
+  const inner = wrapped && wrapped.inner.length > 0 ? MESSAGE_TYPES[wrapped.inner[0]!] : undefined;
+  return inner === undefined ? 'unknown' : `${inner} (${wrapped!.framing})`;
+}
+
+/**
+ * {@link messageType}, with the error name for a KRB-ERROR whose code can be
+ * read: `'KRB-ERROR KDC_ERR_PREAUTH_REQUIRED'`.
+ */
+export function describeMessage(message: Uint8Array): string {
+  const type = messageType(message);
+  if (type !== 'KRB-ERROR') return type;
+  const code = peekKrbErrorCode(message);
+  return code === undefined ? type : `${type} ${errorCodeName(code)}`;
+}
+
+/** True when `reply` is a KRB-ERROR with code KRB_ERR_RESPONSE_TOO_BIG (RFC 4120 section 7.2.1). */
+export function isResponseTooBig(reply: Uint8Array): boolean {
+  return reply[0] === 0x7e && peekKrbErrorCode(reply) === ErrorCode.KRB_ERR_RESPONSE_TOO_BIG;
+}

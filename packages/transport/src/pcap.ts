@@ -1,0 +1,147 @@
+/**
+ * A trace as a libpcap capture file (the classic format: magic 0xa1b2c3d4,
+ * version 2.4, microsecond timestamps; link type 1 Ethernet or 101 raw IP),
+ * so Wireshark and tshark dissect every message as Kerberos.
+ *
+ * Each participant gets an address 127.0.0.n (first-seen order) and the
+ * server side of every exchange is port 88 (RFC 4120 section 7.2.3), the port
+ * Wireshark's Kerberos dissector listens on. Exchanges that went over UDP (or
+ * in process) and fit a datagram become one UDP datagram each way; TCP and
+ * KDC-proxy exchanges, anything too large for UDP, and the application
+ * messages KRB-SAFE / KRB-PRIV / KRB-CRED (which Wireshark's UDP heuristics
+ * refuse) become a TCP connection of their own (handshake, the RFC 4120
+ * section 7.2.2 length-prefixed record in MSS-sized segments each way, then
+ * FIN), which tshark reassembles.
+ *
+ * @module
+ */
+
+import { frameTcp } from './framing';
+import { type Endpoint, ethernet, ipv4, TcpFlag, tcp, udp } from './packets';
+import type { TraceEntry } from './trace';
+
+/** Options for {@link tracePcap}. */
+export interface PcapOptions {
+  /** `'ethernet'` (link type 1, default) or `'raw'` (link type 101, bare IPv4). */
+  readonly linkType?: 'ethernet' | 'raw';
+  /** Largest message kept in a UDP datagram (default 65507, the IPv4 maximum). */
+  readonly udpMaxPayload?: number;
+  /** TCP segment payload size (default 1460). */
+  readonly mss?: number;
+  /** The server port (default 88). */
+  readonly serverPort?: number;
+}
+
+const CLIENT_PORT_BASE = 49152;
+
+/** A pcap file (classic libpcap format, little-endian) of the given entries. */
+export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions = {}): Uint8Array {
+  const raw = options.linkType === 'raw';
+  const udpMax = options.udpMaxPayload ?? 65507;
+  const mss = options.mss ?? 1460;
+  const serverPort = options.serverPort ?? 88;
+  const records: Uint8Array[] = [fileHeader(raw ? 101 : 1)];
+  const hosts = new Map<string, number>();
+  const host = (name: string) => {
+    let n = hosts.get(name);
+    if (n === undefined) {
+      n = hosts.size + 1;
+      hosts.set(name, n);
+    }
+    return n;
+  };
+  let lastMicros = -1;
+  let ipId = 0;
+
+  for (const e of entries) {
+    const client = endpoint(host(e.from), CLIENT_PORT_BASE + ((e.seq - 1) % 16384));
+    const server = endpoint(host(e.to), serverPort);
+    const emit = (src: Endpoint, dst: Endpoint, protocol: number, segment: Uint8Array) => {
+      const packet = ipv4(src, dst, protocol, segment, ++ipId);
+      const frame = raw ? packet : ethernet(src, dst, packet);
+      lastMicros = Math.max(Math.floor(e.time) * 1000, lastMicros + 1);
+      records.push(packetRecord(lastMicros, frame));
+    };
+    const replyLen = e.reply?.length ?? 0;
+    const overTcp =
+      e.transport === 'tcp' ||
+      e.transport === 'kkdcp' ||
+      e.request.length > udpMax ||
+      replyLen > udpMax ||
+      isAppMessage(e.request) ||
+      (e.reply !== undefined && isAppMessage(e.reply));
+    if (!overTcp) {
+      emit(client, server, 17, udp(client, server, e.request));
+      if (e.reply !== undefined) emit(server, client, 17, udp(server, client, e.reply));
+      continue;
+    }
+    let cSeq = 0x10000000 + e.seq * 0x10000;
+    let sSeq = 0x20000000 + e.seq * 0x10000;
+    emit(client, server, 6, tcp(client, server, cSeq, 0, TcpFlag.SYN));
+    emit(server, client, 6, tcp(server, client, sSeq, cSeq + 1, TcpFlag.SYN | TcpFlag.ACK));
+    cSeq += 1;
+    sSeq += 1;
+    emit(client, server, 6, tcp(client, server, cSeq, sSeq, TcpFlag.ACK));
+    const send = (src: Endpoint, dst: Endpoint, seq: number, ack: number, message: Uint8Array): number => {
+      const record = frameTcp(message);
+      for (let at = 0; at < record.length; at += mss) {
+        const chunk = record.subarray(at, Math.min(at + mss, record.length));
+        const last = at + mss >= record.length;
+        emit(src, dst, 6, tcp(src, dst, seq, ack, TcpFlag.ACK | (last ? TcpFlag.PSH : 0), chunk));
+        seq += chunk.length;
+      }
+      return seq;
+    };
+    cSeq = send(client, server, cSeq, sSeq, e.request);
+    if (e.reply !== undefined) sSeq = send(server, client, sSeq, cSeq, e.reply);
+    emit(client, server, 6, tcp(client, server, cSeq, sSeq, TcpFlag.FIN | TcpFlag.ACK));
+    emit(server, client, 6, tcp(server, client, sSeq, cSeq + 1, TcpFlag.FIN | TcpFlag.ACK));
+    emit(client, server, 6, tcp(client, server, cSeq + 1, sSeq + 1, TcpFlag.ACK));
+  }
+  return concat(records);
+}
+
+/** KRB-SAFE, KRB-PRIV, KRB-CRED: Wireshark's UDP port 88 heuristics refuse them, its TCP dissector does not. */
+function isAppMessage(m: Uint8Array): boolean {
+  return m[0] === 0x74 || m[0] === 0x75 || m[0] === 0x76;
+}
+
+function endpoint(n: number, port: number): Endpoint {
+  const ip = Uint8Array.from([127, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  const mac = Uint8Array.from([0x02, 0x00, 0x00, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+  return { ip, mac, port };
+}
+
+function fileHeader(linkType: number): Uint8Array {
+  const h = new Uint8Array(24);
+  const v = new DataView(h.buffer);
+  v.setUint32(0, 0xa1b2c3d4, true);
+  v.setUint16(4, 2, true);
+  v.setUint16(6, 4, true);
+  v.setUint32(16, 262144, true); // snaplen
+  v.setUint32(20, linkType, true);
+  return h;
+}
+
+function packetRecord(micros: number, frame: Uint8Array): Uint8Array {
+  const r = new Uint8Array(16 + frame.length);
+  const v = new DataView(r.buffer);
+  v.setUint32(0, Math.floor(micros / 1e6) >>> 0, true);
+  v.setUint32(4, micros % 1e6, true);
+  v.setUint32(8, frame.length, true);
+  v.setUint32(12, frame.length, true);
+  r.set(frame, 16);
+  return r;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,206 @@
+/**
+ * A record of every Kerberos message a scenario exchanged, KDC traffic (each
+ * `send` through a traced transport) and other hops the caller reports
+ * (client → service AP-REQ / AP-REP). Renders as text, as a Mermaid
+ * `sequenceDiagram`, and as a pcap file Wireshark dissects (see `pcap.ts`).
+ *
+ * Message types come from the first byte (RFC 4120 section 5 APPLICATION
+ * tags); nothing is decoded beyond a KRB-ERROR's error-code.
+ *
+ * @module
+ */
+
+import type { Clock } from '@krbsim/core';
+import { describeMessage, messageType } from './message-type';
+import { type PcapOptions, tracePcap } from './pcap';
+import type { TransportKind } from './types';
+
+/** One request and, unless it failed or was one-way, its reply. */
+export interface TraceEntry {
+  /** 1-based position in the trace. */
+  readonly seq: number;
+  /** When it was recorded (the trace's clock, milliseconds). */
+  readonly time: number;
+  readonly from: string;
+  readonly to: string;
+  readonly transport: TransportKind;
+  readonly request: Uint8Array;
+  readonly reply?: Uint8Array;
+  /** `AS-REQ`, `TGS-REQ`, `AP-REQ`, ... or `unknown`. */
+  readonly requestType: string;
+  /** `AS-REP`, `KRB-ERROR`, ... when there is a reply. */
+  readonly replyType?: string;
+  /** Caller's annotation of the request, e.g. `sname=HTTP/web.contoso.com`. */
+  readonly label?: string;
+  /** Caller's annotation of the reply. */
+  readonly replyLabel?: string;
+  /** Why the exchange failed (no reply), e.g. `cannot find KDC for realm X`. */
+  readonly error?: string;
+}
+
+/** What {@link Trace.record} takes: a {@link TraceEntry} without the computed fields. */
+export interface TraceRecord {
+  readonly from: string;
+  readonly to: string;
+  /** Default `'inproc'`. */
+  readonly transport?: TransportKind;
+  readonly request: Uint8Array;
+  readonly reply?: Uint8Array;
+  readonly label?: string;
+  readonly replyLabel?: string;
+  readonly error?: string;
+}
+
+/** Options for {@link Trace}. */
+export interface TraceOptions {
+  /** Timestamps entries; without one every entry has time 0 (the pcap still orders packets). */
+  readonly clock?: Clock;
+  /** Keep at most this many entries, dropping the oldest (default: unbounded). */
+  readonly maxEntries?: number;
+}
+
+/** The participant name traced transports use for a realm's KDC: `KDC CONTOSO.COM`. */
+export function kdcParticipant(realm: string): string {
+  return `KDC ${realm}`;
+}
+
+/** A message log for one scenario. */
+export class Trace {
+  readonly #clock: Clock | undefined;
+  readonly #max: number;
+  readonly #entries: TraceEntry[] = [];
+  #seq = 0;
+
+  constructor(options: TraceOptions = {}) {
+    this.#clock = options.clock;
+    this.#max = options.maxEntries ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Record an exchange (the bytes are copied) and return the stored entry. */
+  record(r: TraceRecord): TraceEntry {
+    const entry: TraceEntry = {
+      seq: ++this.#seq,
+      time: this.#clock?.now() ?? 0,
+      from: r.from,
+      to: r.to,
+      transport: r.transport ?? 'inproc',
+      request: r.request.slice(),
+      requestType: messageType(r.request),
+      ...(r.reply === undefined ? {} : { reply: r.reply.slice(), replyType: messageType(r.reply) }),
+      ...(r.label === undefined ? {} : { label: r.label }),
+      ...(r.replyLabel === undefined ? {} : { replyLabel: r.replyLabel }),
+      ...(r.error === undefined ? {} : { error: r.error }),
+    };
+    this.#entries.push(entry);
+    if (this.#entries.length > this.#max) this.#entries.shift();
+    return entry;
+  }
+
+  /** The entries, oldest first. */
+  get entries(): readonly TraceEntry[] {
+    return this.#entries;
+  }
+
+  /** Forget every entry (sequence numbers keep counting). */
+  clear(): void {
+    this.#entries.length = 0;
+  }
+
+  /** Participant names in the order they first appear. */
+  participants(): string[] {
+    const seen = new Set<string>();
+    for (const e of this.#entries) {
+      seen.add(e.from);
+      seen.add(e.to);
+    }
+    return [...seen];
+  }
+
+  /**
+   * One line per message:
+   * `#1 alice@CONTOSO.COM -> KDC CONTOSO.COM [udp] AS-REQ 245 bytes cname=alice`.
+   * KRB-ERROR replies show their error name.
+   */
+  toText(): string {
+    const lines: string[] = [];
+    for (const e of this.#entries) {
+      lines.push(
+        line(e.seq, e.from, '->', e.to, e.transport, describeMessage(e.request), e.request.length, e.label),
+      );
+      if (e.reply !== undefined) {
+        lines.push(
+          line(
+            e.seq,
+            e.to,
+            '->',
+            e.from,
+            e.transport,
+            describeMessage(e.reply),
+            e.reply.length,
+            e.replyLabel,
+          ),
+        );
+      } else if (e.error !== undefined) {
+        lines.push(`#${e.seq} ${e.to} -x ${e.from} [${e.transport}] failed: ${oneLine(e.error)}`);
+      }
+    }
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  }
+
+  /**
+   * A Mermaid `sequenceDiagram`: participants in first-seen order, requests
+   * `->>`, replies `-->>`, failures `--x`. Message text is the type plus the
+   * caller's label (`TGS-REQ sname=MSSQLSvc/sql:1433`).
+   */
+  toMermaid(): string {
+    const ids = new Map(this.participants().map((p, i) => [p, `P${i + 1}`]));
+    const out = ['sequenceDiagram'];
+    for (const [name, id] of ids) out.push(`    participant ${id} as ${mermaidText(name)}`);
+    for (const e of this.#entries) {
+      const from = ids.get(e.from)!;
+      const to = ids.get(e.to)!;
+      out.push(`    ${from}->>${to}: ${mermaidText(withLabel(describeMessage(e.request), e.label))}`);
+      if (e.reply !== undefined) {
+        out.push(`    ${to}-->>${from}: ${mermaidText(withLabel(describeMessage(e.reply), e.replyLabel))}`);
+      } else if (e.error !== undefined) {
+        out.push(`    ${to}--x${from}: ${mermaidText(`failed: ${e.error}`)}`);
+      }
+    }
+    return `${out.join('\n')}\n`;
+  }
+
+  /** The trace as a libpcap file of synthetic IPv4 packets on port 88 (see `tracePcap`). */
+  toPcap(options?: PcapOptions): Uint8Array {
+    return tracePcap(this.#entries, options);
+  }
+}
+
+function withLabel(type: string, label: string | undefined): string {
+  return label === undefined || label === '' ? type : `${type} ${label}`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ');
+}
+
+function line(
+  seq: number,
+  from: string,
+  arrow: string,
+  to: string,
+  transport: string,
+  type: string,
+  size: number,
+  label: string | undefined,
+): string {
+  const tail = label === undefined || label === '' ? '' : ` ${oneLine(label)}`;
+  return `#${seq} ${from} ${arrow} ${to} [${transport}] ${type} ${size} bytes${tail}`;
+}
+
+/**
+ * Text safe inside a Mermaid message or participant alias: line breaks become
+ * spaces; `#`, `;`, `<`, `>` become Mermaid entity codes (`#35;` ...).
+ */
+export function mermaidText(s: string): string {
+  return oneLine(s).replace(/[#;<>]/g, (c) => `#${c.charCodeAt(0)};`);
+}

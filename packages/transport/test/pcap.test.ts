@@ -1,0 +1,161 @@
+import { ManualClock } from '@krbsim/core';
+import { frameTcp, Trace, tracePcap } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+import { asReq, hex } from './der';
+
+interface Packet {
+  sec: number;
+  usec: number;
+  src: string;
+  dst: string;
+  proto: number;
+  sport: number;
+  dport: number;
+  flags?: number;
+  seq?: number;
+  ack?: number;
+  payload: Uint8Array;
+}
+
+/** RFC 1071 sum over `b` (verifying a header gives 0). */
+function sum16(...chunks: Uint8Array[]): number {
+  const all = Uint8Array.from(chunks.flatMap((c) => [...c]));
+  let s = 0;
+  for (let i = 0; i < all.length; i += 2) s += (all[i]! << 8) | (all[i + 1] ?? 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** An independent reader of what tracePcap writes; checks every checksum. */
+function readPcap(file: Uint8Array): { linkType: number; packets: Packet[] } {
+  const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  expect(v.getUint32(0, true)).toBe(0xa1b2c3d4);
+  expect([v.getUint16(4, true), v.getUint16(6, true)]).toEqual([2, 4]);
+  const linkType = v.getUint32(20, true);
+  const packets: Packet[] = [];
+  let at = 24;
+  while (at < file.length) {
+    const sec = v.getUint32(at, true);
+    const usec = v.getUint32(at + 4, true);
+    const incl = v.getUint32(at + 8, true);
+    expect(v.getUint32(at + 12, true)).toBe(incl);
+    let frame = file.subarray(at + 16, at + 16 + incl);
+    at += 16 + incl;
+    if (linkType === 1) {
+      expect(hex(frame.subarray(12, 14))).toBe('0800');
+      frame = frame.subarray(14);
+    }
+    const ip = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    expect(frame[0]).toBe(0x45);
+    expect(ip.getUint16(2)).toBe(frame.length);
+    expect(sum16(frame.subarray(0, 20))).toBe(0);
+    const src = [...frame.subarray(12, 16)].join('.');
+    const dst = [...frame.subarray(16, 20)].join('.');
+    const proto = frame[9]!;
+    const seg = frame.subarray(20);
+    const pseudo = Uint8Array.from([...frame.subarray(12, 20), 0, proto, seg.length >> 8, seg.length & 0xff]);
+    expect(sum16(pseudo, seg)).toBe(0);
+    const s = new DataView(seg.buffer, seg.byteOffset, seg.byteLength);
+    if (proto === 17) {
+      expect(s.getUint16(4)).toBe(seg.length);
+      packets.push({
+        sec,
+        usec,
+        src,
+        dst,
+        proto,
+        sport: s.getUint16(0),
+        dport: s.getUint16(2),
+        payload: seg.subarray(8),
+      });
+    } else {
+      expect(proto).toBe(6);
+      const off = (seg[12]! >> 4) * 4;
+      packets.push({
+        sec,
+        usec,
+        src,
+        dst,
+        proto,
+        sport: s.getUint16(0),
+        dport: s.getUint16(2),
+        seq: s.getUint32(4),
+        ack: s.getUint32(8),
+        flags: seg[13]!,
+        payload: seg.subarray(off),
+      });
+    }
+  }
+  return { linkType, packets };
+}
+
+const bigReply = Uint8Array.from({ length: 4000 }, (_, i) => (i === 0 ? 0x6d : i & 0xff));
+
+describe('pcap export', () => {
+  it('writes UDP exchanges with per-participant addresses and port 88', () => {
+    const trace = new Trace({ clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    const req = asReq('alice', 'R');
+    trace.record({
+      from: 'alice',
+      to: 'KDC R',
+      transport: 'udp',
+      request: req,
+      reply: Uint8Array.from([0x6b, 0]),
+    });
+    trace.record({ from: 'alice', to: 'HTTP/web', request: Uint8Array.from([0x6e, 0]) });
+    const { linkType, packets } = readPcap(trace.toPcap());
+    expect(linkType).toBe(1);
+    expect(packets.map((p) => [p.src, p.dst, p.proto, p.sport, p.dport])).toEqual([
+      ['127.0.0.1', '127.0.0.2', 17, 49152, 88],
+      ['127.0.0.2', '127.0.0.1', 17, 88, 49152],
+      ['127.0.0.1', '127.0.0.3', 17, 49153, 88],
+    ]);
+    expect(hex(packets[0]!.payload)).toBe(hex(req));
+    expect(packets[0]!.sec).toBe(Date.UTC(2026, 0, 1) / 1000);
+    const times = packets.map((p) => p.sec * 1e6 + p.usec);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(new Set(times).size).toBe(times.length);
+  });
+
+  it('writes TCP exchanges as a full connection whose streams reassemble to the framed messages', () => {
+    const trace = new Trace();
+    const req = asReq('alice', 'R');
+    trace.record({ from: 'alice', to: 'KDC R', transport: 'tcp', request: req, reply: bigReply });
+    const { packets } = readPcap(tracePcap(trace.entries, { linkType: 'raw', mss: 1000 }));
+    const SYN = 2;
+    const ACK = 0x10;
+    const FIN = 1;
+    expect(packets[0]!.flags).toBe(SYN);
+    expect(packets[1]!.flags).toBe(SYN | ACK);
+    expect(packets[2]!.flags).toBe(ACK);
+    expect(packets.at(-3)!.flags).toBe(FIN | ACK);
+    expect(packets.at(-1)!.flags).toBe(ACK);
+    const stream = (from: string) => {
+      const data = packets.filter((p) => p.src === from && p.payload.length > 0);
+      for (let i = 1; i < data.length; i++)
+        expect(data[i]!.seq).toBe(data[i - 1]!.seq! + data[i - 1]!.payload.length);
+      return Uint8Array.from(data.flatMap((p) => [...p.payload]));
+    };
+    expect(hex(stream('127.0.0.1'))).toBe(hex(frameTcp(req)));
+    expect(hex(stream('127.0.0.2'))).toBe(hex(frameTcp(bigReply)));
+    expect(packets.filter((p) => p.src === '127.0.0.2' && p.payload.length > 0)).toHaveLength(5); // 4004 / 1000
+  });
+
+  it('moves exchanges too large for a datagram to TCP, and KDC-proxy exchanges too', () => {
+    const trace = new Trace();
+    trace.record({ from: 'a', to: 'b', transport: 'udp', request: asReq('a', 'R'), reply: bigReply });
+    trace.record({ from: 'a', to: 'b', transport: 'kkdcp', request: asReq('a', 'R') });
+    const { packets } = readPcap(trace.toPcap({ udpMaxPayload: 1465 }));
+    expect(packets.every((p) => p.proto === 6)).toBe(true);
+    expect(new Set(packets.map((p) => (p.sport === 88 ? p.dport : p.sport)))).toEqual(
+      new Set([49152, 49153]),
+    );
+    const udpOnly = readPcap(trace.toPcap({ serverPort: 750 })).packets;
+    expect(udpOnly[0]!.proto).toBe(17);
+    expect(udpOnly[0]!.dport).toBe(750);
+  });
+
+  it('writes just the file header for an empty trace', () => {
+    expect(new Trace().toPcap()).toHaveLength(24);
+  });
+});

@@ -1,0 +1,147 @@
+import { encodeKrbError } from '@krbsim/asn1';
+import { ManualClock } from '@krbsim/core';
+import { kdcParticipant, mermaidText, Trace } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+import { asReq, tgsReq } from './der';
+
+const preauthRequired = encodeKrbError({
+  pvno: 5,
+  msgType: 30,
+  errorCode: 25,
+  stime: 0,
+  susec: 0,
+  realm: 'CONTOSO.COM',
+  sname: { nameType: 2, nameString: ['krbtgt', 'CONTOSO.COM'] },
+});
+const asRep = Uint8Array.from([0x6b, 0x00]);
+const tgsRep = Uint8Array.from([0x6d, 0x00]);
+const apReq = Uint8Array.from([0x6e, 0x00]);
+const apRep = Uint8Array.from([0x6f, 0x00]);
+
+function scenario(): Trace {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const trace = new Trace({ clock });
+  const alice = 'alice@CONTOSO.COM';
+  const kdc = kdcParticipant('CONTOSO.COM');
+  trace.record({
+    from: alice,
+    to: kdc,
+    transport: 'udp',
+    request: asReq('alice', 'CONTOSO.COM'),
+    reply: preauthRequired,
+  });
+  clock.advance(5);
+  trace.record({
+    from: alice,
+    to: kdc,
+    transport: 'udp',
+    request: asReq('alice', 'CONTOSO.COM'),
+    reply: asRep,
+    label: 'padata=ENC-TIMESTAMP',
+  });
+  trace.record({
+    from: alice,
+    to: kdc,
+    transport: 'tcp',
+    request: tgsReq('CONTOSO.COM', 'MSSQLSvc', 'sql.contoso.com:1433'),
+    reply: tgsRep,
+    label: 'sname=MSSQLSvc/sql.contoso.com:1433',
+  });
+  trace.record({
+    from: alice,
+    to: 'MSSQLSvc/sql.contoso.com:1433',
+    request: apReq,
+    reply: apRep,
+    replyLabel: 'mutual',
+  });
+  trace.record({
+    from: alice,
+    to: kdcParticipant('FABRIKAM.COM'),
+    request: tgsReq('FABRIKAM.COM', 'x'),
+    error: 'cannot find KDC for realm FABRIKAM.COM',
+  });
+  return trace;
+}
+
+describe('Trace', () => {
+  it('records entries with sequence numbers, clock time, types and copies', () => {
+    const trace = new Trace({ clock: new ManualClock(1000) });
+    const req = asReq('a', 'R');
+    const e = trace.record({ from: 'a', to: 'KDC R', request: req, reply: asRep });
+    req[0] = 0;
+    expect(e).toMatchObject({
+      seq: 1,
+      time: 1000,
+      transport: 'inproc',
+      requestType: 'AS-REQ',
+      replyType: 'AS-REP',
+    });
+    expect(trace.entries[0]!.request[0]).toBe(0x6a);
+    expect(new Trace().record({ from: 'a', to: 'b', request: apReq }).time).toBe(0);
+  });
+
+  it('renders one text line per message', () => {
+    const lines = scenario().toText().trimEnd().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^#1 alice@CONTOSO.COM -> KDC CONTOSO.COM \[udp\] AS-REQ \d+ bytes$/),
+      expect.stringMatching(
+        /^#1 KDC CONTOSO.COM -> alice@CONTOSO.COM \[udp\] KRB-ERROR KDC_ERR_PREAUTH_REQUIRED \d+ bytes$/,
+      ),
+      expect.stringMatching(
+        /^#2 alice@CONTOSO.COM -> KDC CONTOSO.COM \[udp\] AS-REQ \d+ bytes padata=ENC-TIMESTAMP$/,
+      ),
+      '#2 KDC CONTOSO.COM -> alice@CONTOSO.COM [udp] AS-REP 2 bytes',
+      expect.stringMatching(
+        /^#3 alice@CONTOSO.COM -> KDC CONTOSO.COM \[tcp\] TGS-REQ \d+ bytes sname=MSSQLSvc\/sql.contoso.com:1433$/,
+      ),
+      '#3 KDC CONTOSO.COM -> alice@CONTOSO.COM [tcp] TGS-REP 2 bytes',
+      '#4 alice@CONTOSO.COM -> MSSQLSvc/sql.contoso.com:1433 [inproc] AP-REQ 2 bytes',
+      '#4 MSSQLSvc/sql.contoso.com:1433 -> alice@CONTOSO.COM [inproc] AP-REP 2 bytes mutual',
+      expect.stringMatching(/^#5 alice@CONTOSO.COM -> KDC FABRIKAM.COM \[inproc\] TGS-REQ \d+ bytes$/),
+      '#5 KDC FABRIKAM.COM -x alice@CONTOSO.COM [inproc] failed: cannot find KDC for realm FABRIKAM.COM',
+    ]);
+    expect(new Trace().toText()).toBe('');
+  });
+
+  it('renders a Mermaid sequence diagram, participants in first-seen order', () => {
+    expect(scenario().toMermaid()).toBe(
+      [
+        'sequenceDiagram',
+        '    participant P1 as alice@CONTOSO.COM',
+        '    participant P2 as KDC CONTOSO.COM',
+        '    participant P3 as MSSQLSvc/sql.contoso.com:1433',
+        '    participant P4 as KDC FABRIKAM.COM',
+        '    P1->>P2: AS-REQ',
+        '    P2-->>P1: KRB-ERROR KDC_ERR_PREAUTH_REQUIRED',
+        '    P1->>P2: AS-REQ padata=ENC-TIMESTAMP',
+        '    P2-->>P1: AS-REP',
+        '    P1->>P2: TGS-REQ sname=MSSQLSvc/sql.contoso.com:1433',
+        '    P2-->>P1: TGS-REP',
+        '    P1->>P3: AP-REQ',
+        '    P3-->>P1: AP-REP mutual',
+        '    P1->>P4: TGS-REQ',
+        '    P4--xP1: failed: cannot find KDC for realm FABRIKAM.COM',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('escapes what would break Mermaid and keeps labels on one line', () => {
+    expect(mermaidText('a;b#c<d>\ne')).toBe('a#59;b#35;c#60;d#62; e');
+    const t = new Trace();
+    t.record({ from: 'x;y', to: 'z', request: apReq, label: 'l1\nl2' });
+    expect(t.toMermaid()).toContain('participant P1 as x#59;y');
+    expect(t.toMermaid()).toContain('P1->>P2: AP-REQ l1 l2');
+    expect(t.toText()).toBe('#1 x;y -> z [inproc] AP-REQ 2 bytes l1 l2\n');
+  });
+
+  it('keeps at most maxEntries and can be cleared', () => {
+    const t = new Trace({ maxEntries: 2 });
+    for (let i = 0; i < 5; i++) t.record({ from: 'a', to: 'b', request: apReq });
+    expect(t.entries.map((e) => e.seq)).toEqual([4, 5]);
+    expect(t.participants()).toEqual(['a', 'b']);
+    t.clear();
+    expect(t.entries).toEqual([]);
+    expect(t.record({ from: 'a', to: 'b', request: apReq }).seq).toBe(6);
+  });
+});

@@ -1,0 +1,406 @@
+/**
+ * MIT krb5 1.20 clients against krbsim KDCs on loopback: `kinit` (password
+ * over UDP and TCP, keytab), `kvno`, `klist` (tickets, enctypes, keytabs),
+ * across the Azure-like one-way trust by referral, and the `krbsim serve`
+ * command itself as a separate process.
+ *
+ * Every KDC here is started with `startTopology` from @krbsim/cli (in
+ * process) except in the last suite, which spawns `krbsim serve`. Every MIT
+ * run has its own KRB5_TRACE, shown with the KDC's request log on failure.
+ */
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Credential, KerberosClient } from '@krbsim/client';
+import { type CcacheCredential, serializeCcache } from '@krbsim/files';
+import { UdpTcpTransport } from '@krbsim/transport';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  loadTopologyFile,
+  type PortsJson,
+  type RequestLogEntry,
+  type RunningTopology,
+  startTopology,
+  topologyKrb5Conf,
+} from '../../packages/cli/src/index';
+import { MIT_CLIENT_TOOLS, MitClient, parseKlist } from './helpers/mit';
+import { makeTempDir, startProcess, stopAllProcesses, type TempDir } from './helpers/processes';
+import { describeWithTools } from './mit-tools';
+
+const ROOT = resolve(__dirname, '../..');
+const EXAMPLES = join(ROOT, 'packages/cli/examples');
+const ALICE = 'correct horse battery staple';
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+/** A served topology, its temp dir, the KDC request log and an MIT client on its krb5.conf. */
+interface Lab {
+  readonly dir: TempDir;
+  readonly topo: RunningTopology;
+  readonly log: RequestLogEntry[];
+  mit(name: string): MitClient;
+  close(): Promise<void>;
+}
+
+async function startLab(
+  tools: Readonly<Record<string, string>>,
+  example: string,
+  prefix: string,
+): Promise<Lab> {
+  const dir = await makeTempDir(prefix);
+  const log: RequestLogEntry[] = [];
+  const topo = await startTopology(await loadTopologyFile(join(EXAMPLES, example)), {
+    dir: dir.path,
+    log: (e) => log.push(e),
+  });
+  const diagnostics = () => log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n');
+  return {
+    dir,
+    topo,
+    log,
+    mit: (name) => new MitClient(tools, dir.path, topo.files!.krb5conf, dir.file(`cc-${name}`), diagnostics),
+    async close() {
+      await topo.close();
+      await dir.remove();
+    },
+  };
+}
+
+describeWithTools('MIT krb5 clients against krbsim serve (contoso-fabrikam)', MIT_CLIENT_TOOLS, (tools) => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab(tools, 'contoso-fabrikam.yaml', 'cli-mit');
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('writes krb5.conf, keytabs and ports.json that name the listening KDCs', async () => {
+    const files = lab.topo.files!;
+    const ports = JSON.parse(await readFile(files.portsJson, 'utf8')) as PortsJson;
+    const contoso = lab.topo.servers.get('CONTOSO.COM')!;
+    expect(ports.realms['CONTOSO.COM']).toEqual({
+      host: '127.0.0.1',
+      udp: contoso.udpPort,
+      tcp: contoso.tcpPort,
+    });
+    expect(contoso.udpPort).toBe(contoso.tcpPort);
+    expect(ports.krb5conf).toBe(files.krb5conf);
+    const conf = await readFile(files.krb5conf, 'utf8');
+    expect(conf).toContain('default_realm = CONTOSO.COM');
+    expect(conf).toContain(`kdc = 127.0.0.1:${contoso.udpPort}`);
+    expect(conf).toContain('.fabrikam.com = FABRIKAM.COM');
+    expect(conf).toMatch(/CONTOSO\.COM = \{\s+FABRIKAM\.COM = \.\s+\}/);
+    expect(Object.keys(ports.keytabs).sort()).toEqual(
+      [
+        'CONTOSO.COM',
+        'FABRIKAM.COM',
+        'host/server.contoso.com@CONTOSO.COM',
+        'HTTP/web.contoso.com@CONTOSO.COM',
+        'HTTP/portal.fabrikam.com@FABRIKAM.COM',
+        'MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM',
+      ].sort(),
+    );
+    expect(ports.keytabs['MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM']).toBe(
+      join(files.dir, 'MSSQLSvc_sql.fabrikam.com_1433.keytab'),
+    );
+  });
+
+  it('MIT klist -k -t -e reads the keytabs krbsim wrote', async () => {
+    const mit = lab.mit('keytab');
+    const r = await mit.ok('klist', ['-k', '-t', '-e', lab.topo.files!.keytabs['CONTOSO.COM']!]);
+    const lines = r.stdout.split('\n').filter((l) => /^\s+\d+ /.test(l));
+    // host/server and HTTP/web + alias HTTP/web, four etypes each, kvno 1.
+    expect(lines).toHaveLength(12);
+    expect(r.stdout).toContain('host/server.contoso.com@CONTOSO.COM (aes256-cts-hmac-sha1-96)');
+    expect(r.stdout).toContain('HTTP/web@CONTOSO.COM (aes256-cts-hmac-sha384-192)');
+    for (const l of lines) expect(l).toMatch(/^\s+1 /);
+  });
+
+  it('kinit with a password (stdin) gets a TGT over UDP, and klist lists it', async () => {
+    const mit = lab.mit('udp');
+    const before = lab.log.length;
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    const requests = lab.log.slice(before);
+    expect(requests.map((e) => e.transport)).not.toContain('tcp');
+    // Pre-authentication: PREAUTH_REQUIRED first, then an AS-REP.
+    expect(requests.some((e) => /KDC_ERR_PREAUTH_REQUIRED/.test(e.line))).toBe(true);
+    expect(requests.at(-1)!.line).toMatch(/AS-REQ alice@CONTOSO\.COM .*-> AS-REP/);
+    const k = parseKlist((await mit.ok('klist', ['-e'])).stdout);
+    expect(k.principal).toBe('alice@CONTOSO.COM');
+    expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
+    expect(k.tickets[0]!.ticketEtype).toMatch(/^aes/);
+  });
+
+  it('kinit gets a TGT over TCP when udp_preference_limit = 1', async () => {
+    const mit = lab.mit('tcp');
+    const tcpConf = lab.dir.file('krb5-tcp.conf');
+    await writeFile(
+      tcpConf,
+      topologyKrb5Conf({
+        topology: lab.topo.topology,
+        realms: lab.topo.realms,
+        servers: lab.topo.servers,
+        libdefaults: { udp_preference_limit: 1 },
+      }),
+    );
+    const before = lab.log.length;
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n`, krb5conf: tcpConf });
+    const requests = lab.log.slice(before);
+    expect(requests.length).toBeGreaterThanOrEqual(1);
+    expect(requests.every((e) => e.transport === 'tcp')).toBe(true);
+    expect(requests.at(-1)!.line).toMatch(/-> AS-REP/);
+    const k = parseKlist((await mit.ok('klist', [], { krb5conf: tcpConf })).stdout);
+    expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
+  });
+
+  it('kinit -k -t <keytab> <service> gets a TGT for the service principal', async () => {
+    const mit = lab.mit('keytab-kinit');
+    const keytab = lab.topo.files!.keytabs['host/server.contoso.com@CONTOSO.COM']!;
+    await mit.ok('kinit', ['-k', '-t', keytab, 'host/server.contoso.com@CONTOSO.COM']);
+    const k = parseKlist((await mit.ok('klist', [])).stdout);
+    expect(k.principal).toBe('host/server.contoso.com@CONTOSO.COM');
+    expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
+  });
+
+  it('kvno gets a service ticket, and klist -e shows it with the service key etype', async () => {
+    const mit = lab.mit('kvno');
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    const r = await mit.ok('kvno', ['host/server.contoso.com@CONTOSO.COM']);
+    expect(r.stdout).toMatch(/host\/server\.contoso\.com@CONTOSO\.COM: kvno = 1/);
+    const k = parseKlist((await mit.ok('klist', ['-e'])).stdout);
+    const svc = k.tickets.find((t) => t.server === 'host/server.contoso.com@CONTOSO.COM');
+    expect(svc, JSON.stringify(k)).toBeDefined();
+    // The realm's strongest etype is aes256-cts-hmac-sha384-192 (20); MIT asks for 18 first.
+    expect(svc!.ticketEtype).toMatch(/^aes(256|128)-cts-hmac-sha(1-96|256-128|384-192)$/);
+    expect(lab.log.at(-1)!.line).toMatch(
+      /TGS-REQ alice@CONTOSO\.COM for host\/server\.contoso\.com@CONTOSO\.COM -> TGS-REP/,
+    );
+  });
+
+  it('kvno with the service keytab: the ticket decrypts with the keytab krbsim wrote', async () => {
+    const mit = lab.mit('kvno-keytab');
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    const keytab = lab.topo.files!.keytabs['HTTP/web.contoso.com@CONTOSO.COM']!;
+    const r = await mit.ok('kvno', ['-k', keytab, 'HTTP/web.contoso.com@CONTOSO.COM']);
+    expect(r.stdout).toMatch(/HTTP\/web\.contoso\.com@CONTOSO\.COM: kvno = 1, keytab entry valid/);
+  });
+
+  it('a wrong password fails with a pre-authentication error, not a crash', async () => {
+    const mit = lab.mit('wrong');
+    const r = await mit.run('kinit', ['alice@CONTOSO.COM'], { input: 'not the password\n' });
+    expect(r.code, mit.explain(r)).not.toBe(0);
+    expect(r.stderr).toMatch(/Password incorrect|Preauthentication failed/);
+  });
+
+  it('CONTOSO users reach a FABRIKAM service across the one-way forest trust', async () => {
+    const mit = lab.mit('fabrikam');
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    await mit.ok('kvno', ['HTTP/portal.fabrikam.com@FABRIKAM.COM']);
+    const k = parseKlist((await mit.ok('klist', [])).stdout);
+    expect(k.tickets.map((t) => t.server)).toEqual(
+      expect.arrayContaining(['krbtgt/FABRIKAM.COM@CONTOSO.COM', 'HTTP/portal.fabrikam.com@FABRIKAM.COM']),
+    );
+  });
+});
+
+describeWithTools('MIT krb5 across the Azure-like trust (azure-trust)', MIT_CLIENT_TOOLS, (tools) => {
+  const SQL = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+  const AZ = 'KERBEROS.MICROSOFTONLINE.COM';
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab(tools, 'azure-trust.yaml', 'cli-azure');
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('kvno -S (no realm) follows the referral: CONTOSO refers windows.net to Azure AD', async () => {
+    const mit = lab.mit('referral');
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: 'Al1ce-Passw0rd\n' });
+    const before = lab.log.length;
+    // -S makes a host-based (NT-SRV-HST) name in MIT's referral realm: the client does not
+    // know the SPN's realm (no [domain_realm] entry for windows.net) and asks CONTOSO with canonicalize.
+    const r = await mit.ok('kvno', ['-S', 'MSSQLSvc', 'mi1.abc123.database.windows.net:1433']);
+    expect(r.stdout).toContain(`${SQL}@: kvno = 1`);
+    const requests = lab.log.slice(before).map((e) => `${e.realm} ${e.line}`);
+    expect(requests).toEqual([
+      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${SQL}@CONTOSO.COM -> TGS-REP (referral to ${AZ})`,
+      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP`,
+    ]);
+    expect(r.trace).toContain(`Following referral TGT krbtgt/${AZ}@CONTOSO.COM`);
+    // MIT stores the service ticket under the name asked for, with the real server beside it;
+    // it does not cache referral TGTs (klist shows them in the explicit-realm test below).
+    const list = await mit.ok('klist', ['-e']);
+    const k = parseKlist(list.stdout);
+    expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM', `${SQL}@`]);
+    expect(list.stdout).toContain(`Ticket server: ${SQL}@${AZ}`);
+  });
+
+  it(`kvno ${SQL}@${AZ} (explicit realm) gets the cross-realm TGT, then the ticket`, async () => {
+    const mit = lab.mit('explicit');
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: 'Al1ce-Passw0rd\n' });
+    const before = lab.log.length;
+    await mit.ok('kvno', [`${SQL}@${AZ}`]);
+    expect(lab.log.slice(before).map((e) => `${e.realm} ${e.line}`)).toEqual([
+      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for krbtgt/${AZ}@CONTOSO.COM -> TGS-REP`,
+      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP`,
+    ]);
+    const k = parseKlist((await mit.ok('klist', ['-e'])).stdout);
+    expect(k.tickets.map((t) => t.server)).toEqual([
+      'krbtgt/CONTOSO.COM@CONTOSO.COM',
+      `krbtgt/${AZ}@CONTOSO.COM`,
+      `${SQL}@${AZ}`,
+    ]);
+    expect(k.tickets[2]!.ticketEtype).toMatch(/^aes/);
+  });
+
+  it('the managed instance keytab validates the ticket', async () => {
+    const mit = lab.mit('mi-keytab');
+    await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: 'Al1ce-Passw0rd\n' });
+    const keytab = lab.topo.files!.keytabs[`${SQL}@${AZ}`]!;
+    const r = await mit.ok('kvno', ['-k', keytab, `${SQL}@${AZ}`]);
+    expect(r.stdout).toContain('keytab entry valid');
+  });
+
+  it('the reverse direction fails: an Azure AD user gets no CONTOSO service ticket', async () => {
+    const mit = lab.mit('reverse');
+    await mit.ok('kinit', [`cloudonly@${AZ}`], { input: 'Cl0ud-Passw0rd\n' });
+    const explicit = await mit.run('kvno', ['host/pc1.contoso.com@CONTOSO.COM']);
+    expect(explicit.code, mit.explain(explicit)).not.toBe(0);
+    const referral = await mit.run('kvno', ['host/pc1.contoso.com@']);
+    expect(referral.code, mit.explain(referral)).not.toBe(0);
+    const k = parseKlist((await mit.ok('klist', [])).stdout);
+    expect(k.tickets.map((t) => t.server)).toEqual([`krbtgt/${AZ}@${AZ}`]);
+    // Azure AD holds no key to issue a TGT toward CONTOSO.
+    expect(lab.log.some((e) => e.realm === AZ && /KDC_ERR_S_PRINCIPAL_UNKNOWN/.test(e.line))).toBe(true);
+  });
+});
+
+/** A krbsim client credential as an MIT ccache entry. */
+function ccacheEntry(c: Credential): CcacheCredential {
+  return {
+    client: c.client,
+    server: c.server,
+    key: { etype: c.sessionKey.etype, bytes: c.sessionKey.bytes },
+    authtime: c.authtime,
+    starttime: c.starttime ?? 0,
+    endtime: c.endtime,
+    renewTill: c.renewTill ?? 0,
+    isSkey: false,
+    ticketFlags: c.flags,
+    addresses: [],
+    authdata: [],
+    ticket: c.ticketDer,
+    secondTicket: new Uint8Array(0),
+  };
+}
+
+describeWithTools('krbsim client tickets from krbsim KDCs, read by MIT', MIT_CLIENT_TOOLS, (tools) => {
+  const SQL = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+  const AZ = 'KERBEROS.MICROSOFTONLINE.COM';
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab(tools, 'azure-trust.yaml', 'cli-client');
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it('MIT klist -c lists a ccache krbsim wrote, and kvno --cached-only validates its ticket with the keytab', async () => {
+    const kdcs = Object.fromEntries(
+      [...lab.topo.servers].map(([realm, s]) => [realm, [{ host: s.host, port: s.udpPort }]]),
+    );
+    const client = new KerberosClient({ realm: 'CONTOSO.COM', transport: new UdpTcpTransport({ kdcs }) });
+    await client.getInitialCredentials('alice@CONTOSO.COM', { password: 'Al1ce-Passw0rd' });
+    const svc = await client.getServiceTicket(SQL);
+    expect(svc.server.realm).toBe(AZ);
+    const creds = client.cache.all();
+    const cc = lab.dir.file('cc-krbsim-client');
+    await writeFile(
+      cc,
+      serializeCcache({ defaultPrincipal: creds[0]!.client, credentials: creds.map(ccacheEntry) }),
+    );
+    const mit = lab.mit('krbsim-client');
+    const list = await mit.ok('klist', ['-e', '-c', `FILE:${cc}`]);
+    const k = parseKlist(list.stdout);
+    expect(k.principal).toBe('alice@CONTOSO.COM');
+    expect(k.tickets.map((t) => t.server)).toEqual(
+      expect.arrayContaining(['krbtgt/CONTOSO.COM@CONTOSO.COM', `krbtgt/${AZ}@CONTOSO.COM`, `${SQL}@${AZ}`]),
+    );
+    const sql = k.tickets.find((t) => t.server === `${SQL}@${AZ}`)!;
+    expect(sql.ticketEtype).toMatch(/^aes/);
+    // MIT takes the ticket from the ccache (no KDC contact) and decrypts it with the keytab krbsim wrote.
+    const before = lab.log.length;
+    const keytab = lab.topo.files!.keytabs[`${SQL}@${AZ}`]!;
+    const r = await mit.ok('kvno', ['--cached-only', '-k', keytab, `${SQL}@${AZ}`], { ccache: cc });
+    expect(r.stdout).toContain('keytab entry valid');
+    expect(lab.log.length).toBe(before);
+  });
+});
+
+describeWithTools('the krbsim serve command', ['kinit', 'klist'], (tools) => {
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await makeTempDir('cli-serve');
+  });
+  afterAll(async () => {
+    await stopAllProcesses();
+    await dir?.remove();
+  });
+
+  it('serves a topology as a process: ports.json, kinit, one log line per request, exit 0 on SIGTERM', async () => {
+    // node_modules/.bin/tsx is what `npx tsx` runs; npx itself (npm exec) does not pass
+    // SIGTERM on to its child and exits 143, so the test runs tsx directly.
+    const serve = startProcess(
+      TSX,
+      [
+        'packages/cli/src/bin.ts',
+        'serve',
+        join(EXAMPLES, 'contoso-fabrikam.yaml'),
+        '--dir',
+        dir.path,
+        '--json-log',
+      ],
+      { cwd: ROOT, timeoutMs: 60_000 },
+    );
+    try {
+      await serve.waitForOutput((out) => out.includes('"event":"ready"'), 60_000);
+      const ports = JSON.parse(await readFile(dir.file('ports.json'), 'utf8')) as PortsJson;
+      expect(Object.keys(ports.realms)).toEqual(['CONTOSO.COM', 'FABRIKAM.COM']);
+      const mit = new MitClient(
+        tools,
+        dir.path,
+        ports.krb5conf,
+        dir.file('cc'),
+        () => serve.stdout() + serve.stderr(),
+      );
+      await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+      await serve.waitForOutput((out) => /"event":"request".*-> AS-REP/.test(out));
+      const requests = serve
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('"event":"request"'))
+        .map((l) => JSON.parse(l) as RequestLogEntry);
+      expect(requests.length).toBeGreaterThanOrEqual(2);
+      expect(requests[0]).toMatchObject({ realm: 'CONTOSO.COM', transport: 'udp' });
+      serve.signal('SIGTERM');
+      const exit = await serve.exited();
+      expect(exit, serve.stderr()).toEqual({ code: 0, signal: null });
+      expect(serve.stdout()).toContain('"event":"stopped"');
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it('rejects a bad topology file with the field path and exit code 2', async () => {
+    const bad = dir.file('bad.yaml');
+    await writeFile(bad, 'realms:\n  - name: A.TEST\n    users:\n      - { name: a, password: 3 }\n');
+    const p = startProcess(TSX, ['packages/cli/src/bin.ts', 'serve', bad, '--dir', dir.file('bad')], {
+      cwd: ROOT,
+    });
+    const exit = await p.exited();
+    await p.stop();
+    expect(exit.code).toBe(2);
+    expect(p.stderr()).toContain('realms[0].users[0].password: expected a non-empty string, got number 3');
+  });
+});

@@ -1,0 +1,328 @@
+/**
+ * @krbsim/files against MIT krb5: MIT's klist reads keytabs and credential
+ * caches krbsim wrote, and krbsim reads keytabs MIT's ktutil wrote (and the
+ * captured MIT fixtures, when present).
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SeededRandom } from '@krbsim/core';
+import {
+  type Ccache,
+  type CcacheCredential,
+  ccacheTickets,
+  configCredential,
+  formatPrincipal,
+  type KeytabEntry,
+  keytabEntriesFromPassword,
+  parseCcache,
+  parseKeytab,
+  parsePrincipal,
+  readCcacheConfig,
+  serializeCcache,
+  serializeKeytab,
+} from '@krbsim/files';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ticketDer } from './der';
+import { describeWithTools, runTool } from './mit-tools';
+
+const ETYPE_NAMES: Record<number, string> = {
+  17: 'aes128-cts-hmac-sha1-96',
+  18: 'aes256-cts-hmac-sha1-96',
+  19: 'aes128-cts-hmac-sha256-128',
+  20: 'aes256-cts-hmac-sha384-192',
+  23: 'arcfour-hmac',
+};
+const KEY_LENGTHS: Record<number, number> = { 17: 16, 18: 32, 19: 16, 20: 32, 23: 16 };
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const T = Date.UTC(2026, 0, 1, 8, 30, 15);
+
+/** MIT klist's short date in the C locale and UTC: `01/01/26 08:30:15`. */
+function klistTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${p(d.getUTCFullYear() % 100)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+interface KlistKeyLine {
+  kvno: number;
+  time: string;
+  principal: string;
+  etype: string;
+  key: string;
+}
+
+/** Parse `klist -k -t -e -K` lines: `   1 01/01/26 08:30:15 alice@R (aes256-cts-hmac-sha1-96)  (0x...)`. */
+function parseKlistKeys(stdout: string): KlistKeyLine[] {
+  const out: KlistKeyLine[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*(\d+) (\S+ \S+) (\S+) \((?:DEPRECATED:)?(\S+)\)\s+\(0x([0-9a-f]+)\)$/.exec(line);
+    if (m) out.push({ kvno: Number(m[1]), time: m[2]!, principal: m[3]!, etype: m[4]!, key: m[5]! });
+  }
+  return out;
+}
+
+let dir: string;
+let confPath: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'krbsim-files-mit-'));
+  confPath = join(dir, 'krb5.conf');
+  // An explicit, minimal profile: the tests must not depend on /etc/krb5.conf.
+  await writeFile(confPath, '[libdefaults]\n    default_realm = CONTOSO.COM\n    allow_weak_crypto = true\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+const env = () => ({ KRB5_CONFIG: confPath, KRB5CCNAME: `FILE:${join(dir, 'no-such-cache')}` });
+
+describeWithTools('MIT klist and ktutil with krbsim keytabs', ['klist', 'ktutil'], (tools) => {
+  it('MIT klist -k -t -e -K reads a krbsim keytab and prints the same keys', async () => {
+    const random = new SeededRandom('files-mit-keytab');
+    const spec: [string, number, number][] = [
+      ['alice@CONTOSO.COM', 1, 18],
+      ['alice@CONTOSO.COM', 1, 17],
+      ['HTTP/web.contoso.com@CONTOSO.COM', 2, 18],
+      ['HTTP/web.contoso.com@CONTOSO.COM', 300, 20],
+      ['MSSQLSvc/sql.contoso.com:1433@CONTOSO.COM', 7, 19],
+      ['WEB$@CONTOSO.COM', 4, 23],
+    ];
+    const entries: KeytabEntry[] = spec.map(([p, kvno, etype], i) => ({
+      principal: parsePrincipal(p),
+      timestamp: T + i * 1000,
+      kvno,
+      key: { etype, bytes: random.fill(new Uint8Array(KEY_LENGTHS[etype]!)) },
+    }));
+    const path = join(dir, 'krbsim.keytab');
+    await writeFile(path, serializeKeytab({ entries }));
+
+    const r = await runTool(tools.klist!, ['-k', '-t', '-e', '-K', `FILE:${path}`], { env: env() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(parseKlistKeys(r.stdout)).toEqual(
+      entries.map((e) => ({
+        kvno: e.kvno,
+        time: klistTime(e.timestamp),
+        principal: formatPrincipal(e.principal),
+        etype: ETYPE_NAMES[e.key.etype],
+        key: hex(e.key.bytes),
+      })),
+    );
+  });
+
+  it('krbsim reads a keytab written by MIT ktutil and gets the keys MIT prints', async () => {
+    const path = join(dir, 'mit.keytab');
+    const script = [
+      'addent -password -p alice@CONTOSO.COM -k 1 -e aes256-cts-hmac-sha1-96',
+      'Passw0rd!',
+      'addent -password -p HTTP/web.contoso.com@CONTOSO.COM -k 2 -e aes128-cts-hmac-sha1-96',
+      'S3rvice',
+      'addent -password -p HTTP/web.contoso.com@CONTOSO.COM -k 258 -e aes256-cts-hmac-sha1-96',
+      'S3rvice',
+      `wkt ${path}`,
+      'quit',
+      '',
+    ].join('\n');
+    const w = await runTool(tools.ktutil!, [], { input: script, env: env() });
+    expect(w.code).toBe(0);
+    expect(w.stderr).toBe('');
+
+    const bytes = new Uint8Array(await readFile(path));
+    const keytab = parseKeytab(bytes);
+    const shown = await runTool(tools.klist!, ['-k', '-t', '-e', '-K', `FILE:${path}`], { env: env() });
+    expect(shown.code).toBe(0);
+    const lines = parseKlistKeys(shown.stdout);
+    expect(lines.map((l) => [l.principal, l.kvno, l.etype])).toEqual([
+      ['alice@CONTOSO.COM', 1, 'aes256-cts-hmac-sha1-96'],
+      ['HTTP/web.contoso.com@CONTOSO.COM', 2, 'aes128-cts-hmac-sha1-96'],
+      ['HTTP/web.contoso.com@CONTOSO.COM', 258, 'aes256-cts-hmac-sha1-96'],
+    ]);
+    expect(
+      keytab.entries.map((e) => ({
+        kvno: e.kvno,
+        time: klistTime(e.timestamp),
+        principal: formatPrincipal(e.principal),
+        etype: ETYPE_NAMES[e.key.etype],
+        key: hex(e.key.bytes),
+      })),
+    ).toEqual(lines);
+    // MIT writes the 32-bit kvno on every entry; so does krbsim: byte-identical.
+    expect(hex(serializeKeytab(keytab))).toBe(hex(bytes));
+    // And krbsim derives the same keys from the same passwords and default salts.
+    const derived = [
+      ...keytabEntriesFromPassword({
+        principal: parsePrincipal('alice@CONTOSO.COM'),
+        password: 'Passw0rd!',
+        etypes: [18],
+        kvno: 1,
+        timestamp: keytab.entries[0]!.timestamp,
+      }),
+      ...keytabEntriesFromPassword({
+        principal: parsePrincipal('HTTP/web.contoso.com@CONTOSO.COM'),
+        password: 'S3rvice',
+        etypes: [17],
+        kvno: 2,
+        timestamp: keytab.entries[1]!.timestamp,
+      }),
+      ...keytabEntriesFromPassword({
+        principal: parsePrincipal('HTTP/web.contoso.com@CONTOSO.COM'),
+        password: 'S3rvice',
+        etypes: [18],
+        kvno: 258,
+        timestamp: keytab.entries[2]!.timestamp,
+      }),
+    ];
+    expect(derived.map((e) => hex(e.key.bytes))).toEqual(keytab.entries.map((e) => hex(e.key.bytes)));
+  });
+});
+
+/** A credential with a syntactically valid Ticket (klist decodes it for the enctype, never decrypts). */
+function credential(
+  client: string,
+  server: string,
+  flags: number,
+  times: { start: number; end: number; renew?: number },
+  etypes: { session: number; ticket: number },
+  random: SeededRandom,
+): CcacheCredential {
+  const s = parsePrincipal(server);
+  return {
+    client: parsePrincipal(client),
+    server: s,
+    key: { etype: etypes.session, bytes: random.fill(new Uint8Array(KEY_LENGTHS[etypes.session]!)) },
+    authtime: times.start,
+    starttime: times.start,
+    endtime: times.end,
+    renewTill: times.renew ?? 0,
+    isSkey: false,
+    ticketFlags: flags,
+    addresses: [{ addrType: 2, address: Uint8Array.from([10, 0, 0, 7]) }],
+    authdata: [],
+    ticket: ticketDer(s.realm, s.name, etypes.ticket, 3, random.fill(new Uint8Array(64))),
+    secondTicket: new Uint8Array(0),
+  };
+}
+
+describeWithTools('MIT klist with krbsim credential caches', ['klist'], (tools) => {
+  it('MIT klist lists the principal, tickets, flags, enctypes and addresses of a krbsim ccache', async () => {
+    const random = new SeededRandom('files-mit-ccache');
+    const alice = parsePrincipal('alice@CONTOSO.COM');
+    const hour = 3_600_000;
+    // forwardable, renewable, initial, pre-authent = F R I A
+    const tgt = credential(
+      'alice@CONTOSO.COM',
+      'krbtgt/CONTOSO.COM@CONTOSO.COM',
+      0x40e00000,
+      { start: T, end: T + 10 * hour, renew: T + 168 * hour },
+      { session: 18, ticket: 18 },
+      random,
+    );
+    // forwardable, pre-authent, ok-as-delegate = F A O
+    const http = credential(
+      'alice@CONTOSO.COM',
+      'HTTP/web.contoso.com@CONTOSO.COM',
+      0x40240000,
+      { start: T + hour, end: T + 10 * hour },
+      { session: 17, ticket: 20 },
+      random,
+    );
+    const ccache: Ccache = {
+      timeOffset: { seconds: 0, microseconds: 0 },
+      defaultPrincipal: alice,
+      credentials: [
+        configCredential(alice, {
+          key: 'fast_avail',
+          principal: 'krbtgt/CONTOSO.COM@CONTOSO.COM',
+          value: new TextEncoder().encode('yes'),
+        }),
+        tgt,
+        http,
+      ],
+    };
+    const path = join(dir, 'krbsim.ccache');
+    await writeFile(path, serializeCcache(ccache));
+
+    const r = await runTool(tools.klist!, ['-c', `FILE:${path}`, '-e', '-f', '-a', '-C'], { env: env() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').map((l) => l.trim());
+    expect(lines).toContain(`Ticket cache: FILE:${path}`);
+    expect(lines).toContain('Default principal: alice@CONTOSO.COM');
+    expect(lines).toContain('config: fast_avail(krbtgt/CONTOSO.COM@CONTOSO.COM) = yes');
+    expect(lines).toContain(`${klistTime(T)}  ${klistTime(T + 10 * hour)}  krbtgt/CONTOSO.COM@CONTOSO.COM`);
+    expect(lines).toContain(`renew until ${klistTime(T + 168 * hour)}, Flags: FRIA`);
+    expect(lines).toContain('Etype (skey, tkt): aes256-cts-hmac-sha1-96, aes256-cts-hmac-sha1-96');
+    expect(lines).toContain(
+      `${klistTime(T + hour)}  ${klistTime(T + 10 * hour)}  HTTP/web.contoso.com@CONTOSO.COM`,
+    );
+    expect(lines).toContain(
+      'Flags: FAO, Etype (skey, tkt): aes128-cts-hmac-sha1-96, aes256-cts-hmac-sha384-192',
+    );
+    expect(lines.filter((l) => l === 'Addresses: 10.0.0.7')).toHaveLength(2);
+  });
+});
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'mit');
+const ccacheFixture = join(fixtures, 'ccache.bin');
+const keytabFixture = join(fixtures, 'keytab.bin');
+const keysFixture = join(fixtures, 'keys.json');
+
+interface FixtureKeys {
+  passwords: Record<string, { password: string; salt: string }>;
+  sessionKeys: Record<string, { etype: number; hex: string }>;
+  [principal: string]: unknown;
+}
+const loadKeys = (): FixtureKeys => JSON.parse(readFileSync(keysFixture, 'utf8')) as FixtureKeys;
+
+describe('captured MIT fixtures (test/fixtures/mit)', () => {
+  it.skipIf(!existsSync(keytabFixture) || !existsSync(keysFixture))(
+    'keytab.bin: each key is the one keys.json lists, password-derived keys match, bytes round trip',
+    () => {
+      const bytes = new Uint8Array(readFileSync(keytabFixture));
+      const kt = parseKeytab(bytes);
+      const keys = loadKeys();
+      expect(kt.entries.length).toBeGreaterThan(0);
+      for (const e of kt.entries) {
+        const name = formatPrincipal(e.principal);
+        const listed = keys[name] as { kvno: number; etype: number; hex: string }[];
+        expect(listed, name).toContainEqual({ kvno: e.kvno, etype: e.key.etype, hex: hex(e.key.bytes) });
+        const pw = keys.passwords[name];
+        if (pw !== undefined) {
+          const [derived] = keytabEntriesFromPassword({
+            principal: e.principal,
+            password: pw.password,
+            salt: pw.salt,
+            etypes: [e.key.etype],
+            kvno: e.kvno,
+            timestamp: e.timestamp,
+          });
+          expect(hex(derived!.key.bytes), `${name} etype ${e.key.etype}`).toBe(hex(e.key.bytes));
+        }
+      }
+      expect(hex(serializeKeytab(kt))).toBe(hex(bytes));
+    },
+  );
+
+  it.skipIf(!existsSync(ccacheFixture) || !existsSync(keysFixture))(
+    'ccache.bin: tickets, session keys and config entries as captured, bytes round trip',
+    () => {
+      const bytes = new Uint8Array(readFileSync(ccacheFixture));
+      const cc = parseCcache(bytes);
+      const keys = loadKeys();
+      expect(cc.version).toBe(4);
+      const tickets = ccacheTickets(cc);
+      expect(tickets.length).toBeGreaterThan(0);
+      for (const t of tickets) {
+        expect(t.ticket[0]).toBe(0x61); // [APPLICATION 1] Ticket
+        expect(t.endtime).toBeGreaterThan(t.authtime);
+      }
+      const sessionKeys = new Set(Object.values(keys.sessionKeys).map((k) => `${k.etype}:${k.hex}`));
+      for (const t of tickets) expect(sessionKeys.has(`${t.key.etype}:${hex(t.key.bytes)}`)).toBe(true);
+      expect(readCcacheConfig(cc).map((c) => c.key)).toEqual(
+        expect.arrayContaining(['fast_avail', 'pa_type']),
+      );
+      expect(hex(serializeCcache(cc))).toBe(hex(bytes));
+    },
+  );
+});

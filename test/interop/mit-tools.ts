@@ -1,0 +1,106 @@
+/**
+ * Shared plumbing for interop tests that drive external tools (MIT krb5's
+ * klist/ktutil/kinit, Wireshark's tshark): locating the binaries, the
+ * skip-or-fail rule, and running a tool to completion.
+ *
+ * Rule: when a tool is missing the suite is skipped with a printed reason,
+ * unless `KRBSIM_REQUIRE_MIT=1` (CI), where the suite fails instead.
+ */
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { describe, it } from 'vitest';
+
+const EXTRA_DIRS = [
+  '/usr/bin',
+  '/usr/sbin',
+  '/usr/local/bin',
+  '/usr/local/sbin',
+  '/opt/homebrew/opt/krb5/bin',
+];
+
+/** The absolute path of `name` on PATH (or the usual sbin directories), if executable. */
+export function findTool(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `describe(title, ...)` when every tool is found; otherwise a skipped suite
+ * and a printed reason, or, with `KRBSIM_REQUIRE_MIT=1`, a failing one.
+ */
+export function describeWithTools(
+  title: string,
+  tools: readonly string[],
+  body: (paths: Readonly<Record<string, string>>) => void,
+): void {
+  const paths: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const t of tools) {
+    const p = findTool(t);
+    if (p === undefined) missing.push(t);
+    else paths[t] = p;
+  }
+  if (missing.length === 0) {
+    describe(title, () => body(paths));
+    return;
+  }
+  const reason = `${title}: ${missing.join(', ')} not found on PATH`;
+  if (process.env.KRBSIM_REQUIRE_MIT === '1') {
+    describe(title, () => {
+      it('has the tools it needs (KRBSIM_REQUIRE_MIT=1)', () => {
+        throw new Error(`${reason}; install MIT krb5 and tshark or unset KRBSIM_REQUIRE_MIT`);
+      });
+    });
+    return;
+  }
+  console.warn(`skipping interop suite: ${reason}`);
+  describe.skip(title, () => {
+    it('needs external tools', () => {});
+  });
+}
+
+/** The outcome of {@link runTool}. */
+export interface ToolResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Run `cmd` to completion (awaiting its `close` event, never a timer), with
+ * a C locale, UTC, and `input` on stdin.
+ */
+export function runTool(
+  cmd: string,
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C', TZ: 'UTC', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
