@@ -178,7 +178,12 @@ export class ManagedInstance {
     try {
       result = this.#service.accept(token);
     } catch (e) {
-      this.#host.trace.record({ from, to: this.name, request: token, label: 'AP-REQ', error: String(e) });
+      this.#host.trace.record({
+        from,
+        to: this.name,
+        request: token,
+        error: e instanceof Error ? e.message : String(e),
+      });
       throw e;
     }
     this.#host.trace.record({
@@ -186,8 +191,7 @@ export class ManagedInstance {
       to: this.name,
       request: token,
       ...(result.responseToken && { reply: result.responseToken }),
-      label: `AP-REQ (${result.framing}) ${result.clientPrincipal}`,
-      replyLabel: 'AP-REP',
+      label: `client=${result.clientPrincipal}`,
     });
     const login = this.#mapLogin(result);
     return {

@@ -58,11 +58,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return decodeCommand(rest, io);
     }
     case 'demo': {
-      // The demo is built on @krbsim/azure and wired by the lead:
-      // const { demoCommand } = await import('./demo');
-      // return demoCommand(rest, io);
-      io.stderr('krbsim demo: not available in this build yet\n');
-      return ExitCode.failure;
+      const { demoCommand } = await import('./demo');
+      return demoCommand(rest, io);
     }
     default:
       io.stderr(`krbsim: unknown command '${command}'\nTry 'krbsim --help'.\n`);

@@ -36,6 +36,7 @@ export {
   type TraceEntry,
   type TraceOptions,
   type TraceRecord,
+  type TraceView,
 } from './trace';
 export type { KdcHandler, KdcRequestInfo, KdcTransport, SendOptions, TransportKind } from './types';
 export { type KdcAddress, UdpTcpTransport, type UdpTcpTransportOptions } from './udp-tcp-transport';

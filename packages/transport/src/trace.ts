@@ -64,6 +64,12 @@ export function kdcParticipant(realm: string): string {
   return `KDC ${realm}`;
 }
 
+/** Which part of a trace to render. */
+export interface TraceView {
+  /** Only entries with this sequence number or later (see {@link Trace.nextSeq}). */
+  readonly since?: number;
+}
+
 /** A message log for one scenario. */
 export class Trace {
   readonly #clock: Clock | undefined;
@@ -106,10 +112,20 @@ export class Trace {
     this.#entries.length = 0;
   }
 
+  /** The sequence number the next entry will get: mark a point to render from with `{ since }`. */
+  get nextSeq(): number {
+    return this.#seq + 1;
+  }
+
+  #select(view: TraceView): readonly TraceEntry[] {
+    const since = view.since;
+    return since === undefined ? this.#entries : this.#entries.filter((e) => e.seq >= since);
+  }
+
   /** Participant names in the order they first appear. */
-  participants(): string[] {
+  participants(view: TraceView = {}): string[] {
     const seen = new Set<string>();
-    for (const e of this.#entries) {
+    for (const e of this.#select(view)) {
       seen.add(e.from);
       seen.add(e.to);
     }
@@ -121,9 +137,9 @@ export class Trace {
    * `#1 alice@CONTOSO.COM -> KDC CONTOSO.COM [udp] AS-REQ 245 bytes cname=alice`.
    * KRB-ERROR replies show their error name.
    */
-  toText(): string {
+  toText(view: TraceView = {}): string {
     const lines: string[] = [];
-    for (const e of this.#entries) {
+    for (const e of this.#select(view)) {
       lines.push(
         line(e.seq, e.from, '->', e.to, e.transport, describeMessage(e.request), e.request.length, e.label),
       );
@@ -152,11 +168,11 @@ export class Trace {
    * `->>`, replies `-->>`, failures `--x`. Message text is the type plus the
    * caller's label (`TGS-REQ sname=MSSQLSvc/sql:1433`).
    */
-  toMermaid(): string {
-    const ids = new Map(this.participants().map((p, i) => [p, `P${i + 1}`]));
+  toMermaid(view: TraceView = {}): string {
+    const ids = new Map(this.participants(view).map((p, i) => [p, `P${i + 1}`]));
     const out = ['sequenceDiagram'];
     for (const [name, id] of ids) out.push(`    participant ${id} as ${mermaidText(name)}`);
-    for (const e of this.#entries) {
+    for (const e of this.#select(view)) {
       const from = ids.get(e.from)!;
       const to = ids.get(e.to)!;
       out.push(`    ${from}->>${to}: ${mermaidText(withLabel(describeMessage(e.request), e.label))}`);

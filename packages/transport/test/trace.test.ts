@@ -145,3 +145,19 @@ describe('Trace', () => {
     expect(t.record({ from: 'a', to: 'b', request: apReq }).seq).toBe(6);
   });
 });
+
+describe('Trace views', () => {
+  it('renders only the entries from a marked sequence number on', async () => {
+    const { Trace } = await import('@krbsim/transport');
+    const t = new Trace();
+    t.record({ from: 'a', to: 'KDC A.TEST', request: Uint8Array.of(0x6a, 0) });
+    const mark = t.nextSeq;
+    t.record({ from: 'b', to: 'KDC B.TEST', request: Uint8Array.of(0x6c, 0), reply: Uint8Array.of(0x6d, 0) });
+    expect(t.participants({ since: mark })).toEqual(['b', 'KDC B.TEST']);
+    expect(t.toText({ since: mark })).toBe(
+      '#2 b -> KDC B.TEST [inproc] TGS-REQ 2 bytes\n#2 KDC B.TEST -> b [inproc] TGS-REP 2 bytes\n',
+    );
+    expect(t.toMermaid({ since: mark })).not.toContain('KDC A.TEST');
+    expect(t.toText()).toContain('#1 a -> KDC A.TEST');
+  });
+});

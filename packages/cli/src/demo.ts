@@ -1,0 +1,154 @@
+/**
+ * `krbsim demo`: Windows authentication for Azure SQL Managed Instance, end
+ * to end, in process: the incoming trust-based flow (an AD-joined client,
+ * referral from the on-prem KDC to Azure AD) and the modern interactive flow
+ * (an Azure AD-joined client with a cloud TGT from its PRT, through the KDC
+ * proxy). Prints the setup, every message of each flow, the logins the
+ * instance granted, and the flows as Mermaid sequence diagrams.
+ *
+ * @module
+ */
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createAzureSqlMiLab } from '@krbsim/azure';
+import type { CliIo } from './io';
+import { ExitCode } from './io';
+
+const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--no-mermaid]
+
+Runs both Azure SQL Managed Instance flows in process and prints every
+Kerberos message, the resulting SQL logins and the sequence diagrams.
+
+  --seed N        seed for keys, nonces and confounders (default 42): same seed, same bytes
+  --flow F        trust, modern or both (default both)
+  --pcap FILE     also write the messages as a pcap for Wireshark
+  --no-mermaid    leave out the Mermaid diagrams
+`;
+
+function etypeName(etype: number): string {
+  return etype === 18 ? 'aes256-cts-hmac-sha1-96 (18)' : String(etype);
+}
+
+/** Runs the demo; returns the exit code. */
+export async function demoCommand(args: readonly string[], io: CliIo): Promise<number> {
+  let values: { seed?: string; flow?: string; pcap?: string; 'no-mermaid'?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        seed: { type: 'string' },
+        flow: { type: 'string' },
+        pcap: { type: 'string' },
+        'no-mermaid': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    io.stderr(`krbsim demo: ${(e as Error).message}\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return ExitCode.ok;
+  }
+  const seed = values.seed === undefined ? 42 : Number(values.seed);
+  const flow = values.flow ?? 'both';
+  if (!Number.isSafeInteger(seed) || !['trust', 'modern', 'both'].includes(flow)) {
+    io.stderr(`krbsim demo: --seed takes an integer and --flow one of trust, modern, both\n${USAGE}`);
+    return ExitCode.usage;
+  }
+  const out = (line = '') => io.stdout(`${line}\n`);
+
+  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = 'Paired';
+  mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+
+  out(`krbsim demo: Windows authentication for Azure SQL Managed Instance (seed ${seed})`);
+  out();
+  out('Setup');
+  out(`  on-prem AD realm    ${lab.onPrem.realm.name} (NetBIOS ${lab.onPrem.netbiosName}), user alice`);
+  out(`  Azure AD tenant     ${lab.tenant.tenantId}, realm ${lab.tenant.realm.name}`);
+  out(`  KDC proxy           ${lab.tenant.kdcProxyUrl}`);
+  out(`  managed instance    ${mi.spn} (authentication metadata: ${mi.authenticationMetadata})`);
+
+  const diagrams: { title: string; mermaid: string }[] = [];
+  const marks: number[] = [];
+
+  if (flow !== 'modern') {
+    const trust = lab.setupCloudTrust();
+    const info = trust.info();
+    out(
+      `  cloud trust         Set-AzureADKerberosServer -SetupCloudTrust: one-way, ${lab.onPrem.realm.name} users -> ${lab.tenant.realm.name}; ` +
+        `top-level names ${info.topLevelNames.join(', ')}; KeyVersion ${info.keyVersion} = CloudKeyVersion ${info.cloudKeyVersion}`,
+    );
+    out();
+    out('Flow 1: incoming trust-based (AD-joined Windows 10 client, line of sight to the DC)');
+    const mark = lab.trace.nextSeq;
+    marks.push(mark);
+    const pc = lab.adJoinedClient(alice, { os: 'Windows 10 22H2' });
+    const ctx = await pc.initSecurityContext(mi.spn);
+    const session = mi.accept(ctx.token, pc.participant);
+    ctx.complete(session.responseToken!);
+    for (const l of lab.trace.toText({ since: mark }).trimEnd().split('\n')) out(`  ${l}`);
+    const referral = pc.kerberos.cache
+      .all()
+      .find(
+        (c) => c.server.name.nameString[0] === 'krbtgt' && c.server.name.nameString[1] !== c.server.realm,
+      );
+    if (referral) {
+      out(`  referral TGT        krbtgt/${referral.server.name.nameString[1]} @ ${referral.server.realm}`);
+    }
+    out(
+      `  service ticket      ${mi.spn} @ ${ctx.ticket.server.realm}, ticket etype ${etypeName(ctx.ticket.ticket.encPart.etype)}`,
+    );
+    out(`  SQL login           ${session.login} (${session.loginSource}), mutual authentication verified`);
+    diagrams.push({ title: 'Incoming trust-based flow', mermaid: lab.trace.toMermaid({ since: mark }) });
+  }
+
+  if (flow !== 'trust') {
+    out();
+    out(
+      'Flow 2: modern interactive (Azure AD-joined Windows 11 client, cloud TGT from the PRT, KDC proxy only)',
+    );
+    const mark = lab.trace.nextSeq;
+    marks.push(mark);
+    const pc = lab.azureAdJoinedClient(alice, { os: 'Windows 11' });
+    await pc.signIn();
+    const tgt = pc.cloudTgt!;
+    const hours = (tgt.endtime - tgt.authtime) / 3_600_000;
+    out(
+      `  PRT refresh         cloud TGT krbtgt/${tgt.server.realm} for ${tgt.client.name.nameString.join('/')}, ` +
+        `session key etype ${etypeName(tgt.sessionKey.etype)}, lifetime ${hours} h, not renewable by Azure AD`,
+    );
+    const ctx = await pc.initSecurityContext(mi.spn);
+    const session = mi.accept(ctx.token, pc.participant);
+    ctx.complete(session.responseToken!);
+    for (const l of lab.trace.toText({ since: mark }).trimEnd().split('\n')) out(`  ${l}`);
+    out(`  SQL login           ${session.login} (${session.loginSource}), mutual authentication verified`);
+    diagrams.push({ title: 'Modern interactive flow', mermaid: lab.trace.toMermaid({ since: mark }) });
+  }
+
+  if (!values['no-mermaid']) {
+    for (const d of diagrams) {
+      out();
+      out(`${d.title} (Mermaid)`);
+      out('```mermaid');
+      io.stdout(d.mermaid);
+      out('```');
+    }
+  }
+  if (values.pcap !== undefined) {
+    writeFileSync(values.pcap, lab.trace.toPcap());
+    out();
+    out(`wrote ${lab.trace.entries.length} exchanges to ${values.pcap}`);
+  }
+  return ExitCode.ok;
+}
+
+export { USAGE as DEMO_USAGE };
