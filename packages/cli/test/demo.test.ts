@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 
 async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    stdout: (t) => {
+      out.push(t);
+    },
+    stderr: (t) => {
+      err.push(t);
+    },
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 describe('krbsim demo', () => {
