@@ -1,0 +1,174 @@
+/**
+ * Property tests of the trust rules, over generated realm topologies: real
+ * KDCs and the real client, in process, against an independent oracle
+ * (`reachableRealms` from @krbsim/testing, which knows nothing of the KDC's
+ * routing code).
+ */
+import { decodeEncTicketPart } from '@krbsim/asn1';
+import { KerberosClient } from '@krbsim/client';
+import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { decrypt, EncType, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { createTrust, decodeTransited, Kdc, Realm } from '@krbsim/kdc';
+import { arbTopology, reachableRealms, type TopologySpec } from '@krbsim/testing';
+import { InProcessTransport, Trace } from '@krbsim/transport';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const MAX_HOPS = 10;
+
+interface World {
+  realms: Realm[];
+  userKeys: Key[];
+  trace: Trace;
+  transport: InProcessTransport;
+  clock: ManualClock;
+}
+
+/** Builds the topology: one KDC per realm, `user` and `host/svc.<domain>` in each, every DNS domain mapped. */
+function build(spec: TopologySpec, seed: number): World {
+  const clock = new ManualClock(Date.UTC(2026, 2, 1));
+  const trace = new Trace();
+  const transport = new InProcessTransport({ trace });
+  const realms = spec.realms.map(
+    (r, i) => new Realm({ name: r.name, clock, random: new SeededRandom(`${seed}:${i}`) }),
+  );
+  const userKeys: Key[] = [];
+  realms.forEach((realm, i) => {
+    for (const other of spec.realms) realm.mapDomain(`.${other.domain}`, other.name);
+    const key = generateKey(EncType.AES256_CTS_HMAC_SHA1_96, { random: realm.random });
+    userKeys.push(key);
+    realm.addUser('user', { keys: [key] });
+    realm.addService(`host/svc.${spec.realms[i]!.domain}`);
+    const kdc = new Kdc(realm);
+    transport.register(realm.name, (req) => kdc.handle(req));
+  });
+  for (const t of spec.trusts) {
+    createTrust({
+      trusting: realms[t.trusting]!,
+      trusted: realms[t.trusted]!,
+      direction: t.direction,
+      kind: t.kind,
+    });
+  }
+  return { realms, userKeys, trace, transport, clock };
+}
+
+type Outcome = { ok: true; transited: string[]; crealm: string } | { ok: false; code: number };
+
+/** A user of realm `home` asks for `host/svc.<target domain>`: the ticket's transited realms, or the error. */
+async function attempt(world: World, spec: TopologySpec, home: number, target: number): Promise<Outcome> {
+  const client = new KerberosClient({
+    realm: spec.realms[home]!.name,
+    transport: world.transport,
+    clock: world.clock,
+    random: new SeededRandom(`client:${home}:${target}`),
+    maxReferralHops: MAX_HOPS,
+  });
+  await client.getInitialCredentials('user', { key: world.userKeys[home]! });
+  const spn = `host/svc.${spec.realms[target]!.domain}`;
+  try {
+    const cred = await client.getServiceTicket(spn);
+    // Open the ticket with the service's own key, as the service would.
+    const service = world.realms[target]!;
+    const key = service.keysFor(spn).find((k) => k.etype === cred.ticket.encPart.etype)!;
+    const part = decodeEncTicketPart(decrypt(key, KeyUsage.KDC_REP_TICKET, cred.ticket.encPart.cipher));
+    expect(cred.server.realm).toBe(service.name);
+    expect(cred.ticket.sname).toEqual({
+      nameType: expect.any(Number),
+      nameString: ['host', `svc.${spec.realms[target]!.domain}`],
+    });
+    return { ok: true, transited: decodeTransited(part.transited.contents), crealm: part.crealm };
+  } catch (e) {
+    if (!(e instanceof KerberosError)) throw e;
+    // No service ticket was cached for the refused request.
+    expect(client.cache.all().some((c) => c.server.name.nameString.join('/') === spn)).toBe(false);
+    return { ok: false, code: e.code };
+  }
+}
+
+describe('trust rules over generated topologies', () => {
+  it('a user reaches a service exactly when the oracle says its realm is reachable, over the shortest path', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbTopology({ maxRealms: 4, maxTrusts: 5 }), fc.nat(), async (spec, seed) => {
+        const world = build(spec, seed);
+        for (let home = 0; home < spec.realms.length; home++) {
+          const reach = reachableRealms(spec, home);
+          for (let target = 0; target < spec.realms.length; target++) {
+            const before = world.trace.entries.length;
+            const out = await attempt(world, spec, home, target);
+            const hops = reach.get(target);
+            if (hops === undefined) {
+              expect(out).toMatchObject({ ok: false });
+              expect([ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, ErrorCode.KDC_ERR_POLICY]).toContain(
+                (out as { code: number }).code,
+              );
+              continue;
+            }
+            expect(out).toMatchObject({ ok: true, crealm: spec.realms[home]!.name });
+            // Transited names the realms crossed between home and target: hops - 1 of them,
+            // none of them the client's or the service's realm (RFC 4120 section 3.3.3.2).
+            const transited = (out as { transited: string[] }).transited;
+            expect(transited).toHaveLength(Math.max(0, hops - 1));
+            expect(transited).not.toContain(spec.realms[home]!.name);
+            expect(transited).not.toContain(spec.realms[target]!.name);
+            // Referral chasing took one TGS exchange per hop, plus the first ask at home (AS: 2 more).
+            const tgs = world.trace.entries.slice(before).filter((e) => e.requestType === 'TGS-REQ');
+            expect(tgs.length).toBe(hops === 0 ? 1 : hops + 1);
+          }
+        }
+      }),
+      { seed: 20261124, numRuns: 25 },
+    );
+  });
+
+  it('never lets a one-way trust grant access the other way', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbTopology({ minRealms: 2, maxRealms: 2, maxTrusts: 1 }).filter(
+          (s) => s.trusts.length === 1 && s.trusts[0]!.direction === 'one-way',
+        ),
+        async (spec) => {
+          const world = build(spec, 1);
+          const t = spec.trusts[0]!;
+          const forward = await attempt(world, spec, t.trusted, t.trusting);
+          const backward = await attempt(world, spec, t.trusting, t.trusted);
+          expect(forward.ok).toBe(true);
+          expect(backward).toEqual({ ok: false, code: ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN });
+          // And by keys: the trusting realm holds no key for krbtgt/TRUSTED@TRUSTING.
+          const trusting = world.realms[t.trusting]!;
+          const trusted = world.realms[t.trusted]!;
+          expect(trusting.lookup(`krbtgt/${trusted.name}@${trusting.name}`)).toBeUndefined();
+        },
+      ),
+      { seed: 7, numRuns: 12 },
+    );
+  });
+
+  it('terminates referral chasing within the hop bound even when KDCs refer in a loop', async () => {
+    // Two rogue KDCs that always answer with a referral to each other: the client must stop.
+    const spec: TopologySpec = {
+      realms: [
+        { name: 'ALPHA.TEST', domain: 'alpha.test' },
+        { name: 'BRAVO.TEST', domain: 'bravo.test' },
+      ],
+      trusts: [{ trusting: 1, trusted: 0, direction: 'two-way', kind: 'forest' }],
+      password: 'x',
+    };
+    const world = build(spec, 3);
+    // Make each realm route the other's domain back to itself's partner, forever.
+    world.realms[0]!.mapDomain('.loop.test', 'BRAVO.TEST');
+    world.realms[1]!.mapDomain('.loop.test', 'ALPHA.TEST');
+    const client = new KerberosClient({
+      realm: 'ALPHA.TEST',
+      transport: world.transport,
+      clock: world.clock,
+      random: new SeededRandom('loop'),
+      maxReferralHops: MAX_HOPS,
+    });
+    await client.getInitialCredentials('user', { key: world.userKeys[0]! });
+    const before = world.trace.entries.length;
+    const err = await client.getServiceTicket('host/x.loop.test').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KerberosError);
+    expect(world.trace.entries.length - before).toBeLessThanOrEqual(MAX_HOPS + 1);
+  });
+});
