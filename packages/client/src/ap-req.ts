@@ -1,0 +1,164 @@
+/**
+ * Building an AP-REQ for a service: RFC 4120 section 3.2.2 and section 5.5.1.
+ * The authenticator (key usage 11, the ticket's session key) carries the
+ * client's name, a strictly increasing ctime/cusec, and optionally a
+ * checksum (application data keyed with usage 10, or the RFC 4121 section
+ * 4.1.1 GSS checksum), a subkey and an initial sequence number. `mutual`
+ * sets the mutual-required AP option, asking the service for an AP-REP.
+ *
+ * @module
+ */
+
+import { ApOptions, type Authenticator, type Checksum, encodeApReq, encodeAuthenticator } from '@krbsim/asn1';
+import { ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
+import { checksum, checksumTypeFor, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { type Credential, describeCredential, keyToWire } from './credential';
+import { type ChannelBindings, GssFlags, gssChecksum } from './gss-checksum';
+import { frameApReq, type GssFraming } from './gss-token';
+import type { AuthenticatorClock } from './internal/authenticator-clock';
+
+/** Options for {@link KerberosClient.buildApReq}. */
+export interface ApReqOptions {
+  /** Ask for mutual authentication (AP option mutual-required). Default: true with GSS framing, false raw. */
+  readonly mutual?: boolean;
+  /** Send a subkey: `true` generates one of the session key's type. Default: true with GSS framing. */
+  readonly subkey?: boolean | Key;
+  /** The initial sequence number. Default: a random one with GSS framing, none raw. */
+  readonly seqNumber?: number;
+  /**
+   * The authenticator checksum: a ready Checksum, or `{ data }` to checksum
+   * with the session key (usage 10). With GSS framing the RFC 4121 0x8003
+   * checksum is built instead unless one is given here.
+   */
+  readonly checksum?: Checksum | { readonly data: Uint8Array };
+  /** `'none'` (raw AP-REQ, default), `'krb5'` (GSS InitialContextToken) or `'spnego'` (NegTokenInit). */
+  readonly gss?: GssFraming;
+  /** GSS confidentiality flag in the 0x8003 checksum. Default true. */
+  readonly confidentiality?: boolean;
+  /** GSS integrity flag in the 0x8003 checksum. Default true. */
+  readonly integrity?: boolean;
+  /** Extra GSS flags to set (see {@link GssFlags}), e.g. replay and sequence. */
+  readonly gssFlags?: number;
+  /** Channel bindings for the 0x8003 checksum (or their application data). Default: none (16 zero octets). */
+  readonly channelBindings?: ChannelBindings | Uint8Array;
+  /** A DER KRB-CRED to delegate inside the 0x8003 checksum (sets the deleg flag). */
+  readonly delegation?: Uint8Array;
+}
+
+/** What the client keeps after sending an AP-REQ, to check the AP-REP (RFC 4120 section 3.2.5). */
+export interface ApReqContext {
+  readonly sessionKey: Key;
+  /** The authenticator's ctime (milliseconds, whole seconds) and cusec. */
+  readonly ctime: number;
+  readonly cusec: number;
+  readonly subkey?: Key;
+  readonly seqNumber?: number;
+  readonly mutual: boolean;
+  readonly gss: GssFraming;
+  /** The GSS flags sent in the 0x8003 checksum, when one was sent. */
+  readonly gssFlags?: number;
+  /** The credential used. */
+  readonly credential: Credential;
+}
+
+/** A framed AP-REQ and its context. */
+export interface ApReqResult {
+  readonly token: Uint8Array;
+  readonly context: ApReqContext;
+}
+
+function resolveChecksum(
+  opts: ApReqOptions,
+  sessionKey: Key,
+  gss: GssFraming,
+  flags: number,
+): Checksum | undefined {
+  const c = opts.checksum;
+  if (c !== undefined) {
+    if ('data' in c) {
+      return {
+        cksumtype: checksumTypeFor(sessionKey.etype),
+        checksum: checksum(sessionKey, KeyUsage.AP_REQ_AUTH_CKSUM, c.data),
+      };
+    }
+    return c;
+  }
+  if (gss === 'none') return undefined;
+  return gssChecksum({
+    flags,
+    ...(opts.channelBindings === undefined ? {} : { channelBindings: opts.channelBindings }),
+    ...(opts.delegation === undefined ? {} : { delegation: opts.delegation }),
+  });
+}
+
+/** Builds an AP-REQ for `cred`; see {@link ApReqOptions} for the defaults. */
+export function buildApReq(
+  cred: Credential,
+  opts: ApReqOptions,
+  deps: { readonly random: RandomSource; readonly authClock: AuthenticatorClock; readonly now: number },
+): ApReqResult {
+  if (deps.now >= cred.endtime) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_TKT_EXPIRED,
+      `the ticket ${describeCredential(cred)} expired at ${new Date(cred.endtime).toISOString()}; get a new one`,
+      { realm: cred.server.realm },
+    );
+  }
+  const gss = opts.gss ?? 'none';
+  const framed = gss !== 'none';
+  const mutual = opts.mutual ?? framed;
+  const sessionKey = cred.sessionKey;
+  const subkey =
+    opts.subkey === undefined
+      ? framed
+        ? generateKey(sessionKey.etype, { random: deps.random })
+        : undefined
+      : opts.subkey === true
+        ? generateKey(sessionKey.etype, { random: deps.random })
+        : opts.subkey === false
+          ? undefined
+          : opts.subkey;
+  const seqNumber = opts.seqNumber ?? (framed ? randomUInt31(deps.random) : undefined);
+  const flags =
+    ((mutual ? GssFlags.mutual : 0) |
+      ((opts.integrity ?? true) ? GssFlags.integ : 0) |
+      ((opts.confidentiality ?? true) ? GssFlags.conf : 0) |
+      (opts.gssFlags ?? 0)) >>>
+    0;
+  const cksum = resolveChecksum(opts, sessionKey, gss, flags);
+  const t = deps.authClock.next();
+  const authenticator: Authenticator = {
+    authenticatorVno: 5,
+    crealm: cred.client.realm,
+    cname: cred.client.name,
+    ...(cksum === undefined ? {} : { cksum }),
+    cusec: t.cusec,
+    ctime: t.ctime,
+    ...(subkey === undefined ? {} : { subkey: keyToWire(subkey) }),
+    ...(seqNumber === undefined ? {} : { seqNumber }),
+  };
+  const der = encodeApReq({
+    pvno: 5,
+    msgType: 14,
+    apOptions: mutual ? ApOptions['mutual-required'] : 0,
+    ticket: cred.ticket,
+    authenticator: {
+      etype: sessionKey.etype,
+      cipher: encrypt(sessionKey, KeyUsage.AP_REQ_AUTH, encodeAuthenticator(authenticator), {
+        random: deps.random,
+      }),
+    },
+  });
+  const context: ApReqContext = {
+    sessionKey,
+    ctime: t.ctime,
+    cusec: t.cusec,
+    mutual,
+    gss,
+    credential: cred,
+    ...(subkey === undefined ? {} : { subkey }),
+    ...(seqNumber === undefined ? {} : { seqNumber }),
+    ...(framed && opts.checksum === undefined ? { gssFlags: flags } : {}),
+  };
+  return { token: frameApReq(der, gss), context };
+}

@@ -1,0 +1,101 @@
+/**
+ * Moving credentials between a {@link CredentialCache} and an MIT FILE
+ * credential cache as `@krbsim/files` parses and writes it (MIT's
+ * `ccache.txt`, format version 4). The shapes are structural, so this
+ * package does not depend on the files package: pass the result of
+ * {@link toCcache} to `serializeCcache`, and the result of `parseCcache` to
+ * {@link fromCcache}.
+ *
+ * @module
+ */
+
+import { decodeTicket, type PrincipalName } from '@krbsim/asn1';
+import type { Clock } from '@krbsim/core';
+import type { Credential } from './credential';
+import { CredentialCache } from './credential-cache';
+
+/** A principal as a ccache stores it. */
+export interface CcachePrincipalLike {
+  readonly realm: string;
+  readonly name: PrincipalName;
+}
+
+/** One ccache credential: the shape of `@krbsim/files`' `CcacheCredential`. */
+export interface CcacheCredentialLike {
+  readonly client: CcachePrincipalLike;
+  readonly server: CcachePrincipalLike;
+  readonly key: { readonly etype: number; readonly bytes: Uint8Array };
+  /** Milliseconds; 0 means not set. */
+  readonly authtime: number;
+  readonly starttime: number;
+  readonly endtime: number;
+  readonly renewTill: number;
+  readonly isSkey: boolean;
+  readonly ticketFlags: number;
+  readonly addresses: readonly { readonly addrType: number; readonly address: Uint8Array }[];
+  readonly authdata: readonly { readonly adType: number; readonly adData: Uint8Array }[];
+  /** The ticket's DER. */
+  readonly ticket: Uint8Array;
+  readonly secondTicket: Uint8Array;
+}
+
+/** A ccache: the shape of `@krbsim/files`' `Ccache`. */
+export interface CcacheLike {
+  readonly version?: 3 | 4;
+  readonly defaultPrincipal: CcachePrincipalLike;
+  readonly credentials: readonly CcacheCredentialLike[];
+}
+
+/** MIT keeps configuration entries (`fast_avail`, `pa_type`...) under this pseudo-realm. */
+const CONFIG_REALM = 'X-CACHECONF:';
+
+/** The credential as a ccache entry. */
+export function credentialToCcache(c: Credential): CcacheCredentialLike {
+  return {
+    client: c.client,
+    server: c.server,
+    key: c.sessionKey,
+    authtime: c.authtime,
+    starttime: c.starttime ?? 0,
+    endtime: c.endtime,
+    renewTill: c.renewTill ?? 0,
+    isSkey: false,
+    ticketFlags: c.flags >>> 0,
+    addresses: [],
+    authdata: [],
+    ticket: c.ticketDer,
+    secondTicket: new Uint8Array(0),
+  };
+}
+
+/** A ccache entry as a credential (the ticket is decoded; throws on a malformed one). */
+export function credentialFromCcache(e: CcacheCredentialLike): Credential {
+  return {
+    client: e.client,
+    server: e.server,
+    sessionKey: { etype: e.key.etype, bytes: e.key.bytes },
+    ticket: decodeTicket(e.ticket),
+    ticketDer: e.ticket,
+    flags: e.ticketFlags >>> 0,
+    authtime: e.authtime,
+    endtime: e.endtime,
+    ...(e.starttime === 0 ? {} : { starttime: e.starttime }),
+    ...(e.renewTill === 0 ? {} : { renewTill: e.renewTill }),
+  };
+}
+
+/**
+ * The cache as a ccache, ready for `serializeCcache`. MIT's `klist`, `kvno`
+ * and GSS-API read the result. Throws if the cache has no default principal.
+ */
+export function toCcache(cache: CredentialCache): CcacheLike {
+  const p = cache.defaultPrincipal;
+  if (p === undefined) throw new RangeError('the credential cache is empty: it has no default principal');
+  return { version: 4, defaultPrincipal: p, credentials: cache.all().map(credentialToCcache) };
+}
+
+/** A cache holding a ccache's credentials (MIT configuration entries are skipped). */
+export function fromCcache(ccache: CcacheLike, opts: { clock?: Clock } = {}): CredentialCache {
+  const creds = ccache.credentials.filter((c) => c.server.realm !== CONFIG_REALM).map(credentialFromCcache);
+  return CredentialCache.from(creds, { ...opts, defaultPrincipal: ccache.defaultPrincipal });
+}

@@ -1,0 +1,248 @@
+/**
+ * The Kerberos client: initial credentials (RFC 4120 section 3.1), service
+ * tickets with referral chasing (section 3.3, RFC 6806), renewal (section
+ * 3.3.3.1), and the AP exchange's client side (section 3.2). State lives in a
+ * {@link CredentialCache}; time, randomness and the network are injected.
+ *
+ * @module
+ */
+
+import { KdcOptions, NameType, type PrincipalName } from '@krbsim/asn1';
+import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
+import { type ApRepResult, verifyApRep } from './ap-rep';
+import { type ApReqContext, type ApReqOptions, type ApReqResult, buildApReq } from './ap-req';
+import { type Credential, describeCredential } from './credential';
+import { CredentialCache } from './credential-cache';
+import { asExchange } from './internal/as-exchange';
+import { AuthenticatorClock } from './internal/authenticator-clock';
+import type { ClientContext } from './internal/context';
+import { getServiceTicket } from './internal/referrals';
+import { tgsExchange } from './internal/tgs-exchange';
+import {
+  type ClientOptions,
+  DEFAULT_CLOCK_SKEW_MS,
+  DEFAULT_ENC_TYPES,
+  DEFAULT_MAX_REFERRAL_HOPS,
+  WEAK_ENC_TYPES,
+} from './options';
+import { formatPrincipal, parsePrincipal, type QualifiedName, sameName } from './principal';
+import { type InitialSecret, ReplyKeySource } from './secret';
+
+/** Options for {@link KerberosClient.getInitialCredentials}. */
+export interface InitialCredentialOptions {
+  /** The service to ask for instead of `krbtgt/REALM` (e.g. `kadmin/changepw`). */
+  readonly service?: string;
+  /** Ask for a forwardable ticket. */
+  readonly forwardable?: boolean;
+  /** Ask for a renewable ticket (renew-till = now + renewLifeMs). */
+  readonly renewable?: boolean;
+  /** Requested lifetime. Default 24 hours (MIT's default `ticket_lifetime`); the KDC may shorten it. */
+  readonly lifetimeMs?: number;
+  /** Requested renewable life. Default 7 days. */
+  readonly renewLifeMs?: number;
+  /** Accept a canonical client name and realm in the reply. Default: true for enterprise names. */
+  readonly canonicalize?: boolean;
+  /** Treat the principal as an enterprise name (`alice@contoso.com`, RFC 6806 section 5). Default: guessed. */
+  readonly enterprise?: boolean;
+  /** PA-PAC-REQUEST include-pac (MS-KILE 2.2.3). Default true. */
+  readonly includePac?: boolean;
+}
+
+/** Options for {@link KerberosClient.getServiceTicket}. */
+export interface ServiceTicketOptions {
+  /** The service's realm, if known: skips referral chasing (a cached cross-realm TGT is reused). */
+  readonly realm?: string;
+  /** Ask for a forwardable ticket; `false` also stops inheriting the TGT's forwardable flag. */
+  readonly forwardable?: boolean;
+  /** Set the canonicalize option so KDCs return referrals (RFC 6806). Default true. */
+  readonly canonicalize?: boolean;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * A Kerberos client for one default realm.
+ *
+ * @example
+ * ```ts
+ * const client = new KerberosClient({ realm: 'CONTOSO.COM', transport });
+ * await client.getInitialCredentials('alice', { password: 'correct horse' });
+ * const cred = await client.getServiceTicket('HTTP/web.contoso.com');
+ * const { token, context } = client.buildApReq(cred, { mutual: true });
+ * ```
+ */
+export class KerberosClient {
+  /** The credentials obtained so far. */
+  readonly cache: CredentialCache;
+  readonly #ctx: ClientContext;
+
+  constructor(opts: ClientOptions) {
+    const clock = opts.clock ?? systemClock;
+    const allowWeak = opts.allowWeakCrypto ?? false;
+    const requested = opts.encTypes ?? DEFAULT_ENC_TYPES;
+    const encTypes = allowWeak ? [...requested] : requested.filter((t) => !WEAK_ENC_TYPES.has(t));
+    if (encTypes.length === 0) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+        `encTypes [${requested.join(', ')}] lists only weak enctypes; add AES types (17, 18, 19, 20) or set allowWeakCrypto`,
+      );
+    }
+    this.cache = opts.cache ?? new CredentialCache({ clock });
+    const log = opts.log ?? (() => {});
+    this.#ctx = {
+      realm: opts.realm,
+      transport: opts.transport,
+      clock,
+      random: opts.random ?? systemRandom,
+      encTypes,
+      allowWeakCrypto: allowWeak,
+      clockSkewMs: opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
+      maxReferralHops: opts.maxReferralHops ?? DEFAULT_MAX_REFERRAL_HOPS,
+      domainRealm: opts.domainRealm,
+      log,
+      authClock: new AuthenticatorClock(clock),
+      cache: this.cache,
+    };
+  }
+
+  /** The client's default realm. */
+  get realm(): string {
+    return this.#ctx.realm;
+  }
+
+  /** The principal whose tickets {@link getServiceTicket} uses (set by {@link getInitialCredentials}). */
+  get principal(): QualifiedName | undefined {
+    return this.cache.defaultPrincipal;
+  }
+
+  /**
+   * Gets initial credentials (a TGT unless `opts.service` says otherwise)
+   * with an AS exchange, pre-authenticating with an encrypted timestamp when
+   * the KDC asks, and following client referrals (KDC_ERR_WRONG_REALM).
+   * Throws a KerberosError with the KDC's code when it refuses.
+   */
+  async getInitialCredentials(
+    principal: string,
+    secret: InitialSecret,
+    opts: InitialCredentialOptions = {},
+  ): Promise<Credential> {
+    const ctx = this.#ctx;
+    const client = parsePrincipal(principal, {
+      defaultRealm: ctx.realm,
+      ...(opts.enterprise === undefined ? {} : { enterprise: opts.enterprise }),
+    });
+    const enterprise = client.name.nameType === NameType.NT_ENTERPRISE;
+    const canonicalize = opts.canonicalize ?? enterprise;
+    if ('key' in secret && WEAK_ENC_TYPES.has(secret.key.etype) && !ctx.allowWeakCrypto) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+        `the key given is of weak enctype ${secret.key.etype}; use an AES key or set allowWeakCrypto`,
+        { realm: client.realm },
+      );
+    }
+    const keys = new ReplyKeySource(secret, client, ctx.encTypes);
+    const service =
+      opts.service === undefined
+        ? undefined
+        : parsePrincipal(opts.service, { defaultRealm: client.realm, enterprise: false });
+    const kdcOptions =
+      (opts.forwardable ? KdcOptions.forwardable : 0) |
+      (opts.renewable ? KdcOptions.renewable : 0) |
+      (canonicalize ? KdcOptions.canonicalize : 0);
+    const cred = await asExchange(ctx, {
+      client,
+      ...(service === undefined ? {} : { service: service.name }),
+      secret: keys,
+      kdcOptions,
+      lifetimeMs: opts.lifetimeMs ?? DAY,
+      ...(opts.renewable ? { renewLifeMs: opts.renewLifeMs ?? 7 * DAY } : {}),
+      includePac: opts.includePac ?? true,
+      canonicalize,
+    });
+    this.cache.add(cred);
+    this.cache.defaultPrincipal = cred.client;
+    return cred;
+  }
+
+  /**
+   * Gets a ticket for `spn` (`HTTP/web.contoso.com`, `MSSQLSvc/host:1433`, or
+   * with `@REALM`), from the cache or the KDCs, chasing referrals across
+   * realms. Needs a TGT from {@link getInitialCredentials}.
+   */
+  async getServiceTicket(spn: string | PrincipalName, opts: ServiceTicketOptions = {}): Promise<Credential> {
+    const client = this.cache.defaultPrincipal;
+    if (client === undefined) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_NO_TGT,
+        'this client has no credentials yet; call getInitialCredentials first',
+        { realm: this.#ctx.realm },
+      );
+    }
+    let server: PrincipalName;
+    let realm = opts.realm;
+    if (typeof spn === 'string') {
+      const parsed = parsePrincipal(spn, { defaultRealm: '', enterprise: false });
+      server = parsed.name;
+      if (realm === undefined && parsed.realm !== '') realm = parsed.realm;
+    } else {
+      server = spn;
+    }
+    const canonicalize = opts.canonicalize ?? true;
+    return getServiceTicket(this.#ctx, {
+      server,
+      ...(realm === undefined ? {} : { realm }),
+      client,
+      kdcOptions:
+        (canonicalize ? KdcOptions.canonicalize : 0) | (opts.forwardable ? KdcOptions.forwardable : 0),
+      ...(opts.forwardable === false ? { dropOptions: KdcOptions.forwardable } : {}),
+      canonicalize,
+    });
+  }
+
+  /**
+   * Renews a renewable ticket (RFC 4120 section 3.3.3.1: a TGS-REQ with the
+   * RENEW option, presenting the ticket itself to the KDC that issued it) and
+   * replaces it in the cache.
+   */
+  async renew(cred: Credential): Promise<Credential> {
+    const ctx = this.#ctx;
+    const kdcRealm = cred.server.realm;
+    ctx.log(`renewing ${describeCredential(cred)}`);
+    const { cred: renewed } = await tgsExchange(ctx, {
+      tgt: cred,
+      kdcRealm,
+      server: cred.server.name,
+      serverRealm: cred.server.realm,
+      kdcOptions: (KdcOptions.renew | KdcOptions.renewable | (cred.flags & KdcOptions.forwardable)) >>> 0,
+      till: cred.renewTill ?? cred.endtime,
+    });
+    if (renewed.server.realm !== cred.server.realm || !sameName(renewed.server.name, cred.server.name)) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_MODIFIED,
+        `renewing ${describeCredential(cred)} returned a ticket for ${formatPrincipal(renewed.server.name, renewed.server.realm)}`,
+        { realm: kdcRealm },
+      );
+    }
+    this.cache.remove(cred);
+    this.cache.add(renewed);
+    return renewed;
+  }
+
+  /**
+   * Builds an AP-REQ for the service `cred` is for, framed raw, as a GSS-API
+   * krb5 token, or as SPNEGO. Keep the returned context to check the AP-REP.
+   */
+  buildApReq(cred: Credential, opts: ApReqOptions = {}): ApReqResult {
+    const ctx = this.#ctx;
+    return buildApReq(cred, opts, { random: ctx.random, authClock: ctx.authClock, now: ctx.clock.now() });
+  }
+
+  /**
+   * Checks the service's AP-REP against the AP-REQ's context (ctime/cusec
+   * must match: KRB_AP_ERR_MUT_FAIL otherwise); returns the service's subkey
+   * and sequence number if it sent them.
+   */
+  verifyApRep(context: ApReqContext, apRepToken: Uint8Array): ApRepResult {
+    return verifyApRep(context, apRepToken);
+  }
+}

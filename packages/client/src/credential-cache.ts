@@ -1,0 +1,162 @@
+/**
+ * An in-memory credential cache, the client-side store RFC 4120 section 3.1.5
+ * and section 3.3.1 assume ("the client stores the ticket and session key for
+ * later use"). It mirrors what an MIT ccache holds: a default client
+ * principal and one entry per (client, server) pair, newest wins.
+ *
+ * Conversion to and from the `@krbsim/files` ccache format is structural
+ * ({@link CredentialCache.entries} / {@link CredentialCache.from}), so this
+ * package does not depend on the files package.
+ *
+ * @module
+ */
+
+import type { PrincipalName } from '@krbsim/asn1';
+import { type Clock, systemClock } from '@krbsim/core';
+import { type Credential, isExpired } from './credential';
+import { formatPrincipal, parsePrincipal, type QualifiedName, sameName, tgtRealm } from './principal';
+
+/** Options for {@link CredentialCache}. */
+export interface CredentialCacheOptions {
+  /** Decides which credentials have expired; default the system clock. */
+  readonly clock?: Clock;
+}
+
+function keyOf(cred: Credential): string {
+  return `${formatPrincipal(cred.client.name, cred.client.realm)}\u0000${formatPrincipal(cred.server.name, cred.server.realm)}`;
+}
+
+/**
+ * The credentials a {@link KerberosClient} has obtained. Lookups skip expired
+ * entries; {@link CredentialCache.all} returns everything, expired or not.
+ */
+export class CredentialCache {
+  readonly #entries = new Map<string, Credential>();
+  readonly #clock: Clock;
+  #defaultPrincipal: QualifiedName | undefined;
+
+  constructor(opts: CredentialCacheOptions = {}) {
+    this.#clock = opts.clock ?? systemClock;
+  }
+
+  /** A cache holding `creds` (for example the credentials read from a ccache file). */
+  static from(
+    creds: Iterable<Credential>,
+    opts: CredentialCacheOptions & { defaultPrincipal?: QualifiedName } = {},
+  ): CredentialCache {
+    const cache = new CredentialCache(opts);
+    for (const c of creds) cache.add(c);
+    if (opts.defaultPrincipal !== undefined) cache.defaultPrincipal = opts.defaultPrincipal;
+    return cache;
+  }
+
+  /** The principal of the first initial credential added (what `klist` shows as "Default principal"). */
+  get defaultPrincipal(): QualifiedName | undefined {
+    return this.#defaultPrincipal;
+  }
+
+  set defaultPrincipal(p: QualifiedName | undefined) {
+    this.#defaultPrincipal = p;
+  }
+
+  /** The number of entries, expired ones included. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Stores `cred`, replacing an older entry for the same client and server. */
+  add(cred: Credential): void {
+    const k = keyOf(cred);
+    // Re-inserting moves the entry to the end, so iteration order is "oldest first".
+    this.#entries.delete(k);
+    this.#entries.set(k, cred);
+    if (this.#defaultPrincipal === undefined) this.#defaultPrincipal = cred.client;
+  }
+
+  /** Removes `cred` (matched by client and server); true if it was there. */
+  remove(cred: Credential): boolean {
+    return this.#entries.delete(keyOf(cred));
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#entries.clear();
+    this.#defaultPrincipal = undefined;
+  }
+
+  /** Every entry, oldest first, expired ones included. */
+  all(): Credential[] {
+    return [...this.#entries.values()];
+  }
+
+  /** Every entry, as an iterable: the shape `@krbsim/files` writes to a ccache. */
+  entries(): IterableIterator<Credential> {
+    return this.#entries.values();
+  }
+
+  /**
+   * The newest unexpired credential for `server` (a name, or its string form such as
+   * `HTTP/web.contoso.com` or `HTTP/web.contoso.com@CONTOSO.COM`), in `realm` if given, and
+   * for the client `client` if given.
+   */
+  find(server: PrincipalName | string, realm?: string, client?: QualifiedName): Credential | undefined {
+    let want: readonly string[];
+    if (typeof server === 'string') {
+      const parsed = parsePrincipal(server, { defaultRealm: '', enterprise: false });
+      want = parsed.name.nameString;
+      if (realm === undefined && parsed.realm !== '') realm = parsed.realm;
+    } else {
+      want = server.nameString;
+    }
+    const now = this.#clock.now();
+    let best: Credential | undefined;
+    for (const c of this.#entries.values()) {
+      if (isExpired(c, now)) continue;
+      if (realm !== undefined && c.server.realm !== realm) continue;
+      if (client !== undefined && (c.client.realm !== client.realm || !sameName(c.client.name, client.name)))
+        continue;
+      if (!sameComponents(c.server.name.nameString, want)) continue;
+      if (best === undefined || c.endtime >= best.endtime) best = c;
+    }
+    return best;
+  }
+
+  /**
+   * An unexpired ticket-granting ticket accepted by `realm`'s KDC: a
+   * `krbtgt/realm@realm` TGT if there is one, else a cross-realm
+   * `krbtgt/realm@OTHER` TGT. `clientRealm` restricts the search to tickets of
+   * clients from that realm.
+   */
+  tgtFor(realm: string, clientRealm?: string): Credential | undefined {
+    const now = this.#clock.now();
+    let local: Credential | undefined;
+    let cross: Credential | undefined;
+    for (const c of this.#entries.values()) {
+      if (isExpired(c, now) || tgtRealm(c.server.name) !== realm) continue;
+      if (clientRealm !== undefined && c.client.realm !== clientRealm) continue;
+      if (c.server.realm === realm) {
+        if (local === undefined || c.endtime >= local.endtime) local = c;
+      } else if (cross === undefined || c.endtime >= cross.endtime) {
+        cross = c;
+      }
+    }
+    return local ?? cross;
+  }
+
+  /** Drops expired entries; returns how many went. */
+  prune(): number {
+    const now = this.#clock.now();
+    let n = 0;
+    for (const [k, c] of this.#entries) {
+      if (isExpired(c, now)) {
+        this.#entries.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+function sameComponents(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}

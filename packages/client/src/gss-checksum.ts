@@ -1,0 +1,106 @@
+/**
+ * The GSS-API Kerberos authenticator checksum: RFC 4121 section 4.1.1
+ * (checksum type 0x8003), and the channel-binding hash of section 4.1.1.2.
+ *
+ * ```
+ * octets  name    contents
+ * 0..3    Lgth    16, little-endian (the length of Bnd)
+ * 4..19   Bnd     MD5 of the channel bindings, or 16 zero octets
+ * 20..23  Flags   the context flags asked for, little-endian
+ * 24..25  DlgOpt  1 when a KRB-CRED follows (only with the deleg flag)
+ * 26..27  Dlgth   the KRB-CRED's length
+ * 28..    Deleg   the KRB-CRED
+ * ```
+ *
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import type { Checksum } from '@krbsim/asn1';
+
+/** RFC 4121 section 4.1.1.1 checksum type of the GSS authenticator checksum. */
+export const GSS_CHECKSUM_TYPE = 0x8003;
+
+/** GSS context flags (RFC 2744 section 5.19, as RFC 4121 section 4.1.1.1 puts them in Flags). */
+export const GssFlags = {
+  deleg: 1,
+  mutual: 2,
+  replay: 4,
+  sequence: 8,
+  conf: 16,
+  integ: 32,
+} as const;
+
+/** The channel bindings of RFC 2744 section 3.11: addresses (usually empty) and application data. */
+export interface ChannelBindings {
+  readonly initiatorAddrType?: number;
+  readonly initiatorAddress?: Uint8Array;
+  readonly acceptorAddrType?: number;
+  readonly acceptorAddress?: Uint8Array;
+  /** E.g. `tls-server-end-point:` followed by the certificate hash (RFC 5929). */
+  readonly applicationData: Uint8Array;
+}
+
+function u32le(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+  out[at + 2] = (v >>> 16) & 0xff;
+  out[at + 3] = (v >>> 24) & 0xff;
+}
+
+/**
+ * The 16-octet Bnd value: MD5 over the channel bindings laid out as RFC 4121
+ * section 4.1.1.2 says (each address type and length as 4 little-endian
+ * octets, then the octets). `undefined` gives 16 zero octets ("no bindings").
+ */
+export function channelBindingHash(cb: ChannelBindings | Uint8Array | undefined): Uint8Array {
+  if (cb === undefined) return new Uint8Array(16);
+  const b: ChannelBindings = cb instanceof Uint8Array ? { applicationData: cb } : cb;
+  const ia = b.initiatorAddress ?? new Uint8Array(0);
+  const aa = b.acceptorAddress ?? new Uint8Array(0);
+  const ad = b.applicationData;
+  const buf = new Uint8Array(8 + ia.length + 8 + aa.length + 4 + ad.length);
+  let at = 0;
+  u32le(buf, at, b.initiatorAddrType ?? 0);
+  u32le(buf, at + 4, ia.length);
+  buf.set(ia, at + 8);
+  at += 8 + ia.length;
+  u32le(buf, at, b.acceptorAddrType ?? 0);
+  u32le(buf, at + 4, aa.length);
+  buf.set(aa, at + 8);
+  at += 8 + aa.length;
+  u32le(buf, at, ad.length);
+  buf.set(ad, at + 4);
+  return new Uint8Array(createHash('md5').update(buf).digest());
+}
+
+/** Options for {@link gssChecksum}. */
+export interface GssChecksumOptions {
+  /** The GSS flags (see {@link GssFlags}). */
+  readonly flags: number;
+  /** Channel bindings (or just their application data); default none. */
+  readonly channelBindings?: ChannelBindings | Uint8Array;
+  /** A DER KRB-CRED to delegate; sets the deleg flag. */
+  readonly delegation?: Uint8Array;
+}
+
+/** The 0x8003 authenticator checksum (not keyed: it is protected by the authenticator's encryption). */
+export function gssChecksum(opts: GssChecksumOptions): Checksum {
+  const deleg = opts.delegation;
+  if (deleg !== undefined && deleg.length > 0xffff) {
+    throw new RangeError(`a delegated KRB-CRED of ${deleg.length} octets does not fit Dlgth (at most 65535)`);
+  }
+  const out = new Uint8Array(24 + (deleg === undefined ? 0 : 4 + deleg.length));
+  u32le(out, 0, 16);
+  out.set(channelBindingHash(opts.channelBindings), 4);
+  const flags = deleg === undefined ? opts.flags & ~GssFlags.deleg : opts.flags | GssFlags.deleg;
+  u32le(out, 20, flags >>> 0);
+  if (deleg !== undefined) {
+    out[24] = 1;
+    out[25] = 0;
+    out[26] = deleg.length & 0xff;
+    out[27] = (deleg.length >>> 8) & 0xff;
+    out.set(deleg, 28);
+  }
+  return { cksumtype: GSS_CHECKSUM_TYPE, checksum: out };
+}

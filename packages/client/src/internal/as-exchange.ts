@@ -1,0 +1,299 @@
+/**
+ * The Authentication Service exchange: RFC 4120 section 3.1 (AS-REQ and
+ * AS-REP), with pre-authentication the way MIT's `krb5_get_init_creds` does
+ * it (section 3.1.1: the first request carries no pre-authentication; on
+ * KDC_ERR_PREAUTH_REQUIRED the client reads ETYPE-INFO2 from the e-data,
+ * section 5.2.7.5, and sends PA-ENC-TIMESTAMP, section 5.2.7.2), client
+ * referrals for enterprise names (RFC 6806 section 7: KDC_ERR_WRONG_REALM
+ * names the client's realm in `crealm`), and the reply checks of section 3.1.5.
+ *
+ * @module
+ */
+
+import {
+  type AsRep,
+  decodeEncKdcRepPart,
+  decodeEtypeInfo2,
+  decodeMethodData,
+  type EncKdcRepPart,
+  type EtypeInfo2Entry,
+  encodeAsReq,
+  encodeEncryptedData,
+  encodePaEncTsEnc,
+  encodePaPacRequest,
+  encodeTicket,
+  type KrbErrorMessage,
+  type PaData,
+  PaDataType,
+  type PrincipalName,
+} from '@krbsim/asn1';
+import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
+import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { type Credential, credentialFromReply } from '../credential';
+import { formatPrincipal, krbtgtName, type QualifiedName, sameName } from '../principal';
+import type { ReplyKeySource } from '../secret';
+import { type ClientContext, kerberosTime, sendAsReq } from './context';
+import { errorFromKrbError, replyMismatch } from './krb-error';
+
+/** One AS exchange's parameters. */
+export interface AsRequest {
+  readonly client: QualifiedName;
+  /** The service asked for; default `krbtgt/REALM` of whichever realm answers. */
+  readonly service?: PrincipalName;
+  readonly secret: ReplyKeySource;
+  readonly kdcOptions: number;
+  readonly lifetimeMs: number;
+  readonly renewLifeMs?: number;
+  readonly includePac: boolean;
+  /** The client accepts a different (canonical) client or service name in the reply. */
+  readonly canonicalize: boolean;
+}
+
+/** The etype, salt and parameters the KDC told us to use (ETYPE-INFO2). */
+interface KeyChoice {
+  readonly etype: number;
+  readonly salt?: string;
+  readonly s2kparams?: Uint8Array;
+}
+
+/**
+ * From the KDC's ETYPE-INFO2, the first entry whose etype the client can use
+ * (RFC 4120 section 5.2.7.5: the KDC lists them in its order of preference).
+ */
+function chooseEtype(entries: readonly EtypeInfo2Entry[], secret: ReplyKeySource): KeyChoice | undefined {
+  for (const e of entries) {
+    if (!secret.supports(e.etype)) continue;
+    return {
+      etype: e.etype,
+      ...(e.salt === undefined ? {} : { salt: e.salt }),
+      ...(e.s2kparams === undefined ? {} : { s2kparams: e.s2kparams }),
+    };
+  }
+  return undefined;
+}
+
+function findPadata(padata: readonly PaData[] | undefined, type: number): PaData | undefined {
+  return padata?.find((p) => p.padataType === type);
+}
+
+/** What a PREAUTH_REQUIRED error tells the client: the key to use, and a FAST cookie to echo. */
+function readPreauthHints(
+  err: KrbErrorMessage,
+  secret: ReplyKeySource,
+  realm: string,
+): { choice: KeyChoice; cookie?: PaData } {
+  const methods = err.eData === undefined ? [] : decodeMethodData(err.eData);
+  const info2 = findPadata(methods, PaDataType.PA_ETYPE_INFO2);
+  // RFC 6113 section 5.2: a client copies PA-FX-COOKIE into its next request.
+  const cookie = findPadata(methods, PaDataType.PA_FX_COOKIE);
+  const withCookie = cookie === undefined ? {} : { cookie };
+  if (info2 !== undefined) {
+    const entries = decodeEtypeInfo2(info2.padataValue);
+    const choice = chooseEtype(entries, secret);
+    if (choice === undefined) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+        `the KDC for ${realm} offers keys of enctypes ${entries.map((e) => e.etype).join(', ')} and this client can use ${secret.offered.join(', ')}; add one of the KDC's to encTypes`,
+        { realm },
+      );
+    }
+    return { choice, ...withCookie };
+  }
+  // No ETYPE-INFO2 (an old KDC): the first enctype offered, with the PA-PW-SALT
+  // salt if there is one, else the default salt.
+  const pwSalt = findPadata(methods, PaDataType.PA_PW_SALT);
+  const salt = pwSalt === undefined ? undefined : new TextDecoder().decode(pwSalt.padataValue);
+  return { choice: { etype: secret.offered[0]!, ...(salt === undefined ? {} : { salt }) }, ...withCookie };
+}
+
+function buildPaEncTimestamp(ctx: ClientContext, key: Key): PaData {
+  const t = ctx.authClock.next();
+  const plain = encodePaEncTsEnc({ patimestamp: t.ctime, pausec: t.cusec });
+  const cipher = encrypt(key, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, plain, { random: ctx.random });
+  return {
+    padataType: PaDataType.PA_ENC_TIMESTAMP,
+    padataValue: encodeEncryptedData({ etype: key.etype, cipher }),
+  };
+}
+
+/**
+ * Runs the AS exchange: AS-REQ, pre-authentication if asked, client referrals
+ * if the KDC says WRONG_REALM, then checks and decrypts the AS-REP.
+ */
+export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Credential> {
+  let realm = req.client.realm;
+  const visited = [realm];
+  let choice: KeyChoice | undefined;
+  let cookie: PaData | undefined;
+  const who = formatPrincipal(req.client.name, req.client.realm);
+  for (;;) {
+    const sname = req.service ?? krbtgtName(realm);
+    const now = ctx.clock.now();
+    const nonce = randomUInt31(ctx.random);
+    const padata: PaData[] = [];
+    let preauthKey: Key | undefined;
+    if (choice !== undefined) {
+      preauthKey = req.secret.keyFor(choice.etype, choice.salt, choice.s2kparams, realm, req.client.name);
+      if (preauthKey === undefined)
+        throw new KerberosError(ErrorCode.KDC_ERR_ETYPE_NOSUPP, 'no key for the chosen enctype', { realm });
+      padata.push(buildPaEncTimestamp(ctx, preauthKey));
+      if (cookie !== undefined) padata.push(cookie);
+    }
+    padata.push({
+      padataType: PaDataType.PA_PAC_REQUEST,
+      padataValue: encodePaPacRequest({ includePac: req.includePac }),
+    });
+    const body = {
+      kdcOptions: req.kdcOptions >>> 0,
+      cname: req.client.name,
+      realm,
+      sname,
+      till: kerberosTime(now + req.lifetimeMs),
+      ...(req.renewLifeMs === undefined ? {} : { rtime: kerberosTime(now + req.renewLifeMs) }),
+      nonce,
+      etype: req.secret.offered,
+    };
+    const bytes = encodeAsReq({ pvno: 5, msgType: 10, padata, reqBody: body });
+    ctx.log(
+      `AS-REQ ${formatPrincipal(req.client.name)} for ${formatPrincipal(sname, realm)} -> ${realm}${choice === undefined ? '' : ` (PA-ENC-TIMESTAMP, etype ${choice.etype})`}`,
+    );
+    const answer = await sendAsReq(ctx, realm, bytes, {
+      from: formatPrincipal(req.client.name, req.client.realm),
+      label: `sname=${formatPrincipal(sname)}${choice === undefined ? '' : ' PA-ENC-TIMESTAMP'}`,
+    });
+    if (answer.kind === 'error') {
+      const e = answer.error;
+      ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
+      if (e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED && choice === undefined) {
+        const hints = readPreauthHints(e, req.secret, realm);
+        choice = hints.choice;
+        cookie = hints.cookie;
+        continue;
+      }
+      if (e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM && e.crealm !== undefined && e.crealm !== realm) {
+        if (visited.includes(e.crealm)) {
+          throw new KerberosError(
+            ErrorCode.KDC_ERR_WRONG_REALM,
+            `client referral loop for ${who}: ${[...visited, e.crealm].join(' -> ')}; the realms disagree about where the account lives`,
+            { realm: e.realm || realm },
+          );
+        }
+        if (visited.length > ctx.maxReferralHops) {
+          throw new KerberosError(
+            ErrorCode.KDC_ERR_WRONG_REALM,
+            `more than ${ctx.maxReferralHops} client referrals for ${who} (${visited.join(' -> ')})`,
+            { realm: e.realm || realm },
+          );
+        }
+        ctx.log(`client referral: ${who} belongs to ${e.crealm}`);
+        realm = e.crealm;
+        visited.push(realm);
+        choice = undefined;
+        cookie = undefined;
+        continue;
+      }
+      throw errorFromKrbError(
+        e,
+        {
+          doing: `getting initial credentials for ${who}`,
+          client: who,
+          server: formatPrincipal(sname, realm),
+        },
+        realm,
+      );
+    }
+    return verifyAsRep(ctx, req, answer.reply, { realm, nonce, sname, choice, preauthKey });
+  }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** RFC 4120 section 3.1.5: decrypt the reply with the client key and check it answers this request. */
+function verifyAsRep(
+  ctx: ClientContext,
+  req: AsRequest,
+  rep: AsRep,
+  sent: { realm: string; nonce: number; sname: PrincipalName; choice?: KeyChoice; preauthKey?: Key },
+): Credential {
+  const { realm } = sent;
+  const etype = rep.encPart.etype;
+  // The AS-REP may name the salt itself (MIT sends ETYPE-INFO2 in the reply padata).
+  const info2 = findPadata(rep.padata, PaDataType.PA_ETYPE_INFO2);
+  const replyHint =
+    info2 === undefined ? undefined : decodeEtypeInfo2(info2.padataValue).find((e) => e.etype === etype);
+  let key: Key | undefined;
+  // Reuse the pre-authentication key unless the reply names a different salt
+  // (string-to-key is thousands of PBKDF2 rounds).
+  const sameHint =
+    replyHint === undefined ||
+    (replyHint.salt === sent.choice?.salt && sameBytes(replyHint.s2kparams, sent.choice?.s2kparams));
+  if (sent.preauthKey !== undefined && sent.preauthKey.etype === etype && sameHint) {
+    key = sent.preauthKey;
+  } else {
+    const salt = replyHint?.salt ?? (sent.choice?.etype === etype ? sent.choice.salt : undefined);
+    const params = replyHint?.s2kparams ?? (sent.choice?.etype === etype ? sent.choice.s2kparams : undefined);
+    if (!req.secret.supports(etype)) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+        `the KDC for ${realm} encrypted the AS-REP with enctype ${etype}, which this client did not offer`,
+        { realm },
+      );
+    }
+    key = req.secret.keyFor(etype, salt, params, realm, req.client.name);
+  }
+  if (key === undefined) {
+    throw new KerberosError(ErrorCode.KRB_AP_ERR_NOKEY, `no client key of enctype ${etype}`, { realm });
+  }
+  let enc: EncKdcRepPart;
+  try {
+    enc = decodeEncKdcRepPart(decrypt(key, KeyUsage.AS_REP_ENCPART, rep.encPart.cipher));
+  } catch (e) {
+    if (isKerberosError(e, ErrorCode.KRB_AP_ERR_BAD_INTEGRITY)) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+        `the AS-REP from ${realm} did not decrypt with the key made from the given secret: the password or key is wrong`,
+        { realm, cause: e },
+      );
+    }
+    throw e;
+  }
+  if (enc.nonce !== sent.nonce) throw replyMismatch(`nonce ${enc.nonce} where ${sent.nonce} was sent`, realm);
+  // The ticket's cleartext names must agree with the encrypted part (section 3.1.5).
+  if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
+    throw replyMismatch('the ticket names a different server than the encrypted part', realm);
+  }
+  if (!req.canonicalize) {
+    if (rep.crealm !== realm || !sameName(rep.cname, req.client.name)) {
+      throw replyMismatch(
+        `client ${formatPrincipal(rep.cname, rep.crealm)} was not the one asked for`,
+        realm,
+      );
+    }
+    if (enc.srealm !== realm || !sameName(enc.sname, sent.sname)) {
+      throw replyMismatch(
+        `server ${formatPrincipal(enc.sname, enc.srealm)} was not the one asked for`,
+        realm,
+      );
+    }
+  }
+  // MIT's verify_as_reply: a reply whose start time is outside the clock skew
+  // of this client's clock means the clocks disagree. (MIT by default records
+  // a time offset instead, kdc_timesync; a test double should say so.)
+  const start = enc.starttime ?? enc.authtime;
+  const now = ctx.clock.now();
+  if (Math.abs(start - now) > ctx.clockSkewMs) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_SKEW,
+      `the KDC for ${realm} issued the ticket at ${new Date(start).toISOString()}, and this client's clock says ${new Date(now).toISOString()}: the clocks differ by more than ${ctx.clockSkewMs / 1000}s; synchronize them (or raise clockSkewMs)`,
+      { realm },
+    );
+  }
+  const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
+  ctx.log(
+    `AS-REP: ${formatPrincipal(cred.client.name, cred.client.realm)} has ${formatPrincipal(cred.server.name, cred.server.realm)}`,
+  );
+  return cred;
+}

@@ -1,0 +1,105 @@
+/**
+ * The state one {@link KerberosClient} shares with its exchanges, and the
+ * round trip to a KDC (RFC 4120 section 7.2: one request, one reply, which is
+ * either the expected KDC-REP or a KRB-ERROR).
+ *
+ * @module
+ */
+
+import {
+  type AsRep,
+  decodeAsRep,
+  decodeKrbError,
+  decodeTgsRep,
+  type KrbErrorMessage,
+  type TgsRep,
+} from '@krbsim/asn1';
+import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSource } from '@krbsim/core';
+import type { KdcTransport, SendOptions } from '@krbsim/transport';
+import type { CredentialCache } from '../credential-cache';
+import type { AuthenticatorClock } from './authenticator-clock';
+
+/** Everything an exchange needs from its client. */
+export interface ClientContext {
+  readonly realm: string;
+  readonly transport: KdcTransport;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly encTypes: readonly number[];
+  readonly allowWeakCrypto: boolean;
+  readonly clockSkewMs: number;
+  readonly maxReferralHops: number;
+  readonly domainRealm: Readonly<Record<string, string>> | undefined;
+  readonly log: (line: string) => void;
+  readonly authClock: AuthenticatorClock;
+  readonly cache: CredentialCache;
+}
+
+/** A KDC's answer: the reply it was asked for, or a KRB-ERROR. */
+export type KdcAnswer<R> =
+  | { readonly kind: 'reply'; readonly reply: R }
+  | { readonly kind: 'error'; readonly error: KrbErrorMessage };
+
+// First octets of the DER encodings: [APPLICATION n] constructed is 0x60 | n.
+const TAG_AS_REP = 0x6b;
+const TAG_TGS_REP = 0x6d;
+const TAG_KRB_ERROR = 0x7e;
+
+async function roundTrip(
+  ctx: ClientContext,
+  realm: string,
+  request: Uint8Array,
+  options: SendOptions,
+): Promise<Uint8Array> {
+  try {
+    return await ctx.transport.send(realm, request, options);
+  } catch (e) {
+    if (isKerberosError(e)) throw e;
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+      `could not reach a KDC for ${realm} (${e instanceof Error ? e.message : String(e)}); check the transport's realm-to-KDC mapping`,
+      { realm, cause: e },
+    );
+  }
+}
+
+function unexpected(realm: string, first: number | undefined, wanted: string): KerberosError {
+  const got =
+    first === undefined ? 'an empty reply' : `a message starting 0x${first.toString(16).padStart(2, '0')}`;
+  return new KerberosError(
+    ErrorCode.KRB_AP_ERR_MSG_TYPE,
+    `the KDC for ${realm} answered with ${got} where ${wanted} or KRB-ERROR was expected`,
+    { realm },
+  );
+}
+
+/** Sends an AS-REQ to `realm`'s KDC; returns the AS-REP or the KRB-ERROR. */
+export async function sendAsReq(
+  ctx: ClientContext,
+  realm: string,
+  request: Uint8Array,
+  options: SendOptions = {},
+): Promise<KdcAnswer<AsRep>> {
+  const bytes = await roundTrip(ctx, realm, request, options);
+  if (bytes[0] === TAG_AS_REP) return { kind: 'reply', reply: decodeAsRep(bytes) };
+  if (bytes[0] === TAG_KRB_ERROR) return { kind: 'error', error: decodeKrbError(bytes) };
+  throw unexpected(realm, bytes[0], 'AS-REP');
+}
+
+/** Sends a TGS-REQ to `realm`'s KDC; returns the TGS-REP or the KRB-ERROR. */
+export async function sendTgsReq(
+  ctx: ClientContext,
+  realm: string,
+  request: Uint8Array,
+  options: SendOptions = {},
+): Promise<KdcAnswer<TgsRep>> {
+  const bytes = await roundTrip(ctx, realm, request, options);
+  if (bytes[0] === TAG_TGS_REP) return { kind: 'reply', reply: decodeTgsRep(bytes) };
+  if (bytes[0] === TAG_KRB_ERROR) return { kind: 'error', error: decodeKrbError(bytes) };
+  throw unexpected(realm, bytes[0], 'TGS-REP');
+}
+
+/** The KerberosTime for a clock reading: whole seconds, as RFC 4120 section 5.2.3 requires. */
+export function kerberosTime(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}

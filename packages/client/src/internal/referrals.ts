@@ -1,0 +1,216 @@
+/**
+ * Getting a service ticket across realms: RFC 4120 section 3.3.1 (a client
+ * follows cross-realm TGTs), RFC 6806 section 8 and MS-KILE section 3.3.5.7.5
+ * (with canonicalize set, a KDC that does not hold the service answers with
+ * a TGT for the next realm, `krbtgt/NEXT@THIS`, and the client asks NEXT's
+ * KDC the same question). Bounded by `maxReferralHops`; a realm seen twice is
+ * a loop. When the local KDC returns no referral (the service is unknown),
+ * the client falls back to MIT's `[domain_realm]` mapping: it asks for
+ * `krbtgt/OTHER@LOCAL` (walking any intermediate TGTs the KDC hands out, as
+ * MIT's `get_tgt` does) and then asks OTHER for the service.
+ *
+ * @module
+ */
+
+import { KdcOptions, type PrincipalName, TicketFlags } from '@krbsim/asn1';
+import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
+import type { Credential } from '../credential';
+import { realmForHost } from '../options';
+import {
+  formatPrincipal,
+  krbtgtName,
+  type QualifiedName,
+  sameName,
+  serviceHost,
+  tgtRealm,
+} from '../principal';
+import type { ClientContext } from './context';
+import { replyMismatch } from './krb-error';
+import { tgsExchange } from './tgs-exchange';
+
+/** Why referral chasing stopped. */
+export type ReferralFailure = 'loop' | 'hops';
+
+/**
+ * Referral chasing gave up: the realms referred in a circle (`kind: 'loop'`)
+ * or the path grew past `maxReferralHops` (`kind: 'hops'`). `code` is
+ * KRB_ERR_GENERIC, as no RFC 4120 code names this client-side condition.
+ */
+export class ReferralError extends KerberosError {
+  /** `'loop'` or `'hops'`. */
+  readonly kind: ReferralFailure;
+  /** The realms visited, in order, ending with the one that would have been next. */
+  readonly path: readonly string[];
+
+  constructor(kind: ReferralFailure, path: readonly string[], target: string, realm: string) {
+    const route = path.join(' -> ');
+    super(
+      ErrorCode.KRB_ERR_GENERIC,
+      kind === 'loop'
+        ? `referral loop while looking for ${target}: ${route}; the realms' trust or SPN routing (top-level names) point back at each other`
+        : `gave up looking for ${target} after ${path.length - 1} referrals (${route}); raise maxReferralHops if the path is really that long`,
+      { realm },
+    );
+    this.kind = kind;
+    this.path = path;
+  }
+}
+
+/** A service-ticket request as the client resolved it. */
+export interface ServiceTicketRequest {
+  readonly server: PrincipalName;
+  /** The service's realm when known (from `spn@REALM` or the caller); else referrals decide. */
+  readonly realm?: string;
+  readonly client: QualifiedName;
+  /** KDC options to set on every request (canonicalize, forwardable...). */
+  readonly kdcOptions: number;
+  /** KDC options never to inherit from the presented TGT's flags. */
+  readonly dropOptions?: number;
+  readonly canonicalize: boolean;
+}
+
+/**
+ * The ticket flags MIT copies from the presented TGT into the KDC options of
+ * a TGS-REQ (its KDC_TKT_COMMON_MASK): forwardable, proxiable, may-postdate
+ * and renewable. The flag and option bits share positions (RFC 4120 5.3, 5.4.1).
+ */
+const INHERITED =
+  (TicketFlags.forwardable | TicketFlags.proxiable | TicketFlags['may-postdate'] | TicketFlags.renewable) >>>
+  0;
+
+/** The KDC options for a TGS-REQ presenting `tgt`. */
+export function optionsFor(tgt: Credential, set: number, drop = 0): number {
+  return ((set | (tgt.flags & INHERITED)) & ~drop) >>> 0;
+}
+
+function noTgt(realm: string, client: QualifiedName): KerberosError {
+  return new KerberosError(
+    ErrorCode.KRB_AP_ERR_NO_TGT,
+    `no valid ticket-granting ticket for ${formatPrincipal(client.name, client.realm)} in ${realm}; call getInitialCredentials first (or renew the expired TGT)`,
+    { realm },
+  );
+}
+
+/** The client's own, unexpired TGT (`krbtgt/R@R` for the client's realm R). */
+function localTgt(ctx: ClientContext, client: QualifiedName): Credential {
+  const tgt = ctx.cache.tgtFor(client.realm, client.realm);
+  if (tgt === undefined || tgt.server.realm !== client.realm) throw noTgt(client.realm, client);
+  return tgt;
+}
+
+/**
+ * A TGT accepted by `target`'s KDC: from the cache if one is there, else by
+ * asking the local KDC for `krbtgt/target` and following the intermediate
+ * TGTs it hands out (MIT `get_tgt`).
+ */
+export async function crossRealmTgt(
+  ctx: ClientContext,
+  target: string,
+  client: QualifiedName,
+): Promise<Credential> {
+  const cached = ctx.cache.tgtFor(target, client.realm);
+  if (cached !== undefined) {
+    ctx.log(`using cached ${formatPrincipal(cached.server.name, cached.server.realm)}`);
+    return cached;
+  }
+  let tgt = localTgt(ctx, client);
+  let realm = client.realm;
+  const path = [realm];
+  const want = krbtgtName(target);
+  for (;;) {
+    const { cred } = await tgsExchange(ctx, {
+      tgt,
+      kdcRealm: realm,
+      server: want,
+      serverRealm: realm,
+      kdcOptions: optionsFor(tgt, KdcOptions.canonicalize),
+    });
+    const got = tgtRealm(cred.server.name);
+    if (got === undefined)
+      throw replyMismatch(
+        `asked for ${formatPrincipal(want)}, got ${formatPrincipal(cred.server.name)}`,
+        realm,
+      );
+    ctx.cache.add(cred);
+    if (got === target) return cred;
+    if (got === realm || path.includes(got))
+      throw new ReferralError('loop', [...path, got], formatPrincipal(want), realm);
+    if (path.length > ctx.maxReferralHops)
+      throw new ReferralError('hops', [...path, got], formatPrincipal(want), realm);
+    ctx.log(`path to ${target} goes through ${got}`);
+    path.push(got);
+    realm = got;
+    tgt = cred;
+  }
+}
+
+/** Asks `start.realm`'s KDC for the service and follows referrals until a service ticket comes back. */
+async function chase(
+  ctx: ClientContext,
+  req: ServiceTicketRequest,
+  start: { realm: string; tgt: Credential },
+): Promise<Credential> {
+  const target = formatPrincipal(req.server);
+  const wantsTgt = tgtRealm(req.server) !== undefined;
+  let { realm, tgt } = start;
+  const path = [realm];
+  for (;;) {
+    const { cred } = await tgsExchange(ctx, {
+      tgt,
+      kdcRealm: realm,
+      server: req.server,
+      serverRealm: realm,
+      kdcOptions: optionsFor(tgt, req.kdcOptions, req.dropOptions),
+    });
+    const next = tgtRealm(cred.server.name);
+    if (next !== undefined && !wantsTgt) {
+      // A referral: a cross-realm TGT for the next realm towards the service.
+      if (next === realm) throw replyMismatch(`asked for ${target}, got this realm's own TGT`, realm);
+      ctx.cache.add(cred);
+      if (path.includes(next)) throw new ReferralError('loop', [...path, next], target, realm);
+      if (path.length > ctx.maxReferralHops) throw new ReferralError('hops', [...path, next], target, realm);
+      ctx.log(`referral: ${realm} sends ${target} to ${next}`);
+      path.push(next);
+      realm = next;
+      tgt = cred;
+      continue;
+    }
+    if (!req.canonicalize && !sameName(cred.server.name, req.server)) {
+      throw replyMismatch(`asked for ${target}, got ${formatPrincipal(cred.server.name)}`, realm);
+    }
+    ctx.cache.add(cred);
+    return cred;
+  }
+}
+
+/**
+ * A service ticket for `req.server`: from the cache, or by asking the right
+ * KDC (known realm: through a cross-realm TGT; unknown: referrals from the
+ * local realm, then the `domainRealm` fallback).
+ */
+export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketRequest): Promise<Credential> {
+  const cached = ctx.cache.find(req.server, req.realm, req.client);
+  if (cached !== undefined) {
+    ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);
+    return cached;
+  }
+  const local = req.client.realm;
+  if (req.realm !== undefined && req.realm !== local) {
+    const tgt = await crossRealmTgt(ctx, req.realm, req.client);
+    return chase(ctx, req, { realm: req.realm, tgt });
+  }
+  const tgt = localTgt(ctx, req.client);
+  try {
+    return await chase(ctx, req, { realm: local, tgt });
+  } catch (e) {
+    // MIT's fallback: no referral came back, but krb5.conf maps the host to a realm.
+    if (req.realm !== undefined || !isKerberosError(e, ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN)) throw e;
+    const host = serviceHost(req.server);
+    const mapped = host === undefined ? undefined : realmForHost(ctx.domainRealm, host);
+    if (mapped === undefined || mapped === e.realm) throw e;
+    ctx.log(`no referral for ${formatPrincipal(req.server)}; domainRealm maps ${host} to ${mapped}`);
+    if (mapped === local) return chase(ctx, req, { realm: local, tgt });
+    const cross = await crossRealmTgt(ctx, mapped, req.client);
+    return chase(ctx, req, { realm: mapped, tgt: cross });
+  }
+}

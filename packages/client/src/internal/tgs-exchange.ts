@@ -1,0 +1,173 @@
+/**
+ * The Ticket-Granting Service exchange: RFC 4120 section 3.3. The request
+ * carries PA-TGS-REQ (section 5.4.1), an AP-REQ made from the ticket-granting
+ * ticket whose authenticator (key usage 7) holds a keyed checksum of the DER
+ * `req-body` (key usage 6, the session key's etype's checksum type, RFC 3961
+ * section 4) and, as MIT sends, a fresh subkey. The reply's encrypted part
+ * then uses the subkey with key usage 9 (or the session key with usage 8 when
+ * no subkey was sent), and is checked as section 3.3.4 says.
+ *
+ * @module
+ */
+
+import {
+  type ApReq,
+  type Authenticator,
+  decodeEncKdcRepPart,
+  type EncKdcRepPart,
+  encodeApReq,
+  encodeAuthenticator,
+  encodeKdcReqBody,
+  encodeTgsReq,
+  encodeTicket,
+  type KdcReqBody,
+  PaDataType,
+  type PrincipalName,
+  type TgsRep,
+} from '@krbsim/asn1';
+import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
+import { checksum, checksumTypeFor, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { type Credential, credentialFromReply, keyToWire } from '../credential';
+import { formatPrincipal, sameName } from '../principal';
+import { type ClientContext, kerberosTime, sendTgsReq } from './context';
+import { errorFromKrbError, replyMismatch } from './krb-error';
+
+/** One TGS exchange's parameters. */
+export interface TgsRequest {
+  /** The credential whose ticket goes in PA-TGS-REQ: a TGT, or the ticket being renewed. */
+  readonly tgt: Credential;
+  /** The realm whose KDC is asked. */
+  readonly kdcRealm: string;
+  /** The server asked for (req-body `sname`). */
+  readonly server: PrincipalName;
+  /** The server's realm as the request states it (req-body `realm`). */
+  readonly serverRealm: string;
+  readonly kdcOptions: number;
+  /** Requested end time; default the presented ticket's end time. */
+  readonly till?: number;
+  readonly rtime?: number;
+  /** Send an authenticator subkey (as MIT does). Default true. */
+  readonly subkey?: boolean;
+}
+
+/** A TGS reply after decryption and checks. */
+export interface TgsResult {
+  readonly cred: Credential;
+  readonly rep: TgsRep;
+}
+
+/** Builds the DER TGS-REQ; returns it with the nonce and the subkey used. */
+function buildTgsReq(
+  ctx: ClientContext,
+  req: TgsRequest,
+): { bytes: Uint8Array; nonce: number; subkey: Key | undefined } {
+  const { tgt } = req;
+  const nonce = randomUInt31(ctx.random);
+  const body: KdcReqBody = {
+    kdcOptions: req.kdcOptions >>> 0,
+    realm: req.serverRealm,
+    sname: req.server,
+    till: kerberosTime(req.till ?? tgt.endtime),
+    ...(req.rtime === undefined ? {} : { rtime: kerberosTime(req.rtime) }),
+    nonce,
+    etype: ctx.encTypes,
+  };
+  // The checksum covers exactly the req-body octets the KDC will see: DER is
+  // canonical, so encoding the body alone gives the bytes inside the TGS-REQ.
+  const bodyDer = encodeKdcReqBody(body);
+  const sk = tgt.sessionKey;
+  const subkey = req.subkey === false ? undefined : generateKey(sk.etype, { random: ctx.random });
+  const t = ctx.authClock.next();
+  const authenticator: Authenticator = {
+    authenticatorVno: 5,
+    crealm: tgt.client.realm,
+    cname: tgt.client.name,
+    cksum: {
+      cksumtype: checksumTypeFor(sk.etype),
+      checksum: checksum(sk, KeyUsage.TGS_REQ_AUTH_CKSUM, bodyDer),
+    },
+    cusec: t.cusec,
+    ctime: t.ctime,
+    ...(subkey === undefined ? {} : { subkey: keyToWire(subkey) }),
+  };
+  const apReq: ApReq = {
+    pvno: 5,
+    msgType: 14,
+    apOptions: 0,
+    ticket: tgt.ticket,
+    authenticator: {
+      etype: sk.etype,
+      cipher: encrypt(sk, KeyUsage.TGS_REQ_AUTH, encodeAuthenticator(authenticator), { random: ctx.random }),
+    },
+  };
+  const bytes = encodeTgsReq({
+    pvno: 5,
+    msgType: 12,
+    padata: [{ padataType: PaDataType.PA_TGS_REQ, padataValue: encodeApReq(apReq) }],
+    reqBody: body,
+  });
+  return { bytes, nonce, subkey };
+}
+
+function decryptReply(rep: TgsRep, tgt: Credential, subkey: Key | undefined, realm: string): EncKdcRepPart {
+  const attempts: Array<[Key, number]> = [];
+  if (subkey !== undefined && subkey.etype === rep.encPart.etype)
+    attempts.push([subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY]);
+  // RFC 4120 section 5.4.2: usage 8 with the session key when no subkey was
+  // sent; some KDCs use it even when one was, so it is the fallback.
+  attempts.push([tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY]);
+  let last: unknown;
+  for (const [key, usage] of attempts) {
+    if (key.etype !== rep.encPart.etype) continue;
+    try {
+      return decodeEncKdcRepPart(decrypt(key, usage, rep.encPart.cipher));
+    } catch (e) {
+      if (!isKerberosError(e, ErrorCode.KRB_AP_ERR_BAD_INTEGRITY)) throw e;
+      last = e;
+    }
+  }
+  throw new KerberosError(
+    ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+    `the TGS-REP from ${realm} did not decrypt with the TGT's session key or the subkey sent`,
+    { realm, cause: last },
+  );
+}
+
+/** Runs one TGS exchange (no referral logic: the caller interprets the ticket it gets). */
+export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<TgsResult> {
+  const { tgt, kdcRealm } = req;
+  const client = formatPrincipal(tgt.client.name, tgt.client.realm);
+  const server = formatPrincipal(req.server, req.serverRealm);
+  const { bytes, nonce, subkey } = buildTgsReq(ctx, req);
+  ctx.log(
+    `TGS-REQ ${client} for ${server} -> ${kdcRealm} (with ${formatPrincipal(tgt.server.name, tgt.server.realm)})`,
+  );
+  const answer = await sendTgsReq(ctx, kdcRealm, bytes, {
+    from: client,
+    label: `sname=${formatPrincipal(req.server)}`,
+  });
+  if (answer.kind === 'error') {
+    const e = answer.error;
+    ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || kdcRealm}${e.eText ? `: ${e.eText}` : ''}`);
+    throw errorFromKrbError(
+      e,
+      { doing: `getting a ticket for ${server} from ${kdcRealm}`, client, server },
+      kdcRealm,
+    );
+  }
+  const rep = answer.reply;
+  const enc = decryptReply(rep, tgt, subkey, kdcRealm);
+  if (enc.nonce !== nonce) throw replyMismatch(`nonce ${enc.nonce} where ${nonce} was sent`, kdcRealm);
+  if (rep.crealm !== tgt.client.realm || !sameName(rep.cname, tgt.client.name)) {
+    throw replyMismatch(
+      `client ${formatPrincipal(rep.cname, rep.crealm)} is not the TGT's client ${client}`,
+      kdcRealm,
+    );
+  }
+  if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
+    throw replyMismatch('the ticket names a different server than the encrypted part', kdcRealm);
+  }
+  const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
+  ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
+  return { cred, rep };
+}

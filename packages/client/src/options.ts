@@ -1,0 +1,82 @@
+/**
+ * Client configuration: the injected seams (transport, clock, random), the
+ * encryption types offered (RFC 4120 section 5.4.1 `etype`, in preference
+ * order), and the MIT krb5.conf `[domain_realm]` mapping used when a KDC
+ * returns no referral (RFC 6806 section 1 describes why clients still need it).
+ *
+ * @module
+ */
+
+import type { Clock, RandomSource } from '@krbsim/core';
+import type { KdcTransport } from '@krbsim/transport';
+import type { CredentialCache } from './credential-cache';
+
+/** Options for {@link KerberosClient}. */
+export interface ClientOptions {
+  /** The client's default realm: where initial credentials are asked for, and where referral chasing starts. */
+  readonly realm: string;
+  /** Carries request bytes to a realm's KDC and brings the reply back. */
+  readonly transport: KdcTransport;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Nonces, confounders and subkeys come from here. Default: the system CSPRNG. */
+  readonly random?: RandomSource;
+  /** Encryption types offered to the KDC, most preferred first. Default `[20, 19, 18, 17]` (AES-SHA2, then AES-SHA1). */
+  readonly encTypes?: readonly number[];
+  /** Allow RC4 and DES types in `encTypes` and in keys (RFC 6649, RFC 8429 deprecate them). Default false. */
+  readonly allowWeakCrypto?: boolean;
+  /** The clock skew tolerated when checking KDC replies and AP-REPs, in milliseconds. Default 5 minutes. */
+  readonly clockSkewMs?: number;
+  /** How many cross-realm referrals one request may follow. Default 10. */
+  readonly maxReferralHops?: number;
+  /**
+   * MIT's `[domain_realm]`: `'.contoso.com': 'CONTOSO.COM'` maps every host
+   * under contoso.com; `'host.x': 'X'` maps one host. The most specific entry
+   * wins. Used only when the KDC returns no referral for a service.
+   */
+  readonly domainRealm?: Readonly<Record<string, string>>;
+  /** Receives one line per protocol step (requests sent, errors received, referrals followed). */
+  readonly log?: (line: string) => void;
+  /** Start from these credentials (e.g. `fromCcache(parseCcache(bytes))`); default an empty cache. */
+  readonly cache?: CredentialCache;
+}
+
+/** The default `encTypes`: aes256-sha384, aes128-sha256, aes256-sha1, aes128-sha1. */
+export const DEFAULT_ENC_TYPES: readonly number[] = Object.freeze([20, 19, 18, 17]);
+
+/** The default clock skew: 5 minutes (RFC 4120 section 1.6 suggests 5 minutes). */
+export const DEFAULT_CLOCK_SKEW_MS = 300_000;
+
+/** The default bound on referral hops. */
+export const DEFAULT_MAX_REFERRAL_HOPS = 10;
+
+/**
+ * Encryption types krbsim treats as weak: single DES (RFC 6649), RC4-HMAC and
+ * its export variant and triple DES (RFC 8429).
+ */
+export const WEAK_ENC_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 16, 23, 24]);
+
+/**
+ * The realm MIT's `[domain_realm]` maps `host` to, or undefined. Tries the
+ * host itself, then each parent domain written with and without a leading
+ * dot, most specific first (as MIT's `krb5_get_host_realm` does).
+ */
+export function realmForHost(
+  domainRealm: Readonly<Record<string, string>> | undefined,
+  host: string,
+): string | undefined {
+  if (domainRealm === undefined) return undefined;
+  const table = new Map<string, string>();
+  for (const [k, v] of Object.entries(domainRealm)) table.set(k.toLowerCase(), v);
+  let rest = host.toLowerCase();
+  const exact = table.get(rest);
+  if (exact !== undefined) return exact;
+  for (;;) {
+    const dot = rest.indexOf('.');
+    if (dot < 0) return undefined;
+    const dotted = rest.slice(dot);
+    rest = rest.slice(dot + 1);
+    const hit = table.get(dotted) ?? table.get(rest);
+    if (hit !== undefined) return hit;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The client's long-term secret and the reply key derived from it
+ * (RFC 4120 section 3.1.3 and section 5.2.7.5). A password goes through the
+ * etype's string-to-key (RFC 3961 section 3) with the salt and s2kparams the
+ * KDC named in ETYPE-INFO2, or the default salt (realm followed by the name
+ * components, RFC 4120 section 4) when it named none. A raw key or a keytab
+ * entry is used as is, for its own enctype only.
+ *
+ * @module
+ */
+
+import type { PrincipalName } from '@krbsim/asn1';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import { salt as defaultSalt, type Key, stringToKey } from '@krbsim/crypto';
+import { sameName } from './principal';
+
+/**
+ * One keytab entry, in the shape `@krbsim/files` reads from an MIT keytab:
+ * the principal, the key version number and the key.
+ */
+export interface KeytabEntryLike {
+  readonly principal: { readonly realm: string; readonly name: PrincipalName };
+  readonly kvno: number;
+  readonly key: Key;
+}
+
+/** A keytab: its entries, or an object holding them (such as a parsed `@krbsim/files` keytab). */
+export type KeytabLike = readonly KeytabEntryLike[] | { readonly entries: readonly KeytabEntryLike[] };
+
+/** The client's long-term secret for {@link KerberosClient.getInitialCredentials}. */
+export type InitialSecret =
+  | { readonly password: string }
+  | { readonly key: Key }
+  | { readonly keytab: KeytabLike };
+
+/** The entries of a {@link KeytabLike}. */
+export function keytabEntries(k: KeytabLike): readonly KeytabEntryLike[] {
+  return Array.isArray(k)
+    ? (k as readonly KeytabEntryLike[])
+    : (k as { entries: readonly KeytabEntryLike[] }).entries;
+}
+
+/**
+ * Derives reply keys for one principal from an {@link InitialSecret}, and
+ * says which enctypes it can offer in an AS-REQ.
+ */
+export class ReplyKeySource {
+  readonly #secret: InitialSecret;
+  readonly #offered: readonly number[];
+  readonly #entries: readonly KeytabEntryLike[];
+
+  /**
+   * @param secret the password, key or keytab
+   * @param principal the name and realm asked for, to pick keytab entries
+   * @param encTypes the client's enctypes, most preferred first
+   */
+  constructor(
+    secret: InitialSecret,
+    principal: { realm: string; name: PrincipalName },
+    encTypes: readonly number[],
+  ) {
+    this.#secret = secret;
+    if ('password' in secret) {
+      this.#entries = [];
+      this.#offered = encTypes;
+    } else if ('key' in secret) {
+      this.#entries = [];
+      this.#offered = [secret.key.etype];
+    } else {
+      this.#entries = keytabEntries(secret.keytab).filter(
+        (e) => e.principal.realm === principal.realm && sameName(e.principal.name, principal.name),
+      );
+      if (this.#entries.length === 0) {
+        throw new KerberosError(
+          ErrorCode.KRB_AP_ERR_NOKEY,
+          `the keytab holds no key for ${principal.name.nameString.join('/')}@${principal.realm}; export one (ktadd) or name the principal the keytab holds`,
+          { realm: principal.realm },
+        );
+      }
+      const have = new Set(this.#entries.map((e) => e.key.etype));
+      const preferred = encTypes.filter((t) => have.has(t));
+      this.#offered = preferred.length > 0 ? preferred : [...have];
+    }
+  }
+
+  /** The enctypes to list in the AS-REQ, most preferred first. */
+  get offered(): readonly number[] {
+    return this.#offered;
+  }
+
+  /** True when this source can produce a key of `etype`. */
+  supports(etype: number): boolean {
+    return this.#offered.includes(etype);
+  }
+
+  /**
+   * The reply key for `etype`, or undefined when this secret cannot produce
+   * one. `salt` and `s2kparams` come from ETYPE-INFO2; `saltRealm` and
+   * `saltName` give the default salt when the KDC sent none.
+   */
+  keyFor(
+    etype: number,
+    salt: string | undefined,
+    s2kparams: Uint8Array | undefined,
+    saltRealm: string,
+    saltName: PrincipalName,
+  ): Key | undefined {
+    const secret = this.#secret;
+    if ('password' in secret) {
+      const s = salt ?? defaultSalt(saltRealm, saltName.nameString);
+      return stringToKey(etype, secret.password, s, s2kparams);
+    }
+    if ('key' in secret) return secret.key.etype === etype ? secret.key : undefined;
+    let best: KeytabEntryLike | undefined;
+    for (const e of this.#entries) {
+      if (e.key.etype !== etype) continue;
+      // MIT uses the newest key version when several are present.
+      if (best === undefined || e.kvno > best.kvno) best = e;
+    }
+    return best?.key;
+  }
+}

@@ -1,0 +1,108 @@
+import { encodeTicket, NameType, type Ticket } from '@krbsim/asn1';
+import { type Credential, CredentialCache, fromCcache, KerberosClient, toCcache } from '@krbsim/client';
+import { Duration, ManualClock, SeededRandom } from '@krbsim/core';
+import { parseCcache, serializeCcache } from '@krbsim/files';
+import { describe, expect, it } from 'vitest';
+import { FakeKdcWorld } from './fake-kdc';
+
+const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+const name = (s: string) => {
+  const parts = s.split('/');
+  return { nameType: parts.length > 1 ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL, nameString: parts };
+};
+
+function cred(client: string, crealm: string, server: string, srealm: string, endtime: number): Credential {
+  const ticket: Ticket = {
+    tktVno: 5,
+    realm: srealm,
+    sname: name(server),
+    encPart: { etype: 18, kvno: 1, cipher: new Uint8Array(40) },
+  };
+  return {
+    client: { realm: crealm, name: name(client) },
+    server: { realm: srealm, name: name(server) },
+    sessionKey: { etype: 18, bytes: new Uint8Array(32).fill(1) },
+    ticket,
+    ticketDer: encodeTicket(ticket),
+    flags: 0x40e10000,
+    authtime: T0,
+    starttime: T0,
+    endtime,
+    renewTill: endtime + Duration.day,
+  };
+}
+
+describe('CredentialCache', () => {
+  it('finds unexpired tickets by server name and realm, newest entry winning', () => {
+    const clock = new ManualClock(T0);
+    const cache = new CredentialCache({ clock });
+    const a = cred('alice', 'A', 'HTTP/web', 'A', T0 + Duration.hour);
+    cache.add(a);
+    expect(cache.defaultPrincipal).toEqual(a.client);
+    expect(cache.find('HTTP/web')).toBe(a);
+    expect(cache.find('HTTP/web@A')).toBe(a);
+    expect(cache.find('HTTP/web', 'B')).toBeUndefined();
+    expect(cache.find(name('HTTP/web'), 'A', a.client)).toBe(a);
+    expect(cache.find('HTTP/web', undefined, { realm: 'A', name: name('bob') })).toBeUndefined();
+    const b = cred('alice', 'A', 'HTTP/web', 'A', T0 + 2 * Duration.hour);
+    cache.add(b);
+    expect(cache.size).toBe(1);
+    expect(cache.find('HTTP/web')).toBe(b);
+    clock.advance(3 * Duration.hour);
+    expect(cache.find('HTTP/web')).toBeUndefined();
+    expect(cache.all()).toHaveLength(1);
+    expect(cache.prune()).toBe(1);
+    expect(cache.size).toBe(0);
+  });
+
+  it('tgtFor prefers the realm’s own TGT, then a cross-realm one, and filters by client realm', () => {
+    const cache = new CredentialCache({ clock: new ManualClock(T0) });
+    const cross = cred('alice', 'A', 'krbtgt/B', 'A', T0 + Duration.hour);
+    cache.add(cross);
+    expect(cache.tgtFor('B')).toBe(cross);
+    expect(cache.tgtFor('B', 'A')).toBe(cross);
+    expect(cache.tgtFor('B', 'C')).toBeUndefined();
+    const local = cred('bob', 'B', 'krbtgt/B', 'B', T0 + Duration.hour);
+    cache.add(local);
+    expect(cache.tgtFor('B')).toBe(local);
+    expect(cache.remove(local)).toBe(true);
+    expect(cache.tgtFor('B')).toBe(cross);
+    cache.clear();
+    expect(cache.defaultPrincipal).toBeUndefined();
+  });
+
+  it('round-trips through an MIT ccache (via @krbsim/files) and a client can use it', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('ccache');
+    const world = new FakeKdcWorld(clock, random).addRealm({
+      name: 'A.TEST',
+      users: { alice: { password: 'pw' } },
+      services: { 'HTTP/web.a.test': 'web' },
+    });
+    const first = new KerberosClient({ realm: 'A.TEST', transport: world.transport(), clock, random });
+    const tgt = await first.getInitialCredentials('alice', { password: 'pw' }, { renewable: true });
+    const bytes = serializeCcache(toCcache(first.cache));
+    const cache = fromCcache(parseCcache(bytes), { clock });
+    expect(cache.defaultPrincipal).toEqual(tgt.client);
+    const back = cache.tgtFor('A.TEST')!;
+    expect(Buffer.from(back.ticketDer).equals(Buffer.from(tgt.ticketDer))).toBe(true);
+    expect(back.renewTill).toBe(tgt.renewTill);
+    expect(back.flags).toBe(tgt.flags);
+    // A second client starts from the file's credentials: no AS exchange needed.
+    const second = new KerberosClient({
+      realm: 'A.TEST',
+      transport: world.transport(),
+      clock,
+      random,
+      cache,
+    });
+    const before = world.requests.length;
+    const svc = await second.getServiceTicket('HTTP/web.a.test');
+    expect(svc.server.realm).toBe('A.TEST');
+    expect(world.requests.slice(before).map((r) => r.kind)).toEqual(['TGS']);
+  });
+
+  it('toCcache refuses an empty cache', () => {
+    expect(() => toCcache(new CredentialCache())).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The client against krbsim's own KDC, in process: the reference topology
+ * (an on-premises realm trusted one way by the Azure AD Kerberos realm, SPNs
+ * under windows.net routed by the trust's top-level names), then the AP
+ * exchange with @krbsim/service using the realm's keys.
+ */
+
+import { NameType, TicketFlags } from '@krbsim/asn1';
+import { hasFlag, KerberosClient } from '@krbsim/client';
+import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { createTrust, Kdc, Realm } from '@krbsim/kdc';
+import { KerberosService } from '@krbsim/service';
+import { InProcessTransport, Trace } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+
+const ONPREM = 'CONTOSO.COM';
+const AZURE = 'KERBEROS.MICROSOFTONLINE.COM';
+const SQL = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+
+async function rejection(p: Promise<unknown>): Promise<KerberosError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(KerberosError);
+    return e as KerberosError;
+  }
+  throw new Error('expected a rejection');
+}
+
+function lab() {
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));
+  const onPrem = new Realm({ name: ONPREM, clock, random: new SeededRandom('onprem') });
+  const azure = new Realm({ name: AZURE, clock, random: new SeededRandom('azure') });
+  onPrem.addUser('alice', { password: 'correct horse', upn: 'alice@contoso.com' });
+  onPrem.addService('HTTP/web.contoso.com', { password: 'web-Passw0rd' });
+  azure.addUser('cloudbob', { password: 'cloud-Passw0rd' });
+  azure.addService(SQL, { password: 'sql-Passw0rd' });
+  // Incoming trust: Azure AD (trusting, holds the resources) trusts the on-prem realm (holds the users).
+  createTrust({
+    trusting: azure,
+    trusted: onPrem,
+    direction: 'one-way',
+    kind: 'forest',
+    topLevelNames: ['windows.net'],
+  });
+  const trace = new Trace();
+  const transport = new InProcessTransport({ trace })
+    .register(ONPREM, (req) => new Kdc(onPrem).handle(req))
+    .register(AZURE, (req) => new Kdc(azure).handle(req));
+  const client = (realm = ONPREM) =>
+    new KerberosClient({ realm, transport, clock, random: new SeededRandom(`client:${realm}`) });
+  return { clock, onPrem, azure, transport, trace, client };
+}
+
+describe('client against the krbsim KDC', () => {
+  it('gets a TGT with pre-authentication and a service ticket the service accepts', async () => {
+    const { client, onPrem, clock } = lab();
+    const c = client();
+    const tgt = await c.getInitialCredentials('alice', { password: 'correct horse' }, { forwardable: true });
+    expect(tgt.server.name.nameString).toEqual(['krbtgt', ONPREM]);
+    expect(hasFlag(tgt, TicketFlags['pre-authent'])).toBe(true);
+    const cred = await c.getServiceTicket('HTTP/web.contoso.com');
+    expect(cred.server.realm).toBe(ONPREM);
+    const keytab = onPrem.keysFor('HTTP/web.contoso.com').map((key) => ({
+      principal: {
+        realm: ONPREM,
+        name: { nameType: NameType.NT_SRV_INST, nameString: ['HTTP', 'web.contoso.com'] },
+      },
+      kvno: cred.ticket.encPart.kvno ?? 1,
+      key,
+    }));
+    const svc = new KerberosService({ keytab, clock });
+    const { token, context } = c.buildApReq(cred, { gss: 'spnego' });
+    const accepted = svc.accept(token);
+    expect(accepted.clientPrincipal).toBe('alice@CONTOSO.COM');
+    c.verifyApRep(context, accepted.responseToken!);
+  });
+
+  it('follows the referral across the one-way trust to the Azure AD realm', async () => {
+    const { client, trace } = lab();
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'correct horse' });
+    const cred = await c.getServiceTicket(SQL);
+    expect(cred.server.realm).toBe(AZURE);
+    expect(cred.server.name.nameString).toEqual(['MSSQLSvc', 'mi1.abc123.database.windows.net:1433']);
+    expect(cred.client.realm).toBe(ONPREM);
+    const crossTgt = c.cache.tgtFor(AZURE, ONPREM);
+    expect(crossTgt?.server).toMatchObject({ realm: ONPREM, name: { nameString: ['krbtgt', AZURE] } });
+    expect(trace.entries.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the trust is one-way: an Azure AD user gets no ticket for an on-prem service', async () => {
+    const { client } = lab();
+    const c = client(AZURE);
+    await c.getInitialCredentials('cloudbob', { password: 'cloud-Passw0rd' });
+    const e = await rejection(c.getServiceTicket('HTTP/web.contoso.com', { realm: ONPREM }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(e.realm).toBe(AZURE);
+    expect(e.message).toContain('trust');
+    // Without a realm hint the Azure AD KDC has no referral for an on-prem host either.
+    const plain = await rejection(c.getServiceTicket('HTTP/web.contoso.com'));
+    expect(plain.code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+  });
+
+  it('surfaces KDC errors with code, name and realm', async () => {
+    const { client } = lab();
+    const c = client();
+    const bad = await rejection(c.getInitialCredentials('alice', { password: 'wrong' }));
+    expect(bad.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(bad.codeName).toBe('KDC_ERR_PREAUTH_FAILED');
+    expect(bad.realm).toBe(ONPREM);
+    const nobody = await rejection(c.getInitialCredentials('nobody', { password: 'x' }));
+    expect(nobody.code).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+    await c.getInitialCredentials('alice', { password: 'correct horse' });
+    const svc = await rejection(c.getServiceTicket('HTTP/nowhere.example.org'));
+    expect(svc.code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(svc.realm).toBe(ONPREM);
+  });
+
+  it('enterprise names (alice@contoso.com) come back canonical', async () => {
+    const { client } = lab();
+    const cred = await client().getInitialCredentials('alice@contoso.com', { password: 'correct horse' });
+    expect(cred.client).toEqual({
+      realm: ONPREM,
+      name: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
+    });
+  });
+
+  it('renews a renewable TGT', async () => {
+    const { client, clock } = lab();
+    const c = client();
+    const tgt = await c.getInitialCredentials(
+      'alice',
+      { password: 'correct horse' },
+      { renewable: true, lifetimeMs: 2 * Duration.hour },
+    );
+    expect(hasFlag(tgt, TicketFlags.renewable)).toBe(true);
+    clock.advance(Duration.hour);
+    const renewed = await c.renew(tgt);
+    expect(renewed.endtime).toBeGreaterThan(tgt.endtime);
+    expect(c.cache.tgtFor(ONPREM)).toBe(renewed);
+  });
+});

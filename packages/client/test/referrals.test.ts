@@ -1,0 +1,220 @@
+import { NameType } from '@krbsim/asn1';
+import { KerberosClient, ReferralError } from '@krbsim/client';
+import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { describe, expect, it } from 'vitest';
+import { FakeKdcWorld } from './fake-kdc';
+
+const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
+
+async function rejection(p: Promise<unknown>): Promise<KerberosError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(KerberosError);
+    return e as KerberosError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** A -> B -> C, each trusting the next, services in C. */
+function chain(maxHops?: number) {
+  const clock = new ManualClock(T0);
+  const random = new SeededRandom('referrals');
+  const world = new FakeKdcWorld(clock, random)
+    .addRealm({
+      name: 'A.TEST',
+      users: { alice: { password: 'alice-pw' } },
+      route: (n) =>
+        n.nameString[1]?.endsWith('.c.test') ? { kind: 'refer', to: 'B.TEST' } : { kind: 'unknown' },
+    })
+    .addRealm({
+      name: 'B.TEST',
+      route: (n) =>
+        n.nameString[1]?.endsWith('.c.test') ? { kind: 'refer', to: 'C.TEST' } : { kind: 'unknown' },
+    })
+    .addRealm({ name: 'C.TEST', services: { 'HTTP/web.c.test': 'web-pw', 'HTTP/two.c.test': 'two-pw' } })
+    .link('A.TEST', 'B.TEST')
+    .link('B.TEST', 'C.TEST');
+  const lines: string[] = [];
+  const client = new KerberosClient({
+    realm: 'A.TEST',
+    transport: world.transport(),
+    clock,
+    random,
+    log: (l) => lines.push(l),
+    ...(maxHops === undefined ? {} : { maxReferralHops: maxHops }),
+  });
+  return { clock, world, client, lines };
+}
+
+describe('referral chasing (RFC 6806, MS-KILE)', () => {
+  it('follows krbtgt referrals A -> B -> C, caching each cross-realm TGT', async () => {
+    const { client, world, lines } = chain();
+    await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    const cred = await client.getServiceTicket('HTTP/web.c.test');
+    expect(cred.server.realm).toBe('C.TEST');
+    expect(cred.server.name.nameString).toEqual(['HTTP', 'web.c.test']);
+    expect(cred.client.realm).toBe('A.TEST');
+    expect(world.requests.map((r) => `${r.kind} ${r.realm}`)).toEqual([
+      'AS A.TEST',
+      'AS A.TEST',
+      'TGS A.TEST',
+      'TGS B.TEST',
+      'TGS C.TEST',
+    ]);
+    expect(client.cache.tgtFor('B.TEST')?.server.realm).toBe('A.TEST');
+    expect(client.cache.tgtFor('C.TEST')?.server.realm).toBe('B.TEST');
+    expect(lines.some((l) => l.includes('referral: A.TEST sends HTTP/web.c.test to B.TEST'))).toBe(true);
+    // The service ticket is cached.
+    const again = await client.getServiceTicket('HTTP/web.c.test');
+    expect(again).toBe(cred);
+    expect(world.requests).toHaveLength(5);
+  });
+
+  it('reuses a cached cross-realm TGT when the service realm is known', async () => {
+    const { client, world } = chain();
+    await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    await client.getServiceTicket('HTTP/web.c.test');
+    const before = world.requests.length;
+    const cred = await client.getServiceTicket('HTTP/two.c.test', { realm: 'C.TEST' });
+    expect(cred.server.realm).toBe('C.TEST');
+    expect(world.requests.slice(before).map((r) => `${r.kind} ${r.realm}`)).toEqual(['TGS C.TEST']);
+    // An SPN with its realm works the same way.
+    const byName = await client.getServiceTicket('HTTP/two.c.test@C.TEST');
+    expect(byName).toBe(cred);
+  });
+
+  it('bounds the number of hops with maxReferralHops', async () => {
+    const { client } = chain(1);
+    await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/web.c.test'));
+    expect(e).toBeInstanceOf(ReferralError);
+    expect(e.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect((e as ReferralError).kind).toBe('hops');
+    expect((e as ReferralError).path).toEqual(['A.TEST', 'B.TEST', 'C.TEST']);
+    expect(e.message).toContain('maxReferralHops');
+  });
+
+  it('detects a referral loop (a KDC that always refers)', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('loop');
+    const world = new FakeKdcWorld(clock, random)
+      .addRealm({
+        name: 'X.TEST',
+        users: { alice: { password: 'pw' } },
+        route: () => ({ kind: 'refer', to: 'Y.TEST' }),
+      })
+      .addRealm({ name: 'Y.TEST', route: () => ({ kind: 'refer', to: 'X.TEST' }) })
+      .link('X.TEST', 'Y.TEST')
+      .link('Y.TEST', 'X.TEST');
+    const client = new KerberosClient({ realm: 'X.TEST', transport: world.transport(), clock, random });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/nowhere.test'));
+    expect((e as ReferralError).kind).toBe('loop');
+    expect((e as ReferralError).path).toEqual(['X.TEST', 'Y.TEST', 'X.TEST']);
+    expect(e.realm).toBe('Y.TEST');
+    expect(world.requests.filter((r) => r.kind === 'TGS')).toHaveLength(2);
+  });
+
+  it('an always-referring KDC across many realms hits the hop bound, not a hang', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('hops');
+    const world = new FakeKdcWorld(clock, random);
+    for (let i = 0; i <= 20; i++) {
+      world.addRealm({
+        name: `R${i}.TEST`,
+        ...(i === 0 ? { users: { alice: { password: 'pw' } } } : {}),
+        route: () => ({ kind: 'refer', to: `R${i + 1}.TEST` }),
+      });
+    }
+    for (let i = 0; i < 20; i++) world.link(`R${i}.TEST`, `R${i + 1}.TEST`);
+    const client = new KerberosClient({ realm: 'R0.TEST', transport: world.transport(), clock, random });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/far.test'));
+    expect((e as ReferralError).kind).toBe('hops');
+    expect(world.requests.filter((r) => r.kind === 'TGS')).toHaveLength(11);
+  });
+
+  it("falls back to domainRealm when the KDC returns no referral (MIT's fallback)", async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('fallback');
+    const world = new FakeKdcWorld(clock, random)
+      .addRealm({ name: 'A.TEST', users: { alice: { password: 'pw' } } })
+      .addRealm({ name: 'Z.TEST', services: { 'HTTP/web.z.test': 'z-pw' } })
+      .link('A.TEST', 'Z.TEST');
+    const client = new KerberosClient({
+      realm: 'A.TEST',
+      transport: world.transport(),
+      clock,
+      random,
+      domainRealm: { '.z.test': 'Z.TEST' },
+    });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const cred = await client.getServiceTicket('HTTP/web.z.test');
+    expect(cred.server.realm).toBe('Z.TEST');
+    expect(world.requests.filter((r) => r.kind === 'TGS').map((r) => `${r.realm} ${r.sname}`)).toEqual([
+      'A.TEST HTTP/web.z.test',
+      'A.TEST krbtgt/Z.TEST',
+      'Z.TEST HTTP/web.z.test',
+    ]);
+    // Without a mapping, the KDC's answer stands, with its code and realm.
+    const e = await rejection(client.getServiceTicket('HTTP/web.elsewhere.test'));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(e.realm).toBe('A.TEST');
+    expect(e.message).toContain('HTTP/web.elsewhere.test');
+  });
+
+  it('needs a TGT first: KRB_AP_ERR_NO_TGT', async () => {
+    const { client } = chain();
+    const e = await rejection(client.getServiceTicket('HTTP/web.c.test'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_NO_TGT);
+  });
+
+  it('a TGT past its end time is not used', async () => {
+    const { client, clock } = chain();
+    await client.getInitialCredentials('alice', { password: 'alice-pw' }, { lifetimeMs: Duration.hour });
+    clock.advance(2 * Duration.hour);
+    const e = await rejection(client.getServiceTicket('HTTP/web.c.test'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_NO_TGT);
+  });
+});
+
+describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
+  function world() {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('wrong-realm');
+    const w = new FakeKdcWorld(clock, random)
+      .addRealm({ name: 'FRONT.TEST', wrongRealm: { 'alice@corp.test': 'CORP.TEST' } })
+      .addRealm({ name: 'CORP.TEST', users: { alice: { password: 'pw' } }, asRepTag: 26 });
+    return { clock, random, w };
+  }
+
+  it('re-sends the AS-REQ to the realm named in crealm, and accepts the canonical name', async () => {
+    const { clock, random, w } = world();
+    const client = new KerberosClient({ realm: 'FRONT.TEST', transport: w.transport(), clock, random });
+    const cred = await client.getInitialCredentials('alice@corp.test', { password: 'pw' });
+    expect(cred.client).toEqual({
+      realm: 'CORP.TEST',
+      name: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
+    });
+    expect(cred.server.name.nameString).toEqual(['krbtgt', 'CORP.TEST']);
+    expect(w.requests.map((r) => `${r.realm} ${r.sname}`)).toEqual([
+      'FRONT.TEST krbtgt/FRONT.TEST',
+      'CORP.TEST krbtgt/CORP.TEST',
+      'CORP.TEST krbtgt/CORP.TEST',
+    ]);
+    expect(client.principal?.realm).toBe('CORP.TEST');
+  });
+
+  it('refuses a client referral loop', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('wrong-loop');
+    const w = new FakeKdcWorld(clock, random)
+      .addRealm({ name: 'P.TEST', wrongRealm: { 'alice@corp.test': 'Q.TEST' } })
+      .addRealm({ name: 'Q.TEST', wrongRealm: { 'alice@corp.test': 'P.TEST' } });
+    const client = new KerberosClient({ realm: 'P.TEST', transport: w.transport(), clock, random });
+    const e = await rejection(client.getInitialCredentials('alice@corp.test', { password: 'pw' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+    expect(e.message).toContain('P.TEST -> Q.TEST -> P.TEST');
+  });
+});

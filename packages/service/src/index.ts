@@ -1,0 +1,33 @@
+/**
+ * `@krbsim/service`: the server side of the Kerberos AP exchange (RFC 4120
+ * section 3.2). A {@link KerberosService} holds a keytab and accepts AP-REQs
+ * (raw, GSS-API krb5 per RFC 4121, or SPNEGO per RFC 4178), checking them as
+ * section 3.2.3 requires: key selection, decryption, client match, clock
+ * skew, ticket times, GSS checksum and channel bindings, and a bounded replay
+ * cache. Mutual authentication is answered with an AP-REP framed like the
+ * request.
+ *
+ * @packageDocumentation
+ */
+
+export type { DelegatedCredential } from './delegation';
+export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
+export {
+  channelBindingHash,
+  checkChannelBindings,
+  GSS_CHECKSUM_TYPE,
+  type GssChecksum,
+  GssFlags,
+  parseGssChecksum,
+} from './gss-checksum';
+export type { ServicePrincipal } from './internal/names';
+export { type KeytabEntryLike, type KeytabLike, keytabEntries, selectServiceKey } from './keytab';
+export {
+  DEFAULT_REPLAY_CACHE_ENTRIES,
+  ReplayCache,
+  type ReplayCacheOptions,
+  type ReplayEntry,
+} from './replay-cache';
+export { type AcceptOptions, type AcceptResult, KerberosService, type ServiceOptions } from './service';
+export { DOMAIN_X500_COMPRESS, decodeTransited } from './transited';
+export { type VerifiedApReq, type VerifyParams, verifyApReq, WEAK_ENC_TYPES } from './verify-ap-req';

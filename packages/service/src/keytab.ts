@@ -1,0 +1,91 @@
+/**
+ * Choosing the service key for a ticket: RFC 4120 section 3.2.3 ("the
+ * server uses the key version number and encryption type in the ticket to
+ * select its key"). The failures are told apart as MIT's `krb5_rd_req`
+ * does: no entry for the ticket's server is KRB_AP_ERR_NOT_US; entries for
+ * that server but none of the ticket's enctype is KRB_AP_ERR_NOKEY; the
+ * enctype present but not at the ticket's kvno is KRB_AP_ERR_BADKEYVER.
+ *
+ * @module
+ */
+
+import type { PrincipalName, Ticket } from '@krbsim/asn1';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
+import { formatName, type ServicePrincipal, sameName } from './internal/names';
+
+/** One keytab entry: the shape `@krbsim/files` parses from an MIT keytab. */
+export interface KeytabEntryLike {
+  readonly principal: { readonly realm: string; readonly name: PrincipalName };
+  readonly kvno: number;
+  readonly key: Key;
+}
+
+/** A keytab: its entries, or an object holding them (such as a `@krbsim/files` `Keytab`). */
+export type KeytabLike = readonly KeytabEntryLike[] | { readonly entries: readonly KeytabEntryLike[] };
+
+/** The entries of a {@link KeytabLike}. */
+export function keytabEntries(k: KeytabLike): readonly KeytabEntryLike[] {
+  return Array.isArray(k)
+    ? (k as readonly KeytabEntryLike[])
+    : (k as { entries: readonly KeytabEntryLike[] }).entries;
+}
+
+/** The principal a keytab entry is for matches `p` (names compared component by component, realm exactly). */
+function isFor(e: KeytabEntryLike, p: ServicePrincipal): boolean {
+  return e.principal.realm === p.realm && sameName(e.principal.name, p.name);
+}
+
+/**
+ * The keytab entry that decrypts `ticket`. `only` restricts the service to
+ * one principal (a ticket for any other is KRB_AP_ERR_NOT_US).
+ *
+ * Old keytabs keep only the low 8 bits of the kvno, so when no entry matches
+ * exactly, a kvno above 255 matches an entry with the same low byte.
+ */
+export function selectServiceKey(
+  entries: readonly KeytabEntryLike[],
+  ticket: Ticket,
+  only?: ServicePrincipal,
+): KeytabEntryLike {
+  const server: ServicePrincipal = { realm: ticket.realm, name: ticket.sname };
+  const serverText = formatName(server.name, server.realm);
+  if (only !== undefined && !(only.realm === server.realm && sameName(only.name, server.name))) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_NOT_US,
+      `the ticket is for ${serverText}, but this service is ${formatName(only.name, only.realm)}; the client asked for the wrong SPN`,
+      { realm: server.realm },
+    );
+  }
+  const mine = entries.filter((e) => isFor(e, server));
+  if (mine.length === 0) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_NOT_US,
+      `the ticket is for ${serverText}, which has no key in this service's keytab; the client asked for the wrong SPN or the keytab is for another principal`,
+      { realm: server.realm },
+    );
+  }
+  const etype = ticket.encPart.etype;
+  const ofType = mine.filter((e) => e.key.etype === etype);
+  if (ofType.length === 0) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_NOKEY,
+      `the ticket for ${serverText} is encrypted with enctype ${etype}, and the keytab holds only enctypes ${[...new Set(mine.map((e) => e.key.etype))].join(', ')} for it; re-export the keytab with that enctype`,
+      { realm: server.realm },
+    );
+  }
+  const kvno = ticket.encPart.kvno;
+  if (kvno === undefined) {
+    // No kvno in the ticket: the newest key (MIT tries them all; newest first is the usual hit).
+    return ofType.reduce((a, b) => (b.kvno > a.kvno ? b : a));
+  }
+  const exact = ofType.find((e) => e.kvno === kvno);
+  if (exact !== undefined) return exact;
+  const low = ofType.find((e) => (e.kvno & 0xff) === (kvno & 0xff) && (e.kvno > 255 || kvno > 255));
+  if (low !== undefined) return low;
+  throw new KerberosError(
+    ErrorCode.KRB_AP_ERR_BADKEYVER,
+    `the ticket for ${serverText} uses key version ${kvno}, and the keytab holds versions ${ofType.map((e) => e.kvno).join(', ')}; the password or key changed on one side only: re-export the keytab (or get a fresh ticket)`,
+    { realm: server.realm },
+  );
+}

@@ -1,0 +1,160 @@
+/**
+ * The replay cache: RFC 4120 section 3.2.3 ("the server MUST utilize a
+ * replay cache to remember any authenticator presented within the allowable
+ * clock skew") and section 10 (a replayed authenticator is refused with
+ * KRB_AP_ERR_REPEAT).
+ *
+ * An authenticator can only be accepted while its ctime is within the clock
+ * skew of the server's time, so an entry need only be kept until
+ * `ctime + windowMs`. Memory is bounded by `maxEntries`: when full, expired
+ * entries go first, then the oldest. Evicting a live entry would let its
+ * authenticator be replayed, so the cache remembers the newest ctime it ever
+ * evicted early (a high-water mark, kept until that entry would have
+ * expired) and refuses any authenticator at or before it: under a flood the
+ * cache degrades to refusing old authenticators, never to accepting a replay.
+ * A check that finds a replay changes nothing.
+ *
+ * @module
+ */
+
+import { type Clock, ErrorCode, KerberosError } from '@krbsim/core';
+
+/** What identifies one authenticator. */
+export interface ReplayEntry {
+  /** The client principal, e.g. `alice@CONTOSO.COM`. */
+  readonly client: string;
+  /** The server principal. */
+  readonly server: string;
+  /** The authenticator's ctime, milliseconds since the epoch (a whole second). */
+  readonly ctime: number;
+  /** The authenticator's cusec, 0..999999. */
+  readonly cusec: number;
+  /** A hash of the authenticator ciphertext, distinguishing two authenticators with the same time (as MIT's rcache does). */
+  readonly authenticatorHash?: string;
+}
+
+/** Options for {@link ReplayCache}. */
+export interface ReplayCacheOptions {
+  /** Reads the current time. */
+  readonly clock: Clock;
+  /** How long an entry is kept past its ctime: the service's clock skew. */
+  readonly windowMs: number;
+  /** The most entries kept at once. Default 100 000. */
+  readonly maxEntries?: number;
+}
+
+/** The default bound on entries. */
+export const DEFAULT_REPLAY_CACHE_ENTRIES = 100_000;
+
+/** Microseconds since the epoch for an authenticator time. */
+function timeUs(ctime: number, cusec: number): number {
+  return ctime * 1000 + cusec;
+}
+
+/** A bounded, clock-driven replay cache for one service (or several: entries name the server). */
+export class ReplayCache {
+  readonly #clock: Clock;
+  readonly #windowMs: number;
+  readonly #max: number;
+  /** key -> expiry (ms). Map order is insertion order: the first entry is the oldest. */
+  readonly #entries = new Map<string, { expires: number; timeUs: number }>();
+  /** The earliest expiry among entries (a lower bound), to skip sweeps that would find nothing. */
+  #earliest = Number.POSITIVE_INFINITY;
+  /** Authenticators at or before this time (µs) are refused until #floorExpires (see module doc). */
+  #floorUs = Number.NEGATIVE_INFINITY;
+  #floorExpires = Number.NEGATIVE_INFINITY;
+
+  constructor(opts: ReplayCacheOptions) {
+    if (!(opts.windowMs >= 0)) throw new RangeError('ReplayCache windowMs must be a non-negative number');
+    const max = opts.maxEntries ?? DEFAULT_REPLAY_CACHE_ENTRIES;
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError('ReplayCache maxEntries must be a positive integer');
+    this.#clock = opts.clock;
+    this.#windowMs = opts.windowMs;
+    this.#max = max;
+  }
+
+  /** The number of entries held now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The bound on entries. */
+  get maxEntries(): number {
+    return this.#max;
+  }
+
+  /**
+   * Records `entry`, or throws KRB_AP_ERR_REPEAT if the same authenticator was
+   * seen within the window (or is older than an authenticator the cache had
+   * to evict early).
+   */
+  check(entry: ReplayEntry): void {
+    const now = this.#clock.now();
+    const key = `${entry.client}\u0000${entry.server}\u0000${entry.ctime}\u0000${entry.cusec}\u0000${entry.authenticatorHash ?? ''}`;
+    const t = timeUs(entry.ctime, entry.cusec);
+    const expires = entry.ctime + this.#windowMs;
+    const seen = this.#entries.get(key);
+    if (expires <= now) {
+      // Outside the window: a service refuses it for clock skew; nothing to remember.
+      if (seen !== undefined) this.#entries.delete(key);
+      return;
+    }
+    if (seen !== undefined) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_REPEAT,
+        `replayed authenticator from ${entry.client} for ${entry.server} (ctime ${new Date(entry.ctime).toISOString()}, cusec ${entry.cusec}); a client must build a fresh AP-REQ for each authentication`,
+      );
+    }
+    if (now < this.#floorExpires && t <= this.#floorUs) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_REPEAT,
+        `authenticator from ${entry.client} for ${entry.server} is older than entries the replay cache had to drop under load, so it cannot be shown not to be a replay; retry with a fresh AP-REQ`,
+      );
+    }
+    this.#makeRoom(now);
+    this.#entries.set(key, { expires, timeUs: t });
+    if (expires < this.#earliest) this.#earliest = expires;
+  }
+
+  /** Drops expired entries; returns how many went. */
+  prune(): number {
+    return this.#sweep(this.#clock.now());
+  }
+
+  #sweep(now: number): number {
+    if (now < this.#earliest) return 0;
+    let n = 0;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [k, v] of this.#entries) {
+      if (v.expires <= now) {
+        this.#entries.delete(k);
+        n++;
+      } else if (v.expires < earliest) {
+        earliest = v.expires;
+      }
+    }
+    this.#earliest = earliest;
+    return n;
+  }
+
+  #makeRoom(now: number): void {
+    if (this.#entries.size < this.#max) return;
+    this.#sweep(now);
+    while (this.#entries.size >= this.#max) {
+      const first = this.#entries.entries().next();
+      if (first.done) return;
+      const [k, v] = first.value;
+      this.#entries.delete(k);
+      // The entry was live (the sweep took the expired ones): remember its
+      // time until it would have expired, so its replay is still refused.
+      if (now >= this.#floorExpires) {
+        this.#floorUs = v.timeUs;
+        this.#floorExpires = v.expires;
+      } else {
+        this.#floorUs = Math.max(this.#floorUs, v.timeUs);
+        this.#floorExpires = Math.max(this.#floorExpires, v.expires);
+      }
+    }
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * A Kerberos service (the AP exchange's server side, RFC 4120 section 3.2):
+ * it holds a keytab, accepts AP-REQs framed raw, as GSS-API krb5 tokens
+ * (RFC 4121) or in SPNEGO (RFC 4178), and answers mutual authentication
+ * with an AP-REP framed the same way.
+ *
+ * @module
+ */
+
+import {
+  ApOptions,
+  type AuthorizationData,
+  decodeApReq,
+  type EncTicketPart,
+  type PrincipalName,
+} from '@krbsim/asn1';
+import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
+import { acceptorReply } from './ap-rep';
+import type { DelegatedCredential } from './delegation';
+import { type Framing, frameApRep, unframeApReq } from './framing';
+import { GssFlags } from './gss-checksum';
+import { formatName, parseServicePrincipal, type ServicePrincipal } from './internal/names';
+import { type KeytabEntryLike, type KeytabLike, keytabEntries } from './keytab';
+import { ReplayCache } from './replay-cache';
+import { verifyApReq } from './verify-ap-req';
+
+/** Options for {@link KerberosService}. */
+export interface ServiceOptions {
+  /** The service's keys (entries, or a parsed `@krbsim/files` keytab). */
+  readonly keytab: KeytabLike;
+  /** Accept tickets for this principal only (`HTTP/web.contoso.com@CONTOSO.COM`); default any principal in the keytab. */
+  readonly principal?: string | ServicePrincipal;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Acceptor subkeys and sequence numbers come from here. Default: the system CSPRNG. */
+  readonly random?: RandomSource;
+  /** Allowed clock skew. Default 5 minutes (RFC 4120 section 1.6). */
+  readonly clockSkewMs?: number;
+  /** The replay cache; `false` turns replay detection off (not recommended). Default: a new bounded cache. */
+  readonly replayCache?: ReplayCache | false;
+  /** Accept DES, 3DES and RC4 tickets and session keys. Default false. */
+  readonly allowWeakCrypto?: boolean;
+}
+
+/** Options for {@link KerberosService.accept}. */
+export interface AcceptOptions {
+  /** The channel bindings' application data (e.g. `tls-server-end-point:` + hash), checked against the GSS checksum. */
+  readonly channelBindings?: Uint8Array;
+}
+
+/** An authenticated client. */
+export interface AcceptResult {
+  readonly client: { readonly realm: string; readonly name: PrincipalName };
+  /** `alice@CONTOSO.COM`. */
+  readonly clientPrincipal: string;
+  /** The principal the ticket was for. */
+  readonly server: { readonly realm: string; readonly name: PrincipalName };
+  /** The kvno of the service key that decrypted the ticket. */
+  readonly kvno: number;
+  /** The ticket's session key. */
+  readonly sessionKey: Key;
+  /** The client's subkey from the authenticator, if any. */
+  readonly subkey?: Key;
+  /** The subkey this service sent in its AP-REP (GSS framing), if any: the context key from then on. */
+  readonly acceptorSubkey?: Key;
+  /** The decrypted ticket. */
+  readonly ticket: EncTicketPart;
+  /** The ticket's authorization data (the PAC lives here, inside AD-IF-RELEVANT). */
+  readonly authorizationData: AuthorizationData;
+  /** Authorization data the client put in its authenticator. */
+  readonly authenticatorAuthorizationData: AuthorizationData;
+  readonly authtime: number;
+  readonly endtime: number;
+  /** TicketFlags. */
+  readonly flags: number;
+  /** The client's initial sequence number, if sent. */
+  readonly seqNumber?: number;
+  /** The service's initial sequence number, if it sent an AP-REP with one. */
+  readonly acceptorSeqNumber?: number;
+  /** Mutual authentication was asked for (and {@link AcceptResult.responseToken} answers it). */
+  readonly mutual: boolean;
+  /** How the AP-REQ was framed. */
+  readonly framing: Framing;
+  /** The GSS flags from the 0x8003 checksum (GSS framing only). */
+  readonly gssFlags?: number;
+  /**
+   * The answer to send back: the AP-REP framed as the request was (raw, GSS
+   * token id 02 00, or a SPNEGO NegTokenResp accept-completed). Absent for a
+   * raw or GSS request without mutual authentication.
+   */
+  readonly responseToken?: Uint8Array;
+  /** The realms the ticket transited, in order (empty within one realm). */
+  readonly transited: string[];
+  /** Credentials the client delegated in the GSS checksum (KRB-CRED), if any. */
+  readonly delegatedCredential?: DelegatedCredential;
+}
+
+/**
+ * Accepts AP-REQs for the principals of a keytab.
+ *
+ * @example
+ * ```ts
+ * const svc = new KerberosService({ keytab, principal: 'HTTP/web.contoso.com@CONTOSO.COM' });
+ * const { clientPrincipal, responseToken } = svc.accept(token);
+ * ```
+ */
+export class KerberosService {
+  readonly #keytab: readonly KeytabEntryLike[];
+  readonly #principal: ServicePrincipal | undefined;
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
+  readonly #skew: number;
+  readonly #replay: ReplayCache | undefined;
+  readonly #allowWeak: boolean;
+
+  constructor(opts: ServiceOptions) {
+    this.#keytab = keytabEntries(opts.keytab);
+    this.#principal =
+      typeof opts.principal === 'string' ? parseServicePrincipal(opts.principal) : opts.principal;
+    this.#clock = opts.clock ?? systemClock;
+    this.#random = opts.random ?? systemRandom;
+    this.#skew = opts.clockSkewMs ?? 300_000;
+    this.#replay =
+      opts.replayCache === false
+        ? undefined
+        : (opts.replayCache ?? new ReplayCache({ clock: this.#clock, windowMs: this.#skew }));
+    this.#allowWeak = opts.allowWeakCrypto ?? false;
+  }
+
+  /** The replay cache in use, if any. */
+  get replayCache(): ReplayCache | undefined {
+    return this.#replay;
+  }
+
+  /**
+   * Accepts a raw AP-REQ, a GSS-API krb5 InitialContextToken or a SPNEGO
+   * NegTokenInit. Throws KerberosError with the RFC 4120 code on failure
+   * (malformed input included: the codec's errors are KerberosErrors).
+   */
+  accept(token: Uint8Array, opts: AcceptOptions = {}): AcceptResult {
+    const framed = unframeApReq(token);
+    const apReq = decodeApReq(framed.apReq);
+    const gss = framed.framing !== 'none';
+    const v = verifyApReq(apReq, {
+      keytab: this.#keytab,
+      ...(this.#principal === undefined ? {} : { principal: this.#principal }),
+      clock: this.#clock,
+      clockSkewMs: this.#skew,
+      replayCache: this.#replay,
+      allowWeakCrypto: this.#allowWeak,
+      gss,
+      ...(opts.channelBindings === undefined ? {} : { channelBindings: opts.channelBindings }),
+    });
+    const { ticket, authenticator: auth, sessionKey } = v;
+    const gssFlags = v.gssChecksum?.flags;
+    const mutual =
+      (apReq.apOptions & ApOptions['mutual-required']) !== 0 ||
+      (gssFlags !== undefined && (gssFlags & GssFlags.mutual) !== 0);
+    const subkey: Key | undefined =
+      auth.subkey === undefined ? undefined : { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue };
+    const reply = mutual ? acceptorReply(sessionKey, auth, gss, this.#random) : undefined;
+    const acceptorSubkey = reply?.acceptorSubkey;
+    const acceptorSeq = reply?.acceptorSeqNumber;
+    const responseToken = frameApRep(reply?.apRep, framed);
+    const delegatedCredential = v.delegated;
+    return {
+      client: { realm: ticket.crealm, name: ticket.cname },
+      clientPrincipal: formatName(ticket.cname, ticket.crealm),
+      server: v.server,
+      kvno: v.kvno,
+      sessionKey,
+      ...(subkey === undefined ? {} : { subkey }),
+      ...(acceptorSubkey === undefined ? {} : { acceptorSubkey }),
+      ticket,
+      authorizationData: ticket.authorizationData ?? [],
+      authenticatorAuthorizationData: auth.authorizationData ?? [],
+      authtime: ticket.authtime,
+      endtime: ticket.endtime,
+      flags: ticket.flags,
+      ...(auth.seqNumber === undefined ? {} : { seqNumber: auth.seqNumber }),
+      ...(acceptorSeq === undefined ? {} : { acceptorSeqNumber: acceptorSeq }),
+      mutual,
+      framing: framed.framing,
+      ...(gssFlags === undefined ? {} : { gssFlags }),
+      ...(responseToken === undefined ? {} : { responseToken }),
+      transited: v.transited,
+      ...(delegatedCredential === undefined ? {} : { delegatedCredential }),
+    };
+  }
+}

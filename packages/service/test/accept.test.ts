@@ -1,0 +1,322 @@
+import {
+  decodeApReq,
+  decodeNegotiationToken,
+  encodeApReq,
+  encodeEncKrbCredPart,
+  encodeKrbCred,
+  GssOid,
+  unwrapGssToken,
+  unwrapKrb5Token,
+} from '@krbsim/asn1';
+import { GssFlags, type GssFraming } from '@krbsim/client';
+import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
+import { describe, expect, it } from 'vitest';
+import { alice, Lab, REALM, spnName, thrown } from './helpers';
+
+const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString('hex'));
+
+describe('KerberosService.accept: round trips with the krbsim client', () => {
+  for (const gss of ['none', 'krb5', 'spnego'] as GssFraming[]) {
+    it(`accepts a ${gss} AP-REQ with mutual authentication, and the client verifies the AP-REP`, () => {
+      const lab = new Lab();
+      const cred = lab.credential();
+      const { token, context } = lab.client.buildApReq(cred, {
+        gss,
+        mutual: true,
+        subkey: true,
+        seqNumber: 1234,
+      });
+      const r = lab.service({ principal: `HTTP/web.contoso.com@${REALM}` }).accept(token);
+      expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
+      expect(r.client).toEqual(alice);
+      expect(r.server.name.nameString).toEqual(spnName.nameString);
+      expect(r.kvno).toBe(3);
+      expect(hex(r.sessionKey.bytes)).toBe(hex(cred.sessionKey.bytes));
+      expect(hex(r.subkey?.bytes)).toBe(hex(context.subkey?.bytes));
+      expect(r.seqNumber).toBe(1234);
+      expect(r.mutual).toBe(true);
+      expect(r.framing).toBe(gss);
+      expect(r.transited).toEqual([]);
+      const rep = lab.client.verifyApRep(context, r.responseToken!);
+      if (gss === 'none') {
+        expect(r.responseToken![0]).toBe(0x6f);
+        expect(rep).toEqual({});
+      } else {
+        // GSS acceptors answer with their own subkey and sequence number.
+        expect(hex(rep.subkey?.bytes)).toBe(hex(r.acceptorSubkey?.bytes));
+        expect(rep.seqNumber).toBe(r.acceptorSeqNumber);
+        expect(r.gssFlags! & GssFlags.mutual).toBe(GssFlags.mutual);
+        expect(r.gssFlags! & (GssFlags.integ | GssFlags.conf)).toBe(GssFlags.integ | GssFlags.conf);
+      }
+      if (gss === 'krb5') {
+        const t = unwrapKrb5Token(r.responseToken!);
+        expect(t.tokId).toBe(0x0200);
+      }
+      if (gss === 'spnego') {
+        expect(unwrapGssToken(token).thisMech).toBe(GssOid.SPNEGO);
+        const resp = decodeNegotiationToken(r.responseToken!);
+        expect('negTokenResp' in resp && resp.negTokenResp.negState).toBe(0);
+        // Windows names the Microsoft OID it proposed first.
+        expect('negTokenResp' in resp && resp.negTokenResp.supportedMech).toBe(GssOid.MS_KRB5);
+      }
+    });
+  }
+
+  it('sends nothing back without mutual authentication (raw and GSS), and completes SPNEGO', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    expect(svc.accept(lab.client.buildApReq(lab.credential()).token).responseToken).toBeUndefined();
+    const gss = svc.accept(lab.client.buildApReq(lab.credential(), { gss: 'krb5', mutual: false }).token);
+    expect(gss.mutual).toBe(false);
+    expect(gss.responseToken).toBeUndefined();
+    const sp = svc.accept(lab.client.buildApReq(lab.credential(), { gss: 'spnego', mutual: false }).token);
+    const resp = decodeNegotiationToken(sp.responseToken!);
+    expect('negTokenResp' in resp && resp.negTokenResp.responseToken).toBeUndefined();
+  });
+
+  it('returns the transited realms and the ticket times', () => {
+    const lab = new Lab();
+    const cred = lab.credential({ transited: 'EDU,MIT.,ATHENA.,WASHINGTON.EDU,CS.' });
+    const r = lab.service().accept(lab.client.buildApReq(cred).token);
+    expect(r.transited).toEqual(['EDU', 'MIT.EDU', 'ATHENA.MIT.EDU', 'WASHINGTON.EDU', 'CS.WASHINGTON.EDU']);
+    expect(r.authtime).toBe(lab.clock.now());
+    expect(r.endtime).toBe(lab.clock.now() + 10 * Duration.hour);
+  });
+
+  it('a client that builds two AP-REQs in the same millisecond is not a replay', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    const cred = lab.credential();
+    const a = lab.client.buildApReq(cred);
+    const b = lab.client.buildApReq(cred);
+    expect(b.context.ctime * 1e3 + b.context.cusec).toBeGreaterThan(a.context.ctime * 1e3 + a.context.cusec);
+    svc.accept(a.token);
+    svc.accept(b.token);
+  });
+});
+
+describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
+  it('KRB_AP_ERR_NOT_US: a ticket for another principal', () => {
+    const lab = new Lab();
+    const other = { realm: REALM, name: { nameType: 2, nameString: ['HTTP', 'other.contoso.com'] } };
+    const token = lab.client.buildApReq(lab.credential({ server: other })).token;
+    expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
+    const mine = lab.client.buildApReq(lab.credential()).token;
+    const e = thrown(() => lab.service({ principal: 'HTTP/other.contoso.com@CONTOSO.COM' }).accept(mine));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
+    expect(e.message).toContain('HTTP/web.contoso.com@CONTOSO.COM');
+  });
+
+  it('KRB_AP_ERR_NOKEY: no key of the ticket enctype', () => {
+    const lab = new Lab();
+    const token = lab.client.buildApReq(lab.credential({ etype: 17 })).token;
+    expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_NOKEY);
+  });
+
+  it('KRB_AP_ERR_BADKEYVER: the ticket kvno is not in the keytab', () => {
+    const lab = new Lab();
+    const token = lab.client.buildApReq(lab.credential({ kvno: 4 })).token;
+    const e = thrown(() => lab.service().accept(token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_BADKEYVER);
+    expect(e.realm).toBe(REALM);
+  });
+
+  it('KRB_AP_ERR_BAD_INTEGRITY: the ticket is encrypted in another key', () => {
+    const lab = new Lab();
+    const wrong = lab.credential({ serviceKey: { etype: 18, bytes: new Uint8Array(32).fill(7) } });
+    expect(thrown(() => lab.service().accept(lab.client.buildApReq(wrong).token)).code).toBe(
+      ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+    );
+  });
+
+  it('KRB_AP_ERR_BAD_INTEGRITY: a tampered authenticator', () => {
+    const lab = new Lab();
+    const ap = decodeApReq(lab.client.buildApReq(lab.credential()).token);
+    const cipher = ap.authenticator.cipher.slice();
+    cipher[20] ^= 0x01;
+    const token = encodeApReq({ ...ap, authenticator: { ...ap.authenticator, cipher } });
+    expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+  });
+
+  it('KRB_AP_ERR_BADMATCH: the authenticator names another client than the ticket', () => {
+    const lab = new Lab();
+    const bob = { realm: REALM, name: { nameType: 1, nameString: ['bob'] } };
+    const token = lab.client.buildApReq(lab.credential({ credClient: bob })).token;
+    expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_BADMATCH);
+  });
+
+  it('KRB_AP_ERR_SKEW: the clocks differ by more than the allowed skew, either way', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    lab.serviceClock.advance(5 * Duration.minute + Duration.second);
+    expect(thrown(() => svc.accept(lab.client.buildApReq(lab.credential()).token)).code).toBe(
+      ErrorCode.KRB_AP_ERR_SKEW,
+    );
+    lab.serviceClock.advance(-10 * Duration.minute - 2 * Duration.second);
+    expect(thrown(() => svc.accept(lab.client.buildApReq(lab.credential()).token)).code).toBe(
+      ErrorCode.KRB_AP_ERR_SKEW,
+    );
+    // Within the skew: accepted.
+    lab.serviceClock.advance(6 * Duration.minute);
+    expect(svc.accept(lab.client.buildApReq(lab.credential()).token).clientPrincipal).toBe(
+      'alice@CONTOSO.COM',
+    );
+    const tight = lab.service({ clockSkewMs: 30 * Duration.second });
+    expect(thrown(() => tight.accept(lab.client.buildApReq(lab.credential()).token)).code).toBe(
+      ErrorCode.KRB_AP_ERR_SKEW,
+    );
+  });
+
+  it('KRB_AP_ERR_TKT_NYV: a postdated ticket, and a ticket with the INVALID flag', () => {
+    const lab = new Lab();
+    const later = lab.credential({ starttime: lab.clock.now() + Duration.hour });
+    expect(thrown(() => lab.service().accept(lab.client.buildApReq(later).token)).code).toBe(
+      ErrorCode.KRB_AP_ERR_TKT_NYV,
+    );
+    const invalid = lab.credential({ flags: 0x01000000 });
+    expect(thrown(() => lab.service().accept(lab.client.buildApReq(invalid).token)).code).toBe(
+      ErrorCode.KRB_AP_ERR_TKT_NYV,
+    );
+    // Starting within the skew is fine.
+    const soon = lab.credential({ starttime: lab.clock.now() + Duration.minute });
+    expect(lab.service().accept(lab.client.buildApReq(soon).token).mutual).toBe(false);
+  });
+
+  it('KRB_AP_ERR_TKT_EXPIRED: the ticket ended more than the skew ago', () => {
+    const lab = new Lab();
+    const cred = lab.credential({ endtime: lab.clock.now() + Duration.hour });
+    lab.advance(Duration.hour + 4 * Duration.minute);
+    expect(lab.service().accept(lab.client.buildApReq(cred).token).clientPrincipal).toBe('alice@CONTOSO.COM');
+    lab.advance(2 * Duration.minute);
+    const e = thrown(() => lab.service().accept(lab.client.buildApReq(cred).token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
+  });
+
+  it('KRB_AP_ERR_REPEAT: the same AP-REQ twice, whatever the framing; nothing is lost by the attempt', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    for (const gss of ['none', 'krb5', 'spnego'] as GssFraming[]) {
+      const { token } = lab.client.buildApReq(lab.credential(), { gss });
+      svc.accept(token);
+      const size = svc.replayCache!.size;
+      expect(thrown(() => svc.accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+      expect(svc.replayCache!.size).toBe(size);
+    }
+    // With replay detection off, the same token passes twice.
+    const off = lab.service({ replayCache: false });
+    const { token } = lab.client.buildApReq(lab.credential());
+    off.accept(token);
+    off.accept(token);
+  });
+
+  it('refuses weak enctypes unless allowWeakCrypto', () => {
+    const lab = new Lab();
+    const rc4: { etype: number; bytes: Uint8Array } = { etype: 23, bytes: new Uint8Array(16).fill(9) };
+    lab.keytab.push({ principal: { realm: REALM, name: spnName }, kvno: 3, key: rc4 });
+    const cred = lab.credential({ serviceKey: rc4 });
+    const e = thrown(() => lab.service().accept(lab.client.buildApReq(cred).token));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(
+      lab.service({ allowWeakCrypto: true }).accept(lab.client.buildApReq(cred).token).sessionKey.etype,
+    ).toBe(23);
+  });
+
+  it('KRB_AP_ERR_METHOD: user-to-user AP-REQs are not offered', () => {
+    const lab = new Lab();
+    const ap = decodeApReq(lab.client.buildApReq(lab.credential()).token);
+    const token = encodeApReq({ ...ap, apOptions: 0x40000000 });
+    expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_METHOD);
+  });
+});
+
+describe('GSS checksum and channel bindings', () => {
+  const cb = new TextEncoder().encode('tls-server-end-point:0123456789abcdef');
+
+  it('accepts matching bindings and refuses others with KRB_AP_ERR_MODIFIED', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    const ok = lab.client.buildApReq(lab.credential(), { gss: 'krb5', channelBindings: cb }).token;
+    expect(svc.accept(ok, { channelBindings: cb }).clientPrincipal).toBe('alice@CONTOSO.COM');
+    const other = lab.client.buildApReq(lab.credential(), { gss: 'spnego', channelBindings: cb }).token;
+    const e = thrown(() =>
+      svc.accept(other, { channelBindings: new TextEncoder().encode('tls-server-end-point:x') }),
+    );
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+  });
+
+  it('accepts an initiator that sent no bindings, as MIT does', () => {
+    const lab = new Lab();
+    const token = lab.client.buildApReq(lab.credential(), { gss: 'krb5' }).token;
+    expect(lab.service().accept(token, { channelBindings: cb }).mutual).toBe(true);
+  });
+
+  it('KRB_AP_ERR_INAPP_CKSUM: a GSS token without the 0x8003 checksum', () => {
+    const lab = new Lab();
+    const token = lab.client.buildApReq(lab.credential(), { gss: 'krb5', checksum: { data: cb } }).token;
+    expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+  });
+
+  it('reads delegated credentials carried in the checksum (KRB-CRED in the clear, as inside GSS)', () => {
+    const lab = new Lab();
+    const cred = lab.credential();
+    const tgt = lab.credential();
+    const krbCred = encodeKrbCred({
+      pvno: 5,
+      msgType: 22,
+      tickets: [tgt.ticket],
+      encPart: {
+        etype: 0,
+        cipher: encodeEncKrbCredPart({
+          ticketInfo: [
+            { key: { keytype: 18, keyvalue: tgt.sessionKey.bytes }, prealm: REALM, pname: alice.name },
+          ],
+        }),
+      },
+    });
+    const r = lab.service().accept(lab.client.buildApReq(cred, { gss: 'krb5', delegation: krbCred }).token);
+    expect(r.gssFlags! & GssFlags.deleg).toBe(GssFlags.deleg);
+    expect(r.delegatedCredential?.tickets).toHaveLength(1);
+    expect(hex(r.delegatedCredential?.info[0]?.key.keyvalue)).toBe(hex(tgt.sessionKey.bytes));
+    // Garbage where the KRB-CRED should be is refused, with a KerberosError.
+    const bad = lab.client.buildApReq(cred, { gss: 'krb5', delegation: new Uint8Array([1, 2, 3]) }).token;
+    expect(thrown(() => lab.service().accept(bad))).toBeInstanceOf(KerberosError);
+  });
+});
+
+describe('malformed tokens never crash the service', () => {
+  it('throws KerberosError for empty, foreign and truncated tokens', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    const good = lab.client.buildApReq(lab.credential(), { gss: 'spnego' }).token;
+    const bad = [
+      new Uint8Array(0),
+      new Uint8Array([0x00]),
+      new Uint8Array([0x6e]),
+      new Uint8Array([0x60, 0x03, 0x06, 0x01, 0x00]),
+      good.subarray(0, good.length - 1),
+      good.subarray(0, 40),
+      new Uint8Array([0xa1, 0x03, 0x30, 0x01, 0x00]),
+    ];
+    for (const b of bad) {
+      const e = thrown(() => svc.accept(b));
+      expect(e, hex(b)).toBeInstanceOf(KerberosError);
+    }
+  });
+
+  it('flipping any single byte of a token gives success or a KerberosError, never another exception', () => {
+    const lab = new Lab();
+    const svc = lab.service({ replayCache: false });
+    for (const gss of ['none', 'krb5', 'spnego'] as GssFraming[]) {
+      const token = lab.client.buildApReq(lab.credential(), { gss }).token;
+      for (let i = 0; i < token.length; i++) {
+        const t = token.slice();
+        t[i] ^= 0xff;
+        try {
+          svc.accept(t);
+        } catch (e) {
+          expect(e, `${gss} byte ${i}`).toBeInstanceOf(KerberosError);
+        }
+      }
+    }
+  });
+});

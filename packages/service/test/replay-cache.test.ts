@@ -1,0 +1,84 @@
+import { Duration, ErrorCode, ManualClock } from '@krbsim/core';
+import { ReplayCache, type ReplayEntry } from '@krbsim/service';
+import { describe, expect, it } from 'vitest';
+import { thrown } from './helpers';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const WINDOW = 5 * Duration.minute;
+
+function entry(i: number, ctime = T0, client = 'alice@CONTOSO.COM'): ReplayEntry {
+  return { client, server: 'HTTP/web.contoso.com@CONTOSO.COM', ctime, cusec: i, authenticatorHash: `h${i}` };
+}
+
+describe('ReplayCache', () => {
+  it('refuses the same authenticator inside the window and accepts it after', () => {
+    const clock = new ManualClock(T0);
+    const rc = new ReplayCache({ clock, windowMs: WINDOW });
+    rc.check(entry(1));
+    expect(thrown(() => rc.check(entry(1))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    clock.advance(WINDOW - 1);
+    expect(thrown(() => rc.check(entry(1))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    clock.advance(1);
+    rc.check(entry(1));
+    expect(rc.size).toBe(0);
+  });
+
+  it('tells apart authenticators by client, server, time and hash', () => {
+    const rc = new ReplayCache({ clock: new ManualClock(T0), windowMs: WINDOW });
+    rc.check(entry(1));
+    rc.check(entry(2));
+    rc.check(entry(1, T0, 'bob@CONTOSO.COM'));
+    rc.check({ ...entry(1), authenticatorHash: 'other' });
+    rc.check(entry(1, T0 + 1000));
+    expect(rc.size).toBe(5);
+  });
+
+  it('a replay attempt changes nothing: every entry is still there and still detected', () => {
+    const clock = new ManualClock(T0);
+    const rc = new ReplayCache({ clock, windowMs: WINDOW, maxEntries: 10 });
+    for (let i = 0; i < 10; i++) rc.check(entry(i));
+    for (let k = 0; k < 100; k++)
+      expect(thrown(() => rc.check(entry(k % 10))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    expect(rc.size).toBe(10);
+    for (let i = 0; i < 10; i++)
+      expect(thrown(() => rc.check(entry(i))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+  });
+
+  it('stays within maxEntries under a flood, evicting expired entries first', () => {
+    const clock = new ManualClock(T0);
+    const rc = new ReplayCache({ clock, windowMs: WINDOW, maxEntries: 1000 });
+    for (let i = 0; i < 900; i++) rc.check(entry(i, T0));
+    clock.advance(WINDOW + 1); // those 900 have expired
+    const early = entry(0, clock.now() - 1000);
+    rc.check(early);
+    for (let i = 1; i < 1000; i++) rc.check(entry(i, clock.now()));
+    expect(rc.size).toBeLessThanOrEqual(1000);
+    // Only expired entries went: the live ones, the first included, are all still detected.
+    expect(thrown(() => rc.check(early)).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    expect(thrown(() => rc.check(entry(999, clock.now()))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+  });
+
+  it('under a flood of live entries, an evicted entry is still refused until it would have expired', () => {
+    const clock = new ManualClock(T0);
+    const rc = new ReplayCache({ clock, windowMs: WINDOW, maxEntries: 1000 });
+    const victim = entry(0, T0, 'victim@CONTOSO.COM');
+    rc.check(victim);
+    clock.advance(Duration.second);
+    for (let i = 0; i < 10_000; i++) rc.check(entry(i, clock.now(), `flood${i}@X`));
+    expect(rc.size).toBeLessThanOrEqual(1000);
+    // The victim was evicted (oldest first), yet its replay is refused...
+    expect(thrown(() => rc.check(victim)).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    // ...and so is the replay of an evicted flood entry, while fresh authenticators pass.
+    expect(thrown(() => rc.check(entry(5, clock.now(), 'flood5@X'))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    rc.check(entry(0, clock.now() + 1000, 'fresh@X'));
+    // Once it would have expired anyway, it is no longer refused.
+    clock.set(T0 + WINDOW);
+    rc.check(victim);
+  });
+
+  it('validates its options', () => {
+    const clock = new ManualClock(T0);
+    expect(() => new ReplayCache({ clock, windowMs: -1 })).toThrow(RangeError);
+    expect(() => new ReplayCache({ clock, windowMs: 1, maxEntries: 0 })).toThrow(RangeError);
+  });
+});
