@@ -2,12 +2,22 @@
  * `@krbsim/transport`: how Kerberos messages travel. The KDC is a function
  * from request bytes to reply bytes; this package carries those bytes in
  * process, over UDP and TCP (RFC 4120 section 7.2), and records them in a
- * trace that renders as text, Mermaid, or a pcap Wireshark dissects. It knows
- * bytes and framing only, never message contents.
+ * trace that renders as text, Mermaid, or a pcap Wireshark dissects, and
+ * serves KDCs over MS-KKDCP (HTTPS KDC proxy, with test certificates). It
+ * knows bytes and framing only, never message contents.
  *
  * @packageDocumentation
  */
 
+export {
+  CERTIFICATE_BACKDATE_MS,
+  type CertificateKeyType,
+  type CreateCaOptions,
+  createSelfSignedCa,
+  type IssueServerCertificateOptions,
+  issueServerCertificate,
+  type PemCertificate,
+} from './certificates';
 export { frameTcp, type TcpReadEvent, TcpRecordReader } from './framing';
 export { InProcessTransport, type InProcessTransportOptions } from './in-process';
 export { type ExchangeOptions, tcpExchange, udpExchange } from './kdc-exchange';
@@ -19,6 +29,13 @@ export {
   type KdcProxyTransportOptions,
   unframeKerbMessage,
 } from './kdc-proxy';
+export {
+  KDC_PROXY_CONTENT_TYPE,
+  type KdcProxyPath,
+  type KdcProxyServer,
+  type ServeKdcProxyOptions,
+  serveKdcProxy,
+} from './kdc-proxy-server';
 export { type KdcServer, type ServeKdcOptions, serveKdc } from './kdc-server';
 export {
   peekKrbErrorCode,

@@ -1,0 +1,377 @@
+/**
+ * Test certificates for KDC proxies: a self-signed CA and server
+ * certificates it issues, as PEM, so an MS-KKDCP endpoint can run over real
+ * TLS on loopback and MIT krb5 can trust it through `http_anchors`.
+ *
+ * X.509 v3 (RFC 5280) built with pkijs over WebCrypto: ECDSA P-256 keys by
+ * default (RSA-2048 on request), SHA-256 signatures. The CA carries
+ * basicConstraints cA (critical), keyUsage keyCertSign/cRLSign (critical) and
+ * a subjectKeyIdentifier; a server certificate carries basicConstraints
+ * cA=false, keyUsage digitalSignature (plus keyEncipherment for RSA),
+ * extendedKeyUsage serverAuth, subjectAltName with its DNS names and IP
+ * addresses, and subject/authority key identifiers.
+ *
+ * Serial numbers come from the injected {@link RandomSource} and validity
+ * dates from the injected {@link Clock}; the key pairs come from WebCrypto
+ * and are therefore fresh on every call.
+ *
+ * pkijs is an ES module and is loaded on first use, so importing this
+ * package never loads it.
+ *
+ * @module
+ */
+
+import type { webcrypto } from 'node:crypto';
+import { isIP } from 'node:net';
+import {
+  type Clock,
+  ErrorCode,
+  KerberosError,
+  type RandomSource,
+  systemClock,
+  systemRandom,
+} from '@krbsim/core';
+
+/** A certificate and its private key, both PEM (`CERTIFICATE`, PKCS #8 `PRIVATE KEY`). */
+export interface PemCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** The key type of a generated certificate. */
+export type CertificateKeyType = 'ecdsa-p256' | 'rsa-2048';
+
+/** Options for {@link createSelfSignedCa}. */
+export interface CreateCaOptions {
+  /** The CA's subject (and issuer) common name. */
+  readonly commonName: string;
+  /** notBefore is `clock.now()` less {@link CERTIFICATE_BACKDATE_MS}; default the system clock. */
+  readonly clock?: Clock;
+  /** Validity from `clock.now()` (default 365). */
+  readonly validityDays?: number;
+  /** Serial number source (default the system CSPRNG). */
+  readonly random?: RandomSource;
+  /** Default `'ecdsa-p256'`. */
+  readonly keyType?: CertificateKeyType;
+}
+
+/** Options for {@link issueServerCertificate}. */
+export interface IssueServerCertificateOptions {
+  /** Subject common name (default the first DNS name, else the first IP address). */
+  readonly commonName?: string;
+  /** subjectAltName dNSName entries (default `['localhost']`). */
+  readonly dnsNames?: readonly string[];
+  /** subjectAltName iPAddress entries, IPv4 or IPv6 (default `['127.0.0.1']`). */
+  readonly ipAddresses?: readonly string[];
+  readonly clock?: Clock;
+  /** Validity from `clock.now()` (default 365), never past the CA's own notAfter. */
+  readonly validityDays?: number;
+  readonly random?: RandomSource;
+  /** Default `'ecdsa-p256'`. */
+  readonly keyType?: CertificateKeyType;
+}
+
+/** How far before `clock.now()` a certificate's notBefore lies, for peers whose clocks lag (5 minutes). */
+export const CERTIFICATE_BACKDATE_MS = 5 * 60 * 1000;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const OID = {
+  commonName: '2.5.4.3',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  ecPublicKey: '1.2.840.10045.2.1',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+} as const;
+
+/** keyUsage bits (RFC 5280 section 4.2.1.3), as bit positions. */
+const KU = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
+
+type Pkijs = typeof import('pkijs');
+type Asn1js = typeof import('asn1js');
+interface Lib {
+  readonly pkijs: Pkijs;
+  readonly asn1js: Asn1js;
+  readonly engine: InstanceType<Pkijs['CryptoEngine']>;
+  readonly subtle: webcrypto.SubtleCrypto;
+}
+
+let lib: Promise<Lib> | undefined;
+
+/** pkijs with a WebCrypto engine of its own (the global pkijs engine is left alone). */
+function loadLib(): Promise<Lib> {
+  lib ??= (async () => {
+    const [pkijs, asn1js] = await Promise.all([import('pkijs'), import('asn1js')]);
+    const crypto = globalThis.crypto;
+    const engine = new pkijs.CryptoEngine({ name: 'krbsim-webcrypto', crypto });
+    return { pkijs, asn1js, engine, subtle: crypto.subtle };
+  })();
+  return lib;
+}
+
+function keyAlgorithm(type: CertificateKeyType): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
+  return type === 'rsa-2048'
+    ? {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: Uint8Array.of(1, 0, 1),
+        hash: 'SHA-256',
+      }
+    : { name: 'ECDSA', namedCurve: 'P-256' };
+}
+
+/**
+ * A self-signed CA for KDC proxy certificates.
+ *
+ * @example
+ * ```ts
+ * const ca = await createSelfSignedCa({ commonName: 'krbsim test CA' });
+ * const server = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+ * // krb5.conf: http_anchors = FILE:/path/to/ca.pem (ca.certPem)
+ * ```
+ */
+export async function createSelfSignedCa(options: CreateCaOptions): Promise<PemCertificate> {
+  const l = await loadLib();
+  const keyType = options.keyType ?? 'ecdsa-p256';
+  const keys = (await l.subtle.generateKey(keyAlgorithm(keyType), true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const now = (options.clock ?? systemClock).now();
+  const cert = new l.pkijs.Certificate();
+  cert.version = 2;
+  cert.serialNumber = serialNumber(l, options.random ?? systemRandom);
+  setName(l, cert.subject, options.commonName);
+  setName(l, cert.issuer, options.commonName);
+  setValidity(l, cert, now - CERTIFICATE_BACKDATE_MS, now + days(options.validityDays ?? 365));
+  await cert.subjectPublicKeyInfo.importKey(keys.publicKey, l.engine);
+  const ski = await keyIdentifier(l, cert);
+  cert.extensions = [
+    extension(
+      l,
+      OID.basicConstraints,
+      true,
+      new l.pkijs.BasicConstraints({ cA: true, pathLenConstraint: 0 }),
+    ),
+    bitsExtension(l, OID.keyUsage, true, [KU.digitalSignature, KU.keyCertSign, KU.cRLSign]),
+    rawExtension(l, OID.subjectKeyIdentifier, false, new l.asn1js.OctetString({ valueHex: ski })),
+  ];
+  await cert.sign(keys.privateKey, 'SHA-256', l.engine);
+  return { certPem: certificatePem(cert), keyPem: await privateKeyPem(l, keys.privateKey) };
+}
+
+/**
+ * A TLS server certificate signed by `ca` (from {@link createSelfSignedCa}),
+ * for `serveKdcProxy`'s `cert` and `key`.
+ *
+ * @throws KerberosError (KRB_ERR_GENERIC) for an unparsable CA, an invalid IP
+ *   address, or no subject names at all.
+ */
+export async function issueServerCertificate(
+  ca: PemCertificate,
+  options: IssueServerCertificateOptions = {},
+): Promise<PemCertificate> {
+  const l = await loadLib();
+  const dnsNames = options.dnsNames ?? ['localhost'];
+  const ipAddresses = options.ipAddresses ?? ['127.0.0.1'];
+  const commonName = options.commonName ?? dnsNames[0] ?? ipAddresses[0];
+  if (commonName === undefined) invalid('a server certificate needs a DNS name or an IP address');
+  const ipBytes = ipAddresses.map(parseIp);
+
+  const caCert = parseCertificate(l, ca.certPem);
+  const caKey = await importCaKey(l, caCert, ca.keyPem);
+  const caSki = await keyIdentifier(l, caCert);
+
+  const keyType = options.keyType ?? 'ecdsa-p256';
+  const keys = (await l.subtle.generateKey(keyAlgorithm(keyType), true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const now = (options.clock ?? systemClock).now();
+  const cert = new l.pkijs.Certificate();
+  cert.version = 2;
+  cert.serialNumber = serialNumber(l, options.random ?? systemRandom);
+  setName(l, cert.subject, commonName);
+  cert.issuer = caCert.subject;
+  const caNotAfter = caCert.notAfter.value.getTime();
+  setValidity(
+    l,
+    cert,
+    now - CERTIFICATE_BACKDATE_MS,
+    Math.min(now + days(options.validityDays ?? 365), caNotAfter),
+  );
+  await cert.subjectPublicKeyInfo.importKey(keys.publicKey, l.engine);
+  const ski = await keyIdentifier(l, cert);
+  const usage = keyType === 'rsa-2048' ? [KU.digitalSignature, KU.keyEncipherment] : [KU.digitalSignature];
+  const altNames = new l.pkijs.AltName({
+    altNames: [
+      ...dnsNames.map((value) => new l.pkijs.GeneralName({ type: 2, value })),
+      ...ipBytes.map(
+        (ip) => new l.pkijs.GeneralName({ type: 7, value: new l.asn1js.OctetString({ valueHex: ip }) }),
+      ),
+    ],
+  });
+  cert.extensions = [
+    extension(l, OID.basicConstraints, true, new l.pkijs.BasicConstraints({ cA: false })),
+    bitsExtension(l, OID.keyUsage, true, usage),
+    extension(l, OID.extKeyUsage, false, new l.pkijs.ExtKeyUsage({ keyPurposes: [OID.serverAuth] })),
+    extension(l, OID.subjectAltName, false, altNames),
+    rawExtension(l, OID.subjectKeyIdentifier, false, new l.asn1js.OctetString({ valueHex: ski })),
+    extension(
+      l,
+      OID.authorityKeyIdentifier,
+      false,
+      new l.pkijs.AuthorityKeyIdentifier({ keyIdentifier: new l.asn1js.OctetString({ valueHex: caSki }) }),
+    ),
+  ];
+  await cert.sign(caKey, 'SHA-256', l.engine);
+  return { certPem: certificatePem(cert), keyPem: await privateKeyPem(l, keys.privateKey) };
+}
+
+function days(n: number): number {
+  if (!Number.isFinite(n) || n <= 0) invalid(`validityDays must be a positive number, not ${n}`);
+  return n * DAY_MS;
+}
+
+/** A positive 127-bit serial (RFC 5280 section 4.1.2.2: at most 20 octets, positive). */
+function serialNumber(l: Lib, random: RandomSource) {
+  const b = random.fill(new Uint8Array(16));
+  b[0] = b[0]! & 0x7f || 0x01;
+  return new l.asn1js.Integer({ valueHex: b });
+}
+
+function setName(l: Lib, name: InstanceType<Pkijs['RelativeDistinguishedNames']>, commonName: string): void {
+  if (commonName.length === 0 || commonName.length > 64) invalid('a common name has 1 to 64 characters');
+  name.typesAndValues.push(
+    new l.pkijs.AttributeTypeAndValue({
+      type: OID.commonName,
+      value: new l.asn1js.Utf8String({ value: commonName }),
+    }),
+  );
+}
+
+/** UTCTime through 2049, GeneralizedTime after (RFC 5280 section 4.1.2.5); whole seconds. */
+function setValidity(l: Lib, cert: InstanceType<Pkijs['Certificate']>, from: number, to: number): void {
+  const time = (ms: number) => {
+    const value = new Date(Math.floor(ms / 1000) * 1000);
+    const type = value.getUTCFullYear() < 2050 ? l.pkijs.TimeType.UTCTime : l.pkijs.TimeType.GeneralizedTime;
+    return new l.pkijs.Time({ type, value });
+  };
+  cert.notBefore = time(from);
+  cert.notAfter = time(to);
+}
+
+/** RFC 5280 section 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
+async function keyIdentifier(l: Lib, cert: InstanceType<Pkijs['Certificate']>): Promise<ArrayBuffer> {
+  const bits = cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView;
+  return l.subtle.digest('SHA-1', bits.slice());
+}
+
+function extension(
+  l: Lib,
+  extnID: string,
+  critical: boolean,
+  value: { toSchema(): { toBER(): ArrayBuffer } },
+) {
+  return new l.pkijs.Extension({ extnID, critical, extnValue: value.toSchema().toBER() });
+}
+
+function rawExtension(l: Lib, extnID: string, critical: boolean, value: { toBER(): ArrayBuffer }) {
+  return new l.pkijs.Extension({ extnID, critical, extnValue: value.toBER() });
+}
+
+/** A named-bit BIT STRING in DER: trailing zero bits dropped (X.690 section 11.2.2). */
+function bitsExtension(l: Lib, extnID: string, critical: boolean, bits: readonly number[]) {
+  const top = Math.max(...bits);
+  const bytes = new Uint8Array((top >> 3) + 1);
+  for (const b of bits) bytes[b >> 3]! |= 0x80 >> (b & 7);
+  const unusedBits = 7 - (top & 7);
+  return rawExtension(l, extnID, critical, new l.asn1js.BitString({ valueHex: bytes, unusedBits }));
+}
+
+function parseCertificate(l: Lib, pem: string): InstanceType<Pkijs['Certificate']> {
+  try {
+    return l.pkijs.Certificate.fromBER(pemBody(pem, 'CERTIFICATE'));
+  } catch (e) {
+    return invalid(`the CA certificate cannot be parsed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The CA's PKCS #8 key, imported for the algorithm its certificate names. */
+async function importCaKey(
+  l: Lib,
+  caCert: InstanceType<Pkijs['Certificate']>,
+  pem: string,
+): Promise<webcrypto.CryptoKey> {
+  const alg = caCert.subjectPublicKeyInfo.algorithm.algorithmId;
+  const params =
+    alg === OID.ecPublicKey
+      ? { name: 'ECDSA', namedCurve: 'P-256' }
+      : alg === OID.rsaEncryption
+        ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+        : invalid(`the CA key algorithm ${alg} is not supported`);
+  try {
+    return await l.subtle.importKey('pkcs8', pemBody(pem, 'PRIVATE KEY'), params, false, ['sign']);
+  } catch (e) {
+    return invalid(`the CA private key cannot be imported: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function certificatePem(cert: InstanceType<Pkijs['Certificate']>): string {
+  return pem('CERTIFICATE', new Uint8Array(cert.toSchema().toBER()));
+}
+
+async function privateKeyPem(l: Lib, key: webcrypto.CryptoKey): Promise<string> {
+  return pem('PRIVATE KEY', new Uint8Array(await l.subtle.exportKey('pkcs8', key)));
+}
+
+function pem(label: string, der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+function pemBody(text: string, label: string): Uint8Array {
+  const m = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(text);
+  if (m === null) return invalid(`no PEM ${label} block`);
+  return new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
+}
+
+/** An IPv4 (4 octets) or IPv6 (16 octets) address for an iPAddress GeneralName. */
+function parseIp(text: string): Uint8Array {
+  const kind = isIP(text);
+  if (kind === 4) return Uint8Array.from(text.split('.').map(Number));
+  if (kind !== 6) return invalid(`${JSON.stringify(text)} is not an IP address`);
+  let s = text;
+  const tail: number[] = [];
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (v4) {
+    const [a, b, c, d] = v4[1]!.split('.').map(Number) as [number, number, number, number];
+    tail.push((a << 8) | b, (c << 8) | d);
+    s = s.slice(0, -v4[1]!.length);
+    if (s.endsWith(':') && !s.endsWith('::')) s = s.slice(0, -1);
+  }
+  const [head, rest] = s.split('::') as [string, string | undefined];
+  const groups = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const left = groups(head);
+  const right = [...(rest === undefined ? [] : groups(rest)), ...tail];
+  const words =
+    rest === undefined
+      ? [...left, ...right]
+      : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 0xff;
+  });
+  return out;
+}
+
+function invalid(message: string): never {
+  throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, message);
+}

@@ -1,0 +1,268 @@
+/**
+ * A KDC proxy on the network: MS-KKDCP over HTTPS in front of a
+ * {@link KdcProxy}, so MIT krb5 (`kdc = https://host:port/kerberos`) and
+ * Windows clients reach krbsim realms the way they reach Azure AD's
+ * `KERBEROS.MICROSOFTONLINE.COM`.
+ *
+ * - MS-KKDCP section 2.1: the request is an HTTP POST whose body is a
+ *   `KDC-PROXY-MESSAGE` (section 2.2.2); the reply body is one too. Both are
+ *   `Content-Type: application/kerberos`. A request with no Content-Type is
+ *   accepted; one with another type gets 415.
+ * - Section 3.2.5: the proxy forwards only well-formed messages that name a
+ *   realm it serves and discards the rest. Over HTTP the observable effect of
+ *   discarding is an error status: 400, with one log line.
+ * - Wrong path: 404. Wrong method: 405 (`Allow: POST`). A body over
+ *   `maxBodyBytes`: 413, decided from Content-Length before reading, or by
+ *   counting bytes as they arrive, after which the connection is closed and
+ *   nothing more is read.
+ * - The proxy's reply gets 200; anything the KDC throws that is not a
+ *   KerberosError gets 500 and a log line, and the server keeps serving.
+ * - Every response closes its connection once sent (MIT's client sends
+ *   HTTP/1.0 and reads to end of stream).
+ *
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { Socket } from 'node:net';
+import { decodeKdcProxyMessage } from '@krbsim/asn1';
+import { KerberosError } from '@krbsim/core';
+import type { KdcProxy } from './kdc-proxy';
+import { describeMessage } from './message-type';
+
+/** Which URL paths the proxy answers: an exact path, a RegExp, or a predicate. */
+export type KdcProxyPath = string | RegExp | ((urlPath: string) => boolean);
+
+/** Options for {@link serveKdcProxy}. */
+export interface ServeKdcProxyOptions {
+  /** The TLS certificate chain, PEM (e.g. from `issueServerCertificate`). */
+  readonly cert: string | Buffer;
+  /** The TLS private key, PEM. */
+  readonly key: string | Buffer;
+  /** Address to bind (default `127.0.0.1`). */
+  readonly host?: string;
+  /** TCP port; 0 (default) lets the OS choose. */
+  readonly port?: number;
+  /**
+   * The path the proxy answers (default `/kerberos`). A RegExp or predicate
+   * gets the path without its query string, e.g. `/^\/[0-9a-f-]{36}\/kerberos$/`
+   * for Azure-style `/<tenantId>/kerberos`.
+   */
+  readonly path?: KdcProxyPath;
+  /** Largest request body accepted (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  /** One line per request: peer, realm, message types and sizes, or the HTTP error and why. Never key material. */
+  readonly log?: (line: string) => void;
+}
+
+/** A running KDC proxy. */
+export interface KdcProxyServer {
+  readonly host: string;
+  readonly port: number;
+  /** `https://host:port`. */
+  readonly origin: string;
+  /**
+   * The URL for krb5.conf's `kdc =`: the origin plus the path, when `path`
+   * is a string; the origin plus `/kerberos` otherwise (append a path your
+   * RegExp or predicate accepts instead).
+   */
+  readonly url: string;
+  /** Stop listening, drop open connections, and resolve once closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The MS-KKDCP media type. */
+export const KDC_PROXY_CONTENT_TYPE = 'application/kerberos';
+
+/**
+ * Serve `proxy` over HTTPS.
+ *
+ * @example
+ * ```ts
+ * const server = await serveKdcProxy(proxy, { cert, key, log: console.log });
+ * // krb5.conf: kdc = ${server.url}   http_anchors = FILE:ca.pem
+ * await server.close();
+ * ```
+ */
+export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptions): Promise<KdcProxyServer> {
+  const host = options.host ?? '127.0.0.1';
+  const path = options.path ?? '/kerberos';
+  const matches =
+    typeof path === 'string'
+      ? (p: string) => p === path
+      : path instanceof RegExp
+        ? (p: string) => {
+            path.lastIndex = 0;
+            return path.test(p);
+          }
+        : path;
+  const maxBody = options.maxBodyBytes ?? 1 << 20;
+  const log = options.log ?? (() => {});
+  const sockets = new Set<Socket>();
+  let closed = false;
+
+  const server: Server = createServer({ cert: options.cert, key: options.key }, (req, res) => {
+    if (closed) {
+      req.socket.destroy();
+      return;
+    }
+    void handle(req, res);
+  });
+  // Peers by TCP socket, for the lines logged after a TLS socket has lost its address.
+  const peers = new WeakMap<Socket, string>();
+  const peerOf = (socket: Socket): string => {
+    const raw = (socket as Socket & { _parent?: Socket })._parent ?? socket;
+    return peers.get(raw) ?? peers.get(socket) ?? `${socket.remoteAddress}:${socket.remotePort}`;
+  };
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    peers.set(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('tlsClientError', (err, socket) => {
+    log(`kkdcp ${peerOf(socket)} TLS handshake failed: ${err.message}`);
+  });
+  // Unparsable HTTP: one line and a bare 400. A peer that went away (reset) is no news.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
+    log(`kkdcp ${peerOf(socket)} client error: ${err.code ?? err.message}`);
+    if (socket.writable && err.code?.startsWith('HPE_')) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    } else {
+      socket.destroy();
+    }
+  });
+  server.on('error', (err) => log(`kkdcp server error: ${err.message}`));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const urlPath = (req.url ?? '/').split('?')[0]!;
+    const what = `kkdcp ${peer} ${req.method} ${urlPath}`;
+    req.on('error', (err) => log(`${what} request error: ${err.message}`));
+    const fail = (status: number, why: string, headers: Record<string, string> = {}) => {
+      log(`${what} -> ${status} (${why})`);
+      respond(res, status, { 'content-type': 'text/plain; charset=utf-8', ...headers }, `${why}\n`);
+    };
+
+    if (!matches(urlPath)) return fail(404, 'not a KDC proxy path');
+    if (req.method !== 'POST') return fail(405, 'a KDC proxy accepts POST only', { allow: 'POST' });
+    const type = req.headers['content-type'];
+    if (type !== undefined && type.split(';')[0]!.trim().toLowerCase() !== KDC_PROXY_CONTENT_TYPE) {
+      return fail(415, `Content-Type must be ${KDC_PROXY_CONTENT_TYPE}`);
+    }
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > maxBody) {
+      return fail(413, `Content-Length ${declared} exceeds the ${maxBody}-byte limit`);
+    }
+
+    const body = await readBody(req, maxBody);
+    if (body === undefined) {
+      return fail(413, `body exceeds the ${maxBody}-byte limit`);
+    }
+    if (body === 'aborted') {
+      log(`${what} -> request aborted by the client`);
+      return;
+    }
+
+    let reply: Uint8Array;
+    try {
+      reply = await proxy.handle(body);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      if (e instanceof KerberosError) return fail(400, `discarded: ${reason}`);
+      return fail(500, `KDC failed: ${reason}`);
+    }
+    log(`${what} ${summarize(body)} -> 200 ${summarize(reply)}`);
+    respond(res, 200, { 'content-type': KDC_PROXY_CONTENT_TYPE }, reply);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: options.port ?? 0, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : (options.port ?? 0);
+  const origin = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port,
+    origin,
+    url: `${origin}${typeof path === 'string' ? path : '/kerberos'}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true;
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+/**
+ * Collect a request body, counting bytes as they arrive. `undefined`: over
+ * `limit` (reading stops there); `'aborted'`: the client went away.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (v: Uint8Array | undefined | 'aborted') => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      resolve(v);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        req.pause();
+        finish(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => finish(new Uint8Array(Buffer.concat(chunks, size))));
+    req.on('close', () => finish('aborted'));
+  });
+}
+
+/** Send a complete response and close the connection once it is written. */
+function respond(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.shouldKeepAlive = false;
+  res.writeHead(status, { ...headers, 'content-length': String(bytes.length), connection: 'close' });
+  res.end(bytes, () => {
+    // The response is flushed; drop whatever of the request is still unread.
+    if (!res.req.complete) res.req.socket.destroy();
+  });
+}
+
+/** `REALM AS-REQ 180 bytes` for a request body, `AS-REP 1400 bytes` for a reply, from the KDC-PROXY-MESSAGE. */
+function summarize(body: Uint8Array): string {
+  try {
+    const msg = decodeKdcProxyMessage(body);
+    const inner = msg.kerbMessage.subarray(4);
+    const realm = msg.targetDomain === undefined ? '' : `${msg.targetDomain} `;
+    return `${realm}${describeMessage(inner)} ${inner.length} bytes`;
+  } catch {
+    return `${body.length} bytes`;
+  }
+}

@@ -1,0 +1,448 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { Server as NetServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
+import { KerberosClient } from '@krbsim/client';
+import { ManualClock, SeededRandom } from '@krbsim/core';
+import { Kdc, Realm } from '@krbsim/kdc';
+import {
+  CERTIFICATE_BACKDATE_MS,
+  createSelfSignedCa,
+  frameTcp,
+  issueServerCertificate,
+  KDC_PROXY_CONTENT_TYPE,
+  KdcProxy,
+  type KdcProxyServer,
+  KdcProxyTransport,
+  type PemCertificate,
+  type ServeKdcProxyOptions,
+  serveKdcProxy,
+} from '@krbsim/transport';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { asReq } from './der';
+
+const REALM = 'CONTOSO.COM';
+const ALICE = 'correct horse battery staple';
+const TENANT = '00000000-0000-0000-0000-000000000001';
+
+let ca: PemCertificate;
+let server: PemCertificate;
+beforeAll(async () => {
+  // TLS peers check validity against the real time, so these use the system clock.
+  ca = await createSelfSignedCa({ commonName: 'krbsim test CA' });
+  server = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+});
+
+const running: KdcProxyServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+/** A krbsim realm (alice, HTTP/web) behind a KdcProxy. */
+function contosoProxy(): KdcProxy {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 9));
+  const realm = new Realm({ name: REALM, clock, random: new SeededRandom('kkdcp-realm') });
+  realm.addUser('alice', { password: ALICE });
+  realm.addService('HTTP/web.contoso.com', { password: 'web-Passw0rd' });
+  const kdc = new Kdc(realm);
+  return new KdcProxy((r) => (r === REALM ? (req) => kdc.handle(req) : undefined));
+}
+
+async function start(
+  proxy: KdcProxy,
+  options: Partial<ServeKdcProxyOptions> = {},
+): Promise<{ server: KdcProxyServer; log: string[] }> {
+  const log: string[] = [];
+  const s = await serveKdcProxy(proxy, {
+    cert: server.certPem,
+    key: server.keyPem,
+    log: (l) => log.push(l),
+    ...options,
+  });
+  running.push(s);
+  return { server: s, log };
+}
+
+interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array;
+}
+
+/** One HTTPS request on its own connection (no agent), trusting the test CA. */
+function https(
+  url: string,
+  body: Uint8Array | undefined,
+  opts: { method?: string; headers?: Record<string, string>; trust?: string } = {},
+): Promise<HttpResult> {
+  // A header given as '' is left out.
+  const headers = Object.fromEntries(
+    Object.entries({
+      'content-type': KDC_PROXY_CONTENT_TYPE,
+      ...(body === undefined ? {} : { 'content-length': String(body.length) }),
+      ...opts.headers,
+    }).filter(([, v]) => v !== ''),
+  );
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: opts.method ?? 'POST',
+        headers,
+        ca: opts.trust ?? ca.certPem,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            body: new Uint8Array(Buffer.concat(chunks)),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The `post` a KdcProxyTransport needs, over node's HTTPS client. */
+async function post(url: string, body: Uint8Array): Promise<Uint8Array> {
+  const r = await https(url, body);
+  if (r.status !== 200) throw new Error(`KDC proxy answered HTTP ${r.status}`);
+  expect(r.headers['content-type']).toBe(KDC_PROXY_CONTENT_TYPE);
+  return r.body;
+}
+
+const wrap = (req: Uint8Array, targetDomain?: string) =>
+  encodeKdcProxyMessage({
+    kerbMessage: frameTcp(req),
+    ...(targetDomain === undefined ? {} : { targetDomain }),
+  });
+
+describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
+  it('carries a krbsim client AS and TGS exchange to a krbsim KDC', async () => {
+    const { server: proxy, log } = await start(contosoProxy());
+    expect(proxy.url).toBe(`https://127.0.0.1:${proxy.port}/kerberos`);
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 9));
+    const client = new KerberosClient({
+      realm: REALM,
+      transport: new KdcProxyTransport({ url: proxy.url, post }),
+      clock,
+      random: new SeededRandom('kkdcp-client'),
+    });
+    const tgt = await client.getInitialCredentials('alice', { password: ALICE });
+    expect(tgt.server.name.nameString).toEqual(['krbtgt', REALM]);
+    const st = await client.getServiceTicket('HTTP/web.contoso.com');
+    expect(st.server.name.nameString).toEqual(['HTTP', 'web.contoso.com']);
+    expect(log).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ POST \/kerberos CONTOSO\.COM AS-REQ \d+ bytes -> 200 KRB-ERROR KDC_ERR_PREAUTH_REQUIRED \d+ bytes$/,
+      ),
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ POST \/kerberos CONTOSO\.COM AS-REQ \d+ bytes -> 200 AS-REP \d+ bytes$/,
+      ),
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ POST \/kerberos CONTOSO\.COM TGS-REQ \d+ bytes -> 200 TGS-REP \d+ bytes$/,
+      ),
+    ]);
+    expect(log.join('\n')).not.toContain(ALICE);
+  });
+
+  it('answers on an Azure-style tenant path given as a RegExp or a predicate', async () => {
+    const tenantPath = /^\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/kerberos$/;
+    const { server: byRegExp } = await start(contosoProxy(), { path: tenantPath });
+    expect(byRegExp.origin).toBe(`https://127.0.0.1:${byRegExp.port}`);
+    const ok = await https(`${byRegExp.origin}/${TENANT}/kerberos`, wrap(asReq('alice', REALM), REALM));
+    expect(ok.status).toBe(200);
+    expect(decodeKdcProxyMessage(ok.body).targetDomain).toBeUndefined();
+    expect((await https(`${byRegExp.origin}/kerberos`, wrap(asReq('alice', REALM), REALM))).status).toBe(404);
+
+    const { server: byPredicate } = await start(contosoProxy(), { path: (p) => p.endsWith('/kerberos') });
+    const viaTransport = new KdcProxyTransport({ url: `${byPredicate.origin}/${TENANT}/kerberos`, post });
+    const reply = await viaTransport.send(REALM, asReq('alice', REALM));
+    expect(reply[0]).toBe(0x7e); // KRB-ERROR PREAUTH_REQUIRED: the KDC answered
+  });
+
+  it('answers 404, 405, 415 and 400 (malformed, no target-domain, unknown realm) with one log line each', async () => {
+    const { server: proxy, log } = await start(contosoProxy());
+    const good = wrap(asReq('alice', REALM), REALM);
+    const cases: [string, Promise<HttpResult>, number][] = [
+      ['wrong path', https(`${proxy.origin}/kdcproxy`, good), 404],
+      ['GET', https(proxy.url, undefined, { method: 'GET' }), 405],
+      ['text/plain', https(proxy.url, good, { headers: { 'content-type': 'text/plain' } }), 415],
+      ['garbage', https(proxy.url, Uint8Array.of(0x30, 0x05, 0x01)), 400],
+      ['no target-domain', https(proxy.url, wrap(asReq('alice', REALM))), 400],
+      ['unknown realm', https(proxy.url, wrap(asReq('alice', 'FABRIKAM.COM'), 'FABRIKAM.COM')), 400],
+    ];
+    for (const [what, result, status] of cases) {
+      const r = await result;
+      expect(r.status, what).toBe(status);
+      expect(r.headers.connection, what).toBe('close');
+    }
+    const get = await https(proxy.url, undefined, { method: 'GET' });
+    expect(get.headers.allow).toBe('POST');
+    // No Content-Type at all is accepted (MS-KKDCP names none; MIT sends application/kerberos).
+    const bare = await https(proxy.url, good, { headers: { 'content-type': '' } });
+    expect(bare.status).toBe(200);
+
+    const errors = log.filter((l) => / -> [45]\d\d /.test(l));
+    expect(errors).toHaveLength(7);
+    expect(errors.join('\n')).toMatch(/POST \/kdcproxy -> 404 \(not a KDC proxy path\)/);
+    expect(errors.join('\n')).toMatch(/GET \/kerberos -> 405/);
+    expect(errors.join('\n')).toMatch(/-> 415 \(Content-Type must be application\/kerberos\)/);
+    expect(errors.join('\n')).toMatch(/-> 400 \(discarded: .*target-domain is required\)/);
+    expect(errors.join('\n')).toMatch(
+      /-> 400 \(discarded: the KDC proxy does not serve realm FABRIKAM\.COM\)/,
+    );
+  });
+
+  it('answers unparsable HTTP with a bare 400 and one log line', async () => {
+    const { server: s, log } = await start(contosoProxy());
+    const conn = tlsConnect({ host: '127.0.0.1', port: s.port, ca: ca.certPem, servername: 'localhost' });
+    let text = '';
+    conn.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+    });
+    const closed = new Promise<void>((resolve) => conn.on('close', () => resolve()));
+    conn.on('error', () => {});
+    conn.write('NOT HTTP AT ALL\r\n\r\n');
+    await closed;
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(log).toEqual([expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_/)]);
+  });
+
+  it('answers 413 to a declared Content-Length over the limit without reading the body', async () => {
+    const { server: proxy, log } = await start(contosoProxy(), { maxBodyBytes: 1000 });
+    const r = await new Promise<HttpResult>((resolve, reject) => {
+      const req = httpsRequest(proxy.url, {
+        method: 'POST',
+        headers: { 'content-type': KDC_PROXY_CONTENT_TYPE, 'content-length': '5000000' },
+        ca: ca.certPem,
+        agent: false,
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, headers: res.headers, body: new Uint8Array() });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders(); // headers only: not one byte of the 5 MB follows
+    });
+    expect(r.status).toBe(413);
+    expect(log).toEqual([
+      expect.stringMatching(/-> 413 \(Content-Length 5000000 exceeds the 1000-byte limit\)$/),
+    ]);
+  });
+
+  it('answers 413 to a streamed body once it passes the limit, before the body ends, and closes the connection', async () => {
+    const { server: proxy, log } = await start(contosoProxy(), { maxBodyBytes: 1000 });
+    const { status, unfinished, closed } = await new Promise<{
+      status: number;
+      unfinished: boolean;
+      closed: Promise<void>;
+    }>((resolve, reject) => {
+      const req = httpsRequest(proxy.url, {
+        method: 'POST',
+        headers: { 'content-type': KDC_PROXY_CONTENT_TYPE }, // chunked: no Content-Length
+        ca: ca.certPem,
+        agent: false,
+      });
+      const closed = new Promise<void>((done) => req.on('close', () => done()));
+      req.on('response', (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, unfinished: !req.writableEnded, closed });
+      });
+      // Before the 413 an error fails the test; after it, the dropped connection is expected.
+      req.on('error', (e) => reject(e));
+      req.write(new Uint8Array(600));
+      req.write(new Uint8Array(600)); // 1200 > 1000; the request is never ended
+    });
+    expect(status).toBe(413);
+    expect(unfinished).toBe(true);
+    await closed; // the server closed the connection on an unfinished request
+    expect(log).toEqual([expect.stringMatching(/-> 413 \(body exceeds the 1000-byte limit\)$/)]);
+  });
+
+  it('answers 500 when the KDC throws, and keeps serving', async () => {
+    let calls = 0;
+    const proxy = new KdcProxy(() => () => {
+      calls++;
+      if (calls === 1) throw new Error('kdb unavailable');
+      return Uint8Array.of(0x6b, 0x00);
+    });
+    const { server: s, log } = await start(proxy);
+    const body = wrap(asReq('alice', REALM), REALM);
+    expect((await https(s.url, body)).status).toBe(500);
+    const second = await https(s.url, body);
+    expect(second.status).toBe(200);
+    expect(decodeKdcProxyMessage(second.body).kerbMessage).toEqual(frameTcp(Uint8Array.of(0x6b, 0x00)));
+    expect(log[0]).toMatch(/-> 500 \(KDC failed: kdb unavailable\)$/);
+  });
+
+  it('is refused by a client that does not trust its CA, and logs the failed handshake', async () => {
+    let sawFailure!: () => void;
+    const failureLogged = new Promise<void>((resolve) => {
+      sawFailure = resolve;
+    });
+    const log: string[] = [];
+    const s = await serveKdcProxy(contosoProxy(), {
+      cert: server.certPem,
+      key: server.keyPem,
+      log: (l) => {
+        log.push(l);
+        if (/TLS handshake failed/.test(l)) sawFailure();
+      },
+    });
+    running.push(s);
+    const stranger = await createSelfSignedCa({ commonName: 'someone else' });
+    await expect(
+      https(s.url, wrap(asReq('alice', REALM), REALM), { trust: stranger.certPem }),
+    ).rejects.toThrow(/self-signed|unable to verify|unable to get local issuer/i);
+    await failureLogged;
+    expect(log).toEqual([expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ TLS handshake failed: /)]);
+    // And it goes on serving clients that do trust it.
+    expect((await https(s.url, wrap(asReq('alice', REALM), REALM))).status).toBe(200);
+  });
+
+  it('close() drops idle connections, is idempotent, and leaves no open handles', async () => {
+    const { server: s } = await start(contosoProxy());
+    const conn = tlsConnect({ host: '127.0.0.1', port: s.port, ca: ca.certPem, servername: 'localhost' });
+    const connClosed = new Promise<void>((resolve) => conn.on('close', () => resolve()));
+    conn.on('error', () => {});
+    await new Promise<void>((resolve) => conn.once('secureConnect', () => resolve()));
+    // The listener, the client's socket and the server's side of it.
+    expect(handlesOn(s.port)).toBeGreaterThanOrEqual(3);
+    await Promise.all([s.close(), s.close()]);
+    await connClosed;
+    expect(handlesOn(s.port)).toBe(0);
+    await expect(https(s.url, wrap(asReq('alice', REALM), REALM))).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+/** Live handles (listeners and sockets) bound to or connected to `port`. */
+function handlesOn(port: number): number {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.filter((h) => {
+    if (h instanceof NetServer) {
+      const a = h.address();
+      return typeof a === 'object' && a !== null && a.port === port;
+    }
+    return h instanceof Socket && (h.localPort === port || h.remotePort === port);
+  }).length;
+}
+
+describe('createSelfSignedCa / issueServerCertificate', () => {
+  it('takes validity from the clock and serials from the random source', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+    const a = await createSelfSignedCa({
+      commonName: 'CA',
+      clock,
+      random: new SeededRandom(7),
+      validityDays: 10,
+    });
+    const b = await createSelfSignedCa({
+      commonName: 'CA',
+      clock,
+      random: new SeededRandom(7),
+      validityDays: 10,
+    });
+    const { X509Certificate } = await import('node:crypto');
+    const ca1 = new X509Certificate(a.certPem);
+    const ca2 = new X509Certificate(b.certPem);
+    expect(ca1.serialNumber).toBe(ca2.serialNumber);
+    expect(ca1.publicKey.equals(ca2.publicKey)).toBe(false); // WebCrypto keys are fresh
+    expect(new Date(ca1.validFrom).getTime()).toBe(clock.now() - CERTIFICATE_BACKDATE_MS);
+    expect(new Date(ca1.validTo).getTime()).toBe(clock.now() + 10 * 86_400_000);
+    expect(ca1.ca).toBe(true);
+
+    const leaf = new X509Certificate(
+      (
+        await issueServerCertificate(a, {
+          clock,
+          random: new SeededRandom(8),
+          ipAddresses: ['127.0.0.1', '::1'],
+        })
+      ).certPem,
+    );
+    expect(leaf.ca).toBe(false);
+    expect(leaf.issuer).toBe('CN=CA');
+    expect(leaf.subject).toBe('CN=localhost');
+    expect(leaf.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(leaf.verify(ca1.publicKey)).toBe(true);
+    expect(leaf.checkIssued(ca1)).toBe(true);
+    // Never valid past its CA.
+    expect(new Date(leaf.validTo).getTime()).toBe(clock.now() + 10 * 86_400_000);
+  });
+
+  it('rejects a bad IP address, a bad CA and a bad validity', async () => {
+    await expect(issueServerCertificate(ca, { ipAddresses: ['127.0.0.256'] })).rejects.toThrow(
+      /not an IP address/,
+    );
+    await expect(issueServerCertificate({ certPem: 'x', keyPem: ca.keyPem })).rejects.toThrow(
+      /no PEM CERTIFICATE/,
+    );
+    await expect(createSelfSignedCa({ commonName: 'CA', validityDays: 0 })).rejects.toThrow(/validityDays/);
+    await expect(issueServerCertificate(ca, { dnsNames: [], ipAddresses: [] })).rejects.toThrow(
+      /needs a DNS name/,
+    );
+  });
+
+  const openssl = spawnSync('openssl', ['version']).status === 0;
+  it.skipIf(!openssl)(
+    'openssl parses them and verifies the chain for TLS server use (ECDSA and RSA)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'krbsim-certs-'));
+      try {
+        for (const keyType of ['ecdsa-p256', 'rsa-2048'] as const) {
+          const root = await createSelfSignedCa({ commonName: `krbsim ${keyType} CA`, keyType });
+          const leaf = await issueServerCertificate(root, { keyType, ipAddresses: ['127.0.0.1', '::1'] });
+          const caFile = join(dir, `${keyType}-ca.pem`);
+          const leafFile = join(dir, `${keyType}-server.pem`);
+          const keyFile = join(dir, `${keyType}-server.key`);
+          await writeFile(caFile, root.certPem);
+          await writeFile(leafFile, leaf.certPem);
+          await writeFile(keyFile, leaf.keyPem);
+          const text = run(['x509', '-noout', '-text', '-in', leafFile]);
+          expect(text).toContain('CA:FALSE');
+          expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature/);
+          expect(text).toContain('TLS Web Server Authentication');
+          expect(text).toContain('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+          expect(text).toContain(keyType === 'rsa-2048' ? 'Public-Key: (2048 bit)' : 'NIST CURVE: P-256');
+          expect(run(['x509', '-noout', '-text', '-in', caFile])).toMatch(/CA:TRUE/);
+          expect(run(['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', caFile, leafFile])).toBe(
+            `${leafFile}: OK\n`,
+          );
+          expect(run(['x509', '-noout', '-in', leafFile, '-checkip', '127.0.0.1'])).toContain('does match');
+          expect(run(['x509', '-noout', '-in', leafFile, '-checkhost', 'localhost'])).toContain('does match');
+          // The key is the certificate's.
+          const fromKey = run(['pkey', '-in', keyFile, '-pubout']);
+          const fromCert = run(['x509', '-noout', '-pubkey', '-in', leafFile]);
+          expect(fromKey).toBe(fromCert);
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+function run(args: string[]): string {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+afterAll(() => {
+  expect(running).toHaveLength(0);
+});
