@@ -2,12 +2,160 @@
  * `@krbsim/asn1`: RFC 4120 Kerberos messages as typed values, with a strict,
  * bounded DER codec.
  *
+ * Every type is declared once (`src/messages/*.ts`, the ASN.1 text beside
+ * each declaration) and its decoder and encoder are generated from that
+ * declaration. Every failure is an {@link Asn1Error} with a field path.
+ *
  * @packageDocumentation
  */
 
+export { Asn1Error, isAsn1Error } from './der/errors';
+export { type DerNode, decodeDerTree, formatDerTree } from './der/tree';
+export {
+  GssOid,
+  Krb5TokenId,
+  unwrapGssToken,
+  unwrapKrb5Token,
+  wrapGssToken,
+  wrapKrb5Token,
+} from './gss/framing';
+export { ContextFlags, decodeNegotiationToken, encodeNegotiationToken, NegState } from './gss/spnego';
 export { AdType } from './iana/ad-type';
+export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ApOptions, flagBit, flagNames, flagsOf, KdcOptions, TicketFlags } from './iana/flags';
 export { AppTag, MsgType } from './iana/msg-type';
 export { NameType } from './iana/name-type';
 export { PaDataType } from './iana/pa-data-type';
+export { decodeApRep, decodeEncApRepPart, encodeApRep, encodeEncApRepPart } from './messages/ap-rep';
+export { decodeApReq, encodeApReq } from './messages/ap-req';
+export { decodeAuthenticator, encodeAuthenticator } from './messages/authenticator';
+export {
+  decodeAdAndOr,
+  decodeAdIfRelevant,
+  decodeAdKdcIssued,
+  decodeAdMandatoryForKdc,
+  encodeAdAndOr,
+  encodeAdIfRelevant,
+  encodeAdKdcIssued,
+  encodeAdMandatoryForKdc,
+  expandAuthorizationData,
+} from './messages/authorization-data';
+export {
+  decodeAuthorizationData,
+  decodeChecksum,
+  decodeEncryptedData,
+  decodeEncryptionKey,
+  decodeHostAddress,
+  decodeHostAddresses,
+  decodeLastReq,
+  decodePaData,
+  decodePrincipalName,
+  decodeTransitedEncoding,
+  encodeAuthorizationData,
+  encodeChecksum,
+  encodeEncryptedData,
+  encodeEncryptionKey,
+  encodeHostAddress,
+  encodeHostAddresses,
+  encodeLastReq,
+  encodePaData,
+  encodePrincipalName,
+  encodeTransitedEncoding,
+} from './messages/basic';
+export {
+  decodeEncKdcRepPart,
+  encodeEncAsRepPart,
+  encodeEncKdcRepPart,
+  encodeEncTgsRepPart,
+} from './messages/enc-kdc-rep-part';
+export { decodeEncTicketPart, encodeEncTicketPart } from './messages/enc-ticket-part';
+export {
+  decodeKrbFastArmor,
+  decodeKrbFastArmoredRep,
+  decodeKrbFastArmoredReq,
+  decodeKrbFastFinished,
+  decodeKrbFastReq,
+  decodeKrbFastResponse,
+  decodePaFxFastReply,
+  decodePaFxFastRequest,
+  encodeKrbFastArmor,
+  encodeKrbFastArmoredRep,
+  encodeKrbFastArmoredReq,
+  encodeKrbFastFinished,
+  encodeKrbFastReq,
+  encodeKrbFastResponse,
+  encodePaFxFastReply,
+  encodePaFxFastRequest,
+  FastOptions,
+} from './messages/fast';
+export { type JsonTypeName, messageToJson, valueToJson } from './messages/json';
+export { decodeKdcProxyMessage, encodeKdcProxyMessage } from './messages/kdc-proxy';
+export {
+  decodeAsRep,
+  decodeKdcRep,
+  decodeTgsRep,
+  encodeAsRep,
+  encodeKdcRep,
+  encodeTgsRep,
+} from './messages/kdc-rep';
+export {
+  decodeAsReq,
+  decodeKdcReq,
+  decodeKdcReqBody,
+  decodeTgsReq,
+  encodeAsReq,
+  encodeKdcReq,
+  encodeKdcReqBody,
+  encodeTgsReq,
+} from './messages/kdc-req';
+export {
+  decodeEncKrbCredPart,
+  decodeKrbCred,
+  encodeEncKrbCredPart,
+  encodeKrbCred,
+} from './messages/krb-cred';
+export {
+  decodeKrbError,
+  decodeMethodData,
+  decodePaFxError,
+  decodeTypedData,
+  encodeKrbError,
+  encodeMethodData,
+  encodePaFxError,
+  encodeTypedData,
+} from './messages/krb-error';
+export {
+  decodeEncKrbPrivPart,
+  decodeKrbPriv,
+  encodeEncKrbPrivPart,
+  encodeKrbPriv,
+} from './messages/krb-priv';
+export { decodeKrbSafe, decodeKrbSafeBody, encodeKrbSafe, encodeKrbSafeBody } from './messages/krb-safe';
+export { decodeMessage, encodeMessage } from './messages/message';
+export {
+  decodeEtypeInfo,
+  decodeEtypeInfo2,
+  decodePaEncryptedChallenge,
+  decodePaEncTimestamp,
+  decodePaEncTsEnc,
+  decodePaForUser,
+  decodePaPacOptions,
+  decodePaPacRequest,
+  decodePaReqEncPaRep,
+  decodePaS4uX509User,
+  encodeEtypeInfo,
+  encodeEtypeInfo2,
+  encodePaEncryptedChallenge,
+  encodePaEncTimestamp,
+  encodePaEncTsEnc,
+  encodePaForUser,
+  encodePaPacOptions,
+  encodePaPacRequest,
+  encodePaReqEncPaRep,
+  encodePaS4uX509User,
+  PacOptions,
+} from './messages/padata';
+export { decodeTicket, encodeTicket } from './messages/ticket';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type DecodeOptions } from './schema/codec';
+export type { Json } from './schema/json';
 export type * from './types/index';

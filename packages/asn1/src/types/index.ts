@@ -5,10 +5,13 @@
  */
 
 export type * from './ap';
+export type * from './authz';
 export type * from './basic';
 export type * from './cred';
 export type * from './error';
+export type * from './gss';
 export type * from './kdc';
+export type * from './message';
 export type * from './padata';
 export type * from './proxy';
 export type * from './ticket';

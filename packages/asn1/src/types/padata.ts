@@ -131,3 +131,12 @@ export type PaTgsReq = ApReq;
 
 /** Tickets referenced by FAST armor and S4U are plain Tickets. */
 export type { Ticket };
+
+/** One ETYPE-INFO-ENTRY (RFC 4120 section 5.2.7.4), the pre-AES form of ETYPE-INFO2. */
+export interface EtypeInfoEntry {
+  readonly etype: number;
+  readonly salt?: Uint8Array;
+}
+
+/** ETYPE-INFO ::= SEQUENCE OF ETYPE-INFO-ENTRY. */
+export type EtypeInfo = readonly EtypeInfoEntry[];

@@ -1,0 +1,187 @@
+/**
+ * `messageToJson`: any decoded Kerberos message as plain JSON for traces and
+ * logs, with the opaque values that have a known layout decoded in place:
+ * PA-DATA values by padata-type (`padataValueDecoded`), authorization-data
+ * containers (`adDataDecoded`) and KRB-ERROR e-data (`eDataDecoded`). A value
+ * that does not decode is left as hex with `...DecodeError` beside it.
+ *
+ * @module
+ */
+
+import { Asn1Error } from '../der/errors';
+import { AdType } from '../iana/ad-type';
+import { PaDataType } from '../iana/pa-data-type';
+import { Codec } from '../schema/codec';
+import { type Json, type JsonHooks, toJson } from '../schema/json';
+import type { Node, SeqNode } from '../schema/nodes';
+import type { KrbMessage, KrbMessageType } from '../types/message';
+import { ApReqDef } from './ap-req';
+import { AdAndOrDef, AdKdcIssuedDef } from './authorization-data';
+import {
+  AuthorizationDataDef,
+  AuthorizationDataEntryDef,
+  ChecksumDef,
+  EncryptedDataDef,
+  EncryptionKeyDef,
+  HostAddressDef,
+  HostAddressesDef,
+  LastReqDef,
+  MethodDataDef,
+  PaDataDef,
+  PrincipalNameDef,
+  TransitedEncodingDef,
+} from './basic';
+import {
+  KrbFastArmorDef,
+  KrbFastArmoredRepDef,
+  KrbFastArmoredReqDef,
+  KrbFastFinishedDef,
+  KrbFastReqDef,
+  KrbFastResponseDef,
+  PaFxFastReplyDef,
+  PaFxFastRequestDef,
+} from './fast';
+import { KdcProxyMessageDef } from './kdc-proxy';
+import { KdcReqBodyDef } from './kdc-req';
+import { KrbErrorDef, TypedDataDef } from './krb-error';
+import { KrbSafeBodyDef } from './krb-safe';
+import { messageNode } from './message';
+import {
+  EtypeInfo2Def,
+  EtypeInfoDef,
+  PaEncTsEncDef,
+  PaForUserDef,
+  PaPacOptionsDef,
+  PaPacRequestDef,
+  PaS4uX509UserDef,
+} from './padata';
+
+const codecs = new Map<Node, Codec<unknown>>();
+function decodeWith(node: Node, bytes: Uint8Array): unknown {
+  let c = codecs.get(node);
+  if (c === undefined) {
+    c = new Codec<unknown>((node as { name?: string }).name ?? 'value', node);
+    codecs.set(node, c);
+  }
+  return c.decode(bytes);
+}
+
+const PA_VALUES: ReadonlyMap<number, readonly Node[]> = new Map<number, readonly Node[]>([
+  [PaDataType.PA_TGS_REQ, [ApReqDef]],
+  [PaDataType.PA_ENC_TIMESTAMP, [EncryptedDataDef]],
+  [PaDataType.PA_ETYPE_INFO, [EtypeInfoDef]],
+  [PaDataType.PA_ETYPE_INFO2, [EtypeInfo2Def]],
+  [PaDataType.PA_PAC_REQUEST, [PaPacRequestDef]],
+  [PaDataType.PA_FOR_USER, [PaForUserDef]],
+  [PaDataType.PA_FOR_X509_USER, [PaS4uX509UserDef]],
+  [PaDataType.PA_FX_FAST, [PaFxFastRequestDef, PaFxFastReplyDef]],
+  [PaDataType.PA_FX_ERROR, [KrbErrorDef]],
+  [PaDataType.PA_ENCRYPTED_CHALLENGE, [EncryptedDataDef]],
+  [PaDataType.PA_REQ_ENC_PA_REP, [ChecksumDef]],
+  [PaDataType.PA_PAC_OPTIONS, [PaPacOptionsDef]],
+]);
+
+const AD_VALUES: ReadonlyMap<number, Node> = new Map<number, Node>([
+  [AdType.AD_IF_RELEVANT, AuthorizationDataDef],
+  [AdType.AD_MANDATORY_FOR_KDC, AuthorizationDataDef],
+  [AdType.AD_KDC_ISSUED, AdKdcIssuedDef],
+  [AdType.AD_AND_OR, AdAndOrDef],
+]);
+
+/** Tries each declaration in turn; returns the JSON of the first that decodes. */
+function decoded(nodes: readonly Node[], bytes: unknown, out: Record<string, Json>, key: string): void {
+  // Empty values are signals ("I support this"), not encodings.
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) return;
+  let err: string | undefined;
+  for (const n of nodes) {
+    try {
+      out[key] = toJson(n, decodeWith(n, bytes), HOOKS);
+      return;
+    } catch (x) {
+      err ??= x instanceof Asn1Error ? x.message : String(x);
+    }
+  }
+  if (err !== undefined) out[`${key}Error`] = err;
+}
+
+const HOOKS: JsonHooks = new Map<SeqNode, (v: Record<string, unknown>, out: Record<string, Json>) => void>([
+  [
+    PaDataDef,
+    (v, out) => {
+      const nodes = PA_VALUES.get(v.padataType as number);
+      if (nodes !== undefined) decoded(nodes, v.padataValue, out, 'padataValueDecoded');
+    },
+  ],
+  [
+    AuthorizationDataEntryDef,
+    (v, out) => {
+      const node = AD_VALUES.get(v.adType as number);
+      if (node !== undefined) decoded([node], v.adData, out, 'adDataDecoded');
+    },
+  ],
+  [
+    KrbErrorDef.of,
+    (v, out) => {
+      if (v.eData !== undefined) decoded([MethodDataDef, TypedDataDef], v.eData, out, 'eDataDecoded');
+    },
+  ],
+]);
+
+/**
+ * Renders a decoded message as plain JSON for traces: `{ type, ...fields }`
+ * with bytes as hex, times as ISO 8601, flags as name arrays, numbers with
+ * `<key>Name` siblings, and known nested values decoded.
+ */
+export function messageToJson(msg: KrbMessage): { type: string; [key: string]: Json } {
+  const body = toJson(messageNode(msg.type), msg.value, HOOKS) as Record<string, Json>;
+  return { type: msg.type, ...body };
+}
+
+/** The non-message types `valueToJson` knows by name. */
+const JSON_TYPES = {
+  PrincipalName: PrincipalNameDef,
+  EncryptedData: EncryptedDataDef,
+  EncryptionKey: EncryptionKeyDef,
+  Checksum: ChecksumDef,
+  HostAddress: HostAddressDef,
+  HostAddresses: HostAddressesDef,
+  AuthorizationData: AuthorizationDataDef,
+  'PA-DATA': PaDataDef,
+  'METHOD-DATA': MethodDataDef,
+  'TYPED-DATA': TypedDataDef,
+  TransitedEncoding: TransitedEncodingDef,
+  LastReq: LastReqDef,
+  'KDC-REQ-BODY': KdcReqBodyDef,
+  'KRB-SAFE-BODY': KrbSafeBodyDef,
+  'PA-ENC-TS-ENC': PaEncTsEncDef,
+  'ETYPE-INFO': EtypeInfoDef,
+  'ETYPE-INFO2': EtypeInfo2Def,
+  'KERB-PA-PAC-REQUEST': PaPacRequestDef,
+  'PA-PAC-OPTIONS': PaPacOptionsDef,
+  'PA-FOR-USER': PaForUserDef,
+  'PA-S4U-X509-USER': PaS4uX509UserDef,
+  'PA-FX-FAST-REQUEST': PaFxFastRequestDef,
+  'PA-FX-FAST-REPLY': PaFxFastReplyDef,
+  KrbFastArmor: KrbFastArmorDef,
+  KrbFastArmoredReq: KrbFastArmoredReqDef,
+  KrbFastArmoredRep: KrbFastArmoredRepDef,
+  KrbFastReq: KrbFastReqDef,
+  KrbFastResponse: KrbFastResponseDef,
+  KrbFastFinished: KrbFastFinishedDef,
+  'AD-KDCIssued': AdKdcIssuedDef,
+  'AD-AND-OR': AdAndOrDef,
+  'KDC-PROXY-MESSAGE': KdcProxyMessageDef,
+} as const satisfies Record<string, Node>;
+
+/** The names `valueToJson` accepts: every message type, and the other declared types. */
+export type JsonTypeName = KrbMessageType | keyof typeof JSON_TYPES;
+
+/**
+ * Renders a value of any declared type as JSON, like {@link messageToJson}
+ * does for messages: `valueToJson('ETYPE-INFO2', decodeEtypeInfo2(bytes))`.
+ */
+export function valueToJson(type: JsonTypeName, value: unknown): Json {
+  const node: Node =
+    type in JSON_TYPES ? JSON_TYPES[type as keyof typeof JSON_TYPES] : messageNode(type as KrbMessageType);
+  return toJson(node, value, HOOKS);
+}

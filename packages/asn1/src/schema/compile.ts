@@ -1,0 +1,382 @@
+/**
+ * Generates one decoder and one encoder function per declared type (see
+ * `nodes.ts`), once, at first use. The generated code is plain straight-line
+ * JavaScript: one function per SEQUENCE, SEQUENCE OF, CHOICE and APPLICATION
+ * wrapper, each field unrolled, result objects built as object literals with
+ * a fixed key order (so every decoded value of a type shares one hidden
+ * class: absent OPTIONAL fields are present with the value `undefined`).
+ *
+ * Paths for errors cost nothing on success: each generated function keeps the
+ * index of the field it is in and, only when something throws, prepends that
+ * field's ASN.1 name to the {@link Asn1Error}'s path.
+ *
+ * Only the declarations in this package are compiled (never anything derived
+ * from input), so generating code with `new Function` is safe here.
+ *
+ * @module
+ */
+
+import { ErrorCode } from '@krbsim/core';
+import { Asn1Error, asAsn1Error, describeTag } from '../der/errors';
+import type { Reader } from '../der/reader';
+import * as rd from '../der/reader';
+import type { Writer } from '../der/writer';
+import * as wr from '../der/writer';
+import type { AppNode, ChoiceNode, Node, SeqNode, SeqOfNode } from './nodes';
+
+/** The deepest nesting (in TLVs) a declaration may have; input cannot make typed decoding deeper. */
+export const MAX_SCHEMA_DEPTH = 32;
+
+/** A generated decoder: reads one TLV of its type at `r.pos` ending by `end`. */
+export type DecodeFn = (r: Reader, end: number) => unknown;
+/** A generated encoder: writes `v` in front of `w.pos`; `ctx` overrides an APPLICATION tag. */
+export type EncodeFn = (w: Writer, v: unknown, ctx?: number) => void;
+
+function at(x: unknown, f: number, names: readonly string[]): Asn1Error {
+  const e = asAsn1Error(x);
+  if (f >= 0) e.prepend(`.${names[f]}`);
+  return e;
+}
+
+function atI(x: unknown, i: number): Asn1Error {
+  const e = asAsn1Error(x);
+  if (i >= 0) e.prepend(`[${i}]`);
+  return e;
+}
+
+function noChoice(r: Reader, end: number, tags: readonly number[]): never {
+  throw rd.tagError(r, end, tags.map(describeTag).join(' or '));
+}
+
+function tooFew(n: number, min: number): never {
+  throw new Asn1Error(`SEQUENCE OF has ${n} elements, at least ${min} required`);
+}
+
+function badApp(v: unknown, tags: readonly number[], what: string): never {
+  throw new Asn1Error(`${what} ${String(v)} is not one of ${tags.join(', ')}`, {
+    code: ErrorCode.KRB_AP_ERR_MSG_TYPE,
+  });
+}
+
+/** Everything the generated code calls. */
+const RT = {
+  ...rd,
+  ...wr,
+  at,
+  atI,
+  noChoice,
+  tooFew,
+  badApp,
+};
+
+const RT_NAMES = Object.keys(RT).join(', ');
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const prop = (obj: string, key: string): string =>
+  IDENT.test(key) ? `${obj}.${key}` : `${obj}[${JSON.stringify(key)}]`;
+const lit = (key: string): string => (IDENT.test(key) ? key : JSON.stringify(key));
+
+/** Nesting depth in TLVs of a declaration. */
+export function schemaDepth(node: Node): number {
+  switch (node.kind) {
+    case 'prim':
+      return 1;
+    case 'seq':
+      return 1 + Math.max(0, ...node.fields.map((f) => 1 + schemaDepth(f.node)));
+    case 'seqOf':
+      return 1 + schemaDepth(node.of);
+    case 'app':
+      return 1 + schemaDepth(node.of);
+    case 'choice':
+      return Math.max(...node.alts.map((f) => 1 + schemaDepth(f.node)));
+  }
+}
+
+abstract class Gen {
+  protected readonly out: string[] = [];
+  protected readonly ids = new Map<Node, string>();
+  readonly K: unknown[] = [];
+
+  protected k(v: unknown): string {
+    this.K.push(v);
+    return `K[${this.K.length - 1}]`;
+  }
+
+  protected fn(node: Node): string {
+    const known = this.ids.get(node);
+    if (known !== undefined) return known;
+    const id = `${this.prefix}${this.ids.size}_${node.kind === 'app' ? 'app' : ((node as { name?: string }).name?.replace(/\W/g, '_') ?? '')}`;
+    this.ids.set(node, id);
+    this.out.push(this.build(node as Exclude<Node, { kind: 'prim' }>, id));
+    return id;
+  }
+
+  protected abstract readonly prefix: string;
+  protected abstract build(node: Exclude<Node, { kind: 'prim' }>, id: string): string;
+
+  compile<F>(root: Node): F {
+    const depth = schemaDepth(root);
+    if (depth > MAX_SCHEMA_DEPTH)
+      throw new Error(`declaration nests ${depth} deep, over ${MAX_SCHEMA_DEPTH}`);
+    if (root.kind === 'prim') throw new Error('compile a constructed type');
+    const rootId = this.fn(root);
+    const src = `"use strict";\nconst { ${RT_NAMES} } = RT;\n${this.out.join('\n')}\nreturn ${rootId};`;
+    return new Function('RT', 'K', src)(RT, this.K) as F;
+  }
+
+  /** The generated source, for debugging and tests. */
+  source(root: Node): string {
+    this.fn(root);
+    return this.out.join('\n');
+  }
+}
+
+class DecGen extends Gen {
+  protected readonly prefix = 'd';
+
+  private expr(node: Node, end: string): string {
+    if (node.kind === 'prim') {
+      if (node.rawTag !== undefined) {
+        return node.rawTag === -1 ? `dAny(r, ${end})` : `dRaw(r, ${end}, ${node.rawTag})`;
+      }
+      return `${node.dec}(r, ${end})`;
+    }
+    return `${this.fn(node)}(r, ${end})`;
+  }
+
+  protected build(node: Exclude<Node, { kind: 'prim' }>, id: string): string {
+    switch (node.kind) {
+      case 'seq':
+        return this.seq(node, id);
+      case 'seqOf':
+        return this.seqOf(node, id);
+      case 'app':
+        return this.app(node, id);
+      case 'choice':
+        return this.choice(node, id);
+    }
+  }
+
+  private seq(node: SeqNode, id: string): string {
+    const L: string[] = [];
+    L.push(
+      `function ${id}(r, end, ctx) {`,
+      'let f = -1;',
+      'try {',
+      'const b = r.buf;',
+      'const e = hdr(r, end, 48);',
+    );
+    node.fields.forEach((fd, i) => {
+      L.push(`let v${i};`);
+      if (fd.rawKey !== undefined) L.push(`let w${i};`);
+    });
+    node.fields.forEach((fd, i) => {
+      const T = 0xa0 | fd.tag;
+      L.push(
+        `f = ${i};`,
+        `if (r.pos < e && b[r.pos] === ${T}) {`,
+        // The short-form length inline; everything else (long form, errors) in hdrT.
+        'const p0 = r.pos;',
+        'const n0 = b[p0 + 1];',
+        'let fe;',
+        'if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);',
+      );
+      if (fd.rawKey !== undefined) L.push(`const s${i} = r.pos;`);
+      if (fd.node.kind === 'prim' && fd.node.msgType) {
+        L.push(`v${i} = dInt32(r, fe);`, `if (v${i} !== ctx) msgTypeMismatch(r, ctx, v${i});`);
+      } else {
+        L.push(`v${i} = ${this.expr(fd.node, 'fe')};`);
+      }
+      if (fd.rawKey !== undefined) L.push(`w${i} = b.subarray(s${i}, r.pos);`);
+      L.push('if (r.pos !== fe) extra(r, fe);');
+      L.push(fd.optional ? '}' : `} else missing(r, e, ${T});`);
+    });
+    L.push('f = -1;');
+    if (node.ext) {
+      const last = node.fields.length > 0 ? node.fields[node.fields.length - 1]!.tag : -1;
+      L.push(
+        'while (r.pos < e) {',
+        'const t = b[r.pos];',
+        `if ((t & 0xe0) === 0xa0 && (t & 31) > ${last} && (t & 31) !== 31) skip(r, e); else break;`,
+        '}',
+      );
+    }
+    L.push('if (r.pos !== e) unexpected(r, e);');
+    const parts: string[] = [];
+    if (node.appKey !== undefined) parts.push(`${lit(node.appKey)}: ctx`);
+    node.fields.forEach((fd, i) => {
+      parts.push(`${lit(fd.key)}: v${i}`);
+      if (fd.rawKey !== undefined) parts.push(`${lit(fd.rawKey)}: w${i}`);
+    });
+    L.push(`return { ${parts.join(', ')} };`);
+    L.push(`} catch (x) { throw at(x, f, ${this.k(node.fields.map((f) => f.asn))}); }`, '}');
+    return L.join('\n');
+  }
+
+  private seqOf(node: SeqOfNode, id: string): string {
+    return [
+      `function ${id}(r, end) {`,
+      'let i = -1;',
+      'try {',
+      'const e = hdr(r, end, 48);',
+      'const out = [];',
+      'i = 0;',
+      `while (r.pos < e) { out.push(${this.expr(node.of, 'e')}); i++; }`,
+      'i = -1;',
+      node.min > 0 ? `if (out.length < ${node.min}) tooFew(out.length, ${node.min});` : '',
+      'return out;',
+      '} catch (x) { throw atI(x, i); }',
+      '}',
+    ].join('\n');
+  }
+
+  private app(node: AppNode, id: string): string {
+    const test = node.tags.map((t) => `t !== ${0x60 | t}`).join(' && ');
+    return [
+      `function ${id}(r, end) {`,
+      'const t = r.pos < end ? r.buf[r.pos] : -1;',
+      `if (${test}) wrongApp(r, end, ${this.k(node.tags)});`,
+      'const e = len(r, end, r.pos + 1);',
+      `const v = ${this.fn(node.of)}(r, e, t & 31);`,
+      'if (r.pos !== e) extra(r, e);',
+      'return v;',
+      '}',
+    ].join('\n');
+  }
+
+  private choice(node: ChoiceNode, id: string): string {
+    const L: string[] = [`function ${id}(r, end) {`, 'let f = -1;', 'try {'];
+    L.push('const t = r.pos < end ? r.buf[r.pos] : -1;');
+    node.alts.forEach((fd, i) => {
+      const T = 0xa0 | fd.tag;
+      L.push(
+        `if (t === ${T}) {`,
+        `f = ${i};`,
+        'const fe = hdrT(r, end);',
+        `const v = ${this.expr(fd.node, 'fe')};`,
+        'if (r.pos !== fe) extra(r, fe);',
+        `return { ${lit(fd.key)}: v };`,
+        '}',
+      );
+    });
+    L.push(`return noChoice(r, end, ${this.k(node.alts.map((a) => 0xa0 | a.tag))});`);
+    L.push(`} catch (x) { throw at(x, f, ${this.k(node.alts.map((f) => f.asn))}); }`, '}');
+    return L.join('\n');
+  }
+}
+
+class EncGen extends Gen {
+  protected readonly prefix = 'e';
+
+  private stmt(node: Node, x: string): string {
+    if (node.kind === 'prim') {
+      if (node.msgType) return 'eInt32(w, ctx);';
+      if (node.rawTag !== undefined) return `eRaw(w, ${x}, ${node.rawTag});`;
+      return `${node.enc}(w, ${x});`;
+    }
+    return `${this.fn(node)}(w, ${x});`;
+  }
+
+  protected build(node: Exclude<Node, { kind: 'prim' }>, id: string): string {
+    switch (node.kind) {
+      case 'seq':
+        return this.seq(node, id);
+      case 'seqOf':
+        return this.seqOf(node, id);
+      case 'app':
+        return this.app(node, id);
+      case 'choice':
+        return this.choice(node, id);
+    }
+  }
+
+  private seq(node: SeqNode, id: string): string {
+    const L: string[] = [`function ${id}(w, v, ctx) {`, 'let f = -1;', 'try {'];
+    L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
+    L.push('const s = w.end - w.pos;', 'let m = 0;', 'let x;');
+    for (let i = node.fields.length - 1; i >= 0; i--) {
+      const fd = node.fields[i]!;
+      const T = 0xa0 | fd.tag;
+      L.push(`f = ${i};`, `x = ${prop('v', fd.key)};`);
+      const body = `m = w.end - w.pos; ${this.stmt(fd.node, 'x')} tl(w, ${T}, w.end - w.pos - m);`;
+      L.push(fd.optional ? `if (x !== undefined && x !== null) { ${body} }` : body);
+    }
+    L.push('f = -1;', 'tl(w, 48, w.end - w.pos - s);');
+    L.push(`} catch (err) { throw at(err, f, ${this.k(node.fields.map((f) => f.asn))}); }`, '}');
+    return L.join('\n');
+  }
+
+  private seqOf(node: SeqOfNode, id: string): string {
+    return [
+      `function ${id}(w, a) {`,
+      'let i = -1;',
+      'try {',
+      `if (!Array.isArray(a)) badValue(${this.k(`an array (${node.name})`)}, a);`,
+      node.min > 0 ? `if (a.length < ${node.min}) tooFew(a.length, ${node.min});` : '',
+      'const s = w.end - w.pos;',
+      `for (i = a.length - 1; i >= 0; i--) { ${this.stmt(node.of, 'a[i]')} }`,
+      'i = -1;',
+      'tl(w, 48, w.end - w.pos - s);',
+      '} catch (x) { throw atI(x, i); }',
+      '}',
+    ].join('\n');
+  }
+
+  private app(node: AppNode, id: string): string {
+    const tags = this.k(node.tags);
+    const allowed = node.tags.map((t) => `n === ${t}`).join(' || ');
+    const L = [`function ${id}(w, v, ov) {`, 'let n;'];
+    if (node.link === 'msgType') {
+      L.push(
+        "n = v !== null && typeof v === 'object' ? v.msgType : undefined;",
+        `if (!(${allowed})) badApp(n, ${tags}, 'msg-type');`,
+      );
+    } else if (node.link === 'record') {
+      const key = prop('v', node.of.appKey ?? 'appTag');
+      L.push(
+        `n = ov !== undefined ? ov : v !== null && typeof v === 'object' && ${key} !== undefined ? ${key} : ${node.tags[0]};`,
+        `if (!(${allowed})) badApp(n, ${tags}, 'application tag');`,
+      );
+    } else {
+      L.push(`n = ${node.tags[0]};`);
+    }
+    L.push(
+      'const s = w.end - w.pos;',
+      `${this.fn(node.of)}(w, v, n);`,
+      'tl(w, 96 | n, w.end - w.pos - s);',
+      '}',
+    );
+    return L.join('\n');
+  }
+
+  private choice(node: ChoiceNode, id: string): string {
+    const L: string[] = [`function ${id}(w, v) {`, 'let f = -1;', 'try {'];
+    L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
+    L.push('let x;');
+    node.alts.forEach((fd, i) => {
+      L.push(
+        `x = ${prop('v', fd.key)};`,
+        `if (x !== undefined) { f = ${i}; const m = w.end - w.pos; ${this.stmt(fd.node, 'x')} tl(w, ${0xa0 | fd.tag}, w.end - w.pos - m); return; }`,
+      );
+    });
+    const keys = node.alts.map((a) => a.key).join(', ');
+    L.push(`badValue(${this.k(`one of ${keys} (${node.name})`)}, v);`);
+    L.push(`} catch (err) { throw at(err, f, ${this.k(node.alts.map((f) => f.asn))}); }`, '}');
+    return L.join('\n');
+  }
+}
+
+/** Generates the decoder of `root`. */
+export function compileDecoder(root: Node): DecodeFn {
+  return new DecGen().compile<DecodeFn>(root);
+}
+
+/** Generates the encoder of `root`. */
+export function compileEncoder(root: Node): EncodeFn {
+  return new EncGen().compile<EncodeFn>(root);
+}
+
+/** The generated JavaScript for `root`, for inspection. */
+export function generatedSource(root: Node): { decode: string; encode: string } {
+  return { decode: new DecGen().source(root), encode: new EncGen().source(root) };
+}

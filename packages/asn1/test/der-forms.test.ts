@@ -1,0 +1,168 @@
+/**
+ * Hand-written DER for the primitive forms (INTEGER, BIT STRING, lengths,
+ * times, strings) and small types, checked byte for byte.
+ */
+
+import * as K from '@krbsim/asn1';
+import { describe, expect, it } from 'vitest';
+import { hex, unhex } from './helpers';
+
+const T = (iso: string) => Date.parse(iso);
+const bytes = (n: number, fill = 0xab) => new Uint8Array(n).fill(fill);
+
+const realm = 'CONTOSO.EXAMPLE.COM';
+const alice: K.PrincipalName = { nameType: K.NameType.NT_PRINCIPAL, nameString: ['alice'] };
+const krbtgt: K.PrincipalName = { nameType: K.NameType.NT_SRV_INST, nameString: ['krbtgt', realm] };
+const http: K.PrincipalName = {
+  nameType: K.NameType.NT_SRV_HST,
+  nameString: ['HTTP', 'web.contoso.example.com'],
+};
+const ed = (n = 64, kvno?: number): K.EncryptedData => ({ etype: 18, kvno, cipher: bytes(n, 0x33) });
+const addr: K.HostAddress = { addrType: 2, address: Uint8Array.of(10, 0, 0, 1) };
+const ticket: K.Ticket = { tktVno: 5, realm, sname: krbtgt, encPart: ed(300, 2) };
+const ticket2: K.Ticket = { tktVno: 5, realm, sname: http, encPart: ed(200, 7) };
+
+const body: K.KdcReqBody = {
+  kdcOptions: K.flagsOf(K.KdcOptions, ['forwardable', 'renewable', 'canonicalize', 'renewable-ok']),
+  cname: alice,
+  realm,
+  sname: krbtgt,
+  from: T('2024-03-01T00:00:00Z'),
+  till: T('2037-09-13T02:48:05Z'),
+  rtime: T('2037-09-13T02:48:05Z'),
+  nonce: 0x7fffffff,
+  etype: [18, 17, 23, -135],
+  addresses: [addr, { addrType: 24, address: bytes(16, 0xfe) }],
+  encAuthorizationData: ed(40),
+  additionalTickets: [ticket2],
+};
+
+describe('hand-checked DER', () => {
+  it('PrincipalName', () => {
+    expect(hex(K.encodePrincipalName({ nameType: 1, nameString: ['a', 'bc'] }))).toBe(
+      '3010a003020101a10930071b01611b026263',
+    );
+    expect(hex(K.encodePrincipalName({ nameType: -128, nameString: [] }))).toBe('3009a003020180a1023000');
+  });
+
+  it('INTEGER forms: minimal, signed, UInt32 with a leading zero, kvno signed like MIT', () => {
+    const e = (etype: number, kvno?: number) =>
+      hex(K.encodeEncryptedData({ etype, kvno, cipher: new Uint8Array(0) }));
+    expect(e(0)).toBe('3009a003020100a2020400');
+    expect(e(127)).toBe('3009a00302017fa2020400');
+    expect(e(128)).toBe('300aa00402020080a2020400');
+    expect(e(-1)).toBe('3009a0030201ffa2020400');
+    expect(e(-129)).toBe('300aa0040202ff7fa2020400');
+    expect(e(2 ** 31 - 1)).toBe('300ca00602047fffffffa2020400');
+    expect(e(-(2 ** 31))).toBe('300ca006020480000000a2020400');
+    expect(e(0, 0xff000000)).toBe('3011a003020100a1060204ff000000a2020400');
+    const n = K.encodeKdcReqBody({
+      ...body,
+      nonce: 0xffffffff,
+      cname: undefined,
+      sname: undefined,
+      from: undefined,
+      rtime: undefined,
+      addresses: undefined,
+      encAuthorizationData: undefined,
+      additionalTickets: undefined,
+    });
+    expect(hex(n)).toContain('a707020500ffffffff');
+  });
+
+  it('KerberosFlags: always 32 bits', () => {
+    const ap = K.encodeApReq({ pvno: 5, msgType: 14, apOptions: 0, ticket, authenticator: ed(1) });
+    expect(hex(ap)).toContain('a20703050000000000');
+    const any = K.decodeApReq(ap);
+    expect(any.apOptions).toBe(0);
+  });
+
+  it('BIT STRING of other lengths: first 32 bits are the flags', () => {
+    // 40-bit and 8-bit kdc-options, and one with unused bits
+    const pac = (bits: string) =>
+      K.decodePaPacOptions(
+        unhex(
+          `30${(2 + bits.length / 2 + 2).toString(16).padStart(2, '0')}a0${(bits.length / 2 + 2).toString(16).padStart(2, '0')}03${(bits.length / 2).toString(16).padStart(2, '0')}${bits}`,
+        ),
+      );
+    expect(pac('0080000000ff').flags).toBe(0x80000000);
+    expect(pac('00c0').flags).toBe(0xc0000000);
+    expect(pac('06c0').flags).toBe(0xc0000000);
+    expect(pac('00').flags).toBe(0);
+  });
+
+  it('KerberosTime', () => {
+    const b = K.encodePaEncTsEnc({ patimestamp: T('1994-06-10T06:03:17Z') });
+    expect(hex(b)).toBe('3013a011180f31393934303631303036303331375a');
+    expect(K.decodePaEncTsEnc(unhex('3013a011180f32303030303232393233353935395a')).patimestamp).toBe(
+      T('2000-02-29T23:59:59Z'),
+    );
+    expect(
+      K.decodePaEncTsEnc(K.encodePaEncTsEnc({ patimestamp: T('1901-01-01T00:00:00Z') })).patimestamp,
+    ).toBe(T('1901-01-01T00:00:00Z'));
+    expect(hex(K.encodePaEncTsEnc({ patimestamp: T('9999-12-31T23:59:59Z') }))).toContain(
+      '39393939313233313233353935395a',
+    );
+  });
+
+  it('KERB-PA-PAC-REQUEST as Windows sends it', () => {
+    expect(hex(K.encodePaPacRequest({ includePac: true }))).toBe('3005a0030101ff');
+    expect(hex(K.encodePaPacRequest({ includePac: false }))).toBe('3005a003010100');
+  });
+
+  it('PA-PAC-OPTIONS', () => {
+    expect(hex(K.encodePaPacOptions({ flags: K.PacOptions.claims | K.PacOptions['branch-aware'] }))).toBe(
+      '3009a00703050000000000'.replace('0000000000', '00c0000000'),
+    );
+  });
+
+  it('long-form lengths', () => {
+    const b = K.encodeEncryptedData({ etype: 1, cipher: bytes(200) });
+    expect(hex(b.subarray(0, 3))).toBe('3081d3');
+    const big = K.encodeEncryptedData({ etype: 1, cipher: bytes(70000) });
+    expect(hex(big.subarray(0, 5))).toBe('308301117f');
+    expect(K.decodeEncryptedData(big).cipher.length).toBe(70000);
+  });
+
+  it('UTF-8 GeneralStrings', () => {
+    const b = K.encodePrincipalName({ nameType: 1, nameString: ['é'] });
+    expect(hex(b)).toBe('300da003020101a10630041b02c3a9');
+  });
+
+  it('KrbFastReq keeps req-body as DER bytes', () => {
+    const r = K.decodeKrbFastReq(
+      K.encodeKrbFastReq({ fastOptions: 0, padata: [], reqBody: K.encodeKdcReqBody(body) }),
+    );
+    expect(K.decodeKdcReqBody(r.reqBody).nonce).toBe(body.nonce);
+  });
+
+  it('extension markers: unknown trailing components of RFC 6113 types are skipped', () => {
+    const armor = K.encodeKrbFastArmor({ armorType: 1, armorValue: Uint8Array.of(9) });
+    const extended = unhex(
+      `30${(armor[1]! + 5).toString(16).padStart(2, '0')}${hex(armor.subarray(2))}a503020101`,
+    );
+    expect(K.decodeKrbFastArmor(extended)).toEqual({ armorType: 1, armorValue: Uint8Array.of(9) });
+  });
+});
+
+describe('GeneralString intern cache', () => {
+  it('strings that share a cache slot (same length and sampled bytes) still decode exactly', () => {
+    // The slot depends on the length and the first, middle and last bytes only.
+    const names = ['aXaaa', 'aYaaa', 'aZaaa', 'aXaab'.replace('b', 'a')];
+    for (let round = 0; round < 3; round++) {
+      for (const n of names) {
+        const b = K.encodePrincipalName({ nameType: 1, nameString: [n, n.toUpperCase()] });
+        expect(K.decodePrincipalName(b).nameString).toEqual([n, n.toUpperCase()]);
+      }
+    }
+  });
+
+  it('long, empty and non-ASCII strings bypass the cache', () => {
+    const long = 'x'.repeat(200);
+    for (const s of [long, '', 'ü', `${long}y`]) {
+      expect(
+        K.decodePrincipalName(K.encodePrincipalName({ nameType: 1, nameString: [s] })).nameString,
+      ).toEqual([s]);
+    }
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * The generic paths: decodeDerTree / formatDerTree, decodeMessage /
+ * encodeMessage dispatch, messageToJson and expandAuthorizationData.
+ */
+
+import * as K from '@krbsim/asn1';
+import { describe, expect, it } from 'vitest';
+import { hex, unhex } from './helpers';
+import { MIT_REFERENCE } from './vectors/mit-reference';
+
+const vec = (name: string) => unhex(MIT_REFERENCE.find((v) => v.name === name)!.hex);
+
+describe('decodeDerTree', () => {
+  it('renders any DER value', () => {
+    const t = K.decodeDerTree(vec('ticket'));
+    expect(t.tagClass).toBe('application');
+    expect(t.tagNumber).toBe(1);
+    expect(t.typeName).toBe('[APPLICATION 1]');
+    const seq = t.children![0]!;
+    expect(seq.typeName).toBe('SEQUENCE');
+    expect(seq.children!.map((c) => c.typeName)).toEqual(['[0]', '[1]', '[2]', '[3]']);
+    expect(seq.children![1]!.children![0]).toMatchObject({
+      typeName: 'GeneralString',
+      value: 'ATHENA.MIT.EDU',
+    });
+    expect(K.formatDerTree(t)).toBe(
+      [
+        '[APPLICATION 1] (92)',
+        '  SEQUENCE (90)',
+        '    [0] (3)',
+        '      INTEGER (1): 5',
+        '    [1] (16)',
+        '      GeneralString (14): ATHENA.MIT.EDU',
+        '    [2] (26)',
+        '      SEQUENCE (24)',
+        '        [0] (3)',
+        '          INTEGER (1): 1',
+        '        [1] (17)',
+        '          SEQUENCE (15)',
+        '            GeneralString (6): hftsai',
+        '            GeneralString (5): extra',
+        '    [3] (37)',
+        '      SEQUENCE (35)',
+        '        [0] (3)',
+        '          INTEGER (1): 0',
+        '        [1] (3)',
+        '          INTEGER (1): 5',
+        '        [2] (23)',
+        '          OCTET STRING (21): 6b726241534e2e312074657374206d657373616765',
+      ].join('\n'),
+    );
+  });
+
+  it('renders the other universal types', () => {
+    const t = K.decodeDerTree(
+      unhex(
+        '3026 0101ff 0500 0603 2a0304 0a01fe 180f32303234303130323033303430355a 0c02c3a9 9f2001aa'.replace(
+          / /g,
+          '',
+        ),
+      ),
+    );
+    expect(t.children!.map((c) => [c.typeName, c.value])).toEqual([
+      ['BOOLEAN', 'TRUE'],
+      ['NULL', ''],
+      ['OBJECT IDENTIFIER', '1.2.3.4'],
+      ['ENUMERATED', '-2'],
+      ['GeneralizedTime', '20240102030405Z'],
+      ['UTF8String', 'é'],
+      ['context 32', 'aa'],
+    ]);
+    const big = K.decodeDerTree(unhex(`0209 00${'ff'.repeat(8)}`.replace(' ', '')));
+    expect(big.value).toBe(`0x00${'ff'.repeat(8)}`);
+    expect(K.decodeDerTree(unhex('020180')).value).toBe('-128');
+  });
+
+  it('errors carry child-index paths', () => {
+    const e = (() => {
+      try {
+        K.decodeDerTree(unhex('300430020201'));
+      } catch (x) {
+        return x as K.Asn1Error;
+      }
+      return undefined;
+    })();
+    expect(e?.path).toBe('DER[0][0]');
+    expect(e?.reason).toBe('length 1 runs past the end (0 bytes left)');
+  });
+});
+
+describe('decodeMessage / encodeMessage', () => {
+  const cases: [string, string][] = [
+    ['ticket', 'Ticket'],
+    ['authenticator', 'Authenticator'],
+    ['enc_tkt_part', 'EncTicketPart'],
+    ['as_req', 'AS-REQ'],
+    ['as_rep', 'AS-REP'],
+    ['tgs_req(optionals NULL except second_ticket)', 'TGS-REQ'],
+    ['tgs_rep', 'TGS-REP'],
+    ['ap_req', 'AP-REQ'],
+    ['ap_rep', 'AP-REP'],
+    ['ap_rep_enc_part', 'EncAPRepPart'],
+    ['enc_kdc_rep_part', 'EncTGSRepPart'],
+    ['safe', 'KRB-SAFE'],
+    ['priv', 'KRB-PRIV'],
+    ['enc_priv_part', 'EncKrbPrivPart'],
+    ['cred', 'KRB-CRED'],
+    ['enc_cred_part(optionals NULL)', 'EncKrbCredPart'],
+    ['error', 'KRB-ERROR'],
+  ];
+  for (const [name, type] of cases) {
+    it(`${name} is a ${type}`, () => {
+      const b = vec(name);
+      const m = K.decodeMessage(b);
+      expect(m.type).toBe(type);
+      expect(hex(K.encodeMessage(m))).toBe(hex(b));
+    });
+  }
+
+  it('EncASRepPart by tag 25', () => {
+    const b = vec('enc_kdc_rep_part').slice();
+    b[0] = 0x79;
+    const m = K.decodeMessage(b);
+    expect(m.type).toBe('EncASRepPart');
+    expect(hex(K.encodeMessage(m))).toBe(hex(b));
+  });
+});
+
+describe('messageToJson', () => {
+  it('renders times, flags, names, bytes and nested values', () => {
+    const j = K.messageToJson(K.decodeMessage(vec('as_req')));
+    expect(j.type).toBe('AS-REQ');
+    const body = j.reqBody as Record<string, K.Json>;
+    expect(body.till).toBe('1994-06-10T06:03:17Z');
+    // 0xfedcba90: named bits in table order, then the unnamed ones
+    expect(body.kdcOptions).toEqual([
+      'reserved',
+      'forwardable',
+      'forwarded',
+      'proxiable',
+      'proxy',
+      'allow-postdate',
+      'postdated',
+      'renewable',
+      'opt-hardware-auth',
+      'request-anonymous',
+      'renewable-ok',
+      'bit9',
+      'bit12',
+      'bit13',
+      'bit18',
+      'bit19',
+      'bit20',
+      'bit22',
+      'bit24',
+    ]);
+    expect(body.etype).toEqual([0, 1]);
+    expect(body.etypeName).toEqual([null, 'des-cbc-crc']);
+    expect((body.cname as Record<string, K.Json>).nameTypeName).toBe('NT_PRINCIPAL');
+    expect((body.encAuthorizationData as Record<string, K.Json>).cipher).toBe(
+      hex(new TextEncoder().encode('krbASN.1 test message')),
+    );
+    expect(JSON.parse(JSON.stringify(j))).toEqual(j);
+  });
+
+  it('decodes known PA-DATA values and e-data in place', () => {
+    const etypeInfo = K.encodeEtypeInfo2([{ etype: 18, salt: 'EXAMPLE.COMalice' }]);
+    const err: K.KrbErrorMessage = {
+      pvno: 5,
+      msgType: 30,
+      stime: Date.UTC(2024, 0, 1),
+      susec: 0,
+      errorCode: 25,
+      realm: 'EXAMPLE.COM',
+      sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
+      eData: K.encodeMethodData([
+        { padataType: 19, padataValue: etypeInfo },
+        { padataType: 2, padataValue: new Uint8Array(0) },
+        { padataType: 128, padataValue: unhex('3005a0030101') },
+      ]),
+    };
+    const j = K.messageToJson({ type: 'KRB-ERROR', value: err });
+    expect(j.errorCodeName).toBe('KDC_ERR_PREAUTH_REQUIRED');
+    const eData = j.eDataDecoded as Record<string, K.Json>[];
+    expect(eData[0]!.padataTypeName).toBe('PA_ETYPE_INFO2');
+    expect(eData[0]!.padataValueDecoded).toEqual([
+      { etype: 18, etypeName: 'aes256-cts-hmac-sha1-96', salt: 'EXAMPLE.COMalice' },
+    ]);
+    expect(eData[1]!.padataValueDecoded).toBeUndefined();
+    expect(eData[2]!.padataValueDecodedError).toBe(
+      'KERB-PA-PAC-REQUEST: length 5 runs past the end (4 bytes left)',
+    );
+  });
+
+  it('decodes authorization-data containers', () => {
+    const inner = K.encodeAuthorizationData([{ adType: 128, adData: unhex('0102') }]);
+    const v = K.expandAuthorizationData([{ adType: 1, adData: inner }]);
+    expect(v[0]!.elements).toEqual([{ adType: 128, adData: unhex('0102') }]);
+    const etp = K.decodeEncTicketPart(vec('enc_tkt_part'));
+    const m = K.messageToJson({
+      type: 'EncTicketPart',
+      value: { ...etp, authorizationData: [{ adType: 1, adData: inner }] },
+    });
+    const ad = (m.authorizationData as Record<string, K.Json>[])[0]!;
+    expect(ad.adTypeName).toBe('AD_IF_RELEVANT');
+    expect(ad.adDataDecoded).toEqual([{ adType: 128, adTypeName: 'AD_WIN2K_PAC', adData: '0102' }]);
+    expect(m.flags).toEqual(K.flagNames(K.TicketFlags, 0xfedcba98));
+  });
+
+  it('valueToJson by type name', () => {
+    const v = K.decodeEtypeInfo2(K.encodeEtypeInfo2([{ etype: 23 }]));
+    expect(K.valueToJson('ETYPE-INFO2', v)).toEqual([{ etype: 23, etypeName: 'rc4-hmac' }]);
+    expect(K.valueToJson('Ticket', K.decodeTicket(vec('ticket')))).toMatchObject({ realm: 'ATHENA.MIT.EDU' });
+    expect(() => K.valueToJson('Nope' as never, {})).toThrow(K.Asn1Error);
+  });
+});
