@@ -4,11 +4,11 @@
  * (`reachableRealms` from @krbsim/testing, which knows nothing of the KDC's
  * routing code).
  */
-import { decodeEncTicketPart } from '@krbsim/asn1';
+import { decodeEncTicketPart, decodeTransited } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, EncType, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
-import { createTrust, decodeTransited, Kdc, Realm } from '@krbsim/kdc';
+import { createTrust, Kdc, Realm } from '@krbsim/kdc';
 import { arbTopology, reachableRealms, type TopologySpec } from '@krbsim/testing';
 import { InProcessTransport, Trace } from '@krbsim/transport';
 import fc from 'fast-check';

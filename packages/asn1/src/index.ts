@@ -158,4 +158,12 @@ export {
 export { decodeTicket, encodeTicket } from './messages/ticket';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type DecodeOptions } from './schema/codec';
 export type { Json } from './schema/json';
+export {
+  addTransited,
+  DOMAIN_X500_COMPRESS,
+  decodeTransited,
+  emptyTransited,
+  encodeTransited,
+  transitedRealms,
+} from './transited';
 export type * from './types/index';

@@ -8,7 +8,7 @@
  */
 
 import type { EncKdcRepPart, EncTicketPart, KdcReq, LastReqEntry, PrincipalName } from '@krbsim/asn1';
-import { encodeAsRep, KdcOptions, NameType, PaDataType, TicketFlags } from '@krbsim/asn1';
+import { emptyTransited, encodeAsRep, KdcOptions, NameType, PaDataType, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import {
@@ -32,7 +32,6 @@ import type { PrincipalEntry } from './principal-db';
 import { formatPrincipal, tgsRealmOf } from './principal-name';
 import type { IssuanceContext, Realm } from './realm';
 import { asTicketTimes, toSeconds } from './ticket-times';
-import { emptyTransited } from './transited';
 import { trustBetween } from './trust-graph';
 
 /** What an exchange produced, for the reply and the log line. */

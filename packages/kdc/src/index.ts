@@ -37,13 +37,6 @@ export {
 } from './realm';
 export { realmOfHost } from './referral';
 export {
-  addTransited,
-  DOMAIN_X500_COMPRESS,
-  decodeTransited,
-  encodeTransited,
-  transitedRealms,
-} from './transited';
-export {
   createTrust,
   type RotateKeyOptions,
   Trust,

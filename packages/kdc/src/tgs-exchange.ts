@@ -15,7 +15,14 @@
  */
 
 import type { AuthorizationData, EncKdcRepPart, EncTicketPart, KdcReq } from '@krbsim/asn1';
-import { decodeAuthorizationData, encodeTgsRep, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import {
+  addTransited,
+  decodeAuthorizationData,
+  encodeTgsRep,
+  KdcOptions,
+  TicketFlags,
+  transitedRealms,
+} from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { type ExchangeResult, runIssuancePolicy } from './as-exchange';
@@ -27,7 +34,6 @@ import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
 import { type TgsHeader, verifyTgsHeader } from './tgs-header';
 import { tgsTicketTimes } from './ticket-times';
-import { addTransited, transitedRealms } from './transited';
 import { checkPath } from './trust-graph';
 
 const has = (options: number, flag: number): boolean => (options & flag) !== 0;

@@ -1,8 +1,8 @@
 import type { EncTicketPart, Ticket } from '@krbsim/asn1';
-import { encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { decodeTransited, encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
 import { Duration, ErrorCode, ManualClock } from '@krbsim/core';
 import { encrypt, type Key, KeyUsage } from '@krbsim/crypto';
-import { composeKvno, createTrust, decodeTransited, type Realm, type TrustKind } from '@krbsim/kdc';
+import { composeKvno, createTrust, type Realm, type TrustKind } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import {
   type Creds,

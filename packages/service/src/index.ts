@@ -29,5 +29,4 @@ export {
   type ReplayEntry,
 } from './replay-cache';
 export { type AcceptOptions, type AcceptResult, KerberosService, type ServiceOptions } from './service';
-export { DOMAIN_X500_COMPRESS, decodeTransited } from './transited';
 export { type VerifiedApReq, type VerifyParams, verifyApReq, WEAK_ENC_TYPES } from './verify-ap-req';

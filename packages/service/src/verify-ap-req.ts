@@ -27,6 +27,7 @@ import {
   decodeEncTicketPart,
   type EncTicketPart,
   TicketFlags,
+  transitedRealms,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
@@ -35,7 +36,6 @@ import { checkChannelBindings, type GssChecksum, parseGssChecksum } from './gss-
 import { formatName, type ServicePrincipal, sameName } from './internal/names';
 import { type KeytabEntryLike, selectServiceKey } from './keytab';
 import type { ReplayCache } from './replay-cache';
-import { decodeTransited } from './transited';
 
 /** Encryption types refused unless `allowWeakCrypto`: DES (RFC 6649), 3DES and RC4 (RFC 8429). */
 export const WEAK_ENC_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 16, 23, 24]);
@@ -177,7 +177,7 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
       delegated = readDelegation(gssChecksum.delegation, subkey, sessionKey);
     }
   }
-  const transited = decodeTransited(ticket.transited);
+  const transited = transitedRealms(ticket.transited);
   p.replayCache?.check({
     client,
     server: serverText,

@@ -1,11 +1,11 @@
-import { ErrorCode, isKerberosError } from '@krbsim/core';
 import {
   addTransited,
   DOMAIN_X500_COMPRESS,
   decodeTransited,
   encodeTransited,
   transitedRealms,
-} from '@krbsim/kdc';
+} from '@krbsim/asn1';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);

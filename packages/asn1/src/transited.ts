@@ -18,8 +18,8 @@
  * @module
  */
 
-import type { TransitedEncoding } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import type { TransitedEncoding } from './types/basic';
 
 /** `tr-type` DOMAIN-X500-COMPRESS (RFC 4120 section 5.3). */
 export const DOMAIN_X500_COMPRESS = 1;
