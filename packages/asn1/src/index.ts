@@ -12,6 +12,16 @@
 export { Asn1Error, isAsn1Error } from './der/errors';
 export { type DerNode, decodeDerTree, formatDerTree } from './der/tree';
 export {
+  type ChannelBindings,
+  channelBindingHash,
+  decodeGssChecksum,
+  encodeGssChecksum,
+  GSS_CHECKSUM_TYPE,
+  type GssChecksum,
+  type GssChecksumOptions,
+  GssFlags,
+} from './gss/checksum';
+export {
   GssOid,
   Krb5TokenId,
   unwrapGssToken,

@@ -9,11 +9,19 @@
  * @module
  */
 
-import { ApOptions, type Authenticator, type Checksum, encodeApReq, encodeAuthenticator } from '@krbsim/asn1';
+import {
+  ApOptions,
+  type Authenticator,
+  type ChannelBindings,
+  type Checksum,
+  encodeApReq,
+  encodeAuthenticator,
+  encodeGssChecksum,
+  GssFlags,
+} from '@krbsim/asn1';
 import { ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Credential, describeCredential, keyToWire } from './credential';
-import { type ChannelBindings, GssFlags, gssChecksum } from './gss-checksum';
 import { frameApReq, type GssFraming } from './gss-token';
 import type { AuthenticatorClock } from './internal/authenticator-clock';
 
@@ -84,7 +92,7 @@ function resolveChecksum(
     return c;
   }
   if (gss === 'none') return undefined;
-  return gssChecksum({
+  return encodeGssChecksum({
     flags,
     ...(opts.channelBindings === undefined ? {} : { channelBindings: opts.channelBindings }),
     ...(opts.delegation === undefined ? {} : { delegation: opts.delegation }),

@@ -26,14 +26,6 @@ export {
 } from './client';
 export { type Credential, credentialFromReply, hasFlag, isTgt, kdcRealmFor } from './credential';
 export { CredentialCache, type CredentialCacheOptions } from './credential-cache';
-export {
-  type ChannelBindings,
-  channelBindingHash,
-  GSS_CHECKSUM_TYPE,
-  type GssChecksumOptions,
-  GssFlags,
-  gssChecksum,
-} from './gss-checksum';
 export { frameApReq, type GssFraming, unframeApRep } from './gss-token';
 export { ReferralError, type ReferralFailure } from './internal/referrals';
 export {

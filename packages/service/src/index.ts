@@ -12,14 +12,7 @@
 
 export type { DelegatedCredential } from './delegation';
 export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
-export {
-  channelBindingHash,
-  checkChannelBindings,
-  GSS_CHECKSUM_TYPE,
-  type GssChecksum,
-  GssFlags,
-  parseGssChecksum,
-} from './gss-checksum';
+export { checkChannelBindings } from './gss-checksum';
 export type { ServicePrincipal } from './internal/names';
 export { type KeytabEntryLike, type KeytabLike, keytabEntries, selectServiceKey } from './keytab';
 export {

@@ -12,6 +12,7 @@ import {
   type AuthorizationData,
   decodeApReq,
   type EncTicketPart,
+  GssFlags,
   type PrincipalName,
 } from '@krbsim/asn1';
 import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
@@ -19,7 +20,6 @@ import type { Key } from '@krbsim/crypto';
 import { acceptorReply } from './ap-rep';
 import type { DelegatedCredential } from './delegation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
-import { GssFlags } from './gss-checksum';
 import { formatName, parseServicePrincipal, type ServicePrincipal } from './internal/names';
 import { type KeytabEntryLike, type KeytabLike, keytabEntries } from './keytab';
 import { ReplayCache } from './replay-cache';

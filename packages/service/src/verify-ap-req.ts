@@ -25,14 +25,16 @@ import {
   type Authenticator,
   decodeAuthenticator,
   decodeEncTicketPart,
+  decodeGssChecksum,
   type EncTicketPart,
+  type GssChecksum,
   TicketFlags,
   transitedRealms,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { type DelegatedCredential, readDelegation } from './delegation';
-import { checkChannelBindings, type GssChecksum, parseGssChecksum } from './gss-checksum';
+import { checkChannelBindings } from './gss-checksum';
 import { formatName, type ServicePrincipal, sameName } from './internal/names';
 import { type KeytabEntryLike, selectServiceKey } from './keytab';
 import type { ReplayCache } from './replay-cache';
@@ -169,7 +171,7 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
   let gssChecksum: GssChecksum | undefined;
   let delegated: DelegatedCredential | undefined;
   if (p.gss) {
-    gssChecksum = parseGssChecksum(auth.cksum);
+    gssChecksum = decodeGssChecksum(auth.cksum);
     checkChannelBindings(gssChecksum, p.channelBindings);
     if (gssChecksum.delegation !== undefined) {
       const subkey =

@@ -4,11 +4,12 @@ import {
   encodeApReq,
   encodeEncKrbCredPart,
   encodeKrbCred,
+  GssFlags,
   GssOid,
   unwrapGssToken,
   unwrapKrb5Token,
 } from '@krbsim/asn1';
-import { GssFlags, type GssFraming } from '@krbsim/client';
+import type { GssFraming } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 import { alice, Lab, REALM, spnName, thrown } from './helpers';

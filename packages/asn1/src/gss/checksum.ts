@@ -1,6 +1,7 @@
 /**
  * The GSS-API Kerberos authenticator checksum: RFC 4121 section 4.1.1
  * (checksum type 0x8003), and the channel-binding hash of section 4.1.1.2.
+ * The initiator encodes it into its authenticator; the acceptor decodes it.
  *
  * ```
  * octets  name    contents
@@ -12,11 +13,15 @@
  * 28..    Deleg   the KRB-CRED
  * ```
  *
+ * As MIT's acceptor does, Lgth is read little-endian with a big-endian
+ * fallback. A malformed checksum is KRB_AP_ERR_INAPP_CKSUM.
+ *
  * @module
  */
 
 import { createHash } from 'node:crypto';
-import type { Checksum } from '@krbsim/asn1';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import type { Checksum } from '../types/basic';
 
 /** RFC 4121 section 4.1.1.1 checksum type of the GSS authenticator checksum. */
 export const GSS_CHECKSUM_TYPE = 0x8003;
@@ -74,7 +79,7 @@ export function channelBindingHash(cb: ChannelBindings | Uint8Array | undefined)
   return new Uint8Array(createHash('md5').update(buf).digest());
 }
 
-/** Options for {@link gssChecksum}. */
+/** Options for {@link encodeGssChecksum}. */
 export interface GssChecksumOptions {
   /** The GSS flags (see {@link GssFlags}). */
   readonly flags: number;
@@ -85,7 +90,7 @@ export interface GssChecksumOptions {
 }
 
 /** The 0x8003 authenticator checksum (not keyed: it is protected by the authenticator's encryption). */
-export function gssChecksum(opts: GssChecksumOptions): Checksum {
+export function encodeGssChecksum(opts: GssChecksumOptions): Checksum {
   const deleg = opts.delegation;
   if (deleg !== undefined && deleg.length > 0xffff) {
     throw new RangeError(`a delegated KRB-CRED of ${deleg.length} octets does not fit Dlgth (at most 65535)`);
@@ -103,4 +108,46 @@ export function gssChecksum(opts: GssChecksumOptions): Checksum {
     out.set(deleg, 28);
   }
   return { cksumtype: GSS_CHECKSUM_TYPE, checksum: out };
+}
+
+/** The parsed 0x8003 checksum. */
+export interface GssChecksum {
+  /** The context flags the initiator asked for. */
+  readonly flags: number;
+  /** Bnd: 16 octets, all zero when the initiator sent no bindings. */
+  readonly bindings: Uint8Array;
+  /** The delegated KRB-CRED (DER), when DlgOpt is 1. */
+  readonly delegation?: Uint8Array;
+}
+
+function inapp(why: string): KerberosError {
+  return new KerberosError(
+    ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    `the GSS-API authenticator checksum is unusable: ${why} (RFC 4121 section 4.1.1 expects type 0x8003)`,
+  );
+}
+
+function u32leAt(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+function u32be(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+/** Parses the authenticator's checksum as a 0x8003 GSS checksum; throws KRB_AP_ERR_INAPP_CKSUM if it is not one. */
+export function decodeGssChecksum(cksum: Checksum | undefined): GssChecksum {
+  if (cksum === undefined) throw inapp('the authenticator has no checksum');
+  if (cksum.cksumtype !== GSS_CHECKSUM_TYPE) throw inapp(`its type is ${cksum.cksumtype}`);
+  const b = cksum.checksum;
+  if (b.length < 24) throw inapp(`it is ${b.length} octets, shorter than the 24 required`);
+  if (u32leAt(b, 0) !== 16 && u32be(b, 0) !== 16) throw inapp('Lgth is not 16');
+  const bindings = b.slice(4, 20);
+  const flags = u32leAt(b, 20);
+  if ((flags & GssFlags.deleg) === 0 || b.length < 28) return { flags, bindings };
+  const dlgOpt = b[24]! | (b[25]! << 8);
+  const dlgth = b[26]! | (b[27]! << 8);
+  if (dlgOpt !== 1) return { flags, bindings };
+  if (28 + dlgth > b.length) throw inapp(`Dlgth ${dlgth} runs past the end of the checksum`);
+  return { flags, bindings, delegation: b.slice(28, 28 + dlgth) };
 }
