@@ -1,0 +1,24 @@
+/**
+ * `@krbsim/crypto`: the RFC 3961 Kerberos cryptosystem framework and its
+ * profiles, synchronous on `node:crypto`:
+ *
+ * - aes128-cts-hmac-sha1-96 (17) and aes256-cts-hmac-sha1-96 (18), RFC 3962;
+ * - aes128-cts-hmac-sha256-128 (19) and aes256-cts-hmac-sha384-192 (20), RFC 8009;
+ * - rc4-hmac (23), RFC 4757 (weak; opt-in).
+ *
+ * String-to-key, random-to-key, key derivation, encrypt/decrypt by key usage,
+ * keyed checksums, the RFC 3961 PRF and KRB-FX-CF2 (RFC 6113).
+ *
+ * @packageDocumentation
+ */
+
+export { type ChecksumOptions, checksum, checksumTypeFor, verifyChecksum } from './checksum';
+export { decrypt, type EncryptOptions, encrypt } from './encryption';
+export { ChecksumType, type ChecksumTypeNumber } from './iana/checksum-type';
+export { EncType, type EncTypeNumber } from './iana/enctype';
+export { KeyUsage, type KeyUsageName } from './iana/key-usage';
+export { generateKey, randomToKey, salt, stringToKey } from './keys';
+export { cf2, prf } from './prf';
+export { getEncType, isSupportedEncType, isWeakEncType, supportedEncTypes } from './registry';
+export { nfold } from './rfc3961/nfold';
+export type { EncTypeProfile, Key } from './rfc3961/profile';

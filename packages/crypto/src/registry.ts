@@ -1,0 +1,193 @@
+/**
+ * The encryption type and checksum type tables: one data record per etype
+ * (RFC 3961 section 3 profile attributes) pointing at its family's spec
+ * functions, and one per keyed checksum type pointing at the etype whose
+ * keys compute it.
+ *
+ * @module
+ */
+
+import { be32 } from './internal/bytes';
+import { unsupportedChecksumType, unsupportedEncType } from './internal/errors';
+import type { EncTypeProfile, EncTypeSpec } from './rfc3961/profile';
+import { aesSha1Family } from './rfc3962/profile';
+import { rc4HmacFamily } from './rfc4757/profile';
+import { aesSha2Family } from './rfc8009/profile';
+
+const specs: readonly EncTypeSpec[] = [
+  {
+    // RFC 8009 section 5
+    etype: 20,
+    name: 'aes256-cts-hmac-sha384-192',
+    keyBytes: 32,
+    seedBytes: 32,
+    blockSize: 16,
+    confounderBytes: 16,
+    macBytes: 24,
+    checksumType: 20,
+    weak: false,
+    family: aesSha2Family,
+    hash: 'sha384',
+    prfBytes: 48,
+    integrityKeyBytes: 24,
+    defaultIterations: 32768,
+  },
+  {
+    // RFC 8009 section 5
+    etype: 19,
+    name: 'aes128-cts-hmac-sha256-128',
+    keyBytes: 16,
+    seedBytes: 16,
+    blockSize: 16,
+    confounderBytes: 16,
+    macBytes: 16,
+    checksumType: 19,
+    weak: false,
+    family: aesSha2Family,
+    hash: 'sha256',
+    prfBytes: 32,
+    integrityKeyBytes: 16,
+    defaultIterations: 32768,
+  },
+  {
+    // RFC 3962 section 6
+    etype: 18,
+    name: 'aes256-cts-hmac-sha1-96',
+    keyBytes: 32,
+    seedBytes: 32,
+    blockSize: 16,
+    confounderBytes: 16,
+    macBytes: 12,
+    checksumType: 16,
+    weak: false,
+    family: aesSha1Family,
+    hash: 'sha1',
+    prfBytes: 16,
+    integrityKeyBytes: 32,
+    defaultIterations: 4096,
+  },
+  {
+    // RFC 3962 section 6
+    etype: 17,
+    name: 'aes128-cts-hmac-sha1-96',
+    keyBytes: 16,
+    seedBytes: 16,
+    blockSize: 16,
+    confounderBytes: 16,
+    macBytes: 12,
+    checksumType: 15,
+    weak: false,
+    family: aesSha1Family,
+    hash: 'sha1',
+    prfBytes: 16,
+    integrityKeyBytes: 16,
+    defaultIterations: 4096,
+  },
+  {
+    // RFC 4757 section 3; weak (RC4 and MD4 are broken), opt-in only.
+    etype: 23,
+    name: 'rc4-hmac',
+    keyBytes: 16,
+    seedBytes: 16,
+    blockSize: 1,
+    confounderBytes: 8,
+    macBytes: 16,
+    checksumType: -138,
+    weak: true,
+    family: rc4HmacFamily,
+    hash: 'md5',
+    prfBytes: 20,
+    integrityKeyBytes: 16,
+    defaultIterations: 0,
+  },
+];
+
+const specByEtype: ReadonlyMap<number, EncTypeSpec> = new Map(specs.map((s) => [s.etype, s]));
+
+function publicProfile(spec: EncTypeSpec): EncTypeProfile {
+  const iterations = spec.defaultIterations;
+  return Object.freeze({
+    etype: spec.etype,
+    name: spec.name,
+    keyBytes: spec.keyBytes,
+    seedBytes: spec.seedBytes,
+    blockSize: spec.blockSize,
+    confounderBytes: spec.confounderBytes,
+    macBytes: spec.macBytes,
+    checksumType: spec.checksumType,
+    // A getter, so a caller that modifies the bytes cannot change what others see.
+    get defaultS2kParams(): Uint8Array {
+      return iterations === 0 ? new Uint8Array(0) : be32(iterations);
+    },
+    weak: spec.weak,
+  });
+}
+
+const profileByEtype: ReadonlyMap<number, EncTypeProfile> = new Map(
+  specs.map((s) => [s.etype, publicProfile(s)]),
+);
+
+/** The internal record for `etype`; throws KDC_ERR_ETYPE_NOSUPP. */
+export function specFor(etype: number): EncTypeSpec {
+  const spec = specByEtype.get(etype);
+  if (spec === undefined) throw unsupportedEncType(etype);
+  return spec;
+}
+
+/**
+ * The profile of an encryption type: its sizes, checksum type and policy flag.
+ *
+ * @throws KerberosError KDC_ERR_ETYPE_NOSUPP if krbsim does not implement `etype`.
+ *
+ * @example
+ * ```ts
+ * getEncType(EncType.AES256_CTS_HMAC_SHA1_96).keyBytes; // 32
+ * ```
+ */
+export function getEncType(etype: number): EncTypeProfile {
+  const profile = profileByEtype.get(etype);
+  if (profile === undefined) throw unsupportedEncType(etype);
+  return profile;
+}
+
+/** True if krbsim implements `etype` (weak ones included; see {@link isWeakEncType}). */
+export function isSupportedEncType(etype: number): boolean {
+  return specByEtype.has(etype);
+}
+
+/**
+ * True for supported etypes kept only for interoperability: rc4-hmac (23).
+ * Realms and clients should refuse them unless configured to allow them.
+ * False for unsupported etypes too.
+ */
+export function isWeakEncType(etype: number): boolean {
+  return specByEtype.get(etype)?.weak === true;
+}
+
+/** Every supported etype, strongest first: 20, 19, 18, 17, 23. */
+export const supportedEncTypes: readonly number[] = Object.freeze(specs.map((s) => s.etype));
+
+/** A keyed checksum type and the etype whose keys compute it. */
+interface ChecksumSpec {
+  readonly cksumtype: number;
+  readonly name: string;
+  readonly etype: number;
+  readonly macBytes: number;
+}
+
+const checksumSpecs: ReadonlyMap<number, ChecksumSpec> = new Map(
+  [
+    { cksumtype: 15, name: 'hmac-sha1-96-aes128', etype: 17, macBytes: 12 },
+    { cksumtype: 16, name: 'hmac-sha1-96-aes256', etype: 18, macBytes: 12 },
+    { cksumtype: 19, name: 'hmac-sha256-128-aes128', etype: 19, macBytes: 16 },
+    { cksumtype: 20, name: 'hmac-sha384-192-aes256', etype: 20, macBytes: 24 },
+    { cksumtype: -138, name: 'hmac-md5', etype: 23, macBytes: 16 },
+  ].map((c) => [c.cksumtype, c]),
+);
+
+/** The record for a keyed checksum type; throws KDC_ERR_SUMTYPE_NOSUPP. */
+export function checksumSpecFor(cksumtype: number): ChecksumSpec {
+  const spec = checksumSpecs.get(cksumtype);
+  if (spec === undefined) throw unsupportedChecksumType(cksumtype);
+  return spec;
+}

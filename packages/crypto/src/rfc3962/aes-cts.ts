@@ -1,0 +1,182 @@
+/**
+ * AES in CBC mode with ciphertext stealing (CBC-CS3), RFC 3962 section 5,
+ * as used by RFC 3962 and RFC 8009: IV zero, no padding, and the last two
+ * blocks swapped, the final one truncated to the message length. A message of
+ * exactly one block is plain AES (ECB); the protocols here always send at
+ * least one block, because every plaintext starts with a 16-byte confounder.
+ *
+ * Encrypt, for n > 16 bytes in m = ceil(n / 16) blocks:
+ *   C1..Cm = CBC-Encrypt(P1..Pm zero-padded), IV = 0
+ *   output = C1 .. C(m-2) | Cm | first r bytes of C(m-1),  r = n - 16(m-1)
+ * Decrypt inverts it: D = Decrypt(Cm) = Pm-padded XOR C(m-1), so the stolen
+ * tail of C(m-1) is D[r..16], then P(m-1) = Decrypt(C(m-1)) XOR C(m-2).
+ *
+ * (This module also has the one-shot AES helper the cold paths use: DR key
+ * derivation and the RFC 3962 PRF.)
+ *
+ * Performance: an {@link AesCts} holds one OpenSSL CBC encrypt context and one
+ * CBC decrypt context for its key, created once and reused for every message,
+ * because creating contexts (and the garbage they leave) costs more than the
+ * AES itself. A CBC context carries its chaining value from one update() to
+ * the next; we track that value and cancel it by XOR-ing it into the first
+ * block, which makes every message start from IV = 0 without a new context.
+ * Each message is one update() call (two for a decrypt whose last block is
+ * partial: the stolen bytes come out of the first call), writing into the
+ * buffer Node returns; only 16-byte fix-ups run in JavaScript.
+ *
+ * @module
+ */
+
+import { type Cipher, createCipheriv, createDecipheriv, type Decipher } from 'node:crypto';
+import { invalidInput } from '../internal/errors';
+import { block16, scratch } from '../internal/scratch';
+import { stats } from '../internal/stats';
+
+const ZERO_IV = new Uint8Array(16);
+
+/** The OpenSSL cipher name for AES in `mode` with a key of `key.length` bytes. */
+export function aesName(key: Uint8Array, mode: 'cbc' | 'ecb'): string {
+  if (key.length === 16) return `aes-128-${mode}`;
+  if (key.length === 32) return `aes-256-${mode}`;
+  throw invalidInput(`AES key must be 16 or 32 bytes, got ${key.length}`);
+}
+
+/**
+ * One-shot AES-CBC encryption with a zero IV and no padding; `data` is whole
+ * blocks. For the cold paths (key derivation, the RFC 3962 PRF), where a
+ * context is not worth keeping.
+ * For DR this yields E(K1) | E(E(K1)) | ... when `data` is K1 then zeros.
+ */
+export function aesCbcEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const cipher = createCipheriv(aesName(key, 'cbc'), key, ZERO_IV).setAutoPadding(false);
+  const out = cipher.update(data);
+  cipher.final();
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+/**
+ * Bytes of staging space {@link AesCts.encrypt} needs for an `n`-byte message
+ * whose output must leave `room` free bytes after the ciphertext.
+ */
+export function ctsSpace(n: number, room: number): number {
+  const padded = ((n + 15) >>> 4) << 4;
+  const spare = padded - n;
+  return spare >= room ? padded : padded + ((room - spare + 15) & ~15);
+}
+
+/** AES-CTS with persistent OpenSSL contexts for one key. */
+export class AesCts {
+  readonly #enc: Cipher;
+  readonly #dec: Decipher;
+  /** The CBC chaining value inside #enc: the last ciphertext block it produced. */
+  readonly #encChain = new Uint8Array(16);
+  /** The CBC chaining value inside #dec: the last ciphertext block it consumed. */
+  readonly #decChain = new Uint8Array(16);
+
+  constructor(key: Uint8Array) {
+    this.#enc = createCipheriv(aesName(key, 'cbc'), key, ZERO_IV).setAutoPadding(false);
+    this.#dec = createDecipheriv(aesName(key, 'cbc'), key, ZERO_IV).setAutoPadding(false);
+    stats.engines++;
+  }
+
+  /**
+   * CTS-encrypts the `n` bytes (n >= 16) at the start of `buf`.
+   *
+   * `buf` must be at least {@link ctsSpace}(n, room) bytes; the call clobbers
+   * it. Returns a buffer whose first `n` bytes are the ciphertext, followed by
+   * at least `room` zero bytes for the caller's MAC.
+   */
+  encrypt(buf: Uint8Array, n: number, room: number): Buffer {
+    const m = (n + 15) >>> 4;
+    const total = ctsSpace(n, room);
+    buf.fill(0, n, total);
+    const chain = this.#encChain;
+    // CBC computes C1 = E(P1 ^ chain); feeding P1 ^ chain makes it E(P1), IV 0.
+    for (let i = 0; i < 16; i++) buf[i] ^= chain[i]!;
+    const out = this.#enc.update(buf.subarray(0, total));
+    // Performance: byte loops, not Buffer#subarray/#set/#fill, for 16-byte
+    // moves: they allocate nothing and skip Buffer's argument checks.
+    for (let i = 0; i < 16; i++) chain[i] = out[total - 16 + i]!;
+    if (m > 1) {
+      // Swap C(m-1) and Cm, keeping r bytes of C(m-1): the stolen ciphertext.
+      const a = (m - 2) << 4;
+      const b = a + 16;
+      const r = n - b;
+      for (let i = 0; i < 16; i++) {
+        const stolen = out[a + i]!;
+        out[a + i] = out[b + i]!;
+        out[b + i] = i < r ? stolen : 0;
+      }
+    }
+    for (let i = n; i < total; i++) out[i] = 0;
+    return out;
+  }
+
+  /**
+   * CTS-decrypts the first `n` bytes (n >= 16) of `ct`, which is not
+   * modified. Returns a buffer whose first `n` bytes are the plaintext (the
+   * rest is zero).
+   */
+  decrypt(ct: Uint8Array, n: number): Buffer {
+    const m = (n + 15) >>> 4;
+    const full = m << 4;
+    // Feed whole blocks. The block after C(m-2)|Cm is only there to give the
+    // output room for Pm; when the caller's bytes run out, stage a copy.
+    let feed: Uint8Array;
+    if (ct.length === full) {
+      feed = ct;
+    } else if (ct.length > full) {
+      feed = new Uint8Array(ct.buffer, ct.byteOffset, full); // a plain view: cheaper than Buffer#subarray
+    } else {
+      const s = scratch(full);
+      s.set(ct.subarray(0, n));
+      s.fill(0, n, full);
+      feed = s.subarray(0, full);
+    }
+    const chain = this.#decChain;
+    const out = this.#dec.update(feed);
+    // CBC gave P1 = D(C1) ^ chain; undo the chaining left by the last message.
+    for (let i = 0; i < 16; i++) {
+      out[i] ^= chain[i]!;
+      chain[i] = feed[full - 16 + i]!;
+    }
+    if (m === 1) return out;
+
+    const a = (m - 2) << 4; // where Cm sits (swapped)
+    const b = a + 16; // where the r stolen bytes of C(m-1) sit
+    const r = n - b;
+    if (r === 16) {
+      // Nothing was stolen: C(m-1) arrived whole, so the one update above
+      // already decrypted it: out[b..] = D(C(m-1)) ^ Cm. Only unswap.
+      for (let i = 0; i < 16; i++) {
+        const prev = m > 2 ? ct[a - 16 + i]! : 0; // C(m-2), or the zero IV
+        const dcm = out[a + i]! ^ prev; // D(Cm)
+        out[a + i] = out[b + i]! ^ ct[a + i]! ^ prev; // P(m-1) = D(C(m-1)) ^ C(m-2)
+        out[b + i] = dcm ^ ct[b + i]!; // Pm = D(Cm) ^ C(m-1)
+      }
+      return out;
+    }
+    // out[a..b] = D(Cm) ^ C(m-2) (or D(Cm) when m == 2): recover D(Cm).
+    if (m > 2) for (let i = 0; i < 16; i++) out[a + i] ^= ct[a - 16 + i]!;
+    // C(m-1) = its r transmitted bytes | the tail of D(Cm) (Pm was zero-padded).
+    const x = block16;
+    for (let i = 0; i < r; i++) x[i] = ct[b + i]!;
+    for (let i = r; i < 16; i++) x[i] = out[a + i]!;
+    // Pm = D(Cm) ^ C(m-1), r bytes; computed before out[a..b] is reused.
+    for (let i = 0; i < r; i++) out[b + i] = out[a + i]! ^ x[i]!;
+    // Second update: o2 = D(C(m-1)) ^ chain, so P(m-1) = o2 ^ chain ^ C(m-2).
+    const o2 = this.#dec.update(x);
+    if (m > 2) {
+      for (let i = 0; i < 16; i++) out[a + i] = o2[i]! ^ chain[i]! ^ ct[a - 16 + i]!;
+    } else {
+      for (let i = 0; i < 16; i++) out[a + i] = o2[i]! ^ chain[i]!;
+    }
+    for (let i = 0; i < 16; i++) {
+      chain[i] = x[i]!;
+      o2[i] = 0;
+      x[i] = 0;
+    }
+    for (let i = n; i < full; i++) out[i] = 0;
+    return out;
+  }
+}
