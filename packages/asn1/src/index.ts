@@ -31,7 +31,6 @@ export {
 } from './gss/framing';
 export { ContextFlags, decodeNegotiationToken, encodeNegotiationToken, NegState } from './gss/spnego';
 export { AdType } from './iana/ad-type';
-export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ApOptions, flagBit, flagNames, flagsOf, KdcOptions, TicketFlags } from './iana/flags';
 export { AppTag, MsgType } from './iana/msg-type';
 export { NameType } from './iana/name-type';

@@ -1,12 +1,14 @@
 /**
  * `@krbsim/core`: the seams every krbsim package shares. The error base and
- * the RFC 4120 error codes, the injected clock, and the injected random source.
+ * the RFC 4120 error codes, the IANA etype and checksum-type registries, the
+ * injected clock, and the injected random source.
  * It imports no other krbsim package.
  *
  * @packageDocumentation
  */
 
 export { type Clock, Duration, ManualClock, systemClock } from './clock';
-export { ErrorCode, type ErrorCodeName, errorCodeName } from './error-codes';
+export { AddressType, ChecksumType, EncType } from './iana/enc-type';
+export { ErrorCode, type ErrorCodeName, errorCodeName } from './iana/error-codes';
 export { isKerberosError, KerberosError, type KerberosErrorOptions } from './kerberos-error';
 export { type RandomSource, randomBytes, randomUInt31, SeededRandom, systemRandom } from './random';

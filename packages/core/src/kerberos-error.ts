@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type ErrorCodeName, errorCodeName } from './error-codes';
+import { type ErrorCodeName, errorCodeName } from './iana/error-codes';
 
 /** Options for {@link KerberosError}. */
 export interface KerberosErrorOptions {

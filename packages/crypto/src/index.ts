@@ -12,10 +12,9 @@
  * @packageDocumentation
  */
 
+export { ChecksumType, EncType } from '@krbsim/core';
 export { type ChecksumOptions, checksum, checksumTypeFor, verifyChecksum } from './checksum';
 export { decrypt, type EncryptOptions, encrypt } from './encryption';
-export { ChecksumType, type ChecksumTypeNumber } from './iana/checksum-type';
-export { EncType, type EncTypeNumber } from './iana/enctype';
 export { KeyUsage, type KeyUsageName } from './iana/key-usage';
 export { generateKey, randomToKey, salt, stringToKey } from './keys';
 export { cf2, prf } from './prf';

@@ -22,14 +22,14 @@ import { toHex } from './helpers';
 
 describe('EncType and ChecksumType (IANA numbers)', () => {
   it('has the RFC numbers', () => {
-    expect(EncType).toEqual({
+    expect(EncType).toMatchObject({
       AES128_CTS_HMAC_SHA1_96: 17,
       AES256_CTS_HMAC_SHA1_96: 18,
       AES128_CTS_HMAC_SHA256_128: 19,
       AES256_CTS_HMAC_SHA384_192: 20,
       RC4_HMAC: 23,
     });
-    expect(ChecksumType).toEqual({
+    expect(ChecksumType).toMatchObject({
       HMAC_SHA1_96_AES128: 15,
       HMAC_SHA1_96_AES256: 16,
       HMAC_SHA256_128_AES128: 19,

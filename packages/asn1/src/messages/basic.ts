@@ -9,8 +9,8 @@
  * @module
  */
 
+import { AddressType, ChecksumType, EncType } from '@krbsim/core';
 import { AdType } from '../iana/ad-type';
-import { AddressType, ChecksumType, EncType } from '../iana/enc-type';
 import { NameType } from '../iana/name-type';
 import { PaDataType } from '../iana/pa-data-type';
 import { Codec, type DecodeOptions } from '../schema/codec';
@@ -38,8 +38,17 @@ import type {
   TransitedEncoding,
 } from '../types/basic';
 
+/**
+ * Names a number by an IANA registry in its RFC spelling (`aes256-cts-hmac-sha1-96`,
+ * `hmac-sha1-96-aes256`): the registry's constant-case key, lower-cased, `_` as `-`.
+ */
+export function ianaName(table: Readonly<Record<string, number>>): (v: number) => string | undefined {
+  const names = new Map(Object.entries(table).map(([k, v]) => [v, k.toLowerCase().replaceAll('_', '-')]));
+  return (v) => names.get(v);
+}
+
 /** An etype number (`Int32`) named by {@link EncType} in JSON. */
-export const etypeNum = named(int32, EncType);
+export const etypeNum = named(int32, ianaName(EncType));
 
 /**
  * PrincipalName ::= SEQUENCE {
@@ -59,7 +68,7 @@ export const PrincipalNameDef = seq('PrincipalName', [
  * }
  */
 export const HostAddressDef = seq('HostAddress', [
-  field(0, 'addr-type', named(int32, AddressType)),
+  field(0, 'addr-type', named(int32, ianaName(AddressType))),
   field(1, 'address', octetString),
 ]);
 
@@ -124,7 +133,7 @@ export const EncryptionKeyDef = seq('EncryptionKey', [
  * }
  */
 export const ChecksumDef = seq('Checksum', [
-  field(0, 'cksumtype', named(int32, ChecksumType)),
+  field(0, 'cksumtype', named(int32, ianaName(ChecksumType))),
   field(1, 'checksum', octetString),
 ]);
 

@@ -12,18 +12,15 @@
  * @module
  */
 
-import { EncType } from '../iana/enc-type';
 import { flagBit } from '../iana/flags';
 import { Codec, type DecodeOptions } from '../schema/codec';
 import {
   boolean,
   field,
-  int32,
   kerberosFlags,
   kerberosString,
   kerberosTime,
   microseconds,
-  named,
   octetString,
   optional,
   realm,
@@ -47,6 +44,7 @@ import {
   decodeEncryptedData,
   encodeChecksum,
   encodeEncryptedData,
+  etypeNum,
   PrincipalNameDef,
 } from './basic';
 
@@ -80,7 +78,7 @@ export const PaEncTsEncDef = seq('PA-ENC-TS-ENC', [
 export const EtypeInfo2Def = seqOf(
   'ETYPE-INFO2',
   seq('ETYPE-INFO2-ENTRY', [
-    field(0, 'etype', named(int32, EncType)),
+    field(0, 'etype', etypeNum),
     optional(field(1, 'salt', kerberosString)),
     optional(field(2, 's2kparams', octetString)),
   ]),
@@ -96,10 +94,7 @@ export const EtypeInfo2Def = seqOf(
  */
 export const EtypeInfoDef = seqOf(
   'ETYPE-INFO',
-  seq('ETYPE-INFO-ENTRY', [
-    field(0, 'etype', named(int32, EncType)),
-    optional(field(1, 'salt', octetString)),
-  ]),
+  seq('ETYPE-INFO-ENTRY', [field(0, 'etype', etypeNum), optional(field(1, 'salt', octetString))]),
 );
 
 /**
