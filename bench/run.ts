@@ -1,32 +1,36 @@
 /**
- * `pnpm bench [suite ...] [--quick] [--flags default|single-threaded-gc]`
+ * `pnpm bench [suite ...] [--quick] [--flags default|single-threaded-gc]
+ *             [--cpu N | --no-pin] [--clock cpu|wall]`
  *
  * Runs every suite in bench/suites/ (or the named ones) once per Node flag
  * set: with default flags, then with V8's `--single-threaded-gc` (on these
  * 2-core machines V8's GC helper threads dominate small allocations). Each
  * flag set is a child process of this one (`node --import tsx bench/run.ts
- * --child ...`), pinned to CPU 0 with `taskset` when it exists. The parent
+ * --child ...`), pinned to CPU 0 with `taskset` when it exists (and then
+ * timed by process CPU time, which other work cannot inflate). The parent
  * builds the MIT harness once, then prints every figure side by side and
  * writes bench/.bench-build/last-run.json and last-run.md.
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   type FlagSetRun,
+  type RunResults,
   renderMarkdown,
   renderSummary,
-  type RunResults,
   runSuite,
   type SuiteBuilder,
   type SuiteResult,
 } from './lib/measure';
-import { BENCH_DIR, BUILD_DIR, buildMitHarness, setMitTiming } from './lib/mit';
+import { BENCH_DIR, BUILD_DIR, buildMitHarness, mitCacheFile, setMitTiming } from './lib/mit';
 
 const SUITES_DIR = join(BENCH_DIR, 'suites');
+/** mitata rounds per JS implementation in a full run (one in --quick). */
+const ROUNDS = 3;
 const REPO_ROOT = join(BENCH_DIR, '..');
 
 const FLAG_SETS: { name: string; nodeFlags: string[] }[] = [
@@ -37,13 +41,17 @@ const FLAG_SETS: { name: string; nodeFlags: string[] }[] = [
 interface Args {
   child: boolean;
   quick: boolean;
+  /** CPU to pin the flag sets to, or null for no pinning. */
+  cpu: number | null;
+  /** Clock to time with; default `cpu` when pinned, else `wall`. */
+  clock?: 'wall' | 'cpu';
   flagSet?: string;
   out?: string;
   suites: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { child: false, quick: false, suites: [] };
+  const a: Args = { child: false, quick: false, cpu: 0, suites: [] };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--') continue;
@@ -52,9 +60,15 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--flags' || x === '--flag-set') a.flagSet = argv[++i];
     else if (x.startsWith('--flags=')) a.flagSet = x.slice('--flags='.length);
     else if (x === '--out') a.out = argv[++i];
-    else if (x === '--help' || x === '-h') {
+    else if (x === '--cpu') a.cpu = Number(argv[++i]);
+    else if (x === '--no-pin') a.cpu = null;
+    else if (x === '--clock') {
+      const c = argv[++i];
+      if (c !== 'wall' && c !== 'cpu') throw new Error('--clock must be wall or cpu');
+      a.clock = c;
+    } else if (x === '--help' || x === '-h') {
       process.stdout.write(
-        'usage: pnpm bench [suite ...] [--quick] [--flags default|single-threaded-gc]\n' +
+        'usage: pnpm bench [suite ...] [--quick] [--flags default|single-threaded-gc] [--cpu N | --no-pin] [--clock cpu|wall]\n' +
           `suites: ${availableSuites().join(', ')}\n`,
       );
       process.exit(0);
@@ -83,29 +97,43 @@ function chooseSuites(names: string[]): string[] {
 
 async function child(args: Args): Promise<void> {
   const mit = buildMitHarness();
-  if (args.quick) setMitTiming({ targetMs: 50, samples: 3, warmupMs: 30 });
+  const clock = args.clock ?? 'wall';
+  setMitTiming(args.quick ? { targetMs: 50, samples: 3, warmupMs: 30, clock } : { clock });
   const results: SuiteResult[] = [];
   for (const name of chooseSuites(args.suites)) {
-    const mod = (await import(pathToFileURL(join(SUITES_DIR, `${name}.ts`)).href)) as { default: SuiteBuilder };
+    const mod = (await import(pathToFileURL(join(SUITES_DIR, `${name}.ts`)).href)) as {
+      default: SuiteBuilder;
+    };
     const s = await mod.default({ mit, quick: args.quick });
-    results.push(await runSuite(s, { mit, minCpuTimeMs: args.quick ? 100 : 500 }));
+    results.push(
+      await runSuite(s, {
+        mit,
+        minCpuTimeMs: args.quick ? 100 : 200,
+        rounds: args.quick ? 1 : ROUNDS,
+        clock,
+      }),
+    );
   }
-  const set = FLAG_SETS.find((f) => f.name === args.flagSet) ?? { name: args.flagSet ?? 'default', nodeFlags: [] };
+  const set = FLAG_SETS.find((f) => f.name === args.flagSet) ?? {
+    name: args.flagSet ?? 'default',
+    nodeFlags: [],
+  };
   const run: FlagSetRun = { name: set.name, nodeFlags: set.nodeFlags, suites: results };
   if (args.out) writeFileSync(args.out, JSON.stringify(run, null, 2));
 }
 
 // --- parent ------------------------------------------------------------------
 
-function tasksetWorks(): boolean {
-  const r = spawnSync('taskset', ['-c', '0', 'true']);
+function tasksetWorks(cpu: number): boolean {
+  const r = spawnSync('taskset', ['-c', String(cpu), 'true']);
   return !r.error && r.status === 0;
 }
 
 function parent(args: Args): void {
   const suites = chooseSuites(args.suites);
   const sets = args.flagSet ? FLAG_SETS.filter((f) => f.name === args.flagSet) : FLAG_SETS;
-  if (sets.length === 0) throw new Error(`unknown flag set ${args.flagSet}; use ${FLAG_SETS.map((f) => f.name).join(' or ')}`);
+  if (sets.length === 0)
+    throw new Error(`unknown flag set ${args.flagSet}; use ${FLAG_SETS.map((f) => f.name).join(' or ')}`);
 
   const started = Date.now();
   mkdirSync(BUILD_DIR, { recursive: true });
@@ -119,33 +147,70 @@ function parent(args: Args): void {
         '  -> the MIT baselines are skipped; only the node:crypto / asn1js ratios are printed.\n',
     );
   }
-  const pinned = tasksetWorks();
+  const load = loadavg()[0]!;
+  if (load > 1) {
+    process.stdout.write(
+      `Load average ${load.toFixed(2)} before starting: other work is running, figures will be noisy.\n`,
+    );
+  }
+  const pinned = args.cpu !== null && Number.isInteger(args.cpu) && tasksetWorks(args.cpu);
   process.stdout.write(
     pinned
-      ? 'Pinning each flag set to CPU 0 (taskset -c 0).\n'
-      : 'taskset not found: running unpinned (figures are noisier).\n',
+      ? `Pinning each flag set to CPU ${args.cpu} (taskset -c ${args.cpu}).\n`
+      : args.cpu === null
+        ? 'Not pinned (--no-pin).\n'
+        : `taskset -c ${args.cpu} does not work here: running unpinned (figures are noisier).\n`,
+  );
+  const rounds = args.quick ? 1 : ROUNDS;
+  // CPU time is immune to other work preempting us, but only equals the
+  // elapsed time when every thread of ours shares the one pinned core.
+  const clock = args.clock ?? (pinned ? 'cpu' : 'wall');
+  process.stdout.write(
+    clock === 'cpu'
+      ? 'Timing with process CPU time (the pinned core: equal to elapsed time when the machine is quiet).\n'
+      : 'Timing with elapsed (wall) time.\n',
   );
 
   const runId = `${started}-${process.pid}`;
   const runs: FlagSetRun[] = [];
-  for (const [i, set] of sets.entries()) {
-    const out = join(BUILD_DIR, `run-${set.name}.json`);
-    const nodeArgs = [...set.nodeFlags, '--expose-gc', '--import', 'tsx', join(BENCH_DIR, 'run.ts'), '--child'];
-    nodeArgs.push('--flags', set.name, '--out', out, ...(args.quick ? ['--quick'] : []), ...suites);
-    const [cmd, cmdArgs] = pinned
-      ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]]
-      : [process.execPath, nodeArgs];
-    process.stdout.write(
-      `\n# flag set ${i + 1}/${sets.length}: ${set.name} (node ${[...set.nodeFlags, '--expose-gc'].join(' ')})\n`,
-    );
-    if (existsSync(out)) writeFileSync(out, '');
-    const r = spawnSync(cmd, cmdArgs as string[], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, KRBSIM_BENCH_RUN_ID: runId },
-    });
-    if (r.status !== 0) throw new Error(`flag set ${set.name} failed (exit ${r.status ?? r.signal})`);
-    runs.push(JSON.parse(readFileSync(out, 'utf8')) as FlagSetRun);
+  try {
+    for (const [i, set] of sets.entries()) {
+      const out = join(BUILD_DIR, `run-${runId}-${set.name}.json`);
+      const nodeArgs = [
+        ...set.nodeFlags,
+        '--expose-gc',
+        '--import',
+        'tsx',
+        join(BENCH_DIR, 'run.ts'),
+        '--child',
+      ];
+      nodeArgs.push(
+        '--flags',
+        set.name,
+        '--out',
+        out,
+        '--clock',
+        clock,
+        ...(args.quick ? ['--quick'] : []),
+        ...suites,
+      );
+      const [cmd, cmdArgs] = pinned
+        ? ['taskset', ['-c', String(args.cpu), process.execPath, ...nodeArgs]]
+        : [process.execPath, nodeArgs];
+      process.stdout.write(
+        `\n# flag set ${i + 1}/${sets.length}: ${set.name} (node ${[...set.nodeFlags, '--expose-gc'].join(' ')})\n`,
+      );
+      const r = spawnSync(cmd, cmdArgs as string[], {
+        cwd: REPO_ROOT,
+        stdio: 'inherit',
+        env: { ...process.env, KRBSIM_BENCH_RUN_ID: runId },
+      });
+      if (r.status !== 0) throw new Error(`flag set ${set.name} failed (exit ${r.status ?? r.signal})`);
+      runs.push(JSON.parse(readFileSync(out, 'utf8')) as FlagSetRun);
+      rmSync(out, { force: true });
+    }
+  } finally {
+    rmSync(mitCacheFile(runId), { force: true });
   }
 
   const results: RunResults = {
@@ -154,10 +219,14 @@ function parent(args: Args): void {
       node: process.version,
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: availableParallelism(),
-      pinned: pinned ? 'taskset -c 0' : null,
+      pinned: pinned ? `taskset -c ${args.cpu}` : null,
+      loadAvgBefore: Number(load.toFixed(2)),
+      loadAvgAfter: Number(loadavg()[0]!.toFixed(2)),
       mit: mit.ok ? mit.version : null,
     },
     command: `pnpm bench${args.suites.length ? ` ${args.suites.join(' ')}` : ''}${args.quick ? ' --quick' : ''}`,
+    rounds,
+    clock,
     flagSets: runs,
   };
   process.stdout.write(`${renderSummary(results)}\n`);

@@ -75,8 +75,8 @@ export interface Figure {
   opsPerSec: number | null;
   p25?: number;
   p75?: number;
-  /** MIT figure measured earlier in this run (other flag set) and reused. */
-  reused?: boolean;
+  /** Something the harness reported about the work (e.g. a re-encoding that differs). */
+  remark?: string;
   error?: string;
 }
 
@@ -96,33 +96,82 @@ export interface SuiteResult {
 }
 
 export interface MeasureOptions {
-  /** mitata's minimum measured time per case, in ms. */
+  /** mitata's minimum measured time per round, in ms. */
   minCpuTimeMs: number;
+  /**
+   * Rounds per JS implementation, interleaved (krbsim, baseline, krbsim, ...);
+   * the figure is the fastest round's median. Contention from other work on
+   * the machine only ever adds time, so this is robust to bursts of it.
+   */
+  rounds: number;
+  /**
+   * `wall`: elapsed time. `cpu`: this process's CPU time (all its threads,
+   * GC helpers included), which other work on the machine cannot inflate by
+   * preempting us; equal to wall time on a quiet core we are pinned to.
+   */
+  clock: 'wall' | 'cpu';
   mit: MitHarness;
   print?: (line: string) => void;
 }
 
-async function measureJs(impl: string, fn: () => unknown, minCpuTimeMs: number): Promise<Figure> {
+interface JsSlot {
+  impl: string;
+  fn: () => unknown;
+  best?: { p50: number; p25: number; p75: number };
+  error?: string;
+}
+
+/** Run each slot's function once (errors surface plainly) and let the JIT tier up. */
+function warm(slot: JsSlot, ms: number): void {
   try {
-    fn(); // fail fast, outside mitata, with the real error
-    const stats = await measure(() => do_not_optimize(fn()), { min_cpu_time: minCpuTimeMs * 1e6 });
-    return {
-      impl,
-      source: 'mitata',
-      nsPerOp: stats.p50,
-      opsPerSec: 1e9 / stats.p50,
-      p25: stats.p25,
-      p75: stats.p75,
-    };
+    slot.fn();
+    const until = performance.now() + ms;
+    while (performance.now() < until) slot.fn();
   } catch (e) {
-    return { impl, source: 'mitata', nsPerOp: null, opsPerSec: null, error: errText(e) };
+    slot.error = errText(e);
   }
 }
 
-function measureMit(impl: string, args: string[], mit: MitHarness): Figure {
-  if (!mit.ok) return { impl, source: 'mitbench', nsPerOp: null, opsPerSec: null, error: 'MIT harness unavailable' };
+/** Process CPU time in ns (µs resolution: fine for mitata's batched samples). */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1e3;
+}
+
+async function measureRound(slot: JsSlot, minCpuTimeMs: number, clock: 'wall' | 'cpu'): Promise<void> {
+  if (slot.error) return;
+  const fn = slot.fn;
   try {
-    const { result, reused } = mitMeasure(mit, args);
+    const stats = await measure(() => do_not_optimize(fn()), {
+      min_cpu_time: minCpuTimeMs * 1e6,
+      ...(clock === 'cpu' ? { now: cpuNow } : {}),
+    });
+    if (!slot.best || stats.p50 < slot.best.p50)
+      slot.best = { p50: stats.p50, p25: stats.p25, p75: stats.p75 };
+  } catch (e) {
+    slot.error = errText(e);
+  }
+}
+
+function slotFigure(slot: JsSlot): Figure {
+  if (slot.error || !slot.best) {
+    return {
+      impl: slot.impl,
+      source: 'mitata',
+      nsPerOp: null,
+      opsPerSec: null,
+      error: slot.error ?? 'not measured',
+    };
+  }
+  const { p50, p25, p75 } = slot.best;
+  return { impl: slot.impl, source: 'mitata', nsPerOp: p50, opsPerSec: 1e9 / p50, p25, p75 };
+}
+
+function measureMit(impl: string, args: string[], mit: MitHarness): Figure {
+  if (!mit.ok)
+    return { impl, source: 'mitbench', nsPerOp: null, opsPerSec: null, error: 'MIT harness unavailable' };
+  try {
+    const result = mitMeasure(mit, args);
     const fig: Figure = {
       impl,
       source: 'mitbench',
@@ -131,7 +180,11 @@ function measureMit(impl: string, args: string[], mit: MitHarness): Figure {
       p25: result.min_ns,
       p75: result.max_ns,
     };
-    if (reused) fig.reused = true;
+    if (result.roundtrip === false) {
+      fig.remark = result.op.startsWith('decrypt')
+        ? 'MIT decrypt did not return the plaintext'
+        : "MIT's re-encoding differs from the input bytes";
+    }
     return fig;
   } catch (e) {
     return { impl, source: 'mitbench', nsPerOp: null, opsPerSec: null, error: errText(e) };
@@ -164,10 +217,13 @@ export function fmtRatio(r: number | null | undefined): string {
   return `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
 }
 
-const NAME_W = 46;
+const NAME_W = 54;
 
 function figureLine(indent: string, label: string, f: Figure, tail = ''): string {
-  const body = f.nsPerOp == null ? `error: ${f.error}` : `${fmtOps(f.opsPerSec).padStart(11)} ops/s ${fmtTime(f.nsPerOp).padStart(9)}/op`;
+  const body =
+    f.nsPerOp == null
+      ? `error: ${f.error}`
+      : `${fmtOps(f.opsPerSec).padStart(11)} ops/s ${fmtTime(f.nsPerOp).padStart(9)}/op`;
   return `${indent}${label.padEnd(NAME_W - indent.length)} ${body}${tail}`;
 }
 
@@ -178,11 +234,18 @@ export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteRes
   for (const n of s.notes) print(`  note: ${n}`);
   const cases: CaseResult[] = [];
   for (const c of s.cases) {
-    const krbsim = c.run ? await measureJs('krbsim', c.run, opts.minCpuTimeMs) : null;
-    const baselines: Figure[] = [];
-    for (const b of c.baselines ?? []) {
-      baselines.push('mit' in b ? measureMit(b.name, b.mit, opts.mit) : await measureJs(b.name, b.run, opts.minCpuTimeMs));
-    }
+    const krbsimSlot: JsSlot | undefined = c.run ? { impl: 'krbsim', fn: c.run } : undefined;
+    const jsSlots = new Map<Baseline, JsSlot>();
+    for (const b of c.baselines ?? []) if (!('mit' in b)) jsSlots.set(b, { impl: b.name, fn: b.run });
+    const all = [...(krbsimSlot ? [krbsimSlot] : []), ...jsSlots.values()];
+    for (const slot of all) warm(slot, Math.min(50, opts.minCpuTimeMs / 4));
+    for (let r = 0; r < opts.rounds; r++)
+      for (const slot of all) await measureRound(slot, opts.minCpuTimeMs, opts.clock);
+
+    const krbsim = krbsimSlot ? slotFigure(krbsimSlot) : null;
+    const baselines = (c.baselines ?? []).map((b) =>
+      'mit' in b ? measureMit(b.name, b.mit, opts.mit) : slotFigure(jsSlots.get(b)!),
+    );
     const ratios: Record<string, number> = {};
     if (krbsim?.nsPerOp) {
       for (const b of baselines) if (b.nsPerOp) ratios[b.impl] = b.nsPerOp / krbsim.nsPerOp;
@@ -195,7 +258,9 @@ export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteRes
     } else {
       print(`${c.name.padEnd(NAME_W)} krbsim: pending — ${c.pending ?? 'not implemented'}`);
     }
-    for (const b of baselines) print(figureLine('    ', b.impl, b, b.reused ? '   (MIT: measured once per run)' : ''));
+    for (const b of baselines) {
+      print(figureLine('    ', b.impl, b, b.remark ? `   (${b.remark})` : ''));
+    }
     const r: CaseResult = { name: c.name, krbsim, baselines, ratios };
     if (!krbsim && c.pending) r.pending = c.pending;
     cases.push(r);
@@ -214,8 +279,21 @@ export interface FlagSetRun {
 
 export interface RunResults {
   date: string;
-  machine: { node: string; cpu: string; cores: number; pinned: string | null; mit: string | null };
+  machine: {
+    node: string;
+    cpu: string;
+    cores: number;
+    pinned: string | null;
+    /** 1-minute load average before and after: above ~1 the figures are noisy. */
+    loadAvgBefore: number;
+    loadAvgAfter: number;
+    mit: string | null;
+  };
   command: string;
+  /** mitata rounds per JS implementation (see MeasureOptions.rounds). */
+  rounds: number;
+  /** What was timed: elapsed time or process CPU time (see MeasureOptions.clock). */
+  clock: 'wall' | 'cpu';
   flagSets: FlagSetRun[];
 }
 
@@ -227,20 +305,30 @@ interface Row {
   ratios: Map<string, (number | null)[]>;
 }
 
-function collect(results: RunResults): Map<string, { notes: string[]; rows: Row[]; baselineNames: string[] }> {
+function collect(
+  results: RunResults,
+): Map<string, { notes: string[]; rows: Row[]; baselineNames: string[] }> {
   const out = new Map<string, { notes: string[]; rows: Row[]; baselineNames: string[] }>();
   const nSets = results.flagSets.length;
   results.flagSets.forEach((fs, i) => {
     for (const s of fs.suites) {
       let entry = out.get(s.suite);
       if (!entry) {
-        entry = { notes: s.notes, rows: [], baselineNames: [] };
+        entry = { notes: [...s.notes], rows: [], baselineNames: [] };
         out.set(s.suite, entry);
+      } else {
+        // A note only one flag set printed (e.g. a package failed to load there) is kept, tagged.
+        for (const n of s.notes) if (!entry.notes.includes(n)) entry.notes.push(`[${fs.name}] ${n}`);
       }
       for (const c of s.cases) {
         let row = entry.rows.find((r) => r.name === c.name);
         if (!row) {
-          row = { name: c.name, krbsim: new Array(nSets).fill(null), baselines: new Map(), ratios: new Map() };
+          row = {
+            name: c.name,
+            krbsim: new Array(nSets).fill(null),
+            baselines: new Map(),
+            ratios: new Map(),
+          };
           if (c.pending) row.pending = c.pending;
           entry.rows.push(row);
         }
@@ -261,7 +349,8 @@ function collect(results: RunResults): Map<string, { notes: string[]; rows: Row[
 /** "a / b" for the flag sets, or one value when MIT's figure was shared. */
 function perSet(figs: (Figure | null)[], f: (x: Figure | null) => string): string {
   const parts = figs.map(f);
-  if (figs.length > 1 && figs.every((x) => x?.source === 'mitbench') && new Set(parts).size === 1) return parts[0]!;
+  if (figs.length > 1 && figs.every((x) => x?.source === 'mitbench') && new Set(parts).size === 1)
+    return parts[0]!;
   return parts.join(' / ');
 }
 
@@ -269,17 +358,26 @@ function perSet(figs: (Figure | null)[], f: (x: Figure | null) => string): strin
 export function renderMarkdown(results: RunResults): string {
   const sets = results.flagSets.map((f) => `\`${f.nodeFlags.join(' ') || '(default flags)'}\``).join(' / ');
   const lines: string[] = [];
-  lines.push(`Each cell: ${sets}. ops/s is the median of mitata's batched samples (MIT: median of 5 × ~200 ms samples).`);
+  lines.push(
+    `Each cell: ${sets}. JS ops/s: the fastest of ${results.rounds} interleaved rounds, each the median of ` +
+      "mitata's batched samples; MIT ops/s: the median of 5 samples of ~200 ms, measured in each flag set right after krbsim " +
+      "(MIT does not depend on Node's flags: its two figures show how much the machine drifted). " +
+      `Clock: ${results.clock === 'cpu' ? 'process CPU time (pinned to one core)' : 'wall time'}.`,
+  );
   lines.push('A ratio is baseline time ÷ krbsim time: above 1.00x krbsim is faster.');
   for (const [suiteName, { notes, rows, baselineNames }] of collect(results)) {
     lines.push('', `### ${suiteName}`, '');
-    for (const n of notes) lines.push(`> ${n}`, '');
+    for (const n of notes) lines.push(`- ${n}`);
+    if (notes.length) lines.push('');
     const head = ['operation', 'krbsim ops/s'];
     for (const b of baselineNames) head.push(`${b} ops/s`, `vs ${b}`);
     lines.push(`| ${head.join(' | ')} |`);
     lines.push(`|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const r of rows) {
-      const cells = [r.name, r.pending && r.krbsim.every((k) => !k) ? 'pending' : perSet(r.krbsim, (x) => fmtOps(x?.opsPerSec))];
+      const cells = [
+        r.name,
+        r.pending && r.krbsim.every((k) => !k) ? 'pending' : perSet(r.krbsim, (x) => fmtOps(x?.opsPerSec)),
+      ];
       for (const b of baselineNames) {
         const figs = r.baselines.get(b) ?? [];
         cells.push(figs.length ? perSet(figs, (x) => fmtOps(x?.opsPerSec)) : '—');
@@ -300,13 +398,16 @@ export function renderSummary(results: RunResults): string {
   for (const [suiteName, { rows, baselineNames }] of collect(results)) {
     lines.push('', `## ${suiteName}`);
     for (const r of rows) {
-      const k = r.pending && r.krbsim.every((x) => !x) ? 'pending' : perSet(r.krbsim, (x) => fmtOps(x?.opsPerSec));
+      const k =
+        r.pending && r.krbsim.every((x) => !x) ? 'pending' : perSet(r.krbsim, (x) => fmtOps(x?.opsPerSec));
       lines.push(`${r.name.padEnd(NAME_W)} krbsim ${k}`);
       for (const b of baselineNames) {
         const figs = r.baselines.get(b);
         if (!figs) continue;
         const ratios = r.ratios.get(b) ?? [];
-        const ratioText = ratios.some((x) => x != null) ? `   krbsim ratio ${ratios.map((x) => fmtRatio(x)).join(' / ')}` : '';
+        const ratioText = ratios.some((x) => x != null)
+          ? `   krbsim ratio ${ratios.map((x) => fmtRatio(x)).join(' / ')}`
+          : '';
         lines.push(`    ${b.padEnd(NAME_W - 4)} ${perSet(figs, (x) => fmtOps(x?.opsPerSec))}${ratioText}`);
       }
     }

@@ -52,7 +52,12 @@ export interface MitResult {
 function run(cmd: string, args: string[]): { ok: boolean; out: string; err: string; missing: boolean } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-  return { ok: !r.error && r.status === 0, out: (r.stdout ?? '').trim(), err: (r.stderr ?? '').trim(), missing };
+  return {
+    ok: !r.error && r.status === 0,
+    out: (r.stdout ?? '').trim(),
+    err: (r.stderr ?? '').trim(),
+    missing,
+  };
 }
 
 function krb5Flags(): { flags: string[]; version: string } | { reason: string } {
@@ -64,7 +69,10 @@ function krb5Flags(): { flags: string[]; version: string } | { reason: string } 
   const kc = run('krb5-config', ['--cflags', '--libs', 'krb5']);
   if (kc.ok && kc.out) {
     const v = run('krb5-config', ['--version']);
-    return { flags: kc.out.split(/\s+/), version: v.ok ? v.out.replace(/^Kerberos 5 release /, 'MIT krb5 ') : 'MIT krb5' };
+    return {
+      flags: kc.out.split(/\s+/),
+      version: v.ok ? v.out.replace(/^Kerberos 5 release /, 'MIT krb5 ') : 'MIT krb5',
+    };
   }
   return {
     reason:
@@ -118,33 +126,44 @@ export interface MitTiming {
   targetMs?: number;
   samples?: number;
   warmupMs?: number;
+  /** `wall` (CLOCK_MONOTONIC) or `cpu` (CLOCK_PROCESS_CPUTIME_ID). */
+  clock?: 'wall' | 'cpu';
 }
 
-let timing: Required<MitTiming> = { targetMs: 200, samples: 5, warmupMs: 100 };
+let timing: Required<MitTiming> = { targetMs: 200, samples: 5, warmupMs: 100, clock: 'wall' };
 
-/** Used by `--quick` runs. */
+/** Used by `--quick` runs and `--clock`. */
 export function setMitTiming(t: MitTiming): void {
   timing = { ...timing, ...t };
 }
 
-// MIT's figures do not depend on Node's flags, so one `pnpm bench` measures
-// each MIT case once and the second flag set reuses it (same run id).
+// What must be identical in both flag sets of one `pnpm bench` run (e.g. the
+// `make-samples` messages, which carry fresh keys and times) is produced once
+// and shared through a per-run file. Figures are not shared: each flag set
+// measures MIT again right beside krbsim, so a ratio never compares figures
+// taken minutes apart on a machine whose load drifts.
 const RUN_ID = process.env.KRBSIM_BENCH_RUN_ID;
-const CACHE_FILE = join(BUILD_DIR, 'mit-cache.json');
-let memo: { runId: string; results: Record<string, MitResult> } | undefined;
+/** Per run, so two `pnpm bench` at once cannot mix; run.ts removes it. */
+export const mitCacheFile = (runId: string): string => join(BUILD_DIR, `mit-cache-${runId}.json`);
+const CACHE_FILE = RUN_ID ? mitCacheFile(RUN_ID) : '';
 
-function loadMemo(): { runId: string; results: Record<string, MitResult> } {
-  if (memo) return memo;
-  memo = { runId: RUN_ID ?? '', results: {} };
+let outputs: Record<string, string> | undefined;
+
+function loadOutputs(): Record<string, string> {
+  if (outputs) return outputs;
+  outputs = {};
   if (RUN_ID && existsSync(CACHE_FILE)) {
     try {
-      const disk = JSON.parse(readFileSync(CACHE_FILE, 'utf8'));
-      if (disk.runId === RUN_ID) memo = disk;
+      const disk = JSON.parse(readFileSync(CACHE_FILE, 'utf8')) as {
+        runId?: string;
+        outputs?: Record<string, string>;
+      };
+      if (disk.runId === RUN_ID && disk.outputs) outputs = disk.outputs;
     } catch {
-      // a stale or torn cache is simply remeasured
+      // a torn file is simply redone
     }
   }
-  return memo!;
+  return outputs;
 }
 
 /** Run one harness command without timing options (e.g. `make-samples`). */
@@ -157,14 +176,25 @@ export function mitExec(harness: MitReady, args: string[]): string {
 }
 
 /**
- * Measure one operation with the harness. Results are memoized for the
- * current `pnpm bench` run; `reused` tells whether this one was.
+ * {@link mitExec}, but run once per `pnpm bench` run, so that both flag sets
+ * get the same output (e.g. `make-samples`: the same message bytes).
  */
-export function mitMeasure(harness: MitReady, args: string[]): { result: MitResult; reused: boolean } {
+export function mitExecOncePerRun(harness: MitReady, args: string[]): string {
   const key = JSON.stringify(args);
-  const m = loadMemo();
-  const hit = m.results[key];
-  if (hit) return { result: hit, reused: true };
+  const o = loadOutputs();
+  const hit = o[key];
+  if (hit !== undefined) return hit;
+  const out = mitExec(harness, args);
+  o[key] = out;
+  if (RUN_ID) {
+    mkdirSync(BUILD_DIR, { recursive: true });
+    writeFileSync(CACHE_FILE, JSON.stringify({ runId: RUN_ID, outputs: o }));
+  }
+  return out;
+}
+
+/** Measure one operation with the harness (calibrated loop, median of the samples). */
+export function mitMeasure(harness: MitReady, args: string[]): MitResult {
   const out = mitExec(harness, [
     ...args,
     '--target-ms',
@@ -173,13 +203,9 @@ export function mitMeasure(harness: MitReady, args: string[]): { result: MitResu
     String(timing.samples),
     '--warmup-ms',
     String(timing.warmupMs),
+    '--clock',
+    timing.clock,
   ]);
   const line = out.trim().split('\n').pop() ?? '';
-  const result = JSON.parse(line) as MitResult;
-  m.results[key] = result;
-  if (RUN_ID) {
-    mkdirSync(BUILD_DIR, { recursive: true });
-    writeFileSync(CACHE_FILE, JSON.stringify(m));
-  }
-  return { result, reused: false };
+  return JSON.parse(line) as MitResult;
 }
