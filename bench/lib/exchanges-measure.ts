@@ -53,17 +53,35 @@ export interface AsyncFigure {
 }
 
 /**
+ * How long to run a case before measuring it. krbsim's exchanges take
+ * seconds of CPU before V8 has optimized them (a client AS exchange: about
+ * 2.9 ms on the first calls, 0.23 ms after ~4 s on this machine class),
+ * while runSuite warms a case for 50 ms only; the suites call {@link warmUp}
+ * first so that the figures are steady-state ones.
+ */
+export function warmMs(opts: RunOptions, full = 2500): number {
+  return opts.quick ? Math.min(400, full) : full;
+}
+
+/** Call `fn` for `ms` milliseconds (a sync case). */
+export function warmUp(fn: () => unknown, ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) for (let i = 0; i < 8; i++) fn();
+}
+
+/**
  * Measure `fn` (awaited each call) like runSuite measures a sync case:
- * warm up for ~50 ms, then `rounds` mitata runs of at least `minCpuTimeMs`;
+ * warm up for `warm` ms, then `rounds` mitata runs of at least `minCpuTimeMs`;
  * the figure is the fastest round's median.
  */
 export async function measureAsync(
   name: string,
   fn: () => Promise<unknown>,
   opts: RunOptions,
+  warm = warmMs(opts),
 ): Promise<AsyncFigure> {
   await fn(); // errors surface here, plainly
-  const until = performance.now() + Math.min(50, opts.minCpuTimeMs / 4);
+  const until = performance.now() + warm;
   while (performance.now() < until) await fn();
   let best: { p50: number; p25: number; p75: number } | undefined;
   for (let r = 0; r < opts.rounds; r++) {

@@ -126,7 +126,10 @@ export function summarize(p: CpuProfile, top: number): string {
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfById = new Map<number, number>();
-  p.samples.forEach((s, i) => selfById.set(s, (selfById.get(s) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  for (let i = 0; i < p.samples.length; i++) {
+    const s = p.samples[i]!;
+    selfById.set(s, (selfById.get(s) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
   let total = 0;
   for (const t of selfById.values()) total += t;
   const key = (n: ProfileNode) =>

@@ -1,0 +1,198 @@
+/**
+ * The kdc-udp load client: `window` UDP sockets on 127.0.0.1, each with one
+ * request outstanding at a time (a closed loop of `window` clients), each
+ * request the prepared AS-REQ with a nonce of its own (see
+ * exchanges-fixtures.ts `loadAsReq`). A reply is counted when its first
+ * octet is an AS-REP's (0x6b) or a KRB-ERROR's (0x7e, counted apart); its
+ * latency is the time from send to receipt. A request unanswered after
+ * `timeoutMs` is counted as lost and replaced by a new one.
+ *
+ * The same function drives both servers, so they get identical load. It
+ * also reads the server process's CPU time from /proc/<pid>/stat around the
+ * measured interval: CPU per reply does not depend on whether the load
+ * client or the server was the bottleneck, and barely on other work.
+ */
+
+import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { setNonce } from './exchanges-fixtures';
+
+export interface LoadOptions {
+  readonly port: number;
+  /** The AS-REQ; copied per socket. */
+  readonly template: Uint8Array;
+  readonly nonceOffset: number;
+  /** Requests outstanding at once (one per socket). */
+  readonly window: number;
+  /** Load before measuring (a JIT warm-up for krbsim's server). */
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly timeoutMs?: number;
+  /** The server's pid, for its CPU time (Linux /proc). */
+  readonly serverPid?: number;
+  /** First nonce; give every run its own range. */
+  readonly nonceStart: number;
+}
+
+export interface LoadResult {
+  /** AS-REPs per second over the measured interval. */
+  readonly repliesPerSec: number;
+  readonly replies: number;
+  readonly errors: number;
+  readonly lost: number;
+  readonly seconds: number;
+  /** Latency percentiles in µs (AS-REPs of the measured interval). */
+  readonly p50Us: number;
+  readonly p99Us: number;
+  /** The server's CPU time per reply, µs (undefined without /proc). */
+  readonly serverCpuUsPerReply?: number;
+  /** The server's CPU use, in cores (1 = one core busy all the time). */
+  readonly serverCores?: number;
+  /** This process's CPU use, in cores. */
+  readonly clientCores: number;
+}
+
+const AS_REP = 0x6b;
+const KRB_ERROR = 0x7e;
+
+let clkTck: number | undefined;
+/** A process's user + system CPU seconds, from /proc/<pid>/stat; undefined if unreadable. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) in parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    clkTck ??= 100; // USER_HZ: 100 on every Linux ABI Node runs on
+    return (utime + stime) / clkTck;
+  } catch {
+    return undefined;
+  }
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Drive the server at `opts.port` and measure it. */
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const timeoutMs = opts.timeoutMs ?? 1000;
+  const sockets: Socket[] = [];
+  const sentAt = new Float64Array(opts.window);
+  const bufs: Uint8Array[] = [];
+  let nonce = opts.nonceStart;
+  let measuring = false;
+  let stopped = false;
+  let replies = 0;
+  let errors = 0;
+  let lost = 0;
+  let lat = new Float64Array(1 << 16);
+  let nLat = 0;
+
+  const send = (i: number): void => {
+    const buf = bufs[i]!;
+    setNonce(buf, opts.nonceOffset, nonce++);
+    sentAt[i] = performance.now();
+    sockets[i]!.send(buf, opts.port, '127.0.0.1');
+  };
+
+  await Promise.all(
+    Array.from({ length: opts.window }, async () => {
+      const s = createSocket('udp4');
+      sockets.push(s);
+      bufs.push(new Uint8Array(opts.template));
+      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+    }),
+  );
+  sockets.forEach((s, i) => {
+    s.on('message', (msg) => {
+      const t = performance.now();
+      if (measuring) {
+        if (msg[0] === AS_REP) {
+          replies++;
+          if (nLat === lat.length) {
+            const bigger = new Float64Array(lat.length * 2);
+            bigger.set(lat);
+            lat = bigger;
+          }
+          lat[nLat++] = (t - sentAt[i]!) * 1000;
+        } else if (msg[0] === KRB_ERROR) {
+          errors++;
+        }
+      }
+      if (!stopped) send(i);
+    });
+    s.on('error', () => {});
+  });
+
+  // Lost requests: one sweep every 100 ms rather than a timer per request.
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    for (let i = 0; i < opts.window; i++) {
+      if (!stopped && now - sentAt[i]! > timeoutMs) {
+        if (measuring) lost++;
+        send(i);
+      }
+    }
+  }, 100);
+
+  for (let i = 0; i < opts.window; i++) send(i);
+  await new Promise((r) => setTimeout(r, opts.warmupMs));
+  measuring = true;
+  const cpu0 = process.cpuUsage();
+  const srv0 = opts.serverPid === undefined ? undefined : processCpuSeconds(opts.serverPid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, opts.durationMs));
+  measuring = false;
+  const seconds = (performance.now() - t0) / 1000;
+  const srv1 = opts.serverPid === undefined ? undefined : processCpuSeconds(opts.serverPid);
+  const cpu = process.cpuUsage(cpu0);
+  stopped = true;
+  clearInterval(sweeper);
+  // Let the replies in flight arrive (and be ignored) before closing.
+  await new Promise((r) => setTimeout(r, 50));
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+
+  const sorted = lat.subarray(0, nLat).sort();
+  const serverCpu = srv0 !== undefined && srv1 !== undefined ? srv1 - srv0 : undefined;
+  return {
+    repliesPerSec: replies / seconds,
+    replies,
+    errors,
+    lost,
+    seconds,
+    p50Us: percentile(sorted, 0.5),
+    p99Us: percentile(sorted, 0.99),
+    ...(serverCpu === undefined
+      ? {}
+      : {
+          serverCores: serverCpu / seconds,
+          ...(replies > 0 ? { serverCpuUsPerReply: (serverCpu * 1e6) / replies } : {}),
+        }),
+    clientCores: (cpu.user + cpu.system) / 1e6 / seconds,
+  };
+}
+
+/** Send one request and resolve with the reply (for readiness probes and sanity checks). */
+export function oneExchange(port: number, request: Uint8Array, timeoutMs = 1000): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    const timer = setTimeout(() => {
+      s.close();
+      reject(new Error(`no reply from 127.0.0.1:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.on('message', (msg) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(new Uint8Array(msg));
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      s.close();
+      reject(e);
+    });
+    s.send(request, port, '127.0.0.1');
+  });
+}
