@@ -66,7 +66,10 @@ export function ctsSpace(n: number, room: number): number {
 
 /** AES-CTS with persistent OpenSSL contexts for one key. */
 export class AesCts {
-  readonly #enc: Cipher;
+  /** Made on first encrypt: an acceptor only ever decrypts with a session key. */
+  #enc: Cipher | undefined;
+  /** Ke, kept for the lazy encryptor (OpenSSL's context holds it anyway). */
+  readonly #key: Uint8Array;
   readonly #dec: Decipher;
   /** The CBC chaining value inside #enc: the last ciphertext block it produced. */
   readonly #encChain = new Uint8Array(16);
@@ -74,7 +77,7 @@ export class AesCts {
   readonly #decChain = new Uint8Array(16);
 
   constructor(key: Uint8Array) {
-    this.#enc = createCipheriv(aesName(key, 'cbc'), key, ZERO_IV).setAutoPadding(false);
+    this.#key = new Uint8Array(key);
     this.#dec = createDecipheriv(aesName(key, 'cbc'), key, ZERO_IV).setAutoPadding(false);
     stats.engines++;
   }
@@ -93,6 +96,7 @@ export class AesCts {
     const chain = this.#encChain;
     // CBC computes C1 = E(P1 ^ chain); feeding P1 ^ chain makes it E(P1), IV 0.
     for (let i = 0; i < 16; i++) buf[i] ^= chain[i]!;
+    this.#enc ??= createCipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
     const out = this.#enc.update(buf.subarray(0, total));
     // Performance: byte loops, not Buffer#subarray/#set/#fill, for 16-byte
     // moves: they allocate nothing and skip Buffer's argument checks.
