@@ -91,12 +91,17 @@ export interface ExchangeFixture {
  * A realm, a KDC, and a client that went through AS (with pre-authentication)
  * and TGS in process, recording the requests it sent. The clock is a
  * ManualClock starting at `start` (default: now), so tickets and
- * authenticators carry real times that MIT accepts too.
+ * authenticators carry real times that MIT accepts too. The realm and the
+ * client draw from `random` (default: the system CSPRNG, as a served realm
+ * and a client do by default).
  */
-export async function exchangeFixture(start = Date.now()): Promise<ExchangeFixture> {
+export async function exchangeFixture(
+  start = Date.now(),
+  random: RandomSource = systemRandom,
+): Promise<ExchangeFixture> {
   const clock = new ManualClock(start);
   const keys = benchKeys();
-  const realm = benchRealm({ clock, requiresPreauth: true });
+  const realm = benchRealm({ clock, requiresPreauth: true, random });
   const kdc = new Kdc(realm);
   const sent: Uint8Array[] = [];
   const handler: KdcHandler = (request) => kdc.handle(request);
@@ -105,13 +110,19 @@ export async function exchangeFixture(start = Date.now()): Promise<ExchangeFixtu
     return handler(request, info);
   });
   const transport = new InProcessTransport().register(REALM, handler);
-  const recorder = new KerberosClient({ realm: REALM, transport: recording, clock, encTypes: [ETYPE] });
+  const recorder = new KerberosClient({
+    realm: REALM,
+    transport: recording,
+    clock,
+    random,
+    encTypes: [ETYPE],
+  });
   await recorder.getInitialCredentials(USER, { key: keys.user });
   const serviceCred = await recorder.getServiceTicket(SERVICE_SPN);
   // sent: AS-REQ (no pre-auth), AS-REQ with PA-ENC-TIMESTAMP, TGS-REQ.
   if (sent.length !== 3)
     throw new Error(`expected 3 requests (AS, AS with pre-auth, TGS), saw ${sent.length}`);
-  const client = new KerberosClient({ realm: REALM, transport, clock, encTypes: [ETYPE] });
+  const client = new KerberosClient({ realm: REALM, transport, clock, random, encTypes: [ETYPE] });
   await client.getInitialCredentials(USER, { key: keys.user });
   return {
     clock,

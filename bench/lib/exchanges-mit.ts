@@ -97,10 +97,15 @@ export interface RdReqParams {
   readonly workDir: string;
 }
 
-/** The harness's timing options: the same as mitbench's for a full run, shorter with `--quick`. */
+/**
+ * The harness's timing: mitbench's (5 samples of ~200 ms after 100 ms of
+ * warm-up) for a full run, shorter with `--quick`, or `short` (3 samples of
+ * ~100 ms) for a measurement repeated in every round of a suite.
+ */
 export interface HarnessTiming {
   readonly quick: boolean;
   readonly clock: 'wall' | 'cpu';
+  readonly short?: boolean;
 }
 
 /** One krb5_rd_req measurement (see the header of mit-exchanges.c). Throws with MIT's message on failure. */
@@ -124,7 +129,9 @@ export function mitRdReq(harness: MitHarness, p: RdReqParams, timing: HarnessTim
     p.workDir,
     ...(timing.quick
       ? ['--target-ms', '50', '--samples', '3', '--warmup-ms', '30']
-      : ['--target-ms', '200', '--samples', '5', '--warmup-ms', '100']),
+      : timing.short
+        ? ['--target-ms', '100', '--samples', '3', '--warmup-ms', '50']
+        : ['--target-ms', '200', '--samples', '5', '--warmup-ms', '100']),
     '--clock',
     timing.clock,
   ];

@@ -5,7 +5,13 @@
  *   node --import tsx bench/lib/exchanges-profile.ts --summarize FILE.cpuprofile [--top 30]
  *
  * cases: accept-rcache, accept-no-rcache, kdc-as, kdc-tgs, kdc-as-nopreauth,
- *        client-as, client-tgs
+ *        client-as, client-tgs, rcache-sustained
+ *
+ * rcache-sustained is `ReplayCache.check` alone under a sustained 30 000
+ * authenticators/s (a ManualClock advanced 33 µs per call): the cache fills
+ * in the first 100 000 calls and evicts on every call after; its cost per
+ * call is printed for successive intervals before profiling (use --warm-s 20
+ * to profile the degraded state).
  *
  * The case runs for `--warm-s` seconds first (krbsim's exchanges need a few
  * seconds of CPU before V8 has optimized them: see bench/README.md), then
@@ -20,7 +26,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { KerberosService } from '@krbsim/service';
+import { ManualClock } from '@krbsim/core';
+import { KerberosService, ReplayCache } from '@krbsim/service';
 import {
   benchRealm,
   exchangeFixture,
@@ -51,11 +58,13 @@ const CASES = [
   'kdc-as-nopreauth',
   'client-as',
   'client-tgs',
+  'rcache-sustained',
 ] as const;
 type CaseName = (typeof CASES)[number];
 
 /** One call of the case; sync cases return undefined, async ones a promise. */
 async function makeCase(name: CaseName): Promise<() => unknown> {
+  if (name === 'rcache-sustained') return replayCacheSustained();
   const fx = await exchangeFixture();
   const { client, clock, kdc } = fx;
   switch (name) {
@@ -98,6 +107,40 @@ async function makeCase(name: CaseName): Promise<() => unknown> {
         client.cache.remove(cred);
       };
   }
+  throw new Error(`no case ${name}`);
+}
+
+/** ReplayCache.check at a sustained 30 000/s; prints the cost per call as the cache fills, then evicts. */
+function replayCacheSustained(): () => unknown {
+  const start = Date.UTC(2026, 0, 1);
+  const clock = new ManualClock(start);
+  const rc = new ReplayCache({ clock, windowMs: 300_000 });
+  let us = 0;
+  const add = () => {
+    clock.advance(0.033);
+    us += 33;
+    const t = start * 1000 + us;
+    rc.check({
+      client: 'alice@BENCH.TEST',
+      server: 'host/bench.example@BENCH.TEST',
+      ctime: Math.floor(t / 1e6) * 1000,
+      cusec: t % 1e6,
+      authenticatorHash: us.toString(16).padStart(64, '0'),
+    });
+  };
+  const parts: string[] = [];
+  let done = 0;
+  for (const upto of [100_000, 150_000, 200_000, 300_000]) {
+    const c0 = process.cpuUsage();
+    for (let i = done; i < upto; i++) add();
+    const c = process.cpuUsage(c0);
+    parts.push(
+      `${done / 1000}k-${upto / 1000}k calls: ${((c.user + c.system) / (upto - done)).toFixed(1)} µs`,
+    );
+    done = upto;
+  }
+  process.stdout.write(`ReplayCache.check CPU per call (bound ${rc.maxEntries}): ${parts.join(', ')}\n`);
+  return add;
 }
 
 async function runFor(fn: () => unknown, ms: number): Promise<number> {

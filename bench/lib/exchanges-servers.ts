@@ -18,9 +18,9 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REALM, SERVICE_SPN, USER } from './exchanges-fixtures';
@@ -41,8 +41,12 @@ process.on('exit', () => {
 function which(tool: string): string | undefined {
   for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin']) {
     if (!dir) continue;
-    const r = spawnSync('test', ['-x', join(dir, tool)]);
-    if (r.status === 0) return join(dir, tool);
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return join(dir, tool);
+    } catch {
+      // not here
+    }
   }
   return undefined;
 }
@@ -51,7 +55,8 @@ function which(tool: string): string | undefined {
 function unpinned(cmd: string, args: string[]): [string, string[]] {
   const taskset = which('taskset');
   if (!taskset) return [cmd, args];
-  return [taskset, ['-c', `0-${availableParallelism() - 1}`, cmd, ...args]];
+  // os.cpus(), not availableParallelism(): the latter counts only the CPUs we are pinned to.
+  return [taskset, ['-c', `0-${Math.max(1, cpus().length) - 1}`, cmd, ...args]];
 }
 
 function track(child: ChildProcess): () => Promise<void> {
@@ -234,20 +239,14 @@ export async function startMitKdc(probe: (port: number) => Promise<void>): Promi
       } catch (e) {
         if (Date.now() > deadline)
           throw new Error(`krb5kdc did not answer on ${port}: ${(e as Error).message} ${err}`);
+        await new Promise((r) => setTimeout(r, 100)); // a readiness poll
       }
     }
     // With -n there is no fork: the child is krb5kdc itself, or taskset that exec'd it.
     const pid = child.pid!;
     return { name: 'MIT krb5kdc', port, pid, stop };
   } catch (e) {
-    const log = (() => {
-      try {
-        return readFileSync(join(dir, 'kdc.log'), 'utf8');
-      } catch {
-        return '';
-      }
-    })();
     await stop();
-    throw new Error(`${(e as Error).message}${log ? `\n${log}` : ''}`);
+    throw e;
   }
 }

@@ -13,16 +13,29 @@
  * AS-REPs per second, latency p50/p99, and the server's CPU time per reply
  * (from /proc), which does not depend on which side was the bottleneck.
  *
- * The table has one row: the same AS-REQ handled by `Kdc.handle` in this
- * process, i.e. the KDC's own work without sockets, for scale.
+ * For scale, the same AS-REQ handled by `Kdc.handle` in this process (the
+ * KDC's own work without sockets; measured like the exchanges suite's cases).
+ *
+ * The figures are printed, kept as this suite's notes, and written with the
+ * other flag set's to bench/.bench-build/kdc-udp-last.{json,md}.
  */
 
+import { loadavg } from 'node:os';
 import { decodeKrbError } from '@krbsim/asn1';
 import { ManualClock } from '@krbsim/core';
 import { Kdc } from '@krbsim/kdc';
 import { benchRealm, loadAsReq, setNonce } from '../lib/exchanges-fixtures';
 import { type LoadResult, oneExchange, runLoad } from '../lib/exchanges-load';
-import { fmtOps, fmtRatio } from '../lib/exchanges-measure';
+import {
+  figureText,
+  fmtOps,
+  fmtRatio,
+  measureCases,
+  type Row,
+  recordFlagSet,
+  runOptions,
+  warmMs,
+} from '../lib/exchanges-measure';
 import { mitKdcMissing, type RunningServer, startKrbsimServer, startMitKdc } from '../lib/exchanges-servers';
 import { type SuiteContext, suite } from '../lib/measure';
 
@@ -36,7 +49,7 @@ interface Plan {
   durationMs: number;
 }
 
-const FULL: Plan = { rounds: 2, firstWarmupMs: 3000, warmupMs: 500, durationMs: 4000 };
+const FULL: Plan = { rounds: 3, firstWarmupMs: 3000, warmupMs: 500, durationMs: 3000 };
 const QUICK: Plan = { rounds: 1, firstWarmupMs: 1000, warmupMs: 300, durationMs: 1500 };
 
 function describeReply(reply: Uint8Array): string {
@@ -68,10 +81,13 @@ function resultLine(name: string, r: LoadResult): string {
 
 export default async function build(ctx: SuiteContext) {
   const plan = ctx.quick ? QUICK : FULL;
+  const opts = runOptions(ctx.quick);
+  const loadBefore = loadavg()[0]!;
   const s = suite('kdc-udp');
   const print = (line: string) => process.stdout.write(`${line}\n`);
   print(
-    `\n## kdc-udp: loopback UDP, window ${WINDOW}, ${plan.rounds} round(s) of ${plan.durationMs / 1000} s per server`,
+    `\n## kdc-udp (${opts.flagSet}; load average ${loadBefore.toFixed(2)}): loopback UDP, window ${WINDOW}, ` +
+      `${plan.rounds} round(s) of ${plan.durationMs / 1000} s per server`,
   );
   const { bytes: template, nonceOffset } = loadAsReq();
   const probe = async (port: number): Promise<void> => {
@@ -127,12 +143,24 @@ export default async function build(ctx: SuiteContext) {
       rs.reduce((a, b) => (b.repliesPerSec > a.repliesPerSec ? b : a)),
     );
   }
-  s.note(
+  const notes: string[] = [
     `AS-REQ ${template.length} B (alice, no pre-auth, etype 18, no PAC asked; a fresh nonce per request), ` +
       `${WINDOW} requests outstanding (one per UDP socket), ${plan.rounds} round(s) of ${plan.durationMs / 1000} s per server, best round shown; ` +
-      'servers unpinned, each in its own process; MIT with disable_pac and logging to /dev/null',
-  );
-  for (const [name, r] of best) s.note(resultLine(name, r));
+      'servers unpinned, each in its own process; MIT with disable_pac and logging to /dev/null; ' +
+      'both flag sets side by side: bench/.bench-build/kdc-udp-last.md',
+  ];
+  const rows: Row[] = [];
+  for (const [name, r] of best) {
+    notes.push(resultLine(name, r));
+    rows.push({
+      name: `${name} over UDP: AS-REP/s`,
+      nsPerOp: 1e9 / r.repliesPerSec,
+      text: `p50 ${r.p50Us.toFixed(0)} µs, p99 ${r.p99Us.toFixed(0)} µs`,
+    });
+    if (r.serverCpuUsPerReply !== undefined) {
+      rows.push({ name: `${name}: server CPU per AS-REP`, nsPerOp: r.serverCpuUsPerReply * 1000 });
+    }
+  }
   const k = best.get('krbsim serveKdc');
   const m = best.get('MIT krb5kdc');
   if (k && m) {
@@ -145,9 +173,14 @@ export default async function build(ctx: SuiteContext) {
       `krbsim/MIT: throughput ${fmtRatio(thr)}` +
       (cpu === undefined
         ? ''
-        : `, server CPU per reply ${fmtRatio(cpu)} (MIT µs ÷ krbsim µs: above 1 krbsim is cheaper)`);
-    s.note(text);
+        : `, server CPU per reply ${fmtRatio(cpu)} (MIT µs ÷ krbsim µs: above 1 krbsim is cheaper)`) +
+      ` -> target (krbsim ahead of krb5kdc) ${thr > 1 ? 'met' : 'missed'}`;
+    notes.push(text);
     print(`  ${text}`);
+    const kIdx = rows.findIndex((r) => r.name.startsWith('krbsim serveKdc over UDP'));
+    rows[kIdx] = { ...rows[kIdx]!, ratios: { 'MIT krb5kdc': thr } };
+    const kCpu = rows.findIndex((r) => r.name.startsWith('krbsim serveKdc: server CPU'));
+    if (kCpu >= 0 && cpu !== undefined) rows[kCpu] = { ...rows[kCpu]!, ratios: { 'MIT krb5kdc': cpu } };
   }
 
   // The same request handled in process, for scale.
@@ -161,9 +194,28 @@ export default async function build(ctx: SuiteContext) {
   };
   const first = handle();
   if (first[0] !== 0x6b) throw new Error(`Kdc.handle answered ${describeReply(first)}`);
-  // Warm the JIT before runSuite's short warm-up (see bench/README.md, exchanges).
-  const until = performance.now() + (ctx.quick ? 300 : 1500);
-  while (performance.now() < until) handle();
-  s.add({ name: `Kdc.handle in process: the same AS-REQ ${template.length} B, no pre-auth`, run: handle });
+  const [inProc] = await measureCases(
+    [
+      {
+        name: `Kdc.handle in process: the same AS-REQ ${template.length} B`,
+        fn: handle,
+        warmMs: warmMs(opts, 1500),
+      },
+    ],
+    opts,
+  );
+  rows.push({ name: inProc!.name, nsPerOp: inProc!.nsPerOp });
+  s.note(notes[0]!);
+  for (const n of notes.slice(1)) s.note(n);
+  s.note(figureText(inProc!.name, inProc!.nsPerOp));
+  const md = recordFlagSet(
+    'kdc-udp',
+    opts,
+    rows,
+    [notes[0]!],
+    loadBefore,
+    `wall time for the UDP load (server CPU from /proc), ${opts.clock === 'cpu' ? 'process CPU time' : 'wall time'} for Kdc.handle`,
+  );
+  if (opts.flagSet !== 'default' || opts.quick) print(`\n${md}`);
   return s;
 }
