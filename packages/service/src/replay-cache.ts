@@ -56,8 +56,19 @@ export class ReplayCache {
   readonly #clock: Clock;
   readonly #windowMs: number;
   readonly #max: number;
-  /** key -> expiry (ms). Map order is insertion order: the first entry is the oldest. */
+  /** key -> expiry (ms) and authenticator time (µs). */
   readonly #entries = new Map<string, { expires: number; timeUs: number }>();
+  /**
+   * Keys in insertion order, oldest at #head: the eviction queue.
+   * Performance: a Map used as a queue (`entries().next()` after deletes)
+   * makes V8 walk every deleted slot, so eviction cost grew with the number
+   * of evictions; an array with a moving head stays O(1). A key may appear
+   * here after its entry is gone (swept, or re-added): such slots are skipped.
+   */
+  #order: string[] = [];
+  #head = 0;
+  /** Inserts since the last full sweep, to sweep at most once per quarter of the bound. */
+  #sinceSweep = 0;
   /** The earliest expiry among entries (a lower bound), to skip sweeps that would find nothing. */
   #earliest = Number.POSITIVE_INFINITY;
   /** Authenticators at or before this time (µs) are refused until #floorExpires (see module doc). */
@@ -114,6 +125,8 @@ export class ReplayCache {
     }
     this.#makeRoom(now);
     this.#entries.set(key, { expires, timeUs: t });
+    this.#order.push(key);
+    this.#sinceSweep++;
     if (expires < this.#earliest) this.#earliest = expires;
   }
 
@@ -123,6 +136,7 @@ export class ReplayCache {
   }
 
   #sweep(now: number): number {
+    this.#sinceSweep = 0;
     if (now < this.#earliest) return 0;
     let n = 0;
     let earliest = Number.POSITIVE_INFINITY;
@@ -139,15 +153,26 @@ export class ReplayCache {
   }
 
   #makeRoom(now: number): void {
-    if (this.#entries.size < this.#max) return;
-    this.#sweep(now);
-    while (this.#entries.size >= this.#max) {
-      const first = this.#entries.entries().next();
-      if (first.done) return;
-      const [k, v] = first.value;
+    // Expired entries at the front of the queue go first, at O(1) each.
+    while (this.#head < this.#order.length) {
+      const k = this.#order[this.#head]!;
+      const v = this.#entries.get(k);
+      if (v !== undefined && v.expires > now) break;
+      if (v !== undefined) this.#entries.delete(k);
+      this.#head++;
+    }
+    if (this.#entries.size >= this.#max && this.#sinceSweep >= this.#max >>> 2) {
+      // Expired entries further back: a full sweep, at most once per quarter
+      // of the bound's inserts (amortized O(1)).
+      this.#sweep(now);
+    }
+    while (this.#entries.size >= this.#max && this.#head < this.#order.length) {
+      const k = this.#order[this.#head++]!;
+      const v = this.#entries.get(k);
+      if (v === undefined) continue;
       this.#entries.delete(k);
-      // The entry was live (the sweep took the expired ones): remember its
-      // time until it would have expired, so its replay is still refused.
+      // The entry was live: remember its time until it would have expired,
+      // so its replay is still refused.
       if (now >= this.#floorExpires) {
         this.#floorUs = v.timeUs;
         this.#floorExpires = v.expires;
@@ -155,6 +180,16 @@ export class ReplayCache {
         this.#floorUs = Math.max(this.#floorUs, v.timeUs);
         this.#floorExpires = Math.max(this.#floorExpires, v.expires);
       }
+    }
+    if (this.#order.length - this.#head > 2 * this.#max) {
+      // Stale keys piled up behind a long-lived front entry: rebuild the queue
+      // from the live entries (a Map keeps insertion order). O(max), at most
+      // once per max inserts.
+      this.#order = [...this.#entries.keys()];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
     }
   }
 }
