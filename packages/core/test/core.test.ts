@@ -60,3 +60,19 @@ describe('SeededRandom', () => {
     }
   });
 });
+
+describe('systemRandom', () => {
+  it('never hands out the same bytes twice, for small and large requests', async () => {
+    const { systemRandom } = await import('@krbsim/core');
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const b = systemRandom.fill(new Uint8Array(16));
+      const hex = Buffer.from(b).toString('hex');
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+    }
+    const big = systemRandom.fill(new Uint8Array(5000));
+    expect(big.some((x) => x !== 0)).toBe(true);
+    expect(systemRandom.fill(new Uint8Array(0))).toHaveLength(0);
+  });
+});
