@@ -210,6 +210,7 @@ export function startHelper(
       }
     });
     child.once('error', reject);
+    child.stdin.on('error', () => {}); // the helper may exit before reading its input
     const next = (): Promise<string> =>
       new Promise((res, rej) => {
         const l = lines.shift();

@@ -101,6 +101,8 @@ export function runTool(
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A tool that exits without reading its input (klist) closes the pipe: EPIPE is not a failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
