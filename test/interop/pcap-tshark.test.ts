@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKrbError } from '@krbsim/asn1';
 import { type PcapOptions, Trace, type TraceRecord } from '@krbsim/transport';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { asReqDer } from './der';
-import { describeWithTools, runTool } from './mit-tools';
+import { describeWithTools } from './mit-tools';
+import { expectTsharkDissects } from './tshark';
 
 interface FixtureMessage {
   name: string;
@@ -133,32 +134,7 @@ describeWithTools('tshark dissects krbsim pcaps', ['tshark'], (tools) => {
     await writeFile(path, trace.toPcap(options));
     const expected = exchanges.flatMap((x) => [x.request, ...(x.reply ? [x.reply] : [])]).map(msgType);
 
-    // Every Kerberos frame, in order, with the msg-type of its (outermost) message.
-    const fields = await runTool(tools.tshark!, [
-      '-r',
-      path,
-      '-Y',
-      'kerberos',
-      '-T',
-      'fields',
-      '-e',
-      'kerberos.msg_type',
-    ]);
-    expect(fields.code).toBe(0);
-    const seen = fields.stdout
-      .trim()
-      .split('\n')
-      .map((l) => Number(l.split(',')[0]));
-    expect(seen).toEqual(expected);
-
-    // Full dissection plus the expert summary (printed after the packets) in one run.
-    const verbose = await runTool(tools.tshark!, ['-r', path, '-V', '-z', 'expert']);
-    expect(verbose.code).toBe(0);
-    expect(verbose.stdout).toContain('Kerberos');
-    expect(verbose.stdout).not.toMatch(/Malformed Packet/i);
-    expect(verbose.stdout).not.toMatch(/\[Expert Info \((Error|Warning)/);
-    expect(verbose.stdout).not.toMatch(/^Errors \(/m);
-    expect(verbose.stdout).not.toMatch(/^Warnings \(/m);
+    await expectTsharkDissects(tools.tshark!, path, expected);
   }
 
   it.skipIf(!useFixtures)('dissects every captured MIT message, UDP and single-segment TCP', async () => {
