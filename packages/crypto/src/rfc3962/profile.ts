@@ -50,14 +50,30 @@ function dk(base: Uint8Array, constant: Uint8Array): Uint8Array {
  * AP-REQ, so its derivation is on the acceptor's hot path, and each OpenSSL
  * context costs more than the AES work.
  */
+/**
+ * n-fold(usage | kind) to one AES block, per (usage, kind). Performance: the
+ * fold is pure and costs about 1.5 us, and a fresh session key needs two per
+ * AP-REQ. Bounded, since a usage is any uint32.
+ */
+const foldedConstants = new Map<number, Uint8Array>();
+function foldedConstant(usage: number, kind: number): Uint8Array {
+  const id = usage * 256 + kind;
+  let f = foldedConstants.get(id);
+  if (f === undefined) {
+    f = nfold(usageConstant(usage, kind), 16);
+    if (foldedConstants.size < 4096) foldedConstants.set(id, f);
+  }
+  return f;
+}
+
 function encKeys(base: Uint8Array, usage: number): { ke: Uint8Array; ki: Uint8Array } {
   countDerivation();
   countDerivation();
   const blocks = base.length >>> 4; // 1 for AES-128, 2 for AES-256
   const ecb = createCipheriv(aesName(base, 'ecb'), base, null).setAutoPadding(false);
   const k1 = new Uint8Array(32);
-  k1.set(nfold(usageConstant(usage, KE), 16), 0);
-  k1.set(nfold(usageConstant(usage, KI), 16), 16);
+  k1.set(foldedConstant(usage, KE), 0);
+  k1.set(foldedConstant(usage, KI), 16);
   const ke = new Uint8Array(base.length);
   const ki = new Uint8Array(base.length);
   let cur: Uint8Array = k1;
