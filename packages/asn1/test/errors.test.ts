@@ -6,7 +6,6 @@
 
 import {
   Asn1Error,
-  type AsReq,
   type AuthorizationData,
   decodeAsReq,
   decodeDerTree,
@@ -30,33 +29,10 @@ import {
   encodePrincipalName,
   encodeTicket,
   expandAuthorizationData,
-  type Ticket,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
-import { hex, thrown, unhex } from './helpers';
-
-const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
-const ticket: Ticket = {
-  tktVno: 5,
-  realm: 'EXAMPLE.COM',
-  sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
-  encPart: { etype: 18, kvno: 2, cipher: new Uint8Array(40).fill(0xaa) },
-};
-const asReq: AsReq = {
-  pvno: 5,
-  msgType: 10,
-  padata: [{ padataType: 128, padataValue: unhex('3005a0030101ff') }],
-  reqBody: {
-    kdcOptions: 0x40810010,
-    cname: { nameType: 1, nameString: ['alice'] },
-    realm: 'EXAMPLE.COM',
-    sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
-    till: T0,
-    nonce: 12345,
-    etype: [18, 17],
-  },
-};
+import { asReq, hex, T0, thrown, ticket, unhex } from './helpers';
 
 /** Replaces the first occurrence of `from` (hex) in `bytes` with `to` (hex, same length). */
 function patch(bytes: Uint8Array, from: string, to: string, nth = 0): Uint8Array {

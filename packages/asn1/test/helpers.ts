@@ -3,7 +3,7 @@
  * parser) to check that our encodings have the structure we claim.
  */
 
-import { type DerNode, decodeDerTree } from '@krbsim/asn1';
+import { type AsReq, type DerNode, decodeDerTree, type Ticket } from '@krbsim/asn1';
 import * as asn1js from 'asn1js';
 import { expect } from 'vitest';
 
@@ -85,3 +85,26 @@ export function thrown(fn: () => unknown): Error & { code?: number; path?: strin
   }
   throw new Error('expected an error, none thrown');
 }
+
+/** A sample time, Ticket and AS-REQ shared by the error and robustness tests. */
+export const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
+export const ticket: Ticket = {
+  tktVno: 5,
+  realm: 'EXAMPLE.COM',
+  sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
+  encPart: { etype: 18, kvno: 2, cipher: new Uint8Array(40).fill(0xaa) },
+};
+export const asReq: AsReq = {
+  pvno: 5,
+  msgType: 10,
+  padata: [{ padataType: 128, padataValue: unhex('3005a0030101ff') }],
+  reqBody: {
+    kdcOptions: 0x40810010,
+    cname: { nameType: 1, nameString: ['alice'] },
+    realm: 'EXAMPLE.COM',
+    sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
+    till: T0,
+    nonce: 12345,
+    etype: [18, 17],
+  },
+};

@@ -5,39 +5,15 @@
 
 import {
   Asn1Error,
-  type AsReq,
   decodeApReq,
   decodeAsReq,
   decodeDerTree,
   decodeMessage,
   encodeApReq,
   encodeAsReq,
-  type Ticket,
 } from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
-import { unhex } from './helpers';
-
-const T0 = Date.UTC(2024, 0, 2, 3, 4, 5);
-const ticket: Ticket = {
-  tktVno: 5,
-  realm: 'EXAMPLE.COM',
-  sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
-  encPart: { etype: 18, kvno: 2, cipher: new Uint8Array(40).fill(0xaa) },
-};
-const asReq: AsReq = {
-  pvno: 5,
-  msgType: 10,
-  padata: [{ padataType: 128, padataValue: unhex('3005a0030101ff') }],
-  reqBody: {
-    kdcOptions: 0x40810010,
-    cname: { nameType: 1, nameString: ['alice'] },
-    realm: 'EXAMPLE.COM',
-    sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
-    till: T0,
-    nonce: 12345,
-    etype: [18, 17],
-  },
-};
+import { asReq, ticket } from './helpers';
 
 describe('robustness: mutated inputs only ever throw Asn1Error', () => {
   it('every truncation and single-byte change of an AS-REQ and AP-REQ', () => {

@@ -11,7 +11,7 @@
  */
 
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
-import { isSupportedEncType, isWeakEncType } from '@krbsim/crypto';
+import { isSupportedEncType, isWeakEncType, supportedEncTypes } from '@krbsim/crypto';
 
 /** The aes etypes, strongest first: aes256-sha384, aes128-sha256, aes256-sha1, aes128-sha1. */
 export const DEFAULT_ENC_TYPES: readonly number[] = Object.freeze([20, 19, 18, 17]);
@@ -121,7 +121,11 @@ export function resolvePolicy(partial: Partial<RealmPolicy> = {}): RealmPolicy {
   };
   if (policy.permittedEncTypes.length === 0) bad('permittedEncTypes is empty');
   const unsupported = policy.permittedEncTypes.filter((e) => !isSupportedEncType(e));
-  if (unsupported.length > 0) bad(`etype ${unsupported.join(', ')} is not implemented`);
+  if (unsupported.length > 0) {
+    bad(
+      `etype ${unsupported.join(', ')} is not one krbsim supports (it supports ${supportedEncTypes.join(', ')})`,
+    );
+  }
   if (!policy.allowWeakCrypto) {
     const weak = policy.permittedEncTypes.filter((e) => isWeakEncType(e));
     if (weak.length > 0) bad(`etype ${weak.join(', ')} is weak; set allowWeakCrypto to permit it`);

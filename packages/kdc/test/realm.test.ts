@@ -48,6 +48,9 @@ describe('policy', () => {
     expect(resolvePolicy({ allowWeakCrypto: true }).permittedEncTypes).toEqual([20, 19, 18, 17, 23]);
     expect(codeOf(() => resolvePolicy({ permittedEncTypes: [] }))).toBe(ErrorCode.KRB_ERR_GENERIC);
     expect(codeOf(() => resolvePolicy({ permittedEncTypes: [99] }))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(() => resolvePolicy({ permittedEncTypes: [99] })).toThrow(
+      /etype 99 is not one krbsim supports \(it supports 20, 19, 18, 17, 23\)/,
+    );
     expect(codeOf(() => resolvePolicy({ ticketEncType: 23 }))).toBe(ErrorCode.KRB_ERR_GENERIC);
   });
 });
