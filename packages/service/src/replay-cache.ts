@@ -29,7 +29,12 @@ export interface ReplayEntry {
   readonly ctime: number;
   /** The authenticator's cusec, 0..999999. */
   readonly cusec: number;
-  /** A hash of the authenticator ciphertext, distinguishing two authenticators with the same time (as MIT's rcache does). */
+  /**
+   * Identifies the authenticator's ciphertext: a hash of it, or its MAC tag
+   * (krbsim's service passes the MAC at the end of the ciphertext, as MIT's
+   * replay cache does). When given, it alone identifies the authenticator:
+   * the same ciphertext is the same authenticator whatever else is claimed.
+   */
   readonly authenticatorHash?: string;
 }
 
@@ -102,7 +107,9 @@ export class ReplayCache {
    */
   check(entry: ReplayEntry): void {
     const now = this.#clock.now();
-    const key = `${entry.client}\u0000${entry.server}\u0000${entry.ctime}\u0000${entry.cusec}\u0000${entry.authenticatorHash ?? ''}`;
+    const key =
+      entry.authenticatorHash ??
+      `${entry.client}\u0000${entry.server}\u0000${entry.ctime}\u0000${entry.cusec}`;
     const t = timeUs(entry.ctime, entry.cusec);
     const expires = entry.ctime + this.#windowMs;
     const seen = this.#entries.get(key);

@@ -6,13 +6,15 @@
  * Performance: `createHmac` re-keys on every call, and in OpenSSL 3 keying
  * (HMAC_Init_ex, which fetches the digest three times) costs more than
  * hashing a kilobyte. For HMAC-SHA1, the MAC of RFC 3962, a {@link Mac}
- * keeps a SHA-1 context that has absorbed K ^ ipad and copies it per message
- * (a cheap context copy), and keeps the SHA-1 state after K ^ opad as five
- * words, so the outer hash is a single compression function run here in
- * JavaScript on the 20-byte inner digest. About a third less CPU than
- * `createHmac` per message, and no Buffer: the inner digest comes back as a
- * `binary` (latin1) string. The JavaScript compression uses only 32-bit adds,
- * rotates and bitwise logic, so it runs in constant time.
+ * keeps the SHA-1 states after K ^ ipad and K ^ opad as five words each.
+ * A key's first message and any short one are hashed in JavaScript from
+ * those states (most keys MAC one message, and for a few blocks a native
+ * context is all cost); a longer message copies a native SHA-1 context that
+ * has absorbed K ^ ipad (a cheap context copy), made when first needed, and
+ * reads its digest as a `binary` (latin1) string rather than a Buffer. The
+ * outer hash is always one compression in JavaScript. The JavaScript SHA-1
+ * uses only 32-bit adds, rotates and bitwise logic, so it runs in constant
+ * time.
  *
  * Other hashes (SHA-256 and SHA-384 for RFC 8009, MD5 for RFC 4757) use
  * `createHmac` per message, with the digest read as a string for the same
@@ -64,12 +66,15 @@ class NodeHmac implements Mac {
   }
 }
 
-// SHA-1 (FIPS 180-4 section 6.1.2): one compression of a 16-word block.
+// SHA-1 (FIPS 180-4 section 6.1.2): one compression of a 64-byte block.
 const schedule = new Int32Array(80);
 
-function sha1Compress(state: Int32Array, block: Int32Array): void {
+function sha1Compress(state: Int32Array, bytes: Uint8Array, off: number): void {
   const w = schedule;
-  for (let t = 0; t < 16; t++) w[t] = block[t]!;
+  for (let t = 0; t < 16; t++) {
+    const j = off + 4 * t;
+    w[t] = (bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!;
+  }
   for (let t = 16; t < 80; t++) {
     const x = w[t - 3]! ^ w[t - 8]! ^ w[t - 14]! ^ w[t - 16]!;
     w[t] = (x << 1) | (x >>> 31); // ROTL^1
@@ -121,59 +126,128 @@ function sha1Compress(state: Int32Array, block: Int32Array): void {
 }
 
 const SHA1_IV = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 | 0];
-const outerState = new Int32Array(5);
-const outerBlock = new Int32Array(16);
 
-/** HMAC-SHA1 keyed once: a copied inner context, and the outer hash in JavaScript. */
+/**
+ * A streaming SHA-1 over module-level scratch (the MACs are synchronous and
+ * never re-entered): the state, and up to two blocks of pending bytes.
+ */
+const sha1State = new Int32Array(5);
+const pending = new Uint8Array(128);
+let pendingBytes = 0;
+
+/** Absorbs `data` into {@link sha1State}, compressing whole blocks straight from it. */
+function sha1Absorb(data: Uint8Array): void {
+  let o = 0;
+  const n = data.length;
+  if (pendingBytes > 0) {
+    while (pendingBytes < 64 && o < n) pending[pendingBytes++] = data[o++]!;
+    if (pendingBytes < 64) return;
+    sha1Compress(sha1State, pending, 0);
+    pendingBytes = 0;
+  }
+  for (; o + 64 <= n; o += 64) sha1Compress(sha1State, data, o);
+  while (o < n) pending[pendingBytes++] = data[o++]!;
+}
+
+/** Pads (FIPS 180-4 section 5.1.1) for a message of `total` bytes and compresses the rest. */
+function sha1Finish(total: number): void {
+  const p = pending;
+  const end = pendingBytes + 1 + 8 <= 64 ? 64 : 128;
+  p[pendingBytes] = 0x80;
+  p.fill(0, pendingBytes + 1, end - 8);
+  const bits = total * 8;
+  const hi = Math.floor(bits / 0x100000000);
+  const lo = bits >>> 0;
+  p[end - 8] = hi >>> 24;
+  p[end - 7] = (hi >>> 16) & 0xff;
+  p[end - 6] = (hi >>> 8) & 0xff;
+  p[end - 5] = hi & 0xff;
+  p[end - 4] = lo >>> 24;
+  p[end - 3] = (lo >>> 16) & 0xff;
+  p[end - 2] = (lo >>> 8) & 0xff;
+  p[end - 1] = lo & 0xff;
+  sha1Compress(sha1State, p, 0);
+  if (end === 128) sha1Compress(sha1State, p, 64);
+  p.fill(0, 0, end); // Security: the pending bytes were message bytes.
+  pendingBytes = 0;
+}
+
+/** The outer hash's one block (and scratch for K ^ opad while keying). */
+const outerBlock = new Uint8Array(64);
+
+/**
+ * HMAC-SHA1 of messages up to this long runs wholly in JavaScript even on a
+ * key's later messages: below it a few compressions cost less than copying
+ * a native SHA-1 context (a new native object per message).
+ */
+const SHA1_JS_MAX_BYTES = 192;
+
+/**
+ * HMAC-SHA1 keyed once. The states after K ^ ipad and K ^ opad are kept as
+ * words. A key's first message, and any short one, is hashed in JavaScript
+ * from those states: most keys MAC one message (an AP-REQ's session key),
+ * and for them a native context is all cost. Longer messages copy a native
+ * SHA-1 context that has absorbed K ^ ipad, made on first need; the outer
+ * hash is always one compression here.
+ */
 class Sha1Hmac implements Mac {
   readonly bytes = 20;
-  readonly #inner: Hash;
-  readonly #outer = new Int32Array(5);
+  /** K ^ ipad, for the native inner context when one is first needed. */
+  readonly #ipad = new Uint8Array(64);
+  #inner: Hash | undefined;
+  #used = false;
+  readonly #innerState = new Int32Array(5);
+  readonly #outerState = new Int32Array(5);
 
   constructor(key: Uint8Array) {
     // RFC 2104: keys longer than the 64-byte block are hashed first.
     const k = key.length > 64 ? createHash('sha1').update(key).digest() : key;
-    const pad = new Uint8Array(64);
+    const pad = this.#ipad;
     pad.set(k);
     for (let i = 0; i < 64; i++) pad[i] ^= 0x36;
-    this.#inner = createHash('sha1').update(pad);
-    const words = new Int32Array(16);
-    for (let i = 0; i < 16; i++) {
-      // (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad, as big-endian words.
-      const j = 4 * i;
-      words[i] =
-        ((pad[j]! ^ 0x6a) << 24) |
-        ((pad[j + 1]! ^ 0x6a) << 16) |
-        ((pad[j + 2]! ^ 0x6a) << 8) |
-        (pad[j + 3]! ^ 0x6a);
-    }
-    this.#outer.set(SHA1_IV);
-    sha1Compress(this.#outer, words);
-    pad.fill(0);
-    words.fill(0);
+    this.#innerState.set(SHA1_IV);
+    sha1Compress(this.#innerState, pad, 0);
+    const opad = outerBlock; // scratch: K ^ opad, then wiped
+    // (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad.
+    for (let i = 0; i < 64; i++) opad[i] = pad[i]! ^ 0x6a;
+    this.#outerState.set(SHA1_IV);
+    sha1Compress(this.#outerState, opad, 0);
+    opad.fill(0);
   }
 
   compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
-    const h = this.#inner.copy().update(a);
-    if (b !== undefined) h.update(b);
-    const inner = h.digest('binary');
+    const n = a.length + (b === undefined ? 0 : b.length);
+    const block = outerBlock;
+    if (!this.#used || n <= SHA1_JS_MAX_BYTES) {
+      this.#used = true;
+      sha1State.set(this.#innerState);
+      sha1Absorb(a);
+      if (b !== undefined) sha1Absorb(b);
+      sha1Finish(64 + n);
+      for (let i = 0; i < 5; i++) {
+        const s = sha1State[i]!;
+        block[4 * i] = s >>> 24;
+        block[4 * i + 1] = (s >>> 16) & 0xff;
+        block[4 * i + 2] = (s >>> 8) & 0xff;
+        block[4 * i + 3] = s & 0xff;
+      }
+    } else {
+      this.#inner ??= createHash('sha1').update(this.#ipad);
+      const h = this.#inner.copy().update(a);
+      if (b !== undefined) h.update(b);
+      // Performance: a binary (latin1) string, not a Buffer: no ArrayBuffer.
+      const inner = h.digest('binary');
+      for (let i = 0; i < 20; i++) block[i] = inner.charCodeAt(i);
+    }
     // Outer hash: state after K ^ opad, then one block holding the 20-byte
     // inner digest, the 0x80 terminator and the length (64 + 20 bytes, in bits).
-    const block = outerBlock;
-    for (let i = 0; i < 5; i++) {
-      const j = 4 * i;
-      block[i] =
-        (inner.charCodeAt(j) << 24) |
-        (inner.charCodeAt(j + 1) << 16) |
-        (inner.charCodeAt(j + 2) << 8) |
-        inner.charCodeAt(j + 3);
-    }
-    block[5] = 0x80000000 | 0;
-    block.fill(0, 6, 15);
-    block[15] = (64 + 20) * 8;
-    const state = outerState;
-    state.set(this.#outer);
-    sha1Compress(state, block);
+    block[20] = 0x80;
+    block.fill(0, 21, 62);
+    block[62] = ((64 + 20) * 8) >>> 8;
+    block[63] = ((64 + 20) * 8) & 0xff;
+    const state = sha1State;
+    state.set(this.#outerState);
+    sha1Compress(state, block, 0);
     for (let i = 0; i < 5; i++) {
       const s = state[i]!;
       result[4 * i] = s >>> 24;

@@ -1,7 +1,17 @@
 /**
- * The derived-key cache: one {@link KeyState} per key object, in a WeakMap,
- * so the per-usage keys (Ke, Ki, Kc, RC4's K1) and the AES contexts built on
- * them are computed once and die with the key.
+ * The derived-key cache: one {@link KeyState} per key object, so the
+ * per-usage keys (Ke, Ki, Kc, RC4's K1) and the AES contexts built on them
+ * are computed once and die with the key.
+ *
+ * Two levels. A new key's state goes into a small ring of recent keys, held
+ * strongly; a key used a third time moves to a WeakMap keyed by the key
+ * object. Performance: most keys are used once or twice (an AP-REQ's session
+ * key decrypts one authenticator and perhaps encrypts one AP-REP), and a
+ * WeakMap entry is costly for those: V8 keeps an ephemeron's value graph
+ * alive through young-generation collections, so every state put there is
+ * promoted and later collected by a full mark-compact (measured: about 4 us
+ * per key, more than the cryptography). A state that leaves the ring
+ * without a third use is dropped; a later use rebuilds it.
  *
  * This is also the boundary check for keys: a key is validated (supported
  * etype, byte length) when its state is built, and only then.
@@ -15,10 +25,26 @@ import { invalidInput } from './errors';
 
 const cache = new WeakMap<object, KeyState>();
 
+/** How many recent keys the ring holds strongly. */
+const RECENT = 32;
+/** Uses that move a key from the ring to the WeakMap. */
+const PROMOTE_AT_USES = 3;
+const recentKeys: (object | undefined)[] = new Array(RECENT).fill(undefined);
+const recentStates: (KeyState | undefined)[] = new Array(RECENT).fill(undefined);
+const recentUses = new Uint8Array(RECENT);
+let recentNext = 0;
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** True when `state` is still the state of `key` (its etype and bytes unchanged in place). */
+function current(state: KeyState, key: Key): boolean {
+  return (
+    state.spec.etype === key.etype && key.bytes instanceof Uint8Array && sameBytes(state.bytes, key.bytes)
+  );
 }
 
 function build(key: Key): KeyState {
@@ -29,15 +55,13 @@ function build(key: Key): KeyState {
   if (bytes.length !== spec.keyBytes) {
     throw invalidInput(`${spec.name} key must be ${spec.keyBytes} bytes, got ${bytes.length}`);
   }
-  const state: KeyState = {
+  return {
     spec,
     bytes: new Uint8Array(bytes),
     enc: new Map(),
     cksum: new Map(),
     extra: undefined,
   };
-  cache.set(key, state);
-  return state;
 }
 
 /**
@@ -47,11 +71,31 @@ function build(key: Key): KeyState {
  * @throws KerberosError KDC_ERR_ETYPE_NOSUPP or KRB_ERR_GENERIC for a bad key.
  */
 export function keyState(key: Key): KeyState {
-  const state = typeof key === 'object' && key !== null ? cache.get(key) : undefined;
-  if (state !== undefined && state.spec.etype === key.etype && key.bytes instanceof Uint8Array) {
-    if (sameBytes(state.bytes, key.bytes)) return state;
+  if (typeof key !== 'object' || key === null) return build(key);
+  const cached = cache.get(key);
+  if (cached !== undefined && current(cached, key)) return cached;
+  for (let i = 0; i < RECENT; i++) {
+    if (recentKeys[i] !== key) continue;
+    const state = recentStates[i]!;
+    if (!current(state, key)) {
+      recentKeys[i] = undefined; // changed in place: rebuilt below
+      recentStates[i] = undefined;
+      break;
+    }
+    if (++recentUses[i]! >= PROMOTE_AT_USES) {
+      cache.set(key, state);
+      recentKeys[i] = undefined;
+      recentStates[i] = undefined;
+    }
+    return state;
   }
-  return build(key);
+  const state = build(key);
+  const slot = recentNext;
+  recentNext = (slot + 1) % RECENT;
+  recentKeys[slot] = key;
+  recentStates[slot] = state;
+  recentUses[slot] = 1;
+  return state;
 }
 
 /** Throws KRB_ERR_GENERIC unless `usage` is an unsigned 32-bit integer (RFC 3961 section 3). */

@@ -11,13 +11,16 @@
  * Decrypt inverts it: D = Decrypt(Cm) = Pm-padded XOR C(m-1), so the stolen
  * tail of C(m-1) is D[r..16], then P(m-1) = Decrypt(C(m-1)) XOR C(m-2).
  *
- * (This module also has the one-shot AES helper the cold paths use: DR key
- * derivation and the RFC 3962 PRF.)
+ * (This module also has the one-shot AES-CBC helper of DR key derivation
+ * and the RFC 3962 PRF.)
  *
- * Performance: an {@link AesCts} holds one OpenSSL CBC encrypt context and one
- * CBC decrypt context for its key, created once and reused for every message,
- * because creating contexts (and the garbage they leave) costs more than the
- * AES itself. A CBC context carries its chaining value from one update() to
+ * Performance: a key's first message, when short, runs on the JavaScript AES
+ * (internal/aes.ts), because most keys are used once (an AP-REQ's session
+ * key decrypts one authenticator) and for a few blocks an OpenSSL context
+ * costs far more to create and collect than the AES work. From its second
+ * message, or for a long first one, an {@link AesCts} uses one OpenSSL CBC
+ * encrypt context and one CBC decrypt context for its key, created once and
+ * reused for every message. A CBC context carries its chaining value from one update() to
  * the next; we track that value and cancel it by XOR-ing it into the first
  * block, which makes every message start from IV = 0 without a new context.
  * Each message is one update() call (two for a decrypt whose last block is
@@ -28,11 +31,24 @@
  */
 
 import { type Cipher, createCipheriv, createDecipheriv, type Decipher } from 'node:crypto';
+import { decryptBlock, encryptBlock, expandKey, invertSchedule, SCHEDULE_WORDS } from '../internal/aes';
 import { invalidInput } from '../internal/errors';
 import { block16, scratch } from '../internal/scratch';
 import { stats } from '../internal/stats';
 
 const ZERO_IV = new Uint8Array(16);
+
+/**
+ * The longest first message run on the JavaScript AES. Above it an OpenSSL
+ * context is cheaper even for one message (JS AES-256 costs about 0.12 us a
+ * block; a context about 2-3 us to create and collect).
+ */
+export const ONE_SHOT_MAX_BYTES = 512;
+
+// Key schedules for the one-shot paths: the calls are synchronous and never
+// re-entered, so two shared arrays serve them all. Wiped after each use.
+const encSchedule = new Int32Array(SCHEDULE_WORDS);
+const decSchedule = new Int32Array(SCHEDULE_WORDS);
 
 /** The OpenSSL cipher name for AES in `mode` with a key of `key.length` bytes. */
 export function aesName(key: Uint8Array, mode: 'cbc' | 'ecb'): string {
@@ -43,15 +59,19 @@ export function aesName(key: Uint8Array, mode: 'cbc' | 'ecb'): string {
 
 /**
  * One-shot AES-CBC encryption with a zero IV and no padding; `data` is whole
- * blocks. For the cold paths (key derivation, the RFC 3962 PRF), where a
- * context is not worth keeping.
+ * blocks. For DR key derivation and the RFC 3962 PRF: a few blocks under a
+ * key that is then dropped, so it runs on the JavaScript AES.
  * For DR this yields E(K1) | E(E(K1)) | ... when `data` is K1 then zeros.
  */
 export function aesCbcEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const cipher = createCipheriv(aesName(key, 'cbc'), key, ZERO_IV).setAutoPadding(false);
-  const out = cipher.update(data);
-  cipher.final();
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  aesName(key, 'cbc'); // validates the key length
+  const out = new Uint8Array(data.length);
+  const rounds = expandKey(key, encSchedule);
+  for (let o = 0; o < data.length; o += 16) {
+    encryptBlock(encSchedule, rounds, data, o, o === 0 ? ZERO_IV : out, o === 0 ? 0 : o - 16, out, o);
+  }
+  encSchedule.fill(0);
+  return out;
 }
 
 /**
@@ -64,22 +84,48 @@ export function ctsSpace(n: number, room: number): number {
   return spare >= room ? padded : padded + ((room - spare + 15) & ~15);
 }
 
-/** AES-CTS with persistent OpenSSL contexts for one key. */
+/**
+ * Swaps C(m-1) and Cm of a CBC output of m >= 2 blocks, keeping the first
+ * r = n - 16(m-1) bytes of C(m-1) (the stolen ciphertext) and zeroing the
+ * rest of that block.
+ */
+function stealLastBlock(out: Uint8Array, n: number, m: number): void {
+  const a = (m - 2) << 4;
+  const b = a + 16;
+  const r = n - b;
+  for (let i = 0; i < 16; i++) {
+    const stolen = out[a + i]!;
+    out[a + i] = out[b + i]!;
+    out[b + i] = i < r ? stolen : 0;
+  }
+}
+
+/** AES-CTS for one key: the first short message in JavaScript, then persistent OpenSSL contexts. */
 export class AesCts {
-  /** Made on first encrypt: an acceptor only ever decrypts with a session key. */
-  #enc: Cipher | undefined;
-  /** Ke, kept for the lazy encryptor (OpenSSL's context holds it anyway). */
+  /** Ke: for the JavaScript path and the lazily made contexts (OpenSSL's hold it anyway). */
   readonly #key: Uint8Array;
-  readonly #dec: Decipher;
+  /** False until the first message: that one may run in JavaScript. */
+  #used = false;
+  /** Made on the first encrypt that uses OpenSSL. */
+  #enc: Cipher | undefined;
+  /** Made on the first decrypt that uses OpenSSL. */
+  #dec: Decipher | undefined;
   /** The CBC chaining value inside #enc: the last ciphertext block it produced. */
   readonly #encChain = new Uint8Array(16);
   /** The CBC chaining value inside #dec: the last ciphertext block it consumed. */
   readonly #decChain = new Uint8Array(16);
 
   constructor(key: Uint8Array) {
+    aesName(key, 'cbc'); // validates the key length
     this.#key = new Uint8Array(key);
-    this.#dec = createDecipheriv(aesName(key, 'cbc'), key, ZERO_IV).setAutoPadding(false);
     stats.engines++;
+  }
+
+  /** True when this message runs in JavaScript: the key's first, and short. */
+  #oneShot(n: number): boolean {
+    if (this.#used) return false;
+    this.#used = true;
+    return n <= ONE_SHOT_MAX_BYTES;
   }
 
   /**
@@ -89,29 +135,28 @@ export class AesCts {
    * it. Returns a buffer whose first `n` bytes are the ciphertext, followed by
    * at least `room` zero bytes for the caller's MAC.
    */
-  encrypt(buf: Uint8Array, n: number, room: number): Buffer {
+  encrypt(buf: Uint8Array, n: number, room: number): Uint8Array {
     const m = (n + 15) >>> 4;
     const total = ctsSpace(n, room);
     buf.fill(0, n, total);
-    const chain = this.#encChain;
-    // CBC computes C1 = E(P1 ^ chain); feeding P1 ^ chain makes it E(P1), IV 0.
-    for (let i = 0; i < 16; i++) buf[i] ^= chain[i]!;
-    this.#enc ??= createCipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
-    const out = this.#enc.update(buf.subarray(0, total));
-    // Performance: byte loops, not Buffer#subarray/#set/#fill, for 16-byte
-    // moves: they allocate nothing and skip Buffer's argument checks.
-    for (let i = 0; i < 16; i++) chain[i] = out[total - 16 + i]!;
-    if (m > 1) {
-      // Swap C(m-1) and Cm, keeping r bytes of C(m-1): the stolen ciphertext.
-      const a = (m - 2) << 4;
-      const b = a + 16;
-      const r = n - b;
-      for (let i = 0; i < 16; i++) {
-        const stolen = out[a + i]!;
-        out[a + i] = out[b + i]!;
-        out[b + i] = i < r ? stolen : 0;
-      }
+    let out: Uint8Array;
+    if (this.#oneShot(n)) {
+      out = Buffer.allocUnsafe(total);
+      const rounds = expandKey(this.#key, encSchedule);
+      encryptBlock(encSchedule, rounds, buf, 0, ZERO_IV, 0, out, 0);
+      for (let o = 16; o < m << 4; o += 16) encryptBlock(encSchedule, rounds, buf, o, out, o - 16, out, o);
+      encSchedule.fill(0);
+    } else {
+      const chain = this.#encChain;
+      // CBC computes C1 = E(P1 ^ chain); feeding P1 ^ chain makes it E(P1), IV 0.
+      for (let i = 0; i < 16; i++) buf[i] ^= chain[i]!;
+      this.#enc ??= createCipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
+      out = this.#enc.update(buf.subarray(0, total));
+      // Performance: byte loops, not Buffer#subarray/#set/#fill, for 16-byte
+      // moves: they allocate nothing and skip Buffer's argument checks.
+      for (let i = 0; i < 16; i++) chain[i] = out[total - 16 + i]!;
     }
+    if (m > 1) stealLastBlock(out, n, m);
     for (let i = n; i < total; i++) out[i] = 0;
     return out;
   }
@@ -121,7 +166,47 @@ export class AesCts {
    * modified. Returns a buffer whose first `n` bytes are the plaintext (the
    * rest is zero).
    */
-  decrypt(ct: Uint8Array, n: number): Buffer {
+  decrypt(ct: Uint8Array, n: number): Uint8Array {
+    return this.#oneShot(n) ? this.#decryptOnce(ct, n) : this.#decryptOpenSsl(ct, n);
+  }
+
+  /** CTS decryption on the JavaScript AES, reading only ct[0..n]. */
+  #decryptOnce(ct: Uint8Array, n: number): Uint8Array {
+    const m = (n + 15) >>> 4;
+    const full = m << 4;
+    const out = Buffer.allocUnsafe(full);
+    const rounds = expandKey(this.#key, encSchedule);
+    invertSchedule(encSchedule, rounds, decSchedule);
+    encSchedule.fill(0);
+    if (m === 1) {
+      decryptBlock(decSchedule, rounds, ct, 0, ZERO_IV, 0, out, 0);
+    } else {
+      // P1 .. P(m-2): plain CBC.
+      for (let o = 0; o < full - 32; o += 16) {
+        decryptBlock(decSchedule, rounds, ct, o, o === 0 ? ZERO_IV : ct, o === 0 ? 0 : o - 16, out, o);
+      }
+      const a = (m - 2) << 4; // where Cm sits (swapped)
+      const b = a + 16; // where the r stolen bytes of C(m-1) sit
+      const r = n - b;
+      // x = D(Cm) = Pm (zero-padded) ^ C(m-1): Pm is its first r bytes XOR
+      // the stolen ones, and its tail completes C(m-1).
+      const x = block16;
+      decryptBlock(decSchedule, rounds, ct, a, ZERO_IV, 0, x, 0);
+      for (let i = 0; i < r; i++) {
+        out[b + i] = x[i]! ^ ct[b + i]!;
+        x[i] = ct[b + i]!;
+      }
+      // P(m-1) = D(C(m-1)) ^ C(m-2), or the zero IV when m == 2.
+      decryptBlock(decSchedule, rounds, x, 0, m > 2 ? ct : ZERO_IV, m > 2 ? a - 16 : 0, out, a);
+      x.fill(0);
+    }
+    decSchedule.fill(0);
+    for (let i = n; i < full; i++) out[i] = 0;
+    return out;
+  }
+
+  /** CTS decryption through the persistent OpenSSL CBC context (see the module doc). */
+  #decryptOpenSsl(ct: Uint8Array, n: number): Uint8Array {
     const m = (n + 15) >>> 4;
     const full = m << 4;
     // Feed whole blocks. The block after C(m-2)|Cm is only there to give the
@@ -138,6 +223,7 @@ export class AesCts {
       feed = s.subarray(0, full);
     }
     const chain = this.#decChain;
+    this.#dec ??= createDecipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
     const out = this.#dec.update(feed);
     // CBC gave P1 = D(C1) ^ chain; undo the chaining left by the last message.
     for (let i = 0; i < 16; i++) {

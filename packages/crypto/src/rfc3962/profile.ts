@@ -16,7 +16,7 @@
  * @module
  */
 
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { utf8 } from '../internal/bytes';
 import { badIntegrity } from '../internal/errors';
 import { hmacFor, type Mac, macEquals } from '../internal/hmac';
@@ -25,7 +25,7 @@ import { countDerivation } from '../internal/stats';
 import { deriveRandom, KC, KE, KI, usageConstant } from '../rfc3961/dk';
 import { nfold } from '../rfc3961/nfold';
 import type { CryptoFamily, EncTypeSpec, KeyState } from '../rfc3961/profile';
-import { AesCts, aesCbcEncrypt, aesName, ctsSpace } from './aes-cts';
+import { AesCts, aesCbcEncrypt, ctsSpace } from './aes-cts';
 import { aesSha1StringToKey } from './string-to-key';
 
 const MAC_BYTES = 12;
@@ -38,18 +38,6 @@ interface EncMaterial {
   readonly ki: Mac;
 }
 
-function dk(base: Uint8Array, constant: Uint8Array): Uint8Array {
-  return deriveRandom(aesCbcEncrypt, base, constant, 16, base.length);
-}
-
-/**
- * Ke and Ki for one usage, through one AES context on the base key.
- * DR(Key, C) is E(K1) | E(E(K1)) | ... with K1 = n-fold(C) (RFC 3961 section
- * 5.1); ECB over [K1(Ke), K1(Ki)] gives both first blocks in one call, and
- * once more both second blocks. Performance: a session key arrives with every
- * AP-REQ, so its derivation is on the acceptor's hot path, and each OpenSSL
- * context costs more than the AES work.
- */
 /**
  * n-fold(usage | kind) to one AES block, per (usage, kind). Performance: the
  * fold is pure and costs about 1.5 us, and a fresh session key needs two per
@@ -66,31 +54,25 @@ function foldedConstant(usage: number, kind: number): Uint8Array {
   return f;
 }
 
-function encKeys(base: Uint8Array, usage: number): { ke: Uint8Array; ki: Uint8Array } {
+/**
+ * DK(base, usage | kind) (RFC 3961 section 5.1) from the cached fold: DR is
+ * E(K1) | E(E(K1)) | ..., which is CBC encryption of K1 then zero blocks,
+ * truncated to the key length (random-to-key is the identity here).
+ * Performance: a session key arrives with every AP-REQ, so Ke and Ki are on
+ * the acceptor's hot path; aesCbcEncrypt runs them on the JavaScript AES.
+ */
+function dk(base: Uint8Array, usage: number, kind: number): Uint8Array {
   countDerivation();
-  countDerivation();
-  const blocks = base.length >>> 4; // 1 for AES-128, 2 for AES-256
-  const ecb = createCipheriv(aesName(base, 'ecb'), base, null).setAutoPadding(false);
-  const k1 = new Uint8Array(32);
-  k1.set(foldedConstant(usage, KE), 0);
-  k1.set(foldedConstant(usage, KI), 16);
-  const ke = new Uint8Array(base.length);
-  const ki = new Uint8Array(base.length);
-  let cur: Uint8Array = k1;
-  for (let b = 0; b < blocks; b++) {
-    cur = ecb.update(cur);
-    ke.set(cur.subarray(0, 16), b * 16);
-    ki.set(cur.subarray(16, 32), b * 16);
-  }
-  k1.fill(0);
-  cur.fill(0);
-  return { ke, ki };
+  const input = new Uint8Array(base.length); // K1, then a zero block for AES-256
+  input.set(foldedConstant(usage, kind));
+  return aesCbcEncrypt(base, input);
 }
 
 function encMaterial(state: KeyState, usage: number): EncMaterial {
   let material = state.enc.get(usage) as EncMaterial | undefined;
   if (material === undefined) {
-    const { ke, ki } = encKeys(state.bytes, usage);
+    const ke = dk(state.bytes, usage, KE);
+    const ki = dk(state.bytes, usage, KI);
     material = { cts: new AesCts(ke), ki: hmacFor('sha1', ki) };
     ke.fill(0);
     ki.fill(0);
@@ -103,7 +85,7 @@ function encMaterial(state: KeyState, usage: number): EncMaterial {
 function checksumMac(state: KeyState, usage: number): Mac {
   let kc = state.cksum.get(usage) as Mac | undefined;
   if (kc === undefined) {
-    const derived = dk(state.bytes, usageConstant(usage, KC));
+    const derived = dk(state.bytes, usage, KC);
     kc = hmacFor('sha1', derived);
     derived.fill(0);
     state.cksum.set(usage, kc);
@@ -157,7 +139,7 @@ export const aesSha1Family: CryptoFamily = {
   prf(state, input) {
     let prfKey = state.extra as Uint8Array | undefined;
     if (prfKey === undefined) {
-      prfKey = dk(state.bytes, PRF_CONSTANT);
+      prfKey = deriveRandom(aesCbcEncrypt, state.bytes, PRF_CONSTANT, 16, state.bytes.length);
       state.extra = prfKey;
     }
     const tmp = createHash('sha1').update(input).digest().subarray(0, 16);
