@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Duration, ErrorCode, ManualClock } from '@krbsim/core';
 import { ReplayCache, type ReplayEntry } from '@krbsim/service';
 import { describe, expect, it } from 'vitest';
 import { thrown } from './helpers';
 
+/** A 32-byte tag standing for one authenticator's ciphertext. */
+const tagOf = (s: string): Uint8Array => createHash('sha256').update(s).digest();
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const WINDOW = 5 * Duration.minute;
 
@@ -12,7 +15,7 @@ function entry(i: number, ctime = T0, client = 'alice@CONTOSO.COM'): ReplayEntry
     server: 'HTTP/web.contoso.com@CONTOSO.COM',
     ctime,
     cusec: i,
-    authenticatorHash: `${client}:${ctime}:${i}`,
+    tag: tagOf(`${client}:${ctime}:${i}`),
   };
 }
 
@@ -33,7 +36,7 @@ describe('ReplayCache', () => {
     const rc = new ReplayCache({ clock: new ManualClock(T0), windowMs: WINDOW });
     rc.check(entry(1));
     rc.check(entry(2));
-    rc.check({ ...entry(1), authenticatorHash: 'other' }); // another ciphertext, same times
+    rc.check({ ...entry(1), tag: tagOf('other') }); // another ciphertext, same times
     expect(rc.size).toBe(3);
     // The same ciphertext is the same authenticator, whatever the other fields claim.
     expect(thrown(() => rc.check({ ...entry(1), client: 'bob@CONTOSO.COM', ctime: T0 + 1000 })).code).toBe(
