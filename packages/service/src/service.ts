@@ -20,7 +20,7 @@ import type { Key } from '@krbsim/crypto';
 import { acceptorReply } from './ap-rep';
 import type { DelegatedCredential } from './delegation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
-import { formatName, parseServicePrincipal, type ServicePrincipal } from './internal/names';
+import { parseServicePrincipal, type ServicePrincipal } from './internal/names';
 import { type KeytabEntryLike, type KeytabLike, keytabEntries } from './keytab';
 import { ReplayCache } from './replay-cache';
 import { verifyApReq } from './verify-ap-req';
@@ -166,7 +166,7 @@ export class KerberosService {
     const delegatedCredential = v.delegated;
     return {
       client: { realm: ticket.crealm, name: ticket.cname },
-      clientPrincipal: formatName(ticket.cname, ticket.crealm),
+      clientPrincipal: v.clientPrincipal,
       server: v.server,
       kvno: v.kvno,
       sessionKey,

@@ -59,6 +59,8 @@ export interface VerifiedApReq {
   readonly ticket: EncTicketPart;
   readonly authenticator: Authenticator;
   readonly server: ServicePrincipal;
+  /** The ticket's client as text, `alice@CONTOSO.COM` (RFC 1964 section 2.1.1 escaping). */
+  readonly clientPrincipal: string;
   readonly sessionKey: Key;
   readonly kvno: number;
   readonly gssChecksum?: GssChecksum;
@@ -201,6 +203,7 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
     ticket,
     authenticator: auth,
     server,
+    clientPrincipal: client,
     sessionKey,
     kvno: entry.kvno,
     transited,

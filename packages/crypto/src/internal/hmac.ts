@@ -27,6 +27,7 @@
  */
 
 import { createHash, createHmac, type Hash } from 'node:crypto';
+import { sha1Compress } from './sha1-compress';
 
 /** A keyed MAC function. */
 export interface Mac {
@@ -66,65 +67,6 @@ class NodeHmac implements Mac {
   }
 }
 
-// SHA-1 (FIPS 180-4 section 6.1.2): one compression of a 64-byte block.
-const schedule = new Int32Array(80);
-
-function sha1Compress(state: Int32Array, bytes: Uint8Array, off: number): void {
-  const w = schedule;
-  for (let t = 0; t < 16; t++) {
-    const j = off + 4 * t;
-    w[t] = (bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!;
-  }
-  for (let t = 16; t < 80; t++) {
-    const x = w[t - 3]! ^ w[t - 8]! ^ w[t - 14]! ^ w[t - 16]!;
-    w[t] = (x << 1) | (x >>> 31); // ROTL^1
-  }
-  let a = state[0]!;
-  let b = state[1]!;
-  let c = state[2]!;
-  let d = state[3]!;
-  let e = state[4]!;
-  // Four rounds of 20 steps; one loop each so no step branches on t.
-  // temp = ROTL^5(a) + f(b, c, d) + e + K + W[t]; e = d; d = c; c = ROTL^30(b); b = a; a = temp
-  for (let t = 0; t < 20; t++) {
-    const temp = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + w[t]!) | 0; // Ch
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = temp;
-  }
-  for (let t = 20; t < 40; t++) {
-    const temp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + w[t]!) | 0; // Parity
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = temp;
-  }
-  for (let t = 40; t < 60; t++) {
-    const temp = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + 0x8f1bbcdc + w[t]!) | 0; // Maj
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = temp;
-  }
-  for (let t = 60; t < 80; t++) {
-    const temp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0xca62c1d6 + w[t]!) | 0; // Parity
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = temp;
-  }
-  state[0] = (state[0]! + a) | 0;
-  state[1] = (state[1]! + b) | 0;
-  state[2] = (state[2]! + c) | 0;
-  state[3] = (state[3]! + d) | 0;
-  state[4] = (state[4]! + e) | 0;
-}
-
 const SHA1_IV = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 | 0];
 
 /**
@@ -154,7 +96,9 @@ function sha1Finish(total: number): void {
   const p = pending;
   const end = pendingBytes + 1 + 8 <= 64 ? 64 : 128;
   p[pendingBytes] = 0x80;
-  p.fill(0, pendingBytes + 1, end - 8);
+  // Performance: byte loops rather than TypedArray#fill, whose call costs
+  // more than zeroing a few dozen bytes.
+  for (let i = pendingBytes + 1; i < end - 8; i++) p[i] = 0;
   const bits = total * 8;
   const hi = Math.floor(bits / 0x100000000);
   const lo = bits >>> 0;
@@ -168,12 +112,20 @@ function sha1Finish(total: number): void {
   p[end - 1] = lo & 0xff;
   sha1Compress(sha1State, p, 0);
   if (end === 128) sha1Compress(sha1State, p, 64);
-  p.fill(0, 0, end); // Security: the pending bytes were message bytes.
+  for (let i = 0; i < end; i++) p[i] = 0; // Security: the pending bytes were message bytes.
   pendingBytes = 0;
 }
 
-/** The outer hash's one block (and scratch for K ^ opad while keying). */
+/**
+ * The outer hash's one block: the 20-byte inner digest, then (fixed) the
+ * 0x80 terminator, zeros and the length, 64 + 20 bytes in bits.
+ */
 const outerBlock = new Uint8Array(64);
+outerBlock[20] = 0x80;
+outerBlock[62] = ((64 + 20) * 8) >>> 8;
+outerBlock[63] = ((64 + 20) * 8) & 0xff;
+/** Scratch for K ^ opad while keying. */
+const opadBlock = new Uint8Array(64);
 
 /**
  * HMAC-SHA1 of messages up to this long runs wholly in JavaScript even on a
@@ -207,7 +159,7 @@ class Sha1Hmac implements Mac {
     for (let i = 0; i < 64; i++) pad[i] ^= 0x36;
     this.#innerState.set(SHA1_IV);
     sha1Compress(this.#innerState, pad, 0);
-    const opad = outerBlock; // scratch: K ^ opad, then wiped
+    const opad = opadBlock; // wiped below
     // (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad.
     for (let i = 0; i < 64; i++) opad[i] = pad[i]! ^ 0x6a;
     this.#outerState.set(SHA1_IV);
@@ -218,18 +170,24 @@ class Sha1Hmac implements Mac {
   compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
     const n = a.length + (b === undefined ? 0 : b.length);
     const block = outerBlock;
+    const st = sha1State;
     if (!this.#used || n <= SHA1_JS_MAX_BYTES) {
       this.#used = true;
-      sha1State.set(this.#innerState);
+      const inner = this.#innerState;
+      st[0] = inner[0]!;
+      st[1] = inner[1]!;
+      st[2] = inner[2]!;
+      st[3] = inner[3]!;
+      st[4] = inner[4]!;
       sha1Absorb(a);
       if (b !== undefined) sha1Absorb(b);
       sha1Finish(64 + n);
       for (let i = 0; i < 5; i++) {
-        const s = sha1State[i]!;
-        block[4 * i] = s >>> 24;
-        block[4 * i + 1] = (s >>> 16) & 0xff;
-        block[4 * i + 2] = (s >>> 8) & 0xff;
-        block[4 * i + 3] = s & 0xff;
+        const w = st[i]!;
+        block[4 * i] = w >>> 24;
+        block[4 * i + 1] = (w >>> 16) & 0xff;
+        block[4 * i + 2] = (w >>> 8) & 0xff;
+        block[4 * i + 3] = w & 0xff;
       }
     } else {
       this.#inner ??= createHash('sha1').update(this.#ipad);
@@ -239,21 +197,20 @@ class Sha1Hmac implements Mac {
       const inner = h.digest('binary');
       for (let i = 0; i < 20; i++) block[i] = inner.charCodeAt(i);
     }
-    // Outer hash: state after K ^ opad, then one block holding the 20-byte
-    // inner digest, the 0x80 terminator and the length (64 + 20 bytes, in bits).
-    block[20] = 0x80;
-    block.fill(0, 21, 62);
-    block[62] = ((64 + 20) * 8) >>> 8;
-    block[63] = ((64 + 20) * 8) & 0xff;
-    const state = sha1State;
-    state.set(this.#outerState);
-    sha1Compress(state, block, 0);
+    // Outer hash: the state after K ^ opad, then the one block.
+    const outer = this.#outerState;
+    st[0] = outer[0]!;
+    st[1] = outer[1]!;
+    st[2] = outer[2]!;
+    st[3] = outer[3]!;
+    st[4] = outer[4]!;
+    sha1Compress(st, block, 0);
     for (let i = 0; i < 5; i++) {
-      const s = state[i]!;
-      result[4 * i] = s >>> 24;
-      result[4 * i + 1] = (s >>> 16) & 0xff;
-      result[4 * i + 2] = (s >>> 8) & 0xff;
-      result[4 * i + 3] = s & 0xff;
+      const w = st[i]!;
+      result[4 * i] = w >>> 24;
+      result[4 * i + 1] = (w >>> 16) & 0xff;
+      result[4 * i + 2] = (w >>> 8) & 0xff;
+      result[4 * i + 3] = w & 0xff;
     }
     return result;
   }

@@ -23,9 +23,16 @@ export function sameName(a: PrincipalName, b: PrincipalName): boolean {
 
 /** `alice@CONTOSO.COM`, `HTTP/web.contoso.com@CONTOSO.COM`, `alice\@contoso.com@CONTOSO.COM`. */
 export function formatName(name: PrincipalName, realm: string): string {
-  const body = name.nameString.map((c) => c.replace(/[/@\\]/g, (m) => `\\${m}`)).join('/');
+  const parts = name.nameString;
+  // Performance: names almost never need escaping, and the regex with a
+  // callback costs several times the plain join; test first.
+  const body = parts.some((c) => SPECIAL.test(c))
+    ? parts.map((c) => c.replace(/[/@\\]/g, (m) => `\\${m}`)).join('/')
+    : parts.join('/');
   return `${body}@${realm}`;
 }
+
+const SPECIAL = /[/@\\]/;
 
 /** Parses `svc/host@REALM` (the realm is required). */
 export function parseServicePrincipal(text: string): ServicePrincipal {
