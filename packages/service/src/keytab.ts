@@ -49,12 +49,10 @@ export function selectServiceKey(
   only?: ServicePrincipal,
 ): KeytabEntryLike {
   const server: ServicePrincipal = { realm: ticket.realm, name: ticket.sname };
-  // Only the errors name the server: formatted for them alone (the hot path never is).
-  const serverText = (): string => formatName(server.name, server.realm);
   if (only !== undefined && !(only.realm === server.realm && sameName(only.name, server.name))) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_NOT_US,
-      `the ticket is for ${serverText()}, but this service is ${formatName(only.name, only.realm)}; the client asked for the wrong SPN`,
+      `the ticket is for ${formatName(server.name, server.realm)}, but this service is ${formatName(only.name, only.realm)}; the client asked for the wrong SPN`,
       { realm: server.realm },
     );
   }
@@ -62,7 +60,7 @@ export function selectServiceKey(
   if (mine.length === 0) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_NOT_US,
-      `the ticket is for ${serverText()}, which has no key in this service's keytab; the client asked for the wrong SPN or the keytab is for another principal`,
+      `the ticket is for ${formatName(server.name, server.realm)}, which has no key in this service's keytab; the client asked for the wrong SPN or the keytab is for another principal`,
       { realm: server.realm },
     );
   }
@@ -71,7 +69,7 @@ export function selectServiceKey(
   if (ofType.length === 0) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_NOKEY,
-      `the ticket for ${serverText()} is encrypted with enctype ${etype}, and the keytab holds only enctypes ${[...new Set(mine.map((e) => e.key.etype))].join(', ')} for it; re-export the keytab with that enctype`,
+      `the ticket for ${formatName(server.name, server.realm)} is encrypted with enctype ${etype}, and the keytab holds only enctypes ${[...new Set(mine.map((e) => e.key.etype))].join(', ')} for it; re-export the keytab with that enctype`,
       { realm: server.realm },
     );
   }
@@ -86,7 +84,7 @@ export function selectServiceKey(
   if (low !== undefined) return low;
   throw new KerberosError(
     ErrorCode.KRB_AP_ERR_BADKEYVER,
-    `the ticket for ${serverText()} uses key version ${kvno}, and the keytab holds versions ${ofType.map((e) => e.kvno).join(', ')}; the password or key changed on one side only: re-export the keytab (or get a fresh ticket)`,
+    `the ticket for ${formatName(server.name, server.realm)} uses key version ${kvno}, and the keytab holds versions ${ofType.map((e) => e.kvno).join(', ')}; the password or key changed on one side only: re-export the keytab (or get a fresh ticket)`,
     { realm: server.realm },
   );
 }

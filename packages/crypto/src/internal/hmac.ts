@@ -148,8 +148,8 @@ class Sha1Hmac implements Mac {
   readonly #ipad = new Uint8Array(64);
   #inner: Hash | undefined;
   #used = false;
-  readonly #innerState = new Int32Array(5);
-  readonly #outerState = new Int32Array(5);
+  /** The SHA-1 states after K ^ ipad (words 0..4) and after K ^ opad (words 5..9). */
+  readonly #states = new Int32Array(10);
 
   constructor(key: Uint8Array) {
     // RFC 2104: keys longer than the 64-byte block are hashed first.
@@ -157,13 +157,16 @@ class Sha1Hmac implements Mac {
     const pad = this.#ipad;
     pad.set(k);
     for (let i = 0; i < 64; i++) pad[i] ^= 0x36;
-    this.#innerState.set(SHA1_IV);
-    sha1Compress(this.#innerState, pad, 0);
+    const st = sha1State;
+    st.set(SHA1_IV);
+    sha1Compress(st, pad, 0);
+    this.#states.set(st, 0);
     const opad = opadBlock; // wiped below
     // (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad.
     for (let i = 0; i < 64; i++) opad[i] = pad[i]! ^ 0x6a;
-    this.#outerState.set(SHA1_IV);
-    sha1Compress(this.#outerState, opad, 0);
+    st.set(SHA1_IV);
+    sha1Compress(st, opad, 0);
+    this.#states.set(st, 5);
     opad.fill(0);
   }
 
@@ -173,7 +176,7 @@ class Sha1Hmac implements Mac {
     const st = sha1State;
     if (!this.#used || n <= SHA1_JS_MAX_BYTES) {
       this.#used = true;
-      const inner = this.#innerState;
+      const inner = this.#states;
       st[0] = inner[0]!;
       st[1] = inner[1]!;
       st[2] = inner[2]!;
@@ -198,12 +201,12 @@ class Sha1Hmac implements Mac {
       for (let i = 0; i < 20; i++) block[i] = inner.charCodeAt(i);
     }
     // Outer hash: the state after K ^ opad, then the one block.
-    const outer = this.#outerState;
-    st[0] = outer[0]!;
-    st[1] = outer[1]!;
-    st[2] = outer[2]!;
-    st[3] = outer[3]!;
-    st[4] = outer[4]!;
+    const outer = this.#states;
+    st[0] = outer[5]!;
+    st[1] = outer[6]!;
+    st[2] = outer[7]!;
+    st[3] = outer[8]!;
+    st[4] = outer[9]!;
     sha1Compress(st, block, 0);
     for (let i = 0; i < 5; i++) {
       const w = st[i]!;

@@ -110,10 +110,10 @@ export class AesCts {
   #enc: Cipher | undefined;
   /** Made on the first decrypt that uses OpenSSL. */
   #dec: Decipher | undefined;
-  /** The CBC chaining value inside #enc: the last ciphertext block it produced. */
-  readonly #encChain = new Uint8Array(16);
-  /** The CBC chaining value inside #dec: the last ciphertext block it consumed. */
-  readonly #decChain = new Uint8Array(16);
+  /** The CBC chaining value inside #enc: the last ciphertext block it produced (made with #enc). */
+  #encChain: Uint8Array | undefined;
+  /** The CBC chaining value inside #dec: the last ciphertext block it consumed (made with #dec). */
+  #decChain: Uint8Array | undefined;
 
   constructor(key: Uint8Array) {
     aesName(key, 'cbc'); // validates the key length
@@ -147,10 +147,13 @@ export class AesCts {
       for (let o = 16; o < m << 4; o += 16) encryptBlock(encSchedule, rounds, buf, o, out, o - 16, out, o);
       encSchedule.fill(0);
     } else {
-      const chain = this.#encChain;
+      if (this.#enc === undefined) {
+        this.#enc = createCipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
+        this.#encChain = new Uint8Array(16);
+      }
+      const chain = this.#encChain!;
       // CBC computes C1 = E(P1 ^ chain); feeding P1 ^ chain makes it E(P1), IV 0.
       for (let i = 0; i < 16; i++) buf[i] ^= chain[i]!;
-      this.#enc ??= createCipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
       out = this.#enc.update(buf.subarray(0, total));
       // Performance: byte loops, not Buffer#subarray/#set/#fill, for 16-byte
       // moves: they allocate nothing and skip Buffer's argument checks.
@@ -222,8 +225,11 @@ export class AesCts {
       s.fill(0, n, full);
       feed = s.subarray(0, full);
     }
-    const chain = this.#decChain;
-    this.#dec ??= createDecipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
+    if (this.#dec === undefined) {
+      this.#dec = createDecipheriv(aesName(this.#key, 'cbc'), this.#key, ZERO_IV).setAutoPadding(false);
+      this.#decChain = new Uint8Array(16);
+    }
+    const chain = this.#decChain!;
     const out = this.#dec.update(feed);
     // CBC gave P1 = D(C1) ^ chain; undo the chaining left by the last message.
     for (let i = 0; i < 16; i++) {

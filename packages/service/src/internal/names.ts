@@ -26,9 +26,9 @@ export function formatName(name: PrincipalName, realm: string): string {
   const parts = name.nameString;
   // Performance: names almost never need escaping, and the regex with a
   // callback costs several times the plain join; test first.
-  const body = parts.some((c) => SPECIAL.test(c))
-    ? parts.map((c) => c.replace(/[/@\\]/g, (m) => `\\${m}`)).join('/')
-    : parts.join('/');
+  let plain = true;
+  for (let i = 0; i < parts.length; i++) if (SPECIAL.test(parts[i]!)) plain = false;
+  const body = plain ? parts.join('/') : parts.map((c) => c.replace(/[/@\\]/g, (m) => `\\${m}`)).join('/');
   return `${body}@${realm}`;
 }
 
