@@ -164,28 +164,30 @@ export class KerberosService {
     const acceptorSeq = reply?.acceptorSeqNumber;
     const responseToken = frameApRep(reply?.apRep, framed);
     const delegatedCredential = v.delegated;
+    // A fixed shape: absent optional fields are undefined keys (as the codec's
+    // decoders return them); one object, no spreads.
     return {
       client: { realm: ticket.crealm, name: ticket.cname },
       clientPrincipal: v.clientPrincipal,
       server: v.server,
       kvno: v.kvno,
       sessionKey,
-      ...(subkey === undefined ? {} : { subkey }),
-      ...(acceptorSubkey === undefined ? {} : { acceptorSubkey }),
+      subkey,
+      acceptorSubkey,
       ticket,
       authorizationData: ticket.authorizationData ?? [],
       authenticatorAuthorizationData: auth.authorizationData ?? [],
       authtime: ticket.authtime,
       endtime: ticket.endtime,
       flags: ticket.flags,
-      ...(auth.seqNumber === undefined ? {} : { seqNumber: auth.seqNumber }),
-      ...(acceptorSeq === undefined ? {} : { acceptorSeqNumber: acceptorSeq }),
+      seqNumber: auth.seqNumber,
+      acceptorSeqNumber: acceptorSeq,
       mutual,
       framing: framed.framing,
-      ...(gssFlags === undefined ? {} : { gssFlags }),
-      ...(responseToken === undefined ? {} : { responseToken }),
+      gssFlags,
+      responseToken,
       transited: v.transited,
-      ...(delegatedCredential === undefined ? {} : { delegatedCredential }),
+      delegatedCredential,
     };
   }
 }

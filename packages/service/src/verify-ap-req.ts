@@ -207,7 +207,7 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
     sessionKey,
     kvno: entry.kvno,
     transited,
-    ...(delegated === undefined ? {} : { delegated }),
-    ...(gssChecksum === undefined ? {} : { gssChecksum }),
+    delegated,
+    gssChecksum,
   };
 }
