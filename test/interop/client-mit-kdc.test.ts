@@ -16,7 +16,8 @@ import { readCcacheFile, readKeytabFile, writeCcacheFile } from '@krbsim/files';
 import { KerberosService } from '@krbsim/service';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type MitRealm, startHelper, startMitRealm } from './client-mit-realm';
+import { startHelper } from './client-mit-realm';
+import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools, runTool } from './mit-tools';
 
 const REALM = 'MIT.TEST';
@@ -64,7 +65,15 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
         { name: 'HTTP/web.mit.test', password: 'web-Passw0rd' },
       ],
       tools,
-      'supported_enctypes = aes256-cts-hmac-sha384-192:normal aes128-cts-hmac-sha256-128:normal aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal aes256-cts-hmac-sha1-96:special',
+      {
+        enctypes: [
+          'aes256-cts-hmac-sha384-192:normal',
+          'aes128-cts-hmac-sha256-128:normal',
+          'aes256-cts-hmac-sha1-96:normal',
+          'aes128-cts-hmac-sha1-96:normal',
+          'aes256-cts-hmac-sha1-96:special',
+        ],
+      },
     );
     helper = join(mit.dir, 'service-mit-helper');
     const cc = await runTool(tools.gcc!, [

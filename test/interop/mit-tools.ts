@@ -8,32 +8,10 @@
  */
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { describe, it } from 'vitest';
+import { findTool } from './helpers/processes';
 
-const EXTRA_DIRS = [
-  '/usr/bin',
-  '/usr/sbin',
-  '/usr/local/bin',
-  '/usr/local/sbin',
-  '/opt/homebrew/opt/krb5/bin',
-];
-
-/** The absolute path of `name` on PATH (or the usual sbin directories), if executable. */
-export function findTool(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+export { findTool };
 
 /**
  * `describe(title, ...)` when every tool is found; otherwise a skipped suite

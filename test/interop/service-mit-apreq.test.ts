@@ -12,7 +12,8 @@ import { ErrorCode, KerberosError, systemClock } from '@krbsim/core';
 import { readKeytabFile } from '@krbsim/files';
 import { KerberosService } from '@krbsim/service';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type MitRealm, startHelper, startMitRealm } from './client-mit-realm';
+import { startHelper } from './client-mit-realm';
+import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools, runTool } from './mit-tools';
 
 const REALM = 'MIT.TEST';
