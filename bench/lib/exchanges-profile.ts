@@ -11,7 +11,7 @@
  * authenticators/s (a ManualClock advanced 33 µs per call): the cache fills
  * in the first 100 000 calls and evicts on every call after; its cost per
  * call is printed for successive intervals before profiling (use --warm-s 20
- * to profile the degraded state).
+ * to profile a long flood).
  *
  * The case runs for `--warm-s` seconds first (krbsim's exchanges need a few
  * seconds of CPU before V8 has optimized them: see bench/README.md), then

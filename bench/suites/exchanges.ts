@@ -25,8 +25,8 @@
  *     AP-REQs (strictly increasing ctime/cusec) is built before timing; the
  *     first 100 000 fill the cache to its default bound, untimed, and the
  *     measured calls each add an entry and evict the oldest, as on a busy
- *     service (at most the first 60 000 evictions: the cost per eviction
- *     keeps growing after that, see `exchanges-profile.ts rcache-sustained`).
+ *     service (at most the first 60 000 evictions, the ring's spare AP-REQs;
+ *     `exchanges-profile.ts rcache-sustained` measures a longer flood).
  *     Were the ring to wrap, the service would be replaced by a new one with
  *     an empty cache, and the closing note would show a small cache.
  *
