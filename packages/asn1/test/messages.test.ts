@@ -418,6 +418,56 @@ describe('encoder outputs', () => {
     expect(hex(a)).toBe(hex(copy));
   });
 
+  it('outputs of every size keep their bytes, whichever slab or buffer they land in', () => {
+    // Around the length forms, the copy thresholds and the 64 KiB slab (an
+    // output over half of it gets a buffer of its own).
+    const sizes = [0, 1, 15, 16, 100, 511, 512, 1000, 3000, 5000, 20000, 33000, 70000];
+    const kept: [Uint8Array, string][] = [];
+    for (let round = 0; round < 12; round++) {
+      for (const n of sizes) {
+        const out = K.encodeTicket({
+          ...ticket,
+          encPart: { etype: 18, kvno: round, cipher: bytes(n, round) },
+        });
+        const back = K.decodeTicket(out).encPart;
+        expect([back.kvno, back.cipher.length, back.cipher[n - 1]]).toEqual([
+          round,
+          n,
+          n ? round : undefined,
+        ]);
+        kept.push([out, hex(out)]);
+      }
+    }
+    for (const [out, h] of kept) expect(hex(out)).toBe(h);
+  });
+
+  it('a value that changes while it is encoded comes out whole, or is refused', () => {
+    // Bigger than a whole slab at first: written again, so the accessor is read again.
+    let reads = 0;
+    const shrinking = {
+      ...ticket,
+      encPart: {
+        etype: 18,
+        get cipher() {
+          return bytes(reads++ === 0 ? 70000 : 10);
+        },
+      },
+    } as K.Ticket;
+    expect(K.decodeTicket(K.encodeTicket(shrinking)).encPart.cipher).toEqual(bytes(10));
+    let size = 0;
+    const growing = {
+      ...ticket,
+      encPart: {
+        etype: 18,
+        get cipher() {
+          size += 70000;
+          return bytes(size);
+        },
+      },
+    } as K.Ticket;
+    expect(() => K.encodeTicket(growing)).toThrow('Ticket: the value changed while it was being encoded');
+  });
+
   it('re-entrant encoding through an accessor still works', () => {
     const tricky = {
       tktVno: 5,

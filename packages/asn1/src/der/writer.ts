@@ -5,96 +5,81 @@
  *
  * It writes backwards, from the end of a buffer towards its start: a value's
  * contents are written first, so its length is known when its header is
- * written, and nothing is measured twice or copied per level. The buffer
- * doubles (moving the written tail) when it runs out. Every function writes
- * one whole TLV in front of what is already there.
+ * written, and nothing is measured twice or copied per level.
+ *
+ * Every function takes the buffer `b` and a position `p`, writes one whole
+ * TLV in `b[..p)` and returns where it starts. The position is a plain number
+ * passed along and returned, never a field of a cursor object: keeping it in
+ * registers, and the buffer fixed for the whole encoding, is what makes the
+ * generated encoders fast. Nothing checks for room. A store before index 0 of
+ * a typed array is a no-op in JavaScript, so a value too big for the room
+ * left simply comes back with a negative start, `-start` bytes short, and
+ * everything in front of 0 dropped; the caller (`output.ts`) then knows the
+ * exact size and writes it again into a buffer that fits. Nothing here reads
+ * back what it wrote, so the dropped bytes change nothing else.
+ *
+ * Most functions also take `t`, an EXPLICIT context tag (`0xa0 | n`) to wrap
+ * the value in, or 0 for none: RFC 4120 tags every SEQUENCE component
+ * explicitly, and writing both headers in one call halves the calls per
+ * field.
  *
  * @module
  */
 
 import { Asn1Error } from './errors';
+import { FILL_AHEAD_MIN, fillAhead } from './fill-ahead';
 import { formatKerberosTime, MAX_KERBEROS_TIME, MIN_KERBEROS_TIME } from './time';
 
 /**
- * The encoding cursor: the value being written occupies `buf[pos..end)`.
- * Bytes after `end` may belong to earlier outputs handed out as views (see
- * {@link takeOutput}) and are never touched.
+ * Writes the header of a TLV whose `n` content bytes end at `p`: the length
+ * (shortest form) and a one-octet tag. Returns the new start.
  */
-export interface Writer {
-  buf: Uint8Array;
-  pos: number;
-  end: number;
-}
-
-/**
- * Uninitialized memory where the platform has it (Node's
- * `Buffer.allocUnsafeSlow`, about half the cost of a zero-filled array), else
- * a zero-filled `Uint8Array`. Every byte handed out is written first.
- */
-const allocUnsafe: (n: number) => Uint8Array = (() => {
-  const B = (globalThis as { Buffer?: { allocUnsafeSlow?: (n: number) => Uint8Array } }).Buffer;
-  const slow = B?.allocUnsafeSlow;
-  if (typeof slow !== 'function') return (n: number) => new Uint8Array(n);
-  return (n: number) => {
-    const b = slow.call(B, n);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  };
-})();
-
-/** A fresh writer with `size` bytes of room. */
-export function newWriter(size = 1024): Writer {
-  return { buf: allocUnsafe(size), pos: size, end: size };
-}
-
-/**
- * Makes room for `n` more bytes in front of `w.pos`, moving `buf[pos..end)`
- * to the end of a bigger buffer. Absolute offsets into `buf` do not survive
- * this; measure lengths as `w.end - w.pos`, which does.
- */
-export function grow(w: Writer, n: number): void {
-  const old = w.buf;
-  const used = w.end - w.pos;
-  let size = Math.max(1024, old.length * 2);
-  while (size - used < n + 64) size *= 2;
-  if (size > 0x7fffffff) throw new Asn1Error('encoding is too large');
-  const buf = allocUnsafe(size);
-  buf.set(old.subarray(w.pos, w.end), size - used);
-  w.buf = buf;
-  w.pos = size - used;
-  w.end = size;
-}
-
-/**
- * Hands out `buf[pos..end)` as a view (no copy) and starts the next value
- * just before it. Allocating a fresh typed array per message is the dominant
- * cost of encoding small messages in V8, so outputs share slabs, the way
- * Node's `Buffer.allocUnsafe` pool does.
- */
-export function takeOutput(w: Writer): Uint8Array {
-  const b = w.buf;
-  const out = new Uint8Array(b.buffer, b.byteOffset + w.pos, w.end - w.pos);
-  w.end = w.pos;
-  return out;
-}
-
-/** Writes a length (shortest form) and a one-octet tag in front of the contents. */
-export function tl(w: Writer, tag: number, n: number): void {
-  if (w.pos < 6) grow(w, 6);
-  const b = w.buf;
-  let p = w.pos;
+export function tl(b: Uint8Array, p: number, tag: number, n: number): number {
   if (n < 0x80) {
-    b[--p] = n;
-  } else {
-    let k = 0;
-    while (n > 0) {
-      b[--p] = n & 0xff;
-      n = Math.floor(n / 256);
-      k++;
-    }
-    b[--p] = 0x80 | k;
+    b[p - 1] = n;
+    b[p - 2] = tag;
+    return p - 2;
   }
-  b[--p] = tag;
-  w.pos = p;
+  if (n < 0x100) {
+    b[p - 1] = n;
+    b[p - 2] = 0x81;
+    b[p - 3] = tag;
+    return p - 3;
+  }
+  if (n < 0x10000) {
+    b[p - 1] = n & 0xff;
+    b[p - 2] = n >>> 8;
+    b[p - 3] = 0x82;
+    b[p - 4] = tag;
+    return p - 4;
+  }
+  let k = 0;
+  while (n > 0) {
+    b[--p] = n & 0xff;
+    n = Math.floor(n / 256);
+    k++;
+  }
+  b[p - 1] = 0x80 | k;
+  b[p - 2] = tag;
+  return p - 2;
+}
+
+/**
+ * {@link tl}, then, when `t` is not 0, the header of the EXPLICIT tag `t`
+ * around the whole TLV.
+ */
+export function tlx(b: Uint8Array, p: number, tag: number, n: number, t: number): number {
+  // Both lengths in the short form: most fields of a Kerberos message.
+  if (n < 0x7e) {
+    b[p - 1] = n;
+    b[p - 2] = tag;
+    if (t === 0) return p - 2;
+    b[p - 3] = n + 2;
+    b[p - 4] = t;
+    return p - 4;
+  }
+  const q = tl(b, p, tag, n);
+  return t === 0 ? q : tl(b, q, t, n + p - q);
 }
 
 /** Throws the encoder's "wrong kind of value" error. */
@@ -110,43 +95,68 @@ export function badValue(what: string, v: unknown): never {
   throw new Asn1Error(`expected ${what}, got ${got}`);
 }
 
-/** Writes an INTEGER holding `v`, a safe integer (no range check). */
-function int(w: Writer, v: number): void {
-  if (w.pos < 16) grow(w, 16);
-  const b = w.buf;
-  let p = w.pos;
+/**
+ * Writes an INTEGER (or ENUMERATED, `tag` 0x0a) holding `v`, an integer in
+ * -2^31..2^32-1 (range checked by the caller), wrapped in `t` when not 0.
+ * Shifts instead of divisions: the range fits `>>` (negative) and `>>>`.
+ */
+function int(b: Uint8Array, p: number, v: number, tag: number, t: number): number {
+  // One content octet (etypes, name types, versions, message types): no loop.
+  if (v >= 0 && v < 0x80) {
+    b[p - 1] = v;
+    b[p - 2] = 1;
+    b[p - 3] = tag;
+    if (t === 0) return p - 3;
+    b[p - 4] = 3;
+    b[p - 5] = t;
+    return p - 5;
+  }
   const end = p;
+  let last: number;
   if (v >= 0) {
     do {
-      b[--p] = v & 0xff;
-      v = Math.floor(v / 256);
+      last = v & 0xff;
+      b[--p] = last;
+      v = v >>> 8;
     } while (v > 0);
-    if (b[p]! & 0x80) b[--p] = 0;
+    if (last & 0x80) b[--p] = 0;
   } else {
     do {
-      b[--p] = v & 0xff;
-      v = Math.floor(v / 256);
+      last = v & 0xff;
+      b[--p] = last;
+      v = v >> 8;
     } while (v < -1);
-    if (!(b[p]! & 0x80)) b[--p] = 0xff;
+    if (!(last & 0x80)) b[--p] = 0xff;
   }
-  w.pos = p;
-  tl(w, 0x02, end - p);
+  // At most 5 content octets: both lengths take the short form.
+  const n = end - p;
+  b[p - 1] = n;
+  b[p - 2] = tag;
+  if (t === 0) return p - 2;
+  b[p - 3] = n + 2;
+  b[p - 4] = t;
+  return p - 4;
 }
 
-/** Int32 (RFC 4120 section 5.2.4). */
-export function eInt32(w: Writer, v: unknown): void {
+/** `v` checked to be an Int32. */
+function int32(v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
     badValue('an Int32 (-2^31..2^31-1)', v);
   }
-  int(w, v);
+  return v;
+}
+
+/** Int32 (RFC 4120 section 5.2.4). */
+export function eInt32(b: Uint8Array, p: number, v: unknown, t: number): number {
+  return int(b, p, int32(v), 0x02, t);
 }
 
 /** UInt32 (RFC 4120 section 5.2.4), in canonical unsigned form. */
-export function eUInt32(w: Writer, v: unknown): void {
+export function eUInt32(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
     badValue('a UInt32 (0..2^32-1)', v);
   }
-  int(w, v);
+  return int(b, p, v, 0x02, t);
 }
 
 /**
@@ -154,74 +164,78 @@ export function eUInt32(w: Writer, v: unknown): void {
  * signed 32-bit two's complement (0xFF000000 goes out as `02 04 FF 00 00 00`).
  * Negative Int32 inputs are taken as the same bit pattern.
  */
-export function eKvno(w: Writer, v: unknown): void {
+export function eKvno(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
     badValue('a kvno (UInt32)', v);
   }
-  int(w, v | 0);
+  return int(b, p, v | 0, 0x02, t);
 }
 
 /** Microseconds (RFC 4120 section 5.2.4): 0..999999. */
-export function eMicro(w: Writer, v: unknown): void {
+export function eMicro(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 999999) {
     badValue('Microseconds (0..999999)', v);
   }
-  int(w, v);
+  return int(b, p, v, 0x02, t);
 }
 
 /** `pvno` and the other version fields: INTEGER (5), which is also the default when absent. */
-export function eVno(w: Writer, v: unknown): void {
-  eInt32(w, v === undefined ? 5 : v);
+export function eVno(b: Uint8Array, p: number, v: unknown, t: number): number {
+  return eInt32(b, p, v === undefined ? 5 : v, t);
 }
 
 /** ENUMERATED. */
-export function eEnum(w: Writer, v: unknown): void {
-  eInt32(w, v);
-  w.buf[w.pos] = 0x0a;
+export function eEnum(b: Uint8Array, p: number, v: unknown, t: number): number {
+  return int(b, p, int32(v), 0x0a, t);
 }
 
 /** BOOLEAN, 0xFF for TRUE (X.690 section 11.1). */
-export function eBool(w: Writer, v: unknown): void {
+export function eBool(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'boolean') badValue('a boolean', v);
-  if (w.pos < 3) grow(w, 3);
-  const b = w.buf;
-  const p = w.pos - 3;
-  b[p] = 0x01;
-  b[p + 1] = 1;
-  b[p + 2] = v ? 0xff : 0;
-  w.pos = p;
+  b[p - 1] = v ? 0xff : 0;
+  b[p - 2] = 1;
+  b[p - 3] = 0x01;
+  if (t === 0) return p - 3;
+  b[p - 4] = 3;
+  b[p - 5] = t;
+  return p - 5;
 }
 
-/** Copies `bytes` in front of `w.pos` (no header). */
-export function raw(w: Writer, bytes: Uint8Array): void {
+/**
+ * Below this many bytes a loop copies faster than `Uint8Array#set`, whose
+ * call costs more than the copy of a short field (a checksum, a nonce).
+ */
+const SET_MIN = 16;
+
+/** Copies `bytes` in front of `p` (no header). */
+export function raw(b: Uint8Array, p: number, bytes: Uint8Array): number {
   const n = bytes.length;
-  if (w.pos < n) grow(w, n);
-  const p = w.pos - n;
-  if (n < 32) {
-    const b = w.buf;
-    for (let i = 0; i < n; i++) b[p + i] = bytes[i]!;
-  } else {
-    w.buf.set(bytes, p);
+  const q = p - n;
+  if (n < SET_MIN) {
+    for (let i = 0; i < n; i++) b[q + i] = bytes[i]!;
+  } else if (q >= 0) {
+    if (n >= FILL_AHEAD_MIN) fillAhead(b, q, p);
+    b.set(bytes, q);
   }
-  w.pos = p;
+  return q;
 }
 
 /** OCTET STRING. */
-export function eOct(w: Writer, v: unknown): void {
+export function eOct(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (!(v instanceof Uint8Array)) badValue('a Uint8Array', v);
-  raw(w, v);
-  tl(w, 0x04, v.length);
+  return tlx(b, raw(b, p, v), 0x04, v.length, t);
 }
 
 /** A value kept as its whole DER encoding (checked to start with `tag`, or any tag when `tag` is -1). */
-export function eRaw(w: Writer, v: unknown, tag: number): void {
+export function eRaw(b: Uint8Array, p: number, v: unknown, tag: number, t: number): number {
   if (!(v instanceof Uint8Array)) badValue('a Uint8Array of DER', v);
   if (v.length < 2 || (tag !== -1 && v[0] !== tag)) badValue(`DER starting with 0x${tag.toString(16)}`, v);
-  raw(w, v);
+  const q = raw(b, p, v);
+  return t === 0 ? q : tl(b, q, t, v.length);
 }
 
 /** KerberosTime (RFC 4120 section 5.2.3): a whole number of seconds, years 0000..9999. */
-export function eTime(w: Writer, v: unknown): void {
+export function eTime(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (
     typeof v !== 'number' ||
     !Number.isInteger(v) ||
@@ -231,23 +245,22 @@ export function eTime(w: Writer, v: unknown): void {
   ) {
     badValue('a KerberosTime (whole seconds in ms, years 0000..9999)', v);
   }
-  if (w.pos < 17) grow(w, 17);
-  const p = w.pos - 17;
-  const b = w.buf;
+  p -= 17;
   b[p] = 0x18;
   b[p + 1] = 15;
   formatKerberosTime(v, b, p + 2);
-  w.pos = p;
+  if (t === 0) return p;
+  b[p - 1] = 17;
+  b[p - 2] = t;
+  return p - 2;
 }
 
 /** KerberosFlags (RFC 4120 section 5.2.8): always a 32-bit BIT STRING, `03 05 00 xx xx xx xx`. */
-export function eFlags(w: Writer, v: unknown): void {
+export function eFlags(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
     badValue('KerberosFlags (a 32-bit number)', v);
   }
-  if (w.pos < 7) grow(w, 7);
-  const p = w.pos - 7;
-  const b = w.buf;
+  p -= 7;
   b[p] = 0x03;
   b[p + 1] = 5;
   b[p + 2] = 0;
@@ -255,21 +268,22 @@ export function eFlags(w: Writer, v: unknown): void {
   b[p + 4] = (v >>> 16) & 0xff;
   b[p + 5] = (v >>> 8) & 0xff;
   b[p + 6] = v & 0xff;
-  w.pos = p;
+  if (t === 0) return p;
+  b[p - 1] = 7;
+  b[p - 2] = t;
+  return p - 2;
 }
 
 /**
  * A named-bit BIT STRING (X.680 22.7, SPNEGO ContextFlags): DER drops trailing
  * zero bits (X.690 11.2.2), so the value takes as few octets as it needs.
  */
-export function eBits(w: Writer, v: unknown): void {
+export function eBits(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
     badValue('a 32-bit flag set', v);
   }
   const x = v >>> 0;
-  if (w.pos < 7) grow(w, 7);
-  const b = w.buf;
-  let p = w.pos;
+  const end = p;
   if (x === 0) {
     b[--p] = 0;
   } else {
@@ -280,58 +294,48 @@ export function eBits(w: Writer, v: unknown): void {
     for (let i = octets - 1; i >= 0; i--) b[--p] = (x >>> (24 - 8 * i)) & 0xff;
     b[--p] = octets * 8 - bits;
   }
-  const n = w.pos - p;
-  w.pos = p;
-  tl(w, 0x03, n);
+  return tlx(b, p, 0x03, end - p, t);
 }
 
 const utf8 = new TextEncoder();
 const wellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
 
 /** GeneralString / KerberosString (RFC 4120 section 5.2.1), as UTF-8. */
-export function eStr(w: Writer, v: unknown): void {
+export function eStr(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'string') badValue('a string', v);
   const n = v.length;
-  if (w.pos < n + 6) grow(w, n + 6);
   // One pass for ASCII, the usual case; anything else goes through TextEncoder.
-  const b = w.buf;
-  const p = w.pos - n;
+  const q = p - n;
   let hi = 0;
   for (let i = 0; i < n; i++) {
     const c = v.charCodeAt(i);
     hi |= c;
-    b[p + i] = c;
+    b[q + i] = c;
   }
-  if (hi < 0x80) {
-    w.pos = p;
-    tl(w, 0x1b, n);
-    return;
-  }
+  if (hi < 0x80) return tlx(b, q, 0x1b, n, t);
   if (wellFormed !== undefined && !wellFormed.call(v)) badValue('a well-formed string', v);
   const bytes = utf8.encode(v);
-  raw(w, bytes);
-  tl(w, 0x1b, bytes.length);
+  return tlx(b, raw(b, p, bytes), 0x1b, bytes.length, t);
 }
 
 /** OBJECT IDENTIFIER from dotted decimal text. */
-export function eOid(w: Writer, v: unknown): void {
+export function eOid(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'string' || !/^[0-2]\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/.test(v)) {
     badValue('an OBJECT IDENTIFIER in dotted form', v);
   }
   const arcs = v.split('.').map(Number);
   if (arcs[0]! < 2 && arcs[1]! >= 40) badValue('an OBJECT IDENTIFIER (second arc < 40)', v);
-  const start = w.end - w.pos;
+  const end = p;
   const vals = [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)];
   for (let i = vals.length - 1; i >= 0; i--) {
     let a = vals[i]!;
     if (!Number.isSafeInteger(a)) badValue('an OBJECT IDENTIFIER with safe-integer arcs', v);
-    if (w.pos < 10) grow(w, 10);
-    w.buf[--w.pos] = a % 128;
+    b[--p] = a % 128;
     a = Math.floor(a / 128);
     while (a > 0) {
-      w.buf[--w.pos] = 0x80 | (a % 128);
+      b[--p] = 0x80 | (a % 128);
       a = Math.floor(a / 128);
     }
   }
-  tl(w, 0x06, w.end - w.pos - start);
+  return tlx(b, p, 0x06, end - p, t);
 }

@@ -20,8 +20,9 @@
 
 import { ErrorCode } from '@krbsim/core';
 import { Asn1Error, asAsn1Error, hexByte } from '../der/errors';
+import { writeOutput } from '../der/output';
 import { dOid, hdr, newReader } from '../der/reader';
-import { eOid, newWriter, raw, takeOutput, tl } from '../der/writer';
+import { eOid, raw, tl } from '../der/writer';
 import { checkInput, type DecodeOptions } from '../schema/codec';
 import type { GssInitialContextToken, Krb5Token, Krb5TokId } from '../types/gss';
 
@@ -51,15 +52,14 @@ const TOK_MSG_TAG: Record<number, number> = { 256: 0x6e, 512: 0x6f, 768: 0x7e };
 
 /** Frames `innerToken` as an RFC 2743 InitialContextToken for mechanism `thisMech`. */
 export function wrapGssToken(thisMech: string, innerToken: Uint8Array): Uint8Array {
-  const w = newWriter(innerToken.length + 64);
   try {
-    raw(w, innerToken);
-    eOid(w, thisMech);
-    tl(w, 0x60, w.end - w.pos);
+    return writeOutput((b, end, inner) => {
+      const p = eOid(b, raw(b, end, inner), thisMech, 0);
+      return tl(b, p, 0x60, end - p);
+    }, innerToken);
   } catch (x) {
     throw asAsn1Error(x).prepend('InitialContextToken');
   }
-  return takeOutput(w);
 }
 
 /**

@@ -10,7 +10,8 @@
  */
 
 import { Asn1Error, asAsn1Error } from '../der/errors';
-import { eOct, newWriter, takeOutput } from '../der/writer';
+import { writeOutput } from '../der/output';
+import { eOct } from '../der/writer';
 import { flagBit } from '../iana/flags';
 import { Codec, checkInput, type DecodeOptions } from '../schema/codec';
 import {
@@ -129,9 +130,7 @@ function toWire(init: NegTokenInit): NegTokenInitWire {
   }
   if (init.mechListMic === undefined) return base;
   // [3] holds the MIC's whole OCTET STRING TLV.
-  const w = newWriter(init.mechListMic.length + 8);
-  eOct(w, init.mechListMic);
-  return { ...base, f3: takeOutput(w) };
+  return { ...base, f3: writeOutput((b, p, mic) => eOct(b, p, mic, 0), init.mechListMic) };
 }
 
 function fromWire(w: NegTokenInitWire): NegTokenInit {

@@ -8,8 +8,8 @@
  */
 
 import { Asn1Error, asAsn1Error } from '../der/errors';
+import { writeOutput } from '../der/output';
 import type { Reader } from '../der/reader';
-import { newWriter, takeOutput, type Writer } from '../der/writer';
 import { compileDecoder, compileEncoder, type DecodeFn, type EncodeFn } from './compile';
 import type { Node } from './nodes';
 
@@ -36,16 +36,6 @@ const EMPTY = new Uint8Array(0);
  * call. It keeps a reference to the last input until the next call.
  */
 const reader: Reader = { buf: EMPTY, pos: 0, ab: EMPTY.buffer, off: 0 };
-/**
- * Encoders write into shared slabs and return views of them (see
- * `takeOutput`): a new slab when less than `SLAB_MIN_ROOM` is left.
- */
-const SLAB_SIZE = 64 * 1024;
-const SLAB_MIN_ROOM = 4096;
-const SLAB_MAX = 1 << 20;
-let shared: Writer = newWriter(SLAB_SIZE);
-let writerBusy = false;
-
 /** Checks the input of a decoder: a Uint8Array no larger than `maxBytes`. */
 export function checkInput(bytes: unknown, options: DecodeOptions | undefined, name: string): Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
@@ -122,41 +112,24 @@ export class Codec<T> {
 
   /**
    * Encodes `value` to canonical DER. `appTag` overrides the APPLICATION tag
-   * of types that allow more than one (EncKDCRepPart: 25 or 26).
+   * of types that allow more than one (EncKDCRepPart: 25 or 26). The result
+   * is a view into a shared slab (see `der/output.ts`).
    */
   encode(value: T, appTag?: number): Uint8Array {
-    const e = this.encoder;
-    if (writerBusy) {
-      // Re-entered (an accessor on the value encoded something): use a private writer.
-      const own = newWriter(1024);
-      try {
-        e(own, value, appTag);
-      } catch (x) {
-        throw asAsn1Error(x).prepend(this.name);
-      }
-      return takeOutput(own);
-    }
-    writerBusy = true;
-    let w = shared;
-    // A new slab when this one is nearly full, or was detached (an output's
-    // buffer transferred to a worker takes the whole slab with it).
-    if (w.pos < SLAB_MIN_ROOM || w.buf.byteLength === 0) w = shared = newWriter(SLAB_SIZE);
-    w.end = w.pos;
+    const e = this.enc ?? this.encoder;
     try {
-      e(w, value, appTag);
-      const out = takeOutput(w);
-      if (w.buf.length > SLAB_MAX) shared = newWriter(SLAB_SIZE);
-      return out;
+      return writeOutput(e, value, appTag);
     } catch (x) {
-      w.pos = w.end;
       throw asAsn1Error(x).prepend(this.name);
-    } finally {
-      writerBusy = false;
     }
   }
 
-  /** Encodes in front of `w.pos` of a caller's writer, for hand-written encoders that embed this type. */
-  encodeTo(w: Writer, value: T, appTag?: number): void {
-    this.encoder(w, value, appTag);
+  /**
+   * Writes `value` in front of `b[p]` and returns where it starts (see
+   * `der/writer.ts`), wrapped in the EXPLICIT tag `t` unless it is 0, for
+   * hand-written encoders that embed this type.
+   */
+  encodeTo(b: Uint8Array, p: number, value: T, t = 0, appTag?: number): number {
+    return this.encoder(b, p, value, t, appTag);
   }
 }

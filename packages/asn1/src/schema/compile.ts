@@ -20,7 +20,6 @@ import { ErrorCode } from '@krbsim/core';
 import { Asn1Error, asAsn1Error, describeTag } from '../der/errors';
 import type { Reader } from '../der/reader';
 import * as rd from '../der/reader';
-import type { Writer } from '../der/writer';
 import * as wr from '../der/writer';
 import type { AppNode, ChoiceNode, Node, SeqNode, SeqOfNode } from './nodes';
 
@@ -29,8 +28,12 @@ export const MAX_SCHEMA_DEPTH = 32;
 
 /** A generated decoder: reads one TLV of its type at `r.pos` ending by `end`. */
 export type DecodeFn = (r: Reader, end: number) => unknown;
-/** A generated encoder: writes `v` in front of `w.pos`; `ctx` overrides an APPLICATION tag. */
-export type EncodeFn = (w: Writer, v: unknown, ctx?: number) => void;
+/**
+ * A generated encoder: writes `v` in front of `b[p]` and returns where it
+ * starts (see `der/writer.ts`); `t` is an EXPLICIT tag to wrap it in (0:
+ * none), `ctx` overrides an APPLICATION tag.
+ */
+export type EncodeFn = (b: Uint8Array, p: number, v: unknown, t: number, ctx?: number) => number;
 
 function at(x: unknown, f: number, names: readonly string[]): Asn1Error {
   const e = asAsn1Error(x);
@@ -268,13 +271,14 @@ class DecGen extends Gen {
 class EncGen extends Gen {
   protected readonly prefix = 'e';
 
-  private stmt(node: Node, x: string): string {
+  /** An expression writing `x` (wrapped in the EXPLICIT tag `T`, 0 for none) that gives the new start. */
+  private expr(node: Node, x: string, T: number): string {
     if (node.kind === 'prim') {
-      if (node.msgType) return 'eInt32(w, ctx);';
-      if (node.rawTag !== undefined) return `eRaw(w, ${x}, ${node.rawTag});`;
-      return `${node.enc}(w, ${x});`;
+      if (node.msgType) return `eInt32(b, p, ctx, ${T})`;
+      if (node.rawTag !== undefined) return `eRaw(b, p, ${x}, ${node.rawTag}, ${T})`;
+      return `${node.enc}(b, p, ${x}, ${T})`;
     }
-    return `${this.fn(node)}(w, ${x});`;
+    return `${this.fn(node)}(b, p, ${x}, ${T})`;
   }
 
   protected build(node: Exclude<Node, { kind: 'prim' }>, id: string): string {
@@ -291,32 +295,31 @@ class EncGen extends Gen {
   }
 
   private seq(node: SeqNode, id: string): string {
-    const L: string[] = [`function ${id}(w, v, ctx) {`, 'let f = -1;', 'try {'];
+    const L: string[] = [`function ${id}(b, p, v, t, ctx) {`, 'let f = -1;', 'try {'];
     L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
-    L.push('const s = w.end - w.pos;', 'let m = 0;', 'let x;');
+    L.push('const s = p;', 'let x;');
     for (let i = node.fields.length - 1; i >= 0; i--) {
       const fd = node.fields[i]!;
-      const T = 0xa0 | fd.tag;
       L.push(`f = ${i};`, `x = ${prop('v', fd.key)};`);
-      const body = `m = w.end - w.pos; ${this.stmt(fd.node, 'x')} tl(w, ${T}, w.end - w.pos - m);`;
-      L.push(fd.optional ? `if (x !== undefined && x !== null) { ${body} }` : body);
+      const body = `p = ${this.expr(fd.node, 'x', 0xa0 | fd.tag)};`;
+      L.push(fd.optional ? `if (x !== undefined && x !== null) ${body}` : body);
     }
-    L.push('f = -1;', 'tl(w, 48, w.end - w.pos - s);');
+    L.push('f = -1;', 'return tlx(b, p, 48, s - p, t);');
     L.push(`} catch (err) { throw at(err, f, ${this.k(node.fields.map((f) => f.asn))}); }`, '}');
     return L.join('\n');
   }
 
   private seqOf(node: SeqOfNode, id: string): string {
     return [
-      `function ${id}(w, a) {`,
+      `function ${id}(b, p, a, t) {`,
       'let i = -1;',
       'try {',
       `if (!Array.isArray(a)) badValue(${this.k(`an array (${node.name})`)}, a);`,
       node.min > 0 ? `if (a.length < ${node.min}) tooFew(a.length, ${node.min});` : '',
-      'const s = w.end - w.pos;',
-      `for (i = a.length - 1; i >= 0; i--) { ${this.stmt(node.of, 'a[i]')} }`,
+      'const s = p;',
+      `for (i = a.length - 1; i >= 0; i--) p = ${this.expr(node.of, 'a[i]', 0)};`,
       'i = -1;',
-      'tl(w, 48, w.end - w.pos - s);',
+      'return tlx(b, p, 48, s - p, t);',
       '} catch (x) { throw atI(x, i); }',
       '}',
     ].join('\n');
@@ -325,7 +328,7 @@ class EncGen extends Gen {
   private app(node: AppNode, id: string): string {
     const tags = this.k(node.tags);
     const allowed = node.tags.map((t) => `n === ${t}`).join(' || ');
-    const L = [`function ${id}(w, v, ov) {`, 'let n;'];
+    const L = [`function ${id}(b, p, v, t, ov) {`, 'let n;'];
     if (node.link === 'msgType') {
       L.push(
         "n = v !== null && typeof v === 'object' ? v.msgType : undefined;",
@@ -341,22 +344,22 @@ class EncGen extends Gen {
       L.push(`n = ${node.tags[0]};`);
     }
     L.push(
-      'const s = w.end - w.pos;',
-      `${this.fn(node.of)}(w, v, n);`,
-      'tl(w, 96 | n, w.end - w.pos - s);',
+      'const s = p;',
+      `p = ${this.fn(node.of)}(b, p, v, 0, n);`,
+      'return tlx(b, p, 96 | n, s - p, t);',
       '}',
     );
     return L.join('\n');
   }
 
   private choice(node: ChoiceNode, id: string): string {
-    const L: string[] = [`function ${id}(w, v) {`, 'let f = -1;', 'try {'];
+    const L: string[] = [`function ${id}(b, p, v, t) {`, 'let f = -1;', 'try {'];
     L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
-    L.push('let x;');
+    L.push('const s = p;', 'let x;');
     node.alts.forEach((fd, i) => {
       L.push(
         `x = ${prop('v', fd.key)};`,
-        `if (x !== undefined) { f = ${i}; const m = w.end - w.pos; ${this.stmt(fd.node, 'x')} tl(w, ${0xa0 | fd.tag}, w.end - w.pos - m); return; }`,
+        `if (x !== undefined) { f = ${i}; p = ${this.expr(fd.node, 'x', 0xa0 | fd.tag)}; return t === 0 ? p : tl(b, p, t, s - p); }`,
       );
     });
     const keys = node.alts.map((a) => a.key).join(', ');
