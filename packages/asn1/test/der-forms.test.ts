@@ -6,36 +6,7 @@
 import * as K from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
 import { hex, unhex } from './helpers';
-
-const T = (iso: string) => Date.parse(iso);
-const bytes = (n: number, fill = 0xab) => new Uint8Array(n).fill(fill);
-
-const realm = 'CONTOSO.EXAMPLE.COM';
-const alice: K.PrincipalName = { nameType: K.NameType.NT_PRINCIPAL, nameString: ['alice'] };
-const krbtgt: K.PrincipalName = { nameType: K.NameType.NT_SRV_INST, nameString: ['krbtgt', realm] };
-const http: K.PrincipalName = {
-  nameType: K.NameType.NT_SRV_HST,
-  nameString: ['HTTP', 'web.contoso.example.com'],
-};
-const ed = (n = 64, kvno?: number): K.EncryptedData => ({ etype: 18, kvno, cipher: bytes(n, 0x33) });
-const addr: K.HostAddress = { addrType: 2, address: Uint8Array.of(10, 0, 0, 1) };
-const ticket: K.Ticket = { tktVno: 5, realm, sname: krbtgt, encPart: ed(300, 2) };
-const ticket2: K.Ticket = { tktVno: 5, realm, sname: http, encPart: ed(200, 7) };
-
-const body: K.KdcReqBody = {
-  kdcOptions: K.flagsOf(K.KdcOptions, ['forwardable', 'renewable', 'canonicalize', 'renewable-ok']),
-  cname: alice,
-  realm,
-  sname: krbtgt,
-  from: T('2024-03-01T00:00:00Z'),
-  till: T('2037-09-13T02:48:05Z'),
-  rtime: T('2037-09-13T02:48:05Z'),
-  nonce: 0x7fffffff,
-  etype: [18, 17, 23, -135],
-  addresses: [addr, { addrType: 24, address: bytes(16, 0xfe) }],
-  encAuthorizationData: ed(40),
-  additionalTickets: [ticket2],
-};
+import { body, bytes, ed, T, ticket } from './samples';
 
 describe('hand-checked DER', () => {
   it('PrincipalName', () => {
