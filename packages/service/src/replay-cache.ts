@@ -16,9 +16,11 @@
  * cache degrades to refusing old authenticators, never to accepting a replay.
  * A check that finds a replay changes nothing.
  *
- * An authenticator is identified by 16 bytes: its tag (the MAC at the end of
- * its ciphertext, as MIT's replay cache uses), or a SHA-256 of client,
- * server and time when the caller has no tag.
+ * An authenticator is identified by 16 bytes: the end of its ciphertext
+ * (its MAC for the AES etypes; what MIT's replay cache keys on), or a
+ * SHA-256 of client, server and time when the caller gives no tag. The
+ * cache keeps 104 bits of them (the top 52 of each half): two different
+ * authenticators among 100 000 share them with a probability near 2^-70.
  *
  * Performance: a busy service holds a window's worth of entries (100 000 by
  * default), each checked and stored once. As JavaScript objects in a Map
@@ -46,12 +48,14 @@ export interface ReplayEntry {
   /** The authenticator's cusec, 0..999999. */
   readonly cusec: number;
   /**
-   * The authenticator's tag: bytes that only this authenticator has, such as
-   * the MAC at the end of its ciphertext (what krbsim's service passes, and
-   * what MIT's replay cache keys on) or a hash of the ciphertext. When given,
-   * its first 16 bytes alone identify the authenticator: the same ciphertext
-   * is the same authenticator whatever else is claimed. Without it, client,
-   * server, ctime and cusec do.
+   * Bytes that only this authenticator has, such as its ciphertext (what
+   * krbsim's service passes) or a hash of it. When given, their last 16
+   * bytes (all of them if fewer) alone identify the authenticator. The AES
+   * etypes end their ciphertext with a MAC, which cannot be made without the
+   * session key; rc4-hmac ends it with bytes encrypted under a key derived
+   * from its MAC. MIT's replay cache keys on the same bytes. The same
+   * ciphertext is the same authenticator whatever else is claimed. Without
+   * a tag, client, server, ctime and cusec identify it.
    */
   readonly tag?: Uint8Array;
 }
@@ -72,11 +76,29 @@ export const DEFAULT_REPLAY_CACHE_ENTRIES = 100_000;
 /** Slots the table and the queue start with. */
 const INITIAL_SLOTS = 1024;
 
-// Scratch words (the cache is synchronous and never re-entered): the 16
-// identifying bytes of the entry being checked, and of a queue record
-// being looked at.
-const id = new Int32Array(4);
-const probe = new Int32Array(4);
+/**
+ * The identity of the entry being checked, 104 of its 16 bytes packed into
+ * two doubles (52 bits each: a double holds any integer below 2^53 exactly),
+ * so a table slot is three doubles. Scratch: the cache is synchronous and
+ * never re-entered.
+ */
+let idA = 0;
+let idB = 0;
+
+/** Packs the top 52 bits of bytes 0-7 and of bytes 8-15 of the 16 at `from` (zero past `n`) into idA, idB. */
+function pack(bytes: Uint8Array, from: number, n: number): void {
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < 16; i++) {
+    const v = i < n ? bytes[from + i]! : 0;
+    if (i < 6) a = a * 256 + v;
+    else if (i === 6) a = a * 16 + (v >>> 4);
+    else if (i >= 8 && i < 14) b = b * 256 + v;
+    else if (i === 14) b = b * 16 + (v >>> 4);
+  }
+  idA = a;
+  idB = b;
+}
 
 function readId(entry: ReplayEntry): void {
   let bytes = entry.tag;
@@ -85,9 +107,8 @@ function readId(entry: ReplayEntry): void {
       .update(`${entry.client}\u0000${entry.server}\u0000${entry.ctime}\u0000${entry.cusec}`)
       .digest();
   }
-  id.fill(0);
   const n = Math.min(16, bytes.length);
-  for (let i = 0; i < n; i++) id[i >>> 2] |= bytes[i]! << (24 - 8 * (i & 3));
+  pack(bytes, bytes.length - n, n);
 }
 
 /** A bounded, clock-driven replay cache for one service (or several: tags are unique across services). */
@@ -97,24 +118,24 @@ export class ReplayCache {
   readonly #max: number;
 
   /**
-   * The table: slot i is #table[5i..5i+5] = expiry (0: empty) and the four id
-   * words. Performance: one array, so a probe touches one cache line (an
-   * int32 is exact in a float64).
+   * The table: slot i is #table[3i..3i+3] = expiry (0: empty) and the two
+   * identity doubles. Performance: one array, so a probe touches one cache
+   * line, and 24 bytes a slot.
    */
-  #table = new Float64Array(5 * INITIAL_SLOTS);
+  #table = new Float64Array(3 * INITIAL_SLOTS);
   #mask = INITIAL_SLOTS - 1;
   #size = 0;
   /** The table's most slots: a power of two at least twice the bound (load factor <= 1/2). */
   readonly #maxSlots: number;
 
   /**
-   * The queue, oldest first: record q is #queue[6q..6q+6] = the four id
-   * words, expiry and authenticator time (µs), one per insert. A record whose
-   * entry is gone (expired, swept, or re-added with a new expiry) is stale and
-   * skipped. It holds up to twice the bound, so compacting it when full
-   * frees at least half.
+   * The queue, oldest first: record q is #queue[4q..4q+4] = the two identity
+   * doubles, expiry and authenticator time (µs), one per insert. A record
+   * whose entry is gone (expired, swept, or re-added with a new expiry) is
+   * stale and skipped. It holds up to twice the bound, so compacting it when
+   * full frees at least half.
    */
-  #queue = new Float64Array(6 * INITIAL_SLOTS);
+  #queue = new Float64Array(4 * INITIAL_SLOTS);
   #qHead = 0;
   #qLength = 0;
 
@@ -155,10 +176,12 @@ export class ReplayCache {
   check(entry: ReplayEntry): void {
     const now = this.#clock.now();
     readId(entry);
+    const a = idA;
+    const b = idB;
     const t = entry.ctime * 1000 + entry.cusec;
     const expires = entry.ctime + this.#windowMs;
-    const slot = this.#find(id);
-    if (slot >= 0 && this.#table[5 * slot]! <= now) {
+    const slot = this.#find(a, b);
+    if (slot >= 0 && this.#table[3 * slot]! <= now) {
       this.#delete(slot); // expired: as if absent
     } else if (slot >= 0) {
       throw new KerberosError(
@@ -176,8 +199,8 @@ export class ReplayCache {
     }
     this.#makeRoom(now);
     if (2 * (this.#size + 1) > this.#mask + 1 && this.#mask + 1 < this.#maxSlots) this.#grow();
-    this.#place(id, expires);
-    this.#enqueue(expires, t);
+    this.#place(a, b, expires);
+    this.#enqueue(a, b, expires, t);
     this.#sinceSweep++;
   }
 
@@ -186,39 +209,32 @@ export class ReplayCache {
     return this.#sweep(this.#clock.now());
   }
 
-  /** The slot the id `k` hashes to. */
-  #home(k: ArrayLike<number>): number {
-    return this.#homeOf(k[0]!, k[1]!, k[2]!, k[3]!);
+  /** The slot the identity (a, b) hashes to. Tags are MACs (uniform), but callers may pass anything: mix. */
+  #home(a: number, b: number): number {
+    const x = (a | 0) ^ Math.imul(b | 0, 0x85ebca6b) ^ ((a / 0x100000000) | 0) ^ ((b / 0x100000000) | 0);
+    return Math.imul(x, 0x9e3779b1) & this.#mask;
   }
 
-  /** The slot of the id words a..d. Tags are MACs (uniform), but callers may pass anything: mix. */
-  #homeOf(a: number, b: number, c: number, d: number): number {
-    return Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ c ^ d, 0x9e3779b1) & this.#mask;
-  }
-
-  /** The slot holding the id `k`, or -1. */
-  #find(k: Int32Array): number {
+  /** The slot holding the identity (a, b), or -1. */
+  #find(a: number, b: number): number {
     const table = this.#table;
     const mask = this.#mask;
-    for (let i = this.#home(k); ; i = (i + 1) & mask) {
-      const w = 5 * i;
+    for (let i = this.#home(a, b); ; i = (i + 1) & mask) {
+      const w = 3 * i;
       if (table[w] === 0) return -1;
-      if (table[w + 1] === k[0] && table[w + 2] === k[1] && table[w + 3] === k[2] && table[w + 4] === k[3])
-        return i;
+      if (table[w + 1] === a && table[w + 2] === b) return i;
     }
   }
 
-  /** Stores the id `k`, known absent, with `expires` (the table has room). */
-  #place(k: ArrayLike<number>, expires: number): void {
+  /** Stores the identity (a, b), known absent, with `expires` (the table has room). */
+  #place(a: number, b: number, expires: number): void {
     const table = this.#table;
-    let i = this.#home(k);
-    while (table[5 * i] !== 0) i = (i + 1) & this.#mask;
-    const w = 5 * i;
+    let i = this.#home(a, b);
+    while (table[3 * i] !== 0) i = (i + 1) & this.#mask;
+    const w = 3 * i;
     table[w] = expires;
-    table[w + 1] = k[0]!;
-    table[w + 2] = k[1]!;
-    table[w + 3] = k[2]!;
-    table[w + 4] = k[3]!;
+    table[w + 1] = a;
+    table[w + 2] = b;
     this.#size++;
   }
 
@@ -227,16 +243,22 @@ export class ReplayCache {
     const table = this.#table;
     const mask = this.#mask;
     let hole = slot;
-    for (let i = (slot + 1) & mask; table[5 * i] !== 0; i = (i + 1) & mask) {
-      const w = 5 * i;
-      const home = this.#homeOf(table[w + 1]!, table[w + 2]!, table[w + 3]!, table[w + 4]!);
+    for (let i = (slot + 1) & mask; table[3 * i] !== 0; i = (i + 1) & mask) {
+      const w = 3 * i;
+      const home = this.#home(table[w + 1]!, table[w + 2]!);
       // Move the entry into the hole unless its home lies cyclically in (hole, i].
       if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
-        table.copyWithin(5 * hole, w, w + 5);
+        const h = 3 * hole;
+        table[h] = table[w]!;
+        table[h + 1] = table[w + 1]!;
+        table[h + 2] = table[w + 2]!;
         hole = i;
       }
     }
-    table.fill(0, 5 * hole, 5 * hole + 5);
+    const h = 3 * hole;
+    table[h] = 0;
+    table[h + 1] = 0;
+    table[h + 2] = 0;
     this.#size--;
   }
 
@@ -244,11 +266,11 @@ export class ReplayCache {
   #grow(): void {
     const old = this.#table;
     const slots = 2 * (this.#mask + 1);
-    this.#table = new Float64Array(5 * slots);
+    this.#table = new Float64Array(3 * slots);
     this.#mask = slots - 1;
     this.#size = 0;
-    for (let w = 0; w < old.length; w += 5) {
-      if (old[w] !== 0) this.#place(old.subarray(w + 1, w + 5), old[w]!);
+    for (let w = 0; w < old.length; w += 3) {
+      if (old[w] !== 0) this.#place(old[w + 1]!, old[w + 2]!, old[w]!);
     }
   }
 
@@ -261,7 +283,7 @@ export class ReplayCache {
     // A deletion shifts a later entry back into slot i (entries only move
     // towards their home), so slot i is looked at again.
     for (let i = 0; i < slots; ) {
-      const e = table[5 * i]!;
+      const e = table[3 * i]!;
       if (e !== 0 && e <= now) {
         this.#delete(i);
         n++;
@@ -274,14 +296,10 @@ export class ReplayCache {
 
   /** The table slot of queue record `q` if it is the entry now there (not stale), else -1. */
   #liveSlot(q: number): number {
-    const r = 6 * q;
     const queue = this.#queue;
-    probe[0] = queue[r]!;
-    probe[1] = queue[r + 1]!;
-    probe[2] = queue[r + 2]!;
-    probe[3] = queue[r + 3]!;
-    const slot = this.#find(probe);
-    return slot >= 0 && this.#table[5 * slot] === queue[r + 4] ? slot : -1;
+    const r = 4 * q;
+    const slot = this.#find(queue[r]!, queue[r + 1]!);
+    return slot >= 0 && this.#table[3 * slot] === queue[r + 2] ? slot : -1;
   }
 
   #makeRoom(now: number): void {
@@ -289,7 +307,7 @@ export class ReplayCache {
     // Expired records at the front of the queue go first, at O(1) each.
     while (this.#qLength > 0) {
       const q = this.#qHead;
-      if (queue[6 * q + 4]! > now) break;
+      if (queue[4 * q + 2]! > now) break;
       const slot = this.#liveSlot(q);
       if (slot >= 0) this.#delete(slot);
       this.#pop();
@@ -306,8 +324,8 @@ export class ReplayCache {
         this.#delete(slot);
         // The entry was live: remember its time until it would have expired,
         // so its replay is still refused.
-        const e = queue[6 * q + 4]!;
-        const tu = queue[6 * q + 5]!;
+        const e = queue[4 * q + 2]!;
+        const tu = queue[4 * q + 3]!;
         if (now >= this.#floorExpires) {
           this.#floorUs = tu;
           this.#floorExpires = e;
@@ -321,23 +339,21 @@ export class ReplayCache {
   }
 
   #pop(): void {
-    this.#qHead = this.#qHead + 1 === this.#queue.length / 6 ? 0 : this.#qHead + 1;
+    this.#qHead = this.#qHead + 1 === this.#queue.length / 4 ? 0 : this.#qHead + 1;
     this.#qLength--;
   }
 
-  /** Appends {@link id} to the queue, growing or compacting it when full. */
-  #enqueue(expires: number, timeUs: number): void {
-    const full = this.#queue.length / 6;
+  /** Appends a record to the queue, growing or compacting it when full. */
+  #enqueue(a: number, b: number, expires: number, timeUs: number): void {
+    const full = this.#queue.length / 4;
     if (this.#qLength === full)
       this.#resizeQueue(full < 2 * this.#max ? Math.min(2 * full, 2 * this.#max) : full);
-    const r = 6 * ((this.#qHead + this.#qLength) % (this.#queue.length / 6));
+    const r = 4 * ((this.#qHead + this.#qLength) % (this.#queue.length / 4));
     const queue = this.#queue;
-    queue[r] = id[0]!;
-    queue[r + 1] = id[1]!;
-    queue[r + 2] = id[2]!;
-    queue[r + 3] = id[3]!;
-    queue[r + 4] = expires;
-    queue[r + 5] = timeUs;
+    queue[r] = a;
+    queue[r + 1] = b;
+    queue[r + 2] = expires;
+    queue[r + 3] = timeUs;
     this.#qLength++;
   }
 
@@ -348,14 +364,14 @@ export class ReplayCache {
    */
   #resizeQueue(cap: number): void {
     const old = this.#queue;
-    const oldCap = old.length / 6;
+    const oldCap = old.length / 4;
     const compact = cap === oldCap;
-    const queue = new Float64Array(6 * cap);
+    const queue = new Float64Array(4 * cap);
     let n = 0;
     for (let j = 0; j < this.#qLength; j++) {
       const q = (this.#qHead + j) % oldCap;
       if (compact && this.#liveSlot(q) < 0) continue;
-      queue.set(old.subarray(6 * q, 6 * q + 6), 6 * n++);
+      queue.set(old.subarray(4 * q, 4 * q + 4), 4 * n++);
     }
     this.#queue = queue;
     this.#qHead = 0;

@@ -31,7 +31,7 @@ import {
   transitedRealms,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
-import { decrypt, getEncType, type Key, KeyUsage } from '@krbsim/crypto';
+import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { type DelegatedCredential, readDelegation } from './delegation';
 import { checkChannelBindings } from './gss-checksum';
 import { formatName, type ServicePrincipal, sameName } from './internal/names';
@@ -88,17 +88,6 @@ function decryptOr(key: Key, usage: number, cipher: Uint8Array, what: string, re
       cause: e,
     });
   }
-}
-
-/**
- * The replay-cache tag of an authenticator: its MAC, the last bytes of the
- * ciphertext (the bytes MIT's k5_rc_tag_from_ciphertext takes). It cannot be
- * made without the session key, so it identifies the authenticator, and it
- * costs no hashing. A view, not a copy.
- */
-function replayTag(etype: number, cipher: Uint8Array): Uint8Array {
-  const n = Math.min(getEncType(etype).macBytes, cipher.length);
-  return new Uint8Array(cipher.buffer, cipher.byteOffset + cipher.length - n, n);
 }
 
 function iso(ms: number): string {
@@ -197,7 +186,7 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
     server: serverText,
     ctime: auth.ctime,
     cusec: auth.cusec,
-    tag: replayTag(sessionKey.etype, apReq.authenticator.cipher),
+    tag: apReq.authenticator.cipher, // its last bytes, the MAC, identify it
   });
   return {
     ticket,

@@ -44,6 +44,28 @@ describe('ReplayCache', () => {
     );
   });
 
+  it('tells apart tags that differ in any one of the 104 bits it keeps', () => {
+    // The last 16 bytes of a tag, of which the cache keeps the top 52 bits of each half:
+    // bytes 0-5 and the high nibble of 6, bytes 8-13 and the high nibble of 14.
+    const kept: number[] = [];
+    for (let byte = 0; byte < 16; byte++) {
+      for (let bit = 0; bit < 8; bit++) {
+        if (byte % 8 < 6 || (byte % 8 === 6 && bit < 4)) kept.push(byte * 8 + bit); // bit 0 is the MSB
+      }
+    }
+    expect(kept.length).toBe(104);
+    const rc = new ReplayCache({ clock: new ManualClock(T0), windowMs: WINDOW });
+    const base = new Uint8Array(20).fill(0x5a);
+    rc.check({ ...entry(0), tag: base });
+    for (const k of kept) {
+      const tag = base.slice();
+      tag[4 + (k >> 3)]! ^= 0x80 >> (k & 7); // the last 16 of the 20 bytes
+      rc.check({ ...entry(0), tag });
+    }
+    expect(rc.size).toBe(105);
+    expect(() => rc.check({ ...entry(0), tag: base.slice() })).toThrow(/replay/);
+  });
+
   it('without a hash, tells apart authenticators by client, server and time', () => {
     const rc = new ReplayCache({ clock: new ManualClock(T0), windowMs: WINDOW });
     const bare = (client: string, server: string, ctime: number, cusec: number): ReplayEntry => ({
