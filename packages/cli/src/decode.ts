@@ -6,7 +6,6 @@
  * @module
  */
 
-import { parseArgs } from 'node:util';
 import {
   decodeDerTree,
   decodeKdcProxyMessage,
@@ -18,6 +17,7 @@ import {
   unwrapGssToken,
   unwrapKrb5Token,
 } from '@krbsim/asn1';
+import { parseCommand, usageError } from './args';
 import { DecodeInputError, type InputEncoding, parseDecodeInput, stripTcpPrefix } from './decode-input';
 import { type CliIo, ExitCode } from './io';
 
@@ -216,38 +216,23 @@ export function decodeToJson(bytes: Uint8Array, options: { tree?: boolean } = {}
 
 /** Run `krbsim decode`; resolves with the exit code. */
 export async function decodeCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  let values: {
-    hex?: boolean | undefined;
-    base64?: boolean | undefined;
-    tree?: boolean | undefined;
-    compact?: boolean | undefined;
-    help?: boolean | undefined;
-  };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        hex: { type: 'boolean' },
-        base64: { type: 'boolean' },
-        tree: { type: 'boolean' },
-        compact: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.stderr(`krbsim decode: ${(e as Error).message}\nTry 'krbsim decode --help'.\n`);
-    return ExitCode.usage;
-  }
-  if (values.help) {
-    io.stdout(DECODE_USAGE);
-    return ExitCode.ok;
-  }
+  const parsed = parseCommand<{ hex?: boolean; base64?: boolean; tree?: boolean; compact?: boolean }>(
+    'decode',
+    argv,
+    {
+      hex: { type: 'boolean' },
+      base64: { type: 'boolean' },
+      tree: { type: 'boolean' },
+      compact: { type: 'boolean' },
+    },
+    DECODE_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1 || (values.hex && values.base64)) {
     io.stderr(
-      `krbsim decode: expected one input (hex, base64 or @file) and at most one of --hex, --base64\nTry 'krbsim decode --help'.\n`,
+      usageError('decode', 'expected one input (hex, base64 or @file) and at most one of --hex, --base64'),
     );
     return ExitCode.usage;
   }

@@ -10,8 +10,8 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createAzureSqlMiLab } from '@krbsim/azure';
+import { parseCommand, usageError } from './args';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
 
@@ -32,31 +32,28 @@ function etypeName(etype: number): string {
 
 /** Runs the demo; returns the exit code. */
 export async function demoCommand(args: readonly string[], io: CliIo): Promise<number> {
-  let values: { seed?: string; flow?: string; pcap?: string; 'no-mermaid'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        seed: { type: 'string' },
-        flow: { type: 'string' },
-        pcap: { type: 'string' },
-        'no-mermaid': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    io.stderr(`krbsim demo: ${(e as Error).message}\n${USAGE}`);
+  const parsed = parseCommand<{ seed?: string; flow?: string; pcap?: string; 'no-mermaid'?: boolean }>(
+    'demo',
+    args,
+    {
+      seed: { type: 'string' },
+      flow: { type: 'string' },
+      pcap: { type: 'string' },
+      'no-mermaid': { type: 'boolean' },
+    },
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) {
+    io.stderr(usageError('demo', `unexpected argument '${positionals[0]}'`));
     return ExitCode.usage;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return ExitCode.ok;
   }
   const seed = values.seed === undefined ? 42 : Number(values.seed);
   const flow = values.flow ?? 'both';
   if (!Number.isSafeInteger(seed) || !['trust', 'modern', 'both'].includes(flow)) {
-    io.stderr(`krbsim demo: --seed takes an integer and --flow one of trust, modern, both\n${USAGE}`);
+    io.stderr(usageError('demo', '--seed takes an integer and --flow one of trust, modern, both'));
     return ExitCode.usage;
   }
   const out = (line = '') => io.stdout(`${line}\n`);

@@ -8,7 +8,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand, usageError } from './args';
 import { type CliIo, ExitCode } from './io';
 import type { RequestLogEntry } from './start-topology';
 import { parseTopology, TopologyError, type TopologyFile } from './topology';
@@ -57,41 +57,29 @@ export async function loadTopologyFile(path: string): Promise<TopologyFile> {
 
 /** Run `krbsim serve`; resolves with the exit code once stopped. */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  let values: {
-    dir?: string | undefined;
-    host?: string | undefined;
-    seed?: string | undefined;
-    'json-log'?: boolean | undefined;
-    verbose?: boolean | undefined;
-    help?: boolean | undefined;
-  };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dir: { type: 'string' },
-        host: { type: 'string' },
-        seed: { type: 'string' },
-        'json-log': { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    io.stderr(`krbsim serve: ${(e as Error).message}\nTry 'krbsim serve --help'.\n`);
-    return ExitCode.usage;
-  }
-  if (values.help) {
-    io.stdout(SERVE_USAGE);
-    return ExitCode.ok;
-  }
+  const parsed = parseCommand<{
+    dir?: string;
+    host?: string;
+    seed?: string;
+    'json-log'?: boolean;
+    verbose?: boolean;
+  }>(
+    'serve',
+    argv,
+    {
+      dir: { type: 'string' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+      'json-log': { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    },
+    SERVE_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) {
-    io.stderr(
-      `krbsim serve: expected one topology file, got ${positionals.length}\nTry 'krbsim serve --help'.\n`,
-    );
+    io.stderr(usageError('serve', `expected one topology file, got ${positionals.length}`));
     return ExitCode.usage;
   }
   let seed: number | string | undefined;

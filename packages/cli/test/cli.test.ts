@@ -42,7 +42,7 @@ describe('krbsim', () => {
     expect(opt.err).toMatch(/krbsim serve: .*--colour/);
   });
 
-  it('serve --help, help serve and decode --help print the command usage', async () => {
+  it('serve --help, help serve, decode -h and demo --help print the command usage', async () => {
     for (const argv of [
       ['serve', '--help'],
       ['help', 'serve'],
@@ -55,6 +55,10 @@ describe('krbsim', () => {
     const io = capture();
     expect(await runCli(['decode', '-h'], io)).toBe(0);
     expect(io.out).toMatch(/^Usage: krbsim decode/);
+    const demo = capture();
+    expect(await runCli(['demo', '--help'], demo)).toBe(0);
+    expect(demo.out).toMatch(/^Usage: krbsim demo/);
+    expect(demo.err).toBe('');
   });
 
   describe('serve with a bad topology file', () => {

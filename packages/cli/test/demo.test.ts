@@ -51,9 +51,15 @@ describe('krbsim demo', () => {
     expect(a.stdout).not.toContain('mermaid');
   });
 
-  it('rejects bad options with the usage text', async () => {
-    const { code, stderr } = await run(['demo', '--flow', 'sideways']);
-    expect(code).toBe(2);
-    expect(stderr).toContain('Usage: krbsim demo');
+  it('rejects bad options and stray arguments with a usage error', async () => {
+    for (const argv of [
+      ['demo', '--flow', 'sideways'],
+      ['demo', '--nope'],
+      ['demo', 'extra'],
+    ]) {
+      const { code, stderr } = await run(argv);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^krbsim demo: .+\nTry 'krbsim demo --help'\.\n$/);
+    }
   });
 });
