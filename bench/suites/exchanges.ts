@@ -258,7 +258,9 @@ export default async function build(ctx: SuiteContext) {
     // so every measured call still evicts; a ring that wraps more often than
     // there are spares falls back to an empty cache, and the closing note
     // shows the size.
-    const spares = opts.quick ? [] : Array.from({ length: SPARE_CACHES }, () => filledCache(clock, ringTime, bound));
+    const spares = opts.quick
+      ? []
+      : Array.from({ length: SPARE_CACHES }, () => filledCache(clock, ringTime, bound));
     let next = 0;
     const acceptCached = () => {
       if (next === ringSize) {
