@@ -1,0 +1,85 @@
+/**
+ * Every package README opens with a runnable TypeScript example. This runs
+ * the first ```ts block of each, as written (imports resolve to the
+ * packages' sources), with console.log captured, and checks what it printed,
+ * so a README cannot drift from the code.
+ *
+ * Later blocks in a README are fragments that build on the first.
+ */
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const PACKAGES = new URL('../packages/', import.meta.url);
+
+/** Runs the first ```ts block of `pkg`'s README and returns the lines it logged. */
+async function runFirstExample(pkg: string): Promise<string[]> {
+  const readme = readFileSync(new URL(`${pkg}/README.md`, PACKAGES), 'utf8');
+  const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (code === undefined) throw new Error(`packages/${pkg}/README.md has no \`\`\`ts example`);
+  const dir = mkdtempSync(join(tmpdir(), 'krbsim-readme-'));
+  const file = join(dir, `${pkg}-example.ts`);
+  const lines: string[] = [];
+  const log = console.log;
+  try {
+    writeFileSync(file, code);
+    console.log = (...a: unknown[]) =>
+      lines.push(a.map((x) => (typeof x === 'string' ? x : String(x))).join(' '));
+    await import(/* @vite-ignore */ file);
+  } finally {
+    console.log = log;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+/** What each package's example must print. */
+const EXPECTED: Record<string, (lines: string[]) => void> = {
+  asn1: (l) => expect(l).toHaveLength(1),
+  azure: (l) => {
+    expect(l.slice(0, 2)).toEqual(['CONTOSO\\alice', 'CONTOSO\\alice']);
+    expect(l[2]).toContain('KDC KERBEROS.MICROSOFTONLINE.COM (via KDC proxy)');
+    expect(l[3]).toMatch(/^sequenceDiagram/);
+  },
+  cli: (l) => {
+    expect(l[0]).toMatch(/^\{"realm":"CONTOSO\.COM","host":"127\.0\.0\.1","udpPort":\d+,"tcpPort":\d+\}$/);
+    expect(l[1]).toMatch(/krb5\.conf$/);
+  },
+  client: (l) => expect(l).toEqual(['alice@CONTOSO.COM']),
+  core: (l) => expect(l[0]).toContain('KRB_AP_ERR_SKEW (37)'),
+  crypto: (l) => expect(l).toEqual(['hello, realm', 'true']),
+  files: (l) => {
+    expect(l[0]).toBe('2');
+    expect(l[1]).toContain('default_realm = CONTOSO.COM');
+  },
+  kdc: (l) => {
+    expect(l[0]).toBe('krbtgt/KERBEROS.MICROSOFTONLINE.COM');
+    expect(l[1]).toBe('CONTOSO.COM KERBEROS.MICROSOFTONLINE.COM 18');
+    expect(l[2]!.split('\n')).toEqual([
+      'AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+      'TGS-REQ alice@CONTOSO.COM for MSSQLSvc/mi1.abc123.database.windows.net:1433@CONTOSO.COM -> TGS-REP (referral to KERBEROS.MICROSOFTONLINE.COM)',
+      'TGS-REQ alice@CONTOSO.COM for MSSQLSvc/mi1.abc123.database.windows.net:1433@KERBEROS.MICROSOFTONLINE.COM -> TGS-REP',
+    ]);
+  },
+  service: (l) => expect(l).toEqual(['alice@CONTOSO.COM spnego true', 'KRB_AP_ERR_REPEAT']),
+  testing: (l) => expect(l).toEqual([]),
+  transport: (l) => expect(l).toEqual([]),
+};
+
+describe('package README examples', () => {
+  it('every package has an entry here', () => {
+    const pkgs = readdirSync(PACKAGES, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    expect(pkgs).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  for (const [pkg, check] of Object.entries(EXPECTED)) {
+    it(`packages/${pkg}/README.md: the first example runs and prints what it says`, async () => {
+      check(await runFirstExample(pkg));
+    }, 60_000);
+  }
+});
