@@ -19,10 +19,11 @@
  * key decrypts one authenticator) and for a few blocks an OpenSSL context
  * costs far more to create and collect than the AES work. From its second
  * message, or for a long first one, an {@link AesCts} uses one OpenSSL CBC
- * encrypt context and one CBC decrypt context for its key, created once and
- * reused for every message. A CBC context carries its chaining value from one update() to
- * the next; we track that value and cancel it by XOR-ing it into the first
- * block, which makes every message start from IV = 0 without a new context.
+ * encrypt context and one CBC decrypt context for its key, each created
+ * when first needed and reused for every message. A CBC context carries its
+ * chaining value from one update() to the next; we track that value and
+ * cancel it by XOR-ing it into the first block, which makes every message
+ * start from IV = 0 without a new context.
  * Each message is one update() call (two for a decrypt whose last block is
  * partial: the stolen bytes come out of the first call), writing into the
  * buffer Node returns; only 16-byte fix-ups run in JavaScript.
