@@ -25,10 +25,10 @@ import {
   type PemCertificate,
   serveKdcProxy,
 } from '@krbsim/transport';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { MIT_CLIENT_TOOLS, MitClient, parseKlist } from './helpers/mit';
 import { makeTempDir, type TempDir } from './helpers/processes';
-import { describeWithTools } from './mit-tools';
+import { describeUnavailable, describeWithTools } from './mit-tools';
 
 const REALM = 'CONTOSO.COM';
 const ALICE = 'correct horse battery staple';
@@ -53,19 +53,7 @@ function describeWithK5tls(title: string, body: (tools: Readonly<Record<string, 
     describeWithTools(title, MIT_CLIENT_TOOLS, body);
     return;
   }
-  const reason = `${title}: MIT's k5tls plugin (krb5-k5tls) not found`;
-  if (process.env.KRBSIM_REQUIRE_MIT === '1') {
-    describe(title, () => {
-      it('has the k5tls plugin (KRBSIM_REQUIRE_MIT=1)', () => {
-        throw new Error(`${reason}; install krb5-k5tls or unset KRBSIM_REQUIRE_MIT`);
-      });
-    });
-    return;
-  }
-  console.warn(`skipping interop suite: ${reason}`);
-  describe.skip(title, () => {
-    it('needs the k5tls plugin', () => {});
-  });
+  describeUnavailable(title, "MIT's k5tls plugin (krb5-k5tls) not found", 'install krb5-k5tls');
 }
 
 describeWithK5tls('MIT kinit and kvno through a krbsim KDC proxy (MS-KKDCP over HTTPS)', (tools) => {

@@ -33,16 +33,24 @@ export function describeWithTools(
     describe(title, () => body(paths));
     return;
   }
-  const reason = `${title}: ${missing.join(', ')} not found on PATH`;
+  describeUnavailable(title, `${missing.join(', ')} not found on PATH`, 'install MIT krb5 and tshark');
+}
+
+/**
+ * The suite `title` cannot run here, for `reason`: skipped with a printed
+ * reason, or, with `KRBSIM_REQUIRE_MIT=1`, a failing test that says what to
+ * `install`.
+ */
+export function describeUnavailable(title: string, reason: string, install: string): void {
   if (process.env.KRBSIM_REQUIRE_MIT === '1') {
     describe(title, () => {
-      it('has the tools it needs (KRBSIM_REQUIRE_MIT=1)', () => {
-        throw new Error(`${reason}; install MIT krb5 and tshark or unset KRBSIM_REQUIRE_MIT`);
+      it('has what it needs (KRBSIM_REQUIRE_MIT=1)', () => {
+        throw new Error(`${title}: ${reason}; ${install} or unset KRBSIM_REQUIRE_MIT`);
       });
     });
     return;
   }
-  console.warn(`skipping interop suite: ${reason}`);
+  console.warn(`skipping interop suite: ${title}: ${reason}`);
   describe.skip(title, () => {
     it('needs external tools', () => {});
   });
