@@ -49,7 +49,8 @@ export interface ReplayEntry {
   readonly cusec: number;
   /**
    * Bytes that only this authenticator has, such as its ciphertext (what
-   * krbsim's service passes) or a hash of it. When given, their last 16
+   * krbsim's service passes) or a hash of it: at least 8 bytes (a
+   * RangeError otherwise). When given, their last 16
    * bytes (all of them if fewer) alone identify the authenticator. The AES
    * etypes end their ciphertext with a MAC, which cannot be made without the
    * session key; rc4-hmac ends it with bytes encrypted under a key derived
@@ -100,12 +101,20 @@ function pack(bytes: Uint8Array, from: number, n: number): void {
   idB = b;
 }
 
+/** The shortest tag accepted (a MAC is 12 bytes or more). */
+const MIN_TAG_BYTES = 8;
+
 function readId(entry: ReplayEntry): void {
   let bytes = entry.tag;
   if (bytes === undefined) {
     bytes = createHash('sha256')
       .update(`${entry.client}\u0000${entry.server}\u0000${entry.ctime}\u0000${entry.cusec}`)
       .digest();
+  }
+  // Programming errors, not Kerberos ones: a short tag would make unrelated
+  // authenticators collide and be refused as replays.
+  if (!(bytes instanceof Uint8Array) || bytes.length < MIN_TAG_BYTES) {
+    throw new RangeError(`a replay-cache tag must be a Uint8Array of at least ${MIN_TAG_BYTES} bytes`);
   }
   const n = Math.min(16, bytes.length);
   pack(bytes, bytes.length - n, n);

@@ -126,6 +126,17 @@ describe('ReplayCache', () => {
     rc.check(victim);
   });
 
+  it('refuses a tag too short to tell authenticators apart, and changes nothing', () => {
+    const rc = new ReplayCache({ clock: new ManualClock(T0), windowMs: WINDOW });
+    rc.check(entry(1));
+    for (const tag of [new Uint8Array(0), new Uint8Array(7)]) {
+      expect(() => rc.check({ ...entry(2), tag })).toThrow(RangeError);
+    }
+    expect(rc.size).toBe(1);
+    rc.check({ ...entry(2), tag: new Uint8Array(8) });
+    expect(rc.size).toBe(2);
+  });
+
   it('validates its options', () => {
     const clock = new ManualClock(T0);
     expect(() => new ReplayCache({ clock, windowMs: -1 })).toThrow(RangeError);
