@@ -115,7 +115,23 @@ abstract class Gen {
   }
 
   protected abstract readonly prefix: string;
-  protected abstract build(node: Exclude<Node, { kind: 'prim' }>, id: string): string;
+  /** The source of function `id` for a constructed node, by its kind. */
+  protected build(node: Exclude<Node, { kind: 'prim' }>, id: string): string {
+    switch (node.kind) {
+      case 'seq':
+        return this.seq(node, id);
+      case 'seqOf':
+        return this.seqOf(node, id);
+      case 'app':
+        return this.app(node, id);
+      case 'choice':
+        return this.choice(node, id);
+    }
+  }
+  protected abstract seq(node: SeqNode, id: string): string;
+  protected abstract seqOf(node: SeqOfNode, id: string): string;
+  protected abstract app(node: AppNode, id: string): string;
+  protected abstract choice(node: ChoiceNode, id: string): string;
 
   compile<F>(root: Node): F {
     const depth = schemaDepth(root);
@@ -147,20 +163,7 @@ class DecGen extends Gen {
     return `${this.fn(node)}(r, ${end})`;
   }
 
-  protected build(node: Exclude<Node, { kind: 'prim' }>, id: string): string {
-    switch (node.kind) {
-      case 'seq':
-        return this.seq(node, id);
-      case 'seqOf':
-        return this.seqOf(node, id);
-      case 'app':
-        return this.app(node, id);
-      case 'choice':
-        return this.choice(node, id);
-    }
-  }
-
-  private seq(node: SeqNode, id: string): string {
+  protected seq(node: SeqNode, id: string): string {
     const L: string[] = [];
     L.push(
       `function ${id}(r, end, ctx) {`,
@@ -216,7 +219,7 @@ class DecGen extends Gen {
     return L.join('\n');
   }
 
-  private seqOf(node: SeqOfNode, id: string): string {
+  protected seqOf(node: SeqOfNode, id: string): string {
     return [
       `function ${id}(r, end) {`,
       'let i = -1;',
@@ -233,7 +236,7 @@ class DecGen extends Gen {
     ].join('\n');
   }
 
-  private app(node: AppNode, id: string): string {
+  protected app(node: AppNode, id: string): string {
     const test = node.tags.map((t) => `t !== ${0x60 | t}`).join(' && ');
     return [
       `function ${id}(r, end) {`,
@@ -247,7 +250,7 @@ class DecGen extends Gen {
     ].join('\n');
   }
 
-  private choice(node: ChoiceNode, id: string): string {
+  protected choice(node: ChoiceNode, id: string): string {
     const L: string[] = [`function ${id}(r, end) {`, 'let f = -1;', 'try {'];
     L.push('const t = r.pos < end ? r.buf[r.pos] : -1;');
     node.alts.forEach((fd, i) => {
@@ -281,20 +284,7 @@ class EncGen extends Gen {
     return `${this.fn(node)}(b, p, ${x}, ${T})`;
   }
 
-  protected build(node: Exclude<Node, { kind: 'prim' }>, id: string): string {
-    switch (node.kind) {
-      case 'seq':
-        return this.seq(node, id);
-      case 'seqOf':
-        return this.seqOf(node, id);
-      case 'app':
-        return this.app(node, id);
-      case 'choice':
-        return this.choice(node, id);
-    }
-  }
-
-  private seq(node: SeqNode, id: string): string {
+  protected seq(node: SeqNode, id: string): string {
     const L: string[] = [`function ${id}(b, p, v, t, ctx) {`, 'let f = -1;', 'try {'];
     L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
     L.push('const s = p;', 'let x;');
@@ -309,7 +299,7 @@ class EncGen extends Gen {
     return L.join('\n');
   }
 
-  private seqOf(node: SeqOfNode, id: string): string {
+  protected seqOf(node: SeqOfNode, id: string): string {
     return [
       `function ${id}(b, p, a, t) {`,
       'let i = -1;',
@@ -325,7 +315,7 @@ class EncGen extends Gen {
     ].join('\n');
   }
 
-  private app(node: AppNode, id: string): string {
+  protected app(node: AppNode, id: string): string {
     const tags = this.k(node.tags);
     const allowed = node.tags.map((t) => `n === ${t}`).join(' || ');
     const L = [`function ${id}(b, p, v, t, ov) {`, 'let n;'];
@@ -352,7 +342,7 @@ class EncGen extends Gen {
     return L.join('\n');
   }
 
-  private choice(node: ChoiceNode, id: string): string {
+  protected choice(node: ChoiceNode, id: string): string {
     const L: string[] = [`function ${id}(b, p, v, t) {`, 'let f = -1;', 'try {'];
     L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
     L.push('const s = p;', 'let x;');
