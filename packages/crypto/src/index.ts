@@ -18,6 +18,12 @@ export { decrypt, type EncryptOptions, encrypt } from './encryption';
 export { KeyUsage, type KeyUsageName } from './iana/key-usage';
 export { generateKey, randomToKey, salt, stringToKey } from './keys';
 export { cf2, prf } from './prf';
-export { getEncType, isSupportedEncType, isWeakEncType, supportedEncTypes } from './registry';
+export {
+  getEncType,
+  isSupportedEncType,
+  isWeakEncType,
+  supportedEncTypes,
+  WEAK_ENC_TYPES,
+} from './registry';
 export { nfold } from './rfc3961/nfold';
 export type { EncTypeProfile, Key } from './rfc3961/profile';

@@ -164,6 +164,14 @@ export function isWeakEncType(etype: number): boolean {
   return specByEtype.get(etype)?.weak === true;
 }
 
+/**
+ * Every encryption type an acceptor or client refuses unless weak crypto is
+ * allowed, implemented or not: the DES family (1, 2, 3; RFC 6649), des3 (16)
+ * and the RC4 family (23, 24; RFC 8429). {@link isWeakEncType} answers only
+ * for the etypes krbsim implements.
+ */
+export const WEAK_ENC_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 16, 23, 24]);
+
 /** Every supported etype, strongest first: 20, 19, 18, 17, 23. */
 export const supportedEncTypes: readonly number[] = Object.freeze(specs.map((s) => s.etype));
 

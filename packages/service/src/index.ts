@@ -10,6 +10,19 @@
  * @packageDocumentation
  */
 
+/** Kept for callers of earlier versions: the set now lives in `@krbsim/crypto`. */
+export { WEAK_ENC_TYPES } from '@krbsim/crypto';
+export {
+  type ApReqCheck,
+  ApReqError,
+  ApReqFailure,
+  type ApReqRules,
+  type CheckedApReq,
+  checkApReq,
+  SERVICE_AP_REQ,
+  type ServerKey,
+  TGS_AP_REQ,
+} from './check-ap-req';
 export type { DelegatedCredential } from './delegation';
 export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
 export { checkChannelBindings } from './gss-checksum';
@@ -22,4 +35,4 @@ export {
   type ReplayEntry,
 } from './replay-cache';
 export { type AcceptOptions, type AcceptResult, KerberosService, type ServiceOptions } from './service';
-export { type VerifiedApReq, type VerifyParams, verifyApReq, WEAK_ENC_TYPES } from './verify-ap-req';
+export { type VerifiedApReq, type VerifyParams, verifyApReq } from './verify-ap-req';

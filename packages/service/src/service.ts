@@ -18,12 +18,13 @@ import {
 import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { acceptorReply } from './ap-rep';
+import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
 import { parseServicePrincipal, type ServicePrincipal } from './internal/names';
-import { type KeytabEntryLike, type KeytabLike, keytabEntries } from './keytab';
+import { type KeytabLike, keytabEntries } from './keytab';
 import { ReplayCache } from './replay-cache';
-import { verifyApReq } from './verify-ap-req';
+import { serviceCheck, verifyWith } from './verify-ap-req';
 
 /** Options for {@link KerberosService}. */
 export interface ServiceOptions {
@@ -106,26 +107,26 @@ export interface AcceptResult {
  * ```
  */
 export class KerberosService {
-  readonly #keytab: readonly KeytabEntryLike[];
-  readonly #principal: ServicePrincipal | undefined;
-  readonly #clock: Clock;
   readonly #random: RandomSource;
-  readonly #skew: number;
   readonly #replay: ReplayCache | undefined;
-  readonly #allowWeak: boolean;
+  /** The AP-REQ checks, built once: keytab, principal, clock, skew, weak-crypto setting. */
+  readonly #check: ApReqCheck;
 
   constructor(opts: ServiceOptions) {
-    this.#keytab = keytabEntries(opts.keytab);
-    this.#principal =
-      typeof opts.principal === 'string' ? parseServicePrincipal(opts.principal) : opts.principal;
-    this.#clock = opts.clock ?? systemClock;
+    const clock = opts.clock ?? systemClock;
+    const clockSkewMs = opts.clockSkewMs ?? 300_000;
     this.#random = opts.random ?? systemRandom;
-    this.#skew = opts.clockSkewMs ?? 300_000;
     this.#replay =
       opts.replayCache === false
         ? undefined
-        : (opts.replayCache ?? new ReplayCache({ clock: this.#clock, windowMs: this.#skew }));
-    this.#allowWeak = opts.allowWeakCrypto ?? false;
+        : (opts.replayCache ?? new ReplayCache({ clock, windowMs: clockSkewMs }));
+    this.#check = serviceCheck({
+      keytab: keytabEntries(opts.keytab),
+      principal: typeof opts.principal === 'string' ? parseServicePrincipal(opts.principal) : opts.principal,
+      clock,
+      clockSkewMs,
+      allowWeakCrypto: opts.allowWeakCrypto ?? false,
+    });
   }
 
   /** The replay cache in use, if any. */
@@ -142,15 +143,10 @@ export class KerberosService {
     const framed = unframeApReq(token);
     const apReq = decodeApReq(framed.apReq);
     const gss = framed.framing !== 'none';
-    const v = verifyApReq(apReq, {
-      keytab: this.#keytab,
-      ...(this.#principal === undefined ? {} : { principal: this.#principal }),
-      clock: this.#clock,
-      clockSkewMs: this.#skew,
+    const v = verifyWith(apReq, this.#check, {
       replayCache: this.#replay,
-      allowWeakCrypto: this.#allowWeak,
       gss,
-      ...(opts.channelBindings === undefined ? {} : { channelBindings: opts.channelBindings }),
+      channelBindings: opts.channelBindings,
     });
     const { ticket, authenticator: auth, sessionKey } = v;
     const gssFlags = v.gssChecksum?.flags;
