@@ -7,41 +7,24 @@
  * @module
  */
 
-import type { EncKdcRepPart, EncTicketPart, KdcReq, LastReqEntry, PrincipalName } from '@krbsim/asn1';
-import { emptyTransited, encodeAsRep, KdcOptions, NameType, PaDataType, TicketFlags } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError } from '@krbsim/core';
+import type { EncKdcRepPart, KdcReq, LastReqEntry, PrincipalName } from '@krbsim/asn1';
+import { emptyTransited, encodeAsRep, KdcOptions, NameType, TicketFlags } from '@krbsim/asn1';
+import { ErrorCode } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
-import {
-  joinAuthorizationData,
-  newSessionKey,
-  pacAuthorizationData,
-  sealReplyPart,
-  sealTicket,
-} from './issue';
+import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
+import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
+import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
-import {
-  etypeInfo2Padata,
-  findPadata,
-  pacRequested,
-  preauthRequired,
-  usableClientKeys,
-  verifyEncTimestamp,
-} from './preauth';
+import type { AsPadataHandler, AsRequestState } from './padata/handler';
+import { runPadata } from './padata/handler';
+import { AS_PADATA_HANDLERS } from './padata/registry';
+import { etypeInfo2Padata, preauthRequired, usableClientKeys } from './preauth';
 import type { PrincipalEntry } from './principal-db';
 import { formatPrincipal, tgsRealmOf } from './principal-name';
-import type { IssuanceContext, Realm } from './realm';
+import type { Realm } from './realm';
 import { asTicketTimes, toSeconds } from './ticket-times';
 import { trustBetween } from './trust-graph';
-
-/** What an exchange produced, for the reply and the log line. */
-export interface ExchangeResult {
-  readonly reply: Uint8Array;
-  /** `REP-NAME` or `REP-NAME (detail)` for the log. */
-  readonly outcome: string;
-  /** The client as the log should name it, when the request did not name it plainly (TGS). */
-  readonly client?: string;
-}
 
 /** Options RFC 4120 section 3.1.3 does not allow in an AS-REQ (MIT: AS_INVALID_OPTIONS). */
 const AS_INVALID_OPTIONS =
@@ -81,31 +64,14 @@ function findServer(realm: Realm, sname: PrincipalName): PrincipalEntry | undefi
 }
 
 /**
- * Run the realm's issuance hook. A KerberosError it throws refuses the
- * request with its code (the client named in the KRB-ERROR); anything else
- * is a fault in the hook and becomes KRB_ERR_GENERIC.
+ * Answer an AS-REQ (RFC 4120 section 3.1.2 and 3.1.3), running `handlers`
+ * on its PA-DATA. Throws {@link KdcError} to refuse.
  */
-export function runIssuancePolicy(
+export function processAsReq(
   realm: Realm,
-  ctx: IssuanceContext,
-  who: { cname: PrincipalName; crealm: string },
-): void {
-  if (!realm.issuancePolicy) return;
-  try {
-    realm.issuancePolicy(ctx);
-  } catch (e) {
-    if (e instanceof KdcError)
-      throw new KdcError(e.code, e.message, { ...e.details, ...who, cause: e.cause });
-    if (isKerberosError(e)) throw new KdcError(e.code, e.message, { ...who, cause: e });
-    throw new KdcError(ErrorCode.KRB_ERR_GENERIC, 'internal error in the issuance policy', {
-      ...who,
-      cause: e,
-    });
-  }
-}
-
-/** Answer an AS-REQ (RFC 4120 section 3.1.2 and 3.1.3). Throws {@link KdcError} to refuse. */
-export function processAsReq(realm: Realm, req: KdcReq): ExchangeResult {
+  req: KdcReq,
+  handlers: readonly AsPadataHandler[] = AS_PADATA_HANDLERS,
+): ExchangeResult {
   const body = req.reqBody;
   const policy = realm.policy;
   const now = realm.clock.now();
@@ -160,21 +126,29 @@ export function processAsReq(realm: Realm, req: KdcReq): ExchangeResult {
   const tkey = ticketKey(s.keys, permitted, isTgt ? undefined : policy.ticketEncType);
   if (!tkey) etypeNoSupp('the server key', body.etype, realm.name);
 
-  // Pre-authentication (section 5.2.7.2).
-  let replyKey = usable[0]!;
-  let preauthenticated = false;
-  const encTs = findPadata(req.padata, PaDataType.PA_ENC_TIMESTAMP);
-  if (encTs) {
-    try {
-      replyKey = verifyEncTimestamp(encTs, usable, now, policy.clockSkewMs);
-    } catch (e) {
-      if (e instanceof KdcError) throw new KdcError(e.code, e.message, { ...who, realm: realm.name });
-      throw e;
-    }
-    preauthenticated = true;
-  } else if (c.requiresPreauth) {
-    throw preauthRequired(usable, cname, crealm);
+  // PA-DATA: pre-authentication (section 5.2.7) and the other padata, by the registry.
+  const state: AsRequestState = {
+    realm,
+    req,
+    now,
+    cname,
+    crealm,
+    client: c,
+    server: s,
+    clientKeys: usable,
+    replyKey: usable[0]!,
+    preauthenticated: false,
+    pacRequested: policy.includePacByDefault,
+  };
+  try {
+    runPadata(handlers, state, req.padata);
+  } catch (e) {
+    throw naming(e, { ...who, realm: realm.name });
   }
+  if (!state.preauthenticated && c.requiresPreauth) {
+    throw preauthRequired(usable, handlers, state, cname, crealm);
+  }
+  const replyKey = state.replyKey;
 
   runIssuancePolicy(realm, { realm, exchange: 'AS', cname, crealm, client: c, server: s }, who);
 
@@ -182,46 +156,43 @@ export function processAsReq(realm: Realm, req: KdcReq): ExchangeResult {
   const opts = body.kdcOptions;
   const canonicalize = (opts & KdcOptions.canonicalize) !== 0;
   let flags = times.flags | TicketFlags.initial;
-  if (preauthenticated) flags |= TicketFlags['pre-authent'];
+  if (state.preauthenticated) flags |= TicketFlags['pre-authent'];
   if (opts & KdcOptions.forwardable) flags |= TicketFlags.forwardable;
   if (opts & KdcOptions.proxiable) flags |= TicketFlags.proxiable;
   if (canonicalize) flags |= TicketFlags['name-canonicalize'];
   if (s.okAsDelegate) flags |= TicketFlags['ok-as-delegate'];
   flags >>>= 0;
 
-  const sessionKey = newSessionKey(sessionEtype!, realm.random);
   // The client name in the ticket: canonical when asked (or for an enterprise name, as AD does).
   const ticketCname = canonicalize || cname.nameType === NameType.NT_ENTERPRISE ? c.name : cname;
   const ticketSname = canonicalize ? s.name : sname;
-  const pac =
-    realm.pacBuilder && pacRequested(req.padata, policy.includePacByDefault)
-      ? pacAuthorizationData(
-          realm.pacBuilder({
-            realm,
-            client: c,
-            server: s,
-            authtime: times.authtime,
-            serverKey: tkey!.key,
-            kdcKey: (ticketKey(realm.krbtgt.keys, [tkey!.key.etype, ...permitted]) ?? tkey!).key,
-            sessionKey,
-          }),
-        )
-      : undefined;
-  const postdated = times.starttime !== times.authtime;
-  const etp: EncTicketPart = {
-    flags,
-    key: sessionKey,
-    crealm,
+  const draft: TicketDraft = {
+    exchange: 'AS',
     cname: ticketCname,
+    crealm,
+    client: c,
+    server: s,
+    sname: ticketSname,
+    evidence: undefined,
+    serverKey: tkey!,
+    sessionKey: newSessionKey(sessionEtype!, realm.random),
+    flags,
+    times,
     transited: emptyTransited(),
-    authtime: times.authtime,
-    ...(postdated && { starttime: times.starttime }),
-    endtime: times.endtime,
-    ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
-    ...(body.addresses && body.addresses.length > 0 && { caddr: body.addresses }),
-    ...joinAuthorizationData(pac),
+    caddr: body.addresses,
   };
-  const ticket = sealTicket(realm.name, ticketSname, etp, tkey!, realm.random);
+  const authorizationData = ticketAuthorizationData(realm, draft, {
+    fromEvidence: NO_AUTHORIZATION_DATA,
+    fromRequest: NO_AUTHORIZATION_DATA,
+    pacRequested: state.pacRequested,
+  });
+  const { ticket, encTicketPart: etp } = issueTicket(
+    realm.name,
+    { ...draft, authorizationData },
+    realm.random,
+  );
+  const sessionKey = draft.sessionKey;
+  const postdated = times.starttime !== times.authtime;
 
   const lastReq: LastReqEntry[] = [];
   if (c.passwordExpires !== undefined) lastReq.push({ lrType: 6, lrValue: toSeconds(c.passwordExpires) });

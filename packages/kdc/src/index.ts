@@ -13,9 +13,18 @@
  */
 
 export { DomainRealmMap, isDnsSuffix } from './domain-realm';
+export type { ExchangeResult, PadataRegistry } from './exchange';
+export type { TicketDraft, TicketRequest } from './issue';
 export { Kdc, type KdcOptionsInit, MAX_REQUEST_BYTES } from './kdc';
 export { composeKvno, type StoredKey, splitKvno } from './keys';
 export { KdcError, type KdcErrorDetails, minimalKrbError } from './krb-error';
+export type {
+  AsPadataHandler,
+  AsRequestState,
+  TgsPadataHandler,
+  TgsRequestState,
+} from './padata/handler';
+export { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
 export { DEFAULT_ENC_TYPES, defaultPolicy, type RealmPolicy, resolvePolicy } from './policy';
 export { entryKvno, PrincipalDb, type PrincipalEntry, type PrincipalKind } from './principal-db';
 export {
@@ -30,12 +39,14 @@ export {
 export {
   type AddServiceOptions,
   type AddUserOptions,
+  type AuthorizationDataContext,
   type IssuanceContext,
   type PacBuildContext,
   Realm,
   type RealmOptions,
 } from './realm';
 export { realmOfHost } from './referral';
+export type { HeaderKind, TgsHeader } from './tgs-header';
 export {
   createTrust,
   type RotateKeyOptions,

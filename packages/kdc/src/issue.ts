@@ -13,8 +13,10 @@ import type {
   EncryptedData,
   EncryptionKey,
   EncTicketPart,
+  HostAddress,
   PrincipalName,
   Ticket,
+  TransitedEncoding,
 } from '@krbsim/asn1';
 import {
   AdType,
@@ -27,6 +29,69 @@ import type { RandomSource } from '@krbsim/core';
 import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import type { StoredKey } from './keys';
 import { toEncryptionKey } from './keys';
+import type { PrincipalEntry } from './principal-db';
+import type { TicketTimes } from './ticket-times';
+
+/**
+ * A ticket the KDC has decided to issue, before its authorization data is
+ * chosen: who the client is, which server it is for and under which name,
+ * which ticket was the evidence, which key seals it, and its session key,
+ * flags, times, transited path and addresses (RFC 4120 section 5.3).
+ */
+export interface TicketDraft {
+  readonly exchange: 'AS' | 'TGS';
+  /** The client as the ticket names it. */
+  readonly cname: PrincipalName;
+  readonly crealm: string;
+  /** The client's database entry, when the client belongs to the issuing realm. */
+  readonly client: PrincipalEntry | undefined;
+  /** The server: a service, or a krbtgt entry for TGTs and referrals. */
+  readonly server: PrincipalEntry;
+  /** The server name the ticket and reply carry. */
+  readonly sname: PrincipalName;
+  /** The decrypted ticket presented as evidence: the TGT in a TGS exchange, none in AS. */
+  readonly evidence: EncTicketPart | undefined;
+  /** The server's key that seals the ticket. */
+  readonly serverKey: StoredKey;
+  readonly sessionKey: EncryptionKey;
+  readonly flags: number;
+  readonly times: TicketTimes;
+  readonly transited: TransitedEncoding;
+  readonly caddr: readonly HostAddress[] | undefined;
+}
+
+/** A {@link TicketDraft} with the authorization data it will carry. */
+export interface TicketRequest extends TicketDraft {
+  readonly authorizationData: AuthorizationData | undefined;
+}
+
+/** The EncTicketPart of `r` (RFC 4120 section 5.3); optional fields absent when empty. */
+export function encTicketPartOf(r: TicketRequest): EncTicketPart {
+  const t = r.times;
+  return {
+    flags: r.flags,
+    key: r.sessionKey,
+    crealm: r.crealm,
+    cname: r.cname,
+    transited: r.transited,
+    authtime: t.authtime,
+    ...(t.starttime !== t.authtime && { starttime: t.starttime }),
+    endtime: t.endtime,
+    ...(t.renewTill !== undefined && { renewTill: t.renewTill }),
+    ...(r.caddr && r.caddr.length > 0 && { caddr: [...r.caddr] }),
+    ...joinAuthorizationData(r.authorizationData),
+  };
+}
+
+/** Seal `r` into a Ticket of `realm` (the one place tickets are made). */
+export function issueTicket(
+  realm: string,
+  r: TicketRequest,
+  random: RandomSource,
+): { ticket: Ticket; encTicketPart: EncTicketPart } {
+  const encTicketPart = encTicketPartOf(r);
+  return { ticket: sealTicket(realm, r.sname, encTicketPart, r.serverKey, random), encTicketPart };
+}
 
 /** A new random session key of `etype` from the realm's random source. */
 export function newSessionKey(etype: number, random: RandomSource): EncryptionKey {

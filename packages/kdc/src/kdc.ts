@@ -11,8 +11,10 @@
 import type { KdcReq } from '@krbsim/asn1';
 import { decodeAsReq, decodeTgsReq } from '@krbsim/asn1';
 import { ErrorCode, errorCodeName, isKerberosError, KerberosError } from '@krbsim/core';
-import { type ExchangeResult, processAsReq } from './as-exchange';
+import { processAsReq } from './as-exchange';
+import type { ExchangeResult, PadataRegistry } from './exchange';
 import { describeError, type ErrorTarget, encodeErrorReply } from './krb-error';
+import { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
 import { formatPrincipal } from './principal-name';
 import type { Realm } from './realm';
 import { processTgsReq } from './tgs-exchange';
@@ -32,16 +34,36 @@ export interface KdcOptionsInit {
    * Lines never contain keys or passwords.
    */
   log?: (line: string) => void;
+  /**
+   * The PA-DATA handlers to run, in order. Default: the registries of
+   * `padata/registry.ts` (`AS_PADATA_HANDLERS`, `TGS_PADATA_HANDLERS`). Pass
+   * a longer list to plug in a padata type of your own.
+   */
+  padata?: Partial<PadataRegistry>;
+  /**
+   * Called with anything thrown while answering that is not a
+   * KerberosError: a bug in krbsim or in a realm hook. The client gets
+   * KRB_ERR_GENERIC "internal error" either way; this is how the bug surfaces.
+   * Default: none (the log line still says `internal error`).
+   */
+  onInternalError?: (error: unknown) => void;
 }
 
 /** A Key Distribution Center for one {@link Realm}. */
 export class Kdc {
   readonly realm: Realm;
   readonly #log: ((line: string) => void) | undefined;
+  readonly #onInternalError: ((error: unknown) => void) | undefined;
+  readonly #padata: PadataRegistry;
 
   constructor(realm: Realm, opts: KdcOptionsInit = {}) {
     this.realm = realm;
     this.#log = opts.log;
+    this.#onInternalError = opts.onInternalError;
+    this.#padata = {
+      as: opts.padata?.as ?? AS_PADATA_HANDLERS,
+      tgs: opts.padata?.tgs ?? TGS_PADATA_HANDLERS,
+    };
   }
 
   /**
@@ -66,7 +88,9 @@ export class Kdc {
       if (body.sname) server = formatPrincipal(body.sname, body.realm);
       if (req.msgType === 10 && body.cname) client = formatPrincipal(body.cname, body.realm);
       const result: ExchangeResult =
-        req.msgType === 10 ? processAsReq(this.realm, req) : processTgsReq(this.realm, req);
+        req.msgType === 10
+          ? processAsReq(this.realm, req, this.#padata.as)
+          : processTgsReq(this.realm, req, this.#padata.tgs);
       if (result.client !== undefined) client = result.client;
       this.#emit(`${label} ${client} for ${server} -> ${result.outcome}`);
       return result.reply;
@@ -74,7 +98,11 @@ export class Kdc {
       const reply = encodeErrorReply(e, target, this.realm.name, now);
       const { code, details } = describeError(e);
       if (details.cname && details.crealm) client = formatPrincipal(details.cname, details.crealm);
-      this.#emit(`${label} ${client} for ${server} -> KRB-ERROR ${errorCodeName(code)} (${code})`);
+      const bug = !isKerberosError(e);
+      this.#emit(
+        `${label} ${client} for ${server} -> KRB-ERROR ${errorCodeName(code)} (${code})${bug ? ' internal error' : ''}`,
+      );
+      if (bug) this.#reportBug(e);
       return reply;
     }
   }
@@ -122,6 +150,14 @@ export class Kdc {
       return Number.isFinite(t) ? t : 0;
     } catch {
       return 0;
+    }
+  }
+
+  #reportBug(e: unknown): void {
+    try {
+      this.#onInternalError?.(e);
+    } catch {
+      // A failing reporter must not change the reply.
     }
   }
 

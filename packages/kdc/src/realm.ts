@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { EncryptionKey, PrincipalName } from '@krbsim/asn1';
+import type { AuthorizationData, EncryptionKey, PrincipalName } from '@krbsim/asn1';
 import {
   type Clock,
   ErrorCode,
@@ -18,6 +18,7 @@ import {
 } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { DomainRealmMap } from './domain-realm';
+import type { TicketDraft } from './issue';
 import {
   composeKvno,
   currentKvno,
@@ -47,6 +48,32 @@ export interface PacBuildContext {
   readonly kdcKey: Key;
   /** The ticket's session key. */
   readonly sessionKey: EncryptionKey;
+}
+
+/**
+ * What a {@link Realm.authorizationData} hook is given: the ticket about to
+ * be issued, the authorization data it could carry, and the keys to sign
+ * with. It runs in both exchanges, for local tickets, referrals and
+ * cross-realm TGTs alike.
+ */
+export interface AuthorizationDataContext {
+  readonly realm: Realm;
+  /** The ticket about to be issued (AS or TGS). */
+  readonly ticket: TicketDraft;
+  /** The evidence ticket's authorization data (TGS: the TGT's); empty in AS. */
+  readonly fromEvidence: AuthorizationData;
+  /** The TGS-REQ's enc-authorization-data, decrypted; empty in AS. */
+  readonly fromRequest: AuthorizationData;
+  /** AS: whether the client asked for a PAC (PA-PAC-REQUEST, else the realm's default); TGS: false. */
+  readonly pacRequested: boolean;
+  /** The realm's current krbtgt key of the server key's etype where it has one (KDC signatures). */
+  readonly kdcKey: Key;
+  /**
+   * What the ticket carries unless the hook decides otherwise: in AS, the
+   * {@link Realm.pacBuilder} PAC when one is built; in TGS, `fromEvidence`
+   * followed by `fromRequest` (RFC 4120 section 3.3.3).
+   */
+  readonly proposed: AuthorizationData;
 }
 
 /**
@@ -137,6 +164,13 @@ export class Realm {
    * AD-IF-RELEVANT[AD-WIN2K-PAC]. When unset, tickets carry no PAC.
    */
   pacBuilder?: (ctx: PacBuildContext) => Uint8Array;
+  /**
+   * Chooses the authorization data of every ticket this realm issues (AS and
+   * TGS, local and cross-realm): it is given what would go in by default
+   * ({@link AuthorizationDataContext.proposed}) and returns what does. This
+   * is where PACs are built, re-signed and filtered. Unset: the proposal.
+   */
+  authorizationData?: (ctx: AuthorizationDataContext) => AuthorizationData;
   /**
    * Called before every ticket is issued. It may throw a `KdcError` (or any
    * KerberosError) to refuse the request with that code, as a tenant's

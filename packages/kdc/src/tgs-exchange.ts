@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { AuthorizationData, EncKdcRepPart, EncTicketPart, KdcReq } from '@krbsim/asn1';
+import type { AuthorizationData, EncKdcRepPart, KdcReq } from '@krbsim/asn1';
 import {
   addTransited,
   decodeAuthorizationData,
@@ -25,14 +25,17 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
-import { type ExchangeResult, runIssuancePolicy } from './as-exchange';
-import { joinAuthorizationData, newSessionKey, sealReplyPart, sealTicket } from './issue';
+import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
+import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
+import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { runPadata, type TgsPadataHandler, type TgsRequestState } from './padata/handler';
+import { TGS_PADATA_HANDLERS } from './padata/registry';
 import { formatPrincipal } from './principal-name';
 import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
-import { type TgsHeader, verifyTgsHeader } from './tgs-header';
+import type { TgsHeader } from './tgs-header';
 import { tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
 
@@ -103,35 +106,42 @@ function ticketFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlag
 }
 
 /** enc-authorization-data, decrypted with the subkey (usage 5) or session key (usage 4). */
-function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData | undefined {
+function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData {
   const enc = req.reqBody.encAuthorizationData;
-  if (!enc) return undefined;
+  if (!enc) return NO_AUTHORIZATION_DATA;
   const sub = h.authenticator.subkey;
   const key = fromEncryptionKey(sub ?? h.tgt.key);
   const usage = sub ? KeyUsage.TGS_REQ_AD_SUBKEY : KeyUsage.TGS_REQ_AD_SESSKEY;
   try {
     return decodeAuthorizationData(decrypt(key, usage, enc.cipher));
   } catch (e) {
-    if (!isKerberosError(e) && !(e instanceof Error)) throw e;
-    throw new KdcError(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'enc-authorization-data does not decrypt');
+    if (!isKerberosError(e)) throw e;
+    throw new KdcError(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'enc-authorization-data does not decrypt', {
+      cause: e,
+    });
   }
 }
 
-/** Answer a TGS-REQ (RFC 4120 section 3.3). Throws {@link KdcError} to refuse. */
-export function processTgsReq(realm: Realm, req: KdcReq): ExchangeResult {
+/**
+ * Answer a TGS-REQ (RFC 4120 section 3.3), running `handlers` on its
+ * PA-DATA; PA-TGS-REQ must be among them. Throws {@link KdcError} to refuse.
+ */
+export function processTgsReq(
+  realm: Realm,
+  req: KdcReq,
+  handlers: readonly TgsPadataHandler[] = TGS_PADATA_HANDLERS,
+): ExchangeResult {
   const now = realm.clock.now();
-  const h = verifyTgsHeader(realm, req, now);
-  const who = { cname: h.tgt.cname, crealm: h.tgt.crealm, realm: realm.name };
+  const state: TgsRequestState = { realm, req, now, header: undefined };
+  runPadata(handlers, state, req.padata);
+  const h = state.header;
+  if (h === undefined) {
+    throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, 'the TGS-REQ carries no PA-TGS-REQ');
+  }
   try {
     return issue(realm, req, h, now);
   } catch (e) {
-    if (e instanceof KdcError && e.details.cname === undefined) {
-      throw new KdcError(e.code, e.message, { ...e.details, ...who, cause: e.cause });
-    }
-    if (isKerberosError(e) && !(e instanceof KdcError)) {
-      throw new KdcError(e.code, e.message, { ...who, cause: e });
-    }
-    throw e;
+    throw naming(e, { cname: h.tgt.cname, crealm: h.tgt.crealm, realm: realm.name });
   }
 }
 
@@ -216,22 +226,29 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
   const addressed = has(opts, KdcOptions.forwarded) || has(opts, KdcOptions.proxy);
   const caddr = addressed ? body.addresses : h.tgt.caddr;
 
-  const sessionKey = newSessionKey(sessionEtype!, realm.random);
-  const starttimeField = times.starttime !== times.authtime ? { starttime: times.starttime } : {};
-  const etp: EncTicketPart = {
-    flags,
-    key: sessionKey,
-    crealm: h.tgt.crealm,
+  const draft: TicketDraft = {
+    exchange: 'TGS',
     cname: h.tgt.cname,
+    crealm: h.tgt.crealm,
+    client: local,
+    server: s,
+    sname: server.sname,
+    evidence: h.tgt,
+    serverKey: tkey!,
+    sessionKey: newSessionKey(sessionEtype!, realm.random),
+    flags,
+    times,
     transited,
-    authtime: times.authtime,
-    ...starttimeField,
-    endtime: times.endtime,
-    ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
-    ...(caddr && caddr.length > 0 && { caddr }),
-    ...joinAuthorizationData(h.tgt.authorizationData, requestAuthorizationData(req, h)),
+    caddr,
   };
-  const ticket = sealTicket(realm.name, server.sname, etp, tkey!, realm.random);
+  const authorizationData = ticketAuthorizationData(realm, draft, {
+    fromEvidence: h.tgt.authorizationData ?? NO_AUTHORIZATION_DATA,
+    fromRequest: requestAuthorizationData(req, h),
+    pacRequested: false,
+  });
+  const { ticket } = issueTicket(realm.name, { ...draft, authorizationData }, realm.random);
+  const sessionKey = draft.sessionKey;
+  const starttimeField = times.starttime !== times.authtime ? { starttime: times.starttime } : {};
 
   const part: EncKdcRepPart = {
     key: sessionKey,

@@ -19,22 +19,15 @@
  * @module
  */
 
-import type { ApReq, Authenticator, EncTicketPart, KdcReq, Ticket } from '@krbsim/asn1';
-import {
-  decodeApReq,
-  decodeAuthenticator,
-  decodeEncTicketPart,
-  KdcOptions,
-  PaDataType,
-  TicketFlags,
-} from '@krbsim/asn1';
+import type { ApReq, Authenticator, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
+import { decodeApReq, KdcOptions } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
-import { decrypt, KeyUsage, verifyChecksum } from '@krbsim/crypto';
-import { currentKvno, findKey, fromEncryptionKey, type StoredKey } from './keys';
+import { KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { ApReqError, type CheckedApReq, checkApReq, TGS_AP_REQ } from '@krbsim/service';
+import { currentKvno, findKey, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
-import { findPadata } from './preauth';
 import type { PrincipalEntry } from './principal-db';
-import { formatPrincipal, sameName, tgsRealmOf } from './principal-name';
+import { formatPrincipal, tgsRealmOf } from './principal-name';
 import type { Realm } from './realm';
 import { trustBetween } from './trust-graph';
 
@@ -121,61 +114,40 @@ function headerKey(realm: Realm, entry: PrincipalEntry, ticket: Ticket, kind: He
   );
 }
 
-/** Decrypt and check the PA-TGS-REQ of `req` (RFC 4120 section 3.3.2). */
-export function verifyTgsHeader(realm: Realm, req: KdcReq, now: number): TgsHeader {
-  const pa = findPadata(req.padata, PaDataType.PA_TGS_REQ);
-  if (!pa) fail(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, 'the TGS-REQ carries no PA-TGS-REQ');
-  const apReq = decodeApReq(pa!.padataValue);
+/**
+ * Decrypt and check the AP-REQ of a PA-TGS-REQ (RFC 4120 section 3.3.2): the
+ * AP-REQ rules of section 3.2.3 under the TGS's rule set, then the
+ * authenticator's checksum over the request body.
+ */
+export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: number): TgsHeader {
+  const apReq = decodeApReq(pa.padataValue);
   const ticket = apReq.ticket;
   const options = req.reqBody.kdcOptions;
-  const { entry, kind } = headerServer(realm, ticket, options);
-  const key = headerKey(realm, entry, ticket, kind);
-
-  let tgt: EncTicketPart;
+  let server: { entry: PrincipalEntry; kind: HeaderKind } | undefined;
+  let checked: CheckedApReq;
   try {
-    tgt = decodeEncTicketPart(decrypt(key.key, KeyUsage.KDC_REP_TICKET, ticket.encPart.cipher));
+    checked = checkApReq(apReq, {
+      rules: TGS_AP_REQ,
+      keyLookup: (t) => {
+        server = headerServer(realm, t, options);
+        return headerKey(realm, server.entry, t, server.kind);
+      },
+      clock: { now: () => now },
+      clockSkewMs: realm.policy.clockSkewMs,
+      // The realm's policy chose every key a ticket here can be under: no second veto.
+      allowWeakCrypto: true,
+      validate: (options & KdcOptions.validate) !== 0,
+      describeServer: (t) => formatPrincipal(t.sname, t.realm),
+    });
   } catch (e) {
-    if (!isKerberosError(e) && !(e instanceof Error)) throw e;
-    return fail(
-      ErrorCode.KRB_AP_ERR_MODIFIED,
-      `the ticket does not decrypt with ${formatPrincipal(entry.name, entry.realm)} kvno ${key.kvno}: ` +
-        'message stream modified or keys out of step',
-    );
+    // Name the ticket's client in the KRB-ERROR once the ticket has decrypted, as MIT does.
+    if (e instanceof ApReqError && e.client !== undefined) {
+      fail(e.code, e.message, { cname: e.client.name, crealm: e.client.realm });
+    }
+    throw e;
   }
+  const { ticket: tgt, authenticator, sessionKey } = checked;
   const who = { cname: tgt.cname, crealm: tgt.crealm };
-  const sessionKey = fromEncryptionKey(tgt.key);
-
-  let authenticator: Authenticator;
-  try {
-    authenticator = decodeAuthenticator(
-      decrypt(sessionKey, KeyUsage.TGS_REQ_AUTH, apReq.authenticator.cipher),
-    );
-  } catch (e) {
-    if (!isKerberosError(e) && !(e instanceof Error)) throw e;
-    return fail(
-      ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
-      'the authenticator does not decrypt with the ticket session key',
-      who,
-    );
-  }
-  if (authenticator.crealm !== tgt.crealm || !sameName(authenticator.cname, tgt.cname)) {
-    fail(ErrorCode.KRB_AP_ERR_BADMATCH, 'the authenticator names a different client than the ticket', who);
-  }
-  const ctime = authenticator.ctime + Math.floor(authenticator.cusec / 1000);
-  if (Math.abs(ctime - now) > realm.policy.clockSkewMs) {
-    fail(ErrorCode.KRB_AP_ERR_SKEW, 'clock skew too great between client and KDC', who);
-  }
-
-  // Ticket validity (sections 3.2.3 and 3.3.3.1).
-  const validate = (options & KdcOptions.validate) !== 0;
-  const start = tgt.starttime ?? tgt.authtime;
-  if ((tgt.flags & TicketFlags.invalid) !== 0 && !validate) {
-    fail(ErrorCode.KRB_AP_ERR_TKT_NYV, 'the ticket is invalid (postdated) and must be validated first', who);
-  }
-  if (validate ? start > now : start > now + realm.policy.clockSkewMs) {
-    fail(ErrorCode.KRB_AP_ERR_TKT_NYV, 'the ticket is not yet valid', who);
-  }
-  if (tgt.endtime <= now) fail(ErrorCode.KRB_AP_ERR_TKT_EXPIRED, 'the ticket has expired', who);
 
   // The authenticator's checksum binds it to this request body (usage 6, TGT session key).
   const ck = authenticator.cksum;
@@ -188,7 +160,7 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, now: number): TgsHead
       cksumtype: ck!.cksumtype,
     });
   } catch (e) {
-    if (!isKerberosError(e) && !(e instanceof Error)) throw e;
+    if (!isKerberosError(e)) throw e;
     return fail(
       ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
       `checksum type ${ck!.cksumtype} is not acceptable here`,
@@ -198,5 +170,13 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, now: number): TgsHead
   if (!ok)
     fail(ErrorCode.KRB_AP_ERR_MODIFIED, 'the request body does not match the authenticator checksum', who);
 
-  return { kind, apReq, ticket, tgt, authenticator, server: entry, issuingRealm: ticket.realm };
+  return {
+    kind: server!.kind,
+    apReq,
+    ticket,
+    tgt,
+    authenticator,
+    server: server!.entry,
+    issuingRealm: ticket.realm,
+  };
 }

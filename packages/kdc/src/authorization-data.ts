@@ -1,0 +1,68 @@
+/**
+ * The authorization data of a new ticket (RFC 4120 section 5.2.6): what the
+ * exchange proposes, passed through the realm's
+ * {@link Realm.authorizationData} hook. Both exchanges call
+ * {@link ticketAuthorizationData}, so a hook sees every ticket the realm
+ * issues: TGTs, service tickets, referrals and cross-realm TGTs.
+ *
+ * @module
+ */
+
+import type { AuthorizationData } from '@krbsim/asn1';
+import { pacAuthorizationData, type TicketDraft } from './issue';
+import { ticketKey } from './keys';
+import type { Realm } from './realm';
+
+/** What an exchange knows about a ticket's authorization data besides the draft. */
+export interface AuthorizationDataInputs {
+  readonly fromEvidence: AuthorizationData;
+  readonly fromRequest: AuthorizationData;
+  readonly pacRequested: boolean;
+}
+
+const NONE: AuthorizationData = Object.freeze([]) as unknown as AuthorizationData;
+
+/** The realm's krbtgt key for KDC signatures: same etype as the ticket key where there is one. */
+function kdcKeyFor(realm: Realm, draft: TicketDraft) {
+  const permitted = realm.policy.permittedEncTypes;
+  const k = draft.serverKey.key;
+  return (ticketKey(realm.krbtgt.keys, [k.etype, ...permitted]) ?? draft.serverKey).key;
+}
+
+/**
+ * The authorization data `draft` will carry: the proposal (AS: the
+ * `pacBuilder` PAC when requested; TGS: the evidence ticket's, then the
+ * request's), or what the realm's hook makes of it. `undefined` when empty.
+ */
+export function ticketAuthorizationData(
+  realm: Realm,
+  draft: TicketDraft,
+  inputs: AuthorizationDataInputs,
+): AuthorizationData | undefined {
+  let proposed: AuthorizationData;
+  if (draft.exchange === 'AS') {
+    proposed =
+      realm.pacBuilder && inputs.pacRequested && draft.client !== undefined
+        ? pacAuthorizationData(
+            realm.pacBuilder({
+              realm,
+              client: draft.client,
+              server: draft.server,
+              authtime: draft.times.authtime,
+              serverKey: draft.serverKey.key,
+              kdcKey: kdcKeyFor(realm, draft),
+              sessionKey: draft.sessionKey,
+            }),
+          )
+        : NONE;
+  } else {
+    proposed = [...inputs.fromEvidence, ...inputs.fromRequest];
+  }
+  const hook = realm.authorizationData;
+  const chosen = hook
+    ? hook({ realm, ticket: draft, ...inputs, kdcKey: kdcKeyFor(realm, draft), proposed })
+    : proposed;
+  return chosen.length > 0 ? chosen : undefined;
+}
+
+export { NONE as NO_AUTHORIZATION_DATA };

@@ -1,0 +1,89 @@
+/**
+ * PA-DATA handlers: the KDC's plug-in points for pre-authentication and the
+ * other padata of RFC 4120 section 5.2.7 (and of RFC 6113, RFC 4556, MS-SFU
+ * and MS-KILE as they arrive). Each padata type is one handler, in one file;
+ * the registries in `registry.ts` list them in the order the KDC runs them.
+ *
+ * A handler reads its PA-DATA and records what it decided in the exchange's
+ * request state: the AS side which key authenticated the client and
+ * encrypts the reply, the TGS side which ticket authenticated the request.
+ * It refuses with a thrown `KdcError` (or any KerberosError) carrying the wire
+ * code; anything else it throws is a bug and surfaces as one.
+ *
+ * @module
+ */
+
+import type { KdcReq, PaData, PrincipalName } from '@krbsim/asn1';
+import type { StoredKey } from '../keys';
+import type { PrincipalEntry } from '../principal-db';
+import type { Realm } from '../realm';
+import type { TgsHeader } from '../tgs-header';
+
+/** The state of an AS exchange while its PA-DATA is processed (RFC 4120 section 3.1.2). */
+export interface AsRequestState {
+  readonly realm: Realm;
+  readonly req: KdcReq;
+  /** The KDC's time for this request. */
+  readonly now: number;
+  /** The client as the request named it, and its realm (this realm). */
+  readonly cname: PrincipalName;
+  readonly crealm: string;
+  readonly client: PrincipalEntry;
+  readonly server: PrincipalEntry;
+  /** The client's current keys usable for this request, in the client's order of preference. */
+  readonly clientKeys: readonly StoredKey[];
+  /** The key the reply's encrypted part is sealed with; a pre-authentication method may choose it. */
+  replyKey: StoredKey;
+  /** Set by the handler that authenticated the client; the ticket then carries PRE-AUTHENT. */
+  preauthenticated: boolean;
+  /** Whether the ticket gets a PAC (MS-KILE section 3.3.5.6.3); starts as the realm's default. */
+  pacRequested: boolean;
+}
+
+/** A handler of one padata type in AS-REQs. */
+export interface AsPadataHandler {
+  /** The padata-type it handles (`PaDataType`). */
+  readonly padataType: number;
+  /**
+   * For pre-authentication methods: the METHOD-DATA entry that
+   * KDC_ERR_PREAUTH_REQUIRED offers for this method (RFC 4120 section 3.1.1),
+   * or undefined to offer nothing for this client.
+   */
+  offer?(state: AsRequestState): PaData | undefined;
+  /** Process the request's first PA-DATA of this type. */
+  process(state: AsRequestState, pa: PaData): void;
+}
+
+/** The state of a TGS exchange while its PA-DATA is processed (RFC 4120 section 3.3.2). */
+export interface TgsRequestState {
+  readonly realm: Realm;
+  readonly req: KdcReq;
+  readonly now: number;
+  /** The verified authentication header; set by the PA-TGS-REQ handler. */
+  header: TgsHeader | undefined;
+}
+
+/** A handler of one padata type in TGS-REQs. */
+export interface TgsPadataHandler {
+  /** The padata-type it handles (`PaDataType`). */
+  readonly padataType: number;
+  /** Process the request's first PA-DATA of this type. */
+  process(state: TgsRequestState, pa: PaData): void;
+}
+
+/**
+ * Run `handlers` in registry order, each on the request's first PA-DATA of
+ * its type. PA-DATA of a type no handler knows is ignored, as MIT's and AD's
+ * KDCs ignore it: clients send hints and options a KDC may not implement.
+ */
+export function runPadata<S, H extends { readonly padataType: number; process(s: S, pa: PaData): void }>(
+  handlers: readonly H[],
+  state: S,
+  padata: readonly PaData[] | undefined,
+): void {
+  if (padata === undefined || padata.length === 0) return;
+  for (const h of handlers) {
+    const pa = padata.find((p) => p.padataType === h.padataType);
+    if (pa !== undefined) h.process(state, pa);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The KDC's PA-DATA registries: which handler runs for which padata type,
+ * in the order the KDC runs them. Adding a padata type is one handler file
+ * and one line here (or, for a test or an extension, a `Kdc` option).
+ *
+ * @module
+ */
+
+import { encTimestamp } from './enc-timestamp';
+import type { AsPadataHandler, TgsPadataHandler } from './handler';
+import { pacRequest } from './pac-request';
+import { tgsReq } from './tgs-req';
+
+/** AS-REQ padata, in processing order. */
+export const AS_PADATA_HANDLERS: readonly AsPadataHandler[] = Object.freeze([encTimestamp, pacRequest]);
+
+/** TGS-REQ padata, in processing order: the authentication header first. */
+export const TGS_PADATA_HANDLERS: readonly TgsPadataHandler[] = Object.freeze([tgsReq]);
