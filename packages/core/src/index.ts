@@ -1,12 +1,13 @@
 /**
  * `@krbsim/core`: the seams every krbsim package shares. The error base and
  * the RFC 4120 error codes, the IANA etype and checksum-type registries, the
- * injected clock, and the injected random source.
+ * injected clock, the injected random source, and `concatBytes`.
  * It imports no other krbsim package.
  *
  * @packageDocumentation
  */
 
+export { concatBytes } from './bytes';
 export { type Clock, Duration, ManualClock, systemClock } from './clock';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './iana/error-codes';

@@ -1,4 +1,5 @@
 import {
+  concatBytes,
   ErrorCode,
   errorCodeName,
   isKerberosError,
@@ -74,5 +75,16 @@ describe('systemRandom', () => {
     const big = systemRandom.fill(new Uint8Array(5000));
     expect(big.some((x) => x !== 0)).toBe(true);
     expect(systemRandom.fill(new Uint8Array(0))).toHaveLength(0);
+  });
+});
+
+describe('concatBytes', () => {
+  it('joins byte arrays and number arrays into a new array', () => {
+    const a = Uint8Array.of(1, 2);
+    const out = concatBytes(a, [3], new Uint8Array(0), Uint8Array.of(4, 5));
+    expect([...out]).toEqual([1, 2, 3, 4, 5]);
+    out[0] = 9;
+    expect(a[0]).toBe(1);
+    expect(concatBytes().length).toBe(0);
   });
 });

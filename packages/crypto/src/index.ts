@@ -19,6 +19,7 @@ export { KeyUsage, type KeyUsageName } from './iana/key-usage';
 export { generateKey, randomToKey, salt, stringToKey } from './keys';
 export { cf2, prf } from './prf';
 export {
+  defaultEncTypes,
   getEncType,
   isSupportedEncType,
   isWeakEncType,

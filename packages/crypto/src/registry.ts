@@ -156,12 +156,13 @@ export function isSupportedEncType(etype: number): boolean {
 }
 
 /**
- * True for supported etypes kept only for interoperability: rc4-hmac (23).
- * Realms and clients should refuse them unless configured to allow them.
- * False for unsupported etypes too.
+ * True for supported etypes kept only for interoperability: rc4-hmac (23),
+ * the implemented members of {@link WEAK_ENC_TYPES}. Realms and clients
+ * should refuse them unless configured to allow them. False for unsupported
+ * etypes too (a policy cannot permit those at all; test the set for them).
  */
 export function isWeakEncType(etype: number): boolean {
-  return specByEtype.get(etype)?.weak === true;
+  return WEAK_ENC_TYPES.has(etype) && specByEtype.has(etype);
 }
 
 /**
@@ -174,6 +175,15 @@ export const WEAK_ENC_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 16, 23, 24]
 
 /** Every supported etype, strongest first: 20, 19, 18, 17, 23. */
 export const supportedEncTypes: readonly number[] = Object.freeze(specs.map((s) => s.etype));
+
+/**
+ * The etypes a client offers and a realm permits when not told otherwise:
+ * the supported ones that are not weak, strongest first (20, 19, 18, 17:
+ * the AES types of RFC 8009, then RFC 3962).
+ */
+export const defaultEncTypes: readonly number[] = Object.freeze(
+  supportedEncTypes.filter((e) => !WEAK_ENC_TYPES.has(e)),
+);
 
 /** A keyed checksum type and the etype whose keys compute it. */
 interface ChecksumSpec {

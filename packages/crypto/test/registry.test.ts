@@ -7,6 +7,7 @@ import { SeededRandom, systemRandom } from '@krbsim/core';
 import {
   ChecksumType,
   checksumTypeFor,
+  defaultEncTypes,
   EncType,
   generateKey,
   getEncType,
@@ -16,6 +17,7 @@ import {
   randomToKey,
   salt,
   supportedEncTypes,
+  WEAK_ENC_TYPES,
 } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import { toHex } from './helpers';
@@ -131,6 +133,19 @@ describe('profiles', () => {
   it('lists the supported etypes strongest first', () => {
     expect(supportedEncTypes).toEqual([20, 19, 18, 17, 23]);
     expect(Object.isFrozen(supportedEncTypes)).toBe(true);
+  });
+
+  it('defaults to the supported etypes that are not weak, strongest first', () => {
+    expect(defaultEncTypes).toEqual([20, 19, 18, 17]);
+    expect(Object.isFrozen(defaultEncTypes)).toBe(true);
+  });
+
+  it('knows the weak etypes, implemented or not, and flags the implemented ones alike', () => {
+    expect([...WEAK_ENC_TYPES].sort((a, b) => a - b)).toEqual([1, 2, 3, 16, 23, 24]);
+    for (const etype of supportedEncTypes) {
+      expect(getEncType(etype).weak).toBe(WEAK_ENC_TYPES.has(etype));
+      expect(isWeakEncType(etype)).toBe(WEAK_ENC_TYPES.has(etype));
+    }
   });
 
   it('reports unsupported etypes as neither supported nor weak', () => {

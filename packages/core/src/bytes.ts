@@ -1,0 +1,25 @@
+/**
+ * Byte-array helpers more than one package needs and that belong to no
+ * protocol: the wire framing of the transports (pcap records), the fuzzers'
+ * hand-built DER, the KDC's last-resort KRB-ERROR.
+ *
+ * @module
+ */
+
+/**
+ * The concatenation of `parts` in a new array (the inputs are not kept).
+ * Plain number arrays are accepted too, for hand-built byte strings such as
+ * `concatBytes([0x30], length, content)`; each number is stored modulo 256,
+ * as `Uint8Array.prototype.set` does.
+ */
+export function concatBytes(...parts: readonly ArrayLike<number>[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
