@@ -7,24 +7,33 @@
  * - rc4-hmac (23), RFC 4757 (weak; opt-in).
  *
  * String-to-key, random-to-key, key derivation, encrypt/decrypt by key usage,
- * keyed checksums, the RFC 3961 PRF and KRB-FX-CF2 (RFC 6113).
+ * checksums (keyed by one etype's keys, by any key, or unkeyed), the RFC 3961
+ * PRF and KRB-FX-CF2 (RFC 6113).
  *
  * @packageDocumentation
  */
 
 export { ChecksumType, EncType } from '@krbsim/core';
-export { type ChecksumOptions, checksum, checksumTypeFor, verifyChecksum } from './checksum';
+export {
+  type ChecksumOptions,
+  checksum,
+  checksumTypeFor,
+  unkeyedChecksum,
+  verifyChecksum,
+} from './checksum';
 export { decrypt, type EncryptOptions, encrypt } from './encryption';
 export { KeyUsage, type KeyUsageName } from './iana/key-usage';
 export { generateKey, randomToKey, salt, stringToKey } from './keys';
 export { cf2, prf } from './prf';
 export {
   defaultEncTypes,
+  getChecksumType,
   getEncType,
   isSupportedEncType,
   isWeakEncType,
+  supportedChecksumTypes,
   supportedEncTypes,
   WEAK_ENC_TYPES,
 } from './registry';
 export { nfold } from './rfc3961/nfold';
-export type { EncTypeProfile, Key } from './rfc3961/profile';
+export type { ChecksumKind, ChecksumTypeProfile, EncTypeProfile, Key } from './rfc3961/profile';

@@ -1,16 +1,19 @@
 /**
  * The encryption type and checksum type tables: one data record per etype
  * (RFC 3961 section 3 profile attributes) pointing at its family's spec
- * functions, and one per keyed checksum type pointing at the etype whose
- * keys compute it.
+ * functions, and one per checksum type (RFC 3961 section 4), dispatched on
+ * the checksum type and saying how it is keyed: by a key of one etype, by
+ * any key, or not at all.
  *
  * @module
  */
 
 import { be32 } from './internal/bytes';
 import { unsupportedChecksumType, unsupportedEncType } from './internal/errors';
-import type { EncTypeProfile, EncTypeSpec } from './rfc3961/profile';
+import type { ChecksumTypeProfile, ChecksumTypeSpec, EncTypeProfile, EncTypeSpec } from './rfc3961/profile';
+import { sha1Checksum } from './rfc3961/unkeyed';
 import { aesSha1Family } from './rfc3962/profile';
+import { hmacMd5Checksum } from './rfc4757/checksum';
 import { rc4HmacFamily } from './rfc4757/profile';
 import { aesSha2Family } from './rfc8009/profile';
 
@@ -185,27 +188,74 @@ export const defaultEncTypes: readonly number[] = Object.freeze(
   supportedEncTypes.filter((e) => !WEAK_ENC_TYPES.has(e)),
 );
 
-/** A keyed checksum type and the etype whose keys compute it. */
-interface ChecksumSpec {
-  readonly cksumtype: number;
-  readonly name: string;
-  readonly etype: number;
-  readonly macBytes: number;
-}
+/**
+ * The checksum types, strongest first. An `'etypeKey'` type is the
+ * mandatory checksum of its etype (the `checksumType` of its record above),
+ * computed by that etype's family.
+ */
+const checksumTypeSpecs: readonly ChecksumTypeSpec[] = [
+  // RFC 8009 section 5
+  { cksumtype: 20, name: 'hmac-sha384-192-aes256', checksumBytes: 24, kind: 'etypeKey', etype: 20 },
+  { cksumtype: 19, name: 'hmac-sha256-128-aes128', checksumBytes: 16, kind: 'etypeKey', etype: 19 },
+  // RFC 3962 section 6
+  { cksumtype: 16, name: 'hmac-sha1-96-aes256', checksumBytes: 12, kind: 'etypeKey', etype: 18 },
+  { cksumtype: 15, name: 'hmac-sha1-96-aes128', checksumBytes: 12, kind: 'etypeKey', etype: 17 },
+  // RFC 4757 section 4: the key's bytes are the HMAC key, whatever its etype.
+  {
+    cksumtype: -138,
+    name: 'hmac-md5',
+    checksumBytes: 16,
+    kind: 'anyKey',
+    etype: undefined,
+    compute: hmacMd5Checksum,
+  },
+  // RFC 3961 section 8 (sha1, unkeyed): PKINIT's paChecksum.
+  { cksumtype: 14, name: 'sha1', checksumBytes: 20, kind: 'unkeyed', etype: undefined, digest: sha1Checksum },
+];
 
-const checksumSpecs: ReadonlyMap<number, ChecksumSpec> = new Map(
-  [
-    { cksumtype: 15, name: 'hmac-sha1-96-aes128', etype: 17, macBytes: 12 },
-    { cksumtype: 16, name: 'hmac-sha1-96-aes256', etype: 18, macBytes: 12 },
-    { cksumtype: 19, name: 'hmac-sha256-128-aes128', etype: 19, macBytes: 16 },
-    { cksumtype: 20, name: 'hmac-sha384-192-aes256', etype: 20, macBytes: 24 },
-    { cksumtype: -138, name: 'hmac-md5', etype: 23, macBytes: 16 },
-  ].map((c) => [c.cksumtype, c]),
+const checksumTypeByNumber: ReadonlyMap<number, ChecksumTypeSpec> = new Map(
+  checksumTypeSpecs.map((c) => [c.cksumtype, c]),
 );
 
-/** The record for a keyed checksum type; throws KDC_ERR_SUMTYPE_NOSUPP. */
-export function checksumSpecFor(cksumtype: number): ChecksumSpec {
-  const spec = checksumSpecs.get(cksumtype);
+const checksumProfileByNumber: ReadonlyMap<number, ChecksumTypeProfile> = new Map(
+  checksumTypeSpecs.map((c) => [
+    c.cksumtype,
+    Object.freeze({
+      cksumtype: c.cksumtype,
+      name: c.name,
+      checksumBytes: c.checksumBytes,
+      kind: c.kind,
+      etype: c.etype,
+    }),
+  ]),
+);
+
+/** The internal record for a checksum type; throws KDC_ERR_SUMTYPE_NOSUPP. */
+export function checksumTypeSpecFor(cksumtype: number): ChecksumTypeSpec {
+  const spec = checksumTypeByNumber.get(cksumtype);
   if (spec === undefined) throw unsupportedChecksumType(cksumtype);
   return spec;
 }
+
+/**
+ * The profile of a checksum type: its name, size in bytes and how it is
+ * keyed (`kind`, and for `'etypeKey'` the etype of its keys).
+ *
+ * @throws KerberosError KDC_ERR_SUMTYPE_NOSUPP if krbsim does not implement `cksumtype`.
+ *
+ * @example
+ * ```ts
+ * getChecksumType(ChecksumType.HMAC_SHA1_96_AES256).checksumBytes; // 12
+ * getChecksumType(ChecksumType.HMAC_MD5).kind; // 'anyKey'
+ * ```
+ */
+export function getChecksumType(cksumtype: number): ChecksumTypeProfile {
+  const profile = checksumProfileByNumber.get(cksumtype);
+  if (profile === undefined) throw unsupportedChecksumType(cksumtype);
+  return profile;
+}
+
+/** Every supported checksum type: 20, 19, 16, 15, -138, 14. */
+export const supportedChecksumTypes: readonly number[] = Object.freeze(
+  checksumTypeSpecs.map((c) => c.cksumtype),
+);

@@ -5,7 +5,8 @@
  * Error code choices (documented in the README):
  * - unsupported encryption type: KDC_ERR_ETYPE_NOSUPP (14);
  * - unsupported checksum type: KDC_ERR_SUMTYPE_NOSUPP (15);
- * - checksum type that does not fit the key: KRB_AP_ERR_INAPP_CKSUM (50);
+ * - checksum type that does not fit the key (a key of another etype, a key
+ *   for an unkeyed type, none for a keyed one): KRB_AP_ERR_INAPP_CKSUM (50);
  * - failed integrity check, and ciphertext too short to hold the confounder
  *   and MAC (indistinguishable from tampering for the receiver):
  *   KRB_AP_ERR_BAD_INTEGRITY (31);
@@ -32,16 +33,17 @@ export function unsupportedEncType(etype: unknown): KerberosError {
 export function unsupportedChecksumType(cksumtype: unknown): KerberosError {
   return new KerberosError(
     ErrorCode.KDC_ERR_SUMTYPE_NOSUPP,
-    `checksum type ${describe(cksumtype)} is not supported (supported: 15, 16, 19, 20, -138)`,
+    `checksum type ${describe(cksumtype)} is not supported (supported: 20, 19, 16, 15, -138, 14)`,
   );
 }
 
-/** KRB_AP_ERR_INAPP_CKSUM when a keyed checksum type does not belong to the key's etype. */
-export function inappropriateChecksum(cksumtype: number, etype: number): KerberosError {
-  return new KerberosError(
-    ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
-    `checksum type ${cksumtype} cannot be computed with a key of encryption type ${etype}`,
-  );
+/**
+ * KRB_AP_ERR_INAPP_CKSUM when a checksum type does not fit the call: its
+ * keys are of another etype, it is unkeyed where a key is given, or keyed
+ * where none is. `reason` completes "checksum type N ...".
+ */
+export function inappropriateChecksum(cksumtype: number, reason: string): KerberosError {
+  return new KerberosError(ErrorCode.KRB_AP_ERR_INAPP_CKSUM, `checksum type ${cksumtype} ${reason}`);
 }
 
 /** KRB_AP_ERR_BAD_INTEGRITY: the MAC did not verify, or the ciphertext cannot hold one. */

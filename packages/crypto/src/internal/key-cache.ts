@@ -61,6 +61,7 @@ function build(key: Key): KeyState {
     enc: new Map(),
     cksum: new Map(),
     extra: undefined,
+    ksign: undefined,
   };
 }
 

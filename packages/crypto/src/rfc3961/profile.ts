@@ -50,6 +50,53 @@ export interface EncTypeProfile {
   readonly weak: boolean;
 }
 
+/**
+ * How a checksum type is keyed (RFC 3961 section 4: whether it is keyed,
+ * and the cryptosystem its key must belong to):
+ *
+ * - `'etypeKey'`: keyed by a key of one etype, through its family's key
+ *   derivation (Kc): hmac-sha1-96-aes128/256 (15, 16; RFC 3962 section 6)
+ *   and hmac-sha256-128-aes128, hmac-sha384-192-aes256 (19, 20; RFC 8009
+ *   section 5). Any other key is KRB_AP_ERR_INAPP_CKSUM.
+ * - `'anyKey'`: keyed by the bytes of a key of any etype: hmac-md5 (-138,
+ *   RFC 4757 section 4), which Windows keys with an AES session key for
+ *   PA-FOR-USER (MS-SFU 2.2.1).
+ * - `'unkeyed'`: a plain hash of the data, no key, no usage: sha1 (14).
+ */
+export type ChecksumKind = 'etypeKey' | 'anyKey' | 'unkeyed';
+
+/** The public description of a checksum type (RFC 3961 section 4). */
+export interface ChecksumTypeProfile {
+  /** The checksum type number (IANA registry; see {@link ChecksumType}). */
+  readonly cksumtype: number;
+  /** The RFC name, e.g. `hmac-sha1-96-aes256`. */
+  readonly name: string;
+  /** Length of the checksum in bytes (a PAC signature's, for instance). */
+  readonly checksumBytes: number;
+  /** How it is keyed; see {@link ChecksumKind}. */
+  readonly kind: ChecksumKind;
+  /** For kind `'etypeKey'`, the etype whose keys compute it; `undefined` otherwise. */
+  readonly etype: number | undefined;
+}
+
+/** The internal record behind a {@link ChecksumTypeProfile}: the public fields plus the spec function. */
+export type ChecksumTypeSpec =
+  | (ChecksumTypeProfile & {
+      /** Computed by the family of `etype` ({@link CryptoFamily.checksum}), its one keyed checksum. */
+      readonly kind: 'etypeKey';
+      readonly etype: number;
+    })
+  | (ChecksumTypeProfile & {
+      readonly kind: 'anyKey';
+      /** The checksum with any key's state (its bytes, and a cache for derived material). */
+      readonly compute: (state: KeyState, usage: number, data: Uint8Array) => Uint8Array;
+    })
+  | (ChecksumTypeProfile & {
+      readonly kind: 'unkeyed';
+      /** The hash of `data`. */
+      readonly digest: (data: Uint8Array) => Uint8Array;
+    });
+
 /** The internal record behind an {@link EncTypeProfile}. */
 export interface EncTypeSpec extends Omit<EncTypeProfile, 'defaultS2kParams'> {
   /** The spec functions for this etype. */
@@ -77,8 +124,13 @@ export interface KeyState {
   readonly enc: Map<number, unknown>;
   /** Per-usage checksum material, family-defined. */
   readonly cksum: Map<number, unknown>;
-  /** Usage-independent material (PRF key, RC4 signature key), family-defined. */
+  /** Usage-independent material (the RFC 3962 PRF key), family-defined. */
   extra: unknown;
+  /**
+   * RFC 4757 Ksign for hmac-md5 checksums (-138), which keys of any etype
+   * can compute; derived on first need.
+   */
+  ksign: Uint8Array | undefined;
 }
 
 /**

@@ -8,7 +8,8 @@
  *     CHECKSUM = HMAC-MD5(K1, conf | plaintext)      (conf: 8 bytes)
  *     K3 = HMAC-MD5(K1, CHECKSUM)
  *     cipher = CHECKSUM | RC4(K3, conf | plaintext)
- *   checksum hmac-md5 (-138, section 4):
+ *   checksum hmac-md5 (-138, section 4), in ./checksum.ts (keys of any
+ *   etype can compute it):
  *     Ksign = HMAC-MD5(K, "signaturekey" | 0x00)
  *     CHKSUM = HMAC-MD5(Ksign, MD5(T as 4 little-endian bytes | data))
  *   PRF (as MIT and Windows do; RFC 4757 defines none): HMAC-SHA1(K, input)
@@ -18,18 +19,20 @@
  * @module
  */
 
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { assertWellFormed, constantTimeEqual, le32 } from '../internal/bytes';
 import { badIntegrity, invalidInput } from '../internal/errors';
 import { countDerivation } from '../internal/stats';
 import type { CryptoFamily, EncTypeSpec, KeyState } from '../rfc3961/profile';
+import { hmacMd5Checksum, rc4MessageType } from './checksum';
 import { md4 } from './md4';
 import { rc4InPlace } from './rc4';
 
+/** The usage-to-message-type map of section 3, shared with the checksum; also importable from here. */
+export { rc4MessageType };
+
 const CONFOUNDER_BYTES = 8;
 const CHECKSUM_BYTES = 16;
-/** "signaturekey" with its terminating zero byte, as RFC 4757 section 4 specifies. */
-const SIGNATURE_KEY = new Uint8Array([...'signaturekey'].map((c) => c.charCodeAt(0)).concat(0));
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 function hmacMd5(key: Uint8Array, ...parts: Uint8Array[]): Buffer {
@@ -47,23 +50,6 @@ function k1For(state: KeyState, usage: number): Buffer {
     state.enc.set(usage, k1);
   }
   return k1;
-}
-
-/**
- * The RFC 4757 message type T for a key usage: the RFC 4120 usage, except
- * the few Windows folds together (section 3, as Windows and MIT implement
- * it): the AS-REP encrypted part uses 8 like the TGS-REP one, and the GSS
- * usage 23 uses 13.
- */
-export function rc4MessageType(usage: number): number {
-  switch (usage) {
-    case 3: // AS-REP encrypted part
-      return 8;
-    case 23: // KG_USAGE_ACCEPTOR_SIGN (GSS Wrap/MIC)
-      return 13;
-    default:
-      return usage;
-  }
 }
 
 /** The password as UTF-16LE. Byte passwords are read as UTF-8 first. */
@@ -139,17 +125,7 @@ export const rc4HmacFamily: CryptoFamily = {
   },
 
   checksum(state, usage, data) {
-    let ksign = state.extra as Buffer | undefined;
-    if (ksign === undefined) {
-      countDerivation();
-      ksign = hmacMd5(state.bytes, SIGNATURE_KEY);
-      state.extra = ksign;
-    }
-    const tmp = createHash('md5')
-      .update(le32(rc4MessageType(usage)))
-      .update(data)
-      .digest();
-    return new Uint8Array(hmacMd5(ksign, tmp));
+    return hmacMd5Checksum(state, usage, data);
   },
 
   prf(state, input) {
