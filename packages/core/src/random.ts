@@ -19,10 +19,13 @@ const pool = new Uint8Array(POOL_BYTES);
 let poolPos = POOL_BYTES;
 
 /**
- * The operating system's CSPRNG. Performance: a system call per nonce or
- * confounder costs about 4.5 us on these machines, so requests smaller than
- * a 4 KiB pool are served from it (each byte handed out once, then wiped);
- * larger ones go to the OS directly.
+ * The operating system's CSPRNG, and the process's one random pool.
+ * Performance: a `randomFillSync` call costs about 4.5 us on these machines
+ * whatever its size, so every request under 1 KiB is served from a 4 KiB
+ * pool of CSPRNG bytes: confounders, nonces, and keys too (session keys
+ * and subkeys). Each byte is handed out once, then wiped from the pool.
+ * Security: bytes not yet handed out, those of future keys included, sit
+ * in the pool until then. Requests of 1 KiB or more go to the OS directly.
  */
 export const systemRandom: RandomSource = Object.freeze({
   fill(out: Uint8Array): Uint8Array {
