@@ -3,10 +3,14 @@
  * topology: `krb5.conf` (MIT profile syntax), keytabs (MIT format 0x0502),
  * and `ports.json`, which says where each KDC listens.
  *
+ * Security: keytabs hold long-term keys, so they are written 0600 (as MIT's
+ * `kadmin ktadd` creates them) into a directory created 0700; `krb5.conf`
+ * and `ports.json` hold none and keep the usual 0644.
+ *
  * @module
  */
 
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type KeytabEntry, type Krb5ConfValue, serializeKeytab, writeKrb5Conf } from '@krbsim/files';
 import type { Realm } from '@krbsim/kdc';
@@ -161,6 +165,19 @@ export function serviceKeytabEntries(realm: Realm, spn: string, aliases: readonl
 const NT_SRV_HST = 1;
 
 /**
+ * Write a file only its owner can read or write (0600). Security: the bytes
+ * go to a new file created 0600 with O_EXCL (so never through a planted
+ * symlink, never into an old file that kept a wider mode), renamed over
+ * `path` once complete.
+ */
+async function writeOwnerOnly(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await rm(tmp, { force: true });
+  await writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' });
+  await rename(tmp, path);
+}
+
+/**
  * Write `krb5.conf`, `<REALM>.keytab` (every service key of the realm),
  * `<spn>.keytab` (one service; `<spn>@<REALM>.keytab` if two realms share an
  * SPN) and `ports.json` into `dir`.
@@ -170,7 +187,8 @@ export async function writeTopologyFiles(
   input: TopologyFilesInput,
 ): Promise<TopologyWriteResult> {
   const abs = resolve(dir);
-  await mkdir(abs, { recursive: true });
+  // Only a directory created here is made 0700; an existing one keeps its mode.
+  await mkdir(abs, { recursive: true, mode: 0o700 });
   const now = input.now ?? Date.now();
   const krb5conf = join(abs, 'krb5.conf');
   await writeFile(krb5conf, topologyKrb5Conf(input));
@@ -189,11 +207,11 @@ export async function writeTopologyFiles(
       all.push(...entries);
       const base = spnCount.get(s.spn)! > 1 ? `${s.spn}@${r.name}` : s.spn;
       const path = join(abs, `${spnFileName(base)}.keytab`);
-      await writeFile(path, serializeKeytab({ entries }));
+      await writeOwnerOnly(path, serializeKeytab({ entries }));
       keytabs[`${s.spn}@${r.name}`] = path;
     }
     const path = join(abs, `${r.name}.keytab`);
-    await writeFile(path, serializeKeytab({ entries: all }));
+    await writeOwnerOnly(path, serializeKeytab({ entries: all }));
     keytabs[r.name] = path;
   }
 

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRealms } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
-import { capathsFor, spnFileName, topologyKrb5Conf } from '../src/topology-files';
+import { capathsFor, spnFileName, topologyKrb5Conf, writeTopologyFiles } from '../src/topology-files';
 
 const trust = (trusting: string, trusted: string, extra: object = {}) => ({
   trusting,
@@ -94,4 +98,49 @@ it('spnFileName replaces / and :', () => {
   expect(spnFileName('MSSQLSvc/mi1.abc123.database.windows.net:1433')).toBe(
     'MSSQLSvc_mi1.abc123.database.windows.net_1433',
   );
+});
+
+describe('writeTopologyFiles: file modes', () => {
+  const topology = parseTopology(`
+realms:
+  - name: CONTOSO.COM
+    users: [{ name: alice, password: a }]
+    services: [{ spn: host/server.contoso.com }]
+`);
+  const servers = new Map([['CONTOSO.COM', { host: '127.0.0.1', udpPort: 40001, tcpPort: 40001 }]]);
+  const mode = async (path: string) => (await stat(path)).mode & 0o777;
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'krbsim-modes-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes keytabs 0600 into a directory it creates 0700, as MIT ktadd does', async () => {
+    const dir = join(root, 'new', 'lab');
+    const w = await writeTopologyFiles(dir, {
+      topology,
+      realms: buildRealms(topology, { seed: 1 }),
+      servers,
+    });
+    expect(await mode(dir)).toBe(0o700);
+    expect(Object.keys(w.keytabs)).toHaveLength(2);
+    for (const keytab of Object.values(w.keytabs)) expect(await mode(keytab)).toBe(0o600);
+    // krb5.conf and ports.json hold no secrets: readable by others, as /etc/krb5.conf is.
+    expect(await mode(w.krb5conf)).toBe(0o644 & ~process.umask());
+    expect(await mode(w.portsJson)).toBe(0o644 & ~process.umask());
+  });
+
+  it('rewrites an existing world-readable keytab 0600, and leaves a directory it did not create alone', async () => {
+    const dir = join(root, 'existing');
+    await mkdir(dir);
+    await chmod(dir, 0o755);
+    const stale = join(dir, 'CONTOSO.COM.keytab');
+    await writeFile(stale, 'old', { mode: 0o644 });
+    await chmod(stale, 0o644);
+    await writeTopologyFiles(dir, { topology, realms: buildRealms(topology, { seed: 1 }), servers });
+    expect(await mode(stale)).toBe(0o600);
+    expect(await mode(dir)).toBe(0o755);
+  });
 });
