@@ -66,13 +66,13 @@ export class Codec<T> {
 
   /** The generated decoder (compiled on first use). */
   get decoder(): DecodeFn {
-    if (this.dec === undefined) this.dec = compileDecoder(this.node);
+    if (this.dec === undefined) this.dec = compileDecoder(this.node, this.name);
     return this.dec;
   }
 
   /** The generated encoder (compiled on first use). */
   get encoder(): EncodeFn {
-    if (this.enc === undefined) this.enc = compileEncoder(this.node);
+    if (this.enc === undefined) this.enc = compileEncoder(this.node, this.name);
     return this.enc;
   }
 

@@ -11,7 +11,11 @@
  * field's ASN.1 name to the {@link Asn1Error}'s path.
  *
  * Only the declarations in this package are compiled (never anything derived
- * from input), so generating code with `new Function` is safe here.
+ * from input), so generating code with `new Function` is safe here. Each
+ * generated source ends with a `//# sourceURL=` comment naming its type
+ * (`krbsim-codec/decode/KRB-ERROR.js`), so stack traces and debuggers show
+ * that name instead of `eval at compile`; being a comment, it changes nothing
+ * in the compiled code.
  *
  * @module
  */
@@ -24,7 +28,7 @@ import * as wr from '../der/writer';
 import type { AppNode, ChoiceNode, Node, SeqNode, SeqOfNode } from './nodes';
 
 /** The deepest nesting (in TLVs) a declaration may have; input cannot make typed decoding deeper. */
-export const MAX_SCHEMA_DEPTH = 32;
+const MAX_SCHEMA_DEPTH = 32;
 
 /** A generated decoder: reads one TLV of its type at `r.pos` ending by `end`. */
 export type DecodeFn = (r: Reader, end: number) => unknown;
@@ -79,8 +83,19 @@ const prop = (obj: string, key: string): string =>
   IDENT.test(key) ? `${obj}.${key}` : `${obj}[${JSON.stringify(key)}]`;
 const lit = (key: string): string => (IDENT.test(key) ? key : JSON.stringify(key));
 
+/** The name a type's generated functions appear under in stack traces: `krbsim-codec/decode/KRB-ERROR.js`. */
+function sourceUrl(kind: 'decode' | 'encode', name: string): string {
+  // Type names are ASN.1 identifiers; anything else is replaced so the URL stays one path segment.
+  return `krbsim-codec/${kind}/${name.replace(/[^A-Za-z0-9._-]/g, '_')}.js`;
+}
+
+/** A constructed node's ASN.1 name (an APPLICATION wrapper is named by its SEQUENCE). */
+function nodeName(node: Exclude<Node, { kind: 'prim' }>): string {
+  return node.kind === 'app' ? node.of.name : node.name;
+}
+
 /** Nesting depth in TLVs of a declaration. */
-export function schemaDepth(node: Node): number {
+function schemaDepth(node: Node): number {
   switch (node.kind) {
     case 'prim':
       return 1;
@@ -115,6 +130,8 @@ abstract class Gen {
   }
 
   protected abstract readonly prefix: string;
+  /** Which half of the codec this generates, for the source URL. */
+  protected abstract readonly kind: 'decode' | 'encode';
   /** The source of function `id` for a constructed node, by its kind. */
   protected build(node: Exclude<Node, { kind: 'prim' }>, id: string): string {
     switch (node.kind) {
@@ -133,25 +150,22 @@ abstract class Gen {
   protected abstract app(node: AppNode, id: string): string;
   protected abstract choice(node: ChoiceNode, id: string): string;
 
-  compile<F>(root: Node): F {
+  /** Compiles `root`; `name` (default: the root's ASN.1 name) names the source in stack traces. */
+  compile<F>(root: Node, name?: string): F {
     const depth = schemaDepth(root);
     if (depth > MAX_SCHEMA_DEPTH)
       throw new Error(`declaration nests ${depth} deep, over ${MAX_SCHEMA_DEPTH}`);
     if (root.kind === 'prim') throw new Error('compile a constructed type');
     const rootId = this.fn(root);
-    const src = `"use strict";\nconst { ${RT_NAMES} } = RT;\n${this.out.join('\n')}\nreturn ${rootId};`;
+    const url = sourceUrl(this.kind, name ?? nodeName(root));
+    const src = `"use strict";\nconst { ${RT_NAMES} } = RT;\n${this.out.join('\n')}\nreturn ${rootId};\n//# sourceURL=${url}`;
     return new Function('RT', 'K', src)(RT, this.K) as F;
-  }
-
-  /** The generated source, for debugging and tests. */
-  source(root: Node): string {
-    this.fn(root);
-    return this.out.join('\n');
   }
 }
 
 class DecGen extends Gen {
   protected readonly prefix = 'd';
+  protected readonly kind = 'decode';
 
   private expr(node: Node, end: string): string {
     if (node.kind === 'prim') {
@@ -273,6 +287,7 @@ class DecGen extends Gen {
 
 class EncGen extends Gen {
   protected readonly prefix = 'e';
+  protected readonly kind = 'encode';
 
   /** An expression writing `x` (wrapped in the EXPLICIT tag `T`, 0 for none) that gives the new start. */
   private expr(node: Node, x: string, T: number): string {
@@ -359,17 +374,12 @@ class EncGen extends Gen {
   }
 }
 
-/** Generates the decoder of `root`. */
-export function compileDecoder(root: Node): DecodeFn {
-  return new DecGen().compile<DecodeFn>(root);
+/** Generates the decoder of `root`; `name` (default: the root's) names it in stack traces. */
+export function compileDecoder(root: Node, name?: string): DecodeFn {
+  return new DecGen().compile<DecodeFn>(root, name);
 }
 
-/** Generates the encoder of `root`. */
-export function compileEncoder(root: Node): EncodeFn {
-  return new EncGen().compile<EncodeFn>(root);
-}
-
-/** The generated JavaScript for `root`, for inspection. */
-export function generatedSource(root: Node): { decode: string; encode: string } {
-  return { decode: new DecGen().source(root), encode: new EncGen().source(root) };
+/** Generates the encoder of `root`; `name` (default: the root's) names it in stack traces. */
+export function compileEncoder(root: Node, name?: string): EncodeFn {
+  return new EncGen().compile<EncodeFn>(root, name);
 }
