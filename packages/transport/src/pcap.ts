@@ -18,7 +18,7 @@
 
 import { frameTcp } from './framing';
 import { type Endpoint, ethernet, ipv4, TcpFlag, tcp, udp } from './packets';
-import type { TraceEntry } from './trace';
+import type { TraceEntry } from './trace-entry';
 
 /** Options for {@link tracePcap}. */
 export interface PcapOptions {

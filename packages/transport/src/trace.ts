@@ -13,30 +13,10 @@
 import type { Clock } from '@krbsim/core';
 import { describeMessage, messageType } from './message-type';
 import { type PcapOptions, tracePcap } from './pcap';
+import type { TraceEntry } from './trace-entry';
 import type { TransportKind } from './types';
 
-/** One request and, unless it failed or was one-way, its reply. */
-export interface TraceEntry {
-  /** 1-based position in the trace. */
-  readonly seq: number;
-  /** When it was recorded (the trace's clock, milliseconds). */
-  readonly time: number;
-  readonly from: string;
-  readonly to: string;
-  readonly transport: TransportKind;
-  readonly request: Uint8Array;
-  readonly reply?: Uint8Array;
-  /** `AS-REQ`, `TGS-REQ`, `AP-REQ`, ... or `unknown`. */
-  readonly requestType: string;
-  /** `AS-REP`, `KRB-ERROR`, ... when there is a reply. */
-  readonly replyType?: string;
-  /** Caller's annotation of the request, e.g. `sname=HTTP/web.contoso.com`. */
-  readonly label?: string;
-  /** Caller's annotation of the reply. */
-  readonly replyLabel?: string;
-  /** Why the exchange failed (no reply), e.g. `cannot find KDC for realm X`. */
-  readonly error?: string;
-}
+export type { TraceEntry } from './trace-entry';
 
 /** What {@link Trace.record} takes: a {@link TraceEntry} without the computed fields. */
 export interface TraceRecord {

@@ -1,0 +1,32 @@
+/**
+ * The record of one traced exchange, shared by the `Trace` that makes
+ * it (`trace.ts`) and the renderers that read it (`pcap.ts`). It lives on its
+ * own so that neither of those modules imports the other for it.
+ *
+ * @module
+ */
+
+import type { TransportKind } from './types';
+
+/** One request and, unless it failed or was one-way, its reply. */
+export interface TraceEntry {
+  /** 1-based position in the trace. */
+  readonly seq: number;
+  /** When it was recorded (the trace's clock, milliseconds). */
+  readonly time: number;
+  readonly from: string;
+  readonly to: string;
+  readonly transport: TransportKind;
+  readonly request: Uint8Array;
+  readonly reply?: Uint8Array;
+  /** `AS-REQ`, `TGS-REQ`, `AP-REQ`, ... or `unknown`. */
+  readonly requestType: string;
+  /** `AS-REP`, `KRB-ERROR`, ... when there is a reply. */
+  readonly replyType?: string;
+  /** Caller's annotation of the request, e.g. `sname=HTTP/web.contoso.com`. */
+  readonly label?: string;
+  /** Caller's annotation of the reply. */
+  readonly replyLabel?: string;
+  /** Why the exchange failed (no reply), e.g. `cannot find KDC for realm X`. */
+  readonly error?: string;
+}
