@@ -280,7 +280,12 @@ export function dFlags(r: Reader, end: number): number {
   return v >>> 0;
 }
 
-/** A named-bit BIT STRING (X.680 22.7, e.g. SPNEGO ContextFlags): the same mapping as {@link dFlags}. */
+/**
+ * A named-bit BIT STRING (X.680 22.7, e.g. SPNEGO ContextFlags): the same mapping as {@link dFlags},
+ * under the name the declarations give it.
+ *
+ * @alias
+ */
 export const dBits = dFlags;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -97,10 +97,3 @@ export function formatKerberosTime(ms: number, out: Uint8Array, p: number): void
 export const MIN_KERBEROS_TIME = daysFromCivil(0, 1, 1) * DAY_MS;
 /** The largest encodable KerberosTime: 9999-12-31T23:59:59Z. */
 export const MAX_KERBEROS_TIME = daysFromCivil(9999, 12, 31) * DAY_MS + 86_399_000;
-
-/** The wire text of a KerberosTime, `YYYYMMDDHHMMSSZ`, for messages and traces. */
-export function kerberosTimeText(ms: number): string {
-  const out = new Uint8Array(15);
-  formatKerberosTime(ms, out, 0);
-  return String.fromCharCode(...out);
-}

@@ -23,14 +23,14 @@ export type JsonHooks = ReadonlyMap<
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Lowercase hex of `b`. */
-export function toHex(b: Uint8Array): string {
+function toHex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
   return s;
 }
 
 /** A KerberosTime as ISO 8601 without milliseconds. */
-export function isoTime(ms: number): string {
+function isoTime(ms: number): string {
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString().replace('.000Z', 'Z');
 }

@@ -15,7 +15,7 @@
  */
 
 /** How a primitive is rendered by `messageToJson`. */
-export type JsonKind = 'int' | 'time' | 'bytes' | 'string' | 'flags' | 'bool' | 'oid' | 'raw' | 'bits';
+type JsonKind = 'int' | 'time' | 'bytes' | 'string' | 'flags' | 'bool' | 'oid' | 'raw' | 'bits';
 
 /** A primitive: one universal TLV read and written by a runtime function of `der/`. */
 export interface PrimNode {
@@ -115,7 +115,11 @@ export const vno: PrimNode = prim('INTEGER (5)', 'dVno', 'eVno', 'int');
 export const msgType: PrimNode = { ...prim('INTEGER', 'dInt32', 'eInt32', 'int'), msgType: true };
 /** `KerberosString ::= GeneralString (IA5String)`, carried as UTF-8. */
 export const kerberosString: PrimNode = prim('GeneralString', 'dStr', 'eStr', 'string');
-/** `Realm ::= KerberosString`. */
+/**
+ * `Realm ::= KerberosString`.
+ *
+ * @alias
+ */
 export const realm: PrimNode = kerberosString;
 /** `OCTET STRING`. */
 export const octetString: PrimNode = prim('OCTET STRING', 'dOct', 'eOct', 'bytes');
@@ -152,7 +156,7 @@ export function derOf(asn: string, tag = 0x30): PrimNode {
 }
 
 /** `"renew-till"` to `"renewTill"`. */
-export function camel(asn: string): string {
+function camel(asn: string): string {
   return asn.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
