@@ -5,6 +5,8 @@
  * AS-REQ. Independent of @krbsim/asn1 on purpose.
  */
 
+import { concatBytes } from '@krbsim/core';
+
 /** A DER TLV with a short- or long-form length. */
 export function tlv(tag: number, content: Uint8Array): Uint8Array {
   const n = content.length;
@@ -20,17 +22,6 @@ export function tlv(tag: number, content: Uint8Array): Uint8Array {
   out[0] = tag;
   out.set(len, 1);
   out.set(content, 1 + len.length);
-  return out;
-}
-
-/** Concatenate byte arrays. */
-export function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -58,7 +49,7 @@ export function ctx(n: number, inner: Uint8Array): Uint8Array {
 
 /** `SEQUENCE { ... }`. */
 export function seq(...parts: Uint8Array[]): Uint8Array {
-  return tlv(0x30, cat(...parts));
+  return tlv(0x30, concatBytes(parts));
 }
 
 /** PrincipalName ::= SEQUENCE { name-type [0] Int32, name-string [1] SEQUENCE OF KerberosString }. */

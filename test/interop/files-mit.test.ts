@@ -175,6 +175,35 @@ describeWithTools('MIT klist and ktutil with krbsim keytabs', ['klist', 'ktutil'
     ];
     expect(derived.map((e) => hex(e.key.bytes))).toEqual(keytab.entries.map((e) => hex(e.key.bytes)));
   });
+
+  it("reads and writes principal names as MIT's krb5_parse_name and krb5_unparse_name do", async () => {
+    // ktutil parses each name with krb5_parse_name and stores its name type;
+    // klist prints it with krb5_unparse_name.
+    const names = [
+      'alice@CONTOSO.COM',
+      'HTTP/web.contoso.com@CONTOSO.COM',
+      'krbtgt/FABRIKAM.COM@CONTOSO.COM',
+      'WELLKNOWN/ANONYMOUS@CONTOSO.COM',
+      'ldap/dc.contoso.com/contoso.com@CONTOSO.COM',
+      'alice\\@contoso.com@CONTOSO.COM',
+      'a\\/b@R\\/S',
+      'tab\\tx/back\\\\slash@R\\@S',
+    ];
+    const path = join(dir, 'names.keytab');
+    const script = [
+      ...names.flatMap((n) => [`addent -password -p ${n} -k 1 -e aes128-cts-hmac-sha1-96`, 'pw']),
+      `wkt ${path}`,
+      'quit',
+      '',
+    ].join('\n');
+    const w = await runTool(tools.ktutil!, [], { input: script, env: env() });
+    expect(w.stderr).toBe('');
+    const keytab = parseKeytab(new Uint8Array(await readFile(path)));
+    expect(keytab.entries.map((e) => e.principal)).toEqual(names.map((n) => parsePrincipal(n)));
+    const shown = await runTool(tools.klist!, ['-k', '-t', '-e', '-K', `FILE:${path}`], { env: env() });
+    expect(parseKlistKeys(shown.stdout).map((l) => l.principal)).toEqual(names);
+    expect(keytab.entries.map((e) => formatPrincipal(e.principal))).toEqual(names);
+  });
 });
 
 /** A credential with a syntactically valid Ticket (klist decodes it for the enctype, never decrypts). */

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeKrbError } from '@krbsim/asn1';
+import { encodeKrbError, krbError } from '@krbsim/asn1';
 import { type PcapOptions, Trace, type TraceRecord } from '@krbsim/transport';
 import { afterAll, beforeAll, it } from 'vitest';
 import { asReqDer } from './der';
@@ -76,16 +76,7 @@ function fixtureExchanges(): TraceRecord[] {
 /** Hand-made messages: AS-REQs answered by KRB-ERRORs, one large enough to need several TCP segments. */
 function handMadeExchanges(): TraceRecord[] {
   const err = (code: number, eText: string) =>
-    encodeKrbError({
-      pvno: 5,
-      msgType: 30,
-      errorCode: code,
-      stime: Date.UTC(2026, 0, 1),
-      susec: 0,
-      realm: 'CONTOSO.COM',
-      sname: { nameType: 2, nameString: ['krbtgt', 'CONTOSO.COM'] },
-      eText,
-    });
+    encodeKrbError(krbError({ errorCode: code, now: Date.UTC(2026, 0, 1), realm: 'CONTOSO.COM', eText }));
   const kdc = 'KDC CONTOSO.COM';
   return [
     {

@@ -9,7 +9,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeKrbError } from '@krbsim/asn1';
+import { encodeKrbError, krbError } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { writeKrb5Conf } from '@krbsim/files';
 import {
@@ -56,17 +56,16 @@ async function unknownClientKdc(padTo = 0): Promise<{ server: KdcServer; seen: S
       type: messageType(request),
       ...(target ? { realm: target.realm, cname: target.cname?.nameString.join('/') } : {}),
     });
-    return encodeKrbError({
-      pvno: 5,
-      msgType: 30,
-      errorCode: ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
-      stime: clock.now(),
-      susec: 0,
-      realm: target?.realm ?? REALM,
-      sname: target?.sname ?? { nameType: 2, nameString: ['krbtgt', REALM] },
-      ...(target?.cname ? { crealm: target.realm, cname: target.cname } : {}),
-      ...(padTo > 0 ? { eText: 'x'.repeat(padTo) } : {}),
-    });
+    return encodeKrbError(
+      krbError({
+        errorCode: ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        now: clock.now(),
+        realm: target?.realm ?? REALM,
+        ...(target?.sname ? { sname: target.sname } : {}),
+        ...(target?.cname ? { crealm: target.realm, cname: target.cname } : {}),
+        ...(padTo > 0 ? { eText: 'x'.repeat(padTo) } : {}),
+      }),
+    );
   };
   const server = await serveKdc(handler, { clock, log: (l) => log.push(l) });
   servers.push(server);

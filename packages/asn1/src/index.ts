@@ -6,11 +6,17 @@
  * each declaration) and its decoder and encoder are generated from that
  * declaration. Every failure is an {@link Asn1Error} with a field path.
  *
+ * Beside the types: principal names as text (MIT's parse and unparse
+ * rules), comparison and the TGS name (`src/principal.ts`); the one
+ * KRB-ERROR builder, {@link krbError}; the keytab shape the client and the
+ * service share.
+ *
  * @packageDocumentation
  */
 
 export { Asn1Error, isAsn1Error } from './der/errors';
 export { type DerNode, decodeDerTree, formatDerTree } from './der/tree';
+export { type KrbErrorFields, krbError } from './error-reply';
 export {
   type ChannelBindings,
   channelBindingHash,
@@ -35,6 +41,7 @@ export { ApOptions, flagBit, flagNames, flagsOf, KdcOptions, TicketFlags } from 
 export { AppTag, MsgType } from './iana/msg-type';
 export { NameType } from './iana/name-type';
 export { PaDataType } from './iana/pa-data-type';
+export { type KeytabEntryLike, type KeytabLike, keytabEntries } from './keytab-entry';
 export { decodeApRep, decodeEncApRepPart, encodeApRep, encodeEncApRepPart } from './messages/ap-rep';
 export { decodeApReq, encodeApReq } from './messages/ap-req';
 export { decodeAuthenticator, encodeAuthenticator } from './messages/authenticator';
@@ -165,6 +172,21 @@ export {
   PacOptions,
 } from './messages/padata';
 export { decodeTicket, encodeTicket } from './messages/ticket';
+export {
+  formatName,
+  formatPrincipal,
+  krbtgtName,
+  nameKey,
+  type ParsePrincipalOptions,
+  parsePrincipal,
+  type QualifiedName,
+  type ServiceHostOptions,
+  sameName,
+  samePrincipal,
+  serviceHostOf,
+  TGS_NAME,
+  tgsRealmOf,
+} from './principal';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type DecodeOptions } from './schema/codec';
 export type { Json } from './schema/json';
 export {

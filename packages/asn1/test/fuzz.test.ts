@@ -129,6 +129,7 @@ import {
   wrapGssToken,
   wrapKrb5Token,
 } from '@krbsim/asn1';
+import { concatBytes } from '@krbsim/core';
 import {
   arbAdAndOr,
   arbAdKdcIssued,
@@ -672,22 +673,12 @@ describe('summary', () => {
 // ---------------------------------------------------------------------------
 // Builders for the big inputs
 
-function concat(...parts: ArrayLike<number>[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function wrap(tag: number, content: ArrayLike<number>): Uint8Array {
-  return concat([tag], derLength(content.length), content);
+  return concatBytes([[tag], derLength(content.length), content]);
 }
 
 function seq(...fields: ArrayLike<number>[]): Uint8Array {
-  return wrap(0x30, concat(...fields));
+  return wrap(0x30, concatBytes(fields));
 }
 
 function timeTlv(): Uint8Array {

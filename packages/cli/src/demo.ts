@@ -10,6 +10,7 @@
  */
 
 import { writeFileSync } from 'node:fs';
+import { formatPrincipal } from '@krbsim/asn1';
 import { createAzureSqlMiLab } from '@krbsim/azure';
 import { parseCommand, usageError } from './args';
 import type { CliIo } from './io';
@@ -120,7 +121,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     const tgt = pc.cloudTgt!;
     const hours = (tgt.endtime - tgt.authtime) / 3_600_000;
     out(
-      `  PRT refresh         cloud TGT krbtgt/${tgt.server.realm} for ${tgt.client.name.nameString.join('/')}, ` +
+      `  PRT refresh         cloud TGT krbtgt/${tgt.server.realm} for ${formatPrincipal(tgt.client.name)}, ` +
         `session key etype ${etypeName(tgt.sessionKey.etype)}, lifetime ${hours} h, not renewable by Azure AD`,
     );
     const ctx = await pc.initSecurityContext(mi.spn);

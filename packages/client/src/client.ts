@@ -7,8 +7,16 @@
  * @module
  */
 
-import { KdcOptions, NameType, type PrincipalName } from '@krbsim/asn1';
+import {
+  formatPrincipal,
+  KdcOptions,
+  NameType,
+  type PrincipalName,
+  type QualifiedName,
+  sameName,
+} from '@krbsim/asn1';
 import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
+import { defaultEncTypes, WEAK_ENC_TYPES } from '@krbsim/crypto';
 import { type ApRepResult, verifyApRep } from './ap-rep';
 import { type ApReqContext, type ApReqOptions, type ApReqResult, buildApReq } from './ap-req';
 import { type Credential, describeCredential } from './credential';
@@ -18,14 +26,8 @@ import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
 import { getServiceTicket } from './internal/referrals';
 import { tgsExchange } from './internal/tgs-exchange';
-import {
-  type ClientOptions,
-  DEFAULT_CLOCK_SKEW_MS,
-  DEFAULT_ENC_TYPES,
-  DEFAULT_MAX_REFERRAL_HOPS,
-  WEAK_ENC_TYPES,
-} from './options';
-import { formatPrincipal, parsePrincipal, type QualifiedName, sameName } from './principal';
+import { type ClientOptions, DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_REFERRAL_HOPS } from './options';
+import { parsePrincipal } from './parse-principal';
 import { type InitialSecret, ReplyKeySource } from './secret';
 
 /** Options for {@link KerberosClient.getInitialCredentials}. */
@@ -79,7 +81,7 @@ export class KerberosClient {
   constructor(opts: ClientOptions) {
     const clock = opts.clock ?? systemClock;
     const allowWeak = opts.allowWeakCrypto ?? false;
-    const requested = opts.encTypes ?? DEFAULT_ENC_TYPES;
+    const requested = opts.encTypes ?? defaultEncTypes;
     const encTypes = allowWeak ? [...requested] : requested.filter((t) => !WEAK_ENC_TYPES.has(t));
     if (encTypes.length === 0) {
       throw new KerberosError(

@@ -11,10 +11,10 @@
  * @module
  */
 
-import type { PrincipalName } from '@krbsim/asn1';
+import { formatPrincipal, type PrincipalName, type QualifiedName, sameName, tgsRealmOf } from '@krbsim/asn1';
 import { type Clock, systemClock } from '@krbsim/core';
 import { type Credential, isExpired } from './credential';
-import { formatPrincipal, parsePrincipal, type QualifiedName, sameName, tgtRealm } from './principal';
+import { parsePrincipal } from './parse-principal';
 
 /** Options for {@link CredentialCache}. */
 export interface CredentialCacheOptions {
@@ -132,7 +132,7 @@ export class CredentialCache {
     let local: Credential | undefined;
     let cross: Credential | undefined;
     for (const c of this.#entries.values()) {
-      if (isExpired(c, now) || tgtRealm(c.server.name) !== realm) continue;
+      if (isExpired(c, now) || tgsRealmOf(c.server.name) !== realm) continue;
       if (clientRealm !== undefined && c.client.realm !== clientRealm) continue;
       if (c.server.realm === realm) {
         if (local === undefined || c.endtime >= local.endtime) local = c;

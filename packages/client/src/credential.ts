@@ -6,9 +6,16 @@
  * @module
  */
 
-import type { EncKdcRepPart, EncryptionKey, KdcRep, PrincipalName, Ticket } from '@krbsim/asn1';
+import {
+  type EncKdcRepPart,
+  type EncryptionKey,
+  formatPrincipal,
+  type KdcRep,
+  type PrincipalName,
+  type Ticket,
+  tgsRealmOf,
+} from '@krbsim/asn1';
 import type { Key } from '@krbsim/crypto';
-import { formatPrincipal, tgtRealm } from './principal';
 
 /** A ticket and its session key, as obtained from an AS or TGS exchange. */
 export interface Credential {
@@ -60,7 +67,7 @@ export function credentialFromReply(rep: KdcRep, enc: EncKdcRepPart, ticketDer: 
 
 /** True when `cred` is a ticket-granting ticket (its server is `krbtgt/...`). */
 export function isTgt(cred: Credential): boolean {
-  return tgtRealm(cred.server.name) !== undefined;
+  return tgsRealmOf(cred.server.name) !== undefined;
 }
 
 /**
@@ -70,7 +77,7 @@ export function isTgt(cred: Credential): boolean {
  * issuer).
  */
 export function kdcRealmFor(cred: Credential): string {
-  return tgtRealm(cred.server.name) ?? cred.server.realm;
+  return tgsRealmOf(cred.server.name) ?? cred.server.realm;
 }
 
 /** True when the ticket's TicketFlags contain `flag` (a `TicketFlags` mask). */

@@ -13,6 +13,7 @@ import {
   decodeKrbError,
   decodeNegotiationToken,
   encodeNegotiationToken,
+  formatPrincipal,
   GssOid,
   Krb5TokenId,
   type KrbErrorMessage,
@@ -41,7 +42,7 @@ function krbErrorToThrow(err: KrbErrorMessage): KerberosError {
   const eText = err.eText ? ` ("${err.eText}")` : '';
   return new KerberosError(
     err.errorCode,
-    `the service ${err.sname.nameString.join('/')}@${err.realm} refused the AP-REQ${eText}`,
+    `the service ${formatPrincipal(err.sname, err.realm)} refused the AP-REQ${eText}`,
     {
       realm: err.realm,
     },

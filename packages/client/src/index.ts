@@ -8,6 +8,19 @@
  * @packageDocumentation
  */
 
+/** Principal names, the keytab shape and the etype sets, from where they are defined (re-exported). */
+export {
+  formatPrincipal,
+  type KeytabEntryLike,
+  type KeytabLike,
+  keytabEntries,
+  krbtgtName,
+  type ParsePrincipalOptions,
+  type QualifiedName,
+  sameName,
+  samePrincipal,
+} from '@krbsim/asn1';
+export { defaultEncTypes as DEFAULT_ENC_TYPES, WEAK_ENC_TYPES } from '@krbsim/crypto';
 export type { ApRepResult } from './ap-rep';
 export type { ApReqContext, ApReqOptions, ApReqResult } from './ap-req';
 export {
@@ -31,18 +44,8 @@ export { ReferralError, type ReferralFailure } from './internal/referrals';
 export {
   type ClientOptions,
   DEFAULT_CLOCK_SKEW_MS,
-  DEFAULT_ENC_TYPES,
   DEFAULT_MAX_REFERRAL_HOPS,
   realmForHost,
-  WEAK_ENC_TYPES,
 } from './options';
-export {
-  formatPrincipal,
-  krbtgtName,
-  type ParsePrincipalOptions,
-  parsePrincipal,
-  type QualifiedName,
-  sameName,
-  samePrincipal,
-} from './principal';
-export { type InitialSecret, type KeytabEntryLike, type KeytabLike, keytabEntries } from './secret';
+export { parsePrincipal } from './parse-principal';
+export type { InitialSecret } from './secret';

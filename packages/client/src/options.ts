@@ -41,20 +41,11 @@ export interface ClientOptions {
   readonly cache?: CredentialCache;
 }
 
-/** The default `encTypes`: aes256-sha384, aes128-sha256, aes256-sha1, aes128-sha1. */
-export const DEFAULT_ENC_TYPES: readonly number[] = Object.freeze([20, 19, 18, 17]);
-
 /** The default clock skew: 5 minutes (RFC 4120 section 1.6 suggests 5 minutes). */
 export const DEFAULT_CLOCK_SKEW_MS = 300_000;
 
 /** The default bound on referral hops. */
 export const DEFAULT_MAX_REFERRAL_HOPS = 10;
-
-/**
- * Encryption types krbsim treats as weak: single DES (RFC 6649), RC4-HMAC and
- * its export variant and triple DES (RFC 8429).
- */
-export const WEAK_ENC_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 16, 23, 24]);
 
 /**
  * The realm MIT's `[domain_realm]` maps `host` to, or undefined. Tries the

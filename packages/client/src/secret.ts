@@ -9,36 +9,23 @@
  * @module
  */
 
-import type { PrincipalName } from '@krbsim/asn1';
+import {
+  formatPrincipal,
+  type KeytabEntryLike,
+  type KeytabLike,
+  keytabEntries,
+  type PrincipalName,
+  type QualifiedName,
+  samePrincipal,
+} from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { salt as defaultSalt, type Key, stringToKey } from '@krbsim/crypto';
-import { sameName } from './principal';
-
-/**
- * One keytab entry, in the shape `@krbsim/files` reads from an MIT keytab:
- * the principal, the key version number and the key.
- */
-export interface KeytabEntryLike {
-  readonly principal: { readonly realm: string; readonly name: PrincipalName };
-  readonly kvno: number;
-  readonly key: Key;
-}
-
-/** A keytab: its entries, or an object holding them (such as a parsed `@krbsim/files` keytab). */
-export type KeytabLike = readonly KeytabEntryLike[] | { readonly entries: readonly KeytabEntryLike[] };
 
 /** The client's long-term secret for {@link KerberosClient.getInitialCredentials}. */
 export type InitialSecret =
   | { readonly password: string }
   | { readonly key: Key }
   | { readonly keytab: KeytabLike };
-
-/** The entries of a {@link KeytabLike}. */
-export function keytabEntries(k: KeytabLike): readonly KeytabEntryLike[] {
-  return Array.isArray(k)
-    ? (k as readonly KeytabEntryLike[])
-    : (k as { entries: readonly KeytabEntryLike[] }).entries;
-}
 
 /**
  * Derives reply keys for one principal from an {@link InitialSecret}, and
@@ -54,11 +41,7 @@ export class ReplyKeySource {
    * @param principal the name and realm asked for, to pick keytab entries
    * @param encTypes the client's enctypes, most preferred first
    */
-  constructor(
-    secret: InitialSecret,
-    principal: { realm: string; name: PrincipalName },
-    encTypes: readonly number[],
-  ) {
+  constructor(secret: InitialSecret, principal: QualifiedName, encTypes: readonly number[]) {
     this.#secret = secret;
     if ('password' in secret) {
       this.#entries = [];
@@ -67,13 +50,11 @@ export class ReplyKeySource {
       this.#entries = [];
       this.#offered = [secret.key.etype];
     } else {
-      this.#entries = keytabEntries(secret.keytab).filter(
-        (e) => e.principal.realm === principal.realm && sameName(e.principal.name, principal.name),
-      );
+      this.#entries = keytabEntries(secret.keytab).filter((e) => samePrincipal(e.principal, principal));
       if (this.#entries.length === 0) {
         throw new KerberosError(
           ErrorCode.KRB_AP_ERR_NOKEY,
-          `the keytab holds no key for ${principal.name.nameString.join('/')}@${principal.realm}; export one (ktadd) or name the principal the keytab holds`,
+          `the keytab holds no key for ${formatPrincipal(principal.name, principal.realm)}; export one (ktadd) or name the principal the keytab holds`,
           { realm: principal.realm },
         );
       }

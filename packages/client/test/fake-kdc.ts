@@ -26,6 +26,7 @@ import {
   encodeMethodData,
   encodeTgsRep,
   KdcOptions,
+  krbError,
   NameType,
   PaDataType,
   type PrincipalName,
@@ -123,19 +124,17 @@ export class FakeKdcWorld {
     sname: PrincipalName,
     extra: { eData?: Uint8Array; crealm?: string } = {},
   ) {
-    const now = this.#clock.now();
-    return encodeKrbError({
-      pvno: 5,
-      msgType: 30,
-      stime: Math.floor(now / 1000) * 1000,
-      susec: 0,
-      errorCode: code,
-      realm,
-      sname,
-      eText: `fake KDC ${realm}: error ${code}`,
-      ...(extra.eData === undefined ? {} : { eData: extra.eData }),
-      ...(extra.crealm === undefined ? {} : { crealm: extra.crealm }),
-    });
+    return encodeKrbError(
+      krbError({
+        errorCode: code,
+        now: this.#clock.now(),
+        realm,
+        sname,
+        eText: `fake KDC ${realm}: error ${code}`,
+        ...(extra.eData === undefined ? {} : { eData: extra.eData }),
+        ...(extra.crealm === undefined ? {} : { crealm: extra.crealm }),
+      }),
+    );
   }
 
   #issue(

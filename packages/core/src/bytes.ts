@@ -9,10 +9,12 @@
 /**
  * The concatenation of `parts` in a new array (the inputs are not kept).
  * Plain number arrays are accepted too, for hand-built byte strings such as
- * `concatBytes([0x30], length, content)`; each number is stored modulo 256,
- * as `Uint8Array.prototype.set` does.
+ * `concatBytes([[0x30], length, content])`; each number is stored modulo
+ * 256, as `Uint8Array.prototype.set` does. One array argument rather than
+ * rest parameters, so a pcap of many thousand records needs no argument
+ * spread.
  */
-export function concatBytes(...parts: readonly ArrayLike<number>[]): Uint8Array {
+export function concatBytes(parts: readonly ArrayLike<number>[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);

@@ -81,10 +81,10 @@ describe('systemRandom', () => {
 describe('concatBytes', () => {
   it('joins byte arrays and number arrays into a new array', () => {
     const a = Uint8Array.of(1, 2);
-    const out = concatBytes(a, [3], new Uint8Array(0), Uint8Array.of(4, 5));
+    const out = concatBytes([a, [3], new Uint8Array(0), Uint8Array.of(4, 5)]);
     expect([...out]).toEqual([1, 2, 3, 4, 5]);
     out[0] = 9;
     expect(a[0]).toBe(1);
-    expect(concatBytes().length).toBe(0);
+    expect(concatBytes([]).length).toBe(0);
   });
 });

@@ -9,9 +9,8 @@
  * @module
  */
 
-import { NameType } from '@krbsim/asn1';
+import { NameType, type QualifiedName, samePrincipal } from '@krbsim/asn1';
 import type { Ccache, CcacheCredential } from './ccache';
-import { type KrbPrincipal, samePrincipal } from './principal';
 
 /** The realm of every config entry's server principal. */
 export const CONFIG_REALM = 'X-CACHECONF:';
@@ -52,7 +51,7 @@ export function ccacheTickets(ccache: Ccache): CcacheCredential[] {
  * holds several (a renewed TGT appended after the old one), the last wins, as
  * in MIT's file cache where newer credentials are appended.
  */
-export function findCredential(ccache: Ccache, server: KrbPrincipal): CcacheCredential | undefined {
+export function findCredential(ccache: Ccache, server: QualifiedName): CcacheCredential | undefined {
   return ccacheTickets(ccache)
     .filter((c) => samePrincipal(c.server, server))
     .at(-1);
@@ -68,7 +67,7 @@ export function findCredential(ccache: Ccache, server: KrbPrincipal): CcacheCred
  * configCredential(alice, { key: 'fast_avail', principal: 'krbtgt/TEST@TEST', value: utf8('yes') });
  * ```
  */
-export function configCredential(client: KrbPrincipal, entry: CcacheConfigEntry): CcacheCredential {
+export function configCredential(client: QualifiedName, entry: CcacheConfigEntry): CcacheCredential {
   const about = entry.principal === undefined ? [] : [entry.principal];
   return {
     client,

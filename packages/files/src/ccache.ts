@@ -24,18 +24,17 @@
  * @module
  */
 
-import type { AuthorizationDataEntry, HostAddress } from '@krbsim/asn1';
+import type { AuthorizationDataEntry, HostAddress, QualifiedName } from '@krbsim/asn1';
 import { ByteReader, ByteWriter, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
 import type { KeytabKey } from './keytab';
-import type { KrbPrincipal } from './principal';
 
 /** A session key as a credential cache stores it (the shape of `@krbsim/crypto`'s `Key`). */
 export type CredentialKey = KeytabKey;
 
 /** One cached credential: a ticket and what the client needs to use it. */
 export interface CcacheCredential {
-  readonly client: KrbPrincipal;
-  readonly server: KrbPrincipal;
+  readonly client: QualifiedName;
+  readonly server: QualifiedName;
   /** The session key. */
   readonly key: CredentialKey;
   /** Times in milliseconds since the epoch (whole seconds on disk); 0 means "not set". */
@@ -69,7 +68,7 @@ export interface Ccache {
   readonly timeOffset?: { readonly seconds: number; readonly microseconds: number };
   /** Other header tags, in file order (version 4 only). */
   readonly otherHeaderTags?: readonly CcacheHeaderTag[];
-  readonly defaultPrincipal: KrbPrincipal;
+  readonly defaultPrincipal: QualifiedName;
   readonly credentials: readonly CcacheCredential[];
 }
 
@@ -118,7 +117,7 @@ export function parseCcache(bytes: Uint8Array): Ccache {
   };
 }
 
-function readPrincipal(r: ByteReader, field: string): KrbPrincipal {
+function readPrincipal(r: ByteReader, field: string): QualifiedName {
   const nameType = r.i32(`${field} name type`);
   const countAt = r.offset;
   const count = r.u32(`${field} component count`);
@@ -233,7 +232,7 @@ function int32(v: number, field: string): number {
   return v;
 }
 
-function writePrincipal(w: ByteWriter, p: KrbPrincipal, field: string): void {
+function writePrincipal(w: ByteWriter, p: QualifiedName, field: string): void {
   const nameType = p.name.nameType;
   if (!Number.isInteger(nameType) || nameType < -0x80000000 || nameType > 0xffffffff) {
     throw formatError(WHAT, `${field} name type ${nameType} does not fit 32 bits`);

@@ -6,6 +6,13 @@
  * @packageDocumentation
  */
 
+/** Principal names (MIT's `krb5_parse_name` / `krb5_unparse_name` rules): `@krbsim/asn1`'s, re-exported. */
+export {
+  formatPrincipal,
+  parsePrincipal,
+  type QualifiedName as KrbPrincipal,
+  samePrincipal,
+} from '@krbsim/asn1';
 export {
   type Ccache,
   type CcacheCredential,
@@ -43,4 +50,3 @@ export {
   type Krb5ConfValue,
   writeKrb5Conf,
 } from './krb5-conf';
-export { formatPrincipal, type KrbPrincipal, parsePrincipal, samePrincipal } from './principal';

@@ -6,14 +6,14 @@
  * @module
  */
 
+import { formatPrincipal, type QualifiedName, samePrincipal } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import type { Keytab, KeytabEntry, KeytabKey } from './keytab';
-import { formatPrincipal, type KrbPrincipal, samePrincipal } from './principal';
 
 /** What to look up in a keytab. */
 export interface KeytabQuery {
   /** The principal; name types are ignored when comparing. */
-  readonly principal: KrbPrincipal;
+  readonly principal: QualifiedName;
   /** Only entries of this etype. */
   readonly etype?: number;
   /** Only entries of this kvno; without it, the highest kvno that matches. */

@@ -8,13 +8,13 @@
  * @module
  */
 
+import type { QualifiedName } from '@krbsim/asn1';
 import { salt as defaultSalt, stringToKey } from '@krbsim/crypto';
 import type { KeytabEntry } from './keytab';
-import type { KrbPrincipal } from './principal';
 
 /** Input to {@link keytabEntriesFromPassword}. */
 export interface PasswordEntriesOptions {
-  readonly principal: KrbPrincipal;
+  readonly principal: QualifiedName;
   readonly password: string | Uint8Array;
   /** One entry per etype, in this order (e.g. `[18, 17]`). */
   readonly etypes: readonly number[];

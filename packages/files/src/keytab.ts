@@ -23,8 +23,8 @@
  * @module
  */
 
+import type { QualifiedName } from '@krbsim/asn1';
 import { ByteReader, ByteWriter, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
-import type { KrbPrincipal } from './principal';
 
 /** A key as keytabs store it: the same shape as `@krbsim/crypto`'s `Key`. */
 export interface KeytabKey {
@@ -36,7 +36,7 @@ export interface KeytabKey {
 
 /** One keytab entry: a principal's key for one kvno and one etype. */
 export interface KeytabEntry {
-  readonly principal: KrbPrincipal;
+  readonly principal: QualifiedName;
   /** When the entry was written, milliseconds since the epoch (stored in whole seconds). */
   readonly timestamp: number;
   /** The key version number, 0..2^32-1. */

@@ -12,6 +12,17 @@
  * @packageDocumentation
  */
 
+/** Principal names: `@krbsim/asn1`'s, re-exported; `parsePrincipal` reads them as the KDC does. */
+export {
+  formatName,
+  formatPrincipal,
+  krbtgtName,
+  type QualifiedName,
+  serviceHostOf,
+  TGS_NAME,
+} from '@krbsim/asn1';
+/** The default `permittedEncTypes`: `@krbsim/crypto`'s `defaultEncTypes` (20, 19, 18, 17). */
+export { defaultEncTypes as DEFAULT_ENC_TYPES } from '@krbsim/crypto';
 export { DomainRealmMap, isDnsSuffix } from './domain-realm';
 export type { ExchangeResult, PadataRegistry } from './exchange';
 export type { TicketDraft, TicketRequest } from './issue';
@@ -25,17 +36,9 @@ export type {
   TgsRequestState,
 } from './padata/handler';
 export { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
-export { DEFAULT_ENC_TYPES, defaultPolicy, type RealmPolicy, resolvePolicy } from './policy';
+export { defaultPolicy, type RealmPolicy, resolvePolicy } from './policy';
 export { entryKvno, PrincipalDb, type PrincipalEntry, type PrincipalKind } from './principal-db';
-export {
-  formatName,
-  formatPrincipal,
-  krbtgtName,
-  parsePrincipal,
-  type QualifiedName,
-  serviceHostOf,
-  TGS_NAME,
-} from './principal-name';
+export { parsePrincipal } from './principal-name';
 export {
   type AddServiceOptions,
   type AddUserOptions,

@@ -13,9 +13,8 @@
  */
 
 import type { KrbErrorMessage, PrincipalName } from '@krbsim/asn1';
-import { encodeKrbError } from '@krbsim/asn1';
-import { ErrorCode, KerberosError } from '@krbsim/core';
-import { krbtgtName } from './principal-name';
+import { encodeKrbError, krbError } from '@krbsim/asn1';
+import { concatBytes, ErrorCode, KerberosError } from '@krbsim/core';
 
 /** Extra fields a KDC error carries into its KRB-ERROR. */
 export interface KdcErrorDetails {
@@ -61,24 +60,23 @@ export function describeError(err: unknown): { code: number; text: string; detai
   return { code: ErrorCode.KRB_ERR_GENERIC, text: 'internal error', details: {} };
 }
 
-/** The KRB-ERROR message for `err`, stamped with `now` (ms). */
+/**
+ * The KRB-ERROR message for `err`, stamped with `now` (ms). The client name
+ * goes in only when both it and its realm are known.
+ */
 export function krbErrorMessage(err: unknown, target: ErrorTarget, now: number): KrbErrorMessage {
   const { code, text, details } = describeError(err);
-  const ms = Math.floor(now);
   const cname = details.cname ?? target.cname;
   const crealm = details.crealm ?? target.crealm;
-  return {
-    pvno: 5,
-    msgType: 30,
-    stime: Math.floor(ms / 1000) * 1000,
-    susec: (((ms % 1000) + 1000) % 1000) * 1000,
+  return krbError({
     errorCode: code,
-    ...(cname !== undefined && crealm !== undefined && { cname, crealm }),
+    now,
     realm: target.realm,
-    sname: target.sname ?? krbtgtName(target.realm),
+    ...(target.sname !== undefined && { sname: target.sname }),
+    ...(cname !== undefined && crealm !== undefined && { cname, crealm }),
     eText: text,
     ...(details.eData !== undefined && { eData: details.eData }),
-  };
+  });
 }
 
 /**
@@ -117,16 +115,6 @@ function tlv(tag: number, content: Uint8Array): Uint8Array {
   return out;
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 function derInt(v: number): Uint8Array {
   const bytes: number[] = [];
   let x = v;
@@ -152,9 +140,12 @@ export function minimalKrbError(realm: string, now: number): Uint8Array {
   const time = `${String(d.getUTCFullYear()).padStart(4, '0')}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())}${p2(d.getUTCHours())}${p2(d.getUTCMinutes())}${p2(d.getUTCSeconds())}Z`;
   const sname = tlv(
     0x30,
-    cat(ctx(0, derInt(2)), ctx(1, tlv(0x30, cat(tlv(0x1b, ascii('krbtgt')), tlv(0x1b, ascii(realm)))))),
+    concatBytes([
+      ctx(0, derInt(2)),
+      ctx(1, tlv(0x30, concatBytes([tlv(0x1b, ascii('krbtgt')), tlv(0x1b, ascii(realm))]))),
+    ]),
   );
-  const body = cat(
+  const body = concatBytes([
     ctx(0, derInt(5)),
     ctx(1, derInt(30)),
     ctx(4, tlv(0x18, ascii(time))),
@@ -162,6 +153,6 @@ export function minimalKrbError(realm: string, now: number): Uint8Array {
     ctx(6, derInt(ErrorCode.KRB_ERR_GENERIC)),
     ctx(9, tlv(0x1b, ascii(realm))),
     ctx(10, sname),
-  );
+  ]);
   return tlv(0x7e, tlv(0x30, body));
 }

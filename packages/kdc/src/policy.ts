@@ -11,10 +11,7 @@
  */
 
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
-import { isSupportedEncType, isWeakEncType, supportedEncTypes } from '@krbsim/crypto';
-
-/** The aes etypes, strongest first: aes256-sha384, aes128-sha256, aes256-sha1, aes128-sha1. */
-export const DEFAULT_ENC_TYPES: readonly number[] = Object.freeze([20, 19, 18, 17]);
+import { defaultEncTypes, isSupportedEncType, isWeakEncType, supportedEncTypes } from '@krbsim/crypto';
 
 /** rc4-hmac (RFC 4757): weak, accepted only with {@link RealmPolicy.allowWeakCrypto}. */
 const RC4_HMAC = 23;
@@ -91,7 +88,7 @@ export function defaultPolicy(): RealmPolicy {
     maxTicketLifeMs: 10 * Duration.hour,
     maxRenewLifeMs: 7 * Duration.day,
     clockSkewMs: 5 * Duration.minute,
-    permittedEncTypes: [...DEFAULT_ENC_TYPES],
+    permittedEncTypes: [...defaultEncTypes],
     allowWeakCrypto: false,
     renewableTgt: true,
     requirePreauthByDefault: true,
@@ -113,7 +110,7 @@ export function defaultPolicy(): RealmPolicy {
 export function resolvePolicy(partial: Partial<RealmPolicy> = {}): RealmPolicy {
   const policy: RealmPolicy = { ...defaultPolicy(), ...stripUndefined(partial) };
   if (partial.permittedEncTypes === undefined && policy.allowWeakCrypto) {
-    policy.permittedEncTypes = [...DEFAULT_ENC_TYPES, RC4_HMAC];
+    policy.permittedEncTypes = [...defaultEncTypes, RC4_HMAC];
   }
   policy.permittedEncTypes = [...new Set(policy.permittedEncTypes)];
   const bad = (why: string): never => {

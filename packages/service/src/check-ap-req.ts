@@ -37,13 +37,14 @@ import {
   decodeAuthenticator,
   decodeEncTicketPart,
   type EncTicketPart,
+  formatPrincipal,
   type PrincipalName,
+  sameName,
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import { decrypt, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
-import { formatName, sameName } from './internal/names';
 
 /**
  * The wire code of each way an AP-REQ can fail, in one table. Where products
@@ -164,7 +165,7 @@ export class ApReqError extends KerberosError {
 
 /** The server as messages name it (formatted only on a failure: the hot path formats nothing). */
 function serverName(c: ApReqCheck, t: Ticket): string {
-  return c.describeServer === undefined ? formatName(t.sname, t.realm) : c.describeServer(t);
+  return c.describeServer === undefined ? formatPrincipal(t.sname, t.realm) : c.describeServer(t);
 }
 
 function failAfterTicket(ticket: EncTicketPart, realm: string, code: number, msg: string): never {
@@ -263,13 +264,13 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck): CheckedApReq {
       ticket,
     ),
   );
-  const client = formatName(ticket.cname, ticket.crealm);
+  const client = formatPrincipal(ticket.cname, ticket.crealm);
   if (auth.crealm !== ticket.crealm || !sameName(auth.cname, ticket.cname)) {
     failAfterTicket(
       ticket,
       realm,
       ApReqFailure.clientMismatch,
-      `the authenticator names ${formatName(auth.cname, auth.crealm)} but the ticket was issued to ${client}`,
+      `the authenticator names ${formatPrincipal(auth.cname, auth.crealm)} but the ticket was issued to ${client}`,
     );
   }
   const now = c.clock.now();

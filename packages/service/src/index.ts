@@ -10,6 +10,13 @@
  * @packageDocumentation
  */
 
+/** Kept for callers of earlier versions: the keytab shape and the service principal type live in `@krbsim/asn1`. */
+export {
+  type KeytabEntryLike,
+  type KeytabLike,
+  keytabEntries,
+  type QualifiedName as ServicePrincipal,
+} from '@krbsim/asn1';
 /** Kept for callers of earlier versions: the set now lives in `@krbsim/crypto`. */
 export { WEAK_ENC_TYPES } from '@krbsim/crypto';
 export {
@@ -26,8 +33,7 @@ export {
 export type { DelegatedCredential } from './delegation';
 export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
 export { checkChannelBindings } from './gss-checksum';
-export type { ServicePrincipal } from './internal/names';
-export { type KeytabEntryLike, type KeytabLike, keytabEntries, selectServiceKey } from './keytab';
+export { selectServiceKey } from './keytab';
 export {
   DEFAULT_REPLAY_CACHE_ENTRIES,
   ReplayCache,

@@ -9,31 +9,21 @@
  * @module
  */
 
-import type { PrincipalName, Ticket } from '@krbsim/asn1';
+import {
+  formatPrincipal,
+  type KeytabEntryLike,
+  type QualifiedName,
+  samePrincipal,
+  type Ticket,
+} from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import type { Key } from '@krbsim/crypto';
-import { formatName, type ServicePrincipal, sameName } from './internal/names';
 
-/** One keytab entry: the shape `@krbsim/files` parses from an MIT keytab. */
-export interface KeytabEntryLike {
-  readonly principal: { readonly realm: string; readonly name: PrincipalName };
-  readonly kvno: number;
-  readonly key: Key;
-}
-
-/** A keytab: its entries, or an object holding them (such as a `@krbsim/files` `Keytab`). */
-export type KeytabLike = readonly KeytabEntryLike[] | { readonly entries: readonly KeytabEntryLike[] };
-
-/** The entries of a {@link KeytabLike}. */
-export function keytabEntries(k: KeytabLike): readonly KeytabEntryLike[] {
-  return Array.isArray(k)
-    ? (k as readonly KeytabEntryLike[])
-    : (k as { entries: readonly KeytabEntryLike[] }).entries;
-}
+/** The keytab shape is `@krbsim/asn1`'s; re-exported for the modules that import it from here. */
+export type { KeytabEntryLike, KeytabLike } from '@krbsim/asn1';
 
 /** The principal a keytab entry is for matches `p` (names compared component by component, realm exactly). */
-function isFor(e: KeytabEntryLike, p: ServicePrincipal): boolean {
-  return e.principal.realm === p.realm && sameName(e.principal.name, p.name);
+function isFor(e: KeytabEntryLike, p: QualifiedName): boolean {
+  return samePrincipal(e.principal, p);
 }
 
 /**
@@ -46,13 +36,13 @@ function isFor(e: KeytabEntryLike, p: ServicePrincipal): boolean {
 export function selectServiceKey(
   entries: readonly KeytabEntryLike[],
   ticket: Ticket,
-  only?: ServicePrincipal,
+  only?: QualifiedName,
 ): KeytabEntryLike {
-  const server: ServicePrincipal = { realm: ticket.realm, name: ticket.sname };
-  if (only !== undefined && !(only.realm === server.realm && sameName(only.name, server.name))) {
+  const server: QualifiedName = { realm: ticket.realm, name: ticket.sname };
+  if (only !== undefined && !samePrincipal(only, server)) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_NOT_US,
-      `the ticket is for ${formatName(server.name, server.realm)}, but this service is ${formatName(only.name, only.realm)}; the client asked for the wrong SPN`,
+      `the ticket is for ${formatPrincipal(server.name, server.realm)}, but this service is ${formatPrincipal(only.name, only.realm)}; the client asked for the wrong SPN`,
       { realm: server.realm },
     );
   }
@@ -60,7 +50,7 @@ export function selectServiceKey(
   if (mine.length === 0) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_NOT_US,
-      `the ticket is for ${formatName(server.name, server.realm)}, which has no key in this service's keytab; the client asked for the wrong SPN or the keytab is for another principal`,
+      `the ticket is for ${formatPrincipal(server.name, server.realm)}, which has no key in this service's keytab; the client asked for the wrong SPN or the keytab is for another principal`,
       { realm: server.realm },
     );
   }
@@ -69,7 +59,7 @@ export function selectServiceKey(
   if (ofType.length === 0) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_NOKEY,
-      `the ticket for ${formatName(server.name, server.realm)} is encrypted with enctype ${etype}, and the keytab holds only enctypes ${[...new Set(mine.map((e) => e.key.etype))].join(', ')} for it; re-export the keytab with that enctype`,
+      `the ticket for ${formatPrincipal(server.name, server.realm)} is encrypted with enctype ${etype}, and the keytab holds only enctypes ${[...new Set(mine.map((e) => e.key.etype))].join(', ')} for it; re-export the keytab with that enctype`,
       { realm: server.realm },
     );
   }
@@ -84,7 +74,7 @@ export function selectServiceKey(
   if (low !== undefined) return low;
   throw new KerberosError(
     ErrorCode.KRB_AP_ERR_BADKEYVER,
-    `the ticket for ${formatName(server.name, server.realm)} uses key version ${kvno}, and the keytab holds versions ${ofType.map((e) => e.kvno).join(', ')}; the password or key changed on one side only: re-export the keytab (or get a fresh ticket)`,
+    `the ticket for ${formatPrincipal(server.name, server.realm)} uses key version ${kvno}, and the keytab holds versions ${ofType.map((e) => e.kvno).join(', ')}; the password or key changed on one side only: re-export the keytab (or get a fresh ticket)`,
     { realm: server.realm },
   );
 }

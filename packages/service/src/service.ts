@@ -13,7 +13,12 @@ import {
   decodeApReq,
   type EncTicketPart,
   GssFlags,
+  type KeytabLike,
+  keytabEntries,
+  NameType,
   type PrincipalName,
+  parsePrincipal,
+  type QualifiedName,
 } from '@krbsim/asn1';
 import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
@@ -21,8 +26,6 @@ import { acceptorReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
-import { parseServicePrincipal, type ServicePrincipal } from './internal/names';
-import { type KeytabLike, keytabEntries } from './keytab';
 import { ReplayCache } from './replay-cache';
 import { serviceCheck, verifyWith } from './verify-ap-req';
 
@@ -31,7 +34,7 @@ export interface ServiceOptions {
   /** The service's keys (entries, or a parsed `@krbsim/files` keytab). */
   readonly keytab: KeytabLike;
   /** Accept tickets for this principal only (`HTTP/web.contoso.com@CONTOSO.COM`); default any principal in the keytab. */
-  readonly principal?: string | ServicePrincipal;
+  readonly principal?: string | QualifiedName;
   /** Default: the system clock. */
   readonly clock?: Clock;
   /** Acceptor subkeys and sequence numbers come from here. Default: the system CSPRNG. */
@@ -122,7 +125,8 @@ export class KerberosService {
         : (opts.replayCache ?? new ReplayCache({ clock, windowMs: clockSkewMs }));
     this.#check = serviceCheck({
       keytab: keytabEntries(opts.keytab),
-      principal: typeof opts.principal === 'string' ? parseServicePrincipal(opts.principal) : opts.principal,
+      principal:
+        typeof opts.principal === 'string' ? parseServicePrincipalText(opts.principal) : opts.principal,
       clock,
       clockSkewMs,
       allowWeakCrypto: opts.allowWeakCrypto ?? false,
@@ -186,4 +190,13 @@ export class KerberosService {
       delegatedCredential,
     };
   }
+}
+
+/**
+ * The `principal` option's text (`HTTP/web.contoso.com@CONTOSO.COM`): the
+ * realm is required, a service name is NT-SRV-INST, and an empty component
+ * or realm is a configuration error.
+ */
+function parseServicePrincipalText(text: string): QualifiedName {
+  return parsePrincipal(text, { serviceNameType: NameType.NT_SRV_INST, strict: true });
 }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { decodeKdcReq, decodeKrbError, encodeKrbError, NameType, type PrincipalName } from '@krbsim/asn1';
+import { decodeKdcReq, decodeKrbError, encodeKrbError, krbError, type PrincipalName } from '@krbsim/asn1';
 
 /**
  * The error-code of a KRB-ERROR, or `undefined` when `reply` is not a
@@ -78,18 +78,15 @@ export interface TransportErrorContext {
 export function transportKrbError(ctx: TransportErrorContext): Uint8Array {
   const target = ctx.request === undefined ? undefined : peekRequestTarget(ctx.request);
   const realm = target?.realm ?? ctx.fallbackRealm ?? '';
-  const sname = target?.sname ?? { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', realm] };
   const cname = target?.msgType === 10 ? target.cname : undefined;
-  const ms = ((ctx.now % 1000) + 1000) % 1000;
-  return encodeKrbError({
-    pvno: 5,
-    msgType: 30,
-    stime: ctx.now - ms,
-    susec: Math.floor(ms * 1000),
-    errorCode: ctx.errorCode,
-    ...(cname ? { crealm: realm, cname } : {}),
-    realm,
-    sname,
-    ...(ctx.eText === undefined ? {} : { eText: ctx.eText }),
-  });
+  return encodeKrbError(
+    krbError({
+      errorCode: ctx.errorCode,
+      now: ctx.now,
+      realm,
+      ...(target?.sname !== undefined && { sname: target.sname }),
+      ...(cname !== undefined && { crealm: realm, cname }),
+      ...(ctx.eText !== undefined && { eText: ctx.eText }),
+    }),
+  );
 }

@@ -7,23 +7,32 @@
  * @module
  */
 
-import { decodeNegotiationToken, GssOid, unwrapGssToken, unwrapKrb5Token } from '@krbsim/asn1';
+import {
+  AppTag,
+  decodeNegotiationToken,
+  GssOid,
+  MsgType,
+  unwrapGssToken,
+  unwrapKrb5Token,
+} from '@krbsim/asn1';
 import { ErrorCode, errorCodeName } from '@krbsim/core';
 import { peekKrbErrorCode } from './krb-error';
 
-/** The name of each top-level message's first byte. */
-export const MESSAGE_TYPES: Readonly<Record<number, string>> = Object.freeze({
-  106: 'AS-REQ',
-  107: 'AS-REP',
-  108: 'TGS-REQ',
-  109: 'TGS-REP',
-  110: 'AP-REQ',
-  111: 'AP-REP',
-  116: 'KRB-SAFE',
-  117: 'KRB-PRIV',
-  118: 'KRB-CRED',
-  126: 'KRB-ERROR',
-});
+const MSG_TYPES: ReadonlySet<number> = new Set(Object.values(MsgType));
+
+/**
+ * The name of each top-level message's first byte (`106: 'AS-REQ'` ...
+ * `126: 'KRB-ERROR'`), from `@krbsim/asn1`'s registries: the APPLICATION
+ * tags that are also a msg-type, named as the RFC's ASN.1 module names them
+ * (`KRB_SAFE` is `KRB-SAFE`).
+ */
+export const MESSAGE_TYPES: Readonly<Record<number, string>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(AppTag)
+      .filter(([, tag]) => MSG_TYPES.has(tag))
+      .map(([name, tag]) => [0x60 | tag, name.replaceAll('_', '-')]),
+  ),
+);
 
 /**
  * The Kerberos message inside a GSS-API token: an RFC 4121 krb5 token

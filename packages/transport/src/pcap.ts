@@ -16,6 +16,7 @@
  * @module
  */
 
+import { concatBytes } from '@krbsim/core';
 import { frameTcp } from './framing';
 import { type Endpoint, ethernet, ipv4, TcpFlag, tcp, udp } from './packets';
 import type { TraceEntry } from './trace-entry';
@@ -98,7 +99,7 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
     emit(server, client, 6, tcp(server, client, sSeq, cSeq + 1, TcpFlag.FIN | TcpFlag.ACK));
     emit(client, server, 6, tcp(client, server, cSeq + 1, sSeq + 1, TcpFlag.ACK));
   }
-  return concat(records);
+  return concatBytes(records);
 }
 
 /** KRB-SAFE, KRB-PRIV, KRB-CRED: Wireshark's UDP port 88 heuristics refuse them, its TCP dissector does not. */
@@ -132,16 +133,4 @@ function packetRecord(micros: number, frame: Uint8Array): Uint8Array {
   v.setUint32(12, frame.length, true);
   r.set(frame, 16);
   return r;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

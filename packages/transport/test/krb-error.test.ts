@@ -3,6 +3,7 @@ import { ErrorCode } from '@krbsim/core';
 import {
   describeMessage,
   isResponseTooBig,
+  MESSAGE_TYPES,
   messageType,
   peekKrbErrorCode,
   peekRequestTarget,
@@ -178,6 +179,22 @@ describe('message types', () => {
       'unknown',
     ]);
     expect(messageType(new Uint8Array(0))).toBe('unknown');
+  });
+
+  it("derives the table from asn1's registries: the ten top-level messages", () => {
+    expect(MESSAGE_TYPES).toEqual({
+      106: 'AS-REQ',
+      107: 'AS-REP',
+      108: 'TGS-REQ',
+      109: 'TGS-REP',
+      110: 'AP-REQ',
+      111: 'AP-REP',
+      116: 'KRB-SAFE',
+      117: 'KRB-PRIV',
+      118: 'KRB-CRED',
+      126: 'KRB-ERROR',
+    });
+    expect(Object.isFrozen(MESSAGE_TYPES)).toBe(true);
   });
 
   it('describes a KRB-ERROR with its code name when readable', () => {

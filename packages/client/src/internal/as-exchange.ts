@@ -22,15 +22,18 @@ import {
   encodePaEncTsEnc,
   encodePaPacRequest,
   encodeTicket,
+  formatPrincipal,
   type KrbErrorMessage,
+  krbtgtName,
   type PaData,
   PaDataType,
   type PrincipalName,
+  type QualifiedName,
+  sameName,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Credential, credentialFromReply } from '../credential';
-import { formatPrincipal, krbtgtName, type QualifiedName, sameName } from '../principal';
 import type { ReplyKeySource } from '../secret';
 import { type ClientContext, kerberosTime, sendAsReq } from './context';
 import { errorFromKrbError, replyMismatch } from './krb-error';

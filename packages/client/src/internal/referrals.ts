@@ -12,18 +12,20 @@
  * @module
  */
 
-import { KdcOptions, type PrincipalName, TicketFlags } from '@krbsim/asn1';
+import {
+  formatPrincipal,
+  KdcOptions,
+  krbtgtName,
+  type PrincipalName,
+  type QualifiedName,
+  sameName,
+  serviceHostOf,
+  TicketFlags,
+  tgsRealmOf,
+} from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import type { Credential } from '../credential';
 import { realmForHost } from '../options';
-import {
-  formatPrincipal,
-  krbtgtName,
-  type QualifiedName,
-  sameName,
-  serviceHost,
-  tgtRealm,
-} from '../principal';
 import type { ClientContext } from './context';
 import { replyMismatch } from './krb-error';
 import { tgsExchange } from './tgs-exchange';
@@ -125,7 +127,7 @@ export async function crossRealmTgt(
       serverRealm: realm,
       kdcOptions: optionsFor(tgt, KdcOptions.canonicalize),
     });
-    const got = tgtRealm(cred.server.name);
+    const got = tgsRealmOf(cred.server.name);
     if (got === undefined)
       throw replyMismatch(
         `asked for ${formatPrincipal(want)}, got ${formatPrincipal(cred.server.name)}`,
@@ -151,7 +153,7 @@ async function chase(
   start: { realm: string; tgt: Credential },
 ): Promise<Credential> {
   const target = formatPrincipal(req.server);
-  const wantsTgt = tgtRealm(req.server) !== undefined;
+  const wantsTgt = tgsRealmOf(req.server) !== undefined;
   let { realm, tgt } = start;
   const path = [realm];
   for (;;) {
@@ -162,7 +164,7 @@ async function chase(
       serverRealm: realm,
       kdcOptions: optionsFor(tgt, req.kdcOptions, req.dropOptions),
     });
-    const next = tgtRealm(cred.server.name);
+    const next = tgsRealmOf(cred.server.name);
     if (next !== undefined && !wantsTgt) {
       // A referral: a cross-realm TGT for the next realm towards the service.
       if (next === realm) throw replyMismatch(`asked for ${target}, got this realm's own TGT`, realm);
@@ -205,7 +207,7 @@ export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketReq
   } catch (e) {
     // MIT's fallback: no referral came back, but krb5.conf maps the host to a realm.
     if (req.realm !== undefined || !isKerberosError(e, ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN)) throw e;
-    const host = serviceHost(req.server);
+    const host = serviceHostOf(req.server, { lenient: true });
     const mapped = host === undefined ? undefined : realmForHost(ctx.domainRealm, host);
     if (mapped === undefined || mapped === e.realm) throw e;
     ctx.log(`no referral for ${formatPrincipal(req.server)}; domainRealm maps ${host} to ${mapped}`);

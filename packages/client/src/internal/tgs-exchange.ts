@@ -20,15 +20,16 @@ import {
   encodeKdcReqBody,
   encodeTgsReq,
   encodeTicket,
+  formatPrincipal,
   type KdcReqBody,
   PaDataType,
   type PrincipalName,
+  sameName,
   type TgsRep,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Credential, credentialFromReply, keyToWire } from '../credential';
-import { formatPrincipal, sameName } from '../principal';
 import { type ClientContext, kerberosTime, sendTgsReq } from './context';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { concatBytes } from '@krbsim/core';
 import fc from 'fast-check';
 import { cloneTlvs, derLength, parseTlvs, serializeTlvs, type TlvNode, tlvPositions, walkTlvs } from './tlv';
 
@@ -19,18 +20,6 @@ import { cloneTlvs, derLength, parseTlvs, serializeTlvs, type TlvNode, tlvPositi
 export interface DerMutant {
   readonly kind: string;
   readonly bytes: Uint8Array;
-}
-
-function concat(...parts: ArrayLike<number>[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Length-octet replacements that lie about (or malform) a TLV's length. */
@@ -144,7 +133,7 @@ function byteMutants(base: Uint8Array): fc.Arbitrary<DerMutant>[] {
     .map((k) => ({ kind: `truncate@${k}`, bytes: base.slice(0, k) }));
   const extend = fc
     .uint8Array({ minLength: 1, maxLength: 16 })
-    .map((tail) => ({ kind: `extend+${tail.length}`, bytes: concat(base, tail) }));
+    .map((tail) => ({ kind: `extend+${tail.length}`, bytes: concatBytes([base, tail]) }));
   const flip = fc
     .array(fc.tuple(fc.nat({ max: Math.max(0, n - 1) }), fc.integer({ min: 1, max: 255 })), {
       minLength: 1,
@@ -175,7 +164,11 @@ function headerMutants(base: Uint8Array): fc.Arbitrary<DerMutant>[] {
       const len = lyingLengths(pos.contentLength)[which]!;
       return {
         kind: `length-lie@${pos.lengthAt}#${which}`,
-        bytes: concat(base.subarray(0, pos.lengthAt), len, base.subarray(pos.lengthAt + pos.lengthSize)),
+        bytes: concatBytes([
+          base.subarray(0, pos.lengthAt),
+          len,
+          base.subarray(pos.lengthAt + pos.lengthSize),
+        ]),
       };
     });
   const constructedPositions = positions.filter((p) => p.constructed);
@@ -187,13 +180,13 @@ function headerMutants(base: Uint8Array): fc.Arbitrary<DerMutant>[] {
             const end = pos.contentAt + pos.contentLength;
             return {
               kind: `indefinite-flat@${pos.start}`,
-              bytes: concat(
+              bytes: concatBytes([
                 base.subarray(0, pos.lengthAt),
                 [0x80],
                 base.subarray(pos.contentAt, end),
                 [0x00, 0x00],
                 base.subarray(end),
-              ),
+              ]),
             };
           }),
         ];
@@ -287,7 +280,7 @@ function treeMutants(base: Uint8Array): fc.Arbitrary<DerMutant>[] {
     apply((t) => {
       const node = at(t, i).node;
       const content = node.children === undefined ? node.content : serializeTlvs(node.children);
-      node.raw = concat(node.tag, lyingLengths(content.length)[which]!, content);
+      node.raw = concatBytes([node.tag, lyingLengths(content.length)[which]!, content]);
       return `length-lie-consistent#${i}.${which}`;
     }),
   );
@@ -295,7 +288,7 @@ function treeMutants(base: Uint8Array): fc.Arbitrary<DerMutant>[] {
     apply((t) => {
       const node = at(t, i).node;
       const content = node.children === undefined ? node.content : serializeTlvs(node.children);
-      node.raw = concat(node.tag, [0x80], content, [0x00, 0x00]);
+      node.raw = concatBytes([node.tag, [0x80], content, [0x00, 0x00]]);
       return `indefinite#${i}`;
     }),
   );
@@ -384,7 +377,7 @@ export function nestingBomb(
   }
   const outer = options.outer ?? [];
   if (outer.length === 0) return body;
-  return concat(outer, derLength(body.length), body);
+  return concatBytes([outer, derLength(body.length), body]);
 }
 
 /**
@@ -394,6 +387,6 @@ export function nestingBomb(
 export function longSequenceOf(element: ArrayLike<number>, count: number, wrapTag?: number): Uint8Array {
   const content = new Uint8Array(element.length * count);
   for (let i = 0; i < count; i++) content.set(element, i * element.length);
-  const seq = concat([0x30], derLength(content.length), content);
-  return wrapTag === undefined ? seq : concat([wrapTag], derLength(seq.length), seq);
+  const seq = concatBytes([[0x30], derLength(content.length), content]);
+  return wrapTag === undefined ? seq : concatBytes([[wrapTag], derLength(seq.length), seq]);
 }

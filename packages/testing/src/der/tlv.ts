@@ -10,6 +10,8 @@
  * @module
  */
 
+import { concatBytes } from '@krbsim/core';
+
 /** One TLV of a parsed encoding. */
 export interface TlvNode {
   /** The identifier octets (one, or more in high-tag-number form). */
@@ -115,25 +117,15 @@ function contentOf(node: TlvNode): Uint8Array {
 /** Serialises TLVs with minimal definite lengths (children re-serialised recursively). */
 export function serializeTlvs(nodes: readonly TlvNode[]): Uint8Array {
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (const node of nodes) {
     if (node.raw !== undefined) {
       parts.push(node.raw);
-      total += node.raw.length;
       continue;
     }
     const content = contentOf(node);
-    const len = derLength(content.length);
-    parts.push(node.tag, len, content);
-    total += node.tag.length + len.length + content.length;
+    parts.push(node.tag, derLength(content.length), content);
   }
-  const out = new Uint8Array(total);
-  let p = 0;
-  for (const part of parts) {
-    out.set(part, p);
-    p += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Deep copy of a TLV list. */
