@@ -25,6 +25,7 @@ export { decrypt, type EncryptOptions, encrypt } from './encryption';
 export { KeyUsage, type KeyUsageName } from './iana/key-usage';
 export { generateKey, randomToKey, salt, stringToKey } from './keys';
 export { cf2, prf } from './prf';
+export { type EncryptionKeyLike, redactedEncryptionKey, redactedKey } from './redact';
 export {
   defaultEncTypes,
   getChecksumType,
