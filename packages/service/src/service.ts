@@ -21,7 +21,7 @@ import {
   type QualifiedName,
 } from '@krbsim/asn1';
 import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
-import type { Key } from '@krbsim/crypto';
+import { type Key, redactedEncryptionKey, redactedKey } from '@krbsim/crypto';
 import { acceptorReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
@@ -53,7 +53,15 @@ export interface AcceptOptions {
   readonly channelBindings?: Uint8Array;
 }
 
-/** An authenticated client. */
+/**
+ * An authenticated client.
+ *
+ * Security: its keys (`sessionKey`, `subkey`, `acceptorSubkey`,
+ * `ticket.key`, the delegated credentials' keys) print and serialize as
+ * `{ etype, bytes: '<redacted N bytes>' }` (`@krbsim/crypto`'s
+ * `redactedKey`), and the delegated KRB-CRED as its length, so logging a
+ * result leaks no key; each key's `.bytes` stays readable.
+ */
 export interface AcceptResult {
   readonly client: { readonly realm: string; readonly name: PrincipalName };
   /** `alice@CONTOSO.COM`. */
@@ -158,12 +166,15 @@ export class KerberosService {
       (apReq.apOptions & ApOptions['mutual-required']) !== 0 ||
       (gssFlags !== undefined && (gssFlags & GssFlags.mutual) !== 0);
     const subkey: Key | undefined =
-      auth.subkey === undefined ? undefined : { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue };
+      auth.subkey === undefined
+        ? undefined
+        : redactedKey({ etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue });
+    // The AP-REP is sealed with the session key object verification used: its derived keys are cached.
     const reply = mutual ? acceptorReply(sessionKey, auth, gss, this.#random) : undefined;
-    const acceptorSubkey = reply?.acceptorSubkey;
+    const acceptorSubkey = reply?.acceptorSubkey && redactedKey(reply.acceptorSubkey);
     const acceptorSeq = reply?.acceptorSeqNumber;
     const responseToken = frameApRep(reply?.apRep, framed);
-    const delegatedCredential = v.delegated;
+    const delegatedCredential = v.delegated && redactedDelegation(v.delegated);
     // A fixed shape: absent optional fields are undefined keys (as the codec's
     // decoders return them); one object, no spreads.
     return {
@@ -171,10 +182,11 @@ export class KerberosService {
       clientPrincipal: v.clientPrincipal,
       server: v.server,
       kvno: v.kvno,
-      sessionKey,
+      sessionKey: redactedKey(sessionKey),
       subkey,
       acceptorSubkey,
-      ticket,
+      // A shallow copy whose key is redacted; the decoded ticket is not changed.
+      ticket: { ...ticket, key: redactedEncryptionKey(ticket.key) },
       authorizationData: ticket.authorizationData ?? [],
       authenticatorAuthorizationData: auth.authorizationData ?? [],
       authtime: ticket.authtime,
@@ -199,4 +211,32 @@ export class KerberosService {
  */
 function parseServicePrincipalText(text: string): QualifiedName {
   return parsePrincipal(text, { serviceNameType: NameType.NT_SRV_INST, strict: true });
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** Delegated credentials whose keys are redacted and whose KRB-CRED prints as its length. */
+class RedactedDelegation implements DelegatedCredential {
+  readonly krbCred: Uint8Array;
+  readonly tickets: DelegatedCredential['tickets'];
+  readonly info: DelegatedCredential['info'];
+
+  constructor(d: DelegatedCredential) {
+    this.krbCred = d.krbCred;
+    this.tickets = d.tickets;
+    this.info = d.info.map((i) => ({ ...i, key: redactedEncryptionKey(i.key) }));
+  }
+
+  toJSON(): object {
+    // Security: a KRB-CRED sent in the clear (etype 0) holds the delegated session keys.
+    return { krbCred: `<${this.krbCred.length} bytes>`, tickets: this.tickets, info: this.info };
+  }
+
+  [INSPECT](): object {
+    return this.toJSON();
+  }
+}
+
+function redactedDelegation(d: DelegatedCredential): DelegatedCredential {
+  return new RedactedDelegation(d);
 }

@@ -1,0 +1,43 @@
+/**
+ * A managed instance's session printed or serialized shows no key bytes:
+ * its keys are those of the AcceptResult inside it (`session.kerberos`),
+ * which `@krbsim/service` redacts.
+ */
+
+import { inspect } from 'node:util';
+import { createAzureSqlMiLab } from '@krbsim/azure';
+import { ManualClock } from '@krbsim/core';
+import { expect, it } from 'vitest';
+
+it('util.inspect and JSON.stringify of a session show no session key or subkey bytes', async () => {
+  const lab = createAzureSqlMiLab({
+    onPremRealm: 'CONTOSO.COM',
+    seed: 11,
+    clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+  });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = 'Windows';
+  mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  lab.setupCloudTrust();
+  const pc = lab.adJoinedClient(alice);
+  const ctx = await pc.initSecurityContext(mi.spn);
+  const session = mi.accept(ctx.token, pc.participant);
+  const k = session.kerberos;
+  const keys = [
+    k.sessionKey.bytes,
+    ...(k.subkey ? [k.subkey.bytes] : []),
+    ...(k.acceptorSubkey ? [k.acceptorSubkey.bytes] : []),
+  ];
+  expect(keys.length).toBeGreaterThanOrEqual(2); // SSPI sends a subkey; the acceptor answers with one
+  const printed = `${inspect(session, { depth: Number.POSITIVE_INFINITY })}\n${JSON.stringify(session)}`;
+  for (const key of keys) {
+    const b = Buffer.from(key);
+    for (const r of [b.toString('hex'), b.toString('base64'), [...key.subarray(0, 8)].join(', ')]) {
+      expect(printed).not.toContain(r);
+    }
+  }
+  expect(printed).toContain('<redacted 32 bytes>');
+  expect(session.login).toBe('CONTOSO\\alice');
+});
