@@ -9,7 +9,7 @@
  * run has its own KRB5_TRACE, shown with the KDC's request log on failure.
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Credential, KerberosClient } from '@krbsim/client';
 import { type CcacheCredential, serializeCcache } from '@krbsim/files';
@@ -82,6 +82,8 @@ describeWithTools('MIT krb5 clients against krbsim serve (contoso-fabrikam)', MI
       host: '127.0.0.1',
       udp: contoso.udpPort,
       tcp: contoso.tcpPort,
+      kdcs: [`127.0.0.1:${contoso.udpPort}`],
+      check: lab.topo.checks.get('CONTOSO.COM'),
     });
     expect(contoso.udpPort).toBe(contoso.tcpPort);
     expect(ports.krb5conf).toBe(files.krb5conf);
@@ -375,7 +377,7 @@ describeWithTools('the krbsim serve command', ['kinit', 'klist'], (tools) => {
         () => serve.stdout() + serve.stderr(),
       );
       await mit.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n` });
-      await serve.waitForOutput((out) => /"event":"request".*-> AS-REP/.test(out));
+      await serve.waitForOutput((out) => /"event":"request".*"outcome":"AS-REP"/.test(out));
       const requests = serve
         .stdout()
         .split('\n')
@@ -383,6 +385,15 @@ describeWithTools('the krbsim serve command', ['kinit', 'klist'], (tools) => {
         .map((l) => JSON.parse(l) as RequestLogEntry);
       expect(requests.length).toBeGreaterThanOrEqual(2);
       expect(requests[0]).toMatchObject({ realm: 'CONTOSO.COM', transport: 'udp' });
+      expect(requests.at(-1)).toMatchObject({
+        msgType: 'AS-REQ',
+        client: 'alice@CONTOSO.COM',
+        server: 'krbtgt/CONTOSO.COM@CONTOSO.COM',
+        outcome: 'AS-REP',
+      });
+      // The keytabs only their owner reads, as MIT's ktadd writes them.
+      for (const keytab of Object.values(ports.keytabs))
+        expect((await stat(keytab)).mode & 0o777).toBe(0o600);
       serve.signal('SIGTERM');
       const exit = await serve.exited();
       expect(exit, serve.stderr()).toEqual({ code: 0, signal: null });

@@ -10,6 +10,7 @@
 export { runCli, USAGE } from './cli';
 export { type DecodeInputOptions, decodeCommand, decodeToJson, parseDecodeInput } from './decode';
 export { type CliIo, ExitCode } from './io';
+export type { LogLevel } from './request-log';
 export { loadTopologyFile, serveCommand } from './serve';
 export {
   buildRealms,
@@ -33,6 +34,7 @@ export {
 export {
   capathsFor,
   type PortsJson,
+  type PortsJsonRealm,
   type ServedRealm,
   serviceKeytabEntries,
   spnFileName,

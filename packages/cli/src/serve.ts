@@ -10,38 +10,52 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommand, usageError } from './args';
 import { type CliIo, ExitCode } from './io';
-import type { RequestLogEntry } from './start-topology';
+import { LOG_LEVELS, type LogLevel } from './request-log';
+import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, TopologyError, type TopologyFile } from './topology';
+import type { TopologyWriteResult } from './topology-files';
 
 export const SERVE_USAGE = `Usage: krbsim serve <topology.yaml|topology.json> [--dir <dir>] [options]
 
 Serve every realm of a topology file: one KDC per realm, listening on UDP and
 TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
 <dir>:
-  krb5.conf          default_realm (the first realm), [realms] kdc = host:port,
-                     [domain_realm] from each realm's domains, [capaths] for
-                     the trusts, and no DNS lookups or canonicalization
-  <REALM>.keytab     every service key of the realm
-  <spn>.keytab       one service's keys ('/' and ':' replaced by '_')
-  ports.json         { realms: { REALM: { host, udp, tcp } }, krb5conf, keytabs, pid }
-then print one line per request until SIGINT or SIGTERM (exit 0).
+  krb5.conf          default_realm (the first realm), [realms] kdc = host:port
+                     (replicas first with --replica-of), [domain_realm] from each
+                     realm's domains, [capaths] for the trusts, no DNS lookups
+  <REALM>.keytab     every service key of the realm (mode 0600)
+  <spn>.keytab       one service's keys ('/' and ':' replaced by '_'; mode 0600)
+  ports.json         { realms: { REALM: { host, udp, tcp, kdcs, check } }, krb5conf,
+                     keytabs, pid, workers }
+then log each request until SIGINT or SIGTERM (exit 0).
 
 Then, for example:
   KRB5_CONFIG=<dir>/krb5.conf KRB5CCNAME=FILE:<dir>/cc kinit alice
   KRB5_CONFIG=<dir>/krb5.conf KRB5CCNAME=FILE:<dir>/cc kvno host/server.contoso.com
 
 Options:
-  --dir <dir>     where to write the files (created if missing; default: a new temp dir)
-  --host <addr>   address to listen on (default 127.0.0.1)
-  --seed <n>      seed every realm's random source (same keys and nonces each run);
-                  default: the system's CSPRNG
-  --json-log      print one JSON object per line instead of text
-  --verbose       also print the listeners' own lines (peer, sizes, UDP too-big)
-  -h, --help      show this help
+  --dir <dir>          where to write the files (created 0700 if missing; default: a new temp dir)
+  --host <addr>        address to listen on (default 127.0.0.1)
+  --seed <s>           derive the long-term keys (krbtgt, services and trusts without a
+                       password) from <s>: the same keys every run and in every replica.
+                       Session keys and nonces always come from the system's CSPRNG.
+                       Default: a random seed (random keys)
+  --workers <n>        serve from <n> worker processes sharing the sockets (like
+                       krb5kdc -w); default 1: this process serves
+  --replica-of <file>  the ports.json of a running krbsim serve of the same topology
+                       and --seed: list its KDCs in krb5.conf before this one, so
+                       clients fail over between the replicas
+  --json-log           one JSON object per line instead of text
+  --log-level <l>      debug (requests and the listeners' own lines), info (every
+                       request; default), error (requests answered with an error other
+                       than PREAUTH_REQUIRED), none (no request lines)
+  --quiet              same as --log-level none
+  --verbose            same as --log-level debug
+  -h, --help           show this help
 
 Exit codes: 0 stopped by a signal, 1 a KDC could not start (e.g. port in use),
-2 bad arguments or a topology file that does not validate (the message names
-the field, e.g. realms[0].users[1].password).
+2 bad arguments, a topology file that does not validate (the message names
+the field, e.g. realms[0].users[1].password), or a --replica-of with other keys.
 `;
 
 /** Read a topology file; `.json` files are JSON, anything else YAML. */
@@ -55,13 +69,46 @@ export async function loadTopologyFile(path: string): Promise<TopologyFile> {
   return parseTopology(text, path.toLowerCase().endsWith('.json') ? 'json' : 'yaml');
 }
 
+/** What `krbsim serve` was asked to do, once its arguments are checked. */
+export interface ServeConfig {
+  /** The topology file, as given. */
+  readonly file: string;
+  readonly topology: TopologyFile;
+  readonly dir?: string;
+  readonly host?: string;
+  readonly seed?: number | string;
+  readonly workers: number;
+  readonly replicaOf?: string;
+  readonly json: boolean;
+  readonly level: LogLevel;
+}
+
+/** The most worker processes `--workers` accepts. */
+const MAX_WORKERS = 64;
+
 /** Run `krbsim serve`; resolves with the exit code once stopped. */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const config = await parseServeArgs(argv, io);
+  if (typeof config === 'number') return config;
+  if (io.signal?.aborted) return ExitCode.ok;
+  if (config.workers > 1) {
+    // Loaded only now: a single process never loads node:cluster.
+    const { serveWithWorkers } = await import('./serve-workers');
+    return serveWithWorkers(config, io);
+  }
+  return serveInProcess(config, io);
+}
+
+async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<ServeConfig | number> {
   const parsed = parseCommand<{
     dir?: string;
     host?: string;
     seed?: string;
+    workers?: string;
+    'replica-of'?: string;
     'json-log'?: boolean;
+    'log-level'?: string;
+    quiet?: boolean;
     verbose?: boolean;
   }>(
     'serve',
@@ -70,7 +117,11 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       dir: { type: 'string' },
       host: { type: 'string' },
       seed: { type: 'string' },
+      workers: { type: 'string' },
+      'replica-of': { type: 'string' },
       'json-log': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      quiet: { type: 'boolean' },
       verbose: { type: 'boolean' },
     },
     SERVE_USAGE,
@@ -78,12 +129,32 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   );
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    io.stderr(usageError('serve', `expected one topology file, got ${positionals.length}`));
+  const usage = (message: string) => {
+    io.stderr(usageError('serve', message));
     return ExitCode.usage;
+  };
+  if (positionals.length !== 1) return usage(`expected one topology file, got ${positionals.length}`);
+  const levelFlags = [values['log-level'], values.quiet && '--quiet', values.verbose && '--verbose'];
+  if (levelFlags.filter(Boolean).length > 1) {
+    return usage('give one of --log-level, --quiet and --verbose');
+  }
+  let level: LogLevel = values.quiet ? 'none' : values.verbose ? 'debug' : 'info';
+  if (values['log-level'] !== undefined) {
+    if (!(LOG_LEVELS as readonly string[]).includes(values['log-level'])) {
+      return usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${values['log-level']}'`);
+    }
+    level = values['log-level'] as LogLevel;
+  }
+  let workers = 1;
+  if (values.workers !== undefined) {
+    workers = /^\d+$/.test(values.workers) ? Number(values.workers) : Number.NaN;
+    if (!(workers >= 1 && workers <= MAX_WORKERS)) {
+      return usage(`--workers must be a whole number from 1 to ${MAX_WORKERS}, got '${values.workers}'`);
+    }
   }
   let seed: number | string | undefined;
   if (values.seed !== undefined) {
+    if (values.seed.length === 0) return usage('--seed must not be empty');
     seed = /^-?\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
   }
   const file = positionals[0]!;
@@ -97,58 +168,86 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     }
     throw e;
   }
+  return {
+    file,
+    topology,
+    ...(values.dir !== undefined && { dir: values.dir }),
+    ...(values.host !== undefined && { host: values.host }),
+    ...(seed !== undefined && { seed }),
+    workers,
+    ...(values['replica-of'] !== undefined && { replicaOf: values['replica-of'] }),
+    json: values['json-log'] === true,
+    level,
+  };
+}
 
-  const json = values['json-log'] === true;
-  const emit = (event: Record<string, unknown>, text: string) =>
-    io.stdout(json ? `${JSON.stringify(event)}\n` : `${text}\n`);
-  const log = (e: RequestLogEntry) =>
-    emit(
-      { event: 'request', ...e },
-      `${e.time} ${e.realm} ${e.transport}${e.peer === undefined ? '' : ` ${e.peer}`} ${e.line}`,
-    );
-
-  if (io.signal?.aborted) return ExitCode.ok;
-  const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'krbsim-serve-')));
-  // Loaded only now, so a bad file or --help never pays for loading the KDC.
-  const { startTopology } = await import('./start-topology');
-  let running: Awaited<ReturnType<typeof startTopology>>;
-  try {
-    running = await startTopology(topology, {
-      dir,
-      ...(values.host !== undefined && { host: values.host }),
-      ...(seed !== undefined && { seed }),
-      log,
-      ...(values.verbose && {
-        transportLog: (line: string) => emit({ event: 'transport', line }, `# ${line}`),
-      }),
-    });
-  } catch (e) {
-    if (e instanceof TopologyError) {
-      io.stderr(`krbsim serve: ${file}: ${e.message}\n`);
-      return ExitCode.usage;
-    }
-    io.stderr(`krbsim serve: cannot start: ${(e as Error).message}\n`);
-    return ExitCode.failure;
-  }
-
-  const files = running.files!;
-  for (const [name, s] of running.servers) {
-    emit(
-      { event: 'listening', realm: name, host: s.host, udp: s.udpPort, tcp: s.tcpPort },
-      `${name}: KDC on ${s.host}:${s.udpPort} (udp+tcp)`,
+/** The `listening` and `ready` lines, once the files are written. */
+export function announce(
+  log: ServeLog,
+  files: TopologyWriteResult,
+  extra: { workers?: readonly number[] } = {},
+): void {
+  for (const [name, r] of Object.entries(files.ports.realms)) {
+    log.lifecycle(
+      { event: 'listening', realm: name, host: r.host, udp: r.udp, tcp: r.tcp, kdcs: r.kdcs ?? [] },
+      `${name}: KDC on ${r.host}:${r.udp} (udp+tcp)` +
+        ((r.kdcs?.length ?? 1) > 1 ? `; krb5.conf lists ${r.kdcs!.join(', ')}` : ''),
     );
   }
-  emit(
-    { event: 'ready', dir: files.dir, krb5conf: files.krb5conf, ports: files.portsJson },
-    `files in ${files.dir}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
+  const workers =
+    extra.workers === undefined ? '' : `\n  ${extra.workers.length} workers: ${extra.workers.join(' ')}`;
+  log.lifecycle(
+    {
+      event: 'ready',
+      dir: files.dir,
+      krb5conf: files.krb5conf,
+      ports: files.portsJson,
+      ...(extra.workers !== undefined && { workers: extra.workers }),
+    },
+    `files in ${files.dir}${workers}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
   );
+}
 
-  await new Promise<void>((resolve) => {
+/** Resolves when `io.signal` aborts (never, without a signal). */
+export function stopped(io: CliIo): Promise<void> {
+  return new Promise<void>((resolve) => {
     if (io.signal === undefined) return; // no way to stop: serve forever
     if (io.signal.aborted) return resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+}
+
+/** Whether a failure to start is the user's (exit 2) or the system's (exit 1), reported on stderr. */
+export function startFailure(config: ServeConfig, io: CliIo, e: unknown): number {
+  if (e instanceof TopologyError) {
+    io.stderr(`krbsim serve: ${config.file}: ${e.message}\n`);
+    return ExitCode.usage;
+  }
+  io.stderr(`krbsim serve: cannot start: ${(e as Error).message}\n`);
+  return ExitCode.failure;
+}
+
+/** `--workers 1`: this process builds the realms and serves them. */
+async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
+  const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
+  const dir = config.dir ?? (await mkdtemp(join(tmpdir(), 'krbsim-serve-')));
+  // Loaded only now, so a bad file or --help never pays for loading the KDC.
+  const { startTopology } = await import('./start-topology');
+  let running: Awaited<ReturnType<typeof startTopology>>;
+  try {
+    running = await startTopology(config.topology, {
+      dir,
+      ...(config.host !== undefined && { host: config.host }),
+      ...(config.seed !== undefined && { seed: config.seed }),
+      ...(config.replicaOf !== undefined && { replicaOf: config.replicaOf }),
+      ...log.topologyOptions,
+    });
+  } catch (e) {
+    return startFailure(config, io, e);
+  }
+  announce(log, running.files!);
+  await stopped(io);
   await running.close();
-  emit({ event: 'stopped' }, 'stopped');
+  log.lifecycle({ event: 'stopped' }, 'stopped');
   return ExitCode.ok;
 }

@@ -10,41 +10,66 @@
  * @module
  */
 
-import { type Clock, type RandomSource, SeededRandom, systemClock, systemRandom } from '@krbsim/core';
+import { type Clock, type RandomSource, systemClock } from '@krbsim/core';
 import { createTrust, Kdc, Realm, type RealmPolicy } from '@krbsim/kdc';
-import { type KdcRequestInfo, serveKdc } from '@krbsim/transport';
+import { type KdcRequestInfo, type ServeKdcOptions, serveKdc } from '@krbsim/transport';
+import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
+import { describeExchange, isFailureReply, type RequestLogEntry } from './request-log';
 import type { RealmFileSpec, TopologyFile } from './topology';
-import { type TopologyWriteResult, writeTopologyFiles } from './topology-files';
 
-/** One request a KDC answered, as `krbsim serve` logs it. */
-export interface RequestLogEntry {
-  /** When the reply was sent (ISO 8601). */
-  readonly time: string;
-  readonly realm: string;
-  readonly transport: KdcRequestInfo['transport'];
-  /** `host:port` of the client. */
-  readonly peer?: string;
-  /** The KDC's own log line for the request. */
-  readonly line: string;
-}
+export type { RequestLogEntry } from './request-log';
+
+import { type TopologyWriteResult, writeTopologyFiles } from './topology-files';
 
 /** Options for {@link startTopology}. */
 export interface StartTopologyOptions {
   /** The address every KDC listens on. Default `127.0.0.1`. */
   readonly host?: string;
   /**
-   * Seed for the realms' random sources (keys, nonces, session keys). Each
-   * realm gets `SeededRandom("<seed>:<realm>")`. Default: the system's CSPRNG.
+   * Seed of the realms' long-term keys: the krbtgt keys, services' keys
+   * without a password, trust keys without a password. Each realm draws them
+   * from `SeededRandom("<seed>:<realm>")`, so every process started with
+   * the same topology and seed holds the same keys (replicas, workers).
+   * Default: 256 random bits, so the keys are random.
    */
   readonly seed?: number | string;
+  /**
+   * Where the realms draw session keys, nonces and confounders once built.
+   * Default: the system CSPRNG (a test may pass a `SeededRandom`).
+   */
+  readonly random?: RandomSource;
   /** Default: the system clock. */
   readonly clock?: Clock;
-  /** Called once per request each KDC answers. */
+  /** Called once per request each KDC answers (see `logRequests`). */
   readonly log?: (entry: RequestLogEntry) => void;
+  /**
+   * Which requests reach `log`: `all` (default), or `errors`, those answered
+   * with a KRB-ERROR other than KDC_ERR_PREAUTH_REQUIRED. With `errors` an
+   * entry is built only for those, so a busy KDC pays one byte test per reply.
+   */
+  readonly logRequests?: 'all' | 'errors';
+  /**
+   * Called with anything a KDC threw that is not a KerberosError (a bug; the
+   * client got KRB_ERR_GENERIC), and the realm it happened in.
+   */
+  readonly onInternalError?: (realm: string, error: unknown) => void;
   /** The listeners' own lines (transport, peer, sizes, RESPONSE_TOO_BIG, handler failures). */
   readonly transportLog?: (line: string) => void;
   /** Don't open sockets: build the realms and KDCs only (servers stays empty). */
   readonly listen?: boolean;
+  /**
+   * Share each KDC's sockets among the processes of a Node cluster
+   * (`krbsim serve --workers`): the listeners bind with `exclusive: false`,
+   * so the cluster's primary holds one UDP socket and one TCP listener per
+   * port and every worker receives from them. Default false.
+   */
+  readonly shareSockets?: boolean;
+  /**
+   * The `ports.json` of a running `krbsim serve` of the same topology and
+   * seed: its KDCs are listed in `krb5.conf` before this process's own (see
+   * `readReplicaOf`; a realm whose check value differs is an error).
+   */
+  readonly replicaOf?: string;
   /**
    * Write `krb5.conf`, keytabs and `ports.json` into this directory (created
    * if missing) once every KDC listens. See {@link writeTopologyFiles}.
@@ -74,20 +99,28 @@ export interface RunningTopology {
   readonly topology: TopologyFile;
   /** What was written when `dir` was given. */
   readonly files?: TopologyWriteResult;
+  /** Each realm's check value (see `replicaCheck`): equal in every replica. */
+  readonly checks: ReadonlyMap<string, string>;
   /** Close every socket. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Build the realms and trusts a topology file describes (no sockets). */
+/**
+ * Build the realms and trusts a topology file describes (no sockets). The
+ * long-term keys come from `seed` (see {@link StartTopologyOptions.seed}),
+ * in file order; everything drawn afterwards from `random`.
+ */
 export function buildRealms(
   topology: TopologyFile,
-  options: Pick<StartTopologyOptions, 'seed' | 'clock'> = {},
+  options: Pick<StartTopologyOptions, 'seed' | 'clock' | 'random'> = {},
 ): Map<string, Realm> {
   const clock = options.clock ?? systemClock;
+  const seed = options.seed ?? randomSeed();
   const realms = new Map<string, Realm>();
+  const sources: SeededKeysRandom[] = [];
   for (const spec of topology.realms) {
-    const random: RandomSource =
-      options.seed === undefined ? systemRandom : new SeededRandom(`${options.seed}:${spec.name}`);
+    const random = new SeededKeysRandom(seed, spec.name, options.random);
+    sources.push(random);
     const realm = new Realm({ name: spec.name, clock, random, policy: policyOf(spec) });
     for (const u of spec.users) {
       realm.addUser(u.name, {
@@ -123,8 +156,12 @@ export function buildRealms(
       ...(t.password !== undefined && { password: t.password }),
     });
   }
+  for (const source of sources) source.endBuild();
   return realms;
 }
+
+/** `exclusive: false` for `serveKdc`'s listen and bind: the sockets of a Node cluster's primary, shared. */
+const SHARED_SOCKETS = { exclusive: false } as const;
 
 function policyOf(spec: RealmFileSpec): Partial<RealmPolicy> {
   const p = spec.policy;
@@ -156,18 +193,26 @@ export async function startTopology(
 ): Promise<RunningTopology> {
   const host = options.host ?? '127.0.0.1';
   const realms = buildRealms(topology, options);
+  const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, topology)]));
+  // Before any socket opens: a replica of other keys must not start.
+  const replicaKdcs =
+    options.replicaOf === undefined ? undefined : await readReplicaOf(options.replicaOf, topology, checks);
   const kdcs = new Map<string, Kdc>();
   const servers = new Map<string, KdcServerInfo>();
   const closers: (() => Promise<void> | void)[] = [];
   let closed = false;
+  const errorsOnly = options.logRequests === 'errors';
   // A failing logger must not cost the client its reply.
-  const emitLog = (entry: RequestLogEntry) => {
-    try {
-      options.log?.(entry);
-    } catch {
-      // ignored
-    }
-  };
+  const log =
+    options.log === undefined
+      ? undefined
+      : (entry: RequestLogEntry) => {
+          try {
+            options.log!(entry);
+          } catch {
+            // ignored
+          }
+        };
   const close = async () => {
     if (closed) return;
     closed = true;
@@ -177,36 +222,55 @@ export async function startTopology(
   try {
     for (const spec of topology.realms) {
       const realm = realms.get(spec.name)!;
-      // The KDC's own log line for each request; the listener adds where it came from.
+      // The KDC's own log line for each request, kept for the text format.
       let lastLine: string | undefined;
       const kdc = new Kdc(realm, {
-        log: (line) => {
-          lastLine = line;
-        },
+        ...(log !== undefined && {
+          log: (line: string) => {
+            lastLine = line;
+          },
+        }),
+        ...(options.onInternalError !== undefined && {
+          onInternalError: (e: unknown) => options.onInternalError!(spec.name, e),
+        }),
       });
       kdcs.set(spec.name, kdc);
       if (options.listen === false) continue;
-      const handler = (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
-        lastLine = undefined;
-        const reply = kdc.handle(request);
-        emitLog({
-          time: new Date(realm.clock.now()).toISOString(),
-          realm: spec.name,
-          transport: info.transport,
-          ...(info.peer !== undefined && { peer: info.peer }),
-          line: lastLine ?? `${spec.name}: ${request.length}-byte request, ${reply.length}-byte reply`,
-        });
-        return reply;
-      };
+      const handler =
+        log === undefined
+          ? (request: Uint8Array): Uint8Array => kdc.handle(request)
+          : (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
+              lastLine = undefined;
+              const start = performance.now();
+              const reply = kdc.handle(request);
+              const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
+              if (errorsOnly && !isFailureReply(reply)) return reply;
+              log({
+                time: new Date(realm.clock.now()).toISOString(),
+                realm: spec.name,
+                transport: info.transport,
+                ...(info.peer !== undefined && { peer: info.peer }),
+                ...describeExchange(request, reply),
+                requestBytes: request.length,
+                replyBytes: reply.length,
+                durationMs,
+                line: lastLine ?? `${request.length}-byte request, ${reply.length}-byte reply`,
+              });
+              return reply;
+            };
       // Port 0 for both: transport binds UDP and TCP to one OS-chosen port.
-      const server = await serveKdc(handler, {
+      const serveOptions: ServeKdcOptions = {
         host,
         udpPort: spec.port ?? 0,
         tcpPort: spec.port ?? 0,
         realm: spec.name,
         clock: realm.clock,
-        log: (line) => options.transportLog?.(`${spec.name} ${line}`),
-      });
+        ...(options.transportLog !== undefined && {
+          log: (line: string) => options.transportLog!(`${spec.name} ${line}`),
+        }),
+        ...(options.shareSockets === true && SHARED_SOCKETS),
+      };
+      const server = await serveKdc(handler, serveOptions);
       closers.push(() => server.close());
       servers.set(spec.name, { realm: spec.name, host, udpPort: server.udpPort!, tcpPort: server.tcpPort! });
     }
@@ -218,9 +282,11 @@ export async function startTopology(
             realms,
             servers,
             ...(options.libdefaults !== undefined && { libdefaults: options.libdefaults }),
+            ...(replicaKdcs !== undefined && { replicaKdcs }),
+            checks,
             now: (options.clock ?? systemClock).now(),
           });
-    return { realms, kdcs, servers, topology, ...(files !== undefined && { files }), close };
+    return { realms, kdcs, servers, topology, checks, ...(files !== undefined && { files }), close };
   } catch (e) {
     await close();
     throw e;

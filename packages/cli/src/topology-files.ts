@@ -14,6 +14,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type KeytabEntry, type Krb5ConfValue, serializeKeytab, writeKrb5Conf } from '@krbsim/files';
 import type { Realm } from '@krbsim/kdc';
+import type { ReplicaKdcs } from './replica';
 import type { TopologyFile, TrustFileSpec } from './topology';
 
 /** Where one realm's KDC listens (both protocols). */
@@ -32,11 +33,31 @@ export interface TopologyFilesInput {
   readonly libdefaults?: Readonly<Record<string, Krb5ConfValue | null>>;
   /** Keytab entry timestamps, ms since the epoch. Default: now. */
   readonly now?: number;
+  /**
+   * Other KDCs of each realm (replicas, `host:port`), listed in `krb5.conf`
+   * before this process's own, in this order.
+   */
+  readonly replicaKdcs?: ReplicaKdcs;
+  /** Each realm's check value (see `replicaCheck`), for `ports.json`. */
+  readonly checks?: ReadonlyMap<string, string>;
+  /** The worker processes serving the realms, when not this process. */
+  readonly workerPids?: readonly number[];
+}
+
+/** Where one realm of `ports.json` is served. */
+export interface PortsJsonRealm {
+  readonly host: string;
+  readonly udp: number;
+  readonly tcp: number;
+  /** Every KDC of the realm `krb5.conf` lists, `host:port`, in its order (replicas, then this one). */
+  readonly kdcs?: readonly string[];
+  /** The realm's check value: equal in two processes that hold the same keys (see `replicaCheck`). */
+  readonly check?: string;
 }
 
 /** The content of `ports.json`. */
 export interface PortsJson {
-  readonly realms: Record<string, { host: string; udp: number; tcp: number }>;
+  readonly realms: Record<string, PortsJsonRealm>;
   /** Absolute path of the written `krb5.conf`. */
   readonly krb5conf: string;
   /**
@@ -44,8 +65,10 @@ export interface PortsJson {
    * `spn@REALM` (one service's keys).
    */
   readonly keytabs: Record<string, string>;
-  /** The process serving the realms. */
+  /** The process serving the realms (with `--workers`, their primary). */
   readonly pid: number;
+  /** With `--workers`: the worker processes. */
+  readonly workers?: readonly number[];
 }
 
 /** What {@link writeTopologyFiles} wrote. */
@@ -106,9 +129,16 @@ export function capathsFor(
   return out;
 }
 
+/** Every KDC of `realm` for krb5.conf: the replicas first, then this process's own (no duplicates). */
+function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): string[] {
+  const s = input.servers.get(realm);
+  const own = s === undefined ? [] : [`${s.host}:${s.udpPort}`];
+  return [...new Set([...(input.replicaKdcs?.get(realm) ?? []), ...own])];
+}
+
 /** The `krb5.conf` text for a served topology. The first realm is the default realm. */
 export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string {
-  const { topology, servers } = input;
+  const { topology } = input;
   const domainRealm: Record<string, string> = {};
   for (const r of topology.realms) {
     for (const d of r.domains) {
@@ -119,10 +149,7 @@ export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string
   const weak = topology.realms.some((r) => r.policy.allowWeakCrypto === true);
   return writeKrb5Conf({
     defaultRealm: topology.realms[0]!.name,
-    realms: topology.realms.map((r) => {
-      const s = servers.get(r.name);
-      return { name: r.name, kdcs: s === undefined ? [] : [`${s.host}:${s.udpPort}`] };
-    }),
+    realms: topology.realms.map((r) => ({ name: r.name, kdcs: kdcsOf(input, r.name) })),
     domainRealm,
     capaths: capathsFor(
       topology.realms.map((r) => r.name),
@@ -217,11 +244,22 @@ export async function writeTopologyFiles(
 
   const ports: PortsJson = {
     realms: Object.fromEntries(
-      [...input.servers].map(([name, s]) => [name, { host: s.host, udp: s.udpPort, tcp: s.tcpPort }]),
+      [...input.servers].map(([name, s]) => {
+        const check = input.checks?.get(name);
+        const realm: PortsJsonRealm = {
+          host: s.host,
+          udp: s.udpPort,
+          tcp: s.tcpPort,
+          kdcs: kdcsOf(input, name),
+          ...(check !== undefined && { check }),
+        };
+        return [name, realm];
+      }),
     ),
     krb5conf,
     keytabs,
     pid: process.pid,
+    ...(input.workerPids !== undefined && { workers: [...input.workerPids] }),
   };
   const portsJson = join(abs, 'ports.json');
   // Written last: a watcher that sees ports.json can rely on every other file.

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { parseKeytab } from '@krbsim/files';
-import { UdpTcpTransport } from '@krbsim/transport';
+import { InProcessTransport, UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { loadTopologyFile } from '../src/serve';
 import { type RequestLogEntry, startTopology } from '../src/start-topology';
+import { TopologyError } from '../src/topology';
 import type { PortsJson } from '../src/topology-files';
 
 const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
@@ -141,5 +142,103 @@ describe('krbsim serve in process', () => {
       probe.bind(port, '127.0.0.1', () => resolve());
     });
     await new Promise<void>((resolve) => probe.close(() => resolve()));
+  });
+});
+
+describe('replicas: the same topology and seed', () => {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+  it('hold the same long-term keys and check values, but draw session keys at random', async () => {
+    const file = await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml'));
+    const [a, b, other] = await Promise.all(
+      ['r1', 'r1', 'r2'].map((seed) => startTopology(file, { listen: false, seed })),
+    );
+    const keys = (t: typeof a, realm: string, name: string) =>
+      t!.realms
+        .get(realm)!
+        .keysFor(name)
+        .map((k) => hex(k.bytes));
+    for (const [realm, name, fromSeed] of [
+      ['CONTOSO.COM', 'krbtgt/CONTOSO.COM', true],
+      ['CONTOSO.COM', 'HTTP/web.contoso.com', true], // no password: a random key
+      ['CONTOSO.COM', 'host/server.contoso.com', false], // from its password
+      ['CONTOSO.COM', 'krbtgt/FABRIKAM.COM', false], // the trust key, from the trust's password
+      ['FABRIKAM.COM', 'krbtgt/FABRIKAM.COM', true],
+    ] as const) {
+      expect(keys(a, realm, name)).toEqual(keys(b, realm, name));
+      if (fromSeed) expect(keys(a, realm, name)).not.toEqual(keys(other, realm, name));
+      else expect(keys(a, realm, name)).toEqual(keys(other, realm, name));
+    }
+    expect(a!.checks).toEqual(b!.checks);
+    expect(a!.checks.get('CONTOSO.COM')).toMatch(/^[0-9a-f]{16}$/);
+    expect(a!.checks.get('CONTOSO.COM')).not.toBe(other!.checks.get('CONTOSO.COM'));
+
+    // A TGT from replica a buys a service ticket at replica b: the krbtgt keys are one.
+    const transport = (t: typeof a) =>
+      new InProcessTransport().register('CONTOSO.COM', (req) => t!.kdcs.get('CONTOSO.COM')!.handle(req));
+    const atA = new KerberosClient({ realm: 'CONTOSO.COM', transport: transport(a) });
+    const tgtA = await atA.getInitialCredentials('alice', { password: 'correct horse battery staple' });
+    const atB = new KerberosClient({ realm: 'CONTOSO.COM', transport: transport(b), cache: atA.cache });
+    const svc = await atB.getServiceTicket('host/server.contoso.com');
+    expect(svc.server.realm).toBe('CONTOSO.COM');
+    // Session keys never come from the seed: a fresh replica answering the same requests
+    // (alice's AS exchange, as a first request) issues another session key.
+    const fresh = await startTopology(file, { listen: false, seed: 'r1' });
+    const tgtFresh = await new KerberosClient({
+      realm: 'CONTOSO.COM',
+      transport: transport(fresh),
+    }).getInitialCredentials('alice', { password: 'correct horse battery staple' });
+    expect(hex(tgtA.sessionKey.bytes)).not.toBe(hex(tgtFresh.sessionKey.bytes));
+    await fresh.close();
+    await Promise.all([a, b, other].map((t) => t!.close()));
+  });
+
+  it('--replica-of: krb5.conf lists the other replica first, ports.json every KDC of the realm', async () => {
+    const file = await loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml'));
+    const first = await startTopology(file, { seed: 'lab', dir: join(dir, 'replica-a') });
+    const second = await startTopology(file, {
+      seed: 'lab',
+      dir: join(dir, 'replica-b'),
+      replicaOf: first.files!.portsJson,
+    });
+    try {
+      const a = first.servers.get('CONTOSO.COM')!;
+      const b = second.servers.get('CONTOSO.COM')!;
+      const conf = await readFile(second.files!.krb5conf, 'utf8');
+      expect(conf).toContain(`        kdc = 127.0.0.1:${a.udpPort}\n        kdc = 127.0.0.1:${b.udpPort}\n`);
+      const ports = JSON.parse(await readFile(second.files!.portsJson, 'utf8')) as PortsJson;
+      expect(ports.realms['CONTOSO.COM']).toEqual({
+        host: '127.0.0.1',
+        udp: b.udpPort,
+        tcp: b.tcpPort,
+        kdcs: [`127.0.0.1:${a.udpPort}`, `127.0.0.1:${b.udpPort}`],
+        check: first.checks.get('CONTOSO.COM'),
+      });
+      // A third replica of the second one lists all three.
+      const third = await startTopology(file, {
+        seed: 'lab',
+        listen: false,
+        replicaOf: second.files!.portsJson,
+      });
+      await third.close();
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('--replica-of refuses a realm built from another seed or topology, before listening', async () => {
+    const file = await loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml'));
+    const first = await startTopology(file, { seed: 'one', dir: join(dir, 'replica-c') });
+    try {
+      const e = await startTopology(file, { seed: 'two', replicaOf: first.files!.portsJson }).catch((x) => x);
+      expect(e).toBeInstanceOf(TopologyError);
+      expect(e.message).toMatch(/^--replica-of: CONTOSO\.COM in .* has other keys .*same --seed$/);
+      const missing = await startTopology(file, { seed: 'one', replicaOf: join(dir, 'nowhere.json') }).catch(
+        (x) => x,
+      );
+      expect(missing.message).toMatch(/^--replica-of: cannot read/);
+    } finally {
+      await first.close();
+    }
   });
 });

@@ -1,0 +1,60 @@
+/**
+ * What `krbsim serve` writes to stdout: lifecycle lines (listening, ready,
+ * stopped, workers), one line per request, the listeners' own lines and
+ * internal errors, as text or as one JSON object per line (`--json-log`),
+ * filtered by `--log-level`. Each line is one `write`, so the lines of
+ * several worker processes sharing stdout never interleave within a line.
+ *
+ * @module
+ */
+
+import { type LogLevel, type RequestLogEntry, requestJson, requestText } from './request-log';
+import type { StartTopologyOptions } from './start-topology';
+
+/** Writes the log of one `serve` process (the primary, a worker, or the only process). */
+export interface ServeLog {
+  /** A lifecycle line: written at every level. */
+  lifecycle(event: Record<string, unknown> & { event: string }, text: string): void;
+  /** The `startTopology` options that route requests, listener lines and internal errors here. */
+  readonly topologyOptions: Pick<
+    StartTopologyOptions,
+    'log' | 'logRequests' | 'transportLog' | 'onInternalError'
+  >;
+}
+
+/** Options for {@link serveLog}. */
+export interface ServeLogOptions {
+  readonly json: boolean;
+  readonly level: LogLevel;
+  /** The cluster worker id, added to every request and internal-error line. */
+  readonly worker?: number;
+}
+
+/** A {@link ServeLog} writing through `write` (one call per line). */
+export function serveLog(write: (line: string) => void, options: ServeLogOptions): ServeLog {
+  const { json, level } = options;
+  const extra = options.worker === undefined ? undefined : { worker: options.worker };
+  const emit = (event: Record<string, unknown>, text: string) =>
+    write(json ? `${JSON.stringify(event)}\n` : `${text}\n`);
+  const request = (e: RequestLogEntry) =>
+    write(json ? `${JSON.stringify(requestJson(e, extra))}\n` : `${requestText(e, extra)}\n`);
+  const topologyOptions: ServeLog['topologyOptions'] = {
+    ...(level !== 'none' && {
+      log: request,
+      logRequests: level === 'error' ? ('errors' as const) : ('all' as const),
+      onInternalError: (realm: string, error: unknown) => {
+        // The message and stack of a bug in krbsim; never request bytes or keys.
+        const message = error instanceof Error ? error.message : String(error);
+        const stack = error instanceof Error ? error.stack : undefined;
+        emit(
+          { event: 'internal-error', realm, message, ...(stack !== undefined && { stack }), ...extra },
+          `${realm}: internal error: ${stack ?? message}`,
+        );
+      },
+    }),
+    ...(level === 'debug' && {
+      transportLog: (line: string) => emit({ event: 'transport', line, ...extra }, `# ${line}`),
+    }),
+  };
+  return { lifecycle: emit, topologyOptions };
+}

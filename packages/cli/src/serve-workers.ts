@@ -1,0 +1,230 @@
+/**
+ * `krbsim serve --workers N`: N worker processes serve the realms, as MIT's
+ * `krb5kdc -w N` does. Node's cluster module holds each KDC's UDP socket and
+ * TCP listener in this process (the primary) and shares them: every worker
+ * receives from the same sockets, so one `kdc = host:port` line reaches all
+ * of them and the kernel (UDP) or the primary (TCP connections, round-robin)
+ * spreads the requests.
+ *
+ * Any worker may get any request, so every worker must hold the same realm:
+ * each builds it from the same topology and seed (long-term keys from the
+ * seed, see replica.ts), and reports its realms' check values, which must
+ * equal the primary's. Nothing is shared at run time: a KDC keeps no state
+ * between requests that another KDC of the realm would need.
+ *
+ * The primary builds the realms too (for the keytabs and check values),
+ * writes the files once every worker listens, replaces a worker that dies,
+ * and on SIGINT/SIGTERM stops the workers and exits 0. The seed travels to
+ * the workers over the cluster's IPC channel, never in argv or the
+ * environment (it derives every long-term key).
+ *
+ * @module
+ */
+
+import cluster, { type Worker } from 'node:cluster';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CliIo, ExitCode } from './io';
+import { randomSeed, readReplicaOf, replicaCheck } from './replica';
+import { announce, type ServeConfig, startFailure, stopped } from './serve';
+import { serveLog } from './serve-log';
+import { buildRealms, type KdcServerInfo } from './start-topology';
+import type { TopologyFile } from './topology';
+import { writeTopologyFiles } from './topology-files';
+
+/** What the primary sends a worker once, right after forking it. */
+export interface WorkerStart {
+  readonly type: 'start';
+  readonly topology: TopologyFile;
+  readonly seed: number | string;
+  readonly host?: string;
+  readonly json: boolean;
+  readonly level: ServeConfig['level'];
+}
+
+/**
+ * What a worker says: `hello` once it listens for the start message (a
+ * message sent earlier, while its modules load, would be lost), then
+ * `listening` once its KDCs listen, or `failed`.
+ */
+export type WorkerReport =
+  | { readonly type: 'hello' }
+  | {
+      readonly type: 'listening';
+      readonly servers: readonly KdcServerInfo[];
+      readonly checks: Readonly<Record<string, string>>;
+    }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** The file a worker runs: serve-worker.ts beside this module (serve-worker.js or .cjs once built). */
+function workerEntry(): string {
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  const ext = extname(here);
+  return join(dirname(here), `serve-worker${ext === '.ts' || ext === '.cjs' ? ext : '.js'}`);
+}
+
+/** Fork one worker and resolve once its KDCs listen; reject if it fails or exits first. */
+function startWorker(
+  start: WorkerStart,
+): Promise<{ worker: Worker; report: WorkerReport & { type: 'listening' } }> {
+  const worker = cluster.fork();
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null, signal: string | null) =>
+      reject(new Error(`worker ${worker.id} exited (${signal ?? `code ${code}`}) before listening`));
+    worker.once('exit', onExit);
+    // Only our reports: a loader in the worker (tsx) may use the same IPC channel.
+    const onMessage = (report: WorkerReport) => {
+      if (report?.type === 'hello') {
+        worker.send(start);
+        return;
+      }
+      if (report?.type !== 'listening' && report?.type !== 'failed') return;
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      if (report.type === 'listening') resolve({ worker, report });
+      else {
+        worker.kill();
+        reject(new Error(report.message));
+      }
+    };
+    worker.on('message', onMessage);
+  });
+}
+
+/**
+ * The servers every worker reported, checked: the same ports (the sockets
+ * are shared) and the same check values as the primary's realms.
+ */
+function agreedServers(
+  reports: readonly (WorkerReport & { type: 'listening' })[],
+  checks: ReadonlyMap<string, string>,
+): Map<string, KdcServerInfo> {
+  const first = reports[0]!;
+  for (const [i, r] of reports.entries()) {
+    for (const [realm, check] of checks) {
+      if (r.checks[realm] !== check) {
+        throw new Error(
+          `worker ${i + 1} built ${realm} with other keys (check ${r.checks[realm]}, primary ${check})`,
+        );
+      }
+    }
+    const ports = (x: typeof r) =>
+      x.servers.map((s) => `${s.realm}=${s.host}:${s.udpPort}/${s.tcpPort}`).join(' ');
+    if (ports(r) !== ports(first)) {
+      throw new Error(
+        `the workers listen on different ports (${ports(first)} and ${ports(r)}): ` +
+          'the KDC listeners did not share their sockets (serveKdc must bind with exclusive: false)',
+      );
+    }
+  }
+  return new Map(first.servers.map((s) => [s.realm, s]));
+}
+
+/** Run `krbsim serve` with `config.workers` worker processes; resolves with the exit code. */
+export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<number> {
+  const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
+  const seed = config.seed ?? randomSeed();
+  const realms = buildRealms(config.topology, { seed });
+  const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, config.topology)]));
+  const start: WorkerStart = {
+    type: 'start',
+    topology: config.topology,
+    seed,
+    ...(config.host !== undefined && { host: config.host }),
+    json: config.json,
+    level: config.level,
+  };
+  cluster.setupPrimary({ exec: workerEntry(), args: [], silent: false });
+
+  const live = new Set<Worker>();
+  let stopping = false;
+  const stopAll = async () => {
+    stopping = true;
+    await Promise.all(
+      [...live].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve();
+            w.once('exit', () => resolve());
+            // A worker that does not close within 5 s is killed.
+            const timer = setTimeout(() => w.process.kill('SIGKILL'), 5_000);
+            w.once('exit', () => clearTimeout(timer));
+            if (w.isConnected()) w.send({ type: 'stop' });
+            else w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  const track = (w: Worker) => {
+    live.add(w);
+    w.once('exit', (code, signal) => {
+      live.delete(w);
+      if (stopping) return;
+      // A worker died: say so, and replace it (the others keep serving meanwhile).
+      log.lifecycle(
+        { event: 'worker-exit', worker: w.id, pid: w.process.pid, code, signal },
+        `worker ${w.id} (pid ${w.process.pid}) exited (${signal ?? `code ${code}`}); starting another`,
+      );
+      startWorker(start).then(
+        ({ worker }) => {
+          if (stopping) {
+            worker.kill();
+            return;
+          }
+          track(worker);
+          log.lifecycle(
+            { event: 'worker-started', worker: worker.id, pid: worker.process.pid },
+            `worker ${worker.id} (pid ${worker.process.pid}) serving`,
+          );
+        },
+        (e: Error) =>
+          log.lifecycle(
+            { event: 'worker-failed', message: e.message },
+            `a replacement worker failed: ${e.message}`,
+          ),
+      );
+    });
+  };
+
+  let servers: Map<string, KdcServerInfo>;
+  let files: Awaited<ReturnType<typeof writeTopologyFiles>>;
+  try {
+    // Before any worker starts: a replica of other keys must not serve.
+    const replicaKdcs =
+      config.replicaOf === undefined
+        ? undefined
+        : await readReplicaOf(config.replicaOf, config.topology, checks);
+    const started = await Promise.allSettled(
+      Array.from({ length: config.workers }, () => startWorker(start)),
+    );
+    for (const s of started) if (s.status === 'fulfilled') track(s.value.worker);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const reports = started.map(
+      (s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof startWorker>>>).value,
+    );
+    servers = agreedServers(
+      reports.map((r) => r.report),
+      checks,
+    );
+    const dir = config.dir ?? (await mkdtemp(join(tmpdir(), 'krbsim-serve-')));
+    files = await writeTopologyFiles(dir, {
+      topology: config.topology,
+      realms,
+      servers,
+      checks,
+      ...(replicaKdcs !== undefined && { replicaKdcs }),
+      workerPids: reports.map((r) => r.worker.process.pid!),
+    });
+  } catch (e) {
+    await stopAll();
+    return startFailure(config, io, e);
+  }
+  announce(log, files, { workers: files.ports.workers ?? [] });
+  await stopped(io);
+  await stopAll();
+  log.lifecycle({ event: 'stopped' }, 'stopped');
+  return ExitCode.ok;
+}

@@ -1,0 +1,181 @@
+/**
+ * `krbsim serve`'s log, in process: `--json-log` request events with their
+ * structured fields, `--log-level` (and `--quiet`, `--verbose`) deciding
+ * which lines appear, and no password or key ever in it.
+ */
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KerberosClient } from '@krbsim/client';
+import { parseKeytab } from '@krbsim/files';
+import { UdpTcpTransport } from '@krbsim/transport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli';
+import type { PortsJson } from '../src/topology-files';
+
+const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
+const ALICE = 'correct horse battery staple';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'krbsim-serve-log-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+interface Served {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+  /** Every hex rendering of every key in the keytabs serve wrote. */
+  readonly keyHex: string[];
+}
+
+let runs = 0;
+
+/**
+ * Serve contoso-fabrikam.yaml with `args`; once ready, alice logs in (AS with
+ * pre-authentication over UDP), gets a ticket for host/server.contoso.com and
+ * asks for an unknown service; then stop.
+ */
+async function serve(args: string[]): Promise<Served> {
+  const dir = join(root, `run-${runs++}`);
+  const controller = new AbortController();
+  let out = '';
+  let err = '';
+  let onOut = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onOut = () => {
+      if (/"event":"ready"|\nready; Ctrl-C/.test(out)) resolve();
+    };
+  });
+  const done = runCli(['serve', join(EXAMPLES, 'contoso-fabrikam.yaml'), '--dir', dir, ...args], {
+    stdout: (t) => {
+      out += t;
+      onOut();
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    signal: controller.signal,
+  });
+  await Promise.race([ready, done]);
+  const ports = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as PortsJson;
+  const kdcs = Object.fromEntries(
+    Object.entries(ports.realms).map(([realm, p]) => [realm, [{ host: p.host, port: p.udp }]]),
+  );
+  const client = new KerberosClient({ realm: 'CONTOSO.COM', transport: new UdpTcpTransport({ kdcs }) });
+  await client.getInitialCredentials('alice', { password: ALICE });
+  await client.getServiceTicket('host/server.contoso.com');
+  await expect(client.getServiceTicket('nope/nowhere.contoso.com')).rejects.toThrow();
+  const keytab = parseKeytab(new Uint8Array(await readFile(ports.keytabs['CONTOSO.COM']!)));
+  controller.abort();
+  const code = await done;
+  return { code, out, err, keyHex: keytab.entries.map((e) => Buffer.from(e.key.bytes).toString('hex')) };
+}
+
+const requestEvents = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => l.includes('"event":"request"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('krbsim serve --json-log', () => {
+  it('writes one JSON request event per request, with structured fields and no secret', async () => {
+    const r = await serve(['--json-log', '--seed', '5']);
+    expect(r.code).toBe(0);
+    const events = requestEvents(r.out);
+    expect(events.map((e) => [e.msgType, e.outcome, e.errorName])).toEqual([
+      ['AS-REQ', 'KRB-ERROR', 'KDC_ERR_PREAUTH_REQUIRED'],
+      ['AS-REQ', 'AS-REP', undefined],
+      ['TGS-REQ', 'TGS-REP', undefined],
+      ['TGS-REQ', 'KRB-ERROR', 'KDC_ERR_S_PRINCIPAL_UNKNOWN'],
+    ]);
+    for (const e of events) {
+      expect(Object.keys(e)).toEqual(
+        expect.arrayContaining(['time', 'realm', 'transport', 'peer', 'msgType', 'client', 'server']),
+      );
+      expect(e).toMatchObject({
+        event: 'request',
+        realm: 'CONTOSO.COM',
+        transport: 'udp',
+        client: 'alice@CONTOSO.COM',
+      });
+      expect(e.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(Number.isNaN(Date.parse(e.time as string))).toBe(false);
+      expect(e.requestBytes).toBeGreaterThan(100);
+      expect(e.replyBytes).toBeGreaterThan(100);
+      expect(typeof e.durationMs).toBe('number');
+      expect(e).not.toHaveProperty('line');
+    }
+    expect(events[3]).toMatchObject({ errorCode: 7, server: 'nope/nowhere.contoso.com@CONTOSO.COM' });
+    // Security: neither the password nor any key the realm holds appears.
+    expect(r.out).not.toContain(ALICE);
+    for (const hex of r.keyHex) expect(r.out.toLowerCase()).not.toContain(hex);
+  });
+
+  it('--log-level error: only requests answered with an error other than PREAUTH_REQUIRED', async () => {
+    const r = await serve(['--json-log', '--log-level', 'error']);
+    expect(requestEvents(r.out).map((e) => e.errorName)).toEqual(['KDC_ERR_S_PRINCIPAL_UNKNOWN']);
+    expect(r.out).toContain('"event":"ready"');
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe('{"event":"stopped"}');
+  });
+
+  it('--quiet (--log-level none): the lifecycle lines only', async () => {
+    for (const flag of [['--quiet'], ['--log-level', 'none']]) {
+      const r = await serve(['--json-log', ...flag]);
+      expect(r.code).toBe(0);
+      const events = r.out
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { event: string }).event);
+      expect(events).toEqual(['listening', 'listening', 'ready', 'stopped']);
+    }
+  });
+
+  it('--verbose (--log-level debug): the listeners own lines too', async () => {
+    const r = await serve(['--json-log', '--verbose']);
+    expect(r.out).toMatch(/"event":"transport","line":"CONTOSO.COM udp 127.0.0.1:\d+ AS-REQ/);
+    expect(requestEvents(r.out)).toHaveLength(4);
+  });
+});
+
+describe('krbsim serve text log', () => {
+  it('one line per request: the KDC line, the reply size and the duration', async () => {
+    const r = await serve(['--log-level', 'info']);
+    const lines = r.out.split('\n').filter((l) => / CONTOSO\.COM udp /.test(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(
+      /^\S+Z CONTOSO\.COM udp 127\.0\.0\.1:\d+ AS-REQ alice@CONTOSO\.COM for krbtgt\/CONTOSO\.COM@CONTOSO\.COM -> AS-REP \(\d+ B, [\d.]+ ms\)$/,
+    );
+  });
+});
+
+describe('krbsim serve argument checks', () => {
+  const usage = async (args: string[]) => {
+    let err = '';
+    const code = await runCli(['serve', join(EXAMPLES, 'azure-trust.yaml'), ...args], {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+    });
+    return { code, err };
+  };
+
+  it('rejects a bad --log-level, two level flags, and --workers outside 1..64', async () => {
+    expect(await usage(['--log-level', 'loud'])).toEqual({
+      code: 2,
+      err: "krbsim serve: --log-level must be one of debug, info, error, none, got 'loud'\nTry 'krbsim serve --help'.\n",
+    });
+    expect((await usage(['--quiet', '--verbose'])).err).toMatch(
+      /give one of --log-level, --quiet and --verbose/,
+    );
+    expect((await usage(['--quiet', '--log-level', 'info'])).code).toBe(2);
+    for (const n of ['0', '65', '1.5', 'two']) {
+      expect((await usage(['--workers', n])).err).toMatch(/--workers must be a whole number from 1 to 64/);
+    }
+  });
+});
