@@ -5,7 +5,10 @@
  * top-level names (MS-KILE section 3.3.5.1.2; MS-ADTS forest trust info).
  *
  * Matching is on whole DNS labels: `windows.net` matches
- * `x.database.windows.net` and `windows.net`, never `notwindows.net`.
+ * `x.database.windows.net` and `windows.net`, never `notwindows.net`. So the
+ * names that can cover a host are its label suffixes ({@link dnsSuffixes}),
+ * and a table keyed by name answers in one lookup per label, however many
+ * names it holds.
  *
  * @module
  */
@@ -22,9 +25,18 @@ export function isDnsSuffix(suffix: string, host: string): boolean {
   return s.length > 0 && (h === s || h.endsWith(`.${s}`));
 }
 
-/** True when one of the two names is the other or lies below it. */
-export function dnsNamesOverlap(a: string, b: string): boolean {
-  return isDnsSuffix(a, b) || isDnsSuffix(b, a);
+/**
+ * Every non-empty `suffix` for which `isDnsSuffix(suffix, name)` holds, given
+ * a normalized `name`: the name itself, then what follows each of its dots,
+ * longest first (`a.b.c`: `a.b.c`, `b.c`, `c`). One map lookup per label
+ * answers "which claimed name covers this host" with these.
+ */
+export function dnsSuffixes(name: string): string[] {
+  const out = name.length > 0 ? [name] : [];
+  for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+    if (dot + 1 < name.length) out.push(name.slice(dot + 1));
+  }
+  return out;
 }
 
 /**

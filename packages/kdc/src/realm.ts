@@ -18,6 +18,8 @@ import {
 } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { DomainRealmMap } from './domain-realm';
+import { makeEntry } from './internal/entries';
+import { directoryOf } from './internal/trust-directory';
 import type { TicketDraft } from './issue';
 import {
   composeKvno,
@@ -32,7 +34,7 @@ import {
 import { type RealmPolicy, resolvePolicy } from './policy';
 import { PrincipalDb, type PrincipalEntry } from './principal-db';
 import { formatPrincipal, krbtgtName, parsePrincipal, TGS_NAME } from './principal-name';
-import type { Trust } from './trust';
+import type { RealmTrust } from './trust-types';
 
 /** What a {@link Realm.pacBuilder} is given to build the PAC of a new TGT or ticket. */
 export interface PacBuildContext {
@@ -178,7 +180,6 @@ export class Realm {
    * after the client has authenticated, so it reveals nothing to strangers.
    */
   issuancePolicy?: (ctx: IssuanceContext) => void;
-  readonly #trusts: Trust[] = [];
 
   constructor(opts: RealmOptions) {
     if (!opts.name || /[@/\\]/.test(opts.name)) {
@@ -195,7 +196,7 @@ export class Realm {
     const keys = opts.krbtgtKeys
       ? givenKeys(opts.krbtgtKeys, kvno, salt)
       : randomKeys(this.policy.permittedEncTypes, this.random, kvno, salt);
-    this.db.add(this.#entry(krbtgtName(this.name), this.name, 'krbtgt', keys, {}));
+    this.db.add(makeEntry(krbtgtName(this.name), this.name, 'krbtgt', keys));
   }
 
   /** The realm's own TGS entry, `krbtgt/REALM@REALM`. */
@@ -203,9 +204,9 @@ export class Realm {
     return this.db.get(krbtgtName(this.name), this.name)!;
   }
 
-  /** The trusts this realm takes part in (either side). */
-  get trusts(): readonly Trust[] {
-    return this.#trusts;
+  /** The trusts this realm takes part in (either side), oldest first. */
+  get trusts(): readonly RealmTrust<Realm>[] {
+    return directoryOf<RealmTrust<Realm>>(this).trusts;
   }
 
   /**
@@ -217,7 +218,7 @@ export class Realm {
     const kvno = opts.kvno ?? 1;
     const keys = this.#makeKeys(q.name, opts, kvno);
     return this.db.add(
-      this.#entry(q.name, this.name, 'user', keys, {
+      makeEntry(q.name, this.name, 'user', keys, {
         requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
         disabled: opts.disabled ?? false,
         ...(opts.accountExpires !== undefined && { accountExpires: opts.accountExpires }),
@@ -241,7 +242,7 @@ export class Realm {
     const aliases = (opts.aliases ?? []).map((a) => this.#parseLocal(a).name);
     const keys = this.#makeKeys(q.name, opts, opts.kvno ?? 1);
     return this.db.add(
-      this.#entry(q.name, this.name, 'service', keys, {
+      makeEntry(q.name, this.name, 'service', keys, {
         aliases,
         okAsDelegate: opts.okAsDelegate ?? false,
         requiresPreauth: false,
@@ -344,22 +345,6 @@ export class Realm {
     return this;
   }
 
-  /** @internal Called by `createTrust`. */
-  _addTrust(trust: Trust): void {
-    this.#trusts.push(trust);
-  }
-
-  /** @internal Called by `Trust.remove`. */
-  _removeTrust(trust: Trust): void {
-    const i = this.#trusts.indexOf(trust);
-    if (i >= 0) this.#trusts.splice(i, 1);
-  }
-
-  /** @internal Build a database entry with defaults. */
-  _makeEntry(name: PrincipalName, realm: string, keys: StoredKey[]): PrincipalEntry {
-    return this.#entry(name, realm, 'krbtgt', keys, {});
-  }
-
   #parseLocal(text: string): { name: PrincipalName } {
     const q = parsePrincipal(text, this.name);
     if (q.realm !== this.name) {
@@ -380,29 +365,6 @@ export class Realm {
     const etypes = opts.encTypes ?? this.policy.permittedEncTypes;
     if (opts.password !== undefined) return keysFromPassword(opts.password, salt, etypes, kvno);
     return randomKeys(etypes, this.random, kvno, salt);
-  }
-
-  #entry(
-    name: PrincipalName,
-    realm: string,
-    kind: PrincipalEntry['kind'],
-    keys: StoredKey[],
-    extra: Partial<Omit<PrincipalEntry, 'encTypes'>> & { encTypes?: readonly number[] | undefined },
-  ): PrincipalEntry {
-    const { encTypes, ...rest } = extra;
-    const keyTypes = [...new Set(keys.map((k) => k.key.etype))];
-    return {
-      name,
-      realm,
-      kind,
-      keys,
-      aliases: [],
-      requiresPreauth: false,
-      disabled: false,
-      okAsDelegate: false,
-      ...rest,
-      encTypes: encTypes ?? keyTypes,
-    };
   }
 }
 

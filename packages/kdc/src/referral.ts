@@ -6,8 +6,9 @@
  * 1. `krbtgt/OTHER`: a TGT for OTHER if this realm trusts it directly, else
  *    for the next realm on an allowed path (MIT's "alternate TGT");
  * 2. a host-based name whose host maps to another realm (the realm's
- *    `[domain_realm]` table first, then the top-level names of the trusts in
- *    view, longest match) that is reachable: a referral TGT `krbtgt/NEXT@THIS`;
+ *    `[domain_realm]` table first, then the top-level names in the realm's
+ *    routing view, longest match) that is reachable: a referral TGT
+ *    `krbtgt/NEXT@THIS`;
  * 3. otherwise KDC_ERR_S_PRINCIPAL_UNKNOWN (the "SQL SPN not found" 0x6fb of
  *    the Azure SQL scenario).
  *
@@ -20,12 +21,12 @@
 import type { PrincipalName } from '@krbsim/asn1';
 import { KdcOptions } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
-import { isDnsSuffix } from './domain-realm';
 import { KdcError } from './krb-error';
 import type { PrincipalEntry } from './principal-db';
 import { formatPrincipal, krbtgtName, serviceHostOf, tgsRealmOf } from './principal-name';
 import type { Realm } from './realm';
-import { checkPath, nextHop, reachableRealms } from './trust-graph';
+import { realmOfSuffix } from './routing-view';
+import { checkPath, nextHop } from './trust-graph';
 
 /** The server a TGS reply is for. */
 export interface ResolvedServer {
@@ -38,22 +39,11 @@ export interface ResolvedServer {
 
 /**
  * The realm a host belongs to by this realm's `[domain_realm]` table, or by
- * the longest top-level name claimed by any trust in view (ties: realm name).
+ * the longest top-level name claimed by a trust in the realm's routing view
+ * (ties: realm name). One lookup per DNS label of the host either way.
  */
 export function realmOfHost(realm: Realm, host: string): string | undefined {
-  const mapped = realm.domainRealm.lookup(host);
-  if (mapped !== undefined) return mapped;
-  let best: { len: number; realm: string } | undefined;
-  for (const r of reachableRealms(realm).values()) {
-    for (const t of r.trusts) {
-      for (const tln of t.topLevelNames) {
-        if (!isDnsSuffix(tln, host)) continue;
-        const cand = { len: tln.length, realm: t.trusting.name };
-        if (!best || cand.len > best.len || (cand.len === best.len && cand.realm < best.realm)) best = cand;
-      }
-    }
-  }
-  return best?.realm;
+  return realm.domainRealm.lookup(host) ?? realmOfSuffix(realm, host);
 }
 
 function notFound(realm: Realm, sname: PrincipalName, why = ''): never {

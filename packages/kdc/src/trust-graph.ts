@@ -13,50 +13,26 @@
  *   path, from the client's realm straight to the target (principals of a
  *   third realm never cross it, and its far side never forwards them on);
  * - paths are at most {@link MAX_TRUST_PATH} hops.
- * Next hops come from a breadth-first search, so the path is a shortest one;
- * ties break by realm name, so the choice is deterministic.
+ * Next hops are on a shortest path; ties break by realm name, so the choice
+ * is deterministic.
  *
- * Every realm reachable through registered trusts is visible here: an
- * emulator can afford the global view that AD gets from its forest trust
- * information and MIT from `[capaths]`.
+ * Every answer comes from what the deciding realm knows (routing-view.ts):
+ * its own trusts, looked up by partner, and its routing view, rebuilt only
+ * when trusts change. A request costs one lookup per hop, whatever the
+ * number of trusts.
  *
  * @module
  */
 
 import type { Realm } from './realm';
-import type { Trust } from './trust';
+import { MAX_TRUST_PATH, routingView } from './routing-view';
+import { type Trust, trustDirectory } from './trust';
 
-/** The longest trust path (in hops) a KDC will follow or accept. */
-export const MAX_TRUST_PATH = 10;
-
-/** The trusts of `realm`, in a stable order (by the other realm's name). */
-function sortedTrusts(realm: Realm): Trust[] {
-  return [...realm.trusts].sort((a, b) => cmp(a.other(realm.name)!.name, b.other(realm.name)!.name));
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Every realm reachable from `start` through trusts (in any direction), by name. */
-export function reachableRealms(start: Realm): Map<string, Realm> {
-  const seen = new Map<string, Realm>([[start.name, start]]);
-  const queue = [start];
-  for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-    for (const t of sortedTrusts(r)) {
-      const o = t.other(r.name)!;
-      if (!seen.has(o.name)) {
-        seen.set(o.name, o);
-        queue.push(o);
-      }
-    }
-  }
-  return seen;
-}
+export { MAX_TRUST_PATH } from './routing-view';
 
 /** The trust between realms `a` and `b` (there is at most one), seen from `a`. */
 export function trustBetween(a: Realm, b: string): Trust | undefined {
-  return a.trusts.find((t) => t.other(a.name)?.name === b);
+  return trustDirectory(a).partner(b);
 }
 
 /** The result of {@link nextHop}. */
@@ -77,39 +53,33 @@ export interface Hop {
  */
 export function nextHop(current: Realm, clientRealm: string, target: string): Hop | undefined {
   if (target === current.name) return undefined;
-  const parent = new Map<string, { from: string; trust: Trust }>();
-  const depth = new Map<string, number>([[current.name, 0]]);
-  const byName = new Map<string, Realm>([[current.name, current]]);
-  const queue: Realm[] = [current];
-  for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-    const d = depth.get(r.name)!;
-    if (d >= MAX_TRUST_PATH) continue;
-    for (const t of sortedTrusts(r)) {
-      const o = t.other(r.name)!;
-      if (depth.has(o.name) || !t.allows(r.name, o.name)) continue;
-      if (!t.transitive && !(d === 0 && r.name === clientRealm && o.name === target)) continue;
-      depth.set(o.name, d + 1);
-      parent.set(o.name, { from: r.name, trust: t });
-      byName.set(o.name, o);
-      if (o.name === target) {
-        const path = [target];
-        let step = parent.get(target)!;
-        while (step.from !== current.name) {
-          path.unshift(step.from);
-          step = parent.get(step.from)!;
-        }
-        return { next: byName.get(path[0]!)!, trust: step.trust, path: [current.name, ...path] };
+  if (clientRealm === current.name) {
+    // The client's own realm may use a direct trust of any kind, transitive or not.
+    for (const trust of trustDirectory(current).partners(target)) {
+      if (trust.allows(current.name, target)) {
+        return { next: trust.other(current.name)!, trust, path: [current.name, target] };
       }
-      queue.push(o);
     }
   }
-  return undefined;
+  // Otherwise the realm's shortest paths over transitive trusts.
+  const steps = routingView(current).steps;
+  let step = steps.get(target);
+  if (step === undefined) return undefined;
+  const path = [target];
+  while (step.from !== current.name) {
+    path.push(step.from);
+    step = steps.get(step.from)!;
+  }
+  path.push(current.name);
+  path.reverse();
+  return { next: step.realm, trust: step.trust, path };
 }
 
 /** Why {@link checkPath} refused a path, or undefined when it is acceptable. */
 export function checkPath(view: Realm, path: readonly string[]): string | undefined {
   if (path.length - 1 > MAX_TRUST_PATH) return `the path has more than ${MAX_TRUST_PATH} hops`;
-  const realms = reachableRealms(view);
+  // The realms `view` knows: a hop from a realm outside them is no trust it can vouch for.
+  const realms = routingView(view).realms;
   for (let i = 0; i + 1 < path.length; i++) {
     const from = path[i]!;
     const to = path[i + 1]!;

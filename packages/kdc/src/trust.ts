@@ -12,12 +12,20 @@
  * creates no key for the other direction, so the trusting realm cannot issue
  * tickets the trusted realm would accept, whatever its policy says.
  *
+ * Each realm holds its side of every trust in a directory of its own
+ * (internal/trust-directory.ts), as an AD domain holds its trusted domain
+ * objects: creating or removing a trust updates the two directories, and the
+ * refusals below are lookups in the trusted realm's. Routing then reads
+ * these directories (routing-view.ts), never a list of every trust.
+ *
  * @module
  */
 
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
-import { dnsNamesOverlap, normalizeDnsName } from './domain-realm';
+import { normalizeDnsName } from './domain-realm';
+import { makeEntry } from './internal/entries';
+import { directoryOf, type TrustDirectory, topologyChanged } from './internal/trust-directory';
 import {
   composeKvno,
   currentKvno,
@@ -31,16 +39,9 @@ import {
 import type { PrincipalEntry } from './principal-db';
 import { krbtgtName, TGS_NAME } from './principal-name';
 import { pruneVersions, type Realm } from './realm';
+import type { RealmTrust, RotateKeyOptions, TrustDirection, TrustKind } from './trust-types';
 
-/** `one-way`: users of `trusted` reach `trusting`; `two-way`: both ways. */
-export type TrustDirection = 'one-way' | 'two-way';
-
-/**
- * `external`: AD external trust, non-transitive. `forest`: AD forest trust,
- * transitive. `realm`: MIT-style cross-realm keys, transitive (the path is
- * still checked hop by hop, as capaths would).
- */
-export type TrustKind = 'external' | 'forest' | 'realm';
+export type { RotateKeyOptions, TrustDirection, TrustKind } from './trust-types';
 
 /** Options for {@link createTrust}. */
 export interface TrustOptions {
@@ -70,18 +71,8 @@ export interface TrustOptions {
   salt?: string;
 }
 
-/** Options for {@link Trust.rotateKey}. */
-export interface RotateKeyOptions {
-  password?: string;
-  keys?: Key[];
-  /** The new key version (low 16 bits). Default: one more than the side's current. */
-  kvno?: number;
-  /** Keep the previous version for tickets already issued. Default true (AD keeps the old trust password). */
-  keepPrevious?: boolean;
-}
-
 /** A trust between two realms (see the module documentation). */
-export class Trust {
+export class Trust implements RealmTrust<Realm> {
   readonly trusting: Realm;
   readonly trusted: Realm;
   readonly direction: TrustDirection;
@@ -182,9 +173,19 @@ export class Trust {
       this.trusting.db.remove(krbtgtName(service), issuer);
       this.trusted.db.remove(krbtgtName(service), issuer);
     }
-    this.trusting._removeTrust(this);
-    this.trusted._removeTrust(this);
+    trustDirectory(this.trusting).remove(this);
+    trustDirectory(this.trusted).remove(this);
+    topologyChanged(this.trusting, this.trusted);
   }
+}
+
+/**
+ * The trust directory of `realm` (internal/trust-directory.ts): its trusts
+ * by partner and by top-level name. Its trusts are `Trust`s, the only kind
+ * {@link createTrust} registers.
+ */
+export function trustDirectory(realm: Realm): TrustDirectory<Trust> {
+  return directoryOf<Trust>(realm);
 }
 
 function makeInterRealmKeys(
@@ -226,16 +227,15 @@ export function createTrust(opts: TrustOptions): Trust {
   };
   if (trusting === trusted || trusting.name === trusted.name)
     fail(`a realm cannot trust itself (${trusting.name})`);
-  for (const t of trusted.trusts) {
-    if (t.other(trusted.name)?.name === trusting.name) {
-      fail(`${trusting.name} and ${trusted.name} already have a trust; remove it first`);
-    }
+  // The trusted realm's own trust objects answer both checks: by partner name, and by DNS name.
+  const tdos = trustDirectory(trusted);
+  if (tdos.partner(trusting.name)) {
+    fail(`${trusting.name} and ${trusted.name} already have a trust; remove it first`);
   }
   const trust = new Trust(opts);
   for (const name of trust.topLevelNames) {
     if (name.length === 0 || name.startsWith('.')) fail(`invalid top level name '${name}'`);
-    const clash = trusted.trusts.some((t) => t.topLevelNames.some((n) => dnsNamesOverlap(n, name)));
-    if (clash) fail(`Collision setting top level names on trust ${trusting.name}`);
+    if (tdos.overlaps(name)) fail(`Collision setting top level names on trust ${trusting.name}`);
   }
   const kvno = composeKvno(opts.branchId ?? 0, opts.kvno ?? 1);
   // Check before changing anything, so a refused trust leaves both realms as they were.
@@ -247,10 +247,11 @@ export function createTrust(opts: TrustOptions): Trust {
   for (const [service, issuer] of trust.interRealmPrincipals) {
     const keys = makeInterRealmKeys(trust, service, issuer, kvno, opts.password, opts.keys, opts.salt);
     // Each KDC holds its own copy, so one side can be rotated without the other.
-    trusted.db.add(trusted._makeEntry(krbtgtName(service), issuer, [...keys]));
-    trusting.db.add(trusting._makeEntry(krbtgtName(service), issuer, [...keys]));
+    trusted.db.add(makeEntry(krbtgtName(service), issuer, 'krbtgt', [...keys]));
+    trusting.db.add(makeEntry(krbtgtName(service), issuer, 'krbtgt', [...keys]));
   }
-  trusting._addTrust(trust);
-  trusted._addTrust(trust);
+  trustDirectory(trusting).add(trust);
+  tdos.add(trust);
+  topologyChanged(trusting);
   return trust;
 }

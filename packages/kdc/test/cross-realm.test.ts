@@ -2,8 +2,9 @@ import type { EncTicketPart, Ticket } from '@krbsim/asn1';
 import { decodeTransited, encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
 import { Duration, ErrorCode, ManualClock } from '@krbsim/core';
 import { encrypt, type Key, KeyUsage } from '@krbsim/crypto';
-import { composeKvno, createTrust, type Realm, type TrustKind } from '@krbsim/kdc';
+import { composeKvno, createTrust, type TrustKind } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
+import { makeEntry } from '../src/internal/entries';
 import {
   type Creds,
   clientRandom,
@@ -173,10 +174,10 @@ describe('on-prem AD -> Azure AD Kerberos (one-way incoming trust)', () => {
     const { onprem, azure } = azureLab();
     // Plant a matching "krbtgt/CONTOSO.COM@AZURE" key in both databases, bypassing createTrust.
     const rogue = testKey(18, 'rogue');
-    const entry = (r: Realm) =>
-      r._makeEntry(pn(`krbtgt/${ONPREM}`), AZURE, [{ kvno: 1, key: rogue, salt: '' }]);
-    azure.realm.db.add(entry(azure.realm));
-    onprem.realm.db.add(entry(onprem.realm));
+    const entry = () =>
+      makeEntry(pn(`krbtgt/${ONPREM}`), AZURE, 'krbtgt', [{ kvno: 1, key: rogue, salt: '' }]);
+    azure.realm.db.add(entry());
+    onprem.realm.db.add(entry());
     // Azure's KDC still will not route toward on-prem...
     const bob = login(azure, 'bob', userKey(AZURE, 'bob', 'pw'));
     expect(codeOf(azure, tgsReq({ tgt: bob, realm: AZURE, sname: `krbtgt/${ONPREM}`, now: T0 }))).toBe(
