@@ -53,9 +53,21 @@ export class TcpRecordReader {
     return this.#have + this.#headerFill;
   }
 
-  /** True once an error was reported. */
+  /** True once an error was reported, or after {@link discard}. */
   get failed(): boolean {
     return this.#failed;
+  }
+
+  /**
+   * Drop the partial record (its memory goes with it) and ignore whatever is
+   * pushed afterwards: for a connection being closed.
+   */
+  discard(): void {
+    this.#chunks = [];
+    this.#have = 0;
+    this.#headerFill = 0;
+    this.#need = -1;
+    this.#failed = true;
   }
 
   /** Feed a chunk; returns the records (and at most one error) it completes. */

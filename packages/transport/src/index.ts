@@ -33,6 +33,7 @@ export {
   KDC_PROXY_CONTENT_TYPE,
   type KdcProxyPath,
   type KdcProxyServer,
+  type KdcProxyServerStats,
   type ServeKdcProxyOptions,
   serveKdcProxy,
 } from './kdc-proxy-server';
@@ -46,6 +47,8 @@ export {
 } from './krb-error';
 export { describeMessage, isResponseTooBig, MESSAGE_TYPES, messageType } from './message-type';
 export { type PcapOptions, tracePcap } from './pcap';
+export type { KdcServerStats, TcpStats, UdpStats } from './server-stats';
+export { type ServerTimers, systemTimers } from './server-timers';
 export {
   kdcParticipant,
   mermaidText,
@@ -56,4 +59,5 @@ export {
   type TraceView,
 } from './trace';
 export type { KdcHandler, KdcRequestInfo, KdcTransport, SendOptions, TransportKind } from './types';
+export { type UdpDropReason, type UdpVerdict, udpVerdict } from './udp-admission';
 export { type KdcAddress, UdpTcpTransport, type UdpTcpTransportOptions } from './udp-tcp-transport';

@@ -19,6 +19,12 @@
  *   KerberosError gets 500 and a log line, and the server keeps serving.
  * - Every response closes its connection once sent (MIT's client sends
  *   HTTP/1.0 and reads to end of stream).
+ * - Time is bounded at each stage, so a peer that stops sending cannot hold
+ *   a connection: the TLS handshake (`handshakeTimeoutMs`), the request
+ *   headers (`headersTimeoutMs`) and the whole request, body included
+ *   (`requestTimeoutMs`, node:http's requestTimeout). A request that misses
+ *   its deadline gets 408 and its connection is closed. The time the KDC
+ *   takes to answer is not counted.
  *
  * @module
  */
@@ -52,6 +58,16 @@ export interface ServeKdcProxyOptions {
   readonly path?: KdcProxyPath;
   /** Largest request body accepted (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /** Close a connection whose TLS handshake is not done this long after it opened (default 10 000 ms). */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * Answer 408 and close when a request's headers have not all arrived this
+   * long after the connection is ready or the request began (default 10 000 ms;
+   * at most `requestTimeoutMs`).
+   */
+  readonly headersTimeoutMs?: number;
+  /** Answer 408 and close when a whole request, body included, has not arrived within this (default 30 000 ms). */
+  readonly requestTimeoutMs?: number;
   /** One line per request: peer, realm, message types and sizes, or the HTTP error and why. Never key material. */
   readonly log?: (line: string) => void;
 }
@@ -62,6 +78,8 @@ export interface KdcProxyServer {
   readonly port: number;
   /** `https://host:port`. */
   readonly origin: string;
+  /** What was served, refused and timed out so far: a snapshot. */
+  stats(): KdcProxyServerStats;
   /**
    * The URL for krb5.conf's `kdc =`: the origin plus the path, when `path`
    * is a string; the origin plus `/kerberos` otherwise (append a path your
@@ -71,6 +89,23 @@ export interface KdcProxyServer {
   /** Stop listening, drop open connections, and resolve once closed. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Counters of a {@link KdcProxyServer}. */
+export interface KdcProxyServerStats {
+  /** TCP connections open now. */
+  readonly open: number;
+  /** Requests whose headers arrived (whatever the answer). */
+  readonly requests: number;
+  /** Requests answered 408: headers or body not complete in time. */
+  readonly timedOut: number;
+  /** Connections closed because their TLS handshake did not complete in time. */
+  readonly handshakeTimedOut: number;
+  /** Requests answered 413. */
+  readonly tooLarge: number;
+}
+
+/** The defaults of the limits, as documented on {@link ServeKdcProxyOptions}. */
+const DEFAULTS = { handshakeTimeoutMs: 10_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const;
 
 /** The MS-KKDCP media type. */
 export const KDC_PROXY_CONTENT_TYPE = 'application/kerberos';
@@ -99,16 +134,49 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
         : path;
   const maxBody = options.maxBodyBytes ?? 1 << 20;
   const log = options.log ?? (() => {});
+  const timeout = (name: keyof typeof DEFAULTS): number => {
+    const v = options[name] ?? DEFAULTS[name];
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new RangeError(`serveKdcProxy: ${name} must be an integer >= 1, got ${v}`);
+    }
+    return v;
+  };
+  const handshakeTimeout = timeout('handshakeTimeoutMs');
+  const headersTimeout = timeout('headersTimeoutMs');
+  const requestTimeout = timeout('requestTimeoutMs');
+  if (headersTimeout > requestTimeout) {
+    throw new RangeError(
+      `serveKdcProxy: headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`,
+    );
+  }
   const sockets = new Set<Socket>();
+  const stats = { open: 0, requests: 0, timedOut: 0, handshakeTimedOut: 0, tooLarge: 0 };
+  // The response in progress on each connection, to tell a headers timeout from a body timeout.
+  const responses = new WeakMap<Socket, ServerResponse>();
+  // Connections answered 408: their request handler has nothing more to say.
+  const timedOut = new WeakSet<Socket>();
   let closed = false;
 
-  const server: Server = createServer({ cert: options.cert, key: options.key }, (req, res) => {
-    if (closed) {
-      req.socket.destroy();
-      return;
-    }
-    void handle(req, res);
-  });
+  const server: Server = createServer(
+    {
+      cert: options.cert,
+      key: options.key,
+      handshakeTimeout,
+      headersTimeout,
+      requestTimeout,
+      // node:http checks both deadlines on this period: a few checks per deadline, at most a second apart.
+      connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(headersTimeout / 4))),
+    },
+    (req, res) => {
+      if (closed) {
+        req.socket.destroy();
+        return;
+      }
+      stats.requests++;
+      responses.set(req.socket, res);
+      void handle(req, res);
+    },
+  );
   // Peers by TCP socket, for the lines logged after a TLS socket has lost its address.
   const peers = new WeakMap<Socket, string>();
   const peerOf = (socket: Socket): string => {
@@ -117,16 +185,40 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
   };
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    stats.open = sockets.size;
     peers.set(socket, `${socket.remoteAddress}:${socket.remotePort}`);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      stats.open = sockets.size;
+    });
   });
-  server.on('tlsClientError', (err, socket) => {
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') stats.handshakeTimedOut++;
     log(`kkdcp ${peerOf(socket)} TLS handshake failed: ${err.message}`);
   });
   // Unparsable HTTP: one line and a bare 400. A peer that went away (reset) is no news.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+    // A handshake timeout is reported (and logged) as a tlsClientError too.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
       socket.destroy();
+      return;
+    }
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      // node:http's deadlines: headers not all in by headersTimeout, or the body not by requestTimeout.
+      const res = responses.get(socket);
+      const what =
+        res === undefined
+          ? `headers not complete within ${headersTimeout} ms`
+          : `request not complete within ${requestTimeout} ms`;
+      stats.timedOut++;
+      timedOut.add(socket);
+      const request = res === undefined ? '' : ` ${res.req.method} ${(res.req.url ?? '/').split('?')[0]}`;
+      log(`kkdcp ${peerOf(socket)}${request} -> 408 (${what})`);
+      if (socket.writable && !res?.headersSent) {
+        socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      } else {
+        socket.destroy();
+      }
       return;
     }
     log(`kkdcp ${peerOf(socket)} client error: ${err.code ?? err.message}`);
@@ -144,6 +236,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     const what = `kkdcp ${peer} ${req.method} ${urlPath}`;
     req.on('error', (err) => log(`${what} request error: ${err.message}`));
     const fail = (status: number, why: string, headers: Record<string, string> = {}) => {
+      if (status === 413) stats.tooLarge++;
       log(`${what} -> ${status} (${why})`);
       respond(res, status, { 'content-type': 'text/plain; charset=utf-8', ...headers }, `${why}\n`);
     };
@@ -164,7 +257,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       return fail(413, `body exceeds the ${maxBody}-byte limit`);
     }
     if (body === 'aborted') {
-      log(`${what} -> request aborted by the client`);
+      if (!timedOut.has(req.socket)) log(`${what} -> request aborted by the client`);
       return;
     }
 
@@ -196,6 +289,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     port,
     origin,
     url: `${origin}${typeof path === 'string' ? path : '/kerberos'}`,
+    stats: () => ({ ...stats }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;

@@ -2,27 +2,45 @@
  * A KDC on the network: UDP and TCP listeners per RFC 4120 section 7.2 in
  * front of a {@link KdcHandler}.
  *
- * - UDP (section 7.2.1): one request per datagram, one reply datagram. A
- *   reply larger than `udpMaxReply` is replaced by KRB_ERR_RESPONSE_TOO_BIG so
- *   the client retries over TCP.
+ * - UDP (section 7.2.1): one request per datagram, one reply datagram. Only
+ *   a datagram that decodes as an AS-REQ or TGS-REQ is answered, as by MIT's
+ *   KDC (`udp-admission.ts`): never a KRB-ERROR, a reply, an empty datagram
+ *   or garbage, so a forged source address can neither start a loop between
+ *   two KDCs nor use the server as a reflector. A reply larger than
+ *   `udpMaxReply` is replaced by KRB_ERR_RESPONSE_TOO_BIG so the client
+ *   retries over TCP. The socket asks for a receive buffer of
+ *   `udpReceiveBufferBytes`, so that bursts are queued rather than dropped
+ *   by the kernel.
  * - TCP (section 7.2.2): 4-byte big-endian length prefix per message, several
  *   requests per connection, answered in order. A length with the reserved
  *   high bit set, or above `maxRequestBytes`, gets KRB_ERR_FIELD_TOOLONG and
  *   the connection is closed, before any of the claimed body is read or
- *   allocated.
+ *   allocated. Connections, the time a request may take to arrive and the
+ *   bytes held for all requests together are bounded (`tcp-connections.ts`).
  * - A handler that throws never takes the server down: one log line, and a
  *   KRB_ERR_GENERIC reply (or none, if so configured).
+ * - `stats()` counts what was dropped, refused and closed, and what is held.
  *
  * @module
  */
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { type Clock, ErrorCode, systemClock } from '@krbsim/core';
-import { frameTcp, TcpRecordReader } from './framing';
 import { transportKrbError } from './krb-error';
 import { describeMessage } from './message-type';
+import {
+  type KdcServerStats,
+  snapshot,
+  type TcpCounters,
+  tcpCounters,
+  type UdpCounters,
+  udpCounters,
+} from './server-stats';
+import { type ServerTimers, systemTimers } from './server-timers';
+import { TcpConnections, type TcpLimits } from './tcp-connections';
 import type { KdcHandler, TransportKind } from './types';
+import { UDP_DROP_TEXT, udpVerdict } from './udp-admission';
 
 /** Options for {@link serveKdc}. */
 export interface ServeKdcOptions {
@@ -34,12 +52,40 @@ export interface ServeKdcOptions {
   readonly tcpPort?: number | false;
   /** Largest UDP reply sent as is (default 1465, MIT's udp_preference_limit). */
   readonly udpMaxReply?: number;
+  /**
+   * The UDP socket's receive buffer to ask for, in bytes (default 4 MiB; 0
+   * keeps the OS default). The OS may grant less (Linux caps it at
+   * net.core.rmem_max); `stats().udp.receiveBufferBytes` says what it gave.
+   */
+  readonly udpReceiveBufferBytes?: number;
   /** Largest TCP request accepted (default 1 MiB). */
   readonly maxRequestBytes?: number;
-  /** Close a TCP connection idle this long (default 30 000 ms; 0 = never). */
+  /** Close a TCP connection with no bytes either way for this long (default 30 000 ms; 0 = never). */
   readonly idleTimeoutMs?: number;
+  /**
+   * Close a TCP connection whose request has not fully arrived this long
+   * after its first byte (default 10 000 ms; 0 = never). Trickling bytes
+   * does not extend it.
+   */
+  readonly requestTimeoutMs?: number;
   /** Stop reading a TCP connection while this many of its requests are pending (default 16). */
   readonly maxPipelined?: number;
+  /**
+   * Most TCP connections open at once (default 1024). At the limit a new one
+   * replaces the least recently served connection that has no request in
+   * the handler, or is refused when all have one.
+   */
+  readonly maxConnections?: number;
+  /** Most TCP connections open at once from one address; more are refused (default 128). */
+  readonly maxConnectionsPerSource?: number;
+  /**
+   * Most bytes of TCP requests held at once over all connections: partial
+   * ones and complete ones waiting for the handler (default 16 MiB; at least
+   * `maxRequestBytes`). Past it, the connection holding the most is closed.
+   */
+  readonly maxBufferedBytes?: number;
+  /** The timers of the TCP deadlines (default: Node's). Tests inject their own. */
+  readonly timers?: ServerTimers;
   /** Time for the KRB-ERRORs the server itself builds (default: the system clock). */
   readonly clock?: Clock;
   /** The realm those KRB-ERRORs name when the request does not say. */
@@ -59,15 +105,57 @@ export interface KdcServer {
   readonly udpPort: number | undefined;
   /** The bound TCP port, if serving TCP. */
   readonly tcpPort: number | undefined;
+  /** What was answered, dropped, refused, closed and held so far: a snapshot. */
+  stats(): KdcServerStats;
   /** Stop listening, drop open connections, and resolve once everything is closed. Idempotent. */
   close(): Promise<void>;
 }
 
 const SAME_PORT_ATTEMPTS = 8;
 
+/** The defaults of the limits, as documented on {@link ServeKdcOptions}. */
+const DEFAULTS = {
+  udpReceiveBufferBytes: 4 << 20,
+  maxRequestBytes: 1 << 20,
+  idleTimeoutMs: 30_000,
+  requestTimeoutMs: 10_000,
+  maxPipelined: 16,
+  maxConnections: 1024,
+  maxConnectionsPerSource: 128,
+  maxBufferedBytes: 16 << 20,
+} as const;
+
+/** The TCP limits from `options`, checked once here. */
+function tcpLimits(o: ServeKdcOptions): TcpLimits {
+  const pick = (name: keyof TcpLimits, min: number): number => {
+    const v = o[name] ?? DEFAULTS[name];
+    if (!Number.isSafeInteger(v) || v < min) {
+      throw new RangeError(`serveKdc: ${name} must be an integer >= ${min}, got ${v}`);
+    }
+    return v;
+  };
+  const limits: TcpLimits = {
+    maxRequestBytes: pick('maxRequestBytes', 0),
+    idleTimeoutMs: pick('idleTimeoutMs', 0),
+    requestTimeoutMs: pick('requestTimeoutMs', 0),
+    maxPipelined: pick('maxPipelined', 1),
+    maxConnections: pick('maxConnections', 1),
+    maxConnectionsPerSource: pick('maxConnectionsPerSource', 1),
+    maxBufferedBytes: pick('maxBufferedBytes', 1),
+  };
+  if (limits.maxBufferedBytes < limits.maxRequestBytes) {
+    throw new RangeError(
+      `serveKdc: maxBufferedBytes (${limits.maxBufferedBytes}) must be at least maxRequestBytes (${limits.maxRequestBytes})`,
+    );
+  }
+  return limits;
+}
+
 /**
  * Serve `handler` over UDP and TCP. With both ports left at 0, UDP and TCP
  * share one OS-chosen port, as a `kdc = host:port` line in krb5.conf expects.
+ *
+ * @throws RangeError for a limit that is not a non-negative integer (see {@link ServeKdcOptions}).
  *
  * @example
  * ```ts
@@ -80,7 +168,12 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
   const host = options.host ?? '127.0.0.1';
   const udpWanted = options.udpPort !== false;
   const tcpWanted = options.tcpPort !== false;
-  const state = new ServerState(handler, options);
+  const limits = tcpLimits(options);
+  const receiveBuffer = options.udpReceiveBufferBytes ?? DEFAULTS.udpReceiveBufferBytes;
+  if (!Number.isSafeInteger(receiveBuffer) || receiveBuffer < 0) {
+    throw new RangeError(`serveKdc: udpReceiveBufferBytes must be an integer >= 0, got ${receiveBuffer}`);
+  }
+  let state = new ServerState(handler, options, limits);
   let tcp: Server | undefined;
   let udp: UdpSocket | undefined;
   let tcpPort: number | undefined;
@@ -98,27 +191,35 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
       if (udpWanted) {
         udp = state.udpSocket(host);
         udpPort = await bindUdp(udp, host, samePort ? tcpPort! : requestedUdp);
+        state.setReceiveBuffer(udp, receiveBuffer);
       }
       break;
     } catch (e) {
+      state.connections.closeAll();
       await Promise.all([closeTcp(tcp), closeUdp(udp)]);
       tcp = undefined;
       udp = undefined;
       const retry =
         samePort && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < SAME_PORT_ATTEMPTS;
       if (!retry) throw e;
+      state = new ServerState(handler, options, limits); // fresh counters for the next attempt
     }
   }
 
   let closing: Promise<void> | undefined;
+  const final = state;
   return {
     host,
     udpPort,
     tcpPort,
+    stats: () => ({
+      ...(udpWanted ? { udp: snapshot(final.udpStats) } : {}),
+      ...(tcpWanted ? { tcp: snapshot(final.tcpStats) } : {}),
+    }),
     close() {
       closing ??= (async () => {
-        state.closed = true;
-        for (const s of state.sockets) s.destroy();
+        final.closed = true;
+        final.connections.closeAll();
         await Promise.all([closeTcp(tcp), closeUdp(udp)]);
       })();
       return closing;
@@ -129,17 +230,29 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
 /** Shared per-server state and the per-transport request handling. */
 class ServerState {
   closed = false;
-  readonly sockets = new Set<Socket>();
+  readonly udpStats: UdpCounters = udpCounters();
+  readonly tcpStats: TcpCounters = tcpCounters();
+  readonly connections: TcpConnections;
   readonly #handler: KdcHandler;
   readonly #o: ServeKdcOptions;
   readonly #clock: Clock;
   readonly #log: (line: string) => void;
 
-  constructor(handler: KdcHandler, options: ServeKdcOptions) {
+  constructor(handler: KdcHandler, options: ServeKdcOptions, limits: TcpLimits) {
     this.#handler = handler;
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => {});
+    this.connections = new TcpConnections(
+      limits,
+      {
+        serve: (request, peer) => this.run(request, 'tcp', peer),
+        badLength: (why) => this.#error(ErrorCode.KRB_ERR_FIELD_TOOLONG, undefined, why),
+        log: this.#log,
+        timers: options.timers ?? systemTimers,
+      },
+      this.tcpStats,
+    );
   }
 
   #error(code: number, request: Uint8Array | undefined, eText?: string): Uint8Array {
@@ -160,6 +273,7 @@ class ServerState {
       if (!(reply instanceof Uint8Array)) throw new TypeError('handler returned no bytes');
       if (transport === 'udp' && reply.length > (this.#o.udpMaxReply ?? 1465)) {
         const tooBig = this.#o.tooBig?.(request) ?? this.#error(ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, request);
+        this.udpStats.tooBig++;
         this.#log(
           `${what} -> ${describeMessage(reply)} ${reply.length} bytes too big for UDP: ${describeMessage(tooBig)}`,
         );
@@ -180,84 +294,69 @@ class ServerState {
 
   udpSocket(host: string): UdpSocket {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const stats = this.udpStats;
     socket.on('message', (msg, rinfo) => {
+      stats.received++;
       const request = new Uint8Array(msg);
       const peer = `${rinfo.address}:${rinfo.port}`;
+      // Whatever the source address claims: answer requests only (udp-admission.ts).
+      const verdict = udpVerdict(request);
+      if (!verdict.answer) {
+        stats.dropped[verdict.reason]++;
+        this.#log(
+          `udp ${peer} ${describeMessage(request)} ${request.length} bytes -> dropped (${UDP_DROP_TEXT[verdict.reason]})`,
+        );
+        return;
+      }
       void this.run(request, 'udp', peer).then((reply) => {
-        if (reply === undefined || this.closed) return;
+        if (this.closed) return;
+        if (reply === undefined) {
+          stats.dropped.handler++;
+          return;
+        }
+        stats.replied++;
         socket.send(reply, rinfo.port, rinfo.address, (err) => {
-          if (err) this.#log(`udp ${peer} send failed: ${err.message}`);
+          if (!err) return;
+          stats.sendErrors++;
+          this.#log(`udp ${peer} send failed: ${err.message}`);
         });
       });
     });
-    socket.on('error', (err) => this.#log(`udp socket error: ${err.message}`));
+    socket.on('error', (err) => {
+      stats.socketErrors++;
+      this.#log(`udp socket error: ${err.message}`);
+    });
     return socket;
   }
 
-  tcpServer(): Server {
-    const server = createServer({ allowHalfOpen: true }, (socket) => this.#connection(socket));
-    server.on('error', (err) => this.#log(`tcp server error: ${err.message}`));
-    return server;
+  /** Ask for `bytes` of receive buffer (after bind, as Node requires) and record what the OS gave. */
+  setReceiveBuffer(socket: UdpSocket, bytes: number): void {
+    if (bytes > 0) {
+      try {
+        socket.setRecvBufferSize(bytes);
+      } catch (e) {
+        // setsockopt refused (ERR_SOCKET_BUFFER_SIZE): keep the OS default and say so.
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_SOCKET_BUFFER_SIZE') throw e;
+        this.#log(`udp receive buffer of ${bytes} bytes refused: ${(e as Error).message}`);
+      }
+    }
+    const granted = socket.getRecvBufferSize();
+    this.udpStats.receiveBufferBytes = granted;
+    // Linux doubles what it is asked for (bookkeeping) up to twice net.core.rmem_max.
+    if (bytes > 0 && granted < bytes) {
+      this.#log(
+        `udp receive buffer: asked for ${bytes} bytes, the OS gave ${granted} (see net.core.rmem_max)`,
+      );
+    }
   }
 
-  #connection(socket: Socket): void {
-    if (this.closed) {
-      socket.destroy();
-      return;
-    }
-    this.sockets.add(socket);
-    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const maxRequest = this.#o.maxRequestBytes ?? 1 << 20;
-    const maxPipelined = this.#o.maxPipelined ?? 16;
-    const idle = this.#o.idleTimeoutMs ?? 30_000;
-    const reader = new TcpRecordReader(maxRequest);
-    let chain: Promise<void> = Promise.resolve();
-    let pending = 0;
-    const write = (bytes: Uint8Array) => {
-      if (!this.closed && !socket.destroyed && socket.writable) socket.write(frameTcp(bytes));
-    };
-
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', (err) => this.#log(`tcp ${peer} error: ${err.message}`));
-    if (idle > 0) {
-      socket.setTimeout(idle, () => {
-        // A slow handler is not an idle client: the reply's write re-arms the timer.
-        if (pending > 0) return;
-        this.#log(`tcp ${peer} idle for ${idle} ms; closing`);
-        socket.destroy();
-      });
-    }
-    socket.on('end', () => {
-      chain = chain.then(() => {
-        if (!socket.destroyed) socket.end();
-      });
+  tcpServer(): Server {
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      if (this.closed) socket.destroy();
+      else this.connections.accept(socket);
     });
-    socket.on('data', (chunk: Buffer) => {
-      for (const event of reader.push(chunk)) {
-        if (event.kind === 'record') {
-          pending++;
-          if (pending >= maxPipelined) socket.pause();
-          chain = chain.then(async () => {
-            const reply = await this.run(event.message, 'tcp', peer);
-            if (reply !== undefined) write(reply);
-            pending--;
-            if (socket.isPaused() && pending < maxPipelined && !reader.failed) socket.resume();
-          });
-          continue;
-        }
-        const prefix = `0x${event.prefix.toString(16).padStart(8, '0')}`;
-        const why =
-          event.reason === 'reserved-bit'
-            ? `length prefix ${prefix} has the reserved high bit set`
-            : `length prefix ${prefix} (${event.prefix} bytes) exceeds the ${maxRequest}-byte limit`;
-        socket.pause();
-        chain = chain.then(() => {
-          this.#log(`tcp ${peer} ${why}; replying KRB_ERR_FIELD_TOOLONG and closing`);
-          write(this.#error(ErrorCode.KRB_ERR_FIELD_TOOLONG, undefined, why));
-          if (!socket.destroyed) socket.end();
-        });
-      }
-    });
+    server.on('error', (err) => this.#log(`tcp server error: ${err.message}`));
+    return server;
   }
 }
 

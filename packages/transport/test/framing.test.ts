@@ -71,6 +71,17 @@ describe('TCP framing (RFC 4120 section 7.2.2)', () => {
     ]);
   });
 
+  it('discard() drops a partial record and ignores what follows', () => {
+    const r = new TcpRecordReader(100);
+    expect(r.push(Uint8Array.from([0, 0, 0, 10, 1, 2, 3]))).toEqual([]);
+    expect(r.buffered).toBe(3);
+    r.discard();
+    expect(r.buffered).toBe(0);
+    expect(r.failed).toBe(true);
+    expect(r.push(Uint8Array.from([4, 5, 6, 7, 8, 9, 10]))).toEqual([]);
+    expect(r.buffered).toBe(0);
+  });
+
   it('refuses to frame more than 2^31-1 bytes', () => {
     const fake = { length: 2 ** 31 } as Uint8Array;
     expect(() => frameTcp(fake)).toThrow(RangeError);

@@ -330,6 +330,72 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
   });
 });
 
+describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, small values)', () => {
+  /** A TLS connection that sends `text` and collects what comes back until the server closes. */
+  async function stalled(port: number, text: string): Promise<{ reply: Promise<string> }> {
+    const conn = tlsConnect({ host: '127.0.0.1', port, ca: ca.certPem, servername: 'localhost' });
+    let got = '';
+    conn.setEncoding('utf8').on('data', (d: string) => {
+      got += d;
+    });
+    conn.on('error', () => {});
+    const reply = new Promise<string>((resolve) => conn.on('close', () => resolve(got)));
+    await new Promise<void>((resolve) => conn.once('secureConnect', () => resolve()));
+    conn.write(text);
+    return { reply };
+  }
+
+  it('answers 408 and closes when a body stops arriving; a good client is served meanwhile', async () => {
+    const { server: s, log } = await start(contosoProxy(), { headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const body = wrap(asReq('alice', REALM), REALM);
+    const stuck = await stalled(
+      s.port,
+      `POST /kerberos HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/kerberos\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    expect((await https(s.url, body)).status).toBe(200);
+    expect(await stuck.reply).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(s.stats()).toMatchObject({ requests: 2, timedOut: 1 });
+    expect(log.filter((l) => !/-> 200 /.test(l))).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ POST \/kerberos -> 408 \(request not complete within 600 ms\)$/,
+      ),
+    ]);
+  });
+
+  it('answers 408 and closes when headers stop arriving', async () => {
+    const { server: s, log } = await start(contosoProxy(), { headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const stuck = await stalled(s.port, 'POST /kerberos HTTP/1.1\r\nHost: localhost\r\n');
+    expect(await stuck.reply).toMatch(/^HTTP\/1\.1 408 /);
+    expect(s.stats()).toMatchObject({ requests: 0, timedOut: 1 });
+    expect(log).toEqual([
+      expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ -> 408 \(headers not complete within 300 ms\)$/),
+    ]);
+  });
+
+  it('closes a connection whose TLS handshake never starts', async () => {
+    const { server: s, log } = await start(contosoProxy(), { handshakeTimeoutMs: 300 });
+    const raw = new Socket();
+    raw.on('error', () => {});
+    const closed = new Promise<void>((resolve) => raw.on('close', () => resolve()));
+    raw.connect(s.port, '127.0.0.1');
+    await closed;
+    expect(s.stats().handshakeTimedOut).toBe(1);
+    expect(log).toEqual([
+      expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ TLS handshake failed: TLS handshake timeout$/),
+    ]);
+  });
+
+  it('rejects timeouts that are not positive integers, and headers allowed longer than the request', async () => {
+    const base = { cert: server.certPem, key: server.keyPem };
+    await expect(serveKdcProxy(contosoProxy(), { ...base, requestTimeoutMs: 0 })).rejects.toThrow(
+      /^serveKdcProxy: requestTimeoutMs must be an integer >= 1, got 0$/,
+    );
+    await expect(
+      serveKdcProxy(contosoProxy(), { ...base, headersTimeoutMs: 2000, requestTimeoutMs: 1000 }),
+    ).rejects.toThrow(/headersTimeoutMs \(2000\) must not exceed requestTimeoutMs \(1000\)/);
+  });
+});
+
 /** Live handles (listeners and sockets) bound to or connected to `port`. */
 function handlesOn(port: number): number {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();

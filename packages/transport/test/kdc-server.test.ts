@@ -200,7 +200,8 @@ describe('serveKdc lifecycle', () => {
     expect(tcpOnly.tcpPort).toBe(port);
     const udpOnly = await start(echo, { tcpPort: false });
     expect(udpOnly.tcpPort).toBeUndefined();
-    expect(await udpRoundTrip(udpOnly.udpPort!, Uint8Array.from([0x6a]))).toHaveLength(2);
+    const req = asReq('a', 'R');
+    expect(await udpRoundTrip(udpOnly.udpPort!, req)).toHaveLength(req.length + 1);
   });
 
   it('fails to start on a port in use, leaving nothing open', async () => {

@@ -8,9 +8,11 @@ import { TcpRecordReader } from '@krbsim/transport';
 export class RawTcp {
   readonly socket: Socket;
   readonly records: Uint8Array[] = [];
-  readonly #reader = new TcpRecordReader(1 << 24);
+  readonly #reader = new TcpRecordReader(1 << 26);
   #waiters: (() => void)[] = [];
   ended = false;
+  /** True once the socket has closed, whoever closed it. */
+  isClosed = false;
   closed: Promise<void>;
 
   private constructor(socket: Socket) {
@@ -24,12 +26,17 @@ export class RawTcp {
       this.#wake();
     });
     socket.on('error', () => this.#wake());
-    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.isClosed = true;
+        resolve();
+      }),
+    );
   }
 
-  static open(port: number, host = '127.0.0.1'): Promise<RawTcp> {
+  static open(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawTcp> {
     return new Promise((resolve, reject) => {
-      const s = connect({ port, host });
+      const s = connect({ port, host, ...(localAddress === undefined ? {} : { localAddress }) });
       s.once('error', reject);
       s.once('connect', () => {
         s.off('error', reject);
@@ -105,4 +112,50 @@ export function closedUdpPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A bound UDP socket that collects every datagram it receives, with its sender's port. */
+export class UdpPeer {
+  readonly received: { readonly from: number; readonly bytes: Uint8Array }[] = [];
+  readonly #socket = createSocket('udp4');
+  #waiters: (() => void)[] = [];
+
+  private constructor() {
+    this.#socket.on('message', (msg, rinfo) => {
+      this.received.push({ from: rinfo.port, bytes: new Uint8Array(msg) });
+      const w = this.#waiters;
+      this.#waiters = [];
+      for (const f of w) f();
+    });
+  }
+
+  static open(): Promise<UdpPeer> {
+    const peer = new UdpPeer();
+    return new Promise((resolve) => peer.#socket.bind(0, '127.0.0.1', () => resolve(peer)));
+  }
+
+  get port(): number {
+    return this.#socket.address().port;
+  }
+
+  send(port: number, bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#socket.send(bytes, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  /** Resolve once `pred` holds for some received datagram; returns it. */
+  async waitFor(
+    pred: (d: { from: number; bytes: Uint8Array }) => boolean,
+  ): Promise<{ from: number; bytes: Uint8Array }> {
+    for (;;) {
+      const hit = this.received.find(pred);
+      if (hit !== undefined) return hit;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#socket.close(() => resolve()));
+  }
 }
