@@ -1,0 +1,258 @@
+/**
+ * Stress runs for serveKdc's limits, with figures for docs/robustness.md.
+ * Not a test: the figures depend on the machine and its load. Run from the
+ * repository root:
+ *
+ *   node --import tsx packages/transport/test/stress/run.ts [udp] [tcp-memory] [tcp-drip]
+ *
+ * KRBSIM_STRESS_CHILD=<script> runs another server script that speaks
+ * kdc-child.ts's protocol (an older serveKdc, say; one without stats()
+ * reports none).
+ *
+ * - udp: 256 AS-REQs in flight (256 sockets, each sending again on its
+ *   reply, or after 1 s without one: a loss) for 5 s, against a server with
+ *   the OS's default receive buffer and one with serveKdc's default (4 MiB);
+ *   losses beside the kernel's count of datagrams it dropped for a full
+ *   receive buffer (/proc/net/snmp, Udp RcvbufErrors; system-wide).
+ * - tcp-memory: 150 connections each sending all but the last byte of a
+ *   request just under 1 MiB; the server's memory and bytesHeld while they
+ *   wait and after they close.
+ * - tcp-drip: 1000 connections from 8 addresses each sending one byte every
+ *   10 s (the idle timeout is 30 s); what is open after 1 s and 11 s, and
+ *   the latency of a good client's TCP AS exchange all along.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { frameTcp, type KdcServerStats, type ServeKdcOptions, TcpRecordReader } from '@krbsim/transport';
+import { asReq } from '../der';
+
+const REALM = 'STRESS.TEST';
+
+/** An AS-REQ for alice whose `till` is years ahead (der.ts's is 2026-01-02). */
+function request(): Uint8Array {
+  const bytes = asReq('alice', REALM);
+  const at = Buffer.from(bytes).indexOf('20260102000000Z');
+  bytes.set(Buffer.from('20370101000000Z'), at);
+  return bytes;
+}
+
+interface ChildReport {
+  /** Empty for a server without stats(). */
+  stats: KdcServerStats;
+  rss: number;
+  arrayBuffers: number;
+  heapUsed: number;
+}
+
+interface Child {
+  udpPort?: number;
+  tcpPort?: number;
+  stats(): Promise<ChildReport>;
+  stop(): Promise<void>;
+}
+
+async function startChild(options: ServeKdcOptions): Promise<Child> {
+  // KRBSIM_STRESS_CHILD: another server script with kdc-child.ts's protocol (e.g. an older serveKdc).
+  const script = process.env.KRBSIM_STRESS_CHILD ?? fileURLToPath(new URL('./kdc-child.ts', import.meta.url));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', script, JSON.stringify(options)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const first = JSON.parse(await next()) as { udpPort?: number; tcpPort?: number };
+  return {
+    ...first,
+    async stats() {
+      const line = next();
+      child.stdin!.write('stats\n');
+      return JSON.parse(await line) as ChildReport;
+    },
+    async stop() {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+/** A figure, or '?' from a server that does not report it. */
+const f = (v: number | undefined, fmt: (n: number) => string = String) => (v === undefined ? '?' : fmt(v));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+/** Udp RcvbufErrors from /proc/net/snmp (system-wide), or undefined off Linux. */
+function rcvbufErrors(): number | undefined {
+  try {
+    const udp = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'))
+      .map((l) => l.trim().split(/\s+/));
+    const i = udp[0]!.indexOf('RcvbufErrors');
+    return Number(udp[1]![i]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function udpRun(label: string, udpReceiveBufferBytes: number): Promise<void> {
+  const server = await startChild({ tcpPort: false, udpReceiveBufferBytes });
+  const port = server.udpPort!;
+  const req = request();
+  const window = 256;
+  const sockets: UdpSocket[] = [];
+  const sentAt = new Float64Array(window);
+  let replies = 0;
+  let lost = 0;
+  let running = true;
+  const send = (i: number) => {
+    sentAt[i] = performance.now();
+    sockets[i]!.send(req, port, '127.0.0.1');
+  };
+  for (let i = 0; i < window; i++) {
+    const s = createSocket('udp4');
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+    s.on('message', () => {
+      replies++;
+      if (running) send(i);
+    });
+    sockets.push(s);
+  }
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (let i = 0; i < window; i++) {
+      if (running && now - sentAt[i]! > 1000) {
+        lost++;
+        send(i);
+      }
+    }
+  }, 100);
+  const kernel0 = rcvbufErrors();
+  for (let i = 0; i < window; i++) send(i);
+  await sleep(5000);
+  running = false;
+  clearInterval(sweep);
+  await sleep(300);
+  const kernel1 = rcvbufErrors();
+  const { stats } = await server.stats();
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  await server.stop();
+  const udp = stats.udp;
+  const sent = replies + lost;
+  console.log(
+    `udp ${label}: receive buffer granted ${f(udp?.receiveBufferBytes)} bytes; ${window} in flight for 5 s: ` +
+      `${replies} replies, ${lost} lost (${((100 * lost) / sent).toFixed(2)}%); ` +
+      `server received ${f(udp?.received)}, replied ${f(udp?.replied)}, dropped ${JSON.stringify(udp?.dropped)}; ` +
+      `kernel RcvbufErrors +${kernel1 === undefined || kernel0 === undefined ? '?' : kernel1 - kernel0}`,
+  );
+}
+
+async function tcpConnect(port: number, localAddress?: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
+    s.once('error', reject);
+    s.once('connect', () => {
+      s.off('error', reject);
+      s.on('error', () => {});
+      resolve(s);
+    });
+  });
+}
+
+/** One AS exchange over a fresh TCP connection; resolves with its latency in ms. */
+async function goodTcpExchange(port: number): Promise<number> {
+  const t0 = performance.now();
+  const s = await tcpConnect(port);
+  const reader = new TcpRecordReader(1 << 20);
+  return new Promise((resolve, reject) => {
+    s.on('data', (chunk: Buffer) => {
+      if (reader.push(chunk).some((e) => e.kind === 'record')) {
+        s.destroy();
+        resolve(performance.now() - t0);
+      }
+    });
+    s.on('close', () => reject(new Error('closed before a reply')));
+    s.write(frameTcp(request()));
+  });
+}
+
+async function tcpMemory(): Promise<void> {
+  const server = await startChild({ udpPort: false });
+  const port = server.tcpPort!;
+  const before = await server.stats();
+  const claim = (1 << 20) - 16;
+  const body = new Uint8Array(claim + 4);
+  new DataView(body.buffer).setUint32(0, claim);
+  const conns: Socket[] = [];
+  const goods: number[] = [];
+  for (let i = 0; i < 150; i++) {
+    const s = await tcpConnect(port, `127.0.0.${2 + (i % 8)}`);
+    s.write(body.subarray(0, body.length - 1));
+    conns.push(s);
+    if (i % 25 === 24) goods.push(await goodTcpExchange(port));
+  }
+  await sleep(500);
+  const during = await server.stats();
+  for (const s of conns) s.destroy();
+  await sleep(500);
+  const after = await server.stats();
+  await server.stop();
+  const t = during.stats.tcp;
+  console.log(
+    `tcp-memory: 150 connections x ${claim + 3} bytes of a ${claim}-byte request: ` +
+      `open ${f(t?.open)}, closed overBudget ${f(t?.closed.overBudget)}, bytesHeld ${f(t?.bytesHeld, mib)} (peak ${f(t?.peakBytesHeld, mib)}); ` +
+      `server rss ${mib(before.rss)} before, ${mib(during.rss)} during, ${mib(after.rss)} after (arrayBuffers ${mib(before.arrayBuffers)}, ${mib(during.arrayBuffers)}, ${mib(after.arrayBuffers)}); ` +
+      `bytesHeld after ${f(after.stats.tcp?.bytesHeld)}; good client latencies ${goods.map((g) => g.toFixed(1)).join(', ')} ms`,
+  );
+}
+
+async function tcpDrip(): Promise<void> {
+  const server = await startChild({ udpPort: false });
+  const port = server.tcpPort!;
+  const conns: Socket[] = [];
+  for (let i = 0; i < 1000; i++) conns.push(await tcpConnect(port, `127.0.0.${2 + (i % 8)}`));
+  let closedByServer = 0;
+  for (const s of conns) s.on('close', () => closedByServer++);
+  const drip = () => {
+    for (const s of conns) if (!s.destroyed) s.write(Uint8Array.of(0));
+  };
+  drip();
+  const dripper = setInterval(drip, 10_000);
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  let at1: ChildReport | undefined;
+  while (performance.now() - t0 < 11_500) {
+    latencies.push(await goodTcpExchange(port));
+    if (at1 === undefined && performance.now() - t0 > 1000) at1 = await server.stats();
+    await sleep(250);
+  }
+  clearInterval(dripper);
+  const at11 = await server.stats();
+  const closedBeforeEnd = closedByServer;
+  for (const s of conns) s.destroy();
+  await server.stop();
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `tcp-drip: 1000 connections from 8 addresses, a byte every 10 s: after 1 s open ${f(at1?.stats.tcp?.open)}; ` +
+      `after 11.5 s open ${f(at11.stats.tcp?.open)}, closed slow ${f(at11.stats.tcp?.closed.slow)}, idle ${f(at11.stats.tcp?.closed.idle)}, ` +
+      `seen closed by the clients ${closedBeforeEnd}; good client: ${latencies.length} exchanges, ` +
+      `median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+  );
+}
+
+const which = process.argv.slice(2);
+const all = which.length === 0;
+if (all || which.includes('udp')) {
+  await udpRun('OS default buffer', 0);
+  await udpRun('serveKdc default (4 MiB asked)', 4 << 20);
+}
+if (all || which.includes('tcp-memory')) await tcpMemory();
+if (all || which.includes('tcp-drip')) await tcpDrip();
