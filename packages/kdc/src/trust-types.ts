@@ -3,7 +3,7 @@
  * section 1.2): direction, kind, key-rotation options, and the public face
  * of a trust.
  *
- * It lives apart from trust.ts so that a {@link Realm} can list its trusts
+ * It lives apart from trust.ts so that a `Realm` can list its trusts
  * (`Realm.trusts`) without importing the module that creates them, which
  * itself needs the Realm: the face is generic in the realm type, and
  * `Trust` (trust.ts) implements `RealmTrust<Realm>`. No module of the
