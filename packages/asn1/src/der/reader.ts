@@ -17,6 +17,7 @@
  */
 
 import { ErrorCode } from '@krbsim/core';
+import type { IntegerForm } from '../types/basic';
 import { Asn1Error, describeTag, hexByte } from './errors';
 import { parseKerberosTime } from './time';
 
@@ -164,7 +165,9 @@ export function dInt32(r: Reader, end: number): number {
 /**
  * UInt32 (RFC 4120 section 5.2.4): an INTEGER in 0..2^32-1. Negative Int32
  * values are also accepted and read as their two's complement, because MIT
- * encodes kvno (and older releases sequence numbers) as signed 32-bit.
+ * encodes kvno (and older releases sequence numbers) as signed 32-bit, and
+ * Heimdal its nonces. The generated decoders keep which form came (see
+ * {@link uintFormOf}).
  */
 export function dUInt32(r: Reader, end: number): number {
   const e = hdr(r, end, 0x02);
@@ -176,6 +179,19 @@ export function dUInt32(r: Reader, end: number): number {
   }
   r.pos = e;
   return n === 5 ? intBody(r.buf, p + 1, e) >>> 0 : intBody(r.buf, p, e) >>> 0;
+}
+
+/**
+ * The form of a UInt32 of 2^31 or more that {@link dUInt32} has just read as
+ * a TLV of `n` bytes: 7 (`02 05 00` and four octets) is the canonical
+ * `unsigned` form; anything shorter a negative INTEGER, the 32-bit two's
+ * complement (`signed`: `02 04 94 70 9c 33`, or as short as `02 01 ff` for
+ * 0xffffffff). `undefined` when it is `dflt`, the form the field's encoder
+ * writes anyway, so values in the usual form carry nothing extra.
+ */
+export function uintFormOf(n: number, dflt: IntegerForm): IntegerForm | undefined {
+  const form = n === 7 ? 'unsigned' : 'signed';
+  return form === dflt ? undefined : form;
 }
 
 /** Microseconds (RFC 4120 section 5.2.4): an INTEGER in 0..999999. */

@@ -171,6 +171,21 @@ export function eKvno(b: Uint8Array, p: number, v: unknown, t: number): number {
   return int(b, p, v | 0, 0x02, t);
 }
 
+/**
+ * A UInt32 in the form `form` names (a field's `<key>Form`, see
+ * `IntegerForm`): `signed` writes a value of 2^31 or more as its 32-bit two's
+ * complement (`02 04 94 70 9c 33`), `unsigned` in canonical form (`02 05 00
+ * 94 70 9c 33`); below 2^31 both give the same bytes.
+ */
+export function eUIntAs(b: Uint8Array, p: number, v: unknown, form: unknown, t: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    badValue('a UInt32 (0..2^32-1)', v);
+  }
+  if (form === 'signed') return int(b, p, v | 0, 0x02, t);
+  if (form !== 'unsigned') badValue("an INTEGER form ('signed' or 'unsigned')", form);
+  return int(b, p, v, 0x02, t);
+}
+
 /** Microseconds (RFC 4120 section 5.2.4): 0..999999. */
 export function eMicro(b: Uint8Array, p: number, v: unknown, t: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 999999) {

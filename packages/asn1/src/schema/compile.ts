@@ -25,6 +25,7 @@ import { Asn1Error, asAsn1Error, describeTag } from '../der/errors';
 import type { Reader } from '../der/reader';
 import * as rd from '../der/reader';
 import * as wr from '../der/writer';
+import type { IntegerForm } from '../types/basic';
 import type { AppNode, ChoiceNode, Node, SeqNode, SeqOfNode } from './nodes';
 
 /** The deepest nesting (in TLVs) a declaration may have; input cannot make typed decoding deeper. */
@@ -110,6 +111,34 @@ function schemaDepth(node: Node): number {
   }
 }
 
+/** The default form of a UInt32 component (see `Field.formKey`). */
+function uintForm(node: Node): IntegerForm {
+  return (node.kind === 'prim' && node.uintForm) || 'unsigned';
+}
+
+/**
+ * Throws for a UInt32 anywhere but directly in a SEQUENCE component: only
+ * there is there a sibling key to keep its form in, and a declaration that
+ * lost it would re-encode some inputs to other bytes.
+ */
+function checkForms(node: Node, where: string, seen = new Set<Node>()): void {
+  if (seen.has(node)) return;
+  seen.add(node);
+  let inner: [Node, string][] = [];
+  if (node.kind === 'seq') inner = node.fields.map((f) => [f.node, `${where}.${f.asn}`]);
+  else if (node.kind === 'app') inner = [[node.of, where]];
+  else if (node.kind === 'seqOf' || node.kind === 'choice') {
+    const bare: [Node, string][] =
+      node.kind === 'seqOf' ? [[node.of, `${where}[]`]] : node.alts.map((a) => [a.node, `${where}.${a.asn}`]);
+    for (const [n, w] of bare) {
+      if (n.kind === 'prim' && n.uintForm !== undefined)
+        throw new Error(`${w}: a UInt32 cannot keep its form here`);
+    }
+    inner = bare;
+  }
+  for (const [n, w] of inner) checkForms(n, w, seen);
+}
+
 abstract class Gen {
   protected readonly out: string[] = [];
   protected readonly ids = new Map<Node, string>();
@@ -156,6 +185,7 @@ abstract class Gen {
     if (depth > MAX_SCHEMA_DEPTH)
       throw new Error(`declaration nests ${depth} deep, over ${MAX_SCHEMA_DEPTH}`);
     if (root.kind === 'prim') throw new Error('compile a constructed type');
+    checkForms(root, name ?? nodeName(root));
     const rootId = this.fn(root);
     const url = sourceUrl(this.kind, name ?? nodeName(root));
     const src = `"use strict";\nconst { ${RT_NAMES} } = RT;\n${this.out.join('\n')}\nreturn ${rootId};\n//# sourceURL=${url}`;
@@ -189,6 +219,7 @@ class DecGen extends Gen {
     node.fields.forEach((fd, i) => {
       L.push(`let v${i};`);
       if (fd.rawKey !== undefined) L.push(`let w${i};`);
+      if (fd.formKey !== undefined) L.push(`let m${i};`);
     });
     node.fields.forEach((fd, i) => {
       const T = 0xa0 | fd.tag;
@@ -204,6 +235,14 @@ class DecGen extends Gen {
       if (fd.rawKey !== undefined) L.push(`const s${i} = r.pos;`);
       if (fd.node.kind === 'prim' && fd.node.msgType) {
         L.push(`v${i} = dInt32(r, fe);`, `if (v${i} !== ctx) msgTypeMismatch(r, ctx, v${i});`);
+      } else if (fd.formKey !== undefined) {
+        // A UInt32 of 2^31 or more has two forms; which one came is kept (only above 2^31-1,
+        // so the usual small kvno or 31-bit nonce pays one comparison).
+        L.push(
+          `const q${i} = r.pos;`,
+          `v${i} = ${this.expr(fd.node, 'fe')};`,
+          `if (v${i} > 2147483647) m${i} = uintFormOf(r.pos - q${i}, ${JSON.stringify(uintForm(fd.node))});`,
+        );
       } else {
         L.push(`v${i} = ${this.expr(fd.node, 'fe')};`);
       }
@@ -226,6 +265,7 @@ class DecGen extends Gen {
     if (node.appKey !== undefined) parts.push(`${lit(node.appKey)}: ctx`);
     node.fields.forEach((fd, i) => {
       parts.push(`${lit(fd.key)}: v${i}`);
+      if (fd.formKey !== undefined) parts.push(`${lit(fd.formKey)}: m${i}`);
       if (fd.rawKey !== undefined) parts.push(`${lit(fd.rawKey)}: w${i}`);
     });
     L.push(`return { ${parts.join(', ')} };`);
@@ -302,11 +342,18 @@ class EncGen extends Gen {
   protected seq(node: SeqNode, id: string): string {
     const L: string[] = [`function ${id}(b, p, v, t, ctx) {`, 'let f = -1;', 'try {'];
     L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
-    L.push('const s = p;', 'let x;');
+    const forms = node.fields.some((fd) => fd.formKey !== undefined);
+    L.push('const s = p;', forms ? 'let x, y;' : 'let x;');
     for (let i = node.fields.length - 1; i >= 0; i--) {
       const fd = node.fields[i]!;
       L.push(`f = ${i};`, `x = ${prop('v', fd.key)};`);
-      const body = `p = ${this.expr(fd.node, 'x', 0xa0 | fd.tag)};`;
+      let body = `p = ${this.expr(fd.node, 'x', 0xa0 | fd.tag)};`;
+      if (fd.formKey !== undefined) {
+        // Only a value of 2^31 or more has two forms: then the one the value names, if any. Below
+        // that (every kvno and 31-bit nonce in practice) the form is not even read.
+        const T = 0xa0 | fd.tag;
+        body = `p = x > 2147483647 && (y = ${prop('v', fd.formKey)}) !== undefined && y !== null ? eUIntAs(b, p, x, y, ${T}) : ${this.expr(fd.node, 'x', T)};`;
+      }
       L.push(fd.optional ? `if (x !== undefined && x !== null) ${body}` : body);
     }
     L.push('f = -1;', 'return tlx(b, p, 48, s - p, t);');

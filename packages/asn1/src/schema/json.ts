@@ -100,6 +100,9 @@ export function toJson(node: Node, value: unknown, hooks?: JsonHooks): Json {
         out[f.key] = toJson(f.node, x, hooks);
         const n = names(f.node, x);
         if (n !== undefined) out[`${f.key}Name`] = n;
+        // A UInt32's non-default wire form (`nonceForm: 'signed'`), so traces show what came.
+        if (f.formKey !== undefined && typeof v[f.formKey] === 'string')
+          out[f.formKey] = v[f.formKey] as Json;
       }
       hooks?.get(node)?.(v, out);
       return out;

@@ -14,6 +14,8 @@
  * @module
  */
 
+import type { IntegerForm } from '../types/basic';
+
 /** How a primitive is rendered by `messageToJson`. */
 type JsonKind = 'int' | 'time' | 'bytes' | 'string' | 'flags' | 'bool' | 'oid' | 'raw' | 'bits';
 
@@ -34,6 +36,11 @@ export interface PrimNode {
   readonly names?: Readonly<Record<string, number>>;
   /** Name lookup that is not a table, e.g. error codes. */
   readonly nameOf?: (v: number) => string | undefined;
+  /**
+   * Set on the UInt32 primitives: the form the encoder writes a value of
+   * 2^31 or more in when the value does not say (see {@link Field.formKey}).
+   */
+  readonly uintForm?: IntegerForm;
 }
 
 /** One component of a SEQUENCE (or one alternative of a CHOICE): `name [tag] Type OPTIONAL`. */
@@ -48,6 +55,16 @@ export interface Field {
   readonly optional: boolean;
   /** When set, the decoder also stores the DER bytes of the value under this key. */
   readonly rawKey?: string;
+  /**
+   * Set for every UInt32 component (`<key>Form`, e.g. `nonceForm`). A value
+   * of 2^31 or more has two DER forms: the canonical unsigned one (`02 05 00
+   * 94 70 9c 33`) and the 32-bit two's complement that implementations
+   * declaring the field Int32 write (Heimdal's nonce, `02 04 94 70 9c 33`).
+   * The decoder stores the form it read under this key when it is not the
+   * primitive's `uintForm` (else `undefined`), and the encoder writes the
+   * form stored there, so every accepted input re-encodes to its own bytes.
+   */
+  readonly formKey?: string;
 }
 
 /** `SEQUENCE { ... }` with explicitly tagged components. */
@@ -103,10 +120,14 @@ const prim = (asn: string, dec: string, enc: string, json: JsonKind): PrimNode =
 
 /** `Int32 ::= INTEGER (-2147483648..2147483647)`. */
 export const int32: PrimNode = prim('Int32', 'dInt32', 'eInt32', 'int');
-/** `UInt32 ::= INTEGER (0..4294967295)` (negative Int32 accepted on decode, see `dUInt32`). */
-export const uint32: PrimNode = prim('UInt32', 'dUInt32', 'eUInt32', 'int');
-/** `kvno [1] UInt32`, written signed as MIT does. */
-export const kvno: PrimNode = prim('UInt32', 'dUInt32', 'eKvno', 'int');
+/**
+ * `UInt32 ::= INTEGER (0..4294967295)`, written in canonical unsigned form
+ * (negative Int32 accepted on decode, see `dUInt32`, and its form kept, see
+ * {@link Field.formKey}).
+ */
+export const uint32: PrimNode = { ...prim('UInt32', 'dUInt32', 'eUInt32', 'int'), uintForm: 'unsigned' };
+/** `kvno [1] UInt32`, written signed as MIT does (the unsigned form read is kept, see {@link Field.formKey}). */
+export const kvno: PrimNode = { ...prim('UInt32', 'dUInt32', 'eKvno', 'int'), uintForm: 'signed' };
 /** `Microseconds ::= INTEGER (0..999999)`. */
 export const microseconds: PrimNode = prim('Microseconds', 'dMicro', 'eMicro', 'int');
 /** `INTEGER (5)`: pvno, tkt-vno, authenticator-vno. Other values are `KRB_AP_ERR_BADVERSION`. */
@@ -168,7 +189,9 @@ export function field(
   opts: { key?: string; rawKey?: string } = {},
 ): Field {
   if (tag < 0 || tag > 30) throw new Error(`context tag ${tag} out of range`);
-  return { tag, asn, key: opts.key ?? camel(asn), node, optional: false, rawKey: opts.rawKey };
+  const key = opts.key ?? camel(asn);
+  const formKey = node.kind === 'prim' && node.uintForm !== undefined ? `${key}Form` : undefined;
+  return { tag, asn, key, node, optional: false, rawKey: opts.rawKey, formKey };
 }
 
 /** Marks a component OPTIONAL. */

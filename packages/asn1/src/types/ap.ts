@@ -10,6 +10,7 @@ import type {
   Checksum,
   EncryptedData,
   EncryptionKey,
+  IntegerForm,
   KerberosFlags,
   KerberosTime,
   PrincipalName,
@@ -37,6 +38,8 @@ export interface Authenticator {
   readonly ctime: KerberosTime;
   readonly subkey?: EncryptionKey;
   readonly seqNumber?: number;
+  /** Set to `signed` when `seqNumber` came as a negative INTEGER. */
+  readonly seqNumberForm?: IntegerForm;
   readonly authorizationData?: AuthorizationData;
 }
 
@@ -54,4 +57,6 @@ export interface EncApRepPart {
   readonly cusec: number;
   readonly subkey?: EncryptionKey;
   readonly seqNumber?: number;
+  /** Set to `signed` when `seqNumber` came as a negative INTEGER. */
+  readonly seqNumberForm?: IntegerForm;
 }

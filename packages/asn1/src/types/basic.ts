@@ -12,6 +12,10 @@
  *   whole number of seconds (the wire form has second precision).
  * - KerberosFlags are unsigned 32-bit numbers in RFC bit order (see
  *   `iana/flags.ts`): RFC bit `n` is `0x80000000 >>> n`.
+ * - UInt32 fields (nonces, sequence numbers, kvno) hold 0..2^32-1. A value
+ *   of 2^31 or more has two DER forms; a sibling `<field>Form` says which
+ *   one the field was received in when it is not the default (see
+ *   {@link IntegerForm}), so that re-encoding gives back the same bytes.
  * - OCTET STRINGs are `Uint8Array`s. Decoders may return views into the input
  *   buffer rather than copies: callers that keep a value past the life of the
  *   input and then mutate the input must copy first.
@@ -21,6 +25,18 @@
 
 /** Milliseconds since the Unix epoch, a whole number of seconds. RFC 4120 section 5.2.3. */
 export type KerberosTime = number;
+
+/**
+ * How a UInt32 of 2^31 or more is written: `unsigned`, the canonical DER of
+ * the value (`02 05 00 94 70 9c 33`), or `signed`, the 32-bit two's
+ * complement that implementations declaring the field Int32 write
+ * (`02 04 94 70 9c 33`: Heimdal's nonces, MIT's kvno). Both mean the same
+ * number; below 2^31 the two forms are the same bytes. Every UInt32 field
+ * `x` has a sibling `xForm`: decoders set it only when the form read is not
+ * the one the encoder writes by default (`unsigned`, except `signed` for
+ * kvno), and encoders write the form it names.
+ */
+export type IntegerForm = 'signed' | 'unsigned';
 
 /** An unsigned 32-bit bit mask in RFC bit order. RFC 4120 section 5.2.8. */
 export type KerberosFlags = number;
@@ -56,6 +72,8 @@ export interface PaData {
 export interface EncryptedData {
   readonly etype: number;
   readonly kvno?: number;
+  /** Set when `kvno` came in the unsigned form (MIT and Heimdal write it signed). */
+  readonly kvnoForm?: IntegerForm;
   readonly cipher: Uint8Array;
 }
 

@@ -9,6 +9,7 @@ import type {
   EncryptedData,
   EncryptionKey,
   HostAddress,
+  IntegerForm,
   KerberosFlags,
   KerberosTime,
   PrincipalName,
@@ -21,6 +22,8 @@ export interface KrbSafeBody {
   readonly timestamp?: KerberosTime;
   readonly usec?: number;
   readonly seqNumber?: number;
+  /** Set to `signed` when `seqNumber` came as a negative INTEGER. */
+  readonly seqNumberForm?: IntegerForm;
   readonly sAddress: HostAddress;
   readonly rAddress?: HostAddress;
 }
@@ -47,6 +50,8 @@ export interface EncKrbPrivPart {
   readonly timestamp?: KerberosTime;
   readonly usec?: number;
   readonly seqNumber?: number;
+  /** Set to `signed` when `seqNumber` came as a negative INTEGER. */
+  readonly seqNumberForm?: IntegerForm;
   readonly sAddress: HostAddress;
   readonly rAddress?: HostAddress;
 }
@@ -79,6 +84,8 @@ export interface KrbCredInfo {
 export interface EncKrbCredPart {
   readonly ticketInfo: readonly KrbCredInfo[];
   readonly nonce?: number;
+  /** Set to `signed` when `nonce` came as a negative INTEGER (Heimdal declares it Int32). */
+  readonly nonceForm?: IntegerForm;
   readonly timestamp?: KerberosTime;
   readonly usec?: number;
   readonly sAddress?: HostAddress;

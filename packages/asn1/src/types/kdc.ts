@@ -10,6 +10,7 @@ import type {
   EncryptedData,
   EncryptionKey,
   HostAddress,
+  IntegerForm,
   KerberosFlags,
   KerberosTime,
   LastReqEntry,
@@ -29,6 +30,11 @@ export interface KdcReqBody {
   readonly till: KerberosTime;
   readonly rtime?: KerberosTime;
   readonly nonce: number;
+  /**
+   * Set to `signed` when `nonce` came as a negative INTEGER: Heimdal declares
+   * it Int32 and sends `02 04 94 70 9c 33` for 0x94709c33.
+   */
+  readonly nonceForm?: IntegerForm;
   /** In order of preference. */
   readonly etype: readonly number[];
   readonly addresses?: readonly HostAddress[];
@@ -85,6 +91,8 @@ export interface EncKdcRepPart {
   readonly key: EncryptionKey;
   readonly lastReq: readonly LastReqEntry[];
   readonly nonce: number;
+  /** Set to `signed` when `nonce` came as a negative INTEGER (a Heimdal or MIT KDC's reply). */
+  readonly nonceForm?: IntegerForm;
   readonly keyExpiration?: KerberosTime;
   readonly flags: KerberosFlags;
   readonly authtime: KerberosTime;

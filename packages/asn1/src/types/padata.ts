@@ -10,6 +10,7 @@ import type {
   Checksum,
   EncryptedData,
   EncryptionKey,
+  IntegerForm,
   KerberosFlags,
   KerberosTime,
   PaData,
@@ -54,6 +55,8 @@ export interface PaForUser {
 /** S4UUserID (MS-SFU section 2.2.2). */
 export interface S4uUserId {
   readonly nonce: number;
+  /** Set to `signed` when `nonce` came as a negative INTEGER. */
+  readonly nonceForm?: IntegerForm;
   readonly cname?: PrincipalName;
   readonly crealm: string;
   readonly subjectCertificate?: Uint8Array;
@@ -121,6 +124,8 @@ export interface KrbFastResponse {
   readonly strengthenKey?: EncryptionKey;
   readonly finished?: KrbFastFinished;
   readonly nonce: number;
+  /** Set to `signed` when `nonce` came as a negative INTEGER. */
+  readonly nonceForm?: IntegerForm;
 }
 
 /** PA-ENCRYPTED-CHALLENGE (RFC 6113 section 5.4.6): EncryptedData of PA-ENC-TS-ENC. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { IntegerForm } from './basic';
+
 /** `KDC-PROXY-MESSAGE ::= SEQUENCE` (MS-KKDCP section 2.2.2). */
 export interface KdcProxyMessage {
   /** The Kerberos message with its 4-byte TCP length prefix (RFC 4120 section 7.2.2). */
@@ -12,4 +14,6 @@ export interface KdcProxyMessage {
   readonly targetDomain?: string;
   /** The DC locator hint (MS-KKDCP section 2.2.2); an unsigned 32-bit flag set. */
   readonly dclocatorHint?: number;
+  /** Set to `signed` when `dclocatorHint` came as a negative INTEGER. */
+  readonly dclocatorHintForm?: IntegerForm;
 }
