@@ -2,7 +2,8 @@
 # Installs everything krbsim needs on a fresh machine with only Node 20 on it:
 # pnpm (the pinned version), the workspace's packages (frozen lock file), and,
 # when this machine can install Debian packages, MIT krb5 and tshark for the
-# interop tests and the libkrb5 benchmark baseline.
+# interop tests and the libkrb5 benchmark baseline, and a private, unpacked
+# Heimdal (.tools/heimdal) for the Heimdal interop tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +30,56 @@ if [ -n "$missing" ]; then
     echo "setup: cannot install$missing (no apt-get or no root): MIT interop tests will be skipped" >&2
   fi
 fi
+
+# Heimdal, the second real Kerberos the interop tests drive (test/interop/heimdal-*).
+# Its Debian packages conflict with MIT's, so they are never installed: apt-get
+# download fetches them and dpkg -x unpacks them into .tools/heimdal (git-ignored),
+# and the tests run the binaries with LD_LIBRARY_PATH at its lib directory.
+# HEIMDAL_DEBS: heimdal-clients, heimdal-kdc and every Heimdal library they link
+# (`apt-cache depends`, Debian 12); HEIMDAL_LIBS: the system libraries those
+# link too, ordinary packages installed as usual.
+HEIMDAL_DIR=.tools/heimdal
+HEIMDAL_DEBS="heimdal-clients heimdal-kdc libasn1-8-heimdal libgssapi3-heimdal libhcrypto5-heimdal libhdb9-heimdal libheimbase1-heimdal libheimntlm0-heimdal libhx509-5-heimdal libkadm5clnt7-heimdal libkadm5srv8-heimdal libkafs0-heimdal libkdc2-heimdal libkrb5-26-heimdal libotp0-heimdal libroken19-heimdal libsl0-heimdal libwind0-heimdal"
+HEIMDAL_LIBS="libc6 libcap-ng0 libcom-err2 libcrypt1 libdb5.3 libedit2 libldap-2.5-0 libsqlite3-0"
+heimdal_setup() {
+  local root="" tmp log missing="" p
+  [ "$(id -u)" -eq 0 ] || root="sudo"
+  if [ -f "$HEIMDAL_DIR/packages.txt" ] && [ -x "$HEIMDAL_DIR/usr/bin/kinit.heimdal" ]; then
+    return 0 # already unpacked
+  fi
+  if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
+    echo "setup: no apt-get/dpkg: the Heimdal interop tests cannot run" >&2
+    return 0
+  fi
+  for p in $HEIMDAL_LIBS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  done
+  if [ -n "$missing" ] && ! { [ -z "$root" ] || sudo -n true 2>/dev/null; }; then
+    echo "setup: cannot install$missing (no root): the Heimdal interop tests cannot run" >&2
+    return 0
+  fi
+  echo "setup: unpacking Heimdal into $HEIMDAL_DIR"
+  tmp=$(mktemp -d)
+  log="$tmp/apt.log"
+  if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    $root apt-get install -y -qq --no-install-recommends $missing >"$log" 2>&1 ||
+      { $root apt-get update -qq >>"$log" 2>&1 && $root apt-get install -y -qq --no-install-recommends $missing >>"$log" 2>&1; } ||
+      { cat "$log" >&2; rm -rf "$tmp"; echo "setup: Heimdal's libraries did not install: the Heimdal interop tests cannot run" >&2; return 0; }
+  fi
+  # A fresh machine may have no package lists yet: update once, then try again.
+  (cd "$tmp" && apt-get download $HEIMDAL_DEBS >>"$log" 2>&1) ||
+    { $root apt-get update -qq >>"$log" 2>&1 && (cd "$tmp" && apt-get download $HEIMDAL_DEBS >>"$log" 2>&1); } ||
+    { cat "$log" >&2; rm -rf "$tmp"; echo "setup: apt-get download of Heimdal failed: the Heimdal interop tests cannot run" >&2; return 0; }
+  rm -rf "$HEIMDAL_DIR.new"
+  mkdir -p "$HEIMDAL_DIR.new"
+  for p in "$tmp"/*.deb; do
+    dpkg -x "$p" "$HEIMDAL_DIR.new"
+    dpkg-deb --show --showformat='${Package} ${Version}\n' "$p" >>"$HEIMDAL_DIR.new/packages.txt"
+  done
+  rm -rf "$tmp" "$HEIMDAL_DIR"
+  mv "$HEIMDAL_DIR.new" "$HEIMDAL_DIR"
+}
+heimdal_setup
 
 pnpm install --frozen-lockfile

@@ -1,0 +1,304 @@
+/**
+ * Heimdal 7.8 clients (Debian's, unpacked privately by scripts/setup.sh; see
+ * helpers/heimdal.ts) against krbsim KDCs on loopback, the second real
+ * implementation beside MIT's (cli-mit.test.ts): `kinit` with a password
+ * over UDP and TCP, with `--canonicalize` and `--enterprise` (RFC 6806),
+ * and with a keytab, `klist`, `kgetcred` across the one-way forest trust,
+ * and S4U2Self (`kgetcred --impersonate`), which krbsim does not implement.
+ *
+ * Heimdal writes the TGS-REQ nonce as a signed 32-bit INTEGER, negative
+ * half of the time (`02 04 94 70 9c 33`): every request is recorded at the
+ * KDC, and each must decode and re-encode to the same bytes, and each
+ * kgetcred must succeed (Heimdal compares the reply's nonce with its own).
+ *
+ * `KRBSIM_WRITE_HEIMDAL_FIXTURES=1` also writes a selection of the recorded
+ * requests to test/fixtures/heimdal (see its README).
+ */
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { decodeKdcReq, decodeMessage, encodeMessage, PaDataType } from '@krbsim/asn1';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  loadTopologyFile,
+  type RequestLogEntry,
+  type RunningTopology,
+  startTopology,
+} from '../../packages/cli/src/index';
+import { describeWithHeimdal, HeimdalClient, heimdalPackages, parseHeimdalKlist } from './helpers/heimdal';
+import { makeTempDir, type TempDir } from './helpers/processes';
+
+const ROOT = resolve(__dirname, '../..');
+const EXAMPLES = join(ROOT, 'packages/cli/examples');
+const FIXTURES = join(ROOT, 'test/fixtures/heimdal');
+const ALICE = 'correct horse battery staple';
+const SERVER = 'host/server.contoso.com@CONTOSO.COM';
+
+/** One request a KDC answered, as received, and the test step that caused it. */
+interface Recorded {
+  readonly step: string;
+  readonly realm: string;
+  readonly request: Uint8Array;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+describeWithHeimdal('Heimdal clients against krbsim serve (contoso-fabrikam)', (heimdal) => {
+  let dir: TempDir;
+  let topo: RunningTopology;
+  const log: RequestLogEntry[] = [];
+  const recorded: Recorded[] = [];
+  let step = '';
+  const diagnostics = () => log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n');
+  const client = (name: string): HeimdalClient =>
+    new HeimdalClient(heimdal, dir.path, topo.files!.krb5conf, dir.file(`cc-${name}`), diagnostics);
+  /** The requests of `name`'s step, in order. */
+  const stepRequests = (name: string) => recorded.filter((r) => r.step === name);
+
+  beforeAll(async () => {
+    dir = await makeTempDir('heimdal');
+    topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml')), {
+      dir: dir.path,
+      log: (e) => log.push(e),
+    });
+    // Record every request as it reached the KDC (a copy: the transport may reuse its buffer).
+    for (const [realm, kdc] of topo.kdcs) {
+      const handle = kdc.handle.bind(kdc);
+      kdc.handle = (request: Uint8Array): Uint8Array => {
+        recorded.push({ step, realm, request: request.slice() });
+        return handle(request);
+      };
+    }
+  });
+  afterAll(async () => {
+    if (process.env.KRBSIM_WRITE_HEIMDAL_FIXTURES === '1' && recorded.length > 0) writeFixtures();
+    await topo?.close();
+    await dir?.remove();
+  });
+
+  it('kinit --password-file=STDIN gets a TGT over UDP after PREAUTH_REQUIRED, and klist lists it', async () => {
+    step = 'kinit';
+    const c = client('kinit');
+    const before = log.length;
+    await c.ok('kinit', ['--password-file=STDIN', 'alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    const lines = log.slice(before);
+    expect(lines.map((e) => e.transport)).not.toContain('tcp');
+    expect(lines.map((e) => e.line)).toEqual([
+      'AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
+      'AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+    ]);
+    const k = parseHeimdalKlist((await c.ok('klist', ['-v'])).stdout);
+    expect(k.principal).toBe('alice@CONTOSO.COM');
+    expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
+    expect(k.tickets[0]!.etype).toMatch(/^aes/);
+    expect(k.tickets[0]!.flags).toEqual(expect.arrayContaining(['initial', 'pre-authent']));
+    // Plain klist: the one line per ticket a user reads.
+    const plain = await c.ok('klist', []);
+    expect(plain.stdout).toMatch(/Principal: alice@CONTOSO\.COM/);
+    expect(plain.stdout).toMatch(/\s krbtgt\/CONTOSO\.COM@CONTOSO\.COM\n/);
+  });
+
+  it('kinit over TCP (kdc = tcp/host:port)', async () => {
+    step = 'kinit-tcp';
+    const c = client('tcp');
+    const tcpConf = dir.file('krb5-tcp.conf');
+    const conf = readFileSync(topo.files!.krb5conf, 'utf8');
+    writeFileSync(tcpConf, conf.replace(/kdc = 127\.0\.0\.1:/g, 'kdc = tcp/127.0.0.1:'));
+    const before = log.length;
+    await c.ok('kinit', ['--password-file=STDIN', 'alice@CONTOSO.COM'], {
+      input: `${ALICE}\n`,
+      krb5conf: tcpConf,
+    });
+    const lines = log.slice(before);
+    expect(lines.length).toBe(2);
+    expect(lines.every((e) => e.transport === 'tcp')).toBe(true);
+    expect(lines.at(-1)!.line).toMatch(/-> AS-REP$/);
+  });
+
+  it('a wrong password fails with "Password incorrect", not a crash', async () => {
+    step = 'wrong-password';
+    const c = client('wrong');
+    const r = await c.run('kinit', ['--password-file=STDIN', 'alice@CONTOSO.COM'], { input: 'not it\n' });
+    expect(r.code, c.explain(r)).not.toBe(0);
+    expect(r.stderr).toMatch(/Password incorrect|Preauthentication failed/);
+    expect(log.at(-1)!.line).toMatch(/KRB-ERROR KDC_ERR_PREAUTH_FAILED \(24\)/);
+  });
+
+  // Heimdal's kinit sends both as an NT-ENTERPRISE name with the canonicalize option, and
+  // trusts the reply's names only through PA-REQ-ENC-PA-REP (RFC 6806 section 11). Before the
+  // KDC honoured section 11, both failed with "Password incorrect".
+  for (const flag of ['--canonicalize', '--enterprise']) {
+    it(`kinit ${flag} gets a TGT for the canonical name (RFC 6806, enc-pa-rep)`, async () => {
+      step = `kinit${flag}`;
+      const c = client(flag.slice(2));
+      const before = recorded.length;
+      await c.ok('kinit', [flag, '--password-file=STDIN', 'alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+      const asReq = decodeKdcReq(recorded.at(-1)!.request);
+      expect(recorded.length - before).toBe(2);
+      expect(asReq.reqBody.cname).toEqual({ nameType: 10, nameString: ['alice@CONTOSO.COM'] });
+      expect(asReq.padata?.map((p) => p.padataType)).toContain(PaDataType.PA_REQ_ENC_PA_REP);
+      const k = parseHeimdalKlist((await c.ok('klist', ['-v'])).stdout);
+      expect(k.principal).toBe('alice@CONTOSO.COM');
+      expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
+      expect(k.tickets[0]!.flags).toContain('enc-pa-rep');
+    });
+  }
+
+  it('kgetcred HTTP/portal.fabrikam.com@FABRIKAM.COM crosses the one-way forest trust', async () => {
+    step = 'kgetcred-trust';
+    const c = client('trust');
+    await c.ok('kinit', ['--password-file=STDIN', 'alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    const before = log.length;
+    await c.ok('kgetcred', ['HTTP/portal.fabrikam.com@FABRIKAM.COM']);
+    expect(log.slice(before).map((e) => `${e.realm} ${e.line}`)).toEqual([
+      'CONTOSO.COM TGS-REQ alice@CONTOSO.COM for krbtgt/FABRIKAM.COM@CONTOSO.COM -> TGS-REP',
+      'FABRIKAM.COM TGS-REQ alice@CONTOSO.COM for HTTP/portal.fabrikam.com@FABRIKAM.COM -> TGS-REP',
+    ]);
+    const k = parseHeimdalKlist((await c.ok('klist', ['-v'])).stdout);
+    expect(k.tickets.map((t) => t.server)).toEqual([
+      'krbtgt/CONTOSO.COM@CONTOSO.COM',
+      'krbtgt/FABRIKAM.COM@CONTOSO.COM',
+      'HTTP/portal.fabrikam.com@FABRIKAM.COM',
+    ]);
+    const portal = k.tickets[2]!;
+    expect(portal.client).toBe('alice@CONTOSO.COM');
+    expect(portal.flags).toContain('transited-policy-checked');
+  });
+
+  it("TGS-REQs with Heimdal's negative nonces: every one re-encodes to its own bytes and succeeds", async () => {
+    step = 'nonces';
+    const c = client('nonces');
+    await c.ok('kinit', ['--password-file=STDIN', 'alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    // At least 20 requests and 3 negative nonces (each nonce is negative with probability 1/2).
+    const outcomes: { nonce: number; signed: boolean; line: string }[] = [];
+    while (outcomes.length < 20 || (outcomes.filter((o) => o.signed).length < 3 && outcomes.length < 80)) {
+      const before = recorded.length;
+      // --no-store: the next run asks the KDC again instead of finding the ticket in the cache.
+      await c.ok('kgetcred', ['--no-store', SERVER]);
+      const sent = recorded.slice(before);
+      expect(sent.length).toBe(1);
+      const der = sent[0]!.request;
+      expect(hex(encodeMessage(decodeMessage(der))), 'decodeMessage/encodeMessage').toBe(hex(der));
+      const body = decodeKdcReq(der).reqBody;
+      outcomes.push({ nonce: body.nonce, signed: body.nonceForm === 'signed', line: log.at(-1)!.line });
+    }
+    const signed = outcomes.filter((o) => o.signed);
+    expect(signed.length).toBeGreaterThanOrEqual(3);
+    // A negative nonce reads as its unsigned value, and only a value of 2^31 or more is negative.
+    for (const o of outcomes) expect(o.signed).toBe(o.nonce >= 2 ** 31);
+    // Heimdal checks the reply's nonce against its own: each exit 0 above means the KDC echoed it.
+    for (const o of outcomes) expect(o.line).toBe(`TGS-REQ alice@CONTOSO.COM for ${SERVER} -> TGS-REP`);
+  });
+
+  it('every request Heimdal sent decodes and re-encodes to the same bytes', () => {
+    expect(recorded.length).toBeGreaterThan(20);
+    for (const r of recorded) {
+      expect(hex(encodeMessage(decodeMessage(r.request))), `${r.step} ${r.realm}`).toBe(hex(r.request));
+    }
+  });
+
+  it('kinit -k -t <keytab> gets the service a TGT (the S4U2Self caller below)', async () => {
+    step = 'kinit-keytab';
+    const c = client('s4u');
+    const keytab = topo.files!.keytabs[SERVER]!;
+    await c.ok('kinit', ['-k', '-t', `FILE:${keytab}`, SERVER]);
+    const k = parseHeimdalKlist((await c.ok('klist', ['-v'])).stdout);
+    expect(k.principal).toBe(SERVER);
+    expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
+  });
+
+  // krbsim does not implement S4U (MS-SFU): its KDC should refuse a PA-FOR-USER it cannot
+  // honour with a KRB-ERROR. Today it ignores the padata and issues the service a ticket for
+  // itself, which kgetcred stores and exits 0 with: this test fails, hence `it.fails` until
+  // the KDC refuses (or implements) S4U2Self; then vitest reports it and `.fails` goes.
+  it.fails('kgetcred --impersonate=alice (S4U2Self) is refused: no ticket for the service itself', async () => {
+    step = 'impersonate';
+    const c = client('s4u');
+    const out = dir.file('cc-s4u-out');
+    const before = recorded.length;
+    const r = await c.run('kgetcred', [`--out-cache=FILE:${out}`, '--impersonate=alice@CONTOSO.COM', SERVER]);
+    const sent = recorded.slice(before).map((x) => decodeKdcReq(x.request));
+    // Heimdal did ask for S4U2Self: a TGS-REQ for the service itself with PA-FOR-USER.
+    expect(sent.some((q) => q.padata?.some((p) => p.padataType === PaDataType.PA_FOR_USER))).toBe(true);
+    expect(r.code, c.explain(r)).not.toBe(0);
+    expect(r.stderr).toMatch(/^kgetcred: .+/m);
+    expect(log.at(-1)!.line).toMatch(/TGS-REQ .* -> KRB-ERROR KDC_ERR_\w+ \(\d+\)/);
+  });
+
+  /** Writes a selection of the recorded requests to test/fixtures/heimdal (KRBSIM_WRITE_HEIMDAL_FIXTURES=1). */
+  function writeFixtures(): void {
+    const pick: { name: string; step: string; index: number; notes: string }[] = [
+      {
+        name: 'as-req-no-preauth',
+        step: 'kinit',
+        index: 0,
+        notes: '`kinit --password-file=STDIN alice@CONTOSO.COM`, first AS-REQ (PA-REQ-ENC-PA-REP only)',
+      },
+      {
+        name: 'as-req-preauth',
+        step: 'kinit',
+        index: 1,
+        notes: 'the same kinit after PREAUTH_REQUIRED: PA-ENC-TIMESTAMP',
+      },
+      {
+        name: 'as-req-enterprise',
+        step: 'kinit--enterprise',
+        index: 1,
+        notes: '`kinit --enterprise alice@CONTOSO.COM`: NT-ENTERPRISE cname, canonicalize',
+      },
+      { name: 'as-req-keytab', step: 'kinit-keytab', index: 0, notes: `\`kinit -k -t <keytab> ${SERVER}\`` },
+      {
+        name: 'tgs-req-cross-realm-tgt',
+        step: 'kgetcred-trust',
+        index: 0,
+        notes: '`kgetcred HTTP/portal.fabrikam.com@FABRIKAM.COM` at CONTOSO.COM: krbtgt/FABRIKAM.COM',
+      },
+      {
+        name: 'tgs-req-fabrikam',
+        step: 'kgetcred-trust',
+        index: 1,
+        notes: 'the same kgetcred at FABRIKAM.COM with the cross-realm TGT',
+      },
+      {
+        name: 'tgs-req-s4u2self',
+        step: 'impersonate',
+        index: 0,
+        notes: `\`kgetcred --impersonate=alice@CONTOSO.COM ${SERVER}\`: PA-FOR-USER`,
+      },
+    ];
+    const out: object[] = [];
+    for (const p of pick) {
+      // `index` counts the step's requests of the fixture's kind (AS-REQ 0x6a, TGS-REQ 0x6c).
+      const tag = p.name.startsWith('as-req') ? 0x6a : 0x6c;
+      const r = stepRequests(p.step).filter((x) => x.request[0] === tag)[p.index];
+      if (r === undefined) throw new Error(`no request for fixture ${p.name}`);
+      out.push(fixture(p.name, r, p.notes));
+    }
+    const nonces = stepRequests('nonces').filter((r) => r.request[0] === 0x6c);
+    if (nonces.length === 0) throw new Error('no TGS-REQ recorded in the nonce step');
+    const negative = nonces.filter((r) => decodeKdcReq(r.request).reqBody.nonceForm === 'signed');
+    const positive = nonces.filter((r) => decodeKdcReq(r.request).reqBody.nonceForm === undefined);
+    const kg = `\`kgetcred --no-store ${SERVER}\``;
+    for (const [i, r] of negative.slice(0, 4).entries()) {
+      out.push(fixture(`tgs-req-negative-nonce-${i + 1}`, r, `${kg}: nonce written as a negative INTEGER`));
+    }
+    for (const [i, r] of positive.slice(0, 2).entries()) {
+      out.push(fixture(`tgs-req-positive-nonce-${i + 1}`, r, `${kg}: nonce below 2^31`));
+    }
+    mkdirSync(FIXTURES, { recursive: true });
+    writeFileSync(join(FIXTURES, 'messages.json'), `${JSON.stringify(out, null, 2)}\n`);
+    const info = {
+      heimdal: heimdal.version,
+      packages: heimdalPackages(heimdal),
+      capturedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      node: process.version,
+      how: 'KRBSIM_WRITE_HEIMDAL_FIXTURES=1 pnpm vitest run test/interop/heimdal-clients.test.ts',
+    };
+    writeFileSync(join(FIXTURES, 'capture-info.json'), `${JSON.stringify(info, null, 2)}\n`);
+  }
+
+  function fixture(name: string, r: Recorded, notes: string): object {
+    const kind = decodeMessage(r.request).type;
+    return { name, kind, realm: r.realm, hex: hex(r.request), notes };
+  }
+});
