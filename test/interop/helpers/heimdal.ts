@@ -93,7 +93,7 @@ let found: Heimdal | string | undefined;
  * the tools must be there and `kinit --version` must run (every library
  * resolved).
  */
-export function findHeimdal(): Heimdal | string {
+function findHeimdal(): Heimdal | string {
   if (found !== undefined) return found;
   const env = process.env.KRBSIM_HEIMDAL_DIR;
   const roots = env !== undefined && env !== '' ? [env] : [join(ROOT, '.tools/heimdal'), '/'];
