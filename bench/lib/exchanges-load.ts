@@ -8,13 +8,18 @@
  * `timeoutMs` is counted as lost and replaced by a new one.
  *
  * The same function drives both servers, so they get identical load. It
- * also reads the server process's CPU time from /proc/<pid>/stat around the
- * measured interval: CPU per reply does not depend on whether the load
+ * also reads the server's CPU time from /proc around the measured interval,
+ * the process and every descendant (the workers of `krbsim serve --workers`
+ * and `krb5kdc -w`): CPU per reply does not depend on whether the load
  * client or the server was the bottleneck, and barely on other work.
+ *
+ * Instead of one AS-REQ with a fresh nonce per request, `ring` gives the
+ * requests themselves (TGS-REQs, whose nonce the authenticator's checksum
+ * covers), sent in turn; `replyTag` is the first octet of a good reply.
  */
 
 import { createSocket, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setNonce } from './exchanges-fixtures';
 
 export interface LoadOptions {
@@ -32,10 +37,14 @@ export interface LoadOptions {
   readonly serverPid?: number;
   /** First nonce; give every run its own range. */
   readonly nonceStart: number;
+  /** Send these requests in turn, as they are (template and nonce unused). */
+  readonly ring?: readonly Uint8Array[];
+  /** The first octet of a reply counted as answered (default 0x6b, an AS-REP). */
+  readonly replyTag?: number;
 }
 
 export interface LoadResult {
-  /** AS-REPs per second over the measured interval. */
+  /** Replies per second (AS-REPs, or `replyTag` replies) over the measured interval. */
   readonly repliesPerSec: number;
   readonly replies: number;
   readonly errors: number;
@@ -56,19 +65,48 @@ const AS_REP = 0x6b;
 const KRB_ERROR = 0x7e;
 
 let clkTck: number | undefined;
-/** A process's user + system CPU seconds, from /proc/<pid>/stat; undefined if unreadable. */
+/** The fields of /proc/<pid>/stat after the command name (which may contain spaces). */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * User + system CPU seconds of a process and all its living descendants
+ * (found through the ppid field of every /proc/<pid>/stat); undefined if the
+ * process itself is unreadable.
+ */
 export function processCpuSeconds(pid: number): number | undefined {
+  const cpu = (fields: string[]) => Number(fields[11]) + Number(fields[12]);
+  let root: string[];
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) in parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    clkTck ??= 100; // USER_HZ: 100 on every Linux ABI Node runs on
-    return (utime + stime) / clkTck;
+    root = statFields(pid);
   } catch {
     return undefined;
   }
+  const children = new Map<number, { ticks: number; pid: number }[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const f = statFields(entry);
+      const ppid = Number(f[1]);
+      const list = children.get(ppid) ?? [];
+      list.push({ ticks: cpu(f), pid: Number(entry) });
+      children.set(ppid, list);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  let ticks = cpu(root);
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      ticks += c.ticks;
+      queue.push(c.pid);
+    }
+  }
+  clkTck ??= 100; // USER_HZ: 100 on every Linux ABI Node runs on
+  return ticks / clkTck;
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -91,9 +129,16 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let lat = new Float64Array(1 << 16);
   let nLat = 0;
 
+  const ring = opts.ring;
+  const replyTag = opts.replyTag ?? AS_REP;
   const send = (i: number): void => {
-    const buf = bufs[i]!;
-    setNonce(buf, opts.nonceOffset, nonce++);
+    let buf: Uint8Array;
+    if (ring === undefined) {
+      buf = bufs[i]!;
+      setNonce(buf, opts.nonceOffset, nonce++);
+    } else {
+      buf = ring[nonce++ % ring.length]!;
+    }
     sentAt[i] = performance.now();
     sockets[i]!.send(buf, opts.port, '127.0.0.1');
   };
@@ -110,7 +155,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     s.on('message', (msg) => {
       const t = performance.now();
       if (measuring) {
-        if (msg[0] === AS_REP) {
+        if (msg[0] === replyTag) {
           replies++;
           if (nLat === lat.length) {
             const bigger = new Float64Array(lat.length * 2);

@@ -1,12 +1,14 @@
 /**
- * The two KDC servers of the kdc-udp suite, each a process of its own on
- * 127.0.0.1:
+ * The KDC servers of the kdc-udp and kdc-workers suites, each a process
+ * (tree) of its own on 127.0.0.1:
  *
  * - {@link startKrbsimServer}: bench/lib/exchanges-kdc-server.ts under the
  *   same Node flags as this process (so `--single-threaded-gc` applies to
  *   the server too);
- * - {@link startMitKdc}: MIT `krb5kdc -n` over a fresh database in a temp
- *   directory, set up by test/interop/helpers/mit-realm.ts (the interop
+ * - {@link startKrbsimServe}: the `krbsim serve` command (`--workers N`)
+ *   on a topology file of BENCH.TEST, under the same Node flags;
+ * - {@link startMitKdc}: MIT `krb5kdc -n` (`-w N`) over a fresh database in a
+ *   temp directory, set up by test/interop/helpers/mit-realm.ts (the interop
  *   tests' MIT realm), with the principals and enctypes of BENCH.TEST.
  *
  * Both are started with their CPU affinity reset to every CPU (`taskset -c
@@ -16,7 +18,9 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mitKdcMissing, startMitRealm } from '../../test/interop/helpers/mit-realm';
 import { findTool } from '../../test/interop/helpers/processes';
@@ -36,7 +40,7 @@ process.on('exit', () => {
 });
 
 /** argv that runs `cmd` unpinned (every CPU), when taskset exists. */
-function unpinned(cmd: string, args: string[]): [string, string[]] {
+export function unpinned(cmd: string, args: string[]): [string, string[]] {
   const taskset = findTool('taskset');
   if (!taskset) return [cmd, args];
   // os.cpus(), not availableParallelism(): the latter counts only the CPUs we are pinned to.
@@ -105,6 +109,86 @@ export async function startKrbsimServer(): Promise<RunningServer> {
   }
 }
 
+/** The passwords of BENCH.TEST's principals, the same on every server. */
+export const BENCH_PASSWORDS = { user: 'krbsim-bench-alice', service: 'krbsim-bench-service' } as const;
+
+/**
+ * `krbsim serve` of BENCH.TEST (alice without pre-authentication, as on the
+ * MIT KDC; the service host/bench.example; the default etypes, as the MIT
+ * realm's) with `--workers workers --quiet --seed <seed>`: the CLI as a user
+ * runs it, logging nothing. One seed for every server of a run, so a TGT
+ * from one is good at the others.
+ */
+export async function startKrbsimServe(workers: number, seed: string): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'krbsim-bench-serve-'));
+  const topology = join(dir, 'bench.yaml');
+  writeFileSync(
+    topology,
+    [
+      'realms:',
+      `  - name: ${REALM}`,
+      `    users: [{ name: ${USER}, password: ${BENCH_PASSWORDS.user}, requiresPreauth: false }]`,
+      `    services: [{ spn: ${SERVICE_SPN}, password: ${BENCH_PASSWORDS.service} }]`,
+      '',
+    ].join('\n'),
+  );
+  const bin = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
+  const flags = process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import'));
+  const serveArgs = [
+    'serve',
+    topology,
+    '--dir',
+    join(dir, 'out'),
+    '--workers',
+    String(workers),
+    '--quiet',
+    '--seed',
+    seed,
+  ];
+  const [cmd, args] = unpinned(process.execPath, [...flags, '--import', 'tsx', bin, ...serveArgs]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = track(child);
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error('timed out after 60 s')), 60_000);
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('\nready; Ctrl-C to stop')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`exited with code ${code}`));
+      });
+    });
+    const ports = JSON.parse(readFileSync(join(dir, 'out', 'ports.json'), 'utf8')) as {
+      realms: Record<string, { udp: number }>;
+      pid: number;
+    };
+    return {
+      name: `krbsim serve --workers ${workers}`,
+      port: ports.realms[REALM]!.udp,
+      pid: ports.pid,
+      stop: async () => {
+        await stop();
+        remove();
+      },
+    };
+  } catch (e) {
+    await stop();
+    remove();
+    throw new Error(`krbsim serve --workers ${workers} did not start: ${(e as Error).message}\n${err}`);
+  }
+}
+
 /** Why the MIT KDC cannot run here, or undefined when its tools are installed. */
 export { mitKdcMissing };
 
@@ -116,19 +200,25 @@ export { mitKdcMissing };
  * nothing either), UDP and TCP on one port, run unpinned. `probe` must
  * resolve once a request on the port is answered.
  */
-export async function startMitKdc(probe: (port: number) => Promise<void>): Promise<RunningServer> {
+export async function startMitKdc(
+  probe: (port: number) => Promise<void>,
+  options: { workers?: number; enctypes?: 'aes256-sha1' | 'aes' } = {},
+): Promise<RunningServer> {
+  const workers = options.workers;
   const realm = await startMitRealm(
     REALM,
     [
-      { name: USER, password: 'krbsim-bench-alice' },
-      { name: SERVICE_SPN, password: 'krbsim-bench-service' },
+      { name: USER, password: BENCH_PASSWORDS.user },
+      { name: SERVICE_SPN, password: BENCH_PASSWORDS.service },
     ],
     undefined,
     {
-      enctypes: ['aes256-cts-hmac-sha1-96:normal'],
+      // 'aes': the helper's default, the four AES etypes, as a krbsim realm's.
+      ...(options.enctypes !== 'aes' && { enctypes: ['aes256-cts-hmac-sha1-96:normal'] }),
       extraRealmConfig: 'disable_pac = true',
       log: 'none',
-      wrap: unpinned,
+      // -w N: N worker processes, forked by krb5kdc, sharing its sockets.
+      wrap: (cmd, args) => unpinned(cmd, workers === undefined ? args : [...args, '-w', String(workers)]),
     },
   );
   try {
@@ -137,6 +227,12 @@ export async function startMitKdc(probe: (port: number) => Promise<void>): Promi
     await realm.stop();
     throw new Error(`krb5kdc did not answer on ${realm.port}: ${(e as Error).message}`);
   }
-  // With -n there is no fork: the pid is krb5kdc itself, or taskset that exec'd it.
-  return { name: 'MIT krb5kdc', port: realm.port, pid: realm.pid, stop: () => realm.stop() };
+  // With -n there is no fork: the pid is krb5kdc itself, or taskset that exec'd it; with -w
+  // its workers are its children.
+  return {
+    name: workers === undefined ? 'MIT krb5kdc' : `MIT krb5kdc -w ${workers}`,
+    port: realm.port,
+    pid: realm.pid,
+    stop: () => realm.stop(),
+  };
 }
