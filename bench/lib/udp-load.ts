@@ -36,24 +36,28 @@ export function buildUdpLoad(): UdpLoadBuild {
   return cached;
 }
 
+function run(cmd: string, args: string[]): { ok: boolean; out: string; err: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { ok: !r.error && r.status === 0, out: (r.stdout ?? '').trim(), err: (r.stderr ?? '').trim() };
+}
+
 function build(): UdpLoadBuild {
-  const gcc = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
-  if (gcc.error || gcc.status !== 0)
-    return { ok: false, reason: 'gcc not found (Debian: apt-get install gcc)' };
+  const gcc = run('gcc', ['--version']);
+  if (!gcc.ok) return { ok: false, reason: 'gcc not found (Debian: apt-get install gcc)' };
   const hash = createHash('sha256')
     .update(readFileSync(SOURCE))
     .update('\0')
-    .update(gcc.stdout.split('\n')[0] ?? '')
+    .update(gcc.out.split('\n')[0] ?? '')
     .digest('hex');
   if (existsSync(BINARY) && existsSync(HASH_FILE) && readFileSync(HASH_FILE, 'utf8').trim() === hash) {
     return { ok: true, binary: BINARY };
   }
   mkdirSync(BUILD_DIR, { recursive: true });
   const tmp = `${BINARY}.tmp-${process.pid}`;
-  const cc = spawnSync('gcc', ['-O2', '-Wall', '-o', tmp, SOURCE], { encoding: 'utf8' });
-  if (cc.error || cc.status !== 0) {
+  const cc = run('gcc', ['-O2', '-Wall', '-o', tmp, SOURCE]);
+  if (!cc.ok) {
     rmSync(tmp, { force: true });
-    return { ok: false, reason: `gcc could not build bench/harness/udp-load.c: ${cc.stderr.trim()}` };
+    return { ok: false, reason: `gcc could not build bench/harness/udp-load.c: ${cc.err}` };
   }
   renameSync(tmp, BINARY);
   writeFileSync(HASH_FILE, `${hash}\n`);
