@@ -11,7 +11,7 @@
  *     users:
  *       - { name: alice, password: correct horse }
  *     services:
- *       - { spn: host/server.contoso.com, password: s3rv1ce }   # a random key when no password
+ *       - { spn: host/server.contoso.com, password: s3rv1ce }   # a random key (from --seed) when no password
  * trusts:
  *   - { trusting: FABRIKAM.COM, trusted: CONTOSO.COM, direction: one-way, kind: forest,
  *       topLevelNames: [fabrikam.com], password: tru5t }
