@@ -138,7 +138,7 @@ describe('KDC-REQ-BODY nonce: both INTEGER forms, built by hand', () => {
     expect(() => K.encodeKdcReqBody(bad(0x94709c33))).toThrow(
       "KDC-REQ-BODY.nonce: expected an INTEGER form ('signed' or 'unsigned'), got \"two\"",
     );
-    // Below 2^31 both forms are the same bytes, so the encoder does not read the form at all.
+    // Below 2^31 both forms are the same bytes, so the encoder does not look at the form.
     expect(hex(K.encodeKdcReqBody(bad(5)))).toBe(hex(K.encodeKdcReqBody(b)));
     // A form does not widen the range: the value is still a UInt32.
     expect(() => K.encodeKdcReqBody({ ...b, nonce: -1, nonceForm: 'signed' })).toThrow(

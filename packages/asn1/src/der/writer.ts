@@ -151,39 +151,52 @@ export function eInt32(b: Uint8Array, p: number, v: unknown, t: number): number 
   return int(b, p, int32(v), 0x02, t);
 }
 
-/** UInt32 (RFC 4120 section 5.2.4), in canonical unsigned form. */
-export function eUInt32(b: Uint8Array, p: number, v: unknown, t: number): number {
+/**
+ * Whether a UInt32's `form` (a field's `<key>Form`, see `IntegerForm`) asks
+ * for the signed form; throws for anything but `signed` and `unsigned`.
+ */
+function signedForm(form: unknown): boolean {
+  if (form === 'signed') return true;
+  if (form !== 'unsigned') badValue("an INTEGER form ('signed' or 'unsigned')", form);
+  return false;
+}
+
+/**
+ * UInt32 (RFC 4120 section 5.2.4), in canonical unsigned form unless `form`
+ * is `signed`: then a value of 2^31 or more goes out as its 32-bit two's
+ * complement (`02 04 94 70 9c 33`, as Heimdal writes its nonces). Below 2^31
+ * both forms are the same bytes, and `form` is not looked at.
+ */
+export function eUInt32(b: Uint8Array, p: number, v: unknown, t: number, form?: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
     badValue('a UInt32 (0..2^32-1)', v);
   }
-  return int(b, p, v, 0x02, t);
+  return int(
+    b,
+    p,
+    v > 0x7fffffff && form !== undefined && form !== null && signedForm(form) ? v | 0 : v,
+    0x02,
+    t,
+  );
 }
 
 /**
  * A key version number: UInt32 in the RFC, written as MIT writes it, as the
- * signed 32-bit two's complement (0xFF000000 goes out as `02 04 FF 00 00 00`).
- * Negative Int32 inputs are taken as the same bit pattern.
+ * signed 32-bit two's complement (0xFF000000 goes out as `02 04 FF 00 00 00`),
+ * unless `form` is `unsigned` (`02 05 00 FF 00 00 00`). Negative Int32 inputs
+ * are taken as the same bit pattern.
  */
-export function eKvno(b: Uint8Array, p: number, v: unknown, t: number): number {
+export function eKvno(b: Uint8Array, p: number, v: unknown, t: number, form?: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
     badValue('a kvno (UInt32)', v);
   }
-  return int(b, p, v | 0, 0x02, t);
-}
-
-/**
- * A UInt32 in the form `form` names (a field's `<key>Form`, see
- * `IntegerForm`): `signed` writes a value of 2^31 or more as its 32-bit two's
- * complement (`02 04 94 70 9c 33`), `unsigned` in canonical form (`02 05 00
- * 94 70 9c 33`); below 2^31 both give the same bytes.
- */
-export function eUIntAs(b: Uint8Array, p: number, v: unknown, form: unknown, t: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    badValue('a UInt32 (0..2^32-1)', v);
-  }
-  if (form === 'signed') return int(b, p, v | 0, 0x02, t);
-  if (form !== 'unsigned') badValue("an INTEGER form ('signed' or 'unsigned')", form);
-  return int(b, p, v, 0x02, t);
+  return int(
+    b,
+    p,
+    v > 0x7fffffff && form !== undefined && form !== null && !signedForm(form) ? v : v | 0,
+    0x02,
+    t,
+  );
 }
 
 /** Microseconds (RFC 4120 section 5.2.4): 0..999999. */

@@ -342,17 +342,14 @@ class EncGen extends Gen {
   protected seq(node: SeqNode, id: string): string {
     const L: string[] = [`function ${id}(b, p, v, t, ctx) {`, 'let f = -1;', 'try {'];
     L.push(`if (v === null || typeof v !== 'object') badValue(${this.k(`a ${node.name} (object)`)}, v);`);
-    const forms = node.fields.some((fd) => fd.formKey !== undefined);
-    L.push('const s = p;', forms ? 'let x, y;' : 'let x;');
+    L.push('const s = p;', 'let x;');
     for (let i = node.fields.length - 1; i >= 0; i--) {
       const fd = node.fields[i]!;
       L.push(`f = ${i};`, `x = ${prop('v', fd.key)};`);
       let body = `p = ${this.expr(fd.node, 'x', 0xa0 | fd.tag)};`;
-      if (fd.formKey !== undefined) {
-        // Only a value of 2^31 or more has two forms: then the one the value names, if any. Below
-        // that (every kvno and 31-bit nonce in practice) the form is not even read.
-        const T = 0xa0 | fd.tag;
-        body = `p = x > 2147483647 && (y = ${prop('v', fd.formKey)}) !== undefined && y !== null ? eUIntAs(b, p, x, y, ${T}) : ${this.expr(fd.node, 'x', T)};`;
+      if (fd.formKey !== undefined && fd.node.kind === 'prim') {
+        // The UInt32 encoders take the form the value names (used only for 2^31 and more).
+        body = `p = ${fd.node.enc}(b, p, x, ${0xa0 | fd.tag}, ${prop('v', fd.formKey)});`;
       }
       L.push(fd.optional ? `if (x !== undefined && x !== null) ${body}` : body);
     }
