@@ -26,7 +26,11 @@ async function rejection(p: Promise<unknown>): Promise<KerberosError> {
 }
 
 function setup(
-  opts: { requirePreauth?: boolean; asRepTag?: 25 | 26; misbehave?: 'nonce' | 'cname' | 'sname' } = {},
+  opts: {
+    requirePreauth?: boolean;
+    asRepTag?: 25 | 26;
+    misbehave?: 'nonce' | 'cname' | 'sname' | 'enc-pa-rep-missing' | 'enc-pa-rep-forged';
+  } = {},
 ) {
   const clock = new ManualClock(T0);
   const random = new SeededRandom('exchanges');
@@ -58,13 +62,17 @@ describe('AS exchange', () => {
     expect(hasFlag(cred, TicketFlags.initial)).toBe(true);
     expect(sent).toHaveLength(2);
     const first = decodeAsReq(sent[0]!.bytes);
-    expect(first.padata?.map((p) => p.padataType)).toEqual([PaDataType.PA_PAC_REQUEST]);
+    expect(first.padata?.map((p) => p.padataType)).toEqual([
+      PaDataType.PA_PAC_REQUEST,
+      PaDataType.PA_REQ_ENC_PA_REP,
+    ]);
     expect(first.reqBody.etype).toEqual([20, 19, 18, 17]);
     expect(first.reqBody.kdcOptions & KdcOptions.forwardable).toBe(KdcOptions.forwardable);
     const second = decodeAsReq(sent[1]!.bytes);
     expect(second.padata?.map((p) => p.padataType)).toEqual([
       PaDataType.PA_ENC_TIMESTAMP,
       PaDataType.PA_PAC_REQUEST,
+      PaDataType.PA_REQ_ENC_PA_REP,
     ]);
     // The timestamp decrypts with the key from the KDC's ETYPE-INFO2 salt, usage 1.
     const key = stringToKey(18, 'alice-pw', 'A.TESTalice');
@@ -154,6 +162,19 @@ describe('AS exchange', () => {
       { canonicalize: true },
     );
     expect(cred.client.name.nameString).toEqual(['mallory']);
+  });
+
+  it('checks the RFC 6806 section 11 PA-REQ-ENC-PA-REP checksum when the reply sets enc-pa-rep', async () => {
+    // An honest KDC's checksum over the AS-REQ verifies.
+    const honest = setup();
+    await honest.client.getInitialCredentials('alice', { password: 'alice-pw' });
+    for (const misbehave of ['enc-pa-rep-missing', 'enc-pa-rep-forged'] as const) {
+      const { client } = setup({ misbehave });
+      const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+      expect(e.code, misbehave).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+      expect(e.message, misbehave).toMatch(/PA-REQ-ENC-PA-REP/);
+      expect(client.cache.size).toBe(0);
+    }
   });
 
   it('refuses a reply whose times are outside the clock skew: KRB_AP_ERR_SKEW', async () => {

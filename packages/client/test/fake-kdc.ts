@@ -16,9 +16,11 @@ import {
   decodeEncTicketPart,
   decodePaEncTsEnc,
   decodeTgsReq,
+  ENC_PA_REP,
   type EncKdcRepPart,
   type EncTicketPart,
   encodeAsRep,
+  encodeChecksum,
   encodeEncKdcRepPart,
   encodeEncTicketPart,
   encodeEtypeInfo2,
@@ -34,7 +36,16 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, type RandomSource } from '@krbsim/core';
-import { decrypt, encrypt, generateKey, type Key, salt, stringToKey } from '@krbsim/crypto';
+import {
+  checksum,
+  checksumTypeFor,
+  decrypt,
+  encrypt,
+  generateKey,
+  type Key,
+  salt,
+  stringToKey,
+} from '@krbsim/crypto';
 
 const ETYPE = 18;
 
@@ -59,7 +70,7 @@ export interface FakeRealmOptions {
   readonly asRepTag?: 25 | 26;
   readonly ticketLifetimeMs?: number;
   /** Make replies this realm sends wrong in one way, to test the client's checks. */
-  readonly misbehave?: 'nonce' | 'cname' | 'sname';
+  readonly misbehave?: 'nonce' | 'cname' | 'sname' | 'enc-pa-rep-missing' | 'enc-pa-rep-forged';
 }
 
 function name(text: string): PrincipalName {
@@ -190,9 +201,30 @@ export class FakeKdcWorld {
     };
   }
 
+  /** RFC 6806 section 11, when the request asks for it (or a knob breaks it). */
+  #withEncPaRep(
+    r: FakeRealmOptions,
+    enc: EncKdcRepPart,
+    req: AsReq,
+    der: Uint8Array,
+    replyKey: Key,
+  ): EncKdcRepPart {
+    if (!req.padata?.some((p) => p.padataType === PaDataType.PA_REQ_ENC_PA_REP)) return enc;
+    const flags = (enc.flags | ENC_PA_REP) >>> 0;
+    if (r.misbehave === 'enc-pa-rep-missing') return { ...enc, flags };
+    const signed =
+      r.misbehave === 'enc-pa-rep-forged' ? Uint8Array.from(der, (b, i) => (i === 0 ? b : b ^ 1)) : der;
+    const cksum = { cksumtype: checksumTypeFor(replyKey.etype), checksum: checksum(replyKey, 56, signed) };
+    return {
+      ...enc,
+      flags,
+      encryptedPaData: [{ padataType: PaDataType.PA_REQ_ENC_PA_REP, padataValue: encodeChecksum(cksum) }],
+    };
+  }
+
   #handle(realm: string, req: Uint8Array): Uint8Array {
     const r = this.#realms.get(realm)!;
-    if (req[0] === 0x6a) return this.#as(r, decodeAsReq(req));
+    if (req[0] === 0x6a) return this.#as(r, decodeAsReq(req), req);
     const tgs = decodeTgsReq(req);
     this.requests.push({ realm, kind: 'TGS', sname: text(tgs.reqBody.sname!) });
     const pa = tgs.padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
@@ -263,7 +295,7 @@ export class FakeKdcWorld {
     });
   }
 
-  #as(r: FakeRealmOptions & { keys: Map<string, Key> }, req: AsReq): Uint8Array {
+  #as(r: FakeRealmOptions & { keys: Map<string, Key> }, req: AsReq, der: Uint8Array): Uint8Array {
     const body = req.reqBody;
     const sname = body.sname!;
     this.requests.push({ realm: r.name, kind: 'AS', sname: text(sname) });
@@ -316,7 +348,13 @@ export class FakeKdcWorld {
       body.till,
       renewable ? body.rtime : undefined,
     );
-    const enc = this.#repPart(issued.part, body.nonce, r.name, sname);
+    const enc = this.#withEncPaRep(
+      r,
+      this.#repPart(issued.part, body.nonce, r.name, sname),
+      req,
+      der,
+      userKey,
+    );
     return encodeAsRep({
       pvno: 5,
       msgType: 11,

@@ -8,7 +8,7 @@
  */
 
 import type { EncKdcRepPart, KdcReq, LastReqEntry, PrincipalName } from '@krbsim/asn1';
-import { emptyTransited, encodeAsRep, KdcOptions, NameType, TicketFlags } from '@krbsim/asn1';
+import { ENC_PA_REP, emptyTransited, encodeAsRep, KdcOptions, NameType, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
@@ -19,6 +19,7 @@ import { KdcError } from './krb-error';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import { runPadata } from './padata/handler';
 import { AS_PADATA_HANDLERS } from './padata/registry';
+import { encPaRepPadata } from './padata/req-enc-pa-rep';
 import { etypeInfo2Padata, preauthRequired, usableClientKeys } from './preauth';
 import type { PrincipalEntry } from './principal-db';
 import { formatPrincipal, tgsRealmOf } from './principal-name';
@@ -70,6 +71,7 @@ function findServer(realm: Realm, sname: PrincipalName): PrincipalEntry | undefi
 export function processAsReq(
   realm: Realm,
   req: KdcReq,
+  requestDer: Uint8Array,
   handlers: readonly AsPadataHandler[] = AS_PADATA_HANDLERS,
 ): ExchangeResult {
   const body = req.reqBody;
@@ -130,6 +132,7 @@ export function processAsReq(
   const state: AsRequestState = {
     realm,
     req,
+    requestDer,
     now,
     cname,
     crealm,
@@ -139,6 +142,7 @@ export function processAsReq(
     replyKey: usable[0]!,
     preauthenticated: false,
     pacRequested: policy.includePacByDefault,
+    encPaRep: false,
   };
   try {
     runPadata(handlers, state, req.padata);
@@ -198,12 +202,14 @@ export function processAsReq(
   if (c.passwordExpires !== undefined) lastReq.push({ lrType: 6, lrValue: toSeconds(c.passwordExpires) });
   if (c.accountExpires !== undefined) lastReq.push({ lrType: 7, lrValue: toSeconds(c.accountExpires) });
   if (lastReq.length === 0) lastReq.push({ lrType: 0, lrValue: 0 });
+  // Bit 15 of the reply part is enc-pa-rep, a promise of the checksum (RFC 6806 section 11),
+  // whatever the ticket's own bit 15 (name-canonicalize) says.
   const part: EncKdcRepPart = {
     key: sessionKey,
     lastReq,
     nonce: body.nonce,
     ...(c.passwordExpires !== undefined && { keyExpiration: toSeconds(c.passwordExpires) }),
-    flags,
+    flags: state.encPaRep ? (flags | ENC_PA_REP) >>> 0 : (flags & ~ENC_PA_REP) >>> 0,
     authtime: times.authtime,
     ...(postdated && { starttime: times.starttime }),
     endtime: times.endtime,
@@ -211,6 +217,7 @@ export function processAsReq(
     srealm: realm.name,
     sname: ticketSname,
     ...(etp.caddr && { caddr: etp.caddr }),
+    ...(state.encPaRep && { encryptedPaData: [encPaRepPadata(replyKey.key, requestDer)] }),
   };
   const encPart = sealReplyPart(
     part,

@@ -89,7 +89,7 @@ export class Kdc {
       if (req.msgType === 10 && body.cname) client = formatPrincipal(body.cname, body.realm);
       const result: ExchangeResult =
         req.msgType === 10
-          ? processAsReq(this.realm, req, this.#padata.as)
+          ? processAsReq(this.realm, req, request, this.#padata.as)
           : processTgsReq(this.realm, req, this.#padata.tgs);
       if (result.client !== undefined) client = result.client;
       this.#emit(`${label} ${client} for ${server} -> ${result.outcome}`);

@@ -254,6 +254,8 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
     key: sessionKey,
     lastReq: [{ lrType: 0, lrValue: 0 }],
     nonce: body.nonce,
+    // Bit 15 stays: RFC 6806 section 11's enc-pa-rep is an AS-REP promise; in a TGS-REP it is the
+    // ticket's name-canonicalize, which Windows clients show and MIT's TGS path does not read.
     flags,
     authtime: times.authtime,
     ...starttimeField,

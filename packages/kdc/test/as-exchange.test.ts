@@ -1,8 +1,10 @@
 import {
   AdType,
   decodeAuthorizationData,
+  decodeChecksum,
   decodeEtypeInfo2,
   decodeMethodData,
+  ENC_PA_REP,
   flagNames,
   KdcOptions,
   NameType,
@@ -10,7 +12,7 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { Duration, ErrorCode } from '@krbsim/core';
-import { decrypt, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { decrypt, KeyUsage, stringToKey, verifyChecksum } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import {
   asReq,
@@ -72,8 +74,10 @@ describe('AS exchange: pre-authentication', () => {
     expect(part.starttime).toBeUndefined();
     expect(part.endtime).toBe(T0 + 10 * Duration.hour);
     expect(part.renewTill).toBe(T0 + 7 * Duration.day);
+    // The ticket carries name-canonicalize; the reply part does not, where bit 15 would mean
+    // enc-pa-rep and promise a checksum this client did not ask for (RFC 6806 section 11).
     expect(flagNames(TicketFlags, part.flags).sort()).toEqual(
-      ['forwardable', 'initial', 'name-canonicalize', 'pre-authent', 'renewable'].sort(),
+      ['forwardable', 'initial', 'pre-authent', 'renewable'].sort(),
     );
     // ETYPE-INFO2 for the reply key rides in the AS-REP padata.
     const info = decodeEtypeInfo2(
@@ -87,7 +91,7 @@ describe('AS exchange: pre-authentication', () => {
     expect(etp.key).toEqual(part.key);
     expect(etp.crealm).toBe(REALM);
     expect(etp.cname.nameString).toEqual(['alice']);
-    expect(etp.flags).toBe(part.flags);
+    expect(etp.flags).toBe((part.flags | TicketFlags['name-canonicalize']) >>> 0);
     expect(etp.endtime).toBe(part.endtime);
     expect(etp.transited.contents).toHaveLength(0);
     expect(l.log).toEqual([`AS-REQ alice@${REALM} for krbtgt/${REALM}@${REALM} -> AS-REP`]);
@@ -330,5 +334,42 @@ describe('AS exchange: times and policy', () => {
     expect(c.ticket.encPart.etype).toBe(18);
     expect(c.part.endtime).toBe(T0 + Duration.hour);
     expect(c.part.key.keytype).toBe(20);
+  });
+});
+
+describe('AS exchange: PA-REQ-ENC-PA-REP (RFC 6806 section 11)', () => {
+  const askEncPaRep = { padataType: PaDataType.PA_REQ_ENC_PA_REP, padataValue: new Uint8Array(0) };
+
+  it('answers with a checksum over the AS-REQ as received, under the reply key, and sets enc-pa-rep', () => {
+    const l = lab();
+    const request = asReq({
+      realm: REALM,
+      cname: 'alice',
+      options: KdcOptions.canonicalize,
+      padata: [encTimestamp(aliceKey, T0), askEncPaRep],
+    });
+    const rep = repOf(l.kdc.handle(request));
+    const part = openRep(rep, aliceKey, KeyUsage.AS_REP_ENCPART).part;
+    expect(part.flags & ENC_PA_REP).not.toBe(0);
+    expect(part.encryptedPaData?.map((p) => p.padataType)).toEqual([PaDataType.PA_REQ_ENC_PA_REP]);
+    const ck = decodeChecksum(part.encryptedPaData![0]!.padataValue);
+    expect(ck.cksumtype).toBe(16); // hmac-sha1-96-aes256, the reply key's
+    expect(verifyChecksum(aliceKey, KeyUsage.KEY_USAGE_AS_REQ, request, ck.checksum)).toBe(true);
+    // Over these bytes only: one bit of difference and it no longer verifies.
+    const other = request.slice();
+    other[other.length - 1]! ^= 1;
+    expect(verifyChecksum(aliceKey, KeyUsage.KEY_USAGE_AS_REQ, other, ck.checksum)).toBe(false);
+  });
+
+  it('does not set enc-pa-rep in the reply part when the client did not ask, canonicalize or not', () => {
+    const l = lab();
+    for (const options of [0, KdcOptions.canonicalize]) {
+      const rep = repOf(
+        l.kdc.handle(asReq({ realm: REALM, cname: 'alice', options, padata: [encTimestamp(aliceKey, T0)] })),
+      );
+      const part = openRep(rep, aliceKey, KeyUsage.AS_REP_ENCPART).part;
+      expect(part.flags & ENC_PA_REP).toBe(0);
+      expect(part.encryptedPaData).toBeUndefined();
+    }
   });
 });

@@ -67,6 +67,7 @@ describe('PA-DATA registries', () => {
     expect(AS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([
       PaDataType.PA_ENC_TIMESTAMP,
       PaDataType.PA_PAC_REQUEST,
+      PaDataType.PA_REQ_ENC_PA_REP,
     ]);
     expect(TGS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([PaDataType.PA_TGS_REQ]);
     expect(Object.isFrozen(AS_PADATA_HANDLERS)).toBe(true);

@@ -56,6 +56,15 @@ export const TicketFlags = {
   'name-canonicalize': flagBit(15),
 } as const;
 
+/**
+ * RFC 6806 section 11: in the flags of an EncKDCRepPart, bit 15 says the
+ * reply's encrypted-pa-data carries PA-REQ-ENC-PA-REP, a checksum of the
+ * request as the KDC received it. The same bit of a ticket's flags is
+ * MS-KILE's `name-canonicalize`; a KDC copying ticket flags into a reply
+ * part must clear it unless it sends that checksum.
+ */
+export const ENC_PA_REP: number = flagBit(15);
+
 /** APOptions (RFC 4120 section 5.5.1). */
 export const ApOptions = {
   reserved: flagBit(0),

@@ -12,9 +12,11 @@
 
 import {
   type AsRep,
+  decodeChecksum,
   decodeEncKdcRepPart,
   decodeEtypeInfo2,
   decodeMethodData,
+  ENC_PA_REP,
   type EncKdcRepPart,
   type EtypeInfo2Entry,
   encodeAsReq,
@@ -32,7 +34,7 @@ import {
   sameName,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { decrypt, encrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { type Credential, credentialFromReply } from '../credential';
 import type { ReplyKeySource } from '../secret';
 import { type ClientContext, kerberosTime, sendAsReq } from './context';
@@ -142,10 +144,15 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       padata.push(buildPaEncTimestamp(ctx, preauthKey));
       if (cookie !== undefined) padata.push(cookie);
     }
-    padata.push({
-      padataType: PaDataType.PA_PAC_REQUEST,
-      padataValue: encodePaPacRequest({ includePac: req.includePac }),
-    });
+    padata.push(
+      {
+        padataType: PaDataType.PA_PAC_REQUEST,
+        padataValue: encodePaPacRequest({ includePac: req.includePac }),
+      },
+      // RFC 6806 section 11: ask the KDC to prove it answers this very request (MIT and Heimdal
+      // send it in every AS-REQ; a KDC that does not know it ignores it).
+      { padataType: PaDataType.PA_REQ_ENC_PA_REP, padataValue: new Uint8Array(0) },
+    );
     const body = {
       kdcOptions: req.kdcOptions >>> 0,
       cname: req.client.name,
@@ -205,8 +212,29 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
         realm,
       );
     }
-    return verifyAsRep(ctx, req, answer.reply, { realm, nonce, sname, choice, preauthKey });
+    return verifyAsRep(ctx, req, answer.reply, { realm, nonce, sname, choice, preauthKey, request: bytes });
   }
+}
+
+/**
+ * RFC 6806 section 11: when the reply part's enc-pa-rep flag is set, its
+ * encrypted-pa-data must hold PA-REQ-ENC-PA-REP, a checksum with the reply key
+ * (key usage 56) over the AS-REQ this client sent; else the reply is not
+ * trusted (what MIT reports as "KDC reply did not match expectations").
+ */
+function checkEncPaRep(enc: EncKdcRepPart, key: Key, request: Uint8Array, realm: string): void {
+  if ((enc.flags & ENC_PA_REP) === 0) return;
+  const pa = findPadata(enc.encryptedPaData, PaDataType.PA_REQ_ENC_PA_REP);
+  if (pa === undefined)
+    throw replyMismatch('enc-pa-rep is set but the reply carries no PA-REQ-ENC-PA-REP', realm);
+  let ok = false;
+  try {
+    const ck = decodeChecksum(pa.padataValue);
+    ok = verifyChecksum(key, KeyUsage.KEY_USAGE_AS_REQ, request, ck.checksum, { cksumtype: ck.cksumtype });
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+  }
+  if (!ok) throw replyMismatch('the PA-REQ-ENC-PA-REP checksum does not match the AS-REQ sent', realm);
 }
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
@@ -219,7 +247,15 @@ function verifyAsRep(
   ctx: ClientContext,
   req: AsRequest,
   rep: AsRep,
-  sent: { realm: string; nonce: number; sname: PrincipalName; choice?: KeyChoice; preauthKey?: Key },
+  sent: {
+    realm: string;
+    nonce: number;
+    sname: PrincipalName;
+    choice?: KeyChoice;
+    preauthKey?: Key;
+    /** The AS-REQ as sent, for the RFC 6806 section 11 checksum. */
+    request: Uint8Array;
+  },
 ): Credential {
   const { realm } = sent;
   const etype = rep.encPart.etype;
@@ -264,6 +300,7 @@ function verifyAsRep(
     throw e;
   }
   if (enc.nonce !== sent.nonce) throw replyMismatch(`nonce ${enc.nonce} where ${sent.nonce} was sent`, realm);
+  checkEncPaRep(enc, key, sent.request, realm);
   // The ticket's cleartext names must agree with the encrypted part (section 3.1.5).
   if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
     throw replyMismatch('the ticket names a different server than the encrypted part', realm);

@@ -23,6 +23,8 @@ import type { TgsHeader } from '../tgs-header';
 export interface AsRequestState {
   readonly realm: Realm;
   readonly req: KdcReq;
+  /** The AS-REQ exactly as received (what RFC 6806 section 11 checksums). */
+  readonly requestDer: Uint8Array;
   /** The KDC's time for this request. */
   readonly now: number;
   /** The client as the request named it, and its realm (this realm). */
@@ -38,6 +40,8 @@ export interface AsRequestState {
   preauthenticated: boolean;
   /** Whether the ticket gets a PAC (MS-KILE section 3.3.5.6.3); starts as the realm's default. */
   pacRequested: boolean;
+  /** The reply carries PA-REQ-ENC-PA-REP in its encrypted-pa-data (RFC 6806 section 11). */
+  encPaRep: boolean;
 }
 
 /** A handler of one padata type in AS-REQs. */

@@ -9,10 +9,15 @@
 import { encTimestamp } from './enc-timestamp';
 import type { AsPadataHandler, TgsPadataHandler } from './handler';
 import { pacRequest } from './pac-request';
+import { reqEncPaRep } from './req-enc-pa-rep';
 import { tgsReq } from './tgs-req';
 
 /** AS-REQ padata, in processing order. */
-export const AS_PADATA_HANDLERS: readonly AsPadataHandler[] = Object.freeze([encTimestamp, pacRequest]);
+export const AS_PADATA_HANDLERS: readonly AsPadataHandler[] = Object.freeze([
+  encTimestamp,
+  pacRequest,
+  reqEncPaRep,
+]);
 
 /** TGS-REQ padata, in processing order: the authentication header first. */
 export const TGS_PADATA_HANDLERS: readonly TgsPadataHandler[] = Object.freeze([tgsReq]);

@@ -1,0 +1,67 @@
+/**
+ * MIT kinit with name canonicalization against krbsim (RFC 6806): `-C`
+ * (canonicalize), `-E` (an enterprise name) and both. MIT sends an empty
+ * PA-REQ-ENC-PA-REP in every AS-REQ and rejects a reply whose enc-pa-rep flag
+ * is not backed by the checksum of section 11 ("KDC reply did not match
+ * expectations"); Windows clients set canonicalize on every AS-REQ, so this
+ * is the scenario's default path.
+ */
+
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  loadTopologyFile,
+  type RequestLogEntry,
+  type RunningTopology,
+  startTopology,
+} from '../../packages/cli/src/index';
+import { MIT_CLIENT_TOOLS, MitClient, parseKlist } from './helpers/mit';
+import { makeTempDir, type TempDir } from './helpers/processes';
+import { describeWithTools } from './mit-tools';
+
+const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
+const ALICE = 'correct horse battery staple';
+
+describeWithTools('MIT kinit -C / -E against krbsim (RFC 6806)', MIT_CLIENT_TOOLS, (tools) => {
+  let dir: TempDir;
+  let topo: RunningTopology;
+  const log: RequestLogEntry[] = [];
+  const mit = (name: string): MitClient =>
+    new MitClient(tools, dir.path, topo.files!.krb5conf, dir.file(`cc-${name}`), () =>
+      log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
+    );
+
+  beforeAll(async () => {
+    dir = await makeTempDir('canon-mit');
+    topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml')), {
+      dir: dir.path,
+      log: (e) => log.push(e),
+    });
+  });
+  afterAll(async () => {
+    await topo?.close();
+    await dir?.remove();
+  });
+
+  const cases: [string, string[], string][] = [
+    ['kinit -C', ['-C', 'alice@CONTOSO.COM'], 'alice@CONTOSO.COM'],
+    ['kinit -E', ['-E', 'alice@CONTOSO.COM'], 'alice@CONTOSO.COM'],
+    ['kinit -E -C', ['-E', '-C', 'alice@CONTOSO.COM'], 'alice@CONTOSO.COM'],
+  ];
+  for (const [label, args, principal] of cases) {
+    it(`${label} gets a TGT, the reply's canonical names trusted through PA-REQ-ENC-PA-REP`, async () => {
+      const client = mit(label.replace(/\W+/g, '-'));
+      // Before RFC 6806 section 11 was honoured, this failed: "KDC reply did not match expectations".
+      await client.ok('kinit', args, { input: `${ALICE}\n` });
+      const k = parseKlist((await client.ok('klist', [])).stdout);
+      expect(k.principal).toBe(principal);
+      expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
+    });
+  }
+
+  it('kvno after kinit -C works across the trust', async () => {
+    const client = mit('kvno-canon');
+    await client.ok('kinit', ['-C', 'alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+    await client.ok('kvno', ['HTTP/portal.fabrikam.com@FABRIKAM.COM']);
+  });
+});
