@@ -44,8 +44,10 @@ export class OnPremDomain {
       name: opts.realm.toUpperCase(),
       clock: opts.clock,
       random: opts.random,
-      // AD matches names case-insensitively and issues renewable TGTs.
-      policy: { caseInsensitiveNames: true, renewableTgt: true, ...opts.policy },
+      // A domain controller: aes-sha1 keys, names without case, SPNs whatever their name type,
+      // errors shaped as Windows sends them (see RealmKind).
+      kind: 'active-directory',
+      ...(opts.policy !== undefined && { policy: opts.policy }),
     });
     this.kdc = new Kdc(this.realm, { log: opts.log });
     this.dnsName = opts.realm.toLowerCase();

@@ -60,6 +60,7 @@ export class AzureAdTenant {
       name: AZURE_AD_REALM,
       clock: opts.clock,
       random: opts.random,
+      kind: 'active-directory',
       policy: { ...azureAdRealmPolicy, ...opts.policy },
     });
     this.kdc = new Kdc(this.realm, { log: opts.log });

@@ -21,6 +21,7 @@ export {
   startTopology,
 } from './start-topology';
 export {
+  type ComputerSpec,
   type PolicySpec,
   parseTopology,
   type RealmFileSpec,

@@ -1,21 +1,18 @@
 /**
  * The request log of `krbsim serve`: one event per request a KDC answered,
- * its fields read from the request and reply bytes (RFC 4120 section 5:
- * the APPLICATION tag names the message, `req-body` the server and an
- * AS-REQ's client, a KDC-REP's `crealm`/`cname` the client a TGS-REQ only
- * names inside its encrypted ticket, a KRB-ERROR its `error-code`). Nothing
- * is parsed from the KDC's text line, which is kept for the text format only.
+ * its fields from the KDC's own structured event (`KdcRequestEvent`: the
+ * message, the client, including a TGS-REQ's, which only the TGT names, the
+ * server, the error code), with the transport's peer, sizes and time.
  *
- * Security: the fields are names, sizes, codes and times. A KDC-REP's
- * encrypted parts and a request's PA-DATA are never read, so no key,
- * password-derived value or ticket reaches the log.
+ * Security: the fields are names, sizes, codes and times; the KDC's event
+ * carries no key, password-derived value or ticket.
  *
  * @module
  */
 
-import { decodeAsRep, decodeKrbError, decodeTgsRep, formatPrincipal } from '@krbsim/asn1';
-import { ErrorCode, errorCodeName } from '@krbsim/core';
-import { MESSAGE_TYPES, peekRequestTarget, type TransportKind } from '@krbsim/transport';
+import { ErrorCode } from '@krbsim/core';
+import type { KdcRequestEvent } from '@krbsim/kdc';
+import type { TransportKind } from '@krbsim/transport';
 
 /**
  * How much `krbsim serve` logs, most to least:
@@ -40,9 +37,9 @@ export interface RequestLogEntry {
   readonly transport: TransportKind;
   /** `host:port` of the client. */
   readonly peer?: string;
-  /** The request's message type (`AS-REQ`, `TGS-REQ`), or `unknown`. */
+  /** The request's message type (`AS-REQ`, `TGS-REQ`), or `REQ` when it did not decode. */
   readonly msgType: string;
-  /** The client principal: an AS-REQ's cname, else the reply's (KDC-REP or KRB-ERROR). */
+  /** The client principal: an AS-REQ's cname, or a TGS-REQ's TGT client. */
   readonly client?: string;
   /** The server principal the request asked for (`req-body.sname@realm`). */
   readonly server?: string;
@@ -59,60 +56,12 @@ export interface RequestLogEntry {
   readonly line: string;
 }
 
-type ExchangeFields = Pick<
-  RequestLogEntry,
-  'msgType' | 'client' | 'server' | 'outcome' | 'errorCode' | 'errorName'
->;
-
-const AS_REP = 0x6b;
-const TGS_REP = 0x6d;
-const KRB_ERROR = 0x7e;
-
-/** The structured fields of one exchange, from its bytes. Never throws. */
-export function describeExchange(request: Uint8Array, reply: Uint8Array): ExchangeFields {
-  const target = peekRequestTarget(request);
-  let client =
-    target?.msgType === 10 && target.cname !== undefined
-      ? formatPrincipal(target.cname, target.realm)
-      : undefined;
-  const msgType = MESSAGE_TYPES[request[0] ?? -1] ?? 'unknown';
-  const outcome = MESSAGE_TYPES[reply[0] ?? -1] ?? 'unknown';
-  let errorCode: number | undefined;
-  try {
-    if (reply[0] === KRB_ERROR) {
-      const e = decodeKrbError(reply);
-      errorCode = e.errorCode;
-      if (client === undefined && e.cname !== undefined && e.crealm !== undefined) {
-        client = formatPrincipal(e.cname, e.crealm);
-      }
-    } else if (client === undefined && (reply[0] === AS_REP || reply[0] === TGS_REP)) {
-      // The clear-text crealm/cname of the KDC-REP (section 5.4.2); its enc-part is not touched.
-      const rep = reply[0] === AS_REP ? decodeAsRep(reply) : decodeTgsRep(reply);
-      client = formatPrincipal(rep.cname, rep.crealm);
-    }
-  } catch {
-    // A reply that does not decode keeps the fields read so far.
-  }
-  return {
-    msgType,
-    ...(client !== undefined && { client }),
-    ...(target?.sname !== undefined && { server: formatPrincipal(target.sname, target.realm) }),
-    outcome,
-    ...(errorCode !== undefined && { errorCode, errorName: errorCodeName(errorCode) }),
-  };
-}
-
 /**
- * True when `reply` is what the `error` level logs: a KRB-ERROR other than
- * KDC_ERR_PREAUTH_REQUIRED. Reads the first byte, and decodes only a KRB-ERROR.
+ * True when the `error` level logs the request: a KRB-ERROR other than
+ * KDC_ERR_PREAUTH_REQUIRED (the normal first answer to a password login).
  */
-export function isFailureReply(reply: Uint8Array): boolean {
-  if (reply[0] !== KRB_ERROR) return false;
-  try {
-    return decodeKrbError(reply).errorCode !== ErrorCode.KDC_ERR_PREAUTH_REQUIRED;
-  } catch {
-    return true;
-  }
+export function isFailure(event: KdcRequestEvent): boolean {
+  return event.errorCode !== undefined && event.errorCode !== ErrorCode.KDC_ERR_PREAUTH_REQUIRED;
 }
 
 /** The `--json-log` object of a request: every structured field, not the KDC's text line. */

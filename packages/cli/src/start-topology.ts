@@ -11,10 +11,10 @@
  */
 
 import { type Clock, type RandomSource, systemClock } from '@krbsim/core';
-import { createTrust, Kdc, Realm, type RealmPolicy } from '@krbsim/kdc';
+import { createTrust, Kdc, type KdcRequestEvent, Realm, type RealmPolicy } from '@krbsim/kdc';
 import { type KdcRequestInfo, type ServeKdcOptions, serveKdc } from '@krbsim/transport';
 import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
-import { describeExchange, isFailureReply, type RequestLogEntry } from './request-log';
+import { isFailure, type RequestLogEntry } from './request-log';
 import type { RealmFileSpec, TopologyFile } from './topology';
 
 export type { RequestLogEntry } from './request-log';
@@ -121,12 +121,20 @@ export function buildRealms(
   for (const spec of topology.realms) {
     const random = new SeededKeysRandom(seed, spec.name, options.random);
     sources.push(random);
-    const realm = new Realm({ name: spec.name, clock, random, policy: policyOf(spec) });
+    const realm = new Realm({ name: spec.name, kind: spec.kind, clock, random, policy: policyOf(spec) });
     for (const u of spec.users) {
       realm.addUser(u.name, {
         password: u.password,
         ...(u.requiresPreauth !== undefined && { requiresPreauth: u.requiresPreauth }),
         ...(u.disabled !== undefined && { disabled: u.disabled }),
+        ...(u.spns !== undefined && { spns: [...u.spns] }),
+      });
+    }
+    for (const c of spec.computers) {
+      realm.addComputer(c.name, {
+        ...(c.password !== undefined && { password: c.password }),
+        ...(c.dnsHostName !== undefined && { dnsHostName: c.dnsHostName }),
+        spns: [...(c.spns ?? [])],
       });
     }
     for (const s of spec.services) {
@@ -222,12 +230,12 @@ export async function startTopology(
   try {
     for (const spec of topology.realms) {
       const realm = realms.get(spec.name)!;
-      // The KDC's own log line for each request, kept for the text format.
-      let lastLine: string | undefined;
+      // The KDC's structured event for each request (handle() emits it before it returns).
+      let last: KdcRequestEvent | undefined;
       const kdc = new Kdc(realm, {
         ...(log !== undefined && {
-          log: (line: string) => {
-            lastLine = line;
+          onRequest: (event: KdcRequestEvent) => {
+            last = event;
           },
         }),
         ...(options.onInternalError !== undefined && {
@@ -240,21 +248,22 @@ export async function startTopology(
         log === undefined
           ? (request: Uint8Array): Uint8Array => kdc.handle(request)
           : (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
-              lastLine = undefined;
+              last = undefined;
               const start = performance.now();
               const reply = kdc.handle(request);
               const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
-              if (errorsOnly && !isFailureReply(reply)) return reply;
+              const event = last as KdcRequestEvent | undefined;
+              if (event === undefined || (errorsOnly && !isFailure(event))) return reply;
+              const { internalError: _bug, ...fields } = event;
               log({
                 time: new Date(realm.clock.now()).toISOString(),
                 realm: spec.name,
                 transport: info.transport,
                 ...(info.peer !== undefined && { peer: info.peer }),
-                ...describeExchange(request, reply),
+                ...fields,
                 requestBytes: request.length,
                 replyBytes: reply.length,
                 durationMs,
-                line: lastLine ?? `${request.length}-byte request, ${reply.length}-byte reply`,
               });
               return reply;
             };

@@ -207,7 +207,8 @@ async function writeOwnerOnly(path: string, bytes: Uint8Array): Promise<void> {
 /**
  * Write `krb5.conf`, `<REALM>.keytab` (every service key of the realm),
  * `<spn>.keytab` (one service; `<spn>@<REALM>.keytab` if two realms share an
- * SPN) and `ports.json` into `dir`.
+ * SPN), `<account>@<REALM>.keytab` (a computer or service account: its name
+ * and SPNs) and `ports.json` into `dir`.
  */
 export async function writeTopologyFiles(
   dir: string,
@@ -236,6 +237,22 @@ export async function writeTopologyFiles(
       const path = join(abs, `${spnFileName(base)}.keytab`);
       await writeOwnerOnly(path, serializeKeytab({ entries }));
       keytabs[`${s.spn}@${r.name}`] = path;
+    }
+    // Accounts that serve SPNs (computers, service users): `<account>.keytab`, as `ktpass` or
+    // `adcli join` would write it, with the account name and each SPN.
+    const accounts = [
+      ...r.computers.map((c) => `${c.name.replace(/\$$/, '').toUpperCase()}$`),
+      ...r.users.filter((u) => u.spns !== undefined && u.spns.length > 0).map((u) => u.name),
+    ];
+    for (const account of accounts) {
+      const entry = realm.lookup(account);
+      if (entry === undefined) continue;
+      const spns = entry.aliases.map((a) => a.nameString.join('/'));
+      const entries = serviceKeytabEntries(realm, account, spns, now);
+      all.push(...entries);
+      const path = join(abs, `${spnFileName(`${account}@${r.name}`)}.keytab`);
+      await writeOwnerOnly(path, serializeKeytab({ entries }));
+      keytabs[`${account}@${r.name}`] = path;
     }
     const path = join(abs, `${r.name}.keytab`);
     await writeOwnerOnly(path, serializeKeytab({ entries: all }));

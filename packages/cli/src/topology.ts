@@ -5,11 +5,15 @@
  * ```yaml
  * realms:
  *   - name: CONTOSO.COM
+ *     kind: active-directory          # answer as a Windows DC (default: mit)
  *     domains: [contoso.com]          # hosts under these DNS domains live in this realm
  *     port: 18088                     # optional: UDP and TCP port of its KDC (default: OS-chosen)
  *     policy: { maxTicketLife: 10h, maxRenewLife: 7d, clockSkew: 5m, allowWeakCrypto: false }
  *     users:
  *       - { name: alice, password: correct horse }
+ *       - { name: svc_sql, password: s3rv1ce, spns: [MSSQLSvc/db.contoso.com:1433] }   # a service account
+ *     computers:                      # machine accounts NAME$ holding host/<name>.<domain> and host/NAME
+ *       - { name: SQL01, spns: [MSSQLSvc/sql01.contoso.com:1433] }
  *     services:
  *       - { spn: host/server.contoso.com, password: s3rv1ce }   # a random key (from --seed) when no password
  * trusts:
@@ -40,6 +44,16 @@ export interface UserSpec {
   readonly password: string;
   readonly requiresPreauth?: boolean;
   readonly disabled?: boolean;
+  /** SPNs the account serves (a service account). */
+  readonly spns?: readonly string[];
+}
+
+/** A computer account `NAME$` (see `Realm.addComputer`). */
+export interface ComputerSpec {
+  readonly name: string;
+  readonly password?: string;
+  readonly dnsHostName?: string;
+  readonly spns?: readonly string[];
 }
 
 export interface ServiceSpec {
@@ -50,11 +64,14 @@ export interface ServiceSpec {
 
 export interface RealmFileSpec {
   readonly name: string;
+  /** Which product the realm answers like (`Realm` option `kind`). */
+  readonly kind: 'mit' | 'active-directory';
   /** The UDP and TCP port `krbsim serve` binds this realm's KDC to; unset: OS-chosen. */
   readonly port?: number;
   readonly domains: readonly string[];
   readonly policy: PolicySpec;
   readonly users: readonly UserSpec[];
+  readonly computers: readonly ComputerSpec[];
   readonly services: readonly ServiceSpec[];
 }
 
@@ -183,23 +200,39 @@ function policy(v: unknown, path: string): PolicySpec {
 }
 
 function realm(v: unknown, path: string): RealmFileSpec {
-  const o = obj(v, path, ['name', 'domains', 'port', 'policy', 'users', 'services']);
+  const o = obj(v, path, ['name', 'kind', 'domains', 'port', 'policy', 'users', 'computers', 'services']);
   const users = list(o.users, `${path}.users`).map((u, i) => {
     const p = `${path}.users[${i}]`;
-    const uo = obj(u, p, ['name', 'password', 'requiresPreauth', 'disabled']);
+    const uo = obj(u, p, ['name', 'password', 'requiresPreauth', 'disabled', 'spns']);
     return {
       name: str(uo.name, `${p}.name`),
       password: str(uo.password, `${p}.password`),
       requiresPreauth: optBool(uo.requiresPreauth, `${p}.requiresPreauth`),
       disabled: optBool(uo.disabled, `${p}.disabled`),
+      ...(uo.spns !== undefined && { spns: spns(uo.spns, `${p}.spns`) }),
+    };
+  });
+  const computers = list(o.computers, `${path}.computers`).map((c, i) => {
+    const p = `${path}.computers[${i}]`;
+    const co = obj(c, p, ['name', 'password', 'dnsHostName', 'spns']);
+    const name = str(co.name, `${p}.name`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,14}\$?$/.test(name)) {
+      throw new TopologyError(
+        `${p}.name`,
+        `expected a NetBIOS name (1 to 15 letters, digits or '-'), got ${JSON.stringify(name)}`,
+      );
+    }
+    return {
+      name,
+      password: optStr(co.password, `${p}.password`),
+      dnsHostName: optStr(co.dnsHostName, `${p}.dnsHostName`),
+      spns: spns(co.spns, `${p}.spns`),
     };
   });
   const services = list(o.services, `${path}.services`).map((s, i) => {
     const p = `${path}.services[${i}]`;
     const so = obj(s, p, ['spn', 'password', 'aliases']);
-    const spn = str(so.spn, `${p}.spn`);
-    if (!spn.includes('/'))
-      throw new TopologyError(`${p}.spn`, `expected service/host, got ${JSON.stringify(spn)}`);
+    const spn = spnOf(so.spn, `${p}.spn`);
     return {
       spn,
       password: optStr(so.password, `${p}.password`),
@@ -209,12 +242,24 @@ function realm(v: unknown, path: string): RealmFileSpec {
   const port = optPort(o.port, `${path}.port`);
   return {
     name: realmName(o.name, `${path}.name`),
+    kind: oneOf(o.kind, `${path}.kind`, ['mit', 'active-directory'] as const, 'mit'),
     ...(port !== undefined && { port }),
     domains: list(o.domains, `${path}.domains`).map((d, i) => str(d, `${path}.domains[${i}]`).toLowerCase()),
     policy: policy(o.policy, `${path}.policy`),
     users,
+    computers,
     services,
   };
+}
+
+function spnOf(v: unknown, path: string): string {
+  const spn = str(v, path);
+  if (!spn.includes('/')) throw new TopologyError(path, `expected service/host, got ${JSON.stringify(spn)}`);
+  return spn;
+}
+
+function spns(v: unknown, path: string): string[] {
+  return list(v, path).map((s, i) => spnOf(s, `${path}[${i}]`));
 }
 
 function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFileSpec {

@@ -106,7 +106,7 @@ describe('krbsim serve --json-log', () => {
       expect(e.peer).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(Number.isNaN(Date.parse(e.time as string))).toBe(false);
       expect(e.requestBytes).toBeGreaterThan(100);
-      expect(e.replyBytes).toBeGreaterThan(100);
+      expect(e.replyBytes).toBeGreaterThan(60); // an AD-shaped KRB-ERROR is short
       expect(typeof e.durationMs).toBe('number');
       expect(e).not.toHaveProperty('line');
     }

@@ -231,7 +231,7 @@ export function processAsReq(
     pvno: 5,
     msgType: 11,
     // ETYPE-INFO2 for the reply key, so a client that sent no pre-auth learns the salt.
-    padata: [etypeInfo2Padata([replyKey])],
+    padata: [etypeInfo2Padata([replyKey], policy.rc4SaltInEtypeInfo)],
     crealm,
     cname: ticketCname,
     ticket,

@@ -26,7 +26,7 @@ export { defaultEncTypes as DEFAULT_ENC_TYPES } from '@krbsim/crypto';
 export { DomainRealmMap, isDnsSuffix } from './domain-realm';
 export type { ExchangeResult, PadataRegistry } from './exchange';
 export type { TicketDraft, TicketRequest } from './issue';
-export { Kdc, type KdcOptionsInit, MAX_REQUEST_BYTES } from './kdc';
+export { Kdc, type KdcOptionsInit, type KdcRequestEvent, MAX_REQUEST_BYTES } from './kdc';
 export { composeKvno, type StoredKey, splitKvno } from './keys';
 export { KdcError, type KdcErrorDetails, minimalKrbError } from './krb-error';
 export type {
@@ -36,10 +36,18 @@ export type {
   TgsRequestState,
 } from './padata/handler';
 export { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
-export { defaultPolicy, type RealmPolicy, resolvePolicy } from './policy';
+export {
+  defaultPolicy,
+  type KrbErrorStyle,
+  policyOfKind,
+  type RealmKind,
+  type RealmPolicy,
+  resolvePolicy,
+} from './policy';
 export { entryKvno, PrincipalDb, type PrincipalEntry, type PrincipalKind } from './principal-db';
 export { parsePrincipal } from './principal-name';
 export {
+  type AddComputerOptions,
   type AddServiceOptions,
   type AddUserOptions,
   type AuthorizationDataContext,

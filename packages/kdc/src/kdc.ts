@@ -26,6 +26,31 @@ export const MAX_REQUEST_BYTES = 1 << 20;
 const AS_REQ_TAG = 0x6a;
 const TGS_REQ_TAG = 0x6c;
 
+/**
+ * One request a KDC answered, as {@link KdcOptionsInit.onRequest} receives
+ * it: names, codes and the log line; never a key, ticket or password.
+ */
+export interface KdcRequestEvent {
+  /** `AS-REQ`, `TGS-REQ`, or `REQ` when the request did not decode. */
+  readonly msgType: 'AS-REQ' | 'TGS-REQ' | 'REQ';
+  /**
+   * The client: an AS-REQ's cname, a TGS-REQ's TGT client once the KDC has
+   * read it (whether the reply is a TGS-REP or a KRB-ERROR).
+   */
+  readonly client?: string;
+  /** The server the request asked for (`req-body.sname@realm`). */
+  readonly server?: string;
+  /** `AS-REP`, `TGS-REP` or `KRB-ERROR`. */
+  readonly outcome: string;
+  /** A KRB-ERROR's code and its name. */
+  readonly errorCode?: number;
+  readonly errorName?: string;
+  /** Set when the error was a bug (see {@link KdcOptionsInit.onInternalError}). */
+  readonly internalError?: true;
+  /** The log line of the request (what {@link KdcOptionsInit.log} receives). */
+  readonly line: string;
+}
+
 /** Options for `new Kdc()`. */
 export interface KdcOptionsInit {
   /**
@@ -47,6 +72,11 @@ export interface KdcOptionsInit {
    * Default: none (the log line still says `internal error`).
    */
   onInternalError?: (error: unknown) => void;
+  /**
+   * Receives each request's structured event, after `log` and before
+   * `handle` returns (so a caller of `handle` may pair the two).
+   */
+  onRequest?: (event: KdcRequestEvent) => void;
 }
 
 /** A Key Distribution Center for one {@link Realm}. */
@@ -54,12 +84,14 @@ export class Kdc {
   readonly realm: Realm;
   readonly #log: ((line: string) => void) | undefined;
   readonly #onInternalError: ((error: unknown) => void) | undefined;
+  readonly #onRequest: ((event: KdcRequestEvent) => void) | undefined;
   readonly #padata: PadataRegistry;
 
   constructor(realm: Realm, opts: KdcOptionsInit = {}) {
     this.realm = realm;
     this.#log = opts.log;
     this.#onInternalError = opts.onInternalError;
+    this.#onRequest = opts.onRequest;
     this.#padata = {
       as: opts.padata?.as ?? AS_PADATA_HANDLERS,
       tgs: opts.padata?.tgs ?? TGS_PADATA_HANDLERS,
@@ -73,9 +105,9 @@ export class Kdc {
   handle(request: Uint8Array): Uint8Array {
     const now = this.#now();
     let target: ErrorTarget = { realm: this.realm.name };
-    let label = 'REQ';
-    let client = '?';
-    let server = '?';
+    let label: KdcRequestEvent['msgType'] = 'REQ';
+    let client: string | undefined;
+    let server: string | undefined;
     try {
       const req = this.#decode(request);
       label = req.msgType === 10 ? 'AS-REQ' : 'TGS-REQ';
@@ -92,16 +124,14 @@ export class Kdc {
           ? processAsReq(this.realm, req, request, this.#padata.as)
           : processTgsReq(this.realm, req, this.#padata.tgs);
       if (result.client !== undefined) client = result.client;
-      this.#emit(`${label} ${client} for ${server} -> ${result.outcome}`);
+      this.#emit({ msgType: label, client, server, outcome: result.outcome });
       return result.reply;
     } catch (e) {
-      const reply = encodeErrorReply(e, target, this.realm.name, now);
+      const reply = encodeErrorReply(e, target, this.realm.name, now, this.realm.policy.krbErrorStyle);
       const { code, details } = describeError(e);
       if (details.cname && details.crealm) client = formatPrincipal(details.cname, details.crealm);
       const bug = !isKerberosError(e);
-      this.#emit(
-        `${label} ${client} for ${server} -> KRB-ERROR ${errorCodeName(code)} (${code})${bug ? ' internal error' : ''}`,
-      );
+      this.#emit({ msgType: label, client, server, outcome: 'KRB-ERROR', errorCode: code, bug });
       if (bug) this.#reportBug(e);
       return reply;
     }
@@ -161,9 +191,28 @@ export class Kdc {
     }
   }
 
-  #emit(line: string): void {
+  #emit(e: {
+    msgType: KdcRequestEvent['msgType'];
+    client: string | undefined;
+    server: string | undefined;
+    outcome: string;
+    errorCode?: number;
+    bug?: boolean;
+  }): void {
+    if (this.#log === undefined && this.#onRequest === undefined) return;
+    const error = e.errorCode === undefined ? '' : ` ${errorCodeName(e.errorCode)} (${e.errorCode})`;
+    const line = `${e.msgType} ${e.client ?? '?'} for ${e.server ?? '?'} -> ${e.outcome}${error}${e.bug ? ' internal error' : ''}`;
     try {
       this.#log?.(line);
+      this.#onRequest?.({
+        msgType: e.msgType,
+        ...(e.client !== undefined && { client: e.client }),
+        ...(e.server !== undefined && { server: e.server }),
+        outcome: e.outcome,
+        ...(e.errorCode !== undefined && { errorCode: e.errorCode, errorName: errorCodeName(e.errorCode) }),
+        ...(e.bug === true && { internalError: true as const }),
+        line,
+      });
     } catch {
       // A failing logger must not change the reply.
     }

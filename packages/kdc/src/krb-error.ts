@@ -15,6 +15,7 @@
 import type { KrbErrorMessage, PrincipalName } from '@krbsim/asn1';
 import { encodeKrbError, krbError } from '@krbsim/asn1';
 import { concatBytes, ErrorCode, KerberosError } from '@krbsim/core';
+import type { KrbErrorStyle } from './policy';
 
 /** Extra fields a KDC error carries into its KRB-ERROR. */
 export interface KdcErrorDetails {
@@ -61,20 +62,28 @@ export function describeError(err: unknown): { code: number; text: string; detai
 }
 
 /**
- * The KRB-ERROR message for `err`, stamped with `now` (ms). The client name
- * goes in only when both it and its realm are known.
+ * The KRB-ERROR message for `err`, stamped with `now` (ms). In the `mit`
+ * style the client name goes in when both it and its realm are known, and
+ * the e-text names the problem; a Windows DC (`active-directory`) sends
+ * neither. Both send the server name and the e-data.
  */
-export function krbErrorMessage(err: unknown, target: ErrorTarget, now: number): KrbErrorMessage {
+export function krbErrorMessage(
+  err: unknown,
+  target: ErrorTarget,
+  now: number,
+  style: KrbErrorStyle = 'mit',
+): KrbErrorMessage {
   const { code, text, details } = describeError(err);
   const cname = details.cname ?? target.cname;
   const crealm = details.crealm ?? target.crealm;
+  const mit = style === 'mit';
   return krbError({
     errorCode: code,
     now,
     realm: target.realm,
     ...(target.sname !== undefined && { sname: target.sname }),
-    ...(cname !== undefined && crealm !== undefined && { cname, crealm }),
-    eText: text,
+    ...(mit && cname !== undefined && crealm !== undefined && { cname, crealm }),
+    ...(mit && { eText: text }),
     ...(details.eData !== undefined && { eData: details.eData }),
   });
 }
@@ -89,12 +98,13 @@ export function encodeErrorReply(
   target: ErrorTarget,
   kdcRealm: string,
   now: number,
+  style: KrbErrorStyle = 'mit',
 ): Uint8Array {
   try {
-    return encodeKrbError(krbErrorMessage(err, target, now));
+    return encodeKrbError(krbErrorMessage(err, target, now, style));
   } catch {
     try {
-      return encodeKrbError(krbErrorMessage(err, { realm: kdcRealm }, now));
+      return encodeKrbError(krbErrorMessage(err, { realm: kdcRealm }, now, style));
     } catch {
       return minimalKrbError(kdcRealm, now);
     }

@@ -17,6 +17,18 @@ import { defaultEncTypes, isSupportedEncType, isWeakEncType, supportedEncTypes }
 const RC4_HMAC = 23;
 
 /**
+ * Which product a realm answers like, where MIT krb5 and Active Directory
+ * differ. The kind only chooses the defaults of {@link RealmPolicy}; each
+ * difference stays a named option that can be set on its own.
+ * - `mit` (the default): MIT krb5's KDC, with AD's referral rule.
+ * - `active-directory`: a Windows domain controller (MS-KILE).
+ */
+export type RealmKind = 'mit' | 'active-directory';
+
+/** How KRB-ERROR replies are shaped (RFC 4120 section 5.9.1 leaves most fields optional). */
+export type KrbErrorStyle = 'mit' | 'active-directory';
+
+/**
  * A realm's ticket and protocol policy. Every field has a default (see
  * {@link resolvePolicy}); pass a `Partial<RealmPolicy>` to `new Realm()`.
  */
@@ -80,6 +92,27 @@ export interface RealmPolicy {
   interRealmKvnoStrict: boolean;
   /** Include a PAC when the AS-REQ carries no PA-PAC-REQUEST (AD: yes). Default true. */
   includePacByDefault: boolean;
+  /**
+   * Look up and refer a service name whatever its name type. AD resolves
+   * NT-PRINCIPAL, NT-SRV-HST and NT-SRV-INST names alike, as SPNs (MS-KILE
+   * 3.3.5.1.1), so `MSSQLSvc/host:1433` sent as NT-PRINCIPAL (FreeTDS, MIT
+   * `kvno 'svc/host@'`) is referred by its host. MIT refers only NT-SRV-INST
+   * and NT-SRV-HST names. Default false; `active-directory` realms: true.
+   */
+  referAnyServiceNameType: boolean;
+  /**
+   * The shape of KRB-ERROR replies. `mit`: cname and crealm when known and an
+   * e-text naming the problem. `active-directory`: as a Windows DC sends them,
+   * without cname, crealm or e-text. Default `mit`; `active-directory` realms:
+   * `active-directory`.
+   */
+  krbErrorStyle: KrbErrorStyle;
+  /**
+   * Put the salt in ETYPE-INFO2 entries for rc4-hmac (23), whose keys use
+   * none. MIT sends it; AD leaves it out. Default true; `active-directory`
+   * realms: false.
+   */
+  rc4SaltInEtypeInfo: boolean;
 }
 
 /** The policy with every default applied. */
@@ -98,19 +131,44 @@ export function defaultPolicy(): RealmPolicy {
     krbtgtKeyHistory: 2,
     interRealmKvnoStrict: false,
     includePacByDefault: true,
+    referAnyServiceNameType: false,
+    krbErrorStyle: 'mit',
+    rc4SaltInEtypeInfo: true,
   };
 }
 
 /**
- * Merge `partial` over the defaults and check it. Throws a
+ * What an Active Directory domain controller does differently from the
+ * defaults: the aes-sha1 etypes only (AD implements neither 19 nor 20; rc4
+ * comes last when `allowWeakCrypto` is set), names matched without regard to
+ * case, no postdating, service names resolved whatever their name type,
+ * KRB-ERRORs and ETYPE-INFO2 shaped as a DC sends them.
+ */
+const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
+  permittedEncTypes: [18, 17],
+  caseInsensitiveNames: true,
+  allowPostdate: false,
+  referAnyServiceNameType: true,
+  krbErrorStyle: 'active-directory',
+  rc4SaltInEtypeInfo: false,
+};
+
+/** The defaults of a realm kind, before a realm's own policy is applied. */
+export function policyOfKind(kind: RealmKind): RealmPolicy {
+  return kind === 'active-directory' ? { ...defaultPolicy(), ...ACTIVE_DIRECTORY } : defaultPolicy();
+}
+
+/**
+ * Merge `partial` over the defaults of `kind` and check it. Throws a
  * {@link KerberosError} (KRB_ERR_GENERIC) for a policy no KDC could run with:
  * a weak etype without `allowWeakCrypto`, an empty etype list, or a
  * non-positive lifetime.
  */
-export function resolvePolicy(partial: Partial<RealmPolicy> = {}): RealmPolicy {
-  const policy: RealmPolicy = { ...defaultPolicy(), ...stripUndefined(partial) };
+export function resolvePolicy(partial: Partial<RealmPolicy> = {}, kind: RealmKind = 'mit'): RealmPolicy {
+  const base = policyOfKind(kind);
+  const policy: RealmPolicy = { ...base, ...stripUndefined(partial) };
   if (partial.permittedEncTypes === undefined && policy.allowWeakCrypto) {
-    policy.permittedEncTypes = [...defaultEncTypes, RC4_HMAC];
+    policy.permittedEncTypes = [...base.permittedEncTypes, RC4_HMAC];
   }
   policy.permittedEncTypes = [...new Set(policy.permittedEncTypes)];
   const bad = (why: string): never => {

@@ -34,18 +34,25 @@ export function usableClientKeys(
   return out;
 }
 
-/** One ETYPE-INFO2 entry per key: etype, salt, and s2kparams when not the default. */
-export function etypeInfo2(keys: readonly StoredKey[]): EtypeInfo2Entry[] {
+/** rc4-hmac: its string-to-key ignores the salt (RFC 4757 section 4). */
+const RC4_HMAC = 23;
+
+/**
+ * One ETYPE-INFO2 entry per key: etype, salt, and s2kparams when not the
+ * default. The salt is optional (RFC 4120 section 5.2.7.5); rc4-hmac's goes
+ * in only when `rc4Salt` (MIT sends it, AD does not).
+ */
+export function etypeInfo2(keys: readonly StoredKey[], rc4Salt = true): EtypeInfo2Entry[] {
   return keys.map((k) => ({
     etype: k.key.etype,
-    salt: k.salt,
+    ...((rc4Salt || k.key.etype !== RC4_HMAC) && { salt: k.salt }),
     ...(k.s2kparams !== undefined && { s2kparams: k.s2kparams }),
   }));
 }
 
-/** The PA-ETYPE-INFO2 PA-DATA for `keys`. */
-export function etypeInfo2Padata(keys: readonly StoredKey[]): PaData {
-  return { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: encodeEtypeInfo2(etypeInfo2(keys)) };
+/** The PA-ETYPE-INFO2 PA-DATA for `keys` (see {@link etypeInfo2}). */
+export function etypeInfo2Padata(keys: readonly StoredKey[], rc4Salt = true): PaData {
+  return { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: encodeEtypeInfo2(etypeInfo2(keys, rc4Salt)) };
 }
 
 /**
@@ -60,7 +67,7 @@ export function preauthRequired(
   cname: PrincipalName,
   crealm: string,
 ): KdcError {
-  const methods: PaData[] = [etypeInfo2Padata(keys)];
+  const methods: PaData[] = [etypeInfo2Padata(keys, state.realm.policy.rc4SaltInEtypeInfo)];
   for (const h of handlers) {
     const offer = h.offer?.(state);
     if (offer !== undefined) methods.push(offer);

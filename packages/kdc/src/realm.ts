@@ -31,7 +31,7 @@ import {
   type StoredKey,
   splitKvno,
 } from './keys';
-import { type RealmPolicy, resolvePolicy } from './policy';
+import { type RealmKind, type RealmPolicy, resolvePolicy } from './policy';
 import { PrincipalDb, type PrincipalEntry } from './principal-db';
 import { formatPrincipal, krbtgtName, parsePrincipal, TGS_NAME } from './principal-name';
 import type { RealmTrust } from './trust-types';
@@ -107,6 +107,11 @@ export interface RealmOptions {
    * reproducible. Pass `systemRandom` for a realm served to real clients.
    */
   random?: RandomSource;
+  /**
+   * Which product the realm answers like: `mit` (default) or
+   * `active-directory`. It chooses the defaults of `policy`.
+   */
+  kind?: RealmKind;
   policy?: Partial<RealmPolicy>;
   /**
    * MS-KILE read-only-DC branch: the high 16 bits of every krbtgt kvno this
@@ -134,6 +139,25 @@ export interface AddUserOptions {
   upn?: string;
   /** Key version number. Default 1. */
   kvno?: number;
+  /**
+   * SPNs this account serves (`setspn -S MSSQLSvc/sql.contoso.com:1433 svc_sql`):
+   * a service account that logs on by its name like any user and is the
+   * server of tickets for each SPN.
+   */
+  spns?: string[];
+}
+
+/** Options for {@link Realm.addComputer}. */
+export interface AddComputerOptions {
+  /** The machine account password. Default: random keys. */
+  password?: string;
+  keys?: Key[];
+  /** The computer's DNS host name. Default `<name>.<realm in lower case>`. */
+  dnsHostName?: string;
+  /** SPNs besides `host/<dnsHostName>` and `host/<NAME>` (a SQL Server's `MSSQLSvc/...`). */
+  spns?: string[];
+  encTypes?: number[];
+  kvno?: number;
 }
 
 /** Options for {@link Realm.addService}. */
@@ -151,6 +175,8 @@ export interface AddServiceOptions {
 /** A Kerberos realm and its principal database. */
 export class Realm {
   readonly name: string;
+  /** The product this realm answers like; its policy's defaults come from it. */
+  readonly kind: RealmKind;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly policy: RealmPolicy;
@@ -188,7 +214,8 @@ export class Realm {
     this.name = opts.name;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? new SeededRandom(`realm:${opts.name}`);
-    this.policy = resolvePolicy(opts.policy);
+    this.kind = opts.kind ?? 'mit';
+    this.policy = resolvePolicy(opts.policy, this.kind);
     this.rodcBranchId = opts.rodcBranchId ?? 0;
     this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
     const kvno = composeKvno(this.rodcBranchId, 1);
@@ -219,11 +246,39 @@ export class Realm {
     const keys = this.#makeKeys(q.name, opts, kvno);
     return this.db.add(
       makeEntry(q.name, this.name, 'user', keys, {
+        aliases: this.#spns(opts.spns),
         requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
         disabled: opts.disabled ?? false,
         ...(opts.accountExpires !== undefined && { accountExpires: opts.accountExpires }),
         ...(opts.passwordExpires !== undefined && { passwordExpires: opts.passwordExpires }),
         ...(opts.upn !== undefined && { upn: opts.upn }),
+        encTypes: opts.encTypes,
+      }),
+    );
+  }
+
+  /**
+   * Add a computer account, as joining a machine to an AD domain does: the
+   * account `NAME$`, which logs on like a user, holding the SPNs
+   * `host/<dnsHostName>` and `host/<NAME>` and any in `spns`. Its keys are
+   * salted as AD salts machine accounts: the realm, `host`, the name in lower
+   * case, `.`, the domain in lower case (MS-KILE 3.1.1.2).
+   */
+  addComputer(name: string, opts: AddComputerOptions = {}): PrincipalEntry {
+    const netbios = name.replace(/\$$/, '').toUpperCase();
+    if (!/^[A-Z0-9][A-Z0-9-]{0,14}$/.test(netbios)) {
+      throw new RangeError(`computer name '${name}' is not a NetBIOS name (1 to 15 letters, digits or '-')`);
+    }
+    const dnsHostName = (opts.dnsHostName ?? `${netbios}.${this.name}`).toLowerCase();
+    const account = this.#parseLocal(`${netbios}$`).name;
+    // MS-KILE 3.1.1.2: the salt comes from the account name and the domain, not the host name.
+    const salt = `${this.name}host${netbios.toLowerCase()}.${this.name.toLowerCase()}`;
+    const keys = this.#makeKeys(account, { ...opts, salt }, opts.kvno ?? 1);
+    return this.db.add(
+      makeEntry(account, this.name, 'user', keys, {
+        aliases: this.#spns([`host/${dnsHostName}`, `host/${netbios}`, ...(opts.spns ?? [])]),
+        requiresPreauth: this.policy.requirePreauthByDefault,
+        disabled: false,
         encTypes: opts.encTypes,
       }),
     );
@@ -343,6 +398,16 @@ export class Realm {
   mapDomain(domain: string, realm: string): this {
     this.domainRealm.set(domain, realm);
     return this;
+  }
+
+  #spns(spns: readonly string[] | undefined): PrincipalName[] {
+    return (spns ?? []).map((spn) => {
+      const name = this.#parseLocal(spn).name;
+      if (name.nameString.length < 2 || name.nameString[0] === TGS_NAME) {
+        throw new RangeError(`'${spn}' is not an SPN (service/host[:port])`);
+      }
+      return name;
+    });
   }
 
   #parseLocal(text: string): { name: PrincipalName } {

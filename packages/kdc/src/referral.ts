@@ -5,7 +5,8 @@
  * 3.3.5.4):
  * 1. `krbtgt/OTHER`: a TGT for OTHER if this realm trusts it directly, else
  *    for the next realm on an allowed path (MIT's "alternate TGT");
- * 2. a host-based name whose host maps to another realm (the realm's
+ * 2. a host-based name (in an AD realm, any SPN-shaped name, whatever its
+ *    name type: MS-KILE 3.3.5.1.1) whose host maps to another realm (the realm's
  *    `[domain_realm]` table first, then the top-level names in the realm's
  *    routing view, longest match) that is reachable: a referral TGT
  *    `krbtgt/NEXT@THIS`;
@@ -19,7 +20,7 @@
  */
 
 import type { PrincipalName } from '@krbsim/asn1';
-import { KdcOptions } from '@krbsim/asn1';
+import { KdcOptions, NameType } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { KdcError } from './krb-error';
 import type { PrincipalEntry } from './principal-db';
@@ -44,6 +45,23 @@ export interface ResolvedServer {
  */
 export function realmOfHost(realm: Realm, host: string): string | undefined {
   return realm.domainRealm.lookup(host) ?? realmOfSuffix(realm, host);
+}
+
+/** The name types MS-KILE 3.3.5.1.1 resolves as SPNs. */
+const SPN_NAME_TYPES: ReadonlySet<number> = new Set([
+  NameType.NT_PRINCIPAL,
+  NameType.NT_SRV_INST,
+  NameType.NT_SRV_HST,
+]);
+
+/**
+ * The name a referral is routed by: under `referAnyServiceNameType` (AD), a
+ * two-part NT-PRINCIPAL name is the SPN it spells, as MS-KILE 3.3.5.1.1 looks
+ * it up; otherwise the name as sent (MIT routes host-based names only).
+ */
+function asSpn(realm: Realm, sname: PrincipalName): PrincipalName {
+  if (!realm.policy.referAnyServiceNameType || !SPN_NAME_TYPES.has(sname.nameType)) return sname;
+  return { nameType: NameType.NT_SRV_INST, nameString: sname.nameString };
 }
 
 function notFound(realm: Realm, sname: PrincipalName, why = ''): never {
@@ -97,7 +115,7 @@ export function resolveServer(
   if ((kdcOptions & (KdcOptions['enc-tkt-in-skey'] | KdcOptions.renew | KdcOptions.validate)) !== 0) {
     return notFound(realm, sname);
   }
-  const host = serviceHostOf(sname);
+  const host = serviceHostOf(asSpn(realm, sname));
   const target = host === undefined ? undefined : realmOfHost(realm, host);
   if (target === undefined || target === realm.name) return notFound(realm, sname);
   const r = tgtToward(realm, travelled, target);

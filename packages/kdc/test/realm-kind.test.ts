@@ -1,0 +1,319 @@
+/**
+ * Realm kinds: an `active-directory` realm answers as a Windows domain
+ * controller does (MS-KILE), an `mit` realm as MIT krb5's KDC does.
+ */
+import { decodeEtypeInfo2, decodeMethodData, KdcOptions, NameType, PaDataType } from '@krbsim/asn1';
+import { ErrorCode, ManualClock } from '@krbsim/core';
+import { stringToKey } from '@krbsim/crypto';
+import { createTrust, policyOfKind, type RealmKind, resolvePolicy } from '@krbsim/kdc';
+import { describe, expect, it } from 'vitest';
+import {
+  asReq,
+  encTimestamp,
+  errorOf,
+  login,
+  makeRealm,
+  openTicket,
+  pn,
+  T0,
+  tgsGet,
+  tgsReq,
+  userKey,
+} from './helpers';
+
+const REALM = 'CONTOSO.COM';
+
+function lab(kind: RealmKind, policy = {}) {
+  const l = makeRealm(REALM, policy, new ManualClock(T0), { kind });
+  l.realm.addUser('alice', { password: 'correct horse', encTypes: [18, 17] });
+  return l;
+}
+
+describe('realm kinds: policy defaults', () => {
+  it('an AD realm uses aes-sha1 only (rc4 last when weak crypto is allowed); an MIT realm keeps aes-sha2', () => {
+    expect(resolvePolicy({}, 'active-directory').permittedEncTypes).toEqual([18, 17]);
+    expect(resolvePolicy({ allowWeakCrypto: true }, 'active-directory').permittedEncTypes).toEqual([
+      18, 17, 23,
+    ]);
+    expect(resolvePolicy({}, 'mit').permittedEncTypes).toEqual([20, 19, 18, 17]);
+    expect(resolvePolicy({}).permittedEncTypes).toEqual([20, 19, 18, 17]);
+    const ad = policyOfKind('active-directory');
+    expect(ad).toMatchObject({
+      caseInsensitiveNames: true,
+      allowPostdate: false,
+      referAnyServiceNameType: true,
+      krbErrorStyle: 'active-directory',
+      rc4SaltInEtypeInfo: false,
+    });
+    expect(policyOfKind('mit')).toMatchObject({
+      caseInsensitiveNames: false,
+      allowPostdate: true,
+      referAnyServiceNameType: false,
+      krbErrorStyle: 'mit',
+      rc4SaltInEtypeInfo: true,
+    });
+    // A realm's own policy still wins over its kind.
+    expect(resolvePolicy({ krbErrorStyle: 'mit' }, 'active-directory').krbErrorStyle).toBe('mit');
+  });
+
+  it("an AD realm's users get keys of etypes 18 and 17 only, and its TGTs are etype 18", () => {
+    const l = makeRealm(REALM, {}, new ManualClock(T0), { kind: 'active-directory' });
+    expect(l.realm.kind).toBe('active-directory');
+    const bob = l.realm.addUser('bob', { password: 'pw' });
+    expect(bob.keys.map((k) => k.key.etype)).toEqual([18, 17]);
+    expect(l.realm.krbtgt.keys.map((k) => k.key.etype)).toEqual([18, 17]);
+    const creds = login(l, 'bob', userKey(REALM, 'bob', 'pw'));
+    expect(creds.ticket.encPart.etype).toBe(18);
+    // A client that offers only aes-sha2 gets ETYPE_NOSUPP from an AD realm.
+    const err = errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'bob', etypes: [20, 19] })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+  });
+});
+
+/** The fields a KRB-ERROR carries, as present or not, beside the code. */
+function shape(bytes: Uint8Array) {
+  const e = errorOf(bytes);
+  return {
+    code: e.errorCode,
+    realm: e.realm,
+    sname: e.sname.nameString.join('/'),
+    cname: e.cname?.nameString.join('/'),
+    crealm: e.crealm,
+    eText: e.eText !== undefined,
+    eData: e.eData !== undefined,
+    ctime: e.ctime,
+  };
+}
+
+describe('realm kinds: KRB-ERROR shape', () => {
+  // Each error the AS and TGS exchanges send, in both styles, field by field.
+  const cases: Array<{
+    name: string;
+    run: (l: ReturnType<typeof lab>) => Uint8Array;
+    code: number;
+    sname: string;
+    client?: string;
+    eData: boolean;
+  }> = [
+    {
+      name: 'PREAUTH_REQUIRED',
+      run: (l) => l.kdc.handle(asReq({ realm: REALM, cname: 'alice' })),
+      code: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+      sname: `krbtgt/${REALM}`,
+      client: 'alice',
+      eData: true,
+    },
+    {
+      name: 'PREAUTH_FAILED',
+      run: (l) =>
+        l.kdc.handle(
+          asReq({
+            realm: REALM,
+            cname: 'alice',
+            padata: [encTimestamp(userKey(REALM, 'alice', 'wrong'), T0)],
+          }),
+        ),
+      code: ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      sname: `krbtgt/${REALM}`,
+      client: 'alice',
+      eData: false,
+    },
+    {
+      name: 'C_PRINCIPAL_UNKNOWN',
+      run: (l) => l.kdc.handle(asReq({ realm: REALM, cname: 'mallory' })),
+      code: ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+      sname: `krbtgt/${REALM}`,
+      client: 'mallory',
+      eData: false,
+    },
+    {
+      name: 'ETYPE_NOSUPP',
+      run: (l) => l.kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [16] })),
+      code: ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      sname: `krbtgt/${REALM}`,
+      client: 'alice',
+      eData: false,
+    },
+    {
+      name: 'S_PRINCIPAL_UNKNOWN (TGS)',
+      run: (l) => {
+        const tgt = login(l, 'alice', userKey(REALM, 'alice', 'correct horse'));
+        return l.kdc.handle(tgsReq({ tgt, realm: REALM, sname: 'HTTP/nowhere.example', now: T0 }));
+      },
+      code: ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+      sname: 'HTTP/nowhere.example',
+      client: 'alice',
+      eData: false,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: MIT names the client and explains; AD sends neither`, () => {
+      const mit = shape(c.run(lab('mit')));
+      expect(mit).toEqual({
+        code: c.code,
+        realm: REALM,
+        sname: c.sname,
+        cname: c.client,
+        crealm: c.client === undefined ? undefined : REALM,
+        eText: true,
+        eData: c.eData,
+        ctime: undefined,
+      });
+      const ad = shape(c.run(lab('active-directory')));
+      expect(ad).toEqual({
+        code: c.code,
+        realm: REALM,
+        sname: c.sname,
+        cname: undefined,
+        crealm: undefined,
+        eText: false,
+        eData: c.eData,
+        ctime: undefined,
+      });
+    });
+  }
+
+  it("AD's PREAUTH_REQUIRED still carries METHOD-DATA with ETYPE-INFO2 and PA-ENC-TIMESTAMP", () => {
+    const e = errorOf(lab('active-directory').kdc.handle(asReq({ realm: REALM, cname: 'alice' })));
+    const md = decodeMethodData(e.eData!);
+    expect(md.map((p) => p.padataType)).toEqual([PaDataType.PA_ETYPE_INFO2, PaDataType.PA_ENC_TIMESTAMP]);
+  });
+});
+
+describe('realm kinds: ETYPE-INFO2 for rc4-hmac', () => {
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`${kind}: the rc4-hmac entry ${kind === 'mit' ? 'carries' : 'has no'} salt; aes entries always do`, () => {
+      const l = makeRealm(REALM, { allowWeakCrypto: true }, new ManualClock(T0), { kind });
+      l.realm.addUser('carol', { password: 'pw', encTypes: [18, 23] });
+      const e = errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'carol', etypes: [18, 23] })));
+      const md = decodeMethodData(e.eData!);
+      const info = decodeEtypeInfo2(md[0]!.padataValue);
+      expect(info.map((i) => i.etype)).toEqual([18, 23]);
+      expect(info[0]!.salt).toBe('CONTOSO.COMcarol');
+      expect(info[1]!.salt).toBe(kind === 'mit' ? 'CONTOSO.COMcarol' : undefined);
+      // And the client can still log on with rc4 (its string-to-key ignores the salt).
+      const key = stringToKey(23, 'pw', '');
+      const creds = login(l, 'carol', key);
+      expect(creds.part.key.keytype).toBe(23);
+    });
+  }
+});
+
+describe('realm kinds: SPNs sent as NT-PRINCIPAL (MS-KILE 3.3.5.1.1)', () => {
+  const SPN = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+
+  function trustLab(kind: RealmKind) {
+    const clock = new ManualClock(T0);
+    const onPrem = makeRealm(REALM, {}, clock, { kind });
+    const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', {}, clock, { kind: 'active-directory' });
+    onPrem.realm.addUser('alice', { password: 'pw', encTypes: [18] });
+    createTrust({
+      trusting: cloud.realm,
+      trusted: onPrem.realm,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['windows.net'],
+    });
+    return { onPrem, cloud, tgt: login(onPrem, 'alice', userKey(REALM, 'alice', 'pw')) };
+  }
+
+  it('an AD realm refers an NT-PRINCIPAL SPN by its host, as it does an NT-SRV-INST one', () => {
+    const { onPrem, tgt } = trustLab('active-directory');
+    for (const nameType of [NameType.NT_PRINCIPAL, NameType.NT_SRV_INST, NameType.NT_SRV_HST]) {
+      const r = tgsGet(onPrem.kdc, { tgt, realm: REALM, sname: pn(SPN, nameType), now: T0 });
+      expect(r.part.sname.nameString, `name type ${nameType}`).toEqual([
+        'krbtgt',
+        'KERBEROS.MICROSOFTONLINE.COM',
+      ]);
+    }
+    // Without canonicalize too: AD refers regardless.
+    const r = tgsGet(onPrem.kdc, {
+      tgt,
+      realm: REALM,
+      sname: pn(SPN, NameType.NT_PRINCIPAL),
+      options: KdcOptions.forwardable,
+      now: T0,
+    });
+    expect(r.part.sname.nameString[1]).toBe('KERBEROS.MICROSOFTONLINE.COM');
+  });
+
+  it('an MIT realm refers only host-based name types and answers S_PRINCIPAL_UNKNOWN for NT-PRINCIPAL', () => {
+    const { onPrem, tgt } = trustLab('mit');
+    const err = errorOf(
+      onPrem.kdc.handle(tgsReq({ tgt, realm: REALM, sname: pn(SPN, NameType.NT_PRINCIPAL), now: T0 })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    const r = tgsGet(onPrem.kdc, { tgt, realm: REALM, sname: pn(SPN, NameType.NT_SRV_INST), now: T0 });
+    expect(r.part.sname.nameString[1]).toBe('KERBEROS.MICROSOFTONLINE.COM');
+    // The policy option alone turns it on.
+    const on = makeRealm('X.TEST', { referAnyServiceNameType: true });
+    expect(on.realm.policy.referAnyServiceNameType).toBe(true);
+  });
+
+  it('a one-part NT-PRINCIPAL name is never taken for an SPN', () => {
+    const { onPrem, tgt } = trustLab('active-directory');
+    const err = errorOf(
+      onPrem.kdc.handle(
+        tgsReq({
+          tgt,
+          realm: REALM,
+          sname: pn('mi1.abc123.database.windows.net', NameType.NT_PRINCIPAL),
+          now: T0,
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+  });
+});
+
+describe('service accounts: computers and users with SPNs', () => {
+  it('a computer account NAME$ logs on with its AD salt and serves its host/ SPNs', () => {
+    const l = makeRealm(REALM, {}, new ManualClock(T0), { kind: 'active-directory' });
+    const sql = l.realm.addComputer('sql01', {
+      password: 'machine-pw',
+      spns: ['MSSQLSvc/sql01.contoso.com:1433'],
+    });
+    expect(sql.name).toEqual({ nameType: NameType.NT_PRINCIPAL, nameString: ['SQL01$'] });
+    expect(sql.aliases.map((a) => a.nameString.join('/'))).toEqual([
+      'host/sql01.contoso.com',
+      'host/SQL01',
+      'MSSQLSvc/sql01.contoso.com:1433',
+    ]);
+    // MS-KILE 3.1.1.2: REALM + "host" + name in lower case + "." + domain in lower case.
+    const salt = 'CONTOSO.COMhostsql01.contoso.com';
+    expect(sql.keys.every((k) => k.salt === salt)).toBe(true);
+    const key = stringToKey(18, 'machine-pw', salt);
+    // The machine logs on by its account name (case does not matter in AD) ...
+    const tgt = login(l, 'sql01$', key);
+    expect(tgt.part.sname.nameString).toEqual(['krbtgt', REALM]);
+    // ... and by an SPN, as realmd and sssd do with `host/fqdn`; asked to canonicalize, the KDC
+    // answers with the account's name.
+    const bySpn = login(l, 'host/sql01.contoso.com', key);
+    expect(bySpn.rep.cname.nameString).toEqual(['SQL01$']);
+    const asSent = login(l, 'host/sql01.contoso.com', key, { options: KdcOptions.forwardable });
+    expect(asSent.rep.cname.nameString).toEqual(['host', 'sql01.contoso.com']);
+    // A user's service ticket for any of its SPNs is sealed with the machine's key.
+    l.realm.addUser('alice', { password: 'pw', encTypes: [18] });
+    const alice = login(l, 'alice', userKey(REALM, 'alice', 'pw'));
+    for (const spn of ['host/sql01.contoso.com', 'MSSQLSvc/sql01.contoso.com:1433']) {
+      const st = tgsGet(l.kdc, { tgt: alice, realm: REALM, sname: spn, now: T0 });
+      const part = openTicket(st.ticket, key);
+      expect(part.cname.nameString).toEqual(['alice']);
+    }
+    expect(() => l.realm.addComputer('not a name')).toThrow(RangeError);
+    expect(() => l.realm.addComputer('web', { spns: ['nohost'] })).toThrow(RangeError);
+  });
+
+  it('a user service account holds SPNs and logs on by its name', () => {
+    const l = makeRealm(REALM, {}, new ManualClock(T0), { kind: 'active-directory' });
+    l.realm.addUser('svc_sql', { password: 'svc-pw', spns: ['MSSQLSvc/db.contoso.com:1433'] });
+    const key = userKey(REALM, 'svc_sql', 'svc-pw');
+    login(l, 'svc_sql', key);
+    l.realm.addUser('alice', { password: 'pw', encTypes: [18] });
+    const alice = login(l, 'alice', userKey(REALM, 'alice', 'pw'));
+    const st = tgsGet(l.kdc, { tgt: alice, realm: REALM, sname: 'MSSQLSvc/db.contoso.com:1433', now: T0 });
+    expect(openTicket(st.ticket, key).crealm).toBe(REALM);
+    expect(st.part.key.keytype).toBe(18);
+  });
+});
