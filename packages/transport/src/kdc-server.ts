@@ -96,6 +96,12 @@ export interface ServeKdcOptions {
   readonly tooBig?: (request: Uint8Array) => Uint8Array;
   /** What to send when the handler throws: a KRB_ERR_GENERIC KRB-ERROR (default) or nothing. */
   readonly onHandlerError?: 'krb-error' | 'drop';
+  /**
+   * Bind the sockets for this process alone (default true). In a worker of
+   * Node's `cluster`, `false` shares the primary's sockets, so N workers
+   * answer on one port, as `krb5kdc -w N` does.
+   */
+  readonly exclusive?: boolean;
 }
 
 /** A running KDC server. */
@@ -178,6 +184,7 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
   let udp: UdpSocket | undefined;
   let tcpPort: number | undefined;
   let udpPort: number | undefined;
+  const exclusive = options.exclusive ?? true;
   const requestedUdp = options.udpPort === false ? 0 : (options.udpPort ?? 0);
   const requestedTcp = options.tcpPort === false ? 0 : (options.tcpPort ?? 0);
   const samePort = udpWanted && tcpWanted && requestedUdp === 0 && requestedTcp === 0;
@@ -186,11 +193,11 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
     try {
       if (tcpWanted) {
         tcp = state.tcpServer();
-        tcpPort = await listenTcp(tcp, host, requestedTcp);
+        tcpPort = await listenTcp(tcp, host, requestedTcp, exclusive);
       }
       if (udpWanted) {
         udp = state.udpSocket(host);
-        udpPort = await bindUdp(udp, host, samePort ? tcpPort! : requestedUdp);
+        udpPort = await bindUdp(udp, host, samePort ? tcpPort! : requestedUdp, exclusive);
         state.setReceiveBuffer(udp, receiveBuffer);
       }
       break;
@@ -360,10 +367,10 @@ class ServerState {
   }
 }
 
-function listenTcp(server: Server, host: string, port: number): Promise<number> {
+function listenTcp(server: Server, host: string, port: number, exclusive: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
+    server.listen({ host, port, exclusive }, () => {
       server.off('error', reject);
       const addr = server.address();
       resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
@@ -371,10 +378,10 @@ function listenTcp(server: Server, host: string, port: number): Promise<number> 
   });
 }
 
-function bindUdp(socket: UdpSocket, host: string, port: number): Promise<number> {
+function bindUdp(socket: UdpSocket, host: string, port: number, exclusive: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ address: host, port, exclusive: true }, () => {
+    socket.bind({ address: host, port, exclusive }, () => {
       socket.off('error', reject);
       resolve(socket.address().port);
     });
