@@ -4,7 +4,7 @@
  * implementation beside MIT's (cli-mit.test.ts): `kinit` with a password
  * over UDP and TCP, with `--canonicalize` and `--enterprise` (RFC 6806),
  * and with a keytab, `klist`, `kgetcred` across the one-way forest trust,
- * and S4U2Self (`kgetcred --impersonate`), which krbsim does not implement.
+ * and S4U2Self (`kgetcred --impersonate`), which krbsim refuses (not implemented).
  *
  * Heimdal writes the TGS-REQ nonce as a signed 32-bit INTEGER, negative
  * half of the time (`02 04 94 70 9c 33`): every request is recorded at the
@@ -207,11 +207,10 @@ describeWithHeimdal('Heimdal clients against krbsim serve (contoso-fabrikam)', (
     expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/CONTOSO.COM@CONTOSO.COM']);
   });
 
-  // krbsim does not implement S4U (MS-SFU): its KDC should refuse a PA-FOR-USER it cannot
-  // honour with a KRB-ERROR. Today it ignores the padata and issues the service a ticket for
-  // itself, which kgetcred stores and exits 0 with: this test fails, hence `it.fails` until
-  // the KDC refuses (or implements) S4U2Self; then vitest reports it and `.fails` goes.
-  it.fails('kgetcred --impersonate=alice (S4U2Self) is refused: no ticket for the service itself', async () => {
+  // krbsim does not implement S4U (MS-SFU) yet: its KDC refuses a PA-FOR-USER with
+  // KDC_ERR_PADATA_TYPE_NOSUPP rather than ignore it (which gave the service a ticket for itself,
+  // and kgetcred exited 0).
+  it('kgetcred --impersonate=alice (S4U2Self) is refused: no ticket for the service itself', async () => {
     step = 'impersonate';
     const c = client('s4u');
     const out = dir.file('cc-s4u-out');
@@ -222,7 +221,7 @@ describeWithHeimdal('Heimdal clients against krbsim serve (contoso-fabrikam)', (
     expect(sent.some((q) => q.padata?.some((p) => p.padataType === PaDataType.PA_FOR_USER))).toBe(true);
     expect(r.code, c.explain(r)).not.toBe(0);
     expect(r.stderr).toMatch(/^kgetcred: .+/m);
-    expect(log.at(-1)!.line).toMatch(/TGS-REQ .* -> KRB-ERROR KDC_ERR_\w+ \(\d+\)/);
+    expect(log.at(-1)!.line).toMatch(/TGS-REQ .* -> KRB-ERROR KDC_ERR_PADATA_TYPE_NOSUPP \(16\)/);
   });
 
   /** Writes a selection of the recorded requests to test/fixtures/heimdal (KRBSIM_WRITE_HEIMDAL_FIXTURES=1). */

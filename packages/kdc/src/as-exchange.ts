@@ -208,6 +208,8 @@ export function processAsReq(
     key: sessionKey,
     lastReq,
     nonce: body.nonce,
+    // The nonce goes back in the form it came (Heimdal writes a signed INTEGER), as its KDC would.
+    ...(body.nonceForm !== undefined && { nonceForm: body.nonceForm }),
     ...(c.passwordExpires !== undefined && { keyExpiration: toSeconds(c.passwordExpires) }),
     flags: state.encPaRep ? (flags | ENC_PA_REP) >>> 0 : (flags & ~ENC_PA_REP) >>> 0,
     authtime: times.authtime,

@@ -133,7 +133,13 @@ export function processTgsReq(
 ): ExchangeResult {
   const now = realm.clock.now();
   const state: TgsRequestState = { realm, req, now, header: undefined };
-  runPadata(handlers, state, req.padata);
+  try {
+    runPadata(handlers, state, req.padata);
+  } catch (e) {
+    // Once PA-TGS-REQ has verified the TGT, a later handler's refusal names its client.
+    const th = state.header as TgsHeader | undefined;
+    throw th === undefined ? e : naming(e, { cname: th.tgt.cname, crealm: th.tgt.crealm, realm: realm.name });
+  }
   const h = state.header;
   if (h === undefined) {
     throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, 'the TGS-REQ carries no PA-TGS-REQ');
@@ -254,6 +260,8 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
     key: sessionKey,
     lastReq: [{ lrType: 0, lrValue: 0 }],
     nonce: body.nonce,
+    // The nonce goes back in the form it came (Heimdal writes a signed INTEGER), as its KDC would.
+    ...(body.nonceForm !== undefined && { nonceForm: body.nonceForm }),
     // Bit 15 stays: RFC 6806 section 11's enc-pa-rep is an AS-REP promise; in a TGS-REP it is the
     // ticket's name-canonicalize, which Windows clients show and MIT's TGS path does not read.
     flags,

@@ -237,6 +237,8 @@ export interface TgsReqInput {
   till?: number;
   rtime?: number;
   nonce?: number;
+  /** How the nonce is written: `signed` as Heimdal does (a negative INTEGER for nonces >= 2^31). */
+  nonceForm?: 'signed' | 'unsigned';
   /** The authenticator's time (default T0-based clock value the caller passes). */
   now: number;
   subkey?: Key;
@@ -269,6 +271,7 @@ export function tgsReq(i: TgsReqInput): Uint8Array {
     till: i.till ?? i.now + 10 * Duration.hour,
     ...(i.rtime !== undefined && { rtime: i.rtime }),
     nonce: i.nonce ?? 777,
+    ...(i.nonceForm !== undefined && { nonceForm: i.nonceForm }),
     etype: i.etypes ?? [18, 17],
     ...(encAuthorizationData && { encAuthorizationData }),
   };

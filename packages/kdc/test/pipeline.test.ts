@@ -69,7 +69,11 @@ describe('PA-DATA registries', () => {
       PaDataType.PA_PAC_REQUEST,
       PaDataType.PA_REQ_ENC_PA_REP,
     ]);
-    expect(TGS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([PaDataType.PA_TGS_REQ]);
+    expect(TGS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([
+      PaDataType.PA_TGS_REQ,
+      PaDataType.PA_FOR_USER,
+      PaDataType.PA_FOR_X509_USER,
+    ]);
     expect(Object.isFrozen(AS_PADATA_HANDLERS)).toBe(true);
   });
 

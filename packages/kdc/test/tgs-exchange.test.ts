@@ -1,4 +1,4 @@
-import { AdType, encodeTgsReq, flagNames, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { AdType, encodeTgsReq, flagNames, KdcOptions, PaDataType, TicketFlags } from '@krbsim/asn1';
 import { Duration, ErrorCode } from '@krbsim/core';
 import { composeKvno, KdcError } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
@@ -120,7 +120,47 @@ describe('TGS exchange: service tickets', () => {
   });
 });
 
+describe('TGS exchange: nonces as Heimdal writes them', () => {
+  it('answers a signed (negative) INTEGER nonce in the same form, with the same value', () => {
+    const l = setup();
+    const nonce = 0x94709c33;
+    const req = tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce, nonceForm: 'signed' });
+    // 02 04 94 70 9c 33: four bytes, negative, as Heimdal sends it.
+    expect(Buffer.from(req).includes(Buffer.from([0x02, 0x04, 0x94, 0x70, 0x9c, 0x33]))).toBe(true);
+    const r = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce, nonceForm: 'signed' });
+    expect(r.part.nonce).toBe(nonce);
+    expect(r.part.nonceForm).toBe('signed');
+    const plain = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce });
+    expect(plain.part.nonce).toBe(nonce);
+    expect(plain.part.nonceForm).toBeUndefined();
+  });
+});
+
 describe('TGS exchange: errors', () => {
+  it('PADATA_TYPE_NOSUPP for S4U2Self (PA-FOR-USER, PA-S4U-X509-USER): refused, never ignored', () => {
+    const l = setup();
+    l.realm.addUser('svc', { keys: pwKeys(l.realm.name, 'svc', 'pw') });
+    const svc = login(l, 'svc', userKey(REALM, 'svc', 'pw'));
+    for (const padataType of [PaDataType.PA_FOR_USER, PaDataType.PA_FOR_X509_USER]) {
+      const err = errorOf(
+        l.kdc.handle(
+          tgsReq({
+            tgt: svc,
+            realm: REALM,
+            sname: 'svc',
+            now: T0,
+            extraPadata: [{ padataType, padataValue: new Uint8Array([0x30, 0x00]) }],
+          }),
+        ),
+      );
+      expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+      expect(err.eText).toMatch(/S4U2Self.*not supported/);
+    }
+    expect(l.log.at(-1)).toMatch(
+      /TGS-REQ svc@CONTOSO.COM for svc@CONTOSO.COM -> KRB-ERROR KDC_ERR_PADATA_TYPE_NOSUPP/,
+    );
+  });
+
   it('S_PRINCIPAL_UNKNOWN for an unknown service', () => {
     const l = setup();
     const err = errorOf(

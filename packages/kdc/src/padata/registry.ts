@@ -10,6 +10,7 @@ import { encTimestamp } from './enc-timestamp';
 import type { AsPadataHandler, TgsPadataHandler } from './handler';
 import { pacRequest } from './pac-request';
 import { reqEncPaRep } from './req-enc-pa-rep';
+import { paForUser, paS4uX509User } from './s4u';
 import { tgsReq } from './tgs-req';
 
 /** AS-REQ padata, in processing order. */
@@ -20,4 +21,8 @@ export const AS_PADATA_HANDLERS: readonly AsPadataHandler[] = Object.freeze([
 ]);
 
 /** TGS-REQ padata, in processing order: the authentication header first. */
-export const TGS_PADATA_HANDLERS: readonly TgsPadataHandler[] = Object.freeze([tgsReq]);
+export const TGS_PADATA_HANDLERS: readonly TgsPadataHandler[] = Object.freeze([
+  tgsReq,
+  paForUser,
+  paS4uX509User,
+]);
