@@ -4,6 +4,8 @@
  * grow a Ticket's enc-part cipher. Definite lengths only (Kerberos is DER).
  */
 
+import { concatBytes } from '@krbsim/core';
+
 export interface Tlv {
   tag: number;
   /** Offset of the tag byte. */
@@ -55,16 +57,6 @@ export function tlv(tag: number, content: Uint8Array): Uint8Array {
   out[0] = tag;
   out.set(lenBytes, 1);
   out.set(content, 1 + lenBytes.length);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
   return out;
 }
 
@@ -135,17 +127,19 @@ export function enlargeTicket(
   const oldCipher = ticket.subarray(oct.contentStart, oct.end);
 
   const build = (cipherLen: number): Uint8Array => {
-    const cipher = concat([
+    const cipher = concatBytes([
       oldCipher.subarray(0, Math.min(oldCipher.length, cipherLen)),
       fill(Math.max(0, cipherLen - oldCipher.length)),
     ]);
     const newEnc = tlv(
       0x30,
-      concat(
+      concatBytes(
         encParts.map((c) => (c === cipherF ? tlv(0xa2, tlv(0x04, cipher)) : ticket.subarray(c.start, c.end))),
       ),
     );
-    const body = concat(parts.map((c) => (c === encF ? tlv(0xa3, newEnc) : ticket.subarray(c.start, c.end))));
+    const body = concatBytes(
+      parts.map((c) => (c === encF ? tlv(0xa3, newEnc) : ticket.subarray(c.start, c.end))),
+    );
     return tlv(0x61, tlv(0x30, body));
   };
   // Grow the cipher by the shortfall; length-of-length growth is absorbed by a second pass.

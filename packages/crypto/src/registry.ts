@@ -17,6 +17,14 @@ import { hmacMd5Checksum } from './rfc4757/checksum';
 import { rc4HmacFamily } from './rfc4757/profile';
 import { aesSha2Family } from './rfc8009/profile';
 
+/**
+ * Every encryption type an acceptor or client refuses unless weak crypto is
+ * allowed, implemented or not: the DES family (1, 2, 3; RFC 6649), des3 (16)
+ * and the RC4 family (23, 24; RFC 8429). {@link isWeakEncType} answers only
+ * for the etypes krbsim implements.
+ */
+export const WEAK_ENC_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 16, 23, 24]);
+
 const specs: readonly EncTypeSpec[] = [
   {
     // RFC 8009 section 5
@@ -28,7 +36,6 @@ const specs: readonly EncTypeSpec[] = [
     confounderBytes: 16,
     macBytes: 24,
     checksumType: 20,
-    weak: false,
     family: aesSha2Family,
     hash: 'sha384',
     prfBytes: 48,
@@ -45,7 +52,6 @@ const specs: readonly EncTypeSpec[] = [
     confounderBytes: 16,
     macBytes: 16,
     checksumType: 19,
-    weak: false,
     family: aesSha2Family,
     hash: 'sha256',
     prfBytes: 32,
@@ -62,7 +68,6 @@ const specs: readonly EncTypeSpec[] = [
     confounderBytes: 16,
     macBytes: 12,
     checksumType: 16,
-    weak: false,
     family: aesSha1Family,
     hash: 'sha1',
     prfBytes: 16,
@@ -79,7 +84,6 @@ const specs: readonly EncTypeSpec[] = [
     confounderBytes: 16,
     macBytes: 12,
     checksumType: 15,
-    weak: false,
     family: aesSha1Family,
     hash: 'sha1',
     prfBytes: 16,
@@ -96,7 +100,6 @@ const specs: readonly EncTypeSpec[] = [
     confounderBytes: 8,
     macBytes: 16,
     checksumType: -138,
-    weak: true,
     family: rc4HmacFamily,
     hash: 'md5',
     prfBytes: 20,
@@ -122,7 +125,7 @@ function publicProfile(spec: EncTypeSpec): EncTypeProfile {
     get defaultS2kParams(): Uint8Array {
       return iterations === 0 ? new Uint8Array(0) : be32(iterations);
     },
-    weak: spec.weak,
+    weak: WEAK_ENC_TYPES.has(spec.etype),
   });
 }
 
@@ -167,14 +170,6 @@ export function isSupportedEncType(etype: number): boolean {
 export function isWeakEncType(etype: number): boolean {
   return WEAK_ENC_TYPES.has(etype) && specByEtype.has(etype);
 }
-
-/**
- * Every encryption type an acceptor or client refuses unless weak crypto is
- * allowed, implemented or not: the DES family (1, 2, 3; RFC 6649), des3 (16)
- * and the RC4 family (23, 24; RFC 8429). {@link isWeakEncType} answers only
- * for the etypes krbsim implements.
- */
-export const WEAK_ENC_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 16, 23, 24]);
 
 /** Every supported etype, strongest first: 20, 19, 18, 17, 23. */
 export const supportedEncTypes: readonly number[] = Object.freeze(specs.map((s) => s.etype));

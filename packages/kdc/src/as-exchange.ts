@@ -8,7 +8,16 @@
  */
 
 import type { EncKdcRepPart, KdcReq, LastReqEntry, PrincipalName } from '@krbsim/asn1';
-import { ENC_PA_REP, emptyTransited, encodeAsRep, KdcOptions, NameType, TicketFlags } from '@krbsim/asn1';
+import {
+  ENC_PA_REP,
+  emptyTransited,
+  encodeAsRep,
+  formatPrincipal,
+  KdcOptions,
+  NameType,
+  TicketFlags,
+  tgsRealmOf,
+} from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
@@ -22,7 +31,6 @@ import { AS_PADATA_HANDLERS } from './padata/registry';
 import { encPaRepPadata } from './padata/req-enc-pa-rep';
 import { etypeInfo2Padata, preauthRequired, usableClientKeys } from './preauth';
 import type { PrincipalEntry } from './principal-db';
-import { formatPrincipal, tgsRealmOf } from './principal-name';
 import type { Realm } from './realm';
 import { asTicketTimes, toSeconds } from './ticket-times';
 import { trustBetween } from './trust-graph';

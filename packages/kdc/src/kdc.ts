@@ -9,13 +9,12 @@
  */
 
 import type { KdcReq } from '@krbsim/asn1';
-import { decodeAsReq, decodeTgsReq } from '@krbsim/asn1';
+import { decodeAsReq, decodeTgsReq, formatPrincipal } from '@krbsim/asn1';
 import { ErrorCode, errorCodeName, isKerberosError, KerberosError } from '@krbsim/core';
 import { processAsReq } from './as-exchange';
 import type { ExchangeResult, PadataRegistry } from './exchange';
 import { describeError, type ErrorTarget, encodeErrorReply } from './krb-error';
 import { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
-import { formatPrincipal } from './principal-name';
 import type { Realm } from './realm';
 import { processTgsReq } from './tgs-exchange';
 

@@ -12,9 +12,9 @@
  */
 
 import type { PrincipalName } from '@krbsim/asn1';
+import { formatPrincipal, nameKey } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { currentKvno, type StoredKey } from './keys';
-import { formatPrincipal, nameKey } from './principal-name';
 
 /** What an entry is: a user (client), a service, or a ticket-granting service key. */
 export type PrincipalKind = 'user' | 'service' | 'krbtgt';

@@ -1,27 +1,12 @@
 /**
- * Principal names for the KDC: the one implementation is `@krbsim/asn1`'s
- * (`src/principal.ts`), re-exported here so the KDC's modules keep their
- * imports. Only {@link parsePrincipal} is the KDC's own: the realm-name form
- * of its public API with the KDC's reading of typed names.
- *
- * Kept until the KDC's modules import from `@krbsim/asn1` directly.
+ * The KDC's reading of principal names in its own API (`addUser`,
+ * `addService`, `lookup`): `@krbsim/asn1`'s `parsePrincipal` (the one
+ * implementation) with the choices a realm's builder expects.
  *
  * @module
  */
 
 import { NameType, parsePrincipal as parseName, type QualifiedName } from '@krbsim/asn1';
-
-export {
-  formatName,
-  formatPrincipal,
-  krbtgtName,
-  nameKey,
-  type QualifiedName,
-  sameName,
-  serviceHostOf,
-  TGS_NAME,
-  tgsRealmOf,
-} from '@krbsim/asn1';
 
 /**
  * Parse `comp1/comp2@REALM` (realm optional: `defaultRealm` is used) as

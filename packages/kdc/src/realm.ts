@@ -8,6 +8,7 @@
  */
 
 import type { AuthorizationData, EncryptionKey, PrincipalName } from '@krbsim/asn1';
+import { formatPrincipal, krbtgtName, TGS_NAME } from '@krbsim/asn1';
 import {
   type Clock,
   ErrorCode,
@@ -33,7 +34,7 @@ import {
 } from './keys';
 import { type RealmKind, type RealmPolicy, resolvePolicy } from './policy';
 import { PrincipalDb, type PrincipalEntry } from './principal-db';
-import { formatPrincipal, krbtgtName, parsePrincipal, TGS_NAME } from './principal-name';
+import { parsePrincipal } from './principal-name';
 import type { RealmTrust } from './trust-types';
 
 /** What a {@link Realm.pacBuilder} is given to build the PAC of a new TGT or ticket. */

@@ -20,11 +20,10 @@
  */
 
 import type { PrincipalName } from '@krbsim/asn1';
-import { KdcOptions, NameType } from '@krbsim/asn1';
+import { formatPrincipal, KdcOptions, krbtgtName, NameType, serviceHostOf, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { KdcError } from './krb-error';
 import type { PrincipalEntry } from './principal-db';
-import { formatPrincipal, krbtgtName, serviceHostOf, tgsRealmOf } from './principal-name';
 import type { Realm } from './realm';
 import { realmOfSuffix } from './routing-view';
 import { checkPath, nextHop } from './trust-graph';

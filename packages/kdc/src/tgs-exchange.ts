@@ -19,6 +19,7 @@ import {
   addTransited,
   decodeAuthorizationData,
   encodeTgsRep,
+  formatPrincipal,
   KdcOptions,
   TicketFlags,
   transitedRealms,
@@ -32,7 +33,6 @@ import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './ke
 import { KdcError } from './krb-error';
 import { runPadata, type TgsPadataHandler, type TgsRequestState } from './padata/handler';
 import { TGS_PADATA_HANDLERS } from './padata/registry';
-import { formatPrincipal } from './principal-name';
 import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
 import type { TgsHeader } from './tgs-header';

@@ -20,14 +20,13 @@
  */
 
 import type { ApReq, Authenticator, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
-import { decodeApReq, KdcOptions } from '@krbsim/asn1';
+import { decodeApReq, formatPrincipal, KdcOptions, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { ApReqError, type CheckedApReq, checkApReq, TGS_AP_REQ } from '@krbsim/service';
 import { currentKvno, findKey, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
 import type { PrincipalEntry } from './principal-db';
-import { formatPrincipal, tgsRealmOf } from './principal-name';
 import type { Realm } from './realm';
 import { trustBetween } from './trust-graph';
 

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { krbtgtName, TGS_NAME } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { normalizeDnsName } from './domain-realm';
@@ -37,7 +38,6 @@ import {
   splitKvno,
 } from './keys';
 import type { PrincipalEntry } from './principal-db';
-import { krbtgtName, TGS_NAME } from './principal-name';
 import { pruneVersions, type Realm } from './realm';
 import type { RealmTrust, RotateKeyOptions, TrustDirection, TrustKind } from './trust-types';
 

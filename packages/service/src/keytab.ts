@@ -18,9 +18,6 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 
-/** The keytab shape is `@krbsim/asn1`'s; re-exported for the modules that import it from here. */
-export type { KeytabEntryLike, KeytabLike } from '@krbsim/asn1';
-
 /** The principal a keytab entry is for matches `p` (names compared component by component, realm exactly). */
 function isFor(e: KeytabEntryLike, p: QualifiedName): boolean {
   return samePrincipal(e.principal, p);

@@ -17,7 +17,10 @@ import {
   type Authenticator,
   decodeGssChecksum,
   type EncTicketPart,
+  formatPrincipal,
   type GssChecksum,
+  type KeytabEntryLike,
+  type QualifiedName,
   transitedRealms,
 } from '@krbsim/asn1';
 import type { Clock } from '@krbsim/core';
@@ -25,14 +28,13 @@ import type { Key } from '@krbsim/crypto';
 import { type ApReqCheck, checkApReq, SERVICE_AP_REQ } from './check-ap-req';
 import { type DelegatedCredential, readDelegation } from './delegation';
 import { checkChannelBindings } from './gss-checksum';
-import { formatName, type ServicePrincipal } from './internal/names';
-import { type KeytabEntryLike, selectServiceKey } from './keytab';
+import { selectServiceKey } from './keytab';
 import type { ReplayCache } from './replay-cache';
 
 /** What the verification needs from the service. */
 export interface VerifyParams {
   readonly keytab: readonly KeytabEntryLike[];
-  readonly principal?: ServicePrincipal;
+  readonly principal?: QualifiedName;
   readonly clock: Clock;
   readonly clockSkewMs: number;
   readonly replayCache: ReplayCache | undefined;
@@ -46,7 +48,7 @@ export interface VerifyParams {
 export interface VerifiedApReq {
   readonly ticket: EncTicketPart;
   readonly authenticator: Authenticator;
-  readonly server: ServicePrincipal;
+  readonly server: QualifiedName;
   /** The ticket's client as text, `alice@CONTOSO.COM` (RFC 1964 section 2.1.1 escaping). */
   readonly clientPrincipal: string;
   readonly sessionKey: Key;
@@ -87,7 +89,7 @@ export function verifyWith(
   p: Pick<VerifyParams, 'replayCache' | 'gss' | 'channelBindings'>,
 ): VerifiedApReq {
   const { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal } = checkApReq(apReq, check);
-  const server: ServicePrincipal = { realm: apReq.ticket.realm, name: apReq.ticket.sname };
+  const server: QualifiedName = { realm: apReq.ticket.realm, name: apReq.ticket.sname };
   let gssChecksum: GssChecksum | undefined;
   let delegated: DelegatedCredential | undefined;
   if (p.gss) {
@@ -102,7 +104,7 @@ export function verifyWith(
   const transited = transitedRealms(ticket.transited);
   p.replayCache?.check({
     client: clientPrincipal,
-    server: formatName(server.name, server.realm),
+    server: formatPrincipal(server.name, server.realm),
     ctime: auth.ctime,
     cusec: auth.cusec,
     tag: apReq.authenticator.cipher, // its last bytes, the MAC, identify it

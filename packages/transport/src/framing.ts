@@ -10,6 +10,8 @@
  * @module
  */
 
+import { concatBytes } from '@krbsim/core';
+
 /** The 4-byte length prefix followed by `message`. */
 export function frameTcp(message: Uint8Array): Uint8Array {
   if (message.length > 0x7fffffff) throw new RangeError('a Kerberos TCP record is at most 2^31-1 bytes');
@@ -103,7 +105,7 @@ export class TcpRecordReader {
         at += n;
       }
       if (this.#have === this.#need) {
-        events.push({ kind: 'record', message: join(this.#chunks, this.#have) });
+        events.push({ kind: 'record', message: join(this.#chunks) });
         this.#chunks = [];
         this.#have = 0;
         this.#need = -1;
@@ -113,13 +115,6 @@ export class TcpRecordReader {
   }
 }
 
-function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+function join(chunks: readonly Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
 }

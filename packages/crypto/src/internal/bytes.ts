@@ -1,6 +1,7 @@
 /**
  * Byte helpers shared by the profiles: text encoding, big- and little-endian
- * integers, concatenation, constant-time comparison and wiping.
+ * integers, constant-time comparison and wiping (concatenation is
+ * `@krbsim/core`'s `concatBytes`).
  *
  * @module
  */
@@ -56,19 +57,6 @@ export function readBe32(bytes: Uint8Array, offset: number): number {
     ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>>
     0
   );
-}
-
-/** The concatenation of `parts` in a new array. */
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
 
 /**

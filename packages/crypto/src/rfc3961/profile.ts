@@ -46,7 +46,7 @@ export interface EncTypeProfile {
   readonly checksumType: number;
   /** The default s2kparams (ETYPE-INFO2 encoding): a 4-byte big-endian iteration count for AES, empty for RC4. */
   readonly defaultS2kParams: Uint8Array;
-  /** True for etypes kept only for interoperability (rc4-hmac); realms must opt in. */
+  /** True for etypes kept only for interoperability (rc4-hmac; see `WEAK_ENC_TYPES`); realms must opt in. */
   readonly weak: boolean;
 }
 
@@ -98,7 +98,7 @@ export type ChecksumTypeSpec =
     });
 
 /** The internal record behind an {@link EncTypeProfile}. */
-export interface EncTypeSpec extends Omit<EncTypeProfile, 'defaultS2kParams'> {
+export interface EncTypeSpec extends Omit<EncTypeProfile, 'defaultS2kParams' | 'weak'> {
   /** The spec functions for this etype. */
   readonly family: CryptoFamily;
   /** Hash function used by the HMACs ('sha1', 'sha256', 'sha384', 'md5'). */

@@ -24,7 +24,8 @@
  */
 
 import { createHmac, pbkdf2Sync } from 'node:crypto';
-import { be32, concat, toBytes, utf8 } from '../internal/bytes';
+import { concatBytes } from '@krbsim/core';
+import { be32, toBytes, utf8 } from '../internal/bytes';
 import { countDerivation } from '../internal/stats';
 import type { EncTypeSpec } from '../rfc3961/profile';
 import { iterationCount } from '../rfc3962/string-to-key';
@@ -63,7 +64,7 @@ export function aesSha2StringToKey(
   params: Uint8Array,
 ): Uint8Array {
   const iterations = iterationCount(params, spec.defaultIterations, spec.name);
-  const saltp = concat(utf8(spec.name), new Uint8Array(1), salt);
+  const saltp = concatBytes([utf8(spec.name), new Uint8Array(1), salt]);
   const tkey = pbkdf2Sync(toBytes(password, 'password'), saltp, iterations, spec.keyBytes, spec.hash);
   try {
     countDerivation();
