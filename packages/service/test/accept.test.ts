@@ -134,7 +134,7 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     const lab = new Lab();
     const ap = decodeApReq(lab.client.buildApReq(lab.credential()).token);
     const cipher = ap.authenticator.cipher.slice();
-    cipher[20] ^= 0x01;
+    cipher[20]! ^= 0x01;
     const token = encodeApReq({ ...ap, authenticator: { ...ap.authenticator, cipher } });
     expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
   });
@@ -311,7 +311,7 @@ describe('malformed tokens never crash the service', () => {
       const token = lab.client.buildApReq(lab.credential(), { gss }).token;
       for (let i = 0; i < token.length; i++) {
         const t = token.slice();
-        t[i] ^= 0xff;
+        t[i]! ^= 0xff;
         try {
           svc.accept(t);
         } catch (e) {

@@ -156,7 +156,7 @@ class Sha1Hmac implements Mac {
     const k = key.length > 64 ? createHash('sha1').update(key).digest() : key;
     const pad = this.#ipad;
     pad.set(k);
-    for (let i = 0; i < 64; i++) pad[i] ^= 0x36;
+    for (let i = 0; i < 64; i++) pad[i]! ^= 0x36;
     const st = sha1State;
     st.set(SHA1_IV);
     sha1Compress(st, pad, 0);

@@ -53,7 +53,7 @@ export function nfold(input: Uint8Array, outBytes: number): Uint8Array {
     const shift = start & 7;
     const value =
       shift === 0 ? input[at]! : ((input[at]! << shift) | (input[(at + 1) % l]! >>> (8 - shift))) & 0xff;
-    acc[k % outBytes] += value;
+    acc[k % outBytes]! += value;
   }
   // Propagate carries from the least significant (last) byte, wrapping the
   // carry out of the top byte around to the bottom until none is left.

@@ -154,7 +154,7 @@ export class AesCts {
       }
       const chain = this.#encChain!;
       // CBC computes C1 = E(P1 ^ chain); feeding P1 ^ chain makes it E(P1), IV 0.
-      for (let i = 0; i < 16; i++) buf[i] ^= chain[i]!;
+      for (let i = 0; i < 16; i++) buf[i]! ^= chain[i]!;
       out = this.#enc.update(buf.subarray(0, total));
       // Performance: byte loops, not Buffer#subarray/#set/#fill, for 16-byte
       // moves: they allocate nothing and skip Buffer's argument checks.
@@ -234,7 +234,7 @@ export class AesCts {
     const out = this.#dec.update(feed);
     // CBC gave P1 = D(C1) ^ chain; undo the chaining left by the last message.
     for (let i = 0; i < 16; i++) {
-      out[i] ^= chain[i]!;
+      out[i]! ^= chain[i]!;
       chain[i] = feed[full - 16 + i]!;
     }
     if (m === 1) return out;
@@ -254,7 +254,7 @@ export class AesCts {
       return out;
     }
     // out[a..b] = D(Cm) ^ C(m-2) (or D(Cm) when m == 2): recover D(Cm).
-    if (m > 2) for (let i = 0; i < 16; i++) out[a + i] ^= ct[a - 16 + i]!;
+    if (m > 2) for (let i = 0; i < 16; i++) out[a + i]! ^= ct[a - 16 + i]!;
     // C(m-1) = its r transmitted bytes | the tail of D(Cm) (Pm was zero-padded).
     const x = block16;
     for (let i = 0; i < r; i++) x[i] = ct[b + i]!;

@@ -40,7 +40,7 @@ export function rc4InPlace(key: Uint8Array, data: Uint8Array, start: number, end
     const sj = s[j]!;
     s[i] = sj;
     s[j] = si;
-    data[p] ^= s[(si + sj) & 0xff]!;
+    data[p]! ^= s[(si + sj) & 0xff]!;
   }
   s.fill(0); // Security: the state reveals the key.
 }

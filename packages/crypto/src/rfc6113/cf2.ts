@@ -39,7 +39,7 @@ export function cf2Seed(k1: KeyState, k2: KeyState, pepper1: Uint8Array, pepper2
   const length = k1.spec.seedBytes;
   const a = prfPlus(k1, pepper1, length);
   const b = prfPlus(k2, pepper2, length);
-  for (let i = 0; i < length; i++) a[i] ^= b[i]!;
+  for (let i = 0; i < length; i++) a[i]! ^= b[i]!;
   b.fill(0);
   return a;
 }
