@@ -226,6 +226,30 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
     }
   });
 
+  // The oracle for krbsim's KDC: which code a KDC gives a TGT whose ciphertext was altered.
+  it('MIT answers a tampered TGT with KRB_AP_ERR_BAD_INTEGRITY', async () => {
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'alice-Passw0rd' });
+    const cc = toCcache(c.cache);
+    const tampered = {
+      ...cc,
+      credentials: cc.credentials.map((cred) => {
+        const ticket = cred.ticket.slice();
+        ticket[ticket.length - 1]! ^= 0x01; // the last byte of the enc-part cipher (its HMAC)
+        return { ...cred, ticket };
+      }),
+    };
+    const forged = new KerberosClient({
+      realm: REALM,
+      transport: new UdpTcpTransport({ kdcs: { [REALM]: [{ host: '127.0.0.1', port: mit.port }] } }),
+      cache: fromCcache(tampered, { clock: systemClock }),
+      clock: systemClock,
+      random: systemRandom,
+    });
+    const e = await rejection(forged.getServiceTicket('HTTP/web.mit.test'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+  });
+
   it("krbsim's client uses a TGT that MIT's kinit put in a ccache", async () => {
     const path = join(mit.dir, 'mit.ccache');
     const env = { ...mit.env, KRB5CCNAME: `FILE:${path}` };

@@ -4,7 +4,7 @@
  * (`reachableRealms` from @krbsim/testing, which knows nothing of the KDC's
  * routing code).
  */
-import { decodeEncTicketPart, decodeTransited } from '@krbsim/asn1';
+import { decodeEncTicketPart, decodeKrbError, decodeTransited } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, EncType, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
@@ -13,8 +13,14 @@ import { arbTopology, reachableRealms, type TopologySpec } from '@krbsim/testing
 import { InProcessTransport, Trace } from '@krbsim/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { forgedCreds, tgsReq } from '../../packages/kdc/test/helpers';
 
 const MAX_HOPS = 10;
+
+/** The reply's message name, or a KRB-ERROR's code. */
+function errorOrReply(reply: Uint8Array): number | 'TGS-REP' {
+  return reply[0] === 0x7e ? decodeKrbError(reply).errorCode : 'TGS-REP';
+}
 
 interface World {
   realms: Realm[];
@@ -141,6 +147,52 @@ describe('trust rules over generated topologies', () => {
         },
       ),
       { seed: 7, numRuns: 12 },
+    );
+  });
+
+  it("never accepts a cross-realm TGT that claims one of the accepting realm's own clients (lineage)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbTopology({ minRealms: 2, maxRealms: 4, maxTrusts: 5 }),
+        fc.nat(),
+        async (spec, seed) => {
+          const world = build(spec, seed);
+          // Every inter-realm key krbtgt/B@A that A holds: whoever holds it can make any TGT.
+          for (const a of world.realms) {
+            for (const b of world.realms) {
+              if (a === b) continue;
+              const entry = a.lookup(`krbtgt/${b.name}@${a.name}`);
+              if (entry === undefined) continue;
+              const key = entry.keys.at(-1)!;
+              const kdc = new Kdc(b);
+              const ask = (crealm: string) =>
+                errorOrReply(
+                  kdc.handle(
+                    tgsReq({
+                      tgt: forgedCreds(
+                        a.name,
+                        `krbtgt/${b.name}`,
+                        crealm,
+                        'user',
+                        key.key,
+                        key.kvno,
+                        world.clock.now(),
+                      ),
+                      realm: b.name,
+                      sname: 'user',
+                      now: world.clock.now(),
+                    }),
+                  ),
+                );
+              // Claiming one of B's own users is refused, whatever the topology.
+              expect(ask(b.name)).toBe(ErrorCode.KDC_ERR_POLICY);
+              // Vouching for A's own user is what the key is for.
+              expect(ask(a.name)).toBe('TGS-REP');
+            }
+          }
+        },
+      ),
+      { seed: 20261204, numRuns: 20 },
     );
   });
 

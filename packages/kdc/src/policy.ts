@@ -86,8 +86,9 @@ export interface RealmPolicy {
    * When a cross-realm TGT names a kvno this realm does not hold for the
    * inter-realm key: `true` fails with KRB_AP_ERR_BADKEYVER (MIT); `false`
    * (default) tries the newest key anyway, so a key mismatch surfaces as
-   * KRB_AP_ERR_MODIFIED, the symptom AD and Azure AD show when the trust's
-   * `KeyVersion` and `CloudKeyVersion` drift apart.
+   * {@link ticketDecryptFailureCode} (KRB_AP_ERR_MODIFIED in AD realms), the
+   * symptom AD and Azure AD show when the trust's `KeyVersion` and
+   * `CloudKeyVersion` drift apart.
    */
   interRealmKvnoStrict: boolean;
   /** Include a PAC when the AS-REQ carries no PA-PAC-REQUEST (AD: yes). Default true. */
@@ -113,6 +114,13 @@ export interface RealmPolicy {
    * realms: false.
    */
   rc4SaltInEtypeInfo: boolean;
+  /**
+   * The code a TGS gives a ticket that does not decrypt (tampered, or under
+   * another key): KRB_AP_ERR_BAD_INTEGRITY as MIT's KDC answers,
+   * KRB_AP_ERR_MODIFIED as AD does (the symptom of a trust key mismatch in the
+   * Azure AD scenario). Default: MIT's; `active-directory` realms: AD's.
+   */
+  ticketDecryptFailureCode: number;
 }
 
 /** The policy with every default applied. */
@@ -134,6 +142,7 @@ export function defaultPolicy(): RealmPolicy {
     referAnyServiceNameType: false,
     krbErrorStyle: 'mit',
     rc4SaltInEtypeInfo: true,
+    ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
   };
 }
 
@@ -151,6 +160,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   referAnyServiceNameType: true,
   krbErrorStyle: 'active-directory',
   rc4SaltInEtypeInfo: false,
+  ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
 };
 
 /** The defaults of a realm kind, before a realm's own policy is applied. */

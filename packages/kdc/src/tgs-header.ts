@@ -6,11 +6,12 @@
  * inter-realm key AND a trust that lets that realm's KDC vouch into this one.
  *
  * Error codes, where products differ:
- * - the ticket does not decrypt: KRB_AP_ERR_MODIFIED (MIT, AD; the Azure AD
+ * - the ticket does not decrypt: the policy's `ticketDecryptFailureCode`,
+ *   KRB_AP_ERR_BAD_INTEGRITY (MIT) or KRB_AP_ERR_MODIFIED (AD; the Azure AD
  *   symptom of a trust key mismatch);
  * - no key of the ticket's kvno: KRB_AP_ERR_BADKEYVER, except for
  *   inter-realm keys when `interRealmKvnoStrict` is off, where the newest key
- *   is tried (AD-like) and a mismatch becomes KRB_AP_ERR_MODIFIED;
+ *   is tried (AD-like) and a mismatch is a ticket that does not decrypt;
  * - a cross-realm TGT whose inter-realm key this realm does not hold:
  *   KDC_ERR_S_PRINCIPAL_UNKNOWN (MIT looks the krbtgt up like any server);
  * - the key exists but no trust allows the direction: KDC_ERR_POLICY;
@@ -126,7 +127,10 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
   let checked: CheckedApReq;
   try {
     checked = checkApReq(apReq, {
-      rules: TGS_AP_REQ,
+      rules:
+        realm.policy.ticketDecryptFailureCode === TGS_AP_REQ.ticketDecryptFailure
+          ? TGS_AP_REQ
+          : { ...TGS_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
       keyLookup: (t) => {
         server = headerServer(realm, t, options);
         return headerKey(realm, server.entry, t, server.kind);
@@ -147,6 +151,16 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
   }
   const { ticket: tgt, authenticator, sessionKey } = checked;
   const who = { cname: tgt.cname, crealm: tgt.crealm };
+  // A realm vouches for its own clients itself: a cross-realm TGT that claims one was made by
+  // whoever holds the inter-realm key, not by this realm (MIT: KDC_ERR_POLICY, "invalid lineage").
+  // Without this, the trusted side of a one-way trust could impersonate the trusting side's users.
+  if (server!.kind === 'cross-realm-tgt' && tgt.crealm === realm.name) {
+    fail(
+      ErrorCode.KDC_ERR_POLICY,
+      `a cross-realm TGT from ${ticket.realm} claims a client of ${realm.name} itself (invalid lineage)`,
+      who,
+    );
+  }
 
   // The authenticator's checksum binds it to this request body (usage 6, TGT session key).
   const ck = authenticator.cksum;

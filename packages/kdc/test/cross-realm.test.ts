@@ -1,14 +1,11 @@
-import type { EncTicketPart, Ticket } from '@krbsim/asn1';
-import { decodeTransited, encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { decodeTransited, KdcOptions, TicketFlags } from '@krbsim/asn1';
 import { Duration, ErrorCode, ManualClock } from '@krbsim/core';
-import { encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { composeKvno, createTrust, type TrustKind } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import { makeEntry } from '../src/internal/entries';
 import {
-  type Creds,
-  clientRandom,
   errorOf,
+  forgedCreds,
   type Lab,
   login,
   makeRealm,
@@ -32,7 +29,14 @@ function azureLab(trustOpts: { branchId?: number } = {}, onpremPolicy = {}, azur
   const onprem = makeRealm(ONPREM, { caseInsensitiveNames: true, ...onpremPolicy }, clock);
   const azure = makeRealm(
     AZURE,
-    { renewableTgt: false, ticketEncType: 18, serviceTicketLifeMs: Duration.hour, ...azurePolicy },
+    {
+      renewableTgt: false,
+      ticketEncType: 18,
+      serviceTicketLifeMs: Duration.hour,
+      // A Microsoft KDC: a ticket that does not decrypt is KRB_AP_ERR_MODIFIED.
+      ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
+      ...azurePolicy,
+    },
     clock,
   );
   const trust = createTrust({
@@ -52,34 +56,6 @@ function azureLab(trustOpts: { branchId?: number } = {}, onpremPolicy = {}, azur
 }
 
 const codeOf = (l: Lab, bytes: Uint8Array): number => errorOf(l.kdc.handle(bytes)).errorCode;
-
-/** Make a ticket by hand, as a rogue KDC holding `key` would. */
-function forge(realm: string, sname: string, etp: EncTicketPart, key: Key, kvno: number): Ticket {
-  const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(etp), { random: clientRandom });
-  return { tktVno: 5, realm, sname: pn(sname), encPart: { etype: key.etype, kvno, cipher } };
-}
-
-function forgedCreds(
-  realm: string,
-  sname: string,
-  crealm: string,
-  cname: string,
-  key: Key,
-  kvno: number,
-): Creds {
-  const sessionKey = testKey(18, 'forged-session');
-  const etp: EncTicketPart = {
-    flags: TicketFlags.forwardable | TicketFlags['pre-authent'],
-    key: { keytype: sessionKey.etype, keyvalue: sessionKey.bytes },
-    crealm,
-    cname: pn(cname),
-    transited: { trType: 1, contents: new Uint8Array(0) },
-    authtime: T0,
-    endtime: T0 + 10 * Duration.hour,
-  };
-  const ticket = forge(realm, sname, etp, key, kvno);
-  return { ticket, sessionKey, cname: pn(cname), crealm } as Creds;
-}
 
 describe('on-prem AD -> Azure AD Kerberos (one-way incoming trust)', () => {
   it('refers the MI SPN to Azure, then Azure issues the service ticket', () => {
@@ -188,6 +164,20 @@ describe('on-prem AD -> Azure AD Kerberos (one-way incoming trust)', () => {
     expect(
       codeOf(onprem, tgsReq({ tgt: forged, realm: ONPREM, sname: 'host/server.contoso.com', now: T0 })),
     ).toBe(ErrorCode.KDC_ERR_POLICY);
+  });
+
+  it("refuses a referral TGT, made with the on-prem side's inter-realm key, that claims a cloud user (lineage)", () => {
+    const { onprem, azure } = azureLab();
+    // The on-prem side holds krbtgt/AZURE@ONPREM: it can encrypt any TGT it likes with it.
+    const interRealm = onprem.realm.keysFor(`krbtgt/${AZURE}`).find((k) => k.etype === 18)!;
+    const kvno = onprem.realm.lookup(`krbtgt/${AZURE}`)!.keys[0]!.kvno;
+    const forged = forgedCreds(ONPREM, `krbtgt/${AZURE}`, AZURE, 'bob', interRealm, kvno);
+    const err = errorOf(azure.kdc.handle(tgsReq({ tgt: forged, realm: AZURE, sname: MI, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.eText).toMatch(/invalid lineage/);
+    // The same key vouching for an on-prem user is the trust working as meant.
+    const honest = forgedCreds(ONPREM, `krbtgt/${AZURE}`, ONPREM, 'alice', interRealm, kvno);
+    expect(tgsGet(azure.kdc, { tgt: honest, realm: AZURE, sname: MI, now: T0 }).crealm).toBe(ONPREM);
   });
 
   it('refuses a cross-realm TGT from a realm it has no key for with S_PRINCIPAL_UNKNOWN', () => {

@@ -26,6 +26,7 @@ import {
   encodeAuthenticator,
   encodeAuthorizationData,
   encodeEncryptedData,
+  encodeEncTicketPart,
   encodeKdcReqBody,
   encodePaEncTsEnc,
   encodePaPacRequest,
@@ -33,6 +34,7 @@ import {
   KdcOptions,
   NameType,
   PaDataType,
+  TicketFlags,
 } from '@krbsim/asn1';
 import { Duration, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
 import { checksum, decrypt, encrypt, generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
@@ -326,3 +328,33 @@ export function testKey(etype = 18, seed = 'k'): Key {
 
 /** TicketFlags names set in `flags`. */
 export { flagNames } from '@krbsim/asn1';
+
+/** Make a ticket by hand, as a rogue KDC holding `key` would. */
+export function forge(realm: string, sname: string, etp: EncTicketPart, key: Key, kvno: number): Ticket {
+  const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(etp), { random: clientRandom });
+  return { tktVno: 5, realm, sname: pn(sname), encPart: { etype: key.etype, kvno, cipher } };
+}
+
+/** Credentials for a TGT or ticket forged with `key`, as a rogue KDC holding it would make. */
+export function forgedCreds(
+  realm: string,
+  sname: string,
+  crealm: string,
+  cname: string,
+  key: Key,
+  kvno: number,
+  authtime = T0,
+): Creds {
+  const sessionKey = testKey(18, 'forged-session');
+  const etp: EncTicketPart = {
+    flags: TicketFlags.forwardable | TicketFlags['pre-authent'],
+    key: { keytype: sessionKey.etype, keyvalue: sessionKey.bytes },
+    crealm,
+    cname: pn(cname),
+    transited: { trType: 1, contents: new Uint8Array(0) },
+    authtime,
+    endtime: authtime + 10 * Duration.hour,
+  };
+  const ticket = forge(realm, sname, etp, key, kvno);
+  return { ticket, sessionKey, cname: pn(cname), crealm } as Creds;
+}

@@ -44,6 +44,7 @@ describe('realm kinds: policy defaults', () => {
       referAnyServiceNameType: true,
       krbErrorStyle: 'active-directory',
       rc4SaltInEtypeInfo: false,
+      ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
     });
     expect(policyOfKind('mit')).toMatchObject({
       caseInsensitiveNames: false,
@@ -51,6 +52,7 @@ describe('realm kinds: policy defaults', () => {
       referAnyServiceNameType: false,
       krbErrorStyle: 'mit',
       rc4SaltInEtypeInfo: true,
+      ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     });
     // A realm's own policy still wins over its kind.
     expect(resolvePolicy({ krbErrorStyle: 'mit' }, 'active-directory').krbErrorStyle).toBe('mit');

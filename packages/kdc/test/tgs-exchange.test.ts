@@ -200,12 +200,23 @@ describe('TGS exchange: errors', () => {
     ).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
   });
 
-  it('MODIFIED for a tampered ticket and for a body that does not match the checksum', () => {
+  it('BAD_INTEGRITY (MIT) or MODIFIED (AD) for a tampered TGT; MODIFIED for a body that does not match the checksum', () => {
     const l = setup();
     const cipher = l.tgt.ticket.encPart.cipher.slice();
     cipher[20]! ^= 1;
     const bad = { ...l.tgt, ticket: { ...l.tgt.ticket, encPart: { ...l.tgt.ticket.encPart, cipher } } };
+    // MIT's krb5kdc answers 31 (test/interop/client-mit-kdc.test.ts checks it).
     expect(codeOf(l, tgsReq({ tgt: bad, realm: REALM, sname: WEB, now: T0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+    );
+    const ad = setup({ ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED });
+    const adCipher = ad.tgt.ticket.encPart.cipher.slice();
+    adCipher[20]! ^= 1;
+    const adBad = {
+      ...ad.tgt,
+      ticket: { ...ad.tgt.ticket, encPart: { ...ad.tgt.ticket.encPart, cipher: adCipher } },
+    };
+    expect(codeOf(ad, tgsReq({ tgt: adBad, realm: REALM, sname: WEB, now: T0 }))).toBe(
       ErrorCode.KRB_AP_ERR_MODIFIED,
     );
     const other = {
