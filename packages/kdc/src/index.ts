@@ -23,6 +23,18 @@ export {
 } from '@krbsim/asn1';
 /** The default `permittedEncTypes`: `@krbsim/crypto`'s `defaultEncTypes` (20, 19, 18, 17). */
 export { defaultEncTypes as DEFAULT_ENC_TYPES } from '@krbsim/crypto';
+export {
+  type AccountKind,
+  Directory,
+  type DirectoryAccount,
+  type DirectoryGroup,
+  domainSidFrom,
+  type GroupMembership,
+  type GroupScope,
+  SE_GROUP_DEFAULT,
+  type TokenGroups,
+  WellKnownRid,
+} from './directory';
 export { DomainRealmMap, isDnsSuffix } from './domain-realm';
 export type { ExchangeResult, PadataRegistry } from './exchange';
 export type { TicketDraft, TicketRequest } from './issue';

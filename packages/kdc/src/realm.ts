@@ -7,6 +7,7 @@
  * @module
  */
 
+import { createHash } from 'node:crypto';
 import type { AuthorizationData, EncryptionKey, PrincipalName } from '@krbsim/asn1';
 import { formatPrincipal, krbtgtName, TGS_NAME } from '@krbsim/asn1';
 import {
@@ -18,6 +19,7 @@ import {
   systemClock,
 } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
+import { Directory, domainSidFrom } from './directory';
 import { DomainRealmMap } from './domain-realm';
 import { makeEntry } from './internal/entries';
 import { directoryOf } from './internal/trust-directory';
@@ -121,6 +123,11 @@ export interface RealmOptions {
   rodcBranchId?: number;
   /** Use these keys for krbtgt/REALM@REALM (kvno version 1) instead of random ones. */
   krbtgtKeys?: Key[];
+  /**
+   * The domain SID of the realm's directory (`S-1-5-21-a-b-c`). Default: one
+   * derived from the realm name, so a realm keeps its SID from run to run.
+   */
+  domainSid?: string;
 }
 
 /** Options for {@link Realm.addUser}. */
@@ -188,6 +195,11 @@ export class Realm {
   /** The `[domain_realm]` table (see {@link Realm.mapDomain}). */
   readonly domainRealm = new DomainRealmMap();
   /**
+   * The accounts' SIDs and the groups, from which PACs are built: every user
+   * and computer the realm adds gets a RID here.
+   */
+  readonly directory: Directory;
+  /**
    * Builds the PAC (MS-PAC) for new tickets. When set, and the client asked for
    * a PAC (PA-PAC-REQUEST, or by default), its output goes into the ticket as
    * AD-IF-RELEVANT[AD-WIN2K-PAC]. When unset, tickets carry no PAC.
@@ -219,6 +231,7 @@ export class Realm {
     this.policy = resolvePolicy(opts.policy, this.kind);
     this.rodcBranchId = opts.rodcBranchId ?? 0;
     this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
+    this.directory = new Directory(opts.domainSid ?? nameDerivedSid(this.name));
     const kvno = composeKvno(this.rodcBranchId, 1);
     const salt = defaultSalt(this.name, [TGS_NAME, this.name]);
     const keys = opts.krbtgtKeys
@@ -245,7 +258,7 @@ export class Realm {
     const q = this.#parseLocal(name);
     const kvno = opts.kvno ?? 1;
     const keys = this.#makeKeys(q.name, opts, kvno);
-    return this.db.add(
+    const entry = this.db.add(
       makeEntry(q.name, this.name, 'user', keys, {
         aliases: this.#spns(opts.spns),
         requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
@@ -256,6 +269,9 @@ export class Realm {
         encTypes: opts.encTypes,
       }),
     );
+    // An account of the directory when its name is one (`alice`, not `alice/admin`).
+    if (q.name.nameString.length === 1) this.directory.addAccount(q.name.nameString[0]!, 'user');
+    return entry;
   }
 
   /**
@@ -275,7 +291,7 @@ export class Realm {
     // MS-KILE 3.1.1.2: the salt comes from the account name and the domain, not the host name.
     const salt = `${this.name}host${netbios.toLowerCase()}.${this.name.toLowerCase()}`;
     const keys = this.#makeKeys(account, { ...opts, salt }, opts.kvno ?? 1);
-    return this.db.add(
+    const entry = this.db.add(
       makeEntry(account, this.name, 'user', keys, {
         aliases: this.#spns([`host/${dnsHostName}`, `host/${netbios}`, ...(opts.spns ?? [])]),
         requiresPreauth: this.policy.requirePreauthByDefault,
@@ -283,6 +299,8 @@ export class Realm {
         encTypes: opts.encTypes,
       }),
     );
+    this.directory.addAccount(`${netbios}$`, 'computer');
+    return entry;
   }
 
   /**
@@ -438,4 +456,9 @@ export class Realm {
 export function pruneVersions(keys: StoredKey[], history: number): StoredKey[] {
   const versions = [...new Set(keys.map((k) => k.kvno))].sort((a, b) => b - a).slice(0, history);
   return keys.filter((k) => versions.includes(k.kvno));
+}
+
+/** A domain SID that depends on the realm name only (SHA-256 of it, three 32-bit numbers). */
+function nameDerivedSid(realm: string): string {
+  return domainSidFrom(createHash('sha256').update(`krbsim domain SID\0${realm}`).digest());
 }

@@ -1,0 +1,274 @@
+/**
+ * The directory behind a realm's PACs: the domain SID, each account's RID
+ * and primary group, and the groups with their scopes and members, expanded
+ * as a domain controller expands them for a logon (MS-PAC section 2.5,
+ * KERB_VALIDATION_INFO; MS-ADTS section 3.1.1.4.2 and MS-KILE section
+ * 3.3.5.6.4.1 for which groups go where):
+ * - global and universal groups of the domain, reached from the account
+ *   directly or through nested groups, plus the primary group: `GroupIds`;
+ * - domain-local groups of the domain, reached from the account or from any
+ *   of those groups: added to service tickets for services of the domain as
+ *   resource groups (`ResourceGroupIds`, the KDC's resource SID compression),
+ *   never to TGTs or across a trust.
+ *
+ * Nesting follows AD's scope rules: a global group holds accounts and global
+ * groups; a universal group holds accounts, global and universal groups; a
+ * domain-local group holds all of those and other domain-local groups.
+ * Cycles are allowed (AD allows them) and expanded once.
+ *
+ * @module
+ */
+
+import { ErrorCode, KerberosError } from '@krbsim/core';
+
+/** A group's scope (MS-ADTS section 3.1.1.4.2, groupType). */
+export type GroupScope = 'global' | 'universal' | 'domain-local';
+
+/** What kind of account a RID belongs to. */
+export type AccountKind = 'user' | 'computer';
+
+/** One account of the directory. */
+export interface DirectoryAccount {
+  /** The sAMAccountName (`alice`, `SQL01$`). */
+  readonly name: string;
+  readonly kind: AccountKind;
+  /** The relative identifier: the last sub-authority of the account's SID. */
+  readonly rid: number;
+  /** The primary group's RID: 513 (Domain Users) for users, 515 (Domain Computers) for computers. */
+  primaryGroupRid: number;
+}
+
+/** One group of the directory. */
+export interface DirectoryGroup {
+  readonly name: string;
+  readonly rid: number;
+  readonly scope: GroupScope;
+}
+
+/** A group a logon carries, with its SE_GROUP attributes (MS-PAC section 2.2.1, GROUP_MEMBERSHIP). */
+export interface GroupMembership {
+  readonly rid: number;
+  readonly attributes: number;
+}
+
+/** The groups a domain controller puts in a logon for an account (see the module comment). */
+export interface TokenGroups {
+  /** The primary group first, then the global and universal groups, by RID. */
+  readonly groups: readonly GroupMembership[];
+  /** Domain-local groups, by RID: resource groups of service tickets in this domain. */
+  readonly domainLocal: readonly GroupMembership[];
+}
+
+/** SE_GROUP_MANDATORY | SE_GROUP_ENABLED_BY_DEFAULT | SE_GROUP_ENABLED: what a DC gives every group. */
+export const SE_GROUP_DEFAULT = 0x00000007;
+
+/** The well-known RIDs of a domain (MS-DTYP section 2.4.2.4). */
+export const WellKnownRid = Object.freeze({
+  ADMINISTRATOR: 500,
+  GUEST: 501,
+  KRBTGT: 502,
+  DOMAIN_ADMINS: 512,
+  DOMAIN_USERS: 513,
+  DOMAIN_GUESTS: 514,
+  DOMAIN_COMPUTERS: 515,
+  DOMAIN_CONTROLLERS: 516,
+  SCHEMA_ADMINS: 518,
+  ENTERPRISE_ADMINS: 519,
+  GROUP_POLICY_CREATOR_OWNERS: 520,
+} as const);
+
+/** The first RID a new account or group gets; AD's own objects take the ones below. */
+const FIRST_FREE_RID = 1104;
+
+const BUILT_IN_GROUPS: readonly DirectoryGroup[] = [
+  { name: 'Domain Admins', rid: WellKnownRid.DOMAIN_ADMINS, scope: 'global' },
+  { name: 'Domain Users', rid: WellKnownRid.DOMAIN_USERS, scope: 'global' },
+  { name: 'Domain Guests', rid: WellKnownRid.DOMAIN_GUESTS, scope: 'global' },
+  { name: 'Domain Computers', rid: WellKnownRid.DOMAIN_COMPUTERS, scope: 'global' },
+  { name: 'Domain Controllers', rid: WellKnownRid.DOMAIN_CONTROLLERS, scope: 'global' },
+  { name: 'Schema Admins', rid: WellKnownRid.SCHEMA_ADMINS, scope: 'universal' },
+  { name: 'Enterprise Admins', rid: WellKnownRid.ENTERPRISE_ADMINS, scope: 'universal' },
+  { name: 'Group Policy Creator Owners', rid: WellKnownRid.GROUP_POLICY_CREATOR_OWNERS, scope: 'global' },
+];
+
+/** Which scopes a group of each scope may hold as members (accounts are always allowed). */
+const NESTABLE: Readonly<Record<GroupScope, readonly GroupScope[]>> = {
+  global: ['global'],
+  universal: ['global', 'universal'],
+  'domain-local': ['global', 'universal', 'domain-local'],
+};
+
+/** `S-1-5-21-a-b-c`: a domain SID as AD writes it (three 32-bit sub-authorities after 21). */
+const DOMAIN_SID = /^S-1-5-21-\d{1,10}-\d{1,10}-\d{1,10}$/;
+
+function refuse(message: string): never {
+  throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, message);
+}
+
+/** The accounts and groups of one domain. Names are matched without regard to case, as AD does. */
+export class Directory {
+  /** The domain SID, `S-1-5-21-...`. */
+  readonly domainSid: string;
+  readonly #accounts = new Map<string, DirectoryAccount>();
+  readonly #groups = new Map<string, DirectoryGroup>();
+  readonly #byRid = new Map<number, DirectoryAccount | DirectoryGroup>();
+  /** Member keys (`a:<name>` or `g:<name>`, lower case) by group name (lower case). */
+  readonly #members = new Map<string, Set<string>>();
+  /** Groups (lower case) each member key belongs to directly. */
+  readonly #memberOf = new Map<string, Set<string>>();
+  #nextRid = FIRST_FREE_RID;
+
+  constructor(domainSid: string) {
+    if (
+      !DOMAIN_SID.test(domainSid) ||
+      domainSid
+        .split('-')
+        .slice(4)
+        .some((n) => Number(n) > 0xffffffff)
+    ) {
+      throw new RangeError(`'${domainSid}' is not a domain SID (S-1-5-21- and three 32-bit numbers)`);
+    }
+    this.domainSid = domainSid;
+    for (const g of BUILT_IN_GROUPS) this.#putGroup(g);
+  }
+
+  /** The SID of a RID of this domain. */
+  sidOf(rid: number): string {
+    return `${this.domainSid}-${rid}`;
+  }
+
+  /**
+   * Add an account (done by `Realm.addUser` and `Realm.addComputer`). Its
+   * RID is the next free one unless given; its primary group is Domain Users
+   * (513), or Domain Computers (515) for a computer.
+   */
+  addAccount(name: string, kind: AccountKind, opts: { rid?: number } = {}): DirectoryAccount {
+    const key = name.toLowerCase();
+    if (this.#accounts.has(key)) refuse(`account ${name} already exists in the directory`);
+    const account: DirectoryAccount = {
+      name,
+      kind,
+      rid: this.#claimRid(opts.rid, name),
+      primaryGroupRid: kind === 'computer' ? WellKnownRid.DOMAIN_COMPUTERS : WellKnownRid.DOMAIN_USERS,
+    };
+    this.#accounts.set(key, account);
+    this.#byRid.set(account.rid, account);
+    return account;
+  }
+
+  /** Add a group (`New-ADGroup -GroupScope`). Default scope: global, as AD's. */
+  addGroup(name: string, opts: { scope?: GroupScope; rid?: number } = {}): DirectoryGroup {
+    if (this.#groups.has(name.toLowerCase())) refuse(`group ${name} already exists in the directory`);
+    if (this.#accounts.has(name.toLowerCase())) refuse(`${name} is already an account's name`);
+    return this.#putGroup({ name, rid: this.#claimRid(opts.rid, name), scope: opts.scope ?? 'global' });
+  }
+
+  /** The account with this sAMAccountName, if any. */
+  account(name: string): DirectoryAccount | undefined {
+    return this.#accounts.get(name.toLowerCase());
+  }
+
+  /** The group with this name, if any. */
+  group(name: string): DirectoryGroup | undefined {
+    return this.#groups.get(name.toLowerCase());
+  }
+
+  /** Every group, built-in ones first. */
+  groups(): DirectoryGroup[] {
+    return [...this.#groups.values()];
+  }
+
+  /**
+   * Make `member` (an account or a group, by name) a member of `group`
+   * (`Add-ADGroupMember`). Refused as AD refuses it: a group of a scope its
+   * target cannot hold (a universal group in a global one, a domain-local
+   * group in anything but a domain-local one).
+   */
+  addMember(group: string, member: string): void {
+    const g = this.group(group) ?? refuse(`no group ${group} in the directory`);
+    const asGroup = this.group(member);
+    const asAccount = this.account(member);
+    if (asGroup === undefined && asAccount === undefined)
+      refuse(`no account or group ${member} in the directory`);
+    if (asGroup !== undefined && !NESTABLE[g.scope].includes(asGroup.scope)) {
+      refuse(`a ${g.scope} group cannot hold the ${asGroup.scope} group ${asGroup.name} (${g.name})`);
+    }
+    const key = asGroup !== undefined ? `g:${asGroup.name.toLowerCase()}` : `a:${member.toLowerCase()}`;
+    const gk = g.name.toLowerCase();
+    this.#members.get(gk)!.add(key);
+    const of = this.#memberOf.get(key) ?? new Set<string>();
+    of.add(gk);
+    this.#memberOf.set(key, of);
+  }
+
+  /** Set an account's primary group (it must be a global group of the domain). */
+  setPrimaryGroup(account: string, group: string): void {
+    const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
+    const g = this.group(group) ?? refuse(`no group ${group} in the directory`);
+    if (g.scope !== 'global') refuse(`a primary group must be a global group; ${g.name} is ${g.scope}`);
+    a.primaryGroupRid = g.rid;
+  }
+
+  /**
+   * The groups a logon of `account` carries: its primary group and every
+   * group reached from it through membership, directly or nested, split as
+   * the module comment says. Each group once; sorted by RID after the
+   * primary group.
+   */
+  tokenGroups(account: string): TokenGroups {
+    const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
+    const seen = new Set<string>();
+    const queue = [`a:${a.name.toLowerCase()}`];
+    // The primary group's own memberships count too (Domain Users in a universal group, say).
+    const primary = this.#byRid.get(a.primaryGroupRid) as DirectoryGroup | undefined;
+    if (primary !== undefined) queue.push(`g:${primary.name.toLowerCase()}`);
+    while (queue.length > 0) {
+      for (const g of this.#memberOf.get(queue.pop()!) ?? []) {
+        if (seen.has(g)) continue;
+        seen.add(g);
+        queue.push(`g:${g}`);
+      }
+    }
+    const reached = [...seen].map((k) => this.#groups.get(k)!).sort((x, y) => x.rid - y.rid);
+    const membership = (g: { rid: number }): GroupMembership => ({
+      rid: g.rid,
+      attributes: SE_GROUP_DEFAULT,
+    });
+    return {
+      groups: [
+        membership({ rid: a.primaryGroupRid }),
+        ...reached.filter((g) => g.scope !== 'domain-local' && g.rid !== a.primaryGroupRid).map(membership),
+      ],
+      domainLocal: reached.filter((g) => g.scope === 'domain-local').map(membership),
+    };
+  }
+
+  #putGroup(g: DirectoryGroup): DirectoryGroup {
+    this.#groups.set(g.name.toLowerCase(), g);
+    this.#members.set(g.name.toLowerCase(), new Set());
+    this.#byRid.set(g.rid, g);
+    return g;
+  }
+
+  #claimRid(rid: number | undefined, name: string): number {
+    if (rid === undefined) {
+      while (this.#byRid.has(this.#nextRid)) this.#nextRid++;
+      return this.#nextRid++;
+    }
+    if (!Number.isInteger(rid) || rid < 500 || rid > 0x3fffffff) {
+      throw new RangeError(`RID ${rid} for ${name} is not a domain RID (500 to 2^30 - 1)`);
+    }
+    if (this.#byRid.has(rid)) refuse(`RID ${rid} for ${name} is taken by ${this.#byRid.get(rid)!.name}`);
+    return rid;
+  }
+}
+
+/**
+ * A domain SID drawn from `bytes` (twelve random bytes: three 32-bit
+ * sub-authorities), as a domain gets one when it is created.
+ */
+export function domainSidFrom(bytes: Uint8Array): string {
+  if (bytes.length < 12) throw new RangeError('a domain SID needs 12 random bytes');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 12);
+  return `S-1-5-21-${view.getUint32(0, true)}-${view.getUint32(4, true)}-${view.getUint32(8, true)}`;
+}

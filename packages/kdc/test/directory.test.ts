@@ -1,0 +1,163 @@
+/**
+ * The directory behind PACs: RIDs, primary groups, group scopes and nesting
+ * expanded as a domain controller expands them for a logon.
+ */
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import { Directory, domainSidFrom, Realm, SE_GROUP_DEFAULT, WellKnownRid } from '@krbsim/kdc';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const SID = 'S-1-5-21-1004336348-1177238915-682003330';
+const rids = (gs: readonly { rid: number }[]) => gs.map((g) => g.rid);
+
+describe('Directory', () => {
+  it('gives accounts RIDs from 1104 and the primary group of their kind', () => {
+    const d = new Directory(SID);
+    const alice = d.addAccount('alice', 'user');
+    const pc = d.addAccount('PC1$', 'computer');
+    expect(alice).toMatchObject({ rid: 1104, primaryGroupRid: WellKnownRid.DOMAIN_USERS });
+    expect(pc).toMatchObject({ rid: 1105, primaryGroupRid: WellKnownRid.DOMAIN_COMPUTERS });
+    expect(d.sidOf(alice.rid)).toBe(`${SID}-1104`);
+    expect(d.account('ALICE')).toBe(alice);
+    expect(d.addAccount('admin', 'user', { rid: 500 }).rid).toBe(500);
+    expect(d.group('domain admins')).toMatchObject({ rid: 512, scope: 'global' });
+    expect(d.group('Enterprise Admins')).toMatchObject({ rid: 519, scope: 'universal' });
+  });
+
+  it('expands nested groups once, split into global/universal groups and domain-local ones', () => {
+    const d = new Directory(SID);
+    d.addAccount('alice', 'user');
+    const sql = d.addGroup('SqlAdmins');
+    const dba = d.addGroup('DBAs');
+    const all = d.addGroup('AllStaff', { scope: 'universal' });
+    const local = d.addGroup('SqlServerAccess', { scope: 'domain-local' });
+    const outer = d.addGroup('OuterLocal', { scope: 'domain-local' });
+    d.addMember('DBAs', 'alice');
+    d.addMember('SqlAdmins', 'DBAs'); // global in global
+    d.addMember('AllStaff', 'SqlAdmins'); // global in universal
+    d.addMember('SqlServerAccess', 'AllStaff'); // universal in domain-local
+    d.addMember('OuterLocal', 'SqlServerAccess'); // domain-local in domain-local
+    d.addMember('DBAs', 'SqlAdmins'); // a cycle, as AD allows
+    const t = d.tokenGroups('alice');
+    expect(rids(t.groups)).toEqual([513, sql.rid, dba.rid, all.rid]); // by RID after the primary group
+    expect(rids(t.domainLocal)).toEqual([local.rid, outer.rid]);
+    expect(t.groups.every((g) => g.attributes === SE_GROUP_DEFAULT)).toBe(true);
+  });
+
+  it("counts the primary group's own memberships, and a changed primary group", () => {
+    const d = new Directory(SID);
+    d.addAccount('bob', 'user');
+    const everyone = d.addGroup('Everyone Universal', { scope: 'universal' });
+    d.addMember('Everyone Universal', 'Domain Users');
+    expect(rids(d.tokenGroups('bob').groups)).toEqual([513, everyone.rid]);
+    const staff = d.addGroup('Staff');
+    d.setPrimaryGroup('bob', 'Staff');
+    expect(rids(d.tokenGroups('bob').groups)).toEqual([staff.rid]);
+  });
+
+  it('refuses what AD refuses: scopes that cannot nest, taken names and RIDs, bad SIDs', () => {
+    const d = new Directory(SID);
+    d.addAccount('alice', 'user');
+    d.addGroup('G');
+    d.addGroup('U', { scope: 'universal' });
+    d.addGroup('L', { scope: 'domain-local' });
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof KerberosError) return e.code;
+        throw e;
+      }
+      return undefined;
+    };
+    expect(code(() => d.addMember('G', 'U'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(code(() => d.addMember('U', 'L'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(code(() => d.addMember('G', 'nobody'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(code(() => d.addGroup('g'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(code(() => d.addAccount('x', 'user', { rid: 512 }))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(code(() => d.setPrimaryGroup('alice', 'U'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(() => d.addAccount('y', 'user', { rid: 7 })).toThrow(RangeError);
+    expect(() => new Directory('S-1-5-32-544')).toThrow(RangeError);
+    expect(() => new Directory('S-1-5-21-1-2-4294967296')).toThrow(RangeError);
+  });
+
+  it('agrees with a reachability oracle on generated group graphs', () => {
+    const scopes = ['global', 'universal', 'domain-local'] as const;
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...scopes), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(8), fc.nat(8)), { maxLength: 20 }),
+        fc.array(fc.nat(8), { maxLength: 4 }),
+        (groupScopes, edges, direct) => {
+          const d = new Directory(SID);
+          d.addAccount('u', 'user');
+          const gs = groupScopes.map((scope, i) => d.addGroup(`g${i}`, { scope }));
+          const parents = new Map<string, Set<number>>(); // member -> groups
+          const link = (member: string, g: number) => {
+            if (!parents.has(member)) parents.set(member, new Set());
+            parents.get(member)!.add(g);
+          };
+          for (const i of direct) {
+            if (i >= gs.length) continue;
+            d.addMember(`g${i}`, 'u');
+            link('u', i);
+          }
+          for (const [m, g] of edges) {
+            if (m >= gs.length || g >= gs.length || m === g) continue;
+            try {
+              d.addMember(`g${g}`, `g${m}`);
+              link(`g${m}`, g);
+            } catch (e) {
+              if (!(e instanceof KerberosError)) throw e;
+            }
+          }
+          // Oracle: breadth-first from the user over the recorded edges.
+          const reached = new Set<number>();
+          const todo = ['u'];
+          while (todo.length > 0) {
+            for (const g of parents.get(todo.shift()!) ?? []) {
+              if (!reached.has(g)) {
+                reached.add(g);
+                todo.push(`g${g}`);
+              }
+            }
+          }
+          const t = d.tokenGroups('u');
+          const want = [...reached].map((i) => gs[i]!);
+          expect(new Set(rids(t.groups.slice(1)))).toEqual(
+            new Set(want.filter((g) => g.scope !== 'domain-local').map((g) => g.rid)),
+          );
+          expect(new Set(rids(t.domainLocal))).toEqual(
+            new Set(want.filter((g) => g.scope === 'domain-local').map((g) => g.rid)),
+          );
+        },
+      ),
+      { seed: 4, numRuns: 200 },
+    );
+  });
+});
+
+describe('a realm and its directory', () => {
+  it('registers users and computers, with a SID derived from the realm name unless given', () => {
+    const a = new Realm({ name: 'CONTOSO.COM', kind: 'active-directory' });
+    const b = new Realm({ name: 'CONTOSO.COM' });
+    expect(a.directory.domainSid).toMatch(/^S-1-5-21-\d+-\d+-\d+$/);
+    expect(b.directory.domainSid).toBe(a.directory.domainSid);
+    expect(new Realm({ name: 'FABRIKAM.COM' }).directory.domainSid).not.toBe(a.directory.domainSid);
+    expect(new Realm({ name: 'X.TEST', domainSid: SID }).directory.domainSid).toBe(SID);
+    a.addUser('alice', { password: 'pw' });
+    a.addComputer('SQL01');
+    expect(a.directory.account('alice')?.kind).toBe('user');
+    expect(a.directory.account('SQL01$')?.primaryGroupRid).toBe(WellKnownRid.DOMAIN_COMPUTERS);
+    // A service principal is not an account of the directory.
+    a.addService('HTTP/web.contoso.com');
+    expect(a.directory.account('HTTP/web.contoso.com')).toBeUndefined();
+  });
+
+  it('derives a domain SID from random bytes as three little-endian 32-bit numbers', () => {
+    expect(domainSidFrom(Uint8Array.from([1, 0, 0, 0, 2, 0, 0, 0, 255, 255, 255, 255]))).toBe(
+      'S-1-5-21-1-2-4294967295',
+    );
+    expect(() => domainSidFrom(new Uint8Array(11))).toThrow(RangeError);
+  });
+});
