@@ -10,12 +10,12 @@
  * @module
  */
 
-import { type Clock, type RandomSource, systemClock } from '@krbsim/core';
+import { type Clock, KerberosError, type RandomSource, systemClock } from '@krbsim/core';
 import { createTrust, Kdc, type KdcRequestEvent, Realm, type RealmPolicy } from '@krbsim/kdc';
 import { type KdcRequestInfo, type ServeKdcOptions, serveKdc } from '@krbsim/transport';
 import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
 import { isFailure, type RequestLogEntry } from './request-log';
-import type { RealmFileSpec, TopologyFile } from './topology';
+import { type RealmFileSpec, TopologyError, type TopologyFile } from './topology';
 
 export type { RequestLogEntry } from './request-log';
 
@@ -121,7 +121,14 @@ export function buildRealms(
   for (const spec of topology.realms) {
     const random = new SeededKeysRandom(seed, spec.name, options.random);
     sources.push(random);
-    const realm = new Realm({ name: spec.name, kind: spec.kind, clock, random, policy: policyOf(spec) });
+    const realm = new Realm({
+      name: spec.name,
+      kind: spec.kind,
+      clock,
+      random,
+      policy: policyOf(spec),
+      ...(spec.domainSid !== undefined && { domainSid: spec.domainSid }),
+    });
     for (const u of spec.users) {
       realm.addUser(u.name, {
         password: u.password,
@@ -137,6 +144,7 @@ export function buildRealms(
         spns: [...(c.spns ?? [])],
       });
     }
+    addGroups(realm, spec, topology.realms.indexOf(spec));
     for (const s of spec.services) {
       realm.addService(s.spn, {
         ...(s.password !== undefined && { password: s.password }),
@@ -166,6 +174,29 @@ export function buildRealms(
   }
   for (const source of sources) source.endBuild();
   return realms;
+}
+
+/**
+ * The realm's directory groups, then their members (a member may be a group
+ * defined later in the file). A refusal names the field, as validation does.
+ */
+function addGroups(realm: Realm, spec: RealmFileSpec, index: number): void {
+  const at = (path: string, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof KerberosError) throw new TopologyError(`realms[${index}].${path}`, e.message);
+      throw e;
+    }
+  };
+  spec.groups.forEach((g, i) => {
+    at(`groups[${i}].name`, () => realm.directory.addGroup(g.name, { scope: g.scope }));
+  });
+  spec.groups.forEach((g, i) => {
+    g.members.forEach((m, j) => {
+      at(`groups[${i}].members[${j}]`, () => realm.directory.addMember(g.name, m));
+    });
+  });
 }
 
 /** `exclusive: false` for `serveKdc`'s listen and bind: the sockets of a Node cluster's primary, shared. */

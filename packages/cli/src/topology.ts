@@ -14,6 +14,9 @@
  *       - { name: svc_sql, password: s3rv1ce, spns: [MSSQLSvc/db.contoso.com:1433] }   # a service account
  *     computers:                      # machine accounts NAME$ holding host/<name>.<domain> and host/NAME
  *       - { name: SQL01, spns: [MSSQLSvc/sql01.contoso.com:1433] }
+ *     domainSid: S-1-5-21-1-2-3       # optional: default derived from the realm name
+ *     groups:                         # the directory's groups (scope: global, universal, domain-local)
+ *       - { name: SqlAdmins, scope: global, members: [alice] }
  *     services:
  *       - { spn: host/server.contoso.com, password: s3rv1ce }   # a random key (from --seed) when no password
  * trusts:
@@ -48,6 +51,14 @@ export interface UserSpec {
   readonly spns?: readonly string[];
 }
 
+/** A group of a realm's directory (see `Directory.addGroup`). */
+export interface GroupSpec {
+  readonly name: string;
+  readonly scope: 'global' | 'universal' | 'domain-local';
+  /** Accounts (users, `NAME$` computers) and groups of the same realm. */
+  readonly members: readonly string[];
+}
+
 /** A computer account `NAME$` (see `Realm.addComputer`). */
 export interface ComputerSpec {
   readonly name: string;
@@ -66,6 +77,10 @@ export interface RealmFileSpec {
   readonly name: string;
   /** Which product the realm answers like (`Realm` option `kind`). */
   readonly kind: 'mit' | 'active-directory';
+  /** The directory's domain SID (default: derived from the realm name). */
+  readonly domainSid?: string;
+  /** Groups of the realm's directory, in file order (members may name groups defined later). */
+  readonly groups: readonly GroupSpec[];
   /** The UDP and TCP port `krbsim serve` binds this realm's KDC to; unset: OS-chosen. */
   readonly port?: number;
   readonly domains: readonly string[];
@@ -200,7 +215,34 @@ function policy(v: unknown, path: string): PolicySpec {
 }
 
 function realm(v: unknown, path: string): RealmFileSpec {
-  const o = obj(v, path, ['name', 'kind', 'domains', 'port', 'policy', 'users', 'computers', 'services']);
+  const o = obj(v, path, [
+    'name',
+    'kind',
+    'domainSid',
+    'domains',
+    'port',
+    'policy',
+    'users',
+    'computers',
+    'groups',
+    'services',
+  ]);
+  const groups = list(o.groups, `${path}.groups`).map((g, i) => {
+    const p = `${path}.groups[${i}]`;
+    const go = obj(g, p, ['name', 'scope', 'members']);
+    return {
+      name: str(go.name, `${p}.name`),
+      scope: oneOf(go.scope, `${p}.scope`, ['global', 'universal', 'domain-local'] as const, 'global'),
+      members: list(go.members, `${p}.members`).map((m, j) => str(m, `${p}.members[${j}]`)),
+    };
+  });
+  const domainSid = optStr(o.domainSid, `${path}.domainSid`);
+  if (domainSid !== undefined && !/^S-1-5-21-\d{1,10}-\d{1,10}-\d{1,10}$/.test(domainSid)) {
+    throw new TopologyError(
+      `${path}.domainSid`,
+      `expected a domain SID like S-1-5-21-1-2-3, got ${JSON.stringify(domainSid)}`,
+    );
+  }
   const users = list(o.users, `${path}.users`).map((u, i) => {
     const p = `${path}.users[${i}]`;
     const uo = obj(u, p, ['name', 'password', 'requiresPreauth', 'disabled', 'spns']);
@@ -243,11 +285,13 @@ function realm(v: unknown, path: string): RealmFileSpec {
   return {
     name: realmName(o.name, `${path}.name`),
     kind: oneOf(o.kind, `${path}.kind`, ['mit', 'active-directory'] as const, 'mit'),
+    ...(domainSid !== undefined && { domainSid }),
     ...(port !== undefined && { port }),
     domains: list(o.domains, `${path}.domains`).map((d, i) => str(d, `${path}.domains[${i}]`).toLowerCase()),
     policy: policy(o.policy, `${path}.policy`),
     users,
     computers,
+    groups,
     services,
   };
 }

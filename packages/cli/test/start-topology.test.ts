@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { loadTopologyFile } from '../src/serve';
 import { type RequestLogEntry, startTopology } from '../src/start-topology';
-import { TopologyError } from '../src/topology';
+import { TopologyError, validateTopology } from '../src/topology';
 import type { PortsJson } from '../src/topology-files';
 
 const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
@@ -30,6 +30,42 @@ describe('startTopology', () => {
       expect([...topo.kdcs.keys()]).toEqual([...topo.realms.keys()]);
       await topo.close();
     }
+  });
+
+  it("builds each realm's directory: domain SID, groups with scopes, nested members", async () => {
+    const file = validateTopology({
+      realms: [
+        {
+          name: 'CONTOSO.COM',
+          kind: 'active-directory',
+          domainSid: 'S-1-5-21-1-2-3',
+          users: [{ name: 'alice', password: 'pw' }],
+          computers: [{ name: 'SQL01' }],
+          groups: [
+            { name: 'SqlAdmins', members: ['DBAs'] }, // a group defined later
+            { name: 'DBAs', members: ['alice'] },
+            { name: 'SqlAccess', scope: 'domain-local', members: ['SqlAdmins', 'SQL01$'] },
+          ],
+        },
+      ],
+    });
+    const t = await startTopology(file, { listen: false, seed: 1 });
+    const d = t.realms.get('CONTOSO.COM')!.directory;
+    expect(d.domainSid).toBe('S-1-5-21-1-2-3');
+    const g = d.tokenGroups('alice');
+    expect(g.groups.map((x) => x.rid)).toEqual([513, d.group('SqlAdmins')!.rid, d.group('DBAs')!.rid]);
+    expect(g.domainLocal.map((x) => x.rid)).toEqual([d.group('SqlAccess')!.rid]);
+    await t.close();
+    // A member that does not exist, or a scope that cannot hold it, names its field.
+    const bad = validateTopology({
+      realms: [{ name: 'X.TEST', groups: [{ name: 'G', members: ['nobody'] }] }],
+    });
+    await expect(startTopology(bad, { listen: false })).rejects.toThrow(
+      /realms\[0\]\.groups\[0\]\.members\[0\]: no account or group nobody/,
+    );
+    expect(() => validateTopology({ realms: [{ name: 'X.TEST', domainSid: 'S-1-5-32-544' }] })).toThrow(
+      TopologyError,
+    );
   });
 
   it('is reproducible with a seed', async () => {
