@@ -27,7 +27,7 @@ import {
 } from '@krbsim/asn1';
 import type { RandomSource } from '@krbsim/core';
 import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
-import type { StoredKey } from './keys';
+import type { ServerKey } from '@krbsim/service';
 import { toEncryptionKey } from './keys';
 import type { PrincipalEntry } from './principal-db';
 import type { TicketTimes } from './ticket-times';
@@ -51,14 +51,21 @@ export interface TicketDraft {
   readonly sname: PrincipalName;
   /** The decrypted ticket presented as evidence: the TGT in a TGS exchange, none in AS. */
   readonly evidence: EncTicketPart | undefined;
-  /** The server's key that seals the ticket. */
-  readonly serverKey: StoredKey;
+  /**
+   * The key that seals the ticket: the server's long-term key, with its
+   * kvno; for user-to-user, the session key of the second ticket, with none
+   * (RFC 4120 section 3.3.3).
+   */
+  readonly serverKey: SealingKey;
   readonly sessionKey: EncryptionKey;
   readonly flags: number;
   readonly times: TicketTimes;
   readonly transited: TransitedEncoding;
   readonly caddr: readonly HostAddress[] | undefined;
 }
+
+/** A key that seals a ticket, and the kvno the ticket names (none for a session key). */
+export type SealingKey = Pick<ServerKey, 'key'> & { readonly kvno?: number };
 
 /** A {@link TicketDraft} with the authorization data it will carry. */
 export interface TicketRequest extends TicketDraft {
@@ -103,11 +110,13 @@ export function sealTicket(
   realm: string,
   sname: PrincipalName,
   etp: EncTicketPart,
-  serverKey: StoredKey,
+  serverKey: SealingKey,
   random: RandomSource,
 ): Ticket {
   const cipher = encrypt(serverKey.key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(etp), { random });
-  return { tktVno: 5, realm, sname, encPart: { etype: serverKey.key.etype, kvno: serverKey.kvno, cipher } };
+  const { etype } = serverKey.key;
+  const kvno = serverKey.kvno;
+  return { tktVno: 5, realm, sname, encPart: { etype, ...(kvno !== undefined && { kvno }), cipher } };
 }
 
 /**

@@ -38,11 +38,12 @@ import { type ResolvedServer, resolveServer } from './referral';
 import type { TgsHeader } from './tgs-header';
 import { tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
+import { userToUser } from './user-to-user';
 
 const has = (options: number, flag: number): boolean => (options & flag) !== 0;
 
-/** Options this KDC does not implement (user-to-user, S4U2Proxy): KDC_ERR_BADOPTION. */
-const UNSUPPORTED_OPTIONS = KdcOptions['enc-tkt-in-skey'] | KdcOptions['constrained-delegation'];
+/** Options this KDC does not implement (S4U2Proxy): KDC_ERR_BADOPTION. */
+const UNSUPPORTED_OPTIONS = KdcOptions['constrained-delegation'];
 
 /** The realms the client has crossed to reach this KDC: its own realm first, this realm last. */
 function travelledPath(realm: Realm, h: TgsHeader): string[] {
@@ -156,10 +157,7 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
   const opts = body.kdcOptions;
   const policy = realm.policy;
   if (has(opts, UNSUPPORTED_OPTIONS)) {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_BADOPTION,
-      'user-to-user and constrained delegation are not supported',
-    );
+    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'constrained delegation (S4U2Proxy) is not supported');
   }
   if (body.realm !== realm.name) {
     throw new KdcError(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
@@ -167,6 +165,7 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
   checkTransit(realm, h);
 
   const renewOrValidate = has(opts, KdcOptions.renew) || has(opts, KdcOptions.validate);
+  const u2u = has(opts, KdcOptions['enc-tkt-in-skey']) ? userToUser(realm, body, now) : undefined;
   if (has(opts, KdcOptions.renew) && has(opts, KdcOptions.validate)) {
     throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'RENEW and VALIDATE cannot be combined');
   }
@@ -191,8 +190,9 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
     }
     server = { entry: h.server, sname: h.ticket.sname };
   } else {
-    if (!body.sname) throw new KdcError(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
-    server = resolveServer(realm, body.sname, travelledPath(realm, h), opts);
+    const sname = u2u?.sname ?? body.sname;
+    if (!sname) throw new KdcError(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
+    server = resolveServer(realm, sname, travelledPath(realm, h), opts);
   }
   const s = server.entry;
   if (s.kind !== 'krbtgt' && s.disabled) {
@@ -221,7 +221,8 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
   const permitted = policy.permittedEncTypes;
   const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
   if (sessionEtype === undefined) etypeNoSupp('the session key', body.etype, realm.name);
-  const tkey = ticketKey(s.keys, permitted, isTgs ? undefined : policy.ticketEncType);
+  // User-to-user tickets are sealed in the second ticket's session key (RFC 4120 section 3.7).
+  const tkey = u2u?.sealingKey ?? ticketKey(s.keys, permitted, isTgs ? undefined : policy.ticketEncType);
   if (!tkey) etypeNoSupp(`the key of ${formatPrincipal(s.name, s.realm)}`, body.etype, realm.name);
 
   // Transited (section 3.3.3.2): the TGT's issuing realm is added unless it is the client's.

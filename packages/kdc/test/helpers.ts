@@ -254,6 +254,8 @@ export interface TgsReqInput {
   /** Encrypt the authenticator with this key instead of the session key. */
   authKey?: Key;
   extraPadata?: PaData[];
+  /** Tickets for additional-tickets (user-to-user's second ticket). */
+  additionalTickets?: Ticket[];
 }
 
 /** Encode a TGS-REQ with a PA-TGS-REQ authenticator checksummed over the req-body. */
@@ -276,6 +278,7 @@ export function tgsReq(i: TgsReqInput): Uint8Array {
     ...(i.nonceForm !== undefined && { nonceForm: i.nonceForm }),
     etype: i.etypes ?? [18, 17],
     ...(encAuthorizationData && { encAuthorizationData }),
+    ...(i.additionalTickets && { additionalTickets: i.additionalTickets }),
   };
   const bodyDer = encodeKdcReqBody(i.checksumBody ?? body);
   const sk = i.tgt.sessionKey;

@@ -109,8 +109,12 @@ export const TGS_AP_REQ: ApReqRules = Object.freeze({
   refuseUserToUser: false,
 });
 
-/** What one check needs besides the AP-REQ. */
-export interface ApReqCheck {
+/**
+ * What a check of a ticket needs: an AP-REQ's ticket, or an evidence ticket
+ * presented without an authenticator (the second ticket of a user-to-user
+ * request, S4U2Proxy's evidence, FAST armor).
+ */
+export interface TicketCheck {
   readonly rules: ApReqRules;
   /**
    * The key that decrypts `ticket`, or a thrown KerberosError
@@ -129,6 +133,19 @@ export interface ApReqCheck {
   readonly validate?: boolean;
   /** Names the server in messages; default the ticket's `sname@realm`. */
   readonly describeServer?: (ticket: Ticket) => string;
+}
+
+/** What one check of an AP-REQ needs besides the AP-REQ (today the same as a ticket's). */
+export type ApReqCheck = TicketCheck;
+
+/** A ticket that passed {@link checkTicket}. */
+export interface CheckedTicket {
+  /** The decrypted ticket. */
+  readonly ticket: EncTicketPart;
+  /** The ticket's session key. */
+  readonly sessionKey: Key;
+  /** The key that decrypted the ticket. */
+  readonly serverKey: ServerKey;
 }
 
 /** An AP-REQ that passed {@link checkApReq}. */
@@ -205,6 +222,94 @@ function decryptOr(
 const AUTHENTICATOR = (): string => 'the authenticator';
 
 /**
+ * Decrypt a ticket with the key `keyLookup` gives and check its session key
+ * (the first ticket steps of RFC 4120 section 3.2.3). Throws
+ * {@link ApReqError} with `rules.ticketDecryptFailure` when it does not
+ * decrypt.
+ */
+function openTicket(t: Ticket, c: TicketCheck): CheckedTicket {
+  const realm = t.realm;
+  const serverKey = c.keyLookup(t);
+  const ticket = decodeEncTicketPart(
+    decryptOr(
+      serverKey.key,
+      KeyUsage.KDC_REP_TICKET,
+      t.encPart.cipher,
+      c.rules.ticketDecryptFailure,
+      () => `the ticket for ${serverName(c, t)} (kvno ${serverKey.kvno})`,
+      realm,
+    ),
+  );
+  const sessionKey: Key = { etype: ticket.key.keytype, bytes: ticket.key.keyvalue };
+  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(sessionKey.etype)) {
+    throw new ApReqError(
+      ApReqFailure.weakEncType,
+      `the session key uses the weak enctype ${sessionKey.etype}; it is refused (allowWeakCrypto turns that off)`,
+      { realm, client: ticket },
+    );
+  }
+  return { ticket, sessionKey, serverKey };
+}
+
+/**
+ * The validity window of a decrypted ticket (section 3.2.3: usable from
+ * starttime, authtime if absent, to endtime, with the skew allowed and
+ * without INVALID; section 3.3.3.1: VALIDATE clears INVALID once starttime
+ * has passed).
+ */
+function checkTicketTimes(t: Ticket, ticket: EncTicketPart, c: TicketCheck): void {
+  const realm = t.realm;
+  const now = c.clock.now();
+  const skew = c.clockSkewMs;
+  const validate = c.validate === true;
+  const start = ticket.starttime ?? ticket.authtime;
+  if ((ticket.flags & TicketFlags.invalid) !== 0 && !validate) {
+    failAfterTicket(
+      ticket,
+      realm,
+      ApReqFailure.notYetValid,
+      `the ticket for ${serverName(c, t)} has the INVALID flag set; it must be validated at the KDC before use`,
+    );
+  }
+  if (validate ? start > now : start - now > skew) {
+    failAfterTicket(
+      ticket,
+      realm,
+      ApReqFailure.notYetValid,
+      `the ticket for ${serverName(c, t)} is not valid until ${iso(start)}`,
+    );
+  }
+  if (c.rules.expiryWithSkew ? now - ticket.endtime > skew : ticket.endtime <= now) {
+    failAfterTicket(
+      ticket,
+      realm,
+      ApReqFailure.expired,
+      `the ticket for ${serverName(c, t)} expired at ${iso(ticket.endtime)}; the client must get a new one`,
+    );
+  }
+}
+
+function refuseWeakTicket(t: Ticket, c: TicketCheck): void {
+  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(t.encPart.etype)) {
+    throw weak(t.encPart.etype, 'ticket', t.realm);
+  }
+}
+
+/**
+ * Check a ticket presented without an authenticator, as evidence: the
+ * second ticket of a user-to-user request, S4U2Proxy's evidence ticket,
+ * FAST armor. The ticket steps of {@link checkApReq}: its enctype, its
+ * decryption, its session key, its validity window. Throws
+ * {@link ApReqError} (codes of {@link ApReqFailure}).
+ */
+export function checkTicket(t: Ticket, c: TicketCheck): CheckedTicket {
+  refuseWeakTicket(t, c);
+  const opened = openTicket(t, c);
+  checkTicketTimes(t, opened.ticket, c);
+  return opened;
+}
+
+/**
  * Run the checks of RFC 4120 section 3.2.3 on a decoded AP-REQ under `c`'s
  * rules. Throws {@link ApReqError} (a KerberosError with the code of
  * {@link ApReqFailure}), or what `keyLookup` or the codec throws.
@@ -213,11 +318,9 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck): CheckedApReq {
   const t = apReq.ticket;
   const realm = t.realm;
   const rules = c.rules;
-  const allowWeak = c.allowWeakCrypto === true;
-  if (!allowWeak) {
-    if (WEAK_ENC_TYPES.has(t.encPart.etype)) throw weak(t.encPart.etype, 'ticket', realm);
-    if (WEAK_ENC_TYPES.has(apReq.authenticator.etype))
-      throw weak(apReq.authenticator.etype, 'authenticator', realm);
+  refuseWeakTicket(t, c);
+  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(apReq.authenticator.etype)) {
+    throw weak(apReq.authenticator.etype, 'authenticator', realm);
   }
   if (rules.refuseUserToUser && (apReq.apOptions & ApOptions['use-session-key']) !== 0) {
     throw new ApReqError(
@@ -226,25 +329,7 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck): CheckedApReq {
       { realm },
     );
   }
-  const serverKey = c.keyLookup(t);
-  const ticket = decodeEncTicketPart(
-    decryptOr(
-      serverKey.key,
-      KeyUsage.KDC_REP_TICKET,
-      t.encPart.cipher,
-      rules.ticketDecryptFailure,
-      () => `the ticket for ${serverName(c, t)} (kvno ${serverKey.kvno})`,
-      realm,
-    ),
-  );
-  const sessionKey: Key = { etype: ticket.key.keytype, bytes: ticket.key.keyvalue };
-  if (!allowWeak && WEAK_ENC_TYPES.has(sessionKey.etype)) {
-    throw new ApReqError(
-      ApReqFailure.weakEncType,
-      `the session key uses the weak enctype ${sessionKey.etype}; it is refused (allowWeakCrypto turns that off)`,
-      { realm, client: ticket },
-    );
-  }
+  const { ticket, sessionKey, serverKey } = openTicket(t, c);
   if (apReq.authenticator.etype !== sessionKey.etype) {
     failAfterTicket(
       ticket,
@@ -284,33 +369,6 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck): CheckedApReq {
       `the client's clock (${iso(auth.ctime)}) and the acceptor's (${iso(now)}) differ by more than ${skew / 1000}s; synchronize the clocks`,
     );
   }
-  // Section 3.2.3: usable from starttime (authtime if absent) to endtime, with the skew allowed
-  // and without INVALID; section 3.3.3.1: VALIDATE clears INVALID once starttime has passed.
-  const validate = c.validate === true;
-  const start = ticket.starttime ?? ticket.authtime;
-  if ((ticket.flags & TicketFlags.invalid) !== 0 && !validate) {
-    failAfterTicket(
-      ticket,
-      realm,
-      ApReqFailure.notYetValid,
-      `the ticket for ${serverName(c, t)} has the INVALID flag set; it must be validated at the KDC before use`,
-    );
-  }
-  if (validate ? start > now : start - now > skew) {
-    failAfterTicket(
-      ticket,
-      realm,
-      ApReqFailure.notYetValid,
-      `the ticket for ${serverName(c, t)} is not valid until ${iso(start)}`,
-    );
-  }
-  if (rules.expiryWithSkew ? now - ticket.endtime > skew : ticket.endtime <= now) {
-    failAfterTicket(
-      ticket,
-      realm,
-      ApReqFailure.expired,
-      `the ticket for ${serverName(c, t)} expired at ${iso(ticket.endtime)}; the client must get a new one`,
-    );
-  }
+  checkTicketTimes(t, ticket, c);
   return { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal: client };
 }

@@ -25,10 +25,13 @@ export {
   ApReqFailure,
   type ApReqRules,
   type CheckedApReq,
+  type CheckedTicket,
   checkApReq,
+  checkTicket,
   SERVICE_AP_REQ,
   type ServerKey,
   TGS_AP_REQ,
+  type TicketCheck,
 } from './check-ap-req';
 export type { DelegatedCredential } from './delegation';
 export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';

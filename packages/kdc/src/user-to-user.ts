@@ -1,0 +1,91 @@
+/**
+ * User-to-user (RFC 4120 section 3.7): a TGS-REQ with ENC-TKT-IN-SKEY and a
+ * second ticket, a TGT of this realm belonging to the server, gets a ticket
+ * sealed in that TGT's session key, so that a server without a long-term
+ * key (a user's application) can accept it with its TGT's session key.
+ *
+ * The rules, as MIT's KDC applies them: the second ticket must be a TGT of
+ * this realm (KDC_ERR_POLICY otherwise), it is checked like any ticket
+ * (decryption, validity window), and the requested server must be the
+ * second ticket's client (KDC_ERR_SERVER_NOMATCH); with no server named, it
+ * is that client.
+ *
+ * @module
+ */
+
+import type { EncTicketPart, KdcReqBody, PrincipalName } from '@krbsim/asn1';
+import { formatPrincipal, sameName, tgsRealmOf } from '@krbsim/asn1';
+import { ErrorCode } from '@krbsim/core';
+import { ApReqError, checkTicket, TGS_AP_REQ } from '@krbsim/service';
+import type { SealingKey } from './issue';
+import { findKey } from './keys';
+import { KdcError } from './krb-error';
+import type { Realm } from './realm';
+
+/** What a user-to-user request brings: the server's name and the key that seals its ticket. */
+export interface UserToUser {
+  /** The server, the second ticket's client (in this realm). */
+  readonly sname: PrincipalName;
+  /** The second ticket's session key: the ticket is sealed in it, with no kvno. */
+  readonly sealingKey: SealingKey;
+  /** The second ticket, decrypted. */
+  readonly secondTicket: EncTicketPart;
+}
+
+/** Check the second ticket of an ENC-TKT-IN-SKEY request; see the module comment. */
+export function userToUser(realm: Realm, body: KdcReqBody, now: number): UserToUser {
+  const second = body.additionalTickets?.[0];
+  if (second === undefined) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      'ENC-TKT-IN-SKEY needs the server TGT as the first of additional-tickets',
+    );
+  }
+  if (second.realm !== realm.name || tgsRealmOf(second.sname) !== realm.name) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_POLICY,
+      `the second ticket is for ${formatPrincipal(second.sname, second.realm)}, not a TGT of ${realm.name}`,
+    );
+  }
+  let secondTicket: EncTicketPart;
+  let sessionKey: SealingKey['key'];
+  try {
+    ({ ticket: secondTicket, sessionKey } = checkTicket(second, {
+      rules: { ...TGS_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
+      keyLookup: (t) => {
+        const k = findKey(realm.krbtgt.keys, t.encPart.etype, t.encPart.kvno);
+        if (k === undefined) {
+          throw new KdcError(
+            ErrorCode.KRB_AP_ERR_BADKEYVER,
+            `no krbtgt key of etype ${t.encPart.etype}, kvno ${t.encPart.kvno} for the second ticket`,
+          );
+        }
+        return k;
+      },
+      clock: { now: () => now },
+      clockSkewMs: realm.policy.clockSkewMs,
+      allowWeakCrypto: true,
+      describeServer: () => 'the second ticket',
+    }));
+  } catch (e) {
+    if (e instanceof ApReqError) throw new KdcError(e.code, e.message, { cause: e });
+    throw e;
+  }
+  if (secondTicket.crealm !== realm.name) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_POLICY,
+      `the second ticket's client ${formatPrincipal(secondTicket.cname, secondTicket.crealm)} is not of ${realm.name}`,
+    );
+  }
+  if (body.sname !== undefined && !sameName(body.sname, secondTicket.cname)) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_SERVER_NOMATCH,
+      `user-to-user: the request names ${formatPrincipal(body.sname, realm.name)}, but the second ticket belongs to ${formatPrincipal(secondTicket.cname, realm.name)}`,
+    );
+  }
+  return {
+    sname: body.sname ?? secondTicket.cname,
+    sealingKey: { key: sessionKey },
+    secondTicket,
+  };
+}

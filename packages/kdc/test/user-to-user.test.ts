@@ -1,0 +1,102 @@
+/**
+ * User-to-user (RFC 4120 section 3.7): ENC-TKT-IN-SKEY with the server's TGT
+ * as the second ticket, sealed in that TGT's session key.
+ */
+import { decodeEncTicketPart, KdcOptions, NameType } from '@krbsim/asn1';
+import { Duration, ErrorCode } from '@krbsim/core';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { describe, expect, it } from 'vitest';
+import { errorOf, login, makeRealm, pn, pwKeys, T0, tgsGet, tgsReq, userKey } from './helpers';
+
+const REALM = 'CONTOSO.COM';
+const U2U = KdcOptions.forwardable | KdcOptions.canonicalize | KdcOptions['enc-tkt-in-skey'];
+
+function setup() {
+  const l = makeRealm(REALM);
+  l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+  l.realm.addUser('bob', { keys: pwKeys(REALM, 'bob', 'pw') });
+  l.realm.addService('HTTP/web.contoso.com');
+  const alice = login(l, 'alice', userKey(REALM, 'alice', 'pw'));
+  const bob = login(l, 'bob', userKey(REALM, 'bob', 'pw'));
+  return { ...l, alice, bob };
+}
+
+describe('user-to-user', () => {
+  it("issues a ticket for bob sealed in his TGT's session key, with no kvno", () => {
+    const l = setup();
+    const st = tgsGet(l.kdc, {
+      tgt: l.alice,
+      realm: REALM,
+      sname: pn('bob', NameType.NT_PRINCIPAL),
+      options: U2U,
+      additionalTickets: [l.bob.ticket],
+      now: T0,
+    });
+    expect(st.ticket.encPart.kvno).toBeUndefined();
+    expect(st.ticket.encPart.etype).toBe(l.bob.sessionKey.etype);
+    const part = decodeEncTicketPart(
+      decrypt(l.bob.sessionKey, KeyUsage.KDC_REP_TICKET, st.ticket.encPart.cipher),
+    );
+    expect(part.cname.nameString).toEqual(['alice']);
+    expect(part.key).toEqual(st.part.key);
+    expect(st.part.sname.nameString).toEqual(['bob']);
+    // With no server named, the server is the second ticket's client.
+    const unnamed = tgsGet(l.kdc, {
+      tgt: l.alice,
+      realm: REALM,
+      options: U2U,
+      additionalTickets: [l.bob.ticket],
+      now: T0,
+    });
+    expect(unnamed.part.sname.nameString).toEqual(['bob']);
+  });
+
+  it('refuses with the codes MIT uses', () => {
+    const l = setup();
+    const code = (i: Partial<Parameters<typeof tgsReq>[0]>) =>
+      errorOf(l.kdc.handle(tgsReq({ tgt: l.alice, realm: REALM, options: U2U, now: T0, ...i }))).errorCode;
+    // No second ticket.
+    expect(code({ sname: pn('bob', NameType.NT_PRINCIPAL) })).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    // A server that is not the second ticket's client.
+    expect(code({ sname: pn('alice', NameType.NT_PRINCIPAL), additionalTickets: [l.bob.ticket] })).toBe(
+      ErrorCode.KDC_ERR_SERVER_NOMATCH,
+    );
+    // A second ticket that is not a TGT of this realm.
+    const service = tgsGet(l.kdc, { tgt: l.bob, realm: REALM, sname: 'HTTP/web.contoso.com', now: T0 });
+    expect(code({ sname: pn('bob', NameType.NT_PRINCIPAL), additionalTickets: [service.ticket] })).toBe(
+      ErrorCode.KDC_ERR_POLICY,
+    );
+    // A tampered second ticket: the realm's code for a ticket that does not decrypt.
+    const cipher = l.bob.ticket.encPart.cipher.slice();
+    cipher[cipher.length - 1]! ^= 1;
+    const tampered = { ...l.bob.ticket, encPart: { ...l.bob.ticket.encPart, cipher } };
+    expect(code({ sname: pn('bob', NameType.NT_PRINCIPAL), additionalTickets: [tampered] })).toBe(
+      ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+    );
+    // Constrained delegation stays refused, never ignored.
+    expect(
+      code({
+        sname: 'HTTP/web.contoso.com',
+        options: KdcOptions['constrained-delegation'],
+        additionalTickets: [l.bob.ticket],
+      }),
+    ).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    // An expired second ticket.
+    l.clock.advance(11 * Duration.hour);
+    const later = login(l, 'alice', userKey(REALM, 'alice', 'pw'));
+    expect(
+      errorOf(
+        l.kdc.handle(
+          tgsReq({
+            tgt: later,
+            realm: REALM,
+            sname: pn('bob', NameType.NT_PRINCIPAL),
+            options: U2U,
+            additionalTickets: [l.bob.ticket],
+            now: l.clock.now(),
+          }),
+        ),
+      ).errorCode,
+    ).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
+  });
+});
