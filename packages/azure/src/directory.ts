@@ -23,6 +23,8 @@ export interface OnPremUser {
   readonly netbiosDomain: string;
   /** The password (kept so the emulated Windows logon can use it; never logged). */
   readonly password: string;
+  /** The user's SID (`objectSid`): the domain SID and the account's RID. */
+  readonly sid: string;
 }
 
 /** A user as the Azure AD tenant knows it after sync. */
@@ -35,6 +37,8 @@ export interface CloudUser {
     readonly samAccountName: string;
     readonly netbiosDomain: string;
     readonly realm: string;
+    /** `onPremisesSecurityIdentifier`: the on-prem SID Azure AD Connect syncs (fact). */
+    readonly securityIdentifier: string;
   };
 }
 

@@ -123,6 +123,7 @@ export class AzureSqlMiLab implements LabHost {
         samAccountName: user.samAccountName,
         netbiosDomain: user.netbiosDomain,
         realm: user.realm,
+        securityIdentifier: user.sid,
       },
     };
     this.tenant.upsertUser(cloud);

@@ -9,7 +9,7 @@
  */
 
 import type { Clock, RandomSource } from '@krbsim/core';
-import { Kdc, type Realm as KdcRealm, Realm, type RealmPolicy } from '@krbsim/kdc';
+import { type GroupScope, Kdc, type Realm as KdcRealm, Realm, type RealmPolicy } from '@krbsim/kdc';
 import type { OnPremUser } from './directory';
 
 /** Options for {@link OnPremDomain}. */
@@ -63,16 +63,37 @@ export class OnPremDomain {
   addUser(samAccountName: string, opts: { password: string; upn?: string }): OnPremUser {
     const upn = opts.upn ?? `${samAccountName}@${this.dnsName}`;
     this.realm.addUser(samAccountName, { password: opts.password, upn });
+    const account = this.realm.directory.account(samAccountName)!;
     const user: OnPremUser = {
       samAccountName,
       upn,
       realm: this.realm.name,
       netbiosDomain: this.netbiosName,
       password: opts.password,
+      sid: this.realm.directory.sidOf(account.rid),
     };
     this.#users.set(samAccountName.toLowerCase(), user);
     this.onUserAdded?.(user);
     return user;
+  }
+
+  /** The domain SID (`S-1-5-21-...`), from the realm's directory. */
+  get domainSid(): string {
+    return this.realm.directory.domainSid;
+  }
+
+  /**
+   * `New-ADGroup`: a security group of the domain (global unless told), whose
+   * SID is the domain SID and its RID. Returns the group's SID.
+   */
+  addGroup(name: string, opts: { scope?: GroupScope } = {}): string {
+    const g = this.realm.directory.addGroup(name, opts);
+    return this.realm.directory.sidOf(g.rid);
+  }
+
+  /** `Add-ADGroupMember`: a user (by sAMAccountName) or a group joins `group`, nested as AD allows. */
+  addGroupMember(group: string, member: string): void {
+    this.realm.directory.addMember(group, member);
   }
 
   /** The user with this sAMAccountName, if any. */

@@ -185,6 +185,25 @@ describe('incoming trust-based flow', () => {
   });
 });
 
+describe('the directory: SIDs and groups', () => {
+  it("gives on-prem users and groups SIDs under the domain's, and syncs the user's SID to the tenant", () => {
+    const { lab, alice } = setup();
+    const domain = lab.onPrem.domainSid;
+    expect(domain).toMatch(/^S-1-5-21-\d+-\d+-\d+$/);
+    expect(alice.sid).toMatch(new RegExp(`^${domain}-\\d+$`));
+    const admins = lab.onPrem.addGroup('SqlAdmins');
+    expect(admins.startsWith(`${domain}-`)).toBe(true);
+    lab.onPrem.addGroupMember('SqlAdmins', 'alice');
+    const rid = Number(admins.split('-').at(-1));
+    expect(lab.onPrem.realm.directory.tokenGroups('alice').groups.map((g) => g.rid)).toContain(rid);
+    // Azure AD Connect carries the on-prem SID (onPremisesSecurityIdentifier) to the cloud user.
+    expect(lab.tenant.users.get('alice@contoso.com')?.onPremises?.securityIdentifier).toBe(alice.sid);
+    // A group scope AD refuses to nest is refused here too.
+    lab.onPrem.addGroup('Everyone', { scope: 'universal' });
+    expect(() => lab.onPrem.addGroupMember('SqlAdmins', 'Everyone')).toThrow(KerberosError);
+  });
+});
+
 describe('the Azure AD Kerberos server object', () => {
   it('keeps KeyVersion equal to CloudKeyVersion, RODC-style, and rotates at most once a day unless forced', async () => {
     const { lab, clock, alice, mi } = setup();
