@@ -59,6 +59,18 @@ describeWithTools('MIT kinit -C / -E against krbsim (RFC 6806)', MIT_CLIENT_TOOL
     });
   }
 
+  it('kinit -E frank@fabrikam.com follows the client referral from CONTOSO to FABRIKAM (RFC 6806 section 7)', async () => {
+    const client = mit('client-referral');
+    const before = log.length;
+    // The default realm is CONTOSO.COM; the UPN suffix fabrikam.com belongs to the trusted forest.
+    await client.ok('kinit', ['-E', 'frank@fabrikam.com'], { input: 'Fr4nk-Passw0rd\n' });
+    const lines = log.slice(before).map((e) => `${e.realm} ${e.line}`);
+    expect(lines[0]).toMatch(/^CONTOSO\.COM AS-REQ frank\\@fabrikam\.com@\S+ .* KDC_ERR_WRONG_REALM/);
+    expect(lines.at(-1)).toMatch(/^FABRIKAM\.COM AS-REQ .* -> AS-REP$/);
+    const k = parseKlist((await client.ok('klist', [])).stdout);
+    expect(k.tickets.map((t) => t.server)).toEqual(['krbtgt/FABRIKAM.COM@FABRIKAM.COM']);
+  });
+
   it('kvno after kinit -C works across the trust', async () => {
     const client = mit('kvno-canon');
     await client.ok('kinit', ['-C', 'alice@CONTOSO.COM'], { input: `${ALICE}\n` });

@@ -32,6 +32,7 @@ import { encPaRepPadata } from './padata/req-enc-pa-rep';
 import { etypeInfo2Padata, preauthRequired, usableClientKeys } from './preauth';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
+import { realmOfHost } from './referral';
 import { asTicketTimes, toSeconds } from './ticket-times';
 import { trustBetween } from './trust-graph';
 
@@ -58,6 +59,23 @@ export function findClient(realm: Realm, cname: PrincipalName): PrincipalEntry |
     entry = realm.db.get(cname, realm.name);
   }
   return entry && entry.kind !== 'krbtgt' ? entry : undefined;
+}
+
+/**
+ * The realm an enterprise name (`alice@fabrikam.com`) that this realm does
+ * not hold belongs to, when its UPN suffix routes to a realm this realm
+ * knows of and is linked to by a trust, as AD routes UPN suffixes through
+ * forest trust names; else undefined.
+ */
+function enterpriseRealm(realm: Realm, cname: PrincipalName): string | undefined {
+  if (cname.nameType !== NameType.NT_ENTERPRISE || cname.nameString.length !== 1) return undefined;
+  const upn = cname.nameString[0]!;
+  const at = upn.lastIndexOf('@');
+  if (at <= 0 || at === upn.length - 1) return undefined;
+  // The realm of the UPN's DNS domain: where hosts in that domain would be routed.
+  const home = realmOfHost(realm, `host.${upn.slice(at + 1).toLowerCase()}`);
+  if (home === undefined || home === realm.name || trustBetween(realm, home) === undefined) return undefined;
+  return home;
 }
 
 /** Find the AS server: a local principal, or a cross-realm TGT along a trust out of this realm. */
@@ -99,11 +117,21 @@ export function processAsReq(
   const sname = body.sname!;
 
   const client = findClient(realm, cname);
-  if (!client)
+  if (!client) {
+    const home = enterpriseRealm(realm, cname);
+    if (home !== undefined) {
+      // RFC 6806 section 7: a client referral, the client's realm in crealm.
+      throw new KdcError(
+        ErrorCode.KDC_ERR_WRONG_REALM,
+        `${cname.nameString[0]} belongs to ${home}; ask its KDC`,
+        { cname, crealm: home, realm: realm.name },
+      );
+    }
     fail(
       ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
       `client ${formatPrincipal(cname, crealm)} not found in Kerberos database`,
     );
+  }
   const server = findServer(realm, sname);
   if (!server)
     fail(

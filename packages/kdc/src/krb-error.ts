@@ -77,12 +77,14 @@ export function krbErrorMessage(
   const cname = details.cname ?? target.cname;
   const crealm = details.crealm ?? target.crealm;
   const mit = style === 'mit';
+  // A client referral names the client's realm in crealm, whatever the style (RFC 6806 section 7).
+  const naming = mit || code === ErrorCode.KDC_ERR_WRONG_REALM;
   return krbError({
     errorCode: code,
     now,
     realm: target.realm,
     ...(target.sname !== undefined && { sname: target.sname }),
-    ...(mit && cname !== undefined && crealm !== undefined && { cname, crealm }),
+    ...(naming && cname !== undefined && crealm !== undefined && { cname, crealm }),
     ...(mit && { eText: text }),
     ...(details.eData !== undefined && { eData: details.eData }),
   });

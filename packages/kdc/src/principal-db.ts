@@ -82,7 +82,7 @@ export class PrincipalDb {
         );
       }
     }
-    const upn = entry.upn?.toLowerCase();
+    const upn = entry.upn === undefined ? undefined : this.#upnKey(entry.upn);
     if (upn !== undefined && this.#byUpn.has(upn)) {
       throw new KerberosError(ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE, `UPN ${entry.upn} already exists`, {
         realm: entry.realm,
@@ -98,7 +98,7 @@ export class PrincipalDb {
     const entry = this.get(name, realm);
     if (!entry) return false;
     for (const n of [entry.name, ...entry.aliases]) this.#entries.delete(this.#key(n, entry.realm));
-    if (entry.upn !== undefined) this.#byUpn.delete(entry.upn.toLowerCase());
+    if (entry.upn !== undefined) this.#byUpn.delete(this.#upnKey(entry.upn));
     return true;
   }
 
@@ -107,9 +107,16 @@ export class PrincipalDb {
     return this.#entries.get(this.#key(name, realm));
   }
 
-  /** The entry whose UPN is `upn` (always case-insensitive, as UPNs are in AD). */
+  /**
+   * The entry whose UPN is `upn`: without regard to case when names are
+   * (AD matches UPNs and their suffixes that way), exactly otherwise (MIT).
+   */
   getByUpn(upn: string): PrincipalEntry | undefined {
-    return this.#byUpn.get(upn.toLowerCase());
+    return this.#byUpn.get(this.#upnKey(upn));
+  }
+
+  #upnKey(upn: string): string {
+    return this.#caseInsensitive ? upn.toLowerCase() : upn;
   }
 
   /** Every distinct entry, in insertion order. */

@@ -319,3 +319,48 @@ describe('service accounts: computers and users with SPNs', () => {
     expect(st.part.key.keytype).toBe(18);
   });
 });
+
+describe('enterprise names (RFC 6806 sections 5 and 7)', () => {
+  function forests(kind: RealmKind) {
+    const clock = new ManualClock(T0);
+    const contoso = makeRealm(REALM, {}, clock, { kind });
+    const fabrikam = makeRealm('FABRIKAM.COM', {}, clock, { kind });
+    const lonely = makeRealm('LONELY.TEST', {}, clock, { kind });
+    contoso.realm.addUser('alice', { password: 'pw', encTypes: [18], upn: 'Alice@Contoso.com' });
+    contoso.realm.mapDomain('.fabrikam.com', 'FABRIKAM.COM').mapDomain('.lonely.test', 'LONELY.TEST');
+    createTrust({ trusting: contoso.realm, trusted: fabrikam.realm, direction: 'one-way', kind: 'forest' });
+    return { contoso, fabrikam, lonely };
+  }
+  const enterprise = (upn: string) => ({ nameType: NameType.NT_ENTERPRISE, nameString: [upn] });
+
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`${kind}: refers an enterprise name of a trusted forest's suffix with WRONG_REALM and the client's realm`, () => {
+      const { contoso } = forests(kind);
+      const e = errorOf(contoso.kdc.handle(asReq({ realm: REALM, cname: enterprise('frank@fabrikam.com') })));
+      expect(e.errorCode).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+      expect(e.crealm).toBe('FABRIKAM.COM'); // even in an AD-shaped error: it is the referral
+      expect(e.cname?.nameString).toEqual(['frank@fabrikam.com']);
+      // A suffix no trust reaches, or none at all: the client is unknown.
+      for (const upn of ['lou@lonely.test', 'who@nowhere.example', 'bare@']) {
+        expect(
+          errorOf(contoso.kdc.handle(asReq({ realm: REALM, cname: enterprise(upn) }))).errorCode,
+          upn,
+        ).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+      }
+    });
+  }
+
+  it('matches UPNs without regard to case in an AD realm, exactly in an MIT realm', () => {
+    const ad = forests('active-directory').contoso;
+    const e = errorOf(ad.kdc.handle(asReq({ realm: REALM, cname: enterprise('ALICE@contoso.COM') })));
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED); // found: it wants pre-authentication
+    const mit = forests('mit').contoso;
+    expect(
+      errorOf(mit.kdc.handle(asReq({ realm: REALM, cname: enterprise('Alice@Contoso.com') }))).errorCode,
+    ).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+    // In an MIT realm another case is another name; alice@CONTOSO.COM still finds her by name.
+    expect(
+      errorOf(mit.kdc.handle(asReq({ realm: REALM, cname: enterprise('ALICE@contoso.COM') }))).errorCode,
+    ).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+  });
+});
