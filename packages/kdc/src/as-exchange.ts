@@ -22,6 +22,7 @@ import { ErrorCode } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
+import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
@@ -44,22 +45,6 @@ const AS_INVALID_OPTIONS =
   KdcOptions.renew |
   KdcOptions['enc-tkt-in-skey'] |
   KdcOptions['constrained-delegation'];
-
-/** Find the client: by name, or for NT-ENTERPRISE by UPN or `name@REALM` (RFC 6806 section 5). */
-export function findClient(realm: Realm, cname: PrincipalName): PrincipalEntry | undefined {
-  let entry: PrincipalEntry | undefined;
-  if (cname.nameType === NameType.NT_ENTERPRISE && cname.nameString.length === 1) {
-    const upn = cname.nameString[0]!;
-    entry = realm.db.getByUpn(upn);
-    const at = upn.lastIndexOf('@');
-    if (!entry && at > 0 && upn.slice(at + 1).toUpperCase() === realm.name.toUpperCase()) {
-      entry = realm.db.get({ nameType: NameType.NT_PRINCIPAL, nameString: [upn.slice(0, at)] }, realm.name);
-    }
-  } else {
-    entry = realm.db.get(cname, realm.name);
-  }
-  return entry && entry.kind !== 'krbtgt' ? entry : undefined;
-}
 
 /**
  * The realm an enterprise name (`alice@fabrikam.com`) that this realm does

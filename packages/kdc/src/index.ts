@@ -63,6 +63,7 @@ export {
   type AddServiceOptions,
   type AddUserOptions,
   type AuthorizationDataContext,
+  type DelegationOptions,
   type IssuanceContext,
   type PacBuildContext,
   Realm,

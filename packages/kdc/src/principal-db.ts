@@ -44,6 +44,18 @@ export interface PrincipalEntry {
   okAsDelegate: boolean;
   /** The etypes the principal supports (msDS-SupportedEncryptionTypes), strongest first. */
   encTypes: readonly number[];
+  /**
+   * AD's TrustedToAuthenticationForDelegation ("use any authentication
+   * protocol"): its S4U2Self tickets are forwardable (MS-SFU 3.2.5.1.2).
+   */
+  trustedToAuthForDelegation: boolean;
+  /**
+   * "Account is sensitive and cannot be delegated" (or a member of Protected
+   * Users): tickets on its behalf are never forwardable.
+   */
+  notDelegated: boolean;
+  /** msDS-AllowedToDelegateTo: the SPNs this service may reach by S4U2Proxy (classic constrained delegation). */
+  allowedToDelegateTo: readonly PrincipalName[];
 }
 
 /** The current (highest) key version of an entry. */

@@ -153,6 +153,21 @@ export interface AddUserOptions {
    * server of tickets for each SPN.
    */
   spns?: string[];
+  /** What the account may do on others' behalf (a service account). */
+  delegation?: DelegationOptions;
+  /** "Account is sensitive and cannot be delegated": no forwardable tickets on its behalf. */
+  sensitive?: boolean;
+}
+
+/** What an account may do on others' behalf (MS-SFU; AD's delegation tab). */
+export interface DelegationOptions {
+  /**
+   * TrustedToAuthenticationForDelegation ("use any authentication
+   * protocol"): its S4U2Self tickets are forwardable.
+   */
+  trustedToAuthenticate?: boolean;
+  /** msDS-AllowedToDelegateTo: the SPNs it may reach with S4U2Proxy (constrained delegation). */
+  allowedTo?: string[];
 }
 
 /** Options for {@link Realm.addComputer}. */
@@ -166,6 +181,8 @@ export interface AddComputerOptions {
   spns?: string[];
   encTypes?: number[];
   kvno?: number;
+  /** What the machine's services may do on others' behalf. */
+  delegation?: DelegationOptions;
 }
 
 /** Options for {@link Realm.addService}. */
@@ -178,6 +195,8 @@ export interface AddServiceOptions {
   encTypes?: number[];
   okAsDelegate?: boolean;
   kvno?: number;
+  /** What the service may do on others' behalf. */
+  delegation?: DelegationOptions;
 }
 
 /** A Kerberos realm and its principal database. */
@@ -261,6 +280,8 @@ export class Realm {
     const entry = this.db.add(
       makeEntry(q.name, this.name, 'user', keys, {
         aliases: this.#spns(opts.spns),
+        ...this.#delegation(opts.delegation),
+        notDelegated: opts.sensitive ?? false,
         requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
         disabled: opts.disabled ?? false,
         ...(opts.accountExpires !== undefined && { accountExpires: opts.accountExpires }),
@@ -294,6 +315,7 @@ export class Realm {
     const entry = this.db.add(
       makeEntry(account, this.name, 'user', keys, {
         aliases: this.#spns([`host/${dnsHostName}`, `host/${netbios}`, ...(opts.spns ?? [])]),
+        ...this.#delegation(opts.delegation),
         requiresPreauth: this.policy.requirePreauthByDefault,
         disabled: false,
         encTypes: opts.encTypes,
@@ -318,6 +340,7 @@ export class Realm {
     return this.db.add(
       makeEntry(q.name, this.name, 'service', keys, {
         aliases,
+        ...this.#delegation(opts.delegation),
         okAsDelegate: opts.okAsDelegate ?? false,
         requiresPreauth: false,
         encTypes: opts.encTypes,
@@ -417,6 +440,15 @@ export class Realm {
   mapDomain(domain: string, realm: string): this {
     this.domainRealm.set(domain, realm);
     return this;
+  }
+
+  #delegation(
+    d: DelegationOptions | undefined,
+  ): Pick<PrincipalEntry, 'trustedToAuthForDelegation' | 'allowedToDelegateTo'> {
+    return {
+      trustedToAuthForDelegation: d?.trustedToAuthenticate ?? false,
+      allowedToDelegateTo: this.#spns(d?.allowedTo),
+    };
   }
 
   #spns(spns: readonly string[] | undefined): PrincipalName[] {

@@ -31,8 +31,11 @@ import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import type { S4uSelf } from './padata/handler';
 import { runPadata, type TgsPadataHandler, type TgsRequestState } from './padata/handler';
 import { TGS_PADATA_HANDLERS } from './padata/registry';
+import { s4uX509Reply } from './padata/s4u';
+import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
 import type { TgsHeader } from './tgs-header';
@@ -106,6 +109,44 @@ function ticketFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlag
   return f >>> 0;
 }
 
+/**
+ * MS-SFU 3.2.5.1.2: an S4U2Self ticket is for the requesting service itself
+ * (any of its names). Another server is KDC_ERR_BADOPTION.
+ */
+function checkS4uSelfServer(realm: Realm, h: TgsHeader, server: PrincipalEntry): void {
+  const requester = h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
+  if (requester === undefined || requester !== server) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Self: ${formatPrincipal(h.tgt.cname, h.tgt.crealm)} may ask only for a ticket to itself, not to ${formatPrincipal(server.name, server.realm)}`,
+    );
+  }
+}
+
+/**
+ * The flags of an S4U2Self ticket (MS-SFU 3.2.5.1.2): forwardable only when
+ * asked for, the service is trusted to authenticate for delegation, and the
+ * user is not sensitive; otherwise as any ticket from the service's TGT.
+ */
+function s4uSelfFlags(
+  req: KdcReq,
+  h: TgsHeader,
+  server: PrincipalEntry,
+  s4u: S4uSelf,
+  timeFlags: number,
+): number {
+  const withoutForwardable = {
+    ...req,
+    reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
+  };
+  const f = ticketFlags(withoutForwardable, h, { entry: server, sname: server.name }, timeFlags);
+  const forwardable =
+    has(req.reqBody.kdcOptions, KdcOptions.forwardable) &&
+    server.trustedToAuthForDelegation &&
+    !s4u.user.notDelegated;
+  return (forwardable ? f | TicketFlags.forwardable : f) >>> 0;
+}
+
 /** enc-authorization-data, decrypted with the subkey (usage 5) or session key (usage 4). */
 function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData {
   const enc = req.reqBody.encAuthorizationData;
@@ -146,13 +187,19 @@ export function processTgsReq(
     throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, 'the TGS-REQ carries no PA-TGS-REQ');
   }
   try {
-    return issue(realm, req, h, now);
+    return issue(realm, req, h, now, state.s4uSelf);
   } catch (e) {
     throw naming(e, { cname: h.tgt.cname, crealm: h.tgt.crealm, realm: realm.name });
   }
 }
 
-function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeResult {
+function issue(
+  realm: Realm,
+  req: KdcReq,
+  h: TgsHeader,
+  now: number,
+  s4u: S4uSelf | undefined,
+): ExchangeResult {
   const body = req.reqBody;
   const opts = body.kdcOptions;
   const policy = realm.policy;
@@ -195,18 +242,23 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
     server = resolveServer(realm, sname, travelledPath(realm, h), opts);
   }
   const s = server.entry;
+  if (s4u !== undefined) checkS4uSelfServer(realm, h, s);
   if (s.kind !== 'krbtgt' && s.disabled) {
     throw new KdcError(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
   }
 
-  const local = h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
+  // S4U2Self: the ticket is the user's (MS-SFU 3.2.5.1.2), to the requesting service.
+  const cname = s4u?.cname ?? h.tgt.cname;
+  const crealm = s4u?.crealm ?? h.tgt.crealm;
+  const local =
+    s4u?.user ?? (h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined);
   runIssuancePolicy(
     realm,
     {
       realm,
       exchange: 'TGS',
-      cname: h.tgt.cname,
-      crealm: h.tgt.crealm,
+      cname,
+      crealm,
       ...(local && { client: local }),
       server: s,
       ...(server.referralTo !== undefined && { referralTo: server.referralTo }),
@@ -216,7 +268,8 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
 
   const isTgs = s.kind === 'krbtgt';
   const times = tgsTicketTimes(body, h.tgt, now, policy, isTgs);
-  const flags = ticketFlags(req, h, server, times.flags);
+  const flags =
+    s4u === undefined ? ticketFlags(req, h, server, times.flags) : s4uSelfFlags(req, h, s, s4u, times.flags);
 
   const permitted = policy.permittedEncTypes;
   const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
@@ -235,8 +288,8 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
 
   const draft: TicketDraft = {
     exchange: 'TGS',
-    cname: h.tgt.cname,
-    crealm: h.tgt.crealm,
+    cname,
+    crealm,
     client: local,
     server: s,
     sname: server.sname,
@@ -249,9 +302,11 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
     caddr,
   };
   const authorizationData = ticketAuthorizationData(realm, draft, {
-    fromEvidence: h.tgt.authorizationData ?? NO_AUTHORIZATION_DATA,
+    // An S4U2Self ticket carries the user's authorization data, not the service's TGT's.
+    fromEvidence:
+      s4u === undefined ? (h.tgt.authorizationData ?? NO_AUTHORIZATION_DATA) : NO_AUTHORIZATION_DATA,
     fromRequest: requestAuthorizationData(req, h),
-    pacRequested: false,
+    pacRequested: s4u !== undefined,
   });
   const { ticket } = issueTicket(realm.name, { ...draft, authorizationData }, realm.random);
   const sessionKey = draft.sessionKey;
@@ -281,11 +336,17 @@ function issue(realm: Realm, req: KdcReq, h: TgsHeader, now: number): ExchangeRe
   const reply = encodeTgsRep({
     pvno: 5,
     msgType: 13,
-    crealm: h.tgt.crealm,
-    cname: h.tgt.cname,
+    ...(s4u?.x509UserId !== undefined && { padata: [s4uX509Reply(s4u.x509UserId, replyKey)] }),
+    crealm,
+    cname,
     ticket,
     encPart,
   });
   const detail = server.referralTo !== undefined ? ` (referral to ${server.referralTo})` : '';
-  return { reply, outcome: `TGS-REP${detail}`, client: formatPrincipal(h.tgt.cname, h.tgt.crealm) };
+  const s4uDetail = s4u !== undefined ? ` (S4U2Self for ${formatPrincipal(cname, crealm)})` : '';
+  return {
+    reply,
+    outcome: `TGS-REP${detail}${s4uDetail}`,
+    client: formatPrincipal(h.tgt.cname, h.tgt.crealm),
+  };
 }

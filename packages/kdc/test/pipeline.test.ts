@@ -71,8 +71,8 @@ describe('PA-DATA registries', () => {
     ]);
     expect(TGS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([
       PaDataType.PA_TGS_REQ,
-      PaDataType.PA_FOR_USER,
       PaDataType.PA_FOR_X509_USER,
+      PaDataType.PA_FOR_USER,
     ]);
     expect(Object.isFrozen(AS_PADATA_HANDLERS)).toBe(true);
   });

@@ -358,7 +358,11 @@ describe('enterprise names (RFC 6806 sections 5 and 7)', () => {
     expect(
       errorOf(mit.kdc.handle(asReq({ realm: REALM, cname: enterprise('Alice@Contoso.com') }))).errorCode,
     ).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
-    // In an MIT realm another case is another name; alice@CONTOSO.COM still finds her by name.
+    // A bare account name as an enterprise name (MIT's kvno -U alice) is looked up in this realm.
+    expect(errorOf(mit.kdc.handle(asReq({ realm: REALM, cname: enterprise('alice') }))).errorCode).toBe(
+      ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+    );
+    // In an MIT realm another case is another name.
     expect(
       errorOf(mit.kdc.handle(asReq({ realm: REALM, cname: enterprise('ALICE@contoso.COM') }))).errorCode,
     ).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);

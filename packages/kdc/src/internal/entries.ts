@@ -17,7 +17,10 @@ type EntryExtras = Partial<Omit<PrincipalEntry, 'encTypes'>> & {
   encTypes?: readonly number[] | undefined;
 };
 
-/** A database entry: no aliases, no pre-authentication, enabled, not ok-as-delegate, unless `extra` says so. */
+/**
+ * A database entry: no aliases, no pre-authentication, enabled, not
+ * ok-as-delegate, no delegation rights, unless `extra` says so.
+ */
 export function makeEntry(
   name: PrincipalName,
   realm: string,
@@ -36,6 +39,9 @@ export function makeEntry(
     requiresPreauth: false,
     disabled: false,
     okAsDelegate: false,
+    trustedToAuthForDelegation: false,
+    notDelegated: false,
+    allowedToDelegateTo: [],
     ...rest,
     encTypes: encTypes ?? keyTypes,
   };

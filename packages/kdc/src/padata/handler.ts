@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { KdcReq, PaData, PrincipalName } from '@krbsim/asn1';
+import type { KdcReq, PaData, PrincipalName, S4uUserId } from '@krbsim/asn1';
 import type { StoredKey } from '../keys';
 import type { PrincipalEntry } from '../principal-db';
 import type { Realm } from '../realm';
@@ -65,6 +65,18 @@ export interface TgsRequestState {
   readonly now: number;
   /** The verified authentication header; set by the PA-TGS-REQ handler. */
   header: TgsHeader | undefined;
+  /** The user an S4U2Self request names, once verified (`s4u.ts`). */
+  s4uSelf?: S4uSelf;
+}
+
+/** The user a verified S4U2Self request names. */
+export interface S4uSelf {
+  /** The user as the ticket names it. */
+  readonly cname: PrincipalName;
+  readonly crealm: string;
+  readonly user: PrincipalEntry;
+  /** The S4UUserID to echo in the reply's PA-S4U-X509-USER, when the request carried one. */
+  readonly x509UserId?: S4uUserId;
 }
 
 /** A handler of one padata type in TGS-REQs. */

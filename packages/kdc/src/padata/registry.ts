@@ -23,6 +23,7 @@ export const AS_PADATA_HANDLERS: readonly AsPadataHandler[] = Object.freeze([
 /** TGS-REQ padata, in processing order: the authentication header first. */
 export const TGS_PADATA_HANDLERS: readonly TgsPadataHandler[] = Object.freeze([
   tgsReq,
-  paForUser,
+  // PA-S4U-X509-USER before PA-FOR-USER: when MIT sends both, the X.509 form names the user.
   paS4uX509User,
+  paForUser,
 ]);

@@ -1,36 +1,188 @@
 /**
- * S4U2Self (MS-SFU section 3.2.5.1): PA-FOR-USER and PA-S4U-X509-USER ask
- * the TGS for a ticket to the requesting service on behalf of another user.
- * krbsim's KDC does not implement the protocol yet, and a KDC that ignored
- * these padata would answer a ticket for the service itself, which a client
- * may take for the impersonated user's (Heimdal's `kgetcred --impersonate`
- * did). So they are refused: KDC_ERR_PADATA_TYPE_NOSUPP, never ignored.
+ * S4U2Self (MS-SFU sections 2.2.1, 2.2.2 and 3.2.5.1): a service, with its
+ * own TGT, asks for a ticket to itself on behalf of a user, named in
+ * PA-FOR-USER (Heimdal, Windows) or PA-S4U-X509-USER (MIT sends both; the
+ * X.509 form wins when both come, as in MIT's and AD's KDCs).
+ *
+ * - PA-FOR-USER's checksum is keyed with the TGT session key, usage 17, over
+ *   the name type (4 bytes little-endian), the name's components, the realm
+ *   and the auth package: HMAC-MD5 (-138) whatever the key's etype as
+ *   Windows sends it, or the key's own checksum type as Heimdal does; any
+ *   keyed type is accepted, as MIT's KDC does, an unkeyed one never
+ *   (KRB_AP_ERR_INAPP_CKSUM);
+ * - PA-S4U-X509-USER's is the session key's own checksum type, usage 26,
+ *   over the S4UUserID as received; the reply echoes it (section 3.2.5.1.2)
+ *   with a checksum under the reply key, usage 27 when the client asked for
+ *   it (the USE_REPLY_KEY_USAGE option), 26 otherwise.
+ *
+ * This KDC serves S4U2Self for users of its own realm; one from another
+ * realm (the cross-realm form of MS-SFU 3.1.5.1.2) is refused with
+ * KDC_ERR_POLICY, and a certificate-only S4UUserID (no cname) with
+ * KDC_ERR_PADATA_TYPE_NOSUPP: neither is ever ignored.
  *
  * @module
  */
 
-import { PaDataType } from '@krbsim/asn1';
-import { ErrorCode } from '@krbsim/core';
+import type { Checksum, PaData, PrincipalName, S4uUserId } from '@krbsim/asn1';
+import {
+  decodeDerTree,
+  decodePaForUser,
+  decodePaS4uX509User,
+  encodePaS4uX509User,
+  formatPrincipal,
+  PaDataType,
+} from '@krbsim/asn1';
+import { concatBytes, ErrorCode, isKerberosError } from '@krbsim/core';
+import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { findClient } from '../find-client';
 import { KdcError } from '../krb-error';
-import type { TgsPadataHandler } from './handler';
+import type { PrincipalEntry } from '../principal-db';
+import type { TgsPadataHandler, TgsRequestState } from './handler';
 
-function refuse(name: string): TgsPadataHandler['process'] {
-  return () => {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP,
-      `${name} (S4U2Self, MS-SFU) is not supported by this KDC`,
-    );
-  };
+/** KRB5_KEYUSAGE_PA_S4U_X509_USER_REQUEST and _REPLY (MIT's numbering, MS-SFU 2.2.2). */
+const S4U_X509_REQUEST = 26;
+const S4U_X509_REPLY = 27;
+/** S4UUserID options bit: checksum the reply with usage 27 (MS-SFU 2.2.2, 0x20000000). */
+const USE_REPLY_KEY_USAGE = 0x20000000;
+
+function header(state: TgsRequestState): NonNullable<TgsRequestState['header']> {
+  // Registry order runs PA-TGS-REQ first; without it the exchange refuses the request anyway.
+  if (state.header === undefined) {
+    throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, 'S4U2Self needs a PA-TGS-REQ');
+  }
+  return state.header;
 }
 
-/** PA-FOR-USER (129): refused. */
+function modified(what: string, cause?: unknown): never {
+  throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, `the ${what} checksum does not verify`, {
+    ...(cause !== undefined && { cause }),
+  });
+}
+
+function verify(key: Key, usage: number, data: Uint8Array, ck: Checksum, what: string): void {
+  let ok: boolean;
+  try {
+    ok = verifyChecksum(key, usage, data, ck.checksum, { cksumtype: ck.cksumtype });
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    if (e.code === ErrorCode.KRB_AP_ERR_INAPP_CKSUM) {
+      throw new KdcError(e.code, `the ${what} checksum type ${ck.cksumtype} is not a keyed checksum`, {
+        cause: e,
+      });
+    }
+    return modified(what, e);
+  }
+  if (!ok) modified(what);
+}
+
+/** The user of an S4U2Self request, looked up in this realm. */
+function resolveUser(state: TgsRequestState, cname: PrincipalName, crealm: string): PrincipalEntry {
+  const realm = state.realm;
+  if (crealm.toUpperCase() !== realm.name.toUpperCase()) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_POLICY,
+      `S4U2Self for ${formatPrincipal(cname, crealm)}: users of other realms are not supported by this KDC`,
+    );
+  }
+  const user = findClient(realm, cname);
+  if (user === undefined) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+      `S4U2Self: client ${formatPrincipal(cname, realm.name)} not found in Kerberos database`,
+    );
+  }
+  return user;
+}
+
+/** MS-SFU 2.2.1: the bytes PA-FOR-USER's checksum covers. */
+function forUserBytes(name: PrincipalName, realm: string, authPackage: string): Uint8Array {
+  const type = new Uint8Array(4);
+  new DataView(type.buffer).setInt32(0, name.nameType, true);
+  const text = new TextEncoder();
+  return concatBytes([
+    type,
+    ...name.nameString.map((s) => text.encode(s)),
+    text.encode(realm),
+    text.encode(authPackage),
+  ]);
+}
+
+/** PA-FOR-USER (129). */
 export const paForUser: TgsPadataHandler = {
   padataType: PaDataType.PA_FOR_USER,
-  process: refuse('PA-FOR-USER'),
+  process(state, pa) {
+    const h = header(state);
+    if (state.s4uSelf !== undefined) return; // PA-S4U-X509-USER named the user already
+    const req = decodePaForUser(pa.padataValue);
+    if (req.authPackage.toLowerCase() !== 'kerberos') {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP,
+        `PA-FOR-USER auth-package '${req.authPackage}' is not Kerberos`,
+      );
+    }
+    const sessionKey: Key = { etype: h.tgt.key.keytype, bytes: h.tgt.key.keyvalue };
+    verify(
+      sessionKey,
+      KeyUsage.KERB_NON_KERB_CKSUM_SALT,
+      forUserBytes(req.userName, req.userRealm, req.authPackage),
+      req.cksum,
+      'PA-FOR-USER',
+    );
+    const user = resolveUser(state, req.userName, req.userRealm);
+    state.s4uSelf = { cname: req.userName, crealm: state.realm.name, user };
+  },
 };
 
-/** PA-S4U-X509-USER (130): refused. */
+/** The S4UUserID's bytes as received: what its checksum covers. */
+function userIdBytes(pa: PaData): Uint8Array {
+  const seq = decodeDerTree(pa.padataValue);
+  const userId = seq.children?.[0]?.children?.[0];
+  if (userId === undefined) throw new KdcError(ErrorCode.KRB_ERR_GENERIC, 'PA-S4U-X509-USER has no user-id');
+  return pa.padataValue.subarray(userId.offset, userId.offset + userId.headerLength + userId.length);
+}
+
+/** PA-S4U-X509-USER (130). */
 export const paS4uX509User: TgsPadataHandler = {
   padataType: PaDataType.PA_FOR_X509_USER,
-  process: refuse('PA-S4U-X509-USER'),
+  process(state, pa) {
+    const h = header(state);
+    const req = decodePaS4uX509User(pa.padataValue);
+    // Section 2.2.2: keyed with the authenticator's subkey when there is one, else the session key.
+    const sub = h.authenticator.subkey;
+    const key: Key = sub
+      ? { etype: sub.keytype, bytes: sub.keyvalue }
+      : { etype: h.tgt.key.keytype, bytes: h.tgt.key.keyvalue };
+    verify(key, S4U_X509_REQUEST, userIdBytes(pa), req.checksum, 'PA-S4U-X509-USER');
+    const id = req.userId;
+    if (id.nonce !== state.req.reqBody.nonce) {
+      throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the S4UUserID nonce is not the request nonce');
+    }
+    if (id.cname === undefined) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP,
+        'S4U2Self by certificate alone (no cname in S4UUserID) is not supported by this KDC',
+      );
+    }
+    const user = resolveUser(state, id.cname, id.crealm);
+    state.s4uSelf = { cname: id.cname, crealm: state.realm.name, user, x509UserId: id };
+  },
 };
+
+/**
+ * The reply's PA-S4U-X509-USER (MS-SFU 3.2.5.1.2): the request's S4UUserID,
+ * checksummed with the reply key.
+ */
+export function s4uX509Reply(userId: S4uUserId, replyKey: Key): PaData {
+  const usage = ((userId.options ?? 0) & USE_REPLY_KEY_USAGE) !== 0 ? S4U_X509_REPLY : S4U_X509_REQUEST;
+  // Encoding the value with a placeholder checksum gives the S4UUserID's DER to checksum.
+  const placeholder = encodePaS4uX509User({
+    userId,
+    checksum: { cksumtype: 0, checksum: new Uint8Array(0) },
+  });
+  const idBytes = userIdBytes({ padataType: PaDataType.PA_FOR_X509_USER, padataValue: placeholder });
+  const ck = { cksumtype: checksumTypeFor(replyKey.etype), checksum: checksum(replyKey, usage, idBytes) };
+  return {
+    padataType: PaDataType.PA_FOR_X509_USER,
+    padataValue: encodePaS4uX509User({ userId, checksum: ck }),
+  };
+}

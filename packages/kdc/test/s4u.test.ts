@@ -1,0 +1,203 @@
+/**
+ * S4U2Self (MS-SFU): PA-FOR-USER and PA-S4U-X509-USER, the forwardable rule,
+ * and every refusal with its code.
+ */
+import {
+  decodePaS4uX509User,
+  decodeTgsRep,
+  encodePaForUser,
+  encodePaS4uX509User,
+  NameType,
+  type PaData,
+  PaDataType,
+  type PrincipalName,
+  type S4uUserId,
+  TicketFlags,
+} from '@krbsim/asn1';
+import { concatBytes, ErrorCode } from '@krbsim/core';
+import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  type Creds,
+  errorOf,
+  login,
+  makeRealm,
+  openTicket,
+  pn,
+  T0,
+  tgsGet,
+  tgsReq,
+  userKey,
+} from './helpers';
+
+const REALM = 'CONTOSO.COM';
+const SVC = 'HTTP/web.contoso.com';
+
+function setup(opts: { trusted?: boolean; sensitive?: boolean } = {}) {
+  const l = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+  l.realm.addUser('alice', { password: 'pw', sensitive: opts.sensitive ?? false });
+  l.realm.addUser('websvc', {
+    password: 'svc-pw',
+    spns: [SVC],
+    delegation: { trustedToAuthenticate: opts.trusted ?? false },
+  });
+  const svc = login(l, 'websvc', userKey(REALM, 'websvc', 'svc-pw'));
+  return { ...l, svc, svcKey: userKey(REALM, 'websvc', 'svc-pw') };
+}
+
+const sessionKeyOf = (c: Creds): Key => c.sessionKey;
+
+/** PA-FOR-USER for `user@realm`, its checksum as MS-SFU 2.2.1 defines it. */
+function paForUser(c: Creds, user: PrincipalName, realm = REALM, pkg = 'Kerberos', tamper = false) {
+  const type = new Uint8Array(4);
+  new DataView(type.buffer).setInt32(0, user.nameType, true);
+  const enc = new TextEncoder();
+  const data = concatBytes([
+    type,
+    ...user.nameString.map((s) => enc.encode(s)),
+    enc.encode(realm),
+    enc.encode(pkg),
+  ]);
+  const ck = checksum(sessionKeyOf(c), KeyUsage.KERB_NON_KERB_CKSUM_SALT, data, { cksumtype: -138 });
+  if (tamper) ck[0]! ^= 1;
+  return {
+    padataType: PaDataType.PA_FOR_USER,
+    padataValue: encodePaForUser({
+      userName: user,
+      userRealm: realm,
+      cksum: { cksumtype: -138, checksum: ck },
+      authPackage: pkg,
+    }),
+  };
+}
+
+/** PA-S4U-X509-USER with a name (checksum usage 26 over the S4UUserID DER). */
+function paX509(c: Creds, userId: S4uUserId) {
+  const placeholder = encodePaS4uX509User({
+    userId,
+    checksum: { cksumtype: 0, checksum: new Uint8Array(0) },
+  });
+  // The S4UUserID DER: the [0] field's contents, right after the SEQUENCE and [0] headers.
+  const idDer = s4uUserIdDer(placeholder);
+  const key = sessionKeyOf(c);
+  const ck = { cksumtype: checksumTypeFor(key.etype), checksum: checksum(key, 26, idDer) };
+  return {
+    padataType: PaDataType.PA_FOR_X509_USER,
+    padataValue: encodePaS4uX509User({ userId, checksum: ck }),
+  };
+}
+
+function s4uUserIdDer(pa: Uint8Array): Uint8Array {
+  const hdr = (at: number) => (pa[at + 1]! < 0x80 ? 2 : 2 + (pa[at + 1]! & 0x7f));
+  const inner = hdr(0) + hdr(hdr(0)); // SEQUENCE, then [0]
+  const len =
+    pa[inner + 1]! < 0x80
+      ? pa[inner + 1]!
+      : Number.parseInt(
+          Buffer.from(pa.subarray(inner + 2, inner + 2 + (pa[inner + 1]! & 0x7f))).toString('hex'),
+          16,
+        );
+  return pa.subarray(inner, inner + hdr(inner) + len);
+}
+
+const alice = pn('alice', NameType.NT_PRINCIPAL);
+
+describe('S4U2Self', () => {
+  it("PA-FOR-USER gets websvc a ticket to itself in alice's name, not forwardable unless trusted", () => {
+    const l = setup();
+    const st = tgsGet(l.kdc, {
+      tgt: l.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(l.svc, alice)],
+    });
+    expect(st.cname.nameString).toEqual(['alice']);
+    const part = openTicket(st.ticket, l.svcKey);
+    expect(part.cname.nameString).toEqual(['alice']);
+    expect(part.crealm).toBe(REALM);
+    expect(part.flags & TicketFlags.forwardable).toBe(0);
+    expect(l.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Self for alice@CONTOSO.COM\)$/);
+    // TrustedToAuthenticationForDelegation: forwardable.
+    const t = setup({ trusted: true });
+    const fw = tgsGet(t.kdc, {
+      tgt: t.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(t.svc, alice)],
+    });
+    expect(openTicket(fw.ticket, t.svcKey).flags & TicketFlags.forwardable).not.toBe(0);
+    // ... unless the user is sensitive and cannot be delegated.
+    const s = setup({ trusted: true, sensitive: true });
+    const ns = tgsGet(s.kdc, {
+      tgt: s.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(s.svc, alice)],
+    });
+    expect(openTicket(ns.ticket, s.svcKey).flags & TicketFlags.forwardable).toBe(0);
+  });
+
+  it('PA-S4U-X509-USER names the user and is echoed in the reply, checksummed with the reply key', () => {
+    const l = setup();
+    for (const options of [undefined, 0x20000000]) {
+      const userId: S4uUserId = {
+        nonce: 777,
+        cname: alice,
+        crealm: REALM,
+        ...(options !== undefined && { options }),
+      };
+      const bytes = l.kdc.handle(
+        tgsReq({
+          tgt: l.svc,
+          realm: REALM,
+          sname: SVC,
+          now: T0,
+          extraPadata: [paX509(l.svc, userId), paForUser(l.svc, pn('nobody', 1))],
+        }),
+      );
+      const rep = decodeTgsRep(bytes);
+      expect(rep.cname.nameString).toEqual(['alice']); // the X.509 form won over PA-FOR-USER
+      const echo = rep.padata?.find((p) => p.padataType === PaDataType.PA_FOR_X509_USER);
+      expect(echo).toBeDefined();
+      const pa = decodePaS4uX509User(echo!.padataValue);
+      expect(pa.userId.cname).toEqual(alice);
+      const usage = options === undefined ? 26 : 27;
+      expect(
+        verifyChecksum(sessionKeyOf(l.svc), usage, s4uUserIdDer(echo!.padataValue), pa.checksum.checksum),
+      ).toBe(true);
+    }
+  });
+
+  it('refuses, never ignores: bad checksums, other servers, unknown or foreign users, certificates alone', () => {
+    const l = setup();
+    const code = (padata: PaData[], sname: string | PrincipalName = SVC) =>
+      errorOf(l.kdc.handle(tgsReq({ tgt: l.svc, realm: REALM, sname, now: T0, extraPadata: padata })))
+        .errorCode;
+    expect(code([paForUser(l.svc, alice, REALM, 'Kerberos', true)])).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(code([paForUser(l.svc, alice, REALM, 'NTLM')])).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+    // An unkeyed checksum (sha1, 14) anyone could compute: refused as inappropriate.
+    const unkeyed = {
+      padataType: PaDataType.PA_FOR_USER,
+      padataValue: encodePaForUser({
+        userName: alice,
+        userRealm: REALM,
+        cksum: { cksumtype: 14, checksum: new Uint8Array(20) },
+        authPackage: 'Kerberos',
+      }),
+    };
+    expect(code([unkeyed])).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+    expect(code([paForUser(l.svc, pn('mallory', 1))])).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+    expect(code([paForUser(l.svc, alice, 'FABRIKAM.COM')])).toBe(ErrorCode.KDC_ERR_POLICY);
+    l.realm.addService('HTTP/other.contoso.com');
+    expect(code([paForUser(l.svc, alice)], 'HTTP/other.contoso.com')).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(
+      code([paX509(l.svc, { nonce: 777, crealm: REALM, subjectCertificate: new Uint8Array([0x30, 0]) })]),
+    ).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+    expect(code([paX509(l.svc, { nonce: 1, cname: alice, crealm: REALM })])).toBe(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
+  });
+});
