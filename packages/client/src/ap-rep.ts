@@ -9,8 +9,9 @@
  */
 
 import { decodeApRep, decodeEncApRepPart, type EncApRepPart } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
+import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSource } from '@krbsim/core';
 import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { GssSecurityContext } from '@krbsim/service';
 import type { ApReqContext } from './ap-req';
 import { keyFromWire } from './credential';
 import { unframeApRep } from './gss-token';
@@ -21,6 +22,44 @@ export interface ApRepResult {
   readonly subkey?: Key;
   /** The service's initial sequence number, if it sent one. */
   readonly seqNumber?: number;
+  /**
+   * The initiator's side of the established GSS-API context (GSS framing
+   * only): wrap, unwrap, getMic and verifyMic per RFC 4121 section 4.2,
+   * keyed with the service's subkey when it sent one. Printing it shows no key.
+   */
+  readonly securityContext?: GssSecurityContext;
+}
+
+/** What the client lends a security context: its clock and random source. */
+export interface ContextDeps {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
+
+/**
+ * The initiator's security context for `context`, once the AP-REP (if any)
+ * is verified: the acceptor's subkey and sequence number come from `apRep`.
+ * Undefined for a raw AP-REQ (RFC 4121 tokens belong to GSS contexts).
+ */
+export function initiatorContext(
+  context: ApReqContext,
+  apRep: { readonly subkey?: Key; readonly seqNumber?: number } | undefined,
+  deps: ContextDeps,
+): GssSecurityContext | undefined {
+  if (context.gss === 'none') return undefined;
+  return new GssSecurityContext({
+    initiator: true,
+    sessionKey: context.sessionKey,
+    ...(context.subkey === undefined ? {} : { initiatorSubkey: context.subkey }),
+    ...(apRep?.subkey === undefined ? {} : { acceptorSubkey: apRep.subkey }),
+    ...(context.seqNumber === undefined ? {} : { initiatorSeqNumber: context.seqNumber }),
+    ...(apRep?.seqNumber === undefined ? {} : { acceptorSeqNumber: apRep.seqNumber }),
+    flags: context.gssFlags ?? 0,
+    endtime: context.credential.endtime,
+    clock: deps.clock,
+    random: deps.random,
+    ...(context.wrapStyle === undefined ? {} : { wrapStyle: context.wrapStyle }),
+  });
 }
 
 function mutFail(why: string, realm: string, cause?: unknown): KerberosError {
@@ -36,7 +75,7 @@ function mutFail(why: string, realm: string, cause?: unknown): KerberosError {
  * the context kept from {@link buildApReq}. Throws KRB_AP_ERR_MUT_FAIL when it
  * does not match, or the service's error code when it sent a KRB-ERROR.
  */
-export function verifyApRep(context: ApReqContext, token: Uint8Array): ApRepResult {
+export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: ContextDeps): ApRepResult {
   const realm = context.credential.server.realm;
   const apRep = decodeApRep(unframeApRep(token, context.gss));
   if (apRep.encPart.etype !== context.sessionKey.etype) {
@@ -59,8 +98,10 @@ export function verifyApRep(context: ApReqContext, token: Uint8Array): ApRepResu
       realm,
     );
   }
-  return {
+  const rep = {
     ...(part.subkey === undefined ? {} : { subkey: keyFromWire(part.subkey) }),
     ...(part.seqNumber === undefined ? {} : { seqNumber: part.seqNumber }),
   };
+  const securityContext = initiatorContext(context, rep, deps);
+  return securityContext === undefined ? rep : { ...rep, securityContext };
 }

@@ -19,8 +19,10 @@ import {
   encodeGssChecksum,
   GssFlags,
 } from '@krbsim/asn1';
-import { ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
+import { type Clock, ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import type { GssSecurityContext, WrapStyle } from '@krbsim/service';
+import { initiatorContext } from './ap-rep';
 import { type Credential, describeCredential, keyToWire } from './credential';
 import { frameApReq, type GssFraming } from './gss-token';
 import type { AuthenticatorClock } from './internal/authenticator-clock';
@@ -51,6 +53,12 @@ export interface ApReqOptions {
   readonly channelBindings?: ChannelBindings | Uint8Array;
   /** A DER KRB-CRED to delegate inside the 0x8003 checksum (sets the deleg flag). */
   readonly delegation?: Uint8Array;
+  /**
+   * How the security context lays out the Wrap tokens it makes: `'mit'`
+   * (RRC 0, default), `'windows'` (the RRC Heimdal and Windows send) or
+   * `'dce'` (default when `gssFlags` has DCE style, 0x1000).
+   */
+  readonly wrapStyle?: WrapStyle;
 }
 
 /** What the client keeps after sending an AP-REQ, to check the AP-REP (RFC 4120 section 3.2.5). */
@@ -67,12 +75,20 @@ export interface ApReqContext {
   readonly gssFlags?: number;
   /** The credential used. */
   readonly credential: Credential;
+  /** How the security context will lay out its Wrap tokens (see {@link ApReqOptions.wrapStyle}). */
+  readonly wrapStyle?: WrapStyle;
 }
 
 /** A framed AP-REQ and its context. */
 export interface ApReqResult {
   readonly token: Uint8Array;
   readonly context: ApReqContext;
+  /**
+   * The initiator's GSS-API security context, when it is established at
+   * once: GSS framing without mutual authentication (no AP-REP will come).
+   * With mutual authentication it comes from `verifyApRep`.
+   */
+  readonly securityContext?: GssSecurityContext;
 }
 
 function resolveChecksum(
@@ -103,7 +119,12 @@ function resolveChecksum(
 export function buildApReq(
   cred: Credential,
   opts: ApReqOptions,
-  deps: { readonly random: RandomSource; readonly authClock: AuthenticatorClock; readonly now: number },
+  deps: {
+    readonly random: RandomSource;
+    readonly clock: Clock;
+    readonly authClock: AuthenticatorClock;
+    readonly now: number;
+  },
 ): ApReqResult {
   if (deps.now >= cred.endtime) {
     throw new KerberosError(
@@ -167,6 +188,9 @@ export function buildApReq(
     ...(subkey === undefined ? {} : { subkey }),
     ...(seqNumber === undefined ? {} : { seqNumber }),
     ...(framed && opts.checksum === undefined ? { gssFlags: flags } : {}),
+    ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
   };
-  return { token: frameApReq(der, gss), context };
+  const token = frameApReq(der, gss);
+  const securityContext = mutual ? undefined : initiatorContext(context, undefined, deps);
+  return securityContext === undefined ? { token, context } : { token, context, securityContext };
 }

@@ -236,15 +236,21 @@ export class KerberosClient {
    */
   buildApReq(cred: Credential, opts: ApReqOptions = {}): ApReqResult {
     const ctx = this.#ctx;
-    return buildApReq(cred, opts, { random: ctx.random, authClock: ctx.authClock, now: ctx.clock.now() });
+    return buildApReq(cred, opts, {
+      random: ctx.random,
+      clock: ctx.clock,
+      authClock: ctx.authClock,
+      now: ctx.clock.now(),
+    });
   }
 
   /**
    * Checks the service's AP-REP against the AP-REQ's context (ctime/cusec
    * must match: KRB_AP_ERR_MUT_FAIL otherwise); returns the service's subkey
-   * and sequence number if it sent them.
+   * and sequence number if it sent them, and with GSS framing the
+   * established security context (RFC 4121 Wrap and MIC tokens).
    */
   verifyApRep(context: ApReqContext, apRepToken: Uint8Array): ApRepResult {
-    return verifyApRep(context, apRepToken);
+    return verifyApRep(context, apRepToken, { clock: this.#ctx.clock, random: this.#ctx.random });
   }
 }

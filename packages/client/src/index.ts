@@ -3,7 +3,9 @@
  * pre-authentication, service tickets across realms with referral chasing
  * (RFC 6806), renewal, an in-memory credential cache, and the client side of
  * the AP exchange: AP-REQ building (raw, GSS-API krb5, SPNEGO) and AP-REP
- * checking.
+ * checking, which yields the initiator's GSS-API security context (RFC 4121
+ * Wrap and MIC tokens; the context class lives in `@krbsim/service`, and is
+ * re-exported here).
  *
  * @packageDocumentation
  */
@@ -21,6 +23,17 @@ export {
   samePrincipal,
 } from '@krbsim/asn1';
 export { defaultEncTypes as DEFAULT_ENC_TYPES, WEAK_ENC_TYPES } from '@krbsim/crypto';
+/** The security context both sides share, from where it is defined (re-exported). */
+export {
+  GssSecurityContext,
+  type GssStatus,
+  GssTokenError,
+  isGssTokenError,
+  type UnwrapResult,
+  type VerifyMicResult,
+  type WrapOptions,
+  type WrapStyle,
+} from '@krbsim/service';
 export type { ApRepResult } from './ap-rep';
 export type { ApReqContext, ApReqOptions, ApReqResult } from './ap-req';
 export {

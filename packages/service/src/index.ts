@@ -5,7 +5,9 @@
  * section 3.2.3 requires: key selection, decryption, client match, clock
  * skew, ticket times, GSS checksum and channel bindings, and a bounded replay
  * cache. Mutual authentication is answered with an AP-REP framed like the
- * request.
+ * request. A GSS-framed acceptance also yields the acceptor's side of the
+ * security context: RFC 4121 per-message tokens (Wrap and MIC) with replay
+ * and ordering checks.
  *
  * @packageDocumentation
  */
@@ -35,6 +37,22 @@ export {
 } from './check-ap-req';
 export type { DelegatedCredential } from './delegation';
 export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
+export { type GssStatus, GssTokenError, isGssTokenError } from './gss/gss-error';
+export {
+  decodePerMessageToken,
+  type GssRole,
+  PerMessageFlags,
+  type PerMessageTokenHeader,
+  PerMessageTokenId,
+  type WrapStyle,
+} from './gss/per-message-token';
+export {
+  GssSecurityContext,
+  type SecurityContextParams,
+  type UnwrapResult,
+  type VerifyMicResult,
+  type WrapOptions,
+} from './gss/security-context';
 export { checkChannelBindings } from './gss-checksum';
 export { selectServiceKey } from './keytab';
 export {

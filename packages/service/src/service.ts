@@ -26,6 +26,8 @@ import { acceptorReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
+import type { WrapStyle } from './gss/per-message-token';
+import { GssSecurityContext } from './gss/security-context';
 import { ReplayCache } from './replay-cache';
 import { serviceCheck, verifyWith } from './verify-ap-req';
 
@@ -51,6 +53,12 @@ export interface ServiceOptions {
 export interface AcceptOptions {
   /** The channel bindings' application data (e.g. `tls-server-end-point:` + hash), checked against the GSS checksum. */
   readonly channelBindings?: Uint8Array;
+  /**
+   * How the security context lays out the Wrap tokens it makes: `'mit'`
+   * (RRC 0, default), `'windows'` (the RRC Heimdal and Windows send) or
+   * `'dce'` (default when the initiator asked for DCE style).
+   */
+  readonly wrapStyle?: WrapStyle;
 }
 
 /**
@@ -106,6 +114,14 @@ export interface AcceptResult {
   readonly transited: string[];
   /** Credentials the client delegated in the GSS checksum (KRB-CRED), if any. */
   readonly delegatedCredential?: DelegatedCredential;
+  /**
+   * The acceptor's side of the GSS-API context (GSS framing only): wrap,
+   * unwrap, getMic and verifyMic per RFC 4121 section 4.2, keyed with the
+   * acceptor subkey of {@link AcceptResult.responseToken} when one was sent.
+   * Replay and ordering checks follow the initiator's replay and sequence
+   * flags. Printing it shows no key.
+   */
+  readonly securityContext?: GssSecurityContext;
 }
 
 /**
@@ -119,6 +135,7 @@ export interface AcceptResult {
  */
 export class KerberosService {
   readonly #random: RandomSource;
+  readonly #clock: Clock;
   readonly #replay: ReplayCache | undefined;
   /** The AP-REQ checks, built once: keytab, principal, clock, skew, weak-crypto setting. */
   readonly #check: ApReqCheck;
@@ -127,6 +144,7 @@ export class KerberosService {
     const clock = opts.clock ?? systemClock;
     const clockSkewMs = opts.clockSkewMs ?? 300_000;
     this.#random = opts.random ?? systemRandom;
+    this.#clock = clock;
     this.#replay =
       opts.replayCache === false
         ? undefined
@@ -175,6 +193,23 @@ export class KerberosService {
     const acceptorSeq = reply?.acceptorSeqNumber;
     const responseToken = frameApRep(reply?.apRep, framed);
     const delegatedCredential = v.delegated && redactedDelegation(v.delegated);
+    const securityContext = gss
+      ? new GssSecurityContext({
+          initiator: false,
+          sessionKey,
+          ...(auth.subkey === undefined
+            ? {}
+            : { initiatorSubkey: { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue } }),
+          ...(reply?.acceptorSubkey === undefined ? {} : { acceptorSubkey: reply.acceptorSubkey }),
+          ...(auth.seqNumber === undefined ? {} : { initiatorSeqNumber: auth.seqNumber }),
+          ...(acceptorSeq === undefined ? {} : { acceptorSeqNumber: acceptorSeq }),
+          flags: gssFlags ?? 0,
+          endtime: ticket.endtime,
+          clock: this.#clock,
+          random: this.#random,
+          ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
+        })
+      : undefined;
     // A fixed shape: absent optional fields are undefined keys (as the codec's
     // decoders return them); one object, no spreads.
     return {
@@ -200,6 +235,7 @@ export class KerberosService {
       responseToken,
       transited: v.transited,
       delegatedCredential,
+      securityContext,
     };
   }
 }
