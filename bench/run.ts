@@ -7,14 +7,16 @@
  * 2-core machines V8's GC helper threads dominate small allocations). Each
  * flag set is a child process of this one (`node --import tsx bench/run.ts
  * --child ...`), pinned to CPU 0 with `taskset` when it exists (and then
- * timed by process CPU time, which other work cannot inflate). The parent
- * builds the MIT harness once, then prints every figure side by side and
- * writes bench/.bench-build/last-run.json and last-run.md.
+ * timed by process CPU time, which other work cannot inflate). Every suite
+ * measures with the paired method (bench/lib/paired.ts). The parent prints
+ * the CPU model and the load average, builds the MIT harness once, then
+ * prints every figure side by side and writes bench/.bench-build/last-run.json
+ * and last-run.md.
  */
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -26,11 +28,10 @@ import {
   type SuiteBuilder,
   type SuiteResult,
 } from './lib/measure';
-import { BENCH_DIR, BUILD_DIR, buildMitHarness, mitCacheFile, setMitTiming } from './lib/mit';
+import { BENCH_DIR, BUILD_DIR, buildMitHarness, mitCacheFile } from './lib/mit';
+import { cpuModel, loadText, pairedOptions } from './lib/paired';
 
 const SUITES_DIR = join(BENCH_DIR, 'suites');
-/** mitata rounds per JS implementation in a full run (one in --quick). */
-const ROUNDS = 3;
 const REPO_ROOT = join(BENCH_DIR, '..');
 
 const FLAG_SETS: { name: string; nodeFlags: string[] }[] = [
@@ -98,21 +99,13 @@ function chooseSuites(names: string[]): string[] {
 async function child(args: Args): Promise<void> {
   const mit = buildMitHarness();
   const clock = args.clock ?? 'wall';
-  setMitTiming(args.quick ? { targetMs: 50, samples: 3, warmupMs: 30, clock } : { clock });
   const results: SuiteResult[] = [];
   for (const name of chooseSuites(args.suites)) {
     const mod = (await import(pathToFileURL(join(SUITES_DIR, `${name}.ts`)).href)) as {
       default: SuiteBuilder;
     };
     const s = await mod.default({ mit, quick: args.quick });
-    results.push(
-      await runSuite(s, {
-        mit,
-        minCpuTimeMs: args.quick ? 100 : 200,
-        rounds: args.quick ? 1 : ROUNDS,
-        clock,
-      }),
-    );
+    results.push(await runSuite(s, { mit, paired: pairedOptions(args.quick, clock) }));
   }
   const set = FLAG_SETS.find((f) => f.name === args.flagSet) ?? {
     name: args.flagSet ?? 'default',
@@ -148,9 +141,11 @@ function parent(args: Args): void {
     );
   }
   const load = loadavg()[0]!;
-  if (load > 1) {
+  const loadBefore = loadText();
+  process.stdout.write(`CPU: ${cpuModel()}; load average ${loadBefore}\n`);
+  if (load > 2.5) {
     process.stdout.write(
-      `Load average ${load.toFixed(2)} before starting: other work is running, figures will be noisy.\n`,
+      `Load average ${load.toFixed(2)} before starting: the machine is busy; paired ratios tolerate noise, not a saturated machine.\n`,
     );
   }
   const pinned = args.cpu !== null && Number.isInteger(args.cpu) && tasksetWorks(args.cpu);
@@ -161,7 +156,6 @@ function parent(args: Args): void {
         ? 'Not pinned (--no-pin).\n'
         : `taskset -c ${args.cpu} does not work here: running unpinned (figures are noisier).\n`,
   );
-  const rounds = args.quick ? 1 : ROUNDS;
   // CPU time is immune to other work preempting us, but only equals the
   // elapsed time when every thread of ours shares the one pinned core.
   const clock = args.clock ?? (pinned ? 'cpu' : 'wall');
@@ -217,16 +211,15 @@ function parent(args: Args): void {
     date: new Date().toISOString(),
     machine: {
       node: process.version,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: availableParallelism(),
+      cpu: cpuModel(),
+      cores: pinned ? 1 : availableParallelism(),
       pinned: pinned ? `taskset -c ${args.cpu}` : null,
-      loadAvgBefore: Number(load.toFixed(2)),
-      loadAvgAfter: Number(loadavg()[0]!.toFixed(2)),
+      loadBefore,
+      loadAfter: loadText(),
       mit: mit.ok ? mit.version : null,
     },
-    command: `pnpm bench${args.suites.length ? ` ${args.suites.join(' ')}` : ''}${args.quick ? ' --quick' : ''}`,
-    rounds,
-    clock,
+    command: `pnpm bench${args.suites.length ? ` ${args.suites.join(' ')}` : ''}${args.quick ? ' --quick' : ''}${args.flagSet ? ` --flags ${args.flagSet}` : ''}`,
+    paired: pairedOptions(args.quick, clock),
     flagSets: runs,
   };
   process.stdout.write(`${renderSummary(results)}\n`);

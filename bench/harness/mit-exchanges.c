@@ -10,6 +10,7 @@
  *   mit-exchanges rd-req --apreqs FILE --key HEX --principal NAME
  *                 [--etype 18] [--kvno 1] [--rcache none|file2] [--work-dir DIR]
  *                 [--target-ms 200] [--samples 5] [--warmup-ms 100] [--clock wall|cpu]
+ *                 [--serve 1]
  *
  * FILE holds one or more AP-REQs, each as a 4-byte big-endian length then
  * the DER bytes. Iteration i verifies AP-REQ i mod n, so with distinct
@@ -33,6 +34,11 @@
  * with `clockskew` set very large, so AP-REQs built minutes earlier still
  * verify; the skew check itself still runs. Prints one JSON line in the
  * shape bench/lib/mit.ts reads (median ns_per_op, min/max, samples).
+ *
+ * With --serve 1 it measures nothing itself: after the first (checked) call
+ * it prints {"op":"rd-req",...,"serve":true} and answers batches on stdin, a
+ * line "N" with the ns that N iterations took ("q" or EOF ends), so that
+ * bench/lib/paired.ts can alternate them with krbsim's.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -69,7 +75,7 @@ static void *alloc_or_die(size_t n) {
 
 /* --- options ------------------------------------------------------------ */
 static const char *o_apreqs, *o_key, *o_principal, *o_rcache = "none", *o_work_dir;
-static int o_etype = 18, o_kvno = 1, o_samples = 5;
+static int o_etype = 18, o_kvno = 1, o_samples = 5, o_serve = 0;
 static double o_target_ms = 200, o_warmup_ms = 100;
 static clockid_t o_clock = CLOCK_MONOTONIC;
 
@@ -171,9 +177,26 @@ static double timed(long n) {
   return clock_ns() - t0;
 }
 
+static void serve_rd_req(void) {
+  printf("{\"op\":\"rd-req\",\"rcache\":\"%s\",\"etype\":%d,\"apreqs\":%zu,\"bytes\":%u,\"serve\":true}\n",
+         rcache ? "file2" : "none", o_etype, ring_len, ring[0].length);
+  fflush(stdout);
+  char line[64];
+  while (fgets(line, sizeof(line), stdin)) {
+    if (line[0] == 'q') break;
+    long n = atol(line);
+    printf("%.0f\n", timed(n < 1 ? 1 : n));
+    fflush(stdout);
+  }
+}
+
 static void measure_rd_req(void) {
   /* The first call reports errors plainly (bad key, skew, wrong principal). */
   krb_check(one_rd_req(), "krb5_rd_req (first call)");
+  if (o_serve) {
+    serve_rd_req();
+    return;
+  }
   long warm = 0;
   double spent = 0;
   while (spent < o_warmup_ms * 1e6 || warm < 10) {
@@ -274,6 +297,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--work-dir")) o_work_dir = v;
     else if (!strcmp(a, "--target-ms")) o_target_ms = atof(v);
     else if (!strcmp(a, "--samples")) o_samples = atoi(v);
+    else if (!strcmp(a, "--serve")) o_serve = atoi(v);
     else if (!strcmp(a, "--warmup-ms")) o_warmup_ms = atof(v);
     else if (!strcmp(a, "--clock")) {
       if (!strcmp(v, "cpu")) o_clock = CLOCK_PROCESS_CPUTIME_ID;

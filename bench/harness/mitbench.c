@@ -19,6 +19,11 @@
  * Timing options (every measured command):
  *   --target-ms N (default 200)  --samples N (default 5)  --warmup-ms N (default 100)
  *   --clock wall|cpu (default wall: CLOCK_MONOTONIC; cpu: CLOCK_PROCESS_CPUTIME_ID)
+ *   --serve 1    instead of measuring, set up, check one call, print the JSON
+ *                object (with "serve":true in place of the timing fields) and
+ *                then answer batches on stdin: a line "N" runs N iterations and
+ *                prints the elapsed ns on the chosen clock; "q" or EOF exits.
+ *                bench/lib/paired.ts alternates these batches with krbsim's.
  *
  * The DER codec entry points and a few free functions are exported by
  * libkrb5.so.3 but declared only in MIT's private k5-int.h, so their
@@ -58,6 +63,7 @@ static int opt_samples = 5;
 /* --clock wall (CLOCK_MONOTONIC, default) or cpu (this process's CPU time:
    immune to preemption by other work when the harness is pinned to a core). */
 static clockid_t opt_clock = CLOCK_MONOTONIC;
+static int opt_serve = 0;
 
 static void die(const char *what, const char *detail) {
   fprintf(stderr, "mitbench: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -166,10 +172,35 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/*
+ * --serve: the caller times batches of its own choosing, alternating them
+ * with krbsim's (bench/lib/paired.ts). Ends the JSON object, then answers
+ * "N\n" with the ns that N iterations took; exits on "q" or end of input.
+ */
+static void serve(op_fn op, void *state, const char *what) {
+  printf("\"serve\":true}\n");
+  fflush(stdout);
+  char line[64];
+  while (fgets(line, sizeof(line), stdin)) {
+    if (line[0] == 'q') break;
+    long n = atol(line);
+    if (n < 1) n = 1;
+    double a = now_ns();
+    for (long i = 0; i < n; i++) {
+      krb5_error_code code = op(state);
+      if (code) check(code, what);
+    }
+    printf("%.0f\n", now_ns() - a);
+    fflush(stdout);
+  }
+  exit(0);
+}
+
 /* Runs op; prints the timing fields of the JSON object (no braces). */
 static void measure(op_fn op, void *state, const char *what) {
   /* First call outside the loop, so a failure is reported plainly. */
   check(op(state), what);
+  if (opt_serve) serve(op, state, what);
 
   /* Warm-up: run for opt_warmup_ms, which also estimates the cost. */
   double t0 = now_ns(), elapsed;
@@ -734,6 +765,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--target-ms")) opt_target_ms = atof(v);
     else if (!strcmp(a, "--warmup-ms")) opt_warmup_ms = atof(v);
     else if (!strcmp(a, "--samples")) opt_samples = atoi(v);
+    else if (!strcmp(a, "--serve")) opt_serve = atoi(v);
     else if (!strcmp(a, "--clock")) {
       if (!strcmp(v, "cpu")) opt_clock = CLOCK_PROCESS_CPUTIME_ID;
       else if (!strcmp(v, "wall")) opt_clock = CLOCK_MONOTONIC;

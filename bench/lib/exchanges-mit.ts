@@ -2,16 +2,15 @@
  * The MIT side of the exchange benchmarks: builds
  * `bench/harness/mit-exchanges.c` into `bench/.bench-build/mit-exchanges`
  * (cached by a hash of the source, the compiler flags and the gcc version,
- * as ./mit.ts does for mitbench) and runs its `rd-req` measurement with the
- * timing every MIT figure of a run uses (./mit.ts's defaults, or `--quick`'s
- * shorter samples; `--clock`).
+ * as ./mit.ts does for mitbench), and gives the argv of its `rd-req`
+ * command, which ./paired.ts runs in `--serve` mode beside krbsim.
  */
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, BUILD_DIR, type MitHarness, type MitResult } from './mit';
+import { BENCH_DIR, BUILD_DIR, type MitHarness } from './mit';
 
 const SOURCE = join(BENCH_DIR, 'harness', 'mit-exchanges.c');
 const BINARY = join(BUILD_DIR, 'mit-exchanges');
@@ -93,25 +92,17 @@ export interface RdReqParams {
   readonly kvno: number;
   /** `none`: no replay cache (flags 0); `file2`: MIT's replay cache, opened once. */
   readonly rcache: 'none' | 'file2';
-  /** Private directory for the harness's krb5.conf and rcache file. */
+  /** Private directory for the harness's krb5.conf and rcache file (one per harness process). */
   readonly workDir: string;
 }
 
 /**
- * The harness's timing: mitbench's (5 samples of ~200 ms after 100 ms of
- * warm-up) for a full run, shorter with `--quick`, or `short` (3 samples of
- * ~100 ms) for a measurement repeated in every round of a suite.
+ * The harness's argv for krb5_rd_req over `p`'s ring (see the header of
+ * mit-exchanges.c), for {@link harnessSide} in ./paired.ts, which adds
+ * `--serve 1` and the clock.
  */
-export interface HarnessTiming {
-  readonly quick: boolean;
-  readonly clock: 'wall' | 'cpu';
-  readonly short?: boolean;
-}
-
-/** One krb5_rd_req measurement (see the header of mit-exchanges.c). Throws with MIT's message on failure. */
-export function mitRdReq(harness: MitHarness, p: RdReqParams, timing: HarnessTiming): MitResult {
-  if (!harness.ok) throw new Error(harness.reason);
-  const args = [
+export function rdReqArgs(p: RdReqParams): string[] {
+  return [
     'rd-req',
     '--apreqs',
     p.ringFile,
@@ -127,17 +118,5 @@ export function mitRdReq(harness: MitHarness, p: RdReqParams, timing: HarnessTim
     p.rcache,
     '--work-dir',
     p.workDir,
-    ...(timing.quick
-      ? ['--target-ms', '50', '--samples', '3', '--warmup-ms', '30']
-      : timing.short
-        ? ['--target-ms', '100', '--samples', '3', '--warmup-ms', '50']
-        : ['--target-ms', '200', '--samples', '5', '--warmup-ms', '100']),
-    '--clock',
-    timing.clock,
   ];
-  const r = spawnSync(harness.binary, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (r.error || r.status !== 0) {
-    throw new Error(`mit-exchanges rd-req failed: ${(r.stderr || String(r.error)).trim()}`);
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as MitResult;
 }

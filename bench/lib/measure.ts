@@ -1,18 +1,30 @@
 /**
- * A small layer over mitata shared by every suite.
+ * The suites of single operations (codec, crypto): a suite is a list of
+ * cases, each the krbsim operation (`run`) and its baselines on the same
+ * inputs: a JS function (node:crypto raw primitives, asn1js, ...) or a
+ * command for the MIT C harness (see ./mit.ts), which runs in `--serve` mode
+ * for the whole suite. Every case is measured with the paired method of
+ * ./paired.ts. One line is printed per case:
  *
- * A suite is a list of cases. Each case has the krbsim operation (`run`) and
- * its baselines, measured in the same run: a JS function (node:crypto raw
- * primitives, asn1js, ...) measured with mitata like krbsim, or a command
- * for the MIT C harness (see ./mit.ts). One line is printed per case:
+ *   name   ops/s   time/op (range over runs)   (ratio vs <baseline>: 1.23x (1.18-1.30), ...)
  *
- *   name   ops/s   µs/op   (ratio vs <baseline>: 1.23x, ...)
- *
- * A ratio is baseline ns/op divided by krbsim ns/op: above 1 krbsim is faster.
+ * A ratio is baseline ns/op divided by krbsim ns/op, per pair of adjacent
+ * batches: above 1 krbsim is faster.
  */
 
-import { do_not_optimize, measure } from 'mitata';
-import { type MitHarness, mitMeasure } from './mit';
+import type { MitHarness } from './mit';
+import {
+  harnessSide,
+  jsSide,
+  measurePaired,
+  type PairedCase,
+  type PairedOptions,
+  type Side,
+  type Spread,
+  spread,
+  spreadRatio,
+  spreadTime,
+} from './paired';
 
 /** A baseline measured with mitata in this process. */
 export interface JsBaseline {
@@ -67,14 +79,14 @@ export interface SuiteContext {
 /** A suite module: `export default async function (ctx) { ...; return s; }`. */
 export type SuiteBuilder = (ctx: SuiteContext) => Suite | Promise<Suite>;
 
-/** One measured figure. */
+/** One measured figure: the median of the runs' medians, with the range over runs. */
 export interface Figure {
   impl: string;
-  source: 'mitata' | 'mitbench';
+  source: 'js' | 'mitbench';
   nsPerOp: number | null;
   opsPerSec: number | null;
-  p25?: number;
-  p75?: number;
+  /** Each run's median ns/op. */
+  runs?: number[];
   /** Something the harness reported about the work (e.g. a re-encoding that differs). */
   remark?: string;
   error?: string;
@@ -85,8 +97,8 @@ export interface CaseResult {
   krbsim: Figure | null;
   pending?: string;
   baselines: Figure[];
-  /** baseline name -> baseline ns/op ÷ krbsim ns/op. */
-  ratios: Record<string, number>;
+  /** baseline name -> baseline ns/op ÷ krbsim ns/op per pair: median and range over runs. */
+  ratios: Record<string, Spread>;
 }
 
 export interface SuiteResult {
@@ -96,103 +108,120 @@ export interface SuiteResult {
 }
 
 export interface MeasureOptions {
-  /** mitata's minimum measured time per round, in ms. */
-  minCpuTimeMs: number;
-  /**
-   * Rounds per JS implementation, interleaved (krbsim, baseline, krbsim, ...);
-   * the figure is the fastest round's median. Contention from other work on
-   * the machine only ever adds time, so this is robust to bursts of it.
-   */
-  rounds: number;
-  /**
-   * `wall`: elapsed time. `cpu`: this process's CPU time (all its threads,
-   * GC helpers included), which other work on the machine cannot inflate by
-   * preempting us; equal to wall time on a quiet core we are pinned to.
-   */
-  clock: 'wall' | 'cpu';
+  paired: PairedOptions;
   mit: MitHarness;
   print?: (line: string) => void;
 }
 
-interface JsSlot {
-  impl: string;
-  fn: () => unknown;
-  best?: { p50: number; p25: number; p75: number };
-  error?: string;
-}
-
-/** Run each slot's function once (errors surface plainly) and let the JIT tier up. */
-function warm(slot: JsSlot, ms: number): void {
-  try {
-    slot.fn();
-    const until = performance.now() + ms;
-    while (performance.now() < until) slot.fn();
-  } catch (e) {
-    slot.error = errText(e);
-  }
-}
-
-/** Process CPU time in ns (µs resolution: fine for mitata's batched samples). */
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) * 1e3;
-}
-
-async function measureRound(slot: JsSlot, minCpuTimeMs: number, clock: 'wall' | 'cpu'): Promise<void> {
-  if (slot.error) return;
-  const fn = slot.fn;
-  try {
-    const stats = await measure(() => do_not_optimize(fn()), {
-      min_cpu_time: minCpuTimeMs * 1e6,
-      ...(clock === 'cpu' ? { now: cpuNow } : {}),
-    });
-    if (!slot.best || stats.p50 < slot.best.p50)
-      slot.best = { p50: stats.p50, p25: stats.p25, p75: stats.p75 };
-  } catch (e) {
-    slot.error = errText(e);
-  }
-}
-
-function slotFigure(slot: JsSlot): Figure {
-  if (slot.error || !slot.best) {
-    return {
-      impl: slot.impl,
-      source: 'mitata',
-      nsPerOp: null,
-      opsPerSec: null,
-      error: slot.error ?? 'not measured',
-    };
-  }
-  const { p50, p25, p75 } = slot.best;
-  return { impl: slot.impl, source: 'mitata', nsPerOp: p50, opsPerSec: 1e9 / p50, p25, p75 };
-}
-
-function measureMit(impl: string, args: string[], mit: MitHarness): Figure {
-  if (!mit.ok)
-    return { impl, source: 'mitbench', nsPerOp: null, opsPerSec: null, error: 'MIT harness unavailable' };
-  try {
-    const result = mitMeasure(mit, args);
-    const fig: Figure = {
-      impl,
-      source: 'mitbench',
-      nsPerOp: result.ns_per_op,
-      opsPerSec: 1e9 / result.ns_per_op,
-      p25: result.min_ns,
-      p75: result.max_ns,
-    };
-    if (result.roundtrip === false) {
-      fig.remark = result.op.startsWith('decrypt')
-        ? 'MIT decrypt did not return the plaintext'
-        : "MIT's re-encoding differs from the input bytes";
-    }
-    return fig;
-  } catch (e) {
-    return { impl, source: 'mitbench', nsPerOp: null, opsPerSec: null, error: errText(e) };
-  }
-}
-
 function errText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
+}
+
+function figureOf(impl: string, source: Figure['source'], s: Spread): Figure {
+  return { impl, source, nsPerOp: s.median, opsPerSec: 1e9 / s.median, runs: [...s.runs] };
+}
+
+function failed(impl: string, source: Figure['source'], error: string): Figure {
+  return { impl, source, nsPerOp: null, opsPerSec: null, error };
+}
+
+/**
+ * Measure every case of a suite with the paired method (./paired.ts):
+ * krbsim and each baseline alternate in batches of ~40 ms on the same
+ * inputs; MIT's harness stays up for the whole suite and answers batches.
+ * Prints one line per case when its last run is done.
+ */
+export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteResult> {
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const clock = opts.paired.clock;
+  print(`\n## ${s.name}`);
+  for (const n of s.notes) print(`  note: ${n}`);
+  const prepared: {
+    c: CaseDef;
+    pc: PairedCase;
+    errors: Map<string, string>;
+    remarks: Map<string, string>;
+  }[] = [];
+  for (const c of s.cases) {
+    const errors = new Map<string, string>();
+    const remarks = new Map<string, string>();
+    const baselines: Side[] = [];
+    for (const b of c.baselines ?? []) {
+      if (!('mit' in b)) {
+        baselines.push(jsSide(b.name, b.run, clock));
+        continue;
+      }
+      if (!opts.mit.ok) {
+        errors.set(b.name, 'MIT harness unavailable');
+        continue;
+      }
+      try {
+        const side = await harnessSide(b.name, opts.mit.binary, b.mit, clock);
+        if (side.header.roundtrip === false) {
+          remarks.set(
+            b.name,
+            String(side.header.op).startsWith('decrypt')
+              ? 'MIT decrypt did not return the plaintext'
+              : "MIT's re-encoding differs from the input bytes",
+          );
+        }
+        baselines.push(side);
+      } catch (e) {
+        errors.set(b.name, errText(e));
+      }
+    }
+    let krbsim: Side | undefined;
+    if (c.run) {
+      try {
+        c.run(); // errors surface plainly, before any timing
+        krbsim = jsSide('krbsim', c.run, clock);
+      } catch (e) {
+        errors.set('krbsim', errText(e));
+      }
+    }
+    prepared.push({ c, pc: { name: c.name, krbsim, baselines }, errors, remarks });
+  }
+  const results = await measurePaired(
+    prepared.map((p) => p.pc),
+    opts.paired,
+  );
+  const cases: CaseResult[] = [];
+  for (const [i, { c, errors, remarks }] of prepared.entries()) {
+    const r = results[i]!;
+    const krbsim = r.krbsim
+      ? figureOf('krbsim', 'js', r.krbsim)
+      : errors.has('krbsim')
+        ? failed('krbsim', 'js', errors.get('krbsim')!)
+        : null;
+    const ratios: Record<string, Spread> = {};
+    const baselines: Figure[] = [];
+    for (const b of c.baselines ?? []) {
+      const source = 'mit' in b ? 'mitbench' : 'js';
+      const m = r.baselines.find((x) => x.name === b.name);
+      if (!m) {
+        baselines.push(failed(b.name, source, errors.get(b.name) ?? 'not measured'));
+        continue;
+      }
+      const f = figureOf(b.name, source, m.ns);
+      const remark = remarks.get(b.name);
+      if (remark) f.remark = remark;
+      baselines.push(f);
+      if (m.ratio) ratios[b.name] = m.ratio;
+    }
+    const ratioText = Object.entries(ratios)
+      .map(([n, x]) => `vs ${n}: ${spreadRatio(x)}`)
+      .join(', ');
+    if (krbsim) {
+      print(figureLine('', c.name, krbsim, ratioText ? `   (ratio ${ratioText})` : ''));
+    } else {
+      print(`${c.name.padEnd(NAME_W)} krbsim: pending — ${c.pending ?? 'not implemented'}`);
+    }
+    for (const b of baselines) print(figureLine('    ', b.impl, b, b.remark ? `   (${b.remark})` : ''));
+    const out: CaseResult = { name: c.name, krbsim, baselines, ratios };
+    if (!krbsim && c.pending) out.pending = c.pending;
+    cases.push(out);
+  }
+  return { suite: s.name, notes: s.notes, cases };
 }
 
 // --- formatting -----------------------------------------------------------
@@ -223,49 +252,8 @@ function figureLine(indent: string, label: string, f: Figure, tail = ''): string
   const body =
     f.nsPerOp == null
       ? `error: ${f.error}`
-      : `${fmtOps(f.opsPerSec).padStart(11)} ops/s ${fmtTime(f.nsPerOp).padStart(9)}/op`;
+      : `${fmtOps(f.opsPerSec).padStart(11)} ops/s ${spreadTime(f.runs ? spread(f.runs) : undefined).padStart(24)}/op`;
   return `${indent}${label.padEnd(NAME_W - indent.length)} ${body}${tail}`;
-}
-
-/** Measure every case of a suite, printing one line per case as it goes. */
-export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteResult> {
-  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
-  print(`\n## ${s.name}`);
-  for (const n of s.notes) print(`  note: ${n}`);
-  const cases: CaseResult[] = [];
-  for (const c of s.cases) {
-    const krbsimSlot: JsSlot | undefined = c.run ? { impl: 'krbsim', fn: c.run } : undefined;
-    const jsSlots = new Map<Baseline, JsSlot>();
-    for (const b of c.baselines ?? []) if (!('mit' in b)) jsSlots.set(b, { impl: b.name, fn: b.run });
-    const all = [...(krbsimSlot ? [krbsimSlot] : []), ...jsSlots.values()];
-    for (const slot of all) warm(slot, Math.min(50, opts.minCpuTimeMs / 4));
-    for (let r = 0; r < opts.rounds; r++)
-      for (const slot of all) await measureRound(slot, opts.minCpuTimeMs, opts.clock);
-
-    const krbsim = krbsimSlot ? slotFigure(krbsimSlot) : null;
-    const baselines = (c.baselines ?? []).map((b) =>
-      'mit' in b ? measureMit(b.name, b.mit, opts.mit) : slotFigure(jsSlots.get(b)!),
-    );
-    const ratios: Record<string, number> = {};
-    if (krbsim?.nsPerOp) {
-      for (const b of baselines) if (b.nsPerOp) ratios[b.impl] = b.nsPerOp / krbsim.nsPerOp;
-    }
-    const ratioText = Object.entries(ratios)
-      .map(([n, r]) => `vs ${n}: ${fmtRatio(r)}`)
-      .join(', ');
-    if (krbsim) {
-      print(figureLine('', c.name, krbsim, ratioText ? `   (ratio ${ratioText})` : ''));
-    } else {
-      print(`${c.name.padEnd(NAME_W)} krbsim: pending — ${c.pending ?? 'not implemented'}`);
-    }
-    for (const b of baselines) {
-      print(figureLine('    ', b.impl, b, b.remark ? `   (${b.remark})` : ''));
-    }
-    const r: CaseResult = { name: c.name, krbsim, baselines, ratios };
-    if (!krbsim && c.pending) r.pending = c.pending;
-    cases.push(r);
-  }
-  return { suite: s.name, notes: s.notes, cases };
 }
 
 // --- combining the flag sets ----------------------------------------------
@@ -281,19 +269,18 @@ export interface RunResults {
   date: string;
   machine: {
     node: string;
+    /** From /proc/cpuinfo. */
     cpu: string;
     cores: number;
     pinned: string | null;
-    /** 1-minute load average before and after: above ~1 the figures are noisy. */
-    loadAvgBefore: number;
-    loadAvgAfter: number;
+    /** Load averages (1, 5, 15 min) before and after: above ~2 the figures are noisy. */
+    loadBefore: string;
+    loadAfter: string;
     mit: string | null;
   };
   command: string;
-  /** mitata rounds per JS implementation (see MeasureOptions.rounds). */
-  rounds: number;
-  /** What was timed: elapsed time or process CPU time (see MeasureOptions.clock). */
-  clock: 'wall' | 'cpu';
+  /** How each figure was measured (see ./paired.ts). */
+  paired: PairedOptions;
   flagSets: FlagSetRun[];
 }
 
@@ -302,7 +289,7 @@ interface Row {
   pending?: string;
   krbsim: (Figure | null)[];
   baselines: Map<string, (Figure | null)[]>;
-  ratios: Map<string, (number | null)[]>;
+  ratios: Map<string, (Spread | null)[]>;
 }
 
 function collect(
@@ -346,43 +333,43 @@ function collect(
   return out;
 }
 
-/** "a / b" for the flag sets, or one value when MIT's figure was shared. */
-function perSet(figs: (Figure | null)[], f: (x: Figure | null) => string): string {
-  const parts = figs.map(f);
-  if (figs.length > 1 && figs.every((x) => x?.source === 'mitbench') && new Set(parts).size === 1)
-    return parts[0]!;
-  return parts.join(' / ');
-}
+const timeOf = (f: Figure | null): string => (f?.runs ? spreadTime(spread(f.runs)) : (f?.error ?? '—'));
 
 /** Markdown tables (one per suite) for RESULTS.md; each cell is "default / single-threaded-gc". */
 export function renderMarkdown(results: RunResults): string {
   const sets = results.flagSets.map((f) => `\`${f.nodeFlags.join(' ') || '(default flags)'}\``).join(' / ');
+  const p = results.paired;
   const lines: string[] = [];
   lines.push(
-    `Each cell: ${sets}. JS ops/s: the fastest of ${results.rounds} interleaved rounds, each the median of ` +
-      "mitata's batched samples; MIT ops/s: the median of 5 samples of ~200 ms, measured in each flag set right after krbsim " +
-      "(MIT does not depend on Node's flags: its two figures show how much the machine drifted). " +
-      `Clock: ${results.clock === 'cpu' ? 'process CPU time (pinned to one core)' : 'wall time'}.`,
+    `\`${results.command}\`, ${results.date}; CPU ${results.machine.cpu}, ${results.machine.cores} core(s) used, ` +
+      `load average ${results.machine.loadBefore} before, ${results.machine.loadAfter} after; ${results.machine.node}.`,
+    '',
+    `Each cell: ${sets}. Paired: krbsim and each baseline alternate in batches of ~${p.batchMs} ms on the same inputs; ` +
+      `${p.runs} runs of ${p.pairs} pairs. A time is the median over runs of each run's median batch time per operation ` +
+      '(range over runs in brackets); a ratio is the median over runs of the median per-pair ratio ' +
+      '(baseline time ÷ krbsim time: above 1.00x krbsim is faster), with its range over runs. ' +
+      `Clock: ${p.clock === 'cpu' ? "each process's CPU time (pinned to one core)" : 'wall time'}.`,
   );
-  lines.push('A ratio is baseline time ÷ krbsim time: above 1.00x krbsim is faster.');
   for (const [suiteName, { notes, rows, baselineNames }] of collect(results)) {
     lines.push('', `### ${suiteName}`, '');
     for (const n of notes) lines.push(`- ${n}`);
     if (notes.length) lines.push('');
-    const head = ['operation', 'krbsim ops/s'];
-    for (const b of baselineNames) head.push(`${b} ops/s`, `vs ${b}`);
+    const head = ['operation', 'krbsim time/op'];
+    for (const b of baselineNames) head.push(`${b} time/op`, `vs ${b}`);
     lines.push(`| ${head.join(' | ')} |`);
     lines.push(`|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const r of rows) {
       const cells = [
         r.name,
-        r.pending && r.krbsim.every((k) => !k) ? 'pending' : perSet(r.krbsim, (x) => fmtOps(x?.opsPerSec)),
+        r.pending && r.krbsim.every((k) => !k) ? 'pending' : r.krbsim.map(timeOf).join(' / '),
       ];
       for (const b of baselineNames) {
         const figs = r.baselines.get(b) ?? [];
-        cells.push(figs.length ? perSet(figs, (x) => fmtOps(x?.opsPerSec)) : '—');
+        cells.push(figs.length ? figs.map(timeOf).join(' / ') : '—');
         const ratios = r.ratios.get(b) ?? [];
-        cells.push(ratios.some((x) => x != null) ? ratios.map((x) => fmtRatio(x)).join(' / ') : '—');
+        cells.push(
+          ratios.some((x) => x != null) ? ratios.map((x) => spreadRatio(x ?? undefined)).join(' / ') : '—',
+        );
       }
       lines.push(`| ${cells.join(' | ')} |`);
     }
@@ -394,21 +381,23 @@ export function renderMarkdown(results: RunResults): string {
 export function renderSummary(results: RunResults): string {
   const lines: string[] = [];
   const labels = results.flagSets.map((f) => f.name);
-  lines.push('', `=== summary: ops/s and ratios, each as ${labels.join(' / ')} ===`);
+  lines.push(
+    '',
+    `=== summary: time/op and ratios (median, range over runs), each as ${labels.join(' / ')} ===`,
+  );
   for (const [suiteName, { rows, baselineNames }] of collect(results)) {
     lines.push('', `## ${suiteName}`);
     for (const r of rows) {
-      const k =
-        r.pending && r.krbsim.every((x) => !x) ? 'pending' : perSet(r.krbsim, (x) => fmtOps(x?.opsPerSec));
+      const k = r.pending && r.krbsim.every((x) => !x) ? 'pending' : r.krbsim.map(timeOf).join(' / ');
       lines.push(`${r.name.padEnd(NAME_W)} krbsim ${k}`);
       for (const b of baselineNames) {
         const figs = r.baselines.get(b);
         if (!figs) continue;
         const ratios = r.ratios.get(b) ?? [];
         const ratioText = ratios.some((x) => x != null)
-          ? `   krbsim ratio ${ratios.map((x) => fmtRatio(x)).join(' / ')}`
+          ? `   krbsim ratio ${ratios.map((x) => spreadRatio(x ?? undefined)).join(' / ')}`
           : '';
-        lines.push(`    ${b.padEnd(NAME_W - 4)} ${perSet(figs, (x) => fmtOps(x?.opsPerSec))}${ratioText}`);
+        lines.push(`    ${b.padEnd(NAME_W - 4)} ${figs.map(timeOf).join(' / ')}${ratioText}`);
       }
     }
   }

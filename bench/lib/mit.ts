@@ -1,7 +1,8 @@
 /**
  * The MIT libkrb5 baseline: builds `bench/harness/mitbench.c` into
  * `bench/.bench-build/mitbench` (cached by a hash of the source, the compiler
- * flags and the compiler version) and runs its calibrated loops.
+ * flags and the compiler version). The suites run it in `--serve` mode
+ * (./paired.ts), or once for a check or a sample (`mitExec`).
  *
  * When gcc or libkrb5-dev is missing, {@link buildMitHarness} says so plainly
  * and the suites print their node:crypto ratios only.
@@ -36,18 +37,6 @@ export interface MitMissing {
 }
 
 export type MitHarness = MitReady | MitMissing;
-
-/** One measurement printed by the harness (all times in nanoseconds). */
-export interface MitResult {
-  op: string;
-  ns_per_op: number;
-  min_ns: number;
-  max_ns: number;
-  iterations: number;
-  samples: number[];
-  roundtrip?: boolean;
-  [extra: string]: unknown;
-}
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string; err: string; missing: boolean } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -121,22 +110,6 @@ function build(): MitHarness {
   return { ok: true, binary: BINARY, version: k.version, built: true };
 }
 
-/** Default per-call timing: ~200 ms samples, 5 of them, median reported. */
-export interface MitTiming {
-  targetMs?: number;
-  samples?: number;
-  warmupMs?: number;
-  /** `wall` (CLOCK_MONOTONIC) or `cpu` (CLOCK_PROCESS_CPUTIME_ID). */
-  clock?: 'wall' | 'cpu';
-}
-
-let timing: Required<MitTiming> = { targetMs: 200, samples: 5, warmupMs: 100, clock: 'wall' };
-
-/** Used by `--quick` runs and `--clock`. */
-export function setMitTiming(t: MitTiming): void {
-  timing = { ...timing, ...t };
-}
-
 // What must be identical in both flag sets of one `pnpm bench` run (e.g. the
 // `make-samples` messages, which carry fresh keys and times) is produced once
 // and shared through a per-run file. Figures are not shared: each flag set
@@ -191,21 +164,4 @@ export function mitExecOncePerRun(harness: MitReady, args: string[]): string {
     writeFileSync(CACHE_FILE, JSON.stringify({ runId: RUN_ID, outputs: o }));
   }
   return out;
-}
-
-/** Measure one operation with the harness (calibrated loop, median of the samples). */
-export function mitMeasure(harness: MitReady, args: string[]): MitResult {
-  const out = mitExec(harness, [
-    ...args,
-    '--target-ms',
-    String(timing.targetMs),
-    '--samples',
-    String(timing.samples),
-    '--warmup-ms',
-    String(timing.warmupMs),
-    '--clock',
-    timing.clock,
-  ]);
-  const line = out.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as MitResult;
 }

@@ -8,8 +8,10 @@
  * keeps WINDOW requests outstanding, one per UDP socket, each the same
  * AS-REQ for alice (who does not require pre-authentication on either KDC:
  * one round trip to an AS-REP) with a nonce of its own, so MIT's lookaside
- * cache of replies to identical requests never answers for the KDC. Rounds
- * alternate krbsim, MIT, krbsim, MIT; each server's best round is reported:
+ * cache of replies to identical requests never answers for the KDC. The
+ * servers take turns in paired windows (bench/lib/paired-load.ts): each
+ * figure is the median over runs of the median over a run's windows, and
+ * krbsim/MIT is the median of per-pair ratios with its range over runs:
  * AS-REPs per second, latency p50/p99, and the server's CPU time per reply
  * (from /proc), which does not depend on which side was the bottleneck.
  *
@@ -25,32 +27,34 @@ import { decodeKrbError } from '@krbsim/asn1';
 import { ManualClock } from '@krbsim/core';
 import { Kdc } from '@krbsim/kdc';
 import { benchRealm, loadAsReq, setNonce } from '../lib/exchanges-fixtures';
-import { type LoadResult, oneExchange, runLoad } from '../lib/exchanges-load';
+import { oneExchange, runLoad } from '../lib/exchanges-load';
 import {
   figureText,
   fmtOps,
-  fmtRatio,
-  measureCases,
   type Row,
   recordFlagSet,
+  rowOf,
   runOptions,
   warmMs,
 } from '../lib/exchanges-measure';
 import { mitKdcMissing, type RunningServer, startKrbsimServer, startMitKdc } from '../lib/exchanges-servers';
 import { type SuiteContext, suite } from '../lib/measure';
+import { jsSide, measurePaired, spreadRatio, spreadTime } from '../lib/paired';
+import {
+  cpuNsPerReply,
+  type LoadPlan,
+  type LoadSide,
+  type LoadWindows,
+  loadRatio,
+  loadSpread,
+  measureLoadPaired,
+  nsPerReply,
+} from '../lib/paired-load';
 
 const WINDOW = 32;
 
-interface Plan {
-  rounds: number;
-  /** Load before the first measured interval of each server (krbsim's JIT warm-up). */
-  firstWarmupMs: number;
-  warmupMs: number;
-  durationMs: number;
-}
-
-const FULL: Plan = { rounds: 3, firstWarmupMs: 3000, warmupMs: 500, durationMs: 3000 };
-const QUICK: Plan = { rounds: 1, firstWarmupMs: 1000, warmupMs: 300, durationMs: 1500 };
+const FULL: LoadPlan = { firstWarmupMs: 3000, rampMs: 150, windowMs: 500, pairs: 6, runs: 3 };
+const QUICK: LoadPlan = { firstWarmupMs: 1000, rampMs: 100, windowMs: 300, pairs: 2, runs: 3 };
 
 function describeReply(reply: Uint8Array): string {
   if (reply[0] === 0x6b) return 'AS-REP';
@@ -65,20 +69,6 @@ function describeReply(reply: Uint8Array): string {
   return `a message starting 0x${reply[0]?.toString(16)}`;
 }
 
-function resultLine(name: string, r: LoadResult): string {
-  const cpu =
-    r.serverCpuUsPerReply === undefined
-      ? ''
-      : `, server CPU ${r.serverCpuUsPerReply.toFixed(1)} µs/reply (${r.serverCores!.toFixed(2)} cores)`;
-  const extra = [r.errors ? `${r.errors} KRB-ERRORs` : '', r.lost ? `${r.lost} lost` : '']
-    .filter(Boolean)
-    .join(', ');
-  return (
-    `${name}: ${fmtOps(r.repliesPerSec)} AS-REP/s, p50 ${r.p50Us.toFixed(0)} µs, p99 ${r.p99Us.toFixed(0)} µs` +
-    `${cpu}, load client ${r.clientCores.toFixed(2)} cores${extra ? `, ${extra}` : ''}`
-  );
-}
-
 export default async function build(ctx: SuiteContext) {
   const plan = ctx.quick ? QUICK : FULL;
   const opts = runOptions(ctx.quick);
@@ -87,7 +77,7 @@ export default async function build(ctx: SuiteContext) {
   const print = (line: string) => process.stdout.write(`${line}\n`);
   print(
     `\n## kdc-udp (${opts.flagSet}; load average ${loadBefore.toFixed(2)}): loopback UDP, window ${WINDOW}, ` +
-      `${plan.rounds} round(s) of ${plan.durationMs / 1000} s per server`,
+      `paired windows of ${plan.windowMs} ms, ${plan.pairs} pairs x ${plan.runs} runs`,
   );
   const { bytes: template, nonceOffset } = loadAsReq();
   const probe = async (port: number): Promise<void> => {
@@ -98,7 +88,7 @@ export default async function build(ctx: SuiteContext) {
   };
 
   const servers: RunningServer[] = [];
-  const results = new Map<string, LoadResult[]>();
+  let windows: LoadWindows = new Map();
   try {
     const krbsim = await startKrbsimServer();
     servers.push(krbsim);
@@ -111,76 +101,70 @@ export default async function build(ctx: SuiteContext) {
       servers.push(await startMitKdc(probe));
     }
     let nonce = 0;
-    const warmed = new Set<string>();
-    for (let round = 0; round < plan.rounds; round++) {
-      for (const server of servers) {
-        const warm = warmed.has(server.name) ? plan.warmupMs : plan.firstWarmupMs;
-        warmed.add(server.name);
+    const sides: LoadSide[] = servers.map((server) => ({
+      name: server.name,
+      run: async (warmupMs, durationMs) => {
         const r = await runLoad({
           port: server.port,
           template,
           nonceOffset,
           window: WINDOW,
-          warmupMs: warm,
-          durationMs: plan.durationMs,
+          warmupMs,
+          durationMs,
           serverPid: server.pid,
           nonceStart: nonce,
         });
-        nonce += 10_000_000;
-        print(`  round ${round + 1}: ${resultLine(server.name, r)}`);
-        if (!results.has(server.name)) results.set(server.name, []);
-        results.get(server.name)!.push(r);
-      }
-    }
+        nonce += 1_000_000;
+        return r;
+      },
+    }));
+    windows = await measureLoadPaired(sides, plan);
   } finally {
     for (const srv of servers) await srv.stop();
   }
 
-  const best = new Map<string, LoadResult>();
-  for (const [name, rs] of results) {
-    best.set(
-      name,
-      rs.reduce((a, b) => (b.repliesPerSec > a.repliesPerSec ? b : a)),
-    );
-  }
+  const K = 'krbsim serveKdc';
+  const M = 'MIT krb5kdc';
   const notes: string[] = [
     `AS-REQ ${template.length} B (alice, no pre-auth, etype 18, no PAC asked; a fresh nonce per request), ` +
-      `${WINDOW} requests outstanding (one per UDP socket), ${plan.rounds} round(s) of ${plan.durationMs / 1000} s per server, best round shown; ` +
+      `${WINDOW} requests outstanding (one per UDP socket); paired windows: the servers take turns under the same load, ` +
+      `${plan.rampMs} ms of ramp then ${plan.windowMs} ms measured each, ${plan.pairs} pairs per run, ${plan.runs} runs; ` +
       'servers unpinned, each in its own process; MIT with disable_pac and logging to /dev/null; ' +
       'both flag sets side by side: bench/.bench-build/kdc-udp-last.md',
   ];
   const rows: Row[] = [];
-  for (const [name, r] of best) {
-    notes.push(resultLine(name, r));
-    rows.push({
-      name: `${name} over UDP: AS-REP/s`,
-      nsPerOp: 1e9 / r.repliesPerSec,
-      text: `p50 ${r.p50Us.toFixed(0)} µs, p99 ${r.p99Us.toFixed(0)} µs`,
-    });
-    if (r.serverCpuUsPerReply !== undefined) {
-      rows.push({ name: `${name}: server CPU per AS-REP`, nsPerOp: r.serverCpuUsPerReply * 1000 });
+  for (const name of windows.keys()) {
+    const thr = loadSpread(windows, name, nsPerReply);
+    const cpu = loadSpread(windows, name, cpuNsPerReply);
+    const p50 = loadSpread(windows, name, (r) => r.p50Us);
+    const p99 = loadSpread(windows, name, (r) => r.p99Us);
+    const lat = `p50 ${p50.median.toFixed(0)} µs, p99 ${p99.median.toFixed(0)} µs`;
+    const vsMit = name === K && windows.has(M);
+    rows.push(
+      rowOf(`${name} over UDP: AS-REP/s`, thr, {
+        text: lat,
+        ...(vsMit && { ratios: { [M]: loadRatio(windows, K, M, nsPerReply)! } }),
+      }),
+    );
+    if (Number.isFinite(cpu.median)) {
+      rows.push(
+        rowOf(`${name}: server CPU per AS-REP`, cpu, {
+          ...(vsMit && { ratios: { [M]: loadRatio(windows, K, M, cpuNsPerReply)! } }),
+        }),
+      );
     }
+    notes.push(
+      `${name}: ${fmtOps(1e9 / thr.median)} AS-REP/s (${spreadTime(thr)} per reply), ${lat}, server CPU ${spreadTime(cpu)} per reply`,
+    );
   }
-  const k = best.get('krbsim serveKdc');
-  const m = best.get('MIT krb5kdc');
-  if (k && m) {
-    const thr = k.repliesPerSec / m.repliesPerSec;
-    const cpu =
-      k.serverCpuUsPerReply !== undefined && m.serverCpuUsPerReply !== undefined
-        ? m.serverCpuUsPerReply / k.serverCpuUsPerReply
-        : undefined;
+  if (windows.has(K) && windows.has(M)) {
+    const thr = loadRatio(windows, K, M, nsPerReply)!;
+    const cpu = loadRatio(windows, K, M, cpuNsPerReply)!;
     const text =
-      `krbsim/MIT: throughput ${fmtRatio(thr)}` +
-      (cpu === undefined
-        ? ''
-        : `, server CPU per reply ${fmtRatio(cpu)} (MIT µs ÷ krbsim µs: above 1 krbsim is cheaper)`) +
-      ` -> target (krbsim ahead of krb5kdc) ${thr > 1 ? 'met' : 'missed'}`;
+      `krbsim/MIT, paired: throughput ${spreadRatio(thr)}, server CPU per reply ${spreadRatio(cpu)} ` +
+      `(MIT ÷ krbsim: above 1 krbsim is cheaper) -> target (krbsim ahead of krb5kdc) ${thr.median > 1 ? 'met' : 'NOT met'}`;
     notes.push(text);
     print(`  ${text}`);
-    const kIdx = rows.findIndex((r) => r.name.startsWith('krbsim serveKdc over UDP'));
-    rows[kIdx] = { ...rows[kIdx]!, ratios: { 'MIT krb5kdc': thr } };
-    const kCpu = rows.findIndex((r) => r.name.startsWith('krbsim serveKdc: server CPU'));
-    if (kCpu >= 0 && cpu !== undefined) rows[kCpu] = { ...rows[kCpu]!, ratios: { 'MIT krb5kdc': cpu } };
   }
 
   // The same request handled in process, for scale.
@@ -194,20 +178,22 @@ export default async function build(ctx: SuiteContext) {
   };
   const first = handle();
   if (first[0] !== 0x6b) throw new Error(`Kdc.handle answered ${describeReply(first)}`);
-  const [inProc] = await measureCases(
+  const inProcName = `Kdc.handle in process: the same AS-REQ ${template.length} B`;
+  const [inProc] = await measurePaired(
     [
       {
-        name: `Kdc.handle in process: the same AS-REQ ${template.length} B`,
-        fn: handle,
+        name: inProcName,
+        krbsim: jsSide(inProcName, handle, opts.clock),
+        baselines: [],
         warmMs: warmMs(opts, 1500),
       },
     ],
-    opts,
+    opts.paired,
   );
-  rows.push({ name: inProc!.name, nsPerOp: inProc!.nsPerOp });
+  rows.push(rowOf(inProcName, inProc!.krbsim!));
   s.note(notes[0]!);
   for (const n of notes.slice(1)) s.note(n);
-  s.note(figureText(inProc!.name, inProc!.nsPerOp));
+  s.note(figureText(inProcName, inProc!.krbsim!));
   const md = recordFlagSet(
     'kdc-udp',
     opts,

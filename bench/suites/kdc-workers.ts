@@ -23,16 +23,18 @@
  *   authenticator checksums the request body, nonce included, so each
  *   request is built whole). The ring is larger than MIT's lookaside cache
  *   (10 MB of request+reply pairs), so no reply comes from it.
- * Rounds alternate the servers; each server's best round is reported with
- * its latency and its CPU time per reply (process and workers, from /proc).
+ * The servers take turns in paired windows (bench/lib/paired-load.ts); each
+ * figure is the median over runs with its range, each ratio the median of
+ * per-pair ratios, with the latency and the CPU time per reply (process and
+ * workers, from /proc).
  */
 
 import { loadavg } from 'node:os';
 import { KerberosClient } from '@krbsim/client';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { loadAsReq, REALM, SERVICE_SPN, setNonce, USER } from '../lib/exchanges-fixtures';
-import { type LoadOptions, type LoadResult, oneExchange, runLoad } from '../lib/exchanges-load';
-import { fmtOps, fmtRatio, type Row, recordFlagSet, runOptions } from '../lib/exchanges-measure';
+import { type LoadOptions, oneExchange, runLoad } from '../lib/exchanges-load';
+import { fmtOps, type Row, recordFlagSet, rowOf, runOptions } from '../lib/exchanges-measure';
 import {
   BENCH_PASSWORDS,
   mitKdcMissing,
@@ -41,22 +43,30 @@ import {
   startMitKdc,
 } from '../lib/exchanges-servers';
 import { type SuiteContext, suite } from '../lib/measure';
+import { type Spread, spreadRatio, spreadTime } from '../lib/paired';
+import {
+  cpuNsPerReply,
+  type LoadPlan,
+  type LoadSide,
+  type LoadWindows,
+  loadRatio,
+  loadSpread,
+  measureLoadPaired,
+  nsPerReply,
+} from '../lib/paired-load';
 import { buildUdpLoad, runLoadC } from '../lib/udp-load';
 
 const WINDOW = 64;
 const AS_REP = 0x6b;
 const TGS_REP = 0x6d;
 
-interface Plan {
-  rounds: number;
-  firstWarmupMs: number;
-  warmupMs: number;
-  durationMs: number;
+interface Plan extends LoadPlan {
+  /** TGS-REQs per ring. */
   ring: number;
 }
 
-const FULL: Plan = { rounds: 3, firstWarmupMs: 3000, warmupMs: 500, durationMs: 3000, ring: 50_000 };
-const QUICK: Plan = { rounds: 1, firstWarmupMs: 1000, warmupMs: 300, durationMs: 1500, ring: 20_000 };
+const FULL: Plan = { firstWarmupMs: 3000, rampMs: 200, windowMs: 600, pairs: 4, runs: 3, ring: 50_000 };
+const QUICK: Plan = { firstWarmupMs: 1000, rampMs: 150, windowMs: 300, pairs: 2, runs: 3, ring: 20_000 };
 
 type Kind = 'AS' | 'TGS';
 
@@ -92,20 +102,6 @@ async function tgsRing(port: number, n: number): Promise<Uint8Array[]> {
   return ring;
 }
 
-function line(name: string, kind: Kind, r: LoadResult): string {
-  const cpu =
-    r.serverCpuUsPerReply === undefined
-      ? ''
-      : `, server CPU ${r.serverCpuUsPerReply.toFixed(1)} µs/reply (${r.serverCores!.toFixed(2)} cores)`;
-  const extra = [r.errors ? `${r.errors} KRB-ERRORs` : '', r.lost ? `${r.lost} lost` : '']
-    .filter(Boolean)
-    .join(', ');
-  return (
-    `${name}: ${fmtOps(r.repliesPerSec)} ${kind}-REP/s, p50 ${r.p50Us.toFixed(0)} µs, p99 ${r.p99Us.toFixed(0)} µs` +
-    `${cpu}, load client ${r.clientCores.toFixed(2)} cores${extra ? `, ${extra}` : ''}`
-  );
-}
-
 export default async function build(ctx: SuiteContext) {
   const plan = ctx.quick ? QUICK : FULL;
   const opts = runOptions(ctx.quick);
@@ -114,7 +110,7 @@ export default async function build(ctx: SuiteContext) {
   const print = (text: string) => process.stdout.write(`${text}\n`);
   print(
     `\n## kdc-workers (${opts.flagSet}; load average ${loadBefore.toFixed(2)}): loopback UDP, window ${WINDOW}, ` +
-      `${plan.rounds} round(s) of ${plan.durationMs / 1000} s per server and exchange`,
+      `paired windows of ${plan.windowMs} ms, ${plan.pairs} pairs x ${plan.runs} runs per exchange`,
   );
   const { bytes: template, nonceOffset } = loadAsReq();
   const probe = async (port: number): Promise<void> => {
@@ -133,7 +129,7 @@ export default async function build(ctx: SuiteContext) {
   print(`  ${client}`);
 
   const servers: RunningServer[] = [];
-  const results = new Map<string, LoadResult[]>();
+  const windows = new Map<Kind, LoadWindows>();
   const seed = `kdc-workers-${process.pid}`;
   try {
     for (const workers of [1, 2]) {
@@ -174,79 +170,83 @@ export default async function build(ctx: SuiteContext) {
           `  TGS rings of ${plan.ring} requests built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
         );
       }
-      const warmed = new Set<string>();
-      for (let round = 0; round < plan.rounds; round++) {
-        for (const server of servers) {
-          const warm = warmed.has(server.name) ? plan.warmupMs : plan.firstWarmupMs;
-          warmed.add(server.name);
+      const sides: LoadSide[] = servers.map((server) => ({
+        name: server.name,
+        run: async (warmupMs, durationMs) => {
           const r = await load({
             port: server.port,
             template,
             nonceOffset,
             window: WINDOW,
-            warmupMs: warm,
-            durationMs: plan.durationMs,
+            warmupMs,
+            durationMs,
             serverPid: server.pid,
             nonceStart: nonce,
             ...(kind === 'TGS' && { ring: rings.get(server.name)!, replyTag: TGS_REP }),
           });
-          nonce += 10_000_000;
-          print(`  ${kind} round ${round + 1}: ${line(server.name, kind, r)}`);
-          const key = `${server.name}|${kind}`;
-          if (!results.has(key)) results.set(key, []);
-          results.get(key)!.push(r);
-        }
-      }
+          nonce += 1_000_000;
+          return r;
+        },
+      }));
+      windows.set(kind, await measureLoadPaired(sides, plan));
     }
   } finally {
     for (const srv of servers) await srv.stop();
   }
 
-  const best = (name: string, kind: Kind) =>
-    results.get(`${name}|${kind}`)?.reduce((a, b) => (b.repliesPerSec > a.repliesPerSec ? b : a));
+  const K1 = 'krbsim serve --workers 1';
+  const K2 = 'krbsim serve --workers 2';
+  const M1 = 'MIT krb5kdc';
+  const M2 = 'MIT krb5kdc -w 2';
   const notes: string[] = [
     `${client}, ${WINDOW} requests outstanding (one per UDP socket); AS: AS-REQ ${template.length} B (alice, no pre-auth, etype 18, ` +
-      `a fresh nonce each); TGS: a ring of ${plan.ring} distinct TGS-REQs per realm database; ${plan.rounds} round(s) of ` +
-      `${plan.durationMs / 1000} s per server and exchange, best round shown; servers unpinned, each a process tree ` +
+      `a fresh nonce each); TGS: a ring of ${plan.ring} distinct TGS-REQs per realm database; paired windows: the four servers ` +
+      `take turns under the same load, ${plan.rampMs} ms of ramp then ${plan.windowMs} ms measured each, ${plan.pairs} rounds per run, ` +
+      `${plan.runs} runs per exchange; servers unpinned, each a process tree ` +
       '(CPU summed over its workers), the C load client unpinned too; krbsim serve --quiet; MIT with the four AES etypes, disable_pac, logging to /dev/null; ' +
       'both flag sets side by side: bench/.bench-build/kdc-workers-last.md',
   ];
   const rows: Row[] = [];
   for (const kind of ['AS', 'TGS'] as const) {
-    const one = best('krbsim serve --workers 1', kind);
-    const two = best('krbsim serve --workers 2', kind);
-    const mit = best('MIT krb5kdc', kind);
-    const mit2 = best('MIT krb5kdc -w 2', kind);
-    for (const server of servers) {
-      const r = best(server.name, kind);
-      if (r === undefined) continue;
-      notes.push(line(server.name, kind, r));
-      const ratios: Record<string, number> = {};
-      if (server.name === 'krbsim serve --workers 2') {
-        if (one) ratios['krbsim serve --workers 1'] = r.repliesPerSec / one.repliesPerSec;
-        if (mit2) ratios['MIT krb5kdc -w 2'] = r.repliesPerSec / mit2.repliesPerSec;
+    const w = windows.get(kind);
+    if (w === undefined) continue;
+    // Ratios as everywhere: the other server's time per reply ÷ this one's (above 1: this one answers more).
+    const pairsOf: Record<string, string[]> = { [K2]: [K1, M2], [M2]: [M1] };
+    for (const name of w.keys()) {
+      const thr = loadSpread(w, name, nsPerReply);
+      const cpu = loadSpread(w, name, cpuNsPerReply);
+      const p50 = loadSpread(w, name, (r) => r.p50Us);
+      const p99 = loadSpread(w, name, (r) => r.p99Us);
+      const ratios: Record<string, Spread> = {};
+      for (const other of pairsOf[name] ?? []) {
+        const r = loadRatio(w, name, other, nsPerReply);
+        if (r) ratios[other] = r;
       }
-      if (server.name === 'MIT krb5kdc -w 2' && mit)
-        ratios['MIT krb5kdc'] = r.repliesPerSec / mit.repliesPerSec;
-      rows.push({
-        name: `${server.name} over UDP: ${kind}-REP/s`,
-        nsPerOp: 1e9 / r.repliesPerSec,
-        text:
-          `p50 ${r.p50Us.toFixed(0)} µs, p99 ${r.p99Us.toFixed(0)} µs` +
-          (r.serverCpuUsPerReply === undefined ? '' : `, CPU ${r.serverCpuUsPerReply.toFixed(1)} µs/reply`),
-        ...(Object.keys(ratios).length > 0 && { ratios }),
-      });
+      const text =
+        `p50 ${p50.median.toFixed(0)} µs, p99 ${p99.median.toFixed(0)} µs` +
+        (Number.isFinite(cpu.median) ? `, CPU ${(cpu.median / 1e3).toFixed(1)} µs/reply` : '');
+      rows.push(
+        rowOf(`${name} over UDP: ${kind}-REP/s`, thr, {
+          text,
+          ...(Object.keys(ratios).length > 0 && { ratios }),
+        }),
+      );
+      notes.push(
+        `${kind} ${name}: ${fmtOps(1e9 / thr.median)} ${kind}-REP/s (${spreadTime(thr)} per reply), ${text}`,
+      );
     }
     const parts: string[] = [];
-    if (one && two) {
-      const x = two.repliesPerSec / one.repliesPerSec;
-      parts.push(`krbsim 2 workers / 1: ${fmtRatio(x)} (${x > 1 ? 'more' : 'not more'} with two)`);
-    }
-    if (mit && mit2) parts.push(`MIT -w 2 / MIT: ${fmtRatio(mit2.repliesPerSec / mit.repliesPerSec)}`);
-    if (two && mit2)
-      parts.push(`krbsim 2 workers / MIT -w 2: ${fmtRatio(two.repliesPerSec / mit2.repliesPerSec)}`);
+    const two1 = loadRatio(w, K2, K1, nsPerReply);
+    if (two1)
+      parts.push(
+        `krbsim 2 workers / 1: ${spreadRatio(two1)} (${two1.median > 1 ? 'more' : 'not more'} with two)`,
+      );
+    const mit21 = loadRatio(w, M2, M1, nsPerReply);
+    if (mit21) parts.push(`MIT -w 2 / MIT: ${spreadRatio(mit21)}`);
+    const km = loadRatio(w, K2, M2, nsPerReply);
+    if (km) parts.push(`krbsim 2 workers / MIT -w 2: ${spreadRatio(km)}`);
     if (parts.length > 0) {
-      const text = `${kind}: ${parts.join('; ')}`;
+      const text = `${kind}, paired: ${parts.join('; ')}`;
       notes.push(text);
       print(`  ${text}`);
     }

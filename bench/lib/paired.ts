@@ -1,0 +1,351 @@
+/**
+ * The paired method every suite measures with: krbsim and its baselines run
+ * on the same inputs in short alternating batches, and the figure is the
+ * median of the per-pair ratios.
+ *
+ * Why: these hosts switch between two speeds about 1.8x apart every few
+ * seconds to minutes, whatever the load average says. Two figures taken a
+ * minute apart can differ by 40%, and "fastest of three rounds" for one side
+ * against "median of a later run" for the other (the method before) inflates
+ * ratios. Two batches of ~40 ms taken back to back almost always see the same
+ * machine speed, so their ratio is honest even when their absolute times are
+ * not; the median of 25 such ratios drops the pairs a speed change split.
+ *
+ * - A *side* runs `n` iterations of one operation and returns the elapsed ns
+ *   on the run's clock: krbsim and JS baselines in this process
+ *   ({@link jsSide}), MIT in a harness process that stays up and answers
+ *   batches over a pipe ({@link harnessSide}; `--serve` in the C harnesses).
+ * - Each side's batch size is calibrated once to take ~`batchMs`.
+ * - A *pair* is one batch of every side of a case, the order reversed every
+ *   other pair (k, b1, b2 / b2, b1, k) so that a steady drift favours no side.
+ *   Its ratio for baseline b is (b's ns/op) / (krbsim's ns/op): above 1 krbsim
+ *   is faster.
+ * - A *run* is `pairs` pairs of one case; its figure is the median of its
+ *   per-pair ratios (and the median batch ns/op of each side). The runs of a
+ *   case are spread over the whole measurement: run 1 of every case, then
+ *   run 2 of every case, and so on, so they sample different moments.
+ * - A case reports the median of its run figures and their range (min-max).
+ *
+ * Both sides are timed with the same clock and the same statistic. With
+ * `cpu` (run.ts's default when pinned), each side is timed by its own
+ * process's CPU time; the harness inherits the pinning, so the two never run
+ * at once and never on different cores.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { createInterface, type Interface } from 'node:readline';
+import { do_not_optimize } from 'mitata';
+
+export type Clock = 'wall' | 'cpu';
+
+/** One implementation of a case's operation. */
+export interface Side {
+  readonly name: string;
+  /** Run `n` iterations and return the elapsed ns on the run's clock. */
+  batch(n: number): number | Promise<number>;
+  /** Release what the side holds (the harness process). */
+  close?(): void;
+}
+
+/** Process CPU time in ns (µs resolution: batches are tens of ms). */
+function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1e3;
+}
+
+function wallNs(): number {
+  return performance.now() * 1e6;
+}
+
+/** The clock function for `clock`. */
+function clockFn(clock: Clock): () => number {
+  return clock === 'cpu' ? cpuNs : wallNs;
+}
+
+/**
+ * A side run in this process. `fn` may return a Promise, which is awaited
+ * (the client's exchanges are async); a sync `fn` runs in a tight loop.
+ */
+export function jsSide(name: string, fn: () => unknown, clock: Clock, async = false): Side {
+  const now = clockFn(clock);
+  if (async) {
+    return {
+      name,
+      async batch(n) {
+        const t0 = now();
+        for (let i = 0; i < n; i++) do_not_optimize(await fn());
+        return now() - t0;
+      },
+    };
+  }
+  return {
+    name,
+    batch(n) {
+      const t0 = now();
+      for (let i = 0; i < n; i++) do_not_optimize(fn());
+      return now() - t0;
+    },
+  };
+}
+
+/** A harness process in `--serve` mode (see mitbench.c and mit-exchanges.c). */
+export interface HarnessSide extends Side {
+  /** The JSON object the harness printed after its checked first call. */
+  readonly header: Record<string, unknown>;
+}
+
+/**
+ * Start `binary args... --serve 1 --clock <clock>` and wait for its header
+ * line. The process inherits this one's CPU affinity (run.ts pins the suite),
+ * so its batches run on the same core as krbsim's, never at the same time.
+ */
+export async function harnessSide(
+  name: string,
+  binary: string,
+  args: readonly string[],
+  clock: Clock,
+): Promise<HarnessSide> {
+  const child: ChildProcess = spawn(binary, [...args, '--serve', '1', '--clock', clock], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const lines: Interface = createInterface({ input: child.stdout! });
+  const waiting: { resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
+  const queued: string[] = [];
+  let exited: Error | undefined;
+  lines.on('line', (l) => {
+    const w = waiting.shift();
+    if (w) w.resolve(l);
+    else queued.push(l);
+  });
+  child.once('exit', (code, signal) => {
+    exited = new Error(
+      `${name}: the harness exited (${code ?? signal}): ${stderr.trim().split('\n')[0] ?? ''}`,
+    );
+    for (const w of waiting.splice(0)) w.reject(exited);
+  });
+  const next = (): Promise<string> => {
+    const l = queued.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    if (exited) return Promise.reject(exited);
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  };
+  const header = JSON.parse(await next()) as Record<string, unknown>;
+  if (header.serve !== true) throw new Error(`${name}: the harness did not enter --serve mode`);
+  return {
+    name,
+    header,
+    async batch(n) {
+      child.stdin!.write(`${Math.max(1, Math.round(n))}\n`);
+      const ns = Number(await next());
+      if (!Number.isFinite(ns)) throw new Error(`${name}: bad batch reply`);
+      return ns;
+    },
+    close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.stdin!.end('q\n');
+        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      }
+    },
+  };
+}
+
+export interface PairedCase {
+  readonly name: string;
+  /** krbsim's side, or undefined when it is pending (the baselines are still measured, unpaired). */
+  readonly krbsim: Side | undefined;
+  readonly baselines: readonly Side[];
+  /** Warm-up per side before calibration, ms (default {@link PairedOptions.warmMs}). */
+  readonly warmMs?: number;
+}
+
+export interface PairedOptions {
+  /** Target duration of one batch, ms (~40). */
+  readonly batchMs: number;
+  /** Pairs per run (25). */
+  readonly pairs: number;
+  /** Runs per case, spread over the measurement (3). */
+  readonly runs: number;
+  /** Warm-up per side, ms. */
+  readonly warmMs: number;
+  readonly clock: Clock;
+}
+
+/** One run of one case. */
+interface RunFigure {
+  /** Median ns/op of krbsim's batches (undefined when pending). */
+  readonly krbsimNs: number | undefined;
+  /** Per baseline: median ns/op of its batches, and the median per-pair ratio. */
+  readonly baselines: readonly { readonly ns: number; readonly ratio: number | undefined }[];
+}
+
+/** A figure with its range over runs. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** Each run's figure, in run order. */
+  readonly runs: readonly number[];
+}
+
+export interface PairedResult {
+  readonly name: string;
+  /** krbsim's ns/op: the median (and range) of the runs' medians. */
+  readonly krbsim: Spread | undefined;
+  readonly baselines: readonly {
+    readonly name: string;
+    readonly ns: Spread;
+    /** Baseline ns ÷ krbsim ns per pair: median of each run's median, and the range. */
+    readonly ratio: Spread | undefined;
+  }[];
+  /** Calls per batch, per side (krbsim first). */
+  readonly batchSizes: readonly number[];
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return Number.NaN;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+export function spread(runs: readonly number[]): Spread {
+  return { median: median(runs), min: Math.min(...runs), max: Math.max(...runs), runs: [...runs] };
+}
+
+/**
+ * Warm `side` for `warmMs` (wall time), then size a batch to `batchMs`: the
+ * batch doubles until one takes 5 ms, and the last batch of the warm-up
+ * gives the estimate.
+ */
+async function calibrate(side: Side, warmMs: number, batchMs: number): Promise<number> {
+  const until = performance.now() + warmMs;
+  let n = 1;
+  for (;;) {
+    const ns = await side.batch(n);
+    if (ns >= 5e6 && performance.now() >= until) return Math.max(1, Math.round((n * batchMs * 1e6) / ns));
+    if (ns < 5e6) n *= 2;
+  }
+}
+
+/**
+ * Measure every case with the paired method (see the module doc). Sides are
+ * warmed and calibrated case by case first; then run r of every case, for
+ * r = 1..runs. Harness sides are closed at the end.
+ */
+export async function measurePaired(
+  cases: readonly PairedCase[],
+  opts: PairedOptions,
+): Promise<PairedResult[]> {
+  const sizes: number[][] = [];
+  try {
+    for (const c of cases) {
+      const sides = [...(c.krbsim ? [c.krbsim] : []), ...c.baselines];
+      const n: number[] = [];
+      for (const s of sides) n.push(await calibrate(s, c.warmMs ?? opts.warmMs, opts.batchMs));
+      sizes.push(n);
+    }
+    const runs: RunFigure[][] = cases.map(() => []);
+    for (let r = 0; r < opts.runs; r++) {
+      for (const [ci, c] of cases.entries()) {
+        const fig = await oneRun(c, sizes[ci]!, opts.pairs);
+        runs[ci]!.push(fig);
+      }
+    }
+    return cases.map((c, ci) => {
+      const rs = runs[ci]!;
+      return {
+        name: c.name,
+        krbsim: c.krbsim ? spread(rs.map((x) => x.krbsimNs!)) : undefined,
+        baselines: c.baselines.map((b, bi) => {
+          const ratios = rs.map((x) => x.baselines[bi]!.ratio);
+          return {
+            name: b.name,
+            ns: spread(rs.map((x) => x.baselines[bi]!.ns)),
+            ratio: ratios.every((x) => x !== undefined) ? spread(ratios as number[]) : undefined,
+          };
+        }),
+        batchSizes: sizes[ci]!,
+      };
+    });
+  } finally {
+    for (const c of cases) for (const s of [c.krbsim, ...c.baselines]) s?.close?.();
+  }
+}
+
+async function oneRun(c: PairedCase, n: readonly number[], pairs: number): Promise<RunFigure> {
+  const sides = [...(c.krbsim ? [c.krbsim] : []), ...c.baselines];
+  const perOp: number[][] = sides.map(() => []);
+  const ratios: number[][] = c.baselines.map(() => []);
+  const order = sides.map((_, i) => i);
+  for (let p = 0; p < pairs; p++) {
+    const seq = p % 2 === 0 ? order : [...order].reverse();
+    const got = new Array<number>(sides.length);
+    for (const i of seq) got[i] = (await sides[i]!.batch(n[i]!)) / n[i]!;
+    for (let i = 0; i < sides.length; i++) perOp[i]!.push(got[i]!);
+    if (c.krbsim) for (let b = 0; b < c.baselines.length; b++) ratios[b]!.push(got[b + 1]! / got[0]!);
+  }
+  const off = c.krbsim ? 1 : 0;
+  return {
+    krbsimNs: c.krbsim ? median(perOp[0]!) : undefined,
+    baselines: c.baselines.map((_, b) => ({
+      ns: median(perOp[b + off]!),
+      ratio: c.krbsim ? median(ratios[b]!) : undefined,
+    })),
+  };
+}
+
+/** The paired options of a full run and of `--quick` (a smoke run: not figures to quote). */
+export function pairedOptions(quick: boolean, clock: Clock): PairedOptions {
+  return quick
+    ? { batchMs: 20, pairs: 5, runs: 3, warmMs: 100, clock }
+    : { batchMs: 40, pairs: 25, runs: 3, warmMs: 300, clock };
+}
+
+// --- the machine ------------------------------------------------------------
+
+/** The CPU model from /proc/cpuinfo (`model name`), or 'unknown'. */
+export function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    return m?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `1.23 0.98 0.75`: the 1, 5 and 15-minute load averages. */
+export function loadText(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+}
+
+// --- formatting --------------------------------------------------------------
+
+const sig3 = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
+
+function ratioText(r: number): string {
+  return r >= 10 ? r.toFixed(1) : r.toFixed(2);
+}
+
+/** `1.23x (1.18-1.30)`: the median ratio and its range over runs. */
+export function spreadRatio(s: Spread | undefined): string {
+  if (s === undefined) return '—';
+  return `${ratioText(s.median)}x (${ratioText(s.min)}-${ratioText(s.max)})`;
+}
+
+/** `4.20 µs (4.10-4.35)`: a time per operation and its range over runs. */
+export function spreadTime(s: Spread | undefined): string {
+  if (s === undefined) return '—';
+  const unit = s.median < 1e3 ? [1, 'ns'] : s.median < 1e6 ? [1e3, 'µs'] : [1e6, 'ms'];
+  const f = (x: number) => sig3.format(x / (unit[0] as number));
+  return `${f(s.median)} ${unit[1]} (${f(s.min)}-${f(s.max)})`;
+}
