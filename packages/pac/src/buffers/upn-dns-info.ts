@@ -1,0 +1,293 @@
+/**
+ * UPN_DNS_INFO: MS-PAC 2.10, the client's user principal name and DNS
+ * domain name (PAC buffer type 12) and, in the extended form (Flags bit S,
+ * written since the November 2021 updates), its SAM account name and SID.
+ * Plain little-endian, not NDR:
+ *
+ * ```
+ * typedef struct _UPN_DNS_INFO {
+ *   USHORT UpnLength; USHORT UpnOffset;
+ *   USHORT DnsDomainNameLength; USHORT DnsDomainNameOffset;
+ *   ULONG Flags;                      // U: UPN constructed, S: extended
+ *   // only when S is set:
+ *   USHORT SamNameLength; USHORT SamNameOffset;
+ *   USHORT SidLength; USHORT SidOffset;
+ * } UPN_DNS_INFO;
+ * ```
+ *
+ * Lengths are in bytes and offsets count from the start of the buffer. The
+ * strings are UTF-16LE without a terminating NUL, the SID is in its packed
+ * form (MS-DTYP 2.4.2.2). Windows lays the buffer out as krbsim writes it:
+ * the header, then UPN, DNS domain name, SAM name and SID in that order, each
+ * starting on an 8-byte boundary, the buffer padded with zeros to a multiple
+ * of 8. The decoder accepts any layout whose items lie after the header
+ * inside the buffer without overlapping, with zeros everywhere else, and
+ * records a different layout in {@link UpnDnsInfo.layout}.
+ *
+ * @module
+ */
+
+import { PacError, withPath } from '../errors';
+import { UpnDnsFlags } from '../iana/flags';
+import { utf16At } from '../ndr/reader';
+import { checkString, checkUInt, NdrWriter } from '../ndr/writer';
+import { checkSid, readBinarySid, type Sid, sidLength, writeSid } from '../sid';
+
+/** Where the items of a UPN_DNS_INFO buffer were, when not where krbsim puts them. */
+export interface UpnDnsLayout {
+  readonly upnOffset: number;
+  readonly dnsDomainNameOffset: number;
+  readonly samNameOffset?: number;
+  readonly sidOffset?: number;
+  /** The buffer's length (cbBufferSize). */
+  readonly size: number;
+}
+
+/** UPN_DNS_INFO (MS-PAC 2.10). */
+export interface UpnDnsInfo {
+  /** The user principal name (`alice@contoso.com`); constructed from the account name when flag U is set. */
+  readonly upn: string;
+  /** The DNS name of the user's domain (`CONTOSO.COM`). */
+  readonly dnsDomainName: string;
+  /** `UpnDnsFlags` bits; HAS_SAM_NAME_AND_SID (S) exactly when `samName` and `sid` are present. */
+  readonly flags: number;
+  /** The sAMAccountName (extended form only). */
+  readonly samName?: string;
+  /** The account's SID (extended form only). */
+  readonly sid?: Sid;
+  /** The decoded buffer's layout, when it is not the one krbsim writes. Leave out when building values. */
+  readonly layout?: UpnDnsLayout;
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** The canonical offsets of items of `lengths` after a header of `header` bytes, and the buffer size. */
+function canonicalLayout(header: number, lengths: readonly number[]): { offsets: number[]; size: number } {
+  let at = align8(header);
+  const offsets: number[] = [];
+  for (const len of lengths) {
+    offsets.push(at);
+    at = align8(at + len);
+  }
+  return { offsets, size: at };
+}
+
+/** Checks that items lie inside `[header, size)` without overlapping; returns a reason or undefined. */
+function layoutProblem(
+  header: number,
+  size: number,
+  items: readonly { name: string; offset: number; length: number }[],
+): string | undefined {
+  for (const it of items) {
+    if (it.length === 0) continue;
+    if (it.offset < header) return `${it.name} at ${it.offset} overlaps the ${header}-byte header`;
+    if (it.offset + it.length > size) {
+      return `${it.name} (${it.length} bytes at ${it.offset}) runs past the ${size}-byte buffer`;
+    }
+  }
+  const sorted = items.filter((it) => it.length > 0).sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (a.offset + a.length > b.offset) return `${a.name} and ${b.name} overlap`;
+  }
+  return undefined;
+}
+
+/** Reads a UPN_DNS_INFO filling `b[start..end)`. */
+export function readUpnDnsInfo(b: Uint8Array, start: number, end: number): UpnDnsInfo {
+  const size = end - start;
+  const u16 = (at: number) => b[start + at]! | (b[start + at + 1]! << 8);
+  try {
+    if (size < 12) throw new PacError(`the header takes 12 bytes, the buffer has ${size}`, { offset: start });
+    const flags = (u16(8) | (u16(10) << 16)) >>> 0;
+    const extended = (flags & UpnDnsFlags.HAS_SAM_NAME_AND_SID) !== 0;
+    const header = extended ? 20 : 12;
+    if (size < header) {
+      throw new PacError(`flag S is set, so the header takes 20 bytes; the buffer has ${size}`, {
+        path: '.Flags',
+        offset: start + 8,
+      });
+    }
+    const items = [
+      { name: 'Upn', length: u16(0), offset: u16(2) },
+      { name: 'DnsDomainName', length: u16(4), offset: u16(6) },
+      ...(extended
+        ? [
+            { name: 'SamName', length: u16(12), offset: u16(14) },
+            { name: 'Sid', length: u16(16), offset: u16(18) },
+          ]
+        : []),
+    ];
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (i < 3 && it.length % 2 !== 0) {
+        throw new PacError(`${it.name}Length ${it.length} is odd (UTF-16)`, {
+          path: `.${it.name}Length`,
+          offset: start + 4 * i,
+        });
+      }
+    }
+    const problem = layoutProblem(header, size, items);
+    if (problem !== undefined) throw new PacError(problem, { offset: start });
+    // Every byte that is neither header nor item must be zero padding.
+    const covered = new Uint8Array(size);
+    covered.fill(1, 0, header);
+    for (const it of items) covered.fill(1, it.offset, it.offset + it.length);
+    for (let i = 0; i < size; i++) {
+      if (covered[i] === 0 && b[start + i] !== 0) {
+        throw new PacError(`padding must be zero, got 0x${b[start + i]!.toString(16).padStart(2, '0')}`, {
+          offset: start + i,
+        });
+      }
+    }
+    const str = (it: { offset: number; length: number }) => utf16At(b, start + it.offset, it.length / 2);
+    const [upnItem, dnsItem, samItem, sidItem] = items;
+    const upn = str(upnItem!);
+    const dnsDomainName = str(dnsItem!);
+    let samName: string | undefined;
+    let sid: Sid | undefined;
+    if (extended) {
+      samName = str(samItem!);
+      sid = readBinarySid(b, start + sidItem!.offset, start + sidItem!.offset + sidItem!.length, '.Sid');
+    }
+    const canon = canonicalLayout(
+      header,
+      items.map((it) => it.length),
+    );
+    const isCanonical = canon.size === size && items.every((it, i) => it.offset === canon.offsets[i]);
+    const layout: UpnDnsLayout | undefined = isCanonical
+      ? undefined
+      : {
+          upnOffset: upnItem!.offset,
+          dnsDomainNameOffset: dnsItem!.offset,
+          ...(extended && { samNameOffset: samItem!.offset, sidOffset: sidItem!.offset }),
+          size,
+        };
+    return {
+      upn,
+      dnsDomainName,
+      flags,
+      ...(samName !== undefined && { samName }),
+      ...(sid !== undefined && { sid }),
+      ...(layout !== undefined && { layout }),
+    };
+  } catch (e) {
+    throw withPath(e, 'UPN_DNS_INFO');
+  }
+}
+
+/** Decodes a UPN_DNS_INFO buffer (MS-PAC 2.10). @throws PacError */
+export function decodeUpnDnsInfo(bytes: Uint8Array): UpnDnsInfo {
+  if (!(bytes instanceof Uint8Array)) throw new PacError('expected a Uint8Array', { path: 'UPN_DNS_INFO' });
+  return readUpnDnsInfo(bytes, 0, bytes.length);
+}
+
+/** Writes a UPN_DNS_INFO into `w`. */
+export function writeUpnDnsInfo(w: NdrWriter, v: UpnDnsInfo): void {
+  try {
+    if (v === null || typeof v !== 'object') throw new PacError('expected an UpnDnsInfo object');
+    const flags = checkUInt(v.flags, 32, 'Flags');
+    const upn = checkString(v.upn, 0x7fff, 'Upn');
+    const dns = checkString(v.dnsDomainName, 0x7fff, 'DnsDomainName');
+    const extended = (flags & UpnDnsFlags.HAS_SAM_NAME_AND_SID) !== 0;
+    if (extended !== (v.samName !== undefined) || extended !== (v.sid !== undefined)) {
+      throw new PacError('flag S (HAS_SAM_NAME_AND_SID) must be set exactly when samName and sid are given', {
+        path: 'Flags',
+      });
+    }
+    let sam = '';
+    if (extended) {
+      sam = checkString(v.samName, 0x7fff, 'SamName');
+      try {
+        checkSid(v.sid!);
+      } catch (e) {
+        throw withPath(e, 'Sid');
+      }
+    }
+    const header = extended ? 20 : 12;
+    const lengths = extended
+      ? [2 * upn.length, 2 * dns.length, 2 * sam.length, sidLength(v.sid!)]
+      : [2 * upn.length, 2 * dns.length];
+    let { offsets, size } = canonicalLayout(header, lengths);
+    const l = v.layout;
+    if (l !== undefined) {
+      const recorded = extended
+        ? [l.upnOffset, l.dnsDomainNameOffset, l.samNameOffset, l.sidOffset]
+        : [l.upnOffset, l.dnsDomainNameOffset];
+      const names = ['Upn', 'DnsDomainName', 'SamName', 'Sid'];
+      const ok =
+        recorded.every((o) => typeof o === 'number' && Number.isInteger(o) && o >= 0 && o <= 0xffff) &&
+        typeof l.size === 'number' &&
+        Number.isInteger(l.size) &&
+        l.size <= 0xffff &&
+        layoutProblem(
+          header,
+          l.size,
+          lengths.map((length, i) => ({ name: names[i]!, length, offset: recorded[i] as number })),
+        ) === undefined;
+      if (ok) {
+        offsets = recorded as number[];
+        size = l.size;
+      }
+    }
+    if (size > 0xffff) throw new PacError(`the buffer would take ${size} bytes; offsets are 16-bit`);
+    const buf = new Uint8Array(size);
+    const put16 = (at: number, x: number) => {
+      buf[at] = x & 0xff;
+      buf[at + 1] = x >>> 8;
+    };
+    put16(0, lengths[0]!);
+    put16(2, offsets[0]!);
+    put16(4, lengths[1]!);
+    put16(6, offsets[1]!);
+    put16(8, flags & 0xffff);
+    put16(10, flags >>> 16);
+    const putStr = (at: number, s: string) => {
+      for (let i = 0; i < s.length; i++) put16(at + 2 * i, s.charCodeAt(i));
+    };
+    putStr(offsets[0]!, upn);
+    putStr(offsets[1]!, dns);
+    if (extended) {
+      put16(12, lengths[2]!);
+      put16(14, offsets[2]!);
+      put16(16, lengths[3]!);
+      put16(18, offsets[3]!);
+      putStr(offsets[2]!, sam);
+      writeSid(buf, offsets[3]!, v.sid!);
+    }
+    w.bytes(buf);
+  } catch (e) {
+    throw withPath(e, 'UPN_DNS_INFO');
+  }
+}
+
+/** Encodes a UPN_DNS_INFO buffer (MS-PAC 2.10) in the layout Windows writes. @throws PacError */
+export function encodeUpnDnsInfo(v: UpnDnsInfo): Uint8Array {
+  const w = new NdrWriter(128);
+  writeUpnDnsInfo(w, v);
+  return w.finish();
+}
+
+/**
+ * A UPN_DNS_INFO: the extended form (flag S) when `samName` and `sid` are
+ * given, flag U when `upnConstructed` (the account has no userPrincipalName
+ * and `upn` was made from its name and domain).
+ */
+export function createUpnDnsInfo(init: {
+  readonly upn: string;
+  readonly dnsDomainName: string;
+  readonly upnConstructed?: boolean;
+  readonly samName?: string;
+  readonly sid?: Sid;
+}): UpnDnsInfo {
+  const extended = init.samName !== undefined && init.sid !== undefined;
+  return {
+    upn: init.upn,
+    dnsDomainName: init.dnsDomainName,
+    flags:
+      (init.upnConstructed ? UpnDnsFlags.UPN_CONSTRUCTED : 0) |
+      (extended ? UpnDnsFlags.HAS_SAM_NAME_AND_SID : 0),
+    ...(extended && { samName: init.samName, sid: init.sid }),
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * A bounded little-endian reader for NDR (C706 chapter 14, MS-RPCE 2.2.5)
+ * and the PAC's plain little-endian structures.
+ *
+ * Every read checks the bytes are there before touching them; alignment
+ * padding must be zero (what every encoder writes, and what makes a decoded
+ * value re-encode to its own bytes). Failures are {@link PacError}s with the
+ * input offset and an empty path, which the structure codecs fill in as the
+ * error unwinds.
+ *
+ * @module
+ */
+
+import { PacError } from '../errors';
+
+export class NdrReader {
+  /** The next byte to read. */
+  pos: number;
+
+  /**
+   * @param b the input
+   * @param start first byte of the range this reader may read
+   * @param end one past the last byte it may read
+   * @param base the offset alignment is counted from (the start of the NDR stream)
+   */
+  constructor(
+    readonly b: Uint8Array,
+    start: number,
+    readonly end: number,
+    readonly base: number = start,
+  ) {
+    this.pos = start;
+  }
+
+  /** Bytes left before `end`. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** A {@link PacError} at the current offset. */
+  error(reason: string): PacError {
+    return new PacError(reason, { offset: this.pos });
+  }
+
+  /** Throws unless `n` more bytes are available. */
+  need(n: number): void {
+    if (n > this.end - this.pos) {
+      throw this.error(`needs ${n} more bytes, only ${this.end - this.pos} left`);
+    }
+  }
+
+  /** Skips zero padding up to the next multiple of `n` from `base` (NDR alignment, C706 14.2.2). */
+  align(n: number): void {
+    const mis = (this.pos - this.base) % n;
+    if (mis === 0) return;
+    const pad = n - mis;
+    this.need(pad);
+    for (let i = 0; i < pad; i++) {
+      if (this.b[this.pos + i] !== 0) {
+        this.pos += i;
+        throw this.error(
+          `alignment padding must be zero, got 0x${this.b[this.pos]!.toString(16).padStart(2, '0')}`,
+        );
+      }
+    }
+    this.pos += pad;
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.b[this.pos++]!;
+  }
+
+  /** An unaligned little-endian 16-bit number. */
+  u16le(): number {
+    this.need(2);
+    const b = this.b;
+    const p = this.pos;
+    this.pos = p + 2;
+    return b[p]! | (b[p + 1]! << 8);
+  }
+
+  /** An unaligned little-endian 32-bit number. */
+  u32le(): number {
+    this.need(4);
+    const b = this.b;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+  }
+
+  /** An NDR `unsigned short`: aligned to 2. */
+  u16(): number {
+    this.align(2);
+    return this.u16le();
+  }
+
+  /** An NDR `unsigned long`: aligned to 4. */
+  u32(): number {
+    this.align(4);
+    return this.u32le();
+  }
+
+  /** A 64-bit little-endian unsigned number made of two 32-bit halves (FILETIME: aligned to 4). */
+  u64Pair(): bigint {
+    this.align(4);
+    const lo = this.u32le();
+    const hi = this.u32le();
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** `n` raw bytes, copied out of the input. */
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const out = this.b.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** `n` UTF-16LE code units as a string, kept exactly (lone surrogates included). */
+  utf16(n: number): string {
+    this.need(2 * n);
+    const s = utf16At(this.b, this.pos, n);
+    this.pos += 2 * n;
+    return s;
+  }
+}
+
+/** `n` UTF-16LE code units at `b[at]` as a string, code unit for code unit. */
+export function utf16At(b: Uint8Array, at: number, n: number): string {
+  let s = '';
+  // fromCharCode over chunks: one call per 1024 units, never a huge argument list.
+  const units: number[] = [];
+  for (let i = 0; i < n; i++) {
+    units.push(b[at + 2 * i]! | (b[at + 2 * i + 1]! << 8));
+    if (units.length === 1024) {
+      s += String.fromCharCode(...units);
+      units.length = 0;
+    }
+  }
+  if (units.length > 0) s += String.fromCharCode(...units);
+  return s;
+}

@@ -1,0 +1,359 @@
+/**
+ * PACTYPE and PAC_INFO_BUFFER: MS-PAC 2.3 and 2.4, the PAC's header and
+ * directory, and the codec of a whole PAC.
+ *
+ * ```
+ * typedef struct _PACTYPE {
+ *   ULONG cBuffers;
+ *   ULONG Version;                  // MUST be 0
+ *   PAC_INFO_BUFFER Buffers[1];     // cBuffers entries
+ * } PACTYPE;
+ *
+ * typedef struct _PAC_INFO_BUFFER {
+ *   ULONG ulType;                   // PacBufferType
+ *   ULONG cbBufferSize;
+ *   ULONG64 Offset;                 // from the start of the PAC; a multiple of 8
+ * } PAC_INFO_BUFFER;
+ * ```
+ *
+ * "All PAC elements MUST be placed on an 8-byte boundary" (2.3). Windows,
+ * MIT and Heimdal all lay a PAC out the same way: the buffers in directory
+ * order, each starting at the first 8-byte boundary after the previous one,
+ * zero padding between them and after the last up to a multiple of 8. That
+ * is the only layout krbsim writes and the only one it reads, so a decoded
+ * PAC re-encodes to its own bytes.
+ *
+ * Buffer types krbsim knows are decoded into typed values; the others
+ * (credentials, claims, device info, and anything unknown) are kept as
+ * bytes and written back unchanged.
+ *
+ * @module
+ */
+
+import {
+  type PacAttributesInfo,
+  type PacRequestor,
+  readPacAttributesInfo,
+  readPacRequestor,
+  writePacAttributesInfo,
+  writePacRequestor,
+} from './buffers/attributes';
+import { type PacClientInfo, readPacClientInfo, writePacClientInfo } from './buffers/client-info';
+import {
+  readS4uDelegationInfo,
+  type S4uDelegationInfo,
+  writeS4uDelegationInfo,
+} from './buffers/delegation-info';
+import {
+  type KerbValidationInfo,
+  readKerbValidationInfo,
+  writeKerbValidationInfo,
+} from './buffers/logon-info';
+import { type PacSignatureData, readPacSignatureData, writePacSignatureData } from './buffers/signature';
+import { readUpnDnsInfo, type UpnDnsInfo, writeUpnDnsInfo } from './buffers/upn-dns-info';
+import { PacError, withPath } from './errors';
+import { PAC_BUFFER_TYPE_NAMES, PacBufferType } from './iana/buffer-type';
+import { NdrWriter } from './ndr/writer';
+
+/** The typed value of each buffer type krbsim decodes. */
+export interface PacBufferValues {
+  1: KerbValidationInfo;
+  6: PacSignatureData;
+  7: PacSignatureData;
+  10: PacClientInfo;
+  11: S4uDelegationInfo;
+  12: UpnDnsInfo;
+  16: PacSignatureData;
+  17: PacAttributesInfo;
+  18: PacRequestor;
+  19: PacSignatureData;
+}
+
+/** A buffer type krbsim decodes into a typed value. */
+export type DecodedPacBufferType = keyof PacBufferValues;
+
+/** A buffer with its typed value: `{ type: 1, value: KerbValidationInfo }`, ... */
+export type KnownPacBuffer = {
+  [T in DecodedPacBufferType]: { readonly type: T; readonly value: PacBufferValues[T] };
+}[DecodedPacBufferType];
+
+/**
+ * A buffer kept as bytes: every type krbsim does not decode (credentials,
+ * claims, device info, unknown types). A buffer of a decoded type may also
+ * be given this way, to write bytes as they are.
+ */
+export interface RawPacBuffer {
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** One PAC_INFO_BUFFER and its contents. */
+export type PacBuffer = KnownPacBuffer | RawPacBuffer;
+
+/**
+ * A PAC (PACTYPE, MS-PAC 2.3): its buffers in directory order. Version is
+ * always 0 and not stored.
+ */
+export interface Pac {
+  readonly buffers: readonly PacBuffer[];
+}
+
+/** Options for {@link decodePac}. */
+export interface DecodePacOptions {
+  /** Refuse a PAC longer than this many bytes; default {@link DEFAULT_MAX_PAC_BYTES}. */
+  readonly maxBytes?: number;
+}
+
+/** The default input limit of {@link decodePac}: 1 MiB, far above the largest Windows PAC (MaxTokenSize is 48 KiB). */
+export const DEFAULT_MAX_PAC_BYTES = 1 << 20;
+
+interface BufferCodec {
+  read(b: Uint8Array, start: number, end: number): unknown;
+  write(w: NdrWriter, v: unknown): void;
+}
+
+function signatureCodec(name: string): BufferCodec {
+  return {
+    read: (b, s, e) => readPacSignatureData(b, s, e, name),
+    write: (w, v) => writePacSignatureData(w, v as PacSignatureData, name),
+  };
+}
+
+const CODECS: ReadonlyMap<number, BufferCodec> = new Map<number, BufferCodec>([
+  [
+    PacBufferType.LOGON_INFO,
+    { read: readKerbValidationInfo, write: (w, v) => writeKerbValidationInfo(w, v as KerbValidationInfo) },
+  ],
+  [PacBufferType.SERVER_CHECKSUM, signatureCodec('PAC_SIGNATURE_DATA(server)')],
+  [PacBufferType.PRIVSVR_CHECKSUM, signatureCodec('PAC_SIGNATURE_DATA(kdc)')],
+  [
+    PacBufferType.CLIENT_INFO,
+    { read: readPacClientInfo, write: (w, v) => writePacClientInfo(w, v as PacClientInfo) },
+  ],
+  [
+    PacBufferType.DELEGATION_INFO,
+    { read: readS4uDelegationInfo, write: (w, v) => writeS4uDelegationInfo(w, v as S4uDelegationInfo) },
+  ],
+  [
+    PacBufferType.UPN_DNS_INFO,
+    { read: readUpnDnsInfo, write: (w, v) => writeUpnDnsInfo(w, v as UpnDnsInfo) },
+  ],
+  [PacBufferType.TICKET_CHECKSUM, signatureCodec('PAC_SIGNATURE_DATA(ticket)')],
+  [
+    PacBufferType.ATTRIBUTES_INFO,
+    { read: readPacAttributesInfo, write: (w, v) => writePacAttributesInfo(w, v as PacAttributesInfo) },
+  ],
+  [
+    PacBufferType.REQUESTOR,
+    { read: readPacRequestor, write: (w, v) => writePacRequestor(w, v as PacRequestor) },
+  ],
+  [PacBufferType.FULL_CHECKSUM, signatureCodec('PAC_SIGNATURE_DATA(full)')],
+]);
+
+/** True for the buffer types krbsim decodes into typed values. */
+export function isDecodedPacBufferType(type: number): type is DecodedPacBufferType {
+  return CODECS.has(type);
+}
+
+/** One PAC_INFO_BUFFER as found in a PAC's bytes. */
+export interface PacDirectoryEntry {
+  readonly type: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+function u32At(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+function checkZeros(b: Uint8Array, from: number, to: number, path: string): void {
+  for (let i = from; i < to; i++) {
+    if (b[i] !== 0) {
+      throw new PacError(`padding must be zero, got 0x${b[i]!.toString(16).padStart(2, '0')}`, {
+        path,
+        offset: i,
+      });
+    }
+  }
+}
+
+/**
+ * Reads and checks a PAC's header and directory (MS-PAC 2.3, 2.4): version
+ * 0, the directory inside the input, every buffer on its 8-byte boundary in
+ * directory order, zero padding, nothing after the last buffer's padding.
+ * Allocates one entry per directory entry actually present in the input.
+ */
+export function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): PacDirectoryEntry[] {
+  if (!(b instanceof Uint8Array)) throw new PacError('expected a Uint8Array', { path: 'PACTYPE' });
+  const max = options?.maxBytes ?? DEFAULT_MAX_PAC_BYTES;
+  if (b.length > max)
+    throw new PacError(`${b.length} bytes is more than maxBytes ${max}`, { path: 'PACTYPE' });
+  if (b.length < 8)
+    throw new PacError(`the header takes 8 bytes, got ${b.length}`, { path: 'PACTYPE', offset: 0 });
+  const count = u32At(b, 0);
+  // Checked before anything is allocated for `count` buffers.
+  if (count > (b.length - 8) / 16) {
+    throw new PacError(`${count} buffers need ${8 + 16 * count} bytes of header, the PAC has ${b.length}`, {
+      path: 'PACTYPE.cBuffers',
+      offset: 0,
+    });
+  }
+  const version = u32At(b, 4);
+  if (version !== 0) throw new PacError(`must be 0, got ${version}`, { path: 'PACTYPE.Version', offset: 4 });
+  const entries: PacDirectoryEntry[] = [];
+  let expected = 8 + 16 * count; // already a multiple of 8
+  for (let i = 0; i < count; i++) {
+    const at = 8 + 16 * i;
+    const path = `PACTYPE.Buffers[${i}]`;
+    const type = u32At(b, at);
+    const size = u32At(b, at + 4);
+    const offLo = u32At(b, at + 8);
+    const offHi = u32At(b, at + 12);
+    if (offHi !== 0 || offLo % 8 !== 0 || offLo !== expected) {
+      const off = offHi === 0 ? `${offLo}` : `0x${offHi.toString(16)}${offLo.toString(16).padStart(8, '0')}`;
+      throw new PacError(
+        `expected ${expected} (buffers follow the directory in order, each on the next 8-byte boundary), got ${off}`,
+        { path: `${path}.Offset`, offset: at + 8 },
+      );
+    }
+    if (size > b.length - offLo) {
+      throw new PacError(`${size} bytes at offset ${offLo} run past the ${b.length}-byte PAC`, {
+        path: `${path}.cbBufferSize`,
+        offset: at + 4,
+      });
+    }
+    entries.push({ type, offset: offLo, size });
+    const end = offLo + size;
+    expected = align8(end);
+    checkZeros(b, end, Math.min(expected, b.length), `${path}.padding`);
+  }
+  if (b.length !== expected) {
+    throw new PacError(
+      b.length < expected
+        ? `the last buffer's padding is missing: the PAC should end at ${expected}, it has ${b.length} bytes`
+        : `${b.length - expected} bytes after the last buffer`,
+      { path: 'PACTYPE', offset: Math.min(expected, b.length) },
+    );
+  }
+  return entries;
+}
+
+/**
+ * Decodes a PAC (the ad-data of an AD-WIN2K-PAC element): the header, the
+ * directory and every buffer krbsim knows, strictly (see the module
+ * comment); other buffers are kept as bytes.
+ *
+ * @throws PacError with a path such as
+ *   `PACTYPE.Buffers[0].KERB_VALIDATION_INFO.GroupIds[3].Attributes`.
+ */
+export function decodePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
+  const entries = readPacDirectory(bytes, options);
+  const buffers: PacBuffer[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const { type, offset, size } = entries[i]!;
+    const codec = CODECS.get(type);
+    if (codec === undefined) {
+      buffers.push({ type, data: bytes.slice(offset, offset + size) });
+      continue;
+    }
+    try {
+      buffers.push({ type, value: codec.read(bytes, offset, offset + size) } as KnownPacBuffer);
+    } catch (e) {
+      throw withPath(e, `PACTYPE.Buffers[${i}]`);
+    }
+  }
+  return { buffers };
+}
+
+/** A PAC's bytes and where each buffer landed. */
+export interface EncodedPac {
+  readonly bytes: Uint8Array;
+  readonly entries: readonly PacDirectoryEntry[];
+}
+
+/** Encodes `pac` and reports where each buffer is (the signing code patches signatures in place). */
+export function encodePacWithDirectory(pac: Pac): EncodedPac {
+  if (pac === null || typeof pac !== 'object' || !Array.isArray(pac.buffers)) {
+    throw new PacError('expected a Pac object with a buffers array', { path: 'PACTYPE' });
+  }
+  const list = pac.buffers;
+  const w = new NdrWriter(1024);
+  w.zeros(8 + 16 * list.length);
+  const entries: PacDirectoryEntry[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const buf = list[i]!;
+    w.align(8);
+    const offset = w.pos;
+    try {
+      const type = buf?.type;
+      if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 0xffffffff) {
+        throw new PacError(`ulType must be an unsigned 32-bit integer, got ${String(type)}`);
+      }
+      if ('data' in buf) {
+        if (!(buf.data instanceof Uint8Array)) throw new PacError('data must be a Uint8Array');
+        w.bytes(buf.data);
+      } else {
+        const codec = CODECS.get(type);
+        if (codec === undefined) {
+          throw new PacError(`krbsim has no codec for buffer type ${type}: give its bytes as { type, data }`);
+        }
+        codec.write(w, (buf as KnownPacBuffer).value);
+      }
+      entries.push({ type, offset, size: w.pos - offset });
+    } catch (e) {
+      throw withPath(e, `PACTYPE.Buffers[${i}]`);
+    }
+  }
+  w.align(8);
+  w.put32(0, list.length);
+  entries.forEach((e, i) => {
+    const at = 8 + 16 * i;
+    w.put32(at, e.type);
+    w.put32(at + 4, e.size);
+    w.put32(at + 8, e.offset);
+  });
+  return { bytes: w.finish(), entries };
+}
+
+/**
+ * Encodes a PAC: the header, the directory, and each buffer on its 8-byte
+ * boundary with zero padding (MS-PAC 2.3), as Windows and MIT lay it out.
+ * Signature buffers are written as given; `signPac` computes them.
+ *
+ * @throws PacError naming the buffer and field of a value out of range.
+ */
+export function encodePac(pac: Pac): Uint8Array {
+  return encodePacWithDirectory(pac).bytes;
+}
+
+/**
+ * The value of the buffer of `type` in `pac`, or undefined when there is
+ * none. A buffer given as bytes is decoded.
+ *
+ * @throws PacError if the PAC has more than one buffer of `type` (MS-PAC
+ *   says to ignore the later ones; MIT refuses such a PAC, and so does
+ *   krbsim, so that no two readers can disagree on which one counts).
+ */
+export function getPacBuffer<T extends DecodedPacBufferType>(
+  pac: Pac,
+  type: T,
+): PacBufferValues[T] | undefined {
+  let found: PacBuffer | undefined;
+  for (const b of pac.buffers) {
+    if (b.type !== type) continue;
+    if (found !== undefined) {
+      throw new PacError(
+        `the PAC has more than one buffer of type ${type} (${PAC_BUFFER_TYPE_NAMES[type] ?? type})`,
+        {
+          path: 'PACTYPE',
+        },
+      );
+    }
+    found = b;
+  }
+  if (found === undefined) return undefined;
+  if ('value' in found) return found.value as PacBufferValues[T];
+  return CODECS.get(type)!.read(found.data, 0, found.data.length) as PacBufferValues[T];
+}

@@ -1,0 +1,451 @@
+/**
+ * PAC signatures: MS-PAC 2.8 (and MS-KILE 3.3.5.6.4), with the extended KDC
+ * signature of the November 2022 updates (CVE-2022-37967). Every signature
+ * is a keyed checksum with key usage 17 (KERB_NON_KERB_CKSUM_SALT) whose
+ * type is the key's mandatory checksum type (`checksumTypeFor`: hmac-md5
+ * -138 for RC4 keys, hmac-sha1-96-aes256 16 and -aes128 15 for AES keys):
+ *
+ * 1. ticket signature (16), KDC key: over the EncTicketPart with the PAC
+ *    replaced by a zero byte (see `ticketSignatureData`); it does not cover
+ *    the PAC, so it is computed first and written into the PAC;
+ * 2. extended KDC signature (19), KDC key: over the whole PAC with the
+ *    server, KDC and extended KDC signatures zeroed;
+ * 3. server signature (6), the key the ticket is encrypted with: over the
+ *    whole PAC with the server and KDC signatures zeroed (the extended KDC
+ *    signature in place);
+ * 4. KDC signature (7), KDC key: over the server signature's bytes.
+ *
+ * "Zeroed" means every byte after SignatureType, a RODCIdentifier trailer
+ * included, as MIT and Samba zero them. Ticket and extended KDC signatures
+ * go only into tickets that are not for a TGS or kadmin/changepw (see
+ * `hasTicketSignature`).
+ *
+ * Verification refuses an unkeyed checksum type in any signature (MS14-068:
+ * a forger needs no key for an MD5 or SHA-1 "signature") with
+ * KRB_AP_ERR_INAPP_CKSUM, an unknown type with KDC_ERR_SUMTYPE_NOSUPP, and a
+ * missing or wrong signature with KRB_AP_ERR_MODIFIED (what MS-SFU and MIT's
+ * `krb5_kdc_verify_ticket` return); the error's `signature` says which.
+ *
+ * @module
+ */
+
+import type { EncTicketPart, PrincipalName } from '@krbsim/asn1';
+import { ChecksumType, ErrorCode, KerberosError } from '@krbsim/core';
+import {
+  checksum,
+  checksumTypeFor,
+  getChecksumType,
+  type Key,
+  KeyUsage,
+  supportedChecksumTypes,
+  verifyChecksum,
+} from '@krbsim/crypto';
+import type { PacSignatureData } from './buffers/signature';
+import { PacError, type PacSignatureKind } from './errors';
+import { PacBufferType } from './iana/buffer-type';
+import {
+  type DecodePacOptions,
+  decodePac,
+  encodePacWithDirectory,
+  type Pac,
+  type PacBuffer,
+  type PacDirectoryEntry,
+  readPacDirectory,
+} from './pac';
+import { findPac, hasTicketSignature, ticketSignatureData, withPac } from './ticket';
+
+const SIGNATURE_KINDS: Readonly<Record<number, PacSignatureKind>> = {
+  [PacBufferType.SERVER_CHECKSUM]: 'server',
+  [PacBufferType.PRIVSVR_CHECKSUM]: 'kdc',
+  [PacBufferType.TICKET_CHECKSUM]: 'ticket',
+  [PacBufferType.FULL_CHECKSUM]: 'full',
+};
+
+const SIGNATURE_NAMES: Readonly<Record<PacSignatureKind, string>> = {
+  server: 'server signature (PAC buffer 6)',
+  kdc: 'KDC signature (PAC buffer 7)',
+  ticket: 'ticket signature (PAC buffer 16)',
+  full: 'extended KDC signature (PAC buffer 19)',
+};
+
+/**
+ * Unkeyed checksum types (RFC 3961 section 8): CRC32, RSA-MD4, RSA-MD5 and
+ * SHA-1. A PAC "signed" with one proves nothing: MS14-068 forged PACs with
+ * RSA-MD5.
+ */
+const UNKEYED_CHECKSUM_TYPES: ReadonlySet<number> = new Set([
+  ChecksumType.CRC32,
+  ChecksumType.RSA_MD4,
+  ChecksumType.RSA_MD5,
+  ChecksumType.SHA1,
+  ChecksumType.SHA1_UNKEYED,
+]);
+
+const usage = KeyUsage.KERB_NON_KERB_CKSUM_SALT;
+
+/** The keys that sign a PAC. */
+export interface PacSigningKeys {
+  /** The key the ticket is encrypted with (the service's, or the krbtgt or inter-realm key of a TGT). */
+  readonly serverKey: Key;
+  /** The issuing KDC's krbtgt key (the "privilege server" key). */
+  readonly kdcKey: Key;
+}
+
+/** Options for {@link signPac}. */
+export interface SignPacOptions {
+  /**
+   * The EncTicketPart the PAC goes into, holding a PAC element (whatever its
+   * contents: the ticket signature covers a zero byte in its place). When
+   * given, the ticket signature and the extended KDC signature are added;
+   * when not (a TGT or referral), any ticket and extended KDC signature
+   * buffers are removed.
+   */
+  readonly ticket?: EncTicketPart;
+  /** Add the extended KDC signature along with the ticket signature (default true, as Windows has since November 2022). */
+  readonly extendedKdcSignature?: boolean;
+  /** Checksum type of the server signature; default the server key's mandatory one. */
+  readonly serverChecksumType?: number;
+  /** Checksum type of the KDC, ticket and extended KDC signatures; default the KDC key's mandatory one. */
+  readonly kdcChecksumType?: number;
+}
+
+/** A signed PAC: its encoding and its value with the signatures filled in. */
+export interface SignedPac {
+  readonly pac: Pac;
+  readonly bytes: Uint8Array;
+}
+
+function zeroSignature(
+  type: number,
+  signatureType: number,
+  previous: PacSignatureData | undefined,
+): PacSignatureData {
+  const length = getChecksumType(signatureType).checksumBytes;
+  return {
+    signatureType,
+    signature: new Uint8Array(length),
+    ...(previous?.rodcIdentifier !== undefined && type === PacBufferType.PRIVSVR_CHECKSUM
+      ? { rodcIdentifier: previous.rodcIdentifier }
+      : {}),
+  };
+}
+
+function checkSigningType(cksumtype: number, key: Key, kind: PacSignatureKind): void {
+  if (UNKEYED_CHECKSUM_TYPES.has(cksumtype) || getChecksumType(cksumtype).kind === 'unkeyed') {
+    throw new PacError(`checksum type ${cksumtype} is unkeyed; a PAC signature must be keyed`, {
+      code: ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+      signature: kind,
+    });
+  }
+  // Computes nothing useful; makes a type that does not fit the key fail before anything is signed.
+  checksum(key, usage, new Uint8Array(0), { cksumtype });
+}
+
+function entryOf(entries: readonly PacDirectoryEntry[], type: number): PacDirectoryEntry | undefined {
+  let found: PacDirectoryEntry | undefined;
+  for (const e of entries) {
+    if (e.type !== type) continue;
+    if (found !== undefined) {
+      throw new PacError(`the PAC has more than one buffer of type ${type}`, {
+        code: ErrorCode.KRB_AP_ERR_MODIFIED,
+        signature: SIGNATURE_KINDS[type],
+        path: 'PACTYPE',
+      });
+    }
+    found = e;
+  }
+  return found;
+}
+
+/** Zeroes everything after SignatureType in the signature buffer `e` of `b`. */
+function zeroAfterType(b: Uint8Array, e: PacDirectoryEntry | undefined): void {
+  if (e !== undefined && e.size > 4) b.fill(0, e.offset + 4, e.offset + e.size);
+}
+
+/**
+ * Signs a PAC (MS-PAC 2.8): sets the signature buffers' types, zeroes them,
+ * then computes the ticket, extended KDC, server and KDC signatures in that
+ * order (see the module comment). Missing signature buffers are appended in
+ * the order server, KDC, ticket, extended KDC; existing ones keep their
+ * place (and a KDC signature its RODCIdentifier).
+ *
+ * @throws PacError or KerberosError for a key or checksum type that cannot
+ *   sign (an unkeyed type, a type of another etype's keys), or a PAC with
+ *   two buffers of one signature type.
+ */
+export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions = {}): SignedPac {
+  const serverType = options.serverChecksumType ?? checksumTypeFor(keys.serverKey.etype);
+  const kdcType = options.kdcChecksumType ?? checksumTypeFor(keys.kdcKey.etype);
+  checkSigningType(serverType, keys.serverKey, 'server');
+  checkSigningType(kdcType, keys.kdcKey, 'kdc');
+  const ticket = options.ticket;
+  const full = ticket !== undefined && (options.extendedKdcSignature ?? true);
+  const wanted = new Map<number, number>([
+    [PacBufferType.SERVER_CHECKSUM, serverType],
+    [PacBufferType.PRIVSVR_CHECKSUM, kdcType],
+  ]);
+  if (ticket !== undefined) wanted.set(PacBufferType.TICKET_CHECKSUM, kdcType);
+  if (full) wanted.set(PacBufferType.FULL_CHECKSUM, kdcType);
+
+  const ticketSignature =
+    ticket === undefined
+      ? undefined
+      : checksum(keys.kdcKey, usage, ticketSignatureData(ticket), { cksumtype: kdcType });
+
+  const seen = new Set<number>();
+  const buffers: PacBuffer[] = [];
+  for (const b of pac.buffers) {
+    const t = b.type;
+    if (SIGNATURE_KINDS[t] === undefined) {
+      buffers.push(b);
+      continue;
+    }
+    const st = wanted.get(t);
+    if (st === undefined) continue; // a ticket or extended KDC signature that no longer applies
+    if (seen.has(t)) {
+      throw new PacError(`the PAC has more than one buffer of type ${t}`, { signature: SIGNATURE_KINDS[t] });
+    }
+    seen.add(t);
+    const previous = 'value' in b ? (b.value as PacSignatureData) : undefined;
+    buffers.push({ type: t, value: zeroSignature(t, st, previous) } as PacBuffer);
+  }
+  for (const [t, st] of wanted) {
+    if (!seen.has(t)) buffers.push({ type: t, value: zeroSignature(t, st, undefined) } as PacBuffer);
+  }
+  if (ticketSignature !== undefined) {
+    const i = buffers.findIndex((b) => b.type === PacBufferType.TICKET_CHECKSUM);
+    buffers[i] = {
+      type: PacBufferType.TICKET_CHECKSUM,
+      value: { signatureType: kdcType, signature: ticketSignature },
+    };
+  }
+
+  const { bytes, entries } = encodePacWithDirectory({ buffers });
+  const server = entryOf(entries, PacBufferType.SERVER_CHECKSUM)!;
+  const kdc = entryOf(entries, PacBufferType.PRIVSVR_CHECKSUM)!;
+  const work = bytes.slice();
+  zeroAfterType(work, server);
+  zeroAfterType(work, kdc);
+  let fullSignature: Uint8Array | undefined;
+  if (full) {
+    const fe = entryOf(entries, PacBufferType.FULL_CHECKSUM)!;
+    zeroAfterType(work, fe);
+    fullSignature = checksum(keys.kdcKey, usage, work, { cksumtype: kdcType });
+    bytes.set(fullSignature, fe.offset + 4);
+    work.set(bytes.subarray(fe.offset + 4, fe.offset + fe.size), fe.offset + 4);
+  }
+  const serverSignature = checksum(keys.serverKey, usage, work, { cksumtype: serverType });
+  bytes.set(serverSignature, server.offset + 4);
+  const kdcSignature = checksum(
+    keys.kdcKey,
+    usage,
+    bytes.subarray(server.offset + 4, server.offset + server.size),
+    {
+      cksumtype: kdcType,
+    },
+  );
+  bytes.set(kdcSignature, kdc.offset + 4);
+
+  const filled: Readonly<Record<number, Uint8Array | undefined>> = {
+    [PacBufferType.SERVER_CHECKSUM]: serverSignature,
+    [PacBufferType.PRIVSVR_CHECKSUM]: kdcSignature,
+    [PacBufferType.FULL_CHECKSUM]: fullSignature,
+  };
+  const signed = buffers.map((b): PacBuffer => {
+    const sig = filled[b.type];
+    if (sig === undefined || !('value' in b)) return b;
+    return { type: b.type, value: { ...(b.value as PacSignatureData), signature: sig } } as PacBuffer;
+  });
+  return { pac: { buffers: signed }, bytes };
+}
+
+/** The keys to check a PAC's signatures with; a signature whose key is not given is not checked. */
+export interface PacVerificationKeys {
+  /** Checks the server signature: the key the ticket was encrypted with. */
+  readonly serverKey?: Key;
+  /** Checks the KDC signature, and the ticket and extended KDC signatures: the issuing KDC's krbtgt key. */
+  readonly kdcKey?: Key;
+}
+
+/** Options for {@link verifyPac}. */
+export interface VerifyPacOptions extends DecodePacOptions {
+  /**
+   * The decrypted EncTicketPart the PAC came in. With a `kdcKey`, its ticket
+   * signature is required and checked (the Bronze Bit fix, CVE-2020-17049).
+   * Leave out for TGTs and tickets to kadmin/changepw (see
+   * `hasTicketSignature`).
+   */
+  readonly ticket?: EncTicketPart;
+  /**
+   * Require the extended KDC signature (with a `kdcKey`). Default: true when
+   * `ticket` is given, as Windows (since the enforcement phase of the 2022
+   * updates) and MIT 1.21 require; false accepts PACs from KDCs older than
+   * that, such as MIT 1.20's. A present one is checked either way.
+   */
+  readonly requireExtendedKdcSignature?: boolean;
+}
+
+function signatureError(kind: PacSignatureKind, reason: string, code: number, cause?: unknown): PacError {
+  return new PacError(`${SIGNATURE_NAMES[kind]}: ${reason}`, { code, signature: kind, cause });
+}
+
+/** Reads the signature buffer `e` of `b` and checks it against `data` with `key`. */
+function verifyOne(
+  b: Uint8Array,
+  e: PacDirectoryEntry | undefined,
+  kind: PacSignatureKind,
+  key: Key,
+  data: Uint8Array,
+): void {
+  if (e === undefined) throw signatureError(kind, 'missing', ErrorCode.KRB_AP_ERR_MODIFIED);
+  if (e.size < 4) throw signatureError(kind, `the buffer has ${e.size} bytes`, ErrorCode.KRB_AP_ERR_MODIFIED);
+  const cksumtype =
+    b[e.offset]! | (b[e.offset + 1]! << 8) | (b[e.offset + 2]! << 16) | (b[e.offset + 3]! << 24) | 0;
+  if (UNKEYED_CHECKSUM_TYPES.has(cksumtype)) {
+    throw signatureError(
+      kind,
+      `checksum type ${cksumtype} is unkeyed, and a PAC signature must be keyed (MS14-068)`,
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
+  }
+  if (!supportedChecksumTypes.includes(cksumtype)) {
+    throw signatureError(
+      kind,
+      `checksum type ${cksumtype} is not supported`,
+      ErrorCode.KDC_ERR_SUMTYPE_NOSUPP,
+    );
+  }
+  const profile = getChecksumType(cksumtype);
+  if (profile.kind === 'unkeyed') {
+    throw signatureError(
+      kind,
+      `checksum type ${cksumtype} (${profile.name}) is unkeyed, and a PAC signature must be keyed (MS14-068)`,
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
+  }
+  const mac = b.subarray(e.offset + 4, e.offset + 4 + profile.checksumBytes);
+  let ok: boolean;
+  try {
+    ok = verifyChecksum(key, usage, data, mac, { cksumtype });
+  } catch (x) {
+    // Only the crypto's refusals (a type that does not fit the key) become a signature error.
+    if (!(x instanceof KerberosError)) throw x;
+    throw signatureError(kind, x.message, x.code, x);
+  }
+  if (!ok) throw signatureError(kind, 'does not match', ErrorCode.KRB_AP_ERR_MODIFIED);
+}
+
+/**
+ * Checks a PAC's signatures (MS-PAC 2.8) and returns the decoded PAC:
+ *
+ * - with `serverKey`: the server signature;
+ * - with `kdcKey`: the KDC signature; with `ticket` too, the ticket
+ *   signature (required) and the extended KDC signature (required unless
+ *   `requireExtendedKdcSignature` is false; checked whenever present).
+ *
+ * Checks run in the order ticket, server, extended KDC, KDC, as MIT's do;
+ * the first failure is thrown.
+ *
+ * @throws PacError: malformed (60, with a path); a signature missing or
+ *   wrong (KRB_AP_ERR_MODIFIED), unkeyed or not fitting the key
+ *   (KRB_AP_ERR_INAPP_CKSUM), of an unknown type (KDC_ERR_SUMTYPE_NOSUPP),
+ *   each with `signature` set; more than one buffer of a signature type
+ *   (KRB_AP_ERR_MODIFIED).
+ */
+export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options: VerifyPacOptions = {}): Pac {
+  const pac = decodePac(bytes, options);
+  const entries = readPacDirectory(bytes, options);
+  const { serverKey, kdcKey } = keys;
+  const server = entryOf(entries, PacBufferType.SERVER_CHECKSUM);
+  const kdc = entryOf(entries, PacBufferType.PRIVSVR_CHECKSUM);
+  const full = entryOf(entries, PacBufferType.FULL_CHECKSUM);
+  const ticketEntry = entryOf(entries, PacBufferType.TICKET_CHECKSUM);
+  if (kdcKey !== undefined && options.ticket !== undefined) {
+    verifyOne(bytes, ticketEntry, 'ticket', kdcKey, ticketSignatureData(options.ticket));
+  }
+  const copy = bytes.slice();
+  zeroAfterType(copy, server);
+  zeroAfterType(copy, kdc);
+  if (serverKey !== undefined) verifyOne(bytes, server, 'server', serverKey, copy);
+  if (kdcKey !== undefined) {
+    const required = options.requireExtendedKdcSignature ?? options.ticket !== undefined;
+    if (full !== undefined || required) {
+      zeroAfterType(copy, full);
+      verifyOne(bytes, full, 'full', kdcKey, copy);
+    }
+    if (server === undefined) throw signatureError('server', 'missing', ErrorCode.KRB_AP_ERR_MODIFIED);
+    verifyOne(bytes, kdc, 'kdc', kdcKey, bytes.subarray(server.offset + 4, server.offset + server.size));
+  }
+  return pac;
+}
+
+/** Options for {@link signTicketPac}. */
+export interface SignTicketPacOptions extends Omit<SignPacOptions, 'ticket'> {
+  /** The ticket's server name: decides whether it gets the ticket and extended KDC signatures ({@link hasTicketSignature}). */
+  readonly server: PrincipalName;
+}
+
+/** A signed PAC placed in its EncTicketPart. */
+export interface SignedTicketPac extends SignedPac {
+  /** `encTicketPart` with the signed PAC in its authorization data. */
+  readonly encTicketPart: EncTicketPart;
+}
+
+/**
+ * Signs `pac` for the ticket `encTicketPart` and puts it there, as a KDC
+ * does before encrypting the ticket (MIT's `krb5_kdc_sign_ticket`): into the
+ * ticket's PAC element if it has one, else into a new AD-IF-RELEVANT
+ * container placed first. Service tickets get the ticket and extended KDC
+ * signatures; tickets for a TGS or kadmin/changepw do not.
+ */
+export function signTicketPac(
+  encTicketPart: EncTicketPart,
+  pac: Pac,
+  keys: PacSigningKeys,
+  options: SignTicketPacOptions,
+): SignedTicketPac {
+  const { server, ...rest } = options;
+  const placeholder: EncTicketPart = {
+    ...encTicketPart,
+    authorizationData: withPac(encTicketPart.authorizationData, Uint8Array.of(0)),
+  };
+  const signed = signPac(pac, keys, { ...rest, ...(hasTicketSignature(server) && { ticket: placeholder }) });
+  return {
+    ...signed,
+    encTicketPart: {
+      ...encTicketPart,
+      authorizationData: withPac(encTicketPart.authorizationData, signed.bytes),
+    },
+  };
+}
+
+/** Options for {@link verifyTicketPac}. */
+export interface VerifyTicketPacOptions extends DecodePacOptions {
+  /** The ticket's server name: decides whether ticket and extended KDC signatures are expected. */
+  readonly server: PrincipalName;
+  /** See {@link VerifyPacOptions.requireExtendedKdcSignature}; default true for service tickets. */
+  readonly requireExtendedKdcSignature?: boolean;
+}
+
+/**
+ * Finds the PAC in a decrypted ticket and checks its signatures, as MIT's
+ * `krb5_kdc_verify_ticket` does: with a `kdcKey`, a service ticket's ticket
+ * signature is required. Returns undefined when the ticket has no PAC
+ * (whether one is required is the caller's policy).
+ *
+ * @throws PacError as {@link verifyPac} does.
+ */
+export function verifyTicketPac(
+  encTicketPart: EncTicketPart,
+  keys: PacVerificationKeys,
+  options: VerifyTicketPacOptions,
+): Pac | undefined {
+  const loc = findPac(encTicketPart.authorizationData);
+  if (loc === undefined) return undefined;
+  const service = hasTicketSignature(options.server);
+  return verifyPac(loc.pac, keys, {
+    ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
+    ...(service && { ticket: encTicketPart }),
+    requireExtendedKdcSignature: service && (options.requireExtendedKdcSignature ?? true),
+  });
+}
