@@ -12,6 +12,7 @@ import {
   type RequestLogEntry,
   type RunningTopology,
   startTopology,
+  validateTopology,
 } from '../../packages/cli/src/index';
 import { MIT_CLIENT_TOOLS, MitClient, parseKlist } from './helpers/mit';
 import { makeTempDir, type TempDir } from './helpers/processes';
@@ -62,5 +63,49 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
     const r = await svc.run('kvno', ['-U', 'nobody', SERVER]);
     expect(r.code, svc.explain(r)).not.toBe(0);
     expect(log.at(-1)!.line).toMatch(/KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN \(6\)$/);
+  });
+
+  it('kvno -U alice -P: S4U2Self then S4U2Proxy to a service websvc may delegate to', async () => {
+    const d = await makeTempDir('s4u-proxy-mit');
+    const events: RequestLogEntry[] = [];
+    const t = await startTopology(
+      validateTopology({
+        realms: [
+          {
+            name: 'DELEG.TEST',
+            kind: 'active-directory',
+            users: [
+              { name: 'alice', password: 'Al1ce-Passw0rd' },
+              {
+                name: 'websvc',
+                password: 'W3b-Passw0rd',
+                spns: ['HTTP/web.deleg.test'],
+                delegation: { trustedToAuthenticate: true, allowedTo: ['MSSQLSvc/sql.deleg.test:1433'] },
+              },
+            ],
+            computers: [{ name: 'SQL', spns: ['MSSQLSvc/sql.deleg.test:1433'] }],
+          },
+        ],
+      }),
+      { dir: d.path, log: (e) => events.push(e) },
+    );
+    try {
+      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
+        events.map((e) => e.line).join('\n'),
+      );
+      await svc.ok('kinit', ['websvc@DELEG.TEST'], { input: 'W3b-Passw0rd\n' });
+      const r = await svc.ok('kvno', ['-U', 'alice', '-P', 'MSSQLSvc/sql.deleg.test:1433']);
+      expect(r.stdout).toContain('MSSQLSvc/sql.deleg.test:1433@DELEG.TEST: kvno = 1');
+      expect(events.map((e) => e.line)).toContain(
+        'TGS-REQ websvc@DELEG.TEST for MSSQLSvc/sql.deleg.test:1433@DELEG.TEST -> TGS-REP (S4U2Proxy for alice@DELEG.TEST)',
+      );
+      // To a service it may not delegate to: the KDC refuses, kvno fails.
+      const no = await svc.run('kvno', ['-U', 'alice', '-P', 'host/sql.deleg.test']);
+      expect(no.code, svc.explain(no)).not.toBe(0);
+      expect(events.at(-1)!.line).toMatch(/KRB-ERROR KDC_ERR_BADOPTION \(13\)$/);
+    } finally {
+      await t.close();
+      await d.remove();
+    }
   });
 });

@@ -22,6 +22,7 @@ export {
 } from './start-topology';
 export {
   type ComputerSpec,
+  type DelegationSpec,
   type GroupSpec,
   type PolicySpec,
   parseTopology,

@@ -11,11 +11,18 @@
  */
 
 import { type Clock, KerberosError, type RandomSource, systemClock } from '@krbsim/core';
-import { createTrust, Kdc, type KdcRequestEvent, Realm, type RealmPolicy } from '@krbsim/kdc';
+import {
+  createTrust,
+  type DelegationOptions,
+  Kdc,
+  type KdcRequestEvent,
+  Realm,
+  type RealmPolicy,
+} from '@krbsim/kdc';
 import { type KdcRequestInfo, type ServeKdcOptions, serveKdc } from '@krbsim/transport';
 import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
 import { isFailure, type RequestLogEntry } from './request-log';
-import { type RealmFileSpec, TopologyError, type TopologyFile } from './topology';
+import { type DelegationSpec, type RealmFileSpec, TopologyError, type TopologyFile } from './topology';
 
 export type { RequestLogEntry } from './request-log';
 
@@ -135,6 +142,8 @@ export function buildRealms(
         ...(u.requiresPreauth !== undefined && { requiresPreauth: u.requiresPreauth }),
         ...(u.disabled !== undefined && { disabled: u.disabled }),
         ...(u.spns !== undefined && { spns: [...u.spns] }),
+        ...(u.delegation !== undefined && { delegation: delegationOf(u.delegation) }),
+        ...(u.sensitive !== undefined && { sensitive: u.sensitive }),
       });
     }
     for (const c of spec.computers) {
@@ -142,6 +151,7 @@ export function buildRealms(
         ...(c.password !== undefined && { password: c.password }),
         ...(c.dnsHostName !== undefined && { dnsHostName: c.dnsHostName }),
         spns: [...(c.spns ?? [])],
+        ...(c.delegation !== undefined && { delegation: delegationOf(c.delegation) }),
       });
     }
     addGroups(realm, spec, topology.realms.indexOf(spec));
@@ -149,6 +159,7 @@ export function buildRealms(
       realm.addService(s.spn, {
         ...(s.password !== undefined && { password: s.password }),
         aliases: [...(s.aliases ?? [])],
+        ...(s.delegation !== undefined && { delegation: delegationOf(s.delegation) }),
       });
     }
     realms.set(spec.name, realm);
@@ -174,6 +185,14 @@ export function buildRealms(
   }
   for (const source of sources) source.endBuild();
   return realms;
+}
+
+function delegationOf(d: DelegationSpec): DelegationOptions {
+  return {
+    ...(d.trustedToAuthenticate !== undefined && { trustedToAuthenticate: d.trustedToAuthenticate }),
+    ...(d.allowedTo !== undefined && { allowedTo: [...d.allowedTo] }),
+    ...(d.allowedFrom !== undefined && { allowedFrom: [...d.allowedFrom] }),
+  };
 }
 
 /**

@@ -49,6 +49,17 @@ export interface UserSpec {
   readonly disabled?: boolean;
   /** SPNs the account serves (a service account). */
   readonly spns?: readonly string[];
+  /** What the account may do on others' behalf (S4U). */
+  readonly delegation?: DelegationSpec;
+  /** "Account is sensitive and cannot be delegated". */
+  readonly sensitive?: boolean;
+}
+
+/** Delegation rights (see `DelegationOptions` of `@krbsim/kdc`). */
+export interface DelegationSpec {
+  readonly trustedToAuthenticate?: boolean;
+  readonly allowedTo?: readonly string[];
+  readonly allowedFrom?: readonly string[];
 }
 
 /** A group of a realm's directory (see `Directory.addGroup`). */
@@ -65,12 +76,14 @@ export interface ComputerSpec {
   readonly password?: string;
   readonly dnsHostName?: string;
   readonly spns?: readonly string[];
+  readonly delegation?: DelegationSpec;
 }
 
 export interface ServiceSpec {
   readonly spn: string;
   readonly password?: string;
   readonly aliases?: readonly string[];
+  readonly delegation?: DelegationSpec;
 }
 
 export interface RealmFileSpec {
@@ -245,18 +258,28 @@ function realm(v: unknown, path: string): RealmFileSpec {
   }
   const users = list(o.users, `${path}.users`).map((u, i) => {
     const p = `${path}.users[${i}]`;
-    const uo = obj(u, p, ['name', 'password', 'requiresPreauth', 'disabled', 'spns']);
+    const uo = obj(u, p, [
+      'name',
+      'password',
+      'requiresPreauth',
+      'disabled',
+      'spns',
+      'delegation',
+      'sensitive',
+    ]);
     return {
       name: str(uo.name, `${p}.name`),
       password: str(uo.password, `${p}.password`),
       requiresPreauth: optBool(uo.requiresPreauth, `${p}.requiresPreauth`),
       disabled: optBool(uo.disabled, `${p}.disabled`),
       ...(uo.spns !== undefined && { spns: spns(uo.spns, `${p}.spns`) }),
+      ...(uo.delegation !== undefined && { delegation: delegation(uo.delegation, `${p}.delegation`) }),
+      ...(uo.sensitive !== undefined && { sensitive: optBool(uo.sensitive, `${p}.sensitive`) }),
     };
   });
   const computers = list(o.computers, `${path}.computers`).map((c, i) => {
     const p = `${path}.computers[${i}]`;
-    const co = obj(c, p, ['name', 'password', 'dnsHostName', 'spns']);
+    const co = obj(c, p, ['name', 'password', 'dnsHostName', 'spns', 'delegation']);
     const name = str(co.name, `${p}.name`);
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,14}\$?$/.test(name)) {
       throw new TopologyError(
@@ -269,16 +292,18 @@ function realm(v: unknown, path: string): RealmFileSpec {
       password: optStr(co.password, `${p}.password`),
       dnsHostName: optStr(co.dnsHostName, `${p}.dnsHostName`),
       spns: spns(co.spns, `${p}.spns`),
+      ...(co.delegation !== undefined && { delegation: delegation(co.delegation, `${p}.delegation`) }),
     };
   });
   const services = list(o.services, `${path}.services`).map((s, i) => {
     const p = `${path}.services[${i}]`;
-    const so = obj(s, p, ['spn', 'password', 'aliases']);
+    const so = obj(s, p, ['spn', 'password', 'aliases', 'delegation']);
     const spn = spnOf(so.spn, `${p}.spn`);
     return {
       spn,
       password: optStr(so.password, `${p}.password`),
       aliases: list(so.aliases, `${p}.aliases`).map((a, j) => str(a, `${p}.aliases[${j}]`)),
+      ...(so.delegation !== undefined && { delegation: delegation(so.delegation, `${p}.delegation`) }),
     };
   });
   const port = optPort(o.port, `${path}.port`);
@@ -293,6 +318,21 @@ function realm(v: unknown, path: string): RealmFileSpec {
     computers,
     groups,
     services,
+  };
+}
+
+function delegation(v: unknown, path: string): DelegationSpec {
+  const o = obj(v, path, ['trustedToAuthenticate', 'allowedTo', 'allowedFrom']);
+  return {
+    ...(o.trustedToAuthenticate !== undefined && {
+      trustedToAuthenticate: optBool(o.trustedToAuthenticate, `${path}.trustedToAuthenticate`),
+    }),
+    ...(o.allowedTo !== undefined && { allowedTo: spns(o.allowedTo, `${path}.allowedTo`) }),
+    ...(o.allowedFrom !== undefined && {
+      allowedFrom: list(o.allowedFrom, `${path}.allowedFrom`).map((a, i) =>
+        str(a, `${path}.allowedFrom[${i}]`),
+      ),
+    }),
   };
 }
 

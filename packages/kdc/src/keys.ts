@@ -10,7 +10,7 @@
 
 import type { EncryptionKey } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, type RandomSource } from '@krbsim/core';
-import { salt as defaultSaltOf, generateKey, type Key, stringToKey } from '@krbsim/crypto';
+import { salt as defaultSaltOf, deferredStringToKey, generateKey, type Key } from '@krbsim/crypto';
 
 /** One long-term key of a principal, with its version and the salt it was made with. */
 export interface StoredKey {
@@ -52,14 +52,22 @@ function saltToString(s: string | Uint8Array): string {
   return typeof s === 'string' ? s : new TextDecoder().decode(s);
 }
 
-/** Derive one key per etype from a password (RFC 3961 string-to-key). */
+/**
+ * One key per etype from a password (RFC 3961 string-to-key). Performance:
+ * string-to-key is 4,096 PBKDF2 rounds (aes-sha1) or 32,768 (aes-sha2), and a
+ * realm rarely uses every etype of a principal (the strongest the client and
+ * the realm share). So each key is derived the first time its bytes are read,
+ * through the process-wide string-to-key cache (`deferredStringToKey`): the
+ * etypes, salt and ETYPE-INFO2 are known at once, a key nobody uses is never
+ * derived, and a client of the same process deriving the same key finds it.
+ */
 export function keysFromPassword(
   password: string,
   salt: string,
   etypes: readonly number[],
   kvno: number,
 ): StoredKey[] {
-  return etypes.map((etype) => ({ kvno, key: stringToKey(etype, password, salt), salt }));
+  return etypes.map((etype) => ({ kvno, key: deferredStringToKey(etype, password, salt), salt }));
 }
 
 /** One fresh random key per etype (RFC 3961 random-to-key), from the injected source. */

@@ -56,6 +56,11 @@ export interface PrincipalEntry {
   notDelegated: boolean;
   /** msDS-AllowedToDelegateTo: the SPNs this service may reach by S4U2Proxy (classic constrained delegation). */
   allowedToDelegateTo: readonly PrincipalName[];
+  /**
+   * msDS-AllowedToActOnBehalfOfOtherIdentity: the accounts that may reach this
+   * one by S4U2Proxy (resource-based constrained delegation, set on the target).
+   */
+  allowedToActOnBehalfOf: readonly PrincipalName[];
 }
 
 /** The current (highest) key version of an entry. */

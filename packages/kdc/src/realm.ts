@@ -168,6 +168,11 @@ export interface DelegationOptions {
   trustedToAuthenticate?: boolean;
   /** msDS-AllowedToDelegateTo: the SPNs it may reach with S4U2Proxy (constrained delegation). */
   allowedTo?: string[];
+  /**
+   * msDS-AllowedToActOnBehalfOfOtherIdentity: the accounts (`websvc`,
+   * `SQL01$`) that may reach this one with S4U2Proxy (resource-based).
+   */
+  allowedFrom?: string[];
 }
 
 /** Options for {@link Realm.addComputer}. */
@@ -444,10 +449,11 @@ export class Realm {
 
   #delegation(
     d: DelegationOptions | undefined,
-  ): Pick<PrincipalEntry, 'trustedToAuthForDelegation' | 'allowedToDelegateTo'> {
+  ): Pick<PrincipalEntry, 'trustedToAuthForDelegation' | 'allowedToDelegateTo' | 'allowedToActOnBehalfOf'> {
     return {
       trustedToAuthForDelegation: d?.trustedToAuthenticate ?? false,
       allowedToDelegateTo: this.#spns(d?.allowedTo),
+      allowedToActOnBehalfOf: (d?.allowedFrom ?? []).map((a) => this.#parseLocal(a).name),
     };
   }
 

@@ -106,7 +106,11 @@ export function resolveServer(
     return notFound(realm, sname, `: no trust path from ${clientRealm} to ${tgsOf}`);
   }
   const local = realm.db.get(sname, realm.name);
-  if (local && local.kind !== 'krbtgt') return { entry: local, sname: canonicalize ? local.name : sname };
+  if (local && local.kind !== 'krbtgt') {
+    // Canonicalize names a service principal by its canonical name (MIT); an account reached by
+    // one of its SPNs keeps the SPN asked for, as AD answers (its canonical name is `NAME$`).
+    return { entry: local, sname: canonicalize && local.kind === 'service' ? local.name : sname };
+  }
 
   // RFC 6806 section 8 makes a host referral depend on `canonicalize`; AD refers regardless.
   if (realm.policy.referralsRequireCanonicalize && !canonicalize) return notFound(realm, sname);

@@ -38,15 +38,13 @@ import { s4uX509Reply } from './padata/s4u';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
+import { checkS4uProxy, s4uProxyEvidence } from './s4u-proxy';
 import type { TgsHeader } from './tgs-header';
 import { tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
 import { userToUser } from './user-to-user';
 
 const has = (options: number, flag: number): boolean => (options & flag) !== 0;
-
-/** Options this KDC does not implement (S4U2Proxy): KDC_ERR_BADOPTION. */
-const UNSUPPORTED_OPTIONS = KdcOptions['constrained-delegation'];
 
 /** The realms the client has crossed to reach this KDC: its own realm first, this realm last. */
 function travelledPath(realm: Realm, h: TgsHeader): string[] {
@@ -124,9 +122,9 @@ function checkS4uSelfServer(realm: Realm, h: TgsHeader, server: PrincipalEntry):
 }
 
 /**
- * The flags of an S4U2Self ticket (MS-SFU 3.2.5.1.2): forwardable only when
- * asked for, the service is trusted to authenticate for delegation, and the
- * user is not sensitive; otherwise as any ticket from the service's TGT.
+ * The flags of an S4U2Self ticket (MS-SFU 3.2.5.1.2): forwardable exactly
+ * when the service is trusted to authenticate for delegation and the user
+ * is not sensitive; otherwise as any ticket from the service's TGT.
  */
 function s4uSelfFlags(
   req: KdcReq,
@@ -140,11 +138,18 @@ function s4uSelfFlags(
     reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
   };
   const f = ticketFlags(withoutForwardable, h, { entry: server, sname: server.name }, timeFlags);
-  const forwardable =
-    has(req.reqBody.kdcOptions, KdcOptions.forwardable) &&
-    server.trustedToAuthForDelegation &&
-    !s4u.user.notDelegated;
+  // "TRUE: the KDC MUST set the FORWARDABLE ticket flag", asked for or not.
+  const forwardable = server.trustedToAuthForDelegation && !s4u.user.notDelegated;
   return (forwardable ? f | TicketFlags.forwardable : f) >>> 0;
+}
+
+/** The flags of an S4U2Proxy ticket: forwardable (MS-SFU 3.2.5.2.4), else as any ticket from the TGT. */
+function s4uProxyFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlags: number): number {
+  const withoutForwardable = {
+    ...req,
+    reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
+  };
+  return (ticketFlags(withoutForwardable, h, server, timeFlags) | TicketFlags.forwardable) >>> 0;
 }
 
 /** enc-authorization-data, decrypted with the subkey (usage 5) or session key (usage 4). */
@@ -203,8 +208,8 @@ function issue(
   const body = req.reqBody;
   const opts = body.kdcOptions;
   const policy = realm.policy;
-  if (has(opts, UNSUPPORTED_OPTIONS)) {
-    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'constrained delegation (S4U2Proxy) is not supported');
+  if (has(opts, KdcOptions['constrained-delegation']) && has(opts, KdcOptions['enc-tkt-in-skey'])) {
+    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'S4U2Proxy and user-to-user cannot be combined');
   }
   if (body.realm !== realm.name) {
     throw new KdcError(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
@@ -213,6 +218,9 @@ function issue(
 
   const renewOrValidate = has(opts, KdcOptions.renew) || has(opts, KdcOptions.validate);
   const u2u = has(opts, KdcOptions['enc-tkt-in-skey']) ? userToUser(realm, body, now) : undefined;
+  const proxy = has(opts, KdcOptions['constrained-delegation'])
+    ? s4uProxyEvidence(realm, body, h, now)
+    : undefined;
   if (has(opts, KdcOptions.renew) && has(opts, KdcOptions.validate)) {
     throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'RENEW and VALIDATE cannot be combined');
   }
@@ -243,15 +251,30 @@ function issue(
   }
   const s = server.entry;
   if (s4u !== undefined) checkS4uSelfServer(realm, h, s);
+  if (proxy !== undefined) {
+    if (s.kind === 'krbtgt' || server.referralTo !== undefined) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_POLICY,
+        'S4U2Proxy to a service of another realm is not supported by this KDC',
+      );
+    }
+    checkS4uProxy(proxy, s, server.sname);
+  }
   if (s.kind !== 'krbtgt' && s.disabled) {
     throw new KdcError(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
   }
 
-  // S4U2Self: the ticket is the user's (MS-SFU 3.2.5.1.2), to the requesting service.
-  const cname = s4u?.cname ?? h.tgt.cname;
-  const crealm = s4u?.crealm ?? h.tgt.crealm;
+  // S4U2Self: the ticket is the user's (MS-SFU 3.2.5.1.2), to the requesting service; S4U2Proxy:
+  // the evidence ticket's user (MS-SFU 3.2.5.2.4).
+  const cname = s4u?.cname ?? proxy?.evidence.cname ?? h.tgt.cname;
+  const crealm = s4u?.crealm ?? proxy?.evidence.crealm ?? h.tgt.crealm;
   const local =
-    s4u?.user ?? (h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined);
+    s4u?.user ??
+    (proxy !== undefined
+      ? proxy.user
+      : h.tgt.crealm === realm.name
+        ? realm.db.get(h.tgt.cname, realm.name)
+        : undefined);
   runIssuancePolicy(
     realm,
     {
@@ -267,9 +290,14 @@ function issue(
   );
 
   const isTgs = s.kind === 'krbtgt';
-  const times = tgsTicketTimes(body, h.tgt, now, policy, isTgs);
+  // An S4U2Proxy ticket lives no longer than the user's evidence ticket, and keeps its authtime.
+  const times = tgsTicketTimes(body, proxy?.evidence ?? h.tgt, now, policy, isTgs);
   const flags =
-    s4u === undefined ? ticketFlags(req, h, server, times.flags) : s4uSelfFlags(req, h, s, s4u, times.flags);
+    s4u !== undefined
+      ? s4uSelfFlags(req, h, s, s4u, times.flags)
+      : proxy !== undefined
+        ? s4uProxyFlags(req, h, server, times.flags)
+        : ticketFlags(req, h, server, times.flags);
 
   const permitted = policy.permittedEncTypes;
   const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
@@ -282,7 +310,7 @@ function issue(
   const fromOtherRealm = h.kind === 'cross-realm-tgt';
   const transited = fromOtherRealm
     ? addTransited(h.tgt.transited, h.issuingRealm, h.tgt.crealm)
-    : h.tgt.transited;
+    : (proxy?.evidence.transited ?? h.tgt.transited);
   const addressed = has(opts, KdcOptions.forwarded) || has(opts, KdcOptions.proxy);
   const caddr = addressed ? body.addresses : h.tgt.caddr;
 
@@ -293,7 +321,7 @@ function issue(
     client: local,
     server: s,
     sname: server.sname,
-    evidence: h.tgt,
+    evidence: proxy?.evidence ?? h.tgt,
     serverKey: tkey!,
     sessionKey: newSessionKey(sessionEtype!, realm.random),
     flags,
@@ -343,7 +371,12 @@ function issue(
     encPart,
   });
   const detail = server.referralTo !== undefined ? ` (referral to ${server.referralTo})` : '';
-  const s4uDetail = s4u !== undefined ? ` (S4U2Self for ${formatPrincipal(cname, crealm)})` : '';
+  const s4uDetail =
+    s4u !== undefined
+      ? ` (S4U2Self for ${formatPrincipal(cname, crealm)})`
+      : proxy !== undefined
+        ? ` (S4U2Proxy for ${formatPrincipal(cname, crealm)})`
+        : '';
   return {
     reply,
     outcome: `TGS-REP${detail}${s4uDetail}`,

@@ -7,6 +7,7 @@ import {
   decodeTgsRep,
   encodePaForUser,
   encodePaS4uX509User,
+  KdcOptions,
   NameType,
   type PaData,
   PaDataType,
@@ -15,7 +16,7 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { concatBytes, ErrorCode } from '@krbsim/core';
-import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { checksum, checksumTypeFor, type Key, KeyUsage, stringToKey, verifyChecksum } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type Creds,
@@ -33,13 +34,21 @@ import {
 const REALM = 'CONTOSO.COM';
 const SVC = 'HTTP/web.contoso.com';
 
-function setup(opts: { trusted?: boolean; sensitive?: boolean } = {}) {
-  const l = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+const SQL = 'MSSQLSvc/sql.contoso.com:1433';
+
+function setup(opts: { trusted?: boolean; sensitive?: boolean; allowedTo?: string[]; rbcd?: boolean } = {}) {
+  // AD realm, MIT-shaped errors: their e-text explains a failing assertion.
+  const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'active-directory' });
   l.realm.addUser('alice', { password: 'pw', sensitive: opts.sensitive ?? false });
   l.realm.addUser('websvc', {
     password: 'svc-pw',
     spns: [SVC],
-    delegation: { trustedToAuthenticate: opts.trusted ?? false },
+    delegation: { trustedToAuthenticate: opts.trusted ?? false, allowedTo: opts.allowedTo ?? [] },
+  });
+  l.realm.addComputer('SQL', {
+    password: 'sql-pw',
+    spns: [SQL],
+    ...(opts.rbcd === true && { delegation: { allowedFrom: ['websvc'] } }),
   });
   const svc = login(l, 'websvc', userKey(REALM, 'websvc', 'svc-pw'));
   return { ...l, svc, svcKey: userKey(REALM, 'websvc', 'svc-pw') };
@@ -199,5 +208,73 @@ describe('S4U2Self', () => {
     expect(code([paX509(l.svc, { nonce: 1, cname: alice, crealm: REALM })])).toBe(
       ErrorCode.KRB_AP_ERR_MODIFIED,
     );
+  });
+});
+
+describe('S4U2Proxy', () => {
+  const PROXY = KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize;
+  const sqlKey = () => stringToKey(18, 'sql-pw', 'CONTOSO.COMhostsql.contoso.com');
+
+  /** S4U2Self, then S4U2Proxy to `target` with that evidence. */
+  function proxy(l: ReturnType<typeof setup>, target = SQL) {
+    const self = tgsGet(l.kdc, {
+      tgt: l.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      options: KdcOptions.forwardable | KdcOptions.canonicalize,
+      extraPadata: [paForUser(l.svc, alice)],
+    });
+    return l.kdc.handle(
+      tgsReq({
+        tgt: l.svc,
+        realm: REALM,
+        sname: target,
+        now: T0,
+        options: PROXY,
+        additionalTickets: [self.ticket],
+      }),
+    );
+  }
+
+  it('classic constrained delegation: websvc reaches SQL as alice with a forwardable evidence ticket', () => {
+    const l = setup({ trusted: true, allowedTo: [SQL] });
+    const rep = decodeTgsRep(proxy(l));
+    expect(rep.cname.nameString).toEqual(['alice']);
+    const part = openTicket(rep.ticket, sqlKey());
+    expect(part.cname.nameString).toEqual(['alice']);
+    expect(part.flags & TicketFlags.forwardable).not.toBe(0);
+    expect(l.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Proxy for alice@CONTOSO.COM\)$/);
+  });
+
+  it('resource-based delegation accepts a non-forwardable evidence ticket', () => {
+    const l = setup({ trusted: false, rbcd: true });
+    const reply = proxy(l);
+    expect(decodeTgsRep(reply).cname.nameString).toEqual(['alice']);
+  });
+
+  it('refuses with KDC_ERR_BADOPTION what neither list allows, and non-forwardable evidence for classic', () => {
+    expect(errorOf(proxy(setup({ trusted: true }))).errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(errorOf(proxy(setup({ trusted: false, allowedTo: [SQL] }))).errorCode).toBe(
+      ErrorCode.KDC_ERR_BADOPTION,
+    );
+    expect(errorOf(proxy(setup({ trusted: true, allowedTo: [SQL], sensitive: true }))).errorCode).toBe(
+      ErrorCode.KDC_ERR_BADOPTION,
+    );
+    expect(errorOf(proxy(setup({ rbcd: true, sensitive: true }))).errorCode).toBe(
+      ErrorCode.KDC_ERR_BADOPTION,
+    );
+    const l = setup({ trusted: true, allowedTo: [SQL] });
+    const code = (i: Partial<Parameters<typeof tgsReq>[0]>) =>
+      errorOf(l.kdc.handle(tgsReq({ tgt: l.svc, realm: REALM, sname: SQL, now: T0, options: PROXY, ...i })))
+        .errorCode;
+    expect(code({})).toBe(ErrorCode.KDC_ERR_BADOPTION); // no evidence
+    // Classic delegation names SPNs: another SPN of the same account is not allowed.
+    const other = setup({ trusted: true, allowedTo: [SQL] });
+    expect(errorOf(proxy(other, 'host/sql.contoso.com')).errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    // Evidence that is not a ticket to websvc: alice's own TGT.
+    l.realm.addUser('bob', { password: 'pw' });
+    const bob = login(l, 'bob', userKey(REALM, 'bob', 'pw'));
+    expect(code({ additionalTickets: [bob.ticket] })).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 });

@@ -42,6 +42,7 @@ export function makeEntry(
     trustedToAuthForDelegation: false,
     notDelegated: false,
     allowedToDelegateTo: [],
+    allowedToActOnBehalfOf: [],
     ...rest,
     encTypes: encTypes ?? keyTypes,
   };

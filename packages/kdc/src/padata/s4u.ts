@@ -70,7 +70,7 @@ function verify(key: Key, usage: number, data: Uint8Array, ck: Checksum, what: s
         cause: e,
       });
     }
-    return modified(what, e);
+    modified(what, e);
   }
   if (!ok) modified(what);
 }
