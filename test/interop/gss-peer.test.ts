@@ -1,0 +1,324 @@
+/**
+ * RFC 4121 per-message tokens between krbsim and the GSS-API libraries of
+ * MIT krb5 1.20 and Heimdal 7.8, each side as initiator and as acceptor,
+ * through gss-peer.c (compiled here against each library): Wrap tokens
+ * sealed and integrity only, MICs, both wrap layouts krbsim can send (MIT's
+ * RRC 0 and the RRC Heimdal and Windows use), and the supplementary statuses
+ * the libraries report for krbsim's out-of-order, repeated and modified
+ * tokens. With MIT, every AES enctype (17, 18, 19, 20) as the context key.
+ *
+ * `KRBSIM_WRITE_GSS_FIXTURES=1` writes each library's tokens, with the keys
+ * and sequence numbers of their context, to test/fixtures/gss.
+ */
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { GssFlags } from '@krbsim/asn1';
+import type { KerberosClient } from '@krbsim/client';
+import {
+  type AcceptResult,
+  decodePerMessageToken,
+  type GssSecurityContext,
+  GssTokenError,
+  type KerberosService,
+  type WrapStyle,
+} from '@krbsim/service';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type FixtureContext, writeGssFixture } from './gss-fixtures';
+import { type GssLab, REALM, startGssLab, TARGET } from './gss-lab';
+import { buildGssPeer, GssMajor, GssPeer } from './gss-peer';
+import { describeWithHeimdal, type Heimdal, HeimdalClient, heimdalPackages } from './helpers/heimdal';
+import { MitClient } from './helpers/mit';
+import { findTool } from './helpers/processes';
+import { describeUnavailable, describeWithTools } from './mit-tools';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+/** The MAC (and checksum) length of each AES enctype. */
+const MAC_BYTES: Record<number, number> = { 17: 12, 18: 12, 19: 16, 20: 24 };
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+/** GSS_C_MUTUAL_FLAG | REPLAY | SEQUENCE | CONF | INTEG. */
+const INIT_FLAGS = 0x3e;
+
+/** How a suite runs its library's peer. */
+interface PeerImpl {
+  /** `MIT krb5 1.20` or `Heimdal 7.8`. */
+  readonly name: string;
+  readonly slug: 'mit' | 'heimdal';
+  /** The compiled peer. */
+  readonly path: string;
+  /** The peer's environment, with `ccache` as its credentials cache. */
+  env(ccache?: string): Record<string, string>;
+  /** Gets alice's TGT into `ccache` with the profile `krb5conf`. */
+  kinit(krb5conf: string, ccache: string): Promise<void>;
+}
+
+function thrownGss(f: () => unknown): GssTokenError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof GssTokenError) return e;
+    throw e;
+  }
+  throw new Error('expected a GssTokenError');
+}
+
+function contextOf(r: AcceptResult): FixtureContext {
+  return {
+    flags: r.gssFlags ?? 0,
+    sessionKey: r.sessionKey,
+    ...(r.subkey === undefined ? {} : { initiatorSubkey: r.subkey }),
+    ...(r.acceptorSubkey === undefined ? {} : { acceptorSubkey: r.acceptorSubkey }),
+    ...(r.seqNumber === undefined ? {} : { initiatorSeqNumber: r.seqNumber }),
+    ...(r.acceptorSeqNumber === undefined ? {} : { acceptorSeqNumber: r.acceptorSeqNumber }),
+  };
+}
+
+/**
+ * The exchanges both directions share: the peer's tokens checked by krbsim,
+ * krbsim's tokens checked by the peer. Returns the peer's tokens.
+ */
+async function exchange(peer: GssPeer, ctx: GssSecurityContext, tag: string) {
+  const made: { kind: 'wrap' | 'mic'; token: Uint8Array; message: Uint8Array; conf?: boolean }[] = [];
+  for (const conf of [true, false]) {
+    for (const text of ['', 'x', `a message from the peer (${tag}), ${conf ? 'sealed' : 'signed'}`]) {
+      const token = await peer.wrap(enc(text), conf);
+      const u = ctx.unwrap(token);
+      expect(dec(u.message)).toBe(text);
+      expect(u.conf).toBe(conf);
+      made.push({ kind: 'wrap', token, message: enc(text), conf });
+    }
+  }
+  const micText = enc(`a MIC from the peer (${tag})`);
+  const mic = await peer.mic(micText);
+  ctx.verifyMic(micText, mic);
+  made.push({ kind: 'mic', token: mic, message: micText });
+  // A repeated peer token is a duplicate for krbsim too (the context has the replay flag).
+  expect(thrownGss(() => ctx.verifyMic(micText, mic)).status).toBe('DUPLICATE_TOKEN');
+
+  for (const conf of [true, false]) {
+    const text = `a message from krbsim (${tag}), ${conf ? 'sealed' : 'signed'}`;
+    const u = await peer.unwrap(ctx.wrap(enc(text), { conf }));
+    expect([u.major, u.conf, dec(u.message)]).toEqual([0, conf, text]);
+  }
+  expect(await peer.verify(enc('krbsim MIC'), ctx.getMic(enc('krbsim MIC')))).toBe(0);
+
+  // The library's sequence checks see krbsim's numbering: a gap, the late token, then a repeat.
+  const early = ctx.wrap(enc('early'));
+  const late = ctx.wrap(enc('late'));
+  expect((await peer.unwrap(late)).major).toBe(GssMajor.GAP_TOKEN);
+  expect((await peer.unwrap(early)).major & GssMajor.UNSEQ_TOKEN).toBe(GssMajor.UNSEQ_TOKEN);
+  expect((await peer.unwrap(early)).major & GssMajor.DUPLICATE_TOKEN).toBe(GssMajor.DUPLICATE_TOKEN);
+  // And a modified token is refused.
+  const bad = ctx.wrap(enc('modified'), { conf: false });
+  bad[bad.length - 1]! ^= 1;
+  await expect(peer.unwrap(bad)).rejects.toThrow(/gss-peer: ERR (60000|90000)/);
+  return made;
+}
+
+function peerSuite(impl: () => PeerImpl, lab: () => GssLab): void {
+  let service: KerberosService;
+  let client: KerberosClient;
+  beforeAll(async () => {
+    service = await lab().service();
+    client = await lab().client();
+  });
+
+  for (const style of ['mit', 'windows'] as WrapStyle[]) {
+    it(`the library as initiator, krbsim as acceptor (krbsim sends ${style} RRC)`, async () => {
+      const p = impl();
+      const peer = GssPeer.start(p.path, ['init', TARGET, INIT_FLAGS.toString(16)], p.env());
+      try {
+        const r = service.accept(await peer.token(), { wrapStyle: style });
+        peer.sendToken(r.responseToken!);
+        const flags = await peer.ready();
+        expect(flags & INIT_FLAGS).toBe(INIT_FLAGS);
+        expect(r.clientPrincipal).toBe(`alice@${REALM}`);
+        const made = await exchange(peer, r.securityContext!, `${p.slug} initiator`);
+        const sealed = decodePerMessageToken(made[2]!.token);
+        const signed = decodePerMessageToken(made[5]!.token);
+        // MIT sends RRC 0; Heimdal rotates the trailer to the front (RRC 16 + MAC, or the checksum length).
+        const mac = MAC_BYTES[r.securityContext!.etype]!;
+        expect([sealed.rrc, signed.rrc]).toEqual(p.slug === 'mit' ? [0, 0] : [16 + mac, mac]);
+        expect([sealed.flags, signed.flags]).toEqual([0x06, 0x04]);
+        if (style === 'mit') {
+          writeGssFixture(`${p.slug}-initiator-tokens`, {
+            source: `${p.name} gss_wrap/gss_get_mic as initiator (test/interop/gss-peer.c); krbsim accepted the context`,
+            sender: 'initiator',
+            context: contextOf(r),
+            tokens: made,
+          });
+        }
+      } finally {
+        await peer.close();
+      }
+    });
+
+    it(`krbsim as initiator (${style} RRC), the library as acceptor`, async () => {
+      const p = impl();
+      const peer = GssPeer.start(p.path, ['accept'], p.env());
+      try {
+        const cred = await client.getServiceTicket('host/localhost');
+        const built = client.buildApReq(cred, {
+          gss: 'krb5',
+          gssFlags: GssFlags.replay | GssFlags.sequence,
+          wrapStyle: style,
+        });
+        peer.sendToken(built.token);
+        const rep = await peer.token();
+        await peer.ready();
+        const verified = client.verifyApRep(built.context, rep);
+        const ctx = verified.securityContext!;
+        expect(ctx.usesAcceptorSubkey).toBe(true); // both libraries send an acceptor subkey
+        const made = await exchange(peer, ctx, `${p.slug} acceptor`);
+        expect(decodePerMessageToken(made[6]!.token).flags).toBe(0x05); // MIC: SentByAcceptor | AcceptorSubkey
+        if (style === 'mit') {
+          writeGssFixture(`${p.slug}-acceptor-tokens`, {
+            source: `${p.name} gss_wrap/gss_get_mic as acceptor (test/interop/gss-peer.c) of the krbsim client's context`,
+            sender: 'acceptor',
+            context: {
+              flags: built.context.gssFlags ?? 0,
+              sessionKey: cred.sessionKey,
+              ...(built.context.subkey === undefined ? {} : { initiatorSubkey: built.context.subkey }),
+              ...(verified.subkey === undefined ? {} : { acceptorSubkey: verified.subkey }),
+              ...(built.context.seqNumber === undefined
+                ? {}
+                : { initiatorSeqNumber: built.context.seqNumber }),
+              ...(verified.seqNumber === undefined ? {} : { acceptorSeqNumber: verified.seqNumber }),
+            },
+            tokens: made,
+          });
+        }
+      } finally {
+        await peer.close();
+      }
+    });
+  }
+
+  it('the library as initiator with each AES enctype as the context key', async () => {
+    const p = impl();
+    for (const { etype, name } of AES_ETYPES) {
+      // A profile allowing only this enctype (MIT's and Heimdal's names for the setting), and a TGT got with it.
+      const cc = lab().dir.file(`cc-${p.slug}-${etype}`);
+      const conf = lab().dir.file(`krb5-${p.slug}-${etype}.conf`);
+      const base = await readFile(lab().krb5conf, 'utf8');
+      await writeFile(
+        conf,
+        base.replace(
+          '[libdefaults]',
+          `[libdefaults]\n    default_tkt_enctypes = ${name}\n    default_tgs_enctypes = ${name}\n    default_etypes = ${name}`,
+        ),
+      );
+      await p.kinit(conf, cc);
+      const peer = GssPeer.start(p.path, ['init', TARGET, INIT_FLAGS.toString(16)], {
+        ...p.env(cc),
+        KRB5_CONFIG: conf,
+      });
+      try {
+        const r = service.accept(await peer.token());
+        peer.sendToken(r.responseToken!);
+        await peer.ready();
+        expect(r.sessionKey.etype).toBe(etype);
+        expect(r.securityContext!.etype).toBe(etype);
+        const made = await exchange(peer, r.securityContext!, `${p.slug} etype ${etype}`);
+        writeGssFixture(`${p.slug}-initiator-etype${etype}`, {
+          source: `${p.name} gss_wrap/gss_get_mic as initiator with an enctype ${etype} session key (test/interop/gss-peer.c)`,
+          sender: 'initiator',
+          context: contextOf(r),
+          tokens: made,
+        });
+      } finally {
+        await peer.close();
+      }
+    }
+  });
+}
+
+const AES_ETYPES = [
+  { etype: 17, name: 'aes128-cts-hmac-sha1-96' },
+  { etype: 18, name: 'aes256-cts-hmac-sha1-96' },
+  { etype: 19, name: 'aes128-cts-hmac-sha256-128' },
+  { etype: 20, name: 'aes256-cts-hmac-sha384-192' },
+];
+
+describeWithTools('RFC 4121 tokens between krbsim and MIT krb5 (gss-peer.c)', ['gcc', 'kinit'], (tools) => {
+  let lab: GssLab;
+  let impl: PeerImpl;
+  beforeAll(async () => {
+    lab = await startGssLab('gss-peer-mit');
+    const mit = new MitClient(tools, lab.dir.path, lab.krb5conf, lab.dir.file('cc-mit'), () =>
+      lab.diagnostics(),
+    );
+    await mit.ok('kinit', [`alice@${REALM}`], { input: 'Al1ce-Passw0rd\n' });
+    const path = lab.dir.file('gss-peer-mit');
+    await buildGssPeer(tools.gcc!, path);
+    impl = {
+      name: 'MIT krb5 1.20',
+      slug: 'mit',
+      path,
+      env: (ccache = lab.dir.file('cc-mit')) => ({
+        KRB5_CONFIG: lab.krb5conf,
+        KRB5CCNAME: `FILE:${ccache}`,
+        KRB5_KTNAME: `FILE:${lab.keytab}`,
+        KRB5RCACHETYPE: 'none',
+      }),
+      async kinit(krb5conf, ccache) {
+        await mit.ok('kinit', [`alice@${REALM}`], { input: 'Al1ce-Passw0rd\n', krb5conf, ccache });
+      },
+    };
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+  peerSuite(
+    () => impl,
+    () => lab,
+  );
+});
+
+function heimdalSuite(heimdal: Heimdal, gcc: string): void {
+  let lab: GssLab;
+  let impl: PeerImpl;
+  beforeAll(async () => {
+    lab = await startGssLab('gss-peer-heimdal');
+    const h = new HeimdalClient(heimdal, lab.dir.path, lab.krb5conf, lab.dir.file('cc-heimdal'), () =>
+      lab.diagnostics(),
+    );
+    await h.ok('kinit', ['--password-file=STDIN', `alice@${REALM}`], { input: 'Al1ce-Passw0rd\n' });
+    const path = lab.dir.file('gss-peer-heimdal');
+    await buildGssPeer(gcc, path, heimdal.libDir);
+    const lib = heimdalPackages(heimdal).find((l) => l.startsWith('libgssapi3-heimdal'));
+    impl = {
+      name: `Heimdal ${/Heimdal ([\d.]+)/.exec(heimdal.version)?.[1] ?? ''} (${lib ?? heimdal.version})`,
+      slug: 'heimdal',
+      path,
+      env: (ccache = lab.dir.file('cc-heimdal')) => ({
+        KRB5_CONFIG: lab.krb5conf,
+        KRB5CCNAME: `FILE:${ccache}`,
+        KRB5_KTNAME: `FILE:${lab.keytab}`,
+        ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
+      }),
+      async kinit(krb5conf, ccache) {
+        await h.ok('kinit', ['--password-file=STDIN', `alice@${REALM}`], {
+          input: 'Al1ce-Passw0rd\n',
+          krb5conf,
+          ccache,
+        });
+      },
+    };
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+  peerSuite(
+    () => impl,
+    () => lab,
+  );
+}
+
+describeWithHeimdal('RFC 4121 tokens between krbsim and Heimdal (gss-peer.c)', (heimdal) => {
+  const gcc = findTool('gcc');
+  if (gcc === undefined) {
+    describeUnavailable('Heimdal gss-peer', 'gcc not found', 'install gcc');
+    return;
+  }
+  heimdalSuite(heimdal, gcc);
+});
