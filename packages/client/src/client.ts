@@ -16,7 +16,7 @@ import {
   sameName,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
-import { defaultEncTypes, WEAK_ENC_TYPES } from '@krbsim/crypto';
+import { cachedStringToKey, defaultEncTypes, StringToKeyCache, WEAK_ENC_TYPES } from '@krbsim/crypto';
 import { type ApRepResult, verifyApRep } from './ap-rep';
 import { type ApReqContext, type ApReqOptions, type ApReqResult, buildApReq } from './ap-req';
 import { type Credential, describeCredential } from './credential';
@@ -62,6 +62,9 @@ export interface ServiceTicketOptions {
 
 const DAY = 86_400_000;
 
+/** Password keys a client keeps for its next AS exchanges (a few principals, etypes and salts). */
+const PASSWORD_KEYS = 8;
+
 /**
  * A Kerberos client for one default realm.
  *
@@ -77,6 +80,12 @@ export class KerberosClient {
   /** The credentials obtained so far. */
   readonly cache: CredentialCache;
   readonly #ctx: ClientContext;
+  /**
+   * The password keys this client derived, by etype, password, salt and
+   * s2kparams: a later AS exchange with the same inputs reuses the key (and
+   * the per-usage keys derived from it) instead of running string-to-key.
+   */
+  readonly #passwordKeys: StringToKeyCache;
 
   constructor(opts: ClientOptions) {
     const clock = opts.clock ?? systemClock;
@@ -90,6 +99,10 @@ export class KerberosClient {
       );
     }
     this.cache = opts.cache ?? new CredentialCache({ clock });
+    this.#passwordKeys = new StringToKeyCache({
+      maxEntries: PASSWORD_KEYS,
+      derive: opts.stringToKey ?? cachedStringToKey,
+    });
     const log = opts.log ?? (() => {});
     this.#ctx = {
       realm: opts.realm,
@@ -142,7 +155,7 @@ export class KerberosClient {
         { realm: client.realm },
       );
     }
-    const keys = new ReplyKeySource(secret, client, ctx.encTypes);
+    const keys = new ReplyKeySource(secret, client, ctx.encTypes, this.#passwordKeys);
     const service =
       opts.service === undefined
         ? undefined

@@ -8,6 +8,7 @@
  */
 
 import type { Clock, RandomSource } from '@krbsim/core';
+import type { StringToKeyFunction } from '@krbsim/crypto';
 import type { KdcTransport } from '@krbsim/transport';
 import type { CredentialCache } from './credential-cache';
 
@@ -39,6 +40,13 @@ export interface ClientOptions {
   readonly log?: (line: string) => void;
   /** Start from these credentials (e.g. `fromCcache(parseCcache(bytes))`); default an empty cache. */
   readonly cache?: CredentialCache;
+  /**
+   * Derives a password's key (RFC 3961 string-to-key) when this client has
+   * not derived it before. Default `cachedStringToKey` of `@krbsim/crypto`
+   * (the process-wide cache). The client keeps the keys it derived for its
+   * next AS exchanges either way.
+   */
+  readonly stringToKey?: StringToKeyFunction;
 }
 
 /** The default clock skew: 5 minutes (RFC 4120 section 1.6 suggests 5 minutes). */

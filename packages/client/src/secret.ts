@@ -19,7 +19,7 @@ import {
   samePrincipal,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { salt as defaultSalt, type Key, stringToKey } from '@krbsim/crypto';
+import { salt as defaultSalt, type Key, type StringToKeyCache } from '@krbsim/crypto';
 
 /** The client's long-term secret for {@link KerberosClient.getInitialCredentials}. */
 export type InitialSecret =
@@ -35,14 +35,23 @@ export class ReplyKeySource {
   readonly #secret: InitialSecret;
   readonly #offered: readonly number[];
   readonly #entries: readonly KeytabEntryLike[];
+  readonly #passwordKeys: StringToKeyCache;
 
   /**
    * @param secret the password, key or keytab
    * @param principal the name and realm asked for, to pick keytab entries
    * @param encTypes the client's enctypes, most preferred first
+   * @param passwordKeys where a password's keys come from: the client's own
+   *   cache of the keys it derived (string-to-key on a miss)
    */
-  constructor(secret: InitialSecret, principal: QualifiedName, encTypes: readonly number[]) {
+  constructor(
+    secret: InitialSecret,
+    principal: QualifiedName,
+    encTypes: readonly number[],
+    passwordKeys: StringToKeyCache,
+  ) {
     this.#secret = secret;
+    this.#passwordKeys = passwordKeys;
     if ('password' in secret) {
       this.#entries = [];
       this.#offered = encTypes;
@@ -89,7 +98,7 @@ export class ReplyKeySource {
     const secret = this.#secret;
     if ('password' in secret) {
       const s = salt ?? defaultSalt(saltRealm, saltName.nameString);
-      return stringToKey(etype, secret.password, s, s2kparams);
+      return this.#passwordKeys.get(etype, secret.password, s, s2kparams);
     }
     if ('key' in secret) return secret.key.etype === etype ? secret.key : undefined;
     let best: KeytabEntryLike | undefined;

@@ -6,7 +6,8 @@
  * - aes128-cts-hmac-sha256-128 (19) and aes256-cts-hmac-sha384-192 (20), RFC 8009;
  * - rc4-hmac (23), RFC 4757 (weak; opt-in).
  *
- * String-to-key, random-to-key, key derivation, encrypt/decrypt by key usage,
+ * String-to-key (with a bounded, process-wide cache of its results, and keys
+ * derived on first use), random-to-key, key derivation, encrypt/decrypt by key usage,
  * checksums (keyed by one etype's keys, by any key, or unkeyed), the RFC 3961
  * PRF and KRB-FX-CF2 (RFC 6113).
  *
@@ -38,3 +39,12 @@ export {
 } from './registry';
 export { nfold } from './rfc3961/nfold';
 export type { ChecksumKind, ChecksumTypeProfile, EncTypeProfile, Key } from './rfc3961/profile';
+export {
+  cachedStringToKey,
+  deferredStringToKey,
+  StringToKeyCache,
+  type StringToKeyCacheOptions,
+  type StringToKeyCacheStats,
+  type StringToKeyFunction,
+  sharedStringToKeyCache,
+} from './string-to-key-cache';
