@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Key } from '@krbsim/crypto';
 
-const DIR = join(resolve(__dirname, '../..'), 'test/fixtures/gss');
+const DIR = join(resolve(import.meta.dirname, '../..'), 'test/fixtures/gss');
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const key = (k: Key | undefined) => (k === undefined ? undefined : { etype: k.etype, hex: hex(k.bytes) });

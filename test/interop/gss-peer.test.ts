@@ -17,7 +17,7 @@ import type { KerberosClient } from '@krbsim/client';
 import {
   type AcceptResult,
   decodePerMessageToken,
-  type GssSecurityContext,
+  GssSecurityContext,
   GssTokenError,
   type KerberosService,
   type WrapStyle,
@@ -37,6 +37,8 @@ const MAC_BYTES: Record<number, number> = { 17: 12, 18: 12, 19: 16, 20: 24 };
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 /** GSS_C_MUTUAL_FLAG | REPLAY | SEQUENCE | CONF | INTEG. */
 const INIT_FLAGS = 0x3e;
+/** GSS_C_DCE_STYLE (Heimdal, MIT, Windows' ISC_REQ_USE_DCE_STYLE). */
+const DCE_STYLE = 0x1000;
 
 /** How a suite runs its library's peer. */
 interface PeerImpl {
@@ -114,7 +116,8 @@ async function exchange(peer: GssPeer, ctx: GssSecurityContext, tag: string) {
   return made;
 }
 
-function peerSuite(impl: () => PeerImpl, lab: () => GssLab): void {
+/** `dce`: also test DCE style (Heimdal's layout; MIT's gss_wrap does not rotate DCE tokens). */
+function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void {
   let service: KerberosService;
   let client: KerberosClient;
   beforeAll(async () => {
@@ -192,6 +195,58 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab): void {
       }
     });
   }
+
+  it.runIf(dce)(
+    'DCE style (GSS_C_DCE_STYLE): the library as initiator, EC padding to the block and rotation by RRC + EC',
+    async () => {
+      const p = impl();
+      const peer = GssPeer.start(p.path, ['init', TARGET, (DCE_STYLE | INIT_FLAGS).toString(16)], p.env());
+      try {
+        // A DCE initiator sends its AP-REQ raw. krbsim's acceptor answers it as a raw one (no
+        // acceptor subkey or sequence number: the initiator then counts the acceptor's tokens
+        // from 0) and does not read the initiator's third-leg AP-REP, so the acceptor's context
+        // is built here from what accept() verified.
+        const first = await peer.token();
+        expect(first[0]).toBe(0x6e);
+        const r = service.accept(first);
+        peer.sendToken(r.responseToken!);
+        await peer.token(); // the third leg
+        expect((await peer.ready()) & DCE_STYLE).toBe(DCE_STYLE);
+        const ctx = new GssSecurityContext({
+          initiator: false,
+          sessionKey: r.sessionKey,
+          ...(r.subkey === undefined ? {} : { initiatorSubkey: r.subkey }),
+          ...(r.seqNumber === undefined ? {} : { initiatorSeqNumber: r.seqNumber }),
+          acceptorSeqNumber: 0,
+          flags: DCE_STYLE | INIT_FLAGS,
+        });
+        expect(ctx.wrapStyle).toBe('dce');
+        const mac = MAC_BYTES[ctx.etype]!;
+        const made: { kind: 'wrap'; token: Uint8Array; message: Uint8Array; conf: boolean }[] = [];
+        for (const n of [0, 5, 16, 40]) {
+          const text = 'd'.repeat(n);
+          const token = await peer.wrap(enc(text), true);
+          const h = decodePerMessageToken(token);
+          // EC fills message | header to the cipher block, a whole block when already aligned.
+          expect([h.ec, h.rrc]).toEqual([16 - ((n + 16) % 16), 16 + mac]);
+          expect(dec(ctx.unwrap(token).message)).toBe(text);
+          made.push({ kind: 'wrap', token, message: enc(text), conf: true });
+          const u = await peer.unwrap(ctx.wrap(enc(text)));
+          expect([u.major, dec(u.message)]).toEqual([0, text]);
+        }
+        expect(await peer.verify(enc('dce'), ctx.getMic(enc('dce')))).toBe(0);
+        ctx.verifyMic(enc('dce'), await peer.mic(enc('dce')));
+        writeGssFixture(`${p.slug}-initiator-dce`, {
+          source: `${p.name} gss_wrap as a DCE-style initiator (GSS_C_DCE_STYLE, test/interop/gss-peer.c); krbsim accepted the raw AP-REQ`,
+          sender: 'initiator',
+          context: { ...contextOf(r), flags: DCE_STYLE | INIT_FLAGS, acceptorSeqNumber: 0 },
+          tokens: made,
+        });
+      } finally {
+        await peer.close();
+      }
+    },
+  );
 
   it('the library as initiator with each AES enctype as the context key', async () => {
     const p = impl();
@@ -271,6 +326,7 @@ describeWithTools('RFC 4121 tokens between krbsim and MIT krb5 (gss-peer.c)', ['
   peerSuite(
     () => impl,
     () => lab,
+    false,
   );
 });
 
@@ -311,6 +367,7 @@ function heimdalSuite(heimdal: Heimdal, gcc: string): void {
   peerSuite(
     () => impl,
     () => lab,
+    true,
   );
 }
 

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { runCommand } from './helpers/processes';
 
-const SOURCE = join(__dirname, 'gss-peer.c');
+const SOURCE = join(import.meta.dirname, 'gss-peer.c');
 
 /** Compiles gss-peer.c to `out`, against MIT (`-lgssapi_krb5`) or the Heimdal library directory given. */
 export async function buildGssPeer(gcc: string, out: string, heimdalLibDir?: string): Promise<void> {
