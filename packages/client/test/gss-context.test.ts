@@ -1,0 +1,85 @@
+/**
+ * The initiator's security context, from a krbsim KDC to a krbsim service
+ * in process: verifyApRep returns it with mutual authentication, buildApReq
+ * without; raw AP-REQs have none. The flow is the one the README shows.
+ */
+
+import { GssFlags, NameType } from '@krbsim/asn1';
+import { GssSecurityContext, GssTokenError, KerberosClient } from '@krbsim/client';
+import { ManualClock, SeededRandom } from '@krbsim/core';
+import { Kdc, Realm } from '@krbsim/kdc';
+import { KerberosService } from '@krbsim/service';
+import { InProcessTransport } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+
+const REALM = 'CONTOSO.COM';
+const SPN = 'HTTP/web.contoso.com';
+
+async function setup() {
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));
+  const realm = new Realm({ name: REALM, clock, random: new SeededRandom('gss-context') });
+  realm.addUser('alice', { password: 'correct horse' });
+  realm.addService(SPN, { password: 'web-Passw0rd' });
+  const transport = new InProcessTransport().register(REALM, (req) => new Kdc(realm).handle(req));
+  const client = new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('client') });
+  await client.getInitialCredentials('alice', { password: 'correct horse' });
+  const cred = await client.getServiceTicket(SPN);
+  const keytab = realm.keysFor(SPN).map((key) => ({
+    principal: {
+      realm: REALM,
+      name: { nameType: NameType.NT_SRV_INST, nameString: ['HTTP', 'web.contoso.com'] },
+    },
+    kvno: cred.ticket.encPart.kvno ?? 1,
+    key,
+  }));
+  const service = new KerberosService({ keytab, clock });
+  return { client, cred, service, clock };
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe('the initiator security context', () => {
+  it('comes from verifyApRep with mutual authentication, keyed with the acceptor subkey', async () => {
+    const { client, cred, service } = await setup();
+    const { token, context } = client.buildApReq(cred, {
+      gss: 'spnego',
+      gssFlags: GssFlags.replay | GssFlags.sequence,
+    });
+    const accepted = service.accept(token);
+    const { securityContext: ctx } = client.verifyApRep(context, accepted.responseToken!);
+    expect(ctx).toBeInstanceOf(GssSecurityContext);
+    expect(ctx!.initiator).toBe(true);
+    expect(ctx!.usesAcceptorSubkey).toBe(true);
+    const server = accepted.securityContext!;
+    const { message, conf } = server.unwrap(ctx!.wrap(enc('SELECT 1')));
+    expect([dec(message), conf]).toEqual(['SELECT 1', true]);
+    ctx!.verifyMic(enc('1 row'), server.getMic(enc('1 row')));
+    const sealed = server.wrap(enc('reply'));
+    expect(dec(ctx!.unwrap(sealed).message)).toBe('reply');
+    try {
+      ctx!.unwrap(sealed);
+      throw new Error('a replay was accepted');
+    } catch (e) {
+      expect(e).toBeInstanceOf(GssTokenError);
+      expect((e as GssTokenError).status).toBe('DUPLICATE_TOKEN');
+    }
+  });
+
+  it('comes from buildApReq without mutual authentication (no AP-REP will come)', async () => {
+    const { client, cred, service } = await setup();
+    const built = client.buildApReq(cred, { gss: 'krb5', mutual: false });
+    expect(built.securityContext).toBeDefined();
+    const accepted = service.accept(built.token);
+    expect(accepted.responseToken).toBeUndefined();
+    expect(built.securityContext!.usesAcceptorSubkey).toBe(false);
+    expect(dec(accepted.securityContext!.unwrap(built.securityContext!.wrap(enc('hi'))).message)).toBe('hi');
+    expect(client.buildApReq(cred, { gss: 'krb5', mutual: true }).securityContext).toBeUndefined();
+  });
+
+  it('raw AP-REQs have no GSS context', async () => {
+    const { client, cred, service } = await setup();
+    const { token, context } = client.buildApReq(cred, { mutual: true });
+    expect(client.verifyApRep(context, service.accept(token).responseToken!).securityContext).toBeUndefined();
+  });
+});
