@@ -53,7 +53,9 @@ export function initiatorContext(
     ...(context.subkey === undefined ? {} : { initiatorSubkey: context.subkey }),
     ...(apRep?.subkey === undefined ? {} : { acceptorSubkey: apRep.subkey }),
     ...(context.seqNumber === undefined ? {} : { initiatorSeqNumber: context.seqNumber }),
-    ...(apRep?.seqNumber === undefined ? {} : { acceptorSeqNumber: apRep.seqNumber }),
+    // An AP-REP without a seq-number leaves the acceptor's at 0, as MIT's and Heimdal's
+    // krb5_rd_rep do; no AP-REP at all means the initiator's (the context's default).
+    ...(apRep === undefined ? {} : { acceptorSeqNumber: apRep.seqNumber ?? 0 }),
     flags: context.gssFlags ?? 0,
     endtime: context.credential.endtime,
     clock: deps.clock,

@@ -64,7 +64,10 @@ export interface SecurityContextParams {
   readonly acceptorSubkey?: Key;
   /** The authenticator's seq-number (default 0). */
   readonly initiatorSeqNumber?: number | bigint;
-  /** The AP-REP's seq-number; default the initiator's (no AP-REP). */
+  /**
+   * The AP-REP's seq-number (0 for an AP-REP without one). Default, when
+   * there was no AP-REP: the initiator's, as MIT's acceptor does.
+   */
   readonly acceptorSeqNumber?: number | bigint;
   /** The GSS context flags (RFC 4121 section 4.1.1.1): replay (4) and sequence (8) turn on the checks; 0x1000 is DCE style. */
   readonly flags: number;
