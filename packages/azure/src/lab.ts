@@ -56,13 +56,23 @@ export interface AzureSqlMiLabOptions {
   readonly azureAdConnect?: boolean;
   /** One line per KDC request. */
   readonly log?: (line: string) => void;
+  /**
+   * How many messages {@link AzureSqlMiLab.trace} keeps, the oldest dropped
+   * first. Default 1,000: a flow records about 5 KB, and a long test run
+   * that reuses one lab must not grow without bound. `Infinity` keeps every
+   * message (the demo does).
+   */
+  readonly traceEntries?: number;
 }
+
+/** The default bound of a lab's trace (see {@link AzureSqlMiLabOptions.traceEntries}). */
+const TRACE_ENTRIES = 1000;
 
 /** The lab; see the module documentation. */
 export class AzureSqlMiLab implements LabHost {
   readonly clock: Clock;
   readonly random: RandomSource;
-  /** Every message of every flow, in order. */
+  /** The messages of the flows, in order: the last `traceEntries` (default 1,000). */
   readonly trace: Trace;
   readonly cloud: AzureCloud;
   readonly tenant: AzureAdTenant;
@@ -77,7 +87,7 @@ export class AzureSqlMiLab implements LabHost {
     const seed = opts.seed ?? 42;
     this.clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 1, 8));
     this.random = new SeededRandom(seed);
-    this.trace = new Trace({ clock: this.clock });
+    this.trace = new Trace({ clock: this.clock, maxEntries: opts.traceEntries ?? TRACE_ENTRIES });
     this.cloud = AzureClouds[opts.cloud ?? 'AzureCloud'];
     this.azureAdConnect = opts.azureAdConnect ?? true;
     this.tenant = new AzureAdTenant({

@@ -59,7 +59,11 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
   }
   const out = (line = '') => io.stdout(`${line}\n`);
 
-  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed });
+  const lab = createAzureSqlMiLab({
+    onPremRealm: 'CONTOSO.COM',
+    seed,
+    traceEntries: Number.POSITIVE_INFINITY,
+  });
   const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
   const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
   mi.enableWindowsAuthenticationPrerequisites();

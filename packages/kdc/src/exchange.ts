@@ -17,8 +17,11 @@ export interface ExchangeResult {
   readonly reply: Uint8Array;
   /** `REP-NAME` or `REP-NAME (detail)` for the log. */
   readonly outcome: string;
-  /** The client as the log should name it, when the request did not name it plainly (TGS). */
-  readonly client?: string;
+  /**
+   * The client the log should name, when the request did not name it plainly
+   * (TGS: the TGT's client). Formatted only when something listens (`Kdc` log or onRequest).
+   */
+  readonly client?: { readonly name: PrincipalName; readonly realm: string };
 }
 
 /** The PA-DATA handlers a KDC runs, in order (see `padata/registry.ts`). */

@@ -103,6 +103,9 @@ export class Kdc {
    */
   handle(request: Uint8Array): Uint8Array {
     const now = this.#now();
+    // Performance: names are formatted for the log line and the event only,
+    // so not at all when nothing listens.
+    const listening = this.#log !== undefined || this.#onRequest !== undefined;
     let target: ErrorTarget = { realm: this.realm.name };
     let label: KdcRequestEvent['msgType'] = 'REQ';
     let client: string | undefined;
@@ -116,21 +119,27 @@ export class Kdc {
         ...(body.sname && { sname: body.sname }),
         ...(req.msgType === 10 && body.cname && { cname: body.cname, crealm: body.realm }),
       };
-      if (body.sname) server = formatPrincipal(body.sname, body.realm);
-      if (req.msgType === 10 && body.cname) client = formatPrincipal(body.cname, body.realm);
+      if (listening) {
+        if (body.sname) server = formatPrincipal(body.sname, body.realm);
+        if (req.msgType === 10 && body.cname) client = formatPrincipal(body.cname, body.realm);
+      }
       const result: ExchangeResult =
         req.msgType === 10
           ? processAsReq(this.realm, req, request, this.#padata.as)
           : processTgsReq(this.realm, req, this.#padata.tgs);
-      if (result.client !== undefined) client = result.client;
-      this.#emit({ msgType: label, client, server, outcome: result.outcome });
+      if (listening) {
+        if (result.client !== undefined) client = formatPrincipal(result.client.name, result.client.realm);
+        this.#emit({ msgType: label, client, server, outcome: result.outcome });
+      }
       return result.reply;
     } catch (e) {
       const reply = encodeErrorReply(e, target, this.realm.name, now, this.realm.policy.krbErrorStyle);
-      const { code, details } = describeError(e);
-      if (details.cname && details.crealm) client = formatPrincipal(details.cname, details.crealm);
       const bug = !isKerberosError(e);
-      this.#emit({ msgType: label, client, server, outcome: 'KRB-ERROR', errorCode: code, bug });
+      if (listening) {
+        const { code, details } = describeError(e);
+        if (details.cname && details.crealm) client = formatPrincipal(details.cname, details.crealm);
+        this.#emit({ msgType: label, client, server, outcome: 'KRB-ERROR', errorCode: code, bug });
+      }
       if (bug) this.#reportBug(e);
       return reply;
     }

@@ -44,6 +44,30 @@ export class KdcError extends KerberosError {
   }
 }
 
+/**
+ * A {@link KdcError} for a refusal the KDC sends as a matter of course,
+ * built without a stack trace: KDC_ERR_PREAUTH_REQUIRED, the first reply of
+ * nearly every AS exchange. Performance: V8 captures a stack in the Error
+ * constructor, and under an async client (the in-process transports) it
+ * walks the async frames too: about 4 µs, against under 1 µs without,
+ * measured with 20 awaiting frames. Such a refusal is an answer, not a
+ * fault; nobody reads its stack. It is still a KdcError thrown and caught
+ * like any other.
+ */
+export function routineKdcError(
+  code: number,
+  message: string,
+  details: KdcErrorDetails & { realm?: string; cause?: unknown } = {},
+): KdcError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new KdcError(code, message, details);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Where an error reply goes: taken from the request when it decoded. */
 export interface ErrorTarget {
   /** The realm to name (the request's realm, or the KDC's). */

@@ -11,7 +11,7 @@ import type { EtypeInfo2Entry, PaData, PrincipalName } from '@krbsim/asn1';
 import { encodeEtypeInfo2, encodeMethodData, PaDataType } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { currentKeys, type StoredKey } from './keys';
-import { KdcError } from './krb-error';
+import { type KdcError, routineKdcError } from './krb-error';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import type { PrincipalEntry } from './principal-db';
 
@@ -73,7 +73,7 @@ export function preauthRequired(
     if (offer !== undefined) methods.push(offer);
   }
   const eData = encodeMethodData(methods);
-  return new KdcError(ErrorCode.KDC_ERR_PREAUTH_REQUIRED, 'additional pre-authentication required', {
+  return routineKdcError(ErrorCode.KDC_ERR_PREAUTH_REQUIRED, 'additional pre-authentication required', {
     eData,
     cname,
     crealm,

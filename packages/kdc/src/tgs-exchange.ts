@@ -380,6 +380,6 @@ function issue(
   return {
     reply,
     outcome: `TGS-REP${detail}${s4uDetail}`,
-    client: formatPrincipal(h.tgt.cname, h.tgt.crealm),
+    client: { name: h.tgt.cname, realm: h.tgt.crealm },
   };
 }

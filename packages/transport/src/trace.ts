@@ -35,7 +35,11 @@ export interface TraceRecord {
 export interface TraceOptions {
   /** Timestamps entries; without one every entry has time 0 (the pcap still orders packets). */
   readonly clock?: Clock;
-  /** Keep at most this many entries, dropping the oldest (default: unbounded). */
+  /**
+   * Keep at most this many entries, dropping the oldest (a ring: recording
+   * costs the same when full). Default: unbounded; a positive integer or
+   * `Infinity`.
+   */
   readonly maxEntries?: number;
 }
 
@@ -54,12 +58,20 @@ export interface TraceView {
 export class Trace {
   readonly #clock: Clock | undefined;
   readonly #max: number;
+  /** The entries; once full (bounded), a ring whose oldest entry is at #oldest. */
   readonly #entries: TraceEntry[] = [];
+  #oldest = 0;
+  /** The entries in order, made when asked for while the ring has wrapped. */
+  #ordered: TraceEntry[] | undefined;
   #seq = 0;
 
   constructor(options: TraceOptions = {}) {
+    const max = options.maxEntries ?? Number.POSITIVE_INFINITY;
+    if (max !== Number.POSITIVE_INFINITY && !(Number.isInteger(max) && max > 0)) {
+      throw new RangeError(`maxEntries must be a positive integer or Infinity, got ${max}`);
+    }
     this.#clock = options.clock;
-    this.#max = options.maxEntries ?? Number.POSITIVE_INFINITY;
+    this.#max = max;
   }
 
   /** Record an exchange (the bytes are copied) and return the stored entry. */
@@ -77,19 +89,28 @@ export class Trace {
       ...(r.replyLabel === undefined ? {} : { replyLabel: r.replyLabel }),
       ...(r.error === undefined ? {} : { error: r.error }),
     };
-    this.#entries.push(entry);
-    if (this.#entries.length > this.#max) this.#entries.shift();
+    if (this.#entries.length < this.#max) {
+      this.#entries.push(entry);
+    } else {
+      this.#entries[this.#oldest] = entry;
+      this.#oldest = this.#oldest + 1 === this.#max ? 0 : this.#oldest + 1;
+    }
+    this.#ordered = undefined;
     return entry;
   }
 
   /** The entries, oldest first. */
   get entries(): readonly TraceEntry[] {
-    return this.#entries;
+    if (this.#oldest === 0) return this.#entries;
+    this.#ordered ??= [...this.#entries.slice(this.#oldest), ...this.#entries.slice(0, this.#oldest)];
+    return this.#ordered;
   }
 
   /** Forget every entry (sequence numbers keep counting). */
   clear(): void {
     this.#entries.length = 0;
+    this.#oldest = 0;
+    this.#ordered = undefined;
   }
 
   /** The sequence number the next entry will get: mark a point to render from with `{ since }`. */
@@ -99,7 +120,7 @@ export class Trace {
 
   #select(view: TraceView): readonly TraceEntry[] {
     const since = view.since;
-    return since === undefined ? this.#entries : this.#entries.filter((e) => e.seq >= since);
+    return since === undefined ? this.entries : this.entries.filter((e) => e.seq >= since);
   }
 
   /** Participant names in the order they first appear. */
@@ -167,7 +188,7 @@ export class Trace {
 
   /** The trace as a libpcap file of synthetic IPv4 packets on port 88 (see `tracePcap`). */
   toPcap(options?: PcapOptions): Uint8Array {
-    return tracePcap(this.#entries, options);
+    return tracePcap(this.entries, options);
   }
 }
 

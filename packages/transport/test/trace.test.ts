@@ -144,6 +144,21 @@ describe('Trace', () => {
     expect(t.entries).toEqual([]);
     expect(t.record({ from: 'a', to: 'b', request: apReq }).seq).toBe(6);
   });
+
+  it('is a ring once full: the last maxEntries in order, whatever the count', () => {
+    const t = new Trace({ maxEntries: 3 });
+    for (let i = 1; i <= 1000; i++) {
+      t.record({ from: `c${i}`, to: 'b', request: apReq });
+      const want = Array.from({ length: Math.min(i, 3) }, (_, k) => i - Math.min(i, 3) + 1 + k);
+      expect(t.entries.map((e) => e.seq)).toEqual(want);
+    }
+    expect(t.toText().split('\n')[0]).toMatch(/^#998 c998 -> b/);
+    expect(t.toText({ since: 1000 })).toMatch(/^#1000 /);
+    expect(t.participants()).toEqual(['c998', 'b', 'c999', 'c1000']);
+    expect(() => new Trace({ maxEntries: 0 })).toThrow(RangeError);
+    expect(() => new Trace({ maxEntries: 1.5 })).toThrow(RangeError);
+    expect(new Trace({ maxEntries: Number.POSITIVE_INFINITY }).entries).toEqual([]);
+  });
 });
 
 describe('Trace views', () => {
