@@ -196,9 +196,9 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
     });
   }
 
-  it.runIf(dce)(
-    'DCE style (GSS_C_DCE_STYLE): the library as initiator, EC padding to the block and rotation by RRC + EC',
-    async () => {
+  // MIT's gss_wrap does not rotate DCE tokens (only its IOV API does): Heimdal only.
+  if (dce)
+    it('DCE style (GSS_C_DCE_STYLE): the library as initiator, EC padding to the block and rotation by RRC + EC', async () => {
       const p = impl();
       const peer = GssPeer.start(p.path, ['init', TARGET, (DCE_STYLE | INIT_FLAGS).toString(16)], p.env());
       try {
@@ -245,8 +245,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
       } finally {
         await peer.close();
       }
-    },
-  );
+    });
 
   it('the library as initiator with each AES enctype as the context key', async () => {
     const p = impl();
