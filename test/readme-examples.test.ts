@@ -63,6 +63,11 @@ const EXPECTED: Record<string, (lines: string[]) => void> = {
       'TGS-REQ alice@CONTOSO.COM for MSSQLSvc/mi1.abc123.database.windows.net:1433@KERBEROS.MICROSOFTONLINE.COM -> TGS-REP',
     ]);
   },
+  pac: (l) =>
+    expect(l).toEqual([
+      '1104 513 1105',
+      'PacError: KRB_AP_ERR_MODIFIED (41): server signature (PAC buffer 6): does not match',
+    ]),
   service: (l) => expect(l).toEqual(['alice@CONTOSO.COM spnego true', 'KRB_AP_ERR_REPEAT']),
   testing: (l) => expect(l).toEqual([]),
   transport: (l) => expect(l).toEqual([]),
