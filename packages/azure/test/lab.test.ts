@@ -195,7 +195,7 @@ describe('the directory: SIDs and groups', () => {
     expect(admins.startsWith(`${domain}-`)).toBe(true);
     lab.onPrem.addGroupMember('SqlAdmins', 'alice');
     const rid = Number(admins.split('-').at(-1));
-    expect(lab.onPrem.realm.directory.tokenGroups('alice').groups.map((g) => g.rid)).toContain(rid);
+    expect(lab.onPrem.realm.directory.tokenGroups('alice').groups.map((g) => g.relativeId)).toContain(rid);
     // Azure AD Connect carries the on-prem SID (onPremisesSecurityIdentifier) to the cloud user.
     expect(lab.tenant.users.get('alice@contoso.com')?.onPremises?.securityIdentifier).toBe(alice.sid);
     // A group scope AD refuses to nest is refused here too.

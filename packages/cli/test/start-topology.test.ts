@@ -53,8 +53,8 @@ describe('startTopology', () => {
     const d = t.realms.get('CONTOSO.COM')!.directory;
     expect(d.domainSid).toBe('S-1-5-21-1-2-3');
     const g = d.tokenGroups('alice');
-    expect(g.groups.map((x) => x.rid)).toEqual([513, d.group('SqlAdmins')!.rid, d.group('DBAs')!.rid]);
-    expect(g.domainLocal.map((x) => x.rid)).toEqual([d.group('SqlAccess')!.rid]);
+    expect(g.groups.map((x) => x.relativeId)).toEqual([513, d.group('SqlAdmins')!.rid, d.group('DBAs')!.rid]);
+    expect(g.domainLocal.map((x) => x.relativeId)).toEqual([d.group('SqlAccess')!.rid]);
     await t.close();
     // A member that does not exist, or a scope that cannot hold it, names its field.
     const bad = validateTopology({

@@ -26,6 +26,7 @@ import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { signIssuedPac } from './pac-issuance';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import { runPadata } from './padata/handler';
 import { AS_PADATA_HANDLERS } from './padata/registry';
@@ -211,10 +212,9 @@ export function processAsReq(
     fromRequest: NO_AUTHORIZATION_DATA,
     pacRequested: state.pacRequested,
   });
-  const { ticket, encTicketPart: etp } = issueTicket(
-    realm.name,
-    { ...draft, authorizationData },
-    realm.random,
+  const request = { ...draft, authorizationData };
+  const { ticket, encTicketPart: etp } = issueTicket(realm.name, request, realm.random, (e) =>
+    signIssuedPac(realm, request, e),
   );
   const sessionKey = draft.sessionKey;
   const postdated = times.starttime !== times.authtime;

@@ -9,8 +9,10 @@
  */
 
 import type { AuthorizationData } from '@krbsim/asn1';
+import { encodePac, wrapPac } from '@krbsim/pac';
 import { pacAuthorizationData, type TicketDraft } from './issue';
 import { ticketKey } from './keys';
+import { buildPac } from './pac-builder';
 import type { Realm } from './realm';
 
 /** What an exchange knows about a ticket's authorization data besides the draft. */
@@ -40,7 +42,17 @@ export function ticketAuthorizationData(
   inputs: AuthorizationDataInputs,
 ): AuthorizationData | undefined {
   let proposed: AuthorizationData;
-  if (draft.exchange === 'AS') {
+  if (draft.exchange === 'AS' && !realm.pacBuilder) {
+    const pac =
+      realm.policy.issuePac && inputs.pacRequested && draft.client !== undefined
+        ? buildPac(realm, draft.client, {
+            authtime: draft.times.authtime,
+            requested: true,
+            assertedBy: 'authentication-authority',
+          })
+        : undefined;
+    proposed = pac === undefined ? NONE : [wrapPac(encodePac(pac))];
+  } else if (draft.exchange === 'AS') {
     proposed =
       realm.pacBuilder && inputs.pacRequested && draft.client !== undefined
         ? pacAuthorizationData(

@@ -20,6 +20,7 @@
  */
 
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import { type GroupMembership, SE_GROUP_DEFAULT, WellKnownRid } from '@krbsim/pac';
 
 /** A group's scope (MS-ADTS section 3.1.1.4.2, groupType). */
 export type GroupScope = 'global' | 'universal' | 'domain-local';
@@ -36,6 +37,13 @@ export interface DirectoryAccount {
   readonly rid: number;
   /** The primary group's RID: 513 (Domain Users) for users, 515 (Domain Computers) for computers. */
   primaryGroupRid: number;
+  /**
+   * An identity held elsewhere: the account's SID and group SIDs come from
+   * another directory (a user Azure AD Connect synced from on-prem AD keeps
+   * its on-prem SID and its groups' SIDs). Unset: this domain's SID and RID,
+   * and this directory's groups.
+   */
+  external?: { readonly sid: string; readonly groupSids: readonly string[] };
 }
 
 /** One group of the directory. */
@@ -45,12 +53,6 @@ export interface DirectoryGroup {
   readonly scope: GroupScope;
 }
 
-/** A group a logon carries, with its SE_GROUP attributes (MS-PAC section 2.2.1, GROUP_MEMBERSHIP). */
-export interface GroupMembership {
-  readonly rid: number;
-  readonly attributes: number;
-}
-
 /** The groups a domain controller puts in a logon for an account (see the module comment). */
 export interface TokenGroups {
   /** The primary group first, then the global and universal groups, by RID. */
@@ -58,24 +60,6 @@ export interface TokenGroups {
   /** Domain-local groups, by RID: resource groups of service tickets in this domain. */
   readonly domainLocal: readonly GroupMembership[];
 }
-
-/** SE_GROUP_MANDATORY | SE_GROUP_ENABLED_BY_DEFAULT | SE_GROUP_ENABLED: what a DC gives every group. */
-export const SE_GROUP_DEFAULT = 0x00000007;
-
-/** The well-known RIDs of a domain (MS-DTYP section 2.4.2.4). */
-export const WellKnownRid = Object.freeze({
-  ADMINISTRATOR: 500,
-  GUEST: 501,
-  KRBTGT: 502,
-  DOMAIN_ADMINS: 512,
-  DOMAIN_USERS: 513,
-  DOMAIN_GUESTS: 514,
-  DOMAIN_COMPUTERS: 515,
-  DOMAIN_CONTROLLERS: 516,
-  SCHEMA_ADMINS: 518,
-  ENTERPRISE_ADMINS: 519,
-  GROUP_POLICY_CREATOR_OWNERS: 520,
-} as const);
 
 /** The first RID a new account or group gets; AD's own objects take the ones below. */
 const FIRST_FREE_RID = 1104;
@@ -201,6 +185,15 @@ export class Directory {
     this.#memberOf.set(key, of);
   }
 
+  /**
+   * Give an account an identity held in another directory (see
+   * {@link DirectoryAccount.external}): its SID and its groups' SIDs.
+   */
+  setExternalIdentity(account: string, identity: { sid: string; groupSids?: readonly string[] }): void {
+    const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
+    a.external = { sid: identity.sid, groupSids: [...(identity.groupSids ?? [])] };
+  }
+
   /** Set an account's primary group (it must be a global group of the domain). */
   setPrimaryGroup(account: string, group: string): void {
     const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
@@ -231,7 +224,7 @@ export class Directory {
     }
     const reached = [...seen].map((k) => this.#groups.get(k)!).sort((x, y) => x.rid - y.rid);
     const membership = (g: { rid: number }): GroupMembership => ({
-      rid: g.rid,
+      relativeId: g.rid,
       attributes: SE_GROUP_DEFAULT,
     });
     return {

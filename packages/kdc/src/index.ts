@@ -29,11 +29,8 @@ export {
   type DirectoryAccount,
   type DirectoryGroup,
   domainSidFrom,
-  type GroupMembership,
   type GroupScope,
-  SE_GROUP_DEFAULT,
   type TokenGroups,
-  WellKnownRid,
 } from './directory';
 export { DomainRealmMap, isDnsSuffix } from './domain-realm';
 export type { ExchangeResult, PadataRegistry } from './exchange';

@@ -90,13 +90,18 @@ export function encTicketPartOf(r: TicketRequest): EncTicketPart {
   };
 }
 
-/** Seal `r` into a Ticket of `realm` (the one place tickets are made). */
+/**
+ * Seal `r` into a Ticket of `realm` (the one place tickets are made);
+ * `sign` signs its PAC (`pac-issuance.ts`).
+ */
 export function issueTicket(
   realm: string,
   r: TicketRequest,
   random: RandomSource,
+  sign?: (etp: EncTicketPart) => EncTicketPart,
 ): { ticket: Ticket; encTicketPart: EncTicketPart } {
-  const encTicketPart = encTicketPartOf(r);
+  // The PAC's signatures cover the finished EncTicketPart, so they come last.
+  const encTicketPart = sign === undefined ? encTicketPartOf(r) : sign(encTicketPartOf(r));
   return { ticket: sealTicket(realm, r.sname, encTicketPart, r.serverKey, random), encTicketPart };
 }
 

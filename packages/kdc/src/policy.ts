@@ -121,6 +121,18 @@ export interface RealmPolicy {
    * Azure AD scenario). Default: MIT's; `active-directory` realms: AD's.
    */
   ticketDecryptFailureCode: number;
+  /**
+   * Put a PAC (MS-PAC) in the tickets this realm issues, built from its
+   * directory, verified and re-signed in every TGS exchange. Default false
+   * (no PAC); `active-directory` realms: true, as every Windows DC does.
+   */
+  issuePac: boolean;
+  /**
+   * Refuse a TGT of this realm that carries no PAC (KDC_ERR_TGT_REVOKED), as
+   * Windows DCs do since the November 2021 PAC requestor enforcement. Only
+   * with {@link issuePac}. Default false; `active-directory` realms: true.
+   */
+  requirePac: boolean;
 }
 
 /** The policy with every default applied. */
@@ -143,6 +155,8 @@ export function defaultPolicy(): RealmPolicy {
     krbErrorStyle: 'mit',
     rc4SaltInEtypeInfo: true,
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+    issuePac: false,
+    requirePac: false,
   };
 }
 
@@ -161,6 +175,8 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   krbErrorStyle: 'active-directory',
   rc4SaltInEtypeInfo: false,
   ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
+  issuePac: true,
+  requirePac: true,
 };
 
 /** The defaults of a realm kind, before a realm's own policy is applied. */

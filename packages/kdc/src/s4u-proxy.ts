@@ -21,6 +21,7 @@
 import type { EncTicketPart, KdcReqBody, PrincipalName } from '@krbsim/asn1';
 import { formatPrincipal, sameName, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
 import { ApReqError, checkTicket, SERVICE_AP_REQ } from '@krbsim/service';
 import { findKey } from './keys';
 import { KdcError } from './krb-error';
@@ -36,6 +37,8 @@ export interface S4uProxy {
   readonly requester: PrincipalEntry;
   /** The user, when an account of this realm. */
   readonly user: PrincipalEntry | undefined;
+  /** The requester's key that decrypted the evidence (its PAC's server signature). */
+  readonly evidenceKey: Key;
 }
 
 /** Decrypt and check the evidence ticket of a cname-in-addl-tkt request. */
@@ -63,8 +66,12 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
     );
   }
   let evidence: EncTicketPart;
+  let evidenceKey: Key;
   try {
-    ({ ticket: evidence } = checkTicket(second, {
+    ({
+      ticket: evidence,
+      serverKey: { key: evidenceKey },
+    } = checkTicket(second, {
       rules: { ...SERVICE_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
       keyLookup: (t) => {
         const k = findKey(requester.keys, t.encPart.etype, t.encPart.kvno);
@@ -91,7 +98,7 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
       `S4U2Proxy for ${formatPrincipal(evidence.cname, evidence.crealm)}: users of other realms are not supported by this KDC`,
     );
   }
-  return { evidence, requester, user: realm.db.get(evidence.cname, realm.name) };
+  return { evidence, requester, user: realm.db.get(evidence.cname, realm.name), evidenceKey };
 }
 
 function nameIn(list: readonly PrincipalName[], entry: PrincipalEntry): boolean {

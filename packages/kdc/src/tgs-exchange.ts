@@ -26,11 +26,21 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { findPac } from '@krbsim/pac';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { buildPac } from './pac-builder';
+import {
+  filterAtTrust,
+  signIssuedPac,
+  verifiedEvidencePac,
+  withDelegationInfo,
+  withResourceGroups,
+  withUnsignedPac,
+} from './pac-issuance';
 import type { S4uSelf } from './padata/handler';
 import { runPadata, type TgsPadataHandler, type TgsRequestState } from './padata/handler';
 import { TGS_PADATA_HANDLERS } from './padata/registry';
@@ -38,7 +48,7 @@ import { s4uX509Reply } from './padata/s4u';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
-import { checkS4uProxy, s4uProxyEvidence } from './s4u-proxy';
+import { checkS4uProxy, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
 import type { TgsHeader } from './tgs-header';
 import { tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
@@ -152,6 +162,54 @@ function s4uProxyFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFl
   return (ticketFlags(withoutForwardable, h, server, timeFlags) | TicketFlags.forwardable) >>> 0;
 }
 
+/**
+ * The evidence's authorization data as the new ticket inherits it (RFC 4120
+ * section 3.3.3), its PAC verified and rewritten as `pac-issuance.ts`
+ * describes when the realm issues PACs: an S4U2Self ticket carries the
+ * user's PAC, not the service's TGT's; an S4U2Proxy ticket the evidence
+ * ticket's, with S4U_DELEGATION_INFO.
+ */
+function evidenceAuthorizationData(
+  realm: Realm,
+  h: TgsHeader,
+  draft: TicketDraft,
+  x: { s4u: S4uSelf | undefined; proxy: S4uProxy | undefined },
+): AuthorizationData {
+  const evidence = x.proxy?.evidence ?? h.tgt;
+  if (!realm.policy.issuePac) {
+    return x.s4u !== undefined
+      ? NO_AUTHORIZATION_DATA
+      : (evidence.authorizationData ?? NO_AUTHORIZATION_DATA);
+  }
+  if (x.s4u !== undefined) {
+    // The service's own TGT must hold a sound PAC before it may speak for anyone.
+    verifiedEvidencePac(realm, h.tgt, h.ticketKey, { issuedHere: h.kind === 'local-tgt', what: 'the TGT' });
+    const pac = buildPac(realm, x.s4u.user, {
+      authtime: draft.times.authtime,
+      requested: true,
+      assertedBy: 'service',
+    });
+    return pac === undefined ? NO_AUTHORIZATION_DATA : withUnsignedPac(undefined, pac);
+  }
+  let pac =
+    x.proxy !== undefined
+      ? verifiedEvidencePac(realm, x.proxy.evidence, x.proxy.evidenceKey, {
+          issuedHere: true,
+          signedTicket: true,
+          what: 'the evidence ticket',
+        })
+      : verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
+          issuedHere: h.kind !== 'cross-realm-tgt',
+          what: h.kind === 'service-ticket' ? 'the ticket' : 'the TGT',
+        });
+  if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
+  if (h.kind === 'cross-realm-tgt') pac = filterAtTrust(pac).pac;
+  if (x.proxy !== undefined) pac = withDelegationInfo(pac, draft.sname, x.proxy.requester);
+  if (draft.server.kind !== 'krbtgt' && draft.crealm === realm.name)
+    pac = withResourceGroups(realm, pac, draft.client);
+  return withUnsignedPac(evidence.authorizationData, pac);
+}
+
 /** enc-authorization-data, decrypted with the subkey (usage 5) or session key (usage 4). */
 function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData {
   const enc = req.reqBody.encAuthorizationData;
@@ -159,14 +217,28 @@ function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData 
   const sub = h.authenticator.subkey;
   const key = fromEncryptionKey(sub ?? h.tgt.key);
   const usage = sub ? KeyUsage.TGS_REQ_AD_SUBKEY : KeyUsage.TGS_REQ_AD_SESSKEY;
+  let ad: AuthorizationData;
   try {
-    return decodeAuthorizationData(decrypt(key, usage, enc.cipher));
+    ad = decodeAuthorizationData(decrypt(key, usage, enc.cipher));
   } catch (e) {
     if (!isKerberosError(e)) throw e;
     throw new KdcError(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'enc-authorization-data does not decrypt', {
       cause: e,
     });
   }
+  // A PAC is the KDC's to write: one the client supplies (the MS14-068 attack put a forged PAC
+  // here, next to a TGT without one) is refused, never copied into a ticket.
+  let supplied: ReturnType<typeof findPac>;
+  try {
+    supplied = findPac(ad);
+  } catch {
+    supplied = undefined;
+    throw new KdcError(ErrorCode.KDC_ERR_POLICY, 'enc-authorization-data holds more than one PAC');
+  }
+  if (supplied !== undefined) {
+    throw new KdcError(ErrorCode.KDC_ERR_POLICY, 'a client may not supply a PAC in enc-authorization-data');
+  }
+  return ad;
 }
 
 /**
@@ -330,13 +402,14 @@ function issue(
     caddr,
   };
   const authorizationData = ticketAuthorizationData(realm, draft, {
-    // An S4U2Self ticket carries the user's authorization data, not the service's TGT's.
-    fromEvidence:
-      s4u === undefined ? (h.tgt.authorizationData ?? NO_AUTHORIZATION_DATA) : NO_AUTHORIZATION_DATA,
+    fromEvidence: evidenceAuthorizationData(realm, h, draft, { s4u, proxy }),
     fromRequest: requestAuthorizationData(req, h),
     pacRequested: s4u !== undefined,
   });
-  const { ticket } = issueTicket(realm.name, { ...draft, authorizationData }, realm.random);
+  const request = { ...draft, authorizationData };
+  const { ticket } = issueTicket(realm.name, request, realm.random, (etp) =>
+    signIssuedPac(realm, request, etp),
+  );
   const sessionKey = draft.sessionKey;
   const starttimeField = times.starttime !== times.authtime ? { starttime: times.starttime } : {};
 

@@ -23,7 +23,7 @@
 import type { ApReq, Authenticator, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
 import { decodeApReq, formatPrincipal, KdcOptions, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
-import { KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { ApReqError, type CheckedApReq, checkApReq, TGS_AP_REQ } from '@krbsim/service';
 import { currentKvno, findKey, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
@@ -46,6 +46,8 @@ export interface TgsHeader {
   readonly server: PrincipalEntry;
   /** The realm that issued the ticket (`ticket.realm`). */
   readonly issuingRealm: string;
+  /** The key that decrypted the ticket (the PAC's server signature is checked with it). */
+  readonly ticketKey: Key;
 }
 
 const RENEW_OR_VALIDATE = KdcOptions.renew | KdcOptions.validate;
@@ -191,5 +193,6 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
     authenticator,
     server: server!.entry,
     issuingRealm: ticket.realm,
+    ticketKey: checked.serverKey.key,
   };
 }

@@ -3,12 +3,13 @@
  * expanded as a domain controller expands them for a logon.
  */
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { Directory, domainSidFrom, Realm, SE_GROUP_DEFAULT, WellKnownRid } from '@krbsim/kdc';
+import { Directory, domainSidFrom, Realm } from '@krbsim/kdc';
+import { SE_GROUP_DEFAULT, WellKnownRid } from '@krbsim/pac';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const SID = 'S-1-5-21-1004336348-1177238915-682003330';
-const rids = (gs: readonly { rid: number }[]) => gs.map((g) => g.rid);
+const rids = (gs: readonly { relativeId: number }[]) => gs.map((g) => g.relativeId);
 
 describe('Directory', () => {
   it('gives accounts RIDs from 1104 and the primary group of their kind', () => {

@@ -1,0 +1,163 @@
+/**
+ * The PAC a domain controller builds for an account at logon (MS-KILE
+ * section 3.3.5.6.4; MS-PAC sections 2.5 to 2.14), from the realm's
+ * {@link Directory}: KERB_VALIDATION_INFO (the user's SID as domain SID and
+ * RID, its primary group and groups, S-1-18-1 or, for S4U2Self, S-1-18-2
+ * in ExtraSids), PAC_CLIENT_INFO, UPN_DNS_INFO in the extended form with
+ * the SAM name and SID, PAC_ATTRIBUTES_INFO and PAC_REQUESTOR. The
+ * signatures are added when the ticket is sealed (`issue.ts`).
+ *
+ * An account with an identity held elsewhere (a synced user in Azure AD)
+ * gets that SID: its domain becomes the logon domain, and group SIDs of
+ * that domain go in GroupIds, others in ExtraSids.
+ *
+ * @module
+ */
+
+import {
+  createKerbValidationInfo,
+  createPacAttributesInfo,
+  createPacClientInfo,
+  createUpnDnsInfo,
+  fileTimeFromMillis,
+  type GroupMembership,
+  type KerbSidAndAttributes,
+  type Pac,
+  PacAttributesFlags,
+  PacBufferType,
+  parseSid,
+  SE_GROUP_DEFAULT,
+  type Sid,
+  sidEquals,
+  splitSid,
+  UserAccountControl,
+  UserFlags,
+  WellKnownSid,
+} from '@krbsim/pac';
+import type { DirectoryAccount } from './directory';
+import type { PrincipalEntry } from './principal-db';
+import type { Realm } from './realm';
+
+/** How the logon that a PAC records came about. */
+export interface PacLogon {
+  /** The ticket's authtime (ms). */
+  readonly authtime: number;
+  /** The client asked for the PAC with PA-PAC-REQUEST (else the realm gave it by default). */
+  readonly requested: boolean;
+  /**
+   * Who vouched for the identity: the KDC authenticated the user (S-1-18-1),
+   * or a service asserted it through S4U2Self (S-1-18-2, MS-SFU 3.2.5.1.2).
+   */
+  readonly assertedBy: 'authentication-authority' | 'service';
+}
+
+/** The directory account behind a database entry (`alice`, `SQL01$`), if it has one. */
+export function accountOf(realm: Realm, entry: PrincipalEntry): DirectoryAccount | undefined {
+  const parts = entry.name.nameString;
+  return parts.length === 1 ? realm.directory.account(parts[0]!) : undefined;
+}
+
+/** The account's SID. */
+export function accountSid(realm: Realm, account: DirectoryAccount): Sid {
+  return parseSid(account.external?.sid ?? realm.directory.sidOf(account.rid));
+}
+
+/** `CONTOSO` for `CONTOSO.COM`: the NetBIOS domain name a DC writes in LogonDomainName. */
+function netbiosName(realm: string): string {
+  return (realm.split('.')[0] ?? realm).toUpperCase().slice(0, 15);
+}
+
+/** Identity and groups in KERB_VALIDATION_INFO terms, from the directory or an external identity. */
+function identity(
+  realm: Realm,
+  account: DirectoryAccount,
+): {
+  domain: Sid;
+  userId: number;
+  primaryGroupId: number;
+  groups: GroupMembership[];
+  extra: KerbSidAndAttributes[];
+} {
+  if (account.external === undefined) {
+    const t = realm.directory.tokenGroups(account.name);
+    return {
+      domain: parseSid(realm.directory.domainSid),
+      userId: account.rid,
+      primaryGroupId: account.primaryGroupRid,
+      groups: [...t.groups],
+      extra: [],
+    };
+  }
+  const user = splitSid(parseSid(account.external.sid));
+  if (user === undefined) throw new RangeError(`${account.external.sid} is not an account SID`);
+  const groups: GroupMembership[] = [{ relativeId: 513, attributes: SE_GROUP_DEFAULT }];
+  const extra: KerbSidAndAttributes[] = [];
+  for (const text of account.external.groupSids) {
+    const sid = parseSid(text);
+    const g = splitSid(sid);
+    if (g !== undefined && sidEquals(g.domain, user.domain))
+      groups.push({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT });
+    else extra.push({ sid, attributes: SE_GROUP_DEFAULT });
+  }
+  return { domain: user.domain, userId: user.rid, primaryGroupId: 513, groups, extra };
+}
+
+/**
+ * The PAC of a logon of `entry` (a user or computer of the realm's
+ * directory), unsigned; undefined for a principal that is not an account
+ * (a bare service principal), which gets no PAC.
+ */
+export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): Pac | undefined {
+  const account = accountOf(realm, entry);
+  if (account === undefined) return undefined;
+  const id = identity(realm, account);
+  const asserted =
+    logon.assertedBy === 'service'
+      ? WellKnownSid.SERVICE_ASSERTED_IDENTITY
+      : WellKnownSid.AUTHENTICATION_AUTHORITY_ASSERTED_IDENTITY;
+  const extraSids = [...id.extra, { sid: parseSid(asserted), attributes: SE_GROUP_DEFAULT }];
+  const logonInfo = createKerbValidationInfo({
+    logonTime: fileTimeFromMillis(logon.authtime),
+    effectiveName: account.name,
+    fullName: account.name,
+    userId: id.userId,
+    primaryGroupId: id.primaryGroupId,
+    groupIds: id.groups,
+    userFlags: UserFlags.LOGON_EXTRA_SIDS,
+    logonServer: 'DC1',
+    logonDomainName: netbiosName(realm.name),
+    logonDomainId: id.domain,
+    userAccountControl:
+      account.kind === 'computer'
+        ? UserAccountControl.USER_WORKSTATION_TRUST_ACCOUNT
+        : UserAccountControl.USER_NORMAL_ACCOUNT | UserAccountControl.USER_DONT_EXPIRE_PASSWORD,
+    extraSids,
+  });
+  const sid = accountSid(realm, account);
+  const upn = entry.upn ?? `${account.name}@${realm.name.toLowerCase()}`;
+  return {
+    buffers: [
+      { type: PacBufferType.LOGON_INFO, value: logonInfo },
+      { type: PacBufferType.CLIENT_INFO, value: createPacClientInfo(account.name, logon.authtime) },
+      {
+        type: PacBufferType.UPN_DNS_INFO,
+        value: createUpnDnsInfo({
+          upn,
+          dnsDomainName: realm.name,
+          upnConstructed: entry.upn === undefined,
+          samName: account.name,
+          sid,
+        }),
+      },
+      {
+        type: PacBufferType.ATTRIBUTES_INFO,
+        value: createPacAttributesInfo(
+          logon.requested
+            ? PacAttributesFlags.PAC_WAS_REQUESTED
+            : PacAttributesFlags.PAC_WAS_GIVEN_IMPLICITLY,
+        ),
+      },
+      { type: PacBufferType.REQUESTOR, value: { sid } },
+    ],
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * What the KDC does with PACs (MS-KILE 3.3.5.6.4 and 3.3.5.7; MS-PAC 4.1):
+ *
+ * - AS: a realm that issues PACs puts one in the TGT unless the client sent
+ *   PA-PAC-REQUEST false (`pac-builder.ts`);
+ * - TGS: the TGT's PAC is verified before anything is issued from it: its
+ *   server signature with the key that decrypted the TGT, its KDC signature
+ *   with this realm's krbtgt key when this realm issued it; an unkeyed or
+ *   wrong-keyed checksum is refused (MS14-068); its PAC_REQUESTOR must name
+ *   the TGT's client (CVE-2021-42287); a local TGT without a PAC is refused
+ *   when the realm requires one. The PAC is then copied into the new ticket:
+ *   - to a service of this realm, for a user of this realm: with the user's
+ *     domain-local groups as resource groups;
+ *   - from a cross-realm TGT: SID-filtered as a forest trust filters (ExtraSids
+ *     outside the trusted domain, and every resource group, are removed);
+ *   - S4U2Self: the user's own PAC, built afresh (S-1-18-2);
+ *   - S4U2Proxy: the evidence ticket's PAC, its ticket signature checked
+ *     first (the Bronze Bit fix, CVE-2020-17049), with S4U_DELEGATION_INFO.
+ * - Every PAC the KDC issues is signed when the ticket is sealed: server
+ *   signature with the ticket's key, KDC signature with this realm's krbtgt
+ *   key, and for service tickets the ticket and extended KDC signatures.
+ *
+ * @module
+ */
+
+import type { AuthorizationData, EncTicketPart, PrincipalName } from '@krbsim/asn1';
+import { formatPrincipal } from '@krbsim/asn1';
+import { ErrorCode } from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
+import {
+  decodePac,
+  encodePac,
+  findPac,
+  formatSid,
+  getPacBuffer,
+  isPacError,
+  type KerbValidationInfo,
+  type Pac,
+  PacBufferType,
+  type S4uDelegationInfo,
+  sidEquals,
+  signTicketPac,
+  splitSid,
+  UserFlags,
+  verifyPac,
+  withPac,
+} from '@krbsim/pac';
+import type { TicketDraft } from './issue';
+import { KdcError } from './krb-error';
+import { accountOf, accountSid } from './pac-builder';
+import type { PrincipalEntry } from './principal-db';
+import type { Realm } from './realm';
+
+/** What filtering at a trust removed from a PAC: shown by the lab's trace and demo. */
+export interface SidFilterReport {
+  readonly removed: readonly string[];
+}
+
+function refuse(code: number, message: string, cause?: unknown): never {
+  throw new KdcError(code, message, { ...(cause !== undefined && { cause }) });
+}
+
+/** Map a PAC verification failure to the KDC's refusal, keeping its code (MODIFIED, INAPP_CKSUM). */
+function pacFailure(e: unknown, what: string): never {
+  if (isPacError(e)) {
+    const code = e.code === ErrorCode.KRB_ERR_GENERIC ? ErrorCode.KRB_AP_ERR_MODIFIED : e.code;
+    return refuse(code, `${what}: ${e.message}`, e);
+  }
+  throw e;
+}
+
+/**
+ * The PAC of an evidence ticket (a TGT, or S4U2Proxy's evidence), verified,
+ * or undefined when it carries none and the realm does not require one.
+ *
+ * @param ticketKey the key that decrypted the ticket (server signature)
+ * @param issuedHere whether this realm's KDC issued it (KDC signature, requestor)
+ * @param ticket the decrypted ticket: with `signedTicket`, its ticket signature is checked too
+ */
+export function verifiedEvidencePac(
+  realm: Realm,
+  evidence: EncTicketPart,
+  ticketKey: Key,
+  opts: { issuedHere: boolean; signedTicket?: boolean; what: string },
+): Pac | undefined {
+  let loc: ReturnType<typeof findPac>;
+  try {
+    loc = findPac(evidence.authorizationData);
+  } catch (e) {
+    pacFailure(e, opts.what);
+  }
+  if (loc === undefined) {
+    // Only an account of the directory has a PAC to lose; a bare service principal never had one.
+    const client = evidence.crealm === realm.name ? realm.db.get(evidence.cname, realm.name) : undefined;
+    const hasAccount = client !== undefined && accountOf(realm, client) !== undefined;
+    if (opts.issuedHere && hasAccount && realm.policy.issuePac && realm.policy.requirePac) {
+      refuse(ErrorCode.KDC_ERR_TGT_REVOKED, `${opts.what} carries no PAC, which this realm requires`);
+    }
+    return undefined;
+  }
+  const kdcKey = opts.issuedHere ? krbtgtKeyLike(realm, ticketKey) : undefined;
+  let pac: Pac;
+  try {
+    pac = verifyPac(
+      loc!.pac,
+      { serverKey: ticketKey, ...(kdcKey !== undefined && { kdcKey }) },
+      opts.signedTicket === true ? { ticket: evidence, requireExtendedKdcSignature: false } : {},
+    );
+  } catch (e) {
+    return pacFailure(e, opts.what);
+  }
+  if (opts.issuedHere) checkRequestor(realm, pac, evidence);
+  return pac;
+}
+
+/** CVE-2021-42287: the PAC_REQUESTOR of a local TGT names the account the TGT is for. */
+function checkRequestor(realm: Realm, pac: Pac, evidence: EncTicketPart): void {
+  const requestor = getPacBuffer(pac, PacBufferType.REQUESTOR);
+  if (requestor === undefined || evidence.crealm !== realm.name) return;
+  const entry = realm.db.get(evidence.cname, realm.name);
+  const account = entry === undefined ? undefined : accountOf(realm, entry);
+  if (account === undefined || !sidEquals(requestor.sid, accountSid(realm, account))) {
+    refuse(
+      ErrorCode.KDC_ERR_TGT_REVOKED,
+      `the PAC's requestor ${formatSid(requestor.sid)} is not ${formatPrincipal(evidence.cname, evidence.crealm)}, whom the TGT names`,
+    );
+  }
+}
+
+/** This realm's krbtgt key of `like`'s etype (else its newest). */
+function krbtgtKeyLike(realm: Realm, like: Key): Key {
+  const keys = realm.krbtgt.keys;
+  return (keys.find((k) => k.key.etype === like.etype) ?? keys[keys.length - 1]!).key;
+}
+
+function replaceLogonInfo(pac: Pac, f: (v: KerbValidationInfo) => KerbValidationInfo): Pac {
+  return {
+    buffers: pac.buffers.map((b) =>
+      b.type === PacBufferType.LOGON_INFO && 'value' in b ? { type: b.type, value: f(b.value) } : b,
+    ),
+  };
+}
+
+/** Domain-local groups of this realm for its own user, as resource groups (MS-KILE 3.3.5.7.3). */
+export function withResourceGroups(realm: Realm, pac: Pac, user: PrincipalEntry | undefined): Pac {
+  const account = user === undefined ? undefined : accountOf(realm, user);
+  if (account === undefined || account.external !== undefined) return pac;
+  const local = realm.directory.tokenGroups(account.name).domainLocal;
+  if (local.length === 0) return pac;
+  const domain = splitSid(accountSid(realm, account))!.domain;
+  return replaceLogonInfo(pac, (v) => ({
+    ...v,
+    resourceGroupDomainSid: domain,
+    resourceGroupIds: local,
+    userFlags: v.userFlags | UserFlags.LOGON_RESOURCE_GROUPS,
+  }));
+}
+
+/**
+ * SID filtering at a trust (MS-PAC 4.1.2.2, as a forest trust filters): the
+ * trusted domain may speak only for its own SIDs. ExtraSids outside the
+ * logon domain are removed (S-1-18-x, the identity assertions, stay), and
+ * so are resource groups, which only the resource domain may add.
+ */
+export function filterAtTrust(pac: Pac): { pac: Pac; report: SidFilterReport } {
+  const removed: string[] = [];
+  const filtered = replaceLogonInfo(pac, (v) => {
+    const domain = v.logonDomainId;
+    const extraSids = v.extraSids.filter((e) => {
+      const split = splitSid(e.sid);
+      const ok =
+        formatSid(e.sid).startsWith('S-1-18-') ||
+        (domain !== undefined && split !== undefined && sidEquals(split.domain, domain));
+      if (!ok) removed.push(formatSid(e.sid));
+      return ok;
+    });
+    const resources = v.resourceGroupIds;
+    if (v.resourceGroupDomainSid !== undefined) {
+      for (const g of resources) removed.push(`${formatSid(v.resourceGroupDomainSid)}-${g.relativeId}`);
+    }
+    const { resourceGroupDomainSid: _dropped, ...rest } = v;
+    return {
+      ...rest,
+      extraSids,
+      resourceGroupIds: [],
+      userFlags:
+        (v.userFlags & ~UserFlags.LOGON_RESOURCE_GROUPS & ~UserFlags.LOGON_EXTRA_SIDS) |
+        (extraSids.length > 0 ? UserFlags.LOGON_EXTRA_SIDS : 0),
+    };
+  });
+  return { pac: filtered, report: { removed } };
+}
+
+/** MS-SFU 3.2.5.2.4: S4U_DELEGATION_INFO names the target and adds the requesting service. */
+export function withDelegationInfo(pac: Pac, target: PrincipalName, requester: PrincipalEntry): Pac {
+  const previous = getPacBuffer(pac, PacBufferType.DELEGATION_INFO);
+  const info: S4uDelegationInfo = {
+    s4u2proxyTarget: target.nameString.join('/'),
+    s4uTransitedServices: [
+      ...(previous?.s4uTransitedServices ?? []),
+      formatPrincipal(requester.name, requester.realm),
+    ],
+  };
+  const others = pac.buffers.filter((b) => b.type !== PacBufferType.DELEGATION_INFO);
+  return { buffers: [...others, { type: PacBufferType.DELEGATION_INFO, value: info }] };
+}
+
+/** `authorizationData` with its PAC replaced by `pac` (unsigned: the seal signs it). */
+export function withUnsignedPac(
+  authorizationData: AuthorizationData | undefined,
+  pac: Pac,
+): AuthorizationData {
+  return withPac(authorizationData, encodePac(pac));
+}
+
+/**
+ * Sign the PAC of `etp`, the ticket about to be sealed for `draft`, when the
+ * realm issues PACs and the ticket carries one that decodes (see the module
+ * comment). Anything else is left as it is.
+ */
+export function signIssuedPac(realm: Realm, draft: TicketDraft, etp: EncTicketPart): EncTicketPart {
+  if (!realm.policy.issuePac) return etp;
+  const loc = findPac(etp.authorizationData);
+  if (loc === undefined) return etp;
+  let pac: Pac;
+  try {
+    pac = decodePac(loc.pac);
+  } catch (e) {
+    if (isPacError(e)) return etp; // not a PAC this KDC wrote: a hook's business
+    throw e;
+  }
+  const serverKey = draft.serverKey.key;
+  return signTicketPac(
+    etp,
+    pac,
+    { serverKey, kdcKey: krbtgtKeyLike(realm, serverKey) },
+    { server: draft.sname },
+  ).encTicketPart;
+}

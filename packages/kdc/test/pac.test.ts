@@ -1,0 +1,289 @@
+/**
+ * The KDC's PACs (MS-PAC, MS-KILE): issued in AS, verified, copied and
+ * re-signed in TGS, filtered at a trust, and the attacks the signatures and
+ * checks exist to stop, each refused with its code.
+ */
+import { type EncTicketPart, encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import { ErrorCode, ManualClock } from '@krbsim/core';
+import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { createTrust, type Realm } from '@krbsim/kdc';
+import {
+  decodePac,
+  encodePac,
+  findPac,
+  formatSid,
+  getPacBuffer,
+  PacBufferType,
+  parseSid,
+  validationInfoSids,
+  verifyPac,
+  withPac,
+} from '@krbsim/pac';
+import { describe, expect, it } from 'vitest';
+import {
+  type Creds,
+  clientRandom,
+  encTimestamp,
+  errorOf,
+  type Lab,
+  login,
+  makeRealm,
+  openTicket,
+  pacRequest,
+  T0,
+  tgsGet,
+  tgsReq,
+  userKey,
+} from './helpers';
+
+const REALM = 'CONTOSO.COM';
+const WEB = 'HTTP/web.contoso.com';
+const SID = 'S-1-5-21-1004336348-1177238915-682003330';
+
+function ad(): Lab & { alice: Creds; webKey: Key } {
+  // AD realm, MIT-shaped errors: their e-text explains a failing assertion.
+  const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, new ManualClock(T0), {
+    kind: 'active-directory',
+    domainSid: SID,
+  });
+  l.realm.addUser('alice', { password: 'pw' });
+  l.realm.addUser('websvc', { password: 'web-pw', spns: [WEB] });
+  const d = l.realm.directory;
+  d.addGroup('SqlAdmins');
+  d.addGroup('DBAs');
+  d.addGroup('WebReaders', { scope: 'domain-local' });
+  d.addMember('DBAs', 'alice');
+  d.addMember('SqlAdmins', 'DBAs');
+  d.addMember('WebReaders', 'alice');
+  return {
+    ...l,
+    alice: login(l, 'alice', userKey(REALM, 'alice', 'pw')),
+    webKey: userKey(REALM, 'websvc', 'web-pw'),
+  };
+}
+
+const krbtgtKey = (realm: Realm): Key => realm.krbtgt.keys.find((k) => k.key.etype === 18)!.key;
+const pacOf = (etp: EncTicketPart): Uint8Array => findPac(etp.authorizationData)!.pac;
+const sids = (bytes: Uint8Array): string[] =>
+  validationInfoSids(getPacBuffer(decodePac(bytes), PacBufferType.LOGON_INFO)!).map((s) => formatSid(s.sid));
+
+/** Re-seal a TGT after changing its EncTicketPart: what someone holding the key could do. */
+function reseal(c: Creds, key: Key, f: (e: EncTicketPart) => EncTicketPart): Creds {
+  const etp = f(openTicket(c.ticket, key));
+  const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(etp), { random: clientRandom });
+  return { ...c, ticket: { ...c.ticket, encPart: { ...c.ticket.encPart, cipher } } };
+}
+
+describe('PAC in AS', () => {
+  it("puts alice's SIDs in the TGT, signed with the krbtgt key, as a DC does", () => {
+    const l = ad();
+    const tgt = openTicket(l.alice.ticket, krbtgtKey(l.realm));
+    const bytes = pacOf(tgt);
+    const k = krbtgtKey(l.realm);
+    verifyPac(bytes, { serverKey: k, kdcKey: k });
+    const d = l.realm.directory;
+    const rid = d.account('alice')!.rid;
+    expect(sids(bytes)).toEqual([
+      `${SID}-${rid}`,
+      `${SID}-513`,
+      `${SID}-${d.group('SqlAdmins')!.rid}`,
+      `${SID}-${d.group('DBAs')!.rid}`,
+      'S-1-18-1',
+    ]);
+    const pac = decodePac(bytes);
+    expect(getPacBuffer(pac, PacBufferType.CLIENT_INFO)!.name).toBe('alice');
+    expect(formatSid(getPacBuffer(pac, PacBufferType.REQUESTOR)!.sid)).toBe(`${SID}-${rid}`);
+    expect(getPacBuffer(pac, PacBufferType.UPN_DNS_INFO)!.upn).toBe('alice@contoso.com');
+    // A TGT has no ticket signature (MS-PAC 2.8.3).
+    expect(getPacBuffer(pac, PacBufferType.TICKET_CHECKSUM)).toBeUndefined();
+  });
+
+  it('leaves the PAC out when the client sends PA-PAC-REQUEST false, and MIT realms issue none', () => {
+    const l = ad();
+    const key = userKey(REALM, 'alice', 'pw');
+    const noPac = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(false)] });
+    expect(findPac(openTicket(noPac.ticket, krbtgtKey(l.realm)).authorizationData)).toBeUndefined();
+    const mit = makeRealm('MIT.TEST');
+    mit.realm.addUser('bob', { password: 'pw', encTypes: [18] });
+    const bob = login(mit, 'bob', userKey('MIT.TEST', 'bob', 'pw'));
+    const mitKey = mit.realm.krbtgt.keys.find((k) => k.key.etype === bob.ticket.encPart.etype)!.key;
+    expect(openTicket(bob.ticket, mitKey).authorizationData).toBeUndefined();
+  });
+});
+
+describe('PAC in TGS', () => {
+  it('copies the PAC into the service ticket, adds domain-local resource groups, and signs it for the service', () => {
+    const l = ad();
+    const st = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: WEB, now: T0 });
+    const etp = openTicket(st.ticket, l.webKey);
+    const bytes = pacOf(etp);
+    // Server signature with the service key; KDC, ticket and extended KDC signatures with krbtgt.
+    const pac = verifyPac(bytes, { serverKey: l.webKey, kdcKey: krbtgtKey(l.realm) }, { ticket: etp });
+    expect(getPacBuffer(pac, PacBufferType.TICKET_CHECKSUM)).toBeDefined();
+    expect(getPacBuffer(pac, PacBufferType.FULL_CHECKSUM)).toBeDefined();
+    expect(sids(bytes)).toContain(`${SID}-${l.realm.directory.group('WebReaders')!.rid}`);
+  });
+
+  it('refuses a TGT whose PAC was altered (KRB_AP_ERR_MODIFIED)', () => {
+    const l = ad();
+    const k = krbtgtKey(l.realm);
+    // Even with the krbtgt key in hand to re-encrypt, the PAC's signatures no longer match.
+    const forged = reseal(l.alice, k, (e) => {
+      const pac = decodePac(pacOf(e));
+      const more = {
+        buffers: pac.buffers.map((b) =>
+          b.type === PacBufferType.LOGON_INFO && 'value' in b
+            ? {
+                type: b.type,
+                value: { ...b.value, groupIds: [...b.value.groupIds, { relativeId: 512, attributes: 7 }] },
+              }
+            : b,
+        ),
+      };
+      return { ...e, authorizationData: withPac(e.authorizationData, encodePac(more)) };
+    });
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: forged, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+  });
+
+  it('refuses a PAC in enc-authorization-data (MS14-068) and a TGT without a PAC (KDC_ERR_TGT_REVOKED)', () => {
+    const l = ad();
+    const k = krbtgtKey(l.realm);
+    const bytes = pacOf(openTicket(l.alice.ticket, k));
+    const withRequestPac = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.alice,
+          realm: REALM,
+          sname: WEB,
+          now: T0,
+          authorizationData: withPac(undefined, bytes),
+        }),
+      ),
+    );
+    expect(withRequestPac.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    const stripped = reseal(l.alice, k, (e) => {
+      const { authorizationData: _gone, ...rest } = e;
+      return rest;
+    });
+    expect(
+      errorOf(l.kdc.handle(tgsReq({ tgt: stripped, realm: REALM, sname: WEB, now: T0 }))).errorCode,
+    ).toBe(ErrorCode.KDC_ERR_TGT_REVOKED);
+  });
+
+  it('refuses a TGT whose PAC_REQUESTOR names someone else (CVE-2021-42287)', () => {
+    const l = ad();
+    const k = krbtgtKey(l.realm);
+    l.realm.addUser('mallory', { password: 'pw' });
+    const mallory = login(l, 'mallory', userKey(REALM, 'mallory', 'pw'));
+    // mallory's PAC, correctly signed, in a TGT that says alice: the name no longer matches the SID.
+    const malloryPac = pacOf(openTicket(mallory.ticket, k));
+    const swapped = reseal(l.alice, k, (e) => ({
+      ...e,
+      authorizationData: withPac(e.authorizationData, malloryPac),
+    }));
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: swapped, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_TGT_REVOKED);
+    expect(err.eText).toMatch(/requestor/);
+  });
+
+  it('refuses an S4U2Proxy evidence ticket whose forwardable bit was flipped (Bronze Bit, CVE-2020-17049)', () => {
+    const l = ad();
+    const sqlSpn = 'MSSQLSvc/sql.contoso.com:1433';
+    l.realm.addUser('svc', {
+      password: 'svc-pw',
+      spns: ['HTTP/svc.contoso.com'],
+      delegation: { allowedTo: [sqlSpn] },
+    });
+    l.realm.addComputer('SQL', { password: 'sql-pw', spns: [sqlSpn] });
+    const svcKey = userKey(REALM, 'svc', 'svc-pw');
+    const svc = login(l, 'svc', svcKey);
+    // alice's own ticket to svc: forwardable only if asked; svc re-encrypts it with its own key.
+    const toSvc = tgsGet(l.kdc, {
+      tgt: l.alice,
+      realm: REALM,
+      sname: 'HTTP/svc.contoso.com',
+      now: T0,
+      options: 0,
+    });
+    const plain = openTicket(toSvc.ticket, svcKey);
+    expect(plain.flags & TicketFlags.forwardable).toBe(0);
+    const flipped = { ...plain, flags: (plain.flags | TicketFlags.forwardable) >>> 0 };
+    const cipher = encrypt(svcKey, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(flipped), {
+      random: clientRandom,
+    });
+    const evidence = { ...toSvc.ticket, encPart: { ...toSvc.ticket.encPart, cipher } };
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: svc,
+          realm: REALM,
+          sname: sqlSpn,
+          now: T0,
+          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
+          additionalTickets: [evidence],
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(err.eText).toMatch(/ticket/i);
+    // With the untouched forwardable evidence it works, and the PAC names the delegation.
+    const fw = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: 'HTTP/svc.contoso.com', now: T0 });
+    const ok = tgsGet(l.kdc, {
+      tgt: svc,
+      realm: REALM,
+      sname: sqlSpn,
+      now: T0,
+      options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
+      additionalTickets: [fw.ticket],
+    });
+    const sqlKey = stringToKey(18, 'sql-pw', 'CONTOSO.COMhostsql.contoso.com');
+    const info = getPacBuffer(
+      decodePac(pacOf(openTicket(ok.ticket, sqlKey))),
+      PacBufferType.DELEGATION_INFO,
+    )!;
+    expect(info.s4u2proxyTarget).toBe(sqlSpn);
+    expect(info.s4uTransitedServices).toEqual(['svc@CONTOSO.COM']);
+  });
+});
+
+describe('PAC across a trust', () => {
+  it('filters SIDs the trusted domain may not speak for, and re-signs for the trusting realm', () => {
+    const clock = new ManualClock(T0);
+    const onprem = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, {
+      kind: 'active-directory',
+      domainSid: SID,
+    });
+    const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', { krbErrorStyle: 'mit' }, clock, {
+      kind: 'active-directory',
+    });
+    createTrust({
+      trusting: cloud.realm,
+      trusted: onprem.realm,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['windows.net'],
+    });
+    onprem.realm.addUser('alice', { password: 'pw' });
+    const mi = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+    cloud.realm.addService(mi, { password: 'mi-pw' });
+    // alice's on-prem identity claims a foreign SID (as SID history would): the trust drops it.
+    onprem.realm.directory.setExternalIdentity('alice', {
+      sid: `${SID}-${onprem.realm.directory.account('alice')!.rid}`,
+      groupSids: [`${SID}-512`, 'S-1-5-21-1-2-3-519'],
+    });
+    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
+    const st = tgsGet(cloud.kdc, { tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 });
+    const miKey = cloud.realm.keysFor(mi).find((k) => k.etype === 18)!;
+    const etp = openTicket(st.ticket, miKey);
+    const bytes = pacOf(etp);
+    verifyPac(bytes, { serverKey: miKey, kdcKey: krbtgtKey(cloud.realm) }, { ticket: etp });
+    const got = sids(bytes);
+    expect(got).toContain(`${SID}-512`); // the trusted domain's own group: kept
+    expect(got).not.toContain('S-1-5-21-1-2-3-519'); // another domain's Enterprise Admins: filtered
+    expect(got).toContain('S-1-18-1');
+    // The referral TGT's PAC was signed with the inter-realm key, which the cloud realm checked.
+    expect(parseSid(got[0]!).subAuthority.at(-1)).toBe(onprem.realm.directory.account('alice')!.rid);
+  });
+});
