@@ -16,9 +16,12 @@
  * uses only 32-bit adds, rotates and bitwise logic, so it runs in constant
  * time.
  *
- * Other hashes (SHA-256 and SHA-384 for RFC 8009, MD5 for RFC 4757) use
+ * HMAC-SHA-256, the MAC and the KDF of aes128-cts-hmac-sha256-128 (RFC 8009),
+ * is keyed once in the same way ({@link Sha256Hmac}, on ./sha256-compress.ts).
+ * HMAC-SHA-384 (aes256-cts-hmac-sha384-192) and HMAC-MD5 (RFC 4757) use
  * `createHmac` per message, with the digest read as a string for the same
- * reason.
+ * reason: for SHA-384, keying once measured no faster (see
+ * ./sha256-compress.ts).
  *
  * Both write the MAC into one shared 64-byte result buffer that the caller
  * must use (compare or copy) before the next MAC is computed.
@@ -28,6 +31,7 @@
 
 import { createHash, createHmac, type Hash } from 'node:crypto';
 import { sha1Compress } from './sha1-compress';
+import { SHA256_IV, sha256Compress } from './sha256-compress';
 
 /** A keyed MAC function. */
 export interface Mac {
@@ -219,11 +223,143 @@ class Sha1Hmac implements Mac {
   }
 }
 
-const OUTPUT_BYTES: Readonly<Record<string, number>> = { sha1: 20, sha256: 32, sha384: 48, md5: 16 };
+/** Streaming SHA-256 scratch, as for SHA-1 above: the state and up to two blocks of pending bytes. */
+const sha256State = new Int32Array(8);
+const sha256Pending = new Uint8Array(128);
+let sha256PendingBytes = 0;
+
+function sha256Absorb(data: Uint8Array): void {
+  let o = 0;
+  const n = data.length;
+  if (sha256PendingBytes > 0) {
+    while (sha256PendingBytes < 64 && o < n) sha256Pending[sha256PendingBytes++] = data[o++]!;
+    if (sha256PendingBytes < 64) return;
+    sha256Compress(sha256State, sha256Pending, 0);
+    sha256PendingBytes = 0;
+  }
+  for (; o + 64 <= n; o += 64) sha256Compress(sha256State, data, o);
+  while (o < n) sha256Pending[sha256PendingBytes++] = data[o++]!;
+}
+
+/** Pads (FIPS 180-4 section 5.1.1) for a message of `total` bytes and compresses the rest. */
+function sha256Finish(total: number): void {
+  const p = sha256Pending;
+  const end = sha256PendingBytes + 1 + 8 <= 64 ? 64 : 128;
+  p[sha256PendingBytes] = 0x80;
+  for (let i = sha256PendingBytes + 1; i < end - 8; i++) p[i] = 0;
+  const bits = total * 8;
+  const hi = Math.floor(bits / 0x100000000);
+  const lo = bits >>> 0;
+  p[end - 8] = hi >>> 24;
+  p[end - 7] = (hi >>> 16) & 0xff;
+  p[end - 6] = (hi >>> 8) & 0xff;
+  p[end - 5] = hi & 0xff;
+  p[end - 4] = lo >>> 24;
+  p[end - 3] = (lo >>> 16) & 0xff;
+  p[end - 2] = (lo >>> 8) & 0xff;
+  p[end - 1] = lo & 0xff;
+  sha256Compress(sha256State, p, 0);
+  if (end === 128) sha256Compress(sha256State, p, 64);
+  for (let i = 0; i < end; i++) p[i] = 0; // Security: the pending bytes were message bytes.
+  sha256PendingBytes = 0;
+}
+
+/** The state as 32 big-endian bytes into `out`. */
+function sha256Output(out: Uint8Array): void {
+  const st = sha256State;
+  for (let i = 0; i < 8; i++) {
+    const w = st[i]!;
+    out[4 * i] = w >>> 24;
+    out[4 * i + 1] = (w >>> 16) & 0xff;
+    out[4 * i + 2] = (w >>> 8) & 0xff;
+    out[4 * i + 3] = w & 0xff;
+  }
+}
+
+/**
+ * The outer hash's one block: the 32-byte inner digest, then (fixed) the
+ * 0x80 terminator, zeros and the length, 64 + 32 bytes in bits.
+ */
+const sha256OuterBlock = new Uint8Array(64);
+sha256OuterBlock[32] = 0x80;
+sha256OuterBlock[62] = ((64 + 32) * 8) >>> 8;
+sha256OuterBlock[63] = ((64 + 32) * 8) & 0xff;
+
+/**
+ * HMAC-SHA-256 messages up to this long run wholly in JavaScript even on a
+ * key's later messages (a KDF input is one block; an etype-19 MAC covers
+ * IV | C, 16 bytes more than the ciphertext).
+ */
+const SHA256_JS_MAX_BYTES = 320;
+
+/**
+ * HMAC-SHA-256 keyed once, as {@link Sha1Hmac}: the states after K ^ ipad
+ * and K ^ opad are kept; a key's first message, and any short one, is hashed
+ * in JavaScript from them; longer messages copy a native context that
+ * absorbed K ^ ipad, made on first need; the outer hash is always one
+ * compression here.
+ */
+class Sha256Hmac implements Mac {
+  readonly bytes = 32;
+  /** K ^ ipad, for the native inner context when one is first needed. */
+  readonly #ipad = new Uint8Array(64);
+  #inner: Hash | undefined;
+  #used = false;
+  /** The states after K ^ ipad (words 0..7) and after K ^ opad (words 8..15). */
+  readonly #states = new Int32Array(16);
+
+  constructor(key: Uint8Array) {
+    // RFC 2104: keys longer than the 64-byte block are hashed first.
+    const k = key.length > 64 ? createHash('sha256').update(key).digest() : key;
+    const pad = this.#ipad;
+    pad.set(k);
+    for (let i = 0; i < 64; i++) pad[i]! ^= 0x36;
+    const st = sha256State;
+    st.set(SHA256_IV);
+    sha256Compress(st, pad, 0);
+    this.#states.set(st, 0);
+    const opad = sha256Pending; // scratch, wiped below
+    for (let i = 0; i < 64; i++) opad[i] = pad[i]! ^ 0x6a; // (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad
+    st.set(SHA256_IV);
+    sha256Compress(st, opad, 0);
+    this.#states.set(st, 8);
+    opad.fill(0, 0, 64);
+  }
+
+  compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
+    const n = a.length + (b === undefined ? 0 : b.length);
+    const st = sha256State;
+    const block = sha256OuterBlock;
+    const states = this.#states;
+    if (!this.#used || n <= SHA256_JS_MAX_BYTES) {
+      this.#used = true;
+      for (let i = 0; i < 8; i++) st[i] = states[i]!;
+      sha256Absorb(a);
+      if (b !== undefined) sha256Absorb(b);
+      sha256Finish(64 + n);
+      sha256Output(block);
+    } else {
+      this.#inner ??= createHash('sha256').update(this.#ipad);
+      const inner = this.#inner.copy().update(a);
+      if (b !== undefined) inner.update(b);
+      // Performance: a binary (latin1) string, not a Buffer: no ArrayBuffer.
+      const digest = inner.digest('binary');
+      for (let i = 0; i < 32; i++) block[i] = digest.charCodeAt(i);
+    }
+    // Outer hash: the state after K ^ opad, then the one block.
+    for (let i = 0; i < 8; i++) st[i] = states[8 + i]!;
+    sha256Compress(st, block, 0);
+    sha256Output(result);
+    return result;
+  }
+}
+
+const OUTPUT_BYTES: Readonly<Record<string, number>> = { sha1: 20, sha384: 48, md5: 16 };
 
 /** A {@link Mac} for HMAC-`hash` under `key`, keyed once. */
 export function hmacFor(hash: string, key: Uint8Array): Mac {
   if (hash === 'sha1') return new Sha1Hmac(key);
+  if (hash === 'sha256') return new Sha256Hmac(key);
   const bytes = OUTPUT_BYTES[hash];
   if (bytes === undefined) throw new Error(`no HMAC output length for ${hash}`); // unreachable: etype records
   return new NodeHmac(hash, key, bytes);

@@ -26,6 +26,7 @@
 import { createHmac, pbkdf2Sync } from 'node:crypto';
 import { concatBytes } from '@krbsim/core';
 import { be32, toBytes, utf8 } from '../internal/bytes';
+import type { Mac } from '../internal/hmac';
 import { countDerivation } from '../internal/stats';
 import type { EncTypeSpec } from '../rfc3961/profile';
 import { iterationCount } from '../rfc3962/string-to-key';
@@ -55,6 +56,36 @@ export function kdfHmacSha2(
   k1.fill(0);
   return out;
 }
+
+/**
+ * KDF-HMAC-SHA2 with HMAC already keyed with the base key (`mac`, kept on
+ * the key's state: see ../internal/hmac.ts): the same function as
+ * {@link kdfHmacSha2}, without re-keying HMAC for every derived key.
+ */
+export function kdfWithMac(
+  mac: Mac,
+  label: Uint8Array,
+  context: Uint8Array | undefined,
+  bits: number,
+): Uint8Array {
+  const c = context ?? EMPTY;
+  const input = new Uint8Array(4 + label.length + 1 + c.length + 4);
+  input.set(COUNTER_1, 0);
+  input.set(label, 4);
+  // input[4 + label.length] = 0x00, the separator
+  input.set(c, 5 + label.length);
+  const n = input.length;
+  input[n - 4] = bits >>> 24;
+  input[n - 3] = (bits >>> 16) & 0xff;
+  input[n - 2] = (bits >>> 8) & 0xff;
+  input[n - 1] = bits & 0xff;
+  const k1 = mac.compute(input);
+  const out = k1.slice(0, bits >>> 3);
+  k1.fill(0, 0, mac.bytes); // Security: K1 is key material, in the shared MAC result buffer.
+  return out;
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** RFC 8009 section 4 string-to-key: the protocol key bytes. */
 export function aesSha2StringToKey(

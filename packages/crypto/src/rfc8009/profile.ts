@@ -26,7 +26,7 @@ import { countDerivation } from '../internal/stats';
 import { KC, KE, KI, usageConstant } from '../rfc3961/dk';
 import type { CryptoFamily, EncTypeSpec, KeyState } from '../rfc3961/profile';
 import { AesCts, ctsSpace } from '../rfc3962/aes-cts';
-import { aesSha2StringToKey, kdfHmacSha2 } from './kdf';
+import { aesSha2StringToKey, kdfWithMac } from './kdf';
 
 const CONFOUNDER_BYTES = 16;
 /** The cipher state (IV) that RFC 8009 prepends to C under the MAC: all zero. */
@@ -39,9 +39,25 @@ interface EncMaterial {
   readonly ki: Mac;
 }
 
+/**
+ * HMAC keyed with the base key, for every KDF-HMAC-SHA2 of that key (Ke, Ki,
+ * Kc, the PRF), kept on the key's state. For aes128-cts-hmac-sha256-128 a
+ * derivation is then two SHA-256 compressions, with no re-keying; for
+ * aes256-cts-hmac-sha384-192 it is `createHmac` as before (../internal/hmac.ts
+ * says why).
+ */
+function baseMac(state: KeyState): Mac {
+  let mac = state.extra as Mac | undefined;
+  if (mac === undefined) {
+    mac = hmacFor(state.spec.hash, state.bytes);
+    state.extra = mac;
+  }
+  return mac;
+}
+
 function kdf(state: KeyState, label: Uint8Array, bytes: number): Uint8Array {
   countDerivation();
-  return kdfHmacSha2(state.spec.hash, state.bytes, label, undefined, bytes * 8);
+  return kdfWithMac(baseMac(state), label, undefined, bytes * 8);
 }
 
 function encMaterial(state: KeyState, usage: number): EncMaterial {
@@ -117,6 +133,6 @@ export const aesSha2Family: CryptoFamily = {
   },
 
   prf(state, input) {
-    return kdfHmacSha2(state.spec.hash, state.bytes, PRF_LABEL, input, state.spec.prfBytes * 8);
+    return kdfWithMac(baseMac(state), PRF_LABEL, input, state.spec.prfBytes * 8);
   },
 };

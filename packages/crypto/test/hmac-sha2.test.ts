@@ -1,0 +1,63 @@
+/**
+ * HMAC-SHA-256 keyed once (src/internal/hmac.ts on
+ * src/internal/sha256-compress.ts), and HMAC-SHA-384, against node:crypto's createHmac: every
+ * message length across the block boundaries, keys shorter and longer than a
+ * block, the JavaScript path (a key's first message, short ones) and the
+ * native one (later long messages), and a message split in two parts.
+ */
+
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { hmacFor } from '../src/internal/hmac';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const bytes = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 131 + seed * 7 + 3) & 0xff);
+
+describe.each(['sha256', 'sha384'] as const)('HMAC-%s keyed once', (hash) => {
+  it.each([16, 24, 32, 64, 127, 128, 129, 200])('matches createHmac with a %i-byte key', (keyLen) => {
+    const key = bytes(keyLen, keyLen);
+    const mac = hmacFor(hash, key);
+    for (let n = 0; n <= 700; n += n < 300 ? 1 : 37) {
+      const msg = bytes(n, n);
+      const want = createHmac(hash, key).update(msg).digest('hex');
+      const got = hex(mac.compute(msg).subarray(0, mac.bytes));
+      if (got !== want) expect({ n, got }).toEqual({ n, got: want });
+      const cut = n >> 1;
+      const split = hex(mac.compute(msg.subarray(0, cut), msg.subarray(cut)).subarray(0, mac.bytes));
+      if (split !== want) expect({ n, cut, split }).toEqual({ n, cut, split: want });
+    }
+  });
+
+  it('takes the native path for a long message on a later use, and the result is the same', () => {
+    const key = bytes(32, 1);
+    const mac = hmacFor(hash, key);
+    const long = bytes(5000, 2);
+    const want = createHmac(hash, key).update(long).digest('hex');
+    expect(hex(mac.compute(long).subarray(0, mac.bytes))).toBe(want); // first use: JavaScript
+    expect(hex(mac.compute(long).subarray(0, mac.bytes))).toBe(want); // later: native context copy
+    expect(mac.bytes).toBe(hash === 'sha256' ? 32 : 48);
+  });
+});
+
+describe('KDF-HMAC-SHA2 with a keyed HMAC', () => {
+  it('gives what the re-keying KDF gives (RFC 8009 section 3)', async () => {
+    const { kdfHmacSha2, kdfWithMac } = await import('../src/rfc8009/kdf');
+    for (const [hash, keyLen, bits] of [
+      ['sha256', 16, 128],
+      ['sha384', 32, 192],
+      ['sha384', 32, 256],
+      ['sha384', 32, 384],
+    ] as const) {
+      const key = bytes(keyLen, bits);
+      const mac = hmacFor(hash, key);
+      for (const [label, context] of [
+        [Uint8Array.of(0, 0, 0, 2, 0x99), undefined],
+        [new TextEncoder().encode('prf'), bytes(40, 9)],
+      ] as const) {
+        expect(hex(kdfWithMac(mac, label, context, bits))).toBe(
+          hex(kdfHmacSha2(hash, key, label, context, bits)),
+        );
+      }
+    }
+  });
+});
