@@ -182,8 +182,16 @@ export interface PairedOptions {
 interface RunFigure {
   /** Median ns/op of krbsim's batches (undefined when pending). */
   readonly krbsimNs: number | undefined;
-  /** Per baseline: median ns/op of its batches, and the median per-pair ratio. */
-  readonly baselines: readonly { readonly ns: number; readonly ratio: number | undefined }[];
+  /**
+   * Per baseline: median ns/op of its batches, the median per-pair ratio, and
+   * the ratio of the run's total times per operation (which keeps the rare
+   * expensive batch, a major GC, that the median leaves out).
+   */
+  readonly baselines: readonly {
+    readonly ns: number;
+    readonly ratio: number | undefined;
+    readonly totalRatio: number | undefined;
+  }[];
 }
 
 /** A figure with its range over runs. */
@@ -204,6 +212,8 @@ export interface PairedResult {
     readonly ns: Spread;
     /** Baseline ns ÷ krbsim ns per pair: median of each run's median, and the range. */
     readonly ratio: Spread | undefined;
+    /** Baseline ÷ krbsim of each run's total time per operation: median and range over runs. */
+    readonly totalRatio: Spread | undefined;
   }[];
   /** Calls per batch, per side (krbsim first). */
   readonly batchSizes: readonly number[];
@@ -266,10 +276,12 @@ export async function measurePaired(
         krbsim: c.krbsim ? spread(rs.map((x) => x.krbsimNs!)) : undefined,
         baselines: c.baselines.map((b, bi) => {
           const ratios = rs.map((x) => x.baselines[bi]!.ratio);
+          const totals = rs.map((x) => x.baselines[bi]!.totalRatio);
           return {
             name: b.name,
             ns: spread(rs.map((x) => x.baselines[bi]!.ns)),
             ratio: ratios.every((x) => x !== undefined) ? spread(ratios as number[]) : undefined,
+            totalRatio: totals.every((x) => x !== undefined) ? spread(totals as number[]) : undefined,
           };
         }),
         batchSizes: sizes[ci]!,
@@ -293,11 +305,13 @@ async function oneRun(c: PairedCase, n: readonly number[], pairs: number): Promi
     if (c.krbsim) for (let b = 0; b < c.baselines.length; b++) ratios[b]!.push(got[b + 1]! / got[0]!);
   }
   const off = c.krbsim ? 1 : 0;
+  const sum = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0);
   return {
     krbsimNs: c.krbsim ? median(perOp[0]!) : undefined,
     baselines: c.baselines.map((_, b) => ({
       ns: median(perOp[b + off]!),
       ratio: c.krbsim ? median(ratios[b]!) : undefined,
+      totalRatio: c.krbsim ? sum(perOp[b + off]!) / sum(perOp[0]!) : undefined,
     })),
   };
 }

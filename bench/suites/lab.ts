@@ -208,8 +208,9 @@ export default async function build(ctx: SuiteContext) {
     `goal: lab warm <= 1.5x one PBKDF2: measured ${costText(warm.ratio!)}: ${verdict(warm.ratio!.median <= 1.5)}`,
     `goal: lab cold < 50 ms: measured ${spreadTime(coldFlow)} (median of ${cold.length}, range): ${verdict(coldFlow.median < 50e6)}` +
       ` (process start-up and imports before it, not counted: ${spreadTime(coldStart)})`,
-    `goal: AS with ${USERS} users within 10% of AS with 1: measured ${costText(many.ratio!)}: ${verdict(many.ratio!.median <= 1.1)}`,
-    `a new password each time costs ${costText(newPw.ratio!)} PBKDF2s`,
+    `goal: AS with ${USERS} users within 10% of AS with 1: measured ${costText(many.ratio!)}: ${verdict(many.ratio!.median <= 1.1)}; ` +
+      `ratio of total times (keeps the rare batch with a major GC): ${costText(many.totalRatio!)}`,
+    `a new password each time costs ${costText(newPw.ratio!)} PBKDF2s; lab warm, ratio of total times: ${costText(warm.totalRatio!)}`,
   ];
   const figureNotes = [
     figureText(PBKDF2, lab.krbsim!),
