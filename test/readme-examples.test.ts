@@ -69,6 +69,7 @@ const EXPECTED: Record<string, (lines: string[]) => void> = {
       'PacError: KRB_AP_ERR_MODIFIED (41): server signature (PAC buffer 6): does not match',
     ]),
   service: (l) => expect(l).toEqual(['alice@CONTOSO.COM spnego true', 'KRB_AP_ERR_REPEAT']),
+  tds: (l) => expect(l).toEqual(['CONTOSO\\alice', 'true']),
   testing: (l) => expect(l).toEqual([]),
   transport: (l) => expect(l).toEqual([]),
 };

@@ -233,18 +233,41 @@ export class ManagedInstance {
       keys: [generateKey(EncType.AES256_CTS_HMAC_SHA1_96, { random: realm.random })],
       aliases: [`MSSQLSvc/${this.fqdn}`],
     });
+    this.#service = this.#makeService();
+    this.#windowsAuth = true;
+    return this;
+  }
+
+  /**
+   * The instance's acceptor: a keytab with every SPN of its principal, as
+   * SQL Server accepts a ticket for any SPN registered on its account.
+   */
+  #makeService(): KerberosService {
+    const realm = this.#host.tenant.realm;
     const entry = realm.lookup(this.spn)!;
-    this.#service = new KerberosService({
-      keytab: entry.keys.map((k) => ({
-        principal: { realm: realm.name, name: entry.name },
-        kvno: k.kvno,
-        key: k.key,
-      })),
-      principal: `${this.spn}@${realm.name}`,
+    const names = [entry.name, ...entry.aliases];
+    return new KerberosService({
+      keytab: names.flatMap((name) =>
+        entry.keys.map((k) => ({ principal: { realm: realm.name, name }, kvno: k.kvno, key: k.key })),
+      ),
       clock: realm.clock,
       random: realm.random,
     });
-    this.#windowsAuth = true;
-    return this;
+  }
+
+  /**
+   * `setspn -S`: one more SPN for the instance's principal, such as
+   * `MSSQLSvc/127.0.0.1:14330` for a loopback listener, since clients name
+   * the service after the host and port they connect to.
+   */
+  addSpn(spn: string): void {
+    if (!this.#windowsAuth) {
+      throw new LabError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `${this.name} is not enabled for Windows authentication yet`,
+      );
+    }
+    this.#host.tenant.realm.addSpn(this.spn, spn);
+    this.#service = this.#makeService();
   }
 }

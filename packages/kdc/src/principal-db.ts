@@ -110,6 +110,25 @@ export class PrincipalDb {
     return entry;
   }
 
+  /**
+   * Give `entry` one more name (`setspn -S`). Throws
+   * KDC_ERR_PRINCIPAL_NOT_UNIQUE when another entry has it.
+   */
+  addAlias(entry: PrincipalEntry, alias: PrincipalName): void {
+    const k = this.#key(alias, entry.realm);
+    const holder = this.#entries.get(k);
+    if (holder === entry) return;
+    if (holder !== undefined) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
+        `principal ${formatPrincipal(alias, entry.realm)} already exists`,
+        { realm: entry.realm },
+      );
+    }
+    this.#entries.set(k, entry);
+    (entry as { aliases: readonly PrincipalName[] }).aliases = [...entry.aliases, alias];
+  }
+
   /** Remove an entry (and its aliases). Returns whether it was there. */
   remove(name: PrincipalName, realm: string): boolean {
     const entry = this.get(name, realm);

@@ -354,6 +354,21 @@ export class Realm {
   }
 
   /**
+   * Register one more SPN for an account or service (`setspn -S`):
+   * `realm.addSpn('MSSQLSvc/mi1.contoso.com:1433', 'MSSQLSvc/127.0.0.1:14330')`.
+   */
+  addSpn(name: string, spn: string): void {
+    const entry = this.lookup(name);
+    if (entry === undefined || entry.kind === 'krbtgt') {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+        `no account or service ${name} in ${this.name}`,
+      );
+    }
+    this.db.addAlias(entry, this.#spns([spn])[0]!);
+  }
+
+  /**
    * Find a principal by name or alias: a {@link PrincipalName} (of this realm)
    * or a string, `name` or `name@REALM`. Inter-realm keys are found as
    * `krbtgt/OTHER@THIS` (outgoing) and `krbtgt/THIS@OTHER` (incoming).
