@@ -16,7 +16,9 @@
 
 import { writeFile } from 'node:fs/promises';
 import { type AzureSqlMiLab, createAzureSqlMiLab, listenTds, type ManagedInstance } from '@krbsim/azure';
+import { toCcache } from '@krbsim/client';
 import { systemClock } from '@krbsim/core';
+import { writeCcacheFile } from '@krbsim/files';
 import type { TdsServer } from '@krbsim/tds';
 import { createSelfSignedCa, issueServerCertificate, type KdcServer, serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -120,6 +122,34 @@ describeWithTools(
       const r = await tsql('SELECT SUSER_SNAME()');
       expect(r.stdout + r.stderr).toMatch(/18456|Login failed/);
       expect(r.stdout).not.toContain('CONTOSO\\bob');
+    });
+
+    it('pymssql (the same FreeTDS wire, through Python) logs alice in too', async () => {
+      const k = await runTool(tools.kinit!, ['alice@CONTOSO.COM'], { input: `${ALICE}\n`, env });
+      expect(k.code, k.stderr).toBe(0);
+      const script = [
+        'import pymssql',
+        // pymssql passes its own default port (1433) unless given one; the rest is the conf section.
+        `c = pymssql.connect(server='mi1', port='${tds.port}')`,
+        'cur = c.cursor()',
+        "cur.execute('SELECT SUSER_SNAME()')",
+        'print(cur.fetchone()[0])',
+      ].join('\n');
+      const r = await runTool('/usr/bin/python3', ['-c', script], { env });
+      expect(r.stdout + r.stderr, tdsLog.join('\n')).toContain('CONTOSO\\alice');
+    });
+
+    it('the modern flow: a cloud TGT from the PRT, written to an MIT ccache, logs in with tsql', async () => {
+      const pc = lab.azureAdJoinedClient(lab.onPrem.user('alice')!);
+      await pc.signIn();
+      expect(pc.cloudTgt).toBeDefined();
+      const cc = dir.file('cc-cloud');
+      await writeCcacheFile(cc, toCcache(pc.kerberos.cache) as Parameters<typeof writeCcacheFile>[1]);
+      const r = await runTool(tools.tsql!, ['-S', 'mi1'], {
+        input: 'SELECT SUSER_SNAME()\ngo\nexit\n',
+        env: { ...env, KRB5CCNAME: `FILE:${cc}` },
+      });
+      expect(r.stdout + r.stderr, tdsLog.join('\n')).toContain('CONTOSO\\alice');
     });
   },
 );

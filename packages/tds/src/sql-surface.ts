@@ -7,7 +7,8 @@
  * - `SELECT IS_MEMBER('...')`, `SELECT IS_SRVROLEMEMBER('...')`
  * - `SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID`
  * - `SELECT @@VERSION`, `SELECT @@SPID`
- * - `SET ...` and `USE master`, which drivers send at connect: done, no rows.
+ * - `SET ...`, `USE master` and transaction statements (BEGIN, COMMIT,
+ *   ROLLBACK), which drivers send around others: done, no rows.
  *
  * @module
  */
@@ -50,6 +51,13 @@ export function answerBatch(sql: string, facts: SessionFacts): QueryResult {
   const s = sql.trim().replace(/;\s*$/, '').replace(/\s+/g, ' ');
   const lower = s.toLowerCase();
   if (/^set /.test(lower) || /^use \[?master\]?$/.test(lower)) return { kind: 'done' };
+  // Transactions drivers open and close around statements (pymssql's autocommit off): nothing to do.
+  if (
+    /^(begin|commit|rollback)( tran(saction)?)?$/.test(lower) ||
+    /^if @@trancount ?> ?0 (commit|rollback)( tran(saction)?)?$/.test(lower)
+  ) {
+    return { kind: 'done' };
+  }
   if (/^select (suser_sname|suser_name)\(\)$/.test(lower)) return one('', 'nvarchar', facts.login);
   if (lower === 'select system_user') return one('', 'nvarchar', facts.login);
   if (lower === 'select original_login()') return one('', 'nvarchar', facts.login);
