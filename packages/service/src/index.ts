@@ -3,9 +3,9 @@
  * section 3.2). A {@link KerberosService} holds a keytab and accepts AP-REQs
  * (raw, GSS-API krb5 per RFC 4121, or SPNEGO per RFC 4178), checking them as
  * section 3.2.3 requires: key selection, decryption, client match, clock
- * skew, ticket times, GSS checksum and channel bindings, and a bounded replay
- * cache. Mutual authentication is answered with an AP-REP framed like the
- * request. A GSS-framed acceptance also yields the acceptor's side of the
+ * skew, ticket times, the PAC's signatures (MS-PAC) when the ticket has a
+ * PAC, GSS checksum and channel bindings, and a bounded replay cache.
+ * Mutual authentication is answered with an AP-REP framed like the request. A GSS-framed acceptance also yields the acceptor's side of the
  * security context: RFC 4121 per-message tokens (Wrap and MIC) with replay
  * and ordering checks.
  *
@@ -55,6 +55,7 @@ export {
 } from './gss/security-context';
 export { checkChannelBindings } from './gss-checksum';
 export { selectServiceKey } from './keytab';
+export type { PacCheck, PacSids, VerifiedPac } from './pac';
 export {
   DEFAULT_REPLAY_CACHE_ENTRIES,
   ReplayCache,

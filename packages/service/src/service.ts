@@ -28,6 +28,7 @@ import type { DelegatedCredential } from './delegation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
 import type { WrapStyle } from './gss/per-message-token';
 import { GssSecurityContext } from './gss/security-context';
+import type { PacCheck, VerifiedPac } from './pac';
 import { ReplayCache } from './replay-cache';
 import { serviceCheck, verifyWith } from './verify-ap-req';
 
@@ -47,6 +48,20 @@ export interface ServiceOptions {
   readonly replayCache?: ReplayCache | false;
   /** Accept DES, 3DES and RC4 tickets and session keys. Default false. */
   readonly allowWeakCrypto?: boolean;
+  /**
+   * The issuing KDC's krbtgt keys. Every PAC's server signature is checked
+   * with the key that decrypted the ticket; with these keys the KDC
+   * signature is checked too, and a service ticket's ticket and extended KDC
+   * signatures (MS-PAC 2.8), as MIT's `krb5_kdc_verify_ticket` does. Default
+   * none: the server signature only, as a service normally can.
+   */
+  readonly kdcKeys?: readonly Key[];
+  /**
+   * With `kdcKeys`: require the extended KDC signature in service tickets
+   * (default true, as Windows and MIT 1.21 do; false accepts tickets from
+   * KDCs older than the November 2022 updates, such as MIT 1.20's).
+   */
+  readonly requireExtendedKdcSignature?: boolean;
 }
 
 /** Options for {@link KerberosService.accept}. */
@@ -88,6 +103,14 @@ export interface AcceptResult {
   readonly ticket: EncTicketPart;
   /** The ticket's authorization data (the PAC lives here, inside AD-IF-RELEVANT). */
   readonly authorizationData: AuthorizationData;
+  /**
+   * The ticket's PAC, its signatures verified (see {@link ServiceOptions.kdcKeys}),
+   * with `logonInfo` and `sids` (the user's SID and the group SIDs) read
+   * out; undefined when the ticket carries none. A PAC that does not verify
+   * refuses the AP-REQ (KRB_AP_ERR_MODIFIED; KRB_AP_ERR_INAPP_CKSUM for an
+   * unkeyed checksum).
+   */
+  readonly pac: VerifiedPac | undefined;
   /** Authorization data the client put in its authenticator. */
   readonly authenticatorAuthorizationData: AuthorizationData;
   readonly authtime: number;
@@ -139,6 +162,8 @@ export class KerberosService {
   readonly #replay: ReplayCache | undefined;
   /** The AP-REQ checks, built once: keytab, principal, clock, skew, weak-crypto setting. */
   readonly #check: ApReqCheck;
+  /** How PACs are checked. Security: holds the KDC keys, so it is private and never in a result. */
+  readonly #pac: PacCheck;
 
   constructor(opts: ServiceOptions) {
     const clock = opts.clock ?? systemClock;
@@ -157,6 +182,12 @@ export class KerberosService {
       clockSkewMs,
       allowWeakCrypto: opts.allowWeakCrypto ?? false,
     });
+    this.#pac = {
+      ...(opts.kdcKeys !== undefined && { kdcKeys: [...opts.kdcKeys] }),
+      ...(opts.requireExtendedKdcSignature !== undefined && {
+        requireExtendedKdcSignature: opts.requireExtendedKdcSignature,
+      }),
+    };
   }
 
   /** The replay cache in use, if any. */
@@ -177,6 +208,7 @@ export class KerberosService {
       replayCache: this.#replay,
       gss,
       channelBindings: opts.channelBindings,
+      pac: this.#pac,
     });
     const { ticket, authenticator: auth, sessionKey } = v;
     const gssFlags = v.gssChecksum?.flags;
@@ -223,6 +255,7 @@ export class KerberosService {
       // A shallow copy whose key is redacted; the decoded ticket is not changed.
       ticket: { ...ticket, key: redactedEncryptionKey(ticket.key) },
       authorizationData: ticket.authorizationData ?? [],
+      pac: v.pac,
       authenticatorAuthorizationData: auth.authorizationData ?? [],
       authtime: ticket.authtime,
       endtime: ticket.endtime,

@@ -4,9 +4,12 @@
  * 1. The checks every acceptor runs, in `check-ap-req.ts` under the service's
  *    rules ({@link SERVICE_AP_REQ}): weak enctypes, user-to-user, key
  *    selection (keytab.ts), decryption, client match, clock skew, ticket times.
- * 2. With GSS framing, the RFC 4121 0x8003 checksum, channel bindings and
+ * 2. The ticket's PAC, if it has one (`pac.ts`, MS-PAC 2.8): the server
+ *    signature with the key that decrypted the ticket, and the KDC, ticket
+ *    and extended KDC signatures when the KDC's keys are given.
+ * 3. With GSS framing, the RFC 4121 0x8003 checksum, channel bindings and
  *    any delegated credentials.
- * 3. The replay cache, last, so only authenticators that passed every other
+ * 4. The replay cache, last, so only authenticators that passed every other
  *    check take space in it.
  *
  * @module
@@ -29,6 +32,7 @@ import { type ApReqCheck, checkApReq, SERVICE_AP_REQ } from './check-ap-req';
 import { type DelegatedCredential, readDelegation } from './delegation';
 import { checkChannelBindings } from './gss-checksum';
 import { selectServiceKey } from './keytab';
+import { acceptedPac, type PacCheck, type VerifiedPac } from './pac';
 import type { ReplayCache } from './replay-cache';
 
 /** What the verification needs from the service. */
@@ -42,6 +46,8 @@ export interface VerifyParams {
   /** The token was GSS-framed: the 0x8003 checksum is required. */
   readonly gss: boolean;
   readonly channelBindings?: Uint8Array;
+  /** How the ticket's PAC is checked (default: the server signature only). */
+  readonly pac?: PacCheck;
 }
 
 /** A verified AP-REQ. */
@@ -58,6 +64,8 @@ export interface VerifiedApReq {
   readonly transited: string[];
   /** Credentials delegated in the GSS checksum. */
   readonly delegated?: DelegatedCredential;
+  /** The ticket's PAC, verified; undefined when it carries none. */
+  readonly pac: VerifiedPac | undefined;
 }
 
 /** The service's {@link ApReqCheck}: its keytab, clock, skew and weak-crypto setting. */
@@ -86,10 +94,11 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
 export function verifyWith(
   apReq: ApReq,
   check: ApReqCheck,
-  p: Pick<VerifyParams, 'replayCache' | 'gss' | 'channelBindings'>,
+  p: Pick<VerifyParams, 'replayCache' | 'gss' | 'channelBindings' | 'pac'>,
 ): VerifiedApReq {
   const { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal } = checkApReq(apReq, check);
   const server: QualifiedName = { realm: apReq.ticket.realm, name: apReq.ticket.sname };
+  const pac = acceptedPac(ticket, server, serverKey.key, p.pac ?? NO_KDC_KEYS);
   let gssChecksum: GssChecksum | undefined;
   let delegated: DelegatedCredential | undefined;
   if (p.gss) {
@@ -119,5 +128,8 @@ export function verifyWith(
     transited,
     delegated,
     gssChecksum,
+    pac,
   };
 }
+
+const NO_KDC_KEYS: PacCheck = Object.freeze({});

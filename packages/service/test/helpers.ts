@@ -41,6 +41,8 @@ export interface TicketSpec {
   flags?: number;
   transited?: string;
   sessionKeyEtype?: number;
+  /** Changes the EncTicketPart before it is encrypted (to add a PAC, say). */
+  editTicket?: (part: EncTicketPart) => EncTicketPart;
 }
 
 /** A clock, a random source, a service key and keytab, and a client that builds AP-REQs. */
@@ -100,7 +102,9 @@ export class Lab {
       encPart: {
         etype: spec.etype ?? serviceKey.etype,
         kvno: spec.kvno ?? 3,
-        cipher: encrypt(serviceKey, 2, encodeEncTicketPart(part), { random: this.random }),
+        cipher: encrypt(serviceKey, 2, encodeEncTicketPart(spec.editTicket?.(part) ?? part), {
+          random: this.random,
+        }),
       },
     };
     const credClient = spec.credClient ?? client;

@@ -1,0 +1,173 @@
+/**
+ * The PAC of an accepted ticket: MS-PAC section 2.8 (signatures) and MS-KILE
+ * section 3.4.5.3 (a service reads the PAC from the ticket's
+ * authorization-data and checks it before it builds the user's token).
+ *
+ * 1. Find the PAC: the AD-WIN2K-PAC element inside AD-IF-RELEVANT (a ticket
+ *    without one is accepted; whether a PAC is required is the caller's
+ *    policy, as it is for MIT's `krb5_rd_req`).
+ * 2. Check the server signature with the key that decrypted the ticket, as
+ *    MIT's `krb5_rd_req` (`krb5_pac_verify` with the server key) and a
+ *    Windows service do.
+ * 3. With the issuing KDC's krbtgt keys (an option: a service rarely has
+ *    them), also the KDC signature and, for a service ticket, the ticket and
+ *    extended KDC signatures (the Bronze Bit fix, CVE-2020-17049), as MIT's
+ *    `krb5_kdc_verify_ticket` does. The KDC key is the one whose checksum
+ *    type the KDC signature names.
+ *
+ * Refusals keep the signature code (KRB_AP_ERR_MODIFIED for a wrong or
+ * missing signature, KRB_AP_ERR_INAPP_CKSUM for an unkeyed one, MS14-068);
+ * a PAC that does not decode is KRB_AP_ERR_MODIFIED, as a KDC answers it.
+ *
+ * Security: the view returned here holds no key; it serializes to JSON
+ * with FILETIMEs as decimal strings and byte strings as hex (a signature
+ * is a MAC, not a key).
+ *
+ * @module
+ */
+
+import type { EncTicketPart, PrincipalName } from '@krbsim/asn1';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { checksumTypeFor, type Key } from '@krbsim/crypto';
+import {
+  decodePac,
+  findPac,
+  formatSid,
+  getPacBuffer,
+  hasTicketSignature,
+  isPacError,
+  type KerbValidationInfo,
+  type Pac,
+  type PacBuffer,
+  PacBufferType,
+  type PacSignatureKind,
+  validationInfoSids,
+  verifyTicketPac,
+} from '@krbsim/pac';
+import { ApReqError } from './check-ap-req';
+
+/** The SIDs of a PAC's logon information, as text (`S-1-5-21-...`). */
+export interface PacSids {
+  /** The user's SID: LogonDomainId and UserId. */
+  readonly user: string;
+  /**
+   * Every other SID of the logon, in PAC order, each once: GroupIds (the
+   * primary group first), ExtraSids (other domains' groups, S-1-18-x) and
+   * resource groups. What a Windows token's groups hold.
+   */
+  readonly groups: readonly string[];
+}
+
+/**
+ * A ticket's PAC, decoded and verified: a {@link Pac} (its `buffers`), with
+ * the logon information and SIDs read out.
+ */
+export interface VerifiedPac extends Pac {
+  /** KERB_VALIDATION_INFO, if the PAC has one. */
+  readonly logonInfo: KerbValidationInfo | undefined;
+  /** The user's and groups' SIDs from {@link logonInfo}. */
+  readonly sids: PacSids | undefined;
+  /** The signatures that were checked: `server`, then with KDC keys `kdc`, `ticket`, `full`. */
+  readonly verifiedSignatures: readonly PacSignatureKind[];
+}
+
+/** How a service checks PACs (see the module comment). */
+export interface PacCheck {
+  /** The issuing KDC's krbtgt keys: with them the KDC, ticket and extended KDC signatures are checked too. */
+  readonly kdcKeys?: readonly Key[];
+  /** With `kdcKeys`: require the extended KDC signature in service tickets. Default true. */
+  readonly requireExtendedKdcSignature?: boolean;
+}
+
+/** `value` with bigints as decimal strings and byte arrays as hex: what JSON can hold. */
+function jsonSafe(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  }
+  return value;
+}
+
+class AcceptedPac implements VerifiedPac {
+  readonly buffers: readonly PacBuffer[];
+  readonly logonInfo: KerbValidationInfo | undefined;
+  readonly sids: PacSids | undefined;
+  readonly verifiedSignatures: readonly PacSignatureKind[];
+
+  constructor(pac: Pac, logonInfo: KerbValidationInfo | undefined, verified: readonly PacSignatureKind[]) {
+    this.buffers = pac.buffers;
+    this.logonInfo = logonInfo;
+    this.sids = logonInfo === undefined ? undefined : sidsOf(logonInfo);
+    this.verifiedSignatures = verified;
+  }
+
+  toJSON(): object {
+    return jsonSafe({ ...this }) as object;
+  }
+}
+
+function sidsOf(info: KerbValidationInfo): PacSids | undefined {
+  const all = validationInfoSids(info).map((s) => formatSid(s.sid));
+  const [user, ...rest] = all;
+  if (user === undefined || info.logonDomainId === undefined) return undefined;
+  return { user, groups: [...new Set(rest)] };
+}
+
+function refuse(ticket: EncTicketPart, realm: string, code: number, message: string, cause: unknown): never {
+  throw new ApReqError(code, message, { realm, client: ticket, cause });
+}
+
+/**
+ * Find, verify and read the PAC of `ticket`, decrypted with `serverKey`
+ * (see the module comment). Undefined when the ticket carries no PAC.
+ * Throws {@link ApReqError} with the signature's code when it does not verify.
+ */
+export function acceptedPac(
+  ticket: EncTicketPart,
+  server: { readonly realm: string; readonly name: PrincipalName },
+  serverKey: Key,
+  check: PacCheck,
+): VerifiedPac | undefined {
+  try {
+    const loc = findPac(ticket.authorizationData);
+    if (loc === undefined) return undefined;
+    const kdcKey = check.kdcKeys === undefined ? undefined : kdcKeyFor(loc.pac, check.kdcKeys);
+    const pac = verifyTicketPac(
+      ticket,
+      { serverKey, ...(kdcKey !== undefined && { kdcKey }) },
+      {
+        server: server.name,
+        ...(check.requireExtendedKdcSignature !== undefined && {
+          requireExtendedKdcSignature: check.requireExtendedKdcSignature,
+        }),
+      },
+    )!;
+    const verified: PacSignatureKind[] = ['server'];
+    if (kdcKey !== undefined) {
+      verified.push('kdc');
+      if (hasTicketSignature(server.name)) verified.push('ticket');
+      if (getPacBuffer(pac, PacBufferType.FULL_CHECKSUM) !== undefined) verified.push('full');
+    }
+    return new AcceptedPac(pac, getPacBuffer(pac, PacBufferType.LOGON_INFO), verified);
+  } catch (e) {
+    // Only a PAC or codec refusal becomes a wire code; a bug stays a bug.
+    if (!isKerberosError(e)) throw e;
+    const signature = isPacError(e) && e.signature !== undefined;
+    const code = signature ? e.code : ErrorCode.KRB_AP_ERR_MODIFIED;
+    const what = signature ? 'does not verify' : 'is malformed';
+    return refuse(ticket, server.realm, code, `the ticket's PAC ${what}: ${e.message}`, e);
+  }
+}
+
+/**
+ * The KDC key whose mandatory checksum type is the one the KDC signature
+ * names (as MIT's tests pick the krbtgt key); else the first, whose
+ * mismatch the verification then reports.
+ */
+function kdcKeyFor(bytes: Uint8Array, keys: readonly Key[]): Key | undefined {
+  if (keys.length <= 1) return keys[0];
+  const type = getPacBuffer(decodePac(bytes), PacBufferType.PRIVSVR_CHECKSUM)?.signatureType;
+  return keys.find((k) => checksumTypeFor(k.etype) === type) ?? keys[0];
+}

@@ -1,0 +1,195 @@
+/**
+ * The service checks the PAC of every ticket it accepts (MS-PAC 2.8): the
+ * server signature with the key that decrypted the ticket, and with the
+ * KDC's keys the KDC, ticket and extended KDC signatures. A PAC that fails
+ * refuses the AP-REQ with the signature's code; the verified PAC, its logon
+ * information and SIDs come back in the result.
+ */
+
+import { inspect } from 'node:util';
+import type { EncTicketPart } from '@krbsim/asn1';
+import { ChecksumType, ErrorCode } from '@krbsim/core';
+import { generateKey, type Key } from '@krbsim/crypto';
+import {
+  createKerbValidationInfo,
+  createPacClientInfo,
+  decodePac,
+  encodePac,
+  findPac,
+  type Pac,
+  PacBufferType,
+  parseSid,
+  SE_GROUP_DEFAULT,
+  signTicketPac,
+  WellKnownSid,
+  withPac,
+} from '@krbsim/pac';
+import { type AcceptResult, ApReqError } from '@krbsim/service';
+import { describe, expect, it } from 'vitest';
+import { Lab, REALM, spnName, T0, thrown } from './helpers';
+
+const DOMAIN = 'S-1-5-21-1004336348-1177238915-682003330';
+
+/** alice's PAC as a DC writes it: Domain Users and SqlAdmins, S-1-18-1, another forest's group. */
+function alicePac(): Pac {
+  return {
+    buffers: [
+      {
+        type: PacBufferType.LOGON_INFO,
+        value: createKerbValidationInfo({
+          effectiveName: 'alice',
+          userId: 1104,
+          groupIds: [
+            { relativeId: 513, attributes: SE_GROUP_DEFAULT },
+            { relativeId: 1105, attributes: SE_GROUP_DEFAULT },
+          ],
+          logonDomainName: 'CONTOSO',
+          logonDomainId: parseSid(DOMAIN),
+          extraSids: [
+            {
+              sid: parseSid(WellKnownSid.AUTHENTICATION_AUTHORITY_ASSERTED_IDENTITY),
+              attributes: SE_GROUP_DEFAULT,
+            },
+            { sid: parseSid('S-1-5-21-1-2-3-1107'), attributes: SE_GROUP_DEFAULT },
+          ],
+        }),
+      },
+      { type: PacBufferType.CLIENT_INFO, value: createPacClientInfo('alice', T0) },
+    ],
+  };
+}
+
+/** A ticket edit that signs `pac` as the KDC does, with `kdcKey`, for the lab's service. */
+function signed(lab: Lab, kdcKey: Key, pac: Pac = alicePac()): (e: EncTicketPart) => EncTicketPart {
+  return (e) =>
+    signTicketPac(e, pac, { serverKey: lab.serviceKey, kdcKey }, { server: spnName }).encTicketPart;
+}
+
+/** The PAC bytes of a signed ticket, changed by `f`, put back (signatures left as they were). */
+function tampered(
+  edit: (e: EncTicketPart) => EncTicketPart,
+  f: (pac: Pac) => Pac,
+): (e: EncTicketPart) => EncTicketPart {
+  return (e) => {
+    const out = edit(e);
+    const pac = decodePac(findPac(out.authorizationData)!.pac);
+    return { ...out, authorizationData: withPac(out.authorizationData, encodePac(f(pac))) };
+  };
+}
+
+function accept(lab: Lab, edit: (e: EncTicketPart) => EncTicketPart, kdcKeys?: Key[]): AcceptResult {
+  const { token } = lab.client.buildApReq(lab.credential({ editTicket: edit }), { gss: 'krb5' });
+  return lab.service(kdcKeys === undefined ? {} : { kdcKeys }).accept(token);
+}
+
+describe('the PAC of an accepted ticket', () => {
+  it('is verified with the service key and read out: user SID, groups, logon information', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    const r = accept(lab, signed(lab, kdcKey));
+    expect(r.pac).toBeDefined();
+    expect(r.pac!.verifiedSignatures).toEqual(['server']);
+    expect(r.pac!.sids).toEqual({
+      user: `${DOMAIN}-1104`,
+      groups: [`${DOMAIN}-513`, `${DOMAIN}-1105`, 'S-1-18-1', 'S-1-5-21-1-2-3-1107'],
+    });
+    expect(r.pac!.logonInfo!.effectiveName).toBe('alice');
+    // Still a Pac: every buffer, signatures included.
+    expect(r.pac!.buffers.map((b) => b.type)).toEqual([1, 10, 6, 7, 16, 19]);
+  });
+
+  it('with the KDC keys, checks the KDC, ticket and extended KDC signatures too (any etype of krbtgt key)', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(17, { random: lab.random });
+    const other = generateKey(18, { random: lab.random });
+    const r = accept(lab, signed(lab, kdcKey), [other, kdcKey]);
+    expect(r.pac!.verifiedSignatures).toEqual(['server', 'kdc', 'ticket', 'full']);
+    // Another KDC's key: the KDC signature does not verify.
+    const wrong = generateKey(17, { random: lab.random });
+    const e = thrown(() => accept(lab, signed(lab, kdcKey), [wrong]));
+    expect(e).toBeInstanceOf(ApReqError);
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+  });
+
+  it('refuses a PAC changed after signing (KRB_AP_ERR_MODIFIED), naming the client', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    // Domain Admins added to alice's groups: the server signature no longer matches.
+    const edit = tampered(signed(lab, kdcKey), (pac) => ({
+      buffers: pac.buffers.map((b) =>
+        b.type === PacBufferType.LOGON_INFO && 'value' in b
+          ? {
+              type: b.type,
+              value: { ...b.value, groupIds: [...b.value.groupIds, { relativeId: 512, attributes: 7 }] },
+            }
+          : b,
+      ),
+    }));
+    const e = thrown(() => accept(lab, edit)) as ApReqError;
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toMatch(/server signature/);
+    expect(e.client?.name.nameString).toEqual(['alice']);
+    expect(e.realm).toBe(REALM);
+  });
+
+  it('refuses an unkeyed checksum (MS14-068) with KRB_AP_ERR_INAPP_CKSUM', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    const edit = tampered(signed(lab, kdcKey), (pac) => ({
+      buffers: pac.buffers.map((b) =>
+        b.type === PacBufferType.SERVER_CHECKSUM
+          ? { type: b.type, value: { signatureType: ChecksumType.RSA_MD5, signature: new Uint8Array(16) } }
+          : b,
+      ),
+    }));
+    const e = thrown(() => accept(lab, edit));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+  });
+
+  it('refuses a PAC without a server signature, and one that does not decode (KRB_AP_ERR_MODIFIED)', () => {
+    const lab = new Lab();
+    const unsigned = (e: EncTicketPart) => ({
+      ...e,
+      authorizationData: withPac(e.authorizationData, encodePac(alicePac())),
+    });
+    expect(thrown(() => accept(lab, unsigned)).code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    const garbage = (e: EncTicketPart) => ({
+      ...e,
+      authorizationData: withPac(e.authorizationData, Uint8Array.of(1, 2, 3)),
+    });
+    const g = thrown(() => accept(lab, garbage));
+    expect(g.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(g.message).toMatch(/malformed/);
+  });
+
+  it('accepts a ticket without a PAC (MIT realms issue none): no pac in the result', () => {
+    const lab = new Lab();
+    const r = accept(lab, (e) => e);
+    expect(r.pac).toBeUndefined();
+  });
+
+  it('a refused PAC leaves no replay cache entry: the same authenticator is refused for its PAC again', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    const edit = tampered(signed(lab, kdcKey), (pac) => ({ buffers: [...pac.buffers].reverse() }));
+    const { token } = lab.client.buildApReq(lab.credential({ editTicket: edit }), { gss: 'krb5' });
+    const svc = lab.service();
+    expect(thrown(() => svc.accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(thrown(() => svc.accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+  });
+
+  it('prints and serializes without keys: FILETIMEs as strings, signatures as hex', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    const r = accept(lab, signed(lab, kdcKey), [kdcKey]);
+    const json = JSON.stringify(r);
+    const printed = `${inspect(r, { depth: Number.POSITIVE_INFINITY })}\n${json}`;
+    for (const key of [kdcKey.bytes, lab.serviceKey.bytes, r.sessionKey.bytes]) {
+      expect(printed).not.toContain(Buffer.from(key).toString('hex'));
+    }
+    const pac = JSON.parse(json).pac;
+    expect(pac.sids.user).toBe(`${DOMAIN}-1104`);
+    expect(typeof pac.logonInfo.logonTime).toBe('string');
+    expect(pac.verifiedSignatures).toEqual(['server', 'kdc', 'ticket', 'full']);
+  });
+});
