@@ -7,6 +7,12 @@
  * @packageDocumentation
  */
 
+export {
+  type AzureLabPorts,
+  type RunningAzureLab,
+  type StartAzureLabOptions,
+  startAzureLab,
+} from './azure-lab';
 export { runCli, USAGE } from './cli';
 export { type DecodeInputOptions, decodeCommand, decodeToJson, parseDecodeInput } from './decode';
 export { type CliIo, ExitCode } from './io';

@@ -16,6 +16,12 @@ import { parseTopology, TopologyError, type TopologyFile } from './topology';
 import type { TopologyWriteResult } from './topology-files';
 
 export const SERVE_USAGE = `Usage: krbsim serve <topology.yaml|topology.json> [--dir <dir>] [options]
+       krbsim serve azure-sql-mi [--dir <dir>] [--host <addr>] [--seed <s>] [--json-log]
+
+azure-sql-mi: the Azure SQL Managed Instance lab: CONTOSO.COM's KDC over UDP
+and TCP, Azure AD's only through an HTTPS KDC proxy (ca.pem, http_anchors), a
+TDS listener for the managed instance mi1 (freetds.conf), ports.json and
+principals.json (alice has a Windows login on mi1, bob none).
 
 Serve every realm of a topology file: one KDC per realm, listening on UDP and
 TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
@@ -88,6 +94,7 @@ const MAX_WORKERS = 64;
 
 /** Run `krbsim serve`; resolves with the exit code once stopped. */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === AZURE_LAB) return serveAzureLab(argv.slice(1), io);
   const config = await parseServeArgs(argv, io);
   if (typeof config === 'number') return config;
   if (io.signal?.aborted) return ExitCode.ok;
@@ -215,6 +222,70 @@ export function stopped(io: CliIo): Promise<void> {
     if (io.signal.aborted) return resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+}
+
+/** A lab seed: a number as given, or a 32-bit number derived from text. */
+function seedNumber(s: string): number {
+  if (/^-?\d+$/.test(s)) return Number(s);
+  let h = 0;
+  for (const c of s) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+  return h;
+}
+
+/** The built-in Azure SQL Managed Instance lab (`krbsim serve azure-sql-mi`). */
+const AZURE_LAB = 'azure-sql-mi';
+
+/** `krbsim serve azure-sql-mi [--dir D] [--host H] [--seed S]`: see `azure-lab.ts`. */
+async function serveAzureLab(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand<{ dir?: string; host?: string; seed?: string; 'json-log'?: boolean }>(
+    'serve',
+    argv,
+    {
+      dir: { type: 'string' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+      'json-log': { type: 'boolean' },
+    },
+    SERVE_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.positionals.length > 0) {
+    io.stderr(usageError('serve', `azure-sql-mi takes no file, got ${parsed.positionals.join(' ')}`));
+    return ExitCode.usage;
+  }
+  const { values } = parsed;
+  const log = serveLog((line) => io.stdout(line), { json: values['json-log'] === true, level: 'info' });
+  const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'krbsim-azure-')));
+  const { startAzureLab } = await import('./azure-lab');
+  let running: Awaited<ReturnType<typeof startAzureLab>>;
+  try {
+    running = await startAzureLab({
+      dir,
+      ...(values.host !== undefined && { host: values.host }),
+      ...(values.seed !== undefined && { seed: seedNumber(values.seed) }),
+      log: (line) => log.lifecycle({ event: 'tds', line }, line),
+    });
+  } catch (e) {
+    io.stderr(`krbsim serve: cannot start the Azure lab: ${(e as Error).message}\n`);
+    return ExitCode.failure;
+  }
+  const p = running.ports;
+  log.lifecycle(
+    { event: 'ready', dir, krb5conf: p.krb5conf, ports: join(dir, 'ports.json') },
+    [
+      `CONTOSO.COM: KDC on ${p.kdcs['CONTOSO.COM']!.host}:${p.kdcs['CONTOSO.COM']!.udp} (udp+tcp)`,
+      `KERBEROS.MICROSOFTONLINE.COM: KDC proxy ${Object.values(p.kdcProxy)[0]}`,
+      ...Object.entries(p.tds).map(([n, t]) => `${n}: TDS on ${t.host}:${t.port} (${t.spn})`),
+      `files in ${dir}`,
+      `  export KRB5_CONFIG=${p.krb5conf} FREETDSCONF=${p.freetdsconf}`,
+      'ready; Ctrl-C to stop',
+    ].join('\n'),
+  );
+  await stopped(io);
+  await running.close();
+  log.lifecycle({ event: 'stopped' }, 'stopped');
+  return ExitCode.ok;
 }
 
 /** Whether a failure to start is the user's (exit 2) or the system's (exit 1), reported on stderr. */
