@@ -298,7 +298,7 @@ export default async function build(ctx: SuiteContext) {
               [MIT_NO_RCACHE, 'none'],
               [MIT_FILE2, 'file2'],
             ]),
-            warmMs: 0,
+            warmMs: warmMs(opts, 300),
           },
         ],
         opts.paired,
