@@ -1,12 +1,15 @@
 /**
- * Identities: on-prem AD users and their synced Azure AD counterparts.
+ * Identities: on-prem AD users and their synced Azure AD counterparts, and
+ * the SIDs their tickets carry.
  *
  * Fact: Azure AD Connect syncs on-prem identities to the tenant (a
- * prerequisite of both flows). Inferred: the managed instance maps a Kerberos
- * client principal to a login through these records (the real product reads
- * the PAC and the synced directory; krbsim keeps the directory and leaves the
- * PAC out), so `CONTOSO.COM/alice` and the cloud principal `alice@contoso.com`
- * resolve to one person.
+ * prerequisite of both flows), with the user's on-prem SID
+ * (`onPremisesSecurityIdentifier`) and, for synced groups, the groups' SIDs.
+ * Fact: an Azure AD object's SID is `S-1-12-1-` and its object id read as
+ * four 32-bit little-endian numbers ({@link cloudSid}).
+ * Inferred: the tenant's KDC builds the PAC of a synced user from these
+ * records: the on-prem SID and the SIDs of the user's synced groups; a
+ * cloud-only user gets its cloud SID and no groups (see `docs/azure.md`).
  *
  * @module
  */
@@ -39,7 +42,37 @@ export interface CloudUser {
     readonly realm: string;
     /** `onPremisesSecurityIdentifier`: the on-prem SID Azure AD Connect syncs (fact). */
     readonly securityIdentifier: string;
+    /**
+     * The SIDs of the user's on-prem groups as the tenant knows them after
+     * sync: the primary group and every global and universal group the user
+     * belongs to, directly or nested (domain-local groups stay on-prem;
+     * inferred, see `docs/azure.md`).
+     */
+    readonly groupSids: readonly string[];
   };
+}
+
+/** A GUID's text (`73d664e4-0886-4a73-b745-c694da45ddb4`) as its 16 bytes in Windows order (little-endian fields). */
+function guidBytes(guid: string): Uint8Array {
+  const hex = guid.replace(/^\{|\}$/g, '');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(hex)) {
+    throw new RangeError(`'${guid}' is not a GUID`);
+  }
+  const b = Buffer.from(hex.replace(/-/g, ''), 'hex');
+  // Data1 (4 bytes), Data2 and Data3 (2 each) are little-endian on the wire; Data4 is as written.
+  return Uint8Array.of(b[3]!, b[2]!, b[1]!, b[0]!, b[5]!, b[4]!, b[7]!, b[6]!, ...b.subarray(8));
+}
+
+/**
+ * The SID of an Azure AD object: `S-1-12-1-` followed by its object id's 16
+ * bytes read as four 32-bit little-endian numbers (fact: how Windows shows
+ * Azure AD users and groups on Azure AD-joined devices).
+ */
+export function cloudSid(objectId: string): string {
+  const b = guidBytes(objectId);
+  const v = new DataView(b.buffer, b.byteOffset, 16);
+  const parts = [0, 4, 8, 12].map((o) => v.getUint32(o, true));
+  return `S-1-12-1-${parts.join('-')}`;
 }
 
 /** `CONTOSO\alice`: how Windows and SQL Server name a domain user. */

@@ -26,7 +26,7 @@ export {
   CloudTrust,
   type RotateServerKeyOptions,
 } from './cloud-trust';
-export { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
+export { type CloudUser, cloudSid, downLevelLogonName, type OnPremUser } from './directory';
 export { AzureSqlMiLab, type AzureSqlMiLabOptions, createAzureSqlMiLab, tenantIdFromSeed } from './lab';
 export { LabError, type LabErrorOptions, WindowsStatus } from './lab-error';
 export {
@@ -39,6 +39,12 @@ export {
 export { OnPremDomain, type OnPremDomainOptions } from './on-prem-domain';
 export { PRT_REFRESH_INTERVAL_MS, type PrtResponse } from './prt';
 export { type ListenTdsOptions, listenTds, MANAGED_INSTANCE_VERSION } from './tds-endpoint';
-export { AzureAdTenant, azureAdRealmPolicy, cloudPrincipalName } from './tenant';
+export {
+  AzureAdTenant,
+  azureAdRealmPolicy,
+  cloudPrincipalName,
+  type ReferredPac,
+  type SidFilterEvent,
+} from './tenant';
 export type { SecurityContext } from './windows-client';
 export { parseWindowsVersion, type WindowsVersion } from './windows-version';

@@ -29,12 +29,12 @@ import { AdJoinedClient, type AdJoinedClientOptions } from './ad-joined-client';
 import { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad-joined-client';
 import { AZURE_AD_REALM, type AzureCloud, AzureClouds, tenantFromProxyUrl } from './cloud';
 import { type CloudTrust, type RotateServerKeyOptions, setupCloudTrust } from './cloud-trust';
-import type { CloudUser, OnPremUser } from './directory';
+import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
 import { LabError } from './lab-error';
 import type { LabHost } from './lab-host';
 import { ManagedInstance, type ManagedInstanceOptions } from './managed-instance';
 import { OnPremDomain } from './on-prem-domain';
-import { AzureAdTenant } from './tenant';
+import { AzureAdTenant, type ReferredPac } from './tenant';
 
 /** Options for {@link createAzureSqlMiLab}. */
 export interface AzureSqlMiLabOptions {
@@ -56,6 +56,13 @@ export interface AzureSqlMiLabOptions {
   readonly azureAdConnect?: boolean;
   /** One line per KDC request. */
   readonly log?: (line: string) => void;
+  /**
+   * What the Azure AD KDC does with the PAC of a referral TGT (incoming
+   * trust flow): `filter` (default) SID-filters and re-signs it; `rebuild`
+   * builds the synced user's PAC from the tenant's directory. Inferred
+   * either way (see `docs/azure.md`).
+   */
+  readonly referredPac?: ReferredPac;
   /**
    * How many messages {@link AzureSqlMiLab.trace} keeps, the oldest dropped
    * first. Default 1,000: a flow records about 5 KB, and a long test run
@@ -96,6 +103,7 @@ export class AzureSqlMiLab implements LabHost {
       clock: this.clock,
       random: new SeededRandom(`${seed}:tenant`),
       log: opts.log,
+      ...(opts.referredPac !== undefined && { referredPac: opts.referredPac }),
     });
     this.onPrem = new OnPremDomain({
       realm: opts.onPremRealm ?? 'CONTOSO.COM',
@@ -107,6 +115,11 @@ export class AzureSqlMiLab implements LabHost {
     });
     this.onPrem.onUserAdded = (u) => {
       if (this.azureAdConnect) this.syncUser(u);
+    };
+    // Azure AD Connect's delta sync, at once: synced users carry their groups' SIDs as they are now.
+    this.onPrem.onGroupsChanged = () => {
+      if (!this.azureAdConnect) return;
+      for (const u of this.onPrem.users) if (this.tenant.user(u.upn)?.onPremises) this.syncUser(u);
     };
     // The proxy behind login.microsoftonline.com serves the Azure AD realm only.
     this.#proxy = new KdcProxy((realm) =>
@@ -124,7 +137,11 @@ export class AzureSqlMiLab implements LabHost {
     return this.#instances;
   }
 
-  /** Azure AD Connect: syncs one on-prem user to the tenant now. */
+  /**
+   * Azure AD Connect: syncs one on-prem user to the tenant now, with its SID
+   * and its groups' SIDs (the primary group and the global and universal
+   * groups it belongs to, directly or nested), which the tenant's PACs carry.
+   */
   syncUser(user: OnPremUser): CloudUser {
     const cloud: CloudUser = {
       upn: user.upn,
@@ -134,6 +151,7 @@ export class AzureSqlMiLab implements LabHost {
         netbiosDomain: user.netbiosDomain,
         realm: user.realm,
         securityIdentifier: user.sid,
+        groupSids: this.onPrem.groupSidsOf(user.samAccountName),
       },
     };
     this.tenant.upsertUser(cloud);
@@ -241,6 +259,11 @@ export class AzureSqlMiLab implements LabHost {
       sqlSuffix: this.cloud.sqlSuffix,
       trace: this.trace,
       resolve: (realm: string, name: string) => this.#resolve(realm, name),
+      windowsSid: (name: string) => this.#windowsSid(name),
+      windowsName: (sid: string) => {
+        const u = this.onPrem.users.find((x) => x.sid === sid);
+        return u === undefined ? undefined : downLevelLogonName(u);
+      },
       enableWindowsAuthentication: (mi: ManagedInstance) => {
         const other = this.#instances.find(
           (m) => m !== mi && m.subnet === mi.subnet && m.windowsAuthenticationEnabled,
@@ -254,6 +277,13 @@ export class AzureSqlMiLab implements LabHost {
         }
       },
     };
+  }
+
+  /** `CONTOSO\\SqlAdmins` → its SID in the on-prem directory (`LookupAccountName`), if any. */
+  #windowsSid(name: string): string | undefined {
+    const i = name.indexOf('\\');
+    if (i < 0 || name.slice(0, i).toUpperCase() !== this.onPrem.netbiosName) return undefined;
+    return this.onPrem.sidOf(name.slice(i + 1));
   }
 
   #resolve(realm: string, name: string): { onPrem?: OnPremUser; cloud?: CloudUser } | undefined {

@@ -14,19 +14,27 @@
  * - The connection type must be Proxy; Redirect fails with login error 18452.
  * - Preview: one Windows-authentication instance per subnet.
  *
+ * - Windows logins are mapped from the ticket's PAC, as SQL Server maps a
+ *   Windows token: `CREATE LOGIN [CONTOSO\SqlAdmins] FROM WINDOWS` stores the
+ *   group's SID, and a user whose PAC carries that SID (a member directly or
+ *   through nested groups) is admitted; a user login matches the PAC's user
+ *   SID. The session's login is the user's Windows name (`SUSER_SNAME()`),
+ *   and `isMember` answers as `IS_MEMBER` does.
+ *
  * Inferred: the instance keeps no keytab of its own; the tenant's realm holds
  * the key for its SPN (etype 18, random) and the instance reads it through
  * its service principal. Paired mode tries a Windows login first, then an
- * Azure AD one.
+ * Azure AD one. A ticket without a PAC (a tenant configured not to issue
+ * them) is mapped through the synced directory: the user's SID, no groups.
  *
  * @module
  */
 
 import { ErrorCode } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
-import { type AcceptResult, KerberosService } from '@krbsim/service';
+import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
 import type { Trace } from '@krbsim/transport';
-import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
+import type { CloudUser, OnPremUser } from './directory';
 import { LabError, WindowsStatus } from './lab-error';
 import type { AzureAdTenant } from './tenant';
 
@@ -45,16 +53,31 @@ export interface ManagedInstanceOptions {
 
 /** A login created on the instance. */
 export interface SqlLogin {
-  /** `CONTOSO\alice` (Windows) or `alice@contoso.com` (Azure AD). */
+  /** `CONTOSO\alice`, `CONTOSO\SqlAdmins` (Windows) or `alice@contoso.com` (Azure AD). */
   readonly name: string;
   readonly source: 'WINDOWS' | 'EXTERNAL PROVIDER';
+  /** A Windows login's SID, looked up when it was created (`sys.server_principals.sid`). */
+  readonly sid?: string;
 }
 
 /** A successful connection. */
 export interface SqlSession {
-  /** The login the user got, e.g. `CONTOSO\alice`. */
+  /**
+   * The session's login name (`SUSER_SNAME()`): the user's own, e.g.
+   * `CONTOSO\alice`, also when a group login admitted it.
+   */
   readonly login: string;
   readonly loginSource: SqlLogin['source'];
+  /** The login that admitted the user: its own, or a Windows group login it is a member of. */
+  readonly grantedBy: SqlLogin;
+  /** The user's SID and group SIDs, from the ticket's PAC (the session's Windows token). */
+  readonly sids: PacSids | undefined;
+  /**
+   * `IS_MEMBER('CONTOSO\SqlAdmins')`: whether the session's token holds
+   * the SID of that Windows group or user; undefined (SQL's NULL) for a name
+   * that does not resolve.
+   */
+  isMember(name: string): boolean | undefined;
   /** The Kerberos client principal, e.g. `alice@CONTOSO.COM`. */
   readonly clientPrincipal: string;
   /** The AP-REP token to return to the client (mutual authentication). */
@@ -72,8 +95,18 @@ export interface InstanceHost {
   readonly trace: Trace;
   /** Finds the person behind a Kerberos client principal. */
   resolve(realm: string, name: string): { onPrem?: OnPremUser; cloud?: CloudUser } | undefined;
+  /** `CONTOSO\SqlAdmins` → its SID (`LookupAccountName`), if the name resolves. */
+  windowsSid(name: string): string | undefined;
+  /** A user's SID → `CONTOSO\alice` (`LookupAccountSid`), if it resolves. */
+  windowsName(sid: string): string | undefined;
   /** Called when the instance has met every prerequisite: registers it or throws (one per subnet). */
   enableWindowsAuthentication(mi: ManagedInstance): void;
+}
+
+/** `CONTOSO\alice` from the PAC's logon information (LogonDomainName, EffectiveName). */
+function pacWindowsName(result: AcceptResult): string | undefined {
+  const info = result.pac?.logonInfo;
+  return info === undefined ? undefined : `${info.logonDomainName}\\${info.effectiveName}`;
 }
 
 /** An Azure SQL Managed Instance. */
@@ -95,6 +128,8 @@ export class ManagedInstance {
   #windowsAuth = false;
   #service: KerberosService | undefined;
   readonly #logins = new Map<string, SqlLogin>();
+  /** Windows logins by SID. */
+  readonly #windowsLogins = new Map<string, SqlLogin>();
   readonly #host: InstanceHost;
 
   constructor(host: InstanceHost, opts: ManagedInstanceOptions) {
@@ -147,9 +182,25 @@ export class ManagedInstance {
     return this.#refresh();
   }
 
-  /** `CREATE LOGIN [CONTOSO\alice] FROM WINDOWS` or `CREATE LOGIN [alice@contoso.com] FROM EXTERNAL PROVIDER`. */
+  /**
+   * `CREATE LOGIN [CONTOSO\alice] FROM WINDOWS` (a user or a group) or
+   * `CREATE LOGIN [alice@contoso.com] FROM EXTERNAL PROVIDER`. A Windows
+   * name is looked up in the on-prem directory and its SID stored; a name
+   * that does not resolve fails as SQL Server's error 15401 does.
+   */
   createLogin(name: string, source: SqlLogin['source']): SqlLogin {
-    const login = { name, source };
+    let login: SqlLogin = { name, source };
+    if (source === 'WINDOWS') {
+      const sid = this.#host.windowsSid(name);
+      if (sid === undefined) {
+        throw new LabError(
+          ErrorCode.KRB_ERR_GENERIC,
+          `Windows NT user or group '${name}' not found. Check the name again. (error 15401)`,
+        );
+      }
+      login = { name, source, sid };
+      this.#windowsLogins.set(sid, login);
+    }
     this.#logins.set(`${source}:${name.toLowerCase()}`, login);
     return login;
   }
@@ -193,10 +244,22 @@ export class ManagedInstance {
       ...(result.responseToken && { reply: result.responseToken }),
       label: `client=${result.clientPrincipal}`,
     });
-    const login = this.#mapLogin(result);
+    const who = this.#host.resolve(result.client.realm, result.client.name.nameString.join('/'));
+    // The session's Windows token: the PAC's SIDs, or (no PAC) the synced directory's SID for the user.
+    const sids = result.pac?.sids ?? (who?.onPrem && { user: who.onPrem.sid, groups: [] });
+    const grantedBy = this.#mapLogin(result, who, sids);
+    const windowsName =
+      sids === undefined ? undefined : (this.#host.windowsName(sids.user) ?? pacWindowsName(result));
+    const held = new Set(sids === undefined ? [] : [sids.user, ...sids.groups]);
     return {
-      login: login.name,
-      loginSource: login.source,
+      login: grantedBy.source === 'WINDOWS' ? (windowsName ?? grantedBy.name) : grantedBy.name,
+      loginSource: grantedBy.source,
+      grantedBy,
+      sids,
+      isMember: (name: string) => {
+        const sid = this.#host.windowsSid(name);
+        return sid === undefined ? undefined : held.has(sid);
+      },
       clientPrincipal: result.clientPrincipal,
       responseToken: result.responseToken,
       transited: result.transited,
@@ -204,11 +267,21 @@ export class ManagedInstance {
     };
   }
 
-  #mapLogin(result: AcceptResult): SqlLogin {
-    const name = result.client.name.nameString.join('/');
-    const who = this.#host.resolve(result.client.realm, name);
-    const windows =
-      who?.onPrem && this.#logins.get(`WINDOWS:${downLevelLogonName(who.onPrem).toLowerCase()}`);
+  /**
+   * The login for an accepted ticket: a Windows login by the user's SID,
+   * else by the first of its group SIDs that has one (Windows and Paired
+   * modes); an Azure AD login by UPN (AzureAD and Paired modes).
+   */
+  #mapLogin(
+    result: AcceptResult,
+    who: ReturnType<InstanceHost['resolve']>,
+    sids: PacSids | undefined,
+  ): SqlLogin {
+    let windows: SqlLogin | undefined;
+    if (sids !== undefined) {
+      windows = this.#windowsLogins.get(sids.user);
+      for (const g of sids.groups) windows ??= this.#windowsLogins.get(g);
+    }
     const upn = who?.cloud?.upn ?? who?.onPrem?.upn;
     const azure = upn === undefined ? undefined : this.#logins.get(`EXTERNAL PROVIDER:${upn.toLowerCase()}`);
     const found =
@@ -220,7 +293,7 @@ export class ManagedInstance {
     if (found) return found;
     throw new LabError(
       ErrorCode.KRB_ERR_GENERIC,
-      `Login failed for user '${result.clientPrincipal}' (error 18456): no login maps to it in ${this.authenticationMetadata} authentication metadata mode`,
+      `Login failed for user '${result.clientPrincipal}' (error 18456): no login maps to it or to its groups in ${this.authenticationMetadata} authentication metadata mode`,
       { windowsStatus: WindowsStatus.SQL_LOGIN_FAILED },
     );
   }

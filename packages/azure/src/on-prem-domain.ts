@@ -38,6 +38,8 @@ export class OnPremDomain {
   readonly #users = new Map<string, OnPremUser>();
   /** Called for each new user (the lab syncs it to the tenant, as Azure AD Connect does). */
   onUserAdded: ((user: OnPremUser) => void) | undefined;
+  /** Called when group memberships change (the lab syncs the users' groups again). */
+  onGroupsChanged: (() => void) | undefined;
 
   constructor(opts: OnPremDomainOptions) {
     this.realm = new Realm({
@@ -58,12 +60,17 @@ export class OnPremDomain {
 
   /**
    * Adds a domain user with a password (pre-authentication required, as AD
-   * does by default). The UPN defaults to `<name>@<dns name>`.
+   * does by default). The UPN defaults to `<name>@<dns name>`. `sidHistory`:
+   * SIDs from domains the user was migrated from (its PAC's ExtraSids).
    */
-  addUser(samAccountName: string, opts: { password: string; upn?: string }): OnPremUser {
+  addUser(
+    samAccountName: string,
+    opts: { password: string; upn?: string; sidHistory?: readonly string[] },
+  ): OnPremUser {
     const upn = opts.upn ?? `${samAccountName}@${this.dnsName}`;
     this.realm.addUser(samAccountName, { password: opts.password, upn });
     const account = this.realm.directory.account(samAccountName)!;
+    for (const sid of opts.sidHistory ?? []) this.realm.directory.addSidHistory(samAccountName, sid);
     const user: OnPremUser = {
       samAccountName,
       upn,
@@ -94,6 +101,28 @@ export class OnPremDomain {
   /** `Add-ADGroupMember`: a user (by sAMAccountName) or a group joins `group`, nested as AD allows. */
   addGroupMember(group: string, member: string): void {
     this.realm.directory.addMember(group, member);
+    this.onGroupsChanged?.();
+  }
+
+  /**
+   * The SID of an account or group of the domain, by sAMAccountName
+   * (`alice`, `SqlAdmins`, `SQL01$`), as `LookupAccountName` finds it; undefined if none.
+   */
+  sidOf(name: string): string | undefined {
+    const d = this.realm.directory;
+    const found = d.account(name) ?? d.group(name);
+    return found === undefined ? undefined : d.sidOf(found.rid);
+  }
+
+  /**
+   * The SIDs of the groups a logon of the user carries from this domain:
+   * the primary group and every global and universal group, directly or
+   * nested (the PAC's GroupIds; MS-PAC 2.5).
+   */
+  groupSidsOf(samAccountName: string): string[] {
+    const d = this.realm.directory;
+    if (d.account(samAccountName) === undefined) return [];
+    return d.tokenGroups(samAccountName).groups.map((g) => d.sidOf(g.relativeId));
   }
 
   /** The user with this sAMAccountName, if any. */

@@ -17,11 +17,22 @@
  * @module
  */
 
+import type { AuthorizationData } from '@krbsim/asn1';
 import { type Clock, Duration, ErrorCode, KerberosError, type RandomSource } from '@krbsim/core';
 import { EncType, generateKey, type Key } from '@krbsim/crypto';
-import { Kdc, KdcError, type Realm as KdcRealm, Realm, type RealmPolicy } from '@krbsim/kdc';
+import {
+  type AuthorizationDataContext,
+  buildPac,
+  formatPrincipal,
+  Kdc,
+  KdcError,
+  type Realm as KdcRealm,
+  Realm,
+  type RealmPolicy,
+} from '@krbsim/kdc';
+import { encodePac, withPac } from '@krbsim/pac';
 import { AZURE_AD_REALM, type AzureCloud, kdcProxyUrl } from './cloud';
-import type { CloudUser } from './directory';
+import { type CloudUser, cloudSid } from './directory';
 
 /** Options for {@link AzureAdTenant}. */
 export interface TenantOptions {
@@ -31,6 +42,28 @@ export interface TenantOptions {
   readonly random: RandomSource;
   readonly policy?: Partial<RealmPolicy>;
   readonly log?: (line: string) => void;
+  /** What the tenant's KDC does with the PAC of a referral TGT from the trusted domain; see {@link ReferredPac}. */
+  readonly referredPac?: ReferredPac;
+}
+
+/**
+ * What the Azure AD KDC does with the PAC of a referral TGT from the
+ * on-prem domain (inferred; see `docs/azure.md`):
+ * - `filter` (default): keeps it, SID-filtered as a forest trust filters
+ *   (MS-PAC 4.1.2.2), and re-signs it for the instance;
+ * - `rebuild`: builds a new PAC from the tenant's own directory for the
+ *   synced user (its on-prem SID and synced groups), as for a cloud TGT.
+ */
+export type ReferredPac = 'filter' | 'rebuild';
+
+/** What SID filtering at the trust removed from one referred PAC (see {@link AzureAdTenant.lastSidFilter}). */
+export interface SidFilterEvent {
+  /** `alice@CONTOSO.COM`. */
+  readonly client: string;
+  /** The service ticket's server, `MSSQLSvc/...@KERBEROS.MICROSOFTONLINE.COM`. */
+  readonly server: string;
+  /** The SIDs removed, empty when none were. */
+  readonly removed: readonly string[];
 }
 
 /** The Azure AD realm's defaults: the facts sheet's lifetimes and etypes. */
@@ -52,6 +85,7 @@ export class AzureAdTenant {
   readonly kdc: Kdc;
   readonly #users = new Map<string, CloudUser>();
   readonly #conditionalAccess = new Set<string>();
+  #lastSidFilter: SidFilterEvent | undefined;
 
   constructor(opts: TenantOptions) {
     this.tenantId = opts.tenantId;
@@ -63,7 +97,17 @@ export class AzureAdTenant {
       kind: 'active-directory',
       policy: { ...azureAdRealmPolicy, ...opts.policy },
     });
-    this.kdc = new Kdc(this.realm, { log: opts.log });
+    this.kdc = new Kdc(this.realm, {
+      log: opts.log,
+      onRequest: (e) => {
+        if (e.sidsFiltered !== undefined) {
+          this.#lastSidFilter = { client: e.client ?? '?', server: e.server ?? '?', removed: e.sidsFiltered };
+        }
+      },
+    });
+    if (opts.referredPac === 'rebuild') {
+      this.realm.authorizationData = (ctx) => this.#rebuiltReferredPac(ctx);
+    }
     // Conditional access lives in the tenant, not in the Kerberos database:
     // the KDC asks before it issues a service ticket.
     this.realm.issuancePolicy = ({ server }) => {
@@ -91,7 +135,9 @@ export class AzureAdTenant {
    * Adds or updates a user, as Azure AD Connect does on each sync. The user
    * also gets a principal in the tenant's realm, named by its UPN (one
    * component), with a random AES-256 key: the key the cloud TGT's AS-REP is
-   * encrypted with, handed to the device in the PRT response.
+   * encrypted with, handed to the device in the PRT response. The PACs the
+   * tenant issues for it carry its SID ({@link sidOf}) and, for a synced
+   * user, its synced groups' SIDs.
    */
   upsertUser(user: CloudUser): void {
     this.#users.set(user.upn.toLowerCase(), user);
@@ -101,6 +147,61 @@ export class AzureAdTenant {
         upn: user.upn,
       });
     }
+    // The principal's one name component is the UPN: its account in the realm's directory.
+    if (this.realm.directory.account(user.upn) !== undefined) {
+      this.realm.directory.setExternalIdentity(user.upn, {
+        sid: this.sidOf(user),
+        groupSids: user.onPremises?.groupSids ?? [],
+      });
+    }
+  }
+
+  /**
+   * The SID the tenant's tickets carry for `user`: the on-prem SID Azure AD
+   * Connect synced, else the cloud SID of its object id (`S-1-12-1-...`).
+   */
+  sidOf(user: CloudUser): string {
+    return user.onPremises?.securityIdentifier ?? cloudSid(user.objectId);
+  }
+
+  /**
+   * The last referred PAC the tenant's KDC SID-filtered (incoming trust
+   * flow): whose, for which service, and which SIDs it removed.
+   */
+  get lastSidFilter(): SidFilterEvent | undefined {
+    return this.#lastSidFilter;
+  }
+
+  /**
+   * `referredPac: 'rebuild'`: a service ticket issued from a referral TGT
+   * carries the PAC of the synced user's account in the tenant, built from
+   * the tenant's directory, in place of the referred one.
+   */
+  #rebuiltReferredPac(ctx: AuthorizationDataContext): AuthorizationData {
+    const t = ctx.ticket;
+    if (t.exchange !== 'TGS' || t.crealm === this.realm.name || t.server.kind === 'krbtgt') {
+      return ctx.proposed;
+    }
+    const sam = t.cname.nameString.join('/').toLowerCase();
+    const user = [...this.#users.values()].find(
+      (u) => u.onPremises?.realm === t.crealm && u.onPremises.samAccountName.toLowerCase() === sam,
+    );
+    const entry = user === undefined ? undefined : this.realm.db.getByUpn(user.upn);
+    const pac =
+      entry === undefined
+        ? undefined
+        : buildPac(this.realm, entry, {
+            authtime: t.times.authtime,
+            requested: true,
+            assertedBy: 'authentication-authority',
+          });
+    if (pac === undefined) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        `${formatPrincipal(t.cname, t.crealm)} has no synced account in the tenant to build a PAC for`,
+      );
+    }
+    return withPac(ctx.proposed, encodePac(pac));
   }
 
   /** The key of a user's cloud principal (what the PRT response hands the device). */

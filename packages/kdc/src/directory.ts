@@ -44,6 +44,12 @@ export interface DirectoryAccount {
    * and this directory's groups.
    */
   external?: { readonly sid: string; readonly groupSids: readonly string[] };
+  /**
+   * `sIDHistory`: SIDs the account had in domains it was migrated from. A DC
+   * puts them in the PAC's ExtraSids (MS-PAC 2.5); a trust's SID filtering
+   * removes those of domains outside the trusted forest.
+   */
+  sidHistory?: readonly string[];
 }
 
 /** One group of the directory. */
@@ -192,6 +198,15 @@ export class Directory {
   setExternalIdentity(account: string, identity: { sid: string; groupSids?: readonly string[] }): void {
     const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
     a.external = { sid: identity.sid, groupSids: [...(identity.groupSids ?? [])] };
+  }
+
+  /** Add a SID to an account's `sIDHistory` (as ADMT does when it migrates the account). */
+  addSidHistory(account: string, sid: string): void {
+    const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
+    if (!/^S-1-5-21-\d{1,10}-\d{1,10}-\d{1,10}-\d{1,10}$/.test(sid)) {
+      throw new RangeError(`'${sid}' is not an account SID of a domain (S-1-5-21-a-b-c-rid)`);
+    }
+    a.sidHistory = [...(a.sidHistory ?? []), sid];
   }
 
   /** Set an account's primary group (it must be a global group of the domain). */

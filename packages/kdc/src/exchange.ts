@@ -22,6 +22,11 @@ export interface ExchangeResult {
    * (TGS: the TGT's client). Formatted only when something listens (`Kdc` log or onRequest).
    */
   readonly client?: { readonly name: PrincipalName; readonly realm: string };
+  /**
+   * TGS from a cross-realm TGT with a PAC: the SIDs that filtering at the
+   * trust removed from it (MS-PAC 4.1.2.2), empty when none.
+   */
+  readonly sidsFiltered?: readonly string[];
 }
 
 /** The PA-DATA handlers a KDC runs, in order (see `padata/registry.ts`). */

@@ -46,6 +46,12 @@ export interface KdcRequestEvent {
   readonly errorName?: string;
   /** Set when the error was a bug (see {@link KdcOptionsInit.onInternalError}). */
   readonly internalError?: true;
+  /**
+   * A TGS-REP issued from a cross-realm TGT with a PAC: the SIDs that SID
+   * filtering at the trust removed (MS-PAC 4.1.2.2), empty when it removed
+   * none. Absent for every other request.
+   */
+  readonly sidsFiltered?: readonly string[];
   /** The log line of the request (what {@link KdcOptionsInit.log} receives). */
   readonly line: string;
 }
@@ -129,7 +135,13 @@ export class Kdc {
           : processTgsReq(this.realm, req, this.#padata.tgs);
       if (listening) {
         if (result.client !== undefined) client = formatPrincipal(result.client.name, result.client.realm);
-        this.#emit({ msgType: label, client, server, outcome: result.outcome });
+        this.#emit({
+          msgType: label,
+          client,
+          server,
+          outcome: result.outcome,
+          sidsFiltered: result.sidsFiltered,
+        });
       }
       return result.reply;
     } catch (e) {
@@ -206,6 +218,7 @@ export class Kdc {
     outcome: string;
     errorCode?: number;
     bug?: boolean;
+    sidsFiltered?: readonly string[] | undefined;
   }): void {
     if (this.#log === undefined && this.#onRequest === undefined) return;
     const error = e.errorCode === undefined ? '' : ` ${errorCodeName(e.errorCode)} (${e.errorCode})`;
@@ -219,6 +232,7 @@ export class Kdc {
         outcome: e.outcome,
         ...(e.errorCode !== undefined && { errorCode: e.errorCode, errorName: errorCodeName(e.errorCode) }),
         ...(e.bug === true && { internalError: true as const }),
+        ...(e.sidsFiltered !== undefined && { sidsFiltered: e.sidsFiltered }),
         line,
       });
     } catch {

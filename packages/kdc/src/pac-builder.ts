@@ -85,7 +85,7 @@ function identity(
       userId: account.rid,
       primaryGroupId: account.primaryGroupRid,
       groups: [...t.groups],
-      extra: [],
+      extra: (account.sidHistory ?? []).map((h) => ({ sid: parseSid(h), attributes: SE_GROUP_DEFAULT })),
     };
   }
   const user = splitSid(parseSid(account.external.sid));
@@ -95,9 +95,11 @@ function identity(
   for (const text of account.external.groupSids) {
     const sid = parseSid(text);
     const g = splitSid(sid);
-    if (g !== undefined && sidEquals(g.domain, user.domain))
-      groups.push({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT });
-    else extra.push({ sid, attributes: SE_GROUP_DEFAULT });
+    if (g !== undefined && sidEquals(g.domain, user.domain)) {
+      // The primary group may be among them (a synced user's token groups hold it): once.
+      if (!groups.some((x) => x.relativeId === g.rid))
+        groups.push({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT });
+    } else extra.push({ sid, attributes: SE_GROUP_DEFAULT });
   }
   return { domain: user.domain, userId: user.rid, primaryGroupId: 513, groups, extra };
 }

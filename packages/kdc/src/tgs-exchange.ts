@@ -35,6 +35,7 @@ import { KdcError } from './krb-error';
 import { buildPac } from './pac-builder';
 import {
   filterAtTrust,
+  type SidFilterReport,
   signIssuedPac,
   verifiedEvidencePac,
   withDelegationInfo,
@@ -174,6 +175,7 @@ function evidenceAuthorizationData(
   h: TgsHeader,
   draft: TicketDraft,
   x: { s4u: S4uSelf | undefined; proxy: S4uProxy | undefined },
+  filtered: { report?: SidFilterReport },
 ): AuthorizationData {
   const evidence = x.proxy?.evidence ?? h.tgt;
   if (!realm.policy.issuePac) {
@@ -203,7 +205,7 @@ function evidenceAuthorizationData(
           what: h.kind === 'service-ticket' ? 'the ticket' : 'the TGT',
         });
   if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
-  if (h.kind === 'cross-realm-tgt') pac = filterAtTrust(pac).pac;
+  if (h.kind === 'cross-realm-tgt') ({ pac, report: filtered.report } = filterAtTrust(pac));
   if (x.proxy !== undefined) pac = withDelegationInfo(pac, draft.sname, x.proxy.requester);
   if (draft.server.kind !== 'krbtgt' && draft.crealm === realm.name)
     pac = withResourceGroups(realm, pac, draft.client);
@@ -401,8 +403,9 @@ function issue(
     transited,
     caddr,
   };
+  const filtered: { report?: SidFilterReport } = {};
   const authorizationData = ticketAuthorizationData(realm, draft, {
-    fromEvidence: evidenceAuthorizationData(realm, h, draft, { s4u, proxy }),
+    fromEvidence: evidenceAuthorizationData(realm, h, draft, { s4u, proxy }, filtered),
     fromRequest: requestAuthorizationData(req, h),
     pacRequested: s4u !== undefined,
   });
@@ -454,5 +457,6 @@ function issue(
     reply,
     outcome: `TGS-REP${detail}${s4uDetail}`,
     client: { name: h.tgt.cname, realm: h.tgt.crealm },
+    ...(filtered.report !== undefined && { sidsFiltered: filtered.report.removed }),
   };
 }

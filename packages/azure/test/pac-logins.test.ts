@@ -1,0 +1,182 @@
+/**
+ * The managed instance maps Windows logins from the ticket's PAC: the
+ * user's SID and every group SID, in both flows. In the trust flow the PAC
+ * is the on-prem DC's, filtered at the trust by the Azure AD KDC; in the
+ * modern flow the Azure AD KDC builds it from the synced directory.
+ */
+
+import { type AzureSqlMiLab, cloudSid, createAzureSqlMiLab, LabError, WindowsStatus } from '@krbsim/azure';
+import { ManualClock } from '@krbsim/core';
+import { describe, expect, it } from 'vitest';
+
+const PASSWORD = 'correct horse battery staple';
+
+function setup() {
+  const lab = createAzureSqlMiLab({
+    onPremRealm: 'CONTOSO.COM',
+    seed: 21,
+    clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+  });
+  const alice = lab.onPrem.addUser('alice', { password: PASSWORD });
+  const bob = lab.onPrem.addUser('bob', { password: PASSWORD });
+  const carol = lab.onPrem.addUser('carol', { password: PASSWORD });
+  lab.onPrem.addGroup('SqlAdmins');
+  lab.onPrem.addGroup('DBAs');
+  lab.onPrem.addGroup('Auditors');
+  // bob is in SqlAdmins through DBAs; carol is only an auditor.
+  lab.onPrem.addGroupMember('DBAs', 'bob');
+  lab.onPrem.addGroupMember('SqlAdmins', 'DBAs');
+  lab.onPrem.addGroupMember('Auditors', 'carol');
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = 'Windows';
+  mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  mi.createLogin('CONTOSO\\SqlAdmins', 'WINDOWS');
+  lab.setupCloudTrust();
+  return { lab, alice, bob, carol, mi };
+}
+
+type Flow = 'trust' | 'modern';
+
+async function token(
+  lab: AzureSqlMiLab,
+  user: ReturnType<AzureSqlMiLab['onPrem']['addUser']>,
+  spn: string,
+  flow: Flow,
+) {
+  if (flow === 'trust') return (await lab.adJoinedClient(user).initSecurityContext(spn)).token;
+  const pc = lab.azureAdJoinedClient(user);
+  await pc.signIn();
+  return (await pc.initSecurityContext(spn)).token;
+}
+
+for (const flow of ['trust', 'modern'] as const) {
+  describe(`Windows logins from the PAC (${flow} flow)`, () => {
+    it('admits a member of a group login, nested, and IS_MEMBER sees the groups', async () => {
+      const { lab, bob, mi } = setup();
+      const session = mi.accept(await token(lab, bob, mi.spn, flow));
+      expect(session.login).toBe('CONTOSO\\bob'); // SUSER_SNAME(): the user, not the group
+      expect(session.grantedBy).toMatchObject({
+        name: 'CONTOSO\\SqlAdmins',
+        source: 'WINDOWS',
+        sid: lab.onPrem.sidOf('SqlAdmins'),
+      });
+      expect(session.sids!.user).toBe(bob.sid);
+      expect(session.sids!.groups).toEqual(
+        expect.arrayContaining([
+          `${lab.onPrem.domainSid}-513`,
+          lab.onPrem.sidOf('DBAs'),
+          lab.onPrem.sidOf('SqlAdmins'),
+        ]),
+      );
+      expect(session.isMember('CONTOSO\\SqlAdmins')).toBe(true);
+      expect(session.isMember('contoso\\dbas')).toBe(true);
+      expect(session.isMember('CONTOSO\\Auditors')).toBe(false);
+      expect(session.isMember('CONTOSO\\NoSuchGroup')).toBeUndefined();
+      expect(session.isMember('FABRIKAM\\SqlAdmins')).toBeUndefined();
+    });
+
+    it('refuses a user in no group with a login (18456), and matches a user login by SID', async () => {
+      const { lab, alice, carol, mi } = setup();
+      const refused = await token(lab, carol, mi.spn, flow);
+      expect(() => mi.accept(refused)).toThrow(
+        expect.objectContaining({ windowsStatus: WindowsStatus.SQL_LOGIN_FAILED }),
+      );
+      const session = mi.accept(await token(lab, alice, mi.spn, flow));
+      expect(session.login).toBe('CONTOSO\\alice');
+      expect(session.grantedBy.sid).toBe(alice.sid);
+      expect(session.isMember('CONTOSO\\SqlAdmins')).toBe(false);
+    });
+
+    it('sees a membership added later (Azure AD Connect syncs it in the modern flow)', async () => {
+      const { lab, carol, mi } = setup();
+      lab.onPrem.addGroupMember('SqlAdmins', 'Auditors');
+      const session = mi.accept(await token(lab, carol, mi.spn, flow));
+      expect(session.grantedBy.name).toBe('CONTOSO\\SqlAdmins');
+    });
+  });
+}
+
+describe('SIDs in the tenant', () => {
+  it('a synced user carries its on-prem SID and synced groups; domain-local groups stay on-prem', () => {
+    const { lab, bob } = setup();
+    lab.onPrem.addGroup('LocalReaders', { scope: 'domain-local' });
+    lab.onPrem.addGroupMember('LocalReaders', 'bob');
+    const cloud = lab.tenant.user(bob.upn)!;
+    expect(lab.tenant.sidOf(cloud)).toBe(bob.sid);
+    expect(cloud.onPremises!.groupSids).toEqual([
+      `${lab.onPrem.domainSid}-513`,
+      lab.onPrem.sidOf('SqlAdmins'),
+      lab.onPrem.sidOf('DBAs'),
+    ]);
+  });
+
+  it('a cloud-only user has its cloud SID, S-1-12-1 and its object id as four little-endian numbers', async () => {
+    // Worked by hand: 73d664e4 | 0886 4a73 -> bytes 86 08 73 4a | b7 45 c6 94 | da 45 dd b4.
+    expect(cloudSid('73d664e4-0886-4a73-b745-c694da45ddb4')).toBe(
+      'S-1-12-1-1943430372-1249052806-2496021943-3034400218',
+    );
+    expect(() => cloudSid('not-a-guid')).toThrow(RangeError);
+    const { lab, mi } = setup();
+    mi.authenticationMetadata = 'Paired';
+    mi.createLogin('dave@fabrikam.onmicrosoft.com', 'EXTERNAL PROVIDER');
+    const dave = lab.addCloudUser('dave@fabrikam.onmicrosoft.com');
+    const pc = lab.azureAdJoinedClient(dave);
+    await pc.signIn();
+    const session = mi.accept((await pc.initSecurityContext(mi.spn)).token);
+    expect(session.sids!.user).toBe(cloudSid(dave.objectId));
+    expect(session.loginSource).toBe('EXTERNAL PROVIDER');
+    expect(session.login).toBe('dave@fabrikam.onmicrosoft.com');
+  });
+
+  it('CREATE LOGIN FROM WINDOWS of a name the directory does not know fails (15401)', () => {
+    const { mi } = setup();
+    expect(() => mi.createLogin('CONTOSO\\nobody', 'WINDOWS')).toThrow(LabError);
+    expect(() => mi.createLogin('CONTOSO\\nobody', 'WINDOWS')).toThrow(/15401/);
+  });
+});
+
+describe('the referred PAC at the Azure AD KDC (incoming trust flow)', () => {
+  const LEGACY = 'S-1-5-21-111111111-222222222-333333333-1106';
+
+  it('is SID-filtered by default: SID history from outside the forest is removed, and reported', async () => {
+    const { lab, mi } = setup();
+    const dan = lab.onPrem.addUser('dan', { password: PASSWORD, sidHistory: [LEGACY] });
+    lab.onPrem.addGroupMember('SqlAdmins', 'dan');
+    const session = mi.accept(await token(lab, dan, mi.spn, 'trust'));
+    expect(session.grantedBy.name).toBe('CONTOSO\\SqlAdmins');
+    expect(session.sids!.groups).not.toContain(LEGACY);
+    expect(session.sids!.groups).toContain('S-1-18-1');
+    expect(lab.tenant.lastSidFilter).toEqual({
+      client: 'dan@CONTOSO.COM',
+      server: `${mi.spn}@KERBEROS.MICROSOFTONLINE.COM`,
+      removed: [LEGACY],
+    });
+    // On-prem, the same user's service ticket still carries it: only the trust filters.
+    const onPremPac = lab.onPrem.realm.directory.account('dan')!.sidHistory;
+    expect(onPremPac).toEqual([LEGACY]);
+  });
+
+  it("with referredPac 'rebuild', carries the tenant's PAC for the synced user instead", async () => {
+    const lab = createAzureSqlMiLab({
+      onPremRealm: 'CONTOSO.COM',
+      seed: 21,
+      clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+      referredPac: 'rebuild',
+    });
+    const dan = lab.onPrem.addUser('dan', { password: PASSWORD, sidHistory: [LEGACY] });
+    lab.onPrem.addGroup('SqlAdmins');
+    lab.onPrem.addGroupMember('SqlAdmins', 'dan');
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    mi.enableWindowsAuthenticationPrerequisites();
+    mi.authenticationMetadata = 'Windows';
+    mi.createLogin('CONTOSO\\SqlAdmins', 'WINDOWS');
+    lab.setupCloudTrust();
+    const session = mi.accept(await token(lab, dan, mi.spn, 'trust'));
+    expect(session.grantedBy.name).toBe('CONTOSO\\SqlAdmins');
+    expect(session.sids!.user).toBe(dan.sid);
+    expect(session.sids!.groups).not.toContain(LEGACY);
+    // Built by the tenant: its UPN_DNS_INFO names the tenant's realm, not the on-prem one.
+    expect(session.kerberos.pac!.logonInfo!.effectiveName).toBe('dan@contoso.com');
+  });
+});
