@@ -3,15 +3,17 @@
  * to end, in process: the incoming trust-based flow (an AD-joined client,
  * referral from the on-prem KDC to Azure AD) and the modern interactive flow
  * (an Azure AD-joined client with a cloud TGT from its PRT, through the KDC
- * proxy). Prints the setup, every message of each flow, the logins the
- * instance granted, and the flows as Mermaid sequence diagrams.
+ * proxy). Prints the setup, every message of each flow, the PAC of the
+ * service ticket (user SID, group SIDs, what SID filtering at the trust
+ * removed), the logins the instance granted, and the flows as Mermaid
+ * sequence diagrams.
  *
  * @module
  */
 
 import { writeFileSync } from 'node:fs';
 import { formatPrincipal } from '@krbsim/asn1';
-import { createAzureSqlMiLab } from '@krbsim/azure';
+import { type AzureSqlMiLab, createAzureSqlMiLab, type SidFilterEvent, type SqlSession } from '@krbsim/azure';
 import { parseCommand, usageError } from './args';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
@@ -19,7 +21,8 @@ import { ExitCode } from './io';
 const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--no-mermaid]
 
 Runs both Azure SQL Managed Instance flows in process and prints every
-Kerberos message, the resulting SQL logins and the sequence diagrams.
+Kerberos message, the PAC of each service ticket (user SID, groups, the SIDs
+the trust filtered), the resulting SQL logins and the sequence diagrams.
 
   --seed N        seed for keys, nonces and confounders (default 42): same seed, same bytes
   --flow F        trust, modern or both (default both)
@@ -29,6 +32,51 @@ Kerberos message, the resulting SQL logins and the sequence diagrams.
 
 function etypeName(etype: number): string {
   return etype === 18 ? 'aes256-cts-hmac-sha1-96 (18)' : String(etype);
+}
+
+/** alice's SID in the domain she was migrated from: her sIDHistory, which the trust filters. */
+const LEGACY_SID = 'S-1-5-21-2127521184-1604012920-1887927527-1106';
+
+/** Names for the SIDs the demo's PACs hold, as `LookupAccountSid` would give them. */
+function sidNames(lab: AzureSqlMiLab): Map<string, string> {
+  const names = new Map<string, string>([
+    ['S-1-18-1', 'authentication authority asserted identity'],
+    [LEGACY_SID, 'LEGACY\\alice, sIDHistory'],
+  ]);
+  const d = lab.onPrem.realm.directory;
+  for (const g of d.groups()) names.set(d.sidOf(g.rid), `${lab.onPrem.netbiosName}\\${g.name}`);
+  for (const u of lab.onPrem.users) names.set(u.sid, `${u.netbiosDomain}\\${u.samAccountName}`);
+  return names;
+}
+
+/** The service ticket's PAC as the instance verified it, and what the trust filtered. */
+function pacLines(
+  session: SqlSession,
+  names: Map<string, string>,
+  from: string,
+  filtered?: SidFilterEvent,
+): string[] {
+  const pac = session.kerberos.pac;
+  if (pac === undefined) return ['  service ticket PAC  none'];
+  const named = (sid: string) => (names.has(sid) ? `${sid} (${names.get(sid)})` : sid);
+  const checked = pac.verifiedSignatures.join(', ');
+  const lines = [`  service ticket PAC  ${from}; the instance verified its signatures: ${checked}`];
+  if (pac.sids !== undefined) {
+    lines.push(`    user SID          ${named(pac.sids.user)}`);
+    pac.sids.groups.forEach((g, i) => {
+      lines.push(`    ${i === 0 ? 'group SIDs        ' : '                  '}${named(g)}`);
+    });
+  }
+  if (filtered !== undefined) {
+    const removed = filtered.removed.length === 0 ? 'none' : filtered.removed.map(named).join(', ');
+    lines.push(`    filtered at trust ${removed}`);
+  }
+  return lines;
+}
+
+function loginLine(session: SqlSession): string {
+  const via = session.grantedBy.name === session.login ? '' : `, through the login ${session.grantedBy.name}`;
+  return `  SQL login           ${session.login} (${session.loginSource}${via}), mutual authentication verified`;
 }
 
 /** Runs the demo; returns the exit code. */
@@ -64,17 +112,29 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     seed,
     traceEntries: Number.POSITIVE_INFINITY,
   });
-  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const alice = lab.onPrem.addUser('alice', {
+    password: 'correct horse battery staple',
+    sidHistory: [LEGACY_SID],
+  });
+  lab.onPrem.addGroup('SqlAdmins');
+  lab.onPrem.addGroup('DBAs');
+  lab.onPrem.addGroupMember('DBAs', 'alice');
+  lab.onPrem.addGroupMember('SqlAdmins', 'DBAs');
   const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
   mi.enableWindowsAuthenticationPrerequisites();
   mi.authenticationMetadata = 'Paired';
-  mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  mi.createLogin('CONTOSO\\SqlAdmins', 'WINDOWS');
   mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+  const names = sidNames(lab);
 
   out(`krbsim demo: Windows authentication for Azure SQL Managed Instance (seed ${seed})`);
   out();
   out('Setup');
   out(`  on-prem AD realm    ${lab.onPrem.realm.name} (NetBIOS ${lab.onPrem.netbiosName}), user alice`);
+  out(
+    `  groups              alice in DBAs, DBAs in SqlAdmins (nested); alice's sIDHistory ${LEGACY_SID} (a migrated domain)`,
+  );
+  out('  logins              [CONTOSO\\SqlAdmins] FROM WINDOWS, [alice@contoso.com] FROM EXTERNAL PROVIDER');
   out(`  Azure AD tenant     ${lab.tenant.tenantId}, realm ${lab.tenant.realm.name}`);
   out(`  KDC proxy           ${lab.tenant.kdcProxyUrl}`);
   out(`  managed instance    ${mi.spn} (authentication metadata: ${mi.authenticationMetadata})`);
@@ -109,7 +169,9 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     out(
       `  service ticket      ${mi.spn} @ ${ctx.ticket.server.realm}, ticket etype ${etypeName(ctx.ticket.ticket.encPart.etype)}`,
     );
-    out(`  SQL login           ${session.login} (${session.loginSource}), mutual authentication verified`);
+    const from = 'the on-prem PAC, SID-filtered and re-signed by Azure AD';
+    for (const l of pacLines(session, names, from, lab.tenant.lastSidFilter)) out(l);
+    out(loginLine(session));
     diagrams.push({ title: 'Incoming trust-based flow', mermaid: lab.trace.toMermaid({ since: mark }) });
   }
 
@@ -132,7 +194,9 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     const session = mi.accept(ctx.token, pc.participant);
     ctx.complete(session.responseToken!);
     for (const l of lab.trace.toText({ since: mark }).trimEnd().split('\n')) out(`  ${l}`);
-    out(`  SQL login           ${session.login} (${session.loginSource}), mutual authentication verified`);
+    // Built by Azure AD from the synced directory: no trust, nothing filtered.
+    for (const l of pacLines(session, names, 'built by Azure AD from the synced directory')) out(l);
+    out(loginLine(session));
     diagrams.push({ title: 'Modern interactive flow', mermaid: lab.trace.toMermaid({ since: mark }) });
   }
 

@@ -30,16 +30,26 @@ describe('krbsim demo', () => {
       'mi1 -> CONTOSO\\alice [inproc] AP-REP (SPNEGO)',
       'referral TGT        krbtgt/KERBEROS.MICROSOFTONLINE.COM @ CONTOSO.COM',
       'ticket etype aes256-cts-hmac-sha1-96 (18)',
-      'SQL login           CONTOSO\\alice (WINDOWS), mutual authentication verified',
+      'SQL login           CONTOSO\\alice (WINDOWS, through the login CONTOSO\\SqlAdmins), mutual authentication verified',
     ]) {
       expect(flow1).toContain(step);
     }
+    // The service ticket's PAC: alice, her groups (SqlAdmins through DBAs), and the sIDHistory the trust removed.
+    expect(flow1).toMatch(/service ticket PAC .+ the instance verified its signatures: server\n/);
+    expect(flow1).toMatch(/user SID {10}S-1-5-21-\d+-\d+-\d+-\d+ \(CONTOSO\\alice\)/);
+    expect(flow1).toMatch(/group SIDs {8}S-1-5-21-[\d-]+-513 \(CONTOSO\\Domain Users\)/);
+    expect(flow1).toMatch(/S-1-5-21-[\d-]+ \(CONTOSO\\SqlAdmins\)/);
+    expect(flow1).toMatch(/filtered at trust S-1-5-21-[\d-]+ \(LEGACY\\alice, sIDHistory\)/);
     const flow2 = stdout.slice(stdout.indexOf('Flow 2'), stdout.indexOf('(Mermaid)'));
     expect(flow2).toContain('lifetime 10 h');
     expect(flow2).toContain(
       'alice@contoso.com -> KDC KERBEROS.MICROSOFTONLINE.COM (via KDC proxy) [kkdcp] TGS-REQ',
     );
     expect(flow2).not.toContain('KDC CONTOSO.COM');
+    expect(flow2).toContain('built by Azure AD from the synced directory');
+    expect(flow2).toMatch(/\(CONTOSO\\SqlAdmins\)/);
+    expect(flow2).not.toContain('filtered at trust');
+    expect(flow2).toContain('(WINDOWS, through the login CONTOSO\\SqlAdmins)');
     expect(stdout.match(/```mermaid\nsequenceDiagram/g)).toHaveLength(2);
   });
 
