@@ -216,6 +216,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       servers,
       checks,
       ...(replicaKdcs !== undefined && { replicaKdcs }),
+      ...(config.kdcKeytab && { kdcKeytab: true }),
       workerPids: reports.map((r) => r.worker.process.pid!),
     });
   } catch (e) {

@@ -31,8 +31,9 @@ TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
                      realm's domains, [capaths] for the trusts, no DNS lookups
   <REALM>.keytab     every service key of the realm (mode 0600)
   <spn>.keytab       one service's keys ('/' and ':' replaced by '_'; mode 0600)
+  kdc.keytab         with --kdc-keytab: the KDCs' own keys (mode 0600)
   ports.json         { realms: { REALM: { host, udp, tcp, kdcs, check } }, krb5conf,
-                     keytabs, pid, workers }
+                     keytabs, kdcKeytab, pid, workers }
 then log each request until SIGINT or SIGTERM (exit 0).
 
 Then, for example:
@@ -51,6 +52,9 @@ Options:
   --replica-of <file>  the ports.json of a running krbsim serve of the same topology
                        and --seed: list its KDCs in krb5.conf before this one, so
                        clients fail over between the replicas
+  --kdc-keytab         also write kdc.keytab: every krbtgt/REALM@REALM and inter-realm
+                       krbtgt key, so Wireshark can decrypt TGTs and MIT's tools check
+                       the PACs' KDC signatures. Anyone holding it can forge tickets
   --json-log           one JSON object per line instead of text
   --log-level <l>      debug (requests and the listeners' own lines), info (every
                        request; default), error (requests answered with an error other
@@ -85,6 +89,8 @@ export interface ServeConfig {
   readonly seed?: number | string;
   readonly workers: number;
   readonly replicaOf?: string;
+  /** Write `kdc.keytab` (the KDCs' own keys). */
+  readonly kdcKeytab: boolean;
   readonly json: boolean;
   readonly level: LogLevel;
 }
@@ -113,6 +119,7 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
     seed?: string;
     workers?: string;
     'replica-of'?: string;
+    'kdc-keytab'?: boolean;
     'json-log'?: boolean;
     'log-level'?: string;
     quiet?: boolean;
@@ -126,6 +133,7 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
       seed: { type: 'string' },
       workers: { type: 'string' },
       'replica-of': { type: 'string' },
+      'kdc-keytab': { type: 'boolean' },
       'json-log': { type: 'boolean' },
       'log-level': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -183,6 +191,7 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
     ...(seed !== undefined && { seed }),
     workers,
     ...(values['replica-of'] !== undefined && { replicaOf: values['replica-of'] }),
+    kdcKeytab: values['kdc-keytab'] === true,
     json: values['json-log'] === true,
     level,
   };
@@ -203,6 +212,10 @@ export function announce(
   }
   const workers =
     extra.workers === undefined ? '' : `\n  ${extra.workers.length} workers: ${extra.workers.join(' ')}`;
+  const kdcKeytab =
+    files.kdcKeytab === undefined
+      ? ''
+      : `\n  KDC keys in ${files.kdcKeytab}: anyone holding them can forge tickets`;
   log.lifecycle(
     {
       event: 'ready',
@@ -210,8 +223,9 @@ export function announce(
       krb5conf: files.krb5conf,
       ports: files.portsJson,
       ...(extra.workers !== undefined && { workers: extra.workers }),
+      ...(files.kdcKeytab !== undefined && { kdcKeytab: files.kdcKeytab }),
     },
-    `files in ${files.dir}${workers}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
+    `files in ${files.dir}${workers}${kdcKeytab}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
   );
 }
 
@@ -311,6 +325,7 @@ async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
       ...(config.host !== undefined && { host: config.host }),
       ...(config.seed !== undefined && { seed: config.seed }),
       ...(config.replicaOf !== undefined && { replicaOf: config.replicaOf }),
+      ...(config.kdcKeytab && { kdcKeytab: true }),
       ...log.topologyOptions,
     });
   } catch (e) {

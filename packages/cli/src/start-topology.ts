@@ -82,6 +82,8 @@ export interface StartTopologyOptions {
    * if missing) once every KDC listens. See {@link writeTopologyFiles}.
    */
   readonly dir?: string;
+  /** With `dir`: also write `kdc.keytab`, the KDCs' krbtgt and inter-realm keys (0600). Default false. */
+  readonly kdcKeytab?: boolean;
   /** Extra `[libdefaults]` for the written `krb5.conf` (`null` removes a default). */
   readonly libdefaults?: Readonly<Record<string, string | number | boolean | readonly string[] | null>>;
 }
@@ -342,6 +344,7 @@ export async function startTopology(
             servers,
             ...(options.libdefaults !== undefined && { libdefaults: options.libdefaults }),
             ...(replicaKdcs !== undefined && { replicaKdcs }),
+            ...(options.kdcKeytab === true && { kdcKeytab: true }),
             checks,
             now: (options.clock ?? systemClock).now(),
           });

@@ -42,6 +42,8 @@ export interface TopologyFilesInput {
   readonly checks?: ReadonlyMap<string, string>;
   /** The worker processes serving the realms, when not this process. */
   readonly workerPids?: readonly number[];
+  /** Also write `kdc.keytab`: the KDCs' own keys (see {@link kdcKeytabEntries}). Default false. */
+  readonly kdcKeytab?: boolean;
 }
 
 /** Where one realm of `ports.json` is served. */
@@ -65,6 +67,8 @@ export interface PortsJson {
    * `spn@REALM` (one service's keys).
    */
   readonly keytabs: Record<string, string>;
+  /** With `--kdc-keytab`: absolute path of the keytab of the KDCs' own keys. */
+  readonly kdcKeytab?: string;
   /** The process serving the realms (with `--workers`, their primary). */
   readonly pid: number;
   /** With `--workers`: the worker processes. */
@@ -77,6 +81,8 @@ export interface TopologyWriteResult {
   readonly krb5conf: string;
   readonly portsJson: string;
   readonly keytabs: Record<string, string>;
+  /** The KDCs' keytab, when asked for. */
+  readonly kdcKeytab?: string;
   readonly ports: PortsJson;
 }
 
@@ -191,6 +197,41 @@ export function serviceKeytabEntries(realm: Realm, spn: string, aliases: readonl
 /** KRB5_NT_SRV_HST: how MIT's kadmin ktadd writes service principals. */
 const NT_SRV_HST = 1;
 
+/** KRB5_NT_SRV_INST: how MIT's kadmin ktadd writes krbtgt principals. */
+const NT_SRV_INST = 2;
+
+/**
+ * Keytab entries for the KDCs' own keys: every realm's `krbtgt/REALM@REALM`
+ * and every inter-realm key `krbtgt/TRUSTING@TRUSTED`, each key version the
+ * realms still hold, each once (both sides of a trust hold the same key).
+ * With them Wireshark decrypts TGTs and referral TGTs, and MIT's tools
+ * (`krb5_kdc_verify_ticket`) check the PAC's KDC and ticket signatures.
+ */
+function kdcKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEntry[] {
+  const out: KeytabEntry[] = [];
+  const seen = new Set<string>();
+  for (const realm of realms) {
+    for (const entry of realm.db.entries()) {
+      if (entry.kind !== 'krbtgt') continue;
+      for (const k of entry.keys) {
+        const id = `${entry.name.nameString.join('/')}@${entry.realm}:${k.kvno}:${k.key.etype}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.push({
+          principal: {
+            realm: entry.realm,
+            name: { nameType: NT_SRV_INST, nameString: [...entry.name.nameString] },
+          },
+          timestamp: now,
+          kvno: k.kvno,
+          key: { etype: k.key.etype, bytes: k.key.bytes },
+        });
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Write a file only its owner can read or write (0600). Security: the bytes
  * go to a new file created 0600 with O_EXCL (so never through a planted
@@ -208,7 +249,8 @@ async function writeOwnerOnly(path: string, bytes: Uint8Array): Promise<void> {
  * Write `krb5.conf`, `<REALM>.keytab` (every service key of the realm),
  * `<spn>.keytab` (one service; `<spn>@<REALM>.keytab` if two realms share an
  * SPN), `<account>@<REALM>.keytab` (a computer or service account: its name
- * and SPNs) and `ports.json` into `dir`.
+ * and SPNs), with `kdcKeytab` also `kdc.keytab` (the KDCs' own keys, see
+ * {@link kdcKeytabEntries}), and `ports.json` into `dir`.
  */
 export async function writeTopologyFiles(
   dir: string,
@@ -258,6 +300,15 @@ export async function writeTopologyFiles(
     await writeOwnerOnly(path, serializeKeytab({ entries: all }));
     keytabs[r.name] = path;
   }
+  // Security: the KDCs' keys forge any ticket of these realms; written only when asked for, 0600.
+  let kdcKeytab: string | undefined;
+  if (input.kdcKeytab === true) {
+    kdcKeytab = join(abs, 'kdc.keytab');
+    await writeOwnerOnly(
+      kdcKeytab,
+      serializeKeytab({ entries: kdcKeytabEntries(input.realms.values(), now) }),
+    );
+  }
 
   const ports: PortsJson = {
     realms: Object.fromEntries(
@@ -275,6 +326,7 @@ export async function writeTopologyFiles(
     ),
     krb5conf,
     keytabs,
+    ...(kdcKeytab !== undefined && { kdcKeytab }),
     pid: process.pid,
     ...(input.workerPids !== undefined && { workers: [...input.workerPids] }),
   };
@@ -282,5 +334,5 @@ export async function writeTopologyFiles(
   // Written last: a watcher that sees ports.json can rely on every other file.
   await writeFile(`${portsJson}.tmp`, `${JSON.stringify(ports, null, 2)}\n`);
   await rename(`${portsJson}.tmp`, portsJson);
-  return { dir: abs, krb5conf, portsJson, keytabs, ports };
+  return { dir: abs, krb5conf, portsJson, keytabs, ...(kdcKeytab !== undefined && { kdcKeytab }), ports };
 }

@@ -142,7 +142,7 @@ describe('startTopology', () => {
 });
 
 describe('krbsim serve in process', () => {
-  it('serves until aborted, then closes its sockets and exits 0', async () => {
+  it('serves until aborted, then closes its sockets and exits 0 (--kdc-keytab writes kdc.keytab)', async () => {
     const controller = new AbortController();
     let out = '';
     let onOut: () => void = () => {};
@@ -163,11 +163,13 @@ describe('krbsim serve in process', () => {
     });
     const target = join(dir, 'inproc');
     const done = runCli(
-      ['serve', join(EXAMPLES, 'contoso-fabrikam.yaml'), '--dir', target, '--json-log'],
+      ['serve', join(EXAMPLES, 'contoso-fabrikam.yaml'), '--dir', target, '--json-log', '--kdc-keytab'],
       io,
     );
     await ready;
     const ports = JSON.parse(await readFile(join(target, 'ports.json'), 'utf8')) as PortsJson;
+    expect(ports.kdcKeytab).toBe(join(target, 'kdc.keytab'));
+    expect(out).toContain(`"kdcKeytab":${JSON.stringify(ports.kdcKeytab)}`);
     controller.abort();
     expect(await done).toBe(0);
     expect(out.trimEnd().split('\n').at(-1)).toBe('{"event":"stopped"}');

@@ -1,6 +1,8 @@
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatPrincipal } from '@krbsim/asn1';
+import { readKeytabFile } from '@krbsim/files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRealms } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
@@ -142,5 +144,63 @@ realms:
     await writeTopologyFiles(dir, { topology, realms: buildRealms(topology, { seed: 1 }), servers });
     expect(await mode(stale)).toBe(0o600);
     expect(await mode(dir)).toBe(0o755);
+  });
+});
+
+describe('writeTopologyFiles: the KDC keytab (--kdc-keytab)', () => {
+  const topology = parseTopology(`
+realms:
+  - { name: CONTOSO.COM, kind: active-directory, users: [{ name: alice, password: a }] }
+  - { name: FABRIKAM.COM, services: [{ spn: host/server.fabrikam.com }] }
+trusts:
+  - { trusting: FABRIKAM.COM, trusted: CONTOSO.COM, kind: forest, direction: two-way }
+`);
+  const servers = new Map([
+    ['CONTOSO.COM', { host: '127.0.0.1', udpPort: 40001, tcpPort: 40001 }],
+    ['FABRIKAM.COM', { host: '127.0.0.1', udpPort: 40002, tcpPort: 40002 }],
+  ]);
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'krbsim-kdc-keytab-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('is written only when asked for, 0600, with every krbtgt and inter-realm key once', async () => {
+    const realms = buildRealms(topology, { seed: 1 });
+    const without = await writeTopologyFiles(join(root, 'a'), { topology, realms, servers });
+    expect(without.kdcKeytab).toBeUndefined();
+    expect(without.ports.kdcKeytab).toBeUndefined();
+
+    const w = await writeTopologyFiles(join(root, 'b'), { topology, realms, servers, kdcKeytab: true });
+    expect(w.kdcKeytab).toBe(join(root, 'b', 'kdc.keytab'));
+    expect(w.ports.kdcKeytab).toBe(w.kdcKeytab);
+    expect((await stat(w.kdcKeytab!)).mode & 0o777).toBe(0o600);
+    const keytab = await readKeytabFile(w.kdcKeytab!);
+    const names = [
+      ...new Set(keytab.entries.map((e) => formatPrincipal(e.principal.name, e.principal.realm))),
+    ];
+    expect(names.sort()).toEqual([
+      'krbtgt/CONTOSO.COM@CONTOSO.COM',
+      'krbtgt/CONTOSO.COM@FABRIKAM.COM',
+      'krbtgt/FABRIKAM.COM@CONTOSO.COM',
+      'krbtgt/FABRIKAM.COM@FABRIKAM.COM',
+    ]);
+    // The realm's own key, as the KDC holds it; every key once although both sides hold the trust's.
+    const contoso = realms.get('CONTOSO.COM')!.krbtgt.keys;
+    for (const k of contoso) {
+      const e = keytab.entries.find(
+        (x) =>
+          formatPrincipal(x.principal.name, x.principal.realm) === 'krbtgt/CONTOSO.COM@CONTOSO.COM' &&
+          x.key.etype === k.key.etype,
+      )!;
+      expect(e.kvno).toBe(k.kvno);
+      expect(Buffer.from(e.key.bytes).equals(Buffer.from(k.key.bytes))).toBe(true);
+    }
+    const ids = keytab.entries.map(
+      (e) => `${formatPrincipal(e.principal.name, e.principal.realm)}:${e.kvno}:${e.key.etype}`,
+    );
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
