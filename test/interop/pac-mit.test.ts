@@ -18,6 +18,11 @@
  *    PACs strictly, re-encodes them byte for byte and verifies every
  *    signature. With KRBSIM_WRITE_PAC_FIXTURES=1 it saves them as
  *    test/fixtures/pac/mit-kdc.json, which the package's unit tests read.
+ * 5. krbsim's KDCs: `krbsim serve` (the AD realms of contoso-fabrikam.yaml,
+ *    with `--kdc-keytab`) issues MIT's kinit and kvno a TGT, a local service
+ *    ticket, a referral and a service ticket across the trust; MIT's
+ *    `krb5_kdc_verify_ticket` verifies each one's PAC with the keys from the
+ *    keytabs serve wrote, the KDC keytab included.
  *
  * Skipped with a printed reason when gcc or MIT krb5 is missing; failing
  * instead under KRBSIM_REQUIRE_MIT=1.
@@ -65,6 +70,8 @@ import {
   WellKnownSid,
 } from '@krbsim/pac';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadTopologyFile, type RunningTopology, startTopology } from '../../packages/cli/src/index';
+import { MitClient } from './helpers/mit';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { buildPacMit, type PacMit } from './helpers/pac-mit';
 import { makeTempDir, type TempDir } from './helpers/processes';
@@ -484,6 +491,90 @@ describeWithTools(
       };
       const path = fileURLToPath(new URL('../fixtures/pac/mit-kdc.json', import.meta.url));
       await writeFile(path, `${JSON.stringify(fixture, null, 2)}\n`);
+    });
+  },
+);
+
+const EXAMPLES = fileURLToPath(new URL('../../packages/cli/examples/', import.meta.url));
+
+describeWithTools(
+  'PACs that krbsim serve issues (AD realms) to MIT clients, verified by MIT (krb5_kdc_verify_ticket)',
+  ['kinit', 'kvno', 'klist', 'gcc'],
+  (tools) => {
+    let dir: TempDir;
+    let topo: RunningTopology;
+    let mit: PacMit;
+    let client: MitClient;
+
+    beforeAll(async () => {
+      dir = await makeTempDir('pac-serve-mit');
+      topo = await startTopology(await loadTopologyFile(`${EXAMPLES}contoso-fabrikam.yaml`), {
+        dir: dir.path,
+        kdcKeytab: true,
+      });
+      mit = await buildPacMit(tools.gcc!, dir.path);
+      client = new MitClient(tools, dir.path, topo.files!.krb5conf, dir.file('cc'));
+      await client.ok('kinit', ['alice@CONTOSO.COM'], { input: 'correct horse battery staple\n' });
+      await client.ok('kvno', [
+        'host/server.contoso.com@CONTOSO.COM',
+        'HTTP/portal.fabrikam.com@FABRIKAM.COM',
+      ]);
+    });
+    afterAll(async () => {
+      await topo?.close();
+      await dir?.remove();
+    });
+
+    it('MIT klist reads the KDC keytab: the krbtgt and inter-realm keys', async () => {
+      const r = await client.ok('klist', ['-k', '-e', topo.files!.kdcKeytab!]);
+      for (const p of [
+        'krbtgt/CONTOSO.COM@CONTOSO.COM',
+        'krbtgt/FABRIKAM.COM@FABRIKAM.COM',
+        'krbtgt/FABRIKAM.COM@CONTOSO.COM',
+      ]) {
+        expect(r.stdout).toContain(`${p} (aes256-cts-hmac-sha1-96)`);
+      }
+    });
+
+    it('MIT verifies the PAC of every ticket: TGT, service ticket, referral, service ticket across the trust', async () => {
+      const kdcKeys = (await readKeytabFile(topo.files!.kdcKeytab!)).entries;
+      const serviceKeys = [
+        ...(await readKeytabFile(topo.files!.keytabs['CONTOSO.COM']!)).entries,
+        ...(await readKeytabFile(topo.files!.keytabs['FABRIKAM.COM']!)).entries,
+      ];
+      const ccache = await readCcacheFile(dir.file('cc'));
+      const seen: string[] = [];
+      for (const cred of ccache.credentials) {
+        const server = formatPrincipal(cred.server);
+        if (server.startsWith('krb5_ccache_conf_data/')) continue; // MIT's ccache config entries
+        const t = decodeTicket(cred.ticket);
+        const keys = [...kdcKeys, ...serviceKeys].filter(
+          (e) => formatPrincipal(e.principal.name, e.principal.realm) === server,
+        );
+        const serverKey = keys.find((e) => e.key.etype === t.encPart.etype)!.key;
+        const etp = decodeEncTicketPart(decrypt(serverKey, KeyUsage.KDC_REP_TICKET, t.encPart.cipher));
+        const pac = decodePac(unwrapPac(etp.authorizationData)!);
+        // The KDC that issued the ticket: the ticket's realm. Its signature's type names the key.
+        const kdcType = getPacBuffer(pac, PacBufferType.PRIVSVR_CHECKSUM)!.signatureType;
+        const kdcKey = kdcKeys.find(
+          (e) =>
+            formatPrincipal(e.principal.name, e.principal.realm) === `krbtgt/${t.realm}@${t.realm}` &&
+            checksumTypeFor(e.key.etype) === kdcType,
+        )!.key;
+        expect(await mit.verifyTicket(cred.ticket, server, serverKey, kdcKey), server).toEqual([
+          'VERIFY OK',
+          'CLIENT OK',
+        ]);
+        // And krbsim agrees, the extended KDC signature included.
+        verifyTicketPac(etp, { serverKey, kdcKey }, { server: parsePrincipal(server).name });
+        seen.push(server);
+      }
+      expect(seen.sort()).toEqual([
+        'HTTP/portal.fabrikam.com@FABRIKAM.COM',
+        'host/server.contoso.com@CONTOSO.COM',
+        'krbtgt/CONTOSO.COM@CONTOSO.COM',
+        'krbtgt/FABRIKAM.COM@CONTOSO.COM',
+      ]);
     });
   },
 );

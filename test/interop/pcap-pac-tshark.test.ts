@@ -1,0 +1,151 @@
+/**
+ * Wireshark reads krbsim's PACs: the Azure lab's two flows go into a pcap,
+ * tshark decrypts every ticket with the keytabs (services, users and the
+ * KDCs' own keys, as `krbsim serve --kdc-keytab` writes them) and dissects
+ * the PACs: no malformed packet, no expert error, Wireshark verifies the
+ * server, KDC and ticket signatures, and it shows the user's SID and
+ * groups, the referral's sIDHistory and the filtered service ticket without it.
+ */
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatPrincipal } from '@krbsim/asn1';
+import { createAzureSqlMiLab } from '@krbsim/azure';
+import { type KeytabEntry, serializeKeytab } from '@krbsim/files';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithTools, runTool } from './mit-tools';
+
+const LEGACY = 'S-1-5-21-2127521184-1604012920-1887927527-1106';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'krbsim-pcap-pac-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Both flows of the lab, its pcap, and a keytab of every key the realms hold. */
+async function capture() {
+  const lab = createAzureSqlMiLab({ seed: 8 });
+  const alice = lab.onPrem.addUser('alice', {
+    password: 'correct horse battery staple',
+    sidHistory: [LEGACY],
+  });
+  lab.onPrem.addGroup('SqlAdmins');
+  lab.onPrem.addGroup('DBAs');
+  lab.onPrem.addGroupMember('DBAs', 'alice');
+  lab.onPrem.addGroupMember('SqlAdmins', 'DBAs');
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = 'Windows';
+  mi.createLogin('CONTOSO\\SqlAdmins', 'WINDOWS');
+  lab.setupCloudTrust();
+  const trust = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+  mi.accept(trust.token);
+  const pc = lab.azureAdJoinedClient(alice);
+  await pc.signIn();
+  mi.accept((await pc.initSecurityContext(mi.spn)).token);
+
+  const entries: KeytabEntry[] = [];
+  const seen = new Set<string>();
+  for (const realm of [lab.onPrem.realm, lab.tenant.realm]) {
+    for (const e of realm.db.entries()) {
+      for (const k of e.keys) {
+        const id = `${formatPrincipal(e.name, e.realm)}:${k.kvno}:${k.key.etype}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        entries.push({
+          principal: { realm: e.realm, name: e.name },
+          timestamp: 0,
+          kvno: k.kvno,
+          key: { etype: k.key.etype, bytes: k.key.bytes },
+        });
+      }
+    }
+  }
+  const pcap = join(dir, 'lab.pcap');
+  const keytab = join(dir, 'all.keytab');
+  await writeFile(pcap, lab.trace.toPcap());
+  await writeFile(keytab, serializeKeytab({ entries }), { mode: 0o600 });
+  const d = lab.onPrem.realm.directory;
+  return {
+    pcap,
+    keytab,
+    domainSid: lab.onPrem.domainSid,
+    userRid: d.account('alice')!.rid,
+    groupRids: [513, d.group('SqlAdmins')!.rid, d.group('DBAs')!.rid],
+    userSid: alice.sid,
+    miPrincipal: `${mi.spn}@${lab.tenant.realm.name}`,
+  };
+}
+
+describeWithTools('tshark dissects the PACs of a krbsim capture, given the keytabs', ['tshark'], (tools) => {
+  it('shows the user SID and groups in every ticket, with no malformed packet, and verifies the signatures', async () => {
+    const c = await capture();
+    const decrypt = ['-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${c.keytab}`];
+    // One line per AS-REP and TGS-REP: its tickets' PAC fields, every occurrence.
+    const fields = await runTool(tools.tshark!, [
+      '-r',
+      c.pcap,
+      ...decrypt,
+      '-Y',
+      'kerberos.msg_type == 11 || kerberos.msg_type == 13',
+      '-T',
+      'fields',
+      '-E',
+      'aggregator=|',
+      '-e',
+      'kerberos.msg_type',
+      '-e',
+      'netlogon.rid',
+      '-e',
+      'netlogon.group_rid',
+      '-e',
+      'dcerpc.nt.domain_sid',
+      '-e',
+      'nt.sid',
+    ]);
+    expect(fields.code, fields.stderr).toBe(0);
+    const rows = fields.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t').map((f) => (f === '' ? [] : f.split('|'))));
+    // AS-REP, the referral's TGS-REP, the instance's ticket by referral, the instance's ticket from the cloud TGT.
+    expect(rows.map((r) => r[0]![0])).toEqual(['11', '13', '13', '13']);
+    for (const [, rids, groups, domainSids, sids] of rows) {
+      expect(rids).toContain(String(c.userRid));
+      for (const g of c.groupRids) expect(groups).toContain(String(g));
+      expect(domainSids).toContain(c.domainSid);
+      expect(domainSids).toContain('S-1-18-1');
+      expect(sids).toContain(c.userSid); // UPN_DNS_INFO's SID and PAC_REQUESTOR
+    }
+    // On-prem tickets carry alice's sIDHistory; the Azure AD KDC filtered it from the instance's ticket.
+    expect(rows[0]![3]).toContain(LEGACY);
+    expect(rows[1]![3]).toContain(LEGACY);
+    expect(rows[2]![3]).not.toContain(LEGACY);
+    expect(rows[3]![3]).not.toContain(LEGACY);
+
+    const verbose = await runTool(tools.tshark!, ['-r', c.pcap, ...decrypt, '-V', '-z', 'expert']);
+    expect(verbose.code).toBe(0);
+    const out = verbose.stdout;
+    expect(out).not.toMatch(/Malformed Packet/i);
+    expect(out).not.toMatch(/\[Expert Info \(Error/);
+    expect(out).not.toMatch(/^Errors \(/m);
+    // Wireshark's only warnings are its own decryption attempts: it tries the TGS-REP's
+    // session-key usage (8) before the subkey's (9), which decrypts.
+    for (const w of out.match(/\[Expert Info \(Warning\/[^)]*\): [^\]]*\]/g) ?? []) {
+      expect(w).toMatch(/^\[Expert Info \(Warning\/Decryption\): (Missing keytype \d+ usage 8|Used keymap)/);
+    }
+    // Wireshark verifies krbsim's signatures with the keytab: the instance's key, the tenant's krbtgt key.
+    expect(out).toContain(`Verified Server checksum 16 keytype 18 using keytab principal ${c.miPrincipal}`);
+    expect(out).toContain(
+      'Verified KDC checksum 16 keytype 18 using keytab principal krbtgt/KERBEROS.MICROSOFTONLINE.COM@KERBEROS.MICROSOFTONLINE.COM',
+    );
+    expect(out).toContain(
+      'Verified Ticket checksum 16 keytype 18 using keytab principal krbtgt/KERBEROS.MICROSOFTONLINE.COM@KERBEROS.MICROSOFTONLINE.COM',
+    );
+    expect(out).not.toMatch(/checksum .*(failed|Invalid|Bad)/i);
+  });
+});
