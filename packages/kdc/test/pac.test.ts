@@ -6,7 +6,7 @@
 import { type EncTicketPart, encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
-import { createTrust, type Realm } from '@krbsim/kdc';
+import { createTrust, Kdc, type KdcRequestEvent, type Realm } from '@krbsim/kdc';
 import {
   decodePac,
   encodePac,
@@ -285,5 +285,40 @@ describe('PAC across a trust', () => {
     expect(got).toContain('S-1-18-1');
     // The referral TGT's PAC was signed with the inter-realm key, which the cloud realm checked.
     expect(parseSid(got[0]!).subAuthority.at(-1)).toBe(onprem.realm.directory.account('alice')!.rid);
+  });
+
+  it('removes sIDHistory at the trust, and the KDC event lists what it removed (sidsFiltered)', () => {
+    const LEGACY = 'S-1-5-21-111-222-333-1106';
+    const clock = new ManualClock(T0);
+    const onprem = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, {
+      kind: 'active-directory',
+      domainSid: SID,
+    });
+    const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', { krbErrorStyle: 'mit' }, clock, {
+      kind: 'active-directory',
+    });
+    createTrust({
+      trusting: cloud.realm,
+      trusted: onprem.realm,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['windows.net'],
+    });
+    onprem.realm.addUser('alice', { password: 'pw' });
+    onprem.realm.directory.addSidHistory('alice', LEGACY);
+    expect(() => onprem.realm.directory.addSidHistory('alice', 'S-1-18-1')).toThrow(RangeError);
+    const mi = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+    cloud.realm.addService(mi, { password: 'mi-pw' });
+    const events: KdcRequestEvent[] = [];
+    const cloudKdc = new Kdc(cloud.realm, { onRequest: (e) => events.push(e) });
+    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+    // On-prem, the TGT and the referral carry the sIDHistory in ExtraSids, as a DC writes it.
+    expect(sids(pacOf(openTicket(alice.ticket, krbtgtKey(onprem.realm))))).toContain(LEGACY);
+    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
+    const st = tgsGet(cloudKdc, { tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 });
+    const miKey = cloud.realm.keysFor(mi).find((k) => k.etype === 18)!;
+    expect(sids(pacOf(openTicket(st.ticket, miKey)))).not.toContain(LEGACY);
+    expect(events.at(-1)!.sidsFiltered).toEqual([LEGACY]);
+    expect(events).toHaveLength(1);
   });
 });
