@@ -38,7 +38,7 @@ export {
 } from './managed-instance';
 export { OnPremDomain, type OnPremDomainOptions } from './on-prem-domain';
 export { PRT_REFRESH_INTERVAL_MS, type PrtResponse } from './prt';
-export { type ListenTdsOptions, listenTds, MANAGED_INSTANCE_VERSION } from './tds-endpoint';
+export { type ListenTdsOptions, listenTds, MANAGED_INSTANCE_VERSION, type TdsListener } from './tds-endpoint';
 export {
   AzureAdTenant,
   azureAdRealmPolicy,

@@ -30,6 +30,8 @@ export interface LabErrorOptions {
   readonly windowsStatus?: number;
   /** The prerequisite or rule that failed, e.g. `'line of sight to a domain controller'`. */
   readonly prerequisite?: string;
+  /** For a refused SQL login: the user's name as SQL Server reports it (`CONTOSO\bob`). */
+  readonly login?: string;
   readonly cause?: unknown;
 }
 
@@ -39,11 +41,14 @@ export class LabError extends KerberosError {
   readonly windowsStatus: number | undefined;
   /** The missing prerequisite or broken rule, if that is what failed. */
   readonly prerequisite: string | undefined;
+  /** For a refused SQL login: the user's name as SQL Server reports it (`CONTOSO\bob`). */
+  readonly login: string | undefined;
 
   constructor(code: number, message: string, options: LabErrorOptions = {}) {
     super(code, message, { realm: options.realm, cause: options.cause });
     this.windowsStatus = options.windowsStatus;
     this.prerequisite = options.prerequisite;
+    this.login = options.login;
   }
 
   override get name(): string {

@@ -24,7 +24,14 @@
 
 import { createHash } from 'node:crypto';
 import { type Clock, ErrorCode, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
-import { KdcProxy, KdcProxyTransport, type KdcTransport, Trace } from '@krbsim/transport';
+import {
+  createSelfSignedCa,
+  KdcProxy,
+  KdcProxyTransport,
+  type KdcTransport,
+  type PemCertificate,
+  Trace,
+} from '@krbsim/transport';
 import { AdJoinedClient, type AdJoinedClientOptions } from './ad-joined-client';
 import { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad-joined-client';
 import { AZURE_AD_REALM, type AzureCloud, AzureClouds, tenantFromProxyUrl } from './cloud';
@@ -89,6 +96,7 @@ export class AzureSqlMiLab implements LabHost {
   readonly #instances: ManagedInstance[] = [];
   readonly #proxy: KdcProxy;
   #cloudTrust: CloudTrust | undefined;
+  #ca: Promise<PemCertificate> | undefined;
 
   constructor(opts: AzureSqlMiLabOptions = {}) {
     const seed = opts.seed ?? 42;
@@ -249,6 +257,16 @@ export class AzureSqlMiLab implements LabHost {
     return this.#proxy.handle(body);
   }
 
+  /**
+   * The lab's certificate authority (made on first use, pkijs through
+   * `@krbsim/transport`): it issues the managed instances' TLS certificates
+   * (`mi.listen()`). Give its `certPem` to clients that check certificates.
+   */
+  certificateAuthority(): Promise<PemCertificate> {
+    this.#ca ??= createSelfSignedCa({ commonName: `krbsim Azure lab CA (${this.tenant.tenantId})` });
+    return this.#ca;
+  }
+
   kdcProxyTransport(url: string, from: string): KdcTransport {
     return new KdcProxyTransport({ url, from, trace: this.trace, post: (u, b) => this.postToKdcProxy(u, b) });
   }
@@ -264,6 +282,7 @@ export class AzureSqlMiLab implements LabHost {
         const u = this.onPrem.users.find((x) => x.sid === sid);
         return u === undefined ? undefined : downLevelLogonName(u);
       },
+      certificateAuthority: () => this.certificateAuthority(),
       enableWindowsAuthentication: (mi: ManagedInstance) => {
         const other = this.#instances.find(
           (m) => m !== mi && m.subnet === mi.subnet && m.windowsAuthenticationEnabled,

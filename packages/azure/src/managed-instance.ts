@@ -33,9 +33,10 @@
 import { ErrorCode } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
 import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
-import type { Trace } from '@krbsim/transport';
+import type { PemCertificate, Trace } from '@krbsim/transport';
 import type { CloudUser, OnPremUser } from './directory';
 import { LabError, WindowsStatus } from './lab-error';
+import { type ListenTdsOptions, listenTds, type TdsListener } from './tds-endpoint';
 import type { AzureAdTenant } from './tenant';
 
 /** How the instance maps an authenticated principal to a login. */
@@ -101,6 +102,8 @@ export interface InstanceHost {
   windowsName(sid: string): string | undefined;
   /** Called when the instance has met every prerequisite: registers it or throws (one per subnet). */
   enableWindowsAuthentication(mi: ManagedInstance): void;
+  /** The lab's CA, which issues the instance's TLS certificate for {@link ManagedInstance.listen}. */
+  certificateAuthority(): Promise<PemCertificate>;
 }
 
 /** `CONTOSO\alice` from the PAC's logon information (LogonDomainName, EffectiveName). */
@@ -291,10 +294,15 @@ export class ManagedInstance {
           ? azure
           : (windows ?? azure);
     if (found) return found;
+    // SQL Server names the user as Windows does (CONTOSO\bob) when it has a Windows name.
+    const user =
+      (sids === undefined ? undefined : this.#host.windowsName(sids.user)) ??
+      pacWindowsName(result) ??
+      result.clientPrincipal;
     throw new LabError(
       ErrorCode.KRB_ERR_GENERIC,
-      `Login failed for user '${result.clientPrincipal}' (error 18456): no login maps to it or to its groups in ${this.authenticationMetadata} authentication metadata mode`,
-      { windowsStatus: WindowsStatus.SQL_LOGIN_FAILED },
+      `Login failed for user '${user}' (error 18456): no login maps to ${result.clientPrincipal} or to its groups in ${this.authenticationMetadata} authentication metadata mode`,
+      { windowsStatus: WindowsStatus.SQL_LOGIN_FAILED, login: user },
     );
   }
 
@@ -326,6 +334,19 @@ export class ManagedInstance {
       clock: realm.clock,
       random: realm.random,
     });
+  }
+
+  /**
+   * Serve this instance over TDS on loopback, for real SQL clients: a TDS
+   * 7.4 listener whose logins go through {@link accept}, with TLS required
+   * (as Azure SQL insists) and a certificate for the instance's FQDN and
+   * the listen address from the lab's CA (`lab.certificateAuthority()`).
+   * The listener's `MSSQLSvc/<host>:<port>` is registered on the instance.
+   * See `listenTds` for the options and the errors clients see.
+   */
+  async listen(options: ListenTdsOptions = {}): Promise<TdsListener> {
+    const ca = options.cert === undefined ? await this.#host.certificateAuthority() : undefined;
+    return listenTds(this, { ...(ca !== undefined && { ca }), ...options });
   }
 
   /**

@@ -4,95 +4,150 @@
  * (`ManagedInstance.accept`), so a real SQL client holding tickets from
  * the lab's KDCs logs in exactly as the in-process flows do.
  *
- * Failures become the product's login errors (MS-TDS ERROR token): 18452
- * for an untrusted domain (the Redirect connection type), and 18456 for
- * everything else: no login, a ticket that does not verify, a missing
- * prerequisite. The reason is logged, not sent, as SQL Server does.
+ * Failures become the product's login errors (MS-TDS ERROR token), as SQL
+ * Server reports a Windows login's failure:
+ * - the security handshake fails (the ticket does not decrypt or verify,
+ *   it expired, it is replayed, the clock is skewed, the instance has no
+ *   key because Windows authentication is not enabled): 18452 "untrusted
+ *   domain" (SQL Server logs 17806 "SSPI handshake failed");
+ * - the Redirect connection type: 18452 too (fact, `docs/azure.md`);
+ * - the ticket is good but no login maps to the user or its groups: 18456
+ *   "Login failed for user 'CONTOSO\bob'."
+ * The reason is logged, never sent, as SQL Server keeps it in its error log.
  *
  * @module
  */
 
-import { isKerberosError } from '@krbsim/core';
+import { isKerberosError, type KerberosError } from '@krbsim/core';
 import {
-  answerBatch,
+  loginFailed,
+  type SqlError,
   serveTds,
-  type TdsLoginAccepted,
-  type TdsLoginRefused,
+  type TdsAuthResult,
   type TdsServer,
+  type TdsServerEncryption,
+  type TdsTimers,
+  untrustedDomain,
 } from '@krbsim/tds';
-import { WindowsStatus } from './lab-error';
-import type { ManagedInstance } from './managed-instance';
+import { issueServerCertificate, type PemCertificate } from '@krbsim/transport';
+import { LabError, WindowsStatus } from './lab-error';
+import type { ManagedInstance, SqlSession } from './managed-instance';
 
 /** The @@VERSION a managed instance reports. */
 export const MANAGED_INSTANCE_VERSION =
   'Microsoft SQL Azure (RTM) - 12.0.2000.8 \n\tCopyright (C) 2022 Microsoft Corporation\n';
 
-/** Options for {@link listenTds}. */
+/** The product version a managed instance sends in PRELOGIN and LOGINACK: 12.0.2000.8. */
+const MANAGED_INSTANCE_PROG_VERSION = Object.freeze({ major: 12, minor: 0, build: 2000, subBuild: 8 });
+
+/** The fixed database roles: IS_MEMBER answers 0 for them (1 for `public`), as for a login without them. */
+const FIXED_DATABASE_ROLES = new Set([
+  'db_owner',
+  'db_accessadmin',
+  'db_securityadmin',
+  'db_ddladmin',
+  'db_backupoperator',
+  'db_datareader',
+  'db_datawriter',
+  'db_denydatareader',
+  'db_denydatawriter',
+]);
+
+/** Options for {@link listenTds} and `ManagedInstance.listen`. */
 export interface ListenTdsOptions {
   /** Default `127.0.0.1`. */
   readonly host?: string;
   /** Default 0: the OS chooses. */
   readonly port?: number;
-  /** `required` (default, as Azure SQL insists) or `login-only`. */
-  readonly encryption?: 'required' | 'login-only';
-  /** The TLS certificate and key (PEM) for the instance's host name. */
-  readonly cert: string;
-  readonly key: string;
+  /** `required` (default, as Azure SQL insists), `login-only` or `not-supported`. */
+  readonly encryption?: TdsServerEncryption;
+  /** The TLS certificate and key (PEM). Without them, `ca` issues one for the instance's FQDN and the listen address. */
+  readonly cert?: string;
+  readonly key?: string;
+  /** The CA that issues the certificate when `cert` is not given (`ManagedInstance.listen` uses the lab's). */
+  readonly ca?: PemCertificate;
+  /** Close a connection that has not logged in after this long (default 15 000 ms). */
+  readonly loginTimeoutMs?: number;
+  /** Most connections at once (default 256). */
+  readonly maxConnections?: number;
+  readonly timers?: TdsTimers;
+  /** One line per connection event and refusal reason; never key material. */
   readonly log?: (line: string) => void;
+}
+
+/** A managed instance's running TDS listener. */
+export interface TdsListener extends TdsServer {
+  /** `MSSQLSvc/<host>:<port>`: the listener's SPN, registered on the instance's principal. */
+  readonly spn: string;
 }
 
 /**
  * Serve `mi` over TDS, and register `MSSQLSvc/<host>:<port>` of the
- * listener on the instance's principal (clients name the service after the
- * host and port they connect to).
+ * listener on the instance's principal (clients such as FreeTDS name the
+ * service after the host and port they connect to).
  */
-export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions): Promise<TdsServer> {
-  let spid = 51;
+export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions = {}): Promise<TdsListener> {
+  const host = options.host ?? '127.0.0.1';
+  let { cert, key } = options;
+  if (cert === undefined || key === undefined) {
+    if (options.ca === undefined) {
+      throw new TypeError(
+        'listenTds: give cert and key, or a ca to issue them (mi.listen() uses the lab CA)',
+      );
+    }
+    // TLS peers check validity against the wall clock, whatever clock the lab runs on.
+    const issued = await issueServerCertificate(options.ca, { dnsNames: [mi.fqdn], ipAddresses: [host] });
+    cert = issued.certPem;
+    key = issued.keyPem;
+  }
+  const log = options.log;
   const server = await serveTds({
-    host: options.host ?? '127.0.0.1',
+    host,
     port: options.port ?? 0,
     serverName: mi.name,
     encryption: options.encryption ?? 'required',
-    cert: options.cert,
-    key: options.key,
-    ...(options.log !== undefined && { log: options.log }),
-    authenticate(login): TdsLoginAccepted | TdsLoginRefused {
-      let session: ReturnType<ManagedInstance['accept']>;
+    cert,
+    key,
+    version: MANAGED_INSTANCE_PROG_VERSION,
+    versionText: MANAGED_INSTANCE_VERSION,
+    ...(options.loginTimeoutMs !== undefined && { loginTimeoutMs: options.loginTimeoutMs }),
+    ...(options.maxConnections !== undefined && { maxConnections: options.maxConnections }),
+    ...(options.timers !== undefined && { timers: options.timers }),
+    ...(log !== undefined && { log }),
+    authenticate({ sspi, login, remoteAddress }): TdsAuthResult {
+      let session: SqlSession;
       try {
-        session = mi.accept(login.sspi, login.hostName || 'tds-client');
+        session = mi.accept(sspi, login.hostName || remoteAddress || 'tds-client');
       } catch (e) {
         if (!isKerberosError(e)) throw e;
-        options.log?.(`${mi.name}: login refused: ${e.message}`);
-        const untrusted =
-          (e as { windowsStatus?: number }).windowsStatus === WindowsStatus.SQL_LOGIN_UNTRUSTED_DOMAIN;
-        return {
-          ok: false,
-          error: untrusted
-            ? {
-                number: 18452,
-                state: 1,
-                class: 14,
-                text: 'Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.',
-              }
-            : { number: 18456, state: 1, class: 14, text: `Login failed for user '${login.userName}'.` },
-        };
+        return { kind: 'refused', error: loginError(e, login.userName), reason: e.message };
       }
-      const facts = {
-        login: session.login,
-        authScheme: 'KERBEROS',
-        version: MANAGED_INSTANCE_VERSION,
-        spid: spid++,
-        isMember: (name: string) => (name.toLowerCase() === session.login.toLowerCase() ? 1 : null),
-        isSrvRoleMember: (role: string) => (role.toLowerCase() === 'sysadmin' ? 0 : null),
-      };
       return {
-        ok: true,
-        login: session.login,
+        kind: 'accepted',
         ...(session.responseToken !== undefined && { responseToken: session.responseToken }),
-        query: (sql) => answerBatch(sql, facts),
+        session: {
+          login: session.login,
+          authScheme: 'KERBEROS',
+          isMember: (name) => {
+            const role = name.toLowerCase();
+            if (role === 'public') return 1;
+            if (FIXED_DATABASE_ROLES.has(role)) return 0;
+            const held = session.isMember(name);
+            return held === undefined ? null : held ? 1 : 0;
+          },
+        },
       };
     },
   });
-  mi.addSpn(`MSSQLSvc/${server.host}:${server.port}`);
-  return server;
+  const spn = `MSSQLSvc/${server.host}:${server.port}`;
+  mi.addSpn(spn);
+  return { ...server, host: server.host, port: server.port, spn };
+}
+
+/** The SQL error a client sees for a failed Windows login (see the module comment). */
+function loginError(e: KerberosError, userName: string): SqlError {
+  if (e instanceof LabError && e.windowsStatus === WindowsStatus.SQL_LOGIN_FAILED) {
+    return loginFailed(e.login ?? userName);
+  }
+  return untrustedDomain();
 }

@@ -1,21 +1,39 @@
 /**
- * The one error of the TDS package: a malformed or unsupported message
- * from a peer, with a stable reason and the field it concerns.
+ * The one error of the TDS package: a message from a peer that could not
+ * be read or is not allowed where it came, with a stable reason and the
+ * field it concerns (`LOGIN7.ibSSPI`, `PRELOGIN.ENCRYPTION`).
  *
  * @module
  */
 
-/** Why a TDS message was refused. */
-export type TdsErrorReason = 'malformed' | 'too-large' | 'unexpected' | 'unsupported' | 'tls';
+/**
+ * Why a TDS message was refused:
+ * - `malformed`: the bytes do not follow MS-TDS (a length that lies, a
+ *   truncated field, trailing bytes);
+ * - `too-large`: a bound was passed (packet, message, LOGIN7, SSPI, field);
+ * - `unexpected`: a well-formed message where the protocol does not allow it;
+ * - `unsupported`: valid TDS this emulator does not serve (TDS 7.0, RPC);
+ * - `tls`: the TLS layer failed;
+ * - `timeout`: the peer took too long;
+ * - `closed`: the connection closed before the answer came.
+ */
+export type TdsErrorReason =
+  | 'malformed'
+  | 'too-large'
+  | 'unexpected'
+  | 'unsupported'
+  | 'tls'
+  | 'timeout'
+  | 'closed';
 
 /** A TDS message that could not be read or is not allowed here. */
 export class TdsError extends Error {
   readonly reason: TdsErrorReason;
-  /** The field: `LOGIN7.ibSSPI`, `PRELOGIN.ENCRYPTION`... */
+  /** The field: `packet.Length`, `LOGIN7.ibSSPI`, `PRELOGIN.ENCRYPTION`... */
   readonly path: string;
 
-  constructor(reason: TdsErrorReason, path: string, message: string) {
-    super(`${path}: ${message}`);
+  constructor(reason: TdsErrorReason, path: string, message: string, options?: { cause?: unknown }) {
+    super(`${path}: ${message}`, options);
     this.reason = reason;
     this.path = path;
   }
@@ -23,4 +41,9 @@ export class TdsError extends Error {
   override get name(): string {
     return 'TdsError';
   }
+}
+
+/** True for a {@link TdsError}, also one from another copy of this package. */
+export function isTdsError(e: unknown): e is TdsError {
+  return e instanceof TdsError || (e instanceof Error && e.name === 'TdsError' && 'reason' in e);
 }

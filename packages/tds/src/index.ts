@@ -6,29 +6,91 @@
  * INFO and DONE tokens a client expects, the product's login errors, and a
  * few statements that show who logged in. It is not a database.
  *
+ * The package knows TDS and TLS, not Kerberos: a login's token goes to the
+ * `authenticate` callback of {@link serveTds}, which accepts it (for the
+ * emulated managed instance, `@krbsim/azure` through `@krbsim/service`).
+ *
  * @packageDocumentation
  */
 
-export { TdsError, type TdsErrorReason } from './errors';
 export {
-  DoneStatus,
-  Encryption,
-  EnvChangeType,
-  PreloginOption,
-  TdsPacketStatus,
-  TdsPacketType,
-  TdsToken,
-} from './iana/packet-type';
-export { decodeLogin7, encodeLogin7, type Login7 } from './login7';
-export { DEFAULT_PACKET_SIZE, encodePackets, PacketReader, type TdsMessage } from './packet';
-export { decodePrelogin, encodePrelogin, type PreloginOptions } from './prelogin';
+  type ConnectTdsOptions,
+  connectTds,
+  type TdsBatchResult,
+  type TdsClient,
+  type TdsClientEncryption,
+  type TdsClientLogin,
+  type TdsLoginResult,
+  type TdsResultSet,
+} from './client';
+export { negotiateEncryption, negotiateTdsVersion } from './connection';
+export { isTdsError, TdsError, type TdsErrorReason } from './errors';
+export { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion, TypeFlags } from './iana/login7';
+export { TdsPacketStatus, TdsPacketType } from './iana/packet';
+export { Encryption, PreloginOption } from './iana/prelogin';
+export { DataType, DoneStatus, EnvChangeType, TdsToken } from './iana/tokens';
+export {
+  DEFAULT_MAX_SSPI_BYTES,
+  decodeLogin7,
+  encodeLogin7,
+  type Login7,
+  type Login7Feature,
+  type Login7Init,
+  MAX_LOGIN7_BYTES,
+} from './login7';
+export {
+  DEFAULT_PACKET_SIZE,
+  decodePacketHeader,
+  type EncodePacketsOptions,
+  encodePacketHeader,
+  encodePackets,
+  MAX_PACKET_SIZE,
+  MIN_PACKET_SIZE,
+  PACKET_HEADER_BYTES,
+  type PacketLimits,
+  PacketReader,
+  type TdsMessage,
+  type TdsPacketHeader,
+} from './packet';
+export { decodePrelogin, encodePrelogin, type Prelogin, type PreloginVersion } from './prelogin';
 export {
   type ServeTdsOptions,
   serveTds,
+  TDS_SERVER_DEFAULTS,
   type TdsAuthenticate,
-  type TdsLoginAccepted,
-  type TdsLoginRefused,
+  type TdsAuthRequest,
+  type TdsAuthResult,
   type TdsServer,
+  type TdsServerEncryption,
+  type TdsSession,
 } from './server';
-export { answerBatch, type QueryResult, type SessionFacts } from './sql-surface';
-export type { Cell, Column, ServerMessage } from './tokens';
+export {
+  AllHeadersType,
+  decodeSqlBatch,
+  encodeSqlBatch,
+  type SqlBatch,
+  type StreamHeader,
+} from './sql-batch';
+export { loginFailed, notRunByEmulator, type SqlError, untrustedDomain } from './sql-errors';
+export { answerBatch, type SessionFacts, type StatementResult } from './sql-surface';
+export { systemTdsTimers, type TdsTimers } from './timers';
+export { PreloginTlsTransport } from './tls-in-prelogin';
+export { type DecodeTokensOptions, decodeTokens } from './tokens/decode';
+export { DEFAULT_COLLATION, encodeTokens } from './tokens/encode';
+export type {
+  Cell,
+  ColMetadataToken,
+  Column,
+  DoneToken,
+  EnvChangeToken,
+  ErrorToken,
+  FeatureExtAckToken,
+  InfoToken,
+  LoginAckToken,
+  ProgVersion,
+  RowToken,
+  ServerMessage,
+  SspiToken,
+  TdsTokenValue,
+  TokenContext,
+} from './tokens/types';

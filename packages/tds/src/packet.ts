@@ -1,106 +1,230 @@
 /**
- * TDS packets (MS-TDS section 2.2.3): an 8-byte header (Type, Status,
- * Length big-endian including the header, SPID, PacketID, Window) and a
- * payload; a message is one or more packets, the last with EOM set.
+ * TDS packets (MS-TDS section 2.2.3): an 8-byte header, then up to
+ * (packet size - 8) bytes of a message. A message is one or more packets of
+ * one type, the last with EOM set.
+ *
+ * ```
+ * Type (1) | Status (1) | Length (2, big-endian, with the header) | SPID (2, big-endian) | PacketID (1) | Window (1)
+ * ```
  *
  * @module
  */
 
 import { concatBytes } from '@krbsim/core';
 import { TdsError } from './errors';
-import { TdsPacketStatus } from './iana/packet-type';
+import { TdsPacketStatus } from './iana/packet';
 
-/** The packet header's size. */
-const HEADER_BYTES = 8;
-/** The packet size a server uses before LOGIN7 negotiates one (MS-TDS 2.2.6.4). */
+/** The size of a packet header. */
+export const PACKET_HEADER_BYTES = 8;
+/** The packet size before LOGIN7 negotiates one (section 2.2.6.4, PacketSize). */
 export const DEFAULT_PACKET_SIZE = 4096;
+/** The smallest packet size a LOGIN7 may ask for. */
+export const MIN_PACKET_SIZE = 512;
+/** The largest packet size a LOGIN7 may ask for, and the largest packet this package reads. */
+export const MAX_PACKET_SIZE = 32767;
 
-/** One message: its type and the concatenated payloads of its packets. */
-export interface TdsMessage {
+/** A packet header (section 2.2.3.1). */
+export interface TdsPacketHeader {
   readonly type: number;
-  readonly payload: Uint8Array;
+  /** {@link TdsPacketStatus} bits. */
+  readonly status: number;
+  /** The packet's length, header included. */
+  readonly length: number;
+  /** The server process id (0 from clients before login). */
+  readonly spid: number;
+  /** Incremented per packet of a message, modulo 256 (ignored by receivers). */
+  readonly packetId: number;
+  /** Unused; 0. */
+  readonly window: number;
 }
 
-/** Cut `payload` into packets of at most `packetSize` bytes, the last one EOM. */
+/** Read the header at `at` (at least 8 bytes must be there). */
+export function decodePacketHeader(b: Uint8Array, at = 0): TdsPacketHeader {
+  if (b.length - at < PACKET_HEADER_BYTES) {
+    throw new TdsError('malformed', 'packet', `${b.length - at} bytes is shorter than a header`);
+  }
+  const length = (b[at + 2]! << 8) | b[at + 3]!;
+  if (length < PACKET_HEADER_BYTES) {
+    throw new TdsError('malformed', 'packet.Length', `${length} is shorter than the header`);
+  }
+  return {
+    type: b[at]!,
+    status: b[at + 1]!,
+    length,
+    spid: (b[at + 4]! << 8) | b[at + 5]!,
+    packetId: b[at + 6]!,
+    window: b[at + 7]!,
+  };
+}
+
+/** Write a header. */
+export function encodePacketHeader(h: TdsPacketHeader): Uint8Array {
+  if (h.length < PACKET_HEADER_BYTES || h.length > 0xffff) {
+    throw new RangeError(`packet.Length: ${h.length} is not 8 to 65535`);
+  }
+  return Uint8Array.of(
+    h.type,
+    h.status,
+    h.length >> 8,
+    h.length & 0xff,
+    (h.spid >> 8) & 0xff,
+    h.spid & 0xff,
+    h.packetId & 0xff,
+    h.window,
+  );
+}
+
+/** Options of {@link encodePackets}. */
+export interface EncodePacketsOptions {
+  /** The largest packet, header included (default 4096). */
+  readonly packetSize?: number;
+  /** The SPID to write (a server's after login; 0 otherwise). */
+  readonly spid?: number;
+  /** Status bits for every packet besides EOM (RESET_CONNECTION, IGNORE on the last). */
+  readonly status?: number;
+}
+
+/** Cut `payload` into packets of at most `packetSize` bytes, PacketID from 1, the last one EOM. */
 export function encodePackets(
   type: number,
   payload: Uint8Array,
-  packetSize = DEFAULT_PACKET_SIZE,
+  options: EncodePacketsOptions = {},
 ): Uint8Array {
-  const room = packetSize - HEADER_BYTES;
+  const packetSize = options.packetSize ?? DEFAULT_PACKET_SIZE;
+  if (!Number.isInteger(packetSize) || packetSize <= PACKET_HEADER_BYTES || packetSize > 0xffff) {
+    throw new RangeError(`packetSize: ${packetSize} is not 9 to 65535`);
+  }
+  const room = packetSize - PACKET_HEADER_BYTES;
   const parts: Uint8Array[] = [];
   let id = 1;
   for (let at = 0; at < payload.length || parts.length === 0; at += room) {
     const chunk = payload.subarray(at, at + room);
     const last = at + room >= payload.length;
-    const h = new Uint8Array(HEADER_BYTES);
-    h[0] = type;
-    h[1] = last ? TdsPacketStatus.EOM : TdsPacketStatus.NORMAL;
-    new DataView(h.buffer).setUint16(2, HEADER_BYTES + chunk.length);
-    h[6] = id++ & 0xff;
-    parts.push(h, chunk);
+    parts.push(
+      encodePacketHeader({
+        type,
+        status: (options.status ?? 0) | (last ? TdsPacketStatus.EOM : TdsPacketStatus.NORMAL),
+        length: PACKET_HEADER_BYTES + chunk.length,
+        spid: options.spid ?? 0,
+        packetId: id++,
+        window: 0,
+      }),
+      chunk,
+    );
   }
   return concatBytes(parts);
 }
 
+/** One message: its type, the concatenated payloads of its packets, and the first packet's header. */
+export interface TdsMessage {
+  readonly type: number;
+  readonly payload: Uint8Array;
+  /** The Status bits of the first packet, EOM cleared; IGNORE is taken from the last. */
+  readonly status: number;
+  readonly spid: number;
+}
+
+/** The bounds of a {@link PacketReader}. */
+export interface PacketLimits {
+  /** The longest packet, header included (at most 65535). */
+  readonly maxPacket: number;
+  /** The most bytes of one message, headers included. */
+  readonly maxMessage: number;
+}
+
 /**
  * Reassembles messages from a byte stream, bounded: a packet longer than
- * `maxPacket` or a message longer than `maxMessage` is refused.
+ * `maxPacket` or a message longer than `maxMessage` (headers counted, so
+ * empty packets cannot pile up) is refused with a {@link TdsError}; after
+ * a refusal the reader is unusable, as the stream is out of step.
  */
 export class PacketReader {
   #buf: Uint8Array = new Uint8Array(0);
   #parts: Uint8Array[] = [];
-  #partsBytes = 0;
-  #type: number | undefined;
-  readonly #maxPacket: number;
-  readonly #maxMessage: number;
+  #messageBytes = 0;
+  #first: TdsPacketHeader | undefined;
+  #maxPacket: number;
+  #maxMessage: number;
+  #expected: readonly number[] | undefined;
 
-  constructor(limits: { maxPacket: number; maxMessage: number }) {
+  constructor(limits: PacketLimits) {
+    this.#maxPacket = limits.maxPacket;
+    this.#maxMessage = limits.maxMessage;
+  }
+
+  /**
+   * The packet types the protocol allows next (undefined: any). A header of
+   * another type is refused as soon as it arrives, before its bytes: a peer
+   * that speaks another protocol is told at once, not at a deadline.
+   */
+  expect(types: readonly number[] | undefined): void {
+    this.#expected = types;
+  }
+
+  /** New bounds from now on (the negotiated packet size after login). */
+  setLimits(limits: PacketLimits): void {
     this.#maxPacket = limits.maxPacket;
     this.#maxMessage = limits.maxMessage;
   }
 
   /** Bytes held for messages not complete yet. */
   get buffered(): number {
-    return this.#buf.length + this.#partsBytes;
+    return this.#buf.length + this.#messageBytes;
   }
 
   /** Feed bytes; returns the messages they complete. */
   push(bytes: Uint8Array): TdsMessage[] {
     this.#buf = this.#buf.length === 0 ? bytes : concatBytes([this.#buf, bytes]);
     const out: TdsMessage[] = [];
-    while (this.#buf.length >= HEADER_BYTES) {
-      const type = this.#buf[0]!;
-      const status = this.#buf[1]!;
-      const length = new DataView(this.#buf.buffer, this.#buf.byteOffset).getUint16(2);
-      if (length < HEADER_BYTES)
-        throw new TdsError('malformed', 'packet.Length', `${length} is shorter than the header`);
-      if (length > this.#maxPacket) {
-        throw new TdsError('too-large', 'packet.Length', `${length} bytes is more than ${this.#maxPacket}`);
+    while (this.#buf.length >= PACKET_HEADER_BYTES) {
+      const h = decodePacketHeader(this.#buf);
+      if (h.length > this.#maxPacket) {
+        throw new TdsError('too-large', 'packet.Length', `${h.length} bytes is more than ${this.#maxPacket}`);
       }
-      if (this.#buf.length < length) break;
-      if (this.#type !== undefined && type !== this.#type) {
+      if (this.#expected !== undefined && !this.#expected.includes(h.type)) {
+        throw new TdsError(
+          'unexpected',
+          'packet.Type',
+          `0x${hex(h.type)} where ${this.#expected.map((t) => `0x${hex(t)}`).join(' or ') || 'nothing'} may come`,
+        );
+      }
+      if (this.#first !== undefined && h.type !== this.#first.type) {
         throw new TdsError(
           'malformed',
           'packet.Type',
-          `0x${type.toString(16)} inside a message of type 0x${this.#type.toString(16)}`,
+          `0x${hex(h.type)} inside a message of type 0x${hex(this.#first.type)}`,
         );
       }
-      this.#type = type;
-      const payload = this.#buf.slice(HEADER_BYTES, length);
-      this.#buf = this.#buf.subarray(length);
-      this.#partsBytes += payload.length;
-      if (this.#partsBytes > this.#maxMessage) {
+      this.#messageBytes += h.length;
+      if (this.#messageBytes > this.#maxMessage) {
         throw new TdsError('too-large', 'message', `more than ${this.#maxMessage} bytes`);
       }
-      this.#parts.push(payload);
-      if ((status & TdsPacketStatus.EOM) !== 0) {
-        out.push({ type, payload: concatBytes(this.#parts) });
+      if (this.#buf.length < h.length) {
+        this.#messageBytes -= h.length;
+        break;
+      }
+      this.#first ??= h;
+      this.#parts.push(this.#buf.slice(PACKET_HEADER_BYTES, h.length));
+      this.#buf = this.#buf.subarray(h.length);
+      if ((h.status & TdsPacketStatus.EOM) !== 0) {
+        const first = this.#first;
+        out.push({
+          type: h.type,
+          payload: this.#parts.length === 1 ? this.#parts[0]! : concatBytes(this.#parts),
+          status:
+            (first.status & ~(TdsPacketStatus.EOM | TdsPacketStatus.IGNORE)) |
+            (h.status & TdsPacketStatus.IGNORE),
+          spid: first.spid,
+        });
         this.#parts = [];
-        this.#partsBytes = 0;
-        this.#type = undefined;
+        this.#messageBytes = 0;
+        this.#first = undefined;
       }
     }
+    // A copy, so the caller's chunk is not kept alive by a small remainder.
+    if (this.#buf.length > 0 && this.#buf.length < bytes.length) this.#buf = this.#buf.slice();
     return out;
   }
 }
+
+const hex = (n: number): string => n.toString(16).padStart(2, '0');

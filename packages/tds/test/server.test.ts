@@ -1,157 +1,404 @@
 /**
- * The TDS listener in process, spoken to over loopback in the clear
- * (ENCRYPT_NOT_SUP; the TLS paths are exercised by FreeTDS in
- * test/interop/tds-freetds.test.ts): a login, a batch, the product's
- * errors, and a peer that misbehaves while others are served.
+ * The TDS listener in process, over loopback, spoken to by this package's
+ * client (`connectTds`) in each encryption mode, and by raw sockets that
+ * break the protocol: every refusal and close path, with the listener
+ * serving others throughout. Deadlines run on manual timers.
  */
 import { connect, type Socket } from 'node:net';
 import {
-  answerBatch,
+  connectTds,
+  DoneStatus,
   decodePrelogin,
+  decodeTokens,
   Encryption,
+  EnvChangeType,
   encodeLogin7,
   encodePackets,
   encodePrelogin,
+  encodeSqlBatch,
+  loginFailed,
   PacketReader,
-  PreloginOption,
+  type ServeTdsOptions,
   serveTds,
-  type TdsMessage,
+  type TdsAuthenticate,
+  type TdsClient,
+  TdsPacketStatus,
   TdsPacketType,
-  TdsToken,
+  TdsVersion,
 } from '@krbsim/tds';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualTimers } from './helpers';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
+let ca: PemCertificate;
+let cert: PemCertificate;
+beforeAll(async () => {
+  ca = await createSelfSignedCa({ commonName: 'tds test CA' });
+  cert = await issueServerCertificate(ca, { dnsNames: ['mi1.test'], ipAddresses: ['127.0.0.1'] });
 });
 
-async function listen(loginTimeoutMs?: number) {
+const closers: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+});
+
+/** Accepts a token that starts with 0x60 (a GSS token), answering with an "AP-REP". */
+const acceptGss: TdsAuthenticate = ({ sspi, login }) =>
+  sspi[0] === 0x60
+    ? {
+        kind: 'accepted',
+        responseToken: Uint8Array.of(0x6f, 0x02, 0x01, 0x00),
+        session: { login: 'CONTOSO\\alice', isMember: (n) => (n === 'CONTOSO\\SqlAdmins' ? 1 : null) },
+      }
+    : { kind: 'refused', error: loginFailed(login.userName || 'CONTOSO\\bob'), reason: 'test' };
+
+async function listen(options: Partial<ServeTdsOptions> = {}) {
+  const log: string[] = [];
   const server = await serveTds({
     serverName: 'mi1',
-    encryption: 'login-only',
-    ...(loginTimeoutMs !== undefined && { loginTimeoutMs }),
-    authenticate: (login) =>
-      login.sspi[0] === 0x60
-        ? {
-            ok: true,
-            login: 'CONTOSO\\alice',
-            responseToken: Uint8Array.of(0x6f, 0),
-            query: (sql) =>
-              answerBatch(sql, {
-                login: 'CONTOSO\\alice',
-                authScheme: 'KERBEROS',
-                version: 'Microsoft SQL Azure (RTM)',
-                spid: 51,
-                isMember: (n) => (n === 'CONTOSO\\SqlAdmins' ? 1 : 0),
-                isSrvRoleMember: () => 0,
-              }),
-          }
-        : { ok: false, error: { number: 18456, state: 1, class: 14, text: "Login failed for user ''." } },
+    cert: cert.certPem,
+    key: cert.keyPem,
+    authenticate: acceptGss,
+    log: (l) => log.push(l),
+    ...options,
   });
   closers.push(() => server.close());
-  return server;
+  return { server, log };
 }
 
-/** A client that sends TDS messages and reads whole ones. */
-async function client(port: number) {
+async function client(port: number, encryption: 'on' | 'off' | 'not-supported' = 'on'): Promise<TdsClient> {
+  const c = await connectTds({ port, encryption, tls: { ca: ca.certPem, servername: 'mi1.test' } });
+  closers.push(() => c.close());
+  return c;
+}
+
+const GSS = Uint8Array.of(0x60, 0x00);
+
+/** A raw socket: bytes in, whole messages out, and when it closed. */
+async function raw(port: number) {
   const socket: Socket = connect({ host: '127.0.0.1', port });
+  closers.push(() => socket.destroy());
   await new Promise<void>((r) => socket.once('connect', () => r()));
   const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
-  const queue: TdsMessage[] = [];
-  const waiting: Array<(m: TdsMessage | undefined) => void> = [];
-  socket.on('data', (d) => {
-    for (const m of reader.push(new Uint8Array(d))) {
-      const w = waiting.shift();
-      if (w) w(m);
-      else queue.push(m);
-    }
-  });
-  socket.on('close', () => {
-    for (const w of waiting.splice(0)) w(undefined);
-  });
+  const messages: Array<{ type: number; payload: Uint8Array }> = [];
+  socket.on('data', (d) => messages.push(...reader.push(new Uint8Array(d))));
+  socket.on('error', () => {});
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  return {
-    send: (type: number, payload: Uint8Array) => socket.write(encodePackets(type, payload)),
-    raw: (b: Uint8Array) => socket.write(b),
-    next: () =>
-      new Promise<TdsMessage | undefined>((r) => {
-        const m = queue.shift();
-        if (m !== undefined || socket.destroyed) r(m);
-        else waiting.push(r);
-      }),
-    closed,
-    end: () => socket.destroy(),
-  };
+  return { send: (b: Uint8Array) => socket.write(b), messages, closed };
 }
 
-const utf16 = (s: string) => new Uint8Array(Buffer.from(s, 'utf16le'));
-const batch = (sql: string) => {
-  const headers = new Uint8Array(22);
-  new DataView(headers.buffer).setUint32(0, 22, true);
-  new DataView(headers.buffer).setUint32(4, 18, true);
-  new DataView(headers.buffer).setUint16(8, 2, true);
-  return Buffer.concat([headers, utf16(sql)]);
-};
-const prelogin = encodePrelogin([[PreloginOption.ENCRYPTION, Uint8Array.of(Encryption.NOT_SUP)]]);
+const preloginOffering = (encryption: number) =>
+  encodePackets(
+    TdsPacketType.PRELOGIN,
+    encodePrelogin({ version: { major: 1, minor: 0, build: 0, subBuild: 0 }, encryption }),
+  );
 
-async function login(port: number, sspi: Uint8Array) {
-  const c = await client(port);
-  c.send(TdsPacketType.PRELOGIN, prelogin);
-  const answer = decodePrelogin((await c.next())!.payload);
-  expect(answer.get(PreloginOption.ENCRYPTION)).toEqual(Uint8Array.of(Encryption.NOT_SUP));
-  c.send(TdsPacketType.LOGIN7, encodeLogin7({ sspi }));
-  return { c, reply: (await c.next())! };
-}
+describe('serveTds: logins in each encryption mode', () => {
+  for (const [server, offer, expected] of [
+    ['required', 'on', 'full'],
+    ['required', 'off', 'full'],
+    ['login-only', 'off', 'login-only'],
+    ['login-only', 'on', 'full'],
+    ['login-only', 'not-supported', 'none'],
+    ['not-supported', 'off', 'none'],
+  ] as const) {
+    it(`${server} server, client ${offer}: ${expected}; SSPI, LOGINACK, ENVCHANGEs, INFO, DONE; the session answers`, async () => {
+      const { server: s, log } = await listen({ encryption: server });
+      const c = await client(s.port, offer);
+      expect(c.encryption).toBe(expected);
+      if (expected !== 'none') expect(c.tlsProtocol).toBe('TLSv1.2');
+      const r = await c.login({ sspi: GSS, hostName: 'pc1', appName: 'test', packetSize: 8000 });
+      if (!r.ok) throw new Error(r.error.msgText);
+      expect(r.responseToken).toEqual(Uint8Array.of(0x6f, 0x02, 0x01, 0x00));
+      expect(r.loginAck).toMatchObject({ tdsVersion: TdsVersion.V7_4, progName: 'Microsoft SQL Server' });
+      expect(r.packetSize).toBe(8000);
+      expect(r.tokens.map((t) => t.type)).toEqual([
+        'SSPI',
+        'ENVCHANGE',
+        'INFO',
+        'ENVCHANGE',
+        'ENVCHANGE',
+        'INFO',
+        'LOGINACK',
+        'ENVCHANGE',
+        'DONE',
+      ]);
+      const b = await c.batch(
+        "SELECT SUSER_SNAME(); SELECT IS_MEMBER('CONTOSO\\SqlAdmins'), IS_SRVROLEMEMBER('public'); " +
+          'SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID',
+      );
+      expect(b.errors).toEqual([]);
+      expect(b.results.map((x) => x.rows[0])).toEqual([
+        ['CONTOSO\\alice'],
+        [1, 1],
+        [expected === 'full' ? 'TRUE' : 'FALSE'],
+      ]);
+      const dones = b.tokens.filter((t) => t.type === 'DONE');
+      expect(dones.map((d) => d.type === 'DONE' && d.status)).toEqual([
+        DoneStatus.COUNT | DoneStatus.MORE,
+        DoneStatus.COUNT | DoneStatus.MORE,
+        DoneStatus.COUNT,
+      ]);
+      expect(log.some((l) => l.includes('logged in as CONTOSO\\alice'))).toBe(true);
+    });
+  }
 
-describe('serveTds', () => {
-  it('logs in, sends the SSPI token and LOGINACK, and answers the statements that show the login', async () => {
-    const s = await listen();
-    const { c, reply } = await login(s.port, Uint8Array.of(0x60, 0x00));
-    const bytes = Buffer.from(reply.payload);
-    expect(reply.payload[0]).toBe(TdsToken.SSPI);
-    expect(bytes.includes(TdsToken.LOGINACK)).toBe(true);
-    expect(bytes.includes(Buffer.from("Changed database context to 'master'.", 'utf16le'))).toBe(true);
-    c.send(TdsPacketType.SQL_BATCH, batch('SELECT SUSER_SNAME()'));
-    const rows = Buffer.from((await c.next())!.payload);
-    expect(rows[0]).toBe(TdsToken.COLMETADATA);
-    expect(rows.includes(Buffer.from('CONTOSO\\alice', 'utf16le'))).toBe(true);
-    c.send(TdsPacketType.SQL_BATCH, batch('DROP TABLE x'));
-    const err = Buffer.from((await c.next())!.payload);
-    expect(err[0]).toBe(TdsToken.ERROR);
-    expect(err.includes(Buffer.from('does not run', 'utf16le'))).toBe(true);
-    c.end();
+  it('sends the FEATUREEXTACK a FeatureExt asks for (acknowledging none), after LOGINACK', async () => {
+    const { server } = await listen();
+    const c = await client(server.port);
+    const r = await c.login({ sspi: GSS, features: [{ id: 0x0a, data: new Uint8Array(0) }] });
+    const types = r.tokens.map((t) => t.type);
+    expect(types.indexOf('FEATUREEXTACK')).toBe(types.indexOf('LOGINACK') + 1);
+    expect(r.tokens.find((t) => t.type === 'FEATUREEXTACK')).toEqual({ type: 'FEATUREEXTACK', features: [] });
   });
 
-  it('refuses a login with the error token the authenticator gives, then closes', async () => {
-    const s = await listen();
-    const { c, reply } = await login(s.port, Uint8Array.of(0x01));
-    expect(reply.payload[0]).toBe(TdsToken.ERROR);
-    expect(new DataView(reply.payload.buffer, reply.payload.byteOffset).getUint32(3, true)).toBe(18456);
-    await c.closed;
+  it('answers a TDS 7.1 client in 7.1: no ALL_HEADERS, 2-byte line numbers, 4-byte row counts', async () => {
+    const { server } = await listen();
+    const c = await client(server.port);
+    const r = await c.login({ sspi: GSS, tdsVersion: TdsVersion.V7_1 });
+    expect(r.ok && r.loginAck.tdsVersion).toBe(TdsVersion.V7_1);
+    expect((await c.batch('SELECT @@SPID')).results[0]!.rows).toEqual([[51]]);
   });
 
-  it('closes a peer that sends garbage or waits too long, and keeps serving others', async () => {
-    const s = await listen(100);
-    const bad = await client(s.port);
-    bad.raw(Uint8Array.of(0x12, 0x01, 0x00, 0x02, 0, 0, 0, 0)); // a length shorter than the header
-    await bad.closed;
-    const slow = await client(s.port);
-    await slow.closed; // the login timeout
-    const wrongFirst = await client(s.port);
-    wrongFirst.send(TdsPacketType.SQL_BATCH, batch('SELECT 1'));
-    await wrongFirst.closed;
-    const { c, reply } = await login(s.port, Uint8Array.of(0x60));
-    expect(Buffer.from(reply.payload).includes(TdsToken.LOGINACK)).toBe(true);
-    c.end();
-  });
-
-  it("needs a certificate for encryption 'required'", async () => {
-    await expect(
-      serveTds({
-        serverName: 'x',
-        authenticate: () => ({ ok: false, error: { number: 1, state: 1, class: 14, text: '' } }),
-      }),
-    ).rejects.toThrow(TypeError);
+  it('runs SSPI continuation legs until the authenticator accepts', async () => {
+    const legs: number[] = [];
+    const { server } = await listen({
+      authenticate: ({ sspi, leg }) => {
+        legs.push(leg);
+        return leg < 3
+          ? { kind: 'continue', responseToken: Uint8Array.of(0xa1, leg) }
+          : { kind: 'accepted', session: { login: `leg-${sspi[1]}` } };
+      },
+    });
+    const c = await client(server.port);
+    const seen: number[] = [];
+    const r = await c.login({
+      sspi: GSS,
+      next: (t) => {
+        seen.push(t[1]!);
+        return Uint8Array.of(0x60, t[1]! + 10);
+      },
+    });
+    expect(r.ok).toBe(true);
+    expect(legs).toEqual([1, 2, 3]);
+    expect(seen).toEqual([1, 2]);
+    expect((await c.batch('SELECT SYSTEM_USER')).results[0]!.rows).toEqual([['leg-12']]);
   });
 });
+
+describe('serveTds: refusals', () => {
+  it('refuses with the ERROR and DONE the authenticator gives, then closes', async () => {
+    const { server, log } = await listen();
+    const c = await client(server.port);
+    const r = await c.login({ sspi: Uint8Array.of(0x01) });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ number: 18456, class: 14, state: 1, serverName: 'mi1' });
+    expect(r.tokens.at(-1)).toEqual({ type: 'DONE', status: DoneStatus.ERROR, curCmd: 0, rowCount: 0 });
+    await c.closed;
+    expect(log.some((l) => l.includes('login refused with 18456: test'))).toBe(true);
+  });
+
+  it('refuses SQL authentication (18456 naming the user) and integrated security without a token (18452)', async () => {
+    const { server } = await listen();
+    const sql = await (await client(server.port)).login({
+      sspi: new Uint8Array(0),
+      userName: 'sa',
+      password: 'pw',
+    });
+    expect(!sql.ok && sql.error.msgText).toBe("Login failed for user 'sa'.");
+    const empty = await (await client(server.port)).login({
+      sspi: new Uint8Array(0),
+      optionFlags2: 0x80,
+    });
+    expect(!empty.ok && empty.error.number).toBe(18452);
+  });
+
+  it('turns an exception in authenticate into 18456, reports it, and serves on', async () => {
+    const errors: unknown[] = [];
+    const { server } = await listen({
+      authenticate: () => {
+        throw new Error('bug');
+      },
+      onInternalError: (e) => errors.push(e),
+    });
+    const r = await (await client(server.port)).login({ sspi: GSS });
+    expect(!r.ok && r.error.number).toBe(18456);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('closes when the client cannot encrypt and the server requires it, and the client refuses the reverse', async () => {
+    const { server } = await listen({ encryption: 'required' });
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.NOT_SUP));
+    await s.closed;
+    expect(decodePrelogin(s.messages[0]!.payload).encryption).toBe(Encryption.REQ);
+    const { server: plain } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+    await expect(connectTds({ port: plain.port, encryption: 'on' })).rejects.toMatchObject({
+      reason: 'unexpected',
+      path: 'PRELOGIN.ENCRYPTION',
+    });
+  });
+
+  it('needs a certificate unless encryption is not-supported', async () => {
+    const opts = { serverName: 'x', authenticate: acceptGss };
+    await expect(serveTds(opts)).rejects.toThrow(TypeError);
+    await expect(serveTds({ ...opts, encryption: 'login-only' })).rejects.toThrow(/certificate/);
+    await expect(serveTds({ ...opts, cert: 'x' })).rejects.toThrow(/both cert and key/);
+  });
+});
+
+describe('serveTds: the session', () => {
+  async function session() {
+    const { server, log } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => s.messages.length === 1);
+    s.send(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS, packetSize: 512 })));
+    await until(() => s.messages.length === 2);
+    const next = async (n: number) => {
+      await until(() => s.messages.length === n);
+      return decodeTokens(s.messages[n - 1]!.payload);
+    };
+    return { s, next, log, server };
+  }
+
+  it('acknowledges ATTENTION, answers RPC with an error and stays up, ignores IGNORE, acknowledges a reset', async () => {
+    const { s, next } = await session();
+    s.send(encodePackets(TdsPacketType.ATTENTION, new Uint8Array(0)));
+    expect(await next(3)).toEqual([{ type: 'DONE', status: DoneStatus.ATTN, curCmd: 0, rowCount: 0 }]);
+    s.send(encodePackets(TdsPacketType.RPC, new Uint8Array(10)));
+    expect((await next(4))[0]).toMatchObject({ type: 'ERROR', number: 50000 });
+    s.send(
+      encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 1'), { status: TdsPacketStatus.IGNORE }),
+    );
+    s.send(
+      encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 2'), {
+        status: TdsPacketStatus.RESET_CONNECTION,
+      }),
+    );
+    const t = await next(5);
+    expect(t[0]).toMatchObject({ type: 'ENVCHANGE', envType: EnvChangeType.RESET_CONNECTION_ACK });
+    expect(t[2]).toEqual({ type: 'ROW', values: [2] });
+  });
+
+  it('changes database on USE master with ENVCHANGE and INFO 5701; refuses another with 911', async () => {
+    const { s, next } = await session();
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('USE master; USE nope')));
+    const t = await next(3);
+    expect(t.map((x) => x.type)).toEqual(['ENVCHANGE', 'INFO', 'DONE', 'ERROR', 'DONE']);
+    expect(t[3]).toMatchObject({ number: 911 });
+  });
+
+  it('refuses a packet larger than the negotiated size, with ERROR 4014, and closes', async () => {
+    const { s, next } = await session();
+    s.send(
+      encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 1'.repeat(100)), { packetSize: 2000 }),
+    );
+    const t = await next(3);
+    expect(t[0]).toMatchObject({ type: 'ERROR', number: 4014, class: 20 });
+    expect(t[0]?.type === 'ERROR' && t[0].msgText).toContain('packet.Length');
+    await s.closed;
+  });
+
+  it('refuses a malformed SQLBatch and a second LOGIN7 with ERROR 4014, and closes', async () => {
+    for (const bad of [
+      encodePackets(TdsPacketType.SQL_BATCH, Uint8Array.of(1, 2, 3)),
+      encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })),
+    ]) {
+      const { s, next } = await session();
+      s.send(bad);
+      expect((await next(3))[0]).toMatchObject({ type: 'ERROR', number: 4014 });
+      await s.closed;
+    }
+  });
+});
+
+describe('serveTds: robustness', () => {
+  it('closes peers that send garbage, a short Length, the wrong first message or a malformed PRELOGIN, and serves on', async () => {
+    const { server, log } = await listen();
+    for (const bytes of [
+      Uint8Array.from('GET / HTTP/1.1\r\n\r\n', (ch) => ch.charCodeAt(0)),
+      Uint8Array.of(0x12, 0x01, 0x00, 0x02, 0, 0, 0, 0),
+      encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })),
+      encodePackets(TdsPacketType.PRELOGIN, Uint8Array.of(0x01, 0, 6, 0, 1, 0xff, 0)),
+    ]) {
+      const s = await raw(server.port);
+      s.send(bytes);
+      await s.closed;
+      expect(s.messages).toEqual([]);
+    }
+    expect(log.filter((l) => l.includes('closed (prelogin)'))).toHaveLength(4);
+    const c = await client(server.port);
+    expect((await c.login({ sspi: GSS })).ok).toBe(true);
+  });
+
+  it('closes a peer that stops mid-handshake when the login deadline fires, and only that one', async () => {
+    const timers = new ManualTimers();
+    const { server, log } = await listen({ timers, loginTimeoutMs: 5000 });
+    const stalled = await raw(server.port);
+    stalled.send(preloginOffering(Encryption.ON));
+    await until(() => stalled.messages.length === 1); // the PRELOGIN answer; no ClientHello follows
+    const half = await raw(server.port);
+    half.send(preloginOffering(Encryption.ON).subarray(0, 10)); // a PRELOGIN cut short
+    const good = await client(server.port);
+    expect((await good.login({ sspi: GSS })).ok).toBe(true);
+    await until(() => server.connections() === 3);
+    expect(timers.fire(5000)).toBe(2); // the logged-in client's deadline was cleared
+    await stalled.closed;
+    await half.closed;
+    expect(log.filter((l) => l.endsWith('login timeout'))).toHaveLength(2);
+    expect((await good.batch('SELECT 1')).results[0]!.rows).toEqual([[1]]);
+  });
+
+  it('closes a peer that sends more than maxLoginBytes before logging in', async () => {
+    const { server, log } = await listen({ maxLoginBytes: 1000 });
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.ON));
+    s.send(new Uint8Array(2000).fill(0x16));
+    await s.closed;
+    expect(log.some((l) => l.includes('more than 1000 bytes before the login completed'))).toBe(true);
+  });
+
+  it('refuses a non-PRELOGIN packet during the TLS handshake', async () => {
+    const { server, log } = await listen();
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.ON));
+    await until(() => s.messages.length === 1);
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, new Uint8Array(4)));
+    await s.closed;
+    expect(log.some((l) => l.includes('during the TLS handshake'))).toBe(true);
+  });
+
+  it('answers a structurally invalid LOGIN7 with ERROR 4014 naming the field', async () => {
+    const { server } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => s.messages.length === 1);
+    const login = encodeLogin7({ sspi: GSS });
+    new DataView(login.buffer).setUint16(80, 500, true); // cbSSPI past the end
+    s.send(encodePackets(TdsPacketType.LOGIN7, login));
+    await s.closed;
+    const [error] = decodeTokens(s.messages[1]!.payload);
+    expect(error).toMatchObject({ type: 'ERROR', number: 4014 });
+    expect(error?.type === 'ERROR' && error.msgText).toContain('LOGIN7.ibSSPI');
+  });
+
+  it('refuses connections past maxConnections, keeps the others, and close() ends them all', async () => {
+    const { server } = await listen({ maxConnections: 2 });
+    const a = await client(server.port);
+    const b = await raw(server.port);
+    const extra = await raw(server.port);
+    await extra.closed;
+    expect((await a.login({ sspi: GSS })).ok).toBe(true);
+    expect(server.connections()).toBe(2);
+    await server.close();
+    await b.closed;
+    await a.closed;
+    expect(server.connections()).toBe(0);
+  });
+});
+
+async function until(f: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!f()) throw new Error('timed out waiting');
+}

@@ -1,0 +1,672 @@
+/**
+ * One TDS connection on the server side, as a state machine (MS-TDS
+ * section 3.3.5):
+ *
+ * ```
+ * prelogin --PRELOGIN--> (handshake --TLS done-->) login --LOGIN7--> authenticating
+ *   authenticating --continue--> sspi --SSPI--> authenticating
+ *   authenticating --accepted--> session (SQLBatch, ATTENTION)   --refused--> closing
+ * ```
+ *
+ * Failures: before the client can read a token stream (PRELOGIN, TLS) the
+ * connection just closes, as SQL Server does; after, a protocol error gets
+ * ERROR 4014 naming the field, then the connection closes. A refused login
+ * gets its ERROR (18456, 18452...) and DONE, then closes. Every path that
+ * closes is logged with its reason.
+ *
+ * Bounds: the bytes a client may send before its login completes, the
+ * packet size (32767 before login, the negotiated size after), the bytes of
+ * one message, the SSPI token, the number of SSPI legs, and the time to log
+ * in (through the injected timers).
+ *
+ * @module
+ */
+
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { isTdsError, TdsError } from './errors';
+import { OptionFlags2, TdsVersion } from './iana/login7';
+import { TdsPacketStatus, TdsPacketType } from './iana/packet';
+import { Encryption } from './iana/prelogin';
+import { DoneStatus, EnvChangeType } from './iana/tokens';
+import { decodeLogin7, type Login7 } from './login7';
+import {
+  DEFAULT_PACKET_SIZE,
+  encodePackets,
+  MAX_PACKET_SIZE,
+  MIN_PACKET_SIZE,
+  PacketReader,
+  type TdsMessage,
+} from './packet';
+import { decodePrelogin, encodePrelogin } from './prelogin';
+import type { ConnectionConfig, TdsAuthResult, TdsServerEncryption, TdsSession } from './server';
+import { decodeSqlBatch } from './sql-batch';
+import {
+  inputStreamError,
+  loginFailed,
+  notRunByEmulator,
+  type SqlError,
+  untrustedDomain,
+} from './sql-errors';
+import { answerBatch, type SessionFacts, type StatementResult } from './sql-surface';
+import { PreloginTlsTransport } from './tls-in-prelogin';
+import { DEFAULT_COLLATION, encodeTokens } from './tokens/encode';
+import type { TdsTokenValue } from './tokens/types';
+
+/** The most legs of a login's security exchange (Kerberos needs one; SPNEGO renegotiation two). */
+const MAX_SSPI_LEGS = 4;
+/** How long a closing connection waits for the client to close its side. */
+const CLOSE_GRACE_MS = 2_000;
+/** DONE CurCmd of a SELECT. */
+const CUR_CMD_SELECT = 0xc1;
+/** The fixed server roles; `public` holds every login. */
+const FIXED_SERVER_ROLES = new Set([
+  'sysadmin',
+  'serveradmin',
+  'securityadmin',
+  'processadmin',
+  'setupadmin',
+  'bulkadmin',
+  'diskadmin',
+  'dbcreator',
+]);
+
+/** The packet types each state accepts (section 3.3.5); others are refused from their header. */
+const EXPECTED = {
+  prelogin: [TdsPacketType.PRELOGIN],
+  handshake: [],
+  login: [TdsPacketType.LOGIN7],
+  authenticating: [],
+  sspi: [TdsPacketType.SSPI],
+  session: [
+    TdsPacketType.SQL_BATCH,
+    TdsPacketType.ATTENTION,
+    TdsPacketType.RPC,
+    TdsPacketType.TRANSACTION_MANAGER,
+    TdsPacketType.BULK_LOAD,
+  ],
+} as const satisfies Record<string, readonly number[]>;
+
+type State =
+  | 'prelogin'
+  | 'handshake'
+  | 'login'
+  | 'authenticating'
+  | 'sspi'
+  | 'session'
+  | 'closing'
+  | 'closed';
+type Mode = 'none' | 'login-only' | 'full';
+
+/**
+ * The server's ENCRYPTION answer and what follows, by its setting and the
+ * client's offer (section 2.2.6.5; the table in `server.ts`).
+ */
+export function negotiateEncryption(
+  server: TdsServerEncryption,
+  offered: number,
+): { answer: number; mode: Mode | 'refuse' } {
+  // ENCRYPT_CLIENT_CERT (0x80) asks for certificate authentication, which is not served: the rest decides.
+  const o = offered & ~Encryption.CLIENT_CERT;
+  const wantsTls = o === Encryption.ON || o === Encryption.REQ;
+  if (server === 'not-supported') return { answer: Encryption.NOT_SUP, mode: wantsTls ? 'refuse' : 'none' };
+  if (server === 'required') {
+    if (o === Encryption.NOT_SUP) return { answer: Encryption.REQ, mode: 'refuse' };
+    return { answer: o === Encryption.OFF ? Encryption.REQ : Encryption.ON, mode: 'full' };
+  }
+  if (o === Encryption.OFF) return { answer: Encryption.OFF, mode: 'login-only' };
+  if (o === Encryption.NOT_SUP) return { answer: Encryption.NOT_SUP, mode: 'none' };
+  return { answer: Encryption.ON, mode: 'full' };
+}
+
+/** The TDS version the server answers a client's LOGIN7 with: the client's, up to 7.4. */
+export function negotiateTdsVersion(client: number): number {
+  const known = [TdsVersion.V7_4, TdsVersion.V7_3B, TdsVersion.V7_3A, TdsVersion.V7_2, TdsVersion.V7_1];
+  return known.find((v) => client >= v) ?? TdsVersion.V7_1;
+}
+
+const clampPacketSize = (n: number) =>
+  n === 0 ? DEFAULT_PACKET_SIZE : Math.min(MAX_PACKET_SIZE, Math.max(MIN_PACKET_SIZE, n));
+
+export class Connection {
+  readonly #socket: Socket;
+  readonly #c: ConnectionConfig;
+  readonly #spid: number;
+  readonly #onClose: () => void;
+  readonly #reader: PacketReader;
+  #state: State = 'prelogin';
+  #mode: Mode = 'none';
+  /** Inbound bytes go through TLS (the handshake, then a whole-session or login-only LOGIN7). */
+  #viaTls = false;
+  /** Outbound TDS goes through TLS. */
+  #outTls = false;
+  #transport: PreloginTlsTransport | undefined;
+  #tls: TLSSocket | undefined;
+  #loginBytes = 0;
+  #deadline: unknown;
+  #grace: unknown;
+  #login: Login7 | undefined;
+  #leg = 0;
+  #tdsVersion: number = TdsVersion.V7_4;
+  #packetSize = DEFAULT_PACKET_SIZE;
+  #session: TdsSession | undefined;
+  #facts: SessionFacts | undefined;
+  #database = 'master';
+
+  constructor(socket: Socket, config: ConnectionConfig, spid: number, onClose: () => void) {
+    this.#socket = socket;
+    this.#c = config;
+    this.#spid = spid;
+    this.#onClose = onClose;
+    // Before login a message is bounded by what a client may send to log in at all.
+    this.#reader = new PacketReader({ maxPacket: MAX_PACKET_SIZE, maxMessage: config.maxLoginBytes });
+    this.#reader.expect(EXPECTED.prelogin);
+    this.#deadline = config.timers.setTimeout(() => {
+      if (this.#state !== 'session' && this.#state !== 'closed') this.destroy('login timeout');
+    }, config.loginTimeoutMs);
+    socket.on('data', (d: Buffer) =>
+      this.#onSocketData(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)),
+    );
+    socket.on('error', (e) => this.destroy(`socket: ${e.message}`));
+    socket.on('close', () => this.destroy('closed by the client'));
+    this.#log(`connected from ${socket.remoteAddress}:${socket.remotePort}`);
+  }
+
+  /** Move to `state`, telling the reader which packet types may come now. */
+  #enter(state: 'handshake' | 'login' | 'authenticating' | 'sspi' | 'session'): void {
+    this.#state = state;
+    this.#reader.expect(EXPECTED[state]);
+  }
+
+  /** Close now, with `reason` logged. Idempotent. */
+  destroy(reason: string): void {
+    if (this.#state === 'closed') return;
+    const was = this.#state;
+    this.#state = 'closed';
+    this.#c.timers.clearTimeout(this.#deadline);
+    if (this.#grace !== undefined) this.#c.timers.clearTimeout(this.#grace);
+    this.#tls?.destroy();
+    this.#socket.destroy();
+    if (was !== 'closing' || reason !== 'closed by the client') this.#log(`closed (${was}): ${reason}`);
+    this.#onClose();
+  }
+
+  #log(line: string): void {
+    this.#c.log?.(`${this.#c.serverName} spid ${this.#spid}: ${line}`);
+  }
+
+  // --- bytes in ---
+
+  #onSocketData(bytes: Uint8Array): void {
+    if (this.#state === 'closed' || this.#state === 'closing') return;
+    if (this.#state !== 'session') {
+      this.#loginBytes += bytes.length;
+      if (this.#loginBytes > this.#c.maxLoginBytes) {
+        this.#protocolError(
+          tdsError(
+            'too-large',
+            'login',
+            `more than ${this.#c.maxLoginBytes} bytes before the login completed`,
+          ),
+        );
+        return;
+      }
+    }
+    if (this.#viaTls) {
+      try {
+        this.#transport!.feed(bytes);
+      } catch (e) {
+        if (!isTdsError(e)) throw e;
+        this.#protocolError(e);
+      }
+      return;
+    }
+    this.#onTds(bytes);
+  }
+
+  /** Cleartext TDS, from the socket or out of TLS. */
+  #onTds(bytes: Uint8Array): void {
+    let messages: TdsMessage[];
+    try {
+      messages = this.#reader.push(bytes);
+    } catch (e) {
+      if (!isTdsError(e)) throw e;
+      this.#protocolError(e);
+      return;
+    }
+    for (const m of messages) {
+      if (this.#state === 'closed' || this.#state === 'closing') return;
+      try {
+        this.#onMessage(m);
+      } catch (e) {
+        if (!isTdsError(e)) throw e;
+        this.#protocolError(e);
+        return;
+      }
+    }
+  }
+
+  #onMessage(m: TdsMessage): void {
+    const type = `0x${m.type.toString(16).padStart(2, '0')}`;
+    switch (this.#state) {
+      case 'prelogin':
+        if (m.type !== TdsPacketType.PRELOGIN) throw unexpected(`a message of type ${type} before PRELOGIN`);
+        this.#prelogin(m.payload);
+        return;
+      case 'login':
+        if (m.type !== TdsPacketType.LOGIN7)
+          throw unexpected(`a message of type ${type} where LOGIN7 was due`);
+        this.#loginMessage(m.payload);
+        return;
+      case 'sspi':
+        if (m.type !== TdsPacketType.SSPI) throw unexpected(`a message of type ${type} where SSPI was due`);
+        if (m.payload.length > this.#c.maxSspiBytes) {
+          throw tdsError(
+            'too-large',
+            'SSPI',
+            `${m.payload.length} bytes is more than ${this.#c.maxSspiBytes}`,
+          );
+        }
+        this.#runLeg(m.payload);
+        return;
+      case 'session':
+        this.#sessionMessage(m);
+        return;
+      default:
+        throw unexpected(`a message of type ${type} while ${this.#state}`);
+    }
+  }
+
+  /**
+   * A client that broke the protocol. Before it can read tokens, it is
+   * closed; after, it gets ERROR 4014 with what was wrong, then is closed.
+   */
+  #protocolError(e: TdsError): void {
+    const detail = `${e.reason}: ${e.message}`;
+    if (this.#state === 'prelogin' || this.#state === 'handshake') {
+      this.destroy(detail);
+      return;
+    }
+    this.#log(`protocol error: ${detail}`);
+    this.#sendTokens([this.#error(inputStreamError(detail)), done(DoneStatus.ERROR)]);
+    this.#closeAfterFlush(detail);
+  }
+
+  // --- PRELOGIN and TLS ---
+
+  #prelogin(payload: Uint8Array): void {
+    const p = decodePrelogin(payload);
+    const offered = p.encryption ?? Encryption.NOT_SUP;
+    if ((offered & ~Encryption.CLIENT_CERT) > Encryption.REQ) {
+      throw tdsError(
+        'malformed',
+        'PRELOGIN.ENCRYPTION',
+        `0x${offered.toString(16)} is not an encryption value`,
+      );
+    }
+    const { answer, mode } = negotiateEncryption(this.#c.encryption, offered);
+    this.#send(
+      TdsPacketType.TABULAR_RESULT,
+      encodePrelogin({
+        version: this.#c.version,
+        encryption: answer,
+        instance: Uint8Array.of(0),
+        threadId: null,
+        mars: 0, // MARS is not served
+      }),
+    );
+    this.#log(
+      `PRELOGIN: client ENCRYPTION 0x${offered.toString(16)}, answered 0x${answer.toString(16)} (${mode})`,
+    );
+    if (mode === 'refuse') {
+      this.#closeAfterFlush('the client and the server cannot agree on encryption');
+      return;
+    }
+    this.#mode = mode;
+    if (mode === 'none') this.#enter('login');
+    else this.#startTls();
+  }
+
+  #startTls(): void {
+    this.#enter('handshake');
+    const transport = new PreloginTlsTransport((b) => this.#socket.write(b), {
+      server: true,
+      maxPacket: MAX_PACKET_SIZE,
+      onFinish: () => this.#socket.end(),
+    });
+    this.#transport = transport;
+    this.#viaTls = true;
+    // TLSSocket runs over any duplex; its constructor's type names net.Socket only.
+    const tls = new TLSSocket(transport as unknown as Socket, {
+      isServer: true,
+      secureContext: this.#c.secureContext!,
+    });
+    this.#tls = tls;
+    tls.on('secure', () => {
+      if (this.#state !== 'handshake') return;
+      this.#enter('login');
+      this.#outTls = true;
+      this.#log(
+        `TLS ${tls.getProtocol()} ${tls.getCipher()?.name ?? ''} (${this.#mode === 'full' ? 'whole session' : 'login only'})`,
+      );
+    });
+    tls.on('data', (d: Buffer) => {
+      if (this.#state === 'closed' || !this.#viaTls) return;
+      this.#onTds(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    });
+    tls.on('error', (e) => {
+      if (this.#state === 'closed') return;
+      this.destroy(`TLS: ${e.message}`);
+    });
+    this.#socket.on('end', () => transport.closeInbound());
+  }
+
+  // --- LOGIN7 and the security exchange ---
+
+  #loginMessage(payload: Uint8Array): void {
+    const login = decodeLogin7(payload, { maxSspi: this.#c.maxSspiBytes });
+    this.#login = login;
+    if (this.#mode === 'login-only') {
+      // Section 2.2.6.5, ENCRYPT_OFF: only the login packet is encrypted; the rest of the session is clear.
+      this.#viaTls = false;
+      this.#outTls = false;
+    }
+    this.#tdsVersion = negotiateTdsVersion(login.tdsVersion);
+    this.#log(
+      `LOGIN7: TDS 0x${login.tdsVersion.toString(16)}, host '${login.hostName}', app '${login.appName}', ` +
+        `library '${login.clientInterfaceName}', packet size ${login.packetSize}, SSPI ${login.sspi.length} bytes` +
+        (login.features.length > 0 ? `, features ${login.features.map((f) => f.id).join(',')}` : ''),
+    );
+    if ((login.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON) === 0) {
+      this.#refuse(
+        loginFailed(login.userName),
+        'SQL authentication: only Windows (integrated) logins are served',
+      );
+      return;
+    }
+    if (login.sspi.length === 0) {
+      this.#refuse(untrustedDomain(), 'integrated security without an SSPI token');
+      return;
+    }
+    this.#runLeg(login.sspi);
+  }
+
+  #runLeg(token: Uint8Array): void {
+    this.#leg++;
+    this.#enter('authenticating');
+    const login = this.#login!;
+    Promise.resolve()
+      .then(() =>
+        this.#c.authenticate({
+          sspi: token,
+          leg: this.#leg,
+          login,
+          remoteAddress: this.#socket.remoteAddress,
+          encrypted: this.#viaTls,
+        }),
+      )
+      .then(
+        (r) => this.#onAuthResult(r),
+        (e: unknown) => {
+          if (this.#state === 'closed') return;
+          this.#c.onInternalError?.(e);
+          this.#refuse(loginFailed(login.userName), `internal error in authenticate: ${errorText(e)}`);
+        },
+      )
+      .catch((e: unknown) => {
+        // A bug of this package: reported, and the connection closed, so the listener serves on.
+        this.#c.onInternalError?.(e);
+        this.destroy(`internal error: ${errorText(e)}`);
+      });
+  }
+
+  #onAuthResult(r: TdsAuthResult): void {
+    if (this.#state !== 'authenticating') return; // closed meanwhile
+    switch (r?.kind) {
+      case 'continue':
+        if (this.#leg >= MAX_SSPI_LEGS) {
+          this.#refuse(untrustedDomain(), `more than ${MAX_SSPI_LEGS} SSPI legs`);
+          return;
+        }
+        this.#enter('sspi');
+        this.#sendTokens([{ type: 'SSPI', token: r.responseToken }]);
+        this.#log(`SSPI leg ${this.#leg}: continue (${r.responseToken.length} bytes)`);
+        return;
+      case 'refused':
+        this.#refuse(r.error, r.reason ?? 'refused');
+        return;
+      case 'accepted':
+        this.#loggedIn(r.session, r.responseToken);
+        return;
+      default:
+        this.#c.onInternalError?.(new TypeError(`authenticate returned ${JSON.stringify(r)}`));
+        this.#refuse(loginFailed(this.#login!.userName), 'internal error: authenticate returned no result');
+    }
+  }
+
+  #refuse(error: SqlError, reason: string): void {
+    this.#log(`login refused with ${error.number}: ${reason}`);
+    this.#sendTokens([this.#error(error), done(DoneStatus.ERROR)]);
+    this.#closeAfterFlush(`login refused (${error.number})`);
+  }
+
+  #loggedIn(session: TdsSession, responseToken: Uint8Array | undefined): void {
+    const login = this.#login!;
+    const packetSize = clampPacketSize(login.packetSize);
+    const info = (number: number, state: number, msgText: string): TdsTokenValue => ({
+      type: 'INFO',
+      number,
+      state,
+      class: 0,
+      msgText,
+      serverName: this.#c.serverName,
+      procName: '',
+      lineNumber: 1,
+    });
+    const v = this.#c.version;
+    const tokens: TdsTokenValue[] = [
+      ...(responseToken !== undefined ? [{ type: 'SSPI', token: responseToken } as const] : []),
+      { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: this.#database, oldValue: 'master' },
+      info(5701, 2, `Changed database context to '${this.#database}'.`),
+      {
+        type: 'ENVCHANGE',
+        envType: EnvChangeType.SQL_COLLATION,
+        newValue: DEFAULT_COLLATION,
+        oldValue: new Uint8Array(0),
+      },
+      { type: 'ENVCHANGE', envType: EnvChangeType.LANGUAGE, newValue: 'us_english', oldValue: '' },
+      info(5703, 1, 'Changed language setting to us_english.'),
+      {
+        type: 'LOGINACK',
+        interface: 1,
+        tdsVersion: this.#tdsVersion,
+        progName: this.#c.progName,
+        progVersion: { major: v.major, minor: v.minor, build: v.build },
+      },
+      // FEATUREEXTACK answers a FeatureExt: none of the features is acknowledged (none is served).
+      ...(login.features.length > 0 ? [{ type: 'FEATUREEXTACK', features: [] } as const] : []),
+      {
+        type: 'ENVCHANGE',
+        envType: EnvChangeType.PACKET_SIZE,
+        newValue: String(packetSize),
+        oldValue: String(DEFAULT_PACKET_SIZE),
+      },
+      done(DoneStatus.FINAL),
+    ];
+    this.#enter('session');
+    this.#c.timers.clearTimeout(this.#deadline);
+    this.#session = session;
+    this.#sendTokens(tokens);
+    this.#packetSize = packetSize;
+    this.#reader.setLimits({ maxPacket: packetSize, maxMessage: this.#c.maxMessageBytes });
+    this.#facts = {
+      login: session.login,
+      ...(session.originalLogin !== undefined && { originalLogin: session.originalLogin }),
+      authScheme: session.authScheme ?? 'KERBEROS',
+      version: this.#c.versionText,
+      serverName: this.#c.serverName,
+      spid: this.#spid,
+      database: this.#database,
+      encrypted: this.#mode === 'full',
+      ...(this.#socket.remoteAddress !== undefined && { clientAddress: this.#socket.remoteAddress }),
+      isMember: (name) => session.isMember?.(name) ?? null,
+      isSrvRoleMember: (role) =>
+        session.isSrvRoleMember?.(role) ??
+        (role.toLowerCase() === 'public' ? 1 : FIXED_SERVER_ROLES.has(role.toLowerCase()) ? 0 : null),
+    };
+    this.#log(
+      `logged in as ${session.login} (TDS 0x${this.#tdsVersion.toString(16)}, packet size ${packetSize})`,
+    );
+  }
+
+  // --- the session ---
+
+  #sessionMessage(m: TdsMessage): void {
+    // Section 2.2.3.1.2: a message with IGNORE set is discarded.
+    if ((m.status & TdsPacketStatus.IGNORE) !== 0) return;
+    const reset =
+      (m.status & (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)) !== 0
+        ? [
+            {
+              type: 'ENVCHANGE',
+              envType: EnvChangeType.RESET_CONNECTION_ACK,
+              newValue: new Uint8Array(0),
+              oldValue: new Uint8Array(0),
+            } as const,
+          ]
+        : [];
+    switch (m.type) {
+      case TdsPacketType.SQL_BATCH: {
+        const { sqlText } = decodeSqlBatch(m.payload, this.#tdsVersion);
+        this.#log(`batch: ${oneLine(sqlText)}`);
+        this.#sendTokens([...reset, ...this.#answer(sqlText)]);
+        return;
+      }
+      case TdsPacketType.ATTENTION:
+        // Section 2.2.1.7: an attention is acknowledged by a DONE with DONE_ATTN.
+        this.#sendTokens([done(DoneStatus.ATTN)]);
+        return;
+      case TdsPacketType.RPC:
+      case TdsPacketType.TRANSACTION_MANAGER:
+      case TdsPacketType.BULK_LOAD:
+        this.#log(`not served: message type 0x${m.type.toString(16)}`);
+        this.#sendTokens([
+          ...reset,
+          this.#error(
+            notRunByEmulator(
+              m.type === TdsPacketType.RPC ? 'an RPC request' : `a message of type 0x${m.type.toString(16)}`,
+            ),
+          ),
+          done(DoneStatus.ERROR),
+        ]);
+        return;
+      default:
+        throw unexpected(`a message of type 0x${m.type.toString(16)} in a logged-in session`);
+    }
+  }
+
+  #answer(sqlText: string): TdsTokenValue[] {
+    const session = this.#session!;
+    const facts = { ...this.#facts!, database: this.#database };
+    let results: readonly StatementResult[];
+    try {
+      results = session.batch ? session.batch(sqlText, facts) : answerBatch(sqlText, facts);
+    } catch (e) {
+      this.#c.onInternalError?.(e);
+      this.#log(`internal error in the session: ${errorText(e)}`);
+      return [this.#error(notRunByEmulator(sqlText)), done(DoneStatus.ERROR)];
+    }
+    if (results.length === 0) return [done(DoneStatus.FINAL)];
+    const tokens: TdsTokenValue[] = [];
+    results.forEach((r, i) => {
+      const more = i < results.length - 1 ? DoneStatus.MORE : 0;
+      switch (r.kind) {
+        case 'rows':
+          tokens.push({ type: 'COLMETADATA', columns: r.columns });
+          for (const values of r.rows) tokens.push({ type: 'ROW', values });
+          tokens.push({
+            type: 'DONE',
+            status: more | DoneStatus.COUNT,
+            curCmd: CUR_CMD_SELECT,
+            rowCount: r.rows.length,
+          });
+          return;
+        case 'done':
+          tokens.push(done(more));
+          return;
+        case 'use': {
+          const old = this.#database;
+          this.#database = r.database;
+          tokens.push(
+            { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: r.database, oldValue: old },
+            {
+              type: 'INFO',
+              number: 5701,
+              state: 1,
+              class: 0,
+              msgText: `Changed database context to '${r.database}'.`,
+              serverName: this.#c.serverName,
+              procName: '',
+              lineNumber: 1,
+            },
+            done(more),
+          );
+          return;
+        }
+        case 'error':
+          tokens.push(this.#error(r.error), done(more | DoneStatus.ERROR));
+          return;
+      }
+    });
+    return tokens;
+  }
+
+  // --- bytes out ---
+
+  #error(e: SqlError): TdsTokenValue {
+    return { type: 'ERROR', ...e, serverName: this.#c.serverName, procName: '', lineNumber: 1 };
+  }
+
+  #sendTokens(tokens: readonly TdsTokenValue[]): void {
+    this.#send(TdsPacketType.TABULAR_RESULT, encodeTokens(tokens, { tdsVersion: this.#tdsVersion }));
+  }
+
+  #send(type: number, payload: Uint8Array): void {
+    const bytes = encodePackets(type, payload, {
+      packetSize: this.#packetSize,
+      spid: this.#state === 'session' ? this.#spid : 0,
+    });
+    if (this.#outTls) this.#tls!.write(bytes);
+    else this.#socket.write(bytes);
+  }
+
+  /** Close once what was written has gone: TLS's close_notify first when the session is in TLS. */
+  #closeAfterFlush(reason: string): void {
+    if (this.#state === 'closed' || this.#state === 'closing') return;
+    this.#state = 'closing';
+    this.#log(`closing: ${reason}`);
+    this.#c.timers.clearTimeout(this.#deadline);
+    if (this.#outTls) this.#tls!.end();
+    else this.#socket.end();
+    this.#grace = this.#c.timers.setTimeout(() => this.destroy(reason), CLOSE_GRACE_MS);
+  }
+}
+
+function done(status: number): TdsTokenValue {
+  return { type: 'DONE', status, curCmd: 0, rowCount: 0 };
+}
+
+function tdsError(reason: TdsError['reason'], path: string, message: string): TdsError {
+  return new TdsError(reason, path, message);
+}
+
+function unexpected(what: string): TdsError {
+  return tdsError('unexpected', 'message', what);
+}
+
+const oneLine = (s: string) => {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 120 ? `${t.slice(0, 117)}...` : t;
+};
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

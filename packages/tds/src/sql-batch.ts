@@ -1,0 +1,85 @@
+/**
+ * SQLBatch (MS-TDS section 2.2.6.7): from TDS 7.2 on, ALL_HEADERS
+ * (section 2.2.5.3) and then the SQL text in UTF-16LE.
+ *
+ * ```
+ * ALL_HEADERS = TotalLength (4, itself included) { HeaderLength (4, itself included) HeaderType (2) HeaderData }
+ * ```
+ *
+ * A transaction descriptor header (type 2: an 8-byte descriptor and a
+ * 4-byte outstanding request count) is required from TDS 7.2 on; query
+ * notification (1) and trace activity (3) headers may come too.
+ *
+ * @module
+ */
+
+import { TdsError } from './errors';
+import { TdsVersion } from './iana/login7';
+import { ByteReader, ByteWriter, utf16Decode, utf16Encode } from './internal/bytes';
+
+/** ALL_HEADERS HeaderType values. */
+export const AllHeadersType = Object.freeze({
+  QUERY_NOTIFICATIONS: 1,
+  TRANSACTION_DESCRIPTOR: 2,
+  TRACE_ACTIVITY: 3,
+} as const);
+
+/** One ALL_HEADERS header. */
+export interface StreamHeader {
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+/** A decoded SQLBatch. */
+export interface SqlBatch {
+  readonly headers: readonly StreamHeader[];
+  readonly sqlText: string;
+}
+
+/** The most headers read. */
+const MAX_HEADERS = 16;
+
+/** Decode a SQLBatch payload sent under `tdsVersion` (7.1 has no ALL_HEADERS). */
+export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7_4): SqlBatch {
+  const headers: StreamHeader[] = [];
+  let textAt = 0;
+  if (tdsVersion >= TdsVersion.V7_2) {
+    const r = new ByteReader(b);
+    const total = r.u32le('SQLBatch.ALL_HEADERS.TotalLength');
+    if (total < 4 || total > b.length) {
+      throw new TdsError('malformed', 'SQLBatch.ALL_HEADERS.TotalLength', `${total} is not 4 to ${b.length}`);
+    }
+    const hr = new ByteReader(b, 4, total);
+    while (hr.remaining > 0) {
+      const p = `SQLBatch.ALL_HEADERS[${headers.length}]`;
+      if (headers.length === MAX_HEADERS)
+        throw new TdsError('too-large', 'SQLBatch.ALL_HEADERS', `more than ${MAX_HEADERS} headers`);
+      const length = hr.u32le(`${p}.HeaderLength`);
+      if (length < 6) throw new TdsError('malformed', `${p}.HeaderLength`, `${length} is shorter than 6`);
+      const type = hr.u16le(`${p}.HeaderType`);
+      headers.push({ type, data: hr.take(length - 6, `${p}.HeaderData`) });
+    }
+    if (!headers.some((h) => h.type === AllHeadersType.TRANSACTION_DESCRIPTOR)) {
+      throw new TdsError(
+        'malformed',
+        'SQLBatch.ALL_HEADERS',
+        'no transaction descriptor header (required from TDS 7.2)',
+      );
+    }
+    textAt = total;
+  }
+  const text = b.subarray(textAt);
+  if (text.length % 2 !== 0) {
+    throw new TdsError('malformed', 'SQLBatch.SQLText', `${text.length} bytes is not UTF-16`);
+  }
+  return { headers, sqlText: utf16Decode(text) };
+}
+
+/** Encode a SQLBatch with the transaction descriptor header (descriptor 0, one outstanding request). */
+export function encodeSqlBatch(sqlText: string, tdsVersion: number = TdsVersion.V7_4): Uint8Array {
+  const text = utf16Encode(sqlText);
+  if (tdsVersion < TdsVersion.V7_2) return text.slice();
+  const w = new ByteWriter(22 + text.length);
+  w.u32le(22).u32le(18).u16le(AllHeadersType.TRANSACTION_DESCRIPTOR).u64le(0n).u32le(1);
+  return w.bytes(text).finish();
+}

@@ -1,0 +1,92 @@
+/**
+ * The SQL Server errors this emulator sends, with the product's numbers,
+ * classes, states and texts, so a driver reports them as it would the real
+ * service's.
+ *
+ * @module
+ */
+
+import type { ServerMessage } from './tokens/types';
+
+/** What an ERROR token says; the server adds its name, the procedure and the line. */
+export type SqlError = Pick<ServerMessage, 'number' | 'state' | 'class' | 'msgText'>;
+
+/**
+ * 18456, class 14: the login is not allowed (no login maps to the
+ * authenticated user, or SQL authentication, which this emulator does not
+ * serve). Clients see state 1 whatever the reason, as SQL Server hides the
+ * real state outside its error log.
+ */
+export function loginFailed(user: string): SqlError {
+  return { number: 18456, state: 1, class: 14, msgText: `Login failed for user '${user}'.` };
+}
+
+/**
+ * 18452, class 14: integrated authentication failed in the security
+ * handshake (the ticket does not verify, is expired or replayed, the
+ * clock is skewed, no key for the SPN), which SQL Server logs as 17806
+ * "SSPI handshake failed"; also Windows authentication through a Redirect
+ * connection to a managed instance.
+ */
+export function untrustedDomain(): SqlError {
+  return {
+    number: 18452,
+    state: 1,
+    class: 14,
+    msgText:
+      'Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.',
+  };
+}
+
+/**
+ * 4014, class 20: the stream from the client could not be read; the
+ * connection closes. Sent when a client breaks the protocol after PRELOGIN,
+ * with what was wrong.
+ */
+export function inputStreamError(detail: string): SqlError {
+  return {
+    number: 4014,
+    state: 1,
+    class: 20,
+    msgText: `A fatal error occurred while reading the input stream from the network. The session will be terminated (${detail}).`,
+  };
+}
+
+/** 911, class 16: `USE` of a database the instance does not have. */
+export function databaseDoesNotExist(name: string): SqlError {
+  return {
+    number: 911,
+    state: 1,
+    class: 16,
+    msgText: `Database '${name}' does not exist. Make sure that the name is entered correctly.`,
+  };
+}
+
+/** 105, class 15: a string or comment that does not end. */
+export function unclosedQuotation(rest: string): SqlError {
+  return {
+    number: 105,
+    state: 1,
+    class: 15,
+    msgText: `Unclosed quotation mark after the character string '${rest.slice(0, 100)}'.`,
+  };
+}
+
+/**
+ * 50000, class 16 (the number RAISERROR gives an ad hoc message): the
+ * statement is valid SQL this emulator does not run.
+ */
+export function notRunByEmulator(statement: string): SqlError {
+  const s = statement.length > 100 ? `${statement.slice(0, 97)}...` : statement;
+  return {
+    number: 50000,
+    state: 1,
+    class: 16,
+    msgText:
+      `krbsim emulates the login, not a database: it does not run "${s}". ` +
+      'It answers SELECT of SUSER_SNAME(), SYSTEM_USER, ORIGINAL_LOGIN(), IS_MEMBER(...), ' +
+      'IS_SRVROLEMEMBER(...), @@VERSION, @@SPID, @@SERVERNAME, DB_NAME() and literals, and of ' +
+      'auth_scheme, encrypt_option, net_transport from sys.dm_exec_connections WHERE session_id = @@SPID; ' +
+      'it accepts SET, USE master and transaction statements.',
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * Reading the token stream (MS-TDS section 2.2.7), strictly: a token with
+ * a length must use exactly that many bytes, a value must fit its type,
+ * a ROW needs a COLMETADATA before it, and a token type this package does
+ * not read is refused by name and offset rather than skipped.
+ *
+ * @module
+ */
+
+import { TdsError } from '../errors';
+import { TdsVersion } from '../iana/login7';
+import { DataType, TdsToken } from '../iana/tokens';
+import { ByteReader } from '../internal/bytes';
+import type { Login7Feature } from '../login7';
+import { BINARY_ENV_CHANGES } from './encode';
+import type { Cell, Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
+
+/** The most FeatureExt acknowledgements or columns read from one token. */
+const MAX_ENTRIES = 1024;
+
+/** Options of {@link decodeTokens}. */
+export interface DecodeTokensOptions extends TokenContext {
+  /** The columns of an earlier COLMETADATA, for ROWs that continue a result. */
+  readonly columns?: readonly Column[];
+}
+
+/** Read every token of a TABULAR_RESULT payload. */
+export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions = {}): TdsTokenValue[] {
+  const v71 = (options.tdsVersion ?? TdsVersion.V7_4) < TdsVersion.V7_2;
+  const r = new ByteReader(payload);
+  const out: TdsTokenValue[] = [];
+  let columns = options.columns;
+  while (r.remaining > 0) {
+    const at = r.offset;
+    const type = r.u8('token');
+    const path = `token[${out.length}]`;
+    /** A token with a 2-byte length: read inside exactly that many bytes. */
+    const sized = <T>(name: string, read: (s: ByteReader, p: string) => T): T => {
+      const p = `${name}@${at}`;
+      const length = r.u16le(`${p}.Length`);
+      const s = new ByteReader(r.take(length, `${p}.body`));
+      const value = read(s, p);
+      s.end(p);
+      return value;
+    };
+    switch (type) {
+      case TdsToken.LOGINACK:
+        out.push(
+          sized('LOGINACK', (s, p) => ({
+            type: 'LOGINACK',
+            interface: s.u8(`${p}.Interface`),
+            tdsVersion: s.u32be(`${p}.TDSVersion`),
+            progName: s.bVarchar(`${p}.ProgName`),
+            progVersion: {
+              major: s.u8(`${p}.MajorVer`),
+              minor: s.u8(`${p}.MinorVer`),
+              build: s.u16be(`${p}.BuildNum`),
+            },
+          })),
+        );
+        break;
+      case TdsToken.ENVCHANGE:
+        out.push(
+          sized('ENVCHANGE', (s, p) => {
+            const envType = s.u8(`${p}.Type`);
+            const binary = BINARY_ENV_CHANGES.has(envType);
+            const value = (name: string) =>
+              binary ? s.take(s.u8(`${p}.${name}.length`), `${p}.${name}`) : s.bVarchar(`${p}.${name}`);
+            const newValue = value('NewValue');
+            return { type: 'ENVCHANGE', envType, newValue, oldValue: value('OldValue') };
+          }),
+        );
+        break;
+      case TdsToken.INFO:
+      case TdsToken.ERROR: {
+        const name = type === TdsToken.INFO ? 'INFO' : 'ERROR';
+        const m = sized(name, (s, p) => readMessage(s, p, v71));
+        out.push(type === TdsToken.INFO ? { type: 'INFO', ...m } : { type: 'ERROR', ...m });
+        break;
+      }
+      case TdsToken.DONE:
+      case TdsToken.DONEPROC:
+      case TdsToken.DONEINPROC: {
+        const name = type === TdsToken.DONE ? 'DONE' : type === TdsToken.DONEPROC ? 'DONEPROC' : 'DONEINPROC';
+        const p = `${name}@${at}`;
+        const status = r.u16le(`${p}.Status`);
+        const curCmd = r.u16le(`${p}.CurCmd`);
+        const count = v71 ? r.u32le(`${p}.DoneRowCount`) : r.u64le(`${p}.DoneRowCount`);
+        if (typeof count === 'bigint' && count > BigInt(Number.MAX_SAFE_INTEGER)) {
+          throw new TdsError('unsupported', `${p}.DoneRowCount`, `${count} rows is beyond 2^53`);
+        }
+        out.push({ type: name, status, curCmd, rowCount: Number(count) });
+        break;
+      }
+      case TdsToken.SSPI:
+        out.push(sized('SSPI', (s, p) => ({ type: 'SSPI', token: s.take(s.remaining, `${p}.SSPIBuffer`) })));
+        break;
+      case TdsToken.FEATUREEXTACK: {
+        const p = `FEATUREEXTACK@${at}`;
+        const features: Login7Feature[] = [];
+        for (;;) {
+          const id = r.u8(`${p}.FeatureId`);
+          if (id === 0xff) break;
+          if (features.length === MAX_ENTRIES)
+            throw new TdsError('too-large', p, `more than ${MAX_ENTRIES} features`);
+          const len = r.u32le(`${p}[${features.length}].FeatureAckDataLen`);
+          features.push({ id, data: r.take(len, `${p}[${features.length}].FeatureAckData`) });
+        }
+        out.push({ type: 'FEATUREEXTACK', features });
+        break;
+      }
+      case TdsToken.COLMETADATA: {
+        columns = readColMetadata(r, `COLMETADATA@${at}`);
+        out.push({ type: 'COLMETADATA', columns });
+        break;
+      }
+      case TdsToken.ROW: {
+        const p = `ROW@${at}`;
+        if (columns === undefined) throw new TdsError('unexpected', p, 'a ROW before any COLMETADATA');
+        const values: Cell[] = columns.map((c, j) => readCell(r, c, `${p}.values[${j}]`));
+        out.push({ type: 'ROW', values });
+        break;
+      }
+      default:
+        throw new TdsError(
+          'unsupported',
+          path,
+          `token type 0x${type.toString(16).padStart(2, '0')} at offset ${at} is not one this package reads`,
+        );
+    }
+  }
+  return out;
+}
+
+function readMessage(s: ByteReader, p: string, v71: boolean): ServerMessage {
+  return {
+    number: s.i32le(`${p}.Number`),
+    state: s.u8(`${p}.State`),
+    class: s.u8(`${p}.Class`),
+    msgText: s.usVarchar(`${p}.MsgText`),
+    serverName: s.bVarchar(`${p}.ServerName`),
+    procName: s.bVarchar(`${p}.ProcName`),
+    lineNumber: v71 ? s.u16le(`${p}.LineNumber`) : s.i32le(`${p}.LineNumber`),
+  };
+}
+
+function readColMetadata(r: ByteReader, p: string): Column[] {
+  const count = r.u16le(`${p}.Count`);
+  if (count === 0xffff) return []; // NoMetaData
+  if (count > MAX_ENTRIES)
+    throw new TdsError('too-large', `${p}.Count`, `${count} columns is more than ${MAX_ENTRIES}`);
+  const columns: Column[] = [];
+  for (let j = 0; j < count; j++) {
+    const cp = `${p}.columns[${j}]`;
+    r.u32le(`${cp}.UserType`);
+    r.u16le(`${cp}.Flags`);
+    const dataType = r.u8(`${cp}.TYPE_INFO`);
+    let type: Column['type'];
+    if (dataType === DataType.NVARCHAR) {
+      const max = r.u16le(`${cp}.TYPE_INFO.MaxLength`);
+      if (max === 0xffff || max % 2 !== 0) {
+        throw new TdsError('unsupported', `${cp}.TYPE_INFO.MaxLength`, `${max} (NVARCHAR(MAX) is not read)`);
+      }
+      r.take(5, `${cp}.TYPE_INFO.COLLATION`);
+      type = 'nvarchar';
+    } else if (dataType === DataType.INTN) {
+      const size = r.u8(`${cp}.TYPE_INFO.Length`);
+      if (![1, 2, 4, 8].includes(size)) {
+        throw new TdsError('malformed', `${cp}.TYPE_INFO.Length`, `INTN of ${size} bytes`);
+      }
+      type = 'int';
+    } else {
+      throw new TdsError(
+        'unsupported',
+        `${cp}.TYPE_INFO`,
+        `data type 0x${dataType.toString(16)} (this package reads NVARCHAR and INTN)`,
+      );
+    }
+    columns.push({ name: r.bVarchar(`${cp}.ColName`), type });
+  }
+  return columns;
+}
+
+function readCell(r: ByteReader, c: Column, p: string): Cell {
+  if (c.type === 'nvarchar') {
+    const len = r.u16le(`${p}.length`);
+    if (len === 0xffff) return null;
+    if (len % 2 !== 0) throw new TdsError('malformed', `${p}.length`, `${len} bytes is not UTF-16`);
+    return r.utf16(len / 2, p);
+  }
+  const len = r.u8(`${p}.length`);
+  switch (len) {
+    case 0:
+      return null;
+    case 1:
+      return r.u8(p);
+    case 2: {
+      const v = r.u16le(p);
+      return v >= 0x8000 ? v - 0x10000 : v;
+    }
+    case 4:
+      return r.i32le(p);
+    case 8: {
+      const v = new DataView(r.take(8, p).buffer).getBigInt64(0, true);
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
+        throw new TdsError('unsupported', p, `${v} is beyond 2^53`);
+      }
+      return Number(v);
+    }
+    default:
+      throw new TdsError('malformed', `${p}.length`, `an INTN value of ${len} bytes`);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Writing the token stream (MS-TDS section 2.2.7). Little-endian; strings
+ * UTF-16LE with a 1-byte (B_VARCHAR) or 2-byte (US_VARCHAR) length in
+ * characters.
+ *
+ * @module
+ */
+
+import { TdsVersion } from '../iana/login7';
+import { DataType, EnvChangeType, TdsToken } from '../iana/tokens';
+import { ByteWriter, utf16Encode } from '../internal/bytes';
+import type { Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
+
+/** SQL_Latin1_General_CP1_CI_AS (LCID 0x0409, sort id 52): the collation a managed instance reports. */
+export const DEFAULT_COLLATION: Uint8Array = Uint8Array.of(0x09, 0x04, 0xd0, 0x00, 0x34);
+
+/** ENVCHANGE types whose values are B_VARBYTE rather than B_VARCHAR. */
+export const BINARY_ENV_CHANGES: ReadonlySet<number> = new Set([
+  EnvChangeType.SQL_COLLATION,
+  EnvChangeType.BEGIN_TRANSACTION,
+  EnvChangeType.COMMIT_TRANSACTION,
+  EnvChangeType.ROLLBACK_TRANSACTION,
+  11, // enlist DTC transaction
+  12, // defect transaction
+  17, // transaction ended
+  EnvChangeType.RESET_CONNECTION_ACK,
+]);
+
+/** NVARCHAR(4000): the column size in bytes. */
+const NVARCHAR_BYTES = 8000;
+/** Column Flags: Nullable (bit 0) and Updateable unknown (bits 2-3 = 2). */
+const COLUMN_FLAGS = 0x0009;
+
+/** A token with its 2-byte length: the body is written, then the length put before it. */
+function sized(w: ByteWriter, token: number, body: (w: ByteWriter) => void, path: string): void {
+  w.u8(token);
+  const at = w.length;
+  w.u16le(0);
+  body(w);
+  const n = w.length - at - 2;
+  if (n > 0xffff) throw new RangeError(`${path}: ${n} bytes is more than a token's 65535`);
+  w.patchU16le(at, n);
+}
+
+function message(w: ByteWriter, m: ServerMessage, v71: boolean, path: string): void {
+  w.i32le(m.number).u8(m.state).u8(m.class).usVarchar(m.msgText, `${path}.MsgText`);
+  w.bVarchar(m.serverName, `${path}.ServerName`).bVarchar(m.procName, `${path}.ProcName`);
+  if (v71) w.u16le(m.lineNumber);
+  else w.i32le(m.lineNumber);
+}
+
+function varbyte(w: ByteWriter, v: string | Uint8Array, path: string): void {
+  if (typeof v === 'string') throw new TypeError(`${path}: this ENVCHANGE type carries bytes, not text`);
+  if (v.length > 0xff) throw new RangeError(`${path}: ${v.length} bytes is more than 255`);
+  w.u8(v.length).bytes(v);
+}
+
+function varchar(w: ByteWriter, v: string | Uint8Array, path: string): void {
+  if (typeof v !== 'string') throw new TypeError(`${path}: this ENVCHANGE type carries text, not bytes`);
+  w.bVarchar(v, path);
+}
+
+/** Write `tokens` in order; a ROW is typed by the COLMETADATA before it. */
+export function encodeTokens(tokens: readonly TdsTokenValue[], ctx: TokenContext = {}): Uint8Array {
+  const v71 = (ctx.tdsVersion ?? TdsVersion.V7_4) < TdsVersion.V7_2;
+  const w = new ByteWriter(512);
+  let columns: readonly Column[] | undefined;
+  tokens.forEach((t, i) => {
+    const path = `${t.type}[${i}]`;
+    switch (t.type) {
+      case 'LOGINACK':
+        sized(
+          w,
+          TdsToken.LOGINACK,
+          (w) => {
+            // TDSVersion is big-endian here, unlike LOGIN7's (section 2.2.7.14).
+            w.u8(t.interface).u32be(t.tdsVersion).bVarchar(t.progName, `${path}.ProgName`);
+            w.u8(t.progVersion.major).u8(t.progVersion.minor).u16be(t.progVersion.build);
+          },
+          path,
+        );
+        return;
+      case 'ENVCHANGE':
+        sized(
+          w,
+          TdsToken.ENVCHANGE,
+          (w) => {
+            w.u8(t.envType);
+            const put = BINARY_ENV_CHANGES.has(t.envType) ? varbyte : varchar;
+            put(w, t.newValue, `${path}.NewValue`);
+            put(w, t.oldValue, `${path}.OldValue`);
+          },
+          path,
+        );
+        return;
+      case 'INFO':
+      case 'ERROR':
+        sized(w, t.type === 'INFO' ? TdsToken.INFO : TdsToken.ERROR, (w) => message(w, t, v71, path), path);
+        return;
+      case 'DONE':
+      case 'DONEPROC':
+      case 'DONEINPROC':
+        w.u8(
+          t.type === 'DONE' ? TdsToken.DONE : t.type === 'DONEPROC' ? TdsToken.DONEPROC : TdsToken.DONEINPROC,
+        );
+        w.u16le(t.status).u16le(t.curCmd);
+        if (v71) w.u32le(t.rowCount);
+        else w.u64le(BigInt(t.rowCount));
+        return;
+      case 'SSPI':
+        sized(w, TdsToken.SSPI, (w) => w.bytes(t.token), path);
+        return;
+      case 'FEATUREEXTACK':
+        w.u8(TdsToken.FEATUREEXTACK);
+        for (const f of t.features) w.u8(f.id).u32le(f.data.length).bytes(f.data);
+        w.u8(0xff);
+        return;
+      case 'COLMETADATA':
+        columns = t.columns;
+        w.u8(TdsToken.COLMETADATA).u16le(t.columns.length);
+        for (const [j, c] of t.columns.entries()) {
+          w.u32le(0).u16le(COLUMN_FLAGS); // UserType, Flags
+          if (c.type === 'nvarchar') w.u8(DataType.NVARCHAR).u16le(NVARCHAR_BYTES).bytes(DEFAULT_COLLATION);
+          else w.u8(DataType.INTN).u8(4);
+          w.bVarchar(c.name, `${path}.columns[${j}].ColName`);
+        }
+        return;
+      case 'ROW': {
+        if (columns === undefined) throw new TypeError(`${path}: a ROW needs a COLMETADATA before it`);
+        if (t.values.length !== columns.length) {
+          throw new TypeError(`${path}: ${t.values.length} values for ${columns.length} columns`);
+        }
+        w.u8(TdsToken.ROW);
+        columns.forEach((c, j) => {
+          const v = t.values[j] ?? null;
+          if (c.type === 'nvarchar') {
+            if (v === null) w.u16le(0xffff);
+            else {
+              const b = utf16Encode(String(v));
+              if (b.length > NVARCHAR_BYTES)
+                throw new RangeError(`${path}.values[${j}]: longer than NVARCHAR(4000)`);
+              w.u16le(b.length).bytes(b);
+            }
+          } else if (v === null) w.u8(0);
+          else {
+            if (typeof v !== 'number' || !Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) {
+              throw new RangeError(`${path}.values[${j}]: ${String(v)} is not an INT`);
+            }
+            w.u8(4).i32le(v);
+          }
+        });
+        return;
+      }
+    }
+  });
+  return w.finish();
+}

@@ -1,0 +1,154 @@
+/**
+ * LOGIN7 (MS-TDS 2.2.6.4): every field round-trips (TDS 7.4 and 7.1), the
+ * password obfuscation matches the spec's rule, the FeatureExt block is
+ * read through its pointer, and every lie in the table is refused by field.
+ */
+import {
+  decodeLogin7,
+  encodeLogin7,
+  FeatureId,
+  type Login7,
+  MAX_LOGIN7_BYTES,
+  OptionFlags2,
+  OptionFlags3,
+  TdsVersion,
+} from '@krbsim/tds';
+import { describe, expect, it } from 'vitest';
+import { refusal } from './helpers';
+
+const full: Login7 = {
+  tdsVersion: TdsVersion.V7_4,
+  packetSize: 8000,
+  clientProgVer: 0x07000000,
+  clientPid: 4242,
+  connectionId: 0,
+  optionFlags1: 0xe0,
+  optionFlags2: OptionFlags2.INTEGRATED_SECURITY_ON | OptionFlags2.ODBC_ON | OptionFlags2.INIT_LANG_FATAL,
+  typeFlags: 0,
+  optionFlags3: OptionFlags3.EXTENSION | OptionFlags3.UNKNOWN_COLLATION_HANDLING,
+  clientTimeZone: -60,
+  clientLcid: 0x0409,
+  hostName: 'pc1',
+  userName: 'sa',
+  password: 'Pässw0rd!',
+  appName: 'tsql',
+  serverName: 'mi1.abc123.database.windows.net',
+  clientInterfaceName: 'ODBC',
+  language: 'us_english',
+  database: 'master',
+  clientId: Uint8Array.of(0, 0x50, 0x8b, 0xe3, 0xb7, 0x8f),
+  sspi: Uint8Array.from({ length: 300 }, (_, i) => i & 0xff),
+  attachDbFile: '',
+  changePassword: 'n3w',
+  features: [
+    { id: FeatureId.UTF8_SUPPORT, data: new Uint8Array(0) },
+    { id: FeatureId.AZURESQLSUPPORT, data: Uint8Array.of(1) },
+  ],
+};
+
+describe('LOGIN7', () => {
+  it('round-trips every field, byte for byte', () => {
+    const wire = encodeLogin7(full);
+    expect(decodeLogin7(wire)).toEqual(full);
+    expect(encodeLogin7(decodeLogin7(wire))).toEqual(wire);
+  });
+
+  it('round-trips a TDS 7.1 login (86-byte header: no ChangePassword, no cbSSPILong)', () => {
+    const l = { ...full, tdsVersion: TdsVersion.V7_1, changePassword: '', features: [], optionFlags3: 0 };
+    const wire = encodeLogin7(l);
+    expect(wire.length).toBe(86 + 2 * (3 + 2 + 9 + 4 + 31 + 4 + 10 + 6) + 300);
+    expect(decodeLogin7(wire)).toEqual(l);
+  });
+
+  it('obfuscates the password as the spec says: nibbles swapped, then XOR 0xA5', () => {
+    const wire = encodeLogin7({ password: 'a', sspi: new Uint8Array(0) });
+    const v = new DataView(wire.buffer);
+    const ib = v.getUint16(44, true);
+    expect(v.getUint16(46, true)).toBe(1);
+    // 'a' is 61 00 in UTF-16LE: swapped 16 00, XOR A5: B3 A5.
+    expect([...wire.subarray(ib, ib + 2)]).toEqual([0xb3, 0xa5]);
+    expect(decodeLogin7(wire).password).toBe('a');
+  });
+
+  it('uses cbSSPILong for a token of 65535 bytes or more', () => {
+    const sspi = new Uint8Array(70_000).fill(0x60);
+    const wire = encodeLogin7({ sspi });
+    expect(new DataView(wire.buffer).getUint16(80, true)).toBe(0xffff);
+    expect(Buffer.from(decodeLogin7(wire, { maxSspi: 100_000 }).sspi).equals(sspi)).toBe(true);
+    expect(refusal(() => decodeLogin7(wire))).toBe('too-large LOGIN7.cbSSPI');
+  });
+
+  it('refuses a wrong Length, an early TDS version, and what does not fit', () => {
+    const good = encodeLogin7({ hostName: 'pc1', sspi: new Uint8Array(10) });
+    const at = (f: (b: Uint8Array, v: DataView) => void) => {
+      const b = good.slice();
+      f(b, new DataView(b.buffer));
+      return b;
+    };
+    expect(refusal(() => decodeLogin7(at((_, v) => v.setUint32(0, 1, true))))).toBe(
+      'malformed LOGIN7.Length',
+    );
+    expect(refusal(() => decodeLogin7(at((_, v) => v.setUint32(4, 0x70000000, true))))).toBe(
+      'unsupported LOGIN7.TDSVersion',
+    );
+    expect(refusal(() => decodeLogin7(new Uint8Array(20)))).toBe('malformed LOGIN7.Length');
+    expect(refusal(() => decodeLogin7(at((_, v) => v.setUint16(36, 0, true))))).toBe(
+      'malformed LOGIN7.ibHostName',
+    );
+    expect(refusal(() => decodeLogin7(at((_, v) => v.setUint16(36, 10, true))))).toBe(
+      'malformed LOGIN7.ibHostName',
+    );
+    expect(refusal(() => decodeLogin7(at((_, v) => v.setUint16(38, 100, true))))).toBe(
+      'malformed LOGIN7.ibHostName',
+    );
+    expect(refusal(() => decodeLogin7(at((_, v) => v.setUint16(38, 129, true))))).toBe(
+      'too-large LOGIN7.cchHostName',
+    );
+    expect(refusal(() => decodeLogin7(at((_, v) => v.setUint16(80, 11, true))))).toBe(
+      'malformed LOGIN7.ibSSPI',
+    );
+    expect(refusal(() => decodeLogin7(encodeLogin7({ sspi: new Uint8Array(100) }), { maxSspi: 50 }))).toBe(
+      'too-large LOGIN7.cbSSPI',
+    );
+    const huge = new Uint8Array(MAX_LOGIN7_BYTES + 1);
+    new DataView(huge.buffer).setUint32(0, huge.length, true);
+    expect(refusal(() => decodeLogin7(huge))).toBe('too-large LOGIN7');
+  });
+
+  it('refuses a FeatureExt that lies: a wrong cbExtension, a pointer outside, no terminator', () => {
+    const wire = encodeLogin7({ sspi: Uint8Array.of(1), features: [{ id: 0x0a, data: new Uint8Array(0) }] });
+    const v = () => {
+      const b = wire.slice();
+      return { b, v: new DataView(b.buffer) };
+    };
+    const ibExt = new DataView(wire.buffer).getUint16(56, true);
+    {
+      const { b, v: d } = v();
+      d.setUint16(58, 2, true);
+      expect(refusal(() => decodeLogin7(b))).toBe('malformed LOGIN7.cbExtension');
+    }
+    {
+      const { b, v: d } = v();
+      d.setUint32(ibExt, 3, true);
+      expect(refusal(() => decodeLogin7(b))).toBe('malformed LOGIN7.FeatureExt');
+    }
+    {
+      const cut = wire.slice(0, wire.length - 1); // the terminator gone
+      new DataView(cut.buffer).setUint32(0, cut.length, true);
+      expect(refusal(() => decodeLogin7(cut))).toBe('malformed LOGIN7.FeatureExt[1].FeatureId');
+    }
+    {
+      const { b, v: d } = v();
+      d.setUint32(b.length - 5, 1000, true); // FeatureDataLen past the end
+      expect(refusal(() => decodeLogin7(b))).toBe('malformed LOGIN7.FeatureExt[0].FeatureData');
+    }
+  });
+
+  it('sets integrated security when an SSPI token is given, and not otherwise', () => {
+    const withToken = decodeLogin7(encodeLogin7({ sspi: Uint8Array.of(0x60) }));
+    expect(withToken.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON).toBeTruthy();
+    const sqlAuth = decodeLogin7(encodeLogin7({ userName: 'sa', password: 'x' }));
+    expect(sqlAuth.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON).toBe(0);
+    expect(sqlAuth.password).toBe('x');
+  });
+});

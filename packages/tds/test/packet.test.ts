@@ -1,0 +1,131 @@
+/**
+ * TDS packets (MS-TDS 2.2.3): header round trips, messages split and
+ * reassembled from any chunking, and every bound of the reader.
+ */
+import {
+  decodePacketHeader,
+  encodePacketHeader,
+  encodePackets,
+  PacketReader,
+  TdsPacketStatus,
+  TdsPacketType,
+} from '@krbsim/tds';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { refusal } from './helpers';
+
+describe('packet header', () => {
+  it('round-trips every field, big-endian Length and SPID', () => {
+    const h = { type: 0x04, status: 0x01, length: 0x1234, spid: 0x0033, packetId: 7, window: 0 };
+    const b = encodePacketHeader(h);
+    expect([...b]).toEqual([0x04, 0x01, 0x12, 0x34, 0x00, 0x33, 7, 0]);
+    expect(decodePacketHeader(b)).toEqual(h);
+  });
+
+  it('refuses a Length shorter than the header and a short buffer', () => {
+    expect(refusal(() => decodePacketHeader(Uint8Array.of(0x12, 1, 0, 7, 0, 0, 0, 0)))).toBe(
+      'malformed packet.Length',
+    );
+    expect(refusal(() => decodePacketHeader(Uint8Array.of(0x12, 1, 0)))).toBe('malformed packet');
+    expect(() =>
+      encodePacketHeader({ type: 1, status: 1, length: 4, spid: 0, packetId: 1, window: 0 }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('encodePackets and PacketReader', () => {
+  it('splits at the packet size, numbers packets from 1, sets EOM on the last, and writes the SPID', () => {
+    const wire = encodePackets(TdsPacketType.TABULAR_RESULT, new Uint8Array(20), {
+      packetSize: 16,
+      spid: 51,
+    });
+    const headers = [0, 16, 32].map((at) => decodePacketHeader(wire, at));
+    expect(headers.map((h) => [h.length, h.status, h.packetId, h.spid])).toEqual([
+      [16, 0, 1, 51],
+      [16, 0, 2, 51],
+      [12, TdsPacketStatus.EOM, 3, 51],
+    ]);
+    expect(encodePackets(1, new Uint8Array(0))).toEqual(Uint8Array.of(1, 1, 0, 8, 0, 0, 1, 0));
+  });
+
+  it('reassembles a message from any chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.integer({ min: 512, max: 1024 }),
+        fc.array(fc.nat(3100), { maxLength: 4 }),
+        (payload, size, cuts) => {
+          const wire = encodePackets(TdsPacketType.SQL_BATCH, payload, { packetSize: size, status: 0 });
+          const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+          const points = [...new Set([0, ...cuts.map((c) => Math.min(c, wire.length)), wire.length])].sort(
+            (a, b) => a - b,
+          );
+          const got = points.slice(1).flatMap((end, i) => reader.push(wire.subarray(points[i], end)));
+          expect(got).toEqual([{ type: TdsPacketType.SQL_BATCH, payload, status: 0, spid: 0 }]);
+        },
+      ),
+      { seed: 12, numRuns: 100 },
+    );
+  });
+
+  it('keeps the first packet status (RESET_CONNECTION) and the last packet IGNORE bit', () => {
+    const reader = new PacketReader({ maxPacket: 100, maxMessage: 1000 });
+    const wire = encodePackets(1, new Uint8Array(150), {
+      packetSize: 100,
+      status: TdsPacketStatus.RESET_CONNECTION,
+    });
+    expect(reader.push(wire)[0]!.status).toBe(TdsPacketStatus.RESET_CONNECTION);
+    const ignored = encodePackets(1, new Uint8Array(4), { status: TdsPacketStatus.IGNORE });
+    expect(reader.push(ignored)[0]!.status).toBe(TdsPacketStatus.IGNORE);
+  });
+
+  it('refuses oversized packets and messages, empty packets past the bound, and a type change mid-message', () => {
+    const r = () => new PacketReader({ maxPacket: 100, maxMessage: 150 });
+    // Refused from the header alone: no need to wait for 200 bytes that may never come.
+    expect(refusal(() => r().push(Uint8Array.of(0x12, 1, 0, 200, 0, 0, 0, 0)))).toBe(
+      'too-large packet.Length',
+    );
+    expect(refusal(() => r().push(encodePackets(1, new Uint8Array(300), { packetSize: 100 })))).toBe(
+      'too-large message',
+    );
+    // Header-only packets without EOM count too, so they cannot pile up.
+    const empty = Uint8Array.of(1, 0, 0, 8, 0, 0, 1, 0);
+    const many = new Uint8Array(8 * 20);
+    for (let i = 0; i < 20; i++) many.set(empty, i * 8);
+    expect(refusal(() => r().push(many))).toBe('too-large message');
+    const reader = r();
+    reader.push(encodePackets(1, new Uint8Array(150), { packetSize: 100 }).subarray(0, 100)); // not EOM
+    expect(refusal(() => reader.push(encodePackets(3, new Uint8Array(4))))).toBe('malformed packet.Type');
+  });
+
+  it('takes new limits: the negotiated packet size after login', () => {
+    const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+    reader.setLimits({ maxPacket: 512, maxMessage: 4096 });
+    expect(refusal(() => reader.push(encodePackets(1, new Uint8Array(600), { packetSize: 1000 })))).toBe(
+      'too-large packet.Length',
+    );
+  });
+
+  it('throws only TdsErrors on random bytes, and holds no more than it was given', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) => {
+        const reader = new PacketReader({ maxPacket: 32767, maxMessage: 4096 });
+        let given = 0;
+        try {
+          for (const c of chunks) {
+            given += c.length;
+            reader.push(c);
+            expect(reader.buffered).toBeLessThanOrEqual(given);
+          }
+        } catch (e) {
+          expect(
+            refusal(() => {
+              throw e;
+            }),
+          ).toBeDefined();
+        }
+      }),
+      { seed: 13, numRuns: 300 },
+    );
+  });
+});
