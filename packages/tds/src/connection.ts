@@ -28,18 +28,20 @@ import { isTdsError, TdsError } from './errors';
 import { OptionFlags2, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption } from './iana/prelogin';
-import { DoneStatus, EnvChangeType } from './iana/tokens';
+import { DoneStatus } from './iana/tokens';
 import { decodeLogin7, type Login7 } from './login7';
-import {
-  DEFAULT_PACKET_SIZE,
-  encodePackets,
-  MAX_PACKET_SIZE,
-  MIN_PACKET_SIZE,
-  PacketReader,
-  type TdsMessage,
-} from './packet';
+import { clampPacketSize, type EncryptionMode, negotiateEncryption, negotiateTdsVersion } from './negotiate';
+import { DEFAULT_PACKET_SIZE, encodePackets, MAX_PACKET_SIZE, PacketReader, type TdsMessage } from './packet';
 import { decodePrelogin, encodePrelogin } from './prelogin';
-import type { ConnectionConfig, TdsAuthResult, TdsServerEncryption, TdsSession } from './server';
+import {
+  done,
+  errorToken,
+  fixedServerRole,
+  loginResponse,
+  RESET_CONNECTION_ACK,
+  statementTokens,
+} from './responses';
+import type { ConnectionConfig, TdsAuthResult, TdsSession } from './server';
 import { decodeSqlBatch } from './sql-batch';
 import {
   inputStreamError,
@@ -50,27 +52,13 @@ import {
 } from './sql-errors';
 import { answerBatch, type SessionFacts, type StatementResult } from './sql-surface';
 import { PreloginTlsTransport } from './tls-in-prelogin';
-import { DEFAULT_COLLATION, encodeTokens } from './tokens/encode';
+import { encodeTokens } from './tokens/encode';
 import type { TdsTokenValue } from './tokens/types';
 
 /** The most legs of a login's security exchange (Kerberos needs one; SPNEGO renegotiation two). */
 const MAX_SSPI_LEGS = 4;
 /** How long a closing connection waits for the client to close its side. */
 const CLOSE_GRACE_MS = 2_000;
-/** DONE CurCmd of a SELECT. */
-const CUR_CMD_SELECT = 0xc1;
-/** The fixed server roles; `public` holds every login. */
-const FIXED_SERVER_ROLES = new Set([
-  'sysadmin',
-  'serveradmin',
-  'securityadmin',
-  'processadmin',
-  'setupadmin',
-  'bulkadmin',
-  'diskadmin',
-  'dbcreator',
-]);
-
 /** The packet types each state accepts (section 3.3.5); others are refused from their header. */
 const EXPECTED = {
   prelogin: [TdsPacketType.PRELOGIN],
@@ -96,37 +84,6 @@ type State =
   | 'session'
   | 'closing'
   | 'closed';
-type Mode = 'none' | 'login-only' | 'full';
-
-/**
- * The server's ENCRYPTION answer and what follows, by its setting and the
- * client's offer (section 2.2.6.5; the table in `server.ts`).
- */
-export function negotiateEncryption(
-  server: TdsServerEncryption,
-  offered: number,
-): { answer: number; mode: Mode | 'refuse' } {
-  // ENCRYPT_CLIENT_CERT (0x80) asks for certificate authentication, which is not served: the rest decides.
-  const o = offered & ~Encryption.CLIENT_CERT;
-  const wantsTls = o === Encryption.ON || o === Encryption.REQ;
-  if (server === 'not-supported') return { answer: Encryption.NOT_SUP, mode: wantsTls ? 'refuse' : 'none' };
-  if (server === 'required') {
-    if (o === Encryption.NOT_SUP) return { answer: Encryption.REQ, mode: 'refuse' };
-    return { answer: o === Encryption.OFF ? Encryption.REQ : Encryption.ON, mode: 'full' };
-  }
-  if (o === Encryption.OFF) return { answer: Encryption.OFF, mode: 'login-only' };
-  if (o === Encryption.NOT_SUP) return { answer: Encryption.NOT_SUP, mode: 'none' };
-  return { answer: Encryption.ON, mode: 'full' };
-}
-
-/** The TDS version the server answers a client's LOGIN7 with: the client's, up to 7.4. */
-export function negotiateTdsVersion(client: number): number {
-  const known = [TdsVersion.V7_4, TdsVersion.V7_3B, TdsVersion.V7_3A, TdsVersion.V7_2, TdsVersion.V7_1];
-  return known.find((v) => client >= v) ?? TdsVersion.V7_1;
-}
-
-const clampPacketSize = (n: number) =>
-  n === 0 ? DEFAULT_PACKET_SIZE : Math.min(MAX_PACKET_SIZE, Math.max(MIN_PACKET_SIZE, n));
 
 export class Connection {
   readonly #socket: Socket;
@@ -135,7 +92,7 @@ export class Connection {
   readonly #onClose: () => void;
   readonly #reader: PacketReader;
   #state: State = 'prelogin';
-  #mode: Mode = 'none';
+  #mode: EncryptionMode = 'none';
   /** Inbound bytes go through TLS (the handshake, then a whole-session or login-only LOGIN7). */
   #viaTls = false;
   /** Outbound TDS goes through TLS. */
@@ -453,46 +410,16 @@ export class Connection {
   #loggedIn(session: TdsSession, responseToken: Uint8Array | undefined): void {
     const login = this.#login!;
     const packetSize = clampPacketSize(login.packetSize);
-    const info = (number: number, state: number, msgText: string): TdsTokenValue => ({
-      type: 'INFO',
-      number,
-      state,
-      class: 0,
-      msgText,
+    const tokens = loginResponse({
       serverName: this.#c.serverName,
-      procName: '',
-      lineNumber: 1,
+      database: this.#database,
+      tdsVersion: this.#tdsVersion,
+      progName: this.#c.progName,
+      version: this.#c.version,
+      packetSize,
+      responseToken,
+      featureExtAck: login.features.length > 0,
     });
-    const v = this.#c.version;
-    const tokens: TdsTokenValue[] = [
-      ...(responseToken !== undefined ? [{ type: 'SSPI', token: responseToken } as const] : []),
-      { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: this.#database, oldValue: 'master' },
-      info(5701, 2, `Changed database context to '${this.#database}'.`),
-      {
-        type: 'ENVCHANGE',
-        envType: EnvChangeType.SQL_COLLATION,
-        newValue: DEFAULT_COLLATION,
-        oldValue: new Uint8Array(0),
-      },
-      { type: 'ENVCHANGE', envType: EnvChangeType.LANGUAGE, newValue: 'us_english', oldValue: '' },
-      info(5703, 1, 'Changed language setting to us_english.'),
-      {
-        type: 'LOGINACK',
-        interface: 1,
-        tdsVersion: this.#tdsVersion,
-        progName: this.#c.progName,
-        progVersion: { major: v.major, minor: v.minor, build: v.build },
-      },
-      // FEATUREEXTACK answers a FeatureExt: none of the features is acknowledged (none is served).
-      ...(login.features.length > 0 ? [{ type: 'FEATUREEXTACK', features: [] } as const] : []),
-      {
-        type: 'ENVCHANGE',
-        envType: EnvChangeType.PACKET_SIZE,
-        newValue: String(packetSize),
-        oldValue: String(DEFAULT_PACKET_SIZE),
-      },
-      done(DoneStatus.FINAL),
-    ];
     this.#enter('session');
     this.#c.timers.clearTimeout(this.#deadline);
     this.#session = session;
@@ -510,9 +437,7 @@ export class Connection {
       encrypted: this.#mode === 'full',
       ...(this.#socket.remoteAddress !== undefined && { clientAddress: this.#socket.remoteAddress }),
       isMember: (name) => session.isMember?.(name) ?? null,
-      isSrvRoleMember: (role) =>
-        session.isSrvRoleMember?.(role) ??
-        (role.toLowerCase() === 'public' ? 1 : FIXED_SERVER_ROLES.has(role.toLowerCase()) ? 0 : null),
+      isSrvRoleMember: (role) => session.isSrvRoleMember?.(role) ?? fixedServerRole(role),
     };
     this.#log(
       `logged in as ${session.login} (TDS 0x${this.#tdsVersion.toString(16)}, packet size ${packetSize})`,
@@ -526,14 +451,7 @@ export class Connection {
     if ((m.status & TdsPacketStatus.IGNORE) !== 0) return;
     const reset =
       (m.status & (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)) !== 0
-        ? [
-            {
-              type: 'ENVCHANGE',
-              envType: EnvChangeType.RESET_CONNECTION_ACK,
-              newValue: new Uint8Array(0),
-              oldValue: new Uint8Array(0),
-            } as const,
-          ]
+        ? [RESET_CONNECTION_ACK]
         : [];
     switch (m.type) {
       case TdsPacketType.SQL_BATCH: {
@@ -574,57 +492,17 @@ export class Connection {
     } catch (e) {
       this.#c.onInternalError?.(e);
       this.#log(`internal error in the session: ${errorText(e)}`);
-      return [this.#error(notRunByEmulator(sqlText)), done(DoneStatus.ERROR)];
+      return [errorToken(notRunByEmulator(sqlText), this.#c.serverName), done(DoneStatus.ERROR)];
     }
-    if (results.length === 0) return [done(DoneStatus.FINAL)];
-    const tokens: TdsTokenValue[] = [];
-    results.forEach((r, i) => {
-      const more = i < results.length - 1 ? DoneStatus.MORE : 0;
-      switch (r.kind) {
-        case 'rows':
-          tokens.push({ type: 'COLMETADATA', columns: r.columns });
-          for (const values of r.rows) tokens.push({ type: 'ROW', values });
-          tokens.push({
-            type: 'DONE',
-            status: more | DoneStatus.COUNT,
-            curCmd: CUR_CMD_SELECT,
-            rowCount: r.rows.length,
-          });
-          return;
-        case 'done':
-          tokens.push(done(more));
-          return;
-        case 'use': {
-          const old = this.#database;
-          this.#database = r.database;
-          tokens.push(
-            { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: r.database, oldValue: old },
-            {
-              type: 'INFO',
-              number: 5701,
-              state: 1,
-              class: 0,
-              msgText: `Changed database context to '${r.database}'.`,
-              serverName: this.#c.serverName,
-              procName: '',
-              lineNumber: 1,
-            },
-            done(more),
-          );
-          return;
-        }
-        case 'error':
-          tokens.push(this.#error(r.error), done(more | DoneStatus.ERROR));
-          return;
-      }
-    });
-    return tokens;
+    const answer = statementTokens(results, { serverName: this.#c.serverName, database: this.#database });
+    this.#database = answer.database;
+    return answer.tokens;
   }
 
   // --- bytes out ---
 
   #error(e: SqlError): TdsTokenValue {
-    return { type: 'ERROR', ...e, serverName: this.#c.serverName, procName: '', lineNumber: 1 };
+    return errorToken(e, this.#c.serverName);
   }
 
   #sendTokens(tokens: readonly TdsTokenValue[]): void {
@@ -650,10 +528,6 @@ export class Connection {
     else this.#socket.end();
     this.#grace = this.#c.timers.setTimeout(() => this.destroy(reason), CLOSE_GRACE_MS);
   }
-}
-
-function done(status: number): TdsTokenValue {
-  return { type: 'DONE', status, curCmd: 0, rowCount: 0 };
 }
 
 function tdsError(reason: TdsError['reason'], path: string, message: string): TdsError {

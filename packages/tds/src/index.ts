@@ -23,7 +23,6 @@ export {
   type TdsLoginResult,
   type TdsResultSet,
 } from './client';
-export { negotiateEncryption, negotiateTdsVersion } from './connection';
 export { isTdsError, TdsError, type TdsErrorReason } from './errors';
 export { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion, TypeFlags } from './iana/login7';
 export { TdsPacketStatus, TdsPacketType } from './iana/packet';
@@ -38,6 +37,7 @@ export {
   type Login7Init,
   MAX_LOGIN7_BYTES,
 } from './login7';
+export { type EncryptionMode, negotiateEncryption, negotiateTdsVersion } from './negotiate';
 export {
   DEFAULT_PACKET_SIZE,
   decodePacketHeader,

@@ -1,0 +1,46 @@
+/**
+ * What the server agrees to with a client: encryption (MS-TDS section
+ * 2.2.6.5's table), the TDS version (LOGINACK answers the client's, up to
+ * 7.4) and the packet size (LOGIN7's, within 512 to 32767).
+ *
+ * @module
+ */
+
+import { TdsVersion } from './iana/login7';
+import { Encryption } from './iana/prelogin';
+import { DEFAULT_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE } from './packet';
+import type { TdsServerEncryption } from './server';
+
+/** How much of a session travels in TLS. */
+export type EncryptionMode = 'none' | 'login-only' | 'full';
+
+/**
+ * The server's ENCRYPTION answer and what follows, by its setting and the
+ * client's offer (section 2.2.6.5; the table in `server.ts`).
+ */
+export function negotiateEncryption(
+  server: TdsServerEncryption,
+  offered: number,
+): { answer: number; mode: EncryptionMode | 'refuse' } {
+  // ENCRYPT_CLIENT_CERT (0x80) asks for certificate authentication, which is not served: the rest decides.
+  const o = offered & ~Encryption.CLIENT_CERT;
+  const wantsTls = o === Encryption.ON || o === Encryption.REQ;
+  if (server === 'not-supported') return { answer: Encryption.NOT_SUP, mode: wantsTls ? 'refuse' : 'none' };
+  if (server === 'required') {
+    if (o === Encryption.NOT_SUP) return { answer: Encryption.REQ, mode: 'refuse' };
+    return { answer: o === Encryption.OFF ? Encryption.REQ : Encryption.ON, mode: 'full' };
+  }
+  if (o === Encryption.OFF) return { answer: Encryption.OFF, mode: 'login-only' };
+  if (o === Encryption.NOT_SUP) return { answer: Encryption.NOT_SUP, mode: 'none' };
+  return { answer: Encryption.ON, mode: 'full' };
+}
+
+/** The TDS version the server answers a client's LOGIN7 with: the client's, up to 7.4. */
+export function negotiateTdsVersion(client: number): number {
+  const known = [TdsVersion.V7_4, TdsVersion.V7_3B, TdsVersion.V7_3A, TdsVersion.V7_2, TdsVersion.V7_1];
+  return known.find((v) => client >= v) ?? TdsVersion.V7_1;
+}
+
+/** LOGIN7's PacketSize within what a server allows: 0 asks for the default. */
+export const clampPacketSize = (n: number): number =>
+  n === 0 ? DEFAULT_PACKET_SIZE : Math.min(MAX_PACKET_SIZE, Math.max(MIN_PACKET_SIZE, n));

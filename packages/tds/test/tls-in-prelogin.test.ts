@@ -1,0 +1,89 @@
+/**
+ * TLS inside PRELOGIN (MS-TDS 3.2.5.2), the duplex under node:tls: records
+ * come out of PRELOGIN packets until the first bare record, also when both
+ * arrive in one chunk; a server's output stays wrapped until then; other
+ * packet types and oversized packets are refused.
+ */
+import {
+  encodePackets,
+  negotiateTdsVersion,
+  PacketReader,
+  PreloginTlsTransport,
+  TdsPacketType,
+  TdsVersion,
+} from '@krbsim/tds';
+import { describe, expect, it } from 'vitest';
+import { refusal } from './helpers';
+
+function transport(server: boolean) {
+  const sent: Uint8Array[] = [];
+  const t = new PreloginTlsTransport((b) => sent.push(b), { server, maxPacket: 4096 });
+  const read: Buffer[] = [];
+  t.on('data', (d: Buffer) => read.push(d));
+  const write = (b: Uint8Array) => new Promise<void>((r) => t.write(Buffer.from(b), () => r()));
+  return { t, sent, read, write };
+}
+
+const record = (type: number, n: number) =>
+  Uint8Array.from([type, 3, 3, 0, n, ...new Uint8Array(n).fill(type)]);
+
+describe('PreloginTlsTransport', () => {
+  it('unwraps PRELOGIN packets, then passes bare records through, also within one chunk', async () => {
+    const { t, read } = transport(true);
+    const hello = record(0x16, 40);
+    const wrapped = encodePackets(TdsPacketType.PRELOGIN, hello, { packetSize: 30 }); // split over two packets
+    const bare = record(0x17, 5);
+    t.feed(wrapped.subarray(0, 10));
+    t.feed(Uint8Array.from([...wrapped.subarray(10), ...bare]));
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(read)).toEqual(Buffer.from([...hello, ...bare]));
+    expect(t.rawInbound).toBe(true);
+  });
+
+  it("wraps a server's output until the client's first bare record, a client's until unwrap()", async () => {
+    const server = transport(true);
+    await server.write(record(0x16, 3));
+    server.t.feed(record(0x17, 1));
+    await server.write(record(0x17, 2));
+    const reader = new PacketReader({ maxPacket: 4096, maxMessage: 4096 });
+    expect(reader.push(server.sent[0]!)).toEqual([
+      { type: TdsPacketType.PRELOGIN, payload: record(0x16, 3), status: 0, spid: 0 },
+    ]);
+    expect(server.sent[1]).toEqual(record(0x17, 2));
+    const client = transport(false);
+    client.t.feed(record(0x17, 1));
+    await client.write(record(0x16, 1));
+    expect(client.sent[0]![0]).toBe(TdsPacketType.PRELOGIN); // still wrapped: a client unwraps when its handshake is done
+    client.t.unwrap();
+    await client.write(record(0x17, 1));
+    expect(client.sent[1]).toEqual(record(0x17, 1));
+  });
+
+  it('refuses another packet type and a packet past the bound during the handshake', () => {
+    expect(
+      refusal(() => transport(true).t.feed(encodePackets(TdsPacketType.LOGIN7, new Uint8Array(4)))),
+    ).toBe('unexpected packet.Type');
+    expect(refusal(() => transport(true).t.feed(Uint8Array.of(0x12, 1, 0x20, 0, 0, 0, 1, 0)))).toBe(
+      'too-large packet.Length',
+    );
+  });
+});
+
+describe('packet type expectations and the TDS version answered', () => {
+  it('refuses an unexpected packet type from its header, before its bytes arrive', () => {
+    const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+    reader.expect([TdsPacketType.PRELOGIN]);
+    // "GET / HTTP" read as a header claims 21536 bytes; the type alone gives it away.
+    expect(refusal(() => reader.push(Uint8Array.from('GET / HT', (c) => c.charCodeAt(0))))).toBe(
+      'unexpected packet.Type',
+    );
+  });
+
+  it("answers the client's TDS version up to 7.4", () => {
+    expect(negotiateTdsVersion(TdsVersion.V7_4)).toBe(TdsVersion.V7_4);
+    expect(negotiateTdsVersion(0x75000000)).toBe(TdsVersion.V7_4);
+    expect(negotiateTdsVersion(TdsVersion.V7_3B)).toBe(TdsVersion.V7_3B);
+    expect(negotiateTdsVersion(TdsVersion.V7_2)).toBe(TdsVersion.V7_2);
+    expect(negotiateTdsVersion(0x07010000)).toBe(TdsVersion.V7_1);
+  });
+});
