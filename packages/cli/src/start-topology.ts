@@ -231,6 +231,8 @@ function policyOf(spec: RealmFileSpec): Partial<RealmPolicy> {
   if (p.clockSkewMs !== undefined) out.clockSkewMs = p.clockSkewMs;
   if (p.allowWeakCrypto !== undefined) out.allowWeakCrypto = p.allowWeakCrypto;
   if (p.renewableTgt !== undefined) out.renewableTgt = p.renewableTgt;
+  if (p.issuePac !== undefined) out.issuePac = p.issuePac;
+  if (p.requirePac !== undefined) out.requirePac = p.requirePac;
   return out;
 }
 

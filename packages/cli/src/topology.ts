@@ -40,6 +40,10 @@ export interface PolicySpec {
   readonly clockSkewMs?: number;
   readonly allowWeakCrypto?: boolean;
   readonly renewableTgt?: boolean;
+  /** Issue PACs (default: the realm kind's, true in AD realms). */
+  readonly issuePac?: boolean;
+  /** Refuse this realm's TGTs that carry no PAC (default: the realm kind's). */
+  readonly requirePac?: boolean;
 }
 
 export interface UserSpec {
@@ -217,13 +221,23 @@ function realmName(v: unknown, path: string): string {
 
 function policy(v: unknown, path: string): PolicySpec {
   if (v === undefined) return {};
-  const o = obj(v, path, ['maxTicketLife', 'maxRenewLife', 'clockSkew', 'allowWeakCrypto', 'renewableTgt']);
+  const o = obj(v, path, [
+    'maxTicketLife',
+    'maxRenewLife',
+    'clockSkew',
+    'allowWeakCrypto',
+    'renewableTgt',
+    'issuePac',
+    'requirePac',
+  ]);
   return {
     maxTicketLifeMs: duration(o.maxTicketLife, `${path}.maxTicketLife`),
     maxRenewLifeMs: duration(o.maxRenewLife, `${path}.maxRenewLife`),
     clockSkewMs: duration(o.clockSkew, `${path}.clockSkew`),
     allowWeakCrypto: optBool(o.allowWeakCrypto, `${path}.allowWeakCrypto`),
     renewableTgt: optBool(o.renewableTgt, `${path}.renewableTgt`),
+    issuePac: optBool(o.issuePac, `${path}.issuePac`),
+    requirePac: optBool(o.requirePac, `${path}.requirePac`),
   };
 }
 

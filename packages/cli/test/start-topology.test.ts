@@ -57,6 +57,19 @@ describe('startTopology', () => {
     expect(g.domainLocal.map((x) => x.relativeId)).toEqual([d.group('SqlAccess')!.rid]);
     await t.close();
     // A member that does not exist, or a scope that cannot hold it, names its field.
+    // The PAC policy: an MIT realm can issue PACs, an AD realm can stop.
+    const policies = await startTopology(
+      validateTopology({
+        realms: [
+          { name: 'MIT.TEST', policy: { issuePac: true } },
+          { name: 'AD.TEST', kind: 'active-directory', policy: { issuePac: false, requirePac: false } },
+        ],
+      }),
+      { listen: false },
+    );
+    expect(policies.realms.get('MIT.TEST')!.policy.issuePac).toBe(true);
+    expect(policies.realms.get('AD.TEST')!.policy).toMatchObject({ issuePac: false, requirePac: false });
+    await policies.close();
     const bad = validateTopology({
       realms: [{ name: 'X.TEST', groups: [{ name: 'G', members: ['nobody'] }] }],
     });
