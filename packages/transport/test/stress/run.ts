@@ -3,7 +3,16 @@
  * Not a test: the figures depend on the machine and its load. Run from the
  * repository root:
  *
- *   node --import tsx packages/transport/test/stress/run.ts [udp] [tcp-memory] [tcp-drip]
+ *   node --import tsx packages/transport/test/stress/run.ts [udp] [tcp-memory] [tcp-drip] [--short]
+ *
+ * `--short` (`pnpm stress --short`, run by .ci/run) is a smoke run of about
+ * 15 s: the same scenarios scaled down (UDP for 1 s; 30 connections for
+ * tcp-memory; 100 for tcp-drip, against a 1 s request deadline, dripping
+ * every second for 2.5 s), checking what does not depend on the machine:
+ * every UDP run got replies, a closed connection's bytes are released, every
+ * dripping connection is closed by the server, and the good client was
+ * always answered (it throws otherwise). It exits 1 if a check fails. The
+ * figures for docs/robustness.md come from the full run.
  *
  * KRBSIM_STRESS_CHILD=<script> runs another server script that speaks
  * kdc-child.ts's protocol (an older serveKdc, say; one without stats()
@@ -32,6 +41,26 @@ import { frameTcp, type KdcServerStats, type ServeKdcOptions, TcpRecordReader } 
 import { asReq } from '../der';
 
 const REALM = 'STRESS.TEST';
+const SHORT = process.argv.includes('--short');
+/** The scale of each scenario: the full run's, or the smoke run's. */
+const SCALE = SHORT
+  ? { udpMs: 1000, memoryConns: 30, dripConns: 100, dripEveryMs: 1000, dripRunMs: 2500, dripFirstMs: 500 }
+  : {
+      udpMs: 5000,
+      memoryConns: 150,
+      dripConns: 1000,
+      dripEveryMs: 10_000,
+      dripRunMs: 11_500,
+      dripFirstMs: 1000,
+    };
+
+/** In a short run: a check that failed makes the run exit 1. */
+function check(ok: boolean, what: string): void {
+  if (SHORT && !ok) {
+    console.log(`stress --short: FAILED: ${what}`);
+    process.exitCode = 1;
+  }
+}
 
 /** An AS-REQ for alice whose `till` is years ahead (der.ts's is 2026-01-02). */
 function request(): Uint8Array {
@@ -137,7 +166,7 @@ async function udpRun(label: string, udpReceiveBufferBytes: number): Promise<voi
   }, 100);
   const kernel0 = rcvbufErrors();
   for (let i = 0; i < window; i++) send(i);
-  await sleep(5000);
+  await sleep(SCALE.udpMs);
   running = false;
   clearInterval(sweep);
   await sleep(300);
@@ -148,11 +177,12 @@ async function udpRun(label: string, udpReceiveBufferBytes: number): Promise<voi
   const udp = stats.udp;
   const sent = replies + lost;
   console.log(
-    `udp ${label}: receive buffer granted ${f(udp?.receiveBufferBytes)} bytes; ${window} in flight for 5 s: ` +
+    `udp ${label}: receive buffer granted ${f(udp?.receiveBufferBytes)} bytes; ${window} in flight for ${SCALE.udpMs / 1000} s: ` +
       `${replies} replies, ${lost} lost (${((100 * lost) / sent).toFixed(2)}%); ` +
       `server received ${f(udp?.received)}, replied ${f(udp?.replied)}, dropped ${JSON.stringify(udp?.dropped)}; ` +
       `kernel RcvbufErrors +${kernel1 === undefined || kernel0 === undefined ? '?' : kernel1 - kernel0}`,
   );
+  check(replies > 0, `udp ${label}: no replies`);
 }
 
 async function tcpConnect(port: number, localAddress?: string): Promise<Socket> {
@@ -193,7 +223,7 @@ async function tcpMemory(): Promise<void> {
   new DataView(body.buffer).setUint32(0, claim);
   const conns: Socket[] = [];
   const goods: number[] = [];
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < SCALE.memoryConns; i++) {
     const s = await tcpConnect(port, `127.0.0.${2 + (i % 8)}`);
     s.write(body.subarray(0, body.length - 1));
     conns.push(s);
@@ -207,31 +237,33 @@ async function tcpMemory(): Promise<void> {
   await server.stop();
   const t = during.stats.tcp;
   console.log(
-    `tcp-memory: 150 connections x ${claim + 3} bytes of a ${claim}-byte request: ` +
+    `tcp-memory: ${SCALE.memoryConns} connections x ${claim + 3} bytes of a ${claim}-byte request: ` +
       `open ${f(t?.open)}, closed overBudget ${f(t?.closed.overBudget)}, bytesHeld ${f(t?.bytesHeld, mib)} (peak ${f(t?.peakBytesHeld, mib)}); ` +
       `server rss ${mib(before.rss)} before, ${mib(during.rss)} during, ${mib(after.rss)} after (arrayBuffers ${mib(before.arrayBuffers)}, ${mib(during.arrayBuffers)}, ${mib(after.arrayBuffers)}); ` +
       `bytesHeld after ${f(after.stats.tcp?.bytesHeld)}; good client latencies ${goods.map((g) => g.toFixed(1)).join(', ')} ms`,
   );
+  check(after.stats.tcp?.bytesHeld === 0, 'tcp-memory: bytes still held after every connection closed');
 }
 
 async function tcpDrip(): Promise<void> {
-  const server = await startChild({ udpPort: false });
+  // The short run drips every second, so it needs a request deadline under that to show it.
+  const server = await startChild(SHORT ? { udpPort: false, requestTimeoutMs: 1000 } : { udpPort: false });
   const port = server.tcpPort!;
   const conns: Socket[] = [];
-  for (let i = 0; i < 1000; i++) conns.push(await tcpConnect(port, `127.0.0.${2 + (i % 8)}`));
+  for (let i = 0; i < SCALE.dripConns; i++) conns.push(await tcpConnect(port, `127.0.0.${2 + (i % 8)}`));
   let closedByServer = 0;
   for (const s of conns) s.on('close', () => closedByServer++);
   const drip = () => {
     for (const s of conns) if (!s.destroyed) s.write(Uint8Array.of(0));
   };
   drip();
-  const dripper = setInterval(drip, 10_000);
+  const dripper = setInterval(drip, SCALE.dripEveryMs);
   const latencies: number[] = [];
   const t0 = performance.now();
   let at1: ChildReport | undefined;
-  while (performance.now() - t0 < 11_500) {
+  while (performance.now() - t0 < SCALE.dripRunMs) {
     latencies.push(await goodTcpExchange(port));
-    if (at1 === undefined && performance.now() - t0 > 1000) at1 = await server.stats();
+    if (at1 === undefined && performance.now() - t0 > SCALE.dripFirstMs) at1 = await server.stats();
     await sleep(250);
   }
   clearInterval(dripper);
@@ -241,14 +273,15 @@ async function tcpDrip(): Promise<void> {
   await server.stop();
   latencies.sort((a, b) => a - b);
   console.log(
-    `tcp-drip: 1000 connections from 8 addresses, a byte every 10 s: after 1 s open ${f(at1?.stats.tcp?.open)}; ` +
-      `after 11.5 s open ${f(at11.stats.tcp?.open)}, closed slow ${f(at11.stats.tcp?.closed.slow)}, idle ${f(at11.stats.tcp?.closed.idle)}, ` +
+    `tcp-drip: ${SCALE.dripConns} connections from 8 addresses, a byte every ${SCALE.dripEveryMs / 1000} s: after ${SCALE.dripFirstMs / 1000} s open ${f(at1?.stats.tcp?.open)}; ` +
+      `after ${SCALE.dripRunMs / 1000} s open ${f(at11.stats.tcp?.open)}, closed slow ${f(at11.stats.tcp?.closed.slow)}, idle ${f(at11.stats.tcp?.closed.idle)}, ` +
       `seen closed by the clients ${closedBeforeEnd}; good client: ${latencies.length} exchanges, ` +
       `median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
   );
+  check(at11.stats.tcp?.open === 0, `tcp-drip: ${at11.stats.tcp?.open} dripping connections still open`);
 }
 
-const which = process.argv.slice(2);
+const which = process.argv.slice(2).filter((a) => a !== '--short');
 const all = which.length === 0;
 if (all || which.includes('udp')) {
   await udpRun('OS default buffer', 0);
