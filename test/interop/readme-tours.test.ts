@@ -93,6 +93,15 @@ const SKIP: readonly (CommandRef & { readonly reason: string })[] = [
     command,
     reason: "the workspace's own CI steps: .ci/run runs each of them (pnpm test runs this test)",
   })),
+  ...[
+    'pnpm fuzz',
+    'pnpm fuzz --seed robust-120 --seconds 120',
+    'pnpm fuzz --seed S --only tgs-ticket,udp',
+  ].map((command) => ({
+    files: ['docs/robustness.md'],
+    command,
+    reason: 'a fuzz run of 60 s or more; .ci/run runs pnpm fuzz (20 s) after pnpm test',
+  })),
   {
     files: ['README.md'],
     command: 'pnpm bench',
