@@ -263,10 +263,14 @@ export class TcpConnections {
     }
   }
 
-  /** Read while there is room: no bad prefix, fewer than maxPipelined waiting, replies being taken. */
+  /**
+   * Read while there is room: fewer than maxPipelined waiting, replies being taken. After a bad
+   * prefix the connection keeps reading, discarding (`#data`), so the peer's close is seen and its
+   * place under the connection limits is given back at once rather than at the idle timeout.
+   */
   #flow(conn: Connection): void {
     if (conn.gone) return;
-    const stop = conn.reader.failed || conn.pending >= this.#l.maxPipelined || conn.writeBlocked;
+    const stop = conn.pending >= this.#l.maxPipelined || conn.writeBlocked;
     if (stop && !conn.socket.isPaused()) conn.socket.pause();
     else if (!stop && conn.socket.isPaused()) conn.socket.resume();
   }

@@ -108,6 +108,23 @@ describe('serveKdc TCP: time', () => {
 });
 
 describe('serveKdc TCP: connections', () => {
+  it('gives a refused connection back when its peer closes, though unread bytes followed the bad prefix', async () => {
+    const { server } = await start();
+    const c = await open(server);
+    await until(() => tcp(server).open === 1, 'the server accepted');
+    // A length prefix far past the limit, then 200,000 bytes of the "request", in one write.
+    const junk = new Uint8Array(4 + 200_000);
+    junk.set([0x7f, 0xff, 0xff, 0xff]);
+    c.write(junk);
+    const [reply] = await c.waitRecords(1);
+    expect(reply![0]).toBe(0x7e); // KRB_ERR_FIELD_TOOLONG
+    c.socket.end();
+    // Before: the server had paused reading, never saw the close, and held the connection until
+    // the idle timer. Now it drains the rest and lets go as soon as the peer is gone.
+    await until(() => tcp(server).open === 0, 'the server released the connection');
+    expect(tcp(server).closed.badLength).toBe(1);
+  });
+
   it('refuses connections beyond maxConnectionsPerSource; another address is served', async () => {
     const { server, log } = await start({ maxConnectionsPerSource: 2 });
     await open(server);
