@@ -50,13 +50,30 @@ function fromBase64(t: string): Uint8Array | undefined {
   return new Uint8Array(bytes);
 }
 
-/** Text (hex or base64) to bytes. */
+/** An `@file` that cannot be read: a usage error (exit 2), not bad input. */
+export class DecodeFileError extends DecodeInputError {
+  override get name(): string {
+    return 'DecodeFileError';
+  }
+}
+
+/**
+ * Text (hex or base64) to bytes. In `auto`, text made of hex digits only is
+ * hex: an odd number of them is an error, not a second try as base64 (which
+ * would decode `6a0` to two unrelated bytes and report a misleading length).
+ */
 export function textToBytes(text: string, encoding: InputEncoding = 'auto'): Uint8Array {
   const t = clean(text);
   if (t.length === 0) throw new DecodeInputError('the input is empty');
   if (encoding !== 'base64') {
     const hex = fromHex(t);
     if (hex !== undefined) return hex;
+    const digits = t.replace(/^0x/i, '').replace(/:/g, '');
+    if (encoding === 'auto' && HEX.test(digits) && digits.length % 2 === 1) {
+      throw new DecodeInputError(
+        `odd-length hex: ${digits.length} hex digits, a byte takes two (use --base64 if it is base64)`,
+      );
+    }
     if (encoding === 'hex') {
       throw new DecodeInputError(
         `not hex: ${t.replace(/^0x/i, '').replace(/:/g, '').length % 2 === 1 ? 'odd number of digits' : 'a character outside 0-9a-f'}`,
@@ -99,7 +116,7 @@ export async function parseDecodeInput(
           ? await readStdin()
           : new Uint8Array(await (await import('node:fs/promises')).readFile(path));
   } catch (e) {
-    throw new DecodeInputError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new DecodeFileError(`cannot read ${path}: ${(e as Error).message}`);
   }
   if (options.encoding === undefined || options.encoding === 'auto') {
     return looksLikeText(bytes) ? textToBytes(Buffer.from(bytes).toString('latin1')) : bytes;

@@ -18,7 +18,13 @@ import {
   unwrapKrb5Token,
 } from '@krbsim/asn1';
 import { parseCommand, usageError } from './args';
-import { DecodeInputError, type InputEncoding, parseDecodeInput, stripTcpPrefix } from './decode-input';
+import {
+  DecodeFileError,
+  DecodeInputError,
+  type InputEncoding,
+  parseDecodeInput,
+  stripTcpPrefix,
+} from './decode-input';
 import { type CliIo, ExitCode } from './io';
 
 export { type DecodeInputOptions, parseDecodeInput } from './decode-input';
@@ -44,7 +50,8 @@ Options:
   -h, --help      show this help
 
 Exit codes: 0 decoded, 1 the input is not valid (one line naming the field,
-e.g. AS-REQ.req-body.sname.name-string[1]: ...), 2 bad arguments.
+e.g. AS-REQ.req-body.sname.name-string[1]: ..., or odd-length hex), 2 bad
+arguments or an @file that cannot be read.
 `;
 
 /** JSON as `krbsim decode` prints it. */
@@ -245,7 +252,7 @@ export async function decodeCommand(argv: readonly string[], io: CliIo): Promise
   } catch (e) {
     if (e instanceof DecodeInputError) {
       io.stderr(`krbsim decode: ${e.message}\n`);
-      return ExitCode.failure;
+      return e instanceof DecodeFileError ? ExitCode.usage : ExitCode.failure;
     }
     if (isAsn1Error(e)) {
       const at = e.offset >= 0 ? ` (at byte ${e.offset})` : '';

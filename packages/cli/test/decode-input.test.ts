@@ -2,7 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecodeInputError, parseDecodeInput, stripTcpPrefix, textToBytes } from '../src/decode-input';
+import {
+  DecodeFileError,
+  DecodeInputError,
+  parseDecodeInput,
+  stripTcpPrefix,
+  textToBytes,
+} from '../src/decode-input';
 
 const bytes = new Uint8Array([0x6a, 0x81, 0xa7, 0x30, 0xff, 0x00]);
 const hex = '6a81a730ff00';
@@ -27,6 +33,14 @@ describe('decode input', () => {
     expect(textToBytes('deadbeef')).toEqual(new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
     expect(textToBytes('deadbeef', 'base64')).toEqual(new Uint8Array(Buffer.from('deadbeef', 'base64')));
     expect(() => textToBytes('abc', 'hex')).toThrow('not hex: odd number of digits');
+  });
+
+  it('reads hex digits as hex only: an odd count is an error, not base64', () => {
+    expect(() => textToBytes('6a0')).toThrow('odd-length hex: 3 hex digits');
+    expect(() => textToBytes('0x6a0')).toThrow('odd-length hex: 3 hex digits');
+    expect(() => textToBytes('6a:0')).toThrow('odd-length hex');
+    // Text with a character outside 0-9a-f is still base64.
+    expect(textToBytes('6ag')).toEqual(new Uint8Array(Buffer.from('6ag', 'base64')));
   });
 
   it('rejects what is neither', () => {
@@ -55,6 +69,7 @@ describe('decode input', () => {
 
     it('names a missing file', async () => {
       await expect(parseDecodeInput(`@${join(dir, 'nope')}`)).rejects.toThrow(/cannot read .*nope/);
+      await expect(parseDecodeInput(`@${join(dir, 'nope')}`)).rejects.toBeInstanceOf(DecodeFileError);
     });
   });
 

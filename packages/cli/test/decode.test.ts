@@ -155,6 +155,25 @@ describe('krbsim decode', () => {
     expect(r.err).toBe('krbsim decode: the input is neither hex nor base64 (or @file for a file)\n');
   });
 
+  it('odd-length hex is named as such, not reread as base64, exit 1', async () => {
+    const r = await cli(['decode', '6a0']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      'krbsim decode: odd-length hex: 3 hex digits, a byte takes two (use --base64 if it is base64)\n',
+    );
+    // Forced base64 still reads the same text as base64.
+    expect((await cli(['decode', '--base64', '6a0'])).err).not.toContain('odd-length');
+  });
+
+  it('an @file that cannot be read is a usage error, exit 2 as the help says', async () => {
+    const r = await cli(['decode', '@/missing/krbsim-decode-input']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^krbsim decode: cannot read \/missing\/krbsim-decode-input: ENOENT.*\n$/);
+    const help = await cli(['decode', '--help']);
+    expect(help.out).toMatch(/2 bad\s+arguments or an @file that cannot be read/);
+  });
+
   it('needs exactly one input', async () => {
     expect((await cli(['decode'])).code).toBe(2);
     expect((await cli(['decode', 'aa', 'bb'])).code).toBe(2);
