@@ -11,14 +11,16 @@
  * @module
  */
 
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { formatPrincipal } from '@krbsim/asn1';
 import { type AzureSqlMiLab, createAzureSqlMiLab, type SidFilterEvent, type SqlSession } from '@krbsim/azure';
 import { parseCommand, usageError } from './args';
+import { type DemoJson, traceMessages } from './demo-json';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
 
-const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--no-mermaid]
+const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--json] [--no-mermaid]
 
 Runs both Azure SQL Managed Instance flows in process and prints every
 Kerberos message, the PAC of each service ticket (user SID, groups, the SIDs
@@ -27,7 +29,13 @@ the trust filtered), the resulting SQL logins and the sequence diagrams.
   --seed N        seed for keys, nonces and confounders (default 42): same seed, same bytes
   --flow F        trust, modern or both (default both)
   --pcap FILE     also write the messages as a pcap for Wireshark
+  --json          print the trace as JSON instead of text: each message with its
+                  direction, parties, type, decoded tree (as krbsim decode prints
+                  it) and hex, and the login each flow ended in
   --no-mermaid    leave out the Mermaid diagrams
+
+Exit codes: 0 success, 1 a flow failed, 2 bad arguments or a --pcap file
+that cannot be written.
 `;
 
 function etypeName(etype: number): string {
@@ -81,13 +89,20 @@ function loginLine(session: SqlSession): string {
 
 /** Runs the demo; returns the exit code. */
 export async function demoCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand<{ seed?: string; flow?: string; pcap?: string; 'no-mermaid'?: boolean }>(
+  const parsed = parseCommand<{
+    seed?: string;
+    flow?: string;
+    pcap?: string;
+    json?: boolean;
+    'no-mermaid'?: boolean;
+  }>(
     'demo',
     args,
     {
       seed: { type: 'string' },
       flow: { type: 'string' },
       pcap: { type: 'string' },
+      json: { type: 'boolean' },
       'no-mermaid': { type: 'boolean' },
     },
     USAGE,
@@ -105,7 +120,15 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     io.stderr(usageError('demo', '--seed takes an integer and --flow one of trust, modern, both'));
     return ExitCode.usage;
   }
-  const out = (line = '') => io.stdout(`${line}\n`);
+  // Checked before the flows run, so a typo costs no output and no stack trace.
+  const pcapProblem = values.pcap === undefined ? undefined : unwritable(values.pcap);
+  if (pcapProblem !== undefined) {
+    io.stderr(usageError('demo', `--pcap ${values.pcap}: ${pcapProblem}`));
+    return ExitCode.usage;
+  }
+  const json = values.json === true;
+  const out = json ? () => {} : (line = '') => io.stdout(`${line}\n`);
+  const logins: Record<string, string> = {};
 
   const lab = createAzureSqlMiLab({
     onPremRealm: 'CONTOSO.COM',
@@ -172,6 +195,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     const from = 'the on-prem PAC, SID-filtered and re-signed by Azure AD';
     for (const l of pacLines(session, names, from, lab.tenant.lastSidFilter)) out(l);
     out(loginLine(session));
+    logins.trust = session.login;
     diagrams.push({ title: 'Incoming trust-based flow', mermaid: lab.trace.toMermaid({ since: mark }) });
   }
 
@@ -197,10 +221,19 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     // Built by Azure AD from the synced directory: no trust, nothing filtered.
     for (const l of pacLines(session, names, 'built by Azure AD from the synced directory')) out(l);
     out(loginLine(session));
+    logins.modern = session.login;
     diagrams.push({ title: 'Modern interactive flow', mermaid: lab.trace.toMermaid({ since: mark }) });
   }
 
-  if (!values['no-mermaid']) {
+  if (json) {
+    const modernFrom = flow === 'both' ? marks[1]! : flow === 'modern' ? marks[0]! : Number.POSITIVE_INFINITY;
+    const doc: DemoJson = {
+      seed,
+      logins,
+      messages: traceMessages(lab.trace.entries, (seq) => (seq >= modernFrom ? 'modern' : 'trust')),
+    };
+    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+  } else if (!values['no-mermaid']) {
     for (const d of diagrams) {
       out();
       out(`${d.title} (Mermaid)`);
@@ -210,11 +243,30 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     }
   }
   if (values.pcap !== undefined) {
-    writeFileSync(values.pcap, lab.trace.toPcap());
+    try {
+      writeFileSync(values.pcap, lab.trace.toPcap());
+    } catch (e) {
+      io.stderr(usageError('demo', `--pcap ${values.pcap}: ${(e as Error).message}`));
+      return ExitCode.usage;
+    }
     out();
     out(`wrote ${lab.trace.entries.length} exchanges to ${values.pcap}`);
   }
   return ExitCode.ok;
+}
+
+/** Why a file cannot be written at `path` (its directory is missing or is not one), if it cannot. */
+function unwritable(path: string): string | undefined {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? `the directory ${dir} does not exist`
+      : (e as Error).message;
+  }
+  return undefined;
 }
 
 export { USAGE as DEMO_USAGE };

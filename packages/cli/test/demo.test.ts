@@ -73,3 +73,65 @@ describe('krbsim demo', () => {
     }
   });
 });
+
+describe('krbsim demo --pcap and --json', () => {
+  it('a --pcap in a directory that does not exist is a one-line usage error, before any flow runs', async () => {
+    const { code, stdout, stderr } = await run(['demo', '--pcap', '/missing/dir/x.pcap']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      "krbsim demo: --pcap /missing/dir/x.pcap: the directory /missing/dir does not exist\nTry 'krbsim demo --help'.\n",
+    );
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--json prints the trace as JSON: each message with direction, parties, type, decoded tree and hex', async () => {
+    const { code, stdout, stderr } = await run(['demo', '--json', '--seed', '7']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const doc = JSON.parse(stdout) as {
+      seed: number;
+      logins: Record<string, string>;
+      messages: {
+        seq: number;
+        flow: string;
+        direction: string;
+        from: string;
+        to: string;
+        type: string;
+        hex: string;
+        length: number;
+        decoded: { type?: string; value?: unknown };
+      }[];
+    };
+    expect(doc.seed).toBe(7);
+    expect(doc.logins).toEqual({ trust: 'CONTOSO\\alice', modern: 'CONTOSO\\alice' });
+    const first = doc.messages[0]!;
+    expect(first).toMatchObject({
+      seq: 1,
+      flow: 'trust',
+      direction: 'request',
+      from: 'CONTOSO\\alice',
+      to: 'KDC CONTOSO.COM',
+      type: 'AS-REQ',
+    });
+    expect(first.decoded.type).toBe('AS-REQ');
+    expect(first.hex.length).toBe(first.length * 2);
+    expect(doc.messages[1]).toMatchObject({
+      seq: 1,
+      direction: 'reply',
+      from: 'KDC CONTOSO.COM',
+      to: 'CONTOSO\\alice',
+      type: 'KRB-ERROR KDC_ERR_PREAUTH_REQUIRED',
+    });
+    const apReq = doc.messages.find((m) => m.type === 'AP-REQ (SPNEGO)' && m.flow === 'modern');
+    expect(apReq?.to).toBe('mi1');
+    expect(apReq?.decoded.type).toBe('SPNEGO NegTokenInit');
+    // Every message decodes, and its hex is its bytes.
+    for (const m of doc.messages) {
+      expect(m.decoded).not.toHaveProperty('error');
+      expect(m.hex).toMatch(/^([0-9a-f]{2})+$/);
+    }
+    expect(new Set(doc.messages.map((m) => m.flow))).toEqual(new Set(['trust', 'modern']));
+  });
+});
