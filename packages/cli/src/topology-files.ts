@@ -14,6 +14,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type KeytabEntry, type Krb5ConfValue, serializeKeytab, writeKrb5Conf } from '@krbsim/files';
 import type { Realm } from '@krbsim/kdc';
+import { connectableHostPort } from './connect-address';
 import type { ReplicaKdcs } from './replica';
 import type { TopologyFile, TrustFileSpec } from './topology';
 
@@ -135,10 +136,13 @@ export function capathsFor(
   return out;
 }
 
-/** Every KDC of `realm` for krb5.conf: the replicas first, then this process's own (no duplicates). */
+/**
+ * Every KDC of `realm` for krb5.conf: the replicas first, then this process's own (no duplicates),
+ * as addresses a client can connect to (a KDC bound to `0.0.0.0` is listed as `127.0.0.1`).
+ */
 function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): string[] {
   const s = input.servers.get(realm);
-  const own = s === undefined ? [] : [`${s.host}:${s.udpPort}`];
+  const own = s === undefined ? [] : [connectableHostPort(s.host, s.udpPort)];
   return [...new Set([...(input.replicaKdcs?.get(realm) ?? []), ...own])];
 }
 

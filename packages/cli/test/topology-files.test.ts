@@ -85,6 +85,19 @@ trusts:
     );
   });
 
+  it('lists a KDC bound to a wildcard address by a loopback address a client can connect to', () => {
+    const wild = new Map([
+      ['CONTOSO.COM', { host: '0.0.0.0', udpPort: 40001, tcpPort: 40001 }],
+      ['FABRIKAM.COM', { host: '::', udpPort: 40002, tcpPort: 40002 }],
+    ]);
+    const conf = topologyKrb5Conf({ topology, realms: new Map(), servers: wild });
+    expect(conf).toContain('        kdc = 127.0.0.1:40001\n');
+    expect(conf).toContain('        kdc = [::1]:40002\n');
+    expect(conf).not.toContain('0.0.0.0');
+    const v6 = new Map([['CONTOSO.COM', { host: 'fe80::1', udpPort: 88, tcpPort: 88 }]]);
+    expect(topologyKrb5Conf({ topology, realms: new Map(), servers: v6 })).toContain('kdc = [fe80::1]:88\n');
+  });
+
   it('takes extra libdefaults', () => {
     const conf = topologyKrb5Conf({
       topology,
