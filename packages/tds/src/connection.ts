@@ -28,6 +28,8 @@ import { isTdsError, TdsError } from './errors';
 import { OptionFlags2, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption } from './iana/prelogin';
+import type { TdsExchange } from './exchange';
+import { tdsMessageName } from './exchange';
 import { DoneStatus } from './iana/tokens';
 import { decodeLogin7, type Login7 } from './login7';
 import { clampPacketSize, type EncryptionMode, negotiateEncryption, negotiateTdsVersion } from './negotiate';
@@ -75,6 +77,13 @@ const EXPECTED = {
   ],
 } as const satisfies Record<string, readonly number[]>;
 
+/** A client message waiting for its answer, for `onExchange`. */
+interface PendingRequest {
+  readonly message: TdsMessage;
+  readonly inTls: boolean;
+  sspi?: Uint8Array;
+}
+
 type State =
   | 'prelogin'
   | 'handshake'
@@ -89,6 +98,9 @@ export class Connection {
   readonly #socket: Socket;
   readonly #c: ConnectionConfig;
   readonly #spid: number;
+  readonly #id: number;
+  readonly #client: string;
+  #pending: PendingRequest | undefined;
   readonly #onClose: () => void;
   readonly #reader: PacketReader;
   #state: State = 'prelogin';
@@ -110,13 +122,18 @@ export class Connection {
   #facts: SessionFacts | undefined;
   #database = 'master';
 
-  constructor(socket: Socket, config: ConnectionConfig, spid: number, onClose: () => void) {
+  constructor(socket: Socket, config: ConnectionConfig, spid: number, id: number, onClose: () => void) {
     this.#socket = socket;
     this.#c = config;
     this.#spid = spid;
+    this.#id = id;
+    this.#client = `${socket.remoteAddress}:${socket.remotePort}`;
     this.#onClose = onClose;
     // Before login a message is bounded by what a client may send to log in at all.
-    this.#reader = new PacketReader({ maxPacket: MAX_PACKET_SIZE, maxMessage: config.maxLoginBytes });
+    this.#reader = new PacketReader(
+      { maxPacket: MAX_PACKET_SIZE, maxMessage: config.maxLoginBytes },
+      { keepPackets: config.onExchange !== undefined },
+    );
     this.#reader.expect(EXPECTED.prelogin);
     this.#deadline = config.timers.setTimeout(() => {
       if (this.#state !== 'session' && this.#state !== 'closed') this.destroy('login timeout');
@@ -144,6 +161,7 @@ export class Connection {
     if (this.#grace !== undefined) this.#c.timers.clearTimeout(this.#grace);
     this.#tls?.destroy();
     this.#socket.destroy();
+    this.#unanswered(reason);
     if (was !== 'closing' || reason !== 'closed by the client') this.#log(`closed (${was}): ${reason}`);
     this.#onClose();
   }
@@ -193,6 +211,10 @@ export class Connection {
     }
     for (const m of messages) {
       if (this.#state === 'closed' || this.#state === 'closing') return;
+      if (this.#c.onExchange !== undefined) {
+        this.#unanswered('no answer');
+        this.#pending = { message: m, inTls: this.#viaTls };
+      }
       try {
         this.#onMessage(m);
       } catch (e) {
@@ -224,6 +246,7 @@ export class Connection {
             `${m.payload.length} bytes is more than ${this.#c.maxSspiBytes}`,
           );
         }
+        if (this.#pending !== undefined) this.#pending.sspi = m.payload;
         this.#runLeg(m.payload);
         return;
       case 'session':
@@ -323,6 +346,7 @@ export class Connection {
   #loginMessage(payload: Uint8Array): void {
     const login = decodeLogin7(payload, { maxSspi: this.#c.maxSspiBytes });
     this.#login = login;
+    if (this.#pending !== undefined && login.sspi.length > 0) this.#pending.sspi = login.sspi;
     if (this.#mode === 'login-only') {
       // Section 2.2.6.5, ENCRYPT_OFF: only the login packet is encrypted; the rest of the session is clear.
       this.#viaTls = false;
@@ -506,16 +530,56 @@ export class Connection {
   }
 
   #sendTokens(tokens: readonly TdsTokenValue[]): void {
-    this.#send(TdsPacketType.TABULAR_RESULT, encodeTokens(tokens, { tdsVersion: this.#tdsVersion }));
+    this.#send(TdsPacketType.TABULAR_RESULT, encodeTokens(tokens, { tdsVersion: this.#tdsVersion }), tokens);
   }
 
-  #send(type: number, payload: Uint8Array): void {
+  /** Send a message; `tokens` are what its payload encodes (none for a PRELOGIN answer). */
+  #send(type: number, payload: Uint8Array, tokens?: readonly TdsTokenValue[]): void {
     const bytes = encodePackets(type, payload, {
       packetSize: this.#packetSize,
       spid: this.#state === 'session' ? this.#spid : 0,
     });
     if (this.#outTls) this.#tls!.write(bytes);
     else this.#socket.write(bytes);
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    const sspi = tokens?.find((t) => t.type === 'SSPI');
+    this.#report(pending, {
+      reply: bytes,
+      replyType: tokens === undefined ? 'PRELOGIN' : replyName(tokens),
+      replyInTls: this.#outTls,
+      ...(sspi?.type === 'SSPI' && { responseToken: sspi.token }),
+    });
+  }
+
+  /** Report the request still waiting, with no answer (the connection closed, or another came). */
+  #unanswered(error: string): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    this.#report(pending, { error });
+  }
+
+  #report(
+    pending: PendingRequest,
+    answer: Pick<TdsExchange, 'reply' | 'replyType' | 'replyInTls' | 'responseToken' | 'error'>,
+  ): void {
+    const exchange: TdsExchange = {
+      connection: this.#id,
+      client: this.#client,
+      request: pending.message.packets!,
+      requestType: tdsMessageName(pending.message.type),
+      requestInTls: pending.inTls,
+      ...(pending.sspi !== undefined && { sspi: pending.sspi }),
+      ...answer,
+    };
+    try {
+      this.#c.onExchange!(exchange);
+    } catch (e) {
+      // The caller's bug: reported, never a reason to drop the connection.
+      this.#c.onInternalError?.(e);
+    }
   }
 
   /** Close once what was written has gone: TLS's close_notify first when the session is in TLS. */
@@ -542,5 +606,15 @@ const oneLine = (s: string) => {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > 120 ? `${t.slice(0, 117)}...` : t;
 };
+
+/** What a token stream answers: `ERROR 18456`, `LOGINACK`, `SSPI`, `DONE` or `result`. */
+function replyName(tokens: readonly TdsTokenValue[]): string {
+  const error = tokens.find((t) => t.type === 'ERROR');
+  if (error?.type === 'ERROR') return `ERROR ${error.number}`;
+  if (tokens.some((t) => t.type === 'LOGINACK')) return 'LOGINACK';
+  if (tokens.every((t) => t.type === 'SSPI')) return 'SSPI';
+  if (tokens.every((t) => t.type === 'DONE')) return 'DONE';
+  return 'result';
+}
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -24,6 +24,7 @@ export {
   type TdsResultSet,
 } from './client';
 export { isTdsError, TdsError, type TdsErrorReason } from './errors';
+export { type TdsExchange, tdsMessageName } from './exchange';
 export { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion, TypeFlags } from './iana/login7';
 export { TdsPacketStatus, TdsPacketType } from './iana/packet';
 export { Encryption, PreloginOption } from './iana/prelogin';
@@ -49,6 +50,7 @@ export {
   PACKET_HEADER_BYTES,
   type PacketLimits,
   PacketReader,
+  type PacketReaderOptions,
   type TdsMessage,
   type TdsPacketHeader,
 } from './packet';

@@ -122,6 +122,8 @@ export interface TdsMessage {
   /** The Status bits of the first packet, EOM cleared; IGNORE is taken from the last. */
   readonly status: number;
   readonly spid: number;
+  /** The message's packets as they arrived, headers included (only from a reader made with `keepPackets`). */
+  readonly packets?: Uint8Array;
 }
 
 /** The bounds of a {@link PacketReader}. */
@@ -130,6 +132,12 @@ export interface PacketLimits {
   readonly maxPacket: number;
   /** The most bytes of one message, headers included. */
   readonly maxMessage: number;
+}
+
+/** What a {@link PacketReader} keeps besides the payloads. */
+export interface PacketReaderOptions {
+  /** Give each message its packets as they arrived (`TdsMessage.packets`), for traces. */
+  readonly keepPackets?: boolean;
 }
 
 /**
@@ -141,15 +149,18 @@ export interface PacketLimits {
 export class PacketReader {
   #buf: Uint8Array = new Uint8Array(0);
   #parts: Uint8Array[] = [];
+  /** The current message's whole packets, when kept. */
+  #raw: Uint8Array[] | undefined;
   #messageBytes = 0;
   #first: TdsPacketHeader | undefined;
   #maxPacket: number;
   #maxMessage: number;
   #expected: readonly number[] | undefined;
 
-  constructor(limits: PacketLimits) {
+  constructor(limits: PacketLimits, options: PacketReaderOptions = {}) {
     this.#maxPacket = limits.maxPacket;
     this.#maxMessage = limits.maxMessage;
+    if (options.keepPackets === true) this.#raw = [];
   }
 
   /**
@@ -205,6 +216,7 @@ export class PacketReader {
       }
       this.#first ??= h;
       this.#parts.push(this.#buf.slice(PACKET_HEADER_BYTES, h.length));
+      this.#raw?.push(this.#buf.slice(0, h.length));
       this.#buf = this.#buf.subarray(h.length);
       if ((h.status & TdsPacketStatus.EOM) !== 0) {
         const first = this.#first;
@@ -215,8 +227,10 @@ export class PacketReader {
             (first.status & ~(TdsPacketStatus.EOM | TdsPacketStatus.IGNORE)) |
             (h.status & TdsPacketStatus.IGNORE),
           spid: first.spid,
+          ...(this.#raw !== undefined && { packets: concatBytes(this.#raw) }),
         });
         this.#parts = [];
+        if (this.#raw !== undefined) this.#raw = [];
         this.#messageBytes = 0;
         this.#first = undefined;
       }

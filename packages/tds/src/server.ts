@@ -22,6 +22,7 @@
 import { createServer, type Server } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Connection } from './connection';
+import type { TdsExchange } from './exchange';
 import type { Login7 } from './login7';
 import type { PreloginVersion } from './prelogin';
 import type { SqlError } from './sql-errors';
@@ -110,6 +111,12 @@ export interface ServeTdsOptions {
   readonly log?: (line: string) => void;
   /** An exception from `authenticate` or a session (a bug): the login fails with 18456 and this hears of it. */
   readonly onInternalError?: (error: unknown) => void;
+  /**
+   * Hears each client message and the server's answer, decrypted (see
+   * {@link TdsExchange}): for traces. The messages' packets are kept only
+   * when this is given.
+   */
+  readonly onExchange?: (exchange: TdsExchange) => void;
 }
 
 /** A running TDS listener. */
@@ -151,6 +158,7 @@ export interface ConnectionConfig {
   readonly timers: TdsTimers;
   readonly log: ((line: string) => void) | undefined;
   readonly onInternalError: ((error: unknown) => void) | undefined;
+  readonly onExchange: ((exchange: TdsExchange) => void) | undefined;
 }
 
 /** Listen for TDS connections (see the module comment). */
@@ -185,10 +193,12 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
     timers: options.timers ?? systemTdsTimers,
     log: options.log,
     onInternalError: options.onInternalError,
+    onExchange: options.onExchange,
   };
   const open = new Set<Connection>();
   const maxConnections = options.maxConnections ?? d.maxConnections;
   let nextSpid = 51; // SQL Server's user sessions start above 50
+  let nextId = 1;
   const server: Server = createServer((socket) => {
     if (open.size >= maxConnections) {
       config.log?.(
@@ -199,7 +209,7 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
     }
     const spid = nextSpid;
     nextSpid = nextSpid >= 32767 ? 51 : nextSpid + 1;
-    const c = new Connection(socket, config, spid, () => open.delete(c));
+    const c = new Connection(socket, config, spid, nextId++, () => open.delete(c));
     open.add(c);
   });
   server.on('error', (e) => config.log?.(`${config.serverName}: listener: ${e.message}`));
