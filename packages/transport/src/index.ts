@@ -55,6 +55,7 @@ export {
   Trace,
   type TraceEntry,
   type TraceOptions,
+  type TraceProtocol,
   type TraceRecord,
   type TraceView,
 } from './trace';

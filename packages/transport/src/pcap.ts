@@ -13,6 +13,16 @@
  * section 7.2.2 length-prefixed record in MSS-sized segments each way, then
  * FIN), which tshark reassembles.
  *
+ * TDS entries (a managed instance's listener records them) go to port 1433,
+ * where Wireshark's TDS dissector listens: the entries of one stream (one
+ * SQL connection) are one TCP connection, opened before its first message
+ * and closed after its last, each message's packets as they are (TDS needs
+ * no framing of its own), so tshark shows PRELOGIN, the TDS7 login with the
+ * Kerberos token inside, and the answers. The bytes are the endpoints'
+ * cleartext: when the session ran in TLS the capture shows what a capture
+ * decrypted with the TLS key log would, and the TLS handshake (in PRELOGIN
+ * packets) is not in it.
+ *
  * @module
  */
 
@@ -29,8 +39,18 @@ export interface PcapOptions {
   readonly udpMaxPayload?: number;
   /** TCP segment payload size (default 1460). */
   readonly mss?: number;
-  /** The server port (default 88). */
+  /** The Kerberos server port (default 88). */
   readonly serverPort?: number;
+  /** The TDS server port (default 1433, which Wireshark dissects as TDS). */
+  readonly tdsPort?: number;
+}
+
+/** One TCP connection being written: its ends and next sequence numbers. */
+interface TcpStream {
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  cSeq: number;
+  sSeq: number;
 }
 
 const CLIENT_PORT_BASE = 49152;
@@ -41,6 +61,7 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
   const udpMax = options.udpMaxPayload ?? 65507;
   const mss = options.mss ?? 1460;
   const serverPort = options.serverPort ?? 88;
+  const tdsPort = options.tdsPort ?? 1433;
   const records: Uint8Array[] = [fileHeader(raw ? 101 : 1)];
   const hosts = new Map<string, number>();
   const host = (name: string) => {
@@ -53,18 +74,66 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
   };
   let lastMicros = -1;
   let ipId = 0;
+  // The last entry of each stream: its connection closes after it.
+  const lastOfStream = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (e.stream !== undefined) lastOfStream.set(e.stream, i);
+  });
+  const open = new Map<string, TcpStream>();
 
-  for (const e of entries) {
+  for (const [index, e] of entries.entries()) {
     const client = endpoint(host(e.from), CLIENT_PORT_BASE + ((e.seq - 1) % 16384));
-    const server = endpoint(host(e.to), serverPort);
+    const server = endpoint(host(e.to), e.protocol === 'tds' ? tdsPort : serverPort);
     const emit = (src: Endpoint, dst: Endpoint, protocol: number, segment: Uint8Array) => {
       const packet = ipv4(src, dst, protocol, segment, ++ipId);
       const frame = raw ? packet : ethernet(src, dst, packet);
       lastMicros = Math.max(Math.floor(e.time) * 1000, lastMicros + 1);
       records.push(packetRecord(lastMicros, frame));
     };
+    /** Segments of at most `mss` bytes from `src`; returns the next sequence number. */
+    const send = (src: Endpoint, dst: Endpoint, seq: number, ack: number, bytes: Uint8Array): number => {
+      for (let at = 0; at < bytes.length; at += mss) {
+        const chunk = bytes.subarray(at, Math.min(at + mss, bytes.length));
+        const last = at + mss >= bytes.length;
+        emit(src, dst, 6, tcp(src, dst, seq, ack, TcpFlag.ACK | (last ? TcpFlag.PSH : 0), chunk));
+        seq += chunk.length;
+      }
+      return seq;
+    };
+    const handshake = (c: Endpoint, s: Endpoint, seq: number): TcpStream => {
+      const t = { client: c, server: s, cSeq: 0x10000000 + seq * 0x10000, sSeq: 0x20000000 + seq * 0x10000 };
+      emit(c, s, 6, tcp(c, s, t.cSeq, 0, TcpFlag.SYN));
+      emit(s, c, 6, tcp(s, c, t.sSeq, t.cSeq + 1, TcpFlag.SYN | TcpFlag.ACK));
+      t.cSeq += 1;
+      t.sSeq += 1;
+      emit(c, s, 6, tcp(c, s, t.cSeq, t.sSeq, TcpFlag.ACK));
+      return t;
+    };
+    const finish = (t: TcpStream) => {
+      emit(t.client, t.server, 6, tcp(t.client, t.server, t.cSeq, t.sSeq, TcpFlag.FIN | TcpFlag.ACK));
+      emit(t.server, t.client, 6, tcp(t.server, t.client, t.sSeq, t.cSeq + 1, TcpFlag.FIN | TcpFlag.ACK));
+      emit(t.client, t.server, 6, tcp(t.client, t.server, t.cSeq + 1, t.sSeq + 1, TcpFlag.ACK));
+    };
+    // TDS needs no framing; Kerberos over TCP is the RFC 4120 section 7.2.2 length-prefixed record.
+    const frame = e.protocol === 'tds' ? (m: Uint8Array) => m : frameTcp;
+
+    if (e.stream !== undefined) {
+      let t = open.get(e.stream);
+      if (t === undefined) {
+        t = handshake(client, server, e.seq);
+        open.set(e.stream, t);
+      }
+      t.cSeq = send(t.client, t.server, t.cSeq, t.sSeq, frame(e.request));
+      if (e.reply !== undefined) t.sSeq = send(t.server, t.client, t.sSeq, t.cSeq, frame(e.reply));
+      if (lastOfStream.get(e.stream) === index) {
+        finish(t);
+        open.delete(e.stream);
+      }
+      continue;
+    }
     const replyLen = e.reply?.length ?? 0;
     const overTcp =
+      e.protocol === 'tds' ||
       e.transport === 'tcp' ||
       e.transport === 'kkdcp' ||
       e.request.length > udpMax ||
@@ -76,28 +145,10 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
       if (e.reply !== undefined) emit(server, client, 17, udp(server, client, e.reply));
       continue;
     }
-    let cSeq = 0x10000000 + e.seq * 0x10000;
-    let sSeq = 0x20000000 + e.seq * 0x10000;
-    emit(client, server, 6, tcp(client, server, cSeq, 0, TcpFlag.SYN));
-    emit(server, client, 6, tcp(server, client, sSeq, cSeq + 1, TcpFlag.SYN | TcpFlag.ACK));
-    cSeq += 1;
-    sSeq += 1;
-    emit(client, server, 6, tcp(client, server, cSeq, sSeq, TcpFlag.ACK));
-    const send = (src: Endpoint, dst: Endpoint, seq: number, ack: number, message: Uint8Array): number => {
-      const record = frameTcp(message);
-      for (let at = 0; at < record.length; at += mss) {
-        const chunk = record.subarray(at, Math.min(at + mss, record.length));
-        const last = at + mss >= record.length;
-        emit(src, dst, 6, tcp(src, dst, seq, ack, TcpFlag.ACK | (last ? TcpFlag.PSH : 0), chunk));
-        seq += chunk.length;
-      }
-      return seq;
-    };
-    cSeq = send(client, server, cSeq, sSeq, e.request);
-    if (e.reply !== undefined) sSeq = send(server, client, sSeq, cSeq, e.reply);
-    emit(client, server, 6, tcp(client, server, cSeq, sSeq, TcpFlag.FIN | TcpFlag.ACK));
-    emit(server, client, 6, tcp(server, client, sSeq, cSeq + 1, TcpFlag.FIN | TcpFlag.ACK));
-    emit(client, server, 6, tcp(client, server, cSeq + 1, sSeq + 1, TcpFlag.ACK));
+    const t = handshake(client, server, e.seq);
+    t.cSeq = send(client, server, t.cSeq, t.sSeq, frame(e.request));
+    if (e.reply !== undefined) t.sSeq = send(server, client, t.sSeq, t.cSeq, frame(e.reply));
+    finish(t);
   }
   return concatBytes(records);
 }

@@ -8,6 +8,12 @@
 
 import type { TransportKind } from './types';
 
+/**
+ * What an entry's bytes are: Kerberos messages (DER, no framing; the
+ * default) or TDS messages (MS-TDS packets, headers included, in the clear).
+ */
+export type TraceProtocol = 'kerberos' | 'tds';
+
 /** One request and, unless it failed or was one-way, its reply. */
 export interface TraceEntry {
   /** 1-based position in the trace. */
@@ -17,11 +23,19 @@ export interface TraceEntry {
   readonly from: string;
   readonly to: string;
   readonly transport: TransportKind;
+  /** Absent for Kerberos. */
+  readonly protocol?: TraceProtocol;
+  /**
+   * The connection the exchange was part of: entries with the same stream
+   * are one TCP connection, in order (a TDS session's PRELOGIN, LOGIN7,
+   * batches). Absent: the exchange had a connection (or datagram) of its own.
+   */
+  readonly stream?: string;
   readonly request: Uint8Array;
   readonly reply?: Uint8Array;
-  /** `AS-REQ`, `TGS-REQ`, `AP-REQ`, ... or `unknown`. */
+  /** `AS-REQ`, `TGS-REQ`, `AP-REQ`, ... or `unknown`; for TDS what the recorder named it (`LOGIN7`). */
   readonly requestType: string;
-  /** `AS-REP`, `KRB-ERROR`, ... when there is a reply. */
+  /** `AS-REP`, `KRB-ERROR`, ... when there is a reply; for TDS what the recorder named it (`LOGINACK`). */
   readonly replyType?: string;
   /** Caller's annotation of the request, e.g. `sname=HTTP/web.contoso.com`. */
   readonly label?: string;

@@ -1,11 +1,14 @@
 /**
  * A record of every Kerberos message a scenario exchanged, KDC traffic (each
  * `send` through a traced transport) and other hops the caller reports
- * (client → service AP-REQ / AP-REP). Renders as text, as a Mermaid
- * `sequenceDiagram`, and as a pcap file Wireshark dissects (see `pcap.ts`).
+ * (client → service AP-REQ / AP-REP), and of the TDS messages of a SQL
+ * login (a managed instance's listener reports them). Renders as text, as a
+ * Mermaid `sequenceDiagram`, and as a pcap file Wireshark dissects (see
+ * `pcap.ts`).
  *
- * Message types come from the first byte (RFC 4120 section 5 APPLICATION
- * tags); nothing is decoded beyond a KRB-ERROR's error-code.
+ * Kerberos message types come from the first byte (RFC 4120 section 5
+ * APPLICATION tags); nothing is decoded beyond a KRB-ERROR's error-code.
+ * TDS messages are named by whoever records them.
  *
  * @module
  */
@@ -13,10 +16,10 @@
 import type { Clock } from '@krbsim/core';
 import { describeMessage, messageType } from './message-type';
 import { type PcapOptions, tracePcap } from './pcap';
-import type { TraceEntry } from './trace-entry';
+import type { TraceEntry, TraceProtocol } from './trace-entry';
 import type { TransportKind } from './types';
 
-export type { TraceEntry } from './trace-entry';
+export type { TraceEntry, TraceProtocol } from './trace-entry';
 
 /** What {@link Trace.record} takes: a {@link TraceEntry} without the computed fields. */
 export interface TraceRecord {
@@ -24,6 +27,14 @@ export interface TraceRecord {
   readonly to: string;
   /** Default `'inproc'`. */
   readonly transport?: TransportKind;
+  /** Default `'kerberos'`; `'tds'` entries need `requestType` (and `replyType` with a reply). */
+  readonly protocol?: TraceProtocol;
+  /** The connection this exchange belongs to (see {@link TraceEntry.stream}). */
+  readonly stream?: string;
+  /** For TDS: what the request is (`LOGIN7`); Kerberos types are read from the bytes. */
+  readonly requestType?: string;
+  /** For TDS: what the reply is (`LOGINACK`, `ERROR 18456`). */
+  readonly replyType?: string;
   readonly request: Uint8Array;
   readonly reply?: Uint8Array;
   readonly label?: string;
@@ -76,15 +87,23 @@ export class Trace {
 
   /** Record an exchange (the bytes are copied) and return the stored entry. */
   record(r: TraceRecord): TraceEntry {
+    const tds = r.protocol === 'tds';
+    if (tds && (r.requestType === undefined || (r.reply !== undefined && r.replyType === undefined))) {
+      throw new TypeError('Trace.record: a TDS entry names its request (requestType) and reply (replyType)');
+    }
     const entry: TraceEntry = {
       seq: ++this.#seq,
       time: this.#clock?.now() ?? 0,
       from: r.from,
       to: r.to,
       transport: r.transport ?? 'inproc',
+      ...(tds && { protocol: 'tds' as const }),
+      ...(r.stream !== undefined && { stream: r.stream }),
       request: r.request.slice(),
-      requestType: messageType(r.request),
-      ...(r.reply === undefined ? {} : { reply: r.reply.slice(), replyType: messageType(r.reply) }),
+      requestType: tds ? r.requestType! : messageType(r.request),
+      ...(r.reply === undefined
+        ? {}
+        : { reply: r.reply.slice(), replyType: tds ? r.replyType! : messageType(r.reply) }),
       ...(r.label === undefined ? {} : { label: r.label }),
       ...(r.replyLabel === undefined ? {} : { replyLabel: r.replyLabel }),
       ...(r.error === undefined ? {} : { error: r.error }),
@@ -141,24 +160,12 @@ export class Trace {
   toText(view: TraceView = {}): string {
     const lines: string[] = [];
     for (const e of this.#select(view)) {
-      lines.push(
-        line(e.seq, e.from, '->', e.to, e.transport, describeMessage(e.request), e.request.length, e.label),
-      );
+      const via = wire(e);
+      lines.push(line(e.seq, e.from, '->', e.to, via, describeRequest(e), e.request.length, e.label));
       if (e.reply !== undefined) {
-        lines.push(
-          line(
-            e.seq,
-            e.to,
-            '->',
-            e.from,
-            e.transport,
-            describeMessage(e.reply),
-            e.reply.length,
-            e.replyLabel,
-          ),
-        );
+        lines.push(line(e.seq, e.to, '->', e.from, via, describeReply(e)!, e.reply.length, e.replyLabel));
       } else if (e.error !== undefined) {
-        lines.push(`#${e.seq} ${e.to} -x ${e.from} [${e.transport}] failed: ${oneLine(e.error)}`);
+        lines.push(`#${e.seq} ${e.to} -x ${e.from} [${via}] failed: ${oneLine(e.error)}`);
       }
     }
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
@@ -176,9 +183,9 @@ export class Trace {
     for (const e of this.#select(view)) {
       const from = ids.get(e.from)!;
       const to = ids.get(e.to)!;
-      out.push(`    ${from}->>${to}: ${mermaidText(withLabel(describeMessage(e.request), e.label))}`);
+      out.push(`    ${from}->>${to}: ${mermaidText(withLabel(describeRequest(e), e.label))}`);
       if (e.reply !== undefined) {
-        out.push(`    ${to}-->>${from}: ${mermaidText(withLabel(describeMessage(e.reply), e.replyLabel))}`);
+        out.push(`    ${to}-->>${from}: ${mermaidText(withLabel(describeReply(e)!, e.replyLabel))}`);
       } else if (e.error !== undefined) {
         out.push(`    ${to}--x${from}: ${mermaidText(`failed: ${e.error}`)}`);
       }
@@ -186,10 +193,24 @@ export class Trace {
     return `${out.join('\n')}\n`;
   }
 
-  /** The trace as a libpcap file of synthetic IPv4 packets on port 88 (see `tracePcap`). */
+  /** The trace as a libpcap file of synthetic IPv4 packets, Kerberos on port 88, TDS on 1433 (see `tracePcap`). */
   toPcap(options?: PcapOptions): Uint8Array {
     return tracePcap(this.entries, options);
   }
+}
+
+/** `tds` for a TDS entry (over TCP), else the transport: what the text shows in brackets. */
+function wire(e: TraceEntry): string {
+  return e.protocol === 'tds' ? 'tds' : e.transport;
+}
+
+function describeRequest(e: TraceEntry): string {
+  return e.protocol === 'tds' ? e.requestType : describeMessage(e.request);
+}
+
+function describeReply(e: TraceEntry): string | undefined {
+  if (e.reply === undefined) return undefined;
+  return e.protocol === 'tds' ? e.replyType! : describeMessage(e.reply);
 }
 
 function withLabel(type: string, label: string | undefined): string {

@@ -155,6 +155,50 @@ describe('pcap export', () => {
     expect(udpOnly[0]!.dport).toBe(750);
   });
 
+  it('writes a TDS stream as one TCP connection on port 1433, messages unframed, between Kerberos exchanges', () => {
+    const trace = new Trace();
+    const prelogin = Uint8Array.of(0x12, 0x01, 0x00, 0x09, 0, 0, 1, 0, 0xff);
+    const answer = Uint8Array.of(0x04, 0x01, 0x00, 0x09, 0, 0, 1, 0, 0xff);
+    const login = Uint8Array.from({ length: 2500 }, (_, i) => (i === 0 ? 0x10 : i & 0xff));
+    const tds = { from: 'pc', to: 'mi1', transport: 'tcp', protocol: 'tds', stream: 'c1' } as const;
+    trace.record({
+      ...tds,
+      request: prelogin,
+      reply: answer,
+      requestType: 'PRELOGIN',
+      replyType: 'PRELOGIN',
+    });
+    trace.record({ from: 'pc', to: 'KDC R', transport: 'udp', request: asReq('a', 'R'), reply: bigReply });
+    trace.record({ ...tds, request: login, reply: answer, requestType: 'LOGIN7', replyType: 'LOGINACK' });
+    trace.record({ ...tds, stream: 'c2', request: prelogin, requestType: 'PRELOGIN', error: 'closed' });
+    const { packets } = readPcap(trace.toPcap({ mss: 1000 }));
+    const c1 = packets.filter((p) => p.proto === 6 && (p.sport === 49152 || p.dport === 49152));
+    expect(c1.every((p) => p.sport === 1433 || p.dport === 1433)).toBe(true);
+    const SYN = 2;
+    const FIN = 1;
+    expect(c1.filter((p) => (p.flags! & SYN) !== 0)).toHaveLength(2); // one handshake for both messages
+    expect(c1.filter((p) => (p.flags! & FIN) !== 0)).toHaveLength(2); // one close, after the last
+    // The Kerberos exchange sits between the two TDS messages.
+    const kdc = packets.findIndex((p) => p.dport === 88);
+    const loginAt = packets.findIndex((p) => p.dport === 1433 && p.payload[0] === 0x10);
+    expect(kdc).toBeGreaterThan(0);
+    expect(loginAt).toBeGreaterThan(kdc);
+    const stream = (from: string) => {
+      const data = c1.filter((p) => p.src === from && p.payload.length > 0);
+      for (let i = 1; i < data.length; i++)
+        expect(data[i]!.seq).toBe(data[i - 1]!.seq! + data[i - 1]!.payload.length);
+      return Uint8Array.from(data.flatMap((p) => [...p.payload]));
+    };
+    const pc = c1[0]!.src;
+    expect(hex(stream(pc))).toBe(hex(Uint8Array.from([...prelogin, ...login])));
+    expect(hex(stream(c1[1]!.src))).toBe(hex(Uint8Array.from([...answer, ...answer])));
+    // The second connection: its own port, its request, then closed.
+    const c2 = packets.filter((p) => p.sport === 49155 || p.dport === 49155);
+    expect(c2.map((p) => p.dport === 1433 || p.sport === 1433)).not.toContain(false);
+    expect(c2.filter((p) => p.payload.length > 0).map((p) => hex(p.payload))).toEqual([hex(prelogin)]);
+    expect(readPcap(trace.toPcap({ tdsPort: 11433 })).packets.some((p) => p.dport === 11433)).toBe(true);
+  });
+
   it('writes just the file header for an empty trace', () => {
     expect(new Trace().toPcap()).toHaveLength(24);
   });

@@ -103,6 +103,60 @@ describe('Trace', () => {
     expect(new Trace().toText()).toBe('');
   });
 
+  it('records TDS entries with the types the recorder gives, and renders them as [tds]', () => {
+    const trace = new Trace();
+    const login = Uint8Array.of(0x10, 0x01, 0x00, 0x08, 0, 0, 1, 0);
+    const ack = Uint8Array.of(0x04, 0x01, 0x00, 0x08, 0, 0, 1, 0);
+    const e = trace.record({
+      from: 'pc1',
+      to: 'mi1',
+      transport: 'tcp',
+      protocol: 'tds',
+      stream: 'mi1:1',
+      request: login,
+      reply: ack,
+      requestType: 'LOGIN7',
+      replyType: 'LOGINACK',
+      label: 'sspi=AP-REQ (GSS)',
+    });
+    expect(e).toMatchObject({
+      protocol: 'tds',
+      stream: 'mi1:1',
+      requestType: 'LOGIN7',
+      replyType: 'LOGINACK',
+    });
+    trace.record({
+      from: 'pc1',
+      to: 'mi1',
+      transport: 'tcp',
+      protocol: 'tds',
+      stream: 'mi1:1',
+      request: login,
+      requestType: 'SQL batch',
+      error: 'closed by the client',
+    });
+    expect(trace.toText().trimEnd().split('\n')).toEqual([
+      '#1 pc1 -> mi1 [tds] LOGIN7 8 bytes sspi=AP-REQ (GSS)',
+      '#1 mi1 -> pc1 [tds] LOGINACK 8 bytes',
+      '#2 pc1 -> mi1 [tds] SQL batch 8 bytes',
+      '#2 mi1 -x pc1 [tds] failed: closed by the client',
+    ]);
+    expect(trace.toMermaid()).toContain('P2-->>P1: LOGINACK');
+    // A Kerberos entry has no protocol or stream, and its types still come from the bytes.
+    expect(trace.record({ from: 'a', to: 'b', request: apReq })).not.toHaveProperty('protocol');
+    expect(() => trace.record({ from: 'a', to: 'b', protocol: 'tds', request: login })).toThrow(TypeError);
+    expect(() =>
+      trace.record({
+        from: 'a',
+        to: 'b',
+        protocol: 'tds',
+        request: login,
+        reply: ack,
+        requestType: 'LOGIN7',
+      }),
+    ).toThrow(/replyType/);
+  });
+
   it('renders a Mermaid sequence diagram, participants in first-seen order', () => {
     expect(scenario().toMermaid()).toBe(
       [
