@@ -245,6 +245,7 @@ function prelude(t: { servers: string }): string {
   return `
 pnpm() {
   case "$1" in
+    --silent|-s) shift; pnpm "$@" ;;
     krbsim) shift; ${JSON.stringify(TSX)} packages/cli/src/bin.ts "$@" ;;
     demo) shift; ${JSON.stringify(TSX)} packages/cli/src/bin.ts demo "$@" ;;
     *) echo "readme-tours: pnpm $1 is not run by the tours (add it to SKIP or teach the prelude)" >&2; return 127 ;;

@@ -22,13 +22,12 @@
  */
 
 import cluster, { type Worker } from 'node:cluster';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CliIo, ExitCode } from './io';
 import { randomSeed, readReplicaOf, replicaCheck } from './replica';
-import { announce, type ServeConfig, startFailure, stopped } from './serve';
+import { announce, releaseDir, type ServeConfig, startFailure, stopped } from './serve';
+import { type ServeDir, serveDir } from './serve-dir';
 import { serveLog } from './serve-log';
 import { buildRealms, type KdcServerInfo } from './start-topology';
 import type { TopologyFile } from './topology';
@@ -190,6 +189,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
 
   let servers: Map<string, KdcServerInfo>;
   let files: Awaited<ReturnType<typeof writeTopologyFiles>>;
+  let dir: ServeDir | undefined;
   try {
     // Before any worker starts: a replica of other keys must not serve.
     const replicaKdcs =
@@ -209,8 +209,8 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       reports.map((r) => r.report),
       checks,
     );
-    const dir = config.dir ?? (await mkdtemp(join(tmpdir(), 'krbsim-serve-')));
-    files = await writeTopologyFiles(dir, {
+    dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
+    files = await writeTopologyFiles(dir.path, {
       topology: config.topology,
       realms,
       servers,
@@ -221,11 +221,13 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     });
   } catch (e) {
     await stopAll();
+    await dir?.release();
     return startFailure(config, io, e);
   }
-  announce(log, files, { workers: files.ports.workers ?? [] });
+  announce(log, files, { workers: files.ports.workers ?? [], dir: dir! });
   await stopped(io);
   await stopAll();
+  await releaseDir(log, dir!);
   log.lifecycle({ event: 'stopped' }, 'stopped');
   return ExitCode.ok;
 }

@@ -5,12 +5,13 @@
  * @module
  */
 
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCommand, usageError } from './args';
 import { type CliIo, ExitCode } from './io';
+import { applyPortOptions } from './port-option';
 import { LOG_LEVELS, type LogLevel } from './request-log';
+import { type ServeDir, serveDir, serveDirNote } from './serve-dir';
 import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, TopologyError, type TopologyFile } from './topology';
 import type { TopologyWriteResult } from './topology-files';
@@ -41,8 +42,15 @@ Then, for example:
   KRB5_CONFIG=<dir>/krb5.conf KRB5CCNAME=FILE:<dir>/cc kvno host/server.contoso.com
 
 Options:
-  --dir <dir>          where to write the files (created 0700 if missing; default: a new temp dir)
-  --host <addr>        address to listen on (default 127.0.0.1)
+  --dir <dir>          where to write the files (created 0700 if missing; default: a new
+                       temporary directory, named when ready and removed at exit)
+  --keep               keep that temporary directory at exit
+  --host <addr>        address to listen on (default 127.0.0.1); krb5.conf lists 0.0.0.0
+                       as 127.0.0.1 and :: as ::1, addresses clients can connect to
+  --port <port>        the KDC's UDP and TCP port of a single-realm topology, or
+  --port <REALM>=<port>  of the realm named (repeatable); overrides the file's port:
+                       e.g. --port 88 in a network namespace or container, for tools
+                       that insist on port 88
   --seed <s>           derive the long-term keys (krbtgt, services and trusts without a
                        password) from <s>: the same keys every run and in every replica.
                        Session keys and nonces always come from the system's CSPRNG.
@@ -91,6 +99,8 @@ export interface ServeConfig {
   readonly replicaOf?: string;
   /** Write `kdc.keytab` (the KDCs' own keys). */
   readonly kdcKeytab: boolean;
+  /** Keep the temporary directory (no `--dir`) at exit. */
+  readonly keep: boolean;
   readonly json: boolean;
   readonly level: LogLevel;
 }
@@ -115,7 +125,9 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
 async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<ServeConfig | number> {
   const parsed = parseCommand<{
     dir?: string;
+    keep?: boolean;
     host?: string;
+    port?: string[];
     seed?: string;
     workers?: string;
     'replica-of'?: string;
@@ -129,7 +141,9 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
     argv,
     {
       dir: { type: 'string' },
+      keep: { type: 'boolean' },
       host: { type: 'string' },
+      port: { type: 'string', multiple: true },
       seed: { type: 'string' },
       workers: { type: 'string' },
       'replica-of': { type: 'string' },
@@ -183,6 +197,13 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
     }
     throw e;
   }
+  if (values.dir !== undefined && values.keep === true)
+    return usage('--keep is for the temporary directory: --dir is kept');
+  if (values.port !== undefined) {
+    const ported = applyPortOptions(topology, values.port);
+    if (typeof ported === 'string') return usage(ported);
+    topology = ported;
+  }
   return {
     file,
     topology,
@@ -192,6 +213,7 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
     workers,
     ...(values['replica-of'] !== undefined && { replicaOf: values['replica-of'] }),
     kdcKeytab: values['kdc-keytab'] === true,
+    keep: values.keep === true,
     json: values['json-log'] === true,
     level,
   };
@@ -201,7 +223,7 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
 export function announce(
   log: ServeLog,
   files: TopologyWriteResult,
-  extra: { workers?: readonly number[] } = {},
+  extra: { workers?: readonly number[]; dir?: ServeDir } = {},
 ): void {
   for (const [name, r] of Object.entries(files.ports.realms)) {
     log.lifecycle(
@@ -224,9 +246,16 @@ export function announce(
       ports: files.portsJson,
       ...(extra.workers !== undefined && { workers: extra.workers }),
       ...(files.kdcKeytab !== undefined && { kdcKeytab: files.kdcKeytab }),
+      ...(extra.dir?.temporary !== undefined && { temporary: extra.dir.temporary }),
     },
-    `files in ${files.dir}${workers}${kdcKeytab}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
+    `files in ${files.dir}${extra.dir === undefined ? '' : serveDirNote(extra.dir)}${workers}${kdcKeytab}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
   );
+}
+
+/** Removes a temporary directory (unless kept) and says so. */
+export async function releaseDir(log: ServeLog, dir: ServeDir): Promise<void> {
+  const done = await dir.release();
+  if (done !== undefined) log.lifecycle({ event: done, dir: dir.path }, `${done} ${dir.path}`);
 }
 
 /** Resolves when `io.signal` aborts (never, without a signal). */
@@ -251,11 +280,18 @@ const AZURE_LAB = 'azure-sql-mi';
 
 /** `krbsim serve azure-sql-mi [--dir D] [--host H] [--seed S]`: see `azure-lab.ts`. */
 async function serveAzureLab(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand<{ dir?: string; host?: string; seed?: string; 'json-log'?: boolean }>(
+  const parsed = parseCommand<{
+    dir?: string;
+    keep?: boolean;
+    host?: string;
+    seed?: string;
+    'json-log'?: boolean;
+  }>(
     'serve',
     argv,
     {
       dir: { type: 'string' },
+      keep: { type: 'boolean' },
       host: { type: 'string' },
       seed: { type: 'string' },
       'json-log': { type: 'boolean' },
@@ -270,7 +306,8 @@ async function serveAzureLab(argv: readonly string[], io: CliIo): Promise<number
   }
   const { values } = parsed;
   const log = serveLog((line) => io.stdout(line), { json: values['json-log'] === true, level: 'info' });
-  const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'krbsim-azure-')));
+  const served = await serveDir(values.dir, 'krbsim-azure-', values.keep === true);
+  const dir = served.path;
   const { startAzureLab } = await import('./azure-lab');
   let running: Awaited<ReturnType<typeof startAzureLab>>;
   try {
@@ -281,6 +318,7 @@ async function serveAzureLab(argv: readonly string[], io: CliIo): Promise<number
       log: (line) => log.lifecycle({ event: 'tds', line }, line),
     });
   } catch (e) {
+    await served.release();
     io.stderr(`krbsim serve: cannot start the Azure lab: ${(e as Error).message}\n`);
     return ExitCode.failure;
   }
@@ -291,13 +329,14 @@ async function serveAzureLab(argv: readonly string[], io: CliIo): Promise<number
       `CONTOSO.COM: KDC on ${p.kdcs['CONTOSO.COM']!.host}:${p.kdcs['CONTOSO.COM']!.udp} (udp+tcp)`,
       `KERBEROS.MICROSOFTONLINE.COM: KDC proxy ${Object.values(p.kdcProxy)[0]}`,
       ...Object.entries(p.tds).map(([n, t]) => `${n}: TDS on ${t.host}:${t.port} (${t.spn})`),
-      `files in ${dir}`,
+      `files in ${dir}${serveDirNote(served)}`,
       `  export KRB5_CONFIG=${p.krb5conf} FREETDSCONF=${p.freetdsconf}`,
       'ready; Ctrl-C to stop',
     ].join('\n'),
   );
   await stopped(io);
   await running.close();
+  await releaseDir(log, served);
   log.lifecycle({ event: 'stopped' }, 'stopped');
   return ExitCode.ok;
 }
@@ -315,13 +354,13 @@ export function startFailure(config: ServeConfig, io: CliIo, e: unknown): number
 /** `--workers 1`: this process builds the realms and serves them. */
 async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
   const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
-  const dir = config.dir ?? (await mkdtemp(join(tmpdir(), 'krbsim-serve-')));
+  const dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
   // Loaded only now, so a bad file or --help never pays for loading the KDC.
   const { startTopology } = await import('./start-topology');
   let running: Awaited<ReturnType<typeof startTopology>>;
   try {
     running = await startTopology(config.topology, {
-      dir,
+      dir: dir.path,
       ...(config.host !== undefined && { host: config.host }),
       ...(config.seed !== undefined && { seed: config.seed }),
       ...(config.replicaOf !== undefined && { replicaOf: config.replicaOf }),
@@ -329,11 +368,13 @@ async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
       ...log.topologyOptions,
     });
   } catch (e) {
+    await dir.release();
     return startFailure(config, io, e);
   }
-  announce(log, running.files!);
+  announce(log, running.files!, { dir });
   await stopped(io);
   await running.close();
+  await releaseDir(log, dir);
   log.lifecycle({ event: 'stopped' }, 'stopped');
   return ExitCode.ok;
 }

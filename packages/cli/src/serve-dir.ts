@@ -1,0 +1,45 @@
+/**
+ * Where `krbsim serve` writes its files. With `--dir` that directory, kept.
+ * Without it, a new temporary directory, which the ready message names and
+ * which is removed when serving stops (it holds keytabs), unless `--keep`.
+ *
+ * @module
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The directory of one serve run. */
+export interface ServeDir {
+  readonly path: string;
+  /** Made for this run (no `--dir`): `remove` at exit, or `keep` with `--keep`; undefined for `--dir`. */
+  readonly temporary: 'remove' | 'keep' | undefined;
+  /** Removes a temporary directory unless kept: what became of it, if it was temporary. */
+  release(): Promise<'removed' | 'kept' | undefined>;
+}
+
+/** `dir` if given, else a new temporary directory named `<prefix>XXXXXX`. */
+export async function serveDir(dir: string | undefined, prefix: string, keep: boolean): Promise<ServeDir> {
+  if (dir !== undefined) return { path: dir, temporary: undefined, release: async () => undefined };
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  let released = false;
+  return {
+    path,
+    temporary: keep ? 'keep' : 'remove',
+    async release() {
+      if (released) return undefined;
+      released = true;
+      if (keep) return 'kept';
+      await rm(path, { recursive: true, force: true });
+      return 'removed';
+    },
+  };
+}
+
+/** What the ready message says after the directory's name. */
+export function serveDirNote(dir: ServeDir): string {
+  if (dir.temporary === 'remove') return ' (a temporary directory, removed at exit; --keep keeps it)';
+  if (dir.temporary === 'keep') return ' (a temporary directory, kept at exit: --keep)';
+  return '';
+}

@@ -1,0 +1,207 @@
+/**
+ * `krbsim serve`'s --port, --host and temporary directory, run in process
+ * until aborted: what krb5.conf says, where the KDC listens, what is left
+ * on disk.
+ */
+
+import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KerberosClient } from '@krbsim/client';
+import { UdpTcpTransport } from '@krbsim/transport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli';
+import { applyPortOptions } from '../src/port-option';
+import { parseTopology } from '../src/topology';
+import type { PortsJson } from '../src/topology-files';
+
+let dir: string;
+let single: string;
+let two: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'krbsim-serve-opts-'));
+  single = join(dir, 'single.yaml');
+  await writeFile(
+    single,
+    'realms:\n  - name: A.TEST\n    users: [{ name: alice, password: Al1ce-Passw0rd }]\n',
+  );
+  two = join(dir, 'two.yaml');
+  await writeFile(two, 'realms: [{ name: A.TEST }, { name: B.TEST }]\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `krbsim serve argv` until its ready line, then returns what it wrote and a way to stop it. */
+async function serve(argv: string[]) {
+  const controller = new AbortController();
+  let out = '';
+  let onOut: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onOut = () => {
+      if (out.includes('"event":"ready"')) resolve();
+    };
+  });
+  const io = {
+    stdout: (t: string) => {
+      out += t;
+      onOut();
+    },
+    stderr: (t: string) => {
+      out += t;
+      onOut();
+    },
+    signal: controller.signal,
+  };
+  const done = runCli(['serve', ...argv, '--json-log', '--quiet'], io);
+  await Promise.race([ready, done]);
+  const readyLine = JSON.parse(out.split('\n').find((l) => l.includes('"event":"ready"'))!) as {
+    dir: string;
+    temporary?: string;
+  };
+  return {
+    ready: readyLine,
+    ports: JSON.parse(await readFile(join(readyLine.dir, 'ports.json'), 'utf8')) as PortsJson,
+    krb5conf: await readFile(join(readyLine.dir, 'krb5.conf'), 'utf8'),
+    async stop() {
+      controller.abort();
+      const code = await done;
+      return { code, out };
+    },
+  };
+}
+
+/** A UDP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const s = createSocket('udp4');
+  const port = await new Promise<number>((resolve) =>
+    s.bind(0, '127.0.0.1', () => resolve(s.address().port)),
+  );
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+describe('krbsim serve without --dir', () => {
+  it('names its temporary directory when ready and removes it at exit', async () => {
+    const run = await serve([single]);
+    expect(run.ready.temporary).toBe('remove');
+    expect(run.ready.dir.startsWith(join(tmpdir(), 'krbsim-serve-'))).toBe(true);
+    expect(existsSync(run.ready.dir)).toBe(true);
+    const { code, out } = await run.stop();
+    expect(code).toBe(0);
+    expect(existsSync(run.ready.dir)).toBe(false);
+    expect(out).toContain(`{"event":"removed","dir":${JSON.stringify(run.ready.dir)}}`);
+  });
+
+  it('says so in text, and --keep keeps it', async () => {
+    const controller = new AbortController();
+    let out = '';
+    const done = runCli(['serve', single, '--keep', '--quiet'], {
+      stdout: (t) => {
+        out += t;
+        if (t.includes('ready;')) controller.abort();
+      },
+      stderr: (t) => {
+        out += t;
+      },
+      signal: controller.signal,
+    });
+    expect(await done).toBe(0);
+    const kept = /files in (\S+) \(a temporary directory, kept at exit: --keep\)/.exec(out)?.[1];
+    expect(kept).toBeDefined();
+    expect(out).toContain(`kept ${kept}`);
+    expect(existsSync(join(kept!, 'krb5.conf'))).toBe(true);
+    await rm(kept!, { recursive: true, force: true });
+  });
+
+  it('--keep with --dir is a usage error: --dir is kept anyway', async () => {
+    let err = '';
+    const code = await runCli(['serve', single, '--dir', join(dir, 'k'), '--keep'], {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+    });
+    expect(code).toBe(2);
+    expect(err).toContain('krbsim serve: --keep is for the temporary directory: --dir is kept');
+  });
+});
+
+describe('krbsim serve --host 0.0.0.0', () => {
+  it('listens on every interface and writes a loopback address clients can connect to', async () => {
+    const run = await serve([single, '--dir', join(dir, 'wild'), '--host', '0.0.0.0']);
+    try {
+      const port = run.ports.realms['A.TEST']!.udp;
+      expect(run.ports.realms['A.TEST']!.host).toBe('0.0.0.0');
+      expect(run.krb5conf).toContain(`kdc = 127.0.0.1:${port}\n`);
+      expect(run.krb5conf).not.toContain('0.0.0.0');
+      expect(run.ports.realms['A.TEST']!.kdcs).toEqual([`127.0.0.1:${port}`]);
+      // The address krb5.conf names answers.
+      const client = new KerberosClient({
+        realm: 'A.TEST',
+        transport: new UdpTcpTransport({ kdcs: { 'A.TEST': [{ host: '127.0.0.1', port }] } }),
+      });
+      const tgt = await client.getInitialCredentials('alice', { password: 'Al1ce-Passw0rd' });
+      expect(tgt.server.realm).toBe('A.TEST');
+    } finally {
+      expect((await run.stop()).code).toBe(0);
+    }
+  });
+});
+
+describe('krbsim serve --port', () => {
+  it('puts a single realm on the port given', async () => {
+    const port = await freePort();
+    const run = await serve([single, '--dir', join(dir, 'port'), '--port', String(port)]);
+    try {
+      expect(run.ports.realms['A.TEST']).toMatchObject({ udp: port, tcp: port });
+      expect(run.krb5conf).toContain(`kdc = 127.0.0.1:${port}\n`);
+    } finally {
+      expect((await run.stop()).code).toBe(0);
+    }
+  });
+
+  it('takes REALM=port pairs', async () => {
+    const port = await freePort();
+    const run = await serve([two, '--dir', join(dir, 'pairs'), '--port', `B.TEST=${port}`]);
+    try {
+      expect(run.ports.realms['B.TEST']).toMatchObject({ udp: port, tcp: port });
+      expect(run.ports.realms['A.TEST']!.udp).not.toBe(port);
+    } finally {
+      expect((await run.stop()).code).toBe(0);
+    }
+  });
+
+  it.each([
+    [['88'], '--port 88: the topology has 2 realms (A.TEST, B.TEST); say which, e.g. --port A.TEST=88'],
+    [['C.TEST=88'], '--port C.TEST=88: no realm C.TEST in the topology (A.TEST, B.TEST)'],
+    [['A.TEST=0'], "--port A.TEST=0: expected a port number 1..65535, got '0'"],
+    [['A.TEST=70000'], "--port A.TEST=70000: expected a port number 1..65535, got '70000'"],
+    [['A.TEST=x'], "--port A.TEST=x: expected a port number 1..65535, got 'x'"],
+    [['A.TEST=88', 'B.TEST=88'], '--port: B.TEST and A.TEST would both listen on port 88'],
+  ])('rejects --port %j before opening a socket', async (ports, message) => {
+    let err = '';
+    const argv = ['serve', two, '--dir', join(dir, 'never'), ...ports.flatMap((p) => ['--port', p])];
+    const code = await runCli(argv, {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+    });
+    expect(code).toBe(2);
+    expect(err).toBe(`krbsim serve: ${message}\nTry 'krbsim serve --help'.\n`);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+
+  it('overrides the port of the file, and a clash with another realm of the file is refused', () => {
+    const t = parseTopology('realms: [{ name: A.TEST, port: 18088 }, { name: B.TEST, port: 18089 }]');
+    const moved = applyPortOptions(t, ['A.TEST=18090']);
+    expect(typeof moved === 'string' ? moved : moved.realms.map((r) => r.port)).toEqual([18090, 18089]);
+    expect(applyPortOptions(t, ['A.TEST=18089'])).toBe(
+      '--port: B.TEST and A.TEST would both listen on port 18089',
+    );
+    expect(t.realms[0]!.port).toBe(18088); // the file's topology is not changed
+  });
+});
