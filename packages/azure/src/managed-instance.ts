@@ -211,9 +211,12 @@ export class ManagedInstance {
   /**
    * Accepts a client's security token (SPNEGO, GSS-API krb5 or a raw AP-REQ)
    * and maps the user to a login. Throws a {@link LabError} or a
-   * `KerberosError` with the code the check failed with.
+   * `KerberosError` with the code the check failed with. The token and the
+   * answer go into the lab's trace as sent by `from`, unless `trace` is
+   * false (a traced TDS listener records them inside its LOGIN7 instead).
    */
-  accept(token: Uint8Array, from = 'client'): SqlSession {
+  accept(token: Uint8Array, from = 'client', options: { readonly trace?: boolean } = {}): SqlSession {
+    const traced = options.trace !== false;
     if (!this.#windowsAuth || this.#service === undefined) {
       throw new LabError(
         ErrorCode.KRB_AP_ERR_NOKEY,
@@ -232,6 +235,7 @@ export class ManagedInstance {
     try {
       result = this.#service.accept(token);
     } catch (e) {
+      if (!traced) throw e;
       this.#host.trace.record({
         from,
         to: this.name,
@@ -240,13 +244,15 @@ export class ManagedInstance {
       });
       throw e;
     }
-    this.#host.trace.record({
-      from,
-      to: this.name,
-      request: token,
-      ...(result.responseToken && { reply: result.responseToken }),
-      label: `client=${result.clientPrincipal}`,
-    });
+    if (traced) {
+      this.#host.trace.record({
+        from,
+        to: this.name,
+        request: token,
+        ...(result.responseToken && { reply: result.responseToken }),
+        label: `client=${result.clientPrincipal}`,
+      });
+    }
     const who = this.#host.resolve(result.client.realm, result.client.name.nameString.join('/'));
     // The session's Windows token: the PAC's SIDs, or (no PAC) the synced directory's SID for the user.
     const sids = result.pac?.sids ?? (who?.onPrem && { user: who.onPrem.sid, groups: [] });
@@ -341,12 +347,13 @@ export class ManagedInstance {
    * 7.4 listener whose logins go through {@link accept}, with TLS required
    * (as Azure SQL insists) and a certificate for the instance's FQDN and
    * the listen address from the lab's CA (`lab.certificateAuthority()`).
-   * The listener's `MSSQLSvc/<host>:<port>` is registered on the instance.
+   * The listener's `MSSQLSvc/<host>:<port>` is registered on the instance,
+   * and its connections go into the lab's trace (unless `trace: false`).
    * See `listenTds` for the options and the errors clients see.
    */
   async listen(options: ListenTdsOptions = {}): Promise<TdsListener> {
     const ca = options.cert === undefined ? await this.#host.certificateAuthority() : undefined;
-    return listenTds(this, { ...(ca !== undefined && { ca }), ...options });
+    return listenTds(this, { ...(ca !== undefined && { ca }), trace: this.#host.trace, ...options });
   }
 
   /**

@@ -15,6 +15,11 @@
  *   "Login failed for user 'CONTOSO\bob'."
  * The reason is logged, never sent, as SQL Server keeps it in its error log.
  *
+ * With a `trace`, every connection's messages go into it as TDS entries
+ * (one stream per connection, the packets in the clear even when the
+ * session ran in TLS), so the trace's pcap shows PRELOGIN, LOGIN7 with the
+ * client's Kerberos token and the answers beside the KDC exchanges.
+ *
  * @module
  */
 
@@ -24,12 +29,13 @@ import {
   type SqlError,
   serveTds,
   type TdsAuthResult,
+  type TdsExchange,
   type TdsServer,
   type TdsServerEncryption,
   type TdsTimers,
   untrustedDomain,
 } from '@krbsim/tds';
-import { issueServerCertificate, type PemCertificate } from '@krbsim/transport';
+import { issueServerCertificate, messageType, type PemCertificate, type Trace } from '@krbsim/transport';
 import { LabError, WindowsStatus } from './lab-error';
 import type { ManagedInstance, SqlSession } from './managed-instance';
 
@@ -73,6 +79,11 @@ export interface ListenTdsOptions {
   readonly timers?: TdsTimers;
   /** One line per connection event and refusal reason; never key material. */
   readonly log?: (line: string) => void;
+  /**
+   * Record every connection's TDS messages here (see the module comment);
+   * `ManagedInstance.listen` gives the lab's trace, `false` turns that off.
+   */
+  readonly trace?: Trace | false;
 }
 
 /** A managed instance's running TDS listener. */
@@ -101,6 +112,9 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
     key = issued.keyPem;
   }
   const log = options.log;
+  const trace = options.trace === false ? undefined : options.trace;
+  // Streams are named after the trace's position when the listener started, so listeners never share one.
+  const listenerId = trace?.nextSeq ?? 0;
   const server = await serveTds({
     host,
     port: options.port ?? 0,
@@ -114,10 +128,15 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
     ...(options.maxConnections !== undefined && { maxConnections: options.maxConnections }),
     ...(options.timers !== undefined && { timers: options.timers }),
     ...(log !== undefined && { log }),
+    ...(trace !== undefined && {
+      onExchange: (e: TdsExchange) => recordExchange(trace, mi.name, `${listenerId}`, e),
+    }),
     authenticate({ sspi, login, remoteAddress }): TdsAuthResult {
       let session: SqlSession;
       try {
-        session = mi.accept(sspi, login.hostName || remoteAddress || 'tds-client');
+        session = mi.accept(sspi, login.hostName || remoteAddress || 'tds-client', {
+          trace: trace === undefined,
+        });
       } catch (e) {
         if (!isKerberosError(e)) throw e;
         return { kind: 'refused', error: loginError(e, login.userName), reason: e.message };
@@ -142,6 +161,32 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
   const spn = `MSSQLSvc/${server.host}:${server.port}`;
   mi.addSpn(spn);
   return { ...server, host: server.host, port: server.port, spn };
+}
+
+/** One exchange of a connection as a trace entry; labels name the Kerberos tokens and TLS. */
+function recordExchange(trace: Trace, server: string, listener: string, e: TdsExchange): void {
+  const notes = (token: Uint8Array | undefined, inTls: boolean | undefined) => {
+    const parts = [
+      ...(token === undefined ? [] : [`sspi=${messageType(token)}`]),
+      ...(inTls === true ? ['(in TLS)'] : []),
+    ];
+    return parts.length === 0 ? undefined : parts.join(' ');
+  };
+  const label = notes(e.sspi, e.requestInTls);
+  const replyLabel = notes(e.responseToken, e.replyInTls);
+  trace.record({
+    from: `SQL client ${e.client}`,
+    to: server,
+    transport: 'tcp',
+    protocol: 'tds',
+    stream: `tds ${server} ${listener}:${e.connection}`,
+    request: e.request,
+    requestType: e.requestType,
+    ...(e.reply !== undefined && { reply: e.reply, replyType: e.replyType! }),
+    ...(label !== undefined && { label }),
+    ...(replyLabel !== undefined && { replyLabel }),
+    ...(e.error !== undefined && { error: e.error }),
+  });
 }
 
 /** The SQL error a client sees for a failed Windows login (see the module comment). */

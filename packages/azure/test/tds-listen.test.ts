@@ -87,10 +87,24 @@ describe('mi.listen(): krbsim logs in through the TDS wire', () => {
         expect(b.results[1]!.rows).toEqual([['KERBEROS', expected === 'full' ? 'TRUE' : 'FALSE']]);
         expect(b.results[2]!.rows[0]![0]).toMatch(/^Microsoft SQL Azure \(RTM\) - 12\.0\.2000\.8/);
         expect(log.some((l) => l.includes('logged in as CONTOSO\\alice'))).toBe(true);
-        // The exchange is in the lab's trace, as the in-process acceptance is.
-        expect(lab.trace.entries.some((e) => e.to === 'mi1' && e.label === 'client=alice@CONTOSO.COM')).toBe(
-          true,
+        // The connection is in the lab's trace as TDS, in the clear, the token named inside LOGIN7.
+        const tds = lab.trace.entries.filter((e) => e.protocol === 'tds');
+        expect(tds.map((e) => [e.requestType, e.replyType])).toEqual([
+          ['PRELOGIN', 'PRELOGIN'],
+          ['LOGIN7', 'LOGINACK'],
+          ['SQL batch', 'result'],
+        ]);
+        expect(new Set(tds.map((e) => e.stream)).size).toBe(1);
+        const inner = framing === 'spnego' ? 'AP-REQ (SPNEGO)' : 'AP-REQ (GSS)';
+        expect(tds[1]!.label).toBe(`sspi=${inner} (in TLS)`);
+        expect(tds[1]!.replyLabel).toBe(
+          `sspi=${framing === 'spnego' ? 'AP-REP (SPNEGO)' : 'AP-REP (GSS)'}${expected === 'full' ? ' (in TLS)' : ''}`,
         );
+        expect(tds[1]!.request[0]).toBe(0x10); // a LOGIN7 packet, decrypted
+        expect(tds[0]!.from).toMatch(/^SQL client 127\.0\.0\.1:\d+$/);
+        // The acceptance is not recorded twice: the token is inside LOGIN7.
+        expect(lab.trace.entries.filter((e) => e.to === 'mi1' && e.protocol === undefined)).toEqual([]);
+        expect(lab.trace.toText()).toContain(`[tds] LOGIN7`);
       });
     }
   }
@@ -133,6 +147,28 @@ describe('mi.listen(): what a client sees when the login fails', () => {
     await untrusted(fresh);
     expect(log.filter((l) => l.includes('login refused with 18452'))).toHaveLength(3);
     expect(log.some((l) => /Redirect/.test(l))).toBe(true);
+  });
+
+  it('trace: false keeps the connections out of the trace; the acceptance is recorded as in process', async () => {
+    const { lab, alice, mi } = setup();
+    const listener = await mi.listen({ trace: false });
+    closers.push(() => listener.close());
+    const { token } = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+    const r = await (await open(lab, listener.port, 'on', mi.fqdn)).login({ sspi: token });
+    expect(r.ok).toBe(true);
+    expect(lab.trace.entries.filter((e) => e.protocol === 'tds')).toEqual([]);
+    expect(lab.trace.entries.some((e) => e.to === 'mi1' && e.label === 'client=alice@CONTOSO.COM')).toBe(true);
+  });
+
+  it('a refused login is traced with its ERROR', async () => {
+    const { lab, bob, mi } = setup();
+    const listener = await mi.listen();
+    closers.push(() => listener.close());
+    const { token } = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
+    const c = await open(lab, listener.port, 'on', mi.fqdn);
+    expect((await c.login({ sspi: token })).ok).toBe(false);
+    const tds = lab.trace.entries.filter((e) => e.protocol === 'tds');
+    expect(tds.map((e) => e.replyType)).toEqual(['PRELOGIN', 'ERROR 18456']);
   });
 
   it('listen needs a certificate or a CA when called as listenTds; mi.listen uses the lab CA', async () => {
