@@ -36,7 +36,7 @@ import {
   untrustedDomain,
 } from '@krbsim/tds';
 import { issueServerCertificate, messageType, type PemCertificate, type Trace } from '@krbsim/transport';
-import { LabError, WindowsStatus } from './lab-error';
+import { LabError, SqlErrorNumber } from './lab-error';
 import type { ManagedInstance, SqlSession } from './managed-instance';
 
 /** The @@VERSION a managed instance reports. */
@@ -113,8 +113,10 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
   }
   const log = options.log;
   const trace = options.trace === false ? undefined : options.trace;
-  // Streams are named after the trace's position when the listener started, so listeners never share one.
-  const listenerId = trace?.nextSeq ?? 0;
+  // A connection's stream is named after the listener's port and the trace's position when it
+  // started: listeners open at once have their own ports, and a port used again comes after entries.
+  const since = trace?.nextSeq ?? 0;
+  let listenerId = '';
   const server = await serveTds({
     host,
     port: options.port ?? 0,
@@ -129,7 +131,7 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
     ...(options.timers !== undefined && { timers: options.timers }),
     ...(log !== undefined && { log }),
     ...(trace !== undefined && {
-      onExchange: (e: TdsExchange) => recordExchange(trace, mi.name, `${listenerId}`, e),
+      onExchange: (e: TdsExchange) => recordExchange(trace, mi.name, listenerId, e),
     }),
     authenticate({ sspi, login, remoteAddress }): TdsAuthResult {
       let session: SqlSession;
@@ -158,6 +160,7 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
       };
     },
   });
+  listenerId = `${server.host}:${server.port}/${since}`;
   const spn = `MSSQLSvc/${server.host}:${server.port}`;
   mi.addSpn(spn);
   return { ...server, host: server.host, port: server.port, spn };
@@ -179,7 +182,7 @@ function recordExchange(trace: Trace, server: string, listener: string, e: TdsEx
     to: server,
     transport: 'tcp',
     protocol: 'tds',
-    stream: `tds ${server} ${listener}:${e.connection}`,
+    stream: `tds ${server} ${listener} #${e.connection}`,
     request: e.request,
     requestType: e.requestType,
     ...(e.reply !== undefined && { reply: e.reply, replyType: e.replyType! }),
@@ -191,7 +194,7 @@ function recordExchange(trace: Trace, server: string, listener: string, e: TdsEx
 
 /** The SQL error a client sees for a failed Windows login (see the module comment). */
 function loginError(e: KerberosError, userName: string): SqlError {
-  if (e instanceof LabError && e.windowsStatus === WindowsStatus.SQL_LOGIN_FAILED) {
+  if (e instanceof LabError && e.sqlError === SqlErrorNumber.LOGIN_FAILED) {
     return loginFailed(e.login ?? userName);
   }
   return untrustedDomain();

@@ -1,0 +1,130 @@
+/**
+ * Wireshark reads a SQL login from krbsim's trace: the Azure lab's incoming
+ * trust-based flow (AS, the referral, the instance's ticket) and logins over
+ * TDS to `mi.listen()` in both encryption modes (the trace holds the
+ * decrypted TDS, as a capture decrypted with the TLS key log would) and a
+ * refused one, in one pcap. tshark dissects PRELOGIN, the TDS7 login with
+ * the Kerberos AP-REQ in its SSPI field, the AP-REP in the answer's SSPI
+ * token, and every KDC exchange, with no malformed packet and no expert
+ * warning or error.
+ */
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAzureSqlMiLab } from '@krbsim/azure';
+import { connectTds } from '@krbsim/tds';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithTools, runTool } from './mit-tools';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'krbsim-pcap-tds-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The flows, logged in over TDS, and the lab's pcap. */
+async function capture(): Promise<string> {
+  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 12 });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const bob = lab.onPrem.addUser('bob', { password: 'correct horse battery staple' });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = 'Windows';
+  mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  lab.setupCloudTrust();
+  const ca = (await lab.certificateAuthority()).certPem;
+  const required = await mi.listen();
+  const loginOnly = await mi.listen({ encryption: 'login-only' });
+  try {
+    const login = async (port: number, encryption: 'on' | 'off', token: Uint8Array) => {
+      const c = await connectTds({ port, encryption, tls: { ca, servername: mi.fqdn } });
+      const r = await c.login({ sspi: token, hostName: 'pc1', appName: 'krbsim' });
+      if (r.ok) await c.batch('SELECT SUSER_SNAME()');
+      c.close();
+      await c.closed;
+      return r.ok;
+    };
+    const pc = lab.adJoinedClient(alice);
+    expect(await login(required.port, 'on', (await pc.initSecurityContext(mi.spn)).token)).toBe(true);
+    const raw = pc.kerberos.buildApReq((await pc.initSecurityContext(mi.spn)).ticket, {
+      mutual: true,
+      gss: 'krb5',
+    });
+    expect(await login(loginOnly.port, 'off', raw.token)).toBe(true);
+    expect(
+      await login(required.port, 'on', (await lab.adJoinedClient(bob).initSecurityContext(mi.spn)).token),
+    ).toBe(false);
+  } finally {
+    await required.close();
+    await loginOnly.close();
+  }
+  const pcap = join(dir, 'tds.pcap');
+  await writeFile(pcap, lab.trace.toPcap());
+  return pcap;
+}
+
+/** tshark's fields for the packets `filter` selects, one row of columns per packet. */
+async function fields(tshark: string, pcap: string, filter: string, names: readonly string[]) {
+  const r = await runTool(tshark, [
+    '-r',
+    pcap,
+    '-Y',
+    filter,
+    '-T',
+    'fields',
+    ...names.flatMap((n) => ['-e', n]),
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split('\t'));
+}
+
+describeWithTools(
+  'tshark dissects a SQL login over TDS beside its Kerberos exchanges',
+  ['tshark'],
+  (tools) => {
+    it('PRELOGIN, the TDS7 login with the AP-REQ inside, the answers, the KDC exchanges: nothing malformed', async () => {
+      const pcap = await capture();
+      const tshark = tools.tshark!;
+      // TDS on port 1433: one TCP connection per login, PRELOGIN (18), LOGIN7 (16), batch (1), answers (4).
+      const tds = await fields(tshark, pcap, 'tds', ['tcp.stream', 'tds.type', 'tcp.dstport']);
+      const streams = new Map<string, string[]>();
+      for (const [stream, type] of tds) streams.set(stream!, [...(streams.get(stream!) ?? []), type!]);
+      expect([...streams.values()]).toEqual([
+        ['18', '4', '16', '4', '1', '4'],
+        ['18', '4', '16', '4', '1', '4'],
+        ['18', '4', '16', '4'],
+      ]);
+      expect(tds.filter(([, type]) => type !== '4').every(([, , port]) => port === '1433')).toBe(true);
+      // Each TDS7 login carries the client's AP-REQ (msg-type 14), SPNEGO-framed and raw krb5 GSS.
+      const logins = await fields(tshark, pcap, 'tds.type == 16', ['kerberos.msg_type', 'tds.sspi']);
+      expect(logins.map(([msgType]) => msgType)).toEqual(['14', '14', '14']);
+      // bob's login is answered with the product's error.
+      const errors = await fields(tshark, pcap, 'tds.error.number', [
+        'tds.error.number',
+        'tds.error.msgtext',
+      ]);
+      expect(errors).toEqual([['18456', "Login failed for user 'CONTOSO\\bob'."]]);
+      const batches = await fields(tshark, pcap, 'tds.type == 1', ['tds.query']);
+      expect(batches).toEqual([['SELECT SUSER_SNAME()'], ['SELECT SUSER_SNAME()']]);
+      // The KDC exchanges of alice's flow and bob's: AS with pre-authentication, the referral, the instance's ticket.
+      const kdc = await fields(tshark, pcap, 'kerberos && !tds', ['kerberos.msg_type']);
+      const flow = ['10', '30', '10', '11', '12,14', '13', '12,14', '13'];
+      expect(kdc.map(([t]) => t)).toEqual([...flow, ...flow]);
+
+      const verbose = await runTool(tshark, ['-r', pcap, '-V', '-z', 'expert']);
+      expect(verbose.code).toBe(0);
+      expect(verbose.stdout).toContain('Tabular Data Stream');
+      expect(verbose.stdout).toContain('Kerberos');
+      expect(verbose.stdout).not.toMatch(/Malformed Packet/i);
+      expect(verbose.stdout).not.toMatch(/\[Expert Info \((Error|Warning)/);
+      expect(verbose.stdout).not.toMatch(/^Errors \(/m);
+      expect(verbose.stdout).not.toMatch(/^Warnings \(/m);
+    });
+  },
+);
