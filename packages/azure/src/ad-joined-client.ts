@@ -83,6 +83,7 @@ export class AdJoinedClient {
                   ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
                   `no logon servers (0x51f): the KDC proxy mapping for ${AZURE_AD_REALM} is not configured; set the "KDC proxy servers" policy to ${host.tenant.kdcProxyUrl}`,
                   {
+                    reason: 'client-prerequisite-missing',
                     realm: AZURE_AD_REALM,
                     windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
                     prerequisite: `KDC proxy mapping for ${AZURE_AD_REALM}`,
@@ -136,7 +137,7 @@ export class AdJoinedClient {
       const ticket = await this.kerberos.getServiceTicket(spn);
       return securityContext(this.kerberos, ticket);
     } catch (e) {
-      return asWindowsFailure(e, spn);
+      return asWindowsFailure(e, spn, this.#host);
     }
   }
 }

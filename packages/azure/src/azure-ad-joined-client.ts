@@ -136,14 +136,14 @@ export class AzureAdJoinedClient {
       throw new LabError(
         ErrorCode.KRB_AP_ERR_NO_TGT,
         `no cloud TGT: the last PRT refresh brought none, and Windows refreshes the PRT at most every 4 hours (next at ${next}); run dsregcmd.exe /RefreshPrt, then lock and unlock the session`,
-        { realm: AZURE_AD_REALM, prerequisite: 'a PRT refreshed with the cloud TGT' },
+        { reason: 'no-cloud-tgt', realm: AZURE_AD_REALM, prerequisite: 'a PRT refreshed with the cloud TGT' },
       );
     }
     try {
       const ticket = await this.kerberos.getServiceTicket(spn);
       return securityContext(this.kerberos, ticket);
     } catch (e) {
-      return asWindowsFailure(e, spn);
+      return asWindowsFailure(e, spn, this.#host);
     }
   }
 

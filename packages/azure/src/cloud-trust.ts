@@ -148,7 +148,7 @@ export class CloudTrust {
       throw new LabError(
         ErrorCode.KDC_ERR_POLICY,
         `the Azure AD Kerberos server key was rotated less than 24 hours ago; rotate again after ${next}, or pass force (-Force)`,
-        { prerequisite: 'at most one key rotation per 24 hours' },
+        { reason: 'key-rotation-too-soon', prerequisite: 'at most one key rotation per 24 hours' },
       );
     }
     const key = this.#newKey();

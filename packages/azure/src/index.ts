@@ -28,7 +28,14 @@ export {
 } from './cloud-trust';
 export { type CloudUser, cloudSid, downLevelLogonName, type OnPremUser } from './directory';
 export { AzureSqlMiLab, type AzureSqlMiLabOptions, createAzureSqlMiLab, tenantIdFromSeed } from './lab';
-export { LabError, type LabErrorOptions, WindowsStatus } from './lab-error';
+export {
+  LabError,
+  type LabErrorOptions,
+  type LabErrorReason,
+  SqlErrorNumber,
+  WindowsStatus,
+} from './lab-error';
+export type { LabHost } from './lab-host';
 export {
   type AuthenticationMetadataMode,
   ManagedInstance,
@@ -38,6 +45,7 @@ export {
 } from './managed-instance';
 export { OnPremDomain, type OnPremDomainOptions } from './on-prem-domain';
 export { PRT_REFRESH_INTERVAL_MS, type PrtResponse } from './prt';
+export type { SpnNotFoundCause } from './spn-not-found';
 export { type ListenTdsOptions, listenTds, MANAGED_INSTANCE_VERSION, type TdsListener } from './tds-endpoint';
 export {
   AzureAdTenant,

@@ -8,6 +8,7 @@
 import type { Clock, RandomSource } from '@krbsim/core';
 import type { KdcTransport, Trace } from '@krbsim/transport';
 import type { OnPremDomain } from './on-prem-domain';
+import type { SpnNotFoundCause } from './spn-not-found';
 import type { AzureAdTenant } from './tenant';
 
 /** The lab, as its clients see it. */
@@ -19,4 +20,6 @@ export interface LabHost {
   readonly tenant: AzureAdTenant;
   /** A transport to the KDC proxy at `url` (MS-KKDCP), traced as `from`. */
   kdcProxyTransport(url: string, from: string): KdcTransport;
+  /** The missing lab step behind a KDC_ERR_S_PRINCIPAL_UNKNOWN for `spn` from `realm`, if one explains it. */
+  explainSpnNotFound(spn: string, realm: string | undefined): SpnNotFoundCause | undefined;
 }

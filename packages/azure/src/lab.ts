@@ -37,10 +37,11 @@ import { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad
 import { AZURE_AD_REALM, type AzureCloud, AzureClouds, tenantFromProxyUrl } from './cloud';
 import { type CloudTrust, type RotateServerKeyOptions, setupCloudTrust } from './cloud-trust';
 import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
-import { LabError } from './lab-error';
+import { LabError, WindowsStatus } from './lab-error';
 import type { LabHost } from './lab-host';
 import { ManagedInstance, type ManagedInstanceOptions } from './managed-instance';
 import { OnPremDomain } from './on-prem-domain';
+import { explainSpnNotFound, type SpnNotFoundCause } from './spn-not-found';
 import { AzureAdTenant, type ReferredPac } from './tenant';
 
 /** Options for {@link createAzureSqlMiLab}. */
@@ -194,10 +195,8 @@ export class AzureSqlMiLab implements LabHost {
     if (this.#cloudTrust === undefined) {
       throw new LabError(
         ErrorCode.KDC_ERR_POLICY,
-        'there is no Azure AD Kerberos server object yet: run setupCloudTrust first',
-        {
-          prerequisite: 'Set-AzureADKerberosServer -SetupCloudTrust',
-        },
+        'there is no Azure AD Kerberos server object yet: run lab.setupCloudTrust() first',
+        { reason: 'cloud-trust-missing', prerequisite: 'Set-AzureADKerberosServer -SetupCloudTrust' },
       );
     }
     return this.#cloudTrust.rotateServerKey(opts);
@@ -215,6 +214,7 @@ export class AzureSqlMiLab implements LabHost {
       throw new LabError(
         ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
         `a managed instance named ${mi.fqdn} already exists`,
+        { reason: 'instance-exists' },
       );
     }
     this.#instances.push(mi);
@@ -236,7 +236,7 @@ export class AzureSqlMiLab implements LabHost {
       throw new LabError(
         ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
         `${user.upn} is not in the tenant: sync it with Azure AD Connect (lab.syncUser) or add it as a cloud user`,
-        { realm: AZURE_AD_REALM, prerequisite: 'Azure AD Connect sync' },
+        { reason: 'user-not-in-tenant', realm: AZURE_AD_REALM, prerequisite: 'Azure AD Connect sync' },
       );
     }
     return new AzureAdJoinedClient(this, cloud, opts);
@@ -249,9 +249,7 @@ export class AzureSqlMiLab implements LabHost {
       throw new LabError(
         ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
         `no logon servers (0x51f): no KDC proxy answers at ${url}`,
-        {
-          windowsStatus: 0x51f,
-        },
+        { reason: 'no-logon-servers', windowsStatus: WindowsStatus.NO_LOGON_SERVERS },
       );
     }
     return this.#proxy.handle(body);
@@ -265,6 +263,20 @@ export class AzureSqlMiLab implements LabHost {
   certificateAuthority(): Promise<PemCertificate> {
     this.#ca ??= createSelfSignedCa({ commonName: `krbsim Azure lab CA (${this.tenant.tenantId})` });
     return this.#ca;
+  }
+
+  explainSpnNotFound(spn: string, realm: string | undefined): SpnNotFoundCause | undefined {
+    return explainSpnNotFound(
+      {
+        onPremRealm: this.onPrem.realm.name,
+        azureRealm: AZURE_AD_REALM,
+        sqlSuffix: this.cloud.sqlSuffix,
+        cloudTrust: this.#cloudTrust !== undefined,
+        instances: this.#instances,
+      },
+      spn,
+      realm,
+    );
   }
 
   kdcProxyTransport(url: string, from: string): KdcTransport {
@@ -291,7 +303,7 @@ export class AzureSqlMiLab implements LabHost {
           throw new LabError(
             ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
             `only one managed instance per subnet can be enabled for Windows authentication during the preview (SPN configuration): ${other.name} already is, in ${mi.subnet}`,
-            { prerequisite: 'one Windows-authentication instance per subnet' },
+            { reason: 'subnet-taken', prerequisite: 'one Windows-authentication instance per subnet' },
           );
         }
       },

@@ -35,7 +35,7 @@ import { EncType, generateKey } from '@krbsim/crypto';
 import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
 import type { PemCertificate, Trace } from '@krbsim/transport';
 import type { CloudUser, OnPremUser } from './directory';
-import { LabError, WindowsStatus } from './lab-error';
+import { LabError, SqlErrorNumber } from './lab-error';
 import { type ListenTdsOptions, listenTds, type TdsListener } from './tds-endpoint';
 import type { AzureAdTenant } from './tenant';
 
@@ -104,6 +104,16 @@ export interface InstanceHost {
   enableWindowsAuthentication(mi: ManagedInstance): void;
   /** The lab's CA, which issues the instance's TLS certificate for {@link ManagedInstance.listen}. */
   certificateAuthority(): Promise<PemCertificate>;
+}
+
+/** What a value that should have been a token is, for a TypeError: `undefined`, `a string`, `a Promise`. */
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function') {
+    return 'a Promise (missing await?)';
+  }
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return `a ${typeof v}`;
 }
 
 /** `CONTOSO\alice` from the PAC's logon information (LogonDomainName, EffectiveName). */
@@ -199,6 +209,7 @@ export class ManagedInstance {
         throw new LabError(
           ErrorCode.KRB_ERR_GENERIC,
           `Windows NT user or group '${name}' not found. Check the name again. (error 15401)`,
+          { reason: 'windows-principal-not-found', sqlError: SqlErrorNumber.WINDOWS_PRINCIPAL_NOT_FOUND },
         );
       }
       login = { name, source, sid };
@@ -216,19 +227,29 @@ export class ManagedInstance {
    * false (a traced TDS listener records them inside its LOGIN7 instead).
    */
   accept(token: Uint8Array, from = 'client', options: { readonly trace?: boolean } = {}): SqlSession {
+    // Checked before anything runs: a missing token (a test that forgot an await) is the caller's bug.
+    if (!(token instanceof Uint8Array)) {
+      throw new TypeError(
+        `mi.accept(token): token must be a Uint8Array (the client's security token, e.g. ctx.token from initSecurityContext), got ${describeValue(token)}`,
+      );
+    }
     const traced = options.trace !== false;
     if (!this.#windowsAuth || this.#service === undefined) {
       throw new LabError(
         ErrorCode.KRB_AP_ERR_NOKEY,
         `${this.name} is not enabled for Windows authentication: missing ${this.missingPrerequisites.join('; ')}`,
-        { prerequisite: this.missingPrerequisites[0] },
+        { reason: 'windows-authentication-not-enabled', prerequisite: this.missingPrerequisites[0] },
       );
     }
     if (this.connectionType === 'Redirect') {
       throw new LabError(
         ErrorCode.KRB_ERR_GENERIC,
         'Login failed (error 18452): Windows authentication needs the Proxy connection type; this instance uses Redirect',
-        { windowsStatus: WindowsStatus.SQL_LOGIN_UNTRUSTED_DOMAIN, prerequisite: 'connection type Proxy' },
+        {
+          reason: 'redirect-connection',
+          sqlError: SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN,
+          prerequisite: 'connection type Proxy',
+        },
       );
     }
     let result: AcceptResult;
@@ -301,14 +322,37 @@ export class ManagedInstance {
           : (windows ?? azure);
     if (found) return found;
     // SQL Server names the user as Windows does (CONTOSO\bob) when it has a Windows name.
-    const user =
-      (sids === undefined ? undefined : this.#host.windowsName(sids.user)) ??
-      pacWindowsName(result) ??
-      result.clientPrincipal;
+    const windowsName =
+      (sids === undefined ? undefined : this.#host.windowsName(sids.user)) ?? pacWindowsName(result);
+    const user = windowsName ?? result.clientPrincipal;
+    const mode = this.authenticationMetadata;
+    // What would admit the user in this mode, so the error names the missing step.
+    const would =
+      mode === 'AzureAD'
+        ? upn === undefined
+          ? undefined
+          : `mi.createLogin('${upn}', 'EXTERNAL PROVIDER')`
+        : windowsName === undefined
+          ? undefined
+          : `mi.createLogin('${windowsName}', 'WINDOWS')`;
+    const other = mode === 'Windows' ? azure : mode === 'AzureAD' ? windows : undefined;
+    const failed = `Login failed for user '${user}' (error 18456)`;
+    if (other !== undefined) {
+      const uses = mode === 'Windows' ? 'FROM WINDOWS logins only' : 'FROM EXTERNAL PROVIDER logins only';
+      throw new LabError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `${failed}: the login [${other.name}] FROM ${other.source} would admit ${result.clientPrincipal}, ` +
+          `but the instance's authentication metadata mode is ${mode}, which maps ${uses}: ` +
+          `set mi.authenticationMetadata = 'Paired'${mode === 'Windows' ? " (or 'AzureAD')" : " (or 'Windows')"}` +
+          `${would === undefined ? '' : `, or ${would}`}`,
+        { reason: 'login-mode-mismatch', sqlError: SqlErrorNumber.LOGIN_FAILED, login: user },
+      );
+    }
     throw new LabError(
       ErrorCode.KRB_ERR_GENERIC,
-      `Login failed for user '${user}' (error 18456): no login maps to ${result.clientPrincipal} or to its groups in ${this.authenticationMetadata} authentication metadata mode`,
-      { windowsStatus: WindowsStatus.SQL_LOGIN_FAILED, login: user },
+      `${failed}: no login maps to ${result.clientPrincipal} or to its groups in ${mode} authentication metadata mode` +
+        `${would === undefined ? '' : `; ${would} would admit it`}`,
+      { reason: 'login-not-found', sqlError: SqlErrorNumber.LOGIN_FAILED, login: user },
     );
   }
 
@@ -365,7 +409,8 @@ export class ManagedInstance {
     if (!this.#windowsAuth) {
       throw new LabError(
         ErrorCode.KRB_ERR_GENERIC,
-        `${this.name} is not enabled for Windows authentication yet`,
+        `${this.name} is not enabled for Windows authentication yet: missing ${this.missingPrerequisites.join('; ')}`,
+        { reason: 'windows-authentication-not-enabled', prerequisite: this.missingPrerequisites[0] },
       );
     }
     this.#host.tenant.realm.addSpn(this.spn, spn);

@@ -12,6 +12,7 @@ import { ErrorCode, KerberosError } from '@krbsim/core';
 import type { KdcTransport, SendOptions } from '@krbsim/transport';
 import { AZURE_AD_REALM } from './cloud';
 import { LabError, WindowsStatus } from './lab-error';
+import type { LabHost } from './lab-host';
 
 /**
  * A realm → transport table for one Windows machine; realms without an entry
@@ -33,10 +34,7 @@ export class RoutedTransport implements KdcTransport {
       throw new LabError(
         ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
         `no logon servers (0x51f): no KDC is reachable for ${realm}`,
-        {
-          realm,
-          windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
-        },
+        { reason: 'no-logon-servers', realm, windowsStatus: WindowsStatus.NO_LOGON_SERVERS },
       );
     }
     return route.send(realm, request, { ...options, from: this.#from });
@@ -58,15 +56,22 @@ export class UnreachableKdc implements KdcTransport {
 
 /**
  * Re-throws a ticket failure the way Windows reports it: the KDC's code is
- * kept, and the Win32 status the facts sheet names is attached.
+ * kept, and the Win32 status the facts sheet names is attached. An unknown
+ * SPN that a missing lab step explains (no cloud trust, no admin consent)
+ * names that step, as `host.explainSpnNotFound` finds it.
  */
-export function asWindowsFailure(e: unknown, spn: string): never {
+export function asWindowsFailure(e: unknown, spn: string, host: LabHost): never {
   if (e instanceof LabError || !(e instanceof KerberosError)) throw e;
   if (e.code === ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN) {
+    const cause = host.explainSpnNotFound(spn, e.realm);
     throw new LabError(
       e.code,
-      `SQL SPN not found (0x6fb): no realm issues tickets for ${spn}: ${e.message}`,
+      cause === undefined
+        ? `SQL SPN not found (0x6fb): no realm issues tickets for ${spn}: ${e.message}`
+        : `SQL SPN not found (0x6fb): ${cause.explanation}`,
       {
+        reason: cause?.reason ?? 'spn-not-found',
+        ...(cause !== undefined && { prerequisite: cause.prerequisite }),
         realm: e.realm,
         windowsStatus: WindowsStatus.SPN_NOT_FOUND,
         cause: e,
@@ -75,6 +80,7 @@ export function asWindowsFailure(e: unknown, spn: string): never {
   }
   if (e.code === ErrorCode.KDC_ERR_POLICY && e.realm === AZURE_AD_REALM) {
     throw new LabError(e.code, `account restriction (0x52f): ${e.message}`, {
+      reason: 'account-restriction',
       realm: e.realm,
       windowsStatus: WindowsStatus.ACCOUNT_RESTRICTION,
       cause: e,

@@ -6,6 +6,7 @@ import {
   LabError,
   type ManagedInstance,
   type OnPremUser,
+  SqlErrorNumber,
   WindowsStatus,
 } from '@krbsim/azure';
 import { Duration, ErrorCode, KerberosError, ManualClock } from '@krbsim/core';
@@ -99,7 +100,7 @@ describe('incoming trust-based flow', () => {
     const bob = lab.onPrem.addUser('bob', { password: 'hunter2 hunter2' });
     const ctx = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
     expect(() => mi.accept(ctx.token)).toThrow(
-      expect.objectContaining({ windowsStatus: WindowsStatus.SQL_LOGIN_FAILED }),
+      expect.objectContaining({ sqlError: SqlErrorNumber.LOGIN_FAILED, windowsStatus: undefined }),
     );
   });
 
@@ -157,7 +158,10 @@ describe('incoming trust-based flow', () => {
     const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
     mi.connectionType = 'Redirect';
     expect(() => mi.accept(ctx.token)).toThrow(
-      expect.objectContaining({ windowsStatus: WindowsStatus.SQL_LOGIN_UNTRUSTED_DOMAIN }),
+      expect.objectContaining({
+        sqlError: SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN,
+        reason: 'redirect-connection',
+      }),
     );
   });
 

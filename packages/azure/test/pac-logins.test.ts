@@ -5,7 +5,7 @@
  * modern flow the Azure AD KDC builds it from the synced directory.
  */
 
-import { type AzureSqlMiLab, cloudSid, createAzureSqlMiLab, LabError, WindowsStatus } from '@krbsim/azure';
+import { type AzureSqlMiLab, cloudSid, createAzureSqlMiLab, LabError, SqlErrorNumber } from '@krbsim/azure';
 import { ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 
@@ -80,7 +80,7 @@ for (const flow of ['trust', 'modern'] as const) {
       const { lab, alice, carol, mi } = setup();
       const refused = await token(lab, carol, mi.spn, flow);
       expect(() => mi.accept(refused)).toThrow(
-        expect.objectContaining({ windowsStatus: WindowsStatus.SQL_LOGIN_FAILED }),
+        expect.objectContaining({ sqlError: SqlErrorNumber.LOGIN_FAILED }),
       );
       const session = mi.accept(await token(lab, alice, mi.spn, flow));
       expect(session.login).toBe('CONTOSO\\alice');

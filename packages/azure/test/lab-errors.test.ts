@@ -1,0 +1,189 @@
+/**
+ * Each mistake a test author makes on the way to a token the instance
+ * accepts gives an error that names the missing step: the stable `reason`,
+ * the Win32 status and the SQL error in their own fields, and a message
+ * that names the lab call that fixes it.
+ */
+
+import {
+  type AuthenticationMetadataMode,
+  createAzureSqlMiLab,
+  LabError,
+  SqlErrorNumber,
+  WindowsStatus,
+} from '@krbsim/azure';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import { describe, expect, it } from 'vitest';
+
+function setup(
+  o: {
+    trust?: boolean;
+    consent?: boolean;
+    mode?: AuthenticationMetadataMode;
+    login?: 'windows' | 'azure' | 'none';
+  } = {},
+) {
+  const lab = createAzureSqlMiLab({ seed: 3 });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  if (o.consent === false) mi.configureAzureAdAuthentication().enableSystemAssignedServicePrincipal();
+  else mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = o.mode ?? 'Windows';
+  if (o.login === 'azure') mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+  else if (o.login !== 'none') mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  if (o.trust !== false) lab.setupCloudTrust();
+  return { lab, alice, mi };
+}
+
+async function labError(p: Promise<unknown> | (() => unknown)): Promise<LabError> {
+  let err: unknown;
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(LabError);
+  return err as LabError;
+}
+
+describe('an error that names the missing step', () => {
+  it('no setupCloudTrust(): the trust flow says so, not "register the SPN"', async () => {
+    const { lab, alice, mi } = setup({ trust: false });
+    const e = await labError(lab.adJoinedClient(alice).initSecurityContext(mi.spn));
+    expect(e).toMatchObject({
+      reason: 'cloud-trust-missing',
+      code: ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+      windowsStatus: WindowsStatus.SPN_NOT_FOUND,
+      sqlError: undefined,
+      realm: 'CONTOSO.COM',
+      prerequisite: 'Set-AzureADKerberosServer -SetupCloudTrust',
+    });
+    expect(e.message).toBe(
+      'SQL SPN not found (0x6fb): CONTOSO.COM has no trust to refer MSSQLSvc/mi1.abc123.database.windows.net:1433 ' +
+        'to KERBEROS.MICROSOFTONLINE.COM: run lab.setupCloudTrust() (Set-AzureADKerberosServer -SetupCloudTrust) ' +
+        'before the incoming trust-based flow',
+    );
+    expect(e.message).not.toMatch(/setspn|addprinc/);
+    // The KDC's own answer is kept as the cause.
+    expect(e.cause).toBeInstanceOf(KerberosError);
+  });
+
+  it('missing admin consent: both flows name it, with a prerequisite, and the call that grants it', async () => {
+    const { lab, alice, mi } = setup({ consent: false });
+    const trust = await labError(lab.adJoinedClient(alice).initSecurityContext(mi.spn));
+    const cloudPc = lab.azureAdJoinedClient(alice);
+    await cloudPc.signIn();
+    const modern = await labError(cloudPc.initSecurityContext(mi.spn));
+    for (const e of [trust, modern]) {
+      expect(e).toMatchObject({
+        reason: 'admin-consent-missing',
+        windowsStatus: WindowsStatus.SPN_NOT_FOUND,
+        prerequisite: 'admin consent granted to "mi1 principal"',
+        realm: 'KERBEROS.MICROSOFTONLINE.COM',
+      });
+      expect(e.message).toContain('mi1 is enabled for Windows authentication');
+      expect(e.message).toContain('call mi.grantAdminConsent()');
+    }
+    mi.grantAdminConsent();
+    await expect(lab.adJoinedClient(alice).initSecurityContext(mi.spn)).resolves.toBeDefined();
+  });
+
+  it('another missing instance prerequisite is named with its own call', async () => {
+    const lab = createAzureSqlMiLab({ seed: 3 });
+    const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    mi.configureAzureAdAuthentication();
+    lab.setupCloudTrust();
+    const e = await labError(lab.adJoinedClient(alice).initSecurityContext(mi.spn));
+    expect(e).toMatchObject({
+      reason: 'instance-prerequisite-missing',
+      prerequisite: 'system-assigned service principal enabled',
+    });
+    expect(e.message).toContain('call mi.enableSystemAssignedServicePrincipal()');
+  });
+
+  it('an SPN no step explains stays "spn-not-found"', async () => {
+    const { lab, alice } = setup();
+    const e = await labError(
+      lab.adJoinedClient(alice).initSecurityContext('MSSQLSvc/nope.abc123.database.windows.net:1433'),
+    );
+    expect(e).toMatchObject({ reason: 'spn-not-found', windowsStatus: WindowsStatus.SPN_NOT_FOUND });
+    expect(e.prerequisite).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'Windows',
+      'azure',
+      'the login [alice@contoso.com] FROM EXTERNAL PROVIDER would admit alice@CONTOSO.COM',
+      "mi.createLogin('CONTOSO\\alice', 'WINDOWS')",
+    ],
+    [
+      'AzureAD',
+      'windows',
+      'the login [CONTOSO\\alice] FROM WINDOWS would admit alice@CONTOSO.COM',
+      "mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER')",
+    ],
+  ] as const)(
+    'a login that does not match the %s mode says which login would',
+    async (mode, login, says, would) => {
+      const { lab, alice, mi } = setup({ mode, login });
+      const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+      const e = await labError(() => mi.accept(ctx.token));
+      expect(e).toMatchObject({
+        reason: 'login-mode-mismatch',
+        sqlError: SqlErrorNumber.LOGIN_FAILED,
+        windowsStatus: undefined,
+        login: 'CONTOSO\\alice',
+      });
+      expect(e.message).toContain("Login failed for user 'CONTOSO\\alice' (error 18456)");
+      expect(e.message).toContain(says);
+      expect(e.message).toContain(`authentication metadata mode is ${mode}`);
+      expect(e.message).toContain("set mi.authenticationMetadata = 'Paired'");
+      expect(e.message).toContain(would);
+    },
+  );
+
+  it('no login at all: 18456, and which login would admit the user', async () => {
+    const { lab, alice, mi } = setup({ login: 'none' });
+    const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+    const e = await labError(() => mi.accept(ctx.token));
+    expect(e).toMatchObject({ reason: 'login-not-found', sqlError: SqlErrorNumber.LOGIN_FAILED });
+    expect(e.message).toContain("mi.createLogin('CONTOSO\\alice', 'WINDOWS') would admit it");
+  });
+
+  it('mi.accept(undefined) is a TypeError naming the argument, before anything is traced', async () => {
+    const { lab, mi } = setup();
+    const before = lab.trace.nextSeq;
+    const accept = mi.accept.bind(mi) as (token: unknown) => unknown;
+    expect(() => accept(undefined)).toThrow(TypeError);
+    expect(() => accept(undefined)).toThrow(
+      "mi.accept(token): token must be a Uint8Array (the client's security token, e.g. ctx.token from initSecurityContext), got undefined",
+    );
+    expect(() => accept(Promise.resolve())).toThrow('got a Promise (missing await?)');
+    expect(() => accept('YIIC')).toThrow('got a string');
+    expect(() => accept({ token: new Uint8Array(1) })).toThrow('got an object (Object)');
+    expect(lab.trace.nextSeq).toBe(before);
+  });
+
+  it('every other lab error carries a reason, and SQL numbers never land in windowsStatus', async () => {
+    const { lab, mi } = setup();
+    const e15401 = await labError(() => mi.createLogin('CONTOSO\\nobody', 'WINDOWS'));
+    expect(e15401).toMatchObject({
+      reason: 'windows-principal-not-found',
+      sqlError: SqlErrorNumber.WINDOWS_PRINCIPAL_NOT_FOUND,
+      windowsStatus: undefined,
+    });
+    const dup = await labError(() =>
+      lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.9.0/24' }),
+    );
+    expect(dup.reason).toBe('instance-exists');
+    const proxy = await labError(lab.postToKdcProxy('https://elsewhere/x', new Uint8Array(1)));
+    expect(proxy).toMatchObject({
+      reason: 'no-logon-servers',
+      windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
+    });
+    const noTrust = createAzureSqlMiLab();
+    expect((await labError(() => noTrust.rotateServerKey())).reason).toBe('cloud-trust-missing');
+  });
+});
