@@ -135,7 +135,9 @@ class ClientConnection implements TdsClient {
   }
 
   async open(): Promise<void> {
-    const socket = netConnect({ host: this.#o.host ?? '127.0.0.1', port: this.#o.port });
+    // noDelay: a login is a few small request/response packets; with Nagle's
+    // algorithm each waits out the peer's delayed ACK (about 40 ms a leg).
+    const socket = netConnect({ host: this.#o.host ?? '127.0.0.1', port: this.#o.port, noDelay: true });
     this.#socket = socket;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (d: Buffer) =>

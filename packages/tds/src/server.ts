@@ -199,7 +199,9 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   const maxConnections = options.maxConnections ?? d.maxConnections;
   let nextSpid = 51; // SQL Server's user sessions start above 50
   let nextId = 1;
-  const server: Server = createServer((socket) => {
+  // noDelay: TDS is request/response in small packets; Nagle's algorithm would
+  // hold each reply for the client's delayed ACK (SQL Server sets TCP_NODELAY).
+  const server: Server = createServer({ noDelay: true }, (socket) => {
     if (open.size >= maxConnections) {
       config.log?.(
         `${config.serverName}: refused ${socket.remoteAddress}: ${maxConnections} connections open`,
