@@ -9,6 +9,7 @@
 
 export { concatBytes } from './bytes';
 export { type Clock, Duration, ManualClock, systemClock } from './clock';
+export { ERROR_BRAND, hasErrorBrand } from './error-brand';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './iana/error-codes';
 export { isKerberosError, KerberosError, type KerberosErrorOptions } from './kerberos-error';

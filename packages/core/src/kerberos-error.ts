@@ -13,6 +13,7 @@
  * @module
  */
 
+import { ERROR_BRAND, hasErrorBrand } from './error-brand';
 import { type ErrorCodeName, errorCodeName } from './iana/error-codes';
 
 /** Options for {@link KerberosError}. */
@@ -26,6 +27,10 @@ export interface KerberosErrorOptions {
 /**
  * A Kerberos failure with its RFC 4120 section 7.5.9 error code.
  *
+ * `instanceof` holds for errors from any copy of krbsim in the process (its
+ * ES module and CommonJS builds, or two installed versions): the class and
+ * each subclass carry a brand (see {@link hasErrorBrand}).
+ *
  * @example
  * ```ts
  * try { decrypt(key, 2, bytes); } catch (e) {
@@ -34,6 +39,15 @@ export interface KerberosErrorOptions {
  * ```
  */
 export class KerberosError extends Error {
+  /** This class's brand, the same in every copy of `@krbsim/core`. */
+  static readonly [ERROR_BRAND]: string = '@krbsim/core:KerberosError';
+
+  /** `instanceof` for this class and its branded subclasses, across copies of their packages. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, a subclass included
+    return hasErrorBrand(this, value);
+  }
+
   /** The wire error code (RFC 4120 section 7.5.9). */
   readonly code: number;
   /** The RFC name of {@link KerberosError.code}, e.g. `KRB_AP_ERR_SKEW`. */
@@ -59,7 +73,7 @@ export class KerberosError extends Error {
   }
 }
 
-/** True when `e` is a {@link KerberosError} with the given code. */
+/** True when `e` is a {@link KerberosError} (from any copy of krbsim) with the given code. */
 export function isKerberosError(e: unknown, code?: number): e is KerberosError {
   return e instanceof KerberosError && (code === undefined || e.code === code);
 }

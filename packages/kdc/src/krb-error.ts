@@ -14,7 +14,7 @@
 
 import type { KrbErrorMessage, PrincipalName } from '@krbsim/asn1';
 import { encodeKrbError, krbError } from '@krbsim/asn1';
-import { concatBytes, ErrorCode, KerberosError } from '@krbsim/core';
+import { concatBytes, ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 import type { KrbErrorStyle } from './policy';
 
 /** Extra fields a KDC error carries into its KRB-ERROR. */
@@ -27,6 +27,9 @@ export interface KdcErrorDetails {
 
 /** A failure of an AS or TGS exchange, with what its KRB-ERROR should say. */
 export class KdcError extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/kdc:KdcError';
+
   readonly details: KdcErrorDetails;
 
   constructor(

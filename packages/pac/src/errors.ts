@@ -12,7 +12,7 @@
  * @module
  */
 
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 
 /**
  * Which PAC signature a verification failure is about (MS-PAC 2.8): the
@@ -48,6 +48,9 @@ export interface PacErrorOptions {
  *   unknown or when encoding).
  */
 export class PacError extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/pac:PacError';
+
   /** Where the failure happened, or `''` at the top. */
   path: string;
   /** The failure without its path. */

@@ -43,7 +43,7 @@ import {
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
-import { type Clock, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
+import { type Clock, ERROR_BRAND, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import { decrypt, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
 
 /**
@@ -166,6 +166,9 @@ export interface CheckedApReq {
  * ticket's client, so that a KDC can put it in its KRB-ERROR.
  */
 export class ApReqError extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/service:ApReqError';
+
   /** The ticket's client, when the ticket decrypted before the check failed. */
   readonly client: { readonly name: PrincipalName; readonly realm: string } | undefined;
 

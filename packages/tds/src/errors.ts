@@ -6,6 +6,8 @@
  * @module
  */
 
+import { ERROR_BRAND, hasErrorBrand } from '@krbsim/core';
+
 /**
  * Why a TDS message was refused:
  * - `malformed`: the bytes do not follow MS-TDS (a length that lies, a
@@ -26,8 +28,21 @@ export type TdsErrorReason =
   | 'timeout'
   | 'closed';
 
-/** A TDS message that could not be read or is not allowed here. */
+/**
+ * A TDS message that could not be read or is not allowed here. `instanceof`
+ * holds across copies of the package (its ES module and CommonJS builds):
+ * see `hasErrorBrand` in `@krbsim/core`.
+ */
 export class TdsError extends Error {
+  /** This class's brand, the same in every copy of `@krbsim/tds`. */
+  static readonly [ERROR_BRAND]: string = '@krbsim/tds:TdsError';
+
+  /** `instanceof` across copies of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, a subclass included
+    return hasErrorBrand(this, value);
+  }
+
   readonly reason: TdsErrorReason;
   /** The field: `packet.Length`, `LOGIN7.ibSSPI`, `PRELOGIN.ENCRYPTION`... */
   readonly path: string;
@@ -45,5 +60,5 @@ export class TdsError extends Error {
 
 /** True for a {@link TdsError}, also one from another copy of this package. */
 export function isTdsError(e: unknown): e is TdsError {
-  return e instanceof TdsError || (e instanceof Error && e.name === 'TdsError' && 'reason' in e);
+  return e instanceof TdsError;
 }

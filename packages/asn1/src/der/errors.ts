@@ -11,7 +11,7 @@
  * @module
  */
 
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 
 /**
  * A malformed, truncated, oversized or out-of-range value, found while
@@ -25,6 +25,9 @@ import { ErrorCode, KerberosError } from '@krbsim/core';
  * the decoder stood, when known (-1 for encoding errors).
  */
 export class Asn1Error extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/asn1:Asn1Error';
+
   /** Where the failure happened: `Ticket.enc-part.cipher`, `AS-REQ.padata[2]`, or `''` at the top. */
   path: string;
   /** The failure without its path: `expected GeneralString (0x1b), got 0x04`. */

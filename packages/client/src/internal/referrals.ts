@@ -23,7 +23,7 @@ import {
   TicketFlags,
   tgsRealmOf,
 } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
+import { ERROR_BRAND, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import type { Credential } from '../credential';
 import { realmForHost } from '../options';
 import type { ClientContext } from './context';
@@ -39,6 +39,9 @@ export type ReferralFailure = 'loop' | 'hops';
  * KRB_ERR_GENERIC, as no RFC 4120 code names this client-side condition.
  */
 export class ReferralError extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/client:ReferralError';
+
   /** `'loop'` or `'hops'`. */
   readonly kind: ReferralFailure;
   /** The realms visited, in order, ending with the one that would have been next. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 
 /**
  * The GSS-API status of a per-message token failure (RFC 2743 section
@@ -53,6 +53,9 @@ const CODES: Readonly<Record<GssStatus, number>> = {
  * can use it; every other status leaves the context as it was.
  */
 export class GssTokenError<T = unknown> extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/service:GssTokenError';
+
   /** The GSS-API status, e.g. `'DUPLICATE_TOKEN'`. */
   readonly status: GssStatus;
   /** For `UNSEQ_TOKEN` and `GAP_TOKEN`: the verified token's contents. */
