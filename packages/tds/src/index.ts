@@ -76,7 +76,6 @@ export {
 export { loginFailed, notRunByEmulator, type SqlError, untrustedDomain } from './sql-errors';
 export { answerBatch, type SessionFacts, type StatementResult } from './sql-surface';
 export { systemTdsTimers, type TdsTimers } from './timers';
-export { PreloginTlsTransport } from './tls-in-prelogin';
 export { type DecodeTokensOptions, decodeTokens } from './tokens/decode';
 export { DEFAULT_COLLATION, encodeTokens } from './tokens/encode';
 export type {

@@ -4,15 +4,10 @@
  * arrive in one chunk; a server's output stays wrapped until then; other
  * packet types and oversized packets are refused.
  */
-import {
-  encodePackets,
-  negotiateTdsVersion,
-  PacketReader,
-  PreloginTlsTransport,
-  TdsPacketType,
-  TdsVersion,
-} from '@krbsim/tds';
+import { encodePackets, negotiateTdsVersion, PacketReader, TdsPacketType, TdsVersion } from '@krbsim/tds';
 import { describe, expect, it } from 'vitest';
+// Internal: the duplex is node:stream's, which the published types must not need.
+import { PreloginTlsTransport } from '../src/tls-in-prelogin';
 import { refusal } from './helpers';
 
 function transport(server: boolean) {

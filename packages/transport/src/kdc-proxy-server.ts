@@ -40,12 +40,20 @@ import { describeMessage } from './message-type';
 /** Which URL paths the proxy answers: an exact path, a RegExp, or a predicate. */
 export type KdcProxyPath = string | RegExp | ((urlPath: string) => boolean);
 
+/**
+ * node:tls takes PEM as a string or a Buffer; the options take any
+ * Uint8Array, so that the published types do not need Node's (`Buffer`).
+ */
+function pemInput(pem: string | Uint8Array): string | Buffer {
+  return typeof pem === 'string' || Buffer.isBuffer(pem) ? pem : Buffer.from(pem);
+}
+
 /** Options for {@link serveKdcProxy}. */
 export interface ServeKdcProxyOptions {
-  /** The TLS certificate chain, PEM (e.g. from `issueServerCertificate`). */
-  readonly cert: string | Buffer;
-  /** The TLS private key, PEM. */
-  readonly key: string | Buffer;
+  /** The TLS certificate chain, PEM, as text or bytes (e.g. from `issueServerCertificate`). */
+  readonly cert: string | Uint8Array;
+  /** The TLS private key, PEM, as text or bytes. */
+  readonly key: string | Uint8Array;
   /** Address to bind (default `127.0.0.1`). */
   readonly host?: string;
   /** TCP port; 0 (default) lets the OS choose. */
@@ -159,8 +167,8 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
 
   const server: Server = createServer(
     {
-      cert: options.cert,
-      key: options.key,
+      cert: pemInput(options.cert),
+      key: pemInput(options.key),
       handshakeTimeout,
       headersTimeout,
       requestTimeout,
