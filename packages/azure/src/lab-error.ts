@@ -1,15 +1,19 @@
 /**
  * Lab errors: what the real product reports when a prerequisite is missing or
  * a rule of the preview is broken. Each is a {@link KerberosError}, so callers
- * handle them the way they handle any Kerberos failure; the Win32 status or
- * SQL error a Windows client would show is kept beside the Kerberos code.
+ * handle them the way they handle any Kerberos failure. Beside the Kerberos
+ * wire code a lab error carries, in separate fields, the Win32 status a
+ * Windows client would show ({@link LabError.windowsStatus}), the SQL Server
+ * error number a SQL client would get ({@link LabError.sqlError}), and a
+ * stable string {@link LabError.reason} to branch on, which names the step
+ * that is missing rather than the wire symptom.
  *
  * @module
  */
 
 import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 
-/** The Windows and SQL Server statuses the facts sheet names. */
+/** The Win32 statuses the facts sheet names (what `klist` or SSPI reports on Windows). */
 export const WindowsStatus = {
   /** `0x6fb`: the SQL SPN was not found (the KDC answered S_PRINCIPAL_UNKNOWN). */
   SPN_NOT_FOUND: 0x6fb,
@@ -17,17 +21,76 @@ export const WindowsStatus = {
   NO_LOGON_SERVERS: 0x51f,
   /** `0x52f` ERROR_ACCOUNT_RESTRICTION: a conditional access policy applies to the instance. */
   ACCOUNT_RESTRICTION: 0x52f,
-  /** SQL login error 18452: Windows authentication through a Redirect connection. */
-  SQL_LOGIN_UNTRUSTED_DOMAIN: 18452,
-  /** SQL login error 18456: no login maps to the authenticated user. */
-  SQL_LOGIN_FAILED: 18456,
 } as const;
+
+/** The SQL Server error numbers the lab reports (what a SQL client shows). */
+export const SqlErrorNumber = {
+  /** 15401: `CREATE LOGIN ... FROM WINDOWS` for a name the directory does not know. */
+  WINDOWS_PRINCIPAL_NOT_FOUND: 15401,
+  /** 18452: Windows authentication through a Redirect connection, or an SSPI handshake that failed. */
+  LOGIN_UNTRUSTED_DOMAIN: 18452,
+  /** 18456: no login maps to the authenticated user. */
+  LOGIN_FAILED: 18456,
+} as const;
+
+/**
+ * Why a lab operation failed, stable across releases (branch on this, not on
+ * the message):
+ * - `cloud-trust-missing`: `lab.setupCloudTrust()` has not run, so the
+ *   on-prem KDC has no trust to refer the instance's SPN to Azure AD;
+ * - `admin-consent-missing`: the instance's service principal has no admin
+ *   consent, so Azure AD holds no key for its SPN (`mi.grantAdminConsent()`);
+ * - `instance-prerequisite-missing`: another prerequisite of Windows
+ *   authentication on the instance (Azure AD authentication, the
+ *   system-assigned service principal);
+ * - `client-prerequisite-missing`: a prerequisite of the client's flow
+ *   (Windows version, line of sight to a DC, KDC proxy policy, sync, ...);
+ * - `spn-not-found`: no realm issues tickets for the SPN (0x6fb), and no
+ *   lab step explains it (a typo, an instance that does not exist);
+ * - `no-logon-servers`: no KDC or KDC proxy answers (0x51f);
+ * - `account-restriction`: Azure AD refused by policy (0x52f);
+ * - `user-not-in-tenant`: the user is neither synced nor a cloud user;
+ * - `no-cloud-tgt`: the last PRT refresh brought no cloud TGT;
+ * - `windows-authentication-not-enabled`: the instance was used before its
+ *   prerequisites were met;
+ * - `redirect-connection`: the instance uses the Redirect connection type (18452);
+ * - `login-not-found`: no login maps to the user or its groups (18456);
+ * - `login-mode-mismatch`: a login for the user exists, but of the kind the
+ *   instance's authentication metadata mode does not use (18456);
+ * - `windows-principal-not-found`: `CREATE LOGIN ... FROM WINDOWS` for an
+ *   unknown name (15401);
+ * - `instance-exists`, `subnet-taken`: the instance rules of the preview;
+ * - `key-rotation-too-soon`: the Azure AD Kerberos server key was rotated
+ *   less than 24 hours ago.
+ */
+export type LabErrorReason =
+  | 'cloud-trust-missing'
+  | 'admin-consent-missing'
+  | 'instance-prerequisite-missing'
+  | 'client-prerequisite-missing'
+  | 'spn-not-found'
+  | 'no-logon-servers'
+  | 'account-restriction'
+  | 'user-not-in-tenant'
+  | 'no-cloud-tgt'
+  | 'windows-authentication-not-enabled'
+  | 'redirect-connection'
+  | 'login-not-found'
+  | 'login-mode-mismatch'
+  | 'windows-principal-not-found'
+  | 'instance-exists'
+  | 'subnet-taken'
+  | 'key-rotation-too-soon';
 
 /** Options for {@link LabError}. */
 export interface LabErrorOptions {
+  /** The stable reason (see {@link LabErrorReason}). */
+  readonly reason: LabErrorReason;
   readonly realm?: string;
-  /** The Win32 status or SQL error number a Windows client would report. */
+  /** The Win32 status a Windows client would report (see {@link WindowsStatus}). */
   readonly windowsStatus?: number;
+  /** The SQL Server error number a SQL client would get (see {@link SqlErrorNumber}). */
+  readonly sqlError?: number;
   /** The prerequisite or rule that failed, e.g. `'line of sight to a domain controller'`. */
   readonly prerequisite?: string;
   /** For a refused SQL login: the user's name as SQL Server reports it (`CONTOSO\bob`). */
@@ -40,16 +103,22 @@ export class LabError extends KerberosError {
   /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
   static override readonly [ERROR_BRAND]: string = '@krbsim/azure:LabError';
 
-  /** The Win32 status or SQL error number a Windows client would report, if any. */
+  /** Why it failed, as a stable string (see {@link LabErrorReason}). */
+  readonly reason: LabErrorReason;
+  /** The Win32 status a Windows client would report, if any (see {@link WindowsStatus}). */
   readonly windowsStatus: number | undefined;
+  /** The SQL Server error number a SQL client would get, if any (see {@link SqlErrorNumber}). */
+  readonly sqlError: number | undefined;
   /** The missing prerequisite or broken rule, if that is what failed. */
   readonly prerequisite: string | undefined;
   /** For a refused SQL login: the user's name as SQL Server reports it (`CONTOSO\bob`). */
   readonly login: string | undefined;
 
-  constructor(code: number, message: string, options: LabErrorOptions = {}) {
+  constructor(code: number, message: string, options: LabErrorOptions) {
     super(code, message, { realm: options.realm, cause: options.cause });
+    this.reason = options.reason;
     this.windowsStatus = options.windowsStatus;
+    this.sqlError = options.sqlError;
     this.prerequisite = options.prerequisite;
     this.login = options.login;
   }
@@ -59,9 +128,10 @@ export class LabError extends KerberosError {
   }
 }
 
-/** A prerequisite of a flow is missing: names it, and says how to meet it. */
+/** A prerequisite of a client's flow is missing: names it, and says how to meet it. */
 export function missingPrerequisite(prerequisite: string, remedy: string, windowsStatus?: number): LabError {
   return new LabError(ErrorCode.KDC_ERR_POLICY, `prerequisite not met: ${prerequisite}. ${remedy}`, {
+    reason: 'client-prerequisite-missing',
     prerequisite,
     windowsStatus,
   });
