@@ -41,6 +41,7 @@ export { ApOptions, ENC_PA_REP, flagBit, flagNames, flagsOf, KdcOptions, TicketF
 export { AppTag, MsgType } from './iana/msg-type';
 export { NameType } from './iana/name-type';
 export { PaDataType } from './iana/pa-data-type';
+export { PkinitOid } from './iana/pkinit-oid';
 export { type KeytabEntryLike, type KeytabLike, keytabEntries } from './keytab-entry';
 export { decodeApRep, decodeEncApRepPart, encodeApRep, encodeEncApRepPart } from './messages/ap-rep';
 export { decodeApReq, encodeApReq } from './messages/ap-req';
@@ -171,6 +172,22 @@ export {
   encodePaS4uX509User,
   PacOptions,
 } from './messages/padata';
+export {
+  decodeAuthPack,
+  decodeExternalPrincipalIdentifiers,
+  decodeKdcDhKeyInfo,
+  decodeKrb5PrincipalName,
+  decodePaPkAsRep,
+  decodePaPkAsReq,
+  decodeTdDhParameters,
+  encodeAuthPack,
+  encodeExternalPrincipalIdentifiers,
+  encodeKdcDhKeyInfo,
+  encodeKrb5PrincipalName,
+  encodePaPkAsRep,
+  encodePaPkAsReq,
+  encodeTdDhParameters,
+} from './messages/pkinit';
 export { decodeTicket, encodeTicket } from './messages/ticket';
 export {
   formatName,

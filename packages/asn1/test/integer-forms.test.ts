@@ -294,6 +294,23 @@ const FIELDS: readonly UIntField[] = [
     K.decodeKrbFastResponse,
   ),
   uintField(
+    'PKAuthenticator',
+    'nonce',
+    2,
+    { pkAuthenticator: { cusec: 0, ctime: T('2026-01-01T00:00:00Z'), nonce: 0 } },
+    K.encodeAuthPack,
+    K.decodeAuthPack,
+    { inner: 'pkAuthenticator' },
+  ),
+  uintField(
+    'KDCDHKeyInfo',
+    'nonce',
+    1,
+    { subjectPublicKey: Uint8Array.of(0x03, 0x01, 0x00), nonce: 0 },
+    K.encodeKdcDhKeyInfo,
+    K.decodeKdcDhKeyInfo,
+  ),
+  uintField(
     'KDC-PROXY-MESSAGE',
     'dclocatorHint',
     2,

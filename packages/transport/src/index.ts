@@ -17,7 +17,7 @@ export {
   type IssueServerCertificateOptions,
   issueServerCertificate,
   type PemCertificate,
-} from './certificates';
+} from '@krbsim/pki';
 export { frameTcp, type TcpReadEvent, TcpRecordReader } from './framing';
 export { InProcessTransport, type InProcessTransportOptions } from './in-process';
 export { type ExchangeOptions, tcpExchange, udpExchange } from './kdc-exchange';

@@ -259,6 +259,16 @@ export function dOct(r: Reader, end: number): Uint8Array {
   return new Uint8Array(r.ab, r.off + p, e - p);
 }
 
+/**
+ * The contents `r.pos..end` of a TLV whose header was read, as a view: the
+ * value of an `[n] IMPLICIT OCTET STRING`.
+ */
+export function dBody(r: Reader, end: number): Uint8Array {
+  const p = r.pos;
+  r.pos = end;
+  return new Uint8Array(r.ab, r.off + p, end - p);
+}
+
 /** KerberosTime (RFC 4120 section 5.2.3): GeneralizedTime, exactly `YYYYMMDDHHMMSSZ`. */
 export function dTime(r: Reader, end: number): number {
   const e = hdr(r, end, 0x18);

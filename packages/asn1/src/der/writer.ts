@@ -254,6 +254,12 @@ export function eOct(b: Uint8Array, p: number, v: unknown, t: number): number {
   return tlx(b, raw(b, p, v), 0x04, v.length, t);
 }
 
+/** `[n] IMPLICIT OCTET STRING`: the octets under the primitive context tag `tag` (`0x80 | n`). */
+export function eImpl(b: Uint8Array, p: number, v: unknown, tag: number): number {
+  if (!(v instanceof Uint8Array)) badValue('a Uint8Array', v);
+  return tl(b, raw(b, p, v), tag, v.length);
+}
+
 /** A value kept as its whole DER encoding (checked to start with `tag`, or any tag when `tag` is -1). */
 export function eRaw(b: Uint8Array, p: number, v: unknown, tag: number, t: number): number {
   if (!(v instanceof Uint8Array)) badValue('a Uint8Array of DER', v);

@@ -65,6 +65,12 @@ export interface Field {
    * form stored there, so every accepted input re-encodes to its own bytes.
    */
   readonly formKey?: string;
+  /**
+   * `[n] IMPLICIT OCTET STRING` (the RFC 4556 module mixes these into its
+   * EXPLICIT-tagged types): the context tag replaces the OCTET STRING's own,
+   * primitive (`0x80 | n`).
+   */
+  readonly implicit?: boolean;
 }
 
 /** `SEQUENCE { ... }` with explicitly tagged components. */
@@ -192,6 +198,11 @@ export function field(
   const key = opts.key ?? camel(asn);
   const formKey = node.kind === 'prim' && node.uintForm !== undefined ? `${key}Form` : undefined;
   return { tag, asn, key, node, optional: false, rawKey: opts.rawKey, formKey };
+}
+
+/** `asn [tag] IMPLICIT OCTET STRING` (RFC 4556's signedAuthPack, dhSignedData...). */
+export function implicitOctets(tag: number, asn: string): Field {
+  return { ...field(tag, asn, octetString), implicit: true };
 }
 
 /** Marks a component OPTIONAL. */

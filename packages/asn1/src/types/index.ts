@@ -13,5 +13,6 @@ export type * from './gss';
 export type * from './kdc';
 export type * from './message';
 export type * from './padata';
+export type * from './pkinit';
 export type * from './proxy';
 export type * from './ticket';

@@ -1,28 +1,36 @@
 /**
- * Test certificates for KDC proxies: a self-signed CA and server
- * certificates it issues, as PEM, so an MS-KKDCP endpoint can run over real
- * TLS on loopback and MIT krb5 can trust it through `http_anchors`.
+ * Test certificates: a self-signed CA and the certificates it issues, as PEM,
+ * for the two places krbsim needs X.509. A KDC proxy (MS-KKDCP) runs over
+ * real TLS on loopback and MIT krb5 trusts it through `http_anchors`
+ * ({@link issueServerCertificate}); a PKINIT realm has a KDC certificate
+ * ({@link issuePkinitKdcCertificate}) and its users client certificates
+ * ({@link issuePkinitClientCertificate}) that MIT's `kinit -X` and krbsim's
+ * client present, trusted through `pkinit_anchors`.
  *
  * X.509 v3 (RFC 5280) built with pkijs over WebCrypto: ECDSA P-256 keys by
- * default (RSA-2048 on request), SHA-256 signatures. The CA carries
- * basicConstraints cA (critical), keyUsage keyCertSign/cRLSign (critical) and
- * a subjectKeyIdentifier; a server certificate carries basicConstraints
- * cA=false, keyUsage digitalSignature (plus keyEncipherment for RSA),
- * extendedKeyUsage serverAuth, subjectAltName with its DNS names and IP
- * addresses, and subject/authority key identifiers.
+ * default for TLS, RSA-2048 for PKINIT (what every PKINIT implementation
+ * accepts), SHA-256 signatures. The CA carries basicConstraints cA
+ * (critical), keyUsage keyCertSign/cRLSign (critical) and a
+ * subjectKeyIdentifier; a leaf carries basicConstraints cA=false, keyUsage
+ * digitalSignature (plus keyEncipherment for RSA), its extendedKeyUsage,
+ * subjectAltName, and subject/authority key identifiers. PKINIT names go in
+ * the subjectAltName as RFC 4556 section 3.2.2's id-pkinit-san otherName
+ * (a KRB5PrincipalName), and as Microsoft's UPN otherName on request.
  *
  * Serial numbers come from the injected {@link RandomSource} and validity
  * dates from the injected {@link Clock}; the key pairs come from WebCrypto
  * and are therefore fresh on every call.
  *
  * pkijs is an ES module and is loaded on first use, so importing this
- * package never loads it.
+ * package (or `@krbsim/transport`, `@krbsim/kdc`, `@krbsim/client`) never
+ * loads it: only issuing a certificate does.
  *
  * @module
  */
 
 import type { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
+import { encodeKrb5PrincipalName, NameType, PkinitOid } from '@krbsim/asn1';
 import {
   type Clock,
   ErrorCode,
@@ -85,6 +93,7 @@ const OID = {
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
   ecPublicKey: '1.2.840.10045.2.1',
   rsaEncryption: '1.2.840.113549.1.1.1',
 } as const;
@@ -176,13 +185,126 @@ export async function issueServerCertificate(
   ca: PemCertificate,
   options: IssueServerCertificateOptions = {},
 ): Promise<PemCertificate> {
-  const l = await loadLib();
   const dnsNames = options.dnsNames ?? ['localhost'];
   const ipAddresses = options.ipAddresses ?? ['127.0.0.1'];
   const commonName = options.commonName ?? dnsNames[0] ?? ipAddresses[0];
   if (commonName === undefined) invalid('a server certificate needs a DNS name or an IP address');
-  const ipBytes = ipAddresses.map(parseIp);
+  const altNames = [...dnsNames.map(dnsName), ...ipAddresses.map((ip) => tagged(0x87, parseIp(ip)))];
+  return issueLeaf(ca, { ...options, commonName, altNames, purposes: [OID.serverAuth] });
+}
 
+/** Options for {@link issuePkinitKdcCertificate}. */
+export interface IssuePkinitKdcCertificateOptions {
+  /** The realm whose krbtgt/REALM@REALM the certificate names. */
+  readonly realm: string;
+  /** Subject common name (default `KDC <realm>`). */
+  readonly commonName?: string;
+  /** subjectAltName dNSName entries too (for MIT's `pkinit_kdc_hostname`). */
+  readonly dnsNames?: readonly string[];
+  readonly clock?: Clock;
+  readonly validityDays?: number;
+  readonly random?: RandomSource;
+  /** Default `'rsa-2048'`. */
+  readonly keyType?: CertificateKeyType;
+}
+
+/**
+ * A PKINIT KDC certificate signed by `ca` (RFC 4556 section 3.2.4):
+ * extendedKeyUsage id-pkinit-KPKdc and a subjectAltName id-pkinit-san
+ * naming krbtgt/REALM@REALM, which is what MIT's client checks by default.
+ */
+export async function issuePkinitKdcCertificate(
+  ca: PemCertificate,
+  options: IssuePkinitKdcCertificateOptions,
+): Promise<PemCertificate> {
+  const { realm } = options;
+  if (realm.length === 0) invalid('a PKINIT KDC certificate needs a realm');
+  const san = pkinitSan(realm, NameType.NT_SRV_INST, ['krbtgt', realm]);
+  return issueLeaf(ca, {
+    ...options,
+    keyType: options.keyType ?? 'rsa-2048',
+    commonName: options.commonName ?? `KDC ${realm}`.slice(0, 64),
+    altNames: [san, ...(options.dnsNames ?? []).map(dnsName)],
+    purposes: [PkinitOid.id_pkinit_KPKdc],
+  });
+}
+
+/** Which extended key usages a PKINIT client certificate carries. */
+export type PkinitClientPurpose = 'pkinit' | 'smartcard-logon' | 'client-auth';
+
+/** Options for {@link issuePkinitClientCertificate}. */
+export interface IssuePkinitClientCertificateOptions {
+  /** The client principal, without realm (`alice`, `host/pc1.contoso.com`). */
+  readonly principal: string;
+  readonly realm: string;
+  /**
+   * Put the principal in an id-pkinit-san otherName (default true). Without
+   * it the KDC maps the certificate through its table or the UPN.
+   */
+  readonly pkinitSan?: boolean;
+  /** A Microsoft UPN otherName (`alice@contoso.com`), as AD's smart card certificates carry. */
+  readonly upn?: string;
+  /** The extended key usages (default `['pkinit']`: id-pkinit-KPClientAuth). */
+  readonly purposes?: readonly PkinitClientPurpose[];
+  /** Subject common name (default the principal). */
+  readonly commonName?: string;
+  readonly clock?: Clock;
+  readonly validityDays?: number;
+  readonly random?: RandomSource;
+  /** Default `'rsa-2048'`. */
+  readonly keyType?: CertificateKeyType;
+}
+
+const PURPOSE_OIDS: Readonly<Record<PkinitClientPurpose, string>> = {
+  pkinit: PkinitOid.id_pkinit_KPClientAuth,
+  'smartcard-logon': PkinitOid.id_ms_kp_sc_logon,
+  'client-auth': OID.clientAuth,
+};
+
+/**
+ * A PKINIT client certificate signed by `ca` (RFC 4556 section 3.2.2 and
+ * 3.2.4): extendedKeyUsage id-pkinit-KPClientAuth (or as `purposes` says)
+ * and the principal as an id-pkinit-san otherName.
+ */
+export async function issuePkinitClientCertificate(
+  ca: PemCertificate,
+  options: IssuePkinitClientCertificateOptions,
+): Promise<PemCertificate> {
+  const components = options.principal.split('/');
+  if (options.principal.length === 0 || components.some((c) => c.length === 0)) {
+    invalid(`${JSON.stringify(options.principal)} is not a principal name`);
+  }
+  const altNames: Uint8Array[] = [];
+  if (options.pkinitSan !== false) {
+    const type = components.length > 1 ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL;
+    altNames.push(pkinitSan(options.realm, type, components));
+  }
+  if (options.upn !== undefined) {
+    altNames.push(otherName(PkinitOid.id_ms_san_upn, tagged(0x0c, new TextEncoder().encode(options.upn))));
+  }
+  return issueLeaf(ca, {
+    ...options,
+    keyType: options.keyType ?? 'rsa-2048',
+    commonName: options.commonName ?? options.principal.slice(0, 64),
+    altNames,
+    purposes: (options.purposes ?? ['pkinit']).map((p) => PURPOSE_OIDS[p]),
+  });
+}
+
+interface LeafOptions {
+  readonly commonName: string;
+  /** GeneralName DER values for the subjectAltName (none: no extension). */
+  readonly altNames: readonly Uint8Array[];
+  /** extendedKeyUsage key purposes (none: no extension). */
+  readonly purposes: readonly string[];
+  readonly clock?: Clock;
+  readonly validityDays?: number;
+  readonly random?: RandomSource;
+  readonly keyType?: CertificateKeyType;
+}
+
+async function issueLeaf(ca: PemCertificate, options: LeafOptions): Promise<PemCertificate> {
+  const l = await loadLib();
   const caCert = parseCertificate(l, ca.certPem);
   const caKey = await importCaKey(l, caCert, ca.keyPem);
   const caSki = await keyIdentifier(l, caCert);
@@ -196,7 +318,7 @@ export async function issueServerCertificate(
   const cert = new l.pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = serialNumber(l, options.random ?? systemRandom);
-  setName(l, cert.subject, commonName);
+  setName(l, cert.subject, options.commonName);
   cert.issuer = caCert.subject;
   const caNotAfter = caCert.notAfter.value.getTime();
   setValidity(
@@ -208,19 +330,22 @@ export async function issueServerCertificate(
   await cert.subjectPublicKeyInfo.importKey(keys.publicKey, l.engine);
   const ski = await keyIdentifier(l, cert);
   const usage = keyType === 'rsa-2048' ? [KU.digitalSignature, KU.keyEncipherment] : [KU.digitalSignature];
-  const altNames = new l.pkijs.AltName({
-    altNames: [
-      ...dnsNames.map((value) => new l.pkijs.GeneralName({ type: 2, value })),
-      ...ipBytes.map(
-        (ip) => new l.pkijs.GeneralName({ type: 7, value: new l.asn1js.OctetString({ valueHex: ip }) }),
-      ),
-    ],
-  });
   cert.extensions = [
     extension(l, OID.basicConstraints, true, new l.pkijs.BasicConstraints({ cA: false })),
     bitsExtension(l, OID.keyUsage, true, usage),
-    extension(l, OID.extKeyUsage, false, new l.pkijs.ExtKeyUsage({ keyPurposes: [OID.serverAuth] })),
-    extension(l, OID.subjectAltName, false, altNames),
+    ...(options.purposes.length > 0
+      ? [
+          extension(
+            l,
+            OID.extKeyUsage,
+            false,
+            new l.pkijs.ExtKeyUsage({ keyPurposes: [...options.purposes] }),
+          ),
+        ]
+      : []),
+    ...(options.altNames.length > 0
+      ? [rawExtension(l, OID.subjectAltName, false, derValue(tagged(0x30, ...options.altNames)))]
+      : []),
     rawExtension(l, OID.subjectKeyIdentifier, false, new l.asn1js.OctetString({ valueHex: ski })),
     extension(
       l,
@@ -231,6 +356,57 @@ export async function issueServerCertificate(
   ];
   await cert.sign(caKey, 'SHA-256', l.engine);
   return { certPem: certificatePem(cert), keyPem: await privateKeyPem(l, keys.privateKey) };
+}
+
+/** A DER TLV with a one-octet tag around `parts`. */
+function tagged(tag: number, ...parts: readonly Uint8Array[]): Uint8Array {
+  const n = parts.reduce((a, p) => a + p.length, 0);
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  const out = new Uint8Array(1 + len.length + n);
+  out[0] = tag;
+  out.set(len, 1);
+  let p = 1 + len.length;
+  for (const part of parts) {
+    out.set(part, p);
+    p += part.length;
+  }
+  return out;
+}
+
+/** GeneralName dNSName `[2] IA5String`. */
+function dnsName(name: string): Uint8Array {
+  if (!/^[\x21-\x7e]+$/.test(name)) invalid(`${JSON.stringify(name)} is not a DNS name`);
+  return tagged(0x82, new TextEncoder().encode(name));
+}
+
+/** GeneralName otherName `[0] { type-id OBJECT IDENTIFIER, value [0] EXPLICIT ANY }`. */
+function otherName(typeId: string, value: Uint8Array): Uint8Array {
+  return tagged(0xa0, oidDer(typeId), tagged(0xa0, value));
+}
+
+/** The id-pkinit-san otherName for `components@realm` (RFC 4556 section 3.2.2). */
+function pkinitSan(realm: string, nameType: number, components: readonly string[]): Uint8Array {
+  const krb5PrincipalName = encodeKrb5PrincipalName({
+    realm,
+    principalName: { nameType, nameString: [...components] },
+  });
+  return otherName(PkinitOid.id_pkinit_san, krb5PrincipalName.slice());
+}
+
+function oidDer(text: string): Uint8Array {
+  const arcs = text.split('.').map(Number);
+  const out: number[] = [];
+  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
+    const enc = [v & 0x7f];
+    for (let a = v >>> 7; a > 0; a >>>= 7) enc.unshift(0x80 | (a & 0x7f));
+    out.push(...enc);
+  }
+  return tagged(0x06, Uint8Array.from(out));
+}
+
+/** An extension value given as ready DER. */
+function derValue(der: Uint8Array): { toBER(): ArrayBuffer } {
+  return { toBER: () => der.slice().buffer };
 }
 
 function days(n: number): number {

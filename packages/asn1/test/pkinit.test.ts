@@ -1,0 +1,139 @@
+/**
+ * The RFC 4556 types: hand-built DER for the IMPLICIT OCTET STRING fields
+ * (the one place the Kerberos modules leave EXPLICIT tagging), every type
+ * encoded, checked by the asn1js oracle, decoded and re-encoded, the RFC
+ * 8070 / 8636 extension fields, skipped unknown extensions, and strict
+ * refusals.
+ */
+
+import {
+  decodeAuthPack,
+  decodeExternalPrincipalIdentifiers,
+  decodeKdcDhKeyInfo,
+  decodeKrb5PrincipalName,
+  decodePaPkAsRep,
+  decodePaPkAsReq,
+  decodeTdDhParameters,
+  encodeAuthPack,
+  encodeExternalPrincipalIdentifiers,
+  encodeKdcDhKeyInfo,
+  encodeKrb5PrincipalName,
+  encodePaPkAsRep,
+  encodePaPkAsReq,
+  encodeTdDhParameters,
+  NameType,
+  PkinitOid,
+} from '@krbsim/asn1';
+import { describe, expect, it } from 'vitest';
+import { expectOracle, hex, T0, thrown, unhex } from './helpers';
+
+const spki = unhex('300d300706032b0601050003020000'); // a SEQUENCE standing in for SubjectPublicKeyInfo
+const alg = unhex('300d06092a864886f70d0101010500');
+
+describe('PKINIT types (RFC 4556 Appendix A)', () => {
+  it('PA-PK-AS-REQ: signedAuthPack [0] and kdcPkId [2] are IMPLICIT OCTET STRINGs', () => {
+    const der = encodePaPkAsReq({ signedAuthPack: unhex('3003020101'), kdcPkId: unhex('0102') }).slice();
+    expect(hex(der)).toBe('300b80053003020101' + '82020102');
+    expectOracle(der);
+    const v = decodePaPkAsReq(der);
+    expect(hex(v.signedAuthPack)).toBe('3003020101');
+    expect(hex(v.kdcPkId!)).toBe('0102');
+    expect(hex(encodePaPkAsReq(v))).toBe(hex(der));
+  });
+
+  it('PA-PK-AS-REQ with trustedCertifiers (explicit [1] SEQUENCE OF, implicit parts inside)', () => {
+    const v = {
+      signedAuthPack: unhex('3000'),
+      trustedCertifiers: [{ subjectName: unhex('3000') }, { subjectKeyIdentifier: unhex('aabb') }],
+    };
+    const der = encodePaPkAsReq(v).slice();
+    expectOracle(der);
+    expect(hex(der)).toBe('3014' + '80023000' + 'a10e300c' + '30048002' + '3000' + '30048202aabb');
+    expect(decodePaPkAsReq(der).trustedCertifiers).toEqual(v.trustedCertifiers);
+    const list = encodeExternalPrincipalIdentifiers(v.trustedCertifiers).slice();
+    expect(decodeExternalPrincipalIdentifiers(list)).toEqual(v.trustedCertifiers);
+  });
+
+  it('refuses an EXPLICIT [0] where the IMPLICIT OCTET STRING belongs', () => {
+    const e = thrown(() => decodePaPkAsReq(unhex('3006a00404020101')));
+    expect(e.message).toContain('PA-PK-AS-REQ');
+  });
+
+  it('AuthPack with every field, freshnessToken (RFC 8070) and supportedKDFs (RFC 8636)', () => {
+    const v = {
+      pkAuthenticator: {
+        cusec: 123456,
+        ctime: T0,
+        nonce: 0x9470_9c33,
+        paChecksum: new Uint8Array(20).fill(7),
+        freshnessToken: unhex('deadbeef'),
+      },
+      clientPublicValue: spki,
+      supportedCmsTypes: [alg],
+      clientDhNonce: unhex('00112233'),
+      supportedKdfs: [
+        { kdfId: PkinitOid.id_pkinit_kdf_ah_sha256 },
+        { kdfId: PkinitOid.id_pkinit_kdf_ah_sha1 },
+      ],
+    };
+    const der = encodeAuthPack(v).slice();
+    expectOracle(der);
+    const back = decodeAuthPack(der);
+    expect(back).toMatchObject(v);
+    expect(hex(encodeAuthPack(back))).toBe(hex(der));
+  });
+
+  it('skips unknown extensions after the known fields (MS-PKCA paChecksum2 [5])', () => {
+    const base = encodeAuthPack({ pkAuthenticator: { cusec: 0, ctime: T0, nonce: 1 } }).slice();
+    // Re-build PKAuthenticator with a trailing [5] and check it decodes.
+    const inner = decodeAuthPack(base).pkAuthenticator;
+    expect(inner.paChecksum).toBeUndefined();
+    const pkAuth = base.subarray(4, base.length); // a0 LL 30 LL ...
+    expect(pkAuth[0]).toBe(0x30);
+    const extra = unhex('a5023000');
+    const grown = new Uint8Array([0x30, pkAuth.length - 2 + extra.length, ...pkAuth.subarray(2), ...extra]);
+    const wrapped = new Uint8Array([0x30, grown.length + 2, 0xa0, grown.length, ...grown]);
+    expect(decodeAuthPack(wrapped).pkAuthenticator.nonce).toBe(1);
+  });
+
+  it('PA-PK-AS-REP: dhInfo with kdf, and the IMPLICIT encKeyPack alternative', () => {
+    const dh = {
+      dhInfo: {
+        dhSignedData: unhex('3000'),
+        serverDhNonce: unhex('01'),
+        kdf: { kdfId: PkinitOid.id_pkinit_kdf_ah_sha512 },
+      },
+    };
+    const der = encodePaPkAsRep(dh).slice();
+    expectOracle(der);
+    expect(hex(der).startsWith('a0')).toBe(true);
+    expect(decodePaPkAsRep(der)).toEqual(dh);
+    const enc = encodePaPkAsRep({ encKeyPack: unhex('3000') }).slice();
+    expect(hex(enc)).toBe('81023000');
+    expect(decodePaPkAsRep(enc)).toEqual({ encKeyPack: unhex('3000') });
+  });
+
+  it('KDCDHKeyInfo, KRB5PrincipalName and TD-DH-PARAMETERS round-trip', () => {
+    const ki = { subjectPublicKey: unhex('030300abcd'), nonce: 42, dhKeyExpiration: T0 };
+    const kder = encodeKdcDhKeyInfo(ki).slice();
+    expectOracle(kder);
+    expect(decodeKdcDhKeyInfo(kder)).toMatchObject(ki);
+    const pn = {
+      realm: 'PKI.TEST',
+      principalName: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', 'PKI.TEST'] },
+    };
+    const pder = encodeKrb5PrincipalName(pn).slice();
+    expectOracle(pder);
+    expect(decodeKrb5PrincipalName(pder)).toEqual(pn);
+    const td = encodeTdDhParameters([alg, alg]).slice();
+    expect(decodeTdDhParameters(td).map(hex)).toEqual([hex(alg), hex(alg)]);
+  });
+
+  it('refuses a KDCDHKeyInfo whose subjectPublicKey is not a BIT STRING, and trailing bytes', () => {
+    expect(() => decodeKdcDhKeyInfo(unhex('3009a0040402abcd a1030201 01'.replace(/ /g, '')))).toThrow(
+      /BIT STRING|0x03/,
+    );
+    const good = encodeKdcDhKeyInfo({ subjectPublicKey: unhex('030100'), nonce: 1 }).slice();
+    expect(thrown(() => decodeKdcDhKeyInfo(new Uint8Array([...good, 0]))).message).toContain('trailing');
+  });
+});

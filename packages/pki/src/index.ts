@@ -1,0 +1,47 @@
+/**
+ * `@krbsim/pki`: the X.509 and CMS krbsim needs, in one place. Test CAs and
+ * the certificates they issue (TLS for KDC proxies; KDC and client
+ * certificates for PKINIT), built with pkijs, which loads only when a
+ * certificate is issued; and, synchronous over `node:crypto`, what a PKINIT
+ * KDC and client do with certificates: parse them (EKUs, id-pkinit-san),
+ * validate a path to a realm's anchors, sign and verify CMS SignedData, and
+ * agree on a key by Diffie-Hellman or ECDH (RFC 4556, RFC 5349).
+ *
+ * @packageDocumentation
+ */
+
+export {
+  CERTIFICATE_BACKDATE_MS,
+  type CertificateKeyType,
+  type CreateCaOptions,
+  createSelfSignedCa,
+  type IssuePkinitClientCertificateOptions,
+  type IssuePkinitKdcCertificateOptions,
+  type IssueServerCertificateOptions,
+  issuePkinitClientCertificate,
+  issuePkinitKdcCertificate,
+  issueServerCertificate,
+  type PemCertificate,
+  type PkinitClientPurpose,
+} from './certificates';
+export { type CmsSigner, createSignedData, type VerifiedSignedData, verifySignedData } from './cms';
+export {
+  generateKeyAgreement,
+  groupAlgorithm,
+  groupBits,
+  KEY_AGREEMENT_GROUPS,
+  type KeyAgreementGroup,
+  type KeyAgreementPair,
+  type PeerPublicValue,
+  parseClientPublicValue,
+  parseKdcPublicValue,
+} from './key-agreement';
+export { octetString2Key } from './reply-key';
+export {
+  type Certificate,
+  certificateFrom,
+  type PathOptions,
+  parseCertificate,
+  pemBlocks,
+  verifyCertificatePath,
+} from './x509';

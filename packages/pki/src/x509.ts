@@ -1,0 +1,225 @@
+/**
+ * What PKINIT reads from X.509 certificates (RFC 5280): the issuer, serial
+ * and subject for CMS signer identifiers, validity, basicConstraints, the
+ * extended key usages (RFC 4556 section 3.2.4: id-pkinit-KPClientAuth,
+ * id-pkinit-KPKdc) and the subjectAltName otherNames that name Kerberos
+ * principals (id-pkinit-san's KRB5PrincipalName, section 3.2.2; Microsoft's
+ * UPN). Signatures are checked by `node:crypto`'s X509Certificate, so all
+ * of it is synchronous and fits the KDC's request path.
+ *
+ * Path validation ({@link verifyCertificatePath}) is what a realm's trust
+ * anchors need: a chain of signatures from the leaf to an anchor through
+ * the CA certificates the peer sent, each valid at the injected time, each
+ * issuer a CA. It does not fetch CRLs or check name constraints or policies.
+ *
+ * @module
+ */
+
+import { type KeyObject, X509Certificate } from 'node:crypto';
+import { decodeKrb5PrincipalName, isAsn1Error, type Krb5PrincipalName, PkinitOid } from '@krbsim/asn1';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import { children, expectTag, oidOf, readOne, Tag, type Tlv } from './der';
+
+/** A parsed certificate. */
+export interface Certificate {
+  readonly der: Uint8Array;
+  /** DER of the issuer and subject Names, and of the serialNumber INTEGER TLV. */
+  readonly issuer: Uint8Array;
+  readonly subject: Uint8Array;
+  readonly serialNumber: Uint8Array;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  /** basicConstraints cA. */
+  readonly isCa: boolean;
+  /** The extended key usages, or undefined when the extension is absent (any purpose). */
+  readonly extKeyUsage: readonly string[] | undefined;
+  /** The subjectKeyIdentifier's octets, when present. */
+  readonly subjectKeyIdentifier: Uint8Array | undefined;
+  /** Every id-pkinit-san otherName (RFC 4556 section 3.2.2). */
+  readonly pkinitSans: readonly Krb5PrincipalName[];
+  /** Every Microsoft UPN otherName. */
+  readonly upnSans: readonly string[];
+  readonly publicKey: KeyObject;
+  /** The subject as `node:crypto` prints it, for messages. */
+  readonly subjectText: string;
+  readonly x509: X509Certificate;
+}
+
+function invalid(why: string, cause?: unknown): never {
+  throw new KerberosError(ErrorCode.KDC_ERR_INVALID_CERTIFICATE, `invalid certificate: ${why}`, { cause });
+}
+
+/**
+ * Parses a DER certificate. Throws KerberosError
+ * (KDC_ERR_INVALID_CERTIFICATE) for anything that is not a well-formed
+ * X.509 v3 certificate.
+ */
+export function parseCertificate(der: Uint8Array): Certificate {
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(der);
+  } catch (e) {
+    return invalid('not an X.509 certificate', e);
+  }
+  try {
+    const cert = readOne(der, Tag.SEQUENCE, 'Certificate');
+    const tbs = children(expectTag(children(cert)[0], Tag.SEQUENCE, 'tbsCertificate'));
+    let i = 0;
+    if (tbs[0]?.tag === 0xa0) i++; // version [0] EXPLICIT
+    const serial = expectTag(tbs[i++], Tag.INTEGER, 'serialNumber');
+    i++; // signature AlgorithmIdentifier
+    const issuer = expectTag(tbs[i++], Tag.SEQUENCE, 'issuer');
+    const validity = children(expectTag(tbs[i++], Tag.SEQUENCE, 'validity'));
+    const subject = expectTag(tbs[i++], Tag.SEQUENCE, 'subject');
+    i++; // subjectPublicKeyInfo
+    let exts: Tlv[] = [];
+    for (; i < tbs.length; i++) {
+      if (tbs[i]!.tag === 0xa3) exts = children(expectTag(children(tbs[i]!)[0], Tag.SEQUENCE, 'extensions'));
+    }
+    let isCa = false;
+    let extKeyUsage: string[] | undefined;
+    let ski: Uint8Array | undefined;
+    const pkinitSans: Krb5PrincipalName[] = [];
+    const upnSans: string[] = [];
+    for (const ext of exts) {
+      const parts = children(ext);
+      const id = oidOf(parts[0], 'extnID');
+      const value = expectTag(parts[parts.length - 1], Tag.OCTET_STRING, 'extnValue').value;
+      if (id === PkinitOid.basicConstraints) {
+        const bc = children(readOne(value, Tag.SEQUENCE, 'basicConstraints'));
+        isCa = bc[0]?.tag === Tag.BOOLEAN && bc[0].value[0] !== 0;
+      } else if (id === PkinitOid.extKeyUsage) {
+        extKeyUsage = children(readOne(value, Tag.SEQUENCE, 'extKeyUsage')).map((t) =>
+          oidOf(t, 'KeyPurposeId'),
+        );
+      } else if (id === '2.5.29.14') {
+        ski = readOne(value, Tag.OCTET_STRING, 'subjectKeyIdentifier').value;
+      } else if (id === PkinitOid.subjectAltName) {
+        for (const gn of children(readOne(value, Tag.SEQUENCE, 'subjectAltName'))) {
+          if (gn.tag !== 0xa0) continue; // otherName [0]
+          const [typeId, val] = children(gn);
+          const type = oidOf(typeId, 'otherName.type-id');
+          const inner = readOne(expectTag(val, 0xa0, 'otherName.value').value, undefined, 'otherName value');
+          if (type === PkinitOid.id_pkinit_san) pkinitSans.push(decodeKrb5PrincipalName(inner.der));
+          else if (type === PkinitOid.id_ms_san_upn && inner.tag === Tag.UTF8String) {
+            upnSans.push(new TextDecoder().decode(inner.value));
+          }
+        }
+      }
+    }
+    return {
+      der,
+      issuer: issuer.der,
+      subject: subject.der,
+      serialNumber: serial.der,
+      notBefore: timeOf(validity[0]),
+      notAfter: timeOf(validity[1]),
+      isCa,
+      extKeyUsage,
+      subjectKeyIdentifier: ski,
+      pkinitSans,
+      upnSans,
+      publicKey: x509.publicKey,
+      subjectText: x509.subject.replace(/\n/g, ', '),
+      x509,
+    };
+  } catch (e) {
+    if (isAsn1Error(e)) return invalid(e.message, e);
+    throw e;
+  }
+}
+
+/** UTCTime (two-digit years 1950..2049) or GeneralizedTime, whole seconds, `Z` (RFC 5280 section 4.1.2.5). */
+function timeOf(t: Tlv | undefined): number {
+  if (t === undefined) return invalid('validity: missing time');
+  const s = new TextDecoder('latin1').decode(t.value);
+  const re =
+    t.tag === Tag.UTCTime
+      ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/
+      : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/;
+  const m = t.tag === Tag.UTCTime || t.tag === Tag.GeneralizedTime ? re.exec(s) : null;
+  if (m === null) return invalid(`validity: bad time ${JSON.stringify(s)}`);
+  const yy = Number(m[1]);
+  // UTCTime's two-digit years: 50..99 are 19xx, 00..49 are 20xx.
+  const year = t.tag === Tag.UTCTime ? yy + (yy < 50 ? 2000 : 1900) : yy;
+  return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+}
+
+/** A certificate from PEM (`CERTIFICATE`) or DER. */
+export function certificateFrom(input: string | Uint8Array): Certificate {
+  return parseCertificate(
+    typeof input === 'string'
+      ? (pemBlocks(input, 'CERTIFICATE')[0] ?? invalid('no PEM CERTIFICATE block'))
+      : input,
+  );
+}
+
+/** Every PEM block labelled `label` in `text`, as DER. */
+export function pemBlocks(text: string, label: string): Uint8Array[] {
+  const re = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+?)-----END ${label}-----`, 'g');
+  return [...text.matchAll(re)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
+}
+
+/** What {@link verifyCertificatePath} checks against. */
+export interface PathOptions {
+  /** The trust anchors (the realm's CAs). */
+  readonly anchors: readonly Certificate[];
+  /** Other certificates the peer sent (intermediate CAs). */
+  readonly intermediates?: readonly Certificate[];
+  /** The time to validate at (ms). */
+  readonly now: number;
+  /** Longest chain accepted, anchor excluded (default 5). */
+  readonly maxDepth?: number;
+}
+
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function signedBy(cert: Certificate, issuer: Certificate): boolean {
+  if (!same(cert.issuer, issuer.subject)) return false;
+  try {
+    return cert.x509.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function checkTime(cert: Certificate, now: number, role: string): void {
+  if (now < cert.notBefore || now > cert.notAfter) {
+    invalid(
+      `the ${role} certificate ${cert.subjectText} is valid from ${new Date(cert.notBefore).toISOString()} to ${new Date(cert.notAfter).toISOString()}, not now`,
+    );
+  }
+}
+
+/**
+ * Checks that `leaf` chains to one of `anchors` (RFC 5280 section 6, the
+ * parts a lab needs). Returns the chain from the leaf to the anchor.
+ *
+ * @throws KerberosError KDC_ERR_CANT_VERIFY_CERTIFICATE when no path leads
+ *   to an anchor; KDC_ERR_INVALID_CERTIFICATE when a certificate on the
+ *   path is outside its validity or an issuer is not a CA.
+ */
+export function verifyCertificatePath(leaf: Certificate, options: PathOptions): Certificate[] {
+  const max = options.maxDepth ?? 5;
+  const chain: Certificate[] = [leaf];
+  checkTime(leaf, options.now, 'client');
+  let cur = leaf;
+  for (let depth = 0; depth <= max; depth++) {
+    const anchor = options.anchors.find((a) => signedBy(cur, a));
+    if (anchor !== undefined) {
+      checkTime(anchor, options.now, 'CA');
+      chain.push(anchor);
+      return chain;
+    }
+    const next = options.intermediates?.find((c) => c !== cur && !chain.includes(c) && signedBy(cur, c));
+    if (next === undefined) break;
+    if (!next.isCa) invalid(`${next.subjectText} signed a certificate but is not a CA`);
+    checkTime(next, options.now, 'intermediate CA');
+    chain.push(next);
+    cur = next;
+  }
+  throw new KerberosError(
+    ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
+    `the certificate ${leaf.subjectText} does not chain to a trusted CA`,
+  );
+}
