@@ -3,11 +3,13 @@
  * against CONTOSO.COM's KDC, the referral to KERBEROS.MICROSOFTONLINE.COM
  * reached only through the HTTPS KDC proxy (MIT's k5tls, http_anchors), and
  * FreeTDS's tsql logging in to mi1 over TDS with the resulting ticket. alice
- * has a Windows login; bob gets 18456. The lab's facts hold: the service
- * ticket is etype 18.
+ * has a Windows login, carol one through the group CONTOSO\SqlAdmins; bob
+ * gets 18456. unixODBC's isql logs in through the odbc.ini and odbcinst.ini
+ * the lab wrote. The lab's facts hold: the service ticket is etype 18. With
+ * --kdc-keytab the KDCs' keys are written, as the instance's are, 0600.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AzureLabPorts } from '../../packages/cli/src/azure-lab';
@@ -19,9 +21,23 @@ import {
   stopAllProcesses,
   type TempDir,
 } from './helpers/processes';
-import { describeWithTools, runTool } from './mit-tools';
+import { describeWithTools, findTool, runTool } from './mit-tools';
 
 const ROOT = resolve(__dirname, '../..');
+
+/** `it`, or a skip with a printed reason; with KRBSIM_REQUIRE_MIT=1 a failure instead. */
+function itNeeds(reason: string | undefined, title: string, body: () => Promise<void>): void {
+  if (reason === undefined) {
+    it(title, body);
+  } else if (process.env.KRBSIM_REQUIRE_MIT === '1') {
+    it(title, () => {
+      throw new Error(`${title}: ${reason}; install it or unset KRBSIM_REQUIRE_MIT`);
+    });
+  } else {
+    console.warn(`skipping: ${title}: ${reason}`);
+    it.skip(title, body);
+  }
+}
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 describeWithTools(
@@ -33,7 +49,8 @@ describeWithTools(
     let ports: AzureLabPorts;
     beforeAll(async () => {
       dir = await makeTempDir('serve-azure');
-      serve = startProcess(TSX, ['packages/cli/src/bin.ts', 'serve', 'azure-sql-mi', '--dir', dir.path], {
+      const args = ['packages/cli/src/bin.ts', 'serve', 'azure-sql-mi', '--dir', dir.path, '--kdc-keytab'];
+      serve = startProcess(TSX, args, {
         cwd: ROOT,
         timeoutMs: 180_000,
       });
@@ -79,7 +96,63 @@ describeWithTools(
       expect(principals.users.map((u) => [u.principal, u.logins.mi1])).toEqual([
         ['alice@CONTOSO.COM', ['CONTOSO\\alice']],
         ['bob@CONTOSO.COM', []],
+        ['carol@CONTOSO.COM', ['CONTOSO\\SqlAdmins']],
       ]);
+    });
+
+    it('carol logs in through the Windows group login CONTOSO\\SqlAdmins (DBAs nested in it, from the PAC)', async () => {
+      const { out } = await login('carol', 'C4rol-Passw0rd');
+      expect(out, serve.stdout()).toContain('CONTOSO\\carol');
+    });
+
+    const isql = findTool('isql');
+    itNeeds(
+      isql === undefined ? 'isql not found on PATH (install unixodbc and tdsodbc)' : undefined,
+      "unixODBC's isql logs alice in through the lab's odbc.ini DSN and odbcinst.ini driver",
+      async () => {
+        const odbcini = await readFile(ports.odbcini, 'utf8');
+        expect(odbcini).toMatch(
+          /^\[mi1\]\nDescription = .*\nDriver = FreeTDS\nServername = mi1\nTDS_Version = 7\.4$/m,
+        );
+        expect(await readFile(ports.odbcinstini, 'utf8')).toMatch(
+          /^\[FreeTDS\]\n.*\nDriver = \/.*libtdsodbc\.so$/m,
+        );
+        await login('alice', 'Al1ce-Passw0rd');
+        const r = await runTool(isql!, ['-v', '-b', '-e', 'mi1'], {
+          input: 'SELECT SUSER_SNAME()\n',
+          env: {
+            KRB5_CONFIG: ports.krb5conf,
+            FREETDSCONF: ports.freetdsconf,
+            ODBCINI: ports.odbcini,
+            ODBCSYSINI: dir.path,
+            KRB5CCNAME: `FILE:${dir.file('cc-alice')}`,
+          },
+        });
+        expect(r.stdout + r.stderr, serve.stdout()).toContain('CONTOSO\\alice');
+      },
+    );
+
+    it("--kdc-keytab writes the KDCs' keys, and the instance's keytab is written too, both 0600, both read by klist", async () => {
+      expect(ports.kdcKeytab).toBe(dir.file('kdc.keytab'));
+      expect(serve.stdout()).toContain(
+        `KDC keys in ${ports.kdcKeytab}: anyone holding them can forge tickets`,
+      );
+      const principalsOf = async (keytab: string) => {
+        expect((await stat(keytab)).mode & 0o777).toBe(0o600);
+        const r = await runTool(tools.klist!, ['-k', keytab]);
+        expect(r.code, r.stderr).toBe(0);
+        return r.stdout;
+      };
+      const kdc = await principalsOf(ports.kdcKeytab!);
+      for (const p of [
+        'krbtgt/CONTOSO.COM@CONTOSO.COM',
+        'krbtgt/KERBEROS.MICROSOFTONLINE.COM@KERBEROS.MICROSOFTONLINE.COM',
+        'krbtgt/KERBEROS.MICROSOFTONLINE.COM@CONTOSO.COM',
+      ])
+        expect(kdc).toContain(p);
+      const mi = await principalsOf(ports.keytabs.mi1!);
+      expect(mi).toContain('MSSQLSvc/mi1.abc123.database.windows.net:1433@KERBEROS.MICROSOFTONLINE.COM');
+      expect(mi).toContain(`${ports.tds.mi1!.spn}@KERBEROS.MICROSOFTONLINE.COM`);
     });
 
     it('bob, without a login, gets 18456', async () => {

@@ -1,24 +1,29 @@
 /**
- * `krbsim serve azure-sql-mi`: the Azure SQL Managed Instance lab on
- * loopback, for real clients, with the lab's facts intact:
- * - the on-prem KDC (CONTOSO.COM) over UDP and TCP;
+ * `krbsim serve azure-sql-mi` (or any `kind: azure-sql-mi` file, see
+ * `azure-lab-file.ts`): the Azure SQL Managed Instance lab on loopback, for
+ * real clients, with the lab's facts intact:
+ * - the on-prem KDC over UDP and TCP;
  * - the Azure AD KDC (KERBEROS.MICROSOFTONLINE.COM) only through an HTTPS
  *   KDC proxy at `https://<host>:<port>/<tenantId>/kerberos`, its CA in
  *   `ca.pem` and `krb5.conf`'s `http_anchors`;
- * - a TDS listener per managed instance (TLS required), its SPN
- *   `MSSQLSvc/<host>:<port>` registered, and `freetds.conf` to reach it.
+ * - a TDS listener per managed instance, its SPN `MSSQLSvc/<host>:<port>`
+ *   registered, `freetds.conf` and `odbc.ini` (with `odbcinst.ini`) to
+ *   reach it, and `<instance>.keytab` (its service keys, so Wireshark
+ *   decrypts its tickets; with `kdcKeytab` also the KDCs' own keys).
  *
- * The built-in lab: alice (a Windows login on mi1, and in CONTOSO\SqlAdmins)
- * and bob (no login), so both outcomes can be tried at once.
+ * The built-in lab (`examples/azure-sql-mi.yaml`): alice (a Windows login on
+ * mi1), carol (in through the group login CONTOSO\SqlAdmins) and bob (no
+ * login), so every outcome can be tried at once.
  *
  * @module
  */
 
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, listenTds } from '@krbsim/azure';
+import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
 import { systemClock } from '@krbsim/core';
-import { writeKrb5Conf } from '@krbsim/files';
+import { serializeKeytab, writeKrb5Conf } from '@krbsim/files';
 import {
   createSelfSignedCa,
   issueServerCertificate,
@@ -26,12 +31,8 @@ import {
   serveKdc,
   serveKdcProxy,
 } from '@krbsim/transport';
-
-/** The built-in lab's users: principal, password, and the logins they have on each instance. */
-const AZURE_LAB_USERS = [
-  { name: 'alice', password: 'Al1ce-Passw0rd', logins: ['CONTOSO\\alice'] },
-  { name: 'bob', password: 'B0b-Passw0rd', logins: [] },
-] as const;
+import { type AzureLabFile, loginsOf } from './azure-lab-file';
+import { kdcKeytabEntries, serviceKeytabEntries, spnFileName, writeOwnerOnly } from './topology-files';
 
 /** `ports.json` of an Azure lab. */
 export interface AzureLabPorts {
@@ -42,7 +43,14 @@ export interface AzureLabPorts {
   readonly tds: Readonly<Record<string, { host: string; port: number; spn: string }>>;
   readonly krb5conf: string;
   readonly freetdsconf: string;
+  /** unixODBC's user DSNs, one per instance (`ODBCINI`), and its driver file (in `ODBCSYSINI`'s directory). */
+  readonly odbcini: string;
+  readonly odbcinstini: string;
   readonly ca: string;
+  /** Each instance's service keys (`<instance>.keytab`, 0600). */
+  readonly keytabs: Readonly<Record<string, string>>;
+  /** With `kdcKeytab`: the KDCs' own keys (0600). */
+  readonly kdcKeytab?: string;
   readonly pid: number;
 }
 
@@ -55,33 +63,65 @@ export interface RunningAzureLab {
 
 /** Options for {@link startAzureLab}. */
 export interface StartAzureLabOptions {
+  /** What to serve (a validated `kind: azure-sql-mi` file; `examples/azure-sql-mi.yaml` is the built-in one). */
+  readonly lab: AzureLabFile;
   /** Where the files go (created 0700). */
   readonly dir: string;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** The lab's seed: its tenant id, keys and every other random choice (the lab is deterministic). */
+  /** The lab's seed: its tenant id (unless the file gives one), keys and every other random choice. */
   readonly seed?: number;
+  /** Also write `kdc.keytab`, the KDCs' own keys (anyone holding them can forge tickets). */
+  readonly kdcKeytab?: boolean;
   /** One line per event (listeners, TDS logins); never key material. */
   readonly log?: (line: string) => void;
 }
 
-/** Build the built-in lab, serve it, and write its files. */
+/**
+ * Where FreeTDS's ODBC driver is: the first of the places distributions
+ * install `libtdsodbc.so` that exists (Debian's multiarch directory first),
+ * else Debian's x86-64 path, for `odbcinst.ini` to name.
+ */
+export function freetdsOdbcDriver(exists: (path: string) => boolean = existsSync): string {
+  const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+  const candidates = [
+    `/usr/lib/${arch}-linux-gnu/odbc/libtdsodbc.so`,
+    '/usr/lib/odbc/libtdsodbc.so',
+    '/usr/lib64/libtdsodbc.so',
+    '/usr/local/lib/libtdsodbc.so',
+    '/opt/homebrew/lib/libtdsodbc.so',
+  ];
+  return candidates.find(exists) ?? candidates[0]!;
+}
+
+/** Build the lab a file describes, serve it, and write its files. */
 export async function startAzureLab(options: StartAzureLabOptions): Promise<RunningAzureLab> {
+  const spec = options.lab;
   const host = options.host ?? '127.0.0.1';
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const onPremRealm = spec.onPrem.realm;
   const lab = createAzureSqlMiLab({
-    onPremRealm: 'CONTOSO.COM',
+    onPremRealm,
+    ...(spec.onPrem.netbiosName !== undefined && { netbiosName: spec.onPrem.netbiosName }),
+    ...(spec.tenantId !== undefined && { tenantId: spec.tenantId }),
     seed: options.seed ?? 42,
     clock: systemClock,
   });
-  for (const u of AZURE_LAB_USERS) lab.onPrem.addUser(u.name, { password: u.password });
-  lab.onPrem.addGroup('SqlAdmins');
-  lab.onPrem.addGroupMember('SqlAdmins', 'alice');
-  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
-  mi.enableWindowsAuthenticationPrerequisites();
-  mi.authenticationMetadata = 'Windows';
-  for (const u of AZURE_LAB_USERS) for (const l of u.logins) mi.createLogin(l, 'WINDOWS');
+  for (const u of spec.onPrem.users) {
+    lab.onPrem.addUser(u.name, { password: u.password, ...(u.upn !== undefined && { upn: u.upn }) });
+  }
+  for (const g of spec.onPrem.groups) lab.onPrem.addGroup(g.name, { scope: g.scope });
+  for (const u of spec.onPrem.users) for (const g of u.groups) lab.onPrem.addGroupMember(g, u.name);
+  for (const g of spec.onPrem.groups) for (const m of g.members) lab.onPrem.addGroupMember(g.name, m);
+  const instances: ManagedInstance[] = spec.managedInstances.map((m) => {
+    const mi = lab.addManagedInstance({ name: m.name, dnsZone: m.dnsZone, subnet: m.subnet });
+    mi.enableWindowsAuthenticationPrerequisites();
+    mi.authenticationMetadata = m.authenticationMetadata;
+    mi.connectionType = m.connectionType;
+    for (const l of m.logins) mi.createLogin(l.name, l.from === 'windows' ? 'WINDOWS' : 'EXTERNAL PROVIDER');
+    return mi;
+  });
   lab.setupCloudTrust();
 
   const closers: Array<() => Promise<void>> = [];
@@ -89,7 +129,11 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     for (const c of closers.reverse()) await c();
   };
   try {
-    const onPrem = await serveKdc((r) => lab.onPrem.handle(r), { host, realm: 'CONTOSO.COM' });
+    const onPrem = await serveKdc((r) => lab.onPrem.handle(r), {
+      host,
+      realm: onPremRealm,
+      ...(spec.onPrem.port !== undefined && { port: spec.onPrem.port }),
+    });
     closers.push(() => onPrem.close());
     const ca = await createSelfSignedCa({ commonName: 'krbsim Azure lab CA' });
     const proxyCert = await issueServerCertificate(ca, { ipAddresses: [host], dnsNames: ['localhost'] });
@@ -99,14 +143,21 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       { cert: proxyCert.certPem, key: proxyCert.keyPem, host, path: tenantPath },
     );
     closers.push(() => proxy.close());
-    const tdsCert = await issueServerCertificate(ca, { dnsNames: [mi.fqdn], ipAddresses: [host] });
-    const tds = await listenTds(mi, {
-      host,
-      cert: tdsCert.certPem,
-      key: tdsCert.keyPem,
-      ...(options.log !== undefined && { log: options.log }),
-    });
-    closers.push(() => tds.close());
+    const tds: Record<string, { host: string; port: number; spn: string }> = {};
+    for (const [i, mi] of instances.entries()) {
+      const m = spec.managedInstances[i]!;
+      const cert = await issueServerCertificate(ca, { dnsNames: [mi.fqdn], ipAddresses: [host] });
+      const listener = await mi.listen({
+        host,
+        cert: cert.certPem,
+        key: cert.keyPem,
+        encryption: m.encryption,
+        ...(m.port !== undefined && { port: m.port }),
+        ...(options.log !== undefined && { log: options.log }),
+      });
+      closers.push(() => listener.close());
+      tds[mi.name] = { host, port: listener.port, spn: mi.spn };
+    }
 
     const caFile = join(dir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
@@ -114,44 +165,65 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     await writeFile(
       krb5conf,
       writeKrb5Conf({
-        defaultRealm: 'CONTOSO.COM',
+        defaultRealm: onPremRealm,
         realms: [
-          { name: 'CONTOSO.COM', kdcs: [`${host}:${onPrem.udpPort}`] },
+          { name: onPremRealm, kdcs: [`${host}:${onPrem.udpPort}`] },
           { name: AZURE_AD_REALM, kdcs: [`${proxy.origin}${tenantPath}`], httpAnchors: [`FILE:${caFile}`] },
         ],
       }),
     );
     const freetdsconf = join(dir, 'freetds.conf');
+    await writeFile(freetdsconf, freetdsConf(spec, tds));
+    const odbcinstini = join(dir, 'odbcinst.ini');
     await writeFile(
-      freetdsconf,
+      odbcinstini,
       [
-        '# FreeTDS names the service MSSQLSvc/<host>:<port> of what it connects to, in `realm`;',
-        '# the lab registered that SPN on the instance. tsql -S mi1 (with tickets from kinit).',
-        `[${mi.name}]`,
-        `  host = ${host}`,
-        `  port = ${tds.port}`,
-        '  tds version = 7.4',
-        '  encryption = require',
-        `  realm = ${AZURE_AD_REALM}`,
+        "# unixODBC's drivers (ODBCSYSINI=<this directory>): FreeTDS's, as Debian's tdsodbc installs it.",
+        '[FreeTDS]',
+        'Description = FreeTDS ODBC driver (tdsodbc)',
+        `Driver = ${freetdsOdbcDriver()}`,
         '',
       ].join('\n'),
     );
+    const odbcini = join(dir, 'odbc.ini');
+    await writeFile(odbcini, odbcIni(spec));
+    const now = Date.now();
+    const keytabs: Record<string, string> = {};
+    for (const mi of instances) {
+      const entry = lab.tenant.realm.lookup(mi.spn);
+      const aliases = (entry?.aliases ?? []).map((a) => a.nameString.join('/'));
+      const path = join(dir, `${spnFileName(mi.name)}.keytab`);
+      const entries = serviceKeytabEntries(lab.tenant.realm, mi.spn, aliases, now);
+      await writeOwnerOnly(path, serializeKeytab({ entries }));
+      keytabs[mi.name] = path;
+    }
+    // Security: the KDCs' keys forge any ticket of the lab's realms; written only when asked for, 0600.
+    let kdcKeytab: string | undefined;
+    if (options.kdcKeytab === true) {
+      kdcKeytab = join(dir, 'kdc.keytab');
+      const entries = kdcKeytabEntries([lab.onPrem.realm, lab.tenant.realm], now);
+      await writeOwnerOnly(kdcKeytab, serializeKeytab({ entries }));
+    }
     const ports: AzureLabPorts = {
       lab: 'azure-sql-mi',
       tenantId: lab.tenant.tenantId,
-      kdcs: { 'CONTOSO.COM': { host, udp: onPrem.udpPort!, tcp: onPrem.tcpPort! } },
+      kdcs: { [onPremRealm]: { host, udp: onPrem.udpPort!, tcp: onPrem.tcpPort! } },
       kdcProxy: { [AZURE_AD_REALM]: `${proxy.origin}${tenantPath}` },
-      tds: { [mi.name]: { host, port: tds.port, spn: mi.spn } },
+      tds,
       krb5conf,
       freetdsconf,
+      odbcini,
+      odbcinstini,
       ca: caFile,
+      keytabs,
+      ...(kdcKeytab !== undefined && { kdcKeytab }),
       pid: process.pid,
     };
     const principals = {
-      users: AZURE_LAB_USERS.map((u) => ({
-        principal: `${u.name}@CONTOSO.COM`,
+      users: spec.onPrem.users.map((u) => ({
+        principal: `${u.name}@${onPremRealm}`,
         password: u.password,
-        logins: { [mi.name]: [...u.logins] },
+        logins: Object.fromEntries(spec.managedInstances.map((m) => [m.name, loginsOf(spec, m, u)])),
       })),
     };
     const principalsFile = join(dir, 'principals.json');
@@ -164,4 +236,45 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     await close();
     throw e;
   }
+}
+
+/**
+ * `freetds.conf`: an entry per instance. FreeTDS names the service after the
+ * host and port it connects to (`MSSQLSvc/127.0.0.1:<port>`) in the entry's
+ * `realm`; the lab registered that SPN on the instance.
+ */
+function freetdsConf(spec: AzureLabFile, tds: Record<string, { host: string; port: number }>): string {
+  const lines = [
+    '# FreeTDS names the service MSSQLSvc/<host>:<port> of what it connects to, in `realm`;',
+    '# the lab registered that SPN on each instance. tsql -S <instance> (with tickets from kinit).',
+  ];
+  for (const m of spec.managedInstances) {
+    lines.push(
+      `[${m.name}]`,
+      `  host = ${tds[m.name]!.host}`,
+      `  port = ${tds[m.name]!.port}`,
+      `  tds version = ${spec.client.tdsVersion}`,
+      `  encryption = ${spec.client.encryption}`,
+      `  realm = ${AZURE_AD_REALM}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `odbc.ini`: a DSN per instance, through FreeTDS's driver and its `freetds.conf` entry. */
+function odbcIni(spec: AzureLabFile): string {
+  const lines = [
+    '# unixODBC DSNs (ODBCINI=<this file>, ODBCSYSINI=<this directory>, FREETDSCONF=<freetds.conf>):',
+    '# isql -v -b -e <instance> with tickets from kinit.',
+  ];
+  for (const m of spec.managedInstances) {
+    lines.push(
+      `[${m.name}]`,
+      `Description = ${m.name}.${m.dnsZone}.database.windows.net (krbsim)`,
+      'Driver = FreeTDS',
+      `Servername = ${m.name}`,
+      `TDS_Version = ${spec.client.tdsVersion}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

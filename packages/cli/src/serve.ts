@@ -12,17 +12,25 @@ import { type CliIo, ExitCode } from './io';
 import { applyPortOptions } from './port-option';
 import { LOG_LEVELS, type LogLevel } from './request-log';
 import { type ServeDir, serveDir, serveDirNote } from './serve-dir';
+import type { AzureLabFile } from './azure-lab-file';
+import { loadServeFile } from './serve-file';
 import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, TopologyError, type TopologyFile } from './topology';
 import type { TopologyWriteResult } from './topology-files';
 
-export const SERVE_USAGE = `Usage: krbsim serve <topology.yaml|topology.json> [--dir <dir>] [options]
-       krbsim serve azure-sql-mi [--dir <dir>] [--host <addr>] [--seed <s>] [--json-log]
+export const SERVE_USAGE = `Usage: krbsim serve <file.yaml|file.json|built-in name> [--dir <dir>] [options]
 
-azure-sql-mi: the Azure SQL Managed Instance lab: CONTOSO.COM's KDC over UDP
-and TCP, Azure AD's only through an HTTPS KDC proxy (ca.pem, http_anchors), a
-TDS listener for the managed instance mi1 (freetds.conf), ports.json and
-principals.json (alice has a Windows login on mi1, bob none).
+Built-in names: the examples shipped with krbsim (azure-sql-mi, azure-trust,
+contoso-fabrikam), served as their files are.
+
+An Azure lab file (kind: azure-sql-mi; the built-in azure-sql-mi is one):
+the on-prem domain's KDC over UDP and TCP, Azure AD's only through an HTTPS
+KDC proxy (ca.pem, http_anchors), a TDS listener per managed instance
+(freetds.conf, odbc.ini and odbcinst.ini, <instance>.keytab), ports.json and
+principals.json (mode 0600: the users, their passwords and their logins).
+The built-in lab: alice has a Windows login on mi1, carol one through the
+group CONTOSO\\SqlAdmins, bob none. --kdc-keytab, --dir, --keep, --host,
+--seed and the log options apply; --workers, --replica-of and --port do not.
 
 Serve every realm of a topology file: one KDC per realm, listening on UDP and
 TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
@@ -105,15 +113,30 @@ export interface ServeConfig {
   readonly level: LogLevel;
 }
 
+/** What `krbsim serve` was asked to do with an Azure lab file (`kind: azure-sql-mi`). */
+interface AzureServeConfig {
+  readonly kind: 'azure-sql-mi';
+  /** The file, as given (`azure-sql-mi` for the built-in lab). */
+  readonly file: string;
+  readonly lab: AzureLabFile;
+  readonly dir?: string;
+  readonly host?: string;
+  readonly seed?: number | string;
+  readonly kdcKeytab: boolean;
+  readonly keep: boolean;
+  readonly json: boolean;
+  readonly level: LogLevel;
+}
+
 /** The most worker processes `--workers` accepts. */
 const MAX_WORKERS = 64;
 
 /** Run `krbsim serve`; resolves with the exit code once stopped. */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  if (argv[0] === AZURE_LAB) return serveAzureLab(argv.slice(1), io);
   const config = await parseServeArgs(argv, io);
   if (typeof config === 'number') return config;
   if (io.signal?.aborted) return ExitCode.ok;
+  if ('kind' in config) return serveAzureLab(config, io);
   if (config.workers > 1) {
     // Loaded only now: a single process never loads node:cluster.
     const { serveWithWorkers } = await import('./serve-workers');
@@ -122,7 +145,10 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   return serveInProcess(config, io);
 }
 
-async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<ServeConfig | number> {
+async function parseServeArgs(
+  argv: readonly string[],
+  io: CliIo,
+): Promise<ServeConfig | AzureServeConfig | number> {
   const parsed = parseCommand<{
     dir?: string;
     keep?: boolean;
@@ -187,9 +213,9 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
     seed = /^-?\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
   }
   const file = positionals[0]!;
-  let topology: TopologyFile;
+  let loaded: Awaited<ReturnType<typeof loadServeFile>>;
   try {
-    topology = await loadTopologyFile(file);
+    loaded = await loadServeFile(file);
   } catch (e) {
     if (e instanceof TopologyError) {
       io.stderr(`krbsim serve: ${file}: ${e.message}\n`);
@@ -199,6 +225,30 @@ async function parseServeArgs(argv: readonly string[], io: CliIo): Promise<Serve
   }
   if (values.dir !== undefined && values.keep === true)
     return usage('--keep is for the temporary directory: --dir is kept');
+  if (loaded.kind === 'azure-sql-mi') {
+    // The lab is one process with its own ports (onPrem.port, managedInstances[].port).
+    const unsupported = [
+      values.workers !== undefined && '--workers',
+      values['replica-of'] !== undefined && '--replica-of',
+      values.port !== undefined && '--port',
+    ].filter(Boolean);
+    if (unsupported.length > 0) {
+      return usage(`${unsupported.join(', ')}: not for an Azure lab (${file}); its file sets the ports`);
+    }
+    return {
+      kind: 'azure-sql-mi',
+      file,
+      lab: loaded.lab,
+      ...(values.dir !== undefined && { dir: values.dir }),
+      ...(values.host !== undefined && { host: values.host }),
+      ...(seed !== undefined && { seed }),
+      kdcKeytab: values['kdc-keytab'] === true,
+      keep: values.keep === true,
+      json: values['json-log'] === true,
+      level,
+    };
+  }
+  let topology: TopologyFile = loaded.topology;
   if (values.port !== undefined) {
     const ported = applyPortOptions(topology, values.port);
     if (typeof ported === 'string') return usage(ported);
@@ -275,46 +325,20 @@ function seedNumber(s: string): number {
   return h;
 }
 
-/** The built-in Azure SQL Managed Instance lab (`krbsim serve azure-sql-mi`). */
-const AZURE_LAB = 'azure-sql-mi';
-
-/** `krbsim serve azure-sql-mi [--dir D] [--host H] [--seed S]`: see `azure-lab.ts`. */
-async function serveAzureLab(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand<{
-    dir?: string;
-    keep?: boolean;
-    host?: string;
-    seed?: string;
-    'json-log'?: boolean;
-  }>(
-    'serve',
-    argv,
-    {
-      dir: { type: 'string' },
-      keep: { type: 'boolean' },
-      host: { type: 'string' },
-      seed: { type: 'string' },
-      'json-log': { type: 'boolean' },
-    },
-    SERVE_USAGE,
-    io,
-  );
-  if (typeof parsed === 'number') return parsed;
-  if (parsed.positionals.length > 0) {
-    io.stderr(usageError('serve', `azure-sql-mi takes no file, got ${parsed.positionals.join(' ')}`));
-    return ExitCode.usage;
-  }
-  const { values } = parsed;
-  const log = serveLog((line) => io.stdout(line), { json: values['json-log'] === true, level: 'info' });
-  const served = await serveDir(values.dir, 'krbsim-azure-', values.keep === true);
+/** `krbsim serve azure-sql-mi` or a `kind: azure-sql-mi` file: see `azure-lab.ts`. */
+async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<number> {
+  const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
+  const served = await serveDir(config.dir, 'krbsim-azure-', config.keep);
   const dir = served.path;
   const { startAzureLab } = await import('./azure-lab');
   let running: Awaited<ReturnType<typeof startAzureLab>>;
   try {
     running = await startAzureLab({
+      lab: config.lab,
       dir,
-      ...(values.host !== undefined && { host: values.host }),
-      ...(values.seed !== undefined && { seed: seedNumber(values.seed) }),
+      ...(config.host !== undefined && { host: config.host }),
+      ...(config.seed !== undefined && { seed: seedNumber(String(config.seed)) }),
+      ...(config.kdcKeytab && { kdcKeytab: true }),
       log: (line) => log.lifecycle({ event: 'tds', line }, line),
     });
   } catch (e) {
@@ -324,13 +348,23 @@ async function serveAzureLab(argv: readonly string[], io: CliIo): Promise<number
   }
   const p = running.ports;
   log.lifecycle(
-    { event: 'ready', dir, krb5conf: p.krb5conf, ports: join(dir, 'ports.json') },
+    {
+      event: 'ready',
+      dir,
+      krb5conf: p.krb5conf,
+      ports: join(dir, 'ports.json'),
+      ...(p.kdcKeytab !== undefined && { kdcKeytab: p.kdcKeytab }),
+    },
     [
-      `CONTOSO.COM: KDC on ${p.kdcs['CONTOSO.COM']!.host}:${p.kdcs['CONTOSO.COM']!.udp} (udp+tcp)`,
-      `KERBEROS.MICROSOFTONLINE.COM: KDC proxy ${Object.values(p.kdcProxy)[0]}`,
+      ...Object.entries(p.kdcs).map(([realm, k]) => `${realm}: KDC on ${k.host}:${k.udp} (udp+tcp)`),
+      ...Object.entries(p.kdcProxy).map(([realm, url]) => `${realm}: KDC proxy ${url}`),
       ...Object.entries(p.tds).map(([n, t]) => `${n}: TDS on ${t.host}:${t.port} (${t.spn})`),
       `files in ${dir}${serveDirNote(served)}`,
+      ...(p.kdcKeytab === undefined
+        ? []
+        : [`  KDC keys in ${p.kdcKeytab}: anyone holding them can forge tickets`]),
       `  export KRB5_CONFIG=${p.krb5conf} FREETDSCONF=${p.freetdsconf}`,
+      `  export ODBCINI=${p.odbcini} ODBCSYSINI=${dir}   # isql -v -b -e <instance>`,
       'ready; Ctrl-C to stop',
     ].join('\n'),
   );

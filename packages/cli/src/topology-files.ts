@@ -211,7 +211,7 @@ const NT_SRV_INST = 2;
  * With them Wireshark decrypts TGTs and referral TGTs, and MIT's tools
  * (`krb5_kdc_verify_ticket`) check the PAC's KDC and ticket signatures.
  */
-function kdcKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEntry[] {
+export function kdcKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEntry[] {
   const out: KeytabEntry[] = [];
   const seen = new Set<string>();
   for (const realm of realms) {
@@ -242,7 +242,7 @@ function kdcKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEntry[] {
  * symlink, never into an old file that kept a wider mode), renamed over
  * `path` once complete.
  */
-async function writeOwnerOnly(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeOwnerOnly(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await rm(tmp, { force: true });
   await writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' });

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
+import { ErrorCode, KerberosError } from '@krbsim/core';
 import { parse as parseYaml } from 'yaml';
 
 /** A realm's policy, in file units (durations as `10h`, `5m`, `7d` or seconds). */
@@ -124,9 +124,6 @@ export interface TopologyFile {
 
 /** A topology file that does not validate; `path` names the bad field. */
 export class TopologyError extends KerberosError {
-  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
-  static override readonly [ERROR_BRAND]: string = '@krbsim/cli:TopologyError';
-
   readonly path: string;
   constructor(path: string, problem: string) {
     super(ErrorCode.KRB_ERR_GENERIC, `${path}: ${problem}`);
@@ -146,7 +143,8 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     throw new TopologyError(path, `expected an object, got ${describe(v)}`);
   }
@@ -158,20 +156,23 @@ function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
   return v as Obj;
 }
 
-function list(v: unknown, path: string, optional = true): unknown[] {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function list(v: unknown, path: string, optional = true): unknown[] {
   if (v === undefined && optional) return [];
   if (!Array.isArray(v)) throw new TopologyError(path, `expected a list, got ${describe(v)}`);
   return v;
 }
 
-function str(v: unknown, path: string): string {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function str(v: unknown, path: string): string {
   if (typeof v !== 'string' || v.length === 0) {
     throw new TopologyError(path, `expected a non-empty string, got ${describe(v)}`);
   }
   return v;
 }
 
-function optStr(v: unknown, path: string): string | undefined {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function optStr(v: unknown, path: string): string | undefined {
   return v === undefined ? undefined : str(v, path);
 }
 
@@ -181,7 +182,8 @@ function optBool(v: unknown, path: string): boolean | undefined {
   return v;
 }
 
-function oneOf<T extends string>(v: unknown, path: string, values: readonly T[], fallback?: T): T {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function oneOf<T extends string>(v: unknown, path: string, values: readonly T[], fallback?: T): T {
   if (v === undefined && fallback !== undefined) return fallback;
   if (typeof v !== 'string' || !values.includes(v as T)) {
     throw new TopologyError(path, `expected one of ${values.join(', ')}, got ${describe(v)}`);
@@ -189,7 +191,8 @@ function oneOf<T extends string>(v: unknown, path: string, values: readonly T[],
   return v as T;
 }
 
-function optPort(v: unknown, path: string): number | undefined {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function optPort(v: unknown, path: string): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
     throw new TopologyError(path, `expected a port number 1..65535, got ${describe(v)}`);
@@ -211,7 +214,8 @@ function duration(v: unknown, path: string): number | undefined {
   return ms;
 }
 
-function realmName(v: unknown, path: string): string {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function realmName(v: unknown, path: string): string {
   const name = str(v, path);
   if (!/^[A-Z0-9]([A-Z0-9.-]*[A-Z0-9])?$/.test(name)) {
     throw new TopologyError(

@@ -1,0 +1,251 @@
+/**
+ * The Azure lab's file form (`kind: azure-sql-mi`): the shipped example
+ * reads as documented, every field's error names its path, the names a
+ * file uses must be ones it defines, and the logins principals.json lists
+ * follow group nesting and the metadata mode. Built-in names resolve to
+ * every shipped example.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freetdsOdbcDriver } from '../src/azure-lab';
+import { loginsOf, validateAzureLab } from '../src/azure-lab-file';
+import { builtInNames, examplesDir, loadServeFile, parseServeFile } from '../src/serve-file';
+import { TopologyError } from '../src/topology';
+
+const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
+
+const base = () => ({
+  kind: 'azure-sql-mi',
+  onPrem: {
+    realm: 'CONTOSO.COM',
+    users: [
+      { name: 'alice', password: 'a' },
+      { name: 'carol', password: 'c', groups: ['DBAs'] },
+    ],
+    groups: [{ name: 'DBAs' }, { name: 'SqlAdmins', members: ['DBAs'] }],
+  },
+  managedInstances: [
+    {
+      name: 'mi1',
+      dnsZone: 'abc123',
+      subnet: '10.0.0.0/24',
+      logins: ['CONTOSO\\alice', { name: 'CONTOSO\\SqlAdmins', from: 'windows' }],
+    },
+  ],
+});
+
+describe('validateAzureLab', () => {
+  it('reads the shipped example as documented, with defaults', async () => {
+    const f = await loadServeFile('azure-sql-mi', EXAMPLES);
+    expect(f.kind).toBe('azure-sql-mi');
+    if (f.kind !== 'azure-sql-mi') return;
+    expect(f.path).toBe(join(EXAMPLES, 'azure-sql-mi.yaml'));
+    const lab = f.lab;
+    expect(lab.tenantId).toBeUndefined();
+    expect(lab.onPrem.users.map((u) => [u.name, u.groups])).toEqual([
+      ['alice', []],
+      ['bob', []],
+      ['carol', ['DBAs']],
+    ]);
+    expect(lab.managedInstances[0]).toEqual({
+      name: 'mi1',
+      dnsZone: 'abc123',
+      subnet: '10.0.0.0/24',
+      authenticationMetadata: 'Windows',
+      encryption: 'required',
+      connectionType: 'Proxy',
+      logins: [
+        { name: 'CONTOSO\\alice', from: 'windows' },
+        { name: 'CONTOSO\\SqlAdmins', from: 'windows' },
+      ],
+    });
+    expect(lab.client).toEqual({ encryption: 'require', tdsVersion: '7.4' });
+    const mi = lab.managedInstances[0]!;
+    expect(lab.onPrem.users.map((u) => loginsOf(lab, mi, u))).toEqual([
+      ['CONTOSO\\alice'],
+      [],
+      ['CONTOSO\\SqlAdmins'], // carol, through DBAs nested in SqlAdmins
+    ]);
+  });
+
+  it('lists the logins the metadata mode uses: Windows, AzureAD (by UPN), Paired', () => {
+    const doc = base();
+    doc.managedInstances[0]!.logins.push({ name: 'alice@contoso.com', from: 'external-provider' });
+    const lab = (mode: string) =>
+      validateAzureLab({
+        ...doc,
+        managedInstances: [{ ...doc.managedInstances[0]!, authenticationMetadata: mode }],
+      });
+    const alice = (mode: string) => {
+      const l = lab(mode);
+      return loginsOf(l, l.managedInstances[0]!, l.onPrem.users[0]!);
+    };
+    expect(alice('Windows')).toEqual(['CONTOSO\\alice']);
+    expect(alice('AzureAD')).toEqual(['alice@contoso.com']);
+    expect(alice('Paired')).toEqual(['CONTOSO\\alice', 'alice@contoso.com']);
+  });
+
+  const bad: [string, (d: ReturnType<typeof base>) => unknown, string][] = [
+    ['an unknown field', (d) => ({ ...d, extra: 1 }), 'azure-sql-mi.extra: unknown field'],
+    ['a bad tenant id', (d) => ({ ...d, tenantId: 'nope' }), 'tenantId: expected a GUID'],
+    ['no onPrem', ({ onPrem: _, ...d }) => d, 'onPrem: expected an object, got nothing'],
+    ['a lower-case realm', (d) => ({ ...d, onPrem: { ...d.onPrem, realm: 'contoso.com' } }), 'onPrem.realm:'],
+    [
+      'a user without a password',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, users: [{ name: 'alice' }] } }),
+      'onPrem.users[0].password: expected a non-empty string',
+    ],
+    [
+      'a user in an undefined group',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, users: [{ name: 'x', password: 'p', groups: ['Nope'] }] } }),
+      'onPrem.users[0].groups[0]: no group Nope in onPrem.groups',
+    ],
+    [
+      'a group member that is not defined',
+      (d) => ({
+        ...d,
+        onPrem: { ...d.onPrem, groups: [...d.onPrem.groups, { name: 'G', members: ['zed'] }] },
+      }),
+      'onPrem.groups[2].members[0]: no user or group zed in onPrem',
+    ],
+    [
+      'a group and a user of the same name',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, groups: [{ name: 'Alice' }] } }),
+      'onPrem.groups[0].name: Alice is already defined at onPrem.users[0].name',
+    ],
+    [
+      'a group scope',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, groups: [{ name: 'G', scope: 'local' }] } }),
+      'onPrem.groups[0].scope: expected one of global, universal, domain-local',
+    ],
+    ['no instances', (d) => ({ ...d, managedInstances: [] }), 'managedInstances: at least one'],
+    [
+      'a bad subnet',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, subnet: '10.0.0.300/24' }] }),
+      'managedInstances[0].subnet: expected an IPv4 subnet',
+    ],
+    [
+      'two instances on one subnet',
+      (d) => ({
+        ...d,
+        managedInstances: [d.managedInstances[0]!, { ...d.managedInstances[0]!, name: 'mi2' }],
+      }),
+      'managedInstances[1].subnet: 10.0.0.0/24 is already used by managedInstances[0]',
+    ],
+    [
+      'a metadata mode',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, authenticationMetadata: 'windows' }] }),
+      'managedInstances[0].authenticationMetadata: expected one of Windows, AzureAD, Paired',
+    ],
+    [
+      'an encryption',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, encryption: 'strict' }] }),
+      'managedInstances[0].encryption: expected one of required, login-only, not-supported',
+    ],
+    [
+      'a login source',
+      (d) => ({
+        ...d,
+        managedInstances: [{ ...d.managedInstances[0]!, logins: [{ name: 'x', from: 'sql' }] }],
+      }),
+      'managedInstances[0].logins[0].from: expected one of windows, external-provider',
+    ],
+    [
+      'a Windows login of another domain',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, logins: ['FABRIKAM\\alice'] }] }),
+      'managedInstances[0].logins[0].name: expected CONTOSO\\<user or group>',
+    ],
+    [
+      'a Windows login of no one',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, logins: ['CONTOSO\\zed'] }] }),
+      'managedInstances[0].logins[0].name: no user or group zed in onPrem',
+    ],
+    [
+      'an Azure AD login that is not a UPN',
+      (d) => ({
+        ...d,
+        managedInstances: [
+          { ...d.managedInstances[0]!, logins: [{ name: 'alice', from: 'external-provider' }] },
+        ],
+      }),
+      'managedInstances[0].logins[0].name: expected a UPN',
+    ],
+    [
+      'a port used twice',
+      (d) => ({
+        ...d,
+        onPrem: { ...d.onPrem, port: 18088 },
+        managedInstances: [{ ...d.managedInstances[0]!, port: 18088 }],
+      }),
+      'managedInstances[0].port: port 18088 is already used by onPrem.port',
+    ],
+    [
+      'a client encryption',
+      (d) => ({ ...d, client: { encryption: 'strict' } }),
+      'client.encryption: expected',
+    ],
+    ['a TDS version', (d) => ({ ...d, client: { tdsVersion: 8 } }), 'client.tdsVersion: expected one of 7.1'],
+  ];
+  for (const [what, edit, message] of bad) {
+    it(`refuses ${what}, naming the field`, () => {
+      let error: unknown;
+      try {
+        validateAzureLab(edit(base()));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TopologyError);
+      expect((error as Error).message).toContain(message);
+      expect((error as TopologyError).path).toBe(message.split(':')[0]);
+    });
+  }
+});
+
+describe('serve files and built-in names', () => {
+  it('tells a lab from a topology by kind, and refuses another kind, naming the field', () => {
+    expect(parseServeFile(JSON.stringify(base()), 'json').kind).toBe('azure-sql-mi');
+    expect(parseServeFile('realms: [{ name: A.TEST }]').kind).toBe('topology');
+    expect(() => parseServeFile('kind: mit\nrealms: []')).toThrow(/^kind: expected azure-sql-mi/);
+    expect(() => parseServeFile('kind: azure-sql-mi\nrealms: []')).toThrow(
+      /^azure-sql-mi\.realms: unknown field/,
+    );
+  });
+
+  it('resolves every shipped example by name, from the package (src/ and dist/ sit beside examples/)', async () => {
+    expect(examplesDir()).toBe(join(EXAMPLES, '.').replace(/\/$/, ''));
+    const names = builtInNames();
+    expect(names).toEqual(['azure-sql-mi', 'azure-trust', 'contoso-fabrikam']);
+    for (const name of names) {
+      const f = await loadServeFile(name);
+      expect(f.path).toBe(join(EXAMPLES, `${name}.yaml`));
+      expect(f.kind).toBe(name === 'azure-sql-mi' ? 'azure-sql-mi' : 'topology');
+    }
+  });
+
+  it('prefers a file of that name, and names the built-ins when nothing matches', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'krbsim-serve-file-'));
+    try {
+      const own = join(dir, 'azure-trust');
+      await writeFile(own, 'realms: [{ name: MINE.TEST }]\n');
+      const f = await loadServeFile(own);
+      expect(f.kind === 'topology' && f.topology.realms[0]!.name).toBe('MINE.TEST');
+      await expect(loadServeFile('no-such-lab')).rejects.toThrow(
+        /cannot read no-such-lab: .*; built-in: azure-sql-mi, azure-trust, contoso-fabrikam/,
+      );
+      await expect(loadServeFile(join(dir, 'missing.yaml'))).rejects.toThrow(
+        /cannot read .*missing\.yaml: [^;]*$/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names FreeTDS's ODBC driver where it is installed, else Debian's path", () => {
+    expect(freetdsOdbcDriver((p) => p === '/usr/lib64/libtdsodbc.so')).toBe('/usr/lib64/libtdsodbc.so');
+    expect(freetdsOdbcDriver(() => false)).toMatch(
+      /^\/usr\/lib\/[a-z0-9_]+-linux-gnu\/odbc\/libtdsodbc\.so$/,
+    );
+  });
+});
