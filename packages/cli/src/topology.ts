@@ -30,7 +30,7 @@
  * @module
  */
 
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 import { parse as parseYaml } from 'yaml';
 
 /** A realm's policy, in file units (durations as `10h`, `5m`, `7d` or seconds). */
@@ -124,6 +124,9 @@ export interface TopologyFile {
 
 /** A topology file that does not validate; `path` names the bad field. */
 export class TopologyError extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/cli:TopologyError';
+
   readonly path: string;
   constructor(path: string, problem: string) {
     super(ErrorCode.KRB_ERR_GENERIC, `${path}: ${problem}`);
