@@ -48,6 +48,13 @@ export interface InitialCredentialOptions {
   readonly enterprise?: boolean;
   /** PA-PAC-REQUEST include-pac (MS-KILE 2.2.3). Default true. */
   readonly includePac?: boolean;
+  /**
+   * Armor the exchange with FAST (RFC 6113) using this TGT of the client's
+   * realm (a host's, or anyone's: MIT's `kinit -T`): the request travels
+   * encrypted, pre-authentication is the encrypted challenge, errors come
+   * back authenticated and the reply key is strengthened.
+   */
+  readonly armor?: Credential;
 }
 
 /** Options for {@link KerberosClient.getServiceTicket}. */
@@ -114,6 +121,7 @@ export class KerberosClient {
       clockSkewMs: opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
       maxReferralHops: opts.maxReferralHops ?? DEFAULT_MAX_REFERRAL_HOPS,
       domainRealm: opts.domainRealm,
+      fastTgs: opts.fastTgs ?? false,
       log,
       authClock: new AuthenticatorClock(clock),
       cache: this.cache,
@@ -173,6 +181,7 @@ export class KerberosClient {
       ...(opts.renewable ? { renewLifeMs: opts.renewLifeMs ?? 7 * DAY } : {}),
       includePac: opts.includePac ?? true,
       canonicalize,
+      ...(opts.armor === undefined ? {} : { armor: opts.armor }),
     });
     this.cache.add(cred);
     this.cache.defaultPrincipal = cred.client;

@@ -36,6 +36,13 @@ export interface ClientOptions {
    * wins. Used only when the KDC returns no referral for a service.
    */
   readonly domainRealm?: Readonly<Record<string, string>>;
+  /**
+   * Armor every TGS-REQ with FAST (RFC 6113 section 5.4.1.1: implicit armor
+   * from the TGT's session key and the authenticator subkey), so the request
+   * travels encrypted and errors come back authenticated. Every KDC asked
+   * must then serve FAST. Default false.
+   */
+  readonly fastTgs?: boolean;
   /** Receives one line per protocol step (requests sent, errors received, referrals followed). */
   readonly log?: (line: string) => void;
   /** Start from these credentials (e.g. `fromCcache(parseCcache(bytes))`); default an empty cache. */

@@ -15,6 +15,7 @@ import {
   formatPrincipal,
   KdcOptions,
   NameType,
+  PaDataType,
   TicketFlags,
   tgsRealmOf,
 } from '@krbsim/asn1';
@@ -22,6 +23,8 @@ import { ErrorCode } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
+import { type FastRequest, unwrapAsFast } from './fast-armor';
+import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
 import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
@@ -31,7 +34,7 @@ import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import { runPadata } from './padata/handler';
 import { AS_PADATA_HANDLERS } from './padata/registry';
 import { encPaRepPadata } from './padata/req-enc-pa-rep';
-import { etypeInfo2Padata, preauthRequired, usableClientKeys } from './preauth';
+import { etypeInfo2Padata, fastRequired, preauthRequired, usableClientKeys } from './preauth';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { realmOfHost } from './referral';
@@ -78,7 +81,9 @@ function findServer(realm: Realm, sname: PrincipalName): PrincipalEntry | undefi
 
 /**
  * Answer an AS-REQ (RFC 4120 section 3.1.2 and 3.1.3), running `handlers`
- * on its PA-DATA. Throws {@link KdcError} to refuse.
+ * on its PA-DATA. An armored AS-REQ (RFC 6113) is opened first and its inner
+ * request answered; its reply and its refusals are armored. Throws
+ * {@link KdcError} to refuse.
  */
 export function processAsReq(
   realm: Realm,
@@ -86,9 +91,33 @@ export function processAsReq(
   requestDer: Uint8Array,
   handlers: readonly AsPadataHandler[] = AS_PADATA_HANDLERS,
 ): ExchangeResult {
+  const now = realm.clock.now();
+  // Refusals of the armor itself go out unarmored: there is no armor key to trust.
+  const fast = unwrapAsFast(realm, req, now);
+  if (fast === undefined) return answerAs(realm, req, requestDer, handlers, now, undefined);
+  try {
+    return answerAs(realm, fast.inner, requestDer, handlers, now, fast);
+  } catch (e) {
+    throw armoredError(e, fast, req, { now, style: realm.policy.krbErrorStyle, random: realm.random });
+  }
+}
+
+/** A computer account (AD's `NAME$`), which MS-KILE exempts from required FAST: it gets the armor. */
+function isComputer(realm: Realm, client: PrincipalEntry): boolean {
+  const name = client.name.nameString;
+  return name.length === 1 && realm.directory.account(name[0]!)?.kind === 'computer';
+}
+
+function answerAs(
+  realm: Realm,
+  req: KdcReq,
+  requestDer: Uint8Array,
+  handlers: readonly AsPadataHandler[],
+  now: number,
+  fast: FastRequest | undefined,
+): ExchangeResult {
   const body = req.reqBody;
   const policy = realm.policy;
-  const now = realm.clock.now();
   if (!body.cname) throw new KdcError(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN, 'the request names no client');
   const cname = body.cname;
   const crealm = realm.name;
@@ -151,9 +180,14 @@ export function processAsReq(
   if (!tkey) etypeNoSupp('the server key', body.etype, realm.name);
 
   // PA-DATA: pre-authentication (section 5.2.7) and the other padata, by the registry.
+  // MS-KILE 3.3.5.1, "Fail unarmored authentication requests": a user must come armored.
+  if (fast === undefined && policy.fast === 'required' && c.kind === 'user' && !isComputer(realm, c)) {
+    throw fastRequired(cname, crealm);
+  }
   const state: AsRequestState = {
     realm,
     req,
+    fast,
     requestDer,
     now,
     cname,
@@ -165,9 +199,10 @@ export function processAsReq(
     preauthenticated: false,
     pacRequested: policy.includePacByDefault,
     encPaRep: false,
+    replyPadata: [],
   };
   try {
-    runPadata(handlers, state, req.padata);
+    runPadata(handlers, state);
   } catch (e) {
     throw naming(e, { ...who, realm: realm.name });
   }
@@ -175,6 +210,9 @@ export function processAsReq(
     throw preauthRequired(usable, handlers, state, cname, crealm);
   }
   const replyKey = state.replyKey;
+  // RFC 6113 section 5.4.3: under FAST the reply is sealed with the strengthened reply key.
+  const strengthened = fast === undefined ? undefined : strengthenReplyKey(replyKey.key, realm.random);
+  const sealingKey = strengthened?.replyKey ?? replyKey.key;
 
   runIssuancePolicy(realm, { realm, exchange: 'AS', cname, crealm, client: c, server: s }, who);
 
@@ -240,25 +278,35 @@ export function processAsReq(
     srealm: realm.name,
     sname: ticketSname,
     ...(etp.caddr && { caddr: etp.caddr }),
-    ...(state.encPaRep && { encryptedPaData: [encPaRepPadata(replyKey.key, requestDer)] }),
+    ...(state.encPaRep && {
+      encryptedPaData: [
+        encPaRepPadata(sealingKey, requestDer),
+        // RFC 6806 section 11: protected FAST negotiation, as MIT's KDC says it (an empty PA-FX-FAST).
+        ...(policy.fast === 'none' ? [] : [{ padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }]),
+      ],
+    }),
   };
-  const encPart = sealReplyPart(
-    part,
-    'as',
-    replyKey.key,
-    KeyUsage.AS_REP_ENCPART,
-    realm.random,
-    replyKey.kvno,
-  );
+  const encPart = sealReplyPart(part, 'as', sealingKey, KeyUsage.AS_REP_ENCPART, realm.random, replyKey.kvno);
+  // ETYPE-INFO2 for the reply key, so a client that sent no pre-auth learns the salt.
+  const padata = [etypeInfo2Padata([replyKey], policy.rc4SaltInEtypeInfo), ...state.replyPadata];
+  const clear = visibleClient(fast, ticketCname, crealm);
   const reply = encodeAsRep({
     pvno: 5,
     msgType: 11,
-    // ETYPE-INFO2 for the reply key, so a client that sent no pre-auth learns the salt.
-    padata: [etypeInfo2Padata([replyKey], policy.rc4SaltInEtypeInfo)],
-    crealm,
-    cname: ticketCname,
+    padata:
+      fast === undefined
+        ? padata
+        : [
+            fastReplyPadata(
+              fast,
+              { padata, strengthenKey: strengthened!.strengthenKey, ticket, cname: ticketCname, crealm, now },
+              realm.random,
+            ),
+          ],
+    crealm: clear.crealm,
+    cname: clear.cname,
     ticket,
     encPart,
   });
-  return { reply, outcome: 'AS-REP' };
+  return { reply, outcome: fast === undefined ? 'AS-REP' : 'AS-REP (FAST)' };
 }

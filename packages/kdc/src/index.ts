@@ -48,6 +48,7 @@ export type {
 export { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
 export {
   defaultPolicy,
+  type FastSupport,
   type KrbErrorStyle,
   policyOfKind,
   type RealmKind,

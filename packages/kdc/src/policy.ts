@@ -29,6 +29,21 @@ export type RealmKind = 'mit' | 'active-directory';
 export type KrbErrorStyle = 'mit' | 'active-directory';
 
 /**
+ * Whether a realm's KDC speaks FAST (RFC 6113), as AD's "KDC support for
+ * claims, compound authentication and Kerberos armoring" policy sets it
+ * (MS-KILE 3.3.5.1, ClaimsCompIdFASTSupport):
+ * - `none`: armored requests are refused with KDC_ERR_PADATA_TYPE_NOSUPP
+ *   (AD, policy not configured, would ignore them; krbsim says so instead);
+ * - `supported`: armored AS and TGS requests are served, and
+ *   KDC_ERR_PREAUTH_REQUIRED offers PA-FX-FAST (MIT krb5's KDC, AD "Supported");
+ * - `required`: as `supported`, and an unarmored AS-REQ for a user is answered
+ *   with KDC_ERR_PREAUTH_REQUIRED whose METHOD-DATA offers PA-FX-FAST only, as
+ *   MS-KILE 3.3.5.1 says for "Fail unarmored authentication requests" (value 3);
+ *   computer and service accounts, which get the armor TGT, are exempt.
+ */
+export type FastSupport = 'none' | 'supported' | 'required';
+
+/**
  * A realm's ticket and protocol policy. Every field has a default (see
  * {@link resolvePolicy}); pass a `Partial<RealmPolicy>` to `new Realm()`.
  */
@@ -133,6 +148,12 @@ export interface RealmPolicy {
    * with {@link issuePac}. Default false; `active-directory` realms: true.
    */
   requirePac: boolean;
+  /**
+   * FAST (RFC 6113) support, see {@link FastSupport}. Default `supported`
+   * (MIT's KDC always serves FAST); `active-directory` realms: `none`, the
+   * default of AD's KDC armoring policy.
+   */
+  fast: FastSupport;
 }
 
 /** The policy with every default applied. */
@@ -157,6 +178,7 @@ export function defaultPolicy(): RealmPolicy {
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     issuePac: false,
     requirePac: false,
+    fast: 'supported',
   };
 }
 
@@ -177,6 +199,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
   issuePac: true,
   requirePac: true,
+  fast: 'none',
 };
 
 /** The defaults of a realm kind, before a realm's own policy is applied. */
@@ -219,6 +242,9 @@ export function resolvePolicy(partial: Partial<RealmPolicy> = {}, kind: RealmKin
   }
   if (!Number.isInteger(policy.krbtgtKeyHistory) || policy.krbtgtKeyHistory < 1) {
     bad('krbtgtKeyHistory must be an integer >= 1');
+  }
+  if (!['none', 'supported', 'required'].includes(policy.fast)) {
+    bad(`fast must be 'none', 'supported' or 'required', not '${String(policy.fast)}'`);
   }
   if (policy.ticketEncType !== undefined && !policy.permittedEncTypes.includes(policy.ticketEncType)) {
     bad(`ticketEncType ${policy.ticketEncType} is not in permittedEncTypes`);

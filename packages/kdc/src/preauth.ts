@@ -80,3 +80,22 @@ export function preauthRequired(
     realm: crealm,
   });
 }
+
+/**
+ * KDC_ERR_PREAUTH_REQUIRED for an unarmored AS-REQ in a realm that requires
+ * FAST: its METHOD-DATA offers PA-FX-FAST alone (MS-KILE 3.3.5.1, AD's "Fail
+ * unarmored authentication requests"), so a FAST client armors and retries
+ * and any other client stops, without a key hint to guess passwords against.
+ */
+export function fastRequired(cname: PrincipalName, crealm: string): KdcError {
+  return routineKdcError(
+    ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+    'this realm requires FAST (armored requests); armor the AS-REQ with a TGT (kinit -T)',
+    {
+      eData: encodeMethodData([{ padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }]),
+      cname,
+      crealm,
+      realm: crealm,
+    },
+  );
+}

@@ -29,6 +29,8 @@ import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { findPac } from '@krbsim/pac';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
+import type { FastRequest } from './fast-armor';
+import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
@@ -254,21 +256,29 @@ export function processTgsReq(
 ): ExchangeResult {
   const now = realm.clock.now();
   const state: TgsRequestState = { realm, req, now, header: undefined };
+  // An armored request's refusals, once PA-FX-FAST has opened it, are armored (RFC 6113 section 5.4.4).
+  const armored = (e: unknown): unknown =>
+    state.fast === undefined
+      ? e
+      : armoredError(e, state.fast, req, { now, style: realm.policy.krbErrorStyle, random: realm.random });
   try {
-    runPadata(handlers, state, req.padata);
+    runPadata(handlers, state);
   } catch (e) {
     // Once PA-TGS-REQ has verified the TGT, a later handler's refusal names its client.
     const th = state.header as TgsHeader | undefined;
-    throw th === undefined ? e : naming(e, { cname: th.tgt.cname, crealm: th.tgt.crealm, realm: realm.name });
+    throw armored(
+      th === undefined ? e : naming(e, { cname: th.tgt.cname, crealm: th.tgt.crealm, realm: realm.name }),
+    );
   }
   const h = state.header;
   if (h === undefined) {
     throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, 'the TGS-REQ carries no PA-TGS-REQ');
   }
   try {
-    return issue(realm, req, h, now, state.s4uSelf);
+    // Under FAST, state.req is the inner request: its body is the one answered.
+    return issue(realm, state.req, h, now, state.s4uSelf, state.fast);
   } catch (e) {
-    throw naming(e, { cname: h.tgt.cname, crealm: h.tgt.crealm, realm: realm.name });
+    throw armored(naming(e, { cname: h.tgt.cname, crealm: h.tgt.crealm, realm: realm.name }));
   }
 }
 
@@ -278,6 +288,7 @@ function issue(
   h: TgsHeader,
   now: number,
   s4u: S4uSelf | undefined,
+  fast: FastRequest | undefined,
 ): ExchangeResult {
   const body = req.reqBody;
   const opts = body.kdcOptions;
@@ -436,13 +447,27 @@ function issue(
   const sub = h.authenticator.subkey;
   const replyKey = fromEncryptionKey(sub ?? h.tgt.key);
   const usage = sub ? KeyUsage.TGS_REP_ENCPART_SUBKEY : KeyUsage.TGS_REP_ENCPART_SESSKEY;
-  const encPart = sealReplyPart(part, 'tgs', replyKey, usage, realm.random);
+  // RFC 6113 section 5.4.3: under FAST the reply is sealed with the strengthened reply key.
+  const strengthened = fast === undefined ? undefined : strengthenReplyKey(replyKey, realm.random);
+  const encPart = sealReplyPart(part, 'tgs', strengthened?.replyKey ?? replyKey, usage, realm.random);
+  const padata = s4u?.x509UserId !== undefined ? [s4uX509Reply(s4u.x509UserId, replyKey)] : [];
+  const clear = visibleClient(fast, cname, crealm);
   const reply = encodeTgsRep({
     pvno: 5,
     msgType: 13,
-    ...(s4u?.x509UserId !== undefined && { padata: [s4uX509Reply(s4u.x509UserId, replyKey)] }),
-    crealm,
-    cname,
+    ...(fast !== undefined
+      ? {
+          padata: [
+            fastReplyPadata(
+              fast,
+              { padata, strengthenKey: strengthened!.strengthenKey, ticket, cname, crealm, now },
+              realm.random,
+            ),
+          ],
+        }
+      : padata.length > 0 && { padata }),
+    crealm: clear.crealm,
+    cname: clear.cname,
     ticket,
     encPart,
   });
@@ -455,7 +480,7 @@ function issue(
         : '';
   return {
     reply,
-    outcome: `TGS-REP${detail}${s4uDetail}`,
+    outcome: `TGS-REP${detail}${s4uDetail}${fast === undefined ? '' : ' (FAST)'}`,
     client: { name: h.tgt.cname, realm: h.tgt.crealm },
     ...(filtered.report !== undefined && { sidsFiltered: filtered.report.removed }),
   };

@@ -51,8 +51,14 @@ describe('AS exchange: pre-authentication', () => {
     expect(err.cname?.nameString).toEqual(['alice']);
     expect(err.stime).toBe(T0);
     const md = decodeMethodData(err.eData!);
-    expect(md.map((p) => p.padataType)).toEqual([PaDataType.PA_ETYPE_INFO2, PaDataType.PA_ENC_TIMESTAMP]);
+    // PA-FX-FAST: the realm serves FAST (policy fast: 'supported', MIT's default), as MIT's KDC says.
+    expect(md.map((p) => p.padataType)).toEqual([
+      PaDataType.PA_ETYPE_INFO2,
+      PaDataType.PA_ENC_TIMESTAMP,
+      PaDataType.PA_FX_FAST,
+    ]);
     expect(md[1]!.padataValue).toHaveLength(0);
+    expect(md[2]!.padataValue).toHaveLength(0);
     const info = decodeEtypeInfo2(md[0]!.padataValue);
     // The client's preference order, limited to permitted etypes (23 is not permitted).
     expect(info.map((e) => e.etype)).toEqual([17, 18, 20]);
@@ -351,7 +357,11 @@ describe('AS exchange: PA-REQ-ENC-PA-REP (RFC 6806 section 11)', () => {
     const rep = repOf(l.kdc.handle(request));
     const part = openRep(rep, aliceKey, KeyUsage.AS_REP_ENCPART).part;
     expect(part.flags & ENC_PA_REP).not.toBe(0);
-    expect(part.encryptedPaData?.map((p) => p.padataType)).toEqual([PaDataType.PA_REQ_ENC_PA_REP]);
+    // And PA-FX-FAST: FAST negotiation protected by the reply key (RFC 6806 section 11), as MIT sends it.
+    expect(part.encryptedPaData?.map((p) => p.padataType)).toEqual([
+      PaDataType.PA_REQ_ENC_PA_REP,
+      PaDataType.PA_FX_FAST,
+    ]);
     const ck = decodeChecksum(part.encryptedPaData![0]!.padataValue);
     expect(ck.cksumtype).toBe(16); // hmac-sha1-96-aes256, the reply key's
     expect(verifyChecksum(aliceKey, KeyUsage.KEY_USAGE_AS_REQ, request, ck.checksum)).toBe(true);

@@ -66,11 +66,14 @@ describe('PA-DATA registries', () => {
   it('list the built-in handlers in processing order', () => {
     expect(AS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([
       PaDataType.PA_ENC_TIMESTAMP,
+      PaDataType.PA_ENCRYPTED_CHALLENGE,
+      PaDataType.PA_FX_FAST,
       PaDataType.PA_PAC_REQUEST,
       PaDataType.PA_REQ_ENC_PA_REP,
     ]);
     expect(TGS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([
       PaDataType.PA_TGS_REQ,
+      PaDataType.PA_FX_FAST,
       PaDataType.PA_FOR_X509_USER,
       PaDataType.PA_FOR_USER,
     ]);
@@ -80,12 +83,13 @@ describe('PA-DATA registries', () => {
   it('take a new pre-authentication method as one handler and one registry line', () => {
     const l = lab();
     const kdc = new Kdc(l.realm, { padata: { as: [...AS_PADATA_HANDLERS, testPreauth] } });
-    // Offered in METHOD-DATA after ETYPE-INFO2 and PA-ENC-TIMESTAMP.
+    // Offered in METHOD-DATA after ETYPE-INFO2, PA-ENC-TIMESTAMP and PA-FX-FAST.
     const required = errorOf(kdc.handle(asReq({ realm: REALM, cname: 'alice' })));
     expect(required.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
     expect(decodeMethodData(required.eData!).map((p) => p.padataType)).toEqual([
       PaDataType.PA_ETYPE_INFO2,
       PaDataType.PA_ENC_TIMESTAMP,
+      PaDataType.PA_FX_FAST,
       PA_TEST,
     ]);
     // Used: the client is pre-authenticated without a timestamp.

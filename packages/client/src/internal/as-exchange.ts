@@ -3,7 +3,8 @@
  * AS-REP), with pre-authentication the way MIT's `krb5_get_init_creds` does
  * it (section 3.1.1: the first request carries no pre-authentication; on
  * KDC_ERR_PREAUTH_REQUIRED the client reads ETYPE-INFO2 from the e-data,
- * section 5.2.7.5, and sends PA-ENC-TIMESTAMP, section 5.2.7.2), client
+ * section 5.2.7.5, and sends PA-ENC-TIMESTAMP, section 5.2.7.2, or, armored
+ * with FAST (RFC 6113) by a TGT, PA-ENCRYPTED-CHALLENGE, section 5.4.6), client
  * referrals for enterprise names (RFC 6806 section 7: KDC_ERR_WRONG_REALM
  * names the client's realm in `crealm`), and the reply checks of section 3.1.5.
  *
@@ -14,6 +15,8 @@ import {
   type AsRep,
   decodeChecksum,
   decodeEncKdcRepPart,
+  decodeEncryptedData,
+  decodePaEncTsEnc,
   decodeEtypeInfo2,
   decodeMethodData,
   ENC_PA_REP,
@@ -21,6 +24,7 @@ import {
   type EtypeInfo2Entry,
   encodeAsReq,
   encodeEncryptedData,
+  encodeKdcReqBody,
   encodePaEncTsEnc,
   encodePaPacRequest,
   encodeTicket,
@@ -34,8 +38,16 @@ import {
   sameName,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { decrypt, encrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { cf2, decrypt, encrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { type Credential, credentialFromReply } from '../credential';
+import {
+  apRequestArmor,
+  type FastArmor,
+  fastPadata,
+  openFastError,
+  openFastReply,
+  strengthenedKey,
+} from './fast';
 import type { ReplyKeySource } from '../secret';
 import { type ClientContext, kerberosTime, sendAsReq } from './context';
 import { errorFromKrbError, replyMismatch } from './krb-error';
@@ -52,6 +64,8 @@ export interface AsRequest {
   readonly includePac: boolean;
   /** The client accepts a different (canonical) client or service name in the reply. */
   readonly canonicalize: boolean;
+  /** A TGT of the client's realm to armor the exchange with (RFC 6113 FAST). */
+  readonly armor?: Credential;
 }
 
 /** The etype, salt and parameters the KDC told us to use (ETYPE-INFO2). */
@@ -89,6 +103,14 @@ function readPreauthHints(
 ): { choice: KeyChoice; cookie?: PaData } {
   const methods = err.eData === undefined ? [] : decodeMethodData(err.eData);
   const info2 = findPadata(methods, PaDataType.PA_ETYPE_INFO2);
+  // A realm that requires FAST offers PA-FX-FAST alone (MS-KILE 3.3.5.1): nothing to do unarmored.
+  if (info2 === undefined && methods.length > 0 && methods.every((m) => m.padataType === PaDataType.PA_FX_FAST)) {
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+      `the KDC for ${realm} requires FAST (armored requests); pass a TGT of the realm as armor ({ armor } in getInitialCredentials)`,
+      { realm },
+    );
+  }
   // RFC 6113 section 5.2: a client copies PA-FX-COOKIE into its next request.
   const cookie = findPadata(methods, PaDataType.PA_FX_COOKIE);
   const withCookie = cookie === undefined ? {} : { cookie };
@@ -109,6 +131,18 @@ function readPreauthHints(
   const pwSalt = findPadata(methods, PaDataType.PA_PW_SALT);
   const salt = pwSalt === undefined ? undefined : new TextDecoder().decode(pwSalt.padataValue);
   return { choice: { etype: secret.offered[0]!, ...(salt === undefined ? {} : { salt }) }, ...withCookie };
+}
+
+/** PA-ENCRYPTED-CHALLENGE (RFC 6113 section 5.4.6): the time under the client challenge key, usage 54. */
+function buildEncryptedChallenge(ctx: ClientContext, fast: FastArmor, key: Key): PaData {
+  const challengeKey = cf2(fast.armorKey, key, 'clientchallengearmor', 'challengelongterm');
+  const t = ctx.authClock.next();
+  const plain = encodePaEncTsEnc({ patimestamp: t.ctime, pausec: t.cusec });
+  const cipher = encrypt(challengeKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, plain, { random: ctx.random });
+  return {
+    padataType: PaDataType.PA_ENCRYPTED_CHALLENGE,
+    padataValue: encodeEncryptedData({ etype: challengeKey.etype, cipher }),
+  };
 }
 
 function buildPaEncTimestamp(ctx: ClientContext, key: Key): PaData {
@@ -137,11 +171,15 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
     const nonce = randomUInt31(ctx.random);
     const padata: PaData[] = [];
     let preauthKey: Key | undefined;
+    // A fresh armor (and subkey) per request; only the client's own realm can check its TGT.
+    const fast = req.armor === undefined ? undefined : apRequestArmor(ctx, req.armor);
     if (choice !== undefined) {
       preauthKey = req.secret.keyFor(choice.etype, choice.salt, choice.s2kparams, realm, req.client.name);
       if (preauthKey === undefined)
         throw new KerberosError(ErrorCode.KDC_ERR_ETYPE_NOSUPP, 'no key for the chosen enctype', { realm });
-      padata.push(buildPaEncTimestamp(ctx, preauthKey));
+      padata.push(
+        fast === undefined ? buildPaEncTimestamp(ctx, preauthKey) : buildEncryptedChallenge(ctx, fast, preauthKey),
+      );
       if (cookie !== undefined) padata.push(cookie);
     }
     padata.push(
@@ -163,16 +201,28 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       nonce,
       etype: req.secret.offered,
     };
-    const bytes = encodeAsReq({ pvno: 5, msgType: 10, padata, reqBody: body });
+    // Armored (RFC 6113 section 5.4.2): the padata travels inside; the outer body is the same.
+    const bytes = encodeAsReq({
+      pvno: 5,
+      msgType: 10,
+      padata: fast === undefined ? padata : [fastPadata(ctx, fast, { padata, body }, encodeKdcReqBody(body))],
+      reqBody: body,
+    });
+    const method =
+      choice === undefined ? '' : fast === undefined ? 'PA-ENC-TIMESTAMP' : 'PA-ENCRYPTED-CHALLENGE';
+    const detail = [
+      ...(fast === undefined ? [] : ['FAST']),
+      ...(choice === undefined ? [] : [`${method}, etype ${choice.etype}`]),
+    ];
     ctx.log(
-      `AS-REQ ${formatPrincipal(req.client.name)} for ${formatPrincipal(sname, realm)} -> ${realm}${choice === undefined ? '' : ` (PA-ENC-TIMESTAMP, etype ${choice.etype})`}`,
+      `AS-REQ ${formatPrincipal(req.client.name)} for ${formatPrincipal(sname, realm)} -> ${realm}${detail.length === 0 ? '' : ` (${detail.join(', ')})`}`,
     );
     const answer = await sendAsReq(ctx, realm, bytes, {
       from: formatPrincipal(req.client.name, req.client.realm),
-      label: `sname=${formatPrincipal(sname)}${choice === undefined ? '' : ' PA-ENC-TIMESTAMP'}`,
+      label: `sname=${formatPrincipal(sname)}${fast === undefined ? '' : ' FAST'}${method === '' ? '' : ` ${method}`}`,
     });
     if (answer.kind === 'error') {
-      const e = answer.error;
+      const e = fast === undefined ? answer.error : openFastError(fast, answer.error, realm);
       ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
       if (e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED && choice === undefined) {
         const hints = readPreauthHints(e, req.secret, realm);
@@ -212,7 +262,15 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
         realm,
       );
     }
-    return verifyAsRep(ctx, req, answer.reply, { realm, nonce, sname, choice, preauthKey, request: bytes });
+    return verifyAsRep(ctx, req, answer.reply, {
+      realm,
+      nonce,
+      sname,
+      ...(choice !== undefined && { choice }),
+      ...(preauthKey !== undefined && { preauthKey }),
+      ...(fast !== undefined && { fast }),
+      request: bytes,
+    });
   }
 }
 
@@ -237,16 +295,45 @@ function checkEncPaRep(enc: EncKdcRepPart, key: Key, request: Uint8Array, realm:
   if (!ok) throw replyMismatch('the PA-REQ-ENC-PA-REP checksum does not match the AS-REQ sent', realm);
 }
 
+/**
+ * RFC 6113 section 5.4.6: the KDC's PA-ENCRYPTED-CHALLENGE, its time under
+ * the KDC challenge key (usage 55), proves it knows the client's key.
+ */
+function checkKdcChallenge(
+  ctx: ClientContext,
+  fast: FastArmor,
+  padata: readonly PaData[] | undefined,
+  clientKey: Key,
+  realm: string,
+): void {
+  const pa = findPadata(padata, PaDataType.PA_ENCRYPTED_CHALLENGE);
+  if (pa === undefined) throw replyMismatch('the armored AS-REP carries no KDC encrypted challenge', realm);
+  const kdcKey = cf2(fast.armorKey, clientKey, 'kdcchallengearmor', 'challengelongterm');
+  let time: number;
+  try {
+    const ts = decodePaEncTsEnc(
+      decrypt(kdcKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_KDC, decodeEncryptedData(pa.padataValue).cipher),
+    );
+    time = ts.patimestamp + Math.floor((ts.pausec ?? 0) / 1000);
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    throw replyMismatch('the KDC encrypted challenge does not open with the KDC challenge key', realm);
+  }
+  if (Math.abs(time - ctx.clock.now()) > ctx.clockSkewMs) {
+    throw replyMismatch('the KDC encrypted challenge is outside the clock skew', realm);
+  }
+}
+
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** RFC 4120 section 3.1.5: decrypt the reply with the client key and check it answers this request. */
-function verifyAsRep(
+export function verifyAsRep(
   ctx: ClientContext,
   req: AsRequest,
-  rep: AsRep,
+  received: AsRep,
   sent: {
     realm: string;
     nonce: number;
@@ -255,12 +342,24 @@ function verifyAsRep(
     preauthKey?: Key;
     /** The AS-REQ as sent, for the RFC 6806 section 11 checksum. */
     request: Uint8Array;
+    /** The armor, when the request was armored. */
+    fast?: FastArmor;
+    /** A reply key agreed rather than derived from the secret (PKINIT, `pkinit.ts`). */
+    replyKey?: Key;
   },
 ): Credential {
   const { realm } = sent;
-  const etype = rep.encPart.etype;
+  const etype = received.encPart.etype;
+  // Armored: the reply's padata and client name are the FAST response's (RFC 6113 section 5.4.3).
+  const fastReply =
+    sent.fast === undefined ? undefined : openFastReply(sent.fast, received, sent.nonce, realm);
+  const padata = fastReply === undefined ? received.padata : fastReply.padata;
+  const rep: AsRep =
+    fastReply === undefined
+      ? received
+      : { ...received, crealm: fastReply.client.realm, cname: fastReply.client.name };
   // The AS-REP may name the salt itself (MIT sends ETYPE-INFO2 in the reply padata).
-  const info2 = findPadata(rep.padata, PaDataType.PA_ETYPE_INFO2);
+  const info2 = findPadata(padata, PaDataType.PA_ETYPE_INFO2);
   const replyHint =
     info2 === undefined ? undefined : decodeEtypeInfo2(info2.padataValue).find((e) => e.etype === etype);
   let key: Key | undefined;
@@ -269,7 +368,9 @@ function verifyAsRep(
   const sameHint =
     replyHint === undefined ||
     (replyHint.salt === sent.choice?.salt && sameBytes(replyHint.s2kparams, sent.choice?.s2kparams));
-  if (sent.preauthKey !== undefined && sent.preauthKey.etype === etype && sameHint) {
+  if (sent.replyKey !== undefined) {
+    key = sent.replyKey;
+  } else if (sent.preauthKey !== undefined && sent.preauthKey.etype === etype && sameHint) {
     key = sent.preauthKey;
   } else {
     const salt = replyHint?.salt ?? (sent.choice?.etype === etype ? sent.choice.salt : undefined);
@@ -285,6 +386,10 @@ function verifyAsRep(
   }
   if (key === undefined) {
     throw new KerberosError(ErrorCode.KRB_AP_ERR_NOKEY, `no client key of enctype ${etype}`, { realm });
+  }
+  if (sent.fast !== undefined && fastReply !== undefined) {
+    if (sent.preauthKey !== undefined) checkKdcChallenge(ctx, sent.fast, padata, key, realm);
+    key = strengthenedKey(fastReply, key);
   }
   let enc: EncKdcRepPart;
   try {

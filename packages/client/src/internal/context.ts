@@ -30,6 +30,8 @@ export interface ClientContext {
   readonly clockSkewMs: number;
   readonly maxReferralHops: number;
   readonly domainRealm: Readonly<Record<string, string>> | undefined;
+  /** Armor TGS-REQs with FAST (implicit armor, RFC 6113 section 5.4.1.1). */
+  readonly fastTgs: boolean;
   readonly log: (line: string) => void;
   readonly authClock: AuthenticatorClock;
   readonly cache: CredentialCache;

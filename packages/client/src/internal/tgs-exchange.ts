@@ -5,7 +5,9 @@
  * `req-body` (key usage 6, the session key's etype's checksum type, RFC 3961
  * section 4) and, as MIT sends, a fresh subkey. The reply's encrypted part
  * then uses the subkey with key usage 9 (or the session key with usage 8 when
- * no subkey was sent), and is checked as section 3.3.4 says.
+ * no subkey was sent), and is checked as section 3.3.4 says. With FAST
+ * (RFC 6113, `fastTgs`), the PA-TGS-REQ's subkey armors the request: the
+ * body travels encrypted in PA-FX-FAST, and the reply key is strengthened.
  *
  * @module
  */
@@ -31,6 +33,7 @@ import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim
 import { checksum, checksumTypeFor, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Credential, credentialFromReply, keyToWire } from '../credential';
 import { type ClientContext, kerberosTime, sendTgsReq } from './context';
+import { armorKeyOf, type FastArmor, fastPadata, openFastError, openFastReply, strengthenedKey } from './fast';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 
 /** One TGS exchange's parameters. */
@@ -61,7 +64,7 @@ export interface TgsResult {
 function buildTgsReq(
   ctx: ClientContext,
   req: TgsRequest,
-): { bytes: Uint8Array; nonce: number; subkey: Key | undefined } {
+): { bytes: Uint8Array; nonce: number; subkey: Key | undefined; fast: FastArmor | undefined } {
   const { tgt } = req;
   const nonce = randomUInt31(ctx.random);
   const body: KdcReqBody = {
@@ -77,6 +80,9 @@ function buildTgsReq(
   // canonical, so encoding the body alone gives the bytes inside the TGS-REQ.
   const bodyDer = encodeKdcReqBody(body);
   const sk = tgt.sessionKey;
+  if (ctx.fastTgs && req.subkey === false) {
+    throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, 'a FAST TGS-REQ is armored by its subkey; it cannot go without one');
+  }
   const subkey = req.subkey === false ? undefined : generateKey(sk.etype, { random: ctx.random });
   const t = ctx.authClock.next();
   const authenticator: Authenticator = {
@@ -101,16 +107,29 @@ function buildTgsReq(
       cipher: encrypt(sk, KeyUsage.TGS_REQ_AUTH, encodeAuthenticator(authenticator), { random: ctx.random }),
     },
   };
+  const tgsReq = { padataType: PaDataType.PA_TGS_REQ, padataValue: encodeApReq(apReq) };
+  // RFC 6113 section 5.4.1.1: implicit armor; req-checksum covers the PA-TGS-REQ's AP-REQ.
+  const fast: FastArmor | undefined =
+    ctx.fastTgs && subkey !== undefined ? { armorKey: armorKeyOf(subkey, sk) } : undefined;
   const bytes = encodeTgsReq({
     pvno: 5,
     msgType: 12,
-    padata: [{ padataType: PaDataType.PA_TGS_REQ, padataValue: encodeApReq(apReq) }],
+    padata:
+      fast === undefined
+        ? [tgsReq]
+        : [tgsReq, fastPadata(ctx, fast, { padata: [], body }, tgsReq.padataValue)],
     reqBody: body,
   });
-  return { bytes, nonce, subkey };
+  return { bytes, nonce, subkey, fast };
 }
 
-function decryptReply(rep: TgsRep, tgt: Credential, subkey: Key | undefined, realm: string): EncKdcRepPart {
+function decryptReply(
+  rep: TgsRep,
+  tgt: Credential,
+  subkey: Key | undefined,
+  realm: string,
+  strengthen: (key: Key) => Key,
+): EncKdcRepPart {
   const attempts: Array<[Key, number]> = [];
   if (subkey !== undefined && subkey.etype === rep.encPart.etype)
     attempts.push([subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY]);
@@ -121,7 +140,7 @@ function decryptReply(rep: TgsRep, tgt: Credential, subkey: Key | undefined, rea
   for (const [key, usage] of attempts) {
     if (key.etype !== rep.encPart.etype) continue;
     try {
-      return decodeEncKdcRepPart(decrypt(key, usage, rep.encPart.cipher));
+      return decodeEncKdcRepPart(decrypt(strengthen(key), usage, rep.encPart.cipher));
     } catch (e) {
       if (!isKerberosError(e, ErrorCode.KRB_AP_ERR_BAD_INTEGRITY)) throw e;
       last = e;
@@ -139,16 +158,16 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
   const { tgt, kdcRealm } = req;
   const client = formatPrincipal(tgt.client.name, tgt.client.realm);
   const server = formatPrincipal(req.server, req.serverRealm);
-  const { bytes, nonce, subkey } = buildTgsReq(ctx, req);
+  const { bytes, nonce, subkey, fast } = buildTgsReq(ctx, req);
   ctx.log(
-    `TGS-REQ ${client} for ${server} -> ${kdcRealm} (with ${formatPrincipal(tgt.server.name, tgt.server.realm)})`,
+    `TGS-REQ ${client} for ${server} -> ${kdcRealm} (with ${formatPrincipal(tgt.server.name, tgt.server.realm)}${fast === undefined ? '' : ', FAST'})`,
   );
   const answer = await sendTgsReq(ctx, kdcRealm, bytes, {
     from: client,
     label: `sname=${formatPrincipal(req.server)}`,
   });
   if (answer.kind === 'error') {
-    const e = answer.error;
+    const e = fast === undefined ? answer.error : openFastError(fast, answer.error, kdcRealm);
     ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || kdcRealm}${e.eText ? `: ${e.eText}` : ''}`);
     throw errorFromKrbError(
       e,
@@ -156,8 +175,21 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
       kdcRealm,
     );
   }
-  const rep = answer.reply;
-  const enc = decryptReply(rep, tgt, subkey, kdcRealm);
+  const received = answer.reply;
+  // Armored: the FAST response names the client and gives the strengthen key (RFC 6113 section 5.4.3).
+  const fastReply = fast === undefined ? undefined : openFastReply(fast, received, nonce, kdcRealm);
+  const rep: TgsRep =
+    fastReply === undefined
+      ? received
+      : {
+          ...received,
+          crealm: fastReply.client.realm,
+          cname: fastReply.client.name,
+          ...(fastReply.padata.length > 0 ? { padata: fastReply.padata } : {}),
+        };
+  const enc = decryptReply(rep, tgt, subkey, kdcRealm, (k) =>
+    fastReply === undefined ? k : strengthenedKey(fastReply, k),
+  );
   if (enc.nonce !== nonce) throw replyMismatch(`nonce ${enc.nonce} where ${nonce} was sent`, kdcRealm);
   if (rep.crealm !== tgt.client.realm || !sameName(rep.cname, tgt.client.name)) {
     throw replyMismatch(

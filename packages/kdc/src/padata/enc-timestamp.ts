@@ -64,7 +64,12 @@ export function verifyEncTimestamp(
 /** The PA-ENC-TIMESTAMP handler. */
 export const encTimestamp: AsPadataHandler = {
   padataType: PaDataType.PA_ENC_TIMESTAMP,
-  offer: () => ({ padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) }),
+  // Under FAST, MIT's KDC offers the encrypted challenge instead (clients try offers in order);
+  // a timestamp that comes anyway is accepted, as Heimdal's KDC accepts it.
+  offer: (state) =>
+    state.fast === undefined
+      ? { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) }
+      : undefined,
   process(state, pa) {
     state.replyKey = verifyEncTimestamp(pa, state.clientKeys, state.now, state.realm.policy.clockSkewMs);
     state.preauthenticated = true;

@@ -14,6 +14,7 @@
  */
 
 import type { KdcReq, PaData, PrincipalName, S4uUserId } from '@krbsim/asn1';
+import type { FastRequest } from '../fast-armor';
 import type { StoredKey } from '../keys';
 import type { PrincipalEntry } from '../principal-db';
 import type { Realm } from '../realm';
@@ -22,7 +23,10 @@ import type { TgsHeader } from '../tgs-header';
 /** The state of an AS exchange while its PA-DATA is processed (RFC 4120 section 3.1.2). */
 export interface AsRequestState {
   readonly realm: Realm;
+  /** The request answered: for an armored AS-REQ, the inner one (RFC 6113 section 5.4.2). */
   readonly req: KdcReq;
+  /** The armor of an armored request (RFC 6113): its key, options and outer form. */
+  readonly fast: FastRequest | undefined;
   /** The AS-REQ exactly as received (what RFC 6806 section 11 checksums). */
   readonly requestDer: Uint8Array;
   /** The KDC's time for this request. */
@@ -42,6 +46,8 @@ export interface AsRequestState {
   pacRequested: boolean;
   /** The reply carries PA-REQ-ENC-PA-REP in its encrypted-pa-data (RFC 6806 section 11). */
   encPaRep: boolean;
+  /** PA-DATA a handler adds to the reply (the KDC's PA-ENCRYPTED-CHALLENGE); ETYPE-INFO2 comes first. */
+  replyPadata: PaData[];
 }
 
 /** A handler of one padata type in AS-REQs. */
@@ -61,7 +67,13 @@ export interface AsPadataHandler {
 /** The state of a TGS exchange while its PA-DATA is processed (RFC 4120 section 3.3.2). */
 export interface TgsRequestState {
   readonly realm: Realm;
-  readonly req: KdcReq;
+  /**
+   * The request answered. PA-FX-FAST replaces it with the inner request of an
+   * armored TGS-REQ (RFC 6113 section 5.4.2); the handlers after it read that.
+   */
+  req: KdcReq;
+  /** The armor of an armored request, set by the PA-FX-FAST handler. */
+  fast?: FastRequest;
   readonly now: number;
   /** The verified authentication header; set by the PA-TGS-REQ handler. */
   header: TgsHeader | undefined;
@@ -91,15 +103,15 @@ export interface TgsPadataHandler {
  * Run `handlers` in registry order, each on the request's first PA-DATA of
  * its type. PA-DATA of a type no handler knows is ignored, as MIT's and AD's
  * KDCs ignore it: clients send hints and options a KDC may not implement.
+ * The padata is read from `state.req` before each handler, so a handler
+ * that opens an inner request (FAST) hands its padata to the ones after it.
  */
-export function runPadata<S, H extends { readonly padataType: number; process(s: S, pa: PaData): void }>(
-  handlers: readonly H[],
-  state: S,
-  padata: readonly PaData[] | undefined,
-): void {
-  if (padata === undefined || padata.length === 0) return;
+export function runPadata<
+  S extends { readonly req: KdcReq },
+  H extends { readonly padataType: number; process(s: S, pa: PaData): void },
+>(handlers: readonly H[], state: S): void {
   for (const h of handlers) {
-    const pa = padata.find((p) => p.padataType === h.padataType);
+    const pa = state.req.padata?.find((p) => p.padataType === h.padataType);
     if (pa !== undefined) h.process(state, pa);
   }
 }

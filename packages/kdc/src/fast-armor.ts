@@ -1,0 +1,252 @@
+/**
+ * FAST armor on the KDC side (RFC 6113 section 5.4.1 and 5.4.2): the
+ * PA-FX-FAST of an AS-REQ or TGS-REQ is checked and opened here, giving the
+ * armor key and the inner request the exchange then answers.
+ *
+ * 1. The armor key. An AS-REQ carries explicit armor, an AP-REQ
+ *    (FX_FAST_ARMOR_AP_REQUEST) made with a TGT of this realm, whose
+ *    authenticator (key usage 11) must hold a subkey; a TGS-REQ carries none
+ *    and is armored implicitly by its PA-TGS-REQ (section 5.4.1.1). Either way
+ *      armor key = KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor").
+ *    The armor ticket may be anyone's TGT, an anonymous one (RFC 8062,
+ *    WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS) included.
+ * 2. req-checksum, keyed with the armor key (usage 50), covers the outer
+ *    KDC-REQ-BODY of an AS-REQ and the PA-TGS-REQ AP-REQ of a TGS-REQ.
+ * 3. enc-fast-req decrypts with the armor key (usage 51) to a KrbFastReq;
+ *    its req-body and padata replace the outer ones (section 5.4.2).
+ * 4. fast-options bits 0 to 15 are critical: one this KDC does not know is
+ *    KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS.
+ *
+ * Codes where the RFC leaves the choice, as MIT's KDC answers: an unknown
+ * armor type, a missing armor or subkey, AP-REQ armor in a TGS-REQ:
+ * KDC_ERR_PREAUTH_FAILED; armor made with a ticket for another server:
+ * KDC_ERR_SERVER_NOMATCH; a req-checksum that does not verify:
+ * KRB_AP_ERR_MODIFIED; an enc-fast-req that does not decrypt:
+ * KRB_AP_ERR_BAD_INTEGRITY. No replay cache is kept for armor (MIT keeps none).
+ *
+ * @module
+ */
+
+import {
+  decodeApReq,
+  decodeKdcReqBody,
+  decodeKrbFastReq,
+  decodePaFxFastRequest,
+  FastOptions,
+  formatPrincipal,
+  type KdcReq,
+  type KrbFastArmoredReq,
+  type PaData,
+  PaDataType,
+  type PrincipalName,
+  tgsRealmOf,
+} from '@krbsim/asn1';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { cf2, decrypt, getChecksumType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { checkApReq, SERVICE_AP_REQ } from '@krbsim/service';
+import { currentKvno, findKey, fromEncryptionKey, type StoredKey } from './keys';
+import { KdcError } from './krb-error';
+import type { Realm } from './realm';
+
+/** FX_FAST_ARMOR_AP_REQUEST, the one armor type RFC 6113 defines (section 5.4.1). */
+export const FX_FAST_ARMOR_AP_REQUEST = 1;
+
+/** The fast-options krbsim's KDC understands; bits 0-15 are critical (RFC 6113 section 5.4.2). */
+const KNOWN_FAST_OPTIONS = FastOptions['hide-client-names'] | FastOptions['kdc-follow-referrals'];
+const CRITICAL_FAST_OPTIONS = 0xffff0000;
+
+/** An armored request, opened. */
+export interface FastRequest {
+  /** The armor key (section 5.4.1.1): it seals the FAST reply and keys the encrypted challenge. */
+  readonly armorKey: Key;
+  /** KrbFastReq's fast-options (`FastOptions` bits). */
+  readonly options: number;
+  /** The request to answer: the outer pvno and msg-type, the inner req-body and padata. */
+  readonly inner: KdcReq;
+  /** The client of the armor ticket (explicit armor only). */
+  readonly armorClient?: { readonly cname: PrincipalName; readonly crealm: string };
+}
+
+function failed(code: number, why: string, cause?: unknown): never {
+  throw new KdcError(code, `FAST: ${why}`, { cause });
+}
+
+/** The request's first PA-DATA of type PA-FX-FAST, if any. */
+export function findFxFast(req: KdcReq): PaData | undefined {
+  return req.padata?.find((p) => p.padataType === PaDataType.PA_FX_FAST);
+}
+
+/** Refuse PA-FX-FAST in a realm whose policy serves no FAST: never answer as if it were not there. */
+function checkRealmServesFast(realm: Realm): void {
+  if (realm.policy.fast === 'none') {
+    failed(
+      ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP,
+      `${realm.name} does not support FAST (realm policy fast: 'none'); send the request unarmored`,
+    );
+  }
+}
+
+function decodeArmoredReq(pa: PaData): KrbFastArmoredReq {
+  try {
+    return decodePaFxFastRequest(pa.padataValue).armoredData;
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    return failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'the PA-FX-FAST-REQUEST does not decode', e);
+  }
+}
+
+/** The key of this realm's TGS for an armor ticket (MIT: the armor must be for the local TGS). */
+function armorTicketKey(realm: Realm, sname: PrincipalName, ticketRealm: string, etype: number, kvno?: number): StoredKey {
+  if (ticketRealm !== realm.name || tgsRealmOf(sname) !== realm.name) {
+    failed(
+      ErrorCode.KDC_ERR_SERVER_NOMATCH,
+      `the armor ticket is for ${formatPrincipal(sname, ticketRealm)}, not krbtgt/${realm.name}@${realm.name}; armor with a TGT of this realm`,
+    );
+  }
+  const keys = realm.krbtgt.keys;
+  const key = findKey(keys, etype, kvno);
+  if (key !== undefined) return key;
+  if (kvno !== undefined && !keys.some((k) => k.kvno === kvno)) {
+    failed(ErrorCode.KRB_AP_ERR_BADKEYVER, `no krbtgt key version ${kvno} (current ${currentKvno(keys)})`);
+  }
+  return failed(ErrorCode.KRB_AP_ERR_NOKEY, `no krbtgt key of etype ${etype}`);
+}
+
+/** Explicit armor (section 5.4.1.1): check the AP-REQ, return the armor key and the ticket's client. */
+function apRequestArmor(
+  realm: Realm,
+  armorValue: Uint8Array,
+  now: number,
+): { armorKey: Key; cname: PrincipalName; crealm: string } {
+  let apReq: ReturnType<typeof decodeApReq>;
+  try {
+    apReq = decodeApReq(armorValue);
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    return failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'the armor AP-REQ does not decode', e);
+  }
+  const checked = checkApReq(apReq, {
+    // An AP-REQ to the TGS (usage 11), with the KDC's strict expiry and its code for a bad ticket.
+    rules: {
+      ...SERVICE_AP_REQ,
+      expiryWithSkew: false,
+      ticketDecryptFailure: realm.policy.ticketDecryptFailureCode,
+    },
+    keyLookup: (t) => armorTicketKey(realm, t.sname, t.realm, t.encPart.etype, t.encPart.kvno),
+    clock: { now: () => now },
+    clockSkewMs: realm.policy.clockSkewMs,
+    allowWeakCrypto: true,
+    describeServer: (t) => formatPrincipal(t.sname, t.realm),
+  });
+  const sub = checked.authenticator.subkey;
+  if (sub === undefined) failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'the armor AP-REQ carries no subkey');
+  return {
+    armorKey: armorKeyOf(fromEncryptionKey(sub!), checked.sessionKey),
+    cname: checked.ticket.cname,
+    crealm: checked.ticket.crealm,
+  };
+}
+
+/** KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor") (section 5.4.1.1). */
+export function armorKeyOf(subkey: Key, sessionKey: Key): Key {
+  return cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
+}
+
+/** Steps 2 to 4 of the module notes: checksum, decrypt, replace the request. */
+function openArmoredReq(armored: KrbFastArmoredReq, armorKey: Key, req: KdcReq, checksummed: Uint8Array): {
+  inner: KdcReq;
+  options: number;
+} {
+  const ck = armored.reqChecksum;
+  let keyed = false;
+  try {
+    keyed = getChecksumType(ck.cksumtype).kind !== 'unkeyed';
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+  }
+  if (!keyed) failed(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP, `req-checksum type ${ck.cksumtype} is not a keyed checksum`);
+  let ok = false;
+  try {
+    ok = verifyChecksum(armorKey, KeyUsage.KEY_USAGE_FAST_REQ_CHKSUM, checksummed, ck.checksum, {
+      cksumtype: ck.cksumtype,
+    });
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    failed(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP, `req-checksum type ${ck.cksumtype} does not go with the armor key`, e);
+  }
+  if (!ok) failed(ErrorCode.KRB_AP_ERR_MODIFIED, 'req-checksum does not match the request');
+  let fastReq: ReturnType<typeof decodeKrbFastReq>;
+  let body: ReturnType<typeof decodeKdcReqBody>;
+  try {
+    fastReq = decodeKrbFastReq(decrypt(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, armored.encFastReq.cipher));
+    body = decodeKdcReqBody(fastReq.reqBody);
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    return failed(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'enc-fast-req does not decrypt to a KrbFastReq', e);
+  }
+  const unknown = fastReq.fastOptions & CRITICAL_FAST_OPTIONS & ~KNOWN_FAST_OPTIONS;
+  if (unknown !== 0) {
+    failed(
+      ErrorCode.KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS,
+      `critical fast-options 0x${(unknown >>> 0).toString(16)} are not supported`,
+    );
+  }
+  const inner: KdcReq = {
+    pvno: 5,
+    msgType: req.msgType,
+    ...(fastReq.padata.length > 0 && { padata: fastReq.padata }),
+    reqBody: body,
+    reqBodyDer: fastReq.reqBody,
+  };
+  return { inner, options: fastReq.fastOptions };
+}
+
+/**
+ * Open the PA-FX-FAST of an AS-REQ, or return undefined when it has none.
+ * Throws {@link KdcError} with the codes of the module notes.
+ */
+export function unwrapAsFast(realm: Realm, req: KdcReq, now: number): FastRequest | undefined {
+  const pa = findFxFast(req);
+  if (pa === undefined) return undefined;
+  checkRealmServesFast(realm);
+  const armored = decodeArmoredReq(pa);
+  const armor = armored.armor;
+  if (armor === undefined) {
+    failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'an armored AS-REQ must carry armor (RFC 6113 section 5.4.1)');
+  }
+  if (armor!.armorType !== FX_FAST_ARMOR_AP_REQUEST) {
+    failed(
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      `armor type ${armor!.armorType} is not supported (only FX_FAST_ARMOR_AP_REQUEST, 1)`,
+    );
+  }
+  const { armorKey, cname, crealm } = apRequestArmor(realm, armor!.armorValue, now);
+  if (!req.reqBodyDer) failed(ErrorCode.KRB_ERR_GENERIC, 'the request body bytes are unavailable');
+  const { inner, options } = openArmoredReq(armored, armorKey, req, req.reqBodyDer!);
+  return { armorKey, options, inner, armorClient: { cname, crealm } };
+}
+
+/**
+ * Open the PA-FX-FAST of a TGS-REQ whose PA-TGS-REQ (`tgsReq`, the AP-REQ
+ * bytes) has been verified: implicit armor from its `subkey` and the
+ * ticket's `sessionKey` (section 5.4.1.1).
+ */
+export function unwrapTgsFast(
+  realm: Realm,
+  req: KdcReq,
+  pa: PaData,
+  tgsReq: Uint8Array,
+  keys: { readonly subkey: Key | undefined; readonly sessionKey: Key },
+): FastRequest {
+  checkRealmServesFast(realm);
+  const armored = decodeArmoredReq(pa);
+  if (armored.armor !== undefined) {
+    failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'a TGS-REQ is armored by its PA-TGS-REQ; AP-REQ armor is not allowed');
+  }
+  if (keys.subkey === undefined) {
+    failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'an armored TGS-REQ needs a subkey in its PA-TGS-REQ authenticator');
+  }
+  const armorKey = armorKeyOf(keys.subkey!, keys.sessionKey);
+  const { inner, options } = openArmoredReq(armored, armorKey, req, tgsReq);
+  return { armorKey, options, inner };
+}
