@@ -127,6 +127,8 @@ export interface TdsServer {
   connections(): number;
   /** Stop listening and close every connection. Idempotent. */
   close(): Promise<void>;
+  /** {@link TdsServer.close}, so `await using server = await serveTds(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** The defaults of {@link ServeTdsOptions}. */
@@ -236,6 +238,9 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
         for (const c of open) c.destroy('server closing');
       });
       return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return (this as TdsServer).close();
     },
   };
 }

@@ -4,7 +4,7 @@
  * break the protocol: every refusal and close path, with the listener
  * serving others throughout. Deadlines run on manual timers.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import {
   connectTds,
   DoneStatus,
@@ -92,6 +92,24 @@ const preloginOffering = (encryption: number) =>
     TdsPacketType.PRELOGIN,
     encodePrelogin({ version: { major: 1, minor: 0, build: 0, subBuild: 0 }, encryption }),
   );
+
+it('serveTds: await using closes the listener', async () => {
+  let port: number;
+  {
+    await using server = await serveTds({
+      serverName: 'mi1',
+      cert: cert.certPem,
+      key: cert.keyPem,
+      authenticate: acceptGss,
+    });
+    port = server.port;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+});
 
 describe('serveTds: logins in each encryption mode', () => {
   for (const [server, offer, expected] of [

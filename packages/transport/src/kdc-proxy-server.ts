@@ -96,6 +96,8 @@ export interface KdcProxyServer {
   readonly url: string;
   /** Stop listening, drop open connections, and resolve once closed. Idempotent. */
   close(): Promise<void>;
+  /** {@link KdcProxyServer.close}, so `await using proxy = await serveKdcProxy(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Counters of a {@link KdcProxyServer}. */
@@ -305,6 +307,9 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
         for (const s of sockets) s.destroy();
       });
       return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return (this as KdcProxyServer).close();
     },
   };
 }

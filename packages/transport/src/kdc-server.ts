@@ -115,6 +115,8 @@ export interface KdcServer {
   stats(): KdcServerStats;
   /** Stop listening, drop open connections, and resolve once everything is closed. Idempotent. */
   close(): Promise<void>;
+  /** {@link KdcServer.close}, so `await using server = await serveKdc(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const SAME_PORT_ATTEMPTS = 8;
@@ -230,6 +232,9 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
         await Promise.all([closeTcp(tcp), closeUdp(udp)]);
       })();
       return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return (this as KdcServer).close();
     },
   };
 }
