@@ -28,6 +28,7 @@ export {
 } from './cloud-trust';
 export { type CloudUser, cloudSid, downLevelLogonName, type OnPremUser } from './directory';
 export { AzureSqlMiLab, type AzureSqlMiLabOptions, createAzureSqlMiLab, tenantIdFromSeed } from './lab';
+export { AZURE_LAB_DEFAULT_TIME } from './lab-clock';
 export {
   LabError,
   type LabErrorOptions,
@@ -45,6 +46,7 @@ export {
 } from './managed-instance';
 export { OnPremDomain, type OnPremDomainOptions } from './on-prem-domain';
 export { PRT_REFRESH_INTERVAL_MS, type PrtResponse } from './prt';
+export type { AzureSqlMiQuickStart, AzureSqlMiQuickStartOptions } from './quick-start';
 export type { SpnNotFoundCause } from './spn-not-found';
 export { type ListenTdsOptions, listenTds, MANAGED_INSTANCE_VERSION, type TdsListener } from './tds-endpoint';
 export {

@@ -23,7 +23,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { type Clock, ErrorCode, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
+import { type Clock, ErrorCode, type RandomSource, SeededRandom } from '@krbsim/core';
 import {
   createSelfSignedCa,
   KdcProxy,
@@ -37,10 +37,12 @@ import { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad
 import { AZURE_AD_REALM, type AzureCloud, AzureClouds, tenantFromProxyUrl } from './cloud';
 import { type CloudTrust, type RotateServerKeyOptions, setupCloudTrust } from './cloud-trust';
 import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
+import { defaultLabClock, labClockNote } from './lab-clock';
 import { LabError, WindowsStatus } from './lab-error';
 import type { LabHost } from './lab-host';
 import { ManagedInstance, type ManagedInstanceOptions } from './managed-instance';
 import { OnPremDomain } from './on-prem-domain';
+import { type AzureSqlMiQuickStart, type AzureSqlMiQuickStartOptions, quickStartIn } from './quick-start';
 import { explainSpnNotFound, type SpnNotFoundCause } from './spn-not-found';
 import { AzureAdTenant, type ReferredPac } from './tenant';
 
@@ -56,7 +58,15 @@ export interface AzureSqlMiLabOptions {
   readonly tenantId?: string;
   /** Seeds every random choice (keys, nonces, confounders). Default 42. */
   readonly seed?: number;
-  /** The clock. Default: a {@link ManualClock} at 2026-01-01T08:00:00Z that moves only when told. */
+  /**
+   * The clock of every party of the lab. Default: a `ManualClock` at
+   * 2026-01-01T08:00:00Z (`AZURE_LAB_DEFAULT_TIME`) that moves only when
+   * told, so a seeded lab gives the same bytes on every run. The lab's own
+   * clients and instances share it; a client or service on the system clock
+   * (one the test makes itself, or a real tool) is far from it and gets
+   * KRB_AP_ERR_SKEW, whose message then names the lab's clock. Give such a
+   * client `lab.clock`, or pass `clock: systemClock` here.
+   */
   readonly clock?: Clock;
   /** The Azure cloud. Default `AzureCloud`. */
   readonly cloud?: AzureCloud['name'];
@@ -85,7 +95,10 @@ const TRACE_ENTRIES = 1000;
 
 /** The lab; see the module documentation. */
 export class AzureSqlMiLab implements LabHost {
+  /** The lab's clock (see {@link AzureSqlMiLabOptions.clock}): by default a ManualClock at 2026-01-01T08:00:00Z. */
   readonly clock: Clock;
+  /** True when the lab runs on its default clock (no `clock` option), whose time is not the system's. */
+  readonly clockIsDefault: boolean;
   readonly random: RandomSource;
   /** The messages of the flows, in order: the last `traceEntries` (default 1,000). */
   readonly trace: Trace;
@@ -101,7 +114,10 @@ export class AzureSqlMiLab implements LabHost {
 
   constructor(opts: AzureSqlMiLabOptions = {}) {
     const seed = opts.seed ?? 42;
-    this.clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 1, 8));
+    this.clock = opts.clock ?? defaultLabClock();
+    this.clockIsDefault = opts.clock === undefined;
+    // While the clock is the default, a skewed client is told why (see lab-clock.ts).
+    const skewNote = this.clockIsDefault ? () => labClockNote(this.clock) : undefined;
     this.random = new SeededRandom(seed);
     this.trace = new Trace({ clock: this.clock, maxEntries: opts.traceEntries ?? TRACE_ENTRIES });
     this.cloud = AzureClouds[opts.cloud ?? 'AzureCloud'];
@@ -113,6 +129,7 @@ export class AzureSqlMiLab implements LabHost {
       random: new SeededRandom(`${seed}:tenant`),
       log: opts.log,
       ...(opts.referredPac !== undefined && { referredPac: opts.referredPac }),
+      ...(skewNote !== undefined && { skewNote }),
     });
     this.onPrem = new OnPremDomain({
       realm: opts.onPremRealm ?? 'CONTOSO.COM',
@@ -121,6 +138,7 @@ export class AzureSqlMiLab implements LabHost {
       clock: this.clock,
       random: new SeededRandom(`${seed}:onprem`),
       log: opts.log,
+      ...(skewNote !== undefined && { skewNote }),
     });
     this.onPrem.onUserAdded = (u) => {
       if (this.azureAdConnect) this.syncUser(u);
@@ -242,6 +260,15 @@ export class AzureSqlMiLab implements LabHost {
     return new AzureAdJoinedClient(this, cloud, opts);
   }
 
+  /**
+   * Closes what the lab opened: the TDS listeners of its instances
+   * (`mi.listen()`). The lab itself holds no socket, so `await using lab =
+   * createAzureSqlMiLab()` costs nothing when none was opened.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.#instances.map((mi) => mi[Symbol.asyncDispose]()));
+  }
+
   /** The HTTP POST to a KDC proxy URL, in process. Unknown tenants and hosts fail like an unreachable proxy. */
   async postToKdcProxy(url: string, body: Uint8Array): Promise<Uint8Array> {
     const tenant = tenantFromProxyUrl(url);
@@ -295,6 +322,7 @@ export class AzureSqlMiLab implements LabHost {
         return u === undefined ? undefined : downLevelLogonName(u);
       },
       certificateAuthority: () => this.certificateAuthority(),
+      ...(this.clockIsDefault && { skewNote: () => labClockNote(this.clock) }),
       enableWindowsAuthentication: (mi: ManagedInstance) => {
         const other = this.#instances.find(
           (m) => m !== mi && m.subnet === mi.subnet && m.windowsAuthenticationEnabled,
@@ -334,10 +362,31 @@ export class AzureSqlMiLab implements LabHost {
   }
 }
 
-/** Creates a lab; see {@link AzureSqlMiLab}. */
+/**
+ * Creates a lab; see {@link AzureSqlMiLab}. For the common case in one call
+ * (a user, an instance with a login for it, the trust, a signed-in client),
+ * see {@link createAzureSqlMiLab.quickStart}.
+ */
 export function createAzureSqlMiLab(opts: AzureSqlMiLabOptions = {}): AzureSqlMiLab {
   return new AzureSqlMiLab(opts);
 }
+
+/**
+ * A lab set up for the common case: an on-prem user (`alice`), a managed
+ * instance (`mi1`) with every Windows-authentication prerequisite and a
+ * Windows login for the user, the cloud trust, and the user signed in to
+ * an AD-joined client (or, with `flow: 'modern'`, an Azure AD-joined one).
+ * `getToken()` runs the flow and gives the security token; `connect()`
+ * logs in. The lab runs on its default clock unless `clock` is given.
+ *
+ * @example
+ * ```ts
+ * await using qs = createAzureSqlMiLab.quickStart();
+ * const session = await qs.connect(); // session.login === 'CONTOSO\alice'
+ * ```
+ */
+createAzureSqlMiLab.quickStart = (opts: AzureSqlMiQuickStartOptions = {}): AzureSqlMiQuickStart =>
+  quickStartIn(new AzureSqlMiLab(opts), opts);
 
 function guidFrom(text: string): string {
   const h = createHash('sha256').update(text).digest('hex');

@@ -35,6 +35,7 @@ import { EncType, generateKey } from '@krbsim/crypto';
 import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
 import type { PemCertificate, Trace } from '@krbsim/transport';
 import type { CloudUser, OnPremUser } from './directory';
+import { skewErrorWithNote } from './lab-clock';
 import { LabError, SqlErrorNumber } from './lab-error';
 import { type ListenTdsOptions, listenTds, type TdsListener } from './tds-endpoint';
 import type { AzureAdTenant } from './tenant';
@@ -104,6 +105,8 @@ export interface InstanceHost {
   enableWindowsAuthentication(mi: ManagedInstance): void;
   /** The lab's CA, which issues the instance's TLS certificate for {@link ManagedInstance.listen}. */
   certificateAuthority(): Promise<PemCertificate>;
+  /** Appended to a KRB_AP_ERR_SKEW's message (the lab's default-clock note; see `lab-clock.ts`). */
+  readonly skewNote?: () => string;
 }
 
 /** What a value that should have been a token is, for a TypeError: `undefined`, `a string`, `a Promise`. */
@@ -144,6 +147,8 @@ export class ManagedInstance {
   /** Windows logins by SID. */
   readonly #windowsLogins = new Map<string, SqlLogin>();
   readonly #host: InstanceHost;
+  /** The TDS listeners {@link listen} opened, closed by `Symbol.asyncDispose`. */
+  readonly #listeners = new Set<TdsListener>();
 
   constructor(host: InstanceHost, opts: ManagedInstanceOptions) {
     this.#host = host;
@@ -255,7 +260,8 @@ export class ManagedInstance {
     let result: AcceptResult;
     try {
       result = this.#service.accept(token);
-    } catch (e) {
+    } catch (caught) {
+      const e = this.#host.skewNote === undefined ? caught : skewErrorWithNote(caught, this.#host.skewNote);
       if (!traced) throw e;
       this.#host.trace.record({
         from,
@@ -397,7 +403,24 @@ export class ManagedInstance {
    */
   async listen(options: ListenTdsOptions = {}): Promise<TdsListener> {
     const ca = options.cert === undefined ? await this.#host.certificateAuthority() : undefined;
-    return listenTds(this, { ...(ca !== undefined && { ca }), trace: this.#host.trace, ...options });
+    const listener = await listenTds(this, {
+      ...(ca !== undefined && { ca }),
+      trace: this.#host.trace,
+      ...options,
+    });
+    this.#listeners.add(listener);
+    return listener;
+  }
+
+  /**
+   * Closes every listener {@link listen} opened (the lab's own
+   * `Symbol.asyncDispose` calls this), so `await using` a lab leaves no
+   * socket open.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    await Promise.all(listeners.map((l) => l.close()));
   }
 
   /**

@@ -11,6 +11,7 @@
 import type { Clock, RandomSource } from '@krbsim/core';
 import { type GroupScope, Kdc, type Realm as KdcRealm, Realm, type RealmPolicy } from '@krbsim/kdc';
 import type { OnPremUser } from './directory';
+import { withSkewNote } from './lab-clock';
 
 /** Options for {@link OnPremDomain}. */
 export interface OnPremDomainOptions {
@@ -24,6 +25,8 @@ export interface OnPremDomainOptions {
   readonly random: RandomSource;
   readonly policy?: Partial<RealmPolicy>;
   readonly log?: (line: string) => void;
+  /** Appended to the e-text of a KRB_AP_ERR_SKEW reply (the lab's default-clock note; see `lab-clock.ts`). */
+  readonly skewNote?: () => string;
 }
 
 /** An on-prem AD domain: its realm, its domain controller's KDC and its users. */
@@ -41,7 +44,10 @@ export class OnPremDomain {
   /** Called when group memberships change (the lab syncs the users' groups again). */
   onGroupsChanged: (() => void) | undefined;
 
+  readonly #skewNote: (() => string) | undefined;
+
   constructor(opts: OnPremDomainOptions) {
+    this.#skewNote = opts.skewNote;
     this.realm = new Realm({
       name: opts.realm.toUpperCase(),
       clock: opts.clock,
@@ -137,6 +143,7 @@ export class OnPremDomain {
 
   /** The domain's KDC: request bytes in, reply bytes out. Never throws. */
   handle(request: Uint8Array): Uint8Array {
-    return this.kdc.handle(request);
+    const reply = this.kdc.handle(request);
+    return this.#skewNote === undefined ? reply : withSkewNote(reply, this.#skewNote);
   }
 }

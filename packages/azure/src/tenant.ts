@@ -33,6 +33,7 @@ import {
 import { encodePac, withPac } from '@krbsim/pac';
 import { AZURE_AD_REALM, type AzureCloud, kdcProxyUrl } from './cloud';
 import { type CloudUser, cloudSid } from './directory';
+import { withSkewNote } from './lab-clock';
 
 /** Options for {@link AzureAdTenant}. */
 export interface TenantOptions {
@@ -44,6 +45,8 @@ export interface TenantOptions {
   readonly log?: (line: string) => void;
   /** What the tenant's KDC does with the PAC of a referral TGT from the trusted domain; see {@link ReferredPac}. */
   readonly referredPac?: ReferredPac;
+  /** Appended to the e-text of a KRB_AP_ERR_SKEW reply (the lab's default-clock note; see `lab-clock.ts`). */
+  readonly skewNote?: () => string;
 }
 
 /**
@@ -87,7 +90,10 @@ export class AzureAdTenant {
   readonly #conditionalAccess = new Set<string>();
   #lastSidFilter: SidFilterEvent | undefined;
 
+  readonly #skewNote: (() => string) | undefined;
+
   constructor(opts: TenantOptions) {
+    this.#skewNote = opts.skewNote;
     this.tenantId = opts.tenantId;
     this.cloud = opts.cloud;
     this.realm = new Realm({
@@ -238,7 +244,8 @@ export class AzureAdTenant {
 
   /** The tenant's KDC: request bytes in, reply bytes out. Never throws. */
   handle(request: Uint8Array): Uint8Array {
-    return this.kdc.handle(request);
+    const reply = this.kdc.handle(request);
+    return this.#skewNote === undefined ? reply : withSkewNote(reply, this.#skewNote);
   }
 }
 
