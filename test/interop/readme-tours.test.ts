@@ -166,6 +166,12 @@ const EXPECT: readonly (CommandRef & { readonly check: (o: Outcome) => string | 
     command: "printf 'SELECT SUSER_SNAME()\\ngo\\nexit\\n' | tsql -S mi1",
     check: (o) => (o.stdout.includes('CONTOSO\\alice') ? undefined : 'the login is not CONTOSO\\alice'),
   },
+  {
+    files: ['packages/cli/examples/azure-sql-mi.yaml'],
+    command: "printf 'SELECT SUSER_SNAME()\\ngo\\nexit\\n' | tsql -S mi1",
+    // "CONTOSO\carol, through CONTOSO\SqlAdmins": the group login admits her.
+    check: (o) => (o.stdout.includes('CONTOSO\\carol') ? undefined : 'the login is not CONTOSO\\carol'),
+  },
 ];
 
 const matches = (ref: CommandRef, tour: Tour, command: string) =>

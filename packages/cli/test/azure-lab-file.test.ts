@@ -5,6 +5,7 @@
  * follow group nesting and the metadata mode. Built-in names resolve to
  * every shipped example.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,6 +202,33 @@ describe('validateAzureLab', () => {
       expect((error as TopologyError).path).toBe(message.split(':')[0]);
     });
   }
+});
+
+describe('the documented lab files', () => {
+  it('docs/tds.md and the CLI README show lab files that validate', () => {
+    const shown: string[] = [];
+    for (const doc of ['../../../docs/tds.md', '../README.md']) {
+      const text = readFileSync(new URL(doc, import.meta.url), 'utf8');
+      for (const m of text.matchAll(/```yaml\n([\s\S]*?)```/g)) {
+        if (m[1]!.startsWith('kind: azure-sql-mi')) shown.push(m[1]!);
+      }
+    }
+    expect(shown).toHaveLength(2);
+    const [every, other] = shown.map((t) => parseServeFile(t));
+    if (every?.kind !== 'azure-sql-mi' || other?.kind !== 'azure-sql-mi') throw new Error('not labs');
+    // The every-field example sets every field.
+    expect(every.lab.onPrem).toMatchObject({ netbiosName: 'CONTOSO', port: 18088 });
+    expect(every.lab.managedInstances[0]).toMatchObject({ port: 14330, connectionType: 'Proxy' });
+    expect(every.lab.managedInstances[0]!.logins.map((l) => l.from)).toEqual([
+      'windows',
+      'windows',
+      'external-provider',
+    ]);
+    expect(other.lab.managedInstances[0]!.authenticationMetadata).toBe('Paired');
+    expect(loginsOf(other.lab, other.lab.managedInstances[0]!, other.lab.onPrem.users[1]!)).toEqual([
+      'eve@fabrikam.com',
+    ]);
+  });
 });
 
 describe('serve files and built-in names', () => {
