@@ -7,8 +7,14 @@
  */
 
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacFor } from '../src/internal/hmac';
+import { forceJsCrypto } from '../src/internal/warm-up';
+
+// The JavaScript paths from the first call (a fresh process sends its first
+// operations to OpenSSL: warm-up.test.ts).
+beforeAll(() => forceJsCrypto(true));
+afterAll(() => forceJsCrypto(undefined));
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 131 + seed * 7 + 3) & 0xff);

@@ -10,15 +10,21 @@ import { readFileSync } from 'node:fs';
 import { SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, type Key } from '@krbsim/crypto';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha1CompressSource } from '../scripts/gen-sha1-compress';
 import { decryptBlock, encryptBlock, expandKey, invertSchedule, SCHEDULE_WORDS } from '../src/internal/aes';
 import { hmacFor } from '../src/internal/hmac';
 import { resetStats, stats } from '../src/internal/stats';
+import { forceJsCrypto } from '../src/internal/warm-up';
 import { AesCts, ctsSpace, ONE_SHOT_MAX_BYTES } from '../src/rfc3962/aes-cts';
 import { hex, toHex } from './helpers';
 
 const ZERO = new Uint8Array(16);
+
+// The JavaScript paths from the first call (a fresh process sends its first
+// operations to OpenSSL: warm-up.test.ts).
+beforeAll(() => forceJsCrypto(true));
+afterAll(() => forceJsCrypto(undefined));
 
 function aesEncrypt(key: Uint8Array, block: Uint8Array): Uint8Array {
   const w = new Int32Array(SCHEDULE_WORDS);

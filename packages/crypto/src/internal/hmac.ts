@@ -23,6 +23,11 @@
  * reason: for SHA-384, keying once measured no faster (see
  * ./sha256-compress.ts).
  *
+ * In a fresh process the JavaScript compressions are not compiled yet, so
+ * during its cold start (./warm-up.ts) a keyed-once MAC whose states are not
+ * built yet hashes with `createHmac` instead, and builds them on its first
+ * message after.
+ *
  * Both write the MAC into one shared 64-byte result buffer that the caller
  * must use (compare or copy) before the next MAC is computed.
  *
@@ -32,6 +37,7 @@
 import { createHash, createHmac, type Hash } from 'node:crypto';
 import { sha1Compress } from './sha1-compress';
 import { SHA256_IV, sha256Compress } from './sha256-compress';
+import { jsCryptoReady } from './warm-up';
 
 /** A keyed MAC function. */
 export interface Mac {
@@ -69,6 +75,21 @@ class NodeHmac implements Mac {
     if (b !== undefined) h.update(b);
     return fromBinary(h.digest('binary'), this.bytes);
   }
+}
+
+/**
+ * HMAC(K, a | b) on OpenSSL from K ^ ipad, for a keyed-once MAC whose
+ * JavaScript state is not built yet during the process's cold start
+ * (./warm-up.ts). K ^ ipad ^ 0x36 is K zero-padded to the block, an equal
+ * HMAC key (RFC 2104 section 2).
+ */
+function coldHmac(hash: string, ipad: Uint8Array, bytes: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const key = Buffer.allocUnsafe(64);
+  for (let i = 0; i < 64; i++) key[i] = ipad[i]! ^ 0x36;
+  const h = createHmac(hash, key).update(a);
+  key.fill(0);
+  if (b !== undefined) h.update(b);
+  return fromBinary(h.digest('binary'), bytes);
 }
 
 const SHA1_IV = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 | 0];
@@ -152,8 +173,11 @@ class Sha1Hmac implements Mac {
   readonly #ipad = new Uint8Array(64);
   #inner: Hash | undefined;
   #used = false;
-  /** The SHA-1 states after K ^ ipad (words 0..4) and after K ^ opad (words 5..9). */
-  readonly #states = new Int32Array(10);
+  /**
+   * The SHA-1 states after K ^ ipad (words 0..4) and after K ^ opad (words
+   * 5..9), made by the first message hashed in JavaScript.
+   */
+  #states: Int32Array | undefined;
 
   constructor(key: Uint8Array) {
     // RFC 2104: keys longer than the 64-byte block are hashed first.
@@ -161,26 +185,39 @@ class Sha1Hmac implements Mac {
     const pad = this.#ipad;
     pad.set(k);
     for (let i = 0; i < 64; i++) pad[i]! ^= 0x36;
+  }
+
+  /** The two keyed states, computed in JavaScript. */
+  #keyed(): Int32Array {
+    const states = new Int32Array(10);
+    const pad = this.#ipad;
     const st = sha1State;
     st.set(SHA1_IV);
     sha1Compress(st, pad, 0);
-    this.#states.set(st, 0);
+    states.set(st, 0);
     const opad = opadBlock; // wiped below
     // (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad.
     for (let i = 0; i < 64; i++) opad[i] = pad[i]! ^ 0x6a;
     st.set(SHA1_IV);
     sha1Compress(st, opad, 0);
-    this.#states.set(st, 5);
+    states.set(st, 5);
     opad.fill(0);
+    this.#states = states;
+    return states;
   }
 
   compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
+    if (this.#states === undefined && !jsCryptoReady()) {
+      this.#used = true;
+      return coldHmac('sha1', this.#ipad, 20, a, b);
+    }
+    const states = this.#states ?? this.#keyed();
     const n = a.length + (b === undefined ? 0 : b.length);
     const block = outerBlock;
     const st = sha1State;
     if (!this.#used || n <= SHA1_JS_MAX_BYTES) {
       this.#used = true;
-      const inner = this.#states;
+      const inner = states;
       st[0] = inner[0]!;
       st[1] = inner[1]!;
       st[2] = inner[2]!;
@@ -205,7 +242,7 @@ class Sha1Hmac implements Mac {
       for (let i = 0; i < 20; i++) block[i] = inner.charCodeAt(i);
     }
     // Outer hash: the state after K ^ opad, then the one block.
-    const outer = this.#states;
+    const outer = states;
     st[0] = outer[5]!;
     st[1] = outer[6]!;
     st[2] = outer[7]!;
@@ -305,8 +342,11 @@ class Sha256Hmac implements Mac {
   readonly #ipad = new Uint8Array(64);
   #inner: Hash | undefined;
   #used = false;
-  /** The states after K ^ ipad (words 0..7) and after K ^ opad (words 8..15). */
-  readonly #states = new Int32Array(16);
+  /**
+   * The states after K ^ ipad (words 0..7) and after K ^ opad (words 8..15),
+   * made by the first message hashed in JavaScript.
+   */
+  #states: Int32Array | undefined;
 
   constructor(key: Uint8Array) {
     // RFC 2104: keys longer than the 64-byte block are hashed first.
@@ -314,23 +354,35 @@ class Sha256Hmac implements Mac {
     const pad = this.#ipad;
     pad.set(k);
     for (let i = 0; i < 64; i++) pad[i]! ^= 0x36;
+  }
+
+  /** The two keyed states, computed in JavaScript. */
+  #keyed(): Int32Array {
+    const states = new Int32Array(16);
+    const pad = this.#ipad;
     const st = sha256State;
     st.set(SHA256_IV);
     sha256Compress(st, pad, 0);
-    this.#states.set(st, 0);
+    states.set(st, 0);
     const opad = sha256Pending; // scratch, wiped below
     for (let i = 0; i < 64; i++) opad[i] = pad[i]! ^ 0x6a; // (K ^ ipad) ^ (0x36 ^ 0x5c) = K ^ opad
     st.set(SHA256_IV);
     sha256Compress(st, opad, 0);
-    this.#states.set(st, 8);
+    states.set(st, 8);
     opad.fill(0, 0, 64);
+    this.#states = states;
+    return states;
   }
 
   compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
+    if (this.#states === undefined && !jsCryptoReady()) {
+      this.#used = true;
+      return coldHmac('sha256', this.#ipad, 32, a, b);
+    }
+    const states = this.#states ?? this.#keyed();
     const n = a.length + (b === undefined ? 0 : b.length);
     const st = sha256State;
     const block = sha256OuterBlock;
-    const states = this.#states;
     if (!this.#used || n <= SHA256_JS_MAX_BYTES) {
       this.#used = true;
       for (let i = 0; i < 8; i++) st[i] = states[i]!;

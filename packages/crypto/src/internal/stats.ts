@@ -11,6 +11,8 @@ export const stats = {
   derivations: 0,
   /** AES-CTS engines created (each holds two OpenSSL contexts). */
   engines: 0,
+  /** Operations that could have run in JavaScript sent to OpenSSL during the cold start (warm-up.ts). */
+  coldNative: 0,
 };
 
 /** Counts one key derivation. */
@@ -22,4 +24,5 @@ export function countDerivation(): void {
 export function resetStats(): void {
   stats.derivations = 0;
   stats.engines = 0;
+  stats.coldNative = 0;
 }

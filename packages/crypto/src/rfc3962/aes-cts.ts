@@ -36,6 +36,7 @@ import { decryptBlock, encryptBlock, expandKey, invertSchedule, SCHEDULE_WORDS }
 import { invalidInput } from '../internal/errors';
 import { block16, scratch } from '../internal/scratch';
 import { stats } from '../internal/stats';
+import { jsCryptoReady } from '../internal/warm-up';
 
 const ZERO_IV = new Uint8Array(16);
 
@@ -61,11 +62,17 @@ export function aesName(key: Uint8Array, mode: 'cbc' | 'ecb'): string {
 /**
  * One-shot AES-CBC encryption with a zero IV and no padding; `data` is whole
  * blocks. For DR key derivation and the RFC 3962 PRF: a few blocks under a
- * key that is then dropped, so it runs on the JavaScript AES.
+ * key that is then dropped, so it runs on the JavaScript AES (on OpenSSL
+ * during the process's cold start, internal/warm-up.ts).
  * For DR this yields E(K1) | E(E(K1)) | ... when `data` is K1 then zeros.
  */
 export function aesCbcEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
-  aesName(key, 'cbc'); // validates the key length
+  const name = aesName(key, 'cbc'); // validates the key length
+  if (!jsCryptoReady()) {
+    // A fresh process: OpenSSL until the JavaScript AES is compiled (internal/warm-up.ts).
+    const out = createCipheriv(name, key, ZERO_IV).setAutoPadding(false).update(data);
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  }
   const out = new Uint8Array(data.length);
   const rounds = expandKey(key, encSchedule);
   for (let o = 0; o < data.length; o += 16) {
@@ -122,11 +129,14 @@ export class AesCts {
     stats.engines++;
   }
 
-  /** True when this message runs in JavaScript: the key's first, and short. */
+  /**
+   * True when this message runs in JavaScript: the key's first, short, and
+   * the process past its cold start (internal/warm-up.ts).
+   */
   #oneShot(n: number): boolean {
     if (this.#used) return false;
     this.#used = true;
-    return n <= ONE_SHOT_MAX_BYTES;
+    return n <= ONE_SHOT_MAX_BYTES && jsCryptoReady();
   }
 
   /**
