@@ -10,12 +10,16 @@
  * index of the field it is in and, only when something throws, prepends that
  * field's ASN.1 name to the {@link Asn1Error}'s path.
  *
+ * Every SEQUENCE and CHOICE is generated once per direction and shared by
+ * the codecs that contain it (see `shared` below).
+ *
  * Only the declarations in this package are compiled (never anything derived
  * from input), so generating code with `new Function` is safe here. Each
  * generated source ends with a `//# sourceURL=` comment naming its type
  * (`krbsim-codec/decode/KRB-ERROR.js`), so stack traces and debuggers show
- * that name instead of `eval at compile`; being a comment, it changes nothing
- * in the compiled code.
+ * that name instead of `eval at compile` (a shared type's frames name the
+ * codec it was first generated for); being a comment, it changes nothing in
+ * the compiled code.
  *
  * @module
  */
@@ -77,7 +81,17 @@ const RT = {
   badApp,
 };
 
-const RT_NAMES = Object.keys(RT).join(', ');
+const RT_KEYS = Object.keys(RT);
+
+/**
+ * The runtime helpers `body` calls (always as `name(`), to unpack at its
+ * top: a codec's source declares only what it uses. A name that merely
+ * contains another (`tlx(` holds no `tl(`, but `at(` could sit inside a
+ * longer name) at worst adds an unused constant.
+ */
+function helpersUsed(body: string): string {
+  return RT_KEYS.filter((n) => body.includes(`${n}(`)).join(', ');
+}
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const prop = (obj: string, key: string): string =>
@@ -142,12 +156,13 @@ function checkForms(node: Node, where: string, seen = new Set<Node>()): void {
 /**
  * The generated function of every SEQUENCE and CHOICE, per direction, made
  * once and shared by every codec that contains it (PrincipalName is in most
- * messages, EncryptedData in a dozen). A codec's source binds each shared
- * function to a constant of its scope and calls it as it calls the runtime
- * helpers. Performance: when each codec generated its own copy of every
- * type inside it, one lab flow in a fresh process made 2.4 times the source
- * (223 functions for 92 types, 145 KB) for V8 to parse and compile; a shared
- * function is also compiled and warmed up once.
+ * messages, EncryptedData in a dozen). A codec's source generates the types
+ * not compiled yet, hands their functions back for the next codecs, and
+ * binds those compiled before to constants of its scope, called as it calls
+ * the runtime helpers. Performance: when each codec generated its own copy
+ * of every type inside it, one lab flow in a fresh process made 2.4 times
+ * the source (223 functions for 92 types, 145 KB) for V8 to parse and
+ * compile; a shared function is also compiled and warmed up once.
  */
 const shared = { decode: new WeakMap<Node, unknown>(), encode: new WeakMap<Node, unknown>() };
 
@@ -158,9 +173,10 @@ abstract class Gen {
   protected readonly out: string[] = [];
   protected readonly ids = new Map<Node, string>();
   readonly K: unknown[] = [];
-  /** Constants binding the shared functions this source calls. */
+  /** Constants binding the shared functions compiled before, which this source calls. */
   readonly #bound: string[] = [];
-  #root: Node | undefined;
+  /** The shared types this source generates, handed back with their function ids. */
+  readonly #made: [Node, string][] = [];
 
   protected k(v: unknown): string {
     this.K.push(v);
@@ -172,10 +188,13 @@ abstract class Gen {
     if (known !== undefined) return known;
     const id = `${this.prefix}${this.ids.size}_${node.kind === 'app' ? 'app' : ((node as { name?: string }).name?.replace(/\W/g, '_') ?? '')}`;
     this.ids.set(node, id);
-    if (node !== this.#root && isShared(node)) {
-      const f = (new (this.constructor as new () => Gen)() as Gen).compile<unknown>(node);
-      this.#bound.push(`const ${id} = ${this.k(f)};`);
-      return id;
+    if (isShared(node)) {
+      const f = shared[this.kind].get(node);
+      if (f !== undefined) {
+        this.#bound.push(`const ${id} = ${this.k(f)};`);
+        return id;
+      }
+      this.#made.push([node, id]);
     }
     this.out.push(this.build(node as Exclude<Node, { kind: 'prim' }>, id));
     return id;
@@ -211,13 +230,16 @@ abstract class Gen {
     const known = shared[this.kind].get(root);
     if (known !== undefined) return known as F;
     checkForms(root, name ?? nodeName(root));
-    this.#root = root;
     const rootId = this.fn(root);
     const url = sourceUrl(this.kind, name ?? nodeName(root));
-    const src = `"use strict";\nconst { ${RT_NAMES} } = RT;\n${this.#bound.join('\n')}\n${this.out.join('\n')}\nreturn ${rootId};\n//# sourceURL=${url}`;
-    const f = new Function('RT', 'K', src)(RT, this.K) as F;
-    if (isShared(root)) shared[this.kind].set(root, f);
-    return f;
+    const body = this.out.join('\n');
+    const made = this.#made.map(([, id]) => id).join(', ');
+    const src = `"use strict";\nconst { ${helpersUsed(body)} } = RT;\n${this.#bound.join('\n')}\n${body}\nreturn [${rootId}, ${made}];\n//# sourceURL=${url}`;
+    const fns = new Function('RT', 'K', src)(RT, this.K) as unknown[];
+    this.#made.forEach(([node], i) => {
+      shared[this.kind].set(node, fns[i + 1]);
+    });
+    return fns[0] as F;
   }
 }
 
@@ -349,9 +371,7 @@ class DecGen extends Gen {
         '}',
       );
     });
-    L.push(
-      `return noChoice(r, end, ${this.k(node.alts.map((a) => (a.implicit ? 0x80 : 0xa0) | a.tag))});`,
-    );
+    L.push(`return noChoice(r, end, ${this.k(node.alts.map((a) => (a.implicit ? 0x80 : 0xa0) | a.tag))});`);
     L.push(`} catch (x) { throw at(x, f, ${this.k(node.alts.map((f) => f.asn))}); }`, '}');
     return L.join('\n');
   }
