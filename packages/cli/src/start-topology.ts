@@ -233,6 +233,8 @@ function policyOf(spec: RealmFileSpec): Partial<RealmPolicy> {
   if (p.renewableTgt !== undefined) out.renewableTgt = p.renewableTgt;
   if (p.issuePac !== undefined) out.issuePac = p.issuePac;
   if (p.requirePac !== undefined) out.requirePac = p.requirePac;
+  if (p.fast !== undefined) out.fast = p.fast;
+  if (p.fastStrengthenKey !== undefined) out.fastStrengthenKey = p.fastStrengthenKey;
   return out;
 }
 

@@ -9,6 +9,8 @@
  *     domains: [contoso.com]          # hosts under these DNS domains live in this realm
  *     port: 18088                     # optional: UDP and TCP port of its KDC (default: OS-chosen)
  *     policy: { maxTicketLife: 10h, maxRenewLife: 7d, clockSkew: 5m, allowWeakCrypto: false }
+ *     # policy.fast: none | supported | required (FAST, RFC 6113; default: mit supported, AD none)
+ *     # policy.fastStrengthenKey: false for Heimdal 7 kinit, which ignores FAST strengthen keys
  *     users:
  *       - { name: alice, password: correct horse }
  *       - { name: svc_sql, password: s3rv1ce, spns: [MSSQLSvc/db.contoso.com:1433] }   # a service account
@@ -44,6 +46,10 @@ export interface PolicySpec {
   readonly issuePac?: boolean;
   /** Refuse this realm's TGTs that carry no PAC (default: the realm kind's). */
   readonly requirePac?: boolean;
+  /** FAST (RFC 6113): `none`, `supported` or `required` (default: the realm kind's). */
+  readonly fast?: 'none' | 'supported' | 'required';
+  /** Send a FAST strengthen key (default true; off for Heimdal 7 clients). */
+  readonly fastStrengthenKey?: boolean;
 }
 
 export interface UserSpec {
@@ -239,6 +245,8 @@ function policy(v: unknown, path: string): PolicySpec {
     'renewableTgt',
     'issuePac',
     'requirePac',
+    'fast',
+    'fastStrengthenKey',
   ]);
   return {
     maxTicketLifeMs: duration(o.maxTicketLife, `${path}.maxTicketLife`),
@@ -248,6 +256,10 @@ function policy(v: unknown, path: string): PolicySpec {
     renewableTgt: optBool(o.renewableTgt, `${path}.renewableTgt`),
     issuePac: optBool(o.issuePac, `${path}.issuePac`),
     requirePac: optBool(o.requirePac, `${path}.requirePac`),
+    fastStrengthenKey: optBool(o.fastStrengthenKey, `${path}.fastStrengthenKey`),
+    ...(o.fast !== undefined && {
+      fast: oneOf(o.fast, `${path}.fast`, ['none', 'supported', 'required'] as const),
+    }),
   };
 }
 

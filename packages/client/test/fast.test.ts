@@ -7,20 +7,33 @@
 
 import {
   decodeKrbError,
+  decodeKrbFastReq,
   decodeMethodData,
-  encodeEncTicketPart,
-  encodeTicket,
+  decodePaFxFastRequest,
   type EncTicketPart,
+  encodeAsReq,
+  encodeEncTicketPart,
+  encodeKdcReqBody,
+  encodeKrbFastReq,
+  encodePaFxFastRequest,
+  encodeTicket,
+  FastOptions,
+  type KdcReqBody,
+  type KrbFastArmoredReq,
+  type PaData,
   PaDataType,
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
 import { type Credential, hasFlag, KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
-import { encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
+import { decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { Kdc, type KdcRequestEvent, Realm, type RealmPolicy } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { AuthenticatorClock } from '../src/internal/authenticator-clock';
+import type { ClientContext } from '../src/internal/context';
+import { apRequestArmor, fastPadata } from '../src/internal/fast';
 
 const REALM = 'CONTOSO.COM';
 
@@ -142,8 +155,13 @@ describe('FAST: armored AS', () => {
   it('refuses an armor TGT whose session key the client does not hold', async () => {
     const l = lab();
     const armor = await l.hostTgt();
-    const forged = { ...armor, sessionKey: generateKey(armor.sessionKey.etype, { random: new SeededRandom('x') }) };
-    const e = await rejection(l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor: forged }));
+    const forged = {
+      ...armor,
+      sessionKey: generateKey(armor.sessionKey.etype, { random: new SeededRandom('x') }),
+    };
+    const e = await rejection(
+      l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor: forged }),
+    );
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
   });
 
@@ -198,7 +216,9 @@ describe('FAST: realm policy', () => {
     const armor = await l.hostTgt();
     const first = decodeKrbError(l.replies[0]!);
     expect(decodeMethodData(first.eData!).map((p) => p.padataType)).not.toContain(PaDataType.PA_FX_FAST);
-    const e = await rejection(l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor }));
+    const e = await rejection(
+      l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor }),
+    );
     expect(e.code).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
   });
 
@@ -211,5 +231,123 @@ describe('FAST: realm policy', () => {
       PaDataType.PA_ENC_TIMESTAMP,
       PaDataType.PA_FX_FAST,
     ]);
+  });
+});
+
+describe('FAST: what the KDC refuses, and how', () => {
+  /** An AS-REQ for alice armored with `armor`, its PA-FX-FAST rewritten by `edit`. */
+  function armoredAsReq(
+    l: ReturnType<typeof lab>,
+    armorTgt: Credential,
+    edit: (fx: KrbFastArmoredReq, key: Key) => KrbFastArmoredReq,
+    innerPadata: PaData[] = [],
+  ): Uint8Array {
+    const ctx = {
+      random: new SeededRandom('craft'),
+      authClock: new AuthenticatorClock(l.clock),
+    } as ClientContext;
+    const armor = apRequestArmor(ctx, armorTgt);
+    const body: KdcReqBody = {
+      kdcOptions: 0,
+      cname: { nameType: 1, nameString: ['alice'] },
+      realm: REALM,
+      sname: { nameType: 2, nameString: ['krbtgt', REALM] },
+      till: l.clock.now() + 3_600_000,
+      nonce: 42,
+      etype: [18],
+    };
+    const pa = fastPadata(ctx, armor, { padata: innerPadata, body }, encodeKdcReqBody(body));
+    const fx = decodePaFxFastRequest(pa.padataValue).armoredData;
+    const edited = encodePaFxFastRequest({ armoredData: edit(fx, armor.armorKey) });
+    return encodeAsReq({
+      pvno: 5,
+      msgType: 10,
+      padata: [{ padataType: PaDataType.PA_FX_FAST, padataValue: edited }],
+      reqBody: body,
+    });
+  }
+
+  it('refuses an unknown armor type, a missing armor and a bad req-checksum, unarmored', async () => {
+    const l = lab();
+    const tgt = await l.hostTgt();
+    const code = (bytes: Uint8Array) => decodeKrbError(l.kdc.handle(bytes)).errorCode;
+    expect(
+      code(
+        armoredAsReq(l, tgt, (fx) => ({ ...fx, armor: { armorType: 2, armorValue: fx.armor!.armorValue } })),
+      ),
+    ).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(code(armoredAsReq(l, tgt, ({ armor: _a, ...fx }) => fx))).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    const flipped = (fx: KrbFastArmoredReq) => {
+      const c = fx.reqChecksum.checksum.slice();
+      c[0]! ^= 1;
+      return { ...fx, reqChecksum: { ...fx.reqChecksum, checksum: c } };
+    };
+    const bad = decodeKrbError(l.kdc.handle(armoredAsReq(l, tgt, flipped)));
+    expect(bad.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    // Refused before the armor key is trusted: no PA-FX-FAST in the e-data.
+    expect(bad.eData).toBeUndefined();
+  });
+
+  it('refuses an armor ticket for another server with KDC_ERR_SERVER_NOMATCH', async () => {
+    const l = lab();
+    const c = l.client();
+    await c.getInitialCredentials('alice', { password: 'correct horse' });
+    const st = await c.getServiceTicket('HTTP/web.contoso.com');
+    const e = await rejection(
+      l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor: st }),
+    );
+    expect(e.code).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);
+  });
+
+  it('refuses an unknown critical fast-option with KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS', async () => {
+    const l = lab();
+    const tgt = await l.hostTgt();
+    const bytes = armoredAsReq(l, tgt, (fx, key) => {
+      const inner = decodeKrbFastReq(decrypt(key, KeyUsage.KEY_USAGE_FAST_ENC, fx.encFastReq.cipher));
+      const plain = encodeKrbFastReq({ ...inner, fastOptions: FastOptions.reserved });
+      const cipher = encrypt(key, KeyUsage.KEY_USAGE_FAST_ENC, plain, { random: new SeededRandom('o') });
+      return { ...fx, encFastReq: { etype: key.etype, cipher } };
+    });
+    expect(decodeKrbError(l.kdc.handle(bytes)).errorCode).toBe(
+      ErrorCode.KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS,
+    );
+  });
+
+  it('refuses PA-ENCRYPTED-CHALLENGE outside FAST, and FAST inside FAST', async () => {
+    const l = lab();
+    const tgt = await l.hostTgt();
+    const challenge = {
+      padataType: PaDataType.PA_ENCRYPTED_CHALLENGE,
+      padataValue: new Uint8Array([0x30, 0]),
+    };
+    const plain = encodeAsReq({
+      pvno: 5,
+      msgType: 10,
+      padata: [challenge],
+      reqBody: {
+        kdcOptions: 0,
+        cname: { nameType: 1, nameString: ['alice'] },
+        realm: REALM,
+        sname: { nameType: 2, nameString: ['krbtgt', REALM] },
+        till: l.clock.now() + 3_600_000,
+        nonce: 1,
+        etype: [18],
+      },
+    });
+    expect(decodeKrbError(l.kdc.handle(plain)).errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    const nested = armoredAsReq(l, tgt, (fx) => fx, [
+      { padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) },
+    ]);
+    const err = decodeKrbError(l.kdc.handle(nested));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    // After the armor opened, the refusal itself is armored.
+    expect(decodeMethodData(err.eData!).map((p) => p.padataType)).toEqual([PaDataType.PA_FX_FAST]);
+  });
+
+  it('serves FAST without a strengthen key when the realm says so (fastStrengthenKey: false)', async () => {
+    const l = lab({ fastStrengthenKey: false });
+    const armor = await l.hostTgt();
+    const tgt = await l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor });
+    expect(tgt.client.name.nameString).toEqual(['alice']);
   });
 });

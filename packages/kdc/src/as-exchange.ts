@@ -211,7 +211,10 @@ function answerAs(
   }
   const replyKey = state.replyKey;
   // RFC 6113 section 5.4.3: under FAST the reply is sealed with the strengthened reply key.
-  const strengthened = fast === undefined ? undefined : strengthenReplyKey(replyKey.key, realm.random);
+  const strengthened =
+    fast === undefined || !policy.fastStrengthenKey
+      ? undefined
+      : strengthenReplyKey(replyKey.key, realm.random);
   const sealingKey = strengthened?.replyKey ?? replyKey.key;
 
   runIssuancePolicy(realm, { realm, exchange: 'AS', cname, crealm, client: c, server: s }, who);
@@ -282,7 +285,9 @@ function answerAs(
       encryptedPaData: [
         encPaRepPadata(sealingKey, requestDer),
         // RFC 6806 section 11: protected FAST negotiation, as MIT's KDC says it (an empty PA-FX-FAST).
-        ...(policy.fast === 'none' ? [] : [{ padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }]),
+        ...(policy.fast === 'none'
+          ? []
+          : [{ padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }]),
       ],
     }),
   };
@@ -299,7 +304,7 @@ function answerAs(
         : [
             fastReplyPadata(
               fast,
-              { padata, strengthenKey: strengthened!.strengthenKey, ticket, cname: ticketCname, crealm, now },
+              { padata, strengthenKey: strengthened?.strengthenKey, ticket, cname: ticketCname, crealm, now },
               realm.random,
             ),
           ],
@@ -308,5 +313,12 @@ function answerAs(
     ticket,
     encPart,
   });
-  return { reply, outcome: fast === undefined ? 'AS-REP' : 'AS-REP (FAST)' };
+  if (fast === undefined) return { reply, outcome: 'AS-REP' };
+  // The log names the inner request's client and server, which the outer body may hide.
+  return {
+    reply,
+    outcome: 'AS-REP (FAST)',
+    client: { name: cname, realm: crealm },
+    server: { name: sname, realm: realm.name },
+  };
 }

@@ -23,6 +23,11 @@ export interface ExchangeResult {
    */
   readonly client?: { readonly name: PrincipalName; readonly realm: string };
   /**
+   * The server the log should name, when the request did not name it plainly
+   * (an armored request, whose outer body may hide it: RFC 6113 section 5.4.2).
+   */
+  readonly server?: { readonly name: PrincipalName; readonly realm: string };
+  /**
    * TGS from a cross-realm TGT with a PAC: the SIDs that filtering at the
    * trust removed from it (MS-PAC 4.1.2.2), empty when none.
    */

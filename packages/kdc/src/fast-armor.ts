@@ -96,7 +96,13 @@ function decodeArmoredReq(pa: PaData): KrbFastArmoredReq {
 }
 
 /** The key of this realm's TGS for an armor ticket (MIT: the armor must be for the local TGS). */
-function armorTicketKey(realm: Realm, sname: PrincipalName, ticketRealm: string, etype: number, kvno?: number): StoredKey {
+function armorTicketKey(
+  realm: Realm,
+  sname: PrincipalName,
+  ticketRealm: string,
+  etype: number,
+  kvno?: number,
+): StoredKey {
   if (ticketRealm !== realm.name || tgsRealmOf(sname) !== realm.name) {
     failed(
       ErrorCode.KDC_ERR_SERVER_NOMATCH,
@@ -153,7 +159,12 @@ export function armorKeyOf(subkey: Key, sessionKey: Key): Key {
 }
 
 /** Steps 2 to 4 of the module notes: checksum, decrypt, replace the request. */
-function openArmoredReq(armored: KrbFastArmoredReq, armorKey: Key, req: KdcReq, checksummed: Uint8Array): {
+function openArmoredReq(
+  armored: KrbFastArmoredReq,
+  armorKey: Key,
+  req: KdcReq,
+  checksummed: Uint8Array,
+): {
   inner: KdcReq;
   options: number;
 } {
@@ -164,7 +175,8 @@ function openArmoredReq(armored: KrbFastArmoredReq, armorKey: Key, req: KdcReq, 
   } catch (e) {
     if (!isKerberosError(e)) throw e;
   }
-  if (!keyed) failed(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP, `req-checksum type ${ck.cksumtype} is not a keyed checksum`);
+  if (!keyed)
+    failed(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP, `req-checksum type ${ck.cksumtype} is not a keyed checksum`);
   let ok = false;
   try {
     ok = verifyChecksum(armorKey, KeyUsage.KEY_USAGE_FAST_REQ_CHKSUM, checksummed, ck.checksum, {
@@ -172,7 +184,11 @@ function openArmoredReq(armored: KrbFastArmoredReq, armorKey: Key, req: KdcReq, 
     });
   } catch (e) {
     if (!isKerberosError(e)) throw e;
-    failed(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP, `req-checksum type ${ck.cksumtype} does not go with the armor key`, e);
+    failed(
+      ErrorCode.KDC_ERR_SUMTYPE_NOSUPP,
+      `req-checksum type ${ck.cksumtype} does not go with the armor key`,
+      e,
+    );
   }
   if (!ok) failed(ErrorCode.KRB_AP_ERR_MODIFIED, 'req-checksum does not match the request');
   let fastReq: ReturnType<typeof decodeKrbFastReq>;
@@ -241,10 +257,16 @@ export function unwrapTgsFast(
   checkRealmServesFast(realm);
   const armored = decodeArmoredReq(pa);
   if (armored.armor !== undefined) {
-    failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'a TGS-REQ is armored by its PA-TGS-REQ; AP-REQ armor is not allowed');
+    failed(
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      'a TGS-REQ is armored by its PA-TGS-REQ; AP-REQ armor is not allowed',
+    );
   }
   if (keys.subkey === undefined) {
-    failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'an armored TGS-REQ needs a subkey in its PA-TGS-REQ authenticator');
+    failed(
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      'an armored TGS-REQ needs a subkey in its PA-TGS-REQ authenticator',
+    );
   }
   const armorKey = armorKeyOf(keys.subkey!, keys.sessionKey);
   const { inner, options } = openArmoredReq(armored, armorKey, req, tgsReq);

@@ -25,12 +25,12 @@
 
 import {
   decodeMethodData,
+  type EncryptionKey,
   encodeKrbError,
   encodeKrbFastResponse,
   encodeMethodData,
   encodePaFxFastReply,
   encodeTicket,
-  type EncryptionKey,
   type KdcReq,
   type PaData,
   PaDataType,
@@ -54,7 +54,10 @@ const ANONYMOUS = {
 };
 
 /** A fresh strengthen key and the reply key it makes (section 5.4.3). */
-export function strengthenReplyKey(replyKey: Key, random: RandomSource): { strengthenKey: Key; replyKey: Key } {
+export function strengthenReplyKey(
+  replyKey: Key,
+  random: RandomSource,
+): { strengthenKey: Key; replyKey: Key } {
   const strengthenKey = generateKey(replyKey.etype, { random });
   return { strengthenKey, replyKey: cf2(strengthenKey, replyKey, 'strengthenkey', 'replykey') };
 }
@@ -63,7 +66,8 @@ export function strengthenReplyKey(replyKey: Key, random: RandomSource): { stren
 export interface FastReplyContent {
   /** The padata the reply would carry unarmored. */
   readonly padata: readonly PaData[];
-  readonly strengthenKey: Key;
+  /** The strengthen key, unless the realm sends none (`fastStrengthenKey`). */
+  readonly strengthenKey: Key | undefined;
   readonly ticket: Ticket;
   readonly cname: PrincipalName;
   readonly crealm: string;
@@ -104,7 +108,7 @@ export function fastReplyPadata(fast: FastRequest, content: FastReplyContent, ra
     fast,
     {
       padata: content.padata,
-      strengthenKey: toEncryptionKey(content.strengthenKey),
+      ...(content.strengthenKey !== undefined && { strengthenKey: toEncryptionKey(content.strengthenKey) }),
       finished: {
         timestamp: content.now - millis,
         usec: millis * 1000,

@@ -135,6 +135,7 @@ export class Kdc {
           : processTgsReq(this.realm, req, this.#padata.tgs);
       if (listening) {
         if (result.client !== undefined) client = formatPrincipal(result.client.name, result.client.realm);
+        if (result.server !== undefined) server = formatPrincipal(result.server.name, result.server.realm);
         this.#emit({
           msgType: label,
           client,

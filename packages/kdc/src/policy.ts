@@ -154,6 +154,14 @@ export interface RealmPolicy {
    * default of AD's KDC armoring policy.
    */
   fast: FastSupport;
+  /**
+   * Put a strengthen key in FAST replies and seal the reply with the
+   * strengthened reply key (RFC 6113 section 5.4.3), as MIT's KDC and AD do.
+   * Heimdal 7's KDC sends none and its kinit ignores one, so an armored
+   * kinit from Heimdal 7 cannot decrypt a strengthened AS-REP ("Password
+   * incorrect"); turn this off to serve those clients. Default true.
+   */
+  fastStrengthenKey: boolean;
 }
 
 /** The policy with every default applied. */
@@ -179,6 +187,7 @@ export function defaultPolicy(): RealmPolicy {
     issuePac: false,
     requirePac: false,
     fast: 'supported',
+    fastStrengthenKey: true,
   };
 }
 

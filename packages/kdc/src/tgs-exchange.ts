@@ -448,7 +448,8 @@ function issue(
   const replyKey = fromEncryptionKey(sub ?? h.tgt.key);
   const usage = sub ? KeyUsage.TGS_REP_ENCPART_SUBKEY : KeyUsage.TGS_REP_ENCPART_SESSKEY;
   // RFC 6113 section 5.4.3: under FAST the reply is sealed with the strengthened reply key.
-  const strengthened = fast === undefined ? undefined : strengthenReplyKey(replyKey, realm.random);
+  const strengthened =
+    fast === undefined || !policy.fastStrengthenKey ? undefined : strengthenReplyKey(replyKey, realm.random);
   const encPart = sealReplyPart(part, 'tgs', strengthened?.replyKey ?? replyKey, usage, realm.random);
   const padata = s4u?.x509UserId !== undefined ? [s4uX509Reply(s4u.x509UserId, replyKey)] : [];
   const clear = visibleClient(fast, cname, crealm);
@@ -460,7 +461,7 @@ function issue(
           padata: [
             fastReplyPadata(
               fast,
-              { padata, strengthenKey: strengthened!.strengthenKey, ticket, cname, crealm, now },
+              { padata, strengthenKey: strengthened?.strengthenKey, ticket, cname, crealm, now },
               realm.random,
             ),
           ],
@@ -482,6 +483,8 @@ function issue(
     reply,
     outcome: `TGS-REP${detail}${s4uDetail}${fast === undefined ? '' : ' (FAST)'}`,
     client: { name: h.tgt.cname, realm: h.tgt.crealm },
+    ...(fast !== undefined &&
+      body.sname !== undefined && { server: { name: body.sname, realm: body.realm } }),
     ...(filtered.report !== undefined && { sidsFiltered: filtered.report.removed }),
   };
 }

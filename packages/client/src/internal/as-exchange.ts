@@ -16,9 +16,9 @@ import {
   decodeChecksum,
   decodeEncKdcRepPart,
   decodeEncryptedData,
-  decodePaEncTsEnc,
   decodeEtypeInfo2,
   decodeMethodData,
+  decodePaEncTsEnc,
   ENC_PA_REP,
   type EncKdcRepPart,
   type EtypeInfo2Entry,
@@ -40,6 +40,8 @@ import {
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import { cf2, decrypt, encrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { type Credential, credentialFromReply } from '../credential';
+import type { ReplyKeySource } from '../secret';
+import { type ClientContext, kerberosTime, sendAsReq } from './context';
 import {
   apRequestArmor,
   type FastArmor,
@@ -48,8 +50,6 @@ import {
   openFastReply,
   strengthenedKey,
 } from './fast';
-import type { ReplyKeySource } from '../secret';
-import { type ClientContext, kerberosTime, sendAsReq } from './context';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 
 /** One AS exchange's parameters. */
@@ -104,7 +104,11 @@ function readPreauthHints(
   const methods = err.eData === undefined ? [] : decodeMethodData(err.eData);
   const info2 = findPadata(methods, PaDataType.PA_ETYPE_INFO2);
   // A realm that requires FAST offers PA-FX-FAST alone (MS-KILE 3.3.5.1): nothing to do unarmored.
-  if (info2 === undefined && methods.length > 0 && methods.every((m) => m.padataType === PaDataType.PA_FX_FAST)) {
+  if (
+    info2 === undefined &&
+    methods.length > 0 &&
+    methods.every((m) => m.padataType === PaDataType.PA_FX_FAST)
+  ) {
     throw new KerberosError(
       ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
       `the KDC for ${realm} requires FAST (armored requests); pass a TGT of the realm as armor ({ armor } in getInitialCredentials)`,
@@ -138,7 +142,9 @@ function buildEncryptedChallenge(ctx: ClientContext, fast: FastArmor, key: Key):
   const challengeKey = cf2(fast.armorKey, key, 'clientchallengearmor', 'challengelongterm');
   const t = ctx.authClock.next();
   const plain = encodePaEncTsEnc({ patimestamp: t.ctime, pausec: t.cusec });
-  const cipher = encrypt(challengeKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, plain, { random: ctx.random });
+  const cipher = encrypt(challengeKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, plain, {
+    random: ctx.random,
+  });
   return {
     padataType: PaDataType.PA_ENCRYPTED_CHALLENGE,
     padataValue: encodeEncryptedData({ etype: challengeKey.etype, cipher }),
@@ -178,7 +184,9 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       if (preauthKey === undefined)
         throw new KerberosError(ErrorCode.KDC_ERR_ETYPE_NOSUPP, 'no key for the chosen enctype', { realm });
       padata.push(
-        fast === undefined ? buildPaEncTimestamp(ctx, preauthKey) : buildEncryptedChallenge(ctx, fast, preauthKey),
+        fast === undefined
+          ? buildPaEncTimestamp(ctx, preauthKey)
+          : buildEncryptedChallenge(ctx, fast, preauthKey),
       );
       if (cookie !== undefined) padata.push(cookie);
     }

@@ -111,7 +111,11 @@ export function fastPadata(
   checksummed: Uint8Array,
 ): PaData {
   const key = fast.armorKey;
-  const fastReq = encodeKrbFastReq({ fastOptions: 0, padata: inner.padata, reqBody: encodeKdcReqBody(inner.body) });
+  const fastReq = encodeKrbFastReq({
+    fastOptions: 0,
+    padata: inner.padata,
+    reqBody: encodeKdcReqBody(inner.body),
+  });
   return {
     padataType: PaDataType.PA_FX_FAST,
     padataValue: encodePaFxFastRequest({
@@ -139,7 +143,11 @@ function modified(why: string, realm: string, cause?: unknown): KerberosError {
 }
 
 /** The KrbFastResponse in `padata`'s PA-FX-FAST, or undefined when there is none. */
-function openResponse(fast: FastArmor, padata: readonly PaData[] | undefined, realm: string): KrbFastResponse | undefined {
+function openResponse(
+  fast: FastArmor,
+  padata: readonly PaData[] | undefined,
+  realm: string,
+): KrbFastResponse | undefined {
   const pa = padata?.find((p) => p.padataType === PaDataType.PA_FX_FAST);
   if (pa === undefined) return undefined;
   try {

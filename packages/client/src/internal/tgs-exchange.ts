@@ -33,7 +33,14 @@ import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim
 import { checksum, checksumTypeFor, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Credential, credentialFromReply, keyToWire } from '../credential';
 import { type ClientContext, kerberosTime, sendTgsReq } from './context';
-import { armorKeyOf, type FastArmor, fastPadata, openFastError, openFastReply, strengthenedKey } from './fast';
+import {
+  armorKeyOf,
+  type FastArmor,
+  fastPadata,
+  openFastError,
+  openFastReply,
+  strengthenedKey,
+} from './fast';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 
 /** One TGS exchange's parameters. */
@@ -81,7 +88,10 @@ function buildTgsReq(
   const bodyDer = encodeKdcReqBody(body);
   const sk = tgt.sessionKey;
   if (ctx.fastTgs && req.subkey === false) {
-    throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, 'a FAST TGS-REQ is armored by its subkey; it cannot go without one');
+    throw new KerberosError(
+      ErrorCode.KRB_ERR_GENERIC,
+      'a FAST TGS-REQ is armored by its subkey; it cannot go without one',
+    );
   }
   const subkey = req.subkey === false ? undefined : generateKey(sk.etype, { random: ctx.random });
   const t = ctx.authClock.next();

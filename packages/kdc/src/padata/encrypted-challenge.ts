@@ -16,7 +16,14 @@
  * @module
  */
 
-import { decodeEncryptedData, decodePaEncTsEnc, encodeEncryptedData, encodePaEncTsEnc, type PaData, PaDataType } from '@krbsim/asn1';
+import {
+  decodeEncryptedData,
+  decodePaEncTsEnc,
+  encodeEncryptedData,
+  encodePaEncTsEnc,
+  type PaData,
+  PaDataType,
+} from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { cf2, decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import type { StoredKey } from '../keys';
@@ -73,7 +80,8 @@ export const encryptedChallenge: AsPadataHandler = {
       : { padataType: PaDataType.PA_ENCRYPTED_CHALLENGE, padataValue: new Uint8Array(0) },
   process(state, pa: PaData) {
     const fast = state.fast;
-    if (fast === undefined) failed('PA-ENCRYPTED-CHALLENGE is only valid inside FAST (RFC 6113 section 5.4.6)');
+    if (fast === undefined)
+      failed('PA-ENCRYPTED-CHALLENGE is only valid inside FAST (RFC 6113 section 5.4.6)');
     let enc: ReturnType<typeof decodeEncryptedData>;
     try {
       enc = decodeEncryptedData(pa.padataValue);
@@ -93,7 +101,9 @@ export const encryptedChallenge: AsPadataHandler = {
     const millis = state.now % 1000;
     const kdcKey = kdcChallengeKey(armorKey, key.key);
     const plain = encodePaEncTsEnc({ patimestamp: state.now - millis, pausec: millis * 1000 });
-    const cipher = encrypt(kdcKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_KDC, plain, { random: state.realm.random });
+    const cipher = encrypt(kdcKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_KDC, plain, {
+      random: state.realm.random,
+    });
     state.replyPadata.push({
       padataType: PaDataType.PA_ENCRYPTED_CHALLENGE,
       padataValue: encodeEncryptedData({ etype: kdcKey.etype, cipher }),
