@@ -49,7 +49,7 @@ import { KdcError } from './krb-error';
 import type { Realm } from './realm';
 
 /** FX_FAST_ARMOR_AP_REQUEST, the one armor type RFC 6113 defines (section 5.4.1). */
-export const FX_FAST_ARMOR_AP_REQUEST = 1;
+const FX_FAST_ARMOR_AP_REQUEST = 1;
 
 /** The fast-options krbsim's KDC understands; bits 0-15 are critical (RFC 6113 section 5.4.2). */
 const KNOWN_FAST_OPTIONS = FastOptions['hide-client-names'] | FastOptions['kdc-follow-referrals'];
@@ -72,7 +72,7 @@ function failed(code: number, why: string, cause?: unknown): never {
 }
 
 /** The request's first PA-DATA of type PA-FX-FAST, if any. */
-export function findFxFast(req: KdcReq): PaData | undefined {
+function findFxFast(req: KdcReq): PaData | undefined {
   return req.padata?.find((p) => p.padataType === PaDataType.PA_FX_FAST);
 }
 
@@ -154,7 +154,7 @@ function apRequestArmor(
 }
 
 /** KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor") (section 5.4.1.1). */
-export function armorKeyOf(subkey: Key, sessionKey: Key): Key {
+function armorKeyOf(subkey: Key, sessionKey: Key): Key {
   return cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
 }
 

@@ -35,12 +35,12 @@ function failed(why: string, cause?: unknown): never {
 }
 
 /** The client challenge key for `clientKey` under `armorKey`. */
-export function clientChallengeKey(armorKey: Key, clientKey: Key): Key {
+function clientChallengeKey(armorKey: Key, clientKey: Key): Key {
   return cf2(armorKey, clientKey, 'clientchallengearmor', 'challengelongterm');
 }
 
 /** The KDC challenge key for `clientKey` under `armorKey`. */
-export function kdcChallengeKey(armorKey: Key, clientKey: Key): Key {
+function kdcChallengeKey(armorKey: Key, clientKey: Key): Key {
   return cf2(armorKey, clientKey, 'kdcchallengearmor', 'challengelongterm');
 }
 
