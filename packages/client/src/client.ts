@@ -21,9 +21,10 @@ import { type ApRepResult, verifyApRep } from './ap-rep';
 import { type ApReqContext, type ApReqOptions, type ApReqResult, buildApReq } from './ap-req';
 import { type Credential, describeCredential } from './credential';
 import { CredentialCache } from './credential-cache';
-import { asExchange } from './internal/as-exchange';
+import { type AsRequest, asExchange } from './internal/as-exchange';
 import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
+import { pkinitAsExchange } from './internal/pkinit';
 import { getServiceTicket } from './internal/referrals';
 import { tgsExchange } from './internal/tgs-exchange';
 import { type ClientOptions, DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_REFERRAL_HOPS } from './options';
@@ -172,7 +173,12 @@ export class KerberosClient {
       (opts.forwardable ? KdcOptions.forwardable : 0) |
       (opts.renewable ? KdcOptions.renewable : 0) |
       (canonicalize ? KdcOptions.canonicalize : 0);
-    const cred = await asExchange(ctx, {
+    // A certificate authenticates by PKINIT (RFC 4556) instead of a key derived from a secret.
+    const exchange =
+      'certificate' in secret
+        ? (r: AsRequest) => pkinitAsExchange(ctx, r, secret)
+        : (r: AsRequest) => asExchange(ctx, r);
+    const cred = await exchange({
       client,
       ...(service === undefined ? {} : { service: service.name }),
       secret: keys,

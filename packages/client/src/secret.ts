@@ -20,12 +20,37 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { salt as defaultSalt, type Key, type StringToKeyCache } from '@krbsim/crypto';
+import type { KeyAgreementGroup } from '@krbsim/pki';
 
 /** The client's long-term secret for {@link KerberosClient.getInitialCredentials}. */
 export type InitialSecret =
   | { readonly password: string }
   | { readonly key: Key }
-  | { readonly keytab: KeytabLike };
+  | { readonly keytab: KeytabLike }
+  | PkinitIdentity;
+
+/**
+ * A certificate and its private key, for PKINIT (RFC 4556): MIT's
+ * `X509_user_identity=FILE:cert.pem,key.pem` with `pkinit_anchors`.
+ */
+export interface PkinitIdentity {
+  /** The client certificate, PEM, optionally followed by its CA chain. */
+  readonly certificate: string;
+  /** Its private key, PKCS #8 PEM (RSA or EC). */
+  readonly privateKey: string;
+  /** CA certificates, PEM, that the KDC's certificate must chain to (`pkinit_anchors`). */
+  readonly anchors: string | readonly string[];
+  /**
+   * The key agreement group: `modp14` (default, 2048-bit Diffie-Hellman, as
+   * MIT), `modp16`, `modp2`, or ECDH on `P-256`, `P-384`, `P-521`.
+   */
+  readonly group?: KeyAgreementGroup;
+  /**
+   * Check the KDC certificate's id-pkinit-KPKdc EKU and its id-pkinit-san
+   * (krbtgt/REALM@REALM), as MIT's `pkinit_eku_checking` kpKDC does. Default true.
+   */
+  readonly checkKdcCertificate?: boolean;
+}
 
 /**
  * Derives reply keys for one principal from an {@link InitialSecret}, and
@@ -52,7 +77,7 @@ export class ReplyKeySource {
   ) {
     this.#secret = secret;
     this.#passwordKeys = passwordKeys;
-    if ('password' in secret) {
+    if ('password' in secret || 'certificate' in secret) {
       this.#entries = [];
       this.#offered = encTypes;
     } else if ('key' in secret) {
@@ -101,6 +126,8 @@ export class ReplyKeySource {
       return this.#passwordKeys.get(etype, secret.password, s, s2kparams);
     }
     if ('key' in secret) return secret.key.etype === etype ? secret.key : undefined;
+    // A certificate yields no long-term key: PKINIT agrees on the reply key (internal/pkinit.ts).
+    if ('certificate' in secret) return undefined;
     let best: KeytabEntryLike | undefined;
     for (const e of this.#entries) {
       if (e.key.etype !== etype) continue;

@@ -34,7 +34,7 @@ export {
 } from './directory';
 export { DomainRealmMap, isDnsSuffix } from './domain-realm';
 export type { ExchangeResult, PadataRegistry } from './exchange';
-export type { TicketDraft, TicketRequest } from './issue';
+export type { SealingKey, TicketDraft, TicketRequest } from './issue';
 export { Kdc, type KdcOptionsInit, type KdcRequestEvent, MAX_REQUEST_BYTES } from './kdc';
 export { composeKvno, type StoredKey, splitKvno } from './keys';
 export { KdcError, type KdcErrorDetails, minimalKrbError } from './krb-error';
@@ -42,10 +42,12 @@ export { buildPac, type PacLogon } from './pac-builder';
 export type {
   AsPadataHandler,
   AsRequestState,
+  S4uSelf,
   TgsPadataHandler,
   TgsRequestState,
 } from './padata/handler';
 export { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
+export type { PkinitCertificateMapping, PkinitClientEku, PkinitOptions } from './pkinit/config';
 export {
   defaultPolicy,
   type FastSupport,
@@ -70,6 +72,7 @@ export {
 } from './realm';
 export { realmOfHost } from './referral';
 export type { HeaderKind, TgsHeader } from './tgs-header';
+export type { TicketTimes } from './ticket-times';
 export {
   createTrust,
   type RotateKeyOptions,
@@ -79,3 +82,4 @@ export {
   type TrustOptions,
 } from './trust';
 export { checkPath, type Hop, MAX_TRUST_PATH, nextHop } from './trust-graph';
+export type { RealmTrust } from './trust-types';

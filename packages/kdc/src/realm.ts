@@ -34,6 +34,7 @@ import {
   type StoredKey,
   splitKvno,
 } from './keys';
+import { type PkinitConfig, type PkinitOptions, resolvePkinit } from './pkinit/config';
 import { type RealmKind, type RealmPolicy, resolvePolicy } from './policy';
 import { PrincipalDb, type PrincipalEntry } from './principal-db';
 import { parsePrincipal } from './principal-name';
@@ -128,6 +129,12 @@ export interface RealmOptions {
    * derived from the realm name, so a realm keeps its SID from run to run.
    */
   domainSid?: string;
+  /**
+   * Serve PKINIT (RFC 4556): the CA that client certificates chain to, the
+   * KDC's certificate and key, the certificate mapping table and policy.
+   * Without it, a PA-PK-AS-REQ is refused with KDC_ERR_PADATA_TYPE_NOSUPP.
+   */
+  pkinit?: PkinitOptions;
 }
 
 /** Options for {@link Realm.addUser}. */
@@ -214,6 +221,8 @@ export class Realm {
   readonly policy: RealmPolicy;
   /** The MS-KILE read-only-DC branch of this realm's krbtgt kvnos (0: none). */
   readonly rodcBranchId: number;
+  /** PKINIT, when the realm serves it (`RealmOptions.pkinit`), parsed. */
+  readonly pkinit: PkinitConfig | undefined;
   /** The principal database. Exposed for labs and tests that need to reach below the API. */
   readonly db: PrincipalDb;
   /** The `[domain_realm]` table (see {@link Realm.mapDomain}). */
@@ -254,6 +263,7 @@ export class Realm {
     this.kind = opts.kind ?? 'mit';
     this.policy = resolvePolicy(opts.policy, this.kind);
     this.rodcBranchId = opts.rodcBranchId ?? 0;
+    this.pkinit = opts.pkinit && resolvePkinit(opts.pkinit, this.kind === 'active-directory');
     this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
     this.directory = new Directory(opts.domainSid ?? nameDerivedSid(this.name));
     const kvno = composeKvno(this.rodcBranchId, 1);

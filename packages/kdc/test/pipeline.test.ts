@@ -67,6 +67,8 @@ describe('PA-DATA registries', () => {
     expect(AS_PADATA_HANDLERS.map((h) => h.padataType)).toEqual([
       PaDataType.PA_ENC_TIMESTAMP,
       PaDataType.PA_ENCRYPTED_CHALLENGE,
+      PaDataType.PA_PK_AS_REQ,
+      PaDataType.PA_AS_FRESHNESS,
       PaDataType.PA_FX_FAST,
       PaDataType.PA_PAC_REQUEST,
       PaDataType.PA_REQ_ENC_PA_REP,

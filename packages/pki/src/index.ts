@@ -29,6 +29,7 @@ export {
   generateKeyAgreement,
   groupAlgorithm,
   groupBits,
+  groupOfAlgorithm,
   KEY_AGREEMENT_GROUPS,
   type KeyAgreementGroup,
   type KeyAgreementPair,

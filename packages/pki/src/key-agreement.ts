@@ -28,6 +28,7 @@ import {
   readOne,
   seq,
   Tag,
+  type Tlv,
   unsigned,
   unsignedOf,
 } from './der';
@@ -108,6 +109,38 @@ export interface PeerPublicValue {
 }
 
 /**
+ * The group an AlgorithmIdentifier names (as TD-DH-PARAMETERS lists them),
+ * or undefined for one krbsim does not know.
+ */
+export function groupOfAlgorithm(algorithmId: Uint8Array): KeyAgreementGroup | undefined {
+  try {
+    return groupOf(children(readOne(algorithmId, Tag.SEQUENCE, 'AlgorithmIdentifier')));
+  } catch (e) {
+    if (isAsn1Error(e)) return undefined;
+    throw e;
+  }
+}
+
+function groupOf([algOid, params]: Tlv[]): KeyAgreementGroup | undefined {
+  const id = oidOf(algOid, 'algorithm');
+  const table = groupsTable();
+  if (id === PkinitOid.dhpublicnumber) {
+    const [p, g] = children(expectTag(params, Tag.SEQUENCE, 'DomainParameters'));
+    const pv = unsignedOf(p, 'p');
+    const gv = unsignedOf(g, 'g');
+    return (['modp2', 'modp14', 'modp16'] as const).find((n) => {
+      const t = table[n] as FfGroup;
+      return same(t.p, pv) && same(t.g, gv);
+    });
+  }
+  if (id === PkinitOid.id_ecPublicKey) {
+    const curve = oidOf(params, 'namedCurve');
+    return (['P-256', 'P-384', 'P-521'] as const).find((n) => (table[n] as EcGroup).oid === curve);
+  }
+  return undefined;
+}
+
+/**
  * Reads a client's SubjectPublicKeyInfo (AuthPack.clientPublicValue).
  *
  * @throws KerberosError KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED for a group
@@ -116,28 +149,19 @@ export interface PeerPublicValue {
 export function parseClientPublicValue(spki: Uint8Array): PeerPublicValue {
   try {
     const [alg, key] = children(readOne(spki, Tag.SEQUENCE, 'SubjectPublicKeyInfo'));
-    const [algOid, params] = children(expectTag(alg, Tag.SEQUENCE, 'algorithm'));
-    const id = oidOf(algOid, 'algorithm');
+    const parts = children(expectTag(alg, Tag.SEQUENCE, 'algorithm'));
+    const id = oidOf(parts[0], 'algorithm');
     const bits = bitStringOctets(key, 'subjectPublicKey');
     const table = groupsTable();
+    const group = groupOf(parts);
     if (id === PkinitOid.dhpublicnumber) {
-      const [p, g] = children(expectTag(params, Tag.SEQUENCE, 'DomainParameters'));
-      const pv = unsignedOf(p, 'p');
-      const gv = unsignedOf(g, 'g');
-      const group = (['modp2', 'modp14', 'modp16'] as const).find((n) => {
-        const t = table[n] as FfGroup;
-        return same(t.p, pv) && same(t.g, gv);
-      });
-      if (group === undefined)
-        notAccepted(`a ${pv.length * 8}-bit Diffie-Hellman group krbsim does not know`);
+      if (group === undefined) notAccepted('a Diffie-Hellman group krbsim does not know');
       const y = unsignedOf(readOne(bits, Tag.INTEGER, 'DH public value'), 'y');
       checkDhPublic(table[group] as FfGroup, y);
       return { group, value: y };
     }
     if (id === PkinitOid.id_ecPublicKey) {
-      const curve = oidOf(params, 'namedCurve');
-      const group = (['P-256', 'P-384', 'P-521'] as const).find((n) => (table[n] as EcGroup).oid === curve);
-      if (group === undefined) notAccepted(`the elliptic curve ${curve} is not one krbsim serves`);
+      if (group === undefined) notAccepted('an elliptic curve krbsim does not serve');
       const g = table[group] as EcGroup;
       if (bits.length !== 1 + 2 * g.bytes || bits[0] !== 4)
         notAccepted('the EC public value is not an uncompressed point');

@@ -181,12 +181,12 @@ describe('CMS SignedData', () => {
     );
     const i = Buffer.from(der).indexOf(Buffer.from('stands'));
     const changed = der.slice();
-    changed[i] ^= 1;
+    changed[i] = changed[i]! ^ 1;
     expect(code(() => verifySignedData(changed, PkinitOid.id_pkinit_authData))).toBe(
       ErrorCode.KDC_ERR_INVALID_SIG,
     );
     const sig = der.slice();
-    sig[sig.length - 5] ^= 1; // inside the signature, the last field
+    sig[sig.length - 5] = sig[sig.length - 5]! ^ 1; // inside the signature, the last field
     expect(code(() => verifySignedData(sig, PkinitOid.id_pkinit_authData))).toBe(
       ErrorCode.KDC_ERR_INVALID_SIG,
     );
@@ -214,7 +214,7 @@ describe('key agreement', () => {
     const client = generateKeyAgreement('modp2', new SeededRandom('x'));
     // Change one octet of p inside the SubjectPublicKeyInfo's DomainParameters.
     const spki = client.spki.slice();
-    spki[30] ^= 0xff;
+    spki[30] = spki[30]! ^ 0xff;
     expect(code(() => parseClientPublicValue(spki))).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
     const kdcPair = generateKeyAgreement('modp14', new SeededRandom('y'));
     expect(code(() => kdcPair.secret(Uint8Array.of(1)))).toBe(

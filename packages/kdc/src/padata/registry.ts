@@ -11,6 +11,7 @@ import { encryptedChallenge } from './encrypted-challenge';
 import { fxFastAs, fxFastTgs } from './fx-fast';
 import type { AsPadataHandler, TgsPadataHandler } from './handler';
 import { pacRequest } from './pac-request';
+import { asFreshness, pkAsReq } from './pk-as-req';
 import { reqEncPaRep } from './req-enc-pa-rep';
 import { paForUser, paS4uX509User } from './s4u';
 import { tgsReq } from './tgs-req';
@@ -23,6 +24,9 @@ import { tgsReq } from './tgs-req';
 export const AS_PADATA_HANDLERS: readonly AsPadataHandler[] = Object.freeze([
   encTimestamp,
   encryptedChallenge,
+  // PKINIT (RFC 4556) and its freshness token (RFC 8070), offered when the realm serves it.
+  pkAsReq,
+  asFreshness,
   fxFastAs,
   pacRequest,
   reqEncPaRep,

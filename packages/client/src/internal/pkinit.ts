@@ -1,0 +1,326 @@
+/**
+ * PKINIT on the client side (RFC 4556 section 3.2, RFC 8070): the AS
+ * exchange with a certificate instead of a password, as MIT's `kinit -X
+ * X509_user_identity=...` runs it.
+ *
+ *  1. The first AS-REQ carries an empty PA_AS_FRESHNESS, asking for a
+ *     freshness token (RFC 8070 section 4). KDC_ERR_PREAUTH_REQUIRED must
+ *     offer PA-PK-AS-REQ, and may carry the token.
+ *  2. The next AS-REQ carries PA-PK-AS-REQ: a SignedData (the client's
+ *     certificate and key) over an AuthPack whose PKAuthenticator holds the
+ *     time, the request's nonce, the SHA-1 paChecksum of the KDC-REQ-BODY
+ *     and the token, and whose clientPublicValue is an ephemeral DH or ECDH
+ *     public value.
+ *  3. The AS-REP's PA-PK-AS-REP holds the KDC's SignedData over
+ *     KDCDHKeyInfo: it must verify, the KDC's certificate must chain to the
+ *     anchors, carry id-pkinit-KPKdc and name krbtgt/REALM@REALM
+ *     (section 3.2.4), the nonce must be ours. The reply key is
+ *     octetstring2key of the shared secret (section 3.2.3.1).
+ *
+ * A KDC that requires freshness and got none answers PREAUTH_FAILED with a
+ * token in its METHOD-DATA; the client retries once with it.
+ *
+ * @module
+ */
+
+import { createHash, createPrivateKey } from 'node:crypto';
+import {
+  type AsRep,
+  decodeKdcDhKeyInfo,
+  decodeMethodData,
+  decodePaPkAsRep,
+  decodeTdDhParameters,
+  decodeTypedData,
+  encodeAsReq,
+  encodeAuthPack,
+  encodeKdcReqBody,
+  encodePaPacRequest,
+  encodePaPkAsReq,
+  formatPrincipal,
+  type KdcReqBody,
+  type KrbErrorMessage,
+  krbtgtName,
+  type PaData,
+  PaDataType,
+  PkinitOid,
+} from '@krbsim/asn1';
+import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
+import {
+  type Certificate,
+  type CmsSigner,
+  createSignedData,
+  generateKeyAgreement,
+  groupOfAlgorithm,
+  type KeyAgreementGroup,
+  type KeyAgreementPair,
+  octetString2Key,
+  parseCertificate,
+  parseKdcPublicValue,
+  pemBlocks,
+  verifyCertificatePath,
+  verifySignedData,
+} from '@krbsim/pki';
+import type { Credential } from '../credential';
+import type { PkinitIdentity } from '../secret';
+import { type AsRequest, verifyAsRep } from './as-exchange';
+import { type ClientContext, kerberosTime, sendAsReq } from './context';
+import { errorFromKrbError, replyMismatch } from './krb-error';
+
+interface Identity {
+  readonly signer: CmsSigner;
+  readonly anchors: readonly Certificate[];
+}
+
+function loadIdentity(id: PkinitIdentity, realm: string): Identity {
+  const bad = (why: string, cause?: unknown): never => {
+    throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `PKINIT identity: ${why}`, { realm, cause });
+  };
+  const [certificate, ...chain] = pemBlocks(id.certificate, 'CERTIFICATE').map(parseCertificate);
+  if (certificate === undefined) return bad('no PEM CERTIFICATE in certificate');
+  const anchorPem = typeof id.anchors === 'string' ? [id.anchors] : id.anchors;
+  const anchors = anchorPem.flatMap((p) => pemBlocks(p, 'CERTIFICATE')).map(parseCertificate);
+  if (anchors.length === 0) bad('no anchor certificate to check the KDC with (pkinit_anchors)');
+  try {
+    return { signer: { key: createPrivateKey(id.privateKey), certificate, chain }, anchors };
+  } catch (e) {
+    return bad('the private key cannot be read', e);
+  }
+}
+
+function findPadata(padata: readonly PaData[] | undefined, type: number): PaData | undefined {
+  return padata?.find((p) => p.padataType === type);
+}
+
+/** What the KDC's error says about PKINIT: whether it is offered, and a freshness token. */
+function readMethods(err: KrbErrorMessage): { offered: boolean; token: Uint8Array | undefined } {
+  let methods: readonly PaData[] = [];
+  if (err.eData !== undefined) {
+    try {
+      methods = decodeMethodData(err.eData);
+    } catch (e) {
+      if (!isKerberosError(e)) throw e;
+    }
+  }
+  const token = findPadata(methods, PaDataType.PA_AS_FRESHNESS)?.padataValue;
+  return {
+    offered: findPadata(methods, PaDataType.PA_PK_AS_REQ) !== undefined,
+    token: token !== undefined && token.length > 0 ? token : undefined,
+  };
+}
+
+/** TD-DH-PARAMETERS (RFC 4556 section 3.2.2): the first group the KDC accepts that krbsim knows. */
+function acceptedGroup(err: KrbErrorMessage): KeyAgreementGroup | undefined {
+  if (err.eData === undefined) return undefined;
+  try {
+    const td = decodeTypedData(err.eData).find((t) => t.dataType === TD_DH_PARAMETERS);
+    if (td?.dataValue === undefined) return undefined;
+    for (const alg of decodeTdDhParameters(td.dataValue)) {
+      const g = groupOfAlgorithm(alg);
+      if (g !== undefined) return g;
+    }
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+  }
+  return undefined;
+}
+
+/** TD-DH-PARAMETERS' TYPED-DATA type. */
+const TD_DH_PARAMETERS = 109;
+
+/** The signed PA-PK-AS-REQ for `body` (RFC 4556 section 3.2.1). */
+function paPkAsReq(
+  ctx: ClientContext,
+  id: Identity,
+  pair: KeyAgreementPair,
+  body: KdcReqBody,
+  token: Uint8Array | undefined,
+): PaData {
+  const t = ctx.authClock.next();
+  const authPack = encodeAuthPack({
+    pkAuthenticator: {
+      cusec: t.cusec,
+      ctime: t.ctime,
+      nonce: body.nonce,
+      paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
+      ...(token !== undefined && { freshnessToken: token }),
+    },
+    clientPublicValue: pair.spki,
+  }).slice();
+  const signedAuthPack = createSignedData(PkinitOid.id_pkinit_authData, authPack, id.signer);
+  return { padataType: PaDataType.PA_PK_AS_REQ, padataValue: encodePaPkAsReq({ signedAuthPack }).slice() };
+}
+
+/** RFC 4556 section 3.2.4: the KDC's certificate must be a KDC's, of this realm. */
+function checkKdcCertificate(cert: Certificate, realm: string): void {
+  if (!cert.extKeyUsage?.includes(PkinitOid.id_pkinit_KPKdc)) {
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
+      `the KDC certificate ${cert.subjectText} has no id-pkinit-KPKdc extended key usage`,
+      { realm },
+    );
+  }
+  const tgs = krbtgtName(realm).nameString;
+  const ok = cert.pkinitSans.some(
+    (s) =>
+      s.realm === realm &&
+      s.principalName.nameString.length === 2 &&
+      s.principalName.nameString[0] === tgs[0] &&
+      s.principalName.nameString[1] === tgs[1],
+  );
+  if (!ok) {
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_KDC_NAME_MISMATCH,
+      `the KDC certificate ${cert.subjectText} does not name krbtgt/${realm}@${realm}`,
+      { realm },
+    );
+  }
+}
+
+/** The reply key from the AS-REP's PA-PK-AS-REP (RFC 4556 section 3.2.4). */
+function replyKey(
+  ctx: ClientContext,
+  pkId: PkinitIdentity,
+  id: Identity,
+  pair: KeyAgreementPair,
+  rep: AsRep,
+  nonce: number,
+  realm: string,
+): Key {
+  const pa = findPadata(rep.padata, PaDataType.PA_PK_AS_REP);
+  if (pa === undefined) throw replyMismatch('the AS-REP carries no PA-PK-AS-REP', realm);
+  try {
+    const pkRep = decodePaPkAsRep(pa.padataValue);
+    if (!('dhInfo' in pkRep))
+      throw replyMismatch('the KDC answered with public-key encryption, not Diffie-Hellman', realm);
+    const info = pkRep.dhInfo;
+    if (info.kdf !== undefined) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_NO_ACCEPTABLE_KDF,
+        `the KDC chose the KDF ${info.kdf.kdfId}, which this client did not offer`,
+        { realm },
+      );
+    }
+    const signed = verifySignedData(info.dhSignedData, PkinitOid.id_pkinit_DHKeyData);
+    verifyCertificatePath(signed.signer, {
+      anchors: id.anchors,
+      intermediates: signed.certificates.filter((c) => c !== signed.signer),
+      now: ctx.clock.now(),
+    });
+    if (pkId.checkKdcCertificate !== false) checkKdcCertificate(signed.signer, realm);
+    const keyInfo = decodeKdcDhKeyInfo(signed.content);
+    if (keyInfo.nonce !== nonce) throw replyMismatch('the KDCDHKeyInfo nonce is not the one sent', realm);
+    const secret = pair.secret(parseKdcPublicValue(pair.group, keyInfo.subjectPublicKey));
+    return octetString2Key(rep.encPart.etype, secret);
+  } catch (e) {
+    if (!isKerberosError(e) || e.realm !== undefined) throw e;
+    // A check of the KDC's answer failed: say so, keeping the code.
+    throw new KerberosError(e.code, `PKINIT reply from ${realm}: ${e.message}`, { realm, cause: e });
+  }
+}
+
+/** Runs the AS exchange with PKINIT (see the module comment). */
+export async function pkinitAsExchange(
+  ctx: ClientContext,
+  req: AsRequest,
+  pkId: PkinitIdentity,
+): Promise<Credential> {
+  const realm = req.client.realm;
+  const id = loadIdentity(pkId, realm);
+  const who = formatPrincipal(req.client.name, realm);
+  let token: Uint8Array | undefined;
+  let step: 'ask' | 'pkinit' | 'fresh' = 'ask';
+  let group = pkId.group ?? 'modp14';
+  let regrouped = false;
+  for (;;) {
+    const sname = req.service ?? krbtgtName(realm);
+    const now = ctx.clock.now();
+    const body: KdcReqBody = {
+      kdcOptions: req.kdcOptions >>> 0,
+      cname: req.client.name,
+      realm,
+      sname,
+      till: kerberosTime(now + req.lifetimeMs),
+      ...(req.renewLifeMs === undefined ? {} : { rtime: kerberosTime(now + req.renewLifeMs) }),
+      nonce: randomUInt31(ctx.random),
+      etype: req.secret.offered,
+    };
+    const pair = generateKeyAgreement(group, ctx.random);
+    const padata: PaData[] = [];
+    if (step === 'ask')
+      padata.push({ padataType: PaDataType.PA_AS_FRESHNESS, padataValue: new Uint8Array(0) });
+    else padata.push(paPkAsReq(ctx, id, pair, body, token));
+    padata.push(
+      {
+        padataType: PaDataType.PA_PAC_REQUEST,
+        padataValue: encodePaPacRequest({ includePac: req.includePac }),
+      },
+      { padataType: PaDataType.PA_REQ_ENC_PA_REP, padataValue: new Uint8Array(0) },
+    );
+    const bytes = encodeAsReq({ pvno: 5, msgType: 10, padata, reqBody: body }).slice();
+    const method =
+      step === 'ask' ? '' : ` (PKINIT ${pair.group}${token === undefined ? '' : ', freshness token'})`;
+    ctx.log(
+      `AS-REQ ${formatPrincipal(req.client.name)} for ${formatPrincipal(sname, realm)} -> ${realm}${method}`,
+    );
+    const answer = await sendAsReq(ctx, realm, bytes, {
+      from: who,
+      label: `sname=${formatPrincipal(sname)}${method}`,
+    });
+    if (answer.kind === 'error') {
+      const e = answer.error;
+      ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
+      const hints = readMethods(e);
+      if (step === 'ask' && e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED) {
+        if (!hints.offered) {
+          throw new KerberosError(
+            ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP,
+            `the KDC for ${realm} does not offer PKINIT (no PA-PK-AS-REQ in its METHOD-DATA); configure its pkinit_identity and pkinit_anchors`,
+            { realm },
+          );
+        }
+        token = hints.token;
+        step = 'pkinit';
+        continue;
+      }
+      // RFC 4556 section 3.2.2: TD-DH-PARAMETERS lists the groups the KDC accepts; retry once with one.
+      if (e.errorCode === ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED && !regrouped) {
+        const next = acceptedGroup(e);
+        if (next !== undefined) {
+          ctx.log(`the KDC does not accept ${group}; it offers ${next}`);
+          group = next;
+          regrouped = true;
+          continue;
+        }
+      }
+      // RFC 8070 section 4: a KDC that requires freshness sends a token with PREAUTH_FAILED.
+      if (step === 'pkinit' && token === undefined && hints.token !== undefined) {
+        token = hints.token;
+        step = 'fresh';
+        continue;
+      }
+      throw errorFromKrbError(
+        e,
+        {
+          doing: `getting initial credentials for ${who} with PKINIT`,
+          client: who,
+          server: formatPrincipal(sname, realm),
+        },
+        realm,
+      );
+    }
+    // A KDC that did not ask for pre-authentication sealed the reply with a password key: ask again with PKINIT.
+    if (step === 'ask') {
+      step = 'pkinit';
+      continue;
+    }
+    const key = replyKey(ctx, pkId, id, pair, answer.reply, body.nonce, realm);
+    return verifyAsRep(ctx, req, answer.reply, {
+      realm,
+      nonce: body.nonce,
+      sname,
+      request: bytes,
+      replyKey: key,
+    });
+  }
+}

@@ -1,0 +1,421 @@
+/**
+ * PKINIT (RFC 4556, RFC 8070) between krbsim's client and krbsim's KDC, in
+ * process: DH and ECDH, the certificate checks of both sides, the mapping
+ * table, EKU and UPN policies, freshness, the group negotiation of
+ * TD-DH-PARAMETERS, and every refusal with its RFC 4556 section 3.1.3 code,
+ * some from requests built by hand to reach each check.
+ */
+
+import { createHash, createPrivateKey } from 'node:crypto';
+import {
+  decodeKrbError,
+  decodeMethodData,
+  decodeTdDhParameters,
+  decodeTypedData,
+  encodeAsReq,
+  encodeAuthPack,
+  encodeKdcReqBody,
+  encodeKrbError,
+  encodeMethodData,
+  encodePaPkAsReq,
+  type KdcReqBody,
+  NameType,
+  PaDataType,
+  type PkAuthenticator,
+  PkinitOid,
+} from '@krbsim/asn1';
+import { KerberosClient, type PkinitIdentity } from '@krbsim/client';
+import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { Kdc, type PkinitOptions, Realm } from '@krbsim/kdc';
+import {
+  certificateFrom,
+  createSelfSignedCa,
+  createSignedData,
+  generateKeyAgreement,
+  groupOfAlgorithm,
+  issuePkinitClientCertificate,
+  issuePkinitKdcCertificate,
+  type PemCertificate,
+} from '@krbsim/pki';
+import { InProcessTransport } from '@krbsim/transport';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const REALM = 'PKI.TEST';
+const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+async function rejection(p: Promise<unknown>): Promise<KerberosError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(KerberosError);
+    return e as KerberosError;
+  }
+  throw new Error('expected a rejection');
+}
+
+let ca: PemCertificate;
+let otherCa: PemCertificate;
+let kdcCert: PemCertificate;
+let alice: PemCertificate;
+let stranger: PemCertificate;
+let bob: PemCertificate;
+let noSan: PemCertificate;
+let upnOnly: PemCertificate;
+let tlsOnly: PemCertificate;
+let smartcard: PemCertificate;
+let ecAlice: PemCertificate;
+let otherKdc: PemCertificate;
+
+beforeAll(async () => {
+  const clock = new ManualClock(T0);
+  const random = new SeededRandom('pkinit-certs');
+  const o = { clock, random, realm: REALM };
+  ca = await createSelfSignedCa({ commonName: 'krbsim PKINIT test CA', clock, random, keyType: 'rsa-2048' });
+  otherCa = await createSelfSignedCa({ commonName: 'someone else', clock, random, keyType: 'rsa-2048' });
+  kdcCert = await issuePkinitKdcCertificate(ca, o);
+  otherKdc = await issuePkinitKdcCertificate(ca, { ...o, realm: 'ELSEWHERE.TEST' });
+  alice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice' });
+  stranger = await issuePkinitClientCertificate(otherCa, { ...o, principal: 'alice' });
+  bob = await issuePkinitClientCertificate(ca, { ...o, principal: 'bob' });
+  noSan = await issuePkinitClientCertificate(ca, {
+    ...o,
+    principal: 'alice',
+    pkinitSan: false,
+    commonName: 'Alice Smith',
+  });
+  upnOnly = await issuePkinitClientCertificate(ca, {
+    ...o,
+    principal: 'alice',
+    pkinitSan: false,
+    upn: 'alice@pki.test',
+  });
+  tlsOnly = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', purposes: ['client-auth'] });
+  smartcard = await issuePkinitClientCertificate(ca, {
+    ...o,
+    principal: 'alice',
+    purposes: ['smartcard-logon'],
+  });
+  ecAlice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', keyType: 'ecdsa-p256' });
+});
+
+function lab(pkinit: Partial<PkinitOptions> = {}) {
+  const clock = new ManualClock(T0);
+  const realm = new Realm({
+    name: REALM,
+    clock,
+    random: new SeededRandom('pki'),
+    pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem, ...pkinit },
+  });
+  realm.addUser('alice', { password: 'unused-Passw0rd', upn: 'alice@pki.test' });
+  realm.addUser('bob', { password: 'bob-Passw0rd' });
+  const kdc = new Kdc(realm);
+  const requests: Uint8Array[] = [];
+  const replies: Uint8Array[] = [];
+  /** Rewrites a reply before the client sees it (tests of the client's handling). */
+  const edit: { reply?: (rep: Uint8Array, n: number) => Uint8Array } = {};
+  const transport = new InProcessTransport().register(REALM, (req) => {
+    requests.push(req);
+    const rep = kdc.handle(req);
+    replies.push(rep);
+    return edit.reply?.(rep, replies.length) ?? rep;
+  });
+  const log: string[] = [];
+  const client = () =>
+    new KerberosClient({
+      realm: REALM,
+      transport,
+      clock,
+      random: new SeededRandom('client'),
+      log: (l) => log.push(l),
+    });
+  const codes = () => replies.filter((r) => r[0] === 0x7e).map((r) => decodeKrbError(r).errorCode);
+  return { clock, realm, kdc, client, log, requests, replies, codes, edit };
+}
+
+const identity = (cert: PemCertificate, extra: Partial<PkinitIdentity> = {}): PkinitIdentity => ({
+  certificate: cert.certPem,
+  privateKey: cert.keyPem,
+  anchors: ca.certPem,
+  ...extra,
+});
+
+describe('PKINIT: krbsim client and krbsim KDC', () => {
+  it('gets a TGT by Diffie-Hellman (modp14) with a freshness token', async () => {
+    const { client, log, codes } = lab();
+    const tgt = await client().getInitialCredentials('alice', identity(alice));
+    expect(tgt.server.name.nameString).toEqual(['krbtgt', REALM]);
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+    expect(log.some((l) => l.includes('PKINIT modp14, freshness token'))).toBe(true);
+    expect(codes()).toEqual([ErrorCode.KDC_ERR_PREAUTH_REQUIRED]);
+  });
+
+  for (const group of ['modp16', 'modp2', 'P-256', 'P-384', 'P-521'] as const) {
+    it(`gets a TGT with ${group} when the realm serves it`, async () => {
+      const { client } = lab({ groups: [group] });
+      const tgt = await client().getInitialCredentials('alice', identity(alice, { group }));
+      expect(tgt.client.name.nameString).toEqual(['alice']);
+    });
+  }
+
+  it('signs with an ECDSA client certificate too', async () => {
+    const { client } = lab();
+    const tgt = await client().getInitialCredentials('alice', identity(ecAlice));
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+  });
+
+  it('the TGT serves a TGS exchange like any other', async () => {
+    const { client, realm } = lab();
+    realm.addService('HTTP/web.pki.test', { password: 'web-Passw0rd' });
+    const c = client();
+    await c.getInitialCredentials('alice', identity(alice));
+    const st = await c.getServiceTicket('HTTP/web.pki.test');
+    expect(st.client.name.nameString).toEqual(['alice']);
+  });
+
+  it('a group the realm does not accept: KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED with TD-DH-PARAMETERS, and the client retries with one of them', async () => {
+    const { client, codes, replies, log } = lab({ groups: ['modp16', 'P-256'] });
+    const tgt = await client().getInitialCredentials('alice', identity(alice, { group: 'modp2' }));
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+    expect(codes()).toEqual([
+      ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+      ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
+    ]);
+    const err = decodeKrbError(replies.find((r) => r[0] === 0x7e && decodeKrbError(r).errorCode === 65)!);
+    const td = decodeTypedData(err.eData!);
+    expect(td[0]!.dataType).toBe(109);
+    expect(decodeTdDhParameters(td[0]!.dataValue!).map(groupOfAlgorithm)).toEqual(['modp16', 'P-256']);
+    expect(log.some((l) => l.includes('does not accept modp2; it offers modp16'))).toBe(true);
+  });
+
+  it('a realm that requires freshness refuses a request without a token, with one to retry with (RFC 8070)', async () => {
+    const { client, codes, edit } = lab({ requireFreshness: true });
+    // Hide the token of the first PREAUTH_REQUIRED, as from a client that never asked for one.
+    edit.reply = (rep, n) => {
+      if (n !== 1) return rep;
+      const e = decodeKrbError(rep);
+      const methods = decodeMethodData(e.eData!).filter((m) => m.padataType !== PaDataType.PA_AS_FRESHNESS);
+      return encodeKrbError({ ...e, eData: encodeMethodData(methods).slice() }).slice();
+    };
+    const tgt = await client().getInitialCredentials('alice', identity(alice));
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+    expect(codes()).toEqual([ErrorCode.KDC_ERR_PREAUTH_REQUIRED, ErrorCode.KDC_ERR_PREAUTH_FAILED]);
+  });
+
+  it('a freshness token past its lifetime: KDC_ERR_PREAUTH_EXPIRED', async () => {
+    const { client, clock, edit } = lab();
+    edit.reply = (rep, n) => {
+      if (n === 1) clock.advance(10 * 60_000);
+      return rep;
+    };
+    const e = await rejection(client().getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_EXPIRED);
+  });
+
+  it('maps a certificate without id-pkinit-san through the mapping table, and only then', async () => {
+    const subject = certificateFrom(noSan.certPem).subjectText;
+    expect(subject).toBe('CN=Alice Smith');
+    const e = await rejection(lab().client().getInitialCredentials('alice', identity(noSan)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+    expect(e.message).toContain('it names no principal');
+    const bySubject = lab({ mapping: [{ subject, principal: 'alice' }] });
+    expect(
+      (await bySubject.client().getInitialCredentials('alice', identity(noSan))).client.name.nameString,
+    ).toEqual(['alice']);
+    const fp = certificateFrom(noSan.certPem).x509.fingerprint256;
+    const byPrint = lab({ mapping: [{ fingerprint256: fp.toLowerCase(), principal: 'alice' }] });
+    await byPrint.client().getInitialCredentials('alice', identity(noSan));
+    // The table maps the certificate to alice, not to bob.
+    const wrong = lab({ mapping: [{ subject, principal: 'alice' }] });
+    expect((await rejection(wrong.client().getInitialCredentials('bob', identity(noSan)))).code).toBe(
+      ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH,
+    );
+  });
+
+  it("refuses bob's certificate for alice (KDC_ERR_CLIENT_NAME_MISMATCH)", async () => {
+    const e = await rejection(lab().client().getInitialCredentials('alice', identity(bob)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+    expect(e.message).toContain(`bob@${REALM}`);
+  });
+
+  it('a UPN subjectAltName maps only where the realm allows it (active-directory default)', async () => {
+    expect((await rejection(lab().client().getInitialCredentials('alice', identity(upnOnly)))).code).toBe(
+      ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH,
+    );
+    await lab({ allowUpn: true }).client().getInitialCredentials('alice', identity(upnOnly));
+  });
+
+  it('refuses a certificate of another CA (KDC_ERR_CANT_VERIFY_CERTIFICATE)', async () => {
+    const e = await rejection(lab().client().getInitialCredentials('alice', identity(stranger)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE);
+  });
+
+  it('refuses an expired certificate (KDC_ERR_INVALID_CERTIFICATE)', async () => {
+    const { client, clock } = lab();
+    clock.advance(400 * 86_400_000);
+    // The client's own clock moves too; the KDC checks validity at its time.
+    const e = await rejection(client().getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_INVALID_CERTIFICATE);
+  });
+
+  it('the client EKU: KPClientAuth by default, smart card logon by policy (KDC_ERR_INCONSISTENT_KEY_PURPOSE)', async () => {
+    for (const cert of [tlsOnly, smartcard]) {
+      const e = await rejection(lab().client().getInitialCredentials('alice', identity(cert)));
+      expect(e.code).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
+    }
+    await lab({ clientEku: 'scLogin' }).client().getInitialCredentials('alice', identity(smartcard));
+    expect(
+      (
+        await rejection(
+          lab({ clientEku: 'scLogin' }).client().getInitialCredentials('alice', identity(tlsOnly)),
+        )
+      ).code,
+    ).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
+    await lab({ clientEku: 'none' }).client().getInitialCredentials('alice', identity(tlsOnly));
+  });
+
+  it("the client refuses a KDC whose certificate names another realm's krbtgt (KDC_ERR_KDC_NAME_MISMATCH)", async () => {
+    const { client } = lab({ certificate: otherKdc.certPem, privateKey: otherKdc.keyPem });
+    const e = await rejection(client().getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_KDC_NAME_MISMATCH);
+    await lab({ certificate: otherKdc.certPem, privateKey: otherKdc.keyPem })
+      .client()
+      .getInitialCredentials('alice', identity(alice, { checkKdcCertificate: false }));
+  });
+
+  it("the client refuses a KDC certificate that is not a KDC's (KDC_ERR_INCONSISTENT_KEY_PURPOSE)", async () => {
+    const { client } = lab({ certificate: bob.certPem, privateKey: bob.keyPem });
+    const e = await rejection(client().getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
+  });
+
+  it('the client refuses a KDC certificate its anchors do not trust', async () => {
+    const e = await rejection(
+      lab()
+        .client()
+        .getInitialCredentials('alice', identity(alice, { anchors: otherCa.certPem })),
+    );
+    expect(e.code).toBe(ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE);
+  });
+
+  it('a realm without PKINIT does not offer it, and refuses a PA-PK-AS-REQ (KDC_ERR_PADATA_TYPE_NOSUPP)', async () => {
+    const clock = new ManualClock(T0);
+    const realm = new Realm({ name: REALM, clock });
+    realm.addUser('alice', { password: 'a-Passw0rd' });
+    const kdc = new Kdc(realm);
+    const transport = new InProcessTransport().register(REALM, (req) => kdc.handle(req));
+    const c = new KerberosClient({ realm: REALM, transport, clock });
+    const e = await rejection(c.getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+    expect(e.message).toContain('does not offer PKINIT');
+    const raw = handBuilt(lab(), {});
+    expect(raw.code(kdc)).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+  });
+});
+
+/** A PA-PK-AS-REQ built by hand, with one part of it changed, sent straight to a KDC. */
+function handBuilt(
+  _l: ReturnType<typeof lab>,
+  change: {
+    authenticator?: (a: PkAuthenticator) => PkAuthenticator;
+    noPublicValue?: boolean;
+    signer?: PemCertificate;
+    tamper?: boolean;
+  },
+) {
+  const body: KdcReqBody = {
+    kdcOptions: 0,
+    cname: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
+    realm: REALM,
+    sname: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', REALM] },
+    till: T0 + 36_000_000,
+    nonce: 12345,
+    etype: [18, 17],
+  };
+  const pair = generateKeyAgreement('modp14', new SeededRandom('hand'));
+  const a: PkAuthenticator = {
+    cusec: 0,
+    ctime: T0,
+    nonce: body.nonce,
+    paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
+  };
+  const authPack = encodeAuthPack({
+    pkAuthenticator: change.authenticator?.(a) ?? a,
+    ...(change.noPublicValue ? {} : { clientPublicValue: pair.spki }),
+  }).slice();
+  const who = change.signer ?? alice;
+  const signed = createSignedData(PkinitOid.id_pkinit_authData, authPack, {
+    key: createPrivateKey(who.keyPem),
+    certificate: certificateFrom(who.certPem),
+  });
+  if (change.tamper) signed[signed.length - 3] = signed[signed.length - 3]! ^ 1;
+  const req = encodeAsReq({
+    pvno: 5,
+    msgType: 10,
+    padata: [
+      {
+        padataType: PaDataType.PA_PK_AS_REQ,
+        padataValue: encodePaPkAsReq({ signedAuthPack: signed }).slice(),
+      },
+    ],
+    reqBody: body,
+  }).slice();
+  return {
+    req,
+    code(kdc: Kdc): number {
+      const rep = kdc.handle(req);
+      return rep[0] === 0x7e ? decodeKrbError(rep).errorCode : 0;
+    },
+  };
+}
+
+describe('PKINIT: the KDC checks every part of a PA-PK-AS-REQ', () => {
+  const cases: [string, Parameters<typeof handBuilt>[1], number][] = [
+    ['a good request is answered', {}, 0],
+    [
+      'no paChecksum: KDC_ERR_PA_CHECKSUM_MUST_BE_INCLUDED',
+      { authenticator: ({ paChecksum: _, ...a }) => a },
+      79,
+    ],
+    [
+      'a paChecksum over another body: KRB_AP_ERR_MODIFIED',
+      { authenticator: (a) => ({ ...a, paChecksum: new Uint8Array(20) }) },
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    ],
+    ['another nonce: KDC_ERR_PREAUTH_FAILED', { authenticator: (a) => ({ ...a, nonce: 1 }) }, 24],
+    [
+      'a ctime ten minutes off: KRB_AP_ERR_SKEW',
+      { authenticator: (a) => ({ ...a, ctime: T0 - 600_000 }) },
+      ErrorCode.KRB_AP_ERR_SKEW,
+    ],
+    [
+      'a freshness token not from this realm: KDC_ERR_PREAUTH_FAILED',
+      { authenticator: (a) => ({ ...a, freshnessToken: Uint8Array.of(1, 2, 3) }) },
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+    ],
+    [
+      'no DH value (public-key encryption delivery): KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED',
+      { noPublicValue: true },
+      81,
+    ],
+    ['a broken signature: KDC_ERR_INVALID_SIG', { tamper: true }, ErrorCode.KDC_ERR_INVALID_SIG],
+  ];
+  for (const [name, change, code] of cases) {
+    it(name, () => {
+      const l = lab();
+      expect(handBuilt(l, change).code(l.kdc)).toBe(code);
+    });
+  }
+
+  it('garbage in PA-PK-AS-REQ: KDC_ERR_PREAUTH_FAILED, never a crash', () => {
+    const l = lab();
+    const good = handBuilt(l, {}).req;
+    for (const cut of [20, 200, 800]) {
+      const { req } = handBuilt(l, {});
+      const bad = req.slice();
+      bad.fill(0x41, bad.length - cut, bad.length - cut + 8);
+      const rep = l.kdc.handle(bad);
+      expect(rep[0]).toBe(0x7e);
+    }
+    expect(l.kdc.handle(good)[0]).toBe(0x6b);
+  });
+});

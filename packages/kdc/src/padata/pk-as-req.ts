@@ -1,0 +1,200 @@
+/**
+ * PA-PK-AS-REQ (RFC 4556 section 3.2.2): the client authenticates with a
+ * certificate and the AS reply is sealed with a key agreed by
+ * Diffie-Hellman or ECDH (section 3.2.3.1), returned in PA-PK-AS-REP.
+ *
+ * Processing, in the RFC's order:
+ *  1. the realm serves PKINIT (else KDC_ERR_PADATA_TYPE_NOSUPP);
+ *  2. the SignedData verifies (KDC_ERR_INVALID_SIG) and its content is an
+ *     AuthPack (id-pkinit-authData);
+ *  3. the signer's certificate chains to a realm anchor
+ *     (KDC_ERR_CANT_VERIFY_CERTIFICATE, KDC_ERR_INVALID_CERTIFICATE), has a
+ *     client EKU the realm accepts (KDC_ERR_INCONSISTENT_KEY_PURPOSE) and
+ *     maps to the requested client (KDC_ERR_CLIENT_NAME_MISMATCH);
+ *  4. the PKAuthenticator is timely (KRB_AP_ERR_SKEW), carries the
+ *     request's nonce and the SHA-1 paChecksum of the KDC-REQ-BODY
+ *     (KDC_ERR_PA_CHECKSUM_MUST_BE_INCLUDED, KRB_AP_ERR_MODIFIED), and the
+ *     RFC 8070 freshness token when there is one or the realm requires it;
+ *  5. the client offered a DH or ECDH value in a group the realm serves
+ *     (KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED with TD-DH-PARAMETERS); a
+ *     request without one asks for public-key encryption delivery, which
+ *     krbsim does not serve (KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED).
+ *
+ * The reply key is octetstring2key of the shared secret for the reply
+ * etype. RFC 8636 KDF negotiation is not offered: a client's supportedKDFs
+ * are ignored and the reply names no kdf, which MIT's and Heimdal's clients
+ * read as RFC 4556's key derivation.
+ *
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import {
+  decodeAuthPack,
+  decodePaPkAsReq,
+  encodeKdcDhKeyInfo,
+  encodeMethodData,
+  encodePaPkAsRep,
+  encodeTdDhParameters,
+  encodeTypedData,
+  type PaData,
+  PaDataType,
+  PkinitOid,
+} from '@krbsim/asn1';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
+import {
+  createSignedData,
+  generateKeyAgreement,
+  groupAlgorithm,
+  octetString2Key,
+  parseClientPublicValue,
+  verifyCertificatePath,
+  verifySignedData,
+} from '@krbsim/pki';
+import { KdcError } from '../krb-error';
+import { checkClientEku, checkClientMapping } from '../pkinit/client-mapping';
+import type { PkinitConfig } from '../pkinit/config';
+import { makeFreshnessToken, verifyFreshnessToken } from '../pkinit/freshness';
+import type { AsPadataHandler, AsRequestState } from './handler';
+
+/** TD-DH-PARAMETERS' TYPED-DATA type (RFC 4556 section 3.2.2). */
+const TD_DH_PARAMETERS = 109;
+
+function decodeOr<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    throw new KdcError(ErrorCode.KDC_ERR_PREAUTH_FAILED, `the ${what} does not decode`, { cause: e });
+  }
+}
+
+function freshnessRequired(state: AsRequestState): KdcError {
+  // RFC 8070 section 4: PREAUTH_FAILED with a token in METHOD-DATA, so the client can retry with it.
+  const eData = encodeMethodData([
+    { padataType: PaDataType.PA_AS_FRESHNESS, padataValue: makeFreshnessToken(state.realm) },
+  ]).slice();
+  return new KdcError(
+    ErrorCode.KDC_ERR_PREAUTH_FAILED,
+    'this realm requires a PKINIT freshness token (RFC 8070)',
+    {
+      eData,
+    },
+  );
+}
+
+function dhNotAccepted(config: PkinitConfig, why: string): KdcError {
+  const params = encodeTdDhParameters(config.groups.map(groupAlgorithm)).slice();
+  const eData = encodeTypedData([{ dataType: TD_DH_PARAMETERS, dataValue: params }]).slice();
+  return new KdcError(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED, why, { eData });
+}
+
+/** Verifies a PA-PK-AS-REQ and, when it is good, sets the reply key and the PA-PK-AS-REP. */
+function process(state: AsRequestState, pa: PaData): void {
+  const { realm, req } = state;
+  const config = realm.pkinit;
+  if (config === undefined) {
+    throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, `realm ${realm.name} does not serve PKINIT`);
+  }
+  const pk = decodeOr('PA-PK-AS-REQ', () => decodePaPkAsReq(pa.padataValue));
+  const signed = verifySignedData(pk.signedAuthPack, PkinitOid.id_pkinit_authData);
+  const others = signed.certificates.filter((c) => c !== signed.signer);
+  verifyCertificatePath(signed.signer, { anchors: config.anchors, intermediates: others, now: state.now });
+  checkClientEku(config, signed.signer);
+  checkClientMapping(config, signed.signer, state.client, state.crealm);
+
+  const authPack = decodeOr('AuthPack', () => decodeAuthPack(signed.content));
+  const a = authPack.pkAuthenticator;
+  const ctime = a.ctime + Math.floor(a.cusec / 1000);
+  if (Math.abs(ctime - state.now) > realm.policy.clockSkewMs) {
+    throw new KdcError(ErrorCode.KRB_AP_ERR_SKEW, 'clock skew too great between client and KDC');
+  }
+  if (a.nonce !== req.reqBody.nonce) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      'the PKAuthenticator nonce is not the request nonce',
+    );
+  }
+  if (a.paChecksum === undefined) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_PA_CHECKSUM_MUST_BE_INCLUDED,
+      'the PKAuthenticator has no paChecksum over the request body',
+    );
+  }
+  const body = req.reqBodyDer;
+  if (body === undefined) throw new Error('pk-as-req: the decoded request kept no reqBodyDer');
+  const sum = createHash('sha1').update(body).digest();
+  if (!sum.equals(a.paChecksum)) {
+    throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the paChecksum does not match the request body');
+  }
+  if (a.freshnessToken !== undefined) {
+    verifyFreshnessToken(realm, a.freshnessToken, config.freshnessLifetimeMs ?? realm.policy.clockSkewMs);
+  } else if (config.requireFreshness) {
+    throw freshnessRequired(state);
+  }
+
+  if (authPack.clientPublicValue === undefined) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED,
+      'public-key encryption key delivery is not served; send a Diffie-Hellman or ECDH public value',
+    );
+  }
+  let peer: ReturnType<typeof parseClientPublicValue>;
+  try {
+    peer = parseClientPublicValue(authPack.clientPublicValue);
+  } catch (e) {
+    if (isKerberosError(e, ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED))
+      throw dhNotAccepted(config, e.message);
+    throw e;
+  }
+  if (!config.groups.includes(peer.group)) {
+    throw dhNotAccepted(config, `realm ${realm.name} does not accept the group ${peer.group}`);
+  }
+  const pair = generateKeyAgreement(peer.group, realm.random);
+  const secret = pair.secret(peer.value);
+  const etype = state.replyKey.key.etype;
+  const key = octetString2Key(etype, secret);
+
+  const keyInfo = encodeKdcDhKeyInfo({
+    subjectPublicKey: pair.subjectPublicKey,
+    nonce: a.nonce,
+    ...(a.nonceForm !== undefined && { nonceForm: a.nonceForm }),
+  }).slice();
+  const dhSignedData = createSignedData(PkinitOid.id_pkinit_DHKeyData, keyInfo, config.signer);
+  // Same etype as the client key it replaces, so the reply's ETYPE-INFO2 still names the reply etype.
+  state.replyKey = { ...state.replyKey, key };
+  state.replyPadata.push({
+    padataType: PaDataType.PA_PK_AS_REP,
+    padataValue: encodePaPkAsRep({ dhInfo: { dhSignedData } }).slice(),
+  });
+  state.preauthenticated = true;
+}
+
+/** The PA-PK-AS-REQ handler; offered in PREAUTH_REQUIRED when the realm serves PKINIT. */
+export const pkAsReq: AsPadataHandler = {
+  padataType: PaDataType.PA_PK_AS_REQ,
+  offer: (state) =>
+    state.realm.pkinit === undefined
+      ? undefined
+      : { padataType: PaDataType.PA_PK_AS_REQ, padataValue: new Uint8Array(0) },
+  process,
+};
+
+/**
+ * PA_AS_FRESHNESS (RFC 8070 section 4): a client asks for a token with an
+ * empty one; KDC_ERR_PREAUTH_REQUIRED then carries a token, when the realm
+ * serves PKINIT and the client asked (or the realm requires freshness).
+ */
+export const asFreshness: AsPadataHandler = {
+  padataType: PaDataType.PA_AS_FRESHNESS,
+  offer(state) {
+    const config = state.realm.pkinit;
+    if (config === undefined) return undefined;
+    const asked = state.req.padata?.some((p) => p.padataType === PaDataType.PA_AS_FRESHNESS) ?? false;
+    if (!asked && !config.requireFreshness) return undefined;
+    return { padataType: PaDataType.PA_AS_FRESHNESS, padataValue: makeFreshnessToken(state.realm) };
+  },
+  process() {
+    // The request for a token; the token itself is checked inside the PKAuthenticator.
+  },
+};

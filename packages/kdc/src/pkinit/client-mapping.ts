@@ -1,0 +1,71 @@
+/**
+ * Which principal a client certificate may authenticate as (RFC 4556
+ * section 3.2.2, step "the KDC MUST ... verify that the client's
+ * certificate maps to the client principal"), and whether its key purpose
+ * allows PKINIT (section 3.2.4).
+ *
+ * In order: the realm's mapping table (a row matching the certificate), the
+ * id-pkinit-san otherNames, and, when the realm allows it, a Microsoft UPN
+ * equal to the account's UPN. A certificate that names someone else is
+ * KDC_ERR_CLIENT_NAME_MISMATCH.
+ *
+ * @module
+ */
+
+import { formatPrincipal, type PrincipalName } from '@krbsim/asn1';
+import { ErrorCode } from '@krbsim/core';
+import type { Certificate } from '@krbsim/pki';
+import { KdcError } from '../krb-error';
+import type { PrincipalEntry } from '../principal-db';
+import type { PkinitCertificateMapping, PkinitConfig } from './config';
+
+const sameName = (a: PrincipalName, b: readonly string[]) =>
+  a.nameString.length === b.length && a.nameString.every((c, i) => c === b[i]);
+
+const hexOnly = (s: string) => s.replace(/:/g, '').toLowerCase();
+
+function rowMatches(row: PkinitCertificateMapping, cert: Certificate): boolean {
+  if (row.subject === undefined && row.fingerprint256 === undefined) return false;
+  if (row.subject !== undefined && row.subject !== cert.subjectText) return false;
+  if (row.fingerprint256 !== undefined && hexOnly(row.fingerprint256) !== hexOnly(cert.x509.fingerprint256)) {
+    return false;
+  }
+  return true;
+}
+
+/** Throws KDC_ERR_INCONSISTENT_KEY_PURPOSE unless `cert` carries an EKU the realm accepts. */
+export function checkClientEku(config: PkinitConfig, cert: Certificate): void {
+  const accepted = config.acceptedEkus;
+  if (accepted === undefined) return;
+  if (!cert.extKeyUsage?.some((e) => accepted.includes(e))) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
+      `the client certificate ${cert.subjectText} is not for PKINIT (extendedKeyUsage ${cert.extKeyUsage?.join(', ') ?? 'absent'})`,
+    );
+  }
+}
+
+/** Throws KDC_ERR_CLIENT_NAME_MISMATCH unless `cert` maps to `client` of `realm`. */
+export function checkClientMapping(
+  config: PkinitConfig,
+  cert: Certificate,
+  client: PrincipalEntry,
+  realm: string,
+): void {
+  const name = client.name;
+  const rows = config.mapping.filter((r) => rowMatches(r, cert));
+  if (rows.some((r) => sameName(name, r.principal.split('/')))) return;
+  if (cert.pkinitSans.some((s) => s.realm === realm && sameName(s.principalName, name.nameString))) return;
+  const upn = client.upn?.toLowerCase();
+  if (config.allowUpn && upn !== undefined && cert.upnSans.some((u) => u.toLowerCase() === upn)) return;
+  const named = [
+    ...rows.map((r) => `${r.principal}@${realm} (mapping table)`),
+    ...cert.pkinitSans.map((s) => formatPrincipal(s.principalName, s.realm)),
+    ...(config.allowUpn ? cert.upnSans.map((u) => `${u} (UPN)`) : []),
+  ];
+  throw new KdcError(
+    ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH,
+    `the client certificate ${cert.subjectText} does not map to ${formatPrincipal(name, realm)}` +
+      (named.length > 0 ? `; it names ${named.join(', ')}` : '; it names no principal'),
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * A realm's PKINIT configuration (RFC 4556): the CAs client certificates
+ * must chain to, the KDC's own certificate and key, how a certificate maps
+ * to a principal, and the policy choices where KDCs differ (the client EKU
+ * required, the UPN subjectAltName, the Diffie-Hellman groups, RFC 8070
+ * freshness). MIT's kdc.conf names are given beside each option.
+ *
+ * Everything is parsed once, when the realm is created, so a bad PEM fails
+ * there and not on a client's request.
+ *
+ * @module
+ */
+
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { PkinitOid } from '@krbsim/asn1';
+import { ErrorCode, KerberosError } from '@krbsim/core';
+import {
+  type Certificate,
+  type CmsSigner,
+  type KeyAgreementGroup,
+  parseCertificate,
+  pemBlocks,
+} from '@krbsim/pki';
+
+/** One row of a realm's certificate mapping table. */
+export interface PkinitCertificateMapping {
+  /** The principal, without realm (`alice`, `host/pc1.contoso.com`). */
+  readonly principal: string;
+  /** Match the certificate's subject as `node:crypto` prints it, comma-separated (`CN=alice`). */
+  readonly subject?: string;
+  /** Match the certificate's SHA-256 fingerprint (hex, colons optional). */
+  readonly fingerprint256?: string;
+}
+
+/** Which extended key usages a client certificate must carry (MIT `pkinit_eku_checking`). */
+export type PkinitClientEku = 'kpClientAuth' | 'scLogin' | 'none';
+
+/** PKINIT for a realm: `RealmOptions.pkinit`. */
+export interface PkinitOptions {
+  /** CA certificates, PEM, that client certificates must chain to (MIT `pkinit_anchors`). */
+  readonly anchors: string | readonly string[];
+  /**
+   * The KDC's certificate, PEM, with its CA chain after it if any (MIT
+   * `pkinit_identity`). It should carry id-pkinit-KPKdc and an
+   * id-pkinit-san for krbtgt/REALM@REALM (`issuePkinitKdcCertificate`).
+   */
+  readonly certificate: string;
+  /** The KDC's private key, PKCS #8 PEM. */
+  readonly privateKey: string;
+  /**
+   * Certificates mapped to principals without an id-pkinit-san (and, when
+   * they match, instead of it), as AD maps altSecurityIdentities.
+   */
+  readonly mapping?: readonly PkinitCertificateMapping[];
+  /**
+   * The client EKU required: `kpClientAuth` (default, id-pkinit-KPClientAuth),
+   * `scLogin` (that or Microsoft's smart card logon), `none`.
+   * KDC_ERR_INCONSISTENT_KEY_PURPOSE otherwise.
+   */
+  readonly clientEku?: PkinitClientEku;
+  /**
+   * Accept a Microsoft UPN subjectAltName equal to the account's UPN (MIT
+   * `pkinit_allow_upn`). Default: true for an `active-directory` realm.
+   */
+  readonly allowUpn?: boolean;
+  /**
+   * The key agreement groups served, in order of preference (sent in
+   * TD-DH-PARAMETERS). Default modp14, modp16, P-256, P-384, P-521: the
+   * 1024-bit modp2 only on request, as MIT's `pkinit_dh_min_bits` 2048.
+   */
+  readonly groups?: readonly KeyAgreementGroup[];
+  /**
+   * RFC 8070: refuse a PA-PK-AS-REQ without a freshness token (the
+   * `pkinit_require_freshness` of MIT and AD's "freshness required" policy).
+   */
+  readonly requireFreshness?: boolean;
+  /** How long a freshness token stays valid (default: the realm's clock skew). */
+  readonly freshnessLifetimeMs?: number;
+}
+
+/** The parsed configuration the PA-PK-AS-REQ handler uses. */
+export interface PkinitConfig {
+  readonly anchors: readonly Certificate[];
+  readonly signer: CmsSigner;
+  readonly mapping: readonly PkinitCertificateMapping[];
+  readonly acceptedEkus: readonly string[] | undefined;
+  readonly allowUpn: boolean;
+  readonly groups: readonly KeyAgreementGroup[];
+  readonly requireFreshness: boolean;
+  readonly freshnessLifetimeMs: number | undefined;
+}
+
+export const DEFAULT_PKINIT_GROUPS: readonly KeyAgreementGroup[] = [
+  'modp14',
+  'modp16',
+  'P-256',
+  'P-384',
+  'P-521',
+];
+
+function bad(why: string, cause?: unknown): never {
+  throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `PKINIT configuration: ${why}`, { cause });
+}
+
+/** Parses `options` for a realm of `kind`. */
+export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean): PkinitConfig {
+  const anchorPem = typeof options.anchors === 'string' ? [options.anchors] : options.anchors;
+  const anchors = anchorPem.flatMap((p) => pemBlocks(p, 'CERTIFICATE')).map(parseCertificate);
+  if (anchors.length === 0) bad('no anchor certificate');
+  const [certificate, ...chain] = pemBlocks(options.certificate, 'CERTIFICATE').map(parseCertificate);
+  if (certificate === undefined) bad('no KDC certificate');
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(options.privateKey);
+  } catch (e) {
+    return bad('the KDC private key cannot be read', e);
+  }
+  const eku = options.clientEku ?? 'kpClientAuth';
+  return {
+    anchors,
+    signer: { key, certificate, chain },
+    mapping: options.mapping ?? [],
+    acceptedEkus:
+      eku === 'none'
+        ? undefined
+        : eku === 'scLogin'
+          ? [PkinitOid.id_pkinit_KPClientAuth, PkinitOid.id_ms_kp_sc_logon]
+          : [PkinitOid.id_pkinit_KPClientAuth],
+    allowUpn: options.allowUpn ?? activeDirectory,
+    groups: options.groups ?? DEFAULT_PKINIT_GROUPS,
+    requireFreshness: options.requireFreshness ?? false,
+    freshnessLifetimeMs: options.freshnessLifetimeMs,
+  };
+}
