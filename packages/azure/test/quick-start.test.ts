@@ -138,6 +138,20 @@ describe('await using', () => {
     });
   });
 
+  it('a TDS listener closes itself too', async () => {
+    const qs = createAzureSqlMiLab.quickStart();
+    let port: number;
+    {
+      await using listener = await qs.instance.listen();
+      port = listener.port;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+    });
+  });
+
   it('a lab with nothing open disposes at once, and twice', async () => {
     const lab = createAzureSqlMiLab();
     await lab[Symbol.asyncDispose]();

@@ -112,6 +112,8 @@ export interface RunningTopology {
   readonly checks: ReadonlyMap<string, string>;
   /** Close every socket. Idempotent. */
   close(): Promise<void>;
+  /** {@link RunningTopology.close}, so `await using topo = await startTopology(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -352,7 +354,16 @@ export async function startTopology(
             checks,
             now: (options.clock ?? systemClock).now(),
           });
-    return { realms, kdcs, servers, topology, checks, ...(files !== undefined && { files }), close };
+    return {
+      realms,
+      kdcs,
+      servers,
+      topology,
+      checks,
+      ...(files !== undefined && { files }),
+      close,
+      [Symbol.asyncDispose]: close,
+    };
   } catch (e) {
     await close();
     throw e;

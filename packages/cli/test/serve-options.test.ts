@@ -14,6 +14,7 @@ import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { applyPortOptions } from '../src/port-option';
+import { startTopology } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
 import type { PortsJson } from '../src/topology-files';
 
@@ -127,6 +128,20 @@ describe('krbsim serve without --dir', () => {
     expect(code).toBe(2);
     expect(err).toContain('krbsim serve: --keep is for the temporary directory: --dir is kept');
   });
+});
+
+it('startTopology: await using closes every KDC socket', async () => {
+  let port: number;
+  {
+    await using topo = await startTopology(parseTopology('realms: [{ name: A.TEST }]'));
+    port = topo.servers.get('A.TEST')!.udpPort;
+  }
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.bind(port, '127.0.0.1', () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 });
 
 describe('krbsim serve --host 0.0.0.0', () => {
