@@ -39,6 +39,7 @@ export {
 export type { LabHost } from './lab-host';
 export {
   type AuthenticationMetadataMode,
+  type InstanceHost,
   ManagedInstance,
   type ManagedInstanceOptions,
   type SqlLogin,
@@ -55,6 +56,7 @@ export {
   cloudPrincipalName,
   type ReferredPac,
   type SidFilterEvent,
+  type TenantOptions,
 } from './tenant';
 export type { SecurityContext } from './windows-client';
 export { parseWindowsVersion, type WindowsVersion } from './windows-version';

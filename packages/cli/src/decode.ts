@@ -13,6 +13,7 @@ import {
   decodeNegotiationToken,
   GssOid,
   isAsn1Error,
+  type Json,
   messageToJson,
   unwrapGssToken,
   unwrapKrb5Token,
@@ -53,9 +54,6 @@ Exit codes: 0 decoded, 1 the input is not valid (one line naming the field,
 e.g. AS-REQ.req-body.sname.name-string[1]: ..., or odd-length hex), 2 bad
 arguments or an @file that cannot be read.
 `;
-
-/** JSON as `krbsim decode` prints it. */
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

@@ -2,7 +2,10 @@
  * `@krbsim/cli`: the `krbsim` command (`serve`, `decode`, `demo`) and the
  * pieces it is made of, for tests that want them in process: topology files
  * ({@link parseTopology}), serving them ({@link startTopology}) and the files
- * real tools need ({@link writeTopologyFiles}).
+ * real tools need ({@link writeTopologyFiles}); Azure lab files
+ * ({@link validateAzureLab}, `kind: azure-sql-mi`) and serving them
+ * ({@link startAzureLab}); any file `krbsim serve` takes, or a built-in
+ * name ({@link loadServeFile}).
  *
  * @packageDocumentation
  */
@@ -13,11 +16,23 @@ export {
   type StartAzureLabOptions,
   startAzureLab,
 } from './azure-lab';
+export {
+  type AzureLabClientSpec,
+  type AzureLabFile,
+  type AzureLabGroupSpec,
+  type AzureLabInstanceSpec,
+  type AzureLabLoginSpec,
+  type AzureLabUserSpec,
+  validateAzureLab,
+} from './azure-lab-file';
 export { runCli, USAGE } from './cli';
 export { type DecodeInputOptions, decodeCommand, decodeToJson, parseDecodeInput } from './decode';
+export type { InputEncoding } from './decode-input';
 export { type CliIo, ExitCode } from './io';
+export type { ReplicaKdcs } from './replica';
 export type { LogLevel } from './request-log';
 export { loadTopologyFile, serveCommand } from './serve';
+export { builtInNames, loadServeFile, parseServeFile, type ServeFile } from './serve-file';
 export {
   buildRealms,
   type KdcServerInfo,

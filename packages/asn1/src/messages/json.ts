@@ -137,8 +137,48 @@ export function messageToJson(msg: KrbMessage): { type: string; [key: string]: J
   return { type: msg.type, ...body };
 }
 
-/** The non-message types `valueToJson` knows by name. */
-const JSON_TYPES = {
+/**
+ * The names `valueToJson` accepts: every message type, and the other declared
+ * types below. Spelled out (rather than `keyof typeof` the table) so that the
+ * published types name strings, not the codec's schema nodes.
+ */
+export type JsonTypeName =
+  | KrbMessageType
+  | 'PrincipalName'
+  | 'EncryptedData'
+  | 'EncryptionKey'
+  | 'Checksum'
+  | 'HostAddress'
+  | 'HostAddresses'
+  | 'AuthorizationData'
+  | 'PA-DATA'
+  | 'METHOD-DATA'
+  | 'TYPED-DATA'
+  | 'TransitedEncoding'
+  | 'LastReq'
+  | 'KDC-REQ-BODY'
+  | 'KRB-SAFE-BODY'
+  | 'PA-ENC-TS-ENC'
+  | 'ETYPE-INFO'
+  | 'ETYPE-INFO2'
+  | 'KERB-PA-PAC-REQUEST'
+  | 'PA-PAC-OPTIONS'
+  | 'PA-FOR-USER'
+  | 'PA-S4U-X509-USER'
+  | 'PA-FX-FAST-REQUEST'
+  | 'PA-FX-FAST-REPLY'
+  | 'KrbFastArmor'
+  | 'KrbFastArmoredReq'
+  | 'KrbFastArmoredRep'
+  | 'KrbFastReq'
+  | 'KrbFastResponse'
+  | 'KrbFastFinished'
+  | 'AD-KDCIssued'
+  | 'AD-AND-OR'
+  | 'KDC-PROXY-MESSAGE';
+
+/** The non-message types `valueToJson` knows by name (the Record keeps it and the union in step). */
+const JSON_TYPES: Readonly<Record<Exclude<JsonTypeName, KrbMessageType>, Node>> = {
   PrincipalName: PrincipalNameDef,
   EncryptedData: EncryptedDataDef,
   EncryptionKey: EncryptionKeyDef,
@@ -171,10 +211,7 @@ const JSON_TYPES = {
   'AD-KDCIssued': AdKdcIssuedDef,
   'AD-AND-OR': AdAndOrDef,
   'KDC-PROXY-MESSAGE': KdcProxyMessageDef,
-} as const satisfies Record<string, Node>;
-
-/** The names `valueToJson` accepts: every message type, and the other declared types. */
-export type JsonTypeName = KrbMessageType | keyof typeof JSON_TYPES;
+};
 
 /**
  * Renders a value of any declared type as JSON, like {@link messageToJson}
