@@ -245,7 +245,7 @@ describe('FAST: what the KDC refuses, and how', () => {
     const ctx = {
       random: new SeededRandom('craft'),
       authClock: new AuthenticatorClock(l.clock),
-    } as ClientContext;
+    } as unknown as ClientContext;
     const armor = apRequestArmor(ctx, armorTgt);
     const body: KdcReqBody = {
       kdcOptions: 0,
