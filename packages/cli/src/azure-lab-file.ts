@@ -243,26 +243,25 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
     if (other !== undefined) throw new TopologyError(path, `${name} is already defined at ${other}`);
     names.set(name.toLowerCase(), path);
   };
-  users.forEach((u, i) => claim(u.name, `onPrem.users[${i}].name`));
-  groups.forEach((g, i) => claim(g.name, `onPrem.groups[${i}].name`));
+  for (const [i, u] of users.entries()) claim(u.name, `onPrem.users[${i}].name`);
+  for (const [i, g] of groups.entries()) claim(g.name, `onPrem.groups[${i}].name`);
   const groupNames = new Set(groups.map((g) => g.name.toLowerCase()));
-  users.forEach((u, i) =>
-    u.groups.forEach((g, j) => {
+  for (const [i, u] of users.entries()) {
+    for (const [j, g] of u.groups.entries()) {
       if (!groupNames.has(g.toLowerCase())) {
         throw new TopologyError(`onPrem.users[${i}].groups[${j}]`, `no group ${g} in onPrem.groups`);
       }
-    }),
-  );
-  groups.forEach((g, i) =>
-    g.members.forEach((m, j) => {
-      if (!names.has(m.toLowerCase())) {
-        throw new TopologyError(`onPrem.groups[${i}].members[${j}]`, `no user or group ${m} in onPrem`);
-      }
+    }
+  }
+  for (const [i, g] of groups.entries()) {
+    for (const [j, m] of g.members.entries()) {
+      const path = `onPrem.groups[${i}].members[${j}]`;
+      if (!names.has(m.toLowerCase())) throw new TopologyError(path, `no user or group ${m} in onPrem`);
       if (m.toLowerCase() === g.name.toLowerCase()) {
-        throw new TopologyError(`onPrem.groups[${i}].members[${j}]`, 'a group cannot be a member of itself');
+        throw new TopologyError(path, 'a group cannot be a member of itself');
       }
-    }),
-  );
+    }
+  }
 
   const managedInstances = list(o.managedInstances, 'managedInstances', false).map((m, i) =>
     instance(m, `managedInstances[${i}]`),

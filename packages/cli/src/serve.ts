@@ -8,11 +8,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCommand, usageError } from './args';
+import type { AzureLabFile } from './azure-lab-file';
 import { type CliIo, ExitCode } from './io';
 import { applyPortOptions } from './port-option';
 import { LOG_LEVELS, type LogLevel } from './request-log';
 import { type ServeDir, serveDir, serveDirNote } from './serve-dir';
-import type { AzureLabFile } from './azure-lab-file';
 import { loadServeFile } from './serve-file';
 import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, TopologyError, type TopologyFile } from './topology';

@@ -112,6 +112,11 @@ describe('validateAzureLab', () => {
       'onPrem.groups[2].members[0]: no user or group zed in onPrem',
     ],
     [
+      'a group in itself',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, groups: [...d.onPrem.groups, { name: 'G', members: ['G'] }] } }),
+      'onPrem.groups[2].members[0]: a group cannot be a member of itself',
+    ],
+    [
       'a group and a user of the same name',
       (d) => ({ ...d, onPrem: { ...d.onPrem, groups: [{ name: 'Alice' }] } }),
       'onPrem.groups[0].name: Alice is already defined at onPrem.users[0].name',

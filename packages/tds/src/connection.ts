@@ -25,11 +25,11 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { isTdsError, TdsError } from './errors';
+import type { TdsExchange } from './exchange';
+import { tdsMessageName } from './exchange';
 import { OptionFlags2, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption } from './iana/prelogin';
-import type { TdsExchange } from './exchange';
-import { tdsMessageName } from './exchange';
 import { DoneStatus } from './iana/tokens';
 import { decodeLogin7, type Login7 } from './login7';
 import { clampPacketSize, type EncryptionMode, negotiateEncryption, negotiateTdsVersion } from './negotiate';
