@@ -13,7 +13,7 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql"
+APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
