@@ -42,7 +42,7 @@ export const Tag = {
 } as const;
 
 /** Reads the TLV at `pos`, which must end by `end`. */
-export function readTlv(buf: Uint8Array, pos = 0, end = buf.length): Tlv {
+function readTlv(buf: Uint8Array, pos = 0, end = buf.length): Tlv {
   if (pos + 2 > end) throw new Asn1Error('truncated: expected a tag and a length', { offset: pos });
   const tag = buf[pos]!;
   if ((tag & 0x1f) === 0x1f) throw new Asn1Error('high-number tags are not supported', { offset: pos });

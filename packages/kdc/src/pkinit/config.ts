@@ -90,7 +90,7 @@ export interface PkinitConfig {
   readonly freshnessLifetimeMs: number | undefined;
 }
 
-export const DEFAULT_PKINIT_GROUPS: readonly KeyAgreementGroup[] = [
+const DEFAULT_PKINIT_GROUPS: readonly KeyAgreementGroup[] = [
   'modp14',
   'modp16',
   'P-256',
