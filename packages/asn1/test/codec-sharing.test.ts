@@ -9,7 +9,7 @@ import { Asn1Error } from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
 import { Codec } from '../src/schema/codec';
 import { compileDecoder, compileEncoder } from '../src/schema/compile';
-import { choice, field, int32, kerberosString, optional, seq } from '../src/schema/nodes';
+import { choice, field, int32, kerberosString, optional, seq, seqOf, uint32 } from '../src/schema/nodes';
 import { thrown } from './helpers';
 
 const Inner = seq('SharingInner', [field(0, 'n', int32), optional(field(1, 's', kerberosString))]);
@@ -46,5 +46,18 @@ describe('a type inside several codecs is generated once', () => {
     expect(compileDecoder(Inner)).toBe(compileDecoder(Inner));
     expect(compileEncoder(Pick)).toBe(compileEncoder(Pick));
     expect(compileDecoder(Inner)).not.toBe(compileDecoder(Pick));
+  });
+});
+
+describe('declaration checks run once per type, and a bad declaration fails every time', () => {
+  it('a UInt32 outside a SEQUENCE component is refused alone and inside another type, again and again', () => {
+    const bad = seqOf('SharingBadList', uint32);
+    const holder = seq('SharingHolder', [field(0, 'list', bad)]);
+    for (let i = 0; i < 2; i++) {
+      expect(() => compileDecoder(bad)).toThrow(/a UInt32 cannot keep its form here/);
+      expect(() => compileEncoder(holder)).toThrow(
+        /SharingHolder\.list\[\]: a UInt32 cannot keep its form here/,
+      );
+    }
   });
 });

@@ -109,20 +109,38 @@ function nodeName(node: Exclude<Node, { kind: 'prim' }>): string {
   return node.kind === 'app' ? node.of.name : node.name;
 }
 
+/**
+ * Declarations already measured ({@link schemaDepth}) and checked
+ * ({@link checkForms}). Performance: types are shared by many codecs, and
+ * walking each codec's whole tree again was a tenth of a fresh process's
+ * first lab flow.
+ */
+const depths = new WeakMap<Node, number>();
+const formsChecked = new WeakSet<Node>();
+
 /** Nesting depth in TLVs of a declaration. */
 function schemaDepth(node: Node): number {
+  let d = depths.get(node);
+  if (d !== undefined) return d;
   switch (node.kind) {
     case 'prim':
-      return 1;
+      d = 1;
+      break;
     case 'seq':
-      return 1 + Math.max(0, ...node.fields.map((f) => 1 + schemaDepth(f.node)));
+      d = 1 + Math.max(0, ...node.fields.map((f) => 1 + schemaDepth(f.node)));
+      break;
     case 'seqOf':
-      return 1 + schemaDepth(node.of);
+      d = 1 + schemaDepth(node.of);
+      break;
     case 'app':
-      return 1 + schemaDepth(node.of);
+      d = 1 + schemaDepth(node.of);
+      break;
     case 'choice':
-      return Math.max(...node.alts.map((f) => 1 + schemaDepth(f.node)));
+      d = Math.max(...node.alts.map((f) => 1 + schemaDepth(f.node)));
+      break;
   }
+  depths.set(node, d);
+  return d;
 }
 
 /** The default form of a UInt32 component (see `Field.formKey`). */
@@ -136,7 +154,7 @@ function uintForm(node: Node): IntegerForm {
  * lost it would re-encode some inputs to other bytes.
  */
 function checkForms(node: Node, where: string, seen = new Set<Node>()): void {
-  if (seen.has(node)) return;
+  if (seen.has(node) || formsChecked.has(node)) return;
   seen.add(node);
   let inner: [Node, string][] = [];
   if (node.kind === 'seq') inner = node.fields.map((f) => [f.node, `${where}.${f.asn}`]);
@@ -151,6 +169,7 @@ function checkForms(node: Node, where: string, seen = new Set<Node>()): void {
     inner = bare;
   }
   for (const [n, w] of inner) checkForms(n, w, seen);
+  formsChecked.add(node);
 }
 
 /**
