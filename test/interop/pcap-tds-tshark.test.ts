@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createAzureSqlMiLab } from '@krbsim/azure';
 import { connectTds } from '@krbsim/tds';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from '../../packages/cli/src/cli';
 import { describeWithTools, runTool } from './mit-tools';
 
 let dir: string;
@@ -121,6 +122,37 @@ describeWithTools(
       expect(verbose.code).toBe(0);
       expect(verbose.stdout).toContain('Tabular Data Stream');
       expect(verbose.stdout).toContain('Kerberos');
+      expect(verbose.stdout).not.toMatch(/Malformed Packet/i);
+      expect(verbose.stdout).not.toMatch(/\[Expert Info \((Error|Warning)/);
+      expect(verbose.stdout).not.toMatch(/^Errors \(/m);
+      expect(verbose.stdout).not.toMatch(/^Warnings \(/m);
+    });
+
+    it('krbsim demo --tds --pcap: both flows, each SQL login over TDS beside its KDC exchanges, nothing malformed', async () => {
+      const pcap = join(dir, 'demo.pcap');
+      const out: string[] = [];
+      const code = await runCli(['demo', '--tds', '--no-mermaid', '--pcap', pcap], {
+        stdout: (t) => {
+          out.push(t);
+        },
+        stderr: (t) => {
+          out.push(t);
+        },
+      });
+      expect(code, out.join('')).toBe(0);
+      const tshark = tools.tshark!;
+      const logins = await fields(tshark, pcap, 'tds.type == 16', ['kerberos.msg_type', 'tcp.dstport']);
+      expect(logins).toEqual([
+        ['14', '1433'],
+        ['14', '1433'],
+      ]);
+      const tds = await fields(tshark, pcap, 'tds', ['tds.type']);
+      expect(tds.map(([t]) => t)).toEqual(['18', '4', '16', '4', '1', '4', '18', '4', '16', '4', '1', '4']);
+      // The flows' KDC exchanges, the modern one's through the KDC proxy (written as TCP on port 88).
+      const kdc = await fields(tshark, pcap, 'kerberos && !tds', ['kerberos.msg_type']);
+      expect(kdc.length).toBeGreaterThanOrEqual(10);
+      const verbose = await runTool(tshark, ['-r', pcap, '-V', '-z', 'expert']);
+      expect(verbose.code).toBe(0);
       expect(verbose.stdout).not.toMatch(/Malformed Packet/i);
       expect(verbose.stdout).not.toMatch(/\[Expert Info \((Error|Warning)/);
       expect(verbose.stdout).not.toMatch(/^Errors \(/m);

@@ -49,7 +49,14 @@ export { OnPremDomain, type OnPremDomainOptions } from './on-prem-domain';
 export { PRT_REFRESH_INTERVAL_MS, type PrtResponse } from './prt';
 export type { AzureSqlMiQuickStart, AzureSqlMiQuickStartOptions } from './quick-start';
 export type { SpnNotFoundCause } from './spn-not-found';
-export { type ListenTdsOptions, listenTds, MANAGED_INSTANCE_VERSION, type TdsListener } from './tds-endpoint';
+export {
+  type ListenTdsOptions,
+  type LoginOverTdsOptions,
+  listenTds,
+  loginOverTds,
+  MANAGED_INSTANCE_VERSION,
+  type TdsListener,
+} from './tds-endpoint';
 export {
   AzureAdTenant,
   azureAdRealmPolicy,

@@ -25,6 +25,7 @@
 
 import { isKerberosError, type KerberosError } from '@krbsim/core';
 import {
+  connectTds,
   loginFailed,
   type SqlError,
   serveTds,
@@ -84,6 +85,8 @@ export interface ListenTdsOptions {
    * `ManagedInstance.listen` gives the lab's trace, `false` turns that off.
    */
   readonly trace?: Trace | false;
+  /** Hears each accepted login's session (the PAC's SIDs, the login that admitted it): for callers that show it. */
+  readonly onSession?: (session: SqlSession) => void;
 }
 
 /** A managed instance's running TDS listener. */
@@ -143,6 +146,7 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
         if (!isKerberosError(e)) throw e;
         return { kind: 'refused', error: loginError(e, login.userName), reason: e.message };
       }
+      options.onSession?.(session);
       return {
         kind: 'accepted',
         ...(session.responseToken !== undefined && { responseToken: session.responseToken }),
@@ -164,6 +168,52 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
   const spn = `MSSQLSvc/${server.host}:${server.port}`;
   mi.addSpn(spn);
   return { ...server, host: server.host, port: server.port, spn };
+}
+
+/** What {@link loginOverTds} sends. */
+export interface LoginOverTdsOptions {
+  /** The client's security token (SPNEGO or raw krb5 GSS): LOGIN7's SSPI field. */
+  readonly token: Uint8Array;
+  /** The CA (PEM) whose certificate the listener presents: the lab's (`lab.certificateAuthority()`). */
+  readonly ca: string;
+  /** The name the certificate must carry: the instance's FQDN. */
+  readonly servername: string;
+  /** LOGIN7's HostName (default `PC1`). */
+  readonly hostName?: string;
+  /** A batch to run once logged in (default `SELECT SUSER_SNAME()`). */
+  readonly sql?: string;
+}
+
+/**
+ * Log in to `listener` as a SQL driver does, with `@krbsim/tds`'s client:
+ * PRELOGIN offering encryption, TLS with the certificate checked, LOGIN7
+ * with the token, one batch, then close. Resolves with the server's answer
+ * to the login (its SSPI token, the AP-REP, for mutual authentication);
+ * a refused login rejects with the SQL error's number and text.
+ */
+export async function loginOverTds(
+  listener: Pick<TdsListener, 'host' | 'port'>,
+  options: LoginOverTdsOptions,
+): Promise<{ readonly responseToken: Uint8Array | undefined }> {
+  const client = await connectTds({
+    host: listener.host,
+    port: listener.port,
+    encryption: 'on',
+    tls: { ca: options.ca, servername: options.servername },
+  });
+  try {
+    const r = await client.login({
+      sspi: options.token,
+      hostName: options.hostName ?? 'PC1',
+      appName: 'krbsim',
+    });
+    if (!r.ok) throw new Error(`the instance refused the login: ${r.error.number} ${r.error.msgText}`);
+    await client.batch(options.sql ?? 'SELECT SUSER_SNAME()');
+    return { responseToken: r.responseToken };
+  } finally {
+    client.close();
+    await client.closed;
+  }
 }
 
 /** One exchange of a connection as a trace entry; labels name the Kerberos tokens and TLS. */

@@ -64,6 +64,8 @@ export function traceMessages(
 ): DemoJsonMessage[] {
   const out: DemoJsonMessage[] = [];
   for (const e of entries) {
+    // TDS messages (demo --tds) are named by the trace; `krbsim decode` reads Kerberos only.
+    const tds = e.protocol === 'tds';
     const common = {
       seq: e.seq,
       flow: flowOf(e.seq),
@@ -75,10 +77,10 @@ export function traceMessages(
       direction: 'request',
       from: e.from,
       to: e.to,
-      type: describeMessage(e.request),
+      type: tds ? e.requestType : describeMessage(e.request),
       ...(e.label !== undefined && { label: e.label }),
       length: e.request.length,
-      decoded: decoded(e.request),
+      ...(!tds && { decoded: decoded(e.request) }),
       hex: Buffer.from(e.request).toString('hex'),
     });
     if (e.reply !== undefined) {
@@ -87,10 +89,10 @@ export function traceMessages(
         direction: 'reply',
         from: e.to,
         to: e.from,
-        type: describeMessage(e.reply),
+        type: tds ? e.replyType! : describeMessage(e.reply),
         ...(e.replyLabel !== undefined && { label: e.replyLabel }),
         length: e.reply.length,
-        decoded: decoded(e.reply),
+        ...(!tds && { decoded: decoded(e.reply) }),
         hex: Buffer.from(e.reply).toString('hex'),
       });
     } else if (e.error !== undefined) {

@@ -6,7 +6,10 @@
  * proxy). Prints the setup, every message of each flow, the PAC of the
  * service ticket (user SID, group SIDs, what SID filtering at the trust
  * removed), the logins the instance granted, and the flows as Mermaid
- * sequence diagrams.
+ * sequence diagrams. With `--tds` the client logs in to the instance over
+ * TDS on loopback (`mi.listen()`, krbsim's TDS client: PRELOGIN, TLS,
+ * LOGIN7 with the token) instead of handing it over in process, so the
+ * trace and the pcap show the SQL login on the wire.
  *
  * @module
  */
@@ -14,13 +17,20 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatPrincipal } from '@krbsim/asn1';
-import { type AzureSqlMiLab, createAzureSqlMiLab, type SidFilterEvent, type SqlSession } from '@krbsim/azure';
+import {
+  type AzureSqlMiLab,
+  createAzureSqlMiLab,
+  loginOverTds,
+  type ManagedInstance,
+  type SidFilterEvent,
+  type SqlSession,
+} from '@krbsim/azure';
 import { parseCommand, usageError } from './args';
 import { type DemoJson, traceMessages } from './demo-json';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
 
-const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--json] [--no-mermaid]
+const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--tds] [--json] [--no-mermaid]
 
 Runs both Azure SQL Managed Instance flows in process and prints every
 Kerberos message, the PAC of each service ticket (user SID, groups, the SIDs
@@ -29,6 +39,10 @@ the trust filtered), the resulting SQL logins and the sequence diagrams.
   --seed N        seed for keys, nonces and confounders (default 42): same seed, same bytes
   --flow F        trust, modern or both (default both)
   --pcap FILE     also write the messages as a pcap for Wireshark
+  --tds           log in to the instance over TDS on loopback (PRELOGIN, TLS,
+                  LOGIN7 with the token; mi.listen()) instead of in process: the
+                  trace and the pcap show the SQL login (TDS on port 1433,
+                  decrypted) beside the Kerberos exchanges
   --json          print the trace as JSON instead of text: each message with its
                   direction, parties, type, decoded tree (as krbsim decode prints
                   it) and hex, and the login each flow ended in
@@ -82,6 +96,30 @@ function pacLines(
   return lines;
 }
 
+/**
+ * The client's token to the instance, and the session it got: in process
+ * (`mi.accept`), or with `tds` over a TDS listener on loopback, the whole
+ * session in TLS, as a SQL driver logs in.
+ */
+async function logIn(
+  lab: AzureSqlMiLab,
+  mi: ManagedInstance,
+  token: Uint8Array,
+  participant: string,
+  tds: boolean,
+): Promise<SqlSession> {
+  if (!tds) return mi.accept(token, participant);
+  let session: SqlSession | undefined;
+  const listener = await mi.listen({ onSession: (s) => (session = s) });
+  try {
+    const ca = (await lab.certificateAuthority()).certPem;
+    await loginOverTds(listener, { token, ca, servername: mi.fqdn });
+  } finally {
+    await listener.close();
+  }
+  return session!;
+}
+
 function loginLine(session: SqlSession): string {
   const via = session.grantedBy.name === session.login ? '' : `, through the login ${session.grantedBy.name}`;
   return `  SQL login           ${session.login} (${session.loginSource}${via}), mutual authentication verified`;
@@ -94,6 +132,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     flow?: string;
     pcap?: string;
     json?: boolean;
+    tds?: boolean;
     'no-mermaid'?: boolean;
   }>(
     'demo',
@@ -103,6 +142,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
       flow: { type: 'string' },
       pcap: { type: 'string' },
       json: { type: 'boolean' },
+      tds: { type: 'boolean' },
       'no-mermaid': { type: 'boolean' },
     },
     USAGE,
@@ -127,6 +167,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     return ExitCode.usage;
   }
   const json = values.json === true;
+  const tds = values.tds === true;
   const out = json ? () => {} : (line = '') => io.stdout(`${line}\n`);
   const logins: Record<string, string> = {};
 
@@ -178,7 +219,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     marks.push(mark);
     const pc = lab.adJoinedClient(alice, { os: 'Windows 10 22H2' });
     const ctx = await pc.initSecurityContext(mi.spn);
-    const session = mi.accept(ctx.token, pc.participant);
+    const session = await logIn(lab, mi, ctx.token, pc.participant, tds);
     ctx.complete(session.responseToken!);
     for (const l of lab.trace.toText({ since: mark }).trimEnd().split('\n')) out(`  ${l}`);
     const referral = pc.kerberos.cache
@@ -215,7 +256,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
         `session key etype ${etypeName(tgt.sessionKey.etype)}, lifetime ${hours} h, not renewable by Azure AD`,
     );
     const ctx = await pc.initSecurityContext(mi.spn);
-    const session = mi.accept(ctx.token, pc.participant);
+    const session = await logIn(lab, mi, ctx.token, pc.participant, tds);
     ctx.complete(session.responseToken!);
     for (const l of lab.trace.toText({ since: mark }).trimEnd().split('\n')) out(`  ${l}`);
     // Built by Azure AD from the synced directory: no trust, nothing filtered.

@@ -135,3 +135,40 @@ describe('krbsim demo --pcap and --json', () => {
     expect(new Set(doc.messages.map((m) => m.flow))).toEqual(new Set(['trust', 'modern']));
   });
 });
+
+describe('krbsim demo --tds', () => {
+  it('logs in over TDS on loopback: the trace shows PRELOGIN, LOGIN7 with the token, LOGINACK with the AP-REP, and the same logins', async () => {
+    const { code, stdout, stderr } = await run(['demo', '--tds', '--seed', '7', '--no-mermaid']);
+    expect(code, stderr).toBe(0);
+    for (const flow of [
+      stdout.slice(stdout.indexOf('Flow 1'), stdout.indexOf('Flow 2')),
+      stdout.slice(stdout.indexOf('Flow 2')),
+    ]) {
+      expect(flow).toMatch(/SQL client 127\.0\.0\.1:\d+ -> mi1 \[tds\] PRELOGIN \d+ bytes\n/);
+      expect(flow).toMatch(/-> mi1 \[tds\] LOGIN7 \d+ bytes sspi=AP-REQ \(SPNEGO\) \(in TLS\)/);
+      expect(flow).toMatch(
+        /mi1 -> SQL client .* \[tds\] LOGINACK \d+ bytes sspi=AP-REP \(SPNEGO\) \(in TLS\)/,
+      );
+      expect(flow).not.toContain('[inproc] AP-REQ');
+      expect(flow).toContain('mutual authentication verified');
+    }
+    expect(stdout).toContain(
+      'SQL login           CONTOSO\\alice (WINDOWS, through the login CONTOSO\\SqlAdmins)',
+    );
+  });
+
+  it('--json names the TDS messages as the trace does, and decodes only the Kerberos ones', async () => {
+    const { code, stdout } = await run(['demo', '--tds', '--json', '--flow', 'trust']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as {
+      logins: Record<string, string>;
+      messages: { type: string; transport: string; decoded?: unknown }[];
+    };
+    expect(doc.logins).toEqual({ trust: 'CONTOSO\\alice' });
+    const types = doc.messages.map((m) => m.type);
+    expect(types).toEqual(expect.arrayContaining(['PRELOGIN', 'LOGIN7', 'LOGINACK', 'SQL batch', 'result']));
+    const login7 = doc.messages.find((m) => m.type === 'LOGIN7')!;
+    expect(login7).not.toHaveProperty('decoded');
+    expect(doc.messages.find((m) => m.type === 'AS-REQ')).toHaveProperty('decoded');
+  });
+});

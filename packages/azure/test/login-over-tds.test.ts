@@ -1,0 +1,62 @@
+/**
+ * `loginOverTds`, the driver-like login `krbsim demo --tds` uses, and the
+ * listener's `onSession`: the session the instance mapped reaches the
+ * caller, the AP-REP comes back for mutual authentication, and a refused
+ * login rejects with SQL Server's error.
+ */
+
+import { createAzureSqlMiLab, loginOverTds, type SqlSession } from '@krbsim/azure';
+import { ManualClock } from '@krbsim/core';
+import { describe, expect, it } from 'vitest';
+
+function setup() {
+  const lab = createAzureSqlMiLab({
+    onPremRealm: 'CONTOSO.COM',
+    seed: 33,
+    clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+  });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const bob = lab.onPrem.addUser('bob', { password: 'correct horse battery staple' });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = 'Windows';
+  mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+  lab.setupCloudTrust();
+  return { lab, alice, bob, mi };
+}
+
+describe('loginOverTds', () => {
+  it('logs in as a driver does; onSession hears the session; the AP-REP completes the context', async () => {
+    const { lab, alice, mi } = setup();
+    const sessions: SqlSession[] = [];
+    const listener = await mi.listen({ onSession: (s) => sessions.push(s) });
+    try {
+      const ca = (await lab.certificateAuthority()).certPem;
+      const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+      const r = await loginOverTds(listener, { token: ctx.token, ca, servername: mi.fqdn });
+      expect(r.responseToken).toBeDefined();
+      ctx.complete(r.responseToken!); // throws unless the AP-REP is the instance's answer to this token
+      expect(sessions.map((s) => [s.login, s.loginSource])).toEqual([['CONTOSO\\alice', 'WINDOWS']]);
+      const tds = lab.trace.entries.filter((e) => e.protocol === 'tds').map((e) => e.requestType);
+      expect(tds).toEqual(['PRELOGIN', 'LOGIN7', 'SQL batch']);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('rejects with the SQL error of a refused login; onSession hears nothing', async () => {
+    const { lab, bob, mi } = setup();
+    const sessions: SqlSession[] = [];
+    const listener = await mi.listen({ onSession: (s) => sessions.push(s) });
+    try {
+      const ca = (await lab.certificateAuthority()).certPem;
+      const { token } = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
+      await expect(loginOverTds(listener, { token, ca, servername: mi.fqdn })).rejects.toThrow(
+        "the instance refused the login: 18456 Login failed for user 'CONTOSO\\bob'.",
+      );
+      expect(sessions).toEqual([]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
