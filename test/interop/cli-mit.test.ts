@@ -232,8 +232,8 @@ describeWithTools('MIT krb5 across the Azure-like trust (azure-trust)', MIT_CLIE
     expect(r.stdout).toContain(`${SQL}@: kvno = 1`);
     const requests = lab.log.slice(before).map((e) => `${e.realm} ${e.line}`);
     expect(requests).toEqual([
-      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${SQL}@CONTOSO.COM -> TGS-REP (referral to ${AZ})`,
-      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP`,
+      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${SQL}@CONTOSO.COM -> TGS-REP (referral to ${AZ}) (FAST)`,
+      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP (FAST)`,
     ]);
     expect(r.trace).toContain(`Following referral TGT krbtgt/${AZ}@CONTOSO.COM`);
     // MIT stores the service ticket under the name asked for, with the real server beside it;
@@ -251,8 +251,8 @@ describeWithTools('MIT krb5 across the Azure-like trust (azure-trust)', MIT_CLIE
     const r = await mit.ok('kvno', [`${SQL}@`]);
     expect(r.stdout).toContain(`${SQL}@: kvno = 1`);
     expect(lab.log.slice(before).map((e) => `${e.realm} ${e.line}`)).toEqual([
-      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${SQL}@CONTOSO.COM -> TGS-REP (referral to ${AZ})`,
-      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP`,
+      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${SQL}@CONTOSO.COM -> TGS-REP (referral to ${AZ}) (FAST)`,
+      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP (FAST)`,
     ]);
   });
 
@@ -262,8 +262,8 @@ describeWithTools('MIT krb5 across the Azure-like trust (azure-trust)', MIT_CLIE
     const before = lab.log.length;
     await mit.ok('kvno', [`${SQL}@${AZ}`]);
     expect(lab.log.slice(before).map((e) => `${e.realm} ${e.line}`)).toEqual([
-      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for krbtgt/${AZ}@CONTOSO.COM -> TGS-REP`,
-      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP`,
+      `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for krbtgt/${AZ}@CONTOSO.COM -> TGS-REP (FAST)`,
+      `${AZ} TGS-REQ alice@CONTOSO.COM for ${SQL}@${AZ} -> TGS-REP (FAST)`,
     ]);
     const k = parseKlist((await mit.ok('klist', ['-e'])).stdout);
     expect(k.tickets.map((t) => t.server)).toEqual([

@@ -222,6 +222,15 @@ describe('FAST: realm policy', () => {
     expect(e.code).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
   });
 
+  it("'none' still serves implicit TGS armor, which MIT's client sends to every KDC", async () => {
+    const l = lab({}, 'active-directory');
+    const c = l.client({ fastTgs: true });
+    await c.getInitialCredentials('alice', { password: 'correct horse' });
+    const st = await c.getServiceTicket('HTTP/web.contoso.com');
+    expect(st.server.name.nameString).toEqual(['HTTP', 'web.contoso.com']);
+    expect(l.events.at(-1)!.outcome).toBe('TGS-REP (FAST)');
+  });
+
   it("'supported' (MIT's default) offers PA-FX-FAST to unarmored clients", async () => {
     const l = lab();
     await l.hostTgt();

@@ -151,7 +151,8 @@ export interface RealmPolicy {
   /**
    * FAST (RFC 6113) support, see {@link FastSupport}. Default `supported`
    * (MIT's KDC always serves FAST); `active-directory` realms: `none`, the
-   * default of AD's KDC armoring policy.
+   * default of AD's KDC armoring policy. Under `none`, armored TGS-REQs
+   * (implicit armor, which MIT's client always sends) are still served.
    */
   fast: FastSupport;
   /**
