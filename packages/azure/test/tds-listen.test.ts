@@ -157,7 +157,9 @@ describe('mi.listen(): what a client sees when the login fails', () => {
     const r = await (await open(lab, listener.port, 'on', mi.fqdn)).login({ sspi: token });
     expect(r.ok).toBe(true);
     expect(lab.trace.entries.filter((e) => e.protocol === 'tds')).toEqual([]);
-    expect(lab.trace.entries.some((e) => e.to === 'mi1' && e.label === 'client=alice@CONTOSO.COM')).toBe(true);
+    expect(lab.trace.entries.some((e) => e.to === 'mi1' && e.label === 'client=alice@CONTOSO.COM')).toBe(
+      true,
+    );
   });
 
   it('a refused login is traced with its ERROR', async () => {
