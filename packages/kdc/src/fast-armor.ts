@@ -248,7 +248,6 @@ export function unwrapAsFast(realm: Realm, req: KdcReq, now: number): FastReques
  * ticket's `sessionKey` (section 5.4.1.1).
  */
 export function unwrapTgsFast(
-  realm: Realm,
   req: KdcReq,
   pa: PaData,
   tgsReq: Uint8Array,

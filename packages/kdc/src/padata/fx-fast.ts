@@ -48,7 +48,7 @@ export const fxFastTgs: TgsPadataHandler = {
       throw new KdcError(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'FAST: PA-FX-FAST inside an armored request');
     }
     const sub = h.authenticator.subkey;
-    const fast = unwrapTgsFast(state.realm, state.req, pa, tgsReq.padataValue, {
+    const fast = unwrapTgsFast(state.req, pa, tgsReq.padataValue, {
       subkey: sub === undefined ? undefined : fromEncryptionKey(sub),
       sessionKey: fromEncryptionKey(h.tgt.key),
     });
