@@ -15,7 +15,9 @@ Kerberos realms and trusts, emulated byte-exact, for tests and real tools.
 Commands:
   serve <topology>   serve a topology file's realms on loopback UDP/TCP for MIT
                      krb5, Heimdal or Windows tools; writes krb5.conf, keytabs
-                     and ports.json
+                     and ports.json. An Azure lab file (kind: azure-sql-mi) adds
+                     the KDC proxy and TDS listeners for SQL clients; built-in
+                     names: azure-sql-mi, azure-trust, contoso-fabrikam
   decode <input>     print any Kerberos message, GSS-API/SPNEGO token or
                      KDC-PROXY-MESSAGE as JSON (input: hex, base64 or @file)
   demo               the Azure SQL Managed Instance walk-through
