@@ -167,6 +167,26 @@ const EXPECT: readonly (CommandRef & { readonly check: (o: Outcome) => string | 
     check: (o) => (o.stdout.includes('CONTOSO\\alice') ? undefined : 'the login is not CONTOSO\\alice'),
   },
   {
+    files: ['packages/cli/examples/pkinit.yaml'],
+    command: 'klist',
+    // "krbtgt/CONTOSO.COM@CONTOSO.COM, no password asked": kinit -X got it with PKINIT.
+    check: (o) =>
+      o.stdout.includes('Default principal: alice@CONTOSO.COM') &&
+      o.stdout.includes('krbtgt/CONTOSO.COM@CONTOSO.COM')
+        ? undefined
+        : 'no TGT for alice from kinit -X',
+  },
+  {
+    files: ['packages/cli/README.md'],
+    command: 'klist -c /tmp/pkinit-lab/cc',
+    // "krbtgt/CONTOSO.COM@CONTOSO.COM, no password asked": kinit -X got it with PKINIT.
+    check: (o) =>
+      o.stdout.includes('Default principal: alice@CONTOSO.COM') &&
+      o.stdout.includes('krbtgt/CONTOSO.COM@CONTOSO.COM')
+        ? undefined
+        : 'no TGT for alice from kinit -X',
+  },
+  {
     files: ['packages/cli/examples/azure-sql-mi.yaml'],
     command: "printf 'SELECT SUSER_SNAME()\\ngo\\nexit\\n' | tsql -S mi1",
     // "CONTOSO\carol, through CONTOSO\SqlAdmins": the group login admits her.

@@ -27,6 +27,7 @@ import { type DelegationSpec, type RealmFileSpec, TopologyError, type TopologyFi
 export type { RequestLogEntry } from './request-log';
 
 import { type TopologyWriteResult, writeTopologyFiles } from './topology-files';
+import { issueTopologyCertificates, realmPkinitOptions, type TopologyCertificates } from './topology-pkinit';
 
 /** Options for {@link startTopology}. */
 export interface StartTopologyOptions {
@@ -123,7 +124,10 @@ export interface RunningTopology {
  */
 export function buildRealms(
   topology: TopologyFile,
-  options: Pick<StartTopologyOptions, 'seed' | 'clock' | 'random'> = {},
+  options: Pick<StartTopologyOptions, 'seed' | 'clock' | 'random'> & {
+    /** The PKINIT realms' certificates (`issueTopologyCertificates`); required when a realm has `pkinit`. */
+    readonly certificates?: TopologyCertificates;
+  } = {},
 ): Map<string, Realm> {
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? randomSeed();
@@ -132,6 +136,14 @@ export function buildRealms(
   for (const spec of topology.realms) {
     const random = new SeededKeysRandom(seed, spec.name, options.random);
     sources.push(random);
+    const pkinit = options.certificates && realmPkinitOptions(spec, options.certificates);
+    if (spec.pkinit !== undefined && pkinit === undefined) {
+      // Certificates are issued per process (fresh keys): workers and replicas cannot share them yet.
+      throw new TopologyError(
+        `realms[${topology.realms.indexOf(spec)}].pkinit`,
+        'a PKINIT realm needs its certificates issued first (startTopology does; krbsim serve --workers cannot serve PKINIT)',
+      );
+    }
     const realm = new Realm({
       name: spec.name,
       kind: spec.kind,
@@ -139,6 +151,7 @@ export function buildRealms(
       random,
       policy: policyOf(spec),
       ...(spec.domainSid !== undefined && { domainSid: spec.domainSid }),
+      ...(pkinit !== undefined && { pkinit }),
     });
     for (const u of spec.users) {
       realm.addUser(u.name, {
@@ -258,7 +271,8 @@ export async function startTopology(
   options: StartTopologyOptions = {},
 ): Promise<RunningTopology> {
   const host = options.host ?? '127.0.0.1';
-  const realms = buildRealms(topology, options);
+  const certificates = await issueTopologyCertificates(topology, options.clock ?? systemClock);
+  const realms = buildRealms(topology, { ...options, ...(certificates !== undefined && { certificates }) });
   const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, topology)]));
   // Before any socket opens: a replica of other keys must not start.
   const replicaKdcs =
@@ -351,6 +365,7 @@ export async function startTopology(
             ...(options.libdefaults !== undefined && { libdefaults: options.libdefaults }),
             ...(replicaKdcs !== undefined && { replicaKdcs }),
             ...(options.kdcKeytab === true && { kdcKeytab: true }),
+            ...(certificates !== undefined && { certificates }),
             checks,
             now: (options.clock ?? systemClock).now(),
           });

@@ -17,6 +17,7 @@ import type { Realm } from '@krbsim/kdc';
 import { connectableHostPort } from './connect-address';
 import type { ReplicaKdcs } from './replica';
 import type { TopologyFile, TrustFileSpec } from './topology';
+import { type TopologyCertificates, writePkinitFiles } from './topology-pkinit';
 
 /** Where one realm's KDC listens (both protocols). */
 export interface ServedRealm {
@@ -45,6 +46,10 @@ export interface TopologyFilesInput {
   readonly workerPids?: readonly number[];
   /** Also write `kdc.keytab`: the KDCs' own keys (see {@link kdcKeytabEntries}). Default false. */
   readonly kdcKeytab?: boolean;
+  /** The PKINIT realms' certificates: written to `pkinit/`, the CA named by `pkinit_anchors`. */
+  readonly certificates?: TopologyCertificates;
+  /** Where `pkinit/ca.pem` is, for `krb5.conf` (set by {@link writeTopologyFiles}). */
+  readonly pkinitAnchors?: string;
 }
 
 /** Where one realm of `ports.json` is served. */
@@ -159,7 +164,12 @@ export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string
   const weak = topology.realms.some((r) => r.policy.allowWeakCrypto === true);
   return writeKrb5Conf({
     defaultRealm: topology.realms[0]!.name,
-    realms: topology.realms.map((r) => ({ name: r.name, kdcs: kdcsOf(input, r.name) })),
+    realms: topology.realms.map((r) => ({
+      name: r.name,
+      kdcs: kdcsOf(input, r.name),
+      ...(r.pkinit !== undefined &&
+        input.pkinitAnchors !== undefined && { extra: { pkinit_anchors: `FILE:${input.pkinitAnchors}` } }),
+    })),
     domainRealm,
     capaths: capathsFor(
       topology.realms.map((r) => r.name),
@@ -265,7 +275,11 @@ export async function writeTopologyFiles(
   await mkdir(abs, { recursive: true, mode: 0o700 });
   const now = input.now ?? Date.now();
   const krb5conf = join(abs, 'krb5.conf');
-  await writeFile(krb5conf, topologyKrb5Conf(input));
+  const pkinitAnchors = input.certificates && (await writePkinitFiles(abs, input.certificates));
+  await writeFile(
+    krb5conf,
+    topologyKrb5Conf({ ...input, ...(pkinitAnchors !== undefined && { pkinitAnchors }) }),
+  );
 
   const keytabs: Record<string, string> = {};
   const spnCount = new Map<string, number>();

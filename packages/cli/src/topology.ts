@@ -96,6 +96,17 @@ export interface ServiceSpec {
   readonly delegation?: DelegationSpec;
 }
 
+/**
+ * `pkinit:` of a realm (`true`, or these options): the realm serves PKINIT
+ * with a KDC certificate, and each user gets a client certificate, from the
+ * topology's lab CA (see `topology-pkinit.ts`).
+ */
+export interface PkinitSpec {
+  readonly requireFreshness?: boolean;
+  readonly clientEku?: 'kpClientAuth' | 'scLogin' | 'none';
+  readonly allowUpn?: boolean;
+}
+
 export interface RealmFileSpec {
   readonly name: string;
   /** Which product the realm answers like (`Realm` option `kind`). */
@@ -111,6 +122,7 @@ export interface RealmFileSpec {
   readonly users: readonly UserSpec[];
   readonly computers: readonly ComputerSpec[];
   readonly services: readonly ServiceSpec[];
+  readonly pkinit?: PkinitSpec;
 }
 
 export interface TrustFileSpec {
@@ -275,6 +287,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
     'computers',
     'groups',
     'services',
+    'pkinit',
   ]);
   const groups = list(o.groups, `${path}.groups`).map((g, i) => {
     const p = `${path}.groups[${i}]`;
@@ -354,6 +367,21 @@ function realm(v: unknown, path: string): RealmFileSpec {
     computers,
     groups,
     services,
+    ...(o.pkinit !== undefined && o.pkinit !== false && { pkinit: pkinitSpec(o.pkinit, `${path}.pkinit`) }),
+  };
+}
+
+function pkinitSpec(v: unknown, path: string): PkinitSpec {
+  if (v === true) return {};
+  const o = obj(v, path, ['requireFreshness', 'clientEku', 'allowUpn']);
+  return {
+    ...(o.requireFreshness !== undefined && {
+      requireFreshness: optBool(o.requireFreshness, `${path}.requireFreshness`),
+    }),
+    ...(o.clientEku !== undefined && {
+      clientEku: oneOf(o.clientEku, `${path}.clientEku`, ['kpClientAuth', 'scLogin', 'none'] as const),
+    }),
+    ...(o.allowUpn !== undefined && { allowUpn: optBool(o.allowUpn, `${path}.allowUpn`) }),
   };
 }
 

@@ -1,0 +1,92 @@
+/**
+ * PKINIT for a served topology: one lab CA, a KDC certificate for each realm
+ * marked `pkinit` (id-pkinit-KPKdc, `krbtgt/REALM@REALM`), and a client
+ * certificate for each of its users (id-pkinit-san `user@REALM`), issued by
+ * `@krbsim/pki` when the topology starts, and written next to `krb5.conf`:
+ *
+ *   pkinit/ca.pem                    the anchor (`pkinit_anchors` in krb5.conf)
+ *   pkinit/<user>@<REALM>.pem        a user's certificate, and its key in
+ *   pkinit/<user>@<REALM>-key.pem    (0600): `kinit -X X509_user_identity=FILE:<cert>,<key>`
+ *
+ * The KDCs' own keys stay in memory. The certificates are made with fresh
+ * WebCrypto keys, so every start issues new ones.
+ *
+ * @module
+ */
+
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '@krbsim/core';
+import type { PkinitOptions } from '@krbsim/kdc';
+import {
+  createSelfSignedCa,
+  issuePkinitClientCertificate,
+  issuePkinitKdcCertificate,
+  type PemCertificate,
+} from '@krbsim/pki';
+import type { RealmFileSpec, TopologyFile } from './topology';
+
+/** The certificates of a topology's PKINIT realms. */
+export interface TopologyCertificates {
+  readonly ca: PemCertificate;
+  /** By realm name: the KDC's certificate and each user's. */
+  readonly realms: ReadonlyMap<
+    string,
+    { readonly kdc: PemCertificate; readonly users: ReadonlyMap<string, PemCertificate> }
+  >;
+}
+
+/** Issues the certificates, or undefined when no realm serves PKINIT. */
+export async function issueTopologyCertificates(
+  topology: TopologyFile,
+  clock: Clock,
+): Promise<TopologyCertificates | undefined> {
+  const pk = topology.realms.filter((r) => r.pkinit !== undefined);
+  if (pk.length === 0) return undefined;
+  const ca = await createSelfSignedCa({ commonName: 'krbsim lab CA', keyType: 'rsa-2048', clock });
+  const realms = new Map<string, { kdc: PemCertificate; users: Map<string, PemCertificate> }>();
+  for (const r of pk) {
+    const kdc = await issuePkinitKdcCertificate(ca, { realm: r.name, clock });
+    const users = new Map<string, PemCertificate>();
+    for (const u of r.users) {
+      users.set(u.name, await issuePkinitClientCertificate(ca, { principal: u.name, realm: r.name, clock }));
+    }
+    realms.set(r.name, { kdc, users });
+  }
+  return { ca, realms };
+}
+
+/** The realm's `pkinit` option from its spec and certificates. */
+export function realmPkinitOptions(
+  spec: RealmFileSpec,
+  certs: TopologyCertificates,
+): PkinitOptions | undefined {
+  const issued = certs.realms.get(spec.name);
+  if (spec.pkinit === undefined || issued === undefined) return undefined;
+  const p = spec.pkinit;
+  return {
+    anchors: certs.ca.certPem,
+    certificate: issued.kdc.certPem,
+    privateKey: issued.kdc.keyPem,
+    ...(p.requireFreshness !== undefined && { requireFreshness: p.requireFreshness }),
+    ...(p.clientEku !== undefined && { clientEku: p.clientEku }),
+    ...(p.allowUpn !== undefined && { allowUpn: p.allowUpn }),
+  };
+}
+
+/** Writes `pkinit/` under `dir`; returns the CA file's path. */
+export async function writePkinitFiles(dir: string, certs: TopologyCertificates): Promise<string> {
+  const out = join(dir, 'pkinit');
+  await mkdir(out, { recursive: true, mode: 0o700 });
+  const ca = join(out, 'ca.pem');
+  await writeFile(ca, certs.ca.certPem);
+  for (const [realm, issued] of certs.realms) {
+    for (const [user, cert] of issued.users) {
+      await writeFile(join(out, `${user.replace(/\//g, '_')}@${realm}.pem`), cert.certPem);
+      const key = join(out, `${user.replace(/\//g, '_')}@${realm}-key.pem`);
+      await writeFile(key, cert.keyPem, { mode: 0o600 });
+      await chmod(key, 0o600);
+    }
+  }
+  return ca;
+}

@@ -1,0 +1,98 @@
+/**
+ * A topology realm with `pkinit`: validation, the certificates startTopology
+ * issues and writes (pkinit/, pkinit_anchors in krb5.conf), krbsim's client
+ * getting a TGT with them over UDP, and buildRealms refusing a PKINIT realm
+ * it has no certificates for (what `serve --workers` would need).
+ */
+
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KerberosClient } from '@krbsim/client';
+import { systemClock, systemRandom } from '@krbsim/core';
+import { UdpTcpTransport } from '@krbsim/transport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, type TempDir } from '../../../test/interop/helpers/processes';
+import { buildRealms, type RunningTopology, startTopology } from '../src/start-topology';
+import { parseTopology, TopologyError } from '../src/topology';
+
+const YAML = `
+realms:
+  - name: PK.TEST
+    pkinit: { requireFreshness: true }
+    users:
+      - { name: alice, password: a-Passw0rd }
+      - { name: bob, password: b-Passw0rd }
+  - name: PLAIN.TEST
+    users:
+      - { name: carol, password: c-Passw0rd }
+`;
+
+describe('topology pkinit', () => {
+  it('validates: true or an object of known options', () => {
+    expect(parseTopology(YAML).realms[0]!.pkinit).toEqual({ requireFreshness: true });
+    expect(parseTopology('realms: [{ name: A.TEST, pkinit: true }]').realms[0]!.pkinit).toEqual({});
+    expect(parseTopology('realms: [{ name: A.TEST, pkinit: false }]').realms[0]!.pkinit).toBeUndefined();
+    expect(() => parseTopology('realms: [{ name: A.TEST, pkinit: { clientEku: any } }]')).toThrow(
+      TopologyError,
+    );
+    expect(() => parseTopology('realms: [{ name: A.TEST, pkinit: { bogus: 1 } }]')).toThrow(/bogus/);
+  });
+
+  it('buildRealms refuses a PKINIT realm without certificates, naming the field', () => {
+    expect(() => buildRealms(parseTopology(YAML))).toThrow(
+      /realms\[0\]\.pkinit: .*--workers cannot serve PKINIT/,
+    );
+  });
+
+  describe('served', () => {
+    let dir: TempDir;
+    let topo: RunningTopology;
+    beforeAll(async () => {
+      dir = await makeTempDir('topology-pkinit');
+      topo = await startTopology(parseTopology(YAML), { dir: dir.path });
+    });
+    afterAll(async () => {
+      await topo?.close();
+      await dir?.remove();
+    });
+
+    it('writes the CA, each user certificate and key (0600), and pkinit_anchors for the PKINIT realm only', async () => {
+      const conf = await readFile(topo.files!.krb5conf, 'utf8');
+      expect(conf).toContain(`pkinit_anchors = FILE:${join(dir.path, 'pkinit', 'ca.pem')}`);
+      expect(conf.match(/pkinit_anchors/g)).toHaveLength(1);
+      for (const u of ['alice', 'bob']) {
+        expect(await readFile(join(dir.path, 'pkinit', `${u}@PK.TEST.pem`), 'utf8')).toContain(
+          'BEGIN CERTIFICATE',
+        );
+        expect((await stat(join(dir.path, 'pkinit', `${u}@PK.TEST-key.pem`))).mode & 0o777).toBe(0o600);
+      }
+    });
+
+    it("krbsim's client gets alice a TGT with her certificate, and bob's does not serve alice", async () => {
+      const server = topo.servers.get('PK.TEST')!;
+      const client = new KerberosClient({
+        realm: 'PK.TEST',
+        transport: new UdpTcpTransport({
+          kdcs: { 'PK.TEST': [{ host: '127.0.0.1', port: server.udpPort }] },
+        }),
+        clock: systemClock,
+        random: systemRandom,
+      });
+      const pem = (f: string) => readFile(join(dir.path, 'pkinit', f), 'utf8');
+      const anchors = await pem('ca.pem');
+      const tgt = await client.getInitialCredentials('alice', {
+        certificate: await pem('alice@PK.TEST.pem'),
+        privateKey: await pem('alice@PK.TEST-key.pem'),
+        anchors,
+      });
+      expect(tgt.server.name.nameString).toEqual(['krbtgt', 'PK.TEST']);
+      await expect(
+        client.getInitialCredentials('alice', {
+          certificate: await pem('bob@PK.TEST.pem'),
+          privateKey: await pem('bob@PK.TEST-key.pem'),
+          anchors,
+        }),
+      ).rejects.toMatchObject({ codeName: 'KDC_ERR_CLIENT_NAME_MISMATCH' });
+    });
+  });
+});
