@@ -34,6 +34,7 @@ export {
 } from './directory';
 export { DomainRealmMap, isDnsSuffix } from './domain-realm';
 export type { ExchangeResult, PadataRegistry } from './exchange';
+export type { FastRequest } from './fast-armor';
 export type { SealingKey, TicketDraft, TicketRequest } from './issue';
 export { Kdc, type KdcOptionsInit, type KdcRequestEvent, MAX_REQUEST_BYTES } from './kdc';
 export { composeKvno, type StoredKey, splitKvno } from './keys';
@@ -47,7 +48,12 @@ export type {
   TgsRequestState,
 } from './padata/handler';
 export { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
-export type { PkinitCertificateMapping, PkinitClientEku, PkinitOptions } from './pkinit/config';
+export type {
+  PkinitCertificateMapping,
+  PkinitClientEku,
+  PkinitConfig,
+  PkinitOptions,
+} from './pkinit/config';
 export {
   defaultPolicy,
   type FastSupport,
