@@ -24,6 +24,7 @@ import {
   NameType,
   PkinitOid,
 } from '@krbsim/asn1';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectOracle, hex, T0, thrown, unhex } from './helpers';
 
@@ -135,5 +136,74 @@ describe('PKINIT types (RFC 4556 Appendix A)', () => {
     );
     const good = encodeKdcDhKeyInfo({ subjectPublicKey: unhex('030100'), nonce: 1 }).slice();
     expect(thrown(() => decodeKdcDhKeyInfo(new Uint8Array([...good, 0]))).message).toContain('trailing');
+  });
+});
+
+describe('PKINIT types: round-trip properties', () => {
+  const bytes = fc.uint8Array({ maxLength: 40 }).map((b) => Uint8Array.from(b));
+  const der = fc.uint8Array({ maxLength: 30 }).map((b) => Uint8Array.from([0x30, b.length, ...b]));
+  const time = fc.integer({ min: 0, max: 4102444800 }).map((s) => s * 1000);
+  const oidArb = fc.constantFrom(
+    PkinitOid.id_pkinit_kdf_ah_sha1,
+    PkinitOid.id_pkinit_kdf_ah_sha256,
+    '1.2.3.4',
+  );
+  const pkAuthenticator = fc.record(
+    {
+      cusec: fc.integer({ min: 0, max: 999999 }),
+      ctime: time,
+      nonce: fc.integer({ min: 0, max: 0x7fffffff }),
+      paChecksum: bytes,
+      freshnessToken: bytes,
+    },
+    { requiredKeys: ['cusec', 'ctime', 'nonce'] },
+  );
+  const authPack = fc.record(
+    {
+      pkAuthenticator,
+      clientPublicValue: der,
+      supportedCmsTypes: fc.array(der, { maxLength: 3 }),
+      clientDhNonce: bytes,
+      supportedKdfs: fc.array(
+        oidArb.map((kdfId) => ({ kdfId })),
+        { maxLength: 3 },
+      ),
+    },
+    { requiredKeys: ['pkAuthenticator'] },
+  );
+
+  it('AuthPack: decode(encode(v)) is v, and re-encodes to the same bytes', () => {
+    fc.assert(
+      fc.property(authPack, (v) => {
+        const b = encodeAuthPack(v).slice();
+        const d = decodeAuthPack(b);
+        expect(d).toMatchObject(v);
+        expect(hex(encodeAuthPack(d))).toBe(hex(b));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('PA-PK-AS-REQ and PA-PK-AS-REP round-trip', () => {
+    const epi = fc.record(
+      { subjectName: der, issuerAndSerialNumber: der, subjectKeyIdentifier: bytes },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(
+        fc.record(
+          { signedAuthPack: der, trustedCertifiers: fc.array(epi, { maxLength: 3 }), kdcPkId: bytes },
+          { requiredKeys: ['signedAuthPack'] },
+        ),
+        fc.record({ dhSignedData: der, serverDhNonce: bytes }, { requiredKeys: ['dhSignedData'] }),
+        (req, dhInfo) => {
+          const rb = encodePaPkAsReq(req).slice();
+          expect(decodePaPkAsReq(rb)).toMatchObject(req);
+          const pb = encodePaPkAsRep({ dhInfo }).slice();
+          expect(hex(encodePaPkAsRep(decodePaPkAsRep(pb)))).toBe(hex(pb));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
