@@ -124,6 +124,7 @@ export class KerberosClient {
       domainRealm: opts.domainRealm,
       fastTgs: opts.fastTgs ?? false,
       log,
+      logging: opts.log !== undefined,
       authClock: new AuthenticatorClock(clock),
       cache: this.cache,
     };

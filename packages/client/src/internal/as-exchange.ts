@@ -170,7 +170,8 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
   const visited = [realm];
   let choice: KeyChoice | undefined;
   let cookie: PaData | undefined;
-  const who = formatPrincipal(req.client.name, req.client.realm);
+  // Formatted only for a log line or an error.
+  const who = (): string => formatPrincipal(req.client.name, req.client.realm);
   for (;;) {
     const sname = req.service ?? krbtgtName(realm);
     const now = ctx.clock.now();
@@ -218,20 +219,23 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
     });
     const method =
       choice === undefined ? '' : fast === undefined ? 'PA-ENC-TIMESTAMP' : 'PA-ENCRYPTED-CHALLENGE';
-    const detail = [
-      ...(fast === undefined ? [] : ['FAST']),
-      ...(choice === undefined ? [] : [`${method}, etype ${choice.etype}`]),
-    ];
-    ctx.log(
-      `AS-REQ ${formatPrincipal(req.client.name)} for ${formatPrincipal(sname, realm)} -> ${realm}${detail.length === 0 ? '' : ` (${detail.join(', ')})`}`,
-    );
+    if (ctx.logging) {
+      const detail = [
+        ...(fast === undefined ? [] : ['FAST']),
+        ...(choice === undefined ? [] : [`${method}, etype ${choice.etype}`]),
+      ];
+      ctx.log(
+        `AS-REQ ${formatPrincipal(req.client.name)} for ${formatPrincipal(sname, realm)} -> ${realm}${detail.length === 0 ? '' : ` (${detail.join(', ')})`}`,
+      );
+    }
     const answer = await sendAsReq(ctx, realm, bytes, {
       from: formatPrincipal(req.client.name, req.client.realm),
       label: `sname=${formatPrincipal(sname)}${fast === undefined ? '' : ' FAST'}${method === '' ? '' : ` ${method}`}`,
     });
     if (answer.kind === 'error') {
       const e = fast === undefined ? answer.error : openFastError(fast, answer.error, realm);
-      ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
+      if (ctx.logging)
+        ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
       if (e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED && choice === undefined) {
         const hints = readPreauthHints(e, req.secret, realm);
         choice = hints.choice;
@@ -242,18 +246,18 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
         if (visited.includes(e.crealm)) {
           throw new KerberosError(
             ErrorCode.KDC_ERR_WRONG_REALM,
-            `client referral loop for ${who}: ${[...visited, e.crealm].join(' -> ')}; the realms disagree about where the account lives`,
+            `client referral loop for ${who()}: ${[...visited, e.crealm].join(' -> ')}; the realms disagree about where the account lives`,
             { realm: e.realm || realm },
           );
         }
         if (visited.length > ctx.maxReferralHops) {
           throw new KerberosError(
             ErrorCode.KDC_ERR_WRONG_REALM,
-            `more than ${ctx.maxReferralHops} client referrals for ${who} (${visited.join(' -> ')})`,
+            `more than ${ctx.maxReferralHops} client referrals for ${who()} (${visited.join(' -> ')})`,
             { realm: e.realm || realm },
           );
         }
-        ctx.log(`client referral: ${who} belongs to ${e.crealm}`);
+        if (ctx.logging) ctx.log(`client referral: ${who()} belongs to ${e.crealm}`);
         realm = e.crealm;
         visited.push(realm);
         choice = undefined;
@@ -263,8 +267,8 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       throw errorFromKrbError(
         e,
         {
-          doing: `getting initial credentials for ${who}`,
-          client: who,
+          doing: `getting initial credentials for ${who()}`,
+          client: who(),
           server: formatPrincipal(sname, realm),
         },
         realm,
@@ -445,8 +449,10 @@ export function verifyAsRep(
     );
   }
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
-  ctx.log(
-    `AS-REP: ${formatPrincipal(cred.client.name, cred.client.realm)} has ${formatPrincipal(cred.server.name, cred.server.realm)}`,
-  );
+  if (ctx.logging) {
+    ctx.log(
+      `AS-REP: ${formatPrincipal(cred.client.name, cred.client.realm)} has ${formatPrincipal(cred.server.name, cred.server.realm)}`,
+    );
+  }
   return cred;
 }

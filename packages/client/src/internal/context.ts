@@ -33,6 +33,11 @@ export interface ClientContext {
   /** Armor TGS-REQs with FAST (implicit armor, RFC 6113 section 5.4.1.1). */
   readonly fastTgs: boolean;
   readonly log: (line: string) => void;
+  /**
+   * Whether a log was given. Performance: the exchanges build their log
+   * lines, and format the principal names in them, only when it is true.
+   */
+  readonly logging: boolean;
   readonly authClock: AuthenticatorClock;
   readonly cache: CredentialCache;
 }

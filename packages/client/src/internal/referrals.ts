@@ -115,7 +115,7 @@ export async function crossRealmTgt(
 ): Promise<Credential> {
   const cached = ctx.cache.tgtFor(target, client.realm);
   if (cached !== undefined) {
-    ctx.log(`using cached ${formatPrincipal(cached.server.name, cached.server.realm)}`);
+    if (ctx.logging) ctx.log(`using cached ${formatPrincipal(cached.server.name, cached.server.realm)}`);
     return cached;
   }
   let tgt = localTgt(ctx, client);
@@ -155,7 +155,8 @@ async function chase(
   req: ServiceTicketRequest,
   start: { realm: string; tgt: Credential },
 ): Promise<Credential> {
-  const target = formatPrincipal(req.server);
+  // Formatted only for a log line or an error.
+  const target = (): string => formatPrincipal(req.server);
   const wantsTgt = tgsRealmOf(req.server) !== undefined;
   let { realm, tgt } = start;
   const path = [realm];
@@ -170,18 +171,19 @@ async function chase(
     const next = tgsRealmOf(cred.server.name);
     if (next !== undefined && !wantsTgt) {
       // A referral: a cross-realm TGT for the next realm towards the service.
-      if (next === realm) throw replyMismatch(`asked for ${target}, got this realm's own TGT`, realm);
+      if (next === realm) throw replyMismatch(`asked for ${target()}, got this realm's own TGT`, realm);
       ctx.cache.add(cred);
-      if (path.includes(next)) throw new ReferralError('loop', [...path, next], target, realm);
-      if (path.length > ctx.maxReferralHops) throw new ReferralError('hops', [...path, next], target, realm);
-      ctx.log(`referral: ${realm} sends ${target} to ${next}`);
+      if (path.includes(next)) throw new ReferralError('loop', [...path, next], target(), realm);
+      if (path.length > ctx.maxReferralHops)
+        throw new ReferralError('hops', [...path, next], target(), realm);
+      if (ctx.logging) ctx.log(`referral: ${realm} sends ${target()} to ${next}`);
       path.push(next);
       realm = next;
       tgt = cred;
       continue;
     }
     if (!req.canonicalize && !sameName(cred.server.name, req.server)) {
-      throw replyMismatch(`asked for ${target}, got ${formatPrincipal(cred.server.name)}`, realm);
+      throw replyMismatch(`asked for ${target()}, got ${formatPrincipal(cred.server.name)}`, realm);
     }
     ctx.cache.add(cred);
     return cred;
@@ -196,7 +198,8 @@ async function chase(
 export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketRequest): Promise<Credential> {
   const cached = ctx.cache.find(req.server, req.realm, req.client);
   if (cached !== undefined) {
-    ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);
+    if (ctx.logging)
+      ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);
     return cached;
   }
   const local = req.client.realm;
@@ -213,7 +216,8 @@ export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketReq
     const host = serviceHostOf(req.server, { lenient: true });
     const mapped = host === undefined ? undefined : realmForHost(ctx.domainRealm, host);
     if (mapped === undefined || mapped === e.realm) throw e;
-    ctx.log(`no referral for ${formatPrincipal(req.server)}; domainRealm maps ${host} to ${mapped}`);
+    if (ctx.logging)
+      ctx.log(`no referral for ${formatPrincipal(req.server)}; domainRealm maps ${host} to ${mapped}`);
     if (mapped === local) return chase(ctx, req, { realm: local, tgt });
     const cross = await crossRealmTgt(ctx, mapped, req.client);
     return chase(ctx, req, { realm: mapped, tgt: cross });

@@ -167,21 +167,25 @@ function decryptReply(
 export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<TgsResult> {
   const { tgt, kdcRealm } = req;
   const client = formatPrincipal(tgt.client.name, tgt.client.realm);
-  const server = formatPrincipal(req.server, req.serverRealm);
+  // Formatted only for a log line or an error.
+  const server = (): string => formatPrincipal(req.server, req.serverRealm);
   const { bytes, nonce, subkey, fast } = buildTgsReq(ctx, req);
-  ctx.log(
-    `TGS-REQ ${client} for ${server} -> ${kdcRealm} (with ${formatPrincipal(tgt.server.name, tgt.server.realm)}${fast === undefined ? '' : ', FAST'})`,
-  );
+  if (ctx.logging) {
+    ctx.log(
+      `TGS-REQ ${client} for ${server()} -> ${kdcRealm} (with ${formatPrincipal(tgt.server.name, tgt.server.realm)}${fast === undefined ? '' : ', FAST'})`,
+    );
+  }
   const answer = await sendTgsReq(ctx, kdcRealm, bytes, {
     from: client,
     label: `sname=${formatPrincipal(req.server)}`,
   });
   if (answer.kind === 'error') {
     const e = fast === undefined ? answer.error : openFastError(fast, answer.error, kdcRealm);
-    ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || kdcRealm}${e.eText ? `: ${e.eText}` : ''}`);
+    if (ctx.logging)
+      ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || kdcRealm}${e.eText ? `: ${e.eText}` : ''}`);
     throw errorFromKrbError(
       e,
-      { doing: `getting a ticket for ${server} from ${kdcRealm}`, client, server },
+      { doing: `getting a ticket for ${server()} from ${kdcRealm}`, client, server: server() },
       kdcRealm,
     );
   }
@@ -211,6 +215,7 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
     throw replyMismatch('the ticket names a different server than the encrypted part', kdcRealm);
   }
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
-  ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
+  if (ctx.logging)
+    ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
   return { cred, rep };
 }
