@@ -32,6 +32,7 @@ import {
   serveKdcProxy,
 } from '@krbsim/transport';
 import { type AzureLabFile, loginsOf } from './azure-lab-file';
+import { connectableHost, connectableHostPort } from './connect-address';
 import { kdcKeytabEntries, serviceKeytabEntries, spnFileName, writeOwnerOnly } from './topology-files';
 
 /** `ports.json` of an Azure lab. */
@@ -98,6 +99,8 @@ export function freetdsOdbcDriver(exists: (path: string) => boolean = existsSync
 export async function startAzureLab(options: StartAzureLabOptions): Promise<RunningAzureLab> {
   const spec = options.lab;
   const host = options.host ?? '127.0.0.1';
+  // A wildcard bind (0.0.0.0, ::) is no address to connect to: the files name loopback instead.
+  const reach = connectableHost(host);
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const onPremRealm = spec.onPrem.realm;
@@ -136,17 +139,18 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     });
     closers.push(() => onPrem.close());
     const ca = await createSelfSignedCa({ commonName: 'krbsim Azure lab CA' });
-    const proxyCert = await issueServerCertificate(ca, { ipAddresses: [host], dnsNames: ['localhost'] });
+    const proxyCert = await issueServerCertificate(ca, { ipAddresses: [reach], dnsNames: ['localhost'] });
     const tenantPath = `/${lab.tenant.tenantId}/kerberos`;
     const proxy = await serveKdcProxy(
       new KdcProxy((realm) => (realm === AZURE_AD_REALM ? (req) => lab.tenant.handle(req) : undefined)),
       { cert: proxyCert.certPem, key: proxyCert.keyPem, host, path: tenantPath },
     );
     closers.push(() => proxy.close());
+    const proxyUrl = `https://${connectableHostPort(host, proxy.port)}${tenantPath}`;
     const tds: Record<string, { host: string; port: number; spn: string }> = {};
     for (const [i, mi] of instances.entries()) {
       const m = spec.managedInstances[i]!;
-      const cert = await issueServerCertificate(ca, { dnsNames: [mi.fqdn], ipAddresses: [host] });
+      const cert = await issueServerCertificate(ca, { dnsNames: [mi.fqdn], ipAddresses: [reach] });
       const listener = await mi.listen({
         host,
         cert: cert.certPem,
@@ -156,7 +160,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
         ...(options.log !== undefined && { log: options.log }),
       });
       closers.push(() => listener.close());
-      tds[mi.name] = { host, port: listener.port, spn: mi.spn };
+      tds[mi.name] = { host: reach, port: listener.port, spn: mi.spn };
     }
 
     const caFile = join(dir, 'ca.pem');
@@ -167,8 +171,8 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       writeKrb5Conf({
         defaultRealm: onPremRealm,
         realms: [
-          { name: onPremRealm, kdcs: [`${host}:${onPrem.udpPort}`] },
-          { name: AZURE_AD_REALM, kdcs: [`${proxy.origin}${tenantPath}`], httpAnchors: [`FILE:${caFile}`] },
+          { name: onPremRealm, kdcs: [connectableHostPort(host, onPrem.udpPort!)] },
+          { name: AZURE_AD_REALM, kdcs: [proxyUrl], httpAnchors: [`FILE:${caFile}`] },
         ],
       }),
     );
@@ -207,8 +211,8 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     const ports: AzureLabPorts = {
       lab: 'azure-sql-mi',
       tenantId: lab.tenant.tenantId,
-      kdcs: { [onPremRealm]: { host, udp: onPrem.udpPort!, tcp: onPrem.tcpPort! } },
-      kdcProxy: { [AZURE_AD_REALM]: `${proxy.origin}${tenantPath}` },
+      kdcs: { [onPremRealm]: { host: reach, udp: onPrem.udpPort!, tcp: onPrem.tcpPort! } },
+      kdcProxy: { [AZURE_AD_REALM]: proxyUrl },
       tds,
       krb5conf,
       freetdsconf,
