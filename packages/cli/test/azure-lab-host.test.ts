@@ -39,7 +39,9 @@ describe('serve --help', () => {
   it('lists --keep among the options an Azure lab takes', async () => {
     let out = '';
     const code = await runCli(['serve', '--help'], {
-      stdout: (s: string) => void (out += s),
+      stdout: (s: string) => {
+        out += s;
+      },
       stderr: () => {},
     });
     expect(code).toBe(0);
