@@ -92,7 +92,7 @@ withPkinit('MIT kinit -X X509_user_identity against krbsim', ['kinit', 'klist'],
   const log: string[] = [];
 
   /** A krbsim KDC for REALM on loopback, and a MIT client pointed at it. */
-  async function serve(requireFreshness = false, anchors = ['ca']): Promise<MitClient> {
+  async function serve(requireFreshness = false, anchors = ['ca'], useKdf = true): Promise<MitClient> {
     const realm = new Realm({
       name: REALM,
       random: systemRandom,
@@ -101,6 +101,7 @@ withPkinit('MIT kinit -X X509_user_identity against krbsim', ['kinit', 'klist'],
         certificate: pems.kdc.certPem,
         privateKey: pems.kdc.keyPem,
         requireFreshness,
+        useKdf,
       },
     });
     realm.addUser('alice', { password: 'alice-Passw0rd' });
@@ -147,11 +148,18 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     expect(r.trace).toContain(
       `PKINIT client matched KDC principal krbtgt/${REALM}@${REALM} against id-pkinit-san`,
     );
-    expect(r.trace).toContain('PKINIT client used octetstring2key to compute reply key');
+    // RFC 8636: MIT lists its KDFs; krbsim picks the first, id-pkinit-kdf-ah-sha256 (1.3.6.1.5.2.3.6.2).
+    expect(r.trace).toContain('PKINIT client used KDF 2B06010502030602 to compute reply key');
     const k = parseKlist((await mit.ok('klist', [])).stdout);
     expect(k.principal).toBe(`alice@${REALM}`);
     expect(k.tickets.map((t) => t.server)).toEqual([`krbtgt/${REALM}@${REALM}`]);
     expect(log.some((l) => /AS-REQ \d+ bytes -> AS-REP/.test(l))).toBe(true);
+  });
+
+  it("a realm with useKdf: false answers with RFC 4556's octetstring2key, which MIT accepts", async () => {
+    const mit = await serve(false, ['ca'], false);
+    const r = await mit.ok('kinit', ['-X', identity('alice'), `alice@${REALM}`], { input: '' });
+    expect(r.trace).toContain('PKINIT client used octetstring2key to compute reply key');
   });
 
   it('a realm requiring freshness serves MIT, which always sends the token', async () => {
@@ -225,6 +233,8 @@ withPkinit('krbsim client PKINIT against an MIT KDC', ['kdb5_util', 'kadmin.loca
     const tgt = await client().getInitialCredentials('alice', identity(pems.alice));
     expect(tgt.server.name.nameString).toEqual(['krbtgt', REALM]);
     expect(lines.some((l) => l.includes('PKINIT modp14'))).toBe(true);
+    // RFC 8636: krb5kdc picked the first of the client's KDFs, SHA-256.
+    expect(lines).toContain('PKINIT reply key by the KDF 1.3.6.1.5.2.3.6.2 (RFC 8636)');
   });
 
   it('gets a TGT from krb5kdc with modp16', async () => {

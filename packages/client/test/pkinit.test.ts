@@ -157,6 +157,15 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     });
   }
 
+  it('uses the RFC 8636 KDF the client lists first (SHA-256), or octetstring2key where the realm will not', async () => {
+    const kdf = lab();
+    await kdf.client().getInitialCredentials('alice', identity(alice));
+    expect(kdf.log).toContain('PKINIT reply key by the KDF 1.3.6.1.5.2.3.6.2 (RFC 8636)');
+    const plain = lab({ useKdf: false });
+    await plain.client().getInitialCredentials('alice', identity(alice));
+    expect(plain.log.some((l) => l.includes('by the KDF'))).toBe(false);
+  });
+
   it('signs with an ECDSA client certificate too', async () => {
     const { client } = lab();
     const tgt = await client().getInitialCredentials('alice', identity(ecAlice));
@@ -318,6 +327,7 @@ function handBuilt(
   change: {
     authenticator?: (a: PkAuthenticator) => PkAuthenticator;
     noPublicValue?: boolean;
+    kdfs?: readonly string[];
     signer?: PemCertificate;
     tamper?: boolean;
   },
@@ -341,6 +351,7 @@ function handBuilt(
   const authPack = encodeAuthPack({
     pkAuthenticator: change.authenticator?.(a) ?? a,
     ...(change.noPublicValue ? {} : { clientPublicValue: pair.spki }),
+    ...(change.kdfs !== undefined && { supportedKdfs: change.kdfs.map((kdfId) => ({ kdfId })) }),
   }).slice();
   const who = change.signer ?? alice;
   const signed = createSignedData(PkinitOid.id_pkinit_authData, authPack, {
@@ -398,6 +409,12 @@ describe('PKINIT: the KDC checks every part of a PA-PK-AS-REQ', () => {
       81,
     ],
     ['a broken signature: KDC_ERR_INVALID_SIG', { tamper: true }, ErrorCode.KDC_ERR_INVALID_SIG],
+    ['only KDFs the KDC does not know: KDC_ERR_NO_ACCEPTABLE_KDF', { kdfs: ['1.2.3.4'] }, 100],
+    [
+      'an unknown KDF before a known one: answered',
+      { kdfs: ['1.2.3.4', PkinitOid.id_pkinit_kdf_ah_sha1] },
+      0,
+    ],
   ];
   for (const [name, change, code] of cases) {
     it(name, () => {

@@ -37,7 +37,7 @@ export {
   parseClientPublicValue,
   parseKdcPublicValue,
 } from './key-agreement';
-export { octetString2Key } from './reply-key';
+export { type KdfContext, octetString2Key, PKINIT_KDFS, pkinitKdf } from './reply-key';
 export {
   type Certificate,
   certificateFrom,

@@ -14,8 +14,10 @@
  *  3. The AS-REP's PA-PK-AS-REP holds the KDC's SignedData over
  *     KDCDHKeyInfo: it must verify, the KDC's certificate must chain to the
  *     anchors, carry id-pkinit-KPKdc and name krbtgt/REALM@REALM
- *     (section 3.2.4), the nonce must be ours. The reply key is
- *     octetstring2key of the shared secret (section 3.2.3.1).
+ *     (section 3.2.4), the nonce must be ours. The reply key comes from the
+ *     shared secret by the KDF the reply names (RFC 8636; the client lists
+ *     SHA-256, SHA-512 and SHA-1), or octetstring2key when it names none
+ *     (RFC 4556 section 3.2.3.1).
  *
  * A KDC that requires freshness and got none answers PREAUTH_FAILED with a
  * token in its METHOD-DATA; the client retries once with it.
@@ -55,9 +57,11 @@ import {
   type KeyAgreementGroup,
   type KeyAgreementPair,
   octetString2Key,
+  PKINIT_KDFS,
   parseCertificate,
   parseKdcPublicValue,
   pemBlocks,
+  pkinitKdf,
   verifyCertificatePath,
   verifySignedData,
 } from '@krbsim/pki';
@@ -146,6 +150,8 @@ function paPkAsReq(
       ...(token !== undefined && { freshnessToken: token }),
     },
     clientPublicValue: pair.spki,
+    // RFC 8636: the KDFs this client can use, most preferred first.
+    supportedKdfs: PKINIT_KDFS.map((kdfId) => ({ kdfId })),
   }).slice();
   const signedAuthPack = createSignedData(PkinitOid.id_pkinit_authData, authPack, id.signer);
   return { padataType: PaDataType.PA_PK_AS_REQ, padataValue: encodePaPkAsReq({ signedAuthPack }).slice() };
@@ -184,7 +190,7 @@ function replyKey(
   id: Identity,
   pair: KeyAgreementPair,
   rep: AsRep,
-  nonce: number,
+  sent: { readonly body: KdcReqBody; readonly request: Uint8Array },
   realm: string,
 ): Key {
   const pa = findPadata(rep.padata, PaDataType.PA_PK_AS_REP);
@@ -194,7 +200,7 @@ function replyKey(
     if (!('dhInfo' in pkRep))
       throw replyMismatch('the KDC answered with public-key encryption, not Diffie-Hellman', realm);
     const info = pkRep.dhInfo;
-    if (info.kdf !== undefined) {
+    if (info.kdf !== undefined && !PKINIT_KDFS.includes(info.kdf.kdfId)) {
       throw new KerberosError(
         ErrorCode.KDC_ERR_NO_ACCEPTABLE_KDF,
         `the KDC chose the KDF ${info.kdf.kdfId}, which this client did not offer`,
@@ -209,9 +215,19 @@ function replyKey(
     });
     if (pkId.checkKdcCertificate !== false) checkKdcCertificate(signed.signer, realm);
     const keyInfo = decodeKdcDhKeyInfo(signed.content);
-    if (keyInfo.nonce !== nonce) throw replyMismatch('the KDCDHKeyInfo nonce is not the one sent', realm);
+    if (keyInfo.nonce !== sent.body.nonce) {
+      throw replyMismatch('the KDCDHKeyInfo nonce is not the one sent', realm);
+    }
     const secret = pair.secret(parseKdcPublicValue(pair.group, keyInfo.subjectPublicKey));
-    return octetString2Key(rep.encPart.etype, secret);
+    const etype = rep.encPart.etype;
+    if (info.kdf === undefined) return octetString2Key(etype, secret);
+    ctx.log(`PKINIT reply key by the KDF ${info.kdf.kdfId} (RFC 8636)`);
+    return pkinitKdf(info.kdf.kdfId, etype, secret, {
+      client: { realm, principalName: sent.body.cname! },
+      server: { realm, principalName: sent.body.sname! },
+      asReq: sent.request,
+      pkAsRep: pa.padataValue,
+    });
   } catch (e) {
     if (!isKerberosError(e) || e.realm !== undefined) throw e;
     // A check of the KDC's answer failed: say so, keeping the code.
@@ -314,7 +330,7 @@ export async function pkinitAsExchange(
       step = 'pkinit';
       continue;
     }
-    const key = replyKey(ctx, pkId, id, pair, answer.reply, body.nonce, realm);
+    const key = replyKey(ctx, pkId, id, pair, answer.reply, { body, request: bytes }, realm);
     return verifyAsRep(ctx, req, answer.reply, {
       realm,
       nonce: body.nonce,

@@ -20,10 +20,11 @@
  *     request without one asks for public-key encryption delivery, which
  *     krbsim does not serve (KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED).
  *
- * The reply key is octetstring2key of the shared secret for the reply
- * etype. RFC 8636 KDF negotiation is not offered: a client's supportedKDFs
- * are ignored and the reply names no kdf, which MIT's and Heimdal's clients
- * read as RFC 4556's key derivation.
+ * The reply key is, for the reply etype, RFC 8636's KDF when the client
+ * lists one the KDC knows (the first of the client's list; the reply names
+ * it; a list of only unknown KDFs is KDC_ERR_NO_ACCEPTABLE_KDF), else RFC
+ * 4556's octetstring2key of the shared secret (a client without
+ * supportedKDFs, or a realm with `useKdf: false`).
  *
  * @module
  */
@@ -47,7 +48,9 @@ import {
   generateKeyAgreement,
   groupAlgorithm,
   octetString2Key,
+  PKINIT_KDFS,
   parseClientPublicValue,
+  pkinitKdf,
   verifyCertificatePath,
   verifySignedData,
 } from '@krbsim/pki';
@@ -121,9 +124,9 @@ function process(state: AsRequestState, pa: PaData): void {
       'the PKAuthenticator has no paChecksum over the request body',
     );
   }
-  const body = req.reqBodyDer;
-  if (body === undefined) throw new Error('pk-as-req: the decoded request kept no reqBodyDer');
-  const sum = createHash('sha1').update(body).digest();
+  const bodyDer = req.reqBodyDer;
+  if (bodyDer === undefined) throw new Error('pk-as-req: the decoded request kept no reqBodyDer');
+  const sum = createHash('sha1').update(bodyDer).digest();
   if (!sum.equals(a.paChecksum)) {
     throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the paChecksum does not match the request body');
   }
@@ -150,10 +153,19 @@ function process(state: AsRequestState, pa: PaData): void {
   if (!config.groups.includes(peer.group)) {
     throw dhNotAccepted(config, `realm ${realm.name} does not accept the group ${peer.group}`);
   }
+  // RFC 8636 section 4: the first KDF of the client's list that the KDC knows; none known is an error.
+  const offered = authPack.supportedKdfs?.map((k) => k.kdfId);
+  const kdf =
+    config.useKdf && offered !== undefined ? offered.find((id) => PKINIT_KDFS.includes(id)) : undefined;
+  if (config.useKdf && offered !== undefined && offered.length > 0 && kdf === undefined) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_NO_ACCEPTABLE_KDF,
+      `none of the client's KDFs (${offered.join(', ')}) is one this KDC knows (${PKINIT_KDFS.join(', ')})`,
+    );
+  }
   const pair = generateKeyAgreement(peer.group, realm.random);
   const secret = pair.secret(peer.value);
   const etype = state.replyKey.key.etype;
-  const key = octetString2Key(etype, secret);
 
   const keyInfo = encodeKdcDhKeyInfo({
     subjectPublicKey: pair.subjectPublicKey,
@@ -161,12 +173,22 @@ function process(state: AsRequestState, pa: PaData): void {
     ...(a.nonceForm !== undefined && { nonceForm: a.nonceForm }),
   }).slice();
   const dhSignedData = createSignedData(PkinitOid.id_pkinit_DHKeyData, keyInfo, config.signer);
+  const pkAsRep = encodePaPkAsRep({
+    dhInfo: { dhSignedData, ...(kdf !== undefined && { kdf: { kdfId: kdf } }) },
+  }).slice();
+  const body = req.reqBody;
+  const key =
+    kdf === undefined
+      ? octetString2Key(etype, secret)
+      : pkinitKdf(kdf, etype, secret, {
+          client: { realm: state.crealm, principalName: state.cname },
+          server: { realm: body.realm, principalName: body.sname! },
+          asReq: state.requestDer,
+          pkAsRep,
+        });
   // Same etype as the client key it replaces, so the reply's ETYPE-INFO2 still names the reply etype.
   state.replyKey = { ...state.replyKey, key };
-  state.replyPadata.push({
-    padataType: PaDataType.PA_PK_AS_REP,
-    padataValue: encodePaPkAsRep({ dhInfo: { dhSignedData } }).slice(),
-  });
+  state.replyPadata.push({ padataType: PaDataType.PA_PK_AS_REP, padataValue: pkAsRep });
   state.preauthenticated = true;
 }
 

@@ -76,6 +76,12 @@ export interface PkinitOptions {
   readonly requireFreshness?: boolean;
   /** How long a freshness token stays valid (default: the realm's clock skew). */
   readonly freshnessLifetimeMs?: number;
+  /**
+   * Negotiate RFC 8636's KDFs (SHA-1, SHA-256, SHA-512) when the client
+   * lists them, as MIT's KDC does. Default true; false answers every client
+   * with RFC 4556's octetstring2key.
+   */
+  readonly useKdf?: boolean;
 }
 
 /** The parsed configuration the PA-PK-AS-REQ handler uses. */
@@ -88,15 +94,10 @@ export interface PkinitConfig {
   readonly groups: readonly KeyAgreementGroup[];
   readonly requireFreshness: boolean;
   readonly freshnessLifetimeMs: number | undefined;
+  readonly useKdf: boolean;
 }
 
-const DEFAULT_PKINIT_GROUPS: readonly KeyAgreementGroup[] = [
-  'modp14',
-  'modp16',
-  'P-256',
-  'P-384',
-  'P-521',
-];
+const DEFAULT_PKINIT_GROUPS: readonly KeyAgreementGroup[] = ['modp14', 'modp16', 'P-256', 'P-384', 'P-521'];
 
 function bad(why: string, cause?: unknown): never {
   throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `PKINIT configuration: ${why}`, { cause });
@@ -130,5 +131,6 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
     groups: options.groups ?? DEFAULT_PKINIT_GROUPS,
     requireFreshness: options.requireFreshness ?? false,
     freshnessLifetimeMs: options.freshnessLifetimeMs,
+    useKdf: options.useKdf ?? true,
   };
 }
