@@ -38,6 +38,7 @@ import {
   type PemCertificate,
 } from '@krbsim/pki';
 import { InProcessTransport } from '@krbsim/transport';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const REALM = 'PKI.TEST';
@@ -434,5 +435,56 @@ describe('PKINIT: the KDC checks every part of a PA-PK-AS-REQ', () => {
       expect(rep[0]).toBe(0x7e);
     }
     expect(l.kdc.handle(good)[0]).toBe(0x6b);
+  });
+});
+
+describe('PKINIT: damaged requests never reach a bug', () => {
+  it('flipped, cut and overwritten bytes in a PA-PK-AS-REQ get a KRB-ERROR, never an internal error', () => {
+    const l = lab();
+    const bugs: unknown[] = [];
+    const kdc = new Kdc(l.realm, { onInternalError: (e) => bugs.push(e) });
+    const { req } = handBuilt(l, {});
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: req.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.constantFrom('flip', 'cut', 'zero'),
+        (at, x, how) => {
+          const bad =
+            how === 'cut'
+              ? req.slice(0, at)
+              : how === 'zero'
+                ? req.slice().fill(0, at, at + 16)
+                : req.slice();
+          if (how === 'flip') bad[at] = bad[at]! ^ x;
+          const rep = kdc.handle(bad);
+          expect([0x7e, 0x6b]).toContain(rep[0]);
+        },
+      ),
+      { numRuns: 400, seed: 4556 },
+    );
+    expect(bugs).toEqual([]);
+  });
+});
+
+describe('PKINIT: the client and a damaged reply', () => {
+  it('a flipped byte in the AS-REP is a KerberosError (or harmless), never a crash', async () => {
+    const l = lab();
+    const rng = new SeededRandom('damage');
+    for (let i = 0; i < 40; i++) {
+      const at = rng.fill(new Uint8Array(4));
+      l.edit.reply = (rep) => {
+        if (rep[0] !== 0x6b) return rep;
+        const bad = rep.slice();
+        const pos = (((at[0]! << 16) | (at[1]! << 8) | at[2]!) >>> 0) % bad.length;
+        bad[pos] = bad[pos]! ^ (at[3]! | 1);
+        return bad;
+      };
+      try {
+        await l.client().getInitialCredentials('alice', identity(alice, { group: 'P-256' }));
+      } catch (e) {
+        expect(e).toBeInstanceOf(KerberosError);
+      }
+    }
   });
 });

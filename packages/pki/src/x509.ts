@@ -56,10 +56,13 @@ function invalid(why: string, cause?: unknown): never {
  */
 export function parseCertificate(der: Uint8Array): Certificate {
   let x509: X509Certificate;
+  let publicKey: KeyObject;
   try {
     x509 = new X509Certificate(der);
+    // Read now: a damaged SubjectPublicKeyInfo fails here, not later inside a signature check.
+    publicKey = x509.publicKey;
   } catch (e) {
-    return invalid('not an X.509 certificate', e);
+    return invalid('not an X.509 certificate with a readable public key', e);
   }
   try {
     const cert = readOne(der, Tag.SEQUENCE, 'Certificate');
@@ -119,7 +122,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       subjectKeyIdentifier: ski,
       pkinitSans,
       upnSans,
-      publicKey: x509.publicKey,
+      publicKey,
       subjectText: x509.subject.replace(/\n/g, ', '),
       x509,
     };
