@@ -151,6 +151,16 @@ describeWithTools(
       // The flows' KDC exchanges, the modern one's through the KDC proxy (written as TCP on port 88).
       const kdc = await fields(tshark, pcap, 'kerberos && !tds', ['kerberos.msg_type']);
       expect(kdc.length).toBeGreaterThanOrEqual(10);
+      // The modern flow's PRT request (tgt=true) and its answer, HTTP on port 80 (the TLS key log's view).
+      const prt = await fields(tshark, pcap, 'http.request', ['http.request.method', 'tcp.dstport']);
+      expect(prt).toEqual([['POST', '80']]);
+      const form = await fields(tshark, pcap, 'urlencoded-form', [
+        'urlencoded-form.key',
+        'urlencoded-form.value',
+      ]);
+      expect(form).toEqual([['grant_type,username,tgt', 'refresh_token,alice@contoso.com,true']]);
+      const answer = await fields(tshark, pcap, 'http.response', ['http.response.code', 'http.content_type']);
+      expect(answer).toEqual([['200', 'application/json']]);
       const verbose = await runTool(tshark, ['-r', pcap, '-V', '-z', 'expert']);
       expect(verbose.code).toBe(0);
       expect(verbose.stdout).not.toMatch(/Malformed Packet/i);

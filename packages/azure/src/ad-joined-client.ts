@@ -19,6 +19,7 @@ import { ErrorCode } from '@krbsim/core';
 import { InProcessTransport, type KdcTransport } from '@krbsim/transport';
 import { AZURE_AD_REALM } from './cloud';
 import { downLevelLogonName, type OnPremUser } from './directory';
+import type { DsregcmdStatus } from './dsregcmd';
 import { LabError, missingPrerequisite, WindowsStatus } from './lab-error';
 import type { LabHost } from './lab-host';
 import {
@@ -100,6 +101,22 @@ export class AdJoinedClient {
     });
   }
 
+  /** Is a domain controller in sight (the `lineOfSightToDc` option)? */
+  get canReachDomainController(): boolean {
+    return this.#opts.lineOfSightToDc;
+  }
+
+  /** `dsregcmd /status`: domain-joined, no PRT, the on-prem TGT if the logon got one. */
+  dsregcmdStatus(): DsregcmdStatus {
+    return {
+      AzureAdJoined: false,
+      DomainJoined: true,
+      AzureAdPrt: false,
+      CloudTgt: false,
+      OnPremTgt: this.kerberos.cache.tgtFor(this.kerberos.realm) !== undefined,
+    };
+  }
+
   /** The prerequisites of the incoming trust-based flow this client does not meet. */
   missingPrerequisites(): string[] {
     const missing: string[] = [];
@@ -117,9 +134,17 @@ export class AdJoinedClient {
     return missing;
   }
 
-  /** Interactive logon: the AS exchange with the on-prem KDC, for a TGT. */
+  /**
+   * Interactive logon: the AS exchange with the on-prem KDC, for a TGT that
+   * is forwardable and renewable, as Windows asks for it and AD issues it
+   * (aes256-cts-hmac-sha1-96 by AD's default etypes, no aes-sha2).
+   */
   async logon(): Promise<Credential> {
-    return this.kerberos.getInitialCredentials(this.user.samAccountName, { password: this.user.password });
+    return this.kerberos.getInitialCredentials(
+      this.user.samAccountName,
+      { password: this.user.password },
+      { forwardable: true, renewable: true },
+    );
   }
 
   /**

@@ -10,7 +10,14 @@
  * KDC proxy. Windows refreshes the PRT at most every 4 hours, so after the
  * policy is turned on (an upgrade, a fresh deployment) a user may have no
  * cloud TGT for up to 4 hours; `dsregcmd.exe /RefreshPrt` and locking and
- * unlocking the session get one at once.
+ * unlocking the session get one at once. Azure AD renews no cloud TGT: after
+ * its 10 hours the user signs in again.
+ *
+ * Inferred: a background PRT refresh brings a cloud TGT only while the
+ * session has none (the policy was turned on after sign-in); a cloud TGT, once
+ * held, is replaced only by an interactive sign-in (`signIn()`, or an unlock
+ * after `dsregcmd /RefreshPrt` or after the TGT expired), so an expired one
+ * is a `sign-in-required` failure rather than a silent refresh.
  *
  * @module
  */
@@ -21,6 +28,7 @@ import { ErrorCode } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { AZURE_AD_REALM } from './cloud';
 import type { CloudUser } from './directory';
+import type { DsregcmdStatus } from './dsregcmd';
 import { LabError, missingPrerequisite } from './lab-error';
 import type { LabHost } from './lab-host';
 import { DeviceRegistration, PRT_REFRESH_INTERVAL_MS, type PrtResponse, requestPrt } from './prt';
@@ -50,6 +58,8 @@ export class AzureAdJoinedClient {
   readonly #host: LabHost;
   readonly #device: DeviceRegistration;
   #prt: PrtResponse | undefined;
+  /** The cloud TGT of this sign-in, kept after it expires (the cache drops expired ones). */
+  #cloudTgt: Credential | undefined;
   #refreshRequested = false;
 
   constructor(host: LabHost, user: CloudUser, opts: AzureAdJoinedClientOptions = {}) {
@@ -81,9 +91,14 @@ export class AzureAdJoinedClient {
     return this.kerberos.cache.tgtFor(AZURE_AD_REALM);
   }
 
-  /** Interactive sign-in: a PRT refresh (with the cloud TGT when the policy is on). */
+  /** When the cloud TGT of this sign-in ends (its 10 hours), or undefined without one. */
+  get cloudTgtExpiresAt(): number | undefined {
+    return this.#cloudTgt === undefined ? undefined : this.#cloudTgt.endtime;
+  }
+
+  /** Interactive sign-in: a PRT refresh (with a new cloud TGT when the policy is on). */
   async signIn(): Promise<void> {
-    await this.#refreshPrt();
+    await this.#refreshPrt(true);
   }
 
   /** `dsregcmd.exe /RefreshPrt`: the refresh happens at the next lock and unlock. */
@@ -91,12 +106,26 @@ export class AzureAdJoinedClient {
     this.#refreshRequested = true;
   }
 
-  /** Locks and unlocks the session: performs a requested PRT refresh. */
+  /**
+   * Locks and unlocks the session: performs a requested PRT refresh; an
+   * unlock after the cloud TGT expired is a sign-in, which brings a new one.
+   */
   async lockUnlock(): Promise<void> {
-    if (this.#refreshRequested) {
+    if (this.#refreshRequested || this.#cloudTgtExpired()) {
       this.#refreshRequested = false;
-      await this.#refreshPrt();
+      await this.#refreshPrt(true);
     }
+  }
+
+  /** `dsregcmd /status`: Azure AD-joined, the PRT once signed in, the cloud TGT while it lasts. */
+  dsregcmdStatus(): DsregcmdStatus {
+    return {
+      AzureAdJoined: true,
+      DomainJoined: false,
+      AzureAdPrt: this.#prt !== undefined,
+      CloudTgt: this.cloudTgt !== undefined,
+      OnPremTgt: false,
+    };
   }
 
   /** The prerequisites of the modern interactive flow this client does not meet. */
@@ -130,7 +159,15 @@ export class AzureAdJoinedClient {
     }
     const now = this.#host.clock.now();
     if (this.#prt === undefined || now - this.#prt.issuedAt >= PRT_REFRESH_INTERVAL_MS)
-      await this.#refreshPrt();
+      await this.#refreshPrt(this.#prt === undefined);
+    if (this.#cloudTgtExpired()) {
+      const ended = new Date(this.#cloudTgt!.endtime).toISOString();
+      throw new LabError(
+        ErrorCode.KRB_AP_ERR_TKT_EXPIRED,
+        `the cloud TGT expired at ${ended}: Azure AD issues it for 10 hours and renews none, so the user must sign in again (signIn(), or lock and unlock the session)`,
+        { reason: 'sign-in-required', realm: AZURE_AD_REALM, prerequisite: 'an interactive sign-in' },
+      );
+    }
     if (this.cloudTgt === undefined) {
       const next = new Date(this.#prt!.issuedAt + PRT_REFRESH_INTERVAL_MS).toISOString();
       throw new LabError(
@@ -147,14 +184,28 @@ export class AzureAdJoinedClient {
     }
   }
 
-  async #refreshPrt(): Promise<void> {
-    const wantTgt = this.cloudKerberosTicketRetrievalEnabled && this.missingPrerequisites().length === 0;
-    const prt = await requestPrt(this.#host.tenant, this.user.upn, this.#device, wantTgt);
+  #cloudTgtExpired(): boolean {
+    return this.#cloudTgt !== undefined && this.#host.clock.now() >= this.#cloudTgt.endtime;
+  }
+
+  /**
+   * A PRT refresh. `interactive`: a sign-in or an unlock, which asks for a
+   * new cloud TGT; a background refresh asks for one only while the session
+   * holds none (see the module documentation).
+   */
+  async #refreshPrt(interactive: boolean): Promise<void> {
+    const wantTgt =
+      this.cloudKerberosTicketRetrievalEnabled &&
+      this.missingPrerequisites().length === 0 &&
+      (interactive || this.#cloudTgt === undefined);
+    const prt = await requestPrt(this.#host, this.user.upn, this.#device, wantTgt, this.participant);
     this.#prt = prt;
     if (prt.tgt === undefined) return;
-    this.kerberos.cache.add(
-      this.#credentialFrom(prt.tgt.asRep, this.#device.unsealClientKey(prt.tgt.sealedClientKey)),
+    this.#cloudTgt = this.#credentialFrom(
+      prt.tgt.asRep,
+      this.#device.unsealClientKey(prt.tgt.sealedClientKey),
     );
+    this.kerberos.cache.add(this.#cloudTgt);
   }
 
   /** Reads the cloud TGT out of the AS-REP with the client key (RFC 4120 section 3.1.5). */

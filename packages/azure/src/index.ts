@@ -27,6 +27,8 @@ export {
   type RotateServerKeyOptions,
 } from './cloud-trust';
 export { type CloudUser, cloudSid, downLevelLogonName, type OnPremUser } from './directory';
+export { type DsregcmdStatus, type DsregcmdSubject, formatDsregcmdStatus } from './dsregcmd';
+export { type HybridFlow, HybridJoinedClient, type HybridJoinedClientOptions } from './hybrid-joined-client';
 export { AzureSqlMiLab, type AzureSqlMiLabOptions, createAzureSqlMiLab, tenantIdFromSeed } from './lab';
 export { AZURE_LAB_DEFAULT_TIME } from './lab-clock';
 export {

@@ -51,6 +51,8 @@ export const SqlErrorNumber = {
  * - `account-restriction`: Azure AD refused by policy (0x52f);
  * - `user-not-in-tenant`: the user is neither synced nor a cloud user;
  * - `no-cloud-tgt`: the last PRT refresh brought no cloud TGT;
+ * - `sign-in-required`: the cloud TGT's 10 hours are over; Azure AD renews
+ *   no TGT, so the user signs in again (`client.signIn()`);
  * - `windows-authentication-not-enabled`: the instance was used before its
  *   prerequisites were met;
  * - `redirect-connection`: the instance uses the Redirect connection type (18452);
@@ -60,6 +62,8 @@ export const SqlErrorNumber = {
  * - `windows-principal-not-found`: `CREATE LOGIN ... FROM WINDOWS` for an
  *   unknown name (15401);
  * - `instance-exists`, `subnet-taken`: the instance rules of the preview;
+ * - `invalid-subnet`: an instance's subnet is not an IPv4 network
+ *   (`10.0.0.0/24` or `10.0.0.0/255.255.255.0`);
  * - `key-rotation-too-soon`: the Azure AD Kerberos server key was rotated
  *   less than 24 hours ago.
  */
@@ -73,6 +77,7 @@ export type LabErrorReason =
   | 'account-restriction'
   | 'user-not-in-tenant'
   | 'no-cloud-tgt'
+  | 'sign-in-required'
   | 'windows-authentication-not-enabled'
   | 'redirect-connection'
   | 'login-not-found'
@@ -80,6 +85,7 @@ export type LabErrorReason =
   | 'windows-principal-not-found'
   | 'instance-exists'
   | 'subnet-taken'
+  | 'invalid-subnet'
   | 'key-rotation-too-soon';
 
 /** Options for {@link LabError}. */

@@ -37,6 +37,7 @@ import { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad
 import { AZURE_AD_REALM, type AzureCloud, AzureClouds, tenantFromProxyUrl } from './cloud';
 import { type CloudTrust, type RotateServerKeyOptions, setupCloudTrust } from './cloud-trust';
 import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
+import { HybridJoinedClient, type HybridJoinedClientOptions } from './hybrid-joined-client';
 import { defaultLabClock, labClockNote } from './lab-clock';
 import { LabError, WindowsStatus } from './lab-error';
 import type { LabHost } from './lab-host';
@@ -44,6 +45,7 @@ import { ManagedInstance, type ManagedInstanceOptions } from './managed-instance
 import { OnPremDomain } from './on-prem-domain';
 import { type AzureSqlMiQuickStart, type AzureSqlMiQuickStartOptions, quickStartIn } from './quick-start';
 import { explainSpnNotFound, type SpnNotFoundCause } from './spn-not-found';
+import { formatNetwork, overlaps, parseSubnet } from './subnet';
 import { AzureAdTenant, type ReferredPac } from './tenant';
 
 /** Options for {@link createAzureSqlMiLab}. */
@@ -225,8 +227,12 @@ export class AzureSqlMiLab implements LabHost {
     return this.#cloudTrust?.info();
   }
 
-  /** A new managed instance (Windows authentication not yet enabled). */
+  /**
+   * A new managed instance (Windows authentication not yet enabled). Its
+   * subnet must be an IPv4 network (`10.0.0.0/24`, or with a dotted mask).
+   */
   addManagedInstance(opts: ManagedInstanceOptions): ManagedInstance {
+    parseSubnet(opts.subnet);
     const mi = new ManagedInstance(this.#instanceHost(), opts);
     if (this.#instances.some((m) => m.fqdn === mi.fqdn)) {
       throw new LabError(
@@ -249,6 +255,19 @@ export class AzureSqlMiLab implements LabHost {
     user: OnPremUser | CloudUser,
     opts: AzureAdJoinedClientOptions = {},
   ): AzureAdJoinedClient {
+    return new AzureAdJoinedClient(this, this.#tenantUser(user), opts);
+  }
+
+  /**
+   * A hybrid-joined Windows client (joined to the domain and to Azure AD)
+   * for a synced on-prem user: it holds both an on-prem TGT and a cloud TGT
+   * once `signIn()` has run.
+   */
+  hybridJoinedClient(user: OnPremUser, opts: HybridJoinedClientOptions = {}): HybridJoinedClient {
+    return new HybridJoinedClient(this, user, this.#tenantUser(user), opts);
+  }
+
+  #tenantUser(user: OnPremUser | CloudUser): CloudUser {
     const cloud = this.tenant.user(user.upn);
     if (cloud === undefined) {
       throw new LabError(
@@ -257,7 +276,7 @@ export class AzureSqlMiLab implements LabHost {
         { reason: 'user-not-in-tenant', realm: AZURE_AD_REALM, prerequisite: 'Azure AD Connect sync' },
       );
     }
-    return new AzureAdJoinedClient(this, cloud, opts);
+    return cloud;
   }
 
   /**
@@ -324,13 +343,15 @@ export class AzureSqlMiLab implements LabHost {
       certificateAuthority: () => this.certificateAuthority(),
       ...(this.clockIsDefault && { skewNote: () => labClockNote(this.clock) }),
       enableWindowsAuthentication: (mi: ManagedInstance) => {
+        // Networks, not strings: 10.0.0.0/24 and 10.0.0.0/255.255.255.0 are one subnet (see subnet.ts).
+        const net = parseSubnet(mi.subnet);
         const other = this.#instances.find(
-          (m) => m !== mi && m.subnet === mi.subnet && m.windowsAuthenticationEnabled,
+          (m) => m !== mi && m.windowsAuthenticationEnabled && overlaps(parseSubnet(m.subnet), net),
         );
         if (other !== undefined) {
           throw new LabError(
             ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
-            `only one managed instance per subnet can be enabled for Windows authentication during the preview (SPN configuration): ${other.name} already is, in ${mi.subnet}`,
+            `only one managed instance per subnet can be enabled for Windows authentication during the preview (SPN configuration): ${other.name} already is, in ${formatNetwork(parseSubnet(other.subnet))}, which ${mi.name}'s ${formatNetwork(net)} overlaps`,
             { reason: 'subnet-taken', prerequisite: 'one Windows-authentication instance per subnet' },
           );
         }

@@ -14,7 +14,12 @@
  * and known only to the tenant and, through the PRT response, the device.
  * The real service seals the client key in a JWE; krbsim seals it with the
  * RFC 3961 encryption of the device session key under an application key
- * usage ({@link PRT_CLIENT_KEY_USAGE}).
+ * usage ({@link PRT_CLIENT_KEY_USAGE}). The token request and response go
+ * into the lab's trace as one HTTP exchange with the token endpoint (the
+ * cleartext a TLS key log would show): a form POST carrying `tgt=true`, and a
+ * JSON answer whose `tgt_cloud` carries the AS-REP (`messageBuffer`, base64)
+ * and the sealed client key (`clientKey`, `keyType` 18); the JSON's shape is
+ * krbsim's.
  *
  * @module
  */
@@ -23,6 +28,8 @@ import { KerberosClient } from '@krbsim/client';
 import { Duration } from '@krbsim/core';
 import { decrypt, EncType, encrypt, generateKey, type Key } from '@krbsim/crypto';
 import { InProcessTransport } from '@krbsim/transport';
+import { AZURE_AD_REALM } from './cloud';
+import type { LabHost } from './lab-host';
 import type { AzureAdTenant } from './tenant';
 
 /** Windows refreshes the PRT at most this often. */
@@ -61,10 +68,37 @@ export class DeviceRegistration {
 
 /**
  * The tenant's token endpoint, for one user: a PRT refresh, with the cloud
- * TGT when asked. The AS-REP comes from the tenant's KDC through a real AS
- * exchange.
+ * TGT when asked (`tgt=true`). The AS-REP comes from the tenant's KDC through
+ * a real AS exchange. The exchange is recorded in the lab's trace, from
+ * `from` to the cloud's login host.
  */
 export async function requestPrt(
+  host: Pick<LabHost, 'tenant' | 'trace'>,
+  upn: string,
+  device: DeviceRegistration,
+  wantTgt: boolean,
+  from: string,
+): Promise<PrtResponse> {
+  const tenant = host.tenant;
+  const response = await tokenResponse(tenant, upn, device, wantTgt);
+  host.trace.record({
+    from,
+    to: tenant.cloud.loginHost,
+    transport: 'tcp',
+    protocol: 'http',
+    requestType: 'PRT request',
+    replyType: 'PRT response',
+    request: tokenRequestHttp(tenant, upn, wantTgt),
+    reply: tokenResponseHttp(response),
+    label: `tgt=${wantTgt}`,
+    ...(response.tgt !== undefined && {
+      replyLabel: `tgt_cloud: AS-REP ${response.tgt.asRep.length} bytes, client key etype 18 sealed with the device session key`,
+    }),
+  });
+  return response;
+}
+
+async function tokenResponse(
   tenant: AzureAdTenant,
   upn: string,
   device: DeviceRegistration,
@@ -85,7 +119,16 @@ export async function requestPrt(
     clock: tenant.realm.clock,
     random: tenant.realm.random,
   });
-  await kdcClient.getInitialCredentials(upn, { key: clientKey }, { forwardable: true, canonicalize: true });
+  await kdcClient.getInitialCredentials(
+    upn,
+    { key: clientKey },
+    {
+      // The flags klist shows on a cloud TGT.
+      forwardable: true,
+      renewable: true,
+      canonicalize: true,
+    },
+  );
   return {
     issuedAt,
     tgt: {
@@ -95,4 +138,43 @@ export async function requestPrt(
       }),
     },
   };
+}
+
+const utf8 = new TextEncoder();
+
+/** An HTTP/1.1 message: start line, headers, and `body` with its length. */
+function httpMessage(startLine: string, headers: readonly string[], body: string): Uint8Array {
+  const bytes = utf8.encode(body);
+  const head = [startLine, ...headers, `Content-Length: ${bytes.length}`, '', ''].join('\r\n');
+  const out = new Uint8Array(head.length + bytes.length);
+  out.set(utf8.encode(head));
+  out.set(bytes, head.length);
+  return out;
+}
+
+/** The token request (a PRT refresh) as the device POSTs it; `tgt=true` asks for the cloud TGT. */
+function tokenRequestHttp(tenant: AzureAdTenant, upn: string, wantTgt: boolean): Uint8Array {
+  const form = new URLSearchParams({ grant_type: 'refresh_token', username: upn, tgt: String(wantTgt) });
+  return httpMessage(
+    `POST /${tenant.tenantId}/oauth2/token HTTP/1.1`,
+    [`Host: ${tenant.cloud.loginHost}`, 'Content-Type: application/x-www-form-urlencoded'],
+    form.toString(),
+  );
+}
+
+/** The token response: the cloud TGT's AS-REP and sealed client key when one was asked for. */
+function tokenResponseHttp(r: PrtResponse): Uint8Array {
+  const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  const body = {
+    token_type: 'Bearer',
+    ...(r.tgt !== undefined && {
+      tgt_cloud: {
+        realm: AZURE_AD_REALM,
+        messageBuffer: base64(r.tgt.asRep),
+        clientKey: base64(r.tgt.sealedClientKey),
+        keyType: EncType.AES256_CTS_HMAC_SHA1_96,
+      },
+    }),
+  };
+  return httpMessage('HTTP/1.1 200 OK', ['Content-Type: application/json'], JSON.stringify(body));
 }

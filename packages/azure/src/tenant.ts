@@ -4,15 +4,17 @@
  * Facts modelled: one realm name for every tenant, `KERBEROS.MICROSOFTONLINE.COM`,
  * the tenant chosen by the id in the KDC proxy URL; service tickets always
  * encrypted with aes256-cts-hmac-sha1-96 (etype 18); TGTs of about 10 hours
- * that Azure AD does not renew; service tickets of 1 hour; a managed
+ * flagged forwardable, renewable and name-canonicalize (as `klist` shows
+ * them) that Azure AD nevertheless does not renew; service tickets of 1 hour; a managed
  * instance's SPN registered only once Azure AD authentication is configured,
  * its system-assigned service principal enabled and admin consent granted;
  * a conditional access policy on the instance's principal refusing tickets
  * (Windows reports `0x52f`).
  *
  * Inferred (configurable through {@link TenantOptions.policy}): the permitted
- * etypes are the two AES-SHA1 ones, and a refused conditional access check is
- * KDC_ERR_POLICY on the wire.
+ * etypes are the two AES-SHA1 ones; a refused conditional access check is
+ * KDC_ERR_POLICY on the wire; a refused RENEW is KDC_ERR_BADOPTION; the cloud
+ * TGT's renew-till is the realm's default renewable life (7 days).
  *
  * @module
  */
@@ -73,7 +75,9 @@ export interface SidFilterEvent {
 export const azureAdRealmPolicy: Partial<RealmPolicy> = {
   maxTicketLifeMs: 10 * Duration.hour,
   serviceTicketLifeMs: Duration.hour,
-  renewableTgt: false,
+  // klist shows the cloud TGT renewable, yet Azure AD renews none: after its 10 hours the user signs in again.
+  renewableTgt: true,
+  renewsTickets: false,
   ticketEncType: EncType.AES256_CTS_HMAC_SHA1_96,
   permittedEncTypes: [EncType.AES256_CTS_HMAC_SHA1_96, EncType.AES128_CTS_HMAC_SHA1_96],
   caseInsensitiveNames: true,

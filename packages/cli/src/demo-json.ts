@@ -64,8 +64,8 @@ export function traceMessages(
 ): DemoJsonMessage[] {
   const out: DemoJsonMessage[] = [];
   for (const e of entries) {
-    // TDS messages (demo --tds) are named by the trace; `krbsim decode` reads Kerberos only.
-    const tds = e.protocol === 'tds';
+    // TDS messages (demo --tds) and HTTP ones (the PRT request) are named by the trace; `krbsim decode` reads Kerberos only.
+    const tds = e.protocol === 'tds' || e.protocol === 'http';
     const common = {
       seq: e.seq,
       flow: flowOf(e.seq),

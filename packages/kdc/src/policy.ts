@@ -69,6 +69,13 @@ export interface RealmPolicy {
    * not honoured (no error), as a KDC does for any flag its policy withholds.
    */
   renewableTgt: boolean;
+  /**
+   * Honour RENEW requests (RFC 4120 section 3.3.3.1). Default true. Azure AD
+   * Kerberos: false, its cloud TGTs carry the renewable flag (as `klist`
+   * shows) yet it renews none; a RENEW request then fails with
+   * KDC_ERR_BADOPTION and the user signs in again.
+   */
+  renewsTickets: boolean;
   /** Cap on the life of service (non-krbtgt) tickets. Azure AD: 1 h. Default: none. */
   serviceTicketLifeMs?: number;
   /**
@@ -174,6 +181,7 @@ export function defaultPolicy(): RealmPolicy {
     permittedEncTypes: [...defaultEncTypes],
     allowWeakCrypto: false,
     renewableTgt: true,
+    renewsTickets: true,
     requirePreauthByDefault: true,
     caseInsensitiveNames: false,
     referralsRequireCanonicalize: false,

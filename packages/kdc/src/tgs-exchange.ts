@@ -322,6 +322,12 @@ function issue(
       if (!(h.tgt.flags & TicketFlags.renewable) || h.tgt.renewTill === undefined) {
         throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the ticket is not renewable');
       }
+      if (!policy.renewsTickets) {
+        throw new KdcError(
+          ErrorCode.KDC_ERR_BADOPTION,
+          `${realm.name} renews no tickets: authenticate again`,
+        );
+      }
       if (h.tgt.renewTill <= now) {
         throw new KdcError(ErrorCode.KRB_AP_ERR_TKT_EXPIRED, 'the ticket is past its renew-till time');
       }

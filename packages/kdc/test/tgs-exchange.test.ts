@@ -331,6 +331,17 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     ).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
+  it('refuses to renew a renewable ticket when the realm renews none (renewsTickets: false)', () => {
+    const l = setup({ renewsTickets: false });
+    expect(l.tgt.part.flags & TicketFlags.renewable).not.toBe(0);
+    const reply = l.kdc.handle(
+      tgsReq({ tgt: l.tgt, realm: REALM, sname: `krbtgt/${REALM}`, now: T0, options: KdcOptions.renew }),
+    );
+    const err = errorOf(reply);
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(err.eText).toContain('renews no tickets');
+  });
+
   it('renews a service ticket', () => {
     const l = setup();
     const svc = tgsGet(l.kdc, {

@@ -23,6 +23,10 @@
  * decrypted with the TLS key log would, and the TLS handshake (in PRELOGIN
  * packets) is not in it.
  *
+ * HTTP entries (a PRT token request) go to port 80, one TCP connection each,
+ * the messages as they are: what a capture decrypted with the TLS key log
+ * shows of the HTTPS exchange, which Wireshark dissects as HTTP.
+ *
  * @module
  */
 
@@ -43,6 +47,8 @@ export interface PcapOptions {
   readonly serverPort?: number;
   /** The TDS server port (default 1433, which Wireshark dissects as TDS). */
   readonly tdsPort?: number;
+  /** The HTTP server port (default 80, which Wireshark dissects as HTTP). */
+  readonly httpPort?: number;
 }
 
 /** One TCP connection being written: its ends and next sequence numbers. */
@@ -62,6 +68,9 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
   const mss = options.mss ?? 1460;
   const serverPort = options.serverPort ?? 88;
   const tdsPort = options.tdsPort ?? 1433;
+  const httpPort = options.httpPort ?? 80;
+  const portOf = (e: TraceEntry) =>
+    e.protocol === 'tds' ? tdsPort : e.protocol === 'http' ? httpPort : serverPort;
   const records: Uint8Array[] = [fileHeader(raw ? 101 : 1)];
   const hosts = new Map<string, number>();
   const host = (name: string) => {
@@ -83,7 +92,7 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
 
   for (const [index, e] of entries.entries()) {
     const client = endpoint(host(e.from), CLIENT_PORT_BASE + ((e.seq - 1) % 16384));
-    const server = endpoint(host(e.to), e.protocol === 'tds' ? tdsPort : serverPort);
+    const server = endpoint(host(e.to), portOf(e));
     const emit = (src: Endpoint, dst: Endpoint, protocol: number, segment: Uint8Array) => {
       const packet = ipv4(src, dst, protocol, segment, ++ipId);
       const frame = raw ? packet : ethernet(src, dst, packet);
@@ -114,8 +123,9 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
       emit(t.server, t.client, 6, tcp(t.server, t.client, t.sSeq, t.cSeq + 1, TcpFlag.FIN | TcpFlag.ACK));
       emit(t.client, t.server, 6, tcp(t.client, t.server, t.cSeq + 1, t.sSeq + 1, TcpFlag.ACK));
     };
-    // TDS needs no framing; Kerberos over TCP is the RFC 4120 section 7.2.2 length-prefixed record.
-    const frame = e.protocol === 'tds' ? (m: Uint8Array) => m : frameTcp;
+    // TDS and HTTP need no framing; Kerberos over TCP is the RFC 4120 section 7.2.2 length-prefixed record.
+    const unframed = e.protocol === 'tds' || e.protocol === 'http';
+    const frame = unframed ? (m: Uint8Array) => m : frameTcp;
 
     if (e.stream !== undefined) {
       let t = open.get(e.stream);
@@ -133,7 +143,7 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
     }
     const replyLen = e.reply?.length ?? 0;
     const overTcp =
-      e.protocol === 'tds' ||
+      unframed ||
       e.transport === 'tcp' ||
       e.transport === 'kkdcp' ||
       e.request.length > udpMax ||

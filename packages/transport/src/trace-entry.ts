@@ -10,9 +10,11 @@ import type { TransportKind } from './types';
 
 /**
  * What an entry's bytes are: Kerberos messages (DER, no framing; the
- * default) or TDS messages (MS-TDS packets, headers included, in the clear).
+ * default), TDS messages (MS-TDS packets, headers included, in the clear) or
+ * HTTP/1.1 messages (start line, headers and body, in the clear: what a
+ * capture decrypted with the TLS key log shows, e.g. a PRT token request).
  */
-export type TraceProtocol = 'kerberos' | 'tds';
+export type TraceProtocol = 'kerberos' | 'tds' | 'http';
 
 /** One request and, unless it failed or was one-way, its reply. */
 export interface TraceEntry {

@@ -8,7 +8,7 @@
  *
  * Kerberos message types come from the first byte (RFC 4120 section 5
  * APPLICATION tags); nothing is decoded beyond a KRB-ERROR's error-code.
- * TDS messages are named by whoever records them.
+ * TDS and HTTP messages are named by whoever records them.
  *
  * @module
  */
@@ -27,11 +27,11 @@ export interface TraceRecord {
   readonly to: string;
   /** Default `'inproc'`. */
   readonly transport?: TransportKind;
-  /** Default `'kerberos'`; `'tds'` entries need `requestType` (and `replyType` with a reply). */
+  /** Default `'kerberos'`; `'tds'` and `'http'` entries need `requestType` (and `replyType` with a reply). */
   readonly protocol?: TraceProtocol;
   /** The connection this exchange belongs to (see {@link TraceEntry.stream}). */
   readonly stream?: string;
-  /** For TDS: what the request is (`LOGIN7`); Kerberos types are read from the bytes. */
+  /** For TDS and HTTP: what the request is (`LOGIN7`); Kerberos types are read from the bytes. */
   readonly requestType?: string;
   /** For TDS: what the reply is (`LOGINACK`, `ERROR 18456`). */
   readonly replyType?: string;
@@ -87,9 +87,11 @@ export class Trace {
 
   /** Record an exchange (the bytes are copied) and return the stored entry. */
   record(r: TraceRecord): TraceEntry {
-    const tds = r.protocol === 'tds';
-    if (tds && (r.requestType === undefined || (r.reply !== undefined && r.replyType === undefined))) {
-      throw new TypeError('Trace.record: a TDS entry names its request (requestType) and reply (replyType)');
+    const named = r.protocol === 'tds' || r.protocol === 'http';
+    if (named && (r.requestType === undefined || (r.reply !== undefined && r.replyType === undefined))) {
+      throw new TypeError(
+        `Trace.record: ${r.protocol === 'http' ? 'an HTTP' : 'a TDS'} entry names its request (requestType) and reply (replyType)`,
+      );
     }
     const entry: TraceEntry = {
       seq: ++this.#seq,
@@ -97,13 +99,13 @@ export class Trace {
       from: r.from,
       to: r.to,
       transport: r.transport ?? 'inproc',
-      ...(tds && { protocol: 'tds' as const }),
+      ...(named && { protocol: r.protocol }),
       ...(r.stream !== undefined && { stream: r.stream }),
       request: r.request.slice(),
-      requestType: tds ? r.requestType! : messageType(r.request),
+      requestType: named ? r.requestType! : messageType(r.request),
       ...(r.reply === undefined
         ? {}
-        : { reply: r.reply.slice(), replyType: tds ? r.replyType! : messageType(r.reply) }),
+        : { reply: r.reply.slice(), replyType: named ? r.replyType! : messageType(r.reply) }),
       ...(r.label === undefined ? {} : { label: r.label }),
       ...(r.replyLabel === undefined ? {} : { replyLabel: r.replyLabel }),
       ...(r.error === undefined ? {} : { error: r.error }),
@@ -199,18 +201,23 @@ export class Trace {
   }
 }
 
-/** `tds` for a TDS entry (over TCP), else the transport: what the text shows in brackets. */
+/** True for an entry whose messages its recorder named (TDS, HTTP), false for Kerberos. */
+function isNamed(e: TraceEntry): boolean {
+  return e.protocol === 'tds' || e.protocol === 'http';
+}
+
+/** `tds` or `http` for such an entry (over TCP), else the transport: what the text shows in brackets. */
 function wire(e: TraceEntry): string {
-  return e.protocol === 'tds' ? 'tds' : e.transport;
+  return isNamed(e) ? e.protocol! : e.transport;
 }
 
 function describeRequest(e: TraceEntry): string {
-  return e.protocol === 'tds' ? e.requestType : describeMessage(e.request);
+  return isNamed(e) ? e.requestType : describeMessage(e.request);
 }
 
 function describeReply(e: TraceEntry): string | undefined {
   if (e.reply === undefined) return undefined;
-  return e.protocol === 'tds' ? e.replyType! : describeMessage(e.reply);
+  return isNamed(e) ? e.replyType! : describeMessage(e.reply);
 }
 
 function withLabel(type: string, label: string | undefined): string {

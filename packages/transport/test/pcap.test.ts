@@ -199,6 +199,31 @@ describe('pcap export', () => {
     expect(readPcap(trace.toPcap({ tdsPort: 11433 })).packets.some((p) => p.dport === 11433)).toBe(true);
   });
 
+  it('writes an HTTP entry as a TCP connection of its own on port 80, messages unframed', () => {
+    const trace = new Trace();
+    const post = new TextEncoder().encode(
+      'POST /t/oauth2/token HTTP/1.1\r\nContent-Length: 8\r\n\r\ntgt=true',
+    );
+    const ok = new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}');
+    trace.record({
+      from: 'pc',
+      to: 'login',
+      transport: 'tcp',
+      protocol: 'http',
+      request: post,
+      reply: ok,
+      requestType: 'PRT request',
+      replyType: 'PRT response',
+    });
+    const { packets } = readPcap(trace.toPcap());
+    expect(packets.every((p) => p.proto === 6 && (p.sport === 80 || p.dport === 80))).toBe(true);
+    expect(packets.filter((p) => p.payload.length > 0).map((p) => hex(p.payload))).toEqual([
+      hex(post),
+      hex(ok),
+    ]);
+    expect(readPcap(trace.toPcap({ httpPort: 8080 })).packets.some((p) => p.dport === 8080)).toBe(true);
+  });
+
   it('writes just the file header for an empty trace', () => {
     expect(new Trace().toPcap()).toHaveLength(24);
   });

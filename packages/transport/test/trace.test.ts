@@ -157,6 +157,32 @@ describe('Trace', () => {
     ).toThrow(/replyType/);
   });
 
+  it('records HTTP entries with the types the recorder gives, and renders them as [http]', () => {
+    const trace = new Trace();
+    const post = new TextEncoder().encode('POST / HTTP/1.1\r\n\r\n');
+    const ok = new TextEncoder().encode('HTTP/1.1 200 OK\r\n\r\n');
+    const e = trace.record({
+      from: 'pc',
+      to: 'login',
+      transport: 'tcp',
+      protocol: 'http',
+      request: post,
+      reply: ok,
+      requestType: 'PRT request',
+      replyType: 'PRT response',
+      label: 'tgt=true',
+    });
+    expect(e).toMatchObject({ protocol: 'http', requestType: 'PRT request', replyType: 'PRT response' });
+    expect(trace.toText().trim().split('\n')).toEqual([
+      `#1 pc -> login [http] PRT request ${post.length} bytes tgt=true`,
+      `#1 login -> pc [http] PRT response ${ok.length} bytes`,
+    ]);
+    expect(trace.toMermaid()).toContain('P1->>P2: PRT request tgt=true');
+    expect(() => trace.record({ from: 'a', to: 'b', protocol: 'http', request: post })).toThrow(
+      /an HTTP entry names its request/,
+    );
+  });
+
   it('renders a Mermaid sequence diagram, participants in first-seen order', () => {
     expect(scenario().toMermaid()).toBe(
       [

@@ -1,0 +1,108 @@
+/**
+ * A hybrid-joined Windows client: joined to the on-prem AD domain and to
+ * Azure AD, so the signed-in user holds both an on-prem TGT (from the
+ * domain controller, at logon) and a cloud TGT (with the PRT, when the
+ * policy `CloudKerberosTicketRetrievalEnabled=1` is on).
+ *
+ * Fact: the modern interactive flow serves Azure AD-joined and hybrid-joined
+ * clients alike. Inferred: with both TGTs in hand, the client asks Azure AD
+ * for a managed instance's ticket with the cloud TGT (no referral through the
+ * domain controller), and falls back to the incoming trust-based flow when
+ * it holds no cloud TGT; `initSecurityContext(spn, { via })` chooses.
+ *
+ * @module
+ */
+
+import type { Credential } from '@krbsim/client';
+import { AdJoinedClient } from './ad-joined-client';
+import { AzureAdJoinedClient } from './azure-ad-joined-client';
+import type { CloudUser, OnPremUser } from './directory';
+import type { DsregcmdStatus } from './dsregcmd';
+import type { LabHost } from './lab-host';
+import type { SecurityContext } from './windows-client';
+
+/** Options for a hybrid-joined client. */
+export interface HybridJoinedClientOptions {
+  /** Default `Windows 11`. */
+  readonly os?: string;
+  /** Can the client reach a domain controller? Default true. */
+  readonly lineOfSightToDc?: boolean;
+  /** Is the KDC proxy mapping for `KERBEROS.MICROSOFTONLINE.COM` configured? Default true. */
+  readonly kdcProxyPolicy?: boolean;
+  /** The `CloudKerberosTicketRetrievalEnabled` policy. Default true. */
+  readonly cloudKerberosTicketRetrievalEnabled?: boolean;
+}
+
+/** Which TGT {@link HybridJoinedClient.initSecurityContext} starts from. */
+export type HybridFlow = 'cloud' | 'on-prem';
+
+/** A hybrid-joined Windows machine with a synced user signed in. */
+export class HybridJoinedClient {
+  readonly user: OnPremUser;
+  /** The domain side: the on-prem TGT and the incoming trust-based flow. */
+  readonly onPrem: AdJoinedClient;
+  /** The Azure AD side: the PRT, the cloud TGT and the modern interactive flow. */
+  readonly cloud: AzureAdJoinedClient;
+
+  constructor(host: LabHost, user: OnPremUser, cloudUser: CloudUser, opts: HybridJoinedClientOptions = {}) {
+    const os = opts.os ?? 'Windows 11';
+    this.user = user;
+    this.onPrem = new AdJoinedClient(host, user, {
+      os,
+      ...(opts.lineOfSightToDc !== undefined && { lineOfSightToDc: opts.lineOfSightToDc }),
+      ...(opts.kdcProxyPolicy !== undefined && { kdcProxyPolicy: opts.kdcProxyPolicy }),
+    });
+    this.cloud = new AzureAdJoinedClient(host, cloudUser, {
+      os,
+      ...(opts.cloudKerberosTicketRetrievalEnabled !== undefined && {
+        cloudKerberosTicketRetrievalEnabled: opts.cloudKerberosTicketRetrievalEnabled,
+      }),
+    });
+  }
+
+  /** The name this client has in traces for its domain traffic, e.g. `CONTOSO\alice`. */
+  get participant(): string {
+    return this.onPrem.participant;
+  }
+
+  /** The on-prem TGT, if the logon got one and it has not expired. */
+  get onPremTgt(): Credential | undefined {
+    return this.onPrem.kerberos.cache.tgtFor(this.onPrem.kerberos.realm);
+  }
+
+  /** The cloud TGT, if the last PRT refresh brought one and it has not expired. */
+  get cloudTgt(): Credential | undefined {
+    return this.cloud.cloudTgt;
+  }
+
+  /**
+   * Interactive sign-in: the AS exchange with the domain controller (when one
+   * is in sight) for the on-prem TGT, and the PRT refresh with the cloud TGT.
+   */
+  async signIn(): Promise<void> {
+    if (this.onPrem.canReachDomainController) await this.onPrem.logon();
+    await this.cloud.signIn();
+  }
+
+  /**
+   * `InitializeSecurityContext` for an SPN, from the cloud TGT when the client
+   * holds one and from the on-prem TGT otherwise (see the module
+   * documentation); `via` forces one.
+   */
+  initSecurityContext(spn: string, opts: { via?: HybridFlow } = {}): Promise<SecurityContext> {
+    const via = opts.via ?? (this.cloudTgt !== undefined ? 'cloud' : 'on-prem');
+    return via === 'cloud' ? this.cloud.initSecurityContext(spn) : this.onPrem.initSecurityContext(spn);
+  }
+
+  /** `dsregcmd /status`: joined to both, with the PRT and whichever TGTs the user holds. */
+  dsregcmdStatus(): DsregcmdStatus {
+    const cloud = this.cloud.dsregcmdStatus();
+    return {
+      AzureAdJoined: true,
+      DomainJoined: true,
+      AzureAdPrt: cloud.AzureAdPrt,
+      CloudTgt: cloud.CloudTgt,
+      OnPremTgt: this.onPremTgt !== undefined,
+    };
+  }
+}
