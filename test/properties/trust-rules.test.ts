@@ -6,11 +6,16 @@
  */
 import { decodeEncTicketPart, decodeKrbError, decodeTransited } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
-import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
-import { decrypt, EncType, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
-import { createTrust, Kdc, Realm } from '@krbsim/kdc';
-import { arbTopology, reachableRealms, type TopologySpec } from '@krbsim/testing';
-import { InProcessTransport, Trace } from '@krbsim/transport';
+import { ErrorCode, KerberosError, SeededRandom } from '@krbsim/core';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { Kdc } from '@krbsim/kdc';
+import {
+  arbTopology,
+  buildTopology,
+  reachableRealms,
+  type TopologySpec,
+  type TopologyWorld,
+} from '@krbsim/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forgedCreds, tgsReq } from '../../packages/kdc/test/helpers';
@@ -22,41 +27,11 @@ function errorOrReply(reply: Uint8Array): number | 'TGS-REP' {
   return reply[0] === 0x7e ? decodeKrbError(reply).errorCode : 'TGS-REP';
 }
 
-interface World {
-  realms: Realm[];
-  userKeys: Key[];
-  trace: Trace;
-  transport: InProcessTransport;
-  clock: ManualClock;
-}
+type World = TopologyWorld;
 
-/** Builds the topology: one KDC per realm, `user` and `host/svc.<domain>` in each, every DNS domain mapped. */
+/** The topology, running: one KDC per realm, `user` and `host/svc.<domain>` in each (@krbsim/testing). */
 function build(spec: TopologySpec, seed: number): World {
-  const clock = new ManualClock(Date.UTC(2026, 2, 1));
-  const trace = new Trace();
-  const transport = new InProcessTransport({ trace });
-  const realms = spec.realms.map(
-    (r, i) => new Realm({ name: r.name, clock, random: new SeededRandom(`${seed}:${i}`) }),
-  );
-  const userKeys: Key[] = [];
-  realms.forEach((realm, i) => {
-    for (const other of spec.realms) realm.mapDomain(`.${other.domain}`, other.name);
-    const key = generateKey(EncType.AES256_CTS_HMAC_SHA1_96, { random: realm.random });
-    userKeys.push(key);
-    realm.addUser('user', { keys: [key] });
-    realm.addService(`host/svc.${spec.realms[i]!.domain}`);
-    const kdc = new Kdc(realm);
-    transport.register(realm.name, (req) => kdc.handle(req));
-  });
-  for (const t of spec.trusts) {
-    createTrust({
-      trusting: realms[t.trusting]!,
-      trusted: realms[t.trusted]!,
-      direction: t.direction,
-      kind: t.kind,
-    });
-  }
-  return { realms, userKeys, trace, transport, clock };
+  return buildTopology(spec, { seed });
 }
 
 type Outcome = { ok: true; transited: string[]; crealm: string } | { ok: false; code: number };

@@ -5,6 +5,7 @@
  */
 
 export { arbTopology, arbTrustSpec, realmSpecs } from './arbitrary';
+export { type BuildTopologyOptions, buildTopology, type TopologyWorld } from './build';
 export {
   crossTo,
   isTransitive,
@@ -15,3 +16,4 @@ export {
   type TrustKindSpec,
   type TrustSpec,
 } from './spec';
+export { arbDnsLabel, arbDnsName, arbTopLevelNames, dnsNamesOverlap } from './top-level-names';

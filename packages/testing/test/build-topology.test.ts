@@ -1,0 +1,66 @@
+/**
+ * buildTopology: the realms of a generated spec, running, agree with the
+ * reachability oracle for a user of the first realm.
+ */
+
+import { KerberosClient } from '@krbsim/client';
+import { SeededRandom } from '@krbsim/core';
+import { createTrust } from '@krbsim/kdc';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { arbTopLevelNames, arbTopology, buildTopology, reachableRealms } from '../src/index';
+
+describe('buildTopology', () => {
+  it("builds one realm, KDC and trust per spec entry; a user reaches exactly the oracle's realms", async () => {
+    await fc.assert(
+      fc.asyncProperty(arbTopology({ maxRealms: 4, maxTrusts: 4 }), async (spec) => {
+        const world = buildTopology(spec);
+        expect(world.realms.map((r) => r.name)).toEqual(spec.realms.map((r) => r.name));
+        expect(world.trusts.map((t) => [t.trusting.name, t.trusted.name])).toEqual(
+          spec.trusts.map((t) => [spec.realms[t.trusting]!.name, spec.realms[t.trusted]!.name]),
+        );
+        const client = new KerberosClient({
+          realm: spec.realms[0]!.name,
+          transport: world.transport,
+          clock: world.clock,
+          random: new SeededRandom('client'),
+          maxReferralHops: 10,
+        });
+        await client.getInitialCredentials('user', { key: world.userKeys[0]! });
+        const reachable = reachableRealms(spec, 0);
+        for (let i = 0; i < spec.realms.length; i++) {
+          const ok = await client.getServiceTicket(world.serviceOf(i)).then(
+            () => true,
+            () => false,
+          );
+          expect(ok).toBe(reachable.has(i));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('top-level names generated for a trust are accepted by createTrust', () => {
+    fc.assert(
+      fc.property(arbTopLevelNames({ minLength: 1 }), (names) => {
+        const world = buildTopology({
+          realms: [
+            { name: 'A.TEST', domain: 'a.test' },
+            { name: 'B.TEST', domain: 'b.test' },
+          ],
+          trusts: [],
+          password: 'x',
+        });
+        const trust = createTrust({
+          trusting: world.realms[1]!,
+          trusted: world.realms[0]!,
+          direction: 'one-way',
+          kind: 'forest',
+          topLevelNames: names,
+        });
+        expect(trust.topLevelNames).toEqual(names);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
