@@ -45,6 +45,7 @@ export {
   type ComputerSpec,
   type DelegationSpec,
   type GroupSpec,
+  type PkinitSpec,
   type PolicySpec,
   parseTopology,
   type RealmFileSpec,
