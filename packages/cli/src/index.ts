@@ -58,6 +58,7 @@ export {
 } from './topology';
 export {
   capathsFor,
+  kdcKeytabEntries,
   type PortsJson,
   type PortsJsonRealm,
   type ServedRealm,
@@ -68,3 +69,4 @@ export {
   topologyKrb5Conf,
   writeTopologyFiles,
 } from './topology-files';
+export type { TopologyCertificates } from './topology-pkinit';
