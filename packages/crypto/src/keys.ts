@@ -24,7 +24,7 @@ function makeKey(etype: number, bytes: Uint8Array): Key {
  * @param etype - the encryption type of the key.
  * @param password - the password; strings are encoded as UTF-8 (as UTF-16LE
  *   for rc4-hmac), byte arrays are used as given (read as UTF-8 for rc4-hmac).
- * @param salt - the salt, usually {@link salt}(realm, name components) or the
+ * @param salt - the salt, usually `salt(realm, nameComponents)` (the function) or the
  *   salt from ETYPE-INFO2; strings are encoded as UTF-8. rc4-hmac ignores it.
  * @param params - s2kparams as carried in ETYPE-INFO2: for AES a 4-byte
  *   big-endian PBKDF2 iteration count; empty or omitted for the etype default
