@@ -249,6 +249,16 @@ async function parseServeArgs(
     };
   }
   let topology: TopologyFile = loaded.topology;
+  // A PKINIT realm's certificates are issued in the serving process (fresh keys): not shareable.
+  const pkinit = topology.realms.filter((r) => r.pkinit !== undefined).map((r) => r.name);
+  const sharing = [workers > 1 && '--workers', values['replica-of'] !== undefined && '--replica-of'].filter(
+    Boolean,
+  );
+  if (pkinit.length > 0 && sharing.length > 0) {
+    return usage(
+      `${sharing.join(', ')}: not for PKINIT realms (${pkinit.join(', ')}), whose certificates this process issues and others cannot share`,
+    );
+  }
   if (values.port !== undefined) {
     const ported = applyPortOptions(topology, values.port);
     if (typeof ported === 'string') return usage(ported);

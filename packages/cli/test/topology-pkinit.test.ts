@@ -5,13 +5,14 @@
  * it has no certificates for (what `serve --workers` would need).
  */
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { systemClock, systemRandom } from '@krbsim/core';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../test/interop/helpers/processes';
+import { runCli } from '../src/cli';
 import { buildRealms, type RunningTopology, startTopology } from '../src/start-topology';
 import { parseTopology, TopologyError } from '../src/topology';
 
@@ -36,6 +37,30 @@ describe('topology pkinit', () => {
       TopologyError,
     );
     expect(() => parseTopology('realms: [{ name: A.TEST, pkinit: { bogus: 1 } }]')).toThrow(/bogus/);
+  });
+
+  it('serve --workers and --replica-of refuse PKINIT realms as a usage error (exit 2)', async () => {
+    const dir = await makeTempDir('topology-pkinit-usage');
+    try {
+      const file = join(dir.path, 'pk.yaml');
+      await writeFile(file, YAML);
+      for (const extra of [
+        ['--workers', '2'],
+        ['--replica-of', join(dir.path, 'ports.json')],
+      ]) {
+        let err = '';
+        const code = await runCli(['serve', file, ...extra], {
+          stdout: () => {},
+          stderr: (t) => {
+            err += t;
+          },
+        });
+        expect(code).toBe(2);
+        expect(err).toContain(`krbsim serve: ${extra[0]}: not for PKINIT realms (PK.TEST)`);
+      }
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('buildRealms refuses a PKINIT realm without certificates, naming the field', () => {
