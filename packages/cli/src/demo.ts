@@ -26,11 +26,12 @@ import {
   type SqlSession,
 } from '@krbsim/azure';
 import { parseCommand, usageError } from './args';
+import { decodeToJson } from './decode';
 import { type DemoJson, traceMessages } from './demo-json';
 import type { CliIo } from './io';
 import { ExitCode } from './io';
 
-const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--tds] [--json] [--no-mermaid]
+const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--html FILE] [--tds] [--json] [--no-mermaid]
 
 Runs both Azure SQL Managed Instance flows in process and prints every
 Kerberos message, the PAC of each service ticket (user SID, groups, the SIDs
@@ -39,6 +40,10 @@ the trust filtered), the resulting SQL logins and the sequence diagrams.
   --seed N        seed for keys, nonces and confounders (default 42): same seed, same bytes
   --flow F        trust, modern or both (default both)
   --pcap FILE     also write the messages as a pcap for Wireshark
+  --html FILE     also write the trace as one self-contained HTML page: the
+                  sequence diagram (inline SVG), each arrow opening its message
+                  decoded (as krbsim decode prints it) with its bytes, errors
+                  with their meaning, the SIDs the trust filtered
   --tds           log in to the instance over TDS on loopback (PRELOGIN, TLS,
                   LOGIN7 with the token; mi.listen()) instead of in process: the
                   trace and the pcap show the SQL login (TDS on port 1433,
@@ -48,8 +53,8 @@ the trust filtered), the resulting SQL logins and the sequence diagrams.
                   it) and hex, and the login each flow ended in
   --no-mermaid    leave out the Mermaid diagrams
 
-Exit codes: 0 success, 1 a flow failed, 2 bad arguments or a --pcap file
-that cannot be written.
+Exit codes: 0 success, 1 a flow failed, 2 bad arguments or a --pcap or
+--html file that cannot be written.
 `;
 
 function etypeName(etype: number): string {
@@ -131,6 +136,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     seed?: string;
     flow?: string;
     pcap?: string;
+    html?: string;
     json?: boolean;
     tds?: boolean;
     'no-mermaid'?: boolean;
@@ -141,6 +147,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
       seed: { type: 'string' },
       flow: { type: 'string' },
       pcap: { type: 'string' },
+      html: { type: 'string' },
       json: { type: 'boolean' },
       tds: { type: 'boolean' },
       'no-mermaid': { type: 'boolean' },
@@ -161,10 +168,13 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     return ExitCode.usage;
   }
   // Checked before the flows run, so a typo costs no output and no stack trace.
-  const pcapProblem = values.pcap === undefined ? undefined : unwritable(values.pcap);
-  if (pcapProblem !== undefined) {
-    io.stderr(usageError('demo', `--pcap ${values.pcap}: ${pcapProblem}`));
-    return ExitCode.usage;
+  for (const option of ['pcap', 'html'] as const) {
+    const path = values[option];
+    const problem = path === undefined ? undefined : unwritable(path);
+    if (problem !== undefined) {
+      io.stderr(usageError('demo', `--${option} ${path}: ${problem}`));
+      return ExitCode.usage;
+    }
   }
   const json = values.json === true;
   const tds = values.tds === true;
@@ -204,6 +214,8 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
   out(`  managed instance    ${mi.spn} (authentication metadata: ${mi.authenticationMetadata})`);
 
   const diagrams: { title: string; mermaid: string }[] = [];
+  /** Notes for the HTML page, by trace sequence number: what the trust filtered. */
+  const notes = new Map<number, string[]>();
   const marks: number[] = [];
 
   if (flow !== 'modern') {
@@ -234,7 +246,21 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
       `  service ticket      ${mi.spn} @ ${ctx.ticket.server.realm}, ticket etype ${etypeName(ctx.ticket.ticket.encPart.etype)}`,
     );
     const from = 'the on-prem PAC, SID-filtered and re-signed by Azure AD';
-    for (const l of pacLines(session, names, from, lab.tenant.lastSidFilter)) out(l);
+    const filtered = lab.tenant.lastSidFilter;
+    for (const l of pacLines(session, names, from, filtered)) out(l);
+    // The referral TGT's PAC is filtered by the Azure AD KDC that issues the service ticket.
+    const atAzure = lab.trace.entries.find(
+      (e) => e.seq >= mark && e.requestType === 'TGS-REQ' && e.to.startsWith(`KDC ${lab.tenant.realm.name}`),
+    );
+    if (atAzure !== undefined && filtered !== undefined) {
+      const removed =
+        filtered.removed.length === 0
+          ? 'none'
+          : filtered.removed.map((s) => (names.has(s) ? `${s} (${names.get(s)})` : s)).join(', ');
+      notes.set(atAzure.seq, [
+        `SIDs filtered at the trust (${filtered.client} for ${filtered.server}): ${removed}`,
+      ]);
+    }
     out(loginLine(session));
     logins.trust = session.login;
     diagrams.push({ title: 'Incoming trust-based flow', mermaid: lab.trace.toMermaid({ since: mark }) });
@@ -292,6 +318,21 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     }
     out();
     out(`wrote ${lab.trace.entries.length} exchanges to ${values.pcap}`);
+  }
+  if (values.html !== undefined) {
+    const html = lab.trace.toHtml({
+      title: `krbsim demo (seed ${seed})`,
+      decode: (bytes, entry) => (entry.protocol === undefined ? decodeToJson(bytes) : undefined),
+      notes: (entry) => notes.get(entry.seq),
+    });
+    try {
+      writeFileSync(values.html, html);
+    } catch (e) {
+      io.stderr(usageError('demo', `--html ${values.html}: ${(e as Error).message}`));
+      return ExitCode.usage;
+    }
+    out();
+    out(`wrote ${lab.trace.entries.length} exchanges to ${values.html}`);
   }
   return ExitCode.ok;
 }

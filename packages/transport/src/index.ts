@@ -59,6 +59,7 @@ export {
   type TraceRecord,
   type TraceView,
 } from './trace';
+export { escapeHtml, type TraceHtmlOptions, type TraceMessageSide, traceHtml } from './trace-html';
 export type { KdcHandler, KdcRequestInfo, KdcTransport, SendOptions, TransportKind } from './types';
 export { type UdpDropReason, type UdpVerdict, udpVerdict } from './udp-admission';
 export { type KdcAddress, UdpTcpTransport, type UdpTcpTransportOptions } from './udp-tcp-transport';

@@ -3,8 +3,8 @@
  * `send` through a traced transport) and other hops the caller reports
  * (client → service AP-REQ / AP-REP), and of the TDS messages of a SQL
  * login (a managed instance's listener reports them). Renders as text, as a
- * Mermaid `sequenceDiagram`, and as a pcap file Wireshark dissects (see
- * `pcap.ts`).
+ * Mermaid `sequenceDiagram`, as a pcap file Wireshark dissects (see
+ * `pcap.ts`), and as a self-contained HTML page (see `trace-html.ts`).
  *
  * Kerberos message types come from the first byte (RFC 4120 section 5
  * APPLICATION tags); nothing is decoded beyond a KRB-ERROR's error-code.
@@ -17,6 +17,7 @@ import type { Clock } from '@krbsim/core';
 import { describeMessage, messageType } from './message-type';
 import { type PcapOptions, tracePcap } from './pcap';
 import type { TraceEntry, TraceProtocol } from './trace-entry';
+import { type TraceHtmlOptions, traceHtml } from './trace-html';
 import type { TransportKind } from './types';
 
 export type { TraceEntry, TraceProtocol } from './trace-entry';
@@ -193,6 +194,15 @@ export class Trace {
       }
     }
     return `${out.join('\n')}\n`;
+  }
+
+  /**
+   * The trace as one self-contained HTML page: the sequence diagram as inline
+   * SVG, each arrow linked to its message decoded, with its bytes and, for a
+   * KRB-ERROR, its meaning (see `trace-html.ts`). Loads nothing from elsewhere.
+   */
+  toHtml(options: TraceHtmlOptions & TraceView = {}): string {
+    return traceHtml(this.#select(options), options);
   }
 
   /** The trace as a libpcap file of synthetic IPv4 packets, Kerberos on port 88, TDS on 1433 (see `tracePcap`). */
