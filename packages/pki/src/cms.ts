@@ -251,9 +251,12 @@ function signerInfo(t: Tlv): SignerInfo {
   if (sidT.tag === Tag.SEQUENCE) {
     const [issuer, serial] = children(sidT);
     sid = (c) => same(c.issuer, issuer!.der) && same(c.serialNumber, serial!.der);
-  } else if (sidT.tag === 0x80) {
-    sid = (c) => c.subjectKeyIdentifier !== undefined && same(c.subjectKeyIdentifier, sidT.value);
-  } else return malformed('unknown SignerIdentifier');
+  } else if (sidT.tag === 0x80 || sidT.tag === 0xa0) {
+    // [0] IMPLICIT SubjectKeyIdentifier (RFC 5652); Heimdal's client writes it EXPLICIT, around an OCTET STRING.
+    const ski =
+      sidT.tag === 0x80 ? sidT.value : readOne(sidT.value, Tag.OCTET_STRING, 'subjectKeyIdentifier').value;
+    sid = (c) => c.subjectKeyIdentifier !== undefined && same(c.subjectKeyIdentifier, ski);
+  } else return malformed(`unknown SignerIdentifier (tag 0x${sidT.tag.toString(16)})`);
   const digestAlg = oidOf(children(expectTag(f[i++], Tag.SEQUENCE, 'digestAlgorithm'))[0], 'digestAlgorithm');
   const out: SignerInfo = { sid, digestAlg, sigAlg: '', signature: new Uint8Array(0) };
   if (f[i]?.tag === 0xa0) {

@@ -1,0 +1,83 @@
+/**
+ * Heimdal's kinit (`--pk-user=FILE:cert.pem,key.pem --x509-anchors=FILE:ca.pem`)
+ * gets a TGT from a krbsim KDC with PKINIT. Heimdal 7's client signs with a
+ * subjectKeyIdentifier SignerIdentifier (written EXPLICIT) and offers the
+ * 1024-bit MODP group 2 and no other, so the realm must list modp2; a realm
+ * that does not refuses it with KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
+ * which Heimdal reports without retrying.
+ */
+
+import { writeFile } from 'node:fs/promises';
+import { systemRandom } from '@krbsim/core';
+import { Kdc, type PkinitOptions, Realm } from '@krbsim/kdc';
+import {
+  createSelfSignedCa,
+  issuePkinitClientCertificate,
+  issuePkinitKdcCertificate,
+  type PemCertificate,
+} from '@krbsim/pki';
+import { type KdcServer, serveKdc } from '@krbsim/transport';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithHeimdal, HeimdalClient } from './helpers/heimdal';
+import { makeTempDir, type TempDir } from './helpers/processes';
+
+const REALM = 'PKINIT.HEIMDAL.TEST';
+
+describeWithHeimdal('Heimdal kinit --pk-user against krbsim', (heimdal) => {
+  let dir: TempDir;
+  let ca: PemCertificate;
+  let kdcCert: PemCertificate;
+  const servers: KdcServer[] = [];
+  const log: string[] = [];
+
+  async function serve(pkinit: Partial<PkinitOptions>): Promise<HeimdalClient> {
+    const realm = new Realm({
+      name: REALM,
+      random: systemRandom,
+      pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem, ...pkinit },
+    });
+    realm.addUser('alice', { password: 'alice-Passw0rd' });
+    const kdc = new Kdc(realm);
+    const server = await serveKdc((req) => kdc.handle(req), { log: (l) => log.push(l) });
+    servers.push(server);
+    const conf = dir.file(`krb5-${server.udpPort}.conf`);
+    await writeFile(
+      conf,
+      `[libdefaults]\n default_realm = ${REALM}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n[realms]\n ${REALM} = {\n  kdc = 127.0.0.1:${server.udpPort}\n }\n`,
+    );
+    return new HeimdalClient(heimdal, dir.path, conf, dir.file(`cc-${server.udpPort}`), () => log.join('\n'));
+  }
+  const args = ['--pk-user=', '--x509-anchors='];
+
+  beforeAll(async () => {
+    dir = await makeTempDir('pkinit-heimdal');
+    ca = await createSelfSignedCa({ commonName: 'krbsim lab CA', keyType: 'rsa-2048' });
+    kdcCert = await issuePkinitKdcCertificate(ca, { realm: REALM });
+    const alice = await issuePkinitClientCertificate(ca, { principal: 'alice', realm: REALM });
+    await writeFile(dir.file('ca.pem'), ca.certPem);
+    await writeFile(dir.file('alice.pem'), alice.certPem);
+    await writeFile(dir.file('alice-key.pem'), alice.keyPem, { mode: 0o600 });
+    args[0] = `--pk-user=FILE:${dir.file('alice.pem')},${dir.file('alice-key.pem')}`;
+    args[1] = `--x509-anchors=FILE:${dir.file('ca.pem')}`;
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    await dir?.remove();
+  });
+
+  it('gets a TGT with PKINIT from a realm that accepts MODP group 2', async () => {
+    const h = await serve({ groups: ['modp14', 'modp2'] });
+    await h.ok('kinit', [...args, `alice@${REALM}`], { input: '' });
+    const k = await h.ok('klist', []);
+    expect(k.stdout).toContain(`krbtgt/${REALM}@${REALM}`);
+    expect(log.some((l) => /AS-REQ \d+ bytes -> AS-REP/.test(l))).toBe(true);
+  });
+
+  it("a realm with MIT's 2048-bit minimum refuses Heimdal's group 2 (KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED)", async () => {
+    const h = await serve({});
+    const r = await h.run('kinit', [...args, `alice@${REALM}`], { input: '' });
+    expect(r.code, h.explain(r)).not.toBe(0);
+    expect(r.stderr).toContain('does not accept the group modp2');
+    expect(log.some((l) => l.includes('KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED'))).toBe(true);
+  });
+});
