@@ -102,6 +102,32 @@ const SKIP: readonly (CommandRef & { readonly reason: string })[] = [
     command,
     reason: 'a fuzz run of 60 s or more; .ci/run runs pnpm fuzz (20 s) after pnpm test',
   })),
+  ...[
+    ['asn1', 'npm i @krbsim/asn1'],
+    ['azure', 'npm i -D @krbsim/azure'],
+    ['cli', 'npm i -g @krbsim/cli'],
+    ['client', 'npm i @krbsim/client'],
+    ['core', 'npm i @krbsim/core'],
+    ['crypto', 'npm i @krbsim/crypto'],
+    ['files', 'npm i @krbsim/files'],
+    ['kdc', 'npm i @krbsim/kdc'],
+    ['pac', 'npm i @krbsim/pac'],
+    ['pki', 'npm i @krbsim/pki'],
+    ['service', 'npm i @krbsim/service'],
+    ['tds', 'npm i @krbsim/tds'],
+    ['testing', 'npm i -D @krbsim/testing fast-check'],
+    ['transport', 'npm i @krbsim/transport'],
+  ].map(([pkg, command]) => ({
+    files: [`packages/${pkg}/README.md`],
+    command: command!,
+    reason:
+      'installs from the npm registry, where a release puts the packages (RELEASING.md); pnpm test:packed installs the same packages from their packed tarballs with npm',
+  })),
+  ...['pnpm test:packed', 'pnpm docs:api', 'pnpm changeset'].map((command) => ({
+    files: ['README.md'],
+    command,
+    reason: "the workspace's own CI and release steps: .ci/run runs pnpm test:packed and pnpm docs:api",
+  })),
   {
     files: ['README.md'],
     command: 'pnpm bench',
