@@ -100,3 +100,15 @@ export function writeOutput<V>(fn: WriteFn<V>, v: V, ctx?: number): Uint8Array {
     busy = false;
   }
 }
+
+/**
+ * `bytes` copied into an `ArrayBuffer` of their own, exactly as long (offset
+ * 0): the owned form of what an encoder returns. Encoders hand out views into
+ * shared slabs (see above), whose `.buffer` also holds other encodings, some
+ * with keys in them; copy before keeping bytes for long (a view keeps its
+ * whole slab alive), transferring them to a worker, wiping them, or passing
+ * them to an API that reads `.buffer`.
+ */
+export function ownedCopy(bytes: Uint8Array): Uint8Array {
+  return bytes.slice();
+}

@@ -50,7 +50,12 @@ export const Krb5TokenId = {
 /** The first octet of the DER message each TOK_ID must carry. */
 const TOK_MSG_TAG: Record<number, number> = { 256: 0x6e, 512: 0x6f, 768: 0x7e };
 
-/** Frames `innerToken` as an RFC 2743 InitialContextToken for mechanism `thisMech`. */
+/**
+ * Frames `innerToken` as an RFC 2743 InitialContextToken for mechanism `thisMech`.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function wrapGssToken(thisMech: string, innerToken: Uint8Array): Uint8Array {
   try {
     return writeOutput((b, end, inner) => {
@@ -90,6 +95,9 @@ export function unwrapGssToken(bytes: Uint8Array, options?: DecodeOptions): GssI
  * Builds a Kerberos V5 context token (RFC 4121 section 4.1): the RFC 2743
  * framing with the krb5 OID (or `mech`), the two-octet TOK_ID and the DER of
  * an AP-REQ (0x0100), AP-REP (0x0200) or KRB-ERROR (0x0300).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
  */
 export function wrapKrb5Token(tokId: Krb5TokId, message: Uint8Array, mech: string = GssOid.KRB5): Uint8Array {
   if (TOK_MSG_TAG[tokId] === undefined) {

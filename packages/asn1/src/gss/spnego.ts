@@ -168,6 +168,9 @@ function fromWire(w: NegTokenInitWire): NegTokenInit {
  * out inside the RFC 2743 framing with the SPNEGO OID (the initial token);
  * with `negHints` set it is Microsoft's NegTokenInit2. A `negTokenResp`
  * comes out bare.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
  */
 export function encodeNegotiationToken(token: NegotiationToken): Uint8Array {
   if ('negTokenInit' in token && token.negTokenInit !== undefined) {

@@ -51,7 +51,12 @@ export const apRepCodec = new Codec<ApRep>('AP-REP', ApRepDef);
 /** The EncAPRepPart codec (generated from its declaration), for embedding. */
 export const encApRepPartCodec = new Codec<EncApRepPart>('EncAPRepPart', EncApRepPartDef);
 
-/** Encodes an AP-REP (RFC 4120 section 5.5.2). */
+/**
+ * Encodes an AP-REP (RFC 4120 section 5.5.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeApRep(value: ApRep): Uint8Array {
   return apRepCodec.encode(value);
 }
@@ -61,7 +66,12 @@ export function decodeApRep(bytes: Uint8Array, options?: DecodeOptions): ApRep {
   return apRepCodec.decode(bytes, options);
 }
 
-/** Encodes an EncAPRepPart (RFC 4120 section 5.5.2), ready to encrypt with usage 12. */
+/**
+ * Encodes an EncAPRepPart (RFC 4120 section 5.5.2), ready to encrypt with usage 12.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeEncApRepPart(value: EncApRepPart): Uint8Array {
   return encApRepPartCodec.encode(value);
 }

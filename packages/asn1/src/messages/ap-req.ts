@@ -44,7 +44,12 @@ export const ApReqDef = app(
 /** The codec, for embedding. */
 export const apReqCodec = new Codec<ApReq>('AP-REQ', ApReqDef);
 
-/** Encodes an AP-REQ (RFC 4120 section 5.5.1); also the PA-TGS-REQ value. */
+/**
+ * Encodes an AP-REQ (RFC 4120 section 5.5.1); also the PA-TGS-REQ value.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeApReq(value: ApReq): Uint8Array {
   return apReqCodec.encode(value);
 }

@@ -42,7 +42,12 @@ export const AuthenticatorDef = app(
 /** The Authenticator codec. */
 export const authenticatorCodec = new Codec<Authenticator>('Authenticator', AuthenticatorDef);
 
-/** Encodes an Authenticator (RFC 4120 section 5.5.1) as `[APPLICATION 2]` DER, ready to encrypt. */
+/**
+ * Encodes an Authenticator (RFC 4120 section 5.5.1) as `[APPLICATION 2]` DER, ready to encrypt.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeAuthenticator(value: Authenticator): Uint8Array {
   return authenticatorCodec.encode(value);
 }

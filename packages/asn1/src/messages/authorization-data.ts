@@ -53,20 +53,40 @@ export const AdAndOrDef = seq('AD-AND-OR', [
 const adKdcIssued = new Codec<AdKdcIssued>('AD-KDCIssued', AdKdcIssuedDef);
 const adAndOr = new Codec<AdAndOr>('AD-AND-OR', AdAndOrDef);
 
-/** Encodes AD-KDCIssued (RFC 4120 section 5.2.6.2). */
+/**
+ * Encodes AD-KDCIssued (RFC 4120 section 5.2.6.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeAdKdcIssued = (v: AdKdcIssued): Uint8Array => adKdcIssued.encode(v);
 /** Decodes AD-KDCIssued (RFC 4120 section 5.2.6.2). */
 export const decodeAdKdcIssued = (b: Uint8Array, o?: DecodeOptions): AdKdcIssued => adKdcIssued.decode(b, o);
-/** Encodes AD-AND-OR (RFC 4120 section 5.2.6.3). */
+/**
+ * Encodes AD-AND-OR (RFC 4120 section 5.2.6.3).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeAdAndOr = (v: AdAndOr): Uint8Array => adAndOr.encode(v);
 /** Decodes AD-AND-OR (RFC 4120 section 5.2.6.3). */
 export const decodeAdAndOr = (b: Uint8Array, o?: DecodeOptions): AdAndOr => adAndOr.decode(b, o);
-/** Encodes AD-IF-RELEVANT (RFC 4120 section 5.2.6.1): it is AuthorizationData. */
+/**
+ * Encodes AD-IF-RELEVANT (RFC 4120 section 5.2.6.1): it is AuthorizationData.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeAdIfRelevant = (v: AuthorizationData): Uint8Array => encodeAuthorizationData(v);
 /** Decodes AD-IF-RELEVANT (RFC 4120 section 5.2.6.1): it is AuthorizationData. */
 export const decodeAdIfRelevant = (b: Uint8Array, o?: DecodeOptions): AuthorizationData =>
   decodeAuthorizationData(b, o);
-/** Encodes AD-MANDATORY-FOR-KDC (RFC 4120 section 5.2.6.4): it is AuthorizationData. */
+/**
+ * Encodes AD-MANDATORY-FOR-KDC (RFC 4120 section 5.2.6.4): it is AuthorizationData.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeAdMandatoryForKdc = (v: AuthorizationData): Uint8Array => encodeAuthorizationData(v);
 /** Decodes AD-MANDATORY-FOR-KDC (RFC 4120 section 5.2.6.4): it is AuthorizationData. */
 export const decodeAdMandatoryForKdc = (b: Uint8Array, o?: DecodeOptions): AuthorizationData =>

@@ -173,49 +173,99 @@ const checksum = new Codec<Checksum>('Checksum', ChecksumDef);
 const transited = new Codec<TransitedEncoding>('TransitedEncoding', TransitedEncodingDef);
 const lastReq = new Codec<readonly LastReqEntry[]>('LastReq', LastReqDef);
 
-/** Encodes a PrincipalName (RFC 4120 section 5.2.2). */
+/**
+ * Encodes a PrincipalName (RFC 4120 section 5.2.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePrincipalName = (v: PrincipalName): Uint8Array => principalName.encode(v);
 /** Decodes a PrincipalName (RFC 4120 section 5.2.2). */
 export const decodePrincipalName = (b: Uint8Array, o?: DecodeOptions): PrincipalName =>
   principalName.decode(b, o);
-/** Encodes a HostAddress (RFC 4120 section 5.2.5). */
+/**
+ * Encodes a HostAddress (RFC 4120 section 5.2.5).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeHostAddress = (v: HostAddress): Uint8Array => hostAddress.encode(v);
 /** Decodes a HostAddress (RFC 4120 section 5.2.5). */
 export const decodeHostAddress = (b: Uint8Array, o?: DecodeOptions): HostAddress => hostAddress.decode(b, o);
-/** Encodes HostAddresses (RFC 4120 section 5.2.5). */
+/**
+ * Encodes HostAddresses (RFC 4120 section 5.2.5).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeHostAddresses = (v: readonly HostAddress[]): Uint8Array => hostAddresses.encode(v);
 /** Decodes HostAddresses (RFC 4120 section 5.2.5). */
 export const decodeHostAddresses = (b: Uint8Array, o?: DecodeOptions): readonly HostAddress[] =>
   hostAddresses.decode(b, o);
-/** Encodes AuthorizationData (RFC 4120 section 5.2.6); also AD-IF-RELEVANT and AD-MANDATORY-FOR-KDC. */
+/**
+ * Encodes AuthorizationData (RFC 4120 section 5.2.6); also AD-IF-RELEVANT and AD-MANDATORY-FOR-KDC.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeAuthorizationData = (v: AuthorizationData): Uint8Array => authorizationData.encode(v);
 /** Decodes AuthorizationData (RFC 4120 section 5.2.6); also AD-IF-RELEVANT and AD-MANDATORY-FOR-KDC. */
 export const decodeAuthorizationData = (b: Uint8Array, o?: DecodeOptions): AuthorizationData =>
   authorizationData.decode(b, o);
-/** Encodes one PA-DATA (RFC 4120 section 5.2.7). */
+/**
+ * Encodes one PA-DATA (RFC 4120 section 5.2.7).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaData = (v: PaData): Uint8Array => paData.encode(v);
 /** Decodes one PA-DATA (RFC 4120 section 5.2.7). */
 export const decodePaData = (b: Uint8Array, o?: DecodeOptions): PaData => paData.decode(b, o);
-/** Encodes EncryptedData (RFC 4120 section 5.2.9). */
+/**
+ * Encodes EncryptedData (RFC 4120 section 5.2.9).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeEncryptedData = (v: EncryptedData): Uint8Array => encryptedData.encode(v);
 /** Decodes EncryptedData (RFC 4120 section 5.2.9); also PA-ENC-TIMESTAMP and PA-ENCRYPTED-CHALLENGE. */
 export const decodeEncryptedData = (b: Uint8Array, o?: DecodeOptions): EncryptedData =>
   encryptedData.decode(b, o);
-/** Encodes an EncryptionKey (RFC 4120 section 5.2.9). */
+/**
+ * Encodes an EncryptionKey (RFC 4120 section 5.2.9).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeEncryptionKey = (v: EncryptionKey): Uint8Array => encryptionKey.encode(v);
 /** Decodes an EncryptionKey (RFC 4120 section 5.2.9). */
 export const decodeEncryptionKey = (b: Uint8Array, o?: DecodeOptions): EncryptionKey =>
   encryptionKey.decode(b, o);
-/** Encodes a Checksum (RFC 4120 section 5.2.9); also PA-REQ-ENC-PA-REP. */
+/**
+ * Encodes a Checksum (RFC 4120 section 5.2.9); also PA-REQ-ENC-PA-REP.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeChecksum = (v: Checksum): Uint8Array => checksum.encode(v);
 /** Decodes a Checksum (RFC 4120 section 5.2.9); also PA-REQ-ENC-PA-REP. */
 export const decodeChecksum = (b: Uint8Array, o?: DecodeOptions): Checksum => checksum.decode(b, o);
-/** Encodes a TransitedEncoding (RFC 4120 section 5.3). */
+/**
+ * Encodes a TransitedEncoding (RFC 4120 section 5.3).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeTransitedEncoding = (v: TransitedEncoding): Uint8Array => transited.encode(v);
 /** Decodes a TransitedEncoding (RFC 4120 section 5.3). */
 export const decodeTransitedEncoding = (b: Uint8Array, o?: DecodeOptions): TransitedEncoding =>
   transited.decode(b, o);
-/** Encodes a LastReq (RFC 4120 section 5.4.2). */
+/**
+ * Encodes a LastReq (RFC 4120 section 5.4.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeLastReq = (v: readonly LastReqEntry[]): Uint8Array => lastReq.encode(v);
 /** Decodes a LastReq (RFC 4120 section 5.4.2). */
 export const decodeLastReq = (b: Uint8Array, o?: DecodeOptions): readonly LastReqEntry[] =>

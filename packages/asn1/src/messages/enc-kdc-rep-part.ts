@@ -63,17 +63,30 @@ export const encKdcRepPartCodec = new Codec<EncKdcRepPart>('EncKDCRepPart', EncK
 /**
  * Encodes an EncKDCRepPart with APPLICATION tag `appTag` (25 EncASRepPart,
  * 26 EncTGSRepPart); defaults to `value.appTag`, then 25.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
  */
 export function encodeEncKdcRepPart(value: EncKdcRepPart, appTag?: 25 | 26): Uint8Array {
   return encKdcRepPartCodec.encode(value, appTag);
 }
 
-/** Encodes an EncASRepPart (`[APPLICATION 25]`), whatever `value.appTag` says. */
+/**
+ * Encodes an EncASRepPart (`[APPLICATION 25]`), whatever `value.appTag` says.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeEncAsRepPart(value: EncKdcRepPart): Uint8Array {
   return encKdcRepPartCodec.encode(value, AppTag.EncASRepPart);
 }
 
-/** Encodes an EncTGSRepPart (`[APPLICATION 26]`), whatever `value.appTag` says. */
+/**
+ * Encodes an EncTGSRepPart (`[APPLICATION 26]`), whatever `value.appTag` says.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeEncTgsRepPart(value: EncKdcRepPart): Uint8Array {
   return encKdcRepPartCodec.encode(value, AppTag.EncTGSRepPart);
 }

@@ -53,7 +53,12 @@ export const EncTicketPartDef = app(
 /** The EncTicketPart codec. */
 export const encTicketPartCodec = new Codec<EncTicketPart>('EncTicketPart', EncTicketPartDef);
 
-/** Encodes an EncTicketPart (RFC 4120 section 5.3) as `[APPLICATION 3]` DER, ready to encrypt. */
+/**
+ * Encodes an EncTicketPart (RFC 4120 section 5.3) as `[APPLICATION 3]` DER, ready to encrypt.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeEncTicketPart(value: EncTicketPart): Uint8Array {
   return encTicketPartCodec.encode(value);
 }

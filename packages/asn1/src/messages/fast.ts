@@ -162,41 +162,81 @@ const krbFastArmoredRep = new Codec<KrbFastArmoredRep>('KrbFastArmoredRep', KrbF
 const krbFastResponse = new Codec<KrbFastResponse>('KrbFastResponse', KrbFastResponseDef);
 const krbFastFinished = new Codec<KrbFastFinished>('KrbFastFinished', KrbFastFinishedDef);
 
-/** Encodes PA-FX-FAST-REQUEST (RFC 6113 section 5.4.2). */
+/**
+ * Encodes PA-FX-FAST-REQUEST (RFC 6113 section 5.4.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaFxFastRequest = (v: PaFxFastRequest): Uint8Array => paFxFastRequest.encode(v);
 /** Decodes PA-FX-FAST-REQUEST (RFC 6113 section 5.4.2). */
 export const decodePaFxFastRequest = (b: Uint8Array, o?: DecodeOptions): PaFxFastRequest =>
   paFxFastRequest.decode(b, o);
-/** Encodes KrbFastArmoredReq (RFC 6113 section 5.4.2). */
+/**
+ * Encodes KrbFastArmoredReq (RFC 6113 section 5.4.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKrbFastArmoredReq = (v: KrbFastArmoredReq): Uint8Array => krbFastArmoredReq.encode(v);
 /** Decodes KrbFastArmoredReq (RFC 6113 section 5.4.2). */
 export const decodeKrbFastArmoredReq = (b: Uint8Array, o?: DecodeOptions): KrbFastArmoredReq =>
   krbFastArmoredReq.decode(b, o);
-/** Encodes KrbFastArmor (RFC 6113 section 5.4.1). */
+/**
+ * Encodes KrbFastArmor (RFC 6113 section 5.4.1).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKrbFastArmor = (v: KrbFastArmor): Uint8Array => krbFastArmor.encode(v);
 /** Decodes KrbFastArmor (RFC 6113 section 5.4.1). */
 export const decodeKrbFastArmor = (b: Uint8Array, o?: DecodeOptions): KrbFastArmor =>
   krbFastArmor.decode(b, o);
-/** Encodes KrbFastReq (RFC 6113 section 5.4.2), to encrypt with usage 51; `reqBody` is KDC-REQ-BODY DER. */
+/**
+ * Encodes KrbFastReq (RFC 6113 section 5.4.2), to encrypt with usage 51; `reqBody` is KDC-REQ-BODY DER.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKrbFastReq = (v: KrbFastReq): Uint8Array => krbFastReq.encode(v);
 /** Decodes a decrypted KrbFastReq (RFC 6113 section 5.4.2); `reqBody` is the KDC-REQ-BODY DER. */
 export const decodeKrbFastReq = (b: Uint8Array, o?: DecodeOptions): KrbFastReq => krbFastReq.decode(b, o);
-/** Encodes PA-FX-FAST-REPLY (RFC 6113 section 5.4.3). */
+/**
+ * Encodes PA-FX-FAST-REPLY (RFC 6113 section 5.4.3).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaFxFastReply = (v: PaFxFastReply): Uint8Array => paFxFastReply.encode(v);
 /** Decodes PA-FX-FAST-REPLY (RFC 6113 section 5.4.3). */
 export const decodePaFxFastReply = (b: Uint8Array, o?: DecodeOptions): PaFxFastReply =>
   paFxFastReply.decode(b, o);
-/** Encodes KrbFastArmoredRep (RFC 6113 section 5.4.3). */
+/**
+ * Encodes KrbFastArmoredRep (RFC 6113 section 5.4.3).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKrbFastArmoredRep = (v: KrbFastArmoredRep): Uint8Array => krbFastArmoredRep.encode(v);
 /** Decodes KrbFastArmoredRep (RFC 6113 section 5.4.3). */
 export const decodeKrbFastArmoredRep = (b: Uint8Array, o?: DecodeOptions): KrbFastArmoredRep =>
   krbFastArmoredRep.decode(b, o);
-/** Encodes KrbFastResponse (RFC 6113 section 5.4.3), to encrypt with usage 52. */
+/**
+ * Encodes KrbFastResponse (RFC 6113 section 5.4.3), to encrypt with usage 52.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKrbFastResponse = (v: KrbFastResponse): Uint8Array => krbFastResponse.encode(v);
 /** Decodes a decrypted KrbFastResponse (RFC 6113 section 5.4.3). */
 export const decodeKrbFastResponse = (b: Uint8Array, o?: DecodeOptions): KrbFastResponse =>
   krbFastResponse.decode(b, o);
-/** Encodes KrbFastFinished (RFC 6113 section 5.4.3). */
+/**
+ * Encodes KrbFastFinished (RFC 6113 section 5.4.3).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKrbFastFinished = (v: KrbFastFinished): Uint8Array => krbFastFinished.encode(v);
 /** Decodes KrbFastFinished (RFC 6113 section 5.4.3). */
 export const decodeKrbFastFinished = (b: Uint8Array, o?: DecodeOptions): KrbFastFinished =>

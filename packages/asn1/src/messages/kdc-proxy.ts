@@ -33,7 +33,12 @@ export const KdcProxyMessageDef = seq('KDC-PROXY-MESSAGE', [
 
 const kdcProxyMessage = new Codec<KdcProxyMessage>('KDC-PROXY-MESSAGE', KdcProxyMessageDef);
 
-/** Encodes a KDC-PROXY-MESSAGE (MS-KKDCP section 2.2.2). */
+/**
+ * Encodes a KDC-PROXY-MESSAGE (MS-KKDCP section 2.2.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKdcProxyMessage(value: KdcProxyMessage): Uint8Array {
   return kdcProxyMessage.encode(value);
 }

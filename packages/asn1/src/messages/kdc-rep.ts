@@ -47,7 +47,12 @@ export const tgsRepCodec = new Codec<TgsRep>('TGS-REP', TgsRepDef);
 /** The KDC-REP codec (generated from its declaration), for embedding. */
 export const kdcRepCodec = new Codec<KdcRep>('KDC-REP', KdcRepDef);
 
-/** Encodes an AS-REP (RFC 4120 section 5.4.2); `msgType` must be 11. */
+/**
+ * Encodes an AS-REP (RFC 4120 section 5.4.2); `msgType` must be 11.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeAsRep(value: AsRep): Uint8Array {
   return asRepCodec.encode(value);
 }
@@ -57,7 +62,12 @@ export function decodeAsRep(bytes: Uint8Array, options?: DecodeOptions): AsRep {
   return asRepCodec.decode(bytes, options);
 }
 
-/** Encodes a TGS-REP (RFC 4120 section 5.4.2); `msgType` must be 13. */
+/**
+ * Encodes a TGS-REP (RFC 4120 section 5.4.2); `msgType` must be 13.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeTgsRep(value: TgsRep): Uint8Array {
   return tgsRepCodec.encode(value);
 }
@@ -67,7 +77,12 @@ export function decodeTgsRep(bytes: Uint8Array, options?: DecodeOptions): TgsRep
   return tgsRepCodec.decode(bytes, options);
 }
 
-/** Encodes an AS-REP or TGS-REP, choosing the tag from `msgType`. */
+/**
+ * Encodes an AS-REP or TGS-REP, choosing the tag from `msgType`.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKdcRep(value: KdcRep): Uint8Array {
   return kdcRepCodec.encode(value);
 }

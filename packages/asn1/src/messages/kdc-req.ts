@@ -93,7 +93,12 @@ export const tgsReqCodec = new Codec<TgsReq>('TGS-REQ', TgsReqDef);
 /** The KDC-REQ codec (generated from its declaration), for embedding. */
 export const kdcReqCodec = new Codec<KdcReq>('KDC-REQ', KdcReqDef);
 
-/** Encodes a KDC-REQ-BODY (RFC 4120 section 5.4.1), e.g. to checksum it. */
+/**
+ * Encodes a KDC-REQ-BODY (RFC 4120 section 5.4.1), e.g. to checksum it.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKdcReqBody(value: KdcReqBody): Uint8Array {
   return kdcReqBodyCodec.encode(value);
 }
@@ -103,7 +108,12 @@ export function decodeKdcReqBody(bytes: Uint8Array, options?: DecodeOptions): Kd
   return kdcReqBodyCodec.decode(bytes, options);
 }
 
-/** Encodes an AS-REQ; `msgType` must be 10. `reqBodyDer` is ignored. */
+/**
+ * Encodes an AS-REQ; `msgType` must be 10. `reqBodyDer` is ignored.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeAsReq(value: AsReq): Uint8Array {
   return asReqCodec.encode(value);
 }
@@ -117,7 +127,12 @@ export function decodeAsReq(bytes: Uint8Array, options?: DecodeOptions): AsReq {
   return asReqCodec.decode(bytes, options);
 }
 
-/** Encodes a TGS-REQ; `msgType` must be 12. `reqBodyDer` is ignored. */
+/**
+ * Encodes a TGS-REQ; `msgType` must be 12. `reqBodyDer` is ignored.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeTgsReq(value: TgsReq): Uint8Array {
   return tgsReqCodec.encode(value);
 }
@@ -127,7 +142,12 @@ export function decodeTgsReq(bytes: Uint8Array, options?: DecodeOptions): TgsReq
   return tgsReqCodec.decode(bytes, options);
 }
 
-/** Encodes an AS-REQ or TGS-REQ, choosing the tag from `msgType`. */
+/**
+ * Encodes an AS-REQ or TGS-REQ, choosing the tag from `msgType`.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKdcReq(value: KdcReq): Uint8Array {
   return kdcReqCodec.encode(value);
 }

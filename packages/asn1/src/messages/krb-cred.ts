@@ -107,7 +107,12 @@ export const krbCredCodec = new Codec<KrbCred>('KRB-CRED', KrbCredDef);
 /** The EncKrbCredPart codec (generated from its declaration), for embedding. */
 export const encKrbCredPartCodec = new Codec<EncKrbCredPart>('EncKrbCredPart', EncKrbCredPartDef);
 
-/** Encodes a KRB-CRED (RFC 4120 section 5.8.1). */
+/**
+ * Encodes a KRB-CRED (RFC 4120 section 5.8.1).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKrbCred(value: KrbCred): Uint8Array {
   return krbCredCodec.encode(value);
 }
@@ -117,7 +122,12 @@ export function decodeKrbCred(bytes: Uint8Array, options?: DecodeOptions): KrbCr
   return krbCredCodec.decode(bytes, options);
 }
 
-/** Encodes an EncKrbCredPart (RFC 4120 section 5.8.1), to encrypt with usage 14 or send with etype 0. */
+/**
+ * Encodes an EncKrbCredPart (RFC 4120 section 5.8.1), to encrypt with usage 14 or send with etype 0.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeEncKrbCredPart(value: EncKrbCredPart): Uint8Array {
   return encKrbCredPartCodec.encode(value);
 }

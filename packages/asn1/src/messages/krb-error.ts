@@ -93,7 +93,12 @@ export const methodDataCodec = new Codec<MethodData>('METHOD-DATA', MethodDataDe
 /** The TYPED-DATA codec (generated from its declaration), for embedding. */
 export const typedDataCodec = new Codec<TypedData>('TYPED-DATA', TypedDataDef);
 
-/** Encodes a KRB-ERROR (RFC 4120 section 5.9.1). */
+/**
+ * Encodes a KRB-ERROR (RFC 4120 section 5.9.1).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKrbError(value: KrbErrorMessage): Uint8Array {
   return krbErrorCodec.encode(value);
 }
@@ -103,7 +108,12 @@ export function decodeKrbError(bytes: Uint8Array, options?: DecodeOptions): KrbE
   return krbErrorCodec.decode(bytes, options);
 }
 
-/** Encodes METHOD-DATA (SEQUENCE OF PA-DATA), the usual KRB-ERROR e-data. */
+/**
+ * Encodes METHOD-DATA (SEQUENCE OF PA-DATA), the usual KRB-ERROR e-data.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeMethodData(value: MethodData): Uint8Array {
   return methodDataCodec.encode(value);
 }
@@ -113,7 +123,12 @@ export function decodeMethodData(bytes: Uint8Array, options?: DecodeOptions): Me
   return methodDataCodec.decode(bytes, options);
 }
 
-/** Encodes TYPED-DATA (at least one entry). */
+/**
+ * Encodes TYPED-DATA (at least one entry).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeTypedData(value: TypedData): Uint8Array {
   return typedDataCodec.encode(value);
 }
@@ -123,7 +138,12 @@ export function decodeTypedData(bytes: Uint8Array, options?: DecodeOptions): Typ
   return typedDataCodec.decode(bytes, options);
 }
 
-/** Encodes PA-FX-ERROR (RFC 6113 section 5.4.4): the padata value is a KRB-ERROR. */
+/**
+ * Encodes PA-FX-ERROR (RFC 6113 section 5.4.4): the padata value is a KRB-ERROR.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaFxError = (v: KrbErrorMessage): Uint8Array => encodeKrbError(v);
 /** Decodes PA-FX-ERROR (RFC 6113 section 5.4.4). */
 export const decodePaFxError = (b: Uint8Array, o?: DecodeOptions): KrbErrorMessage => decodeKrbError(b, o);

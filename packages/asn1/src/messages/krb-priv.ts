@@ -67,7 +67,12 @@ export const krbPrivCodec = new Codec<KrbPriv>('KRB-PRIV', KrbPrivDef);
 /** The EncKrbPrivPart codec (generated from its declaration), for embedding. */
 export const encKrbPrivPartCodec = new Codec<EncKrbPrivPart>('EncKrbPrivPart', EncKrbPrivPartDef);
 
-/** Encodes a KRB-PRIV (RFC 4120 section 5.7.1). */
+/**
+ * Encodes a KRB-PRIV (RFC 4120 section 5.7.1).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKrbPriv(value: KrbPriv): Uint8Array {
   return krbPrivCodec.encode(value);
 }
@@ -77,7 +82,12 @@ export function decodeKrbPriv(bytes: Uint8Array, options?: DecodeOptions): KrbPr
   return krbPrivCodec.decode(bytes, options);
 }
 
-/** Encodes an EncKrbPrivPart (RFC 4120 section 5.7.1), ready to encrypt with usage 13. */
+/**
+ * Encodes an EncKrbPrivPart (RFC 4120 section 5.7.1), ready to encrypt with usage 13.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeEncKrbPrivPart(value: EncKrbPrivPart): Uint8Array {
   return encKrbPrivPartCodec.encode(value);
 }

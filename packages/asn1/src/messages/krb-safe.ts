@@ -65,7 +65,12 @@ export const krbSafeCodec = new Codec<KrbSafe>('KRB-SAFE', KrbSafeDef);
 /** The KRB-SAFE-BODY codec (generated from its declaration), for embedding. */
 export const krbSafeBodyCodec = new Codec<KrbSafeBody>('KRB-SAFE-BODY', KrbSafeBodyDef);
 
-/** Encodes a KRB-SAFE (RFC 4120 section 5.6.1). */
+/**
+ * Encodes a KRB-SAFE (RFC 4120 section 5.6.1).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKrbSafe(value: KrbSafe): Uint8Array {
   return krbSafeCodec.encode(value);
 }
@@ -75,7 +80,12 @@ export function decodeKrbSafe(bytes: Uint8Array, options?: DecodeOptions): KrbSa
   return krbSafeCodec.decode(bytes, options);
 }
 
-/** Encodes a KRB-SAFE-BODY: the bytes the KRB-SAFE checksum covers. */
+/**
+ * Encodes a KRB-SAFE-BODY: the bytes the KRB-SAFE checksum covers.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeKrbSafeBody(value: KrbSafeBody): Uint8Array {
   return krbSafeBodyCodec.encode(value);
 }

@@ -83,7 +83,12 @@ export function decodeMessage(bytes: Uint8Array, options?: DecodeOptions): KrbMe
   return { type: e.type, value: e.codec.decode(bytes, options) } as KrbMessage;
 }
 
-/** Encodes a {@link KrbMessage}: the inverse of {@link decodeMessage}. */
+/**
+ * Encodes a {@link KrbMessage}: the inverse of {@link decodeMessage}.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export function encodeMessage(msg: KrbMessage): Uint8Array {
   const e = msg !== null && typeof msg === 'object' ? BY_TYPE.get(msg.type) : undefined;
   if (e === undefined) {

@@ -169,49 +169,99 @@ const paPacOptions = new Codec<PaPacOptions>('PA-PAC-OPTIONS', PaPacOptionsDef);
 const paForUser = new Codec<PaForUser>('PA-FOR-USER', PaForUserDef);
 const paS4uX509User = new Codec<PaS4uX509User>('PA-S4U-X509-USER', PaS4uX509UserDef);
 
-/** Encodes a PA-ENC-TS-ENC (RFC 4120 section 5.2.7.2), to encrypt with usage 1. */
+/**
+ * Encodes a PA-ENC-TS-ENC (RFC 4120 section 5.2.7.2), to encrypt with usage 1.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaEncTsEnc = (v: PaEncTsEnc): Uint8Array => paEncTsEnc.encode(v);
 /** Decodes a decrypted PA-ENC-TS-ENC (RFC 4120 section 5.2.7.2). */
 export const decodePaEncTsEnc = (b: Uint8Array, o?: DecodeOptions): PaEncTsEnc => paEncTsEnc.decode(b, o);
-/** Encodes ETYPE-INFO2 (RFC 4120 section 5.2.7.5); at least one entry. */
+/**
+ * Encodes ETYPE-INFO2 (RFC 4120 section 5.2.7.5); at least one entry.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeEtypeInfo2 = (v: EtypeInfo2): Uint8Array => etypeInfo2.encode(v);
 /** Decodes ETYPE-INFO2 (RFC 4120 section 5.2.7.5); at least one entry. */
 export const decodeEtypeInfo2 = (b: Uint8Array, o?: DecodeOptions): EtypeInfo2 => etypeInfo2.decode(b, o);
-/** Encodes ETYPE-INFO (RFC 4120 section 5.2.7.4). */
+/**
+ * Encodes ETYPE-INFO (RFC 4120 section 5.2.7.4).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeEtypeInfo = (v: EtypeInfo): Uint8Array => etypeInfo.encode(v);
 /** Decodes ETYPE-INFO (RFC 4120 section 5.2.7.4). */
 export const decodeEtypeInfo = (b: Uint8Array, o?: DecodeOptions): EtypeInfo => etypeInfo.decode(b, o);
-/** Encodes KERB-PA-PAC-REQUEST (MS-KILE section 2.2.3). */
+/**
+ * Encodes KERB-PA-PAC-REQUEST (MS-KILE section 2.2.3).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaPacRequest = (v: PaPacRequest): Uint8Array => paPacRequest.encode(v);
 /** Decodes KERB-PA-PAC-REQUEST (MS-KILE section 2.2.3). */
 export const decodePaPacRequest = (b: Uint8Array, o?: DecodeOptions): PaPacRequest =>
   paPacRequest.decode(b, o);
-/** Encodes PA-PAC-OPTIONS (MS-KILE section 2.2.10); bits in {@link PacOptions}. */
+/**
+ * Encodes PA-PAC-OPTIONS (MS-KILE section 2.2.10); bits in {@link PacOptions}.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaPacOptions = (v: PaPacOptions): Uint8Array => paPacOptions.encode(v);
 /** Decodes PA-PAC-OPTIONS (MS-KILE section 2.2.10). */
 export const decodePaPacOptions = (b: Uint8Array, o?: DecodeOptions): PaPacOptions =>
   paPacOptions.decode(b, o);
-/** Encodes PA-FOR-USER (MS-SFU section 2.2.1), the S4U2self request. */
+/**
+ * Encodes PA-FOR-USER (MS-SFU section 2.2.1), the S4U2self request.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaForUser = (v: PaForUser): Uint8Array => paForUser.encode(v);
 /** Decodes PA-FOR-USER (MS-SFU section 2.2.1). */
 export const decodePaForUser = (b: Uint8Array, o?: DecodeOptions): PaForUser => paForUser.decode(b, o);
-/** Encodes PA-S4U-X509-USER (MS-SFU section 2.2.2). */
+/**
+ * Encodes PA-S4U-X509-USER (MS-SFU section 2.2.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaS4uX509User = (v: PaS4uX509User): Uint8Array => paS4uX509User.encode(v);
 /** Decodes PA-S4U-X509-USER (MS-SFU section 2.2.2); later extensions of S4UUserID are skipped. */
 export const decodePaS4uX509User = (b: Uint8Array, o?: DecodeOptions): PaS4uX509User =>
   paS4uX509User.decode(b, o);
 
-/** Encodes PA-ENC-TIMESTAMP (RFC 4120 section 5.2.7.2): EncryptedData of a PA-ENC-TS-ENC. */
+/**
+ * Encodes PA-ENC-TIMESTAMP (RFC 4120 section 5.2.7.2): EncryptedData of a PA-ENC-TS-ENC.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaEncTimestamp = (v: EncryptedData): Uint8Array => encodeEncryptedData(v);
 /** Decodes PA-ENC-TIMESTAMP (RFC 4120 section 5.2.7.2). */
 export const decodePaEncTimestamp = (b: Uint8Array, o?: DecodeOptions): EncryptedData =>
   decodeEncryptedData(b, o);
-/** Encodes PA-ENCRYPTED-CHALLENGE (RFC 6113 section 5.4.6): EncryptedData of a PA-ENC-TS-ENC. */
+/**
+ * Encodes PA-ENCRYPTED-CHALLENGE (RFC 6113 section 5.4.6): EncryptedData of a PA-ENC-TS-ENC.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaEncryptedChallenge = (v: EncryptedData): Uint8Array => encodeEncryptedData(v);
 /** Decodes PA-ENCRYPTED-CHALLENGE (RFC 6113 section 5.4.6). */
 export const decodePaEncryptedChallenge = (b: Uint8Array, o?: DecodeOptions): EncryptedData =>
   decodeEncryptedData(b, o);
-/** Encodes PA-REQ-ENC-PA-REP (RFC 6806 section 11): a Checksum of the AS-REQ. */
+/**
+ * Encodes PA-REQ-ENC-PA-REP (RFC 6806 section 11): a Checksum of the AS-REQ.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaReqEncPaRep = (v: Checksum): Uint8Array => encodeChecksum(v);
 /** Decodes PA-REQ-ENC-PA-REP (RFC 6806 section 11). */
 export const decodePaReqEncPaRep = (b: Uint8Array, o?: DecodeOptions): Checksum => decodeChecksum(b, o);

@@ -205,34 +205,69 @@ const epis = new Codec<readonly ExternalPrincipalIdentifier[]>(
   seqOf('TD-INVALID-CERTIFICATES', ExternalPrincipalIdentifierDef),
 );
 
-/** Encodes PA-PK-AS-REQ (RFC 4556 section 3.2.1). */
+/**
+ * Encodes PA-PK-AS-REQ (RFC 4556 section 3.2.1).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaPkAsReq = (v: PaPkAsReq): Uint8Array => paPkAsReq.encode(v);
 /** Decodes PA-PK-AS-REQ (RFC 4556 section 3.2.1). */
 export const decodePaPkAsReq = (b: Uint8Array, o?: DecodeOptions): PaPkAsReq => paPkAsReq.decode(b, o);
-/** Encodes AuthPack (RFC 4556 section 3.2.1), the content the client signs. */
+/**
+ * Encodes AuthPack (RFC 4556 section 3.2.1), the content the client signs.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeAuthPack = (v: AuthPack): Uint8Array => authPack.encode(v);
 /** Decodes AuthPack (RFC 4556 section 3.2.1). */
 export const decodeAuthPack = (b: Uint8Array, o?: DecodeOptions): AuthPack => authPack.decode(b, o);
-/** Encodes PA-PK-AS-REP (RFC 4556 section 3.2.3). */
+/**
+ * Encodes PA-PK-AS-REP (RFC 4556 section 3.2.3).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodePaPkAsRep = (v: PaPkAsRep): Uint8Array => paPkAsRep.encode(v);
 /** Decodes PA-PK-AS-REP (RFC 4556 section 3.2.3). */
 export const decodePaPkAsRep = (b: Uint8Array, o?: DecodeOptions): PaPkAsRep => paPkAsRep.decode(b, o);
-/** Encodes KDCDHKeyInfo (RFC 4556 section 3.2.3.1), the content the KDC signs. */
+/**
+ * Encodes KDCDHKeyInfo (RFC 4556 section 3.2.3.1), the content the KDC signs.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKdcDhKeyInfo = (v: KdcDhKeyInfo): Uint8Array => kdcDhKeyInfo.encode(v);
 /** Decodes KDCDHKeyInfo (RFC 4556 section 3.2.3.1). */
 export const decodeKdcDhKeyInfo = (b: Uint8Array, o?: DecodeOptions): KdcDhKeyInfo =>
   kdcDhKeyInfo.decode(b, o);
-/** Encodes KRB5PrincipalName (RFC 4556 section 3.2.2), the id-pkinit-san otherName value. */
+/**
+ * Encodes KRB5PrincipalName (RFC 4556 section 3.2.2), the id-pkinit-san otherName value.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeKrb5PrincipalName = (v: Krb5PrincipalName): Uint8Array => krb5PrincipalName.encode(v);
 /** Decodes KRB5PrincipalName (RFC 4556 section 3.2.2). */
 export const decodeKrb5PrincipalName = (b: Uint8Array, o?: DecodeOptions): Krb5PrincipalName =>
   krb5PrincipalName.decode(b, o);
-/** Encodes TD-DH-PARAMETERS (RFC 4556 section 3.2.2): DER AlgorithmIdentifiers, the KDC's preference first. */
+/**
+ * Encodes TD-DH-PARAMETERS (RFC 4556 section 3.2.2): DER AlgorithmIdentifiers, the KDC's preference first.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeTdDhParameters = (v: readonly Uint8Array[]): Uint8Array => tdDhParameters.encode(v);
 /** Decodes TD-DH-PARAMETERS (RFC 4556 section 3.2.2). */
 export const decodeTdDhParameters = (b: Uint8Array, o?: DecodeOptions): readonly Uint8Array[] =>
   tdDhParameters.decode(b, o);
-/** Encodes TD-TRUSTED-CERTIFIERS / TD-INVALID-CERTIFICATES (RFC 4556 section 3.2.2). */
+/**
+ * Encodes TD-TRUSTED-CERTIFIERS / TD-INVALID-CERTIFICATES (RFC 4556 section 3.2.2).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
 export const encodeExternalPrincipalIdentifiers = (v: readonly ExternalPrincipalIdentifier[]): Uint8Array =>
   epis.encode(v);
 /** Decodes TD-TRUSTED-CERTIFIERS / TD-INVALID-CERTIFICATES (RFC 4556 section 3.2.2). */

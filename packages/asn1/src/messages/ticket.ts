@@ -45,6 +45,9 @@ export const ticketCodec = new Codec<Ticket>('Ticket', TicketDef);
 /**
  * Encodes a Ticket (RFC 4120 section 5.3) as `[APPLICATION 1]` DER.
  * `tktVno` defaults to 5 when absent.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
  */
 export function encodeTicket(value: Ticket): Uint8Array {
   return ticketCodec.encode(value);
