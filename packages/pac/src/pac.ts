@@ -53,7 +53,8 @@ import { type PacSignatureData, readPacSignatureData, writePacSignatureData } fr
 import { readUpnDnsInfo, type UpnDnsInfo, writeUpnDnsInfo } from './buffers/upn-dns-info';
 import { PacError, withPath } from './errors';
 import { PAC_BUFFER_TYPE_NAMES, PacBufferType } from './iana/buffer-type';
-import { NdrWriter } from './ndr/writer';
+import { u32At } from './ndr/reader';
+import { acquireWriter, type NdrWriter, releaseWriter } from './ndr/writer';
 
 /** The typed value of each buffer type krbsim decodes. */
 export interface PacBufferValues {
@@ -164,19 +165,10 @@ export interface PacDirectoryEntry {
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-function u32At(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
-
-function checkZeros(b: Uint8Array, from: number, to: number, path: string): void {
-  for (let i = from; i < to; i++) {
-    if (b[i] !== 0) {
-      throw new PacError(`padding must be zero, got 0x${b[i]!.toString(16).padStart(2, '0')}`, {
-        path,
-        offset: i,
-      });
-    }
-  }
+/** The offset of the first non-zero byte of `b[from..to)`, or -1. */
+function firstNonZero(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return i;
+  return -1;
 }
 
 /**
@@ -206,7 +198,6 @@ export function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): Pac
   let expected = 8 + 16 * count; // already a multiple of 8
   for (let i = 0; i < count; i++) {
     const at = 8 + 16 * i;
-    const path = `PACTYPE.Buffers[${i}]`;
     const type = u32At(b, at);
     const size = u32At(b, at + 4);
     const offLo = u32At(b, at + 8);
@@ -215,19 +206,25 @@ export function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): Pac
       const off = offHi === 0 ? `${offLo}` : `0x${offHi.toString(16)}${offLo.toString(16).padStart(8, '0')}`;
       throw new PacError(
         `expected ${expected} (buffers follow the directory in order, each on the next 8-byte boundary), got ${off}`,
-        { path: `${path}.Offset`, offset: at + 8 },
+        { path: `PACTYPE.Buffers[${i}].Offset`, offset: at + 8 },
       );
     }
     if (size > b.length - offLo) {
       throw new PacError(`${size} bytes at offset ${offLo} run past the ${b.length}-byte PAC`, {
-        path: `${path}.cbBufferSize`,
+        path: `PACTYPE.Buffers[${i}].cbBufferSize`,
         offset: at + 4,
       });
     }
     entries.push({ type, offset: offLo, size });
     const end = offLo + size;
     expected = align8(end);
-    checkZeros(b, end, Math.min(expected, b.length), `${path}.padding`);
+    const nonZero = firstNonZero(b, end, Math.min(expected, b.length));
+    if (nonZero >= 0) {
+      throw new PacError(`padding must be zero, got 0x${b[nonZero]!.toString(16).padStart(2, '0')}`, {
+        path: `PACTYPE.Buffers[${i}].padding`,
+        offset: nonZero,
+      });
+    }
   }
   if (b.length !== expected) {
     throw new PacError(
@@ -249,6 +246,17 @@ export function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): Pac
  *   `PACTYPE.Buffers[0].KERB_VALIDATION_INFO.GroupIds[3].Attributes`.
  */
 export function decodePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
+  return decodePacWithDirectory(bytes, options).pac;
+}
+
+/** A decoded PAC and its directory as found in the input. */
+export interface DecodedPac {
+  readonly pac: Pac;
+  readonly entries: readonly PacDirectoryEntry[];
+}
+
+/** {@link decodePac}, also returning the directory (the verifying code finds the signatures by it). */
+export function decodePacWithDirectory(bytes: Uint8Array, options?: DecodePacOptions): DecodedPac {
   const entries = readPacDirectory(bytes, options);
   const buffers: PacBuffer[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -264,7 +272,7 @@ export function decodePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
       throw withPath(e, `PACTYPE.Buffers[${i}]`);
     }
   }
-  return { buffers };
+  return { pac: { buffers }, entries };
 }
 
 /** A PAC's bytes and where each buffer landed. */
@@ -273,13 +281,16 @@ export interface EncodedPac {
   readonly entries: readonly PacDirectoryEntry[];
 }
 
-/** Encodes `pac` and reports where each buffer is (the signing code patches signatures in place). */
-export function encodePacWithDirectory(pac: Pac): EncodedPac {
+/**
+ * Writes `pac` into `w`, which must be at position 0, and returns where
+ * each buffer landed (the signing code checksums and patches the bytes in
+ * place before copying them out).
+ */
+export function writePac(w: NdrWriter, pac: Pac): PacDirectoryEntry[] {
   if (pac === null || typeof pac !== 'object' || !Array.isArray(pac.buffers)) {
     throw new PacError('expected a Pac object with a buffers array', { path: 'PACTYPE' });
   }
   const list = pac.buffers;
-  const w = new NdrWriter(1024);
   w.zeros(8 + 16 * list.length);
   const entries: PacDirectoryEntry[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -308,13 +319,14 @@ export function encodePacWithDirectory(pac: Pac): EncodedPac {
   }
   w.align(8);
   w.put32(0, list.length);
-  entries.forEach((e, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     const at = 8 + 16 * i;
     w.put32(at, e.type);
     w.put32(at + 4, e.size);
     w.put32(at + 8, e.offset);
-  });
-  return { bytes: w.finish(), entries };
+  }
+  return entries;
 }
 
 /**
@@ -322,10 +334,19 @@ export function encodePacWithDirectory(pac: Pac): EncodedPac {
  * boundary with zero padding (MS-PAC 2.3), as Windows and MIT lay it out.
  * Signature buffers are written as given; `signPac` computes them.
  *
+ * The result is a view into a slab it shares with other outputs, as
+ * `@krbsim/asn1`'s encodings are: `slice()` it for a buffer of your own.
+ *
  * @throws PacError naming the buffer and field of a value out of range.
  */
 export function encodePac(pac: Pac): Uint8Array {
-  return encodePacWithDirectory(pac).bytes;
+  const w = acquireWriter();
+  try {
+    writePac(w, pac);
+    return w.finish();
+  } finally {
+    releaseWriter(w);
+  }
 }
 
 /**

@@ -35,6 +35,17 @@ function isUInt32(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 }
 
+/** True for a valid {@link Sid} value: what {@link checkSid} accepts, without building an error. */
+export function isSid(sid: Sid): boolean {
+  if (sid === null || typeof sid !== 'object') return false;
+  const a = sid.identifierAuthority;
+  if (typeof a !== 'number' || !Number.isInteger(a) || a < 0 || a >= MAX_AUTHORITY) return false;
+  const subs = sid.subAuthority;
+  if (!Array.isArray(subs) || subs.length > MAX_SUB_AUTHORITIES) return false;
+  for (let i = 0; i < subs.length; i++) if (!isUInt32(subs[i])) return false;
+  return true;
+}
+
 /**
  * Checks a {@link Sid} value (authority and sub-authority ranges, at most 15
  * sub-authorities) and throws a {@link PacError} naming what is wrong.

@@ -43,14 +43,14 @@ import {
 import type { PacSignatureData } from './buffers/signature';
 import { PacError, type PacSignatureKind } from './errors';
 import { PacBufferType } from './iana/buffer-type';
+import { acquireWriter, releaseWriter } from './ndr/writer';
 import {
   type DecodePacOptions,
-  decodePac,
-  encodePacWithDirectory,
+  decodePacWithDirectory,
   type Pac,
   type PacBuffer,
   type PacDirectoryEntry,
-  readPacDirectory,
+  writePac,
 } from './pac';
 import { findPac, hasTicketSignature, ticketSignatureData, withPac } from './ticket';
 
@@ -112,6 +112,7 @@ export interface SignPacOptions {
 /** A signed PAC: its encoding and its value with the signatures filled in. */
 export interface SignedPac {
   readonly pac: Pac;
+  /** The encoding: a view into a slab shared with other outputs (`slice()` it for a buffer of your own). */
   readonly bytes: Uint8Array;
 }
 
@@ -137,8 +138,9 @@ function checkSigningType(cksumtype: number, key: Key, kind: PacSignatureKind): 
       signature: kind,
     });
   }
-  // Computes nothing useful; makes a type that does not fit the key fail before anything is signed.
-  checksum(key, usage, new Uint8Array(0), { cksumtype });
+  // The key's mandatory type always fits it. Another type may not: checksumming nothing makes
+  // one that does not fit fail before anything is signed.
+  if (cksumtype !== checksumTypeFor(key.etype)) checksum(key, usage, new Uint8Array(0), { cksumtype });
 }
 
 function entryOf(entries: readonly PacDirectoryEntry[], type: number): PacDirectoryEntry | undefined {
@@ -220,31 +222,40 @@ export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions 
     };
   }
 
-  const { bytes, entries } = encodePacWithDirectory({ buffers });
-  const server = entryOf(entries, PacBufferType.SERVER_CHECKSUM)!;
-  const kdc = entryOf(entries, PacBufferType.PRIVSVR_CHECKSUM)!;
-  const work = bytes.slice();
-  zeroAfterType(work, server);
-  zeroAfterType(work, kdc);
+  // Encoded once, into a reused writer; the checksums read it in place and
+  // the result is its one copy. The signature buffers were written zeroed,
+  // as the checksums need them, except a KDC signature's RODCIdentifier,
+  // which is zeroed for them and then put back.
+  const w = acquireWriter();
+  let bytes: Uint8Array;
+  let serverSignature: Uint8Array;
+  let kdcSignature: Uint8Array;
   let fullSignature: Uint8Array | undefined;
-  if (full) {
-    const fe = entryOf(entries, PacBufferType.FULL_CHECKSUM)!;
-    zeroAfterType(work, fe);
-    fullSignature = checksum(keys.kdcKey, usage, work, { cksumtype: kdcType });
-    bytes.set(fullSignature, fe.offset + 4);
-    work.set(bytes.subarray(fe.offset + 4, fe.offset + fe.size), fe.offset + 4);
-  }
-  const serverSignature = checksum(keys.serverKey, usage, work, { cksumtype: serverType });
-  bytes.set(serverSignature, server.offset + 4);
-  const kdcSignature = checksum(
-    keys.kdcKey,
-    usage,
-    bytes.subarray(server.offset + 4, server.offset + server.size),
-    {
+  try {
+    const entries = writePac(w, { buffers });
+    const server = entryOf(entries, PacBufferType.SERVER_CHECKSUM)!;
+    const kdc = entryOf(entries, PacBufferType.PRIVSVR_CHECKSUM)!;
+    const trailerAt = kdc.offset + 4 + getChecksumType(kdcType).checksumBytes;
+    const kdcEnd = kdc.offset + kdc.size;
+    const trailer = trailerAt < kdcEnd ? w.view(trailerAt, kdcEnd).slice() : undefined;
+    if (trailer !== undefined) w.view(trailerAt, kdcEnd).fill(0);
+    const whole = w.view(0, w.pos);
+    if (full) {
+      const fe = entryOf(entries, PacBufferType.FULL_CHECKSUM)!;
+      fullSignature = checksum(keys.kdcKey, usage, whole, { cksumtype: kdcType });
+      w.putBytes(fe.offset + 4, fullSignature);
+    }
+    serverSignature = checksum(keys.serverKey, usage, whole, { cksumtype: serverType });
+    w.putBytes(server.offset + 4, serverSignature);
+    if (trailer !== undefined) w.putBytes(trailerAt, trailer);
+    kdcSignature = checksum(keys.kdcKey, usage, w.view(server.offset + 4, server.offset + server.size), {
       cksumtype: kdcType,
-    },
-  );
-  bytes.set(kdcSignature, kdc.offset + 4);
+    });
+    w.putBytes(kdc.offset + 4, kdcSignature);
+    bytes = w.finish();
+  } finally {
+    releaseWriter(w);
+  }
 
   const filled: Readonly<Record<number, Uint8Array | undefined>> = {
     [PacBufferType.SERVER_CHECKSUM]: serverSignature,
@@ -353,8 +364,7 @@ function verifyOne(
  *   (KRB_AP_ERR_MODIFIED).
  */
 export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options: VerifyPacOptions = {}): Pac {
-  const pac = decodePac(bytes, options);
-  const entries = readPacDirectory(bytes, options);
+  const { pac, entries } = decodePacWithDirectory(bytes, options);
   const { serverKey, kdcKey } = keys;
   const server = entryOf(entries, PacBufferType.SERVER_CHECKSUM);
   const kdc = entryOf(entries, PacBufferType.PRIVSVR_CHECKSUM);
@@ -363,18 +373,25 @@ export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options:
   if (kdcKey !== undefined && options.ticket !== undefined) {
     verifyOne(bytes, ticketEntry, 'ticket', kdcKey, ticketSignatureData(options.ticket));
   }
-  const copy = bytes.slice();
-  zeroAfterType(copy, server);
-  zeroAfterType(copy, kdc);
-  if (serverKey !== undefined) verifyOne(bytes, server, 'server', serverKey, copy);
-  if (kdcKey !== undefined) {
-    const required = options.requireExtendedKdcSignature ?? options.ticket !== undefined;
-    if (full !== undefined || required) {
-      zeroAfterType(copy, full);
-      verifyOne(bytes, full, 'full', kdcKey, copy);
+  // The checksummed copy, with signatures zeroed, lives in a reused writer: it never leaves here.
+  const w = acquireWriter();
+  try {
+    w.bytes(bytes);
+    const copy = w.view(0, bytes.length);
+    zeroAfterType(copy, server);
+    zeroAfterType(copy, kdc);
+    if (serverKey !== undefined) verifyOne(bytes, server, 'server', serverKey, copy);
+    if (kdcKey !== undefined) {
+      const required = options.requireExtendedKdcSignature ?? options.ticket !== undefined;
+      if (full !== undefined || required) {
+        zeroAfterType(copy, full);
+        verifyOne(bytes, full, 'full', kdcKey, copy);
+      }
+      if (server === undefined) throw signatureError('server', 'missing', ErrorCode.KRB_AP_ERR_MODIFIED);
+      verifyOne(bytes, kdc, 'kdc', kdcKey, bytes.subarray(server.offset + 4, server.offset + server.size));
     }
-    if (server === undefined) throw signatureError('server', 'missing', ErrorCode.KRB_AP_ERR_MODIFIED);
-    verifyOne(bytes, kdc, 'kdc', kdcKey, bytes.subarray(server.offset + 4, server.offset + server.size));
+  } finally {
+    releaseWriter(w);
   }
   return pac;
 }

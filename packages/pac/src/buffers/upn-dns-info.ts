@@ -72,18 +72,42 @@ function canonicalLayout(header: number, lengths: readonly number[]): { offsets:
   return { offsets, size: at };
 }
 
+/** One item of the buffer: its name in errors, offset and length in bytes. */
+interface LayoutItem {
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
 /** Checks that items lie inside `[header, size)` without overlapping; returns a reason or undefined. */
-function layoutProblem(
-  header: number,
-  size: number,
-  items: readonly { name: string; offset: number; length: number }[],
-): string | undefined {
+function layoutProblem(header: number, size: number, items: readonly LayoutItem[]): string | undefined {
   for (const it of items) {
     if (it.length === 0) continue;
     if (it.offset < header) return `${it.name} at ${it.offset} overlaps the ${header}-byte header`;
     if (it.offset + it.length > size) {
       return `${it.name} (${it.length} bytes at ${it.offset}) runs past the ${size}-byte buffer`;
     }
+  }
+  // Items are almost always in offset order already: then check neighbours without sorting a copy.
+  let prev: LayoutItem | undefined;
+  let ordered = true;
+  for (const it of items) {
+    if (it.length === 0) continue;
+    if (prev !== undefined && it.offset < prev.offset) {
+      ordered = false;
+      break;
+    }
+    prev = it;
+  }
+  if (ordered) {
+    prev = undefined;
+    for (const it of items) {
+      if (it.length === 0) continue;
+      if (prev !== undefined && prev.offset + prev.length > it.offset)
+        return `${prev.name} and ${it.name} overlap`;
+      prev = it;
+    }
+    return undefined;
   }
   const sorted = items.filter((it) => it.length > 0).sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
@@ -94,13 +118,21 @@ function layoutProblem(
   return undefined;
 }
 
+function u16At(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+
+/** The length and offset pair at `b[at]`. */
+function layoutItem(b: Uint8Array, at: number, name: string): LayoutItem {
+  return { name, length: u16At(b, at), offset: u16At(b, at + 2) };
+}
+
 /** Reads a UPN_DNS_INFO filling `b[start..end)`. */
 export function readUpnDnsInfo(b: Uint8Array, start: number, end: number): UpnDnsInfo {
   const size = end - start;
-  const u16 = (at: number) => b[start + at]! | (b[start + at + 1]! << 8);
   try {
     if (size < 12) throw new PacError(`the header takes 12 bytes, the buffer has ${size}`, { offset: start });
-    const flags = (u16(8) | (u16(10) << 16)) >>> 0;
+    const flags = (u16At(b, start + 8) | (u16At(b, start + 10) << 16)) >>> 0;
     const extended = (flags & UpnDnsFlags.HAS_SAM_NAME_AND_SID) !== 0;
     const header = extended ? 20 : 12;
     if (size < header) {
@@ -109,16 +141,8 @@ export function readUpnDnsInfo(b: Uint8Array, start: number, end: number): UpnDn
         offset: start + 8,
       });
     }
-    const items = [
-      { name: 'Upn', length: u16(0), offset: u16(2) },
-      { name: 'DnsDomainName', length: u16(4), offset: u16(6) },
-      ...(extended
-        ? [
-            { name: 'SamName', length: u16(12), offset: u16(14) },
-            { name: 'Sid', length: u16(16), offset: u16(18) },
-          ]
-        : []),
-    ];
+    const items = [layoutItem(b, start, 'Upn'), layoutItem(b, start + 4, 'DnsDomainName')];
+    if (extended) items.push(layoutItem(b, start + 12, 'SamName'), layoutItem(b, start + 16, 'Sid'));
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
       if (i < 3 && it.length % 2 !== 0) {
@@ -131,32 +155,22 @@ export function readUpnDnsInfo(b: Uint8Array, start: number, end: number): UpnDn
     const problem = layoutProblem(header, size, items);
     if (problem !== undefined) throw new PacError(problem, { offset: start });
     // Every byte that is neither header nor item must be zero padding.
-    const covered = new Uint8Array(size);
-    covered.fill(1, 0, header);
-    for (const it of items) covered.fill(1, it.offset, it.offset + it.length);
-    for (let i = 0; i < size; i++) {
-      if (covered[i] === 0 && b[start + i] !== 0) {
-        throw new PacError(`padding must be zero, got 0x${b[start + i]!.toString(16).padStart(2, '0')}`, {
-          offset: start + i,
-        });
-      }
+    for (let i = header; i < size; i++) {
+      if (b[start + i] === 0 || insideItem(items, i)) continue;
+      throw new PacError(`padding must be zero, got 0x${b[start + i]!.toString(16).padStart(2, '0')}`, {
+        offset: start + i,
+      });
     }
-    const str = (it: { offset: number; length: number }) => utf16At(b, start + it.offset, it.length / 2);
     const [upnItem, dnsItem, samItem, sidItem] = items;
-    const upn = str(upnItem!);
-    const dnsDomainName = str(dnsItem!);
+    const upn = utf16At(b, start + upnItem!.offset, upnItem!.length / 2);
+    const dnsDomainName = utf16At(b, start + dnsItem!.offset, dnsItem!.length / 2);
     let samName: string | undefined;
     let sid: Sid | undefined;
     if (extended) {
-      samName = str(samItem!);
+      samName = utf16At(b, start + samItem!.offset, samItem!.length / 2);
       sid = readBinarySid(b, start + sidItem!.offset, start + sidItem!.offset + sidItem!.length, '.Sid');
     }
-    const canon = canonicalLayout(
-      header,
-      items.map((it) => it.length),
-    );
-    const isCanonical = canon.size === size && items.every((it, i) => it.offset === canon.offsets[i]);
-    const layout: UpnDnsLayout | undefined = isCanonical
+    const layout: UpnDnsLayout | undefined = isCanonical(header, size, items)
       ? undefined
       : {
           upnOffset: upnItem!.offset,
@@ -177,10 +191,34 @@ export function readUpnDnsInfo(b: Uint8Array, start: number, end: number): UpnDn
   }
 }
 
+function insideItem(items: readonly LayoutItem[], i: number): boolean {
+  for (const it of items) if (i >= it.offset && i < it.offset + it.length) return true;
+  return false;
+}
+
+/** True if the items sit where krbsim puts them ({@link canonicalLayout}) in a buffer of that size. */
+function isCanonical(header: number, size: number, items: readonly LayoutItem[]): boolean {
+  let at = align8(header);
+  for (const it of items) {
+    if (it.offset !== at) return false;
+    at = align8(at + it.length);
+  }
+  return at === size;
+}
+
 /** Decodes a UPN_DNS_INFO buffer (MS-PAC 2.10). @throws PacError */
 export function decodeUpnDnsInfo(bytes: Uint8Array): UpnDnsInfo {
   if (!(bytes instanceof Uint8Array)) throw new PacError('expected a Uint8Array', { path: 'UPN_DNS_INFO' });
   return readUpnDnsInfo(bytes, 0, bytes.length);
+}
+
+function put16(b: Uint8Array, at: number, x: number): void {
+  b[at] = x & 0xff;
+  b[at + 1] = x >>> 8;
+}
+
+function putUtf16(b: Uint8Array, at: number, s: string): void {
+  for (let i = 0; i < s.length; i++) put16(b, at + 2 * i, s.charCodeAt(i));
 }
 
 /** Writes a UPN_DNS_INFO into `w`. */
@@ -232,31 +270,26 @@ export function writeUpnDnsInfo(w: NdrWriter, v: UpnDnsInfo): void {
       }
     }
     if (size > 0xffff) throw new PacError(`the buffer would take ${size} bytes; offsets are 16-bit`);
-    const buf = new Uint8Array(size);
-    const put16 = (at: number, x: number) => {
-      buf[at] = x & 0xff;
-      buf[at + 1] = x >>> 8;
-    };
-    put16(0, lengths[0]!);
-    put16(2, offsets[0]!);
-    put16(4, lengths[1]!);
-    put16(6, offsets[1]!);
-    put16(8, flags & 0xffff);
-    put16(10, flags >>> 16);
-    const putStr = (at: number, s: string) => {
-      for (let i = 0; i < s.length; i++) put16(at + 2 * i, s.charCodeAt(i));
-    };
-    putStr(offsets[0]!, upn);
-    putStr(offsets[1]!, dns);
+    // Written in place: zeros (the padding), then the header and the items at their offsets.
+    const start = w.pos;
+    w.zeros(size);
+    const buf = w.view(start, start + size);
+    put16(buf, 0, lengths[0]!);
+    put16(buf, 2, offsets[0]!);
+    put16(buf, 4, lengths[1]!);
+    put16(buf, 6, offsets[1]!);
+    put16(buf, 8, flags & 0xffff);
+    put16(buf, 10, flags >>> 16);
+    putUtf16(buf, offsets[0]!, upn);
+    putUtf16(buf, offsets[1]!, dns);
     if (extended) {
-      put16(12, lengths[2]!);
-      put16(14, offsets[2]!);
-      put16(16, lengths[3]!);
-      put16(18, offsets[3]!);
-      putStr(offsets[2]!, sam);
+      put16(buf, 12, lengths[2]!);
+      put16(buf, 14, offsets[2]!);
+      put16(buf, 16, lengths[3]!);
+      put16(buf, 18, offsets[3]!);
+      putUtf16(buf, offsets[2]!, sam);
       writeSid(buf, offsets[3]!, v.sid!);
     }
-    w.bytes(buf);
   } catch (e) {
     throw withPath(e, 'UPN_DNS_INFO');
   }

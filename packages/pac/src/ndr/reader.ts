@@ -16,6 +16,8 @@ import { PacError } from '../errors';
 export class NdrReader {
   /** The next byte to read. */
   pos: number;
+  /** A view of `b` for 64-bit reads, made on the first one. */
+  private dv: DataView | undefined;
 
   /**
    * @param b the input
@@ -104,9 +106,12 @@ export class NdrReader {
   /** A 64-bit little-endian unsigned number made of two 32-bit halves (FILETIME: aligned to 4). */
   u64Pair(): bigint {
     this.align(4);
-    const lo = this.u32le();
-    const hi = this.u32le();
-    return (BigInt(hi) << 32n) | BigInt(lo);
+    this.need(8);
+    // One BigInt from DataView rather than four from BigInt(hi) << 32n | BigInt(lo).
+    this.dv ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
+    const v = this.dv.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
   }
 
   /** `n` raw bytes, copied out of the input. */
@@ -128,16 +133,18 @@ export class NdrReader {
 
 /** `n` UTF-16LE code units at `b[at]` as a string, code unit for code unit. */
 export function utf16At(b: Uint8Array, at: number, n: number): string {
+  // fromCharCode over chunks of at most 1024 units: never a huge argument list.
   let s = '';
-  // fromCharCode over chunks: one call per 1024 units, never a huge argument list.
-  const units: number[] = [];
-  for (let i = 0; i < n; i++) {
-    units.push(b[at + 2 * i]! | (b[at + 2 * i + 1]! << 8));
-    if (units.length === 1024) {
-      s += String.fromCharCode(...units);
-      units.length = 0;
-    }
+  for (let done = 0; done < n; done += 1024) {
+    const k = Math.min(1024, n - done);
+    const units = new Array<number>(k);
+    for (let i = 0, p = at + 2 * done; i < k; i++, p += 2) units[i] = b[p]! | (b[p + 1]! << 8);
+    s += String.fromCharCode.apply(null, units);
   }
-  if (units.length > 0) s += String.fromCharCode(...units);
   return s;
+}
+
+/** The little-endian 32-bit number at `b[at]` (the caller has checked the bytes are there). */
+export function u32At(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }

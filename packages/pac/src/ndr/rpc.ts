@@ -18,7 +18,7 @@
  */
 
 import { PacError, withPath } from '../errors';
-import { MAX_SUB_AUTHORITIES, readAuthority, type Sid, writeSid } from '../sid';
+import { MAX_SUB_AUTHORITIES, readAuthority, type Sid, sidLength, writeSid } from '../sid';
 import type { NdrReader } from './reader';
 import type { NdrForm, ReferentReader, ReferentWriter } from './serialization';
 import { checkString, type NdrWriter } from './writer';
@@ -221,10 +221,8 @@ export function readRpcSid(r: NdrReader): Sid {
   }
 }
 
-/** Writes an RPC_SID referent. */
+/** Writes an RPC_SID referent: the conformance, then the SID's packed form (MS-DTYP 2.4.2.2) in place. */
 export function writeRpcSid(w: NdrWriter, sid: Sid): void {
   w.u32(sid.subAuthority.length);
-  const bytes = new Uint8Array(8 + 4 * sid.subAuthority.length);
-  writeSid(bytes, 0, sid);
-  w.bytes(bytes);
+  w.put(sidLength(sid), writeSid, sid);
 }

@@ -2,13 +2,23 @@
  * A growable little-endian writer for NDR and the PAC's plain structures:
  * the counterpart of `NdrReader`. Alignment padding is written as zeros.
  *
+ * One writer takes a whole PAC: the buffer codecs write into it in place,
+ * with no buffer or field of their own. {@link acquireWriter} hands out a
+ * writer that reuses the memory of the last one released, so encoding a PAC
+ * allocates nothing but its result ({@link NdrWriter.finish}: a copy, in a
+ * shared slab). The memory is never seen outside this package: every byte
+ * before `pos` was written by the current encoding (alignment and
+ * {@link NdrWriter.zeros} write zeros), and `finish` copies only those.
+ *
  * @module
  */
 
 import { PacError } from '../errors';
+import { outputCopy } from './output';
 
 export class NdrWriter {
   private buf: Uint8Array;
+  private dv: DataView;
   /** The next byte to write. */
   pos = 0;
 
@@ -18,9 +28,16 @@ export class NdrWriter {
     readonly base = 0,
   ) {
     this.buf = new Uint8Array(capacity);
+    this.dv = new DataView(this.buf.buffer);
   }
 
-  private ensure(n: number): void {
+  /** Bytes the writer holds before it has to grow. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -28,16 +45,13 @@ export class NdrWriter {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+    this.dv = new DataView(next.buffer);
   }
 
-  /** Zero padding up to the next multiple of `n` from `base`. */
+  /** Zero padding up to the next multiple of `n` (1, 2, 4 or 8) from `base`. */
   align(n: number): void {
-    const mis = (this.pos - this.base) % n;
-    if (mis === 0) return;
-    const pad = n - mis;
-    this.ensure(pad);
-    this.buf.fill(0, this.pos, this.pos + pad);
-    this.pos += pad;
+    const mis = (this.pos - this.base) & (n - 1);
+    if (mis !== 0) this.zeros(n - mis);
   }
 
   u8(v: number): void {
@@ -47,16 +61,13 @@ export class NdrWriter {
 
   u16le(v: number): void {
     this.ensure(2);
-    const b = this.buf;
-    const p = this.pos;
-    b[p] = v & 0xff;
-    b[p + 1] = (v >>> 8) & 0xff;
-    this.pos = p + 2;
+    this.dv.setUint16(this.pos, v, true);
+    this.pos += 2;
   }
 
   u32le(v: number): void {
     this.ensure(4);
-    this.put32(this.pos, v);
+    this.dv.setUint32(this.pos, v, true);
     this.pos += 4;
   }
 
@@ -72,11 +83,18 @@ export class NdrWriter {
     this.u32le(v);
   }
 
+  /** A 64-bit little-endian number without alignment (a checked, unsigned 64-bit `bigint`). */
+  u64le(v: bigint): void {
+    this.ensure(8);
+    // DataView writes the halves without BigInt arithmetic (no `v >> 32n` allocating a BigInt).
+    this.dv.setBigUint64(this.pos, v, true);
+    this.pos += 8;
+  }
+
   /** A FILETIME-like pair of 32-bit halves, aligned to 4. */
   u64Pair(v: bigint): void {
     this.align(4);
-    this.u32le(Number(v & 0xffffffffn));
-    this.u32le(Number(v >> 32n));
+    this.u64le(v);
   }
 
   bytes(b: Uint8Array): void {
@@ -109,26 +127,79 @@ export class NdrWriter {
 
   /** Overwrites the 32-bit little-endian number at `at` (a pointer placeholder, a length). */
   put32(at: number, v: number): void {
-    const b = this.buf;
-    b[at] = v & 0xff;
-    b[at + 1] = (v >>> 8) & 0xff;
-    b[at + 2] = (v >>> 16) & 0xff;
-    b[at + 3] = (v >>> 24) & 0xff;
+    this.dv.setUint32(at, v, true);
   }
 
-  /** A copy of what was written. */
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+  /**
+   * `n` bytes written in place by `write(buffer, at, arg)`, which must fill
+   * `buffer[at..at+n)` (a module-level function such as `writeSid`: no
+   * temporary array, no closure).
+   */
+  put<A>(n: number, write: (buffer: Uint8Array, at: number, arg: A) => unknown, arg: A): void {
+    this.ensure(n);
+    write(this.buf, this.pos, arg);
+    this.pos += n;
   }
+
+  /** Overwrites bytes written already, from `at`. */
+  putBytes(at: number, b: Uint8Array): void {
+    this.buf.set(b, at);
+  }
+
+  /**
+   * The written bytes `[start, end)` in place: a view that later writes
+   * may change or leave behind (when the writer grows). For checksums over
+   * what was just written; never hand it out.
+   */
+  view(start: number, end: number): Uint8Array {
+    return this.buf.subarray(start, end);
+  }
+
+  /** A copy of what was written: a view into a shared slab (see `output.ts`). */
+  finish(): Uint8Array {
+    return outputCopy(this.buf.subarray(0, this.pos));
+  }
+}
+
+/** Writers whose memory grew past this are not kept for reuse (a PAC is rarely over 48 KiB). */
+const MAX_KEPT = 64 * 1024;
+
+let spare: NdrWriter | undefined;
+
+/**
+ * A writer at position 0, reusing the memory of the last one given back
+ * with {@link releaseWriter}. A writer is out of the pool while acquired, so
+ * nested encodings get writers of their own.
+ */
+export function acquireWriter(): NdrWriter {
+  const w = spare ?? new NdrWriter(4096);
+  spare = undefined;
+  w.pos = 0;
+  return w;
+}
+
+/** Gives `w` back for reuse; nothing may use it afterwards. */
+export function releaseWriter(w: NdrWriter): void {
+  if (w.capacity <= MAX_KEPT && w.base === 0) spare = w;
+}
+
+/** True for an unsigned 32-bit integer. */
+export function isUInt32(v: unknown): v is number {
+  return typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v);
 }
 
 /** Throws a {@link PacError} for an encoder input that is not an unsigned integer of `bits` bits. */
 export function checkUInt(v: unknown, bits: 8 | 16 | 32, what: string): number {
   const max = bits === 32 ? 0xffffffff : (1 << bits) - 1;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
-    throw new PacError(`expected an unsigned ${bits}-bit integer, got ${String(v)}`, { path: what });
+    throw uintError(v, bits, what);
   }
   return v;
+}
+
+/** The error {@link checkUInt} throws, for callers that check in a loop and build the path only on failure. */
+export function uintError(v: unknown, bits: 8 | 16 | 32, what: string): PacError {
+  return new PacError(`expected an unsigned ${bits}-bit integer, got ${String(v)}`, { path: what });
 }
 
 /** Throws a {@link PacError} for an encoder input that is not an unsigned 64-bit bigint. */
