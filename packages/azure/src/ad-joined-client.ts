@@ -64,7 +64,7 @@ export class AdJoinedClient {
         onPrem,
         this.#opts.lineOfSightToDc
           ? new InProcessTransport({ trace: host.trace, from: this.participant }).register(onPrem, (req) =>
-              host.onPrem.handle(req),
+              host.onPremKdc(req),
             )
           : new UnreachableKdc(() =>
               missingPrerequisite(
@@ -96,7 +96,7 @@ export class AdJoinedClient {
     this.kerberos = new KerberosClient({
       realm: onPrem,
       transport: new RoutedTransport(routes, this.participant),
-      clock: host.clock,
+      clock: host.clientClock,
       random: host.random,
     });
   }

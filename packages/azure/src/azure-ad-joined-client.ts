@@ -76,7 +76,7 @@ export class AzureAdJoinedClient {
         new Map([[AZURE_AD_REALM, host.kdcProxyTransport(host.tenant.kdcProxyUrl, this.participant)]]),
         this.participant,
       ),
-      clock: host.clock,
+      clock: host.clientClock,
       random: host.random,
     });
   }
@@ -157,7 +157,7 @@ export class AzureAdJoinedClient {
     if (missing.length > 0) {
       throw missingPrerequisite(missing[0]!, 'The modern interactive flow cannot start until it is met.');
     }
-    const now = this.#host.clock.now();
+    const now = this.#host.clientClock.now();
     if (this.#prt === undefined || now - this.#prt.issuedAt >= PRT_REFRESH_INTERVAL_MS)
       await this.#refreshPrt(this.#prt === undefined);
     if (this.#cloudTgtExpired()) {
@@ -185,7 +185,7 @@ export class AzureAdJoinedClient {
   }
 
   #cloudTgtExpired(): boolean {
-    return this.#cloudTgt !== undefined && this.#host.clock.now() >= this.#cloudTgt.endtime;
+    return this.#cloudTgt !== undefined && this.#host.clientClock.now() >= this.#cloudTgt.endtime;
   }
 
   /**

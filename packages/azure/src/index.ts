@@ -38,6 +38,14 @@ export {
   SqlErrorNumber,
   WindowsStatus,
 } from './lab-error';
+export {
+  type KdcFault,
+  LabFaults,
+  type LabFaultsOptions,
+  type LabKdc,
+  type MessageFault,
+  type MessageRule,
+} from './lab-faults';
 export type { LabHost } from './lab-host';
 export {
   type AuthenticationMetadataMode,
@@ -48,6 +56,7 @@ export {
   type SqlSession,
 } from './managed-instance';
 export { OnPremDomain, type OnPremDomainOptions } from './on-prem-domain';
+export { PartyClock } from './party-clock';
 export { PRT_REFRESH_INTERVAL_MS, type PrtResponse } from './prt';
 export type { AzureSqlMiQuickStart, AzureSqlMiQuickStartOptions } from './quick-start';
 export type { SpnNotFoundCause } from './spn-not-found';

@@ -36,17 +36,22 @@ export function labClockNote(clock: Clock): string {
 
 /**
  * `reply` with `note` appended to its e-text when it is a KRB-ERROR
- * KRB_AP_ERR_SKEW, else `reply` itself (one byte is looked at).
+ * KRB_AP_ERR_SKEW and the note is not empty, else `reply` itself (one byte
+ * is looked at).
  */
 export function withSkewNote(reply: Uint8Array, note: () => string): Uint8Array {
   if (reply[0] !== 0x7e || peekKrbErrorCode(reply) !== ErrorCode.KRB_AP_ERR_SKEW) return reply;
+  const text = note();
+  if (text === '') return reply;
   const err = decodeKrbError(reply);
-  const eText = err.eText === undefined || err.eText === '' ? note() : `${err.eText}; ${note()}`;
+  const eText = err.eText === undefined || err.eText === '' ? text : `${err.eText}; ${text}`;
   return encodeKrbError({ ...err, eText });
 }
 
-/** `e` with `note` in its message when it is a KRB_AP_ERR_SKEW, else `e` itself. */
+/** `e` with `note` in its message when it is a KRB_AP_ERR_SKEW and the note is not empty, else `e` itself. */
 export function skewErrorWithNote(e: unknown, note: () => string): unknown {
   if (!(e instanceof KerberosError) || e.code !== ErrorCode.KRB_AP_ERR_SKEW) return e;
-  return new KerberosError(e.code, `${e.message}; ${note()}`, { realm: e.realm, cause: e });
+  const text = note();
+  if (text === '') return e;
+  return new KerberosError(e.code, `${e.message}; ${text}`, { realm: e.realm, cause: e });
 }

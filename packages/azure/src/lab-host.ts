@@ -13,11 +13,16 @@ import type { AzureAdTenant } from './tenant';
 
 /** The lab, as its clients see it. */
 export interface LabHost {
+  /** The lab's shared clock. */
   readonly clock: Clock;
+  /** The clients' clock: the shared one shifted by the clients' skew (`lab.clockOf('client')`). */
+  readonly clientClock: Clock;
   readonly random: RandomSource;
   readonly trace: Trace;
   readonly onPrem: OnPremDomain;
   readonly tenant: AzureAdTenant;
+  /** The on-prem domain controller's KDC, through the lab's faults (`lab.faults`). */
+  onPremKdc(request: Uint8Array): Promise<Uint8Array>;
   /** A transport to the KDC proxy at `url` (MS-KKDCP), traced as `from`. */
   kdcProxyTransport(url: string, from: string): KdcTransport;
   /** The missing lab step behind a KDC_ERR_S_PRINCIPAL_UNKNOWN for `spn` from `realm`, if one explains it. */

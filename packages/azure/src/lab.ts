@@ -40,9 +40,11 @@ import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory
 import { HybridJoinedClient, type HybridJoinedClientOptions } from './hybrid-joined-client';
 import { defaultLabClock, labClockNote } from './lab-clock';
 import { LabError, WindowsStatus } from './lab-error';
+import { LabFaults } from './lab-faults';
 import type { LabHost } from './lab-host';
 import { ManagedInstance, type ManagedInstanceOptions } from './managed-instance';
 import { OnPremDomain } from './on-prem-domain';
+import { PartyClock } from './party-clock';
 import { type AzureSqlMiQuickStart, type AzureSqlMiQuickStartOptions, quickStartIn } from './quick-start';
 import { explainSpnNotFound, type SpnNotFoundCause } from './spn-not-found';
 import { formatNetwork, overlaps, parseSubnet } from './subnet';
@@ -90,6 +92,8 @@ export interface AzureSqlMiLabOptions {
    * message (the demo does).
    */
   readonly traceEntries?: number;
+  /** How long the lab's clients wait for a KDC before "no logon servers" (see `lab.faults`). Default 30 s. */
+  readonly kdcTimeoutMs?: number;
 }
 
 /** The default bound of a lab's trace (see {@link AzureSqlMiLabOptions.traceEntries}). */
@@ -109,6 +113,13 @@ export class AzureSqlMiLab implements LabHost {
   readonly onPrem: OnPremDomain;
   /** Is Azure AD Connect syncing on-prem users to the tenant? */
   azureAdConnect: boolean;
+  /**
+   * Fault injection: KDCs that are down, slow or answer garbage, and rules
+   * that drop, delay, duplicate or corrupt the clients' KDC messages (see
+   * `docs/fault-injection.md`).
+   */
+  readonly faults: LabFaults;
+  readonly #clocks = new Map<string, PartyClock>();
   readonly #instances: ManagedInstance[] = [];
   readonly #proxy: KdcProxy;
   #cloudTrust: CloudTrust | undefined;
@@ -118,29 +129,37 @@ export class AzureSqlMiLab implements LabHost {
     const seed = opts.seed ?? 42;
     this.clock = opts.clock ?? defaultLabClock();
     this.clockIsDefault = opts.clock === undefined;
-    // While the clock is the default, a skewed client is told why (see lab-clock.ts).
-    const skewNote = this.clockIsDefault ? () => labClockNote(this.clock) : undefined;
+    // A skewed party is told why: the skews set with clockOf, else, while the clock is the
+    // default, the default clock (see lab-clock.ts).
+    const skewNote = () => this.#skewNote();
     this.random = new SeededRandom(seed);
     this.trace = new Trace({ clock: this.clock, maxEntries: opts.traceEntries ?? TRACE_ENTRIES });
     this.cloud = AzureClouds[opts.cloud ?? 'AzureCloud'];
     this.azureAdConnect = opts.azureAdConnect ?? true;
+    this.faults = new LabFaults({
+      clock: this.clock,
+      random: new SeededRandom(`${seed}:faults`),
+      ...(opts.kdcTimeoutMs !== undefined && { kdcTimeoutMs: opts.kdcTimeoutMs }),
+    });
+    const onPremRealm = (opts.onPremRealm ?? 'CONTOSO.COM').toUpperCase();
+    for (const party of ['client', onPremRealm, AZURE_AD_REALM]) this.#addParty(party);
     this.tenant = new AzureAdTenant({
       tenantId: opts.tenantId ?? tenantIdFromSeed(seed),
       cloud: this.cloud,
-      clock: this.clock,
+      clock: this.clockOf(AZURE_AD_REALM),
       random: new SeededRandom(`${seed}:tenant`),
       log: opts.log,
       ...(opts.referredPac !== undefined && { referredPac: opts.referredPac }),
-      ...(skewNote !== undefined && { skewNote }),
+      skewNote,
     });
     this.onPrem = new OnPremDomain({
       realm: opts.onPremRealm ?? 'CONTOSO.COM',
       netbiosName: opts.netbiosName,
       functionalLevel: opts.domainFunctionalLevel,
-      clock: this.clock,
+      clock: this.clockOf(onPremRealm),
       random: new SeededRandom(`${seed}:onprem`),
       log: opts.log,
-      ...(skewNote !== undefined && { skewNote }),
+      skewNote,
     });
     this.onPrem.onUserAdded = (u) => {
       if (this.azureAdConnect) this.syncUser(u);
@@ -152,8 +171,54 @@ export class AzureSqlMiLab implements LabHost {
     };
     // The proxy behind login.microsoftonline.com serves the Azure AD realm only.
     this.#proxy = new KdcProxy((realm) =>
-      realm === AZURE_AD_REALM ? (req) => this.tenant.handle(req) : undefined,
+      realm === AZURE_AD_REALM
+        ? (req) => this.faults.exchange('azure-ad', req, (r) => this.tenant.handle(r))
+        : undefined,
     );
+  }
+
+  /**
+   * The clock of one party: `client` (every client of the lab), a KDC by its
+   * realm (`CONTOSO.COM`, `KERBEROS.MICROSOFTONLINE.COM`), or an instance
+   * by its name (`mi1`). Each is the lab's clock plus a skew of its own, 0
+   * until set: `lab.clockOf('client').skewMs = 6 * Duration.minute` puts the
+   * clients six minutes ahead of everyone; `lab.clockOf('client').advance(ms)`
+   * moves only the clients' time (their cloud TGT, PRT and tickets expire).
+   */
+  clockOf(party: string): PartyClock {
+    const clock = this.#clocks.get(party) ?? this.#clocks.get(party.toUpperCase());
+    if (clock === undefined) {
+      throw new TypeError(
+        `the lab has no party ${JSON.stringify(party)}: its parties are ${[...this.#clocks.keys()].join(', ')}`,
+      );
+    }
+    return clock;
+  }
+
+  /** The clients' clock (`clockOf('client')`). */
+  get clientClock(): PartyClock {
+    return this.clockOf('client');
+  }
+
+  /** What a KRB_AP_ERR_SKEW gets appended: the parties' skews if any is set, else the default-clock note, else nothing. */
+  #skewNote(): string {
+    const skewed = [...this.#clocks.values()].filter((c) => c.skewMs !== 0);
+    if (skewed.length > 0) {
+      const list = skewed.map((c) => `${c.party} ${c.skewMs > 0 ? '+' : ''}${c.skewMs} ms`).join(', ');
+      return `the lab's party clocks are skewed (lab.clockOf): ${list}`;
+    }
+    return this.clockIsDefault ? labClockNote(this.clock) : '';
+  }
+
+  #addParty(party: string): PartyClock {
+    const clock = new PartyClock(party, this.clock);
+    this.#clocks.set(party, clock);
+    return clock;
+  }
+
+  /** The on-prem domain controller's KDC as the lab's clients reach it: through `faults`. */
+  onPremKdc(request: Uint8Array): Promise<Uint8Array> {
+    return this.faults.exchange('on-prem', request, (r) => this.onPrem.handle(r));
   }
 
   /** The cloud trust, once {@link setupCloudTrust} has run. */
@@ -233,7 +298,8 @@ export class AzureSqlMiLab implements LabHost {
    */
   addManagedInstance(opts: ManagedInstanceOptions): ManagedInstance {
     parseSubnet(opts.subnet);
-    const mi = new ManagedInstance(this.#instanceHost(), opts);
+    const clock = this.#clocks.get(opts.name) ?? new PartyClock(opts.name, this.clock);
+    const mi = new ManagedInstance(this.#instanceHost(clock), opts);
     if (this.#instances.some((m) => m.fqdn === mi.fqdn)) {
       throw new LabError(
         ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
@@ -241,6 +307,7 @@ export class AzureSqlMiLab implements LabHost {
         { reason: 'instance-exists' },
       );
     }
+    this.#clocks.set(opts.name, clock);
     this.#instances.push(mi);
     return mi;
   }
@@ -298,7 +365,7 @@ export class AzureSqlMiLab implements LabHost {
         { reason: 'no-logon-servers', windowsStatus: WindowsStatus.NO_LOGON_SERVERS },
       );
     }
-    return this.#proxy.handle(body);
+    return this.faults.exchange('kdc-proxy', body, (b) => this.#proxy.handle(b));
   }
 
   /**
@@ -329,8 +396,9 @@ export class AzureSqlMiLab implements LabHost {
     return new KdcProxyTransport({ url, from, trace: this.trace, post: (u, b) => this.postToKdcProxy(u, b) });
   }
 
-  #instanceHost() {
+  #instanceHost(clock: PartyClock) {
     return {
+      clock,
       tenant: this.tenant,
       sqlSuffix: this.cloud.sqlSuffix,
       trace: this.trace,
@@ -341,7 +409,7 @@ export class AzureSqlMiLab implements LabHost {
         return u === undefined ? undefined : downLevelLogonName(u);
       },
       certificateAuthority: () => this.certificateAuthority(),
-      ...(this.clockIsDefault && { skewNote: () => labClockNote(this.clock) }),
+      skewNote: () => this.#skewNote(),
       enableWindowsAuthentication: (mi: ManagedInstance) => {
         // Networks, not strings: 10.0.0.0/24 and 10.0.0.0/255.255.255.0 are one subnet (see subnet.ts).
         const net = parseSubnet(mi.subnet);

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { ErrorCode } from '@krbsim/core';
+import { type Clock, ErrorCode } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
 import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
 import type { PemCertificate, Trace } from '@krbsim/transport';
@@ -107,6 +107,8 @@ export interface InstanceHost {
   certificateAuthority(): Promise<PemCertificate>;
   /** Appended to a KRB_AP_ERR_SKEW's message (the lab's default-clock note; see `lab-clock.ts`). */
   readonly skewNote?: () => string;
+  /** The instance's own clock (`lab.clockOf(name)`); default the tenant realm's. */
+  readonly clock?: Clock;
 }
 
 /** What a value that should have been a token is, for a TypeError: `undefined`, `a string`, `a Promise`. */
@@ -387,7 +389,7 @@ export class ManagedInstance {
       keytab: names.flatMap((name) =>
         entry.keys.map((k) => ({ principal: { realm: realm.name, name }, kvno: k.kvno, key: k.key })),
       ),
-      clock: realm.clock,
+      clock: this.#host.clock ?? realm.clock,
       random: realm.random,
     });
   }
