@@ -6,7 +6,7 @@
  * some from requests built by hand to reach each check.
  */
 
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   decodeKrbError,
   decodeMethodData,
@@ -29,6 +29,7 @@ import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/cor
 import { Kdc, type PkinitOptions, Realm } from '@krbsim/kdc';
 import {
   certificateFrom,
+  cmsSigner,
   createSelfSignedCa,
   createSignedData,
   generateKeyAgreement,
@@ -231,7 +232,7 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(
       (await bySubject.client().getInitialCredentials('alice', identity(noSan))).client.name.nameString,
     ).toEqual(['alice']);
-    const fp = certificateFrom(noSan.certPem).x509.fingerprint256;
+    const fp = certificateFrom(noSan.certPem).fingerprint256;
     const byPrint = lab({ mapping: [{ fingerprint256: fp.toLowerCase(), principal: 'alice' }] });
     await byPrint.client().getInitialCredentials('alice', identity(noSan));
     // The table maps the certificate to alice, not to bob.
@@ -355,10 +356,7 @@ function handBuilt(
     ...(change.kdfs !== undefined && { supportedKdfs: change.kdfs.map((kdfId) => ({ kdfId })) }),
   }).slice();
   const who = change.signer ?? alice;
-  const signed = createSignedData(PkinitOid.id_pkinit_authData, authPack, {
-    key: createPrivateKey(who.keyPem),
-    certificate: certificateFrom(who.certPem),
-  });
+  const signed = createSignedData(PkinitOid.id_pkinit_authData, authPack, cmsSigner(who.certPem, who.keyPem));
   if (change.tamper) signed[signed.length - 3] = signed[signed.length - 3]! ^ 1;
   const req = encodeAsReq({
     pvno: 5,

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, sign, verify } from 'node:crypto';
 import { isAsn1Error, PkinitOid } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import {
@@ -31,7 +31,7 @@ import {
   type Tlv,
   tlv,
 } from './der';
-import { type Certificate, parseCertificate } from './x509';
+import { type Certificate, parseCertificate, pemBlocks, publicKeyOf } from './x509';
 
 /** Digest names `node:crypto` knows, by digest algorithm OID. */
 const DIGESTS: Readonly<Record<string, string>> = {
@@ -53,11 +53,43 @@ const SIGNATURES: Readonly<Record<string, string | undefined>> = {
   [PkinitOid.ecdsa_with_SHA512]: 'sha512',
 };
 
-/** A signer: its private key and certificate, plus CA certificates to send along. */
+/**
+ * A signer: its certificate, CA certificates to send along, and (held
+ * inside, see {@link cmsSigner}) its private key.
+ */
 export interface CmsSigner {
-  readonly key: KeyObject;
   readonly certificate: Certificate;
-  readonly chain?: readonly Certificate[];
+  readonly chain: readonly Certificate[];
+}
+
+/** The signers' private keys, out of the public type (no Node types in the declarations). */
+const keys = new WeakMap<CmsSigner, KeyObject>();
+
+/**
+ * A signer from PEM: the certificate (its CA chain may follow it) and its
+ * PKCS #8 private key (RSA or EC).
+ *
+ * @throws KerberosError (KRB_ERR_GENERIC) when either cannot be read.
+ */
+export function cmsSigner(certificatePem: string, privateKeyPem: string): CmsSigner {
+  const [certificate, ...chain] = pemBlocks(certificatePem, 'CERTIFICATE').map(parseCertificate);
+  if (certificate === undefined)
+    throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, 'no PEM CERTIFICATE block');
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch (e) {
+    throw new KerberosError(
+      ErrorCode.KRB_ERR_GENERIC,
+      'the private key cannot be read (PKCS #8 PEM expected)',
+      {
+        cause: e,
+      },
+    );
+  }
+  const signer: CmsSigner = { certificate, chain };
+  keys.set(signer, key);
+  return signer;
 }
 
 /** What {@link verifySignedData} found. */
@@ -101,7 +133,9 @@ export function createSignedData(
     seq(oid(PkinitOid.id_messageDigest), setOf(octets(md))),
   ];
   const signedAttrsSet = setOf(...attrs);
-  const ec = signer.key.asymmetricKeyType === 'ec';
+  const key = keys.get(signer);
+  if (key === undefined) throw new TypeError('createSignedData: the signer was not made by cmsSigner');
+  const ec = key.asymmetricKeyType === 'ec';
   const sigAlg = ec
     ? algorithm(
         digest === 'sha384'
@@ -120,7 +154,7 @@ export function createSignedData(
         NULL,
       );
   // The signature covers the attributes' DER with the SET tag (section 5.4), sent as [0] IMPLICIT.
-  const signature = sign(digest, signedAttrsSet, signer.key);
+  const signature = sign(digest, signedAttrsSet, key);
   const signedAttrs = new Uint8Array(signedAttrsSet);
   signedAttrs[0] = 0xa0;
   const cert = signer.certificate;
@@ -132,7 +166,7 @@ export function createSignedData(
     sigAlg,
     octets(signature),
   );
-  const certs = [cert, ...(signer.chain ?? [])].map((c) => c.der);
+  const certs = [cert, ...signer.chain].map((c) => c.der);
   const signedData = seq(
     smallInt(3), // eContentType is not id-data (RFC 5652 section 5.1)
     setOf(digestAlg),
@@ -197,7 +231,7 @@ export function verifySignedData(contentInfo: Uint8Array, contentType: string): 
   }
   let ok = false;
   try {
-    ok = verify(sigDigest, signedBytes, signer.publicKey, si.signature);
+    ok = verify(sigDigest, signedBytes, publicKeyOf(signer), si.signature);
   } catch {
     ok = false;
   }

@@ -24,7 +24,13 @@ export {
   type PemCertificate,
   type PkinitClientPurpose,
 } from './certificates';
-export { type CmsSigner, createSignedData, type VerifiedSignedData, verifySignedData } from './cms';
+export {
+  type CmsSigner,
+  cmsSigner,
+  createSignedData,
+  type VerifiedSignedData,
+  verifySignedData,
+} from './cms';
 export {
   generateKeyAgreement,
   groupAlgorithm,

@@ -39,10 +39,29 @@ export interface Certificate {
   readonly pkinitSans: readonly Krb5PrincipalName[];
   /** Every Microsoft UPN otherName. */
   readonly upnSans: readonly string[];
-  readonly publicKey: KeyObject;
-  /** The subject as `node:crypto` prints it, for messages. */
+  /** The subject as `node:crypto` prints it (`CN=alice`, comma-separated), for messages and mapping. */
   readonly subjectText: string;
-  readonly x509: X509Certificate;
+  /** SHA-256 of the DER, as colon-separated upper-case hex (`node:crypto`'s `fingerprint256`). */
+  readonly fingerprint256: string;
+}
+
+/**
+ * The `node:crypto` objects behind each parsed certificate, kept out of the
+ * public type so that the package's declarations need no Node types.
+ */
+const native = new WeakMap<Certificate, { readonly x509: X509Certificate; readonly publicKey: KeyObject }>();
+
+/** The certificate's public key (internal: for signature checks in this package). */
+export function publicKeyOf(cert: Certificate): KeyObject {
+  const n = native.get(cert);
+  if (n === undefined) throw new TypeError('not a certificate from parseCertificate');
+  return n.publicKey;
+}
+
+function x509Of(cert: Certificate): X509Certificate {
+  const n = native.get(cert);
+  if (n === undefined) throw new TypeError('not a certificate from parseCertificate');
+  return n.x509;
 }
 
 function invalid(why: string, cause?: unknown): never {
@@ -110,7 +129,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
         }
       }
     }
-    return {
+    const parsed: Certificate = {
       der,
       issuer: issuer.der,
       subject: subject.der,
@@ -122,10 +141,11 @@ export function parseCertificate(der: Uint8Array): Certificate {
       subjectKeyIdentifier: ski,
       pkinitSans,
       upnSans,
-      publicKey,
       subjectText: x509.subject.replace(/\n/g, ', '),
-      x509,
+      fingerprint256: x509.fingerprint256,
     };
+    native.set(parsed, { x509, publicKey });
+    return parsed;
   } catch (e) {
     if (isAsn1Error(e)) return invalid(e.message, e);
     throw e;
@@ -180,7 +200,7 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
 function signedBy(cert: Certificate, issuer: Certificate): boolean {
   if (!same(cert.issuer, issuer.subject)) return false;
   try {
-    return cert.x509.verify(issuer.publicKey);
+    return x509Of(cert).verify(publicKeyOf(issuer));
   } catch {
     return false;
   }

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   type AsRep,
   decodeKdcDhKeyInfo,
@@ -51,6 +51,7 @@ import type { Key } from '@krbsim/crypto';
 import {
   type Certificate,
   type CmsSigner,
+  cmsSigner,
   createSignedData,
   generateKeyAgreement,
   groupOfAlgorithm,
@@ -80,15 +81,13 @@ function loadIdentity(id: PkinitIdentity, realm: string): Identity {
   const bad = (why: string, cause?: unknown): never => {
     throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `PKINIT identity: ${why}`, { realm, cause });
   };
-  const [certificate, ...chain] = pemBlocks(id.certificate, 'CERTIFICATE').map(parseCertificate);
-  if (certificate === undefined) return bad('no PEM CERTIFICATE in certificate');
   const anchorPem = typeof id.anchors === 'string' ? [id.anchors] : id.anchors;
   const anchors = anchorPem.flatMap((p) => pemBlocks(p, 'CERTIFICATE')).map(parseCertificate);
   if (anchors.length === 0) bad('no anchor certificate to check the KDC with (pkinit_anchors)');
   try {
-    return { signer: { key: createPrivateKey(id.privateKey), certificate, chain }, anchors };
+    return { signer: cmsSigner(id.certificate, id.privateKey), anchors };
   } catch (e) {
-    return bad('the private key cannot be read', e);
+    return bad(e instanceof Error ? e.message : String(e), e);
   }
 }
 

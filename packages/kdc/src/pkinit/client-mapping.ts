@@ -27,7 +27,7 @@ const hexOnly = (s: string) => s.replace(/:/g, '').toLowerCase();
 function rowMatches(row: PkinitCertificateMapping, cert: Certificate): boolean {
   if (row.subject === undefined && row.fingerprint256 === undefined) return false;
   if (row.subject !== undefined && row.subject !== cert.subjectText) return false;
-  if (row.fingerprint256 !== undefined && hexOnly(row.fingerprint256) !== hexOnly(cert.x509.fingerprint256)) {
+  if (row.fingerprint256 !== undefined && hexOnly(row.fingerprint256) !== hexOnly(cert.fingerprint256)) {
     return false;
   }
   return true;

@@ -11,12 +11,12 @@
  * @module
  */
 
-import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { PkinitOid } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import {
   type Certificate,
   type CmsSigner,
+  cmsSigner,
   type KeyAgreementGroup,
   parseCertificate,
   pemBlocks,
@@ -108,18 +108,19 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
   const anchorPem = typeof options.anchors === 'string' ? [options.anchors] : options.anchors;
   const anchors = anchorPem.flatMap((p) => pemBlocks(p, 'CERTIFICATE')).map(parseCertificate);
   if (anchors.length === 0) bad('no anchor certificate');
-  const [certificate, ...chain] = pemBlocks(options.certificate, 'CERTIFICATE').map(parseCertificate);
-  if (certificate === undefined) bad('no KDC certificate');
-  let key: KeyObject;
+  let signer: CmsSigner;
   try {
-    key = createPrivateKey(options.privateKey);
+    signer = cmsSigner(options.certificate, options.privateKey);
   } catch (e) {
-    return bad('the KDC private key cannot be read', e);
+    return bad(
+      `the KDC certificate or key cannot be read (${e instanceof Error ? e.message : String(e)})`,
+      e,
+    );
   }
   const eku = options.clientEku ?? 'kpClientAuth';
   return {
     anchors,
-    signer: { key, certificate, chain },
+    signer,
     mapping: options.mapping ?? [],
     acceptedEkus:
       eku === 'none'
