@@ -18,6 +18,12 @@ export {
   issueServerCertificate,
   type PemCertificate,
 } from '@krbsim/pki';
+export {
+  FaultyTransport,
+  type FaultyTransportOptions,
+  type TransportFault,
+  type TransportRule,
+} from './faulty-transport';
 export { frameTcp, type TcpReadEvent, TcpRecordReader } from './framing';
 export { InProcessTransport, type InProcessTransportOptions } from './in-process';
 export { type ExchangeOptions, tcpExchange, udpExchange } from './kdc-exchange';
