@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything krbsim needs on a fresh machine with only Node 20 on it:
 # pnpm (the pinned version), the workspace's packages (frozen lock file), and,
-# when this machine can install Debian packages, MIT krb5 and tshark for the
-# interop tests and the libkrb5 benchmark baseline, and a private, unpacked
+# when this machine can install Debian packages, MIT krb5, tshark, FreeTDS and
+# headless Chromium for the interop tests and the libkrb5 benchmark baseline, and a private, unpacked
 # Heimdal (.tools/heimdal) for the Heimdal interop tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,9 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION"
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null
 fi
 
-APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql"
+# chromium: the HTML trace report is checked in a real headless browser
+# (test/trace-html.test.ts); it is the largest of these (about 2 minutes to install).
+APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql chromium"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
