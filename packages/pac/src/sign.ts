@@ -182,19 +182,25 @@ export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions 
   checkSigningType(kdcType, keys.kdcKey, 'kdc');
   const ticket = options.ticket;
   const full = ticket !== undefined && (options.extendedKdcSignature ?? true);
-  const wanted = new Map<number, number>([
-    [PacBufferType.SERVER_CHECKSUM, serverType],
-    [PacBufferType.PRIVSVR_CHECKSUM, kdcType],
-  ]);
-  if (ticket !== undefined) wanted.set(PacBufferType.TICKET_CHECKSUM, kdcType);
-  if (full) wanted.set(PacBufferType.FULL_CHECKSUM, kdcType);
+  // The signature buffers the PAC gets, in the order missing ones are appended, and their checksum types.
+  const wantedTypes: readonly number[] = [PacBufferType.SERVER_CHECKSUM, PacBufferType.PRIVSVR_CHECKSUM];
+  const types = [serverType, kdcType];
+  if (ticket !== undefined) {
+    (wantedTypes as number[]).push(PacBufferType.TICKET_CHECKSUM);
+    types.push(kdcType);
+  }
+  if (full) {
+    (wantedTypes as number[]).push(PacBufferType.FULL_CHECKSUM);
+    types.push(kdcType);
+  }
 
   const ticketSignature =
     ticket === undefined
       ? undefined
       : checksum(keys.kdcKey, usage, ticketSignatureData(ticket), { cksumtype: kdcType });
 
-  const seen = new Set<number>();
+  /** Where each wanted signature buffer is in `buffers`, by its index in `wantedTypes`. */
+  const index = [-1, -1, -1, -1];
   const buffers: PacBuffer[] = [];
   for (const b of pac.buffers) {
     const t = b.type;
@@ -202,21 +208,23 @@ export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions 
       buffers.push(b);
       continue;
     }
-    const st = wanted.get(t);
-    if (st === undefined) continue; // a ticket or extended KDC signature that no longer applies
-    if (seen.has(t)) {
+    const k = wantedTypes.indexOf(t);
+    if (k < 0) continue; // a ticket or extended KDC signature that no longer applies
+    if (index[k] !== -1) {
       throw new PacError(`the PAC has more than one buffer of type ${t}`, { signature: SIGNATURE_KINDS[t] });
     }
-    seen.add(t);
+    index[k] = buffers.length;
     const previous = 'value' in b ? (b.value as PacSignatureData) : undefined;
-    buffers.push({ type: t, value: zeroSignature(t, st, previous) } as PacBuffer);
+    buffers.push({ type: t, value: zeroSignature(t, types[k]!, previous) } as PacBuffer);
   }
-  for (const [t, st] of wanted) {
-    if (!seen.has(t)) buffers.push({ type: t, value: zeroSignature(t, st, undefined) } as PacBuffer);
+  for (let k = 0; k < wantedTypes.length; k++) {
+    if (index[k] !== -1) continue;
+    const t = wantedTypes[k]!;
+    index[k] = buffers.length;
+    buffers.push({ type: t, value: zeroSignature(t, types[k]!, undefined) } as PacBuffer);
   }
   if (ticketSignature !== undefined) {
-    const i = buffers.findIndex((b) => b.type === PacBufferType.TICKET_CHECKSUM);
-    buffers[i] = {
+    buffers[index[2]!] = {
       type: PacBufferType.TICKET_CHECKSUM,
       value: { signatureType: kdcType, signature: ticketSignature },
     };
@@ -233,15 +241,16 @@ export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions 
   let fullSignature: Uint8Array | undefined;
   try {
     const entries = writePac(w, { buffers });
-    const server = entryOf(entries, PacBufferType.SERVER_CHECKSUM)!;
-    const kdc = entryOf(entries, PacBufferType.PRIVSVR_CHECKSUM)!;
+    // `entries` follows `buffers`, whose signature buffers `index` locates.
+    const server = entries[index[0]!]!;
+    const kdc = entries[index[1]!]!;
     const trailerAt = kdc.offset + 4 + getChecksumType(kdcType).checksumBytes;
     const kdcEnd = kdc.offset + kdc.size;
     const trailer = trailerAt < kdcEnd ? w.view(trailerAt, kdcEnd).slice() : undefined;
     if (trailer !== undefined) w.view(trailerAt, kdcEnd).fill(0);
     const whole = w.view(0, w.pos);
     if (full) {
-      const fe = entryOf(entries, PacBufferType.FULL_CHECKSUM)!;
+      const fe = entries[index[3]!]!;
       fullSignature = checksum(keys.kdcKey, usage, whole, { cksumtype: kdcType });
       w.putBytes(fe.offset + 4, fullSignature);
     }
@@ -257,17 +266,15 @@ export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions 
     releaseWriter(w);
   }
 
-  const filled: Readonly<Record<number, Uint8Array | undefined>> = {
-    [PacBufferType.SERVER_CHECKSUM]: serverSignature,
-    [PacBufferType.PRIVSVR_CHECKSUM]: kdcSignature,
-    [PacBufferType.FULL_CHECKSUM]: fullSignature,
-  };
-  const signed = buffers.map((b): PacBuffer => {
-    const sig = filled[b.type];
-    if (sig === undefined || !('value' in b)) return b;
-    return { type: b.type, value: { ...(b.value as PacSignatureData), signature: sig } } as PacBuffer;
-  });
-  return { pac: { buffers: signed }, bytes };
+  // The returned value carries the signatures; `buffers` is this call's own array.
+  const computed = [serverSignature, kdcSignature, undefined, fullSignature];
+  for (let k = 0; k < computed.length; k++) {
+    const signature = computed[k];
+    if (signature === undefined) continue;
+    const b = buffers[index[k]!] as { type: number; value: PacSignatureData };
+    buffers[index[k]!] = { type: b.type, value: { ...b.value, signature } } as PacBuffer;
+  }
+  return { pac: { buffers }, bytes };
 }
 
 /** The keys to check a PAC's signatures with; a signature whose key is not given is not checked. */

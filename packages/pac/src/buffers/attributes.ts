@@ -20,7 +20,7 @@
 import { PacError, withPath } from '../errors';
 import { NdrReader } from '../ndr/reader';
 import { checkUInt, NdrWriter } from '../ndr/writer';
-import { checkSid, encodeSid, readBinarySid, type Sid } from '../sid';
+import { checkSid, readBinarySid, type Sid, sidLength, writeSid } from '../sid';
 
 /** PAC_ATTRIBUTES_INFO (MS-PAC 2.14). Windows writes `{ flagsLength: 2, flags: [bits] }`. */
 export interface PacAttributesInfo {
@@ -114,7 +114,7 @@ export function writePacRequestor(w: NdrWriter, v: PacRequestor): void {
     } catch (e) {
       throw withPath(e, 'Sid');
     }
-    w.bytes(encodeSid(v.sid));
+    w.put(sidLength(v.sid), writeSid, v.sid);
   } catch (e) {
     throw withPath(e, 'PAC_REQUESTOR');
   }

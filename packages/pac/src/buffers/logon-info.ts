@@ -44,7 +44,6 @@ import { UserAccountControl, UserFlags } from '../iana/flags';
 import { type NdrReader, u32At } from '../ndr/reader';
 import {
   FormCollector,
-  type PendingString,
   readRpcSid,
   readStringBody,
   readStringHeader,
@@ -280,16 +279,15 @@ function readBody(r: NdrReader): KerbValidationInfo {
     at = '';
 
     // The referents, in field order (C706 14.3.12.3).
-    const str = (s: PendingString, extra: number) => readStringBody(r, s, refs, form, extra);
-    const effectiveName = str(sEffectiveName, 0);
-    const fullName = str(sFullName, 0);
-    const logonScript = str(sLogonScript, 0);
-    const profilePath = str(sProfilePath, 0);
-    const homeDirectory = str(sHomeDirectory, 0);
-    const homeDirectoryDrive = str(sHomeDirectoryDrive, 0);
+    const effectiveName = readStringBody(r, sEffectiveName, refs, form, 0);
+    const fullName = readStringBody(r, sFullName, refs, form, 0);
+    const logonScript = readStringBody(r, sLogonScript, refs, form, 0);
+    const profilePath = readStringBody(r, sProfilePath, refs, form, 0);
+    const homeDirectory = readStringBody(r, sHomeDirectory, refs, form, 0);
+    const homeDirectoryDrive = readStringBody(r, sHomeDirectoryDrive, refs, form, 0);
     const groupIds = readGroupArray(r, groupCount, groupIdsPtr, refs, 'GroupIds');
-    const logonServer = str(sLogonServer, 2);
-    const logonDomainName = str(sLogonDomainName, 2);
+    const logonServer = readStringBody(r, sLogonServer, refs, form, 2);
+    const logonDomainName = readStringBody(r, sLogonDomainName, refs, form, 2);
     let logonDomainId: Sid | undefined;
     if (logonDomainIdPtr !== 0) {
       at = '.LogonDomainId';
