@@ -69,7 +69,9 @@ export interface AzureSqlMiLabOptions {
    * clients and instances share it; a client or service on the system clock
    * (one the test makes itself, or a real tool) is far from it and gets
    * KRB_AP_ERR_SKEW, whose message then names the lab's clock. Give such a
-   * client `lab.clock`, or pass `clock: systemClock` here.
+   * client `lab.clock`, or pass `clock: systemClock` here. Each party reads
+   * it through a clock of its own (`lab.clockOf(party)`), which a test can
+   * skew or advance alone.
    */
   readonly clock?: Clock;
   /** The Azure cloud. Default `AzureCloud`. */
