@@ -68,6 +68,7 @@ const EXPECTED: Record<string, (lines: string[]) => void> = {
       '1104 513 1105',
       'PacError: KRB_AP_ERR_MODIFIED (41): server signature (PAC buffer 6): does not match',
     ]),
+  pki: (l) => expect(l).toEqual(['1.3.6.1.5.2.3.5', '2']),
   service: (l) => expect(l).toEqual(['alice@CONTOSO.COM spnego true', 'KRB_AP_ERR_REPEAT']),
   tds: (l) => expect(l).toEqual(['CONTOSO\\alice', 'true']),
   testing: (l) => expect(l).toEqual([]),
