@@ -1,0 +1,140 @@
+/**
+ * The linked-server double hop from a managed instance: the instance, holding
+ * a user's service ticket, asks the tenant's KDC (S4U2Proxy, MS-SFU 3.2.5.2)
+ * for a ticket in the user's name to another instance. Azure SQL Managed
+ * Instance documents no Kerberos delegation from its service principal (its
+ * linked servers use Microsoft Entra pass-through or the managed identity), so
+ * the tenant refuses the hop (docs/azure.md, "Double hop and linked servers").
+ */
+import {
+  decodeKrbError,
+  decodeTgsRep,
+  encodeApReq,
+  encodeAuthenticator,
+  encodeKdcReqBody,
+  encodeTgsReq,
+  KdcOptions,
+  type KdcReqBody,
+  PaDataType,
+  type Ticket,
+  TicketFlags,
+} from '@krbsim/asn1';
+import { AZURE_AD_REALM, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
+import { type Credential, KerberosClient } from '@krbsim/client';
+import { ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
+import { checksum, checksumTypeFor, encrypt, KeyUsage } from '@krbsim/crypto';
+import { InProcessTransport } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+
+const T0 = Date.UTC(2026, 0, 5, 9);
+const random = new SeededRandom('double-hop');
+
+function setup() {
+  const clock = new ManualClock(T0);
+  const log: string[] = [];
+  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 13, clock, log: (l) => log.push(l) });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const instance = (name: string, subnet: string) => {
+    const mi = lab.addManagedInstance({ name, dnsZone: 'abc123', subnet });
+    mi.enableWindowsAuthenticationPrerequisites();
+    mi.authenticationMetadata = 'Paired';
+    mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+    mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+    return mi;
+  };
+  // One Windows-authentication instance per subnet: the linked server lives in another one.
+  const mi1 = instance('mi1', '10.0.0.0/24');
+  const mi2 = instance('mi2', '10.0.1.0/24');
+  lab.setupCloudTrust();
+  return { lab, log, clock, alice, mi1, mi2 };
+}
+
+/** The instance's own TGT in the tenant realm, from the key its service principal reads. */
+async function instanceTgt(lab: ReturnType<typeof setup>['lab'], mi: ManagedInstance): Promise<Credential> {
+  const entry = lab.tenant.realm.lookup(mi.spn)!;
+  const transport = new InProcessTransport({ from: mi.spn }).register(AZURE_AD_REALM, (req) =>
+    lab.tenant.kdc.handle(req),
+  );
+  const client = new KerberosClient({ realm: AZURE_AD_REALM, transport, clock: lab.clock, random });
+  return client.getInitialCredentials(mi.spn, { key: entry.keys[0]!.key });
+}
+
+/** An S4U2Proxy TGS-REQ: `tgt` authenticates, `evidence` goes in additional-tickets. */
+function s4uProxyRequest(tgt: Credential, evidence: Ticket, target: string, now: number): Uint8Array {
+  const body: KdcReqBody = {
+    kdcOptions: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
+    realm: AZURE_AD_REALM,
+    sname: { nameType: 2, nameString: target.split('/') },
+    till: now + 3_600_000,
+    nonce: 4242,
+    etype: [18, 17],
+    additionalTickets: [evidence],
+  };
+  const sk = tgt.sessionKey;
+  const ctime = Math.floor(now / 1000) * 1000;
+  const authenticator = encodeAuthenticator({
+    authenticatorVno: 5,
+    crealm: tgt.client.realm,
+    cname: tgt.client.name,
+    cksum: {
+      cksumtype: checksumTypeFor(sk.etype),
+      checksum: checksum(sk, KeyUsage.TGS_REQ_AUTH_CKSUM, encodeKdcReqBody(body)),
+    },
+    cusec: 0,
+    ctime,
+  });
+  const apReq = encodeApReq({
+    pvno: 5,
+    msgType: 14,
+    apOptions: 0,
+    ticket: tgt.ticket,
+    authenticator: { etype: sk.etype, cipher: encrypt(sk, KeyUsage.TGS_REQ_AUTH, authenticator, { random }) },
+  });
+  return encodeTgsReq({
+    pvno: 5,
+    msgType: 12,
+    padata: [{ padataType: PaDataType.PA_TGS_REQ, padataValue: apReq }],
+    reqBody: body,
+  });
+}
+
+describe('double hop from the managed instance (linked server)', () => {
+  it("refuses S4U2Proxy with the user's cloud-Kerberos ticket: KDC_ERR_BADOPTION, the instance may not delegate", async () => {
+    const { lab, log, alice, mi1, mi2 } = setup();
+    const pc = lab.azureAdJoinedClient(alice);
+    const ctx = await pc.initSecurityContext(mi1.spn);
+    const session = mi1.accept(ctx.token, pc.participant);
+    expect(session.clientPrincipal).toBe(`alice\\@contoso.com@${AZURE_AD_REALM}`);
+    // The ticket is forwardable, so the refusal is about delegation, not the evidence.
+    expect(session.kerberos.ticket.flags & TicketFlags.forwardable).not.toBe(0);
+
+    const tgt = await instanceTgt(lab, mi1);
+    const reply = lab.tenant.kdc.handle(s4uProxyRequest(tgt, ctx.ticket.ticket, mi2.spn, lab.clock.now()));
+    const err = decodeKrbError(reply);
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(log.at(-1)).toMatch(
+      /^TGS-REQ MSSQLSvc\/mi1\S+ for MSSQLSvc\/mi2\S+ -> KRB-ERROR KDC_ERR_BADOPTION/,
+    );
+
+    // The refusal is the missing delegation and nothing else: granted the constrained delegation
+    // Azure does not offer (msDS-AllowedToDelegateTo on the instance's principal), the same hop passes.
+    const entry = lab.tenant.realm.lookup(mi1.spn)!;
+    entry.allowedToDelegateTo = [lab.tenant.realm.lookup(mi2.spn)!.name];
+    const rep = decodeTgsRep(
+      lab.tenant.kdc.handle(s4uProxyRequest(tgt, ctx.ticket.ticket, mi2.spn, lab.clock.now())),
+    );
+    expect(rep.cname.nameString).toEqual(['alice@contoso.com']);
+  });
+
+  it("refuses it with KDC_ERR_POLICY when the user's ticket came over the incoming trust (a user of CONTOSO.COM)", async () => {
+    const { lab, alice, mi1, mi2 } = setup();
+    const pc = lab.adJoinedClient(alice);
+    const ctx = await pc.initSecurityContext(mi1.spn);
+    expect(mi1.accept(ctx.token, pc.participant).clientPrincipal).toBe('alice@CONTOSO.COM');
+    const tgt = await instanceTgt(lab, mi1);
+    const err = decodeKrbError(
+      lab.tenant.kdc.handle(s4uProxyRequest(tgt, ctx.ticket.ticket, mi2.spn, lab.clock.now())),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+  });
+});
