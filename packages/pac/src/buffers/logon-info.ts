@@ -134,6 +134,9 @@ export interface KerbValidationInfo {
 
 // --- decoding -------------------------------------------------------------
 
+/** `T` with its readonly fields writable, for building a decoded value field by field. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * A decoded GROUP_MEMBERSHIP. Made by a constructor, not an object literal:
  * V8 decides per object literal whether to allocate its objects straight in
@@ -305,7 +308,8 @@ function readBody(r: NdrReader): KerbValidationInfo {
     }
     const resourceGroupIds = readGroupArray(r, rgCount, rgIdsPtr, refs, 'ResourceGroupIds');
     const ndrForm = form.build(refs);
-    return {
+    // A literal with every field, then the optional ones: a literal with spreads is built by a slow path.
+    const info: Mutable<KerbValidationInfo> = {
       logonTime,
       logoffTime,
       kickOffTime,
@@ -327,7 +331,6 @@ function readBody(r: NdrReader): KerbValidationInfo {
       userSessionKey,
       logonServer,
       logonDomainName,
-      ...(logonDomainId !== undefined && { logonDomainId }),
       reserved1,
       userAccountControl,
       subAuthStatus,
@@ -336,10 +339,12 @@ function readBody(r: NdrReader): KerbValidationInfo {
       failedILogonCount,
       reserved3,
       extraSids,
-      ...(resourceGroupDomainSid !== undefined && { resourceGroupDomainSid }),
       resourceGroupIds,
-      ...(ndrForm !== undefined && { ndrForm }),
     };
+    if (logonDomainId !== undefined) info.logonDomainId = logonDomainId;
+    if (resourceGroupDomainSid !== undefined) info.resourceGroupDomainSid = resourceGroupDomainSid;
+    if (ndrForm !== undefined) info.ndrForm = ndrForm;
+    return info;
   } catch (e) {
     throw withPath(e, at);
   }

@@ -178,14 +178,12 @@ export function readUpnDnsInfo(b: Uint8Array, start: number, end: number): UpnDn
           ...(extended && { samNameOffset: samItem!.offset, sidOffset: sidItem!.offset }),
           size,
         };
-    return {
-      upn,
-      dnsDomainName,
-      flags,
-      ...(samName !== undefined && { samName }),
-      ...(sid !== undefined && { sid }),
-      ...(layout !== undefined && { layout }),
-    };
+    // The optional fields are added, not spread in: a literal with spreads is built by a slow path.
+    const info: { -readonly [K in keyof UpnDnsInfo]: UpnDnsInfo[K] } = { upn, dnsDomainName, flags };
+    if (samName !== undefined) info.samName = samName;
+    if (sid !== undefined) info.sid = sid;
+    if (layout !== undefined) info.layout = layout;
+    return info;
   } catch (e) {
     throw withPath(e, 'UPN_DNS_INFO');
   }
