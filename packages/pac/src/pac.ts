@@ -177,7 +177,7 @@ function firstNonZero(b: Uint8Array, from: number, to: number): number {
  * directory order, zero padding, nothing after the last buffer's padding.
  * Allocates one entry per directory entry actually present in the input.
  */
-export function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): PacDirectoryEntry[] {
+function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): PacDirectoryEntry[] {
   if (!(b instanceof Uint8Array)) throw new PacError('expected a Uint8Array', { path: 'PACTYPE' });
   const max = options?.maxBytes ?? DEFAULT_MAX_PAC_BYTES;
   if (b.length > max)
@@ -273,12 +273,6 @@ export function decodePacWithDirectory(bytes: Uint8Array, options?: DecodePacOpt
     }
   }
   return { pac: { buffers }, entries };
-}
-
-/** A PAC's bytes and where each buffer landed. */
-export interface EncodedPac {
-  readonly bytes: Uint8Array;
-  readonly entries: readonly PacDirectoryEntry[];
 }
 
 /**
