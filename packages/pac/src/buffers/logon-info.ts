@@ -546,7 +546,9 @@ function writeGroups(
   if (groups.length === 0) return;
   w.put32(ptrAt, refs.next());
   w.u32(groups.length);
-  for (const g of groups) {
+  w.ensure(8 * groups.length);
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
     w.u32le(g.relativeId);
     w.u32le(g.attributes);
   }

@@ -185,7 +185,8 @@ export function releaseWriter(w: NdrWriter): void {
 
 /** True for an unsigned 32-bit integer. */
 export function isUInt32(v: unknown): v is number {
-  return typeof v === 'number' && v >= 0 && v <= 0xffffffff && Number.isInteger(v);
+  // `>>> 0` maps exactly the integers 0..2^32-1 (and -0) to themselves.
+  return typeof v === 'number' && v >>> 0 === v;
 }
 
 /** Throws a {@link PacError} for an encoder input that is not an unsigned integer of `bits` bits. */
