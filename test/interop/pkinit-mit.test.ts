@@ -92,10 +92,16 @@ withPkinit('MIT kinit -X X509_user_identity against krbsim', ['kinit', 'klist'],
   const log: string[] = [];
 
   /** A krbsim KDC for REALM on loopback, and a MIT client pointed at it. */
-  async function serve(requireFreshness = false, anchors = ['ca'], useKdf = true): Promise<MitClient> {
+  async function serve(
+    requireFreshness = false,
+    anchors = ['ca'],
+    useKdf = true,
+    allowAnonymous = false,
+  ): Promise<MitClient> {
     const realm = new Realm({
       name: REALM,
       random: systemRandom,
+      policy: { allowAnonymous },
       pkinit: {
         anchors: pems.ca.certPem,
         certificate: pems.kdc.certPem,
@@ -175,6 +181,35 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     expect(r.code, mit.explain(r)).not.toBe(0);
     expect(r.trace).toContain('Produced preauth for next request: PA-PK-AS-REQ (16)');
     expect(log.some((l) => l.includes('KDC_ERR_CANT_VERIFY_CERTIFICATE'))).toBe(true);
+  });
+
+  it('kinit -n gets an anonymous TGT by anonymous PKINIT, and kinit -T armors FAST with it (RFC 8062)', async () => {
+    const anon = await serve(false, ['ca'], true, true);
+    const r = await anon.ok('kinit', ['-n', `@${REALM}`], { input: '' });
+    expect(r.trace).toContain('PKINIT client making DH request');
+    expect(r.trace).toContain('PKINIT client verified DH reply');
+    expect(r.trace).toContain(`Produced preauth for next request: PA-PK-AS-REQ (16)`);
+    const k = parseKlist((await anon.ok('klist', [])).stdout);
+    expect(k.principal).toBe('WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS');
+    expect(k.tickets.map((t) => t.server)).toEqual([`krbtgt/${REALM}@${REALM}`]);
+    expect(log.at(-1)).toMatch(/AS-REQ \d+ bytes -> AS-REP/);
+
+    // The anonymous TGT as FAST armor: alice's password exchange is armored, by encrypted challenge.
+    const alice = new MitClient(tools, dir.path, anon.krb5conf, dir.file('cc-anon-alice'), () =>
+      log.join('\n'),
+    );
+    const a = await alice.ok('kinit', ['-T', anon.ccache, `alice@${REALM}`], { input: 'alice-Passw0rd\n' });
+    expect(a.trace, alice.explain(a)).toMatch(/Using FAST due to armor ccache negotiation result/);
+    expect(a.trace, alice.explain(a)).toMatch(/FAST armor key/);
+    expect(a.trace, alice.explain(a)).toContain('PA-ENCRYPTED-CHALLENGE');
+    expect(parseKlist((await alice.ok('klist', [])).stdout).principal).toBe(`alice@${REALM}`);
+  });
+
+  it('a realm that does not allow anonymous tickets (the default) refuses kinit -n with KDC_ERR_POLICY', async () => {
+    const mit = await serve();
+    const r = await mit.run('kinit', ['-n', `@${REALM}`], { input: '' });
+    expect(r.code, mit.explain(r)).not.toBe(0);
+    expect(log.at(-1)).toContain('KDC_ERR_POLICY');
   });
 
   it("refuses bob's certificate for alice (KDC_ERR_CLIENT_NAME_MISMATCH)", async () => {

@@ -21,6 +21,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
+import { ANONYMOUS_NAME, ANONYMOUS_REALM, anonymousClient, pkinitKx } from './anonymous';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import { type FastRequest, unwrapAsFast } from './fast-armor';
@@ -131,7 +132,14 @@ function answerAs(
   if (!body.sname) fail(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
   const sname = body.sname!;
 
-  const client = findClient(realm, cname);
+  // RFC 8062: request-anonymous names the realm's anonymous principal, or is refused.
+  let anonymous: PrincipalEntry | undefined;
+  try {
+    anonymous = anonymousClient(realm, body.kdcOptions, cname);
+  } catch (e) {
+    throw naming(e, { ...who, realm: realm.name });
+  }
+  const client = anonymous ?? findClient(realm, cname);
   if (!client) {
     const home = enterpriseRealm(realm, cname);
     if (home !== undefined) {
@@ -209,6 +217,8 @@ function answerAs(
   if (!state.preauthenticated && c.requiresPreauth) {
     throw preauthRequired(usable, handlers, state, cname, crealm);
   }
+  // An anonymous ticket carries no PAC: there is no user to describe.
+  if (anonymous !== undefined) state.pacRequested = false;
   const replyKey = state.replyKey;
   // RFC 6113 section 5.4.3: under FAST the reply is sealed with the strengthened reply key.
   const strengthened =
@@ -218,6 +228,9 @@ function answerAs(
   const sealingKey = strengthened?.replyKey ?? replyKey.key;
 
   runIssuancePolicy(realm, { realm, exchange: 'AS', cname, crealm, client: c, server: s }, who);
+  // RFC 8062 section 7: an anonymous ticket's session key mixes a KDC contribution into the reply key.
+  const anonymousKx = anonymous === undefined ? undefined : pkinitKx(sealingKey, sessionEtype!, realm.random);
+  if (anonymousKx !== undefined) state.replyPadata.push(anonymousKx.padata);
 
   const times = asTicketTimes(body, now, policy, isTgt);
   const opts = body.kdcOptions;
@@ -228,21 +241,29 @@ function answerAs(
   if (opts & KdcOptions.proxiable) flags |= TicketFlags.proxiable;
   if (canonicalize) flags |= TicketFlags['name-canonicalize'];
   if (s.okAsDelegate) flags |= TicketFlags['ok-as-delegate'];
+  if (anonymous !== undefined) flags |= TicketFlags.anonymous;
   flags >>>= 0;
 
-  // The client name in the ticket: canonical when asked (or for an enterprise name, as AD does).
-  const ticketCname = canonicalize || cname.nameType === NameType.NT_ENTERPRISE ? c.name : cname;
+  // The client name in the ticket: canonical when asked (or for an enterprise name, as AD does);
+  // for an anonymous ticket WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS (RFC 8062 section 3).
+  const ticketCname =
+    anonymous !== undefined
+      ? ANONYMOUS_NAME
+      : canonicalize || cname.nameType === NameType.NT_ENTERPRISE
+        ? c.name
+        : cname;
+  const ticketCrealm = anonymous !== undefined ? ANONYMOUS_REALM : crealm;
   const ticketSname = canonicalize ? s.name : sname;
   const draft: TicketDraft = {
     exchange: 'AS',
     cname: ticketCname,
-    crealm,
+    crealm: ticketCrealm,
     client: c,
     server: s,
     sname: ticketSname,
     evidence: undefined,
     serverKey: tkey!,
-    sessionKey: newSessionKey(sessionEtype!, realm.random),
+    sessionKey: anonymousKx?.sessionKey ?? newSessionKey(sessionEtype!, realm.random),
     flags,
     times,
     transited: emptyTransited(),
@@ -294,7 +315,7 @@ function answerAs(
   const encPart = sealReplyPart(part, 'as', sealingKey, KeyUsage.AS_REP_ENCPART, realm.random, replyKey.kvno);
   // ETYPE-INFO2 for the reply key, so a client that sent no pre-auth learns the salt.
   const padata = [etypeInfo2Padata([replyKey], policy.rc4SaltInEtypeInfo), ...state.replyPadata];
-  const clear = visibleClient(fast, ticketCname, crealm);
+  const clear = visibleClient(fast, ticketCname, ticketCrealm);
   const reply = encodeAsRep({
     pvno: 5,
     msgType: 11,
@@ -304,7 +325,14 @@ function answerAs(
         : [
             fastReplyPadata(
               fast,
-              { padata, strengthenKey: strengthened?.strengthenKey, ticket, cname: ticketCname, crealm, now },
+              {
+                padata,
+                strengthenKey: strengthened?.strengthenKey,
+                ticket,
+                cname: ticketCname,
+                crealm: ticketCrealm,
+                now,
+              },
               realm.random,
             ),
           ],

@@ -170,6 +170,15 @@ export interface RealmPolicy {
    * incorrect"); turn this off to serve those clients. Default true.
    */
   fastStrengthenKey: boolean;
+  /**
+   * Issue anonymous tickets (RFC 8062): an AS-REQ with request-anonymous for
+   * WELLKNOWN/ANONYMOUS, authenticated by anonymous PKINIT (needs the realm's
+   * `pkinit`), gets a TGT naming WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS, as
+   * FAST's anonymous armor uses. Default false: MIT serves it only once an
+   * administrator creates the WELLKNOWN/ANONYMOUS principal, and AD does not
+   * serve it at all. Refused with KDC_ERR_POLICY when off.
+   */
+  allowAnonymous: boolean;
 }
 
 /** The policy with every default applied. */
@@ -197,6 +206,7 @@ export function defaultPolicy(): RealmPolicy {
     requirePac: false,
     fast: 'supported',
     fastStrengthenKey: true,
+    allowAnonymous: false,
   };
 }
 

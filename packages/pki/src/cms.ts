@@ -197,6 +197,7 @@ export function verifySignedData(contentInfo: Uint8Array, contentType: string): 
     throw e;
   }
   const { content, certs, si } = parsed;
+  if (si === undefined) return malformed('0 signers, expected one');
   const signer = certs.find((c) => si.sid(c));
   if (signer === undefined) {
     throw new KerberosError(
@@ -243,6 +244,41 @@ export function verifySignedData(contentInfo: Uint8Array, contentType: string): 
   return { content, signer, certificates: certs, digest };
 }
 
+/**
+ * The content of an unsigned AuthPack (RFC 8062 section 4.1, anonymous
+ * PKINIT), in either form a client sends: a ContentInfo of `contentType`
+ * itself around an OCTET STRING (MIT's `kinit -n`), or a SignedData with no
+ * signerInfos and no certificates. Throws KDC_ERR_PREAUTH_FAILED when it is
+ * malformed, of another content type, or signed after all.
+ */
+export function readUnsignedData(contentInfo: Uint8Array, contentType: string): Uint8Array {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    const ci = children(readOne(contentInfo, Tag.SEQUENCE, 'ContentInfo'));
+    if (oidOf(ci[0], 'contentType') === contentType) {
+      return readOne(expectTag(ci[1], 0xa0, 'content').value, Tag.OCTET_STRING, 'content').value;
+    }
+    parsed = parse(contentInfo, contentType);
+  } catch (e) {
+    if (isAsn1Error(e)) return malformed(e.message, e);
+    throw e;
+  }
+  if (parsed.si !== undefined || parsed.certs.length > 0) {
+    malformed('an anonymous request must carry no signer and no certificate');
+  }
+  return parsed.content;
+}
+
+/**
+ * An unsigned SignedData around `content` (RFC 8062 section 4.1): version
+ * 3, no digest algorithms, no certificates, no signerInfos, as an anonymous
+ * PKINIT client sends its AuthPack.
+ */
+export function createUnsignedData(contentType: string, content: Uint8Array): Uint8Array {
+  const signedData = seq(smallInt(3), setOf(), seq(oid(contentType), ctx(0, octets(content))), setOf());
+  return seq(oid(PkinitOid.id_signedData), ctx(0, signedData));
+}
+
 interface SignerInfo {
   sid(c: Certificate): boolean;
   digestAlg: string;
@@ -273,8 +309,8 @@ function parse(contentInfo: Uint8Array, contentType: string) {
   }
   if (sd[i]?.tag === 0xa1) i++; // crls
   const infos = children(expectTag(sd[i], Tag.SET, 'signerInfos'));
-  if (infos.length !== 1) malformed(`${infos.length} signers, expected one`);
-  return { content, certs, si: signerInfo(infos[0]!) };
+  if (infos.length > 1) malformed(`${infos.length} signers, expected one`);
+  return { content, certs, si: infos[0] === undefined ? undefined : signerInfo(infos[0]) };
 }
 
 function signerInfo(t: Tlv): SignerInfo {

@@ -28,6 +28,8 @@ export {
   type CmsSigner,
   cmsSigner,
   createSignedData,
+  createUnsignedData,
+  readUnsignedData,
   type VerifiedSignedData,
   verifySignedData,
 } from './cms';

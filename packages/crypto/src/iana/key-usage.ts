@@ -62,6 +62,10 @@ export const KeyUsage = {
   /** GSS MIC and Wrap tokens signed by the initiator. */
   KG_USAGE_INITIATOR_SIGN: 25,
 
+  // RFC 8062 section 7 (anonymous PKINIT)
+  /** PA-PKINIT-KX: the KDC's contribution to an anonymous ticket's session key, under the reply key. */
+  KEY_USAGE_PA_PKINIT_KX: 44,
+
   // RFC 6113 section 5.4 (FAST)
   /** FAST: checksum over the request, keyed with the armor key. */
   KEY_USAGE_FAST_REQ_CHKSUM: 50,

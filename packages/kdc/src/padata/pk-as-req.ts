@@ -20,6 +20,11 @@
  *     request without one asks for public-key encryption delivery, which
  *     krbsim does not serve (KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED).
  *
+ * The anonymous principal (RFC 8062 section 4.1) sends an unsigned
+ * SignedData: no signer, no certificate, so steps 2 and 3 are skipped, and
+ * a signed one is refused (KDC_ERR_PREAUTH_FAILED); the key agreement must be
+ * DH or ECDH, as for anyone.
+ *
  * The reply key is, for the reply etype, RFC 8636's KDF when the client
  * lists one the KDC knows (the first of the client's list; the reply names
  * it; a list of only unknown KDFs is KDC_ERR_NO_ACCEPTABLE_KDF), else RFC
@@ -51,9 +56,11 @@ import {
   PKINIT_KDFS,
   parseClientPublicValue,
   pkinitKdf,
+  readUnsignedData,
   verifyCertificatePath,
   verifySignedData,
 } from '@krbsim/pki';
+import { ANONYMOUS_NAME, ANONYMOUS_REALM, isAnonymousEntry } from '../anonymous';
 import { KdcError } from '../krb-error';
 import { checkClientEku, checkClientMapping } from '../pkinit/client-mapping';
 import type { PkinitConfig } from '../pkinit/config';
@@ -92,6 +99,25 @@ function dhNotAccepted(config: PkinitConfig, why: string): KdcError {
   return new KdcError(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED, why, { eData });
 }
 
+/**
+ * The AuthPack's DER: for the anonymous principal, unsigned (RFC 8062
+ * section 4.1); for anyone else, from a SignedData whose
+ * signer's certificate chains to an anchor and maps to the client.
+ */
+function authPackContent(
+  config: PkinitConfig,
+  state: AsRequestState,
+  signedAuthPack: Uint8Array,
+): Uint8Array {
+  if (isAnonymousEntry(state.client)) return readUnsignedData(signedAuthPack, PkinitOid.id_pkinit_authData);
+  const signed = verifySignedData(signedAuthPack, PkinitOid.id_pkinit_authData);
+  const others = signed.certificates.filter((c) => c !== signed.signer);
+  verifyCertificatePath(signed.signer, { anchors: config.anchors, intermediates: others, now: state.now });
+  checkClientEku(config, signed.signer);
+  checkClientMapping(config, signed.signer, state.client, state.crealm);
+  return signed.content;
+}
+
 /** Verifies a PA-PK-AS-REQ and, when it is good, sets the reply key and the PA-PK-AS-REP. */
 function process(state: AsRequestState, pa: PaData): void {
   const { realm, req } = state;
@@ -100,13 +126,9 @@ function process(state: AsRequestState, pa: PaData): void {
     throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, `realm ${realm.name} does not serve PKINIT`);
   }
   const pk = decodeOr('PA-PK-AS-REQ', () => decodePaPkAsReq(pa.padataValue));
-  const signed = verifySignedData(pk.signedAuthPack, PkinitOid.id_pkinit_authData);
-  const others = signed.certificates.filter((c) => c !== signed.signer);
-  verifyCertificatePath(signed.signer, { anchors: config.anchors, intermediates: others, now: state.now });
-  checkClientEku(config, signed.signer);
-  checkClientMapping(config, signed.signer, state.client, state.crealm);
-
-  const authPack = decodeOr('AuthPack', () => decodeAuthPack(signed.content));
+  const anonymous = isAnonymousEntry(state.client);
+  const content = authPackContent(config, state, pk.signedAuthPack);
+  const authPack = decodeOr('AuthPack', () => decodeAuthPack(content));
   const a = authPack.pkAuthenticator;
   const ctime = a.ctime + Math.floor(a.cusec / 1000);
   if (Math.abs(ctime - state.now) > realm.policy.clockSkewMs) {
@@ -181,7 +203,10 @@ function process(state: AsRequestState, pa: PaData): void {
     kdf === undefined
       ? octetString2Key(etype, secret)
       : pkinitKdf(kdf, etype, secret, {
-          client: { realm: state.crealm, principalName: state.cname },
+          // MIT's KDC and client both name the anonymous client WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS here.
+          client: anonymous
+            ? { realm: ANONYMOUS_REALM, principalName: ANONYMOUS_NAME }
+            : { realm: state.crealm, principalName: state.cname },
           server: { realm: body.realm, principalName: body.sname! },
           asReq: state.requestDer,
           pkAsRep,
