@@ -116,7 +116,8 @@ describeWithTools('krbsim serve replicas: MIT clients fail over', [...MIT_CLIENT
     // Replica b answered what a no longer could: AS-REQs and TGS-REQs, all answered.
     const atB = requests(b);
     expect(atB.some((r) => r.msgType === 'AS-REQ' && r.outcome === 'AS-REP')).toBe(true);
-    expect(atB.some((r) => r.msgType === 'TGS-REQ' && r.outcome === 'TGS-REP')).toBe(true);
+    // MIT's client armors its TGS-REQs (implicit FAST armor), so the outcome says so.
+    expect(atB.some((r) => r.msgType === 'TGS-REQ' && r.outcome.startsWith('TGS-REP'))).toBe(true);
 
     // The TGT replica a issued before the loop buys a service ticket at replica b (one krbtgt key) ...
     await mit.ok('kvno', [SERVICE]);

@@ -52,7 +52,7 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
     // The S4U2Self reply, with alice's PAC, may come again over TCP when too big for UDP.
     expect([...new Set(log.slice(before).map((e) => e.line))]).toEqual([
       'AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
-      `TGS-REQ ${SERVER} for ${SERVER} -> TGS-REP (S4U2Self for alice@CONTOSO.COM)`,
+      `TGS-REQ ${SERVER} for ${SERVER} -> TGS-REP (S4U2Self for alice@CONTOSO.COM) (FAST)`,
     ]);
     const k = parseKlist((await svc.ok('klist', [])).stdout);
     expect(k.principal).toBe(SERVER);
@@ -98,7 +98,7 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
       const r = await svc.ok('kvno', ['-U', 'alice', '-P', 'MSSQLSvc/sql.deleg.test:1433']);
       expect(r.stdout).toContain('MSSQLSvc/sql.deleg.test:1433@DELEG.TEST: kvno = 1');
       expect(events.map((e) => e.line)).toContain(
-        'TGS-REQ websvc@DELEG.TEST for MSSQLSvc/sql.deleg.test:1433@DELEG.TEST -> TGS-REP (S4U2Proxy for alice@DELEG.TEST)',
+        'TGS-REQ websvc@DELEG.TEST for MSSQLSvc/sql.deleg.test:1433@DELEG.TEST -> TGS-REP (S4U2Proxy for alice@DELEG.TEST) (FAST)',
       );
       // To a service it may not delegate to: the KDC refuses, kvno fails.
       const no = await svc.run('kvno', ['-U', 'alice', '-P', 'host/sql.deleg.test']);

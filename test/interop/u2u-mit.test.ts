@@ -49,7 +49,7 @@ describeWithTools('MIT kvno --u2u against krbsim', MIT_CLIENT_TOOLS, (tools) => 
     const r = await alice.ok('kvno', ['--u2u', dir.file('cc-bob'), 'bob@CONTOSO.COM']);
     expect(r.stdout).toContain('bob@CONTOSO.COM: kvno = 0'); // no kvno: a session key sealed it
     expect(log.slice(before).map((e) => e.line)).toEqual([
-      'TGS-REQ alice@CONTOSO.COM for bob@CONTOSO.COM -> TGS-REP',
+      'TGS-REQ alice@CONTOSO.COM for bob@CONTOSO.COM -> TGS-REP (FAST)',
     ]);
     const k = parseKlist((await alice.ok('klist', [])).stdout);
     expect(k.tickets.map((t) => t.server)).toContain('bob@CONTOSO.COM');
