@@ -250,6 +250,7 @@ function policyOf(spec: RealmFileSpec): Partial<RealmPolicy> {
   if (p.requirePac !== undefined) out.requirePac = p.requirePac;
   if (p.fast !== undefined) out.fast = p.fast;
   if (p.fastStrengthenKey !== undefined) out.fastStrengthenKey = p.fastStrengthenKey;
+  if (p.allowAnonymous !== undefined) out.allowAnonymous = p.allowAnonymous;
   return out;
 }
 

@@ -11,6 +11,7 @@
  *     policy: { maxTicketLife: 10h, maxRenewLife: 7d, clockSkew: 5m, allowWeakCrypto: false }
  *     # policy.fast: none | supported | required (FAST, RFC 6113; default: mit supported, AD none)
  *     # policy.fastStrengthenKey: false for Heimdal 7 kinit, which ignores FAST strengthen keys
+ *     # policy.allowAnonymous: true for anonymous PKINIT (RFC 8062, MIT kinit -n); needs pkinit
  *     users:
  *       - { name: alice, password: correct horse }
  *       - { name: svc_sql, password: s3rv1ce, spns: [MSSQLSvc/db.contoso.com:1433] }   # a service account
@@ -50,6 +51,8 @@ export interface PolicySpec {
   readonly fast?: 'none' | 'supported' | 'required';
   /** Send a FAST strengthen key (default true; off for Heimdal 7 clients). */
   readonly fastStrengthenKey?: boolean;
+  /** Issue anonymous tickets by anonymous PKINIT (RFC 8062; needs `pkinit`). Default false. */
+  readonly allowAnonymous?: boolean;
 }
 
 export interface UserSpec {
@@ -259,6 +262,7 @@ function policy(v: unknown, path: string): PolicySpec {
     'requirePac',
     'fast',
     'fastStrengthenKey',
+    'allowAnonymous',
   ]);
   return {
     maxTicketLifeMs: duration(o.maxTicketLife, `${path}.maxTicketLife`),
@@ -269,6 +273,7 @@ function policy(v: unknown, path: string): PolicySpec {
     issuePac: optBool(o.issuePac, `${path}.issuePac`),
     requirePac: optBool(o.requirePac, `${path}.requirePac`),
     fastStrengthenKey: optBool(o.fastStrengthenKey, `${path}.fastStrengthenKey`),
+    allowAnonymous: optBool(o.allowAnonymous, `${path}.allowAnonymous`),
     ...(o.fast !== undefined && {
       fast: oneOf(o.fast, `${path}.fast`, ['none', 'supported', 'required'] as const),
     }),

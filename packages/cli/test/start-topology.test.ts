@@ -61,13 +61,14 @@ describe('startTopology', () => {
     const policies = await startTopology(
       validateTopology({
         realms: [
-          { name: 'MIT.TEST', policy: { issuePac: true } },
+          { name: 'MIT.TEST', policy: { issuePac: true, allowAnonymous: true } },
           { name: 'AD.TEST', kind: 'active-directory', policy: { issuePac: false, requirePac: false } },
         ],
       }),
       { listen: false },
     );
-    expect(policies.realms.get('MIT.TEST')!.policy.issuePac).toBe(true);
+    expect(policies.realms.get('MIT.TEST')!.policy).toMatchObject({ issuePac: true, allowAnonymous: true });
+    expect(policies.realms.get('AD.TEST')!.policy.allowAnonymous).toBe(false);
     expect(policies.realms.get('AD.TEST')!.policy).toMatchObject({ issuePac: false, requirePac: false });
     await policies.close();
     const bad = validateTopology({
