@@ -14,8 +14,7 @@
  * @module
  */
 
-import { statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { formatPrincipal } from '@krbsim/asn1';
 import {
   type AzureSqlMiLab,
@@ -29,7 +28,7 @@ import { parseCommand, usageError } from './args';
 import { decodeToJson } from './decode';
 import { type DemoJson, traceMessages } from './demo-json';
 import type { CliIo } from './io';
-import { ExitCode } from './io';
+import { ExitCode, unwritable } from './io';
 
 const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--html FILE] [--tds] [--json] [--no-mermaid]
 
@@ -335,20 +334,6 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     out(`wrote ${lab.trace.entries.length} exchanges to ${values.html}`);
   }
   return ExitCode.ok;
-}
-
-/** Why a file cannot be written at `path` (its directory is missing or is not one), if it cannot. */
-function unwritable(path: string): string | undefined {
-  const dir = dirname(path);
-  try {
-    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR'
-      ? `the directory ${dir} does not exist`
-      : (e as Error).message;
-  }
-  return undefined;
 }
 
 export { USAGE as DEMO_USAGE };

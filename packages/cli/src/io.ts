@@ -5,6 +5,9 @@
  * @module
  */
 
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 /** Output streams and the stop signal of one CLI run. */
 export interface CliIo {
   /** Write to standard output (text, newline included). */
@@ -36,4 +39,22 @@ export function processIo(): CliIo & { dispose(): void } {
       process.off('SIGTERM', stop);
     },
   };
+}
+
+/**
+ * Why a file cannot be written at `path` (its directory is missing or is not
+ * one), if it cannot: checked before a command does its work, so a typo in
+ * an output path costs a one-line usage error, not the work or a stack trace.
+ */
+export function unwritable(path: string): string | undefined {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? `the directory ${dir} does not exist`
+      : (e as Error).message;
+  }
+  return undefined;
 }

@@ -5,11 +5,12 @@
  * @module
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Trace } from '@krbsim/transport';
 import { parseCommand, usageError } from './args';
 import type { AzureLabFile } from './azure-lab-file';
-import { type CliIo, ExitCode } from './io';
+import { type CliIo, ExitCode, unwritable } from './io';
 import { applyPortOptions } from './port-option';
 import { LOG_LEVELS, type LogLevel } from './request-log';
 import { type ServeDir, serveDir, serveDirNote } from './serve-dir';
@@ -17,6 +18,9 @@ import { loadServeFile } from './serve-file';
 import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, TopologyError, type TopologyFile } from './topology';
 import type { TopologyWriteResult } from './topology-files';
+
+/** The exchanges `--html` and `--pcap` keep: the trace is a ring, so a long serve stays bounded. */
+export const SERVE_TRACE_ENTRIES = 10_000;
 
 export const SERVE_USAGE = `Usage: krbsim serve <file.yaml|file.json|built-in name> [--dir <dir>] [options]
 
@@ -71,6 +75,10 @@ Options:
   --kdc-keytab         also write kdc.keytab: every krbtgt/REALM@REALM and inter-realm
                        krbtgt key, so Wireshark can decrypt TGTs and MIT's tools check
                        the PACs' KDC signatures. Anyone holding it can forge tickets
+  --html <file>        at exit, write every request served and its reply as one
+                       self-contained HTML page (the sequence diagram, each message
+                       decoded, errors explained); the last ${SERVE_TRACE_ENTRIES.toLocaleString('en-US')} exchanges
+  --pcap <file>        at exit, the same exchanges as a pcap for Wireshark
   --json-log           one JSON object per line instead of text
   --log-level <l>      debug (requests and the listeners' own lines), info (every
                        request; default), error (requests answered with an error other
@@ -109,6 +117,9 @@ export interface ServeConfig {
   readonly kdcKeytab: boolean;
   /** Keep the temporary directory (no `--dir`) at exit. */
   readonly keep: boolean;
+  /** Write the served exchanges as HTML (`--html`) and as a pcap (`--pcap`) at exit. */
+  readonly html?: string;
+  readonly pcap?: string;
   readonly json: boolean;
   readonly level: LogLevel;
 }
@@ -158,6 +169,8 @@ async function parseServeArgs(
     workers?: string;
     'replica-of'?: string;
     'kdc-keytab'?: boolean;
+    html?: string;
+    pcap?: string;
     'json-log'?: boolean;
     'log-level'?: string;
     quiet?: boolean;
@@ -174,6 +187,8 @@ async function parseServeArgs(
       workers: { type: 'string' },
       'replica-of': { type: 'string' },
       'kdc-keytab': { type: 'boolean' },
+      html: { type: 'string' },
+      pcap: { type: 'string' },
       'json-log': { type: 'boolean' },
       'log-level': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -223,6 +238,12 @@ async function parseServeArgs(
     }
     throw e;
   }
+  // Checked now, so a typo in an output path fails before anything listens.
+  for (const option of ['html', 'pcap'] as const) {
+    const path = values[option];
+    const problem = path === undefined ? undefined : unwritable(path);
+    if (problem !== undefined) return usage(`--${option} ${path}: ${problem}`);
+  }
   if (values.dir !== undefined && values.keep === true)
     return usage('--keep is for the temporary directory: --dir is kept');
   if (loaded.kind === 'azure-sql-mi') {
@@ -231,6 +252,9 @@ async function parseServeArgs(
       values.workers !== undefined && '--workers',
       values['replica-of'] !== undefined && '--replica-of',
       values.port !== undefined && '--port',
+      // The lab's KDCs serve real clients without a trace; its own trace holds the TDS side only.
+      values.html !== undefined && '--html',
+      values.pcap !== undefined && '--pcap',
     ].filter(Boolean);
     if (unsupported.length > 0) {
       return usage(`${unsupported.join(', ')}: not for an Azure lab (${file}); its file sets the ports`);
@@ -254,6 +278,15 @@ async function parseServeArgs(
   const sharing = [workers > 1 && '--workers', values['replica-of'] !== undefined && '--replica-of'].filter(
     Boolean,
   );
+  const traced = [values.html !== undefined && '--html', values.pcap !== undefined && '--pcap'].filter(
+    Boolean,
+  );
+  if (traced.length > 0 && sharing.length > 0) {
+    // Each worker or replica answers its own share: no one process sees every exchange.
+    return usage(
+      `${traced.join(', ')}: not with ${sharing.join(', ')}, whose processes each see a share of the requests`,
+    );
+  }
   if (pkinit.length > 0 && sharing.length > 0) {
     return usage(
       `${sharing.join(', ')}: not for PKINIT realms (${pkinit.join(', ')}), whose certificates this process issues and others cannot share`,
@@ -274,6 +307,8 @@ async function parseServeArgs(
     ...(values['replica-of'] !== undefined && { replicaOf: values['replica-of'] }),
     kdcKeytab: values['kdc-keytab'] === true,
     keep: values.keep === true,
+    ...(values.html !== undefined && { html: values.html }),
+    ...(values.pcap !== undefined && { pcap: values.pcap }),
     json: values['json-log'] === true,
     level,
   };
@@ -401,10 +436,15 @@ async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
   const dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
   // Loaded only now, so a bad file or --help never pays for loading the KDC.
   const { startTopology } = await import('./start-topology');
+  const trace =
+    config.html === undefined && config.pcap === undefined
+      ? undefined
+      : new (await import('@krbsim/transport')).Trace({ maxEntries: SERVE_TRACE_ENTRIES });
   let running: Awaited<ReturnType<typeof startTopology>>;
   try {
     running = await startTopology(config.topology, {
       dir: dir.path,
+      ...(trace !== undefined && { trace }),
       ...(config.host !== undefined && { host: config.host }),
       ...(config.seed !== undefined && { seed: config.seed }),
       ...(config.replicaOf !== undefined && { replicaOf: config.replicaOf }),
@@ -418,7 +458,38 @@ async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
   announce(log, running.files!, { dir });
   await stopped(io);
   await running.close();
+  const written = trace === undefined ? ExitCode.ok : await writeTrace(config, trace, log, io);
   await releaseDir(log, dir);
   log.lifecycle({ event: 'stopped' }, 'stopped');
+  return written;
+}
+
+/** `--html` and `--pcap` at exit: the exchanges served, as a page and as a capture. */
+async function writeTrace(config: ServeConfig, trace: Trace, log: ServeLog, io: CliIo): Promise<number> {
+  const { decodeToJson } = await import('./decode');
+  const outputs: [string | undefined, () => Uint8Array | string][] = [
+    [
+      config.html,
+      () =>
+        trace.toHtml({
+          title: `krbsim serve ${config.file}`,
+          decode: (bytes) => decodeToJson(bytes),
+        }),
+    ],
+    [config.pcap, () => trace.toPcap()],
+  ];
+  for (const [path, render] of outputs) {
+    if (path === undefined) continue;
+    try {
+      await writeFile(path, render());
+    } catch (e) {
+      io.stderr(`krbsim serve: cannot write ${path}: ${(e as Error).message}\n`);
+      return ExitCode.failure;
+    }
+    log.lifecycle(
+      { event: 'wrote', path, exchanges: trace.entries.length },
+      `wrote ${trace.entries.length} exchanges to ${path}`,
+    );
+  }
   return ExitCode.ok;
 }

@@ -19,7 +19,13 @@ import {
   Realm,
   type RealmPolicy,
 } from '@krbsim/kdc';
-import { type KdcRequestInfo, type ServeKdcOptions, serveKdc } from '@krbsim/transport';
+import {
+  type KdcRequestInfo,
+  kdcParticipant,
+  type ServeKdcOptions,
+  serveKdc,
+  type Trace,
+} from '@krbsim/transport';
 import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
 import { isFailure, type RequestLogEntry } from './request-log';
 import { type DelegationSpec, type RealmFileSpec, TopologyError, type TopologyFile } from './topology';
@@ -63,6 +69,13 @@ export interface StartTopologyOptions {
   readonly onInternalError?: (realm: string, error: unknown) => void;
   /** The listeners' own lines (transport, peer, sizes, RESPONSE_TOO_BIG, handler failures). */
   readonly transportLog?: (line: string) => void;
+  /**
+   * Record every request each KDC answers, with its reply, into this trace
+   * (from `client <address>` to `KDC <REALM>`), for `krbsim serve --html`
+   * and `--pcap`. Give it a `maxEntries` bound: a served KDC runs for as long
+   * as it is left running.
+   */
+  readonly trace?: Trace;
   /** Don't open sockets: build the realms and KDCs only (servers stays empty). */
   readonly listen?: boolean;
   /**
@@ -317,7 +330,7 @@ export async function startTopology(
       });
       kdcs.set(spec.name, kdc);
       if (options.listen === false) continue;
-      const handler =
+      const answer =
         log === undefined
           ? (request: Uint8Array): Uint8Array => kdc.handle(request)
           : (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
@@ -338,6 +351,16 @@ export async function startTopology(
                 replyBytes: reply.length,
                 durationMs,
               });
+              return reply;
+            };
+      const trace = options.trace;
+      const to = kdcParticipant(spec.name);
+      const handler =
+        trace === undefined
+          ? answer
+          : (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
+              const reply = answer(request, info);
+              trace.record({ from: clientParticipant(info), to, transport: info.transport, request, reply });
               return reply;
             };
       // Port 0 for both: transport binds UDP and TCP to one OS-chosen port.
@@ -384,4 +407,13 @@ export async function startTopology(
     await close();
     throw e;
   }
+}
+
+/** A traced client: `client <address>`, one participant per address rather than per source port. */
+function clientParticipant(info: KdcRequestInfo): string {
+  const peer = info.peer;
+  if (peer === undefined) return 'client';
+  const at = peer.lastIndexOf(':');
+  const host = at > 0 ? peer.slice(0, at) : peer;
+  return `client ${host.replace(/^\[(.*)\]$/, '$1')}`;
 }

@@ -1,0 +1,118 @@
+/**
+ * `krbsim serve --html FILE --pcap FILE`: at exit, every exchange the KDCs
+ * served, as one HTML page and as a pcap; refused where no one process sees
+ * every exchange, and checked before anything listens.
+ */
+
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KerberosClient } from '@krbsim/client';
+import { UdpTcpTransport } from '@krbsim/transport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli';
+import type { PortsJson } from '../src/topology-files';
+
+let dir: string;
+let topology: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'krbsim-serve-trace-'));
+  topology = join(dir, 'single.yaml');
+  await writeFile(
+    topology,
+    'realms:\n  - name: A.TEST\n    users: [{ name: alice, password: Al1ce-Passw0rd }]\n' +
+      '    services: [{ spn: host/web.a.test }]\n',
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `krbsim serve argv` until ready; `stop()` aborts it and returns its exit code and output. */
+async function serve(argv: string[]) {
+  const controller = new AbortController();
+  let out = '';
+  let onOut: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onOut = () => {
+      if (out.includes('"event":"ready"')) resolve();
+    };
+  });
+  const write = (t: string) => {
+    out += t;
+    onOut();
+  };
+  const done = runCli(['serve', ...argv, '--json-log', '--quiet'], {
+    stdout: write,
+    stderr: write,
+    signal: controller.signal,
+  });
+  const code = await Promise.race([ready.then(() => undefined), done]);
+  if (code !== undefined) return { code, out, ports: undefined, stop: async () => ({ code, out }) };
+  const readyLine = JSON.parse(out.split('\n').find((l) => l.includes('"event":"ready"'))!) as {
+    dir: string;
+  };
+  return {
+    code: undefined,
+    out,
+    ports: JSON.parse(await readFile(join(readyLine.dir, 'ports.json'), 'utf8')) as PortsJson,
+    async stop() {
+      controller.abort();
+      return { code: await done, out };
+    },
+  };
+}
+
+describe('krbsim serve --html and --pcap', () => {
+  it('write every exchange served, at exit: the page decodes them, the capture holds them', async () => {
+    const html = join(dir, 'served.html');
+    const pcap = join(dir, 'served.pcap');
+    const s = await serve([topology, '--dir', join(dir, 'files'), '--html', html, '--pcap', pcap]);
+    const r = s.ports!.realms['A.TEST']!;
+    const client = new KerberosClient({
+      realm: 'A.TEST',
+      transport: new UdpTcpTransport({ kdcs: { 'A.TEST': [{ host: r.host, port: r.udp }] } }),
+    });
+    await client.getInitialCredentials('alice', { password: 'Al1ce-Passw0rd' });
+    await client.getServiceTicket('host/web.a.test');
+    await expect(client.getServiceTicket('host/nowhere.a.test')).rejects.toThrow();
+    const { code, out } = await s.stop();
+    expect(code).toBe(0);
+    // PREAUTH_REQUIRED, the AS-REP, the TGS-REP, the refusal: four exchanges.
+    expect(out).toContain(`"event":"wrote","path":${JSON.stringify(html)},"exchanges":4`);
+    expect(out).toContain(`"event":"wrote","path":${JSON.stringify(pcap)},"exchanges":4`);
+
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('<svg');
+    expect(page).toContain('client 127.0.0.1');
+    expect(page).toContain('KDC A.TEST');
+    expect(page).toContain('KDC_ERR_PREAUTH_REQUIRED');
+    expect(page).toContain('KDC_ERR_S_PRINCIPAL_UNKNOWN');
+    // Each message decoded, as krbsim decode shows it.
+    expect(page).toMatch(/&#34;type&#34;: &#34;TGS-REQ&#34;/);
+    expect(page).toContain('host/nowhere.a.test');
+
+    const capture = await readFile(pcap);
+    expect(capture.readUInt32LE(0)).toBe(0xa1b2c3d4); // the classic pcap magic
+    expect(capture.length).toBeGreaterThan(24 + 8 * 16);
+  });
+
+  it('an output path in a missing directory is a usage error before anything listens', async () => {
+    const s = await serve([topology, '--html', join(dir, 'missing', 'x.html')]);
+    expect(s.code).toBe(2);
+    expect(s.out).toMatch(/--html .*missing.*x\.html: the directory .* does not exist/);
+    expect(s.out).not.toContain('"event":"listening"');
+  });
+
+  it('is refused with --workers, whose processes each see a share of the requests', async () => {
+    const s = await serve([topology, '--workers', '2', '--pcap', join(dir, 'w.pcap')]);
+    expect(s.code).toBe(2);
+    expect(s.out).toContain('--pcap: not with --workers');
+  });
+
+  it('is refused for an Azure lab file, whose KDCs serve real clients without a trace', async () => {
+    const s = await serve(['azure-sql-mi', '--html', join(dir, 'lab.html')]);
+    expect(s.code).toBe(2);
+    expect(s.out).toContain('--html: not for an Azure lab');
+  });
+});
