@@ -147,6 +147,14 @@ try {
     );
     const manifest = run('tar', ['-xzOf', tgz, 'package/package.json'], work);
     check(!manifest.includes('workspace:'), `@krbsim/${name}'s packed package.json has no workspace: range`);
+    // Only the CLI issues certificates on its own: the in-process lab installs without pkijs.
+    const deps = Object.keys((JSON.parse(manifest) as { dependencies?: object }).dependencies ?? {});
+    if (name !== 'cli') {
+      check(
+        !deps.includes('pkijs') && !deps.includes('asn1js'),
+        `@krbsim/${name} does not install pkijs or asn1js (optional peers of @krbsim/pki)`,
+      );
+    }
     if (name === 'cli') {
       check(entries.includes('package/dist/bin.js'), '@krbsim/cli has its bin, dist/bin.js');
       const binExtras = entries.filter((e) => /^package\/dist\/bin\.(cjs|d\.ts|d\.cts)$/.test(e));

@@ -123,6 +123,16 @@ const SKIP: readonly (CommandRef & { readonly reason: string })[] = [
     reason:
       'installs from the npm registry, where a release puts the packages (RELEASING.md); pnpm test:packed installs the same packages from their packed tarballs with npm',
   })),
+  ...[
+    ['pki', 'npm i pkijs asn1js'],
+    ['azure', 'npm i -D pkijs asn1js'],
+    ['transport', 'npm i pkijs asn1js'],
+  ].map(([pkg, command]) => ({
+    files: [`packages/${pkg}/README.md`],
+    command: command!,
+    reason:
+      "installs from the npm registry: pkijs and asn1js, @krbsim/pki's optional peers, which the workspace has as devDependencies",
+  })),
   ...['pnpm test:packed', 'pnpm docs:api', 'pnpm changeset'].map((command) => ({
     files: ['README.md'],
     command,

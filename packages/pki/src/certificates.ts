@@ -112,10 +112,22 @@ interface Lib {
 
 let lib: Promise<Lib> | undefined;
 
-/** pkijs with a WebCrypto engine of its own (the global pkijs engine is left alone). */
+/**
+ * pkijs with a WebCrypto engine of its own (the global pkijs engine is left
+ * alone). pkijs and asn1js are optional peer dependencies: only issuing a
+ * certificate needs them, so a user of the in-process lab who never does
+ * installs neither; one who does and lacks them is told what to install.
+ */
 function loadLib(): Promise<Lib> {
   lib ??= (async () => {
-    const [pkijs, asn1js] = await Promise.all([import('pkijs'), import('asn1js')]);
+    const [pkijs, asn1js] = await Promise.all([import('pkijs'), import('asn1js')]).catch((e: unknown) => {
+      lib = undefined; // so that a later call, after the install, tries again
+      throw new Error(
+        'issuing a certificate (a KDC proxy, TDS listener or PKINIT certificate) needs pkijs and asn1js, ' +
+          'optional peer dependencies of @krbsim/pki: npm i pkijs asn1js',
+        { cause: e },
+      );
+    });
     const crypto = globalThis.crypto;
     const engine = new pkijs.CryptoEngine({ name: 'krbsim-webcrypto', crypto });
     return { pkijs, asn1js, engine, subtle: crypto.subtle };
