@@ -11,6 +11,7 @@ import {
   type EncryptionKey,
   formatPrincipal,
   type KdcRep,
+  ownedCopy,
   type PrincipalName,
   type Ticket,
   tgsRealmOf,
@@ -48,14 +49,20 @@ export function keyToWire(k: Key): EncryptionKey {
   return { keytype: k.etype, keyvalue: k.bytes };
 }
 
-/** Builds a {@link Credential} from a verified KDC reply and its decrypted EncKDCRepPart. */
+/**
+ * Builds a {@link Credential} from a verified KDC reply and its decrypted
+ * EncKDCRepPart. A credential is kept for hours: it owns a copy of the
+ * ticket's encoding, since the encoder's output is a view into a shared
+ * 64 KiB slab, which a kept view would keep alive (with the other encodings
+ * in it) for as long as the credential lives.
+ */
 export function credentialFromReply(rep: KdcRep, enc: EncKdcRepPart, ticketDer: Uint8Array): Credential {
   const cred: Credential = {
     client: { realm: rep.crealm, name: rep.cname },
     server: { realm: enc.srealm, name: enc.sname },
     sessionKey: keyFromWire(enc.key),
     ticket: rep.ticket,
-    ticketDer,
+    ticketDer: ownedCopy(ticketDer),
     flags: enc.flags >>> 0,
     authtime: enc.authtime,
     endtime: enc.endtime,

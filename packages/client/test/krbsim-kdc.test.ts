@@ -76,6 +76,17 @@ describe('client against the krbsim KDC', () => {
     c.verifyApRep(context, accepted.responseToken!);
   });
 
+  it("keeps each credential's ticket bytes in a buffer of its own, not a view into the encoder's slab", async () => {
+    const c = lab().client();
+    const tgt = await c.getInitialCredentials('alice', { password: 'correct horse' });
+    const st = await c.getServiceTicket('HTTP/web.contoso.com');
+    for (const cred of [tgt, st]) {
+      // A view would keep the whole shared slab (and the other encodings in it) alive with the credential.
+      expect(cred.ticketDer.byteOffset).toBe(0);
+      expect(cred.ticketDer.buffer.byteLength).toBe(cred.ticketDer.byteLength);
+    }
+  });
+
   it('follows the referral across the one-way trust to the Azure AD realm', async () => {
     const { client, trace } = lab();
     const c = client();
