@@ -14,13 +14,14 @@
  * @module
  */
 
-import type { AuthorizationData, EncKdcRepPart, KdcReq } from '@krbsim/asn1';
+import type { AuthorizationData, EncKdcRepPart, KdcReq, PrincipalName } from '@krbsim/asn1';
 import {
   addTransited,
   decodeAuthorizationData,
   encodeTgsRep,
   formatPrincipal,
   KdcOptions,
+  krbtgtName,
   TicketFlags,
   transitedRealms,
 } from '@krbsim/asn1';
@@ -51,6 +52,14 @@ import { s4uX509Reply } from './padata/s4u';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
+import {
+  checkForUserPac,
+  forUserClientName,
+  referralForUserFlags,
+  type S4uSelfStep,
+  s4uSelfStep,
+  withClientName,
+} from './s4u-cross-realm';
 import { checkS4uProxy, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
 import type { TgsHeader } from './tgs-header';
 import { tgsTicketTimes } from './ticket-times';
@@ -124,12 +133,17 @@ function ticketFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlag
  * MS-SFU 3.2.5.1.2: an S4U2Self ticket is for the requesting service itself
  * (any of its names). Another server is KDC_ERR_BADOPTION.
  */
-function checkS4uSelfServer(realm: Realm, h: TgsHeader, server: PrincipalEntry): void {
+function checkS4uSelfServer(
+  realm: Realm,
+  h: TgsHeader,
+  server: PrincipalEntry | undefined,
+  sname: PrincipalName,
+): void {
   const requester = h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
   if (requester === undefined || requester !== server) {
     throw new KdcError(
       ErrorCode.KDC_ERR_BADOPTION,
-      `S4U2Self: ${formatPrincipal(h.tgt.cname, h.tgt.crealm)} may ask only for a ticket to itself, not to ${formatPrincipal(server.name, server.realm)}`,
+      `S4U2Self: ${formatPrincipal(h.tgt.cname, h.tgt.crealm)} may ask only for a ticket to itself, not to ${formatPrincipal(sname, realm.name)}`,
     );
   }
 }
@@ -137,7 +151,9 @@ function checkS4uSelfServer(realm: Realm, h: TgsHeader, server: PrincipalEntry):
 /**
  * The flags of an S4U2Self ticket (MS-SFU 3.2.5.1.2): forwardable exactly
  * when the service is trusted to authenticate for delegation and the user
- * is not sensitive; otherwise as any ticket from the service's TGT.
+ * is not sensitive (for a user of another realm: when the user's realm made
+ * the referral forwardable, which it does not for a sensitive user);
+ * otherwise as any ticket from the service's TGT.
  */
 function s4uSelfFlags(
   req: KdcReq,
@@ -152,7 +168,9 @@ function s4uSelfFlags(
   };
   const f = ticketFlags(withoutForwardable, h, { entry: server, sname: server.name }, timeFlags);
   // "TRUE: the KDC MUST set the FORWARDABLE ticket flag", asked for or not.
-  const forwardable = server.trustedToAuthForDelegation && !s4u.user.notDelegated;
+  const delegable =
+    s4u.user !== undefined ? !s4u.user.notDelegated : (h.tgt.flags & TicketFlags.forwardable) !== 0;
+  const forwardable = server.trustedToAuthForDelegation && delegable;
   return (forwardable ? f | TicketFlags.forwardable : f) >>> 0;
 }
 
@@ -176,10 +194,21 @@ function evidenceAuthorizationData(
   realm: Realm,
   h: TgsHeader,
   draft: TicketDraft,
-  x: { s4u: S4uSelf | undefined; proxy: S4uProxy | undefined },
+  x: { s4u: S4uSelf | undefined; step: S4uSelfStep | undefined; proxy: S4uProxy | undefined },
   filtered: { report?: SidFilterReport },
 ): AuthorizationData {
   const evidence = x.proxy?.evidence ?? h.tgt;
+  if (x.s4u !== undefined && x.step?.kind === 'last-hop') {
+    // Cross-realm S4U2Self, last hop: the user's PAC as the user's realm wrote it, checked always.
+    const fromUserRealm = verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
+      issuedHere: false,
+      what: 'the referral TGT',
+    });
+    let pac = checkForUserPac(fromUserRealm, x.s4u, h);
+    if (!realm.policy.issuePac) return NO_AUTHORIZATION_DATA;
+    ({ pac, report: filtered.report } = filterAtTrust(pac));
+    return withUnsignedPac(undefined, pac);
+  }
   if (!realm.policy.issuePac) {
     return x.s4u !== undefined
       ? NO_AUTHORIZATION_DATA
@@ -188,12 +217,18 @@ function evidenceAuthorizationData(
   if (x.s4u !== undefined) {
     // The service's own TGT must hold a sound PAC before it may speak for anyone.
     verifiedEvidencePac(realm, h.tgt, h.ticketKey, { issuedHere: h.kind === 'local-tgt', what: 'the TGT' });
-    const pac = buildPac(realm, x.s4u.user, {
-      authtime: draft.times.authtime,
-      requested: true,
-      assertedBy: 'service',
-    });
-    return pac === undefined ? NO_AUTHORIZATION_DATA : withUnsignedPac(undefined, pac);
+    const pac =
+      x.s4u.user === undefined
+        ? undefined
+        : buildPac(realm, x.s4u.user, {
+            authtime: draft.times.authtime,
+            requested: true,
+            assertedBy: 'service',
+          });
+    if (pac === undefined) return NO_AUTHORIZATION_DATA;
+    // A referral back to the service's realm names the user in PAC_CLIENT_INFO (MS-SFU 3.2.5.1.1).
+    const forUser = x.step?.kind === 'back-to-service-realm';
+    return withUnsignedPac(undefined, forUser ? withClientName(pac, forUserClientName(x.s4u)) : pac);
   }
   let pac =
     x.proxy !== undefined
@@ -287,7 +322,7 @@ function issue(
   req: KdcReq,
   h: TgsHeader,
   now: number,
-  s4u: S4uSelf | undefined,
+  s4uRequested: S4uSelf | undefined,
   fast: FastRequest | undefined,
 ): ExchangeResult {
   const body = req.reqBody;
@@ -300,6 +335,26 @@ function issue(
     throw new KdcError(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
   }
   checkTransit(realm, h);
+  if (h.forUserReferral && s4uRequested === undefined) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_POLICY,
+      `a cross-realm TGT from ${h.issuingRealm} claims a client of ${realm.name} itself (invalid lineage)`,
+    );
+  }
+  const step = s4uRequested === undefined ? undefined : s4uSelfStep(realm, h, s4uRequested);
+  // The first step of a cross-realm S4U2Self is a plain referral for the service (s4u-cross-realm.ts).
+  const s4u = step?.kind === 'to-user-realm' ? undefined : s4uRequested;
+  const notWithCrossRealm =
+    KdcOptions['constrained-delegation'] |
+    KdcOptions['enc-tkt-in-skey'] |
+    KdcOptions.renew |
+    KdcOptions.validate;
+  if (step !== undefined && step.kind !== 'local' && has(opts, notWithCrossRealm)) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      'a cross-realm S4U2Self cannot be combined with S4U2Proxy, user-to-user, RENEW or VALIDATE',
+    );
+  }
 
   const renewOrValidate = has(opts, KdcOptions.renew) || has(opts, KdcOptions.validate);
   const u2u = has(opts, KdcOptions['enc-tkt-in-skey']) ? userToUser(realm, body, now) : undefined;
@@ -335,13 +390,19 @@ function issue(
       throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'VALIDATE requested but the ticket is not invalid');
     }
     server = { entry: h.server, sname: h.ticket.sname };
+  } else if (step !== undefined && (step.kind === 'to-user-realm' || step.kind === 'back-to-service-realm')) {
+    if (step.kind === 'to-user-realm') {
+      const asked = body.sname ?? krbtgtName(realm.name);
+      checkS4uSelfServer(realm, h, realm.db.get(asked, realm.name), asked);
+    }
+    server = { entry: step.krbtgt, sname: krbtgtName(step.target), referralTo: step.target };
   } else {
     const sname = u2u?.sname ?? body.sname;
     if (!sname) throw new KdcError(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
     server = resolveServer(realm, sname, travelledPath(realm, h), opts);
   }
   const s = server.entry;
-  if (s4u !== undefined) checkS4uSelfServer(realm, h, s);
+  if (step?.kind === 'local' || step?.kind === 'last-hop') checkS4uSelfServer(realm, h, s, server.sname);
   if (proxy !== undefined) {
     if (s.kind === 'krbtgt' || server.referralTo !== undefined) {
       throw new KdcError(
@@ -357,15 +418,21 @@ function issue(
 
   // S4U2Self: the ticket is the user's (MS-SFU 3.2.5.1.2), to the requesting service; S4U2Proxy:
   // the evidence ticket's user (MS-SFU 3.2.5.2.4).
-  const cname = s4u?.cname ?? proxy?.evidence.cname ?? h.tgt.cname;
-  const crealm = s4u?.crealm ?? proxy?.evidence.crealm ?? h.tgt.crealm;
+  // A referral back to the service's realm stays the service's (MS-SFU 3.2.5.1.1).
+  const forUser = step?.kind === 'back-to-service-realm';
+  const userTicket = s4u !== undefined && !forUser;
+  const cname = (userTicket ? s4u.cname : undefined) ?? proxy?.evidence.cname ?? h.tgt.cname;
+  const crealm = (userTicket ? s4u.crealm : undefined) ?? proxy?.evidence.crealm ?? h.tgt.crealm;
   const local =
-    s4u?.user ??
-    (proxy !== undefined
-      ? proxy.user
-      : h.tgt.crealm === realm.name
-        ? realm.db.get(h.tgt.cname, realm.name)
-        : undefined);
+    s4u !== undefined
+      ? forUser
+        ? undefined
+        : s4u.user
+      : proxy !== undefined
+        ? proxy.user
+        : h.tgt.crealm === realm.name
+          ? realm.db.get(h.tgt.cname, realm.name)
+          : undefined;
   runIssuancePolicy(
     realm,
     {
@@ -383,8 +450,9 @@ function issue(
   const isTgs = s.kind === 'krbtgt';
   // An S4U2Proxy ticket lives no longer than the user's evidence ticket, and keeps its authtime.
   const times = tgsTicketTimes(body, proxy?.evidence ?? h.tgt, now, policy, isTgs);
-  const flags =
-    s4u !== undefined
+  const flags = forUser
+    ? referralForUserFlags(ticketFlags(req, h, server, times.flags), s4u?.user)
+    : s4u !== undefined
       ? s4uSelfFlags(req, h, s, s4u, times.flags)
       : proxy !== undefined
         ? s4uProxyFlags(req, h, server, times.flags)
@@ -422,7 +490,7 @@ function issue(
   };
   const filtered: { report?: SidFilterReport } = {};
   const authorizationData = ticketAuthorizationData(realm, draft, {
-    fromEvidence: evidenceAuthorizationData(realm, h, draft, { s4u, proxy }, filtered),
+    fromEvidence: evidenceAuthorizationData(realm, h, draft, { s4u, step, proxy }, filtered),
     fromRequest: requestAuthorizationData(req, h),
     pacRequested: s4u !== undefined,
   });
@@ -481,7 +549,7 @@ function issue(
   const detail = server.referralTo !== undefined ? ` (referral to ${server.referralTo})` : '';
   const s4uDetail =
     s4u !== undefined
-      ? ` (S4U2Self for ${formatPrincipal(cname, crealm)})`
+      ? ` (S4U2Self for ${formatPrincipal(s4u.cname, s4u.crealm)})`
       : proxy !== undefined
         ? ` (S4U2Proxy for ${formatPrincipal(cname, crealm)})`
         : '';

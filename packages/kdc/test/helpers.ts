@@ -29,6 +29,7 @@ import {
   encodeEncTicketPart,
   encodeKdcReqBody,
   encodePaEncTsEnc,
+  encodePaForUser,
   encodePaPacRequest,
   encodeTgsReq,
   KdcOptions,
@@ -36,7 +37,7 @@ import {
   PaDataType,
   TicketFlags,
 } from '@krbsim/asn1';
-import { Duration, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
+import { concatBytes, Duration, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
 import { checksum, decrypt, encrypt, generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { Kdc, type Realm, Realm as RealmClass, type RealmPolicy } from '@krbsim/kdc';
 
@@ -360,4 +361,34 @@ export function forgedCreds(
   };
   const ticket = forge(realm, sname, etp, key, kvno);
   return { ticket, sessionKey, cname: pn(cname), crealm } as Creds;
+}
+
+/** PA-FOR-USER for `user@realm` from the holder of `c`, its checksum as MS-SFU 2.2.1 defines it (HMAC-MD5). */
+export function paForUser(
+  c: Creds,
+  user: PrincipalName,
+  realm: string,
+  pkg = 'Kerberos',
+  tamper = false,
+): PaData {
+  const type = new Uint8Array(4);
+  new DataView(type.buffer).setInt32(0, user.nameType, true);
+  const enc = new TextEncoder();
+  const data = concatBytes([
+    type,
+    ...user.nameString.map((s) => enc.encode(s)),
+    enc.encode(realm),
+    enc.encode(pkg),
+  ]);
+  const ck = checksum(c.sessionKey, KeyUsage.KERB_NON_KERB_CKSUM_SALT, data, { cksumtype: -138 });
+  if (tamper) ck[0]! ^= 1;
+  return {
+    padataType: PaDataType.PA_FOR_USER,
+    padataValue: encodePaForUser({
+      userName: user,
+      userRealm: realm,
+      cksum: { cksumtype: -138, checksum: ck },
+      authPackage: pkg,
+    }),
+  };
 }

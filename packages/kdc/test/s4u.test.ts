@@ -15,12 +15,13 @@ import {
   type S4uUserId,
   TicketFlags,
 } from '@krbsim/asn1';
-import { concatBytes, ErrorCode } from '@krbsim/core';
-import { checksum, checksumTypeFor, type Key, KeyUsage, stringToKey, verifyChecksum } from '@krbsim/crypto';
+import { ErrorCode } from '@krbsim/core';
+import { checksum, checksumTypeFor, type Key, stringToKey, verifyChecksum } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type Creds,
   errorOf,
+  paForUser as forUserPadata,
   login,
   makeRealm,
   openTicket,
@@ -56,28 +57,9 @@ function setup(opts: { trusted?: boolean; sensitive?: boolean; allowedTo?: strin
 
 const sessionKeyOf = (c: Creds): Key => c.sessionKey;
 
-/** PA-FOR-USER for `user@realm`, its checksum as MS-SFU 2.2.1 defines it. */
+/** PA-FOR-USER for `user@realm` (CONTOSO.COM unless told). */
 function paForUser(c: Creds, user: PrincipalName, realm = REALM, pkg = 'Kerberos', tamper = false) {
-  const type = new Uint8Array(4);
-  new DataView(type.buffer).setInt32(0, user.nameType, true);
-  const enc = new TextEncoder();
-  const data = concatBytes([
-    type,
-    ...user.nameString.map((s) => enc.encode(s)),
-    enc.encode(realm),
-    enc.encode(pkg),
-  ]);
-  const ck = checksum(sessionKeyOf(c), KeyUsage.KERB_NON_KERB_CKSUM_SALT, data, { cksumtype: -138 });
-  if (tamper) ck[0]! ^= 1;
-  return {
-    padataType: PaDataType.PA_FOR_USER,
-    padataValue: encodePaForUser({
-      userName: user,
-      userRealm: realm,
-      cksum: { cksumtype: -138, checksum: ck },
-      authPackage: pkg,
-    }),
-  };
+  return forUserPadata(c, user, realm, pkg, tamper);
 }
 
 /** PA-S4U-X509-USER with a name (checksum usage 26 over the S4UUserID DER). */

@@ -86,7 +86,8 @@ export interface S4uSelf {
   /** The user as the ticket names it. */
   readonly cname: PrincipalName;
   readonly crealm: string;
-  readonly user: PrincipalEntry;
+  /** The user's account: undefined for a user of another realm (`s4u-cross-realm.ts`). */
+  readonly user: PrincipalEntry | undefined;
   /** The S4UUserID to echo in the reply's PA-S4U-X509-USER, when the request carried one. */
   readonly x509UserId?: S4uUserId;
 }

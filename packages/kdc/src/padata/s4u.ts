@@ -15,10 +15,10 @@
  *   with a checksum under the reply key, usage 27 when the client asked for
  *   it (the USE_REPLY_KEY_USAGE option), 26 otherwise.
  *
- * This KDC serves S4U2Self for users of its own realm; one from another
- * realm (the cross-realm form of MS-SFU 3.1.5.1.2) is refused with
- * KDC_ERR_POLICY, and a certificate-only S4UUserID (no cname) with
- * KDC_ERR_PADATA_TYPE_NOSUPP: neither is ever ignored.
+ * A user of this realm must exist here; a user of another realm is left to
+ * the exchange, which serves it across a direct trust or refuses it
+ * (`s4u-cross-realm.ts`). A certificate-only S4UUserID (no cname) is
+ * refused with KDC_ERR_PADATA_TYPE_NOSUPP: never ignored.
  *
  * @module
  */
@@ -75,15 +75,17 @@ function verify(key: Key, usage: number, data: Uint8Array, ck: Checksum, what: s
   if (!ok) modified(what);
 }
 
-/** The user of an S4U2Self request, looked up in this realm. */
-function resolveUser(state: TgsRequestState, cname: PrincipalName, crealm: string): PrincipalEntry {
+/**
+ * The user of an S4U2Self request, looked up in this realm, and the realm
+ * the ticket names; undefined for a user of another realm.
+ */
+function resolveUser(
+  state: TgsRequestState,
+  cname: PrincipalName,
+  crealm: string,
+): { user: PrincipalEntry | undefined; crealm: string } {
   const realm = state.realm;
-  if (crealm.toUpperCase() !== realm.name.toUpperCase()) {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_POLICY,
-      `S4U2Self for ${formatPrincipal(cname, crealm)}: users of other realms are not supported by this KDC`,
-    );
-  }
+  if (crealm.toUpperCase() !== realm.name.toUpperCase()) return { user: undefined, crealm };
   const user = findClient(realm, cname);
   if (user === undefined) {
     throw new KdcError(
@@ -91,7 +93,7 @@ function resolveUser(state: TgsRequestState, cname: PrincipalName, crealm: strin
       `S4U2Self: client ${formatPrincipal(cname, realm.name)} not found in Kerberos database`,
     );
   }
-  return user;
+  return { user, crealm: realm.name };
 }
 
 /** MS-SFU 2.2.1: the bytes PA-FOR-USER's checksum covers. */
@@ -128,8 +130,7 @@ export const paForUser: TgsPadataHandler = {
       req.cksum,
       'PA-FOR-USER',
     );
-    const user = resolveUser(state, req.userName, req.userRealm);
-    state.s4uSelf = { cname: req.userName, crealm: state.realm.name, user };
+    state.s4uSelf = { cname: req.userName, ...resolveUser(state, req.userName, req.userRealm) };
   },
 };
 
@@ -163,8 +164,7 @@ export const paS4uX509User: TgsPadataHandler = {
         'S4U2Self by certificate alone (no cname in S4UUserID) is not supported by this KDC',
       );
     }
-    const user = resolveUser(state, id.cname, id.crealm);
-    state.s4uSelf = { cname: id.cname, crealm: state.realm.name, user, x509UserId: id };
+    state.s4uSelf = { cname: id.cname, ...resolveUser(state, id.cname, id.crealm), x509UserId: id };
   },
 };
 
