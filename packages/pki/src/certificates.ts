@@ -146,6 +146,28 @@ function keyAlgorithm(type: CertificateKeyType): webcrypto.RsaHashedKeyGenParams
     : { name: 'ECDSA', namedCurve: 'P-256' };
 }
 
+/** A fresh key pair and a v3 certificate with its serial number and subject set, for a CA or a leaf. */
+async function newCertificate(
+  l: Lib,
+  options: {
+    readonly commonName: string;
+    readonly keyType?: CertificateKeyType;
+    readonly clock?: Clock;
+    readonly random?: RandomSource;
+  },
+): Promise<{ keys: webcrypto.CryptoKeyPair; now: number; cert: InstanceType<Pkijs['Certificate']> }> {
+  const keys = (await l.subtle.generateKey(keyAlgorithm(options.keyType ?? 'ecdsa-p256'), true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const now = (options.clock ?? systemClock).now();
+  const cert = new l.pkijs.Certificate();
+  cert.version = 2;
+  cert.serialNumber = serialNumber(l, options.random ?? systemRandom);
+  setName(l, cert.subject, options.commonName);
+  return { keys, now, cert };
+}
+
 /**
  * A self-signed CA for KDC proxy certificates.
  *
@@ -158,16 +180,7 @@ function keyAlgorithm(type: CertificateKeyType): webcrypto.RsaHashedKeyGenParams
  */
 export async function createSelfSignedCa(options: CreateCaOptions): Promise<PemCertificate> {
   const l = await loadLib();
-  const keyType = options.keyType ?? 'ecdsa-p256';
-  const keys = (await l.subtle.generateKey(keyAlgorithm(keyType), true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const now = (options.clock ?? systemClock).now();
-  const cert = new l.pkijs.Certificate();
-  cert.version = 2;
-  cert.serialNumber = serialNumber(l, options.random ?? systemRandom);
-  setName(l, cert.subject, options.commonName);
+  const { keys, now, cert } = await newCertificate(l, options);
   setName(l, cert.issuer, options.commonName);
   setValidity(l, cert, now - CERTIFICATE_BACKDATE_MS, now + days(options.validityDays ?? 365));
   await cert.subjectPublicKeyInfo.importKey(keys.publicKey, l.engine);
@@ -322,15 +335,7 @@ async function issueLeaf(ca: PemCertificate, options: LeafOptions): Promise<PemC
   const caSki = await keyIdentifier(l, caCert);
 
   const keyType = options.keyType ?? 'ecdsa-p256';
-  const keys = (await l.subtle.generateKey(keyAlgorithm(keyType), true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const now = (options.clock ?? systemClock).now();
-  const cert = new l.pkijs.Certificate();
-  cert.version = 2;
-  cert.serialNumber = serialNumber(l, options.random ?? systemRandom);
-  setName(l, cert.subject, options.commonName);
+  const { keys, now, cert } = await newCertificate(l, options);
   cert.issuer = caCert.subject;
   const caNotAfter = caCert.notAfter.value.getTime();
   setValidity(
