@@ -56,6 +56,24 @@ export function describeUnavailable(title: string, reason: string, install: stri
   });
 }
 
+/**
+ * One test that needs something `reason` says is missing (undefined: nothing
+ * is): the test, or a skip with the printed reason, or, with
+ * `KRBSIM_REQUIRE_MIT=1`, a failing test that says what is missing.
+ */
+export function itNeeds(reason: string | undefined, title: string, body: () => Promise<void>): void {
+  if (reason === undefined) {
+    it(title, body);
+  } else if (process.env.KRBSIM_REQUIRE_MIT === '1') {
+    it(title, () => {
+      throw new Error(`${title}: ${reason}; install it or unset KRBSIM_REQUIRE_MIT`);
+    });
+  } else {
+    console.warn(`skipping: ${title}: ${reason}`);
+    it.skip(title, body);
+  }
+}
+
 /** The outcome of {@link runTool}. */
 export interface ToolResult {
   readonly code: number | null;

@@ -21,23 +21,10 @@ import {
   stopAllProcesses,
   type TempDir,
 } from './helpers/processes';
-import { describeWithTools, findTool, runTool } from './mit-tools';
+import { describeWithTools, findTool, itNeeds, runTool } from './mit-tools';
 
 const ROOT = resolve(__dirname, '../..');
 
-/** `it`, or a skip with a printed reason; with KRBSIM_REQUIRE_MIT=1 a failure instead. */
-function itNeeds(reason: string | undefined, title: string, body: () => Promise<void>): void {
-  if (reason === undefined) {
-    it(title, body);
-  } else if (process.env.KRBSIM_REQUIRE_MIT === '1') {
-    it(title, () => {
-      throw new Error(`${title}: ${reason}; install it or unset KRBSIM_REQUIRE_MIT`);
-    });
-  } else {
-    console.warn(`skipping: ${title}: ${reason}`);
-    it.skip(title, body);
-  }
-}
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 describeWithTools(

@@ -32,7 +32,7 @@ import { writeCcacheFile } from '@krbsim/files';
 import { createSelfSignedCa, type KdcServer, serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findTool, makeTempDir, type TempDir } from './helpers/processes';
-import { describeWithTools, runTool } from './mit-tools';
+import { describeWithTools, itNeeds, runTool } from './mit-tools';
 
 const PASSWORDS = { alice: 'Al1ce-Passw0rd', bob: 'B0b-Passw0rd', carol: 'Car0l-Passw0rd' } as const;
 
@@ -43,20 +43,6 @@ function pythonWithPymssql(): { python?: string; reason?: string } {
     if (spawnSync(p, ['-c', 'import pymssql'], { stdio: 'ignore' }).status === 0) return { python: p };
   }
   return { reason: 'no python3 here imports pymssql (install python3-pymssql)' };
-}
-
-/** `it`, or a skip with a printed reason; with KRBSIM_REQUIRE_MIT=1 a failure instead. */
-function itNeeds(reason: string | undefined, title: string, body: () => Promise<void>): void {
-  if (reason === undefined) {
-    it(title, body);
-  } else if (process.env.KRBSIM_REQUIRE_MIT === '1') {
-    it(title, () => {
-      throw new Error(`${title}: ${reason}; install it or unset KRBSIM_REQUIRE_MIT`);
-    });
-  } else {
-    console.warn(`skipping: ${title}: ${reason}`);
-    it.skip(title, body);
-  }
 }
 
 describeWithTools(
