@@ -6,7 +6,7 @@
 
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
@@ -16,7 +16,7 @@ import { runCli } from '../src/cli';
 import { applyPortOptions } from '../src/port-option';
 import { startTopology } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
-import type { PortsJson } from '../src/topology-files';
+import { serveUntilReady } from './run-serve';
 
 let dir: string;
 let single: string;
@@ -35,45 +35,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `krbsim serve argv` until its ready line, then returns what it wrote and a way to stop it. */
-async function serve(argv: string[]) {
-  const controller = new AbortController();
-  let out = '';
-  let onOut: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    onOut = () => {
-      if (out.includes('"event":"ready"')) resolve();
-    };
-  });
-  const io = {
-    stdout: (t: string) => {
-      out += t;
-      onOut();
-    },
-    stderr: (t: string) => {
-      out += t;
-      onOut();
-    },
-    signal: controller.signal,
-  };
-  const done = runCli(['serve', ...argv, '--json-log', '--quiet'], io);
-  await Promise.race([ready, done]);
-  const readyLine = JSON.parse(out.split('\n').find((l) => l.includes('"event":"ready"'))!) as {
-    dir: string;
-    temporary?: string;
-  };
-  return {
-    ready: readyLine,
-    ports: JSON.parse(await readFile(join(readyLine.dir, 'ports.json'), 'utf8')) as PortsJson,
-    krb5conf: await readFile(join(readyLine.dir, 'krb5.conf'), 'utf8'),
-    async stop() {
-      controller.abort();
-      const code = await done;
-      return { code, out };
-    },
-  };
-}
-
 /** A UDP port nobody listens on right now. */
 async function freePort(): Promise<number> {
   const s = createSocket('udp4');
@@ -86,7 +47,7 @@ async function freePort(): Promise<number> {
 
 describe('krbsim serve without --dir', () => {
   it('names its temporary directory when ready and removes it at exit', async () => {
-    const run = await serve([single]);
+    const run = await serveUntilReady([single]);
     expect(run.ready.temporary).toBe('remove');
     expect(run.ready.dir.startsWith(join(tmpdir(), 'krbsim-serve-'))).toBe(true);
     expect(existsSync(run.ready.dir)).toBe(true);
@@ -146,7 +107,7 @@ it('startTopology: await using closes every KDC socket', async () => {
 
 describe('krbsim serve --host 0.0.0.0', () => {
   it('listens on every interface and writes a loopback address clients can connect to', async () => {
-    const run = await serve([single, '--dir', join(dir, 'wild'), '--host', '0.0.0.0']);
+    const run = await serveUntilReady([single, '--dir', join(dir, 'wild'), '--host', '0.0.0.0']);
     try {
       const port = run.ports.realms['A.TEST']!.udp;
       expect(run.ports.realms['A.TEST']!.host).toBe('0.0.0.0');
@@ -169,7 +130,7 @@ describe('krbsim serve --host 0.0.0.0', () => {
 describe('krbsim serve --port', () => {
   it('puts a single realm on the port given', async () => {
     const port = await freePort();
-    const run = await serve([single, '--dir', join(dir, 'port'), '--port', String(port)]);
+    const run = await serveUntilReady([single, '--dir', join(dir, 'port'), '--port', String(port)]);
     try {
       expect(run.ports.realms['A.TEST']).toMatchObject({ udp: port, tcp: port });
       expect(run.krb5conf).toContain(`kdc = 127.0.0.1:${port}\n`);
@@ -180,7 +141,7 @@ describe('krbsim serve --port', () => {
 
   it('takes REALM=port pairs', async () => {
     const port = await freePort();
-    const run = await serve([two, '--dir', join(dir, 'pairs'), '--port', `B.TEST=${port}`]);
+    const run = await serveUntilReady([two, '--dir', join(dir, 'pairs'), '--port', `B.TEST=${port}`]);
     try {
       expect(run.ports.realms['B.TEST']).toMatchObject({ udp: port, tcp: port });
       expect(run.ports.realms['A.TEST']!.udp).not.toBe(port);

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli';
-import type { PortsJson } from '../src/topology-files';
+import { serveExit, serveUntilReady } from './run-serve';
 
 let dir: string;
 let topology: string;
@@ -28,47 +27,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `krbsim serve argv` until ready; `stop()` aborts it and returns its exit code and output. */
-async function serve(argv: string[]) {
-  const controller = new AbortController();
-  let out = '';
-  let onOut: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    onOut = () => {
-      if (out.includes('"event":"ready"')) resolve();
-    };
-  });
-  const write = (t: string) => {
-    out += t;
-    onOut();
-  };
-  const done = runCli(['serve', ...argv, '--json-log', '--quiet'], {
-    stdout: write,
-    stderr: write,
-    signal: controller.signal,
-  });
-  const code = await Promise.race([ready.then(() => undefined), done]);
-  if (code !== undefined) return { code, out, ports: undefined, stop: async () => ({ code, out }) };
-  const readyLine = JSON.parse(out.split('\n').find((l) => l.includes('"event":"ready"'))!) as {
-    dir: string;
-  };
-  return {
-    code: undefined,
-    out,
-    ports: JSON.parse(await readFile(join(readyLine.dir, 'ports.json'), 'utf8')) as PortsJson,
-    async stop() {
-      controller.abort();
-      return { code: await done, out };
-    },
-  };
-}
-
 describe('krbsim serve --html and --pcap', () => {
   it('write every exchange served, at exit: the page decodes them, the capture holds them', async () => {
     const html = join(dir, 'served.html');
     const pcap = join(dir, 'served.pcap');
-    const s = await serve([topology, '--dir', join(dir, 'files'), '--html', html, '--pcap', pcap]);
-    const r = s.ports!.realms['A.TEST']!;
+    const s = await serveUntilReady([topology, '--dir', join(dir, 'files'), '--html', html, '--pcap', pcap]);
+    const r = s.ports.realms['A.TEST']!;
     const client = new KerberosClient({
       realm: 'A.TEST',
       transport: new UdpTcpTransport({ kdcs: { 'A.TEST': [{ host: r.host, port: r.udp }] } }),
@@ -98,20 +62,20 @@ describe('krbsim serve --html and --pcap', () => {
   });
 
   it('an output path in a missing directory is a usage error before anything listens', async () => {
-    const s = await serve([topology, '--html', join(dir, 'missing', 'x.html')]);
+    const s = await serveExit([topology, '--html', join(dir, 'missing', 'x.html')]);
     expect(s.code).toBe(2);
     expect(s.out).toMatch(/--html .*missing.*x\.html: the directory .* does not exist/);
     expect(s.out).not.toContain('"event":"listening"');
   });
 
   it('is refused with --workers, whose processes each see a share of the requests', async () => {
-    const s = await serve([topology, '--workers', '2', '--pcap', join(dir, 'w.pcap')]);
+    const s = await serveExit([topology, '--workers', '2', '--pcap', join(dir, 'w.pcap')]);
     expect(s.code).toBe(2);
     expect(s.out).toContain('--pcap: not with --workers');
   });
 
   it('is refused for an Azure lab file, whose KDCs serve real clients without a trace', async () => {
-    const s = await serve(['azure-sql-mi', '--html', join(dir, 'lab.html')]);
+    const s = await serveExit(['azure-sql-mi', '--html', join(dir, 'lab.html')]);
     expect(s.code).toBe(2);
     expect(s.out).toContain('--html: not for an Azure lab');
   });
