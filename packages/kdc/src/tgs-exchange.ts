@@ -334,13 +334,15 @@ function issue(
   if (body.realm !== realm.name) {
     throw new KdcError(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
   }
-  checkTransit(realm, h);
+  // The lineage rule (tgs-header.ts), decided here, once FAST has been opened and the request's
+  // own padata is known: only S4U2Self may use a referral that names a client of this realm.
   if (h.forUserReferral && s4uRequested === undefined) {
     throw new KdcError(
       ErrorCode.KDC_ERR_POLICY,
       `a cross-realm TGT from ${h.issuingRealm} claims a client of ${realm.name} itself (invalid lineage)`,
     );
   }
+  checkTransit(realm, h);
   const step = s4uRequested === undefined ? undefined : s4uSelfStep(realm, h, s4uRequested);
   // The first step of a cross-realm S4U2Self is a plain referral for the service (s4u-cross-realm.ts).
   const s4u = step?.kind === 'to-user-realm' ? undefined : s4uRequested;

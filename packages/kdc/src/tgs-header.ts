@@ -21,7 +21,7 @@
  */
 
 import type { ApReq, Authenticator, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
-import { decodeApReq, formatPrincipal, KdcOptions, PaDataType, tgsRealmOf } from '@krbsim/asn1';
+import { decodeApReq, formatPrincipal, KdcOptions, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { ApReqError, type CheckedApReq, checkApReq, TGS_AP_REQ } from '@krbsim/service';
@@ -49,9 +49,9 @@ export interface TgsHeader {
   /** The key that decrypted the ticket (the PAC's server signature is checked with it). */
   readonly ticketKey: Key;
   /**
-   * A cross-realm TGT naming a client of this realm, let through only
-   * because the request carries S4U2Self: the last hop of a cross-realm
-   * S4U2Self (`s4u-cross-realm.ts`), which refuses it for anything else.
+   * A cross-realm TGT naming a client of this realm: refused (invalid
+   * lineage) by the TGS exchange unless the request is S4U2Self, the last
+   * hop of a cross-realm S4U2Self (`s4u-cross-realm.ts`).
    */
   readonly forUserReferral: boolean;
 }
@@ -161,18 +161,12 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
   const who = { cname: tgt.cname, crealm: tgt.crealm };
   // A realm vouches for its own clients itself: a cross-realm TGT that claims one was made by
   // whoever holds the inter-realm key, not by this realm (MIT: KDC_ERR_POLICY, "invalid lineage").
-  // Without this, the trusted side of a one-way trust could impersonate the trusting side's users.
-  // The one exception is the referral of a cross-realm S4U2Self (MS-SFU 3.2.5.1.1), which names the
-  // service but may only get it a ticket for a user of the issuing realm (s4u-cross-realm.ts).
-  const forUserReferral =
-    server!.kind === 'cross-realm-tgt' && tgt.crealm === realm.name && carriesS4uSelf(req);
-  if (server!.kind === 'cross-realm-tgt' && tgt.crealm === realm.name && !forUserReferral) {
-    fail(
-      ErrorCode.KDC_ERR_POLICY,
-      `a cross-realm TGT from ${ticket.realm} claims a client of ${realm.name} itself (invalid lineage)`,
-      who,
-    );
-  }
+  // Without the rule, the trusted side of a one-way trust could impersonate the trusting side's
+  // users. Its one exception, the referral of a cross-realm S4U2Self (MS-SFU 3.2.5.1.1), which names
+  // the service and may only get it a ticket for a user of the issuing realm, can be told only from
+  // the request's own padata, inside the FAST armor when there is one: so the TGS exchange applies
+  // the rule once the padata is processed (tgs-exchange.ts, s4u-cross-realm.ts).
+  const forUserReferral = server!.kind === 'cross-realm-tgt' && tgt.crealm === realm.name;
 
   // The authenticator's checksum binds it to this request body (usage 6, TGT session key).
   const ck = authenticator.cksum;
@@ -206,11 +200,4 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
     ticketKey: checked.serverKey.key,
     forUserReferral,
   };
-}
-
-/** Whether the request names a user for S4U2Self (PA-FOR-USER or PA-S4U-X509-USER). */
-function carriesS4uSelf(req: KdcReq): boolean {
-  return (req.padata ?? []).some(
-    (p) => p.padataType === PaDataType.PA_FOR_USER || p.padataType === PaDataType.PA_FOR_X509_USER,
-  );
 }
