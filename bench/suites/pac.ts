@@ -16,15 +16,18 @@
  *
  * Cases (one per operation; in each, all sizes of both implementations
  * alternate in the same pairs, so every ratio is per pair):
+ * - parse: krbsim `parsePac` (the directory, checked, and a copy of the
+ *   bytes; buffers decode when read) | MIT `krb5_pac_parse` +
+ *   `krb5_pac_free` (the same work);
  * - decode: krbsim `decodePac` (the directory and every buffer into typed
- *   values, NDR included) | MIT `krb5_pac_parse` + `krb5_pac_free` (the
- *   directory, checked, and a copy of the bytes: MIT decodes no NDR);
- * - encode: krbsim `encodePac` of the decoded value (no MIT equivalent: MIT
- *   has no NDR encoder; growth only);
- * - sign: krbsim `signPac(value, { serverKey, kdcKey })` (NDR encode, then
- *   the server and KDC signatures) | MIT `krb5_pac_sign` on a handle parsed
- *   once, principal NULL (the PAC has PAC_CLIENT_INFO already) + free;
- * - verify: krbsim `verifyPac(bytes, { serverKey, kdcKey })` (decodePac and
+ *   values, NDR included; MIT has no NDR decoder; growth only);
+ * - encode: krbsim `encodePac` of the decoded values, each buffer encoded
+ *   from its value (MIT has no NDR encoder; growth only);
+ * - sign: krbsim `signPac(parsed, { serverKey, kdcKey })` on a PAC parsed
+ *   once (its buffers written from their bytes, then the server and KDC
+ *   signatures) | MIT `krb5_pac_sign` on a handle parsed once, principal
+ *   NULL (the PAC has PAC_CLIENT_INFO already) + free;
+ * - verify: krbsim `verifyPac(bytes, { serverKey, kdcKey })` (parsePac and
  *   both signatures) | MIT `krb5_pac_parse` + `krb5_pac_verify` (both
  *   signatures; principal NULL, so PAC_CLIENT_INFO is not compared, as
  *   verifyPac does not) + free;
@@ -55,6 +58,7 @@ import {
   getPacBuffer,
   type Pac,
   PacBufferType,
+  parsePac,
   signPac,
   verifyPac,
 } from '@krbsim/pac';
@@ -85,7 +89,10 @@ interface Fixture {
   readonly kdc: Kdc;
   /** The TGT's PAC as the KDC signed it. */
   readonly pacBytes: Uint8Array;
-  readonly pac: Pac;
+  /** Those bytes parsed once (each buffer still written from its bytes), as MIT's sign gets a parsed handle. */
+  readonly parsed: Pac;
+  /** Those bytes decoded, as plain values: encoding them runs the NDR encoder on every buffer. */
+  readonly values: Pac;
   /** The TGS-REQ for host/bench.example with that TGT. */
   readonly tgsReq: Uint8Array;
   /** Sizes the TGS floor works on. */
@@ -141,8 +148,8 @@ async function fixture(groups: number): Promise<Fixture> {
   const loc = findPac(tgtPart.authorizationData);
   if (loc === undefined) throw new Error('the TGT carries no PAC');
   const pacBytes = loc.pac.slice();
-  const pac = decodePac(pacBytes);
-  const seen = getPacBuffer(pac, PacBufferType.LOGON_INFO)!.groupIds.length;
+  const values: Pac = { buffers: decodePac(pacBytes).buffers.map((b) => ({ ...b })) };
+  const seen = getPacBuffer(values, PacBufferType.LOGON_INFO)!.groupIds.length;
   if (seen !== groups) throw new Error(`the PAC has ${seen} GroupIds, not ${groups}`);
 
   await client.getServiceTicket(SERVICE_SPN);
@@ -157,7 +164,8 @@ async function fixture(groups: number): Promise<Fixture> {
     clock,
     kdc,
     pacBytes,
-    pac,
+    parsed: parsePac(pacBytes),
+    values,
     tgsReq,
     sizes: {
       tgtCipher: apReq.ticket.encPart.cipher.length,
@@ -252,11 +260,15 @@ export default async function build(ctx: SuiteContext) {
   for (const n of SIZES) fixtures.push(await fixture(n));
   const signingKeys = { serverKey: keys.krbtgt, kdcKey: keys.krbtgt };
   for (const f of fixtures) {
-    const again = signPac(f.pac, signingKeys).bytes;
-    if (hex(again) !== hex(f.pacBytes))
-      throw new Error(`${groupsText(f.groups)}: signPac does not reproduce the KDC's PAC`);
+    for (const [what, pac] of [
+      ['parsed', f.parsed],
+      ['decoded', f.values],
+    ] as const) {
+      if (hex(signPac(pac, signingKeys).bytes) !== hex(f.pacBytes))
+        throw new Error(`${groupsText(f.groups)}: signPac of the ${what} PAC does not reproduce the KDC's`);
+    }
     verifyPac(f.pacBytes, signingKeys);
-    if (hex(encodePac(f.pac)) !== hex(f.pacBytes))
+    if (hex(encodePac(f.values)) !== hex(f.pacBytes))
       throw new Error(`${groupsText(f.groups)}: encodePac(decodePac(x)) != x`);
   }
 
@@ -308,23 +320,32 @@ export default async function build(ctx: SuiteContext) {
   }
   const ops: OpCase[] = [
     {
+      op: 'parse',
+      krbsim: (f) => () => parsePac(f.pacBytes),
+      mit: 'pac-parse',
+      what: 'parsePac | krb5_pac_parse + free',
+    },
+    {
       op: 'decode',
       krbsim: (f) => () => decodePac(f.pacBytes),
-      mit: 'pac-parse',
-      what: 'decodePac | krb5_pac_parse + free',
+      what: 'decodePac, every NDR field (MIT has no NDR decoder)',
     },
-    { op: 'encode', krbsim: (f) => () => encodePac(f.pac), what: 'encodePac (MIT has no NDR encoder)' },
+    {
+      op: 'encode',
+      krbsim: (f) => () => encodePac(f.values),
+      what: 'encodePac of decoded values, every NDR field (MIT has no NDR encoder)',
+    },
     {
       op: 'sign',
-      krbsim: (f) => () => signPac(f.pac, signingKeys),
+      krbsim: (f) => () => signPac(f.parsed, signingKeys),
       mit: 'pac-sign',
-      what: 'signPac (server + KDC) | krb5_pac_sign on a parsed handle + free',
+      what: 'signPac of a parsed PAC (server + KDC) | krb5_pac_sign on a parsed handle + free',
     },
     {
       op: 'verify',
       krbsim: (f) => () => verifyPac(f.pacBytes, signingKeys),
       mit: 'pac-verify',
-      what: 'verifyPac (decode + server + KDC) | krb5_pac_parse + krb5_pac_verify + free',
+      what: 'verifyPac (parse + server + KDC) | krb5_pac_parse + krb5_pac_verify + free',
     },
     {
       op: 'TGS',

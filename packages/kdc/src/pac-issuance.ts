@@ -28,7 +28,6 @@ import { formatPrincipal } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import {
-  decodePac,
   encodePac,
   findPac,
   formatSid,
@@ -37,11 +36,13 @@ import {
   type KerbValidationInfo,
   type Pac,
   PacBufferType,
+  parsePac,
   type S4uDelegationInfo,
   sidEquals,
   signTicketPac,
   splitSid,
   UserFlags,
+  updatePacBuffer,
   verifyPac,
   withPac,
 } from '@krbsim/pac';
@@ -106,10 +107,12 @@ export function verifiedEvidencePac(
       { serverKey: ticketKey, ...(kdcKey !== undefined && { kdcKey }) },
       opts.signedTicket === true ? { ticket: evidence, requireExtendedKdcSignature: false } : {},
     );
+    // The buffers decode as they are read (a malformed one is refused here, as MODIFIED);
+    // those this KDC never reads are copied into the new ticket as they are, as MIT's KDC copies them.
+    if (opts.issuedHere) checkRequestor(realm, pac, evidence);
   } catch (e) {
     return pacFailure(e, opts.what);
   }
-  if (opts.issuedHere) checkRequestor(realm, pac, evidence);
   return pac;
 }
 
@@ -134,11 +137,7 @@ function krbtgtKeyLike(realm: Realm, like: Key): Key {
 }
 
 function replaceLogonInfo(pac: Pac, f: (v: KerbValidationInfo) => KerbValidationInfo): Pac {
-  return {
-    buffers: pac.buffers.map((b) =>
-      b.type === PacBufferType.LOGON_INFO && 'value' in b ? { type: b.type, value: f(b.value) } : b,
-    ),
-  };
+  return updatePacBuffer(pac, PacBufferType.LOGON_INFO, f);
 }
 
 /** Domain-local groups of this realm for its own user, as resource groups (MS-KILE 3.3.5.7.3). */
@@ -224,7 +223,8 @@ export function signIssuedPac(realm: Realm, draft: TicketDraft, etp: EncTicketPa
   if (loc === undefined) return etp;
   let pac: Pac;
   try {
-    pac = decodePac(loc.pac);
+    // Parsed, not decoded: its buffers are signed as they are, as MIT's KDC signs them.
+    pac = parsePac(loc.pac);
   } catch (e) {
     if (isPacError(e)) return etp; // not a PAC this KDC wrote: a hook's business
     throw e;

@@ -26,7 +26,7 @@
 
 import { formatPrincipal, krbtgtName, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
-import { getPacBuffer, type Pac, PacBufferType } from '@krbsim/pac';
+import { getPacBuffer, type Pac, PacBufferType, updatePacBuffer } from '@krbsim/pac';
 import { KdcError } from './krb-error';
 import type { S4uSelf } from './padata/handler';
 import type { PrincipalEntry } from './principal-db';
@@ -119,13 +119,7 @@ export function forUserClientName(s4u: S4uSelf): string {
 
 /** `pac` with its PAC_CLIENT_INFO name replaced. */
 export function withClientName(pac: Pac, name: string): Pac {
-  return {
-    buffers: pac.buffers.map((b) =>
-      b.type === PacBufferType.CLIENT_INFO && 'value' in b
-        ? { type: b.type, value: { ...b.value, name } }
-        : b,
-    ),
-  };
+  return updatePacBuffer(pac, PacBufferType.CLIENT_INFO, (v) => ({ ...v, name }));
 }
 
 /**

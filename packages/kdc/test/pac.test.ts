@@ -14,7 +14,9 @@ import {
   formatSid,
   getPacBuffer,
   PacBufferType,
+  parsePac,
   parseSid,
+  signTicketPac,
   validationInfoSids,
   verifyPac,
   withPac,
@@ -185,6 +187,22 @@ describe('PAC in TGS', () => {
     const err = errorOf(l.kdc.handle(tgsReq({ tgt: swapped, realm: REALM, sname: WEB, now: T0 })));
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_TGT_REVOKED);
     expect(err.eText).toMatch(/requestor/);
+  });
+
+  it('refuses a TGT whose signed PAC has a PAC_REQUESTOR that does not decode (KRB_AP_ERR_MODIFIED)', () => {
+    const l = ad();
+    const k = krbtgtKey(l.realm);
+    const broken = reseal(l.alice, k, (e) => {
+      const pac = parsePac(pacOf(e));
+      const buffers = pac.buffers.map((b) =>
+        b.type === PacBufferType.REQUESTOR ? { type: b.type, data: Uint8Array.of(1, 5, 0) } : b,
+      );
+      const server = { nameType: 2, nameString: ['krbtgt', REALM] };
+      return signTicketPac(e, { buffers }, { serverKey: k, kdcKey: k }, { server }).encTicketPart;
+    });
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: broken, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(err.eText).toMatch(/PACTYPE\.Buffers\[\d\]\.PAC_REQUESTOR/);
   });
 
   it('refuses an S4U2Proxy evidence ticket whose forwardable bit was flipped (Bronze Bit, CVE-2020-17049)', () => {

@@ -7,7 +7,9 @@
  *   Windows KDC writes (KERB_VALIDATION_INFO, PAC_CLIENT_INFO,
  *   UPN_DNS_INFO, PAC_ATTRIBUTES_INFO, PAC_REQUESTOR, S4U_DELEGATION_INFO,
  *   PAC_SIGNATURE_DATA); other buffers are kept as bytes. Every failure is a
- *   {@link PacError} with a field path.
+ *   {@link PacError} with a field path. {@link parsePac} reads only the
+ *   directory, as MIT's `krb5_pac_parse` does, and keeps every buffer as
+ *   bytes, which {@link getPacBuffer} decodes when asked.
  * - {@link signPac} / {@link verifyPac}, {@link signTicketPac} /
  *   {@link verifyTicketPac}: the server, KDC, ticket and extended KDC
  *   signatures (MS-PAC 2.8), with `@krbsim/crypto`'s checksums.
@@ -88,7 +90,9 @@ export {
   type Pac,
   type PacBuffer,
   type PacBufferValues,
+  parsePac,
   type RawPacBuffer,
+  updatePacBuffer,
 } from './pac';
 export {
   decodeSid,

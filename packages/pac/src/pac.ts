@@ -246,17 +246,6 @@ function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): PacDirecto
  *   `PACTYPE.Buffers[0].KERB_VALIDATION_INFO.GroupIds[3].Attributes`.
  */
 export function decodePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
-  return decodePacWithDirectory(bytes, options).pac;
-}
-
-/** A decoded PAC and its directory as found in the input. */
-export interface DecodedPac {
-  readonly pac: Pac;
-  readonly entries: readonly PacDirectoryEntry[];
-}
-
-/** {@link decodePac}, also returning the directory (the verifying code finds the signatures by it). */
-export function decodePacWithDirectory(bytes: Uint8Array, options?: DecodePacOptions): DecodedPac {
   const entries = readPacDirectory(bytes, options);
   const buffers: PacBuffer[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -272,6 +261,40 @@ export function decodePacWithDirectory(bytes: Uint8Array, options?: DecodePacOpt
       throw withPath(e, `PACTYPE.Buffers[${i}]`);
     }
   }
+  return { buffers };
+}
+
+/**
+ * Parses a PAC as MIT's `krb5_pac_parse` does: the header and the
+ * directory, checked as {@link decodePac} checks them, and every buffer,
+ * of whatever type, kept as bytes: `{ type, data }`, `data` a view into
+ * `bytes` (as `@krbsim/asn1`'s OCTET STRINGs are views into their input:
+ * copy the input first if you will change it). {@link getPacBuffer}
+ * decodes the buffer it is asked for;
+ * {@link encodePac} and `signPac` write the buffers back as they are, so
+ * re-signing a parsed PAC costs no NDR at all.
+ *
+ * @throws PacError for a malformed header or directory.
+ */
+export function parsePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
+  return parsePacWithDirectory(bytes, options).pac;
+}
+
+/** A parsed PAC and its directory as found in the input. */
+export interface ParsedPac {
+  readonly pac: Pac;
+  readonly entries: readonly PacDirectoryEntry[];
+}
+
+/** {@link parsePac}, also returning the directory (the verifying code finds the signatures by it). */
+export function parsePacWithDirectory(bytes: Uint8Array, options?: DecodePacOptions): ParsedPac {
+  const entries = readPacDirectory(bytes, options);
+  // Views made from the cached buffer and offset: reading `.buffer` is a runtime call in V8.
+  const ab = bytes.buffer;
+  const base = bytes.byteOffset;
+  const buffers: RawPacBuffer[] = [];
+  for (const { type, offset, size } of entries)
+    buffers.push({ type, data: new Uint8Array(ab, base + offset, size) });
   return { pac: { buffers }, entries };
 }
 
@@ -344,19 +367,42 @@ export function encodePac(pac: Pac): Uint8Array {
 }
 
 /**
+ * `pac` with the buffer of `type` replaced by one holding `f` of its value
+ * (decoded by {@link getPacBuffer} when the buffer is bytes), in the same
+ * place; `pac` itself when it has no such buffer.
+ *
+ * @throws PacError as {@link getPacBuffer} does.
+ */
+export function updatePacBuffer<T extends DecodedPacBufferType>(
+  pac: Pac,
+  type: T,
+  f: (value: PacBufferValues[T]) => PacBufferValues[T],
+): Pac {
+  const old = getPacBuffer(pac, type);
+  if (old === undefined) return pac;
+  const buffer = { type, value: f(old) } as KnownPacBuffer;
+  return { buffers: pac.buffers.map((b) => (b.type === type ? buffer : b)) };
+}
+
+/**
  * The value of the buffer of `type` in `pac`, or undefined when there is
- * none. A buffer given as bytes is decoded.
+ * none. A buffer given as bytes (every buffer of a parsed PAC) is decoded,
+ * strictly, on each call.
  *
  * @throws PacError if the PAC has more than one buffer of `type` (MS-PAC
  *   says to ignore the later ones; MIT refuses such a PAC, and so does
- *   krbsim, so that no two readers can disagree on which one counts).
+ *   krbsim, so that no two readers can disagree on which one counts), or
+ *   if the buffer, given as bytes, does not decode (the path starts at
+ *   `PACTYPE.Buffers[i]`; the offset is within the buffer).
  */
 export function getPacBuffer<T extends DecodedPacBufferType>(
   pac: Pac,
   type: T,
 ): PacBufferValues[T] | undefined {
   let found: PacBuffer | undefined;
-  for (const b of pac.buffers) {
+  let index = -1;
+  for (let i = 0; i < pac.buffers.length; i++) {
+    const b = pac.buffers[i]!;
     if (b.type !== type) continue;
     if (found !== undefined) {
       throw new PacError(
@@ -367,8 +413,13 @@ export function getPacBuffer<T extends DecodedPacBufferType>(
       );
     }
     found = b;
+    index = i;
   }
   if (found === undefined) return undefined;
   if ('value' in found) return found.value as PacBufferValues[T];
-  return CODECS.get(type)!.read(found.data, 0, found.data.length) as PacBufferValues[T];
+  try {
+    return CODECS.get(type)!.read(found.data, 0, found.data.length) as PacBufferValues[T];
+  } catch (e) {
+    throw withPath(e, `PACTYPE.Buffers[${index}]`);
+  }
 }

@@ -46,10 +46,10 @@ import { PacBufferType } from './iana/buffer-type';
 import { acquireWriter, releaseWriter } from './ndr/writer';
 import {
   type DecodePacOptions,
-  decodePacWithDirectory,
   type Pac,
   type PacBuffer,
   type PacDirectoryEntry,
+  parsePacWithDirectory,
   writePac,
 } from './pac';
 import { findPac, hasTicketSignature, ticketSignatureData, withPac } from './ticket';
@@ -354,7 +354,13 @@ function verifyOne(
 }
 
 /**
- * Checks a PAC's signatures (MS-PAC 2.8) and returns the decoded PAC:
+ * Checks a PAC's signatures (MS-PAC 2.8) and returns the PAC as
+ * `parsePac` returns it, as MIT's `krb5_pac_parse` and `krb5_pac_verify`
+ * do: every buffer as bytes, decoded by `getPacBuffer` when asked for
+ * (`decodePac` of the same bytes decodes them all at once), and written
+ * back as they are when the PAC is signed again.
+ *
+ * The signatures checked:
  *
  * - with `serverKey`: the server signature;
  * - with `kdcKey`: the KDC signature; with `ticket` too, the ticket
@@ -364,14 +370,14 @@ function verifyOne(
  * Checks run in the order ticket, server, extended KDC, KDC, as MIT's do;
  * the first failure is thrown.
  *
- * @throws PacError: malformed (60, with a path); a signature missing or
+ * @throws PacError: a malformed header or directory (60, with a path); a signature missing or
  *   wrong (KRB_AP_ERR_MODIFIED), unkeyed or not fitting the key
  *   (KRB_AP_ERR_INAPP_CKSUM), of an unknown type (KDC_ERR_SUMTYPE_NOSUPP),
  *   each with `signature` set; more than one buffer of a signature type
  *   (KRB_AP_ERR_MODIFIED).
  */
 export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options: VerifyPacOptions = {}): Pac {
-  const { pac, entries } = decodePacWithDirectory(bytes, options);
+  const { pac, entries } = parsePacWithDirectory(bytes, options);
   const { serverKey, kdcKey } = keys;
   const server = entryOf(entries, PacBufferType.SERVER_CHECKSUM);
   const kdc = entryOf(entries, PacBufferType.PRIVSVR_CHECKSUM);

@@ -17,6 +17,7 @@ import {
   hasTicketSignature,
   type Pac,
   PacBufferType,
+  parsePac,
   signPac,
   signTicketPac,
   ticketSignatureData,
@@ -52,7 +53,10 @@ describe('signPac and verifyPac', () => {
       expect(decodePac(bytes)).toEqual(pac);
       expect(getPacBuffer(pac, PacBufferType.SERVER_CHECKSUM)!.signatureType).toBe(checksumTypeFor(se));
       expect(getPacBuffer(pac, PacBufferType.PRIVSVR_CHECKSUM)!.signatureType).toBe(checksumTypeFor(ke));
-      expect(verifyPac(bytes, { serverKey, kdcKey })).toEqual(pac);
+      // verifyPac returns the PAC parsed (its buffers as bytes), which decodes to what was signed.
+      const verified = verifyPac(bytes, { serverKey, kdcKey });
+      expect(verified).toEqual(parsePac(bytes));
+      expect(decodePac(encodePac(verified))).toEqual(pac);
       verifyPac(bytes, { serverKey });
       verifyPac(bytes, { kdcKey });
       // The other realm's key, of the same etype, does not verify.
@@ -245,8 +249,8 @@ describe('signPac and verifyPac', () => {
       message: /more than one/,
     });
     pacError(() => signPac(decodePac(twice), { serverKey, kdcKey }), { message: /more than one/ });
-    // With no key nothing is checked: verifyPac is then only a strict decode.
-    expect(verifyPac(unsigned, {})).toEqual(decodePac(unsigned));
+    // With no key nothing is checked: verifyPac is then only parsePac.
+    expect(verifyPac(unsigned, {})).toEqual(parsePac(unsigned));
   });
 });
 
@@ -265,10 +269,12 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
 
     const service = signTicketPac(aliceEncTicketPart(), alicePac(), keys, { server: HTTP });
     expect(service.pac.buffers.map((b) => b.type)).toEqual([1, 10, 12, 17, 18, 6, 7, 16, 19]);
-    expect(verifyTicketPac(service.encTicketPart, keys, { server: HTTP })).toEqual(service.pac);
+    expect(decodePac(encodePac(verifyTicketPac(service.encTicketPart, keys, { server: HTTP })!))).toEqual(
+      service.pac,
+    );
     const tgt = signTicketPac(aliceEncTicketPart(), alicePac(), keys, { server: TGS });
     expect(tgt.pac.buffers.map((b) => b.type)).toEqual([1, 10, 12, 17, 18, 6, 7]);
-    expect(verifyTicketPac(tgt.encTicketPart, keys, { server: TGS })).toEqual(tgt.pac);
+    expect(decodePac(encodePac(verifyTicketPac(tgt.encTicketPart, keys, { server: TGS })!))).toEqual(tgt.pac);
   });
 
   it('the signed PAC goes first in the ticket, in AD-IF-RELEVANT', () => {

@@ -41,6 +41,7 @@ import {
   type PacBuffer,
   PacBufferType,
   type PacSignatureKind,
+  parsePac,
   validationInfoSids,
   verifyTicketPac,
 } from '@krbsim/pac';
@@ -134,7 +135,7 @@ export function acceptedPac(
     const loc = findPac(ticket.authorizationData);
     if (loc === undefined) return undefined;
     const kdcKey = check.kdcKeys === undefined ? undefined : kdcKeyFor(loc.pac, check.kdcKeys);
-    const pac = verifyTicketPac(
+    verifyTicketPac(
       ticket,
       { serverKey, ...(kdcKey !== undefined && { kdcKey }) },
       {
@@ -143,7 +144,9 @@ export function acceptedPac(
           requireExtendedKdcSignature: check.requireExtendedKdcSignature,
         }),
       },
-    )!;
+    );
+    // verifyTicketPac parses; every buffer is decoded here, so that a malformed one is refused with the ticket.
+    const pac = decodePac(loc.pac);
     const verified: PacSignatureKind[] = ['server'];
     if (kdcKey !== undefined) {
       verified.push('kdc');
@@ -168,6 +171,6 @@ export function acceptedPac(
  */
 function kdcKeyFor(bytes: Uint8Array, keys: readonly Key[]): Key | undefined {
   if (keys.length <= 1) return keys[0];
-  const type = getPacBuffer(decodePac(bytes), PacBufferType.PRIVSVR_CHECKSUM)?.signatureType;
+  const type = getPacBuffer(parsePac(bytes), PacBufferType.PRIVSVR_CHECKSUM)?.signatureType;
   return keys.find((k) => checksumTypeFor(k.etype) === type) ?? keys[0];
 }

@@ -162,6 +162,17 @@ describe('the PAC of an accepted ticket', () => {
     expect(g.message).toMatch(/malformed/);
   });
 
+  it('refuses a signed PAC with a buffer that does not decode, even one it does not read (KRB_AP_ERR_MODIFIED)', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    const badUpn: Pac = {
+      buffers: [...alicePac().buffers, { type: PacBufferType.UPN_DNS_INFO, data: Uint8Array.of(1, 2, 3) }],
+    };
+    const e = thrown(() => accept(lab, signed(lab, kdcKey, badUpn)));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toMatch(/malformed: PACTYPE\.Buffers\[2\]\.UPN_DNS_INFO/);
+  });
+
   it('accepts a ticket without a PAC (MIT realms issue none): no pac in the result', () => {
     const lab = new Lab();
     const r = accept(lab, (e) => e);
