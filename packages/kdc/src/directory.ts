@@ -107,6 +107,16 @@ export class Directory {
   /** Groups (lower case) each member key belongs to directly. */
   readonly #memberOf = new Map<string, Set<string>>();
   #nextRid = FIRST_FREE_RID;
+  /**
+   * {@link tokenGroups} by account (lower case): the KDC asks on every TGS
+   * and the expansion walks every membership. Cleared by each change of a
+   * membership; an entry holds for the primary group it was computed with
+   * (`primaryGroupRid` can be set directly).
+   */
+  readonly #tokenGroups = new Map<
+    string,
+    { readonly primaryGroupRid: number; readonly groups: TokenGroups }
+  >();
 
   constructor(domainSid: string) {
     if (
@@ -185,6 +195,7 @@ export class Directory {
     }
     const key = asGroup !== undefined ? `g:${asGroup.name.toLowerCase()}` : `a:${member.toLowerCase()}`;
     const gk = g.name.toLowerCase();
+    this.#tokenGroups.clear();
     this.#members.get(gk)!.add(key);
     const of = this.#memberOf.get(key) ?? new Set<string>();
     of.add(gk);
@@ -225,6 +236,9 @@ export class Directory {
    */
   tokenGroups(account: string): TokenGroups {
     const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
+    const key = a.name.toLowerCase();
+    const cached = this.#tokenGroups.get(key);
+    if (cached !== undefined && cached.primaryGroupRid === a.primaryGroupRid) return cached.groups;
     const seen = new Set<string>();
     const queue = [`a:${a.name.toLowerCase()}`];
     // The primary group's own memberships count too (Domain Users in a universal group, say).
@@ -238,17 +252,17 @@ export class Directory {
       }
     }
     const reached = [...seen].map((k) => this.#groups.get(k)!).sort((x, y) => x.rid - y.rid);
-    const membership = (g: { rid: number }): GroupMembership => ({
-      relativeId: g.rid,
-      attributes: SE_GROUP_DEFAULT,
-    });
-    return {
-      groups: [
+    const membership = (g: { rid: number }): GroupMembership =>
+      Object.freeze({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT });
+    const result: TokenGroups = Object.freeze({
+      groups: Object.freeze([
         membership({ rid: a.primaryGroupRid }),
         ...reached.filter((g) => g.scope !== 'domain-local' && g.rid !== a.primaryGroupRid).map(membership),
-      ],
-      domainLocal: reached.filter((g) => g.scope === 'domain-local').map(membership),
-    };
+      ]),
+      domainLocal: Object.freeze(reached.filter((g) => g.scope === 'domain-local').map(membership)),
+    });
+    this.#tokenGroups.set(key, { primaryGroupRid: a.primaryGroupRid, groups: result });
+    return result;
   }
 
   #putGroup(g: DirectoryGroup): DirectoryGroup {

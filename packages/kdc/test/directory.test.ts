@@ -56,6 +56,25 @@ describe('Directory', () => {
     expect(rids(d.tokenGroups('bob').groups)).toEqual([staff.rid]);
   });
 
+  it('answers again after every change, though it keeps its answers (the KDC asks on every TGS)', () => {
+    const d = new Directory(SID);
+    d.addAccount('carol', 'user');
+    const first = d.tokenGroups('carol');
+    expect(d.tokenGroups('CAROL')).toBe(first);
+    expect(Object.isFrozen(first.groups)).toBe(true);
+    const a = d.addGroup('A');
+    const b = d.addGroup('B');
+    const l = d.addGroup('L', { scope: 'domain-local' });
+    d.addMember('A', 'carol');
+    expect(rids(d.tokenGroups('carol').groups)).toEqual([513, a.rid]);
+    d.addMember('B', 'A'); // a membership of a group, not of carol, changes her answer too
+    expect(rids(d.tokenGroups('carol').groups)).toEqual([513, a.rid, b.rid]);
+    d.addMember('L', 'B');
+    expect(rids(d.tokenGroups('carol').domainLocal)).toEqual([l.rid]);
+    d.account('carol')!.primaryGroupRid = b.rid; // set directly, not through setPrimaryGroup
+    expect(rids(d.tokenGroups('carol').groups)).toEqual([b.rid, a.rid]);
+  });
+
   it('refuses what AD refuses: scopes that cannot nest, taken names and RIDs, bad SIDs', () => {
     const d = new Directory(SID);
     d.addAccount('alice', 'user');
