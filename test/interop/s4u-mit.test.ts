@@ -66,6 +66,91 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
     expect(log.at(-1)!.line).toMatch(/KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN \(6\)$/);
   });
 
+  /** CONTOSO.COM (alice) and FABRIKAM.COM (the service account svc_sql), with a forest trust. */
+  const forests = (direction: 'one-way' | 'two-way') =>
+    validateTopology({
+      realms: [
+        {
+          name: 'CONTOSO.COM',
+          kind: 'active-directory',
+          domains: ['contoso.com'],
+          users: [{ name: 'alice', password: 'Al1ce-Passw0rd' }],
+        },
+        {
+          name: 'FABRIKAM.COM',
+          kind: 'active-directory',
+          domains: ['fabrikam.com'],
+          users: [
+            { name: 'svc_sql', password: 'Svc-Sql-Passw0rd', spns: ['MSSQLSvc/sql.fabrikam.com:1433'] },
+          ],
+        },
+      ],
+      trusts: [
+        {
+          trusting: 'FABRIKAM.COM',
+          trusted: 'CONTOSO.COM',
+          direction,
+          kind: 'forest',
+          topLevelNames: ['fabrikam.com'],
+          password: 'Tru5t-Passw0rd',
+        },
+      ],
+    });
+
+  it('kvno -U alice@CONTOSO.COM across a two-way forest trust: the three TGS-REQs of cross-realm S4U2Self, armored', async () => {
+    const d = await makeTempDir('s4u-cross-realm-mit');
+    const events: RequestLogEntry[] = [];
+    const t = await startTopology(forests('two-way'), { dir: d.path, log: (e) => events.push(e) });
+    try {
+      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
+        events.map((e) => `${e.realm} ${e.line}`).join('\n'),
+      );
+      await svc.ok('kinit', ['svc_sql@FABRIKAM.COM'], { input: 'Svc-Sql-Passw0rd\n' });
+      const before = events.length;
+      const r = await svc.ok('kvno', ['-U', 'alice@CONTOSO.COM', 'svc_sql@FABRIKAM.COM']);
+      expect(r.stdout).toContain('svc_sql@FABRIKAM.COM: kvno = 1');
+      // MIT first finds alice's realm (an enterprise name: a client referral from FABRIKAM, then
+      // CONTOSO wants pre-authentication), then MS-SFU 3.1.5.1.1.2: a cross-realm TGT to CONTOSO,
+      // S4U2Self there (a referral back, with alice's PAC), and S4U2Self at home with that referral.
+      // MIT armors each TGS-REQ with its TGT (FAST), the last hop included.
+      const user = 'alice\\@CONTOSO.COM@CONTOSO.COM';
+      expect([...new Set(events.slice(before).map((e) => `${e.realm} ${e.line}`))]).toEqual([
+        `FABRIKAM.COM AS-REQ ${user} for krbtgt/FABRIKAM.COM@FABRIKAM.COM -> KRB-ERROR KDC_ERR_WRONG_REALM (68)`,
+        `CONTOSO.COM AS-REQ ${user} for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)`,
+        'FABRIKAM.COM TGS-REQ svc_sql@FABRIKAM.COM for krbtgt/CONTOSO.COM@FABRIKAM.COM -> TGS-REP (FAST)',
+        `CONTOSO.COM TGS-REQ svc_sql@FABRIKAM.COM for svc_sql\\@FABRIKAM.COM@CONTOSO.COM -> TGS-REP (referral to FABRIKAM.COM) (S4U2Self for ${user}) (FAST)`,
+        `FABRIKAM.COM TGS-REQ svc_sql@FABRIKAM.COM for svc_sql@FABRIKAM.COM -> TGS-REP (S4U2Self for ${user}) (FAST)`,
+      ]);
+      const k = (await svc.ok('klist', [])).stdout;
+      expect(k).toContain(`for client ${user}`);
+    } finally {
+      await t.close();
+      await d.remove();
+    }
+  });
+
+  it('across a one-way trust the service cannot reach the user realm: kvno fails with the KDC refusal', async () => {
+    const d = await makeTempDir('s4u-one-way-mit');
+    const events: RequestLogEntry[] = [];
+    const t = await startTopology(forests('one-way'), { dir: d.path, log: (e) => events.push(e) });
+    try {
+      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
+        events.map((e) => `${e.realm} ${e.line}`).join('\n'),
+      );
+      await svc.ok('kinit', ['svc_sql@FABRIKAM.COM'], { input: 'Svc-Sql-Passw0rd\n' });
+      const r = await svc.run('kvno', ['-U', 'alice@CONTOSO.COM', 'svc_sql@FABRIKAM.COM']);
+      expect(r.code, svc.explain(r)).not.toBe(0);
+      expect(events.some((e) => /S4U2Self/.test(e.line) && /TGS-REP/.test(e.line))).toBe(false);
+      // FABRIKAM holds no key to enter CONTOSO: there is no krbtgt/CONTOSO.COM@FABRIKAM.COM to ask for.
+      expect(events.at(-1)!.line).toBe(
+        'TGS-REQ svc_sql@FABRIKAM.COM for krbtgt/CONTOSO.COM@FABRIKAM.COM -> KRB-ERROR KDC_ERR_S_PRINCIPAL_UNKNOWN (7)',
+      );
+    } finally {
+      await t.close();
+      await d.remove();
+    }
+  });
+
   it('kvno -U alice -P: S4U2Self then S4U2Proxy to a service websvc may delegate to', async () => {
     const d = await makeTempDir('s4u-proxy-mit');
     const events: RequestLogEntry[] = [];
