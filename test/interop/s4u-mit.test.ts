@@ -151,6 +151,85 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
     }
   });
 
+  it('kvno -U alice -P across a forest trust: S4U2Proxy through a referral, to a service whose resource-based list names websvc@CONTOSO.COM', async () => {
+    const d = await makeTempDir('s4u-proxy-cross-realm-mit');
+    const events: RequestLogEntry[] = [];
+    const t = await startTopology(
+      validateTopology({
+        realms: [
+          {
+            name: 'CONTOSO.COM',
+            kind: 'active-directory',
+            domains: ['contoso.com'],
+            users: [
+              { name: 'alice', password: 'Al1ce-Passw0rd' },
+              {
+                name: 'websvc',
+                password: 'W3b-Passw0rd',
+                spns: ['HTTP/web.contoso.com'],
+                delegation: { trustedToAuthenticate: true },
+              },
+            ],
+          },
+          {
+            name: 'FABRIKAM.COM',
+            kind: 'active-directory',
+            domains: ['fabrikam.com'],
+            users: [
+              {
+                name: 'svc_sql',
+                password: 'Svc-Sql-Passw0rd',
+                spns: ['MSSQLSvc/sql.fabrikam.com:1433'],
+                delegation: { allowedFrom: ['websvc@CONTOSO.COM'] },
+              },
+              { name: 'svc_files', password: 'Svc-F1les-Passw0rd', spns: ['cifs/files.fabrikam.com'] },
+            ],
+          },
+        ],
+        trusts: [
+          {
+            trusting: 'FABRIKAM.COM',
+            trusted: 'CONTOSO.COM',
+            direction: 'one-way',
+            kind: 'forest',
+            topLevelNames: ['fabrikam.com'],
+            password: 'Tru5t-Passw0rd',
+          },
+        ],
+      }),
+      { dir: d.path, log: (e) => events.push(e) },
+    );
+    try {
+      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
+        events.map((e) => `${e.realm} ${e.line}`).join('\n'),
+      );
+      await svc.ok('kinit', ['websvc@CONTOSO.COM'], { input: 'W3b-Passw0rd\n' });
+      const before = events.length;
+      const r = await svc.ok('kvno', ['-U', 'alice', '-P', 'MSSQLSvc/sql.fabrikam.com:1433']);
+      expect(r.stdout).toContain('kvno = 1');
+      const lines = [...new Set(events.slice(before).map((e) => `${e.realm} ${e.line}`))];
+      // S4U2Proxy at CONTOSO answered with the referral (MIT follows it only because the reply's
+      // encrypted PA-PAC-OPTIONS says resource-based delegation is served), then at FABRIKAM.
+      expect(lines).toContain(
+        'CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.fabrikam.com:1433@CONTOSO.COM -> TGS-REP (referral to FABRIKAM.COM) (S4U2Proxy for alice@CONTOSO.COM) (FAST)',
+      );
+      expect(lines.at(-1)).toBe(
+        'FABRIKAM.COM TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM) (FAST)',
+      );
+      expect((await svc.ok('klist', [])).stdout).toMatch(
+        /MSSQLSvc\/sql\.fabrikam\.com:1433@\S+\n\s+for client alice@CONTOSO\.COM/,
+      );
+      // A service whose list does not name websvc: FABRIKAM refuses, kvno fails.
+      const no = await svc.run('kvno', ['-U', 'alice', '-P', 'cifs/files.fabrikam.com']);
+      expect(no.code, svc.explain(no)).not.toBe(0);
+      expect(events.at(-1)!.line).toMatch(/^TGS-REQ .* -> KRB-ERROR KDC_ERR_BADOPTION \(13\)$/);
+      expect(events.at(-1)!.realm).toBe('FABRIKAM.COM');
+    } finally {
+      await t.close();
+      await d.remove();
+    }
+  });
+
   it('kvno -U alice -P: S4U2Self then S4U2Proxy to a service websvc may delegate to', async () => {
     const d = await makeTempDir('s4u-proxy-mit');
     const events: RequestLogEntry[] = [];

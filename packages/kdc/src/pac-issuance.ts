@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { AuthorizationData, EncTicketPart, PrincipalName } from '@krbsim/asn1';
+import type { AuthorizationData, EncTicketPart, PrincipalName, QualifiedName } from '@krbsim/asn1';
 import { formatPrincipal } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
@@ -191,7 +191,7 @@ export function filterAtTrust(pac: Pac): { pac: Pac; report: SidFilterReport } {
 }
 
 /** MS-SFU 3.2.5.2.4: S4U_DELEGATION_INFO names the target and adds the requesting service. */
-export function withDelegationInfo(pac: Pac, target: PrincipalName, requester: PrincipalEntry): Pac {
+export function withDelegationInfo(pac: Pac, target: PrincipalName, requester: QualifiedName): Pac {
   const previous = getPacBuffer(pac, PacBufferType.DELEGATION_INFO);
   const info: S4uDelegationInfo = {
     s4u2proxyTarget: target.nameString.join('/'),

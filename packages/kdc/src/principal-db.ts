@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { PrincipalName } from '@krbsim/asn1';
+import type { PrincipalName, QualifiedName } from '@krbsim/asn1';
 import { formatPrincipal, nameKey } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { currentKvno, type StoredKey } from './keys';
@@ -58,9 +58,10 @@ export interface PrincipalEntry {
   allowedToDelegateTo: readonly PrincipalName[];
   /**
    * msDS-AllowedToActOnBehalfOfOtherIdentity: the accounts that may reach this
-   * one by S4U2Proxy (resource-based constrained delegation, set on the target).
+   * one by S4U2Proxy (resource-based constrained delegation, set on the
+   * target): of this realm, or across a trust (MS-SFU 3.2.5.2.3).
    */
-  allowedToActOnBehalfOf: readonly PrincipalName[];
+  allowedToActOnBehalfOf: readonly QualifiedName[];
 }
 
 /** The current (highest) key version of an entry. */

@@ -177,7 +177,8 @@ export interface DelegationOptions {
   allowedTo?: string[];
   /**
    * msDS-AllowedToActOnBehalfOfOtherIdentity: the accounts (`websvc`,
-   * `SQL01$`) that may reach this one with S4U2Proxy (resource-based).
+   * `SQL01$`) that may reach this one with S4U2Proxy (resource-based); an
+   * account of a trusted realm with its realm (`websvc@CONTOSO.COM`).
    */
   allowedFrom?: string[];
 }
@@ -478,7 +479,7 @@ export class Realm {
     return {
       trustedToAuthForDelegation: d?.trustedToAuthenticate ?? false,
       allowedToDelegateTo: this.#spns(d?.allowedTo),
-      allowedToActOnBehalfOf: (d?.allowedFrom ?? []).map((a) => this.#parseLocal(a).name),
+      allowedToActOnBehalfOf: (d?.allowedFrom ?? []).map((a) => parsePrincipal(a, this.name)),
     };
   }
 

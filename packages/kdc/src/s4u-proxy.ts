@@ -11,98 +11,226 @@
  *   msDS-AllowedToActOnBehalfOfOtherIdentity; the evidence may be
  *   non-forwardable (an S4U2Self ticket of a service not trusted to
  *   authenticate), unless the user is sensitive and cannot be delegated.
- * Otherwise KDC_ERR_BADOPTION, as Windows answers. Both services and the
- * user must be of this realm: the cross-realm form is refused with
- * KDC_ERR_POLICY, never ignored.
+ * Otherwise KDC_ERR_BADOPTION, as Windows answers.
+ *
+ * Across a trust (MS-SFU 3.1.5.2.2 and 3.2.5.2.3), Service 1 of realm A,
+ * the user of A, Service 2 of realm B:
+ * 1. at A: S4U2Proxy for Service 2, which A refers to B: A answers with a
+ *    referral TGT `krbtgt/B@A` that names Service 1 as client, carries the
+ *    user's PAC (its PAC_CLIENT_INFO name `user@A`) and is forwardable when
+ *    the evidence is; nothing is decided about Service 2, which A does not
+ *    hold (a sensitive user is refused already);
+ * 2. at B: S4U2Proxy for Service 2 with Service 1's own `krbtgt/B@A` and that
+ *    referral as evidence: both must name Service 1, the referral must be
+ *    forwardable, and only resource-based delegation can allow it (Service
+ *    2's list names `service1@A`). The ticket names the user of A and
+ *    carries the PAC, SID-filtered at the trust, with S4U_DELEGATION_INFO.
+ * A user or a service of a third realm, and any other evidence from another
+ * realm, are refused with KDC_ERR_POLICY.
  *
  * @module
  */
 
-import type { EncTicketPart, KdcReqBody, PrincipalName } from '@krbsim/asn1';
-import { formatPrincipal, sameName, TicketFlags } from '@krbsim/asn1';
+import type { EncTicketPart, KdcReqBody, PrincipalName, QualifiedName, Ticket } from '@krbsim/asn1';
+import { formatPrincipal, NameType, sameName, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
+import { getPacBuffer, type Pac, PacBufferType } from '@krbsim/pac';
 import { ApReqError, checkTicket, SERVICE_AP_REQ } from '@krbsim/service';
 import { findKey } from './keys';
 import { KdcError } from './krb-error';
+import { verifiedEvidencePac } from './pac-issuance';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import type { TgsHeader } from './tgs-header';
 
 /** A verified S4U2Proxy request: the user's evidence ticket and the requesting service. */
 export interface S4uProxy {
-  /** The evidence ticket (the user's ticket to Service 1), decrypted. */
+  /**
+   * `local`: Service 1, the user and the evidence are of this realm;
+   * `from-referral`: the last hop across a trust (MS-SFU 3.2.5.2.3):
+   * Service 1 is of the realm that issued both its TGT and the evidence, a
+   * referral TGT carrying the user's PAC.
+   */
+  readonly kind: 'local' | 'from-referral';
+  /** The evidence ticket (the user's ticket to Service 1, or the referral TGT), decrypted. */
   readonly evidence: EncTicketPart;
   /** Service 1, the requester. */
-  readonly requester: PrincipalEntry;
+  readonly requesterName: QualifiedName;
+  /** Service 1's account, when of this realm. */
+  readonly requester: PrincipalEntry | undefined;
+  /** The user whose ticket is asked for. */
+  readonly userName: QualifiedName;
   /** The user, when an account of this realm. */
   readonly user: PrincipalEntry | undefined;
-  /** The requester's key that decrypted the evidence (its PAC's server signature). */
+  /** The key that decrypted the evidence (its PAC's server signature). */
   readonly evidenceKey: Key;
+  /** From a referral: its PAC, verified, which names the user. */
+  readonly pac?: Pac;
+}
+
+const proxyFail = (code: number, message: string): never => {
+  throw new KdcError(code, message);
+};
+
+/** Decrypt `second` with one of `keys` (as an AP-REQ's ticket is checked, without an authenticator). */
+function openEvidence(realm: Realm, second: Ticket, keys: PrincipalEntry['keys'], now: number) {
+  try {
+    return checkTicket(second, {
+      rules: { ...SERVICE_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
+      keyLookup: (t) =>
+        findKey(keys, t.encPart.etype, t.encPart.kvno) ??
+        proxyFail(
+          ErrorCode.KRB_AP_ERR_BADKEYVER,
+          `no key of etype ${t.encPart.etype}, kvno ${t.encPart.kvno} for the evidence ticket`,
+        ),
+      clock: { now: () => now },
+      clockSkewMs: realm.policy.clockSkewMs,
+      allowWeakCrypto: true,
+      describeServer: () => 'the evidence ticket',
+    });
+  } catch (e) {
+    if (e instanceof ApReqError) throw new KdcError(e.code, e.message, { cause: e });
+    throw e;
+  }
 }
 
 /** Decrypt and check the evidence ticket of a cname-in-addl-tkt request. */
 export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, now: number): S4uProxy {
   const second = body.additionalTickets?.[0];
   if (second === undefined) {
-    throw new KdcError(
+    return proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       "S4U2Proxy (cname-in-addl-tkt) needs the user's service ticket in additional-tickets",
     );
   }
+  if (
+    h.kind === 'cross-realm-tgt' &&
+    second.realm === h.issuingRealm &&
+    sameName(second.sname, h.ticket.sname)
+  ) {
+    return evidenceFromReferral(realm, second, h, now);
+  }
   const requester = h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
   if (requester === undefined || second.realm !== realm.name) {
-    throw new KdcError(
+    return proxyFail(
       ErrorCode.KDC_ERR_POLICY,
-      `S4U2Proxy across realms (${formatPrincipal(h.tgt.cname, h.tgt.crealm)}, evidence from ${second.realm}) is not supported by this KDC`,
+      `S4U2Proxy for ${formatPrincipal(h.tgt.cname, h.tgt.crealm)} with evidence from ${second.realm}: across realms, only the referral TGT of MS-SFU 3.2.5.2.3 (krbtgt/${realm.name}@${h.issuingRealm}) is evidence`,
     );
   }
   // The evidence must be a ticket to the requester itself, under one of its keys.
   const named = realm.db.get(second.sname, realm.name);
   if (named !== requester) {
-    throw new KdcError(
+    return proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       `S4U2Proxy: the evidence ticket is for ${formatPrincipal(second.sname, second.realm)}, not for ${formatPrincipal(requester.name, realm.name)}`,
     );
   }
-  let evidence: EncTicketPart;
-  let evidenceKey: Key;
-  try {
-    ({
-      ticket: evidence,
-      serverKey: { key: evidenceKey },
-    } = checkTicket(second, {
-      rules: { ...SERVICE_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
-      keyLookup: (t) => {
-        const k = findKey(requester.keys, t.encPart.etype, t.encPart.kvno);
-        if (k === undefined) {
-          throw new KdcError(
-            ErrorCode.KRB_AP_ERR_BADKEYVER,
-            `no key of etype ${t.encPart.etype}, kvno ${t.encPart.kvno} for the evidence ticket`,
-          );
-        }
-        return k;
-      },
-      clock: { now: () => now },
-      clockSkewMs: realm.policy.clockSkewMs,
-      allowWeakCrypto: true,
-      describeServer: () => 'the evidence ticket',
-    }));
-  } catch (e) {
-    if (e instanceof ApReqError) throw new KdcError(e.code, e.message, { cause: e });
-    throw e;
-  }
+  const {
+    ticket: evidence,
+    serverKey: { key: evidenceKey },
+  } = openEvidence(realm, second, requester.keys, now);
   if (evidence.crealm !== realm.name) {
-    throw new KdcError(
+    proxyFail(
       ErrorCode.KDC_ERR_POLICY,
       `S4U2Proxy for ${formatPrincipal(evidence.cname, evidence.crealm)}: users of other realms are not supported by this KDC`,
     );
   }
-  return { evidence, requester, user: realm.db.get(evidence.cname, realm.name), evidenceKey };
+  return {
+    kind: 'local',
+    evidence,
+    requesterName: { name: requester.name, realm: realm.name },
+    requester,
+    userName: { name: evidence.cname, realm: evidence.crealm },
+    user: realm.db.get(evidence.cname, realm.name),
+    evidenceKey,
+  };
 }
 
-function nameIn(list: readonly PrincipalName[], entry: PrincipalEntry): boolean {
-  return list.some((n) => [entry.name, ...entry.aliases].some((m) => sameName(n, m)));
+/**
+ * MS-SFU 3.2.5.2.3, at Service 2's KDC: the evidence is a referral TGT from
+ * the realm of Service 1, under the same inter-realm key as Service 1's own
+ * TGT, naming Service 1 as client ("cname in the encrypted part of both
+ * TGTs match") and carrying the user's PAC, whose PAC_CLIENT_INFO names the
+ * user as `user@REALM`. It must be forwardable.
+ */
+function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: number): S4uProxy {
+  const {
+    ticket: evidence,
+    serverKey: { key: evidenceKey },
+  } = openEvidence(realm, second, h.server.keys, now);
+  const requesterName = { name: h.tgt.cname, realm: h.tgt.crealm };
+  if (!sameName(evidence.cname, h.tgt.cname) || evidence.crealm !== h.tgt.crealm) {
+    proxyFail(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Proxy: the referral TGT was issued to ${formatPrincipal(evidence.cname, evidence.crealm)}, not to ${formatPrincipal(requesterName.name, requesterName.realm)}, who presents it`,
+    );
+  }
+  if ((evidence.flags & TicketFlags.forwardable) === 0) {
+    proxyFail(
+      ErrorCode.KDC_ERR_BADOPTION,
+      'S4U2Proxy: the referral TGT is not forwardable (MS-SFU 3.2.5.2.3)',
+    );
+  }
+  const pac =
+    verifiedEvidencePac(realm, evidence, evidenceKey, { issuedHere: false, what: 'the referral TGT' }) ??
+    proxyFail(ErrorCode.KDC_ERR_BADOPTION, 'S4U2Proxy: the referral TGT carries no PAC naming the user');
+  const named = getPacBuffer(pac, PacBufferType.CLIENT_INFO)?.name ?? '';
+  const at = named.lastIndexOf('@');
+  const userRealm = named.slice(at + 1);
+  if (at <= 0 || userRealm.toUpperCase() !== h.issuingRealm.toUpperCase()) {
+    proxyFail(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Proxy: the referral TGT's PAC names ${named === '' ? 'nobody' : named}, not a user of ${h.issuingRealm}`,
+    );
+  }
+  // `alice@A`, or an enterprise name `alice@contoso.com@A` (MS-SFU 2.2.2: kept as the service gave it).
+  const user = named.slice(0, at);
+  const userName: QualifiedName = {
+    name: user.includes('@')
+      ? { nameType: NameType.NT_ENTERPRISE, nameString: [user] }
+      : { nameType: NameType.NT_PRINCIPAL, nameString: user.split('/') },
+    realm: h.issuingRealm,
+  };
+  return {
+    kind: 'from-referral',
+    evidence,
+    requesterName,
+    requester: undefined,
+    userName,
+    user: undefined,
+    evidenceKey,
+    pac,
+  };
+}
+
+/** Whether `list` (msDS-AllowedToActOnBehalfOfOtherIdentity) names the requester, by any of its names when local. */
+function namesRequester(list: readonly QualifiedName[], p: S4uProxy): boolean {
+  const names =
+    p.requester !== undefined ? [p.requester.name, ...p.requester.aliases] : [p.requesterName.name];
+  return list.some((q) => q.realm === p.requesterName.realm && names.some((m) => sameName(q.name, m)));
+}
+
+/**
+ * At Service 1's KDC, S4U2Proxy for a service this realm refers to another
+ * (MS-SFU 3.2.5.2.3): only from local evidence (a referral is not passed on
+ * a second time), and never for a sensitive user. Whether Service 1 may
+ * reach Service 2 is for Service 2's KDC to say. Throws KDC_ERR_BADOPTION or
+ * KDC_ERR_POLICY.
+ */
+export function checkS4uProxyReferral(p: S4uProxy): void {
+  if (p.kind !== 'local') {
+    proxyFail(
+      ErrorCode.KDC_ERR_POLICY,
+      'S4U2Proxy: a referral TGT is evidence only at the KDC of the service asked for',
+    );
+  }
+  if (p.user?.notDelegated === true) {
+    proxyFail(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Proxy: ${formatPrincipal(p.userName.name, p.userName.realm)} is sensitive and cannot be delegated`,
+    );
+  }
 }
 
 /**
@@ -116,17 +244,18 @@ export function checkS4uProxy(
   sname: PrincipalName,
 ): 'constrained' | 'resource-based' {
   const forwardable = (p.evidence.flags & TicketFlags.forwardable) !== 0;
-  const who = formatPrincipal(p.requester.name, p.requester.realm);
+  const who = formatPrincipal(p.requesterName.name, p.requesterName.realm);
   const to = formatPrincipal(target.name, target.realm);
   if (p.user?.notDelegated === true) {
     throw new KdcError(
       ErrorCode.KDC_ERR_BADOPTION,
-      `S4U2Proxy: ${formatPrincipal(p.evidence.cname, p.evidence.crealm)} is sensitive and cannot be delegated`,
+      `S4U2Proxy: ${formatPrincipal(p.userName.name, p.userName.realm)} is sensitive and cannot be delegated`,
     );
   }
   // Classic delegation lists SPNs: the one asked for must be there, not merely another name of
   // the same account. Resource-based delegation lists accounts.
-  if (p.requester.allowedToDelegateTo.some((n) => sameName(n, sname))) {
+  // Across a trust only the target's list can allow it (MS-SFU 3.2.5.2.1 is for one realm).
+  if (p.requester?.allowedToDelegateTo.some((n) => sameName(n, sname))) {
     if (!forwardable) {
       throw new KdcError(
         ErrorCode.KDC_ERR_BADOPTION,
@@ -135,7 +264,7 @@ export function checkS4uProxy(
     }
     return 'constrained';
   }
-  if (nameIn(target.allowedToActOnBehalfOf, p.requester)) return 'resource-based';
+  if (namesRequester(target.allowedToActOnBehalfOf, p)) return 'resource-based';
   throw new KdcError(
     ErrorCode.KDC_ERR_BADOPTION,
     `S4U2Proxy: ${who} may not delegate to ${to} (neither its allowed-to-delegate-to list nor the target's resource-based list names it)`,

@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { AuthorizationData, EncKdcRepPart, KdcReq, PrincipalName } from '@krbsim/asn1';
+import type { AuthorizationData, EncKdcRepPart, EncTicketPart, KdcReq, PrincipalName } from '@krbsim/asn1';
 import {
   addTransited,
   decodeAuthorizationData,
@@ -47,6 +47,7 @@ import {
 } from './pac-issuance';
 import type { S4uSelf } from './padata/handler';
 import { runPadata, type TgsPadataHandler, type TgsRequestState } from './padata/handler';
+import { pacOptionsReply } from './padata/pac-options';
 import { TGS_PADATA_HANDLERS } from './padata/registry';
 import { s4uX509Reply } from './padata/s4u';
 import type { PrincipalEntry } from './principal-db';
@@ -60,7 +61,7 @@ import {
   s4uSelfStep,
   withClientName,
 } from './s4u-cross-realm';
-import { checkS4uProxy, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
+import { checkS4uProxy, checkS4uProxyReferral, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
 import type { TgsHeader } from './tgs-header';
 import { tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
@@ -183,6 +184,18 @@ function s4uProxyFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFl
   return (ticketFlags(withoutForwardable, h, server, timeFlags) | TicketFlags.forwardable) >>> 0;
 }
 
+/** The flags of an S4U2Proxy referral: forwardable when the evidence is, whatever was asked (MS-SFU 3.2.5.2.3). */
+function proxyReferralFlags(
+  req: KdcReq,
+  h: TgsHeader,
+  server: ResolvedServer,
+  timeFlags: number,
+  evidence: EncTicketPart,
+): number {
+  const f = s4uProxyFlags(req, h, server, timeFlags);
+  return ((evidence.flags & TicketFlags.forwardable) !== 0 ? f : f & ~TicketFlags.forwardable) >>> 0;
+}
+
 /**
  * The evidence's authorization data as the new ticket inherits it (RFC 4120
  * section 3.3.3), its PAC verified and rewritten as `pac-issuance.ts`
@@ -230,6 +243,13 @@ function evidenceAuthorizationData(
     const forUser = x.step?.kind === 'back-to-service-realm';
     return withUnsignedPac(undefined, forUser ? withClientName(pac, forUserClientName(x.s4u)) : pac);
   }
+  if (x.proxy?.kind === 'from-referral') {
+    // Cross-realm S4U2Proxy, at Service 2's KDC: the user's PAC from the referral, verified when
+    // the evidence was opened, named for the user again, filtered at the trust.
+    let pac = withClientName(x.proxy.pac!, x.proxy.userName.name.nameString.join('/'));
+    ({ pac, report: filtered.report } = filterAtTrust(pac));
+    return withUnsignedPac(undefined, withDelegationInfo(pac, draft.sname, x.proxy.requesterName));
+  }
   let pac =
     x.proxy !== undefined
       ? verifiedEvidencePac(realm, x.proxy.evidence, x.proxy.evidenceKey, {
@@ -243,7 +263,13 @@ function evidenceAuthorizationData(
         });
   if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
   if (h.kind === 'cross-realm-tgt') ({ pac, report: filtered.report } = filterAtTrust(pac));
-  if (x.proxy !== undefined) pac = withDelegationInfo(pac, draft.sname, x.proxy.requester);
+  if (x.proxy !== undefined && draft.server.kind === 'krbtgt') {
+    // Cross-realm S4U2Proxy, at Service 1's KDC: the referral carries the user's PAC, named
+    // `user@REALM` for the next KDC (MS-SFU 3.2.5.2.3); S4U_DELEGATION_INFO is the last KDC's.
+    const user = x.proxy.userName;
+    return withUnsignedPac(undefined, withClientName(pac, `${user.name.nameString.join('/')}@${user.realm}`));
+  }
+  if (x.proxy !== undefined) pac = withDelegationInfo(pac, draft.sname, x.proxy.requesterName);
   if (draft.server.kind !== 'krbtgt' && draft.crealm === realm.name)
     pac = withResourceGroups(realm, pac, draft.client);
   return withUnsignedPac(evidence.authorizationData, pac);
@@ -311,7 +337,7 @@ export function processTgsReq(
   }
   try {
     // Under FAST, state.req is the inner request: its body is the one answered.
-    return issue(realm, state.req, h, now, state.s4uSelf, state.fast);
+    return issue(realm, state.req, h, now, state.s4uSelf, state.fast, state.pacOptions);
   } catch (e) {
     throw armored(naming(e, { cname: h.tgt.cname, crealm: h.tgt.crealm, realm: realm.name }));
   }
@@ -324,6 +350,7 @@ function issue(
   now: number,
   s4uRequested: S4uSelf | undefined,
   fast: FastRequest | undefined,
+  pacOptions: number | undefined,
 ): ExchangeResult {
   const body = req.reqBody;
   const opts = body.kdcOptions;
@@ -405,14 +432,16 @@ function issue(
   }
   const s = server.entry;
   if (step?.kind === 'local' || step?.kind === 'last-hop') checkS4uSelfServer(realm, h, s, server.sname);
+  // S4U2Proxy to a service another realm holds: the referral of MS-SFU 3.2.5.2.3 (s4u-proxy.ts).
+  const proxyReferral = proxy !== undefined && server.referralTo !== undefined;
   if (proxy !== undefined) {
-    if (s.kind === 'krbtgt' || server.referralTo !== undefined) {
+    if (proxyReferral) checkS4uProxyReferral(proxy);
+    else if (s.kind === 'krbtgt') {
       throw new KdcError(
         ErrorCode.KDC_ERR_POLICY,
-        'S4U2Proxy to a service of another realm is not supported by this KDC',
+        'S4U2Proxy cannot ask for a TGT (that would be unconstrained)',
       );
-    }
-    checkS4uProxy(proxy, s, server.sname);
+    } else checkS4uProxy(proxy, s, server.sname);
   }
   if (s.kind !== 'krbtgt' && s.disabled) {
     throw new KdcError(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
@@ -421,17 +450,21 @@ function issue(
   // S4U2Self: the ticket is the user's (MS-SFU 3.2.5.1.2), to the requesting service; S4U2Proxy:
   // the evidence ticket's user (MS-SFU 3.2.5.2.4).
   // A referral back to the service's realm stays the service's (MS-SFU 3.2.5.1.1).
+  // A referral for S4U2Proxy names Service 1, the user being in its PAC (MS-SFU 3.2.5.2.3).
   const forUser = step?.kind === 'back-to-service-realm';
   const userTicket = s4u !== undefined && !forUser;
-  const cname = (userTicket ? s4u.cname : undefined) ?? proxy?.evidence.cname ?? h.tgt.cname;
-  const crealm = (userTicket ? s4u.crealm : undefined) ?? proxy?.evidence.crealm ?? h.tgt.crealm;
+  const proxyUser = proxyReferral ? undefined : proxy?.userName;
+  const cname = (userTicket ? s4u.cname : undefined) ?? proxyUser?.name ?? h.tgt.cname;
+  const crealm = (userTicket ? s4u.crealm : undefined) ?? proxyUser?.realm ?? h.tgt.crealm;
   const local =
     s4u !== undefined
       ? forUser
         ? undefined
         : s4u.user
       : proxy !== undefined
-        ? proxy.user
+        ? proxyReferral
+          ? proxy.requester
+          : proxy.user
         : h.tgt.crealm === realm.name
           ? realm.db.get(h.tgt.cname, realm.name)
           : undefined;
@@ -456,9 +489,11 @@ function issue(
     ? referralForUserFlags(ticketFlags(req, h, server, times.flags), s4u?.user)
     : s4u !== undefined
       ? s4uSelfFlags(req, h, s, s4u, times.flags)
-      : proxy !== undefined
-        ? s4uProxyFlags(req, h, server, times.flags)
-        : ticketFlags(req, h, server, times.flags);
+      : proxyReferral
+        ? proxyReferralFlags(req, h, server, times.flags, proxy!.evidence)
+        : proxy !== undefined
+          ? s4uProxyFlags(req, h, server, times.flags)
+          : ticketFlags(req, h, server, times.flags);
 
   const permitted = policy.permittedEncTypes;
   const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
@@ -519,6 +554,8 @@ function issue(
     srealm: realm.name,
     sname: server.sname,
     ...(addressed && caddr && caddr.length > 0 && { caddr }),
+    // In encrypted-pa-data, where MIT's client reads it (pac-options.ts).
+    ...(pacOptions !== undefined && { encryptedPaData: [pacOptionsReply(pacOptions)] }),
   };
   const sub = h.authenticator.subkey;
   const replyKey = fromEncryptionKey(sub ?? h.tgt.key);
@@ -553,7 +590,7 @@ function issue(
     s4u !== undefined
       ? ` (S4U2Self for ${formatPrincipal(s4u.cname, s4u.crealm)})`
       : proxy !== undefined
-        ? ` (S4U2Proxy for ${formatPrincipal(cname, crealm)})`
+        ? ` (S4U2Proxy for ${formatPrincipal(proxy.userName.name, proxy.userName.realm)})`
         : '';
   return {
     reply,

@@ -78,6 +78,7 @@ describe('PA-DATA registries', () => {
       PaDataType.PA_FX_FAST,
       PaDataType.PA_FOR_X509_USER,
       PaDataType.PA_FOR_USER,
+      PaDataType.PA_PAC_OPTIONS,
     ]);
     expect(Object.isFrozen(AS_PADATA_HANDLERS)).toBe(true);
   });

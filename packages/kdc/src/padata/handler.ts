@@ -79,6 +79,8 @@ export interface TgsRequestState {
   header: TgsHeader | undefined;
   /** The user an S4U2Self request names, once verified (`s4u.ts`). */
   s4uSelf?: S4uSelf;
+  /** The PA-PAC-OPTIONS bits asked for that this KDC serves (`pac-options.ts`). */
+  pacOptions?: number;
 }
 
 /** The user a verified S4U2Self request names. */

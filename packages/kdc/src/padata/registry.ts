@@ -10,6 +10,7 @@ import { encTimestamp } from './enc-timestamp';
 import { encryptedChallenge } from './encrypted-challenge';
 import { fxFastAs, fxFastTgs } from './fx-fast';
 import type { AsPadataHandler, TgsPadataHandler } from './handler';
+import { pacOptions } from './pac-options';
 import { pacRequest } from './pac-request';
 import { asFreshness, pkAsReq } from './pk-as-req';
 import { reqEncPaRep } from './req-enc-pa-rep';
@@ -42,4 +43,5 @@ export const TGS_PADATA_HANDLERS: readonly TgsPadataHandler[] = Object.freeze([
   // PA-S4U-X509-USER before PA-FOR-USER: when MIT sends both, the X.509 form names the user.
   paS4uX509User,
   paForUser,
+  pacOptions,
 ]);

@@ -1,0 +1,249 @@
+/**
+ * S4U2Proxy across a trust (MS-SFU 3.1.5.2.2, 3.2.5.2.3), driven by hand:
+ * websvc@CONTOSO.COM, trusted to authenticate for delegation, gets alice a
+ * ticket to FABRIKAM's SQL service, whose resource-based list names it.
+ * At CONTOSO a referral TGT that names websvc and carries alice's PAC; at
+ * FABRIKAM, with websvc's own cross-realm TGT, the ticket for alice. And
+ * each refusal: the target's list, a sensitive user, a referral that is not
+ * forwardable, presented by another service, or whose PAC names no user.
+ */
+import { encodePaPacOptions, KdcOptions, NameType, PacOptions, type PaData, PaDataType } from '@krbsim/asn1';
+import { ErrorCode, ManualClock } from '@krbsim/core';
+import { createTrust } from '@krbsim/kdc';
+import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType, validationInfoSids } from '@krbsim/pac';
+import { describe, expect, it } from 'vitest';
+import {
+  type Creds,
+  errorOf,
+  type Lab,
+  login,
+  makeRealm,
+  openTicket,
+  paForUser,
+  pn,
+  T0,
+  tgsGet,
+  tgsReq,
+  userKey,
+} from './helpers';
+
+const A = 'CONTOSO.COM';
+const B = 'FABRIKAM.COM';
+const SQL = 'MSSQLSvc/sql.fabrikam.com:1433';
+const FILES = 'cifs/files.fabrikam.com';
+const FWD = KdcOptions.forwardable | KdcOptions.canonicalize;
+const PROXY = FWD | KdcOptions['constrained-delegation'];
+
+/** PA-PAC-OPTIONS asking for resource-based constrained delegation, as MIT and Windows send it. */
+const rbcd: PaData = {
+  padataType: PaDataType.PA_PAC_OPTIONS,
+  padataValue: encodePaPacOptions({ flags: PacOptions['resource-based-constrained-delegation'] }),
+};
+
+interface Forests {
+  a: Lab;
+  b: Lab;
+  websvc: Creds;
+}
+
+/** CONTOSO (websvc, alice, sensitive bob, other) trusted by FABRIKAM (SQL allows websvc@CONTOSO; FILES allows nobody). */
+function forests(opts: { trustedToAuthenticate?: boolean } = {}): Forests {
+  const clock = new ManualClock(T0);
+  const ad = { kind: 'active-directory' as const };
+  const a = makeRealm(A, { krbErrorStyle: 'mit' }, clock, ad);
+  const b = makeRealm(B, { krbErrorStyle: 'mit' }, clock, ad);
+  createTrust({ trusting: b.realm, trusted: a.realm, direction: 'one-way', kind: 'forest' });
+  a.realm.mapDomain('.fabrikam.com', B);
+  a.realm.addUser('websvc', {
+    password: 'svc-pw',
+    spns: ['HTTP/web.contoso.com'],
+    delegation: { trustedToAuthenticate: opts.trustedToAuthenticate ?? true },
+  });
+  a.realm.addUser('other', { password: 'other-pw', spns: ['HTTP/other.contoso.com'] });
+  a.realm.addUser('alice', { password: 'pw' });
+  a.realm.addUser('bob', { password: 'pw', sensitive: true });
+  b.realm.addUser('svc_sql', {
+    password: 'sql-pw',
+    spns: [SQL],
+    delegation: { allowedFrom: [`websvc@${A}`] },
+  });
+  b.realm.addUser('svc_files', { password: 'files-pw', spns: [FILES] });
+  return { a, b, websvc: login(a, 'websvc', userKey(A, 'websvc', 'svc-pw')) };
+}
+
+/** websvc's S4U2Self ticket to itself for `user` (the evidence). */
+function selfTicket(f: Forests, user = 'alice'): Creds {
+  return tgsGet(f.a.kdc, {
+    tgt: f.websvc,
+    realm: A,
+    sname: 'websvc',
+    now: T0,
+    options: FWD,
+    extraPadata: [paForUser(f.websvc, pn(user, NameType.NT_PRINCIPAL), A)],
+  });
+}
+
+/** Step 1 at CONTOSO: S4U2Proxy for `target`, answered with the referral. */
+function referral(f: Forests, evidence: Creds, target = SQL): Creds {
+  return tgsGet(f.a.kdc, {
+    tgt: f.websvc,
+    realm: A,
+    sname: target,
+    now: T0,
+    options: PROXY,
+    additionalTickets: [evidence.ticket],
+    extraPadata: [rbcd],
+  });
+}
+
+/** websvc's own cross-realm TGT to FABRIKAM. */
+const crossTgt = (f: Forests, who = f.websvc): Creds =>
+  tgsGet(f.a.kdc, { tgt: who, realm: A, sname: `krbtgt/${B}`, now: T0, options: FWD });
+
+/** Step 2 at FABRIKAM: S4U2Proxy for `target` with `tgt` and the referral as evidence. */
+const lastHop = (f: Forests, tgt: Creds, evidence: Creds, target = SQL) =>
+  f.b.kdc.handle(
+    tgsReq({
+      tgt,
+      realm: B,
+      sname: target,
+      now: T0,
+      options: PROXY,
+      additionalTickets: [evidence.ticket],
+      extraPadata: [rbcd],
+    }),
+  );
+
+const code = (bytes: Uint8Array) => errorOf(bytes);
+
+describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
+  it("takes alice's ticket to websvc@CONTOSO to FABRIKAM's SQL service through a referral that names websvc", () => {
+    const f = forests();
+    const ref = referral(f, selfTicket(f));
+    // The referral: krbtgt/FABRIKAM@CONTOSO for websvc, forwardable, alice in its PAC as alice@CONTOSO.COM.
+    expect(ref.ticket.sname).toEqual(pn(`krbtgt/${B}`));
+    expect(ref.cname.nameString).toEqual(['websvc']);
+    expect(f.a.log.at(-1)).toMatch(
+      /-> TGS-REP \(referral to FABRIKAM.COM\) \(S4U2Proxy for alice@CONTOSO.COM\)$/,
+    );
+    // The answer says resource-based delegation is served (MIT follows the referral only then).
+    const options = ref.part.encryptedPaData?.find((p) => p.padataType === PaDataType.PA_PAC_OPTIONS);
+    expect(options?.padataValue).toEqual(rbcd.padataValue);
+
+    const done = tgsGet(f.b.kdc, {
+      tgt: crossTgt(f),
+      realm: B,
+      sname: SQL,
+      now: T0,
+      options: PROXY,
+      additionalTickets: [ref.ticket],
+      extraPadata: [rbcd],
+    });
+    expect(f.b.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Proxy for alice@CONTOSO.COM\)$/);
+    const etp = openTicket(done.ticket, userKey(B, 'svc_sql', 'sql-pw'));
+    expect(etp.cname.nameString).toEqual(['alice']);
+    expect(etp.crealm).toBe(A);
+    const pac = decodePac(findPac(etp.authorizationData)!.pac);
+    expect(getPacBuffer(pac, PacBufferType.CLIENT_INFO)!.name).toBe('alice');
+    expect(getPacBuffer(pac, PacBufferType.DELEGATION_INFO)).toEqual({
+      s4u2proxyTarget: SQL,
+      s4uTransitedServices: [`websvc@${A}`],
+    });
+    const sids = validationInfoSids(getPacBuffer(pac, PacBufferType.LOGON_INFO)!).map((s) =>
+      formatSid(s.sid),
+    );
+    expect(sids[0]).toBe(`${f.a.realm.directory!.domainSid}-${f.a.realm.directory!.account('alice')!.rid}`);
+  });
+
+  it('refuses a target whose resource-based list does not name websvc@CONTOSO (KDC_ERR_BADOPTION, at FABRIKAM)', () => {
+    const f = forests();
+    const ref = referral(f, selfTicket(f), FILES);
+    const e = code(lastHop(f, crossTgt(f), ref, FILES));
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(e.eText).toMatch(/may not delegate to svc_files@FABRIKAM.COM/);
+  });
+
+  it('refuses a sensitive user at CONTOSO, before any referral (KDC_ERR_BADOPTION)', () => {
+    const f = forests();
+    const bobs = login(f.a, 'bob', userKey(A, 'bob', 'pw'));
+    const toWebsvc = tgsGet(f.a.kdc, {
+      tgt: bobs,
+      realm: A,
+      sname: 'HTTP/web.contoso.com',
+      now: T0,
+      options: FWD,
+    });
+    const e = code(
+      f.a.kdc.handle(
+        tgsReq({
+          tgt: f.websvc,
+          realm: A,
+          sname: SQL,
+          now: T0,
+          options: PROXY,
+          additionalTickets: [toWebsvc.ticket],
+          extraPadata: [rbcd],
+        }),
+      ),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(e.eText).toMatch(/sensitive and cannot be delegated/);
+  });
+
+  it('refuses a referral that is not forwardable (its evidence was not), at FABRIKAM (KDC_ERR_BADOPTION)', () => {
+    const f = forests({ trustedToAuthenticate: false });
+    const ref = referral(f, selfTicket(f));
+    const e = code(lastHop(f, crossTgt(f), ref));
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(e.eText).toMatch(/not forwardable/);
+  });
+
+  it("refuses websvc's referral presented by another service, and a plain cross-realm TGT as evidence", () => {
+    const f = forests();
+    const ref = referral(f, selfTicket(f));
+    const other = login(f.a, 'other', userKey(A, 'other', 'other-pw'));
+    const stolen = code(lastHop(f, crossTgt(f, other), ref));
+    expect(stolen.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(stolen.eText).toMatch(/issued to websvc@CONTOSO.COM, not to other@CONTOSO.COM/);
+    // websvc's own TGT to FABRIKAM names websvc in its PAC, not a user: no ticket for anyone.
+    const plain = code(lastHop(f, crossTgt(f), crossTgt(f)));
+    expect(plain.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(plain.eText).toMatch(/PAC names websvc, not a user of CONTOSO.COM/);
+  });
+
+  it('a referral is evidence only at the KDC of the service asked for: not passed on at CONTOSO again', () => {
+    const f = forests();
+    const ref = referral(f, selfTicket(f));
+    const e = code(
+      f.a.kdc.handle(
+        tgsReq({
+          tgt: f.websvc,
+          realm: A,
+          sname: SQL,
+          now: T0,
+          options: PROXY,
+          additionalTickets: [ref.ticket],
+        }),
+      ),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+
+  it('PA-PAC-OPTIONS: the served bit is echoed in encrypted-pa-data, others and a value that does not decode are not', () => {
+    const f = forests();
+    const ask = (padataValue: Uint8Array) =>
+      tgsGet(f.a.kdc, {
+        tgt: f.websvc,
+        realm: A,
+        sname: 'HTTP/other.contoso.com',
+        now: T0,
+        extraPadata: [{ padataType: PaDataType.PA_PAC_OPTIONS, padataValue }],
+      }).part.encryptedPaData;
+    const both = PacOptions.claims | PacOptions['resource-based-constrained-delegation'];
+    expect(ask(encodePaPacOptions({ flags: both }))).toEqual([rbcd]);
+    expect(ask(encodePaPacOptions({ flags: PacOptions.claims }))).toEqual([
+      { padataType: PaDataType.PA_PAC_OPTIONS, padataValue: encodePaPacOptions({ flags: 0 }) },
+    ]);
+    expect(ask(Uint8Array.of(1, 2, 3))).toBeUndefined();
+  });
+});
