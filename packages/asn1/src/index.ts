@@ -191,6 +191,8 @@ export {
 } from './messages/pkinit';
 export { decodeTicket, encodeTicket } from './messages/ticket';
 export {
+  ANONYMOUS_NAME,
+  ANONYMOUS_REALM,
   formatName,
   formatPrincipal,
   krbtgtName,

@@ -25,6 +25,15 @@ export const TGS_NAME = 'krbtgt';
 /** The first component of the well-known names of RFC 6111 section 3.1 (`WELLKNOWN/ANONYMOUS`). */
 const WELLKNOWN_NAME = 'WELLKNOWN';
 
+/** RFC 8062 section 3: the realm of an anonymous ticket's client. */
+export const ANONYMOUS_REALM = 'WELLKNOWN:ANONYMOUS';
+
+/** RFC 8062 section 3: WELLKNOWN/ANONYMOUS, of type NT-WELLKNOWN. */
+export const ANONYMOUS_NAME: PrincipalName = Object.freeze({
+  nameType: NameType.NT_WELLKNOWN,
+  nameString: Object.freeze(['WELLKNOWN', 'ANONYMOUS']) as string[],
+});
+
 /** A principal name with its realm: a ticket's client or server, a keytab entry's owner. */
 export interface QualifiedName {
   readonly realm: string;

@@ -8,12 +8,14 @@
  */
 
 import {
+  ANONYMOUS_NAME,
   formatPrincipal,
   KdcOptions,
   NameType,
   type PrincipalName,
   type QualifiedName,
   sameName,
+  samePrincipal,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
 import { cachedStringToKey, defaultEncTypes, StringToKeyCache, WEAK_ENC_TYPES } from '@krbsim/crypto';
@@ -170,13 +172,25 @@ export class KerberosClient {
       opts.service === undefined
         ? undefined
         : parsePrincipal(opts.service, { defaultRealm: client.realm, enterprise: false });
+    const anonymous = 'anonymous' in secret;
+    if (anonymous !== samePrincipal(client, { name: ANONYMOUS_NAME, realm: client.realm })) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_BADOPTION,
+        anonymous
+          ? `anonymous PKINIT asks for WELLKNOWN/ANONYMOUS@${client.realm}, not ${formatPrincipal(client.name, client.realm)}`
+          : 'WELLKNOWN/ANONYMOUS authenticates with anonymous PKINIT ({ anonymous: true, anchors })',
+        { realm: client.realm },
+      );
+    }
     const kdcOptions =
       (opts.forwardable ? KdcOptions.forwardable : 0) |
       (opts.renewable ? KdcOptions.renewable : 0) |
-      (canonicalize ? KdcOptions.canonicalize : 0);
-    // A certificate authenticates by PKINIT (RFC 4556) instead of a key derived from a secret.
+      (canonicalize ? KdcOptions.canonicalize : 0) |
+      (anonymous ? KdcOptions['request-anonymous'] : 0);
+    // A certificate authenticates by PKINIT (RFC 4556) instead of a key derived from a secret,
+    // and so does anonymous PKINIT (RFC 8062), with no certificate of the client's.
     const exchange =
-      'certificate' in secret
+      'certificate' in secret || 'anonymous' in secret
         ? (r: AsRequest) => pkinitAsExchange(ctx, r, secret)
         : (r: AsRequest) => asExchange(ctx, r);
     const cred = await exchange({

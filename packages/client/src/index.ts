@@ -61,4 +61,4 @@ export {
   realmForHost,
 } from './options';
 export { parsePrincipal } from './parse-principal';
-export type { InitialSecret, PkinitIdentity } from './secret';
+export type { AnonymousPkinit, InitialSecret, PkinitIdentity } from './secret';

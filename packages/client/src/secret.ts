@@ -27,7 +27,8 @@ export type InitialSecret =
   | { readonly password: string }
   | { readonly key: Key }
   | { readonly keytab: KeytabLike }
-  | PkinitIdentity;
+  | PkinitIdentity
+  | AnonymousPkinit;
 
 /**
  * A certificate and its private key, for PKINIT (RFC 4556): MIT's
@@ -49,6 +50,23 @@ export interface PkinitIdentity {
    * Check the KDC certificate's id-pkinit-KPKdc EKU and its id-pkinit-san
    * (krbtgt/REALM@REALM), as MIT's `pkinit_eku_checking` kpKDC does. Default true.
    */
+  readonly checkKdcCertificate?: boolean;
+}
+
+/**
+ * Anonymous PKINIT (RFC 8062), as MIT's `kinit -n`: no certificate of the
+ * client's, the KDC's checked against `anchors`. The principal asked for
+ * is WELLKNOWN/ANONYMOUS (with the realm, `WELLKNOWN/ANONYMOUS@REALM`); the
+ * ticket names WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS, and serves as FAST
+ * armor (RFC 6113) among other things.
+ */
+export interface AnonymousPkinit {
+  readonly anonymous: true;
+  /** CA certificates, PEM, that the KDC's certificate must chain to (`pkinit_anchors`). */
+  readonly anchors: string | readonly string[];
+  /** The key agreement group, as {@link PkinitIdentity.group}. */
+  readonly group?: KeyAgreementGroup;
+  /** As {@link PkinitIdentity.checkKdcCertificate}. Default true. */
   readonly checkKdcCertificate?: boolean;
 }
 
@@ -77,7 +95,7 @@ export class ReplyKeySource {
   ) {
     this.#secret = secret;
     this.#passwordKeys = passwordKeys;
-    if ('password' in secret || 'certificate' in secret) {
+    if ('password' in secret || 'certificate' in secret || 'anonymous' in secret) {
       this.#entries = [];
       this.#offered = encTypes;
     } else if ('key' in secret) {
@@ -127,7 +145,7 @@ export class ReplyKeySource {
     }
     if ('key' in secret) return secret.key.etype === etype ? secret.key : undefined;
     // A certificate yields no long-term key: PKINIT agrees on the reply key (internal/pkinit.ts).
-    if ('certificate' in secret) return undefined;
+    if ('certificate' in secret || 'anonymous' in secret) return undefined;
     let best: KeytabEntryLike | undefined;
     for (const e of this.#entries) {
       if (e.key.etype !== etype) continue;

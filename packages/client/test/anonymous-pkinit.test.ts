@@ -17,6 +17,7 @@ import {
   decodeKrbError,
   decodeMethodData,
   decodePaPkAsRep,
+  encodeAsRep,
   encodeAsReq,
   encodeAuthPack,
   encodeKdcReqBody,
@@ -268,5 +269,84 @@ describe('anonymous PKINIT (RFC 8062): refusals', () => {
     const l = lab();
     const sent = anonymousAsReq({ options: 0, cname: ['alice'], nameType: NameType.NT_PRINCIPAL });
     expect(codeOf(l.kdc.handle(sent.req))).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+  });
+});
+
+describe("krbsim's client asks for anonymous PKINIT itself ({ anonymous: true, anchors })", () => {
+  it('gets the anonymous TGT, checks its names and the PKINIT-KX session key, and armors FAST with it', async () => {
+    const l = lab({ allowAnonymous: true }, 'active-directory');
+    const client = l.client();
+    const armor = await client.getInitialCredentials(`WELLKNOWN/ANONYMOUS@${REALM}`, {
+      anonymous: true,
+      anchors: ca.certPem,
+    });
+    expect(armor.client).toEqual({
+      realm: 'WELLKNOWN:ANONYMOUS',
+      name: { nameType: NameType.NT_WELLKNOWN, nameString: ANONYMOUS },
+    });
+    expect(armor.flags & TicketFlags.anonymous).not.toBe(0);
+    expect(l.events.at(-1)!.outcome).toBe('AS-REP');
+    const tgt = await l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor });
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+    expect(l.events.at(-1)!.outcome).toBe('AS-REP (FAST)');
+  });
+
+  it('refuses a KDC certificate that does not chain to the anchors, before using the reply', async () => {
+    const l = lab();
+    const other = await createSelfSignedCa({
+      commonName: 'another CA',
+      clock: new ManualClock(T0),
+      random: new SeededRandom('other-ca'),
+      keyType: 'rsa-2048',
+    });
+    await expect(
+      l.client().getInitialCredentials('WELLKNOWN/ANONYMOUS', { anonymous: true, anchors: other.certPem }),
+    ).rejects.toThrow(/PKINIT reply from ANON.TEST/);
+  });
+
+  it('refuses a reply whose session key is not KRB-FX-CF2 of PA-PKINIT-KX and the reply key', async () => {
+    const l = lab();
+    // A KDC (or someone between) that swaps PA-PKINIT-KX: the client must notice (RFC 8062 section 7).
+    const transport = new InProcessTransport().register(REALM, (req) => {
+      const reply = l.kdc.handle(req);
+      if (reply[0] !== 0x6b) return reply;
+      const rep = decodeAsRep(reply);
+      const kx = rep.padata!.find((p) => p.padataType === PaDataType.PA_PKINIT_KX)!;
+      const swapped = rep.padata!.map((p) =>
+        p === kx
+          ? {
+              ...p,
+              padataValue: rep.padata!.find((q) => q.padataType === PaDataType.PA_PK_AS_REP)!.padataValue,
+            }
+          : p,
+      );
+      return encodeAsRep({ ...rep, padata: swapped }).slice();
+    });
+    const client = new KerberosClient({
+      realm: REALM,
+      transport,
+      clock: l.clock,
+      random: new SeededRandom('client'),
+    });
+    await expect(
+      client.getInitialCredentials('WELLKNOWN/ANONYMOUS', { anonymous: true, anchors: ca.certPem }),
+    ).rejects.toThrow(/PA-PKINIT-KX/);
+  });
+
+  it('asks only for WELLKNOWN/ANONYMOUS with it, and for WELLKNOWN/ANONYMOUS only with it', async () => {
+    const l = lab();
+    await expect(
+      l.client().getInitialCredentials('alice', { anonymous: true, anchors: ca.certPem }),
+    ).rejects.toMatchObject({ code: ErrorCode.KDC_ERR_BADOPTION });
+    await expect(
+      l.client().getInitialCredentials('WELLKNOWN/ANONYMOUS', { password: 'x' }),
+    ).rejects.toMatchObject({ code: ErrorCode.KDC_ERR_BADOPTION });
+  });
+
+  it('a realm that does not allow anonymous tickets: the KDC refusal (KDC_ERR_POLICY)', async () => {
+    const l = lab({});
+    await expect(
+      l.client().getInitialCredentials('WELLKNOWN/ANONYMOUS', { anonymous: true, anchors: ca.certPem }),
+    ).rejects.toMatchObject({ code: ErrorCode.KDC_ERR_POLICY });
   });
 });

@@ -22,11 +22,11 @@
  */
 
 import {
+  ANONYMOUS_NAME,
   type EncryptionKey,
   encodeEncryptedData,
   encodeEncryptionKey,
   KdcOptions,
-  NameType,
   type PaData,
   PaDataType,
   type PrincipalName,
@@ -37,14 +37,7 @@ import { KdcError } from './krb-error';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 
-/** RFC 8062 section 3: the realm of an anonymous ticket's client. */
-export const ANONYMOUS_REALM = 'WELLKNOWN:ANONYMOUS';
-
-/** RFC 8062 section 3: WELLKNOWN/ANONYMOUS, of type NT-WELLKNOWN. */
-export const ANONYMOUS_NAME: PrincipalName = {
-  nameType: NameType.NT_WELLKNOWN,
-  nameString: ['WELLKNOWN', 'ANONYMOUS'],
-};
+export { ANONYMOUS_NAME, ANONYMOUS_REALM } from '@krbsim/asn1';
 
 /** Whether `name` is WELLKNOWN/ANONYMOUS (whatever its name type, as MIT compares it). */
 function isAnonymousName(name: PrincipalName): boolean {

@@ -12,6 +12,8 @@
  */
 
 import {
+  ANONYMOUS_NAME,
+  ANONYMOUS_REALM,
   type AsRep,
   decodeChecksum,
   decodeEncKdcRepPart,
@@ -29,6 +31,7 @@ import {
   encodePaPacRequest,
   encodeTicket,
   formatPrincipal,
+  KdcOptions,
   type KrbErrorMessage,
   krbtgtName,
   type PaData,
@@ -422,7 +425,15 @@ export function verifyAsRep(
   if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
     throw replyMismatch('the ticket names a different server than the encrypted part', realm);
   }
-  if (!req.canonicalize) {
+  // RFC 8062 section 4.1: an anonymous ticket names WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS.
+  if ((req.kdcOptions & KdcOptions['request-anonymous']) !== 0) {
+    if (rep.crealm !== ANONYMOUS_REALM || !sameName(rep.cname, ANONYMOUS_NAME)) {
+      throw replyMismatch(
+        `anonymous PKINIT answered for ${formatPrincipal(rep.cname, rep.crealm)}, not the anonymous client`,
+        realm,
+      );
+    }
+  } else if (!req.canonicalize) {
     if (rep.crealm !== realm || !sameName(rep.cname, req.client.name)) {
       throw replyMismatch(
         `client ${formatPrincipal(rep.cname, rep.crealm)} was not the one asked for`,

@@ -22,12 +22,21 @@
  * A KDC that requires freshness and got none answers PREAUTH_FAILED with a
  * token in its METHOD-DATA; the client retries once with it.
  *
+ * Anonymous PKINIT (RFC 8062, MIT's `kinit -n`) is the same exchange for
+ * WELLKNOWN/ANONYMOUS with request-anonymous: the AuthPack goes in a
+ * SignedData with no signer, the KDC's certificate is checked all the same,
+ * and the reply must name the anonymous client of the anonymous realm.
+ *
  * @module
  */
 
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  ANONYMOUS_NAME,
+  ANONYMOUS_REALM,
   type AsRep,
+  decodeEncryptedData,
+  decodeEncryptionKey,
   decodeKdcDhKeyInfo,
   decodeMethodData,
   decodePaPkAsRep,
@@ -47,12 +56,13 @@ import {
   PkinitOid,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import type { Key } from '@krbsim/crypto';
+import { cf2, decrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import {
   type Certificate,
   type CmsSigner,
   cmsSigner,
   createSignedData,
+  createUnsignedData,
   generateKeyAgreement,
   groupOfAlgorithm,
   type KeyAgreementGroup,
@@ -67,23 +77,25 @@ import {
   verifySignedData,
 } from '@krbsim/pki';
 import type { Credential } from '../credential';
-import type { PkinitIdentity } from '../secret';
+import type { AnonymousPkinit, PkinitIdentity } from '../secret';
 import { type AsRequest, verifyAsRep } from './as-exchange';
 import { type ClientContext, kerberosTime, sendAsReq } from './context';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 
 interface Identity {
-  readonly signer: CmsSigner;
+  /** Undefined for anonymous PKINIT: the AuthPack goes unsigned (RFC 8062 section 4.1). */
+  readonly signer: CmsSigner | undefined;
   readonly anchors: readonly Certificate[];
 }
 
-function loadIdentity(id: PkinitIdentity, realm: string): Identity {
+function loadIdentity(id: PkinitIdentity | AnonymousPkinit, realm: string): Identity {
   const bad = (why: string, cause?: unknown): never => {
     throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `PKINIT identity: ${why}`, { realm, cause });
   };
   const anchorPem = typeof id.anchors === 'string' ? [id.anchors] : id.anchors;
   const anchors = anchorPem.flatMap((p) => pemBlocks(p, 'CERTIFICATE')).map(parseCertificate);
   if (anchors.length === 0) bad('no anchor certificate to check the KDC with (pkinit_anchors)');
+  if ('anonymous' in id) return { signer: undefined, anchors };
   try {
     return { signer: cmsSigner(id.certificate, id.privateKey), anchors };
   } catch (e) {
@@ -152,7 +164,10 @@ function paPkAsReq(
     // RFC 8636: the KDFs this client can use, most preferred first.
     supportedKdfs: PKINIT_KDFS.map((kdfId) => ({ kdfId })),
   }).slice();
-  const signedAuthPack = createSignedData(PkinitOid.id_pkinit_authData, authPack, id.signer);
+  const signedAuthPack =
+    id.signer === undefined
+      ? createUnsignedData(PkinitOid.id_pkinit_authData, authPack)
+      : createSignedData(PkinitOid.id_pkinit_authData, authPack, id.signer);
   return { padataType: PaDataType.PA_PK_AS_REQ, padataValue: encodePaPkAsReq({ signedAuthPack }).slice() };
 }
 
@@ -185,7 +200,7 @@ function checkKdcCertificate(cert: Certificate, realm: string): void {
 /** The reply key from the AS-REP's PA-PK-AS-REP (RFC 4556 section 3.2.4). */
 function replyKey(
   ctx: ClientContext,
-  pkId: PkinitIdentity,
+  pkId: PkinitIdentity | AnonymousPkinit,
   id: Identity,
   pair: KeyAgreementPair,
   rep: AsRep,
@@ -222,7 +237,11 @@ function replyKey(
     if (info.kdf === undefined) return octetString2Key(etype, secret);
     ctx.log(`PKINIT reply key by the KDF ${info.kdf.kdfId} (RFC 8636)`);
     return pkinitKdf(info.kdf.kdfId, etype, secret, {
-      client: { realm, principalName: sent.body.cname! },
+      // The anonymous client is WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS here, as MIT names it.
+      client:
+        id.signer === undefined
+          ? { realm: ANONYMOUS_REALM, principalName: ANONYMOUS_NAME }
+          : { realm, principalName: sent.body.cname! },
       server: { realm, principalName: sent.body.sname! },
       asReq: sent.request,
       pkAsRep: pa.padataValue,
@@ -234,11 +253,37 @@ function replyKey(
   }
 }
 
+/**
+ * RFC 8062 section 7: an anonymous reply's session key must be KRB-FX-CF2
+ * of the KDC's contribution in PA-PKINIT-KX and the reply key, which only
+ * the KDC that made the reply key can have arranged.
+ */
+function checkPkinitKx(rep: AsRep, replyKey: Key, sessionKey: Key, realm: string): void {
+  const pa = findPadata(rep.padata, PaDataType.PA_PKINIT_KX);
+  if (pa === undefined)
+    throw replyMismatch('the anonymous AS-REP carries no PA-PKINIT-KX (RFC 8062 section 7)', realm);
+  let expected: Key;
+  try {
+    const kx = decodeEncryptedData(pa.padataValue);
+    const part = decodeEncryptionKey(decrypt(replyKey, KeyUsage.KEY_USAGE_PA_PKINIT_KX, kx.cipher));
+    expected = cf2({ etype: part.keytype, bytes: part.keyvalue }, replyKey, 'PKINIT', 'KEYEXCHANGE');
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    throw replyMismatch(`PA-PKINIT-KX does not open with the reply key: ${e.message}`, realm);
+  }
+  if (expected.etype !== sessionKey.etype || !timingSafeEqual(expected.bytes, sessionKey.bytes)) {
+    throw replyMismatch(
+      'the session key is not KRB-FX-CF2 of PA-PKINIT-KX and the reply key (RFC 8062 section 7)',
+      realm,
+    );
+  }
+}
+
 /** Runs the AS exchange with PKINIT (see the module comment). */
 export async function pkinitAsExchange(
   ctx: ClientContext,
   req: AsRequest,
-  pkId: PkinitIdentity,
+  pkId: PkinitIdentity | AnonymousPkinit,
 ): Promise<Credential> {
   const realm = req.client.realm;
   const id = loadIdentity(pkId, realm);
@@ -330,12 +375,14 @@ export async function pkinitAsExchange(
       continue;
     }
     const key = replyKey(ctx, pkId, id, pair, answer.reply, { body, request: bytes }, realm);
-    return verifyAsRep(ctx, req, answer.reply, {
+    const cred = await verifyAsRep(ctx, req, answer.reply, {
       realm,
       nonce: body.nonce,
       sname,
       request: bytes,
       replyKey: key,
     });
+    if (id.signer === undefined) checkPkinitKx(answer.reply, key, cred.sessionKey, realm);
+    return cred;
   }
 }
