@@ -4,21 +4,34 @@
  * (`reachableRealms` from @krbsim/testing, which knows nothing of the KDC's
  * routing code).
  */
-import { decodeEncTicketPart, decodeKrbError, decodeTransited } from '@krbsim/asn1';
+import { decodeEncTicketPart, decodeKrbError, decodeTransited, KdcOptions, NameType } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
-import { ErrorCode, KerberosError, SeededRandom } from '@krbsim/core';
+import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
-import { Kdc } from '@krbsim/kdc';
+import { createTrust, Kdc } from '@krbsim/kdc';
 import {
   arbTopology,
   buildTopology,
+  crossTo,
   reachableRealms,
   type TopologySpec,
   type TopologyWorld,
 } from '@krbsim/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { forgedCreds, tgsReq } from '../../packages/kdc/test/helpers';
+import {
+  forgedCreds,
+  login,
+  makeRealm,
+  openRep,
+  paForUser,
+  pn,
+  repOf,
+  T0,
+  tgsGet,
+  tgsReq,
+  userKey,
+} from '../../packages/kdc/test/helpers';
 
 const MAX_HOPS = 10;
 
@@ -197,5 +210,85 @@ describe('trust rules over generated topologies', () => {
     const err = await client.getServiceTicket('host/x.loop.test').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KerberosError);
     expect(world.trace.entries.length - before).toBeLessThanOrEqual(MAX_HOPS + 1);
+  });
+
+  it('S4U2Proxy across a trust: a ticket exactly when the trust lets the service realm in and the target names the service', () => {
+    // Two AD realms; websvc of realm A delegates for alice of A to sql of B. The oracle is the
+    // spec's own crossTo (not the KDC's routing) and the target's resource-based list.
+    fc.assert(
+      fc.property(
+        fc.constantFrom<'one-way' | 'two-way'>('one-way', 'two-way'),
+        fc.constantFrom<'forest' | 'external' | 'realm'>('forest', 'external', 'realm'),
+        fc.boolean(), // A is the trusting side
+        fc.boolean(), // sql's list names websvc@A
+        (direction, kind, aTrusts, allowed) => {
+          const clock = new ManualClock(T0);
+          const ad = { kind: 'active-directory' as const };
+          const a = makeRealm('ALPHA.TEST', { krbErrorStyle: 'mit' }, clock, ad);
+          const b = makeRealm('BRAVO.TEST', { krbErrorStyle: 'mit' }, clock, ad);
+          const [trusting, trusted] = aTrusts ? [a, b] : [b, a];
+          createTrust({ trusting: trusting.realm, trusted: trusted.realm, direction, kind });
+          a.realm.mapDomain('.bravo.test', 'BRAVO.TEST');
+          a.realm.addUser('websvc', { password: 'w', delegation: { trustedToAuthenticate: true } });
+          a.realm.addUser('alice', { password: 'a' });
+          const sql = 'MSSQLSvc/sql.bravo.test:1433';
+          b.realm.addUser('sql', {
+            password: 's',
+            spns: [sql],
+            ...(allowed && { delegation: { allowedFrom: ['websvc@ALPHA.TEST'] } }),
+          });
+          const websvc = login(a, 'websvc', userKey('ALPHA.TEST', 'websvc', 'w'));
+          const proxy =
+            KdcOptions.forwardable | KdcOptions.canonicalize | KdcOptions['constrained-delegation'];
+          const self = tgsGet(a.kdc, {
+            tgt: websvc,
+            realm: 'ALPHA.TEST',
+            sname: 'websvc',
+            now: T0,
+            options: KdcOptions.forwardable,
+            extraPadata: [paForUser(websvc, pn('alice', NameType.NT_PRINCIPAL), 'ALPHA.TEST')],
+          });
+          const spec = { trusting: aTrusts ? 0 : 1, trusted: aTrusts ? 1 : 0, direction, kind };
+          const reachable = crossTo(spec, 0) === 1;
+          const first = a.kdc.handle(
+            tgsReq({
+              tgt: websvc,
+              realm: 'ALPHA.TEST',
+              sname: sql,
+              now: T0,
+              options: proxy,
+              additionalTickets: [self.ticket],
+            }),
+          );
+          if (!reachable) {
+            // A refers nothing to B: no referral, so nothing for B to honour.
+            expect(errorOrReply(first)).not.toBe('TGS-REP');
+            return;
+          }
+          expect(errorOrReply(first)).toBe('TGS-REP');
+          const referral = openRep(repOf(first), websvc.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY);
+          const cross = tgsGet(a.kdc, {
+            tgt: websvc,
+            realm: 'ALPHA.TEST',
+            sname: 'krbtgt/BRAVO.TEST',
+            now: T0,
+          });
+          const last = errorOrReply(
+            b.kdc.handle(
+              tgsReq({
+                tgt: cross,
+                realm: 'BRAVO.TEST',
+                sname: sql,
+                now: T0,
+                options: proxy,
+                additionalTickets: [referral.ticket],
+              }),
+            ),
+          );
+          expect(last).toBe(allowed ? 'TGS-REP' : ErrorCode.KDC_ERR_BADOPTION);
+        },
+      ),
+      { seed: 11, numRuns: 24 },
+    );
   });
 });
