@@ -30,6 +30,29 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
       log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
     );
 
+  /**
+   * Runs `f` against a topology of its own, served in a temp dir, with a MIT client of its own
+   * ccache (whose failures show the KDCs' log) and the log.
+   */
+  async function withTopology(
+    name: string,
+    topology: Parameters<typeof startTopology>[0],
+    f: (svc: MitClient, events: RequestLogEntry[]) => Promise<void>,
+  ): Promise<void> {
+    const d = await makeTempDir(name);
+    const events: RequestLogEntry[] = [];
+    const t = await startTopology(topology, { dir: d.path, log: (e) => events.push(e) });
+    try {
+      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
+        events.map((e) => `${e.realm} ${e.line}`).join('\n'),
+      );
+      await f(svc, events);
+    } finally {
+      await t.close();
+      await d.remove();
+    }
+  }
+
   beforeAll(async () => {
     dir = await makeTempDir('s4u-mit');
     topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml')), {
@@ -98,13 +121,7 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
     });
 
   it('kvno -U alice@CONTOSO.COM across a two-way forest trust: the three TGS-REQs of cross-realm S4U2Self, armored', async () => {
-    const d = await makeTempDir('s4u-cross-realm-mit');
-    const events: RequestLogEntry[] = [];
-    const t = await startTopology(forests('two-way'), { dir: d.path, log: (e) => events.push(e) });
-    try {
-      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
-        events.map((e) => `${e.realm} ${e.line}`).join('\n'),
-      );
+    await withTopology('s4u-cross-realm-mit', forests('two-way'), async (svc, events) => {
       await svc.ok('kinit', ['svc_sql@FABRIKAM.COM'], { input: 'Svc-Sql-Passw0rd\n' });
       const before = events.length;
       const r = await svc.ok('kvno', ['-U', 'alice@CONTOSO.COM', 'svc_sql@FABRIKAM.COM']);
@@ -123,20 +140,11 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
       ]);
       const k = (await svc.ok('klist', [])).stdout;
       expect(k).toContain(`for client ${user}`);
-    } finally {
-      await t.close();
-      await d.remove();
-    }
+    });
   });
 
   it('across a one-way trust the service cannot reach the user realm: kvno fails with the KDC refusal', async () => {
-    const d = await makeTempDir('s4u-one-way-mit');
-    const events: RequestLogEntry[] = [];
-    const t = await startTopology(forests('one-way'), { dir: d.path, log: (e) => events.push(e) });
-    try {
-      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
-        events.map((e) => `${e.realm} ${e.line}`).join('\n'),
-      );
+    await withTopology('s4u-one-way-mit', forests('one-way'), async (svc, events) => {
       await svc.ok('kinit', ['svc_sql@FABRIKAM.COM'], { input: 'Svc-Sql-Passw0rd\n' });
       const r = await svc.run('kvno', ['-U', 'alice@CONTOSO.COM', 'svc_sql@FABRIKAM.COM']);
       expect(r.code, svc.explain(r)).not.toBe(0);
@@ -145,16 +153,12 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
       expect(events.at(-1)!.line).toBe(
         'TGS-REQ svc_sql@FABRIKAM.COM for krbtgt/CONTOSO.COM@FABRIKAM.COM -> KRB-ERROR KDC_ERR_S_PRINCIPAL_UNKNOWN (7)',
       );
-    } finally {
-      await t.close();
-      await d.remove();
-    }
+    });
   });
 
   it('kvno -U alice -P across a forest trust: S4U2Proxy through a referral, to a service whose resource-based list names websvc@CONTOSO.COM', async () => {
-    const d = await makeTempDir('s4u-proxy-cross-realm-mit');
-    const events: RequestLogEntry[] = [];
-    const t = await startTopology(
+    await withTopology(
+      's4u-proxy-cross-realm-mit',
       validateTopology({
         realms: [
           {
@@ -197,43 +201,35 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
           },
         ],
       }),
-      { dir: d.path, log: (e) => events.push(e) },
+      async (svc, events) => {
+        await svc.ok('kinit', ['websvc@CONTOSO.COM'], { input: 'W3b-Passw0rd\n' });
+        const before = events.length;
+        const r = await svc.ok('kvno', ['-U', 'alice', '-P', 'MSSQLSvc/sql.fabrikam.com:1433']);
+        expect(r.stdout).toContain('kvno = 1');
+        const lines = [...new Set(events.slice(before).map((e) => `${e.realm} ${e.line}`))];
+        // S4U2Proxy at CONTOSO answered with the referral (MIT follows it only because the reply's
+        // encrypted PA-PAC-OPTIONS says resource-based delegation is served), then at FABRIKAM.
+        expect(lines).toContain(
+          'CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.fabrikam.com:1433@CONTOSO.COM -> TGS-REP (referral to FABRIKAM.COM) (S4U2Proxy for alice@CONTOSO.COM) (FAST)',
+        );
+        expect(lines.at(-1)).toBe(
+          'FABRIKAM.COM TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM) (FAST)',
+        );
+        expect((await svc.ok('klist', [])).stdout).toMatch(
+          /MSSQLSvc\/sql\.fabrikam\.com:1433@\S+\n\s+for client alice@CONTOSO\.COM/,
+        );
+        // A service whose list does not name websvc: FABRIKAM refuses, kvno fails.
+        const no = await svc.run('kvno', ['-U', 'alice', '-P', 'cifs/files.fabrikam.com']);
+        expect(no.code, svc.explain(no)).not.toBe(0);
+        expect(events.at(-1)!.line).toMatch(/^TGS-REQ .* -> KRB-ERROR KDC_ERR_BADOPTION \(13\)$/);
+        expect(events.at(-1)!.realm).toBe('FABRIKAM.COM');
+      },
     );
-    try {
-      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
-        events.map((e) => `${e.realm} ${e.line}`).join('\n'),
-      );
-      await svc.ok('kinit', ['websvc@CONTOSO.COM'], { input: 'W3b-Passw0rd\n' });
-      const before = events.length;
-      const r = await svc.ok('kvno', ['-U', 'alice', '-P', 'MSSQLSvc/sql.fabrikam.com:1433']);
-      expect(r.stdout).toContain('kvno = 1');
-      const lines = [...new Set(events.slice(before).map((e) => `${e.realm} ${e.line}`))];
-      // S4U2Proxy at CONTOSO answered with the referral (MIT follows it only because the reply's
-      // encrypted PA-PAC-OPTIONS says resource-based delegation is served), then at FABRIKAM.
-      expect(lines).toContain(
-        'CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.fabrikam.com:1433@CONTOSO.COM -> TGS-REP (referral to FABRIKAM.COM) (S4U2Proxy for alice@CONTOSO.COM) (FAST)',
-      );
-      expect(lines.at(-1)).toBe(
-        'FABRIKAM.COM TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM) (FAST)',
-      );
-      expect((await svc.ok('klist', [])).stdout).toMatch(
-        /MSSQLSvc\/sql\.fabrikam\.com:1433@\S+\n\s+for client alice@CONTOSO\.COM/,
-      );
-      // A service whose list does not name websvc: FABRIKAM refuses, kvno fails.
-      const no = await svc.run('kvno', ['-U', 'alice', '-P', 'cifs/files.fabrikam.com']);
-      expect(no.code, svc.explain(no)).not.toBe(0);
-      expect(events.at(-1)!.line).toMatch(/^TGS-REQ .* -> KRB-ERROR KDC_ERR_BADOPTION \(13\)$/);
-      expect(events.at(-1)!.realm).toBe('FABRIKAM.COM');
-    } finally {
-      await t.close();
-      await d.remove();
-    }
   });
 
   it('kvno -U alice -P: S4U2Self then S4U2Proxy to a service websvc may delegate to', async () => {
-    const d = await makeTempDir('s4u-proxy-mit');
-    const events: RequestLogEntry[] = [];
-    const t = await startTopology(
+    await withTopology(
+      's4u-proxy-mit',
       validateTopology({
         realms: [
           {
@@ -252,25 +248,18 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
           },
         ],
       }),
-      { dir: d.path, log: (e) => events.push(e) },
+      async (svc, events) => {
+        await svc.ok('kinit', ['websvc@DELEG.TEST'], { input: 'W3b-Passw0rd\n' });
+        const r = await svc.ok('kvno', ['-U', 'alice', '-P', 'MSSQLSvc/sql.deleg.test:1433']);
+        expect(r.stdout).toContain('MSSQLSvc/sql.deleg.test:1433@DELEG.TEST: kvno = 1');
+        expect(events.map((e) => e.line)).toContain(
+          'TGS-REQ websvc@DELEG.TEST for MSSQLSvc/sql.deleg.test:1433@DELEG.TEST -> TGS-REP (S4U2Proxy for alice@DELEG.TEST) (FAST)',
+        );
+        // To a service it may not delegate to: the KDC refuses, kvno fails.
+        const no = await svc.run('kvno', ['-U', 'alice', '-P', 'host/sql.deleg.test']);
+        expect(no.code, svc.explain(no)).not.toBe(0);
+        expect(events.at(-1)!.line).toMatch(/KRB-ERROR KDC_ERR_BADOPTION \(13\)$/);
+      },
     );
-    try {
-      const svc = new MitClient(tools, d.path, t.files!.krb5conf, d.file('cc'), () =>
-        events.map((e) => e.line).join('\n'),
-      );
-      await svc.ok('kinit', ['websvc@DELEG.TEST'], { input: 'W3b-Passw0rd\n' });
-      const r = await svc.ok('kvno', ['-U', 'alice', '-P', 'MSSQLSvc/sql.deleg.test:1433']);
-      expect(r.stdout).toContain('MSSQLSvc/sql.deleg.test:1433@DELEG.TEST: kvno = 1');
-      expect(events.map((e) => e.line)).toContain(
-        'TGS-REQ websvc@DELEG.TEST for MSSQLSvc/sql.deleg.test:1433@DELEG.TEST -> TGS-REP (S4U2Proxy for alice@DELEG.TEST) (FAST)',
-      );
-      // To a service it may not delegate to: the KDC refuses, kvno fails.
-      const no = await svc.run('kvno', ['-U', 'alice', '-P', 'host/sql.deleg.test']);
-      expect(no.code, svc.explain(no)).not.toBe(0);
-      expect(events.at(-1)!.line).toMatch(/KRB-ERROR KDC_ERR_BADOPTION \(13\)$/);
-    } finally {
-      await t.close();
-      await d.remove();
-    }
   });
 });

@@ -9,6 +9,7 @@
  */
 import { encodePaPacOptions, KdcOptions, NameType, PacOptions, type PaData, PaDataType } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
+import { KeyUsage } from '@krbsim/crypto';
 import { createTrust } from '@krbsim/kdc';
 import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType, validationInfoSids } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
@@ -18,9 +19,11 @@ import {
   type Lab,
   login,
   makeRealm,
+  openRep,
   openTicket,
   paForUser,
   pn,
+  repOf,
   T0,
   tgsGet,
   tgsReq,
@@ -83,9 +86,9 @@ function selfTicket(f: Forests, user = 'alice'): Creds {
   });
 }
 
-/** Step 1 at CONTOSO: S4U2Proxy for `target`, answered with the referral. */
-function referral(f: Forests, evidence: Creds, target = SQL): Creds {
-  return tgsGet(f.a.kdc, {
+/** Step 1 at CONTOSO: websvc's S4U2Proxy request for `target` with `evidence`. */
+const atContoso = (f: Forests, evidence: Creds, target = SQL) =>
+  tgsReq({
     tgt: f.websvc,
     realm: A,
     sname: target,
@@ -94,6 +97,14 @@ function referral(f: Forests, evidence: Creds, target = SQL): Creds {
     additionalTickets: [evidence.ticket],
     extraPadata: [rbcd],
   });
+
+/** Step 1 at CONTOSO, answered with the referral. */
+function referral(f: Forests, evidence: Creds, target = SQL): Creds {
+  return openRep(
+    repOf(f.a.kdc.handle(atContoso(f, evidence, target))),
+    f.websvc.sessionKey,
+    KeyUsage.TGS_REP_ENCPART_SESSKEY,
+  );
 }
 
 /** websvc's own cross-realm TGT to FABRIKAM. */
@@ -173,19 +184,7 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
       now: T0,
       options: FWD,
     });
-    const e = code(
-      f.a.kdc.handle(
-        tgsReq({
-          tgt: f.websvc,
-          realm: A,
-          sname: SQL,
-          now: T0,
-          options: PROXY,
-          additionalTickets: [toWebsvc.ticket],
-          extraPadata: [rbcd],
-        }),
-      ),
-    );
+    const e = code(f.a.kdc.handle(atContoso(f, toWebsvc)));
     expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
     expect(e.eText).toMatch(/sensitive and cannot be delegated/);
   });
@@ -214,18 +213,7 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
   it('a referral is evidence only at the KDC of the service asked for: not passed on at CONTOSO again', () => {
     const f = forests();
     const ref = referral(f, selfTicket(f));
-    const e = code(
-      f.a.kdc.handle(
-        tgsReq({
-          tgt: f.websvc,
-          realm: A,
-          sname: SQL,
-          now: T0,
-          options: PROXY,
-          additionalTickets: [ref.ticket],
-        }),
-      ),
-    );
+    const e = code(f.a.kdc.handle(atContoso(f, ref)));
     expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
