@@ -2,7 +2,8 @@
  * The public face of a declared type: {@link Codec} decodes a whole input
  * (checking size limits and trailing bytes, naming the type at the head of
  * error paths) and encodes a value to fresh bytes. The generated functions
- * behind it are compiled on first use.
+ * behind it come from `precompiled.ts` (generated at build time from the
+ * same declarations), else are compiled on first use.
  *
  * @module
  */
@@ -10,7 +11,14 @@
 import { Asn1Error, asAsn1Error } from '../der/errors';
 import { writeOutput } from '../der/output';
 import type { Reader } from '../der/reader';
-import { compileDecoder, compileEncoder, type DecodeFn, type EncodeFn } from './compile';
+import {
+  compileDecoder,
+  compileEncoder,
+  type DecodeFn,
+  type EncodeFn,
+  precompiledDecoder,
+  precompiledEncoder,
+} from './compile';
 import type { Node } from './nodes';
 
 /** Options every `decodeX` function accepts. */
@@ -50,6 +58,18 @@ export function checkInput(bytes: unknown, options: DecodeOptions | undefined, n
   return bytes;
 }
 
+/**
+ * Every codec by name, the first of each name: the declarations of this
+ * package's modules, which `precompiled.ts` holds (a codec made later under
+ * a taken name, such as the JSON converter's, is compiled at first use).
+ */
+const declared = new Map<string, Node>();
+
+/** The codecs declared so far, for `scripts/codegen.ts`. */
+export function declaredCodecs(): { readonly name: string; readonly node: Node }[] {
+  return [...declared].map(([name, node]) => ({ name, node }));
+}
+
 /** A declared type with its generated decoder and encoder. */
 export class Codec<T> {
   private dec: DecodeFn | undefined;
@@ -62,17 +82,32 @@ export class Codec<T> {
   constructor(
     readonly name: string,
     readonly node: Node,
-  ) {}
+  ) {
+    if (!declared.has(name)) declared.set(name, node);
+  }
 
-  /** The generated decoder (compiled on first use). */
+  /** Whether `precompiled.ts` holds this codec's functions (it is the declaration of its name). */
+  #precompiled(): boolean {
+    return declared.get(this.name) === this.node;
+  }
+
+  /** The generated decoder (precompiled, or compiled on first use). */
   get decoder(): DecodeFn {
-    if (this.dec === undefined) this.dec = compileDecoder(this.node, this.name);
+    if (this.dec === undefined) {
+      this.dec =
+        (this.#precompiled() ? precompiledDecoder(this.name) : undefined) ??
+        compileDecoder(this.node, this.name);
+    }
     return this.dec;
   }
 
-  /** The generated encoder (compiled on first use). */
+  /** The generated encoder (precompiled, or compiled on first use). */
   get encoder(): EncodeFn {
-    if (this.enc === undefined) this.enc = compileEncoder(this.node, this.name);
+    if (this.enc === undefined) {
+      this.enc =
+        (this.#precompiled() ? precompiledEncoder(this.name) : undefined) ??
+        compileEncoder(this.node, this.name);
+    }
     return this.enc;
   }
 

@@ -24,13 +24,13 @@
  * @module
  */
 
-import { ErrorCode } from '@krbsim/core';
-import { Asn1Error, asAsn1Error, describeTag } from '../der/errors';
 import type { Reader } from '../der/reader';
 import * as rd from '../der/reader';
 import * as wr from '../der/writer';
 import type { IntegerForm } from '../types/basic';
 import type { AppNode, ChoiceNode, Node, SeqNode, SeqOfNode } from './nodes';
+import { decoders, encoders } from './precompiled';
+import * as gen from './runtime';
 
 /** The deepest nesting (in TLVs) a declaration may have; input cannot make typed decoding deeper. */
 const MAX_SCHEMA_DEPTH = 32;
@@ -44,44 +44,17 @@ export type DecodeFn = (r: Reader, end: number) => unknown;
  */
 export type EncodeFn = (b: Uint8Array, p: number, v: unknown, t: number, ctx?: number) => number;
 
-function at(x: unknown, f: number, names: readonly string[]): Asn1Error {
-  const e = asAsn1Error(x);
-  if (f >= 0) e.prepend(`.${names[f]}`);
-  return e;
-}
-
-function atI(x: unknown, i: number): Asn1Error {
-  const e = asAsn1Error(x);
-  if (i >= 0) e.prepend(`[${i}]`);
-  return e;
-}
-
-function noChoice(r: Reader, end: number, tags: readonly number[]): never {
-  throw rd.tagError(r, end, tags.map(describeTag).join(' or '));
-}
-
-function tooFew(n: number, min: number): never {
-  throw new Asn1Error(`SEQUENCE OF has ${n} elements, at least ${min} required`);
-}
-
-function badApp(v: unknown, tags: readonly number[], what: string): never {
-  throw new Asn1Error(`${what} ${String(v)} is not one of ${tags.join(', ')}`, {
-    code: ErrorCode.KRB_AP_ERR_MSG_TYPE,
-  });
-}
-
 /** Everything the generated code calls. */
-const RT = {
-  ...rd,
-  ...wr,
-  at,
-  atI,
-  noChoice,
-  tooFew,
-  badApp,
-};
+const RT = { ...rd, ...wr, ...gen };
 
 const RT_KEYS = Object.keys(RT);
+
+/** Which module each helper comes from, for the imports of `precompiled.ts`. */
+const HELPER_MODULES: readonly (readonly [string, readonly string[]])[] = [
+  ['../der/reader', Object.keys(rd)],
+  ['../der/writer', Object.keys(wr)],
+  ['./runtime', Object.keys(gen)],
+];
 
 /**
  * The runtime helpers `body` calls (always as `name(`), to unpack at its
@@ -90,7 +63,10 @@ const RT_KEYS = Object.keys(RT);
  * longer name) at worst adds an unused constant.
  */
 function helpersUsed(body: string): string {
-  return RT_KEYS.filter((n) => body.includes(`${n}(`)).join(', ');
+  // Sorted: a module namespace lists its names in an order that depends on the loader.
+  return RT_KEYS.filter((n) => body.includes(`${n}(`))
+    .sort()
+    .join(', ');
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -192,6 +168,16 @@ abstract class Gen {
   protected readonly out: string[] = [];
   protected readonly ids = new Map<Node, string>();
   readonly K: unknown[] = [];
+
+  /**
+   * @param standalone generate for a module of its own (`generateCodecModule`):
+   *   never bind a function compiled in this process, which a module cannot hold
+   * @param kName the name of the constants array in the generated code
+   */
+  constructor(
+    private readonly standalone = false,
+    private readonly kName = 'K',
+  ) {}
   /** Constants binding the shared functions compiled before, which this source calls. */
   readonly #bound: string[] = [];
   /** The shared types this source generates, handed back with their function ids. */
@@ -199,15 +185,17 @@ abstract class Gen {
 
   protected k(v: unknown): string {
     this.K.push(v);
-    return `K[${this.K.length - 1}]`;
+    return `${this.kName}[${this.K.length - 1}]`;
   }
 
   protected fn(node: Node): string {
     const known = this.ids.get(node);
     if (known !== undefined) return known;
-    const id = `${this.prefix}${this.ids.size}_${node.kind === 'app' ? 'app' : ((node as { name?: string }).name?.replace(/\W/g, '_') ?? '')}`;
+    // Named after the type (an APPLICATION wrapper after the SEQUENCE it wraps): stack frames say which.
+    const typeName = node.kind === 'app' ? `app_${node.of.name}` : ((node as { name?: string }).name ?? '');
+    const id = `${this.prefix}${this.ids.size}_${typeName.replace(/\W/g, '_')}`;
     this.ids.set(node, id);
-    if (isShared(node)) {
+    if (isShared(node) && !this.standalone) {
       const f = shared[this.kind].get(node);
       if (f !== undefined) {
         this.#bound.push(`const ${id} = ${this.k(f)};`);
@@ -240,16 +228,27 @@ abstract class Gen {
   protected abstract app(node: AppNode, id: string): string;
   protected abstract choice(node: ChoiceNode, id: string): string;
 
-  /** Compiles `root`; `name` (default: the root's ASN.1 name) names the source in stack traces. */
-  compile<F>(root: Node, name?: string): F {
+  /** Checks `root` (depth, forms) and generates its function and those it calls; returns its id. */
+  emit(root: Node, name?: string): string {
     const depth = schemaDepth(root);
     if (depth > MAX_SCHEMA_DEPTH)
       throw new Error(`declaration nests ${depth} deep, over ${MAX_SCHEMA_DEPTH}`);
     if (root.kind === 'prim') throw new Error('compile a constructed type');
+    checkForms(root, name ?? nodeName(root));
+    return this.fn(root);
+  }
+
+  /** Everything generated so far: the functions' source, in dependency order. */
+  source(): string {
+    return this.out.join('\n');
+  }
+
+  /** Compiles `root`; `name` (default: the root's ASN.1 name) names the source in stack traces. */
+  compile<F>(root: Node, name?: string): F {
+    if (root.kind === 'prim') throw new Error('compile a constructed type');
     const known = shared[this.kind].get(root);
     if (known !== undefined) return known as F;
-    checkForms(root, name ?? nodeName(root));
-    const rootId = this.fn(root);
+    const rootId = this.emit(root, name);
     const url = sourceUrl(this.kind, name ?? nodeName(root));
     const body = this.out.join('\n');
     const made = this.#made.map(([, id]) => id).join(', ');
@@ -494,6 +493,66 @@ class EncGen extends Gen {
 /** Generates the decoder of `root`; `name` (default: the root's) names it in stack traces. */
 export function compileDecoder(root: Node, name?: string): DecodeFn {
   return new DecGen().compile<DecodeFn>(root, name);
+}
+
+/**
+ * The source of `precompiled.ts`: the decoder and encoder of every codec in
+ * `codecs`, as `compileDecoder` and `compileEncoder` would generate them, as
+ * the top-level functions of one module, so that a process neither generates
+ * nor parses them at first use (V8 compiles each at its first call, as it
+ * does the generated ones). `scripts/codegen.ts` writes it; a test checks
+ * that it is current. Each type is generated once per direction.
+ */
+export function generateCodecModule(
+  codecs: readonly { readonly name: string; readonly node: Node }[],
+): string {
+  const dec = new DecGen(true, 'KD');
+  const enc = new EncGen(true, 'KE');
+  const names = new Set<string>();
+  const decIds: string[] = [];
+  const encIds: string[] = [];
+  for (const c of codecs) {
+    if (names.has(c.name)) throw new Error(`two codecs are named ${c.name}`);
+    names.add(c.name);
+    decIds.push(`  ${JSON.stringify(c.name)}: ${dec.emit(c.node, c.name)},`);
+    encIds.push(`  ${JSON.stringify(c.name)}: ${enc.emit(c.node, c.name)},`);
+  }
+  const body = `${dec.source()}\n${enc.source()}`;
+  const imports = HELPER_MODULES.map(([from, exported]) => {
+    const used = exported.filter((n) => body.includes(`${n}(`)).sort();
+    return used.length === 0 ? '' : `import { ${used.join(', ')} } from '${from}';\n`;
+  }).join('');
+  return [
+    '// @ts-nocheck',
+    '/*',
+    ' * Generated by `pnpm --filter @krbsim/asn1 codegen` (scripts/codegen.ts) from the',
+    ' * declarations in src/messages: do not edit. test/precompiled.test.ts fails when it',
+    ' * is not current. See `generateCodecModule` in compile.ts.',
+    ' */',
+    '',
+    imports,
+    `const KD = ${JSON.stringify(dec.K)};`,
+    `const KE = ${JSON.stringify(enc.K)};`,
+    '',
+    body,
+    '',
+    `export const decoders = {\n${decIds.join('\n')}\n};`,
+    `export const encoders = {\n${encIds.join('\n')}\n};`,
+    '',
+  ].join('\n');
+}
+
+const DECODERS = decoders as unknown as Readonly<Record<string, DecodeFn>>;
+const ENCODERS = encoders as unknown as Readonly<Record<string, EncodeFn>>;
+
+/** The precompiled decoder of the codec named `name`, if `precompiled.ts` has one. */
+export function precompiledDecoder(name: string): DecodeFn | undefined {
+  return Object.hasOwn(DECODERS, name) ? DECODERS[name] : undefined;
+}
+
+/** The precompiled encoder of the codec named `name`, if `precompiled.ts` has one. */
+export function precompiledEncoder(name: string): EncodeFn | undefined {
+  return Object.hasOwn(ENCODERS, name) ? ENCODERS[name] : undefined;
 }
 
 /** Generates the encoder of `root`; `name` (default: the root's) names it in stack traces. */
