@@ -518,9 +518,13 @@ export function generateCodecModule(
     encIds.push(`  ${JSON.stringify(c.name)}: ${enc.emit(c.node, c.name)},`);
   }
   const body = `${dec.source()}\n${enc.source()}`;
-  const imports = HELPER_MODULES.map(([from, exported]) => {
+  // Each module's helpers are copied into constants of this module, as the code compiled at run
+  // time unpacks them: calls then go to constants rather than through imported bindings.
+  const imports = HELPER_MODULES.map(([from, exported], i) => {
     const used = exported.filter((n) => body.includes(`${n}(`)).sort();
-    return used.length === 0 ? '' : `import { ${used.join(', ')} } from '${from}';\n`;
+    return used.length === 0
+      ? ''
+      : `import * as H${i} from '${from}';\nconst { ${used.join(', ')} } = H${i};\n`;
   }).join('');
   return [
     '// @ts-nocheck',
