@@ -79,6 +79,8 @@ const BUILT_IN_GROUPS: readonly DirectoryGroup[] = [
   { name: 'Schema Admins', rid: WellKnownRid.SCHEMA_ADMINS, scope: 'universal' },
   { name: 'Enterprise Admins', rid: WellKnownRid.ENTERPRISE_ADMINS, scope: 'universal' },
   { name: 'Group Policy Creator Owners', rid: WellKnownRid.GROUP_POLICY_CREATOR_OWNERS, scope: 'global' },
+  // Members cannot be delegated, as if marked sensitive (`cannotBeDelegated` in delegation.ts).
+  { name: 'Protected Users', rid: WellKnownRid.PROTECTED_USERS, scope: 'global' },
 ];
 
 /** Which scopes a group of each scope may hold as members (accounts are always allowed). */

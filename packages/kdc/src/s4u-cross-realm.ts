@@ -27,6 +27,7 @@
 import { formatPrincipal, krbtgtName, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { getPacBuffer, type Pac, PacBufferType, updatePacBuffer } from '@krbsim/pac';
+import { cannotBeDelegated } from './delegation';
 import { KdcError } from './krb-error';
 import type { S4uSelf } from './padata/handler';
 import type { PrincipalEntry } from './principal-db';
@@ -108,8 +109,8 @@ export function s4uSelfStep(realm: Realm, h: TgsHeader, s4u: S4uSelf): S4uSelfSt
 }
 
 /** The forwardable flag of the step 2 referral: never for a user who "cannot be delegated". */
-export function referralForUserFlags(flags: number, user: PrincipalEntry | undefined): number {
-  return (user?.notDelegated === true ? flags & ~TicketFlags.forwardable : flags) >>> 0;
+export function referralForUserFlags(realm: Realm, flags: number, user: PrincipalEntry | undefined): number {
+  return (cannotBeDelegated(realm, user) ? flags & ~TicketFlags.forwardable : flags) >>> 0;
 }
 
 /** The PAC_CLIENT_INFO name of a step 2 referral TGT's PAC: `user@userRealm` (section 3.2.5.1.1). */

@@ -37,6 +37,7 @@ import { ErrorCode } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { getPacBuffer, type Pac, PacBufferType } from '@krbsim/pac';
 import { ApReqError, checkTicket, SERVICE_AP_REQ } from '@krbsim/service';
+import { cannotBeDelegated } from './delegation';
 import { findKey } from './keys';
 import { KdcError } from './krb-error';
 import { verifiedEvidencePac } from './pac-issuance';
@@ -63,6 +64,8 @@ export interface S4uProxy {
   readonly userName: QualifiedName;
   /** The user, when an account of this realm. */
   readonly user: PrincipalEntry | undefined;
+  /** The user may not be delegated: sensitive, or in Protected Users (`delegation.ts`). */
+  readonly notDelegated: boolean;
   /** The key that decrypted the evidence (its PAC's server signature). */
   readonly evidenceKey: Key;
   /** From a referral: its PAC, verified, which names the user. */
@@ -130,6 +133,7 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
     ticket: evidence,
     serverKey: { key: evidenceKey },
   } = openEvidence(realm, second, requester.keys, now);
+  const user = realm.db.get(evidence.cname, realm.name);
   if (evidence.crealm !== realm.name) {
     proxyFail(
       ErrorCode.KDC_ERR_POLICY,
@@ -142,7 +146,8 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
     requesterName: { name: requester.name, realm: realm.name },
     requester,
     userName: { name: evidence.cname, realm: evidence.crealm },
-    user: realm.db.get(evidence.cname, realm.name),
+    user,
+    notDelegated: cannotBeDelegated(realm, user),
     evidenceKey,
   };
 }
@@ -199,6 +204,8 @@ function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: n
     requester: undefined,
     userName,
     user: undefined,
+    // The user's realm judged delegation when it made the referral forwardable, or not.
+    notDelegated: false,
     evidenceKey,
     pac,
   };
@@ -225,7 +232,7 @@ export function checkS4uProxyReferral(p: S4uProxy): void {
       'S4U2Proxy: a referral TGT is evidence only at the KDC of the service asked for',
     );
   }
-  if (p.user?.notDelegated === true) {
+  if (p.notDelegated) {
     proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       `S4U2Proxy: ${formatPrincipal(p.userName.name, p.userName.realm)} is sensitive and cannot be delegated`,
@@ -246,7 +253,7 @@ export function checkS4uProxy(
   const forwardable = (p.evidence.flags & TicketFlags.forwardable) !== 0;
   const who = formatPrincipal(p.requesterName.name, p.requesterName.realm);
   const to = formatPrincipal(target.name, target.realm);
-  if (p.user?.notDelegated === true) {
+  if (p.notDelegated) {
     throw new KdcError(
       ErrorCode.KDC_ERR_BADOPTION,
       `S4U2Proxy: ${formatPrincipal(p.userName.name, p.userName.realm)} is sensitive and cannot be delegated`,

@@ -29,6 +29,7 @@ import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { findPac } from '@krbsim/pac';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
+import { cannotBeDelegated } from './delegation';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import type { FastRequest } from './fast-armor';
 import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
@@ -157,6 +158,7 @@ function checkS4uSelfServer(
  * otherwise as any ticket from the service's TGT.
  */
 function s4uSelfFlags(
+  realm: Realm,
   req: KdcReq,
   h: TgsHeader,
   server: PrincipalEntry,
@@ -170,7 +172,9 @@ function s4uSelfFlags(
   const f = ticketFlags(withoutForwardable, h, { entry: server, sname: server.name }, timeFlags);
   // "TRUE: the KDC MUST set the FORWARDABLE ticket flag", asked for or not.
   const delegable =
-    s4u.user !== undefined ? !s4u.user.notDelegated : (h.tgt.flags & TicketFlags.forwardable) !== 0;
+    s4u.user !== undefined
+      ? !cannotBeDelegated(realm, s4u.user)
+      : (h.tgt.flags & TicketFlags.forwardable) !== 0;
   const forwardable = server.trustedToAuthForDelegation && delegable;
   return (forwardable ? f | TicketFlags.forwardable : f) >>> 0;
 }
@@ -486,9 +490,9 @@ function issue(
   // An S4U2Proxy ticket lives no longer than the user's evidence ticket, and keeps its authtime.
   const times = tgsTicketTimes(body, proxy?.evidence ?? h.tgt, now, policy, isTgs);
   const flags = forUser
-    ? referralForUserFlags(ticketFlags(req, h, server, times.flags), s4u?.user)
+    ? referralForUserFlags(realm, ticketFlags(req, h, server, times.flags), s4u?.user)
     : s4u !== undefined
-      ? s4uSelfFlags(req, h, s, s4u, times.flags)
+      ? s4uSelfFlags(realm, req, h, s, s4u, times.flags)
       : proxyReferral
         ? proxyReferralFlags(req, h, server, times.flags, proxy!.evidence)
         : proxy !== undefined

@@ -229,6 +229,35 @@ describe('S4U2Proxy', () => {
     expect(l.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Proxy for alice@CONTOSO.COM\)$/);
   });
 
+  it('a member of Protected Users cannot be delegated, as if sensitive, directly or through a nested group', () => {
+    for (const via of ['direct', 'nested'] as const) {
+      const rbcd = setup({ trusted: true, rbcd: true });
+      const d = rbcd.realm.directory;
+      if (via === 'direct') d.addMember('Protected Users', 'alice');
+      else {
+        d.addGroup('Tier0');
+        d.addMember('Tier0', 'alice');
+        d.addMember('Protected Users', 'Tier0');
+      }
+      // Her S4U2Self ticket is not forwardable though websvc is trusted to authenticate ...
+      const self = tgsGet(rbcd.kdc, {
+        tgt: rbcd.svc,
+        realm: REALM,
+        sname: SVC,
+        now: T0,
+        options: KdcOptions.forwardable,
+        extraPadata: [paForUser(rbcd.svc, alice)],
+      });
+      expect(openTicket(self.ticket, rbcd.svcKey).flags & TicketFlags.forwardable).toBe(0);
+      // ... and resource-based delegation, which would take that ticket, refuses her.
+      const e = errorOf(proxy(rbcd));
+      expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+      expect(e.eText).toMatch(/alice@CONTOSO.COM is sensitive and cannot be delegated/);
+    }
+    // Without the membership, the same request succeeds.
+    expect(decodeTgsRep(proxy(setup({ trusted: true, rbcd: true }))).cname.nameString).toEqual(['alice']);
+  });
+
   it('resource-based delegation accepts a non-forwardable evidence ticket', () => {
     const l = setup({ trusted: false, rbcd: true });
     const reply = proxy(l);

@@ -1,0 +1,25 @@
+/**
+ * Whether an account may be delegated: MS-SFU's DelegationNotAllowed, which
+ * AD sets for an account marked "sensitive and cannot be delegated" and for
+ * every member of Protected Users (RID 525, directly or through a nested
+ * group), whose tickets are never forwardable and who cannot be
+ * impersonated for S4U2Proxy.
+ *
+ * @module
+ */
+
+import { WellKnownRid } from '@krbsim/pac';
+import { accountOf } from './pac-builder';
+import type { PrincipalEntry } from './principal-db';
+import type { Realm } from './realm';
+
+/** True when `entry`, an account of `realm`, is sensitive or a member of Protected Users. */
+export function cannotBeDelegated(realm: Realm, entry: PrincipalEntry | undefined): boolean {
+  if (entry === undefined) return false;
+  if (entry.notDelegated) return true;
+  const account = accountOf(realm, entry);
+  if (account === undefined || account.external !== undefined) return false;
+  return realm.directory
+    .tokenGroups(account.name)
+    .groups.some((g) => g.relativeId === WellKnownRid.PROTECTED_USERS);
+}
