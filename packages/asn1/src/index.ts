@@ -15,7 +15,7 @@
  */
 
 export { Asn1Error, isAsn1Error } from './der/errors';
-export { ownedCopy } from './der/output';
+export { outputCopy, ownedCopy } from './der/output';
 export { type DerNode, decodeDerTree, formatDerTree } from './der/tree';
 export { type KrbErrorFields, krbError } from './error-reply';
 export {

@@ -4,7 +4,7 @@
  * bytes in a buffer of their own, exactly sized, that later encodings do
  * not touch.
  */
-import { decodePrincipalName, encodePrincipalName, ownedCopy } from '@krbsim/asn1';
+import { decodePrincipalName, encodePrincipalName, outputCopy, ownedCopy } from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
 
 const alice = { nameType: 1, nameString: ['alice'] };
@@ -29,5 +29,22 @@ describe('ownedCopy', () => {
     expect(owned.buffer).not.toBe(view.buffer);
     owned.fill(0); // wiping the copy leaves the encoding as it was
     expect(decodePrincipalName(view)).toEqual(alice);
+  });
+});
+
+describe('outputCopy', () => {
+  it("copies into the encoders' shared slab, and one larger than a slab into a buffer of its own", () => {
+    const src = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    let a = outputCopy(src);
+    let b = encodePrincipalName(alice);
+    if (a.buffer !== b.buffer) [a, b] = [outputCopy(src), encodePrincipalName(alice)];
+    expect(a).toEqual(src);
+    expect(a.buffer).toBe(b.buffer);
+    src.fill(0); // the copy is its own bytes
+    expect(a[1]).toBe(1);
+    const big = new Uint8Array(70_000).fill(7);
+    const c = outputCopy(big);
+    expect(c).toEqual(big);
+    expect(c.buffer.byteLength).toBe(70_000);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The encoders write into one reused writer and hand out views into shared
- * slabs (src/ndr/writer.ts, src/ndr/output.ts): no output may change when
+ * slabs (src/ndr/writer.ts, `outputCopy` of @krbsim/asn1): no output may change when
  * the next one is written, a nested encode (from an accessor on the value)
  * gets a writer of its own, and a large PAC gets a buffer of its own.
  */
@@ -73,7 +73,7 @@ describe('encoder outputs', () => {
     expect(hex(outer)).toBe(hex(plain));
   });
 
-  it('a PAC larger than a slab share decodes and re-encodes (a buffer of its own)', () => {
+  it('a PAC of more than 40 KB (half a slab and more) decodes, re-encodes and verifies', () => {
     const big = signPac(pacWithGroups(5000), keys).bytes;
     expect(big.length).toBeGreaterThan(40_000);
     expect(hex(encodePac(decodePac(big)))).toBe(hex(big));

@@ -101,6 +101,21 @@ export function writeOutput<V>(fn: WriteFn<V>, v: V, ctx?: number): Uint8Array {
   }
 }
 
+const copyInFront: WriteFn<Uint8Array> = (b, p, v) => {
+  const start = p - v.length;
+  if (start >= 0) b.set(v, start);
+  return start;
+};
+
+/**
+ * A copy of `bytes` handed out as encoders hand out their outputs: a view
+ * into a shared slab (see above). For other encoders' results, such as
+ * `@krbsim/pac`'s, which are built in a reused buffer and copied out once.
+ */
+export function outputCopy(bytes: Uint8Array): Uint8Array {
+  return writeOutput(copyInFront, bytes);
+}
+
 /**
  * `bytes` copied into an `ArrayBuffer` of their own, exactly as long (offset
  * 0): the owned form of what an encoder returns. Encoders hand out views into

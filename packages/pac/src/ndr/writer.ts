@@ -13,8 +13,8 @@
  * @module
  */
 
+import { outputCopy } from '@krbsim/asn1';
 import { PacError } from '../errors';
-import { outputCopy } from './output';
 
 export class NdrWriter {
   private buf: Uint8Array;
@@ -155,7 +155,7 @@ export class NdrWriter {
     return this.buf.subarray(start, end);
   }
 
-  /** A copy of what was written: a view into a shared slab (see `output.ts`). */
+  /** A copy of what was written: a view into a shared slab (`outputCopy` of `@krbsim/asn1`). */
   finish(): Uint8Array {
     return outputCopy(this.buf.subarray(0, this.pos));
   }
