@@ -32,6 +32,7 @@ import {
   encodeTicket,
   formatPrincipal,
   KdcOptions,
+  type KdcReqBody,
   type KrbErrorMessage,
   krbtgtName,
   type PaData,
@@ -69,6 +70,39 @@ export interface AsRequest {
   readonly canonicalize: boolean;
   /** A TGT of the client's realm to armor the exchange with (RFC 6113 FAST). */
   readonly armor?: Credential;
+}
+
+/** The KDC-REQ-BODY of an AS-REQ for `req`, sent to `realm` for `sname` at `now`. */
+export function asReqBody(
+  req: AsRequest,
+  realm: string,
+  sname: PrincipalName,
+  now: number,
+  nonce: number,
+): KdcReqBody {
+  return {
+    kdcOptions: req.kdcOptions >>> 0,
+    cname: req.client.name,
+    realm,
+    sname,
+    till: kerberosTime(now + req.lifetimeMs),
+    ...(req.renewLifeMs === undefined ? {} : { rtime: kerberosTime(now + req.renewLifeMs) }),
+    nonce,
+    etype: req.secret.offered,
+  };
+}
+
+/** The padata every AS-REQ of `req` ends with, whatever pre-authenticates it. */
+export function requestPadata(req: AsRequest): PaData[] {
+  return [
+    {
+      padataType: PaDataType.PA_PAC_REQUEST,
+      padataValue: encodePaPacRequest({ includePac: req.includePac }),
+    },
+    // RFC 6806 section 11: ask the KDC to prove it answers this very request (MIT and Heimdal
+    // send it in every AS-REQ; a KDC that does not know it ignores it).
+    { padataType: PaDataType.PA_REQ_ENC_PA_REP, padataValue: new Uint8Array(0) },
+  ];
 }
 
 /** The etype, salt and parameters the KDC told us to use (ETYPE-INFO2). */
@@ -194,25 +228,8 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       );
       if (cookie !== undefined) padata.push(cookie);
     }
-    padata.push(
-      {
-        padataType: PaDataType.PA_PAC_REQUEST,
-        padataValue: encodePaPacRequest({ includePac: req.includePac }),
-      },
-      // RFC 6806 section 11: ask the KDC to prove it answers this very request (MIT and Heimdal
-      // send it in every AS-REQ; a KDC that does not know it ignores it).
-      { padataType: PaDataType.PA_REQ_ENC_PA_REP, padataValue: new Uint8Array(0) },
-    );
-    const body = {
-      kdcOptions: req.kdcOptions >>> 0,
-      cname: req.client.name,
-      realm,
-      sname,
-      till: kerberosTime(now + req.lifetimeMs),
-      ...(req.renewLifeMs === undefined ? {} : { rtime: kerberosTime(now + req.renewLifeMs) }),
-      nonce,
-      etype: req.secret.offered,
-    };
+    padata.push(...requestPadata(req));
+    const body = asReqBody(req, realm, sname, now, nonce);
     // Armored (RFC 6113 section 5.4.2): the padata travels inside; the outer body is the same.
     const bytes = encodeAsReq({
       pvno: 5,

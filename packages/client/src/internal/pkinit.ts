@@ -45,7 +45,6 @@ import {
   encodeAsReq,
   encodeAuthPack,
   encodeKdcReqBody,
-  encodePaPacRequest,
   encodePaPkAsReq,
   formatPrincipal,
   type KdcReqBody,
@@ -78,8 +77,8 @@ import {
 } from '@krbsim/pki';
 import type { Credential } from '../credential';
 import type { AnonymousPkinit, PkinitIdentity } from '../secret';
-import { type AsRequest, verifyAsRep } from './as-exchange';
-import { type ClientContext, kerberosTime, sendAsReq } from './context';
+import { type AsRequest, asReqBody, requestPadata, verifyAsRep } from './as-exchange';
+import { type ClientContext, sendAsReq } from './context';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 
 interface Identity {
@@ -294,29 +293,13 @@ export async function pkinitAsExchange(
   let regrouped = false;
   for (;;) {
     const sname = req.service ?? krbtgtName(realm);
-    const now = ctx.clock.now();
-    const body: KdcReqBody = {
-      kdcOptions: req.kdcOptions >>> 0,
-      cname: req.client.name,
-      realm,
-      sname,
-      till: kerberosTime(now + req.lifetimeMs),
-      ...(req.renewLifeMs === undefined ? {} : { rtime: kerberosTime(now + req.renewLifeMs) }),
-      nonce: randomUInt31(ctx.random),
-      etype: req.secret.offered,
-    };
+    const body = asReqBody(req, realm, sname, ctx.clock.now(), randomUInt31(ctx.random));
     const pair = generateKeyAgreement(group, ctx.random);
     const padata: PaData[] = [];
     if (step === 'ask')
       padata.push({ padataType: PaDataType.PA_AS_FRESHNESS, padataValue: new Uint8Array(0) });
     else padata.push(paPkAsReq(ctx, id, pair, body, token));
-    padata.push(
-      {
-        padataType: PaDataType.PA_PAC_REQUEST,
-        padataValue: encodePaPacRequest({ includePac: req.includePac }),
-      },
-      { padataType: PaDataType.PA_REQ_ENC_PA_REP, padataValue: new Uint8Array(0) },
-    );
+    padata.push(...requestPadata(req));
     const bytes = encodeAsReq({ pvno: 5, msgType: 10, padata, reqBody: body }).slice();
     const method =
       step === 'ask' ? '' : ` (PKINIT ${pair.group}${token === undefined ? '' : ', freshness token'})`;
