@@ -15,17 +15,17 @@ import {
   type ChannelBindings,
   type Checksum,
   encodeApReq,
-  encodeAuthenticator,
   encodeGssChecksum,
   GssFlags,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
-import { checksum, checksumTypeFor, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { checksum, checksumTypeFor, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import type { GssSecurityContext, WrapStyle } from '@krbsim/service';
 import { initiatorContext } from './ap-rep';
 import { type Credential, describeCredential, keyToWire } from './credential';
 import { frameApReq, type GssFraming } from './gss-token';
 import type { AuthenticatorClock } from './internal/authenticator-clock';
+import { sealApReq } from './internal/seal-ap-req';
 
 /** Options for {@link KerberosClient.buildApReq}. */
 export interface ApReqOptions {
@@ -166,18 +166,15 @@ export function buildApReq(
     ...(subkey === undefined ? {} : { subkey: keyToWire(subkey) }),
     ...(seqNumber === undefined ? {} : { seqNumber }),
   };
-  const der = encodeApReq({
-    pvno: 5,
-    msgType: 14,
-    apOptions: mutual ? ApOptions['mutual-required'] : 0,
-    ticket: cred.ticket,
-    authenticator: {
-      etype: sessionKey.etype,
-      cipher: encrypt(sessionKey, KeyUsage.AP_REQ_AUTH, encodeAuthenticator(authenticator), {
-        random: deps.random,
-      }),
-    },
-  });
+  const der = encodeApReq(
+    sealApReq(
+      cred,
+      authenticator,
+      KeyUsage.AP_REQ_AUTH,
+      deps.random,
+      mutual ? ApOptions['mutual-required'] : 0,
+    ),
+  );
   const context: ApReqContext = {
     sessionKey,
     ctime: t.ctime,

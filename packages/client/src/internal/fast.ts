@@ -20,14 +20,12 @@
  */
 
 import {
-  type ApReq,
   type Authenticator,
   decodeKrbError,
   decodeKrbFastResponse,
   decodeMethodData,
   decodePaFxFastReply,
   encodeApReq,
-  encodeAuthenticator,
   encodeKdcReqBody,
   encodeKrbFastReq,
   encodeMethodData,
@@ -55,6 +53,7 @@ import {
 } from '@krbsim/crypto';
 import { type Credential, keyFromWire, keyToWire } from '../credential';
 import type { ClientContext } from './context';
+import { sealApReq } from './seal-ap-req';
 
 /** FX_FAST_ARMOR_AP_REQUEST (RFC 6113 section 5.4.1). */
 const FX_FAST_ARMOR_AP_REQUEST = 1;
@@ -83,16 +82,7 @@ export function apRequestArmor(ctx: ClientContext, tgt: Credential): FastArmor {
     ctime: t.ctime,
     subkey: keyToWire(subkey),
   };
-  const apReq: ApReq = {
-    pvno: 5,
-    msgType: 14,
-    apOptions: 0,
-    ticket: tgt.ticket,
-    authenticator: {
-      etype: sk.etype,
-      cipher: encrypt(sk, KeyUsage.AP_REQ_AUTH, encodeAuthenticator(authenticator), { random: ctx.random }),
-    },
-  };
+  const apReq = sealApReq(tgt, authenticator, KeyUsage.AP_REQ_AUTH, ctx.random);
   return {
     armorKey: armorKeyOf(subkey, sk),
     armor: { armorType: FX_FAST_ARMOR_AP_REQUEST, armorValue: encodeApReq(apReq) },

@@ -13,12 +13,10 @@
  */
 
 import {
-  type ApReq,
   type Authenticator,
   decodeEncKdcRepPart,
   type EncKdcRepPart,
   encodeApReq,
-  encodeAuthenticator,
   encodeKdcReqBody,
   encodeTgsReq,
   encodeTicket,
@@ -30,7 +28,7 @@ import {
   type TgsRep,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { checksum, checksumTypeFor, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { checksum, checksumTypeFor, decrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Credential, credentialFromReply, keyToWire } from '../credential';
 import { type ClientContext, kerberosTime, sendTgsReq } from './context';
 import {
@@ -42,6 +40,7 @@ import {
   strengthenedKey,
 } from './fast';
 import { errorFromKrbError, replyMismatch } from './krb-error';
+import { sealApReq } from './seal-ap-req';
 
 /** One TGS exchange's parameters. */
 export interface TgsRequest {
@@ -107,16 +106,7 @@ function buildTgsReq(
     ctime: t.ctime,
     ...(subkey === undefined ? {} : { subkey: keyToWire(subkey) }),
   };
-  const apReq: ApReq = {
-    pvno: 5,
-    msgType: 14,
-    apOptions: 0,
-    ticket: tgt.ticket,
-    authenticator: {
-      etype: sk.etype,
-      cipher: encrypt(sk, KeyUsage.TGS_REQ_AUTH, encodeAuthenticator(authenticator), { random: ctx.random }),
-    },
-  };
+  const apReq = sealApReq(tgt, authenticator, KeyUsage.TGS_REQ_AUTH, ctx.random);
   const tgsReq = { padataType: PaDataType.PA_TGS_REQ, padataValue: encodeApReq(apReq) };
   // RFC 6113 section 5.4.1.1: implicit armor; req-checksum covers the PA-TGS-REQ's AP-REQ.
   const fast: FastArmor | undefined =
