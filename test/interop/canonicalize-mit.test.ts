@@ -8,40 +8,22 @@
  */
 
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  loadTopologyFile,
-  type RequestLogEntry,
-  type RunningTopology,
-  startTopology,
-} from '../../packages/cli/src/index';
+import { expect, it } from 'vitest';
+import { loadTopologyFile } from '../../packages/cli/src/index';
 import { MIT_CLIENT_TOOLS, MitClient, parseKlist } from './helpers/mit';
-import { makeTempDir, type TempDir } from './helpers/processes';
+import { servedTopology } from './helpers/served-topology';
 import { describeWithTools } from './mit-tools';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
 const ALICE = 'correct horse battery staple';
 
 describeWithTools('MIT kinit -C / -E against krbsim (RFC 6806)', MIT_CLIENT_TOOLS, (tools) => {
-  let dir: TempDir;
-  let topo: RunningTopology;
-  const log: RequestLogEntry[] = [];
+  const served = servedTopology('canon-mit', () => loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml')));
+  const { log } = served;
   const mit = (name: string): MitClient =>
-    new MitClient(tools, dir.path, topo.files!.krb5conf, dir.file(`cc-${name}`), () =>
+    new MitClient(tools, served.dir.path, served.topo.files!.krb5conf, served.dir.file(`cc-${name}`), () =>
       log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
     );
-
-  beforeAll(async () => {
-    dir = await makeTempDir('canon-mit');
-    topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml')), {
-      dir: dir.path,
-      log: (e) => log.push(e),
-    });
-  });
-  afterAll(async () => {
-    await topo?.close();
-    await dir?.remove();
-  });
 
   const cases: [string, string[], string][] = [
     ['kinit -C', ['-C', 'alice@CONTOSO.COM'], 'alice@CONTOSO.COM'],

@@ -8,16 +8,10 @@
  * (its KDC sends none): these realms send none either (fastStrengthenKey).
  */
 
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  loadTopologyFile,
-  type RequestLogEntry,
-  type RunningTopology,
-  startTopology,
-} from '../../packages/cli/src/index';
+import { expect, it } from 'vitest';
+import { parseTopology } from '../../packages/cli/src/index';
 import { describeWithHeimdal, HeimdalClient, parseHeimdalKlist } from './helpers/heimdal';
-import { makeTempDir, type TempDir } from './helpers/processes';
+import { servedTopology } from './helpers/served-topology';
 
 const TOPOLOGY = `
 realms:
@@ -36,29 +30,25 @@ realms:
 `;
 
 describeWithHeimdal('Heimdal kinit --fast-armor-cache against krbsim', (heimdal) => {
-  let dir: TempDir;
-  let topo: RunningTopology;
-  const log: RequestLogEntry[] = [];
+  const served = servedTopology('fast-heimdal', () => parseTopology(TOPOLOGY));
+  const { log } = served;
   const client = (name: string): HeimdalClient =>
-    new HeimdalClient(heimdal, dir.path, topo.files!.krb5conf, dir.file(`cc-${name}`), () =>
-      log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
+    new HeimdalClient(
+      heimdal,
+      served.dir.path,
+      served.topo.files!.krb5conf,
+      served.dir.file(`cc-${name}`),
+      () => log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
     );
   const armor = async (realm: string): Promise<string> => {
     const host = client(`armor-${realm}`);
-    await host.ok('kinit', ['-k', `--keytab=${topo.files!.keytabs[`PC1$@${realm}`]!}`, `PC1$@${realm}`]);
+    await host.ok('kinit', [
+      '-k',
+      `--keytab=${served.topo.files!.keytabs[`PC1$@${realm}`]!}`,
+      `PC1$@${realm}`,
+    ]);
     return host.ccache;
   };
-
-  beforeAll(async () => {
-    dir = await makeTempDir('fast-heimdal');
-    const file = dir.file('fast.yaml');
-    writeFileSync(file, TOPOLOGY);
-    topo = await startTopology(await loadTopologyFile(file), { dir: dir.path, log: (e) => log.push(e) });
-  });
-  afterAll(async () => {
-    await topo?.close();
-    await dir?.remove();
-  });
 
   it('kinit --fast-armor-cache gets a TGT through an armored AS exchange', async () => {
     const armorCc = await armor('FAST.TEST');

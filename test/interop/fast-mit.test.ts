@@ -11,21 +11,16 @@
  *   TGS-REQs (implicit armor), each answered with MIT's FAST reply.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  loadTopologyFile,
-  type RequestLogEntry,
-  type RunningTopology,
-  startTopology,
-} from '../../packages/cli/src/index';
+import { parseTopology } from '../../packages/cli/src/index';
 import { MIT_CLIENT_TOOLS, MitClient } from './helpers/mit';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
-import { makeTempDir, type TempDir } from './helpers/processes';
+import { servedTopology } from './helpers/served-topology';
 import { describeWithTools } from './mit-tools';
 
 const TOPOLOGY = `
@@ -44,30 +39,18 @@ realms:
 `;
 
 describeWithTools('MIT kinit -T against krbsim (FAST)', MIT_CLIENT_TOOLS, (tools) => {
-  let dir: TempDir;
-  let topo: RunningTopology;
-  const log: RequestLogEntry[] = [];
+  const served = servedTopology('fast-mit', () => parseTopology(TOPOLOGY));
+  const { log } = served;
   const mit = (name: string): MitClient =>
-    new MitClient(tools, dir.path, topo.files!.krb5conf, dir.file(`cc-${name}`), () =>
+    new MitClient(tools, served.dir.path, served.topo.files!.krb5conf, served.dir.file(`cc-${name}`), () =>
       log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
     );
   /** A computer's TGT in its own ccache, from its keytab: the armor. */
   const armor = async (realm: string): Promise<string> => {
     const host = mit(`armor-${realm}`);
-    await host.ok('kinit', ['-k', '-t', topo.files!.keytabs[`PC1$@${realm}`]!, `PC1$@${realm}`]);
+    await host.ok('kinit', ['-k', '-t', served.topo.files!.keytabs[`PC1$@${realm}`]!, `PC1$@${realm}`]);
     return host.ccache;
   };
-
-  beforeAll(async () => {
-    dir = await makeTempDir('fast-mit');
-    const file = dir.file('fast.yaml');
-    writeFileSync(file, TOPOLOGY);
-    topo = await startTopology(await loadTopologyFile(file), { dir: dir.path, log: (e) => log.push(e) });
-  });
-  afterAll(async () => {
-    await topo?.close();
-    await dir?.remove();
-  });
 
   it('kinit -T armors the AS exchange and pre-authenticates by encrypted challenge', async () => {
     const armorCc = await armor('FAST.TEST');

@@ -6,27 +6,26 @@
  */
 
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   loadTopologyFile,
   type RequestLogEntry,
-  type RunningTopology,
   startTopology,
   validateTopology,
 } from '../../packages/cli/src/index';
 import { MIT_CLIENT_TOOLS, MitClient, parseKlist } from './helpers/mit';
-import { makeTempDir, type TempDir } from './helpers/processes';
+import { makeTempDir } from './helpers/processes';
+import { servedTopology } from './helpers/served-topology';
 import { describeWithTools } from './mit-tools';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
 const SERVER = 'host/server.contoso.com@CONTOSO.COM';
 
 describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (tools) => {
-  let dir: TempDir;
-  let topo: RunningTopology;
-  const log: RequestLogEntry[] = [];
+  const served = servedTopology('s4u-mit', () => loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml')));
+  const { log } = served;
   const mit = (name: string): MitClient =>
-    new MitClient(tools, dir.path, topo.files!.krb5conf, dir.file(`cc-${name}`), () =>
+    new MitClient(tools, served.dir.path, served.topo.files!.krb5conf, served.dir.file(`cc-${name}`), () =>
       log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
     );
 
@@ -53,21 +52,9 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
     }
   }
 
-  beforeAll(async () => {
-    dir = await makeTempDir('s4u-mit');
-    topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml')), {
-      dir: dir.path,
-      log: (e) => log.push(e),
-    });
-  });
-  afterAll(async () => {
-    await topo?.close();
-    await dir?.remove();
-  });
-
   it('kvno -U alice gets the service a ticket to itself for alice', async () => {
     const svc = mit('svc');
-    await svc.ok('kinit', ['-k', '-t', topo.files!.keytabs[SERVER]!, SERVER]);
+    await svc.ok('kinit', ['-k', '-t', served.topo.files!.keytabs[SERVER]!, SERVER]);
     const before = log.length;
     const r = await svc.ok('kvno', ['-U', 'alice', SERVER]);
     expect(r.stdout).toContain(`${SERVER}: kvno = 1`);
@@ -83,7 +70,7 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
 
   it('kvno -U for an unknown user fails with the KDC refusal, not a ticket', async () => {
     const svc = mit('svc-unknown');
-    await svc.ok('kinit', ['-k', '-t', topo.files!.keytabs[SERVER]!, SERVER]);
+    await svc.ok('kinit', ['-k', '-t', served.topo.files!.keytabs[SERVER]!, SERVER]);
     const r = await svc.run('kvno', ['-U', 'nobody', SERVER]);
     expect(r.code, svc.explain(r)).not.toBe(0);
     expect(log.at(-1)!.line).toMatch(/KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN \(6\)$/);

@@ -1,0 +1,48 @@
+/**
+ * A topology served by `startTopology` for the whole of a test file: a temp
+ * dir, the KDCs on loopback, and the request log, started before the tests
+ * and closed after them. `dir` and `topo` are set once `beforeAll` has run.
+ */
+
+import { afterAll, beforeAll } from 'vitest';
+import {
+  type RequestLogEntry,
+  type RunningTopology,
+  startTopology,
+  type TopologyFile,
+} from '../../../packages/cli/src/index';
+import { makeTempDir, type TempDir } from './processes';
+
+export interface ServedTopology {
+  readonly dir: TempDir;
+  readonly topo: RunningTopology;
+  /** Every request the KDCs answered, in order. */
+  readonly log: RequestLogEntry[];
+}
+
+/** Serves `topology` (made when the tests start) in a temp dir named after `prefix`, for this file's tests. */
+export function servedTopology(
+  prefix: string,
+  topology: () => Promise<TopologyFile> | TopologyFile,
+): ServedTopology {
+  const log: RequestLogEntry[] = [];
+  let dir: TempDir | undefined;
+  let topo: RunningTopology | undefined;
+  beforeAll(async () => {
+    dir = await makeTempDir(prefix);
+    topo = await startTopology(await topology(), { dir: dir.path, log: (e) => log.push(e) });
+  });
+  afterAll(async () => {
+    await topo?.close();
+    await dir?.remove();
+  });
+  return {
+    log,
+    get dir() {
+      return dir!;
+    },
+    get topo() {
+      return topo!;
+    },
+  };
+}
