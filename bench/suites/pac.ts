@@ -16,8 +16,8 @@
  *
  * Cases (one per operation; in each, all sizes of both implementations
  * alternate in the same pairs, so every ratio is per pair):
- * - parse: krbsim `parsePac` (the directory, checked, and a copy of the
- *   bytes; buffers decode when read) | MIT `krb5_pac_parse` +
+ * - parse: krbsim `parsePac` (the directory, checked; each buffer's bytes
+ *   a view made when read, decoded when asked for) | MIT `krb5_pac_parse` +
  *   `krb5_pac_free` (the same work);
  * - decode: krbsim `decodePac` (the directory and every buffer into typed
  *   values, NDR included; MIT has no NDR decoder; growth only);

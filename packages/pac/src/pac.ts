@@ -163,6 +163,32 @@ export interface PacDirectoryEntry {
   readonly size: number;
 }
 
+/**
+ * A buffer of a parsed PAC: its directory entry, and its bytes as a view
+ * into the parsed input, made when `data` is first read (a PAC of seven
+ * buffers costs seven small objects, not seven typed arrays: MIT's
+ * `krb5_pac_parse` makes no per-buffer copy either). Being a getter, `data`
+ * is not copied by `{ ...b }`: copy a buffer as `{ type: b.type, data: b.data }`.
+ */
+class ParsedPacBuffer implements RawPacBuffer, PacDirectoryEntry {
+  readonly #pac: Uint8Array;
+  #data: Uint8Array | undefined;
+
+  constructor(
+    pac: Uint8Array,
+    readonly type: number,
+    readonly offset: number,
+    readonly size: number,
+  ) {
+    this.#pac = pac;
+  }
+
+  get data(): Uint8Array {
+    if (this.#data === undefined) this.#data = this.#pac.subarray(this.offset, this.offset + this.size);
+    return this.#data;
+  }
+}
+
 const align8 = (n: number) => (n + 7) & ~7;
 
 /** The offset of the first non-zero byte of `b[from..to)`, or -1. */
@@ -175,9 +201,10 @@ function firstNonZero(b: Uint8Array, from: number, to: number): number {
  * Reads and checks a PAC's header and directory (MS-PAC 2.3, 2.4): version
  * 0, the directory inside the input, every buffer on its 8-byte boundary in
  * directory order, zero padding, nothing after the last buffer's padding.
- * Allocates one entry per directory entry actually present in the input.
+ * Allocates one {@link ParsedPacBuffer} per directory entry actually
+ * present in the input.
  */
-function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): PacDirectoryEntry[] {
+function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): ParsedPacBuffer[] {
   if (!(b instanceof Uint8Array)) throw new PacError('expected a Uint8Array', { path: 'PACTYPE' });
   const max = options?.maxBytes ?? DEFAULT_MAX_PAC_BYTES;
   if (b.length > max)
@@ -194,7 +221,7 @@ function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): PacDirecto
   }
   const version = u32At(b, 4);
   if (version !== 0) throw new PacError(`must be 0, got ${version}`, { path: 'PACTYPE.Version', offset: 4 });
-  const entries: PacDirectoryEntry[] = [];
+  const entries: ParsedPacBuffer[] = [];
   let expected = 8 + 16 * count; // already a multiple of 8
   for (let i = 0; i < count; i++) {
     const at = 8 + 16 * i;
@@ -215,7 +242,7 @@ function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): PacDirecto
         offset: at + 4,
       });
     }
-    entries.push({ type, offset: offLo, size });
+    entries.push(new ParsedPacBuffer(b, type, offLo, size));
     const end = offLo + size;
     expected = align8(end);
     const nonZero = firstNonZero(b, end, Math.min(expected, b.length));
@@ -268,8 +295,10 @@ export function decodePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
  * Parses a PAC as MIT's `krb5_pac_parse` does: the header and the
  * directory, checked as {@link decodePac} checks them, and every buffer,
  * of whatever type, kept as bytes: `{ type, data }`, `data` a view into
- * `bytes` (as `@krbsim/asn1`'s OCTET STRINGs are views into their input:
- * copy the input first if you will change it). {@link getPacBuffer}
+ * `bytes` made when first read (as `@krbsim/asn1`'s OCTET STRINGs are views
+ * into their input: copy the input first if you will change it; and `data`
+ * being a getter, copy a buffer as `{ type: b.type, data: b.data }`, not
+ * with a spread). {@link getPacBuffer}
  * decodes the buffer it is asked for;
  * {@link encodePac} and `signPac` write the buffers back as they are, so
  * re-signing a parsed PAC costs no NDR at all.
@@ -288,14 +317,9 @@ export interface ParsedPac {
 
 /** {@link parsePac}, also returning the directory (the verifying code finds the signatures by it). */
 export function parsePacWithDirectory(bytes: Uint8Array, options?: DecodePacOptions): ParsedPac {
+  // Each parsed buffer is its own directory entry.
   const entries = readPacDirectory(bytes, options);
-  // Views made from the cached buffer and offset: reading `.buffer` is a runtime call in V8.
-  const ab = bytes.buffer;
-  const base = bytes.byteOffset;
-  const buffers: RawPacBuffer[] = [];
-  for (const { type, offset, size } of entries)
-    buffers.push({ type, data: new Uint8Array(ab, base + offset, size) });
-  return { pac: { buffers }, entries };
+  return { pac: { buffers: entries }, entries };
 }
 
 /**
@@ -323,6 +347,11 @@ export function writePac(w: NdrWriter, pac: Pac): PacDirectoryEntry[] {
         if (!(buf.data instanceof Uint8Array)) throw new PacError('data must be a Uint8Array');
         w.bytes(buf.data);
       } else {
+        if (!('value' in buf)) {
+          throw new PacError(
+            "a buffer needs a value or data (the data of a parsed PAC's buffer is a getter, which a spread does not copy)",
+          );
+        }
         const codec = CODECS.get(type);
         if (codec === undefined) {
           throw new PacError(`krbsim has no codec for buffer type ${type}: give its bytes as { type, data }`);

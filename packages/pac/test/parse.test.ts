@@ -72,6 +72,20 @@ describe('parsePac', () => {
     expect(getPacBuffer(pac, PacBufferType.CLIENT_INFO)?.name).toBe('blice');
   });
 
+  it('a buffer copied as { type, data } writes the same bytes; a spread, which drops the data getter, is refused', () => {
+    const bytes = signPac(alicePac(), keys).bytes;
+    const pac = parsePac(bytes);
+    const copied = pac.buffers.map((b) => ({
+      type: b.type,
+      data: 'data' in b ? b.data.slice() : new Uint8Array(),
+    }));
+    expect(hex(encodePac({ buffers: copied }))).toBe(hex(bytes));
+    pacError(() => encodePac({ buffers: pac.buffers.map((b) => ({ ...b })) }), {
+      path: 'PACTYPE.Buffers[0]',
+      message: /needs a value or data/,
+    });
+  });
+
   it("a buffer that does not decode throws when asked for, with decodePac's path", () => {
     const bytes = withBadLogonInfo();
     const eager = pacError(() => decodePac(bytes), { code: ErrorCode.KRB_ERR_GENERIC });

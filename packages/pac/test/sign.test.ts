@@ -55,7 +55,9 @@ describe('signPac and verifyPac', () => {
       expect(getPacBuffer(pac, PacBufferType.PRIVSVR_CHECKSUM)!.signatureType).toBe(checksumTypeFor(ke));
       // verifyPac returns the PAC parsed (its buffers as bytes), which decodes to what was signed.
       const verified = verifyPac(bytes, { serverKey, kdcKey });
-      expect(verified).toEqual(parsePac(bytes));
+      const raw = (p: Pac) =>
+        p.buffers.map((b) => ({ type: b.type, data: 'data' in b ? b.data : undefined }));
+      expect(raw(verified)).toEqual(raw(parsePac(bytes)));
       expect(decodePac(encodePac(verified))).toEqual(pac);
       verifyPac(bytes, { serverKey });
       verifyPac(bytes, { kdcKey });
