@@ -187,6 +187,11 @@ class ParsedPacBuffer implements RawPacBuffer, PacDirectoryEntry {
     if (this.#data === undefined) this.#data = this.#pac.subarray(this.offset, this.offset + this.size);
     return this.#data;
   }
+
+  /** What `console.log` and `util.inspect` show: the buffer as `{ type, data }`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): RawPacBuffer {
+    return { type: this.type, data: this.data };
+  }
 }
 
 const align8 = (n: number) => (n + 7) & ~7;

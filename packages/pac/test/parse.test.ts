@@ -6,6 +6,7 @@
  * a PAC.
  */
 
+import { inspect } from 'node:util';
 import { ErrorCode, SeededRandom } from '@krbsim/core';
 import { generateKey } from '@krbsim/crypto';
 import { decodePac, encodePac, getPacBuffer, PacBufferType, parsePac, signPac, verifyPac } from '@krbsim/pac';
@@ -84,6 +85,12 @@ describe('parsePac', () => {
       path: 'PACTYPE.Buffers[0]',
       message: /needs a value or data/,
     });
+  });
+
+  it('a parsed buffer prints as { type, data }', () => {
+    const pac = parsePac(signPac(alicePac(), keys).bytes);
+    const b = pac.buffers[0]!;
+    expect(inspect(b)).toBe(inspect({ type: b.type, data: 'data' in b ? b.data : undefined }));
   });
 
   it("a buffer that does not decode throws when asked for, with decodePac's path", () => {
