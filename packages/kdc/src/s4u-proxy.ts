@@ -36,9 +36,9 @@ import { formatPrincipal, NameType, sameName, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { getPacBuffer, type Pac, PacBufferType } from '@krbsim/pac';
-import { ApReqError, checkTicket, SERVICE_AP_REQ } from '@krbsim/service';
+import { SERVICE_AP_REQ } from '@krbsim/service';
+import { openAdditionalTicket } from './additional-ticket';
 import { cannotBeDelegated } from './delegation';
-import { findKey } from './keys';
 import { KdcError } from './krb-error';
 import { verifiedEvidencePac } from './pac-issuance';
 import type { PrincipalEntry } from './principal-db';
@@ -76,28 +76,6 @@ const proxyFail = (code: number, message: string): never => {
   throw new KdcError(code, message);
 };
 
-/** Decrypt `second` with one of `keys` (as an AP-REQ's ticket is checked, without an authenticator). */
-function openEvidence(realm: Realm, second: Ticket, keys: PrincipalEntry['keys'], now: number) {
-  try {
-    return checkTicket(second, {
-      rules: { ...SERVICE_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
-      keyLookup: (t) =>
-        findKey(keys, t.encPart.etype, t.encPart.kvno) ??
-        proxyFail(
-          ErrorCode.KRB_AP_ERR_BADKEYVER,
-          `no key of etype ${t.encPart.etype}, kvno ${t.encPart.kvno} for the evidence ticket`,
-        ),
-      clock: { now: () => now },
-      clockSkewMs: realm.policy.clockSkewMs,
-      allowWeakCrypto: true,
-      describeServer: () => 'the evidence ticket',
-    });
-  } catch (e) {
-    if (e instanceof ApReqError) throw new KdcError(e.code, e.message, { cause: e });
-    throw e;
-  }
-}
-
 /** Decrypt and check the evidence ticket of a cname-in-addl-tkt request. */
 export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, now: number): S4uProxy {
   const second = body.additionalTickets?.[0];
@@ -132,7 +110,12 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
   const {
     ticket: evidence,
     serverKey: { key: evidenceKey },
-  } = openEvidence(realm, second, requester.keys, now);
+  } = openAdditionalTicket(
+    realm,
+    second,
+    { keys: requester.keys, rules: SERVICE_AP_REQ, what: 'the evidence ticket' },
+    now,
+  );
   const user = realm.db.get(evidence.cname, realm.name);
   if (evidence.crealm !== realm.name) {
     proxyFail(
@@ -163,7 +146,12 @@ function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: n
   const {
     ticket: evidence,
     serverKey: { key: evidenceKey },
-  } = openEvidence(realm, second, h.server.keys, now);
+  } = openAdditionalTicket(
+    realm,
+    second,
+    { keys: h.server.keys, rules: SERVICE_AP_REQ, what: 'the evidence ticket' },
+    now,
+  );
   const requesterName = { name: h.tgt.cname, realm: h.tgt.crealm };
   if (!sameName(evidence.cname, h.tgt.cname) || evidence.crealm !== h.tgt.crealm) {
     proxyFail(

@@ -16,9 +16,9 @@
 import type { EncTicketPart, KdcReqBody, PrincipalName } from '@krbsim/asn1';
 import { formatPrincipal, sameName, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
-import { ApReqError, checkTicket, TGS_AP_REQ } from '@krbsim/service';
+import { TGS_AP_REQ } from '@krbsim/service';
+import { openAdditionalTicket } from './additional-ticket';
 import type { SealingKey } from './issue';
-import { findKey } from './keys';
 import { KdcError } from './krb-error';
 import type { Realm } from './realm';
 
@@ -47,30 +47,12 @@ export function userToUser(realm: Realm, body: KdcReqBody, now: number): UserToU
       `the second ticket is for ${formatPrincipal(second.sname, second.realm)}, not a TGT of ${realm.name}`,
     );
   }
-  let secondTicket: EncTicketPart;
-  let sessionKey: SealingKey['key'];
-  try {
-    ({ ticket: secondTicket, sessionKey } = checkTicket(second, {
-      rules: { ...TGS_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
-      keyLookup: (t) => {
-        const k = findKey(realm.krbtgt.keys, t.encPart.etype, t.encPart.kvno);
-        if (k === undefined) {
-          throw new KdcError(
-            ErrorCode.KRB_AP_ERR_BADKEYVER,
-            `no krbtgt key of etype ${t.encPart.etype}, kvno ${t.encPart.kvno} for the second ticket`,
-          );
-        }
-        return k;
-      },
-      clock: { now: () => now },
-      clockSkewMs: realm.policy.clockSkewMs,
-      allowWeakCrypto: true,
-      describeServer: () => 'the second ticket',
-    }));
-  } catch (e) {
-    if (e instanceof ApReqError) throw new KdcError(e.code, e.message, { cause: e });
-    throw e;
-  }
+  const { ticket: secondTicket, sessionKey } = openAdditionalTicket(
+    realm,
+    second,
+    { keys: realm.krbtgt.keys, rules: TGS_AP_REQ, what: 'the second ticket' },
+    now,
+  );
   if (secondTicket.crealm !== realm.name) {
     throw new KdcError(
       ErrorCode.KDC_ERR_POLICY,
