@@ -26,6 +26,13 @@
  *   against 1,000 distinct users in turn; each user's key is the client's
  *   own copy, as a client that derived it would hold. Paired; the cost is
  *   (1,000-user time) / (1-user time). Goal: within 10% (at most 1.10x).
+ * - **AS, each in its own process**: the same two cases, and the 1,000-user
+ *   case with each TGT dropped from the client's cache after its exchange,
+ *   each timed in a fresh process (N rounds, alternating). Paired in one
+ *   process the two cases share one heap, so the GC work that 1,000 users'
+ *   state causes is paid by both sides' batches; in their own processes each
+ *   pays its own. The dropped-TGT case tells the client's 1,000 cached TGTs
+ *   from the users' state at the KDC and in the crypto key cache.
  *
  * Ratios here are costs: the case's time ÷ its reference's (lower is better).
  */
@@ -49,6 +56,9 @@ const USERS = 1000;
 /** Fresh processes for the cold start (3 with --quick). */
 const COLD_PROCESSES = 7;
 const COLD_ENV = 'KRBSIM_BENCH_LAB_COLD';
+/** Rounds of the AS cases in their own processes (1 with --quick). */
+const AS_PROCESS_ROUNDS = 5;
+const AS_ENV = 'KRBSIM_BENCH_LAB_AS';
 
 /** The lab flow of the lab module's example; resolves with the accepted login. */
 async function labFlow(password: string): Promise<string> {
@@ -68,8 +78,12 @@ async function labFlow(password: string): Promise<string> {
 
 const pbkdf2 = () => pbkdf2Sync(PASSWORD, 'CONTOSO.COMalice', 4096, 32, 'sha1');
 
-/** The AS case: a realm with the default etypes, `n` users, and a client that logs on as each in turn. */
-function asCase(n: number): () => Promise<unknown> {
+/**
+ * The AS case: a realm with the default etypes, `n` users, and a client that
+ * logs on as each in turn; with `dropTgt`, each TGT leaves the client's cache
+ * after its exchange.
+ */
+function asCase(n: number, dropTgt = false): () => Promise<unknown> {
   const clock = new ManualClock(Date.UTC(2026, 2, 1));
   const realm = new Realm({ name: 'BENCH.TEST', clock, random: new SeededRandom(`lab-as-${n}`) });
   const names: string[] = [];
@@ -96,8 +110,34 @@ function asCase(n: number): () => Promise<unknown> {
     clock.set(base + tick * 0.5);
     const k = i;
     i = i + 1 === n ? 0 : i + 1;
-    return client.getInitialCredentials(names[k]!, { key: keys[k]! });
+    const cred = client.getInitialCredentials(names[k]!, { key: keys[k]! });
+    return dropTgt ? cred.then((c) => client.cache.remove(c)) : cred;
   };
+}
+
+/** What an AS child process runs: `users` users, TGTs dropped or kept, and how many exchanges. */
+interface AsChildTask {
+  readonly users: number;
+  readonly dropTgt: boolean;
+  readonly warm: number;
+  readonly timed: number;
+}
+
+interface AsChildFigure {
+  /** ns per AS exchange over the timed exchanges. */
+  readonly ns: number;
+  /** One raw PBKDF2 after them, median of 5, ms (the host's speed during that process). */
+  readonly pbkdf2Ms: number;
+}
+
+/** The child of the AS-in-its-own-process case: warm, then time `timed` exchanges; JSON on stdout. */
+async function asChild(task: AsChildTask): Promise<void> {
+  const exchange = asCase(task.users, task.dropTgt);
+  for (let i = 0; i < task.warm; i++) await exchange();
+  const t0 = performance.now();
+  for (let i = 0; i < task.timed; i++) await exchange();
+  const ns = ((performance.now() - t0) * 1e6) / task.timed;
+  process.stdout.write(`${JSON.stringify({ ns, pbkdf2Ms: medianPbkdf2Ms() } satisfies AsChildFigure)}\n`);
 }
 
 interface ColdFigure {
@@ -118,29 +158,74 @@ async function coldChild(): Promise<void> {
   const t0 = performance.now();
   await labFlow(PASSWORD);
   const flowMs = performance.now() - t0;
+  process.stdout.write(
+    `${JSON.stringify({ startMs, flowMs, pbkdf2Ms: medianPbkdf2Ms() } satisfies ColdFigure)}\n`,
+  );
+}
+
+/** One raw PBKDF2, median of 5, ms. */
+function medianPbkdf2Ms(): number {
   const units: number[] = [];
   for (let i = 0; i < 5; i++) {
     const u0 = performance.now();
     pbkdf2();
     units.push(performance.now() - u0);
   }
-  const pbkdf2Ms = units.sort((a, b) => a - b)[2]!;
-  process.stdout.write(`${JSON.stringify({ startMs, flowMs, pbkdf2Ms } satisfies ColdFigure)}\n`);
+  return units.sort((a, b) => a - b)[2]!;
+}
+
+/** Runs this file in a fresh process with `env` added; returns the last line of its stdout, parsed. */
+function child<T>(env: Record<string, string>, what: string): T {
+  // Inherits this process's pinning (run.ts pins the suite) and Node flags.
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv.filter((a) => a !== '--expose-gc'), fileURLToPath(import.meta.url)],
+    { encoding: 'utf8', env: { ...process.env, ...env } },
+  );
+  if (r.status !== 0) throw new Error(`the ${what} child failed: ${r.stderr.trim().split('\n')[0]}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
 }
 
 function coldRuns(n: number): ColdFigure[] {
   const out: ColdFigure[] = [];
-  for (let i = 0; i < n; i++) {
-    // Inherits this process's pinning (run.ts pins the suite) and Node flags.
-    const r = spawnSync(
-      process.execPath,
-      [...process.execArgv.filter((a) => a !== '--expose-gc'), fileURLToPath(import.meta.url)],
-      { encoding: 'utf8', env: { ...process.env, [COLD_ENV]: '1' } },
-    );
-    if (r.status !== 0) throw new Error(`the cold-start child failed: ${r.stderr.trim().split('\n')[0]}`);
-    out.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as ColdFigure);
-  }
+  for (let i = 0; i < n; i++) out.push(child<ColdFigure>({ [COLD_ENV]: '1' }, 'cold-start'));
   return out;
+}
+
+/** The AS cases in their own processes: per round, 1 user, 1,000 users, 1,000 users dropping TGTs. */
+interface AsProcessFigures {
+  readonly one: Spread;
+  readonly many: Spread;
+  readonly manyDropped: Spread;
+  /** Per round, (1,000-user ns) / (1-user ns). */
+  readonly manyCost: Spread;
+  readonly manyDroppedCost: Spread;
+  readonly pbkdf2: Spread;
+}
+
+function asProcessRuns(rounds: number, quick: boolean): AsProcessFigures {
+  const [warm, timed] = quick ? [500, 2000] : [3000, 10_000];
+  const tasks: AsChildTask[] = [
+    { users: 1, dropTgt: false, warm, timed },
+    { users: USERS, dropTgt: false, warm, timed },
+    { users: USERS, dropTgt: true, warm, timed },
+  ];
+  const figs: AsChildFigure[][] = tasks.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    // Alternate the order, so that neither side always runs first in a round.
+    const order = r % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+    for (const t of order) figs[t]!.push(child<AsChildFigure>({ [AS_ENV]: JSON.stringify(tasks[t]) }, 'AS'));
+  }
+  const [one, many, dropped] = figs as [AsChildFigure[], AsChildFigure[], AsChildFigure[]];
+  const cost = (xs: AsChildFigure[]) => spread(xs.map((x, i) => x.ns / one[i]!.ns));
+  return {
+    one: spread(one.map((x) => x.ns)),
+    many: spread(many.map((x) => x.ns)),
+    manyDropped: spread(dropped.map((x) => x.ns)),
+    manyCost: cost(many),
+    manyDroppedCost: cost(dropped),
+    pbkdf2: spread(figs.flat().map((x) => x.pbkdf2Ms * 1e6)),
+  };
 }
 
 const costText = (s: Spread): string => `${spreadRatio(s)}`;
@@ -197,6 +282,9 @@ export default async function build(ctx: SuiteContext) {
     opts.paired,
   );
 
+  // --- AS: the same cases, each in its own process ---
+  const asProc = asProcessRuns(ctx.quick ? 1 : AS_PROCESS_ROUNDS, ctx.quick);
+
   const lab = labResult!;
   const as = asResult!;
   const unit = 'one PBKDF2 (cost)';
@@ -204,6 +292,11 @@ export default async function build(ctx: SuiteContext) {
   const newPw = lab.baselines[1]!;
   const many = as.baselines[0]!;
   const one = { median: 1, min: 1, max: 1, runs: [] };
+  const AS_ONE_OWN = 'the same, 1 user, in its own process';
+  const AS_MANY_OWN = `the same, ${USERS.toLocaleString('en-US')} users, in its own process`;
+  const AS_DROPPED_OWN = `the same, ${USERS.toLocaleString('en-US')} users, each TGT dropped after its exchange`;
+  const asRounds = asProc.one.runs.length;
+  const asProcText = `${asRounds} fresh process${asRounds === 1 ? '' : 'es'}, alternating`;
   const rows: Row[] = [
     rowOf(PBKDF2, lab.krbsim!, { ratios: { [unit]: one } }),
     rowOf(LAB_WARM, warm.ns, { ratios: { [unit]: warm.ratio! } }),
@@ -213,6 +306,11 @@ export default async function build(ctx: SuiteContext) {
     }),
     rowOf(AS_ONE, as.krbsim!, { ratios: { '1 user (cost)': one } }),
     rowOf(AS_MANY, many.ns, { ratios: { '1 user (cost)': many.ratio! } }),
+    rowOf(AS_ONE_OWN, asProc.one, { text: asProcText }),
+    rowOf(AS_MANY_OWN, asProc.many, { text: `${asProcText}; ${costText(asProc.manyCost)} the 1-user cost` }),
+    rowOf(AS_DROPPED_OWN, asProc.manyDropped, {
+      text: `${asProcText}; ${costText(asProc.manyDroppedCost)} the 1-user cost`,
+    }),
   ];
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const notes = [
@@ -226,7 +324,10 @@ export default async function build(ctx: SuiteContext) {
       ` (process start-up and imports before it, not counted: ${spreadTime(coldStart)}); in PBKDF2s timed in the same ` +
       `process after the flow (one: ${spreadTime(coldPbkdf2)}): ${costText(coldUnits)}`,
     `goal: AS with ${USERS} users within 10% of AS with 1: measured ${costText(many.ratio!)}: ${verdict(many.ratio!.median <= 1.1)}; ` +
-      `ratio of total times (keeps the rare batch with a major GC): ${costText(many.totalRatio!)}`,
+      `ratio of total times (keeps the rare batch with a major GC): ${costText(many.totalRatio!)}; ` +
+      `each in its own process (${asRounds} rounds; one PBKDF2 there: ${spreadTime(asProc.pbkdf2)}): ` +
+      `${costText(asProc.manyCost)}: ${verdict(asProc.manyCost.median <= 1.1)}, and with each TGT dropped from the ` +
+      `client's cache after its exchange ${costText(asProc.manyDroppedCost)}`,
     `a new password each time costs ${costText(newPw.ratio!)} PBKDF2s; lab warm, ratio of total times: ${costText(warm.totalRatio!)}`,
   ];
   const figureNotes = [
@@ -240,6 +341,13 @@ export default async function build(ctx: SuiteContext) {
     ),
     figureText(AS_ONE, as.krbsim!),
     figureText(AS_MANY, many.ns, `   (${costText(many.ratio!)} the 1-user cost)`),
+    figureText(AS_ONE_OWN, asProc.one),
+    figureText(AS_MANY_OWN, asProc.many, `   (${costText(asProc.manyCost)} the 1-user cost)`),
+    figureText(
+      AS_DROPPED_OWN,
+      asProc.manyDropped,
+      `   (${costText(asProc.manyDroppedCost)} the 1-user cost)`,
+    ),
   ];
   for (const n of [notes[0]!, ...figureNotes, ...notes.slice(1)]) s.note(n);
   const md = recordFlagSet('lab', opts, rows, notes, loadBefore);
@@ -248,3 +356,4 @@ export default async function build(ctx: SuiteContext) {
 }
 
 if (process.env[COLD_ENV] === '1') await coldChild();
+else if (process.env[AS_ENV] !== undefined) await asChild(JSON.parse(process.env[AS_ENV]) as AsChildTask);
