@@ -61,8 +61,8 @@ function wallNs(): number {
   return performance.now() * 1e6;
 }
 
-/** The clock function for `clock`. */
-function clockFn(clock: Clock): () => number {
+/** The clock function for `clock`: ns on that clock. */
+export function clockFn(clock: Clock): () => number {
   return clock === 'cpu' ? cpuNs : wallNs;
 }
 

@@ -49,7 +49,16 @@ import { Kdc, Realm } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
 import { figureText, type Row, recordFlagSet, rowOf, runOptions, warmMs } from '../lib/exchanges-measure';
 import { type SuiteContext, suite } from '../lib/measure';
-import { jsSide, measurePaired, type Spread, spread, spreadRatio, spreadTime } from '../lib/paired';
+import {
+  type Clock,
+  clockFn,
+  jsSide,
+  measurePaired,
+  type Spread,
+  spread,
+  spreadRatio,
+  spreadTime,
+} from '../lib/paired';
 
 const PASSWORD = 'correct horse battery staple';
 const USERS = 1000;
@@ -121,6 +130,8 @@ interface AsChildTask {
   readonly dropTgt: boolean;
   readonly warm: number;
   readonly timed: number;
+  /** The suite's clock: this process's CPU time (pinned runs) or wall time. */
+  readonly clock: Clock;
 }
 
 interface AsChildFigure {
@@ -134,9 +145,10 @@ interface AsChildFigure {
 async function asChild(task: AsChildTask): Promise<void> {
   const exchange = asCase(task.users, task.dropTgt);
   for (let i = 0; i < task.warm; i++) await exchange();
-  const t0 = performance.now();
+  const nowNs = clockFn(task.clock);
+  const t0 = nowNs();
   for (let i = 0; i < task.timed; i++) await exchange();
-  const ns = ((performance.now() - t0) * 1e6) / task.timed;
+  const ns = (nowNs() - t0) / task.timed;
   process.stdout.write(`${JSON.stringify({ ns, pbkdf2Ms: medianPbkdf2Ms() } satisfies AsChildFigure)}\n`);
 }
 
@@ -203,12 +215,12 @@ interface AsProcessFigures {
   readonly pbkdf2: Spread;
 }
 
-function asProcessRuns(rounds: number, quick: boolean): AsProcessFigures {
+function asProcessRuns(rounds: number, quick: boolean, clock: Clock): AsProcessFigures {
   const [warm, timed] = quick ? [500, 2000] : [3000, 10_000];
   const tasks: AsChildTask[] = [
-    { users: 1, dropTgt: false, warm, timed },
-    { users: USERS, dropTgt: false, warm, timed },
-    { users: USERS, dropTgt: true, warm, timed },
+    { users: 1, dropTgt: false, warm, timed, clock },
+    { users: USERS, dropTgt: false, warm, timed, clock },
+    { users: USERS, dropTgt: true, warm, timed, clock },
   ];
   const figs: AsChildFigure[][] = tasks.map(() => []);
   for (let r = 0; r < rounds; r++) {
@@ -283,7 +295,7 @@ export default async function build(ctx: SuiteContext) {
   );
 
   // --- AS: the same cases, each in its own process ---
-  const asProc = asProcessRuns(ctx.quick ? 1 : AS_PROCESS_ROUNDS, ctx.quick);
+  const asProc = asProcessRuns(ctx.quick ? 1 : AS_PROCESS_ROUNDS, ctx.quick, opts.clock);
 
   const lab = labResult!;
   const as = asResult!;
