@@ -1,5 +1,12 @@
-import { encodeTicket, NameType, type Ticket } from '@krbsim/asn1';
-import { type Credential, CredentialCache, fromCcache, KerberosClient, toCcache } from '@krbsim/client';
+import { type EncKdcRepPart, encodeTicket, type KdcRep, NameType, type Ticket } from '@krbsim/asn1';
+import {
+  type Credential,
+  CredentialCache,
+  credentialFromReply,
+  fromCcache,
+  KerberosClient,
+  toCcache,
+} from '@krbsim/client';
 import { Duration, ManualClock, SeededRandom } from '@krbsim/core';
 import { parseCcache, serializeCcache } from '@krbsim/files';
 import { describe, expect, it } from 'vitest';
@@ -104,5 +111,48 @@ describe('CredentialCache', () => {
 
   it('toCcache refuses an empty cache', () => {
     expect(() => toCcache(new CredentialCache())).toThrow(RangeError);
+  });
+});
+
+describe('credentialFromReply', () => {
+  const ticket: Ticket = {
+    tktVno: 5,
+    realm: 'A',
+    sname: name('krbtgt/A'),
+    encPart: { etype: 18, kvno: 2, cipher: new Uint8Array(60).fill(7) },
+  };
+  const rep = { crealm: 'A', cname: name('alice'), ticket } as unknown as KdcRep;
+  const enc = {
+    key: { keytype: 18, keyvalue: new Uint8Array(32).fill(9) },
+    srealm: 'A',
+    sname: name('krbtgt/A'),
+    flags: 0x40e10000,
+    authtime: T0,
+    endtime: T0 + Duration.hour,
+  } as unknown as EncKdcRepPart;
+
+  it('owns one buffer: the ticket encoding, then the session key; the cipher a view of its tail', () => {
+    const c = credentialFromReply(rep, enc, encodeTicket(ticket));
+    expect(c.ticketDer).toEqual(encodeTicket(ticket));
+    expect(c.sessionKey).toEqual({ etype: 18, bytes: new Uint8Array(32).fill(9) });
+    expect(c.sessionKey.bytes.buffer).toBe(c.ticketDer.buffer);
+    expect(c.ticket.encPart.cipher.buffer).toBe(c.ticketDer.buffer);
+    expect(c.ticket).toEqual(ticket);
+    // Copies, not views: changing the reply afterwards changes nothing in the credential.
+    enc.key.keyvalue.fill(0);
+    ticket.encPart.cipher.fill(0);
+    expect(c.sessionKey.bytes).toEqual(new Uint8Array(32).fill(9));
+    expect(c.ticket.encPart.cipher).toEqual(new Uint8Array(60).fill(7));
+    enc.key.keyvalue.fill(9);
+    ticket.encPart.cipher.fill(7);
+  });
+
+  it('keeps the ticket as decoded when the DER given is not its encoding', () => {
+    const other = new Uint8Array(80).fill(1);
+    const c = credentialFromReply(rep, enc, other);
+    expect(c.ticketDer).toEqual(other);
+    expect(c.ticket).toBe(ticket);
+    const short = credentialFromReply(rep, enc, new Uint8Array(10));
+    expect(short.ticket).toBe(ticket);
   });
 });

@@ -5,7 +5,7 @@
  * exchange with @krbsim/service using the realm's keys.
  */
 
-import { NameType, TicketFlags } from '@krbsim/asn1';
+import { encodeTicket, NameType, TicketFlags } from '@krbsim/asn1';
 import { hasFlag, KerberosClient } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { createTrust, Kdc, Realm } from '@krbsim/kdc';
@@ -76,14 +76,21 @@ describe('client against the krbsim KDC', () => {
     c.verifyApRep(context, accepted.responseToken!);
   });
 
-  it("keeps each credential's ticket bytes in a buffer of its own, not a view into the encoder's slab", async () => {
+  it("keeps each credential's bytes in one buffer of its own: not views into the encoder's slab, the reply or its plaintext", async () => {
     const c = lab().client();
     const tgt = await c.getInitialCredentials('alice', { password: 'correct horse' });
     const st = await c.getServiceTicket('HTTP/web.contoso.com');
     for (const cred of [tgt, st]) {
-      // A view would keep the whole shared slab (and the other encodings in it) alive with the credential.
+      // A view elsewhere would keep the shared slab (and the other encodings in it) or the whole reply alive.
+      const owned = cred.ticketDer.buffer;
       expect(cred.ticketDer.byteOffset).toBe(0);
-      expect(cred.ticketDer.buffer.byteLength).toBe(cred.ticketDer.byteLength);
+      expect(owned.byteLength).toBe(cred.ticketDer.byteLength + cred.sessionKey.bytes.byteLength);
+      expect(cred.sessionKey.bytes.buffer).toBe(owned);
+      expect(cred.sessionKey.bytes.byteOffset).toBe(cred.ticketDer.byteLength);
+      const cipher = cred.ticket.encPart.cipher;
+      expect(cipher.buffer).toBe(owned);
+      expect(cipher.byteOffset + cipher.byteLength).toBe(cred.ticketDer.byteLength);
+      expect(encodeTicket(cred.ticket)).toEqual(cred.ticketDer);
     }
   });
 
