@@ -72,15 +72,16 @@ export interface S4uProxy {
   readonly pac?: Pac;
 }
 
-const proxyFail = (code: number, message: string): never => {
+/** Throws a KdcError; declared as a function so that a call narrows like a `throw` does. */
+function proxyFail(code: number, message: string): never {
   throw new KdcError(code, message);
-};
+}
 
 /** Decrypt and check the evidence ticket of a cname-in-addl-tkt request. */
 export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, now: number): S4uProxy {
   const second = body.additionalTickets?.[0];
   if (second === undefined) {
-    return proxyFail(
+    proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       "S4U2Proxy (cname-in-addl-tkt) needs the user's service ticket in additional-tickets",
     );
@@ -94,7 +95,7 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
   }
   const requester = h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
   if (requester === undefined || second.realm !== realm.name) {
-    return proxyFail(
+    proxyFail(
       ErrorCode.KDC_ERR_POLICY,
       `S4U2Proxy for ${formatPrincipal(h.tgt.cname, h.tgt.crealm)} with evidence from ${second.realm}: across realms, only the referral TGT of MS-SFU 3.2.5.2.3 (krbtgt/${realm.name}@${h.issuingRealm}) is evidence`,
     );
@@ -102,7 +103,7 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
   // The evidence must be a ticket to the requester itself, under one of its keys.
   const named = realm.db.get(second.sname, realm.name);
   if (named !== requester) {
-    return proxyFail(
+    proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       `S4U2Proxy: the evidence ticket is for ${formatPrincipal(second.sname, second.realm)}, not for ${formatPrincipal(requester.name, realm.name)}`,
     );
