@@ -115,23 +115,28 @@ describe('CredentialCache', () => {
 });
 
 describe('credentialFromReply', () => {
-  const ticket: Ticket = {
-    tktVno: 5,
-    realm: 'A',
-    sname: name('krbtgt/A'),
-    encPart: { etype: 18, kvno: 2, cipher: new Uint8Array(60).fill(7) },
-  };
-  const rep = { crealm: 'A', cname: name('alice'), ticket } as unknown as KdcRep;
-  const enc = {
-    key: { keytype: 18, keyvalue: new Uint8Array(32).fill(9) },
-    srealm: 'A',
-    sname: name('krbtgt/A'),
-    flags: 0x40e10000,
-    authtime: T0,
-    endtime: T0 + Duration.hour,
-  } as unknown as EncKdcRepPart;
+  /** A fresh reply and EncKDCRepPart for each test, which may change them. */
+  function reply(): { ticket: Ticket; rep: KdcRep; enc: EncKdcRepPart } {
+    const ticket: Ticket = {
+      tktVno: 5,
+      realm: 'A',
+      sname: name('krbtgt/A'),
+      encPart: { etype: 18, kvno: 2, cipher: new Uint8Array(60).fill(7) },
+    };
+    const rep = { crealm: 'A', cname: name('alice'), ticket } as unknown as KdcRep;
+    const enc = {
+      key: { keytype: 18, keyvalue: new Uint8Array(32).fill(9) },
+      srealm: 'A',
+      sname: name('krbtgt/A'),
+      flags: 0x40e10000,
+      authtime: T0,
+      endtime: T0 + Duration.hour,
+    } as unknown as EncKdcRepPart;
+    return { ticket, rep, enc };
+  }
 
   it('owns one buffer: the ticket encoding, then the session key; the cipher a view of its tail', () => {
+    const { ticket, rep, enc } = reply();
     const c = credentialFromReply(rep, enc, encodeTicket(ticket));
     expect(c.ticketDer).toEqual(encodeTicket(ticket));
     expect(c.sessionKey).toEqual({ etype: 18, bytes: new Uint8Array(32).fill(9) });
@@ -143,11 +148,10 @@ describe('credentialFromReply', () => {
     ticket.encPart.cipher.fill(0);
     expect(c.sessionKey.bytes).toEqual(new Uint8Array(32).fill(9));
     expect(c.ticket.encPart.cipher).toEqual(new Uint8Array(60).fill(7));
-    enc.key.keyvalue.fill(9);
-    ticket.encPart.cipher.fill(7);
   });
 
   it('keeps the ticket as decoded when the DER given is not its encoding', () => {
+    const { ticket, rep, enc } = reply();
     const other = new Uint8Array(80).fill(1);
     const c = credentialFromReply(rep, enc, other);
     expect(c.ticketDer).toEqual(other);
