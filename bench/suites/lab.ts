@@ -32,7 +32,10 @@
  *   process the two cases share one heap, so the GC work that 1,000 users'
  *   state causes is paid by both sides' batches; in their own processes each
  *   pays its own. The dropped-TGT case tells the client's 1,000 cached TGTs
- *   from the users' state at the KDC and in the crypto key cache.
+ *   from the users' state at the KDC and in the crypto key cache; the
+ *   shared-key case (1,000 users holding the same key objects, at the KDC and
+ *   at the client, TGTs dropped) tells the per-key crypto state from
+ *   everything else a user has (its entry, names, lookups).
  *
  * Ratios here are costs: the case's time ÷ its reference's (lower is better).
  */
@@ -90,19 +93,22 @@ const pbkdf2 = () => pbkdf2Sync(PASSWORD, 'CONTOSO.COMalice', 4096, 32, 'sha1');
 /**
  * The AS case: a realm with the default etypes, `n` users, and a client that
  * logs on as each in turn; with `dropTgt`, each TGT leaves the client's cache
- * after its exchange.
+ * after its exchange; with `sharedKey`, every user holds the first user's key
+ * objects (at the KDC, and the client's one copy), so there is one key state
+ * on each side whatever `n`.
  */
-function asCase(n: number, dropTgt = false): () => Promise<unknown> {
+function asCase(n: number, dropTgt = false, sharedKey = false): () => Promise<unknown> {
   const clock = new ManualClock(Date.UTC(2026, 2, 1));
   const realm = new Realm({ name: 'BENCH.TEST', clock, random: new SeededRandom(`lab-as-${n}`) });
   const names: string[] = [];
   const keys: Key[] = [];
   for (let i = 0; i < n; i++) {
     const name = `user${String(i).padStart(4, '0')}`;
-    realm.addUser(name, {});
+    realm.addUser(name, sharedKey && i > 0 ? { keys: realm.keysFor(names[0]!) } : {});
     const stored = realm.keysFor(name).find((k) => k.etype === 20)!;
     names.push(name);
-    keys.push({ etype: stored.etype, bytes: stored.bytes.slice() }); // the client's own copy
+    // The client's own copy of the key (one for all users when they share it).
+    keys.push(sharedKey && i > 0 ? keys[0]! : { etype: stored.etype, bytes: stored.bytes.slice() });
   }
   const kdc = new Kdc(realm);
   const client = new KerberosClient({
@@ -128,6 +134,8 @@ function asCase(n: number, dropTgt = false): () => Promise<unknown> {
 interface AsChildTask {
   readonly users: number;
   readonly dropTgt: boolean;
+  /** Every user holds the same key objects (see {@link asCase}). */
+  readonly sharedKey: boolean;
   readonly warm: number;
   readonly timed: number;
   /** The suite's clock: this process's CPU time (pinned runs) or wall time. */
@@ -143,7 +151,7 @@ interface AsChildFigure {
 
 /** The child of the AS-in-its-own-process case: warm, then time `timed` exchanges; JSON on stdout. */
 async function asChild(task: AsChildTask): Promise<void> {
-  const exchange = asCase(task.users, task.dropTgt);
+  const exchange = asCase(task.users, task.dropTgt, task.sharedKey);
   for (let i = 0; i < task.warm; i++) await exchange();
   const nowNs = clockFn(task.clock);
   const t0 = nowNs();
@@ -204,38 +212,51 @@ function coldRuns(n: number): ColdFigure[] {
   return out;
 }
 
-/** The AS cases in their own processes: per round, 1 user, 1,000 users, 1,000 users dropping TGTs. */
+/**
+ * The AS cases in their own processes: per round, 1 user, 1,000 users,
+ * 1,000 users dropping TGTs, and 1,000 users sharing one key dropping TGTs.
+ */
 interface AsProcessFigures {
   readonly one: Spread;
   readonly many: Spread;
   readonly manyDropped: Spread;
+  readonly manySharedKey: Spread;
   /** Per round, (1,000-user ns) / (1-user ns). */
   readonly manyCost: Spread;
   readonly manyDroppedCost: Spread;
+  readonly manySharedKeyCost: Spread;
   readonly pbkdf2: Spread;
 }
 
 function asProcessRuns(rounds: number, quick: boolean, clock: Clock): AsProcessFigures {
   const [warm, timed] = quick ? [500, 2000] : [3000, 10_000];
   const tasks: AsChildTask[] = [
-    { users: 1, dropTgt: false, warm, timed, clock },
-    { users: USERS, dropTgt: false, warm, timed, clock },
-    { users: USERS, dropTgt: true, warm, timed, clock },
+    { users: 1, dropTgt: false, sharedKey: false, warm, timed, clock },
+    { users: USERS, dropTgt: false, sharedKey: false, warm, timed, clock },
+    { users: USERS, dropTgt: true, sharedKey: false, warm, timed, clock },
+    { users: USERS, dropTgt: true, sharedKey: true, warm, timed, clock },
   ];
   const figs: AsChildFigure[][] = tasks.map(() => []);
   for (let r = 0; r < rounds; r++) {
     // Alternate the order, so that neither side always runs first in a round.
-    const order = r % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
+    const order = r % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0];
     for (const t of order) figs[t]!.push(child<AsChildFigure>({ [AS_ENV]: JSON.stringify(tasks[t]) }, 'AS'));
   }
-  const [one, many, dropped] = figs as [AsChildFigure[], AsChildFigure[], AsChildFigure[]];
+  const [one, many, dropped, shared] = figs as [
+    AsChildFigure[],
+    AsChildFigure[],
+    AsChildFigure[],
+    AsChildFigure[],
+  ];
   const cost = (xs: AsChildFigure[]) => spread(xs.map((x, i) => x.ns / one[i]!.ns));
   return {
     one: spread(one.map((x) => x.ns)),
     many: spread(many.map((x) => x.ns)),
     manyDropped: spread(dropped.map((x) => x.ns)),
+    manySharedKey: spread(shared.map((x) => x.ns)),
     manyCost: cost(many),
     manyDroppedCost: cost(dropped),
+    manySharedKeyCost: cost(shared),
     pbkdf2: spread(figs.flat().map((x) => x.pbkdf2Ms * 1e6)),
   };
 }
@@ -307,6 +328,7 @@ export default async function build(ctx: SuiteContext) {
   const AS_ONE_OWN = 'the same, 1 user, in its own process';
   const AS_MANY_OWN = `the same, ${USERS.toLocaleString('en-US')} users, in its own process`;
   const AS_DROPPED_OWN = `the same, ${USERS.toLocaleString('en-US')} users, each TGT dropped after its exchange`;
+  const AS_SHARED_OWN = `the same, ${USERS.toLocaleString('en-US')} users sharing one key, each TGT dropped`;
   const asRounds = asProc.one.runs.length;
   const asProcText = `${asRounds} fresh process${asRounds === 1 ? '' : 'es'}, alternating`;
   const rows: Row[] = [
@@ -322,6 +344,9 @@ export default async function build(ctx: SuiteContext) {
     rowOf(AS_MANY_OWN, asProc.many, { text: `${asProcText}; ${costText(asProc.manyCost)} the 1-user cost` }),
     rowOf(AS_DROPPED_OWN, asProc.manyDropped, {
       text: `${asProcText}; ${costText(asProc.manyDroppedCost)} the 1-user cost`,
+    }),
+    rowOf(AS_SHARED_OWN, asProc.manySharedKey, {
+      text: `${asProcText}; ${costText(asProc.manySharedKeyCost)} the 1-user cost`,
     }),
   ];
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -339,7 +364,8 @@ export default async function build(ctx: SuiteContext) {
       `ratio of total times (keeps the rare batch with a major GC): ${costText(many.totalRatio!)}; ` +
       `each in its own process (${asRounds} rounds; one PBKDF2 there: ${spreadTime(asProc.pbkdf2)}): ` +
       `${costText(asProc.manyCost)}: ${verdict(asProc.manyCost.median <= 1.1)}, and with each TGT dropped from the ` +
-      `client's cache after its exchange ${costText(asProc.manyDroppedCost)}`,
+      `client's cache after its exchange ${costText(asProc.manyDroppedCost)}, and with the users sharing one key ` +
+      `(one key state on each side) as well ${costText(asProc.manySharedKeyCost)}`,
     `a new password each time costs ${costText(newPw.ratio!)} PBKDF2s; lab warm, ratio of total times: ${costText(warm.totalRatio!)}`,
   ];
   const figureNotes = [
@@ -359,6 +385,11 @@ export default async function build(ctx: SuiteContext) {
       AS_DROPPED_OWN,
       asProc.manyDropped,
       `   (${costText(asProc.manyDroppedCost)} the 1-user cost)`,
+    ),
+    figureText(
+      AS_SHARED_OWN,
+      asProc.manySharedKey,
+      `   (${costText(asProc.manySharedKeyCost)} the 1-user cost)`,
     ),
   ];
   for (const n of [notes[0]!, ...figureNotes, ...notes.slice(1)]) s.note(n);
