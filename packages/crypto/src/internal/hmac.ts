@@ -329,13 +329,14 @@ sha256OuterBlock[63] = ((64 + 32) * 8) & 0xff;
 
 /**
  * HMAC-SHA-256 messages up to this long run wholly in JavaScript even on a
- * key's later messages: up to two blocks of message (n + 9 <= 128). A
- * JavaScript SHA-256 compression costs about three SHA-1 ones, so the
- * native context copy wins from three blocks (measured on one key: 128
- * bytes 1.55 us against 1.43-1.64, 320 bytes 2.56 against 1.72). Every KDF
- * input is one block.
+ * key's later messages (a KDF input is one block; an etype-19 MAC covers
+ * IV | C, 16 bytes more than the ciphertext). On one key the native context
+ * copy wins from three blocks (320 bytes: 2.56 us against 1.72), but a key
+ * that keeps a native context costs more once many keys are in use: with
+ * the limit at 119 bytes an etype-19 AS exchange with 1,000 users in turn
+ * took 93-99 us against 82-89 at 320, and one user's the same.
  */
-const SHA256_JS_MAX_BYTES = 119;
+const SHA256_JS_MAX_BYTES = 320;
 
 /**
  * HMAC-SHA-256 keyed once, as {@link Sha1Hmac}: the states after K ^ ipad
