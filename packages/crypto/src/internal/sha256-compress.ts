@@ -10,7 +10,8 @@
  * bytes, 1.5 against 1.8 for 400). SHA-384 is not done here: a SHA-512
  * compression in JavaScript (64-bit words as 32-bit halves) took about 1 µs,
  * and `createHmac('sha384')` of a short message 2.3-2.7 µs in all, so keying
- * once gained nothing there. Security: only 32-bit adds, rotates and bitwise
+ * once in JavaScript gained nothing there (./hmac.ts hashes HMAC-SHA-384 with
+ * one-shot digests instead). Security: only 32-bit adds, rotates and bitwise
  * logic, no table lookups indexed by data, so the time taken does not depend
  * on the key or the message.
  *
