@@ -2,8 +2,9 @@
  * HMAC-SHA-256 keyed once (src/internal/hmac.ts on
  * src/internal/sha256-compress.ts), and HMAC-SHA-384, against node:crypto's createHmac: every
  * message length across the block boundaries, keys shorter and longer than a
- * block, the JavaScript path (a key's first message, short ones) and the
- * native one (later long messages), and a message split in two parts.
+ * block, the JavaScript path (SHA-256's short messages) and the one-shot
+ * digests (longer ones, every SHA-384 one, and those past the digest buffer,
+ * which stream), and a message split in two parts.
  */
 
 import { createHmac } from 'node:crypto';
@@ -34,13 +35,13 @@ describe.each(['sha256', 'sha384'] as const)('HMAC-%s keyed once', (hash) => {
     }
   });
 
-  it('takes the native path for a long message on a later use, and the result is the same', () => {
+  it('gives the same MAC for a message longer than the one-shot buffer, on first and later use', () => {
     const key = bytes(32, 1);
     const mac = hmacFor(hash, key);
     const long = bytes(5000, 2);
     const want = createHmac(hash, key).update(long).digest('hex');
-    expect(hex(mac.compute(long).subarray(0, mac.bytes))).toBe(want); // first use: JavaScript
-    expect(hex(mac.compute(long).subarray(0, mac.bytes))).toBe(want); // later: native context copy
+    expect(hex(mac.compute(long).subarray(0, mac.bytes))).toBe(want); // first use
+    expect(hex(mac.compute(long).subarray(0, mac.bytes))).toBe(want); // later use
     expect(mac.bytes).toBe(hash === 'sha256' ? 32 : 48);
   });
 });
@@ -65,5 +66,28 @@ describe('KDF-HMAC-SHA2 with a keyed HMAC', () => {
         );
       }
     }
+  });
+});
+
+describe('the one-shot digest buffer (4,096 bytes: a pad, then the message)', () => {
+  it.each([
+    ['sha1', 64],
+    ['sha256', 64],
+    ['sha384', 128],
+  ] as const)('HMAC-%s matches createHmac on either side of its end', (hash, block) => {
+    const key = bytes(32, 5);
+    const mac = hmacFor(hash, key);
+    for (const n of [4096 - block - 1, 4096 - block, 4096 - block + 1, 4096]) {
+      const msg = bytes(n, n);
+      const want = createHmac(hash, key).update(msg).digest('hex');
+      expect(hex(mac.compute(msg).subarray(0, mac.bytes))).toBe(want);
+      const cut = n - 7;
+      expect(hex(mac.compute(msg.subarray(0, cut), msg.subarray(cut)).subarray(0, mac.bytes))).toBe(want);
+    }
+    // The buffer is wiped after use: a short message after a long one is still right.
+    const short = bytes(3, 9);
+    expect(hex(mac.compute(short).subarray(0, mac.bytes))).toBe(
+      createHmac(hash, key).update(short).digest('hex'),
+    );
   });
 });
