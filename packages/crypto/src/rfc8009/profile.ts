@@ -43,8 +43,8 @@ interface EncMaterial {
  * HMAC keyed with the base key, for every KDF-HMAC-SHA2 of that key (Ke, Ki,
  * Kc, the PRF), kept on the key's state. For aes128-cts-hmac-sha256-128 a
  * derivation is then two SHA-256 compressions, with no re-keying; for
- * aes256-cts-hmac-sha384-192 it is `createHmac` as before (../internal/hmac.ts
- * says why).
+ * aes256-cts-hmac-sha384-192 it is two one-shot digests from the kept pads
+ * (../internal/hmac.ts says why).
  */
 function baseMac(state: KeyState): Mac {
   let mac = state.extra as Mac | undefined;
