@@ -69,25 +69,37 @@ describe('KDF-HMAC-SHA2 with a keyed HMAC', () => {
   });
 });
 
-describe('the one-shot digest buffer (4,096 bytes: a pad, then the message)', () => {
+describe('the one-shot digest buffer (grows to 64 KiB: a pad, then the message)', () => {
   it.each([
     ['sha1', 64],
     ['sha256', 64],
     ['sha384', 128],
-  ] as const)('HMAC-%s matches createHmac on either side of its end', (hash, block) => {
-    const key = bytes(32, 5);
-    const mac = hmacFor(hash, key);
-    for (const n of [4096 - block - 1, 4096 - block, 4096 - block + 1, 4096]) {
-      const msg = bytes(n, n);
-      const want = createHmac(hash, key).update(msg).digest('hex');
-      expect(hex(mac.compute(msg).subarray(0, mac.bytes))).toBe(want);
-      const cut = n - 7;
-      expect(hex(mac.compute(msg.subarray(0, cut), msg.subarray(cut)).subarray(0, mac.bytes))).toBe(want);
-    }
-    // The buffer is wiped after use: a short message after a long one is still right.
-    const short = bytes(3, 9);
-    expect(hex(mac.compute(short).subarray(0, mac.bytes))).toBe(
-      createHmac(hash, key).update(short).digest('hex'),
-    );
-  });
+  ] as const)(
+    'HMAC-%s matches createHmac as the buffer grows and on either side of its end',
+    (hash, block) => {
+      const key = bytes(32, 5);
+      const mac = hmacFor(hash, key);
+      const end = 64 * 1024;
+      for (const n of [
+        4096 - block,
+        4096 - block + 1,
+        9000,
+        end - block - 1,
+        end - block,
+        end - block + 1,
+        end + 5,
+      ]) {
+        const msg = bytes(n, n);
+        const want = createHmac(hash, key).update(msg).digest('hex');
+        expect(hex(mac.compute(msg).subarray(0, mac.bytes))).toBe(want);
+        const cut = n - 7;
+        expect(hex(mac.compute(msg.subarray(0, cut), msg.subarray(cut)).subarray(0, mac.bytes))).toBe(want);
+      }
+      // The buffer is wiped after use: a short message after a long one is still right.
+      const short = bytes(3, 9);
+      expect(hex(mac.compute(short).subarray(0, mac.bytes))).toBe(
+        createHmac(hash, key).update(short).digest('hex'),
+      );
+    },
+  );
 });

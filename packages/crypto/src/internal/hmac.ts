@@ -56,12 +56,21 @@ function fromBinary(digest: string, n: number): Uint8Array {
 
 /**
  * Messages up to this long (with the one-block pad before them) are hashed
- * from {@link digestInput}; a longer one streams through a `createHash`
- * context, where the hashing outweighs the native object.
+ * from {@link digestInput}, which grows to fit them as ./scratch.ts does;
+ * a longer one streams through a `createHash` context, where the hashing
+ * outweighs the native object.
  */
-const DIGEST_INPUT_BYTES = 4096;
+const DIGEST_INPUT_MAX = 64 * 1024;
 /** A pad, then the message or the inner digest, for {@link digestHmac}. Wiped after each use. */
-const digestInput = Buffer.alloc(DIGEST_INPUT_BYTES);
+let digestInput = Buffer.alloc(4096);
+
+/** {@link digestInput}, grown to at least `length` bytes (at most {@link DIGEST_INPUT_MAX}). */
+function digestBuffer(length: number): Buffer {
+  if (length > digestInput.length) {
+    digestInput = Buffer.alloc(Math.min(DIGEST_INPUT_MAX, Math.max(length, digestInput.length * 2)));
+  }
+  return digestInput;
+}
 
 /**
  * HMAC(K, a | b) from K's pads with two one-shot digests (`crypto.hash`):
@@ -87,9 +96,9 @@ function digestHmac(
 ): Uint8Array {
   const block = ipad.length;
   const n = a.length + (b === undefined ? 0 : b.length);
-  const input = digestInput;
+  const input = digestBuffer(Math.min(block + n, DIGEST_INPUT_MAX));
   let inner: string;
-  if (block + n <= DIGEST_INPUT_BYTES) {
+  if (block + n <= DIGEST_INPUT_MAX) {
     input.set(ipad, 0);
     input.set(a, block);
     if (b !== undefined) input.set(b, block + a.length);
@@ -103,7 +112,7 @@ function digestHmac(
   input.write(inner, block, 'latin1');
   const mac = digestOnce(hashName, input.subarray(0, block + bytes), 'binary');
   // Security: the pads and the message were here.
-  input.fill(0, 0, Math.min(DIGEST_INPUT_BYTES, block + Math.max(n, bytes)));
+  input.fill(0, 0, Math.min(input.length, block + Math.max(n, bytes)));
   return fromBinary(mac, bytes);
 }
 
