@@ -126,6 +126,7 @@ function padsOf(hashName: string, key: Uint8Array, block: number): [ipad: Uint8A
     ipad[i] = x ^ 0x36;
     opad[i] = x ^ 0x5c;
   }
+  if (k !== key) k.fill(0); // Security: the hashed key
   return [ipad, opad];
 }
 
