@@ -197,6 +197,17 @@ function sha1Finish(total: number): void {
   pendingBytes = 0;
 }
 
+/** The first `words` words of `st` as big-endian bytes into `out` (a SHA-1 or SHA-256 state's digest). */
+function wordsOut(st: Int32Array, words: number, out: Uint8Array): void {
+  for (let i = 0; i < words; i++) {
+    const w = st[i]!;
+    out[4 * i] = w >>> 24;
+    out[4 * i + 1] = (w >>> 16) & 0xff;
+    out[4 * i + 2] = (w >>> 8) & 0xff;
+    out[4 * i + 3] = w & 0xff;
+  }
+}
+
 /**
  * The outer hash's one block: the 20-byte inner digest, then (fixed) the
  * 0x80 terminator, zeros and the length, 64 + 20 bytes in bits.
@@ -264,13 +275,7 @@ class Sha1Hmac implements Mac {
     sha1Absorb(a);
     if (b !== undefined) sha1Absorb(b);
     sha1Finish(64 + n);
-    for (let i = 0; i < 5; i++) {
-      const w = st[i]!;
-      block[4 * i] = w >>> 24;
-      block[4 * i + 1] = (w >>> 16) & 0xff;
-      block[4 * i + 2] = (w >>> 8) & 0xff;
-      block[4 * i + 3] = w & 0xff;
-    }
+    wordsOut(sha1State, 5, block);
     // Outer hash: the state after K ^ opad, then the one block.
     st[0] = states[5]!;
     st[1] = states[6]!;
@@ -278,13 +283,7 @@ class Sha1Hmac implements Mac {
     st[3] = states[8]!;
     st[4] = states[9]!;
     sha1Compress(st, block, 0);
-    for (let i = 0; i < 5; i++) {
-      const w = st[i]!;
-      result[4 * i] = w >>> 24;
-      result[4 * i + 1] = (w >>> 16) & 0xff;
-      result[4 * i + 2] = (w >>> 8) & 0xff;
-      result[4 * i + 3] = w & 0xff;
-    }
+    wordsOut(sha1State, 5, result);
     return result;
   }
 }
@@ -328,18 +327,6 @@ function sha256Finish(total: number): void {
   if (end === 128) sha256Compress(sha256State, p, 64);
   for (let i = 0; i < end; i++) p[i] = 0; // Security: the pending bytes were message bytes.
   sha256PendingBytes = 0;
-}
-
-/** The state as 32 big-endian bytes into `out`. */
-function sha256Output(out: Uint8Array): void {
-  const st = sha256State;
-  for (let i = 0; i < 8; i++) {
-    const w = st[i]!;
-    out[4 * i] = w >>> 24;
-    out[4 * i + 1] = (w >>> 16) & 0xff;
-    out[4 * i + 2] = (w >>> 8) & 0xff;
-    out[4 * i + 3] = w & 0xff;
-  }
 }
 
 /**
@@ -402,11 +389,11 @@ class Sha256Hmac implements Mac {
     sha256Absorb(a);
     if (b !== undefined) sha256Absorb(b);
     sha256Finish(64 + n);
-    sha256Output(block);
+    wordsOut(sha256State, 8, block);
     // Outer hash: the state after K ^ opad, then the one block.
     for (let i = 0; i < 8; i++) st[i] = states[8 + i]!;
     sha256Compress(st, block, 0);
-    sha256Output(result);
+    wordsOut(sha256State, 8, result);
     return result;
   }
 }
