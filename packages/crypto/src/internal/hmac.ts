@@ -130,21 +130,28 @@ function padsOf(hashName: string, key: Uint8Array, block: number): [ipad: Uint8A
   return [ipad, opad];
 }
 
-/** HMAC for the hashes with no JavaScript compression here (SHA-384, and MD5): {@link digestHmac} always. */
+/**
+ * HMAC on {@link digestHmac} from the key's pads: the whole MAC for the
+ * hashes with no JavaScript compression here (SHA-384, and MD5), and the
+ * base of {@link Sha1Hmac} and {@link Sha256Hmac}, which hash short messages
+ * in JavaScript and hand every other one to this.
+ */
 class DigestHmac implements Mac {
   readonly bytes: number;
   readonly #hash: string;
-  readonly #ipad: Uint8Array;
-  readonly #opad: Uint8Array;
+  /** K ^ ipad: one block. */
+  protected readonly ipad: Uint8Array;
+  /** K ^ opad: one block. */
+  protected readonly opad: Uint8Array;
 
   constructor(hashName: string, key: Uint8Array, bytes: number, block: number) {
     this.#hash = hashName;
     this.bytes = bytes;
-    [this.#ipad, this.#opad] = padsOf(hashName, key, block);
+    [this.ipad, this.opad] = padsOf(hashName, key, block);
   }
 
   compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
-    return digestHmac(this.#hash, this.#ipad, this.#opad, this.bytes, a, b);
+    return digestHmac(this.#hash, this.ipad, this.opad, this.bytes, a, b);
   }
 }
 
@@ -235,15 +242,12 @@ const SHA1_JS_MAX_BYTES = 503;
  * (./warm-up.ts); any other goes to {@link digestHmac}. Neither path makes
  * a native object.
  */
-class Sha1Hmac implements Mac {
-  readonly bytes = 20;
-  readonly #ipad: Uint8Array;
-  readonly #opad: Uint8Array;
+class Sha1Hmac extends DigestHmac {
   /** The SHA-1 states after K ^ ipad (words 0..4) and after K ^ opad (words 5..9). */
   #states: Int32Array | undefined;
 
   constructor(key: Uint8Array) {
-    [this.#ipad, this.#opad] = padsOf('sha1', key, 64);
+    super('sha1', key, 20, 64);
   }
 
   /** The two keyed states, computed in JavaScript. */
@@ -251,19 +255,18 @@ class Sha1Hmac implements Mac {
     const states = new Int32Array(10);
     const st = sha1State;
     st.set(SHA1_IV);
-    sha1Compress(st, this.#ipad, 0);
+    sha1Compress(st, this.ipad, 0);
     states.set(st, 0);
     st.set(SHA1_IV);
-    sha1Compress(st, this.#opad, 0);
+    sha1Compress(st, this.opad, 0);
     states.set(st, 5);
     this.#states = states;
     return states;
   }
 
-  compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
+  override compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
     const n = a.length + (b === undefined ? 0 : b.length);
-    if (n > SHA1_JS_MAX_BYTES || !jsCryptoReady())
-      return digestHmac('sha1', this.#ipad, this.#opad, 20, a, b);
+    if (n > SHA1_JS_MAX_BYTES || !jsCryptoReady()) return super.compute(a, b);
     const states = this.#states ?? this.#keyed();
     const block = outerBlock;
     const st = sha1State;
@@ -353,15 +356,12 @@ const SHA256_JS_MAX_BYTES = 55;
  * {@link SHA256_JS_MAX_BYTES} in JavaScript from the keyed states once the
  * process is past its cold start, any other through {@link digestHmac}.
  */
-class Sha256Hmac implements Mac {
-  readonly bytes = 32;
-  readonly #ipad: Uint8Array;
-  readonly #opad: Uint8Array;
+class Sha256Hmac extends DigestHmac {
   /** The states after K ^ ipad (words 0..7) and after K ^ opad (words 8..15). */
   #states: Int32Array | undefined;
 
   constructor(key: Uint8Array) {
-    [this.#ipad, this.#opad] = padsOf('sha256', key, 64);
+    super('sha256', key, 32, 64);
   }
 
   /** The two keyed states, computed in JavaScript. */
@@ -369,19 +369,18 @@ class Sha256Hmac implements Mac {
     const states = new Int32Array(16);
     const st = sha256State;
     st.set(SHA256_IV);
-    sha256Compress(st, this.#ipad, 0);
+    sha256Compress(st, this.ipad, 0);
     states.set(st, 0);
     st.set(SHA256_IV);
-    sha256Compress(st, this.#opad, 0);
+    sha256Compress(st, this.opad, 0);
     states.set(st, 8);
     this.#states = states;
     return states;
   }
 
-  compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
+  override compute(a: Uint8Array, b?: Uint8Array): Uint8Array {
     const n = a.length + (b === undefined ? 0 : b.length);
-    if (n > SHA256_JS_MAX_BYTES || !jsCryptoReady())
-      return digestHmac('sha256', this.#ipad, this.#opad, 32, a, b);
+    if (n > SHA256_JS_MAX_BYTES || !jsCryptoReady()) return super.compute(a, b);
     const states = this.#states ?? this.#keyed();
     const st = sha256State;
     const block = sha256OuterBlock;
