@@ -171,15 +171,20 @@ export interface PacDirectoryEntry {
  * is not copied by `{ ...b }`: copy a buffer as `{ type: b.type, data: b.data }`.
  */
 class ParsedPacBuffer implements RawPacBuffer, PacDirectoryEntry {
+  // Performance: `declare`d and set in the constructor only. A class field
+  // (or a parameter property, under ES2022 class fields) is first defined as
+  // undefined and then assigned: twice the stores for an object that parsing
+  // makes once per buffer.
+  declare readonly type: number;
+  declare readonly offset: number;
+  declare readonly size: number;
   readonly #pac: Uint8Array;
   #data: Uint8Array | undefined;
 
-  constructor(
-    pac: Uint8Array,
-    readonly type: number,
-    readonly offset: number,
-    readonly size: number,
-  ) {
+  constructor(pac: Uint8Array, type: number, offset: number, size: number) {
+    this.type = type;
+    this.offset = offset;
+    this.size = size;
     this.#pac = pac;
   }
 
@@ -226,7 +231,9 @@ function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): ParsedPacB
   }
   const version = u32At(b, 4);
   if (version !== 0) throw new PacError(`must be 0, got ${version}`, { path: 'PACTYPE.Version', offset: 4 });
-  const entries: ParsedPacBuffer[] = [];
+  // Sized once: `count` is checked against the input above. Performance:
+  // parsing allocates only this array and one object per buffer.
+  const entries = new Array<ParsedPacBuffer>(count);
   let expected = 8 + 16 * count; // already a multiple of 8
   for (let i = 0; i < count; i++) {
     const at = 8 + 16 * i;
@@ -247,7 +254,7 @@ function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): ParsedPacB
         offset: at + 4,
       });
     }
-    entries.push(new ParsedPacBuffer(b, type, offLo, size));
+    entries[i] = new ParsedPacBuffer(b, type, offLo, size);
     const end = offLo + size;
     expected = align8(end);
     const nonZero = firstNonZero(b, end, Math.min(expected, b.length));
@@ -311,7 +318,8 @@ export function decodePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
  * @throws PacError for a malformed header or directory.
  */
 export function parsePac(bytes: Uint8Array, options?: DecodePacOptions): Pac {
-  return parsePacWithDirectory(bytes, options).pac;
+  // Each parsed buffer is its own directory entry (see parsePacWithDirectory).
+  return { buffers: readPacDirectory(bytes, options) };
 }
 
 /** A parsed PAC and its directory as found in the input. */
