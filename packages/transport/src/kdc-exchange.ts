@@ -5,12 +5,25 @@
  * on a timer: each exchange has a deadline, and every socket is closed
  * whichever way the exchange ends.
  *
+ * Failures are {@link KerberosError}s, as everywhere in krbsim:
+ * KDC_ERR_SVC_UNAVAILABLE when no reply came (a refused or reset connection,
+ * a socket error, the deadline, a connection closed before a whole reply),
+ * KRB_ERR_FIELD_TOOLONG for a TCP reply whose length prefix has the reserved
+ * bit set or exceeds the limit (RFC 4120 section 7.2.2, the code a KDC gives
+ * a request framed so). The socket's own error is kept as `cause`.
+ *
  * @module
  */
 
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
+import { ErrorCode, KerberosError } from '@krbsim/core';
 import { frameTcp, TcpRecordReader } from './framing';
+
+/** No reply from one KDC address: KDC_ERR_SVC_UNAVAILABLE, the socket's error as `cause`. */
+function unavailable(message: string, cause?: unknown): KerberosError {
+  return new KerberosError(ErrorCode.KDC_ERR_SVC_UNAVAILABLE, message, cause === undefined ? {} : { cause });
+}
 
 /** Limits for one exchange. */
 export interface ExchangeOptions {
@@ -20,7 +33,11 @@ export interface ExchangeOptions {
   readonly maxReplyBytes: number;
 }
 
-/** Send `request` in one UDP datagram to `host:port`; resolve with the first datagram back from there. */
+/**
+ * Send `request` in one UDP datagram to `host:port`; resolve with the first datagram back from there.
+ *
+ * @throws KerberosError KDC_ERR_SVC_UNAVAILABLE when no reply comes (see the module comment).
+ */
 export function udpExchange(
   host: string,
   port: number,
@@ -30,7 +47,7 @@ export function udpExchange(
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     let done = false;
-    const finish = (err: Error | undefined, reply?: Uint8Array) => {
+    const finish = (err: KerberosError | undefined, reply?: Uint8Array) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -39,22 +56,27 @@ export function udpExchange(
       else resolve(reply!);
     };
     const timer = setTimeout(
-      () => finish(new Error(`no UDP reply from ${host}:${port} within ${o.timeoutMs} ms`)),
+      () => finish(unavailable(`no UDP reply from ${host}:${port} within ${o.timeoutMs} ms`)),
       o.timeoutMs,
     );
-    socket.on('error', (err) => finish(new Error(`UDP ${host}:${port}: ${err.message}`)));
+    socket.on('error', (err) => finish(unavailable(`UDP ${host}:${port}: ${err.message}`, err)));
     socket.on('message', (msg) => finish(undefined, new Uint8Array(msg)));
     // connect() filters replies to the KDC's address and surfaces ICMP
     // port-unreachable as an error instead of a silent timeout.
     socket.connect(port, host, () => {
       socket.send(request, (err) => {
-        if (err) finish(new Error(`UDP ${host}:${port}: ${err.message}`));
+        if (err) finish(unavailable(`UDP ${host}:${port}: ${err.message}`, err));
       });
     });
   });
 }
 
-/** Send `request` as one length-prefixed record over a new TCP connection; resolve with the first record back. */
+/**
+ * Send `request` as one length-prefixed record over a new TCP connection; resolve with the first record back.
+ *
+ * @throws KerberosError KDC_ERR_SVC_UNAVAILABLE when no reply comes, KRB_ERR_FIELD_TOOLONG for a
+ *   reply whose length prefix is refused (see the module comment).
+ */
 export function tcpExchange(
   host: string,
   port: number,
@@ -65,7 +87,7 @@ export function tcpExchange(
     const socket = connect({ host, port });
     const reader = new TcpRecordReader(o.maxReplyBytes);
     let done = false;
-    const finish = (err: Error | undefined, reply?: Uint8Array) => {
+    const finish = (err: KerberosError | undefined, reply?: Uint8Array) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -74,16 +96,17 @@ export function tcpExchange(
       else resolve(reply!);
     };
     const timer = setTimeout(
-      () => finish(new Error(`no TCP reply from ${host}:${port} within ${o.timeoutMs} ms`)),
+      () => finish(unavailable(`no TCP reply from ${host}:${port} within ${o.timeoutMs} ms`)),
       o.timeoutMs,
     );
-    socket.on('error', (err) => finish(new Error(`TCP ${host}:${port}: ${err.message}`)));
+    socket.on('error', (err) => finish(unavailable(`TCP ${host}:${port}: ${err.message}`, err)));
     socket.on('connect', () => socket.write(frameTcp(request)));
     socket.on('data', (chunk: Buffer) => {
       for (const event of reader.push(chunk)) {
         if (event.kind === 'record') return finish(undefined, event.message);
         return finish(
-          new Error(
+          new KerberosError(
+            ErrorCode.KRB_ERR_FIELD_TOOLONG,
             event.reason === 'too-long'
               ? `TCP ${host}:${port}: reply of ${event.prefix} bytes exceeds the ${o.maxReplyBytes}-byte limit`
               : `TCP ${host}:${port}: reply length has the reserved high bit set`,
@@ -91,6 +114,6 @@ export function tcpExchange(
         );
       }
     });
-    socket.on('end', () => finish(new Error(`TCP ${host}:${port} closed the connection before replying`)));
+    socket.on('end', () => finish(unavailable(`TCP ${host}:${port} closed the connection before replying`)));
   });
 }
