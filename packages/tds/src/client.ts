@@ -16,7 +16,7 @@
  */
 
 import { connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { createSecureContext, type SecureContext, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { TdsError } from './errors';
 import { TdsVersion } from './iana/login7';
 import { TdsPacketType } from './iana/packet';
@@ -33,6 +33,38 @@ import type { Cell, Column, ErrorToken, LoginAckToken, TdsTokenValue } from './t
 
 /** What the client offers in PRELOGIN's ENCRYPTION; see the module comment. */
 export type TdsClientEncryption = 'off' | 'on' | 'not-supported';
+
+/** What a read gets once the server has closed the connection. */
+const closedByServer = () => new TdsError('closed', 'connection', 'the server closed the connection');
+
+/** How many client TLS contexts {@link clientContext} keeps. */
+const CLIENT_CONTEXTS = 8;
+const clientContexts = new Map<string, SecureContext>();
+
+/**
+ * The client's TLS context for a set of trusted CAs (PEM; none: Node's
+ * root CAs), TLS 1.2 at most, as SQL Server speaks it with TDS 7.x.
+ * Performance: making a context parses the CAs and builds an OpenSSL
+ * SSL_CTX; sharing it took an encrypted login on loopback from 2.78 to 2.24
+ * ms of CPU (bench/RESULTS.md, runs 38 and 45), so connections that trust
+ * the same CAs share one, as Node's `https.Agent` shares its contexts. A context holds only what every such connection
+ * trusts; the name checked and `rejectUnauthorized` stay per connection.
+ * The {@link CLIENT_CONTEXTS} most recently made are kept.
+ */
+function clientContext(ca: string | readonly string[] | undefined): SecureContext {
+  // NUL cannot appear in PEM: it separates the CAs of a list unambiguously.
+  const key = ca === undefined ? '' : typeof ca === 'string' ? `1\0${ca}` : `${ca.length}\0${ca.join('\0')}`;
+  let context = clientContexts.get(key);
+  if (context === undefined) {
+    context = createSecureContext({
+      ...(ca !== undefined && { ca: typeof ca === 'string' ? ca : [...ca] }),
+      maxVersion: 'TLSv1.2',
+    });
+    if (clientContexts.size >= CLIENT_CONTEXTS) clientContexts.delete(clientContexts.keys().next().value!);
+    clientContexts.set(key, context);
+  }
+  return context;
+}
 
 /** Options for {@link connectTds}. */
 export interface ConnectTdsOptions {
@@ -118,6 +150,8 @@ class ClientConnection implements TdsClient {
   readonly #queue: TdsMessage[] = [];
   readonly #waiting: Array<{ resolve(m: TdsMessage): void; reject(e: Error): void }> = [];
   #failure: Error | undefined;
+  /** The socket closed; {@link TdsClient.#failure} is then set when first needed. */
+  #socketClosed = false;
   #transport: PreloginTlsTransport | undefined;
   #tls: TLSSocket | undefined;
   #inViaTls = false;
@@ -144,9 +178,12 @@ class ClientConnection implements TdsClient {
       this.#onSocketData(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)),
     );
     socket.on('error', (e) => this.#fail(new TdsError('closed', 'connection', e.message, { cause: e })));
-    socket.on('close', () =>
-      this.#fail(new TdsError('closed', 'connection', 'the server closed the connection')),
-    );
+    socket.on('close', () => {
+      // Performance: every connection ends here, most after close() with nothing
+      // waiting; the error (and its stack) is made when a read would get it.
+      this.#socketClosed = true;
+      if (this.#waiting.length > 0) this.#fail(closedByServer());
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);
@@ -199,9 +236,8 @@ class ClientConnection implements TdsClient {
     const tls = tlsConnect({
       socket: transport as unknown as Socket,
       ...(t.servername !== undefined && { servername: t.servername }),
-      ...(t.ca !== undefined && { ca: typeof t.ca === 'string' ? t.ca : [...t.ca] }),
+      secureContext: clientContext(t.ca),
       rejectUnauthorized: t.rejectUnauthorized ?? true,
-      maxVersion: 'TLSv1.2',
     });
     this.#tls = tls;
     tls.on('data', (d: Buffer) => {
@@ -340,6 +376,7 @@ class ClientConnection implements TdsClient {
   #next(what: string): Promise<TdsMessage> {
     const queued = this.#queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#failure === undefined && this.#socketClosed) this.#failure = closedByServer();
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
       const timer = this.#timers.setTimeout(() => {
