@@ -47,9 +47,10 @@ const clientContexts = new Map<string, SecureContext>();
  * Performance: making a context parses the CAs and builds an OpenSSL
  * SSL_CTX; sharing it took an encrypted login on loopback from 2.78 to 2.24
  * ms of CPU (bench/RESULTS.md, runs 38 and 45), so connections that trust
- * the same CAs share one, as Node's `https.Agent` shares its contexts. A context holds only what every such connection
- * trusts; the name checked and `rejectUnauthorized` stay per connection.
- * The {@link CLIENT_CONTEXTS} most recently made are kept.
+ * the same CAs share one, as Node's `https.Agent` shares its contexts. A
+ * context holds only what every such connection trusts; the name checked
+ * and `rejectUnauthorized` stay per connection. The
+ * {@link CLIENT_CONTEXTS} most recently made are kept.
  */
 function clientContext(ca: string | readonly string[] | undefined): SecureContext {
   // NUL cannot appear in PEM: it separates the CAs of a list unambiguously.
@@ -150,7 +151,7 @@ class ClientConnection implements TdsClient {
   readonly #queue: TdsMessage[] = [];
   readonly #waiting: Array<{ resolve(m: TdsMessage): void; reject(e: Error): void }> = [];
   #failure: Error | undefined;
-  /** The socket closed; {@link TdsClient.#failure} is then set when first needed. */
+  /** The socket closed: `#failure` is then set when a request first needs it. */
   #socketClosed = false;
   #transport: PreloginTlsTransport | undefined;
   #tls: TLSSocket | undefined;
