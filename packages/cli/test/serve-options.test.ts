@@ -7,6 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
@@ -16,7 +17,7 @@ import { runCli } from '../src/cli';
 import { applyPortOptions } from '../src/port-option';
 import { startTopology } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
-import { serveUntilReady } from './run-serve';
+import { type ReadyServe, serveUntilReady } from './run-serve';
 
 let dir: string;
 let single: string;
@@ -35,14 +36,41 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A UDP port nobody listens on right now. */
+/** A port on 127.0.0.1 that is free for TCP and for UDP right now. */
 async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  const port = await new Promise<number>((resolve) =>
-    s.bind(0, '127.0.0.1', () => resolve(s.address().port)),
-  );
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
+  for (;;) {
+    const server = createServer();
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const s = createSocket('udp4');
+    const udpFree = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    if (udpFree) return port;
+  }
+}
+
+/**
+ * `serveUntilReady(argvFor(port))` on a {@link freePort}. The test files run
+ * side by side, so another one's socket can take the port between the check
+ * and serve's bind: a start that fails with EADDRINUSE is tried again on
+ * another port (at most 5 times).
+ */
+async function serveOnFreePort(
+  argvFor: (port: number) => string[],
+): Promise<{ run: ReadyServe; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { run: await serveUntilReady(argvFor(port)), port };
+    } catch (e) {
+      if (attempt === 5 || !String(e).includes('EADDRINUSE')) throw e;
+    }
+  }
 }
 
 describe('krbsim serve without --dir', () => {
@@ -129,8 +157,13 @@ describe('krbsim serve --host 0.0.0.0', () => {
 
 describe('krbsim serve --port', () => {
   it('puts a single realm on the port given', async () => {
-    const port = await freePort();
-    const run = await serveUntilReady([single, '--dir', join(dir, 'port'), '--port', String(port)]);
+    const { run, port } = await serveOnFreePort((p) => [
+      single,
+      '--dir',
+      join(dir, 'port'),
+      '--port',
+      String(p),
+    ]);
     try {
       expect(run.ports.realms['A.TEST']).toMatchObject({ udp: port, tcp: port });
       expect(run.krb5conf).toContain(`kdc = 127.0.0.1:${port}\n`);
@@ -140,8 +173,13 @@ describe('krbsim serve --port', () => {
   });
 
   it('takes REALM=port pairs', async () => {
-    const port = await freePort();
-    const run = await serveUntilReady([two, '--dir', join(dir, 'pairs'), '--port', `B.TEST=${port}`]);
+    const { run, port } = await serveOnFreePort((p) => [
+      two,
+      '--dir',
+      join(dir, 'pairs'),
+      '--port',
+      `B.TEST=${p}`,
+    ]);
     try {
       expect(run.ports.realms['B.TEST']).toMatchObject({ udp: port, tcp: port });
       expect(run.ports.realms['A.TEST']!.udp).not.toBe(port);
