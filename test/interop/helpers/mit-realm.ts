@@ -125,12 +125,32 @@ async function waitForListener(port: number, kdc: ChildProcess, deadlineMs: numb
 /**
  * Creates and starts an MIT realm. `tools` maps kdb5_util, kadmin.local and
  * krb5kdc to their paths (default: found on PATH).
+ *
+ * The port is free when chosen, but the test files run side by side and
+ * another one's socket can take it before krb5kdc binds it: a start whose
+ * KDC log says the address is in use is tried again on another port (at
+ * most three times).
  */
 export async function startMitRealm(
   realm: string,
   principals: readonly MitPrincipal[],
   tools: Readonly<Record<string, string>> = mitKdcTools(),
   options: MitRealmOptions = {},
+): Promise<MitRealm> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMitRealmOnce(realm, principals, tools, options);
+    } catch (e) {
+      if (attempt === 3 || !String(e).includes('Address already in use')) throw e;
+    }
+  }
+}
+
+async function startMitRealmOnce(
+  realm: string,
+  principals: readonly MitPrincipal[],
+  tools: Readonly<Record<string, string>>,
+  options: MitRealmOptions,
 ): Promise<MitRealm> {
   const enctypes = options.enctypes ?? AES_ENCTYPES;
   const dir = await mkdtemp(join(tmpdir(), 'krbsim-mit-'));
