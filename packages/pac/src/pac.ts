@@ -240,8 +240,10 @@ function readPacDirectory(b: Uint8Array, options?: DecodePacOptions): ParsedPacB
     const type = u32At(b, at);
     const size = u32At(b, at + 4);
     const offLo = u32At(b, at + 8);
-    const offHi = u32At(b, at + 12);
-    if (offHi !== 0 || offLo % 8 !== 0 || offLo !== expected) {
+    // The offset is 64 bits, its high half zero; `expected` is a multiple of
+    // 8, so equality checks the alignment too.
+    if ((b[at + 12]! | b[at + 13]! | b[at + 14]! | b[at + 15]!) !== 0 || offLo !== expected) {
+      const offHi = u32At(b, at + 12);
       const off = offHi === 0 ? `${offLo}` : `0x${offHi.toString(16)}${offLo.toString(16).padStart(8, '0')}`;
       throw new PacError(
         `expected ${expected} (buffers follow the directory in order, each on the next 8-byte boundary), got ${off}`,
