@@ -57,6 +57,10 @@ export const SqlErrorNumber = {
  *   prerequisites were met;
  * - `redirect-connection`: the instance uses the Redirect connection type (18452);
  * - `login-not-found`: no login maps to the user or its groups (18456);
+ * - `sql-login-refused`: the instance refused a login over TDS
+ *   (`loginOverTds`): the client sees only the SQL error (`sqlError`, 18456
+ *   or 18452, and its text), since the instance keeps the cause in its log,
+ *   as SQL Server does;
  * - `login-mode-mismatch`: a login for the user exists, but of the kind the
  *   instance's authentication metadata mode does not use (18456);
  * - `windows-principal-not-found`: `CREATE LOGIN ... FROM WINDOWS` for an
@@ -82,6 +86,7 @@ export type LabErrorReason =
   | 'redirect-connection'
   | 'login-not-found'
   | 'login-mode-mismatch'
+  | 'sql-login-refused'
   | 'windows-principal-not-found'
   | 'instance-exists'
   | 'subnet-taken'

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { isKerberosError, type KerberosError } from '@krbsim/core';
+import { ErrorCode, isKerberosError, type KerberosError } from '@krbsim/core';
 import {
   connectTds,
   loginFailed,
@@ -188,8 +188,11 @@ export interface LoginOverTdsOptions {
  * Log in to `listener` as a SQL driver does, with `@krbsim/tds`'s client:
  * PRELOGIN offering encryption, TLS with the certificate checked, LOGIN7
  * with the token, one batch, then close. Resolves with the server's answer
- * to the login (its SSPI token, the AP-REP, for mutual authentication);
- * a refused login rejects with the SQL error's number and text.
+ * to the login (its SSPI token, the AP-REP, for mutual authentication).
+ * A refused login rejects with a {@link LabError} of reason
+ * `sql-login-refused` carrying the SQL error's number (`sqlError`) and text,
+ * and for 18456 the login name the instance reported (`login`): what a SQL
+ * client learns; the cause stays in the instance's log.
  */
 export async function loginOverTds(
   listener: Pick<TdsListener, 'host' | 'port'>,
@@ -207,13 +210,24 @@ export async function loginOverTds(
       hostName: options.hostName ?? 'PC1',
       appName: 'krbsim',
     });
-    if (!r.ok) throw new Error(`the instance refused the login: ${r.error.number} ${r.error.msgText}`);
+    if (!r.ok) throw loginRefused(r.error);
     await client.batch(options.sql ?? 'SELECT SUSER_SNAME()');
     return { responseToken: r.responseToken };
   } finally {
     client.close();
     await client.closed;
   }
+}
+
+/** A login the instance refused, as its client sees it: the SQL error's number and text. */
+function loginRefused(error: SqlError): LabError {
+  // 18456's text names the user as SQL Server reports it: Login failed for user 'CONTOSO\bob'.
+  const login = /^Login failed for user '(.*)'\.$/.exec(error.msgText)?.[1];
+  return new LabError(
+    ErrorCode.KRB_ERR_GENERIC,
+    `the instance refused the login: ${error.number} ${error.msgText}`,
+    { reason: 'sql-login-refused', sqlError: error.number, ...(login !== undefined && { login }) },
+  );
 }
 
 /** One exchange of a connection as a trace entry; labels name the Kerberos tokens and TLS. */

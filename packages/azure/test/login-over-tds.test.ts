@@ -2,11 +2,11 @@
  * `loginOverTds`, the driver-like login `krbsim demo --tds` uses, and the
  * listener's `onSession`: the session the instance mapped reaches the
  * caller, the AP-REP comes back for mutual authentication, and a refused
- * login rejects with SQL Server's error.
+ * login rejects with a LabError carrying SQL Server's error.
  */
 
-import { createAzureSqlMiLab, loginOverTds, type SqlSession } from '@krbsim/azure';
-import { ManualClock } from '@krbsim/core';
+import { createAzureSqlMiLab, LabError, loginOverTds, SqlErrorNumber, type SqlSession } from '@krbsim/azure';
+import { ErrorCode, ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 
 function setup() {
@@ -51,10 +51,39 @@ describe('loginOverTds', () => {
     try {
       const ca = (await lab.certificateAuthority()).certPem;
       const { token } = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
-      await expect(loginOverTds(listener, { token, ca, servername: mi.fqdn })).rejects.toThrow(
-        "the instance refused the login: 18456 Login failed for user 'CONTOSO\\bob'.",
-      );
+      const e = await loginOverTds(listener, { token, ca, servername: mi.fqdn }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(LabError);
+      expect(e).toMatchObject({
+        message: "the instance refused the login: 18456 Login failed for user 'CONTOSO\\bob'.",
+        code: ErrorCode.KRB_ERR_GENERIC,
+        reason: 'sql-login-refused',
+        sqlError: SqlErrorNumber.LOGIN_FAILED,
+        login: 'CONTOSO\\bob',
+      });
       expect(sessions).toEqual([]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('rejects a token the instance cannot accept with 18452, the login name unknown to the client', async () => {
+    const { lab, alice, mi } = setup();
+    const listener = await mi.listen();
+    try {
+      const ca = (await lab.certificateAuthority()).certPem;
+      const { token } = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+      await loginOverTds(listener, { token, ca, servername: mi.fqdn });
+      // The same token again: a replay, refused by the instance's replay cache.
+      const e = await loginOverTds(listener, { token, ca, servername: mi.fqdn }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(LabError);
+      expect(e).toMatchObject({
+        reason: 'sql-login-refused',
+        sqlError: SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN,
+        login: undefined,
+      });
+      expect((e as LabError).message).toMatch(
+        /^the instance refused the login: 18452 Login failed\. The login is from an untrusted domain/,
+      );
     } finally {
       await listener.close();
     }
