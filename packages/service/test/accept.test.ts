@@ -4,13 +4,19 @@ import {
   encodeApReq,
   encodeEncKrbCredPart,
   encodeKrbCred,
+  encodeNegotiationToken,
   GssFlags,
   GssOid,
+  Krb5TokenId,
+  type Krb5TokId,
   unwrapGssToken,
   unwrapKrb5Token,
+  wrapGssToken,
+  wrapKrb5Token,
 } from '@krbsim/asn1';
 import type { GssFraming } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
+import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import { alice, Lab, REALM, spnName, thrown } from './helpers';
 
@@ -284,6 +290,66 @@ describe('GSS checksum and channel bindings', () => {
   });
 });
 
+describe('delegated credentials sealed with a key (RFC 4121 section 4.1.1, key usage 14)', () => {
+  /** A KRB-CRED of `tickets` whose EncKrbCredPart lists `infos` entries, sealed with `key` (etype 0: in the clear). */
+  function krbCredOf(lab: Lab, key: Key | undefined, tickets: number, infos: number): Uint8Array {
+    const tgt = lab.credential();
+    const info = { key: { keytype: 18, keyvalue: tgt.sessionKey.bytes }, prealm: REALM, pname: alice.name };
+    const part = encodeEncKrbCredPart({ ticketInfo: Array.from({ length: infos }, () => info) });
+    return encodeKrbCred({
+      pvno: 5,
+      msgType: 22,
+      tickets: Array.from({ length: tickets }, () => tgt.ticket),
+      encPart:
+        key === undefined
+          ? { etype: 0, cipher: part }
+          : {
+              etype: key.etype,
+              cipher: encrypt(key, KeyUsage.KRB_CRED_ENCPART, part, { random: lab.random }),
+            },
+    });
+  }
+
+  it('reads a KRB-CRED sealed with the session key', () => {
+    const lab = new Lab();
+    const cred = lab.credential();
+    const delegation = krbCredOf(lab, cred.sessionKey, 1, 1);
+    const r = lab.service().accept(lab.client.buildApReq(cred, { gss: 'krb5', delegation }).token);
+    expect(r.delegatedCredential?.tickets).toHaveLength(1);
+    expect(r.delegatedCredential?.info[0]?.prealm).toBe(REALM);
+  });
+
+  it('KRB_AP_ERR_BAD_INTEGRITY: sealed with neither the subkey nor the session key', () => {
+    const lab = new Lab();
+    const cred = lab.credential();
+    const stranger = lab.credential().sessionKey; // same etype, another key
+    for (const key of [stranger, stringToKey(17, 'not-this-one', 'CONTOSO.COMalice')]) {
+      const delegation = krbCredOf(lab, key, 1, 1);
+      const e = thrown(() =>
+        lab.service().accept(lab.client.buildApReq(cred, { gss: 'krb5', delegation }).token),
+      );
+      expect(e.code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+      expect(e.message).toContain('delegated credentials (KRB-CRED) did not decrypt');
+    }
+  });
+
+  it('KRB_AP_ERR_MODIFIED: a ticket count that differs from the ticket-info count', () => {
+    const lab = new Lab();
+    const cred = lab.credential();
+    for (const [tickets, infos] of [
+      [2, 1],
+      [1, 2],
+    ] as const) {
+      const delegation = krbCredOf(lab, cred.sessionKey, tickets, infos);
+      const e = thrown(() =>
+        lab.service().accept(lab.client.buildApReq(cred, { gss: 'krb5', delegation }).token),
+      );
+      expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+      expect(e.message).toContain(`has ${tickets} tickets but ${infos} ticket-info entries`);
+    }
+  });
+});
+
 describe('malformed tokens never crash the service', () => {
   it('throws KerberosError for empty, foreign and truncated tokens', () => {
     const lab = new Lab();
@@ -301,6 +367,50 @@ describe('malformed tokens never crash the service', () => {
     for (const b of bad) {
       const e = thrown(() => svc.accept(b));
       expect(e, hex(b)).toBeInstanceOf(KerberosError);
+    }
+  });
+
+  it('names what is wrong with a GSS or SPNEGO frame around something other than an AP-REQ', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    const apReq = lab.client.buildApReq(lab.credential()).token; // raw DER AP-REQ
+    const krb5 = (tokId: Krb5TokId, message = apReq) => wrapKrb5Token(tokId, message);
+    const cases: [string, Uint8Array, number, string][] = [
+      [
+        'a krb5 token that carries an AP-REP (TOK_ID and message tag agree)',
+        krb5(Krb5TokenId.AP_REP, Uint8Array.of(0x6f, 0x00)),
+        ErrorCode.KRB_AP_ERR_MSG_TYPE,
+        'TOK_ID 0x0200, not 0x0100 (AP-REQ)',
+      ],
+      [
+        'a NegTokenResp inside the GSS frame SPNEGO keeps for the first token',
+        wrapGssToken(GssOid.SPNEGO, encodeNegotiationToken({ negTokenResp: { negState: 0 } })),
+        ErrorCode.KRB_AP_ERR_MSG_TYPE,
+        'the SPNEGO token is not a NegTokenInit',
+      ],
+      [
+        'a NegTokenInit that offers Kerberos but sends no optimistic token',
+        encodeNegotiationToken({ negTokenInit: { mechTypes: [GssOid.KRB5] } }),
+        ErrorCode.KRB_AP_ERR_METHOD,
+        'carries no Kerberos token',
+      ],
+      [
+        'a NegTokenInit that prefers NTLM',
+        encodeNegotiationToken({
+          negTokenInit: {
+            mechTypes: ['1.3.6.1.4.1.311.2.2.10', GssOid.KRB5],
+            mechToken: krb5(Krb5TokenId.AP_REQ),
+          },
+        }),
+        ErrorCode.KRB_AP_ERR_METHOD,
+        'prefers SPNEGO mechanism 1.3.6.1.4.1.311.2.2.10',
+      ],
+    ];
+    for (const [what, token, code, text] of cases) {
+      const e = thrown(() => svc.accept(token));
+      expect(e, what).toBeInstanceOf(KerberosError);
+      expect(e.code, what).toBe(code);
+      expect(e.message, what).toContain(text);
     }
   });
 

@@ -117,6 +117,26 @@ describe('checkApReq', () => {
       expect(checkApReq(req, check(lab, rules, { allowWeakCrypto: true })).serverKey.key.etype).toBe(23);
     });
 
+    it(`${label}: refuses a weak session key inside a strong ticket, and a weak authenticator etype`, () => {
+      const lab = new Lab();
+      // The ticket is sealed with the AES service key; only its session key is RC4 (the
+      // authenticator's etype field says AES, so the ticket's own contents are what refuses it).
+      const rc4Session = apReqFor(lab, lab.credential({ sessionKeyEtype: 23 }), usageOf(rules));
+      const weakSession = { ...rc4Session, authenticator: { ...rc4Session.authenticator, etype: 18 } };
+      const e = thrown(() => checkApReq(weakSession, check(lab, rules)));
+      expect(e).toBeInstanceOf(ApReqError);
+      expect(e.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+      expect(e.message).toContain('the session key uses the weak enctype 23');
+      expect(checkApReq(rc4Session, check(lab, rules, { allowWeakCrypto: true })).sessionKey.etype).toBe(23);
+      // A strong ticket whose authenticator claims a weak etype: refused before any decryption.
+      const good = apReqFor(lab, lab.credential(), usageOf(rules));
+      const weakAuth = { ...good, authenticator: { ...good.authenticator, etype: 23 } };
+      const a = thrown(() => checkApReq(weakAuth, check(lab, rules)));
+      expect(a).toBeInstanceOf(ApReqError);
+      expect(a.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+      expect(a.message).toContain('authenticator');
+    });
+
     it(`${label}: lets a bug in the key lookup surface as itself`, () => {
       const lab = new Lab();
       const req = apReqFor(lab, lab.credential(), usageOf(rules));
