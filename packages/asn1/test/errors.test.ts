@@ -26,6 +26,8 @@ import {
   encodeEtypeInfo2,
   encodeKdcReq,
   encodeKrbError,
+  encodeNegotiationToken,
+  encodePaPacRequest,
   encodePrincipalName,
   encodeTicket,
   expandAuthorizationData,
@@ -419,5 +421,71 @@ describe('encoding bad values', () => {
       'AuthorizationData[0].ad-data',
       'expected a Uint8Array, got "x"',
     );
+  });
+
+  it('says what it got, for each kind of field', () => {
+    const krbError = {
+      pvno: 5,
+      msgType: 30,
+      stime: T0,
+      susec: 0,
+      errorCode: 25,
+      realm: 'EXAMPLE.COM',
+      sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
+    } as const;
+    const body = asReq.reqBody;
+    const cases: [() => unknown, string, string][] = [
+      [
+        () => encodeEncryptedData({ etype: 18, kvno: 1.5, cipher: new Uint8Array(1) }),
+        'EncryptedData.kvno',
+        'expected a kvno (UInt32), got 1.5',
+      ],
+      [
+        () => encodeKrbError({ ...krbError, susec: 1_000_000 }),
+        'KRB-ERROR.susec',
+        'expected Microseconds (0..999999), got 1000000',
+      ],
+      [
+        () => encodePaPacRequest({ includePac: 'yes' as never }),
+        'KERB-PA-PAC-REQUEST.include-pac',
+        'expected a boolean, got "yes"',
+      ],
+      [
+        () => encodeAsReq({ ...asReq, reqBody: { ...body, kdcOptions: null as never } }),
+        'AS-REQ.req-body.kdc-options',
+        'expected KerberosFlags (a 32-bit number), got null',
+      ],
+      [
+        () => encodeAsReq({ ...asReq, reqBody: { ...body, etype: 18 as never } }),
+        'AS-REQ.req-body.etype',
+        'expected an array (SEQUENCE OF Int32), got 18',
+      ],
+      [
+        () => encodeEncryptedData({ etype: 18, cipher: [1, 2] as never }),
+        'EncryptedData.cipher',
+        'expected a Uint8Array, got an array',
+      ],
+      [
+        () => encodeEncryptedData({ etype: 18, cipher: {} as never }),
+        'EncryptedData.cipher',
+        'expected a Uint8Array, got object',
+      ],
+      [
+        () => encodeNegotiationToken({ negTokenInit: { mechTypes: ['kerberos'] } }),
+        'NegotiationToken.negTokenInit.mechTypes[0]',
+        'expected an OBJECT IDENTIFIER in dotted form, got "kerberos"',
+      ],
+      [
+        () => encodeNegotiationToken({ negTokenInit: { mechTypes: ['1.40.5'] } }),
+        'NegotiationToken.negTokenInit.mechTypes[0]',
+        'expected an OBJECT IDENTIFIER (second arc < 40), got "1.40.5"',
+      ],
+      [
+        () => encodeNegotiationToken({ negTokenInit: { mechTypes: ['1.2.99999999999999999999'] } }),
+        'NegotiationToken.negTokenInit.mechTypes[0]',
+        'expected an OBJECT IDENTIFIER with safe-integer arcs, got "1.2.99999999999999999999"',
+      ],
+    ];
+    for (const [fn, path, reason] of cases) expectAsn1(fn, path, reason);
   });
 });

@@ -154,6 +154,24 @@ describe('SPNEGO (RFC 4178)', () => {
     expectOracle(withMic);
   });
 
+  it('refuses a mechListMIC at both [3] and [4], and a [3] that is neither a MIC nor NegHints', () => {
+    const mechTypes = 'a00d300b06092a864886f712010202'; // [0] { 1.2.840.113554.1.2.2 }
+    const bare = (fields: string) => {
+      const seq = `30${(fields.length / 2).toString(16).padStart(2, '0')}${fields}`;
+      return unhex(`a0${(seq.length / 2).toString(16).padStart(2, '0')}${seq}`);
+    };
+    // The [3]-as-OCTET-STRING form alone decodes: it is RFC 4178's mechListMIC.
+    const one = K.decodeNegotiationToken(bare(`${mechTypes}a304040201 02`.replace(' ', '')));
+    expect('negTokenInit' in one && one.negTokenInit.mechListMic).toEqual(unhex('0102'));
+    const both = thrown(() => K.decodeNegotiationToken(bare(`${mechTypes}a30404020102a4040402aabb`)));
+    expect(both).toBeInstanceOf(K.Asn1Error);
+    expect(both.message).toContain('both [3] and [4] carry a mechListMIC');
+    expect(both.path).toContain('.mechListMIC');
+    const integer = thrown(() => K.decodeNegotiationToken(bare(`${mechTypes}a303020105`)));
+    expect(integer).toBeInstanceOf(K.Asn1Error);
+    expect(integer.message).toContain('expected OCTET STRING (0x04) or NegHints SEQUENCE (0x30), got 0x2');
+  });
+
   it('NegTokenResp travels bare, hand-checked', () => {
     const resp: K.NegTokenResp = {
       negState: K.NegState['accept-completed'],

@@ -127,6 +127,19 @@ describe('parsePrincipal', () => {
     expect(failure(() => parsePrincipal('a@b@', { enterprise: true, strict: true })).message).toMatch(
       /empty realm/,
     );
+    // Escapes: a quoted @ neither splits the realm nor counts toward the two that make one.
+    expect(parsePrincipal('alice\\@x\\\\y@contoso.com@FABRIKAM.COM', { enterprise: true })).toEqual(
+      ent(['alice@x\\y@contoso.com'], 'FABRIKAM.COM'),
+    );
+    expect(parsePrincipal('alice\\@contoso.com', { ...d, enterprise: 'auto' }).name.nameType).toBe(
+      NameType.NT_PRINCIPAL,
+    );
+    expect(failure(() => parsePrincipal('alice@contoso.com\\', { ...d, enterprise: true })).message).toMatch(
+      /ends with a lone backslash/,
+    );
+    expect(failure(() => parsePrincipal('', { ...d, enterprise: true })).message).toMatch(
+      /has an empty name/,
+    );
   });
 });
 

@@ -5,7 +5,7 @@
 
 import * as K from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
-import { hex, unhex } from './helpers';
+import { hex, thrown, unhex } from './helpers';
 import { MIT_REFERENCE } from './vectors/mit-reference';
 
 const vec = (name: string) => unhex(MIT_REFERENCE.find((v) => v.name === name)!.hex);
@@ -205,6 +205,30 @@ describe('messageToJson', () => {
     expect(ad.adTypeName).toBe('AD_IF_RELEVANT');
     expect(ad.adDataDecoded).toEqual([{ adType: 128, adTypeName: 'AD_WIN2K_PAC', adData: '0102' }]);
     expect(m.flags).toEqual(K.flagNames(K.TicketFlags, 0xfedcba98));
+  });
+
+  it('expands AD-KDCIssued and AD-AND-OR, and names the element whose container does not decode', () => {
+    const pac = [{ adType: 128, adData: unhex('0102') }];
+    const kdcIssued = {
+      adChecksum: { cksumtype: 16, checksum: unhex('00'.repeat(12)) },
+      iRealm: 'CONTOSO.COM',
+      iSname: { nameType: 2, nameString: ['krbtgt', 'CONTOSO.COM'] },
+    };
+    const v = K.expandAuthorizationData([
+      { adType: K.AdType.AD_KDC_ISSUED, adData: K.encodeAdKdcIssued({ ...kdcIssued, elements: pac }) },
+      { adType: K.AdType.AD_AND_OR, adData: K.encodeAdAndOr({ conditionCount: 1, elements: pac }) },
+    ]);
+    expect(v[0]).toMatchObject({ adType: K.AdType.AD_KDC_ISSUED, kdcIssued, elements: pac });
+    expect(v[0]!.kdcIssued).not.toHaveProperty('elements');
+    expect(v[1]).toMatchObject({ adType: K.AdType.AD_AND_OR, conditionCount: 1, elements: pac });
+    const e = thrown(() =>
+      K.expandAuthorizationData([
+        { adType: 128, adData: unhex('0102') },
+        { adType: K.AdType.AD_AND_OR, adData: unhex('3003020101') }, // no elements [1]
+      ]),
+    );
+    expect(e).toBeInstanceOf(K.Asn1Error);
+    expect(e.message).toMatch(/^AuthorizationData\[1\]\.ad-data/);
   });
 
   it('valueToJson by type name', () => {
