@@ -186,4 +186,54 @@ describe('an error that names the missing step', () => {
     const noTrust = createAzureSqlMiLab();
     expect((await labError(() => noTrust.rotateServerKey())).reason).toBe('cloud-trust-missing');
   });
+
+  it('an instance used before its prerequisites: accept and addSpn name what is missing', async () => {
+    const lab = createAzureSqlMiLab({ seed: 3 });
+    lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    const accept = await labError(() => mi.accept(new Uint8Array([0x6e, 0x00])));
+    expect(accept).toMatchObject({
+      code: ErrorCode.KRB_AP_ERR_NOKEY,
+      reason: 'windows-authentication-not-enabled',
+      prerequisite: mi.missingPrerequisites[0],
+    });
+    expect(accept.message).toContain('mi1 is not enabled for Windows authentication: missing ');
+    const spn = await labError(() => mi.addSpn('MSSQLSvc/127.0.0.1:14330'));
+    expect(spn).toMatchObject({
+      code: ErrorCode.KRB_ERR_GENERIC,
+      reason: 'windows-authentication-not-enabled',
+    });
+    expect(spn.message).toContain(mi.missingPrerequisites.join('; '));
+  });
+
+  it('a user Azure AD Connect does not sync is not in the tenant', async () => {
+    const lab = createAzureSqlMiLab({ seed: 3, azureAdConnect: false });
+    const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+    const e = await labError(() => lab.azureAdJoinedClient(alice));
+    expect(e).toMatchObject({
+      code: ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+      reason: 'user-not-in-tenant',
+      prerequisite: 'Azure AD Connect sync',
+    });
+    expect(e.message).toContain('lab.syncUser');
+    lab.syncUser(alice);
+    expect(lab.azureAdJoinedClient(alice).user.upn).toBe(alice.upn);
+  });
+
+  it('a realm the client has no route to is "no logon servers" (0x51f)', async () => {
+    const { lab, alice } = setup();
+    const cloudPc = lab.azureAdJoinedClient(alice);
+    // An Azure AD-joined client reaches Azure AD through the KDC proxy, and no on-prem KDC at all.
+    const e = await labError(
+      cloudPc.kerberos.getInitialCredentials(`alice@${lab.onPrem.realm.name}`, {
+        password: 'correct horse battery staple',
+      }),
+    );
+    expect(e).toMatchObject({
+      code: ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+      reason: 'no-logon-servers',
+      windowsStatus: WindowsStatus.NO_LOGON_SERVERS,
+      realm: lab.onPrem.realm.name,
+    });
+  });
 });
