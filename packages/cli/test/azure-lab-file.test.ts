@@ -126,7 +126,37 @@ describe('validateAzureLab', () => {
       (d) => ({ ...d, onPrem: { ...d.onPrem, groups: [{ name: 'G', scope: 'local' }] } }),
       'onPrem.groups[0].scope: expected one of global, universal, domain-local',
     ],
+    [
+      'a NetBIOS name in lower case',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, netbiosName: 'contoso' } }),
+      'onPrem.netbiosName: expected a NetBIOS domain name',
+    ],
+    [
+      'a user name longer than a sAMAccountName',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, users: [{ name: 'a'.repeat(21), password: 'p' }] } }),
+      'onPrem.users[0].name: expected a user name (sAMAccountName',
+    ],
+    [
+      'a group name with a space',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, groups: [{ name: 'SQL Admins' }] } }),
+      'onPrem.groups[0].name: expected a group name',
+    ],
+    [
+      'a UPN without a domain',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, users: [{ name: 'alice', password: 'a', upn: 'alice' }] } }),
+      'onPrem.users[0].upn: expected user@domain, got "alice"',
+    ],
     ['no instances', (d) => ({ ...d, managedInstances: [] }), 'managedInstances: at least one'],
+    [
+      'an instance name in upper case',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, name: 'MI1' }] }),
+      'managedInstances[0].name: expected an instance name',
+    ],
+    [
+      'a DNS zone with a dot',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, dnsZone: 'abc.123' }] }),
+      'managedInstances[0].dnsZone: expected a DNS zone id',
+    ],
     [
       'a bad subnet',
       (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, subnet: '10.0.0.300/24' }] }),
