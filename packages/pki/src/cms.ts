@@ -316,11 +316,15 @@ function parse(contentInfo: Uint8Array, contentType: string) {
 function signerInfo(t: Tlv): SignerInfo {
   const f = children(expectTag(t, Tag.SEQUENCE, 'SignerInfo'));
   let i = 1; // version
-  const sidT = f[i++]!;
+  const sidT = f[i++];
+  if (sidT === undefined) return malformed('the SignerInfo has no SignerIdentifier');
   let sid: (c: Certificate) => boolean;
   if (sidT.tag === Tag.SEQUENCE) {
     const [issuer, serial] = children(sidT);
-    sid = (c) => same(c.issuer, issuer!.der) && same(c.serialNumber, serial!.der);
+    if (issuer === undefined || serial === undefined) {
+      return malformed('the IssuerAndSerialNumber needs an issuer and a serialNumber');
+    }
+    sid = (c) => same(c.issuer, issuer.der) && same(c.serialNumber, serial.der);
   } else if (sidT.tag === 0x80 || sidT.tag === 0xa0) {
     // [0] IMPLICIT SubjectKeyIdentifier (RFC 5652); Heimdal's client writes it EXPLICIT, around an OCTET STRING.
     const ski =

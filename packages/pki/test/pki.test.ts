@@ -1,22 +1,29 @@
 /**
  * @krbsim/pki: the certificates it issues read back with the PKINIT
- * extensions, path validation and its refusals, CMS SignedData signed and
- * verified (and tampered with), DH and ECDH agreement from both ends, and
- * octetstring2key against a direct reading of RFC 4556 section 3.2.3.1.
+ * extensions, and its refusals to issue; path validation (through
+ * intermediate CAs too) and its refusals; CMS SignedData signed and verified
+ * (and tampered with, and hand-built in the other forms and malformed shapes
+ * a peer may send); DH and ECDH agreement from both ends and malformed public
+ * values; and octetstring2key against a direct reading of RFC 4556 section
+ * 3.2.3.1.
  */
 
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, sign, X509Certificate } from 'node:crypto';
 import { NameType, PkinitOid } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { randomToKey } from '@krbsim/crypto';
 import {
+  type Certificate,
   type CmsSigner,
   certificateFrom,
   cmsSigner,
   createSelfSignedCa,
   createSignedData,
+  createUnsignedData,
   generateKeyAgreement,
   groupAlgorithm,
+  groupBits,
+  groupOfAlgorithm,
   issuePkinitClientCertificate,
   issuePkinitKdcCertificate,
   issueServerCertificate,
@@ -25,6 +32,8 @@ import {
   type PemCertificate,
   parseClientPublicValue,
   parseKdcPublicValue,
+  pkinitKdf,
+  readUnsignedData,
   verifyCertificatePath,
   verifySignedData,
 } from '@krbsim/pki';
@@ -46,6 +55,107 @@ function code(f: () => unknown): number {
     return (e as KerberosError).code;
   }
   throw new Error('expected a KerberosError');
+}
+
+/** Runs `f` (or awaits it), expects a KerberosError of `want` whose message matches `message`. */
+async function refused(f: () => unknown, want: number, message: RegExp): Promise<KerberosError> {
+  let err: unknown;
+  try {
+    await f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(KerberosError);
+  const e = err as KerberosError;
+  expect(e.code, e.message).toBe(want);
+  expect(e.message).toMatch(message);
+  return e;
+}
+
+// A DER writer for hand-built inputs (definite lengths, shortest form, up to 64 KB).
+function der(tag: number, ...parts: readonly Uint8Array[]): Uint8Array {
+  const body = Buffer.concat(parts);
+  const n = body.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return Uint8Array.from([tag, ...len, ...body]);
+}
+const seq = (...parts: readonly Uint8Array[]) => der(0x30, ...parts);
+function oid(text: string): Uint8Array {
+  const arcs = text.split('.').map(Number);
+  const out: number[] = [];
+  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
+    const enc = [v & 0x7f];
+    for (let a = Math.floor(v / 128); a > 0; a = Math.floor(a / 128)) enc.unshift(0x80 | (a & 0x7f));
+    out.push(...enc);
+  }
+  return der(0x06, Uint8Array.from(out));
+}
+const NULL = Uint8Array.of(0x05, 0);
+const int = (...b: number[]) => der(0x02, Uint8Array.from(b));
+/** A ContentInfo whose contentType OBJECT IDENTIFIER has the contents `arcs`. */
+const contentInfoWithOid = (arcs: readonly number[]) => seq(der(0x06, Uint8Array.from(arcs)));
+
+/** The parts of a SignedData over `content`, signed by `who`, as a PKINIT client builds it. */
+interface HandSigned {
+  /** The SignerIdentifier TLV (default IssuerAndSerialNumber). */
+  readonly sid?: Uint8Array;
+  /** The content type the contentType attribute names (default the eContentType). */
+  readonly attrContentType?: string;
+  /** Extra SignedData fields after the certificates (crls). */
+  readonly afterCertificates?: readonly Uint8Array[];
+  /** The signerInfos' contents instead of the one SignerInfo. */
+  readonly signerInfos?: readonly Uint8Array[];
+}
+function handSignedData(who: PemCertificate, content: Uint8Array, o: HandSigned = {}): Uint8Array {
+  const contentType = PkinitOid.id_pkinit_authData;
+  const cert = certificateFrom(who.certPem);
+  const attrs = der(
+    0x31,
+    seq(oid(PkinitOid.id_contentType), der(0x31, oid(o.attrContentType ?? contentType))),
+    seq(oid(PkinitOid.id_messageDigest), der(0x31, der(0x04, createHash('sha256').update(content).digest()))),
+  );
+  const signature = sign('sha256', attrs, createPrivateKey(who.keyPem));
+  const signedAttrs = attrs.slice();
+  signedAttrs[0] = 0xa0;
+  const digestAlg = seq(oid(PkinitOid.id_sha256), NULL);
+  const signerInfo = seq(
+    int(1),
+    o.sid ?? seq(cert.issuer, cert.serialNumber),
+    digestAlg,
+    signedAttrs,
+    seq(oid(PkinitOid.sha256WithRSAEncryption), NULL),
+    der(0x04, signature),
+  );
+  const signedData = seq(
+    int(3),
+    der(0x31, digestAlg),
+    seq(oid(contentType), der(0xa0, der(0x04, content))),
+    der(0xa0, cert.der),
+    ...(o.afterCertificates ?? []),
+    der(0x31, ...(o.signerInfos ?? [signerInfo])),
+  );
+  return seq(oid(PkinitOid.id_signedData), der(0xa0, signedData));
+}
+
+/** `subject`'s certificate re-signed by `issuer` (its issuer name set to `issuer`'s subject): an intermediate CA. */
+async function reissuedBy(subject: PemCertificate, issuer: PemCertificate): Promise<PemCertificate> {
+  const pkijs = await import('pkijs');
+  const cert = pkijs.Certificate.fromBER(certificateFrom(subject.certPem).der.slice());
+  cert.issuer = pkijs.Certificate.fromBER(certificateFrom(issuer.certPem).der.slice()).subject;
+  const pkcs8 = Buffer.from(issuer.keyPem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+  const key = await globalThis.crypto.subtle.importKey(
+    'pkcs8',
+    pkcs8,
+    { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  await cert.sign(key, 'SHA-256', new pkijs.CryptoEngine({ name: 'test', crypto: globalThis.crypto }));
+  const b64 = Buffer.from(cert.toSchema().toBER()).toString('base64');
+  return {
+    certPem: `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
+    keyPem: subject.keyPem,
+  };
 }
 
 beforeAll(async () => {
@@ -119,6 +229,61 @@ describe('certificates', () => {
       ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
     );
   });
+
+  it('refuses PEM without a CERTIFICATE block', async () => {
+    await refused(
+      () => certificateFrom(alice.keyPem),
+      ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
+      /no PEM CERTIFICATE block/,
+    );
+  });
+
+  it('writes an IPv6 address with an embedded IPv4 tail as its 16 octets', async () => {
+    const s = certificateFrom(
+      (
+        await issueServerCertificate(ca, {
+          dnsNames: ['v6'],
+          ipAddresses: ['::ffff:192.0.2.1', '1::2:192.0.2.1'],
+        })
+      ).certPem,
+    );
+    expect(new X509Certificate(s.der).subjectAltName).toBe(
+      'DNS:v6, IP Address:0:0:0:0:0:FFFF:C000:201, IP Address:1:0:0:0:0:2:C000:201',
+    );
+  });
+
+  it('refuses to issue for an empty realm, a bad principal, DNS name or common name, or a CA key that does not fit', async () => {
+    const G = ErrorCode.KRB_ERR_GENERIC;
+    await refused(
+      () => issuePkinitKdcCertificate(ca, { realm: '' }),
+      G,
+      /a PKINIT KDC certificate needs a realm/,
+    );
+    for (const principal of ['', 'host//pc1', 'alice/']) {
+      await refused(
+        () => issuePkinitClientCertificate(ca, { principal, realm: 'PKI.TEST' }),
+        G,
+        new RegExp(`${JSON.stringify(principal)} is not a principal name`),
+      );
+    }
+    await refused(
+      () => issuePkinitKdcCertificate(ca, { realm: 'PKI.TEST', dnsNames: ['kdc pki.test'] }),
+      G,
+      /"kdc pki.test" is not a DNS name/,
+    );
+    await refused(() => createSelfSignedCa({ commonName: '' }), G, /a common name has 1 to 64 characters/);
+    await refused(
+      () => issueServerCertificate(ca, { commonName: 'x'.repeat(65) }),
+      G,
+      /a common name has 1 to 64 characters/,
+    );
+    // The RSA CA's certificate with an EC private key.
+    await refused(
+      () => issueServerCertificate({ certPem: ca.certPem, keyPem: ecAlice.keyPem }),
+      G,
+      /the CA private key cannot be imported/,
+    );
+  });
 });
 
 describe('path validation', () => {
@@ -152,6 +317,120 @@ describe('path validation', () => {
         }),
       ),
     ).toBe(ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE);
+  });
+
+  it('a copy of a certificate, not parsed by parseCertificate, neither chains nor anchors', async () => {
+    const leaf = certificateFrom(alice.certPem);
+    await refused(
+      () => verifyCertificatePath({ ...leaf }, { anchors: anchors(), now: T0 }),
+      ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
+      /CN=alice does not chain to a trusted CA/,
+    );
+    await refused(
+      () => verifyCertificatePath(leaf, { anchors: anchors().map((a) => ({ ...a })), now: T0 }),
+      ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
+      /does not chain/,
+    );
+  });
+
+  describe('through intermediate CAs the peer sent', () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('pki-intermediates');
+    let sub: Certificate;
+    let bob: Certificate;
+    let late: Certificate;
+    let carol: Certificate;
+    let mallory: Certificate;
+
+    beforeAll(async () => {
+      // sub CA (a CA, issued by the root), and bob issued by it.
+      const subCa = await createSelfSignedCa({ commonName: 'sub CA', clock, random });
+      sub = certificateFrom((await reissuedBy(subCa, ca)).certPem);
+      bob = certificateFrom(
+        (
+          await issuePkinitClientCertificate(subCa, {
+            principal: 'bob',
+            realm: 'PKI.TEST',
+            keyType: 'ecdsa-p256',
+            clock,
+            random,
+          })
+        ).certPem,
+      );
+      // A sub CA whose validity starts a day from now, and carol issued by it today.
+      const lateCa = await createSelfSignedCa({
+        commonName: 'late CA',
+        clock: new ManualClock(T0 + DAY),
+        random,
+      });
+      late = certificateFrom((await reissuedBy(lateCa, ca)).certPem);
+      carol = certificateFrom(
+        (
+          await issuePkinitClientCertificate(lateCa, {
+            principal: 'carol',
+            realm: 'PKI.TEST',
+            keyType: 'ecdsa-p256',
+            clock,
+            random,
+          })
+        ).certPem,
+      );
+      // mallory's certificate, signed with alice's key: alice is no CA.
+      mallory = certificateFrom(
+        (
+          await issuePkinitClientCertificate(alice, {
+            principal: 'mallory',
+            realm: 'PKI.TEST',
+            keyType: 'ecdsa-p256',
+            clock,
+            random,
+          })
+        ).certPem,
+      );
+    });
+
+    it('a leaf, its CA and the anchor', () => {
+      expect(sub.isCa).toBe(true);
+      const chain = verifyCertificatePath(bob, { anchors: anchors(), intermediates: [bob, sub], now: T0 });
+      expect(chain.map((c) => c.subjectText)).toEqual(['CN=bob', 'CN=sub CA', 'CN=pki test CA']);
+    });
+
+    it('without the intermediate, or beyond maxDepth: KDC_ERR_CANT_VERIFY_CERTIFICATE', async () => {
+      await refused(
+        () => verifyCertificatePath(bob, { anchors: anchors(), now: T0 }),
+        ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
+        /CN=bob does not chain to a trusted CA/,
+      );
+      await refused(
+        () => verifyCertificatePath(bob, { anchors: anchors(), intermediates: [sub], now: T0, maxDepth: 0 }),
+        ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
+        /does not chain/,
+      );
+    });
+
+    it('an issuer that is not a CA: KDC_ERR_INVALID_CERTIFICATE', async () => {
+      await refused(
+        () =>
+          verifyCertificatePath(mallory, {
+            anchors: anchors(),
+            intermediates: [certificateFrom(alice.certPem)],
+            now: T0,
+          }),
+        ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
+        /CN=alice signed a certificate but is not a CA/,
+      );
+    });
+
+    it('an intermediate CA outside its validity: KDC_ERR_INVALID_CERTIFICATE', async () => {
+      await refused(
+        () => verifyCertificatePath(carol, { anchors: anchors(), intermediates: [late], now: T0 }),
+        ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
+        /the intermediate CA certificate CN=late CA is valid from .* not now/,
+      );
+      expect(
+        verifyCertificatePath(carol, { anchors: anchors(), intermediates: [late], now: T0 + 2 * DAY }).length,
+      ).toBe(3);
+    });
   });
 });
 
@@ -192,6 +471,167 @@ describe('CMS SignedData', () => {
       ErrorCode.KDC_ERR_PREAUTH_FAILED,
     );
   });
+
+  it('cmsSigner refuses PEM without a certificate, and a private key it cannot read', async () => {
+    await refused(
+      () => cmsSigner(alice.keyPem, alice.keyPem),
+      ErrorCode.KRB_ERR_GENERIC,
+      /no PEM CERTIFICATE block/,
+    );
+    await refused(
+      () => cmsSigner(alice.certPem, alice.certPem),
+      ErrorCode.KRB_ERR_GENERIC,
+      /the private key cannot be read \(PKCS #8 PEM expected\)/,
+    );
+    const copy = { ...signer(alice) };
+    expect(() => createSignedData(PkinitOid.id_pkinit_authData, content, copy)).toThrow(
+      /the signer was not made by cmsSigner/,
+    );
+  });
+
+  it('identifies the signer by subjectKeyIdentifier, [0] IMPLICIT or (as Heimdal writes it) EXPLICIT', async () => {
+    const ski = certificateFrom(alice.certPem).subjectKeyIdentifier!;
+    expect(ski.length).toBe(20);
+    for (const sid of [der(0x80, ski), der(0xa0, der(0x04, ski))]) {
+      const v = verifySignedData(handSignedData(alice, content, { sid }), PkinitOid.id_pkinit_authData);
+      expect(v.signer.subjectText).toBe('CN=alice');
+    }
+    // The issuer-and-serial form of the hand-built SignedData verifies too, with a crls field skipped.
+    const crls = der(0xa1);
+    expect(
+      verifySignedData(
+        handSignedData(alice, content, { afterCertificates: [crls] }),
+        PkinitOid.id_pkinit_authData,
+      ).signer.subjectText,
+    ).toBe('CN=alice');
+    const otherSki = der(0x80, new Uint8Array(20).fill(7));
+    await refused(
+      () => verifySignedData(handSignedData(alice, content, { sid: otherSki }), PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
+      /does not carry its signer certificate/,
+    );
+  });
+
+  it('refuses a contentType attribute other than the content type, though the digest matches', async () => {
+    const bad = handSignedData(alice, content, { attrContentType: PkinitOid.id_pkinit_DHKeyData });
+    await refused(
+      () => verifySignedData(bad, PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_INVALID_SIG,
+      /the contentType attribute does not match/,
+    );
+  });
+
+  it.each([
+    [
+      'an unknown SignerIdentifier',
+      { sid: der(0x81, Uint8Array.of(1)) },
+      /unknown SignerIdentifier \(tag 0x81\)/,
+    ],
+    [
+      'a SignerInfo of only a version',
+      { signerInfos: [seq(int(1))] },
+      /the SignerInfo has no SignerIdentifier/,
+    ],
+    ['an empty SignerInfo', { signerInfos: [seq()] }, /the SignerInfo has no SignerIdentifier/],
+    [
+      'an IssuerAndSerialNumber without its fields',
+      { sid: seq() },
+      /the IssuerAndSerialNumber needs an issuer and a serialNumber/,
+    ],
+    ['two signers', { signerInfos: [seq(int(1)), seq(int(1))] }, /2 signers, expected one/],
+  ] as const)('refuses %s: KDC_ERR_PREAUTH_FAILED, not a crash', async (_name, o, message) => {
+    const bad = handSignedData(alice, content, o as HandSigned);
+    await refused(
+      () => verifySignedData(bad, PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      message,
+    );
+    // An anonymous request's reader parses the SignerInfo the same way.
+    await refused(
+      () => readUnsignedData(bad, PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      message,
+    );
+  });
+
+  it('refuses a ContentInfo that is not signedData', async () => {
+    const bare = seq(oid(PkinitOid.id_pkinit_authData), der(0xa0, der(0x04, content)));
+    await refused(
+      () => verifySignedData(bare, PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      /the ContentInfo is not signedData/,
+    );
+  });
+
+  it('reads an anonymous AuthPack with a crls field, and refuses a malformed one', async () => {
+    const unsigned = createUnsignedData(PkinitOid.id_pkinit_authData, content);
+    expect(Buffer.from(readUnsignedData(unsigned, PkinitOid.id_pkinit_authData)).toString()).toBe(
+      'an AuthPack stands here',
+    );
+    const withCrls = seq(
+      oid(PkinitOid.id_signedData),
+      der(
+        0xa0,
+        seq(
+          int(3),
+          der(0x31),
+          seq(oid(PkinitOid.id_pkinit_authData), der(0xa0, der(0x04, content))),
+          der(0xa1),
+          der(0x31),
+        ),
+      ),
+    );
+    expect(Buffer.from(readUnsignedData(withCrls, PkinitOid.id_pkinit_authData)).toString()).toBe(
+      'an AuthPack stands here',
+    );
+    await refused(
+      () => readUnsignedData(unsigned.subarray(0, unsigned.length - 1), PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      /malformed CMS SignedData: truncated/,
+    );
+  });
+
+  it.each([
+    ['a lone octet', Uint8Array.of(0x30), /truncated: expected a tag and a length/],
+    ['an indefinite length', Uint8Array.of(0x30, 0x80, 0x00, 0x00), /indefinite or oversized length/],
+    [
+      'bytes after the ContentInfo',
+      Uint8Array.of(0x30, 0x00, 0x00),
+      /1 trailing bytes after the ContentInfo/,
+    ],
+    ['a SET for the ContentInfo', Uint8Array.of(0x31, 0x00), /ContentInfo: expected tag 0x30, got 0x31/],
+    ['a high-number tag', Uint8Array.of(0x3f, 0x01, 0x00), /high-number tags are not supported/],
+    ['a length cut short', Uint8Array.of(0x30, 0x82, 0x01), /truncated length/],
+    [
+      'a length not in the shortest form',
+      Uint8Array.of(0x30, 0x81, 0x01, 0x00),
+      /length not in the shortest form/,
+    ],
+    ['no contentType', seq(), /contentType: missing/],
+    ['an empty OBJECT IDENTIFIER', contentInfoWithOid([]), /contentType: empty/],
+    [
+      'an arc with a leading 0x80',
+      contentInfoWithOid([0x2a, 0x80, 0x01]),
+      /contentType: arc not in the shortest form/,
+    ],
+    [
+      'an arc past 2^53',
+      contentInfoWithOid([0x2a, ...new Array(9).fill(0xff), 0x7f]),
+      /contentType: arc too large/,
+    ],
+    [
+      'an OBJECT IDENTIFIER ending inside an arc',
+      contentInfoWithOid([0x2a, 0x86]),
+      /contentType: ends inside an arc/,
+    ],
+  ])('the DER reader refuses %s: KDC_ERR_PREAUTH_FAILED', async (_name, input, message) => {
+    const e = await refused(
+      () => verifySignedData(input, PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      message,
+    );
+    expect(e.message).toMatch(/^malformed CMS SignedData: /);
+  });
 });
 
 describe('key agreement', () => {
@@ -224,6 +664,90 @@ describe('key agreement', () => {
     bad[64] = 1;
     expect(code(() => ec.secret(bad))).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
   });
+
+  it('names the group of an AlgorithmIdentifier, or none for one malformed or unknown', () => {
+    for (const group of KEY_AGREEMENT_GROUPS) expect(groupOfAlgorithm(groupAlgorithm(group))).toBe(group);
+    expect(groupBits('modp14')).toBe(2048);
+    expect(groupBits('P-521')).toBe(521);
+    expect(groupOfAlgorithm(Uint8Array.of(0x30))).toBeUndefined();
+    expect(groupOfAlgorithm(seq())).toBeUndefined();
+    expect(groupOfAlgorithm(seq(oid(PkinitOid.rsaEncryption), NULL))).toBeUndefined();
+    expect(groupOfAlgorithm(seq(oid(PkinitOid.id_ecPublicKey), oid('1.3.132.0.10')))).toBeUndefined();
+  });
+
+  it('refuses a client public value of another algorithm, curve or point form', async () => {
+    const E = ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED;
+    const bits = (b: Uint8Array) => der(0x03, Uint8Array.of(0), b);
+    const point = generateKeyAgreement('P-256', new SeededRandom('pt')).value;
+    const p256 = seq(oid(PkinitOid.id_ecPublicKey), oid(PkinitOid.secp256r1));
+    expect(parseClientPublicValue(seq(p256, bits(point))).group).toBe('P-256');
+    // secp256k1: a curve krbsim does not serve.
+    await refused(
+      () => parseClientPublicValue(seq(seq(oid(PkinitOid.id_ecPublicKey), oid('1.3.132.0.10')), bits(point))),
+      E,
+      /an elliptic curve krbsim does not serve/,
+    );
+    const compressed = Uint8Array.of(2 + (point[64]! & 1), ...point.subarray(1, 33));
+    await refused(() => parseClientPublicValue(seq(p256, bits(compressed))), E, /not an uncompressed point/);
+    await refused(
+      () => parseClientPublicValue(seq(p256, bits(point.subarray(0, 64)))),
+      E,
+      /not an uncompressed point/,
+    );
+    await refused(
+      () => parseClientPublicValue(seq(seq(oid(PkinitOid.rsaEncryption), NULL), bits(point))),
+      E,
+      /key agreement algorithm 1\.2\.840\.113549\.1\.1\.1 is not Diffie-Hellman or ECDH/,
+    );
+    await refused(
+      () => parseClientPublicValue(seq()),
+      E,
+      /malformed client public value: algorithm: missing/,
+    );
+    // A DH public value that is a negative INTEGER.
+    const modp2 = groupAlgorithm('modp2');
+    await refused(
+      () => parseClientPublicValue(seq(modp2, bits(int(0x80)))),
+      E,
+      /malformed client public value: y: negative/,
+    );
+  });
+
+  it("refuses a malformed KDC public value (the client's side)", async () => {
+    const E = ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED;
+    const inBits = (i: Uint8Array) => der(0x03, Uint8Array.of(0), i);
+    expect(parseKdcPublicValue('modp2', inBits(int(0x00, 0x80)))).toEqual(Uint8Array.of(0x80));
+    for (const [input, message] of [
+      [inBits(der(0x02)), /empty INTEGER/],
+      [inBits(int(0xff)), /negative/],
+      [inBits(int(0x00, 0x01)), /not in the shortest form/],
+      [der(0x03, Uint8Array.of(1, 0x80)), /expected whole octets/],
+      [der(0x03), /expected whole octets/],
+      [Uint8Array.of(0x03), /truncated/],
+    ] as const) {
+      await refused(() => parseKdcPublicValue('modp2', input), E, /^malformed KDC public value: /);
+      await refused(() => parseKdcPublicValue('modp2', input), E, message);
+    }
+  });
+
+  it('draws another ECDH scalar when one is out of range, and gives up on a source that only gives such', () => {
+    let fills = 0;
+    // The first scalar is all ones (above the P-256 group order); the rest are good.
+    const seeded = new SeededRandom('retry');
+    const once = { fill: (b: Uint8Array) => (fills++ === 0 ? b.fill(0xff) : seeded.fill(b)) };
+    const pair = generateKeyAgreement('P-256', once);
+    expect(fills).toBe(2);
+    expect(pair.value.length).toBe(65);
+    let zeros = 0;
+    const broken = {
+      fill: (b: Uint8Array) => {
+        zeros++;
+        return b.fill(0);
+      },
+    };
+    expect(() => generateKeyAgreement('P-256', broken)).toThrow(/not valid for specified curve/);
+    expect(zeros).toBe(10);
+  });
 });
 
 describe('octetstring2key (RFC 4556 section 3.2.3.1)', () => {
@@ -244,5 +768,18 @@ describe('octetstring2key (RFC 4556 section 3.2.3.1)', () => {
       .digest()
       .subarray(0, 16);
     expect(Buffer.from(octetString2Key(17, x, n).bytes).equals(withNonce)).toBe(true);
+  });
+
+  it('pkinitKdf refuses a KDF it does not know: KDC_ERR_NO_ACCEPTABLE_KDF', async () => {
+    const name = {
+      realm: 'PKI.TEST',
+      principalName: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
+    };
+    const context = { client: name, server: name, asReq: Uint8Array.of(1), pkAsRep: Uint8Array.of(2) };
+    await refused(
+      () => pkinitKdf('1.3.6.1.5.2.3.6.9', 18, new Uint8Array(32), context),
+      ErrorCode.KDC_ERR_NO_ACCEPTABLE_KDF,
+      /the KDF 1\.3\.6\.1\.5\.2\.3\.6\.9 is not one krbsim knows/,
+    );
   });
 });
