@@ -19,6 +19,7 @@ import {
   decodePacRequestor,
   decodePacSignatureData,
   decodeS4uDelegationInfo,
+  decodeSid,
   decodeUpnDnsInfo,
   encodeKerbValidationInfo,
   encodePac,
@@ -30,12 +31,15 @@ import {
   encodeUpnDnsInfo,
   FILETIME_NEVER,
   getPacBuffer,
+  isDecodedPacBufferType,
   type KerbValidationInfo,
   PacBufferType,
+  parsePac,
   parseSid,
   SE_GROUP_DEFAULT,
   UpnDnsFlags,
   UserFlags,
+  updatePacBuffer,
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 import { aliceLogonInfo, alicePac, CONTOSO_SID, FABRIKAM_SID, hex, pacError, unhex } from './helpers';
@@ -251,6 +255,87 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5)', () => {
       message: /padding|bytes after/,
     });
   });
+
+  it('checks the private header: ObjectBufferLength a multiple of 8, nothing after the value', () => {
+    const b = encodeKerbValidationInfo(aliceLogonInfo);
+    // Four more bytes, ObjectBufferLength matching them: the length is no longer a multiple of 8.
+    const odd = Uint8Array.of(...b, 0, 0, 0, 0);
+    odd.set(unhex(u32(odd.length - 16)), 8);
+    const e = pacError(() => decodeKerbValidationInfo(odd), {
+      code: ErrorCode.KRB_ERR_GENERIC,
+      path: 'KERB_VALIDATION_INFO.PrivateHeader.ObjectBufferLength',
+      message: new RegExp(`ObjectBufferLength ${odd.length - 16} is not a multiple of 8`),
+    });
+    expect(e.offset).toBe(8);
+    // Eight more bytes: a valid length, with eight bytes no field accounts for.
+    const trailing = Uint8Array.of(...b, 0, 0, 0, 0, 0, 0, 0, 0);
+    trailing.set(unhex(u32(trailing.length - 16)), 8);
+    const t = pacError(() => decodeKerbValidationInfo(trailing), {
+      code: ErrorCode.KRB_ERR_GENERIC,
+      path: 'KERB_VALIDATION_INFO',
+      message: /8 bytes after the serialized value/,
+    });
+    expect(t.offset).toBe(b.length);
+  });
+
+  it('refuses values the encoder cannot write, naming the field', () => {
+    const bad = (v: object) => () =>
+      encodeKerbValidationInfo({ ...aliceLogonInfo, ...v } as KerbValidationInfo);
+    pacError(() => encodeKerbValidationInfo(null as never), {
+      path: 'KERB_VALIDATION_INFO',
+      message: /expected a KerbValidationInfo object/,
+    });
+    pacError(bad({ groupIds: 'none' }), {
+      path: 'KERB_VALIDATION_INFO.GroupIds',
+      message: /expected an array/,
+    });
+    pacError(bad({ resourceGroupIds: [{ relativeId: -1, attributes: 7 }] }), {
+      path: 'KERB_VALIDATION_INFO.ResourceGroupIds[0].RelativeId',
+    });
+    pacError(bad({ groupIds: [null] }), { path: 'KERB_VALIDATION_INFO.GroupIds[0].RelativeId' });
+    pacError(bad({ extraSids: {} }), {
+      path: 'KERB_VALIDATION_INFO.ExtraSids',
+      message: /expected an array/,
+    });
+    const sid = CONTOSO_SID;
+    pacError(bad({ extraSids: [{ sid, attributes: 2 ** 32 }] }), {
+      path: 'KERB_VALIDATION_INFO.ExtraSids[0].Attributes',
+    });
+    pacError(bad({ extraSids: [{ sid: null, attributes: 7 }] }), {
+      path: 'KERB_VALIDATION_INFO.ExtraSids[0].Sid',
+      message: /expected a Sid object/,
+    });
+    pacError(
+      bad({ extraSids: [{ sid: { identifierAuthority: 2 ** 48, subAuthority: [] }, attributes: 7 }] }),
+      {
+        path: 'KERB_VALIDATION_INFO.ExtraSids[0].Sid',
+        message: /IdentifierAuthority must be an integer in 0\.\.2\^48-1/,
+      },
+    );
+    pacError(
+      bad({ extraSids: [{ sid: { identifierAuthority: 5, subAuthority: [21, 1.5] }, attributes: 7 }] }),
+      {
+        path: 'KERB_VALIDATION_INFO.ExtraSids[0].Sid',
+        message: /SubAuthority\[1\] must be an unsigned 32-bit integer, got 1.5/,
+      },
+    );
+    pacError(bad({ logonDomainId: { identifierAuthority: 5, subAuthority: 'x' } }), {
+      path: 'KERB_VALIDATION_INFO.LogonDomainId',
+      message: /SubAuthority must be an array/,
+    });
+    pacError(bad({ reserved1: [0] }), { path: 'KERB_VALIDATION_INFO.Reserved1', message: /two numbers/ });
+    pacError(bad({ fullName: 42 }), {
+      path: 'KERB_VALIDATION_INFO.FullName',
+      message: /expected a string, got number/,
+    });
+    pacError(bad({ ndrForm: { maximumLengths: { EffectiveName: 3 } } }), {
+      path: 'KERB_VALIDATION_INFO.ndrForm.maximumLengths.EffectiveName',
+      message: /must be an even 16-bit number, got 3/,
+    });
+    pacError(bad({ ndrForm: { maximumLengths: { EffectiveName: 0x10000 } } }), {
+      path: 'KERB_VALIDATION_INFO.ndrForm.maximumLengths.EffectiveName',
+    });
+  });
 });
 
 describe('PAC_CLIENT_INFO (MS-PAC 2.7)', () => {
@@ -273,6 +358,20 @@ describe('PAC_CLIENT_INFO (MS-PAC 2.7)', () => {
     const odd = b.slice();
     odd[8] = 9;
     pacError(() => decodePacClientInfo(odd), { path: 'PAC_CLIENT_INFO.NameLength', message: /odd/ });
+  });
+
+  it('refuses a ClientId or a name the encoder cannot write', () => {
+    pacError(() => encodePacClientInfo({ clientId: -1n, name: 'alice' }), {
+      path: 'PAC_CLIENT_INFO.ClientId',
+      message: /unsigned 64-bit bigint, got -1/,
+    });
+    pacError(() => encodePacClientInfo({ clientId: 2n ** 64n, name: 'alice' }), {
+      path: 'PAC_CLIENT_INFO.ClientId',
+    });
+    pacError(() => encodePacClientInfo({ clientId: 1n, name: undefined as never }), {
+      path: 'PAC_CLIENT_INFO.Name',
+      message: /expected a string, got undefined/,
+    });
   });
 
   it('keeps any UTF-16, lone surrogates included', () => {
@@ -349,6 +448,51 @@ describe('UPN_DNS_INFO (MS-PAC 2.10)', () => {
     pacError(() => decodeUpnDnsInfo(s.subarray(0, 16)), { path: 'UPN_DNS_INFO.Flags', message: /20 bytes/ });
   });
 
+  it('accepts items out of order when they do not overlap, and keeps that layout', () => {
+    // The DNS name first, right after the 12-byte header, then the UPN.
+    const dns = Buffer.from('B', 'utf16le');
+    const upn = Buffer.from('a@b', 'utf16le');
+    const b = Uint8Array.of(6, 0, 14, 0, 2, 0, 12, 0, 0, 0, 0, 0, ...dns, ...upn);
+    const v = decodeUpnDnsInfo(b);
+    expect(v).toEqual({
+      upn: 'a@b',
+      dnsDomainName: 'B',
+      flags: 0,
+      layout: { upnOffset: 14, dnsDomainNameOffset: 12, size: 20 },
+    });
+    expect(hex(encodeUpnDnsInfo(v))).toBe(hex(b));
+    // Out of order and overlapping: the DNS name at 12 (4 bytes), the UPN at 14.
+    const overlap = Uint8Array.of(6, 0, 14, 0, 4, 0, 12, 0, 0, 0, 0, 0, ...new Uint8Array(8));
+    pacError(() => decodeUpnDnsInfo(overlap), {
+      path: 'UPN_DNS_INFO',
+      message: /DnsDomainName and Upn overlap/,
+    });
+  });
+
+  it('refuses values the encoder cannot write', () => {
+    pacError(() => encodeUpnDnsInfo(null as never), {
+      path: 'UPN_DNS_INFO',
+      message: /expected an UpnDnsInfo object/,
+    });
+    pacError(
+      () =>
+        encodeUpnDnsInfo({
+          upn: 'a',
+          dnsDomainName: 'b',
+          flags: UpnDnsFlags.HAS_SAM_NAME_AND_SID,
+          samName: 'a',
+          sid: { identifierAuthority: 5, subAuthority: [-1] },
+        }),
+      { path: 'UPN_DNS_INFO.Sid', message: /SubAuthority\[0\] must be an unsigned 32-bit integer/ },
+    );
+    // Each name fits 16-bit lengths, but together they take more than 16-bit offsets reach.
+    const long = 'x'.repeat(0x7fff);
+    pacError(() => encodeUpnDnsInfo(createUpnDnsInfo({ upn: long, dnsDomainName: long })), {
+      path: 'UPN_DNS_INFO',
+      message: /the buffer would take \d+ bytes; offsets are 16-bit/,
+    });
+  });
+
   it('needs flag S exactly when samName and sid are given', () => {
     pacError(() => encodeUpnDnsInfo({ upn: 'a', dnsDomainName: 'b', flags: 2 }), {
       path: 'UPN_DNS_INFO.Flags',
@@ -381,6 +525,17 @@ describe('PAC_ATTRIBUTES_INFO and PAC_REQUESTOR (MS-PAC 2.14, 2.15)', () => {
     });
     pacError(() => decodePacRequestor(unhex('0101000000000005')), { path: 'PAC_REQUESTOR.Sid' });
   });
+
+  it('refuses a requestor SID the encoder cannot write', () => {
+    pacError(() => encodePacRequestor({ sid: { identifierAuthority: 5, subAuthority: [2 ** 32] } }), {
+      path: 'PAC_REQUESTOR.Sid',
+      message: /SubAuthority\[0\] must be an unsigned 32-bit integer/,
+    });
+    pacError(() => encodePacRequestor({} as never), {
+      path: 'PAC_REQUESTOR.Sid',
+      message: /expected a Sid object/,
+    });
+  });
 });
 
 describe('S4U_DELEGATION_INFO (MS-PAC 2.9)', () => {
@@ -409,6 +564,32 @@ describe('S4U_DELEGATION_INFO (MS-PAC 2.9)', () => {
     c.set(unhex(u32(0)), 28);
     pacError(() => decodeS4uDelegationInfo(c), { path: 'S4U_DELEGATION_INFO.S4UTransitedServices' });
   });
+
+  it('refuses values the encoder cannot write, recorded referent IDs included', () => {
+    pacError(() => encodeS4uDelegationInfo(null as never), {
+      path: 'S4U_DELEGATION_INFO',
+      message: /expected an S4uDelegationInfo object/,
+    });
+    pacError(() => encodeS4uDelegationInfo({ s4u2proxyTarget: 't', s4uTransitedServices: 'a' as never }), {
+      path: 'S4U_DELEGATION_INFO.S4UTransitedServices',
+      message: /expected an array/,
+    });
+    // Two pointers (the target and its string); a recorded numbering with a NULL referent is refused.
+    for (const id of [0, 2 ** 32, 1.5]) {
+      pacError(
+        () =>
+          encodeS4uDelegationInfo({
+            s4u2proxyTarget: 't',
+            s4uTransitedServices: [],
+            ndrForm: { referentIds: [0x20000, id] },
+          }),
+        {
+          path: 'S4U_DELEGATION_INFO.ndrForm.referentIds',
+          message: new RegExp(`non-zero unsigned 32-bit integer, got ${id}`),
+        },
+      );
+    }
+  });
 });
 
 describe('PAC_SIGNATURE_DATA (MS-PAC 2.8)', () => {
@@ -427,6 +608,27 @@ describe('PAC_SIGNATURE_DATA (MS-PAC 2.8)', () => {
     pacError(() => encodePacSignatureData({ signatureType: 16, signature: new Uint8Array(16) }), {
       path: 'PAC_SIGNATURE_DATA.Signature',
     });
+  });
+
+  it('refuses a SignatureType, signature or RODCIdentifier the encoder cannot write', () => {
+    pacError(() => encodePacSignatureData({ signatureType: 2 ** 31, signature: new Uint8Array(12) }), {
+      path: 'PAC_SIGNATURE_DATA.SignatureType',
+      message: /expected a signed 32-bit integer, got 2147483648/,
+    });
+    pacError(() => encodePacSignatureData(undefined as never), { path: 'PAC_SIGNATURE_DATA.SignatureType' });
+    pacError(() => encodePacSignatureData({ signatureType: 16, signature: [0] as never }), {
+      path: 'PAC_SIGNATURE_DATA.Signature',
+      message: /expected a Uint8Array/,
+    });
+    // An unknown type's signature is kept as bytes of any length: a trailer after it cannot be told apart.
+    pacError(
+      () =>
+        encodePacSignatureData({ signatureType: 0x7777, signature: new Uint8Array(4), rodcIdentifier: 1 }),
+      {
+        path: 'PAC_SIGNATURE_DATA.RODCIdentifier',
+        message: /needs a checksum type of known length, got 30583/,
+      },
+    );
   });
 
   it('keeps the bytes of a checksum type it does not know', () => {
@@ -570,5 +772,59 @@ describe('PACTYPE and PAC_INFO_BUFFER (MS-PAC 2.3, 2.4)', () => {
       path: 'PACTYPE.Buffers[1]',
       message: /no codec for buffer type 3/,
     });
+  });
+
+  it('refuses a Pac value the encoder cannot write', () => {
+    pacError(() => encodePac(null as never), {
+      path: 'PACTYPE',
+      message: /a Pac object with a buffers array/,
+    });
+    pacError(() => encodePac({ buffers: {} } as never), { path: 'PACTYPE', message: /buffers array/ });
+    for (const type of [-1, 2 ** 32, 1.5, '1']) {
+      pacError(() => encodePac({ buffers: [{ type, data: new Uint8Array(0) }] } as never), {
+        path: 'PACTYPE.Buffers[0]',
+        message: new RegExp(`ulType must be an unsigned 32-bit integer, got ${type}`),
+      });
+    }
+    pacError(() => encodePac({ buffers: [{ type: 99, data: [1, 2] }] } as never), {
+      path: 'PACTYPE.Buffers[0]',
+      message: /data must be a Uint8Array/,
+    });
+  });
+
+  it('tells the buffer types it decodes; updatePacBuffer leaves a PAC without the type as it is', () => {
+    expect(isDecodedPacBufferType(PacBufferType.LOGON_INFO)).toBe(true);
+    expect(isDecodedPacBufferType(PacBufferType.CLIENT_CLAIMS_INFO)).toBe(false);
+    const pac = { buffers: [{ type: 99, data: unhex('ff') }] };
+    expect(updatePacBuffer(pac, PacBufferType.CLIENT_INFO, (v) => ({ ...v, name: 'mallory' }))).toBe(pac);
+    const updated = updatePacBuffer(alicePac(), PacBufferType.CLIENT_INFO, (v) => ({
+      ...v,
+      name: 'mallory',
+    }));
+    expect(getPacBuffer(updated, PacBufferType.CLIENT_INFO)?.name).toBe('mallory');
+    expect(updated.buffers.map((b) => b.type)).toEqual(alicePac().buffers.map((b) => b.type));
+  });
+});
+
+describe('the decoders refuse what is not a Uint8Array', () => {
+  it.each([
+    ['decodePac', (x: never) => decodePac(x), 'PACTYPE'],
+    ['parsePac', (x: never) => parsePac(x), 'PACTYPE'],
+    ['decodeKerbValidationInfo', (x: never) => decodeKerbValidationInfo(x), 'KERB_VALIDATION_INFO'],
+    ['decodePacClientInfo', (x: never) => decodePacClientInfo(x), 'PAC_CLIENT_INFO'],
+    ['decodeS4uDelegationInfo', (x: never) => decodeS4uDelegationInfo(x), 'S4U_DELEGATION_INFO'],
+    ['decodeUpnDnsInfo', (x: never) => decodeUpnDnsInfo(x), 'UPN_DNS_INFO'],
+    ['decodePacSignatureData', (x: never) => decodePacSignatureData(x), 'PAC_SIGNATURE_DATA'],
+    ['decodePacAttributesInfo', (x: never) => decodePacAttributesInfo(x), 'PAC_ATTRIBUTES_INFO'],
+    ['decodePacRequestor', (x: never) => decodePacRequestor(x), 'PAC_REQUESTOR'],
+    ['decodeSid', (x: never) => decodeSid(x), 'SID'],
+  ])('%s', (_name, decode, path) => {
+    for (const x of ['0102', [1, 2], new ArrayBuffer(8), null]) {
+      pacError(() => decode(x as never), {
+        code: ErrorCode.KRB_ERR_GENERIC,
+        path,
+        message: /expected a Uint8Array/,
+      });
+    }
   });
 });

@@ -88,6 +88,19 @@ describe('SID string form', () => {
     pacError(() => formatSid({ identifierAuthority: 5, subAuthority: [2 ** 32] }));
     pacError(() => formatSid({ identifierAuthority: 5, subAuthority: [1.5] }));
   });
+
+  it('refuses what is not a SID: a non-string to parse, a non-object or a bad shape to format', () => {
+    pacError(() => parseSid(5 as never), { message: /a SID string must be a string/ });
+    pacError(() => parseSid(undefined as never), { message: /a SID string must be a string/ });
+    pacError(() => formatSid(null as never), { message: /expected a Sid object/ });
+    pacError(() => formatSid('S-1-5-18' as never), { message: /expected a Sid object/ });
+    pacError(() => formatSid({ identifierAuthority: 5, subAuthority: '18' } as never), {
+      message: /SubAuthority must be an array/,
+    });
+    pacError(() => encodeSid({ identifierAuthority: '5', subAuthority: [] } as never), {
+      message: /IdentifierAuthority must be an integer in 0\.\.2\^48-1, got 5/,
+    });
+  });
 });
 
 describe('SID packed form (MS-DTYP 2.4.2.2)', () => {

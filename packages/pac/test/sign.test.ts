@@ -254,6 +254,32 @@ describe('signPac and verifyPac', () => {
     // With no key nothing is checked: verifyPac is then only parsePac.
     expect(verifyPac(unsigned, {})).toEqual(parsePac(unsigned));
   });
+
+  it('refuses a signature buffer too short to hold its SignatureType', () => {
+    const serverKey = key(18);
+    const kdcKey = key(18);
+    // A server signature buffer of two bytes: not even a SignatureType.
+    const shortServer = encodePac({
+      buffers: [...alicePac().buffers, { type: PacBufferType.SERVER_CHECKSUM, data: Uint8Array.of(0x10, 0) }],
+    });
+    pacError(() => verifyPac(shortServer, { serverKey }), {
+      code: ErrorCode.KRB_AP_ERR_MODIFIED,
+      signature: 'server',
+      message: /server signature \(PAC buffer 6\): the buffer has 2 bytes/,
+    });
+    // An empty KDC signature buffer after a well-formed server signature.
+    const { pac } = signPac(alicePac(), { serverKey, kdcKey });
+    const emptyKdc = encodePac({
+      buffers: pac.buffers.map((b) =>
+        b.type === PacBufferType.PRIVSVR_CHECKSUM ? { type: b.type, data: new Uint8Array(0) } : b,
+      ),
+    });
+    pacError(() => verifyPac(emptyKdc, { kdcKey }), {
+      code: ErrorCode.KRB_AP_ERR_MODIFIED,
+      signature: 'kdc',
+      message: /KDC signature \(PAC buffer 7\): the buffer has 0 bytes/,
+    });
+  });
 });
 
 describe('tickets: the ticket signature and the extended KDC signature', () => {
@@ -368,6 +394,26 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
     pacError(() => verifyPac(tampered, { kdcKey }, { requireExtendedKdcSignature: false }), {
       signature: 'full',
     });
+  });
+
+  it("a ticket without a PAC: verifyTicketPac returns undefined, requiring one is the caller's policy", () => {
+    expect(verifyTicketPac(aliceEncTicketPart(), keys, { server: HTTP })).toBeUndefined();
+    const other = { adType: AdType.KERB_LOCAL, adData: Uint8Array.of(1) };
+    expect(
+      verifyTicketPac({ ...aliceEncTicketPart(), authorizationData: [other] }, keys, { server: HTTP }),
+    ).toBeUndefined();
+  });
+
+  it('verifyTicketPac passes maxBytes on: a PAC larger than it is refused before any signature is checked', () => {
+    const signed = signTicketPac(aliceEncTicketPart(), alicePac(), keys, { server: HTTP });
+    pacError(() => verifyTicketPac(signed.encTicketPart, keys, { server: HTTP, maxBytes: 100 }), {
+      code: ErrorCode.KRB_ERR_GENERIC,
+      path: 'PACTYPE',
+      message: new RegExp(`${signed.bytes.length} bytes is more than maxBytes 100`),
+    });
+    expect(
+      verifyTicketPac(signed.encTicketPart, keys, { server: HTTP, maxBytes: signed.bytes.length }),
+    ).toBeDefined();
   });
 
   it('drops ticket and extended KDC signatures a TGT cannot carry', () => {
