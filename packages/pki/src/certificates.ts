@@ -61,6 +61,11 @@ export interface CreateCaOptions {
   readonly random?: RandomSource;
   /** Default `'ecdsa-p256'`. */
   readonly keyType?: CertificateKeyType;
+  /**
+   * basicConstraints pathLenConstraint: how many intermediate CAs may stand
+   * between this CA and a leaf (default 0: it signs leaves only).
+   */
+  readonly pathLenConstraint?: number;
 }
 
 /** Options for {@link issueServerCertificate}. */
@@ -179,6 +184,10 @@ async function newCertificate(
  * ```
  */
 export async function createSelfSignedCa(options: CreateCaOptions): Promise<PemCertificate> {
+  const pathLenConstraint = options.pathLenConstraint ?? 0;
+  if (!Number.isSafeInteger(pathLenConstraint) || pathLenConstraint < 0) {
+    invalid(`a CA's pathLenConstraint must be a non-negative integer, got ${pathLenConstraint}`);
+  }
   const l = await loadLib();
   const { keys, now, cert } = await newCertificate(l, options);
   setName(l, cert.issuer, options.commonName);
@@ -186,12 +195,7 @@ export async function createSelfSignedCa(options: CreateCaOptions): Promise<PemC
   await cert.subjectPublicKeyInfo.importKey(keys.publicKey, l.engine);
   const ski = await keyIdentifier(l, cert);
   cert.extensions = [
-    extension(
-      l,
-      OID.basicConstraints,
-      true,
-      new l.pkijs.BasicConstraints({ cA: true, pathLenConstraint: 0 }),
-    ),
+    extension(l, OID.basicConstraints, true, new l.pkijs.BasicConstraints({ cA: true, pathLenConstraint })),
     bitsExtension(l, OID.keyUsage, true, [KU.digitalSignature, KU.keyCertSign, KU.cRLSign]),
     rawExtension(l, OID.subjectKeyIdentifier, false, new l.asn1js.OctetString({ valueHex: ski })),
   ];

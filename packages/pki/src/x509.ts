@@ -10,7 +10,8 @@
  * Path validation ({@link verifyCertificatePath}) is what a realm's trust
  * anchors need: a chain of signatures from the leaf to an anchor through
  * the CA certificates the peer sent, each valid at the injected time, each
- * issuer a CA. It does not fetch CRLs or check name constraints or policies.
+ * issuer a CA whose pathLenConstraint the path respects. It does not fetch
+ * CRLs or check name constraints or policies.
  *
  * @module
  */
@@ -18,7 +19,7 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { decodeKrb5PrincipalName, isAsn1Error, type Krb5PrincipalName, PkinitOid } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { children, expectTag, oidOf, readOne, Tag, type Tlv } from './der';
+import { children, expectTag, oidOf, readOne, Tag, type Tlv, unsignedOf } from './der';
 
 /** A parsed certificate. */
 export interface Certificate {
@@ -31,6 +32,12 @@ export interface Certificate {
   readonly notAfter: number;
   /** basicConstraints cA. */
   readonly isCa: boolean;
+  /**
+   * basicConstraints pathLenConstraint: how many intermediate CA
+   * certificates may follow this CA on a path (RFC 5280 section 4.2.1.9);
+   * undefined when absent (no limit).
+   */
+  readonly pathLenConstraint: number | undefined;
   /** The extended key usages, or undefined when the extension is absent (any purpose). */
   readonly extKeyUsage: readonly string[] | undefined;
   /** The subjectKeyIdentifier's octets, when present. */
@@ -99,6 +106,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       if (tbs[i]!.tag === 0xa3) exts = children(expectTag(children(tbs[i]!)[0], Tag.SEQUENCE, 'extensions'));
     }
     let isCa = false;
+    let pathLenConstraint: number | undefined;
     let extKeyUsage: string[] | undefined;
     let ski: Uint8Array | undefined;
     const pkinitSans: Krb5PrincipalName[] = [];
@@ -110,6 +118,12 @@ export function parseCertificate(der: Uint8Array): Certificate {
       if (id === PkinitOid.basicConstraints) {
         const bc = children(readOne(value, Tag.SEQUENCE, 'basicConstraints'));
         isCa = bc[0]?.tag === Tag.BOOLEAN && bc[0].value[0] !== 0;
+        const limit = bc.find((t) => t.tag === Tag.INTEGER);
+        if (limit !== undefined) {
+          const n = unsignedOf(limit, 'basicConstraints.pathLenConstraint');
+          // Beyond four octets no path is that long: no limit in practice.
+          pathLenConstraint = n.length > 4 ? Number.MAX_SAFE_INTEGER : n.reduce((a, b) => a * 256 + b, 0);
+        }
       } else if (id === PkinitOid.extKeyUsage) {
         extKeyUsage = children(readOne(value, Tag.SEQUENCE, 'extKeyUsage')).map((t) =>
           oidOf(t, 'KeyPurposeId'),
@@ -137,6 +151,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       notBefore: timeOf(validity[0]),
       notAfter: timeOf(validity[1]),
       isCa,
+      pathLenConstraint,
       extKeyUsage,
       subjectKeyIdentifier: ski,
       pkinitSans,
@@ -215,12 +230,30 @@ function checkTime(cert: Certificate, now: number, role: string): void {
 }
 
 /**
+ * RFC 5280 section 6.1.4 (l), (m): `ca`, about to sign the top of `below`
+ * (the path from the leaf up), allows at most its pathLenConstraint
+ * intermediate CA certificates under it; self-issued ones do not count.
+ * Checked for the anchor too, as OpenSSL (and so MIT's PKINIT) does.
+ */
+function checkPathLength(ca: Certificate, below: readonly Certificate[]): void {
+  if (ca.pathLenConstraint === undefined) return;
+  let intermediates = 0;
+  for (let i = 1; i < below.length; i++) if (!same(below[i]!.issuer, below[i]!.subject)) intermediates++;
+  if (intermediates > ca.pathLenConstraint) {
+    invalid(
+      `${ca.subjectText} allows ${ca.pathLenConstraint} intermediate CA certificate${ca.pathLenConstraint === 1 ? '' : 's'} below it (pathLenConstraint), and the path has ${intermediates}`,
+    );
+  }
+}
+
+/**
  * Checks that `leaf` chains to one of `anchors` (RFC 5280 section 6, the
  * parts a lab needs). Returns the chain from the leaf to the anchor.
  *
  * @throws KerberosError KDC_ERR_CANT_VERIFY_CERTIFICATE when no path leads
  *   to an anchor; KDC_ERR_INVALID_CERTIFICATE when a certificate on the
- *   path is outside its validity or an issuer is not a CA.
+ *   path is outside its validity, an issuer is not a CA, or a CA's
+ *   pathLenConstraint is exceeded.
  */
 export function verifyCertificatePath(leaf: Certificate, options: PathOptions): Certificate[] {
   const max = options.maxDepth ?? 5;
@@ -231,6 +264,7 @@ export function verifyCertificatePath(leaf: Certificate, options: PathOptions): 
     const anchor = options.anchors.find((a) => signedBy(cur, a));
     if (anchor !== undefined) {
       checkTime(anchor, options.now, 'CA');
+      checkPathLength(anchor, chain);
       chain.push(anchor);
       return chain;
     }
@@ -238,6 +272,7 @@ export function verifyCertificatePath(leaf: Certificate, options: PathOptions): 
     if (next === undefined) break;
     if (!next.isCa) invalid(`${next.subjectText} signed a certificate but is not a CA`);
     checkTime(next, options.now, 'intermediate CA');
+    checkPathLength(next, chain);
     chain.push(next);
     cur = next;
   }

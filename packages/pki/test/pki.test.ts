@@ -146,7 +146,9 @@ async function reissuedBy(subject: PemCertificate, issuer: PemCertificate): Prom
   const key = await globalThis.crypto.subtle.importKey(
     'pkcs8',
     pkcs8,
-    { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    createPrivateKey(issuer.keyPem).asymmetricKeyType === 'ec'
+      ? { name: 'ECDSA', namedCurve: 'P-256' }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     false,
     ['sign'],
   );
@@ -341,11 +343,34 @@ describe('path validation', () => {
     let late: Certificate;
     let carol: Certificate;
     let mallory: Certificate;
+    /** A root that allows two intermediate CAs below it (the file's `ca` allows none). */
+    let deep: PemCertificate;
+    const deepAnchors = () => [certificateFrom(deep.certPem)];
+    /** The same sub CA, issued by the file's root, whose pathLenConstraint is 0. */
+    let subOfShallow: Certificate;
+    /** An intermediate CA that sub CA (pathLenConstraint 0) issued, and dave issued by it. */
+    let subSub: Certificate;
+    let dave: Certificate;
 
     beforeAll(async () => {
+      deep = await createSelfSignedCa({ commonName: 'deep CA', clock, random, pathLenConstraint: 2 });
       // sub CA (a CA, issued by the root), and bob issued by it.
       const subCa = await createSelfSignedCa({ commonName: 'sub CA', clock, random });
-      sub = certificateFrom((await reissuedBy(subCa, ca)).certPem);
+      sub = certificateFrom((await reissuedBy(subCa, deep)).certPem);
+      subOfShallow = certificateFrom((await reissuedBy(subCa, ca)).certPem);
+      const subSubCa = await createSelfSignedCa({ commonName: 'sub-sub CA', clock, random });
+      subSub = certificateFrom((await reissuedBy(subSubCa, subCa)).certPem);
+      dave = certificateFrom(
+        (
+          await issuePkinitClientCertificate(subSubCa, {
+            principal: 'dave',
+            realm: 'PKI.TEST',
+            keyType: 'ecdsa-p256',
+            clock,
+            random,
+          })
+        ).certPem,
+      );
       bob = certificateFrom(
         (
           await issuePkinitClientCertificate(subCa, {
@@ -363,7 +388,7 @@ describe('path validation', () => {
         clock: new ManualClock(T0 + DAY),
         random,
       });
-      late = certificateFrom((await reissuedBy(lateCa, ca)).certPem);
+      late = certificateFrom((await reissuedBy(lateCa, deep)).certPem);
       carol = certificateFrom(
         (
           await issuePkinitClientCertificate(lateCa, {
@@ -391,18 +416,56 @@ describe('path validation', () => {
 
     it('a leaf, its CA and the anchor', () => {
       expect(sub.isCa).toBe(true);
-      const chain = verifyCertificatePath(bob, { anchors: anchors(), intermediates: [bob, sub], now: T0 });
-      expect(chain.map((c) => c.subjectText)).toEqual(['CN=bob', 'CN=sub CA', 'CN=pki test CA']);
+      const chain = verifyCertificatePath(bob, {
+        anchors: deepAnchors(),
+        intermediates: [bob, sub],
+        now: T0,
+      });
+      expect(chain.map((c) => c.subjectText)).toEqual(['CN=bob', 'CN=sub CA', 'CN=deep CA']);
+    });
+
+    it('reads basicConstraints pathLenConstraint: absent on a leaf, 0 by default on a CA', () => {
+      expect(certificateFrom(deep.certPem).pathLenConstraint).toBe(2);
+      expect(certificateFrom(ca.certPem).pathLenConstraint).toBe(0);
+      expect(sub.pathLenConstraint).toBe(0);
+      expect(bob.pathLenConstraint).toBeUndefined();
+    });
+
+    it("a path longer than a CA's pathLenConstraint allows: KDC_ERR_INVALID_CERTIFICATE (RFC 5280 section 6.1.4)", async () => {
+      // The anchor's own constraint: the file's root signs leaves only.
+      await refused(
+        () => verifyCertificatePath(bob, { anchors: anchors(), intermediates: [subOfShallow], now: T0 }),
+        ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
+        /CN=pki test CA allows 0 intermediate CA certificates below it \(pathLenConstraint\), and the path has 1/,
+      );
+      // An intermediate's: sub CA allows none below it, and sub-sub CA stands there. The anchor
+      // (2) would allow both.
+      await refused(
+        () => verifyCertificatePath(dave, { anchors: deepAnchors(), intermediates: [sub, subSub], now: T0 }),
+        ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
+        /CN=sub CA allows 0 intermediate CA certificates below it \(pathLenConstraint\), and the path has 1/,
+      );
+    });
+
+    it('createSelfSignedCa refuses a pathLenConstraint that is not a non-negative integer', async () => {
+      for (const pathLenConstraint of [-1, 1.5, Number.NaN]) {
+        await refused(
+          () => createSelfSignedCa({ commonName: 'bad CA', pathLenConstraint }),
+          ErrorCode.KRB_ERR_GENERIC,
+          /pathLenConstraint must be a non-negative integer/,
+        );
+      }
     });
 
     it('without the intermediate, or beyond maxDepth: KDC_ERR_CANT_VERIFY_CERTIFICATE', async () => {
       await refused(
-        () => verifyCertificatePath(bob, { anchors: anchors(), now: T0 }),
+        () => verifyCertificatePath(bob, { anchors: deepAnchors(), now: T0 }),
         ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
         /CN=bob does not chain to a trusted CA/,
       );
       await refused(
-        () => verifyCertificatePath(bob, { anchors: anchors(), intermediates: [sub], now: T0, maxDepth: 0 }),
+        () =>
+          verifyCertificatePath(bob, { anchors: deepAnchors(), intermediates: [sub], now: T0, maxDepth: 0 }),
         ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
         /does not chain/,
       );
@@ -423,12 +486,13 @@ describe('path validation', () => {
 
     it('an intermediate CA outside its validity: KDC_ERR_INVALID_CERTIFICATE', async () => {
       await refused(
-        () => verifyCertificatePath(carol, { anchors: anchors(), intermediates: [late], now: T0 }),
+        () => verifyCertificatePath(carol, { anchors: deepAnchors(), intermediates: [late], now: T0 }),
         ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
         /the intermediate CA certificate CN=late CA is valid from .* not now/,
       );
       expect(
-        verifyCertificatePath(carol, { anchors: anchors(), intermediates: [late], now: T0 + 2 * DAY }).length,
+        verifyCertificatePath(carol, { anchors: deepAnchors(), intermediates: [late], now: T0 + 2 * DAY })
+          .length,
       ).toBe(3);
     });
   });
