@@ -31,7 +31,7 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { type Credential, credentialFromReply, KerberosClient } from '@krbsim/client';
-import { ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
+import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { cf2, decrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { Kdc, type KdcRequestEvent, Realm, type RealmPolicy } from '@krbsim/kdc';
 import {
@@ -331,6 +331,50 @@ describe("krbsim's client asks for anonymous PKINIT itself ({ anonymous: true, a
     await expect(
       client.getInitialCredentials('WELLKNOWN/ANONYMOUS', { anonymous: true, anchors: ca.certPem }),
     ).rejects.toThrow(/PA-PKINIT-KX/);
+  });
+
+  /** The client's anonymous PKINIT exchange, the AS-REP rewritten by `change` on its way. */
+  async function changedReply(change: (rep: AsRep) => AsRep) {
+    const l = lab();
+    const transport = new InProcessTransport().register(REALM, (req) => {
+      const reply = l.kdc.handle(req);
+      return reply[0] === 0x6b ? encodeAsRep(change(decodeAsRep(reply))).slice() : reply;
+    });
+    const client = new KerberosClient({
+      realm: REALM,
+      transport,
+      clock: l.clock,
+      random: new SeededRandom('c'),
+    });
+    const e = await client
+      .getInitialCredentials('WELLKNOWN/ANONYMOUS', { anonymous: true, anchors: ca.certPem })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(e).toBeInstanceOf(KerberosError);
+    expect(client.cache.size).toBe(0);
+    return e as KerberosError;
+  }
+
+  it('refuses an anonymous reply without PA-PKINIT-KX (RFC 8062 section 7)', async () => {
+    const e = await changedReply((rep) => ({
+      ...rep,
+      padata: rep.padata!.filter((p) => p.padataType !== PaDataType.PA_PKINIT_KX),
+    }));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.realm).toBe(REALM);
+    expect(e.message).toContain('the anonymous AS-REP carries no PA-PKINIT-KX');
+  });
+
+  it('refuses an anonymous reply that names another client than WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS', async () => {
+    const e = await changedReply((rep) => ({
+      ...rep,
+      crealm: REALM,
+      cname: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
+    }));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain(`anonymous PKINIT answered for alice@${REALM}, not the anonymous client`);
   });
 
   it('asks only for WELLKNOWN/ANONYMOUS with it, and for WELLKNOWN/ANONYMOUS only with it', async () => {

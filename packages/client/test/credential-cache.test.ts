@@ -5,6 +5,7 @@ import {
   credentialFromReply,
   fromCcache,
   KerberosClient,
+  kdcRealmFor,
   toCcache,
 } from '@krbsim/client';
 import { Duration, ManualClock, SeededRandom } from '@krbsim/core';
@@ -76,6 +77,20 @@ describe('CredentialCache', () => {
     expect(cache.tgtFor('B')).toBe(cross);
     cache.clear();
     expect(cache.defaultPrincipal).toBeUndefined();
+  });
+
+  it('entries() yields every entry, expired ones too; kdcRealmFor names the KDC that takes each ticket', () => {
+    const clock = new ManualClock(T0);
+    const cache = new CredentialCache({ clock });
+    const cross = cred('alice', 'A', 'krbtgt/B', 'A', T0 + Duration.hour);
+    const service = cred('alice', 'A', 'HTTP/web', 'C', T0 + 2 * Duration.hour);
+    cache.add(cross);
+    cache.add(service);
+    clock.advance(90 * Duration.minute);
+    expect([...cache.entries()]).toEqual([cross, service]);
+    // krbtgt/B@A goes to B's KDC; a service ticket goes back to the realm that issued it (renewal).
+    expect(kdcRealmFor(cross)).toBe('B');
+    expect(kdcRealmFor(service)).toBe('C');
   });
 
   it('round-trips through an MIT ccache (via @krbsim/files) and a client can use it', async () => {

@@ -1,17 +1,31 @@
 import {
+  Asn1Error,
+  decodeAsRep,
   decodeAsReq,
+  decodeEncKdcRepPart,
   decodeEncryptedData,
   decodePaEncTsEnc,
+  decodeTgsRep,
   decodeTgsReq,
+  ENC_PA_REP,
+  encodeAsRep,
+  encodeEncKdcRepPart,
+  encodeEtypeInfo2,
+  encodeKrbError,
+  encodeMethodData,
+  encodePaEncTsEnc,
+  encodeTgsRep,
   KdcOptions,
+  krbError,
+  type PaData,
   PaDataType,
   TicketFlags,
 } from '@krbsim/asn1';
 import { hasFlag, isTgt, KerberosClient } from '@krbsim/client';
-import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
-import { decrypt, stringToKey } from '@krbsim/crypto';
+import { Duration, ErrorCode, isKerberosError, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { decrypt, encrypt, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
-import { FakeKdcWorld } from './fake-kdc';
+import { FakeKdcWorld, type Misbehaviour } from './fake-kdc';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
@@ -26,11 +40,7 @@ async function rejection(p: Promise<unknown>): Promise<KerberosError> {
 }
 
 function setup(
-  opts: {
-    requirePreauth?: boolean;
-    asRepTag?: 25 | 26;
-    misbehave?: 'nonce' | 'cname' | 'sname' | 'enc-pa-rep-missing' | 'enc-pa-rep-forged';
-  } = {},
+  opts: { requirePreauth?: boolean; asRepTag?: 25 | 26; misbehave?: Misbehaviour; encTypes?: number[] } = {},
 ) {
   const clock = new ManualClock(T0);
   const random = new SeededRandom('exchanges');
@@ -43,14 +53,52 @@ function setup(
   });
   const sent: Array<{ realm: string; bytes: Uint8Array }> = [];
   const inner = world.transport();
+  /** Rewrites a KDC reply before the client sees it (tests of the client's reply checks). */
+  const edit: { reply?: (rep: Uint8Array, req: Uint8Array) => Uint8Array } = {};
   const transport = {
-    send: (realm: string, bytes: Uint8Array) => {
+    send: async (realm: string, bytes: Uint8Array) => {
       sent.push({ realm, bytes });
-      return inner.send(realm, bytes);
+      const rep = await inner.send(realm, bytes);
+      return edit.reply?.(rep, bytes) ?? rep;
     },
   };
-  const client = new KerberosClient({ realm: 'A.TEST', transport, clock, random });
-  return { clock, random, world, client, sent };
+  const log: string[] = [];
+  const client = new KerberosClient({
+    realm: 'A.TEST',
+    transport,
+    clock,
+    random,
+    log: (l) => log.push(l),
+    ...(opts.encTypes === undefined ? {} : { encTypes: opts.encTypes }),
+  });
+  return { clock, random, world, client, sent, edit, log };
+}
+
+const ALICE_KEY = stringToKey(18, 'alice-pw', 'A.TESTalice');
+
+/** `rep` (an AS-REP or TGS-REP) with its encrypted part replaced by `cipher` and `etype`. */
+function withEncPart(rep: Uint8Array, etype: number, cipher?: Uint8Array): Uint8Array {
+  if (rep[0] === 0x6b) {
+    const r = decodeAsRep(rep);
+    return encodeAsRep({
+      ...r,
+      encPart: { ...r.encPart, etype, cipher: cipher ?? r.encPart.cipher },
+    }).slice();
+  }
+  const r = decodeTgsRep(rep);
+  return encodeTgsRep({ ...r, encPart: { ...r.encPart, etype, cipher: cipher ?? r.encPart.cipher } }).slice();
+}
+
+/** A PREAUTH_REQUIRED from A.TEST with `methods` as its METHOD-DATA (none: no e-data). */
+function preauthRequired(methods?: PaData[]): Uint8Array {
+  return encodeKrbError(
+    krbError({
+      errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+      now: T0,
+      realm: 'A.TEST',
+      ...(methods === undefined ? {} : { eData: encodeMethodData(methods).slice() }),
+    }),
+  ).slice();
 }
 
 describe('AS exchange', () => {
@@ -214,6 +262,154 @@ describe('AS exchange', () => {
     expect(e.realm).toBe('NOWHERE.TEST');
     expect(e.message).toContain('ECONNREFUSED');
   });
+
+  it('an AS answer that is neither AS-REP nor KRB-ERROR: KRB_AP_ERR_MSG_TYPE; a transport KerberosError passes as it is', async () => {
+    const { client, edit } = setup();
+    edit.reply = () => new Uint8Array(0);
+    const empty = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(empty.code).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
+    expect(empty.realm).toBe('A.TEST');
+    expect(empty.message).toContain('answered with an empty reply where AS-REP or KRB-ERROR was expected');
+    const own = new KerberosError(ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, 'the transport says: too big');
+    const c = new KerberosClient({
+      realm: 'A.TEST',
+      transport: { send: () => Promise.reject(own) },
+      clock: new ManualClock(T0),
+    });
+    expect(await rejection(c.getInitialCredentials('alice', { password: 'x' }))).toBe(own);
+  });
+
+  it('ETYPE-INFO2 naming only enctypes the client cannot use: KDC_ERR_ETYPE_NOSUPP naming both lists', async () => {
+    const { client, sent } = setup({ encTypes: [17] });
+    const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(e.realm).toBe('A.TEST');
+    expect(e.message).toContain('offers keys of enctypes 18 and this client can use 17');
+    // Nothing was sent after the PREAUTH_REQUIRED.
+    expect(sent).toHaveLength(1);
+  });
+
+  it('without ETYPE-INFO2 (an old KDC), the key uses the PA-PW-SALT salt, else the default salt', async () => {
+    const salted = (salt: string | undefined) => {
+      const l = setup({ encTypes: [18] });
+      const enc = new TextEncoder();
+      // Only the first answer, the KDC's PREAUTH_REQUIRED, is rewritten.
+      l.edit.reply = (rep) =>
+        l.sent.length === 1
+          ? preauthRequired([
+              { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) },
+              ...(salt === undefined
+                ? []
+                : [{ padataType: PaDataType.PA_PW_SALT, padataValue: enc.encode(salt) }]),
+            ])
+          : rep;
+      return l;
+    };
+    // The fake KDC's key for alice has the default salt, A.TESTalice.
+    const right = salted('A.TESTalice');
+    expect((await right.client.getInitialCredentials('alice', { password: 'alice-pw' })).client.realm).toBe(
+      'A.TEST',
+    );
+    const ts = decodeEncryptedData(decodeAsReq(right.sent[1]!.bytes).padata![0]!.padataValue);
+    expect(ts.etype).toBe(18);
+    decodePaEncTsEnc(decrypt(ALICE_KEY, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, ts.cipher));
+    // A salt the KDC's key was not made with: the timestamp does not decrypt there.
+    const wrong = salted('A.TESTmallory');
+    const e = await rejection(wrong.client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    // No PA-PW-SALT, and no e-data at all: the default salt.
+    await salted(undefined).client.getInitialCredentials('alice', { password: 'alice-pw' });
+    const bare = setup({ encTypes: [18] });
+    bare.edit.reply = (rep) => (bare.sent.length === 1 ? preauthRequired() : rep);
+    await bare.client.getInitialCredentials('alice', { password: 'alice-pw' });
+  });
+
+  it('an AS-REP under an enctype the client did not offer: KDC_ERR_ETYPE_NOSUPP', async () => {
+    const { client, edit } = setup({ requirePreauth: false });
+    edit.reply = (rep) => (rep[0] === 0x6b ? withEncPart(rep, 23) : rep);
+    const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(e.message).toContain('encrypted the AS-REP with enctype 23, which this client did not offer');
+    expect(client.cache.size).toBe(0);
+  });
+
+  it('an AS-REP whose encrypted part decrypts to something else: the decoding error, not BAD_INTEGRITY', async () => {
+    const { client, edit } = setup({ requirePreauth: false });
+    const plain = encodePaEncTsEnc({ patimestamp: T0, pausec: 0 });
+    const cipher = encrypt(ALICE_KEY, KeyUsage.AS_REP_ENCPART, plain, { random: new SeededRandom('x') });
+    edit.reply = (rep) => (rep[0] === 0x6b ? withEncPart(rep, 18, cipher) : rep);
+    const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(e).toBeInstanceOf(Asn1Error);
+    expect(e.code).not.toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+    expect(e.message).toContain('EncKDCRepPart');
+    expect(client.cache.size).toBe(0);
+  });
+
+  it('accepts a reply from a KDC that ignores PA-REQ-ENC-PA-REP (enc-pa-rep not set)', async () => {
+    const { client, edit } = setup({ requirePreauth: false });
+    edit.reply = (rep) => {
+      if (rep[0] !== 0x6b) return rep;
+      const r = decodeAsRep(rep);
+      const enc = decodeEncKdcRepPart(decrypt(ALICE_KEY, KeyUsage.AS_REP_ENCPART, r.encPart.cipher));
+      expect(enc.flags & ENC_PA_REP).not.toBe(0);
+      const { encryptedPaData: _pa, ...rest } = enc;
+      const plain = encodeEncKdcRepPart({ ...rest, flags: (enc.flags & ~ENC_PA_REP) >>> 0 }, 25);
+      const random = new SeededRandom('old-kdc');
+      return withEncPart(rep, 18, encrypt(ALICE_KEY, KeyUsage.AS_REP_ENCPART, plain, { random }));
+    };
+    const cred = await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    expect(cred.flags & ENC_PA_REP).toBe(0);
+  });
+
+  it('reuses the pre-authentication key when the AS-REP names the same salt and s2kparams, and derives anew when they differ', async () => {
+    const run = async (replyParams: number[]) => {
+      const l = setup({ encTypes: [18] });
+      const hint = (params: number[]) =>
+        encodeEtypeInfo2([{ etype: 18, salt: 'A.TESTalice', s2kparams: Uint8Array.from(params) }]).slice();
+      l.edit.reply = (rep) => {
+        // PBKDF2 with 4096 iterations (00 00 10 00) is the key the fake KDC has.
+        if (rep[0] === 0x7e)
+          return preauthRequired([
+            { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: hint([0, 0, 0x10, 0]) },
+          ]);
+        const r = decodeAsRep(rep);
+        const padata = [{ padataType: PaDataType.PA_ETYPE_INFO2, padataValue: hint(replyParams) }];
+        return encodeAsRep({ ...r, padata }).slice();
+      };
+      return l.client.getInitialCredentials('alice', { password: 'alice-pw' });
+    };
+    expect((await run([0, 0, 0x10, 0])).client.realm).toBe('A.TEST');
+    // The reply names 4097 iterations: the key made with it does not open the reply.
+    const e = await rejection(run([0, 0, 0x10, 1]));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+    expect(e.message).toContain('did not decrypt with the key made from the given secret');
+  });
+
+  it('from a keytab, takes the newest key version of the enctype the KDC names', async () => {
+    const { client } = setup();
+    const principal = { realm: 'A.TEST', name: { nameType: 1, nameString: ['alice'] } };
+    const stale = stringToKey(18, 'old-pw', 'A.TESTalice');
+    const aes128 = stringToKey(17, 'alice-pw', 'A.TESTalice');
+    const keytab = [
+      { principal, kvno: 2, key: aes128 },
+      { principal, kvno: 1, key: stale },
+      { principal, kvno: 3, key: ALICE_KEY },
+    ];
+    expect((await client.getInitialCredentials('alice', { keytab })).client.realm).toBe('A.TEST');
+    // With only the old version, pre-authentication fails at the KDC.
+    const old = await rejection(
+      client.getInitialCredentials('alice', { keytab: [{ principal, kvno: 1, key: stale }] }),
+    );
+    expect(old.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+  });
+
+  it('a reply for another server than asked, without canonicalize: KRB_AP_ERR_MODIFIED', async () => {
+    const { client } = setup({ misbehave: 'renamed' });
+    const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('server HTTP/renamed.test@A.TEST was not the one asked for');
+    expect(client.cache.size).toBe(0);
+  });
 });
 
 describe('TGS exchange and renewal', () => {
@@ -257,5 +453,165 @@ describe('TGS exchange and renewal', () => {
     const e = await rejection(client.renew(tgt));
     expect(e.code).toBe(ErrorCode.KDC_ERR_BADOPTION);
     expect(e.realm).toBe('A.TEST');
+  });
+
+  it('a renewal that comes back for another server: KRB_AP_ERR_MODIFIED, and the old ticket stays', async () => {
+    const { client, world } = setup();
+    const tgt = await client.getInitialCredentials('alice', { password: 'alice-pw' }, { renewable: true });
+    world.setMisbehave('A.TEST', 'renamed');
+    const e = await rejection(client.renew(tgt));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.realm).toBe('A.TEST');
+    expect(e.message).toContain('returned a ticket for HTTP/renamed.test@A.TEST');
+    expect(client.cache.all()).toEqual([tgt]);
+  });
+
+  it('checks the TGS-REP against the request (RFC 4120 section 3.3.4): KRB_AP_ERR_MODIFIED', async () => {
+    const cases = [
+      ['nonce', 'where'],
+      ['cname', "client mallory@A.TEST is not the TGT's client alice@A.TEST"],
+      ['sname', 'the ticket names a different server than the encrypted part'],
+    ] as const;
+    for (const [misbehave, fragment] of cases) {
+      const { client, world } = setup();
+      await client.getInitialCredentials('alice', { password: 'alice-pw' });
+      world.setMisbehave('A.TEST', misbehave);
+      const e = await rejection(client.getServiceTicket('HTTP/web.a.test'));
+      expect(e.code, misbehave).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+      expect(e.realm, misbehave).toBe('A.TEST');
+      expect(e.message, misbehave).toContain(fragment);
+      expect(client.cache.find('HTTP/web.a.test'), misbehave).toBeUndefined();
+    }
+  });
+
+  it('a TGS-REP that decrypts with neither the subkey nor the session key: KRB_AP_ERR_BAD_INTEGRITY', async () => {
+    // Under another enctype, no key is even tried; with a flipped byte, both fail.
+    for (const damage of ['etype', 'flip'] as const) {
+      const { client, edit } = setup();
+      await client.getInitialCredentials('alice', { password: 'alice-pw' });
+      edit.reply = (rep) => {
+        if (rep[0] !== 0x6d) return rep;
+        if (damage === 'etype') return withEncPart(rep, 17);
+        const cipher = decodeTgsRep(rep).encPart.cipher.slice();
+        cipher[20]! ^= 0x80;
+        return withEncPart(rep, 18, cipher);
+      };
+      const e = await rejection(client.getServiceTicket('HTTP/web.a.test'));
+      expect(e.code, damage).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+      expect(e.message, damage).toContain("did not decrypt with the TGT's session key or the subkey sent");
+      expect(e.realm, damage).toBe('A.TEST');
+      if (damage === 'etype') expect(e.cause).toBeUndefined();
+      else expect(isKerberosError(e.cause, ErrorCode.KRB_AP_ERR_BAD_INTEGRITY)).toBe(true);
+    }
+  });
+
+  it('a TGS-REP whose encrypted part decrypts to something else: the decoding error, not BAD_INTEGRITY', async () => {
+    const { client, edit } = setup();
+    const tgt = await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    const plain = encodePaEncTsEnc({ patimestamp: T0, pausec: 0 });
+    // Sealed with the session key (usage 8), which the client tries after its subkey.
+    const cipher = encrypt(tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY, plain, {
+      random: new SeededRandom('y'),
+    });
+    edit.reply = (rep) => (rep[0] === 0x6d ? withEncPart(rep, tgt.sessionKey.etype, cipher) : rep);
+    const e = await rejection(client.getServiceTicket('HTTP/web.a.test'));
+    expect(e).toBeInstanceOf(Asn1Error);
+    expect(e.code).not.toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+    expect(e.message).toContain('EncKDCRepPart');
+  });
+
+  it('a TGS answer that is neither TGS-REP nor KRB-ERROR: KRB_AP_ERR_MSG_TYPE', async () => {
+    const { client, edit } = setup();
+    await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    edit.reply = (rep) => (rep[0] === 0x6d ? new Uint8Array([0x30, 0x00]) : rep);
+    const e = await rejection(client.getServiceTicket('HTTP/web.a.test'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
+    expect(e.realm).toBe('A.TEST');
+    expect(e.message).toContain('a message starting 0x30 where TGS-REP or KRB-ERROR was expected');
+  });
+
+  it('logs a TGS refusal with its code, realm and e-text, and throws it with the service named', async () => {
+    const { client, log } = setup();
+    await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/none.a.test@A.TEST'));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(e.message).toContain('does not know the service HTTP/none.a.test@A.TEST');
+    expect(log).toContain('KRB-ERROR 7 from A.TEST: fake KDC A.TEST: error 7');
+  });
+});
+
+describe('KDC refusals: a sentence to act on for each code', () => {
+  /** A client whose KDC answers every request with `code` (after one PREAUTH_REQUIRED, for code 25). */
+  async function refusal(code: number, principal = 'alice', realm = 'A.TEST'): Promise<KerberosError> {
+    let asked = 0;
+    const info2 = encodeEtypeInfo2([{ etype: 18, salt: 'A.TESTalice' }]).slice();
+    const transport = {
+      send: async () => {
+        asked++;
+        const eData =
+          code === ErrorCode.KDC_ERR_PREAUTH_REQUIRED
+            ? encodeMethodData([{ padataType: PaDataType.PA_ETYPE_INFO2, padataValue: info2 }]).slice()
+            : undefined;
+        return encodeKrbError(
+          krbError({
+            errorCode: code,
+            now: T0,
+            realm,
+            eText: `error ${code} #${asked}`,
+            ...(eData === undefined ? {} : { eData }),
+          }),
+        ).slice();
+      },
+    };
+    const client = new KerberosClient({ realm: 'A.TEST', transport, clock: new ManualClock(T0) });
+    return rejection(client.getInitialCredentials(principal, { password: 'pw' }));
+  }
+
+  const table: Array<[number, string]> = [
+    [ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN, 'does not know the client alice@A.TEST'],
+    [ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'has no cross-realm key krbtgt/A.TEST@A.TEST'],
+    [ErrorCode.KDC_ERR_PREAUTH_FAILED, 'pre-authentication failed for alice@A.TEST'],
+    [ErrorCode.KDC_ERR_PREAUTH_REQUIRED, 'still asks alice@A.TEST for pre-authentication'],
+    [ErrorCode.KDC_ERR_ETYPE_NOSUPP, 'share no encryption type'],
+    [ErrorCode.KRB_AP_ERR_SKEW, 'differ by more than the allowed skew'],
+    [ErrorCode.KDC_ERR_CLIENT_REVOKED, 'the account alice@A.TEST is disabled, locked out or expired'],
+    [ErrorCode.KDC_ERR_KEY_EXPIRED, 'the password of alice@A.TEST has expired'],
+    [ErrorCode.KDC_ERR_BADOPTION, 'cannot grant an option'],
+    [ErrorCode.KDC_ERR_POLICY, 'the realm policy forbids this request'],
+    [ErrorCode.KRB_AP_ERR_TKT_EXPIRED, 'the ticket presented has expired'],
+    [ErrorCode.KRB_AP_ERR_TKT_NYV, 'not yet valid'],
+    [ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'a ticket or authenticator did not decrypt'],
+    [ErrorCode.KRB_AP_ERR_MODIFIED, 'did not decrypt with the key the KDC expected'],
+    [ErrorCode.KDC_ERR_PATH_NOT_ACCEPTED, 'refused the path the ticket took across realms'],
+    [ErrorCode.KDC_ERR_WRONG_REALM, 'the client belongs to another realm'],
+    [ErrorCode.KDC_ERR_TGT_REVOKED, 'the ticket-granting ticket was revoked'],
+    [ErrorCode.KDC_ERR_NEVER_VALID, 'the requested ticket lifetime is empty'],
+    [ErrorCode.KDC_ERR_SVC_UNAVAILABLE, 'the KDC for A.TEST is unavailable'],
+    [ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, 'retry over TCP'],
+    [ErrorCode.KDC_ERR_CANNOT_POSTDATE, 'the KDC for A.TEST refused the request'],
+  ];
+
+  it.each(table)('code %i: %s', async (code, fragment) => {
+    const e = await refusal(code);
+    expect(e.code).toBe(code);
+    expect(e.realm).toBe('A.TEST');
+    expect(e.message).toContain('getting initial credentials for alice@A.TEST: ');
+    expect(e.message).toContain(fragment);
+    // The KDC's own e-text follows (the last request's, for code 25: the second).
+    const n = code === ErrorCode.KDC_ERR_PREAUTH_REQUIRED ? 2 : 1;
+    expect(e.message).toContain(`(KDC said: "error ${code} #${n}")`);
+  });
+
+  it('an enterprise name the KDC does not know and did not refer: check the UPN', async () => {
+    const e = await refusal(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN, 'alice@corp.test');
+    expect(e.code).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+    expect(e.message).toContain('has no account with the enterprise name alice\\@corp.test@A.TEST');
+    expect(e.message).toContain('check the UPN');
+  });
+
+  it('a KRB-ERROR with an empty realm is attributed to the realm it was sent to', async () => {
+    const e = await refusal(ErrorCode.KDC_ERR_POLICY, 'alice', '');
+    expect(e.realm).toBe('A.TEST');
+    expect(e.message).toContain('the realm policy forbids');
   });
 });

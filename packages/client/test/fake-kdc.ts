@@ -70,8 +70,24 @@ export interface FakeRealmOptions {
   readonly asRepTag?: 25 | 26;
   readonly ticketLifetimeMs?: number;
   /** Make replies this realm sends wrong in one way, to test the client's checks. */
-  readonly misbehave?: 'nonce' | 'cname' | 'sname' | 'enc-pa-rep-missing' | 'enc-pa-rep-forged';
+  readonly misbehave?: Misbehaviour;
 }
+
+/**
+ * How a realm's replies go wrong: a nonce off by one, another client name,
+ * another server name in the encrypted part only (`sname`) or in the ticket and
+ * the encrypted part alike (`renamed`: `HTTP/renamed.test`), or a broken RFC
+ * 6806 section 11 PA-REQ-ENC-PA-REP.
+ */
+export type Misbehaviour =
+  | 'nonce'
+  | 'cname'
+  | 'sname'
+  | 'renamed'
+  | 'enc-pa-rep-missing'
+  | 'enc-pa-rep-forged';
+
+const RENAMED = 'HTTP/renamed.test';
 
 function name(text: string): PrincipalName {
   const parts = text.split('/');
@@ -103,6 +119,13 @@ export class FakeKdcWorld {
       keys.set(s, stringToKey(ETYPE, password, salt(opts.name, s.split('/'))));
     }
     this.#realms.set(opts.name, { ...opts, keys });
+    return this;
+  }
+
+  /** From now on `realm`'s replies go wrong as `how` says (undefined: they go right again). */
+  setMisbehave(realm: string, how: Misbehaviour | undefined): this {
+    const { misbehave: _old, ...r } = this.#realms.get(realm)!;
+    this.#realms.set(realm, how === undefined ? r : { ...r, misbehave: how });
     return this;
   }
 
@@ -175,7 +198,7 @@ export class FakeKdcWorld {
     const ticket: Ticket = {
       tktVno: 5,
       realm,
-      sname: server,
+      sname: this.#realms.get(realm)!.misbehave === 'renamed' ? name(RENAMED) : server,
       encPart: {
         etype: serverKey.etype,
         kvno: 1,
@@ -197,7 +220,7 @@ export class FakeKdcWorld {
       endtime: part.endtime,
       ...(part.renewTill === undefined ? {} : { renewTill: part.renewTill }),
       srealm: realm,
-      sname: bad === 'sname' ? name('HTTP/forged.test') : sname,
+      sname: bad === 'sname' ? name('HTTP/forged.test') : bad === 'renamed' ? name(RENAMED) : sname,
     };
   }
 
@@ -286,7 +309,7 @@ export class FakeKdcWorld {
       pvno: 5,
       msgType: 13,
       crealm: client.realm,
-      cname: client.name,
+      cname: r.misbehave === 'cname' ? name('mallory') : client.name,
       ticket: issued.ticket,
       encPart: {
         etype: replyKey.etype,

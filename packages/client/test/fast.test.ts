@@ -6,20 +6,39 @@
  */
 
 import {
+  type AsRep,
+  decodeApReq,
+  decodeAsRep,
+  decodeAsReq,
+  decodeAuthenticator,
   decodeKrbError,
   decodeKrbFastReq,
+  decodeKrbFastResponse,
   decodeMethodData,
+  decodePaFxFastReply,
   decodePaFxFastRequest,
+  decodeTgsRep,
+  decodeTgsReq,
   type EncTicketPart,
+  encodeAsRep,
   encodeAsReq,
+  encodeEncryptedData,
   encodeEncTicketPart,
   encodeKdcReqBody,
+  encodeKrbError,
   encodeKrbFastReq,
+  encodeKrbFastResponse,
+  encodeMethodData,
+  encodePaEncTsEnc,
+  encodePaFxFastReply,
   encodePaFxFastRequest,
+  encodeTgsRep,
   encodeTicket,
   FastOptions,
   type KdcReqBody,
+  type KrbErrorMessage,
   type KrbFastArmoredReq,
+  type KrbFastResponse,
   type PaData,
   PaDataType,
   type Ticket,
@@ -27,13 +46,13 @@ import {
 } from '@krbsim/asn1';
 import { type Credential, hasFlag, KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
-import { decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { cf2, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { Kdc, type KdcRequestEvent, Realm, type RealmPolicy } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { AuthenticatorClock } from '../src/internal/authenticator-clock';
 import type { ClientContext } from '../src/internal/context';
-import { apRequestArmor, fastPadata } from '../src/internal/fast';
+import { apRequestArmor, armorKeyOf, fastPadata } from '../src/internal/fast';
 
 const REALM = 'CONTOSO.COM';
 
@@ -57,11 +76,13 @@ function lab(policy: Partial<RealmPolicy> = {}, kind: 'mit' | 'active-directory'
   const kdc = new Kdc(realm, { onRequest: (e) => events.push(e) });
   const sent: Uint8Array[] = [];
   const replies: Uint8Array[] = [];
+  /** Rewrites a KDC reply before the client sees it (tests of the client's FAST checks). */
+  const edit: { reply?: (rep: Uint8Array, req: Uint8Array) => Uint8Array } = {};
   const transport = new InProcessTransport().register(REALM, (req) => {
     sent.push(req);
     const rep = kdc.handle(req);
     replies.push(rep);
-    return rep;
+    return edit.reply?.(rep, req) ?? rep;
   });
   const client = (opts: { fastTgs?: boolean; log?: string[] } = {}) =>
     new KerberosClient({
@@ -74,7 +95,7 @@ function lab(policy: Partial<RealmPolicy> = {}, kind: 'mit' | 'active-directory'
     });
   const hostTgt = async (): Promise<Credential> =>
     client().getInitialCredentials('PC1$', { password: 'machine-Passw0rd' });
-  return { clock, realm, kdc, events, sent, replies, client, hostTgt };
+  return { clock, realm, kdc, events, sent, replies, client, hostTgt, edit };
 }
 
 /** A TGT for WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS, as anonymous PKINIT (RFC 8062) would issue it. */
@@ -358,5 +379,244 @@ describe('FAST: what the KDC refuses, and how', () => {
     const armor = await l.hostTgt();
     const tgt = await l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor });
     expect(tgt.client.name.nameString).toEqual(['alice']);
+  });
+});
+
+describe("FAST: the client checks the KDC's armored replies (RFC 6113 section 5.4.3)", () => {
+  /** The armor key of an armored AS-REQ, as the KDC derives it from the armor AP-REQ's subkey. */
+  function armorKeyOfRequest(req: Uint8Array, armorTgt: Credential): Key {
+    const fx = decodeAsReq(req).padata!.find((p) => p.padataType === PaDataType.PA_FX_FAST)!;
+    const apReq = decodeApReq(decodePaFxFastRequest(fx.padataValue).armoredData.armor!.armorValue);
+    const auth = decodeAuthenticator(
+      decrypt(armorTgt.sessionKey, KeyUsage.AP_REQ_AUTH, apReq.authenticator.cipher),
+    );
+    return armorKeyOf({ etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue }, armorTgt.sessionKey);
+  }
+
+  /** `padata` with its PA-FX-FAST's KrbFastResponse opened, changed by `change`, and sealed again. */
+  function resealed(
+    padata: readonly PaData[],
+    key: Key,
+    change: (r: KrbFastResponse) => KrbFastResponse,
+  ): PaData[] {
+    return padata.map((p) => {
+      if (p.padataType !== PaDataType.PA_FX_FAST) return p;
+      const sealed = decodePaFxFastReply(p.padataValue).armoredData.encFastRep;
+      const res = decodeKrbFastResponse(decrypt(key, KeyUsage.KEY_USAGE_FAST_REP, sealed.cipher));
+      const plain = encodeKrbFastResponse(change(res));
+      const cipher = encrypt(key, KeyUsage.KEY_USAGE_FAST_REP, plain, { random: new SeededRandom('mitm') });
+      return {
+        padataType: PaDataType.PA_FX_FAST,
+        padataValue: encodePaFxFastReply({
+          armoredData: { encFastRep: { etype: key.etype, cipher } },
+        }).slice(),
+      };
+    });
+  }
+
+  /** Alice's armored AS exchange, its AS-REP rewritten by `change` (with the armor key at hand). */
+  async function armoredAsRep(
+    change: (rep: AsRep, key: Key, l: ReturnType<typeof lab>) => AsRep,
+  ): Promise<KerberosError> {
+    const l = lab();
+    const armor = await l.hostTgt();
+    l.edit.reply = (rep, req) =>
+      rep[0] === 0x6b ? encodeAsRep(change(decodeAsRep(rep), armorKeyOfRequest(req, armor), l)).slice() : rep;
+    const c = l.client();
+    const e = await rejection(c.getInitialCredentials('alice', { password: 'correct horse' }, { armor }));
+    expect(c.cache.size).toBe(0);
+    return e;
+  }
+
+  /** Alice's armored AS exchange, the KDC's armored PREAUTH_REQUIRED rewritten by `change`. */
+  async function armoredError(
+    change: (err: KrbErrorMessage, key: Key) => KrbErrorMessage,
+  ): Promise<KerberosError> {
+    const l = lab();
+    const armor = await l.hostTgt();
+    l.edit.reply = (rep, req) =>
+      rep[0] === 0x7e
+        ? encodeKrbError(change(decodeKrbError(rep), armorKeyOfRequest(req, armor))).slice()
+        : rep;
+    return rejection(l.client().getInitialCredentials('alice', { password: 'correct horse' }, { armor }));
+  }
+
+  const untrusted = (e: KerberosError, fragment: string) => {
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.realm).toBe(REALM);
+    expect(e.message).toContain(`the FAST reply from ${REALM} cannot be trusted: ${fragment}`);
+  };
+
+  it('an AS-REP to an armored request without PA-FX-FAST', async () => {
+    const e = await armoredAsRep(({ padata: _p, ...rep }) => rep);
+    untrusted(e, 'the reply to an armored request carries no PA-FX-FAST');
+  });
+
+  it('a PA-FX-FAST that does not open with the armor key', async () => {
+    const e = await armoredAsRep((rep) => ({
+      ...rep,
+      padata: rep.padata!.map((p) => {
+        if (p.padataType !== PaDataType.PA_FX_FAST) return p;
+        const sealed = decodePaFxFastReply(p.padataValue).armoredData.encFastRep;
+        const cipher = sealed.cipher.slice();
+        cipher[cipher.length - 1]! ^= 1;
+        const armoredData = { encFastRep: { ...sealed, cipher } };
+        return { ...p, padataValue: encodePaFxFastReply({ armoredData }).slice() };
+      }),
+    }));
+    untrusted(e, 'its PA-FX-FAST does not open with the armor key');
+    expect(e.cause).toBeInstanceOf(KerberosError);
+    expect((e.cause as KerberosError).code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+  });
+
+  it("a KrbFastResponse whose nonce is not the request's", async () => {
+    const e = await armoredAsRep((rep, key) => ({
+      ...rep,
+      padata: resealed(rep.padata!, key, (r) => ({ ...r, nonce: (r.nonce + 1) >>> 0 })),
+    }));
+    untrusted(e, 'its nonce ');
+    expect(e.message).toMatch(/its nonce (\d+) is not the request's (\d+)/);
+  });
+
+  it('a KrbFastResponse without KrbFastFinished', async () => {
+    const e = await armoredAsRep((rep, key) => ({
+      ...rep,
+      padata: resealed(rep.padata!, key, ({ finished: _f, ...r }) => r),
+    }));
+    untrusted(e, 'its FAST response has no KrbFastFinished');
+  });
+
+  it('a ticket that the KrbFastFinished checksum does not cover, or a checksum of an unknown type', async () => {
+    const swapped = await armoredAsRep((rep) => {
+      const cipher = rep.ticket.encPart.cipher.slice();
+      cipher[0]! ^= 1;
+      return { ...rep, ticket: { ...rep.ticket, encPart: { ...rep.ticket.encPart, cipher } } };
+    });
+    untrusted(swapped, 'the ticket does not match the KrbFastFinished checksum');
+    const unknown = await armoredAsRep((rep, key) => ({
+      ...rep,
+      padata: resealed(rep.padata!, key, (r) => ({
+        ...r,
+        finished: { ...r.finished!, ticketChecksum: { ...r.finished!.ticketChecksum, cksumtype: 9999 } },
+      })),
+    }));
+    untrusted(unknown, 'the ticket does not match the KrbFastFinished checksum');
+  });
+
+  it('an armored AS-REP without the KDC encrypted challenge: KRB_AP_ERR_MODIFIED', async () => {
+    const e = await armoredAsRep((rep, key) => ({
+      ...rep,
+      padata: resealed(rep.padata!, key, (r) => ({
+        ...r,
+        padata: r.padata.filter((p) => p.padataType !== PaDataType.PA_ENCRYPTED_CHALLENGE),
+      })),
+    }));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('the armored AS-REP carries no KDC encrypted challenge');
+  });
+
+  it('a KDC encrypted challenge that does not open, or is outside the clock skew: KRB_AP_ERR_MODIFIED', async () => {
+    /** The KDC's PA-ENCRYPTED-CHALLENGE at `time`, under `key` (usage 55). */
+    const challenge = (key: Key, time: number): PaData => ({
+      padataType: PaDataType.PA_ENCRYPTED_CHALLENGE,
+      padataValue: encodeEncryptedData({
+        etype: key.etype,
+        cipher: encrypt(
+          key,
+          KeyUsage.KEY_USAGE_ENC_CHALLENGE_KDC,
+          encodePaEncTsEnc({ patimestamp: Math.floor(time / 1000) * 1000, pausec: 0 }),
+          { random: new SeededRandom('challenge') },
+        ),
+      }).slice(),
+    });
+    const withChallenge = (make: (armorKey: Key, rep: AsRep, l: ReturnType<typeof lab>) => PaData) =>
+      armoredAsRep((rep, key, l) => ({
+        ...rep,
+        padata: resealed(rep.padata!, key, (r) => ({
+          ...r,
+          padata: r.padata.map((p) =>
+            p.padataType === PaDataType.PA_ENCRYPTED_CHALLENGE ? make(key, rep, l) : p,
+          ),
+        })),
+      }));
+    // Under the armor key itself rather than the KDC challenge key.
+    const wrongKey = await withChallenge((armorKey, _rep, l) => challenge(armorKey, l.clock.now()));
+    expect(wrongKey.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(wrongKey.message).toContain(
+      'the KDC encrypted challenge does not open with the KDC challenge key',
+    );
+    // Under the right key, ten minutes ahead of the client's clock.
+    const late = await withChallenge((armorKey, rep, l) => {
+      const aliceKey = l.realm.keysFor('alice').find((k) => k.etype === rep.encPart.etype)!;
+      const kdcKey = cf2(armorKey, aliceKey, 'kdcchallengearmor', 'challengelongterm');
+      return challenge(kdcKey, l.clock.now() + 10 * 60_000);
+    });
+    expect(late.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(late.message).toContain('the KDC encrypted challenge is outside the clock skew');
+  });
+
+  it('an armored error whose e-data is not METHOD-DATA is taken as it came', async () => {
+    const e = await armoredError((err) => ({
+      ...err,
+      errorCode: ErrorCode.KDC_ERR_POLICY,
+      eData: new Uint8Array([0x04, 0x01, 0x00]),
+    }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(e.message).toContain('the realm policy forbids this request');
+  });
+
+  it('an armored error without PA-FX-ERROR: KRB_AP_ERR_MODIFIED', async () => {
+    const e = await armoredError((err, key) => {
+      const outer = decodeMethodData(err.eData!);
+      const eData = encodeMethodData(
+        resealed(outer, key, (r) => ({
+          ...r,
+          padata: r.padata.filter((p) => p.padataType !== PaDataType.PA_FX_ERROR),
+        })),
+      ).slice();
+      return { ...err, eData };
+    });
+    untrusted(e, 'its armored error carries no PA-FX-ERROR');
+  });
+
+  it('a PA-FX-ERROR that does not decode: KRB_AP_ERR_MODIFIED, with the decoding error as cause', async () => {
+    const e = await armoredError((err, key) => {
+      const outer = decodeMethodData(err.eData!);
+      const eData = encodeMethodData(
+        resealed(outer, key, (r) => ({
+          ...r,
+          padata: r.padata.map((p) =>
+            p.padataType === PaDataType.PA_FX_ERROR ? { ...p, padataValue: new Uint8Array([0x30, 0x00]) } : p,
+          ),
+        })),
+      ).slice();
+      return { ...err, eData };
+    });
+    untrusted(e, 'its PA-FX-ERROR does not decode');
+    expect(e.cause).toBeInstanceOf(KerberosError);
+  });
+
+  it('an armored TGS-REP is checked the same way: a KrbFastResponse without KrbFastFinished', async () => {
+    const l = lab();
+    const c = l.client({ fastTgs: true });
+    const tgt = await c.getInitialCredentials('alice', { password: 'correct horse' });
+    l.edit.reply = (rep, req) => {
+      if (rep[0] !== 0x6d) return rep;
+      // Implicit armor: the PA-TGS-REQ authenticator's subkey with the TGT session key.
+      const pa = decodeTgsReq(req).padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
+      const ap = decodeApReq(pa.padataValue);
+      const auth = decodeAuthenticator(
+        decrypt(tgt.sessionKey, KeyUsage.TGS_REQ_AUTH, ap.authenticator.cipher),
+      );
+      const key = armorKeyOf({ etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue }, tgt.sessionKey);
+      const tgsRep = decodeTgsRep(rep);
+      return encodeTgsRep({
+        ...tgsRep,
+        padata: resealed(tgsRep.padata!, key, ({ finished: _f, ...r }) => r),
+      }).slice();
+    };
+    const e = await rejection(c.getServiceTicket('HTTP/web.contoso.com'));
+    untrusted(e, 'its FAST response has no KrbFastFinished');
+    expect(c.cache.find('HTTP/web.contoso.com')).toBeUndefined();
   });
 });

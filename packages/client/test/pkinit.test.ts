@@ -8,19 +8,29 @@
 
 import { createHash } from 'node:crypto';
 import {
+  type AsRep,
+  decodeAsRep,
+  decodeKdcDhKeyInfo,
   decodeKrbError,
   decodeMethodData,
+  decodePaPkAsRep,
   decodeTdDhParameters,
   decodeTypedData,
+  encodeAsRep,
   encodeAsReq,
   encodeAuthPack,
+  encodeKdcDhKeyInfo,
   encodeKdcReqBody,
   encodeKrbError,
   encodeMethodData,
+  encodePaPkAsRep,
   encodePaPkAsReq,
+  encodeTypedData,
   type KdcReqBody,
+  krbError,
   NameType,
   PaDataType,
+  type PaPkAsRep,
   type PkAuthenticator,
   PkinitOid,
 } from '@krbsim/asn1';
@@ -37,6 +47,7 @@ import {
   issuePkinitClientCertificate,
   issuePkinitKdcCertificate,
   type PemCertificate,
+  verifySignedData,
 } from '@krbsim/pki';
 import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
@@ -100,7 +111,7 @@ beforeAll(async () => {
   ecAlice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', keyType: 'ecdsa-p256' });
 });
 
-function lab(pkinit: Partial<PkinitOptions> = {}) {
+function lab(pkinit: Partial<PkinitOptions> = {}, users: { alicePreauth?: boolean } = {}) {
   const clock = new ManualClock(T0);
   const realm = new Realm({
     name: REALM,
@@ -108,7 +119,11 @@ function lab(pkinit: Partial<PkinitOptions> = {}) {
     random: new SeededRandom('pki'),
     pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem, ...pkinit },
   });
-  realm.addUser('alice', { password: 'unused-Passw0rd', upn: 'alice@pki.test' });
+  realm.addUser('alice', {
+    password: 'unused-Passw0rd',
+    upn: 'alice@pki.test',
+    ...(users.alicePreauth === undefined ? {} : { requiresPreauth: users.alicePreauth }),
+  });
   realm.addUser('bob', { password: 'bob-Passw0rd' });
   const kdc = new Kdc(realm);
   const requests: Uint8Array[] = [];
@@ -484,5 +499,122 @@ describe('PKINIT: the client and a damaged reply', () => {
         expect(e).toBeInstanceOf(KerberosError);
       }
     }
+  });
+});
+
+describe("PKINIT: the client's identity and the KDC's reply, checked", () => {
+  it('an identity without anchors, or whose certificate or key does not load: KRB_ERR_GENERIC before anything is sent', async () => {
+    const { client, requests } = lab();
+    const none = await rejection(client().getInitialCredentials('alice', identity(alice, { anchors: [] })));
+    expect(none.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(none.realm).toBe(REALM);
+    expect(none.message).toContain('PKINIT identity: no anchor certificate to check the KDC with');
+    const badKey = await rejection(
+      client().getInitialCredentials('alice', { ...identity(alice), privateKey: 'not a key' }),
+    );
+    expect(badKey.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(badKey.message).toMatch(/^PKINIT identity: /);
+    expect(badKey.cause).toBeDefined();
+    expect(requests).toHaveLength(0);
+  });
+
+  it('a KDC that answers the first AS-REQ without asking for pre-authentication is asked again with PKINIT', async () => {
+    const { client, codes, requests, log } = lab({}, { alicePreauth: false });
+    const tgt = await client().getInitialCredentials('alice', identity(alice));
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+    expect(codes()).toEqual([]);
+    expect(requests).toHaveLength(2);
+    expect(log.filter((l) => l.startsWith('AS-REQ')).at(-1)).toContain('(PKINIT modp14)');
+  });
+
+  it('KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED without a usable TD-DH-PARAMETERS is the refusal, not a retry', async () => {
+    const eDatas: Array<[string, Uint8Array | undefined]> = [
+      ['no e-data', undefined],
+      ['e-data that is not TYPED-DATA', new Uint8Array([0x04, 0x01, 0x00])],
+      ['TYPED-DATA without TD-DH-PARAMETERS', encodeTypedData([{ dataType: 108 }]).slice()],
+    ];
+    for (const [what, eData] of eDatas) {
+      const { client, edit, requests } = lab();
+      edit.reply = (rep, n) =>
+        n === 2
+          ? encodeKrbError(
+              krbError({
+                errorCode: ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
+                now: T0,
+                realm: REALM,
+                ...(eData === undefined ? {} : { eData }),
+              }),
+            ).slice()
+          : rep;
+      const e = await rejection(client().getInitialCredentials('alice', identity(alice)));
+      expect(e.code, what).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
+      expect(e.message, what).toContain(`getting initial credentials for alice@${REALM} with PKINIT`);
+      expect(requests, what).toHaveLength(2);
+    }
+  });
+
+  /** Alice's PKINIT exchange with the AS-REP rewritten by `change`. */
+  async function changedReply(change: (rep: AsRep) => AsRep): Promise<KerberosError> {
+    const l = lab();
+    l.edit.reply = (rep) => (rep[0] === 0x6b ? encodeAsRep(change(decodeAsRep(rep))).slice() : rep);
+    const c = l.client();
+    const e = await rejection(c.getInitialCredentials('alice', identity(alice)));
+    expect(c.cache.size).toBe(0);
+    return e;
+  }
+
+  /** `rep` with its PA-PK-AS-REP's value rewritten by `change`. */
+  const withPkAsRep = (rep: AsRep, change: (pk: PaPkAsRep) => PaPkAsRep): AsRep => ({
+    ...rep,
+    padata: rep.padata!.map((p) =>
+      p.padataType === PaDataType.PA_PK_AS_REP
+        ? { ...p, padataValue: encodePaPkAsRep(change(decodePaPkAsRep(p.padataValue))).slice() }
+        : p,
+    ),
+  });
+
+  it('an AS-REP without PA-PK-AS-REP: KRB_AP_ERR_MODIFIED', async () => {
+    const e = await changedReply((rep) => ({
+      ...rep,
+      padata: rep.padata!.filter((p) => p.padataType !== PaDataType.PA_PK_AS_REP),
+    }));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('the AS-REP carries no PA-PK-AS-REP');
+  });
+
+  it('a public-key encryption reply (encKeyPack) to a Diffie-Hellman request: KRB_AP_ERR_MODIFIED', async () => {
+    const e = await changedReply((rep) =>
+      withPkAsRep(rep, (pk) => ({ encKeyPack: 'dhInfo' in pk ? pk.dhInfo.dhSignedData : new Uint8Array() })),
+    );
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('the KDC answered with public-key encryption, not Diffie-Hellman');
+  });
+
+  it('a KDF the client did not offer: KDC_ERR_NO_ACCEPTABLE_KDF', async () => {
+    const e = await changedReply((rep) =>
+      withPkAsRep(rep, (pk) =>
+        'dhInfo' in pk ? { dhInfo: { ...pk.dhInfo, kdf: { kdfId: '1.2.3.4' } } } : pk,
+      ),
+    );
+    expect(e.code).toBe(ErrorCode.KDC_ERR_NO_ACCEPTABLE_KDF);
+    expect(e.realm).toBe(REALM);
+    expect(e.message).toContain('the KDC chose the KDF 1.2.3.4, which this client did not offer');
+  });
+
+  it('a KDCDHKeyInfo, signed by the KDC, for another nonce: KRB_AP_ERR_MODIFIED', async () => {
+    const kdcSigner = cmsSigner(kdcCert.certPem, kdcCert.keyPem);
+    const e = await changedReply((rep) =>
+      withPkAsRep(rep, (pk) => {
+        if (!('dhInfo' in pk)) return pk;
+        const info = decodeKdcDhKeyInfo(
+          verifySignedData(pk.dhInfo.dhSignedData, PkinitOid.id_pkinit_DHKeyData).content,
+        );
+        const forged = encodeKdcDhKeyInfo({ ...info, nonce: (info.nonce + 1) >>> 0 }).slice();
+        const dhSignedData = createSignedData(PkinitOid.id_pkinit_DHKeyData, forged, kdcSigner);
+        return { dhInfo: { ...pk.dhInfo, dhSignedData } };
+      }),
+    );
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('the KDCDHKeyInfo nonce is not the one sent');
   });
 });

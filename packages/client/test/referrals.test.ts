@@ -1,8 +1,8 @@
-import { NameType } from '@krbsim/asn1';
+import { NameType, type PrincipalName } from '@krbsim/asn1';
 import { KerberosClient, ReferralError } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
-import { FakeKdcWorld } from './fake-kdc';
+import { FakeKdcWorld, type Route } from './fake-kdc';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
 
@@ -216,5 +216,204 @@ describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
     const e = await rejection(client.getInitialCredentials('alice@corp.test', { password: 'pw' }));
     expect(e.code).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
     expect(e.message).toContain('P.TEST -> Q.TEST -> P.TEST');
+  });
+});
+
+describe('cross-realm TGTs towards a known realm (MIT get_tgt)', () => {
+  const isKrbtgtFor = (realm: string) => (n: PrincipalName) =>
+    n.nameString[0] === 'krbtgt' && n.nameString[1] === realm;
+
+  /**
+   * A, B, C and D in a line: A.TEST's KDC refers krbtgt/C.TEST and krbtgt/D.TEST to
+   * `aTo` (default B.TEST), B.TEST's to `bTo` (default: C.TEST, whose key it holds).
+   */
+  function line(opts: { aTo?: string; bTo?: string; maxHops?: number } = {}) {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('get-tgt');
+    const far = (n: PrincipalName) => isKrbtgtFor('C.TEST')(n) || isKrbtgtFor('D.TEST')(n);
+    const world = new FakeKdcWorld(clock, random)
+      .addRealm({
+        name: 'A.TEST',
+        users: { alice: { password: 'pw' } },
+        route: (n) => (far(n) ? { kind: 'refer', to: opts.aTo ?? 'B.TEST' } : { kind: 'unknown' }),
+      })
+      .addRealm({
+        name: 'B.TEST',
+        route: (n) => (far(n) ? { kind: 'refer', to: opts.bTo ?? 'C.TEST' } : { kind: 'unknown' }),
+      })
+      .addRealm({ name: 'C.TEST', services: { 'HTTP/web.c.test': 'web-pw' } })
+      .addRealm({ name: 'D.TEST', services: { 'HTTP/web.d.test': 'web-pw' } })
+      .link('A.TEST', 'B.TEST')
+      .link('B.TEST', 'A.TEST')
+      .link('C.TEST', 'D.TEST');
+    // B.TEST routes krbtgt/C.TEST elsewhere only when it holds no key for it.
+    if (opts.bTo === undefined) world.link('B.TEST', 'C.TEST');
+    const lines: string[] = [];
+    const client = new KerberosClient({
+      realm: 'A.TEST',
+      transport: world.transport(),
+      clock,
+      random,
+      log: (l) => lines.push(l),
+      ...(opts.maxHops === undefined ? {} : { maxReferralHops: opts.maxHops }),
+    });
+    return { world, client, lines };
+  }
+
+  it('walks the intermediate TGTs the local KDC hands out: A -> B -> C', async () => {
+    const { world, client, lines } = line();
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const cred = await client.getServiceTicket('HTTP/web.c.test@C.TEST');
+    expect(cred.server.realm).toBe('C.TEST');
+    expect(world.requests.filter((r) => r.kind === 'TGS').map((r) => `${r.realm} ${r.sname}`)).toEqual([
+      'A.TEST krbtgt/C.TEST',
+      'B.TEST krbtgt/C.TEST',
+      'C.TEST HTTP/web.c.test',
+    ]);
+    expect(lines).toContain('path to C.TEST goes through B.TEST');
+    expect(client.cache.tgtFor('C.TEST')?.server.realm).toBe('B.TEST');
+  });
+
+  it('refuses a path that comes back to a realm already passed: ReferralError loop', async () => {
+    const { client } = line({ bTo: 'A.TEST' });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/web.c.test@C.TEST'));
+    expect(e).toBeInstanceOf(ReferralError);
+    expect((e as ReferralError).kind).toBe('loop');
+    expect((e as ReferralError).path).toEqual(['A.TEST', 'B.TEST', 'A.TEST']);
+    expect(e.realm).toBe('B.TEST');
+    expect(e.message).toContain('referral loop while looking for krbtgt/C.TEST');
+  });
+
+  it("refuses the asking realm's own TGT in answer: ReferralError loop", async () => {
+    const { client } = line({ aTo: 'A.TEST' });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/web.c.test@C.TEST'));
+    expect((e as ReferralError).kind).toBe('loop');
+    expect((e as ReferralError).path).toEqual(['A.TEST', 'A.TEST']);
+  });
+
+  it('bounds the path with maxReferralHops: ReferralError hops', async () => {
+    const { client, world } = line({ maxHops: 1 });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/web.d.test@D.TEST'));
+    expect(e).toBeInstanceOf(ReferralError);
+    expect((e as ReferralError).kind).toBe('hops');
+    expect((e as ReferralError).path).toEqual(['A.TEST', 'B.TEST', 'C.TEST']);
+    expect(e.message).toContain('raise maxReferralHops');
+    expect(world.requests.filter((r) => r.kind === 'TGS')).toHaveLength(2);
+  });
+
+  it('a ticket for something else than the krbtgt asked for: KRB_AP_ERR_MODIFIED', async () => {
+    const { client, world } = line();
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    world.setMisbehave('A.TEST', 'renamed');
+    const e = await rejection(client.getServiceTicket('HTTP/web.c.test@C.TEST'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.realm).toBe('A.TEST');
+    expect(e.message).toContain('asked for krbtgt/C.TEST, got HTTP/renamed.test');
+    expect(client.cache.tgtFor('C.TEST')).toBeUndefined();
+  });
+});
+
+describe('service tickets: replies the client does not accept', () => {
+  function single(route?: (n: PrincipalName) => Route) {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('chase');
+    const world = new FakeKdcWorld(clock, random).addRealm({
+      name: 'A.TEST',
+      users: { alice: { password: 'pw' } },
+      services: { 'HTTP/web.a.test': 'web-pw' },
+      ...(route === undefined ? {} : { route }),
+    });
+    const client = new KerberosClient({ realm: 'A.TEST', transport: world.transport(), clock, random });
+    return { world, client };
+  }
+
+  it('a referral to the asking realm itself (its own TGT): KRB_AP_ERR_MODIFIED', async () => {
+    const { client } = single(() => ({ kind: 'refer', to: 'A.TEST' }));
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/elsewhere.test'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain("asked for HTTP/elsewhere.test, got this realm's own TGT");
+  });
+
+  it('another service name is accepted only when canonicalize was asked', async () => {
+    const strict = single();
+    await strict.client.getInitialCredentials('alice', { password: 'pw' });
+    strict.world.setMisbehave('A.TEST', 'renamed');
+    const e = await rejection(strict.client.getServiceTicket('HTTP/web.a.test', { canonicalize: false }));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('asked for HTTP/web.a.test, got HTTP/renamed.test');
+    expect(strict.client.cache.find('HTTP/renamed.test')).toBeUndefined();
+    const lenient = single();
+    await lenient.client.getInitialCredentials('alice', { password: 'pw' });
+    lenient.world.setMisbehave('A.TEST', 'renamed');
+    const cred = await lenient.client.getServiceTicket('HTTP/web.a.test');
+    expect(cred.server.name.nameString).toEqual(['HTTP', 'renamed.test']);
+  });
+});
+
+describe('the domainRealm fallback', () => {
+  it('logs the mapping; a mapping to the local realm asks its KDC again, and the refusal stands', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('fallback-local');
+    const world = new FakeKdcWorld(clock, random)
+      .addRealm({
+        name: 'A.TEST',
+        users: { alice: { password: 'pw' } },
+        route: () => ({ kind: 'refer', to: 'B.TEST' }),
+      })
+      .addRealm({ name: 'B.TEST' })
+      .link('A.TEST', 'B.TEST');
+    const lines: string[] = [];
+    const client = new KerberosClient({
+      realm: 'A.TEST',
+      transport: world.transport(),
+      clock,
+      random,
+      domainRealm: { '.a.test': 'A.TEST' },
+      log: (l) => lines.push(l),
+    });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const e = await rejection(client.getServiceTicket('HTTP/gone.a.test'));
+    // B.TEST does not know the service; the mapping names A.TEST, which is asked once more.
+    expect(e.code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(e.realm).toBe('B.TEST');
+    expect(lines).toContain('no referral for HTTP/gone.a.test; domainRealm maps gone.a.test to A.TEST');
+    expect(world.requests.filter((r) => r.kind === 'TGS').map((r) => r.realm)).toEqual([
+      'A.TEST',
+      'B.TEST',
+      'A.TEST',
+      'B.TEST',
+    ]);
+  });
+});
+
+describe('client referrals: the bound', () => {
+  it('more client referrals than maxReferralHops: KDC_ERR_WRONG_REALM, each referral logged', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('wrong-hops');
+    const w = new FakeKdcWorld(clock, random)
+      .addRealm({ name: 'P.TEST', wrongRealm: { 'alice@corp.test': 'Q.TEST' } })
+      .addRealm({ name: 'Q.TEST', wrongRealm: { 'alice@corp.test': 'R.TEST' } })
+      .addRealm({ name: 'R.TEST', users: { alice: { password: 'pw' } } });
+    const lines: string[] = [];
+    const client = new KerberosClient({
+      realm: 'P.TEST',
+      transport: w.transport(),
+      clock,
+      random,
+      maxReferralHops: 1,
+      log: (l) => lines.push(l),
+    });
+    const e = await rejection(client.getInitialCredentials('alice@corp.test', { password: 'pw' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+    expect(e.realm).toBe('Q.TEST');
+    expect(e.message).toContain(
+      'more than 1 client referrals for alice\\@corp.test@P.TEST (P.TEST -> Q.TEST)',
+    );
+    expect(lines).toContain('client referral: alice\\@corp.test@P.TEST belongs to Q.TEST');
+    expect(w.requests.map((r) => r.realm)).toEqual(['P.TEST', 'Q.TEST']);
   });
 });

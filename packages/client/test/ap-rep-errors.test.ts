@@ -1,0 +1,235 @@
+/**
+ * Mutual authentication failing on the client side (RFC 4120 section 3.2.5,
+ * RFC 4121 section 4.1, RFC 4178 section 4.2): what verifyApRep and
+ * unframeApRep throw when the service's answer is a KRB-ERROR (raw, GSS token
+ * id 03 00, or inside a NegTokenResp), a SPNEGO reject or an answer without
+ * an AP-REP, a token of the wrong kind, or an AP-REP under another enctype or
+ * that does not decrypt with the session key; and buildApReq's own refusals.
+ */
+
+import {
+  type ApRep,
+  decodeApRep,
+  decodeApReq,
+  decodeAuthenticator,
+  encodeApRep,
+  encodeKrbError,
+  encodeNegotiationToken,
+  GssOid,
+  Krb5TokenId,
+  krbError,
+  NameType,
+  NegState,
+  unwrapKrb5Token,
+  wrapKrb5Token,
+} from '@krbsim/asn1';
+import { type ApReqContext, KerberosClient, unframeApRep } from '@krbsim/client';
+import { ErrorCode, isKerberosError, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { Kdc, Realm } from '@krbsim/kdc';
+import { KerberosService } from '@krbsim/service';
+import { InProcessTransport } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+
+const REALM = 'CONTOSO.COM';
+const SPN = 'HTTP/web.contoso.com';
+const SNAME = { nameType: NameType.NT_SRV_INST, nameString: ['HTTP', 'web.contoso.com'] };
+
+async function setup() {
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));
+  const realm = new Realm({ name: REALM, clock, random: new SeededRandom('ap-rep-errors') });
+  realm.addUser('alice', { password: 'correct horse' });
+  realm.addService(SPN, { password: 'web-Passw0rd' });
+  const transport = new InProcessTransport().register(REALM, (req) => new Kdc(realm).handle(req));
+  const client = new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('client') });
+  await client.getInitialCredentials('alice', { password: 'correct horse' });
+  const cred = await client.getServiceTicket(SPN);
+  const keytab = realm.keysFor(SPN).map((key) => ({
+    principal: { realm: REALM, name: SNAME },
+    kvno: cred.ticket.encPart.kvno ?? 1,
+    key,
+  }));
+  const service = new KerberosService({ keytab, clock });
+  return { client, cred, service, clock };
+}
+
+function thrown(f: () => unknown): KerberosError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(KerberosError);
+    return e as KerberosError;
+  }
+  throw new Error('expected a throw');
+}
+
+/** The service's KRB-ERROR (RFC 4120 section 5.9.1), as DER. */
+function serviceError(code: number, eText?: string): Uint8Array {
+  return encodeKrbError(
+    krbError({
+      errorCode: code,
+      now: Date.UTC(2026, 0, 5, 8, 0, 0),
+      realm: REALM,
+      sname: SNAME,
+      ...(eText === undefined ? {} : { eText }),
+    }),
+  ).slice();
+}
+
+/** The raw AP-REP inside a krb5- or SPNEGO-framed answer. */
+function innerApRep(token: Uint8Array, framing: 'krb5' | 'spnego'): ApRep {
+  return decodeApRep(unframeApRep(token, framing));
+}
+
+const spnego = (responseToken: Uint8Array) =>
+  encodeNegotiationToken({
+    negTokenResp: { negState: NegState['accept-completed'], supportedMech: GssOid.KRB5, responseToken },
+  });
+
+describe('the AP-REP: a KRB-ERROR in its place is the service refusal, with its code', () => {
+  it('raw: the KRB-ERROR is thrown with the service code, realm and e-text', async () => {
+    const { client, cred } = await setup();
+    const { context } = client.buildApReq(cred, { mutual: true });
+    const e = thrown(() =>
+      client.verifyApRep(context, serviceError(ErrorCode.KRB_AP_ERR_SKEW, 'clock skew too great')),
+    );
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_SKEW);
+    expect(e.realm).toBe(REALM);
+    expect(e.message).toContain(`the service HTTP/web.contoso.com@${REALM} refused the AP-REQ`);
+    expect(e.message).toContain('("clock skew too great")');
+  });
+
+  it('GSS token id 03 00: the KRB-ERROR is thrown with the service code, without e-text', async () => {
+    const { client, cred } = await setup();
+    const { context } = client.buildApReq(cred, { gss: 'krb5' });
+    const token = wrapKrb5Token(Krb5TokenId.KRB_ERROR, serviceError(ErrorCode.KRB_AP_ERR_MODIFIED));
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toMatch(/refused the AP-REQ$/);
+  });
+
+  it('SPNEGO: a KRB-ERROR token as the responseToken is thrown with the service code', async () => {
+    const { client, cred } = await setup();
+    const { context } = client.buildApReq(cred, { gss: 'spnego' });
+    const token = spnego(wrapKrb5Token(Krb5TokenId.KRB_ERROR, serviceError(ErrorCode.KRB_AP_ERR_REPEAT)));
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    expect(e.message).toContain('refused the AP-REQ');
+  });
+});
+
+describe('the AP-REP: SPNEGO and GSS answers that are not one', () => {
+  it('a SPNEGO reject: KRB_AP_ERR_MUT_FAIL', async () => {
+    const { client, cred } = await setup();
+    const { context } = client.buildApReq(cred, { gss: 'spnego' });
+    const token = encodeNegotiationToken({ negTokenResp: { negState: NegState.reject } });
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MUT_FAIL);
+    expect(e.message).toContain('rejected the SPNEGO negotiation');
+  });
+
+  it('a NegTokenResp without responseToken, though mutual authentication was asked: KRB_AP_ERR_MUT_FAIL', async () => {
+    const { client, cred } = await setup();
+    const { context } = client.buildApReq(cred, { gss: 'spnego' });
+    const token = encodeNegotiationToken({
+      negTokenResp: { negState: NegState['accept-completed'], supportedMech: GssOid.KRB5 },
+    });
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MUT_FAIL);
+    expect(e.message).toContain('responseToken is absent');
+  });
+
+  it('a NegTokenInit (the initiator token sent back): KRB_AP_ERR_MSG_TYPE', async () => {
+    const { client, cred } = await setup();
+    const { token, context } = client.buildApReq(cred, { gss: 'spnego' });
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
+    expect(e.message).toContain('is a NegTokenInit, not a NegTokenResp');
+  });
+
+  it('a GSS AP-REQ token (id 01 00) where the AP-REP belongs: KRB_AP_ERR_MSG_TYPE', async () => {
+    const { client, cred } = await setup();
+    const { token, context } = client.buildApReq(cred, { gss: 'krb5' });
+    expect(unwrapKrb5Token(token).tokId).toBe(Krb5TokenId.AP_REQ);
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
+    expect(e.message).toContain('has id 0x0100 where an AP-REP (0x0200) was expected');
+  });
+});
+
+describe('the AP-REP: a reply not made with the session key is KRB_AP_ERR_MUT_FAIL', () => {
+  for (const framing of ['krb5', 'spnego'] as const) {
+    it(`${framing}: encrypted with another enctype than the session key's`, async () => {
+      const { client, cred, service } = await setup();
+      const { token, context } = client.buildApReq(cred, { gss: framing });
+      const rep = innerApRep(service.accept(token).responseToken!, framing);
+      const other = rep.encPart.etype === 18 ? 17 : 18;
+      const forged = encodeApRep({ ...rep, encPart: { ...rep.encPart, etype: other } });
+      const wrapped = wrapKrb5Token(Krb5TokenId.AP_REP, forged);
+      const e = thrown(() => client.verifyApRep(context, framing === 'krb5' ? wrapped : spnego(wrapped)));
+      expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MUT_FAIL);
+      expect(e.realm).toBe(REALM);
+      expect(e.message).toContain(`encrypted with enctype ${other}, not the session key's`);
+    });
+  }
+
+  it('a flipped byte in its ciphertext: KRB_AP_ERR_MUT_FAIL, caused by KRB_AP_ERR_BAD_INTEGRITY', async () => {
+    const { client, cred, service } = await setup();
+    const { token, context } = client.buildApReq(cred, { mutual: true });
+    const rep = decodeApRep(service.accept(token).responseToken!);
+    const cipher = rep.encPart.cipher.slice();
+    cipher[cipher.length - 1]! ^= 0x01;
+    const forged = encodeApRep({ ...rep, encPart: { ...rep.encPart, cipher } });
+    const e = thrown(() => client.verifyApRep(context, forged));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MUT_FAIL);
+    expect(e.message).toContain('did not decrypt with the session key');
+    expect(isKerberosError(e.cause, ErrorCode.KRB_AP_ERR_BAD_INTEGRITY)).toBe(true);
+  });
+
+  it('an AP-REP that answers another AP-REQ (a replayed AP-REP): KRB_AP_ERR_MUT_FAIL naming both times', async () => {
+    const { client, cred, service, clock } = await setup();
+    const first = client.buildApReq(cred, { mutual: true });
+    const oldRep = service.accept(first.token).responseToken!;
+    clock.advance(1500);
+    const second = client.buildApReq(cred, { mutual: true });
+    const e = thrown(() => client.verifyApRep(second.context, oldRep));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MUT_FAIL);
+    expect(e.realm).toBe(REALM);
+    expect(e.message).toContain(
+      `echoes ctime ${first.context.ctime}/${first.context.cusec} where the authenticator had ${second.context.ctime}/${second.context.cusec}`,
+    );
+    expect(e.message).toContain('the answer did not come from the service the ticket is for');
+  });
+
+  it('a context whose session key is not a key of its enctype is a usage error, not a mutual-authentication failure', async () => {
+    const { client, cred, service } = await setup();
+    const { token, context } = client.buildApReq(cred, { mutual: true });
+    const broken: ApReqContext = {
+      ...context,
+      sessionKey: { etype: context.sessionKey.etype, bytes: context.sessionKey.bytes.subarray(0, 5) },
+    };
+    const e = thrown(() => client.verifyApRep(broken, service.accept(token).responseToken!));
+    expect(e.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(e.code).not.toBe(ErrorCode.KRB_AP_ERR_MUT_FAIL);
+  });
+});
+
+describe('buildApReq refusals and options', () => {
+  it('refuses a ticket past its end time: KRB_AP_ERR_TKT_EXPIRED', async () => {
+    const { client, cred, clock } = await setup();
+    clock.set(cred.endtime);
+    const e = thrown(() => client.buildApReq(cred));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
+    expect(e.realm).toBe(REALM);
+    expect(e.message).toContain(`expired at ${new Date(cred.endtime).toISOString()}`);
+  });
+
+  it('carries a ready-made authenticator checksum as given', async () => {
+    const { client, cred } = await setup();
+    const cksum = { cksumtype: 0x8003, checksum: new Uint8Array(24).fill(7) };
+    const { token } = client.buildApReq(cred, { checksum: cksum });
+    const sealed = decodeApReq(token).authenticator.cipher;
+    const auth = decodeAuthenticator(decrypt(cred.sessionKey, KeyUsage.AP_REQ_AUTH, sealed));
+    expect(auth.cksum).toEqual(cksum);
+  });
+});
