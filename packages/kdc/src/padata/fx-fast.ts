@@ -11,7 +11,8 @@
  * - TGS: runs right after PA-TGS-REQ, whose verified ticket and
  *   authenticator subkey give the implicit armor key (section 5.4.1.1). It
  *   replaces the request with the inner one, so the handlers after it read
- *   the inner padata and the exchange answers the inner req-body.
+ *   the inner padata and the exchange answers the inner req-body; a
+ *   PA-FX-FAST among that inner padata is FAST within FAST, refused too.
  *
  * @module
  */
@@ -54,5 +55,10 @@ export const fxFastTgs: TgsPadataHandler = {
     });
     state.fast = fast;
     state.req = fast.inner;
+    // The handlers run once each, so a PA-FX-FAST in the inner padata would go unread: refuse it
+    // (armored, as the state is FAST now), as the AS handler does.
+    if (fast.inner.padata?.some((p) => p.padataType === PaDataType.PA_FX_FAST)) {
+      throw new KdcError(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'FAST: PA-FX-FAST inside an armored request');
+    }
   },
 };
