@@ -5,6 +5,8 @@ import {
   decodeEtypeInfo2,
   decodeMethodData,
   ENC_PA_REP,
+  encodeAsReq,
+  encodeEncryptedData,
   flagNames,
   KdcOptions,
   NameType,
@@ -12,10 +14,11 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { Duration, ErrorCode } from '@krbsim/core';
-import { decrypt, KeyUsage, stringToKey, verifyChecksum } from '@krbsim/crypto';
+import { decrypt, encrypt, KeyUsage, stringToKey, verifyChecksum } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import {
   asReq,
+  clientRandom,
   encTimestamp,
   errorOf,
   login,
@@ -123,6 +126,27 @@ describe('AS exchange: pre-authentication', () => {
     expect(err.eData).toBeUndefined();
   });
 
+  it('fails a PA-ENC-TIMESTAMP that is not EncryptedData, or decrypts to no PA-ENC-TS-ENC, with PREAUTH_FAILED', () => {
+    const { kdc } = lab();
+    const notEncrypted = { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: Uint8Array.of(0x04, 0x00) };
+    const e1 = errorOf(
+      kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [notEncrypted] })),
+    );
+    expect(e1.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(e1.eText).toContain('the PA-ENC-TIMESTAMP is not valid EncryptedData');
+    // Under alice's key (usage 1), but an INTEGER where PA-ENC-TS-ENC should be.
+    const cipher = encrypt(aliceKey, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, Uint8Array.of(0x02, 0x01, 0x05), {
+      random: clientRandom,
+    });
+    const garbled = {
+      padataType: PaDataType.PA_ENC_TIMESTAMP,
+      padataValue: encodeEncryptedData({ etype: 18, cipher }),
+    };
+    const e2 = errorOf(kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [garbled] })));
+    expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(e2.eText).toContain('the timestamp does not decode');
+  });
+
   it('fails a timestamp outside the skew with KRB_AP_ERR_SKEW', () => {
     const { kdc } = lab();
     const late = encTimestamp(aliceKey, T0 + 6 * Duration.minute);
@@ -160,6 +184,62 @@ describe('AS exchange: errors', () => {
     expect(err.sname).toEqual(pn('host/nowhere.contoso.com'));
   });
 
+  it('C_PRINCIPAL_UNKNOWN and S_PRINCIPAL_UNKNOWN for a request that names no client or no server', () => {
+    const { kdc } = lab();
+    const body = { kdcOptions: 0, realm: REALM, till: T0 + Duration.hour, nonce: 1, etype: [18] };
+    const noClient = encodeAsReq({
+      pvno: 5,
+      msgType: 10,
+      reqBody: { ...body, sname: pn(`krbtgt/${REALM}`) },
+    });
+    const e1 = errorOf(kdc.handle(noClient));
+    expect(e1.errorCode).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+    expect(e1.eText).toContain('the request names no client');
+    const noServer = encodeAsReq({ pvno: 5, msgType: 10, reqBody: { ...body, cname: pn('alice') } });
+    const e2 = errorOf(kdc.handle(noServer));
+    expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(e2.eText).toContain('the request names no server');
+    expect(e2.cname?.nameString).toEqual(['alice']);
+  });
+
+  it('SERVICE_REVOKED for an AS-REQ to a disabled service', () => {
+    const l = lab();
+    l.realm.addService('HTTP/web.contoso.com', {});
+    l.realm.lookup('HTTP/web.contoso.com')!.disabled = true;
+    const err = errorOf(
+      l.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          sname: 'HTTP/web.contoso.com',
+          etypes: [18],
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_SERVICE_REVOKED);
+    expect(err.eText).toContain('the service account is disabled');
+  });
+
+  it('ETYPE_NOSUPP when the server has no etype for the session key, or no key of the forced ticket etype', () => {
+    const l = lab({ ticketEncType: 18 });
+    l.realm.addService('HTTP/old.contoso.com', { encTypes: [17] });
+    const req = (etypes: number[]) =>
+      asReq({
+        realm: REALM,
+        cname: 'alice',
+        sname: 'HTTP/old.contoso.com',
+        etypes,
+        padata: [encTimestamp(aliceKey, T0)],
+      });
+    const e1 = errorOf(l.kdc.handle(req([18])));
+    expect(e1.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(e1.eText).toContain('the session key');
+    const e2 = errorOf(l.kdc.handle(req([18, 17])));
+    expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(e2.eText).toContain('the server key');
+  });
+
   it('ETYPE_NOSUPP for an rc4-only request when weak crypto is not allowed', () => {
     const err = errorOf(lab().kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [23] })));
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
@@ -195,6 +275,19 @@ describe('AS exchange: errors', () => {
     const c = login(l, 'soon', userKey(REALM, 'soon', 'pw'));
     expect(c.part.keyExpiration).toBe(exp);
     expect(c.part.lastReq).toContainEqual({ lrType: 6, lrValue: exp });
+    // And the account's expiry (last-req type 7) when it has one.
+    const end = T0 + 30 * Duration.day;
+    l.realm.addUser('temp', { keys: pwKeys(l.realm.name, 'temp', 'pw'), accountExpires: end });
+    expect(login(l, 'temp', userKey(REALM, 'temp', 'pw')).part.lastReq).toEqual([
+      { lrType: 7, lrValue: end },
+    ]);
+  });
+
+  it('sets ok-as-delegate on a service ticket got by AS for a service trusted for delegation', () => {
+    const l = lab();
+    l.realm.addService('cifs/fs.contoso.com', { okAsDelegate: true });
+    const c = login(l, 'alice', aliceKey, { sname: 'cifs/fs.contoso.com' });
+    expect(c.part.flags & TicketFlags['ok-as-delegate']).not.toBe(0);
   });
 
   it('BADOPTION for TGS-only options in an AS-REQ', () => {
@@ -233,6 +326,20 @@ describe('AS exchange: errors', () => {
       ),
     );
     expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_CANNOT_POSTDATE);
+    // ALLOW-POSTDATE too, though no start time is asked for.
+    const e3 = errorOf(
+      strict.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          etypes: [18],
+          options: KdcOptions['allow-postdate'],
+          padata: pad,
+        }),
+      ),
+    );
+    expect(e3.errorCode).toBe(ErrorCode.KDC_ERR_CANNOT_POSTDATE);
+    expect(e3.eText).toContain('this realm does not issue postdatable tickets');
   });
 
   it('issues a postdated, invalid ticket with POSTDATED', () => {

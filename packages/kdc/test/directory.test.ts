@@ -96,6 +96,15 @@ describe('Directory', () => {
     expect(code(() => d.addGroup('g'))).toBe(ErrorCode.KRB_ERR_GENERIC);
     expect(code(() => d.addAccount('x', 'user', { rid: 512 }))).toBe(ErrorCode.KRB_ERR_GENERIC);
     expect(code(() => d.setPrimaryGroup('alice', 'U'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    // An account name is taken whatever its case, by an account or as a group's name.
+    expect(code(() => d.addAccount('ALICE', 'user'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(() => d.addAccount('ALICE', 'user')).toThrow('account ALICE already exists in the directory');
+    expect(code(() => d.addGroup('Alice'))).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(() => d.addGroup('Alice')).toThrow("Alice is already an account's name");
+    // The next free RID skips one taken explicitly.
+    const next = d.addAccount('bob', 'user').rid;
+    d.addAccount('carol', 'user', { rid: next + 1 });
+    expect(d.addAccount('dave', 'user').rid).toBe(next + 2);
     expect(() => d.addAccount('y', 'user', { rid: 7 })).toThrow(RangeError);
     expect(() => new Directory('S-1-5-32-544')).toThrow(RangeError);
     expect(() => new Directory('S-1-5-21-1-2-4294967296')).toThrow(RangeError);

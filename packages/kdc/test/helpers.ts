@@ -246,12 +246,16 @@ export interface TgsReqInput {
   now: number;
   subkey?: Key;
   authorizationData?: AuthorizationData;
+  /** Send this enc-authorization-data as it is (to test what does not decrypt). */
+  encAuthorizationData?: KdcReqBody['encAuthorizationData'];
   /** Override the authenticator's client name. */
   authCname?: PrincipalName;
   /** Compute the checksum over a different body (to test tampering). */
   checksumBody?: KdcReqBody;
   /** Omit the authenticator checksum. */
   noChecksum?: boolean;
+  /** Name this checksum type in the authenticator checksum (its bytes stay the right ones). */
+  checksumType?: number;
   /** Encrypt the authenticator with this key instead of the session key. */
   authKey?: Key;
   extraPadata?: PaData[];
@@ -261,7 +265,7 @@ export interface TgsReqInput {
 
 /** Encode a TGS-REQ with a PA-TGS-REQ authenticator checksummed over the req-body. */
 export function tgsReq(i: TgsReqInput): Uint8Array {
-  let encAuthorizationData: KdcReqBody['encAuthorizationData'];
+  let encAuthorizationData: KdcReqBody['encAuthorizationData'] = i.encAuthorizationData;
   if (i.authorizationData) {
     const k = i.subkey ?? i.tgt.sessionKey;
     const usage = i.subkey ? KeyUsage.TGS_REQ_AD_SUBKEY : KeyUsage.TGS_REQ_AD_SESSKEY;
@@ -289,7 +293,10 @@ export function tgsReq(i: TgsReqInput): Uint8Array {
     crealm: i.tgt.crealm,
     cname: i.authCname ?? i.tgt.cname,
     ...(!i.noChecksum && {
-      cksum: { cksumtype: checksumTypeOf(sk), checksum: checksum(sk, KeyUsage.TGS_REQ_AUTH_CKSUM, bodyDer) },
+      cksum: {
+        cksumtype: i.checksumType ?? checksumTypeOf(sk),
+        checksum: checksum(sk, KeyUsage.TGS_REQ_AUTH_CKSUM, bodyDer),
+      },
     }),
     cusec: (i.now - sec) * 1000,
     ctime: sec,

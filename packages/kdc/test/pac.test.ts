@@ -20,6 +20,7 @@ import {
   validationInfoSids,
   verifyPac,
   withPac,
+  wrapPac,
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 import {
@@ -113,6 +114,21 @@ describe('PAC in AS', () => {
   });
 });
 
+describe('PAC in TGS, from a TGT without one', () => {
+  it('issues a ticket without a PAC where the realm does not require one (requirePac: false)', () => {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit', requirePac: false }, new ManualClock(T0), {
+      kind: 'active-directory',
+      domainSid: SID,
+    });
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addUser('websvc', { password: 'web-pw', spns: [WEB] });
+    const key = userKey(REALM, 'alice', 'pw');
+    const noPac = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(false)] });
+    const st = tgsGet(l.kdc, { tgt: noPac, realm: REALM, sname: WEB, now: T0 });
+    expect(openTicket(st.ticket, userKey(REALM, 'websvc', 'web-pw')).authorizationData).toBeUndefined();
+  });
+});
+
 describe('PAC in TGS', () => {
   it('copies the PAC into the service ticket, adds domain-local resource groups, and signs it for the service', () => {
     const l = ad();
@@ -171,6 +187,21 @@ describe('PAC in TGS', () => {
     expect(
       errorOf(l.kdc.handle(tgsReq({ tgt: stripped, realm: REALM, sname: WEB, now: T0 }))).errorCode,
     ).toBe(ErrorCode.KDC_ERR_TGT_REVOKED);
+  });
+
+  it('refuses a TGT whose authorization data holds two PACs (KRB_AP_ERR_MODIFIED)', () => {
+    const l = ad();
+    const k = krbtgtKey(l.realm);
+    // The genuine PAC, and a second AD-IF-RELEVANT holding another: which one counts is ambiguous.
+    const doubled = reseal(l.alice, k, (e) => ({
+      ...e,
+      authorizationData: [...e.authorizationData!, wrapPac(pacOf(e))],
+    }));
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: doubled, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(err.eText).toBe(
+      'the TGT: AuthorizationData[1].AD-IF-RELEVANT[0]: the authorization data holds more than one AD-WIN2K-PAC',
+    );
   });
 
   it('refuses a TGT whose PAC_REQUESTOR names someone else (CVE-2021-42287)', () => {
@@ -262,6 +293,16 @@ describe('PAC in TGS', () => {
     )!;
     expect(info.s4u2proxyTarget).toBe(sqlSpn);
     expect(info.s4uTransitedServices).toEqual(['svc@CONTOSO.COM']);
+  });
+});
+
+describe('PAC from an authorization-data hook', () => {
+  it('leaves a PAC the hook wrote that does not parse unsigned, as the hook gave it', () => {
+    const l = ad();
+    const junk = Uint8Array.of(1, 2, 3);
+    l.realm.authorizationData = () => [wrapPac(junk)];
+    const st = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: WEB, now: T0 });
+    expect(pacOf(openTicket(st.ticket, l.webKey))).toEqual(junk);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   DomainRealmMap,
   entryKvno,
   formatPrincipal,
+  isDnsSuffix,
   parsePrincipal,
   Realm,
   realmOfHost,
@@ -52,6 +53,28 @@ describe('policy', () => {
       /etype 99 is not one krbsim supports \(it supports 20, 19, 18, 17, 23\)/,
     );
     expect(codeOf(() => resolvePolicy({ ticketEncType: 23 }))).toBe(ErrorCode.KRB_ERR_GENERIC);
+  });
+});
+
+describe('policy validation', () => {
+  it('refuses lifetimes, key history and FAST settings that make no sense, naming the field', () => {
+    const refused = (p: Parameters<typeof resolvePolicy>[0]): string => {
+      try {
+        resolvePolicy(p);
+      } catch (e) {
+        expect(isKerberosError(e, ErrorCode.KRB_ERR_GENERIC)).toBe(true);
+        return (e as Error).message;
+      }
+      throw new Error('expected the policy to be refused');
+    };
+    expect(refused({ maxTicketLifeMs: 0 })).toContain('maxTicketLifeMs must be positive');
+    expect(refused({ clockSkewMs: Number.NaN })).toContain('clockSkewMs must be positive');
+    expect(refused({ serviceTicketLifeMs: -1 })).toContain('serviceTicketLifeMs must be positive');
+    expect(refused({ krbtgtKeyHistory: 0 })).toContain('krbtgtKeyHistory must be an integer >= 1');
+    expect(refused({ krbtgtKeyHistory: 1.5 })).toContain('krbtgtKeyHistory must be an integer >= 1');
+    expect(refused({ fast: 'always' as never })).toContain(
+      "fast must be 'none', 'supported' or 'required', not 'always'",
+    );
   });
 });
 
@@ -125,6 +148,91 @@ describe('principal database', () => {
     expect(r.keysFor('krbtgt/CONTOSO.COM', 2)).toHaveLength(4);
   });
 
+  it('refuses bad realm names, krbtgt services, foreign names and unknown principals with typed errors', () => {
+    const refusal = (fn: () => unknown): { code: number | undefined; message: string } => {
+      try {
+        fn();
+      } catch (e) {
+        return { code: isKerberosError(e) ? e.code : -1, message: (e as Error).message };
+      }
+      throw new Error('expected a refusal');
+    };
+    for (const name of ['', 'A@B', 'A/B']) {
+      const e = refusal(() => mk(name));
+      expect(e.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+      expect(e.message).toBe(`invalid realm name '${name}'`);
+    }
+    const r = mk('CONTOSO.COM');
+    expect(refusal(() => r.addService('krbtgt/FABRIKAM.COM'))).toEqual({
+      code: ErrorCode.KRB_ERR_GENERIC,
+      message: 'krbtgt/FABRIKAM.COM: krbtgt principals are managed by trusts',
+    });
+    expect(refusal(() => r.addUser('alice@FABRIKAM.COM', { password: 'pw' }))).toEqual({
+      code: ErrorCode.KRB_ERR_GENERIC,
+      message: 'alice@FABRIKAM.COM is not in realm CONTOSO.COM',
+    });
+    const both = refusal(() => r.addUser('carol', { password: 'pw', keys: [stringToKey(18, 'pw', 'x')] }));
+    expect(both).toEqual({
+      code: ErrorCode.KRB_ERR_GENERIC,
+      message: 'carol@CONTOSO.COM: give a password or keys, not both',
+    });
+    expect(refusal(() => r.addSpn('nobody', 'HTTP/x.contoso.com'))).toEqual({
+      code: ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+      message: 'no account or service nobody in CONTOSO.COM',
+    });
+    for (const name of ['nobody', 'krbtgt/CONTOSO.COM']) {
+      expect(refusal(() => r.setPassword(name, 'pw'))).toEqual({
+        code: ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        message: `no user or service ${name} in CONTOSO.COM`,
+      });
+      expect(refusal(() => r.setKeys(name, [stringToKey(18, 'pw', 'x')]))).toEqual({
+        code: ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        message: `no user or service ${name} in CONTOSO.COM`,
+      });
+    }
+    r.addUser('alice', { password: 'pw', upn: 'alice@contoso.com' });
+    expect(refusal(() => r.setKeys('alice', []))).toEqual({
+      code: ErrorCode.KRB_ERR_GENERIC,
+      message: 'alice: no keys given',
+    });
+    // A PrincipalName is looked up in the realm given, this one by default.
+    expect(r.lookup(pn('alice', NameType.NT_PRINCIPAL))?.name.nameString).toEqual(['alice']);
+    expect(r.lookup(pn('alice', NameType.NT_PRINCIPAL), 'FABRIKAM.COM')).toBeUndefined();
+  });
+
+  it('keeps names and UPNs unique in the database, and forgets them on removal', () => {
+    const r = mk('CONTOSO.COM');
+    const alice = r.addUser('alice', { password: 'pw', upn: 'alice@contoso.com' });
+    const bob = r.addUser('bob', { password: 'pw' });
+    const dup = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        expect(isKerberosError(e, ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE)).toBe(true);
+        return (e as Error).message;
+      }
+      throw new Error('expected KDC_ERR_PRINCIPAL_NOT_UNIQUE');
+    };
+    expect(dup(() => r.addUser('alice2', { password: 'pw', upn: 'alice@contoso.com' }))).toBe(
+      'UPN alice@contoso.com already exists',
+    );
+    // An alias already the entry's own is a no-op; another entry's name is refused.
+    r.db.addAlias(alice, pn('alice', NameType.NT_PRINCIPAL));
+    expect(alice.aliases).toEqual([]);
+    expect(dup(() => r.db.addAlias(alice, bob.name))).toBe('principal bob@CONTOSO.COM already exists');
+    expect(r.db.remove(alice.name, 'CONTOSO.COM')).toBe(true);
+    expect(r.db.remove(alice.name, 'CONTOSO.COM')).toBe(false);
+    // Its UPN is free again.
+    r.addUser('alice2', { password: 'pw', upn: 'alice@contoso.com' });
+  });
+
+  it('refuses a branch id or key version outside 16 bits with RangeError', () => {
+    expect(() => composeKvno(0x10000, 1)).toThrow(new RangeError('branch id must be 0..65535, got 65536'));
+    expect(() => composeKvno(-1, 1)).toThrow(RangeError);
+    expect(() => composeKvno(1, 0x10000)).toThrow(new RangeError('key version must be 0..65535, got 65536'));
+    expect(() => composeKvno(1, 1.5)).toThrow(/key version must be 0\.\.65535, got 1\.5/);
+  });
+
   it('composes RODC branch kvnos (MS-KILE: branch in the high 16 bits)', () => {
     expect(composeKvno(0x1234, 1)).toBe(0x12340001);
     expect(composeKvno(0xffff, 0xffff)).toBe(0xffffffff);
@@ -148,6 +256,33 @@ describe('host to realm mapping', () => {
     expect(m.lookup('Special.EU.contoso.com.')).toBe('SPECIAL.COM');
     expect(m.lookup('contoso.com')).toBeUndefined();
     expect(m.lookup('notcontoso.com')).toBeUndefined();
+  });
+
+  it('refuses empty mappings, deletes mappings and lists them', () => {
+    const m = new DomainRealmMap();
+    expect(() => m.set('..', 'X.COM')).toThrow(new RangeError("empty domain in mapping '..'"));
+    expect(() => m.set('', 'X.COM')).toThrow(new RangeError('empty host name in mapping'));
+    expect(() => m.set('.', 'X.COM')).toThrow(new RangeError('empty host name in mapping'));
+    m.set('.contoso.com', 'CONTOSO.COM');
+    m.set('Host.Contoso.com.', 'OTHER.COM');
+    expect(m.entries()).toEqual([
+      ['host.contoso.com', 'OTHER.COM'],
+      ['.contoso.com', 'CONTOSO.COM'],
+    ]);
+    expect(m.delete('host.contoso.com')).toBe(true);
+    expect(m.lookup('host.contoso.com')).toBe('CONTOSO.COM');
+    expect(m.delete('.CONTOSO.COM')).toBe(true);
+    expect(m.delete('.contoso.com')).toBe(false);
+    expect(m.lookup('host.contoso.com')).toBeUndefined();
+    expect(m.entries()).toEqual([]);
+  });
+
+  it('matches DNS suffixes on whole labels, never an empty suffix', () => {
+    expect(isDnsSuffix('contoso.com', 'a.Contoso.COM.')).toBe(true);
+    expect(isDnsSuffix('contoso.com', 'contoso.com')).toBe(true);
+    expect(isDnsSuffix('contoso.com', 'notcontoso.com')).toBe(false);
+    expect(isDnsSuffix('', 'contoso.com')).toBe(false);
+    expect(isDnsSuffix('.', 'contoso.com')).toBe(false);
   });
 
   it('routes by a trust top-level name on whole labels', () => {
@@ -211,6 +346,32 @@ describe('trust creation', () => {
         }),
       ),
     ).toBe(ErrorCode.KRB_ERR_GENERIC);
+  });
+
+  it('refuses a trust between realms that permit no etype in common (KDC_ERR_ETYPE_NOSUPP)', () => {
+    const a = mk('A.COM', { permittedEncTypes: [20, 19] });
+    const b = mk('B.COM', { permittedEncTypes: [18, 17] });
+    try {
+      createTrust({ trusting: a, trusted: b, direction: 'two-way', kind: 'forest' });
+      throw new Error('expected a refusal');
+    } catch (e) {
+      expect(isKerberosError(e, ErrorCode.KDC_ERR_ETYPE_NOSUPP)).toBe(true);
+      expect((e as Error).message).toBe('A.COM and B.COM permit no encryption type in common');
+    }
+  });
+
+  it('a removed trust lets no one cross, holds no keys, and removing it again changes nothing', () => {
+    const a = mk('A.COM');
+    const b = mk('B.COM');
+    const t = createTrust({ trusting: a, trusted: b, direction: 'two-way', kind: 'forest' });
+    expect(t.allows('B.COM', 'A.COM')).toBe(true);
+    expect(t.other('C.COM')).toBeUndefined();
+    t.remove();
+    expect(t.allows('B.COM', 'A.COM')).toBe(false);
+    expect(t.allows('A.COM', 'B.COM')).toBe(false);
+    expect(a.lookup('krbtgt/A.COM@B.COM')).toBeUndefined();
+    t.remove();
+    expect(t.keyVersion('trusting')).toBe(0);
   });
 
   it('creates keys only for the allowed directions', () => {

@@ -6,7 +6,7 @@
  */
 import { KdcOptions, NameType, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
-import { createTrust, type TrustDirection } from '@krbsim/kdc';
+import { createTrust, type RealmPolicy, type TrustDirection } from '@krbsim/kdc';
 import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType, validationInfoSids } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 import {
@@ -44,12 +44,19 @@ interface TwoRealms {
  * between them: by default a two-way forest trust.
  */
 function lab(
-  opts: { direction?: TrustDirection; trusting?: 'A' | 'B'; trusted?: boolean; sensitive?: boolean } = {},
+  opts: {
+    direction?: TrustDirection;
+    trusting?: 'A' | 'B';
+    trusted?: boolean;
+    sensitive?: boolean;
+    policyA?: Partial<RealmPolicy>;
+    policyB?: Partial<RealmPolicy>;
+  } = {},
 ): TwoRealms {
   const clock = new ManualClock(T0);
   const ad = { kind: 'active-directory' as const };
-  const a = makeRealm(A, { krbErrorStyle: 'mit' }, clock, ad);
-  const b = makeRealm(B, { krbErrorStyle: 'mit' }, clock, ad);
+  const a = makeRealm(A, { krbErrorStyle: 'mit', ...opts.policyA }, clock, ad);
+  const b = makeRealm(B, { krbErrorStyle: 'mit', ...opts.policyB }, clock, ad);
   const [trusting, trusted] = (opts.trusting ?? 'A') === 'A' ? [a, b] : [b, a];
   createTrust({
     trusting: trusting.realm,
@@ -195,6 +202,25 @@ describe('cross-realm S4U2Self over a direct two-way trust', () => {
   });
 });
 
+describe('cross-realm S4U2Self when the service realm issues no PACs', () => {
+  it("checks B's PAC at the last hop, then issues websvc's ticket for alice without one", () => {
+    const l = lab({ policyA: { issuePac: false } });
+    const { backToA } = threeSteps(l);
+    const rep = tgsGet(l.a.kdc, {
+      tgt: backToA,
+      realm: A,
+      sname: SVC,
+      now: T0,
+      options: FWD,
+      extraPadata: [paForUser(backToA, alice, B)],
+    });
+    const etp = openTicket(rep.ticket, svcKey());
+    expect(etp.cname.nameString).toEqual(['alice']);
+    expect(etp.crealm).toBe(B);
+    expect(findPac(etp.authorizationData)).toBeUndefined();
+  });
+});
+
 describe('cross-realm S4U2Self refusals', () => {
   const code = (l: Lab, bytes: Uint8Array) => errorOf(l.kdc.handle(bytes));
 
@@ -294,6 +320,67 @@ describe('cross-realm S4U2Self refusals', () => {
     );
     expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
     expect(e.eText).toMatch(/direct two-way trust/);
+  });
+
+  it('refuses at the last hop a referral TGT that carries no PAC for the user', () => {
+    // B issues no PACs, so its referral back to A has none to bind it to alice.
+    const l = lab({ policyB: { issuePac: false } });
+    const { last } = threeSteps(l);
+    const e = code(l.a, last);
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(e.eText).toContain(`the referral TGT from ${B} carries no PAC for the user`);
+  });
+
+  it("refuses S4U2Self for a user of a third realm at a KDC that is neither the user's nor the service's", () => {
+    const l = lab();
+    const toB = tgsGet(l.a.kdc, { tgt: l.svc, realm: A, sname: `krbtgt/${B}`, now: T0 });
+    const e = code(
+      l.b,
+      tgsReq({
+        tgt: toB,
+        realm: B,
+        sname: SVC,
+        now: T0,
+        extraPadata: [paForUser(toB, pn('carol', 1), 'ELSEWHERE.COM')],
+      }),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(e.eText).toContain(`neither the user nor the service is of ${B}`);
+  });
+
+  it('refuses S4U2Self for a user of another realm with a service ticket (RENEW) instead of a TGT', () => {
+    const l = lab();
+    const own = tgsGet(l.a.kdc, { tgt: l.svc, realm: A, sname: SVC, now: T0 });
+    const e = code(
+      l.a,
+      tgsReq({
+        tgt: own,
+        realm: A,
+        sname: SVC,
+        now: T0,
+        options: KdcOptions.renew,
+        extraPadata: [paForUser(own, alice, B)],
+      }),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(e.eText).toContain('S4U2Self needs a TGT, not a service ticket');
+  });
+
+  it('refuses step 2 for a service whose TGT came through a third realm (only a direct trust)', () => {
+    // A <-> C <-> B, transitive realm trusts (A and B trust one way only): websvc@A reaches B by way of C.
+    const l = lab({ direction: 'one-way' });
+    const C = 'MIDDLE.COM';
+    const c = makeRealm(C, { krbErrorStyle: 'mit' }, l.a.clock, { kind: 'active-directory' });
+    createTrust({ trusting: c.realm, trusted: l.a.realm, direction: 'two-way', kind: 'realm' });
+    createTrust({ trusting: l.b.realm, trusted: c.realm, direction: 'two-way', kind: 'realm' });
+    const toC = tgsGet(l.a.kdc, { tgt: l.svc, realm: A, sname: `krbtgt/${C}`, now: T0 });
+    const toB = tgsGet(c.kdc, { tgt: toC, realm: C, sname: `krbtgt/${B}`, now: T0 });
+    const e = code(
+      l.b,
+      tgsReq({ tgt: toB, realm: B, sname: SVC, now: T0, extraPadata: [paForUser(toB, alice, B)] }),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(e.eText).toContain(`only a direct trust with ${A} is supported for cross-realm S4U2Self`);
   });
 
   it('refuses step 1 for another service than the requester', () => {

@@ -7,6 +7,7 @@ import {
   decodeTgsRep,
   encodePaForUser,
   encodePaS4uX509User,
+  encodeTgsReq,
   KdcOptions,
   NameType,
   type PaData,
@@ -21,12 +22,14 @@ import { describe, expect, it } from 'vitest';
 import {
   type Creds,
   errorOf,
+  forgedCreds,
   paForUser as forUserPadata,
   login,
   makeRealm,
   openTicket,
   pn,
   T0,
+  testKey,
   tgsGet,
   tgsReq,
   userKey,
@@ -180,6 +183,21 @@ describe('S4U2Self', () => {
       }),
     };
     expect(code([unkeyed])).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+    // A checksum type no one knows does not verify: MODIFIED, named for PA-FOR-USER.
+    const unknownType = {
+      padataType: PaDataType.PA_FOR_USER,
+      padataValue: encodePaForUser({
+        userName: alice,
+        userRealm: REALM,
+        cksum: { cksumtype: 9999, checksum: new Uint8Array(16) },
+        authPackage: 'Kerberos',
+      }),
+    };
+    const unknown = errorOf(
+      l.kdc.handle(tgsReq({ tgt: l.svc, realm: REALM, sname: SVC, now: T0, extraPadata: [unknownType] })),
+    );
+    expect(unknown.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(unknown.eText).toContain('the PA-FOR-USER checksum does not verify');
     expect(code([paForUser(l.svc, pn('mallory', 1))])).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
     expect(code([paForUser(l.svc, alice, 'FABRIKAM.COM')])).toBe(ErrorCode.KDC_ERR_POLICY);
     l.realm.addService('HTTP/other.contoso.com');
@@ -190,6 +208,23 @@ describe('S4U2Self', () => {
     expect(code([paX509(l.svc, { nonce: 1, cname: alice, crealm: REALM })])).toBe(
       ErrorCode.KRB_AP_ERR_MODIFIED,
     );
+  });
+});
+
+describe('S4U2Self without an authentication header', () => {
+  it('PA-FOR-USER or PA-S4U-X509-USER in a TGS-REQ without PA-TGS-REQ: KDC_ERR_PADATA_TYPE_NOSUPP', () => {
+    const l = setup();
+    for (const pa of [paForUser(l.svc, alice), paX509(l.svc, { nonce: 777, cname: alice, crealm: REALM })]) {
+      const bytes = encodeTgsReq({
+        pvno: 5,
+        msgType: 12,
+        padata: [pa],
+        reqBody: { kdcOptions: 0, realm: REALM, sname: pn(SVC), till: T0 + 1000, nonce: 777, etype: [18] },
+      });
+      const err = errorOf(l.kdc.handle(bytes));
+      expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+      expect(err.eText).toContain('S4U2Self needs a PA-TGS-REQ');
+    }
   });
 });
 
@@ -283,6 +318,26 @@ describe('S4U2Proxy', () => {
     // Classic delegation names SPNs: another SPN of the same account is not allowed.
     const other = setup({ trusted: true, allowedTo: [SQL] });
     expect(errorOf(proxy(other, 'host/sql.contoso.com')).errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    // S4U2Proxy may not ask for a TGT: that would be unconstrained delegation.
+    const tgt = errorOf(proxy(setup({ trusted: true, allowedTo: [SQL] }), `krbtgt/${REALM}`));
+    expect(tgt.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(tgt.eText).toContain('S4U2Proxy cannot ask for a TGT (that would be unconstrained)');
+    // Evidence from another realm that is not the referral TGT of MS-SFU 3.2.5.2.3: POLICY.
+    const foreign = forgedCreds('FABRIKAM.COM', SVC, 'FABRIKAM.COM', 'alice', testKey(18, 'fab'), 1).ticket;
+    const across = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.svc,
+          realm: REALM,
+          sname: SQL,
+          now: T0,
+          options: PROXY,
+          additionalTickets: [foreign],
+        }),
+      ),
+    );
+    expect(across.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(across.eText).toContain('with evidence from FABRIKAM.COM: across realms, only the referral TGT');
     // Evidence that is not a ticket to websvc: alice's own TGT.
     l.realm.addUser('bob', { password: 'pw' });
     const bob = login(l, 'bob', userKey(REALM, 'bob', 'pw'));

@@ -1,5 +1,12 @@
-import { AdType, encodeTgsReq, flagNames, KdcOptions, TicketFlags } from '@krbsim/asn1';
-import { Duration, ErrorCode } from '@krbsim/core';
+import {
+  AdType,
+  encodeAuthorizationData,
+  encodeTgsReq,
+  flagNames,
+  KdcOptions,
+  TicketFlags,
+} from '@krbsim/asn1';
+import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
 import { composeKvno, KdcError } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +14,8 @@ import {
   type Creds,
   encTimestamp,
   errorOf,
+  forge,
+  forgedCreds,
   type Lab,
   login,
   makeRealm,
@@ -221,6 +230,38 @@ describe('TGS exchange: errors', () => {
     expect(codeOf(l, req)).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
   });
 
+  it('INAPP_CKSUM for an authenticator checksum of a type that does not fit the session key', () => {
+    const l = setup();
+    for (const type of [15, 9999]) {
+      const err = errorOf(
+        l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, checksumType: type })),
+      );
+      expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+      expect(err.eText).toContain(`checksum type ${type} is not acceptable here`);
+      expect(err.cname?.nameString).toEqual(['alice']);
+    }
+  });
+
+  it('NOKEY for a TGT in an etype the krbtgt has no key of', () => {
+    const l = setup();
+    const kvno = l.realm.krbtgt.keys[0]!.kvno;
+    const rc4 = testKey(23, 'rc4-tgt');
+    const tgt = forgedCreds(REALM, `krbtgt/${REALM}`, REALM, 'alice', rc4, kvno);
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_NOKEY);
+    expect(err.eText).toContain(`no key of etype 23 for krbtgt/${REALM}@${REALM}`);
+  });
+
+  it('S_PRINCIPAL_UNKNOWN for a ticket to renew whose server is not in the realm', () => {
+    const l = setup();
+    const tgt = forgedCreds(REALM, 'HTTP/gone.contoso.com', REALM, 'alice', testKey(18, 'gone'), 1);
+    const err = errorOf(
+      l.kdc.handle(tgsReq({ tgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.renew })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(err.eText).toContain(`server HTTP/gone.contoso.com@${REALM} not found`);
+  });
+
   it('NOT_US when a service ticket is presented as a TGT', () => {
     const l = setup();
     const svc = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0 });
@@ -257,6 +298,157 @@ describe('TGS exchange: errors', () => {
     expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, etypes: [23] }))).toBe(
       ErrorCode.KDC_ERR_ETYPE_NOSUPP,
     );
+  });
+
+  it('BADOPTION for FORWARDED from a non-forwardable TGT; a forwarded TGT passes FORWARDED on', () => {
+    const l = setup();
+    const plainTgt = login(l, 'alice', aliceKey, { options: 0 });
+    expect(plainTgt.part.flags & TicketFlags.forwardable).toBe(0);
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({ tgt: plainTgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.forwarded }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(err.eText).toContain('FORWARDED requested but the TGT is not forwardable');
+    // From a forwardable TGT: a forwarded TGT, whose tickets are forwarded too (RFC 4120 section 2.6).
+    const fwd = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: `krbtgt/${REALM}`,
+      now: T0,
+      options: KdcOptions.forwardable | KdcOptions.forwarded,
+    });
+    expect(fwd.part.flags & TicketFlags.forwarded).not.toBe(0);
+    const st = tgsGet(l.kdc, { tgt: fwd, realm: REALM, sname: WEB, now: T0, options: 0 });
+    expect(st.part.flags & TicketFlags.forwarded).not.toBe(0);
+  });
+
+  it('BADOPTION for PROXIABLE or PROXY from a TGT that is not proxiable', () => {
+    const l = setup();
+    expect(l.tgt.part.flags & TicketFlags.proxiable).toBe(0);
+    for (const [option, text] of [
+      [KdcOptions.proxiable, 'PROXIABLE requested but the TGT is not proxiable'],
+      [KdcOptions.proxy, 'PROXY requested but the TGT is not proxiable'],
+    ] as const) {
+      const err = errorOf(
+        l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, options: option })),
+      );
+      expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+      expect(err.eText).toContain(text);
+    }
+    // From a proxiable TGT, PROXIABLE is granted.
+    const proxiableTgt = login(l, 'alice', aliceKey, { options: KdcOptions.proxiable });
+    const p = tgsGet(l.kdc, {
+      tgt: proxiableTgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions.proxiable,
+    });
+    expect(p.part.flags & TicketFlags.proxiable).not.toBe(0);
+  });
+
+  it('BADOPTION for S4U2Proxy combined with user-to-user, and for RENEW with VALIDATE', () => {
+    const l = setup();
+    const both = KdcOptions['constrained-delegation'] | KdcOptions['enc-tkt-in-skey'];
+    const e1 = errorOf(
+      l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, options: both })),
+    );
+    expect(e1.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(e1.eText).toContain('S4U2Proxy and user-to-user cannot be combined');
+    const rv = KdcOptions.renew | KdcOptions.validate;
+    const e2 = errorOf(
+      l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: `krbtgt/${REALM}`, now: T0, options: rv })),
+    );
+    expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(e2.eText).toContain('RENEW and VALIDATE cannot be combined');
+  });
+
+  it('WRONG_REALM for a req-body naming another realm', () => {
+    const l = setup();
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: l.tgt, realm: 'FABRIKAM.COM', sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+    expect(err.eText).toContain(`this KDC serves ${REALM}, not FABRIKAM.COM`);
+  });
+
+  it('S_PRINCIPAL_UNKNOWN for a request that names no server', () => {
+    const l = setup();
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(err.eText).toContain('the request names no server');
+  });
+
+  it('BAD_INTEGRITY for enc-authorization-data that does not decrypt; POLICY for one holding two PACs', () => {
+    const l = setup();
+    const cipher = new Uint8Array(64).fill(7);
+    const e1 = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.tgt,
+          realm: REALM,
+          sname: WEB,
+          now: T0,
+          encAuthorizationData: { etype: 18, cipher },
+        }),
+      ),
+    );
+    expect(e1.errorCode).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+    expect(e1.eText).toContain('enc-authorization-data does not decrypt');
+    // Two AD-WIN2K-PACs (the MS14-068 attack's shape, twice over): refused, never copied.
+    const pac = (n: number) => ({
+      adType: AdType.AD_IF_RELEVANT,
+      adData: encodeAuthorizationData([{ adType: AdType.AD_WIN2K_PAC, adData: new Uint8Array([n]) }]),
+    });
+    const e2 = errorOf(
+      l.kdc.handle(
+        tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, authorizationData: [pac(1), pac(2)] }),
+      ),
+    );
+    expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(e2.eText).toContain('enc-authorization-data holds more than one PAC');
+  });
+
+  it("ETYPE_NOSUPP when the service holds no key of the realm's ticketEncType", () => {
+    const l = setup({ ticketEncType: 18 });
+    l.realm.addService('HTTP/old.contoso.com', { encTypes: [17] });
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({ tgt: l.tgt, realm: REALM, sname: 'HTTP/old.contoso.com', now: T0, etypes: [17] }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(err.eText).toContain('the key of HTTP/old.contoso.com@CONTOSO.COM');
+  });
+
+  it('BADOPTION for ALLOW-POSTDATE or POSTDATED from a TGT without MAY-POSTDATE; granted from one with it', () => {
+    const l = setup();
+    expect(l.tgt.part.flags & TicketFlags['may-postdate']).toBe(0);
+    const allow = errorOf(
+      l.kdc.handle(
+        tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions['allow-postdate'] }),
+      ),
+    );
+    expect(allow.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(allow.eText).toContain('the TGT is not postdatable');
+    const from = T0 + Duration.hour;
+    const postdated = errorOf(
+      l.kdc.handle(
+        tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, from, options: KdcOptions.postdated }),
+      ),
+    );
+    expect(postdated.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(postdated.eText).toContain('the ticket-granting ticket does not allow postdating');
+    const mayTgt = login(l, 'alice', aliceKey, { options: KdcOptions['allow-postdate'] });
+    expect(mayTgt.part.flags & TicketFlags['may-postdate']).not.toBe(0);
+    const st = tgsGet(l.kdc, {
+      tgt: mayTgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions['allow-postdate'],
+    });
+    expect(st.part.flags & TicketFlags['may-postdate']).not.toBe(0);
   });
 
   it('SERVICE_REVOKED for a disabled service', () => {
@@ -319,6 +511,44 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
         }),
       ),
     ).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
+  });
+
+  it('refuses to renew a ticket past its renew-till, though not expired, with TKT_EXPIRED', () => {
+    const l = setup();
+    // A TGT whose renew-till comes before its end time: the KDC checks renew-till on its own.
+    const sessionKey = testKey(18, 'renew-session');
+    const krbtgt = l.realm.krbtgt.keys.find((k) => k.key.etype === 18)!;
+    const ticket = forge(
+      REALM,
+      `krbtgt/${REALM}`,
+      {
+        flags: TicketFlags.renewable | TicketFlags.initial | TicketFlags['pre-authent'],
+        key: { keytype: 18, keyvalue: sessionKey.bytes },
+        crealm: REALM,
+        cname: pn('alice'),
+        transited: { trType: 1, contents: new Uint8Array(0) },
+        authtime: T0,
+        endtime: T0 + 10 * Duration.hour,
+        renewTill: T0 + Duration.hour,
+      },
+      krbtgt.key,
+      krbtgt.kvno,
+    );
+    l.clock.advance(2 * Duration.hour);
+    const tgt = { ticket, sessionKey, cname: pn('alice'), crealm: REALM };
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt,
+          realm: REALM,
+          sname: `krbtgt/${REALM}`,
+          now: l.clock.now(),
+          options: KdcOptions.renew,
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
+    expect(err.eText).toContain('the ticket is past its renew-till time');
   });
 
   it('refuses to renew a non-renewable ticket with BADOPTION', () => {
@@ -417,6 +647,17 @@ describe('issuance policy hook', () => {
     expect(login(l, 'alice', aliceKey).rep.msgType).toBe(11);
     expect(seen).toContain(`TGS alice ${WEB}`);
     expect(seen).toContain(`AS alice krbtgt/${REALM}`);
+  });
+
+  it('keeps the code of a plain KerberosError from the hook, naming the client', () => {
+    const l = setup();
+    l.realm.issuancePolicy = () => {
+      throw new KerberosError(ErrorCode.KDC_ERR_CLIENT_REVOKED, 'tenant suspended');
+    };
+    const err = errorOf(l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0 })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(err.eText).toBe('tenant suspended');
+    expect(err.cname?.nameString).toEqual(['alice']);
   });
 
   it('turns a hook that throws something else into KRB_ERR_GENERIC', () => {

@@ -6,7 +6,7 @@ import { decodeEncTicketPart, KdcOptions, NameType } from '@krbsim/asn1';
 import { Duration, ErrorCode } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
-import { errorOf, login, makeRealm, pn, pwKeys, T0, tgsGet, tgsReq, userKey } from './helpers';
+import { errorOf, forgedCreds, login, makeRealm, pn, pwKeys, T0, tgsGet, tgsReq, userKey } from './helpers';
 
 const REALM = 'CONTOSO.COM';
 const U2U = KdcOptions.forwardable | KdcOptions.canonicalize | KdcOptions['enc-tkt-in-skey'];
@@ -73,6 +73,39 @@ describe('user-to-user', () => {
     expect(code({ sname: pn('bob', NameType.NT_PRINCIPAL), additionalTickets: [tampered] })).toBe(
       ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     );
+    // A second ticket under a krbtgt key version the realm does not hold: BADKEYVER, named.
+    const tgs = l.realm.krbtgt.keys.find((k) => k.key.etype === 18)!;
+    const stale = forgedCreds(REALM, `krbtgt/${REALM}`, REALM, 'bob', tgs.key, tgs.kvno + 3).ticket;
+    const badKvno = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.alice,
+          realm: REALM,
+          options: U2U,
+          now: T0,
+          sname: pn('bob', NameType.NT_PRINCIPAL),
+          additionalTickets: [stale],
+        }),
+      ),
+    );
+    expect(badKvno.errorCode).toBe(ErrorCode.KRB_AP_ERR_BADKEYVER);
+    expect(badKvno.eText).toContain(`no key of etype 18, kvno ${tgs.kvno + 3} for the second ticket`);
+    // A TGT of this realm whose client is of another realm (a cross-realm user's): POLICY.
+    const foreign = forgedCreds(REALM, `krbtgt/${REALM}`, 'FABRIKAM.COM', 'bob', tgs.key, tgs.kvno).ticket;
+    const notOurs = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.alice,
+          realm: REALM,
+          options: U2U,
+          now: T0,
+          sname: pn('bob', NameType.NT_PRINCIPAL),
+          additionalTickets: [foreign],
+        }),
+      ),
+    );
+    expect(notOurs.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(notOurs.eText).toContain(`the second ticket's client bob@FABRIKAM.COM is not of ${REALM}`);
     // Constrained delegation stays refused, never ignored.
     expect(
       code({

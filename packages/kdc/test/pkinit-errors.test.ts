@@ -1,0 +1,184 @@
+/**
+ * PKINIT (RFC 4556, RFC 8070) refusals on the KDC side, from PA-PK-AS-REQs
+ * built by hand: a malformed client public value, a freshness token another
+ * realm made, a certificate the mapping table and its SANs do not tie to the
+ * client, and a realm PKINIT configuration that cannot be read.
+ */
+
+import { createHash } from 'node:crypto';
+import {
+  decodeTdDhParameters,
+  decodeTypedData,
+  encodeAsReq,
+  encodeAuthPack,
+  encodeEncryptedData,
+  encodeKdcReqBody,
+  encodePaEncTsEnc,
+  encodePaPkAsReq,
+  type KdcReqBody,
+  NameType,
+  PaDataType,
+  type PkAuthenticator,
+  PkinitOid,
+} from '@krbsim/asn1';
+import { ErrorCode, isKerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { encrypt, generateKey } from '@krbsim/crypto';
+import { Kdc, type PkinitOptions, Realm } from '@krbsim/kdc';
+import {
+  cmsSigner,
+  createSelfSignedCa,
+  createSignedData,
+  generateKeyAgreement,
+  groupOfAlgorithm,
+  issuePkinitClientCertificate,
+  issuePkinitKdcCertificate,
+  type PemCertificate,
+} from '@krbsim/pki';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, T0 } from './helpers';
+
+const REALM = 'PKI.TEST';
+const random = new SeededRandom('pkinit-errors');
+
+let ca: PemCertificate;
+let kdcCert: PemCertificate;
+let alice: PemCertificate;
+
+beforeAll(async () => {
+  const clock = new ManualClock(T0);
+  const o = {
+    clock,
+    random: new SeededRandom('pkinit-errors-certs'),
+    realm: REALM,
+    keyType: 'ecdsa-p256' as const,
+  };
+  ca = await createSelfSignedCa({ ...o, commonName: 'krbsim PKINIT errors CA' });
+  kdcCert = await issuePkinitKdcCertificate(ca, o);
+  alice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', upn: 'alice@pki.test' });
+});
+
+function lab(pkinit: Partial<PkinitOptions> = {}) {
+  const clock = new ManualClock(T0);
+  const realm = new Realm({
+    name: REALM,
+    clock,
+    random: new SeededRandom('pki-realm'),
+    pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem, ...pkinit },
+  });
+  realm.addUser('alice', { password: 'unused-Passw0rd', upn: 'alice@pki.test' });
+  realm.addUser('bob', { password: 'bob-Passw0rd' });
+  return { clock, realm, kdc: new Kdc(realm) };
+}
+
+/** An AS-REQ for `cname` with a PA-PK-AS-REQ signed by alice's certificate; `change` edits its AuthPack. */
+function pkAsReq(
+  change: { authenticator?: (a: PkAuthenticator) => PkAuthenticator; publicValue?: Uint8Array } = {},
+  cname = 'alice',
+): Uint8Array {
+  const body: KdcReqBody = {
+    kdcOptions: 0,
+    cname: { nameType: NameType.NT_PRINCIPAL, nameString: [cname] },
+    realm: REALM,
+    sname: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', REALM] },
+    till: T0 + 36_000_000,
+    nonce: 4556,
+    etype: [18, 17],
+  };
+  const a: PkAuthenticator = {
+    cusec: 0,
+    ctime: T0,
+    nonce: body.nonce,
+    paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
+  };
+  const authPack = encodeAuthPack({
+    pkAuthenticator: change.authenticator?.(a) ?? a,
+    clientPublicValue: change.publicValue ?? generateKeyAgreement('P-256', random).spki,
+  }).slice();
+  const signed = createSignedData(
+    PkinitOid.id_pkinit_authData,
+    authPack,
+    cmsSigner(alice.certPem, alice.keyPem),
+  );
+  return encodeAsReq({
+    pvno: 5,
+    msgType: 10,
+    padata: [
+      { padataType: PaDataType.PA_PK_AS_REQ, padataValue: encodePaPkAsReq({ signedAuthPack: signed }) },
+    ],
+    reqBody: body,
+  }).slice();
+}
+
+describe('PKINIT refusals', () => {
+  it('answers a good request (the baseline of the refusals below)', () => {
+    const l = lab();
+    expect(l.kdc.handle(pkAsReq())[0]).toBe(0x6b);
+  });
+
+  it('a malformed client public value: KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED with TD-DH-PARAMETERS', () => {
+    const l = lab({ groups: ['P-256', 'modp14'] });
+    // A P-256 SubjectPublicKeyInfo whose point claims the compressed form (0x02), not 0x04.
+    const spki = generateKeyAgreement('P-256', random).spki.slice();
+    expect(spki[spki.length - 65]).toBe(0x04);
+    spki[spki.length - 65] = 0x02;
+    const err = errorOf(l.kdc.handle(pkAsReq({ publicValue: spki })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
+    expect(err.eText).toContain('not an uncompressed point');
+    // The groups the realm serves, for the client to retry with (RFC 4556 section 3.2.2).
+    const td = decodeTypedData(err.eData!);
+    expect(td.map((t) => t.dataType)).toEqual([109]);
+    expect(decodeTdDhParameters(td[0]!.dataValue!).map(groupOfAlgorithm)).toEqual(['P-256', 'modp14']);
+  });
+
+  it('a freshness token sealed under a key version this realm does not hold: KDC_ERR_PREAUTH_FAILED', () => {
+    const l = lab();
+    // Shaped like this realm's tokens (EncryptedData of PA-ENC-TS-ENC), but another realm's key and kvno.
+    const key = generateKey(18, { random });
+    const token = encodeEncryptedData({
+      etype: 18,
+      kvno: 77,
+      cipher: encrypt(key, 514, encodePaEncTsEnc({ patimestamp: T0 }), { random }),
+    });
+    const err = errorOf(l.kdc.handle(pkAsReq({ authenticator: (a) => ({ ...a, freshnessToken: token }) })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(err.eText).toContain('the freshness token is not from this realm');
+  });
+
+  it('a certificate no mapping row, SAN or UPN ties to the client: KDC_ERR_CLIENT_NAME_MISMATCH, naming what it does name', () => {
+    const l = lab({
+      allowUpn: true,
+      mapping: [
+        { principal: 'bob' }, // matches no certificate: it names neither subject nor fingerprint
+        { principal: 'bob', subject: 'CN=someone else' },
+        { principal: 'bob', fingerprint256: '00:11:22' },
+      ],
+    });
+    const err = errorOf(l.kdc.handle(pkAsReq({}, 'bob')));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+    expect(err.eText).toContain(`does not map to bob@${REALM}`);
+    expect(err.eText).toContain(`it names alice@${REALM}, alice@pki.test (UPN)`);
+    expect(err.eText).not.toContain('mapping table');
+  });
+});
+
+describe('PKINIT configuration', () => {
+  function refusal(pkinit: Partial<PkinitOptions>): Error {
+    try {
+      lab(pkinit);
+    } catch (e) {
+      expect(isKerberosError(e, ErrorCode.KRB_ERR_GENERIC)).toBe(true);
+      return e as Error;
+    }
+    throw new Error('expected the realm to refuse its PKINIT configuration');
+  }
+
+  it('refuses a realm with no anchor certificate', () => {
+    expect(refusal({ anchors: [] }).message).toBe('PKINIT configuration: no anchor certificate');
+  });
+
+  it('refuses a KDC key it cannot read, without echoing the key', () => {
+    const e = refusal({ privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n' });
+    expect(e.message).toContain('PKINIT configuration: the KDC certificate or key cannot be read');
+    expect(e.message).not.toContain('not a key');
+  });
+});
