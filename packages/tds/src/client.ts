@@ -137,7 +137,13 @@ export interface TdsClient {
 /** Connect, and run PRELOGIN and TLS as negotiated. */
 export async function connectTds(options: ConnectTdsOptions): Promise<TdsClient> {
   const c = new ClientConnection(options);
-  await c.open();
+  try {
+    await c.open();
+  } catch (e) {
+    // The caller gets no client to close: a failed open (a timeout, a malformed answer) closes here.
+    c.close();
+    throw e;
+  }
   return c;
 }
 
@@ -258,6 +264,11 @@ class ClientConnection implements TdsClient {
         this.#timers.clearTimeout(timer);
         reject(new TdsError('tls', 'TLS', e.message, { cause: e }));
       });
+      // Closed mid-handshake (the transport refused a packet): that refusal now, not a timeout later.
+      tls.once('close', () => {
+        this.#timers.clearTimeout(timer);
+        reject(this.#failure ?? closedByServer());
+      });
     }).catch((e: unknown) => {
       this.close();
       throw e;
@@ -331,7 +342,7 @@ class ClientConnection implements TdsClient {
 
   close(): void {
     this.#tls?.destroy();
-    this.#socket.destroy();
+    this.#socket?.destroy(); // undefined when connecting threw (a bad port)
   }
 
   #write(type: number, payload: Uint8Array): void {

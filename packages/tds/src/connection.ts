@@ -218,7 +218,12 @@ export class Connection {
       try {
         this.#onMessage(m);
       } catch (e) {
-        if (!isTdsError(e)) throw e;
+        if (!isTdsError(e)) {
+          // A bug (an answer that cannot be encoded): reported, and the connection closed, so the listener serves on.
+          this.#c.onInternalError?.(e);
+          this.destroy(`internal error: ${errorText(e)}`);
+          return;
+        }
         this.#protocolError(e);
         return;
       }
@@ -389,7 +394,7 @@ export class Connection {
       .then(
         (r) => this.#onAuthResult(r),
         (e: unknown) => {
-          if (this.#state === 'closed') return;
+          if (this.#state !== 'authenticating') return; // closed, or closing on a protocol error, meanwhile
           this.#c.onInternalError?.(e);
           this.#refuse(loginFailed(login.userName), `internal error in authenticate: ${errorText(e)}`);
         },
@@ -481,7 +486,8 @@ export class Connection {
       case TdsPacketType.SQL_BATCH: {
         const { sqlText } = decodeSqlBatch(m.payload, this.#tdsVersion);
         this.#log(`batch: ${oneLine(sqlText)}`);
-        this.#sendTokens([...reset, ...this.#answer(sqlText)]);
+        const answer = this.#answer(sqlText, reset);
+        this.#send(TdsPacketType.TABULAR_RESULT, answer.payload, answer.tokens);
         return;
       }
       case TdsPacketType.ATTENTION:
@@ -507,20 +513,44 @@ export class Connection {
     }
   }
 
-  #answer(sqlText: string): TdsTokenValue[] {
+  /** The answer to a batch, encoded: `reset`, then the results, or an error when there are none to give. */
+  #answer(
+    sqlText: string,
+    reset: readonly TdsTokenValue[],
+  ): { tokens: readonly TdsTokenValue[]; payload: Uint8Array } {
     const session = this.#session!;
     const facts = { ...this.#facts!, database: this.#database };
+    const notRun = () => {
+      const tokens = [
+        ...reset,
+        errorToken(notRunByEmulator(sqlText), this.#c.serverName),
+        done(DoneStatus.ERROR),
+      ];
+      return { tokens, payload: encodeTokens(tokens, { tdsVersion: this.#tdsVersion }) };
+    };
     let results: readonly StatementResult[];
     try {
       results = session.batch ? session.batch(sqlText, facts) : answerBatch(sqlText, facts);
     } catch (e) {
       this.#c.onInternalError?.(e);
       this.#log(`internal error in the session: ${errorText(e)}`);
-      return [errorToken(notRunByEmulator(sqlText), this.#c.serverName), done(DoneStatus.ERROR)];
+      return notRun();
     }
     const answer = statementTokens(results, { serverName: this.#c.serverName, database: this.#database });
+    const tokens = [...reset, ...answer.tokens];
+    let payload: Uint8Array;
+    try {
+      payload = encodeTokens(tokens, { tdsVersion: this.#tdsVersion });
+    } catch (e) {
+      // Results the token encoder refuses (a value longer than its column type): the batch is
+      // answered as not run and the session goes on. A session's own batch answer is a bug of its
+      // author's, so it is reported; the built-in surface's is a limit of the emulator, logged.
+      if (session.batch) this.#c.onInternalError?.(e);
+      this.#log(`not served: the answer does not fit its encoding: ${errorText(e)}`);
+      return notRun();
+    }
     this.#database = answer.database;
-    return answer.tokens;
+    return { tokens, payload };
   }
 
   // --- bytes out ---

@@ -137,6 +137,26 @@ describe('serveTds onExchange', () => {
     expect(never.exchanges[1]!.reply).toBeUndefined();
   });
 
+  it('reports each SSPI leg with its token both ways, and a reply of DONE alone by name', async () => {
+    const { server, exchanges } = await traced({
+      encryption: 'not-supported',
+      authenticate: ({ leg }) =>
+        leg === 1
+          ? { kind: 'continue', responseToken: Uint8Array.of(0xa1, 0x01) }
+          : { kind: 'accepted', responseToken: AP_REP, session: { login: 'CONTOSO\\alice' } },
+    });
+    const c = await connectTds({ port: server.port, encryption: 'not-supported' });
+    closers.push(() => c.close());
+    const r = await c.login({ sspi: Uint8Array.of(0x60, 0x01), next: () => Uint8Array.of(0x60, 0x02) });
+    expect(r.ok).toBe(true);
+    await c.batch('-- nothing to run');
+    expect(exchanges.slice(1).map((e) => [e.requestType, e.replyType, e.sspi, e.responseToken])).toEqual([
+      ['LOGIN7', 'SSPI', Uint8Array.of(0x60, 0x01), Uint8Array.of(0xa1, 0x01)],
+      ['SSPI', 'LOGINACK', Uint8Array.of(0x60, 0x02), AP_REP],
+      ['SQL batch', 'DONE', undefined, undefined],
+    ]);
+  });
+
   it('an exception in onExchange is reported, and the login goes on', async () => {
     const errors: unknown[] = [];
     const { server } = await traced({

@@ -1,4 +1,4 @@
-/** What the TDS tests share: a reason-and-path reader for TdsErrors, and manual timers. */
+/** What the TDS tests share: reason-and-path (and message) readers for TdsErrors, and manual timers. */
 
 import { isTdsError, type TdsTimers } from '@krbsim/tds';
 
@@ -8,6 +8,17 @@ export function refusal(f: () => unknown): string | undefined {
     f();
   } catch (e) {
     if (isTdsError(e)) return `${e.reason} ${e.path}`;
+    throw e;
+  }
+  return undefined;
+}
+
+/** `reason path: message` of the TdsError `f` throws, its `name` checked (a different error is rethrown); undefined if none. */
+export function refusalMessage(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (isTdsError(e) && e.name === 'TdsError') return `${e.reason} ${e.message}`;
     throw e;
   }
   return undefined;
@@ -44,4 +55,10 @@ export class ManualTimers implements TdsTimers {
     }
     return n;
   }
+}
+
+/** Waits for `f` to hold, polling while the event loop runs the sockets (I/O, not time, is awaited); gives up after 500 polls. */
+export async function until(f: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!f()) throw new Error('timed out waiting');
 }

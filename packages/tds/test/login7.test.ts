@@ -14,7 +14,7 @@ import {
   TdsVersion,
 } from '@krbsim/tds';
 import { describe, expect, it } from 'vitest';
-import { refusal } from './helpers';
+import { refusal, refusalMessage } from './helpers';
 
 const full: Login7 = {
   tdsVersion: TdsVersion.V7_4,
@@ -45,6 +45,8 @@ const full: Login7 = {
     { id: FeatureId.AZURESQLSUPPORT, data: Uint8Array.of(1) },
   ],
 };
+
+const GSS = Uint8Array.of(0x60, 0x00);
 
 describe('LOGIN7', () => {
   it('round-trips every field, byte for byte', () => {
@@ -142,6 +144,48 @@ describe('LOGIN7', () => {
       d.setUint32(b.length - 5, 1000, true); // FeatureDataLen past the end
       expect(refusal(() => decodeLogin7(b))).toBe('malformed LOGIN7.FeatureExt[0].FeatureData');
     }
+  });
+
+  it('refuses a message shorter than the header its TDS version has (94 bytes, 86 for 7.1)', () => {
+    const short = (bytes: number, tdsVersion: number) => {
+      const b = new Uint8Array(bytes);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, bytes, true);
+      v.setUint32(4, tdsVersion, true);
+      return b;
+    };
+    expect(refusalMessage(() => decodeLogin7(short(93, TdsVersion.V7_4)))).toBe(
+      'malformed LOGIN7: 93 bytes is shorter than the 94-byte header',
+    );
+    expect(refusalMessage(() => decodeLogin7(short(85, TdsVersion.V7_1)))).toBe(
+      'malformed LOGIN7: 85 bytes is shorter than the 86-byte header',
+    );
+  });
+
+  it('reads 32 FeatureExt entries and refuses a 33rd', () => {
+    const features = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: i + 1, data: Uint8Array.of(i) }));
+    expect(decodeLogin7(encodeLogin7({ sspi: GSS, features: features(32) })).features).toEqual(features(32));
+    expect(refusalMessage(() => decodeLogin7(encodeLogin7({ sspi: GSS, features: features(33) })))).toBe(
+      'too-large LOGIN7.FeatureExt: more than 32 features',
+    );
+  });
+
+  it('checks and ignores an extension field without fExtension, and refuses one outside the message', () => {
+    const wire = encodeLogin7({ sspi: GSS, features: [{ id: 0x0a, data: new Uint8Array(0) }] });
+    const plain = wire.slice();
+    plain[27] = plain[27]! & ~OptionFlags3.EXTENSION; // cbExtension stays 4, now the spec's unused field
+    expect(decodeLogin7(plain).features).toEqual([]);
+    new DataView(plain.buffer).setUint16(56, plain.length - 2, true); // ibExtension: 4 bytes from 2 before the end
+    expect(refusalMessage(() => decodeLogin7(plain))).toBe(
+      `malformed LOGIN7.ibExtension: ${plain.length - 2}+4 points past the message (${plain.length})`,
+    );
+  });
+
+  it('refuses to encode a LOGIN7 longer than 128 KiB - 1', () => {
+    expect(() => encodeLogin7({ sspi: new Uint8Array(MAX_LOGIN7_BYTES) })).toThrow(
+      new RangeError(`LOGIN7: ${MAX_LOGIN7_BYTES + 94} bytes is more than ${MAX_LOGIN7_BYTES}`),
+    );
   });
 
   it('sets integrated security when an SSPI token is given, and not otherwise', () => {

@@ -98,6 +98,26 @@ describe('encodePackets and PacketReader', () => {
     expect(refusal(() => reader.push(encodePackets(3, new Uint8Array(4))))).toBe('malformed packet.Type');
   });
 
+  it('refuses to cut packets of a size outside 9 to 65535 bytes', () => {
+    for (const packetSize of [8, 65_536, 512.5]) {
+      expect(() => encodePackets(1, new Uint8Array(4), { packetSize })).toThrow(
+        new RangeError(`packetSize: ${packetSize} is not 9 to 65535`),
+      );
+    }
+    expect(encodePackets(1, Uint8Array.of(7), { packetSize: 9 }).length).toBe(9);
+  });
+
+  it('keeps the start of the next message that arrives with the end of one', () => {
+    const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+    const one = encodePackets(TdsPacketType.SQL_BATCH, Uint8Array.of(1, 2, 3));
+    const two = encodePackets(TdsPacketType.SQL_BATCH, Uint8Array.of(4, 5));
+    const chunk = Uint8Array.from([...one, ...two.subarray(0, 3)]);
+    expect(reader.push(chunk).map((m) => [...m.payload])).toEqual([[1, 2, 3]]);
+    chunk.fill(0); // the reader holds its own copy of the remainder, not the caller's chunk
+    expect(reader.buffered).toBe(3);
+    expect(reader.push(two.subarray(3)).map((m) => [...m.payload])).toEqual([[4, 5]]);
+  });
+
   it('takes new limits: the negotiated packet size after login', () => {
     const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
     reader.setLimits({ maxPacket: 512, maxMessage: 4096 });

@@ -5,7 +5,7 @@
 import { decodePrelogin, Encryption, encodePrelogin, type Prelogin, PreloginOption } from '@krbsim/tds';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { refusal } from './helpers';
+import { refusal, refusalMessage } from './helpers';
 
 /** The payload of MS-TDS section 4.1's pre-login request (after its 8-byte packet header). */
 const SPEC_SAMPLE = Uint8Array.from(
@@ -102,6 +102,25 @@ describe('PRELOGIN', () => {
     ); // trailing bytes
     const many = Array.from({ length: 40 }, (_, i) => [i === 0 ? 0 : 0x40 + i, 0, 0, 0, 0]);
     expect(refusal(() => decodePrelogin(table(...many, [0xff])))).toBe('too-large PRELOGIN');
+  });
+
+  it('refuses an empty INSTOPT', () => {
+    const b = Uint8Array.from([0x00, 0, 11, 0, 6, 0x02, 0, 17, 0, 0, 0xff, 16, 0, 0, 0, 0, 0]);
+    expect(refusalMessage(() => decodePrelogin(b))).toBe('malformed PRELOGIN.INSTOPT: empty');
+  });
+
+  it('writes options it does not know last, in token order, and refuses more than 65535 bytes', () => {
+    const wire = encodePrelogin({
+      other: new Map([
+        [0x50, Uint8Array.of(2)],
+        [0x42, Uint8Array.of(1)],
+      ]),
+    });
+    expect([wire[0], wire[5], wire[10], wire[15]]).toEqual([PreloginOption.VERSION, 0x42, 0x50, 0xff]);
+    expect([...wire.subarray(-2)]).toEqual([1, 2]);
+    expect(() => encodePrelogin({ other: new Map([[0x42, new Uint8Array(70_000)]]) })).toThrow(
+      new RangeError('PRELOGIN: 70017 bytes is more than 65535'),
+    );
   });
 
   it('names option tokens in its registry', () => {

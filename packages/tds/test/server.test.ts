@@ -16,11 +16,13 @@ import {
   encodePackets,
   encodePrelogin,
   encodeSqlBatch,
+  isTdsError,
   loginFailed,
   PacketReader,
   type ServeTdsOptions,
   serveTds,
   type TdsAuthenticate,
+  type TdsAuthResult,
   type TdsClient,
   TdsPacketStatus,
   TdsPacketType,
@@ -28,7 +30,7 @@ import {
 } from '@krbsim/tds';
 import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ManualTimers } from './helpers';
+import { ManualTimers, until } from './helpers';
 
 let ca: PemCertificate;
 let cert: PemCertificate;
@@ -74,9 +76,9 @@ async function client(port: number, encryption: 'on' | 'off' | 'not-supported' =
 
 const GSS = Uint8Array.of(0x60, 0x00);
 
-/** A raw socket: bytes in, whole messages out, and when it closed. */
-async function raw(port: number) {
-  const socket: Socket = connect({ host: '127.0.0.1', port });
+/** A raw socket: bytes in, whole messages out, and when it closed (`allowHalfOpen`: it stays open after the server's end). */
+async function raw(port: number, options: { allowHalfOpen?: boolean } = {}) {
+  const socket: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: options.allowHalfOpen ?? false });
   closers.push(() => socket.destroy());
   await new Promise<void>((r) => socket.once('connect', () => r()));
   const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
@@ -84,7 +86,7 @@ async function raw(port: number) {
   socket.on('data', (d) => messages.push(...reader.push(new Uint8Array(d))));
   socket.on('error', () => {});
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
-  return { send: (b: Uint8Array) => socket.write(b), messages, closed };
+  return { send: (b: Uint8Array) => socket.write(b), messages, closed, socket };
 }
 
 const preloginOffering = (encryption: number) =>
@@ -262,12 +264,133 @@ describe('serveTds: refusals', () => {
     await expect(serveTds(opts)).rejects.toThrow(TypeError);
     await expect(serveTds({ ...opts, encryption: 'login-only' })).rejects.toThrow(/certificate/);
     await expect(serveTds({ ...opts, cert: 'x' })).rejects.toThrow(/both cert and key/);
+    await expect(serveTds({ ...opts, encryption: 'optional' as never })).rejects.toThrow(
+      new TypeError("serveTds: encryption 'optional' is not required, login-only or not-supported"),
+    );
+  });
+
+  it('refuses an SSPI continuation larger than maxSspiBytes with ERROR 4014, and serves on', async () => {
+    const { server, log } = await listen({
+      maxSspiBytes: 100,
+      authenticate: ({ leg }) =>
+        leg === 1
+          ? { kind: 'continue', responseToken: Uint8Array.of(0xa1, 0x00) }
+          : { kind: 'accepted', session: { login: 'CONTOSO\\alice' } },
+    });
+    const r = await (await client(server.port)).login({
+      sspi: GSS,
+      next: () => new Uint8Array(200).fill(0x60),
+    });
+    expect(!r.ok && [r.error.number, r.error.class]).toEqual([4014, 20]);
+    expect(!r.ok && r.error.msgText).toContain('(too-large: SSPI: 200 bytes is more than 100)');
+    expect(log.some((l) => l.endsWith('protocol error: too-large: SSPI: 200 bytes is more than 100'))).toBe(
+      true,
+    );
+    expect((await (await client(server.port)).login({ sspi: GSS, next: () => GSS })).ok).toBe(true);
+  });
+
+  it('refuses a login that needs more than 4 SSPI legs with 18452', async () => {
+    const legs: number[] = [];
+    const { server, log } = await listen({
+      authenticate: ({ leg }) => {
+        legs.push(leg);
+        return { kind: 'continue', responseToken: Uint8Array.of(0xa1, leg) };
+      },
+    });
+    const answered: number[] = [];
+    const r = await (await client(server.port)).login({
+      sspi: GSS,
+      next: (t) => {
+        answered.push(t[1]!);
+        return GSS;
+      },
+    });
+    expect(!r.ok && r.error.number).toBe(18452);
+    expect(legs).toEqual([1, 2, 3, 4]);
+    expect(answered).toEqual([1, 2, 3]);
+    expect(log.some((l) => l.endsWith('login refused with 18452: more than 4 SSPI legs'))).toBe(true);
+  });
+
+  it('refuses with 18456, and reports, an authenticate that returns no result', async () => {
+    for (const [result, text] of [
+      [undefined, 'authenticate returned undefined'],
+      [{ kind: 'maybe' }, 'authenticate returned {"kind":"maybe"}'],
+    ] as const) {
+      const errors: unknown[] = [];
+      const { server, log } = await listen({
+        authenticate: () => result as unknown as TdsAuthResult,
+        onInternalError: (e) => errors.push(e),
+      });
+      const r = await (await client(server.port)).login({ sspi: GSS, userName: 'CONTOSO\\carol' });
+      expect(!r.ok && r.error.msgText).toBe("Login failed for user 'CONTOSO\\carol'.");
+      expect(errors.map((e) => e instanceof TypeError && e.message)).toEqual([text]);
+      expect(log.some((l) => l.endsWith('internal error: authenticate returned no result'))).toBe(true);
+    }
+  });
+
+  it('closes, and reports, a login whose accepted answer cannot be encoded, and serves on', async () => {
+    const errors: unknown[] = [];
+    const { server, log } = await listen({
+      encryption: 'not-supported',
+      cert: undefined,
+      key: undefined,
+      // An AP-REP longer than the 65535 bytes an SSPI token can carry.
+      authenticate: ({ sspi }) => ({
+        kind: 'accepted',
+        ...(sspi[1] === 1 && { responseToken: new Uint8Array(70_000) }),
+        session: { login: 'CONTOSO\\alice' },
+      }),
+      onInternalError: (e) => errors.push(e),
+    });
+    const bad = await client(server.port, 'not-supported');
+    const e = await bad.login({ sspi: Uint8Array.of(0x60, 1) }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isTdsError(e) && [e.reason, e.path]).toEqual(['closed', 'connection']);
+    expect(errors.map((x) => x instanceof RangeError && x.message)).toEqual([
+      "SSPI[0]: 70000 bytes is more than a token's 65535",
+    ]);
+    expect(
+      log.some((l) => l.endsWith("internal error: SSPI[0]: 70000 bytes is more than a token's 65535")),
+    ).toBe(true);
+    expect((await (await client(server.port, 'not-supported')).login({ sspi: GSS })).ok).toBe(true);
+  });
+
+  it('drops what authenticate settles after the client left: no refusal, no login, nothing reported', async () => {
+    const settle: Array<{ resolve(r: TdsAuthResult): void; reject(e: unknown): void }> = [];
+    const errors: unknown[] = [];
+    const { server, log } = await listen({
+      encryption: 'not-supported',
+      cert: undefined,
+      key: undefined,
+      authenticate: () => new Promise<TdsAuthResult>((resolve, reject) => settle.push({ resolve, reject })),
+      onInternalError: (e) => errors.push(e),
+    });
+    for (const n of [1, 2]) {
+      const c = await client(server.port, 'not-supported');
+      void c.login({ sspi: GSS }).catch(() => {});
+      await until(() => settle.length === n);
+      c.close();
+      await until(() => server.connections() === 0);
+    }
+    settle[0]!.reject(new Error('late failure'));
+    settle[1]!.resolve({ kind: 'accepted', session: { login: 'CONTOSO\\alice' } });
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([]);
+    expect(log.filter((l) => /login refused|logged in|closing/.test(l))).toEqual([]);
+    expect(log.filter((l) => l.endsWith('closed (authenticating): closed by the client'))).toHaveLength(2);
   });
 });
 
 describe('serveTds: the session', () => {
-  async function session() {
-    const { server, log } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+  async function session(options: Partial<ServeTdsOptions> = {}) {
+    const { server, log } = await listen({
+      encryption: 'not-supported',
+      cert: undefined,
+      key: undefined,
+      ...options,
+    });
     const s = await raw(server.port);
     s.send(preloginOffering(Encryption.NOT_SUP));
     await until(() => s.messages.length === 1);
@@ -328,6 +451,95 @@ describe('serveTds: the session', () => {
       expect((await next(3))[0]).toMatchObject({ type: 'ERROR', number: 4014 });
       await s.closed;
     }
+  });
+
+  it('answers TRANSACTION_MANAGER and BULK_LOAD with an error naming the type, an empty batch with DONE, and stays up', async () => {
+    const { s, next } = await session();
+    s.send(encodePackets(TdsPacketType.TRANSACTION_MANAGER, new Uint8Array(4)));
+    const tm = await next(3);
+    expect(tm[0]).toMatchObject({ type: 'ERROR', number: 50000 });
+    expect(tm[0]?.type === 'ERROR' && tm[0].msgText).toContain('"a message of type 0xe"');
+    s.send(encodePackets(TdsPacketType.BULK_LOAD, new Uint8Array(4)));
+    const bulk = await next(4);
+    expect(bulk[0]?.type === 'ERROR' && bulk[0].msgText).toContain('"a message of type 0x7"');
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('-- nothing to run')));
+    expect(await next(5)).toEqual([{ type: 'DONE', status: DoneStatus.FINAL, curCmd: 0, rowCount: 0 }]);
+  });
+
+  it('answers an exception in session.batch with error 50000, reports it, and the session serves on', async () => {
+    const errors: unknown[] = [];
+    const { s, next } = await session({
+      authenticate: () => ({
+        kind: 'accepted',
+        session: {
+          login: 'CONTOSO\\alice',
+          batch: (sql) => {
+            if (sql === 'boom') throw new Error('session bug');
+            return [{ kind: 'done' }];
+          },
+        },
+      }),
+      onInternalError: (e) => errors.push(e),
+    });
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('boom')));
+    expect(await next(3)).toMatchObject([
+      { type: 'ERROR', number: 50000 },
+      { type: 'DONE', status: DoneStatus.ERROR },
+    ]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['session bug']);
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('fine')));
+    expect(await next(4)).toEqual([{ type: 'DONE', status: DoneStatus.FINAL, curCmd: 0, rowCount: 0 }]);
+  });
+
+  it('answers a batch whose results cannot be encoded with error 50000, and the session serves on', async () => {
+    // Before the fix this RangeError escaped the socket's data handler: an uncaught exception.
+    const errors: unknown[] = [];
+    const { s, next, log } = await session({ onInternalError: (e) => errors.push(e) });
+    // A literal longer than the NVARCHAR(4000) column that would carry it back: a limit of the
+    // built-in SQL surface, logged, not reported as a bug.
+    const long = encodeSqlBatch(`SELECT '${'x'.repeat(4001)}'`);
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, long, { packetSize: 512 }));
+    expect(await next(3)).toMatchObject([
+      { type: 'ERROR', number: 50000 },
+      { type: 'DONE', status: DoneStatus.ERROR },
+    ]);
+    expect(errors).toEqual([]);
+    expect(
+      log.some((l) =>
+        l.endsWith(
+          'not served: the answer does not fit its encoding: ROW[1].values[0]: longer than NVARCHAR(4000)',
+        ),
+      ),
+    ).toBe(true);
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch("SELECT 'ok'")));
+    expect((await next(4)).find((t) => t.type === 'ROW')).toMatchObject({ values: ['ok'] });
+  });
+
+  it("answers a session's own batch results that cannot be encoded with error 50000, and reports them", async () => {
+    const errors: unknown[] = [];
+    const { s, next } = await session({
+      authenticate: () => ({
+        kind: 'accepted',
+        session: {
+          login: 'CONTOSO\\alice',
+          batch: (sql) =>
+            sql === 'long'
+              ? [{ kind: 'rows', columns: [{ name: 'v', type: 'nvarchar' }], rows: [['y'.repeat(4001)]] }]
+              : [{ kind: 'done' }],
+        },
+      }),
+      onInternalError: (e) => errors.push(e),
+    });
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('long')));
+    expect(await next(3)).toMatchObject([
+      { type: 'ERROR', number: 50000 },
+      { type: 'DONE', status: DoneStatus.ERROR },
+    ]);
+    expect(errors.map((e) => e instanceof RangeError && e.message)).toEqual([
+      'ROW[1].values[0]: longer than NVARCHAR(4000)',
+    ]);
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('fine')));
+    expect(await next(4)).toEqual([{ type: 'DONE', status: DoneStatus.FINAL, curCmd: 0, rowCount: 0 }]);
   });
 });
 
@@ -414,9 +626,156 @@ describe('serveTds: robustness', () => {
     await a.closed;
     expect(server.connections()).toBe(0);
   });
-});
 
-async function until(f: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!f()) throw new Error('timed out waiting');
-}
+  it('closes a peer whose PRELOGIN offers no encryption value; reads one without ENCRYPTION as ENCRYPT_NOT_SUP', async () => {
+    const { server, log } = await listen({ encryption: 'login-only' });
+    const bad = await raw(server.port);
+    bad.send(preloginOffering(0x04));
+    await bad.closed;
+    expect(bad.messages).toEqual([]);
+    expect(
+      log.some((l) =>
+        l.endsWith('closed (prelogin): malformed: PRELOGIN.ENCRYPTION: 0x4 is not an encryption value'),
+      ),
+    ).toBe(true);
+    const silent = await raw(server.port);
+    silent.send(
+      encodePackets(
+        TdsPacketType.PRELOGIN,
+        encodePrelogin({ version: { major: 1, minor: 0, build: 0, subBuild: 0 } }),
+      ),
+    );
+    await until(() => silent.messages.length === 1);
+    expect(decodePrelogin(silent.messages[0]!.payload).encryption).toBe(Encryption.NOT_SUP);
+    silent.send(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })));
+    await until(() => silent.messages.length === 2);
+    expect(decodeTokens(silent.messages[1]!.payload).some((t) => t.type === 'LOGINACK')).toBe(true);
+  });
+
+  it('answers a PRELOGIN where LOGIN7 was due, and a LOGIN7 while one is being checked, with ERROR 4014', async () => {
+    let asked = 0;
+    const { server, log } = await listen({
+      encryption: 'not-supported',
+      cert: undefined,
+      key: undefined,
+      authenticate: (request) => {
+        asked++;
+        return acceptGss(request);
+      },
+    });
+    // Both messages in one write: the second comes in the state the first left.
+    const twice = await raw(server.port);
+    twice.send(
+      Uint8Array.from([...preloginOffering(Encryption.NOT_SUP), ...preloginOffering(Encryption.NOT_SUP)]),
+    );
+    await twice.closed;
+    const [error] = decodeTokens(twice.messages[1]!.payload);
+    expect(error).toMatchObject({ type: 'ERROR', number: 4014 });
+    expect(error?.type === 'ERROR' && error.msgText).toContain('a message of type 0x12 where LOGIN7 was due');
+
+    const early = await raw(server.port);
+    early.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => early.messages.length === 1);
+    const login = encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS }));
+    early.send(Uint8Array.from([...login, ...login]));
+    await early.closed;
+    // The second LOGIN7 is refused; the first one's acceptance, which comes after, is dropped.
+    expect(early.messages).toHaveLength(2);
+    const [error2] = decodeTokens(early.messages[1]!.payload);
+    expect(error2?.type === 'ERROR' && error2.msgText).toContain(
+      'a message of type 0x10 while authenticating',
+    );
+    expect(asked).toBe(1);
+    expect(log.some((l) => l.includes('logged in'))).toBe(false);
+  });
+
+  it('drops the outcome of a LOGIN7 a protocol error overtook, a failure of authenticate too', async () => {
+    const errors: unknown[] = [];
+    const { server, log } = await listen({
+      encryption: 'not-supported',
+      cert: undefined,
+      key: undefined,
+      authenticate: async () => {
+        throw new Error('authenticate bug');
+      },
+      onInternalError: (e) => errors.push(e),
+    });
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => s.messages.length === 1);
+    const login = encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS }));
+    s.send(Uint8Array.from([...login, ...login]));
+    await s.closed;
+    await until(() => server.connections() === 0);
+    // The PRELOGIN answer and the 4014 for the second LOGIN7; no refusal of the first after it.
+    expect(s.messages).toHaveLength(2);
+    expect(decodeTokens(s.messages[1]!.payload)).toMatchObject([
+      { type: 'ERROR', number: 4014 },
+      { type: 'DONE', status: DoneStatus.ERROR },
+    ]);
+    expect(log.filter((l) => /login refused|write after end/.test(l))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('ignores what a refused peer sends after, in the same write or later; closes one that holds on after the grace period', async () => {
+    const timers = new ManualTimers();
+    const { server, log } = await listen({
+      encryption: 'not-supported',
+      cert: undefined,
+      key: undefined,
+      timers,
+    });
+    // Refused at PRELOGIN (it wants TLS), with a second PRELOGIN in the same write.
+    const a = await raw(server.port);
+    a.send(Uint8Array.from([...preloginOffering(Encryption.ON), ...preloginOffering(Encryption.ON)]));
+    await a.closed;
+    await until(() => server.connections() === 0);
+    expect(a.messages).toHaveLength(1);
+    const refusedLogin = async () => {
+      const s = await raw(server.port, { allowHalfOpen: true });
+      s.send(preloginOffering(Encryption.NOT_SUP));
+      await until(() => s.messages.length === 1);
+      s.send(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: Uint8Array.of(0x01) })));
+      await until(() => s.messages.length === 2);
+      expect(decodeTokens(s.messages[1]!.payload)[0]).toMatchObject({ type: 'ERROR', number: 18456 });
+      return s;
+    };
+    // Refused at LOGIN7, it sends a batch all the same, then leaves.
+    const b = await refusedLogin();
+    b.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 1')));
+    b.socket.end();
+    await b.closed;
+    await until(() => server.connections() === 0);
+    expect(b.messages).toHaveLength(2);
+    // Refused at LOGIN7, it neither sends nor closes: the grace period ends it.
+    await refusedLogin();
+    await until(() => timers.pending().includes(2000));
+    expect(timers.fire(2000)).toBe(1);
+    expect(server.connections()).toBe(0);
+    expect(log.filter((l) => l.includes('protocol error'))).toEqual([]);
+    expect(log.filter((l) => l.endsWith('closed (closing): login refused (18456)'))).toHaveLength(1);
+  });
+
+  it('closes a peer that resets its connection, and serves on', async () => {
+    const { server, log } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => s.messages.length === 1);
+    s.socket.resetAndDestroy();
+    await until(() => server.connections() === 0);
+    expect(log.some((l) => /closed \(login\): socket: .*ECONNRESET/.test(l))).toBe(true);
+    expect((await (await client(server.port, 'not-supported')).login({ sspi: GSS })).ok).toBe(true);
+  });
+
+  it('closes a peer whose TLS handshake is not TLS, and serves on', async () => {
+    const { server, log } = await listen();
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.ON));
+    await until(() => s.messages.length === 1);
+    // A TLS handshake record whose message is no ClientHello, in a PRELOGIN packet.
+    s.send(encodePackets(TdsPacketType.PRELOGIN, Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0x04, 0xff, 0, 0, 0)));
+    await s.closed;
+    expect(log.some((l) => l.includes('closed (handshake): TLS: '))).toBe(true);
+    expect((await (await client(server.port)).login({ sspi: GSS })).ok).toBe(true);
+  });
+});

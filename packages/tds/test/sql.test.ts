@@ -13,7 +13,7 @@ import {
   TdsVersion,
 } from '@krbsim/tds';
 import { describe, expect, it } from 'vitest';
-import { refusal } from './helpers';
+import { refusal, refusalMessage } from './helpers';
 
 describe('SQLBatch', () => {
   it('round-trips with the transaction descriptor header, and without ALL_HEADERS under TDS 7.1', () => {
@@ -53,6 +53,24 @@ describe('SQLBatch', () => {
     expect(refusal(() => decodeSqlBatch(Uint8Array.from([...good, 0])))).toBe('malformed SQLBatch.SQLText');
     expect(refusal(() => decodeSqlBatch(Uint8Array.of(1, 0)))).toBe(
       'malformed SQLBatch.ALL_HEADERS.TotalLength',
+    );
+  });
+
+  it('reads 16 ALL_HEADERS headers and refuses a 17th', () => {
+    const withHeaders = (n: number) => {
+      // Each header: HeaderLength 6, HeaderType TRANSACTION_DESCRIPTOR, no data.
+      const b = new Uint8Array(4 + 6 * n);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, b.length, true);
+      for (let i = 0; i < n; i++) {
+        v.setUint32(4 + 6 * i, 6, true);
+        v.setUint16(8 + 6 * i, AllHeadersType.TRANSACTION_DESCRIPTOR, true);
+      }
+      return b;
+    };
+    expect(decodeSqlBatch(withHeaders(16)).headers).toHaveLength(16);
+    expect(refusalMessage(() => decodeSqlBatch(withHeaders(17)))).toBe(
+      'too-large SQLBatch.ALL_HEADERS: more than 16 headers',
     );
   });
 });
@@ -187,6 +205,71 @@ describe('answerBatch', () => {
     expect(one('USE otherdb')).toMatchObject({ kind: 'error', error: { number: 911 } });
     expect(one("SELECT 'unclosed")).toMatchObject({ kind: 'error', error: { number: 105, class: 15 } });
     expect(one('SELECT 1 /* unclosed')).toMatchObject({ kind: 'error', error: { number: 105 } });
+  });
+});
+
+describe('answerBatch: what it does not answer', () => {
+  const notRun = (sql: string) => {
+    const r = one(sql);
+    expect(r.kind === 'error' && [r.error.number, r.error.msgText.includes('does not run')]).toEqual([
+      50000,
+      true,
+    ]);
+  };
+
+  it('refuses a batch over 64 Ki characters or 256 statements whole, with one error', () => {
+    const long = `SELECT '${'x'.repeat(64 * 1024)}'`;
+    const r = answerBatch(long, facts);
+    expect(r).toHaveLength(1);
+    expect(r[0]!.kind === 'error' && r[0]!.error.msgText).toContain(`"SELECT '${'x'.repeat(89)}..."`);
+    expect(answerBatch('SELECT 1;'.repeat(256), facts)).toHaveLength(256);
+    const many = answerBatch('SELECT 1;'.repeat(257), facts);
+    expect(many).toHaveLength(1);
+    expect(many[0]).toMatchObject({ kind: 'error', error: { number: 50000 } });
+  });
+
+  it('reads ]] in a bracketed name as ], and refuses an unclosed bracket with 105', () => {
+    expect(one('SELECT 1 AS [a]]b]')).toEqual({
+      kind: 'rows',
+      columns: [{ name: 'a]b', type: 'int' }],
+      rows: [[1]],
+    });
+    expect(one('SELECT 1 AS [open')).toMatchObject({
+      kind: 'error',
+      error: { number: 105, msgText: "Unclosed quotation mark after the character string '[open'." },
+    });
+  });
+
+  it('answers protocol_type and client_net_address (NULL when unknown) of sys.dm_exec_connections', () => {
+    const sql =
+      'SELECT protocol_type, client_net_address FROM sys.dm_exec_connections WHERE session_id = @@SPID';
+    expect(one(sql)).toMatchObject({ kind: 'rows', rows: [['TSQL', '127.0.0.1']] });
+    const { clientAddress: _, ...noAddress } = facts;
+    expect(answerBatch(sql, noAddress)[0]).toMatchObject({ kind: 'rows', rows: [['TSQL', null]] });
+  });
+
+  it('refuses sys.dm_exec_connections columns it does not know, and any other WHERE', () => {
+    const where = 'FROM sys.dm_exec_connections WHERE session_id = @@SPID';
+    notRun(`SELECT login_time ${where}`);
+    notRun(`SELECT 1 ${where}`);
+    notRun(`SELECT ${where}`);
+    notRun('SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id > @@SPID');
+    notRun('SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = 51 AND 1 = 1');
+  });
+
+  it('answers a negative literal, and refuses an empty item, unknown variables, words and functions', () => {
+    expect(value('SELECT -5')).toBe(-5);
+    for (const sql of [
+      'SELECT',
+      'SELECT 1,',
+      'SELECT @@TRANCOUNT',
+      'SELECT CURRENT_USER',
+      'SELECT GETDATE()',
+      'SELECT 2147483648',
+      "SELECT [IS_MEMBER]('x')",
+    ]) {
+      notRun(sql);
+    }
   });
 });
 

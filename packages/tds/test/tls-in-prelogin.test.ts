@@ -54,6 +54,27 @@ describe('PreloginTlsTransport', () => {
     expect(client.sent[1]).toEqual(record(0x17, 1));
   });
 
+  it('waits for a whole packet header before reading one', async () => {
+    const { t, read } = transport(true);
+    const wrapped = encodePackets(TdsPacketType.PRELOGIN, record(0x16, 4));
+    t.feed(wrapped.subarray(0, 5)); // not yet a header
+    t.feed(wrapped.subarray(5));
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(read)).toEqual(Buffer.from(record(0x16, 4)));
+  });
+
+  it('fails a write whose bytes the connection cannot take, with that error', async () => {
+    const t = new PreloginTlsTransport(
+      () => {
+        throw new Error('socket gone');
+      },
+      { server: true },
+    );
+    const failed = new Promise<Error | null | undefined>((r) => t.write(Buffer.from(record(0x16, 1)), r));
+    expect((await failed)?.message).toBe('socket gone');
+    expect(t.destroyed).toBe(true);
+  });
+
   it('refuses another packet type and a packet past the bound during the handshake', () => {
     expect(
       refusal(() => transport(true).t.feed(encodePackets(TdsPacketType.LOGIN7, new Uint8Array(4)))),

@@ -10,12 +10,13 @@ import {
   decodeTokens,
   EnvChangeType,
   encodeTokens,
+  TdsToken,
   type TdsTokenValue,
   TdsVersion,
 } from '@krbsim/tds';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { refusal } from './helpers';
+import { refusal, refusalMessage } from './helpers';
 
 const stream: TdsTokenValue[] = [
   { type: 'SSPI', token: Uint8Array.of(0x6f, 0x81, 0x90) },
@@ -123,6 +124,45 @@ describe('tokens', () => {
     );
   });
 
+  it('reads INTN cells of 1, 2, 4 and 8 bytes, and refuses 8-byte values beyond 2^53', () => {
+    const columns = [{ name: 'n', type: 'int' as const }];
+    const row = (...bytes: number[]) => decodeTokens(Uint8Array.of(TdsToken.ROW, ...bytes), { columns });
+    const int64 = (v: bigint) => {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigInt64(0, v, true);
+      return [8, ...b];
+    };
+    expect(row(1, 0xff)).toEqual([{ type: 'ROW', values: [255] }]); // TINYINT is unsigned
+    expect(row(2, 0xfe, 0xff)).toEqual([{ type: 'ROW', values: [-2] }]);
+    expect(row(2, 0xff, 0x7f)).toEqual([{ type: 'ROW', values: [32767] }]);
+    expect(row(4, 0xfe, 0xff, 0xff, 0xff)).toEqual([{ type: 'ROW', values: [-2] }]);
+    expect(row(...int64(2n ** 53n - 1n))).toEqual([{ type: 'ROW', values: [2 ** 53 - 1] }]);
+    expect(row(...int64(-(2n ** 53n) + 1n))).toEqual([{ type: 'ROW', values: [-(2 ** 53) + 1] }]);
+    expect(refusalMessage(() => row(...int64(2n ** 53n)))).toBe(
+      'unsupported ROW@0.values[0]: 9007199254740992 is beyond 2^53',
+    );
+    expect(refusalMessage(() => row(...int64(-(2n ** 53n))))).toBe(
+      'unsupported ROW@0.values[0]: -9007199254740992 is beyond 2^53',
+    );
+  });
+
+  it('reads a COLMETADATA of NoMetaData (count 0xFFFF) as no columns', () => {
+    expect(decodeTokens(Uint8Array.of(TdsToken.COLMETADATA, 0xff, 0xff))).toEqual([
+      { type: 'COLMETADATA', columns: [] },
+    ]);
+  });
+
+  it('reads 1024 FEATUREEXTACK entries and refuses a 1025th', () => {
+    const ack = (n: number): TdsTokenValue => ({
+      type: 'FEATUREEXTACK',
+      features: Array.from({ length: n }, (_, i) => ({ id: i % 0xff, data: new Uint8Array(0) })),
+    });
+    expect(decodeTokens(encodeTokens([ack(1024)]))).toEqual([ack(1024)]);
+    expect(refusalMessage(() => decodeTokens(encodeTokens([ack(1025)])))).toBe(
+      'too-large FEATUREEXTACK@0: more than 1024 features',
+    );
+  });
+
   it('throws nothing but TdsErrors on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
@@ -149,5 +189,69 @@ describe('tokens', () => {
         { type: 'ENVCHANGE', envType: EnvChangeType.SQL_COLLATION, newValue: 'x', oldValue: '' },
       ]),
     ).toThrow(TypeError);
+  });
+
+  it('refuses, naming the field, what does not fit its encoding', () => {
+    const message = {
+      number: 1,
+      state: 1,
+      class: 0,
+      msgText: '',
+      serverName: 'mi1',
+      procName: '',
+      lineNumber: 1,
+    };
+    const cases: Array<[TdsTokenValue[], Error]> = [
+      [
+        [{ type: 'SSPI', token: new Uint8Array(70_000) }],
+        new RangeError("SSPI[0]: 70000 bytes is more than a token's 65535"),
+      ],
+      [
+        [
+          {
+            type: 'ENVCHANGE',
+            envType: EnvChangeType.SQL_COLLATION,
+            newValue: new Uint8Array(256),
+            oldValue: new Uint8Array(0),
+          },
+        ],
+        new RangeError('ENVCHANGE[0].NewValue: 256 bytes is more than 255'),
+      ],
+      [
+        [
+          {
+            type: 'ENVCHANGE',
+            envType: EnvChangeType.DATABASE,
+            newValue: Uint8Array.of(1),
+            oldValue: 'master',
+          },
+        ],
+        new TypeError('ENVCHANGE[0].NewValue: this ENVCHANGE type carries text, not bytes'),
+      ],
+      [
+        [{ type: 'ERROR', ...message, serverName: 's'.repeat(256) }],
+        new RangeError('ERROR[0].ServerName: 256 characters is more than 255'),
+      ],
+      [
+        [{ type: 'INFO', ...message, msgText: 'm'.repeat(65_536) }],
+        new RangeError('INFO[0].MsgText: 65536 characters is more than 65535'),
+      ],
+      [
+        [
+          { type: 'COLMETADATA', columns: [{ name: 'n', type: 'int' }] },
+          { type: 'ROW', values: [1, 2] },
+        ],
+        new TypeError('ROW[1]: 2 values for 1 columns'),
+      ],
+      [
+        [
+          { type: 'COLMETADATA', columns: [{ name: 's', type: 'nvarchar' }] },
+          { type: 'ROW', values: ['x'.repeat(4000)] },
+          { type: 'ROW', values: ['x'.repeat(4001)] },
+        ],
+        new RangeError('ROW[2].values[0]: longer than NVARCHAR(4000)'),
+      ],
+    ];
+    for (const [tokens, error] of cases) expect(() => encodeTokens(tokens)).toThrow(error);
   });
 });
