@@ -18,40 +18,17 @@ import {
   GssOid,
   Krb5TokenId,
   krbError,
-  NameType,
   NegState,
   unwrapKrb5Token,
   wrapKrb5Token,
 } from '@krbsim/asn1';
-import { type ApReqContext, KerberosClient, unframeApRep } from '@krbsim/client';
-import { ErrorCode, isKerberosError, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { type ApReqContext, unframeApRep } from '@krbsim/client';
+import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
-import { Kdc, Realm } from '@krbsim/kdc';
-import { KerberosService } from '@krbsim/service';
-import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { REALM, SNAME, serviceLab } from './service-lab';
 
-const REALM = 'CONTOSO.COM';
-const SPN = 'HTTP/web.contoso.com';
-const SNAME = { nameType: NameType.NT_SRV_INST, nameString: ['HTTP', 'web.contoso.com'] };
-
-async function setup() {
-  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));
-  const realm = new Realm({ name: REALM, clock, random: new SeededRandom('ap-rep-errors') });
-  realm.addUser('alice', { password: 'correct horse' });
-  realm.addService(SPN, { password: 'web-Passw0rd' });
-  const transport = new InProcessTransport().register(REALM, (req) => new Kdc(realm).handle(req));
-  const client = new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('client') });
-  await client.getInitialCredentials('alice', { password: 'correct horse' });
-  const cred = await client.getServiceTicket(SPN);
-  const keytab = realm.keysFor(SPN).map((key) => ({
-    principal: { realm: REALM, name: SNAME },
-    kvno: cred.ticket.encPart.kvno ?? 1,
-    key,
-  }));
-  const service = new KerberosService({ keytab, clock });
-  return { client, cred, service, clock };
-}
+const setup = () => serviceLab('ap-rep-errors');
 
 function thrown(f: () => unknown): KerberosError {
   try {

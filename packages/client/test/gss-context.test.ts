@@ -4,37 +4,12 @@
  * without; raw AP-REQs have none. The flow is the one the README shows.
  */
 
-import { GssFlags, NameType } from '@krbsim/asn1';
-import { GssSecurityContext, GssTokenError, KerberosClient } from '@krbsim/client';
-import { ManualClock, SeededRandom } from '@krbsim/core';
-import { Kdc, Realm } from '@krbsim/kdc';
-import { KerberosService } from '@krbsim/service';
-import { InProcessTransport } from '@krbsim/transport';
+import { GssFlags } from '@krbsim/asn1';
+import { GssSecurityContext, GssTokenError } from '@krbsim/client';
 import { describe, expect, it } from 'vitest';
+import { serviceLab } from './service-lab';
 
-const REALM = 'CONTOSO.COM';
-const SPN = 'HTTP/web.contoso.com';
-
-async function setup() {
-  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));
-  const realm = new Realm({ name: REALM, clock, random: new SeededRandom('gss-context') });
-  realm.addUser('alice', { password: 'correct horse' });
-  realm.addService(SPN, { password: 'web-Passw0rd' });
-  const transport = new InProcessTransport().register(REALM, (req) => new Kdc(realm).handle(req));
-  const client = new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('client') });
-  await client.getInitialCredentials('alice', { password: 'correct horse' });
-  const cred = await client.getServiceTicket(SPN);
-  const keytab = realm.keysFor(SPN).map((key) => ({
-    principal: {
-      realm: REALM,
-      name: { nameType: NameType.NT_SRV_INST, nameString: ['HTTP', 'web.contoso.com'] },
-    },
-    kvno: cred.ticket.encPart.kvno ?? 1,
-    key,
-  }));
-  const service = new KerberosService({ keytab, clock });
-  return { client, cred, service, clock };
-}
+const setup = () => serviceLab('gss-context');
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
