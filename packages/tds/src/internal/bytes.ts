@@ -197,10 +197,6 @@ export class ByteWriter {
     this.#view.setUint16(at, v, true);
   }
 
-  patchU32le(at: number, v: number): void {
-    this.#view.setUint32(at, v >>> 0, true);
-  }
-
   /** The bytes written, as an owned copy. */
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#at);
