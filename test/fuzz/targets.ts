@@ -4,7 +4,8 @@
  * authenticator, body or ticket is damaged and then re-encrypted or
  * re-checksummed, so the damage reaches the checks behind the crypto), the
  * managed instance's AP-REQ acceptance (@krbsim/service, the same three
- * ways), and the MS-KKDCP proxy path. Every target has the same shape: an
+ * ways), the MS-KKDCP proxy path, and PACs (MS-PAC) damaged as bytes.
+ * Every target has the same shape: an
  * input stream and a `run` that feeds one input, checks the invariants
  * (checks.ts) and returns an outcome label for the tallies.
  */
@@ -19,10 +20,12 @@ import {
   decodeMessage,
   decodeNegotiationToken,
   decodeTgsReq,
+  type EncTicketPart,
   encodeApReq,
   encodeAsReq,
   encodeAuthenticator,
   encodeEncryptedData,
+  encodeEncTicketPart,
   encodeKdcProxyMessage,
   encodeKdcReqBody,
   encodeMessage,
@@ -35,6 +38,7 @@ import {
 import { SeededRandom } from '@krbsim/core';
 import { checksum, checksumTypeFor, decrypt, encrypt, KeyUsage } from '@krbsim/crypto';
 import type { Kdc } from '@krbsim/kdc';
+import { decodePac, encodePac, findPac, parsePac, signTicketPac, verifyPac } from '@krbsim/pac';
 import { frameTcp, KdcProxy, unframeKerbMessage } from '@krbsim/transport';
 import { checkKdcReply, expectKerberosError, InvariantError } from './checks';
 import { InputStream, smallInt, tlv } from './inputs';
@@ -367,6 +371,113 @@ function kkdcpTarget(seed: string, lab: FuzzLab): Target {
   };
 }
 
+/**
+ * PACs (MS-PAC) damaged as bytes. `pac`: decoded whole (every buffer
+ * krbsim knows, strictly), parsed (header and directory only) and verified
+ * with the keys that signed the original. Invariants: nothing but a
+ * KerberosError out of them, a decoded PAC encodes again, and no PAC other
+ * than the original verifies (a damaged PAC whose signatures still check is
+ * a forgery). `pac-signed`: below.
+ */
+function pacTargets(seed: string, lab: FuzzLab): Target[] {
+  const s = lab.sqlTicket;
+  const part = decodeEncTicketPart(
+    decrypt(s.ticketKey, KeyUsage.KDC_REP_TICKET, s.cred.ticket.encPart.cipher),
+  );
+  const original = findPac(part.authorizationData)?.pac;
+  if (original === undefined) throw new Error("fuzz lab: the managed instance's ticket carries no PAC");
+  const kdcKey = lab.realms
+    .get(AZURE)!
+    .keysFor(`krbtgt/${AZURE}`)
+    .find((k) => {
+      try {
+        verifyPac(original, { kdcKey: k });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  if (kdcKey === undefined)
+    throw new Error('fuzz lab: no krbtgt key of KERBEROS.MICROSOFTONLINE.COM verifies its PAC');
+  const keys = { serverKey: s.ticketKey, kdcKey };
+  const same = (a: Uint8Array) => a.length === original.length && a.every((x, i) => x === original[i]);
+  const random = new SeededRandom(`${seed}:pac-signed`);
+  const sk = s.cred.sessionKey;
+  const server = s.cred.ticket.sname;
+  /**
+   * The same damage, signed again as the KDC would sign it (when the header
+   * and directory still parse) and carried to the managed instance in its
+   * ticket: the damage gets past the signatures, to the acceptor's reading of
+   * the PAC (logon information, UPN and DNS information, client information,
+   * the checks against the ticket) and the instance's use of it.
+   */
+  const signed: Target = {
+    name: 'pac-signed',
+    weight: 1,
+    inputs: new InputStream(seed, 'pac-signed', [original]),
+    run(bytes) {
+      let pac: ReturnType<typeof parsePac>;
+      try {
+        pac = parsePac(bytes);
+      } catch (e) {
+        return `unparsed ${expectKerberosError(e, 'parsePac')}`;
+      }
+      let encTicketPart: EncTicketPart;
+      try {
+        encTicketPart = signTicketPac(part, pac, keys, { server }).encTicketPart;
+      } catch (e) {
+        return `unsigned ${expectKerberosError(e, 'signTicketPac')}`;
+      }
+      signed.lastBuilt = apReq(
+        reTicket(s, encodeEncTicketPart(encTicketPart), random),
+        sk.etype,
+        encrypt(sk, KeyUsage.AP_REQ_AUTH, authenticator(lab, s), { random }),
+      );
+      try {
+        lab.service.accept(signed.lastBuilt);
+        return 'accepted';
+      } catch (e) {
+        return expectKerberosError(e, 'KerberosService.accept');
+      }
+    },
+  };
+  const raw: Target = {
+    name: 'pac',
+    weight: 1,
+    inputs: new InputStream(seed, 'pac', [original]),
+    run(bytes) {
+      let decoded = false;
+      try {
+        const pac = decodePac(bytes);
+        decoded = true;
+        try {
+          encodePac(pac);
+        } catch (e) {
+          throw new InvariantError(`decodePac accepted a PAC that does not encode again: ${e}`);
+        }
+      } catch (e) {
+        if (e instanceof InvariantError) throw e;
+        expectKerberosError(e, 'decodePac');
+      }
+      try {
+        parsePac(bytes);
+      } catch (e) {
+        expectKerberosError(e, 'parsePac');
+      }
+      try {
+        verifyPac(bytes, keys);
+      } catch (e) {
+        expectKerberosError(e, 'verifyPac');
+        return decoded ? 'decoded, refused' : 'refused';
+      }
+      if (!same(bytes))
+        throw new InvariantError('a damaged PAC verified with the keys that signed the original');
+      return 'verified';
+    },
+  };
+  return [raw, signed];
+}
+
 /** Every in-process target. */
 export function inProcessTargets(seed: string, lab: FuzzLab): Target[] {
   return [
@@ -377,5 +488,6 @@ export function inProcessTargets(seed: string, lab: FuzzLab): Target[] {
     asTimestampTarget(seed, lab),
     ...serviceTargets(seed, lab),
     kkdcpTarget(seed, lab),
+    ...pacTargets(seed, lab),
   ];
 }
