@@ -38,6 +38,7 @@ import { hex, InvariantError } from './checks';
 import type { FuzzInput } from './inputs';
 import { buildLab, CONTOSO } from './lab';
 import { tcpTarget, udpTarget } from './network';
+import { pkinitTargets } from './pkinit';
 import { inProcessTargets, type Target } from './targets';
 
 const MAX_SAVED = 20;
@@ -134,6 +135,7 @@ const networkBases = [
 ];
 let targets: Target[] = [
   ...inProcessTargets(seed, lab),
+  ...(await pkinitTargets(seed, lab.clock.now())),
   udpTarget(seed, lab, networkBases),
   tcpTarget(seed, lab, networkBases),
 ];

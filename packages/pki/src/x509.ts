@@ -156,7 +156,8 @@ export function parseCertificate(der: Uint8Array): Certificate {
       subjectKeyIdentifier: ski,
       pkinitSans,
       upnSans,
-      subjectText: x509.subject.replace(/\n/g, ', '),
+      // node:crypto gives no subject text for an empty subject Name.
+      subjectText: (x509.subject ?? '').replace(/\n/g, ', '),
       fingerprint256: x509.fingerprint256,
     };
     native.set(parsed, { x509, publicKey });

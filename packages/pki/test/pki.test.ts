@@ -137,11 +137,19 @@ function handSignedData(who: PemCertificate, content: Uint8Array, o: HandSigned 
   return seq(oid(PkinitOid.id_signedData), der(0xa0, signedData));
 }
 
-/** `subject`'s certificate re-signed by `issuer` (its issuer name set to `issuer`'s subject): an intermediate CA. */
-async function reissuedBy(subject: PemCertificate, issuer: PemCertificate): Promise<PemCertificate> {
+/**
+ * `subject`'s certificate re-signed by `issuer` (its issuer name set to `issuer`'s subject): an
+ * intermediate CA; `edit` changes the certificate before it is signed.
+ */
+async function reissuedBy(
+  subject: PemCertificate,
+  issuer: PemCertificate,
+  edit?: (cert: import('pkijs').Certificate, pkijs: typeof import('pkijs')) => void,
+): Promise<PemCertificate> {
   const pkijs = await import('pkijs');
   const cert = pkijs.Certificate.fromBER(certificateFrom(subject.certPem).der.slice());
   cert.issuer = pkijs.Certificate.fromBER(certificateFrom(issuer.certPem).der.slice()).subject;
+  edit?.(cert, pkijs);
   const pkcs8 = Buffer.from(issuer.keyPem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
   const key = await globalThis.crypto.subtle.importKey(
     'pkcs8',
@@ -333,6 +341,15 @@ describe('path validation', () => {
       ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE,
       /does not chain/,
     );
+  });
+
+  it('reads a certificate whose subject is empty (node:crypto gives it no subject text) and checks its path', async () => {
+    const anonymous = await reissuedBy(alice, ca, (cert, pkijs) => {
+      cert.subject = new pkijs.RelativeDistinguishedNames();
+    });
+    const parsed = certificateFrom(anonymous.certPem);
+    expect(parsed.subjectText).toBe('');
+    expect(verifyCertificatePath(parsed, { anchors: anchors(), now: T0 })).toHaveLength(2);
   });
 
   describe('through intermediate CAs the peer sent', () => {
