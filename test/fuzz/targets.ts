@@ -28,15 +28,18 @@ import {
   encodeEncTicketPart,
   encodeKdcProxyMessage,
   encodeKdcReqBody,
+  encodeKrbFastReq,
   encodeMessage,
   encodePaData,
   encodePaEncTsEnc,
+  encodePaFxFastRequest,
+  encodeTgsReq,
   PaDataType,
   type Ticket,
   unwrapGssToken,
 } from '@krbsim/asn1';
 import { SeededRandom } from '@krbsim/core';
-import { checksum, checksumTypeFor, decrypt, encrypt, KeyUsage } from '@krbsim/crypto';
+import { cf2, checksum, checksumTypeFor, decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import type { Kdc } from '@krbsim/kdc';
 import { decodePac, encodePac, findPac, parsePac, signTicketPac, verifyPac } from '@krbsim/pac';
 import { frameTcp, KdcProxy, unframeKerbMessage } from '@krbsim/transport';
@@ -272,6 +275,67 @@ function tgsDeepTargets(seed: string, lab: FuzzLab): Target[] {
   return [authenticatorTarget, bodyTarget, ticketTarget];
 }
 
+/**
+ * FAST (RFC 6113) in TGS-REQs at CONTOSO.COM: alice's TGT and an
+ * authenticator subkey give the implicit armor key (section 5.4.1.1); the
+ * damaged KrbFastReq is encrypted in it beside a valid req-checksum, so the
+ * damage reaches the KDC's reading of the armored request (fast-options, the
+ * inner padata, the inner req-body) behind the armor.
+ */
+function fastTarget(seed: string, lab: FuzzLab): Target {
+  const random = new SeededRandom(`${seed}:fast`);
+  const tgt = lab.tgt;
+  const sk = tgt.cred.sessionKey;
+  const subkey = generateKey(sk.etype, { random });
+  const armorKey = cf2(subkey, sk, 'subkeyarmor', 'ticketarmor');
+  const referral = lab.exchanges.find((e) => e.realm === CONTOSO && e.request[0] === TGS_REQ)!;
+  const reqBody = decodeTgsReq(referral.request).reqBody;
+  const bodyDer = encodeKdcReqBody(reqBody);
+  const kdc = lab.kdcs.get(CONTOSO)!;
+  const krbFastReq = encodeKrbFastReq({ fastOptions: 0, padata: [], reqBody: bodyDer });
+  const t: Target = {
+    name: 'fast',
+    weight: 1,
+    inputs: new InputStream(seed, 'fast', [krbFastReq], [0x30]),
+    run(damaged) {
+      const auth = encodeAuthenticator({
+        authenticatorVno: 5,
+        crealm: tgt.cred.client.realm,
+        cname: tgt.cred.client.name,
+        cksum: {
+          cksumtype: checksumTypeFor(sk.etype),
+          checksum: checksum(sk, KeyUsage.TGS_REQ_AUTH_CKSUM, bodyDer),
+        },
+        cusec: 0,
+        ctime: Math.floor(lab.clock.now() / 1000) * 1000,
+        subkey: { keytype: subkey.etype, keyvalue: subkey.bytes },
+      });
+      const apReqDer = apReq(tgt.cred.ticket, sk.etype, encrypt(sk, KeyUsage.TGS_REQ_AUTH, auth, { random }));
+      const armoredData = {
+        reqChecksum: {
+          cksumtype: checksumTypeFor(armorKey.etype),
+          checksum: checksum(armorKey, KeyUsage.KEY_USAGE_FAST_REQ_CHKSUM, apReqDer),
+        },
+        encFastReq: {
+          etype: armorKey.etype,
+          cipher: encrypt(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, damaged, { random }),
+        },
+      };
+      t.lastBuilt = encodeTgsReq({
+        pvno: 5,
+        msgType: 12,
+        padata: [
+          { padataType: PaDataType.PA_TGS_REQ, padataValue: apReqDer },
+          { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData }) },
+        ],
+        reqBody,
+      });
+      return feedKdc(lab, kdc, t.lastBuilt);
+    },
+  };
+  return t;
+}
+
 /** AS-REQs of alice whose PA-ENC-TIMESTAMP plaintext is damaged, then encrypted in her key. */
 function asTimestampTarget(seed: string, lab: FuzzLab): Target {
   const random = new SeededRandom(`${seed}:as-timestamp`);
@@ -486,6 +550,7 @@ export function inProcessTargets(seed: string, lab: FuzzLab): Target[] {
     kdcWireTarget(seed, lab, TGS_REQ),
     ...tgsDeepTargets(seed, lab),
     asTimestampTarget(seed, lab),
+    fastTarget(seed, lab),
     ...serviceTargets(seed, lab),
     kkdcpTarget(seed, lab),
     ...pacTargets(seed, lab),
