@@ -38,11 +38,12 @@ import {
   type Ticket,
   unwrapGssToken,
 } from '@krbsim/asn1';
+import { KerberosClient } from '@krbsim/client';
 import { SeededRandom } from '@krbsim/core';
 import { cf2, checksum, checksumTypeFor, decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import type { Kdc } from '@krbsim/kdc';
 import { decodePac, encodePac, findPac, parsePac, signTicketPac, verifyPac } from '@krbsim/pac';
-import { frameTcp, KdcProxy, unframeKerbMessage } from '@krbsim/transport';
+import { frameTcp, InProcessTransport, KdcProxy, unframeKerbMessage } from '@krbsim/transport';
 import { checkKdcReply, expectKerberosError, InvariantError } from './checks';
 import { InputStream, smallInt, tlv } from './inputs';
 import { AZURE, CONTOSO, type FuzzLab, type Session } from './lab';
@@ -406,6 +407,69 @@ function serviceTargets(seed: string, lab: FuzzLab): Target[] {
   return [wire, auth, ticket];
 }
 
+/**
+ * GSS-API per-message tokens (RFC 4121 section 4.2) at the managed
+ * instance: a context set up with mutual authentication (the acceptor's
+ * subkey), then the initiator's Wrap tokens (sealed and integrity-only) and
+ * MIC token, damaged, each fed to the acceptor's `unwrap` and `verifyMic`.
+ * Invariants: nothing but a KerberosError, and no damaged token unwraps or
+ * verifies for a message the initiator did not send (a forgery).
+ */
+function gssTarget(seed: string, lab: FuzzLab): Target {
+  const random = new SeededRandom(`${seed}:gss`);
+  const client = new KerberosClient({
+    realm: CONTOSO,
+    transport: new InProcessTransport(),
+    clock: lab.clock,
+    random,
+  });
+  const built = client.buildApReq(lab.sqlTicket.cred, { gss: 'krb5', mutual: true });
+  const accepted = lab.service.accept(built.token);
+  const initiator = client.verifyApRep(built.context, accepted.responseToken!).securityContext;
+  const acceptor = accepted.securityContext;
+  if (initiator === undefined || acceptor === undefined)
+    throw new Error('fuzz lab: no GSS context at both ends');
+  const message = new TextEncoder().encode('SELECT SUSER_SNAME()');
+  const same = (a: Uint8Array) => a.length === message.length && a.every((x, i) => x === message[i]);
+  const bases = [
+    initiator.wrap(message),
+    initiator.wrap(message, { conf: false }),
+    initiator.getMic(message),
+  ];
+  return {
+    name: 'gss',
+    weight: 0.75,
+    inputs: new InputStream(seed, 'gss', bases, [0x04, 0x05]),
+    run(token) {
+      const out: string[] = [];
+      try {
+        const r = acceptor.unwrap(token);
+        if (!same(r.message))
+          throw new InvariantError('a damaged Wrap token unwrapped to a message never wrapped');
+        out.push('unwrapped');
+      } catch (e) {
+        if (e instanceof InvariantError) throw e;
+        out.push(`unwrap ${expectKerberosError(e, 'unwrap')}`);
+      }
+      const other = Uint8Array.from(message, (x, i) => (i === 0 ? x ^ 1 : x));
+      for (const [m, label] of [
+        [message, 'mic'],
+        [other, 'mic of another message'],
+      ] as const) {
+        try {
+          acceptor.verifyMic(m, token);
+          if (m === other) throw new InvariantError('a MIC token verified for a message it was not made for');
+          out.push(`${label} verified`);
+        } catch (e) {
+          if (e instanceof InvariantError) throw e;
+          out.push(`${label} ${expectKerberosError(e, 'verifyMic')}`);
+        }
+      }
+      return out.join(', ');
+    },
+  };
+}
+
 /** MS-KKDCP: KDC-PROXY-MESSAGEs to a proxy in front of the realms' KDCs. */
 function kkdcpTarget(seed: string, lab: FuzzLab): Target {
   const proxy = new KdcProxy((realm) => lab.route(realm));
@@ -553,6 +617,7 @@ export function inProcessTargets(seed: string, lab: FuzzLab): Target[] {
     fastTarget(seed, lab),
     ...serviceTargets(seed, lab),
     kkdcpTarget(seed, lab),
+    gssTarget(seed, lab),
     ...pacTargets(seed, lab),
   ];
 }
