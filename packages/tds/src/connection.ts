@@ -139,7 +139,7 @@ export class Connection {
       if (this.#state !== 'session' && this.#state !== 'closed') this.destroy('login timeout');
     }, config.loginTimeoutMs);
     socket.on('data', (d: Buffer) =>
-      this.#onSocketData(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)),
+      this.#guarded(() => this.#onSocketData(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))),
     );
     socket.on('error', (e) => this.destroy(`socket: ${e.message}`));
     socket.on('close', () => this.destroy('closed by the client'));
@@ -199,6 +199,27 @@ export class Connection {
     this.#onTds(bytes);
   }
 
+  /**
+   * Runs an event handler's work: what it throws ends this connection alone.
+   * A TdsError is the peer's fault (answered as a protocol error); anything
+   * else is a bug, reported to `onInternalError`. Thrown out of a socket's
+   * event handler it would be an uncaught exception, ending the process and
+   * every other client's connection with it.
+   */
+  #guarded(work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      if (this.#state === 'closed') return;
+      if (isTdsError(e)) {
+        this.#protocolError(e);
+        return;
+      }
+      this.#c.onInternalError?.(e);
+      this.destroy(`internal error: ${errorText(e)}`);
+    }
+  }
+
   /** Cleartext TDS, from the socket or out of TLS. */
   #onTds(bytes: Uint8Array): void {
     let messages: TdsMessage[];
@@ -218,12 +239,7 @@ export class Connection {
       try {
         this.#onMessage(m);
       } catch (e) {
-        if (!isTdsError(e)) {
-          // A bug (an answer that cannot be encoded): reported, and the connection closed, so the listener serves on.
-          this.#c.onInternalError?.(e);
-          this.destroy(`internal error: ${errorText(e)}`);
-          return;
-        }
+        if (!isTdsError(e)) throw e; // a bug: #guarded reports it and ends this connection
         this.#protocolError(e);
         return;
       }
@@ -337,7 +353,7 @@ export class Connection {
     });
     tls.on('data', (d: Buffer) => {
       if (this.#state === 'closed' || !this.#viaTls) return;
-      this.#onTds(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      this.#guarded(() => this.#onTds(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
     });
     tls.on('error', (e) => {
       if (this.#state === 'closed') return;
