@@ -75,6 +75,8 @@ export interface ListenTdsOptions {
   readonly ca?: PemCertificate;
   /** Close a connection that has not logged in after this long (default 15 000 ms). */
   readonly loginTimeoutMs?: number;
+  /** Close a logged-in connection that leaves a message half-sent this long (default 30 000 ms). */
+  readonly messageTimeoutMs?: number;
   /** Most connections at once (default 256). */
   readonly maxConnections?: number;
   readonly timers?: TdsTimers;
@@ -130,6 +132,7 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
     version: MANAGED_INSTANCE_PROG_VERSION,
     versionText: MANAGED_INSTANCE_VERSION,
     ...(options.loginTimeoutMs !== undefined && { loginTimeoutMs: options.loginTimeoutMs }),
+    ...(options.messageTimeoutMs !== undefined && { messageTimeoutMs: options.messageTimeoutMs }),
     ...(options.maxConnections !== undefined && { maxConnections: options.maxConnections }),
     ...(options.timers !== undefined && { timers: options.timers }),
     ...(log !== undefined && { log }),

@@ -113,6 +113,8 @@ export class Connection {
   #tls: TLSSocket | undefined;
   #loginBytes = 0;
   #deadline: unknown;
+  /** In a session: the deadline of the message half-sent now (none while nothing is buffered). */
+  #messageDeadline: unknown;
   #grace: unknown;
   #login: Login7 | undefined;
   #leg = 0;
@@ -158,6 +160,7 @@ export class Connection {
     const was = this.#state;
     this.#state = 'closed';
     this.#c.timers.clearTimeout(this.#deadline);
+    if (this.#messageDeadline !== undefined) this.#c.timers.clearTimeout(this.#messageDeadline);
     if (this.#grace !== undefined) this.#c.timers.clearTimeout(this.#grace);
     this.#tls?.destroy();
     this.#socket.destroy();
@@ -244,6 +247,29 @@ export class Connection {
         return;
       }
     }
+    this.#watchHalfSent(messages.length > 0);
+  }
+
+  /**
+   * In a session, a message half-sent must be complete within
+   * messageTimeoutMs of its first byte (a peer dripping bytes does not
+   * move the deadline); with nothing buffered there is no deadline.
+   * `completed`: messages completed in this read, so what is buffered now
+   * began after the deadline running, if any, was set.
+   */
+  #watchHalfSent(completed: boolean): void {
+    if (this.#state !== 'session') return;
+    if (completed || this.#reader.buffered === 0) {
+      if (this.#messageDeadline !== undefined) this.#c.timers.clearTimeout(this.#messageDeadline);
+      this.#messageDeadline = undefined;
+      if (this.#reader.buffered === 0) return;
+    }
+    this.#messageDeadline ??= this.#c.timers.setTimeout(() => {
+      this.#messageDeadline = undefined;
+      if (this.#state === 'session' && this.#reader.buffered > 0) {
+        this.destroy(`a message not complete within ${this.#c.messageTimeoutMs} ms`);
+      }
+    }, this.#c.messageTimeoutMs);
   }
 
   #onMessage(m: TdsMessage): void {

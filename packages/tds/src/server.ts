@@ -105,7 +105,14 @@ export interface ServeTdsOptions {
   readonly maxSspiBytes?: number;
   /** Close a connection that has not logged in after this long (default 15 000 ms, drivers' login timeout). */
   readonly loginTimeoutMs?: number;
-  /** The timer seam for the login deadline (default Node's). */
+  /**
+   * Close a logged-in connection that leaves a message half-sent this long,
+   * from its first byte (default 30 000 ms): what it holds is bounded in
+   * time as well as in bytes. An idle session, with nothing half-sent, is
+   * kept, as SQL Server keeps it.
+   */
+  readonly messageTimeoutMs?: number;
+  /** The timer seam for the login and message deadlines (default Node's). */
   readonly timers?: TdsTimers;
   /** One line per connection event; never key material or passwords. */
   readonly log?: (line: string) => void;
@@ -138,6 +145,7 @@ export const TDS_SERVER_DEFAULTS = Object.freeze({
   maxMessageBytes: 1024 * 1024,
   maxSspiBytes: 64 * 1024,
   loginTimeoutMs: 15_000,
+  messageTimeoutMs: 30_000,
   version: Object.freeze({ major: 16, minor: 0, build: 4100, subBuild: 1 }),
   progName: 'Microsoft SQL Server',
   versionText:
@@ -157,6 +165,7 @@ export interface ConnectionConfig {
   readonly maxMessageBytes: number;
   readonly maxSspiBytes: number;
   readonly loginTimeoutMs: number;
+  readonly messageTimeoutMs: number;
   readonly timers: TdsTimers;
   readonly log: ((line: string) => void) | undefined;
   readonly onInternalError: ((error: unknown) => void) | undefined;
@@ -192,6 +201,7 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
     maxMessageBytes: options.maxMessageBytes ?? d.maxMessageBytes,
     maxSspiBytes: options.maxSspiBytes ?? d.maxSspiBytes,
     loginTimeoutMs: options.loginTimeoutMs ?? d.loginTimeoutMs,
+    messageTimeoutMs: options.messageTimeoutMs ?? d.messageTimeoutMs,
     timers: options.timers ?? systemTdsTimers,
     log: options.log,
     onInternalError: options.onInternalError,

@@ -515,6 +515,30 @@ describe('serveTds: the session', () => {
     expect((await next(4)).find((t) => t.type === 'ROW')).toMatchObject({ values: ['ok'] });
   });
 
+  it('closes a session that leaves a message half-sent past messageTimeoutMs; an idle one stays', async () => {
+    const timers = new ManualTimers();
+    const { s, next, log } = await session({ timers, messageTimeoutMs: 20_000 });
+    // Logged in and idle: the login deadline is gone and no message deadline runs.
+    expect(timers.pending()).toEqual([]);
+    const packets = encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch(`SELECT '${'x'.repeat(600)}'`), {
+      packetSize: 512,
+    });
+    expect(packets.length).toBeGreaterThan(1024);
+    // A whole message, in two writes: the deadline runs between them and ends with the message.
+    s.send(packets.subarray(0, 512));
+    await until(() => timers.pending().includes(20_000));
+    s.send(packets.subarray(512));
+    expect((await next(3)).at(-1)).toMatchObject({ type: 'DONE' });
+    expect(timers.pending()).toEqual([]);
+    // Half a message, and nothing more: the deadline closes the connection.
+    s.send(packets.subarray(0, 512));
+    await until(() => timers.pending().includes(20_000));
+    expect(timers.pending()).toEqual([20_000]);
+    expect(timers.fire(20_000)).toBe(1);
+    await s.closed;
+    expect(log.some((l) => l.endsWith('a message not complete within 20000 ms'))).toBe(true);
+  });
+
   it("answers a session's own batch results that cannot be encoded with error 50000, and reports them", async () => {
     const errors: unknown[] = [];
     const { s, next } = await session({
