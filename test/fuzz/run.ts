@@ -17,7 +17,10 @@
  * the wire; TGS-REQs around a valid TGT with the authenticator, the body or
  * the ticket damaged behind the crypto; AS-REQs with a damaged
  * PA-ENC-TIMESTAMP; the managed instance's AP-REQ acceptance the same ways;
- * the MS-KKDCP proxy; a real `serveKdc` over UDP and TCP on 127.0.0.1.
+ * the MS-KKDCP proxy; PACs, raw and signed again; FAST-armored TGS-REQs;
+ * GSS Wrap and MIC tokens; PKINIT's CMS and AuthPack at a PKINIT realm; a
+ * real `serveKdc` over UDP and TCP, and a real `serveTds` (PRELOGIN,
+ * LOGIN7, SQL batches), on 127.0.0.1.
  * Invariants (checks.ts): nothing but a KerberosError out of a parser or the
  * acceptor, nothing out of `Kdc.handle` and no internal error inside it,
  * every reply a well-formed KRB-ERROR or a reply of the request's kind, no
@@ -40,6 +43,7 @@ import { buildLab, CONTOSO } from './lab';
 import { tcpTarget, udpTarget } from './network';
 import { pkinitTargets } from './pkinit';
 import { inProcessTargets, type Target } from './targets';
+import { tdsTargets } from './tds';
 
 const MAX_SAVED = 20;
 /** The heap and array buffers may end this much above where they started (after a GC). */
@@ -138,6 +142,7 @@ let targets: Target[] = [
   ...(await pkinitTargets(seed, lab.clock.now())),
   udpTarget(seed, lab, networkBases),
   tcpTarget(seed, lab, networkBases),
+  ...tdsTargets(seed),
 ];
 if (values.only !== undefined) {
   const only = new Set(values.only.split(','));
