@@ -95,7 +95,7 @@ const SKIP: readonly (CommandRef & { readonly reason: string })[] = [
   })),
   ...[
     'pnpm fuzz',
-    'pnpm fuzz --seed robust-120 --seconds 120',
+    'pnpm fuzz --seed robust-120b --seconds 120',
     'pnpm fuzz --seed S --only tgs-ticket,udp',
   ].map((command) => ({
     files: ['docs/robustness.md'],
