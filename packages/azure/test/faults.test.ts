@@ -100,6 +100,20 @@ describe('a clock per party', () => {
   });
 });
 
+describe('a party clock refuses a skew that is not a number of milliseconds', () => {
+  it('NaN and infinities are a RangeError naming the party; the skew it had stays', () => {
+    const lab = createAzureSqlMiLab({ seed: 5 });
+    const clock = lab.clockOf('client');
+    clock.skewMs = 1000;
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(() => {
+        clock.skewMs = bad;
+      }).toThrow(/PartyClock client: skewMs must be finite/);
+    }
+    expect(clock.skewMs).toBe(1000);
+  });
+});
+
 describe('KDCs that are down, slow or answer garbage', () => {
   it('a down on-prem DC or KDC proxy is "no logon servers" (0x51f), in the trace too', async () => {
     const { lab, alice, mi } = setup();

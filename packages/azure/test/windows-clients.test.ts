@@ -7,6 +7,7 @@ import {
   LabError,
   type ManagedInstance,
   type OnPremUser,
+  parseWindowsVersion,
 } from '@krbsim/azure';
 import { Duration, ErrorCode, KerberosError, ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
@@ -236,6 +237,28 @@ describe('one Windows-authentication instance per subnet, by network', () => {
       lab.addManagedInstance({ name: 'mi2', dnsZone: 'abc123', subnet });
     } catch (e) {
       expect(e).toMatchObject({ reason: 'invalid-subnet' });
+    }
+  });
+});
+
+describe('Windows versions, as a client is given them', () => {
+  it('reads the forms the facts sheet uses, ranked so that a prerequisite is a comparison', () => {
+    expect(parseWindowsVersion('Windows Server 2012 R2')).toMatchObject({ family: 'server', rank: 2012.5 });
+    expect(parseWindowsVersion('Windows Server 2016')).toMatchObject({ family: 'server', rank: 2016 });
+    expect(parseWindowsVersion('Windows 8.1')).toMatchObject({ family: 'client', rank: 8.1 });
+    expect(parseWindowsVersion('Windows 11')).toMatchObject({ family: 'client', rank: 11 });
+    const w10 = parseWindowsVersion('Windows 10');
+    const w10h1 = parseWindowsVersion('Windows 10 21H1');
+    expect(w10).toMatchObject({ family: 'client', rank: 10 });
+    expect(w10h1.rank).toBeGreaterThan(w10.rank);
+    expect(w10h1.rank).toBeLessThan(11);
+  });
+
+  it('refuses a name it does not know, saying which forms it reads', () => {
+    for (const name of ['Windows Vista', 'Windows 10 99H9', 'Ubuntu 22.04', '']) {
+      expect(() => parseWindowsVersion(name), name).toThrow(
+        /unknown Windows version .*: use forms like "Windows 10 21H1", "Windows 11" or "Windows Server 2012 R2"/,
+      );
     }
   });
 });

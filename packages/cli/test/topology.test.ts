@@ -76,6 +76,22 @@ describe('parseTopology', () => {
       'trusts[0].direction: expected one of one-way, two-way',
     ],
     ['not yaml', 'realms: [', 'topology: not valid YAML'],
+    ['no realm at all', 'realms: []', 'realms: at least one realm is needed'],
+    [
+      'a flag that is not true or false',
+      'realms: [{ name: A.TEST, policy: { allowWeakCrypto: yes please } }]',
+      'realms[0].policy.allowWeakCrypto: expected true or false, got',
+    ],
+    [
+      'a zero duration',
+      'realms: [{ name: A.TEST, policy: { maxTicketLife: 0s } }]',
+      'realms[0].policy.maxTicketLife: a duration must be positive',
+    ],
+    [
+      'a computer name longer than NetBIOS allows',
+      'realms: [{ name: A.TEST, kind: active-directory, computers: [{ name: WORKSTATION-0123456 }] }]',
+      'realms[0].computers[0].name: expected a NetBIOS name (1 to 15 letters, digits or',
+    ],
   ];
   for (const [what, text, message] of bad) {
     it(`rejects ${what} with the field's path`, () => {
