@@ -22,7 +22,6 @@
  */
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
 import { decodeMessage, encodeAsReq, KdcOptions, NameType } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { SeededRandom } from '@krbsim/core';
@@ -30,9 +29,9 @@ import { frameTcp, type KdcServer, serveKdc, TcpRecordReader, UdpTcpTransport } 
 import { checkKdcReply, InvariantError } from './checks';
 import { InputStream } from './inputs';
 import { ALICE_PASSWORD, CONTOSO, type FuzzLab } from './lab';
+import { connectLoopback, HOST, Inbox } from './sockets';
 import type { Target } from './targets';
 
-const HOST = '127.0.0.1';
 /** How long an answer may take before the server counts as not answering. */
 const ANSWER_MS = 5_000;
 const GOOD_CLIENT_EVERY_MS = 500;
@@ -229,51 +228,20 @@ export function udpTarget(seed: string, lab: FuzzLab, bases: readonly Uint8Array
 
 /** One TCP connection that answers records in order. */
 async function tcpConnection(port: number) {
-  const socket: Socket = await new Promise((resolve, reject) => {
-    const s = connect({ port, host: HOST });
-    s.once('error', reject);
-    s.once('connect', () => {
-      s.off('error', reject);
-      s.on('error', () => {});
-      resolve(s);
-    });
-  });
+  const socket = await connectLoopback(port);
   const reader = new TcpRecordReader(1 << 20);
-  const records: Uint8Array[] = [];
-  let closed = false;
-  let wake: (() => void) | undefined;
+  const records = new Inbox<Uint8Array>();
   socket.on('data', (chunk: Buffer) => {
     for (const e of reader.push(new Uint8Array(chunk))) if (e.kind === 'record') records.push(e.message);
-    wake?.();
   });
-  socket.on('close', () => {
-    closed = true;
-    wake?.();
-  });
+  socket.on('close', () => records.close());
   return {
     socket,
     get closed() {
-      return closed;
+      return records.closed;
     },
     /** The next record, or 'closed', or 'timeout'. */
-    async next(ms: number): Promise<Uint8Array | 'closed' | 'timeout'> {
-      const deadline = performance.now() + ms;
-      for (;;) {
-        if (records.length > 0) return records.shift()!;
-        if (closed) return 'closed';
-        const left = deadline - performance.now();
-        if (left <= 0) return 'timeout';
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, left);
-          function done() {
-            clearTimeout(t);
-            wake = undefined;
-            resolve();
-          }
-          wake = done;
-        });
-      }
-    },
+    next: (ms: number) => records.next(ms),
   };
 }
 

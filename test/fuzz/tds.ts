@@ -33,7 +33,6 @@
  * after the server's own deadlines (2 s here) no connection is left open.
  */
 
-import { connect, type Socket } from 'node:net';
 import { SeededRandom } from '@krbsim/core';
 import {
   connectTds,
@@ -64,9 +63,9 @@ import {
 } from '@krbsim/tds';
 import { hex, InvariantError } from './checks';
 import { InputStream } from './inputs';
+import { connectLoopback, HOST, Inbox } from './sockets';
 import type { Target } from './targets';
 
-const HOST = '127.0.0.1';
 /** How long an answer may take before the server counts as not answering. */
 const ANSWER_MS = 5_000;
 const GOOD_CLIENT_EVERY_MS = 500;
@@ -185,61 +184,28 @@ const BATCHES = [
 
 /** A TCP connection that reassembles the server's messages and notes when it closed. */
 async function tdsConnection(port: number) {
-  const socket: Socket = await new Promise((resolve, reject) => {
-    const s = connect({ port, host: HOST, noDelay: true });
-    s.once('error', reject);
-    s.once('connect', () => {
-      s.off('error', reject);
-      s.on('error', () => {});
-      resolve(s);
-    });
-  });
+  const socket = await connectLoopback(port, { noDelay: true });
   // What the server sends must always be well-formed packets; a client's bounds (connectTds's).
   const reader = new PacketReader({ maxPacket: MAX_PACKET_SIZE, maxMessage: 4 << 20 });
-  const messages: { type: number; payload: Uint8Array }[] = [];
-  let broken: string | undefined;
-  let closed = false;
-  let wake: (() => void) | undefined;
+  const messages = new Inbox<{ type: number; payload: Uint8Array }>();
   socket.on('data', (chunk: Buffer) => {
     try {
       messages.push(...reader.push(new Uint8Array(chunk)));
     } catch (e) {
-      broken ??= `the server's packets do not read: ${(e as Error).message}`;
+      messages.break(`the server's packets do not read: ${(e as Error).message}`);
     }
-    wake?.();
   });
-  socket.on('close', () => {
-    closed = true;
-    wake?.();
-  });
+  socket.on('close', () => messages.close());
   const opened = performance.now();
   return {
     socket,
     opened,
     get closed() {
-      return closed;
+      return messages.closed;
     },
     write: (b: Uint8Array) => socket.write(b),
     /** The next message, or 'closed', or 'timeout'. */
-    async next(ms: number): Promise<{ type: number; payload: Uint8Array } | 'closed' | 'timeout'> {
-      const deadline = performance.now() + ms;
-      for (;;) {
-        if (broken !== undefined) throw new InvariantError(broken);
-        if (messages.length > 0) return messages.shift()!;
-        if (closed) return 'closed';
-        const left = deadline - performance.now();
-        if (left <= 0) return 'timeout';
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, left);
-          function done() {
-            clearTimeout(t);
-            wake = undefined;
-            resolve();
-          }
-          wake = done;
-        });
-      }
-    },
+    next: (ms: number) => messages.next(ms),
   };
 }
 type TdsConnection = Awaited<ReturnType<typeof tdsConnection>>;
