@@ -184,7 +184,19 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       }
       stats.requests++;
       responses.set(req.socket, res);
-      void handle(req, res);
+      handle(req, res).catch((e: unknown) => {
+        // A bug (handle answers every failure it knows), such as a log sink that throws: a 500 for
+        // this request, never an unhandled rejection, which would end the process and every
+        // other client's request with it.
+        respond(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'internal error\n');
+        try {
+          log(
+            `kkdcp ${req.method} ${(req.url ?? '/').split('?')[0]} -> 500 (internal error: ${errorText(e)})`,
+          );
+        } catch {
+          // The log sink itself failed: the 500 is all that can be done.
+        }
+      });
     },
   );
   // Peers by TCP socket, for the lines logged after a TLS socket has lost its address.
@@ -372,4 +384,9 @@ function summarize(body: Uint8Array): string {
   } catch {
     return `${body.length} bytes`;
   }
+}
+
+/** An error's message, or what was thrown. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

@@ -290,6 +290,27 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
     expect(log[0]).toMatch(/-> 500 \(KDC failed: kdb unavailable\)$/);
   });
 
+  it('answers 500 to a request its own code fails on (a log sink that throws), and keeps serving', async () => {
+    const proxy = new KdcProxy(() => () => Uint8Array.of(0x6b, 0x00));
+    const lines: string[] = [];
+    let throwing = true;
+    const { server: s } = await start(proxy, {
+      log: (l) => {
+        if (throwing) throw new Error('log sink down');
+        lines.push(l);
+      },
+    });
+    const body = wrap(asReq('alice', REALM), REALM);
+    // Before the fix the rejection of the request handler went unhandled: the process ended.
+    const first = await https(s.url, body);
+    expect(first.status).toBe(500);
+    expect(Buffer.from(first.body).toString()).toBe('internal error\n');
+    throwing = false;
+    expect((await https(s.url, body)).status).toBe(200);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/-> 200 /);
+  });
+
   it('is refused by a client that does not trust its CA, and logs the failed handshake', async () => {
     let sawFailure!: () => void;
     const failureLogged = new Promise<void>((resolve) => {
