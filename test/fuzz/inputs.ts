@@ -47,7 +47,7 @@ function randomLength(rnd: SeededRandom): number {
 export class InputStream {
   readonly #seed: string;
   readonly #target: string;
-  readonly #bases: readonly Uint8Array[];
+  readonly #bases: Uint8Array[];
   readonly #tags: readonly number[];
   readonly #arbs = new Map<number, fc.Arbitrary<DerMutant>>();
   #batch = 0;
@@ -62,8 +62,17 @@ export class InputStream {
     if (bases.length === 0) throw new Error(`fuzz target ${target}: no base inputs`);
     this.#seed = seed;
     this.#target = target;
-    this.#bases = bases;
+    this.#bases = [...bases];
     this.#tags = tags;
+  }
+
+  /**
+   * Another base, known only once the target runs (a message a real peer
+   * sends mid-exchange): the batches after the current one damage it in
+   * turn with the others.
+   */
+  addBase(bytes: Uint8Array): void {
+    this.#bases.push(bytes);
   }
 
   next(): FuzzInput {

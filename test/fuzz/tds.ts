@@ -1,8 +1,9 @@
 /**
  * Fuzzing a real `serveTds` (@krbsim/tds) on loopback (127.0.0.1 only),
  * encryption `not-supported` so that every byte reaches the message
- * parsers, with the built-in SQL surface behind an `authenticate` that
- * accepts one fixed SSPI token and refuses every other with 18452.
+ * parsers (`tds-tls` has one of its own with encryption `required`), with
+ * the built-in SQL surface behind an `authenticate` that accepts one fixed
+ * SSPI token and refuses every other with 18452.
  *
  * - `tds-prelogin`: a damaged PRELOGIN as the first message of a fresh
  *   connection. The answer must be a PRELOGIN answer that decodes (then, if
@@ -18,8 +19,21 @@
  *   when the server closed it). A batch that decodes gets a token stream
  *   (results or the surface's errors) and the session stays open; one that
  *   does not gets ERROR 4014 and the connection closes.
+ * - `tds-tls`: on a fresh connection, a PRELOGIN offering ENCRYPT_ON, then
+ *   the client's TLS handshake bytes, damaged, in PRELOGIN packets as a
+ *   client sends them (MS-TDS 3.2.5.2): a TLS 1.2 client's ClientHello
+ *   (node:tls's, with a client random from the seed), or its second flight
+ *   (ClientKeyExchange, ChangeCipherSpec, Finished, captured from a real
+ *   handshake with this server) after a good ClientHello and the server's
+ *   flight (the second flight holds that handshake's ephemeral key, so the
+ *   inputs made from it differ from run to run; a failure saves what was
+ *   sent). Every 16th input goes out with a damaged packet header, or bare.
+ *   What the server sends must be PRELOGIN packets carrying TLS records
+ *   (once the client's bytes went bare, anything: the server answers bare),
+ *   and every connection must be closed by the login deadline: a handshake
+ *   with such a client never completes.
  *
- * Every 32nd input of each target also goes out as raw packets with a
+ * Every 32nd input of the first three targets also goes out as raw packets with a
  * damaged header (a lying length, EOM cleared, another type, cut short...),
  * or the input's bytes themselves read as packets, on a connection of its
  * own brought to the target's state; a reader with the server's bounds says
@@ -33,9 +47,13 @@
  * after the server's own deadlines (2 s here) no connection is left open.
  */
 
-import { SeededRandom } from '@krbsim/core';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { concatBytes, ManualClock, SeededRandom } from '@krbsim/core';
+import { createSelfSignedCa, issueServerCertificate } from '@krbsim/pki';
 import {
   connectTds,
+  DEFAULT_PACKET_SIZE,
   DoneStatus,
   decodeLogin7,
   decodePrelogin,
@@ -85,6 +103,29 @@ const RAW_EVERY = 32;
 const RAW_LOOK_MS = 50;
 /** The most raw connections left open for the server's login deadline to close (the oldest are closed first). */
 const MAX_LEFT_OPEN = 32;
+/** Every TLS_RAW_EVERY-th `tds-tls` input goes out with a damaged packet header, or bare. */
+const TLS_RAW_EVERY = 16;
+/** How long the server's reaction to a handshake flight is watched before the connection is left to the login deadline. */
+const TLS_LOOK_MS = 50;
+/** A `tds-tls` connection the server has not closed this long after it opened broke the login deadline. */
+const TLS_CLOSE_BY_MS = LOGIN_TIMEOUT_MS + ANSWER_MS;
+/** The most `tds-tls` connections left for the login deadline at once (the server takes 256): the next input waits. */
+const MAX_WAITING = 64;
+/** The name in the server's certificate, which the good client checks. */
+const TLS_SERVERNAME = 'localhost';
+/** When the certificates are made (a fixed time, as the lab's), and for how long they are valid (till 2045). */
+const CERT_TIME = Date.UTC(2026, 0, 1);
+const CERT_DAYS = 20 * 365;
+/** TLS record content types (alert, handshake) and handshake message types (RFC 5246). */
+const TLS_ALERT = 0x15;
+const TLS_HANDSHAKE = 0x16;
+const CLIENT_HELLO = 0x01;
+const SERVER_HELLO_DONE = 0x0e;
+const CLIENT_KEY_EXCHANGE = 0x10;
+/** The largest TLS 1.2 record body, encrypted (RFC 5246 section 6.2.3). */
+const MAX_TLS_RECORD = (1 << 14) + 2048;
+/** The type of a "message" of bytes as they came, on a connection taken bare (see `tdsConnection`). */
+const BARE = -1;
 
 const SERVER_NAME = 'mi1';
 const LOGIN = 'CONTOSO\\alice';
@@ -103,6 +144,17 @@ const GOOD_PRELOGIN = encodePrelogin({
   mars: 0,
 });
 const GOOD_PRELOGIN_WIRE = encodePackets(TdsPacketType.PRELOGIN, GOOD_PRELOGIN);
+/** The PRELOGIN a client asking for TLS sends (as connectTds does with encryption 'on'). */
+const GOOD_TLS_PRELOGIN_WIRE = encodePackets(
+  TdsPacketType.PRELOGIN,
+  encodePrelogin({
+    version: CLIENT_VERSION,
+    encryption: Encryption.ON,
+    instance: Uint8Array.of(0),
+    threadId: 4242,
+    mars: 0,
+  }),
+);
 const GOOD_LOGIN7 = encodeLogin7({
   sspi: GOOD_SSPI,
   hostName: 'fuzz-pc',
@@ -188,7 +240,12 @@ async function tdsConnection(port: number) {
   // What the server sends must always be well-formed packets; a client's bounds (connectTds's).
   const reader = new PacketReader({ maxPacket: MAX_PACKET_SIZE, maxMessage: 4 << 20 });
   const messages = new Inbox<{ type: number; payload: Uint8Array }>();
+  let bare = false;
   socket.on('data', (chunk: Buffer) => {
+    if (bare) {
+      messages.push({ type: BARE, payload: new Uint8Array(chunk) });
+      return;
+    }
     try {
       messages.push(...reader.push(new Uint8Array(chunk)));
     } catch (e) {
@@ -206,6 +263,10 @@ async function tdsConnection(port: number) {
     write: (b: Uint8Array) => socket.write(b),
     /** The next message, or 'closed', or 'timeout'. */
     next: (ms: number) => messages.next(ms),
+    /** From now on what the server sends is not read as packets: it comes as it is, as "messages" of type BARE. */
+    bare: () => {
+      bare = true;
+    },
   };
 }
 type TdsConnection = Awaited<ReturnType<typeof tdsConnection>>;
@@ -240,15 +301,27 @@ function tokensOf(
 const errorNumbers = (tokens: readonly TdsTokenValue[]) =>
   tokens.flatMap((t) => (t.type === 'ERROR' ? [t.number] : []));
 
-/** A serveTds as the brief sets it, what it reported, and a good client that must keep being served. */
-async function startServer() {
+/** The certificate and key a server with encryption `required` serves, and the CA a good client trusts. */
+interface ServerTls {
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly caPem: string;
+}
+
+/**
+ * A serveTds as the brief sets it (encryption `not-supported`, or `required` with `tls`), what it
+ * reported, and a good client that must keep being served.
+ */
+async function startServer(tls?: ServerTls) {
   const bugs: unknown[] = [];
   const lastLog: string[] = [];
   const server: TdsServer = await serveTds({
     host: HOST,
     port: 0,
     serverName: SERVER_NAME,
-    encryption: 'not-supported',
+    ...(tls === undefined
+      ? { encryption: 'not-supported' }
+      : { encryption: 'required', cert: tls.certPem, key: tls.keyPem }),
     loginTimeoutMs: LOGIN_TIMEOUT_MS,
     messageTimeoutMs: LOGIN_TIMEOUT_MS,
     authenticate: ({ sspi }) =>
@@ -270,6 +343,7 @@ async function startServer() {
   return {
     server,
     port: server.port,
+    tls,
     /** Throws if the server reported an internal error since the last call. */
     checkBugs() {
       const found = bugs.splice(0);
@@ -282,7 +356,7 @@ async function startServer() {
       }
     },
     log: () => lastLog.join(' | '),
-    /** Every GOOD_CLIENT_EVERY_MS: connect, log in with the accepted token, SELECT SUSER_SNAME(). */
+    /** Every GOOD_CLIENT_EVERY_MS: connect (in TLS with `tls`), log in with the accepted token, SELECT SUSER_SNAME(). */
     async goodClient(force = false) {
       if (!force && performance.now() - lastGood < GOOD_CLIENT_EVERY_MS) return;
       lastGood = performance.now();
@@ -291,7 +365,9 @@ async function startServer() {
         client = await connectTds({
           host: HOST,
           port: server.port,
-          encryption: 'not-supported',
+          ...(tls === undefined
+            ? { encryption: 'not-supported' }
+            : { encryption: 'on', tls: { ca: tls.caPem, servername: TLS_SERVERNAME } }),
           timeoutMs: ANSWER_MS,
         });
         const r = await client.login({ sspi: GOOD_SSPI, hostName: 'fuzz-good', appName: 'krbsim fuzz' });
@@ -441,14 +517,17 @@ class TdsFuzz {
   readonly leftOpen: TdsConnection[] = [];
   readonly raw = new Map<string, number>();
   readonly #rnd: SeededRandom;
+  readonly #tls: (() => Promise<ServerTls>) | undefined;
   #n = 0;
 
-  constructor(seed: string, name: string) {
+  /** @param tls makes the certificate of a server with encryption `required` (at the first input) */
+  constructor(seed: string, name: string, tls?: () => Promise<ServerTls>) {
     this.#rnd = new SeededRandom(`${seed}:${name}-raw`);
+    this.#tls = tls;
   }
 
   async begin(): Promise<Context> {
-    this.ctx ??= await startServer();
+    this.ctx ??= await startServer(await this.#tls?.());
     await this.ctx.goodClient();
     return this.ctx;
   }
@@ -791,7 +870,344 @@ function batchTarget(seed: string): Target {
   return target;
 }
 
+/** A CA and a server certificate for 127.0.0.1 and localhost (ECDSA P-256, at a fixed time, serials from the seed). */
+async function makeServerTls(seed: string): Promise<ServerTls> {
+  const certs = {
+    clock: new ManualClock(CERT_TIME),
+    random: new SeededRandom(`${seed}:tds-tls-certs`),
+    keyType: 'ecdsa-p256',
+    validityDays: CERT_DAYS,
+  } as const;
+  const ca = await createSelfSignedCa({ ...certs, commonName: 'krbsim fuzz TDS CA' });
+  const server = await issueServerCertificate(ca, {
+    ...certs,
+    dnsNames: [TLS_SERVERNAME],
+    ipAddresses: [HOST],
+  });
+  return { certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem };
+}
+
+/**
+ * The first flight of a TLS 1.2 client (node:tls, set up as connectTds sets it up): its ClientHello,
+ * with a client random from the seed, so that the inputs made from it are the seed's. node:tls writes
+ * it as soon as it starts on a connected duplex, so it is there before the target's first input.
+ */
+function clientHello(seed: string): Uint8Array {
+  const written: Buffer[] = [];
+  const wire = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      written.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  const tls = tlsConnect({ socket: wire, servername: TLS_SERVERNAME, maxVersion: 'TLSv1.2' });
+  tls.on('error', () => {});
+  tls.destroy();
+  const hello = Uint8Array.from(Buffer.concat(written));
+  if (hello[0] !== TLS_HANDSHAKE || hello[5] !== CLIENT_HELLO)
+    throw new Error(`fuzz: tds-tls: node:tls wrote no ClientHello at once: ${hex(hello, 16)}`);
+  // After the record header (5 bytes), the handshake header (4) and client_version (2): the 32-byte random.
+  hello.set(new SeededRandom(`${seed}:tds-tls-hello`).fill(new Uint8Array(32)), 11);
+  return hello;
+}
+
+/** Whether bytes start with a TLS record holding a ClientKeyExchange: sent as a second flight. */
+const isSecondFlight = (bytes: Uint8Array) => bytes[0] === TLS_HANDSHAKE && bytes[5] === CLIENT_KEY_EXCHANGE;
+
+/** The TLS records of one direction of a connection, read as they come; throws when the framing is not TLS's. */
+class TlsRecords {
+  /** Each whole record: its content type and body. */
+  readonly seen: { type: number; body: Uint8Array }[] = [];
+  #buf: Uint8Array = new Uint8Array(0);
+
+  push(bytes: Uint8Array, what: string): void {
+    let buf = this.#buf.length === 0 ? bytes : concatBytes([this.#buf, bytes]);
+    while (buf.length >= 5) {
+      const length = (buf[3]! << 8) | buf[4]!;
+      if (buf[0]! < 0x14 || buf[0]! > 0x17 || buf[1] !== 3 || length > MAX_TLS_RECORD)
+        throw new InvariantError(`${what} carry no TLS record: ${hex(buf, 16)}`);
+      if (buf.length < 5 + length) break;
+      this.seen.push({ type: buf[0]!, body: buf.subarray(5, 5 + length) });
+      buf = buf.subarray(5 + length);
+    }
+    this.#buf = buf.slice();
+  }
+
+  /** Nothing buffered, and the last record ends a server's first flight (ServerHelloDone). */
+  get flightDone(): boolean {
+    const last = this.seen.at(-1);
+    return (
+      this.#buf.length === 0 &&
+      last?.type === TLS_HANDSHAKE &&
+      Buffer.from(last.body.subarray(-4)).equals(Buffer.from([SERVER_HELLO_DONE, 0, 0, 0]))
+    );
+  }
+}
+
+/** A connection in the TLS handshake, and the server's records on it so far. */
+interface Handshake {
+  readonly c: TdsConnection;
+  readonly records: TlsRecords;
+}
+
+/** What the server sends in the handshake, read and checked: PRELOGIN messages carrying TLS records. */
+async function nextRecords(
+  h: Handshake,
+  ms: number,
+  what: string,
+): Promise<'closed' | 'timeout' | 'records'> {
+  const m = await h.c.next(ms);
+  if (typeof m === 'string') return m;
+  if (m.type === BARE) return 'records';
+  if (m.type !== TdsPacketType.PRELOGIN)
+    throw new InvariantError(`${what}: a message of type 0x${m.type.toString(16)}, not PRELOGIN`);
+  h.records.push(m.payload, `${what}: PRELOGIN packets`);
+  return 'records';
+}
+
+/**
+ * A connection that has sent a PRELOGIN with ENCRYPT_ON and been answered ON; with `hello`, also a
+ * ClientHello and been answered with the server's first flight. A failure there is the server's.
+ */
+async function openHandshake(ctx: Context, hello?: Uint8Array): Promise<Handshake> {
+  const c = await tdsConnection(ctx.port);
+  const h = { c, records: new TlsRecords() };
+  c.write(GOOD_TLS_PRELOGIN_WIRE);
+  const p = await c.next(ANSWER_MS);
+  if (typeof p === 'string' || p.type !== TdsPacketType.TABULAR_RESULT)
+    throw new InvariantError(
+      `a PRELOGIN with ENCRYPT_ON got ${typeof p === 'string' ? p : `type 0x${p.type.toString(16)}`}; server log: ${ctx.log()}`,
+    );
+  let encryption: number | undefined;
+  try {
+    encryption = decodePrelogin(p.payload).encryption;
+  } catch (e) {
+    throw new InvariantError(
+      `the answer to a PRELOGIN with ENCRYPT_ON does not decode: ${(e as Error).message}`,
+    );
+  }
+  if (encryption !== Encryption.ON)
+    throw new InvariantError(`a PRELOGIN with ENCRYPT_ON was answered 0x${encryption?.toString(16)}, not ON`);
+  if (hello === undefined) return h;
+  c.write(encodePackets(TdsPacketType.PRELOGIN, hello, { packetSize: DEFAULT_PACKET_SIZE }));
+  while (!h.records.flightDone) {
+    const r = await nextRecords(h, ANSWER_MS, "the server's answer to a good ClientHello");
+    if (r !== 'records')
+      throw new InvariantError(
+        `a good ClientHello got ${r}, not the server's flight; server log: ${ctx.log()}`,
+      );
+  }
+  return h;
+}
+
+/**
+ * A real TLS 1.2 handshake with the server in PRELOGIN packets, as connectTds does it, through a relay
+ * that keeps what the client writes once the server has answered: its second flight
+ * (ClientKeyExchange, ChangeCipherSpec, Finished).
+ */
+async function secondFlight(ctx: Context): Promise<Uint8Array> {
+  const { c } = await openHandshake(ctx);
+  const flights: Buffer[][] = [[], []];
+  let answered = false;
+  const relay = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      flights[answered ? 1 : 0]!.push(Buffer.from(chunk));
+      c.write(encodePackets(TdsPacketType.PRELOGIN, chunk, { packetSize: DEFAULT_PACKET_SIZE }));
+      cb();
+    },
+  });
+  const client = tlsConnect({
+    socket: relay,
+    servername: TLS_SERVERNAME,
+    ca: ctx.tls!.caPem,
+    maxVersion: 'TLSv1.2',
+  });
+  const secure = new Promise<'secure'>((resolve, reject) => {
+    client.once('secureConnect', () => resolve('secure'));
+    client.once('error', reject);
+  });
+  secure.catch(() => {}); // a failure is the race's below; one after it gave up is no news
+  try {
+    for (;;) {
+      const m = await Promise.race([secure, c.next(ANSWER_MS)]);
+      if (m === 'secure') break;
+      if (typeof m === 'string') throw new Error(`the server's handshake: ${m}`);
+      answered = true;
+      relay.push(Buffer.from(m.payload));
+    }
+  } catch (e) {
+    throw new InvariantError(
+      `a good TLS handshake failed: ${(e as Error).message}; server log: ${ctx.log()}`,
+    );
+  } finally {
+    client.destroy();
+    c.socket.destroy();
+  }
+  const second = Uint8Array.from(Buffer.concat(flights[1]!));
+  if (!isSecondFlight(second))
+    throw new Error(
+      `fuzz: tds-tls: the client's second flight is not a ClientKeyExchange: ${hex(second, 16)}`,
+    );
+  return second;
+}
+
+/** Whether the server's transport (tls-in-prelogin.ts) reads `wire` up to a bare TLS record: it then answers bare. */
+function reachesBareRecord(wire: Uint8Array): boolean {
+  let at = 0;
+  while (at < wire.length) {
+    if (wire[at]! >= 0x14 && wire[at]! <= 0x17) return true;
+    if (wire.length - at < PACKET_HEADER_BYTES) return false;
+    const length = (wire[at + 2]! << 8) | wire[at + 3]!;
+    if (wire[at] !== TdsPacketType.PRELOGIN || length < PACKET_HEADER_BYTES || length > MAX_PACKET_SIZE)
+      return false; // refused: the connection closes
+    at += length;
+  }
+  return false;
+}
+
+/** A connection left for the login deadline, and the input that left it: its number, how it went out, its wire. */
+interface Waiting extends Handshake {
+  readonly input: number;
+  readonly how: string;
+  readonly wire: Uint8Array;
+}
+
+function tlsTarget(seed: string): Target {
+  let made: Promise<ServerTls> | undefined;
+  const f = new TdsFuzz(seed, 'tds-tls', () => (made ??= makeServerTls(seed)));
+  const rnd = new SeededRandom(`${seed}:tds-tls-raw`);
+  const hello = clientHello(seed);
+  // The second flight joins the bases at the first input (it needs the server): from the second
+  // batch on, every other batch is made from it. It holds that handshake's ephemeral key, so the
+  // inputs made from it are the same within a run, not across runs; a failure saves what was sent.
+  let secondFlightAdded = false;
+  const waiting: Waiting[] = [];
+  const alerts = new Map<string, number>();
+  let n = 0;
+  let seconds = 0;
+  let leftWaiting = 0;
+
+  /** Read what came on `w` since (checked); whether the server has closed it. */
+  async function drain(w: Waiting): Promise<boolean> {
+    for (;;) {
+      const r = await nextRecords(w, 0, `input #${w.input} (${w.how}), later`);
+      if (r !== 'records') return r === 'closed';
+    }
+  }
+
+  /**
+   * The connections left for the login deadline: closed ones dropped, the oldest must be closed by
+   * TLS_CLOSE_BY_MS; with MAX_WAITING left, this waits for the oldest to close.
+   */
+  async function sweep(ctx: Context): Promise<void> {
+    for (;;) {
+      for (let i = 0; i < waiting.length; ) {
+        if (await drain(waiting[i]!)) waiting.splice(i, 1);
+        else i++;
+      }
+      const oldest = waiting[0];
+      if (oldest === undefined) return;
+      const age = performance.now() - oldest.c.opened;
+      if (age > TLS_CLOSE_BY_MS) {
+        waiting.shift();
+        oldest.c.socket.destroy();
+        // Saved as this input's built message: the bytes that left it.
+        target.lastBuilt = oldest.wire;
+        throw new InvariantError(
+          `input #${oldest.input} (${oldest.how}; its wire is saved as the built message) left a handshake that cannot complete, ` +
+            `and the server has not closed it ${age.toFixed(0)} ms after it opened (login deadline ${LOGIN_TIMEOUT_MS} ms); ` +
+            `server log: ${ctx.log()}`,
+        );
+      }
+      if (waiting.length < MAX_WAITING) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** What the server does with a flight just sent: answers (then closes or waits), closes, or waits. */
+  async function watch(h: Handshake, bare: boolean, what: string): Promise<string> {
+    const from = h.records.seen.length;
+    let answered = false;
+    for (;;) {
+      const r = await nextRecords(h, TLS_LOOK_MS, what);
+      if (r === 'records') {
+        answered = true;
+        continue;
+      }
+      const got = h.records.seen.slice(from);
+      const alert = got.find((x) => x.type === TLS_ALERT);
+      if (alert !== undefined) {
+        const key = `${alert.body[0] === 2 ? 'fatal' : `level ${alert.body[0]}`} ${alert.body[1]}`;
+        alerts.set(key, (alerts.get(key) ?? 0) + 1);
+      }
+      const answer = !answered
+        ? ''
+        : bare
+          ? 'answered bare, '
+          : alert !== undefined
+            ? 'alert, '
+            : h.records.flightDone && got.length > 0
+              ? 'server flight, '
+              : 'answered, ';
+      return `${answer}${r === 'closed' ? 'closed' : 'waiting'}`;
+    }
+  }
+
+  const target: Target = {
+    name: 'tds-tls',
+    weight: 1,
+    inputs: new InputStream(seed, 'tds-tls', [hello], [TLS_HANDSHAKE, TLS_ALERT]),
+    async run(bytes) {
+      const input = n++;
+      const ctx = await f.begin();
+      if (!secondFlightAdded) {
+        secondFlightAdded = true;
+        target.inputs.addBase(await secondFlight(ctx));
+      }
+      await sweep(ctx);
+      const second = isSecondFlight(bytes);
+      if (second) seconds++;
+      const packets = encodePackets(TdsPacketType.PRELOGIN, bytes, { packetSize: DEFAULT_PACKET_SIZE });
+      const raw =
+        input % TLS_RAW_EVERY === TLS_RAW_EVERY - 1 ? damagePackets(rnd, packets, bytes) : undefined;
+      const wire = raw?.wire ?? packets;
+      const bare = reachesBareRecord(wire);
+      const how = `${second ? 'second flight' : 'first flight'}${raw ? `, ${raw.how}` : ''}${bare ? ', bare' : ''}`;
+      const h = await openHandshake(ctx, second ? hello : undefined);
+      target.lastBuilt = wire;
+      if (bare) h.c.bare();
+      h.c.write(wire);
+      const outcome = await watch(h, bare, `the server's answer to a damaged ${how}`);
+      ctx.checkBugs();
+      if (outcome.endsWith('waiting')) {
+        waiting.push({ ...h, input, how, wire });
+        leftWaiting++;
+      } else h.c.socket.destroy();
+      target.lastBuilt = undefined;
+      if (raw === undefined) return second ? `second flight: ${outcome}` : outcome;
+      const label = `${bare ? 'bare' : 'header'}: ${outcome}`;
+      f.raw.set(label, (f.raw.get(label) ?? 0) + 1);
+      return `raw, ${label}`;
+    },
+    async finish() {
+      // The server's deadlines must close what is still waiting: f.finish waits for them, then checks.
+      f.leftOpen.push(...waiting.splice(0).map((w) => w.c));
+      const alertList = [...alerts]
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      await f.finish(
+        target,
+        `second flights ${seconds}; left for the login deadline ${leftWaiting}; alerts (level description): ${alertList || 'none'}; `,
+      );
+    },
+  };
+  return target;
+}
+
 /** The TDS targets, each against its own serveTds on 127.0.0.1 (started at its first input, closed by its finish). */
 export function tdsTargets(seed: string): Target[] {
-  return [preloginTarget(seed), login7Target(seed), batchTarget(seed)];
+  return [preloginTarget(seed), login7Target(seed), batchTarget(seed), tlsTarget(seed)];
 }
