@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 
@@ -83,6 +86,21 @@ describe('krbsim demo --pcap and --json', () => {
       "krbsim demo: --pcap /missing/dir/x.pcap: the directory /missing/dir does not exist\nTry 'krbsim demo --help'.\n",
     );
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a --pcap or --html path that cannot be written (a directory) is a usage error naming it, after the flows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'krbsim-demo-'));
+    try {
+      for (const flag of ['--pcap', '--html']) {
+        const { code, stderr } = await run(['demo', '--seed', '7', flag, dir]);
+        expect(code, flag).toBe(2);
+        expect(stderr).toMatch(new RegExp(`^krbsim demo: ${flag} ${dir}: EISDIR`));
+        expect(stderr).toContain("Try 'krbsim demo --help'.");
+        expect(stderr).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--json prints the trace as JSON: each message with direction, parties, type, decoded tree and hex', async () => {
