@@ -382,3 +382,23 @@ describe('refusals', () => {
     ).toBe(18);
   });
 });
+
+describe('what is not bytes', () => {
+  it('is a TypeError naming the call, before any state changes', () => {
+    const { initiator, acceptor } = contextPair();
+    const notBytes = 'hello' as unknown as Uint8Array;
+    expect(() => acceptor.wrap(notBytes)).toThrow(new TypeError('wrap: message must be a Uint8Array'));
+    expect(() => acceptor.getMic(notBytes)).toThrow(new TypeError('getMic: message must be a Uint8Array'));
+    const mic = initiator.getMic(enc('m'));
+    expect(() => acceptor.verifyMic(notBytes, mic)).toThrow(
+      new TypeError('verifyMic: message must be a Uint8Array'),
+    );
+    expect(() => decodePerMessageToken(notBytes)).toThrow(
+      new TypeError('a per-message token must be a Uint8Array'),
+    );
+    // The refusals left the state alone: the MIC made before them verifies, and the initiator's
+    // next one follows it in sequence.
+    const first = acceptor.verifyMic(enc('m'), mic).seqNumber;
+    expect(acceptor.verifyMic(enc('n'), initiator.getMic(enc('n'))).seqNumber).toBe(first + 1n);
+  });
+});
