@@ -12,7 +12,8 @@
  *   - to a service of this realm, for a user of this realm: with the user's
  *     domain-local groups as resource groups;
  *   - from a cross-realm TGT: SID-filtered as a forest trust filters (ExtraSids
- *     outside the trusted domain, and every resource group, are removed);
+ *     outside the trusted domain, and every resource group, are removed; a
+ *     user of this realm's own domain is refused);
  *   - S4U2Self: the user's own PAC, built afresh (S-1-18-2);
  *   - S4U2Proxy: the evidence ticket's PAC, its ticket signature checked
  *     first (the Bronze Bit fix, CVE-2020-17049), with S4U_DELEGATION_INFO.
@@ -159,12 +160,22 @@ export function withResourceGroups(realm: Realm, pac: Pac, user: PrincipalEntry 
  * SID filtering at a trust (MS-PAC 4.1.2.2, as a forest trust filters): the
  * trusted domain may speak only for its own SIDs. ExtraSids outside the
  * logon domain are removed (S-1-18-x, the identity assertions, stay), and
- * so are resource groups, which only the resource domain may add.
+ * so are resource groups, which only the resource domain may add. No SID of
+ * the receiving realm's own domain comes over a trust: a PAC whose logon
+ * domain is that domain (a user of this realm, as the other side claims it)
+ * is refused with KDC_ERR_POLICY, since filtering its user SID leaves no
+ * user.
  */
-export function filterAtTrust(pac: Pac): { pac: Pac; report: SidFilterReport } {
+export function filterAtTrust(realm: Realm, pac: Pac): { pac: Pac; report: SidFilterReport } {
   const removed: string[] = [];
   const filtered = replaceLogonInfo(pac, (v) => {
     const domain = v.logonDomainId;
+    if (domain !== undefined && formatSid(domain) === realm.directory.domainSid) {
+      refuse(
+        ErrorCode.KDC_ERR_POLICY,
+        `SID filtering: the PAC from across the trust claims a user of this realm's own domain (${realm.directory.domainSid}), which no trusted domain may speak for`,
+      );
+    }
     const extraSids = v.extraSids.filter((e) => {
       const split = splitSid(e.sid);
       const ok =

@@ -346,6 +346,41 @@ describe('PAC across a trust', () => {
     expect(parseSid(got[0]!).subAuthority.at(-1)).toBe(onprem.realm.directory.account('alice')!.rid);
   });
 
+  it("refuses a PAC from across the trust that claims a user of the trusting realm's own domain (KDC_ERR_POLICY)", () => {
+    const clock = new ManualClock(T0);
+    const onprem = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, {
+      kind: 'active-directory',
+      domainSid: SID,
+    });
+    const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', { krbErrorStyle: 'mit' }, clock, {
+      kind: 'active-directory',
+    });
+    createTrust({
+      trusting: cloud.realm,
+      trusted: onprem.realm,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['windows.net'],
+    });
+    onprem.realm.addUser('alice', { password: 'pw' });
+    const mi = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+    cloud.realm.addService(mi, { password: 'mi-pw' });
+    // The trusted side speaks for the cloud domain's Administrator and its Domain Admins: SID
+    // filtering lets no SID of the trusting realm's own domain come over.
+    const cloudSid = cloud.realm.directory.domainSid;
+    onprem.realm.directory.setExternalIdentity('alice', {
+      sid: `${cloudSid}-500`,
+      groupSids: [`${cloudSid}-512`],
+    });
+    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
+    const err = errorOf(
+      cloud.kdc.handle(tgsReq({ tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.eText).toContain(`claims a user of this realm's own domain (${cloudSid})`);
+  });
+
   it('removes sIDHistory at the trust, and the KDC event lists what it removed (sidsFiltered)', () => {
     const LEGACY = 'S-1-5-21-111-222-333-1106';
     const clock = new ManualClock(T0);
