@@ -115,6 +115,38 @@ describe('trust rules over generated topologies', () => {
     );
   });
 
+  it("never lets a PAC from across a trust speak for the receiving realm's own domain (SID filtering)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbTopology({ minRealms: 2, maxRealms: 4, maxTrusts: 5 }),
+        fc.nat(),
+        fc.nat(),
+        async (spec, a, b) => {
+          const world = buildTopology(spec, { seed: 3, kind: 'active-directory' });
+          const reach = reachableRealms(spec, a % spec.realms.length);
+          const reachable = [...reach.keys()].filter((t) => t !== a % spec.realms.length);
+          fc.pre(reachable.length > 0);
+          const home = a % spec.realms.length;
+          const target = reachable[b % reachable.length]!;
+          // First the user as its own realm made it: served, as the reachability property says.
+          expect((await attempt(world, spec, home, target)).ok).toBe(true);
+          // Then the home realm's directory claims, for the same user, the target domain's
+          // Administrator and Domain Admins: some realm on the way must refuse; none may serve it.
+          const targetSid = world.realms[target]!.directory.domainSid;
+          world.realms[home]!.directory.setExternalIdentity('user', {
+            sid: `${targetSid}-500`,
+            groupSids: [`${targetSid}-512`],
+          });
+          expect(await attempt(world, spec, home, target)).toEqual({
+            ok: false,
+            code: ErrorCode.KDC_ERR_POLICY,
+          });
+        },
+      ),
+      { seed: 20261205, numRuns: 20 },
+    );
+  });
+
   it('never lets a one-way trust grant access the other way', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -17,7 +17,7 @@
 
 import { type Clock, ManualClock, SeededRandom } from '@krbsim/core';
 import { EncType, generateKey, type Key } from '@krbsim/crypto';
-import { createTrust, Kdc, Realm, type Trust } from '@krbsim/kdc';
+import { createTrust, Kdc, Realm, type RealmKind, type Trust } from '@krbsim/kdc';
 import { InProcessTransport, Trace } from '@krbsim/transport';
 import type { TopologySpec } from './spec';
 
@@ -29,6 +29,11 @@ export interface BuildTopologyOptions {
   readonly clock?: Clock;
   /** Where the transport records the exchanges. Default: a new, unbounded `Trace`. */
   readonly trace?: Trace;
+  /**
+   * The kind of every realm (its defaults: PACs, FAST, error style). Default
+   * the `Realm` default; `'active-directory'` for PACs across the trusts.
+   */
+  readonly kind?: RealmKind;
 }
 
 /** The running realms of a {@link TopologySpec}, index for index. */
@@ -55,7 +60,13 @@ export function buildTopology(spec: TopologySpec, options: BuildTopologyOptions 
   const transport = new InProcessTransport({ trace });
   const serviceOf = (i: number) => `host/svc.${spec.realms[i]!.domain}`;
   const realms = spec.realms.map(
-    (r, i) => new Realm({ name: r.name, clock, random: new SeededRandom(`${seed}:${i}`) }),
+    (r, i) =>
+      new Realm({
+        name: r.name,
+        clock,
+        random: new SeededRandom(`${seed}:${i}`),
+        ...(options.kind !== undefined && { kind: options.kind }),
+      }),
   );
   const userKeys: Key[] = [];
   const kdcs: Kdc[] = [];
