@@ -68,6 +68,11 @@ async function listen(options: Partial<ServeTdsOptions> = {}) {
   return { server, log };
 }
 
+/** A listener without TLS (encryption `not-supported`, no certificate). */
+function listenClear(options: Partial<ServeTdsOptions> = {}) {
+  return listen({ encryption: 'not-supported', cert: undefined, key: undefined, ...options });
+}
+
 async function client(port: number, encryption: 'on' | 'off' | 'not-supported' = 'on'): Promise<TdsClient> {
   const c = await connectTds({ port, encryption, tls: { ca: ca.certPem, servername: 'mi1.test' } });
   closers.push(() => c.close());
@@ -252,7 +257,7 @@ describe('serveTds: refusals', () => {
     s.send(preloginOffering(Encryption.NOT_SUP));
     await s.closed;
     expect(decodePrelogin(s.messages[0]!.payload).encryption).toBe(Encryption.REQ);
-    const { server: plain } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+    const { server: plain } = await listenClear();
     await expect(connectTds({ port: plain.port, encryption: 'on' })).rejects.toMatchObject({
       reason: 'unexpected',
       path: 'PRELOGIN.ENCRYPTION',
@@ -330,10 +335,7 @@ describe('serveTds: refusals', () => {
 
   it('closes, and reports, a login whose accepted answer cannot be encoded, and serves on', async () => {
     const errors: unknown[] = [];
-    const { server, log } = await listen({
-      encryption: 'not-supported',
-      cert: undefined,
-      key: undefined,
+    const { server, log } = await listenClear({
       // An AP-REP longer than the 65535 bytes an SSPI token can carry.
       authenticate: ({ sspi }) => ({
         kind: 'accepted',
@@ -360,10 +362,7 @@ describe('serveTds: refusals', () => {
   it('drops what authenticate settles after the client left: no refusal, no login, nothing reported', async () => {
     const settle: Array<{ resolve(r: TdsAuthResult): void; reject(e: unknown): void }> = [];
     const errors: unknown[] = [];
-    const { server, log } = await listen({
-      encryption: 'not-supported',
-      cert: undefined,
-      key: undefined,
+    const { server, log } = await listenClear({
       authenticate: () => new Promise<TdsAuthResult>((resolve, reject) => settle.push({ resolve, reject })),
       onInternalError: (e) => errors.push(e),
     });
@@ -385,12 +384,7 @@ describe('serveTds: refusals', () => {
 
 describe('serveTds: the session', () => {
   async function session(options: Partial<ServeTdsOptions> = {}) {
-    const { server, log } = await listen({
-      encryption: 'not-supported',
-      cert: undefined,
-      key: undefined,
-      ...options,
-    });
+    const { server, log } = await listenClear(options);
     const s = await raw(server.port);
     s.send(preloginOffering(Encryption.NOT_SUP));
     await until(() => s.messages.length === 1);
@@ -624,7 +618,7 @@ describe('serveTds: robustness', () => {
   });
 
   it('answers a structurally invalid LOGIN7 with ERROR 4014 naming the field', async () => {
-    const { server } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+    const { server } = await listenClear();
     const s = await raw(server.port);
     s.send(preloginOffering(Encryption.NOT_SUP));
     await until(() => s.messages.length === 1);
@@ -678,10 +672,7 @@ describe('serveTds: robustness', () => {
 
   it('answers a PRELOGIN where LOGIN7 was due, and a LOGIN7 while one is being checked, with ERROR 4014', async () => {
     let asked = 0;
-    const { server, log } = await listen({
-      encryption: 'not-supported',
-      cert: undefined,
-      key: undefined,
+    const { server, log } = await listenClear({
       authenticate: (request) => {
         asked++;
         return acceptGss(request);
@@ -715,10 +706,7 @@ describe('serveTds: robustness', () => {
 
   it('drops the outcome of a LOGIN7 a protocol error overtook, a failure of authenticate too', async () => {
     const errors: unknown[] = [];
-    const { server, log } = await listen({
-      encryption: 'not-supported',
-      cert: undefined,
-      key: undefined,
+    const { server, log } = await listenClear({
       authenticate: async () => {
         throw new Error('authenticate bug');
       },
@@ -743,10 +731,7 @@ describe('serveTds: robustness', () => {
 
   it('ignores what a refused peer sends after, in the same write or later; closes one that holds on after the grace period', async () => {
     const timers = new ManualTimers();
-    const { server, log } = await listen({
-      encryption: 'not-supported',
-      cert: undefined,
-      key: undefined,
+    const { server, log } = await listenClear({
       timers,
     });
     // Refused at PRELOGIN (it wants TLS), with a second PRELOGIN in the same write.
@@ -781,7 +766,7 @@ describe('serveTds: robustness', () => {
   });
 
   it('closes a peer that resets its connection, and serves on', async () => {
-    const { server, log } = await listen({ encryption: 'not-supported', cert: undefined, key: undefined });
+    const { server, log } = await listenClear();
     const s = await raw(server.port);
     s.send(preloginOffering(Encryption.NOT_SUP));
     await until(() => s.messages.length === 1);
