@@ -307,7 +307,11 @@ describe('PAC from an authorization-data hook', () => {
 });
 
 describe('PAC across a trust', () => {
-  it('filters SIDs the trusted domain may not speak for, and re-signs for the trusting realm', () => {
+  /**
+   * The reference scenario's trust: KERBEROS.MICROSOFTONLINE.COM trusts the on-prem AD
+   * (one-way, forest), alice on-prem, the managed instance's service in the cloud realm.
+   */
+  function forestTrust() {
     const clock = new ManualClock(T0);
     const onprem = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, {
       kind: 'active-directory',
@@ -326,6 +330,11 @@ describe('PAC across a trust', () => {
     onprem.realm.addUser('alice', { password: 'pw' });
     const mi = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
     cloud.realm.addService(mi, { password: 'mi-pw' });
+    return { onprem, cloud, mi };
+  }
+
+  it('filters SIDs the trusted domain may not speak for, and re-signs for the trusting realm', () => {
+    const { onprem, cloud, mi } = forestTrust();
     // alice's on-prem identity claims a foreign SID (as SID history would): the trust drops it.
     onprem.realm.directory.setExternalIdentity('alice', {
       sid: `${SID}-${onprem.realm.directory.account('alice')!.rid}`,
@@ -347,24 +356,7 @@ describe('PAC across a trust', () => {
   });
 
   it("refuses a PAC from across the trust that claims a user of the trusting realm's own domain (KDC_ERR_POLICY)", () => {
-    const clock = new ManualClock(T0);
-    const onprem = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, {
-      kind: 'active-directory',
-      domainSid: SID,
-    });
-    const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', { krbErrorStyle: 'mit' }, clock, {
-      kind: 'active-directory',
-    });
-    createTrust({
-      trusting: cloud.realm,
-      trusted: onprem.realm,
-      direction: 'one-way',
-      kind: 'forest',
-      topLevelNames: ['windows.net'],
-    });
-    onprem.realm.addUser('alice', { password: 'pw' });
-    const mi = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
-    cloud.realm.addService(mi, { password: 'mi-pw' });
+    const { onprem, cloud, mi } = forestTrust();
     // The trusted side speaks for the cloud domain's Administrator and its Domain Admins: SID
     // filtering lets no SID of the trusting realm's own domain come over.
     const cloudSid = cloud.realm.directory.domainSid;
@@ -383,26 +375,9 @@ describe('PAC across a trust', () => {
 
   it('removes sIDHistory at the trust, and the KDC event lists what it removed (sidsFiltered)', () => {
     const LEGACY = 'S-1-5-21-111-222-333-1106';
-    const clock = new ManualClock(T0);
-    const onprem = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, {
-      kind: 'active-directory',
-      domainSid: SID,
-    });
-    const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', { krbErrorStyle: 'mit' }, clock, {
-      kind: 'active-directory',
-    });
-    createTrust({
-      trusting: cloud.realm,
-      trusted: onprem.realm,
-      direction: 'one-way',
-      kind: 'forest',
-      topLevelNames: ['windows.net'],
-    });
-    onprem.realm.addUser('alice', { password: 'pw' });
+    const { onprem, cloud, mi } = forestTrust();
     onprem.realm.directory.addSidHistory('alice', LEGACY);
     expect(() => onprem.realm.directory.addSidHistory('alice', 'S-1-18-1')).toThrow(RangeError);
-    const mi = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
-    cloud.realm.addService(mi, { password: 'mi-pw' });
     const events: KdcRequestEvent[] = [];
     const cloudKdc = new Kdc(cloud.realm, { onRequest: (e) => events.push(e) });
     const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
