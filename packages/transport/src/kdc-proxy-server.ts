@@ -287,7 +287,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     try {
       reply = await proxy.handle(body);
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
+      const reason = errorText(e);
       if (e instanceof KerberosError) return fail(400, `discarded: ${reason}`);
       return fail(500, `KDC failed: ${reason}`);
     }
