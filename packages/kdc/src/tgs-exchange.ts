@@ -132,6 +132,25 @@ function ticketFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlag
 }
 
 /**
+ * RENEW and VALIDATE give back the presented ticket, so the request must name
+ * that ticket's server (RFC 4120 section 3.3.2): a renewal that named another
+ * server would otherwise be answered with a ticket for a server the client did
+ * not ask for. KDC_ERR_SERVER_NOMATCH, as MIT answers; any name of the same
+ * principal (an alias, another name type) will do.
+ */
+function checkRenewedServer(realm: Realm, body: KdcReq['reqBody'], h: TgsHeader): void {
+  if (body.sname === undefined) {
+    throw new KdcError(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
+  }
+  if (realm.db.get(body.sname, realm.name) !== h.server) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_SERVER_NOMATCH,
+      `RENEW and VALIDATE return the presented ticket, which is for ${formatPrincipal(h.ticket.sname, realm.name)}, not ${formatPrincipal(body.sname, realm.name)}`,
+    );
+  }
+}
+
+/**
  * MS-SFU 3.2.5.1.2: an S4U2Self ticket is for the requesting service itself
  * (any of its names). Another server is KDC_ERR_BADOPTION.
  */
@@ -422,6 +441,7 @@ function issue(
     } else if (!(h.tgt.flags & TicketFlags.invalid)) {
       throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'VALIDATE requested but the ticket is not invalid');
     }
+    checkRenewedServer(realm, body, h);
     server = { entry: h.server, sname: h.ticket.sname };
   } else if (step !== undefined && (step.kind === 'to-user-realm' || step.kind === 'back-to-service-realm')) {
     if (step.kind === 'to-user-realm') {

@@ -58,14 +58,25 @@ interface Bounds {
 
 function startOf(body: KdcReqBody, b: Bounds, postdateFlagOk: boolean): { start: number; flags: number } {
   const from = body.from === undefined ? undefined : toSeconds(body.from);
+  if (has(body.kdcOptions, KdcOptions.postdated)) {
+    // MIT's order: a TGT without MAY-POSTDATE refuses the option whatever the start time.
+    if (!postdateFlagOk) {
+      throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the ticket-granting ticket does not allow postdating');
+    }
+    // RFC 4120 section 5.4.1: `from` is there when the ticket is to be postdated; without it
+    // there is no start time to postdate to.
+    if (from === undefined) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_BADOPTION,
+        'POSTDATED is set but the request has no start time (from)',
+      );
+    }
+  }
   if (from === undefined || from <= b.now + b.policy.clockSkewMs) return { start: b.now, flags: 0 };
   if (!has(body.kdcOptions, KdcOptions.postdated)) {
     cannotPostdate('the requested start time is in the future but the POSTDATED option is not set');
   }
   if (!b.policy.allowPostdate) cannotPostdate('this realm does not issue postdated tickets');
-  if (!postdateFlagOk) {
-    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the ticket-granting ticket does not allow postdating');
-  }
   return { start: from, flags: TicketFlags.postdated | TicketFlags.invalid };
 }
 

@@ -342,6 +342,22 @@ describe('AS exchange: errors', () => {
     expect(e3.eText).toContain('this realm does not issue postdatable tickets');
   });
 
+  it('BADOPTION for POSTDATED without a start time (RFC 4120 section 5.4.1), rather than a ticket that is not postdated', () => {
+    const err = errorOf(
+      lab().kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          etypes: [18],
+          options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(err.eText).toContain('POSTDATED is set but the request has no start time (from)');
+  });
+
   it('issues a postdated, invalid ticket with POSTDATED', () => {
     const l = lab();
     const from = T0 + Duration.hour;

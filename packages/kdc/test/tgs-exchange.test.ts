@@ -439,6 +439,12 @@ describe('TGS exchange: errors', () => {
     );
     expect(postdated.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
     expect(postdated.eText).toContain('the ticket-granting ticket does not allow postdating');
+    // The TGT decides before the start time does: POSTDATED alone is refused too, not ignored.
+    const bare = errorOf(
+      l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.postdated })),
+    );
+    expect(bare.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(bare.eText).toContain('the ticket-granting ticket does not allow postdating');
     const mayTgt = login(l, 'alice', aliceKey, { options: KdcOptions['allow-postdate'] });
     expect(mayTgt.part.flags & TicketFlags['may-postdate']).not.toBe(0);
     const st = tgsGet(l.kdc, {
@@ -449,6 +455,12 @@ describe('TGS exchange: errors', () => {
       options: KdcOptions['allow-postdate'],
     });
     expect(st.part.flags & TicketFlags['may-postdate']).not.toBe(0);
+    // From a TGT that may postdate, POSTDATED still needs a start time.
+    const noFrom = errorOf(
+      l.kdc.handle(tgsReq({ tgt: mayTgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.postdated })),
+    );
+    expect(noFrom.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(noFrom.eText).toContain('POSTDATED is set but the request has no start time (from)');
   });
 
   it('SERVICE_REVOKED for a disabled service', () => {
@@ -592,6 +604,29 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     });
     expect(r.part.sname).toEqual(pn(WEB));
     expect(r.part.starttime).toBe(T0 + Duration.hour);
+    // Another name of the same service will do; the ticket keeps its own name.
+    const byAlias = tgsGet(l.kdc, {
+      tgt: svc,
+      realm: REALM,
+      sname: 'HTTP/www.contoso.com',
+      now: l.clock.now(),
+      options: KdcOptions.renew,
+    });
+    expect(byAlias.part.sname).toEqual(pn(WEB));
+    // RENEW gives back the presented ticket: a request naming another server is refused, not
+    // answered with a ticket for a server it did not ask for (RFC 4120 section 3.3.2).
+    for (const tgt of [svc, l.tgt]) {
+      const other = tgt === svc ? `krbtgt/${REALM}` : WEB;
+      const err = errorOf(
+        l.kdc.handle(
+          tgsReq({ tgt, realm: REALM, sname: other, now: l.clock.now(), options: KdcOptions.renew }),
+        ),
+      );
+      expect(err.errorCode).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);
+      expect(err.eText).toContain(
+        `return the presented ticket, which is for ${tgt === svc ? WEB : `krbtgt/${REALM}`}@${REALM}, not ${other}@${REALM}`,
+      );
+    }
   });
 
   it('validates a postdated TGT once its start time has come', () => {
@@ -608,6 +643,8 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     const v = { tgt: post, realm: REALM, sname: `krbtgt/${REALM}`, options: KdcOptions.validate };
     expect(codeOf(l, tgsReq({ ...v, now: T0 }))).toBe(ErrorCode.KRB_AP_ERR_TKT_NYV);
     l.clock.set(from + Duration.minute);
+    const elsewhere = errorOf(l.kdc.handle(tgsReq({ ...v, sname: WEB, now: l.clock.now() })));
+    expect(elsewhere.errorCode).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);
     const valid = tgsGet(l.kdc, { ...v, now: l.clock.now() });
     expect(valid.part.flags & TicketFlags.invalid).toBe(0);
     expect(valid.part.flags & TicketFlags.postdated).not.toBe(0);
