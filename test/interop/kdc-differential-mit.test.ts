@@ -116,27 +116,27 @@ const KNOWN_DIFFERENCES: Record<string, { mit: RegExp; krbsim: string; why: stri
   'TGS service: option bit 2 (forwarded)': {
     mit: /^KDC_ERR_SERVER_NOMATCH$/,
     krbsim:
-      'REP forwarded,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=20 s=host/svc.diff.test',
+      'REP forwarded,pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test',
     why: 'RFC 4120 3.3.3 honours FORWARDED for the requested ticket when the TGT is forwardable; MIT forwards only the presented ticket itself',
   },
   'TGS service: option bit 3 (proxiable)': {
-    mit: /^REP pre-authent,transited-policy-checked life=600m /,
+    mit: /^REP pre-authent,transited-policy-checked life=300m /,
     krbsim: 'KDC_ERR_BADOPTION',
     why: 'RFC 4120 2.5: PROXIABLE needs a proxiable TGT; MIT 1.20 drops the flag without a word (MIT before it refused, as krbsim does)',
   },
   'TGS krbtgt: option bit 3 (proxiable)': {
-    mit: /^REP pre-authent,transited-policy-checked life=600m /,
+    mit: /^REP pre-authent,transited-policy-checked life=300m /,
     krbsim: 'KDC_ERR_BADOPTION',
     why: 'as above',
   },
   'TGS service: option bit 26 (disable-transited-check)': {
     mit: /^KDC_ERR_POLICY$/,
-    krbsim: 'REP pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=20 s=host/svc.diff.test',
+    krbsim: 'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test',
     why: 'RFC 4120 2.7 lets a KDC check the path anyway, and krbsim always does (trust direction rests on it); the ticket says so with TRANSITED-POLICY-CHECKED',
   },
   'TGS krbtgt: option bit 26 (disable-transited-check)': {
     mit: /^KDC_ERR_POLICY$/,
-    krbsim: 'REP pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST',
+    krbsim: 'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST',
     why: 'as above',
   },
   'TGS krbtgt: option bit 30 (renew)': {
@@ -180,7 +180,9 @@ function outcome(bytes: Uint8Array, key: ReplyKey, side: Side): string {
   );
   const p = c.part;
   const start = p.starttime ?? p.authtime;
-  const minutes = (t: number) => Math.round((t - start) / Duration.minute);
+  // Rounded up: a time the TGT bounds comes out a few seconds short, by how long after the TGT the
+  // case runs (and a start time can be the second after the request's).
+  const minutes = (t: number) => Math.ceil((t - start) / Duration.minute);
   const flags = flagNames(TicketFlags, p.flags & ~ENC_PA_REP_BIT).join(',');
   const renew = p.renewTill === undefined ? '-' : `${minutes(p.renewTill)}m`;
   return `REP ${flags} life=${minutes(p.endtime)}m renew=${renew} sk=${p.key.keytype} tkt=${c.ticket.encPart.etype} s=${c.ticket.sname.nameString.join('/')}`;
@@ -215,13 +217,24 @@ function asCase(
   });
 }
 
-/** A TGS-REQ for the service, around each KDC's own TGT. */
+/**
+ * A TGS-REQ for the service, around each KDC's own TGT, for 5 hours: well within the TGT's life, so
+ * that what the TGT bounds does not depend on when the case runs.
+ */
 function tgsCase(label: string, f: (side: Side, now: number) => Partial<TgsReqInput>): void {
   cases.push({
     label,
     replyKey: 'tgt',
     build: (side, now) =>
-      tgsReq({ tgt: side.tgt!, now, realm: REALM, sname: SERVICE, etypes: [18], ...f(side, now) }),
+      tgsReq({
+        tgt: side.tgt!,
+        now,
+        realm: REALM,
+        sname: SERVICE,
+        till: now + hours(5),
+        etypes: [18],
+        ...f(side, now),
+      }),
   });
 }
 
@@ -341,6 +354,10 @@ tgsCase('TGS: authenticator naming another client', () => ({
 }));
 tgsCase('TGS: till in the past', (_side, now) => ({ till: now - hours(1) }));
 tgsCase('TGS: till 0 (as long as allowed)', () => ({ till: 0 }));
+tgsCase("TGS: RENEWABLE-OK with till beyond the TGT's end", (_side, now) => ({
+  options: KdcOptions['renewable-ok'],
+  till: now + hours(20),
+}));
 tgsCase('TGS: only rc4-hmac asked for', () => ({ etypes: [23] }));
 tgsCase('TGS: no etype asked for', () => ({ etypes: [] }));
 tgsCase('TGS: realm of the request is not the KDC realm', () => ({ realm: 'OTHER.TEST' }));
