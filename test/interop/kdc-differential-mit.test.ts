@@ -1,32 +1,49 @@
 /**
  * krbsim's KDC against MIT krb5kdc 1.20 as an oracle: one realm with the
  * same principals and passwords on both (an MIT database on loopback, a
- * krbsim `Realm` of the default `mit` kind), and the same requests sent to
- * each. An AS-REQ is sent as the same bytes; a TGS-REQ is built the same way
- * around each KDC's own TGT. Each answer is reduced to what can be compared
- * (the error code; or the reply's flags, lifetime and renewable life in
- * minutes, session key and ticket etypes and the ticket's server) and the two
- * must agree, except in the cases listed in KNOWN_DIFFERENCES, where each
- * side's answer is pinned and the reason given.
+ * krbsim `Realm` of the default `mit` kind given MIT's krbtgt keys), and the
+ * same requests sent to each. An AS-REQ is sent as the same bytes; a TGS-REQ
+ * is built the same way around each KDC's own TGT. Each answer is reduced to
+ * what can be compared (the error code; or the reply's flags, lifetime and
+ * renewable life in minutes, session key and ticket etypes and the ticket's
+ * server, and, decrypted, the ticket's flags, authorization-data types,
+ * addresses and transited field) and the two must agree, except in the cases
+ * listed in KNOWN_DIFFERENCES, where each side's answer is pinned and the
+ * reason given.
  *
  * The cases: every one of the 32 KDC option bits in an AS-REQ (with and
  * without pre-authentication) and in a TGS-REQ (for a service and for a
  * TGT), the time fields (till 0 or past, renewable life, postdating), the
- * etype list, the names, unknown padata, and the authenticator's faults.
+ * etype list, the names, padata (unknown, PA-PAC-REQUEST), the
+ * authenticator's faults, a subkey, enc-authorization-data and forwarded
+ * addresses.
  *
- * Bit 15 of the reply's flags is left out of the comparison: MIT sets it in
- * every reply part (RFC 6806's enc-pa-rep), krbsim only when it sends the
- * PA-REQ-ENC-PA-REP checksum, and in a TGS reply when the client asked to
- * canonicalize (MS-KILE's name-canonicalize); canonicalize-mit.test.ts
- * checks that MIT's client accepts krbsim's replies.
+ * Two things are set aside. Bit 15 of the flags: MIT sets it in every ticket
+ * and reply part (RFC 6806's enc-pa-rep), krbsim in a reply part only when it
+ * sends the PA-REQ-ENC-PA-REP checksum and in a ticket when the client asked
+ * to canonicalize (MS-KILE's name-canonicalize); canonicalize-mit.test.ts
+ * checks that MIT's client accepts krbsim's replies. And the PAC's contents:
+ * MIT 1.20 puts a PAC in every ticket, so the krbsim realm here issues PACs
+ * too (`issuePac`, off by default in `mit` realms), and only their presence
+ * is compared (pac-mit.test.ts holds krbsim's PACs to MIT's).
  *
  * Skipped with a printed reason when MIT krb5's KDC is missing; failing
  * instead under KRBSIM_REQUIRE_MIT=1.
  */
 
-import { flagNames, KdcOptions, NameType, TicketFlags } from '@krbsim/asn1';
+import {
+  AdType,
+  type AuthorizationData,
+  decodeAuthorizationData,
+  encodeAuthorizationData,
+  flagNames,
+  KdcOptions,
+  NameType,
+  TicketFlags,
+} from '@krbsim/asn1';
 import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
+import { readKeytabFile } from '@krbsim/files';
 import { Kdc, Realm } from '@krbsim/kdc';
 import { udpExchange } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -36,6 +53,8 @@ import {
   type Creds,
   encTimestamp,
   openRep,
+  openTicket,
+  pacRequest,
   parseReply,
   pwKeys,
   type TgsReqInput,
@@ -62,8 +81,11 @@ interface Side {
   tgt?: Creds;
 }
 
-/** Whose key opens the reply: a user's (AS) or the TGT session key (TGS). */
-type ReplyKey = 'alice' | 'bob' | 'tgt';
+/** The subkey of the TGS case that asks for its reply under one. */
+const SUBKEY = userKey(REALM, 'subkey', 'subkey', 18);
+
+/** Whose key opens the reply: a user's (AS), the TGT session key or the authenticator's subkey (TGS). */
+type ReplyKey = 'alice' | 'bob' | 'tgt' | 'subkey';
 
 interface Case {
   readonly label: string;
@@ -110,13 +132,13 @@ const KNOWN_DIFFERENCES: Record<string, { mit: RegExp; krbsim: string; why: stri
   'AS: enterprise client name': {
     mit: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
     krbsim:
-      'REP forwardable,renewable,initial,pre-authent life=480m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST',
+      'REP forwardable,renewable,initial,pre-authent life=480m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr=0',
     why: 'krbsim resolves NT-ENTERPRISE names in every realm (RFC 6806 section 5); MIT 1.20 needs a database that indexes them (its LDAP back end)',
   },
   'TGS service: option bit 2 (forwarded)': {
     mit: /^KDC_ERR_SERVER_NOMATCH$/,
     krbsim:
-      'REP forwarded,pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test',
+      'REP forwarded,pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket forwarded,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=0',
     why: 'RFC 4120 3.3.3 honours FORWARDED for the requested ticket when the TGT is forwardable; MIT forwards only the presented ticket itself',
   },
   'TGS service: option bit 3 (proxiable)': {
@@ -131,18 +153,20 @@ const KNOWN_DIFFERENCES: Record<string, { mit: RegExp; krbsim: string; why: stri
   },
   'TGS service: option bit 26 (disable-transited-check)': {
     mit: /^KDC_ERR_POLICY$/,
-    krbsim: 'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test',
+    krbsim:
+      'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=0',
     why: 'RFC 4120 2.7 lets a KDC check the path anyway, and krbsim always does (trust direction rests on it); the ticket says so with TRANSITED-POLICY-CHECKED',
   },
   'TGS krbtgt: option bit 26 (disable-transited-check)': {
     mit: /^KDC_ERR_POLICY$/,
-    krbsim: 'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST',
+    krbsim:
+      'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=0',
     why: 'as above',
   },
   'TGS krbtgt: option bit 30 (renew)': {
     mit: /^REP forwardable,initial,pre-authent,transited-policy-checked life=600m renew=- /,
     krbsim:
-      'REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST',
+      'REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=0',
     why: 'RFC 4120 3.3.3.1: a renewed ticket keeps its renew-till; MIT keeps it only when the request repeats RENEWABLE (its clients do)',
   },
   'TGS: checksum over another request body': {
@@ -167,17 +191,35 @@ const KNOWN_DIFFERENCES: Record<string, { mit: RegExp; krbsim: string; why: stri
   },
 };
 
+let krbtgtKeys: readonly Key[] = [];
+
+/** The key of a ticket's server: the realm's krbtgt (both KDCs hold MIT's), or a password's. */
+function ticketKey(server: string, etype: number): Key {
+  if (server === `krbtgt/${REALM}`) return krbtgtKeys.find((k) => k.etype === etype)!;
+  return userKey(REALM, server, PASSWORDS[server]!, etype);
+}
+
+/** The authorization-data types of a ticket, AD-IF-RELEVANT's contents in brackets. */
+function adTypes(ad: AuthorizationData | undefined): string {
+  return (ad ?? [])
+    .map((e) =>
+      e.adType === AdType.AD_IF_RELEVANT
+        ? `${e.adType}[${adTypes(decodeAuthorizationData(e.adData))}]`
+        : `${e.adType}`,
+    )
+    .join(',');
+}
+
 /** What of a reply both KDCs must agree on. */
 function outcome(bytes: Uint8Array, key: ReplyKey, side: Side): string {
   const r = parseReply(bytes);
   if (r.kind === 'error') return errorCodeName(r.error.errorCode);
-  const replyKey: Key =
-    key === 'tgt' ? side.tgt!.sessionKey : userKey(REALM, key, PASSWORDS[key]!, r.rep.encPart.etype);
-  const c = openRep(
-    r.rep,
-    replyKey,
-    key === 'tgt' ? KeyUsage.TGS_REP_ENCPART_SESSKEY : KeyUsage.AS_REP_ENCPART,
-  );
+  const c =
+    key === 'tgt'
+      ? openRep(r.rep, side.tgt!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY)
+      : key === 'subkey'
+        ? openRep(r.rep, SUBKEY, KeyUsage.TGS_REP_ENCPART_SUBKEY)
+        : openRep(r.rep, userKey(REALM, key, PASSWORDS[key]!, r.rep.encPart.etype), KeyUsage.AS_REP_ENCPART);
   const p = c.part;
   const start = p.starttime ?? p.authtime;
   // Rounded to the minute: the KDCs' clocks read a second apart at times (MIT's time(2) is the
@@ -186,7 +228,10 @@ function outcome(bytes: Uint8Array, key: ReplyKey, side: Side): string {
   const minutes = (t: number) => Math.round((t - start) / Duration.minute);
   const flags = flagNames(TicketFlags, p.flags & ~ENC_PA_REP_BIT).join(',');
   const renew = p.renewTill === undefined ? '-' : `${minutes(p.renewTill)}m`;
-  return `REP ${flags} life=${minutes(p.endtime)}m renew=${renew} sk=${p.key.keytype} tkt=${c.ticket.encPart.etype} s=${c.ticket.sname.nameString.join('/')}`;
+  const server = c.ticket.sname.nameString.join('/');
+  const etp = openTicket(c.ticket, ticketKey(server, c.ticket.encPart.etype));
+  const tflags = flagNames(TicketFlags, etp.flags & ~ENC_PA_REP_BIT).join(',');
+  return `REP ${flags} life=${minutes(p.endtime)}m renew=${renew} sk=${p.key.keytype} tkt=${c.ticket.encPart.etype} s=${server} | ticket ${tflags} ad=${adTypes(etp.authorizationData)} caddr=${etp.caddr?.length ?? '-'} tr=${etp.transited.contents.length}`;
 }
 
 const OPTION_NAMES = new Map(Object.entries(KdcOptions).map(([name, mask]) => [mask >>> 0, name]));
@@ -229,7 +274,7 @@ function asCase(
 function tgsCase(label: string, f: (side: Side, now: number) => Partial<TgsReqInput>): void {
   cases.push({
     label,
-    replyKey: 'tgt',
+    replyKey: label.includes('subkey') ? 'subkey' : 'tgt',
     build: (side, now) =>
       tgsReq({
         tgt: side.tgt!,
@@ -327,6 +372,12 @@ asCase('AS: client name of type NT-UNKNOWN', () => ({ cname: { nameType: 0, name
 asCase('AS: client name in another case', () => ({ cname: 'ALICE' }));
 asCase('AS: addresses', () => ({ addresses: [{ addrType: 2, address: new Uint8Array([127, 0, 0, 1]) }] }));
 asCase('AS: nonce 0', () => ({ nonce: 0 }));
+asCase('AS: PA-PAC-REQUEST asking for no PAC', (now) => ({
+  padata: [pacRequest(false), encTimestamp(aliceKey, now)],
+}));
+asCase('AS: PA-PAC-REQUEST asking for a PAC', (now) => ({
+  padata: [pacRequest(true), encTimestamp(aliceKey, now)],
+}));
 asCase('AS: server name with no components', () => ({
   sname: { nameType: NameType.NT_SRV_INST, nameString: [] },
 }));
@@ -384,6 +435,20 @@ tgsCase('TGS: service named as NT-PRINCIPAL', () => ({
   sname: { nameType: NameType.NT_PRINCIPAL, nameString: ['host', 'svc.diff.test'] },
 }));
 tgsCase('TGS: a user as the server', () => ({ sname: 'bob' }));
+tgsCase('TGS: reply under a subkey', () => ({ subkey: SUBKEY }));
+tgsCase('TGS: enc-authorization-data for the ticket', () => ({
+  authorizationData: [
+    {
+      adType: AdType.AD_IF_RELEVANT,
+      adData: encodeAuthorizationData([{ adType: 99, adData: new Uint8Array([1]) }]),
+    },
+  ],
+}));
+tgsCase('TGS krbtgt: FORWARDED with addresses', () => ({
+  sname: `krbtgt/${REALM}`,
+  options: KdcOptions.forwarded,
+  addresses: [{ addrType: 2, address: new Uint8Array([127, 0, 0, 2]) }],
+}));
 tgsCase('TGS: POSTDATED with a start time, from a TGT without MAY-POSTDATE', (_side, now) => ({
   options: KdcOptions.postdated,
   from: now + hours(2),
@@ -407,11 +472,18 @@ describeWithTools(
         tools,
       );
       // The realm as kdc.conf sets MIT's up: 10 h tickets, 7 days renewable, pre-authentication where flagged.
+      krbtgtKeys = (await readKeytabFile(await mit.exportKeytab(`krbtgt/${REALM}@${REALM}`))).entries.map(
+        (e) => ({
+          etype: e.key.etype,
+          bytes: e.key.bytes,
+        }),
+      );
       const realm = new Realm({
         name: REALM,
+        krbtgtKeys: [...krbtgtKeys],
         clock: systemClock,
         random: systemRandom,
-        policy: { requirePreauthByDefault: false },
+        policy: { requirePreauthByDefault: false, issuePac: true },
       });
       realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!), requiresPreauth: true });
       realm.addUser('bob', { keys: pwKeys(REALM, 'bob', PASSWORDS.bob!) });

@@ -261,6 +261,8 @@ export interface TgsReqInput {
   extraPadata?: PaData[];
   /** Tickets for additional-tickets (user-to-user's second ticket). */
   additionalTickets?: Ticket[];
+  /** The addresses the new ticket is for (FORWARDED, PROXY). */
+  addresses?: KdcReqBody['addresses'];
 }
 
 /** Encode a TGS-REQ with a PA-TGS-REQ authenticator checksummed over the req-body. */
@@ -284,6 +286,7 @@ export function tgsReq(i: TgsReqInput): Uint8Array {
     etype: i.etypes ?? [18, 17],
     ...(encAuthorizationData && { encAuthorizationData }),
     ...(i.additionalTickets && { additionalTickets: i.additionalTickets }),
+    ...(i.addresses && { addresses: i.addresses }),
   };
   const bodyDer = encodeKdcReqBody(i.checksumBody ?? body);
   const sk = i.tgt.sessionKey;
