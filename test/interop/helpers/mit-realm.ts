@@ -41,6 +41,8 @@ export interface MitPrincipal {
 export interface MitRealmOptions {
   /** More lines for the realm's kdc.conf stanza, e.g. `disable_pac = true`. */
   readonly extraRealmConfig?: string;
+  /** More sections for the realm's krb5.conf, which its KDC reads too (`[domain_realm]`, `[capaths]`). */
+  readonly extraKrb5Config?: string;
   /**
    * supported_enctypes, as MIT key/salt pairs (`aes256-cts-hmac-sha1-96:normal`).
    * When given, the first is also the master key's type. Default: the four AES etypes.
@@ -185,7 +187,7 @@ async function startMitRealmOnce(
  ${realm} = {
   kdc = 127.0.0.1:${port}
  }
-`;
+${options.extraKrb5Config ?? ''}`;
   await writeFile(join(dir, 'kdc.conf'), kdcConf);
   await writeFile(join(dir, 'krb5.conf'), krb5Conf);
   await writeFile(join(dir, 'kadm5.acl'), '');

@@ -1,0 +1,150 @@
+/**
+ * MIT krb5kdc as an oracle for krbsim's KDC: what the differential tests
+ * (kdc-differential-mit.test.ts, kdc-cross-realm-differential-mit.test.ts)
+ * share. Each sends the same requests to MIT's KDCs and to krbsim's, reduces
+ * each answer to a line both must agree on ({@link describeKdcReply}), and
+ * registers one test a case ({@link oracleTests}); where krbsim answers
+ * otherwise on purpose, a {@link KnownDifference} pins both answers and says
+ * why.
+ */
+
+import {
+  AdType,
+  type AuthorizationData,
+  decodeAuthorizationData,
+  flagNames,
+  type KdcRep,
+  type Ticket,
+  TicketFlags,
+} from '@krbsim/asn1';
+import { Duration, errorCodeName } from '@krbsim/core';
+import type { Key } from '@krbsim/crypto';
+import { readKeytabFile } from '@krbsim/files';
+import { udpExchange } from '@krbsim/transport';
+import { expect, it } from 'vitest';
+import { type Creds, openTicket, parseReply } from '../../../packages/kdc/test/helpers';
+import type { MitRealm } from './mit-realm';
+
+/**
+ * Bit 15, left out of every comparison: MIT sets it in every ticket and reply
+ * part (RFC 6806's enc-pa-rep), krbsim in a reply part only when it sends the
+ * PA-REQ-ENC-PA-REP checksum and in a ticket when the client asked to
+ * canonicalize (MS-KILE's name-canonicalize).
+ */
+const ENC_PA_REP_BIT = TicketFlags['name-canonicalize'];
+
+/** Where krbsim answers otherwise on purpose: MIT's answer (a pattern), krbsim's, and why. */
+export interface KnownDifference {
+  readonly mit: RegExp;
+  readonly krbsim: string;
+  readonly why: string;
+}
+
+/** One request, built for one side, and how that side's answer reads. */
+export interface OracleCase<S> {
+  readonly label: string;
+  /** The request for `side` at `now` (whole seconds). */
+  build(side: S, now: number): Uint8Array;
+  /** `reply`, as describeKdcReply writes it, opened with `side`'s keys. */
+  outcome(side: S, reply: Uint8Array): string;
+  /** The realm whose KDC gets the request. */
+  readonly realm: string;
+}
+
+/** A KDC pair's side: MIT's or krbsim's, reached by realm. */
+export interface OracleSide {
+  readonly name: 'mit' | 'krbsim';
+  send(realm: string, request: Uint8Array): Promise<Uint8Array>;
+}
+
+/** The authorization-data types of a ticket, AD-IF-RELEVANT's contents in brackets. */
+function adTypes(ad: AuthorizationData | undefined): string {
+  return (ad ?? [])
+    .map((e) =>
+      e.adType === AdType.AD_IF_RELEVANT
+        ? `${e.adType}[${adTypes(decodeAuthorizationData(e.adData))}]`
+        : `${e.adType}`,
+    )
+    .join(',');
+}
+
+/**
+ * A KDC's answer as both must give it: the error's name, or the reply's
+ * flags, lifetime and renewable life in minutes, session key and ticket
+ * etypes, the ticket's realm and server, and, decrypted with `ticketKey`, the
+ * ticket's flags, authorization-data types, addresses and transited field.
+ * `open` decrypts the reply's enc-part.
+ */
+export function describeKdcReply(
+  bytes: Uint8Array,
+  open: (rep: KdcRep) => Creds,
+  ticketKey: (ticket: Ticket) => Key,
+): string {
+  const r = parseReply(bytes);
+  if (r.kind === 'error') return errorCodeName(r.error.errorCode);
+  const c = open(r.rep);
+  const p = c.part;
+  const start = p.starttime ?? p.authtime;
+  // Rounded to the minute: the KDCs' clocks read a second apart at times (MIT's time(2) is the
+  // kernel's coarse clock), and a time a TGT bounds comes out short by how long after the TGT the
+  // case runs (seconds).
+  const minutes = (t: number) => Math.round((t - start) / Duration.minute);
+  const flags = flagNames(TicketFlags, p.flags & ~ENC_PA_REP_BIT).join(',');
+  const renew = p.renewTill === undefined ? '-' : `${minutes(p.renewTill)}m`;
+  const server = c.ticket.sname.nameString.join('/');
+  const realm = c.ticket.realm === c.crealm ? '' : `@${c.ticket.realm}`;
+  const etp = openTicket(c.ticket, ticketKey(c.ticket));
+  const tflags = flagNames(TicketFlags, etp.flags & ~ENC_PA_REP_BIT).join(',');
+  const transited = new TextDecoder().decode(etp.transited.contents);
+  return `REP ${flags} life=${minutes(p.endtime)}m renew=${renew} sk=${p.key.keytype} tkt=${c.ticket.encPart.etype} s=${server}${realm} | ticket ${tflags} ad=${adTypes(etp.authorizationData)} caddr=${etp.caddr?.length ?? '-'} tr=${transited}`;
+}
+
+/** Now, in whole seconds (KerberosTime's resolution). */
+export function wholeSecondsNow(): number {
+  return Math.floor(Date.now() / 1000) * 1000;
+}
+
+/** The current keys of `principal` in MIT's database (exported with `ktadd -norandkey`). */
+export async function mitKeys(mit: MitRealm, principal: string): Promise<Key[]> {
+  const keytab = await readKeytabFile(await mit.exportKeytab(principal));
+  return keytab.entries.map((e) => ({ etype: e.key.etype, bytes: e.key.bytes }));
+}
+
+/** Sends a request to an MIT KDC over UDP on loopback. */
+export function sendToMit(mit: MitRealm, request: Uint8Array): Promise<Uint8Array> {
+  return udpExchange('127.0.0.1', mit.port, request, { timeoutMs: 5000, maxReplyBytes: 65_535 });
+}
+
+/**
+ * Registers the tests: that every known difference names a case, and one test
+ * a case, which sends the case's request to both sides (filled in by the
+ * caller's beforeAll, MIT's first) and requires the same outcome, or each
+ * side's pinned one.
+ */
+export function oracleTests<S extends OracleSide>(
+  cases: readonly OracleCase<S>[],
+  sides: readonly S[],
+  known: Readonly<Record<string, KnownDifference>>,
+): void {
+  it('every known difference names a case', () => {
+    const labels = new Set(cases.map((c) => c.label));
+    expect(Object.keys(known).filter((l) => !labels.has(l))).toEqual([]);
+    expect(labels.size).toBe(cases.length);
+  });
+  for (const c of cases) {
+    it(c.label, async () => {
+      const [mitAnswer, krbsimAnswer] = await Promise.all(
+        sides.map(async (side) =>
+          c.outcome(side, await side.send(c.realm, c.build(side, wholeSecondsNow()))),
+        ),
+      );
+      const k = known[c.label];
+      if (k === undefined) {
+        expect(krbsimAnswer).toBe(mitAnswer);
+      } else {
+        expect(mitAnswer).toMatch(k.mit);
+        expect(krbsimAnswer).toBe(k.krbsim);
+      }
+    });
+  }
+}
