@@ -18,7 +18,10 @@
  * 6. Decrypt the authenticator (usage 11 for an AP-REQ, 7 in a PA-TGS-REQ).
  * 7. The authenticator's client must be the ticket's.
  * 8. The authenticator's time must be within the clock skew.
- * 9. The ticket must be usable now (section 3.2.3 for a service; section
+ * 9. The authenticator's subkey, if any, must be of an enctype krbsim
+ *    implements, of that enctype's key size, and not weak unless allowed: it
+ *    becomes the session's key (RFC 4120 section 5.5.1).
+ * 10. The ticket must be usable now (section 3.2.3 for a service; section
  *    3.3.3.1 for VALIDATE at the TGS).
  *
  * What is left to the caller is what differs in kind, not in rule: the
@@ -44,7 +47,7 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { type Clock, ERROR_BRAND, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
-import { decrypt, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
+import { decrypt, getEncType, isSupportedEncType, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
 
 /**
  * The wire code of each way an AP-REQ can fail, in one table. Where products
@@ -65,6 +68,15 @@ export const ApReqFailure = {
   notYetValid: ErrorCode.KRB_AP_ERR_TKT_NYV,
   /** The ticket's end time has passed. */
   expired: ErrorCode.KRB_AP_ERR_TKT_EXPIRED,
+  /** The authenticator's subkey is of an enctype krbsim does not implement. */
+  subkeyEncType: ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+  /** The authenticator's subkey is not as long as its enctype's keys. */
+  subkeyLength: ErrorCode.KRB_ERR_GENERIC,
+  /**
+   * A service's check of the transited realms (verify-ap-req.ts): a path the
+   * KDC did not check and that the service's policy refuses.
+   */
+  transitedPath: ErrorCode.KRB_AP_PATH_NOT_ACCEPTED,
 } as const;
 
 /** A server key as the lookup returns it: a keytab entry or a KDC database key. */
@@ -372,6 +384,43 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck): CheckedApReq {
       `the client's clock (${iso(auth.ctime)}) and the acceptor's (${iso(now)}) differ by more than ${skew / 1000}s; synchronize the clocks`,
     );
   }
+  checkSubkey(auth, ticket, realm, c);
   checkTicketTimes(t, ticket, c);
   return { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal: client };
+}
+
+/**
+ * The authenticator's subkey replaces the session key for what follows (the
+ * AP-REP, GSS per-message tokens, the TGS reply), so it gets the session
+ * key's checks: an enctype krbsim implements, not weak unless allowed (MIT:
+ * KRB5_NOPERM_ETYPE), and its enctype's key size.
+ */
+function checkSubkey(auth: Authenticator, ticket: EncTicketPart, realm: string, c: ApReqCheck): void {
+  const subkey = auth.subkey;
+  if (subkey === undefined) return;
+  const etype = subkey.keytype;
+  if (!isSupportedEncType(etype)) {
+    failAfterTicket(
+      ticket,
+      realm,
+      ApReqFailure.subkeyEncType,
+      `the authenticator's subkey is of enctype ${etype}, which krbsim does not support`,
+    );
+  }
+  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(etype)) {
+    throw new ApReqError(
+      ApReqFailure.weakEncType,
+      `the authenticator's subkey uses the weak enctype ${etype}; it is refused (allowWeakCrypto turns that off)`,
+      { realm, client: ticket },
+    );
+  }
+  const size = getEncType(etype).keyBytes;
+  if (subkey.keyvalue.length !== size) {
+    failAfterTicket(
+      ticket,
+      realm,
+      ApReqFailure.subkeyLength,
+      `the authenticator's subkey is ${subkey.keyvalue.length} bytes; enctype ${etype} keys are ${size}`,
+    );
+  }
 }

@@ -63,4 +63,5 @@ export {
   type ReplayEntry,
 } from './replay-cache';
 export { type AcceptOptions, type AcceptResult, KerberosService, type ServiceOptions } from './service';
+export { hierarchicalTransit, type TransitedPath, type TransitedPolicy } from './transited-policy';
 export { type VerifiedApReq, type VerifyParams, verifyApReq } from './verify-ap-req';

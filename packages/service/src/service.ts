@@ -30,6 +30,7 @@ import type { WrapStyle } from './gss/per-message-token';
 import { GssSecurityContext } from './gss/security-context';
 import type { PacCheck, VerifiedPac } from './pac';
 import { ReplayCache } from './replay-cache';
+import type { TransitedPolicy } from './transited-policy';
 import { serviceCheck, verifyWith } from './verify-ap-req';
 
 /** Options for {@link KerberosService}. */
@@ -62,6 +63,14 @@ export interface ServiceOptions {
    * KDCs older than the November 2022 updates, such as MIT 1.20's).
    */
   readonly requireExtendedKdcSignature?: boolean;
+  /**
+   * Which transited realms to accept in a cross-realm ticket whose KDC did
+   * not check them (no TRANSITED-POLICY-CHECKED; RFC 4120 section 2.7). A path
+   * refused is KRB_AP_PATH_NOT_ACCEPTED. Default {@link hierarchicalTransit}:
+   * realms on the hierarchical path between the client's realm and this one,
+   * as MIT's acceptor without `[capaths]`.
+   */
+  readonly transitedPolicy?: TransitedPolicy;
 }
 
 /** Options for {@link KerberosService.accept}. */
@@ -164,6 +173,7 @@ export class KerberosService {
   readonly #check: ApReqCheck;
   /** How PACs are checked. Security: holds the KDC keys, so it is private and never in a result. */
   readonly #pac: PacCheck;
+  readonly #transitedPolicy: TransitedPolicy | undefined;
 
   constructor(opts: ServiceOptions) {
     const clock = opts.clock ?? systemClock;
@@ -182,6 +192,7 @@ export class KerberosService {
       clockSkewMs,
       allowWeakCrypto: opts.allowWeakCrypto ?? false,
     });
+    this.#transitedPolicy = opts.transitedPolicy;
     this.#pac = {
       ...(opts.kdcKeys !== undefined && { kdcKeys: [...opts.kdcKeys] }),
       ...(opts.requireExtendedKdcSignature !== undefined && {
@@ -209,6 +220,7 @@ export class KerberosService {
       gss,
       channelBindings: opts.channelBindings,
       pac: this.#pac,
+      transitedPolicy: this.#transitedPolicy,
     });
     const { ticket, authenticator: auth, sessionKey } = v;
     const gssFlags = v.gssChecksum?.flags;

@@ -24,16 +24,18 @@ import {
   type GssChecksum,
   type KeytabEntryLike,
   type QualifiedName,
+  TicketFlags,
   transitedRealms,
 } from '@krbsim/asn1';
 import type { Clock } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
-import { type ApReqCheck, checkApReq, SERVICE_AP_REQ } from './check-ap-req';
+import { type ApReqCheck, ApReqError, ApReqFailure, checkApReq, SERVICE_AP_REQ } from './check-ap-req';
 import { type DelegatedCredential, readDelegation } from './delegation';
 import { checkChannelBindings } from './gss-checksum';
 import { selectServiceKey } from './keytab';
 import { acceptedPac, type PacCheck, type VerifiedPac } from './pac';
 import type { ReplayCache } from './replay-cache';
+import { hierarchicalTransit, type TransitedPolicy } from './transited-policy';
 
 /** What the verification needs from the service. */
 export interface VerifyParams {
@@ -48,6 +50,8 @@ export interface VerifyParams {
   readonly channelBindings?: Uint8Array;
   /** How the ticket's PAC is checked (default: the server signature only). */
   readonly pac?: PacCheck;
+  /** The transited realms accepted in a ticket the KDC did not check (default {@link hierarchicalTransit}). */
+  readonly transitedPolicy?: TransitedPolicy;
 }
 
 /** A verified AP-REQ. */
@@ -94,7 +98,7 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
 export function verifyWith(
   apReq: ApReq,
   check: ApReqCheck,
-  p: Pick<VerifyParams, 'replayCache' | 'gss' | 'channelBindings' | 'pac'>,
+  p: Pick<VerifyParams, 'replayCache' | 'gss' | 'channelBindings' | 'pac' | 'transitedPolicy'>,
 ): VerifiedApReq {
   const { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal } = checkApReq(apReq, check);
   const server: QualifiedName = { realm: apReq.ticket.realm, name: apReq.ticket.sname };
@@ -111,6 +115,22 @@ export function verifyWith(
     }
   }
   const transited = transitedRealms(ticket.transited);
+  // RFC 4120 section 2.7: a path the KDC did not check is the service's to check, or to refuse.
+  if (
+    transited.length > 0 &&
+    (ticket.flags & TicketFlags['transited-policy-checked']) === 0 &&
+    !(p.transitedPolicy ?? hierarchicalTransit)({
+      clientRealm: ticket.crealm,
+      transited,
+      serviceRealm: server.realm,
+    })
+  ) {
+    throw new ApReqError(
+      ApReqFailure.transitedPath,
+      `the ticket of ${clientPrincipal} transited ${transited.join(', ')} on its way to ${server.realm}, a path its KDC did not check (no TRANSITED-POLICY-CHECKED) and this service does not accept`,
+      { realm: server.realm, client: ticket },
+    );
+  }
   p.replayCache?.check({
     client: clientPrincipal,
     server: formatPrincipal(server.name, server.realm),

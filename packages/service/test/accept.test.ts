@@ -9,6 +9,8 @@ import {
   GssOid,
   Krb5TokenId,
   type Krb5TokId,
+  NameType,
+  TicketFlags,
   unwrapGssToken,
   unwrapKrb5Token,
   wrapGssToken,
@@ -17,6 +19,7 @@ import {
 import type { GssFraming } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
 import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import type { TransitedPath } from '@krbsim/service';
 import { describe, expect, it } from 'vitest';
 import { alice, Lab, REALM, spnName, thrown } from './helpers';
 
@@ -83,7 +86,11 @@ describe('KerberosService.accept: round trips with the krbsim client', () => {
 
   it('returns the transited realms and the ticket times', () => {
     const lab = new Lab();
-    const cred = lab.credential({ transited: 'EDU,MIT.,ATHENA.,WASHINGTON.EDU,CS.' });
+    // A path its KDC checked (RFC 4120 section 2.7): the service takes the KDC's word for it.
+    const cred = lab.credential({
+      transited: 'EDU,MIT.,ATHENA.,WASHINGTON.EDU,CS.',
+      flags: (TicketFlags['transited-policy-checked'] | TicketFlags['pre-authent']) >>> 0,
+    });
     const r = lab.service().accept(lab.client.buildApReq(cred).token);
     expect(r.transited).toEqual(['EDU', 'MIT.EDU', 'ATHENA.MIT.EDU', 'WASHINGTON.EDU', 'CS.WASHINGTON.EDU']);
     expect(r.authtime).toBe(lab.clock.now());
@@ -103,6 +110,57 @@ describe('KerberosService.accept: round trips with the krbsim client', () => {
 });
 
 describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
+  it('KRB_AP_PATH_NOT_ACCEPTED: transited realms its KDC did not check and the policy refuses (RFC 4120 section 2.7)', () => {
+    const lab = new Lab();
+    const bob = { realm: 'FABRIKAM.COM', name: { nameType: NameType.NT_PRINCIPAL, nameString: ['bob'] } };
+    const token = (transited: string, flags = TicketFlags['pre-authent']) =>
+      lab.client.buildApReq(lab.credential({ ticketClient: bob, transited, flags })).token;
+    // FABRIKAM.COM to CONTOSO.COM passes COM on the hierarchy: accepted, as MIT's acceptor does.
+    expect(lab.service().accept(token('COM')).transited).toEqual(['COM']);
+    const off = thrown(() => lab.service().accept(token('EVIL.EXAMPLE')));
+    expect(off.code).toBe(ErrorCode.KRB_AP_PATH_NOT_ACCEPTED);
+    expect(off.message).toContain(
+      'the ticket of bob@FABRIKAM.COM transited EVIL.EXAMPLE on its way to CONTOSO.COM, a path its KDC did not check',
+    );
+    // The KDC's word, TRANSITED-POLICY-CHECKED, is taken.
+    const checked = token(
+      'EVIL.EXAMPLE',
+      TicketFlags['pre-authent'] | TicketFlags['transited-policy-checked'],
+    );
+    expect(lab.service().accept(checked).transited).toEqual(['EVIL.EXAMPLE']);
+    // A service's own policy decides instead, given the whole path.
+    const seen: TransitedPath[] = [];
+    const own = lab.service({
+      transitedPolicy: (p) => seen.push(p) > 0 && p.transited[0] === 'EVIL.EXAMPLE',
+    });
+    expect(own.accept(token('EVIL.EXAMPLE')).client.realm).toBe('FABRIKAM.COM');
+    expect(seen).toEqual([{ clientRealm: 'FABRIKAM.COM', transited: ['EVIL.EXAMPLE'], serviceRealm: REALM }]);
+    expect(thrown(() => own.accept(token('COM'))).code).toBe(ErrorCode.KRB_AP_PATH_NOT_ACCEPTED);
+    // Within one realm no path is accepted.
+    const local = lab.client.buildApReq(
+      lab.credential({ transited: 'COM', flags: TicketFlags['pre-authent'] }),
+    ).token;
+    expect(thrown(() => lab.service().accept(local)).code).toBe(ErrorCode.KRB_AP_PATH_NOT_ACCEPTED);
+  });
+
+  it('KDC_ERR_ETYPE_NOSUPP for an authenticator subkey of an unknown or weak enctype, KRB_ERR_GENERIC for one of the wrong size', () => {
+    const lab = new Lab();
+    const withSubkey = (subkey: Key) => lab.client.buildApReq(lab.credential(), { subkey }).token;
+    const unknown = thrown(() => lab.service().accept(withSubkey({ etype: 99, bytes: new Uint8Array(16) })));
+    expect(unknown.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(unknown.message).toContain(
+      "the authenticator's subkey is of enctype 99, which krbsim does not support",
+    );
+    const rc4 = withSubkey({ etype: 23, bytes: new Uint8Array(16) });
+    const weak = thrown(() => lab.service().accept(rc4));
+    expect(weak.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(weak.message).toContain("the authenticator's subkey uses the weak enctype 23");
+    expect(lab.service({ allowWeakCrypto: true }).accept(rc4).subkey?.etype).toBe(23);
+    const short = thrown(() => lab.service().accept(withSubkey({ etype: 18, bytes: new Uint8Array(5) })));
+    expect(short.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(short.message).toContain("the authenticator's subkey is 5 bytes; enctype 18 keys are 32");
+  });
+
   it('KRB_AP_ERR_NOT_US: a ticket for another principal', () => {
     const lab = new Lab();
     const other = { realm: REALM, name: { nameType: 2, nameString: ['HTTP', 'other.contoso.com'] } };

@@ -64,6 +64,9 @@ describe('checkApReq', () => {
       skew: ErrorCode.KRB_AP_ERR_SKEW,
       notYetValid: ErrorCode.KRB_AP_ERR_TKT_NYV,
       expired: ErrorCode.KRB_AP_ERR_TKT_EXPIRED,
+      subkeyEncType: ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      subkeyLength: ErrorCode.KRB_ERR_GENERIC,
+      transitedPath: ErrorCode.KRB_AP_PATH_NOT_ACCEPTED,
     });
     expect(SERVICE_AP_REQ.authenticatorUsage).toBe(KeyUsage.AP_REQ_AUTH);
     expect(TGS_AP_REQ.authenticatorUsage).toBe(KeyUsage.TGS_REQ_AUTH);
