@@ -11,6 +11,12 @@
  *   helper accept raw|krb5|spnego KEYTAB [CB-HEX]
  *       Acceptor. Reads one hex line (the initiator's token) and prints
  *       "OK <client principal> <answer hex or ->" or "ERR <text>".
+ *   helper check raw|krb5 KEYTAB [SERVER-PRINCIPAL]
+ *       Acceptor for the differential test, as accept but without channel
+ *       bindings, and with every failure's codes as numbers: raw prints
+ *       "ERR krb5_rd_req: <text> (<code>)" and passes SERVER-PRINCIPAL to
+ *       krb5_rd_req (NULL without it: any key of the keytab); krb5 prints
+ *       "ERR gss_accept_sec_context: major 0x<major> minor <code> / <text>".
  *
  * raw uses krb5_mk_req_extended / krb5_rd_req / krb5_rd_rep / krb5_mk_rep;
  * krb5 and spnego use gss_init_sec_context / gss_accept_sec_context with the
@@ -50,10 +56,14 @@ static char *read_line(void) {
   return buf;
 }
 
+/* Set by the check mode: gss_fail also prints the minor code as a number. */
+static int print_minor = 0;
+
 static void gss_fail(const char *what, OM_uint32 major, OM_uint32 minor) {
   OM_uint32 ctx = 0, min;
   gss_buffer_desc msg;
   printf("ERR %s: major 0x%x", what, major);
+  if (print_minor) printf(" minor %d", (int)minor);
   do {
     gss_display_status(&min, minor, GSS_C_MECH_CODE, GSS_C_NO_OID, &ctx, &msg);
     printf(" / %.*s", (int)msg.length, (char *)msg.value);
@@ -159,9 +169,10 @@ static int raw_init(const char *service) {
   return 0;
 }
 
-static int raw_accept(const char *keytab) {
+static int raw_accept(const char *keytab, const char *server_name) {
   krb5_context c;
   krb5_keytab kt;
+  krb5_principal server = NULL;
   krb5_auth_context ac = NULL;
   krb5_data in, out;
   krb5_flags options = 0;
@@ -170,12 +181,14 @@ static int raw_accept(const char *keytab) {
   char *client;
   if ((code = krb5_init_context(&c))) return 2;
   if ((code = krb5_kt_resolve(c, keytab, &kt))) krb_fail(c, "krb5_kt_resolve", code);
+  if (server_name != NULL && (code = krb5_parse_name(c, server_name, &server)))
+    krb_fail(c, "krb5_parse_name", code);
   char *line = read_line();
   if (line == NULL) return 1;
   size_t n;
   in.data = (char *)get_hex(line, &n);
   in.length = n;
-  if ((code = krb5_rd_req(c, &ac, &in, NULL, kt, &options, &ticket))) krb_fail(c, "krb5_rd_req", code);
+  if ((code = krb5_rd_req(c, &ac, &in, server, kt, &options, &ticket))) krb_fail(c, "krb5_rd_req", code);
   if ((code = krb5_unparse_name(c, ticket->enc_part2->client, &client))) krb_fail(c, "krb5_unparse_name", code);
   printf("OK %s ", client);
   if (options & AP_OPTS_MUTUAL_REQUIRED) {
@@ -190,12 +203,17 @@ static int raw_accept(const char *keytab) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: %s init|accept raw|krb5|spnego SERVICE|KEYTAB [CB-HEX]\n", argv[0]);
+    fprintf(stderr, "usage: %s init|accept|check raw|krb5|spnego SERVICE|KEYTAB [CB-HEX|SERVER]\n", argv[0]);
     return 2;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
   int raw = strcmp(argv[2], "raw") == 0;
   if (strcmp(argv[1], "init") == 0) return raw ? raw_init(argv[3]) : gss_init(argv[2], argv[3], bindings(argc, argv));
-  if (strcmp(argv[1], "accept") == 0) return raw ? raw_accept(argv[3]) : gss_accept(argv[3], bindings(argc, argv));
+  if (strcmp(argv[1], "accept") == 0) return raw ? raw_accept(argv[3], NULL) : gss_accept(argv[3], bindings(argc, argv));
+  if (strcmp(argv[1], "check") == 0) {
+    if (raw) return raw_accept(argv[3], argc > 4 ? argv[4] : NULL);
+    print_minor = 1;
+    return gss_accept(argv[3], GSS_C_NO_CHANNEL_BINDINGS);
+  }
   return 2;
 }
