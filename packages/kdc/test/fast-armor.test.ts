@@ -7,19 +7,10 @@
  */
 
 import {
-  decodeKrbError,
-  decodeKrbFastResponse,
-  decodeMethodData,
-  decodePaFxFastReply,
   decodeTgsReq,
   type EncTicketPart,
-  encodeApReq,
   encodeAsReq,
-  encodeAuthenticator,
-  encodeEncryptedData,
   encodeKdcReqBody,
-  encodeKrbFastReq,
-  encodePaEncTsEnc,
   encodePaFxFastRequest,
   encodeTgsReq,
   type KdcReqBody,
@@ -32,16 +23,7 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { Duration, ErrorCode, SeededRandom } from '@krbsim/core';
-import {
-  cf2,
-  checksum,
-  checksumTypeFor,
-  decrypt,
-  encrypt,
-  generateKey,
-  type Key,
-  KeyUsage,
-} from '@krbsim/crypto';
+import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import {
   AS_PADATA_HANDLERS,
   type AsPadataHandler,
@@ -51,6 +33,15 @@ import {
   type TgsPadataHandler,
 } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
+import {
+  type Armor,
+  apArmor,
+  innerError as armoredError,
+  armoredReq,
+  armorKeyOf,
+  encryptedChallenge,
+  paEncTsEnc,
+} from './fast-helpers';
 import {
   type Creds,
   errorOf,
@@ -77,70 +68,6 @@ function lab(policy = {}): Lab & { host: Creds } {
 }
 
 const aliceKey = userKey(REALM, 'alice', 'correct horse');
-
-/** The armor of one request: its key and, for an AS-REQ, the explicit armor. */
-interface Armor {
-  readonly armorKey: Key;
-  readonly armor: KrbFastArmor;
-}
-
-/** KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor") (RFC 6113 section 5.4.1.1). */
-const armorKeyOf = (subkey: Key, sessionKey: Key): Key =>
-  cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
-
-/** Explicit armor: an AP-REQ with `tgt` (usage 11) whose authenticator holds a subkey (unless `noSubkey`). */
-function apArmor(
-  tgt: Pick<Creds, 'ticket' | 'sessionKey' | 'cname' | 'crealm'>,
-  now: number,
-  noSubkey = false,
-): Armor {
-  const subkey = generateKey(tgt.sessionKey.etype, { random });
-  const sec = Math.floor(now / 1000) * 1000;
-  const auth = encodeAuthenticator({
-    authenticatorVno: 5,
-    crealm: tgt.crealm,
-    cname: tgt.cname,
-    cusec: (now - sec) * 1000,
-    ctime: sec,
-    ...(!noSubkey && { subkey: { keytype: subkey.etype, keyvalue: subkey.bytes } }),
-  });
-  const apReq = encodeApReq({
-    pvno: 5,
-    msgType: 14,
-    apOptions: 0,
-    ticket: tgt.ticket,
-    authenticator: {
-      etype: tgt.sessionKey.etype,
-      cipher: encrypt(tgt.sessionKey, KeyUsage.AP_REQ_AUTH, auth, { random }),
-    },
-  });
-  return { armorKey: armorKeyOf(subkey, tgt.sessionKey), armor: { armorType: 1, armorValue: apReq } };
-}
-
-/** The KrbFastArmoredReq sealing `inner` under `armorKey`, req-checksum over `checksummed`. */
-function armoredReq(
-  armorKey: Key,
-  inner: { padata: readonly PaData[]; body: KdcReqBody; fastOptions?: number },
-  checksummed: Uint8Array,
-  armor?: KrbFastArmor,
-): KrbFastArmoredReq {
-  const plain = encodeKrbFastReq({
-    fastOptions: inner.fastOptions ?? 0,
-    padata: inner.padata,
-    reqBody: encodeKdcReqBody(inner.body),
-  });
-  return {
-    ...(armor !== undefined && { armor }),
-    reqChecksum: {
-      cksumtype: checksumTypeFor(armorKey.etype),
-      checksum: checksum(armorKey, KeyUsage.KEY_USAGE_FAST_REQ_CHKSUM, checksummed),
-    },
-    encFastReq: {
-      etype: armorKey.etype,
-      cipher: encrypt(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, plain, { random }),
-    },
-  };
-}
 
 function asBody(l: Lab, cname = 'alice'): KdcReqBody {
   return {
@@ -188,40 +115,14 @@ function armoredAsReq(
   return { bytes, armorKey: a.armorKey };
 }
 
-/** The KRB-ERROR inside an armored error's PA-FX-FAST (PA-FX-ERROR), and the padata beside it. */
+/** The KRB-ERROR inside an armored error (section 5.4.4), whose e-data holds PA-FX-FAST alone. */
 function innerError(outer: KrbErrorMessage, armorKey: Key): { error: KrbErrorMessage; padata: PaData[] } {
-  const md = decodeMethodData(outer.eData!);
-  expect(md.map((p) => p.padataType)).toEqual([PaDataType.PA_FX_FAST]);
-  const rep = decodePaFxFastReply(md[0]!.padataValue).armoredData;
-  const response = decodeKrbFastResponse(
-    decrypt(armorKey, KeyUsage.KEY_USAGE_FAST_REP, rep.encFastRep.cipher),
-  );
-  const fxError = response.padata.find((p) => p.padataType === PaDataType.PA_FX_ERROR)!;
-  return {
-    error: decodeKrbError(fxError.padataValue),
-    padata: response.padata.filter((p) => p.padataType !== PaDataType.PA_FX_ERROR),
-  };
+  const inner = armoredError(outer, armorKey);
+  expect(inner?.outerTypes).toEqual([PaDataType.PA_FX_FAST]);
+  return inner!;
 }
 
-/** PA-ENCRYPTED-CHALLENGE: `plain` under the client challenge key of `clientKey` (usage 54). */
-function encryptedChallenge(
-  armorKey: Key,
-  clientKey: Key,
-  plain: Uint8Array,
-  etype = armorKey.etype,
-): PaData {
-  const k = cf2(armorKey, clientKey, 'clientchallengearmor', 'challengelongterm');
-  const cipher = encrypt(k, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, plain, { random });
-  return {
-    padataType: PaDataType.PA_ENCRYPTED_CHALLENGE,
-    padataValue: encodeEncryptedData({ etype, cipher }),
-  };
-}
-
-function timestamp(time: number): Uint8Array {
-  const sec = Math.floor(time / 1000) * 1000;
-  return encodePaEncTsEnc({ patimestamp: sec, pausec: (time - sec) * 1000 });
-}
+const timestamp = paEncTsEnc;
 
 describe('FAST armor: what does not decode', () => {
   it('a PA-FX-FAST that is not a PA-FX-FAST-REQUEST: KDC_ERR_PREAUTH_FAILED', () => {
