@@ -149,7 +149,8 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     const r = await mit.ok('kinit', ['-X', identity('alice'), `alice@${REALM}`], { input: '' });
     expect(r.trace).toContain('PKINIT client received freshness token from KDC');
     expect(r.trace).toContain('PKINIT client making DH request');
-    expect(r.trace).toContain('Produced preauth for next request: PA-PK-AS-REQ (16)');
+    // MIT sends back the PA-FX-COOKIE of the METHOD-DATA, as it does to its own KDC.
+    expect(r.trace).toContain('Produced preauth for next request: PA-FX-COOKIE (133), PA-PK-AS-REQ (16)');
     expect(r.trace).toContain('PKINIT client verified DH reply');
     expect(r.trace).toContain(
       `PKINIT client matched KDC principal krbtgt/${REALM}@${REALM} against id-pkinit-san`,
@@ -179,7 +180,7 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     const mit = await serve(false, ['ca', 'otherCa']);
     const r = await mit.run('kinit', ['-X', identity('stranger'), `alice@${REALM}`], { input: '' });
     expect(r.code, mit.explain(r)).not.toBe(0);
-    expect(r.trace).toContain('Produced preauth for next request: PA-PK-AS-REQ (16)');
+    expect(r.trace).toContain('Produced preauth for next request: PA-FX-COOKIE (133), PA-PK-AS-REQ (16)');
     expect(log.some((l) => l.includes('KDC_ERR_CANT_VERIFY_CERTIFICATE'))).toBe(true);
   });
 
@@ -188,7 +189,7 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     const r = await anon.ok('kinit', ['-n', `@${REALM}`], { input: '' });
     expect(r.trace).toContain('PKINIT client making DH request');
     expect(r.trace).toContain('PKINIT client verified DH reply');
-    expect(r.trace).toContain(`Produced preauth for next request: PA-PK-AS-REQ (16)`);
+    expect(r.trace).toContain(`Produced preauth for next request: PA-FX-COOKIE (133), PA-PK-AS-REQ (16)`);
     const k = parseKlist((await anon.ok('klist', [])).stdout);
     expect(k.principal).toBe('WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS');
     expect(k.tickets.map((t) => t.server)).toEqual([`krbtgt/${REALM}@${REALM}`]);

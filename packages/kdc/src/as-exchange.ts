@@ -35,7 +35,13 @@ import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import { runPadata } from './padata/handler';
 import { AS_PADATA_HANDLERS } from './padata/registry';
 import { encPaRepPadata } from './padata/req-enc-pa-rep';
-import { etypeInfo2Padata, fastRequired, preauthRequired, usableClientKeys } from './preauth';
+import {
+  etypeInfo2Padata,
+  fastRequired,
+  preauthRequired,
+  usableClientKeys,
+  withPreauthMethods,
+} from './preauth';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { realmOfHost } from './referral';
@@ -212,7 +218,7 @@ function answerAs(
   try {
     runPadata(handlers, state);
   } catch (e) {
-    throw naming(e, { ...who, realm: realm.name });
+    throw naming(withPreauthMethods(e, usable, handlers, state), { ...who, realm: realm.name });
   }
   if (!state.preauthenticated && c.requiresPreauth) {
     throw preauthRequired(usable, handlers, state, cname, crealm);

@@ -18,11 +18,15 @@
  *    KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS.
  *
  * Codes where the RFC leaves the choice, as MIT's KDC answers: an unknown
- * armor type, a missing armor or subkey, AP-REQ armor in a TGS-REQ:
- * KDC_ERR_PREAUTH_FAILED; armor made with a ticket for another server:
- * KDC_ERR_SERVER_NOMATCH; a req-checksum that does not verify:
- * KRB_AP_ERR_MODIFIED; an enc-fast-req that does not decrypt:
- * KRB_AP_ERR_BAD_INTEGRITY. No replay cache is kept for armor (MIT keeps none).
+ * armor type, a missing armor, AP-REQ armor in a TGS-REQ, a TGS-REQ whose
+ * authenticator has no subkey: KDC_ERR_PREAUTH_FAILED; AS armor whose
+ * authenticator has no subkey: KDC_ERR_POLICY; armor made with a ticket for
+ * another server: KDC_ERR_SERVER_NOMATCH; a req-checksum that does not
+ * verify, or is unkeyed: KRB_AP_ERR_MODIFIED; an enc-fast-req that does not
+ * decrypt: KRB_AP_ERR_BAD_INTEGRITY, or that decrypts to something else than
+ * a KrbFastReq: the codec's error. A refusal from step 2 on, when the armor
+ * key is known, is armored (section 5.4.4), as are the exchange's own. No
+ * replay cache is kept for armor (MIT keeps none).
  *
  * @module
  */
@@ -41,11 +45,13 @@ import {
   type PrincipalName,
   tgsRealmOf,
 } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { ErrorCode, isKerberosError, type RandomSource } from '@krbsim/core';
 import { cf2, decrypt, getChecksumType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { checkApReq, SERVICE_AP_REQ } from '@krbsim/service';
+import { armoredError } from './fast-reply';
 import { currentKvno, findKey, fromEncryptionKey, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
+import type { KrbErrorStyle } from './policy';
 import type { Realm } from './realm';
 
 /** FX_FAST_ARMOR_AP_REQUEST, the one armor type RFC 6113 defines (section 5.4.1). */
@@ -145,7 +151,7 @@ function apRequestArmor(
     describeServer: (t) => formatPrincipal(t.sname, t.realm),
   });
   const sub = checked.authenticator.subkey;
-  if (sub === undefined) failed(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'the armor AP-REQ carries no subkey');
+  if (sub === undefined) failed(ErrorCode.KDC_ERR_POLICY, 'the armor AP-REQ carries no subkey');
   return {
     armorKey: armorKeyOf(fromEncryptionKey(sub!), checked.sessionKey),
     cname: checked.ticket.cname,
@@ -158,8 +164,34 @@ function armorKeyOf(subkey: Key, sessionKey: Key): Key {
   return cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
 }
 
-/** Steps 2 to 4 of the module notes: checksum, decrypt, replace the request. */
+/** How an armored refusal is written: the realm's error style, the time, the random source. */
+export interface ArmoredErrorContext {
+  readonly now: number;
+  readonly style: KrbErrorStyle;
+  readonly random: RandomSource;
+}
+
+/**
+ * Steps 2 to 4 of the module notes, with the armor key known: a refusal is
+ * armored with it (section 5.4.4; MIT's KDC does the same), naming the
+ * request as its outer form does, since the inner one may not be readable.
+ */
 function openArmoredReq(
+  armored: KrbFastArmoredReq,
+  armorKey: Key,
+  req: KdcReq,
+  checksummed: Uint8Array,
+  ctx: ArmoredErrorContext,
+): { inner: KdcReq; options: number } {
+  try {
+    return openWithArmorKey(armored, armorKey, req, checksummed);
+  } catch (e) {
+    throw armoredError(e, { armorKey, options: 0, inner: req }, req, ctx);
+  }
+}
+
+/** Steps 2 to 4 of the module notes: checksum, decrypt, replace the request. */
+function openWithArmorKey(
   armored: KrbFastArmoredReq,
   armorKey: Key,
   req: KdcReq,
@@ -169,14 +201,16 @@ function openArmoredReq(
   options: number;
 } {
   const ck = armored.reqChecksum;
-  let keyed = false;
+  let kind: string;
   try {
-    keyed = getChecksumType(ck.cksumtype).kind !== 'unkeyed';
+    kind = getChecksumType(ck.cksumtype).kind;
   } catch (e) {
     if (!isKerberosError(e)) throw e;
+    return failed(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP, `req-checksum type ${ck.cksumtype} is not supported`, e);
   }
-  if (!keyed)
-    failed(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP, `req-checksum type ${ck.cksumtype} is not a keyed checksum`);
+  // An unkeyed checksum proves nothing about who made the request: it does not match (MIT).
+  if (kind === 'unkeyed')
+    failed(ErrorCode.KRB_AP_ERR_MODIFIED, `req-checksum type ${ck.cksumtype} is not a keyed checksum`);
   let ok = false;
   try {
     ok = verifyChecksum(armorKey, KeyUsage.KEY_USAGE_FAST_REQ_CHKSUM, checksummed, ck.checksum, {
@@ -191,15 +225,16 @@ function openArmoredReq(
     );
   }
   if (!ok) failed(ErrorCode.KRB_AP_ERR_MODIFIED, 'req-checksum does not match the request');
-  let fastReq: ReturnType<typeof decodeKrbFastReq>;
-  let body: ReturnType<typeof decodeKdcReqBody>;
+  let plain: Uint8Array;
   try {
-    fastReq = decodeKrbFastReq(decrypt(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, armored.encFastReq.cipher));
-    body = decodeKdcReqBody(fastReq.reqBody);
+    plain = decrypt(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, armored.encFastReq.cipher);
   } catch (e) {
     if (!isKerberosError(e)) throw e;
-    return failed(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'enc-fast-req does not decrypt to a KrbFastReq', e);
+    return failed(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY, 'enc-fast-req does not decrypt with the armor key', e);
   }
+  // What does not decode is refused with the codec's error (KRB_ERR_GENERIC), as MIT answers.
+  const fastReq = decodeKrbFastReq(plain);
+  const body = decodeKdcReqBody(fastReq.reqBody);
   const unknown = fastReq.fastOptions & CRITICAL_FAST_OPTIONS & ~KNOWN_FAST_OPTIONS;
   if (unknown !== 0) {
     failed(
@@ -238,7 +273,11 @@ export function unwrapAsFast(realm: Realm, req: KdcReq, now: number): FastReques
   }
   const { armorKey, cname, crealm } = apRequestArmor(realm, armor!.armorValue, now);
   if (!req.reqBodyDer) failed(ErrorCode.KRB_ERR_GENERIC, 'the request body bytes are unavailable');
-  const { inner, options } = openArmoredReq(armored, armorKey, req, req.reqBodyDer!);
+  const { inner, options } = openArmoredReq(armored, armorKey, req, req.reqBodyDer!, {
+    now,
+    style: realm.policy.krbErrorStyle,
+    random: realm.random,
+  });
   return { armorKey, options, inner, armorClient: { cname, crealm } };
 }
 
@@ -252,6 +291,7 @@ export function unwrapTgsFast(
   pa: PaData,
   tgsReq: Uint8Array,
   keys: { readonly subkey: Key | undefined; readonly sessionKey: Key },
+  ctx: ArmoredErrorContext,
 ): FastRequest {
   // No policy check here: MIT's client armors every TGS-REQ it can (implicit
   // armor needs nothing from the KDC), also against KDCs that never offered
@@ -273,6 +313,6 @@ export function unwrapTgsFast(
     );
   }
   const armorKey = armorKeyOf(keys.subkey!, keys.sessionKey);
-  const { inner, options } = openArmoredReq(armored, armorKey, req, tgsReq);
+  const { inner, options } = openArmoredReq(armored, armorKey, req, tgsReq, ctx);
   return { armorKey, options, inner };
 }

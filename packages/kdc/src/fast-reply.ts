@@ -10,11 +10,11 @@
  *   ticket keyed with the armor key (usage 53), so the reply cannot be
  *   spliced.
  * - An error: the KRB-ERROR itself goes, without e-data, into PA-FX-ERROR;
- *   the METHOD-DATA it would have carried (ETYPE-INFO2, the methods
- *   offered) goes beside it, with a PA-FX-COOKIE, in a KrbFastResponse sealed
- *   as above; the outer KRB-ERROR keeps the code and carries only PA-FX-FAST
- *   in its e-data, as MIT's KDC sends it. MIT's client retries a FAST error
- *   only when it carries a cookie.
+ *   the METHOD-DATA it would have carried (for a pre-authentication error:
+ *   ETYPE-INFO2, the methods offered and a PA-FX-COOKIE, preauth.ts) goes
+ *   beside it in a KrbFastResponse sealed as above; the outer KRB-ERROR keeps
+ *   the code and carries only PA-FX-FAST in its e-data, as MIT's KDC sends
+ *   it. MIT's client retries a FAST error only when it carries a cookie.
  *
  * krbsim's KDC keeps no conversation state: its cookie is an opaque constant,
  * and a cookie the client echoes is not read (every method krbsim offers
@@ -43,9 +43,6 @@ import type { FastRequest } from './fast-armor';
 import { toEncryptionKey } from './keys';
 import { describeError, KdcError, krbErrorMessage } from './krb-error';
 import type { KrbErrorStyle } from './policy';
-
-/** The PA-FX-COOKIE value krbsim's KDC sends: opaque, and stateless (see the module notes). */
-const FAST_COOKIE = 'krbsim';
 
 /** RFC 8062 section 3: the anonymous principal, named in place of the client when it is hidden. */
 const ANONYMOUS = {
@@ -177,11 +174,7 @@ export function armoredError(
   const response = sealFastResponse(
     fast,
     {
-      padata: [
-        { padataType: PaDataType.PA_FX_ERROR, padataValue: encodeKrbError(inner) },
-        ...(padata ?? []),
-        { padataType: PaDataType.PA_FX_COOKIE, padataValue: new TextEncoder().encode(FAST_COOKIE) },
-      ],
+      padata: [{ padataType: PaDataType.PA_FX_ERROR, padataValue: encodeKrbError(inner) }, ...(padata ?? [])],
     },
     ctx.random,
   );

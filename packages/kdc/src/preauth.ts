@@ -11,7 +11,7 @@ import type { EtypeInfo2Entry, PaData, PrincipalName } from '@krbsim/asn1';
 import { encodeEtypeInfo2, encodeMethodData, PaDataType } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { currentKeys, type StoredKey } from './keys';
-import { type KdcError, routineKdcError } from './krb-error';
+import { KdcError, routineKdcError } from './krb-error';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import type { PrincipalEntry } from './principal-db';
 
@@ -55,10 +55,35 @@ export function etypeInfo2Padata(keys: readonly StoredKey[], rc4Salt = true): Pa
   return { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: encodeEtypeInfo2(etypeInfo2(keys, rc4Salt)) };
 }
 
+/** The PA-FX-COOKIE a FAST realm sends with its pre-authentication METHOD-DATA (RFC 6113 section 5.2). */
+const FAST_COOKIE: PaData = {
+  padataType: PaDataType.PA_FX_COOKIE,
+  padataValue: new TextEncoder().encode('krbsim'),
+};
+
 /**
- * KDC_ERR_PREAUTH_REQUIRED with METHOD-DATA e-data listing PA-ETYPE-INFO2
- * (how to make the key) and then what each pre-authentication handler
- * offers (an empty PA-ENC-TIMESTAMP: what to send), as MIT and AD send it.
+ * The METHOD-DATA of a pre-authentication error (RFC 4120 section 3.1.1):
+ * PA-ETYPE-INFO2 (how to make the key), then what each pre-authentication
+ * handler offers, then, in a realm that serves FAST, a PA-FX-COOKIE for the
+ * client to send back (MIT's KDC sends one with every such list).
+ */
+function preauthMethodData(
+  keys: readonly StoredKey[],
+  handlers: readonly AsPadataHandler[],
+  state: AsRequestState,
+): Uint8Array {
+  const methods: PaData[] = [etypeInfo2Padata(keys, state.realm.policy.rc4SaltInEtypeInfo)];
+  for (const h of handlers) {
+    const offer = h.offer?.(state);
+    if (offer !== undefined) methods.push(offer);
+  }
+  if (state.realm.policy.fast !== 'none') methods.push(FAST_COOKIE);
+  return encodeMethodData(methods);
+}
+
+/**
+ * KDC_ERR_PREAUTH_REQUIRED with the METHOD-DATA of {@link preauthMethodData},
+ * built without a stack trace (it is the KDC's most common answer).
  */
 export function preauthRequired(
   keys: readonly StoredKey[],
@@ -67,17 +92,38 @@ export function preauthRequired(
   cname: PrincipalName,
   crealm: string,
 ): KdcError {
-  const methods: PaData[] = [etypeInfo2Padata(keys, state.realm.policy.rc4SaltInEtypeInfo)];
-  for (const h of handlers) {
-    const offer = h.offer?.(state);
-    if (offer !== undefined) methods.push(offer);
-  }
-  const eData = encodeMethodData(methods);
   return routineKdcError(ErrorCode.KDC_ERR_PREAUTH_REQUIRED, 'additional pre-authentication required', {
-    eData,
+    eData: preauthMethodData(keys, handlers, state),
     cname,
     crealm,
     realm: crealm,
+  });
+}
+
+/**
+ * A KDC_ERR_PREAUTH_FAILED from a pre-authentication handler, with the same
+ * METHOD-DATA as KDC_ERR_PREAUTH_REQUIRED, so that the client can try again
+ * (with the salt of PA-ETYPE-INFO2, or another method), as MIT's KDC answers.
+ * Any other error is returned as it is.
+ */
+export function withPreauthMethods(
+  e: unknown,
+  keys: readonly StoredKey[],
+  handlers: readonly AsPadataHandler[],
+  state: AsRequestState,
+): unknown {
+  if (
+    !(e instanceof KdcError) ||
+    e.code !== ErrorCode.KDC_ERR_PREAUTH_FAILED ||
+    e.details.eData !== undefined
+  ) {
+    return e;
+  }
+  return new KdcError(e.code, e.message, {
+    ...e.details,
+    eData: preauthMethodData(keys, handlers, state),
+    ...(e.realm !== undefined && { realm: e.realm }),
+    cause: e.cause,
   });
 }
 

@@ -54,14 +54,17 @@ describe('AS exchange: pre-authentication', () => {
     expect(err.cname?.nameString).toEqual(['alice']);
     expect(err.stime).toBe(T0);
     const md = decodeMethodData(err.eData!);
-    // PA-FX-FAST: the realm serves FAST (policy fast: 'supported', MIT's default), as MIT's KDC says.
+    // PA-FX-FAST and a PA-FX-COOKIE: the realm serves FAST (policy fast: 'supported', MIT's
+    // default), and says so as MIT's KDC does.
     expect(md.map((p) => p.padataType)).toEqual([
       PaDataType.PA_ETYPE_INFO2,
       PaDataType.PA_ENC_TIMESTAMP,
       PaDataType.PA_FX_FAST,
+      PaDataType.PA_FX_COOKIE,
     ]);
     expect(md[1]!.padataValue).toHaveLength(0);
     expect(md[2]!.padataValue).toHaveLength(0);
+    expect(new TextDecoder().decode(md[3]!.padataValue)).toBe('krbsim');
     const info = decodeEtypeInfo2(md[0]!.padataValue);
     // The client's preference order, limited to permitted etypes (23 is not permitted).
     expect(info.map((e) => e.etype)).toEqual([17, 18, 20]);
@@ -123,7 +126,16 @@ describe('AS exchange: pre-authentication', () => {
       kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [encTimestamp(wrong, T0)] })),
     );
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
-    expect(err.eData).toBeUndefined();
+    // The METHOD-DATA of PREAUTH_REQUIRED again, so that the client can retry (with the salt
+    // ETYPE-INFO2 gives, say), as MIT's KDC answers.
+    const md = decodeMethodData(err.eData!);
+    expect(md.map((p) => p.padataType)).toEqual([
+      PaDataType.PA_ETYPE_INFO2,
+      PaDataType.PA_ENC_TIMESTAMP,
+      PaDataType.PA_FX_FAST,
+      PaDataType.PA_FX_COOKIE,
+    ]);
+    expect(decodeEtypeInfo2(md[0]!.padataValue)[0]!.salt).toBe('CONTOSO.COMalice');
   });
 
   it('fails a PA-ENC-TIMESTAMP that is not EncryptedData, or decrypts to no PA-ENC-TS-ENC, with PREAUTH_FAILED', () => {

@@ -144,9 +144,9 @@ describe('FAST armor: what does not decode', () => {
     expect(err.eText).toContain('the armor AP-REQ does not decode');
   });
 
-  it('an enc-fast-req that does not decrypt with the armor key: KRB_AP_ERR_BAD_INTEGRITY', () => {
+  it('an enc-fast-req that does not decrypt with the armor key: KRB_AP_ERR_BAD_INTEGRITY, armored', () => {
     const l = lab();
-    const { bytes } = armoredAsReq(l, {
+    const { bytes, armorKey } = armoredAsReq(l, {
       edit: (fx) => {
         const cipher = fx.encFastReq.cipher.slice();
         cipher[cipher.length - 1]! ^= 1;
@@ -155,12 +155,16 @@ describe('FAST armor: what does not decode', () => {
     });
     const err = errorOf(l.kdc.handle(bytes));
     expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
-    expect(err.eText).toContain('enc-fast-req does not decrypt to a KrbFastReq');
+    expect(err.eText).toContain('enc-fast-req does not decrypt with the armor key');
+    // The armor key is known by then: the refusal is armored (section 5.4.4), as MIT's KDC sends it.
+    const { error, padata } = innerError(err, armorKey);
+    expect(error.errorCode).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+    expect(padata).toEqual([]);
   });
 
-  it('an enc-fast-req that decrypts to something else than a KrbFastReq: KRB_AP_ERR_BAD_INTEGRITY', () => {
+  it("an enc-fast-req that decrypts to something else than a KrbFastReq: the codec's KRB_ERR_GENERIC, armored", () => {
     const l = lab();
-    const { bytes } = armoredAsReq(l, {
+    const { bytes, armorKey } = armoredAsReq(l, {
       edit: (fx, key) => ({
         ...fx,
         encFastReq: {
@@ -170,8 +174,9 @@ describe('FAST armor: what does not decode', () => {
       }),
     });
     const err = errorOf(l.kdc.handle(bytes));
-    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
-    expect(err.eText).toContain('enc-fast-req does not decrypt to a KrbFastReq');
+    expect(err.errorCode).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(err.eText).toContain('KrbFastReq');
+    expect(innerError(err, armorKey).error.errorCode).toBe(ErrorCode.KRB_ERR_GENERIC);
   });
 });
 
@@ -220,11 +225,13 @@ describe('FAST armor: the armor AP-REQ and its ticket', () => {
     expect(err.eText).toContain(`krbtgt/${REALM}@${REALM}`);
   });
 
-  it('an armor AP-REQ whose authenticator carries no subkey: KDC_ERR_PREAUTH_FAILED', () => {
+  it('an armor AP-REQ whose authenticator carries no subkey: KDC_ERR_POLICY, as MIT answers', () => {
     const l = lab();
     const armor = apArmor(l.host, l.clock.now(), true);
     const err = errorOf(l.kdc.handle(armoredAsReq(l, { armor }).bytes));
-    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    // No armor key without the subkey: nothing can be armored.
+    expect(err.eData).toBeUndefined();
     expect(err.eText).toContain('the armor AP-REQ carries no subkey');
   });
 });
@@ -237,15 +244,17 @@ describe('FAST armor: req-checksum', () => {
 
   it('a checksum type no one knows: KDC_ERR_SUMTYPE_NOSUPP', () => {
     const l = lab();
-    const err = errorOf(l.kdc.handle(armoredAsReq(l, { edit: withType(9999) }).bytes));
+    const { bytes, armorKey } = armoredAsReq(l, { edit: withType(9999) });
+    const err = errorOf(l.kdc.handle(bytes));
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP);
-    expect(err.eText).toContain('req-checksum type 9999 is not a keyed checksum');
+    expect(err.eText).toContain('req-checksum type 9999 is not supported');
+    expect(innerError(err, armorKey).error.errorCode).toBe(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP);
   });
 
-  it('an unkeyed checksum (sha1), which anyone could compute: KDC_ERR_SUMTYPE_NOSUPP', () => {
+  it('an unkeyed checksum (sha1), which anyone could compute: KRB_AP_ERR_MODIFIED, as MIT answers', () => {
     const l = lab();
     const err = errorOf(l.kdc.handle(armoredAsReq(l, { edit: withType(14) }).bytes));
-    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP);
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(err.eText).toContain('req-checksum type 14 is not a keyed checksum');
   });
 
@@ -434,8 +443,8 @@ describe('FAST: armored refusals', () => {
     expect(error.errorCode).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
     expect(error.eText).toBe('not this group');
     expect(error.eData).toEqual(typedData);
-    // Nothing moved beside it but the cookie.
-    expect(padata.map((p) => p.padataType)).toEqual([PaDataType.PA_FX_COOKIE]);
+    // Nothing moved beside it: a cookie goes only with a pre-authentication error's METHOD-DATA.
+    expect(padata).toEqual([]);
   });
 
   it('a bug (not a KerberosError) in an armored request surfaces as itself, not armored', () => {

@@ -118,7 +118,8 @@ describe('realm kinds: KRB-ERROR shape', () => {
       code: ErrorCode.KDC_ERR_PREAUTH_FAILED,
       sname: `krbtgt/${REALM}`,
       client: 'alice',
-      eData: false,
+      // The METHOD-DATA of PREAUTH_REQUIRED, for the client to retry with.
+      eData: true,
     },
     {
       name: 'C_PRINCIPAL_UNKNOWN',

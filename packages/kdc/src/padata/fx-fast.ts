@@ -24,11 +24,15 @@ import { fromEncryptionKey } from '../keys';
 import { KdcError } from '../krb-error';
 import type { AsPadataHandler, TgsPadataHandler } from './handler';
 
-/** The AS handler: advertises FAST, refuses it nested. */
+/**
+ * The AS handler: advertises FAST, refuses it nested. The offer stands in an
+ * armored KDC_ERR_PREAUTH_REQUIRED too, as MIT's KDC makes it: the client
+ * learns from a protected list that FAST is there (RFC 6113 section 5.4.2).
+ */
 export const fxFastAs: AsPadataHandler = {
   padataType: PaDataType.PA_FX_FAST,
   offer: (state) =>
-    state.fast === undefined && state.realm.policy.fast !== 'none'
+    state.realm.policy.fast !== 'none'
       ? { padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }
       : undefined,
   process() {
@@ -49,10 +53,17 @@ export const fxFastTgs: TgsPadataHandler = {
       throw new KdcError(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'FAST: PA-FX-FAST inside an armored request');
     }
     const sub = h.authenticator.subkey;
-    const fast = unwrapTgsFast(state.req, pa, tgsReq.padataValue, {
-      subkey: sub === undefined ? undefined : fromEncryptionKey(sub),
-      sessionKey: fromEncryptionKey(h.tgt.key),
-    });
+    const realm = state.realm;
+    const fast = unwrapTgsFast(
+      state.req,
+      pa,
+      tgsReq.padataValue,
+      {
+        subkey: sub === undefined ? undefined : fromEncryptionKey(sub),
+        sessionKey: fromEncryptionKey(h.tgt.key),
+      },
+      { now: state.now, style: realm.policy.krbErrorStyle, random: realm.random },
+    );
     state.fast = fast;
     state.req = fast.inner;
     // The handlers run once each, so a PA-FX-FAST in the inner padata would go unread: refuse it
