@@ -12,6 +12,7 @@ import {
   AdType,
   type AuthorizationData,
   decodeAuthorizationData,
+  decodeMethodData,
   flagNames,
   type KdcRep,
   type Ticket,
@@ -81,7 +82,20 @@ export function describeKdcReply(
   ticketKey: (ticket: Ticket) => Key,
 ): string {
   const r = parseReply(bytes);
-  if (r.kind === 'error') return errorCodeName(r.error.errorCode);
+  if (r.kind === 'error') {
+    const name = errorCodeName(r.error.errorCode);
+    if (r.error.eData === undefined) return name;
+    let types: string;
+    try {
+      types = decodeMethodData(r.error.eData)
+        .map((p) => p.padataType)
+        .sort((a, b) => a - b)
+        .join(',');
+    } catch {
+      types = 'not METHOD-DATA';
+    }
+    return `${name} e-data=[${types}]`;
+  }
   const c = open(r.rep);
   const p = c.part;
   const start = p.starttime ?? p.authtime;
