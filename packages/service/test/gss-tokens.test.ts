@@ -7,8 +7,8 @@
  */
 
 import { GssFlags } from '@krbsim/asn1';
-import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
-import { checksum, decrypt, EncType, type Key, KeyUsage } from '@krbsim/crypto';
+import { concatBytes, Duration, ErrorCode, KerberosError } from '@krbsim/core';
+import { checksum, decrypt, EncType, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import {
   decodePerMessageToken,
   GssSecurityContext,
@@ -193,6 +193,27 @@ describe('token layouts (RFC 4121 section 4.2), taken apart with @krbsim/crypto'
       expect(hex(plain.subarray(0, size))).toBe(hex(msg));
       expect(hex(plain.subarray(size, size + ec))).toBe('ff'.repeat(ec));
     }
+  });
+
+  it('leaves the RRC of the encrypted header copy unchecked, as MIT and Heimdal do; the rest of the copy counts', () => {
+    const sealedWithCopy = (edit: (copy: Uint8Array) => void) => {
+      const { initiator, acceptor, accepted } = contextPair();
+      const msg = enc('header copy');
+      const header = initiator.wrap(msg).slice(0, 16);
+      const copy = header.slice();
+      edit(copy);
+      const cipher = encrypt(
+        accepted.acceptorSubkey!,
+        KeyUsage.KG_USAGE_INITIATOR_SEAL,
+        concatBytes([msg, copy]),
+      );
+      return () => acceptor.unwrap(concatBytes([header, cipher]));
+    };
+    // Section 4.2.4 has the sender encrypt RRC as 0; a sender that put 28 there is still read.
+    expect(hex(sealedWithCopy((c) => (c[7] = 28))().message)).toBe(hex(enc('header copy')));
+    const ec = gssError(sealedWithCopy((c) => (c[5] = 1)));
+    expect(ec.status).toBe('BAD_MIC');
+    expect(ec.message).toContain('the encrypted header copy differs from the header');
   });
 
   it('reads any RRC and EC a sender chose, RRC larger than the token included', () => {

@@ -338,10 +338,11 @@ export function openWrapToken(
         `EC ${h.ec} leaves no room for the ${HEADER}-octet header copy in ${plain.length} octets`,
       );
     }
-    // The encrypted header copy must be the header sent, RRC aside (section 4.2.4).
+    // The encrypted header copy must be the header sent, RRC aside (section 4.2.4): the sender
+    // encrypts RRC as 0, but what it is is not checked, as MIT and Heimdal do not check it.
     const copy = plain.subarray(plain.length - HEADER);
     let diff = 0;
-    for (let i = 0; i < HEADER; i++) diff |= (i === 6 || i === 7 ? 0 : token[i]!) ^ copy[i]!;
+    for (let i = 0; i < HEADER; i++) if (i !== 6 && i !== 7) diff |= token[i]! ^ copy[i]!;
     if (diff !== 0)
       throw badWrap('the encrypted header copy differs from the header (flags, EC or SND_SEQ changed)');
     const message = plain.slice(0, plain.length - h.ec - HEADER);

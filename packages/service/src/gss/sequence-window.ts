@@ -1,15 +1,16 @@
 /**
  * Replay and ordering detection for per-message tokens (RFC 2743 section
- * 1.2.3; RFC 4121 section 4.2.1: 64-bit sequence numbers), with the verdicts
- * MIT krb5's generic sequence state gives:
+ * 1.2.3; RFC 4121 section 4.2.1: 64-bit sequence numbers). The verdicts,
+ * which are MIT krb5's but for the two marked (MIT says UNSEQ_TOKEN there;
+ * RFC 2743 has a duplicate and a token too old to tell reported as such):
  *
  * - a context with neither the replay nor the sequence flag checks nothing;
  * - the expected number is in order;
  * - a later one skips some (a gap: reported only with the sequence flag);
  * - an earlier one inside the 64-number window is a duplicate if already
- *   seen (with either flag), otherwise out of order (reported only with the
- *   sequence flag);
- * - an earlier one outside the window is too old to tell.
+ *   seen (with either flag; MIT: out of order with the sequence flag alone),
+ *   otherwise out of order (reported only with the sequence flag);
+ * - an earlier one outside the window is too old to tell (MIT: out of order).
  *
  * Numbers are compared relative to the peer's initial sequence number,
  * modulo 2^64, so a counter that wraps stays in order, and a number below
