@@ -16,11 +16,15 @@
  *   MIC <hex>               -> OK <token-hex>
  *   UNWRAP <token-hex>      -> OK <major-hex> <conf_state> <message-hex>
  *   VERIFY <hex> <token>    -> OK <major-hex>
+ *   UNWRAP-STATUS <token-hex>    -> STATUS <major-hex> <minor-hex> <conf_state> <message-hex>
+ *   VERIFY-STATUS <hex> <token>  -> STATUS <major-hex> <minor-hex>
  *   QUIT
  *
  * A failure is "ERR <major-hex> <GSS and mechanism messages>". Supplementary
  * statuses (duplicate, old, unseq, gap) are not errors in GSS-API: they come
- * back as OK with their major status. An empty message is "-".
+ * back as OK with their major status. An empty message is "-". The -STATUS
+ * forms answer every call alike, failed or not, with the major and minor
+ * statuses as numbers (and, for UNWRAP-STATUS, whatever message came out).
  */
 
 #include <gssapi/gssapi.h>
@@ -182,6 +186,22 @@ int main(int argc, char **argv) {
                 free(y.value);
                 continue;
             }
+        } else if (strcmp(cmd, "UNWRAP-STATUS") == 0 && a && !get_hex(a, &x)) {
+            major = gss_unwrap(&minor, ctx, &x, &out, &conf, NULL);
+            printf("STATUS %x %x %d ", major, minor, conf);
+            put_hex(out.value, out.length);
+            printf("\n");
+            fflush(stdout);
+            gss_release_buffer(&minor, &out);
+            free(x.value);
+            continue;
+        } else if (strcmp(cmd, "VERIFY-STATUS") == 0 && a && b && !get_hex(a, &x) && !get_hex(b, &y)) {
+            major = gss_verify_mic(&minor, ctx, &x, &y, NULL);
+            printf("STATUS %x %x\n", major, minor);
+            fflush(stdout);
+            free(x.value);
+            free(y.value);
+            continue;
         } else {
             printf("ERR 0 bad command\n");
             fflush(stdout);

@@ -30,6 +30,17 @@ export interface PeerUnwrap {
   readonly message: Uint8Array;
 }
 
+/** A reply to UNWRAP-STATUS or VERIFY-STATUS: the statuses as numbers, failed or not. */
+export interface PeerStatus {
+  /** The major status: calling error, routine error and supplementary bits. */
+  readonly major: number;
+  /** The mechanism's minor status (a com_err code for MIT). */
+  readonly minor: number;
+  /** UNWRAP-STATUS: conf_state and the message that came out (empty on failure). */
+  readonly conf?: boolean;
+  readonly message?: Uint8Array;
+}
+
 /** GSS major status bits (RFC 2744 section 3.9.1). */
 export const GssMajor = {
   DUPLICATE_TOKEN: 1 << 1,
@@ -139,6 +150,30 @@ export class GssPeer {
   /** gss_verify_mic: the major status (supplementary bits included). */
   async verify(message: Uint8Array, token: Uint8Array): Promise<number> {
     return Number.parseInt((await this.#ask(`VERIFY ${hex(message)} ${hex(token)}`))[0]!, 16);
+  }
+
+  async #status(cmd: string): Promise<string[]> {
+    this.#child.stdin!.write(`${cmd}\n`);
+    const l = await this.line();
+    if (!l.startsWith('STATUS ')) throw new Error(`gss-peer: expected STATUS, got: ${l}`);
+    return l.split(' ').slice(1);
+  }
+
+  /** gss_unwrap, reporting the statuses whatever they are. */
+  async unwrapStatus(token: Uint8Array): Promise<PeerStatus> {
+    const [major, minor, conf, msg] = await this.#status(`UNWRAP-STATUS ${hex(token)}`);
+    return {
+      major: Number.parseInt(major!, 16),
+      minor: Number.parseInt(minor!, 16),
+      conf: conf === '1',
+      message: unhex(msg!),
+    };
+  }
+
+  /** gss_verify_mic, reporting the statuses whatever they are. */
+  async verifyStatus(message: Uint8Array, token: Uint8Array): Promise<PeerStatus> {
+    const [major, minor] = await this.#status(`VERIFY-STATUS ${hex(message)} ${hex(token)}`);
+    return { major: Number.parseInt(major!, 16), minor: Number.parseInt(minor!, 16) };
   }
 
   /** Ends the peer. */
