@@ -13,6 +13,7 @@ import type {
   KrbErrorMessage,
   PaData,
   PrincipalName,
+  S4uUserId,
   Ticket,
 } from '@krbsim/asn1';
 import {
@@ -31,6 +32,7 @@ import {
   encodePaEncTsEnc,
   encodePaForUser,
   encodePaPacRequest,
+  encodePaS4uX509User,
   encodeTgsReq,
   KdcOptions,
   NameType,
@@ -38,7 +40,16 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { concatBytes, Duration, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
-import { checksum, decrypt, encrypt, generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import {
+  checksum,
+  checksumTypeFor,
+  decrypt,
+  encrypt,
+  generateKey,
+  type Key,
+  KeyUsage,
+  stringToKey,
+} from '@krbsim/crypto';
 import { Kdc, type Realm, Realm as RealmClass, type RealmPolicy } from '@krbsim/kdc';
 
 /** 2026-01-01T00:00:00Z, where every test clock starts. */
@@ -401,4 +412,34 @@ export function paForUser(
       authPackage: pkg,
     }),
   };
+}
+
+/** PA-S4U-X509-USER with a name (checksum usage 26 over the S4UUserID DER). */
+export function paS4uX509User(c: Pick<Creds, 'sessionKey'>, userId: S4uUserId): PaData {
+  const placeholder = encodePaS4uX509User({
+    userId,
+    checksum: { cksumtype: 0, checksum: new Uint8Array(0) },
+  });
+  // The S4UUserID DER: the [0] field's contents, right after the SEQUENCE and [0] headers.
+  const idDer = s4uUserIdDer(placeholder);
+  const key = c.sessionKey;
+  const ck = { cksumtype: checksumTypeFor(key.etype), checksum: checksum(key, 26, idDer) };
+  return {
+    padataType: PaDataType.PA_FOR_X509_USER,
+    padataValue: encodePaS4uX509User({ userId, checksum: ck }),
+  };
+}
+
+/** The DER of the S4UUserID in an encoded PA-S4U-X509-USER (what its checksum covers). */
+export function s4uUserIdDer(pa: Uint8Array): Uint8Array {
+  const hdr = (at: number) => (pa[at + 1]! < 0x80 ? 2 : 2 + (pa[at + 1]! & 0x7f));
+  const inner = hdr(0) + hdr(hdr(0)); // SEQUENCE, then [0]
+  const len =
+    pa[inner + 1]! < 0x80
+      ? pa[inner + 1]!
+      : Number.parseInt(
+          Buffer.from(pa.subarray(inner + 2, inner + 2 + (pa[inner + 1]! & 0x7f))).toString('hex'),
+          16,
+        );
+  return pa.subarray(inner, inner + hdr(inner) + len);
 }

@@ -6,7 +6,6 @@ import {
   decodePaS4uX509User,
   decodeTgsRep,
   encodePaForUser,
-  encodePaS4uX509User,
   encodeTgsReq,
   KdcOptions,
   NameType,
@@ -17,7 +16,8 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
-import { checksum, checksumTypeFor, type Key, stringToKey, verifyChecksum } from '@krbsim/crypto';
+import { type Key, stringToKey, verifyChecksum } from '@krbsim/crypto';
+import type { PrincipalEntry } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import {
   type Creds,
@@ -27,7 +27,9 @@ import {
   login,
   makeRealm,
   openTicket,
+  paS4uX509User,
   pn,
+  s4uUserIdDer,
   T0,
   testKey,
   tgsGet,
@@ -65,34 +67,7 @@ function paForUser(c: Creds, user: PrincipalName, realm = REALM, pkg = 'Kerberos
   return forUserPadata(c, user, realm, pkg, tamper);
 }
 
-/** PA-S4U-X509-USER with a name (checksum usage 26 over the S4UUserID DER). */
-function paX509(c: Creds, userId: S4uUserId) {
-  const placeholder = encodePaS4uX509User({
-    userId,
-    checksum: { cksumtype: 0, checksum: new Uint8Array(0) },
-  });
-  // The S4UUserID DER: the [0] field's contents, right after the SEQUENCE and [0] headers.
-  const idDer = s4uUserIdDer(placeholder);
-  const key = sessionKeyOf(c);
-  const ck = { cksumtype: checksumTypeFor(key.etype), checksum: checksum(key, 26, idDer) };
-  return {
-    padataType: PaDataType.PA_FOR_X509_USER,
-    padataValue: encodePaS4uX509User({ userId, checksum: ck }),
-  };
-}
-
-function s4uUserIdDer(pa: Uint8Array): Uint8Array {
-  const hdr = (at: number) => (pa[at + 1]! < 0x80 ? 2 : 2 + (pa[at + 1]! & 0x7f));
-  const inner = hdr(0) + hdr(hdr(0)); // SEQUENCE, then [0]
-  const len =
-    pa[inner + 1]! < 0x80
-      ? pa[inner + 1]!
-      : Number.parseInt(
-          Buffer.from(pa.subarray(inner + 2, inner + 2 + (pa[inner + 1]! & 0x7f))).toString('hex'),
-          16,
-        );
-  return pa.subarray(inner, inner + hdr(inner) + len);
-}
+const paX509 = paS4uX509User;
 
 const alice = pn('alice', NameType.NT_PRINCIPAL);
 
@@ -132,6 +107,43 @@ describe('S4U2Self', () => {
       extraPadata: [paForUser(s.svc, alice)],
     });
     expect(openTicket(ns.ticket, s.svcKey).flags & TicketFlags.forwardable).toBe(0);
+  });
+
+  it('refuses a user a logon would refuse: expired account, expired password, disabled (as MIT checks them)', () => {
+    const cases: [string, (u: PrincipalEntry) => void, number, string][] = [
+      [
+        'account',
+        (u) => (u.accountExpires = T0 - 1),
+        ErrorCode.KDC_ERR_NAME_EXP,
+        'the account of alice@CONTOSO.COM has expired',
+      ],
+      [
+        'password',
+        (u) => (u.passwordExpires = T0),
+        ErrorCode.KDC_ERR_KEY_EXPIRED,
+        'the password of alice@CONTOSO.COM has expired',
+      ],
+      [
+        'disabled',
+        (u) => (u.disabled = true),
+        ErrorCode.KDC_ERR_CLIENT_REVOKED,
+        'the account of alice@CONTOSO.COM is disabled or locked out',
+      ],
+    ];
+    for (const [, edit, code, text] of cases) {
+      const l = setup({ trusted: true });
+      edit(l.realm.lookup('alice')!);
+      for (const padata of [
+        paForUser(l.svc, alice),
+        paX509(l.svc, { nonce: 777, cname: alice, crealm: REALM }),
+      ]) {
+        const err = errorOf(
+          l.kdc.handle(tgsReq({ tgt: l.svc, realm: REALM, sname: SVC, now: T0, extraPadata: [padata] })),
+        );
+        expect(err.errorCode).toBe(code);
+        expect(err.eText).toContain(text);
+      }
+    }
   });
 
   it('PA-S4U-X509-USER names the user and is echoed in the reply, checksummed with the reply key', () => {
@@ -183,7 +195,7 @@ describe('S4U2Self', () => {
       }),
     };
     expect(code([unkeyed])).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
-    // A checksum type no one knows does not verify: MODIFIED, named for PA-FOR-USER.
+    // A checksum type no one knows: SUMTYPE_NOSUPP (RFC 4120 section 3.3.2's code), named for PA-FOR-USER.
     const unknownType = {
       padataType: PaDataType.PA_FOR_USER,
       padataValue: encodePaForUser({
@@ -196,8 +208,8 @@ describe('S4U2Self', () => {
     const unknown = errorOf(
       l.kdc.handle(tgsReq({ tgt: l.svc, realm: REALM, sname: SVC, now: T0, extraPadata: [unknownType] })),
     );
-    expect(unknown.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
-    expect(unknown.eText).toContain('the PA-FOR-USER checksum does not verify');
+    expect(unknown.errorCode).toBe(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP);
+    expect(unknown.eText).toContain('the PA-FOR-USER checksum type 9999 is not supported');
     expect(code([paForUser(l.svc, pn('mallory', 1))])).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
     expect(code([paForUser(l.svc, alice, 'FABRIKAM.COM')])).toBe(ErrorCode.KDC_ERR_POLICY);
     l.realm.addService('HTTP/other.contoso.com');
@@ -205,6 +217,8 @@ describe('S4U2Self', () => {
     expect(
       code([paX509(l.svc, { nonce: 777, crealm: REALM, subjectCertificate: new Uint8Array([0x30, 0]) })]),
     ).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+    // Neither a name nor a certificate: no user to find, as MIT answers.
+    expect(code([paX509(l.svc, { nonce: 777, crealm: REALM })])).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
     expect(code([paX509(l.svc, { nonce: 1, cname: alice, crealm: REALM })])).toBe(
       ErrorCode.KRB_AP_ERR_MODIFIED,
     );

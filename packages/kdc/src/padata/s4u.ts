@@ -15,7 +15,9 @@
  *   with a checksum under the reply key, usage 27 when the client asked for
  *   it (the USE_REPLY_KEY_USAGE option), 26 otherwise.
  *
- * A user of this realm must exist here; a user of another realm is left to
+ * A user of this realm must exist here, and pass a logon's account checks
+ * (KDC_ERR_NAME_EXP, KDC_ERR_KEY_EXPIRED, KDC_ERR_CLIENT_REVOKED, as MIT's
+ * KDC checks them); a user of another realm is left to
  * the exchange, which serves it across a direct trust or refuses it
  * (`s4u-cross-realm.ts`). A certificate-only S4UUserID (no cname) is
  * refused with KDC_ERR_PADATA_TYPE_NOSUPP: never ignored.
@@ -70,6 +72,9 @@ function verify(key: Key, usage: number, data: Uint8Array, ck: Checksum, what: s
         cause: e,
       });
     }
+    if (e.code === ErrorCode.KDC_ERR_SUMTYPE_NOSUPP) {
+      throw new KdcError(e.code, `the ${what} checksum type ${ck.cksumtype} is not supported`, { cause: e });
+    }
     modified(what, e);
   }
   if (!ok) modified(what);
@@ -91,6 +96,21 @@ function resolveUser(
     throw new KdcError(
       ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
       `S4U2Self: client ${formatPrincipal(cname, realm.name)} not found in Kerberos database`,
+    );
+  }
+  // The user gets a ticket as if logging on, so the account checks of a logon apply, in MIT's
+  // order (its KDC runs validate_as_request on the impersonated client).
+  const who = formatPrincipal(cname, realm.name);
+  if (user.accountExpires !== undefined && user.accountExpires <= state.now) {
+    throw new KdcError(ErrorCode.KDC_ERR_NAME_EXP, `S4U2Self: the account of ${who} has expired`);
+  }
+  if (user.passwordExpires !== undefined && user.passwordExpires <= state.now) {
+    throw new KdcError(ErrorCode.KDC_ERR_KEY_EXPIRED, `S4U2Self: the password of ${who} has expired`);
+  }
+  if (user.disabled) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      `S4U2Self: the account of ${who} is disabled or locked out`,
     );
   }
   return { user, crealm: realm.name };
@@ -157,6 +177,13 @@ export const paS4uX509User: TgsPadataHandler = {
     const id = req.userId;
     if (id.nonce !== state.req.reqBody.nonce) {
       throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the S4UUserID nonce is not the request nonce');
+    }
+    if (id.cname === undefined && id.subjectCertificate === undefined) {
+      // MIT's answer: an S4UUserID that names nobody has no client to find.
+      throw new KdcError(
+        ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN,
+        'the S4UUserID names no user (no cname, no certificate)',
+      );
     }
     if (id.cname === undefined) {
       throw new KdcError(
