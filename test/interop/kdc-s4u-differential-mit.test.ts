@@ -1,0 +1,334 @@
+/**
+ * krbsim's KDC against MIT krb5kdc 1.20 for S4U2Self (MS-SFU section
+ * 3.2.5.1): one realm on each side, set up as in kdc-differential-mit.test.ts
+ * (the same principals and passwords, krbsim's `mit` realm given MIT's
+ * krbtgt keys, PACs on). Two services log in with their passwords: websvc,
+ * trusted to authenticate for delegation (MIT's `ok_to_auth_as_delegate`,
+ * AD's TrustedToAuthForDelegation), and plainsvc, not. Each asks its KDC for
+ * a ticket to itself in a user's name, with PA-FOR-USER (its HMAC-MD5
+ * checksum keyed with the TGT session key), PA-S4U-X509-USER (checksummed
+ * with the same key, usage 26, echoed in the reply), or both as MIT's
+ * `kvno -U` sends them; and each is changed one way: a checksum that does
+ * not match, a user who is not there or may not log in, another realm,
+ * another auth-package, a nonce that is not the request's, another server.
+ *
+ * Answers are compared as helpers/kdc-oracle.ts writes them (the ticket
+ * decrypted with the service's key included: whose name it is in, and
+ * whether it is forwardable), with the reply's padata types first. Both must
+ * agree, except in the cases listed in KNOWN_DIFFERENCES, where each side's
+ * answer is pinned and the reason given.
+ *
+ * Skipped with a printed reason when MIT krb5's KDC is missing; failing
+ * instead under KRBSIM_REQUIRE_MIT=1.
+ */
+
+import {
+  decodeTgsReq,
+  encodePaS4uX509User,
+  encodeTgsReq,
+  KdcOptions,
+  NameType,
+  type PaData,
+  PaDataType,
+  type PrincipalName,
+  type S4uUserId,
+} from '@krbsim/asn1';
+import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
+import { type Key, KeyUsage } from '@krbsim/crypto';
+import { Kdc, Realm } from '@krbsim/kdc';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  asReq,
+  type Creds,
+  encTimestamp,
+  openRep,
+  paForUser,
+  parseReply,
+  paS4uX509User,
+  pn,
+  pwKeys,
+  tgsReq,
+  userKey,
+} from '../../packages/kdc/test/helpers';
+import {
+  describeKdcReply,
+  type KnownDifference,
+  mitKeys,
+  type OracleCase,
+  type OracleSide,
+  oracleTests,
+  sendToMit,
+  wholeSecondsNow,
+} from './helpers/kdc-oracle';
+import { type MitRealm, startMitRealm } from './helpers/mit-realm';
+import { describeWithTools } from './mit-tools';
+
+const REALM = 'S4U.TEST';
+const PASSWORDS: Record<string, string> = {
+  alice: 'alice-Passw0rd',
+  bob: 'bob-Passw0rd',
+  websvc: 'websvc-Passw0rd',
+  plainsvc: 'plainsvc-Passw0rd',
+  'host/other.s4u.test': 'other-Passw0rd',
+};
+const NONCE = 31337;
+const hours = (n: number) => n * Duration.hour;
+const alice = pn('alice', NameType.NT_PRINCIPAL);
+
+/** One KDC and the services' TGTs. */
+interface Side extends OracleSide {
+  tgts?: Record<'websvc' | 'plainsvc', Creds>;
+}
+
+/** Where krbsim answers otherwise on purpose: each side's answer, pinned, and why. */
+const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
+  'PA-FOR-USER, a service not trusted to authenticate for delegation': {
+    mit: /^pa=\[\] REP cname=alice forwardable,/,
+    krbsim:
+      'pa=[] REP cname=alice pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=plainsvc | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: 'MS-SFU 3.2.5.1.2: the ticket is forwardable only for a service trusted to authenticate for delegation, as AD issues it; MIT 1.20 makes every S4U2Self ticket forwardable and applies the flag at S4U2Proxy',
+  },
+  'PA-S4U-X509-USER, a service not trusted to authenticate for delegation': {
+    mit: /^pa=\[130\] REP cname=alice forwardable,/,
+    krbsim:
+      'pa=[130] REP cname=alice pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=plainsvc | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: 'as above',
+  },
+  'PA-FOR-USER with another auth-package': {
+    mit: /^pa=\[\] REP cname=alice forwardable,/,
+    krbsim: 'KDC_ERR_PADATA_TYPE_NOSUPP',
+    why: 'MS-SFU 2.2.1 names "Kerberos" the one auth-package; krbsim refuses what it cannot serve, MIT does not read the field',
+  },
+  'PA-FOR-USER for an enterprise name': {
+    mit: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
+    krbsim:
+      'pa=[] REP cname=alice@S4U.TEST forwardable,pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: 'krbsim resolves NT-ENTERPRISE names in every realm, as in the AS exchange (kdc-differential-mit.test.ts)',
+  },
+  'PA-FOR-USER, asking for another server': {
+    mit: /^KRB_AP_ERR_BADMATCH$/,
+    krbsim: 'KDC_ERR_BADOPTION',
+    why: 'an S4U2Self ticket is for the service itself (MS-SFU 3.2.5.1.2); krbsim answers as Windows does',
+  },
+  'PA-S4U-X509-USER with the unknown checksum type RSA-MD5': {
+    mit: /^KRB_AP_ERR_INAPP_CKSUM$/,
+    krbsim: 'KDC_ERR_SUMTYPE_NOSUPP',
+    why: 'krbsim implements no RSA-MD5 (RFC 6649), so the type is unknown to it; MIT knows it as unkeyed (as sha1 is in krbsim: the case below)',
+  },
+};
+
+let krbtgtKeys: readonly Key[] = [];
+
+function ticketKey(server: string, etype: number): Key {
+  if (server === `krbtgt/${REALM}`) return krbtgtKeys.find((k) => k.etype === etype)!;
+  return userKey(REALM, server, PASSWORDS[server]!, etype);
+}
+
+/** What a case sends besides the TGS-REQ for the service itself. */
+interface S4uVariant {
+  /** The service asking (default websvc). */
+  service?: 'websvc' | 'plainsvc';
+  /** The S4U padata, given the TGT. */
+  padata: (tgt: Creds) => PaData[];
+  /** The server asked for (default the service itself). */
+  sname?: string | PrincipalName;
+}
+
+const cases: OracleCase<Side>[] = [];
+
+function s4uCase(label: string, v: S4uVariant): void {
+  const service = v.service ?? 'websvc';
+  cases.push({
+    label,
+    realm: REALM,
+    build: (side, now) => {
+      const tgt = side.tgts![service];
+      const plain = decodeTgsReq(
+        tgsReq({
+          tgt,
+          now,
+          realm: REALM,
+          sname: v.sname ?? service,
+          till: now + hours(5),
+          nonce: NONCE,
+          etypes: [18],
+          options: KdcOptions.forwardable | KdcOptions.canonicalize,
+        }),
+      );
+      return encodeTgsReq({ ...plain, padata: [...plain.padata!, ...v.padata(tgt)] });
+    },
+    outcome: (side, reply) => {
+      const r = parseReply(reply);
+      const pa = r.kind === 'error' ? '' : `pa=[${(r.rep.padata ?? []).map((p) => p.padataType).join(',')}] `;
+      return (
+        pa +
+        describeKdcReply(
+          reply,
+          (rep) => openRep(rep, side.tgts![service].sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
+          (t) => ticketKey(t.sname.nameString.join('/'), t.encPart.etype),
+        ).replace(/^REP /, `REP cname=${r.kind === 'error' ? '' : r.rep.cname.nameString.join('/')} `)
+      );
+    },
+  });
+}
+
+const userId = (over: Partial<S4uUserId> = {}): S4uUserId => ({
+  nonce: NONCE,
+  cname: alice,
+  crealm: REALM,
+  ...over,
+});
+const x509 = (tgt: Creds, over: Partial<S4uUserId> = {}) => paS4uX509User(tgt, userId(over));
+
+s4uCase('PA-FOR-USER, a trusted service', { padata: (t) => [paForUser(t, alice, REALM)] });
+s4uCase('PA-FOR-USER, a service not trusted to authenticate for delegation', {
+  service: 'plainsvc',
+  padata: (t) => [paForUser(t, alice, REALM)],
+});
+s4uCase('PA-FOR-USER whose checksum does not match', {
+  padata: (t) => [paForUser(t, alice, REALM, 'Kerberos', true)],
+});
+s4uCase('PA-FOR-USER for a user who is not there', {
+  padata: (t) => [paForUser(t, pn('nobody', NameType.NT_PRINCIPAL), REALM)],
+});
+s4uCase('PA-FOR-USER for a user who may not log in', {
+  padata: (t) => [paForUser(t, pn('bob', NameType.NT_PRINCIPAL), REALM)],
+});
+s4uCase('PA-FOR-USER for a user of another realm', {
+  padata: (t) => [paForUser(t, alice, 'OTHER.TEST')],
+});
+s4uCase('PA-FOR-USER with another auth-package', {
+  padata: (t) => [paForUser(t, alice, REALM, 'NTLM')],
+});
+s4uCase('PA-FOR-USER for an enterprise name', {
+  padata: (t) => [paForUser(t, { nameType: NameType.NT_ENTERPRISE, nameString: [`alice@${REALM}`] }, REALM)],
+});
+s4uCase('PA-FOR-USER for the service itself', {
+  padata: (t) => [paForUser(t, pn('websvc', NameType.NT_PRINCIPAL), REALM)],
+});
+s4uCase('PA-FOR-USER, asking for another server', {
+  sname: 'host/other.s4u.test',
+  padata: (t) => [paForUser(t, alice, REALM)],
+});
+s4uCase('PA-S4U-X509-USER by name', { padata: (t) => [x509(t)] });
+s4uCase('PA-S4U-X509-USER and PA-FOR-USER, as MIT sends them', {
+  padata: (t) => [x509(t), paForUser(t, alice, REALM)],
+});
+s4uCase('PA-S4U-X509-USER, a service not trusted to authenticate for delegation', {
+  service: 'plainsvc',
+  padata: (t) => [x509(t)],
+});
+s4uCase('PA-S4U-X509-USER whose checksum does not match', {
+  padata: (t) => {
+    const pa = x509(t);
+    const bytes = pa.padataValue.slice();
+    bytes[bytes.length - 1]! ^= 1;
+    return [{ padataType: PaDataType.PA_FOR_X509_USER, padataValue: bytes }];
+  },
+});
+s4uCase("PA-S4U-X509-USER whose nonce is not the request's", {
+  padata: (t) => [x509(t, { nonce: NONCE + 1 })],
+});
+s4uCase('PA-S4U-X509-USER for a user who is not there', {
+  padata: (t) => [x509(t, { cname: pn('nobody', NameType.NT_PRINCIPAL) })],
+});
+s4uCase('PA-S4U-X509-USER for a user of another realm', {
+  padata: (t) => [x509(t, { crealm: 'OTHER.TEST' })],
+});
+s4uCase('PA-S4U-X509-USER with neither a name nor a certificate', {
+  padata: (t) => [x509(t, { cname: undefined })],
+});
+s4uCase('PA-S4U-X509-USER with the unknown checksum type RSA-MD5', {
+  padata: () => [
+    {
+      padataType: PaDataType.PA_FOR_X509_USER,
+      padataValue: encodePaS4uX509User({
+        userId: userId(),
+        checksum: { cksumtype: 7, checksum: new Uint8Array(16) },
+      }),
+    },
+  ],
+});
+s4uCase('PA-S4U-X509-USER with the unkeyed checksum type sha1', {
+  padata: () => [
+    {
+      padataType: PaDataType.PA_FOR_X509_USER,
+      padataValue: encodePaS4uX509User({
+        userId: userId(),
+        checksum: { cksumtype: 14, checksum: new Uint8Array(20) },
+      }),
+    },
+  ],
+});
+s4uCase('PA-S4U-X509-USER and PA-FOR-USER naming different users', {
+  padata: (t) => [x509(t), paForUser(t, pn('bob', NameType.NT_PRINCIPAL), REALM)],
+});
+
+describeWithTools(
+  'krbsim KDC against MIT krb5kdc for S4U2Self: the same requests, the same answers',
+  ['kdb5_util', 'kadmin.local', 'krb5kdc'],
+  (tools) => {
+    let mit: MitRealm;
+    const sides: Side[] = [];
+
+    beforeAll(async () => {
+      mit = await startMitRealm(
+        REALM,
+        [
+          { name: 'alice', password: PASSWORDS.alice! },
+          { name: 'bob', password: PASSWORDS.bob!, flags: '-allow_tix' },
+          { name: 'websvc', password: PASSWORDS.websvc!, flags: '+ok_to_auth_as_delegate' },
+          { name: 'plainsvc', password: PASSWORDS.plainsvc! },
+          { name: 'host/other.s4u.test', password: PASSWORDS['host/other.s4u.test']! },
+        ],
+        tools,
+      );
+      krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
+      const realm = new Realm({
+        name: REALM,
+        krbtgtKeys: [...krbtgtKeys],
+        clock: systemClock,
+        random: systemRandom,
+        policy: { requirePreauthByDefault: false, issuePac: true },
+      });
+      realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!) });
+      realm.addUser('bob', { keys: pwKeys(REALM, 'bob', PASSWORDS.bob!), disabled: true });
+      realm.addUser('websvc', {
+        keys: pwKeys(REALM, 'websvc', PASSWORDS.websvc!),
+        delegation: { trustedToAuthenticate: true },
+      });
+      realm.addUser('plainsvc', { keys: pwKeys(REALM, 'plainsvc', PASSWORDS.plainsvc!) });
+      realm.addService('host/other.s4u.test', {
+        keys: pwKeys(REALM, 'host/other.s4u.test', PASSWORDS['host/other.s4u.test']!),
+      });
+      const kdc = new Kdc(realm);
+      sides.push({ name: 'mit', send: (_realm, b) => sendToMit(mit, b) });
+      sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
+      for (const side of sides) {
+        const now = wholeSecondsNow();
+        const login = async (user: 'websvc' | 'plainsvc'): Promise<Creds> => {
+          const key = userKey(REALM, user, PASSWORDS[user]!, 18);
+          const reply = parseReply(
+            await side.send(
+              REALM,
+              asReq({
+                realm: REALM,
+                cname: user,
+                till: now + hours(10),
+                etypes: [18],
+                padata: [encTimestamp(key, now)],
+              }),
+            ),
+          );
+          if (reply.kind === 'error')
+            throw new Error(`${side.name} refused ${user}: ${errorCodeName(reply.error.errorCode)}`);
+          return openRep(reply.rep, key, KeyUsage.AS_REP_ENCPART);
+        };
+        side.tgts = { websvc: await login('websvc'), plainsvc: await login('plainsvc') };
+      }
+    }, 60_000);
+    afterAll(async () => mit?.stop());
+
+    oracleTests(cases, sides, KNOWN_DIFFERENCES);
+  },
+);
