@@ -74,6 +74,10 @@ const PASSWORDS: Record<string, string> = {
 interface Side extends OracleSide {
   /** alice's TGT from this KDC (for the TGS cases). */
   tgt?: Creds;
+  /** bob's TGT, the second ticket of the user-to-user cases. */
+  bobTgt?: Creds;
+  /** alice's ticket for the service, a second ticket that is not a TGT. */
+  serviceTicket?: Creds;
 }
 
 /** The subkey of the TGS case that asks for its reply under one. */
@@ -156,6 +160,12 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim:
       'REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'RFC 4120 3.3.3.1: a renewed ticket keeps its renew-till; MIT keeps it only when the request repeats RENEWABLE (its clients do)',
+  },
+  'U2U: no server named: the second ticket names it': {
+    mit: /^no answer$/,
+    krbsim:
+      'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: "RFC 4120 3.3.3 lets a user-to-user request name no server (the second ticket's client is then the server); MIT's decoder requires sname, and its KDC drops the request",
   },
   'TGS: checksum over another request body': {
     mit: /^KRB_AP_ERR_BAD_INTEGRITY$/,
@@ -252,6 +262,36 @@ function tgsCase(label: string, f: (side: Side, now: number) => Partial<TgsReqIn
         sname: SERVICE,
         till: now + hours(5),
         etypes: [18],
+        ...f(side, now),
+      }),
+  });
+}
+
+/**
+ * A user-to-user TGS-REQ (RFC 4120 section 3.7): alice asks, with ENC-TKT-IN-SKEY, for a ticket to
+ * bob sealed with the session key of the second ticket, bob's TGT unless told otherwise.
+ */
+function u2uCase(label: string, f: (side: Side, now: number) => Partial<TgsReqInput>): void {
+  cases.push({
+    label,
+    realm: REALM,
+    outcome: (side, reply) =>
+      describeKdcReply(
+        reply,
+        (rep) => openRep(rep, side.tgt!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
+        // A user-to-user ticket is sealed with the second ticket's session key, not a server's key.
+        () => side.bobTgt!.sessionKey,
+      ),
+    build: (side, now) =>
+      tgsReq({
+        tgt: side.tgt!,
+        now,
+        realm: REALM,
+        sname: 'bob',
+        till: now + hours(5),
+        etypes: [18],
+        options: KdcOptions['enc-tkt-in-skey'] | KdcOptions.canonicalize,
+        additionalTickets: [side.bobTgt!.ticket],
         ...f(side, now),
       }),
   });
@@ -418,6 +458,19 @@ tgsCase('TGS krbtgt: FORWARDED with addresses', () => ({
   options: KdcOptions.forwarded,
   addresses: [{ addrType: 2, address: new Uint8Array([127, 0, 0, 2]) }],
 }));
+u2uCase("U2U: a ticket to bob under his TGT's session key", () => ({}));
+u2uCase('U2U: no server named: the second ticket names it', () => ({ sname: undefined }));
+u2uCase('U2U: a second ticket that is not a TGT', (side) => ({
+  additionalTickets: [side.serviceTicket!.ticket],
+}));
+u2uCase('U2U: two second tickets', (side) => ({
+  additionalTickets: [side.bobTgt!.ticket, side.tgt!.ticket],
+}));
+u2uCase('U2U: a second ticket whose client is not the server named', () => ({ sname: 'host/svc.diff.test' }));
+u2uCase('U2U: forwardable and renewable asked for', () => ({
+  options: KdcOptions['enc-tkt-in-skey'] | KdcOptions.forwardable | KdcOptions.renewable,
+  rtime: 0,
+}));
 tgsCase('TGS: POSTDATED with a start time, from a TGT without MAY-POSTDATE', (_side, now) => ({
   options: KdcOptions.postdated,
   from: now + hours(2),
@@ -475,6 +528,20 @@ describeWithTools(
         if (reply.kind === 'error')
           throw new Error(`${side.name} refused alice's TGT: ${errorCodeName(reply.error.errorCode)}`);
         side.tgt = openRep(reply.rep, aliceKey, KeyUsage.AS_REP_ENCPART);
+        const bobKey = userKey(REALM, 'bob', PASSWORDS.bob!, 18);
+        const bob = parseReply(
+          await side.send(REALM, asReq({ realm: REALM, cname: 'bob', till: now + hours(10), etypes: [18] })),
+        );
+        if (bob.kind === 'error') throw new Error(`${side.name} refused bob's TGT`);
+        side.bobTgt = openRep(bob.rep, bobKey, KeyUsage.AS_REP_ENCPART);
+        const st = parseReply(
+          await side.send(
+            REALM,
+            tgsReq({ tgt: side.tgt, now, realm: REALM, sname: SERVICE, till: now + hours(10), etypes: [18] }),
+          ),
+        );
+        if (st.kind === 'error') throw new Error(`${side.name} refused the service ticket`);
+        side.serviceTicket = openRep(st.rep, side.tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY);
       }
     }, 60_000);
     afterAll(async () => mit?.stop());

@@ -18,7 +18,7 @@ import {
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
-import { Duration, errorCodeName } from '@krbsim/core';
+import { Duration, ErrorCode, errorCodeName, isKerberosError } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { readKeytabFile } from '@krbsim/files';
 import { udpExchange } from '@krbsim/transport';
@@ -126,7 +126,8 @@ export async function mitKeys(mit: MitRealm, principal: string): Promise<Key[]> 
 
 /** Sends a request to an MIT KDC over UDP on loopback. */
 export function sendToMit(mit: MitRealm, request: Uint8Array): Promise<Uint8Array> {
-  return udpExchange('127.0.0.1', mit.port, request, { timeoutMs: 5000, maxReplyBytes: 65_535 });
+  // On loopback a KDC answers in milliseconds: two seconds of silence is a dropped request.
+  return udpExchange('127.0.0.1', mit.port, request, { timeoutMs: 2000, maxReplyBytes: 65_535 });
 }
 
 /**
@@ -148,9 +149,18 @@ export function oracleTests<S extends OracleSide>(
   for (const c of cases) {
     it(c.label, async () => {
       const [mitAnswer, krbsimAnswer] = await Promise.all(
-        sides.map(async (side) =>
-          c.outcome(side, await side.send(c.realm, c.build(side, wholeSecondsNow()))),
-        ),
+        sides.map(async (side) => {
+          const request = c.build(side, wholeSecondsNow());
+          let reply: Uint8Array;
+          try {
+            reply = await side.send(c.realm, request);
+          } catch (e) {
+            // A KDC that drops the request (no reply within the timeout) answers nothing.
+            if (isKerberosError(e, ErrorCode.KDC_ERR_SVC_UNAVAILABLE)) return 'no answer';
+            throw e;
+          }
+          return c.outcome(side, reply);
+        }),
       );
       const k = known[c.label];
       if (k === undefined) {
