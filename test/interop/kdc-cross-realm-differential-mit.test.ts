@@ -27,30 +27,31 @@
  */
 
 import { KdcOptions, NameType, type PrincipalName } from '@krbsim/asn1';
-import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
+import { Duration } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
-import { createTrust, Kdc, Realm } from '@krbsim/kdc';
+import { createTrust, Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
   asReq,
   type Creds,
   encTimestamp,
   openRep,
-  parseReply,
   pwKeys,
   type TgsReqInput,
   tgsReq,
   userKey,
 } from '../../packages/kdc/test/helpers';
 import {
+  asLogin,
   describeKdcReply,
   type KnownDifference,
+  mirrorRealm,
   mitKeys,
   type OracleCase,
   type OracleSide,
   oracleTests,
   sendToMit,
-  wholeSecondsNow,
+  tgsHop,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
@@ -331,13 +332,7 @@ describeWithTools(
       for (const r of [ALPHA, BETA, GAMMA]) krbtgtKeys[r] = await mitKeys(mit[r]!, `krbtgt/${r}@${r}`);
 
       const realm = (name: string) =>
-        new Realm({
-          name,
-          krbtgtKeys: [...krbtgtKeys[name]!],
-          clock: systemClock,
-          random: systemRandom,
-          policy: { issuePac: true },
-        })
+        mirrorRealm(name, krbtgtKeys[name]!)
           .mapDomain('.alpha.test', ALPHA)
           .mapDomain('.beta.test', BETA)
           .mapDomain('.gamma.test', GAMMA);
@@ -377,49 +372,12 @@ describeWithTools(
 
       sides.push({ name: 'mit', send: (r, b) => sendToMit(mit[r]!, b) });
       sides.push({ name: 'krbsim', send: async (r, b) => kdcs[r]!.handle(b) });
+      const key = (realm: string, user: string) => userKey(realm, user, PASSWORDS[realm]![user]!, 18);
       for (const side of sides) {
-        const now = wholeSecondsNow();
-        const login = async (realm: string, user: string): Promise<Creds> => {
-          const key = userKey(realm, user, PASSWORDS[realm]![user]!, 18);
-          const reply = parseReply(
-            await side.send(
-              realm,
-              asReq({
-                realm,
-                cname: user,
-                till: now + hours(10),
-                etypes: [18],
-                padata: [encTimestamp(key, now)],
-              }),
-            ),
-          );
-          if (reply.kind === 'error')
-            throw new Error(`${side.name} refused ${user}'s TGT: ${errorCodeName(reply.error.errorCode)}`);
-          return openRep(reply.rep, key, KeyUsage.AS_REP_ENCPART);
-        };
-        side.aliceTgt = await login(ALPHA, 'alice');
-        side.bobTgt = await login(BETA, 'bob');
-        const hop = async (realm: string, tgt: Creds, sname: string): Promise<Creds> => {
-          const reply = parseReply(
-            await side.send(
-              realm,
-              tgsReq({
-                tgt,
-                now,
-                realm,
-                sname,
-                till: now + hours(10),
-                options: KdcOptions.forwardable | KdcOptions.renewable,
-                etypes: [18],
-              }),
-            ),
-          );
-          if (reply.kind === 'error')
-            throw new Error(`${side.name} refused ${sname}: ${errorCodeName(reply.error.errorCode)}`);
-          return openRep(reply.rep, tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY);
-        };
-        side.crossTgt = await hop(ALPHA, side.aliceTgt, INTER_REALM);
-        side.secondHopTgt = await hop(BETA, side.crossTgt, SECOND_HOP);
+        side.aliceTgt = await asLogin(side, ALPHA, 'alice', key(ALPHA, 'alice'));
+        side.bobTgt = await asLogin(side, BETA, 'bob', key(BETA, 'bob'));
+        side.crossTgt = await tgsHop(side, ALPHA, side.aliceTgt, INTER_REALM);
+        side.secondHopTgt = await tgsHop(side, BETA, side.crossTgt, SECOND_HOP);
       }
     }, 90_000);
     afterAll(async () => {

@@ -32,9 +32,9 @@
  */
 
 import { AdType, encodeAuthorizationData, KdcOptions, NameType } from '@krbsim/asn1';
-import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
+import { Duration } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
-import { Kdc, Realm } from '@krbsim/kdc';
+import { Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type AsReqInput,
@@ -43,21 +43,22 @@ import {
   encTimestamp,
   openRep,
   pacRequest,
-  parseReply,
   pwKeys,
   type TgsReqInput,
   tgsReq,
   userKey,
 } from '../../packages/kdc/test/helpers';
 import {
+  asLogin,
   describeKdcReply,
   type KnownDifference,
+  mirrorRealm,
   mitKeys,
   type OracleCase,
   type OracleSide,
   oracleTests,
   sendToMit,
-  wholeSecondsNow,
+  tgsHop,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
@@ -495,13 +496,7 @@ describeWithTools(
       );
       // The realm as kdc.conf sets MIT's up: 10 h tickets, 7 days renewable, pre-authentication where flagged.
       krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
-      const realm = new Realm({
-        name: REALM,
-        krbtgtKeys: [...krbtgtKeys],
-        clock: systemClock,
-        random: systemRandom,
-        policy: { requirePreauthByDefault: false, issuePac: true },
-      });
+      const realm = mirrorRealm(REALM, krbtgtKeys);
       realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!), requiresPreauth: true });
       realm.addUser('bob', { keys: pwKeys(REALM, 'bob', PASSWORDS.bob!) });
       realm.addService(SERVICE, { keys: pwKeys(REALM, SERVICE, PASSWORDS[SERVICE]!) });
@@ -512,36 +507,11 @@ describeWithTools(
       });
       sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
       for (const side of sides) {
-        const now = wholeSecondsNow();
-        const reply = parseReply(
-          await side.send(
-            REALM,
-            asReq({
-              realm: REALM,
-              cname: 'alice',
-              till: now + hours(10),
-              etypes: [18],
-              padata: [encTimestamp(aliceKey, now)],
-            }),
-          ),
-        );
-        if (reply.kind === 'error')
-          throw new Error(`${side.name} refused alice's TGT: ${errorCodeName(reply.error.errorCode)}`);
-        side.tgt = openRep(reply.rep, aliceKey, KeyUsage.AS_REP_ENCPART);
-        const bobKey = userKey(REALM, 'bob', PASSWORDS.bob!, 18);
-        const bob = parseReply(
-          await side.send(REALM, asReq({ realm: REALM, cname: 'bob', till: now + hours(10), etypes: [18] })),
-        );
-        if (bob.kind === 'error') throw new Error(`${side.name} refused bob's TGT`);
-        side.bobTgt = openRep(bob.rep, bobKey, KeyUsage.AS_REP_ENCPART);
-        const st = parseReply(
-          await side.send(
-            REALM,
-            tgsReq({ tgt: side.tgt, now, realm: REALM, sname: SERVICE, till: now + hours(10), etypes: [18] }),
-          ),
-        );
-        if (st.kind === 'error') throw new Error(`${side.name} refused the service ticket`);
-        side.serviceTicket = openRep(st.rep, side.tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY);
+        side.tgt = await asLogin(side, REALM, 'alice', aliceKey);
+        side.bobTgt = await asLogin(side, REALM, 'bob', userKey(REALM, 'bob', PASSWORDS.bob!, 18), {
+          preauth: false,
+        });
+        side.serviceTicket = await tgsHop(side, REALM, side.tgt, SERVICE);
       }
     }, 60_000);
     afterAll(async () => mit?.stop());

@@ -38,9 +38,9 @@ import {
   type PaData,
   PaDataType,
 } from '@krbsim/asn1';
-import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
+import { Duration, errorCodeName } from '@krbsim/core';
 import { cf2, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
-import { Kdc, Realm } from '@krbsim/kdc';
+import { Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type Armor,
@@ -53,7 +53,6 @@ import {
   paEncTsEnc,
 } from '../../packages/kdc/test/fast-helpers';
 import {
-  asReq,
   type Creds,
   clientRandom,
   encTimestamp,
@@ -65,14 +64,15 @@ import {
   userKey,
 } from '../../packages/kdc/test/helpers';
 import {
+  asLogin,
   describeKdcReply,
   type KnownDifference,
+  mirrorRealm,
   mitKeys,
   type OracleCase,
   type OracleSide,
   oracleTests,
   sendToMit,
-  wholeSecondsNow,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
@@ -414,43 +414,18 @@ describeWithTools(
         tools,
       );
       krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
-      const realm = new Realm({
-        name: REALM,
-        krbtgtKeys: [...krbtgtKeys],
-        clock: systemClock,
-        random: systemRandom,
-        policy: { requirePreauthByDefault: false, issuePac: true },
-      });
+      const realm = mirrorRealm(REALM, krbtgtKeys);
       realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!), requiresPreauth: true });
       realm.addService(ARMOR, { keys: pwKeys(REALM, ARMOR, PASSWORDS[ARMOR]!) });
       realm.addService(SERVICE, { keys: pwKeys(REALM, SERVICE, PASSWORDS[SERVICE]!) });
       const kdc = new Kdc(realm);
       sides.push({ name: 'mit', send: (_realm, b) => sendToMit(mit, b) });
       sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
+      const armorKey = userKey(REALM, ARMOR, PASSWORDS[ARMOR]!, 18);
       for (const side of sides) {
-        const now = wholeSecondsNow();
-        const as = async (cname: string, key: Key, sname = `krbtgt/${REALM}`, padata?: PaData[]) => {
-          const reply = parseReply(
-            await side.send(
-              REALM,
-              asReq({
-                realm: REALM,
-                cname,
-                sname,
-                till: now + hours(10),
-                etypes: [18],
-                ...(padata && { padata }),
-              }),
-            ),
-          );
-          if (reply.kind === 'error')
-            throw new Error(`${side.name} refused ${cname}: ${errorCodeName(reply.error.errorCode)}`);
-          return openRep(reply.rep, key, KeyUsage.AS_REP_ENCPART);
-        };
-        const armorKey = userKey(REALM, ARMOR, PASSWORDS[ARMOR]!, 18);
-        side.armorTgt = await as(ARMOR, armorKey);
-        side.serviceTicket = await as(ARMOR, armorKey, SERVICE);
-        side.aliceTgt = await as('alice', aliceKey, `krbtgt/${REALM}`, [encTimestamp(aliceKey, now)]);
+        side.armorTgt = await asLogin(side, REALM, ARMOR, armorKey, { preauth: false });
+        side.serviceTicket = await asLogin(side, REALM, ARMOR, armorKey, { sname: SERVICE, preauth: false });
+        side.aliceTgt = await asLogin(side, REALM, 'alice', aliceKey);
       }
     }, 60_000);
     afterAll(async () => mit?.stop());

@@ -33,14 +33,12 @@ import {
   type PrincipalName,
   type S4uUserId,
 } from '@krbsim/asn1';
-import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
+import { Duration } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
-import { Kdc, Realm } from '@krbsim/kdc';
+import { Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
-  asReq,
   type Creds,
-  encTimestamp,
   openRep,
   paForUser,
   parseReply,
@@ -51,14 +49,15 @@ import {
   userKey,
 } from '../../packages/kdc/test/helpers';
 import {
+  asLogin,
   describeKdcReply,
   type KnownDifference,
+  mirrorRealm,
   mitKeys,
   type OracleCase,
   type OracleSide,
   oracleTests,
   sendToMit,
-  wholeSecondsNow,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
@@ -284,13 +283,7 @@ describeWithTools(
         tools,
       );
       krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
-      const realm = new Realm({
-        name: REALM,
-        krbtgtKeys: [...krbtgtKeys],
-        clock: systemClock,
-        random: systemRandom,
-        policy: { requirePreauthByDefault: false, issuePac: true },
-      });
+      const realm = mirrorRealm(REALM, krbtgtKeys);
       realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!) });
       realm.addUser('bob', { keys: pwKeys(REALM, 'bob', PASSWORDS.bob!), disabled: true });
       realm.addUser('websvc', {
@@ -304,27 +297,10 @@ describeWithTools(
       const kdc = new Kdc(realm);
       sides.push({ name: 'mit', send: (_realm, b) => sendToMit(mit, b) });
       sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
+      const login = (side: Side, user: 'websvc' | 'plainsvc') =>
+        asLogin(side, REALM, user, userKey(REALM, user, PASSWORDS[user]!, 18));
       for (const side of sides) {
-        const now = wholeSecondsNow();
-        const login = async (user: 'websvc' | 'plainsvc'): Promise<Creds> => {
-          const key = userKey(REALM, user, PASSWORDS[user]!, 18);
-          const reply = parseReply(
-            await side.send(
-              REALM,
-              asReq({
-                realm: REALM,
-                cname: user,
-                till: now + hours(10),
-                etypes: [18],
-                padata: [encTimestamp(key, now)],
-              }),
-            ),
-          );
-          if (reply.kind === 'error')
-            throw new Error(`${side.name} refused ${user}: ${errorCodeName(reply.error.errorCode)}`);
-          return openRep(reply.rep, key, KeyUsage.AS_REP_ENCPART);
-        };
-        side.tgts = { websvc: await login('websvc'), plainsvc: await login('plainsvc') };
+        side.tgts = { websvc: await login(side, 'websvc'), plainsvc: await login(side, 'plainsvc') };
       }
     }, 60_000);
     afterAll(async () => mit?.stop());

@@ -14,16 +14,26 @@ import {
   decodeAuthorizationData,
   decodeMethodData,
   flagNames,
+  KdcOptions,
   type KdcRep,
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
-import { Duration, ErrorCode, errorCodeName, isKerberosError } from '@krbsim/core';
-import type { Key } from '@krbsim/crypto';
+import { Duration, ErrorCode, errorCodeName, isKerberosError, systemClock, systemRandom } from '@krbsim/core';
+import { type Key, KeyUsage } from '@krbsim/crypto';
 import { readKeytabFile } from '@krbsim/files';
+import { Realm, type RealmPolicy } from '@krbsim/kdc';
 import { udpExchange } from '@krbsim/transport';
 import { expect, it } from 'vitest';
-import { type Creds, openTicket, parseReply } from '../../../packages/kdc/test/helpers';
+import {
+  asReq,
+  type Creds,
+  encTimestamp,
+  openRep,
+  openTicket,
+  parseReply,
+  tgsReq,
+} from '../../../packages/kdc/test/helpers';
 import type { MitRealm } from './mit-realm';
 
 /**
@@ -171,4 +181,91 @@ export function oracleTests<S extends OracleSide>(
       }
     });
   }
+}
+
+/**
+ * A krbsim realm of the default `mit` kind set up as startMitRealm sets up
+ * MIT's: MIT's krbtgt keys (so both KDCs' tickets open with one key), the
+ * system clock and random source (MIT runs on them), PACs on (MIT 1.20 puts
+ * one in every ticket), and pre-authentication only where a user asks for it
+ * (MIT's default); `policy` adds to that.
+ */
+export function mirrorRealm(
+  name: string,
+  krbtgtKeys: readonly Key[],
+  policy: Partial<RealmPolicy> = {},
+): Realm {
+  return new Realm({
+    name,
+    krbtgtKeys: [...krbtgtKeys],
+    clock: systemClock,
+    random: systemRandom,
+    policy: { requirePreauthByDefault: false, issuePac: true, ...policy },
+  });
+}
+
+/** What an AS login asks for, besides the client and its key. */
+interface LoginOptions {
+  /** The server (default the realm's krbtgt). */
+  readonly sname?: string;
+  /** Pre-authenticate with PA-ENC-TIMESTAMP (default true). */
+  readonly preauth?: boolean;
+}
+
+/**
+ * An AS exchange with `side`'s KDC of `realm` for `cname` under `key`
+ * (etype 18, ten hours), opened: the credentials a case starts from. Throws
+ * when the KDC refuses, naming the side.
+ */
+export async function asLogin(
+  side: OracleSide,
+  realm: string,
+  cname: string,
+  key: Key,
+  opts: LoginOptions = {},
+): Promise<Creds> {
+  const now = wholeSecondsNow();
+  const reply = parseReply(
+    await side.send(
+      realm,
+      asReq({
+        realm,
+        cname,
+        ...(opts.sname !== undefined && { sname: opts.sname }),
+        till: now + 10 * Duration.hour,
+        etypes: [18],
+        ...(opts.preauth !== false && { padata: [encTimestamp(key, now)] }),
+      }),
+    ),
+  );
+  if (reply.kind === 'error') {
+    throw new Error(`${side.name} refused ${cname}'s AS-REQ: ${errorCodeName(reply.error.errorCode)}`);
+  }
+  return openRep(reply.rep, key, KeyUsage.AS_REP_ENCPART);
+}
+
+/**
+ * A TGS exchange with `side`'s KDC of `realm` for `sname`, presenting `tgt`
+ * (forwardable and renewable, ten hours), opened. Throws when the KDC refuses.
+ */
+export async function tgsHop(side: OracleSide, realm: string, tgt: Creds, sname: string): Promise<Creds> {
+  const now = wholeSecondsNow();
+  const reply = parseReply(
+    await side.send(
+      realm,
+      tgsReq({
+        tgt,
+        now,
+        realm,
+        sname,
+        till: now + 10 * Duration.hour,
+        options: KdcOptions.forwardable | KdcOptions.renewable,
+        etypes: [18],
+      }),
+    ),
+  );
+  if (reply.kind === 'error') {
+    throw new Error(`${side.name} refused ${sname}: ${errorCodeName(reply.error.errorCode)}`);
+  }
+  return openRep(reply.rep, tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY);
 }
