@@ -51,6 +51,7 @@ import {
   type OracleSide,
   oracleTests,
   sendToMit,
+  serverKeyOf,
   tgsHop,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
@@ -136,14 +137,8 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
 /** The realms' krbtgt keys (both sides hold MIT's). */
 const krbtgtKeys: Record<string, readonly Key[]> = {};
 
-/** The key of a ticket's server: a realm's krbtgt, or a password's (the inter-realm key's included). */
-function ticketKey(realm: string, server: string, etype: number): Key {
-  if (server === `krbtgt/${realm}`) return krbtgtKeys[realm]!.find((k) => k.etype === etype)!;
-  return userKey(realm, server, PASSWORDS[realm]![server]!, etype);
-}
-
 const outcomeOf = (open: (rep: Parameters<typeof openRep>[0]) => Creds, reply: Uint8Array): string =>
-  describeKdcReply(reply, open, (t) => ticketKey(t.realm, t.sname.nameString.join('/'), t.encPart.etype));
+  describeKdcReply(reply, open, (t) => serverKeyOf(t, krbtgtKeys, PASSWORDS));
 
 const cases: OracleCase<Side>[] = [];
 

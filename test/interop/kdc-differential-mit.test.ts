@@ -58,6 +58,7 @@ import {
   type OracleSide,
   oracleTests,
   sendToMit,
+  serverKeyOf,
   tgsHop,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
@@ -192,12 +193,6 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
 
 let krbtgtKeys: readonly Key[] = [];
 
-/** The key of a ticket's server: the realm's krbtgt (both KDCs hold MIT's), or a password's. */
-function ticketKey(server: string, etype: number): Key {
-  if (server === `krbtgt/${REALM}`) return krbtgtKeys.find((k) => k.etype === etype)!;
-  return userKey(REALM, server, PASSWORDS[server]!, etype);
-}
-
 /** What of a reply both KDCs must agree on. */
 function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
   return describeKdcReply(
@@ -208,7 +203,7 @@ function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
         : key === 'subkey'
           ? openRep(rep, SUBKEY, KeyUsage.TGS_REP_ENCPART_SUBKEY)
           : openRep(rep, userKey(REALM, key, PASSWORDS[key]!, rep.encPart.etype), KeyUsage.AS_REP_ENCPART),
-    (ticket) => ticketKey(ticket.sname.nameString.join('/'), ticket.encPart.etype),
+    (ticket) => serverKeyOf(ticket, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS }),
   );
 }
 

@@ -73,6 +73,7 @@ import {
   type OracleSide,
   oracleTests,
   sendToMit,
+  serverKeyOf,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
@@ -109,11 +110,6 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
 
 let krbtgtKeys: readonly Key[] = [];
 
-function ticketKey(server: string, etype: number): Key {
-  if (server === `krbtgt/${REALM}`) return krbtgtKeys.find((k) => k.etype === etype)!;
-  return userKey(REALM, server, PASSWORDS[server]!, etype);
-}
-
 /**
  * A FAST exchange's answer: for a reply, its KrbFastResponse (padata types,
  * strengthen key, finished) and the reply as describeKdcReply writes it,
@@ -147,7 +143,7 @@ function fastOutcome(reply: Uint8Array, armorKey: Key, baseReplyKey: Key, usage:
   const rest = describeKdcReply(
     reply,
     (rep: KdcRep) => openRep(rep, replyKey, usage),
-    (t) => ticketKey(t.sname.nameString.join('/'), t.encPart.etype),
+    (t) => serverKeyOf(t, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS }),
   );
   return `${fx} | ${rest}`;
 }

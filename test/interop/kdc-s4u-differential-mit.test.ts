@@ -58,6 +58,7 @@ import {
   type OracleSide,
   oracleTests,
   sendToMit,
+  serverKeyOf,
 } from './helpers/kdc-oracle';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
@@ -118,11 +119,6 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
 
 let krbtgtKeys: readonly Key[] = [];
 
-function ticketKey(server: string, etype: number): Key {
-  if (server === `krbtgt/${REALM}`) return krbtgtKeys.find((k) => k.etype === etype)!;
-  return userKey(REALM, server, PASSWORDS[server]!, etype);
-}
-
 /** What a case sends besides the TGS-REQ for the service itself. */
 interface S4uVariant {
   /** The service asking (default websvc). */
@@ -164,7 +160,7 @@ function s4uCase(label: string, v: S4uVariant): void {
         describeKdcReply(
           reply,
           (rep) => openRep(rep, side.tgts![service].sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
-          (t) => ticketKey(t.sname.nameString.join('/'), t.encPart.etype),
+          (t) => serverKeyOf(t, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS }),
         ).replace(/^REP /, `REP cname=${r.kind === 'error' ? '' : r.rep.cname.nameString.join('/')} `)
       );
     },

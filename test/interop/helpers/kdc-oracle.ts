@@ -33,6 +33,7 @@ import {
   openTicket,
   parseReply,
   tgsReq,
+  userKey,
 } from '../../../packages/kdc/test/helpers';
 import type { MitRealm } from './mit-realm';
 
@@ -268,4 +269,21 @@ export async function tgsHop(side: OracleSide, realm: string, tgt: Creds, sname:
     throw new Error(`${side.name} refused ${sname}: ${errorCodeName(reply.error.errorCode)}`);
   }
   return openRep(reply.rep, tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY);
+}
+
+/**
+ * The key that opens `ticket`: for a TGT of its own realm, that realm's
+ * krbtgt key (`krbtgtKeys`, by realm); else the key the server's password
+ * (`passwords`, by realm, then principal) makes with the default salt.
+ */
+export function serverKeyOf(
+  ticket: Ticket,
+  krbtgtKeys: Readonly<Record<string, readonly Key[]>>,
+  passwords: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): Key {
+  const { realm } = ticket;
+  const server = ticket.sname.nameString.join('/');
+  const etype = ticket.encPart.etype;
+  if (server === `krbtgt/${realm}`) return krbtgtKeys[realm]!.find((k) => k.etype === etype)!;
+  return userKey(realm, server, passwords[realm]![server]!, etype);
 }
