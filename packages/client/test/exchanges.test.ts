@@ -212,6 +212,41 @@ describe('AS exchange', () => {
     expect(cred.client.name.nameString).toEqual(['mallory']);
   });
 
+  it('refuses a ticket that ends after the till, or renews after the rtime, asked for: KRB_AP_ERR_MODIFIED', async () => {
+    // RFC 4120 section 3.1.3 bounds both; MIT's client checks them (verify_as_reply).
+    const cases = [
+      ['endtime-late', 'after the end asked for'],
+      ['renew-till-late', 'after the renewable end asked for'],
+    ] as const;
+    for (const [misbehave, fragment] of cases) {
+      const { client } = setup({ misbehave });
+      const e = await rejection(
+        client.getInitialCredentials(
+          'alice',
+          { password: 'alice-pw' },
+          { renewable: true, renewLifeMs: 2 * Duration.day },
+        ),
+      );
+      expect(e.code, misbehave).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+      expect(e.message, misbehave).toContain(fragment);
+      expect(client.cache.size).toBe(0);
+    }
+    // The same checks hold for a TGS-REP (section 3.3.4), the start time within the skew included.
+    const tgs = [
+      ['endtime-late', ErrorCode.KRB_AP_ERR_MODIFIED, 'after the end asked for'],
+      ['starttime-ahead', ErrorCode.KRB_AP_ERR_SKEW, 'the clocks differ by more than 300s'],
+    ] as const;
+    for (const [misbehave, code, fragment] of tgs) {
+      const { client, world } = setup();
+      await client.getInitialCredentials('alice', { password: 'alice-pw' });
+      world.setMisbehave('A.TEST', misbehave);
+      const e = await rejection(client.getServiceTicket('HTTP/web.a.test'));
+      expect(e.code, misbehave).toBe(code);
+      expect(e.message, misbehave).toContain(fragment);
+      expect(client.cache.find('HTTP/web.a.test'), misbehave).toBeUndefined();
+    }
+  });
+
   it('checks the RFC 6806 section 11 PA-REQ-ENC-PA-REP checksum when the reply sets enc-pa-rep', async () => {
     // An honest KDC's checksum over the AS-REQ verifies.
     const honest = setup();

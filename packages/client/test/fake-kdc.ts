@@ -35,7 +35,7 @@ import {
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
-import { type Clock, ErrorCode, type RandomSource } from '@krbsim/core';
+import { type Clock, Duration, ErrorCode, type RandomSource } from '@krbsim/core';
 import {
   checksum,
   checksumTypeFor,
@@ -76,8 +76,10 @@ export interface FakeRealmOptions {
 /**
  * How a realm's replies go wrong: a nonce off by one, another client name,
  * another server name in the encrypted part only (`sname`) or in the ticket and
- * the encrypted part alike (`renamed`: `HTTP/renamed.test`), or a broken RFC
- * 6806 section 11 PA-REQ-ENC-PA-REP.
+ * the encrypted part alike (`renamed`: `HTTP/renamed.test`), a broken RFC
+ * 6806 section 11 PA-REQ-ENC-PA-REP, or times in the encrypted part beyond
+ * what was asked for (an end a day late, a renew-till thirty days late) or
+ * ten minutes ahead of the clock (`starttime-ahead`).
  */
 export type Misbehaviour =
   | 'nonce'
@@ -85,7 +87,10 @@ export type Misbehaviour =
   | 'sname'
   | 'renamed'
   | 'enc-pa-rep-missing'
-  | 'enc-pa-rep-forged';
+  | 'enc-pa-rep-forged'
+  | 'endtime-late'
+  | 'renew-till-late'
+  | 'starttime-ahead';
 
 const RENAMED = 'HTTP/renamed.test';
 
@@ -216,9 +221,15 @@ export class FakeKdcWorld {
       nonce: bad === 'nonce' ? (nonce + 1) >>> 0 : nonce,
       flags: part.flags,
       authtime: part.authtime,
-      ...(part.starttime === undefined ? {} : { starttime: part.starttime }),
-      endtime: part.endtime,
-      ...(part.renewTill === undefined ? {} : { renewTill: part.renewTill }),
+      ...(bad === 'starttime-ahead'
+        ? { starttime: (part.starttime ?? part.authtime) + 10 * Duration.minute }
+        : part.starttime === undefined
+          ? {}
+          : { starttime: part.starttime }),
+      endtime: part.endtime + (bad === 'endtime-late' ? Duration.day : 0),
+      ...(part.renewTill === undefined
+        ? {}
+        : { renewTill: part.renewTill + (bad === 'renew-till-late' ? 30 * Duration.day : 0) }),
       srealm: realm,
       sname: bad === 'sname' ? name('HTTP/forged.test') : bad === 'renamed' ? name(RENAMED) : sname,
     };

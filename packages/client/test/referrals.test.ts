@@ -206,6 +206,17 @@ describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
     expect(client.principal?.realm).toBe('CORP.TEST');
   });
 
+  it('follows a client referral only for a request that asked to canonicalize, as MIT and Heimdal do', async () => {
+    const { clock, random, w } = world();
+    const client = new KerberosClient({ realm: 'FRONT.TEST', transport: w.transport(), clock, random });
+    // Unauthenticated, a KRB-ERROR could send the password's timestamp anywhere: not without canonicalize.
+    const e = await rejection(
+      client.getInitialCredentials('alice@corp.test', { password: 'pw' }, { canonicalize: false }),
+    );
+    expect(e.code).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+    expect(w.requests.map((r) => r.realm)).toEqual(['FRONT.TEST']);
+  });
+
   it('refuses a client referral loop', async () => {
     const clock = new ManualClock(T0);
     const random = new SeededRandom('wrong-loop');

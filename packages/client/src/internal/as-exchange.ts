@@ -55,6 +55,7 @@ import {
   strengthenedKey,
 } from './fast';
 import { errorFromKrbError, replyMismatch } from './krb-error';
+import { checkReplyTimes } from './reply-times';
 
 /** One AS exchange's parameters. */
 export interface AsRequest {
@@ -262,7 +263,15 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
         cookie = hints.cookie;
         continue;
       }
-      if (e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM && e.crealm !== undefined && e.crealm !== realm) {
+      // RFC 6806 section 7: a client referral answers a request that asked to canonicalize. Followed
+      // otherwise, an unauthenticated KRB-ERROR could send the password's timestamp to any realm;
+      // MIT and Heimdal follow it only then, too.
+      if (
+        e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM &&
+        req.canonicalize &&
+        e.crealm !== undefined &&
+        e.crealm !== realm
+      ) {
         if (visited.includes(e.crealm)) {
           throw new KerberosError(
             ErrorCode.KDC_ERR_WRONG_REALM,
@@ -296,7 +305,7 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
     }
     return verifyAsRep(ctx, req, answer.reply, {
       realm,
-      nonce,
+      body,
       sname,
       ...(choice !== undefined && { choice }),
       ...(preauthKey !== undefined && { preauthKey }),
@@ -368,7 +377,8 @@ export function verifyAsRep(
   received: AsRep,
   sent: {
     realm: string;
-    nonce: number;
+    /** The request's body: its nonce, and the times and options the reply must keep to. */
+    body: KdcReqBody;
     sname: PrincipalName;
     choice?: KeyChoice;
     preauthKey?: Key;
@@ -384,7 +394,7 @@ export function verifyAsRep(
   const etype = received.encPart.etype;
   // Armored: the reply's padata and client name are the FAST response's (RFC 6113 section 5.4.3).
   const fastReply =
-    sent.fast === undefined ? undefined : openFastReply(sent.fast, received, sent.nonce, realm);
+    sent.fast === undefined ? undefined : openFastReply(sent.fast, received, sent.body.nonce, realm);
   const padata = fastReply === undefined ? received.padata : fastReply.padata;
   const rep: AsRep =
     fastReply === undefined
@@ -436,7 +446,8 @@ export function verifyAsRep(
     }
     throw e;
   }
-  if (enc.nonce !== sent.nonce) throw replyMismatch(`nonce ${enc.nonce} where ${sent.nonce} was sent`, realm);
+  const nonce = sent.body.nonce;
+  if (enc.nonce !== nonce) throw replyMismatch(`nonce ${enc.nonce} where ${nonce} was sent`, realm);
   checkEncPaRep(enc, key, sent.request, realm);
   // The ticket's cleartext names must agree with the encrypted part (section 3.1.5).
   if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
@@ -464,18 +475,7 @@ export function verifyAsRep(
       );
     }
   }
-  // MIT's verify_as_reply: a reply whose start time is outside the clock skew
-  // of this client's clock means the clocks disagree. (MIT by default records
-  // a time offset instead, kdc_timesync; a test double should say so.)
-  const start = enc.starttime ?? enc.authtime;
-  const now = ctx.clock.now();
-  if (Math.abs(start - now) > ctx.clockSkewMs) {
-    throw new KerberosError(
-      ErrorCode.KRB_AP_ERR_SKEW,
-      `the KDC for ${realm} issued the ticket at ${new Date(start).toISOString()}, and this client's clock says ${new Date(now).toISOString()}: the clocks differ by more than ${ctx.clockSkewMs / 1000}s; synchronize them (or raise clockSkewMs)`,
-      { realm },
-    );
-  }
+  checkReplyTimes(ctx, enc, sent.body, realm);
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
   if (ctx.logging) {
     ctx.log(

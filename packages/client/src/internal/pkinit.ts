@@ -360,7 +360,7 @@ export async function pkinitAsExchange(
     const key = replyKey(ctx, pkId, id, pair, answer.reply, { body, request: bytes }, realm);
     const cred = await verifyAsRep(ctx, req, answer.reply, {
       realm,
-      nonce: body.nonce,
+      body,
       sname,
       request: bytes,
       replyKey: key,

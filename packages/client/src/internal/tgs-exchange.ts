@@ -40,6 +40,7 @@ import {
   strengthenedKey,
 } from './fast';
 import { errorFromKrbError, replyMismatch } from './krb-error';
+import { checkReplyTimes } from './reply-times';
 import { sealApReq } from './seal-ap-req';
 
 /** One TGS exchange's parameters. */
@@ -70,7 +71,7 @@ export interface TgsResult {
 function buildTgsReq(
   ctx: ClientContext,
   req: TgsRequest,
-): { bytes: Uint8Array; nonce: number; subkey: Key | undefined; fast: FastArmor | undefined } {
+): { bytes: Uint8Array; body: KdcReqBody; subkey: Key | undefined; fast: FastArmor | undefined } {
   const { tgt } = req;
   const nonce = randomUInt31(ctx.random);
   const body: KdcReqBody = {
@@ -120,7 +121,7 @@ function buildTgsReq(
         : [tgsReq, fastPadata(ctx, fast, { padata: [], body }, tgsReq.padataValue)],
     reqBody: body,
   });
-  return { bytes, nonce, subkey, fast };
+  return { bytes, body, subkey, fast };
 }
 
 function decryptReply(
@@ -159,7 +160,8 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
   const client = formatPrincipal(tgt.client.name, tgt.client.realm);
   // Formatted only for a log line or an error.
   const server = (): string => formatPrincipal(req.server, req.serverRealm);
-  const { bytes, nonce, subkey, fast } = buildTgsReq(ctx, req);
+  const { bytes, body, subkey, fast } = buildTgsReq(ctx, req);
+  const { nonce } = body;
   if (ctx.logging) {
     ctx.log(
       `TGS-REQ ${client} for ${server()} -> ${kdcRealm} (with ${formatPrincipal(tgt.server.name, tgt.server.realm)}${fast === undefined ? '' : ', FAST'})`,
@@ -204,6 +206,7 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
   if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
     throw replyMismatch('the ticket names a different server than the encrypted part', kdcRealm);
   }
+  checkReplyTimes(ctx, enc, body, kdcRealm);
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
   if (ctx.logging)
     ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
