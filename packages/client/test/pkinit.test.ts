@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import {
   type AsRep,
   decodeAsRep,
+  decodeAsReq,
   decodeKdcDhKeyInfo,
   decodeKrbError,
   decodeMethodData,
@@ -406,7 +407,12 @@ describe('PKINIT: the KDC checks every part of a PA-PK-AS-REQ', () => {
       { authenticator: (a) => ({ ...a, paChecksum: new Uint8Array(20) }) },
       ErrorCode.KRB_AP_ERR_MODIFIED,
     ],
-    ['another nonce: KDC_ERR_PREAUTH_FAILED', { authenticator: (a) => ({ ...a, nonce: 1 }) }, 24],
+    // RFC 4556 section 3.2.1: the PKAuthenticator's nonce "does not need to match" the request's.
+    [
+      'a PKAuthenticator nonce other than the request nonce: answered',
+      { authenticator: (a) => ({ ...a, nonce: 1 }) },
+      0,
+    ],
     [
       'a ctime ten minutes off: KRB_AP_ERR_SKEW',
       { authenticator: (a) => ({ ...a, ctime: T0 - 600_000 }) },
@@ -436,6 +442,37 @@ describe('PKINIT: the KDC checks every part of a PA-PK-AS-REQ', () => {
       expect(handBuilt(l, change).code(l.kdc)).toBe(code);
     });
   }
+
+  it("the KDCDHKeyInfo echoes the PKAuthenticator's nonce (RFC 4556 section 3.2.3.1), not the request's", () => {
+    const l = lab();
+    const rep = decodeAsRep(l.kdc.handle(handBuilt(l, { authenticator: (a) => ({ ...a, nonce: 1 }) }).req));
+    const pk = decodePaPkAsRep(
+      rep.padata!.find((p) => p.padataType === PaDataType.PA_PK_AS_REP)!.padataValue,
+    );
+    if (!('dhInfo' in pk)) throw new Error('expected a DH reply');
+    const info = decodeKdcDhKeyInfo(
+      verifySignedData(pk.dhInfo.dhSignedData, PkinitOid.id_pkinit_DHKeyData).content,
+    );
+    expect(info.nonce).toBe(1);
+  });
+
+  it('a SignedData that does not decode: KDC_ERR_PREAUTH_FAILED with the METHOD-DATA to retry with', () => {
+    const l = lab();
+    const good = decodeAsReq(handBuilt(l, {}).req);
+    const bad = encodeAsReq({
+      ...good,
+      padata: [
+        {
+          padataType: PaDataType.PA_PK_AS_REQ,
+          padataValue: encodePaPkAsReq({ signedAuthPack: Uint8Array.of(0x30, 0) }),
+        },
+      ],
+    });
+    const err = decodeKrbError(l.kdc.handle(bad));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    // The CMS code that refuses it is @krbsim/pki's; the KDC still sends what PREAUTH_REQUIRED would.
+    expect(decodeMethodData(err.eData!).map((p) => p.padataType)).toContain(PaDataType.PA_PK_AS_REQ);
+  });
 
   it('garbage in PA-PK-AS-REQ: KDC_ERR_PREAUTH_FAILED, never a crash', () => {
     const l = lab();

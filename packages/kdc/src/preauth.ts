@@ -9,7 +9,7 @@
 
 import type { EtypeInfo2Entry, PaData, PrincipalName } from '@krbsim/asn1';
 import { encodeEtypeInfo2, encodeMethodData, PaDataType } from '@krbsim/asn1';
-import { ErrorCode } from '@krbsim/core';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { currentKeys, type StoredKey } from './keys';
 import { KdcError, routineKdcError } from './krb-error';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
@@ -112,18 +112,14 @@ export function withPreauthMethods(
   handlers: readonly AsPadataHandler[],
   state: AsRequestState,
 ): unknown {
-  if (
-    !(e instanceof KdcError) ||
-    e.code !== ErrorCode.KDC_ERR_PREAUTH_FAILED ||
-    e.details.eData !== undefined
-  ) {
-    return e;
-  }
+  // A PREAUTH_FAILED from a package the KDC calls (@krbsim/pki's CMS checks) is a plain KerberosError.
+  if (!isKerberosError(e, ErrorCode.KDC_ERR_PREAUTH_FAILED)) return e;
+  if (e instanceof KdcError && e.details.eData !== undefined) return e;
   return new KdcError(e.code, e.message, {
-    ...e.details,
+    ...(e instanceof KdcError ? e.details : {}),
     eData: preauthMethodData(keys, handlers, state),
     ...(e.realm !== undefined && { realm: e.realm }),
-    cause: e.cause,
+    cause: e instanceof KdcError ? e.cause : e,
   });
 }
 

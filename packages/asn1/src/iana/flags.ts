@@ -34,7 +34,7 @@ export const KdcOptions = {
   validate: flagBit(31),
 } as const;
 
-/** TicketFlags (RFC 4120 section 5.3; bit 15 from MS-KILE and RFC 6806). */
+/** TicketFlags (RFC 4120 section 5.3; bit 15 from MS-KILE and RFC 6806, bit 16 from RFC 8062). */
 export const TicketFlags = {
   reserved: flagBit(0),
   forwardable: flagBit(1),
@@ -50,10 +50,11 @@ export const TicketFlags = {
   'hw-authent': flagBit(11),
   'transited-policy-checked': flagBit(12),
   'ok-as-delegate': flagBit(13),
-  anonymous: flagBit(14),
   // Bit 15 has two names: `name-canonicalize` (MS-KILE; what Windows klist
   // shows on every referral-capable ticket) and `enc-pa-rep` (RFC 6806 section 11).
   'name-canonicalize': flagBit(15),
+  // RFC 8062 section 3 (RFC 6112 before it): bit 16, as MIT (TKT_FLG_ANONYMOUS) and Heimdal set it.
+  anonymous: flagBit(16),
 } as const;
 
 /**

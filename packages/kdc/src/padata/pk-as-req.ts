@@ -11,8 +11,9 @@
  *     (KDC_ERR_CANT_VERIFY_CERTIFICATE, KDC_ERR_INVALID_CERTIFICATE), has a
  *     client EKU the realm accepts (KDC_ERR_INCONSISTENT_KEY_PURPOSE) and
  *     maps to the requested client (KDC_ERR_CLIENT_NAME_MISMATCH);
- *  4. the PKAuthenticator is timely (KRB_AP_ERR_SKEW), carries the
- *     request's nonce and the SHA-1 paChecksum of the KDC-REQ-BODY
+ *  4. the PKAuthenticator is timely (KRB_AP_ERR_SKEW), carries the SHA-1
+ *     paChecksum of the KDC-REQ-BODY (its nonce, echoed in the reply,
+ *     need not be the request's: RFC 4556 section 3.2.1)
  *     (KDC_ERR_PA_CHECKSUM_MUST_BE_INCLUDED, KRB_AP_ERR_MODIFIED), and the
  *     RFC 8070 freshness token when there is one or the realm requires it;
  *  5. the client offered a DH or ECDH value in a group the realm serves
@@ -134,12 +135,8 @@ function process(state: AsRequestState, pa: PaData): void {
   if (Math.abs(ctime - state.now) > realm.policy.clockSkewMs) {
     throw new KdcError(ErrorCode.KRB_AP_ERR_SKEW, 'clock skew too great between client and KDC');
   }
-  if (a.nonce !== req.reqBody.nonce) {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_PREAUTH_FAILED,
-      'the PKAuthenticator nonce is not the request nonce',
-    );
-  }
+  // RFC 4556 section 3.2.1: the PKAuthenticator's nonce "does not need to match" the request's (MIT
+  // does not compare them); the KDCDHKeyInfo echoes it (section 3.2.3.1).
   if (a.paChecksum === undefined) {
     throw new KdcError(
       ErrorCode.KDC_ERR_PA_CHECKSUM_MUST_BE_INCLUDED,
