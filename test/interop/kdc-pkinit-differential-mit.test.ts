@@ -236,21 +236,6 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_CANT_VERIFY_CERTIFICATE',
     why: "without the signer's certificate no path can be built (RFC 4556 section 3.2.2; pki/cms.ts says so); MIT's CMS verification fails and it answers PREAUTH_FAILED",
   },
-  'a certificate from another CA': {
-    mit: /^KDC_ERR_CANT_VERIFY_CERTIFICATE typed-data=\[104\]$/,
-    krbsim: 'KDC_ERR_CANT_VERIFY_CERTIFICATE',
-    why: 'the same code; MIT lists the CAs it trusts in TD-TRUSTED-CERTIFIERS (RFC 4556 section 3.2.2), which krbsim does not send (docs/pkinit.md, "What is not there")',
-  },
-  'an expired certificate': {
-    mit: /^KDC_ERR_INVALID_CERTIFICATE typed-data=\[105\]$/,
-    krbsim: 'KDC_ERR_INVALID_CERTIFICATE',
-    why: 'the same code; MIT names the certificate in TD-INVALID-CERTIFICATES (RFC 4556 section 3.2.2), which krbsim does not send (docs/pkinit.md)',
-  },
-  'a certificate not yet valid': {
-    mit: /^KDC_ERR_INVALID_CERTIFICATE typed-data=\[105\]$/,
-    krbsim: 'KDC_ERR_INVALID_CERTIFICATE',
-    why: 'as above',
-  },
   "a nonce that is not the request's": {
     mit: exactly(aliceTgt('sha256', ' dh-nonce=request')),
     krbsim: aliceTgt('sha256'),

@@ -11,6 +11,7 @@ import {
   type AsRep,
   decodeAsRep,
   decodeAsReq,
+  decodeExternalPrincipalIdentifiers,
   decodeKdcDhKeyInfo,
   decodeKrbError,
   decodeMethodData,
@@ -47,7 +48,10 @@ import {
   groupOfAlgorithm,
   issuePkinitClientCertificate,
   issuePkinitKdcCertificate,
+  issuerAndSerialNumber,
   type PemCertificate,
+  parseCertificate,
+  pemBlocks,
   verifySignedData,
 } from '@krbsim/pki';
 import { InProcessTransport } from '@krbsim/transport';
@@ -271,17 +275,43 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     await lab({ allowUpn: true }).client().getInitialCredentials('alice', identity(upnOnly));
   });
 
-  it('refuses a certificate of another CA (KDC_ERR_CANT_VERIFY_CERTIFICATE)', async () => {
-    const e = await rejection(lab().client().getInitialCredentials('alice', identity(stranger)));
+  /** The one TYPED-DATA entry of the last KRB-ERROR `replies` holds, its ExternalPrincipalIdentifiers decoded. */
+  const typedHint = (replies: Uint8Array[]) => {
+    const err = decodeKrbError(replies.filter((r) => r[0] === 0x7e).at(-1)!);
+    const [entry, ...more] = decodeTypedData(err.eData!);
+    expect(more).toEqual([]);
+    return { type: entry!.dataType, ids: decodeExternalPrincipalIdentifiers(entry!.dataValue!) };
+  };
+
+  it('refuses a certificate of another CA (KDC_ERR_CANT_VERIFY_CERTIFICATE), naming the anchors it trusts', async () => {
+    const l = lab();
+    const e = await rejection(l.client().getInitialCredentials('alice', identity(stranger)));
     expect(e.code).toBe(ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE);
+    // RFC 4556 section 3.2.2: TD-TRUSTED-CERTIFIERS, the realm's CA by subject and issuer and serial.
+    const anchor = parseCertificate(pemBlocks(ca.certPem, 'CERTIFICATE')[0]!);
+    const hint = typedHint(l.replies);
+    expect(hint.type).toBe(104);
+    expect(hint.ids).toEqual([
+      { subjectName: anchor.subject, issuerAndSerialNumber: issuerAndSerialNumber(anchor) },
+    ]);
   });
 
-  it('refuses an expired certificate (KDC_ERR_INVALID_CERTIFICATE)', async () => {
-    const { client, clock } = lab();
-    clock.advance(400 * 86_400_000);
+  it('refuses an expired certificate (KDC_ERR_INVALID_CERTIFICATE), naming it', async () => {
+    const l = lab();
+    l.clock.advance(400 * 86_400_000);
     // The client's own clock moves too; the KDC checks validity at its time.
-    const e = await rejection(client().getInitialCredentials('alice', identity(alice)));
+    const e = await rejection(l.client().getInitialCredentials('alice', identity(alice)));
     expect(e.code).toBe(ErrorCode.KDC_ERR_INVALID_CERTIFICATE);
+    // TD-INVALID-CERTIFICATES: the signer's certificate by issuer and serial.
+    const hint = typedHint(l.replies);
+    expect(hint.type).toBe(105);
+    expect(hint.ids).toEqual([
+      {
+        issuerAndSerialNumber: issuerAndSerialNumber(
+          parseCertificate(pemBlocks(alice.certPem, 'CERTIFICATE')[0]!),
+        ),
+      },
+    ]);
   });
 
   it('the client EKU: KPClientAuth by default, smart card logon by policy (KDC_ERR_INCONSISTENT_KEY_PURPOSE)', async () => {

@@ -49,6 +49,7 @@ export { type KdfContext, octetString2Key, PKINIT_KDFS, pkinitKdf } from './repl
 export {
   type Certificate,
   certificateFrom,
+  issuerAndSerialNumber,
   type PathOptions,
   parseCertificate,
   pemBlocks,

@@ -19,7 +19,7 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { decodeKrb5PrincipalName, isAsn1Error, type Krb5PrincipalName, PkinitOid } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { children, expectTag, oidOf, readOne, Tag, type Tlv, unsignedOf } from './der';
+import { children, expectTag, oidOf, readOne, Tag, type Tlv, tlv, unsignedOf } from './der';
 
 /** A parsed certificate. */
 export interface Certificate {
@@ -245,6 +245,14 @@ function checkPathLength(ca: Certificate, below: readonly Certificate[]): void {
       `${ca.subjectText} allows ${ca.pathLenConstraint} intermediate CA certificate${ca.pathLenConstraint === 1 ? '' : 's'} below it (pathLenConstraint), and the path has ${intermediates}`,
     );
   }
+}
+
+/**
+ * The DER of `cert`'s IssuerAndSerialNumber (RFC 5652 section 10.2.4): how
+ * RFC 4556's ExternalPrincipalIdentifier names a certificate.
+ */
+export function issuerAndSerialNumber(cert: Certificate): Uint8Array {
+  return tlv(Tag.SEQUENCE, cert.issuer, cert.serialNumber);
 }
 
 /**

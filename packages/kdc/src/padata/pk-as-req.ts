@@ -39,6 +39,7 @@ import { createHash } from 'node:crypto';
 import {
   decodeAuthPack,
   decodePaPkAsReq,
+  encodeExternalPrincipalIdentifiers,
   encodeKdcDhKeyInfo,
   encodeMethodData,
   encodePaPkAsRep,
@@ -50,9 +51,11 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import {
+  type Certificate,
   createSignedData,
   generateKeyAgreement,
   groupAlgorithm,
+  issuerAndSerialNumber,
   octetString2Key,
   PKINIT_KDFS,
   parseClientPublicValue,
@@ -100,6 +103,40 @@ function dhNotAccepted(config: PkinitConfig, why: string): KdcError {
   return new KdcError(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED, why, { eData });
 }
 
+/** TYPED-DATA types of RFC 4556 section 3.2.2: the KDC's anchors, and the certificates it refused. */
+const TD_TRUSTED_CERTIFIERS = 104;
+const TD_INVALID_CERTIFICATES = 105;
+
+/**
+ * A refused certificate path, with the TYPED-DATA RFC 4556 section 3.2.2
+ * gives its code, as MIT's KDC sends it: KDC_ERR_CANT_VERIFY_CERTIFICATE
+ * names the anchors the KDC trusts (TD-TRUSTED-CERTIFIERS), so that a client
+ * holding several identities can pick one they issued;
+ * KDC_ERR_INVALID_CERTIFICATE names the signer's certificate
+ * (TD-INVALID-CERTIFICATES). Anything else is returned as it is.
+ */
+function withCertificateHints(e: unknown, config: PkinitConfig, signer: Certificate): unknown {
+  let entry: { dataType: number; dataValue: Uint8Array } | undefined;
+  if (isKerberosError(e, ErrorCode.KDC_ERR_CANT_VERIFY_CERTIFICATE)) {
+    const anchors = config.anchors.map((a) => ({
+      subjectName: a.subject,
+      issuerAndSerialNumber: issuerAndSerialNumber(a),
+    }));
+    entry = {
+      dataType: TD_TRUSTED_CERTIFIERS,
+      dataValue: encodeExternalPrincipalIdentifiers(anchors).slice(),
+    };
+  } else if (isKerberosError(e, ErrorCode.KDC_ERR_INVALID_CERTIFICATE)) {
+    const invalid = [{ issuerAndSerialNumber: issuerAndSerialNumber(signer) }];
+    entry = {
+      dataType: TD_INVALID_CERTIFICATES,
+      dataValue: encodeExternalPrincipalIdentifiers(invalid).slice(),
+    };
+  }
+  if (entry === undefined || !isKerberosError(e)) return e;
+  return new KdcError(e.code, e.message, { eData: encodeTypedData([entry]).slice(), cause: e });
+}
+
 /**
  * The AuthPack's DER: for the anonymous principal, unsigned (RFC 8062
  * section 4.1); for anyone else, from a SignedData whose
@@ -113,7 +150,11 @@ function authPackContent(
   if (isAnonymousEntry(state.client)) return readUnsignedData(signedAuthPack, PkinitOid.id_pkinit_authData);
   const signed = verifySignedData(signedAuthPack, PkinitOid.id_pkinit_authData);
   const others = signed.certificates.filter((c) => c !== signed.signer);
-  verifyCertificatePath(signed.signer, { anchors: config.anchors, intermediates: others, now: state.now });
+  try {
+    verifyCertificatePath(signed.signer, { anchors: config.anchors, intermediates: others, now: state.now });
+  } catch (e) {
+    throw withCertificateHints(e, config, signed.signer);
+  }
   checkClientEku(config, signed.signer);
   checkClientMapping(config, signed.signer, state.client, state.crealm);
   return signed.content;
