@@ -11,7 +11,7 @@
 import type { AuthorizationData } from '@krbsim/asn1';
 import { encodePac, wrapPac } from '@krbsim/pac';
 import { pacAuthorizationData, type TicketDraft } from './issue';
-import { ticketKey } from './keys';
+import { kdcSignatureKey } from './keys';
 import { buildPac } from './pac-builder';
 import type { Realm } from './realm';
 
@@ -26,9 +26,8 @@ const NONE: AuthorizationData = Object.freeze([]) as unknown as AuthorizationDat
 
 /** The realm's krbtgt key for KDC signatures: same etype as the ticket key where there is one. */
 function kdcKeyFor(realm: Realm, draft: TicketDraft) {
-  const permitted = realm.policy.permittedEncTypes;
   const k = draft.serverKey.key;
-  return (ticketKey(realm.krbtgt.keys, [k.etype, ...permitted]) ?? draft.serverKey).key;
+  return kdcSignatureKey(realm.krbtgt.keys, k.etype, realm.policy.permittedEncTypes);
 }
 
 /**

@@ -138,6 +138,34 @@ export function ticketKey(
   return undefined;
 }
 
+/**
+ * The krbtgt key a KDC signature over a ticket under a key of `etype` is made
+ * with (MS-PAC 2.8.2): the current key of that etype where the krbtgt has
+ * one, else of the strongest etype of `strength` it has, else its newest.
+ */
+export function kdcSignatureKey(
+  krbtgtKeys: readonly StoredKey[],
+  etype: number,
+  strength: readonly number[],
+): Key {
+  return (ticketKey(krbtgtKeys, [etype, ...strength]) ?? currentKeys(krbtgtKeys)[0]!).key;
+}
+
+/**
+ * The kept krbtgt keys a KDC signature over a ticket under a key of `etype`
+ * may have been made with, likeliest first: those of `etype`, newest first,
+ * then the others, newest first. A signature made before a rotation
+ * ({@link kdcSignatureKey} chose the then-current key) still verifies while
+ * its key is kept.
+ */
+export function kdcVerificationKeys(krbtgtKeys: readonly StoredKey[], etype: number): Key[] {
+  const newestFirst = [...krbtgtKeys].sort((a, b) => b.kvno - a.kvno);
+  return [
+    ...newestFirst.filter((k) => k.key.etype === etype),
+    ...newestFirst.filter((k) => k.key.etype !== etype),
+  ].map((k) => k.key);
+}
+
 /** A crypto {@link Key} as the wire's EncryptionKey. */
 export function toEncryptionKey(key: Key): EncryptionKey {
   return { keytype: key.etype, keyvalue: key.bytes };

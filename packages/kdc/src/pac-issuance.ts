@@ -48,6 +48,7 @@ import {
   withPac,
 } from '@krbsim/pac';
 import type { TicketDraft } from './issue';
+import { kdcSignatureKey, kdcVerificationKeys } from './keys';
 import { KdcError } from './krb-error';
 import { accountOf, accountSid } from './pac-builder';
 import type { PrincipalEntry } from './principal-db';
@@ -100,14 +101,25 @@ export function verifiedEvidencePac(
     }
     return undefined;
   }
-  const kdcKey = opts.issuedHere ? krbtgtKeyLike(realm, ticketKey) : undefined;
-  let pac: Pac;
+  // The KDC signature was made with the krbtgt key current then: each kept key is tried, likeliest
+  // first, and a failure is reported as the likeliest key's.
+  const kdcKeys = opts.issuedHere ? kdcVerificationKeys(realm.krbtgt.keys, ticketKey.etype) : [undefined];
+  let pac: Pac | undefined;
+  let failure: unknown;
+  for (const kdcKey of kdcKeys) {
+    try {
+      pac = verifyPac(
+        loc!.pac,
+        { serverKey: ticketKey, ...(kdcKey !== undefined && { kdcKey }) },
+        opts.signedTicket === true ? { ticket: evidence, requireExtendedKdcSignature: false } : {},
+      );
+      break;
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (pac === undefined) return pacFailure(failure, opts.what);
   try {
-    pac = verifyPac(
-      loc!.pac,
-      { serverKey: ticketKey, ...(kdcKey !== undefined && { kdcKey }) },
-      opts.signedTicket === true ? { ticket: evidence, requireExtendedKdcSignature: false } : {},
-    );
     // The buffers decode as they are read (a malformed one is refused here, as MODIFIED);
     // those this KDC never reads are copied into the new ticket as they are, as MIT's KDC copies them.
     if (opts.issuedHere) checkRequestor(realm, pac, evidence);
@@ -129,12 +141,6 @@ function checkRequestor(realm: Realm, pac: Pac, evidence: EncTicketPart): void {
       `the PAC's requestor ${formatSid(requestor.sid)} is not ${formatPrincipal(evidence.cname, evidence.crealm)}, whom the TGT names`,
     );
   }
-}
-
-/** This realm's krbtgt key of `like`'s etype (else its newest). */
-function krbtgtKeyLike(realm: Realm, like: Key): Key {
-  const keys = realm.krbtgt.keys;
-  return (keys.find((k) => k.key.etype === like.etype) ?? keys[keys.length - 1]!).key;
 }
 
 function replaceLogonInfo(pac: Pac, f: (v: KerbValidationInfo) => KerbValidationInfo): Pac {
@@ -244,7 +250,7 @@ export function signIssuedPac(realm: Realm, draft: TicketDraft, etp: EncTicketPa
   return signTicketPac(
     etp,
     pac,
-    { serverKey, kdcKey: krbtgtKeyLike(realm, serverKey) },
+    { serverKey, kdcKey: kdcSignatureKey(realm.krbtgt.keys, serverKey.etype, realm.policy.permittedEncTypes) },
     { server: draft.sname },
   ).encTicketPart;
 }

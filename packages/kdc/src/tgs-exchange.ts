@@ -282,6 +282,10 @@ function evidenceAuthorizationData(
         })
       : verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
           issuedHere: h.kind !== 'cross-realm-tgt',
+          // A service ticket presented for renewal or validation carries a ticket signature
+          // (MS-PAC 2.8.3): a flag its service flipped (the Bronze Bit) must not be renewed into a
+          // ticket the KDC signs afresh.
+          signedTicket: h.kind === 'service-ticket',
           what: h.kind === 'service-ticket' ? 'the ticket' : 'the TGT',
         });
   if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;

@@ -296,6 +296,43 @@ describe('PAC in TGS', () => {
   });
 });
 
+describe('PAC signatures and the krbtgt key rotation', () => {
+  const current = (realm: Realm): Key => realm.keysFor(`krbtgt/${REALM}`).find((k) => k.etype === 18)!;
+
+  it('signs with the current krbtgt key, and verifies a PAC signed before a rotation while its key is kept', () => {
+    const l = ad();
+    l.realm.rotateKrbtgt();
+    const key = userKey(REALM, 'alice', 'pw');
+    const after = login(l, 'alice', key);
+    // A service verifying the KDC signature with the realm's current krbtgt key (MS-PAC 2.8.2).
+    const st = tgsGet(l.kdc, { tgt: after, realm: REALM, sname: WEB, now: T0 });
+    const etp = openTicket(st.ticket, l.webKey);
+    verifyPac(pacOf(etp), { serverKey: l.webKey, kdcKey: current(l.realm) }, { ticket: etp });
+    // The TGT from before the rotation still serves: its PAC was signed with the previous key.
+    expect(tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: WEB, now: T0 }).ticket).toBeDefined();
+    // A second rotation drops the first key: the TGT issued after the first still serves.
+    l.realm.rotateKrbtgt();
+    const again = tgsGet(l.kdc, { tgt: after, realm: REALM, sname: WEB, now: T0 });
+    const etp2 = openTicket(again.ticket, l.webKey);
+    verifyPac(pacOf(etp2), { serverKey: l.webKey, kdcKey: current(l.realm) }, { ticket: etp2 });
+  });
+
+  it('refuses to renew a service ticket whose forwardable bit its service flipped (Bronze Bit)', () => {
+    const l = ad();
+    const opts = KdcOptions.renewable;
+    const st = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: WEB, now: T0, options: opts });
+    const plain = openTicket(st.ticket, l.webKey);
+    expect(plain.flags & TicketFlags.forwardable).toBe(0);
+    const flipped = reseal(st, l.webKey, (e) => ({ ...e, flags: (e.flags | TicketFlags.forwardable) >>> 0 }));
+    const renew = { realm: REALM, sname: WEB, now: T0 + 60_000, options: KdcOptions.renew };
+    const err = errorOf(l.kdc.handle(tgsReq({ ...renew, tgt: flipped })));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(err.eText).toMatch(/the ticket: .*ticket signature/i);
+    // The untouched ticket renews.
+    expect(tgsGet(l.kdc, { ...renew, tgt: st }).ticket).toBeDefined();
+  });
+});
+
 describe('PAC from an authorization-data hook', () => {
   it('leaves a PAC the hook wrote that does not parse unsigned, as the hook gave it', () => {
     const l = ad();
