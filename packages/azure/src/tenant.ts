@@ -202,7 +202,6 @@ export class AzureAdTenant {
         ? undefined
         : buildPac(this.realm, entry, {
             authtime: t.times.authtime,
-            requested: true,
             assertedBy: 'authentication-authority',
           });
     if (pac === undefined) {

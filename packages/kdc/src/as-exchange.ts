@@ -30,6 +30,7 @@ import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { asPacAttributes } from './pac-builder';
 import { signIssuedPac } from './pac-issuance';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import { runPadata } from './padata/handler';
@@ -211,7 +212,7 @@ function answerAs(
     clientKeys: usable,
     replyKey: usable[0]!,
     preauthenticated: false,
-    pacRequested: policy.includePacByDefault,
+    pacRequest: undefined,
     encPaRep: false,
     replyPadata: [],
   };
@@ -224,7 +225,7 @@ function answerAs(
     throw preauthRequired(usable, handlers, state, cname, crealm);
   }
   // An anonymous ticket carries no PAC: there is no user to describe.
-  if (anonymous !== undefined) state.pacRequested = false;
+  const pacRequested = anonymous === undefined && (state.pacRequest ?? policy.includePacByDefault);
   const replyKey = state.replyKey;
   // RFC 6113 section 5.4.3: under FAST the reply is sealed with the strengthened reply key.
   const strengthened =
@@ -278,7 +279,8 @@ function answerAs(
   const authorizationData = ticketAuthorizationData(realm, draft, {
     fromEvidence: NO_AUTHORIZATION_DATA,
     fromRequest: NO_AUTHORIZATION_DATA,
-    pacRequested: state.pacRequested,
+    pacRequested,
+    pacAttributes: asPacAttributes(state.pacRequest, policy.includePacByDefault),
   });
   const request = { ...draft, authorizationData };
   const { ticket, encTicketPart: etp } = issueTicket(realm.name, request, realm.random, (e) =>

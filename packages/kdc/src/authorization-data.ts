@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { AuthorizationData } from '@krbsim/asn1';
+import { type AuthorizationData, TicketFlags } from '@krbsim/asn1';
 import { encodePac, wrapPac } from '@krbsim/pac';
 import { pacAuthorizationData, type TicketDraft } from './issue';
 import { kdcSignatureKey } from './keys';
@@ -20,6 +20,8 @@ export interface AuthorizationDataInputs {
   readonly fromEvidence: AuthorizationData;
   readonly fromRequest: AuthorizationData;
   readonly pacRequested: boolean;
+  /** AS: the PAC_ATTRIBUTES_INFO flags of a TGT (`asPacAttributes`); TGS: 0. */
+  readonly pacAttributes: number;
 }
 
 const NONE: AuthorizationData = Object.freeze([]) as unknown as AuthorizationData;
@@ -42,12 +44,18 @@ export function ticketAuthorizationData(
 ): AuthorizationData | undefined {
   let proposed: AuthorizationData;
   if (draft.exchange === 'AS' && !realm.pacBuilder) {
+    // MS-KILE 3.3.5.3 (`pacInEveryTgt`): a TGT carries a PAC even when declined, its
+    // PAC_ATTRIBUTES_INFO saying whether the client asked for it (service tickets follow that).
+    // An anonymous ticket has no user to describe.
+    const isTgt = draft.server.kind === 'krbtgt';
+    const anonymous = (draft.flags & TicketFlags.anonymous) !== 0;
+    const wanted = inputs.pacRequested || (isTgt && realm.policy.pacInEveryTgt);
     const pac =
-      realm.policy.issuePac && inputs.pacRequested && draft.client !== undefined
+      realm.policy.issuePac && !anonymous && wanted && draft.client !== undefined
         ? buildPac(realm, draft.client, {
             authtime: draft.times.authtime,
-            requested: true,
             assertedBy: 'authentication-authority',
+            ...(isTgt && { tgt: { attributes: inputs.pacAttributes } }),
           })
         : undefined;
     proposed = pac === undefined ? NONE : [wrapPac(encodePac(pac))];

@@ -42,8 +42,12 @@ import type { Realm } from './realm';
 export interface PacLogon {
   /** The ticket's authtime (ms). */
   readonly authtime: number;
-  /** The client asked for the PAC with PA-PAC-REQUEST (else the realm gave it by default). */
-  readonly requested: boolean;
+  /**
+   * For a TGT: its PAC_ATTRIBUTES_INFO flags (MS-KILE 3.3.5.6.4.7) and the
+   * SID its PAC_REQUESTOR names (3.3.5.6.4.8; the account's own when absent).
+   * Undefined for a service ticket, whose PAC carries neither.
+   */
+  readonly tgt?: { readonly attributes: number; readonly requestor?: Sid };
   /**
    * Who vouched for the identity: the KDC authenticated the user (S-1-18-1),
    * or a service asserted it through S4U2Self (S-1-18-2, MS-SFU 3.2.5.1.2).
@@ -151,15 +155,25 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
           sid,
         }),
       },
-      {
-        type: PacBufferType.ATTRIBUTES_INFO,
-        value: createPacAttributesInfo(
-          logon.requested
-            ? PacAttributesFlags.PAC_WAS_REQUESTED
-            : PacAttributesFlags.PAC_WAS_GIVEN_IMPLICITLY,
-        ),
-      },
-      { type: PacBufferType.REQUESTOR, value: { sid } },
+      ...(logon.tgt === undefined
+        ? []
+        : [
+            { type: PacBufferType.ATTRIBUTES_INFO, value: createPacAttributesInfo(logon.tgt.attributes) },
+            { type: PacBufferType.REQUESTOR, value: { sid: logon.tgt.requestor ?? sid } },
+          ]),
     ],
   };
+}
+
+/**
+ * PAC_ATTRIBUTES_INFO of a TGT from an AS exchange (MS-KILE 3.3.5.6.4.7):
+ * PAC_WAS_REQUESTED when the client sent PA-PAC-REQUEST true,
+ * PAC_WAS_GIVEN_IMPLICITLY when it sent none and the realm includes a PAC by
+ * default, neither when it declined one.
+ *
+ * @param pacRequest the request's include-pac; undefined without PA-PAC-REQUEST
+ */
+export function asPacAttributes(pacRequest: boolean | undefined, byDefault: boolean): number {
+  if (pacRequest === true) return PacAttributesFlags.PAC_WAS_REQUESTED;
+  return pacRequest === undefined && byDefault ? PacAttributesFlags.PAC_WAS_GIVEN_IMPLICITLY : 0;
 }

@@ -36,6 +36,8 @@ import {
   isPacError,
   type KerbValidationInfo,
   type Pac,
+  PacAttributesFlags,
+  type PacAttributesInfo,
   PacBufferType,
   parsePac,
   type S4uDelegationInfo,
@@ -127,6 +129,26 @@ export function verifiedEvidencePac(
     return pacFailure(e, opts.what);
   }
   return pac;
+}
+
+/**
+ * The PAC a service ticket gets from its evidence's `pac` (MS-KILE 3.3.5.3,
+ * 3.3.5.6.4.7-8): none when the TGT's PAC_ATTRIBUTES_INFO says the client
+ * neither asked for it nor was given it implicitly (PA-PAC-REQUEST false);
+ * else the PAC without PAC_ATTRIBUTES_INFO and PAC_REQUESTOR, which only
+ * TGTs carry.
+ */
+export function serviceTicketPac(pac: Pac, what: string): Pac | undefined {
+  let attributes: PacAttributesInfo | undefined;
+  try {
+    attributes = getPacBuffer(pac, PacBufferType.ATTRIBUTES_INFO);
+  } catch (e) {
+    return pacFailure(e, what);
+  }
+  const given = PacAttributesFlags.PAC_WAS_REQUESTED | PacAttributesFlags.PAC_WAS_GIVEN_IMPLICITLY;
+  if (attributes !== undefined && ((attributes.flags[0] ?? 0) & given) === 0) return undefined;
+  const tgtOnly = (t: number) => t === PacBufferType.ATTRIBUTES_INFO || t === PacBufferType.REQUESTOR;
+  return { buffers: pac.buffers.filter((b) => !tgtOnly(b.type)) };
 }
 
 /** CVE-2021-42287: the PAC_REQUESTOR of a local TGT names the account the TGT is for. */
@@ -250,7 +272,10 @@ export function signIssuedPac(realm: Realm, draft: TicketDraft, etp: EncTicketPa
   return signTicketPac(
     etp,
     pac,
-    { serverKey, kdcKey: kdcSignatureKey(realm.krbtgt.keys, serverKey.etype, realm.policy.permittedEncTypes) },
+    {
+      serverKey,
+      kdcKey: kdcSignatureKey(realm.krbtgt.keys, serverKey.etype, realm.policy.permittedEncTypes),
+    },
     { server: draft.sname },
   ).encTicketPart;
 }

@@ -156,6 +156,16 @@ export interface RealmPolicy {
    */
   requirePac: boolean;
   /**
+   * Put a PAC in every TGT, even when the client sent PA-PAC-REQUEST false:
+   * its PAC_ATTRIBUTES_INFO records whether the client asked for it, and a
+   * service ticket from that TGT carries a PAC only if it did (MS-KILE
+   * 3.3.5.3 and 3.3.5.6.4.7, Windows DCs since the November 2021 updates).
+   * `false`: PA-PAC-REQUEST false leaves the PAC out of the TGT, as MIT's KDC
+   * does. Only with {@link issuePac}. Default false; `active-directory`
+   * realms: true.
+   */
+  pacInEveryTgt: boolean;
+  /**
    * FAST (RFC 6113) support, see {@link FastSupport}. Default `supported`
    * (MIT's KDC always serves FAST); `active-directory` realms: `none`, the
    * default of AD's KDC armoring policy. Under `none`, armored TGS-REQs
@@ -204,6 +214,7 @@ export function defaultPolicy(): RealmPolicy {
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     issuePac: false,
     requirePac: false,
+    pacInEveryTgt: false,
     fast: 'supported',
     fastStrengthenKey: true,
     allowAnonymous: false,
@@ -227,6 +238,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
   issuePac: true,
   requirePac: true,
+  pacInEveryTgt: true,
   fast: 'none',
 };
 

@@ -27,7 +27,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
-import { findPac } from '@krbsim/pac';
+import { findPac, hasTicketSignature, PacAttributesFlags, withoutPac } from '@krbsim/pac';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { cannotBeDelegated } from './delegation';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
@@ -36,10 +36,11 @@ import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
-import { buildPac } from './pac-builder';
+import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
   filterAtTrust,
   type SidFilterReport,
+  serviceTicketPac,
   signIssuedPac,
   verifiedEvidencePac,
   withDelegationInfo,
@@ -243,7 +244,8 @@ function evidenceAuthorizationData(
     let pac = checkForUserPac(fromUserRealm, x.s4u, h);
     if (!realm.policy.issuePac) return NO_AUTHORIZATION_DATA;
     ({ pac, report: filtered.report } = filterAtTrust(realm, pac));
-    return withUnsignedPac(undefined, pac);
+    const forService = serviceTicketPac(pac, 'the referral TGT');
+    return forService === undefined ? NO_AUTHORIZATION_DATA : withUnsignedPac(undefined, forService);
   }
   if (!realm.policy.issuePac) {
     return x.s4u !== undefined
@@ -253,15 +255,25 @@ function evidenceAuthorizationData(
   if (x.s4u !== undefined) {
     // The service's own TGT must hold a sound PAC before it may speak for anyone.
     verifiedEvidencePac(realm, h.tgt, h.ticketKey, { issuedHere: h.kind === 'local-tgt', what: 'the TGT' });
-    const pac =
-      x.s4u.user === undefined
-        ? undefined
-        : buildPac(realm, x.s4u.user, {
-            authtime: draft.times.authtime,
-            requested: true,
-            assertedBy: 'service',
-          });
+    if (x.s4u.user === undefined) return NO_AUTHORIZATION_DATA;
+    // A referral (cross-realm S4U2Self) is a TGT: its PAC was given implicitly, and its
+    // PAC_REQUESTOR names the delegating service where this realm knows it (MS-KILE 3.3.5.6.4.7-8).
+    const isTgt = draft.server.kind === 'krbtgt';
+    const service = isTgt && h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
+    const serviceAccount = service === undefined ? undefined : accountOf(realm, service);
+    let pac = buildPac(realm, x.s4u.user, {
+      authtime: draft.times.authtime,
+      assertedBy: 'service',
+      ...(isTgt && {
+        tgt: {
+          attributes: PacAttributesFlags.PAC_WAS_GIVEN_IMPLICITLY,
+          ...(serviceAccount !== undefined && { requestor: accountSid(realm, serviceAccount) }),
+        },
+      }),
+    });
     if (pac === undefined) return NO_AUTHORIZATION_DATA;
+    // The service's own ticket gets the user's domain-local groups as any service ticket does.
+    if (!isTgt) pac = withResourceGroups(realm, pac, x.s4u.user);
     // A referral back to the service's realm names the user in PAC_CLIENT_INFO (MS-SFU 3.2.5.1.1).
     const forUser = x.step?.kind === 'back-to-service-realm';
     return withUnsignedPac(undefined, forUser ? withClientName(pac, forUserClientName(x.s4u)) : pac);
@@ -271,7 +283,9 @@ function evidenceAuthorizationData(
     // the evidence was opened, named for the user again, filtered at the trust.
     let pac = withClientName(x.proxy.pac!, x.proxy.userName.name.nameString.join('/'));
     ({ pac, report: filtered.report } = filterAtTrust(realm, pac));
-    return withUnsignedPac(undefined, withDelegationInfo(pac, draft.sname, x.proxy.requesterName));
+    const forService = serviceTicketPac(pac, 'the evidence ticket');
+    if (forService === undefined) return NO_AUTHORIZATION_DATA;
+    return withUnsignedPac(undefined, withDelegationInfo(forService, draft.sname, x.proxy.requesterName));
   }
   let pac =
     x.proxy !== undefined
@@ -285,7 +299,7 @@ function evidenceAuthorizationData(
           // A service ticket presented for renewal or validation carries a ticket signature
           // (MS-PAC 2.8.3): a flag its service flipped (the Bronze Bit) must not be renewed into a
           // ticket the KDC signs afresh.
-          signedTicket: h.kind === 'service-ticket',
+          signedTicket: h.kind === 'service-ticket' && hasTicketSignature(h.ticket.sname),
           what: h.kind === 'service-ticket' ? 'the ticket' : 'the TGT',
         });
   if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
@@ -295,6 +309,11 @@ function evidenceAuthorizationData(
     // `user@REALM` for the next KDC (MS-SFU 3.2.5.2.3); S4U_DELEGATION_INFO is the last KDC's.
     const user = x.proxy.userName;
     return withUnsignedPac(undefined, withClientName(pac, `${user.name.nameString.join('/')}@${user.realm}`));
+  }
+  if (draft.server.kind !== 'krbtgt') {
+    const forService = serviceTicketPac(pac, h.kind === 'service-ticket' ? 'the ticket' : 'the TGT');
+    if (forService === undefined) return withoutPac(evidence.authorizationData) ?? NO_AUTHORIZATION_DATA;
+    pac = forService;
   }
   if (x.proxy !== undefined) pac = withDelegationInfo(pac, draft.sname, x.proxy.requesterName);
   if (draft.server.kind !== 'krbtgt' && draft.crealm === realm.name)
@@ -558,6 +577,7 @@ function issue(
     fromEvidence: evidenceAuthorizationData(realm, h, draft, { s4u, step, proxy }, filtered),
     fromRequest: requestAuthorizationData(req, h),
     pacRequested: s4u !== undefined,
+    pacAttributes: 0,
   });
   const request = { ...draft, authorizationData };
   const { ticket } = issueTicket(realm.name, request, realm.random, (etp) =>

@@ -3,7 +3,14 @@
  * re-signed in TGS, filtered at a trust, and the attacks the signatures and
  * checks exist to stop, each refused with its code.
  */
-import { type EncTicketPart, encodeEncTicketPart, KdcOptions, TicketFlags } from '@krbsim/asn1';
+import {
+  type EncTicketPart,
+  encodeEncTicketPart,
+  KdcOptions,
+  NameType,
+  type PaData,
+  TicketFlags,
+} from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { createTrust, Kdc, type KdcRequestEvent, type Realm } from '@krbsim/kdc';
@@ -13,6 +20,7 @@ import {
   findPac,
   formatSid,
   getPacBuffer,
+  PacAttributesFlags,
   PacBufferType,
   parsePac,
   parseSid,
@@ -33,6 +41,7 @@ import {
   makeRealm,
   openTicket,
   pacRequest,
+  paForUser,
   T0,
   tgsGet,
   tgsReq,
@@ -101,21 +110,58 @@ describe('PAC in AS', () => {
     expect(getPacBuffer(pac, PacBufferType.TICKET_CHECKSUM)).toBeUndefined();
   });
 
-  it('leaves the PAC out when the client sends PA-PAC-REQUEST false, and MIT realms issue none', () => {
+  it('puts a PAC in every TGT, PAC_ATTRIBUTES_INFO recording the PA-PAC-REQUEST (MS-KILE 3.3.5.6.4.7); MIT realms issue none', () => {
     const l = ad();
     const key = userKey(REALM, 'alice', 'pw');
-    const noPac = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(false)] });
-    expect(findPac(openTicket(noPac.ticket, krbtgtKey(l.realm)).authorizationData)).toBeUndefined();
+    const attributesOf = (c: Creds) =>
+      getPacBuffer(decodePac(pacOf(openTicket(c.ticket, krbtgtKey(l.realm)))), PacBufferType.ATTRIBUTES_INFO)!
+        .flags[0];
+    const asked = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(true)] });
+    const declined = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(false)] });
+    expect(attributesOf(asked)).toBe(PacAttributesFlags.PAC_WAS_REQUESTED);
+    expect(attributesOf(l.alice)).toBe(PacAttributesFlags.PAC_WAS_GIVEN_IMPLICITLY);
+    expect(attributesOf(declined)).toBe(0);
     const mit = makeRealm('MIT.TEST');
     mit.realm.addUser('bob', { password: 'pw', encTypes: [18] });
     const bob = login(mit, 'bob', userKey('MIT.TEST', 'bob', 'pw'));
     const mitKey = mit.realm.krbtgt.keys.find((k) => k.key.etype === bob.ticket.encPart.etype)!.key;
     expect(openTicket(bob.ticket, mitKey).authorizationData).toBeUndefined();
   });
+
+  it('puts a PAC in an AS service ticket only when asked, without the TGT-only buffers', () => {
+    const l = ad();
+    const key = userKey(REALM, 'alice', 'pw');
+    const direct = (padata: PaData[]) =>
+      openTicket(login(l, 'alice', key, { sname: WEB, padata }).ticket, l.webKey);
+    expect(direct([encTimestamp(key, T0), pacRequest(false)]).authorizationData).toBeUndefined();
+    const pac = decodePac(pacOf(direct([encTimestamp(key, T0)])));
+    expect(getPacBuffer(pac, PacBufferType.LOGON_INFO)).toBeDefined();
+    expect(getPacBuffer(pac, PacBufferType.ATTRIBUTES_INFO)).toBeUndefined();
+    expect(getPacBuffer(pac, PacBufferType.REQUESTOR)).toBeUndefined();
+  });
 });
 
-describe('PAC in TGS, from a TGT without one', () => {
-  it('issues a ticket without a PAC where the realm does not require one (requirePac: false)', () => {
+describe('PAC in TGS, from a TGT whose PAC was declined or is missing', () => {
+  it('issues service tickets without a PAC from a TGT whose PAC was declined, and referrals with it (MS-KILE 3.3.5.3)', () => {
+    const l = ad();
+    const key = userKey(REALM, 'alice', 'pw');
+    const declined = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(false)] });
+    const st = tgsGet(l.kdc, { tgt: declined, realm: REALM, sname: WEB, now: T0 });
+    expect(openTicket(st.ticket, l.webKey).authorizationData).toBeUndefined();
+    // A TGT renewed from it keeps the PAC and its attributes.
+    const renewable = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(false)] });
+    const renewed = tgsGet(l.kdc, {
+      tgt: renewable,
+      realm: REALM,
+      sname: `krbtgt/${REALM}`,
+      now: T0 + 60_000,
+      options: KdcOptions.renew,
+    });
+    const pac = decodePac(pacOf(openTicket(renewed.ticket, krbtgtKey(l.realm))));
+    expect(getPacBuffer(pac, PacBufferType.ATTRIBUTES_INFO)!.flags[0]).toBe(0);
+  });
+
+  it('issues a ticket without a PAC from a TGT without one where the realm does not require one (requirePac: false)', () => {
     const l = makeRealm(REALM, { krbErrorStyle: 'mit', requirePac: false }, new ManualClock(T0), {
       kind: 'active-directory',
       domainSid: SID,
@@ -123,7 +169,10 @@ describe('PAC in TGS, from a TGT without one', () => {
     l.realm.addUser('alice', { password: 'pw' });
     l.realm.addUser('websvc', { password: 'web-pw', spns: [WEB] });
     const key = userKey(REALM, 'alice', 'pw');
-    const noPac = login(l, 'alice', key, { padata: [encTimestamp(key, T0), pacRequest(false)] });
+    const noPac = reseal(login(l, 'alice', key), krbtgtKey(l.realm), (e) => {
+      const { authorizationData: _gone, ...rest } = e;
+      return rest;
+    });
     const st = tgsGet(l.kdc, { tgt: noPac, realm: REALM, sname: WEB, now: T0 });
     expect(openTicket(st.ticket, userKey(REALM, 'websvc', 'web-pw')).authorizationData).toBeUndefined();
   });
@@ -140,6 +189,26 @@ describe('PAC in TGS', () => {
     expect(getPacBuffer(pac, PacBufferType.TICKET_CHECKSUM)).toBeDefined();
     expect(getPacBuffer(pac, PacBufferType.FULL_CHECKSUM)).toBeDefined();
     expect(sids(bytes)).toContain(`${SID}-${l.realm.directory.group('WebReaders')!.rid}`);
+    // PAC_ATTRIBUTES_INFO and PAC_REQUESTOR are for TGTs only (MS-KILE 3.3.5.6.4.7-8).
+    expect(getPacBuffer(pac, PacBufferType.ATTRIBUTES_INFO)).toBeUndefined();
+    expect(getPacBuffer(pac, PacBufferType.REQUESTOR)).toBeUndefined();
+  });
+
+  it("gives an S4U2Self ticket the user's domain-local groups, as any service ticket", () => {
+    const l = ad();
+    const svc = login(l, 'websvc', l.webKey);
+    const alice = { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] };
+    const st = tgsGet(l.kdc, {
+      tgt: svc,
+      realm: REALM,
+      sname: 'websvc',
+      now: T0,
+      extraPadata: [paForUser(svc, alice, REALM)],
+    });
+    const bytes = pacOf(openTicket(st.ticket, l.webKey));
+    expect(sids(bytes)).toContain(`${SID}-${l.realm.directory.group('WebReaders')!.rid}`);
+    expect(sids(bytes)).toContain('S-1-18-2');
+    expect(getPacBuffer(decodePac(bytes), PacBufferType.ATTRIBUTES_INFO)).toBeUndefined();
   });
 
   it('refuses a TGT whose PAC was altered (KRB_AP_ERR_MODIFIED)', () => {

@@ -13,7 +13,7 @@
  * - {@link signPac} / {@link verifyPac}, {@link signTicketPac} /
  *   {@link verifyTicketPac}: the server, KDC, ticket and extended KDC
  *   signatures (MS-PAC 2.8), with `@krbsim/crypto`'s checksums.
- * - {@link findPac}, {@link wrapPac}, {@link withPac}: the PAC in a ticket's
+ * - {@link findPac}, {@link wrapPac}, {@link withPac}, {@link withoutPac}: the PAC in a ticket's
  *   authorization data (AD-IF-RELEVANT holding AD-WIN2K-PAC).
  * - SIDs ({@link parseSid}, {@link formatSid}), FILETIMEs, and the
  *   registries: buffer types, SID attributes, user flags, well-known SIDs
@@ -124,6 +124,7 @@ export {
   type PacLocation,
   ticketSignatureData,
   unwrapPac,
+  withoutPac,
   withPac,
   wrapPac,
 } from './ticket';

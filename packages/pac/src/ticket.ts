@@ -104,6 +104,25 @@ export function withPac(
   );
 }
 
+/**
+ * `authorizationData` without its PAC: the AD-WIN2K-PAC element removed
+ * from its AD-IF-RELEVANT container, and the container too when nothing
+ * else is in it; `undefined` when nothing is left. Unchanged when it holds
+ * no PAC.
+ */
+export function withoutPac(authorizationData: AuthorizationData | undefined): AuthorizationData | undefined {
+  const loc = findPac(authorizationData);
+  if (loc === undefined) return authorizationData;
+  const container = loc.container.filter((_, j) => j !== loc.innerIndex);
+  const ad = authorizationData!.flatMap((e, i) => {
+    if (i !== loc.index) return [e];
+    return container.length === 0
+      ? []
+      : [{ adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData(container) }];
+  });
+  return ad.length > 0 ? ad : undefined;
+}
+
 const ZERO_PAC = Uint8Array.of(0);
 
 /**

@@ -24,6 +24,7 @@ import {
   unwrapPac,
   verifyPac,
   verifyTicketPac,
+  withoutPac,
   withPac,
   wrapPac,
 } from '@krbsim/pac';
@@ -440,5 +441,21 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
     expect(unwrapPac([wrapPac(pac)])).toEqual(pac);
     pacError(() => findPac([wrapPac(pac), wrapPac(pac)]), { message: /more than one AD-WIN2K-PAC/ });
     expect(withPac(undefined, pac)).toEqual([wrapPac(pac)]);
+  });
+
+  it('removes the PAC, its container too when nothing else is in it, and leaves the rest', () => {
+    const pac = Uint8Array.of(1, 2, 3);
+    const other = { adType: 141, adData: Uint8Array.of(9) };
+    expect(withoutPac(undefined)).toBeUndefined();
+    expect(withoutPac([other])).toEqual([other]);
+    expect(withoutPac([wrapPac(pac)])).toBeUndefined();
+    expect(withoutPac([other, wrapPac(pac)])).toEqual([other]);
+    const shared = {
+      adType: AdType.AD_IF_RELEVANT,
+      adData: encodeAuthorizationData([other, { adType: AdType.AD_WIN2K_PAC, adData: pac }]),
+    };
+    expect(withoutPac([shared])).toEqual([
+      { adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData([other]) },
+    ]);
   });
 });

@@ -42,8 +42,8 @@ export interface AsRequestState {
   replyKey: StoredKey;
   /** Set by the handler that authenticated the client; the ticket then carries PRE-AUTHENT. */
   preauthenticated: boolean;
-  /** Whether the ticket gets a PAC (MS-KILE section 3.3.5.6.3); starts as the realm's default. */
-  pacRequested: boolean;
+  /** The include-pac of the request's PA-PAC-REQUEST (MS-KILE section 2.2.3); undefined without one. */
+  pacRequest: boolean | undefined;
   /** The reply carries PA-REQ-ENC-PA-REP in its encrypted-pa-data (RFC 6806 section 11). */
   encPaRep: boolean;
   /** PA-DATA a handler adds to the reply (the KDC's PA-ENCRYPTED-CHALLENGE); ETYPE-INFO2 comes first. */

@@ -16,7 +16,7 @@ export const pacRequest: AsPadataHandler = {
   padataType: PaDataType.PA_PAC_REQUEST,
   process(state, pa) {
     try {
-      state.pacRequested = decodePaPacRequest(pa.padataValue).includePac;
+      state.pacRequest = decodePaPacRequest(pa.padataValue).includePac;
     } catch (e) {
       if (!isKerberosError(e)) throw e;
     }
