@@ -13,8 +13,10 @@
  * - `tds-login7`: a good PRELOGIN, then a damaged LOGIN7. The answer must
  *   decode as a token stream ending in DONE, and be LOGINACK exactly when
  *   the LOGIN7 decodes with integrated security and the accepted token, or
- *   else an ERROR 4014 (it does not decode), 18456 (SQL authentication) or
- *   18452 (no token, or another token), after which the server closes.
+ *   else an ERROR 4014 (it does not decode), 18456 (SQL authentication),
+ *   18452 (no token, or another token) or 4060 (the accepted token, but a
+ *   Database other than master with fDatabase set), after which the server
+ *   closes.
  * - `tds-batch`: a damaged SQL_BATCH on a kept, logged-in session (a new one
  *   when the server closed it). A batch that decodes gets a token stream
  *   (results or the surface's errors) and the session stays open; one that
@@ -68,6 +70,7 @@ import {
   isTdsError,
   MAX_PACKET_SIZE,
   negotiateTdsVersion,
+  OptionFlags1,
   OptionFlags2,
   PACKET_HEADER_BYTES,
   PacketReader,
@@ -412,11 +415,7 @@ const sentBefore = (stage: Stage) =>
   stage === 'prelogin' ? 0 : stage === 'login' ? GOOD_PRELOGIN_WIRE.length : Number.NaN;
 
 /** What a reader with the server's bounds makes of `wire` at `stage`. */
-function readAsServer(
-  stage: Stage,
-  type: number,
-  wire: Uint8Array,
-): 'complete' | 'refused' | 'incomplete' | 'ignored' {
+function readAsServer(stage: Stage, type: number, wire: Uint8Array): 'complete' | 'refused' | 'incomplete' {
   if (stage !== 'session' && sentBefore(stage) + wire.length > MAX_LOGIN_BYTES) return 'refused';
   const reader = new PacketReader(
     stage === 'session'
@@ -441,11 +440,9 @@ function readAsServer(
     if (!isTdsError(e)) throw e;
     return 'refused';
   }
-  if (messages.length === 0) return 'incomplete';
-  // Section 2.2.3.1.2: in a session, a message with IGNORE set is discarded, unanswered.
-  if (stage === 'session' && messages.every((m) => (m.status & TdsPacketStatus.IGNORE) !== 0))
-    return 'ignored';
-  return 'complete';
+  // Sections 2.2.1.7 and 2.2.3.1.2: in a session, a message with IGNORE set is discarded, but answered
+  // (a DONE with DONE_ERROR), as any other complete message is.
+  return messages.length === 0 ? 'incomplete' : 'complete';
 }
 
 /** `wire` (packets of `type` around `bytes`) with one header damaged, or `bytes` read as packets. */
@@ -726,7 +723,13 @@ function login7Expectation(
   const tdsVersion = negotiateTdsVersion(login.tdsVersion);
   if ((login.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON) === 0) return { answer: 18456, tdsVersion };
   if (login.sspi.length === 0) return { answer: 18452, tdsVersion };
-  return { answer: Buffer.from(login.sspi).equals(GOOD_SSPI) ? 'LOGINACK' : 18452, tdsVersion };
+  if (!Buffer.from(login.sspi).equals(GOOD_SSPI)) return { answer: 18452, tdsVersion };
+  // Section 2.2.6.4: once authenticated, a Database other than master (any case) fails the login under
+  // fDatabase, with 4060 before 18456; without it the login goes on in master.
+  const database = login.database.toLowerCase();
+  if (database !== '' && database !== 'master' && (login.optionFlags1 & OptionFlags1.INIT_DB_FATAL) !== 0)
+    return { answer: 4060, tdsVersion };
+  return { answer: 'LOGINACK', tdsVersion };
 }
 
 function login7Target(seed: string): Target {
@@ -770,7 +773,7 @@ function login7Target(seed: string): Target {
           throw new InvariantError(
             `the answer to a LOGIN7 is neither LOGINACK nor ERROR: ${tokens.map((t) => t.type)}`,
           );
-        if (![18456, 18452, 4014].includes(number))
+        if (![18456, 18452, 4014, 4060].includes(number))
           throw new InvariantError(`a LOGIN7 was refused with ${number}`);
         if (number !== expected.answer)
           throw new InvariantError(`a LOGIN7 was refused with ${number} where ${expected.answer} was due`);

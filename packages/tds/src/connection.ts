@@ -11,8 +11,9 @@
  * Failures: before the client can read a token stream (PRELOGIN, TLS) the
  * connection just closes, as SQL Server does; after, a protocol error gets
  * ERROR 4014 naming the field, then the connection closes. A refused login
- * gets its ERROR (18456, 18452...) and DONE, then closes. Every path that
- * closes is logged with its reason.
+ * gets its ERROR (18456, 18452...; 4060 then 18456 for a database it cannot
+ * open) and DONE, then closes. Every path that closes is logged with its
+ * reason.
  *
  * Bounds: the bytes a client may send before its login completes, the
  * packet size (32767 before login, the negotiated size after), the bytes of
@@ -27,7 +28,7 @@ import { TLSSocket } from 'node:tls';
 import { isTdsError, TdsError } from './errors';
 import type { TdsExchange } from './exchange';
 import { tdsMessageName } from './exchange';
-import { OptionFlags2, TdsVersion } from './iana/login7';
+import { OptionFlags1, OptionFlags2, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption } from './iana/prelogin';
 import { DoneStatus } from './iana/tokens';
@@ -46,6 +47,7 @@ import {
 import type { ConnectionConfig, TdsAuthResult, TdsSession } from './server';
 import { decodeSqlBatch } from './sql-batch';
 import {
+  cannotOpenDatabase,
   inputStreamError,
   loginFailed,
   notRunByEmulator,
@@ -107,7 +109,7 @@ export class Connection {
   #mode: EncryptionMode = 'none';
   /** Inbound bytes go through TLS (the handshake, then a whole-session or login-only LOGIN7). */
   #viaTls = false;
-  /** Outbound TDS goes through TLS. */
+  /** Outbound TDS goes through TLS: with whole-session encryption only (login-only answers in the clear). */
   #outTls = false;
   #transport: PreloginTlsTransport | undefined;
   #tls: TLSSocket | undefined;
@@ -372,7 +374,10 @@ export class Connection {
     tls.on('secure', () => {
       if (this.#state !== 'handshake') return;
       this.#enter('login');
-      this.#outTls = true;
+      // Section 2.2.6.5, ENCRYPT_OFF (login-only): only the LOGIN7 is encrypted. The client reads
+      // cleartext once it has sent it, so every answer goes in the clear, also a refusal of a LOGIN7
+      // that does not decode or passes a bound before it is whole.
+      this.#outTls = this.#mode === 'full';
       this.#log(
         `TLS ${tls.getProtocol()} ${tls.getCipher()?.name ?? ''} (${this.#mode === 'full' ? 'whole session' : 'login only'})`,
       );
@@ -391,14 +396,12 @@ export class Connection {
   // --- LOGIN7 and the security exchange ---
 
   #loginMessage(payload: Uint8Array): void {
+    // Section 2.2.6.5, ENCRYPT_OFF: only the LOGIN7 is encrypted; what the client sends after it is clear
+    // (the answers are clear from the start: see #startTls). Switched as it arrives, before decoding.
+    if (this.#mode === 'login-only') this.#viaTls = false;
     const login = decodeLogin7(payload, { maxSspi: this.#c.maxSspiBytes });
     this.#login = login;
     if (this.#pending !== undefined && login.sspi.length > 0) this.#pending.sspi = login.sspi;
-    if (this.#mode === 'login-only') {
-      // Section 2.2.6.5, ENCRYPT_OFF: only the login packet is encrypted; the rest of the session is clear.
-      this.#viaTls = false;
-      this.#outTls = false;
-    }
     this.#tdsVersion = negotiateTdsVersion(login.tdsVersion);
     this.#log(
       `LOGIN7: TDS 0x${login.tdsVersion.toString(16)}, host '${login.hostName}', app '${login.appName}', ` +
@@ -407,13 +410,13 @@ export class Connection {
     );
     if ((login.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON) === 0) {
       this.#refuse(
-        loginFailed(login.userName),
+        [loginFailed(login.userName)],
         'SQL authentication: only Windows (integrated) logins are served',
       );
       return;
     }
     if (login.sspi.length === 0) {
-      this.#refuse(untrustedDomain(), 'integrated security without an SSPI token');
+      this.#refuse([untrustedDomain()], 'integrated security without an SSPI token');
       return;
     }
     this.#runLeg(login.sspi);
@@ -438,7 +441,7 @@ export class Connection {
         (e: unknown) => {
           if (this.#state !== 'authenticating') return; // closed, or closing on a protocol error, meanwhile
           this.#c.onInternalError?.(e);
-          this.#refuse(loginFailed(login.userName), `internal error in authenticate: ${errorText(e)}`);
+          this.#refuse([loginFailed(login.userName)], `internal error in authenticate: ${errorText(e)}`);
         },
       )
       .catch((e: unknown) => {
@@ -453,7 +456,7 @@ export class Connection {
     switch (r?.kind) {
       case 'continue':
         if (this.#leg >= MAX_SSPI_LEGS) {
-          this.#refuse(untrustedDomain(), `more than ${MAX_SSPI_LEGS} SSPI legs`);
+          this.#refuse([untrustedDomain()], `more than ${MAX_SSPI_LEGS} SSPI legs`);
           return;
         }
         this.#enter('sspi');
@@ -461,21 +464,47 @@ export class Connection {
         this.#log(`SSPI leg ${this.#leg}: continue (${r.responseToken.length} bytes)`);
         return;
       case 'refused':
-        this.#refuse(r.error, r.reason ?? 'refused');
+        this.#refuse([r.error], r.reason ?? 'refused');
         return;
       case 'accepted':
-        this.#loggedIn(r.session, r.responseToken);
+        if (this.#openDatabase(r.session)) this.#loggedIn(r.session, r.responseToken);
         return;
       default:
         this.#c.onInternalError?.(new TypeError(`authenticate returned ${JSON.stringify(r)}`));
-        this.#refuse(loginFailed(this.#login!.userName), 'internal error: authenticate returned no result');
+        this.#refuse([loginFailed(this.#login!.userName)], 'internal error: authenticate returned no result');
     }
   }
 
-  #refuse(error: SqlError, reason: string): void {
-    this.#log(`login refused with ${error.number}: ${reason}`);
-    this.#sendTokens([this.#error(error), done(DoneStatus.ERROR)]);
-    this.#closeAfterFlush(`login refused (${error.number})`);
+  /** Refuse the login: `errors` (SQL Server sends some refusals as two), a DONE with DONE_ERROR, then close. */
+  #refuse(errors: readonly SqlError[], reason: string): void {
+    const numbers = errors.map((e) => e.number).join(', ');
+    this.#log(`login refused with ${numbers}: ${reason}`);
+    this.#sendTokens([...errors.map((e) => this.#error(e)), done(DoneStatus.ERROR)]);
+    this.#closeAfterFlush(`login refused (${numbers})`);
+  }
+
+  /**
+   * The login's initial database (section 2.2.6.4, Database), opened once
+   * authentication succeeded, as SQL Server does: a client that does not
+   * authenticate learns nothing about databases. Empty, or master (names
+   * compare case-insensitively): master, the instance's one database.
+   * Another: with fDatabase (INIT_DB_FATAL) set the login is refused as SQL
+   * Server refuses it, 4060 then 18456; without it (INIT_DB_WARN) the login
+   * goes on in master. False when the login was refused.
+   */
+  #openDatabase(session: TdsSession): boolean {
+    const login = this.#login!;
+    const name = login.database;
+    if (name === '' || name.toLowerCase() === 'master') return true;
+    if ((login.optionFlags1 & OptionFlags1.INIT_DB_FATAL) !== 0) {
+      this.#refuse(
+        [cannotOpenDatabase(name), loginFailed(session.login)],
+        `LOGIN7 database '${name}' does not exist (fDatabase: the login fails)`,
+      );
+      return false;
+    }
+    this.#log(`LOGIN7 database '${name}' does not exist; without fDatabase the login goes on in master`);
+    return true;
   }
 
   #loggedIn(session: TdsSession, responseToken: Uint8Array | undefined): void {
@@ -518,8 +547,14 @@ export class Connection {
   // --- the session ---
 
   #sessionMessage(m: TdsMessage): void {
-    // Section 2.2.3.1.2: a message with IGNORE set is discarded.
-    if ((m.status & TdsPacketStatus.IGNORE) !== 0) return;
+    // Sections 2.2.1.7 and 2.2.3.1.2: a message whose last packet has IGNORE set (a request the client
+    // cancelled while sending it) is discarded; the answer is a single DONE with DONE_ERROR, no attention
+    // acknowledgment.
+    if ((m.status & TdsPacketStatus.IGNORE) !== 0) {
+      this.#log(`ignored: a message of type 0x${m.type.toString(16)} with IGNORE set`);
+      this.#sendTokens([done(DoneStatus.ERROR)]);
+      return;
+    }
     const reset =
       (m.status & (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)) !== 0
         ? [RESET_CONNECTION_ACK]

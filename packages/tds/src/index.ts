@@ -73,7 +73,13 @@ export {
   type SqlBatch,
   type StreamHeader,
 } from './sql-batch';
-export { loginFailed, notRunByEmulator, type SqlError, untrustedDomain } from './sql-errors';
+export {
+  cannotOpenDatabase,
+  loginFailed,
+  notRunByEmulator,
+  type SqlError,
+  untrustedDomain,
+} from './sql-errors';
 export { answerBatch, type SessionFacts, type StatementResult } from './sql-surface';
 export { systemTdsTimers, type TdsTimers } from './timers';
 export { type DecodeTokensOptions, decodeTokens } from './tokens/decode';

@@ -193,8 +193,8 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
   const attachDbFile = text('AtchDBFile', MAX_ATTACH_DB_CHARS);
   const changePassword = header === HEADER_7_2 ? text('ChangePassword') : { read: () => new Uint8Array(0) };
   const cbSspiLong = header === HEADER_7_2 ? r.u32le('LOGIN7.cbSSPILong') : 0;
-  // Section 2.2.6.4: a cbSSPI of 0xFFFF means the size is cbSSPILong.
-  if (cbSspi === 0xffff && header === HEADER_7_2) cbSspi = cbSspiLong;
+  // Section 2.2.6.4: a cbSSPI of 0xFFFF means the size is cbSSPILong, or 65535 itself when cbSSPILong is 0.
+  if (cbSspi === 0xffff && header === HEADER_7_2 && cbSspiLong > 0) cbSspi = cbSspiLong;
   if (cbSspi > maxSspi) {
     throw new TdsError('too-large', 'LOGIN7.cbSSPI', `${cbSspi} bytes is more than ${maxSspi}`);
   }

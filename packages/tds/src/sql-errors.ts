@@ -52,6 +52,21 @@ export function inputStreamError(detail: string): SqlError {
   };
 }
 
+/**
+ * 4060, class 11: the database a login asked for (LOGIN7's Database field)
+ * cannot be opened. When the client made that fatal (OptionFlags1
+ * fDatabase, which ODBC, SqlClient, JDBC and FreeTDS set), SQL Server sends
+ * it before {@link loginFailed}'s 18456 and the connection closes.
+ */
+export function cannotOpenDatabase(name: string): SqlError {
+  return {
+    number: 4060,
+    state: 1,
+    class: 11,
+    msgText: `Cannot open database "${name}" requested by the login. The login failed.`,
+  };
+}
+
 /** 911, class 16: `USE` of a database the instance does not have. */
 export function databaseDoesNotExist(name: string): SqlError {
   return {

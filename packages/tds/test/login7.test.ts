@@ -80,6 +80,21 @@ describe('LOGIN7', () => {
     expect(refusal(() => decodeLogin7(wire))).toBe('too-large LOGIN7.cbSSPI');
   });
 
+  it('reads cbSSPI 0xFFFF with cbSSPILong 0 as a 65535-byte token, and cbSSPILong when it is set', () => {
+    const sspi = Uint8Array.from({ length: 0xffff }, (_, i) => i & 0xff);
+    const wire = encodeLogin7({ sspi });
+    const v = new DataView(wire.buffer);
+    expect([v.getUint16(80, true), v.getUint32(90, true)]).toEqual([0xffff, 0xffff]);
+    // Section 2.2.6.4: cbSSPILong 0 with cbSSPI 0xFFFF means the token is 65535 bytes.
+    v.setUint32(90, 0, true);
+    expect(Buffer.from(decodeLogin7(wire, { maxSspi: 100_000 }).sspi).equals(sspi)).toBe(true);
+    // It is bounded as any token: one byte more than maxSspi allows is refused.
+    expect(refusal(() => decodeLogin7(wire, { maxSspi: 0xfffe }))).toBe('too-large LOGIN7.cbSSPI');
+    // A cbSSPILong above 0 is the length, also a shorter one.
+    v.setUint32(90, 100, true);
+    expect(decodeLogin7(wire, { maxSspi: 100_000 }).sspi).toEqual(sspi.subarray(0, 100));
+  });
+
   it('refuses a wrong Length, an early TDS version, and what does not fit', () => {
     const good = encodeLogin7({ hostName: 'pc1', sspi: new Uint8Array(10) });
     const at = (f: (b: Uint8Array, v: DataView) => void) => {

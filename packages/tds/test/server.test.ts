@@ -5,6 +5,7 @@
  * serving others throughout. Deadlines run on manual timers.
  */
 import { connect, createServer, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   connectTds,
   DoneStatus,
@@ -13,23 +14,28 @@ import {
   Encryption,
   EnvChangeType,
   encodeLogin7,
+  encodePacketHeader,
   encodePackets,
   encodePrelogin,
   encodeSqlBatch,
   isTdsError,
   loginFailed,
+  OptionFlags1,
   PacketReader,
   type ServeTdsOptions,
   serveTds,
   type TdsAuthenticate,
   type TdsAuthResult,
   type TdsClient,
+  type TdsExchange,
   TdsPacketStatus,
   TdsPacketType,
   TdsVersion,
 } from '@krbsim/tds';
 import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+// Internal: the duplex is node:stream's, which the published types must not need.
+import { PreloginTlsTransport } from '../src/tls-in-prelogin';
 import { ManualTimers, until } from './helpers';
 
 let ca: PemCertificate;
@@ -99,6 +105,63 @@ const preloginOffering = (encryption: number) =>
     TdsPacketType.PRELOGIN,
     encodePrelogin({ version: { major: 1, minor: 0, build: 0, subBuild: 0 }, encryption }),
   );
+
+/**
+ * A raw client that offers ENCRYPT_OFF to a login-only listener: PRELOGIN, then the TLS handshake inside
+ * PRELOGIN packets as connectTds runs it. `sendLogin` writes its bytes (a LOGIN7) through TLS; from then
+ * on it reads the clear, as such a client does (section 2.2.6.5): `after` holds the bytes as they came,
+ * `messages` what they make.
+ */
+async function loginOnlyRaw(port: number) {
+  const socket: Socket = connect({ host: '127.0.0.1', port });
+  closers.push(() => socket.destroy());
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+  const messages: Array<{ type: number; payload: Uint8Array }> = [];
+  const after: number[] = [];
+  const transport = new PreloginTlsTransport((b) => socket.write(b), { server: false, maxPacket: 32767 });
+  let phase: 'prelogin' | 'tls' | 'clear' = 'prelogin';
+  socket.on('data', (d: Buffer) => {
+    const b = new Uint8Array(d);
+    if (phase === 'tls') {
+      transport.feed(b);
+      return;
+    }
+    if (phase === 'clear') after.push(...b);
+    try {
+      messages.push(...reader.push(b));
+    } catch {
+      // Not TDS: `after` shows what it was.
+    }
+  });
+  socket.write(preloginOffering(Encryption.OFF));
+  await until(() => messages.length === 1);
+  expect(decodePrelogin(messages[0]!.payload).encryption).toBe(Encryption.OFF);
+  phase = 'tls';
+  const tls = tlsConnect({
+    socket: transport as unknown as Socket,
+    ca: ca.certPem,
+    servername: 'mi1.test',
+    maxVersion: 'TLSv1.2',
+  });
+  tls.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    tls.once('secureConnect', () => resolve());
+    tls.once('error', reject);
+  });
+  transport.unwrap();
+  return {
+    sendLogin(bytes: Uint8Array) {
+      tls.write(bytes);
+      phase = 'clear';
+    },
+    messages,
+    after,
+    closed,
+  };
+}
 
 it('serveTds: await using closes the listener', async () => {
   let port: number;
@@ -185,6 +248,31 @@ describe('serveTds: logins in each encryption mode', () => {
     expect((await c.batch('SELECT @@SPID')).results[0]!.rows).toEqual([[51]]);
   });
 
+  it('logs in to master for an empty Database, master in any case, and another database without fDatabase', async () => {
+    const { server, log } = await listen();
+    const warnOnly = OptionFlags1.USE_DB_ON | OptionFlags1.SET_LANG_ON; // INIT_DB_WARN: fDatabase clear
+    for (const [database, optionFlags1] of [
+      ['', 0xe0],
+      ['master', 0xe0],
+      ['MASTER', 0xe0],
+      ['appdb', warnOnly],
+    ] as const) {
+      const c = await client(server.port);
+      const r = await c.login({ sspi: GSS, database, optionFlags1 });
+      if (!r.ok) throw new Error(r.error.msgText);
+      expect(r.tokens.slice(1, 3)).toMatchObject([
+        { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: 'master', oldValue: 'master' },
+        { type: 'INFO', number: 5701, msgText: "Changed database context to 'master'." },
+      ]);
+      expect((await c.batch('SELECT DB_NAME()')).results[0]!.rows).toEqual([['master']]);
+    }
+    expect(
+      log.filter((l) =>
+        l.endsWith("LOGIN7 database 'appdb' does not exist; without fDatabase the login goes on in master"),
+      ),
+    ).toHaveLength(1);
+  });
+
   it('runs SSPI continuation legs until the authenticator accepts', async () => {
     const legs: number[] = [];
     const { server } = await listen({
@@ -221,6 +309,47 @@ describe('serveTds: refusals', () => {
     expect(r.tokens.at(-1)).toEqual({ type: 'DONE', status: DoneStatus.ERROR, curCmd: 0, rowCount: 0 });
     await c.closed;
     expect(log.some((l) => l.includes('login refused with 18456: test'))).toBe(true);
+  });
+
+  it('refuses a login to a database other than master with 4060 and 18456 under fDatabase, once authenticated', async () => {
+    const { server, log } = await listen();
+    // encodeLogin7's default OptionFlags1 is 0xE0, as ODBC, SqlClient, JDBC and FreeTDS send: fDatabase set.
+    const c = await client(server.port);
+    const r = await c.login({ sspi: GSS, database: 'appdb' });
+    expect(r.ok).toBe(false);
+    expect(r.tokens).toMatchObject([
+      {
+        type: 'ERROR',
+        number: 4060,
+        class: 11,
+        state: 1,
+        msgText: 'Cannot open database "appdb" requested by the login. The login failed.',
+        serverName: 'mi1',
+      },
+      {
+        type: 'ERROR',
+        number: 18456,
+        class: 14,
+        state: 1,
+        msgText: "Login failed for user 'CONTOSO\\alice'.",
+      },
+      { type: 'DONE', status: DoneStatus.ERROR, curCmd: 0, rowCount: 0 },
+    ]);
+    await c.closed;
+    expect(
+      log.some((l) =>
+        l.endsWith(
+          "login refused with 4060, 18456: LOGIN7 database 'appdb' does not exist (fDatabase: the login fails)",
+        ),
+      ),
+    ).toBe(true);
+    expect(log.some((l) => l.endsWith('closing: login refused (4060, 18456)'))).toBe(true);
+    // A client that does not authenticate learns nothing about databases: 18456 alone.
+    const stranger = await (await client(server.port)).login({
+      sspi: Uint8Array.of(0x01),
+      database: 'appdb',
+    });
+    expect(stranger.tokens.flatMap((t) => (t.type === 'ERROR' ? [t.number] : []))).toEqual([18456]);
   });
 
   it('refuses SQL authentication (18456 naming the user) and integrated security without a token (18452)', async () => {
@@ -397,23 +526,54 @@ describe('serveTds: the session', () => {
     return { s, next, log, server };
   }
 
-  it('acknowledges ATTENTION, answers RPC with an error and stays up, ignores IGNORE, acknowledges a reset', async () => {
-    const { s, next } = await session();
+  it('acknowledges ATTENTION, answers RPC with an error and stays up, answers a message sent with IGNORE with DONE(ERROR) alone, acknowledges a reset', async () => {
+    const exchanges: TdsExchange[] = [];
+    const { s, next, log } = await session({ onExchange: (e) => exchanges.push(e) });
     s.send(encodePackets(TdsPacketType.ATTENTION, new Uint8Array(0)));
     expect(await next(3)).toEqual([{ type: 'DONE', status: DoneStatus.ATTN, curCmd: 0, rowCount: 0 }]);
     s.send(encodePackets(TdsPacketType.RPC, new Uint8Array(10)));
     expect((await next(4))[0]).toMatchObject({ type: 'ERROR', number: 50000 });
+    // Sections 2.2.1.7 and 2.2.3.1.2: a request sent with IGNORE is discarded and answered with one
+    // DONE with DONE_ERROR (no DONE_ATTN): a whole message so marked...
+    const ignored = [{ type: 'DONE', status: DoneStatus.ERROR, curCmd: 0, rowCount: 0 }];
     s.send(
       encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 1'), { status: TdsPacketStatus.IGNORE }),
     );
+    expect(await next(5)).toEqual(ignored);
+    // ...and one the client cancelled while sending it: two packets, then an empty last one with IGNORE.
+    const long = encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch(`SELECT '${'x'.repeat(600)}'`), {
+      packetSize: 512,
+    });
+    s.send(long.subarray(0, 1024));
+    s.send(
+      encodePacketHeader({
+        type: TdsPacketType.SQL_BATCH,
+        status: TdsPacketStatus.IGNORE | TdsPacketStatus.EOM,
+        length: 8,
+        spid: 0,
+        packetId: 3,
+        window: 0,
+      }),
+    );
+    expect(await next(6)).toEqual(ignored);
     s.send(
       encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 2'), {
         status: TdsPacketStatus.RESET_CONNECTION,
       }),
     );
-    const t = await next(5);
+    const t = await next(7);
     expect(t[0]).toMatchObject({ type: 'ENVCHANGE', envType: EnvChangeType.RESET_CONNECTION_ACK });
     expect(t[2]).toEqual({ type: 'ROW', values: [2] });
+    // onExchange reports each request with its answer, the ignored ones with their DONE.
+    expect(exchanges.slice(2).map((e) => [e.requestType, e.replyType])).toEqual([
+      ['ATTENTION', 'DONE'],
+      ['RPC', 'ERROR 50000'],
+      ['SQL batch', 'DONE'],
+      ['SQL batch', 'DONE'],
+      ['SQL batch', 'result'],
+    ]);
+    expect(decodeTokens(exchanges[5]!.reply!.subarray(8))).toEqual(ignored); // one packet: its header, the DONE
+    expect(log.filter((l) => l.endsWith('ignored: a message of type 0x1 with IGNORE set'))).toHaveLength(2);
   });
 
   it('changes database on USE master with ENVCHANGE and INFO 5701; refuses another with 911', async () => {
@@ -629,6 +789,36 @@ describe('serveTds: robustness', () => {
     const [error] = decodeTokens(s.messages[1]!.payload);
     expect(error).toMatchObject({ type: 'ERROR', number: 4014 });
     expect(error?.type === 'ERROR' && error.msgText).toContain('LOGIN7.ibSSPI');
+  });
+
+  it('login-only: answers a LOGIN7 refused as it arrives with ERROR 4014 in the clear, as the client reads it', async () => {
+    const { server } = await listen({ encryption: 'login-only' });
+    const lying = encodeLogin7({ sspi: GSS });
+    new DataView(lying.buffer).setUint16(80, 500, true); // cbSSPI past the end
+    const tooLong = encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })).subarray(0, 8);
+    new DataView(tooLong.buffer, tooLong.byteOffset).setUint16(2, 40_000); // a packet past 32767 bytes
+    for (const [wire, field] of [
+      [encodePackets(TdsPacketType.LOGIN7, lying), 'LOGIN7.ibSSPI'],
+      [
+        encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS, tdsVersion: 0x70000000 })),
+        'LOGIN7.TDSVersion',
+      ],
+      [tooLong, 'packet.Length'],
+    ] as const) {
+      const s = await loginOnlyRaw(server.port);
+      s.sendLogin(wire);
+      await s.closed;
+      // A TDS packet header (type 0x04), not a TLS record (0x17).
+      expect(s.after[0]).toBe(TdsPacketType.TABULAR_RESULT);
+      expect(s.messages).toHaveLength(2);
+      const tokens = decodeTokens(s.messages[1]!.payload);
+      expect(tokens).toMatchObject([
+        { type: 'ERROR', number: 4014, class: 20 },
+        { type: 'DONE', status: DoneStatus.ERROR },
+      ]);
+      expect(tokens[0]?.type === 'ERROR' && tokens[0].msgText).toContain(field);
+    }
+    expect((await (await client(server.port, 'off')).login({ sspi: GSS })).ok).toBe(true);
   });
 
   it('refuses connections past maxConnections, keeps the others, and close() ends them all', async () => {
