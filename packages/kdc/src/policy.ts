@@ -166,6 +166,15 @@ export interface RealmPolicy {
    */
   pacInEveryTgt: boolean;
   /**
+   * Look at the client's account again when a TGT of this realm older than
+   * 20 minutes asks for a ticket, and refuse it with KDC_ERR_CLIENT_REVOKED if
+   * the account has since been disabled, locked out, expired or removed
+   * (MS-KILE 3.3.5.7.1, AD's "TicketValidateClient", on by default). MIT's
+   * KDC serves a TGT until it ends. Default false; `active-directory`
+   * realms: true.
+   */
+  ticketValidateClient: boolean;
+  /**
    * FAST (RFC 6113) support, see {@link FastSupport}. Default `supported`
    * (MIT's KDC always serves FAST); `active-directory` realms: `none`, the
    * default of AD's KDC armoring policy. Under `none`, armored TGS-REQs
@@ -215,6 +224,7 @@ export function defaultPolicy(): RealmPolicy {
     issuePac: false,
     requirePac: false,
     pacInEveryTgt: false,
+    ticketValidateClient: false,
     fast: 'supported',
     fastStrengthenKey: true,
     allowAnonymous: false,
@@ -239,6 +249,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   issuePac: true,
   requirePac: true,
   pacInEveryTgt: true,
+  ticketValidateClient: true,
   fast: 'none',
 };
 

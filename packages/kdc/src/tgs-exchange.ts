@@ -389,6 +389,32 @@ export function processTgsReq(
   }
 }
 
+/** MS-KILE 3.3.5.7.1: how old a TGT may be before its client's account is looked at again (Windows: 20 min). */
+const VALIDATE_CLIENT_AFTER_MS = 20 * 60_000;
+
+/**
+ * MS-KILE 3.3.5.7.1 (`ticketValidateClient`): a TGT of this realm for an
+ * account of this realm, older than {@link VALIDATE_CLIENT_AFTER_MS}, serves
+ * only while the account is in good standing: one since disabled, locked
+ * out, expired or removed gets KDC_ERR_CLIENT_REVOKED, so revoking an
+ * account takes effect within minutes rather than at the TGT's end.
+ */
+function checkClientStanding(realm: Realm, h: TgsHeader, now: number): void {
+  if (!realm.policy.ticketValidateClient || h.kind !== 'local-tgt' || h.tgt.crealm !== realm.name) return;
+  if (now - (h.tgt.starttime ?? h.tgt.authtime) <= VALIDATE_CLIENT_AFTER_MS) return;
+  const who = formatPrincipal(h.tgt.cname, h.tgt.crealm);
+  const entry = realm.db.get(h.tgt.cname, realm.name);
+  const revoked = (why: string): never => {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      `the account of ${who} ${why} (the TGT was checked again)`,
+    );
+  };
+  if (entry === undefined) revoked('no longer exists');
+  if (entry!.disabled) revoked('is disabled or locked out');
+  if (entry!.accountExpires !== undefined && entry!.accountExpires <= now) revoked('has expired');
+}
+
 function issue(
   realm: Realm,
   req: KdcReq,
@@ -416,6 +442,7 @@ function issue(
     );
   }
   checkTransit(realm, h);
+  checkClientStanding(realm, h, now);
   const step = s4uRequested === undefined ? undefined : s4uSelfStep(realm, h, s4uRequested);
   // The first step of a cross-realm S4U2Self is a plain referral for the service (s4u-cross-realm.ts).
   const s4u = step?.kind === 'to-user-realm' ? undefined : s4uRequested;

@@ -7,7 +7,7 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
-import { composeKvno, KdcError } from '@krbsim/kdc';
+import { composeKvno, KdcError, policyOfKind } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import {
   asReq,
@@ -22,6 +22,7 @@ import {
   openTicket,
   pn,
   pwKeys,
+  repOf,
   T0,
   testKey,
   tgsGet,
@@ -41,6 +42,40 @@ function setup(policy = {}): Lab & { tgt: Creds } {
 }
 
 const codeOf = (l: Lab, bytes: Uint8Array): number => errorOf(l.kdc.handle(bytes)).errorCode;
+
+describe('TGS exchange: the account checked again (MS-KILE 3.3.5.7.1, ticketValidateClient)', () => {
+  const ask = (l: Lab & { tgt: Creds }) =>
+    l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: l.clock.now() }));
+
+  it('serves a TGT up to 20 minutes old whatever became of the account, then refuses it: CLIENT_REVOKED', () => {
+    const l = setup({ ticketValidateClient: true });
+    const alice = l.realm.lookup('alice')!;
+    alice.disabled = true;
+    l.clock.advance(20 * Duration.minute);
+    expect(repOf(ask(l)).msgType).toBe(13);
+    l.clock.advance(Duration.second);
+    const disabled = errorOf(ask(l));
+    expect(disabled.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(disabled.eText).toContain(`the account of alice@${REALM} is disabled or locked out`);
+    alice.disabled = false;
+    expect(repOf(ask(l)).msgType).toBe(13);
+    alice.accountExpires = l.clock.now();
+    expect(errorOf(ask(l)).eText).toContain('has expired');
+    l.realm.db.remove(alice.name, REALM);
+    const gone = errorOf(ask(l));
+    expect(gone.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(gone.eText).toContain('no longer exists');
+  });
+
+  it('is on in AD realms; MIT realms serve a TGT until it ends', () => {
+    expect(policyOfKind('active-directory').ticketValidateClient).toBe(true);
+    const l = setup();
+    expect(l.realm.policy.ticketValidateClient).toBe(false);
+    l.realm.lookup('alice')!.disabled = true;
+    l.clock.advance(Duration.hour);
+    expect(repOf(ask(l)).msgType).toBe(13);
+  });
+});
 
 describe('TGS exchange: service tickets', () => {
   it('issues a service ticket for a local service', () => {
