@@ -20,7 +20,7 @@
  */
 
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { type GroupMembership, SE_GROUP_DEFAULT, WellKnownRid } from '@krbsim/pac';
+import { type GroupMembership, SE_GROUP_DEFAULT, SeGroupAttributes, WellKnownRid } from '@krbsim/pac';
 
 /** A group's scope (MS-ADTS section 3.1.1.4.2, groupType). */
 export type GroupScope = 'global' | 'universal' | 'domain-local';
@@ -256,12 +256,16 @@ export class Directory {
     const reached = [...seen].map((k) => this.#groups.get(k)!).sort((x, y) => x.rid - y.rid);
     const membership = (g: { rid: number }): GroupMembership =>
       Object.freeze({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT });
+    // A domain-local group is a resource group: SE_GROUP_RESOURCE besides the defaults (MS-PAC
+    // 2.2.1), as a Windows DC writes it (0x20000007).
+    const resource = (g: { rid: number }): GroupMembership =>
+      Object.freeze({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT | SeGroupAttributes.RESOURCE });
     const result: TokenGroups = Object.freeze({
       groups: Object.freeze([
         membership({ rid: a.primaryGroupRid }),
         ...reached.filter((g) => g.scope !== 'domain-local' && g.rid !== a.primaryGroupRid).map(membership),
       ]),
-      domainLocal: Object.freeze(reached.filter((g) => g.scope === 'domain-local').map(membership)),
+      domainLocal: Object.freeze(reached.filter((g) => g.scope === 'domain-local').map(resource)),
     });
     this.#tokenGroups.set(key, { primaryGroupRid: a.primaryGroupRid, groups: result });
     return result;

@@ -43,6 +43,8 @@ describe('Directory', () => {
     expect(rids(t.groups)).toEqual([513, sql.rid, dba.rid, all.rid]); // by RID after the primary group
     expect(rids(t.domainLocal)).toEqual([local.rid, outer.rid]);
     expect(t.groups.every((g) => g.attributes === SE_GROUP_DEFAULT)).toBe(true);
+    // Domain-local groups are resource groups: SE_GROUP_RESOURCE too, as Windows writes them (0x20000007).
+    expect(t.domainLocal.map((g) => g.attributes)).toEqual([0x20000007, 0x20000007]);
   });
 
   it("counts the primary group's own memberships, and a changed primary group", () => {
