@@ -232,12 +232,16 @@ export function checkS4uProxyReferral(p: S4uProxy): void {
 /**
  * Whether Service 1 may reach `target` on the user's behalf, and how
  * (see the module comment), asked for as `sname`. Throws KDC_ERR_BADOPTION
- * when it may not.
+ * when it may not. Resource-based delegation is tried only when the request
+ * asked for it with PA-PAC-OPTIONS (`resourceBasedAsked`, MS-SFU 3.2.5.2.1):
+ * without the bit, a target outside the classic list, or a forwardable
+ * evidence ticket missing, is refused at once.
  */
 export function checkS4uProxy(
   p: S4uProxy,
   target: PrincipalEntry,
   sname: PrincipalName,
+  resourceBasedAsked: boolean,
 ): 'constrained' | 'resource-based' {
   const forwardable = (p.evidence.flags & TicketFlags.forwardable) !== 0;
   const who = formatPrincipal(p.requesterName.name, p.requesterName.realm);
@@ -252,13 +256,18 @@ export function checkS4uProxy(
   // the same account. Resource-based delegation lists accounts.
   // Across a trust only the target's list can allow it (MS-SFU 3.2.5.2.1 is for one realm).
   if (p.requester?.allowedToDelegateTo.some((n) => sameName(n, sname))) {
-    if (!forwardable) {
+    if (forwardable) return 'constrained';
+    if (!resourceBasedAsked) {
       throw new KdcError(
         ErrorCode.KDC_ERR_BADOPTION,
         `S4U2Proxy: the evidence ticket is not forwardable, which constrained delegation from ${who} requires`,
       );
     }
-    return 'constrained';
+  } else if (!resourceBasedAsked) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Proxy: ${who} may not delegate to ${to} (its allowed-to-delegate-to list does not name it, and the request did not ask for resource-based delegation with PA-PAC-OPTIONS)`,
+    );
   }
   if (namesRequester(target.allowedToActOnBehalfOf, p)) return 'resource-based';
   throw new KdcError(

@@ -22,6 +22,7 @@ import {
   formatPrincipal,
   KdcOptions,
   krbtgtName,
+  PacOptions,
   TicketFlags,
   transitedRealms,
 } from '@krbsim/asn1';
@@ -515,7 +516,10 @@ function issue(
         ErrorCode.KDC_ERR_POLICY,
         'S4U2Proxy cannot ask for a TGT (that would be unconstrained)',
       );
-    } else checkS4uProxy(proxy, s, server.sname);
+    } else {
+      const rbcd = PacOptions['resource-based-constrained-delegation'];
+      checkS4uProxy(proxy, s, server.sname, ((pacOptions ?? 0) & rbcd) !== 0);
+    }
   }
   if (s.kind !== 'krbtgt' && s.disabled) {
     throw new KdcError(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');

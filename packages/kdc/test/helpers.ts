@@ -31,11 +31,13 @@ import {
   encodeKdcReqBody,
   encodePaEncTsEnc,
   encodePaForUser,
+  encodePaPacOptions,
   encodePaPacRequest,
   encodePaS4uX509User,
   encodeTgsReq,
   KdcOptions,
   NameType,
+  PacOptions,
   PaDataType,
   TicketFlags,
 } from '@krbsim/asn1';
@@ -443,3 +445,9 @@ export function s4uUserIdDer(pa: Uint8Array): Uint8Array {
         );
   return pa.subarray(inner, inner + hdr(inner) + len);
 }
+
+/** PA-PAC-OPTIONS asking for resource-based constrained delegation, as MIT and Windows send it in S4U2Proxy. */
+export const paPacOptionsRbcd: PaData = {
+  padataType: PaDataType.PA_PAC_OPTIONS,
+  padataValue: encodePaPacOptions({ flags: PacOptions['resource-based-constrained-delegation'] }),
+};

@@ -7,7 +7,7 @@
  * each refusal: the target's list, a sensitive user, a referral that is not
  * forwardable, presented by another service, or whose PAC names no user.
  */
-import { encodePaPacOptions, KdcOptions, NameType, PacOptions, type PaData, PaDataType } from '@krbsim/asn1';
+import { encodePaPacOptions, KdcOptions, NameType, PacOptions, PaDataType } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import { createTrust } from '@krbsim/kdc';
@@ -22,6 +22,7 @@ import {
   openRep,
   openTicket,
   paForUser,
+  paPacOptionsRbcd,
   pn,
   repOf,
   T0,
@@ -36,12 +37,6 @@ const SQL = 'MSSQLSvc/sql.fabrikam.com:1433';
 const FILES = 'cifs/files.fabrikam.com';
 const FWD = KdcOptions.forwardable | KdcOptions.canonicalize;
 const PROXY = FWD | KdcOptions['constrained-delegation'];
-
-/** PA-PAC-OPTIONS asking for resource-based constrained delegation, as MIT and Windows send it. */
-const rbcd: PaData = {
-  padataType: PaDataType.PA_PAC_OPTIONS,
-  padataValue: encodePaPacOptions({ flags: PacOptions['resource-based-constrained-delegation'] }),
-};
 
 interface Forests {
   a: Lab;
@@ -95,7 +90,7 @@ const atContoso = (f: Forests, evidence: Creds, target = SQL) =>
     now: T0,
     options: PROXY,
     additionalTickets: [evidence.ticket],
-    extraPadata: [rbcd],
+    extraPadata: [paPacOptionsRbcd],
   });
 
 /** Step 1 at CONTOSO, answered with the referral. */
@@ -121,7 +116,7 @@ const lastHop = (f: Forests, tgt: Creds, evidence: Creds, target = SQL) =>
       now: T0,
       options: PROXY,
       additionalTickets: [evidence.ticket],
-      extraPadata: [rbcd],
+      extraPadata: [paPacOptionsRbcd],
     }),
   );
 
@@ -139,7 +134,7 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
     );
     // The answer says resource-based delegation is served (MIT follows the referral only then).
     const options = ref.part.encryptedPaData?.find((p) => p.padataType === PaDataType.PA_PAC_OPTIONS);
-    expect(options?.padataValue).toEqual(rbcd.padataValue);
+    expect(options?.padataValue).toEqual(paPacOptionsRbcd.padataValue);
 
     const done = tgsGet(f.b.kdc, {
       tgt: crossTgt(f),
@@ -148,7 +143,7 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
       now: T0,
       options: PROXY,
       additionalTickets: [ref.ticket],
-      extraPadata: [rbcd],
+      extraPadata: [paPacOptionsRbcd],
     });
     expect(f.b.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Proxy for alice@CONTOSO.COM\)$/);
     const etp = openTicket(done.ticket, userKey(B, 'svc_sql', 'sql-pw'));
@@ -228,7 +223,7 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
         extraPadata: [{ padataType: PaDataType.PA_PAC_OPTIONS, padataValue }],
       }).part.encryptedPaData;
     const both = PacOptions.claims | PacOptions['resource-based-constrained-delegation'];
-    expect(ask(encodePaPacOptions({ flags: both }))).toEqual([rbcd]);
+    expect(ask(encodePaPacOptions({ flags: both }))).toEqual([paPacOptionsRbcd]);
     expect(ask(encodePaPacOptions({ flags: PacOptions.claims }))).toEqual([
       { padataType: PaDataType.PA_PAC_OPTIONS, padataValue: encodePaPacOptions({ flags: 0 }) },
     ]);

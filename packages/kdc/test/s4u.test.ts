@@ -27,6 +27,7 @@ import {
   login,
   makeRealm,
   openTicket,
+  paPacOptionsRbcd,
   paS4uX509User,
   pn,
   s4uUserIdDer,
@@ -246,8 +247,11 @@ describe('S4U2Proxy', () => {
   const PROXY = KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize;
   const sqlKey = () => stringToKey(18, 'sql-pw', 'CONTOSO.COMhostsql.contoso.com');
 
-  /** S4U2Self, then S4U2Proxy to `target` with that evidence. */
-  function proxy(l: ReturnType<typeof setup>, target = SQL) {
+  /**
+   * S4U2Self, then S4U2Proxy to `target` with that evidence, asking for resource-based
+   * delegation with PA-PAC-OPTIONS as MIT and Windows do (`rbcdBit`).
+   */
+  function proxy(l: ReturnType<typeof setup>, target = SQL, rbcdBit = true) {
     const self = tgsGet(l.kdc, {
       tgt: l.svc,
       realm: REALM,
@@ -264,6 +268,7 @@ describe('S4U2Proxy', () => {
         now: T0,
         options: PROXY,
         additionalTickets: [self.ticket],
+        ...(rbcdBit && { extraPadata: [paPacOptionsRbcd] }),
       }),
     );
   }
@@ -307,10 +312,19 @@ describe('S4U2Proxy', () => {
     expect(decodeTgsRep(proxy(setup({ trusted: true, rbcd: true }))).cname.nameString).toEqual(['alice']);
   });
 
-  it('resource-based delegation accepts a non-forwardable evidence ticket', () => {
+  it('resource-based delegation accepts a non-forwardable evidence ticket, when PA-PAC-OPTIONS asks for it (MS-SFU 3.2.5.2.1)', () => {
     const l = setup({ trusted: false, rbcd: true });
     const reply = proxy(l);
     expect(decodeTgsRep(reply).cname.nameString).toEqual(['alice']);
+    // Without the resource-based bit the KDC looks at the classic list alone.
+    const without = errorOf(proxy(setup({ trusted: false, rbcd: true }), SQL, false));
+    expect(without.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(without.eText).toContain('did not ask for resource-based delegation with PA-PAC-OPTIONS');
+    // Listed for classic delegation but with a non-forwardable evidence ticket: resource-based
+    // delegation is tried when asked for, refused when not.
+    const both = { trusted: false, allowedTo: [SQL], rbcd: true };
+    expect(decodeTgsRep(proxy(setup(both))).cname.nameString).toEqual(['alice']);
+    expect(errorOf(proxy(setup(both), SQL, false)).eText).toContain('the evidence ticket is not forwardable');
   });
 
   it('refuses with KDC_ERR_BADOPTION what neither list allows, and non-forwardable evidence for classic', () => {
