@@ -23,6 +23,7 @@ import { ErrorCode } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import { ANONYMOUS_NAME, ANONYMOUS_REALM, anonymousClient, pkinitKx } from './anonymous';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
+import { cannotBeDelegated } from './delegation';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import { type FastRequest, unwrapAsFast } from './fast-armor';
 import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
@@ -244,8 +245,11 @@ function answerAs(
   const canonicalize = (opts & KdcOptions.canonicalize) !== 0;
   let flags = times.flags | TicketFlags.initial;
   if (state.preauthenticated) flags |= TicketFlags['pre-authent'];
-  if (opts & KdcOptions.forwardable) flags |= TicketFlags.forwardable;
-  if (opts & KdcOptions.proxiable) flags |= TicketFlags.proxiable;
+  // MS-KILE 3.3.5.1: an account that cannot be delegated gets neither flag, whatever it asks.
+  if (!cannotBeDelegated(realm, c)) {
+    if (opts & KdcOptions.forwardable) flags |= TicketFlags.forwardable;
+    if (opts & KdcOptions.proxiable) flags |= TicketFlags.proxiable;
+  }
   if (canonicalize) flags |= TicketFlags['name-canonicalize'];
   if (s.okAsDelegate) flags |= TicketFlags['ok-as-delegate'];
   if (anonymous !== undefined) flags |= TicketFlags.anonymous;

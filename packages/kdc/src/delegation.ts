@@ -8,10 +8,19 @@
  * @module
  */
 
+import { TicketFlags } from '@krbsim/asn1';
 import { WellKnownRid } from '@krbsim/pac';
 import { accountOf } from './pac-builder';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
+
+/**
+ * `flags` without FORWARDABLE and PROXIABLE: what a ticket of an account
+ * that cannot be delegated carries (MS-KILE 3.3.5.1).
+ */
+export function withoutDelegationFlags(flags: number): number {
+  return (flags & ~(TicketFlags.forwardable | TicketFlags.proxiable)) >>> 0;
+}
 
 /** True when `entry`, an account of `realm`, is sensitive or a member of Protected Users. */
 export function cannotBeDelegated(realm: Realm, entry: PrincipalEntry | undefined): boolean {

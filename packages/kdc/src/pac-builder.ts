@@ -109,6 +109,22 @@ function identity(
 }
 
 /**
+ * KERB_VALIDATION_INFO.UserAccountControl (MS-PAC 2.5, MS-SAMR 2.2.1.12):
+ * the account's type, USER_DONT_EXPIRE_PASSWORD for a user whose password
+ * does not expire, USER_NOT_DELEGATED for one marked sensitive, which a
+ * service doing S4U2Proxy reads (MS-SFU 3.1.5.2.1).
+ */
+function userAccountControl(account: DirectoryAccount, entry: PrincipalEntry): number {
+  if (account.kind === 'computer') return UserAccountControl.USER_WORKSTATION_TRUST_ACCOUNT;
+  return (
+    (UserAccountControl.USER_NORMAL_ACCOUNT |
+      (entry.passwordExpires === undefined ? UserAccountControl.USER_DONT_EXPIRE_PASSWORD : 0) |
+      (entry.notDelegated ? UserAccountControl.USER_NOT_DELEGATED : 0)) >>>
+    0
+  );
+}
+
+/**
  * The PAC of a logon of `entry` (a user or computer of the realm's
  * directory), unsigned; undefined for a principal that is not an account
  * (a bare service principal), which gets no PAC.
@@ -133,10 +149,12 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
     logonServer: 'DC1',
     logonDomainName: netbiosName(realm.name),
     logonDomainId: id.domain,
-    userAccountControl:
-      account.kind === 'computer'
-        ? UserAccountControl.USER_WORKSTATION_TRUST_ACCOUNT
-        : UserAccountControl.USER_NORMAL_ACCOUNT | UserAccountControl.USER_DONT_EXPIRE_PASSWORD,
+    userAccountControl: userAccountControl(account, entry),
+    // MS-PAC 2.5: when the password must change and when the account ends ("never" without them).
+    ...(entry.passwordExpires !== undefined && {
+      passwordMustChange: fileTimeFromMillis(entry.passwordExpires),
+    }),
+    ...(entry.accountExpires !== undefined && { kickOffTime: fileTimeFromMillis(entry.accountExpires) }),
     extraSids,
   });
   const sid = accountSid(realm, account);

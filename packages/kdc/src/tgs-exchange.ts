@@ -30,7 +30,7 @@ import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { findPac, hasTicketSignature, PacAttributesFlags, withoutPac } from '@krbsim/pac';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
-import { cannotBeDelegated } from './delegation';
+import { cannotBeDelegated, withoutDelegationFlags } from './delegation';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import type { FastRequest } from './fast-armor';
 import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
@@ -563,7 +563,7 @@ function issue(
   const isTgs = s.kind === 'krbtgt';
   // An S4U2Proxy ticket lives no longer than the user's evidence ticket, and keeps its authtime.
   const times = tgsTicketTimes(body, proxy?.evidence ?? h.tgt, now, policy, isTgs);
-  const flags = forUser
+  const chosen = forUser
     ? referralForUserFlags(realm, ticketFlags(req, h, server, times.flags), s4u?.user)
     : s4u !== undefined
       ? s4uSelfFlags(realm, req, h, s, s4u, times.flags)
@@ -572,6 +572,8 @@ function issue(
         : proxy !== undefined
           ? s4uProxyFlags(req, h, server, times.flags)
           : ticketFlags(req, h, server, times.flags);
+  // MS-KILE 3.3.5.1: no ticket of an account that cannot be delegated is forwardable or proxiable.
+  const flags = cannotBeDelegated(realm, local) ? withoutDelegationFlags(chosen) : chosen;
 
   const permitted = policy.permittedEncTypes;
   const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);

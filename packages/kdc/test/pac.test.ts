@@ -17,6 +17,8 @@ import { createTrust, Kdc, type KdcRequestEvent, type Realm } from '@krbsim/kdc'
 import {
   decodePac,
   encodePac,
+  FILETIME_NEVER,
+  fileTimeFromMillis,
   findPac,
   formatSid,
   getPacBuffer,
@@ -25,6 +27,7 @@ import {
   parsePac,
   parseSid,
   signTicketPac,
+  UserAccountControl,
   validationInfoSids,
   verifyPac,
   withPac,
@@ -138,6 +141,54 @@ describe('PAC in AS', () => {
     expect(getPacBuffer(pac, PacBufferType.LOGON_INFO)).toBeDefined();
     expect(getPacBuffer(pac, PacBufferType.ATTRIBUTES_INFO)).toBeUndefined();
     expect(getPacBuffer(pac, PacBufferType.REQUESTOR)).toBeUndefined();
+  });
+});
+
+describe('accounts that cannot be delegated (MS-KILE 3.3.5.1) and what the PAC says of an account', () => {
+  const forwardableOrProxiable = TicketFlags.forwardable | TicketFlags.proxiable;
+
+  it('never makes a ticket of a sensitive user or a member of Protected Users forwardable or proxiable', () => {
+    const l = ad();
+    l.realm.addUser('bob', { password: 'pw', sensitive: true });
+    l.realm.addUser('carol', { password: 'pw' });
+    l.realm.directory.addMember('Protected Users', 'carol');
+    const asks = KdcOptions.forwardable | KdcOptions.proxiable | KdcOptions.canonicalize;
+    for (const who of ['bob', 'carol']) {
+      const tgt = login(l, who, userKey(REALM, who, 'pw'), { options: asks });
+      expect(tgt.part.flags & forwardableOrProxiable).toBe(0);
+      const st = tgsGet(l.kdc, { tgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.canonicalize });
+      expect(openTicket(st.ticket, l.webKey).flags & forwardableOrProxiable).toBe(0);
+    }
+    // alice, an ordinary user, gets what she asks for.
+    expect(
+      login(l, 'alice', userKey(REALM, 'alice', 'pw'), { options: asks }).part.flags & forwardableOrProxiable,
+    ).toBe(forwardableOrProxiable);
+    // A forwardable TGT from before alice was marked sensitive yields tickets that are not.
+    const before = login(l, 'alice', userKey(REALM, 'alice', 'pw'), { options: asks });
+    l.realm.lookup('alice')!.notDelegated = true;
+    const st = tgsGet(l.kdc, { tgt: before, realm: REALM, sname: WEB, now: T0, options: asks });
+    expect(openTicket(st.ticket, l.webKey).flags & forwardableOrProxiable).toBe(0);
+  });
+
+  it('says in KERB_VALIDATION_INFO whether the user is sensitive, and when its password and account end', () => {
+    const l = ad();
+    const passwordExpires = T0 + 30 * 24 * 3600_000;
+    const accountExpires = T0 + 90 * 24 * 3600_000;
+    l.realm.addUser('bob', { password: 'pw', sensitive: true, passwordExpires, accountExpires });
+    const info = (c: Creds) =>
+      getPacBuffer(decodePac(pacOf(openTicket(c.ticket, krbtgtKey(l.realm)))), PacBufferType.LOGON_INFO)!;
+    const bob = info(login(l, 'bob', userKey(REALM, 'bob', 'pw')));
+    expect(bob.userAccountControl).toBe(
+      UserAccountControl.USER_NORMAL_ACCOUNT | UserAccountControl.USER_NOT_DELEGATED,
+    );
+    expect(bob.passwordMustChange).toBe(fileTimeFromMillis(passwordExpires));
+    expect(bob.kickOffTime).toBe(fileTimeFromMillis(accountExpires));
+    const alice = info(l.alice);
+    expect(alice.userAccountControl).toBe(
+      UserAccountControl.USER_NORMAL_ACCOUNT | UserAccountControl.USER_DONT_EXPIRE_PASSWORD,
+    );
+    expect(alice.passwordMustChange).toBe(FILETIME_NEVER);
+    expect(alice.kickOffTime).toBe(FILETIME_NEVER);
   });
 });
 

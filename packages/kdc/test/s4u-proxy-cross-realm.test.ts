@@ -7,7 +7,7 @@
  * each refusal: the target's list, a sensitive user, a referral that is not
  * forwardable, presented by another service, or whose PAC names no user.
  */
-import { encodePaPacOptions, KdcOptions, NameType, PacOptions, PaDataType } from '@krbsim/asn1';
+import { encodePaPacOptions, KdcOptions, NameType, PacOptions, PaDataType, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { KeyUsage } from '@krbsim/crypto';
 import { createTrust } from '@krbsim/kdc';
@@ -172,12 +172,14 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
   it('refuses a sensitive user at CONTOSO, before any referral (KDC_ERR_BADOPTION)', () => {
     const f = forests();
     const bobs = login(f.a, 'bob', userKey(A, 'bob', 'pw'));
+    // bob's tickets are never forwardable (MS-KILE 3.3.5.1): his plain ticket to websvc is the evidence.
+    expect(bobs.part.flags & TicketFlags.forwardable).toBe(0);
     const toWebsvc = tgsGet(f.a.kdc, {
       tgt: bobs,
       realm: A,
       sname: 'HTTP/web.contoso.com',
       now: T0,
-      options: FWD,
+      options: KdcOptions.canonicalize,
     });
     const e = code(f.a.kdc.handle(atContoso(f, toWebsvc)));
     expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
