@@ -29,6 +29,7 @@ import {
   KdcProxy,
   KdcProxyTransport,
   type KdcTransport,
+  kdcProxyRoute,
   type PemCertificate,
   Trace,
 } from '@krbsim/transport';
@@ -171,11 +172,11 @@ export class AzureSqlMiLab implements LabHost {
       if (!this.azureAdConnect) return;
       for (const u of this.onPrem.users) if (this.tenant.user(u.upn)?.onPremises) this.syncUser(u);
     };
-    // The proxy behind login.microsoftonline.com serves the Azure AD realm only.
-    this.#proxy = new KdcProxy((realm) =>
-      realm === AZURE_AD_REALM
-        ? (req) => this.faults.exchange('azure-ad', req, (r) => this.tenant.handle(r))
-        : undefined,
+    // The proxy behind login.microsoftonline.com serves the Azure AD realm only, named in any case.
+    this.#proxy = new KdcProxy(
+      kdcProxyRoute({
+        [AZURE_AD_REALM]: (req) => this.faults.exchange('azure-ad', req, (r) => this.tenant.handle(r)),
+      }),
     );
   }
 

@@ -1,4 +1,12 @@
-import { decodeEncTicketPart, decodeTicket, TicketFlags } from '@krbsim/asn1';
+import {
+  decodeEncTicketPart,
+  decodeKdcProxyMessage,
+  decodeKrbError,
+  decodeTicket,
+  encodeAsReq,
+  encodeKdcProxyMessage,
+  TicketFlags,
+} from '@krbsim/asn1';
 import {
   AZURE_AD_REALM,
   type AzureSqlMiLab,
@@ -12,6 +20,7 @@ import {
 import { Duration, ErrorCode, KerberosError, ManualClock } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { createTrust, Realm } from '@krbsim/kdc';
+import { frameTcp, unframeKerbMessage } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 
 interface Setup {
@@ -362,5 +371,47 @@ describe('determinism', () => {
     const a = await run(11);
     expect(await run(11)).toBe(a);
     expect(await run(12)).not.toBe(a);
+  });
+});
+
+describe('the KDC proxy behind login.microsoftonline.com', () => {
+  it('forwards to the Azure AD KDC whatever the case of target-domain (MS-KKDCP 2.2.2)', async () => {
+    const { lab, clock } = setup({ mode: 'AzureAD' });
+    const asReq = encodeAsReq({
+      pvno: 5,
+      msgType: 10,
+      reqBody: {
+        kdcOptions: 0,
+        cname: { nameType: 10, nameString: ['alice@contoso.com'] },
+        realm: AZURE_AD_REALM,
+        sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
+        till: clock.now() + Duration.hour,
+        nonce: 7,
+        etype: [18],
+      },
+    });
+    const replies: Uint8Array[] = [];
+    for (const targetDomain of [
+      AZURE_AD_REALM,
+      'kerberos.microsoftonline.com',
+      'Kerberos.MicrosoftOnline.com',
+    ]) {
+      // Before the fix, the two spellings other than the realm's own were "does not serve realm".
+      const body = encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain });
+      const out = await lab.postToKdcProxy(lab.tenant.kdcProxyUrl, body);
+      replies.push(unframeKerbMessage(decodeKdcProxyMessage(out).kerbMessage));
+    }
+    // The tenant's KDC answered each, alike: the request reached it unchanged.
+    expect(decodeKrbError(replies[0]!)).toMatchObject({
+      realm: AZURE_AD_REALM,
+      errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+    });
+    expect(replies[1]).toEqual(replies[0]);
+    expect(replies[2]).toEqual(replies[0]);
+    // Another realm is still not served.
+    const body = encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: 'contoso.com' });
+    await expect(lab.postToKdcProxy(lab.tenant.kdcProxyUrl, body)).rejects.toThrow(
+      /the KDC proxy does not serve realm contoso\.com/,
+    );
   });
 });

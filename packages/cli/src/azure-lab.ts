@@ -28,6 +28,7 @@ import {
   createSelfSignedCa,
   issueServerCertificate,
   KdcProxy,
+  kdcProxyRoute,
   serveKdc,
   serveKdcProxy,
 } from '@krbsim/transport';
@@ -142,7 +143,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     const proxyCert = await issueServerCertificate(ca, { ipAddresses: [reach], dnsNames: ['localhost'] });
     const tenantPath = `/${lab.tenant.tenantId}/kerberos`;
     const proxy = await serveKdcProxy(
-      new KdcProxy((realm) => (realm === AZURE_AD_REALM ? (req) => lab.tenant.handle(req) : undefined)),
+      new KdcProxy(kdcProxyRoute({ [AZURE_AD_REALM]: (req) => lab.tenant.handle(req) })),
       { cert: proxyCert.certPem, key: proxyCert.keyPem, host, path: tenantPath },
     );
     closers.push(() => proxy.close());

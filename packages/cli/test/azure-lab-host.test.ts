@@ -1,11 +1,17 @@
 /**
  * `krbsim serve azure-sql-mi --host 0.0.0.0`: the lab listens on every
  * interface, and the files it writes name an address a client can connect to.
+ * And its KDC proxy serves the Azure AD realm however a client cases it.
  */
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeKdcProxyMessage, decodeKrbError, encodeAsReq, encodeKdcProxyMessage } from '@krbsim/asn1';
+import { AZURE_AD_REALM } from '@krbsim/azure';
+import { ErrorCode } from '@krbsim/core';
+import { frameTcp, KDC_PROXY_CONTENT_TYPE, unframeKerbMessage } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { startAzureLab } from '../src/azure-lab';
 import { runCli } from '../src/cli';
@@ -28,6 +34,67 @@ describe('the Azure lab served on a wildcard address', () => {
       expect(kdc.host).toBe('127.0.0.1');
       for (const t of Object.values(running.ports.tds)) expect(t.host).toBe('127.0.0.1');
       expect(freetds).toContain('host = 127.0.0.1');
+    } finally {
+      await running.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** One POST over HTTPS, trusting `ca`: the status and the body. */
+function post(url: string, body: Uint8Array, ca: string): Promise<{ status: number; body: Uint8Array }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      ca,
+      agent: false,
+      headers: { 'content-type': KDC_PROXY_CONTENT_TYPE, 'content-length': String(body.length) },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: new Uint8Array(Buffer.concat(chunks)) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe("the served Azure lab's KDC proxy", () => {
+  it('forwards a target-domain in any case to the Azure AD KDC (MS-KKDCP 2.2.2)', async () => {
+    const file = await loadServeFile('azure-sql-mi');
+    if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
+    const dir = await mkdtemp(join(tmpdir(), 'krbsim-azure-proxy-'));
+    const running = await startAzureLab({ lab: file.lab, dir });
+    try {
+      const url = running.ports.kdcProxy[AZURE_AD_REALM]!;
+      const ca = await readFile(running.ports.ca, 'utf8');
+      const asReq = encodeAsReq({
+        pvno: 5,
+        msgType: 10,
+        reqBody: {
+          kdcOptions: 0,
+          cname: { nameType: 10, nameString: ['alice@contoso.com'] },
+          realm: AZURE_AD_REALM,
+          sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
+          till: Math.floor(Date.now() / 1000) * 1000 + 3_600_000,
+          nonce: 7,
+          etype: [18],
+        },
+      });
+      for (const targetDomain of [AZURE_AD_REALM, 'kerberos.microsoftonline.com']) {
+        // Before the fix the lower-case name was answered 400 "does not serve realm".
+        const r = await post(url, encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain }), ca);
+        expect(r.status, targetDomain).toBe(200);
+        const reply = decodeKrbError(unframeKerbMessage(decodeKdcProxyMessage(r.body).kerbMessage));
+        expect(reply, targetDomain).toMatchObject({
+          realm: AZURE_AD_REALM,
+          errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+        });
+      }
+      const other = encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: 'contoso.com' });
+      expect((await post(url, other, ca)).status).toBe(400);
     } finally {
       await running.close();
       await rm(dir, { recursive: true, force: true });

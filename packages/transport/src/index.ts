@@ -33,6 +33,7 @@ export {
   type KdcProxyRoute,
   KdcProxyTransport,
   type KdcProxyTransportOptions,
+  kdcProxyRoute,
   unframeKerbMessage,
 } from './kdc-proxy';
 export {

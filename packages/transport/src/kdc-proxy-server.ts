@@ -9,8 +9,10 @@
  *   `Content-Type: application/kerberos`. A request with no Content-Type is
  *   accepted; one with another type gets 415.
  * - Section 3.2.5: the proxy forwards only well-formed messages that name a
- *   realm it serves and discards the rest. Over HTTP the observable effect of
- *   discarding is an error status: 400, with one log line.
+ *   realm it serves and discards the rest: a `kerb-message` that is not an
+ *   AS-REQ or TGS-REQ is refused before any KDC is asked (section 3.2.5.1;
+ *   see {@link KdcProxy}). Over HTTP the observable effect of discarding is
+ *   an error status: 400, with the reason as text and one log line.
  * - Wrong path: 404. Wrong method: 405 (`Allow: POST`). A body over
  *   `maxBodyBytes`: 413, decided from Content-Length before reading, or by
  *   counting bytes as they arrive, after which the connection is closed and

@@ -4,9 +4,14 @@
  *
  * Section 2.2.2: `kerb-message` carries the Kerberos message *with* its
  * 4-octet TCP length prefix (RFC 4120 section 7.2.2); `target-domain` names
- * the realm the request is for, and a proxy forwards only requests that name
- * one (section 3.2.5.1). The reply comes back in the same structure, without
- * a target domain.
+ * the realm the request is for, without regard to case, and a proxy forwards
+ * only requests that name one (section 3.2.5.1). The reply comes back in the
+ * same structure, without a target domain.
+ *
+ * Section 3.2.5.1 has the proxy check that `kerb-message` is a Kerberos
+ * message before it looks for a KDC. {@link KdcProxy} forwards AS-REQs and
+ * TGS-REQs that decode only, as a UDP KDC answers only those; kpasswd (RFC 3244), which the section also covers, is not relayed:
+ * krbsim has no password-change service.
  *
  * This module is the message path, with the HTTP exchange injected: the
  * Azure lab runs it in process (the proxy behind
@@ -20,8 +25,10 @@ import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { frameTcp } from './framing';
 import { labels } from './in-process';
+import { MESSAGE_TYPES } from './message-type';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';
+import { UDP_DROP_TEXT, udpVerdict } from './udp-admission';
 
 /** The largest Kerberos message a proxy accepts (the length prefix may not claim more). */
 export const KDC_PROXY_MAX_MESSAGE = 1 << 20;
@@ -45,15 +52,86 @@ export function unframeKerbMessage(kerbMessage: Uint8Array): Uint8Array {
   return kerbMessage.subarray(4);
 }
 
-/** Chooses the KDC for a realm named in `target-domain`. */
+/**
+ * Checks that a `kerb-message`, its length prefix stripped, is an AS-REQ or a
+ * TGS-REQ (MS-KKDCP section 3.2.5.1 step 1: the proxy validates the message
+ * before it forwards anything), by the rule a UDP KDC answers datagrams by
+ * ({@link udpVerdict}): another Kerberos message is KRB_AP_ERR_MSG_TYPE,
+ * anything else, or a request that does not decode, KRB_ERR_GENERIC.
+ */
+function checkKerbRequest(message: Uint8Array): void {
+  const verdict = udpVerdict(message);
+  if (verdict.answer) return;
+  const name = MESSAGE_TYPES[message[0] ?? -1];
+  const code =
+    verdict.reason === 'krb-error' || verdict.reason === 'not-a-request'
+      ? ErrorCode.KRB_AP_ERR_MSG_TYPE
+      : ErrorCode.KRB_ERR_GENERIC;
+  throw new KerberosError(
+    code,
+    `KDC-PROXY-MESSAGE: kerb-message is not an AS-REQ or TGS-REQ (${UDP_DROP_TEXT[verdict.reason]}${name === undefined ? '' : `: ${name}`})`,
+  );
+}
+
+/**
+ * Chooses the KDC for a realm named in `target-domain`. It gets the name as
+ * the client spelt it: MS-KKDCP section 2.2.2 has it compared without regard
+ * to case, which {@link kdcProxyRoute} does.
+ */
 export type KdcProxyRoute = (realm: string) => KdcHandler | undefined;
 
 /**
+ * `name` with its ASCII letters in upper case: realm names compare without
+ * regard to case as DNS names do (RFC 4343), letters a-z only.
+ */
+function foldRealm(name: string): string {
+  return name.replace(/[a-z]+/g, (s) => s.toUpperCase());
+}
+
+/**
+ * A {@link KdcProxyRoute} over a table of realms: `target-domain` finds the
+ * realm whose name matches without regard to case (MS-KKDCP section 2.2.2),
+ * so `kerberos.microsoftonline.com` reaches `KERBEROS.MICROSOFTONLINE.COM`'s
+ * KDC. The request goes to that KDC unchanged. The table is read once: realms
+ * added to a Map later are not served. Two realm names that differ only in
+ * case are a `RangeError`, as they name one realm.
+ *
+ * @example
+ * ```ts
+ * const proxy = new KdcProxy(kdcProxyRoute({ 'CONTOSO.COM': (req) => kdc.handle(req) }));
+ * ```
+ */
+export function kdcProxyRoute(
+  realms: Readonly<Record<string, KdcHandler>> | ReadonlyMap<string, KdcHandler>,
+): KdcProxyRoute {
+  const byName = new Map<string, KdcHandler>();
+  const names = new Map<string, string>();
+  const entries: Iterable<readonly [string, KdcHandler]> =
+    realms instanceof Map ? realms : Object.entries(realms as Readonly<Record<string, KdcHandler>>);
+  for (const [name, handler] of entries) {
+    const key = foldRealm(name);
+    const other = names.get(key);
+    if (other !== undefined) {
+      throw new RangeError(
+        `kdcProxyRoute: realms ${other} and ${name} differ only in case: they are one realm`,
+      );
+    }
+    names.set(key, name);
+    byName.set(key, handler);
+  }
+  return (realm) => byName.get(foldRealm(realm));
+}
+
+/**
  * The proxy side: a `KDC-PROXY-MESSAGE` body in, a `KDC-PROXY-MESSAGE` body
- * out. A malformed body, a missing target domain or a realm the proxy does
- * not serve is a {@link KerberosError} (an HTTP front end answers it with a
- * 400-class status, as MS-KKDCP section 3.2.5.1 has the proxy discard such
- * requests).
+ * out. A malformed body, a `kerb-message` that is not an AS-REQ or TGS-REQ
+ * (`KRB_AP_ERR_MSG_TYPE` for another Kerberos message, `KRB_ERR_GENERIC` for
+ * anything else or a request that does not decode), a
+ * missing target domain or a realm the proxy does not serve
+ * (`KDC_ERR_SVC_UNAVAILABLE`) is a {@link KerberosError}, thrown before any
+ * KDC is asked (an HTTP front end answers it with a 400-class status, as
+ * MS-KKDCP section 3.2.5.1 has the proxy discard such requests). The route
+ * gets `target-domain` as sent; the KDC gets the request's bytes unchanged.
  */
 export class KdcProxy {
   readonly #route: KdcProxyRoute;
@@ -65,6 +143,9 @@ export class KdcProxy {
   /** Handles one POSTed body. */
   async handle(body: Uint8Array): Promise<Uint8Array> {
     const msg = decodeKdcProxyMessage(body);
+    // MS-KKDCP section 3.2.5.1, in its order: a Kerberos message, then a target domain, then its KDC.
+    const request = unframeKerbMessage(msg.kerbMessage);
+    checkKerbRequest(request);
     if (msg.targetDomain === undefined || msg.targetDomain.length === 0) {
       throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, 'KDC-PROXY-MESSAGE: target-domain is required');
     }
@@ -76,7 +157,7 @@ export class KdcProxy {
         { realm: msg.targetDomain },
       );
     }
-    const reply = await handler(unframeKerbMessage(msg.kerbMessage), { transport: 'kkdcp' });
+    const reply = await handler(request, { transport: 'kkdcp' });
     return encodeKdcProxyMessage({ kerbMessage: frameTcp(reply) });
   }
 }

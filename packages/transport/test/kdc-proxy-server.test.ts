@@ -42,13 +42,18 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
 
-/** A krbsim realm (alice, HTTP/web) behind a KdcProxy. */
-function contosoProxy(): KdcProxy {
+/** A krbsim realm's KDC (alice, HTTP/web). */
+function contosoKdc(): Kdc {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 9));
   const realm = new Realm({ name: REALM, clock, random: new SeededRandom('kkdcp-realm') });
   realm.addUser('alice', { password: ALICE });
   realm.addService('HTTP/web.contoso.com', { password: 'web-Passw0rd' });
-  const kdc = new Kdc(realm);
+  return new Kdc(realm);
+}
+
+/** A krbsim realm (alice, HTTP/web) behind a KdcProxy. */
+function contosoProxy(): KdcProxy {
+  const kdc = contosoKdc();
   return new KdcProxy((r) => (r === REALM ? (req) => kdc.handle(req) : undefined));
 }
 
@@ -203,6 +208,41 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
     expect(errors.join('\n')).toMatch(
       /-> 400 \(discarded: the KDC proxy does not serve realm FABRIKAM\.COM\)/,
     );
+  });
+
+  it('answers 400 to a well-framed kerb-message that is not an AS-REQ or TGS-REQ, without asking the KDC', async () => {
+    // MS-KKDCP 3.2.5.1 step 1: the proxy checks for a Kerberos message first. Before, garbage went
+    // on to the KDC and came back 200 with a KRB-ERROR.
+    let asked = 0;
+    const kdc = contosoKdc();
+    const { server: proxy, log } = await start(
+      new KdcProxy((r) =>
+        r === REALM
+          ? (req) => {
+              asked++;
+              return kdc.handle(req);
+            }
+          : undefined,
+      ),
+    );
+    const garbage = await https(proxy.url, wrap(Uint8Array.of(1, 2, 3), REALM));
+    expect(garbage.status).toBe(400);
+    expect(garbage.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(Buffer.from(garbage.body).toString()).toBe(
+      'discarded: KDC-PROXY-MESSAGE: kerb-message is not an AS-REQ or TGS-REQ (not a Kerberos message)\n',
+    );
+    const cut = asReq('alice', REALM).subarray(0, 40); // an AS-REQ's first 40 bytes: its length says more
+    expect((await https(proxy.url, wrap(cut, REALM))).status).toBe(400);
+    expect(asked).toBe(0);
+    expect(log).toEqual([
+      expect.stringMatching(/-> 400 \(discarded: .*not an AS-REQ or TGS-REQ \(not a Kerberos message\)\)$/),
+      expect.stringMatching(
+        /-> 400 \(discarded: .*not an AS-REQ or TGS-REQ \(does not decode as an AS-REQ or TGS-REQ: AS-REQ\)\)$/,
+      ),
+    ]);
+    // A request is still served.
+    expect((await https(proxy.url, wrap(asReq('alice', REALM), REALM))).status).toBe(200);
+    expect(asked).toBe(1);
   });
 
   it('answers unparsable HTTP with a bare 400 and one log line', async () => {

@@ -1,10 +1,20 @@
 import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { frameTcp, KdcProxy, KdcProxyTransport, Trace, unframeKerbMessage } from '@krbsim/transport';
+import {
+  frameTcp,
+  KdcProxy,
+  KdcProxyTransport,
+  kdcProxyRoute,
+  Trace,
+  unframeKerbMessage,
+} from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { asReq as asReqDer, tgsReq as tgsReqDer } from './der';
+import { udpProbes } from './udp-probes';
 
-// Stand-ins for KDC messages: the proxy never looks inside them.
-const asReq = Uint8Array.from([0x6a, 0x03, 0x02, 0x01, 0x05]);
+// A real AS-REQ and TGS-REQ (the proxy forwards only requests that decode); a stand-in reply.
+const asReq = asReqDer('alice', 'KERBEROS.MICROSOFTONLINE.COM');
+const tgsReq = tgsReqDer('KERBEROS.MICROSOFTONLINE.COM', 'krbtgt', 'KERBEROS.MICROSOFTONLINE.COM');
 const asRep = Uint8Array.from([0x6b, 0x03, 0x02, 0x01, 0x07]);
 
 function proxyFor(realm: string, seen: Uint8Array[] = []) {
@@ -55,9 +65,72 @@ describe('MS-KKDCP', () => {
     const lying = frameTcp(asReq);
     lying[3] = 0xff;
     const bad = encodeKdcProxyMessage({ kerbMessage: lying, targetDomain: 'A.TEST' });
-    await expect(proxy.handle(bad)).rejects.toThrow(/length prefix says 255 bytes but 5 follow/);
+    await expect(proxy.handle(bad)).rejects.toThrow(/length prefix says 255 bytes but \d+ follow/);
     expect(() => unframeKerbMessage(Uint8Array.of(0, 0))).toThrow(KerberosError);
     await expect(proxy.handle(Uint8Array.of(0x30, 0x05))).rejects.toBeInstanceOf(KerberosError);
+  });
+
+  it('routes target-domain to the realm whose name matches without regard to case (MS-KKDCP 2.2.2)', async () => {
+    const seen: [string, Uint8Array][] = [];
+    const kdc = (name: string) => (req: Uint8Array) => {
+      seen.push([name, req.slice()]);
+      return asRep;
+    };
+    const proxy = new KdcProxy(
+      kdcProxyRoute({ 'KERBEROS.MICROSOFTONLINE.COM': kdc('azure'), 'contoso.com': kdc('contoso') }),
+    );
+    for (const [target, request] of [
+      ['kerberos.microsoftonline.com', asReq],
+      ['Kerberos.MicrosoftOnline.Com', tgsReq],
+      ['CONTOSO.COM', asReq],
+    ] as const) {
+      const out = await proxy.handle(
+        encodeKdcProxyMessage({ kerbMessage: frameTcp(request), targetDomain: target }),
+      );
+      expect(unframeKerbMessage(decodeKdcProxyMessage(out).kerbMessage), target).toEqual(asRep);
+    }
+    // Each to the KDC of the realm named, the Kerberos message as sent: the proxy rewrites nothing.
+    expect(seen).toEqual([
+      ['azure', asReq],
+      ['azure', tgsReq],
+      ['contoso', asReq],
+    ]);
+    // A name that is not a realm's, in any case, is still refused.
+    const elsewhere = encodeKdcProxyMessage({
+      kerbMessage: frameTcp(asReq),
+      targetDomain: 'kerberos.microsoftonline.co',
+    });
+    await expect(proxy.handle(elsewhere)).rejects.toMatchObject({ code: ErrorCode.KDC_ERR_SVC_UNAVAILABLE });
+    expect(seen).toHaveLength(3);
+    // A Map works as the table; two names that differ only in case are one realm, given twice.
+    expect(kdcProxyRoute(new Map([['A.TEST', kdc('a')]]))('a.test')).toBeTypeOf('function');
+    expect(() => kdcProxyRoute({ 'A.TEST': kdc('a'), 'a.test': kdc('b') })).toThrow(
+      /realms A\.TEST and a\.test differ only in case/,
+    );
+  });
+
+  it('refuses a kerb-message that is not an AS-REQ or TGS-REQ without asking the KDC (MS-KKDCP 3.2.5.1)', async () => {
+    const seen: Uint8Array[] = [];
+    const proxy = proxyFor('A.TEST', seen);
+    const send = (message: Uint8Array) =>
+      proxy.handle(encodeKdcProxyMessage({ kerbMessage: frameTcp(message), targetDomain: 'A.TEST' }));
+    // What a UDP KDC drops, the proxy refuses: another Kerberos message (a reply, a KRB-ERROR, an
+    // AP-REQ) with KRB_AP_ERR_MSG_TYPE, anything else or a request that does not decode with
+    // KRB_ERR_GENERIC; what a UDP KDC answers, the proxy forwards as it is.
+    for (const probe of udpProbes('A.TEST')) {
+      if (probe.answered) {
+        await send(probe.bytes);
+        expect(seen.pop(), probe.name).toEqual(probe.bytes);
+        continue;
+      }
+      const otherMessage = probe.dropReason === 'krb-error' || probe.dropReason === 'not-a-request';
+      await expect(send(probe.bytes), probe.name).rejects.toMatchObject({
+        code: otherMessage ? ErrorCode.KRB_AP_ERR_MSG_TYPE : ErrorCode.KRB_ERR_GENERIC,
+        message: expect.stringMatching(/^KDC-PROXY-MESSAGE: kerb-message is not an AS-REQ or TGS-REQ \(/),
+      });
+    }
+    expect(seen).toEqual([]);
+    await expect(send(asRep)).rejects.toThrow(/\(not a request: AS-REP\)$/);
   });
 });
 
