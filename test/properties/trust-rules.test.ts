@@ -25,6 +25,7 @@ import {
   makeRealm,
   openRep,
   paForUser,
+  paPacOptionsRbcd,
   pn,
   repOf,
   T0,
@@ -290,6 +291,7 @@ describe('trust rules over generated topologies', () => {
               now: T0,
               options: proxy,
               additionalTickets: [self.ticket],
+              extraPadata: [paPacOptionsRbcd],
             }),
           );
           if (!reachable) {
@@ -314,6 +316,7 @@ describe('trust rules over generated topologies', () => {
                 now: T0,
                 options: proxy,
                 additionalTickets: [referral.ticket],
+                extraPadata: [paPacOptionsRbcd],
               }),
             ),
           );
