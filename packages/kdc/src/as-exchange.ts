@@ -37,6 +37,7 @@ import type { AsPadataHandler, AsRequestState } from './padata/handler';
 import { runPadata } from './padata/handler';
 import { AS_PADATA_HANDLERS } from './padata/registry';
 import { encPaRepPadata } from './padata/req-enc-pa-rep';
+import { supportedEnctypesPadata } from './padata/supported-enctypes';
 import {
   etypeInfo2Padata,
   fastRequired,
@@ -293,6 +294,19 @@ function answerAs(
   const sessionKey = draft.sessionKey;
   const postdated = times.starttime !== times.authtime;
 
+  const encryptedPaData = [
+    ...(state.encPaRep
+      ? [
+          encPaRepPadata(sealingKey, requestDer),
+          // RFC 6806 section 11: protected FAST negotiation, as MIT's KDC says it (an empty PA-FX-FAST).
+          ...(policy.fast === 'none'
+            ? []
+            : [{ padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }]),
+        ]
+      : []),
+    ...(policy.paSupportedEnctypes && canonicalize ? [supportedEnctypesPadata(realm, s)] : []),
+  ];
+
   const lastReq: LastReqEntry[] = [];
   if (c.passwordExpires !== undefined) lastReq.push({ lrType: 6, lrValue: toSeconds(c.passwordExpires) });
   if (c.accountExpires !== undefined) lastReq.push({ lrType: 7, lrValue: toSeconds(c.accountExpires) });
@@ -314,15 +328,7 @@ function answerAs(
     srealm: realm.name,
     sname: ticketSname,
     ...(etp.caddr && { caddr: etp.caddr }),
-    ...(state.encPaRep && {
-      encryptedPaData: [
-        encPaRepPadata(sealingKey, requestDer),
-        // RFC 6806 section 11: protected FAST negotiation, as MIT's KDC says it (an empty PA-FX-FAST).
-        ...(policy.fast === 'none'
-          ? []
-          : [{ padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }]),
-      ],
-    }),
+    ...(encryptedPaData.length > 0 && { encryptedPaData }),
   };
   const encPart = sealReplyPart(part, 'as', sealingKey, KeyUsage.AS_REP_ENCPART, realm.random, replyKey.kvno);
   // ETYPE-INFO2 for the reply key, so a client that sent no pre-auth learns the salt.

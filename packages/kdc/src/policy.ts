@@ -175,6 +175,14 @@ export interface RealmPolicy {
    */
   ticketValidateClient: boolean;
   /**
+   * Put PA-SUPPORTED-ENCTYPES in the encrypted-pa-data of replies to requests
+   * that ask to canonicalize: the server's encryption types as
+   * msDS-SupportedEncryptionTypes bits and, for a TGT, whether the realm
+   * serves FAST (MS-KILE 3.3.5.6, 3.3.5.7), as Windows DCs do. Default
+   * false; `active-directory` realms: true.
+   */
+  paSupportedEnctypes: boolean;
+  /**
    * FAST (RFC 6113) support, see {@link FastSupport}. Default `supported`
    * (MIT's KDC always serves FAST); `active-directory` realms: `none`, the
    * default of AD's KDC armoring policy. Under `none`, armored TGS-REQs
@@ -225,6 +233,7 @@ export function defaultPolicy(): RealmPolicy {
     requirePac: false,
     pacInEveryTgt: false,
     ticketValidateClient: false,
+    paSupportedEnctypes: false,
     fast: 'supported',
     fastStrengthenKey: true,
     allowAnonymous: false,
@@ -250,6 +259,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   requirePac: true,
   pacInEveryTgt: true,
   ticketValidateClient: true,
+  paSupportedEnctypes: true,
   fast: 'none',
 };
 

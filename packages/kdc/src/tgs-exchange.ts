@@ -53,6 +53,7 @@ import { runPadata, type TgsPadataHandler, type TgsRequestState } from './padata
 import { pacOptionsReply } from './padata/pac-options';
 import { TGS_PADATA_HANDLERS } from './padata/registry';
 import { s4uX509Reply } from './padata/s4u';
+import { supportedEnctypesPadata } from './padata/supported-enctypes';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { type ResolvedServer, resolveServer } from './referral';
@@ -619,6 +620,11 @@ function issue(
   const sessionKey = draft.sessionKey;
   const starttimeField = times.starttime !== times.authtime ? { starttime: times.starttime } : {};
 
+  const canonicalize = has(body.kdcOptions, KdcOptions.canonicalize);
+  const encryptedPaData = [
+    ...(pacOptions !== undefined ? [pacOptionsReply(pacOptions)] : []),
+    ...(policy.paSupportedEnctypes && canonicalize ? [supportedEnctypesPadata(realm, s)] : []),
+  ];
   const part: EncKdcRepPart = {
     key: sessionKey,
     lastReq: [{ lrType: 0, lrValue: 0 }],
@@ -636,7 +642,7 @@ function issue(
     sname: server.sname,
     ...(addressed && caddr && caddr.length > 0 && { caddr }),
     // In encrypted-pa-data, where MIT's client reads it (pac-options.ts).
-    ...(pacOptions !== undefined && { encryptedPaData: [pacOptionsReply(pacOptions)] }),
+    ...(encryptedPaData.length > 0 && { encryptedPaData }),
   };
   const sub = h.authenticator.subkey;
   const replyKey = fromEncryptionKey(sub ?? h.tgt.key);

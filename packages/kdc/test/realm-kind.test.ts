@@ -184,6 +184,39 @@ describe('realm kinds: KRB-ERROR shape', () => {
   });
 });
 
+describe('realm kinds: PA-SUPPORTED-ENCTYPES (MS-KILE 2.2.8, 3.3.5.6, 3.3.5.7)', () => {
+  const supported = (padata: readonly { padataType: number; padataValue: Uint8Array }[] | undefined) => {
+    const pa = padata?.find((p) => p.padataType === PaDataType.PA_SUPPORTED_ETYPES);
+    return pa === undefined
+      ? undefined
+      : new DataView(pa.padataValue.buffer, pa.padataValue.byteOffset).getUint32(0, true);
+  };
+  const key = userKey(REALM, 'alice', 'correct horse');
+  const canon = KdcOptions.forwardable | KdcOptions.renewable | KdcOptions.canonicalize;
+
+  it("an AD realm states, when asked to canonicalize, the server's etypes as msDS-SupportedEncryptionTypes bits, little-endian", () => {
+    const l = lab('active-directory');
+    l.realm.addService('HTTP/web.contoso.com', { encTypes: [17] });
+    const tgt = login(l, 'alice', key, { options: canon });
+    const pa = tgt.part.encryptedPaData!.find((p) => p.padataType === PaDataType.PA_SUPPORTED_ETYPES)!;
+    expect(pa.padataValue).toEqual(Uint8Array.of(0x18, 0, 0, 0)); // AES256 | AES128, no FAST
+    const st = tgsGet(l.kdc, { tgt, realm: REALM, sname: 'HTTP/web.contoso.com', now: T0, options: canon });
+    expect(supported(st.part.encryptedPaData)).toBe(0x08);
+    // Not asked to canonicalize: nothing.
+    const plain = login(l, 'alice', key, { options: KdcOptions.forwardable });
+    expect(supported(plain.part.encryptedPaData)).toBeUndefined();
+    const st2 = tgsGet(l.kdc, { tgt, realm: REALM, sname: 'HTTP/web.contoso.com', now: T0, options: 0 });
+    expect(supported(st2.part.encryptedPaData)).toBeUndefined();
+  });
+
+  it("a TGT's says whether the realm serves FAST; an MIT realm sends none", () => {
+    const fast = lab('active-directory', { fast: 'supported' });
+    expect(supported(login(fast, 'alice', key, { options: canon }).part.encryptedPaData)).toBe(0x10018);
+    const mit = lab('mit');
+    expect(supported(login(mit, 'alice', key, { options: canon }).part.encryptedPaData)).toBeUndefined();
+  });
+});
+
 describe('realm kinds: ETYPE-INFO2 for rc4-hmac', () => {
   for (const kind of ['mit', 'active-directory'] as const) {
     it(`${kind}: the rc4-hmac entry ${kind === 'mit' ? 'carries' : 'has no'} salt; aes entries always do`, () => {

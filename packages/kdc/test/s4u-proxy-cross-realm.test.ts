@@ -223,12 +223,12 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
         sname: 'HTTP/other.contoso.com',
         now: T0,
         extraPadata: [{ padataType: PaDataType.PA_PAC_OPTIONS, padataValue }],
-      }).part.encryptedPaData;
+      }).part.encryptedPaData?.filter((p) => p.padataType === PaDataType.PA_PAC_OPTIONS);
     const both = PacOptions.claims | PacOptions['resource-based-constrained-delegation'];
     expect(ask(encodePaPacOptions({ flags: both }))).toEqual([paPacOptionsRbcd]);
     expect(ask(encodePaPacOptions({ flags: PacOptions.claims }))).toEqual([
       { padataType: PaDataType.PA_PAC_OPTIONS, padataValue: encodePaPacOptions({ flags: 0 }) },
     ]);
-    expect(ask(Uint8Array.of(1, 2, 3))).toBeUndefined();
+    expect(ask(Uint8Array.of(1, 2, 3))).toEqual([]);
   });
 });
