@@ -31,7 +31,24 @@ export function findClient(realm: Realm, cname: PrincipalName): PrincipalEntry |
       entry = realm.db.get({ nameType: NameType.NT_PRINCIPAL, nameString: [local] }, realm.name);
     }
   } else {
-    entry = realm.db.get(cname, realm.name);
+    entry = realm.db.get(cname, realm.name) ?? adFallback(realm, cname);
   }
   return entry && entry.kind !== 'krbtgt' ? entry : undefined;
+}
+
+/**
+ * MS-KILE 3.3.5.6.1 (`accountNameFallbacks`): a one-part NT-PRINCIPAL name
+ * that names no account is looked up as AD looks it up, as `name$` (a
+ * computer's sAMAccountName: `SQL01` finds `SQL01$`), then as the UPN
+ * `name@REALM`.
+ */
+function adFallback(realm: Realm, cname: PrincipalName): PrincipalEntry | undefined {
+  if (!realm.policy.accountNameFallbacks) return undefined;
+  if (cname.nameType !== NameType.NT_PRINCIPAL || cname.nameString.length !== 1) return undefined;
+  const name = cname.nameString[0]!;
+  if (name.length === 0) return undefined;
+  const computer = name.endsWith('$')
+    ? undefined
+    : realm.db.get({ nameType: NameType.NT_PRINCIPAL, nameString: [`${name}$`] }, realm.name);
+  return computer ?? realm.db.getByUpn(`${name}@${realm.name}`);
 }

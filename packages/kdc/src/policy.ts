@@ -183,6 +183,13 @@ export interface RealmPolicy {
    */
   paSupportedEnctypes: boolean;
   /**
+   * Look up a one-part name that names no account as AD does: a client name
+   * as `name$` (a computer's sAMAccountName), then as the UPN `name@REALM`
+   * (MS-KILE 3.3.5.6.1); a server name as `name$` (3.3.5.1.1). MIT's KDC
+   * matches names exactly. Default false; `active-directory` realms: true.
+   */
+  accountNameFallbacks: boolean;
+  /**
    * FAST (RFC 6113) support, see {@link FastSupport}. Default `supported`
    * (MIT's KDC always serves FAST); `active-directory` realms: `none`, the
    * default of AD's KDC armoring policy. Under `none`, armored TGS-REQs
@@ -234,6 +241,7 @@ export function defaultPolicy(): RealmPolicy {
     pacInEveryTgt: false,
     ticketValidateClient: false,
     paSupportedEnctypes: false,
+    accountNameFallbacks: false,
     fast: 'supported',
     fastStrengthenKey: true,
     allowAnonymous: false,
@@ -260,6 +268,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   pacInEveryTgt: true,
   ticketValidateClient: true,
   paSupportedEnctypes: true,
+  accountNameFallbacks: true,
   fast: 'none',
 };
 

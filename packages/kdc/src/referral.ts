@@ -63,6 +63,18 @@ function asSpn(realm: Realm, sname: PrincipalName): PrincipalName {
   return { nameType: NameType.NT_SRV_INST, nameString: sname.nameString };
 }
 
+/**
+ * MS-KILE 3.3.5.1.1 (`accountNameFallbacks`): a one-part server name that
+ * names no account is looked up as `name$`, a computer's sAMAccountName.
+ */
+function computerByAccountName(realm: Realm, sname: PrincipalName): PrincipalEntry | undefined {
+  const name = sname.nameString[0];
+  if (!realm.policy.accountNameFallbacks || sname.nameString.length !== 1 || !name || name.endsWith('$')) {
+    return undefined;
+  }
+  return realm.db.get({ nameType: NameType.NT_PRINCIPAL, nameString: [`${name}$`] }, realm.name);
+}
+
 function notFound(realm: Realm, sname: PrincipalName, why = ''): never {
   throw new KdcError(
     ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
@@ -105,7 +117,7 @@ export function resolveServer(
     if (r) return r;
     return notFound(realm, sname, `: no trust path from ${clientRealm} to ${tgsOf}`);
   }
-  const local = realm.db.get(sname, realm.name);
+  const local = realm.db.get(sname, realm.name) ?? computerByAccountName(realm, sname);
   if (local && local.kind !== 'krbtgt') {
     // Canonicalize names a service principal by its canonical name (MIT); an account reached by
     // one of its SPNs keeps the SPN asked for, as AD answers (its canonical name is `NAME$`).

@@ -354,6 +354,45 @@ describe('service accounts: computers and users with SPNs', () => {
   });
 });
 
+describe('account name fallbacks (MS-KILE 3.3.5.6.1, 3.3.5.1.1)', () => {
+  const salt = 'CONTOSO.COMhostsql01.contoso.com';
+
+  function adLab(kind: RealmKind) {
+    const l = makeRealm(REALM, {}, new ManualClock(T0), { kind });
+    l.realm.addComputer('sql01', { password: 'machine-pw', spns: ['MSSQLSvc/sql01.contoso.com:1433'] });
+    l.realm.addUser('bob', { password: 'pw', upn: 'robert@contoso.com' });
+    return l;
+  }
+
+  it('an AD realm finds a computer by its name without the $, and a user by the UPN name@REALM', () => {
+    const l = adLab('active-directory');
+    const machine = login(l, 'SQL01', stringToKey(18, 'machine-pw', salt), {
+      options: KdcOptions.canonicalize,
+    });
+    expect(machine.cname.nameString).toEqual(['SQL01$']);
+    const robert = login(l, 'robert', userKey(REALM, 'bob', 'pw'), { options: KdcOptions.canonicalize });
+    expect(robert.cname.nameString).toEqual(['bob']);
+    // A server name too: SQL01 is SQL01$.
+    const st = tgsGet(l.kdc, {
+      tgt: robert,
+      realm: REALM,
+      sname: pn('SQL01', NameType.NT_PRINCIPAL),
+      now: T0,
+      options: KdcOptions.canonicalize,
+    });
+    expect(openTicket(st.ticket, stringToKey(18, 'machine-pw', salt)).cname.nameString).toEqual(['bob']);
+  });
+
+  it('an MIT realm matches names exactly', () => {
+    const l = adLab('mit');
+    const asks = (cname: string) =>
+      errorOf(l.kdc.handle(asReq({ realm: REALM, cname, till: T0 + 3600_000, etypes: [18], padata: [] })))
+        .errorCode;
+    expect(asks('SQL01')).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+    expect(asks('robert')).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+  });
+});
+
 describe('enterprise names (RFC 6806 sections 5 and 7)', () => {
   function forests(kind: RealmKind) {
     const clock = new ManualClock(T0);
