@@ -20,10 +20,10 @@ import {
   tgsRealmOf,
 } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
-import { KeyUsage } from '@krbsim/crypto';
+import { isWeakEncType, KeyUsage } from '@krbsim/crypto';
 import { ANONYMOUS_NAME, ANONYMOUS_REALM, anonymousClient, pkinitKx } from './anonymous';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
-import { cannotBeDelegated } from './delegation';
+import { cannotBeDelegated, isProtectedUser, PROTECTED_USERS_TGT_LIFE_MS } from './delegation';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import { type FastRequest, unwrapAsFast } from './fast-armor';
 import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
@@ -241,7 +241,24 @@ function answerAs(
   const anonymousKx = anonymous === undefined ? undefined : pkinitKx(sealingKey, sessionEtype!, realm.random);
   if (anonymousKx !== undefined) state.replyPadata.push(anonymousKx.padata);
 
-  const times = asTicketTimes(body, now, policy, isTgt);
+  // MS-KILE 3.3.5.6: a member of Protected Users pre-authenticates with AES only, and its TGT lives
+  // at most 4 hours, renewals included.
+  const protectedUser = isProtectedUser(realm, c);
+  if (protectedUser && state.preauthenticated && isWeakEncType(replyKey.key.etype)) {
+    fail(
+      ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      `${formatPrincipal(cname, crealm)} is a member of Protected Users: no pre-authentication with etype ${replyKey.key.etype}`,
+    );
+  }
+  const timePolicy =
+    protectedUser && isTgt
+      ? {
+          ...policy,
+          maxTicketLifeMs: Math.min(policy.maxTicketLifeMs, PROTECTED_USERS_TGT_LIFE_MS),
+          maxRenewLifeMs: Math.min(policy.maxRenewLifeMs, PROTECTED_USERS_TGT_LIFE_MS),
+        }
+      : policy;
+  const times = asTicketTimes(body, now, timePolicy, isTgt);
   const opts = body.kdcOptions;
   const canonicalize = (opts & KdcOptions.canonicalize) !== 0;
   let flags = times.flags | TicketFlags.initial;

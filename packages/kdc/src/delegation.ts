@@ -25,7 +25,14 @@ export function withoutDelegationFlags(flags: number): number {
 /** True when `entry`, an account of `realm`, is sensitive or a member of Protected Users. */
 export function cannotBeDelegated(realm: Realm, entry: PrincipalEntry | undefined): boolean {
   if (entry === undefined) return false;
-  if (entry.notDelegated) return true;
+  return entry.notDelegated || isProtectedUser(realm, entry);
+}
+
+/** MS-KILE 3.3.5.6: the longest life of a Protected Users member's TGT, renewals included (4 h). */
+export const PROTECTED_USERS_TGT_LIFE_MS = 4 * 3600_000;
+
+/** True when `entry`, an account of `realm`, is a member of Protected Users (RID 525), directly or nested. */
+export function isProtectedUser(realm: Realm, entry: PrincipalEntry): boolean {
   const account = accountOf(realm, entry);
   if (account === undefined || account.external !== undefined) return false;
   return realm.directory

@@ -35,6 +35,7 @@ import {
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 import {
+  asReq,
   type Creds,
   clientRandom,
   encTimestamp,
@@ -45,6 +46,7 @@ import {
   openTicket,
   pacRequest,
   paForUser,
+  repOf,
   T0,
   tgsGet,
   tgsReq,
@@ -168,6 +170,38 @@ describe('accounts that cannot be delegated (MS-KILE 3.3.5.1) and what the PAC s
     l.realm.lookup('alice')!.notDelegated = true;
     const st = tgsGet(l.kdc, { tgt: before, realm: REALM, sname: WEB, now: T0, options: asks });
     expect(openTicket(st.ticket, l.webKey).flags & forwardableOrProxiable).toBe(0);
+  });
+
+  it('holds a member of Protected Users to AES pre-authentication and a TGT of 4 hours at most (MS-KILE 3.3.5.6)', () => {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit', allowWeakCrypto: true }, new ManualClock(T0), {
+      kind: 'active-directory',
+      domainSid: SID,
+    });
+    l.realm.addUser('carol', { password: 'pw' });
+    l.realm.addUser('dave', { password: 'pw' });
+    l.realm.directory.addMember('Protected Users', 'carol');
+    const rc4 = (who: string) => {
+      const key = userKey(REALM, who, 'pw', 23);
+      return l.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: who,
+          till: T0 + 3600_000,
+          etypes: [23],
+          padata: [encTimestamp(key, T0)],
+        }),
+      );
+    };
+    const refused = errorOf(rc4('carol'));
+    expect(refused.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(refused.eText).toContain('is a member of Protected Users: no pre-authentication with etype 23');
+    expect(repOf(rc4('dave')).msgType).toBe(11); // an ordinary user may, where the realm allows rc4
+    const long = { till: T0 + 10 * 3600_000, rtime: T0 + 7 * 24 * 3600_000 };
+    const carol = login(l, 'carol', userKey(REALM, 'carol', 'pw'), long);
+    expect(carol.part.endtime).toBe(T0 + 4 * 3600_000);
+    // Renewable no further than its 4 hours: not renewable beyond its end.
+    expect(carol.part.renewTill ?? carol.part.endtime).toBeLessThanOrEqual(T0 + 4 * 3600_000);
+    expect(login(l, 'dave', userKey(REALM, 'dave', 'pw'), long).part.endtime).toBe(T0 + 10 * 3600_000);
   });
 
   it('says in KERB_VALIDATION_INFO whether the user is sensitive, and when its password and account end', () => {
