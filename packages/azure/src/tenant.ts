@@ -202,6 +202,7 @@ export class AzureAdTenant {
         ? undefined
         : buildPac(this.realm, entry, {
             authtime: t.times.authtime,
+            clientName: t.cname.nameString.join('/'),
             assertedBy: 'authentication-authority',
           });
     if (pac === undefined) {

@@ -54,6 +54,7 @@ export function ticketAuthorizationData(
       realm.policy.issuePac && !anonymous && wanted && draft.client !== undefined
         ? buildPac(realm, draft.client, {
             authtime: draft.times.authtime,
+            clientName: draft.cname.nameString.join('/'),
             assertedBy: 'authentication-authority',
             ...(isTgt && { tgt: { attributes: inputs.pacAttributes } }),
           })

@@ -43,6 +43,12 @@ export interface PacLogon {
   /** The ticket's authtime (ms). */
   readonly authtime: number;
   /**
+   * PAC_CLIENT_INFO's Name: the ticket's client name, its components joined
+   * with `/` (MS-PAC 2.7: a service compares the two); the account's name
+   * when absent.
+   */
+  readonly clientName?: string;
+  /**
    * For a TGT: its PAC_ATTRIBUTES_INFO flags (MS-KILE 3.3.5.6.4.7) and the
    * SID its PAC_REQUESTOR names (3.3.5.6.4.8; the account's own when absent).
    * Undefined for a service ticket, whose PAC carries neither.
@@ -162,7 +168,7 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
   return {
     buffers: [
       { type: PacBufferType.LOGON_INFO, value: logonInfo },
-      { type: PacBufferType.CLIENT_INFO, value: createPacClientInfo(account.name, logon.authtime) },
+      { type: PacBufferType.CLIENT_INFO, value: createPacClientInfo(logon.clientName ?? account.name, logon.authtime) },
       {
         type: PacBufferType.UPN_DNS_INFO,
         value: createUpnDnsInfo({

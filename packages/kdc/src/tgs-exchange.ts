@@ -265,6 +265,7 @@ function evidenceAuthorizationData(
     const serviceAccount = service === undefined ? undefined : accountOf(realm, service);
     let pac = buildPac(realm, x.s4u.user, {
       authtime: draft.times.authtime,
+      clientName: draft.cname.nameString.join('/'),
       assertedBy: 'service',
       ...(isTgt && {
         tgt: {

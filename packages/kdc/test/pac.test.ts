@@ -133,6 +133,16 @@ describe('PAC in AS', () => {
     expect(openTicket(bob.ticket, mitKey).authorizationData).toBeUndefined();
   });
 
+  it("names in PAC_CLIENT_INFO the ticket's client as the ticket names it (MS-PAC 2.7)", () => {
+    const l = ad();
+    const key = userKey(REALM, 'alice', 'pw');
+    // AD matches names without regard to case; without canonicalize the ticket keeps the name asked for.
+    const upper = login(l, 'ALICE', key, { options: KdcOptions.forwardable });
+    const etp = openTicket(upper.ticket, krbtgtKey(l.realm));
+    expect(etp.cname.nameString).toEqual(['ALICE']);
+    expect(getPacBuffer(decodePac(pacOf(etp)), PacBufferType.CLIENT_INFO)!.name).toBe('ALICE');
+  });
+
   it('puts a PAC in an AS service ticket only when asked, without the TGT-only buffers', () => {
     const l = ad();
     const key = userKey(REALM, 'alice', 'pw');

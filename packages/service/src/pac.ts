@@ -14,6 +14,11 @@
  *    extended KDC signatures (the Bronze Bit fix, CVE-2020-17049), as MIT's
  *    `krb5_kdc_verify_ticket` does. The KDC key is the one whose checksum
  *    type the KDC signature names.
+ * 4. PAC_CLIENT_INFO must name the ticket's client and authtime (MS-PAC
+ *    2.7), as MIT's `krb5_pac_verify` checks: its Name the client name's
+ *    components joined with `/` (or followed by `@` and the realm, as a
+ *    cross-realm S4U2Self PAC writes it), its ClientId the authtime. A PAC lifted from another ticket is refused
+ *    (KRB_AP_ERR_MODIFIED).
  *
  * Refusals keep the signature code (KRB_AP_ERR_MODIFIED for a wrong or
  * missing signature, KRB_AP_ERR_INAPP_CKSUM for an unkeyed one, MS14-068);
@@ -31,6 +36,7 @@ import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { checksumTypeFor, type Key } from '@krbsim/crypto';
 import {
   decodePac,
+  fileTimeFromMillis,
   findPac,
   formatSid,
   getPacBuffer,
@@ -40,6 +46,7 @@ import {
   type Pac,
   type PacBuffer,
   PacBufferType,
+  type PacClientInfo,
   type PacSignatureKind,
   parsePac,
   validationInfoSids,
@@ -131,29 +138,9 @@ export function acceptedPac(
   serverKey: Key,
   check: PacCheck,
 ): VerifiedPac | undefined {
+  let accepted: AcceptedPac | undefined;
   try {
-    const loc = findPac(ticket.authorizationData);
-    if (loc === undefined) return undefined;
-    const kdcKey = check.kdcKeys === undefined ? undefined : kdcKeyFor(loc.pac, check.kdcKeys);
-    verifyTicketPac(
-      ticket,
-      { serverKey, ...(kdcKey !== undefined && { kdcKey }) },
-      {
-        server: server.name,
-        ...(check.requireExtendedKdcSignature !== undefined && {
-          requireExtendedKdcSignature: check.requireExtendedKdcSignature,
-        }),
-      },
-    );
-    // verifyTicketPac parses; every buffer is decoded here, so that a malformed one is refused with the ticket.
-    const pac = decodePac(loc.pac);
-    const verified: PacSignatureKind[] = ['server'];
-    if (kdcKey !== undefined) {
-      verified.push('kdc');
-      if (hasTicketSignature(server.name)) verified.push('ticket');
-      if (getPacBuffer(pac, PacBufferType.FULL_CHECKSUM) !== undefined) verified.push('full');
-    }
-    return new AcceptedPac(pac, getPacBuffer(pac, PacBufferType.LOGON_INFO), verified);
+    accepted = verifiedPac(ticket, server, serverKey, check);
   } catch (e) {
     // Only a PAC or codec refusal becomes a wire code; a bug stays a bug.
     if (!isKerberosError(e)) throw e;
@@ -162,6 +149,63 @@ export function acceptedPac(
     const what = signature ? 'does not verify' : 'is malformed';
     return refuse(ticket, server.realm, code, `the ticket's PAC ${what}: ${e.message}`, e);
   }
+  if (accepted === undefined) return undefined;
+  const mismatch = clientInfoMismatch(ticket, getPacBuffer(accepted, PacBufferType.CLIENT_INFO));
+  if (mismatch !== undefined) {
+    return refuse(
+      ticket,
+      server.realm,
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      `the ticket's PAC ${mismatch}`,
+      undefined,
+    );
+  }
+  return accepted;
+}
+
+/** Steps 1 to 3: the PAC found, verified and decoded; undefined without one. */
+function verifiedPac(
+  ticket: EncTicketPart,
+  server: { readonly realm: string; readonly name: PrincipalName },
+  serverKey: Key,
+  check: PacCheck,
+): AcceptedPac | undefined {
+  const loc = findPac(ticket.authorizationData);
+  if (loc === undefined) return undefined;
+  const kdcKey = check.kdcKeys === undefined ? undefined : kdcKeyFor(loc.pac, check.kdcKeys);
+  verifyTicketPac(
+    ticket,
+    { serverKey, ...(kdcKey !== undefined && { kdcKey }) },
+    {
+      server: server.name,
+      ...(check.requireExtendedKdcSignature !== undefined && {
+        requireExtendedKdcSignature: check.requireExtendedKdcSignature,
+      }),
+    },
+  );
+  // verifyTicketPac parses; every buffer is decoded here, so that a malformed one is refused with the ticket.
+  const pac = decodePac(loc.pac);
+  const verified: PacSignatureKind[] = ['server'];
+  if (kdcKey !== undefined) {
+    verified.push('kdc');
+    if (hasTicketSignature(server.name)) verified.push('ticket');
+    if (getPacBuffer(pac, PacBufferType.FULL_CHECKSUM) !== undefined) verified.push('full');
+  }
+  return new AcceptedPac(pac, getPacBuffer(pac, PacBufferType.LOGON_INFO), verified);
+}
+
+/** Why PAC_CLIENT_INFO does not describe `ticket`'s client (MS-PAC 2.7), or undefined when it does or is absent. */
+function clientInfoMismatch(ticket: EncTicketPart, info: PacClientInfo | undefined): string | undefined {
+  if (info === undefined) return undefined;
+  const name = ticket.cname.nameString.join('/');
+  // The name alone, or with the realm (as a cross-realm S4U2Self PAC writes it, MS-SFU 3.2.5.1.1).
+  if (info.name !== name && info.name !== `${name}@${ticket.crealm}`) {
+    return `names client ${info.name}, not ${name}`;
+  }
+  if (info.clientId !== fileTimeFromMillis(ticket.authtime)) {
+    return `was issued at another logon (ClientId ${info.clientId}, authtime ${new Date(ticket.authtime).toISOString()})`;
+  }
+  return undefined;
 }
 
 /**

@@ -132,6 +132,26 @@ describe('the PAC of an accepted ticket', () => {
     expect(e.realm).toBe(REALM);
   });
 
+  it("refuses a PAC, signed as it may be, whose PAC_CLIENT_INFO is another client's or another logon's (MS-PAC 2.7)", () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    const withClientInfo = (name: string, at: number): Pac => ({
+      buffers: alicePac().buffers.map((b) =>
+        b.type === PacBufferType.CLIENT_INFO ? { type: b.type, value: createPacClientInfo(name, at) } : b,
+      ),
+    });
+    const bob = thrown(() => accept(lab, signed(lab, kdcKey, withClientInfo('bob', T0)))) as ApReqError;
+    expect(bob.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(bob.message).toContain("the ticket's PAC names client bob, not alice");
+    const later = thrown(() =>
+      accept(lab, signed(lab, kdcKey, withClientInfo('alice', T0 + 1000))),
+    ) as ApReqError;
+    expect(later.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(later.message).toContain('was issued at another logon');
+    // The name with the client's realm, as a cross-realm S4U2Self PAC writes it, is the same client.
+    expect(accept(lab, signed(lab, kdcKey, withClientInfo(`alice@${REALM}`, T0))).pac).toBeDefined();
+  });
+
   it('refuses an unkeyed checksum (MS14-068) with KRB_AP_ERR_INAPP_CKSUM', () => {
     const lab = new Lab();
     const kdcKey = generateKey(18, { random: lab.random });
