@@ -168,7 +168,10 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
   return {
     buffers: [
       { type: PacBufferType.LOGON_INFO, value: logonInfo },
-      { type: PacBufferType.CLIENT_INFO, value: createPacClientInfo(logon.clientName ?? account.name, logon.authtime) },
+      {
+        type: PacBufferType.CLIENT_INFO,
+        value: createPacClientInfo(logon.clientName ?? account.name, logon.authtime),
+      },
       {
         type: PacBufferType.UPN_DNS_INFO,
         value: createUpnDnsInfo({

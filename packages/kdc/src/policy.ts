@@ -34,8 +34,9 @@ export type KrbErrorStyle = 'mit' | 'active-directory';
  * (MS-KILE 3.3.5.1, ClaimsCompIdFASTSupport):
  * - `none`: armored requests are refused with KDC_ERR_PADATA_TYPE_NOSUPP
  *   (AD, policy not configured, would ignore them; krbsim says so instead);
- * - `supported`: armored AS and TGS requests are served, and
- *   KDC_ERR_PREAUTH_REQUIRED offers PA-FX-FAST (MIT krb5's KDC, AD "Supported");
+ * - `supported`: armored AS and TGS requests are served (MIT krb5's KDC, AD
+ *   "Supported"); KDC_ERR_PREAUTH_REQUIRED offers PA-FX-FAST as MIT's KDC
+ *   does, unless {@link RealmPolicy.fastOfferedInErrors} is off (AD);
  * - `required`: as `supported`, and an unarmored AS-REQ for a user is answered
  *   with KDC_ERR_PREAUTH_REQUIRED whose METHOD-DATA offers PA-FX-FAST only, as
  *   MS-KILE 3.3.5.1 says for "Fail unarmored authentication requests" (value 3);
@@ -205,6 +206,14 @@ export interface RealmPolicy {
    */
   fastStrengthenKey: boolean;
   /**
+   * With `fast: 'supported'`, offer PA-FX-FAST in KDC_ERR_PREAUTH_REQUIRED, as
+   * MIT's KDC does. An AD DC at "Supported" does not (MS-KILE 3.3.5.1): its
+   * clients learn of FAST from PA-SUPPORTED-ENCTYPES in their TGT (3.2.5.4).
+   * `fast: 'required'` always offers it. Default true; `active-directory`
+   * realms: false.
+   */
+  fastOfferedInErrors: boolean;
+  /**
    * Issue anonymous tickets (RFC 8062): an AS-REQ with request-anonymous for
    * WELLKNOWN/ANONYMOUS, authenticated by anonymous PKINIT (needs the realm's
    * `pkinit`), gets a TGT naming WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS, as
@@ -244,6 +253,7 @@ export function defaultPolicy(): RealmPolicy {
     accountNameFallbacks: false,
     fast: 'supported',
     fastStrengthenKey: true,
+    fastOfferedInErrors: true,
     allowAnonymous: false,
   };
 }
@@ -270,6 +280,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   paSupportedEnctypes: true,
   accountNameFallbacks: true,
   fast: 'none',
+  fastOfferedInErrors: false,
 };
 
 /** The defaults of a realm kind, before a realm's own policy is applied. */

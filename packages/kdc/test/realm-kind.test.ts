@@ -182,6 +182,18 @@ describe('realm kinds: KRB-ERROR shape', () => {
     const md = decodeMethodData(e.eData!);
     expect(md.map((p) => p.padataType)).toEqual([PaDataType.PA_ETYPE_INFO2, PaDataType.PA_ENC_TIMESTAMP]);
   });
+
+  it('offers PA-FX-FAST in PREAUTH_REQUIRED: an MIT realm when it serves FAST, an AD realm only when it requires it', () => {
+    const offers = (kind: RealmKind, policy: object) =>
+      decodeMethodData(
+        errorOf(lab(kind, policy).kdc.handle(asReq({ realm: REALM, cname: 'alice' }))).eData!,
+      ).some((p) => p.padataType === PaDataType.PA_FX_FAST);
+    expect(offers('mit', {})).toBe(true);
+    // MS-KILE 3.3.5.1: "Supported" does not advertise FAST in errors; "Fail unarmored" does.
+    expect(offers('active-directory', { fast: 'supported' })).toBe(false);
+    expect(offers('active-directory', { fast: 'required' })).toBe(true);
+    expect(offers('active-directory', { fast: 'supported', fastOfferedInErrors: true })).toBe(true);
+  });
 });
 
 describe('realm kinds: PA-SUPPORTED-ENCTYPES (MS-KILE 2.2.8, 3.3.5.6, 3.3.5.7)', () => {

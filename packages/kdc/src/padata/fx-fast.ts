@@ -31,10 +31,12 @@ import type { AsPadataHandler, TgsPadataHandler } from './handler';
  */
 export const fxFastAs: AsPadataHandler = {
   padataType: PaDataType.PA_FX_FAST,
-  offer: (state) =>
-    state.realm.policy.fast !== 'none'
-      ? { padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) }
-      : undefined,
+  offer: (state) => {
+    const { fast, fastOfferedInErrors } = state.realm.policy;
+    // MS-KILE 3.3.5.1: an AD DC at "Supported" does not offer FAST in its errors; at "Required" it does.
+    const offered = fast === 'required' || (fast === 'supported' && fastOfferedInErrors);
+    return offered ? { padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) } : undefined;
+  },
   process() {
     throw new KdcError(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'FAST: PA-FX-FAST inside an armored request');
   },
