@@ -191,6 +191,14 @@ export interface RealmPolicy {
    */
   accountNameFallbacks: boolean;
   /**
+   * Refuse a service ticket for a user account that holds no SPN with
+   * KDC_ERR_MUST_USE_USER2USER unless the request is user-to-user, as a
+   * Windows DC does (its KDC logs "User2User was required"): a ticket under a
+   * user's password key is never handed to whoever asks. MIT's KDC issues it.
+   * Default false; `active-directory` realms: true.
+   */
+  userToUserForPlainUsers: boolean;
+  /**
    * FAST (RFC 6113) support, see {@link FastSupport}. Default `supported`
    * (MIT's KDC always serves FAST); `active-directory` realms: `none`, the
    * default of AD's KDC armoring policy. Under `none`, armored TGS-REQs
@@ -251,6 +259,7 @@ export function defaultPolicy(): RealmPolicy {
     ticketValidateClient: false,
     paSupportedEnctypes: false,
     accountNameFallbacks: false,
+    userToUserForPlainUsers: false,
     fast: 'supported',
     fastStrengthenKey: true,
     fastOfferedInErrors: true,
@@ -279,6 +288,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   ticketValidateClient: true,
   paSupportedEnctypes: true,
   accountNameFallbacks: true,
+  userToUserForPlainUsers: true,
   fast: 'none',
   fastOfferedInErrors: false,
 };

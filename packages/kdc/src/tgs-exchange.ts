@@ -526,6 +526,15 @@ function issue(
   if (s.kind !== 'krbtgt' && s.disabled) {
     throw new KdcError(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
   }
+  // A DC gives no ticket under a user's own key to whoever asks for one: a user account without SPNs
+  // is reached by user-to-user only (`userToUserForPlainUsers`; a DC logs "User2User was required").
+  const plainUser = s.kind === 'user' && s.aliases.length === 0;
+  if (policy.userToUserForPlainUsers && plainUser && !u2u && step === undefined && !renewOrValidate) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_MUST_USE_USER2USER,
+      `${formatPrincipal(s.name, s.realm)} is a user account without SPNs: ask with user-to-user (ENC-TKT-IN-SKEY)`,
+    );
+  }
 
   // S4U2Self: the ticket is the user's (MS-SFU 3.2.5.1.2), to the requesting service; S4U2Proxy:
   // the evidence ticket's user (MS-SFU 3.2.5.2.4).

@@ -133,3 +133,41 @@ describe('user-to-user', () => {
     ).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
   });
 });
+
+describe('user-to-user required for a user account without SPNs (AD, userToUserForPlainUsers)', () => {
+  it('refuses an ordinary ticket for bob with MUST_USE_USER2USER in an AD realm, and serves it user-to-user', () => {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'active-directory' });
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addUser('bob', { password: 'pw' });
+    l.realm.addUser('websvc', { password: 'pw', spns: ['HTTP/web.contoso.com'] });
+    const alice = login(l, 'alice', userKey(REALM, 'alice', 'pw'));
+    const bob = login(l, 'bob', userKey(REALM, 'bob', 'pw'));
+    const plain = errorOf(
+      l.kdc.handle(tgsReq({ tgt: alice, realm: REALM, sname: pn('bob', NameType.NT_PRINCIPAL), now: T0 })),
+    );
+    expect(plain.errorCode).toBe(ErrorCode.KDC_ERR_MUST_USE_USER2USER);
+    expect(plain.eText).toContain(`bob@${REALM} is a user account without SPNs`);
+    const u2u = tgsGet(l.kdc, {
+      tgt: alice,
+      realm: REALM,
+      sname: pn('bob', NameType.NT_PRINCIPAL),
+      options: U2U,
+      additionalTickets: [bob.ticket],
+      now: T0,
+    });
+    expect(u2u.part.sname.nameString).toEqual(['bob']);
+    // A user account with an SPN is a service account: an ordinary ticket, by its name too.
+    expect(
+      tgsGet(l.kdc, { tgt: alice, realm: REALM, sname: pn('websvc', NameType.NT_PRINCIPAL), now: T0 }).part
+        .sname.nameString,
+    ).toEqual(['websvc']);
+  });
+
+  it("an MIT realm issues the ticket under bob's key, as MIT's KDC does", () => {
+    const l = setup();
+    expect(
+      tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: pn('bob', NameType.NT_PRINCIPAL), now: T0 }).part
+        .sname.nameString,
+    ).toEqual(['bob']);
+  });
+});
