@@ -133,14 +133,19 @@ export {
   encodeKrbCred,
 } from './messages/krb-cred';
 export {
+  decodeKerbErrorData,
+  decodeKerbExtError,
   decodeKrbError,
   decodeMethodData,
   decodePaFxError,
   decodeTypedData,
+  encodeKerbErrorData,
+  encodeKerbExtError,
   encodeKrbError,
   encodeMethodData,
   encodePaFxError,
   encodeTypedData,
+  KERB_ERR_TYPE_EXTENDED,
 } from './messages/krb-error';
 export {
   decodeEncKrbPrivPart,

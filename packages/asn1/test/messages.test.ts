@@ -157,6 +157,12 @@ const CASES: Case[] = [
     [{ dataType: 104 }, { dataType: 105, dataValue: te('x') }],
   ],
   [
+    'KERB-ERROR-DATA',
+    K.encodeKerbErrorData,
+    K.decodeKerbErrorData,
+    { dataType: K.KERB_ERR_TYPE_EXTENDED, dataValue: K.encodeKerbExtError(0xc0000072) },
+  ],
+  [
     'KRB-SAFE',
     K.encodeKrbSafe,
     K.decodeKrbSafe,
@@ -379,6 +385,24 @@ describe('every type: encode, asn1js oracle, decode, re-encode', () => {
     expect(Object.keys(a)).toEqual(['etype', 'kvno', 'kvnoForm', 'cipher']);
     expect(a.kvno).toBeUndefined();
     expect(a.kvnoForm).toBeUndefined();
+  });
+});
+
+describe('KERB-ERROR-DATA and KERB-EXT-ERROR (MS-KILE 2.2.1, 2.2.2)', () => {
+  it("is a Windows KDC's extended error: data-type [1] 3, data-value [2] the NTSTATUS, 0, flags 1, little-endian", () => {
+    const b = K.encodeKerbErrorData({
+      dataType: K.KERB_ERR_TYPE_EXTENDED,
+      dataValue: K.encodeKerbExtError(0xc0000072),
+    });
+    expect(hex(b)).toBe('3015a103020103a20e040c720000c00000000001000000');
+    const back = K.decodeKerbErrorData(b);
+    expect(back.dataType).toBe(3);
+    expect(K.decodeKerbExtError(back.dataValue!)).toEqual({ ntStatus: 0xc0000072, flags: 1 });
+    expect(() => K.decodeKerbExtError(new Uint8Array(11))).toThrow(
+      /^KERB-EXT-ERROR: expected 12 bytes, got 11$/,
+    );
+    // TYPED-DATA's tags start at 0: it is not a KERB-ERROR-DATA.
+    expect(() => K.decodeKerbErrorData(K.encodeTypedData([{ dataType: 3 }]))).toThrow(K.Asn1Error);
   });
 });
 

@@ -31,6 +31,7 @@ import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { NtStatus } from './nt-status';
 import { asPacAttributes } from './pac-builder';
 import { signIssuedPac } from './pac-issuance';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
@@ -132,8 +133,8 @@ function answerAs(
   const cname = body.cname;
   const crealm = realm.name;
   const who = { cname, crealm };
-  const fail = (code: number, msg: string): never => {
-    throw new KdcError(code, msg, { ...who, realm: realm.name });
+  const fail = (code: number, msg: string, ntStatus?: number): never => {
+    throw new KdcError(code, msg, { ...who, realm: realm.name, ...(ntStatus !== undefined && { ntStatus }) });
   };
   if (body.realm !== realm.name) {
     fail(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
@@ -184,7 +185,13 @@ function answerAs(
     fail(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
   if ((body.kdcOptions & AS_INVALID_OPTIONS) !== 0)
     fail(ErrorCode.KDC_ERR_BADOPTION, 'an option that only a TGS-REQ may carry was set');
-  if (c.disabled) fail(ErrorCode.KDC_ERR_CLIENT_REVOKED, 'the client account is disabled or locked out');
+  if (c.disabled) {
+    fail(
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      'the client account is disabled or locked out',
+      NtStatus.STATUS_ACCOUNT_DISABLED,
+    );
+  }
 
   // Etypes: what the client asked for, what it has keys for, what policy permits.
   const permitted = policy.permittedEncTypes;

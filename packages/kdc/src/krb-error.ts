@@ -13,14 +13,27 @@
  */
 
 import type { KrbErrorMessage, PrincipalName } from '@krbsim/asn1';
-import { encodeKrbError, krbError } from '@krbsim/asn1';
+import {
+  encodeKerbErrorData,
+  encodeKerbExtError,
+  encodeKrbError,
+  KERB_ERR_TYPE_EXTENDED,
+  krbError,
+} from '@krbsim/asn1';
 import { concatBytes, ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
+import type { NtStatus } from './nt-status';
 import type { KrbErrorStyle } from './policy';
 
 /** Extra fields a KDC error carries into its KRB-ERROR. */
 export interface KdcErrorDetails {
   /** DER e-data: METHOD-DATA for KDC_ERR_PREAUTH_REQUIRED and friends. */
   readonly eData?: Uint8Array;
+  /**
+   * The NTSTATUS ({@link NtStatus}) a Windows KDC reports for this refusal:
+   * in the `active-directory` style, when there is no other e-data, it goes
+   * out as KERB-ERROR-DATA holding a KERB-EXT-ERROR (MS-KILE 2.2.1, 2.2.2).
+   */
+  readonly ntStatus?: number;
   readonly cname?: PrincipalName;
   readonly crealm?: string;
 }
@@ -113,8 +126,18 @@ export function krbErrorMessage(
     ...(target.sname !== undefined && { sname: target.sname }),
     ...(naming && cname !== undefined && crealm !== undefined && { cname, crealm }),
     ...(mit && { eText: text }),
-    ...(details.eData !== undefined && { eData: details.eData }),
+    ...(details.eData !== undefined
+      ? { eData: details.eData }
+      : !mit && details.ntStatus !== undefined && { eData: extendedError(details.ntStatus) }),
   });
+}
+
+/** A Windows KDC's e-data for an NTSTATUS: KERB-ERROR-DATA of KERB_ERR_TYPE_EXTENDED (MS-KILE 2.2.2). */
+function extendedError(ntStatus: number): Uint8Array {
+  return encodeKerbErrorData({
+    dataType: KERB_ERR_TYPE_EXTENDED,
+    dataValue: encodeKerbExtError(ntStatus),
+  }).slice();
 }
 
 /**

@@ -40,6 +40,7 @@ import { SERVICE_AP_REQ } from '@krbsim/service';
 import { openAdditionalTicket } from './additional-ticket';
 import { cannotBeDelegated } from './delegation';
 import { KdcError } from './krb-error';
+import { NtStatus } from './nt-status';
 import { verifiedEvidencePac } from './pac-issuance';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
@@ -73,8 +74,8 @@ export interface S4uProxy {
 }
 
 /** Throws a KdcError; declared as a function so that a call narrows like a `throw` does. */
-function proxyFail(code: number, message: string): never {
-  throw new KdcError(code, message);
+function proxyFail(code: number, message: string, ntStatus?: number): never {
+  throw new KdcError(code, message, { ...(ntStatus !== undefined && { ntStatus }) });
 }
 
 /** Decrypt and check the evidence ticket of a cname-in-addl-tkt request. */
@@ -164,6 +165,7 @@ function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: n
     proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       'S4U2Proxy: the referral TGT is not forwardable (MS-SFU 3.2.5.2.3)',
+      NtStatus.STATUS_ACCOUNT_RESTRICTION,
     );
   }
   const pac =
@@ -255,23 +257,28 @@ export function checkS4uProxy(
   // Classic delegation lists SPNs: the one asked for must be there, not merely another name of
   // the same account. Resource-based delegation lists accounts.
   // Across a trust only the target's list can allow it (MS-SFU 3.2.5.2.1 is for one realm).
-  if (p.requester?.allowedToDelegateTo.some((n) => sameName(n, sname))) {
+  // The NTSTATUS of each refusal is MS-SFU's (3.2.5.2.1 and 3.2.5.2.3).
+  const classic = p.requester?.allowedToDelegateTo ?? [];
+  if (classic.some((n) => sameName(n, sname))) {
     if (forwardable) return 'constrained';
     if (!resourceBasedAsked) {
-      throw new KdcError(
+      proxyFail(
         ErrorCode.KDC_ERR_BADOPTION,
         `S4U2Proxy: the evidence ticket is not forwardable, which constrained delegation from ${who} requires`,
+        NtStatus.STATUS_NO_MATCH,
       );
     }
   } else if (!resourceBasedAsked) {
-    throw new KdcError(
+    proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       `S4U2Proxy: ${who} may not delegate to ${to} (its allowed-to-delegate-to list does not name it, and the request did not ask for resource-based delegation with PA-PAC-OPTIONS)`,
+      classic.length === 0 ? NtStatus.STATUS_NOT_SUPPORTED : NtStatus.STATUS_NO_MATCH,
     );
   }
   if (namesRequester(target.allowedToActOnBehalfOf, p)) return 'resource-based';
-  throw new KdcError(
+  return proxyFail(
     ErrorCode.KDC_ERR_BADOPTION,
     `S4U2Proxy: ${who} may not delegate to ${to} (neither its allowed-to-delegate-to list nor the target's resource-based list names it)`,
+    NtStatus.STATUS_NOT_FOUND,
   );
 }

@@ -37,6 +37,7 @@ import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { NtStatus } from './nt-status';
 import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
   filterAtTrust,
@@ -407,15 +408,17 @@ function checkClientStanding(realm: Realm, h: TgsHeader, now: number): void {
   if (now - (h.tgt.starttime ?? h.tgt.authtime) <= VALIDATE_CLIENT_AFTER_MS) return;
   const who = formatPrincipal(h.tgt.cname, h.tgt.crealm);
   const entry = realm.db.get(h.tgt.cname, realm.name);
-  const revoked = (why: string): never => {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_CLIENT_REVOKED,
-      `the account of ${who} ${why} (the TGT was checked again)`,
-    );
+  const revoked = (why: string, ntStatus?: number): never => {
+    const message = `the account of ${who} ${why} (the TGT was checked again)`;
+    throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, message, {
+      ...(ntStatus !== undefined && { ntStatus }),
+    });
   };
   if (entry === undefined) revoked('no longer exists');
-  if (entry!.disabled) revoked('is disabled or locked out');
-  if (entry!.accountExpires !== undefined && entry!.accountExpires <= now) revoked('has expired');
+  if (entry!.disabled) revoked('is disabled or locked out', NtStatus.STATUS_ACCOUNT_DISABLED);
+  if (entry!.accountExpires !== undefined && entry!.accountExpires <= now) {
+    revoked('has expired', NtStatus.STATUS_ACCOUNT_EXPIRED);
+  }
 }
 
 function issue(

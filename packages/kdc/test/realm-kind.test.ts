@@ -2,7 +2,16 @@
  * Realm kinds: an `active-directory` realm answers as a Windows domain
  * controller does (MS-KILE), an `mit` realm as MIT krb5's KDC does.
  */
-import { decodeEtypeInfo2, decodeMethodData, KdcOptions, NameType, PaDataType } from '@krbsim/asn1';
+import {
+  decodeEtypeInfo2,
+  decodeKerbErrorData,
+  decodeKerbExtError,
+  decodeMethodData,
+  KdcOptions,
+  KERB_ERR_TYPE_EXTENDED,
+  NameType,
+  PaDataType,
+} from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { stringToKey } from '@krbsim/crypto';
 import { createTrust, policyOfKind, type RealmKind, resolvePolicy } from '@krbsim/kdc';
@@ -193,6 +202,47 @@ describe('realm kinds: KRB-ERROR shape', () => {
     expect(offers('active-directory', { fast: 'supported' })).toBe(false);
     expect(offers('active-directory', { fast: 'required' })).toBe(true);
     expect(offers('active-directory', { fast: 'supported', fastOfferedInErrors: true })).toBe(true);
+  });
+});
+
+describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1, 2.2.2)', () => {
+  const ntStatusOf = (eData: Uint8Array | undefined) => {
+    const data = decodeKerbErrorData(eData!);
+    expect(data.dataType).toBe(KERB_ERR_TYPE_EXTENDED);
+    return decodeKerbExtError(data.dataValue!).ntStatus;
+  };
+  const key = userKey(REALM, 'alice', 'correct horse');
+
+  it('an AD realm says a disabled account is disabled (STATUS_ACCOUNT_DISABLED); an MIT realm sends e-text instead', () => {
+    const ad = lab('active-directory');
+    ad.realm.lookup('alice')!.disabled = true;
+    const e = errorOf(
+      ad.kdc.handle(asReq({ realm: REALM, cname: 'alice', padata: [encTimestamp(key, T0)] })),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(ntStatusOf(e.eData)).toBe(0xc0000072);
+    const mit = lab('mit');
+    mit.realm.lookup('alice')!.disabled = true;
+    const m = errorOf(
+      mit.kdc.handle(asReq({ realm: REALM, cname: 'alice', padata: [encTimestamp(key, T0)] })),
+    );
+    expect(m.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(m.eData).toBeUndefined();
+    expect(m.eText).toContain('disabled or locked out');
+  });
+
+  it('and a TGT checked again after 20 minutes: disabled, then expired (STATUS_ACCOUNT_EXPIRED)', () => {
+    const l = lab('active-directory');
+    l.realm.addService('HTTP/web.contoso.com');
+    const tgt = login(l, 'alice', key);
+    l.clock.advance(21 * 60_000);
+    const ask = () =>
+      errorOf(l.kdc.handle(tgsReq({ tgt, realm: REALM, sname: 'HTTP/web.contoso.com', now: l.clock.now() })));
+    l.realm.lookup('alice')!.disabled = true;
+    expect(ntStatusOf(ask().eData)).toBe(0xc0000072);
+    l.realm.lookup('alice')!.disabled = false;
+    l.realm.lookup('alice')!.accountExpires = l.clock.now();
+    expect(ntStatusOf(ask().eData)).toBe(0xc0000193);
   });
 });
 

@@ -3,6 +3,8 @@
  * and every refusal with its code.
  */
 import {
+  decodeKerbErrorData,
+  decodeKerbExtError,
   decodePaS4uX509User,
   decodeTgsRep,
   encodePaForUser,
@@ -325,6 +327,23 @@ describe('S4U2Proxy', () => {
     const both = { trusted: false, allowedTo: [SQL], rbcd: true };
     expect(decodeTgsRep(proxy(setup(both))).cname.nameString).toEqual(['alice']);
     expect(errorOf(proxy(setup(both), SQL, false)).eText).toContain('the evidence ticket is not forwardable');
+  });
+
+  it("says why in a Windows KDC's NTSTATUS (MS-SFU 3.2.5.2.1, 3.2.5.2.3): NOT_SUPPORTED, NO_MATCH, NOT_FOUND", () => {
+    const status = (l: ReturnType<typeof setup>, rbcdBit = true) => {
+      l.realm.policy.krbErrorStyle = 'active-directory';
+      const e = errorOf(proxy(l, SQL, rbcdBit));
+      expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+      return decodeKerbExtError(decodeKerbErrorData(e.eData!).dataValue!).ntStatus;
+    };
+    // No classic list at all, no resource-based bit: STATUS_NOT_SUPPORTED.
+    expect(status(setup({ trusted: true }), false)).toBe(0xc00000bb);
+    // A classic list that does not name SQL: STATUS_NO_MATCH.
+    expect(status(setup({ trusted: true, allowedTo: ['HTTP/other.contoso.com'] }), false)).toBe(0xc0000272);
+    // Listed, but the evidence is not forwardable: STATUS_NO_MATCH.
+    expect(status(setup({ trusted: false, allowedTo: [SQL] }), false)).toBe(0xc0000272);
+    // Resource-based asked for, and the target's list does not name websvc: STATUS_NOT_FOUND.
+    expect(status(setup({ trusted: true }))).toBe(0xc0000225);
   });
 
   it('refuses with KDC_ERR_BADOPTION what neither list allows, and non-forwardable evidence for classic', () => {

@@ -8,6 +8,7 @@
  */
 
 import { errorCodeName } from '@krbsim/core';
+import { Asn1Error } from '../der/errors';
 import { AppTag } from '../iana/msg-type';
 import { PaDataType } from '../iana/pa-data-type';
 import { Codec, type DecodeOptions } from '../schema/codec';
@@ -27,7 +28,7 @@ import {
   seqOf,
   vno,
 } from '../schema/nodes';
-import type { KrbErrorMessage, MethodData, TypedData } from '../types/error';
+import type { KerbErrorData, KrbErrorMessage, MethodData, TypedData } from '../types/error';
 import { MethodDataDef, PrincipalNameDef } from './basic';
 
 /**
@@ -86,6 +87,21 @@ export const TypedDataDef = seqOf(
   { min: 1 },
 );
 
+/**
+ * KERB-ERROR-DATA ::= SEQUENCE {
+ *   data-type  [1] INTEGER,
+ *   data-value [2] OCTET STRING OPTIONAL
+ * }
+ * (MS-KILE 2.2.2: its tags start at 1, unlike TYPED-DATA's.)
+ */
+export const KerbErrorDataDef = seq('KERB-ERROR-DATA', [
+  field(1, 'data-type', int32),
+  optional(field(2, 'data-value', octetString)),
+]);
+
+/** KERB-ERROR-DATA's data-type for a KERB-EXT-ERROR (MS-KILE 2.2.2). */
+export const KERB_ERR_TYPE_EXTENDED = 3;
+
 /** The KRB-ERROR codec (generated from its declaration), for embedding. */
 export const krbErrorCodec = new Codec<KrbErrorMessage>('KRB-ERROR', KrbErrorDef);
 /** The METHOD-DATA codec (generated from its declaration), for embedding. */
@@ -136,6 +152,49 @@ export function encodeTypedData(value: TypedData): Uint8Array {
 /** Decodes TYPED-DATA (at least one entry). */
 export function decodeTypedData(bytes: Uint8Array, options?: DecodeOptions): TypedData {
   return typedDataCodec.decode(bytes, options);
+}
+
+const kerbErrorDataCodec = new Codec<KerbErrorData>('KERB-ERROR-DATA', KerbErrorDataDef);
+
+/**
+ * Encodes KERB-ERROR-DATA (MS-KILE 2.2.2), a Windows KDC's e-data for an
+ * extended error.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
+export function encodeKerbErrorData(value: KerbErrorData): Uint8Array {
+  return kerbErrorDataCodec.encode(value);
+}
+
+/** Decodes KERB-ERROR-DATA (MS-KILE 2.2.2). */
+export function decodeKerbErrorData(bytes: Uint8Array, options?: DecodeOptions): KerbErrorData {
+  return kerbErrorDataCodec.decode(bytes, options);
+}
+
+/**
+ * KERB-EXT-ERROR (MS-KILE 2.2.1), the data-value of a KERB_ERR_TYPE_EXTENDED
+ * KERB-ERROR-DATA: not DER but a little-endian C struct of three 32-bit
+ * words, the NTSTATUS, a reserved zero, and flags 1.
+ */
+export function encodeKerbExtError(ntStatus: number): Uint8Array {
+  const out = new Uint8Array(12);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, ntStatus >>> 0, true);
+  v.setUint32(8, 1, true);
+  return out;
+}
+
+/**
+ * The NTSTATUS of a KERB-EXT-ERROR (MS-KILE 2.2.1). Throws an {@link Asn1Error}
+ * for anything but 12 bytes.
+ */
+export function decodeKerbExtError(bytes: Uint8Array): { readonly ntStatus: number; readonly flags: number } {
+  if (bytes.length !== 12) {
+    throw new Asn1Error(`expected 12 bytes, got ${bytes.length}`, { path: 'KERB-EXT-ERROR' });
+  }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 12);
+  return { ntStatus: v.getUint32(0, true), flags: v.getUint32(8, true) };
 }
 
 /**

@@ -12,8 +12,8 @@ const { badValue, eBits, eBool, eEnum, eFlags, eImpl, eInt32, eKvno, eMicro, eOc
 import * as H2 from './runtime';
 const { at, atI, badApp, noChoice, tooFew } = H2;
 
-const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["realm","principalName"]];
-const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)","an array (SEQUENCE OF Int32)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
+const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["realm","principalName"]];
+const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)","an array (SEQUENCE OF Int32)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
 
 function d2_MechTypeList(r, end) {
 let i = -1;
@@ -2010,7 +2010,37 @@ if (out.length < 1) tooFew(out.length, 1);
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d57_KRB_SAFE_BODY(r, end, ctx) {
+function d55_KERB_ERROR_DATA(r, end, ctx) {
+let f = -1;
+try {
+const b = r.buf;
+const e = hdr(r, end, 48);
+let v0;
+let v1;
+f = 0;
+if (r.pos < e && b[r.pos] === 161) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v0 = dInt32(r, fe);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 161);
+f = 1;
+if (r.pos < e && b[r.pos] === 162) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v1 = dOct(r, fe);
+if (r.pos !== fe) extra(r, fe);
+}
+f = -1;
+if (r.pos !== e) unexpected(r, e);
+return { dataType: v0, dataValue: v1 };
+} catch (x) { throw at(x, f, KD[49]); }
+}
+function d58_KRB_SAFE_BODY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2081,9 +2111,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userData: v0, timestamp: v1, usec: v2, seqNumber: v3, seqNumberForm: m3, sAddress: v4, rAddress: v5 };
-} catch (x) { throw at(x, f, KD[50]); }
+} catch (x) { throw at(x, f, KD[51]); }
 }
-function d56_KRB_SAFE(r, end, ctx) {
+function d57_KRB_SAFE(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2117,7 +2147,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d57_KRB_SAFE_BODY(r, fe);
+v2 = d58_KRB_SAFE_BODY(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 162);
 f = 3;
@@ -2132,17 +2162,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, safeBody: v2, cksum: v3 };
-} catch (x) { throw at(x, f, KD[51]); }
+} catch (x) { throw at(x, f, KD[52]); }
 }
-function d55_app_KRB_SAFE(r, end) {
+function d56_app_KRB_SAFE(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 116) wrongApp(r, end, KD[49]);
+if (t !== 116) wrongApp(r, end, KD[50]);
 const e = len(r, end, r.pos + 1);
-const v = d56_KRB_SAFE(r, e, t & 31);
+const v = d57_KRB_SAFE(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d59_KDC_REP(r, end, ctx) {
+function d60_KDC_REP(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2221,33 +2251,33 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, padata: v2, crealm: v3, cname: v4, ticket: v5, encPart: v6 };
-} catch (x) { throw at(x, f, KD[53]); }
+} catch (x) { throw at(x, f, KD[54]); }
 }
-function d58_app_KDC_REP(r, end) {
+function d59_app_KDC_REP(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 107) wrongApp(r, end, KD[52]);
+if (t !== 107) wrongApp(r, end, KD[53]);
 const e = len(r, end, r.pos + 1);
-const v = d59_KDC_REP(r, e, t & 31);
-if (r.pos !== e) extra(r, e);
-return v;
-}
-function d60_app_KDC_REP(r, end) {
-const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 109) wrongApp(r, end, KD[54]);
-const e = len(r, end, r.pos + 1);
-const v = d59_KDC_REP(r, e, t & 31);
+const v = d60_KDC_REP(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
 function d61_app_KDC_REP(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 107 && t !== 109) wrongApp(r, end, KD[55]);
+if (t !== 109) wrongApp(r, end, KD[55]);
 const e = len(r, end, r.pos + 1);
-const v = d59_KDC_REP(r, e, t & 31);
+const v = d60_KDC_REP(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d64_SEQUENCE_OF_Ticket(r, end) {
+function d62_app_KDC_REP(r, end) {
+const t = r.pos < end ? r.buf[r.pos] : -1;
+if (t !== 107 && t !== 109) wrongApp(r, end, KD[56]);
+const e = len(r, end, r.pos + 1);
+const v = d60_KDC_REP(r, e, t & 31);
+if (r.pos !== e) extra(r, e);
+return v;
+}
+function d65_SEQUENCE_OF_Ticket(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -2259,7 +2289,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d63_KRB_CRED(r, end, ctx) {
+function d64_KRB_CRED(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2293,7 +2323,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d64_SEQUENCE_OF_Ticket(r, fe);
+v2 = d65_SEQUENCE_OF_Ticket(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 162);
 f = 3;
@@ -2308,17 +2338,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, tickets: v2, encPart: v3 };
-} catch (x) { throw at(x, f, KD[57]); }
+} catch (x) { throw at(x, f, KD[58]); }
 }
-function d62_app_KRB_CRED(r, end) {
+function d63_app_KRB_CRED(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 118) wrongApp(r, end, KD[56]);
+if (t !== 118) wrongApp(r, end, KD[57]);
 const e = len(r, end, r.pos + 1);
-const v = d63_KRB_CRED(r, e, t & 31);
+const v = d64_KRB_CRED(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d68_KrbCredInfo(r, end, ctx) {
+function d69_KrbCredInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2436,21 +2466,21 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { key: v0, prealm: v1, pname: v2, flags: v3, authtime: v4, starttime: v5, endtime: v6, renewTill: v7, srealm: v8, sname: v9, caddr: v10 };
-} catch (x) { throw at(x, f, KD[59]); }
+} catch (x) { throw at(x, f, KD[60]); }
 }
-function d67_SEQUENCE_OF_KrbCredInfo(r, end) {
+function d68_SEQUENCE_OF_KrbCredInfo(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d68_KrbCredInfo(r, e)); i++; }
+while (r.pos < e) { out.push(d69_KrbCredInfo(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d66_EncKrbCredPart(r, end, ctx) {
+function d67_EncKrbCredPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2468,7 +2498,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d67_SEQUENCE_OF_KrbCredInfo(r, fe);
+v0 = d68_SEQUENCE_OF_KrbCredInfo(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -2521,17 +2551,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { ticketInfo: v0, nonce: v1, nonceForm: m1, timestamp: v2, usec: v3, sAddress: v4, rAddress: v5 };
-} catch (x) { throw at(x, f, KD[60]); }
+} catch (x) { throw at(x, f, KD[61]); }
 }
-function d65_app_EncKrbCredPart(r, end) {
+function d66_app_EncKrbCredPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 125) wrongApp(r, end, KD[58]);
+if (t !== 125) wrongApp(r, end, KD[59]);
 const e = len(r, end, r.pos + 1);
-const v = d66_EncKrbCredPart(r, e, t & 31);
+const v = d67_EncKrbCredPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d70_KRB_PRIV(r, end, ctx) {
+function d71_KRB_PRIV(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2570,17 +2600,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, encPart: v2 };
-} catch (x) { throw at(x, f, KD[62]); }
+} catch (x) { throw at(x, f, KD[63]); }
 }
-function d69_app_KRB_PRIV(r, end) {
+function d70_app_KRB_PRIV(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 117) wrongApp(r, end, KD[61]);
+if (t !== 117) wrongApp(r, end, KD[62]);
 const e = len(r, end, r.pos + 1);
-const v = d70_KRB_PRIV(r, e, t & 31);
+const v = d71_KRB_PRIV(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d72_EncKrbPrivPart(r, end, ctx) {
+function d73_EncKrbPrivPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2651,17 +2681,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userData: v0, timestamp: v1, usec: v2, seqNumber: v3, seqNumberForm: m3, sAddress: v4, rAddress: v5 };
-} catch (x) { throw at(x, f, KD[64]); }
+} catch (x) { throw at(x, f, KD[65]); }
 }
-function d71_app_EncKrbPrivPart(r, end) {
+function d72_app_EncKrbPrivPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 124) wrongApp(r, end, KD[63]);
+if (t !== 124) wrongApp(r, end, KD[64]);
 const e = len(r, end, r.pos + 1);
-const v = d72_EncKrbPrivPart(r, e, t & 31);
+const v = d73_EncKrbPrivPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d73_PA_ENC_TS_ENC(r, end, ctx) {
+function d74_PA_ENC_TS_ENC(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2689,9 +2719,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { patimestamp: v0, pausec: v1 };
-} catch (x) { throw at(x, f, KD[65]); }
+} catch (x) { throw at(x, f, KD[66]); }
 }
-function d75_ETYPE_INFO2_ENTRY(r, end, ctx) {
+function d76_ETYPE_INFO2_ENTRY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2729,21 +2759,21 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { etype: v0, salt: v1, s2kparams: v2 };
-} catch (x) { throw at(x, f, KD[66]); }
+} catch (x) { throw at(x, f, KD[67]); }
 }
-function d74_ETYPE_INFO2(r, end) {
+function d75_ETYPE_INFO2(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d75_ETYPE_INFO2_ENTRY(r, e)); i++; }
+while (r.pos < e) { out.push(d76_ETYPE_INFO2_ENTRY(r, e)); i++; }
 i = -1;
 if (out.length < 1) tooFew(out.length, 1);
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d77_ETYPE_INFO_ENTRY(r, end, ctx) {
+function d78_ETYPE_INFO_ENTRY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2771,21 +2801,21 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { etype: v0, salt: v1 };
-} catch (x) { throw at(x, f, KD[67]); }
+} catch (x) { throw at(x, f, KD[68]); }
 }
-function d76_ETYPE_INFO(r, end) {
+function d77_ETYPE_INFO(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d77_ETYPE_INFO_ENTRY(r, e)); i++; }
+while (r.pos < e) { out.push(d78_ETYPE_INFO_ENTRY(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d78_KERB_PA_PAC_REQUEST(r, end, ctx) {
+function d79_KERB_PA_PAC_REQUEST(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2803,9 +2833,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { includePac: v0 };
-} catch (x) { throw at(x, f, KD[68]); }
+} catch (x) { throw at(x, f, KD[69]); }
 }
-function d79_PA_PAC_OPTIONS(r, end, ctx) {
+function d80_PA_PAC_OPTIONS(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2823,9 +2853,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { flags: v0 };
-} catch (x) { throw at(x, f, KD[69]); }
+} catch (x) { throw at(x, f, KD[70]); }
 }
-function d80_PA_FOR_USER(r, end, ctx) {
+function d81_PA_FOR_USER(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2873,9 +2903,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userName: v0, userRealm: v1, cksum: v2, authPackage: v3 };
-} catch (x) { throw at(x, f, KD[70]); }
+} catch (x) { throw at(x, f, KD[71]); }
 }
-function d82_S4UUserID(r, end, ctx) {
+function d83_S4UUserID(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2940,9 +2970,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { nonce: v0, nonceForm: m0, cname: v1, crealm: v2, subjectCertificate: v3, options: v4 };
-} catch (x) { throw at(x, f, KD[71]); }
+} catch (x) { throw at(x, f, KD[72]); }
 }
-function d81_PA_S4U_X509_USER(r, end, ctx) {
+function d82_PA_S4U_X509_USER(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2955,7 +2985,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d82_S4UUserID(r, fe);
+v0 = d83_S4UUserID(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -2970,9 +3000,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userId: v0, checksum: v1 };
-} catch (x) { throw at(x, f, KD[72]); }
+} catch (x) { throw at(x, f, KD[73]); }
 }
-function d85_ExternalPrincipalIdentifier(r, end, ctx) {
+function d86_ExternalPrincipalIdentifier(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3014,21 +3044,21 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { subjectName: v0, issuerAndSerialNumber: v1, subjectKeyIdentifier: v2 };
-} catch (x) { throw at(x, f, KD[73]); }
+} catch (x) { throw at(x, f, KD[74]); }
 }
-function d84_SEQUENCE_OF_ExternalPrincipalIdentifier(r, end) {
+function d85_SEQUENCE_OF_ExternalPrincipalIdentifier(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d85_ExternalPrincipalIdentifier(r, e)); i++; }
+while (r.pos < e) { out.push(d86_ExternalPrincipalIdentifier(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d83_PA_PK_AS_REQ(r, end, ctx) {
+function d84_PA_PK_AS_REQ(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3051,7 +3081,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v1 = d84_SEQUENCE_OF_ExternalPrincipalIdentifier(r, fe);
+v1 = d85_SEQUENCE_OF_ExternalPrincipalIdentifier(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 2;
@@ -3070,9 +3100,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { signedAuthPack: v0, trustedCertifiers: v1, kdcPkId: v2 };
-} catch (x) { throw at(x, f, KD[74]); }
+} catch (x) { throw at(x, f, KD[75]); }
 }
-function d87_PKAuthenticator(r, end, ctx) {
+function d88_PKAuthenticator(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3137,9 +3167,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { cusec: v0, ctime: v1, nonce: v2, nonceForm: m2, paChecksum: v3, freshnessToken: v4 };
-} catch (x) { throw at(x, f, KD[75]); }
+} catch (x) { throw at(x, f, KD[76]); }
 }
-function d88_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
+function d89_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3151,7 +3181,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d90_KDFAlgorithmId(r, end, ctx) {
+function d91_KDFAlgorithmId(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3173,21 +3203,21 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 0 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { kdfId: v0 };
-} catch (x) { throw at(x, f, KD[76]); }
+} catch (x) { throw at(x, f, KD[77]); }
 }
-function d89_SEQUENCE_OF_KDFAlgorithmId(r, end) {
+function d90_SEQUENCE_OF_KDFAlgorithmId(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d90_KDFAlgorithmId(r, e)); i++; }
+while (r.pos < e) { out.push(d91_KDFAlgorithmId(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d86_AuthPack(r, end, ctx) {
+function d87_AuthPack(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3203,7 +3233,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d87_PKAuthenticator(r, fe);
+v0 = d88_PKAuthenticator(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -3221,7 +3251,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d88_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
+v2 = d89_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -3239,7 +3269,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v4 = d89_SEQUENCE_OF_KDFAlgorithmId(r, fe);
+v4 = d90_SEQUENCE_OF_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3249,9 +3279,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { pkAuthenticator: v0, clientPublicValue: v1, supportedCmsTypes: v2, clientDhNonce: v3, supportedKdfs: v4 };
-} catch (x) { throw at(x, f, KD[77]); }
+} catch (x) { throw at(x, f, KD[78]); }
 }
-function d92_DHRepInfo(r, end, ctx) {
+function d93_DHRepInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3283,7 +3313,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d90_KDFAlgorithmId(r, fe);
+v2 = d91_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3293,16 +3323,16 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { dhSignedData: v0, serverDhNonce: v1, kdf: v2 };
-} catch (x) { throw at(x, f, KD[78]); }
+} catch (x) { throw at(x, f, KD[79]); }
 }
-function d91_PA_PK_AS_REP(r, end) {
+function d92_PA_PK_AS_REP(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d92_DHRepInfo(r, fe);
+const v = d93_DHRepInfo(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { dhInfo: v };
 }
@@ -3313,10 +3343,10 @@ const v = dBody(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { encKeyPack: v };
 }
-return noChoice(r, end, KD[79]);
-} catch (x) { throw at(x, f, KD[80]); }
+return noChoice(r, end, KD[80]);
+} catch (x) { throw at(x, f, KD[81]); }
 }
-function d93_KDCDHKeyInfo(r, end, ctx) {
+function d94_KDCDHKeyInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3361,9 +3391,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { subjectPublicKey: v0, nonce: v1, nonceForm: m1, dhKeyExpiration: v2 };
-} catch (x) { throw at(x, f, KD[81]); }
+} catch (x) { throw at(x, f, KD[82]); }
 }
-function d94_KRB5PrincipalName(r, end, ctx) {
+function d95_KRB5PrincipalName(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3391,9 +3421,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { realm: v0, principalName: v1 };
-} catch (x) { throw at(x, f, KD[82]); }
+} catch (x) { throw at(x, f, KD[83]); }
 }
-function d95_TD_DH_PARAMETERS(r, end) {
+function d96_TD_DH_PARAMETERS(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3405,13 +3435,13 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d96_TD_INVALID_CERTIFICATES(r, end) {
+function d97_TD_INVALID_CERTIFICATES(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d85_ExternalPrincipalIdentifier(r, e)); i++; }
+while (r.pos < e) { out.push(d86_ExternalPrincipalIdentifier(r, e)); i++; }
 i = -1;
 
 return out;
@@ -4366,10 +4396,26 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e57_KRB_SAFE_BODY(b, p, v, t, ctx) {
+function e55_KERB_ERROR_DATA(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[95], v);
+if (v === null || typeof v !== 'object') badValue(KE[93], v);
+const s = p;
+let x;
+f = 1;
+x = v.dataValue;
+if (x !== undefined && x !== null) p = eOct(b, p, x, 162);
+f = 0;
+x = v.dataType;
+p = eInt32(b, p, x, 161);
+f = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (err) { throw at(err, f, KE[94]); }
+}
+function e58_KRB_SAFE_BODY(b, p, v, t, ctx) {
+let f = -1;
+try {
+if (v === null || typeof v !== 'object') badValue(KE[97], v);
 const s = p;
 let x;
 f = 5;
@@ -4392,12 +4438,12 @@ x = v.userData;
 p = eOct(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[96]); }
+} catch (err) { throw at(err, f, KE[98]); }
 }
-function e56_KRB_SAFE(b, p, v, t, ctx) {
+function e57_KRB_SAFE(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[94], v);
+if (v === null || typeof v !== 'object') badValue(KE[96], v);
 const s = p;
 let x;
 f = 3;
@@ -4405,7 +4451,7 @@ x = v.cksum;
 p = e14_Checksum(b, p, x, 163);
 f = 2;
 x = v.safeBody;
-p = e57_KRB_SAFE_BODY(b, p, x, 162);
+p = e58_KRB_SAFE_BODY(b, p, x, 162);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 161);
@@ -4414,20 +4460,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[97]); }
+} catch (err) { throw at(err, f, KE[99]); }
 }
-function e55_app_KRB_SAFE(b, p, v, t, ov) {
+function e56_app_KRB_SAFE(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 20)) badApp(n, KE[93], 'msg-type');
+if (!(n === 20)) badApp(n, KE[95], 'msg-type');
 const s = p;
-p = e56_KRB_SAFE(b, p, v, 0, n);
+p = e57_KRB_SAFE(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e59_KDC_REP(b, p, v, t, ctx) {
+function e60_KDC_REP(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[99], v);
+if (v === null || typeof v !== 'object') badValue(KE[101], v);
 const s = p;
 let x;
 f = 6;
@@ -4453,36 +4499,36 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[100]); }
+} catch (err) { throw at(err, f, KE[102]); }
 }
-function e58_app_KDC_REP(b, p, v, t, ov) {
+function e59_app_KDC_REP(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 11)) badApp(n, KE[98], 'msg-type');
+if (!(n === 11)) badApp(n, KE[100], 'msg-type');
 const s = p;
-p = e59_KDC_REP(b, p, v, 0, n);
-return tlx(b, p, 96 | n, s - p, t);
-}
-function e60_app_KDC_REP(b, p, v, t, ov) {
-let n;
-n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 13)) badApp(n, KE[101], 'msg-type');
-const s = p;
-p = e59_KDC_REP(b, p, v, 0, n);
+p = e60_KDC_REP(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
 function e61_app_KDC_REP(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 11 || n === 13)) badApp(n, KE[102], 'msg-type');
+if (!(n === 13)) badApp(n, KE[103], 'msg-type');
 const s = p;
-p = e59_KDC_REP(b, p, v, 0, n);
+p = e60_KDC_REP(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e64_SEQUENCE_OF_Ticket(b, p, a, t) {
+function e62_app_KDC_REP(b, p, v, t, ov) {
+let n;
+n = v !== null && typeof v === 'object' ? v.msgType : undefined;
+if (!(n === 11 || n === 13)) badApp(n, KE[104], 'msg-type');
+const s = p;
+p = e60_KDC_REP(b, p, v, 0, n);
+return tlx(b, p, 96 | n, s - p, t);
+}
+function e65_SEQUENCE_OF_Ticket(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[105], a);
+if (!Array.isArray(a)) badValue(KE[107], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = e22_app_Ticket(b, p, a[i], 0);
@@ -4490,10 +4536,10 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e63_KRB_CRED(b, p, v, t, ctx) {
+function e64_KRB_CRED(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[104], v);
+if (v === null || typeof v !== 'object') badValue(KE[106], v);
 const s = p;
 let x;
 f = 3;
@@ -4501,7 +4547,7 @@ x = v.encPart;
 p = e12_EncryptedData(b, p, x, 163);
 f = 2;
 x = v.tickets;
-p = e64_SEQUENCE_OF_Ticket(b, p, x, 162);
+p = e65_SEQUENCE_OF_Ticket(b, p, x, 162);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 161);
@@ -4510,20 +4556,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[106]); }
+} catch (err) { throw at(err, f, KE[108]); }
 }
-function e62_app_KRB_CRED(b, p, v, t, ov) {
+function e63_app_KRB_CRED(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 22)) badApp(n, KE[103], 'msg-type');
+if (!(n === 22)) badApp(n, KE[105], 'msg-type');
 const s = p;
-p = e63_KRB_CRED(b, p, v, 0, n);
+p = e64_KRB_CRED(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e68_KrbCredInfo(b, p, v, t, ctx) {
+function e69_KrbCredInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[110], v);
+if (v === null || typeof v !== 'object') badValue(KE[112], v);
 const s = p;
 let x;
 f = 10;
@@ -4561,23 +4607,23 @@ x = v.key;
 p = e13_EncryptionKey(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[111]); }
+} catch (err) { throw at(err, f, KE[113]); }
 }
-function e67_SEQUENCE_OF_KrbCredInfo(b, p, a, t) {
+function e68_SEQUENCE_OF_KrbCredInfo(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[109], a);
+if (!Array.isArray(a)) badValue(KE[111], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e68_KrbCredInfo(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e69_KrbCredInfo(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e66_EncKrbCredPart(b, p, v, t, ctx) {
+function e67_EncKrbCredPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[108], v);
+if (v === null || typeof v !== 'object') badValue(KE[110], v);
 const s = p;
 let x;
 f = 5;
@@ -4597,22 +4643,22 @@ x = v.nonce;
 if (x !== undefined && x !== null) p = eUInt32(b, p, x, 161, v.nonceForm);
 f = 0;
 x = v.ticketInfo;
-p = e67_SEQUENCE_OF_KrbCredInfo(b, p, x, 160);
+p = e68_SEQUENCE_OF_KrbCredInfo(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[112]); }
+} catch (err) { throw at(err, f, KE[114]); }
 }
-function e65_app_EncKrbCredPart(b, p, v, t, ov) {
+function e66_app_EncKrbCredPart(b, p, v, t, ov) {
 let n;
 n = 29;
 const s = p;
-p = e66_EncKrbCredPart(b, p, v, 0, n);
+p = e67_EncKrbCredPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e70_KRB_PRIV(b, p, v, t, ctx) {
+function e71_KRB_PRIV(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[114], v);
+if (v === null || typeof v !== 'object') badValue(KE[116], v);
 const s = p;
 let x;
 f = 2;
@@ -4626,20 +4672,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[115]); }
+} catch (err) { throw at(err, f, KE[117]); }
 }
-function e69_app_KRB_PRIV(b, p, v, t, ov) {
+function e70_app_KRB_PRIV(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 21)) badApp(n, KE[113], 'msg-type');
+if (!(n === 21)) badApp(n, KE[115], 'msg-type');
 const s = p;
-p = e70_KRB_PRIV(b, p, v, 0, n);
+p = e71_KRB_PRIV(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e72_EncKrbPrivPart(b, p, v, t, ctx) {
+function e73_EncKrbPrivPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[117], v);
+if (v === null || typeof v !== 'object') badValue(KE[119], v);
 const s = p;
 let x;
 f = 5;
@@ -4662,19 +4708,19 @@ x = v.userData;
 p = eOct(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[118]); }
+} catch (err) { throw at(err, f, KE[120]); }
 }
-function e71_app_EncKrbPrivPart(b, p, v, t, ov) {
+function e72_app_EncKrbPrivPart(b, p, v, t, ov) {
 let n;
 n = 28;
 const s = p;
-p = e72_EncKrbPrivPart(b, p, v, 0, n);
+p = e73_EncKrbPrivPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e73_PA_ENC_TS_ENC(b, p, v, t, ctx) {
+function e74_PA_ENC_TS_ENC(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[119], v);
+if (v === null || typeof v !== 'object') badValue(KE[121], v);
 const s = p;
 let x;
 f = 1;
@@ -4685,12 +4731,12 @@ x = v.patimestamp;
 p = eTime(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[120]); }
+} catch (err) { throw at(err, f, KE[122]); }
 }
-function e75_ETYPE_INFO2_ENTRY(b, p, v, t, ctx) {
+function e76_ETYPE_INFO2_ENTRY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[122], v);
+if (v === null || typeof v !== 'object') badValue(KE[124], v);
 const s = p;
 let x;
 f = 2;
@@ -4704,23 +4750,23 @@ x = v.etype;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[123]); }
+} catch (err) { throw at(err, f, KE[125]); }
 }
-function e74_ETYPE_INFO2(b, p, a, t) {
+function e75_ETYPE_INFO2(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[121], a);
+if (!Array.isArray(a)) badValue(KE[123], a);
 if (a.length < 1) tooFew(a.length, 1);
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e75_ETYPE_INFO2_ENTRY(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e76_ETYPE_INFO2_ENTRY(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e77_ETYPE_INFO_ENTRY(b, p, v, t, ctx) {
+function e78_ETYPE_INFO_ENTRY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[125], v);
+if (v === null || typeof v !== 'object') badValue(KE[127], v);
 const s = p;
 let x;
 f = 1;
@@ -4731,23 +4777,23 @@ x = v.etype;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[126]); }
+} catch (err) { throw at(err, f, KE[128]); }
 }
-function e76_ETYPE_INFO(b, p, a, t) {
+function e77_ETYPE_INFO(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[124], a);
+if (!Array.isArray(a)) badValue(KE[126], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e77_ETYPE_INFO_ENTRY(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e78_ETYPE_INFO_ENTRY(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e78_KERB_PA_PAC_REQUEST(b, p, v, t, ctx) {
+function e79_KERB_PA_PAC_REQUEST(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[127], v);
+if (v === null || typeof v !== 'object') badValue(KE[129], v);
 const s = p;
 let x;
 f = 0;
@@ -4755,12 +4801,12 @@ x = v.includePac;
 p = eBool(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[128]); }
+} catch (err) { throw at(err, f, KE[130]); }
 }
-function e79_PA_PAC_OPTIONS(b, p, v, t, ctx) {
+function e80_PA_PAC_OPTIONS(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[129], v);
+if (v === null || typeof v !== 'object') badValue(KE[131], v);
 const s = p;
 let x;
 f = 0;
@@ -4768,12 +4814,12 @@ x = v.flags;
 p = eFlags(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[130]); }
+} catch (err) { throw at(err, f, KE[132]); }
 }
-function e80_PA_FOR_USER(b, p, v, t, ctx) {
+function e81_PA_FOR_USER(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[131], v);
+if (v === null || typeof v !== 'object') badValue(KE[133], v);
 const s = p;
 let x;
 f = 3;
@@ -4790,12 +4836,12 @@ x = v.userName;
 p = e5_PrincipalName(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[132]); }
+} catch (err) { throw at(err, f, KE[134]); }
 }
-function e82_S4UUserID(b, p, v, t, ctx) {
+function e83_S4UUserID(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[134], v);
+if (v === null || typeof v !== 'object') badValue(KE[136], v);
 const s = p;
 let x;
 f = 4;
@@ -4815,12 +4861,12 @@ x = v.nonce;
 p = eUInt32(b, p, x, 160, v.nonceForm);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[135]); }
+} catch (err) { throw at(err, f, KE[137]); }
 }
-function e81_PA_S4U_X509_USER(b, p, v, t, ctx) {
+function e82_PA_S4U_X509_USER(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[133], v);
+if (v === null || typeof v !== 'object') badValue(KE[135], v);
 const s = p;
 let x;
 f = 1;
@@ -4828,15 +4874,15 @@ x = v.checksum;
 p = e14_Checksum(b, p, x, 161);
 f = 0;
 x = v.userId;
-p = e82_S4UUserID(b, p, x, 160);
+p = e83_S4UUserID(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[136]); }
+} catch (err) { throw at(err, f, KE[138]); }
 }
-function e85_ExternalPrincipalIdentifier(b, p, v, t, ctx) {
+function e86_ExternalPrincipalIdentifier(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[139], v);
+if (v === null || typeof v !== 'object') badValue(KE[141], v);
 const s = p;
 let x;
 f = 2;
@@ -4850,23 +4896,23 @@ x = v.subjectName;
 if (x !== undefined && x !== null) p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[140]); }
+} catch (err) { throw at(err, f, KE[142]); }
 }
-function e84_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, a, t) {
+function e85_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[138], a);
+if (!Array.isArray(a)) badValue(KE[140], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e85_ExternalPrincipalIdentifier(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e86_ExternalPrincipalIdentifier(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e83_PA_PK_AS_REQ(b, p, v, t, ctx) {
+function e84_PA_PK_AS_REQ(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[137], v);
+if (v === null || typeof v !== 'object') badValue(KE[139], v);
 const s = p;
 let x;
 f = 2;
@@ -4874,18 +4920,18 @@ x = v.kdcPkId;
 if (x !== undefined && x !== null) p = eImpl(b, p, x, 130);
 f = 1;
 x = v.trustedCertifiers;
-if (x !== undefined && x !== null) p = e84_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, x, 161);
+if (x !== undefined && x !== null) p = e85_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, x, 161);
 f = 0;
 x = v.signedAuthPack;
 p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[141]); }
+} catch (err) { throw at(err, f, KE[143]); }
 }
-function e88_KDFAlgorithmId(b, p, v, t, ctx) {
+function e89_KDFAlgorithmId(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[144], v);
+if (v === null || typeof v !== 'object') badValue(KE[146], v);
 const s = p;
 let x;
 f = 0;
@@ -4893,23 +4939,23 @@ x = v.kdfId;
 p = eOid(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[145]); }
+} catch (err) { throw at(err, f, KE[147]); }
 }
-function e87_SEQUENCE_OF_KDFAlgorithmId(b, p, a, t) {
+function e88_SEQUENCE_OF_KDFAlgorithmId(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[143], a);
+if (!Array.isArray(a)) badValue(KE[145], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e88_KDFAlgorithmId(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e89_KDFAlgorithmId(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e89_SEQUENCE_OF_AlgorithmIdentifier(b, p, a, t) {
+function e90_SEQUENCE_OF_AlgorithmIdentifier(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[146], a);
+if (!Array.isArray(a)) badValue(KE[148], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eRaw(b, p, a[i], 48, 0);
@@ -4917,10 +4963,10 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e90_PKAuthenticator(b, p, v, t, ctx) {
+function e91_PKAuthenticator(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[147], v);
+if (v === null || typeof v !== 'object') badValue(KE[149], v);
 const s = p;
 let x;
 f = 4;
@@ -4940,42 +4986,42 @@ x = v.cusec;
 p = eMicro(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[148]); }
+} catch (err) { throw at(err, f, KE[150]); }
 }
-function e86_AuthPack(b, p, v, t, ctx) {
+function e87_AuthPack(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[142], v);
+if (v === null || typeof v !== 'object') badValue(KE[144], v);
 const s = p;
 let x;
 f = 4;
 x = v.supportedKdfs;
-if (x !== undefined && x !== null) p = e87_SEQUENCE_OF_KDFAlgorithmId(b, p, x, 164);
+if (x !== undefined && x !== null) p = e88_SEQUENCE_OF_KDFAlgorithmId(b, p, x, 164);
 f = 3;
 x = v.clientDhNonce;
 if (x !== undefined && x !== null) p = eOct(b, p, x, 163);
 f = 2;
 x = v.supportedCmsTypes;
-if (x !== undefined && x !== null) p = e89_SEQUENCE_OF_AlgorithmIdentifier(b, p, x, 162);
+if (x !== undefined && x !== null) p = e90_SEQUENCE_OF_AlgorithmIdentifier(b, p, x, 162);
 f = 1;
 x = v.clientPublicValue;
 if (x !== undefined && x !== null) p = eRaw(b, p, x, 48, 161);
 f = 0;
 x = v.pkAuthenticator;
-p = e90_PKAuthenticator(b, p, x, 160);
+p = e91_PKAuthenticator(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[149]); }
+} catch (err) { throw at(err, f, KE[151]); }
 }
-function e92_DHRepInfo(b, p, v, t, ctx) {
+function e93_DHRepInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[151], v);
+if (v === null || typeof v !== 'object') badValue(KE[153], v);
 const s = p;
 let x;
 f = 2;
 x = v.kdf;
-if (x !== undefined && x !== null) p = e88_KDFAlgorithmId(b, p, x, 162);
+if (x !== undefined && x !== null) p = e89_KDFAlgorithmId(b, p, x, 162);
 f = 1;
 x = v.serverDhNonce;
 if (x !== undefined && x !== null) p = eOct(b, p, x, 161);
@@ -4984,25 +5030,25 @@ x = v.dhSignedData;
 p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[152]); }
+} catch (err) { throw at(err, f, KE[154]); }
 }
-function e91_PA_PK_AS_REP(b, p, v, t) {
+function e92_PA_PK_AS_REP(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[150], v);
+if (v === null || typeof v !== 'object') badValue(KE[152], v);
 const s = p;
 let x;
 x = v.dhInfo;
-if (x !== undefined) { f = 0; p = e92_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+if (x !== undefined) { f = 0; p = e93_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
 x = v.encKeyPack;
 if (x !== undefined) { f = 1; p = eImpl(b, p, x, 129); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[153], v);
-} catch (err) { throw at(err, f, KE[154]); }
+badValue(KE[155], v);
+} catch (err) { throw at(err, f, KE[156]); }
 }
-function e93_KDCDHKeyInfo(b, p, v, t, ctx) {
+function e94_KDCDHKeyInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[155], v);
+if (v === null || typeof v !== 'object') badValue(KE[157], v);
 const s = p;
 let x;
 f = 2;
@@ -5016,12 +5062,12 @@ x = v.subjectPublicKey;
 p = eRaw(b, p, x, 3, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[156]); }
+} catch (err) { throw at(err, f, KE[158]); }
 }
-function e94_KRB5PrincipalName(b, p, v, t, ctx) {
+function e95_KRB5PrincipalName(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[157], v);
+if (v === null || typeof v !== 'object') badValue(KE[159], v);
 const s = p;
 let x;
 f = 1;
@@ -5032,12 +5078,12 @@ x = v.realm;
 p = eStr(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[158]); }
+} catch (err) { throw at(err, f, KE[160]); }
 }
-function e95_TD_DH_PARAMETERS(b, p, a, t) {
+function e96_TD_DH_PARAMETERS(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[159], a);
+if (!Array.isArray(a)) badValue(KE[161], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eRaw(b, p, a[i], 48, 0);
@@ -5045,13 +5091,13 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e96_TD_INVALID_CERTIFICATES(b, p, a, t) {
+function e97_TD_INVALID_CERTIFICATES(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[160], a);
+if (!Array.isArray(a)) badValue(KE[162], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e85_ExternalPrincipalIdentifier(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e86_ExternalPrincipalIdentifier(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
@@ -5095,29 +5141,30 @@ export const decoders = {
   "KRB-ERROR": d51_app_KRB_ERROR,
   "METHOD-DATA": d32_METHOD_DATA,
   "TYPED-DATA": d53_TYPED_DATA,
-  "KRB-SAFE": d55_app_KRB_SAFE,
-  "KRB-SAFE-BODY": d57_KRB_SAFE_BODY,
-  "AS-REP": d58_app_KDC_REP,
-  "TGS-REP": d60_app_KDC_REP,
-  "KDC-REP": d61_app_KDC_REP,
-  "KRB-CRED": d62_app_KRB_CRED,
-  "EncKrbCredPart": d65_app_EncKrbCredPart,
-  "KRB-PRIV": d69_app_KRB_PRIV,
-  "EncKrbPrivPart": d71_app_EncKrbPrivPart,
-  "PA-ENC-TS-ENC": d73_PA_ENC_TS_ENC,
-  "ETYPE-INFO2": d74_ETYPE_INFO2,
-  "ETYPE-INFO": d76_ETYPE_INFO,
-  "KERB-PA-PAC-REQUEST": d78_KERB_PA_PAC_REQUEST,
-  "PA-PAC-OPTIONS": d79_PA_PAC_OPTIONS,
-  "PA-FOR-USER": d80_PA_FOR_USER,
-  "PA-S4U-X509-USER": d81_PA_S4U_X509_USER,
-  "PA-PK-AS-REQ": d83_PA_PK_AS_REQ,
-  "AuthPack": d86_AuthPack,
-  "PA-PK-AS-REP": d91_PA_PK_AS_REP,
-  "KDCDHKeyInfo": d93_KDCDHKeyInfo,
-  "KRB5PrincipalName": d94_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": d95_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": d96_TD_INVALID_CERTIFICATES,
+  "KERB-ERROR-DATA": d55_KERB_ERROR_DATA,
+  "KRB-SAFE": d56_app_KRB_SAFE,
+  "KRB-SAFE-BODY": d58_KRB_SAFE_BODY,
+  "AS-REP": d59_app_KDC_REP,
+  "TGS-REP": d61_app_KDC_REP,
+  "KDC-REP": d62_app_KDC_REP,
+  "KRB-CRED": d63_app_KRB_CRED,
+  "EncKrbCredPart": d66_app_EncKrbCredPart,
+  "KRB-PRIV": d70_app_KRB_PRIV,
+  "EncKrbPrivPart": d72_app_EncKrbPrivPart,
+  "PA-ENC-TS-ENC": d74_PA_ENC_TS_ENC,
+  "ETYPE-INFO2": d75_ETYPE_INFO2,
+  "ETYPE-INFO": d77_ETYPE_INFO,
+  "KERB-PA-PAC-REQUEST": d79_KERB_PA_PAC_REQUEST,
+  "PA-PAC-OPTIONS": d80_PA_PAC_OPTIONS,
+  "PA-FOR-USER": d81_PA_FOR_USER,
+  "PA-S4U-X509-USER": d82_PA_S4U_X509_USER,
+  "PA-PK-AS-REQ": d84_PA_PK_AS_REQ,
+  "AuthPack": d87_AuthPack,
+  "PA-PK-AS-REP": d92_PA_PK_AS_REP,
+  "KDCDHKeyInfo": d94_KDCDHKeyInfo,
+  "KRB5PrincipalName": d95_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": d96_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": d97_TD_INVALID_CERTIFICATES,
 };
 export const encoders = {
   "NegotiationToken": e0_NegotiationToken,
@@ -5157,27 +5204,28 @@ export const encoders = {
   "KRB-ERROR": e51_app_KRB_ERROR,
   "METHOD-DATA": e32_METHOD_DATA,
   "TYPED-DATA": e53_TYPED_DATA,
-  "KRB-SAFE": e55_app_KRB_SAFE,
-  "KRB-SAFE-BODY": e57_KRB_SAFE_BODY,
-  "AS-REP": e58_app_KDC_REP,
-  "TGS-REP": e60_app_KDC_REP,
-  "KDC-REP": e61_app_KDC_REP,
-  "KRB-CRED": e62_app_KRB_CRED,
-  "EncKrbCredPart": e65_app_EncKrbCredPart,
-  "KRB-PRIV": e69_app_KRB_PRIV,
-  "EncKrbPrivPart": e71_app_EncKrbPrivPart,
-  "PA-ENC-TS-ENC": e73_PA_ENC_TS_ENC,
-  "ETYPE-INFO2": e74_ETYPE_INFO2,
-  "ETYPE-INFO": e76_ETYPE_INFO,
-  "KERB-PA-PAC-REQUEST": e78_KERB_PA_PAC_REQUEST,
-  "PA-PAC-OPTIONS": e79_PA_PAC_OPTIONS,
-  "PA-FOR-USER": e80_PA_FOR_USER,
-  "PA-S4U-X509-USER": e81_PA_S4U_X509_USER,
-  "PA-PK-AS-REQ": e83_PA_PK_AS_REQ,
-  "AuthPack": e86_AuthPack,
-  "PA-PK-AS-REP": e91_PA_PK_AS_REP,
-  "KDCDHKeyInfo": e93_KDCDHKeyInfo,
-  "KRB5PrincipalName": e94_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": e95_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": e96_TD_INVALID_CERTIFICATES,
+  "KERB-ERROR-DATA": e55_KERB_ERROR_DATA,
+  "KRB-SAFE": e56_app_KRB_SAFE,
+  "KRB-SAFE-BODY": e58_KRB_SAFE_BODY,
+  "AS-REP": e59_app_KDC_REP,
+  "TGS-REP": e61_app_KDC_REP,
+  "KDC-REP": e62_app_KDC_REP,
+  "KRB-CRED": e63_app_KRB_CRED,
+  "EncKrbCredPart": e66_app_EncKrbCredPart,
+  "KRB-PRIV": e70_app_KRB_PRIV,
+  "EncKrbPrivPart": e72_app_EncKrbPrivPart,
+  "PA-ENC-TS-ENC": e74_PA_ENC_TS_ENC,
+  "ETYPE-INFO2": e75_ETYPE_INFO2,
+  "ETYPE-INFO": e77_ETYPE_INFO,
+  "KERB-PA-PAC-REQUEST": e79_KERB_PA_PAC_REQUEST,
+  "PA-PAC-OPTIONS": e80_PA_PAC_OPTIONS,
+  "PA-FOR-USER": e81_PA_FOR_USER,
+  "PA-S4U-X509-USER": e82_PA_S4U_X509_USER,
+  "PA-PK-AS-REQ": e84_PA_PK_AS_REQ,
+  "AuthPack": e87_AuthPack,
+  "PA-PK-AS-REP": e92_PA_PK_AS_REP,
+  "KDCDHKeyInfo": e94_KDCDHKeyInfo,
+  "KRB5PrincipalName": e95_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": e96_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": e97_TD_INVALID_CERTIFICATES,
 };

@@ -38,3 +38,13 @@ export interface TypedDataEntry {
 
 /** TYPED-DATA ::= SEQUENCE SIZE (1..MAX) OF { data-type, data-value OPTIONAL }. */
 export type TypedData = readonly TypedDataEntry[];
+
+/**
+ * KERB-ERROR-DATA (MS-KILE 2.2.2): the e-data a Windows KDC sends for an
+ * extended error; `dataType` 3 (KERB_ERR_TYPE_EXTENDED) carries a
+ * KERB-EXT-ERROR in `dataValue`.
+ */
+export interface KerbErrorData {
+  readonly dataType: number;
+  readonly dataValue?: Uint8Array;
+}

@@ -30,7 +30,7 @@ const ETYPE_BITS: Readonly<Record<number, number>> = Object.freeze({
 const FAST_SUPPORTED = 0x10000;
 
 /** The msDS-SupportedEncryptionTypes bits the reply states for `server`. */
-export function supportedEnctypesBits(realm: Realm, server: PrincipalEntry): number {
+function supportedEnctypesBits(realm: Realm, server: PrincipalEntry): number {
   let bits = 0;
   for (const etype of server.encTypes) bits |= ETYPE_BITS[etype] ?? 0;
   if (server.kind === 'krbtgt' && realm.policy.fast !== 'none') bits |= FAST_SUPPORTED;

@@ -1,0 +1,24 @@
+/**
+ * The NTSTATUS values (MS-ERREF 2.3.1) a Windows KDC reports in a
+ * KRB-ERROR's KERB-EXT-ERROR (MS-KILE 2.2.1): which one tells a Windows
+ * client, where the Kerberos error code alone cannot, why it was refused.
+ * A leaf registry: only the values krbsim's KDC sends.
+ *
+ * @module
+ */
+
+/** NTSTATUS values, as unsigned 32-bit numbers. */
+export const NtStatus = Object.freeze({
+  /** The account may not be used this way (MS-SFU 3.2.5.2.3: S4U2Proxy evidence not forwardable). */
+  STATUS_ACCOUNT_RESTRICTION: 0xc000006e,
+  /** The account is disabled (or locked out: krbsim does not tell them apart). */
+  STATUS_ACCOUNT_DISABLED: 0xc0000072,
+  /** MS-SFU 3.2.5.2.1: Service 1 may delegate to nothing. */
+  STATUS_NOT_SUPPORTED: 0xc00000bb,
+  /** The account has expired. */
+  STATUS_ACCOUNT_EXPIRED: 0xc0000193,
+  /** MS-SFU 3.2.5.2.3: the target's resource-based list does not name Service 1. */
+  STATUS_NOT_FOUND: 0xc0000225,
+  /** MS-SFU 3.2.5.2.1: Service 1's list does not name the target, or the evidence is not forwardable. */
+  STATUS_NO_MATCH: 0xc0000272,
+} as const);
