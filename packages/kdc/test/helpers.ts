@@ -52,7 +52,7 @@ import {
   KeyUsage,
   stringToKey,
 } from '@krbsim/crypto';
-import { Kdc, type Realm, Realm as RealmClass, type RealmPolicy } from '@krbsim/kdc';
+import { createTrust, Kdc, type Realm, Realm as RealmClass, type RealmPolicy } from '@krbsim/kdc';
 
 /** 2026-01-01T00:00:00Z, where every test clock starts. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -451,3 +451,40 @@ export const paPacOptionsRbcd: PaData = {
   padataType: PaDataType.PA_PAC_OPTIONS,
   padataValue: encodePaPacOptions({ flags: PacOptions['resource-based-constrained-delegation'] }),
 };
+
+/** Re-seal a ticket after changing its EncTicketPart: what someone holding `key` could do. */
+export function reseal(c: Creds, key: Key, f: (e: EncTicketPart) => EncTicketPart): Creds {
+  const etp = f(openTicket(c.ticket, key));
+  const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(etp), { random: clientRandom });
+  return { ...c, ticket: { ...c.ticket, encPart: { ...c.ticket.encPart, cipher } } };
+}
+
+/** The managed instance's SPN in the reference scenario's cloud realm. */
+export const MI_SPN = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+
+/**
+ * The reference trust: KERBEROS.MICROSOFTONLINE.COM trusts CONTOSO.COM (AD, one-way, forest, top-level
+ * name windows.net), alice on-prem (password `pw`), the managed instance's service in the cloud
+ * (`mi-pw`, with `cloudService`'s options); both realms AD with MIT-shaped errors.
+ */
+export function adForestTrust(domainSid: string, cloudService: { okAsDelegate?: boolean } = {}) {
+  const clock = new ManualClock(T0);
+  const onprem = makeRealm('CONTOSO.COM', { krbErrorStyle: 'mit' }, clock, {
+    kind: 'active-directory',
+    domainSid,
+  });
+  const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', { krbErrorStyle: 'mit' }, clock, {
+    kind: 'active-directory',
+  });
+  createTrust({
+    trusting: cloud.realm,
+    trusted: onprem.realm,
+    direction: 'one-way',
+    kind: 'forest',
+    topLevelNames: ['windows.net'],
+  });
+  onprem.realm.addUser('alice', { password: 'pw' });
+  cloud.realm.addService(MI_SPN, { password: 'mi-pw', ...cloudService });
+  const miKey = cloud.realm.keysFor(MI_SPN).find((k) => k.etype === 18)!;
+  return { onprem, cloud, mi: MI_SPN, miKey };
+}

@@ -13,7 +13,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
-import { createTrust, Kdc, type KdcRequestEvent, type Realm } from '@krbsim/kdc';
+import { Kdc, type KdcRequestEvent, type Realm } from '@krbsim/kdc';
 import {
   decodePac,
   encodePac,
@@ -35,6 +35,7 @@ import {
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 import {
+  adForestTrust,
   asReq,
   type Creds,
   clientRandom,
@@ -47,6 +48,7 @@ import {
   pacRequest,
   paForUser,
   repOf,
+  reseal,
   T0,
   tgsGet,
   tgsReq,
@@ -83,13 +85,6 @@ const krbtgtKey = (realm: Realm): Key => realm.krbtgt.keys.find((k) => k.key.ety
 const pacOf = (etp: EncTicketPart): Uint8Array => findPac(etp.authorizationData)!.pac;
 const sids = (bytes: Uint8Array): string[] =>
   validationInfoSids(getPacBuffer(decodePac(bytes), PacBufferType.LOGON_INFO)!).map((s) => formatSid(s.sid));
-
-/** Re-seal a TGT after changing its EncTicketPart: what someone holding the key could do. */
-function reseal(c: Creds, key: Key, f: (e: EncTicketPart) => EncTicketPart): Creds {
-  const etp = f(openTicket(c.ticket, key));
-  const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(etp), { random: clientRandom });
-  return { ...c, ticket: { ...c.ticket, encPart: { ...c.ticket.encPart, cipher } } };
-}
 
 describe('PAC in AS', () => {
   it("puts alice's SIDs in the TGT, signed with the krbtgt key, as a DC does", () => {
@@ -512,27 +507,7 @@ describe('PAC across a trust', () => {
    * The reference scenario's trust: KERBEROS.MICROSOFTONLINE.COM trusts the on-prem AD
    * (one-way, forest), alice on-prem, the managed instance's service in the cloud realm.
    */
-  function forestTrust() {
-    const clock = new ManualClock(T0);
-    const onprem = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, {
-      kind: 'active-directory',
-      domainSid: SID,
-    });
-    const cloud = makeRealm('KERBEROS.MICROSOFTONLINE.COM', { krbErrorStyle: 'mit' }, clock, {
-      kind: 'active-directory',
-    });
-    createTrust({
-      trusting: cloud.realm,
-      trusted: onprem.realm,
-      direction: 'one-way',
-      kind: 'forest',
-      topLevelNames: ['windows.net'],
-    });
-    onprem.realm.addUser('alice', { password: 'pw' });
-    const mi = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
-    cloud.realm.addService(mi, { password: 'mi-pw' });
-    return { onprem, cloud, mi };
-  }
+  const forestTrust = () => adForestTrust(SID);
 
   it('filters SIDs the trusted domain may not speak for, and re-signs for the trusting realm', () => {
     const { onprem, cloud, mi } = forestTrust();
