@@ -203,10 +203,12 @@ function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: n
 }
 
 /** Whether `list` (msDS-AllowedToActOnBehalfOfOtherIdentity) names the requester, by any of its names when local. */
-function namesRequester(list: readonly QualifiedName[], p: S4uProxy): boolean {
+function namesRequester(list: readonly QualifiedName[], p: S4uProxy, caseInsensitive: boolean): boolean {
   const names =
     p.requester !== undefined ? [p.requester.name, ...p.requester.aliases] : [p.requesterName.name];
-  return list.some((q) => q.realm === p.requesterName.realm && names.some((m) => sameName(q.name, m)));
+  return list.some(
+    (q) => q.realm === p.requesterName.realm && names.some((m) => sameName(q.name, m, caseInsensitive)),
+  );
 }
 
 /**
@@ -243,8 +245,13 @@ export function checkS4uProxy(
   p: S4uProxy,
   target: PrincipalEntry,
   sname: PrincipalName,
-  resourceBasedAsked: boolean,
+  opts: {
+    readonly resourceBasedAsked: boolean;
+    /** Names in the lists match without regard to case (AD: `caseInsensitiveNames`). */
+    readonly caseInsensitiveNames: boolean;
+  },
 ): 'constrained' | 'resource-based' {
+  const { resourceBasedAsked, caseInsensitiveNames } = opts;
   const forwardable = (p.evidence.flags & TicketFlags.forwardable) !== 0;
   const who = formatPrincipal(p.requesterName.name, p.requesterName.realm);
   const to = formatPrincipal(target.name, target.realm);
@@ -259,7 +266,7 @@ export function checkS4uProxy(
   // Across a trust only the target's list can allow it (MS-SFU 3.2.5.2.1 is for one realm).
   // The NTSTATUS of each refusal is MS-SFU's (3.2.5.2.1 and 3.2.5.2.3).
   const classic = p.requester?.allowedToDelegateTo ?? [];
-  if (classic.some((n) => sameName(n, sname))) {
+  if (classic.some((n) => sameName(n, sname, caseInsensitiveNames))) {
     if (forwardable) return 'constrained';
     if (!resourceBasedAsked) {
       proxyFail(
@@ -275,7 +282,7 @@ export function checkS4uProxy(
       classic.length === 0 ? NtStatus.STATUS_NOT_SUPPORTED : NtStatus.STATUS_NO_MATCH,
     );
   }
-  if (namesRequester(target.allowedToActOnBehalfOf, p)) return 'resource-based';
+  if (namesRequester(target.allowedToActOnBehalfOf, p, caseInsensitiveNames)) return 'resource-based';
   return proxyFail(
     ErrorCode.KDC_ERR_BADOPTION,
     `S4U2Proxy: ${who} may not delegate to ${to} (neither its allowed-to-delegate-to list nor the target's resource-based list names it)`,

@@ -523,7 +523,10 @@ function issue(
       );
     } else {
       const rbcd = PacOptions['resource-based-constrained-delegation'];
-      checkS4uProxy(proxy, s, server.sname, ((pacOptions ?? 0) & rbcd) !== 0);
+      checkS4uProxy(proxy, s, server.sname, {
+        resourceBasedAsked: ((pacOptions ?? 0) & rbcd) !== 0,
+        caseInsensitiveNames: policy.caseInsensitiveNames,
+      });
     }
   }
   if (s.kind !== 'krbtgt' && s.disabled) {

@@ -329,6 +329,15 @@ describe('S4U2Proxy', () => {
     expect(errorOf(proxy(setup(both), SQL, false)).eText).toContain('the evidence ticket is not forwardable');
   });
 
+  it('matches the allowed-to-delegate-to SPN without regard to case in an AD realm, as AD compares names', () => {
+    const l = setup({ trusted: true, allowedTo: [SQL.toUpperCase()] });
+    expect(decodeTgsRep(proxy(l)).cname.nameString).toEqual(['alice']);
+    // Where names match exactly (an MIT realm's rule, set here on the same realm), it does not match.
+    const exact = setup({ trusted: true, allowedTo: [SQL.toUpperCase()] });
+    exact.realm.policy.caseInsensitiveNames = false;
+    expect(errorOf(proxy(exact, SQL, false)).errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+
   it("says why in a Windows KDC's NTSTATUS (MS-SFU 3.2.5.2.1, 3.2.5.2.3): NOT_SUPPORTED, NO_MATCH, NOT_FOUND", () => {
     const status = (l: ReturnType<typeof setup>, rbcdBit = true) => {
       l.realm.policy.krbErrorStyle = 'active-directory';
