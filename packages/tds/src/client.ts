@@ -127,6 +127,7 @@ export interface TdsClient {
   readonly encryption: 'none' | 'login-only' | 'full';
   /** The TLS protocol in use (`TLSv1.2`), when there is TLS. */
   readonly tlsProtocol: string | undefined;
+  /** Log in; a refused login (an ERROR instead of LOGINACK) closes the connection. */
   login(init: TdsClientLogin): Promise<TdsLoginResult>;
   batch(sqlText: string): Promise<TdsBatchResult>;
   /** Resolves when the server has closed the connection (or {@link close} was called). */
@@ -209,6 +210,10 @@ class ClientConnection implements TdsClient {
       }),
     );
     const reply = await this.#next('PRELOGIN response');
+    // Section 3.2.5.1: the answer to PRELOGIN is a table response. (connectTds closes on the throw.)
+    if (reply.type !== TdsPacketType.TABULAR_RESULT) {
+      throw new TdsError('unexpected', 'packet.Type', `0x${reply.type.toString(16)} in answer to PRELOGIN`);
+    }
     this.prelogin = decodePrelogin(reply.payload);
     const answer = this.prelogin.encryption ?? Encryption.NOT_SUP;
     const refuse = (why: string) => {
@@ -312,7 +317,11 @@ class ClientConnection implements TdsClient {
           packetSize: this.#packetSize,
         };
       }
-      if (error !== undefined) return { ok: false, tokens, error };
+      if (error !== undefined) {
+        // Section 3.2.5.5: a failed login ends the connection; the client closes it, not waiting for the server.
+        this.close();
+        return { ok: false, tokens, error };
+      }
       if (sspi?.type !== 'SSPI') {
         throw new TdsError('unexpected', 'login response', 'neither LOGINACK, ERROR nor SSPI');
       }

@@ -248,6 +248,28 @@ describe('connectTds refuses a server that breaks the protocol', () => {
     await until(() => garbled.closes() === 1);
   });
 
+  it('refuses a PRELOGIN answer in a packet other than TABULAR_RESULT, and closes', async () => {
+    // Section 3.2.5.1: the answer is a table response (0x04), however well its payload decodes.
+    for (const [type, text] of [
+      [TdsPacketType.PRELOGIN, '0x12'],
+      [TdsPacketType.SQL_BATCH, '0x1'],
+    ] as const) {
+      const s = await scripted(() =>
+        encodePackets(
+          type,
+          encodePrelogin({
+            version: { major: 16, minor: 0, build: 4100, subBuild: 1 },
+            encryption: Encryption.NOT_SUP,
+          }),
+        ),
+      );
+      expect(await why(connectTds({ port: s.port, encryption: 'not-supported' }))).toBe(
+        `unexpected packet.Type: ${text} in answer to PRELOGIN`,
+      );
+      await until(() => s.closes() === 1);
+    }
+  });
+
   it('rejects a port out of range with the RangeError of node:net, nothing else', async () => {
     await expect(connectTds({ port: 70_000 })).rejects.toThrow(RangeError);
   });
@@ -335,6 +357,28 @@ describe('connectTds refuses a server that breaks the protocol', () => {
     closers.push(() => c.close());
     const r = await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
     expect(!r.ok && r.error.number).toBe(18456);
+  });
+
+  it('closes its connection after a refused login, without waiting for the server to', async () => {
+    // Section 3.2.5.5: this server sends the ERROR and DONE, then holds the connection open.
+    const refusal = tokensAnswer([
+      {
+        type: 'ERROR',
+        ...loginFailed('CONTOSO\\bob'),
+        serverName: 'mi1',
+        procName: '',
+        lineNumber: 1,
+      },
+      { ...DONE, status: DoneStatus.ERROR },
+    ]);
+    const s = await scripted((_, n) => (n === 0 ? preloginAnswer(Encryption.NOT_SUP) : refusal));
+    const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+    closers.push(() => c.close());
+    const r = await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    expect(!r.ok && [r.error.number, r.error.class, r.error.state]).toEqual([18456, 14, 1]);
+    await until(() => s.closes() === 1);
+    await c.closed;
+    expect(s.seen.map((m) => m.type)).toEqual([TdsPacketType.PRELOGIN, TdsPacketType.LOGIN7]);
   });
 
   it('fails the request that waits with a closed TdsError when the server resets the connection', async () => {

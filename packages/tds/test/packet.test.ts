@@ -79,6 +79,41 @@ describe('encodePackets and PacketReader', () => {
     expect(reader.push(ignored)[0]!.status).toBe(TdsPacketStatus.IGNORE);
   });
 
+  it('ignores status bits the spec does not define: the message reads, the first packet reports them', () => {
+    // Section 2.2.3.1.2 defines 0x01 (EOM), 0x02 (IGNORE), 0x08 and 0x10; 0x04, 0x20, 0x40, 0x80 are not.
+    const undefinedBits = 0x04 | 0x20 | 0x40 | 0x80;
+    const packet = (status: number, payload: number[], packetId: number) =>
+      Uint8Array.from([
+        ...encodePacketHeader({
+          type: TdsPacketType.SQL_BATCH,
+          status,
+          length: 8 + payload.length,
+          spid: 0,
+          packetId,
+          window: 0,
+        }),
+        ...payload,
+      ]);
+    const reader = new PacketReader({ maxPacket: 100, maxMessage: 1000 });
+    // Without EOM the message goes on, whatever else is set.
+    expect(reader.push(packet(undefinedBits, [1, 2], 1))).toEqual([]);
+    expect(reader.buffered).toBe(10);
+    expect(reader.push(packet(undefinedBits | TdsPacketStatus.EOM, [3], 2))).toEqual([
+      { type: TdsPacketType.SQL_BATCH, payload: Uint8Array.of(1, 2, 3), status: undefinedBits, spid: 0 },
+    ]);
+    // A later packet's bits are not the message's (only IGNORE is taken from the last).
+    expect(
+      reader.push(
+        Uint8Array.from([...packet(0, [4], 1), ...packet(undefinedBits | TdsPacketStatus.EOM, [5], 2)]),
+      ),
+    ).toEqual([{ type: TdsPacketType.SQL_BATCH, payload: Uint8Array.of(4, 5), status: 0, spid: 0 }]);
+    // One packet with every bit set: EOM cleared, the rest reported.
+    expect(reader.push(packet(0xff, [6], 1))).toEqual([
+      { type: TdsPacketType.SQL_BATCH, payload: Uint8Array.of(6), status: 0xfe, spid: 0 },
+    ]);
+    expect(reader.buffered).toBe(0);
+  });
+
   it('refuses oversized packets and messages, empty packets past the bound, and a type change mid-message', () => {
     const r = () => new PacketReader({ maxPacket: 100, maxMessage: 150 });
     // Refused from the header alone: no need to wait for 200 bytes that may never come.

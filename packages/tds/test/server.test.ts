@@ -9,6 +9,7 @@ import { connect as tlsConnect } from 'node:tls';
 import {
   connectTds,
   DoneStatus,
+  decodePacketHeader,
   decodePrelogin,
   decodeTokens,
   Encryption,
@@ -28,9 +29,11 @@ import {
   type TdsAuthResult,
   type TdsClient,
   type TdsExchange,
+  type TdsMessage,
   TdsPacketStatus,
   TdsPacketType,
   TdsVersion,
+  untrustedDomain,
 } from '@krbsim/tds';
 import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -87,18 +90,39 @@ async function client(port: number, encryption: 'on' | 'off' | 'not-supported' =
 
 const GSS = Uint8Array.of(0x60, 0x00);
 
-/** A raw socket: bytes in, whole messages out, and when it closed (`allowHalfOpen`: it stays open after the server's end). */
+/**
+ * A raw socket: bytes in, whole messages out (each with its packets as they came), and when it closed
+ * (`allowHalfOpen`: it stays open after the server's end).
+ */
 async function raw(port: number, options: { allowHalfOpen?: boolean } = {}) {
   const socket: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: options.allowHalfOpen ?? false });
   closers.push(() => socket.destroy());
   await new Promise<void>((r) => socket.once('connect', () => r()));
-  const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
-  const messages: Array<{ type: number; payload: Uint8Array }> = [];
+  const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 }, { keepPackets: true });
+  const messages: TdsMessage[] = [];
   socket.on('data', (d) => messages.push(...reader.push(new Uint8Array(d))));
   socket.on('error', () => {});
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
   return { send: (b: Uint8Array) => socket.write(b), messages, closed, socket };
 }
+
+/** The Length of each packet of a message that `raw` read. */
+function packetLengths(m: TdsMessage): number[] {
+  const lengths: number[] = [];
+  for (let at = 0; at < m.packets!.length; at += lengths.at(-1)!) {
+    lengths.push(decodePacketHeader(m.packets!, at).length);
+  }
+  return lengths;
+}
+
+/** An ERROR token as a client reads it from the listener `mi1`. */
+const errorFromMi1 = (e: { number: number; state: number; class: number; msgText: string }) => ({
+  type: 'ERROR',
+  ...e,
+  serverName: 'mi1',
+  procName: '',
+  lineNumber: 1,
+});
 
 const preloginOffering = (encryption: number) =>
   encodePackets(
@@ -230,6 +254,74 @@ describe('serveTds: logins in each encryption mode', () => {
       expect(log.some((l) => l.includes('logged in as CONTOSO\\alice'))).toBe(true);
     });
   }
+
+  it('answers PRELOGIN in a TABULAR_RESULT packet: VERSION, ENCRYPTION, INSTOPT 0x00, THREADID empty, MARS 0, nothing else', async () => {
+    const { server: clear } = await listenClear();
+    const { server: tls } = await listen({ version: { major: 15, minor: 0, build: 2000, subBuild: 5 } });
+    for (const [port, offer, version, encryption] of [
+      [clear.port, Encryption.NOT_SUP, { major: 16, minor: 0, build: 4100, subBuild: 1 }, Encryption.NOT_SUP],
+      [tls.port, Encryption.ON, { major: 15, minor: 0, build: 2000, subBuild: 5 }, Encryption.ON],
+    ] as const) {
+      const s = await raw(port);
+      s.send(preloginOffering(offer));
+      await until(() => s.messages.length === 1);
+      expect([s.messages[0]!.type, s.messages[0]!.spid]).toEqual([TdsPacketType.TABULAR_RESULT, 0]);
+      // Section 2.2.6.5: the server's INSTOPT is one byte, 0x00 (valid); its THREADID is sent empty.
+      expect(decodePrelogin(s.messages[0]!.payload)).toStrictEqual({
+        version,
+        encryption,
+        instance: Uint8Array.of(0x00),
+        threadId: null,
+        mars: 0,
+      });
+    }
+  });
+
+  it('answers a login with the ENVCHANGEs SQL Server sends, in its order: database, collation, language, packet size', async () => {
+    const { server } = await listenClear();
+    const s = await raw(server.port);
+    s.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => s.messages.length === 1);
+    s.send(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS, packetSize: 8000 })));
+    await until(() => s.messages.length === 2);
+    const info = (number: number, state: number, msgText: string) => ({
+      type: 'INFO',
+      number,
+      state,
+      class: 0,
+      msgText,
+      serverName: 'mi1',
+      procName: '',
+      lineNumber: 1,
+    });
+    // Section 2.2.7.9: database and language are B_VARCHAR, the collation B_VARBYTE (5 bytes, no old value).
+    expect(decodeTokens(s.messages[1]!.payload)).toEqual([
+      { type: 'SSPI', token: Uint8Array.of(0x6f, 0x02, 0x01, 0x00) },
+      { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: 'master', oldValue: 'master' },
+      info(5701, 2, "Changed database context to 'master'."),
+      {
+        type: 'ENVCHANGE',
+        envType: EnvChangeType.SQL_COLLATION,
+        newValue: Uint8Array.of(0x09, 0x04, 0xd0, 0x00, 0x34),
+        oldValue: new Uint8Array(0),
+      },
+      { type: 'ENVCHANGE', envType: EnvChangeType.LANGUAGE, newValue: 'us_english', oldValue: '' },
+      info(5703, 1, 'Changed language setting to us_english.'),
+      {
+        type: 'LOGINACK',
+        interface: 1,
+        tdsVersion: TdsVersion.V7_4,
+        progName: 'Microsoft SQL Server',
+        progVersion: { major: 16, minor: 0, build: 4100 },
+      },
+      { type: 'ENVCHANGE', envType: EnvChangeType.PACKET_SIZE, newValue: '8000', oldValue: '4096' },
+      { type: 'DONE', status: DoneStatus.FINAL, curCmd: 0, rowCount: 0 },
+    ]);
+    // The collation ENVCHANGE as it goes on the wire: 0xE3, Length 8 (little-endian), type 7,
+    // NewValue of 5 bytes, an empty OldValue.
+    const collation = [0xe3, 0x08, 0x00, 0x07, 0x05, 0x09, 0x04, 0xd0, 0x00, 0x34, 0x00];
+    expect(Buffer.from(s.messages[1]!.payload).indexOf(Buffer.from(collation))).toBeGreaterThan(0);
+  });
 
   it('sends the FEATUREEXTACK a FeatureExt asks for (acknowledging none), after LOGINACK', async () => {
     const { server } = await listen();
@@ -365,6 +457,35 @@ describe('serveTds: refusals', () => {
       optionFlags2: 0x80,
     });
     expect(!empty.ok && empty.error.number).toBe(18452);
+  });
+
+  it('sends 18452 and 18456 as SQL Server does: class 14, state 1, the product text, then DONE with DONE_ERROR', async () => {
+    const { server } = await listen({
+      // 0x02...: a token this authenticator finds untrusted (as a ticket that does not verify is).
+      authenticate: (request) =>
+        request.sspi[0] === 0x02 ? { kind: 'refused', error: untrustedDomain() } : acceptGss(request),
+    });
+    const untrusted = errorFromMi1({
+      number: 18452,
+      state: 1,
+      class: 14,
+      msgText:
+        'Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.',
+    });
+    const failed = (user: string) =>
+      errorFromMi1({ number: 18456, state: 1, class: 14, msgText: `Login failed for user '${user}'.` });
+    for (const [login, error] of [
+      [{ sspi: new Uint8Array(0), optionFlags2: 0x80 }, untrusted], // integrated security, no token
+      [{ sspi: Uint8Array.of(0x02, 0x00) }, untrusted], // refused by the authenticator
+      [{ sspi: new Uint8Array(0), userName: 'sa', password: 'pw' }, failed('sa')], // SQL authentication
+      [{ sspi: Uint8Array.of(0x01), userName: 'CONTOSO\\carol' }, failed('CONTOSO\\carol')],
+    ] as const) {
+      const c = await client(server.port);
+      const r = await c.login(login);
+      expect(r.ok).toBe(false);
+      expect(r.tokens).toEqual([error, { type: 'DONE', status: DoneStatus.ERROR, curCmd: 0, rowCount: 0 }]);
+      await c.closed;
+    }
   });
 
   it('turns an exception in authenticate into 18456, reports it, and serves on', async () => {
@@ -574,6 +695,76 @@ describe('serveTds: the session', () => {
     ]);
     expect(decodeTokens(exchanges[5]!.reply!.subarray(8))).toEqual(ignored); // one packet: its header, the DONE
     expect(log.filter((l) => l.endsWith('ignored: a message of type 0x1 with IGNORE set'))).toHaveLength(2);
+  });
+
+  it('negotiates LOGIN7 PacketSize within 512 to 32767 (0: the default 4096): its ENVCHANGE, and every packet after login', async () => {
+    const { server } = await listenClear();
+    // An answer longer than the largest packet: five NVARCHAR(4000) values, over 40 000 bytes.
+    const wide = encodeSqlBatch(
+      `SELECT ${Array(5)
+        .fill(`'${'x'.repeat(4000)}'`)
+        .join(', ')}`,
+    );
+    for (const [asked, size] of [
+      [0, 4096],
+      [1, 512],
+      [511, 512],
+      [512, 512],
+      [8000, 8000],
+      [32767, 32767],
+      [32768, 32767],
+      [0xffffffff, 32767],
+    ] as const) {
+      const s = await raw(server.port);
+      s.send(preloginOffering(Encryption.NOT_SUP));
+      await until(() => s.messages.length === 1);
+      s.send(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS, packetSize: asked })));
+      await until(() => s.messages.length === 2);
+      const envChanges = decodeTokens(s.messages[1]!.payload).filter(
+        (t) => t.type === 'ENVCHANGE' && t.envType === EnvChangeType.PACKET_SIZE,
+      );
+      expect(envChanges).toEqual([
+        { type: 'ENVCHANGE', envType: EnvChangeType.PACKET_SIZE, newValue: String(size), oldValue: '4096' },
+      ]);
+      // The server reads packets of that size, and cuts its answer into them: all full but the last.
+      s.send(encodePackets(TdsPacketType.SQL_BATCH, wide, { packetSize: size }));
+      await until(() => s.messages.length === 3);
+      const answer = s.messages[2]!;
+      expect(decodeTokens(answer.payload).find((t) => t.type === 'ROW')).toEqual({
+        type: 'ROW',
+        values: Array(5).fill('x'.repeat(4000)),
+      });
+      const room = size - 8;
+      const full = Math.ceil(answer.payload.length / room) - 1;
+      expect(full).toBeGreaterThan(0);
+      expect(packetLengths(answer)).toEqual([
+        ...Array(full).fill(size),
+        answer.payload.length - full * room + 8,
+      ]);
+      // A packet one byte longer is refused.
+      s.send(encodePackets(TdsPacketType.SQL_BATCH, wide, { packetSize: size + 1 }));
+      await s.closed;
+      const [error] = decodeTokens(s.messages[3]!.payload);
+      expect(error?.type === 'ERROR' && [error.number, error.msgText]).toEqual([
+        4014,
+        `A fatal error occurred while reading the input stream from the network. The session will be terminated (too-large: packet.Length: ${size + 1} bytes is more than ${size}).`,
+      ]);
+    }
+  });
+
+  it('answers a batch whose packets carry status bits the spec does not define as any other', async () => {
+    const { s, next } = await session();
+    // Section 2.2.3.1.2 defines 0x01, 0x02, 0x08 and 0x10; 0x04, 0x20, 0x40 and 0x80 are set here.
+    s.send(
+      encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch(`SELECT '${'y'.repeat(600)}'`), {
+        packetSize: 512,
+        status: 0xe4,
+      }),
+    );
+    const t = await next(3);
+    expect(t.map((x) => x.type)).toEqual(['COLMETADATA', 'ROW', 'DONE']);
+    expect(t[1]).toEqual({ type: 'ROW', values: ['y'.repeat(600)] });
+    expect(t[2]).toEqual({ type: 'DONE', status: DoneStatus.COUNT, curCmd: 0xc1, rowCount: 1 });
   });
 
   it('changes database on USE master with ENVCHANGE and INFO 5701; refuses another with 911', async () => {
@@ -892,6 +1083,54 @@ describe('serveTds: robustness', () => {
     );
     expect(asked).toBe(1);
     expect(log.some((l) => l.includes('logged in'))).toBe(false);
+  });
+
+  it('answers a message other than SSPI while an SSPI continuation is due with ERROR 4014 naming it, and closes', async () => {
+    const legs: number[] = [];
+    // Manual timers: the login deadline does not fire, so only the refusal can close the connection.
+    const { server, log } = await listenClear({
+      timers: new ManualTimers(),
+      authenticate: ({ leg }) => {
+        legs.push(leg);
+        return leg === 1
+          ? { kind: 'continue', responseToken: Uint8Array.of(0xa1, 0x01) }
+          : { kind: 'accepted', session: { login: 'CONTOSO\\alice' } };
+      },
+    });
+    for (const [wrong, type] of [
+      [encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 1')), '0x01'],
+      [encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })), '0x10'],
+      [encodePackets(TdsPacketType.ATTENTION, new Uint8Array(0)), '0x06'],
+    ] as const) {
+      legs.length = 0;
+      const s = await raw(server.port);
+      s.send(preloginOffering(Encryption.NOT_SUP));
+      await until(() => s.messages.length === 1);
+      s.send(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })));
+      await until(() => s.messages.length === 2);
+      expect(decodeTokens(s.messages[1]!.payload)).toEqual([
+        { type: 'SSPI', token: Uint8Array.of(0xa1, 0x01) },
+      ]);
+      s.send(wrong);
+      const detail = `unexpected: packet.Type: ${type} where 0x11 may come`;
+      await until(() => log.some((l) => l.endsWith(`closing: ${detail}`)));
+      await s.closed;
+      expect(s.messages).toHaveLength(3);
+      expect(decodeTokens(s.messages[2]!.payload)).toEqual([
+        errorFromMi1({
+          number: 4014,
+          state: 1,
+          class: 20,
+          msgText: `A fatal error occurred while reading the input stream from the network. The session will be terminated (${detail}).`,
+        }),
+        { type: 'DONE', status: DoneStatus.ERROR, curCmd: 0, rowCount: 0 },
+      ]);
+      expect(legs).toEqual([1]); // the wrong message never reached authenticate as a leg
+      expect(log.filter((l) => l.endsWith(`protocol error: ${detail}`))).toHaveLength(1);
+    }
+    expect(log.some((l) => l.includes('logged in'))).toBe(false);
+    const good = await client(server.port, 'not-supported');
+    expect((await good.login({ sspi: GSS, next: () => GSS })).ok).toBe(true);
   });
 
   it('drops the outcome of a LOGIN7 a protocol error overtook, a failure of authenticate too', async () => {
