@@ -176,7 +176,7 @@ function answerAs(
 
   // Account checks, in MIT's order (validate_as_request).
   if (c.accountExpires !== undefined && c.accountExpires <= now)
-    fail(ErrorCode.KDC_ERR_NAME_EXP, 'the client account has expired');
+    fail(policy.accountExpiredCode, 'the client account has expired', NtStatus.STATUS_ACCOUNT_EXPIRED);
   const isChangePw = s.name.nameString[0] === 'kadmin' && s.name.nameString[1] === 'changepw';
   if (c.passwordExpires !== undefined && c.passwordExpires <= now && !isChangePw) {
     fail(ErrorCode.KDC_ERR_KEY_EXPIRED, 'the password has expired; change it');

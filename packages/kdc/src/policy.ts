@@ -145,6 +145,13 @@ export interface RealmPolicy {
    */
   ticketDecryptFailureCode: number;
   /**
+   * The code for a client whose account has expired (AS and S4U2Self):
+   * KDC_ERR_NAME_EXP as MIT's KDC answers; KDC_ERR_CLIENT_REVOKED with
+   * STATUS_ACCOUNT_EXPIRED as a Windows DC does (MS-KILE 3.3.5.6.3). Default:
+   * MIT's; `active-directory` realms: AD's.
+   */
+  accountExpiredCode: number;
+  /**
    * Put a PAC (MS-PAC) in the tickets this realm issues, built from its
    * directory, verified and re-signed in every TGS exchange. Default false
    * (no PAC); `active-directory` realms: true, as every Windows DC does.
@@ -253,6 +260,7 @@ export function defaultPolicy(): RealmPolicy {
     krbErrorStyle: 'mit',
     rc4SaltInEtypeInfo: true,
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
+    accountExpiredCode: ErrorCode.KDC_ERR_NAME_EXP,
     issuePac: false,
     requirePac: false,
     pacInEveryTgt: false,
@@ -282,6 +290,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   krbErrorStyle: 'active-directory',
   rc4SaltInEtypeInfo: false,
   ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
+  accountExpiredCode: ErrorCode.KDC_ERR_CLIENT_REVOKED,
   issuePac: true,
   requirePac: true,
   pacInEveryTgt: true,

@@ -36,7 +36,7 @@ export interface PrincipalEntry {
   requiresPreauth: boolean;
   /** Locked or disabled: KDC_ERR_CLIENT_REVOKED (as a client), KDC_ERR_SERVICE_REVOKED (as a server). */
   disabled: boolean;
-  /** Account expiry, ms since the epoch: KDC_ERR_NAME_EXP after it. */
+  /** Account expiry, ms since the epoch: the policy's `accountExpiredCode` after it (MIT: KDC_ERR_NAME_EXP). */
   accountExpires?: number;
   /** Password expiry, ms since the epoch: KDC_ERR_KEY_EXPIRED after it; sent as key-expiration. */
   passwordExpires?: number;

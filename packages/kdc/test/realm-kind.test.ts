@@ -231,6 +231,20 @@ describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1,
     expect(m.eText).toContain('disabled or locked out');
   });
 
+  it('an expired account: CLIENT_REVOKED with STATUS_ACCOUNT_EXPIRED in an AD realm (MS-KILE 3.3.5.6.3), NAME_EXP in an MIT realm', () => {
+    const refusal = (kind: RealmKind) => {
+      const l = lab(kind);
+      l.realm.lookup('alice')!.accountExpires = T0 - 1;
+      return errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'alice', padata: [encTimestamp(key, T0)] })));
+    };
+    const ad = refusal('active-directory');
+    expect(ad.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(ntStatusOf(ad.eData)).toBe(0xc0000193);
+    const mit = refusal('mit');
+    expect(mit.errorCode).toBe(ErrorCode.KDC_ERR_NAME_EXP);
+    expect(mit.eData).toBeUndefined();
+  });
+
   it('and a TGT checked again after 20 minutes: disabled, then expired (STATUS_ACCOUNT_EXPIRED)', () => {
     const l = lab('active-directory');
     l.realm.addService('HTTP/web.contoso.com');

@@ -16,8 +16,8 @@
  *   it (the USE_REPLY_KEY_USAGE option), 26 otherwise.
  *
  * A user of this realm must exist here, and pass a logon's account checks
- * (KDC_ERR_NAME_EXP, KDC_ERR_KEY_EXPIRED, KDC_ERR_CLIENT_REVOKED, as MIT's
- * KDC checks them); a user of another realm is left to
+ * (`accountExpiredCode`, KDC_ERR_KEY_EXPIRED, KDC_ERR_CLIENT_REVOKED, in MIT's
+ * order); a user of another realm is left to
  * the exchange, which serves it across a direct trust or refuses it
  * (`s4u-cross-realm.ts`). A certificate-only S4UUserID (no cname) is
  * refused with KDC_ERR_PADATA_TYPE_NOSUPP: never ignored.
@@ -38,6 +38,7 @@ import { concatBytes, ErrorCode, isKerberosError } from '@krbsim/core';
 import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { findClient } from '../find-client';
 import { KdcError } from '../krb-error';
+import { NtStatus } from '../nt-status';
 import type { PrincipalEntry } from '../principal-db';
 import type { TgsPadataHandler, TgsRequestState } from './handler';
 
@@ -102,7 +103,9 @@ function resolveUser(
   // order (its KDC runs validate_as_request on the impersonated client).
   const who = formatPrincipal(cname, realm.name);
   if (user.accountExpires !== undefined && user.accountExpires <= state.now) {
-    throw new KdcError(ErrorCode.KDC_ERR_NAME_EXP, `S4U2Self: the account of ${who} has expired`);
+    throw new KdcError(realm.policy.accountExpiredCode, `S4U2Self: the account of ${who} has expired`, {
+      ntStatus: NtStatus.STATUS_ACCOUNT_EXPIRED,
+    });
   }
   if (user.passwordExpires !== undefined && user.passwordExpires <= state.now) {
     throw new KdcError(ErrorCode.KDC_ERR_KEY_EXPIRED, `S4U2Self: the password of ${who} has expired`);
@@ -111,6 +114,7 @@ function resolveUser(
     throw new KdcError(
       ErrorCode.KDC_ERR_CLIENT_REVOKED,
       `S4U2Self: the account of ${who} is disabled or locked out`,
+      { ntStatus: NtStatus.STATUS_ACCOUNT_DISABLED },
     );
   }
   return { user, crealm: realm.name };
