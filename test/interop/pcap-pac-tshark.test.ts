@@ -5,6 +5,9 @@
  * the PACs: no malformed packet, no expert error, Wireshark verifies the
  * server, KDC and ticket signatures, and it shows the user's SID and
  * groups, the referral's sIDHistory and the filtered service ticket without it.
+ * It also reads the other Windows-only fields krbsim writes: PA-SUPPORTED-ENCTYPES
+ * in the encrypted replies, and the NTSTATUS (KERB-EXT-ERROR) of a disabled
+ * user's KRB-ERROR.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -47,6 +50,10 @@ async function capture() {
   const pc = lab.azureAdJoinedClient(alice);
   await pc.signIn();
   mi.accept((await pc.initSecurityContext(mi.spn)).token);
+  // bob, disabled: the on-prem DC refuses his logon with CLIENT_REVOKED and an NTSTATUS.
+  const bob = lab.onPrem.addUser('bob', { password: 'correct horse battery staple' });
+  lab.onPrem.realm.lookup('bob')!.disabled = true;
+  await expect(lab.adJoinedClient(bob).initSecurityContext(mi.spn)).rejects.toThrow();
 
   const entries: KeytabEntry[] = [];
   const seen = new Set<string>();
@@ -147,5 +154,48 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
       'Verified Ticket checksum 16 keytype 18 using keytab principal krbtgt/KERBEROS.MICROSOFTONLINE.COM@KERBEROS.MICROSOFTONLINE.COM',
     );
     expect(out).not.toMatch(/checksum .*(failed|Invalid|Bad)/i);
+  });
+
+  it('reads the Windows-only fields: PA-SUPPORTED-ENCTYPES in the encrypted replies, the NTSTATUS of a KRB-ERROR', async () => {
+    const c = await capture();
+    const decrypt = ['-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${c.keytab}`];
+    const fields = await runTool(tools.tshark!, [
+      '-r',
+      c.pcap,
+      ...decrypt,
+      '-Y',
+      'kerberos.supported_entypes || kerberos.error_code == 18',
+      '-T',
+      'fields',
+      '-E',
+      'aggregator=|',
+      '-e',
+      'kerberos.msg_type',
+      '-e',
+      'kerberos.supported_entypes',
+      '-e',
+      'kerberos.error_code',
+      '-e',
+      'kerberos.smb.nt_status',
+      '-e',
+      'kerberos.ext_error.flags',
+    ]);
+    expect(fields.code, fields.stderr).toBe(0);
+    const rows = fields.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    // Every canonicalized reply states its server's etypes as msDS-SupportedEncryptionTypes bits: here the
+    // three TGS-REPs (the referral, and the instance's ticket in each flow), AES256 only (0x10).
+    const replies = rows.filter((r) => r[0] === '11' || r[0] === '13');
+    expect(replies.map((r) => [r[0], r[1]])).toEqual([
+      ['13', '0x00000010'],
+      ['13', '0x00000010'],
+      ['13', '0x00000010'],
+    ]);
+    // bob's refusal: KDC_ERR_CLIENT_REVOKED with STATUS_ACCOUNT_DISABLED, KERB-EXT-ERROR flags 1.
+    const revoked = rows.filter((r) => r[0] === '30');
+    expect(revoked).toHaveLength(1);
+    expect(revoked[0]!.slice(2)).toEqual(['18', '0xc0000072', '0x00000001']);
   });
 });
