@@ -88,37 +88,49 @@ async function capture() {
   };
 }
 
+/** tshark's `fields` of the packets `filter` selects in the decrypted capture, a row each (`|` between repeats). */
+async function tsharkFields(
+  tshark: string,
+  c: { pcap: string; keytab: string },
+  filter: string,
+  fields: readonly string[],
+): Promise<string[][]> {
+  const out = await runTool(tshark, [
+    '-r',
+    c.pcap,
+    '-o',
+    'kerberos.decrypt:TRUE',
+    '-o',
+    `kerberos.file:${c.keytab}`,
+    '-Y',
+    filter,
+    '-T',
+    'fields',
+    '-E',
+    'aggregator=|',
+    ...fields.flatMap((f) => ['-e', f]),
+  ]);
+  expect(out.code, out.stderr).toBe(0);
+  return out.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'));
+}
+
 describeWithTools('tshark dissects the PACs of a krbsim capture, given the keytabs', ['tshark'], (tools) => {
   it('shows the user SID and groups in every ticket, with no malformed packet, and verifies the signatures', async () => {
     const c = await capture();
     const decrypt = ['-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${c.keytab}`];
     // One line per AS-REP and TGS-REP: its tickets' PAC fields, every occurrence.
-    const fields = await runTool(tools.tshark!, [
-      '-r',
-      c.pcap,
-      ...decrypt,
-      '-Y',
-      'kerberos.msg_type == 11 || kerberos.msg_type == 13',
-      '-T',
-      'fields',
-      '-E',
-      'aggregator=|',
-      '-e',
-      'kerberos.msg_type',
-      '-e',
-      'netlogon.rid',
-      '-e',
-      'netlogon.group_rid',
-      '-e',
-      'dcerpc.nt.domain_sid',
-      '-e',
-      'nt.sid',
-    ]);
-    expect(fields.code, fields.stderr).toBe(0);
-    const rows = fields.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t').map((f) => (f === '' ? [] : f.split('|'))));
+    const rows = (
+      await tsharkFields(tools.tshark!, c, 'kerberos.msg_type == 11 || kerberos.msg_type == 13', [
+        'kerberos.msg_type',
+        'netlogon.rid',
+        'netlogon.group_rid',
+        'dcerpc.nt.domain_sid',
+        'nt.sid',
+      ])
+    ).map((r) => r.map((f) => (f === '' ? [] : f.split('|'))));
     // AS-REP, the referral's TGS-REP, the instance's ticket by referral, the instance's ticket from the cloud TGT.
     expect(rows.map((r) => r[0]![0])).toEqual(['11', '13', '13', '13']);
     for (const [, rids, groups, domainSids, sids] of rows) {
@@ -158,33 +170,18 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
 
   it('reads the Windows-only fields: PA-SUPPORTED-ENCTYPES in the encrypted replies, the NTSTATUS of a KRB-ERROR', async () => {
     const c = await capture();
-    const decrypt = ['-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${c.keytab}`];
-    const fields = await runTool(tools.tshark!, [
-      '-r',
-      c.pcap,
-      ...decrypt,
-      '-Y',
+    const rows = await tsharkFields(
+      tools.tshark!,
+      c,
       'kerberos.supported_entypes || kerberos.error_code == 18',
-      '-T',
-      'fields',
-      '-E',
-      'aggregator=|',
-      '-e',
-      'kerberos.msg_type',
-      '-e',
-      'kerberos.supported_entypes',
-      '-e',
-      'kerberos.error_code',
-      '-e',
-      'kerberos.smb.nt_status',
-      '-e',
-      'kerberos.ext_error.flags',
-    ]);
-    expect(fields.code, fields.stderr).toBe(0);
-    const rows = fields.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t'));
+      [
+        'kerberos.msg_type',
+        'kerberos.supported_entypes',
+        'kerberos.error_code',
+        'kerberos.smb.nt_status',
+        'kerberos.ext_error.flags',
+      ],
+    );
     // Every canonicalized reply states its server's etypes as msDS-SupportedEncryptionTypes bits: here the
     // three TGS-REPs (the referral, and the instance's ticket in each flow), AES256 only (0x10).
     const replies = rows.filter((r) => r[0] === '11' || r[0] === '13');

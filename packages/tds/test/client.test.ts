@@ -69,6 +69,20 @@ async function attempt(port: number, tls: Tls): Promise<string> {
   }
 }
 
+/** A login refusal as SQL Server sends it: ERROR 18456 for bob, then DONE with DONE_ERROR. */
+function loginRefusal(): Uint8Array {
+  return tokensAnswer([
+    {
+      type: 'ERROR',
+      ...loginFailed('CONTOSO\\bob'),
+      serverName: 'mi1',
+      procName: '',
+      lineNumber: 1,
+    },
+    { ...DONE, status: DoneStatus.ERROR },
+  ]);
+}
+
 describe('connectTds TLS', () => {
   it('checks the certificate against the CAs given, on every connection, whichever came before', async () => {
     const port = await listen();
@@ -340,16 +354,7 @@ describe('connectTds refuses a server that breaks the protocol', () => {
 
   it('reads a message the server sent before the request it answers', async () => {
     // The PRELOGIN answer and, ahead of LOGIN7, a login refusal: LOGIN7 gets the one already there.
-    const refusal = tokensAnswer([
-      {
-        type: 'ERROR',
-        ...loginFailed('CONTOSO\\bob'),
-        serverName: 'mi1',
-        procName: '',
-        lineNumber: 1,
-      },
-      { ...DONE, status: DoneStatus.ERROR },
-    ]);
+    const refusal = loginRefusal();
     const s = await scripted((_, n) =>
       n === 0 ? Uint8Array.from([...preloginAnswer(Encryption.NOT_SUP), ...refusal]) : undefined,
     );
@@ -361,16 +366,7 @@ describe('connectTds refuses a server that breaks the protocol', () => {
 
   it('closes its connection after a refused login, without waiting for the server to', async () => {
     // Section 3.2.5.5: this server sends the ERROR and DONE, then holds the connection open.
-    const refusal = tokensAnswer([
-      {
-        type: 'ERROR',
-        ...loginFailed('CONTOSO\\bob'),
-        serverName: 'mi1',
-        procName: '',
-        lineNumber: 1,
-      },
-      { ...DONE, status: DoneStatus.ERROR },
-    ]);
+    const refusal = loginRefusal();
     const s = await scripted((_, n) => (n === 0 ? preloginAnswer(Encryption.NOT_SUP) : refusal));
     const c = await connectTds({ port: s.port, encryption: 'not-supported' });
     closers.push(() => c.close());
