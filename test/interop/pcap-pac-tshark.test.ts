@@ -182,10 +182,12 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
         'kerberos.ext_error.flags',
       ],
     );
-    // Every canonicalized reply states its server's etypes as msDS-SupportedEncryptionTypes bits: here the
+    // Every canonicalized reply states its server's etypes as msDS-SupportedEncryptionTypes bits: the
+    // AS-REP for the on-prem krbtgt AES256 | AES128 (0x18, and no FAST bit: AD's default is off), then the
     // three TGS-REPs (the referral, and the instance's ticket in each flow), AES256 only (0x10).
     const replies = rows.filter((r) => r[0] === '11' || r[0] === '13');
     expect(replies.map((r) => [r[0], r[1]])).toEqual([
+      ['11', '0x00000018'],
       ['13', '0x00000010'],
       ['13', '0x00000010'],
       ['13', '0x00000010'],

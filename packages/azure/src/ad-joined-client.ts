@@ -140,10 +140,11 @@ export class AdJoinedClient {
    * (aes256-cts-hmac-sha1-96 by AD's default etypes, no aes-sha2).
    */
   async logon(): Promise<Credential> {
+    // As Windows asks for a TGT: forwardable, renewable and canonicalize.
     return this.kerberos.getInitialCredentials(
       this.user.samAccountName,
       { password: this.user.password },
-      { forwardable: true, renewable: true },
+      { forwardable: true, renewable: true, canonicalize: true },
     );
   }
 
