@@ -93,6 +93,7 @@ export function anonymousClient(
       requiresPreauth: true,
       disabled: false,
       okAsDelegate: false,
+      authDataNotRequired: false,
       encTypes: realm.policy.permittedEncTypes,
       trustedToAuthForDelegation: false,
       notDelegated: false,

@@ -49,7 +49,10 @@ export function ticketAuthorizationData(
     // An anonymous ticket has no user to describe.
     const isTgt = draft.server.kind === 'krbtgt';
     const anonymous = (draft.flags & TicketFlags.anonymous) !== 0;
-    const wanted = inputs.pacRequested || (isTgt && realm.policy.pacInEveryTgt);
+    // MS-KILE 3.3.5.3: a service whose account has AuthorizationDataNotRequired gets no PAC.
+    const wanted = isTgt
+      ? inputs.pacRequested || realm.policy.pacInEveryTgt
+      : inputs.pacRequested && !draft.server.authDataNotRequired;
     const pac =
       realm.policy.issuePac && !anonymous && wanted && draft.client !== undefined
         ? buildPac(realm, draft.client, {

@@ -42,6 +42,11 @@ export interface PrincipalEntry {
   passwordExpires?: number;
   /** Set ok-as-delegate in tickets for this service (AD "trusted for delegation"). */
   okAsDelegate: boolean;
+  /**
+   * AuthorizationDataNotRequired (MS-KILE 3.3.1.1; AD's userAccountControl
+   * NA flag): service tickets for this service carry no PAC (3.3.5.3).
+   */
+  authDataNotRequired: boolean;
   /** The etypes the principal supports (msDS-SupportedEncryptionTypes), strongest first. */
   encTypes: readonly number[];
   /**

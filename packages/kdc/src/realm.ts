@@ -164,6 +164,11 @@ export interface AddUserOptions {
   delegation?: DelegationOptions;
   /** "Account is sensitive and cannot be delegated": no forwardable tickets on its behalf. */
   sensitive?: boolean;
+  /**
+   * AuthorizationDataNotRequired (AD's NA flag, MS-KILE 3.3.1.1): the service
+   * tickets for this account carry no PAC.
+   */
+  authDataNotRequired?: boolean;
 }
 
 /** What an account may do on others' behalf (MS-SFU; AD's delegation tab). */
@@ -196,6 +201,11 @@ export interface AddComputerOptions {
   kvno?: number;
   /** What the machine's services may do on others' behalf. */
   delegation?: DelegationOptions;
+  /**
+   * AuthorizationDataNotRequired (AD's NA flag, MS-KILE 3.3.1.1): the service
+   * tickets for this account carry no PAC.
+   */
+  authDataNotRequired?: boolean;
 }
 
 /** Options for {@link Realm.addService}. */
@@ -210,6 +220,11 @@ export interface AddServiceOptions {
   kvno?: number;
   /** What the service may do on others' behalf. */
   delegation?: DelegationOptions;
+  /**
+   * AuthorizationDataNotRequired (AD's NA flag, MS-KILE 3.3.1.1): the service
+   * tickets for this account carry no PAC.
+   */
+  authDataNotRequired?: boolean;
 }
 
 /** A Kerberos realm and its principal database. */
@@ -298,6 +313,7 @@ export class Realm {
         aliases: this.#spns(opts.spns),
         ...this.#delegation(opts.delegation),
         notDelegated: opts.sensitive ?? false,
+        authDataNotRequired: opts.authDataNotRequired ?? false,
         requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
         disabled: opts.disabled ?? false,
         ...(opts.accountExpires !== undefined && { accountExpires: opts.accountExpires }),
@@ -334,6 +350,7 @@ export class Realm {
         ...this.#delegation(opts.delegation),
         requiresPreauth: this.policy.requirePreauthByDefault,
         disabled: false,
+        authDataNotRequired: opts.authDataNotRequired ?? false,
         encTypes: opts.encTypes,
       }),
     );
@@ -358,6 +375,7 @@ export class Realm {
         aliases,
         ...this.#delegation(opts.delegation),
         okAsDelegate: opts.okAsDelegate ?? false,
+        authDataNotRequired: opts.authDataNotRequired ?? false,
         requiresPreauth: false,
         encTypes: opts.encTypes,
       }),

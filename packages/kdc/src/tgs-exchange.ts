@@ -623,8 +623,12 @@ function issue(
     caddr,
   };
   const filtered: { report?: SidFilterReport } = {};
+  // The evidence's PAC is checked whatever the ticket; a service whose account has
+  // AuthorizationDataNotRequired gets none (MS-KILE 3.3.5.3).
+  const fromEvidence = evidenceAuthorizationData(realm, h, draft, { s4u, step, proxy }, filtered);
+  const noPac = s.kind !== 'krbtgt' && s.authDataNotRequired;
   const authorizationData = ticketAuthorizationData(realm, draft, {
-    fromEvidence: evidenceAuthorizationData(realm, h, draft, { s4u, step, proxy }, filtered),
+    fromEvidence: noPac ? (withoutPac(fromEvidence) ?? NO_AUTHORIZATION_DATA) : fromEvidence,
     fromRequest: requestAuthorizationData(req, h),
     pacRequested: s4u !== undefined,
     pacAttributes: 0,

@@ -231,6 +231,23 @@ describe('accounts that cannot be delegated (MS-KILE 3.3.5.1) and what the PAC s
   });
 });
 
+describe('AuthorizationDataNotRequired (MS-KILE 3.3.1.1, 3.3.5.3)', () => {
+  it('leaves the PAC out of every service ticket for a service whose account has it, in TGS and in AS', () => {
+    const l = ad();
+    l.realm.addService('HTTP/nopac.contoso.com', { password: 'np-pw', authDataNotRequired: true });
+    const npKey = l.realm.keysFor('HTTP/nopac.contoso.com').find((k) => k.etype === 18)!;
+    const st = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: 'HTTP/nopac.contoso.com', now: T0 });
+    expect(openTicket(st.ticket, npKey).authorizationData).toBeUndefined();
+    const key = userKey(REALM, 'alice', 'pw');
+    const direct = login(l, 'alice', key, { sname: 'HTTP/nopac.contoso.com' });
+    expect(openTicket(direct.ticket, npKey).authorizationData).toBeUndefined();
+    // The TGT still carries its PAC, and other services' tickets theirs.
+    expect(findPac(openTicket(l.alice.ticket, krbtgtKey(l.realm)).authorizationData)).toBeDefined();
+    const web = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: WEB, now: T0 });
+    expect(findPac(openTicket(web.ticket, l.webKey).authorizationData)).toBeDefined();
+  });
+});
+
 describe('PAC in TGS, from a TGT whose PAC was declined or is missing', () => {
   it('issues service tickets without a PAC from a TGT whose PAC was declined, and referrals with it (MS-KILE 3.3.5.3)', () => {
     const l = ad();

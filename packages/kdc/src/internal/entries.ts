@@ -39,6 +39,7 @@ export function makeEntry(
     requiresPreauth: false,
     disabled: false,
     okAsDelegate: false,
+    authDataNotRequired: false,
     trustedToAuthForDelegation: false,
     notDelegated: false,
     allowedToDelegateTo: [],
