@@ -79,7 +79,7 @@ function loginRefusal(): Uint8Array {
       procName: '',
       lineNumber: 1,
     },
-    { ...DONE, status: DoneStatus.ERROR },
+    { type: 'DONE', status: DoneStatus.ERROR, curCmd: 0, rowCount: 0 },
   ]);
 }
 
