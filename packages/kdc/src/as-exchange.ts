@@ -31,6 +31,7 @@ import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { withinLogonHours } from './logon-hours';
 import { NtStatus } from './nt-status';
 import { asPacAttributes } from './pac-builder';
 import { signIssuedPac } from './pac-issuance';
@@ -190,6 +191,13 @@ function answerAs(
       ErrorCode.KDC_ERR_CLIENT_REVOKED,
       'the client account is disabled or locked out',
       NtStatus.STATUS_ACCOUNT_DISABLED,
+    );
+  }
+  if (c.logonHours !== undefined && !withinLogonHours(c.logonHours, now)) {
+    fail(
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      'the client may not log on at this hour (logonHours)',
+      NtStatus.STATUS_INVALID_LOGON_HOURS,
     );
   }
 

@@ -11,6 +11,8 @@
 export const NtStatus = Object.freeze({
   /** The account may not be used this way (MS-SFU 3.2.5.2.3: S4U2Proxy evidence not forwardable). */
   STATUS_ACCOUNT_RESTRICTION: 0xc000006e,
+  /** A logon outside the account's logon hours. */
+  STATUS_INVALID_LOGON_HOURS: 0xc000006f,
   /** The account is disabled (or locked out: krbsim does not tell them apart). */
   STATUS_ACCOUNT_DISABLED: 0xc0000072,
   /** MS-SFU 3.2.5.2.1: Service 1 may delegate to nothing. */

@@ -40,6 +40,8 @@ export interface PrincipalEntry {
   accountExpires?: number;
   /** Password expiry, ms since the epoch: KDC_ERR_KEY_EXPIRED after it; sent as key-expiration. */
   passwordExpires?: number;
+  /** AD's `logonHours` (`logon-hours.ts`): outside them, KDC_ERR_CLIENT_REVOKED. Absent: any hour. */
+  logonHours?: Uint8Array;
   /** Set ok-as-delegate in tickets for this service (AD "trusted for delegation"). */
   okAsDelegate: boolean;
   /**

@@ -34,6 +34,7 @@ import {
   type StoredKey,
   splitKvno,
 } from './keys';
+import { LOGON_HOURS_BYTES } from './logon-hours';
 import { type PkinitConfig, type PkinitOptions, resolvePkinit } from './pkinit/config';
 import { type RealmKind, type RealmPolicy, resolvePolicy } from './policy';
 import { PrincipalDb, type PrincipalEntry } from './principal-db';
@@ -150,6 +151,12 @@ export interface AddUserOptions {
   disabled?: boolean;
   accountExpires?: number;
   passwordExpires?: number;
+  /**
+   * AD's `logonHours`: 21 bytes, a bit for each hour of the week in UTC from
+   * Sunday 00:00, least significant bit first. A logon outside them is
+   * refused with KDC_ERR_CLIENT_REVOKED (MS-KILE 3.3.5.6.3). Default: any hour.
+   */
+  logonHours?: Uint8Array;
   /** The user principal name (`alice@contoso.com`) for NT-ENTERPRISE requests. */
   upn?: string;
   /** Key version number. Default 1. */
@@ -318,6 +325,7 @@ export class Realm {
         disabled: opts.disabled ?? false,
         ...(opts.accountExpires !== undefined && { accountExpires: opts.accountExpires }),
         ...(opts.passwordExpires !== undefined && { passwordExpires: opts.passwordExpires }),
+        ...(opts.logonHours !== undefined && { logonHours: checkedLogonHours(opts.logonHours) }),
         ...(opts.upn !== undefined && { upn: opts.upn }),
         encTypes: opts.encTypes,
       }),
@@ -543,4 +551,14 @@ export function pruneVersions(keys: StoredKey[], history: number): StoredKey[] {
 /** A domain SID that depends on the realm name only (SHA-256 of it, three 32-bit numbers). */
 function nameDerivedSid(realm: string): string {
   return domainSidFrom(createHash('sha256').update(`krbsim domain SID\0${realm}`).digest());
+}
+
+/** A copy of a `logonHours` value, refused (RangeError) unless it has AD's 21 bytes. */
+function checkedLogonHours(hours: Uint8Array): Uint8Array {
+  if (hours.length !== LOGON_HOURS_BYTES) {
+    throw new RangeError(
+      `logonHours must be ${LOGON_HOURS_BYTES} bytes (a bit for each hour of the week), not ${hours.length}`,
+    );
+  }
+  return hours.slice();
 }

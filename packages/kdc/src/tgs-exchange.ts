@@ -37,6 +37,7 @@ import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { withinLogonHours } from './logon-hours';
 import { NtStatus } from './nt-status';
 import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
@@ -418,6 +419,9 @@ function checkClientStanding(realm: Realm, h: TgsHeader, now: number): void {
   if (entry!.disabled) revoked('is disabled or locked out', NtStatus.STATUS_ACCOUNT_DISABLED);
   if (entry!.accountExpires !== undefined && entry!.accountExpires <= now) {
     revoked('has expired', NtStatus.STATUS_ACCOUNT_EXPIRED);
+  }
+  if (entry!.logonHours !== undefined && !withinLogonHours(entry!.logonHours, now)) {
+    revoked('may not log on at this hour (logonHours)', NtStatus.STATUS_INVALID_LOGON_HOURS);
   }
 }
 

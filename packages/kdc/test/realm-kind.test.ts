@@ -245,6 +245,30 @@ describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1,
     expect(mit.eData).toBeUndefined();
   });
 
+  it('logon hours (MS-KILE 3.3.5.6.3): a logon outside them, or a TGT checked again outside them, is CLIENT_REVOKED with STATUS_INVALID_LOGON_HOURS', () => {
+    // T0 is Thursday 2026-01-01 00:00 UTC: hour 4 * 24 = 96 of the week. Allow Thursday 00:00-00:59 only.
+    const hours = new Uint8Array(21);
+    hours[96 >> 3]! |= 1 << (96 & 7);
+    const l = makeRealm(REALM, {}, new ManualClock(T0), { kind: 'active-directory' });
+    l.realm.addUser('carol', { password: 'pw', logonHours: hours });
+    l.realm.addService('HTTP/web.contoso.com');
+    const carolKey = userKey(REALM, 'carol', 'pw');
+    const tgt = login(l, 'carol', carolKey);
+    l.clock.advance(61 * 60_000); // Thursday 01:01: outside
+    const as = errorOf(
+      l.kdc.handle(asReq({ realm: REALM, cname: 'carol', padata: [encTimestamp(carolKey, l.clock.now())] })),
+    );
+    expect(as.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    expect(ntStatusOf(as.eData)).toBe(0xc000006f);
+    const tgs = errorOf(
+      l.kdc.handle(tgsReq({ tgt, realm: REALM, sname: 'HTTP/web.contoso.com', now: l.clock.now() })),
+    );
+    expect(ntStatusOf(tgs.eData)).toBe(0xc000006f);
+    expect(() => l.realm.addUser('dave', { password: 'pw', logonHours: new Uint8Array(20) })).toThrow(
+      /logonHours must be 21 bytes/,
+    );
+  });
+
   it('and a TGT checked again after 20 minutes: disabled, then expired (STATUS_ACCOUNT_EXPIRED)', () => {
     const l = lab('active-directory');
     l.realm.addService('HTTP/web.contoso.com');

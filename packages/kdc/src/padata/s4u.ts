@@ -38,6 +38,7 @@ import { concatBytes, ErrorCode, isKerberosError } from '@krbsim/core';
 import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { findClient } from '../find-client';
 import { KdcError } from '../krb-error';
+import { withinLogonHours } from '../logon-hours';
 import { NtStatus } from '../nt-status';
 import type { PrincipalEntry } from '../principal-db';
 import type { TgsPadataHandler, TgsRequestState } from './handler';
@@ -115,6 +116,13 @@ function resolveUser(
       ErrorCode.KDC_ERR_CLIENT_REVOKED,
       `S4U2Self: the account of ${who} is disabled or locked out`,
       { ntStatus: NtStatus.STATUS_ACCOUNT_DISABLED },
+    );
+  }
+  if (user.logonHours !== undefined && !withinLogonHours(user.logonHours, state.now)) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      `S4U2Self: ${who} may not log on at this hour (logonHours)`,
+      { ntStatus: NtStatus.STATUS_INVALID_LOGON_HOURS },
     );
   }
   return { user, crealm: realm.name };
