@@ -134,8 +134,8 @@ function answerAs(
   const cname = body.cname;
   const crealm = realm.name;
   const who = { cname, crealm };
-  const fail = (code: number, msg: string, ntStatus?: number): never => {
-    throw new KdcError(code, msg, { ...who, realm: realm.name, ...(ntStatus !== undefined && { ntStatus }) });
+  const fail = (code: number, msg: string): never => {
+    throw new KdcError(code, msg, { ...who, realm: realm.name });
   };
   if (body.realm !== realm.name) {
     fail(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
@@ -175,26 +175,44 @@ function answerAs(
   const c = client!;
   const s = server!;
 
-  // Account checks, in MIT's order (validate_as_request).
+  // Account checks, in MIT's order (validate_as_request). A Windows DC says why in an NTSTATUS.
+  const refuseAccount = (code: number, msg: string, ntStatus: number): never => {
+    throw new KdcError(code, msg, { ...who, realm: realm.name, ntStatus });
+  };
   if (c.accountExpires !== undefined && c.accountExpires <= now)
-    fail(policy.accountExpiredCode, 'the client account has expired', NtStatus.STATUS_ACCOUNT_EXPIRED);
+    refuseAccount(
+      policy.accountExpiredCode,
+      'the client account has expired',
+      NtStatus.STATUS_ACCOUNT_EXPIRED,
+    );
   const isChangePw = s.name.nameString[0] === 'kadmin' && s.name.nameString[1] === 'changepw';
+  if (c.passwordLastSet === 0 && !isChangePw) {
+    refuseAccount(
+      ErrorCode.KDC_ERR_KEY_EXPIRED,
+      'the password must be changed at the next logon',
+      NtStatus.STATUS_PASSWORD_MUST_CHANGE,
+    );
+  }
   if (c.passwordExpires !== undefined && c.passwordExpires <= now && !isChangePw) {
-    fail(ErrorCode.KDC_ERR_KEY_EXPIRED, 'the password has expired; change it');
+    refuseAccount(
+      ErrorCode.KDC_ERR_KEY_EXPIRED,
+      'the password has expired; change it',
+      NtStatus.STATUS_PASSWORD_EXPIRED,
+    );
   }
   if (s.kind !== 'krbtgt' && s.disabled)
     fail(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
   if ((body.kdcOptions & AS_INVALID_OPTIONS) !== 0)
     fail(ErrorCode.KDC_ERR_BADOPTION, 'an option that only a TGS-REQ may carry was set');
   if (c.disabled) {
-    fail(
+    refuseAccount(
       ErrorCode.KDC_ERR_CLIENT_REVOKED,
       'the client account is disabled or locked out',
       NtStatus.STATUS_ACCOUNT_DISABLED,
     );
   }
   if (c.logonHours !== undefined && !withinLogonHours(c.logonHours, now)) {
-    fail(
+    refuseAccount(
       ErrorCode.KDC_ERR_CLIENT_REVOKED,
       'the client may not log on at this hour (logonHours)',
       NtStatus.STATUS_INVALID_LOGON_HOURS,

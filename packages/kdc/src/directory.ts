@@ -37,6 +37,8 @@ export interface DirectoryAccount {
   readonly rid: number;
   /** The primary group's RID: 513 (Domain Users) for users, 515 (Domain Computers) for computers. */
   primaryGroupRid: number;
+  /** AD's `displayName`: the PAC's FullName. Absent: empty, as for an account created without one. */
+  readonly displayName?: string;
   /**
    * An identity held elsewhere: the account's SID and group SIDs come from
    * another directory (a user Azure AD Connect synced from on-prem AD keeps
@@ -142,9 +144,13 @@ export class Directory {
   /**
    * Add an account (done by `Realm.addUser` and `Realm.addComputer`). Its
    * RID is the next free one unless given; its primary group is Domain Users
-   * (513), or Domain Computers (515) for a computer.
+   * (513), or Domain Computers (515) for a computer; `displayName` is AD's.
    */
-  addAccount(name: string, kind: AccountKind, opts: { rid?: number } = {}): DirectoryAccount {
+  addAccount(
+    name: string,
+    kind: AccountKind,
+    opts: { rid?: number; displayName?: string } = {},
+  ): DirectoryAccount {
     const key = name.toLowerCase();
     if (this.#accounts.has(key)) refuse(`account ${name} already exists in the directory`);
     const account: DirectoryAccount = {
@@ -152,6 +158,7 @@ export class Directory {
       kind,
       rid: this.#claimRid(opts.rid, name),
       primaryGroupRid: kind === 'computer' ? WellKnownRid.DOMAIN_COMPUTERS : WellKnownRid.DOMAIN_USERS,
+      ...(opts.displayName !== undefined && { displayName: opts.displayName }),
     };
     this.#accounts.set(key, account);
     this.#byRid.set(account.rid, account);
@@ -283,11 +290,20 @@ export class Directory {
       while (this.#byRid.has(this.#nextRid)) this.#nextRid++;
       return this.#nextRid++;
     }
+    this.checkRid(rid, name);
+    return rid;
+  }
+
+  /**
+   * Throws unless `rid` is a domain RID no account or group of this domain
+   * has: what {@link addAccount} and {@link addGroup} require of a RID they
+   * are given, checked before anything is added.
+   */
+  checkRid(rid: number, name: string): void {
     if (!Number.isInteger(rid) || rid < 500 || rid > 0x3fffffff) {
       throw new RangeError(`RID ${rid} for ${name} is not a domain RID (500 to 2^30 - 1)`);
     }
     if (this.#byRid.has(rid)) refuse(`RID ${rid} for ${name} is taken by ${this.#byRid.get(rid)!.name}`);
-    return rid;
   }
 }
 

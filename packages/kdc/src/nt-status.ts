@@ -1,7 +1,8 @@
 /**
  * The NTSTATUS values (MS-ERREF 2.3.1) a Windows KDC reports in a
  * KRB-ERROR's KERB-EXT-ERROR (MS-KILE 2.2.1): which one tells a Windows
- * client, where the Kerberos error code alone cannot, why it was refused.
+ * client, where the Kerberos error code alone cannot, why it was refused
+ * (in KERB-ERROR-DATA, krb-error.ts).
  * A leaf registry: only the values krbsim's KDC sends.
  *
  * @module
@@ -13,12 +14,16 @@ export const NtStatus = Object.freeze({
   STATUS_ACCOUNT_RESTRICTION: 0xc000006e,
   /** A logon outside the account's logon hours. */
   STATUS_INVALID_LOGON_HOURS: 0xc000006f,
+  /** The password has expired (the account's `passwordExpires` has passed). */
+  STATUS_PASSWORD_EXPIRED: 0xc0000071,
   /** The account is disabled (or locked out: krbsim does not tell them apart). */
   STATUS_ACCOUNT_DISABLED: 0xc0000072,
   /** MS-SFU 3.2.5.2.1: Service 1 may delegate to nothing. */
   STATUS_NOT_SUPPORTED: 0xc00000bb,
   /** The account has expired. */
   STATUS_ACCOUNT_EXPIRED: 0xc0000193,
+  /** "User must change password at next logon" (pwdLastSet 0). */
+  STATUS_PASSWORD_MUST_CHANGE: 0xc0000224,
   /** MS-SFU 3.2.5.2.3: the target's resource-based list does not name Service 1. */
   STATUS_NOT_FOUND: 0xc0000225,
   /** MS-SFU 3.2.5.2.1: Service 1's list does not name the target, or the evidence is not forwardable. */

@@ -116,19 +116,29 @@ function identity(
 
 /**
  * KERB_VALIDATION_INFO.UserAccountControl (MS-PAC 2.5, MS-SAMR 2.2.1.12):
- * the account's type, USER_DONT_EXPIRE_PASSWORD for a user whose password
- * does not expire, USER_NOT_DELEGATED for one marked sensitive, which a
- * service doing S4U2Proxy reads (MS-SFU 3.1.5.2.1).
+ * the account's type and the flags of its userAccountControl that krbsim
+ * keeps: USER_DONT_EXPIRE_PASSWORD for a user whose password does not
+ * expire, USER_NOT_DELEGATED for one marked sensitive (a service doing
+ * S4U2Proxy reads it, MS-SFU 3.1.5.2.1), USER_DONT_REQUIRE_PREAUTH,
+ * USER_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION and USER_NO_AUTH_DATA_REQUIRED.
  */
 function userAccountControl(account: DirectoryAccount, entry: PrincipalEntry): number {
-  if (account.kind === 'computer') return UserAccountControl.USER_WORKSTATION_TRUST_ACCOUNT;
+  const flags =
+    (entry.notDelegated ? UserAccountControl.USER_NOT_DELEGATED : 0) |
+    (entry.requiresPreauth ? 0 : UserAccountControl.USER_DONT_REQUIRE_PREAUTH) |
+    (entry.trustedToAuthForDelegation ? UserAccountControl.USER_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION : 0) |
+    (entry.authDataNotRequired ? UserAccountControl.USER_NO_AUTH_DATA_REQUIRED : 0);
+  if (account.kind === 'computer') return (UserAccountControl.USER_WORKSTATION_TRUST_ACCOUNT | flags) >>> 0;
   return (
     (UserAccountControl.USER_NORMAL_ACCOUNT |
       (entry.passwordExpires === undefined ? UserAccountControl.USER_DONT_EXPIRE_PASSWORD : 0) |
-      (entry.notDelegated ? UserAccountControl.USER_NOT_DELEGATED : 0)) >>>
+      flags) >>>
     0
   );
 }
+
+/** AD's default minimum password age (one day): PasswordCanChange is PasswordLastSet plus it. */
+const MIN_PASSWORD_AGE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The PAC of a logon of `entry` (a user or computer of the realm's
@@ -145,9 +155,10 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
       : WellKnownSid.AUTHENTICATION_AUTHORITY_ASSERTED_IDENTITY;
   const extraSids = [...id.extra, { sid: parseSid(asserted), attributes: SE_GROUP_DEFAULT }];
   const logonInfo = createKerbValidationInfo({
-    logonTime: fileTimeFromMillis(logon.authtime),
+    // An S4U2Self PAC records no logon: LogonTime 0, as Windows writes it.
+    logonTime: logon.assertedBy === 'service' ? 0n : fileTimeFromMillis(logon.authtime),
     effectiveName: account.name,
-    fullName: account.name,
+    fullName: account.displayName ?? '',
     userId: id.userId,
     primaryGroupId: id.primaryGroupId,
     groupIds: id.groups,
@@ -156,7 +167,13 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
     logonDomainName: netbiosName(realm.name),
     logonDomainId: id.domain,
     userAccountControl: userAccountControl(account, entry),
-    // MS-PAC 2.5: when the password must change and when the account ends ("never" without them).
+    // MS-PAC 2.5: when the password was set, may change, must change, and when the account ends
+    // (0 when not known, "never" without them).
+    ...(entry.passwordLastSet !== undefined &&
+      entry.passwordLastSet !== 0 && {
+        passwordLastSet: fileTimeFromMillis(entry.passwordLastSet),
+        passwordCanChange: fileTimeFromMillis(entry.passwordLastSet + MIN_PASSWORD_AGE_MS),
+      }),
     ...(entry.passwordExpires !== undefined && {
       passwordMustChange: fileTimeFromMillis(entry.passwordExpires),
     }),

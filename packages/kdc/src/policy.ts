@@ -138,6 +138,16 @@ export interface RealmPolicy {
    */
   rc4SaltInEtypeInfo: boolean;
   /**
+   * Which of the client's keys a PA-ETYPE-INFO2 hint names (RFC 4120 section
+   * 5.2.7.5 leaves it open). `first-requested`: one entry, the first etype of
+   * the request the client has a key for, as MIT's KDC sends it.
+   * `strongest-aes-and-rc4`: the strongest AES key the client asked for, and
+   * the rc4-hmac key when it asked for that too, as a Windows DC sends it
+   * (Samba's KDC tests hold Windows to this). Default `first-requested`;
+   * `active-directory` realms: `strongest-aes-and-rc4`.
+   */
+  etypeInfo2Entries: 'first-requested' | 'strongest-aes-and-rc4';
+  /**
    * The code a TGS gives a ticket that does not decrypt (tampered, or under
    * another key): KRB_AP_ERR_BAD_INTEGRITY as MIT's KDC answers,
    * KRB_AP_ERR_MODIFIED as AD does (the symptom of a trust key mismatch in the
@@ -259,6 +269,7 @@ export function defaultPolicy(): RealmPolicy {
     referAnyServiceNameType: false,
     krbErrorStyle: 'mit',
     rc4SaltInEtypeInfo: true,
+    etypeInfo2Entries: 'first-requested',
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     accountExpiredCode: ErrorCode.KDC_ERR_NAME_EXP,
     issuePac: false,
@@ -289,6 +300,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   referAnyServiceNameType: true,
   krbErrorStyle: 'active-directory',
   rc4SaltInEtypeInfo: false,
+  etypeInfo2Entries: 'strongest-aes-and-rc4',
   ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
   accountExpiredCode: ErrorCode.KDC_ERR_CLIENT_REVOKED,
   issuePac: true,

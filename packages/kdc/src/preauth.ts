@@ -13,6 +13,7 @@ import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { currentKeys, type StoredKey } from './keys';
 import { KdcError, routineKdcError } from './krb-error';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
+import type { RealmPolicy } from './policy';
 import type { PrincipalEntry } from './principal-db';
 
 /**
@@ -55,6 +56,28 @@ export function etypeInfo2Padata(keys: readonly StoredKey[], rc4Salt = true): Pa
   return { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: encodeEtypeInfo2(etypeInfo2(keys, rc4Salt)) };
 }
 
+const AES_ETYPES: readonly number[] = [18, 17];
+
+/**
+ * The PA-ETYPE-INFO2 hint of a KRB-ERROR: of `usable` (the client's keys in
+ * the request's order, {@link usableClientKeys}), the entries the realm's
+ * `etypeInfo2Entries` names: the first, or the strongest AES key and the
+ * rc4-hmac key.
+ */
+export function etypeInfo2Hint(usable: readonly StoredKey[], policy: RealmPolicy): PaData {
+  let keys: readonly StoredKey[];
+  if (policy.etypeInfo2Entries === 'first-requested') {
+    keys = usable.slice(0, 1);
+  } else {
+    const aes = AES_ETYPES.map((e) => usable.find((k) => k.key.etype === e)).find((k) => k !== undefined);
+    const rc4 = usable.find((k) => k.key.etype === RC4_HMAC);
+    keys = [aes, rc4].filter((k) => k !== undefined);
+    // A realm that permits neither (aes-sha2 only) names its first key, as MIT does.
+    if (keys.length === 0) keys = usable.slice(0, 1);
+  }
+  return etypeInfo2Padata(keys, policy.rc4SaltInEtypeInfo);
+}
+
 /** The PA-FX-COOKIE a FAST realm sends with its pre-authentication METHOD-DATA (RFC 6113 section 5.2). */
 const FAST_COOKIE: PaData = {
   padataType: PaDataType.PA_FX_COOKIE,
@@ -72,7 +95,7 @@ function preauthMethodData(
   handlers: readonly AsPadataHandler[],
   state: AsRequestState,
 ): Uint8Array {
-  const methods: PaData[] = [etypeInfo2Padata(keys, state.realm.policy.rc4SaltInEtypeInfo)];
+  const methods: PaData[] = [etypeInfo2Hint(keys, state.realm.policy)];
   for (const h of handlers) {
     const offer = h.offer?.(state);
     if (offer !== undefined) methods.push(offer);

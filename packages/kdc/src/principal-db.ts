@@ -40,6 +40,12 @@ export interface PrincipalEntry {
   accountExpires?: number;
   /** Password expiry, ms since the epoch: KDC_ERR_KEY_EXPIRED after it; sent as key-expiration. */
   passwordExpires?: number;
+  /**
+   * When the password (or keys) were last set, ms since the epoch: AD's
+   * pwdLastSet, the PAC's PasswordLastSet. 0: the user must change the
+   * password at the next logon (KDC_ERR_KEY_EXPIRED). Absent: not known.
+   */
+  passwordLastSet?: number;
   /** AD's `logonHours` (`logon-hours.ts`): outside them, KDC_ERR_CLIENT_REVOKED. Absent: any hour. */
   logonHours?: Uint8Array;
   /** Set ok-as-delegate in tickets for this service (AD "trusted for delegation"). */

@@ -159,8 +159,21 @@ export interface AddUserOptions {
   logonHours?: Uint8Array;
   /** The user principal name (`alice@contoso.com`) for NT-ENTERPRISE requests. */
   upn?: string;
+  /** AD's `displayName`, the FullName of the user's PACs. Default: none (an empty FullName). */
+  displayName?: string;
+  /**
+   * "User must change password at next logon" (AD's pwdLastSet 0): a logon
+   * is refused with KDC_ERR_KEY_EXPIRED (STATUS_PASSWORD_MUST_CHANGE) but
+   * for the password-change service, until {@link Realm.setPassword}.
+   */
+  mustChangePassword?: boolean;
   /** Key version number. Default 1. */
   kvno?: number;
+  /**
+   * The account's relative identifier, the last part of its SID (a mirror of
+   * an existing directory sets it). Default: the directory's next free RID.
+   */
+  rid?: number;
   /**
    * SPNs this account serves (`setspn -S MSSQLSvc/sql.contoso.com:1433 svc_sql`):
    * a service account that logs on by its name like any user and is the
@@ -206,6 +219,11 @@ export interface AddComputerOptions {
   spns?: string[];
   encTypes?: number[];
   kvno?: number;
+  /**
+   * The account's relative identifier, the last part of its SID (a mirror of
+   * an existing directory sets it). Default: the directory's next free RID.
+   */
+  rid?: number;
   /** What the machine's services may do on others' behalf. */
   delegation?: DelegationOptions;
   /**
@@ -313,6 +331,7 @@ export class Realm {
    */
   addUser(name: string, opts: AddUserOptions = {}): PrincipalEntry {
     const q = this.#parseLocal(name);
+    if (opts.rid !== undefined) this.directory.checkRid(opts.rid, name);
     const kvno = opts.kvno ?? 1;
     const keys = this.#makeKeys(q.name, opts, kvno);
     const entry = this.db.add(
@@ -327,11 +346,17 @@ export class Realm {
         ...(opts.passwordExpires !== undefined && { passwordExpires: opts.passwordExpires }),
         ...(opts.logonHours !== undefined && { logonHours: checkedLogonHours(opts.logonHours) }),
         ...(opts.upn !== undefined && { upn: opts.upn }),
+        passwordLastSet: opts.mustChangePassword === true ? 0 : this.clock.now(),
         encTypes: opts.encTypes,
       }),
     );
     // An account of the directory when its name is one (`alice`, not `alice/admin`).
-    if (q.name.nameString.length === 1) this.directory.addAccount(q.name.nameString[0]!, 'user');
+    if (q.name.nameString.length === 1) {
+      this.directory.addAccount(q.name.nameString[0]!, 'user', {
+        ...(opts.rid !== undefined && { rid: opts.rid }),
+        ...(opts.displayName !== undefined && { displayName: opts.displayName }),
+      });
+    }
     return entry;
   }
 
@@ -349,6 +374,7 @@ export class Realm {
     }
     const dnsHostName = (opts.dnsHostName ?? `${netbios}.${this.name}`).toLowerCase();
     const account = this.#parseLocal(`${netbios}$`).name;
+    if (opts.rid !== undefined) this.directory.checkRid(opts.rid, `${netbios}$`);
     // MS-KILE 3.1.1.2: the salt comes from the account name and the domain, not the host name.
     const salt = `${this.name}host${netbios.toLowerCase()}.${this.name.toLowerCase()}`;
     const keys = this.#makeKeys(account, { ...opts, salt }, opts.kvno ?? 1);
@@ -359,10 +385,13 @@ export class Realm {
         requiresPreauth: this.policy.requirePreauthByDefault,
         disabled: false,
         authDataNotRequired: opts.authDataNotRequired ?? false,
+        passwordLastSet: this.clock.now(),
         encTypes: opts.encTypes,
       }),
     );
-    this.directory.addAccount(`${netbios}$`, 'computer');
+    this.directory.addAccount(`${netbios}$`, 'computer', {
+      ...(opts.rid !== undefined && { rid: opts.rid }),
+    });
     return entry;
   }
 
@@ -447,7 +476,11 @@ export class Realm {
     return kvno;
   }
 
-  /** Change a user's or service's password: new keys under the next kvno; old versions are dropped. */
+  /**
+   * Change a user's or service's password: new keys under the next kvno; old
+   * versions are dropped. The password counts as set now (pwdLastSet), which
+   * ends a `mustChangePassword`.
+   */
   setPassword(name: string, password: string, opts: { salt?: string } = {}): number {
     const entry = this.lookup(name);
     if (!entry || entry.kind === 'krbtgt') {
@@ -460,6 +493,7 @@ export class Realm {
     const salt = opts.salt ?? entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
     const etypes = [...new Set(entry.keys.map((k) => k.key.etype))];
     entry.keys = keysFromPassword(password, salt, etypes, kvno);
+    entry.passwordLastSet = this.clock.now();
     return kvno;
   }
 
@@ -486,6 +520,7 @@ export class Realm {
     const salt = opts.salt ?? entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
     const kept = opts.keepPrevious ? entry.keys.filter((k) => k.kvno !== kvno) : [];
     entry.keys = [...kept, ...givenKeys(keys, kvno, salt)];
+    entry.passwordLastSet = this.clock.now();
     return kvno;
   }
 

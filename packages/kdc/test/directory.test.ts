@@ -185,6 +185,26 @@ describe('a realm and its directory', () => {
     expect(a.directory.account('HTTP/web.contoso.com')).toBeUndefined();
   });
 
+  it('takes the RID and display name an existing directory gives, and adds nothing when the RID is taken', () => {
+    const r = new Realm({ name: 'CONTOSO.COM', kind: 'active-directory', domainSid: SID });
+    r.addUser('alice', { password: 'pw', rid: 1105, displayName: 'Alice Liddell' });
+    r.addComputer('SQL01', { rid: 1110 });
+    expect(r.directory.account('alice')).toMatchObject({ rid: 1105, displayName: 'Alice Liddell' });
+    expect(r.directory.account('SQL01$')?.rid).toBe(1110);
+    // A taken or invalid RID is refused before anything is added: the name stays free.
+    expect(() => r.addUser('bob', { password: 'pw', rid: 1105 })).toThrow(
+      /RID 1105 for bob is taken by alice/,
+    );
+    expect(() => r.addComputer('SQL02', { rid: 1110 })).toThrow(/taken by SQL01\$/);
+    expect(() => r.addUser('carol', { password: 'pw', rid: 12 })).toThrow(RangeError);
+    expect([r.lookup('bob'), r.lookup('SQL02$'), r.lookup('carol')]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(r.addUser('bob', { password: 'pw' }).name.nameString).toEqual(['bob']);
+  });
+
   it('derives a domain SID from random bytes as three little-endian 32-bit numbers', () => {
     expect(domainSidFrom(Uint8Array.from([1, 0, 0, 0, 2, 0, 0, 0, 255, 255, 255, 255]))).toBe(
       'S-1-5-21-1-2-4294967295',

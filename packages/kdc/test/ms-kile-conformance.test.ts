@@ -48,6 +48,7 @@ import {
   SeGroupAttributes,
   signTicketPac,
   UpnDnsFlags,
+  UserAccountControl,
   UserFlags,
   updatePacBuffer,
   verifyPac,
@@ -168,7 +169,8 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5; MS-KILE 3.3.5.6.4.1)', () => {
       expect(v.logonServer).toBe('DC1');
       expect(formatSid(v.logonDomainId!)).toBe(SID);
       expect(v.effectiveName).toBe('alice');
-      expect(v.fullName).toBe('alice');
+      // No displayName: an empty FullName, as AD writes it (the Windows 2022 fixture's Administrator).
+      expect(v.fullName).toBe('');
       expect(v.logonTime).toBe(fileTimeFromMillis(T0));
       // UserSessionKey: NTLM's, 16 zero bytes in a Kerberos PAC.
       expect(v.userSessionKey).toEqual(new Uint8Array(16));
@@ -182,13 +184,46 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5; MS-KILE 3.3.5.6.4.1)', () => {
       expect(v.failedILogonCount).toBe(0);
       expect(v.logonCount).toBe(0);
       expect(v.badPasswordCount).toBe(0);
-      expect(v.passwordLastSet).toBe(0n);
-      expect(v.passwordCanChange).toBe(0n);
+      // pwdLastSet: when the account's password was set (the realm's clock then); may change a
+      // day later (AD's default minimum password age, as in the Windows 2022 fixture).
+      expect(v.passwordLastSet).toBe(fileTimeFromMillis(T0));
+      expect(v.passwordCanChange).toBe(fileTimeFromMillis(T0 + 24 * 3600_000));
+      expect(v.passwordMustChange).toBe(FILETIME_NEVER);
+      expect(v.userAccountControl).toBe(
+        UserAccountControl.USER_NORMAL_ACCOUNT | UserAccountControl.USER_DONT_EXPIRE_PASSWORD,
+      );
       expect([v.logonScript, v.profilePath, v.homeDirectory, v.homeDirectoryDrive]).toEqual(['', '', '', '']);
       // No logon hours and no expiry: "never".
       expect(v.logoffTime).toBe(FILETIME_NEVER);
       expect(v.kickOffTime).toBe(FILETIME_NEVER);
     }
+    // FullName is the displayName; userAccountControl carries the account's flags (MS-SAMR 2.2.1.12).
+    l.realm.addUser('svc', {
+      password: 'pw',
+      displayName: 'SQL service',
+      requiresPreauth: false,
+      authDataNotRequired: false,
+      delegation: { trustedToAuthenticate: true },
+      sensitive: true,
+    });
+    const svc = logonInfo(
+      openTicket(login(l, 'svc', userKey(REALM, 'svc', 'pw')).ticket, krbtgtKey(l.realm)),
+    );
+    expect(svc.fullName).toBe('SQL service');
+    expect(svc.userAccountControl).toBe(
+      UserAccountControl.USER_NORMAL_ACCOUNT |
+        UserAccountControl.USER_DONT_EXPIRE_PASSWORD |
+        UserAccountControl.USER_NOT_DELEGATED |
+        UserAccountControl.USER_DONT_REQUIRE_PREAUTH |
+        UserAccountControl.USER_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION,
+    );
+    // A new password is set now.
+    l.clock.advance(3600_000);
+    l.realm.setPassword('svc', 'pw2');
+    const later = logonInfo(
+      openTicket(login(l, 'svc', userKey(REALM, 'svc', 'pw2')).ticket, krbtgtKey(l.realm)),
+    );
+    expect(later.passwordLastSet).toBe(fileTimeFromMillis(T0 + 3600_000));
     // A NetBIOS name is the first label, upper case, at most 15 characters.
     const long = makeRealm('VERYLONGDOMAINNAME01.EXAMPLE.COM', {}, new ManualClock(T0), {
       kind: 'active-directory',
@@ -326,6 +361,8 @@ describe('S4U2Self identity SID (MS-SFU 3.2.5.1.2)', () => {
     expect(selfInfo.userId).toBe(l.realm.directory.account('alice')!.rid);
     expect(selfInfo.extraSids).toEqual([{ sid: parseSid('S-1-18-2'), attributes: SE_GROUP_DEFAULT }]);
     expect(selfInfo.userFlags & UserFlags.LOGON_EXTRA_SIDS).toBe(UserFlags.LOGON_EXTRA_SIDS);
+    // No logon took place: LogonTime 0, as in Windows' S4U2Self PACs (test/fixtures/pac/windows.json).
+    expect(selfInfo.logonTime).toBe(0n);
     const proxy = tgsGet(l.kdc, {
       tgt: svc,
       realm: REALM,

@@ -13,7 +13,7 @@ import {
   PaDataType,
 } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
-import { stringToKey } from '@krbsim/crypto';
+import { type Key, stringToKey } from '@krbsim/crypto';
 import { createTrust, policyOfKind, type RealmKind, resolvePolicy } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import {
@@ -24,6 +24,7 @@ import {
   makeRealm,
   openTicket,
   pn,
+  repOf,
   T0,
   tgsGet,
   tgsReq,
@@ -206,6 +207,7 @@ describe('realm kinds: KRB-ERROR shape', () => {
 });
 
 describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1, 2.2.2)', () => {
+  /** KERB-ERROR-DATA of KERB_ERR_TYPE_EXTENDED: the e-data alone, which Wireshark reads as Windows'. */
   const ntStatusOf = (eData: Uint8Array | undefined) => {
     const data = decodeKerbErrorData(eData!);
     expect(data.dataType).toBe(KERB_ERR_TYPE_EXTENDED);
@@ -269,6 +271,36 @@ describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1,
     );
   });
 
+  it('a password to change: KEY_EXPIRED with STATUS_PASSWORD_MUST_CHANGE, or STATUS_PASSWORD_EXPIRED once it has expired; the password-change service is still reached', () => {
+    const l = lab('active-directory');
+    l.realm.addUser('frank', { password: 'pw', mustChangePassword: true });
+    l.realm.addService('kadmin/changepw');
+    const frankKey = userKey(REALM, 'frank', 'pw');
+    const as = (cname: string, k: Key, sname?: string) =>
+      l.kdc.handle(asReq({ realm: REALM, cname, ...(sname && { sname }), padata: [encTimestamp(k, T0)] }));
+    const must = errorOf(as('frank', frankKey));
+    expect(must.errorCode).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    expect(ntStatusOf(must.eData)).toBe(0xc0000224);
+    expect(repOf(as('frank', frankKey, 'kadmin/changepw')).ticket.sname.nameString).toEqual([
+      'kadmin',
+      'changepw',
+    ]);
+    // A new password ends it.
+    l.realm.setPassword('frank', 'pw2');
+    expect(repOf(as('frank', userKey(REALM, 'frank', 'pw2'))).ticket.sname.nameString[0]).toBe('krbtgt');
+    l.realm.lookup('alice')!.passwordExpires = T0 - 1;
+    const expired = errorOf(as('alice', key));
+    expect(expired.errorCode).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    expect(ntStatusOf(expired.eData)).toBe(0xc0000071);
+    const mit = lab('mit');
+    mit.realm.addUser('frank', { password: 'pw', mustChangePassword: true });
+    const m = errorOf(
+      mit.kdc.handle(asReq({ realm: REALM, cname: 'frank', padata: [encTimestamp(frankKey, T0)] })),
+    );
+    expect(m.errorCode).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    expect(m.eData).toBeUndefined();
+  });
+
   it('and a TGT checked again after 20 minutes: disabled, then expired (STATUS_ACCOUNT_EXPIRED)', () => {
     const l = lab('active-directory');
     l.realm.addService('HTTP/web.contoso.com');
@@ -317,23 +349,33 @@ describe('realm kinds: PA-SUPPORTED-ENCTYPES (MS-KILE 2.2.8, 3.3.5.6, 3.3.5.7)',
   });
 });
 
-describe('realm kinds: ETYPE-INFO2 for rc4-hmac', () => {
-  for (const kind of ['mit', 'active-directory'] as const) {
-    it(`${kind}: the rc4-hmac entry ${kind === 'mit' ? 'carries' : 'has no'} salt; aes entries always do`, () => {
-      const l = makeRealm(REALM, { allowWeakCrypto: true }, new ManualClock(T0), { kind });
-      l.realm.addUser('carol', { password: 'pw', encTypes: [18, 23] });
-      const e = errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'carol', etypes: [18, 23] })));
-      const md = decodeMethodData(e.eData!);
-      const info = decodeEtypeInfo2(md[0]!.padataValue);
-      expect(info.map((i) => i.etype)).toEqual([18, 23]);
-      expect(info[0]!.salt).toBe('CONTOSO.COMcarol');
-      expect(info[1]!.salt).toBe(kind === 'mit' ? 'CONTOSO.COMcarol' : undefined);
-      // And the client can still log on with rc4 (its string-to-key ignores the salt).
-      const key = stringToKey(23, 'pw', '');
-      const creds = login(l, 'carol', key);
-      expect(creds.part.key.keytype).toBe(23);
-    });
-  }
+describe('realm kinds: the ETYPE-INFO2 hint (RFC 4120 section 5.2.7.5)', () => {
+  const hint = (kind: RealmKind, etypes: number[]) => {
+    const l = makeRealm(REALM, { allowWeakCrypto: true }, new ManualClock(T0), { kind });
+    l.realm.addUser('carol', { password: 'pw', encTypes: [18, 17, 23] });
+    const e = errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'carol', etypes })));
+    return { l, info: decodeEtypeInfo2(decodeMethodData(e.eData!)[0]!.padataValue) };
+  };
+
+  it("mit: one entry, the first etype of the request the client has a key for, as MIT's KDC sends it", () => {
+    expect(hint('mit', [17, 18, 23]).info.map((i) => i.etype)).toEqual([17]);
+    expect(hint('mit', [23, 18]).info.map((i) => i.etype)).toEqual([23]);
+    // rc4-hmac's entry carries the salt, though its string-to-key ignores it.
+    expect(hint('mit', [23]).info).toEqual([{ etype: 23, salt: 'CONTOSO.COMcarol' }]);
+  });
+
+  it('active-directory: the strongest AES key asked for, and the rc4-hmac key (without salt) when asked for, as a Windows DC sends them', () => {
+    expect(hint('active-directory', [17, 18]).info).toEqual([{ etype: 18, salt: 'CONTOSO.COMcarol' }]);
+    expect(hint('active-directory', [23, 17]).info).toEqual([
+      { etype: 17, salt: 'CONTOSO.COMcarol' },
+      { etype: 23 },
+    ]);
+    const { l, info } = hint('active-directory', [23]);
+    expect(info).toEqual([{ etype: 23 }]);
+    // And the client can still log on with rc4 (its string-to-key ignores the salt).
+    const creds = login(l, 'carol', stringToKey(23, 'pw', ''));
+    expect(creds.part.key.keytype).toBe(23);
+  });
 });
 
 describe('realm kinds: SPNs sent as NT-PRINCIPAL (MS-KILE 3.3.5.1.1)', () => {

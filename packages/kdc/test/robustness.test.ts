@@ -85,15 +85,18 @@ describe('malformed input', () => {
     expect(errorOf(k.handle(asReq({ realm: REALM, cname: 'alice' }))).errorCode).toBe(
       ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
     );
+    let clockDown = false;
     const broken = new Realm({
       name: REALM,
       clock: {
         now: () => {
-          throw new Error('no time');
+          if (clockDown) throw new Error('no time');
+          return T0;
         },
       },
     });
     broken.addUser('alice', { keys: pwKeys(broken.name, 'alice', 'pw'), requiresPreauth: false });
+    clockDown = true;
     const err = errorOf(new Kdc(broken).handle(asReq({ realm: REALM, cname: 'alice' })));
     expect(err.errorCode).toBe(ErrorCode.KRB_ERR_GENERIC);
     expect(err.eText).toBe('internal error');

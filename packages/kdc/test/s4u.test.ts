@@ -112,7 +112,7 @@ describe('S4U2Self', () => {
     expect(openTicket(ns.ticket, s.svcKey).flags & TicketFlags.forwardable).toBe(0);
   });
 
-  it("refuses a user a logon would refuse: expired account, expired password, disabled (in MIT's order, with AD's codes)", () => {
+  it("refuses a user a logon would refuse: expired account, expired password or one to change, disabled (in MIT's order, with AD's codes)", () => {
     const cases: [string, (u: PrincipalEntry) => void, number, string][] = [
       [
         'account',
@@ -126,6 +126,12 @@ describe('S4U2Self', () => {
         (u) => (u.passwordExpires = T0),
         ErrorCode.KDC_ERR_KEY_EXPIRED,
         'the password of alice@CONTOSO.COM has expired',
+      ],
+      [
+        'must change',
+        (u) => (u.passwordLastSet = 0),
+        ErrorCode.KDC_ERR_KEY_EXPIRED,
+        'alice@CONTOSO.COM must change the password',
       ],
       [
         'disabled',

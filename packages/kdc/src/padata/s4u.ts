@@ -108,8 +108,15 @@ function resolveUser(
       ntStatus: NtStatus.STATUS_ACCOUNT_EXPIRED,
     });
   }
+  if (user.passwordLastSet === 0) {
+    throw new KdcError(ErrorCode.KDC_ERR_KEY_EXPIRED, `S4U2Self: ${who} must change the password`, {
+      ntStatus: NtStatus.STATUS_PASSWORD_MUST_CHANGE,
+    });
+  }
   if (user.passwordExpires !== undefined && user.passwordExpires <= state.now) {
-    throw new KdcError(ErrorCode.KDC_ERR_KEY_EXPIRED, `S4U2Self: the password of ${who} has expired`);
+    throw new KdcError(ErrorCode.KDC_ERR_KEY_EXPIRED, `S4U2Self: the password of ${who} has expired`, {
+      ntStatus: NtStatus.STATUS_PASSWORD_EXPIRED,
+    });
   }
   if (user.disabled) {
     throw new KdcError(
