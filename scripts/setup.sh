@@ -15,7 +15,10 @@ fi
 
 # chromium: the HTML trace report is checked in a real headless browser
 # (test/trace-html.test.ts); it is the largest of these (about 2 minutes to install).
-APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql chromium"
+# samba-ad-dc, samba-ad-provision: a Samba AD domain controller, the oracle of what a Windows DC's
+# KDC answers (test/interop/kdc-ad-differential-samba.test.ts); its KDC runs only inside that test,
+# from a private directory, on ports the OS picks.
+APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql chromium samba-ad-dc samba-ad-provision"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -94,98 +94,98 @@ type ReplyKey = 'alice' | 'bob' | 'tgt' | 'subkey';
  */
 const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS: POSTDATED without a start time': {
-    mit: /^REP postdated,invalid,initial,pre-authent life=-\d+m /,
+    oracle: /^REP postdated,invalid,initial,pre-authent life=-\d+m /,
     krbsim: 'KDC_ERR_BADOPTION',
     why: 'RFC 4120 5.4.1: a postdated ticket needs `from`; MIT postdates to 1970, a ticket that ended long ago',
   },
   'AS (no pre-authentication): POSTDATED without a start time': {
-    mit: /^REP postdated,invalid,initial life=-\d+m /,
+    oracle: /^REP postdated,invalid,initial life=-\d+m /,
     krbsim: 'KDC_ERR_BADOPTION',
     why: 'as above',
   },
   'AS: till in the past': {
-    mit: /^REP forwardable,renewable,initial,pre-authent life=-60m /,
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=-60m /,
     krbsim: 'KDC_ERR_NEVER_VALID',
     why: 'RFC 4120 3.1.3: an end time before the start time is KDC_ERR_NEVER_VALID; MIT issues an expired ticket',
   },
   'AS: from in the future without POSTDATED': {
-    mit: /^REP initial,pre-authent life=300m /,
+    oracle: /^REP initial,pre-authent life=300m /,
     krbsim: 'KDC_ERR_CANNOT_POSTDATE',
     why: 'RFC 4120 3.1.3 names this error; MIT starts the ticket now instead',
   },
   'AS: realm of the request is not the KDC realm': {
-    mit: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
+    oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
     krbsim: 'KDC_ERR_WRONG_REALM',
     why: 'krbsim says which realm it serves (RFC 6806 section 7) rather than look the client up in a realm it does not hold',
   },
   'AS: PA-ENC-TIMESTAMP in an etype the request does not list': {
-    mit: /^REP forwardable,renewable,initial,pre-authent life=480m /,
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=480m /,
     krbsim: 'KDC_ERR_PREAUTH_FAILED e-data=[2,19,133,136]',
     why: 'the key that verifies the timestamp is the reply key, so it must be of an etype the client asked for; MIT verifies with any key and replies in another',
   },
   'AS: enterprise client name': {
-    mit: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
+    oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
     krbsim:
       'REP forwardable,renewable,initial,pre-authent life=480m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr=',
     why: 'krbsim resolves NT-ENTERPRISE names in every realm (RFC 6806 section 5); MIT 1.20 needs a database that indexes them (its LDAP back end)',
   },
   'TGS service: option bit 2 (forwarded)': {
-    mit: /^KDC_ERR_SERVER_NOMATCH$/,
+    oracle: /^KDC_ERR_SERVER_NOMATCH$/,
     krbsim:
       'REP forwarded,pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket forwarded,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'RFC 4120 3.3.3 honours FORWARDED for the requested ticket when the TGT is forwardable; MIT forwards only the presented ticket itself',
   },
   'TGS service: option bit 3 (proxiable)': {
-    mit: /^REP pre-authent,transited-policy-checked life=300m /,
+    oracle: /^REP pre-authent,transited-policy-checked life=300m /,
     krbsim: 'KDC_ERR_BADOPTION',
     why: 'RFC 4120 2.5: PROXIABLE needs a proxiable TGT; MIT 1.20 drops the flag without a word (MIT before it refused, as krbsim does)',
   },
   'TGS krbtgt: option bit 3 (proxiable)': {
-    mit: /^REP pre-authent,transited-policy-checked life=300m /,
+    oracle: /^REP pre-authent,transited-policy-checked life=300m /,
     krbsim: 'KDC_ERR_BADOPTION',
     why: 'as above',
   },
   'TGS service: option bit 26 (disable-transited-check)': {
-    mit: /^KDC_ERR_POLICY$/,
+    oracle: /^KDC_ERR_POLICY$/,
     krbsim:
       'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'RFC 4120 2.7 lets a KDC check the path anyway, and krbsim always does (trust direction rests on it); the ticket says so with TRANSITED-POLICY-CHECKED',
   },
   'TGS krbtgt: option bit 26 (disable-transited-check)': {
-    mit: /^KDC_ERR_POLICY$/,
+    oracle: /^KDC_ERR_POLICY$/,
     krbsim:
       'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'as above',
   },
   'TGS krbtgt: option bit 30 (renew)': {
-    mit: /^REP forwardable,initial,pre-authent,transited-policy-checked life=600m renew=- /,
+    oracle: /^REP forwardable,initial,pre-authent,transited-policy-checked life=600m renew=- /,
     krbsim:
       'REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'RFC 4120 3.3.3.1: a renewed ticket keeps its renew-till; MIT keeps it only when the request repeats RENEWABLE (its clients do)',
   },
   'U2U: no server named: the second ticket names it': {
-    mit: /^no answer$/,
+    oracle: /^no answer$/,
     krbsim:
       'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: "RFC 4120 3.3.3 lets a user-to-user request name no server (the second ticket's client is then the server); MIT's decoder requires sname, and its KDC drops the request",
   },
   'TGS: checksum over another request body': {
-    mit: /^KRB_AP_ERR_BAD_INTEGRITY$/,
+    oracle: /^KRB_AP_ERR_BAD_INTEGRITY$/,
     krbsim: 'KRB_AP_ERR_MODIFIED',
     why: 'RFC 4120 3.3.2 names KRB_AP_ERR_MODIFIED for a checksum that does not match',
   },
   'TGS: checksum type CRC32': {
-    mit: /^KDC_ERR_SUMTYPE_NOSUPP$/,
+    oracle: /^KDC_ERR_SUMTYPE_NOSUPP$/,
     krbsim: 'KRB_AP_ERR_INAPP_CKSUM',
     why: 'RFC 4120 3.3.2: a checksum that is not collision-proof is KRB_AP_ERR_INAPP_CKSUM',
   },
   'TGS: till in the past': {
-    mit: /^REP forwardable,pre-authent,transited-policy-checked life=-60m /,
+    oracle: /^REP forwardable,pre-authent,transited-policy-checked life=-60m /,
     krbsim: 'KDC_ERR_NEVER_VALID',
     why: 'as for the AS exchange (RFC 4120 3.3.3)',
   },
   'TGS: realm of the request is not the KDC realm': {
-    mit: /^KRB_ERR_GENERIC$/,
+    oracle: /^KRB_ERR_GENERIC$/,
     krbsim: 'KDC_ERR_WRONG_REALM',
     why: 'as for the AS exchange',
   },

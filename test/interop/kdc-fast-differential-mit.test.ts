@@ -102,7 +102,7 @@ interface Side extends OracleSide {
 /** Where krbsim answers otherwise on purpose: each side's answer, pinned, and why. */
 const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS FAST: req-checksum of the unkeyed type RSA-MD5': {
-    mit: /^KRB_AP_ERR_MODIFIED cname=alice \| armored KRB_AP_ERR_MODIFIED offers=\[\]$/,
+    oracle: /^KRB_AP_ERR_MODIFIED cname=alice \| armored KRB_AP_ERR_MODIFIED offers=\[\]$/,
     krbsim: 'KDC_ERR_SUMTYPE_NOSUPP cname=alice | armored KDC_ERR_SUMTYPE_NOSUPP offers=[]',
     why: 'krbsim implements no RSA-MD5 (RFC 6649), so the type is unknown to it; MIT knows it as unkeyed, which does not match (as sha1 does not in krbsim)',
   },

@@ -83,35 +83,35 @@ interface Side extends OracleSide {
 /** Where krbsim answers otherwise on purpose: each side's answer, pinned, and why. */
 const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'PA-FOR-USER, a service not trusted to authenticate for delegation': {
-    mit: /^pa=\[\] REP cname=alice forwardable,/,
+    oracle: /^pa=\[\] REP cname=alice forwardable,/,
     krbsim:
       'pa=[] REP cname=alice pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=plainsvc | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'MS-SFU 3.2.5.1.2: the ticket is forwardable only for a service trusted to authenticate for delegation, as AD issues it; MIT 1.20 makes every S4U2Self ticket forwardable and applies the flag at S4U2Proxy',
   },
   'PA-S4U-X509-USER, a service not trusted to authenticate for delegation': {
-    mit: /^pa=\[130\] REP cname=alice forwardable,/,
+    oracle: /^pa=\[130\] REP cname=alice forwardable,/,
     krbsim:
       'pa=[130] REP cname=alice pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=plainsvc | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'as above',
   },
   'PA-FOR-USER with another auth-package': {
-    mit: /^pa=\[\] REP cname=alice forwardable,/,
+    oracle: /^pa=\[\] REP cname=alice forwardable,/,
     krbsim: 'KDC_ERR_PADATA_TYPE_NOSUPP',
     why: 'MS-SFU 2.2.1 names "Kerberos" the one auth-package; krbsim refuses what it cannot serve, MIT does not read the field',
   },
   'PA-FOR-USER for an enterprise name': {
-    mit: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
+    oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
     krbsim:
       'pa=[] REP cname=alice@S4U.TEST forwardable,pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
     why: 'krbsim resolves NT-ENTERPRISE names in every realm, as in the AS exchange (kdc-differential-mit.test.ts)',
   },
   'PA-FOR-USER, asking for another server': {
-    mit: /^KRB_AP_ERR_BADMATCH$/,
+    oracle: /^KRB_AP_ERR_BADMATCH$/,
     krbsim: 'KDC_ERR_BADOPTION',
     why: 'an S4U2Self ticket is for the service itself (MS-SFU 3.2.5.1.2); krbsim answers as Windows does',
   },
   'PA-S4U-X509-USER with the unknown checksum type RSA-MD5': {
-    mit: /^KRB_AP_ERR_INAPP_CKSUM$/,
+    oracle: /^KRB_AP_ERR_INAPP_CKSUM$/,
     krbsim: 'KDC_ERR_SUMTYPE_NOSUPP',
     why: 'krbsim implements no RSA-MD5 (RFC 6649), so the type is unknown to it; MIT knows it as unkeyed (as sha1 is in krbsim: the case below)',
   },

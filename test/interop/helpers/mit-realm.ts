@@ -82,7 +82,7 @@ export interface MitRealm {
 }
 
 /** A TCP and UDP port on 127.0.0.1 that the OS just reported free. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const srv = createServer();
@@ -100,14 +100,19 @@ async function freePort(): Promise<number> {
     });
     if (udpFree) return port;
   }
-  throw new Error('no free loopback port found for krb5kdc');
+  throw new Error('no free loopback port found');
 }
 
-/** Resolves once a TCP connection to the port succeeds (the KDC is listening). */
-async function waitForListener(port: number, kdc: ChildProcess, deadlineMs: number): Promise<void> {
+/** Resolves once a TCP connection to the port succeeds (the KDC, `name`, is listening). */
+export async function waitForListener(
+  port: number,
+  kdc: ChildProcess,
+  deadlineMs: number,
+  name = 'krb5kdc',
+): Promise<void> {
   const start = Date.now();
   for (;;) {
-    if (kdc.exitCode !== null) throw new Error(`krb5kdc exited with code ${kdc.exitCode} before listening`);
+    if (kdc.exitCode !== null) throw new Error(`${name} exited with code ${kdc.exitCode} before listening`);
     const ok = await new Promise<boolean>((resolve) => {
       const sock = connect({ host: '127.0.0.1', port });
       sock.once('connect', () => {
@@ -118,7 +123,7 @@ async function waitForListener(port: number, kdc: ChildProcess, deadlineMs: numb
     });
     if (ok) return;
     if (Date.now() - start > deadlineMs)
-      throw new Error(`krb5kdc did not listen on ${port} within ${deadlineMs} ms`);
+      throw new Error(`${name} did not listen on ${port} within ${deadlineMs} ms`);
     // Wait for the next attempt on the event loop (a readiness poll, not a test delay).
     await new Promise((r) => setTimeout(r, 25));
   }

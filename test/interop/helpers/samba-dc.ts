@@ -1,0 +1,200 @@
+/**
+ * A Samba Active Directory domain controller on loopback, as an oracle for
+ * what a Windows DC's KDC puts in its answers (Samba's own tests hold it to
+ * Windows): `samba-tool domain provision` in a temp dir, the domain's groups
+ * and accounts added by samba-dc-setup.py through Samba's Python bindings,
+ * and `samba` running only its KDC on ports the OS picked, configured through
+ * the provisioned smb.conf: /etc is never read or written. `stop()` kills
+ * samba (and waits for it) and removes the directory.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Key } from '@krbsim/crypto';
+import { readKeytabFile } from '@krbsim/files';
+import { freePort, waitForListener } from './mit-realm';
+import { findTool, makeTempDir, runCommand } from './processes';
+
+/** The programs a Samba DC needs (Debian: samba-ad-dc, samba-ad-provision). */
+const SAMBA_DC_TOOLS = ['samba', 'samba-tool'] as const;
+
+/** A group of the domain, by scope (its groupType). */
+export interface SambaGroup {
+  readonly name: string;
+  readonly scope: 'global' | 'domain-local' | 'universal';
+}
+
+/** An account of the domain and the attributes that set it apart. */
+export interface SambaAccount {
+  /** The sAMAccountName (`alice`, `SQL01$`). */
+  readonly name: string;
+  readonly kind: 'user' | 'computer';
+  readonly password: string;
+  /** The groups it is a direct member of. */
+  readonly groups?: readonly string[];
+  readonly spns?: readonly string[];
+  /** msDS-SupportedEncryptionTypes. */
+  readonly enctypes?: number;
+  /** ACCOUNTDISABLE. */
+  readonly disabled?: boolean;
+  /** accountExpires in 2020. */
+  readonly expired?: boolean;
+  /** pwdLastSet 0: the password must be changed. */
+  readonly mustChangePassword?: boolean;
+  /** logonHours with no hour allowed. */
+  readonly noLogonHours?: boolean;
+  /** NOT_DELEGATED: "account is sensitive and cannot be delegated". */
+  readonly notDelegated?: boolean;
+  /** TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION. */
+  readonly trustedToAuthenticate?: boolean;
+  /** msDS-AllowedToDelegateTo. */
+  readonly allowedToDelegateTo?: readonly string[];
+  /** DONT_REQUIRE_PREAUTH. */
+  readonly noPreauth?: boolean;
+}
+
+/** What the domain holds besides what provisioning creates. */
+export interface SambaDomainSpec {
+  /** The realm (`CORP.CONTOSO.COM`); the DNS domain is its lower case. */
+  readonly realm: string;
+  /** The NetBIOS domain name (`CORP`). */
+  readonly netbiosDomain: string;
+  /** The DC's host name (`dc1`). */
+  readonly hostName: string;
+  readonly groups: readonly SambaGroup[];
+  readonly accounts: readonly SambaAccount[];
+}
+
+/** A running Samba DC. */
+export interface SambaDc {
+  readonly realm: string;
+  /** The KDC's port on 127.0.0.1, UDP and TCP. */
+  readonly port: number;
+  /** The domain SID, `S-1-5-21-...`. */
+  readonly domainSid: string;
+  /** The RID of each group and account of the spec. */
+  readonly rids: Readonly<Record<string, number>>;
+  /** The keys of `principal` (`krbtgt`, `alice`, `SQL01$`), from `samba-tool domain exportkeytab`. */
+  keys(principal: string): Key[];
+  /** Stops samba and deletes the directory. */
+  stop(): Promise<void>;
+}
+
+/** Why a Samba DC cannot run here, or undefined when it can. */
+export function sambaDcMissing(): string | undefined {
+  const missing = SAMBA_DC_TOOLS.filter((t) => findTool(t) === undefined);
+  if (missing.length > 0) {
+    return `${missing.join(', ')} not found (Debian: apt-get install samba-ad-dc samba-ad-provision)`;
+  }
+  if (process.getuid?.() !== 0) return 'samba runs its DC as root only';
+  return undefined;
+}
+
+/** The Python that runs samba-tool, whose dist-packages hold Samba's bindings (its `#!` line). */
+function sambaPython(sambaTool: string): string {
+  const first = readFileSync(sambaTool, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\s*(\S+)/.exec(first);
+  return m?.[1] ?? 'python3';
+}
+
+const SETUP_SCRIPT = fileURLToPath(new URL('./samba-dc-setup.py', import.meta.url));
+
+/**
+ * Provisions the domain of `spec`, adds its groups and accounts, and starts
+ * samba's KDC. Takes about ten seconds.
+ */
+export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
+  const missing = sambaDcMissing();
+  if (missing !== undefined) throw new Error(missing);
+  const sambaTool = findTool('samba-tool')!;
+  const dir = await makeTempDir('samba');
+  const conf = dir.file('etc', 'smb.conf');
+  const must = async (cmd: string, args: readonly string[], input?: string): Promise<string> => {
+    const r = await runCommand(cmd, args, { timeoutMs: 120_000, ...(input !== undefined && { input }) });
+    if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  };
+  let samba: ChildProcess | undefined;
+  const stopSamba = async (): Promise<void> => {
+    const child = samba;
+    samba = undefined;
+    if (child !== undefined && child.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const stop = async (): Promise<void> => {
+    await stopSamba();
+    await dir.remove();
+  };
+  try {
+    await must(sambaTool, [
+      'domain',
+      'provision',
+      `--targetdir=${dir.path}`,
+      `--realm=${spec.realm}`,
+      `--domain=${spec.netbiosDomain}`,
+      `--host-name=${spec.hostName}`,
+      '--server-role=dc',
+      '--dns-backend=NONE',
+      '--adminpass=krbsim-Adm1n-Passw0rd',
+      '--option=interfaces = lo',
+      '--option=bind interfaces only = yes',
+      '--option=server services = kdc',
+      `--option=log file = ${dir.file('log.%m')}`,
+      `--option=pid directory = ${dir.path}`,
+    ]);
+    const setup = JSON.parse(
+      await must(
+        sambaPython(sambaTool),
+        [SETUP_SCRIPT, conf, dir.file('private', 'sam.ldb')],
+        JSON.stringify({ groups: spec.groups, accounts: spec.accounts }),
+      ),
+    ) as { domainSid: string; rids: Record<string, number> };
+    await must(sambaTool, ['domain', 'exportkeytab', dir.file('all.keytab'), '-s', conf]);
+    const keytab = await readKeytabFile(dir.file('all.keytab'));
+    const provisioned = await readFile(conf, 'utf8');
+    // The ports are free when chosen, but the test files run side by side and another one's socket
+    // can take one before samba binds it: a start that does not listen is tried again on others.
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      const kpasswdPort = await freePort();
+      await writeFile(
+        conf,
+        provisioned.replace(
+          '[global]\n',
+          `[global]\n\tkrb5 port = ${port}\n\tkpasswd port = ${kpasswdPort}\n`,
+        ),
+      );
+      const out = openSync(dir.file('samba.out'), 'w');
+      samba = spawn(findTool('samba')!, ['-i', '-M', 'single', '-s', conf], { stdio: ['ignore', out, out] });
+      closeSync(out);
+      try {
+        await waitForListener(port, samba, 30_000, 'samba');
+        break;
+      } catch (e) {
+        await stopSamba();
+        if (attempt === 3) throw e;
+      }
+    }
+    return {
+      realm: spec.realm,
+      port,
+      domainSid: setup.domainSid,
+      rids: setup.rids,
+      keys: (principal) =>
+        keytab.entries
+          .filter((e) => e.principal.name.nameString.join('/').toLowerCase() === principal.toLowerCase())
+          .map((e) => ({ etype: e.key.etype, bytes: e.key.bytes })),
+      stop,
+    };
+  } catch (e) {
+    const log = await readFile(dir.file('samba.out'), 'utf8').catch(() => '');
+    await stop();
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\nsamba's output:\n${log}`);
+  }
+}

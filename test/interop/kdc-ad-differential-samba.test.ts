@@ -1,0 +1,642 @@
+/**
+ * krbsim's `active-directory` realm against a Samba AD domain controller
+ * (Samba 4.17's KDC, held to Windows by Samba's own tests), the oracle for
+ * what MIT cannot decide: the PAC a DC writes, and how it answers accounts
+ * that may not log on. One domain on each side with the same realm, domain
+ * SID, RIDs, groups, passwords and krbtgt key (Samba's, exported): samba-dc.ts
+ * provisions Samba's, `mirror()` builds krbsim's. The same AS and TGS
+ * requests go to both; each answer is reduced to a line both must agree on:
+ * the reply as kdc-oracle.ts writes it, the reply's padata, the e-data
+ * (METHOD-DATA with its ETYPE-INFO2 entries, or the NTSTATUS), and the
+ * ticket's PAC: its buffers in order, the logon's names, SIDs, groups, flags
+ * and which times are set, PAC_CLIENT_INFO, UPN_DNS_INFO, the attributes, the
+ * requestor and the signature types. Left out: LogonCount (krbsim keeps no
+ * logon statistics) and LogonTime (see describeLogon).
+ *
+ * Samba is not Windows everywhere: where krbsim answers otherwise on purpose,
+ * KNOWN_DIFFERENCES pins both answers and gives the evidence for krbsim's
+ * (Windows' PACs in test/fixtures/pac, MS-KILE, MS-SFU, Wireshark's
+ * dissector, MIT's KDC for what AD leaves open).
+ *
+ * Skipped with a printed reason when Samba's DC is missing or the test does
+ * not run as root; failing instead under KRBSIM_REQUIRE_MIT=1.
+ */
+
+import {
+  AdType,
+  type AuthorizationData,
+  decodeAuthorizationData,
+  decodeEtypeInfo2,
+  decodeKerbErrorData,
+  decodeKerbExtError,
+  decodeMethodData,
+  KdcOptions,
+  KERB_ERR_TYPE_EXTENDED,
+  NameType,
+  PaDataType,
+  type PrincipalName,
+  type Ticket,
+} from '@krbsim/asn1';
+import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
+import { type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { Kdc, Realm } from '@krbsim/kdc';
+import {
+  decodePac,
+  fileTimeFromMillis,
+  formatSid,
+  type KerbValidationInfo,
+  type Pac,
+  PacBufferType,
+  type Sid,
+} from '@krbsim/pac';
+import { tcpExchange } from '@krbsim/transport';
+import { afterAll, beforeAll, describe } from 'vitest';
+import {
+  asReq,
+  type Creds,
+  encTimestamp,
+  openRep,
+  openTicket,
+  pacRequest,
+  paForUser,
+  parseReply,
+  pn,
+  tgsReq,
+  userKey,
+} from '../../packages/kdc/test/helpers';
+import {
+  describeKdcReply,
+  type KnownDifference,
+  type OracleCase,
+  type OracleSide,
+  oracleTests,
+} from './helpers/kdc-oracle';
+import {
+  type SambaAccount,
+  type SambaDc,
+  type SambaGroup,
+  sambaDcMissing,
+  startSambaDc,
+} from './helpers/samba-dc';
+import { describeUnavailable } from './mit-tools';
+
+const REALM = 'CORP.CONTOSO.COM';
+const DNS_DOMAIN = REALM.toLowerCase();
+const SQL_SPN = `MSSQLSvc/sql01.${DNS_DOMAIN}:1433`;
+const AES = 0x18;
+
+const GROUPS: readonly SambaGroup[] = [
+  { name: 'Analysts', scope: 'global' },
+  { name: 'Data Readers', scope: 'universal' },
+  { name: 'SQL Logins', scope: 'domain-local' },
+];
+
+const ACCOUNTS: readonly SambaAccount[] = [
+  {
+    name: 'alice',
+    kind: 'user',
+    password: 'Al1ce-Passw0rd!',
+    groups: ['Analysts', 'Data Readers'],
+  },
+  { name: 'carol', kind: 'user', password: 'C4rol-Passw0rd!', groups: ['Analysts', 'SQL Logins'] },
+  { name: 'bob', kind: 'user', password: 'B0b-Passw0rd!' },
+  { name: 'sqlsvc', kind: 'user', password: 'Sq1svc-Passw0rd!', spns: [SQL_SPN], enctypes: AES },
+  {
+    name: 'websvc',
+    kind: 'user',
+    password: 'W3bsvc-Passw0rd!',
+    spns: [`HTTP/web.${DNS_DOMAIN}`],
+    enctypes: AES,
+    trustedToAuthenticate: true,
+    allowedToDelegateTo: [SQL_SPN],
+  },
+  {
+    name: 'plainsvc',
+    kind: 'user',
+    password: 'Pl4insvc-Passw0rd!',
+    spns: [`HTTP/plain.${DNS_DOMAIN}`],
+    enctypes: AES,
+  },
+  {
+    name: 'SQL02$',
+    kind: 'computer',
+    password: 'Sq1-02-machine-Passw0rd!',
+    spns: [`MSSQLSvc/sql02.${DNS_DOMAIN}:1433`],
+    enctypes: AES,
+  },
+  { name: 'dave', kind: 'user', password: 'D4ve-Passw0rd!', disabled: true },
+  { name: 'erin', kind: 'user', password: 'Er1n-Passw0rd!', expired: true },
+  { name: 'frank', kind: 'user', password: 'Fr4nk-Passw0rd!', mustChangePassword: true },
+  { name: 'grace', kind: 'user', password: 'Gr4ce-Passw0rd!', noLogonHours: true },
+  { name: 'heidi', kind: 'user', password: 'He1di-Passw0rd!', notDelegated: true },
+  { name: 'ivan', kind: 'user', password: '1van-Passw0rd!', noPreauth: true },
+];
+
+const account = (name: string): SambaAccount => ACCOUNTS.find((a) => a.name === name)!;
+/** An account's key: a computer's salted as AD salts machine accounts (MS-KILE 3.1.1.2). */
+function keyOf(name: string, etype = 18): Key {
+  const a = account(name);
+  if (a.kind === 'user') return userKey(REALM, name, a.password, etype);
+  return stringToKey(etype, a.password, `${REALM}host${name.replace(/\$$/, '').toLowerCase()}.${DNS_DOMAIN}`);
+}
+
+/** krbsim's mirror of the Samba domain: the same SID, RIDs, groups, passwords and krbtgt key. */
+function mirror(samba: SambaDc): Realm {
+  const realm = new Realm({
+    name: REALM,
+    kind: 'active-directory',
+    domainSid: samba.domainSid,
+    krbtgtKeys: samba.keys('krbtgt'),
+    clock: systemClock,
+    random: systemRandom,
+  });
+  for (const g of GROUPS) realm.directory.addGroup(g.name, { scope: g.scope, rid: samba.rids[g.name]! });
+  for (const a of ACCOUNTS) {
+    if (a.kind === 'computer') {
+      realm.addComputer(a.name, {
+        password: a.password,
+        rid: samba.rids[a.name]!,
+        ...(a.spns !== undefined && { spns: [...a.spns] }),
+      });
+      continue;
+    }
+    realm.addUser(a.name, {
+      password: a.password,
+      rid: samba.rids[a.name]!,
+      upn: `${a.name}@${DNS_DOMAIN}`,
+      ...(a.spns !== undefined && { spns: [...a.spns] }),
+      ...(a.disabled === true && { disabled: true }),
+      ...(a.expired === true && { accountExpires: Date.UTC(2020, 0, 1) }),
+      ...(a.mustChangePassword === true && { mustChangePassword: true }),
+      ...(a.noLogonHours === true && { logonHours: new Uint8Array(21) }),
+      ...(a.notDelegated === true && { sensitive: true }),
+      ...(a.noPreauth === true && { requiresPreauth: false }),
+      ...((a.trustedToAuthenticate === true || a.allowedToDelegateTo !== undefined) && {
+        delegation: {
+          ...(a.trustedToAuthenticate === true && { trustedToAuthenticate: true }),
+          ...(a.allowedToDelegateTo !== undefined && { allowedTo: [...a.allowedToDelegateTo] }),
+        },
+      }),
+    });
+    for (const g of a.groups ?? []) realm.directory.addMember(g, a.name);
+  }
+  return realm;
+}
+
+/** The METHOD-DATA Samba 4.17 sends with a pre-authentication error. */
+const SAMBA_METHODS = /^KDC_ERR_PREAUTH_REQUIRED e-data=16,15,147,2,136,655,19\(18:CORP\.CONTOSO\.COM\w+\)$/;
+const WHY_METHODS =
+  "Samba 4.17's KDC offers PKINIT (16, 15, 147) without a KDC certificate, FAST (136) and Heimdal's PA-GSS (655), and puts ETYPE-INFO2 last; a Windows DC, as Samba's own strict tests expect of it, sends ETYPE-INFO2, PA-ENC-TIMESTAMP, PA-PK-AS-REQ and PA-PK-AS-REP-19, and krbsim offers PKINIT only in a realm that serves it (a DC offers FAST only when its policy fails unarmored requests: fastOfferedInErrors)";
+const WHY_DOMAIN_LOCAL =
+  "Samba 4.17 puts a domain-local group in the TGT's GroupIds; a Windows DC adds it at the TGS, to the service ticket's ResourceGroupIds with SE_GROUP_RESOURCE (0x20000007) and LOGON_RESOURCE_GROUPS, as the Windows Server 2022 ticket of test/fixtures/pac/windows.json carries Denied RODC Password Replication Group (572)";
+
+const WHY_NTSTATUS =
+  "the same NTSTATUS in another container: Samba 4.17 adds it as PA-PW-SALT to a METHOD-DATA with ETYPE-INFO2, which Wireshark's dissector (written against Windows DCs) reports as malformed; krbsim sends the KERB-ERROR-DATA alone, MS-KILE 2.2.2's form, wire-identical to the single PA-PW-SALT PA-DATA that dissector and Samba's own client read (pcap-pac-tshark.test.ts reads it)";
+
+/** A refusal of `user` with `status` (8 hex digits) as Samba sends it and as krbsim does. */
+function ntStatusDifference(code: string, user: string, status: string): KnownDifference {
+  const le = status.match(/../g)!.reverse().join('');
+  return {
+    oracle: new RegExp(
+      `^${code} e-data=19\\(18:CORP\\.CONTOSO\\.COM${user}\\),3\\(${le}0000000001000000\\)$`,
+    ),
+    krbsim: `${code} e-data=ntstatus=0x${status}`,
+    why: WHY_NTSTATUS,
+  };
+}
+
+/** Where krbsim answers otherwise on purpose: Samba's answer (a pattern), krbsim's, and why. */
+const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
+  'AS-REQ for a disabled user': ntStatusDifference('KDC_ERR_CLIENT_REVOKED', 'dave', 'c0000072'),
+  'AS-REQ for an expired account': ntStatusDifference('KDC_ERR_CLIENT_REVOKED', 'erin', 'c0000193'),
+  'AS-REQ for a user who must change the password': ntStatusDifference(
+    'KDC_ERR_KEY_EXPIRED',
+    'frank',
+    'c0000224',
+  ),
+  'AS-REQ outside the logon hours': ntStatusDifference('KDC_ERR_CLIENT_REVOKED', 'grace', 'c000006f'),
+  'AS-REQ without pre-authentication': {
+    oracle: SAMBA_METHODS,
+    krbsim: 'KDC_ERR_PREAUTH_REQUIRED e-data=19(18:CORP.CONTOSO.COMalice),2',
+    why: WHY_METHODS,
+  },
+  'AS-REQ without pre-authentication for a user who needs none': {
+    oracle: SAMBA_METHODS,
+    krbsim:
+      "REP forwardable,renewable,initial life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon ivan full='' server=DC1 domain=CORP/D user=1117 primary=513 groups=513:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x10210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client ivan id=authtime | upn ivan@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=ivan sid=D-1117 | attributes=2 | requestor=D-1117 | sig6=16 | sig7=16",
+    why: "Samba 4.17's KDC asks for pre-authentication even of an account with DONT_REQ_PREAUTH (MIT's kinit sees the same); a Windows DC answers such an account without it (the exposure AS-REP roasting uses), as krbsim does, and writes USER_DONT_REQUIRE_PREAUTH in its PAC",
+  },
+  'AS-REQ with a wrong password': {
+    oracle: /^KDC_ERR_PREAUTH_FAILED e-data=19\(18:CORP\.CONTOSO\.COMalice\)$/,
+    krbsim: 'KDC_ERR_PREAUTH_FAILED e-data=19(18:CORP.CONTOSO.COMalice),2',
+    why: "Samba 4.17 sends ETYPE-INFO2 alone with PREAUTH_FAILED; a Windows DC sends the METHOD-DATA of PREAUTH_REQUIRED again (Samba's strict tests check both errors alike), as MIT's KDC and krbsim do",
+  },
+  'AS-REQ, RENEWABLE without an rtime': {
+    oracle: /^REP forwardable,initial,pre-authent life=600m renew=- /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=1105 primary=513 groups=513:0x7,1102:0x7,1103:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-1105 | attributes=2 | requestor=D-1105 | sig6=16 | sig7=16",
+    why: "RFC 4120 leaves a RENEWABLE request without rtime open: Samba's Heimdal KDC issues no renewable ticket, MIT's KDC one renewable for as long as policy allows (kdc-differential-mit.test.ts holds krbsim to MIT); Windows clients always send an rtime",
+  },
+  'AS-REQ for a member of a domain-local group': {
+    oracle: /groups=513:0x7,1102:0x7,1104:0x7 /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon carol full='' server=DC1 domain=CORP/D user=1106 primary=513 groups=513:0x7,1102:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-1106 | attributes=2 | requestor=D-1106 | sig6=16 | sig7=16",
+    why: WHY_DOMAIN_LOCAL,
+  },
+  'TGS-REQ for the SQL service, a member of a domain-local group': {
+    oracle: /groups=513:0x7,1102:0x7,1104:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19] | logon carol full='' server=DC1 domain=CORP/D user=1106 primary=513 groups=513:0x7,1102:0x7 extra=S-1-18-1:0x7 resource=D[1104:0x20000007] flags=0x220 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-1106 | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+    why: WHY_DOMAIN_LOCAL,
+  },
+  'AS-REQ for rc4-hmac only': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=23 tkt=18 /,
+    krbsim: 'KDC_ERR_ETYPE_NOSUPP',
+    why: 'krbsim keeps rc4-hmac off unless a realm allows weak crypto (allowWeakCrypto), as current Windows guidance has it; Samba 4.17, like a DC of its time, still issues rc4-hmac session keys by default',
+  },
+  'S4U2Self by PA-FOR-USER for a disabled user': {
+    oracle: /^KDC_ERR_POLICY$/,
+    krbsim: 'KDC_ERR_CLIENT_REVOKED e-data=ntstatus=0xc0000072',
+    why: "krbsim refuses the impersonated account as its own logon would be refused (CLIENT_REVOKED with STATUS_ACCOUNT_DISABLED), as MIT's KDC refuses it too (kdc-s4u-differential-mit.test.ts); Samba 4.17 answers KDC_ERR_POLICY",
+  },
+  'S4U2Proxy to a service the list names': {
+    oracle:
+      /^REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc\/sql01\.corp\.contoso\.com:1433 \| .* \| pac=\[1,11,10,12,6,7,16,19\] \| .* \| delegation to=MSSQLSvc\/sql01\.corp\.contoso\.com:1433 via=websvc@CORP\.CONTOSO\.COM \| client alice /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=1105 primary=513 groups=513:0x7,1102:0x7,1103:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-1105 | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=MSSQLSvc/sql01.corp.contoso.com:1433 via=websvc@CORP.CONTOSO.COM",
+    why: "the same buffers with the same contents, in another order: Samba puts S4U_DELEGATION_INFO after LOGON_INFO, krbsim after the others (as MIT's krb5_pac_add_buffer appends); MS-PAC 2.4 sets no order, and Windows' own (test/fixtures/pac/windows.json: the signatures right after LOGON_INFO) is neither's",
+  },
+  'S4U2Proxy to a service the list does not name': {
+    oracle: /^KDC_ERR_BADOPTION$/,
+    krbsim: 'KDC_ERR_BADOPTION e-data=ntstatus=0xc0000272',
+    why: 'MS-SFU 3.2.5.2.1: a DC refuses with STATUS_NO_MATCH in KERB-EXT-ERROR when Service 1 may not delegate to the target; Samba 4.17 sends the code alone',
+  },
+  'TGS-REQ for a user without SPNs': {
+    oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
+    krbsim: 'KDC_ERR_MUST_USE_USER2USER',
+    why: 'a Windows DC refuses a service ticket for a user principal unless the request is user-to-user ("rejected because User2User was required", the KDC\'s event; userToUserForPlainUsers); Samba 4.17 finds no such server',
+  },
+};
+
+/** One KDC, and the TGTs the TGS cases present. */
+interface Side extends OracleSide {
+  tgts?: Record<string, Creds>;
+  /** websvc's S4U2Self ticket for alice: S4U2Proxy's evidence. */
+  evidence?: Creds;
+}
+
+let domainSid = '';
+let krbtgtKeys: readonly Key[] = [];
+
+const hex32 = (n: number) => `0x${(n >>> 0).toString(16)}`;
+/** A SID with the domain's written `D`. */
+const sidText = (sid: Sid | undefined) => (sid === undefined ? '-' : formatSid(sid).replace(domainSid, 'D'));
+
+/** A FILETIME as the comparison needs it: never, zero, or set. */
+function fileTime(t: bigint): string {
+  if (t === 0x7fffffffffffffffn) return 'never';
+  return t === 0n ? '0' : 'set';
+}
+
+function describeLogon(v: KerbValidationInfo): string {
+  const groups = v.groupIds.map((g) => `${g.relativeId}:${hex32(g.attributes)}`).join(',');
+  const extra = v.extraSids.map((s) => `${sidText(s.sid)}:${hex32(s.attributes)}`).join(',');
+  const resource =
+    v.resourceGroupDomainSid === undefined
+      ? '-'
+      : `${sidText(v.resourceGroupDomainSid)}[${v.resourceGroupIds.map((g) => `${g.relativeId}:${hex32(g.attributes)}`).join(',')}]`;
+  // LogonTime left out: Samba 4.17 writes 0 in a service ticket and the logon's time in an S4U2Self
+  // ticket, the reverse of Windows' PACs (test/fixtures/pac/windows.json), whose values
+  // packages/kdc/test/ms-kile-conformance.test.ts pins for krbsim.
+  return [
+    `logon ${v.effectiveName} full='${v.fullName}' server=${v.logonServer} domain=${v.logonDomainName}/${sidText(v.logonDomainId)}`,
+    `user=${v.userId} primary=${v.primaryGroupId} groups=${groups} extra=${extra || '-'} resource=${resource}`,
+    // LogonCount left out: a DC counts an account's logons, krbsim keeps no logon statistics.
+    `flags=${hex32(v.userFlags)} uac=${hex32(v.userAccountControl)} bad=${v.badPasswordCount}`,
+    `times logoff=${fileTime(v.logoffTime)} kickoff=${fileTime(v.kickOffTime)} pwset=${fileTime(v.passwordLastSet)} pwcan=${fileTime(v.passwordCanChange)} pwmust=${fileTime(v.passwordMustChange)}`,
+  ].join(' ');
+}
+
+/** The PAC as both must write it, `authtime` the ticket's (PAC_CLIENT_INFO's ClientId names it). */
+function describePac(pac: Pac, authtime: number): string {
+  const parts = [`pac=[${pac.buffers.map((b) => b.type).join(',')}]`];
+  for (const b of pac.buffers) {
+    if ('data' in b) {
+      parts.push(`buffer${b.type}`);
+      continue;
+    }
+    switch (b.type) {
+      case PacBufferType.LOGON_INFO:
+        parts.push(describeLogon(b.value));
+        break;
+      case PacBufferType.CLIENT_INFO:
+        parts.push(
+          `client ${b.value.name} id=${b.value.clientId === fileTimeFromMillis(authtime) ? 'authtime' : 'other'}`,
+        );
+        break;
+      case PacBufferType.UPN_DNS_INFO: {
+        const u = b.value;
+        const ext = u.samName === undefined ? '' : ` sam=${u.samName} sid=${sidText(u.sid)}`;
+        parts.push(`upn ${u.upn} dns=${u.dnsDomainName} flags=${u.flags}${ext}`);
+        break;
+      }
+      case PacBufferType.ATTRIBUTES_INFO:
+        parts.push(`attributes=${b.value.flags.join(',')}`);
+        break;
+      case PacBufferType.REQUESTOR:
+        parts.push(`requestor=${sidText(b.value.sid)}`);
+        break;
+      case PacBufferType.DELEGATION_INFO:
+        parts.push(`delegation to=${b.value.s4u2proxyTarget} via=${b.value.s4uTransitedServices.join(',')}`);
+        break;
+      default:
+        parts.push(`sig${b.type}=${b.value.signatureType}`);
+    }
+  }
+  return parts.join(' | ');
+}
+
+/** The PAC in a ticket's authorization data, if any. */
+function pacOf(ad: AuthorizationData | undefined): Uint8Array | undefined {
+  for (const e of ad ?? []) {
+    if (e.adType === AdType.AD_WIN2K_PAC) return e.adData;
+    if (e.adType === AdType.AD_IF_RELEVANT) {
+      const inner = pacOf(decodeAuthorizationData(e.adData));
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** The key that opens a ticket of this realm: the krbtgt's, or the account's of its server. */
+function ticketKey(t: Ticket): Key {
+  const server = t.sname.nameString.join('/');
+  const etype = t.encPart.etype;
+  if (server === `krbtgt/${REALM}`) return krbtgtKeys.find((k) => k.etype === etype)!;
+  const name = server.toLowerCase();
+  const owner =
+    ACCOUNTS.find((a) => [name, `${name}$`].includes(a.name.toLowerCase())) ??
+    ACCOUNTS.find((a) => a.spns?.some((s) => s.toLowerCase() === name));
+  if (owner === undefined) throw new Error(`no account serves ${server}`);
+  return keyOf(owner.name, etype);
+}
+
+/** An error's e-data: METHOD-DATA's types and ETYPE-INFO2, or KERB-ERROR-DATA's NTSTATUS. */
+function describeEData(eData: Uint8Array): string {
+  try {
+    const methods = decodeMethodData(eData);
+    return methods
+      .map((p) => {
+        if (p.padataType === PaDataType.PA_PW_SALT)
+          return `${p.padataType}(${Buffer.from(p.padataValue).toString('hex')})`;
+        if (p.padataType !== PaDataType.PA_ETYPE_INFO2) return `${p.padataType}`;
+        const info = decodeEtypeInfo2(p.padataValue)
+          .map((e) => `${e.etype}${e.salt === undefined ? '' : `:${e.salt}`}`)
+          .join(',');
+        return `${p.padataType}(${info})`;
+      })
+      .join(',');
+  } catch {
+    // not METHOD-DATA
+  }
+  const data = decodeKerbErrorData(eData);
+  if (data.dataType === KERB_ERR_TYPE_EXTENDED && data.dataValue !== undefined) {
+    return `ntstatus=${hex32(decodeKerbExtError(data.dataValue).ntStatus)}`;
+  }
+  return `kerb-error-data type ${data.dataType}`;
+}
+
+/**
+ * A KDC's answer as both must give it: the error and its e-data, or the
+ * reply (kdc-oracle.ts's line), its padata types, and its ticket's PAC.
+ */
+function answerOf(reply: Uint8Array, open: (rep: Parameters<typeof openRep>[0]) => Creds): string {
+  const r = parseReply(reply);
+  if (r.kind === 'error') {
+    const name = errorCodeName(r.error.errorCode);
+    return r.error.eData === undefined ? name : `${name} e-data=${describeEData(r.error.eData)}`;
+  }
+  const line = describeKdcReply(reply, open, ticketKey);
+  const creds = open(r.rep);
+  const etp = openTicket(creds.ticket, ticketKey(creds.ticket));
+  const pac = pacOf(etp.authorizationData);
+  const pa = (r.rep.padata ?? []).map((p) => p.padataType).join(',');
+  return `${line} | pa=[${pa}] | ${pac === undefined ? 'no PAC' : describePac(decodePac(pac), etp.authtime)}`;
+}
+
+const now = () => Math.floor(Date.now() / 1000) * 1000;
+const cases: OracleCase<Side>[] = [];
+
+/** An AS exchange for `user`, pre-authenticated with its password unless `preauth` is false. */
+function asCase(
+  label: string,
+  user: string,
+  more: {
+    preauth?: false;
+    password?: string;
+    pac?: boolean;
+    options?: number;
+    noRtime?: true;
+    /** The name sent, when not `user` as NT-PRINCIPAL. */
+    cname?: PrincipalName;
+    sname?: string;
+    etypes?: number[];
+  } = {},
+): void {
+  cases.push({
+    label,
+    realm: REALM,
+    build: (_side, t) => {
+      const padata = [
+        ...(more.preauth === false
+          ? []
+          : [
+              encTimestamp(
+                more.password === undefined ? keyOf(user) : userKey(REALM, user, more.password),
+                t,
+              ),
+            ]),
+        ...(more.pac === undefined ? [] : [pacRequest(more.pac)]),
+      ];
+      return asReq({
+        realm: REALM,
+        cname: more.cname ?? pn(user, NameType.NT_PRINCIPAL),
+        ...(more.sname !== undefined && { sname: more.sname }),
+        till: t + 10 * Duration.hour,
+        ...(more.noRtime === undefined && { rtime: t + 7 * Duration.day }),
+        etypes: more.etypes ?? [18, 17],
+        ...(more.options !== undefined && { options: more.options }),
+        padata,
+      });
+    },
+    outcome: (_side, reply) => answerOf(reply, (rep) => openRep(rep, keyOf(user), KeyUsage.AS_REP_ENCPART)),
+  });
+}
+
+/** A TGS exchange presenting `tgt`'s TGT (one the side got in beforeAll) for `sname`. */
+function tgsCase(
+  label: string,
+  tgt: string,
+  sname: string,
+  more: {
+    options?: number;
+    s4uFor?: string;
+    /** S4U2Proxy: the service's S4U2Self ticket for alice (got in beforeAll) as evidence. */
+    proxy?: true;
+  } = {},
+): void {
+  cases.push({
+    label,
+    realm: REALM,
+    build: (side, t) =>
+      tgsReq({
+        tgt: side.tgts![tgt]!,
+        now: t,
+        realm: REALM,
+        sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
+        till: t + 10 * Duration.hour,
+        etypes: [18, 17],
+        options: more.options ?? KdcOptions.forwardable | KdcOptions.canonicalize,
+        ...(more.proxy === true && { additionalTickets: [side.evidence!.ticket] }),
+        ...(more.s4uFor !== undefined && {
+          extraPadata: [paForUser(side.tgts![tgt]!, pn(more.s4uFor, NameType.NT_PRINCIPAL), REALM)],
+        }),
+      }),
+    outcome: (side, reply) =>
+      answerOf(reply, (rep) => openRep(rep, side.tgts![tgt]!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY)),
+  });
+}
+
+asCase('AS-REQ without pre-authentication', 'alice', { preauth: false });
+asCase('AS-REQ with PA-ENC-TIMESTAMP', 'alice');
+asCase('AS-REQ with PA-ENC-TIMESTAMP and PA-PAC-REQUEST false', 'alice', { pac: false });
+asCase('AS-REQ with PA-ENC-TIMESTAMP and PA-PAC-REQUEST true', 'alice', { pac: true });
+asCase('AS-REQ with a wrong password', 'alice', { password: 'not-alice' });
+asCase('AS-REQ, RENEWABLE without an rtime', 'alice', { noRtime: true });
+asCase('AS-REQ for a user who is not there', 'nobody', { preauth: false });
+asCase('AS-REQ for a disabled user', 'dave');
+asCase('AS-REQ for an expired account', 'erin');
+asCase('AS-REQ for a user who must change the password', 'frank');
+asCase('AS-REQ outside the logon hours', 'grace');
+asCase('AS-REQ for a sensitive user, forwardable', 'heidi');
+asCase('AS-REQ for a member of a domain-local group', 'carol');
+asCase('AS-REQ by an enterprise name (the UPN)', 'alice', {
+  cname: { nameType: NameType.NT_ENTERPRISE, nameString: [`alice@${DNS_DOMAIN}`] },
+});
+asCase('AS-REQ naming the user in upper case', 'alice', { cname: pn('ALICE', NameType.NT_PRINCIPAL) });
+asCase('AS-REQ of a computer account', 'SQL02$');
+asCase('AS-REQ for a server nobody has', 'alice', { sname: `HTTP/nowhere.${DNS_DOMAIN}` });
+asCase('AS-REQ for rc4-hmac only', 'alice', { etypes: [23] });
+asCase('AS-REQ without pre-authentication for a user who needs none', 'ivan', { preauth: false });
+tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
+tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);
+tgsCase('TGS-REQ for an SPN nobody has', 'alice', `MSSQLSvc/nowhere.${DNS_DOMAIN}:1433`);
+tgsCase('TGS-REQ for a service account by its name', 'alice', 'sqlsvc');
+tgsCase('TGS-REQ for a user without SPNs', 'alice', 'bob');
+tgsCase('TGS-REQ for the SQL service, a sensitive user', 'heidi', SQL_SPN);
+tgsCase('TGS-REQ for the SQL service, a member of a domain-local group', 'carol', SQL_SPN);
+tgsCase('S4U2Self by PA-FOR-USER, a service trusted to authenticate', 'websvc', 'websvc', {
+  s4uFor: 'alice',
+});
+tgsCase('S4U2Self by PA-FOR-USER, a service not trusted to authenticate', 'plainsvc', 'plainsvc', {
+  s4uFor: 'alice',
+});
+tgsCase('S4U2Self by PA-FOR-USER for a disabled user', 'websvc', 'websvc', { s4uFor: 'dave' });
+tgsCase('S4U2Proxy to a service the list names', 'websvc', SQL_SPN, {
+  proxy: true,
+  options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
+});
+tgsCase('S4U2Proxy to a service the list does not name', 'websvc', `MSSQLSvc/sql02.${DNS_DOMAIN}:1433`, {
+  proxy: true,
+  options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
+});
+tgsCase('TGS-REQ for a computer by its NetBIOS name', 'alice', 'SQL02');
+tgsCase("TGS-REQ for a computer's SPN", 'alice', `MSSQLSvc/sql02.${DNS_DOMAIN}:1433`);
+
+/** Sends `request` to `side` and opens the reply with `key` (`usage`); throws on a refusal. */
+async function exchange(
+  side: Side,
+  request: Uint8Array,
+  key: Key,
+  usage: number,
+  what: string,
+): Promise<Creds> {
+  const reply = parseReply(await side.send(REALM, request));
+  if (reply.kind === 'error')
+    throw new Error(`${side.name} refused ${what}: ${errorCodeName(reply.error.errorCode)}`);
+  return openRep(reply.rep, key, usage);
+}
+
+/** `user`'s TGT from `side` (PA-PAC-REQUEST as `pac` says, absent when undefined). */
+function logon(side: Side, user: string, pac?: boolean): Promise<Creds> {
+  const t = now();
+  const request = asReq({
+    realm: REALM,
+    cname: pn(user, NameType.NT_PRINCIPAL),
+    till: t + 10 * Duration.hour,
+    rtime: t + 7 * Duration.day,
+    etypes: [18],
+    padata: [encTimestamp(keyOf(user), t), ...(pac === undefined ? [] : [pacRequest(pac)])],
+  });
+  return exchange(side, request, keyOf(user), KeyUsage.AS_REP_ENCPART, `${user}'s logon`);
+}
+
+/** A forwardable S4U2Self ticket to the service of `tgt` in `user`'s name. */
+function s4uSelf(side: Side, tgt: Creds, user: string): Promise<Creds> {
+  const t = now();
+  const request = tgsReq({
+    tgt,
+    now: t,
+    realm: REALM,
+    sname: pn(tgt.cname.nameString.join('/'), NameType.NT_PRINCIPAL),
+    till: t + 10 * Duration.hour,
+    etypes: [18],
+    options: KdcOptions.forwardable,
+    extraPadata: [paForUser(tgt, pn(user, NameType.NT_PRINCIPAL), REALM)],
+  });
+  return exchange(side, request, tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY, `S4U2Self for ${user}`);
+}
+
+const TITLE = 'krbsim KDC against a Samba AD DC: the same requests, the same answers';
+const missing = sambaDcMissing();
+if (missing !== undefined) {
+  describeUnavailable(TITLE, missing, 'run scripts/setup.sh (Debian: samba-ad-dc, samba-ad-provision)');
+} else {
+  describe(TITLE, () => {
+    let samba: SambaDc | undefined;
+    const sides: Side[] = [];
+    beforeAll(async () => {
+      samba = await startSambaDc({
+        realm: REALM,
+        netbiosDomain: 'CORP',
+        hostName: 'dc1',
+        groups: GROUPS,
+        accounts: ACCOUNTS,
+      });
+      domainSid = samba.domainSid;
+      krbtgtKeys = samba.keys('krbtgt');
+      const kdc = new Kdc(mirror(samba));
+      const port = samba.port;
+      sides.push({
+        name: 'samba',
+        send: (_realm, b) => tcpExchange('127.0.0.1', port, b, { timeoutMs: 5000, maxReplyBytes: 65_535 }),
+      });
+      sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
+      for (const side of sides) {
+        const login = (user: string, pac?: boolean) => logon(side, user, pac);
+        side.tgts = {
+          alice: await login('alice'),
+          'alice-nopac': await login('alice', false),
+          heidi: await login('heidi'),
+          carol: await login('carol'),
+          websvc: await login('websvc'),
+          plainsvc: await login('plainsvc'),
+        };
+        side.evidence = await s4uSelf(side, side.tgts.websvc!, 'alice');
+      }
+    }, 120_000);
+    afterAll(async () => samba?.stop());
+
+    oracleTests(cases, sides, KNOWN_DIFFERENCES);
+  });
+}
