@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findTool, runCommand } from './processes';
+import { findTool, runOrThrow } from './processes';
 
 /** Why an MIT realm cannot run here, or undefined when its programs are installed. */
 export function mitKdcMissing(): string | undefined {
@@ -202,15 +202,8 @@ ${options.extraKrb5Config ?? ''}`;
     KRB5CCNAME: `FILE:${join(dir, 'ccache')}`,
     KRB5RCACHETYPE: 'none',
   };
-  const must = async (cmd: string, args: string[], input?: string): Promise<string> => {
-    const r = await runCommand(cmd, args, {
-      env,
-      timeoutMs: 60_000,
-      ...(input === undefined ? {} : { input }),
-    });
-    if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const must = (cmd: string, args: string[], input?: string): Promise<string> =>
+    runOrThrow(cmd, args, { env, timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
   let kdc: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
     const child = kdc;

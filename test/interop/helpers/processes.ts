@@ -137,6 +137,20 @@ export function runCommand(
   });
 }
 
+/**
+ * {@link runCommand}, for a step that must succeed: its stdout, or an error
+ * naming the command, its exit code and its output.
+ */
+export async function runOrThrow(
+  cmd: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<string> {
+  const r = await runCommand(cmd, args, options);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
 /** A long-running process started by {@link startProcess}. */
 export interface RunningProcess {
   readonly child: ChildProcess;

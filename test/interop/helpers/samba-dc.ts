@@ -8,14 +8,13 @@
  * samba (and waits for it) and removes the directory.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Key } from '@krbsim/crypto';
 import { readKeytabFile } from '@krbsim/files';
 import { freePort, waitForListener } from './mit-realm';
-import { findTool, makeTempDir, runCommand } from './processes';
+import { findTool, makeTempDir, type RunningProcess, runOrThrow, startProcess } from './processes';
 
 /** The programs a Samba DC needs (Debian: samba-ad-dc, samba-ad-provision). */
 const SAMBA_DC_TOOLS = ['samba', 'samba-tool'] as const;
@@ -111,19 +110,16 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
   const sambaTool = findTool('samba-tool')!;
   const dir = await makeTempDir('samba');
   const conf = dir.file('etc', 'smb.conf');
-  const must = async (cmd: string, args: readonly string[], input?: string): Promise<string> => {
-    const r = await runCommand(cmd, args, { timeoutMs: 120_000, ...(input !== undefined && { input }) });
-    if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
-  let samba: ChildProcess | undefined;
+  const must = (cmd: string, args: readonly string[], input?: string): Promise<string> =>
+    runOrThrow(cmd, args, { timeoutMs: 120_000, ...(input !== undefined && { input }) });
+  let samba: RunningProcess | undefined;
+  let output = '';
   const stopSamba = async (): Promise<void> => {
-    const child = samba;
+    const p = samba;
     samba = undefined;
-    if (child !== undefined && child.exitCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
+    if (p !== undefined) {
+      await p.stop();
+      output = p.stdout() + p.stderr();
     }
   };
   const stop = async (): Promise<void> => {
@@ -170,11 +166,9 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
           `[global]\n\tkrb5 port = ${port}\n\tkpasswd port = ${kpasswdPort}\n`,
         ),
       );
-      const out = openSync(dir.file('samba.out'), 'w');
-      samba = spawn(findTool('samba')!, ['-i', '-M', 'single', '-s', conf], { stdio: ['ignore', out, out] });
-      closeSync(out);
+      samba = startProcess(findTool('samba')!, ['-i', '-M', 'single', '-s', conf]);
       try {
-        await waitForListener(port, samba, 30_000, 'samba');
+        await waitForListener(port, samba.child, 30_000, 'samba');
         break;
       } catch (e) {
         await stopSamba();
@@ -193,8 +187,7 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
       stop,
     };
   } catch (e) {
-    const log = await readFile(dir.file('samba.out'), 'utf8').catch(() => '');
     await stop();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\nsamba's output:\n${log}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\nsamba's output:\n${output}`);
   }
 }
