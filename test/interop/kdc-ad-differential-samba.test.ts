@@ -59,7 +59,9 @@ import {
   openTicket,
   pacRequest,
   paForUser,
+  paPacOptionsRbcd,
   parseReply,
+  paS4uX509User,
   pn,
   tgsReq,
   userKey,
@@ -124,6 +126,23 @@ const ACCOUNTS: readonly SambaAccount[] = [
     spns: [`MSSQLSvc/sql02.${DNS_DOMAIN}:1433`],
     enctypes: AES,
   },
+  {
+    name: 'nasvc',
+    kind: 'user',
+    password: 'N4svc-Passw0rd!',
+    spns: [`HTTP/na.${DNS_DOMAIN}`],
+    enctypes: AES,
+    noAuthDataRequired: true,
+  },
+  {
+    name: 'rbcdsvc',
+    kind: 'user',
+    password: 'Rbcdsvc-Passw0rd!',
+    spns: [`HTTP/rbcd.${DNS_DOMAIN}`],
+    enctypes: AES,
+    allowedToActFrom: ['websvc'],
+  },
+  { name: 'dana', kind: 'user', password: 'D4na-Passw0rd!', upn: 'dana.scully@contoso-corp.com' },
   { name: 'dave', kind: 'user', password: 'D4ve-Passw0rd!', disabled: true },
   { name: 'erin', kind: 'user', password: 'Er1n-Passw0rd!', expired: true },
   { name: 'frank', kind: 'user', password: 'Fr4nk-Passw0rd!', mustChangePassword: true },
@@ -163,7 +182,8 @@ function mirror(samba: SambaDc): Realm {
     realm.addUser(a.name, {
       password: a.password,
       rid: samba.rids[a.name]!,
-      upn: `${a.name}@${DNS_DOMAIN}`,
+      upn: a.upn ?? `${a.name}@${DNS_DOMAIN}`,
+      ...(a.noAuthDataRequired === true && { authDataNotRequired: true }),
       ...(a.spns !== undefined && { spns: [...a.spns] }),
       ...(a.disabled === true && { disabled: true }),
       ...(a.expired === true && { accountExpires: Date.UTC(2020, 0, 1) }),
@@ -171,12 +191,11 @@ function mirror(samba: SambaDc): Realm {
       ...(a.noLogonHours === true && { logonHours: new Uint8Array(21) }),
       ...(a.notDelegated === true && { sensitive: true }),
       ...(a.noPreauth === true && { requiresPreauth: false }),
-      ...((a.trustedToAuthenticate === true || a.allowedToDelegateTo !== undefined) && {
-        delegation: {
-          ...(a.trustedToAuthenticate === true && { trustedToAuthenticate: true }),
-          ...(a.allowedToDelegateTo !== undefined && { allowedTo: [...a.allowedToDelegateTo] }),
-        },
-      }),
+      delegation: {
+        ...(a.trustedToAuthenticate === true && { trustedToAuthenticate: true }),
+        ...(a.allowedToDelegateTo !== undefined && { allowedTo: [...a.allowedToDelegateTo] }),
+        ...(a.allowedToActFrom !== undefined && { allowedFrom: [...a.allowedToActFrom] }),
+      },
     });
     for (const g of a.groups ?? []) realm.directory.addMember(g, a.name);
   }
@@ -223,7 +242,7 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS-REQ without pre-authentication for a user who needs none': {
     oracle: SAMBA_METHODS,
     krbsim:
-      "REP forwardable,renewable,initial life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon ivan full='' server=DC1 domain=CORP/D user=1117 primary=513 groups=513:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x10210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client ivan id=authtime | upn ivan@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=ivan sid=D-1117 | attributes=2 | requestor=D-1117 | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon ivan full='' server=DC1 domain=CORP/D user=ivan primary=513 groups=513:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x10210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client ivan id=authtime | upn ivan@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=ivan sid=D-ivan | attributes=2 | requestor=D-ivan | sig6=16 | sig7=16",
     why: "Samba 4.17's KDC asks for pre-authentication even of an account with DONT_REQ_PREAUTH (MIT's kinit sees the same); a Windows DC answers such an account without it (the exposure AS-REP roasting uses), as krbsim does, and writes USER_DONT_REQUIRE_PREAUTH in its PAC",
   },
   'AS-REQ with a wrong password': {
@@ -234,19 +253,19 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS-REQ, RENEWABLE without an rtime': {
     oracle: /^REP forwardable,initial,pre-authent life=600m renew=- /,
     krbsim:
-      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=1105 primary=513 groups=513:0x7,1102:0x7,1103:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-1105 | attributes=2 | requestor=D-1105 | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
     why: "RFC 4120 leaves a RENEWABLE request without rtime open: Samba's Heimdal KDC issues no renewable ticket, MIT's KDC one renewable for as long as policy allows (kdc-differential-mit.test.ts holds krbsim to MIT); Windows clients always send an rtime",
   },
   'AS-REQ for a member of a domain-local group': {
-    oracle: /groups=513:0x7,1102:0x7,1104:0x7 /,
+    oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 /,
     krbsim:
-      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon carol full='' server=DC1 domain=CORP/D user=1106 primary=513 groups=513:0x7,1102:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-1106 | attributes=2 | requestor=D-1106 | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | attributes=2 | requestor=D-carol | sig6=16 | sig7=16",
     why: WHY_DOMAIN_LOCAL,
   },
   'TGS-REQ for the SQL service, a member of a domain-local group': {
-    oracle: /groups=513:0x7,1102:0x7,1104:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 /,
+    oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 /,
     krbsim:
-      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19] | logon carol full='' server=DC1 domain=CORP/D user=1106 primary=513 groups=513:0x7,1102:0x7 extra=S-1-18-1:0x7 resource=D[1104:0x20000007] flags=0x220 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-1106 | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=D[SQL Logins:0x20000007] flags=0x220 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | sig6=16 | sig7=16 | sig16=16 | sig19=16",
     why: WHY_DOMAIN_LOCAL,
   },
   'AS-REQ for rc4-hmac only': {
@@ -263,13 +282,49 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle:
       /^REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc\/sql01\.corp\.contoso\.com:1433 \| .* \| pac=\[1,11,10,12,6,7,16,19\] \| .* \| delegation to=MSSQLSvc\/sql01\.corp\.contoso\.com:1433 via=websvc@CORP\.CONTOSO\.COM \| client alice /,
     krbsim:
-      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=1105 primary=513 groups=513:0x7,1102:0x7,1103:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-1105 | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=MSSQLSvc/sql01.corp.contoso.com:1433 via=websvc@CORP.CONTOSO.COM",
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=MSSQLSvc/sql01.corp.contoso.com:1433 via=websvc@CORP.CONTOSO.COM",
     why: "the same buffers with the same contents, in another order: Samba puts S4U_DELEGATION_INFO after LOGON_INFO, krbsim after the others (as MIT's krb5_pac_add_buffer appends); MS-PAC 2.4 sets no order, and Windows' own (test/fixtures/pac/windows.json: the signatures right after LOGON_INFO) is neither's",
   },
   'S4U2Proxy to a service the list does not name': {
     oracle: /^KDC_ERR_BADOPTION$/,
     krbsim: 'KDC_ERR_BADOPTION e-data=ntstatus=0xc0000272',
     why: 'MS-SFU 3.2.5.2.1: a DC refuses with STATUS_NO_MATCH in KERB-EXT-ERROR when Service 1 may not delegate to the target; Samba 4.17 sends the code alone',
+  },
+  'AS-REQ for a service ticket': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent .* s=sqlsvc \| .* pac=\[1,10,12,6,7\] \|/,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=sqlsvc | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+    why: "krbsim signs every service ticket's PAC alike, with the ticket and extended KDC signatures (MS-PAC 2.8.3, 2.8.5), whether AS or TGS issued it, as MIT's KDC does; Samba 4.17 leaves them out of a service ticket issued in an AS exchange",
+  },
+  'S4U2Self by PA-S4U-X509-USER, a service trusted to authenticate': {
+    oracle: /^REP .* s=websvc \| .* pa=\[\] \| .* logon websvc /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[130] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+    why: "Samba 4.17's KDC ignores PA-S4U-X509-USER (MS-SFU 2.2.2) and issues the service a ticket in its own name; krbsim serves it, as Windows and MIT's KDC do (kdc-s4u-differential-mit.test.ts), echoing it in the reply (130)",
+  },
+  'S4U2Proxy resource-based, with the PA-PAC-OPTIONS bit': {
+    oracle: /^KDC_ERR_BADOPTION$/,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=HTTP/rbcd.corp.contoso.com | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=HTTP/rbcd.corp.contoso.com via=websvc@CORP.CONTOSO.COM",
+    why: "Samba 4.17's KDC (Heimdal's) does not serve resource-based constrained delegation; krbsim does as MS-SFU 3.2.5.2.3 has it, when the request sets PA-PAC-OPTIONS' bit",
+  },
+  'S4U2Proxy resource-based, without the PA-PAC-OPTIONS bit': {
+    oracle: /^KDC_ERR_BADOPTION$/,
+    krbsim: 'KDC_ERR_BADOPTION e-data=ntstatus=0xc0000272',
+    why: 'refused by both (MS-SFU 3.2.5.2.1: no resource-based delegation without the bit); krbsim says STATUS_NO_MATCH, as for the classic list below',
+  },
+  'TGS-REQ renewing the TGT': {
+    oracle:
+      /^REP pre-authent,transited-policy-checked,ok-as-delegate life=600m renew=- .* s=krbtgt\/CORP\.CONTOSO\.COM /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
+    why: "RFC 4120 section 3.3.3.1: a renewed ticket is the presented one with new times, so krbsim keeps its flags and renew-till, as MIT's KDC does (kdc-differential-mit.test.ts); Samba 4.17 issues a new TGT without FORWARDABLE, RENEWABLE or a renew-till",
+  },
+  'User-to-user: a ticket to a user without SPNs, sealed in its TGT session key': {
+    oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
+    krbsim:
+      "REP pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+    why: 'user-to-user is how a Windows DC lets a user account without SPNs be the server (the "User2User was required" refusal of the case above; RFC 4120 section 3.3.3); Samba 4.17 finds no server by a plain user name',
   },
   'TGS-REQ for a user without SPNs': {
     oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
@@ -286,11 +341,20 @@ interface Side extends OracleSide {
 }
 
 let domainSid = '';
+/** The names of the RIDs Samba gave the spec's groups and accounts: lines name them, not numbers. */
+let ridNames = new Map<number, string>();
+/** A RID as the lines write it: the account's or group's name when it is one of the spec's. */
+const ridText = (rid: number) => ridNames.get(rid) ?? `${rid}`;
 let krbtgtKeys: readonly Key[] = [];
 
 const hex32 = (n: number) => `0x${(n >>> 0).toString(16)}`;
 /** A SID with the domain's written `D`. */
-const sidText = (sid: Sid | undefined) => (sid === undefined ? '-' : formatSid(sid).replace(domainSid, 'D'));
+function sidText(sid: Sid | undefined): string {
+  if (sid === undefined) return '-';
+  const text = formatSid(sid);
+  if (!text.startsWith(`${domainSid}-`)) return text.replace(domainSid, 'D');
+  return `D-${ridText(Number(text.slice(domainSid.length + 1)))}`;
+}
 
 /** A FILETIME as the comparison needs it: never, zero, or set. */
 function fileTime(t: bigint): string {
@@ -299,18 +363,18 @@ function fileTime(t: bigint): string {
 }
 
 function describeLogon(v: KerbValidationInfo): string {
-  const groups = v.groupIds.map((g) => `${g.relativeId}:${hex32(g.attributes)}`).join(',');
+  const groups = v.groupIds.map((g) => `${ridText(g.relativeId)}:${hex32(g.attributes)}`).join(',');
   const extra = v.extraSids.map((s) => `${sidText(s.sid)}:${hex32(s.attributes)}`).join(',');
   const resource =
     v.resourceGroupDomainSid === undefined
       ? '-'
-      : `${sidText(v.resourceGroupDomainSid)}[${v.resourceGroupIds.map((g) => `${g.relativeId}:${hex32(g.attributes)}`).join(',')}]`;
+      : `${sidText(v.resourceGroupDomainSid)}[${v.resourceGroupIds.map((g) => `${ridText(g.relativeId)}:${hex32(g.attributes)}`).join(',')}]`;
   // LogonTime left out: Samba 4.17 writes 0 in a service ticket and the logon's time in an S4U2Self
   // ticket, the reverse of Windows' PACs (test/fixtures/pac/windows.json), whose values
   // packages/kdc/test/ms-kile-conformance.test.ts pins for krbsim.
   return [
     `logon ${v.effectiveName} full='${v.fullName}' server=${v.logonServer} domain=${v.logonDomainName}/${sidText(v.logonDomainId)}`,
-    `user=${v.userId} primary=${v.primaryGroupId} groups=${groups} extra=${extra || '-'} resource=${resource}`,
+    `user=${ridText(v.userId)} primary=${v.primaryGroupId} groups=${groups} extra=${extra || '-'} resource=${resource}`,
     // LogonCount left out: a DC counts an account's logons, krbsim keeps no logon statistics.
     `flags=${hex32(v.userFlags)} uac=${hex32(v.userAccountControl)} bad=${v.badPasswordCount}`,
     `times logoff=${fileTime(v.logoffTime)} kickoff=${fileTime(v.kickOffTime)} pwset=${fileTime(v.passwordLastSet)} pwcan=${fileTime(v.passwordCanChange)} pwmust=${fileTime(v.passwordMustChange)}`,
@@ -410,21 +474,27 @@ function describeEData(eData: Uint8Array): string {
  * A KDC's answer as both must give it: the error and its e-data, or the
  * reply (kdc-oracle.ts's line), its padata types, and its ticket's PAC.
  */
-function answerOf(reply: Uint8Array, open: (rep: Parameters<typeof openRep>[0]) => Creds): string {
+function answerOf(
+  reply: Uint8Array,
+  open: (rep: Parameters<typeof openRep>[0]) => Creds,
+  keyOfTicket: (t: Ticket) => Key = ticketKey,
+): string {
   const r = parseReply(reply);
   if (r.kind === 'error') {
     const name = errorCodeName(r.error.errorCode);
     return r.error.eData === undefined ? name : `${name} e-data=${describeEData(r.error.eData)}`;
   }
-  const line = describeKdcReply(reply, open, ticketKey);
+  const line = describeKdcReply(reply, open, keyOfTicket);
   const creds = open(r.rep);
-  const etp = openTicket(creds.ticket, ticketKey(creds.ticket));
+  const etp = openTicket(creds.ticket, keyOfTicket(creds.ticket));
   const pac = pacOf(etp.authorizationData);
   const pa = (r.rep.padata ?? []).map((p) => p.padataType).join(',');
   return `${line} | pa=[${pa}] | ${pac === undefined ? 'no PAC' : describePac(decodePac(pac), etp.authtime)}`;
 }
 
 const now = () => Math.floor(Date.now() / 1000) * 1000;
+/** The nonce of every TGS-REQ (PA-S4U-X509-USER repeats it). */
+const NONCE = 31337;
 const cases: OracleCase<Side>[] = [];
 
 /** An AS exchange for `user`, pre-authenticated with its password unless `preauth` is false. */
@@ -483,6 +553,14 @@ function tgsCase(
     s4uFor?: string;
     /** S4U2Proxy: the service's S4U2Self ticket for alice (got in beforeAll) as evidence. */
     proxy?: true;
+    /** S4U2Proxy with PA-PAC-OPTIONS' resource-based-constrained-delegation bit. */
+    rbcd?: true;
+    /** S4U2Self by PA-S4U-X509-USER for this user. */
+    x509For?: string;
+    /** User-to-user: this account's TGT as the second ticket, whose session key seals the ticket. */
+    u2u?: string;
+    /** RENEW the presented TGT. */
+    renew?: true;
   } = {},
 ): void {
   cases.push({
@@ -495,15 +573,33 @@ function tgsCase(
         realm: REALM,
         sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
         till: t + 10 * Duration.hour,
+        nonce: NONCE,
         etypes: [18, 17],
         options: more.options ?? KdcOptions.forwardable | KdcOptions.canonicalize,
         ...(more.proxy === true && { additionalTickets: [side.evidence!.ticket] }),
-        ...(more.s4uFor !== undefined && {
-          extraPadata: [paForUser(side.tgts![tgt]!, pn(more.s4uFor, NameType.NT_PRINCIPAL), REALM)],
-        }),
+        ...(more.u2u !== undefined && { additionalTickets: [side.tgts![more.u2u]!.ticket] }),
+        extraPadata: [
+          ...(more.s4uFor === undefined
+            ? []
+            : [paForUser(side.tgts![tgt]!, pn(more.s4uFor, NameType.NT_PRINCIPAL), REALM)]),
+          ...(more.x509For === undefined
+            ? []
+            : [
+                paS4uX509User(side.tgts![tgt]!, {
+                  nonce: NONCE,
+                  cname: pn(more.x509For, NameType.NT_PRINCIPAL),
+                  crealm: REALM,
+                }),
+              ]),
+          ...(more.rbcd === true ? [paPacOptionsRbcd] : []),
+        ],
       }),
     outcome: (side, reply) =>
-      answerOf(reply, (rep) => openRep(rep, side.tgts![tgt]!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY)),
+      answerOf(
+        reply,
+        (rep) => openRep(rep, side.tgts![tgt]!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
+        more.u2u === undefined ? ticketKey : () => side.tgts![more.u2u!]!.sessionKey,
+      ),
   });
 }
 
@@ -527,6 +623,10 @@ asCase('AS-REQ naming the user in upper case', 'alice', { cname: pn('ALICE', Nam
 asCase('AS-REQ of a computer account', 'SQL02$');
 asCase('AS-REQ for a server nobody has', 'alice', { sname: `HTTP/nowhere.${DNS_DOMAIN}` });
 asCase('AS-REQ for rc4-hmac only', 'alice', { etypes: [23] });
+asCase('AS-REQ by an enterprise name of another UPN suffix', 'dana', {
+  cname: { nameType: NameType.NT_ENTERPRISE, nameString: ['dana.scully@contoso-corp.com'] },
+});
+asCase('AS-REQ for a service ticket', 'alice', { sname: SQL_SPN });
 asCase('AS-REQ without pre-authentication for a user who needs none', 'ivan', { preauth: false });
 tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
 tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);
@@ -549,6 +649,27 @@ tgsCase('S4U2Proxy to a service the list names', 'websvc', SQL_SPN, {
 tgsCase('S4U2Proxy to a service the list does not name', 'websvc', `MSSQLSvc/sql02.${DNS_DOMAIN}:1433`, {
   proxy: true,
   options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
+});
+tgsCase('S4U2Self by PA-S4U-X509-USER, a service trusted to authenticate', 'websvc', 'websvc', {
+  x509For: 'alice',
+});
+tgsCase('S4U2Proxy resource-based, with the PA-PAC-OPTIONS bit', 'websvc', `HTTP/rbcd.${DNS_DOMAIN}`, {
+  proxy: true,
+  rbcd: true,
+  options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
+});
+tgsCase('S4U2Proxy resource-based, without the PA-PAC-OPTIONS bit', 'websvc', `HTTP/rbcd.${DNS_DOMAIN}`, {
+  proxy: true,
+  options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
+});
+tgsCase('TGS-REQ for a service that needs no PAC', 'alice', `HTTP/na.${DNS_DOMAIN}`);
+tgsCase('TGS-REQ renewing the TGT', 'alice', `krbtgt/${REALM}`, {
+  renew: true,
+  options: KdcOptions.renew,
+});
+tgsCase('User-to-user: a ticket to a user without SPNs, sealed in its TGT session key', 'alice', 'bob', {
+  u2u: 'bob',
+  options: KdcOptions['enc-tkt-in-skey'] | KdcOptions.canonicalize,
 });
 tgsCase('TGS-REQ for a computer by its NetBIOS name', 'alice', 'SQL02');
 tgsCase("TGS-REQ for a computer's SPN", 'alice', `MSSQLSvc/sql02.${DNS_DOMAIN}:1433`);
@@ -614,6 +735,7 @@ if (missing !== undefined) {
         accounts: ACCOUNTS,
       });
       domainSid = samba.domainSid;
+      ridNames = new Map(Object.entries(samba.rids).map(([name, rid]) => [rid, name]));
       krbtgtKeys = samba.keys('krbtgt');
       const kdc = new Kdc(mirror(samba));
       const port = samba.port;
@@ -631,6 +753,7 @@ if (missing !== undefined) {
           carol: await login('carol'),
           websvc: await login('websvc'),
           plainsvc: await login('plainsvc'),
+          bob: await login('bob'),
         };
         side.evidence = await s4uSelf(side, side.tgts.websvc!, 'alice');
       }

@@ -11,7 +11,7 @@ import sys
 
 from samba.auth import system_session
 from samba.dcerpc import security
-from samba.ndr import ndr_unpack
+from samba.ndr import ndr_pack, ndr_unpack
 from samba.param import LoadParm
 from samba.samdb import SamDB
 
@@ -27,8 +27,18 @@ UF_DONT_EXPIRE_PASSWD = 0x10000
 UF_NOT_DELEGATED = 0x100000
 UF_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION = 0x1000000
 UF_DONT_REQUIRE_PREAUTH = 0x400000
+UF_NO_AUTH_DATA_REQUIRED = 0x2000000
 # accountExpires for an account that expired on 2020-01-01 (a FILETIME).
 EXPIRED_2020 = 132223104000000000
+
+
+def ldb_message(db, dn, attribute, value):
+    import ldb
+
+    msg = ldb.Message()
+    msg.dn = dn
+    msg[attribute] = ldb.MessageElement(value, ldb.FLAG_MOD_REPLACE, attribute)
+    return msg
 
 
 def main():
@@ -40,6 +50,10 @@ def main():
     def dn_of(name):
         res = db.search(expression="(sAMAccountName=%s)" % name, attrs=["userAccountControl"])
         return res[0]
+
+    def sid_of(name):
+        res = db.search(expression="(sAMAccountName=%s)" % name, attrs=["objectSid"])
+        return str(ndr_unpack(security.dom_sid, res[0]["objectSid"][0]))
 
     def modify(name, lines):
         entry = dn_of(name)
@@ -64,6 +78,8 @@ def main():
             lines.append("replace: pwdLastSet\npwdLastSet: 0")
         if a.get("noLogonHours"):
             lines.append("replace: logonHours\nlogonHours:: %s" % "AAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        if "upn" in a:
+            lines.append("replace: userPrincipalName\nuserPrincipalName: %s" % a["upn"])
         for target in a.get("allowedToDelegateTo", []):
             lines.append("add: msDS-AllowedToDelegateTo\nmsDS-AllowedToDelegateTo: %s" % target)
         uac = int(dn_of(a["name"])["userAccountControl"][0])
@@ -79,16 +95,27 @@ def main():
             uac |= UF_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION
         if a.get("noPreauth"):
             uac |= UF_DONT_REQUIRE_PREAUTH
+        if a.get("noAuthDataRequired"):
+            uac |= UF_NO_AUTH_DATA_REQUIRED
         lines.append("replace: userAccountControl\nuserAccountControl: %d" % uac)
         modify(a["name"], lines)
         for g in a.get("groups", []):
             db.add_remove_group_members(g, [a["name"]], add_members_operation=True)
 
+    # Resource-based delegation (msDS-AllowedToActOnBehalfOfOtherIdentity): a security descriptor
+    # granting each named account the right to act, once every account has its SID.
+    for a in spec["accounts"]:
+        if not a.get("allowedToActFrom"):
+            continue
+        aces = "".join("(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;%s)" % sid_of(n) for n in a["allowedToActFrom"])
+        sd = security.descriptor.from_sddl("O:BAD:" + aces, security.dom_sid(str(db.domain_sid)))
+        entry = dn_of(a["name"])
+        msg = ldb_message(db, entry.dn, "msDS-AllowedToActOnBehalfOfOtherIdentity", ndr_pack(sd))
+        db.modify(msg)
+
     rids = {}
     for name in [g["name"] for g in spec["groups"]] + [a["name"] for a in spec["accounts"]]:
-        res = db.search(expression="(sAMAccountName=%s)" % name, attrs=["objectSid"])
-        sid = str(ndr_unpack(security.dom_sid, res[0]["objectSid"][0]))
-        rids[name] = int(sid.rsplit("-", 1)[1])
+        rids[name] = int(sid_of(name).rsplit("-", 1)[1])
     json.dump({"domainSid": str(db.domain_sid), "rids": rids}, sys.stdout)
 
 

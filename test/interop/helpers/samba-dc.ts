@@ -52,6 +52,12 @@ export interface SambaAccount {
   readonly allowedToDelegateTo?: readonly string[];
   /** DONT_REQUIRE_PREAUTH. */
   readonly noPreauth?: boolean;
+  /** NO_AUTH_DATA_REQUIRED: no PAC in its service tickets. */
+  readonly noAuthDataRequired?: boolean;
+  /** userPrincipalName, when not `name@` the DNS domain (what samba-tool gives). */
+  readonly upn?: string;
+  /** msDS-AllowedToActOnBehalfOfOtherIdentity: the accounts that may delegate to this one (RBCD). */
+  readonly allowedToActFrom?: readonly string[];
 }
 
 /** What the domain holds besides what provisioning creates. */
