@@ -242,7 +242,7 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS-REQ without pre-authentication for a user who needs none': {
     oracle: SAMBA_METHODS,
     krbsim:
-      "REP forwardable,renewable,initial life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon ivan full='' server=DC1 domain=CORP/D user=ivan primary=513 groups=513:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x10210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client ivan id=authtime | upn ivan@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=ivan sid=D-ivan | attributes=2 | requestor=D-ivan | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon ivan full='' server=DC1 domain=CORP/D user=ivan primary=513 groups=513:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x10210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client ivan id=authtime | upn ivan@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=ivan sid=D-ivan | attributes=2 | requestor=D-ivan | sig6=16 | sig7=16",
     why: "Samba 4.17's KDC asks for pre-authentication even of an account with DONT_REQ_PREAUTH (MIT's kinit sees the same); a Windows DC answers such an account without it (the exposure AS-REP roasting uses), as krbsim does, and writes USER_DONT_REQUIRE_PREAUTH in its PAC",
   },
   'AS-REQ with a wrong password': {
@@ -253,25 +253,30 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS-REQ, RENEWABLE without an rtime': {
     oracle: /^REP forwardable,initial,pre-authent life=600m renew=- /,
     krbsim:
-      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
     why: "RFC 4120 leaves a RENEWABLE request without rtime open: Samba's Heimdal KDC issues no renewable ticket, MIT's KDC one renewable for as long as policy allows (kdc-differential-mit.test.ts holds krbsim to MIT); Windows clients always send an rtime",
   },
   'AS-REQ for a member of a domain-local group': {
     oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 /,
     krbsim:
-      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,17,18,6,7] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | attributes=2 | requestor=D-carol | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | attributes=2 | requestor=D-carol | sig6=16 | sig7=16",
     why: WHY_DOMAIN_LOCAL,
   },
   'TGS-REQ for the SQL service, a member of a domain-local group': {
     oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 /,
     krbsim:
-      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=D[SQL Logins:0x20000007] flags=0x220 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=D[SQL Logins:0x20000007] flags=0x220 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | sig6=16 | sig7=16 | sig16=16 | sig19=16",
     why: WHY_DOMAIN_LOCAL,
   },
   'AS-REQ for rc4-hmac only': {
     oracle: /^REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=23 tkt=18 /,
     krbsim: 'KDC_ERR_ETYPE_NOSUPP',
     why: 'krbsim keeps rc4-hmac off unless a realm allows weak crypto (allowWeakCrypto), as current Windows guidance has it; Samba 4.17, like a DC of its time, still issues rc4-hmac session keys by default',
+  },
+  'AS-REQ for aes128 only': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=17 tkt=18 /,
+    krbsim: 'KDC_ERR_ETYPE_NOSUPP',
+    why: "krbsim, like MIT's KDC, gives a ticket a session key only of an etype its server has a key for, and the mirror's krbtgt has only the aes256 key Samba exports; a DC's krbtgt has an aes128 key too, as krbsim's own krbtgt has when the realm makes it",
   },
   'S4U2Self by PA-FOR-USER for a disabled user': {
     oracle: /^KDC_ERR_POLICY$/,
@@ -282,7 +287,7 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle:
       /^REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc\/sql01\.corp\.contoso\.com:1433 \| .* \| pac=\[1,11,10,12,6,7,16,19\] \| .* \| delegation to=MSSQLSvc\/sql01\.corp\.contoso\.com:1433 via=websvc@CORP\.CONTOSO\.COM \| client alice /,
     krbsim:
-      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=MSSQLSvc/sql01.corp.contoso.com:1433 via=websvc@CORP.CONTOSO.COM",
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=MSSQLSvc/sql01.corp.contoso.com:1433 via=websvc@CORP.CONTOSO.COM",
     why: "the same buffers with the same contents, in another order: Samba puts S4U_DELEGATION_INFO after LOGON_INFO, krbsim after the others (as MIT's krb5_pac_add_buffer appends); MS-PAC 2.4 sets no order, and Windows' own (test/fixtures/pac/windows.json: the signatures right after LOGON_INFO) is neither's",
   },
   'S4U2Proxy to a service the list does not name': {
@@ -293,19 +298,19 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS-REQ for a service ticket': {
     oracle: /^REP forwardable,renewable,initial,pre-authent .* s=sqlsvc \| .* pac=\[1,10,12,6,7\] \|/,
     krbsim:
-      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=sqlsvc | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=sqlsvc | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
     why: "krbsim signs every service ticket's PAC alike, with the ticket and extended KDC signatures (MS-PAC 2.8.3, 2.8.5), whether AS or TGS issued it, as MIT's KDC does; Samba 4.17 leaves them out of a service ticket issued in an AS exchange",
   },
   'S4U2Self by PA-S4U-X509-USER, a service trusted to authenticate': {
-    oracle: /^REP .* s=websvc \| .* pa=\[\] \| .* logon websvc /,
+    oracle: /^REP .* s=websvc \| .* pa=\[\] encpa=\[[^\]]*\] \| .* logon websvc /,
     krbsim:
-      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[130] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[130] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
     why: "Samba 4.17's KDC ignores PA-S4U-X509-USER (MS-SFU 2.2.2) and issues the service a ticket in its own name; krbsim serves it, as Windows and MIT's KDC do (kdc-s4u-differential-mit.test.ts), echoing it in the reply (130)",
   },
   'S4U2Proxy resource-based, with the PA-PAC-OPTIONS bit': {
     oracle: /^KDC_ERR_BADOPTION$/,
     krbsim:
-      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=HTTP/rbcd.corp.contoso.com | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=HTTP/rbcd.corp.contoso.com via=websvc@CORP.CONTOSO.COM",
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=HTTP/rbcd.corp.contoso.com | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[167,165(18000000)] | pac=[1,10,12,6,7,16,19,11] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | delegation to=HTTP/rbcd.corp.contoso.com via=websvc@CORP.CONTOSO.COM",
     why: "Samba 4.17's KDC (Heimdal's) does not serve resource-based constrained delegation; krbsim does as MS-SFU 3.2.5.2.3 has it, when the request sets PA-PAC-OPTIONS' bit",
   },
   'S4U2Proxy resource-based, without the PA-PAC-OPTIONS bit': {
@@ -317,13 +322,13 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle:
       /^REP pre-authent,transited-policy-checked,ok-as-delegate life=600m renew=- .* s=krbtgt\/CORP\.CONTOSO\.COM /,
     krbsim:
-      "REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
     why: "RFC 4120 section 3.3.3.1: a renewed ticket is the presented one with new times, so krbsim keeps its flags and renew-till, as MIT's KDC does (kdc-differential-mit.test.ts); Samba 4.17 issues a new TGT without FORWARDABLE, RENEWABLE or a renew-till",
   },
   'User-to-user: a ticket to a user without SPNs, sealed in its TGT session key': {
     oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
     krbsim:
-      "REP pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+      "REP pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
     why: 'user-to-user is how a Windows DC lets a user account without SPNs be the server (the "User2User was required" refusal of the case above; RFC 4120 section 3.3.3); Samba 4.17 finds no server by a plain user name',
   },
   'TGS-REQ for a user without SPNs': {
@@ -489,7 +494,20 @@ function answerOf(
   const etp = openTicket(creds.ticket, keyOfTicket(creds.ticket));
   const pac = pacOf(etp.authorizationData);
   const pa = (r.rep.padata ?? []).map((p) => p.padataType).join(',');
-  return `${line} | pa=[${pa}] | ${pac === undefined ? 'no PAC' : describePac(decodePac(pac), etp.authtime)}`;
+  // The encrypted part's padata (RFC 6806's encrypted-pa-data), with PA-SUPPORTED-ENCTYPES' value for
+  // a service: its msDS-SupportedEncryptionTypes. For krbtgt the value is each DC's configuration
+  // (Samba 4.17: every etype it knows, DES too, and FAST; krbsim: the krbtgt's keys, and FAST when
+  // served, which pcap-pac-tshark.test.ts reads), so a TGT's line says only that it is there.
+  const isTgt = creds.ticket.sname.nameString[0] === 'krbtgt';
+  const encPa = (creds.part.encryptedPaData ?? [])
+    .map((p) =>
+      p.padataType === PaDataType.PA_SUPPORTED_ETYPES && !isTgt
+        ? `${p.padataType}(${Buffer.from(p.padataValue).toString('hex')})`
+        : `${p.padataType}`,
+    )
+    .join(',');
+  const pacText = pac === undefined ? 'no PAC' : describePac(decodePac(pac), etp.authtime);
+  return `${line} | pa=[${pa}] encpa=[${encPa}] | ${pacText}`;
 }
 
 const now = () => Math.floor(Date.now() / 1000) * 1000;
@@ -511,6 +529,9 @@ function asCase(
     cname?: PrincipalName;
     sname?: string;
     etypes?: number[];
+    /** The lifetime and renewable life asked for (default 10 hours, 7 days). */
+    till?: number;
+    rtime?: number;
   } = {},
 ): void {
   cases.push({
@@ -532,8 +553,8 @@ function asCase(
         realm: REALM,
         cname: more.cname ?? pn(user, NameType.NT_PRINCIPAL),
         ...(more.sname !== undefined && { sname: more.sname }),
-        till: t + 10 * Duration.hour,
-        ...(more.noRtime === undefined && { rtime: t + 7 * Duration.day }),
+        till: t + (more.till ?? 10 * Duration.hour),
+        ...(more.noRtime === undefined && { rtime: t + (more.rtime ?? 7 * Duration.day) }),
         etypes: more.etypes ?? [18, 17],
         ...(more.options !== undefined && { options: more.options }),
         padata,
@@ -627,6 +648,11 @@ asCase('AS-REQ by an enterprise name of another UPN suffix', 'dana', {
   cname: { nameType: NameType.NT_ENTERPRISE, nameString: ['dana.scully@contoso-corp.com'] },
 });
 asCase('AS-REQ for a service ticket', 'alice', { sname: SQL_SPN });
+asCase('AS-REQ for a week, renewable for a month', 'alice', {
+  till: 7 * Duration.day,
+  rtime: 30 * Duration.day,
+});
+asCase('AS-REQ for aes128 only', 'alice', { etypes: [17] });
 asCase('AS-REQ without pre-authentication for a user who needs none', 'ivan', { preauth: false });
 tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
 tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);
