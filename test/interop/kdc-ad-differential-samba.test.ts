@@ -30,7 +30,13 @@ import {
   decodeKerbErrorData,
   decodeKerbExtError,
   decodeMethodData,
+  decodeTgsReq,
+  encodeAsReq,
+  encodeKdcReqBody,
+  encodePaFxFastRequest,
+  encodeTgsReq,
   KdcOptions,
+  type KdcReqBody,
   KERB_ERR_TYPE_EXTENDED,
   NameType,
   PaDataType,
@@ -38,7 +44,7 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
-import { type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { Kdc, Realm } from '@krbsim/kdc';
 import {
   decodePac,
@@ -52,8 +58,16 @@ import {
 import { tcpExchange } from '@krbsim/transport';
 import { afterAll, beforeAll, describe } from 'vitest';
 import {
+  apArmor,
+  armoredReq,
+  armorKeyOf,
+  encryptedChallenge,
+  paEncTsEnc,
+} from '../../packages/kdc/test/fast-helpers';
+import {
   asReq,
   type Creds,
+  clientRandom,
   encTimestamp,
   openRep,
   openTicket,
@@ -67,6 +81,7 @@ import {
   userKey,
 } from '../../packages/kdc/test/helpers';
 import {
+  describeFastReply,
   describeKdcReply,
   type KnownDifference,
   type OracleCase,
@@ -168,6 +183,8 @@ function mirror(samba: SambaDc): Realm {
     krbtgtKeys: samba.keys('krbtgt'),
     clock: systemClock,
     random: systemRandom,
+    // Samba's DC serves FAST; a Windows DC does at "KDC support for ... Kerberos armoring: Supported".
+    policy: { fast: 'supported' },
   });
   for (const g of GROUPS) realm.directory.addGroup(g.name, { scope: g.scope, rid: samba.rids[g.name]! });
   for (const a of ACCOUNTS) {
@@ -211,6 +228,9 @@ const WHY_DOMAIN_LOCAL =
 
 const WHY_NTSTATUS =
   "the same NTSTATUS in another container: Samba 4.17 adds it as PA-PW-SALT to a METHOD-DATA with ETYPE-INFO2, which Wireshark's dissector (written against Windows DCs) reports as malformed; krbsim sends the KERB-ERROR-DATA alone, MS-KILE 2.2.2's form, wire-identical to the single PA-PW-SALT PA-DATA that dissector and Samba's own client read (pcap-pac-tshark.test.ts reads it)";
+
+const WHY_CNAME =
+  "a Windows DC's KRB-ERROR names no client (krbErrorStyle 'active-directory'; Samba's strict tests expect no cname of Windows), where Samba 4.17's names it";
 
 /** A refusal of `user` with `status` (8 hex digits) as Samba sends it and as krbsim does. */
 function ntStatusDifference(code: string, user: string, status: string): KnownDifference {
@@ -330,6 +350,23 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim:
       "REP pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
     why: 'user-to-user is how a Windows DC lets a user account without SPNs be the server (the "User2User was required" refusal of the case above; RFC 4120 section 3.3.3); Samba 4.17 finds no server by a plain user name',
+  },
+  'FAST: an armored AS-REQ without pre-authentication': {
+    oracle:
+      /^KDC_ERR_PREAUTH_REQUIRED cname=alice \| armored KDC_ERR_PREAUTH_REQUIRED offers=\[15,16,19,133,136,138,147,655\]$/,
+    krbsim: 'KDC_ERR_PREAUTH_REQUIRED cname=- | armored KDC_ERR_PREAUTH_REQUIRED offers=[19,133,138]',
+    why: `${WHY_CNAME}; and in the armor, ${WHY_METHODS}`,
+  },
+  'FAST: an encrypted challenge under another password': {
+    oracle: /^KDC_ERR_PREAUTH_FAILED cname=alice \| armored KDC_ERR_PREAUTH_FAILED offers=\[19,133\]$/,
+    krbsim: 'KDC_ERR_PREAUTH_FAILED cname=- | armored KDC_ERR_PREAUTH_FAILED offers=[19,133,138]',
+    why: `${WHY_CNAME}; and krbsim offers the encrypted challenge again with the failure, as MIT's KDC does (kdc-fast-differential-mit.test.ts)`,
+  },
+  'FAST: an encrypted challenge of a disabled user': {
+    oracle: /^KDC_ERR_CLIENT_REVOKED cname=dave \| armored KDC_ERR_CLIENT_REVOKED offers=\[3,19,133,138\]$/,
+    krbsim:
+      'KDC_ERR_CLIENT_REVOKED cname=- | armored KDC_ERR_CLIENT_REVOKED e-data=ntstatus=0xc0000072 offers=[]',
+    why: `${WHY_CNAME}; and the NTSTATUS is the armored error's own e-data, where Samba adds it as PA-PW-SALT to the armor's padata: ${WHY_NTSTATUS}`,
   },
   'TGS-REQ for a user without SPNs': {
     oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
@@ -743,6 +780,109 @@ function s4uSelf(side: Side, tgt: Creds, user: string): Promise<Creds> {
   });
   return exchange(side, request, tgt.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY, `S4U2Self for ${user}`);
 }
+
+/** The AS-REQ body of `user`'s logon (ten hours, renewable for a week, aes256), at `t`. */
+function asBody(user: string, t: number): KdcReqBody {
+  return {
+    kdcOptions: KdcOptions.forwardable | KdcOptions.renewable | KdcOptions.canonicalize,
+    cname: pn(user, NameType.NT_PRINCIPAL),
+    realm: REALM,
+    sname: pn(`krbtgt/${REALM}`),
+    till: t + 10 * Duration.hour,
+    rtime: t + 7 * Duration.day,
+    nonce: NONCE,
+    etype: [18],
+  };
+}
+
+/**
+ * `user`'s AS-REQ armored with plainsvc's TGT (RFC 6113 section 5.4.2), with
+ * the encrypted challenge of `password` (none when undefined) inside.
+ */
+function fastAsCase(label: string, user: string, password: string | undefined): void {
+  const armorKeys = new Map<string, Key>();
+  cases.push({
+    label,
+    realm: REALM,
+    build: (side, t) => {
+      const a = apArmor(side.tgts!.plainsvc!, t);
+      armorKeys.set(side.name, a.armorKey);
+      const body = asBody(user, t);
+      const inner =
+        password === undefined
+          ? []
+          : [encryptedChallenge(a.armorKey, userKey(REALM, user, password), paEncTsEnc(t))];
+      const fx = armoredReq(a.armorKey, { padata: inner, body }, encodeKdcReqBody(body), a.armor);
+      return encodeAsReq({
+        pvno: 5,
+        msgType: 10,
+        padata: [
+          { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) },
+        ],
+        reqBody: body,
+      });
+    },
+    outcome: (side, reply) =>
+      describeFastReply(
+        reply,
+        armorKeys.get(side.name)!,
+        keyOf(user),
+        KeyUsage.AS_REP_ENCPART,
+        (open) => answerOf(reply, open),
+        describeEData,
+      ),
+  });
+}
+
+/** alice's TGS-REQ for the SQL service under implicit armor (section 5.4.1.1: the TGT and a subkey). */
+function fastTgsCase(label: string): void {
+  const keys = new Map<string, { armorKey: Key; subkey: Key }>();
+  cases.push({
+    label,
+    realm: REALM,
+    build: (side, t) => {
+      const tgt = side.tgts!.alice!;
+      const subkey = generateKey(18, { random: clientRandom });
+      const plain = decodeTgsReq(
+        tgsReq({
+          tgt,
+          now: t,
+          realm: REALM,
+          sname: SQL_SPN,
+          till: t + 10 * Duration.hour,
+          nonce: NONCE,
+          etypes: [18],
+          subkey,
+        }),
+      );
+      const paTgsReq = plain.padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
+      const armorKey = armorKeyOf(subkey, tgt.sessionKey);
+      keys.set(side.name, { armorKey, subkey });
+      const fx = armoredReq(armorKey, { padata: [], body: plain.reqBody }, paTgsReq.padataValue);
+      return encodeTgsReq({
+        pvno: 5,
+        msgType: 12,
+        padata: [
+          paTgsReq,
+          { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) },
+        ],
+        reqBody: plain.reqBody,
+      });
+    },
+    outcome: (side, reply) => {
+      const k = keys.get(side.name)!;
+      return describeFastReply(reply, k.armorKey, k.subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY, (open) =>
+        answerOf(reply, open),
+      );
+    },
+  });
+}
+
+fastAsCase('FAST: an armored AS-REQ without pre-authentication', 'alice', undefined);
+fastAsCase('FAST: an armored AS-REQ with the encrypted challenge', 'alice', account('alice').password);
+fastAsCase('FAST: an encrypted challenge under another password', 'alice', 'not-alice');
+fastAsCase('FAST: an encrypted challenge of a disabled user', 'dave', account('dave').password);
+fastTgsCase('FAST: a TGS-REQ under implicit armor');
 
 const TITLE = 'krbsim KDC against a Samba AD DC: the same requests, the same answers';
 const missing = sambaDcMissing();

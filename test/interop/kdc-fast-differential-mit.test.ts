@@ -31,15 +31,13 @@ import {
   encodeKdcReqBody,
   encodePaFxFastRequest,
   encodeTgsReq,
-  formatPrincipal,
-  type KdcRep,
   type KdcReqBody,
   type KrbFastArmoredReq,
   type PaData,
   PaDataType,
 } from '@krbsim/asn1';
-import { Duration, errorCodeName } from '@krbsim/core';
-import { cf2, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { Duration } from '@krbsim/core';
+import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -48,16 +46,12 @@ import {
   armoredReq,
   armorKeyOf,
   encryptedChallenge,
-  fastResponse,
-  innerError,
   paEncTsEnc,
 } from '../../packages/kdc/test/fast-helpers';
 import {
   type Creds,
   clientRandom,
   encTimestamp,
-  openRep,
-  parseReply,
   pn,
   pwKeys,
   tgsReq,
@@ -65,6 +59,7 @@ import {
 } from '../../packages/kdc/test/helpers';
 import {
   asLogin,
+  describeFastReply,
   describeKdcReply,
   type KnownDifference,
   mirrorRealm,
@@ -110,42 +105,11 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
 
 let krbtgtKeys: readonly Key[] = [];
 
-/**
- * A FAST exchange's answer: for a reply, its KrbFastResponse (padata types,
- * strengthen key, finished) and the reply as describeKdcReply writes it,
- * opened with the strengthened key; for an error, its code, its cname, and
- * the armored error inside with the padata it offers.
- */
+/** A FAST exchange's answer (helpers/kdc-oracle.ts), the reply as describeKdcReply writes it. */
 function fastOutcome(reply: Uint8Array, armorKey: Key, baseReplyKey: Key, usage: number): string {
-  const r = parseReply(reply);
-  if (r.kind === 'error') {
-    const outer = `${errorCodeName(r.error.errorCode)} cname=${r.error.cname === undefined ? '-' : formatPrincipal(r.error.cname)}`;
-    const inner = innerError(r.error, armorKey);
-    if (inner === undefined) return outer;
-    const offered = inner.padata.map((p) => p.padataType).sort((a, b) => a - b);
-    return `${outer} | armored ${errorCodeName(inner.error.errorCode)} offers=[${offered.join(',')}]`;
-  }
-  const fast = fastResponse(r.rep.padata ?? [], armorKey);
-  const strengthen = fast?.strengthenKey;
-  const replyKey =
-    strengthen === undefined
-      ? baseReplyKey
-      : cf2(
-          { etype: strengthen.keytype, bytes: strengthen.keyvalue },
-          baseReplyKey,
-          'strengthenkey',
-          'replykey',
-        );
-  const fx =
-    fast === undefined
-      ? 'no FAST response'
-      : `fast=[${fast.padata.map((p) => p.padataType).sort((a, b) => a - b)}]${strengthen ? ' strengthened' : ''}${fast.finished ? ' finished' : ''}`;
-  const rest = describeKdcReply(
-    reply,
-    (rep: KdcRep) => openRep(rep, replyKey, usage),
-    (t) => serverKeyOf(t, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS }),
+  return describeFastReply(reply, armorKey, baseReplyKey, usage, (open) =>
+    describeKdcReply(reply, open, (t) => serverKeyOf(t, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS })),
   );
-  return `${fx} | ${rest}`;
 }
 
 const cases: OracleCase<Side>[] = [];

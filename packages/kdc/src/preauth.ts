@@ -87,8 +87,11 @@ const FAST_COOKIE: PaData = {
 /**
  * The METHOD-DATA of a pre-authentication error (RFC 4120 section 3.1.1):
  * PA-ETYPE-INFO2 (how to make the key), then what each pre-authentication
- * handler offers, then, in a realm that serves FAST, a PA-FX-COOKIE for the
- * client to send back (MIT's KDC sends one with every such list).
+ * handler offers, then, in a FAST conversation or beside an offer of FAST, a
+ * PA-FX-COOKIE for the client to send back (RFC 6113 section 5.2; MIT's KDC
+ * offers FAST and sends one with every such list; a DC that serves FAST
+ * without offering it, as AD's "Supported", sends neither to an unarmored
+ * request, as Samba's AD DC does).
  */
 function preauthMethodData(
   keys: readonly StoredKey[],
@@ -100,7 +103,9 @@ function preauthMethodData(
     const offer = h.offer?.(state);
     if (offer !== undefined) methods.push(offer);
   }
-  if (state.realm.policy.fast !== 'none') methods.push(FAST_COOKIE);
+  if (state.fast !== undefined || methods.some((m) => m.padataType === PaDataType.PA_FX_FAST)) {
+    methods.push(FAST_COOKIE);
+  }
   return encodeMethodData(methods);
 }
 

@@ -193,16 +193,23 @@ describe('realm kinds: KRB-ERROR shape', () => {
     expect(md.map((p) => p.padataType)).toEqual([PaDataType.PA_ETYPE_INFO2, PaDataType.PA_ENC_TIMESTAMP]);
   });
 
-  it('offers PA-FX-FAST in PREAUTH_REQUIRED: an MIT realm when it serves FAST, an AD realm only when it requires it', () => {
-    const offers = (kind: RealmKind, policy: object) =>
+  it('offers PA-FX-FAST in PREAUTH_REQUIRED: an MIT realm when it serves FAST, an AD realm only when it requires it; a PA-FX-COOKIE goes with the offer', () => {
+    const methods = (kind: RealmKind, policy: object) =>
       decodeMethodData(
         errorOf(lab(kind, policy).kdc.handle(asReq({ realm: REALM, cname: 'alice' }))).eData!,
-      ).some((p) => p.padataType === PaDataType.PA_FX_FAST);
-    expect(offers('mit', {})).toBe(true);
-    // MS-KILE 3.3.5.1: "Supported" does not advertise FAST in errors; "Fail unarmored" does.
-    expect(offers('active-directory', { fast: 'supported' })).toBe(false);
-    expect(offers('active-directory', { fast: 'required' })).toBe(true);
-    expect(offers('active-directory', { fast: 'supported', fastOfferedInErrors: true })).toBe(true);
+      ).map((p) => p.padataType);
+    const { PA_ETYPE_INFO2, PA_ENC_TIMESTAMP, PA_FX_FAST, PA_FX_COOKIE } = PaDataType;
+    // RFC 6113 section 5.2: the cookie goes with the offer of FAST, never to a client not offered it.
+    expect(methods('mit', {})).toEqual([PA_ETYPE_INFO2, PA_ENC_TIMESTAMP, PA_FX_FAST, PA_FX_COOKIE]);
+    // MS-KILE 3.3.5.1: "Supported" does not advertise FAST in errors; "Fail unarmored" does, alone.
+    expect(methods('active-directory', { fast: 'supported' })).toEqual([PA_ETYPE_INFO2, PA_ENC_TIMESTAMP]);
+    expect(methods('active-directory', { fast: 'required' })).toEqual([PA_FX_FAST]);
+    expect(methods('active-directory', { fast: 'supported', fastOfferedInErrors: true })).toEqual([
+      PA_ETYPE_INFO2,
+      PA_ENC_TIMESTAMP,
+      PA_FX_FAST,
+      PA_FX_COOKIE,
+    ]);
   });
 });
 

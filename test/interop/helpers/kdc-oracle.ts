@@ -14,17 +14,19 @@ import {
   decodeAuthorizationData,
   decodeMethodData,
   flagNames,
+  formatPrincipal,
   KdcOptions,
   type KdcRep,
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
 import { Duration, ErrorCode, errorCodeName, isKerberosError, systemClock, systemRandom } from '@krbsim/core';
-import { type Key, KeyUsage } from '@krbsim/crypto';
+import { cf2, type Key, KeyUsage } from '@krbsim/crypto';
 import { readKeytabFile } from '@krbsim/files';
 import { Realm, type RealmPolicy } from '@krbsim/kdc';
 import { udpExchange } from '@krbsim/transport';
 import { expect, it } from 'vitest';
+import { fastResponse, innerError } from '../../../packages/kdc/test/fast-helpers';
 import {
   asReq,
   type Creds,
@@ -123,6 +125,51 @@ export function describeKdcReply(
   const tflags = flagNames(TicketFlags, etp.flags & ~ENC_PA_REP_BIT).join(',');
   const transited = new TextDecoder().decode(etp.transited.contents);
   return `REP ${flags} life=${minutes(p.endtime)}m renew=${renew} sk=${p.key.keytype} tkt=${c.ticket.encPart.etype} s=${server}${realm} | ticket ${tflags} ad=${adTypes(etp.authorizationData)} caddr=${etp.caddr?.length ?? '-'} tr=${transited}`;
+}
+
+/**
+ * A FAST exchange's answer: for a reply, its KrbFastResponse (padata types,
+ * strengthen key, finished) and what `describeRest` writes of the reply,
+ * given how to open it with the strengthened reply key; for an error, its
+ * code, its cname, and the armored error inside with the padata it offers
+ * (and its own e-data, as `describeEData` writes it, when given).
+ */
+export function describeFastReply(
+  reply: Uint8Array,
+  armorKey: Key,
+  baseReplyKey: Key,
+  usage: number,
+  describeRest: (open: (rep: KdcRep) => Creds) => string,
+  describeEData?: (eData: Uint8Array) => string,
+): string {
+  const r = parseReply(reply);
+  if (r.kind === 'error') {
+    const outer = `${errorCodeName(r.error.errorCode)} cname=${r.error.cname === undefined ? '-' : formatPrincipal(r.error.cname)}`;
+    const inner = innerError(r.error, armorKey);
+    if (inner === undefined) return outer;
+    const offered = inner.padata.map((p) => p.padataType).sort((a, b) => a - b);
+    const eData =
+      describeEData === undefined || inner.error.eData === undefined
+        ? ''
+        : ` e-data=${describeEData(inner.error.eData)}`;
+    return `${outer} | armored ${errorCodeName(inner.error.errorCode)}${eData} offers=[${offered.join(',')}]`;
+  }
+  const fast = fastResponse(r.rep.padata ?? [], armorKey);
+  const strengthen = fast?.strengthenKey;
+  const replyKey =
+    strengthen === undefined
+      ? baseReplyKey
+      : cf2(
+          { etype: strengthen.keytype, bytes: strengthen.keyvalue },
+          baseReplyKey,
+          'strengthenkey',
+          'replykey',
+        );
+  const fx =
+    fast === undefined
+      ? 'no FAST response'
+      : `fast=[${fast.padata.map((p) => p.padataType).sort((a, b) => a - b)}]${strengthen ? ' strengthened' : ''}${fast.finished ? ' finished' : ''}`;
+  return `${fx} | ${describeRest((rep) => openRep(rep, replyKey, usage))}`;
 }
 
 /** Now, in whole seconds (KerberosTime's resolution). */
