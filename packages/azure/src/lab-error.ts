@@ -21,6 +21,16 @@ export const WindowsStatus = {
   NO_LOGON_SERVERS: 0x51f,
   /** `0x52f` ERROR_ACCOUNT_RESTRICTION: a conditional access policy applies to the instance. */
   ACCOUNT_RESTRICTION: 0x52f,
+  /** `0x530` ERROR_INVALID_LOGON_HOURS: the user may not log on at this hour (STATUS_INVALID_LOGON_HOURS). */
+  INVALID_LOGON_HOURS: 0x530,
+  /** `0x532` ERROR_PASSWORD_EXPIRED (STATUS_PASSWORD_EXPIRED). */
+  PASSWORD_EXPIRED: 0x532,
+  /** `0x533` ERROR_ACCOUNT_DISABLED (STATUS_ACCOUNT_DISABLED). */
+  ACCOUNT_DISABLED: 0x533,
+  /** `0x701` ERROR_ACCOUNT_EXPIRED (STATUS_ACCOUNT_EXPIRED). */
+  ACCOUNT_EXPIRED: 0x701,
+  /** `0x773` ERROR_PASSWORD_MUST_CHANGE: "User must change password at next logon" (STATUS_PASSWORD_MUST_CHANGE). */
+  PASSWORD_MUST_CHANGE: 0x773,
 } as const;
 
 /** The SQL Server error numbers the lab reports (what a SQL client shows). */
@@ -49,6 +59,9 @@ export const SqlErrorNumber = {
  *   lab step explains it (a typo, an instance that does not exist);
  * - `no-logon-servers`: no KDC or KDC proxy answers (0x51f);
  * - `account-restriction`: Azure AD refused by policy (0x52f);
+ * - `account-refused`: the domain controller refused the user's account and
+ *   said why in an NTSTATUS: disabled (0x533), expired (0x701), outside its
+ *   logon hours (0x530), a password expired (0x532) or to change (0x773);
  * - `user-not-in-tenant`: the user is neither synced nor a cloud user;
  * - `no-cloud-tgt`: the last PRT refresh brought no cloud TGT;
  * - `sign-in-required`: the cloud TGT's 10 hours are over; Azure AD renews
@@ -79,6 +92,7 @@ export type LabErrorReason =
   | 'spn-not-found'
   | 'no-logon-servers'
   | 'account-restriction'
+  | 'account-refused'
   | 'user-not-in-tenant'
   | 'no-cloud-tgt'
   | 'sign-in-required'

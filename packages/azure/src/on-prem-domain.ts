@@ -68,13 +68,26 @@ export class OnPremDomain {
    * Adds a domain user with a password (pre-authentication required, as AD
    * does by default). The UPN defaults to `<name>@<dns name>`. `sidHistory`:
    * SIDs from domains the user was migrated from (its PAC's ExtraSids).
+   * `disabled` and `mustChangePassword` ("User must change password at next
+   * logon") make the DC refuse its logon, with the NTSTATUS Windows shows.
    */
   addUser(
     samAccountName: string,
-    opts: { password: string; upn?: string; sidHistory?: readonly string[] },
+    opts: {
+      password: string;
+      upn?: string;
+      sidHistory?: readonly string[];
+      disabled?: boolean;
+      mustChangePassword?: boolean;
+    },
   ): OnPremUser {
     const upn = opts.upn ?? `${samAccountName}@${this.dnsName}`;
-    this.realm.addUser(samAccountName, { password: opts.password, upn });
+    this.realm.addUser(samAccountName, {
+      password: opts.password,
+      upn,
+      ...(opts.disabled === true && { disabled: true }),
+      ...(opts.mustChangePassword === true && { mustChangePassword: true }),
+    });
     const account = this.realm.directory.account(samAccountName)!;
     for (const sid of opts.sidHistory ?? []) this.realm.directory.addSidHistory(samAccountName, sid);
     const user: OnPremUser = {
@@ -88,6 +101,15 @@ export class OnPremDomain {
     this.#users.set(samAccountName.toLowerCase(), user);
     this.onUserAdded?.(user);
     return user;
+  }
+
+  /** `Disable-ADAccount` / `Enable-ADAccount`: a disabled user's logons are refused (STATUS_ACCOUNT_DISABLED). */
+  setAccountEnabled(samAccountName: string, enabled: boolean): void {
+    const entry = this.realm.lookup(samAccountName);
+    if (entry === undefined || !this.#users.has(samAccountName.toLowerCase())) {
+      throw new RangeError(`no user ${samAccountName} in ${this.realm.name}`);
+    }
+    entry.disabled = !enabled;
   }
 
   /** The domain SID (`S-1-5-21-...`), from the realm's directory. */

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Credential, KerberosClient } from '@krbsim/client';
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { type Credential, KdcRefusedError, type KerberosClient } from '@krbsim/client';
+import { ErrorCode, KerberosError, NtStatus } from '@krbsim/core';
 import type { KdcTransport, SendOptions } from '@krbsim/transport';
 import { AZURE_AD_REALM } from './cloud';
 import { LabError, WindowsStatus } from './lab-error';
@@ -54,14 +54,50 @@ export class UnreachableKdc implements KdcTransport {
   }
 }
 
+/** How Windows words an account a domain controller refused, by the NTSTATUS it gave (MS-ERREF 2.3.1). */
+const ACCOUNT_REFUSALS: Readonly<Record<number, { readonly status: number; readonly text: string }>> = {
+  [NtStatus.STATUS_ACCOUNT_DISABLED]: {
+    status: WindowsStatus.ACCOUNT_DISABLED,
+    text: 'the referenced account is currently disabled',
+  },
+  [NtStatus.STATUS_ACCOUNT_EXPIRED]: {
+    status: WindowsStatus.ACCOUNT_EXPIRED,
+    text: "the user's account has expired",
+  },
+  [NtStatus.STATUS_INVALID_LOGON_HOURS]: {
+    status: WindowsStatus.INVALID_LOGON_HOURS,
+    text: 'account logon time restriction violation',
+  },
+  [NtStatus.STATUS_PASSWORD_EXPIRED]: {
+    status: WindowsStatus.PASSWORD_EXPIRED,
+    text: 'the specified account password has expired',
+  },
+  [NtStatus.STATUS_PASSWORD_MUST_CHANGE]: {
+    status: WindowsStatus.PASSWORD_MUST_CHANGE,
+    text: "the user's password must be changed before signing in",
+  },
+};
+
 /**
- * Re-throws a ticket failure the way Windows reports it: the KDC's code is
- * kept, and the Win32 status the facts sheet names is attached. An unknown
+ * Re-throws a logon or ticket failure the way Windows reports it: the KDC's
+ * code is kept, and the Win32 status the facts sheet names (or the account
+ * status a domain controller gave) is attached. An unknown
  * SPN that a missing lab step explains (no cloud trust, no admin consent)
  * names that step, as `host.explainSpnNotFound` finds it.
  */
 export function asWindowsFailure(e: unknown, spn: string, host: LabHost): never {
   if (e instanceof LabError || !(e instanceof KerberosError)) throw e;
+  // A domain controller that refused the account said why (MS-KILE 2.2.1): Windows shows that.
+  const refusal =
+    e instanceof KdcRefusedError && e.ntStatus !== undefined ? ACCOUNT_REFUSALS[e.ntStatus] : undefined;
+  if (refusal !== undefined) {
+    throw new LabError(e.code, `${refusal.text} (0x${refusal.status.toString(16)}): ${e.message}`, {
+      reason: 'account-refused',
+      realm: e.realm,
+      windowsStatus: refusal.status,
+      cause: e,
+    });
+  }
   if (e.code === ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN) {
     const cause = host.explainSpnNotFound(spn, e.realm);
     throw new LabError(

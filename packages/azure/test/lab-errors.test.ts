@@ -236,4 +236,33 @@ describe('an error that names the missing step', () => {
       realm: lab.onPrem.realm.name,
     });
   });
+
+  it('an account the DC refuses is refused as Windows words it, from the NTSTATUS the DC gave', async () => {
+    const { lab, mi } = setup();
+    const bob = lab.onPrem.addUser('bob', { password: 'bob-Passw0rd', disabled: true });
+    const carol = lab.onPrem.addUser('carol', { password: 'carol-Passw0rd', mustChangePassword: true });
+    mi.createLogin('CONTOSO\\bob', 'WINDOWS');
+    const disabled = await labError(lab.adJoinedClient(bob).initSecurityContext(mi.spn));
+    expect(disabled).toMatchObject({
+      reason: 'account-refused',
+      code: ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      windowsStatus: WindowsStatus.ACCOUNT_DISABLED,
+      realm: 'CONTOSO.COM',
+    });
+    expect(disabled.message).toMatch(
+      /^the referenced account is currently disabled \(0x533\): .*is disabled \(STATUS_ACCOUNT_DISABLED\)/,
+    );
+    expect(disabled.cause).toMatchObject({ ntStatus: 0xc0000072 });
+    const mustChange = await labError(lab.adJoinedClient(carol).initSecurityContext(mi.spn));
+    expect(mustChange).toMatchObject({
+      reason: 'account-refused',
+      code: ErrorCode.KDC_ERR_KEY_EXPIRED,
+      windowsStatus: WindowsStatus.PASSWORD_MUST_CHANGE,
+    });
+    // Enable-ADAccount: bob logs on again.
+    lab.onPrem.setAccountEnabled('bob', true);
+    const ctx = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
+    expect(mi.accept(ctx.token).clientPrincipal).toBe('bob@CONTOSO.COM');
+    expect(() => lab.onPrem.setAccountEnabled('nobody', false)).toThrow(/no user nobody in CONTOSO\.COM/);
+  });
 });

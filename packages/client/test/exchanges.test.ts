@@ -11,17 +11,20 @@ import {
   encodeAsRep,
   encodeEncKdcRepPart,
   encodeEtypeInfo2,
+  encodeKerbErrorData,
+  encodeKerbExtError,
   encodeKrbError,
   encodeMethodData,
   encodePaEncTsEnc,
   encodeTgsRep,
   KdcOptions,
+  KERB_ERR_TYPE_EXTENDED,
   krbError,
   type PaData,
   PaDataType,
   TicketFlags,
 } from '@krbsim/asn1';
-import { hasFlag, isTgt, KerberosClient } from '@krbsim/client';
+import { hasFlag, isTgt, KdcRefusedError, KerberosClient, ntStatusOf } from '@krbsim/client';
 import { Duration, ErrorCode, isKerberosError, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
@@ -642,6 +645,61 @@ describe('KDC refusals: a sentence to act on for each code', () => {
     expect(e.code).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
     expect(e.message).toContain('has no account with the enterprise name alice\\@corp.test@A.TEST');
     expect(e.message).toContain('check the UPN');
+  });
+
+  it("says which account state a domain controller's NTSTATUS names, in either e-data form, and keeps the status", async () => {
+    /** A client whose KDC refuses with `code` and `eData`. */
+    const refusedWith = (code: number, eData: Uint8Array | undefined) => {
+      const transport = {
+        send: async () =>
+          encodeKrbError(
+            krbError({ errorCode: code, now: T0, realm: 'A.TEST', ...(eData && { eData }) }),
+          ).slice(),
+      };
+      const client = new KerberosClient({ realm: 'A.TEST', transport, clock: new ManualClock(T0) });
+      return rejection(client.getInitialCredentials('alice', { password: 'pw' }));
+    };
+    const ext = (status: number) => encodeKerbExtError(status).slice();
+    // Windows (MS-KILE 2.2.2): KERB-ERROR-DATA of KERB_ERR_TYPE_EXTENDED alone.
+    const windows = encodeKerbErrorData({
+      dataType: KERB_ERR_TYPE_EXTENDED,
+      dataValue: ext(0xc0000072),
+    }).slice();
+    // Samba's AD DC: METHOD-DATA with ETYPE-INFO2 and a PA-PW-SALT holding it.
+    const samba = (status: number) =>
+      encodeMethodData([
+        {
+          padataType: PaDataType.PA_ETYPE_INFO2,
+          padataValue: encodeEtypeInfo2([{ etype: 18, salt: 'A.TESTalice' }]),
+        },
+        { padataType: PaDataType.PA_PW_SALT, padataValue: ext(status) },
+      ]).slice();
+    for (const eData of [windows, samba(0xc0000072)]) {
+      const e = await refusedWith(ErrorCode.KDC_ERR_CLIENT_REVOKED, eData);
+      expect(e).toBeInstanceOf(KdcRefusedError);
+      expect((e as KdcRefusedError).ntStatus).toBe(0xc0000072);
+      expect(e.message).toContain('the account alice@A.TEST is disabled (STATUS_ACCOUNT_DISABLED)');
+    }
+    const mustChange = await refusedWith(ErrorCode.KDC_ERR_KEY_EXPIRED, samba(0xc0000224));
+    expect(mustChange.message).toContain(
+      'must change its password before it logs on (STATUS_PASSWORD_MUST_CHANGE)',
+    );
+    // A status the client has no sentence for is named after the code's own.
+    const other = await refusedWith(ErrorCode.KDC_ERR_BADOPTION, samba(0xc0000272));
+    expect(other.message).toMatch(/cannot grant an option .* \(STATUS_NO_MATCH\)/);
+    // A real salt in PA-PW-SALT, 12 bytes or not, a KERB-ERROR-DATA of another type, or garbage: no status.
+    const salt = new TextEncoder().encode('A.TESTalice!');
+    for (const eData of [
+      encodeMethodData([{ padataType: PaDataType.PA_PW_SALT, padataValue: salt }]).slice(),
+      encodeKerbErrorData({ dataType: 2 }).slice(),
+      Uint8Array.of(0x30, 0x03, 0x02, 0x01),
+      undefined,
+    ]) {
+      const e = (await refusedWith(ErrorCode.KDC_ERR_CLIENT_REVOKED, eData)) as KdcRefusedError;
+      expect(e.ntStatus).toBeUndefined();
+      expect(e.message).toContain('is disabled, locked out or expired');
+    }
+    expect(ntStatusOf(windows)).toBe(0xc0000072);
   });
 
   it('a KRB-ERROR with an empty realm is attributed to the realm it was sent to', async () => {

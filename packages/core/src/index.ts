@@ -1,6 +1,7 @@
 /**
  * `@krbsim/core`: the seams every krbsim package shares. The error base and
- * the RFC 4120 error codes, the IANA etype and checksum-type registries, the
+ * the RFC 4120 error codes, the NTSTATUS values of Windows KDCs, the IANA
+ * etype and checksum-type registries, the
  * injected clock, the injected random source, and `concatBytes`.
  * It imports no other krbsim package.
  *
@@ -12,5 +13,6 @@ export { type Clock, Duration, ManualClock, systemClock } from './clock';
 export { ERROR_BRAND, hasErrorBrand } from './error-brand';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './iana/error-codes';
+export { NtStatus, ntStatusName } from './iana/nt-status';
 export { isKerberosError, KerberosError, type KerberosErrorOptions } from './kerberos-error';
 export { type RandomSource, randomBytes, randomUInt31, SeededRandom, systemRandom } from './random';

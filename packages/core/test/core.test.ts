@@ -5,6 +5,8 @@ import {
   isKerberosError,
   KerberosError,
   ManualClock,
+  NtStatus,
+  ntStatusName,
   randomUInt31,
   SeededRandom,
 } from '@krbsim/core';
@@ -25,6 +27,15 @@ describe('KerberosError', () => {
   it('names unassigned codes without inventing a meaning', () => {
     expect(errorCodeName(30)).toBe('KRB_ERR_30');
     expect(errorCodeName(68)).toBe('KDC_ERR_WRONG_REALM');
+  });
+});
+
+describe('NtStatus', () => {
+  it('names the statuses a DC gives, signed or not, and writes any other as eight hex digits', () => {
+    expect(ntStatusName(NtStatus.STATUS_ACCOUNT_DISABLED)).toBe('STATUS_ACCOUNT_DISABLED');
+    expect(ntStatusName(0xc0000224 | 0)).toBe('STATUS_PASSWORD_MUST_CHANGE'); // as a signed 32-bit int
+    expect(ntStatusName(0xc0000001)).toBe('0xc0000001');
+    expect(ntStatusName(5)).toBe('0x00000005');
   });
 });
 

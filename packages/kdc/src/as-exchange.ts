@@ -19,7 +19,7 @@ import {
   TicketFlags,
   tgsRealmOf,
 } from '@krbsim/asn1';
-import { ErrorCode } from '@krbsim/core';
+import { ErrorCode, NtStatus } from '@krbsim/core';
 import { isWeakEncType, KeyUsage } from '@krbsim/crypto';
 import { ANONYMOUS_NAME, ANONYMOUS_REALM, anonymousClient, pkinitKx } from './anonymous';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
@@ -32,7 +32,6 @@ import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './i
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
 import { withinLogonHours } from './logon-hours';
-import { NtStatus } from './nt-status';
 import { asPacAttributes } from './pac-builder';
 import { signIssuedPac } from './pac-issuance';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';

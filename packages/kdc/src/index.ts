@@ -39,7 +39,6 @@ export type { SealingKey, TicketDraft, TicketRequest } from './issue';
 export { Kdc, type KdcOptionsInit, type KdcRequestEvent, MAX_REQUEST_BYTES } from './kdc';
 export { composeKvno, type StoredKey, splitKvno } from './keys';
 export { KdcError, type KdcErrorDetails, minimalKrbError } from './krb-error';
-export { NtStatus } from './nt-status';
 export { buildPac, type PacLogon } from './pac-builder';
 export type {
   AsPadataHandler,

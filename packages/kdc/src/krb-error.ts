@@ -20,8 +20,7 @@ import {
   KERB_ERR_TYPE_EXTENDED,
   krbError,
 } from '@krbsim/asn1';
-import { concatBytes, ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
-import type { NtStatus } from './nt-status';
+import { concatBytes, ERROR_BRAND, ErrorCode, KerberosError, type NtStatus } from '@krbsim/core';
 import type { KrbErrorStyle } from './policy';
 
 /** Extra fields a KDC error carries into its KRB-ERROR. */

@@ -33,14 +33,13 @@
 
 import type { EncTicketPart, KdcReqBody, PrincipalName, QualifiedName, Ticket } from '@krbsim/asn1';
 import { formatPrincipal, NameType, sameName, TicketFlags } from '@krbsim/asn1';
-import { ErrorCode } from '@krbsim/core';
+import { ErrorCode, NtStatus } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { getPacBuffer, type Pac, PacBufferType } from '@krbsim/pac';
 import { SERVICE_AP_REQ } from '@krbsim/service';
 import { openAdditionalTicket } from './additional-ticket';
 import { cannotBeDelegated } from './delegation';
 import { KdcError } from './krb-error';
-import { NtStatus } from './nt-status';
 import { verifiedEvidencePac } from './pac-issuance';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';

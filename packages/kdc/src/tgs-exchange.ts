@@ -26,7 +26,7 @@ import {
   TicketFlags,
   transitedRealms,
 } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { ErrorCode, isKerberosError, NtStatus } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { findPac, hasTicketSignature, PacAttributesFlags, withoutPac } from '@krbsim/pac';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
@@ -38,7 +38,6 @@ import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './i
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
 import { withinLogonHours } from './logon-hours';
-import { NtStatus } from './nt-status';
 import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
   filterAtTrust,

@@ -13,6 +13,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Key } from '@krbsim/crypto';
 import { readKeytabFile } from '@krbsim/files';
+import { describe } from 'vitest';
+import { describeUnavailable } from '../mit-tools';
 import { freePort, waitForListener } from './mit-realm';
 import { findTool, makeTempDir, type RunningProcess, runOrThrow, startProcess } from './processes';
 
@@ -88,13 +90,23 @@ export interface SambaDc {
 }
 
 /** Why a Samba DC cannot run here, or undefined when it can. */
-export function sambaDcMissing(): string | undefined {
+function sambaDcMissing(): string | undefined {
   const missing = SAMBA_DC_TOOLS.filter((t) => findTool(t) === undefined);
   if (missing.length > 0) {
     return `${missing.join(', ')} not found (Debian: apt-get install samba-ad-dc samba-ad-provision)`;
   }
   if (process.getuid?.() !== 0) return 'samba runs its DC as root only';
   return undefined;
+}
+
+/**
+ * `describe(title, body)` when a Samba DC can run here; otherwise a skipped
+ * suite with the reason (a failing one under KRBSIM_REQUIRE_MIT=1).
+ */
+export function describeWithSambaDc(title: string, body: () => void): void {
+  const missing = sambaDcMissing();
+  if (missing === undefined) describe(title, body);
+  else describeUnavailable(title, missing, 'run scripts/setup.sh (Debian: samba-ad-dc, samba-ad-provision)');
 }
 
 /** The Python that runs samba-tool, whose dist-packages hold Samba's bindings (its `#!` line). */

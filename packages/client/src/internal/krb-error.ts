@@ -1,14 +1,16 @@
 /**
  * Turning a KRB-ERROR (RFC 4120 section 5.9.1) into a thrown
- * {@link KerberosError}: the code, its RFC name, the realm that said it (the
- * KRB-ERROR's `realm`, i.e. the KDC that answered), and a sentence a person
- * can act on, with the KDC's own e-text appended.
+ * {@link KdcRefusedError}: the code, its RFC name, the realm that said it (the
+ * KRB-ERROR's `realm`, i.e. the KDC that answered), the NTSTATUS a domain
+ * controller gave, and a sentence a person can act on, with the KDC's own
+ * e-text appended.
  *
  * @module
  */
 
 import type { KrbErrorMessage } from '@krbsim/asn1';
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ErrorCode, KerberosError, NtStatus, ntStatusName } from '@krbsim/core';
+import { KdcRefusedError, ntStatusOf } from '../kdc-refused-error';
 
 /** What the client was doing when the error came back, for the message. */
 export interface ErrorContext {
@@ -21,6 +23,15 @@ export interface ErrorContext {
 }
 
 type Hint = (ctx: ErrorContext, realm: string) => string;
+
+/** What a domain controller's NTSTATUS says of the account, and what to do, for the sentence. */
+const accountStatus: Readonly<Record<number, readonly [state: string, remedy: string]>> = {
+  [NtStatus.STATUS_ACCOUNT_DISABLED]: ['is disabled', 'ask an administrator'],
+  [NtStatus.STATUS_ACCOUNT_EXPIRED]: ['has expired', 'ask an administrator'],
+  [NtStatus.STATUS_INVALID_LOGON_HOURS]: ['may not log on at this hour', 'its logon hours forbid it'],
+  [NtStatus.STATUS_PASSWORD_EXPIRED]: ['has a password that has expired', 'change it'],
+  [NtStatus.STATUS_PASSWORD_MUST_CHANGE]: ['must change its password before it logs on', 'change it'],
+};
 
 const hints: Readonly<Record<number, Hint>> = {
   [ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN]: (c, r) =>
@@ -62,13 +73,24 @@ const hints: Readonly<Record<number, Hint>> = {
   [ErrorCode.KRB_ERR_RESPONSE_TOO_BIG]: () => 'the reply does not fit a UDP datagram; retry over TCP',
 };
 
-/** The KerberosError a client throws for a KRB-ERROR from `sentTo`'s KDC. */
-export function errorFromKrbError(err: KrbErrorMessage, ctx: ErrorContext, sentTo: string): KerberosError {
+/** The error a client throws for a KRB-ERROR from `sentTo`'s KDC. */
+export function errorFromKrbError(err: KrbErrorMessage, ctx: ErrorContext, sentTo: string): KdcRefusedError {
   const realm = err.realm || sentTo;
+  const ntStatus = ntStatusOf(err.eData);
   const hint = hints[err.errorCode];
-  const what = hint === undefined ? `the KDC for ${realm} refused the request` : hint(ctx, realm);
+  const account = ntStatus === undefined ? undefined : accountStatus[ntStatus];
+  let what: string;
+  if (account !== undefined) {
+    what = `the account ${ctx.client ?? ''} ${account[0]} (${ntStatusName(ntStatus!)}); ${account[1]}`;
+  } else {
+    what = hint === undefined ? `the KDC for ${realm} refused the request` : hint(ctx, realm);
+    if (ntStatus !== undefined) what += ` (${ntStatusName(ntStatus)})`;
+  }
   const eText = err.eText !== undefined && err.eText.length > 0 ? ` (KDC said: "${err.eText}")` : '';
-  return new KerberosError(err.errorCode, `${ctx.doing}: ${what}${eText}`, { realm });
+  return new KdcRefusedError(err.errorCode, `${ctx.doing}: ${what}${eText}`, {
+    realm,
+    ...(ntStatus !== undefined && { ntStatus }),
+  });
 }
 
 /** A client-side check failed on a KDC reply (RFC 4120 section 3.1.5); the reply is not trusted. */

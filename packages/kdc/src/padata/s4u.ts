@@ -34,12 +34,11 @@ import {
   formatPrincipal,
   PaDataType,
 } from '@krbsim/asn1';
-import { concatBytes, ErrorCode, isKerberosError } from '@krbsim/core';
+import { concatBytes, ErrorCode, isKerberosError, NtStatus } from '@krbsim/core';
 import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { findClient } from '../find-client';
 import { KdcError } from '../krb-error';
 import { withinLogonHours } from '../logon-hours';
-import { NtStatus } from '../nt-status';
 import type { PrincipalEntry } from '../principal-db';
 import type { TgsPadataHandler, TgsRequestState } from './handler';
 

@@ -1,9 +1,10 @@
 /**
  * The NTSTATUS values (MS-ERREF 2.3.1) a Windows KDC reports in a
  * KRB-ERROR's KERB-EXT-ERROR (MS-KILE 2.2.1): which one tells a Windows
- * client, where the Kerberos error code alone cannot, why it was refused
- * (in KERB-ERROR-DATA, krb-error.ts).
- * A leaf registry: only the values krbsim's KDC sends.
+ * client, where the Kerberos error code alone cannot, why it was refused.
+ * krbsim's KDC sends them (@krbsim/kdc's krb-error.ts) and its client reads
+ * them (@krbsim/client's `KdcRefusedError`). A leaf registry: only the values
+ * krbsim sends.
  *
  * @module
  */
@@ -29,3 +30,9 @@ export const NtStatus = Object.freeze({
   /** MS-SFU 3.2.5.2.1: Service 1's list does not name the target, or the evidence is not forwardable. */
   STATUS_NO_MATCH: 0xc0000272,
 } as const);
+
+/** The name of an NTSTATUS value: `STATUS_ACCOUNT_DISABLED`, or `0x...` for one not in {@link NtStatus}. */
+export function ntStatusName(status: number): string {
+  for (const [name, value] of Object.entries(NtStatus)) if (value === status >>> 0) return name;
+  return `0x${(status >>> 0).toString(16).padStart(8, '0')}`;
+}

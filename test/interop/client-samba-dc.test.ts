@@ -1,0 +1,115 @@
+/**
+ * krbsim's client and service against a Samba AD domain controller (see
+ * helpers/samba-dc.ts), the nearest thing to a Windows DC on this machine:
+ *
+ * 1. `KerberosClient` logs on over UDP/TCP (pre-authentication with the salt
+ *    the DC's ETYPE-INFO2 names), gets a service ticket for a SQL Server SPN
+ *    held by a service account, and builds a SPNEGO token; `KerberosService`,
+ *    keyed from `samba-tool domain exportkeytab`, accepts it and verifies the
+ *    PAC's server, KDC, ticket and extended KDC signatures, then reads the
+ *    user's SID and groups from it.
+ * 2. A DC's refusals come back as `KdcRefusedError` with the NTSTATUS Samba
+ *    puts in its e-data (a PA-PW-SALT in METHOD-DATA): a disabled account, a
+ *    password to change, an account outside its logon hours.
+ *
+ * Skipped with a printed reason when Samba's DC is missing or the test does
+ * not run as root; failing instead under KRBSIM_REQUIRE_MIT=1.
+ */
+
+import { KdcRefusedError, KerberosClient } from '@krbsim/client';
+import { ErrorCode, NtStatus, systemClock, systemRandom } from '@krbsim/core';
+import { KerberosService, type KeytabEntryLike } from '@krbsim/service';
+import { UdpTcpTransport } from '@krbsim/transport';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithSambaDc, type SambaAccount, type SambaDc, startSambaDc } from './helpers/samba-dc';
+
+const REALM = 'SAMBA.CONTOSO.COM';
+const DNS_DOMAIN = REALM.toLowerCase();
+const SQL_SPN = `MSSQLSvc/sql01.${DNS_DOMAIN}:1433`;
+const AES = 0x18;
+
+const ACCOUNTS: readonly SambaAccount[] = [
+  { name: 'alice', kind: 'user', password: 'Al1ce-Passw0rd!', groups: ['DBAs'] },
+  { name: 'sqlsvc', kind: 'user', password: 'Sq1svc-Passw0rd!', spns: [SQL_SPN], enctypes: AES },
+  { name: 'dave', kind: 'user', password: 'D4ve-Passw0rd!', disabled: true },
+  { name: 'frank', kind: 'user', password: 'Fr4nk-Passw0rd!', mustChangePassword: true },
+  { name: 'grace', kind: 'user', password: 'Gr4ce-Passw0rd!', noLogonHours: true },
+];
+const password = (name: string) => ACCOUNTS.find((a) => a.name === name)!.password;
+
+const TITLE = "krbsim's client and service against a Samba AD DC";
+describeWithSambaDc(TITLE, () => {
+  let samba: SambaDc | undefined;
+  let transport: UdpTcpTransport;
+  const client = () =>
+    new KerberosClient({ realm: REALM, transport, clock: systemClock, random: systemRandom });
+  /** The service of `account`'s keys, checking PACs with the DC's krbtgt keys. */
+  const service = (account: string, spn: string) => {
+    const [service, host] = spn.split('/');
+    // kvno 2: samba-dc-setup.py sets each password once after creating the account.
+    const keytab: KeytabEntryLike[] = samba!.keys(account).map((key) => ({
+      principal: { realm: REALM, name: { nameType: 2, nameString: [service!, host!] } },
+      kvno: 2,
+      key,
+    }));
+    return new KerberosService({ keytab, kdcKeys: samba!.keys('krbtgt'), clock: systemClock });
+  };
+
+  beforeAll(async () => {
+    samba = await startSambaDc({
+      realm: REALM,
+      netbiosDomain: 'SAMBA',
+      hostName: 'dc1',
+      groups: [{ name: 'DBAs', scope: 'global' }],
+      accounts: ACCOUNTS,
+    });
+    transport = new UdpTcpTransport({ kdcs: { [REALM]: [{ host: '127.0.0.1', port: samba.port }] } });
+  }, 120_000);
+  afterAll(async () => samba?.stop());
+
+  it('logs on, gets a SQL Server ticket, and the service verifies every PAC signature and reads the groups', async () => {
+    const c = client();
+    await c.getInitialCredentials('alice', { password: password('alice') });
+    const ticket = await c.getServiceTicket(SQL_SPN);
+    const { token, context } = c.buildApReq(ticket, { gss: 'spnego', mutual: true });
+    const session = service('sqlsvc', SQL_SPN).accept(token);
+    c.verifyApRep(context, session.responseToken!);
+    expect(session.clientPrincipal).toBe(`alice@${REALM}`);
+    expect(session.pac!.verifiedSignatures).toEqual(['server', 'kdc', 'ticket', 'full']);
+    const sids = session.pac!.sids!;
+    expect(sids.user).toBe(`${samba!.domainSid}-${samba!.rids.alice}`);
+    expect(sids.groups).toEqual(
+      expect.arrayContaining([`${samba!.domainSid}-513`, `${samba!.domainSid}-${samba!.rids.DBAs}`]),
+    );
+  });
+
+  it("reads the NTSTATUS of a DC's refusal: disabled, a password to change, outside the logon hours", async () => {
+    const cases: [string, number, number, RegExp][] = [
+      ['dave', ErrorCode.KDC_ERR_CLIENT_REVOKED, NtStatus.STATUS_ACCOUNT_DISABLED, /is disabled/],
+      [
+        'frank',
+        ErrorCode.KDC_ERR_KEY_EXPIRED,
+        NtStatus.STATUS_PASSWORD_MUST_CHANGE,
+        /must change its password/,
+      ],
+      [
+        'grace',
+        ErrorCode.KDC_ERR_CLIENT_REVOKED,
+        NtStatus.STATUS_INVALID_LOGON_HOURS,
+        /may not log on at this hour/,
+      ],
+    ];
+    for (const [user, code, status, text] of cases) {
+      const e = await client()
+        .getInitialCredentials(user, { password: password(user) })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      expect(e, user).toBeInstanceOf(KdcRefusedError);
+      expect((e as KdcRefusedError).code).toBe(code);
+      expect((e as KdcRefusedError).ntStatus).toBe(status);
+      expect((e as KdcRefusedError).message).toMatch(text);
+    }
+  });
+});
