@@ -31,6 +31,7 @@ import {
   decodeKerbExtError,
   decodeMethodData,
   decodeTgsReq,
+  type EncTicketPart,
   encodeAsReq,
   encodeKdcReqBody,
   encodePaFxFastRequest,
@@ -48,12 +49,19 @@ import { generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { Kdc, Realm } from '@krbsim/kdc';
 import {
   decodePac,
+  encodePac,
   fileTimeFromMillis,
   formatSid,
   type KerbValidationInfo,
   type Pac,
+  type PacBuffer,
   PacBufferType,
+  parseSid,
   type Sid,
+  signPac,
+  unwrapPac,
+  withoutPac,
+  withPac,
 } from '@krbsim/pac';
 import { tcpExchange } from '@krbsim/transport';
 import { afterAll, beforeAll } from 'vitest';
@@ -77,6 +85,7 @@ import {
   parseReply,
   paS4uX509User,
   pn,
+  reseal,
   tgsReq,
   userKey,
 } from '../../packages/kdc/test/helpers';
@@ -367,6 +376,11 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       'KDC_ERR_CLIENT_REVOKED cname=- | armored KDC_ERR_CLIENT_REVOKED e-data=ntstatus=0xc0000072 offers=[]',
     why: `${WHY_CNAME}; and the NTSTATUS is the armored error's own e-data, where Samba adds it as PA-PW-SALT to the armor's padata: ${WHY_NTSTATUS}`,
   },
+  'A forged TGT: Domain Admins added to its PAC, the signatures left as they were': {
+    oracle: /^KRB_AP_ERR_BAD_INTEGRITY$/,
+    krbsim: 'KRB_AP_ERR_MODIFIED',
+    why: 'refused by both; a PAC whose signatures fail is KRB_AP_ERR_MODIFIED to a DC (MS-SFU 3.2.5.2.2: "If verification fails, the KDC MUST return KRB-AP-ERR-MODIFIED"), where Samba 4.17 says KRB_AP_ERR_BAD_INTEGRITY',
+  },
   'TGS-REQ for a user without SPNs': {
     oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
     krbsim: 'KDC_ERR_MUST_USE_USER2USER',
@@ -384,6 +398,8 @@ interface Side extends OracleSide {
 let domainSid = '';
 /** The names of the RIDs Samba gave the spec's groups and accounts: lines name them, not numbers. */
 let ridNames = new Map<number, string>();
+/** The RID Samba gave `name`. */
+const ridOf = (name: string) => [...ridNames].find(([, n]) => n === name)![0];
 /** A RID as the lines write it: the account's or group's name when it is one of the spec's. */
 const ridText = (rid: number) => ridNames.get(rid) ?? `${rid}`;
 let krbtgtKeys: readonly Key[] = [];
@@ -600,6 +616,37 @@ function asCase(
   });
 }
 
+/** `tgt`, or a forgery of it: its EncTicketPart changed by `forge` and sealed again with the krbtgt key. */
+function presented(
+  tgt: Creds,
+  forge: ((etp: EncTicketPart, krbtgtKey: Key) => EncTicketPart) | undefined,
+): Creds {
+  if (forge === undefined) return tgt;
+  const key = krbtgtKeys.find((k) => k.etype === tgt.ticket.encPart.etype)!;
+  return reseal(tgt, key, (etp) => forge(etp, key));
+}
+
+/** The TGT's PAC changed by `edit`, signed again with the krbtgt key (`resign`) or left as signed. */
+function editPac(
+  etp: EncTicketPart,
+  krbtgtKey: Key,
+  edit: (pac: Pac) => Pac,
+  resign: boolean,
+): EncTicketPart {
+  const pac = edit(decodePac(unwrapPac(etp.authorizationData)!));
+  const bytes = resign
+    ? signPac(pac, { serverKey: krbtgtKey, kdcKey: krbtgtKey }).bytes.slice()
+    : encodePac(pac);
+  return { ...etp, authorizationData: withPac(etp.authorizationData, bytes) };
+}
+
+/** `pac` with its `type` buffer changed by `f`, or removed when `f` gives undefined. */
+function editBuffer<T extends PacBuffer>(pac: Pac, type: number, f: (b: T) => PacBuffer | undefined): Pac {
+  return {
+    buffers: pac.buffers.flatMap((b) => (b.type === type ? [f(b as T)].filter((x) => x !== undefined) : [b])),
+  };
+}
+
 /** A TGS exchange presenting `tgt`'s TGT (one the side got in beforeAll) for `sname`. */
 function tgsCase(
   label: string,
@@ -618,6 +665,8 @@ function tgsCase(
     u2u?: string;
     /** RENEW the presented TGT. */
     renew?: true;
+    /** Present the TGT changed this way and sealed again with the krbtgt key (a forgery). */
+    forge?: (etp: EncTicketPart, krbtgtKey: Key) => EncTicketPart;
   } = {},
 ): void {
   cases.push({
@@ -625,7 +674,7 @@ function tgsCase(
     realm: REALM,
     build: (side, t) =>
       tgsReq({
-        tgt: side.tgts![tgt]!,
+        tgt: presented(side.tgts![tgt]!, more.forge),
         now: t,
         realm: REALM,
         sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
@@ -732,6 +781,47 @@ tgsCase('TGS-REQ renewing the TGT', 'alice', `krbtgt/${REALM}`, {
 tgsCase('User-to-user: a ticket to a user without SPNs, sealed in its TGT session key', 'alice', 'bob', {
   u2u: 'bob',
   options: KdcOptions['enc-tkt-in-skey'] | KdcOptions.canonicalize,
+});
+tgsCase('A forged TGT: its PAC removed', 'alice', SQL_SPN, {
+  forge: (etp) => ({ ...etp, authorizationData: withoutPac(etp.authorizationData) }),
+});
+tgsCase('A forged TGT: Domain Admins added to its PAC, the signatures left as they were', 'alice', SQL_SPN, {
+  forge: (etp, k) =>
+    editPac(
+      etp,
+      k,
+      (pac) =>
+        editBuffer<{ type: 1; value: KerbValidationInfo }>(pac, PacBufferType.LOGON_INFO, (b) => ({
+          type: 1,
+          value: { ...b.value, groupIds: [...b.value.groupIds, { relativeId: 512, attributes: 7 }] },
+        })),
+      false,
+    ),
+});
+tgsCase(
+  'A forged TGT: its PAC_REQUESTOR naming another user, signed again with the krbtgt key',
+  'alice',
+  SQL_SPN,
+  {
+    forge: (etp, k) =>
+      editPac(
+        etp,
+        k,
+        (pac) =>
+          editBuffer<{ type: 18; value: { sid: Sid } }>(pac, PacBufferType.REQUESTOR, () => ({
+            type: 18,
+            value: { sid: parseSid(`${domainSid}-${ridOf('bob')}`) },
+          })),
+        true,
+      ),
+  },
+);
+tgsCase('A forged TGT: its PAC_REQUESTOR removed, signed again with the krbtgt key', 'alice', SQL_SPN, {
+  forge: (etp, k) =>
+    editPac(etp, k, (pac) => editBuffer(pac, PacBufferType.REQUESTOR, () => undefined), true),
+});
+tgsCase("A forged TGT: bob's name on alice's PAC", 'alice', SQL_SPN, {
+  forge: (etp) => ({ ...etp, cname: pn('bob', NameType.NT_PRINCIPAL) }),
 });
 tgsCase('TGS-REQ for a computer by its NetBIOS name', 'alice', 'SQL02');
 tgsCase("TGS-REQ for a computer's SPN", 'alice', `MSSQLSvc/sql02.${DNS_DOMAIN}:1433`);

@@ -80,13 +80,15 @@ function pacFailure(e: unknown, what: string): never {
  *
  * @param ticketKey the key that decrypted the ticket (server signature)
  * @param issuedHere whether this realm's KDC issued it (KDC signature, requestor)
+ * @param localTgt whether it is a TGT of this realm, whose PAC must then hold a PAC_REQUESTOR where
+ *   the realm requires PACs
  * @param ticket the decrypted ticket: with `signedTicket`, its ticket signature is checked too
  */
 export function verifiedEvidencePac(
   realm: Realm,
   evidence: EncTicketPart,
   ticketKey: Key,
-  opts: { issuedHere: boolean; signedTicket?: boolean; what: string },
+  opts: { issuedHere: boolean; localTgt?: boolean; signedTicket?: boolean; what: string },
 ): Pac | undefined {
   let loc: ReturnType<typeof findPac>;
   try {
@@ -124,7 +126,7 @@ export function verifiedEvidencePac(
   try {
     // The buffers decode as they are read (a malformed one is refused here, as MODIFIED);
     // those this KDC never reads are copied into the new ticket as they are, as MIT's KDC copies them.
-    if (opts.issuedHere) checkRequestor(realm, pac, evidence);
+    if (opts.issuedHere) checkRequestor(realm, pac, evidence, opts.localTgt === true);
   } catch (e) {
     return pacFailure(e, opts.what);
   }
@@ -151,10 +153,22 @@ export function serviceTicketPac(pac: Pac, what: string): Pac | undefined {
   return { buffers: pac.buffers.filter((b) => !tgtOnly(b.type)) };
 }
 
-/** CVE-2021-42287: the PAC_REQUESTOR of a local TGT names the account the TGT is for. */
-function checkRequestor(realm: Realm, pac: Pac, evidence: EncTicketPart): void {
+/**
+ * CVE-2021-42287: the PAC_REQUESTOR of a local TGT names the account the TGT
+ * is for; and in a realm that requires PACs (AD since the enforcement phase of
+ * the November 2021 updates) a TGT of its own users without one is refused as
+ * a DC refuses it (KDC_ERR_TGT_REVOKED, as a Samba AD DC does): a forgery made
+ * without the buffer (a golden ticket of an older tool) goes no further.
+ */
+function checkRequestor(realm: Realm, pac: Pac, evidence: EncTicketPart, localTgt: boolean): void {
   const requestor = getPacBuffer(pac, PacBufferType.REQUESTOR);
-  if (requestor === undefined || evidence.crealm !== realm.name) return;
+  if (evidence.crealm !== realm.name) return;
+  if (requestor === undefined) {
+    if (localTgt && realm.policy.requirePac) {
+      refuse(ErrorCode.KDC_ERR_TGT_REVOKED, `the TGT's PAC has no PAC_REQUESTOR, which this realm requires`);
+    }
+    return;
+  }
   const entry = realm.db.get(evidence.cname, realm.name);
   const account = entry === undefined ? undefined : accountOf(realm, entry);
   if (account === undefined || !sidEquals(requestor.sid, accountSid(realm, account))) {

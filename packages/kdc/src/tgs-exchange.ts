@@ -257,7 +257,11 @@ function evidenceAuthorizationData(
   }
   if (x.s4u !== undefined) {
     // The service's own TGT must hold a sound PAC before it may speak for anyone.
-    verifiedEvidencePac(realm, h.tgt, h.ticketKey, { issuedHere: h.kind === 'local-tgt', what: 'the TGT' });
+    verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
+      issuedHere: h.kind === 'local-tgt',
+      localTgt: h.kind === 'local-tgt',
+      what: 'the TGT',
+    });
     if (x.s4u.user === undefined) return NO_AUTHORIZATION_DATA;
     // A referral (cross-realm S4U2Self) is a TGT: its PAC was given implicitly, and its
     // PAC_REQUESTOR names the delegating service where this realm knows it (MS-KILE 3.3.5.6.4.7-8).
@@ -300,6 +304,7 @@ function evidenceAuthorizationData(
         })
       : verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
           issuedHere: h.kind !== 'cross-realm-tgt',
+          localTgt: h.kind === 'local-tgt',
           // A service ticket presented for renewal or validation carries a ticket signature
           // (MS-PAC 2.8.3): a flag its service flipped (the Bronze Bit) must not be renewed into a
           // ticket the KDC signs afresh.

@@ -396,6 +396,29 @@ describe('PAC in TGS', () => {
     expect(err.eText).toMatch(/requestor/);
   });
 
+  it('refuses a TGT of its own user whose signed PAC has no PAC_REQUESTOR, where the realm requires PACs (a golden ticket of an older tool)', () => {
+    const withoutRequestor = (l: ReturnType<typeof ad>) => {
+      const k = krbtgtKey(l.realm);
+      return reseal(l.alice, k, (e) => {
+        const pac = parsePac(pacOf(e));
+        const buffers = pac.buffers.filter((b) => b.type !== PacBufferType.REQUESTOR);
+        const server = { nameType: 2, nameString: ['krbtgt', REALM] };
+        return signTicketPac(e, { buffers }, { serverKey: k, kdcKey: k }, { server }).encTicketPart;
+      });
+    };
+    const l = ad();
+    const err = errorOf(
+      l.kdc.handle(tgsReq({ tgt: withoutRequestor(l), realm: REALM, sname: WEB, now: T0 })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_TGT_REVOKED);
+    expect(err.eText).toMatch(/no PAC_REQUESTOR/);
+    // A realm that does not require PACs (MIT's KDC writes no PAC_REQUESTOR) serves it.
+    l.realm.policy.requirePac = false;
+    expect(
+      repOf(l.kdc.handle(tgsReq({ tgt: withoutRequestor(l), realm: REALM, sname: WEB, now: T0 }))).msgType,
+    ).toBe(13);
+  });
+
   it('refuses a TGT whose signed PAC has a PAC_REQUESTOR that does not decode (KRB_AP_ERR_MODIFIED)', () => {
     const l = ad();
     const k = krbtgtKey(l.realm);
