@@ -667,6 +667,8 @@ function tgsCase(
     renew?: true;
     /** Present the TGT changed this way and sealed again with the krbtgt key (a forgery). */
     forge?: (etp: EncTicketPart, krbtgtKey: Key) => EncTicketPart;
+    /** The authenticator's clock, this far from the KDCs'. */
+    skewMs?: number;
   } = {},
 ): void {
   cases.push({
@@ -675,7 +677,7 @@ function tgsCase(
     build: (side, t) =>
       tgsReq({
         tgt: presented(side.tgts![tgt]!, more.forge),
-        now: t,
+        now: t + (more.skewMs ?? 0),
         realm: REALM,
         sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
         till: t + 10 * Duration.hour,
@@ -822,6 +824,15 @@ tgsCase('A forged TGT: its PAC_REQUESTOR removed, signed again with the krbtgt k
 });
 tgsCase("A forged TGT: bob's name on alice's PAC", 'alice', SQL_SPN, {
   forge: (etp) => ({ ...etp, cname: pn('bob', NameType.NT_PRINCIPAL) }),
+});
+tgsCase('A forged TGT: expired an hour ago', 'alice', SQL_SPN, {
+  forge: (etp) => ({ ...etp, endtime: now() - Duration.hour, renewTill: undefined }),
+});
+tgsCase('A forged TGT: valid only from an hour on', 'alice', SQL_SPN, {
+  forge: (etp) => ({ ...etp, starttime: now() + Duration.hour }),
+});
+tgsCase('TGS-REQ whose authenticator is 10 minutes late', 'alice', SQL_SPN, {
+  skewMs: -10 * Duration.minute,
 });
 tgsCase('TGS-REQ for a computer by its NetBIOS name', 'alice', 'SQL02');
 tgsCase("TGS-REQ for a computer's SPN", 'alice', `MSSQLSvc/sql02.${DNS_DOMAIN}:1433`);
