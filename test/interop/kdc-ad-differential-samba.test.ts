@@ -167,12 +167,16 @@ const ACCOUNTS: readonly SambaAccount[] = [
   },
   { name: 'dana', kind: 'user', password: 'D4na-Passw0rd!', upn: 'dana.scully@contoso-corp.com' },
   { name: 'dave', kind: 'user', password: 'D4ve-Passw0rd!', disabled: true },
+  { name: 'lena', kind: 'user', password: 'L3na-Passw0rd!' },
   { name: 'erin', kind: 'user', password: 'Er1n-Passw0rd!', expired: true },
   { name: 'frank', kind: 'user', password: 'Fr4nk-Passw0rd!', mustChangePassword: true },
   { name: 'grace', kind: 'user', password: 'Gr4ce-Passw0rd!', noLogonHours: true },
   { name: 'heidi', kind: 'user', password: 'He1di-Passw0rd!', notDelegated: true },
   { name: 'ivan', kind: 'user', password: '1van-Passw0rd!', noPreauth: true },
 ];
+
+/** The domain's lockout policy, on both sides: three wrong passwords lock an account for 30 minutes. */
+const LOCKOUT = { threshold: 3, durationMinutes: 30, observationMinutes: 30 } as const;
 
 const account = (name: string): SambaAccount => ACCOUNTS.find((a) => a.name === name)!;
 /** An account's key: a computer's salted as AD salts machine accounts (MS-KILE 3.1.1.2). */
@@ -192,7 +196,13 @@ function mirror(samba: SambaDc): Realm {
     clock: systemClock,
     random: systemRandom,
     // Samba's DC serves FAST; a Windows DC does at "KDC support for ... Kerberos armoring: Supported".
-    policy: { fast: 'supported' },
+    // And both lock an account out as the domain's policy says.
+    policy: {
+      fast: 'supported',
+      lockoutThreshold: LOCKOUT.threshold,
+      lockoutDurationMs: LOCKOUT.durationMinutes * Duration.minute,
+      lockoutObservationWindowMs: LOCKOUT.observationMinutes * Duration.minute,
+    },
   });
   for (const g of GROUPS) realm.directory.addGroup(g.name, { scope: g.scope, rid: samba.rids[g.name]! });
   for (const a of ACCOUNTS) {
@@ -252,6 +262,15 @@ function ntStatusDifference(code: string, user: string, status: string): KnownDi
   };
 }
 
+/** A wrong password of `user`: Samba 4.17 answers with ETYPE-INFO2 alone. */
+function wrongPassword(user: string): KnownDifference {
+  return {
+    oracle: new RegExp(`^KDC_ERR_PREAUTH_FAILED e-data=19\\(18:CORP\\.CONTOSO\\.COM${user}\\)$`),
+    krbsim: `KDC_ERR_PREAUTH_FAILED e-data=19(18:CORP.CONTOSO.COM${user}),2`,
+    why: "Samba 4.17 sends ETYPE-INFO2 alone with PREAUTH_FAILED; a Windows DC sends the METHOD-DATA of PREAUTH_REQUIRED again (Samba's strict tests check both errors alike), as MIT's KDC and krbsim do",
+  };
+}
+
 /** Where krbsim answers otherwise on purpose: Samba's answer (a pattern), krbsim's, and why. */
 const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS-REQ for a disabled user': ntStatusDifference('KDC_ERR_CLIENT_REVOKED', 'dave', 'c0000072'),
@@ -273,11 +292,7 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       "REP forwardable,renewable,initial life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon ivan full='' server=DC1 domain=CORP/D user=ivan primary=513 groups=513:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x10210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client ivan id=authtime | upn ivan@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=ivan sid=D-ivan | attributes=2 | requestor=D-ivan | sig6=16 | sig7=16",
     why: "Samba 4.17's KDC asks for pre-authentication even of an account with DONT_REQ_PREAUTH (MIT's kinit sees the same); a Windows DC answers such an account without it (the exposure AS-REP roasting uses), as krbsim does, and writes USER_DONT_REQUIRE_PREAUTH in its PAC",
   },
-  'AS-REQ with a wrong password': {
-    oracle: /^KDC_ERR_PREAUTH_FAILED e-data=19\(18:CORP\.CONTOSO\.COMalice\)$/,
-    krbsim: 'KDC_ERR_PREAUTH_FAILED e-data=19(18:CORP.CONTOSO.COMalice),2',
-    why: "Samba 4.17 sends ETYPE-INFO2 alone with PREAUTH_FAILED; a Windows DC sends the METHOD-DATA of PREAUTH_REQUIRED again (Samba's strict tests check both errors alike), as MIT's KDC and krbsim do",
-  },
+  'AS-REQ with a wrong password': wrongPassword('alice'),
   'AS-REQ, RENEWABLE without an rtime': {
     oracle: /^REP forwardable,initial,pre-authent life=600m renew=- /,
     krbsim:
@@ -380,6 +395,14 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle: /^KRB_AP_ERR_BAD_INTEGRITY$/,
     krbsim: 'KRB_AP_ERR_MODIFIED',
     why: 'refused by both; a PAC whose signatures fail is KRB_AP_ERR_MODIFIED to a DC (MS-SFU 3.2.5.2.2: "If verification fails, the KDC MUST return KRB-AP-ERR-MODIFIED"), where Samba 4.17 says KRB_AP_ERR_BAD_INTEGRITY',
+  },
+  "lena's first wrong password": wrongPassword('lena'),
+  "lena's second wrong password": wrongPassword('lena'),
+  "lena's third wrong password": wrongPassword('lena'),
+  'lena, locked out, with the right password': {
+    oracle: /^KDC_ERR_CLIENT_REVOKED e-data=19\(18:CORP\.CONTOSO\.COMlena\)$/,
+    krbsim: 'KDC_ERR_CLIENT_REVOKED e-data=ntstatus=0xc0000234',
+    why: 'both lock lena out at the third wrong password and refuse the right one; a Windows DC says why with STATUS_ACCOUNT_LOCKED_OUT, which a Windows client reads to report the lockout, where Samba 4.17 sends ETYPE-INFO2 alone',
   },
   'TGS-REQ for a user without SPNs': {
     oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
@@ -735,6 +758,11 @@ asCase('AS-REQ by an enterprise name of another UPN suffix', 'dana', {
   cname: { nameType: NameType.NT_ENTERPRISE, nameString: ['dana.scully@contoso-corp.com'] },
 });
 asCase('AS-REQ for a service ticket', 'alice', { sname: SQL_SPN });
+// lena's lockout: the cases run in order, on both sides alike (the threshold is 3).
+asCase("lena's first wrong password", 'lena', { password: 'not-lena' });
+asCase("lena's second wrong password", 'lena', { password: 'not-lena' });
+asCase("lena's third wrong password", 'lena', { password: 'not-lena' });
+asCase('lena, locked out, with the right password', 'lena');
 asCase('AS-REQ for a week, renewable for a month', 'alice', {
   till: 7 * Duration.day,
   rtime: 30 * Duration.day,
@@ -995,6 +1023,7 @@ describeWithSambaDc(TITLE, () => {
       hostName: 'dc1',
       groups: GROUPS,
       accounts: ACCOUNTS,
+      lockout: LOCKOUT,
     });
     domainSid = samba.domainSid;
     ridNames = new Map(Object.entries(samba.rids).map(([name, rid]) => [rid, name]));

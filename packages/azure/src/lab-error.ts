@@ -29,6 +29,8 @@ export const WindowsStatus = {
   ACCOUNT_DISABLED: 0x533,
   /** `0x701` ERROR_ACCOUNT_EXPIRED (STATUS_ACCOUNT_EXPIRED). */
   ACCOUNT_EXPIRED: 0x701,
+  /** `0x775` ERROR_ACCOUNT_LOCKED_OUT: too many wrong passwords (STATUS_ACCOUNT_LOCKED_OUT). */
+  ACCOUNT_LOCKED_OUT: 0x775,
   /** `0x773` ERROR_PASSWORD_MUST_CHANGE: "User must change password at next logon" (STATUS_PASSWORD_MUST_CHANGE). */
   PASSWORD_MUST_CHANGE: 0x773,
 } as const;
@@ -60,8 +62,9 @@ export const SqlErrorNumber = {
  * - `no-logon-servers`: no KDC or KDC proxy answers (0x51f);
  * - `account-restriction`: Azure AD refused by policy (0x52f);
  * - `account-refused`: the domain controller refused the user's account and
- *   said why in an NTSTATUS: disabled (0x533), expired (0x701), outside its
- *   logon hours (0x530), a password expired (0x532) or to change (0x773);
+ *   said why in an NTSTATUS: disabled (0x533), locked out (0x775), expired
+ *   (0x701), outside its logon hours (0x530), a password expired (0x532) or
+ *   to change (0x773);
  * - `user-not-in-tenant`: the user is neither synced nor a cloud user;
  * - `no-cloud-tgt`: the last PRT refresh brought no cloud TGT;
  * - `sign-in-required`: the cloud TGT's 10 hours are over; Azure AD renews

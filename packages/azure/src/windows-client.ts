@@ -64,6 +64,10 @@ const ACCOUNT_REFUSALS: Readonly<Record<number, { readonly status: number; reado
     status: WindowsStatus.ACCOUNT_EXPIRED,
     text: "the user's account has expired",
   },
+  [NtStatus.STATUS_ACCOUNT_LOCKED_OUT]: {
+    status: WindowsStatus.ACCOUNT_LOCKED_OUT,
+    text: 'the referenced account is currently locked out and may not be logged on to',
+  },
   [NtStatus.STATUS_INVALID_LOGON_HOURS]: {
     status: WindowsStatus.INVALID_LOGON_HOURS,
     text: 'account logon time restriction violation',

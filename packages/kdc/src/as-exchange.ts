@@ -31,6 +31,7 @@ import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { isLockedOut, recordBadPassword, recordGoodPassword } from './lockout';
 import { withinLogonHours } from './logon-hours';
 import { asPacAttributes } from './pac-builder';
 import { signIssuedPac } from './pac-issuance';
@@ -210,6 +211,13 @@ function answerAs(
       NtStatus.STATUS_ACCOUNT_DISABLED,
     );
   }
+  if (isLockedOut(c, now, policy)) {
+    refuseAccount(
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      'the client account is locked out (too many wrong passwords)',
+      NtStatus.STATUS_ACCOUNT_LOCKED_OUT,
+    );
+  }
   if (c.logonHours !== undefined && !withinLogonHours(c.logonHours, now)) {
     refuseAccount(
       ErrorCode.KDC_ERR_CLIENT_REVOKED,
@@ -246,6 +254,7 @@ function answerAs(
     clientKeys: usable,
     replyKey: usable[0]!,
     preauthenticated: false,
+    wrongKey: false,
     pacRequest: undefined,
     encPaRep: false,
     replyPadata: [],
@@ -253,8 +262,11 @@ function answerAs(
   try {
     runPadata(handlers, state);
   } catch (e) {
+    // A wrong password counts towards the account's lockout (MS-SAMR 3.1.5.14.6).
+    if (state.wrongKey) recordBadPassword(c, now, policy);
     throw naming(withPreauthMethods(e, usable, handlers, state), { ...who, realm: realm.name });
   }
+  if (state.preauthenticated) recordGoodPassword(c);
   if (!state.preauthenticated && c.requiresPreauth) {
     throw preauthRequired(usable, handlers, state, cname, crealm);
   }

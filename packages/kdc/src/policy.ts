@@ -132,6 +132,19 @@ export interface RealmPolicy {
    */
   krbErrorStyle: KrbErrorStyle;
   /**
+   * Account lockout (AD's domain policy, MS-SAMR 3.1.5.14.6): after this
+   * many wrong passwords within
+   * `lockoutObservationWindowMs` an account is locked out for
+   * `lockoutDurationMs`: its logons are refused with KDC_ERR_CLIENT_REVOKED
+   * and STATUS_ACCOUNT_LOCKED_OUT, even with the right password. 0 (the
+   * default, as in AD's Default Domain Policy): never.
+   */
+  lockoutThreshold: number;
+  /** How long a lockout lasts. Default 30 minutes (AD's once a threshold is set). */
+  lockoutDurationMs: number;
+  /** How long a wrong password counts towards the threshold. Default 30 minutes. */
+  lockoutObservationWindowMs: number;
+  /**
    * Put the salt in ETYPE-INFO2 entries for rc4-hmac (23), whose keys use
    * none. MIT sends it; AD leaves it out. Default true; `active-directory`
    * realms: false.
@@ -270,6 +283,9 @@ export function defaultPolicy(): RealmPolicy {
     krbErrorStyle: 'mit',
     rc4SaltInEtypeInfo: true,
     etypeInfo2Entries: 'first-requested',
+    lockoutThreshold: 0,
+    lockoutDurationMs: 30 * 60_000,
+    lockoutObservationWindowMs: 30 * 60_000,
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     accountExpiredCode: ErrorCode.KDC_ERR_NAME_EXP,
     issuePac: false,

@@ -48,6 +48,13 @@ export interface PrincipalEntry {
   passwordLastSet?: number;
   /** AD's `logonHours` (`logon-hours.ts`): outside them, KDC_ERR_CLIENT_REVOKED. Absent: any hour. */
   logonHours?: Uint8Array;
+  /**
+   * AD's `badPwdCount`, `badPasswordTime` and `lockoutTime` (ms): wrong
+   * passwords counted under the realm's lockout policy (`lockout.ts`).
+   */
+  badPasswordCount?: number;
+  badPasswordTime?: number;
+  lockoutTime?: number;
   /** Set ok-as-delegate in tickets for this service (AD "trusted for delegation"). */
   okAsDelegate: boolean;
   /**

@@ -498,6 +498,19 @@ export class Realm {
   }
 
   /**
+   * Unlock an account the realm's lockout policy locked (`Unlock-ADAccount`):
+   * its logons are served again and its count of wrong passwords starts over.
+   */
+  unlockAccount(name: string): void {
+    const entry = this.lookup(name);
+    if (!entry || entry.kind === 'krbtgt') {
+      throw new KerberosError(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN, `no user ${name} in ${this.name}`);
+    }
+    entry.lockoutTime = undefined;
+    entry.badPasswordCount = 0;
+  }
+
+  /**
    * Replace a user's or service's keys (an account whose secret is managed
    * elsewhere, such as AD's `krbtgt_AzureAD`). `kvno` is the full key version
    * (branch included); default one more than the current. Old versions are

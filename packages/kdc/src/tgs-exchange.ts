@@ -37,6 +37,7 @@ import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
+import { isLockedOut } from './lockout';
 import { withinLogonHours } from './logon-hours';
 import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
@@ -405,7 +406,8 @@ const VALIDATE_CLIENT_AFTER_MS = 20 * 60_000;
  * MS-KILE 3.3.5.7.1 (`ticketValidateClient`): a TGT of this realm for an
  * account of this realm, older than {@link VALIDATE_CLIENT_AFTER_MS}, serves
  * only while the account is in good standing: one since disabled, locked
- * out, expired or removed gets KDC_ERR_CLIENT_REVOKED, so revoking an
+ * out (`disabled`, or by the realm's lockout policy), expired or removed gets
+ * KDC_ERR_CLIENT_REVOKED, so revoking an
  * account takes effect within minutes rather than at the TGT's end.
  */
 function checkClientStanding(realm: Realm, h: TgsHeader, now: number): void {
@@ -424,6 +426,7 @@ function checkClientStanding(realm: Realm, h: TgsHeader, now: number): void {
   if (entry!.accountExpires !== undefined && entry!.accountExpires <= now) {
     revoked('has expired', NtStatus.STATUS_ACCOUNT_EXPIRED);
   }
+  if (isLockedOut(entry!, now, realm.policy)) revoked('is locked out', NtStatus.STATUS_ACCOUNT_LOCKED_OUT);
   if (entry!.logonHours !== undefined && !withinLogonHours(entry!.logonHours, now)) {
     revoked('may not log on at this hour (logonHours)', NtStatus.STATUS_INVALID_LOGON_HOURS);
   }

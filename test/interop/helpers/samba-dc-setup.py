@@ -59,6 +59,22 @@ def main():
         entry = dn_of(name)
         db.modify_ldif("dn: %s\nchangetype: modify\n%s\n" % (entry.dn, "\n-\n".join(lines)))
 
+    # The domain's lockout policy (MS-SAMR 3.1.5.14.6): intervals are negative 100 ns counts.
+    lockout = spec.get("lockout")
+    if lockout:
+        minutes = lambda m: -int(m * 60 * 10_000_000)
+        db.modify_ldif(
+            "dn: %s\nchangetype: modify\n"
+            "replace: lockoutThreshold\nlockoutThreshold: %d\n-\n"
+            "replace: lockoutDuration\nlockoutDuration: %d\n-\n"
+            "replace: lockOutObservationWindow\nlockOutObservationWindow: %d\n"
+            % (
+                db.domain_dn(),
+                lockout["threshold"],
+                minutes(lockout["durationMinutes"]),
+                minutes(lockout["observationMinutes"]),
+            )
+        )
     for g in spec["groups"]:
         db.newgroup(g["name"], grouptype=GROUP_TYPES[g["scope"]])
     for a in spec["accounts"]:

@@ -72,6 +72,12 @@ export interface SambaDomainSpec {
   readonly hostName: string;
   readonly groups: readonly SambaGroup[];
   readonly accounts: readonly SambaAccount[];
+  /** The domain's account lockout policy; none (AD's default) when absent. */
+  readonly lockout?: {
+    readonly threshold: number;
+    readonly durationMinutes: number;
+    readonly observationMinutes: number;
+  };
 }
 
 /** A running Samba DC. */
@@ -165,7 +171,7 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
       await must(
         sambaPython(sambaTool),
         [SETUP_SCRIPT, conf, dir.file('private', 'sam.ldb')],
-        JSON.stringify({ groups: spec.groups, accounts: spec.accounts }),
+        JSON.stringify({ groups: spec.groups, accounts: spec.accounts, lockout: spec.lockout }),
       ),
     ) as { domainSid: string; rids: Record<string, number> };
     await must(sambaTool, ['domain', 'exportkeytab', dir.file('all.keytab'), '-s', conf]);

@@ -28,6 +28,10 @@ type Hint = (ctx: ErrorContext, realm: string) => string;
 const accountStatus: Readonly<Record<number, readonly [state: string, remedy: string]>> = {
   [NtStatus.STATUS_ACCOUNT_DISABLED]: ['is disabled', 'ask an administrator'],
   [NtStatus.STATUS_ACCOUNT_EXPIRED]: ['has expired', 'ask an administrator'],
+  [NtStatus.STATUS_ACCOUNT_LOCKED_OUT]: [
+    'is locked out after too many wrong passwords',
+    'wait for the lockout to end, or ask an administrator to unlock it',
+  ],
   [NtStatus.STATUS_INVALID_LOGON_HOURS]: ['may not log on at this hour', 'its logon hours forbid it'],
   [NtStatus.STATUS_PASSWORD_EXPIRED]: ['has a password that has expired', 'change it'],
   [NtStatus.STATUS_PASSWORD_MUST_CHANGE]: ['must change its password before it logs on', 'change it'],

@@ -23,6 +23,8 @@ export const NtStatus = Object.freeze({
   STATUS_NOT_SUPPORTED: 0xc00000bb,
   /** The account has expired. */
   STATUS_ACCOUNT_EXPIRED: 0xc0000193,
+  /** Too many wrong passwords: the account is locked out (a realm's `lockoutThreshold`). */
+  STATUS_ACCOUNT_LOCKED_OUT: 0xc0000234,
   /** "User must change password at next logon" (pwdLastSet 0). */
   STATUS_PASSWORD_MUST_CHANGE: 0xc0000224,
   /** MS-SFU 3.2.5.2.3: the target's resource-based list does not name Service 1. */

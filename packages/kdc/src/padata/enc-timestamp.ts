@@ -23,13 +23,15 @@ function failed(why: string, cause?: unknown): never {
 
 /**
  * Check a PA-ENC-TIMESTAMP against the client's `usable` keys at `now`.
- * Returns the key that verified it.
+ * Returns the key that verified it; `onWrongKey` is told when it does not
+ * decrypt (a wrong password), before the refusal is thrown.
  */
 export function verifyEncTimestamp(
   pa: PaData,
   usable: readonly StoredKey[],
   now: number,
   skewMs: number,
+  onWrongKey: () => void = () => {},
 ): StoredKey {
   let enc: ReturnType<typeof decodeEncryptedData>;
   try {
@@ -45,6 +47,7 @@ export function verifyEncTimestamp(
     plain = decrypt(key.key, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, enc.cipher);
   } catch (e) {
     if (!isKerberosError(e)) throw e;
+    onWrongKey();
     return failed('wrong password or key', e);
   }
   let ts: ReturnType<typeof decodePaEncTsEnc>;
@@ -71,7 +74,15 @@ export const encTimestamp: AsPadataHandler = {
       ? { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) }
       : undefined,
   process(state, pa) {
-    state.replyKey = verifyEncTimestamp(pa, state.clientKeys, state.now, state.realm.policy.clockSkewMs);
+    state.replyKey = verifyEncTimestamp(
+      pa,
+      state.clientKeys,
+      state.now,
+      state.realm.policy.clockSkewMs,
+      () => {
+        state.wrongKey = true;
+      },
+    );
     state.preauthenticated = true;
   },
 };

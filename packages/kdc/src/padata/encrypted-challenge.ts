@@ -44,11 +44,15 @@ function kdcChallengeKey(armorKey: Key, clientKey: Key): Key {
   return cf2(armorKey, clientKey, 'kdcchallengearmor', 'challengelongterm');
 }
 
-/** The client key whose challenge key decrypts `cipher`, and the timestamp it holds (ms). */
+/**
+ * The client key whose challenge key decrypts `cipher`, and the timestamp it
+ * holds (ms); `onWrongKey` is told when none does (a wrong password).
+ */
 function openChallenge(
   armorKey: Key,
   keys: readonly StoredKey[],
   cipher: Uint8Array,
+  onWrongKey: () => void,
 ): { key: StoredKey; time: number } {
   let last: unknown;
   for (const key of keys) {
@@ -68,6 +72,7 @@ function openChallenge(
       return failed('the challenge does not decode to a PA-ENC-TS-ENC', e);
     }
   }
+  onWrongKey();
   return failed('wrong password or key', last);
 }
 
@@ -91,7 +96,9 @@ export const encryptedChallenge: AsPadataHandler = {
     }
     const armorKey = fast!.armorKey;
     if (enc.etype !== armorKey.etype) failed(`etype ${enc.etype} is not the armor key's (${armorKey.etype})`);
-    const { key, time } = openChallenge(armorKey, state.clientKeys, enc.cipher);
+    const { key, time } = openChallenge(armorKey, state.clientKeys, enc.cipher, () => {
+      state.wrongKey = true;
+    });
     if (Math.abs(time - state.now) > state.realm.policy.clockSkewMs) {
       throw new KdcError(ErrorCode.KRB_AP_ERR_SKEW, 'clock skew too great between client and KDC');
     }

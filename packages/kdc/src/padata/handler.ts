@@ -42,6 +42,11 @@ export interface AsRequestState {
   replyKey: StoredKey;
   /** Set by the handler that authenticated the client; the ticket then carries PRE-AUTHENT. */
   preauthenticated: boolean;
+  /**
+   * Set by a password-based method whose proof did not open with the client's
+   * keys (a wrong password): an account lockout counts it (`lockout.ts`).
+   */
+  wrongKey: boolean;
   /** The include-pac of the request's PA-PAC-REQUEST (MS-KILE section 2.2.3); undefined without one. */
   pacRequest: boolean | undefined;
   /** The reply carries PA-REQ-ENC-PA-REP in its encrypted-pa-data (RFC 6806 section 11). */

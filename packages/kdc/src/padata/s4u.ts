@@ -38,6 +38,7 @@ import { concatBytes, ErrorCode, isKerberosError, NtStatus } from '@krbsim/core'
 import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { findClient } from '../find-client';
 import { KdcError } from '../krb-error';
+import { isLockedOut } from '../lockout';
 import { withinLogonHours } from '../logon-hours';
 import type { PrincipalEntry } from '../principal-db';
 import type { TgsPadataHandler, TgsRequestState } from './handler';
@@ -123,6 +124,11 @@ function resolveUser(
       `S4U2Self: the account of ${who} is disabled or locked out`,
       { ntStatus: NtStatus.STATUS_ACCOUNT_DISABLED },
     );
+  }
+  if (isLockedOut(user, state.now, realm.policy)) {
+    throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, `S4U2Self: the account of ${who} is locked out`, {
+      ntStatus: NtStatus.STATUS_ACCOUNT_LOCKED_OUT,
+    });
   }
   if (user.logonHours !== undefined && !withinLogonHours(user.logonHours, state.now)) {
     throw new KdcError(
