@@ -207,7 +207,7 @@ function answerAs(
   if (c.disabled) {
     refuseAccount(
       ErrorCode.KDC_ERR_CLIENT_REVOKED,
-      'the client account is disabled or locked out',
+      'the client account is disabled',
       NtStatus.STATUS_ACCOUNT_DISABLED,
     );
   }

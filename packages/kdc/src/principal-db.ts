@@ -34,7 +34,7 @@ export interface PrincipalEntry {
   readonly upn?: string;
   /** Reject AS-REQs without pre-authentication (KDC_ERR_PREAUTH_REQUIRED). */
   requiresPreauth: boolean;
-  /** Locked or disabled: KDC_ERR_CLIENT_REVOKED (as a client), KDC_ERR_SERVICE_REVOKED (as a server). */
+  /** Disabled: KDC_ERR_CLIENT_REVOKED (as a client), KDC_ERR_SERVICE_REVOKED (as a server). A lockout is `lockoutTime`. */
   disabled: boolean;
   /** Account expiry, ms since the epoch: the policy's `accountExpiredCode` after it (MIT: KDC_ERR_NAME_EXP). */
   accountExpires?: number;

@@ -422,7 +422,7 @@ function checkClientStanding(realm: Realm, h: TgsHeader, now: number): void {
     });
   };
   if (entry === undefined) revoked('no longer exists');
-  if (entry!.disabled) revoked('is disabled or locked out', NtStatus.STATUS_ACCOUNT_DISABLED);
+  if (entry!.disabled) revoked('is disabled', NtStatus.STATUS_ACCOUNT_DISABLED);
   if (entry!.accountExpires !== undefined && entry!.accountExpires <= now) {
     revoked('has expired', NtStatus.STATUS_ACCOUNT_EXPIRED);
   }

@@ -137,7 +137,7 @@ describe('S4U2Self', () => {
         'disabled',
         (u) => (u.disabled = true),
         ErrorCode.KDC_ERR_CLIENT_REVOKED,
-        'the account of alice@CONTOSO.COM is disabled or locked out',
+        'the account of alice@CONTOSO.COM is disabled',
       ],
     ];
     for (const [, edit, code, text] of cases) {

@@ -17,7 +17,7 @@ export const NtStatus = Object.freeze({
   STATUS_INVALID_LOGON_HOURS: 0xc000006f,
   /** The password has expired (the account's `passwordExpires` has passed). */
   STATUS_PASSWORD_EXPIRED: 0xc0000071,
-  /** The account is disabled (or locked out: krbsim does not tell them apart). */
+  /** The account is disabled. */
   STATUS_ACCOUNT_DISABLED: 0xc0000072,
   /** MS-SFU 3.2.5.2.1: Service 1 may delegate to nothing. */
   STATUS_NOT_SUPPORTED: 0xc00000bb,

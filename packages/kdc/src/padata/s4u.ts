@@ -119,11 +119,9 @@ function resolveUser(
     });
   }
   if (user.disabled) {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_CLIENT_REVOKED,
-      `S4U2Self: the account of ${who} is disabled or locked out`,
-      { ntStatus: NtStatus.STATUS_ACCOUNT_DISABLED },
-    );
+    throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, `S4U2Self: the account of ${who} is disabled`, {
+      ntStatus: NtStatus.STATUS_ACCOUNT_DISABLED,
+    });
   }
   if (isLockedOut(user, state.now, realm.policy)) {
     throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, `S4U2Self: the account of ${who} is locked out`, {
