@@ -17,6 +17,7 @@ import { KerberosService } from '@krbsim/service';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHelper } from './client-mit-realm';
+import { buildServiceMitHelper } from './helpers/mit';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools, runTool } from './mit-tools';
 
@@ -75,15 +76,7 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
         ],
       },
     );
-    helper = join(mit.dir, 'service-mit-helper');
-    const cc = await runTool(tools.gcc!, [
-      '-o',
-      helper,
-      join(import.meta.dirname, 'service-mit-helper.c'),
-      '-lgssapi_krb5',
-      '-lkrb5',
-    ]);
-    if (cc.code !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+    helper = await buildServiceMitHelper(tools.gcc!, mit.dir);
   });
 
   afterAll(async () => {

@@ -34,7 +34,6 @@
 import { AdType, encodeAuthorizationData, KdcOptions, NameType } from '@krbsim/asn1';
 import { Duration } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
-import { Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type AsReqInput,
@@ -43,7 +42,6 @@ import {
   encTimestamp,
   openRep,
   pacRequest,
-  pwKeys,
   type TgsReqInput,
   tgsReq,
   userKey,
@@ -52,16 +50,14 @@ import {
   asLogin,
   describeKdcReply,
   type KnownDifference,
-  mirrorRealm,
-  mitKeys,
   type OracleCase,
   type OracleSide,
   oracleTests,
-  sendToMit,
   serverKeyOf,
+  startMitOracle,
   tgsHop,
 } from './helpers/kdc-oracle';
-import { type MitRealm, startMitRealm } from './helpers/mit-realm';
+import type { MitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
 
 const REALM = 'DIFF.TEST';
@@ -480,27 +476,24 @@ describeWithTools(
     const sides: Side[] = [];
 
     beforeAll(async () => {
-      mit = await startMitRealm(
+      // The realm as kdc.conf sets MIT's up: 10 h tickets, 7 days renewable, pre-authentication where flagged.
+      const oracle = await startMitOracle(
         REALM,
         [
-          { name: 'alice', password: PASSWORDS.alice!, flags: '+requires_preauth' },
-          { name: 'bob', password: PASSWORDS.bob! },
-          { name: SERVICE, password: PASSWORDS[SERVICE]! },
+          {
+            name: 'alice',
+            password: PASSWORDS.alice!,
+            kind: 'user',
+            mitFlags: '+requires_preauth',
+            krbsim: { requiresPreauth: true },
+          },
+          { name: 'bob', password: PASSWORDS.bob!, kind: 'user' },
+          { name: SERVICE, password: PASSWORDS[SERVICE]!, kind: 'service' },
         ],
         tools,
       );
-      // The realm as kdc.conf sets MIT's up: 10 h tickets, 7 days renewable, pre-authentication where flagged.
-      krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
-      const realm = mirrorRealm(REALM, krbtgtKeys);
-      realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!), requiresPreauth: true });
-      realm.addUser('bob', { keys: pwKeys(REALM, 'bob', PASSWORDS.bob!) });
-      realm.addService(SERVICE, { keys: pwKeys(REALM, SERVICE, PASSWORDS[SERVICE]!) });
-      const kdc = new Kdc(realm);
-      sides.push({
-        name: 'mit',
-        send: (_realm, b) => sendToMit(mit, b),
-      });
-      sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
+      ({ mit, krbtgtKeys } = oracle);
+      sides.push(...oracle.sides);
       for (const side of sides) {
         side.tgt = await asLogin(side, REALM, 'alice', aliceKey);
         side.bobTgt = await asLogin(side, REALM, 'bob', userKey(REALM, 'bob', PASSWORDS.bob!, 18), {

@@ -38,7 +38,6 @@ import {
 } from '@krbsim/asn1';
 import { Duration } from '@krbsim/core';
 import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
-import { Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type Armor,
@@ -48,29 +47,19 @@ import {
   encryptedChallenge,
   paEncTsEnc,
 } from '../../packages/kdc/test/fast-helpers';
-import {
-  type Creds,
-  clientRandom,
-  encTimestamp,
-  pn,
-  pwKeys,
-  tgsReq,
-  userKey,
-} from '../../packages/kdc/test/helpers';
+import { type Creds, clientRandom, encTimestamp, pn, tgsReq, userKey } from '../../packages/kdc/test/helpers';
 import {
   asLogin,
   describeFastReply,
   describeKdcReply,
   type KnownDifference,
-  mirrorRealm,
-  mitKeys,
   type OracleCase,
   type OracleSide,
   oracleTests,
-  sendToMit,
   serverKeyOf,
+  startMitOracle,
 } from './helpers/kdc-oracle';
-import { type MitRealm, startMitRealm } from './helpers/mit-realm';
+import type { MitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
 
 const REALM = 'FAST.TEST';
@@ -364,23 +353,23 @@ describeWithTools(
     const sides: Side[] = [];
 
     beforeAll(async () => {
-      mit = await startMitRealm(
+      const oracle = await startMitOracle(
         REALM,
         [
-          { name: 'alice', password: PASSWORDS.alice!, flags: '+requires_preauth' },
-          { name: ARMOR, password: PASSWORDS[ARMOR]! },
-          { name: SERVICE, password: PASSWORDS[SERVICE]! },
+          {
+            name: 'alice',
+            password: PASSWORDS.alice!,
+            kind: 'user',
+            mitFlags: '+requires_preauth',
+            krbsim: { requiresPreauth: true },
+          },
+          { name: ARMOR, password: PASSWORDS[ARMOR]!, kind: 'service' },
+          { name: SERVICE, password: PASSWORDS[SERVICE]!, kind: 'service' },
         ],
         tools,
       );
-      krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
-      const realm = mirrorRealm(REALM, krbtgtKeys);
-      realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!), requiresPreauth: true });
-      realm.addService(ARMOR, { keys: pwKeys(REALM, ARMOR, PASSWORDS[ARMOR]!) });
-      realm.addService(SERVICE, { keys: pwKeys(REALM, SERVICE, PASSWORDS[SERVICE]!) });
-      const kdc = new Kdc(realm);
-      sides.push({ name: 'mit', send: (_realm, b) => sendToMit(mit, b) });
-      sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
+      ({ mit, krbtgtKeys } = oracle);
+      sides.push(...oracle.sides);
       const armorKey = userKey(REALM, ARMOR, PASSWORDS[ARMOR]!, 18);
       for (const side of sides) {
         side.armorTgt = await asLogin(side, REALM, ARMOR, armorKey, { preauth: false });

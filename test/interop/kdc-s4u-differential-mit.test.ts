@@ -35,7 +35,6 @@ import {
 } from '@krbsim/asn1';
 import { Duration } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
-import { Kdc } from '@krbsim/kdc';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type Creds,
@@ -44,7 +43,6 @@ import {
   parseReply,
   paS4uX509User,
   pn,
-  pwKeys,
   tgsReq,
   userKey,
 } from '../../packages/kdc/test/helpers';
@@ -52,15 +50,13 @@ import {
   asLogin,
   describeKdcReply,
   type KnownDifference,
-  mirrorRealm,
-  mitKeys,
   type OracleCase,
   type OracleSide,
   oracleTests,
-  sendToMit,
   serverKeyOf,
+  startMitOracle,
 } from './helpers/kdc-oracle';
-import { type MitRealm, startMitRealm } from './helpers/mit-realm';
+import type { MitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
 
 const REALM = 'S4U.TEST';
@@ -267,32 +263,31 @@ describeWithTools(
     const sides: Side[] = [];
 
     beforeAll(async () => {
-      mit = await startMitRealm(
+      const oracle = await startMitOracle(
         REALM,
         [
-          { name: 'alice', password: PASSWORDS.alice! },
-          { name: 'bob', password: PASSWORDS.bob!, flags: '-allow_tix' },
-          { name: 'websvc', password: PASSWORDS.websvc!, flags: '+ok_to_auth_as_delegate' },
-          { name: 'plainsvc', password: PASSWORDS.plainsvc! },
-          { name: 'host/other.s4u.test', password: PASSWORDS['host/other.s4u.test']! },
+          { name: 'alice', password: PASSWORDS.alice!, kind: 'user' },
+          {
+            name: 'bob',
+            password: PASSWORDS.bob!,
+            kind: 'user',
+            mitFlags: '-allow_tix',
+            krbsim: { disabled: true },
+          },
+          {
+            name: 'websvc',
+            password: PASSWORDS.websvc!,
+            kind: 'user',
+            mitFlags: '+ok_to_auth_as_delegate',
+            krbsim: { delegation: { trustedToAuthenticate: true } },
+          },
+          { name: 'plainsvc', password: PASSWORDS.plainsvc!, kind: 'user' },
+          { name: 'host/other.s4u.test', password: PASSWORDS['host/other.s4u.test']!, kind: 'service' },
         ],
         tools,
       );
-      krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
-      const realm = mirrorRealm(REALM, krbtgtKeys);
-      realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!) });
-      realm.addUser('bob', { keys: pwKeys(REALM, 'bob', PASSWORDS.bob!), disabled: true });
-      realm.addUser('websvc', {
-        keys: pwKeys(REALM, 'websvc', PASSWORDS.websvc!),
-        delegation: { trustedToAuthenticate: true },
-      });
-      realm.addUser('plainsvc', { keys: pwKeys(REALM, 'plainsvc', PASSWORDS.plainsvc!) });
-      realm.addService('host/other.s4u.test', {
-        keys: pwKeys(REALM, 'host/other.s4u.test', PASSWORDS['host/other.s4u.test']!),
-      });
-      const kdc = new Kdc(realm);
-      sides.push({ name: 'mit', send: (_realm, b) => sendToMit(mit, b) });
-      sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
+      ({ mit, krbtgtKeys } = oracle);
+      sides.push(...oracle.sides);
       const login = (side: Side, user: 'websvc' | 'plainsvc') =>
         asLogin(side, REALM, user, userKey(REALM, user, PASSWORDS[user]!, 18));
       for (const side of sides) {

@@ -87,6 +87,7 @@ import { KerberosService } from '@krbsim/service';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { int, tlv } from './der';
 import { type KnownDifference, knownDifferencesTest } from './helpers/kdc-oracle';
+import { buildServiceMitHelper } from './helpers/mit';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools, runTool } from './mit-tools';
 
@@ -811,15 +812,7 @@ describeWithTools(
 
     beforeAll(async () => {
       mit = await startMitRealm(REALM, [{ name: SERVICE, password: 'svc-Passw0rd' }], tools);
-      helper = join(mit.dir, 'service-mit-helper');
-      const cc = await runTool(tools.gcc!, [
-        '-o',
-        helper,
-        join(import.meta.dirname, 'service-mit-helper.c'),
-        '-lgssapi_krb5',
-        '-lkrb5',
-      ]);
-      if (cc.code !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+      helper = await buildServiceMitHelper(tools.gcc!, mit.dir);
       keytabPath = await mit.exportKeytab(SPN);
       keytab = await readKeytabFile(keytabPath);
       serviceKeys = new Map(

@@ -6,13 +6,13 @@
  * accepts krbsim's AP-REP. The helper is compiled here with gcc.
  */
 
-import { join } from 'node:path';
 import { AdType } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, systemClock } from '@krbsim/core';
 import { readKeytabFile } from '@krbsim/files';
 import { KerberosService } from '@krbsim/service';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHelper } from './client-mit-realm';
+import { buildServiceMitHelper } from './helpers/mit';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { describeWithTools, runTool } from './mit-tools';
 
@@ -48,15 +48,7 @@ describeWithTools(
         ],
         tools,
       );
-      helper = join(mit.dir, 'service-mit-helper');
-      const cc = await runTool(tools.gcc!, [
-        '-o',
-        helper,
-        join(import.meta.dirname, 'service-mit-helper.c'),
-        '-lgssapi_krb5',
-        '-lkrb5',
-      ]);
-      if (cc.code !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+      helper = await buildServiceMitHelper(tools.gcc!, mit.dir);
       const k = await runTool(tools.kinit!, ['alice@MIT.TEST'], { input: 'alice-Passw0rd\n', env: mit.env });
       if (k.code !== 0) throw new Error(`kinit failed: ${k.stderr}`);
       const keytab = await readKeytabFile(await mit.exportKeytab(SPN));

@@ -23,7 +23,7 @@ import {
 import { Duration, ErrorCode, errorCodeName, isKerberosError, systemClock, systemRandom } from '@krbsim/core';
 import { cf2, type Key, KeyUsage } from '@krbsim/crypto';
 import { readKeytabFile } from '@krbsim/files';
-import { Realm, type RealmPolicy } from '@krbsim/kdc';
+import { type AddUserOptions, Kdc, Realm, type RealmPolicy } from '@krbsim/kdc';
 import { udpExchange } from '@krbsim/transport';
 import { expect, it } from 'vitest';
 import { fastResponse, innerError } from '../../../packages/kdc/test/fast-helpers';
@@ -34,10 +34,11 @@ import {
   openRep,
   openTicket,
   parseReply,
+  pwKeys,
   tgsReq,
   userKey,
 } from '../../../packages/kdc/test/helpers';
-import type { MitRealm } from './mit-realm';
+import { type MitRealm, startMitRealm } from './mit-realm';
 
 /**
  * Bit 15, left out of every comparison: MIT sets it in every ticket and reply
@@ -247,6 +248,52 @@ export function mirrorRealm(
     random: systemRandom,
     policy: { requirePreauthByDefault: false, issuePac: true, ...policy },
   });
+}
+
+/** A principal of a one-realm MIT oracle, set up alike on both sides. */
+export interface OraclePrincipal {
+  readonly name: string;
+  readonly password: string;
+  /** A user (krbsim's `addUser`), or a bare service principal (`addService`). */
+  readonly kind: 'user' | 'service';
+  /** MIT's `addprinc` flags (`+requires_preauth`). */
+  readonly mitFlags?: string;
+  /** What the same flags are on krbsim's side (`{ requiresPreauth: true }`). */
+  readonly krbsim?: Partial<AddUserOptions>;
+}
+
+/**
+ * One realm on each side, set up alike: MIT's with `principals` (and its
+ * krbtgt keys exported), krbsim's {@link mirrorRealm} with the same
+ * principals, keys and those keys; and the two sides that reach them, MIT's
+ * first. The caller stops `mit`.
+ */
+export async function startMitOracle(
+  realm: string,
+  principals: readonly OraclePrincipal[],
+  tools: Readonly<Record<string, string>>,
+): Promise<{ mit: MitRealm; krbtgtKeys: readonly Key[]; sides: [OracleSide, OracleSide] }> {
+  const mit = await startMitRealm(
+    realm,
+    principals.map((p) => ({ name: p.name, password: p.password, ...(p.mitFlags && { flags: p.mitFlags }) })),
+    tools,
+  );
+  const krbtgtKeys = await mitKeys(mit, `krbtgt/${realm}@${realm}`);
+  const mirror = mirrorRealm(realm, krbtgtKeys);
+  for (const p of principals) {
+    const keys = pwKeys(realm, p.name, p.password);
+    if (p.kind === 'user') mirror.addUser(p.name, { keys, ...p.krbsim });
+    else mirror.addService(p.name, { keys });
+  }
+  const kdc = new Kdc(mirror);
+  return {
+    mit,
+    krbtgtKeys,
+    sides: [
+      { name: 'mit', send: (_realm, b) => sendToMit(mit, b) },
+      { name: 'krbsim', send: async (_realm, b) => kdc.handle(b) },
+    ],
+  };
 }
 
 /** What an AS login asks for, besides the client and its key. */

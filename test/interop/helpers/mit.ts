@@ -7,8 +7,9 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { findTool } from '../mit-tools';
-import { type CommandResult, runCommand } from './processes';
+import { type CommandResult, runCommand, runOrThrow } from './processes';
 
 export { findTool };
 
@@ -115,4 +116,16 @@ export function parseKlist(stdout: string): { principal?: string; tickets: Klist
     }
   }
   return { ...(principal !== undefined && { principal }), tickets };
+}
+
+/**
+ * Compiles `service-mit-helper.c` (MIT's acceptor and `krb5_rd_req`, driven
+ * over stdin) with `gcc` against libkrb5 and libgssapi_krb5, into `dir`;
+ * returns the binary's path.
+ */
+export async function buildServiceMitHelper(gcc: string, dir: string): Promise<string> {
+  const helper = join(dir, 'service-mit-helper');
+  const source = join(import.meta.dirname, '..', 'service-mit-helper.c');
+  await runOrThrow(gcc, ['-o', helper, source, '-lgssapi_krb5', '-lkrb5']);
+  return helper;
 }
