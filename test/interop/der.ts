@@ -47,6 +47,18 @@ export function ctx(n: number, inner: Uint8Array): Uint8Array {
   return tlv(0xa0 + n, inner);
 }
 
+/** A DER OBJECT IDENTIFIER from its dotted text (`1.3.6.1.5.2.3.1`). */
+export function oid(text: string): Uint8Array {
+  const arcs = text.split('.').map(Number);
+  const out: number[] = [];
+  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
+    const enc = [v & 0x7f];
+    for (let a = Math.floor(v / 128); a > 0; a = Math.floor(a / 128)) enc.unshift(0x80 | (a & 0x7f));
+    out.push(...enc);
+  }
+  return tlv(0x06, Uint8Array.from(out));
+}
+
 /** `SEQUENCE { ... }`. */
 export function seq(...parts: Uint8Array[]): Uint8Array {
   return tlv(0x30, concatBytes(parts));

@@ -121,7 +121,7 @@ import {
   pwKeys,
   userKey,
 } from '../../packages/kdc/test/helpers';
-import { ctx, seq, tlv } from './der';
+import { ctx, oid, seq, tlv } from './der';
 import {
   describeKdcReply,
   type KnownDifference,
@@ -303,18 +303,6 @@ function childrenOf(der: Uint8Array): Uint8Array[] {
 /** `der` with its children replaced by `f` of them, under the same tag. */
 function rebuild(der: Uint8Array, f: (children: Uint8Array[]) => Uint8Array[]): Uint8Array {
   return tlv(der[0]!, concatBytes(f(childrenOf(der))));
-}
-
-/** A DER OBJECT IDENTIFIER. */
-function oid(text: string): Uint8Array {
-  const arcs = text.split('.').map(Number);
-  const out: number[] = [];
-  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
-    const enc = [v & 0x7f];
-    for (let a = Math.floor(v / 128); a > 0; a = Math.floor(a / 128)) enc.unshift(0x80 | (a & 0x7f));
-    out.push(...enc);
-  }
-  return tlv(0x06, Uint8Array.from(out));
 }
 
 /** A DER INTEGER of the unsigned big-endian `magnitude`. */
