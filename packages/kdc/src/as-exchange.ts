@@ -19,8 +19,9 @@ import {
   TicketFlags,
   tgsRealmOf,
 } from '@krbsim/asn1';
-import { ErrorCode, NtStatus } from '@krbsim/core';
+import { ErrorCode } from '@krbsim/core';
 import { isWeakEncType, KeyUsage } from '@krbsim/crypto';
+import { type AccountRefusal, expiryRefusal, standingRefusal } from './account-standing';
 import { ANONYMOUS_NAME, ANONYMOUS_REALM, anonymousClient, pkinitKx } from './anonymous';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { cannotBeDelegated, isProtectedUser, PROTECTED_USERS_TGT_LIFE_MS } from './delegation';
@@ -31,8 +32,7 @@ import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
-import { isLockedOut, recordBadPassword, recordGoodPassword } from './lockout';
-import { withinLogonHours } from './logon-hours';
+import { recordBadPassword, recordGoodPassword } from './lockout';
 import { asPacAttributes } from './pac-builder';
 import { signIssuedPac } from './pac-issuance';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
@@ -176,55 +176,19 @@ function answerAs(
   const s = server!;
 
   // Account checks, in MIT's order (validate_as_request). A Windows DC says why in an NTSTATUS.
-  const refuseAccount = (code: number, msg: string, ntStatus: number): never => {
-    throw new KdcError(code, msg, { ...who, realm: realm.name, ntStatus });
+  const refuseAccount = (refusal: AccountRefusal | undefined): void => {
+    if (refusal === undefined) return;
+    const { code, message, ntStatus } = refusal;
+    throw new KdcError(code, message, { ...who, realm: realm.name, ntStatus });
   };
-  if (c.accountExpires !== undefined && c.accountExpires <= now)
-    refuseAccount(
-      policy.accountExpiredCode,
-      'the client account has expired',
-      NtStatus.STATUS_ACCOUNT_EXPIRED,
-    );
+  const clientName = { name: cname, realm: crealm };
   const isChangePw = s.name.nameString[0] === 'kadmin' && s.name.nameString[1] === 'changepw';
-  if (c.passwordLastSet === 0 && !isChangePw) {
-    refuseAccount(
-      ErrorCode.KDC_ERR_KEY_EXPIRED,
-      'the password must be changed at the next logon',
-      NtStatus.STATUS_PASSWORD_MUST_CHANGE,
-    );
-  }
-  if (c.passwordExpires !== undefined && c.passwordExpires <= now && !isChangePw) {
-    refuseAccount(
-      ErrorCode.KDC_ERR_KEY_EXPIRED,
-      'the password has expired; change it',
-      NtStatus.STATUS_PASSWORD_EXPIRED,
-    );
-  }
+  refuseAccount(expiryRefusal(c, clientName, now, policy, !isChangePw));
   if (s.kind !== 'krbtgt' && s.disabled)
     fail(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
   if ((body.kdcOptions & AS_INVALID_OPTIONS) !== 0)
     fail(ErrorCode.KDC_ERR_BADOPTION, 'an option that only a TGS-REQ may carry was set');
-  if (c.disabled) {
-    refuseAccount(
-      ErrorCode.KDC_ERR_CLIENT_REVOKED,
-      'the client account is disabled',
-      NtStatus.STATUS_ACCOUNT_DISABLED,
-    );
-  }
-  if (isLockedOut(c, now, policy)) {
-    refuseAccount(
-      ErrorCode.KDC_ERR_CLIENT_REVOKED,
-      'the client account is locked out (too many wrong passwords)',
-      NtStatus.STATUS_ACCOUNT_LOCKED_OUT,
-    );
-  }
-  if (c.logonHours !== undefined && !withinLogonHours(c.logonHours, now)) {
-    refuseAccount(
-      ErrorCode.KDC_ERR_CLIENT_REVOKED,
-      'the client may not log on at this hour (logonHours)',
-      NtStatus.STATUS_INVALID_LOGON_HOURS,
-    );
-  }
+  refuseAccount(standingRefusal(c, clientName, now, policy));
 
   // Etypes: what the client asked for, what it has keys for, what policy permits.
   const permitted = policy.permittedEncTypes;

@@ -26,9 +26,10 @@ import {
   TicketFlags,
   transitedRealms,
 } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError, NtStatus } from '@krbsim/core';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { findPac, hasTicketSignature, PacAttributesFlags, withoutPac } from '@krbsim/pac';
+import { expiryRefusal, standingRefusal } from './account-standing';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { cannotBeDelegated, withoutDelegationFlags } from './delegation';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
@@ -37,8 +38,6 @@ import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
 import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
 import { KdcError } from './krb-error';
-import { isLockedOut } from './lockout';
-import { withinLogonHours } from './logon-hours';
 import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
   filterAtTrust,
@@ -413,23 +412,20 @@ const VALIDATE_CLIENT_AFTER_MS = 20 * 60_000;
 function checkClientStanding(realm: Realm, h: TgsHeader, now: number): void {
   if (!realm.policy.ticketValidateClient || h.kind !== 'local-tgt' || h.tgt.crealm !== realm.name) return;
   if (now - (h.tgt.starttime ?? h.tgt.authtime) <= VALIDATE_CLIENT_AFTER_MS) return;
-  const who = formatPrincipal(h.tgt.cname, h.tgt.crealm);
   const entry = realm.db.get(h.tgt.cname, realm.name);
-  const revoked = (why: string, ntStatus?: number): never => {
-    const message = `the account of ${who} ${why} (the TGT was checked again)`;
-    throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, message, {
+  // MS-KILE 3.3.5.7.1: whatever the reason, the answer is KDC_ERR_CLIENT_REVOKED.
+  const revoked = (message: string, ntStatus?: number): never => {
+    throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, `${message} (the TGT was checked again)`, {
       ...(ntStatus !== undefined && { ntStatus }),
     });
   };
-  if (entry === undefined) revoked('no longer exists');
-  if (entry!.disabled) revoked('is disabled', NtStatus.STATUS_ACCOUNT_DISABLED);
-  if (entry!.accountExpires !== undefined && entry!.accountExpires <= now) {
-    revoked('has expired', NtStatus.STATUS_ACCOUNT_EXPIRED);
-  }
-  if (isLockedOut(entry!, now, realm.policy)) revoked('is locked out', NtStatus.STATUS_ACCOUNT_LOCKED_OUT);
-  if (entry!.logonHours !== undefined && !withinLogonHours(entry!.logonHours, now)) {
-    revoked('may not log on at this hour (logonHours)', NtStatus.STATUS_INVALID_LOGON_HOURS);
-  }
+  if (entry === undefined)
+    revoked(`the account of ${formatPrincipal(h.tgt.cname, h.tgt.crealm)} no longer exists`);
+  const client = { name: h.tgt.cname, realm: h.tgt.crealm };
+  const refusal =
+    expiryRefusal(entry!, client, now, realm.policy, false) ??
+    standingRefusal(entry!, client, now, realm.policy);
+  if (refusal !== undefined) revoked(refusal.message, refusal.ntStatus);
 }
 
 function issue(

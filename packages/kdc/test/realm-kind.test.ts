@@ -237,7 +237,7 @@ describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1,
     );
     expect(m.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
     expect(m.eData).toBeUndefined();
-    expect(m.eText).toContain('the client account is disabled');
+    expect(m.eText).toContain('the account of alice@CONTOSO.COM is disabled');
   });
 
   it('an expired account: CLIENT_REVOKED with STATUS_ACCOUNT_EXPIRED in an AD realm (MS-KILE 3.3.5.6.3), NAME_EXP in an MIT realm', () => {

@@ -34,12 +34,11 @@ import {
   formatPrincipal,
   PaDataType,
 } from '@krbsim/asn1';
-import { concatBytes, ErrorCode, isKerberosError, NtStatus } from '@krbsim/core';
+import { concatBytes, ErrorCode, isKerberosError } from '@krbsim/core';
 import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { expiryRefusal, standingRefusal } from '../account-standing';
 import { findClient } from '../find-client';
 import { KdcError } from '../krb-error';
-import { isLockedOut } from '../lockout';
-import { withinLogonHours } from '../logon-hours';
 import type { PrincipalEntry } from '../principal-db';
 import type { TgsPadataHandler, TgsRequestState } from './handler';
 
@@ -102,38 +101,12 @@ function resolveUser(
   }
   // The user gets a ticket as if logging on, so the account checks of a logon apply, in MIT's
   // order (its KDC runs validate_as_request on the impersonated client).
-  const who = formatPrincipal(cname, realm.name);
-  if (user.accountExpires !== undefined && user.accountExpires <= state.now) {
-    throw new KdcError(realm.policy.accountExpiredCode, `S4U2Self: the account of ${who} has expired`, {
-      ntStatus: NtStatus.STATUS_ACCOUNT_EXPIRED,
-    });
-  }
-  if (user.passwordLastSet === 0) {
-    throw new KdcError(ErrorCode.KDC_ERR_KEY_EXPIRED, `S4U2Self: ${who} must change the password`, {
-      ntStatus: NtStatus.STATUS_PASSWORD_MUST_CHANGE,
-    });
-  }
-  if (user.passwordExpires !== undefined && user.passwordExpires <= state.now) {
-    throw new KdcError(ErrorCode.KDC_ERR_KEY_EXPIRED, `S4U2Self: the password of ${who} has expired`, {
-      ntStatus: NtStatus.STATUS_PASSWORD_EXPIRED,
-    });
-  }
-  if (user.disabled) {
-    throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, `S4U2Self: the account of ${who} is disabled`, {
-      ntStatus: NtStatus.STATUS_ACCOUNT_DISABLED,
-    });
-  }
-  if (isLockedOut(user, state.now, realm.policy)) {
-    throw new KdcError(ErrorCode.KDC_ERR_CLIENT_REVOKED, `S4U2Self: the account of ${who} is locked out`, {
-      ntStatus: NtStatus.STATUS_ACCOUNT_LOCKED_OUT,
-    });
-  }
-  if (user.logonHours !== undefined && !withinLogonHours(user.logonHours, state.now)) {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_CLIENT_REVOKED,
-      `S4U2Self: ${who} may not log on at this hour (logonHours)`,
-      { ntStatus: NtStatus.STATUS_INVALID_LOGON_HOURS },
-    );
+  const who = { name: cname, realm: realm.name };
+  const refusal =
+    expiryRefusal(user, who, state.now, realm.policy, true) ??
+    standingRefusal(user, who, state.now, realm.policy);
+  if (refusal !== undefined) {
+    throw new KdcError(refusal.code, `S4U2Self: ${refusal.message}`, { ntStatus: refusal.ntStatus });
   }
   return { user, crealm: realm.name };
 }
