@@ -9,7 +9,7 @@
 
 import type { EtypeInfo2Entry, PaData, PrincipalName } from '@krbsim/asn1';
 import { encodeEtypeInfo2, encodeMethodData, PaDataType } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { EncType, ErrorCode, isKerberosError } from '@krbsim/core';
 import { currentKeys, type StoredKey } from './keys';
 import { KdcError, routineKdcError } from './krb-error';
 import type { AsPadataHandler, AsRequestState } from './padata/handler';
@@ -35,9 +35,6 @@ export function usableClientKeys(
   return out;
 }
 
-/** rc4-hmac: its string-to-key ignores the salt (RFC 4757 section 4). */
-const RC4_HMAC = 23;
-
 /**
  * One ETYPE-INFO2 entry per key: etype, salt, and s2kparams when not the
  * default. The salt is optional (RFC 4120 section 5.2.7.5); rc4-hmac's goes
@@ -46,7 +43,7 @@ const RC4_HMAC = 23;
 export function etypeInfo2(keys: readonly StoredKey[], rc4Salt = true): EtypeInfo2Entry[] {
   return keys.map((k) => ({
     etype: k.key.etype,
-    ...((rc4Salt || k.key.etype !== RC4_HMAC) && { salt: k.salt }),
+    ...((rc4Salt || k.key.etype !== EncType.RC4_HMAC) && { salt: k.salt }),
     ...(k.s2kparams !== undefined && { s2kparams: k.s2kparams }),
   }));
 }
@@ -56,7 +53,8 @@ export function etypeInfo2Padata(keys: readonly StoredKey[], rc4Salt = true): Pa
   return { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: encodeEtypeInfo2(etypeInfo2(keys, rc4Salt)) };
 }
 
-const AES_ETYPES: readonly number[] = [18, 17];
+/** The AES etypes a Windows DC's hint may name, strongest first. */
+const AES_ETYPES: readonly number[] = [EncType.AES256_CTS_HMAC_SHA1_96, EncType.AES128_CTS_HMAC_SHA1_96];
 
 /**
  * The PA-ETYPE-INFO2 hint of a KRB-ERROR: of `usable` (the client's keys in
@@ -70,7 +68,7 @@ export function etypeInfo2Hint(usable: readonly StoredKey[], policy: RealmPolicy
     keys = usable.slice(0, 1);
   } else {
     const aes = AES_ETYPES.map((e) => usable.find((k) => k.key.etype === e)).find((k) => k !== undefined);
-    const rc4 = usable.find((k) => k.key.etype === RC4_HMAC);
+    const rc4 = usable.find((k) => k.key.etype === EncType.RC4_HMAC);
     keys = [aes, rc4].filter((k) => k !== undefined);
     // A realm that permits neither (aes-sha2 only) names its first key, as MIT does.
     if (keys.length === 0) keys = usable.slice(0, 1);
