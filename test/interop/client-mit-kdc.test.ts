@@ -64,6 +64,8 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
           flags: '+requires_preauth -e aes256-cts-hmac-sha1-96:special',
         },
         { name: 'HTTP/web.mit.test', password: 'web-Passw0rd' },
+        // A service trusted to authenticate for delegation, for S4U2Self.
+        { name: 'websvc', password: 'websvc-Passw0rd', flags: '+ok_to_auth_as_delegate' },
       ],
       tools,
       {
@@ -141,6 +143,31 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
     const keytab = await readKeytabFile(await mit.exportKeytab('HTTP/web.mit.test@MIT.TEST'));
     const entry = keytab.entries.find((e) => e.key.etype === cred.ticket.encPart.etype);
     expect(entry?.kvno).toBe(cred.ticket.encPart.kvno);
+  });
+
+  it("gets websvc a ticket to itself in alice's name (S4U2Self), MIT's echo of PA-S4U-X509-USER verified", async () => {
+    const keytab = await readKeytabFile(await mit.exportKeytab('websvc@MIT.TEST'));
+    const service = new KerberosService({ keytab: keytab.entries, clock: systemClock });
+    for (const x509UserId of [true, false]) {
+      const c = client();
+      await c.getInitialCredentials('websvc', { keytab }, { forwardable: true });
+      const self = await c.getS4U2SelfTicket('alice', { x509UserId });
+      expect(self.client).toEqual({
+        realm: REALM,
+        name: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
+      });
+      expect(self.server.name.nameString).toEqual(['websvc']);
+      expect(hasFlag(self, TicketFlags.forwardable)).toBe(true);
+      // websvc's own key opens it, and MIT's PAC in it is signed for websvc and names alice.
+      const session = service.accept(c.buildApReq(self).token);
+      expect(session.clientPrincipal).toBe('alice@MIT.TEST');
+      expect(session.pac?.verifiedSignatures).toContain('server');
+    }
+    // A user MIT does not know: its refusal, passed on.
+    const c = client();
+    await c.getInitialCredentials('websvc', { keytab });
+    const e = await rejection(c.getS4U2SelfTicket('nobody'));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
   });
 
   it('renews a renewable TGT at the MIT KDC', async () => {

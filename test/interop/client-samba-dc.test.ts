@@ -26,6 +26,7 @@ import { describeWithSambaDc, type SambaAccount, type SambaDc, startSambaDc } fr
 const REALM = 'SAMBA.CONTOSO.COM';
 const DNS_DOMAIN = REALM.toLowerCase();
 const SQL_SPN = `MSSQLSvc/sql01.${DNS_DOMAIN}:1433`;
+const WEB_SPN = `HTTP/web.${DNS_DOMAIN}`;
 const AES = 0x18;
 
 const ACCOUNTS: readonly SambaAccount[] = [
@@ -34,6 +35,15 @@ const ACCOUNTS: readonly SambaAccount[] = [
   { name: 'dave', kind: 'user', password: 'D4ve-Passw0rd!', disabled: true },
   { name: 'frank', kind: 'user', password: 'Fr4nk-Passw0rd!', mustChangePassword: true },
   { name: 'grace', kind: 'user', password: 'Gr4ce-Passw0rd!', noLogonHours: true },
+  {
+    name: 'websvc',
+    kind: 'user',
+    password: 'W3bsvc-Passw0rd!',
+    spns: [WEB_SPN],
+    enctypes: AES,
+    trustedToAuthenticate: true,
+    allowedToDelegateTo: [SQL_SPN],
+  },
 ];
 const password = (name: string) => ACCOUNTS.find((a) => a.name === name)!.password;
 
@@ -45,10 +55,9 @@ describeWithSambaDc(TITLE, () => {
     new KerberosClient({ realm: REALM, transport, clock: systemClock, random: systemRandom });
   /** The service of `account`'s keys, checking PACs with the DC's krbtgt keys. */
   const service = (account: string, spn: string) => {
-    const [service, host] = spn.split('/');
     // kvno 2: samba-dc-setup.py sets each password once after creating the account.
     const keytab: KeytabEntryLike[] = samba!.keys(account).map((key) => ({
-      principal: { realm: REALM, name: { nameType: 2, nameString: [service!, host!] } },
+      principal: { realm: REALM, name: { nameType: spn.includes('/') ? 2 : 1, nameString: spn.split('/') } },
       kvno: 2,
       key,
     }));
@@ -81,6 +90,30 @@ describeWithSambaDc(TITLE, () => {
     expect(sids.groups).toEqual(
       expect.arrayContaining([`${samba!.domainSid}-513`, `${samba!.domainSid}-${samba!.rids.DBAs}`]),
     );
+  });
+
+  it("S4U: websvc gets a ticket to itself in alice's name, then one to the SQL service it may delegate to", async () => {
+    const c = client();
+    await c.getInitialCredentials('websvc', { password: password('websvc') }, { forwardable: true });
+    // Samba 4.17 reads PA-FOR-USER and does not echo PA-S4U-X509-USER: accepted, as MIT's client does.
+    const self = await c.getS4U2SelfTicket('alice');
+    expect(self.client.name.nameString).toEqual(['alice']);
+    const mine = service('websvc', 'websvc').accept(c.buildApReq(self).token);
+    expect(mine.clientPrincipal).toBe(`alice@${REALM}`);
+    expect(mine.pac!.sids!.user).toBe(`${samba!.domainSid}-${samba!.rids.alice}`);
+    // Classic constrained delegation: websvc's msDS-AllowedToDelegateTo names the SQL SPN.
+    const sql = await c.getS4U2ProxyTicket(self, SQL_SPN);
+    expect(sql.client.name.nameString).toEqual(['alice']);
+    const session = service('sqlsvc', SQL_SPN).accept(c.buildApReq(sql, { gss: 'spnego' }).token);
+    expect(session.clientPrincipal).toBe(`alice@${REALM}`);
+    expect(session.pac!.verifiedSignatures).toEqual(['server', 'kdc', 'ticket', 'full']);
+    // A service websvc may not delegate to: the DC's refusal.
+    const e = await c.getS4U2ProxyTicket(self, `cifs/dc1.${DNS_DOMAIN}`).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(KdcRefusedError);
+    expect((e as KdcRefusedError).code).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
   it("reads the NTSTATUS of a DC's refusal: disabled, a password to change, outside the logon hours", async () => {

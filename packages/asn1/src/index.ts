@@ -176,7 +176,10 @@ export {
   encodePaPacRequest,
   encodePaReqEncPaRep,
   encodePaS4uX509User,
+  encodeS4uUserId,
   PacOptions,
+  paForUserChecksumInput,
+  S4uUserIdOptions,
 } from './messages/padata';
 export {
   decodeAuthPack,

@@ -28,6 +28,7 @@ import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
 import { pkinitAsExchange } from './internal/pkinit';
 import { getServiceTicket } from './internal/referrals';
+import { s4u2Proxy, s4u2Self } from './internal/s4u';
 import { tgsExchange } from './internal/tgs-exchange';
 import { type ClientOptions, DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_REFERRAL_HOPS } from './options';
 import { parsePrincipal } from './parse-principal';
@@ -68,6 +69,34 @@ export interface ServiceTicketOptions {
   readonly forwardable?: boolean;
   /** Set the canonicalize option so KDCs return referrals (RFC 6806). Default true. */
   readonly canonicalize?: boolean;
+}
+
+/** Options for {@link KerberosClient.getS4U2SelfTicket}. */
+export interface S4U2SelfOptions {
+  /**
+   * Ask for a forwardable ticket (the KDC grants it only to a service trusted to authenticate
+   * for delegation, which can then use it for S4U2Proxy); `false` also stops inheriting the
+   * TGT's forwardable flag.
+   */
+  readonly forwardable?: boolean;
+  /**
+   * Name the user in PA-S4U-X509-USER as well as PA-FOR-USER, as MIT's client does, and
+   * require the KDC's checksummed echo of it (MS-SFU 3.1.5.1.2). Default true; `false` sends
+   * PA-FOR-USER alone, as Windows does, for a KDC that does not know PA-S4U-X509-USER.
+   */
+  readonly x509UserId?: boolean;
+}
+
+/** Options for {@link KerberosClient.getS4U2ProxyTicket}. */
+export interface S4U2ProxyOptions {
+  /** Ask for a forwardable ticket; `false` also stops inheriting the TGT's forwardable flag. */
+  readonly forwardable?: boolean;
+  /**
+   * Send PA-PAC-OPTIONS with resource-based-constrained-delegation, so that the KDC may
+   * allow the request by the target's msDS-AllowedToActOnBehalfOfOtherIdentity (MS-SFU
+   * 3.1.5.2.1), as MIT and Windows clients do. Default true.
+   */
+  readonly resourceBased?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -242,6 +271,70 @@ export class KerberosClient {
       ...(opts.forwardable === false ? { dropOptions: KdcOptions.forwardable } : {}),
       canonicalize,
     });
+  }
+
+  /**
+   * S4U2Self (MS-SFU 3.1.5.1, protocol transition): a ticket from `user` to this client's
+   * own principal, which must be a service with a TGT (from {@link getInitialCredentials}
+   * with its keytab). `user` is `alice`, `alice@REALM` (a user of another realm, reached
+   * through the trusts as MS-SFU 3.1.5.1.1.2 says) or an enterprise name. The ticket
+   * carries the user's PAC; it is forwardable, and so good for {@link getS4U2ProxyTicket},
+   * only when the KDC trusts this service to authenticate for delegation.
+   *
+   * @throws KdcRefusedError with the KDC's code (an unknown or disabled user, a service
+   *   the KDC does not let impersonate); KRB_AP_ERR_MODIFIED when the reply is not for
+   *   the user asked for.
+   */
+  async getS4U2SelfTicket(user: string, opts: S4U2SelfOptions = {}): Promise<Credential> {
+    const service = this.#service('S4U2Self');
+    const target = parsePrincipal(user, { defaultRealm: service.realm });
+    return s4u2Self(this.#ctx, {
+      user: target,
+      service,
+      x509UserId: opts.x509UserId ?? true,
+      kdcOptions: opts.forwardable ? KdcOptions.forwardable : 0,
+      ...(opts.forwardable === false ? { dropOptions: KdcOptions.forwardable } : {}),
+    });
+  }
+
+  /**
+   * S4U2Proxy (MS-SFU 3.1.5.2, constrained delegation): a ticket to `spn` for the user of
+   * `evidence`, a ticket from that user to this service (from {@link getS4U2SelfTicket}, or
+   * one a client presented in an AP-REQ). A service in another realm is reached through the
+   * referral its KDC returns (3.1.5.2.2, resource-based delegation across the trust).
+   *
+   * @throws KdcRefusedError KDC_ERR_BADOPTION when the KDC does not allow this service to
+   *   delegate to `spn` (or the evidence is not forwardable for classic delegation).
+   */
+  async getS4U2ProxyTicket(
+    evidence: Credential,
+    spn: string | PrincipalName,
+    opts: S4U2ProxyOptions = {},
+  ): Promise<Credential> {
+    const service = this.#service('S4U2Proxy');
+    const server =
+      typeof spn === 'string' ? parsePrincipal(spn, { defaultRealm: '', enterprise: false }).name : spn;
+    return s4u2Proxy(this.#ctx, {
+      evidence,
+      server,
+      service,
+      resourceBased: opts.resourceBased ?? true,
+      kdcOptions: opts.forwardable ? KdcOptions.forwardable : 0,
+      ...(opts.forwardable === false ? { dropOptions: KdcOptions.forwardable } : {}),
+    });
+  }
+
+  /** The principal asking for S4U tickets: the client of the cache's TGTs. */
+  #service(what: string): QualifiedName {
+    const service = this.cache.defaultPrincipal;
+    if (service === undefined) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_NO_TGT,
+        `${what} is asked with the service's own TGT; call getInitialCredentials with its keytab first`,
+        { realm: this.#ctx.realm },
+      );
+    }
+    return service;
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * `@krbsim/client`: a Kerberos V5 client (RFC 4120). Initial credentials with
  * pre-authentication, service tickets across realms with referral chasing
- * (RFC 6806), renewal, an in-memory credential cache, and the client side of
+ * (RFC 6806), renewal, S4U2Self and S4U2Proxy (MS-SFU), an in-memory
+ * credential cache, and the client side of
  * the AP exchange: AP-REQ building (raw, GSS-API krb5, SPNEGO) and AP-REP
  * checking, which yields the initiator's GSS-API security context (RFC 4121
  * Wrap and MIC tokens; the context class lives in `@krbsim/service`, and is
@@ -48,6 +49,8 @@ export {
 export {
   type InitialCredentialOptions,
   KerberosClient,
+  type S4U2ProxyOptions,
+  type S4U2SelfOptions,
   type ServiceTicketOptions,
 } from './client';
 export { type Credential, credentialFromReply, hasFlag, isTgt, kdcRealmFor } from './credential';

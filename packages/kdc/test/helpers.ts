@@ -39,9 +39,10 @@ import {
   NameType,
   PacOptions,
   PaDataType,
+  paForUserChecksumInput,
   TicketFlags,
 } from '@krbsim/asn1';
-import { concatBytes, Duration, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
+import { Duration, ManualClock, type RandomSource, SeededRandom } from '@krbsim/core';
 import {
   checksum,
   checksumTypeFor,
@@ -394,15 +395,7 @@ export function paForUser(
   pkg = 'Kerberos',
   tamper = false,
 ): PaData {
-  const type = new Uint8Array(4);
-  new DataView(type.buffer).setInt32(0, user.nameType, true);
-  const enc = new TextEncoder();
-  const data = concatBytes([
-    type,
-    ...user.nameString.map((s) => enc.encode(s)),
-    enc.encode(realm),
-    enc.encode(pkg),
-  ]);
+  const data = paForUserChecksumInput({ userName: user, userRealm: realm, authPackage: pkg });
   const ck = checksum(c.sessionKey, KeyUsage.KERB_NON_KERB_CKSUM_SALT, data, { cksumtype: -138 });
   if (tamper) ck[0]! ^= 1;
   return {

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { concatBytes } from '@krbsim/core';
 import { flagBit } from '../iana/flags';
 import { Codec, type DecodeOptions } from '../schema/codec';
 import {
@@ -37,6 +38,7 @@ import type {
   PaPacOptions,
   PaPacRequest,
   PaS4uX509User,
+  S4uUserId,
 } from '../types/padata';
 import {
   ChecksumDef,
@@ -54,6 +56,16 @@ export const PacOptions = {
   'branch-aware': flagBit(1),
   'forward-to-full-dc': flagBit(2),
   'resource-based-constrained-delegation': flagBit(3),
+} as const;
+
+/**
+ * S4UUserID options bits (MS-SFU section 2.2.2). Set in a request, they ask
+ * the KDC to check the user's logon hours, or to checksum its echo of the
+ * S4UUserID with the reply key usage (27) instead of the request's (26).
+ */
+export const S4uUserIdOptions = {
+  'check-logon-hour': flagBit(1),
+  'use-reply-key-usage': flagBit(2),
 } as const;
 
 /**
@@ -151,7 +163,7 @@ export const S4uUserIdDef = seq(
     optional(field(1, 'cname', PrincipalNameDef)),
     field(2, 'crealm', realm),
     optional(field(3, 'subject-certificate', octetString)),
-    optional(field(4, 'options', kerberosFlags({}))),
+    optional(field(4, 'options', kerberosFlags(S4uUserIdOptions))),
   ],
   { ext: true },
 );
@@ -168,6 +180,7 @@ const paPacRequest = new Codec<PaPacRequest>('KERB-PA-PAC-REQUEST', PaPacRequest
 const paPacOptions = new Codec<PaPacOptions>('PA-PAC-OPTIONS', PaPacOptionsDef);
 const paForUser = new Codec<PaForUser>('PA-FOR-USER', PaForUserDef);
 const paS4uX509User = new Codec<PaS4uX509User>('PA-S4U-X509-USER', PaS4uX509UserDef);
+const s4uUserId = new Codec<S4uUserId>('S4UUserID', S4uUserIdDef);
 
 /**
  * Encodes a PA-ENC-TS-ENC (RFC 4120 section 5.2.7.2), to encrypt with usage 1.
@@ -232,6 +245,33 @@ export const decodePaForUser = (b: Uint8Array, o?: DecodeOptions): PaForUser => 
  * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
  */
 export const encodePaS4uX509User = (v: PaS4uX509User): Uint8Array => paS4uX509User.encode(v);
+/**
+ * The bytes PA-FOR-USER's checksum covers (MS-SFU section 2.2.1, S4UByteArray): the name type as
+ * 4 bytes little-endian, then each name component, the realm and the auth-package, in UTF-8, with
+ * no separators.
+ */
+export function paForUserChecksumInput(
+  v: Pick<PaForUser, 'userName' | 'userRealm' | 'authPackage'>,
+): Uint8Array {
+  const type = new Uint8Array(4);
+  new DataView(type.buffer).setInt32(0, v.userName.nameType, true);
+  const text = new TextEncoder();
+  return concatBytes([
+    type,
+    ...v.userName.nameString.map((s) => text.encode(s)),
+    text.encode(v.userRealm),
+    text.encode(v.authPackage),
+  ]);
+}
+
+/**
+ * Encodes an S4UUserID (MS-SFU section 2.2.2) alone: the bytes a PA-S4U-X509-USER's checksum covers,
+ * in the request (usage 26) and in the KDC's echo of it (usage 27 or 26).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
+export const encodeS4uUserId = (v: S4uUserId): Uint8Array => s4uUserId.encode(v);
 /** Decodes PA-S4U-X509-USER (MS-SFU section 2.2.2); later extensions of S4UUserID are skipped. */
 export const decodePaS4uX509User = (b: Uint8Array, o?: DecodeOptions): PaS4uX509User =>
   paS4uX509User.decode(b, o);

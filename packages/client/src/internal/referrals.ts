@@ -97,7 +97,7 @@ function noTgt(realm: string, client: QualifiedName): KerberosError {
 }
 
 /** The client's own, unexpired TGT (`krbtgt/R@R` for the client's realm R). */
-function localTgt(ctx: ClientContext, client: QualifiedName): Credential {
+export function localTgt(ctx: ClientContext, client: QualifiedName): Credential {
   const tgt = ctx.cache.tgtFor(client.realm, client.realm);
   if (tgt === undefined || tgt.server.realm !== client.realm) throw noTgt(client.realm, client);
   return tgt;

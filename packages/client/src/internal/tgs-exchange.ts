@@ -22,10 +22,13 @@ import {
   encodeTicket,
   formatPrincipal,
   type KdcReqBody,
+  type PaData,
   PaDataType,
   type PrincipalName,
+  type QualifiedName,
   sameName,
   type TgsRep,
+  type Ticket,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, decrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
@@ -59,12 +62,38 @@ export interface TgsRequest {
   readonly rtime?: number;
   /** Send an authenticator subkey (as MIT does). Default true. */
   readonly subkey?: boolean;
+  /**
+   * More padata after PA-TGS-REQ (S4U's, MS-SFU 2.2), made once the request's nonce and
+   * subkey are chosen; under FAST they travel inside the armored request (RFC 6113 5.4.2).
+   */
+  readonly padata?: (request: RequestKeys) => readonly PaData[];
+  /** additional-tickets (RFC 4120 5.4.1): S4U2Proxy's evidence, or user-to-user's TGT. */
+  readonly additionalTickets?: readonly Ticket[];
+  /**
+   * The clients the reply may name; default the presented ticket's client (RFC 4120 3.3.4).
+   * `'any'` leaves the check to the caller (S4U2Self, whose reply names the user or, on a
+   * referral, the service).
+   */
+  readonly replyClients?: readonly QualifiedName[] | 'any';
+}
+
+/** What a request's own padata is bound to: its nonce and keys. */
+export interface RequestKeys {
+  readonly nonce: number;
+  /** The TGT's session key. */
+  readonly sessionKey: Key;
+  /** The authenticator's subkey, when one is sent. */
+  readonly subkey: Key | undefined;
 }
 
 /** A TGS reply after decryption and checks. */
 export interface TgsResult {
   readonly cred: Credential;
   readonly rep: TgsRep;
+  /** The reply's encrypted part (its encrypted-pa-data, for one). */
+  readonly enc: EncKdcRepPart;
+  /** The reply key before any FAST strengthening: the subkey sent, else the TGT's session key. */
+  readonly replyKey: Key;
 }
 
 /** Builds the DER TGS-REQ; returns it with the nonce and the subkey used. */
@@ -82,6 +111,7 @@ function buildTgsReq(
     ...(req.rtime === undefined ? {} : { rtime: kerberosTime(req.rtime) }),
     nonce,
     etype: ctx.encTypes,
+    ...(req.additionalTickets === undefined ? {} : { additionalTickets: req.additionalTickets }),
   };
   // The checksum covers exactly the req-body octets the KDC will see: DER is
   // canonical, so encoding the body alone gives the bytes inside the TGS-REQ.
@@ -109,6 +139,7 @@ function buildTgsReq(
   };
   const apReq = sealApReq(tgt, authenticator, KeyUsage.TGS_REQ_AUTH, ctx.random);
   const tgsReq = { padataType: PaDataType.PA_TGS_REQ, padataValue: encodeApReq(apReq) };
+  const more = req.padata?.({ nonce, sessionKey: sk, subkey }) ?? [];
   // RFC 6113 section 5.4.1.1: implicit armor; req-checksum covers the PA-TGS-REQ's AP-REQ.
   const fast: FastArmor | undefined =
     ctx.fastTgs && subkey !== undefined ? { armorKey: armorKeyOf(subkey, sk) } : undefined;
@@ -117,8 +148,8 @@ function buildTgsReq(
     msgType: 12,
     padata:
       fast === undefined
-        ? [tgsReq]
-        : [tgsReq, fastPadata(ctx, fast, { padata: [], body }, tgsReq.padataValue)],
+        ? [tgsReq, ...more]
+        : [tgsReq, fastPadata(ctx, fast, { padata: more, body }, tgsReq.padataValue)],
     reqBody: body,
   });
   return { bytes, body, subkey, fast };
@@ -130,7 +161,7 @@ function decryptReply(
   subkey: Key | undefined,
   realm: string,
   strengthen: (key: Key) => Key,
-): EncKdcRepPart {
+): { enc: EncKdcRepPart; replyKey: Key } {
   const attempts: Array<[Key, number]> = [];
   if (subkey !== undefined && subkey.etype === rep.encPart.etype)
     attempts.push([subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY]);
@@ -141,7 +172,7 @@ function decryptReply(
   for (const [key, usage] of attempts) {
     if (key.etype !== rep.encPart.etype) continue;
     try {
-      return decodeEncKdcRepPart(decrypt(strengthen(key), usage, rep.encPart.cipher));
+      return { enc: decodeEncKdcRepPart(decrypt(strengthen(key), usage, rep.encPart.cipher)), replyKey: key };
     } catch (e) {
       if (!isKerberosError(e, ErrorCode.KRB_AP_ERR_BAD_INTEGRITY)) throw e;
       last = e;
@@ -193,15 +224,17 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
           cname: fastReply.client.name,
           ...(fastReply.padata.length > 0 ? { padata: fastReply.padata } : {}),
         };
-  const enc = decryptReply(rep, tgt, subkey, kdcRealm, (k) =>
+  const { enc, replyKey } = decryptReply(rep, tgt, subkey, kdcRealm, (k) =>
     fastReply === undefined ? k : strengthenedKey(fastReply, k),
   );
   if (enc.nonce !== nonce) throw replyMismatch(`nonce ${enc.nonce} where ${nonce} was sent`, kdcRealm);
-  if (rep.crealm !== tgt.client.realm || !sameName(rep.cname, tgt.client.name)) {
-    throw replyMismatch(
-      `client ${formatPrincipal(rep.cname, rep.crealm)} is not the TGT's client ${client}`,
-      kdcRealm,
-    );
+  const clients = req.replyClients ?? [tgt.client];
+  if (clients !== 'any' && !clients.some((c) => rep.crealm === c.realm && sameName(rep.cname, c.name))) {
+    const wanted =
+      req.replyClients === undefined
+        ? `the TGT's client ${client}`
+        : clients.map((c) => formatPrincipal(c.name, c.realm)).join(' or ');
+    throw replyMismatch(`client ${formatPrincipal(rep.cname, rep.crealm)} is not ${wanted}`, kdcRealm);
   }
   if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
     throw replyMismatch('the ticket names a different server than the encrypted part', kdcRealm);
@@ -210,5 +243,5 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
   if (ctx.logging)
     ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
-  return { cred, rep };
+  return { cred, rep, enc, replyKey };
 }

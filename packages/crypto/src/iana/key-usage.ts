@@ -52,6 +52,12 @@ export const KeyUsage = {
   /** AD-KDC-ISSUED checksum (RFC 4120 section 5.2.6.4). */
   AD_KDC_ISSUED_CKSUM: 19,
 
+  // MS-SFU section 2.2.2 (S4U2Self by PA-S4U-X509-USER; MIT's numbering)
+  /** PA-S4U-X509-USER checksum over the S4UUserID, keyed with the TGS subkey (else session key). */
+  PA_S4U_X509_USER_REQUEST: 26,
+  /** The KDC's echo of PA-S4U-X509-USER, keyed with the reply key, when the client set use-reply-key-usage. */
+  PA_S4U_X509_USER_REPLY: 27,
+
   // RFC 4121 section 2 (Kerberos GSS-API mechanism)
   /** GSS Wrap tokens sealed by the acceptor. */
   KG_USAGE_ACCEPTOR_SEAL: 22,

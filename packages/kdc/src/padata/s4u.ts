@@ -31,22 +31,19 @@ import {
   decodePaForUser,
   decodePaS4uX509User,
   encodePaS4uX509User,
+  encodeS4uUserId,
   formatPrincipal,
   PaDataType,
+  paForUserChecksumInput,
+  S4uUserIdOptions,
 } from '@krbsim/asn1';
-import { concatBytes, ErrorCode, isKerberosError } from '@krbsim/core';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { expiryRefusal, standingRefusal } from '../account-standing';
 import { findClient } from '../find-client';
 import { KdcError } from '../krb-error';
 import type { PrincipalEntry } from '../principal-db';
 import type { TgsPadataHandler, TgsRequestState } from './handler';
-
-/** KRB5_KEYUSAGE_PA_S4U_X509_USER_REQUEST and _REPLY (MIT's numbering, MS-SFU 2.2.2). */
-const S4U_X509_REQUEST = 26;
-const S4U_X509_REPLY = 27;
-/** S4UUserID options bit: checksum the reply with usage 27 (MS-SFU 2.2.2, 0x20000000). */
-const USE_REPLY_KEY_USAGE = 0x20000000;
 
 function header(state: TgsRequestState): NonNullable<TgsRequestState['header']> {
   // Registry order runs PA-TGS-REQ first; without it the exchange refuses the request anyway.
@@ -111,19 +108,6 @@ function resolveUser(
   return { user, crealm: realm.name };
 }
 
-/** MS-SFU 2.2.1: the bytes PA-FOR-USER's checksum covers. */
-function forUserBytes(name: PrincipalName, realm: string, authPackage: string): Uint8Array {
-  const type = new Uint8Array(4);
-  new DataView(type.buffer).setInt32(0, name.nameType, true);
-  const text = new TextEncoder();
-  return concatBytes([
-    type,
-    ...name.nameString.map((s) => text.encode(s)),
-    text.encode(realm),
-    text.encode(authPackage),
-  ]);
-}
-
 /** PA-FOR-USER (129). */
 export const paForUser: TgsPadataHandler = {
   padataType: PaDataType.PA_FOR_USER,
@@ -141,7 +125,7 @@ export const paForUser: TgsPadataHandler = {
     verify(
       sessionKey,
       KeyUsage.KERB_NON_KERB_CKSUM_SALT,
-      forUserBytes(req.userName, req.userRealm, req.authPackage),
+      paForUserChecksumInput(req),
       req.cksum,
       'PA-FOR-USER',
     );
@@ -168,7 +152,7 @@ export const paS4uX509User: TgsPadataHandler = {
     const key: Key = sub
       ? { etype: sub.keytype, bytes: sub.keyvalue }
       : { etype: h.tgt.key.keytype, bytes: h.tgt.key.keyvalue };
-    verify(key, S4U_X509_REQUEST, userIdBytes(pa), req.checksum, 'PA-S4U-X509-USER');
+    verify(key, KeyUsage.PA_S4U_X509_USER_REQUEST, userIdBytes(pa), req.checksum, 'PA-S4U-X509-USER');
     const id = req.userId;
     if (id.nonce !== state.req.reqBody.nonce) {
       throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the S4UUserID nonce is not the request nonce');
@@ -195,13 +179,11 @@ export const paS4uX509User: TgsPadataHandler = {
  * checksummed with the reply key.
  */
 export function s4uX509Reply(userId: S4uUserId, replyKey: Key): PaData {
-  const usage = ((userId.options ?? 0) & USE_REPLY_KEY_USAGE) !== 0 ? S4U_X509_REPLY : S4U_X509_REQUEST;
-  // Encoding the value with a placeholder checksum gives the S4UUserID's DER to checksum.
-  const placeholder = encodePaS4uX509User({
-    userId,
-    checksum: { cksumtype: 0, checksum: new Uint8Array(0) },
-  });
-  const idBytes = userIdBytes({ padataType: PaDataType.PA_FOR_X509_USER, padataValue: placeholder });
+  const usage =
+    ((userId.options ?? 0) & S4uUserIdOptions['use-reply-key-usage']) !== 0
+      ? KeyUsage.PA_S4U_X509_USER_REPLY
+      : KeyUsage.PA_S4U_X509_USER_REQUEST;
+  const idBytes = encodeS4uUserId(userId);
   const ck = { cksumtype: checksumTypeFor(replyKey.etype), checksum: checksum(replyKey, usage, idBytes) };
   return {
     padataType: PaDataType.PA_FOR_X509_USER,
