@@ -170,6 +170,25 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
     expect(e.code).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
   });
 
+  it("gets alice a user-to-user ticket to bob from MIT, which bob's acceptor opens with his TGT session key", async () => {
+    const bob = client();
+    const bobTgt = await bob.getInitialCredentials('bob', { password: 'bob-Passw0rd' });
+    const alice = client();
+    await alice.getInitialCredentials('alice', { password: 'alice-Passw0rd' });
+    const cred = await alice.getUserToUserTicket('bob', bobTgt.ticket);
+    expect(cred.server.name.nameString).toEqual(['bob']);
+    const acceptor = new KerberosService({ keytab: [], userToUser: bobTgt, clock: systemClock });
+    const { token, context } = alice.buildApReq(cred, { userToUser: true, mutual: true });
+    const session = acceptor.accept(token);
+    expect(session.clientPrincipal).toBe('alice@MIT.TEST');
+    // MIT signs a user-to-user ticket's PAC with the key that seals it, as krbsim's KDC does.
+    expect(session.pac?.verifiedSignatures).toContain('server');
+    alice.verifyApRep(context, session.responseToken!);
+    // MIT's KDC_ERR_SERVER_NOMATCH for a server that is not the TGT's client.
+    const e = await rejection(alice.getUserToUserTicket('carol', bobTgt.ticket));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);
+  });
+
   it('renews a renewable TGT at the MIT KDC', async () => {
     const c = client();
     const tgt = await c.getInitialCredentials('alice', { password: 'alice-Passw0rd' }, { renewable: true });

@@ -59,6 +59,11 @@ export interface ApReqOptions {
    * `'dce'` (default when `gssFlags` has DCE style, 0x1000).
    */
   readonly wrapStyle?: WrapStyle;
+  /**
+   * Set the use-session-key AP option (RFC 4120 section 3.7): the ticket is a user-to-user
+   * ticket from {@link KerberosClient.getUserToUserTicket}, sealed in the server's TGT session key.
+   */
+  readonly userToUser?: boolean;
 }
 
 /** What the client keeps after sending an AP-REQ, to check the AP-REP (RFC 4120 section 3.2.5). */
@@ -172,7 +177,7 @@ export function buildApReq(
       authenticator,
       KeyUsage.AP_REQ_AUTH,
       deps.random,
-      mutual ? ApOptions['mutual-required'] : 0,
+      (mutual ? ApOptions['mutual-required'] : 0) | (opts.userToUser ? ApOptions['use-session-key'] : 0),
     ),
   );
   const context: ApReqContext = {

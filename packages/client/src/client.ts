@@ -16,6 +16,7 @@ import {
   type QualifiedName,
   sameName,
   samePrincipal,
+  type Ticket,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
 import { cachedStringToKey, defaultEncTypes, StringToKeyCache, WEAK_ENC_TYPES } from '@krbsim/crypto';
@@ -30,6 +31,7 @@ import { pkinitAsExchange } from './internal/pkinit';
 import { getServiceTicket } from './internal/referrals';
 import { s4u2Proxy, s4u2Self } from './internal/s4u';
 import { tgsExchange } from './internal/tgs-exchange';
+import { userToUserTicket } from './internal/user-to-user';
 import { type ClientOptions, DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_REFERRAL_HOPS } from './options';
 import { parsePrincipal } from './parse-principal';
 import { type InitialSecret, ReplyKeySource } from './secret';
@@ -322,6 +324,31 @@ export class KerberosClient {
       kdcOptions: opts.forwardable ? KdcOptions.forwardable : 0,
       ...(opts.forwardable === false ? { dropOptions: KdcOptions.forwardable } : {}),
     });
+  }
+
+  /**
+   * User-to-user (RFC 4120 section 3.7): a ticket to a server that has no long-term key (a
+   * user's application), sealed in the session key of `serverTgt`, the server's TGT, which
+   * it sent the client. `server` is that TGT's client (`bob`, `bob@REALM`); the KDC that
+   * issued the TGT is asked. Build the AP-REQ with `{ userToUser: true }`. The ticket is not
+   * cached: it is good only with use-session-key.
+   *
+   * @throws KdcRefusedError KDC_ERR_SERVER_NOMATCH when `server` is not the TGT's client.
+   */
+  async getUserToUserTicket(server: string | PrincipalName, serverTgt: Ticket): Promise<Credential> {
+    const client = this.cache.defaultPrincipal;
+    if (client === undefined) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_NO_TGT,
+        'this client has no credentials yet; call getInitialCredentials first',
+        { realm: this.#ctx.realm },
+      );
+    }
+    const name =
+      typeof server === 'string'
+        ? parsePrincipal(server, { defaultRealm: serverTgt.realm, enterprise: false }).name
+        : server;
+    return userToUserTicket(this.#ctx, { server: name, serverTgt, client });
   }
 
   /** The principal asking for S4U tickets: the client of the cache's TGTs. */

@@ -113,6 +113,13 @@ export const SERVICE_AP_REQ: ApReqRules = Object.freeze({
   refuseUserToUser: true,
 });
 
+/**
+ * The rules of a user-to-user acceptor (RFC 4120 section 3.7): a service's,
+ * with use-session-key allowed, its ticket sealed in the acceptor's TGT
+ * session key.
+ */
+export const USER_TO_USER_AP_REQ: ApReqRules = Object.freeze({ ...SERVICE_AP_REQ, refuseUserToUser: false });
+
 /** The rules of a TGS for the AP-REQ in PA-TGS-REQ (RFC 4120 section 3.3.2; MIT and AD KDCs). */
 export const TGS_AP_REQ: ApReqRules = Object.freeze({
   authenticatorUsage: KeyUsage.TGS_REQ_AUTH,

@@ -31,7 +31,7 @@ import { GssSecurityContext } from './gss/security-context';
 import type { PacCheck, VerifiedPac } from './pac';
 import { ReplayCache } from './replay-cache';
 import type { TransitedPolicy } from './transited-policy';
-import { serviceCheck, verifyWith } from './verify-ap-req';
+import { serviceCheck, userToUserCheck, verifyWith } from './verify-ap-req';
 
 /** Options for {@link KerberosService}. */
 export interface ServiceOptions {
@@ -49,6 +49,14 @@ export interface ServiceOptions {
   readonly replayCache?: ReplayCache | false;
   /** Accept DES, 3DES and RC4 tickets and session keys. Default false. */
   readonly allowWeakCrypto?: boolean;
+  /**
+   * This acceptor's own TGT (its client and session key; a `@krbsim/client` Credential will
+   * do), for user-to-user (RFC 4120 section 3.7): an acceptor with no long-term key of its
+   * own (a user's application, `keytab: []`) then accepts AP-REQs that set use-session-key,
+   * their ticket naming the TGT's client and sealed in its session key, their PAC's server
+   * signature made with that key. Without it such AP-REQs are refused (KRB_AP_ERR_METHOD).
+   */
+  readonly userToUser?: { readonly client: QualifiedName; readonly sessionKey: Key };
   /**
    * The issuing KDC's krbtgt keys. Every PAC's server signature is checked
    * with the key that decrypted the ticket; with these keys the KDC
@@ -171,6 +179,8 @@ export class KerberosService {
   readonly #replay: ReplayCache | undefined;
   /** The AP-REQ checks, built once: keytab, principal, clock, skew, weak-crypto setting. */
   readonly #check: ApReqCheck;
+  /** The checks of a user-to-user AP-REQ, when this acceptor has a TGT. */
+  readonly #userToUser: ApReqCheck | undefined;
   /** How PACs are checked. Security: holds the KDC keys, so it is private and never in a result. */
   readonly #pac: PacCheck;
   readonly #transitedPolicy: TransitedPolicy | undefined;
@@ -192,6 +202,14 @@ export class KerberosService {
       clockSkewMs,
       allowWeakCrypto: opts.allowWeakCrypto ?? false,
     });
+    this.#userToUser =
+      opts.userToUser === undefined
+        ? undefined
+        : userToUserCheck(opts.userToUser, {
+            clock,
+            clockSkewMs,
+            allowWeakCrypto: opts.allowWeakCrypto ?? false,
+          });
     this.#transitedPolicy = opts.transitedPolicy;
     this.#pac = {
       ...(opts.kdcKeys !== undefined && { kdcKeys: [...opts.kdcKeys] }),
@@ -215,7 +233,9 @@ export class KerberosService {
     const framed = unframeApReq(token);
     const apReq = decodeApReq(framed.apReq);
     const gss = framed.framing !== 'none';
-    const v = verifyWith(apReq, this.#check, {
+    const userToUser = (apReq.apOptions & ApOptions['use-session-key']) !== 0;
+    const check = userToUser && this.#userToUser !== undefined ? this.#userToUser : this.#check;
+    const v = verifyWith(apReq, check, {
       replayCache: this.#replay,
       gss,
       channelBindings: opts.channelBindings,

@@ -24,12 +24,20 @@ import {
   type GssChecksum,
   type KeytabEntryLike,
   type QualifiedName,
+  samePrincipal,
   TicketFlags,
   transitedRealms,
 } from '@krbsim/asn1';
-import type { Clock } from '@krbsim/core';
+import { type Clock, ErrorCode, KerberosError } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
-import { type ApReqCheck, ApReqError, ApReqFailure, checkApReq, SERVICE_AP_REQ } from './check-ap-req';
+import {
+  type ApReqCheck,
+  ApReqError,
+  ApReqFailure,
+  checkApReq,
+  SERVICE_AP_REQ,
+  USER_TO_USER_AP_REQ,
+} from './check-ap-req';
 import { type DelegatedCredential, readDelegation } from './delegation';
 import { checkChannelBindings } from './gss-checksum';
 import { selectServiceKey } from './keytab';
@@ -80,6 +88,41 @@ export function serviceCheck(
   return {
     rules: SERVICE_AP_REQ,
     keyLookup: (ticket) => selectServiceKey(keytab, ticket, principal),
+    clock: p.clock,
+    clockSkewMs: p.clockSkewMs,
+    allowWeakCrypto: p.allowWeakCrypto,
+  };
+}
+
+/**
+ * The {@link ApReqCheck} of a user-to-user acceptor (RFC 4120 section 3.7): the ticket must
+ * name the TGT's client and is opened with the TGT's session key (it has no kvno).
+ */
+export function userToUserCheck(
+  tgt: { readonly client: QualifiedName; readonly sessionKey: Key },
+  p: Pick<VerifyParams, 'clock' | 'clockSkewMs' | 'allowWeakCrypto'>,
+): ApReqCheck {
+  const key: Key = { etype: tgt.sessionKey.etype, bytes: new Uint8Array(tgt.sessionKey.bytes) };
+  const me = { realm: tgt.client.realm, name: tgt.client.name };
+  return {
+    rules: USER_TO_USER_AP_REQ,
+    keyLookup: (ticket) => {
+      if (!samePrincipal(me, { realm: ticket.realm, name: ticket.sname })) {
+        throw new KerberosError(
+          ErrorCode.KRB_AP_ERR_NOT_US,
+          `the user-to-user ticket is for ${formatPrincipal(ticket.sname, ticket.realm)}, but this acceptor's TGT is ${formatPrincipal(me.name, me.realm)}'s`,
+          { realm: ticket.realm },
+        );
+      }
+      if (ticket.encPart.etype !== key.etype) {
+        throw new KerberosError(
+          ErrorCode.KRB_AP_ERR_NOKEY,
+          `the user-to-user ticket is encrypted with enctype ${ticket.encPart.etype}, not that of this acceptor's TGT session key (${key.etype}): it was sealed in another TGT`,
+          { realm: ticket.realm },
+        );
+      }
+      return { key, kvno: 0 };
+    },
     clock: p.clock,
     clockSkewMs: p.clockSkewMs,
     allowWeakCrypto: p.allowWeakCrypto,
