@@ -5,24 +5,12 @@
  * Instance documents no Kerberos delegation from its service principal (its
  * linked servers use Microsoft Entra pass-through or the managed identity), so
  * the tenant refuses the hop (docs/azure.md, "Double hop and linked servers").
+ * The instance asks as any service would, with `@krbsim/client`'s S4U2Proxy.
  */
-import {
-  decodeKrbError,
-  decodeTgsRep,
-  encodeApReq,
-  encodeAuthenticator,
-  encodeKdcReqBody,
-  encodeTgsReq,
-  KdcOptions,
-  type KdcReqBody,
-  PaDataType,
-  type Ticket,
-  TicketFlags,
-} from '@krbsim/asn1';
+import { TicketFlags } from '@krbsim/asn1';
 import { AZURE_AD_REALM, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
-import { type Credential, KerberosClient } from '@krbsim/client';
+import { KdcRefusedError, KerberosClient } from '@krbsim/client';
 import { ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
-import { checksum, checksumTypeFor, encrypt, KeyUsage } from '@krbsim/crypto';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 
@@ -49,53 +37,28 @@ function setup() {
   return { lab, log, clock, alice, mi1, mi2 };
 }
 
-/** The instance's own TGT in the tenant realm, from the key its service principal reads. */
-async function instanceTgt(lab: ReturnType<typeof setup>['lab'], mi: ManagedInstance): Promise<Credential> {
+/** The instance's client in the tenant realm, logged on with the key its service principal reads. */
+async function instanceClient(
+  lab: ReturnType<typeof setup>['lab'],
+  mi: ManagedInstance,
+): Promise<KerberosClient> {
   const entry = lab.tenant.realm.lookup(mi.spn)!;
   const transport = new InProcessTransport({ from: mi.spn }).register(AZURE_AD_REALM, (req) =>
     lab.tenant.kdc.handle(req),
   );
   const client = new KerberosClient({ realm: AZURE_AD_REALM, transport, clock: lab.clock, random });
-  return client.getInitialCredentials(mi.spn, { key: entry.keys[0]!.key });
+  await client.getInitialCredentials(mi.spn, { key: entry.keys[0]!.key }, { forwardable: true });
+  return client;
 }
 
-/** An S4U2Proxy TGS-REQ: `tgt` authenticates, `evidence` goes in additional-tickets. */
-function s4uProxyRequest(tgt: Credential, evidence: Ticket, target: string, now: number): Uint8Array {
-  const body: KdcReqBody = {
-    kdcOptions: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
-    realm: AZURE_AD_REALM,
-    sname: { nameType: 2, nameString: target.split('/') },
-    till: now + 3_600_000,
-    nonce: 4242,
-    etype: [18, 17],
-    additionalTickets: [evidence],
-  };
-  const sk = tgt.sessionKey;
-  const ctime = Math.floor(now / 1000) * 1000;
-  const authenticator = encodeAuthenticator({
-    authenticatorVno: 5,
-    crealm: tgt.client.realm,
-    cname: tgt.client.name,
-    cksum: {
-      cksumtype: checksumTypeFor(sk.etype),
-      checksum: checksum(sk, KeyUsage.TGS_REQ_AUTH_CKSUM, encodeKdcReqBody(body)),
-    },
-    cusec: 0,
-    ctime,
-  });
-  const apReq = encodeApReq({
-    pvno: 5,
-    msgType: 14,
-    apOptions: 0,
-    ticket: tgt.ticket,
-    authenticator: { etype: sk.etype, cipher: encrypt(sk, KeyUsage.TGS_REQ_AUTH, authenticator, { random }) },
-  });
-  return encodeTgsReq({
-    pvno: 5,
-    msgType: 12,
-    padata: [{ padataType: PaDataType.PA_TGS_REQ, padataValue: apReq }],
-    reqBody: body,
-  });
+/** The KDC's refusal of `p`. */
+async function refusal(p: Promise<unknown>): Promise<KdcRefusedError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(KdcRefusedError);
+  return e as KdcRefusedError;
 }
 
 describe('double hop from the managed instance (linked server)', () => {
@@ -108,10 +71,9 @@ describe('double hop from the managed instance (linked server)', () => {
     // The ticket is forwardable, so the refusal is about delegation, not the evidence.
     expect(session.kerberos.ticket.flags & TicketFlags.forwardable).not.toBe(0);
 
-    const tgt = await instanceTgt(lab, mi1);
-    const reply = lab.tenant.kdc.handle(s4uProxyRequest(tgt, ctx.ticket.ticket, mi2.spn, lab.clock.now()));
-    const err = decodeKrbError(reply);
-    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    const instance = await instanceClient(lab, mi1);
+    const err = await refusal(instance.getS4U2ProxyTicket(ctx.ticket, mi2.spn));
+    expect(err.code).toBe(ErrorCode.KDC_ERR_BADOPTION);
     expect(log.at(-1)).toMatch(
       /^TGS-REQ MSSQLSvc\/mi1\S+ for MSSQLSvc\/mi2\S+ -> KRB-ERROR KDC_ERR_BADOPTION/,
     );
@@ -120,10 +82,9 @@ describe('double hop from the managed instance (linked server)', () => {
     // Azure does not offer (msDS-AllowedToDelegateTo on the instance's principal), the same hop passes.
     const entry = lab.tenant.realm.lookup(mi1.spn)!;
     entry.allowedToDelegateTo = [lab.tenant.realm.lookup(mi2.spn)!.name];
-    const rep = decodeTgsRep(
-      lab.tenant.kdc.handle(s4uProxyRequest(tgt, ctx.ticket.ticket, mi2.spn, lab.clock.now())),
-    );
-    expect(rep.cname.nameString).toEqual(['alice@contoso.com']);
+    const hop = await instance.getS4U2ProxyTicket(ctx.ticket, mi2.spn);
+    expect(hop.client.name.nameString).toEqual(['alice@contoso.com']);
+    expect(hop.server.name.nameString.join('/')).toBe(mi2.spn);
   });
 
   it("refuses it with KDC_ERR_POLICY when the user's ticket came over the incoming trust (a user of CONTOSO.COM)", async () => {
@@ -131,10 +92,8 @@ describe('double hop from the managed instance (linked server)', () => {
     const pc = lab.adJoinedClient(alice);
     const ctx = await pc.initSecurityContext(mi1.spn);
     expect(mi1.accept(ctx.token, pc.participant).clientPrincipal).toBe('alice@CONTOSO.COM');
-    const tgt = await instanceTgt(lab, mi1);
-    const err = decodeKrbError(
-      lab.tenant.kdc.handle(s4uProxyRequest(tgt, ctx.ticket.ticket, mi2.spn, lab.clock.now())),
-    );
-    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    const instance = await instanceClient(lab, mi1);
+    const err = await refusal(instance.getS4U2ProxyTicket(ctx.ticket, mi2.spn));
+    expect(err.code).toBe(ErrorCode.KDC_ERR_POLICY);
   });
 });
