@@ -255,6 +255,20 @@ describe('S4U2Self', () => {
     );
     e = await refusal(websvc.getS4U2SelfTicket('alice'));
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    // Not DER at all.
+    s.tamper(
+      A,
+      rewrite((padata) =>
+        padata.map((p) =>
+          p.padataType === PaDataType.PA_FOR_X509_USER
+            ? { ...p, padataValue: new Uint8Array([0x30, 0x03, 0x01]) }
+            : p,
+        ),
+      ),
+    );
+    e = await refusal(websvc.getS4U2SelfTicket('alice'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toMatch(/does not decode/);
     // The echo's nonce is not the request's.
     s.tamper(
       A,

@@ -228,12 +228,13 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
     fastReply === undefined ? k : strengthenedKey(fastReply, k),
   );
   if (enc.nonce !== nonce) throw replyMismatch(`nonce ${enc.nonce} where ${nonce} was sent`, kdcRealm);
-  const clients = req.replyClients ?? [tgt.client];
-  if (clients !== 'any' && !clients.some((c) => rep.crealm === c.realm && sameName(rep.cname, c.name))) {
+  const clients = req.replyClients;
+  const named = (c: QualifiedName): boolean => rep.crealm === c.realm && sameName(rep.cname, c.name);
+  if (clients === undefined ? !named(tgt.client) : clients !== 'any' && !clients.some(named)) {
     const wanted =
-      req.replyClients === undefined
+      clients === undefined
         ? `the TGT's client ${client}`
-        : clients.map((c) => formatPrincipal(c.name, c.realm)).join(' or ');
+        : (clients as readonly QualifiedName[]).map((c) => formatPrincipal(c.name, c.realm)).join(' or ');
     throw replyMismatch(`client ${formatPrincipal(rep.cname, rep.crealm)} is not ${wanted}`, kdcRealm);
   }
   if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
