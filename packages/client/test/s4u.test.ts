@@ -24,6 +24,7 @@ import { createTrust, Kdc, Realm } from '@krbsim/kdc';
 import { getPacBuffer, PacBufferType } from '@krbsim/pac';
 import { KerberosService } from '@krbsim/service';
 import { InProcessTransport } from '@krbsim/transport';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const A = 'CONTOSO.COM';
@@ -150,6 +151,15 @@ async function refusal(p: Promise<unknown>): Promise<KerberosError> {
     return e as KerberosError;
   }
   throw new Error('expected a refusal');
+}
+
+/** Whether `changed` decodes to the PA-S4U-X509-USER that `original` encodes. */
+function sameMeaning(changed: Uint8Array, original: Uint8Array): boolean {
+  try {
+    return Buffer.from(encodePaS4uX509User(decodePaS4uX509User(changed))).equals(Buffer.from(original));
+  } catch {
+    return false;
+  }
 }
 
 const padataTypes = (req: KdcReq): number[] => (req.padata ?? []).map((p) => p.padataType);
@@ -290,6 +300,39 @@ describe('S4U2Self', () => {
       rewrite((padata) => padata.filter((p) => p.padataType !== PaDataType.PA_FOR_X509_USER)),
     );
     expect((await websvc.getS4U2SelfTicket('alice')).client.name.nameString).toEqual(['alice']);
+  });
+
+  it('refuses an echo changed in any byte with KRB_AP_ERR_MODIFIED, unless the change reads as the same echo', async () => {
+    const s = setup();
+    const websvc = await s.websvc();
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), async (at, xor) => {
+        let equivalent = false;
+        s.tamper(A, (bytes) => {
+          const rep = decodeTgsRep(bytes);
+          const padata = (rep.padata ?? []).map((p) => {
+            if (p.padataType !== PaDataType.PA_FOR_X509_USER) return p;
+            const value = p.padataValue.slice();
+            value[at % value.length]! ^= xor;
+            equivalent = sameMeaning(value, p.padataValue);
+            return { ...p, padataValue: value };
+          });
+          return encodeTgsRep({ ...rep, padata }).slice();
+        });
+        const got = await websvc.getS4U2SelfTicket('alice').then(
+          (c) => c,
+          (e: unknown) => e,
+        );
+        if (equivalent) {
+          // A change DER's decoder reads as the same echo (31 flag bits where 32 were sent) says the same thing.
+          expect((got as Credential).client.name.nameString).toEqual(['alice']);
+        } else {
+          expect(got).toBeInstanceOf(KerberosError);
+          expect((got as KerberosError).code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+        }
+      }),
+      { numRuns: 60, seed: 4120 },
+    );
   });
 
   it("refuses the service's own ticket from a KDC that ignored the S4U padata", async () => {
