@@ -59,6 +59,12 @@ export interface AzureSqlMiLabOptions {
   readonly netbiosName?: string;
   /** The on-prem domain functional level. Default 2016. */
   readonly domainFunctionalLevel?: number;
+  /**
+   * The on-prem domain SID (`S-1-5-21-...`). Default: derived from the realm name. Give an
+   * existing domain's, with its users' RIDs (`onPrem.addUser(name, { rid })`), to mirror a real
+   * domain controller whose tickets reach the emulated tenant.
+   */
+  readonly onPremDomainSid?: string;
   /** The tenant id (a GUID). Default: derived from the seed. */
   readonly tenantId?: string;
   /** Seeds every random choice (keys, nonces, confounders). Default 42. */
@@ -159,6 +165,7 @@ export class AzureSqlMiLab implements LabHost {
       realm: opts.onPremRealm ?? 'CONTOSO.COM',
       netbiosName: opts.netbiosName,
       functionalLevel: opts.domainFunctionalLevel,
+      ...(opts.onPremDomainSid !== undefined && { domainSid: opts.onPremDomainSid }),
       clock: this.clockOf(onPremRealm),
       random: new SeededRandom(`${seed}:onprem`),
       log: opts.log,

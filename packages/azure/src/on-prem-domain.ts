@@ -21,6 +21,8 @@ export interface OnPremDomainOptions {
   readonly netbiosName?: string;
   /** The domain functional level, e.g. 2016. Default 2016. */
   readonly functionalLevel?: number;
+  /** The domain SID (`S-1-5-21-...`). Default: derived from the realm name. */
+  readonly domainSid?: string;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly policy?: Partial<RealmPolicy>;
@@ -55,6 +57,7 @@ export class OnPremDomain {
       // A domain controller: aes-sha1 keys, names without case, SPNs whatever their name type,
       // errors shaped as Windows sends them (see RealmKind).
       kind: 'active-directory',
+      ...(opts.domainSid !== undefined && { domainSid: opts.domainSid }),
       ...(opts.policy !== undefined && { policy: opts.policy }),
     });
     this.kdc = new Kdc(this.realm, { log: opts.log });
@@ -70,6 +73,8 @@ export class OnPremDomain {
    * SIDs from domains the user was migrated from (its PAC's ExtraSids).
    * `disabled` and `mustChangePassword` ("User must change password at next
    * logon") make the DC refuse its logon, with the NTSTATUS Windows shows.
+   * `rid`: the account's RID, to mirror a user of an existing directory
+   * (with the lab's `onPremDomainSid`); default the next free one.
    */
   addUser(
     samAccountName: string,
@@ -79,6 +84,7 @@ export class OnPremDomain {
       sidHistory?: readonly string[];
       disabled?: boolean;
       mustChangePassword?: boolean;
+      rid?: number;
     },
   ): OnPremUser {
     const upn = opts.upn ?? `${samAccountName}@${this.dnsName}`;
@@ -87,6 +93,7 @@ export class OnPremDomain {
       upn,
       ...(opts.disabled === true && { disabled: true }),
       ...(opts.mustChangePassword === true && { mustChangePassword: true }),
+      ...(opts.rid !== undefined && { rid: opts.rid }),
     });
     const account = this.realm.directory.account(samAccountName)!;
     for (const sid of opts.sidHistory ?? []) this.realm.directory.addSidHistory(samAccountName, sid);

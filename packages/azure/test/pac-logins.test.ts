@@ -111,6 +111,27 @@ describe('SIDs in the tenant', () => {
     ]);
   });
 
+  it("mirrors an existing domain: its SID and a user's RID, as a real DC's PAC names them", async () => {
+    const lab = createAzureSqlMiLab({ onPremDomainSid: 'S-1-5-21-1004336348-1177238915-682003330' });
+    expect(lab.onPrem.domainSid).toBe('S-1-5-21-1004336348-1177238915-682003330');
+    const carol = lab.onPrem.addUser('carol', { password: 'Passw0rd!', rid: 1105 });
+    expect(carol.sid).toBe('S-1-5-21-1004336348-1177238915-682003330-1105');
+    // Synced with that SID, and a Windows login maps it back to the name.
+    expect(lab.tenant.sidOf(lab.tenant.user(carol.upn)!)).toBe(carol.sid);
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    mi.enableWindowsAuthenticationPrerequisites();
+    mi.authenticationMetadata = 'Windows';
+    mi.createLogin('CONTOSO\\carol', 'WINDOWS');
+    lab.setupCloudTrust();
+    const pc = lab.adJoinedClient(carol);
+    const session = mi.accept((await pc.initSecurityContext(mi.spn)).token, pc.participant);
+    expect(session.sids!.user).toBe(carol.sid);
+    expect(session.login).toBe('CONTOSO\\carol');
+    // A RID the domain already gave is refused, and nothing is added.
+    expect(() => lab.onPrem.addUser('dave', { password: 'Passw0rd!', rid: 1105 })).toThrow(/1105/);
+    expect(lab.onPrem.users.map((u) => u.samAccountName)).toEqual(['carol']);
+  });
+
   it('a cloud-only user has its cloud SID, S-1-12-1 and its object id as four little-endian numbers', async () => {
     // Worked by hand: 73d664e4 | 0886 4a73 -> bytes 86 08 73 4a | b7 45 c6 94 | da 45 dd b4.
     expect(cloudSid('73d664e4-0886-4a73-b745-c694da45ddb4')).toBe(

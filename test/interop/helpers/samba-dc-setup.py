@@ -9,8 +9,10 @@ Prints the domain SID and each group's and account's RID as JSON.
 import json
 import sys
 
+import ldb
+import samba
 from samba.auth import system_session
-from samba.dcerpc import security
+from samba.dcerpc import drsblobs, lsa, security
 from samba.ndr import ndr_pack, ndr_unpack
 from samba.param import LoadParm
 from samba.samdb import SamDB
@@ -33,12 +35,102 @@ EXPIRED_2020 = 132223104000000000
 
 
 def ldb_message(db, dn, attribute, value):
-    import ldb
-
     msg = ldb.Message()
     msg.dn = dn
     msg[attribute] = ldb.MessageElement(value, ldb.FLAG_MOD_REPLACE, attribute)
     return msg
+
+
+# Trusted domain object values (MS-ADTS 6.1.6.7): an inbound forest trust, "the other domain trusts
+# this one", of an Active Directory (uplevel) domain.
+TRUST_DIRECTION_INBOUND = 1
+TRUST_TYPE_UPLEVEL = 2
+TRUST_ATTRIBUTE_FOREST_TRANSITIVE = 0x8
+AES_ENCTYPES = 0x18
+
+
+def trust_auth_blob(password, when):
+    """A trustAuthIncoming/Outgoing value (MS-ADTS 6.1.6.9.1): the password in clear, or nothing."""
+    blob = drsblobs.trustAuthInOutBlob()
+    if password is None:
+        blob.count = 0
+        return ndr_pack(blob)
+    clear = drsblobs.AuthInfoClear()
+    secret = list(password.encode("utf-16-le"))
+    clear.size = len(secret)
+    clear.password = secret
+    info = drsblobs.AuthenticationInformation()
+    info.LastUpdateTime = when
+    info.AuthType = lsa.TRUST_AUTH_TYPE_CLEAR
+    info.AuthInfo = clear
+    infos = drsblobs.AuthenticationInformationArray()
+    infos.count = 1
+    infos.array = [info]
+    blob.count = 1
+    blob.current = infos
+    blob.previous = infos
+    return ndr_pack(blob)
+
+
+def forest_trust_info(trust, when):
+    """msDS-TrustForestTrustInfo (MS-ADTS 6.1.6.9.3): the top-level names, then the domain."""
+
+    def string(text):
+        s = drsblobs.ForestTrustString()
+        s.string = text
+        return s
+
+    def record(kind, data):
+        r = drsblobs.ForestTrustInfoRecord()
+        r.flags = 0
+        r.timestamp = when
+        r.type = kind
+        r.data = data
+        armor = drsblobs.ForestTrustInfoRecordArmor()
+        armor.record = r
+        return armor
+
+    domain = drsblobs.ForestTrustDataDomainInfo()
+    domain.sid = security.dom_sid(trust["sid"])
+    domain.dns_name = string(trust["partner"].lower())
+    domain.netbios_name = string(trust["flatName"])
+    records = [record(lsa.LSA_FOREST_TRUST_TOP_LEVEL_NAME, string(t)) for t in trust["topLevelNames"]]
+    records.append(record(lsa.LSA_FOREST_TRUST_DOMAIN_INFO, domain))
+    info = drsblobs.ForestTrustInfo()
+    info.version = 1
+    info.count = len(records)  # before the records: the bindings pack `count` of them
+    info.records = records
+    return ndr_pack(info)
+
+
+def add_forest_trust(db, trust):
+    """A trusted domain object for an inbound forest trust, written straight into the directory.
+
+    samba-tool would ask the other domain's DC for its name and SID; the other realm here has no DC,
+    so the object is made as the DC's LSA would make it. The inter-realm key krbtgt/PARTNER@THIS
+    derives from the password with that principal's usual salt.
+    """
+    when = samba.unix2nttime(samba.current_unix_time())
+    msg = ldb.Message(ldb.Dn(db, "CN=%s,CN=System,%s" % (trust["partner"].lower(), db.domain_dn())))
+    msg["objectClass"] = "trustedDomain"
+    msg["trustPartner"] = trust["partner"].lower()
+    msg["flatName"] = trust["flatName"]
+    msg["securityIdentifier"] = ldb.MessageElement(
+        ndr_pack(security.dom_sid(trust["sid"])), ldb.FLAG_MOD_ADD, "securityIdentifier"
+    )
+    msg["trustDirection"] = str(TRUST_DIRECTION_INBOUND)
+    msg["trustType"] = str(TRUST_TYPE_UPLEVEL)
+    msg["trustAttributes"] = str(TRUST_ATTRIBUTE_FOREST_TRANSITIVE)
+    msg["trustPosixOffset"] = "-2147483648"
+    msg["msDS-SupportedEncryptionTypes"] = str(AES_ENCTYPES)
+    msg["trustAuthIncoming"] = ldb.MessageElement(
+        trust_auth_blob(trust["password"], when), ldb.FLAG_MOD_ADD, "trustAuthIncoming"
+    )
+    msg["trustAuthOutgoing"] = ldb.MessageElement(trust_auth_blob(None, when), ldb.FLAG_MOD_ADD, "trustAuthOutgoing")
+    msg["msDS-TrustForestTrustInfo"] = ldb.MessageElement(
+        forest_trust_info(trust, when), ldb.FLAG_MOD_ADD, "msDS-TrustForestTrustInfo"
+    )
+    db.add(msg)
 
 
 def main():
@@ -128,6 +220,9 @@ def main():
         entry = dn_of(a["name"])
         msg = ldb_message(db, entry.dn, "msDS-AllowedToActOnBehalfOfOtherIdentity", ndr_pack(sd))
         db.modify(msg)
+
+    for trust in spec.get("forestTrusts", []):
+        add_forest_trust(db, trust)
 
     rids = {}
     for name in [g["name"] for g in spec["groups"]] + [a["name"] for a in spec["accounts"]]:

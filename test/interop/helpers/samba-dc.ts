@@ -72,12 +72,31 @@ export interface SambaDomainSpec {
   readonly hostName: string;
   readonly groups: readonly SambaGroup[];
   readonly accounts: readonly SambaAccount[];
+  /** Inbound forest trusts: realms that trust this domain, with no DC of their own here. */
+  readonly forestTrusts?: readonly SambaForestTrust[];
   /** The domain's account lockout policy; none (AD's default) when absent. */
   readonly lockout?: {
     readonly threshold: number;
     readonly durationMinutes: number;
     readonly observationMinutes: number;
   };
+}
+
+/**
+ * An inbound forest trust (MS-ADTS 6.1.6.7): `partner` trusts the Samba domain, whose KDC refers
+ * service names under `topLevelNames` to it with a referral TGT `krbtgt/PARTNER@REALM` sealed in
+ * the key of `password` (that principal's usual salt, no kvno).
+ */
+interface SambaForestTrust {
+  /** The trusting realm (`KERBEROS.MICROSOFTONLINE.COM`). */
+  readonly partner: string;
+  /** Its flat (NetBIOS) name. */
+  readonly flatName: string;
+  /** Its domain SID. */
+  readonly sid: string;
+  readonly password: string;
+  /** DNS names routed to it; the partner's own DNS name must be among them (Samba's LSA rule). */
+  readonly topLevelNames: readonly string[];
 }
 
 /** A running Samba DC. */
@@ -171,7 +190,12 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
       await must(
         sambaPython(sambaTool),
         [SETUP_SCRIPT, conf, dir.file('private', 'sam.ldb')],
-        JSON.stringify({ groups: spec.groups, accounts: spec.accounts, lockout: spec.lockout }),
+        JSON.stringify({
+          groups: spec.groups,
+          accounts: spec.accounts,
+          lockout: spec.lockout,
+          forestTrusts: spec.forestTrusts ?? [],
+        }),
       ),
     ) as { domainSid: string; rids: Record<string, number> };
     await must(sambaTool, ['domain', 'exportkeytab', dir.file('all.keytab'), '-s', conf]);
