@@ -14,7 +14,9 @@
  * accepted by the emulated tenant; the instance admits `SAMBA\alice` by the
  * SID Samba gave her; Samba routes names under `windows.net` to the tenant by
  * the trust's top-level names; and a tenant holding another key refuses the
- * referral. One difference is pinned: Samba 4.17 does not route an SPN with a
+ * referral; and the real tools end to end, MIT's `kinit` at the Samba DC and
+ * FreeTDS's `tsql` logging in to the instance over TDS as `SAMBA\alice`.
+ * One difference is pinned: Samba 4.17 does not route an SPN with a
  * port (`MSSQLSvc/host:1433`, the instance's) by top-level name, where a
  * Windows DC and krbsim's emulated one do; the client then names the realm.
  *
@@ -22,13 +24,16 @@
  * not run as root; failing instead under KRBSIM_REQUIRE_MIT=1.
  */
 
+import { writeFile } from 'node:fs/promises';
 import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
 import { KdcRefusedError, KerberosClient } from '@krbsim/client';
 import { ErrorCode, systemClock, systemRandom } from '@krbsim/core';
 import { KerberosService } from '@krbsim/service';
-import { type KdcTransport, UdpTcpTransport } from '@krbsim/transport';
+import { type KdcTransport, serveKdc, UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { findTool, makeTempDir, type TempDir } from './helpers/processes';
 import { describeWithSambaDc, type SambaDc, startSambaDc } from './helpers/samba-dc';
+import { itNeeds, runTool } from './mit-tools';
 
 const ONPREM = 'SAMBA.CONTOSO.COM';
 const PASSWORD = 'Al1ce-Passw0rd!';
@@ -85,6 +90,64 @@ describeWithSambaDc(TITLE, () => {
     };
   }, 120_000);
   afterAll(async () => samba?.stop());
+
+  const kinit = findTool('kinit');
+  const tsql = findTool('tsql');
+  itNeeds(
+    kinit === undefined || tsql === undefined ? 'MIT kinit or FreeTDS tsql not found' : undefined,
+    'real tools end to end: MIT kinit at the Samba DC, FreeTDS logs in to the instance as SAMBA\\alice',
+    async () => {
+      const dir: TempDir = await makeTempDir('samba-tds');
+      const tenant = await serveKdc((r) => lab.tenant.handle(r), { realm: AZURE_AD_REALM });
+      const listener = await mi.listen();
+      try {
+        await writeFile(dir.file('ca.pem'), (await lab.certificateAuthority()).certPem);
+        await writeFile(
+          dir.file('krb5.conf'),
+          [
+            '[libdefaults]',
+            `  default_realm = ${ONPREM}`,
+            '  dns_lookup_kdc = false',
+            '  dns_lookup_realm = false',
+            '  dns_canonicalize_hostname = false',
+            '  rdns = false',
+            '[realms]',
+            `  ${ONPREM} = {\n    kdc = 127.0.0.1:${samba!.port}\n  }`,
+            `  ${AZURE_AD_REALM} = {\n    kdc = 127.0.0.1:${tenant.udpPort}\n  }`,
+            '',
+          ].join('\n'),
+        );
+        // FreeTDS names the service MSSQLSvc/<host>:<port> in the realm it is given (tds-freetds.test.ts).
+        await writeFile(
+          dir.file('freetds.conf'),
+          [
+            '[mi1]',
+            '  host = 127.0.0.1',
+            `  port = ${listener.port}`,
+            '  tds version = 7.4',
+            '  encryption = require',
+            `  ca file = ${dir.file('ca.pem')}`,
+            `  realm = ${AZURE_AD_REALM}`,
+            '',
+          ].join('\n'),
+        );
+        const env = {
+          KRB5_CONFIG: dir.file('krb5.conf'),
+          FREETDSCONF: dir.file('freetds.conf'),
+          KRB5CCNAME: `FILE:${dir.file('cc')}`,
+        };
+        const k = await runTool(kinit!, [`alice@${ONPREM}`], { input: `${PASSWORD}\n`, env });
+        expect(k.code, k.stderr).toBe(0);
+        const r = await runTool(tsql!, ['-S', 'mi1'], { input: 'SELECT SUSER_SNAME()\ngo\nexit\n', env });
+        // The result row, not a login failure that names her.
+        expect(r.stdout, r.stderr).toMatch(/\nSAMBA\\alice\n\(1 row affected\)/);
+      } finally {
+        await listener.close();
+        await tenant.close();
+        await dir.remove();
+      }
+    },
+  );
 
   it("Samba's cross-realm TGT reaches the tenant, and the instance admits SAMBA\\alice by the SID Samba gave her", async () => {
     const c = client();
