@@ -76,7 +76,7 @@ function setup(
     spns: [SQL],
     ...(opts.rbcdFrom !== undefined && { delegation: { allowedFrom: opts.rbcdFrom } }),
   });
-  b.addUser('dave', { password: 'pw' });
+  b.addUser('dave', { password: 'pw', upn: 'dave@fabrikam.com' });
   b.addUser('svc_sql', { password: 'sql-b-pw', spns: [SQL_B], delegation: { allowedFrom: [`websvc@${A}`] } });
   const trust = opts.trust ?? 'none';
   if (trust !== 'none') {
@@ -383,6 +383,21 @@ describe('S4U2Self', () => {
       `krbtgt/${A}@${A}`,
       `krbtgt/${B}@${A}`,
     ]);
+  });
+
+  it("finds an enterprise name's realm first (MS-SFU 3.1.5.1.1.1): the KDC's client referral, then the trust", async () => {
+    const s = setup({ trust: 'two-way' });
+    const websvc = await s.websvc();
+    const self = await websvc.getS4U2SelfTicket('dave@fabrikam.com');
+    expect(self.client.realm).toBe(B);
+    expect(accept(s.a, 'websvc', WEB, self).pac?.logonInfo?.effectiveName).toBe('dave');
+    // The S4U2Self requests went to FABRIKAM, then back home, naming dave in FABRIKAM.
+    expect(s.sent.map((x) => x.realm)).toEqual([A, B, A]);
+    const x509 = decodePaS4uX509User(s.sent[1]!.req.padata![1]!.padataValue);
+    expect(x509.userId.crealm).toBe(B);
+    // A suffix no realm holds: the KDC's own answer.
+    const e = await refusal(websvc.getS4U2SelfTicket('who@nowhere.example'));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
   });
 });
 

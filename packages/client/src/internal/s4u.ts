@@ -23,12 +23,16 @@
 import {
   decodePaPacOptions,
   decodePaS4uX509User,
+  encodeAsReq,
   encodePaForUser,
   encodePaPacOptions,
+  encodePaPacRequest,
   encodePaS4uX509User,
   encodeS4uUserId,
   formatPrincipal,
   KdcOptions,
+  type KdcReqBody,
+  krbtgtName,
   NameType,
   PacOptions,
   type PaData,
@@ -42,11 +46,11 @@ import {
   type TgsRep,
   tgsRealmOf,
 } from '@krbsim/asn1';
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ErrorCode, KerberosError, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import type { Credential } from '../credential';
-import type { ClientContext } from './context';
-import { replyMismatch } from './krb-error';
+import { type ClientContext, kerberosTime, sendAsReq } from './context';
+import { errorFromKrbError, replyMismatch } from './krb-error';
 import { crossRealmTgt, localTgt, optionsFor, ReferralError } from './referrals';
 import { type RequestKeys, tgsExchange } from './tgs-exchange';
 
@@ -171,18 +175,70 @@ function nextHop(ctx: ClientContext, path: string[], next: string, target: strin
 }
 
 /**
+ * MS-SFU 3.1.5.1.1.1: the realm of a user named by an enterprise name, found
+ * as MIT's client finds it: an AS-REQ for the name, canonicalize set and no
+ * pre-authentication, to the service's KDC. KDC_ERR_PREAUTH_REQUIRED (or a
+ * reply, for an account that needs none) says that realm holds the account;
+ * KDC_ERR_WRONG_REALM names the next realm to ask (RFC 6806 section 7). The
+ * probe proves nothing and gets no key: it only says where to send S4U2Self,
+ * whose own checks decide the rest.
+ */
+async function userRealmOf(ctx: ClientContext, user: QualifiedName): Promise<string> {
+  let realm = user.realm;
+  const path = [realm];
+  for (;;) {
+    const body: KdcReqBody = {
+      kdcOptions: KdcOptions.canonicalize,
+      cname: user.name,
+      realm,
+      sname: krbtgtName(realm),
+      till: kerberosTime(ctx.clock.now() + 86_400_000),
+      nonce: randomUInt31(ctx.random),
+      etype: ctx.encTypes,
+    };
+    const bytes = encodeAsReq({
+      pvno: 5,
+      msgType: 10,
+      padata: [
+        { padataType: PaDataType.PA_PAC_REQUEST, padataValue: encodePaPacRequest({ includePac: false }) },
+      ],
+      reqBody: body,
+    });
+    const answer = await sendAsReq(ctx, realm, bytes, {
+      from: text(user),
+      label: 'S4U2Self: where is the user',
+    });
+    if (answer.kind === 'reply') return answer.reply.crealm;
+    const e = answer.error;
+    if (e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED) return realm;
+    if (e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM && e.crealm !== undefined && e.crealm !== realm) {
+      realm = nextHop(ctx, path, e.crealm, text(user), realm);
+      if (ctx.logging) ctx.log(`S4U2Self: ${text(user)} belongs to ${realm}`);
+      continue;
+    }
+    throw errorFromKrbError(
+      e,
+      { doing: `finding the realm of ${text(user)} for S4U2Self`, client: text(user) },
+      realm,
+    );
+  }
+}
+
+/**
  * S4U2Self: a ticket from `req.user` to the service itself. A user of
  * another realm is reached as MS-SFU 3.1.5.1.1.2 says: the service's
  * cross-realm TGT to the user's realm, whose KDC answers with a referral back
  * (its client the service, its PAC the user's), then the service's own KDC.
+ * An enterprise name's realm is found first ({@link userRealmOf}).
  */
 export async function s4u2Self(ctx: ClientContext, req: S4uSelfRequest): Promise<Credential> {
-  const { user, service } = req;
+  const { service } = req;
   // An enterprise name (RFC 6806 section 5) is resolved by the KDC: the reply names the account.
-  const enterprise = user.name.nameType === NameType.NT_ENTERPRISE;
+  const enterprise = req.user.name.nameType === NameType.NT_ENTERPRISE;
+  const user = enterprise ? { name: req.user.name, realm: await userRealmOf(ctx, req.user) } : req.user;
   let realm = service.realm;
   let tgt = localTgt(ctx, service);
-  if (!enterprise && user.realm !== service.realm) {
+  if (user.realm !== service.realm) {
     tgt = await crossRealmTgt(ctx, user.realm, service);
     realm = user.realm;
   }
