@@ -103,6 +103,9 @@ export interface S4U2ProxyOptions {
 
 const DAY = 86_400_000;
 
+/** What a client must do before S4U: the service's own TGT. */
+const S4U_FIRST = "S4U is asked with the service's own TGT: call getInitialCredentials with its keytab first";
+
 /** Password keys a client keeps for its next AS exchanges (a few principals, etypes and salts). */
 const PASSWORD_KEYS = 8;
 
@@ -246,14 +249,7 @@ export class KerberosClient {
    * realms. Needs a TGT from {@link getInitialCredentials}.
    */
   async getServiceTicket(spn: string | PrincipalName, opts: ServiceTicketOptions = {}): Promise<Credential> {
-    const client = this.cache.defaultPrincipal;
-    if (client === undefined) {
-      throw new KerberosError(
-        ErrorCode.KRB_AP_ERR_NO_TGT,
-        'this client has no credentials yet; call getInitialCredentials first',
-        { realm: this.#ctx.realm },
-      );
-    }
+    const client = this.#principal();
     let server: PrincipalName;
     let realm = opts.realm;
     if (typeof spn === 'string') {
@@ -288,7 +284,7 @@ export class KerberosClient {
    *   the user asked for.
    */
   async getS4U2SelfTicket(user: string, opts: S4U2SelfOptions = {}): Promise<Credential> {
-    const service = this.#service('S4U2Self');
+    const service = this.#principal(S4U_FIRST);
     const target = parsePrincipal(user, { defaultRealm: service.realm });
     return s4u2Self(this.#ctx, {
       user: target,
@@ -313,7 +309,7 @@ export class KerberosClient {
     spn: string | PrincipalName,
     opts: S4U2ProxyOptions = {},
   ): Promise<Credential> {
-    const service = this.#service('S4U2Proxy');
+    const service = this.#principal(S4U_FIRST);
     const server =
       typeof spn === 'string' ? parsePrincipal(spn, { defaultRealm: '', enterprise: false }).name : spn;
     return s4u2Proxy(this.#ctx, {
@@ -336,14 +332,7 @@ export class KerberosClient {
    * @throws KdcRefusedError KDC_ERR_SERVER_NOMATCH when `server` is not the TGT's client.
    */
   async getUserToUserTicket(server: string | PrincipalName, serverTgt: Ticket): Promise<Credential> {
-    const client = this.cache.defaultPrincipal;
-    if (client === undefined) {
-      throw new KerberosError(
-        ErrorCode.KRB_AP_ERR_NO_TGT,
-        'this client has no credentials yet; call getInitialCredentials first',
-        { realm: this.#ctx.realm },
-      );
-    }
+    const client = this.#principal();
     const name =
       typeof server === 'string'
         ? parsePrincipal(server, { defaultRealm: serverTgt.realm, enterprise: false }).name
@@ -351,17 +340,18 @@ export class KerberosClient {
     return userToUserTicket(this.#ctx, { server: name, serverTgt, client });
   }
 
-  /** The principal asking for S4U tickets: the client of the cache's TGTs. */
-  #service(what: string): QualifiedName {
-    const service = this.cache.defaultPrincipal;
-    if (service === undefined) {
-      throw new KerberosError(
-        ErrorCode.KRB_AP_ERR_NO_TGT,
-        `${what} is asked with the service's own TGT; call getInitialCredentials with its keytab first`,
-        { realm: this.#ctx.realm },
-      );
+  /**
+   * The principal this client asks as (the client of its TGTs), or KRB_AP_ERR_NO_TGT saying what to
+   * do first (`first`, default: get initial credentials).
+   */
+  #principal(first = 'call getInitialCredentials first'): QualifiedName {
+    const principal = this.cache.defaultPrincipal;
+    if (principal === undefined) {
+      throw new KerberosError(ErrorCode.KRB_AP_ERR_NO_TGT, `this client has no credentials yet; ${first}`, {
+        realm: this.#ctx.realm,
+      });
     }
-    return service;
+    return principal;
   }
 
   /**
