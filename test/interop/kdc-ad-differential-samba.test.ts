@@ -30,6 +30,7 @@ import {
   decodeKerbErrorData,
   decodeKerbExtError,
   decodeMethodData,
+  decodeTgsRep,
   decodeTgsReq,
   type EncTicketPart,
   encodeAsReq,
@@ -345,9 +346,9 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     why: "krbsim signs every service ticket's PAC alike, with the ticket and extended KDC signatures (MS-PAC 2.8.3, 2.8.5), whether AS or TGS issued it, as MIT's KDC does; Samba 4.17 leaves them out of a service ticket issued in an AS exchange",
   },
   'S4U2Self by PA-S4U-X509-USER, a service trusted to authenticate': {
-    oracle: /^REP .* s=websvc \| .* pa=\[\] encpa=\[[^\]]*\] \| .* logon websvc /,
+    oracle: /^REP .* s=websvc \| .* pa=\[\] encpa=\[[^\]]*\] \| .* logon websvc .* cname=1:websvc$/,
     krbsim:
-      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[130] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[130] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | cname=1:alice",
     why: "Samba 4.17's KDC ignores PA-S4U-X509-USER (MS-SFU 2.2.2) and issues the service a ticket in its own name; krbsim serves it, as Windows and MIT's KDC do (kdc-s4u-differential-mit.test.ts), echoing it in the reply (130)",
   },
   'S4U2Proxy resource-based, with the PA-PAC-OPTIONS bit': {
@@ -588,6 +589,9 @@ function answerOf(
 const now = () => Math.floor(Date.now() / 1000) * 1000;
 /** The nonce of every TGS-REQ (PA-S4U-X509-USER repeats it). */
 const NONCE = 31337;
+/** [APPLICATION 13]: a TGS-REP. */
+const TAG_TGS_REP = 0x6d;
+
 const cases: OracleCase<Side>[] = [];
 
 /** An AS exchange for `user`, pre-authenticated with its password unless `preauth` is false. */
@@ -712,7 +716,14 @@ function tgsCase(
         extraPadata: [
           ...(more.s4uFor === undefined
             ? []
-            : [paForUser(side.tgts![tgt]!, pn(more.s4uFor, NameType.NT_PRINCIPAL), REALM)]),
+            : [
+                paForUser(
+                  side.tgts![tgt]!,
+                  // A UPN is an enterprise name (RFC 6806 section 5), as a service names a user by it.
+                  pn(more.s4uFor, more.s4uFor.includes('@') ? NameType.NT_ENTERPRISE : NameType.NT_PRINCIPAL),
+                  REALM,
+                ),
+              ]),
           ...(more.x509For === undefined
             ? []
             : [
@@ -725,12 +736,18 @@ function tgsCase(
           ...(more.rbcd === true ? [paPacOptionsRbcd] : []),
         ],
       }),
-    outcome: (side, reply) =>
-      answerOf(
+    outcome: (side, reply) => {
+      const answer = answerOf(
         reply,
         (rep) => openRep(rep, side.tgts![tgt]!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
         more.u2u === undefined ? ticketKey : () => side.tgts![more.u2u!]!.sessionKey,
-      ),
+      );
+      if ((more.s4uFor === undefined && more.x509For === undefined) || reply[0] !== TAG_TGS_REP)
+        return answer;
+      // S4U2Self: whose ticket it is, as the reply names the client (its type and name).
+      const { cname } = decodeTgsRep(reply);
+      return `${answer} | cname=${cname.nameType}:${cname.nameString.join('/')}`;
+    },
   });
 }
 
@@ -783,6 +800,9 @@ tgsCase('S4U2Self by PA-FOR-USER, a service not trusted to authenticate', 'plain
   s4uFor: 'alice',
 });
 tgsCase('S4U2Self by PA-FOR-USER for a disabled user', 'websvc', 'websvc', { s4uFor: 'dave' });
+tgsCase('S4U2Self by PA-FOR-USER for a user named by her UPN', 'websvc', 'websvc', {
+  s4uFor: `alice@${DNS_DOMAIN}`,
+});
 tgsCase('S4U2Proxy to a service the list names', 'websvc', SQL_SPN, {
   proxy: true,
   options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
