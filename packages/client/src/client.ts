@@ -29,7 +29,7 @@ import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
 import { pkinitAsExchange } from './internal/pkinit';
 import { getServiceTicket } from './internal/referrals';
-import { s4u2Proxy, s4u2Self } from './internal/s4u';
+import { type S4uEvidence, s4u2Proxy, s4u2Self } from './internal/s4u';
 import { tgsExchange } from './internal/tgs-exchange';
 import { userToUserTicket } from './internal/user-to-user';
 import { type ClientOptions, DEFAULT_CLOCK_SKEW_MS, DEFAULT_MAX_REFERRAL_HOPS } from './options';
@@ -297,15 +297,16 @@ export class KerberosClient {
 
   /**
    * S4U2Proxy (MS-SFU 3.1.5.2, constrained delegation): a ticket to `spn` for the user of
-   * `evidence`, a ticket from that user to this service (from {@link getS4U2SelfTicket}, or
-   * one a client presented in an AP-REQ). A service in another realm is reached through the
+   * `evidence`, a ticket from that user to this service: a credential from
+   * {@link getS4U2SelfTicket}, or the forwardable ticket the user presented in an AP-REQ
+   * (`{ client, server, ticket: sealedTicket }` of `@krbsim/service`'s accept result). A service in another realm is reached through the
    * referral its KDC returns (3.1.5.2.2, resource-based delegation across the trust).
    *
    * @throws KdcRefusedError KDC_ERR_BADOPTION when the KDC does not allow this service to
    *   delegate to `spn` (or the evidence is not forwardable for classic delegation).
    */
   async getS4U2ProxyTicket(
-    evidence: Credential,
+    evidence: S4uEvidence,
     spn: string | PrincipalName,
     opts: S4U2ProxyOptions = {},
   ): Promise<Credential> {

@@ -57,6 +57,7 @@ export { type Credential, credentialFromReply, hasFlag, isTgt, kdcRealmFor } fro
 export { CredentialCache, type CredentialCacheOptions } from './credential-cache';
 export { frameApReq, type GssFraming, unframeApRep } from './gss-token';
 export { ReferralError, type ReferralFailure } from './internal/referrals';
+export type { S4uEvidence } from './internal/s4u';
 export { KdcRefusedError, ntStatusOf } from './kdc-refused-error';
 export {
   type ClientOptions,

@@ -43,6 +43,7 @@ interface Setup {
   tamper(realm: string, f: (rep: Uint8Array) => Uint8Array): void;
   /** Removes padata of these types from the next TGS-REQ to `realm`, as a KDC that ignored them would. */
   strip(realm: string, types: readonly number[]): void;
+  readonly transport: InProcessTransport;
   /** websvc's client, logged on with its password (a keytab's key would do the same). */
   websvc(opts?: { fastTgs?: boolean }): Promise<KerberosClient>;
 }
@@ -110,6 +111,7 @@ function setup(
     a,
     b,
     sent,
+    transport,
     tamper: (realm, f) => tampers.set(realm, f),
     strip: (realm, types) => strips.set(realm, types),
     async websvc(o = {}) {
@@ -418,6 +420,44 @@ describe('S4U2Proxy', () => {
     const info = getPacBuffer(session.pac!, PacBufferType.DELEGATION_INFO);
     expect(info?.s4u2proxyTarget).toMatch(/^MSSQLSvc\/sql\.contoso\.com:1433/);
     expect(info?.s4uTransitedServices).toEqual([`websvc@${A}`]);
+  });
+
+  it('takes the forwardable ticket alice presented in an AP-REQ (Kerberos-only constrained delegation)', async () => {
+    const s = setup({ trusted: false });
+    const websvc = await s.websvc();
+    const alice = new KerberosClient({
+      realm: A,
+      transport: s.transport,
+      clock: s.clock,
+      random: new SeededRandom('alice'),
+    });
+    await alice.getInitialCredentials('alice', { password: 'pw' }, { forwardable: true });
+    const toWeb = await alice.getServiceTicket(WEB);
+    // websvc's acceptor: its keys, the session it accepted, the ticket as alice sent it.
+    const keytab = s.a.keysFor('websvc').map((key) => ({
+      principal: { realm: A, name: toWeb.server.name },
+      kvno: toWeb.ticket.encPart.kvno ?? 1,
+      key,
+    }));
+    const session = new KerberosService({ keytab, clock: s.clock }).accept(alice.buildApReq(toWeb).token);
+    expect(session.sealedTicket).toEqual(toWeb.ticket);
+    const sql = await websvc.getS4U2ProxyTicket(
+      { client: session.client, server: session.server, ticket: session.sealedTicket },
+      SQL,
+    );
+    expect(accept(s.a, 'SQL$', SQL, sql).clientPrincipal).toBe(`alice@${A}`);
+    // A ticket alice did not ask to be forwardable: classic delegation refuses it.
+    const bare = new KerberosClient({
+      realm: A,
+      transport: s.transport,
+      clock: s.clock,
+      random: new SeededRandom('b'),
+    });
+    await bare.getInitialCredentials('alice', { password: 'pw' });
+    const notForwardable = await bare.getServiceTicket(WEB);
+    expect(hasFlag(notForwardable, TicketFlags.forwardable)).toBe(false);
+    const e = await refusal(websvc.getS4U2ProxyTicket(notForwardable, SQL));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
   it('is refused for a service the list does not name, and for evidence that is not forwardable', async () => {

@@ -19,6 +19,7 @@ import {
   type PrincipalName,
   parsePrincipal,
   type QualifiedName,
+  type Ticket,
 } from '@krbsim/asn1';
 import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
 import { type Key, redactedEncryptionKey, redactedKey } from '@krbsim/crypto';
@@ -118,6 +119,12 @@ export interface AcceptResult {
   readonly acceptorSubkey?: Key;
   /** The decrypted ticket. */
   readonly ticket: EncTicketPart;
+  /**
+   * The Ticket as the client sent it, its enc-part still sealed: a service's evidence for
+   * S4U2Proxy with the user's own ticket (`@krbsim/client`'s `getS4U2ProxyTicket(session, spn)`,
+   * classic constrained delegation without protocol transition).
+   */
+  readonly sealedTicket: Ticket;
   /** The ticket's authorization data (the PAC lives here, inside AD-IF-RELEVANT). */
   readonly authorizationData: AuthorizationData;
   /**
@@ -286,6 +293,7 @@ export class KerberosService {
       acceptorSubkey,
       // A shallow copy whose key is redacted; the decoded ticket is not changed.
       ticket: { ...ticket, key: redactedEncryptionKey(ticket.key) },
+      sealedTicket: apReq.ticket,
       authorizationData: ticket.authorizationData ?? [],
       pac: v.pac,
       authenticatorAuthorizationData: auth.authorizationData ?? [],

@@ -71,10 +71,16 @@ export interface S4uSelfRequest {
   readonly dropOptions?: number;
 }
 
+/**
+ * S4U2Proxy's evidence: the user's ticket to the service, as a credential from S4U2Self has it, or as
+ * `@krbsim/service`'s accept result has it (`client`, `server`, `sealedTicket` as `ticket`).
+ */
+export type S4uEvidence = Pick<Credential, 'client' | 'server' | 'ticket'>;
+
 /** An S4U2Proxy request as the client resolved it. */
 export interface S4uProxyRequest {
-  /** The user's ticket to the service (from S4U2Self, or an AP-REQ's forwardable ticket). */
-  readonly evidence: Credential;
+  /** The user's ticket to the service (from S4U2Self, or the forwardable ticket of an AP-REQ). */
+  readonly evidence: S4uEvidence;
   /** Service 2, the server the ticket is for. */
   readonly server: PrincipalName;
   /** The service asking, Service 1: the client of its own TGT. */
