@@ -678,7 +678,7 @@ function issue(
   const strengthened =
     fast === undefined || !policy.fastStrengthenKey ? undefined : strengthenReplyKey(replyKey, realm.random);
   const encPart = sealReplyPart(part, 'tgs', strengthened?.replyKey ?? replyKey, usage, realm.random);
-  const padata = s4u?.x509UserId !== undefined ? [s4uX509Reply(s4u.x509UserId, replyKey)] : [];
+  const padata = s4u?.x509UserId !== undefined ? [s4uX509Reply(s4u.x509UserId, s4u.x509Key ?? replyKey)] : [];
   const clear = visibleClient(fast, cname, crealm);
   const reply = encodeTgsRep({
     pvno: 5,

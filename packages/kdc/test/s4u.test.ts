@@ -187,6 +187,46 @@ describe('S4U2Self', () => {
     }
   });
 
+  it('PA-S4U-X509-USER keyed with the subkey (MIT) or, as MS-SFU 2.2.2 says, the TGT session key; the echo with the same key', () => {
+    const l = setup();
+    const subkey = testKey(18, 'tgs-subkey');
+    for (const [keyedWith, key] of [
+      ['subkey', subkey],
+      ['session key', sessionKeyOf(l.svc)],
+    ] as const) {
+      const userId: S4uUserId = { nonce: 777, cname: alice, crealm: REALM, options: 0x20000000 };
+      const creds = tgsGet(l.kdc, {
+        tgt: l.svc,
+        realm: REALM,
+        sname: SVC,
+        now: T0,
+        subkey,
+        extraPadata: [paX509({ sessionKey: key }, userId)],
+      });
+      expect(creds.cname.nameString, keyedWith).toEqual(['alice']);
+      const echo = creds.rep.padata?.find((p) => p.padataType === PaDataType.PA_FOR_X509_USER);
+      const pa = decodePaS4uX509User(echo!.padataValue);
+      expect(verifyChecksum(key, 27, s4uUserIdDer(echo!.padataValue), pa.checksum.checksum), keyedWith).toBe(
+        true,
+      );
+    }
+    // A key that is neither: refused.
+    const other = testKey(18, 'someone else');
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.svc,
+          realm: REALM,
+          sname: SVC,
+          now: T0,
+          subkey,
+          extraPadata: [paX509({ sessionKey: other }, { nonce: 777, cname: alice, crealm: REALM })],
+        }),
+      ),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+  });
+
   it('refuses, never ignores: bad checksums, other servers, unknown or foreign users, certificates alone', () => {
     const l = setup();
     const code = (padata: PaData[], sname: string | PrincipalName = SVC) =>

@@ -14,6 +14,7 @@
  */
 
 import type { KdcReq, PaData, PrincipalName, S4uUserId } from '@krbsim/asn1';
+import type { Key } from '@krbsim/crypto';
 import type { FastRequest } from '../fast-armor';
 import type { StoredKey } from '../keys';
 import type { PrincipalEntry } from '../principal-db';
@@ -97,6 +98,8 @@ export interface S4uSelf {
   readonly user: PrincipalEntry | undefined;
   /** The S4UUserID to echo in the reply's PA-S4U-X509-USER, when the request carried one. */
   readonly x509UserId?: S4uUserId;
+  /** The key its checksum verified with, which checksums the echo too (MS-SFU 2.2.2). */
+  readonly x509Key?: Key;
 }
 
 /** A handler of one padata type in TGS-REQs. */

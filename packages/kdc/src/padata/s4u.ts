@@ -10,10 +10,12 @@
  *   Windows sends it, or the key's own checksum type as Heimdal does; any
  *   keyed type is accepted, as MIT's KDC does, an unkeyed one never
  *   (KRB_AP_ERR_INAPP_CKSUM);
- * - PA-S4U-X509-USER's is the session key's own checksum type, usage 26,
- *   over the S4UUserID as received; the reply echoes it (section 3.2.5.1.2)
- *   with a checksum under the reply key, usage 27 when the client asked for
- *   it (the USE_REPLY_KEY_USAGE option), 26 otherwise.
+ * - PA-S4U-X509-USER's is the key's own checksum type, usage 26, over the
+ *   S4UUserID as received, keyed with the TGT session key as section 2.2.2
+ *   says or with the authenticator's subkey as MIT's client keys it (both
+ *   accepted); the reply echoes it (section 3.2.5.1.2) with a checksum under
+ *   the same key, usage 27 when the client asked for it (the
+ *   USE_REPLY_KEY_USAGE option), 26 otherwise.
  *
  * A user of this realm must exist here, and pass a logon's account checks
  * (`accountExpiredCode`, KDC_ERR_KEY_EXPIRED, KDC_ERR_CLIENT_REVOKED, in MIT's
@@ -76,6 +78,17 @@ function verify(key: Key, usage: number, data: Uint8Array, ck: Checksum, what: s
     modified(what, e);
   }
   if (!ok) modified(what);
+}
+
+/** Whether `ck` verifies under `key`, any failure read as no. */
+function verifiesQuietly(key: Key, data: Uint8Array, ck: Checksum): boolean {
+  try {
+    return verifyChecksum(key, KeyUsage.PA_S4U_X509_USER_REQUEST, data, ck.checksum, {
+      cksumtype: ck.cksumtype,
+    });
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -147,12 +160,15 @@ export const paS4uX509User: TgsPadataHandler = {
   process(state, pa) {
     const h = header(state);
     const req = decodePaS4uX509User(pa.padataValue);
-    // Section 2.2.2: keyed with the authenticator's subkey when there is one, else the session key.
+    // Section 2.2.2 keys it with the TGT session key; MIT's client keys it with the authenticator's
+    // subkey when it sends one. Both are accepted, subkey first (as MIT's KDC), and the key that
+    // verifies checksums the echo too ("the same key is used in the TGS request and reply").
+    const session: Key = { etype: h.tgt.key.keytype, bytes: h.tgt.key.keyvalue };
     const sub = h.authenticator.subkey;
-    const key: Key = sub
-      ? { etype: sub.keytype, bytes: sub.keyvalue }
-      : { etype: h.tgt.key.keytype, bytes: h.tgt.key.keyvalue };
-    verify(key, KeyUsage.PA_S4U_X509_USER_REQUEST, userIdBytes(pa), req.checksum, 'PA-S4U-X509-USER');
+    const keys: Key[] = sub ? [{ etype: sub.keytype, bytes: sub.keyvalue }, session] : [session];
+    const data = userIdBytes(pa);
+    const key = keys.find((k) => verifiesQuietly(k, data, req.checksum)) ?? keys[0]!;
+    verify(key, KeyUsage.PA_S4U_X509_USER_REQUEST, data, req.checksum, 'PA-S4U-X509-USER');
     const id = req.userId;
     if (id.nonce !== state.req.reqBody.nonce) {
       throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the S4UUserID nonce is not the request nonce');
@@ -170,7 +186,12 @@ export const paS4uX509User: TgsPadataHandler = {
         'S4U2Self by certificate alone (no cname in S4UUserID) is not supported by this KDC',
       );
     }
-    state.s4uSelf = { cname: id.cname, ...resolveUser(state, id.cname, id.crealm), x509UserId: id };
+    state.s4uSelf = {
+      cname: id.cname,
+      ...resolveUser(state, id.cname, id.crealm),
+      x509UserId: id,
+      x509Key: key,
+    };
   },
 };
 
