@@ -6,7 +6,9 @@
  * The messages: a full incoming trust-based flow from the Azure lab (AS-REQ,
  * KRB-ERROR, AS-REP, TGS-REQ, TGS-REP across the trust), krbsim re-encodings
  * of every captured MIT message kind (AP-REQ, AP-REP, KRB-CRED among them),
- * and KRB-SAFE and KRB-PRIV built with krbsim's encoders.
+ * KRB-SAFE and KRB-PRIV built with krbsim's encoders, and the client's S4U2Self,
+ * S4U2Proxy and user-to-user exchanges (PA-S4U-X509-USER, PA-FOR-USER, their
+ * echo, PA-PAC-OPTIONS, additional tickets, ENC-TKT-IN-SKEY).
  */
 
 import { readFileSync } from 'node:fs';
@@ -15,9 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeMessage, encodeKrbPriv, encodeKrbSafe, encodeMessage } from '@krbsim/asn1';
 import { createAzureSqlMiLab } from '@krbsim/azure';
-import { Trace, type TraceRecord } from '@krbsim/transport';
+import { KerberosClient } from '@krbsim/client';
+import { ManualClock, SeededRandom } from '@krbsim/core';
+import { Kdc, Realm } from '@krbsim/kdc';
+import { InProcessTransport, Trace, type TraceRecord } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithTools } from './mit-tools';
+import { describeWithTools, runTool } from './mit-tools';
 import { expectTsharkDissects } from './tshark';
 
 const KRB_KINDS = new Set([
@@ -66,7 +71,41 @@ async function krbsimMessages(): Promise<Uint8Array[]> {
     msgType: 21,
     encPart: { etype: 18, cipher: new Uint8Array(64).fill(0x5a) },
   });
-  return [...flow, ...reencoded, safe, priv];
+  return [...flow, ...reencoded, safe, priv, ...(await delegationMessages())];
+}
+
+/** The client's S4U2Self, S4U2Proxy and user-to-user exchanges with an AD realm, as sent and answered. */
+async function delegationMessages(): Promise<Uint8Array[]> {
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
+  const realm = new Realm({
+    name: 'CONTOSO.COM',
+    clock,
+    random: new SeededRandom('pcap'),
+    kind: 'active-directory',
+  });
+  const sql = 'MSSQLSvc/sql.contoso.com:1433';
+  realm.addUser('websvc', {
+    password: 'svc-pw',
+    spns: ['HTTP/web.contoso.com'],
+    delegation: { trustedToAuthenticate: true, allowedTo: [sql] },
+  });
+  realm.addUser('alice', { password: 'alice-pw' });
+  realm.addUser('bob', { password: 'bob-pw' });
+  realm.addComputer('SQL', { password: 'sql-pw', spns: [sql] });
+  const kdc = new Kdc(realm);
+  const trace = new Trace();
+  const transport = new InProcessTransport({ trace }).register('CONTOSO.COM', (r) => kdc.handle(r));
+  const client = (seed: string) =>
+    new KerberosClient({ realm: 'CONTOSO.COM', transport, clock, random: new SeededRandom(seed) });
+  const websvc = client('websvc');
+  await websvc.getInitialCredentials('websvc', { password: 'svc-pw' }, { forwardable: true });
+  await websvc.getS4U2ProxyTicket(await websvc.getS4U2SelfTicket('alice'), sql);
+  const alice = client('alice');
+  await alice.getInitialCredentials('alice', { password: 'alice-pw' });
+  const bob = client('bob');
+  const bobTgt = await bob.getInitialCredentials('bob', { password: 'bob-pw' });
+  await alice.getUserToUserTicket('bob', bobTgt.ticket);
+  return trace.entries.flatMap((e) => [e.request, ...(e.reply ? [e.reply] : [])]);
 }
 
 let dir: string;
@@ -100,5 +139,18 @@ describeWithTools('tshark dissects what krbsim encodes', ['tshark'], (tools) => 
       path,
       messages.map((m) => m[0]! & 0x1f),
     );
+    // tshark reads the delegation padata and options as such, not as opaque bytes.
+    const verbose = (await runTool(tools.tshark!, ['-r', path, '-V'])).stdout;
+    for (const seen of [
+      'padata-type: pA-FOR-USER (129)',
+      'padata-type: pA-FOR-X509-USER (130)', // the request, and the KDC's echo
+      'padata-type: pA-PAC-OPTIONS (167)',
+      '= resource-based-constrained-delegation: True',
+      '= constrained-delegation: True', // cname-in-addl-tkt
+      '= enc-tkt-in-skey: True',
+      'additional-tickets: 1 item',
+    ])
+      expect(verbose, seen).toContain(seen);
+    expect(verbose.match(/padata-type: pA-FOR-X509-USER \(130\)/g)).toHaveLength(2);
   });
 });
