@@ -80,6 +80,7 @@ export {
   encodePrincipalName,
   encodeTransitedEncoding,
 } from './messages/basic';
+export { decodeChangePasswdData, encodeChangePasswdData } from './messages/change-passwd';
 export {
   decodeEncKdcRepPart,
   encodeEncAsRepPart,
@@ -126,6 +127,15 @@ export {
   encodeKdcReqBody,
   encodeTgsReq,
 } from './messages/kdc-req';
+export {
+  decodeKpasswdMessage,
+  decodeKpasswdResult,
+  encodeKpasswdMessage,
+  encodeKpasswdResult,
+  type KpasswdMessage,
+  KpasswdResult,
+  KpasswdVersion,
+} from './messages/kpasswd';
 export {
   decodeEncKrbCredPart,
   decodeKrbCred,

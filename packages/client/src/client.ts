@@ -20,6 +20,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
 import { cachedStringToKey, defaultEncTypes, StringToKeyCache, WEAK_ENC_TYPES } from '@krbsim/crypto';
+import type { KdcTransport } from '@krbsim/transport';
 import { type ApRepResult, verifyApRep } from './ap-rep';
 import { type ApReqContext, type ApReqOptions, type ApReqResult, buildApReq } from './ap-req';
 import { type Credential, describeCredential } from './credential';
@@ -27,6 +28,7 @@ import { CredentialCache } from './credential-cache';
 import { type AsRequest, asExchange } from './internal/as-exchange';
 import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
+import { changePassword } from './internal/kpasswd';
 import { pkinitAsExchange } from './internal/pkinit';
 import { getServiceTicket } from './internal/referrals';
 import { type S4uEvidence, s4u2Proxy, s4u2Self } from './internal/s4u';
@@ -99,6 +101,18 @@ export interface S4U2ProxyOptions {
    * 3.1.5.2.1), as MIT and Windows clients do. Default true.
    */
   readonly resourceBased?: boolean;
+}
+
+/** Options for {@link KerberosClient.changePassword}. */
+export interface ChangePasswordOptions {
+  /**
+   * Reaches the realm's password-change service (RFC 3244; port 464 of a KDC): a
+   * `UdpTcpTransport` with its address, or an `InProcessTransport` registered with a
+   * `KpasswdService`'s `handle` (`@krbsim/kdc`). Default: this client's transport.
+   */
+  readonly transport?: KdcTransport;
+  /** Set this principal's password (protocol version 0xff80) rather than `principal`'s own. */
+  readonly target?: string;
 }
 
 const DAY = 86_400_000;
@@ -339,6 +353,42 @@ export class KerberosClient {
         ? parsePrincipal(server, { defaultRealm: serverTgt.realm, enterprise: false }).name
         : server;
     return userToUserTicket(this.#ctx, { server: name, serverTgt, client });
+  }
+
+  /**
+   * Changes `principal`'s password (RFC 3244, as MIT's `kpasswd` and `kinit` with an expired
+   * password do): an initial ticket for `kadmin/changepw` with the old password (an account
+   * that must change its password gets one), then the password-change service. Nothing is
+   * cached; log on with the new password afterwards.
+   *
+   * @throws PasswordChangeError with the service's result code (SOFTERROR for a password its
+   *   policy refuses, ACCESSDENIED, ...); KdcRefusedError when the old password is wrong.
+   */
+  async changePassword(
+    principal: string,
+    oldPassword: string,
+    newPassword: string,
+    opts: ChangePasswordOptions = {},
+  ): Promise<void> {
+    const ctx = this.#ctx;
+    const client = parsePrincipal(principal, { defaultRealm: ctx.realm });
+    const cred = await asExchange(ctx, {
+      client,
+      service: { nameType: NameType.NT_SRV_INST, nameString: ['kadmin', 'changepw'] },
+      secret: new ReplyKeySource({ password: oldPassword }, client, ctx.encTypes, this.#passwordKeys),
+      kdcOptions: 0,
+      lifetimeMs: 5 * 60_000,
+      includePac: false,
+      canonicalize: false,
+    });
+    const target =
+      opts.target === undefined ? undefined : parsePrincipal(opts.target, { defaultRealm: client.realm });
+    await changePassword(ctx, {
+      cred,
+      newPassword,
+      transport: opts.transport ?? ctx.transport,
+      ...(target === undefined ? {} : { target }),
+    });
   }
 
   /**

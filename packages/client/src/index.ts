@@ -47,6 +47,7 @@ export {
   toCcache,
 } from './ccache-interop';
 export {
+  type ChangePasswordOptions,
   type InitialCredentialOptions,
   KerberosClient,
   type S4U2ProxyOptions,
@@ -66,4 +67,5 @@ export {
   realmForHost,
 } from './options';
 export { parsePrincipal } from './parse-principal';
+export { PasswordChangeError } from './password-change-error';
 export type { AnonymousPkinit, InitialSecret, PkinitIdentity } from './secret';

@@ -38,6 +38,7 @@ export type { FastRequest } from './fast-armor';
 export type { SealingKey, TicketDraft, TicketRequest } from './issue';
 export { Kdc, type KdcOptionsInit, type KdcRequestEvent, MAX_REQUEST_BYTES } from './kdc';
 export { composeKvno, type StoredKey, splitKvno } from './keys';
+export { type KpasswdOptions, KpasswdService } from './kpasswd';
 export { KdcError, type KdcErrorDetails, minimalKrbError } from './krb-error';
 export { buildPac, type PacLogon } from './pac-builder';
 export type {

@@ -21,6 +21,8 @@ export {
 } from '@krbsim/asn1';
 /** Kept for callers of earlier versions: the set now lives in `@krbsim/crypto`. */
 export { WEAK_ENC_TYPES } from '@krbsim/crypto';
+/** The AP-REP for an accepted authenticator (for a service that answers with more than an AP-REP, as kpasswd does). */
+export { buildApRep } from './ap-rep';
 export {
   type ApReqCheck,
   ApReqError,

@@ -68,5 +68,5 @@ export {
 } from './trace';
 export { escapeHtml, type TraceHtmlOptions, type TraceMessageSide, traceHtml } from './trace-html';
 export type { KdcHandler, KdcRequestInfo, KdcTransport, SendOptions, TransportKind } from './types';
-export { type UdpDropReason, type UdpVerdict, udpVerdict } from './udp-admission';
+export { kpasswdVerdict, type UdpDropReason, type UdpVerdict, udpVerdict } from './udp-admission';
 export { type KdcAddress, UdpTcpTransport, type UdpTcpTransportOptions } from './udp-tcp-transport';

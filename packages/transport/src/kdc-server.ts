@@ -40,12 +40,18 @@ import {
 import { type ServerTimers, systemTimers } from './server-timers';
 import { TcpConnections, type TcpLimits } from './tcp-connections';
 import type { KdcHandler, TransportKind } from './types';
-import { UDP_DROP_TEXT, udpVerdict } from './udp-admission';
+import { kpasswdVerdict, UDP_DROP_TEXT, type UdpVerdict, udpVerdict } from './udp-admission';
 
 /** Options for {@link serveKdc}. */
 export interface ServeKdcOptions {
   /** Address to bind (default `127.0.0.1`). */
   readonly host?: string;
+  /**
+   * What the server speaks: `'kdc'` (default), or `'kpasswd'`, the password-change service (RFC
+   * 3244), whose UDP requests are admitted by their kpasswd header ({@link kpasswdVerdict}); the
+   * TCP framing is the same.
+   */
+  readonly protocol?: 'kdc' | 'kpasswd';
   /** UDP port; 0 (default) lets the OS choose; `false` serves no UDP. */
   readonly udpPort?: number | false;
   /** TCP port; 0 (default) lets the OS choose; `false` serves no TCP. */
@@ -249,10 +255,13 @@ class ServerState {
   readonly #o: ServeKdcOptions;
   readonly #clock: Clock;
   readonly #log: (line: string) => void;
+  /** Which UDP datagrams are answered (udp-admission.ts). */
+  readonly admit: (datagram: Uint8Array) => UdpVerdict;
 
   constructor(handler: KdcHandler, options: ServeKdcOptions, limits: TcpLimits) {
     this.#handler = handler;
     this.#o = options;
+    this.admit = options.protocol === 'kpasswd' ? kpasswdVerdict : udpVerdict;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? (() => {});
     this.connections = new TcpConnections(
@@ -312,7 +321,7 @@ class ServerState {
       const request = new Uint8Array(msg);
       const peer = `${rinfo.address}:${rinfo.port}`;
       // Whatever the source address claims: answer requests only (udp-admission.ts).
-      const verdict = udpVerdict(request);
+      const verdict = this.admit(request);
       if (!verdict.answer) {
         stats.dropped[verdict.reason]++;
         this.#log(

@@ -24,7 +24,13 @@
  * @module
  */
 
-import { AppTag, decodeKdcReq } from '@krbsim/asn1';
+import {
+  AppTag,
+  decodeKdcReq,
+  decodeKpasswdMessage,
+  type KpasswdMessage,
+  KpasswdVersion,
+} from '@krbsim/asn1';
 import { isKerberosError } from '@krbsim/core';
 
 /** Why a datagram was not answered. */
@@ -42,7 +48,8 @@ export type UdpDropReason =
 
 /** The decision for one datagram. */
 export type UdpVerdict =
-  | { readonly answer: true; readonly msgType: 10 | 12 }
+  /** 10 and 12: an AS-REQ or TGS-REQ; 14: a kpasswd request, whose AP-REQ follows its header. */
+  | { readonly answer: true; readonly msgType: 10 | 12 | 14 }
   | { readonly answer: false; readonly reason: UdpDropReason };
 
 /** The first octet of `[APPLICATION n]`, constructed, n < 31 (X.690 section 8.1.2). */
@@ -71,6 +78,31 @@ export function udpVerdict(datagram: Uint8Array): UdpVerdict {
     if (isKerberosError(e)) return { answer: false, reason: 'malformed' };
     throw e;
   }
+}
+
+/** [APPLICATION 14]: an AP-REQ, which a kpasswd request carries after its header. */
+const AP_REQ = appTag(AppTag.AP_REQ); // 0x6e
+/**
+ * The same decision for the password-change service (RFC 3244, port 464): a
+ * datagram is answered when its 6-byte header holds (its length is the
+ * datagram's, its version 1 or 0xff80) and an AP-REQ follows it. A kpasswd
+ * reply has an AP-REP or a KRB-ERROR there, so two services never answer
+ * each other; whether the AP-REQ decodes is the service's to say, in a reply
+ * the client can read.
+ */
+export function kpasswdVerdict(datagram: Uint8Array): UdpVerdict {
+  if (datagram.length === 0) return { answer: false, reason: 'empty' };
+  let m: KpasswdMessage;
+  try {
+    m = decodeKpasswdMessage(datagram);
+  } catch {
+    return { answer: false, reason: 'not-kerberos' };
+  }
+  if (m.version !== KpasswdVersion.CHANGE_PASSWORD && m.version !== KpasswdVersion.SET_PASSWORD) {
+    return { answer: false, reason: 'not-kerberos' };
+  }
+  if (m.ap.length === 0 || m.ap[0] !== AP_REQ) return { answer: false, reason: 'not-a-request' };
+  return { answer: true, msgType: 14 };
 }
 
 /** The log wording of each reason. */

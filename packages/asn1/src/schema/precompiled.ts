@@ -12,8 +12,8 @@ const { badValue, eBits, eBool, eEnum, eFlags, eImpl, eInt32, eKvno, eMicro, eOc
 import * as H2 from './runtime';
 const { at, atI, badApp, noChoice, tooFew } = H2;
 
-const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["realm","principalName"]];
-const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)","an array (SEQUENCE OF Int32)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
+const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["realm","principalName"]];
+const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)","an array (SEQUENCE OF Int32)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
 
 function d2_MechTypeList(r, end) {
 let i = -1;
@@ -955,7 +955,47 @@ if (r.pos !== e) unexpected(r, e);
 return { conditionCount: v0, elements: v1 };
 } catch (x) { throw at(x, f, KD[25]); }
 }
-function d32_METHOD_DATA(r, end) {
+function d30_ChangePasswdData(r, end, ctx) {
+let f = -1;
+try {
+const b = r.buf;
+const e = hdr(r, end, 48);
+let v0;
+let v1;
+let v2;
+f = 0;
+if (r.pos < e && b[r.pos] === 160) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v0 = dOct(r, fe);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 160);
+f = 1;
+if (r.pos < e && b[r.pos] === 161) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v1 = d5_PrincipalName(r, fe);
+if (r.pos !== fe) extra(r, fe);
+}
+f = 2;
+if (r.pos < e && b[r.pos] === 162) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v2 = dStr(r, fe);
+if (r.pos !== fe) extra(r, fe);
+}
+f = -1;
+if (r.pos !== e) unexpected(r, e);
+return { newPasswd: v0, targName: v1, targRealm: v2 };
+} catch (x) { throw at(x, f, KD[26]); }
+}
+function d33_METHOD_DATA(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -967,7 +1007,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d31_EncKDCRepPart(r, end, ctx) {
+function d32_EncKDCRepPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1102,23 +1142,23 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v12 = d32_METHOD_DATA(r, fe);
+v12 = d33_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { appTag: ctx, key: v0, lastReq: v1, nonce: v2, nonceForm: m2, keyExpiration: v3, flags: v4, authtime: v5, starttime: v6, endtime: v7, renewTill: v8, srealm: v9, sname: v10, caddr: v11, encryptedPaData: v12 };
-} catch (x) { throw at(x, f, KD[27]); }
+} catch (x) { throw at(x, f, KD[28]); }
 }
-function d30_app_EncKDCRepPart(r, end) {
+function d31_app_EncKDCRepPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 121 && t !== 122) wrongApp(r, end, KD[26]);
+if (t !== 121 && t !== 122) wrongApp(r, end, KD[27]);
 const e = len(r, end, r.pos + 1);
-const v = d31_EncKDCRepPart(r, e, t & 31);
+const v = d32_EncKDCRepPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d34_EncTicketPart(r, end, ctx) {
+function d35_EncTicketPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1236,17 +1276,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { flags: v0, key: v1, crealm: v2, cname: v3, transited: v4, authtime: v5, starttime: v6, endtime: v7, renewTill: v8, caddr: v9, authorizationData: v10 };
-} catch (x) { throw at(x, f, KD[29]); }
+} catch (x) { throw at(x, f, KD[30]); }
 }
-function d33_app_EncTicketPart(r, end) {
+function d34_app_EncTicketPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 99) wrongApp(r, end, KD[28]);
+if (t !== 99) wrongApp(r, end, KD[29]);
 const e = len(r, end, r.pos + 1);
-const v = d34_EncTicketPart(r, e, t & 31);
+const v = d35_EncTicketPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d37_KrbFastArmor(r, end, ctx) {
+function d38_KrbFastArmor(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1278,9 +1318,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 1 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { armorType: v0, armorValue: v1 };
-} catch (x) { throw at(x, f, KD[30]); }
+} catch (x) { throw at(x, f, KD[31]); }
 }
-function d36_KrbFastArmoredReq(r, end, ctx) {
+function d37_KrbFastArmoredReq(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1294,7 +1334,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d37_KrbFastArmor(r, fe);
+v0 = d38_KrbFastArmor(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 1;
@@ -1322,23 +1362,23 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { armor: v0, reqChecksum: v1, encFastReq: v2 };
-} catch (x) { throw at(x, f, KD[31]); }
+} catch (x) { throw at(x, f, KD[32]); }
 }
-function d35_PA_FX_FAST_REQUEST(r, end) {
+function d36_PA_FX_FAST_REQUEST(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d36_KrbFastArmoredReq(r, fe);
+const v = d37_KrbFastArmoredReq(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { armoredData: v };
 }
-return noChoice(r, end, KD[32]);
-} catch (x) { throw at(x, f, KD[33]); }
+return noChoice(r, end, KD[33]);
+} catch (x) { throw at(x, f, KD[34]); }
 }
-function d38_KrbFastReq(r, end, ctx) {
+function d39_KrbFastReq(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1361,7 +1401,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v1 = d32_METHOD_DATA(r, fe);
+v1 = d33_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 161);
 f = 2;
@@ -1380,9 +1420,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { fastOptions: v0, padata: v1, reqBody: v2 };
-} catch (x) { throw at(x, f, KD[34]); }
+} catch (x) { throw at(x, f, KD[35]); }
 }
-function d40_KrbFastArmoredRep(r, end, ctx) {
+function d41_KrbFastArmoredRep(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1404,23 +1444,23 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 0 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { encFastRep: v0 };
-} catch (x) { throw at(x, f, KD[35]); }
+} catch (x) { throw at(x, f, KD[36]); }
 }
-function d39_PA_FX_FAST_REPLY(r, end) {
+function d40_PA_FX_FAST_REPLY(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d40_KrbFastArmoredRep(r, fe);
+const v = d41_KrbFastArmoredRep(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { armoredData: v };
 }
-return noChoice(r, end, KD[36]);
-} catch (x) { throw at(x, f, KD[37]); }
+return noChoice(r, end, KD[37]);
+} catch (x) { throw at(x, f, KD[38]); }
 }
-function d42_KrbFastFinished(r, end, ctx) {
+function d43_KrbFastFinished(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1482,9 +1522,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { timestamp: v0, usec: v1, crealm: v2, cname: v3, ticketChecksum: v4 };
-} catch (x) { throw at(x, f, KD[38]); }
+} catch (x) { throw at(x, f, KD[39]); }
 }
-function d41_KrbFastResponse(r, end, ctx) {
+function d42_KrbFastResponse(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1500,7 +1540,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d32_METHOD_DATA(r, fe);
+v0 = d33_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -1518,7 +1558,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d42_KrbFastFinished(r, fe);
+v2 = d43_KrbFastFinished(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -1539,9 +1579,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 3 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { padata: v0, strengthenKey: v1, finished: v2, nonce: v3, nonceForm: m3 };
-} catch (x) { throw at(x, f, KD[39]); }
+} catch (x) { throw at(x, f, KD[40]); }
 }
-function d43_KDC_PROXY_MESSAGE(r, end, ctx) {
+function d44_KDC_PROXY_MESSAGE(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1582,9 +1622,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { kerbMessage: v0, targetDomain: v1, dclocatorHint: v2, dclocatorHintForm: m2 };
-} catch (x) { throw at(x, f, KD[40]); }
+} catch (x) { throw at(x, f, KD[41]); }
 }
-function d45_SEQUENCE_OF_Int32(r, end) {
+function d46_SEQUENCE_OF_Int32(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -1596,7 +1636,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d46_SEQUENCE_OF_Ticket(r, end) {
+function d47_SEQUENCE_OF_Ticket(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -1608,7 +1648,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d44_KDC_REQ_BODY(r, end, ctx) {
+function d45_KDC_REQ_BODY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1706,7 +1746,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v8 = d45_SEQUENCE_OF_Int32(r, fe);
+v8 = d46_SEQUENCE_OF_Int32(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 168);
 f = 9;
@@ -1733,15 +1773,15 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v11 = d46_SEQUENCE_OF_Ticket(r, fe);
+v11 = d47_SEQUENCE_OF_Ticket(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { kdcOptions: v0, cname: v1, realm: v2, sname: v3, from: v4, till: v5, rtime: v6, nonce: v7, nonceForm: m7, etype: v8, addresses: v9, encAuthorizationData: v10, additionalTickets: v11 };
-} catch (x) { throw at(x, f, KD[41]); }
+} catch (x) { throw at(x, f, KD[42]); }
 }
-function d48_KDC_REQ(r, end, ctx) {
+function d49_KDC_REQ(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1776,7 +1816,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d32_METHOD_DATA(r, fe);
+v2 = d33_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -1786,40 +1826,40 @@ const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
 const s3 = r.pos;
-v3 = d44_KDC_REQ_BODY(r, fe);
+v3 = d45_KDC_REQ_BODY(r, fe);
 w3 = b.subarray(s3, r.pos);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 164);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, padata: v2, reqBody: v3, reqBodyDer: w3 };
-} catch (x) { throw at(x, f, KD[43]); }
+} catch (x) { throw at(x, f, KD[44]); }
 }
-function d47_app_KDC_REQ(r, end) {
+function d48_app_KDC_REQ(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 106) wrongApp(r, end, KD[42]);
+if (t !== 106) wrongApp(r, end, KD[43]);
 const e = len(r, end, r.pos + 1);
-const v = d48_KDC_REQ(r, e, t & 31);
-if (r.pos !== e) extra(r, e);
-return v;
-}
-function d49_app_KDC_REQ(r, end) {
-const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 108) wrongApp(r, end, KD[44]);
-const e = len(r, end, r.pos + 1);
-const v = d48_KDC_REQ(r, e, t & 31);
+const v = d49_KDC_REQ(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
 function d50_app_KDC_REQ(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 106 && t !== 108) wrongApp(r, end, KD[45]);
+if (t !== 108) wrongApp(r, end, KD[45]);
 const e = len(r, end, r.pos + 1);
-const v = d48_KDC_REQ(r, e, t & 31);
+const v = d49_KDC_REQ(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d52_KRB_ERROR(r, end, ctx) {
+function d51_app_KDC_REQ(r, end) {
+const t = r.pos < end ? r.buf[r.pos] : -1;
+if (t !== 106 && t !== 108) wrongApp(r, end, KD[46]);
+const e = len(r, end, r.pos + 1);
+const v = d49_KDC_REQ(r, e, t & 31);
+if (r.pos !== e) extra(r, e);
+return v;
+}
+function d53_KRB_ERROR(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1958,17 +1998,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, ctime: v2, cusec: v3, stime: v4, susec: v5, errorCode: v6, crealm: v7, cname: v8, realm: v9, sname: v10, eText: v11, eData: v12 };
-} catch (x) { throw at(x, f, KD[47]); }
+} catch (x) { throw at(x, f, KD[48]); }
 }
-function d51_app_KRB_ERROR(r, end) {
+function d52_app_KRB_ERROR(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 126) wrongApp(r, end, KD[46]);
+if (t !== 126) wrongApp(r, end, KD[47]);
 const e = len(r, end, r.pos + 1);
-const v = d52_KRB_ERROR(r, e, t & 31);
+const v = d53_KRB_ERROR(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d54_TYPED_DATA_entry(r, end, ctx) {
+function d55_TYPED_DATA_entry(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1996,21 +2036,21 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { dataType: v0, dataValue: v1 };
-} catch (x) { throw at(x, f, KD[48]); }
+} catch (x) { throw at(x, f, KD[49]); }
 }
-function d53_TYPED_DATA(r, end) {
+function d54_TYPED_DATA(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d54_TYPED_DATA_entry(r, e)); i++; }
+while (r.pos < e) { out.push(d55_TYPED_DATA_entry(r, e)); i++; }
 i = -1;
 if (out.length < 1) tooFew(out.length, 1);
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d55_KERB_ERROR_DATA(r, end, ctx) {
+function d56_KERB_ERROR_DATA(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2038,9 +2078,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { dataType: v0, dataValue: v1 };
-} catch (x) { throw at(x, f, KD[49]); }
+} catch (x) { throw at(x, f, KD[50]); }
 }
-function d58_KRB_SAFE_BODY(r, end, ctx) {
+function d59_KRB_SAFE_BODY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2111,9 +2151,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userData: v0, timestamp: v1, usec: v2, seqNumber: v3, seqNumberForm: m3, sAddress: v4, rAddress: v5 };
-} catch (x) { throw at(x, f, KD[51]); }
+} catch (x) { throw at(x, f, KD[52]); }
 }
-function d57_KRB_SAFE(r, end, ctx) {
+function d58_KRB_SAFE(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2147,7 +2187,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d58_KRB_SAFE_BODY(r, fe);
+v2 = d59_KRB_SAFE_BODY(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 162);
 f = 3;
@@ -2162,17 +2202,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, safeBody: v2, cksum: v3 };
-} catch (x) { throw at(x, f, KD[52]); }
+} catch (x) { throw at(x, f, KD[53]); }
 }
-function d56_app_KRB_SAFE(r, end) {
+function d57_app_KRB_SAFE(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 116) wrongApp(r, end, KD[50]);
+if (t !== 116) wrongApp(r, end, KD[51]);
 const e = len(r, end, r.pos + 1);
-const v = d57_KRB_SAFE(r, e, t & 31);
+const v = d58_KRB_SAFE(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d60_KDC_REP(r, end, ctx) {
+function d61_KDC_REP(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2209,7 +2249,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d32_METHOD_DATA(r, fe);
+v2 = d33_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -2251,33 +2291,33 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, padata: v2, crealm: v3, cname: v4, ticket: v5, encPart: v6 };
-} catch (x) { throw at(x, f, KD[54]); }
+} catch (x) { throw at(x, f, KD[55]); }
 }
-function d59_app_KDC_REP(r, end) {
+function d60_app_KDC_REP(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 107) wrongApp(r, end, KD[53]);
+if (t !== 107) wrongApp(r, end, KD[54]);
 const e = len(r, end, r.pos + 1);
-const v = d60_KDC_REP(r, e, t & 31);
-if (r.pos !== e) extra(r, e);
-return v;
-}
-function d61_app_KDC_REP(r, end) {
-const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 109) wrongApp(r, end, KD[55]);
-const e = len(r, end, r.pos + 1);
-const v = d60_KDC_REP(r, e, t & 31);
+const v = d61_KDC_REP(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
 function d62_app_KDC_REP(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 107 && t !== 109) wrongApp(r, end, KD[56]);
+if (t !== 109) wrongApp(r, end, KD[56]);
 const e = len(r, end, r.pos + 1);
-const v = d60_KDC_REP(r, e, t & 31);
+const v = d61_KDC_REP(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d65_SEQUENCE_OF_Ticket(r, end) {
+function d63_app_KDC_REP(r, end) {
+const t = r.pos < end ? r.buf[r.pos] : -1;
+if (t !== 107 && t !== 109) wrongApp(r, end, KD[57]);
+const e = len(r, end, r.pos + 1);
+const v = d61_KDC_REP(r, e, t & 31);
+if (r.pos !== e) extra(r, e);
+return v;
+}
+function d66_SEQUENCE_OF_Ticket(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -2289,7 +2329,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d64_KRB_CRED(r, end, ctx) {
+function d65_KRB_CRED(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2323,7 +2363,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d65_SEQUENCE_OF_Ticket(r, fe);
+v2 = d66_SEQUENCE_OF_Ticket(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 162);
 f = 3;
@@ -2338,17 +2378,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, tickets: v2, encPart: v3 };
-} catch (x) { throw at(x, f, KD[58]); }
+} catch (x) { throw at(x, f, KD[59]); }
 }
-function d63_app_KRB_CRED(r, end) {
+function d64_app_KRB_CRED(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 118) wrongApp(r, end, KD[57]);
+if (t !== 118) wrongApp(r, end, KD[58]);
 const e = len(r, end, r.pos + 1);
-const v = d64_KRB_CRED(r, e, t & 31);
+const v = d65_KRB_CRED(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d69_KrbCredInfo(r, end, ctx) {
+function d70_KrbCredInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2466,21 +2506,21 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { key: v0, prealm: v1, pname: v2, flags: v3, authtime: v4, starttime: v5, endtime: v6, renewTill: v7, srealm: v8, sname: v9, caddr: v10 };
-} catch (x) { throw at(x, f, KD[60]); }
+} catch (x) { throw at(x, f, KD[61]); }
 }
-function d68_SEQUENCE_OF_KrbCredInfo(r, end) {
+function d69_SEQUENCE_OF_KrbCredInfo(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d69_KrbCredInfo(r, e)); i++; }
+while (r.pos < e) { out.push(d70_KrbCredInfo(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d67_EncKrbCredPart(r, end, ctx) {
+function d68_EncKrbCredPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2498,7 +2538,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d68_SEQUENCE_OF_KrbCredInfo(r, fe);
+v0 = d69_SEQUENCE_OF_KrbCredInfo(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -2551,17 +2591,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { ticketInfo: v0, nonce: v1, nonceForm: m1, timestamp: v2, usec: v3, sAddress: v4, rAddress: v5 };
-} catch (x) { throw at(x, f, KD[61]); }
+} catch (x) { throw at(x, f, KD[62]); }
 }
-function d66_app_EncKrbCredPart(r, end) {
+function d67_app_EncKrbCredPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 125) wrongApp(r, end, KD[59]);
+if (t !== 125) wrongApp(r, end, KD[60]);
 const e = len(r, end, r.pos + 1);
-const v = d67_EncKrbCredPart(r, e, t & 31);
+const v = d68_EncKrbCredPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d71_KRB_PRIV(r, end, ctx) {
+function d72_KRB_PRIV(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2600,17 +2640,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, encPart: v2 };
-} catch (x) { throw at(x, f, KD[63]); }
+} catch (x) { throw at(x, f, KD[64]); }
 }
-function d70_app_KRB_PRIV(r, end) {
+function d71_app_KRB_PRIV(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 117) wrongApp(r, end, KD[62]);
+if (t !== 117) wrongApp(r, end, KD[63]);
 const e = len(r, end, r.pos + 1);
-const v = d71_KRB_PRIV(r, e, t & 31);
+const v = d72_KRB_PRIV(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d73_EncKrbPrivPart(r, end, ctx) {
+function d74_EncKrbPrivPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2681,17 +2721,17 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userData: v0, timestamp: v1, usec: v2, seqNumber: v3, seqNumberForm: m3, sAddress: v4, rAddress: v5 };
-} catch (x) { throw at(x, f, KD[65]); }
+} catch (x) { throw at(x, f, KD[66]); }
 }
-function d72_app_EncKrbPrivPart(r, end) {
+function d73_app_EncKrbPrivPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
-if (t !== 124) wrongApp(r, end, KD[64]);
+if (t !== 124) wrongApp(r, end, KD[65]);
 const e = len(r, end, r.pos + 1);
-const v = d73_EncKrbPrivPart(r, e, t & 31);
+const v = d74_EncKrbPrivPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d74_PA_ENC_TS_ENC(r, end, ctx) {
+function d75_PA_ENC_TS_ENC(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2719,9 +2759,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { patimestamp: v0, pausec: v1 };
-} catch (x) { throw at(x, f, KD[66]); }
+} catch (x) { throw at(x, f, KD[67]); }
 }
-function d76_ETYPE_INFO2_ENTRY(r, end, ctx) {
+function d77_ETYPE_INFO2_ENTRY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2759,21 +2799,21 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { etype: v0, salt: v1, s2kparams: v2 };
-} catch (x) { throw at(x, f, KD[67]); }
+} catch (x) { throw at(x, f, KD[68]); }
 }
-function d75_ETYPE_INFO2(r, end) {
+function d76_ETYPE_INFO2(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d76_ETYPE_INFO2_ENTRY(r, e)); i++; }
+while (r.pos < e) { out.push(d77_ETYPE_INFO2_ENTRY(r, e)); i++; }
 i = -1;
 if (out.length < 1) tooFew(out.length, 1);
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d78_ETYPE_INFO_ENTRY(r, end, ctx) {
+function d79_ETYPE_INFO_ENTRY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2801,21 +2841,21 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { etype: v0, salt: v1 };
-} catch (x) { throw at(x, f, KD[68]); }
+} catch (x) { throw at(x, f, KD[69]); }
 }
-function d77_ETYPE_INFO(r, end) {
+function d78_ETYPE_INFO(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d78_ETYPE_INFO_ENTRY(r, e)); i++; }
+while (r.pos < e) { out.push(d79_ETYPE_INFO_ENTRY(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d79_KERB_PA_PAC_REQUEST(r, end, ctx) {
+function d80_KERB_PA_PAC_REQUEST(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2833,9 +2873,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { includePac: v0 };
-} catch (x) { throw at(x, f, KD[69]); }
+} catch (x) { throw at(x, f, KD[70]); }
 }
-function d80_PA_PAC_OPTIONS(r, end, ctx) {
+function d81_PA_PAC_OPTIONS(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2853,9 +2893,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { flags: v0 };
-} catch (x) { throw at(x, f, KD[70]); }
+} catch (x) { throw at(x, f, KD[71]); }
 }
-function d81_PA_FOR_USER(r, end, ctx) {
+function d82_PA_FOR_USER(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2903,9 +2943,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userName: v0, userRealm: v1, cksum: v2, authPackage: v3 };
-} catch (x) { throw at(x, f, KD[71]); }
+} catch (x) { throw at(x, f, KD[72]); }
 }
-function d83_S4UUserID(r, end, ctx) {
+function d84_S4UUserID(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2970,9 +3010,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { nonce: v0, nonceForm: m0, cname: v1, crealm: v2, subjectCertificate: v3, options: v4 };
-} catch (x) { throw at(x, f, KD[72]); }
+} catch (x) { throw at(x, f, KD[73]); }
 }
-function d82_PA_S4U_X509_USER(r, end, ctx) {
+function d83_PA_S4U_X509_USER(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -2985,7 +3025,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d83_S4UUserID(r, fe);
+v0 = d84_S4UUserID(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -3000,9 +3040,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { userId: v0, checksum: v1 };
-} catch (x) { throw at(x, f, KD[73]); }
+} catch (x) { throw at(x, f, KD[74]); }
 }
-function d86_ExternalPrincipalIdentifier(r, end, ctx) {
+function d87_ExternalPrincipalIdentifier(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3044,21 +3084,21 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { subjectName: v0, issuerAndSerialNumber: v1, subjectKeyIdentifier: v2 };
-} catch (x) { throw at(x, f, KD[74]); }
+} catch (x) { throw at(x, f, KD[75]); }
 }
-function d85_SEQUENCE_OF_ExternalPrincipalIdentifier(r, end) {
+function d86_SEQUENCE_OF_ExternalPrincipalIdentifier(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d86_ExternalPrincipalIdentifier(r, e)); i++; }
+while (r.pos < e) { out.push(d87_ExternalPrincipalIdentifier(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d84_PA_PK_AS_REQ(r, end, ctx) {
+function d85_PA_PK_AS_REQ(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3081,7 +3121,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v1 = d85_SEQUENCE_OF_ExternalPrincipalIdentifier(r, fe);
+v1 = d86_SEQUENCE_OF_ExternalPrincipalIdentifier(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 2;
@@ -3100,9 +3140,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { signedAuthPack: v0, trustedCertifiers: v1, kdcPkId: v2 };
-} catch (x) { throw at(x, f, KD[75]); }
+} catch (x) { throw at(x, f, KD[76]); }
 }
-function d88_PKAuthenticator(r, end, ctx) {
+function d89_PKAuthenticator(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3167,9 +3207,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { cusec: v0, ctime: v1, nonce: v2, nonceForm: m2, paChecksum: v3, freshnessToken: v4 };
-} catch (x) { throw at(x, f, KD[76]); }
+} catch (x) { throw at(x, f, KD[77]); }
 }
-function d89_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
+function d90_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3181,7 +3221,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d91_KDFAlgorithmId(r, end, ctx) {
+function d92_KDFAlgorithmId(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3203,21 +3243,21 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 0 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { kdfId: v0 };
-} catch (x) { throw at(x, f, KD[77]); }
+} catch (x) { throw at(x, f, KD[78]); }
 }
-function d90_SEQUENCE_OF_KDFAlgorithmId(r, end) {
+function d91_SEQUENCE_OF_KDFAlgorithmId(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d91_KDFAlgorithmId(r, e)); i++; }
+while (r.pos < e) { out.push(d92_KDFAlgorithmId(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d87_AuthPack(r, end, ctx) {
+function d88_AuthPack(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3233,7 +3273,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d88_PKAuthenticator(r, fe);
+v0 = d89_PKAuthenticator(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -3251,7 +3291,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d89_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
+v2 = d90_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -3269,7 +3309,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v4 = d90_SEQUENCE_OF_KDFAlgorithmId(r, fe);
+v4 = d91_SEQUENCE_OF_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3279,9 +3319,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { pkAuthenticator: v0, clientPublicValue: v1, supportedCmsTypes: v2, clientDhNonce: v3, supportedKdfs: v4 };
-} catch (x) { throw at(x, f, KD[78]); }
+} catch (x) { throw at(x, f, KD[79]); }
 }
-function d93_DHRepInfo(r, end, ctx) {
+function d94_DHRepInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3313,7 +3353,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d91_KDFAlgorithmId(r, fe);
+v2 = d92_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3323,16 +3363,16 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { dhSignedData: v0, serverDhNonce: v1, kdf: v2 };
-} catch (x) { throw at(x, f, KD[79]); }
+} catch (x) { throw at(x, f, KD[80]); }
 }
-function d92_PA_PK_AS_REP(r, end) {
+function d93_PA_PK_AS_REP(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d93_DHRepInfo(r, fe);
+const v = d94_DHRepInfo(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { dhInfo: v };
 }
@@ -3343,10 +3383,10 @@ const v = dBody(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { encKeyPack: v };
 }
-return noChoice(r, end, KD[80]);
-} catch (x) { throw at(x, f, KD[81]); }
+return noChoice(r, end, KD[81]);
+} catch (x) { throw at(x, f, KD[82]); }
 }
-function d94_KDCDHKeyInfo(r, end, ctx) {
+function d95_KDCDHKeyInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3391,9 +3431,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { subjectPublicKey: v0, nonce: v1, nonceForm: m1, dhKeyExpiration: v2 };
-} catch (x) { throw at(x, f, KD[82]); }
+} catch (x) { throw at(x, f, KD[83]); }
 }
-function d95_KRB5PrincipalName(r, end, ctx) {
+function d96_KRB5PrincipalName(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3421,9 +3461,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { realm: v0, principalName: v1 };
-} catch (x) { throw at(x, f, KD[83]); }
+} catch (x) { throw at(x, f, KD[84]); }
 }
-function d96_TD_DH_PARAMETERS(r, end) {
+function d97_TD_DH_PARAMETERS(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3435,13 +3475,13 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d97_TD_INVALID_CERTIFICATES(r, end) {
+function d98_TD_INVALID_CERTIFICATES(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d86_ExternalPrincipalIdentifier(r, e)); i++; }
+while (r.pos < e) { out.push(d87_ExternalPrincipalIdentifier(r, e)); i++; }
 i = -1;
 
 return out;
@@ -3925,10 +3965,29 @@ f = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (err) { throw at(err, f, KE[50]); }
 }
-function e32_METHOD_DATA(b, p, a, t) {
+function e30_ChangePasswdData(b, p, v, t, ctx) {
+let f = -1;
+try {
+if (v === null || typeof v !== 'object') badValue(KE[51], v);
+const s = p;
+let x;
+f = 2;
+x = v.targRealm;
+if (x !== undefined && x !== null) p = eStr(b, p, x, 162);
+f = 1;
+x = v.targName;
+if (x !== undefined && x !== null) p = e5_PrincipalName(b, p, x, 161);
+f = 0;
+x = v.newPasswd;
+p = eOct(b, p, x, 160);
+f = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (err) { throw at(err, f, KE[52]); }
+}
+function e33_METHOD_DATA(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[53], a);
+if (!Array.isArray(a)) badValue(KE[55], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = e11_PA_DATA(b, p, a[i], 0);
@@ -3936,15 +3995,15 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e31_EncKDCRepPart(b, p, v, t, ctx) {
+function e32_EncKDCRepPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[52], v);
+if (v === null || typeof v !== 'object') badValue(KE[54], v);
 const s = p;
 let x;
 f = 12;
 x = v.encryptedPaData;
-if (x !== undefined && x !== null) p = e32_METHOD_DATA(b, p, x, 172);
+if (x !== undefined && x !== null) p = e33_METHOD_DATA(b, p, x, 172);
 f = 11;
 x = v.caddr;
 if (x !== undefined && x !== null) p = e8_HostAddresses(b, p, x, 171);
@@ -3983,20 +4042,20 @@ x = v.key;
 p = e13_EncryptionKey(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[54]); }
+} catch (err) { throw at(err, f, KE[56]); }
 }
-function e30_app_EncKDCRepPart(b, p, v, t, ov) {
+function e31_app_EncKDCRepPart(b, p, v, t, ov) {
 let n;
 n = ov !== undefined ? ov : v !== null && typeof v === 'object' && v.appTag !== undefined ? v.appTag : 25;
-if (!(n === 25 || n === 26)) badApp(n, KE[51], 'application tag');
+if (!(n === 25 || n === 26)) badApp(n, KE[53], 'application tag');
 const s = p;
-p = e31_EncKDCRepPart(b, p, v, 0, n);
+p = e32_EncKDCRepPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e34_EncTicketPart(b, p, v, t, ctx) {
+function e35_EncTicketPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[56], v);
+if (v === null || typeof v !== 'object') badValue(KE[58], v);
 const s = p;
 let x;
 f = 10;
@@ -4034,19 +4093,19 @@ x = v.flags;
 p = eFlags(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[57]); }
+} catch (err) { throw at(err, f, KE[59]); }
 }
-function e33_app_EncTicketPart(b, p, v, t, ov) {
+function e34_app_EncTicketPart(b, p, v, t, ov) {
 let n;
 n = 3;
 const s = p;
-p = e34_EncTicketPart(b, p, v, 0, n);
+p = e35_EncTicketPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e37_KrbFastArmor(b, p, v, t, ctx) {
+function e38_KrbFastArmor(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[60], v);
+if (v === null || typeof v !== 'object') badValue(KE[62], v);
 const s = p;
 let x;
 f = 1;
@@ -4057,12 +4116,12 @@ x = v.armorType;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[61]); }
+} catch (err) { throw at(err, f, KE[63]); }
 }
-function e36_KrbFastArmoredReq(b, p, v, t, ctx) {
+function e37_KrbFastArmoredReq(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[59], v);
+if (v === null || typeof v !== 'object') badValue(KE[61], v);
 const s = p;
 let x;
 f = 2;
@@ -4073,26 +4132,26 @@ x = v.reqChecksum;
 p = e14_Checksum(b, p, x, 161);
 f = 0;
 x = v.armor;
-if (x !== undefined && x !== null) p = e37_KrbFastArmor(b, p, x, 160);
+if (x !== undefined && x !== null) p = e38_KrbFastArmor(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[62]); }
+} catch (err) { throw at(err, f, KE[64]); }
 }
-function e35_PA_FX_FAST_REQUEST(b, p, v, t) {
+function e36_PA_FX_FAST_REQUEST(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[58], v);
+if (v === null || typeof v !== 'object') badValue(KE[60], v);
 const s = p;
 let x;
 x = v.armoredData;
-if (x !== undefined) { f = 0; p = e36_KrbFastArmoredReq(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[63], v);
-} catch (err) { throw at(err, f, KE[64]); }
+if (x !== undefined) { f = 0; p = e37_KrbFastArmoredReq(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+badValue(KE[65], v);
+} catch (err) { throw at(err, f, KE[66]); }
 }
-function e38_KrbFastReq(b, p, v, t, ctx) {
+function e39_KrbFastReq(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[65], v);
+if (v === null || typeof v !== 'object') badValue(KE[67], v);
 const s = p;
 let x;
 f = 2;
@@ -4100,18 +4159,18 @@ x = v.reqBody;
 p = eRaw(b, p, x, 48, 162);
 f = 1;
 x = v.padata;
-p = e32_METHOD_DATA(b, p, x, 161);
+p = e33_METHOD_DATA(b, p, x, 161);
 f = 0;
 x = v.fastOptions;
 p = eFlags(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[66]); }
+} catch (err) { throw at(err, f, KE[68]); }
 }
-function e40_KrbFastArmoredRep(b, p, v, t, ctx) {
+function e41_KrbFastArmoredRep(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[68], v);
+if (v === null || typeof v !== 'object') badValue(KE[70], v);
 const s = p;
 let x;
 f = 0;
@@ -4119,23 +4178,23 @@ x = v.encFastRep;
 p = e12_EncryptedData(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[69]); }
+} catch (err) { throw at(err, f, KE[71]); }
 }
-function e39_PA_FX_FAST_REPLY(b, p, v, t) {
+function e40_PA_FX_FAST_REPLY(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[67], v);
+if (v === null || typeof v !== 'object') badValue(KE[69], v);
 const s = p;
 let x;
 x = v.armoredData;
-if (x !== undefined) { f = 0; p = e40_KrbFastArmoredRep(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[70], v);
-} catch (err) { throw at(err, f, KE[71]); }
+if (x !== undefined) { f = 0; p = e41_KrbFastArmoredRep(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+badValue(KE[72], v);
+} catch (err) { throw at(err, f, KE[73]); }
 }
-function e42_KrbFastFinished(b, p, v, t, ctx) {
+function e43_KrbFastFinished(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[73], v);
+if (v === null || typeof v !== 'object') badValue(KE[75], v);
 const s = p;
 let x;
 f = 4;
@@ -4155,12 +4214,12 @@ x = v.timestamp;
 p = eTime(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[74]); }
+} catch (err) { throw at(err, f, KE[76]); }
 }
-function e41_KrbFastResponse(b, p, v, t, ctx) {
+function e42_KrbFastResponse(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[72], v);
+if (v === null || typeof v !== 'object') badValue(KE[74], v);
 const s = p;
 let x;
 f = 3;
@@ -4168,21 +4227,21 @@ x = v.nonce;
 p = eUInt32(b, p, x, 163, v.nonceForm);
 f = 2;
 x = v.finished;
-if (x !== undefined && x !== null) p = e42_KrbFastFinished(b, p, x, 162);
+if (x !== undefined && x !== null) p = e43_KrbFastFinished(b, p, x, 162);
 f = 1;
 x = v.strengthenKey;
 if (x !== undefined && x !== null) p = e13_EncryptionKey(b, p, x, 161);
 f = 0;
 x = v.padata;
-p = e32_METHOD_DATA(b, p, x, 160);
+p = e33_METHOD_DATA(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[75]); }
+} catch (err) { throw at(err, f, KE[77]); }
 }
-function e43_KDC_PROXY_MESSAGE(b, p, v, t, ctx) {
+function e44_KDC_PROXY_MESSAGE(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[76], v);
+if (v === null || typeof v !== 'object') badValue(KE[78], v);
 const s = p;
 let x;
 f = 2;
@@ -4196,12 +4255,12 @@ x = v.kerbMessage;
 p = eOct(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[77]); }
+} catch (err) { throw at(err, f, KE[79]); }
 }
-function e45_SEQUENCE_OF_Ticket(b, p, a, t) {
+function e46_SEQUENCE_OF_Ticket(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[79], a);
+if (!Array.isArray(a)) badValue(KE[81], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = e22_app_Ticket(b, p, a[i], 0);
@@ -4209,10 +4268,10 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e46_SEQUENCE_OF_Int32(b, p, a, t) {
+function e47_SEQUENCE_OF_Int32(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[80], a);
+if (!Array.isArray(a)) badValue(KE[82], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eInt32(b, p, a[i], 0);
@@ -4220,15 +4279,15 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e44_KDC_REQ_BODY(b, p, v, t, ctx) {
+function e45_KDC_REQ_BODY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[78], v);
+if (v === null || typeof v !== 'object') badValue(KE[80], v);
 const s = p;
 let x;
 f = 11;
 x = v.additionalTickets;
-if (x !== undefined && x !== null) p = e45_SEQUENCE_OF_Ticket(b, p, x, 171);
+if (x !== undefined && x !== null) p = e46_SEQUENCE_OF_Ticket(b, p, x, 171);
 f = 10;
 x = v.encAuthorizationData;
 if (x !== undefined && x !== null) p = e12_EncryptedData(b, p, x, 170);
@@ -4237,7 +4296,7 @@ x = v.addresses;
 if (x !== undefined && x !== null) p = e8_HostAddresses(b, p, x, 169);
 f = 8;
 x = v.etype;
-p = e46_SEQUENCE_OF_Int32(b, p, x, 168);
+p = e47_SEQUENCE_OF_Int32(b, p, x, 168);
 f = 7;
 x = v.nonce;
 p = eUInt32(b, p, x, 167, v.nonceForm);
@@ -4264,20 +4323,20 @@ x = v.kdcOptions;
 p = eFlags(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[81]); }
+} catch (err) { throw at(err, f, KE[83]); }
 }
-function e48_KDC_REQ(b, p, v, t, ctx) {
+function e49_KDC_REQ(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[83], v);
+if (v === null || typeof v !== 'object') badValue(KE[85], v);
 const s = p;
 let x;
 f = 3;
 x = v.reqBody;
-p = e44_KDC_REQ_BODY(b, p, x, 164);
+p = e45_KDC_REQ_BODY(b, p, x, 164);
 f = 2;
 x = v.padata;
-if (x !== undefined && x !== null) p = e32_METHOD_DATA(b, p, x, 163);
+if (x !== undefined && x !== null) p = e33_METHOD_DATA(b, p, x, 163);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 162);
@@ -4286,36 +4345,36 @@ x = v.pvno;
 p = eVno(b, p, x, 161);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[84]); }
+} catch (err) { throw at(err, f, KE[86]); }
 }
-function e47_app_KDC_REQ(b, p, v, t, ov) {
+function e48_app_KDC_REQ(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 10)) badApp(n, KE[82], 'msg-type');
+if (!(n === 10)) badApp(n, KE[84], 'msg-type');
 const s = p;
-p = e48_KDC_REQ(b, p, v, 0, n);
-return tlx(b, p, 96 | n, s - p, t);
-}
-function e49_app_KDC_REQ(b, p, v, t, ov) {
-let n;
-n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 12)) badApp(n, KE[85], 'msg-type');
-const s = p;
-p = e48_KDC_REQ(b, p, v, 0, n);
+p = e49_KDC_REQ(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
 function e50_app_KDC_REQ(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 10 || n === 12)) badApp(n, KE[86], 'msg-type');
+if (!(n === 12)) badApp(n, KE[87], 'msg-type');
 const s = p;
-p = e48_KDC_REQ(b, p, v, 0, n);
+p = e49_KDC_REQ(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e52_KRB_ERROR(b, p, v, t, ctx) {
+function e51_app_KDC_REQ(b, p, v, t, ov) {
+let n;
+n = v !== null && typeof v === 'object' ? v.msgType : undefined;
+if (!(n === 10 || n === 12)) badApp(n, KE[88], 'msg-type');
+const s = p;
+p = e49_KDC_REQ(b, p, v, 0, n);
+return tlx(b, p, 96 | n, s - p, t);
+}
+function e53_KRB_ERROR(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[88], v);
+if (v === null || typeof v !== 'object') badValue(KE[90], v);
 const s = p;
 let x;
 f = 12;
@@ -4359,20 +4418,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[89]); }
+} catch (err) { throw at(err, f, KE[91]); }
 }
-function e51_app_KRB_ERROR(b, p, v, t, ov) {
+function e52_app_KRB_ERROR(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 30)) badApp(n, KE[87], 'msg-type');
+if (!(n === 30)) badApp(n, KE[89], 'msg-type');
 const s = p;
-p = e52_KRB_ERROR(b, p, v, 0, n);
+p = e53_KRB_ERROR(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e54_TYPED_DATA_entry(b, p, v, t, ctx) {
+function e55_TYPED_DATA_entry(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[91], v);
+if (v === null || typeof v !== 'object') badValue(KE[93], v);
 const s = p;
 let x;
 f = 1;
@@ -4383,23 +4442,23 @@ x = v.dataType;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[92]); }
+} catch (err) { throw at(err, f, KE[94]); }
 }
-function e53_TYPED_DATA(b, p, a, t) {
+function e54_TYPED_DATA(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[90], a);
+if (!Array.isArray(a)) badValue(KE[92], a);
 if (a.length < 1) tooFew(a.length, 1);
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e54_TYPED_DATA_entry(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e55_TYPED_DATA_entry(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e55_KERB_ERROR_DATA(b, p, v, t, ctx) {
+function e56_KERB_ERROR_DATA(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[93], v);
+if (v === null || typeof v !== 'object') badValue(KE[95], v);
 const s = p;
 let x;
 f = 1;
@@ -4410,12 +4469,12 @@ x = v.dataType;
 p = eInt32(b, p, x, 161);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[94]); }
+} catch (err) { throw at(err, f, KE[96]); }
 }
-function e58_KRB_SAFE_BODY(b, p, v, t, ctx) {
+function e59_KRB_SAFE_BODY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[97], v);
+if (v === null || typeof v !== 'object') badValue(KE[99], v);
 const s = p;
 let x;
 f = 5;
@@ -4438,12 +4497,12 @@ x = v.userData;
 p = eOct(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[98]); }
+} catch (err) { throw at(err, f, KE[100]); }
 }
-function e57_KRB_SAFE(b, p, v, t, ctx) {
+function e58_KRB_SAFE(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[96], v);
+if (v === null || typeof v !== 'object') badValue(KE[98], v);
 const s = p;
 let x;
 f = 3;
@@ -4451,7 +4510,7 @@ x = v.cksum;
 p = e14_Checksum(b, p, x, 163);
 f = 2;
 x = v.safeBody;
-p = e58_KRB_SAFE_BODY(b, p, x, 162);
+p = e59_KRB_SAFE_BODY(b, p, x, 162);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 161);
@@ -4460,20 +4519,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[99]); }
+} catch (err) { throw at(err, f, KE[101]); }
 }
-function e56_app_KRB_SAFE(b, p, v, t, ov) {
+function e57_app_KRB_SAFE(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 20)) badApp(n, KE[95], 'msg-type');
+if (!(n === 20)) badApp(n, KE[97], 'msg-type');
 const s = p;
-p = e57_KRB_SAFE(b, p, v, 0, n);
+p = e58_KRB_SAFE(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e60_KDC_REP(b, p, v, t, ctx) {
+function e61_KDC_REP(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[101], v);
+if (v === null || typeof v !== 'object') badValue(KE[103], v);
 const s = p;
 let x;
 f = 6;
@@ -4490,7 +4549,7 @@ x = v.crealm;
 p = eStr(b, p, x, 163);
 f = 2;
 x = v.padata;
-if (x !== undefined && x !== null) p = e32_METHOD_DATA(b, p, x, 162);
+if (x !== undefined && x !== null) p = e33_METHOD_DATA(b, p, x, 162);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 161);
@@ -4499,36 +4558,36 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[102]); }
+} catch (err) { throw at(err, f, KE[104]); }
 }
-function e59_app_KDC_REP(b, p, v, t, ov) {
+function e60_app_KDC_REP(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 11)) badApp(n, KE[100], 'msg-type');
+if (!(n === 11)) badApp(n, KE[102], 'msg-type');
 const s = p;
-p = e60_KDC_REP(b, p, v, 0, n);
-return tlx(b, p, 96 | n, s - p, t);
-}
-function e61_app_KDC_REP(b, p, v, t, ov) {
-let n;
-n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 13)) badApp(n, KE[103], 'msg-type');
-const s = p;
-p = e60_KDC_REP(b, p, v, 0, n);
+p = e61_KDC_REP(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
 function e62_app_KDC_REP(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 11 || n === 13)) badApp(n, KE[104], 'msg-type');
+if (!(n === 13)) badApp(n, KE[105], 'msg-type');
 const s = p;
-p = e60_KDC_REP(b, p, v, 0, n);
+p = e61_KDC_REP(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e65_SEQUENCE_OF_Ticket(b, p, a, t) {
+function e63_app_KDC_REP(b, p, v, t, ov) {
+let n;
+n = v !== null && typeof v === 'object' ? v.msgType : undefined;
+if (!(n === 11 || n === 13)) badApp(n, KE[106], 'msg-type');
+const s = p;
+p = e61_KDC_REP(b, p, v, 0, n);
+return tlx(b, p, 96 | n, s - p, t);
+}
+function e66_SEQUENCE_OF_Ticket(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[107], a);
+if (!Array.isArray(a)) badValue(KE[109], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = e22_app_Ticket(b, p, a[i], 0);
@@ -4536,10 +4595,10 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e64_KRB_CRED(b, p, v, t, ctx) {
+function e65_KRB_CRED(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[106], v);
+if (v === null || typeof v !== 'object') badValue(KE[108], v);
 const s = p;
 let x;
 f = 3;
@@ -4547,7 +4606,7 @@ x = v.encPart;
 p = e12_EncryptedData(b, p, x, 163);
 f = 2;
 x = v.tickets;
-p = e65_SEQUENCE_OF_Ticket(b, p, x, 162);
+p = e66_SEQUENCE_OF_Ticket(b, p, x, 162);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 161);
@@ -4556,20 +4615,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[108]); }
+} catch (err) { throw at(err, f, KE[110]); }
 }
-function e63_app_KRB_CRED(b, p, v, t, ov) {
+function e64_app_KRB_CRED(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 22)) badApp(n, KE[105], 'msg-type');
+if (!(n === 22)) badApp(n, KE[107], 'msg-type');
 const s = p;
-p = e64_KRB_CRED(b, p, v, 0, n);
+p = e65_KRB_CRED(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e69_KrbCredInfo(b, p, v, t, ctx) {
+function e70_KrbCredInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[112], v);
+if (v === null || typeof v !== 'object') badValue(KE[114], v);
 const s = p;
 let x;
 f = 10;
@@ -4607,23 +4666,23 @@ x = v.key;
 p = e13_EncryptionKey(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[113]); }
+} catch (err) { throw at(err, f, KE[115]); }
 }
-function e68_SEQUENCE_OF_KrbCredInfo(b, p, a, t) {
+function e69_SEQUENCE_OF_KrbCredInfo(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[111], a);
+if (!Array.isArray(a)) badValue(KE[113], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e69_KrbCredInfo(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e70_KrbCredInfo(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e67_EncKrbCredPart(b, p, v, t, ctx) {
+function e68_EncKrbCredPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[110], v);
+if (v === null || typeof v !== 'object') badValue(KE[112], v);
 const s = p;
 let x;
 f = 5;
@@ -4643,22 +4702,22 @@ x = v.nonce;
 if (x !== undefined && x !== null) p = eUInt32(b, p, x, 161, v.nonceForm);
 f = 0;
 x = v.ticketInfo;
-p = e68_SEQUENCE_OF_KrbCredInfo(b, p, x, 160);
+p = e69_SEQUENCE_OF_KrbCredInfo(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[114]); }
+} catch (err) { throw at(err, f, KE[116]); }
 }
-function e66_app_EncKrbCredPart(b, p, v, t, ov) {
+function e67_app_EncKrbCredPart(b, p, v, t, ov) {
 let n;
 n = 29;
 const s = p;
-p = e67_EncKrbCredPart(b, p, v, 0, n);
+p = e68_EncKrbCredPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e71_KRB_PRIV(b, p, v, t, ctx) {
+function e72_KRB_PRIV(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[116], v);
+if (v === null || typeof v !== 'object') badValue(KE[118], v);
 const s = p;
 let x;
 f = 2;
@@ -4672,20 +4731,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[117]); }
+} catch (err) { throw at(err, f, KE[119]); }
 }
-function e70_app_KRB_PRIV(b, p, v, t, ov) {
+function e71_app_KRB_PRIV(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 21)) badApp(n, KE[115], 'msg-type');
+if (!(n === 21)) badApp(n, KE[117], 'msg-type');
 const s = p;
-p = e71_KRB_PRIV(b, p, v, 0, n);
+p = e72_KRB_PRIV(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e73_EncKrbPrivPart(b, p, v, t, ctx) {
+function e74_EncKrbPrivPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[119], v);
+if (v === null || typeof v !== 'object') badValue(KE[121], v);
 const s = p;
 let x;
 f = 5;
@@ -4708,19 +4767,19 @@ x = v.userData;
 p = eOct(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[120]); }
+} catch (err) { throw at(err, f, KE[122]); }
 }
-function e72_app_EncKrbPrivPart(b, p, v, t, ov) {
+function e73_app_EncKrbPrivPart(b, p, v, t, ov) {
 let n;
 n = 28;
 const s = p;
-p = e73_EncKrbPrivPart(b, p, v, 0, n);
+p = e74_EncKrbPrivPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e74_PA_ENC_TS_ENC(b, p, v, t, ctx) {
+function e75_PA_ENC_TS_ENC(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[121], v);
+if (v === null || typeof v !== 'object') badValue(KE[123], v);
 const s = p;
 let x;
 f = 1;
@@ -4731,12 +4790,12 @@ x = v.patimestamp;
 p = eTime(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[122]); }
+} catch (err) { throw at(err, f, KE[124]); }
 }
-function e76_ETYPE_INFO2_ENTRY(b, p, v, t, ctx) {
+function e77_ETYPE_INFO2_ENTRY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[124], v);
+if (v === null || typeof v !== 'object') badValue(KE[126], v);
 const s = p;
 let x;
 f = 2;
@@ -4750,23 +4809,23 @@ x = v.etype;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[125]); }
+} catch (err) { throw at(err, f, KE[127]); }
 }
-function e75_ETYPE_INFO2(b, p, a, t) {
+function e76_ETYPE_INFO2(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[123], a);
+if (!Array.isArray(a)) badValue(KE[125], a);
 if (a.length < 1) tooFew(a.length, 1);
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e76_ETYPE_INFO2_ENTRY(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e77_ETYPE_INFO2_ENTRY(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e78_ETYPE_INFO_ENTRY(b, p, v, t, ctx) {
+function e79_ETYPE_INFO_ENTRY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[127], v);
+if (v === null || typeof v !== 'object') badValue(KE[129], v);
 const s = p;
 let x;
 f = 1;
@@ -4777,23 +4836,23 @@ x = v.etype;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[128]); }
+} catch (err) { throw at(err, f, KE[130]); }
 }
-function e77_ETYPE_INFO(b, p, a, t) {
+function e78_ETYPE_INFO(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[126], a);
+if (!Array.isArray(a)) badValue(KE[128], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e78_ETYPE_INFO_ENTRY(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e79_ETYPE_INFO_ENTRY(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e79_KERB_PA_PAC_REQUEST(b, p, v, t, ctx) {
+function e80_KERB_PA_PAC_REQUEST(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[129], v);
+if (v === null || typeof v !== 'object') badValue(KE[131], v);
 const s = p;
 let x;
 f = 0;
@@ -4801,12 +4860,12 @@ x = v.includePac;
 p = eBool(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[130]); }
+} catch (err) { throw at(err, f, KE[132]); }
 }
-function e80_PA_PAC_OPTIONS(b, p, v, t, ctx) {
+function e81_PA_PAC_OPTIONS(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[131], v);
+if (v === null || typeof v !== 'object') badValue(KE[133], v);
 const s = p;
 let x;
 f = 0;
@@ -4814,12 +4873,12 @@ x = v.flags;
 p = eFlags(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[132]); }
+} catch (err) { throw at(err, f, KE[134]); }
 }
-function e81_PA_FOR_USER(b, p, v, t, ctx) {
+function e82_PA_FOR_USER(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[133], v);
+if (v === null || typeof v !== 'object') badValue(KE[135], v);
 const s = p;
 let x;
 f = 3;
@@ -4836,12 +4895,12 @@ x = v.userName;
 p = e5_PrincipalName(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[134]); }
+} catch (err) { throw at(err, f, KE[136]); }
 }
-function e83_S4UUserID(b, p, v, t, ctx) {
+function e84_S4UUserID(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[136], v);
+if (v === null || typeof v !== 'object') badValue(KE[138], v);
 const s = p;
 let x;
 f = 4;
@@ -4861,12 +4920,12 @@ x = v.nonce;
 p = eUInt32(b, p, x, 160, v.nonceForm);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[137]); }
+} catch (err) { throw at(err, f, KE[139]); }
 }
-function e82_PA_S4U_X509_USER(b, p, v, t, ctx) {
+function e83_PA_S4U_X509_USER(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[135], v);
+if (v === null || typeof v !== 'object') badValue(KE[137], v);
 const s = p;
 let x;
 f = 1;
@@ -4874,15 +4933,15 @@ x = v.checksum;
 p = e14_Checksum(b, p, x, 161);
 f = 0;
 x = v.userId;
-p = e83_S4UUserID(b, p, x, 160);
+p = e84_S4UUserID(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[138]); }
+} catch (err) { throw at(err, f, KE[140]); }
 }
-function e86_ExternalPrincipalIdentifier(b, p, v, t, ctx) {
+function e87_ExternalPrincipalIdentifier(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[141], v);
+if (v === null || typeof v !== 'object') badValue(KE[143], v);
 const s = p;
 let x;
 f = 2;
@@ -4896,23 +4955,23 @@ x = v.subjectName;
 if (x !== undefined && x !== null) p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[142]); }
+} catch (err) { throw at(err, f, KE[144]); }
 }
-function e85_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, a, t) {
+function e86_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[140], a);
+if (!Array.isArray(a)) badValue(KE[142], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e86_ExternalPrincipalIdentifier(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e87_ExternalPrincipalIdentifier(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e84_PA_PK_AS_REQ(b, p, v, t, ctx) {
+function e85_PA_PK_AS_REQ(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[139], v);
+if (v === null || typeof v !== 'object') badValue(KE[141], v);
 const s = p;
 let x;
 f = 2;
@@ -4920,18 +4979,18 @@ x = v.kdcPkId;
 if (x !== undefined && x !== null) p = eImpl(b, p, x, 130);
 f = 1;
 x = v.trustedCertifiers;
-if (x !== undefined && x !== null) p = e85_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, x, 161);
+if (x !== undefined && x !== null) p = e86_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, x, 161);
 f = 0;
 x = v.signedAuthPack;
 p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[143]); }
+} catch (err) { throw at(err, f, KE[145]); }
 }
-function e89_KDFAlgorithmId(b, p, v, t, ctx) {
+function e90_KDFAlgorithmId(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[146], v);
+if (v === null || typeof v !== 'object') badValue(KE[148], v);
 const s = p;
 let x;
 f = 0;
@@ -4939,23 +4998,23 @@ x = v.kdfId;
 p = eOid(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[147]); }
+} catch (err) { throw at(err, f, KE[149]); }
 }
-function e88_SEQUENCE_OF_KDFAlgorithmId(b, p, a, t) {
+function e89_SEQUENCE_OF_KDFAlgorithmId(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[145], a);
+if (!Array.isArray(a)) badValue(KE[147], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e89_KDFAlgorithmId(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e90_KDFAlgorithmId(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e90_SEQUENCE_OF_AlgorithmIdentifier(b, p, a, t) {
+function e91_SEQUENCE_OF_AlgorithmIdentifier(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[148], a);
+if (!Array.isArray(a)) badValue(KE[150], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eRaw(b, p, a[i], 48, 0);
@@ -4963,10 +5022,10 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e91_PKAuthenticator(b, p, v, t, ctx) {
+function e92_PKAuthenticator(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[149], v);
+if (v === null || typeof v !== 'object') badValue(KE[151], v);
 const s = p;
 let x;
 f = 4;
@@ -4986,42 +5045,42 @@ x = v.cusec;
 p = eMicro(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[150]); }
+} catch (err) { throw at(err, f, KE[152]); }
 }
-function e87_AuthPack(b, p, v, t, ctx) {
+function e88_AuthPack(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[144], v);
+if (v === null || typeof v !== 'object') badValue(KE[146], v);
 const s = p;
 let x;
 f = 4;
 x = v.supportedKdfs;
-if (x !== undefined && x !== null) p = e88_SEQUENCE_OF_KDFAlgorithmId(b, p, x, 164);
+if (x !== undefined && x !== null) p = e89_SEQUENCE_OF_KDFAlgorithmId(b, p, x, 164);
 f = 3;
 x = v.clientDhNonce;
 if (x !== undefined && x !== null) p = eOct(b, p, x, 163);
 f = 2;
 x = v.supportedCmsTypes;
-if (x !== undefined && x !== null) p = e90_SEQUENCE_OF_AlgorithmIdentifier(b, p, x, 162);
+if (x !== undefined && x !== null) p = e91_SEQUENCE_OF_AlgorithmIdentifier(b, p, x, 162);
 f = 1;
 x = v.clientPublicValue;
 if (x !== undefined && x !== null) p = eRaw(b, p, x, 48, 161);
 f = 0;
 x = v.pkAuthenticator;
-p = e91_PKAuthenticator(b, p, x, 160);
+p = e92_PKAuthenticator(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[151]); }
+} catch (err) { throw at(err, f, KE[153]); }
 }
-function e93_DHRepInfo(b, p, v, t, ctx) {
+function e94_DHRepInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[153], v);
+if (v === null || typeof v !== 'object') badValue(KE[155], v);
 const s = p;
 let x;
 f = 2;
 x = v.kdf;
-if (x !== undefined && x !== null) p = e89_KDFAlgorithmId(b, p, x, 162);
+if (x !== undefined && x !== null) p = e90_KDFAlgorithmId(b, p, x, 162);
 f = 1;
 x = v.serverDhNonce;
 if (x !== undefined && x !== null) p = eOct(b, p, x, 161);
@@ -5030,25 +5089,25 @@ x = v.dhSignedData;
 p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[154]); }
+} catch (err) { throw at(err, f, KE[156]); }
 }
-function e92_PA_PK_AS_REP(b, p, v, t) {
+function e93_PA_PK_AS_REP(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[152], v);
+if (v === null || typeof v !== 'object') badValue(KE[154], v);
 const s = p;
 let x;
 x = v.dhInfo;
-if (x !== undefined) { f = 0; p = e93_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+if (x !== undefined) { f = 0; p = e94_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
 x = v.encKeyPack;
 if (x !== undefined) { f = 1; p = eImpl(b, p, x, 129); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[155], v);
-} catch (err) { throw at(err, f, KE[156]); }
+badValue(KE[157], v);
+} catch (err) { throw at(err, f, KE[158]); }
 }
-function e94_KDCDHKeyInfo(b, p, v, t, ctx) {
+function e95_KDCDHKeyInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[157], v);
+if (v === null || typeof v !== 'object') badValue(KE[159], v);
 const s = p;
 let x;
 f = 2;
@@ -5062,12 +5121,12 @@ x = v.subjectPublicKey;
 p = eRaw(b, p, x, 3, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[158]); }
+} catch (err) { throw at(err, f, KE[160]); }
 }
-function e95_KRB5PrincipalName(b, p, v, t, ctx) {
+function e96_KRB5PrincipalName(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[159], v);
+if (v === null || typeof v !== 'object') badValue(KE[161], v);
 const s = p;
 let x;
 f = 1;
@@ -5078,12 +5137,12 @@ x = v.realm;
 p = eStr(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[160]); }
+} catch (err) { throw at(err, f, KE[162]); }
 }
-function e96_TD_DH_PARAMETERS(b, p, a, t) {
+function e97_TD_DH_PARAMETERS(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[161], a);
+if (!Array.isArray(a)) badValue(KE[163], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eRaw(b, p, a[i], 48, 0);
@@ -5091,13 +5150,13 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e97_TD_INVALID_CERTIFICATES(b, p, a, t) {
+function e98_TD_INVALID_CERTIFICATES(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[162], a);
+if (!Array.isArray(a)) badValue(KE[164], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e86_ExternalPrincipalIdentifier(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e87_ExternalPrincipalIdentifier(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
@@ -5123,49 +5182,50 @@ export const decoders = {
   "Authenticator": d26_app_Authenticator,
   "AD-KDCIssued": d28_AD_KDCIssued,
   "AD-AND-OR": d29_AD_AND_OR,
-  "EncKDCRepPart": d30_app_EncKDCRepPart,
-  "EncTicketPart": d33_app_EncTicketPart,
-  "PA-FX-FAST-REQUEST": d35_PA_FX_FAST_REQUEST,
-  "KrbFastArmoredReq": d36_KrbFastArmoredReq,
-  "KrbFastArmor": d37_KrbFastArmor,
-  "KrbFastReq": d38_KrbFastReq,
-  "PA-FX-FAST-REPLY": d39_PA_FX_FAST_REPLY,
-  "KrbFastArmoredRep": d40_KrbFastArmoredRep,
-  "KrbFastResponse": d41_KrbFastResponse,
-  "KrbFastFinished": d42_KrbFastFinished,
-  "KDC-PROXY-MESSAGE": d43_KDC_PROXY_MESSAGE,
-  "KDC-REQ-BODY": d44_KDC_REQ_BODY,
-  "AS-REQ": d47_app_KDC_REQ,
-  "TGS-REQ": d49_app_KDC_REQ,
-  "KDC-REQ": d50_app_KDC_REQ,
-  "KRB-ERROR": d51_app_KRB_ERROR,
-  "METHOD-DATA": d32_METHOD_DATA,
-  "TYPED-DATA": d53_TYPED_DATA,
-  "KERB-ERROR-DATA": d55_KERB_ERROR_DATA,
-  "KRB-SAFE": d56_app_KRB_SAFE,
-  "KRB-SAFE-BODY": d58_KRB_SAFE_BODY,
-  "AS-REP": d59_app_KDC_REP,
-  "TGS-REP": d61_app_KDC_REP,
-  "KDC-REP": d62_app_KDC_REP,
-  "KRB-CRED": d63_app_KRB_CRED,
-  "EncKrbCredPart": d66_app_EncKrbCredPart,
-  "KRB-PRIV": d70_app_KRB_PRIV,
-  "EncKrbPrivPart": d72_app_EncKrbPrivPart,
-  "PA-ENC-TS-ENC": d74_PA_ENC_TS_ENC,
-  "ETYPE-INFO2": d75_ETYPE_INFO2,
-  "ETYPE-INFO": d77_ETYPE_INFO,
-  "KERB-PA-PAC-REQUEST": d79_KERB_PA_PAC_REQUEST,
-  "PA-PAC-OPTIONS": d80_PA_PAC_OPTIONS,
-  "PA-FOR-USER": d81_PA_FOR_USER,
-  "PA-S4U-X509-USER": d82_PA_S4U_X509_USER,
-  "S4UUserID": d83_S4UUserID,
-  "PA-PK-AS-REQ": d84_PA_PK_AS_REQ,
-  "AuthPack": d87_AuthPack,
-  "PA-PK-AS-REP": d92_PA_PK_AS_REP,
-  "KDCDHKeyInfo": d94_KDCDHKeyInfo,
-  "KRB5PrincipalName": d95_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": d96_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": d97_TD_INVALID_CERTIFICATES,
+  "ChangePasswdData": d30_ChangePasswdData,
+  "EncKDCRepPart": d31_app_EncKDCRepPart,
+  "EncTicketPart": d34_app_EncTicketPart,
+  "PA-FX-FAST-REQUEST": d36_PA_FX_FAST_REQUEST,
+  "KrbFastArmoredReq": d37_KrbFastArmoredReq,
+  "KrbFastArmor": d38_KrbFastArmor,
+  "KrbFastReq": d39_KrbFastReq,
+  "PA-FX-FAST-REPLY": d40_PA_FX_FAST_REPLY,
+  "KrbFastArmoredRep": d41_KrbFastArmoredRep,
+  "KrbFastResponse": d42_KrbFastResponse,
+  "KrbFastFinished": d43_KrbFastFinished,
+  "KDC-PROXY-MESSAGE": d44_KDC_PROXY_MESSAGE,
+  "KDC-REQ-BODY": d45_KDC_REQ_BODY,
+  "AS-REQ": d48_app_KDC_REQ,
+  "TGS-REQ": d50_app_KDC_REQ,
+  "KDC-REQ": d51_app_KDC_REQ,
+  "KRB-ERROR": d52_app_KRB_ERROR,
+  "METHOD-DATA": d33_METHOD_DATA,
+  "TYPED-DATA": d54_TYPED_DATA,
+  "KERB-ERROR-DATA": d56_KERB_ERROR_DATA,
+  "KRB-SAFE": d57_app_KRB_SAFE,
+  "KRB-SAFE-BODY": d59_KRB_SAFE_BODY,
+  "AS-REP": d60_app_KDC_REP,
+  "TGS-REP": d62_app_KDC_REP,
+  "KDC-REP": d63_app_KDC_REP,
+  "KRB-CRED": d64_app_KRB_CRED,
+  "EncKrbCredPart": d67_app_EncKrbCredPart,
+  "KRB-PRIV": d71_app_KRB_PRIV,
+  "EncKrbPrivPart": d73_app_EncKrbPrivPart,
+  "PA-ENC-TS-ENC": d75_PA_ENC_TS_ENC,
+  "ETYPE-INFO2": d76_ETYPE_INFO2,
+  "ETYPE-INFO": d78_ETYPE_INFO,
+  "KERB-PA-PAC-REQUEST": d80_KERB_PA_PAC_REQUEST,
+  "PA-PAC-OPTIONS": d81_PA_PAC_OPTIONS,
+  "PA-FOR-USER": d82_PA_FOR_USER,
+  "PA-S4U-X509-USER": d83_PA_S4U_X509_USER,
+  "S4UUserID": d84_S4UUserID,
+  "PA-PK-AS-REQ": d85_PA_PK_AS_REQ,
+  "AuthPack": d88_AuthPack,
+  "PA-PK-AS-REP": d93_PA_PK_AS_REP,
+  "KDCDHKeyInfo": d95_KDCDHKeyInfo,
+  "KRB5PrincipalName": d96_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": d97_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": d98_TD_INVALID_CERTIFICATES,
 };
 export const encoders = {
   "NegotiationToken": e0_NegotiationToken,
@@ -5187,47 +5247,48 @@ export const encoders = {
   "Authenticator": e26_app_Authenticator,
   "AD-KDCIssued": e28_AD_KDCIssued,
   "AD-AND-OR": e29_AD_AND_OR,
-  "EncKDCRepPart": e30_app_EncKDCRepPart,
-  "EncTicketPart": e33_app_EncTicketPart,
-  "PA-FX-FAST-REQUEST": e35_PA_FX_FAST_REQUEST,
-  "KrbFastArmoredReq": e36_KrbFastArmoredReq,
-  "KrbFastArmor": e37_KrbFastArmor,
-  "KrbFastReq": e38_KrbFastReq,
-  "PA-FX-FAST-REPLY": e39_PA_FX_FAST_REPLY,
-  "KrbFastArmoredRep": e40_KrbFastArmoredRep,
-  "KrbFastResponse": e41_KrbFastResponse,
-  "KrbFastFinished": e42_KrbFastFinished,
-  "KDC-PROXY-MESSAGE": e43_KDC_PROXY_MESSAGE,
-  "KDC-REQ-BODY": e44_KDC_REQ_BODY,
-  "AS-REQ": e47_app_KDC_REQ,
-  "TGS-REQ": e49_app_KDC_REQ,
-  "KDC-REQ": e50_app_KDC_REQ,
-  "KRB-ERROR": e51_app_KRB_ERROR,
-  "METHOD-DATA": e32_METHOD_DATA,
-  "TYPED-DATA": e53_TYPED_DATA,
-  "KERB-ERROR-DATA": e55_KERB_ERROR_DATA,
-  "KRB-SAFE": e56_app_KRB_SAFE,
-  "KRB-SAFE-BODY": e58_KRB_SAFE_BODY,
-  "AS-REP": e59_app_KDC_REP,
-  "TGS-REP": e61_app_KDC_REP,
-  "KDC-REP": e62_app_KDC_REP,
-  "KRB-CRED": e63_app_KRB_CRED,
-  "EncKrbCredPart": e66_app_EncKrbCredPart,
-  "KRB-PRIV": e70_app_KRB_PRIV,
-  "EncKrbPrivPart": e72_app_EncKrbPrivPart,
-  "PA-ENC-TS-ENC": e74_PA_ENC_TS_ENC,
-  "ETYPE-INFO2": e75_ETYPE_INFO2,
-  "ETYPE-INFO": e77_ETYPE_INFO,
-  "KERB-PA-PAC-REQUEST": e79_KERB_PA_PAC_REQUEST,
-  "PA-PAC-OPTIONS": e80_PA_PAC_OPTIONS,
-  "PA-FOR-USER": e81_PA_FOR_USER,
-  "PA-S4U-X509-USER": e82_PA_S4U_X509_USER,
-  "S4UUserID": e83_S4UUserID,
-  "PA-PK-AS-REQ": e84_PA_PK_AS_REQ,
-  "AuthPack": e87_AuthPack,
-  "PA-PK-AS-REP": e92_PA_PK_AS_REP,
-  "KDCDHKeyInfo": e94_KDCDHKeyInfo,
-  "KRB5PrincipalName": e95_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": e96_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": e97_TD_INVALID_CERTIFICATES,
+  "ChangePasswdData": e30_ChangePasswdData,
+  "EncKDCRepPart": e31_app_EncKDCRepPart,
+  "EncTicketPart": e34_app_EncTicketPart,
+  "PA-FX-FAST-REQUEST": e36_PA_FX_FAST_REQUEST,
+  "KrbFastArmoredReq": e37_KrbFastArmoredReq,
+  "KrbFastArmor": e38_KrbFastArmor,
+  "KrbFastReq": e39_KrbFastReq,
+  "PA-FX-FAST-REPLY": e40_PA_FX_FAST_REPLY,
+  "KrbFastArmoredRep": e41_KrbFastArmoredRep,
+  "KrbFastResponse": e42_KrbFastResponse,
+  "KrbFastFinished": e43_KrbFastFinished,
+  "KDC-PROXY-MESSAGE": e44_KDC_PROXY_MESSAGE,
+  "KDC-REQ-BODY": e45_KDC_REQ_BODY,
+  "AS-REQ": e48_app_KDC_REQ,
+  "TGS-REQ": e50_app_KDC_REQ,
+  "KDC-REQ": e51_app_KDC_REQ,
+  "KRB-ERROR": e52_app_KRB_ERROR,
+  "METHOD-DATA": e33_METHOD_DATA,
+  "TYPED-DATA": e54_TYPED_DATA,
+  "KERB-ERROR-DATA": e56_KERB_ERROR_DATA,
+  "KRB-SAFE": e57_app_KRB_SAFE,
+  "KRB-SAFE-BODY": e59_KRB_SAFE_BODY,
+  "AS-REP": e60_app_KDC_REP,
+  "TGS-REP": e62_app_KDC_REP,
+  "KDC-REP": e63_app_KDC_REP,
+  "KRB-CRED": e64_app_KRB_CRED,
+  "EncKrbCredPart": e67_app_EncKrbCredPart,
+  "KRB-PRIV": e71_app_KRB_PRIV,
+  "EncKrbPrivPart": e73_app_EncKrbPrivPart,
+  "PA-ENC-TS-ENC": e75_PA_ENC_TS_ENC,
+  "ETYPE-INFO2": e76_ETYPE_INFO2,
+  "ETYPE-INFO": e78_ETYPE_INFO,
+  "KERB-PA-PAC-REQUEST": e80_KERB_PA_PAC_REQUEST,
+  "PA-PAC-OPTIONS": e81_PA_PAC_OPTIONS,
+  "PA-FOR-USER": e82_PA_FOR_USER,
+  "PA-S4U-X509-USER": e83_PA_S4U_X509_USER,
+  "S4UUserID": e84_S4UUserID,
+  "PA-PK-AS-REQ": e85_PA_PK_AS_REQ,
+  "AuthPack": e88_AuthPack,
+  "PA-PK-AS-REP": e93_PA_PK_AS_REP,
+  "KDCDHKeyInfo": e95_KDCDHKeyInfo,
+  "KRB5PrincipalName": e96_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": e97_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": e98_TD_INVALID_CERTIFICATES,
 };

@@ -91,3 +91,12 @@ export interface EncKrbCredPart {
   readonly sAddress?: HostAddress;
   readonly rAddress?: HostAddress;
 }
+
+/** ChangePasswdData (RFC 3244 section 2): a kpasswd "set password" request's new password and target. */
+export interface ChangePasswdData {
+  /** The new password, as the user typed it (UTF-8). */
+  readonly newPasswd: Uint8Array;
+  /** Whose password to set; the ticket's client when absent. */
+  readonly targName?: PrincipalName;
+  readonly targRealm?: string;
+}

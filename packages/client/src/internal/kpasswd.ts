@@ -1,0 +1,133 @@
+/**
+ * Changing a password through the password-change service (kpasswd, RFC 3244;
+ * what MIT's `krb5_change_password` and `krb5_set_password` do): an initial
+ * ticket for `kadmin/changepw` from an AS exchange with the old password,
+ * then one request to the service (port 464): an AP-REQ with a fresh subkey
+ * and sequence number, and a KRB-PRIV sealed with that subkey (usage 13)
+ * holding the new password (protocol version 1), or a ChangePasswdData
+ * naming whose password to set (version 0xff80). The reply's AP-REP must
+ * answer this AP-REQ, and its KRB-PRIV (under the subkey) says the result;
+ * a reply with a KRB-ERROR instead says why the AP-REQ did not check.
+ *
+ * @module
+ */
+
+import {
+  decodeEncKrbPrivPart,
+  decodeKpasswdMessage,
+  decodeKpasswdResult,
+  decodeKrbError,
+  decodeKrbPriv,
+  encodeChangePasswdData,
+  encodeEncKrbPrivPart,
+  encodeKpasswdMessage,
+  encodeKrbPriv,
+  type HostAddress,
+  KpasswdResult,
+  KpasswdVersion,
+  type QualifiedName,
+} from '@krbsim/asn1';
+import { ErrorCode, KerberosError, randomUInt31 } from '@krbsim/core';
+import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
+import type { KdcTransport } from '@krbsim/transport';
+import { verifyApRep } from '../ap-rep';
+import { buildApReq } from '../ap-req';
+import type { Credential } from '../credential';
+import { PasswordChangeError } from '../password-change-error';
+import type { ClientContext } from './context';
+
+/** What one password change sends. */
+export interface PasswordChangeRequest {
+  /** An initial ticket for `kadmin/changepw`, from the old password. */
+  readonly cred: Credential;
+  readonly newPassword: string;
+  /** Set this principal's password (version 0xff80) instead of the ticket client's own (version 1). */
+  readonly target?: QualifiedName;
+  /** Reaches the realm's password-change service. */
+  readonly transport: KdcTransport;
+  /** This client's address, the sender address of its KRB-PRIV (RFC 4120 5.7.1). Default 127.0.0.1. */
+  readonly address?: HostAddress;
+}
+
+const LOOPBACK: HostAddress = { addrType: 2, address: Uint8Array.of(127, 0, 0, 1) };
+
+function malformed(why: string, realm: string): KerberosError {
+  return new KerberosError(
+    ErrorCode.KRB_AP_ERR_MSG_TYPE,
+    `the password-change service's reply is not one: ${why}`,
+    { realm },
+  );
+}
+
+/** Sends one password change; resolves when the service says SUCCESS, else throws PasswordChangeError. */
+export async function changePassword(ctx: ClientContext, req: PasswordChangeRequest): Promise<void> {
+  const { cred } = req;
+  const realm = cred.server.realm;
+  const subkey = generateKey(cred.sessionKey.etype, { random: ctx.random });
+  const seqNumber = randomUInt31(ctx.random);
+  const { token, context } = buildApReq(
+    cred,
+    { subkey, seqNumber, mutual: true },
+    { random: ctx.random, clock: ctx.clock, authClock: ctx.authClock, now: ctx.clock.now() },
+  );
+  const password = new TextEncoder().encode(req.newPassword);
+  const userData =
+    req.target === undefined
+      ? password
+      : encodeChangePasswdData({
+          newPasswd: password,
+          targName: req.target.name,
+          targRealm: req.target.realm,
+        }).slice();
+  const now = ctx.clock.now();
+  const part = encodeEncKrbPrivPart({
+    userData,
+    timestamp: Math.floor(now / 1000) * 1000,
+    usec: (now % 1000) * 1000,
+    seqNumber,
+    sAddress: req.address ?? LOOPBACK,
+  });
+  const cipher = encrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, part, { random: ctx.random });
+  password.fill(0);
+  const priv = encodeKrbPriv({ pvno: 5, msgType: 21, encPart: { etype: subkey.etype, cipher } });
+  const request = encodeKpasswdMessage({
+    version: req.target === undefined ? KpasswdVersion.CHANGE_PASSWORD : KpasswdVersion.SET_PASSWORD,
+    ap: token,
+    rest: priv,
+  });
+  if (ctx.logging) ctx.log(`kpasswd request for ${realm} (${request.length} bytes)`);
+  const replyBytes = await req.transport.send(realm, request);
+  let reply: ReturnType<typeof decodeKpasswdMessage>;
+  try {
+    reply = decodeKpasswdMessage(replyBytes);
+  } catch (e) {
+    throw malformed((e as Error).message, realm);
+  }
+  if (reply.ap.length === 0) {
+    // RFC 3244 section 2: the AP-REQ did not check; the KRB-ERROR's e-data holds the result.
+    let err: ReturnType<typeof decodeKrbError>;
+    try {
+      err = decodeKrbError(reply.rest);
+    } catch (e) {
+      throw malformed(`no AP-REP and no KRB-ERROR (${(e as Error).message})`, realm);
+    }
+    let result: { code: number; text: string } = { code: KpasswdResult.HARDERROR, text: err.eText ?? '' };
+    if (err.eData !== undefined && err.eData.length >= 2) result = decodeKpasswdResult(err.eData);
+    throw new PasswordChangeError(err.errorCode, result.code, result.text, { realm });
+  }
+  // The AP-REP must answer this AP-REQ (KRB_AP_ERR_MUT_FAIL otherwise); its subkey, if any, seals the result.
+  const { subkey: theirs } = verifyApRep(context, reply.ap, { clock: ctx.clock, random: ctx.random });
+  let result: { code: number; text: string };
+  try {
+    const krbPriv = decodeKrbPriv(reply.rest);
+    const key = theirs ?? subkey;
+    const enc = decodeEncKrbPrivPart(decrypt(key, KeyUsage.KRB_PRIV_ENCPART, krbPriv.encPart.cipher));
+    result = decodeKpasswdResult(enc.userData);
+  } catch (e) {
+    if (e instanceof KerberosError && e.code === ErrorCode.KRB_AP_ERR_BAD_INTEGRITY) throw e;
+    throw malformed(`its KRB-PRIV does not decode (${(e as Error).message})`, realm);
+  }
+  if (result.code !== KpasswdResult.SUCCESS) {
+    throw new PasswordChangeError(ErrorCode.KRB_ERR_GENERIC, result.code, result.text, { realm });
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The error the client throws when the password-change service (kpasswd,
+ * RFC 3244) refuses a change: its result code and the service's own words.
+ *
+ * @module
+ */
+
+import { KpasswdResult } from '@krbsim/asn1';
+import { ERROR_BRAND, KerberosError, type KerberosErrorOptions } from '@krbsim/core';
+
+/**
+ * A password change was refused. `result` is the RFC 3244 result code
+ * (`KpasswdResult` in `@krbsim/asn1`: SOFTERROR for a password the policy
+ * refused, ACCESSDENIED, INITIAL_FLAG_NEEDED...), `resultText` what the
+ * service said. `code` is the KRB-ERROR's when the service could not check
+ * the request's AP-REQ, else KRB_ERR_GENERIC.
+ */
+export class PasswordChangeError extends KerberosError {
+  /** This class's brand: `instanceof` holds across copies of the package (see `hasErrorBrand`). */
+  static override readonly [ERROR_BRAND]: string = '@krbsim/client:PasswordChangeError';
+
+  readonly result: number;
+  readonly resultText: string;
+
+  constructor(code: number, result: number, resultText: string, options: KerberosErrorOptions = {}) {
+    const name = Object.entries(KpasswdResult).find(([, v]) => v === result)?.[0] ?? `result ${result}`;
+    super(
+      code,
+      `the password-change service refused the change: ${name}${resultText === '' ? '' : ` (${resultText})`}`,
+      options,
+    );
+    this.result = result;
+    this.resultText = resultText;
+  }
+
+  override get name(): string {
+    return 'PasswordChangeError';
+  }
+}

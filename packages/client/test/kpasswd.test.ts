@@ -1,0 +1,186 @@
+/**
+ * Password changes (RFC 3244) end to end: the client's `changePassword`
+ * against `@krbsim/kdc`'s KpasswdService, in process. A change works and
+ * ends "must change password"; every refusal comes back with its result
+ * code: a wrong old password (the AS exchange), a ticket that is not initial,
+ * another user's password, an empty one, a request that is malformed, of
+ * another version, replayed, or for another service; and the UDP admission
+ * of the service drops what is not a kpasswd request.
+ */
+
+import {
+  decodeEncKrbPrivPart,
+  decodeKpasswdMessage,
+  decodeKpasswdResult,
+  decodeKrbError,
+  decodeKrbPriv,
+  encodeEncKrbPrivPart,
+  encodeKpasswdMessage,
+  encodeKrbPriv,
+  KpasswdResult,
+  KpasswdVersion,
+} from '@krbsim/asn1';
+import { KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
+import { ErrorCode, KerberosError, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
+import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
+import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
+import { InProcessTransport, kpasswdVerdict } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+
+const REALM = 'CONTOSO.COM';
+
+function setup() {
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
+  const realm = new Realm({
+    name: REALM,
+    clock,
+    random: new SeededRandom('kpasswd'),
+    kind: 'active-directory',
+  });
+  realm.addService('kadmin/changepw');
+  realm.addUser('alice', { password: 'Old-Passw0rd' });
+  realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
+  const kdc = new Kdc(realm);
+  const log: string[] = [];
+  const service = new KpasswdService(realm, { log: (l) => log.push(l) });
+  const sent: Uint8Array[] = [];
+  const transport = new InProcessTransport().register(REALM, (r) => kdc.handle(r));
+  const kpasswd = new InProcessTransport().register(REALM, (r) => {
+    sent.push(r);
+    return service.handle(r);
+  });
+  const client = () => new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('c') });
+  return { realm, clock, client, kpasswd, service, sent, log };
+}
+
+async function refusal(p: Promise<unknown>): Promise<KerberosError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(KerberosError);
+    return e as KerberosError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('changing a password (RFC 3244)', () => {
+  it("changes alice's password: the old one stops working, the new one works", async () => {
+    const s = setup();
+    await s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd', { transport: s.kpasswd });
+    expect(decodeKpasswdMessage(s.sent[0]!).version).toBe(KpasswdVersion.CHANGE_PASSWORD);
+    expect(s.log).toEqual([`kpasswd alice@${REALM} -> SUCCESS`]);
+    const e = await refusal(s.client().getInitialCredentials('alice', { password: 'Old-Passw0rd' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    await s.client().getInitialCredentials('alice', { password: 'New-Passw0rd' });
+  });
+
+  it('lets a user who must change the password log on once it is changed', async () => {
+    const s = setup();
+    const e = await refusal(s.client().getInitialCredentials('frank', { password: 'Fr4nk-Old' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    expect((e as KdcRefusedError).ntStatus).toBe(NtStatus.STATUS_PASSWORD_MUST_CHANGE);
+    await s.client().changePassword('frank', 'Fr4nk-Old', 'Fr4nk-New', { transport: s.kpasswd });
+    await s.client().getInitialCredentials('frank', { password: 'Fr4nk-New' });
+  });
+
+  it("sets one's own password by ChangePasswdData (version 0xff80), and no one else's", async () => {
+    const s = setup();
+    await s.client().changePassword('alice', 'Old-Passw0rd', 'Set-Passw0rd', {
+      transport: s.kpasswd,
+      target: `alice@${REALM}`,
+    });
+    expect(decodeKpasswdMessage(s.sent[0]!).version).toBe(KpasswdVersion.SET_PASSWORD);
+    await s.client().getInitialCredentials('alice', { password: 'Set-Passw0rd' });
+    const e = await refusal(
+      s
+        .client()
+        .changePassword('alice', 'Set-Passw0rd', 'Frank-Is-Mine', { transport: s.kpasswd, target: 'frank' }),
+    );
+    expect(e).toBeInstanceOf(PasswordChangeError);
+    expect((e as PasswordChangeError).result).toBe(KpasswdResult.ACCESSDENIED);
+    // frank's password did not change: he must still change it.
+    const still = await refusal(s.client().getInitialCredentials('frank', { password: 'Fr4nk-Old' }));
+    expect(still.code).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+  });
+
+  it('refuses an empty password (SOFTERROR) and a wrong old password (the KDC)', async () => {
+    const s = setup();
+    let e = await refusal(s.client().changePassword('alice', 'Old-Passw0rd', '', { transport: s.kpasswd }));
+    expect((e as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
+    expect(e.message).toMatch(/SOFTERROR \(the new password is empty\)/);
+    e = await refusal(s.client().changePassword('alice', 'wrong', 'New-Passw0rd', { transport: s.kpasswd }));
+    expect(e).toBeInstanceOf(KdcRefusedError);
+    expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(s.sent).toHaveLength(1);
+  });
+
+  it('needs an initial ticket: one from a TGS exchange is INITIAL_FLAG_NEEDED', async () => {
+    const s = setup();
+    const c = s.client();
+    await c.getInitialCredentials('alice', { password: 'Old-Passw0rd' });
+    const fromTgs = await c.getServiceTicket('kadmin/changepw');
+    // The request the client would send, made by hand with that ticket.
+    const subkey = generateKey(fromTgs.sessionKey.etype, { random: new SeededRandom('sk') });
+    const ap = c.buildApReq(fromTgs, { subkey, seqNumber: 7, mutual: true }).token;
+    const part = encodeEncKrbPrivPart({
+      userData: new TextEncoder().encode('New-Passw0rd'),
+      seqNumber: 7,
+      sAddress: { addrType: 2, address: Uint8Array.of(127, 0, 0, 1) },
+    });
+    const cipher = encrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, part, { random: new SeededRandom('p') });
+    const rest = encodeKrbPriv({ pvno: 5, msgType: 21, encPart: { etype: subkey.etype, cipher } });
+    const reply = decodeKpasswdMessage(
+      s.service.handle(encodeKpasswdMessage({ version: KpasswdVersion.CHANGE_PASSWORD, ap, rest })),
+    );
+    expect(reply.ap.length).toBeGreaterThan(0); // the AP-REQ checked: an AP-REP and a KRB-PRIV
+    const enc = decodeEncKrbPrivPart(
+      decrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, decodeKrbPriv(reply.rest).encPart.cipher),
+    );
+    expect(decodeKpasswdResult(enc.userData).code).toBe(KpasswdResult.INITIAL_FLAG_NEEDED);
+    // The password did not change.
+    await s.client().getInitialCredentials('alice', { password: 'Old-Passw0rd' });
+  });
+
+  it('answers a malformed request, another version or another service with a KRB-ERROR holding the result', async () => {
+    const s = setup();
+    const resultOf = (bytes: Uint8Array) => {
+      const m = decodeKpasswdMessage(s.service.handle(bytes));
+      expect(m.ap).toHaveLength(0);
+      const err = decodeKrbError(m.rest);
+      return { code: err.errorCode, result: decodeKpasswdResult(err.eData!).code };
+    };
+    expect(resultOf(Uint8Array.of(0, 9, 0, 1, 0, 2, 0x6e, 0x00, 0x00)).result).toBe(KpasswdResult.MALFORMED);
+    expect(resultOf(Uint8Array.of(0, 3, 0, 1)).result).toBe(KpasswdResult.MALFORMED); // shorter than the header
+    const c = s.client();
+    await c.getInitialCredentials('alice', { password: 'Old-Passw0rd' });
+    const ap = c.buildApReq(c.cache.tgtFor(REALM)!, { subkey: true }).token;
+    expect(resultOf(encodeKpasswdMessage({ version: 2, ap, rest: Uint8Array.of(1) })).result).toBe(
+      KpasswdResult.BAD_VERSION,
+    );
+    const other = resultOf(encodeKpasswdMessage({ version: 1, ap, rest: Uint8Array.of(1) }));
+    expect(other).toEqual({ code: ErrorCode.KRB_AP_ERR_NOT_US, result: KpasswdResult.AUTHERROR });
+  });
+
+  it('refuses a replayed request (the authenticator seen before)', async () => {
+    const s = setup();
+    await s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd', { transport: s.kpasswd });
+    const m = decodeKpasswdMessage(s.service.handle(s.sent[0]!));
+    expect(m.ap).toHaveLength(0);
+    const err = decodeKrbError(m.rest);
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    expect(decodeKpasswdResult(err.eData!).code).toBe(KpasswdResult.AUTHERROR);
+  });
+
+  it('admits over UDP only kpasswd requests: not replies, not Kerberos messages, not garbage', async () => {
+    const s = setup();
+    await s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd', { transport: s.kpasswd });
+    expect(kpasswdVerdict(s.sent[0]!)).toEqual({ answer: true, msgType: 14 });
+    const reply = s.service.handle(Uint8Array.of(0, 3, 0, 1));
+    expect(kpasswdVerdict(reply)).toEqual({ answer: false, reason: 'not-a-request' });
+    expect(kpasswdVerdict(Uint8Array.of(0x6a, 0x03, 0x02, 0x01, 0x05))).toEqual({
+      answer: false,
+      reason: 'not-kerberos',
+    });
+    expect(kpasswdVerdict(new Uint8Array(0))).toEqual({ answer: false, reason: 'empty' });
+  });
+});
