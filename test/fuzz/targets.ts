@@ -4,7 +4,8 @@
  * authenticator, body or ticket is damaged and then re-encrypted or
  * re-checksummed, so the damage reaches the checks behind the crypto), the
  * managed instance's AP-REQ acceptance (@krbsim/service, the same three
- * ways), the MS-KKDCP proxy path, and PACs (MS-PAC) damaged as bytes.
+ * ways), the MS-KKDCP proxy path, PACs (MS-PAC) damaged as bytes, and the
+ * password-change service (kpasswd, RFC 3244).
  * Every target has the same shape: an
  * input stream and a `run` that feeds one input, checks the invariants
  * (checks.ts) and returns an outcome label for the tallies.
@@ -13,10 +14,15 @@
 import { readFileSync } from 'node:fs';
 import {
   Asn1Error,
+  decodeApRep,
   decodeAsReq,
   decodeDerTree,
   decodeEncTicketPart,
   decodeKdcProxyMessage,
+  decodeKpasswdMessage,
+  decodeKpasswdResult,
+  decodeKrbError,
+  decodeKrbPriv,
   decodeMessage,
   decodeNegotiationToken,
   decodeTgsReq,
@@ -28,6 +34,7 @@ import {
   encodeEncTicketPart,
   encodeKdcProxyMessage,
   encodeKdcReqBody,
+  encodeKpasswdMessage,
   encodeKrbFastReq,
   encodeMessage,
   encodePaData,
@@ -39,9 +46,9 @@ import {
   unwrapGssToken,
 } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
-import { SeededRandom } from '@krbsim/core';
+import { ManualClock, SeededRandom } from '@krbsim/core';
 import { cf2, checksum, checksumTypeFor, decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
-import type { Kdc } from '@krbsim/kdc';
+import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
 import { decodePac, encodePac, findPac, parsePac, signTicketPac, verifyPac } from '@krbsim/pac';
 import { frameTcp, InProcessTransport, KdcProxy, unframeKerbMessage } from '@krbsim/transport';
 import { checkKdcReply, expectKerberosError, InvariantError } from './checks';
@@ -606,6 +613,67 @@ function pacTargets(seed: string, lab: FuzzLab): Target[] {
   return [raw, signed];
 }
 
+/**
+ * The password-change service (RFC 3244): kpasswd requests damaged as bytes,
+ * from a real one the client makes (its own realm, so a change here leaves
+ * the lab's users alone). Invariants: `handle` never throws, and its answer
+ * is a kpasswd reply: a header that holds, then an AP-REP and a KRB-PRIV, or
+ * no AP-REP and a KRB-ERROR whose e-data holds a result.
+ */
+function kpasswdTarget(seed: string): Target {
+  const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
+  const realm = new Realm({ name: 'KPASSWD.TEST', clock, random: new SeededRandom(`${seed}:kpasswd`) });
+  realm.addService('kadmin/changepw');
+  realm.addUser('alice', { password: 'Fuzz-Passw0rd' });
+  const kdc = new Kdc(realm);
+  // No replay cache: the same authenticator again reaches the checks behind it.
+  const service = new KpasswdService(realm, { replayCache: false });
+  const inputs = new InputStream(seed, 'kpasswd', [
+    encodeKpasswdMessage({ version: 1, ap: Uint8Array.of(0x6e, 0x00), rest: Uint8Array.of(0x75, 0x00) }),
+  ]);
+  let real: Promise<void> | undefined;
+  const capture = async (): Promise<void> => {
+    let request: Uint8Array | undefined;
+    const transport = new InProcessTransport().register(realm.name, (r) => kdc.handle(r));
+    const kpasswd = new InProcessTransport().register(realm.name, (r) => {
+      request = r;
+      return service.handle(r);
+    });
+    const client = new KerberosClient({
+      realm: realm.name,
+      transport,
+      clock,
+      random: new SeededRandom(seed),
+    });
+    await client.changePassword('alice', 'Fuzz-Passw0rd', 'Fuzz-Passw0rd', { transport: kpasswd });
+    inputs.addBase(request!);
+  };
+  return {
+    name: 'kpasswd',
+    weight: 0.5,
+    inputs,
+    async run(bytes) {
+      real ??= capture();
+      await real;
+      let reply: Uint8Array;
+      try {
+        reply = service.handle(bytes);
+      } catch (e) {
+        throw new Error(`KpasswdService.handle threw: ${(e as Error).stack ?? e}`, { cause: e });
+      }
+      const m = decodeKpasswdMessage(reply);
+      if (m.ap.length > 0) {
+        decodeApRep(m.ap);
+        decodeKrbPriv(m.rest);
+        return 'AP-REP and KRB-PRIV';
+      }
+      const err = decodeKrbError(m.rest);
+      const result = decodeKpasswdResult(err.eData ?? new Uint8Array(0));
+      return `KRB-ERROR, result ${result.code}`;
+    },
+  };
+}
+
 /** Every in-process target. */
 export function inProcessTargets(seed: string, lab: FuzzLab): Target[] {
   return [
@@ -619,5 +687,6 @@ export function inProcessTargets(seed: string, lab: FuzzLab): Target[] {
     kkdcpTarget(seed, lab),
     gssTarget(seed, lab),
     ...pacTargets(seed, lab),
+    kpasswdTarget(seed),
   ];
 }

@@ -58,8 +58,8 @@ const CHANGEPW = ['kadmin', 'changepw'];
 export interface KpasswdOptions {
   /** The service's own address, the sender address of its KRB-PRIV replies. Default 127.0.0.1. */
   readonly address?: HostAddress;
-  /** Replay cache for the requests' authenticators. Default: a new bounded one. */
-  readonly replayCache?: ReplayCache;
+  /** Replay cache for the requests' authenticators; `false` turns replay detection off (not recommended). Default: a new bounded one. */
+  readonly replayCache?: ReplayCache | false;
   /** One line per request: who asked and the result. Never a password. */
   readonly log?: (line: string) => void;
 }
@@ -79,14 +79,16 @@ class KpasswdRefusal extends Error {
 export class KpasswdService {
   readonly #realm: Realm;
   readonly #address: HostAddress;
-  readonly #replay: ReplayCache;
+  readonly #replay: ReplayCache | undefined;
   readonly #log: (line: string) => void;
 
   constructor(realm: Realm, opts: KpasswdOptions = {}) {
     this.#realm = realm;
     this.#address = opts.address ?? { addrType: 2, address: Uint8Array.of(127, 0, 0, 1) };
     this.#replay =
-      opts.replayCache ?? new ReplayCache({ clock: realm.clock, windowMs: realm.policy.clockSkewMs });
+      opts.replayCache === false
+        ? undefined
+        : (opts.replayCache ?? new ReplayCache({ clock: realm.clock, windowMs: realm.policy.clockSkewMs }));
     this.#log = opts.log ?? (() => {});
   }
 
