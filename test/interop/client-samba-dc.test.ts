@@ -8,7 +8,9 @@
  *    keyed from `samba-tool domain exportkeytab`, accepts it and verifies the
  *    PAC's server, KDC, ticket and extended KDC signatures, then reads the
  *    user's SID and groups from it.
- * 2. A DC's refusals come back as `KdcRefusedError` with the NTSTATUS Samba
+ * 2. A password change through the DC's kpasswd service (RFC 3244): refused by its policy (SOFTERROR,
+ *    Samba's own words), then done, and the user logs on with the new password.
+ * 3. A DC's refusals come back as `KdcRefusedError` with the NTSTATUS Samba
  *    puts in its e-data (a PA-PW-SALT in METHOD-DATA): a disabled account, a
  *    password to change, an account outside its logon hours.
  *
@@ -16,7 +18,8 @@
  * not run as root; failing instead under KRBSIM_REQUIRE_MIT=1.
  */
 
-import { KdcRefusedError, KerberosClient } from '@krbsim/client';
+import { KpasswdResult } from '@krbsim/asn1';
+import { KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
 import { ErrorCode, NtStatus, systemClock, systemRandom } from '@krbsim/core';
 import { KerberosService, type KeytabEntryLike } from '@krbsim/service';
 import { UdpTcpTransport } from '@krbsim/transport';
@@ -35,6 +38,7 @@ const ACCOUNTS: readonly SambaAccount[] = [
   { name: 'dave', kind: 'user', password: 'D4ve-Passw0rd!', disabled: true },
   { name: 'frank', kind: 'user', password: 'Fr4nk-Passw0rd!', mustChangePassword: true },
   { name: 'grace', kind: 'user', password: 'Gr4ce-Passw0rd!', noLogonHours: true },
+  { name: 'ivy', kind: 'user', password: 'Ivy-0ld-Passw0rd!', mustChangePassword: true },
   {
     name: 'websvc',
     kind: 'user',
@@ -114,6 +118,34 @@ describeWithSambaDc(TITLE, () => {
     );
     expect(e).toBeInstanceOf(KdcRefusedError);
     expect((e as KdcRefusedError).code).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+
+  it("changes a password through the DC's kpasswd service (RFC 3244), and reads its refusal", async () => {
+    const kpasswd = new UdpTcpTransport({
+      kdcs: { [REALM]: [{ host: '127.0.0.1', port: samba!.kpasswdPort }] },
+    });
+    // ivy must change her password: the DC refuses her logon, and serves kadmin/changepw.
+    const refused = await client()
+      .getInitialCredentials('ivy', { password: password('ivy') })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect((refused as KdcRefusedError).code).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    // A password the domain's complexity policy refuses: Samba's SOFTERROR, its words passed on.
+    const weak = await client()
+      .changePassword('ivy', password('ivy'), 'short', { transport: kpasswd })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(weak).toBeInstanceOf(PasswordChangeError);
+    expect((weak as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
+    expect((weak as PasswordChangeError).resultText).not.toBe('');
+    // A good one: changed, and ivy logs on with it.
+    await client().changePassword('ivy', password('ivy'), 'Ivy-N3w-Passw0rd!', { transport: kpasswd });
+    const tgt = await client().getInitialCredentials('ivy', { password: 'Ivy-N3w-Passw0rd!' });
+    expect(tgt.client.name.nameString).toEqual(['ivy']);
   });
 
   it("reads the NTSTATUS of a DC's refusal: disabled, a password to change, outside the logon hours", async () => {

@@ -378,7 +378,8 @@ export class KerberosClient {
       secret: new ReplyKeySource({ password: oldPassword }, client, ctx.encTypes, this.#passwordKeys),
       kdcOptions: 0,
       lifetimeMs: 5 * 60_000,
-      includePac: false,
+      // A DC's password-change service builds the user's session from the ticket's PAC.
+      includePac: true,
       canonicalize: false,
     });
     const target =

@@ -108,10 +108,14 @@ describe('changing a password (RFC 3244)', () => {
     let e = await refusal(s.client().changePassword('alice', 'Old-Passw0rd', '', { transport: s.kpasswd }));
     expect((e as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
     expect(e.message).toMatch(/SOFTERROR \(the new password is empty\)/);
+    // An AD realm's policy: at least 7 characters (Samba's DC refuses a shorter one the same way).
+    e = await refusal(s.client().changePassword('alice', 'Old-Passw0rd', 'short', { transport: s.kpasswd }));
+    expect((e as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
+    expect((e as PasswordChangeError).resultText).toBe('the new password is shorter than 7 characters');
     e = await refusal(s.client().changePassword('alice', 'wrong', 'New-Passw0rd', { transport: s.kpasswd }));
     expect(e).toBeInstanceOf(KdcRefusedError);
     expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
-    expect(s.sent).toHaveLength(1);
+    expect(s.sent).toHaveLength(2);
   });
 
   it('needs an initial ticket: one from a TGS exchange is INITIAL_FLAG_NEEDED', async () => {

@@ -19,7 +19,8 @@
  *   TGT cannot change it: KRB5_KPASSWD_INITIAL_FLAG_NEEDED);
  * - only one's own password: setting another principal's is ACCESSDENIED
  *   (no administrators here);
- * - an empty password is SOFTERROR (the realm's policy refused it);
+ * - an empty password, or one shorter than `minPasswordLength` (AD's 7), is
+ *   SOFTERROR (the realm's policy refused it);
  * - a changed password ends `mustChangePassword` and its expiry
  *   (`Realm.setPassword`).
  *
@@ -204,6 +205,10 @@ export class KpasswdService {
       return answer(KpasswdResult.SOFTERROR, 'the new password is not UTF-8');
     }
     if (text.length === 0) return answer(KpasswdResult.SOFTERROR, 'the new password is empty');
+    const min = realm.policy.minPasswordLength;
+    if ([...text].length < min) {
+      return answer(KpasswdResult.SOFTERROR, `the new password is shorter than ${min} characters`);
+    }
     const account = realm.lookup(formatPrincipal(v.ticket.cname));
     if (account === undefined || account.kind === 'krbtgt') {
       return answer(KpasswdResult.HARDERROR, `${client} has no account here`);

@@ -145,6 +145,13 @@ export interface RealmPolicy {
   /** How long a wrong password counts towards the threshold. Default 30 minutes. */
   lockoutObservationWindowMs: number;
   /**
+   * The shortest new password the password-change service (kpasswd) accepts;
+   * a shorter one is KRB5_KPASSWD_SOFTERROR. Default 1 (MIT's, without a
+   * password policy: not empty); `active-directory` realms: 7, AD's Default
+   * Domain Policy (Samba's DC refuses a shorter one the same way).
+   */
+  minPasswordLength: number;
+  /**
    * Put the salt in ETYPE-INFO2 entries for rc4-hmac (23), whose keys use
    * none. MIT sends it; AD leaves it out. Default true; `active-directory`
    * realms: false.
@@ -286,6 +293,7 @@ export function defaultPolicy(): RealmPolicy {
     lockoutThreshold: 0,
     lockoutDurationMs: 30 * 60_000,
     lockoutObservationWindowMs: 30 * 60_000,
+    minPasswordLength: 1,
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     accountExpiredCode: ErrorCode.KDC_ERR_NAME_EXP,
     issuePac: false,
@@ -326,6 +334,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   paSupportedEnctypes: true,
   accountNameFallbacks: true,
   userToUserForPlainUsers: true,
+  minPasswordLength: 7,
   fast: 'none',
   fastOfferedInErrors: false,
 };

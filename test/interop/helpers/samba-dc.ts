@@ -104,6 +104,8 @@ export interface SambaDc {
   readonly realm: string;
   /** The KDC's port on 127.0.0.1, UDP and TCP. */
   readonly port: number;
+  /** Its password-change service's port (kpasswd, RFC 3244), UDP and TCP. */
+  readonly kpasswdPort: number;
   /** The domain SID, `S-1-5-21-...`. */
   readonly domainSid: string;
   /** The RID of each group and account of the spec. */
@@ -204,9 +206,10 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
     // The ports are free when chosen, but the test files run side by side and another one's socket
     // can take one before samba binds it: a start that does not listen is tried again on others.
     let port = 0;
+    let kpasswdPort = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const kpasswdPort = await freePort();
+      kpasswdPort = await freePort();
       await writeFile(
         conf,
         provisioned.replace(
@@ -226,6 +229,7 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
     return {
       realm: spec.realm,
       port,
+      kpasswdPort,
       domainSid: setup.domainSid,
       rids: setup.rids,
       keys: (principal) =>
