@@ -14,8 +14,8 @@
  * @module
  */
 
-import { type Credential, KerberosClient } from '@krbsim/client';
-import { ErrorCode } from '@krbsim/core';
+import { type Credential, KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
+import { ErrorCode, type KerberosError } from '@krbsim/core';
 import { InProcessTransport, type KdcTransport } from '@krbsim/transport';
 import { AZURE_AD_REALM } from './cloud';
 import { downLevelLogonName, type OnPremUser } from './directory';
@@ -43,7 +43,6 @@ export interface AdJoinedClientOptions {
 
 /** An AD-joined Windows machine with a user signed in. */
 export class AdJoinedClient {
-  readonly user: OnPremUser;
   readonly os: string;
   /** The Kerberos client behind SSPI, with its credential cache. */
   readonly kerberos: KerberosClient;
@@ -51,10 +50,11 @@ export class AdJoinedClient {
   readonly participant: string;
   readonly #host: LabHost;
   readonly #opts: Required<AdJoinedClientOptions>;
+  readonly #user: OnPremUser;
 
   constructor(host: LabHost, user: OnPremUser, opts: AdJoinedClientOptions = {}) {
     this.#host = host;
-    this.user = user;
+    this.#user = user;
     this.#opts = { os: 'Windows 10 22H2', lineOfSightToDc: true, kdcProxyPolicy: true, ...opts };
     this.os = this.#opts.os;
     this.participant = downLevelLogonName(user);
@@ -99,6 +99,50 @@ export class AdJoinedClient {
       clock: host.clientClock,
       random: host.random,
     });
+  }
+
+  /** The signed-in user, as the domain knows it now (a changed password included). */
+  get user(): OnPremUser {
+    return this.#host.onPrem.user(this.#user.samAccountName) ?? this.#user;
+  }
+
+  /**
+   * Ctrl+Alt+Del, "Change a password" (or the prompt of a user who must change it, 0x773 at logon):
+   * the kpasswd exchange with the domain controller (RFC 3244) from the user's current password, after
+   * which the user logs on with the new one.
+   *
+   * @throws LabError `password-change-refused`, with Windows' status: 0x52d when the domain's policy
+   *   refuses the new password (AD's: at least 7 characters), 0x56b when the current one is wrong.
+   */
+  async changePassword(newPassword: string): Promise<void> {
+    const user = this.user;
+    const onPrem = this.#host.onPrem;
+    const service = onPrem.passwordChangeService();
+    const kpasswd = new InProcessTransport().register(onPrem.realm.name, (req) => service.handle(req));
+    try {
+      await this.kerberos.changePassword(user.samAccountName, user.password, newPassword, {
+        transport: kpasswd,
+      });
+    } catch (e) {
+      const wrong = e instanceof KdcRefusedError && e.code === ErrorCode.KDC_ERR_PREAUTH_FAILED;
+      if (!wrong && !(e instanceof PasswordChangeError)) throw e;
+      const [status, text] = wrong
+        ? [WindowsStatus.WRONG_PASSWORD, 'the specified network password is not correct']
+        : [WindowsStatus.PASSWORD_RESTRICTION, 'the password does not meet the password policy requirements'];
+      throw new LabError(
+        (e as KerberosError).code,
+        `${text} (0x${status.toString(16)}): ${(e as Error).message}`,
+        {
+          reason: 'password-change-refused',
+          realm: onPrem.realm.name,
+          windowsStatus: status,
+          cause: e,
+        },
+      );
+    }
+    onPrem.passwordChanged(user.samAccountName, newPassword);
+    // The credentials of the old password are gone, as after a new interactive logon.
+    this.kerberos.cache.clear();
   }
 
   /** Is a domain controller in sight (the `lineOfSightToDc` option)? */

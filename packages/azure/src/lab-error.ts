@@ -33,6 +33,10 @@ export const WindowsStatus = {
   ACCOUNT_LOCKED_OUT: 0x775,
   /** `0x773` ERROR_PASSWORD_MUST_CHANGE: "User must change password at next logon" (STATUS_PASSWORD_MUST_CHANGE). */
   PASSWORD_MUST_CHANGE: 0x773,
+  /** `0x52d` ERROR_PASSWORD_RESTRICTION: the new password does not meet the domain's password policy. */
+  PASSWORD_RESTRICTION: 0x52d,
+  /** `0x56b` ERROR_WRONG_PASSWORD: the current password given for a change is not the account's. */
+  WRONG_PASSWORD: 0x56b,
 } as const;
 
 /** The SQL Server error numbers the lab reports (what a SQL client shows). */
@@ -96,6 +100,7 @@ export type LabErrorReason =
   | 'no-logon-servers'
   | 'account-restriction'
   | 'account-refused'
+  | 'password-change-refused'
   | 'user-not-in-tenant'
   | 'no-cloud-tgt'
   | 'sign-in-required'

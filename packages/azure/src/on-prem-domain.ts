@@ -9,7 +9,14 @@
  */
 
 import type { Clock, RandomSource } from '@krbsim/core';
-import { type GroupScope, Kdc, type Realm as KdcRealm, Realm, type RealmPolicy } from '@krbsim/kdc';
+import {
+  type GroupScope,
+  Kdc,
+  type Realm as KdcRealm,
+  KpasswdService,
+  Realm,
+  type RealmPolicy,
+} from '@krbsim/kdc';
 import type { OnPremUser } from './directory';
 import { withSkewNote } from './lab-clock';
 
@@ -41,6 +48,7 @@ export class OnPremDomain {
   readonly netbiosName: string;
   readonly functionalLevel: number;
   readonly #users = new Map<string, OnPremUser>();
+  #kpasswd: KpasswdService | undefined;
   /** Called for each new user (the lab syncs it to the tenant, as Azure AD Connect does). */
   onUserAdded: ((user: OnPremUser) => void) | undefined;
   /** Called when group memberships change (the lab syncs the users' groups again). */
@@ -168,6 +176,32 @@ export class OnPremDomain {
   /** Every user, in the order added. */
   get users(): readonly OnPremUser[] {
     return [...this.#users.values()];
+  }
+
+  /**
+   * The domain controller's password-change service (kpasswd, RFC 3244; its `handle` takes request
+   * bytes and never throws). Made on first use: AD serves it for the `kadmin/changepw` SPN of the
+   * krbtgt account, whose current keys seal its tickets, so the principal is added with them then (a
+   * lab that changes no password keeps its directory and random draws as they were).
+   */
+  passwordChangeService(): KpasswdService {
+    if (this.#kpasswd === undefined) {
+      if (this.realm.lookup('kadmin/changepw') === undefined) {
+        this.realm.addService('kadmin/changepw', { keys: this.realm.keysFor(`krbtgt/${this.realm.name}`) });
+      }
+      this.#kpasswd = new KpasswdService(this.realm);
+    }
+    return this.#kpasswd;
+  }
+
+  /**
+   * @internal The password a client changed through {@link OnPremDomain.kpasswd}: the user's record
+   * follows it, as the next interactive logon types it.
+   */
+  passwordChanged(samAccountName: string, password: string): void {
+    const key = samAccountName.toLowerCase();
+    const user = this.#users.get(key);
+    if (user !== undefined) this.#users.set(key, { ...user, password });
   }
 
   /** The domain's KDC: request bytes in, reply bytes out. Never throws. */

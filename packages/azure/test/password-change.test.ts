@@ -1,0 +1,54 @@
+/**
+ * A Windows user's password change in the lab (RFC 3244 through the on-prem
+ * domain controller): a user who must change the password is refused at logon
+ * (0x773), changes it, and reaches the managed instance; the domain's policy
+ * and a wrong current password come back with Windows' statuses.
+ */
+
+import { createAzureSqlMiLab, LabError, WindowsStatus } from '@krbsim/azure';
+import { describe, expect, it } from 'vitest';
+
+function setup() {
+  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 21 });
+  const frank = lab.onPrem.addUser('frank', { password: 'Fr4nk-0ld-Passw0rd', mustChangePassword: true });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  mi.authenticationMetadata = 'Windows';
+  mi.createLogin('CONTOSO\\frank', 'WINDOWS');
+  lab.setupCloudTrust();
+  return { lab, frank, mi, pc: lab.adJoinedClient(frank) };
+}
+
+async function labError(p: Promise<unknown>): Promise<LabError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(LabError);
+  return e as LabError;
+}
+
+describe('changing a password on an AD-joined client', () => {
+  it('a user who must change the password does, then logs on to the instance', async () => {
+    const { pc, mi } = setup();
+    const refused = await labError(pc.initSecurityContext(mi.spn));
+    expect(refused.windowsStatus).toBe(WindowsStatus.PASSWORD_MUST_CHANGE);
+    await pc.changePassword('Fr4nk-N3w-Passw0rd');
+    expect(pc.user.password).toBe('Fr4nk-N3w-Passw0rd');
+    const session = mi.accept((await pc.initSecurityContext(mi.spn)).token, pc.participant);
+    expect(session.login).toBe('CONTOSO\\frank');
+  });
+
+  it("refuses a password the domain's policy does not allow (0x52d), and a wrong current one (0x56b)", async () => {
+    const { lab, pc } = setup();
+    let e = await labError(pc.changePassword('short'));
+    expect(e.reason).toBe('password-change-refused');
+    expect(e.windowsStatus).toBe(WindowsStatus.PASSWORD_RESTRICTION);
+    expect(e.message).toMatch(/shorter than 7 characters/);
+    // An administrator reset the password behind the user's back: the one the user types is wrong.
+    lab.onPrem.realm.setPassword('frank', 'Reset-By-Admin-1');
+    e = await labError(pc.changePassword('Fr4nk-N3w-Passw0rd'));
+    expect(e.windowsStatus).toBe(WindowsStatus.WRONG_PASSWORD);
+    expect(pc.user.password).toBe('Fr4nk-0ld-Passw0rd');
+  });
+});
