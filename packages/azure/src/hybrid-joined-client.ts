@@ -38,15 +38,18 @@ export type HybridFlow = 'cloud' | 'on-prem';
 
 /** A hybrid-joined Windows machine with a synced user signed in. */
 export class HybridJoinedClient {
-  readonly user: OnPremUser;
   /** The domain side: the on-prem TGT and the incoming trust-based flow. */
   readonly onPrem: AdJoinedClient;
+
+  /** The signed-in user, as the domain knows it now (after `onPrem.changePassword`, the new password). */
+  get user(): OnPremUser {
+    return this.onPrem.user;
+  }
   /** The Azure AD side: the PRT, the cloud TGT and the modern interactive flow. */
   readonly cloud: AzureAdJoinedClient;
 
   constructor(host: LabHost, user: OnPremUser, cloudUser: CloudUser, opts: HybridJoinedClientOptions = {}) {
     const os = opts.os ?? 'Windows 11';
-    this.user = user;
     this.onPrem = new AdJoinedClient(host, user, {
       os,
       ...(opts.lineOfSightToDc !== undefined && { lineOfSightToDc: opts.lineOfSightToDc }),

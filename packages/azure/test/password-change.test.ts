@@ -30,13 +30,22 @@ async function labError(p: Promise<unknown>): Promise<LabError> {
 
 describe('changing a password on an AD-joined client', () => {
   it('a user who must change the password does, then logs on to the instance', async () => {
-    const { pc, mi } = setup();
+    const { lab, pc, mi } = setup();
     const refused = await labError(pc.initSecurityContext(mi.spn));
     expect(refused.windowsStatus).toBe(WindowsStatus.PASSWORD_MUST_CHANGE);
     await pc.changePassword('Fr4nk-N3w-Passw0rd');
     expect(pc.user.password).toBe('Fr4nk-N3w-Passw0rd');
+    expect(lab.onPrem.user('frank')!.password).toBe('Fr4nk-N3w-Passw0rd');
     const session = mi.accept((await pc.initSecurityContext(mi.spn)).token, pc.participant);
     expect(session.login).toBe('CONTOSO\\frank');
+  });
+
+  it('a hybrid-joined machine changes it on its domain side, and its user follows', async () => {
+    const { lab, frank } = setup();
+    const hc = lab.hybridJoinedClient(frank);
+    await hc.onPrem.changePassword('Fr4nk-Hybr1d-Passw0rd');
+    expect(hc.user.password).toBe('Fr4nk-Hybr1d-Passw0rd');
+    await hc.onPrem.logon();
   });
 
   it("refuses a password the domain's policy does not allow (0x52d), and a wrong current one (0x56b)", async () => {
