@@ -84,12 +84,15 @@ describeWithTools('MIT krb5 clients against krbsim serve (contoso-fabrikam)', MI
       tcp: contoso.tcpPort,
       kdcs: [`127.0.0.1:${contoso.udpPort}`],
       check: lab.topo.checks.get('CONTOSO.COM'),
+      kpasswd: contoso.kpasswdPort,
     });
     expect(contoso.udpPort).toBe(contoso.tcpPort);
+    expect(contoso.kpasswdPort).toBeGreaterThan(0);
     expect(ports.krb5conf).toBe(files.krb5conf);
     const conf = await readFile(files.krb5conf, 'utf8');
     expect(conf).toContain('default_realm = CONTOSO.COM');
     expect(conf).toContain(`kdc = 127.0.0.1:${contoso.udpPort}`);
+    expect(conf).toContain(`kpasswd_server = 127.0.0.1:${contoso.kpasswdPort}`);
     expect(conf).toContain('.fabrikam.com = FABRIKAM.COM');
     expect(conf).toMatch(/CONTOSO\.COM = \{\s+FABRIKAM\.COM = \.\s+\}/);
     expect(Object.keys(ports.keytabs).sort()).toEqual(

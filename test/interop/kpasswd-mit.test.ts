@@ -14,6 +14,7 @@ import { systemClock } from '@krbsim/core';
 import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
 import { type KdcServer, serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseTopology, startTopology } from '../../packages/cli/src/index';
 import { freePort } from './helpers/mit-realm';
 import { makeTempDir, type TempDir } from './helpers/processes';
 import { describeWithTools, runTool } from './mit-tools';
@@ -125,6 +126,48 @@ describeWithTools(
       expect(r.code).not.toBe(0);
       expect(r.stdout + r.stderr).toContain('Password change rejected: the new password is empty');
       expect(log.at(-1)).toBe(`kpasswd frank@${REALM} -> SOFTERROR: the new password is empty`);
+    });
+  },
+);
+
+describeWithTools(
+  'MIT kinit against `krbsim serve`: an expired password changed through its kpasswd',
+  ['kinit'],
+  (tools) => {
+    it('serves kpasswd beside each KDC and names it in krb5.conf; kinit of a user who must change it does', async () => {
+      const dir = await makeTempDir('kpasswd-serve');
+      const topo = await startTopology(
+        parseTopology(
+          [
+            'realms:',
+            '  - name: SERVE.TEST',
+            '    users:',
+            '      - { name: frank, password: Fr4nk-Old, mustChangePassword: true }',
+            '',
+          ].join('\n'),
+        ),
+        { dir: dir.path },
+      );
+      try {
+        const server = topo.servers.get('SERVE.TEST')!;
+        expect(server.kpasswdPort).toBeGreaterThan(0);
+        expect(await readFile(topo.files!.krb5conf, 'utf8')).toContain(
+          `kpasswd_server = 127.0.0.1:${server.kpasswdPort}`,
+        );
+        const env = { KRB5_CONFIG: topo.files!.krb5conf, KRB5CCNAME: `FILE:${dir.file('cc')}` };
+        const r = await runTool(tools.kinit!, ['frank@SERVE.TEST'], {
+          input: 'Fr4nk-Old\nFr4nk-New-1\nFr4nk-New-1\n',
+          env,
+        });
+        expect(r.stdout + r.stderr).toMatch(/Password expired/);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        expect(
+          (await runTool(tools.kinit!, ['frank@SERVE.TEST'], { input: 'Fr4nk-New-1\n', env })).code,
+        ).toBe(0);
+      } finally {
+        await topo.close();
+        await dir.remove();
+      }
     });
   },
 );

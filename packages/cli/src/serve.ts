@@ -322,8 +322,17 @@ export function announce(
 ): void {
   for (const [name, r] of Object.entries(files.ports.realms)) {
     log.lifecycle(
-      { event: 'listening', realm: name, host: r.host, udp: r.udp, tcp: r.tcp, kdcs: r.kdcs ?? [] },
+      {
+        event: 'listening',
+        realm: name,
+        host: r.host,
+        udp: r.udp,
+        tcp: r.tcp,
+        kdcs: r.kdcs ?? [],
+        ...(r.kpasswd !== undefined && { kpasswd: r.kpasswd }),
+      },
       `${name}: KDC on ${r.host}:${r.udp} (udp+tcp)` +
+        (r.kpasswd === undefined ? '' : `, kpasswd on ${r.host}:${r.kpasswd}`) +
         ((r.kdcs?.length ?? 1) > 1 ? `; krb5.conf lists ${r.kdcs!.join(', ')}` : ''),
     );
   }

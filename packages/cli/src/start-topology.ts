@@ -16,6 +16,7 @@ import {
   type DelegationOptions,
   Kdc,
   type KdcRequestEvent,
+  KpasswdService,
   Realm,
   type RealmPolicy,
 } from '@krbsim/kdc';
@@ -108,6 +109,12 @@ export interface KdcServerInfo {
   readonly host: string;
   readonly udpPort: number;
   readonly tcpPort: number;
+  /**
+   * The realm's password-change service (kpasswd, RFC 3244), UDP and TCP on one port. Served by a
+   * single process only: with workers or replicas each process holds its own copy of the realm, and
+   * a password changed in one would not reach the others.
+   */
+  readonly kpasswdPort?: number;
 }
 
 /** A topology that {@link startTopology} brought up. */
@@ -171,6 +178,7 @@ export function buildRealms(
         password: u.password,
         ...(u.requiresPreauth !== undefined && { requiresPreauth: u.requiresPreauth }),
         ...(u.disabled !== undefined && { disabled: u.disabled }),
+        ...(u.mustChangePassword === true && { mustChangePassword: true }),
         ...(u.spns !== undefined && { spns: [...u.spns] }),
         ...(u.delegation !== undefined && { delegation: delegationOf(u.delegation) }),
         ...(u.sensitive !== undefined && { sensitive: u.sensitive }),
@@ -377,7 +385,30 @@ export async function startTopology(
       };
       const server = await serveKdc(handler, serveOptions);
       closers.push(() => server.close());
-      servers.set(spec.name, { realm: spec.name, host, udpPort: server.udpPort!, tcpPort: server.tcpPort! });
+      let kpasswdPort: number | undefined;
+      if (options.shareSockets !== true && options.replicaOf === undefined) {
+        // The password-change service, for kadmin/changepw (added last, so nothing else's keys change).
+        if (realm.lookup('kadmin/changepw') === undefined) realm.addService('kadmin/changepw');
+        const kpasswd = new KpasswdService(realm);
+        const kp = await serveKdc((request) => kpasswd.handle(request), {
+          host,
+          realm: spec.name,
+          clock: realm.clock,
+          protocol: 'kpasswd',
+          ...(options.transportLog !== undefined && {
+            log: (line: string) => options.transportLog!(`${spec.name} kpasswd ${line}`),
+          }),
+        });
+        closers.push(() => kp.close());
+        kpasswdPort = kp.udpPort!;
+      }
+      servers.set(spec.name, {
+        realm: spec.name,
+        host,
+        udpPort: server.udpPort!,
+        tcpPort: server.tcpPort!,
+        ...(kpasswdPort !== undefined && { kpasswdPort }),
+      });
     }
     const files =
       options.dir === undefined

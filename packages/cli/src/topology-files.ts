@@ -24,6 +24,8 @@ export interface ServedRealm {
   readonly host: string;
   readonly udpPort: number;
   readonly tcpPort: number;
+  /** Its password-change service's port (kpasswd), when this process serves one. */
+  readonly kpasswdPort?: number;
 }
 
 /** Input to {@link writeTopologyFiles} and {@link topologyKrb5Conf}. */
@@ -61,6 +63,8 @@ export interface PortsJsonRealm {
   readonly kdcs?: readonly string[];
   /** The realm's check value: equal in two processes that hold the same keys (see `replicaCheck`). */
   readonly check?: string;
+  /** The password-change service's port (kpasswd, RFC 3244), UDP and TCP, when this process serves one. */
+  readonly kpasswd?: number;
 }
 
 /** The content of `ports.json`. */
@@ -151,6 +155,12 @@ function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): string[]
   return [...new Set([...(input.replicaKdcs?.get(realm) ?? []), ...own])];
 }
 
+/** The realm's password-change service for `krb5.conf`, when this process serves one. */
+function kpasswdOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): { kpasswd?: string } {
+  const s = input.servers.get(realm);
+  return s?.kpasswdPort === undefined ? {} : { kpasswd: connectableHostPort(s.host, s.kpasswdPort) };
+}
+
 /** The `krb5.conf` text for a served topology. The first realm is the default realm. */
 export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string {
   const { topology } = input;
@@ -167,6 +177,7 @@ export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string
     realms: topology.realms.map((r) => ({
       name: r.name,
       kdcs: kdcsOf(input, r.name),
+      ...kpasswdOf(input, r.name),
       ...(r.pkinit !== undefined &&
         input.pkinitAnchors !== undefined && { extra: { pkinit_anchors: `FILE:${input.pkinitAnchors}` } }),
     })),
@@ -338,6 +349,7 @@ export async function writeTopologyFiles(
           tcp: s.tcpPort,
           kdcs: kdcsOf(input, name),
           ...(check !== undefined && { check }),
+          ...(s.kpasswdPort !== undefined && { kpasswd: s.kpasswdPort }),
         };
         return [name, realm];
       }),

@@ -60,6 +60,8 @@ export interface UserSpec {
   readonly password: string;
   readonly requiresPreauth?: boolean;
   readonly disabled?: boolean;
+  /** "User must change password at next logon": logons refused until changed through kpasswd. */
+  readonly mustChangePassword?: boolean;
   /** SPNs the account serves (a service account). */
   readonly spns?: readonly string[];
   /** What the account may do on others' behalf (S4U). */
@@ -317,6 +319,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
       'password',
       'requiresPreauth',
       'disabled',
+      'mustChangePassword',
       'spns',
       'delegation',
       'sensitive',
@@ -326,6 +329,9 @@ function realm(v: unknown, path: string): RealmFileSpec {
       password: str(uo.password, `${p}.password`),
       requiresPreauth: optBool(uo.requiresPreauth, `${p}.requiresPreauth`),
       disabled: optBool(uo.disabled, `${p}.disabled`),
+      ...(uo.mustChangePassword !== undefined && {
+        mustChangePassword: optBool(uo.mustChangePassword, `${p}.mustChangePassword`),
+      }),
       ...(uo.spns !== undefined && { spns: spns(uo.spns, `${p}.spns`) }),
       ...(uo.delegation !== undefined && { delegation: delegation(uo.delegation, `${p}.delegation`) }),
       ...(uo.sensitive !== undefined && { sensitive: optBool(uo.sensitive, `${p}.sensitive`) }),
