@@ -44,7 +44,9 @@ const EXPECTED: Record<string, (lines: string[]) => void> = {
     expect(l[3]).toMatch(/^sequenceDiagram/);
   },
   cli: (l) => {
-    expect(l[0]).toMatch(/^\{"realm":"CONTOSO\.COM","host":"127\.0\.0\.1","udpPort":\d+,"tcpPort":\d+\}$/);
+    expect(l[0]).toMatch(
+      /^\{"realm":"CONTOSO\.COM","host":"127\.0\.0\.1","udpPort":\d+,"tcpPort":\d+,"kpasswdPort":\d+\}$/,
+    );
     expect(l[1]).toMatch(/krb5\.conf$/);
   },
   client: (l) => expect(l).toEqual(['alice@CONTOSO.COM']),
