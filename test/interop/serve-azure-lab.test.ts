@@ -29,7 +29,7 @@ const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 describeWithTools(
   'krbsim serve azure-sql-mi with MIT and FreeTDS',
-  ['kinit', 'kvno', 'klist', 'kdestroy', 'tsql'],
+  ['kinit', 'kvno', 'klist', 'kdestroy', 'kpasswd', 'tsql'],
   (tools) => {
     let dir: TempDir;
     let serve: RunningProcess;
@@ -148,6 +148,21 @@ describeWithTools(
       // The error names him, as SQL Server's does; SUSER_SNAME() never answered for him.
       expect(out).toContain("Login failed for user 'CONTOSO\\bob'");
       expect(out).not.toMatch(/^\s*CONTOSO\\bob\s*$/m);
+    });
+
+    it("bob changes his password with MIT kpasswd through the domain controller's kpasswd_server", async () => {
+      expect(ports.kdcs['CONTOSO.COM']!.kpasswd).toBeGreaterThan(0);
+      expect(await readFile(ports.krb5conf, 'utf8')).toContain(
+        `kpasswd_server = 127.0.0.1:${ports.kdcs['CONTOSO.COM']!.kpasswd}`,
+      );
+      const env = { KRB5_CONFIG: ports.krb5conf, KRB5CCNAME: `FILE:${dir.file('cc-kpasswd')}` };
+      const r = await runTool(tools.kpasswd!, ['bob@CONTOSO.COM'], {
+        input: 'B0b-Passw0rd\nB0b-N3w-Passw0rd\nB0b-N3w-Passw0rd\n',
+        env,
+      });
+      expect(r.stdout + r.stderr, serve.stdout()).toMatch(/Password changed/);
+      const k = await runTool(tools.kinit!, ['bob@CONTOSO.COM'], { input: 'B0b-N3w-Passw0rd\n', env });
+      expect(k.code, k.stderr).toBe(0);
     });
   },
 );

@@ -38,7 +38,7 @@
  * @module
  */
 
-import { list, obj, oneOf, optPort, optStr, realmName, str, TopologyError } from './topology';
+import { list, obj, oneOf, optBool, optPort, optStr, realmName, str, TopologyError } from './topology';
 
 /** An on-prem user: `New-ADUser` with a password, and the groups it joins. */
 export interface AzureLabUserSpec {
@@ -48,6 +48,8 @@ export interface AzureLabUserSpec {
   readonly upn?: string;
   /** Groups of `onPrem.groups` the user is a member of. */
   readonly groups: readonly string[];
+  /** "User must change password at next logon": logons refused (0x773) until changed through kpasswd. */
+  readonly mustChangePassword?: boolean;
 }
 
 /** An on-prem security group; members are users or groups of the domain. */
@@ -224,7 +226,7 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
   });
   const users = list(p.users, 'onPrem.users', false).map((u, i): AzureLabUserSpec => {
     const path = `onPrem.users[${i}]`;
-    const uo = obj(u, path, ['name', 'password', 'upn', 'groups']);
+    const uo = obj(u, path, ['name', 'password', 'upn', 'groups', 'mustChangePassword']);
     const upn = optStr(uo.upn, `${path}.upn`);
     if (upn !== undefined && !/^[^@\s]+@[^@\s]+$/.test(upn)) {
       throw new TopologyError(`${path}.upn`, `expected user@domain, got ${JSON.stringify(upn)}`);
@@ -234,6 +236,9 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
       password: str(uo.password, `${path}.password`),
       ...(upn !== undefined && { upn }),
       groups: list(uo.groups, `${path}.groups`).map((g, j) => str(g, `${path}.groups[${j}]`)),
+      ...(optBool(uo.mustChangePassword, `${path}.mustChangePassword`) === true && {
+        mustChangePassword: true,
+      }),
     };
   });
   // One namespace for accounts and groups, as in a domain.

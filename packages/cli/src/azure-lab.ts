@@ -40,7 +40,8 @@ import { kdcKeytabEntries, serviceKeytabEntries, spnFileName, writeOwnerOnly } f
 export interface AzureLabPorts {
   readonly lab: 'azure-sql-mi';
   readonly tenantId: string;
-  readonly kdcs: Readonly<Record<string, { host: string; udp: number; tcp: number }>>;
+  /** The on-prem KDC, and `kpasswd`, its password-change service's port (RFC 3244, UDP and TCP). */
+  readonly kdcs: Readonly<Record<string, { host: string; udp: number; tcp: number; kpasswd?: number }>>;
   readonly kdcProxy: Readonly<Record<string, string>>;
   readonly tds: Readonly<Record<string, { host: string; port: number; spn: string }>>;
   readonly krb5conf: string;
@@ -113,7 +114,11 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     clock: systemClock,
   });
   for (const u of spec.onPrem.users) {
-    lab.onPrem.addUser(u.name, { password: u.password, ...(u.upn !== undefined && { upn: u.upn }) });
+    lab.onPrem.addUser(u.name, {
+      password: u.password,
+      ...(u.upn !== undefined && { upn: u.upn }),
+      ...(u.mustChangePassword === true && { mustChangePassword: true }),
+    });
   }
   for (const g of spec.onPrem.groups) lab.onPrem.addGroup(g.name, { scope: g.scope });
   for (const u of spec.onPrem.users) for (const g of u.groups) lab.onPrem.addGroupMember(g, u.name);
@@ -139,6 +144,14 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       ...(spec.onPrem.port !== undefined && { port: spec.onPrem.port }),
     });
     closers.push(() => onPrem.close());
+    // The domain controller's password-change service (kpasswd, RFC 3244) beside its KDC.
+    const changepw = lab.onPrem.passwordChangeService();
+    const kpasswd = await serveKdc((r) => changepw.handle(r), {
+      host,
+      realm: onPremRealm,
+      protocol: 'kpasswd',
+    });
+    closers.push(() => kpasswd.close());
     const ca = await createSelfSignedCa({ commonName: 'krbsim Azure lab CA' });
     const proxyCert = await issueServerCertificate(ca, { ipAddresses: [reach], dnsNames: ['localhost'] });
     const tenantPath = `/${lab.tenant.tenantId}/kerberos`;
@@ -172,7 +185,11 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       writeKrb5Conf({
         defaultRealm: onPremRealm,
         realms: [
-          { name: onPremRealm, kdcs: [connectableHostPort(host, onPrem.udpPort!)] },
+          {
+            name: onPremRealm,
+            kdcs: [connectableHostPort(host, onPrem.udpPort!)],
+            kpasswd: connectableHostPort(host, kpasswd.udpPort!),
+          },
           { name: AZURE_AD_REALM, kdcs: [proxyUrl], httpAnchors: [`FILE:${caFile}`] },
         ],
       }),
@@ -212,7 +229,9 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     const ports: AzureLabPorts = {
       lab: 'azure-sql-mi',
       tenantId: lab.tenant.tenantId,
-      kdcs: { [onPremRealm]: { host: reach, udp: onPrem.udpPort!, tcp: onPrem.tcpPort! } },
+      kdcs: {
+        [onPremRealm]: { host: reach, udp: onPrem.udpPort!, tcp: onPrem.tcpPort!, kpasswd: kpasswd.udpPort! },
+      },
       kdcProxy: { [AZURE_AD_REALM]: proxyUrl },
       tds,
       krb5conf,

@@ -202,7 +202,8 @@ export function optStr(v: unknown, path: string): string | undefined {
   return v === undefined ? undefined : str(v, path);
 }
 
-function optBool(v: unknown, path: string): boolean | undefined {
+/** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
+export function optBool(v: unknown, path: string): boolean | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'boolean') throw new TopologyError(path, `expected true or false, got ${describe(v)}`);
   return v;
