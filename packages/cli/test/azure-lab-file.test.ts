@@ -71,6 +71,18 @@ describe('validateAzureLab', () => {
     ]);
   });
 
+  it('reads mustChangePassword for an on-prem user (kpasswd changes it)', () => {
+    const lab = validateAzureLab({
+      ...base(),
+      onPrem: {
+        ...base().onPrem,
+        users: [...base().onPrem.users, { name: 'frank', password: 'f', mustChangePassword: true }],
+      },
+    });
+    expect(lab.onPrem.users[2]!.mustChangePassword).toBe(true);
+    expect(validateAzureLab(base()).onPrem.users[0]!.mustChangePassword).toBeUndefined();
+  });
+
   it('lists the logins the metadata mode uses: Windows, AzureAD (by UPN), Paired', () => {
     const doc = base();
     doc.managedInstances[0]!.logins.push({ name: 'alice@contoso.com', from: 'external-provider' });
@@ -223,6 +235,14 @@ describe('validateAzureLab', () => {
       'client.encryption: expected',
     ],
     ['a TDS version', (d) => ({ ...d, client: { tdsVersion: 8 } }), 'client.tdsVersion: expected one of 7.1'],
+    [
+      'a mustChangePassword that is not a boolean',
+      (d) => ({
+        ...d,
+        onPrem: { ...d.onPrem, users: [{ name: 'frank', password: 'f', mustChangePassword: 'yes' }] },
+      }),
+      'onPrem.users[0].mustChangePassword: expected true or false',
+    ],
   ];
   for (const [what, edit, message] of bad) {
     it(`refuses ${what}, naming the field`, () => {
