@@ -21,11 +21,12 @@ import {
   KpasswdVersion,
 } from '@krbsim/asn1';
 import { KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
-import { ErrorCode, KerberosError, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
+import { ErrorCode, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
 import { InProcessTransport, kpasswdVerdict } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { refusal } from './refusal';
 
 const REALM = 'CONTOSO.COM';
 
@@ -51,16 +52,6 @@ function setup() {
   });
   const client = () => new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('c') });
   return { realm, clock, client, kpasswd, service, sent, log };
-}
-
-async function refusal(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('changing a password (RFC 3244)', () => {

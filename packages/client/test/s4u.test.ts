@@ -26,6 +26,7 @@ import { KerberosService } from '@krbsim/service';
 import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { refusal } from './refusal';
 
 const A = 'CONTOSO.COM';
 const B = 'FABRIKAM.COM';
@@ -143,16 +144,6 @@ function accept(realm: Realm, account: string, spn: string, cred: Credential) {
     random: new SeededRandom(spn),
   });
   return service.accept(client.buildApReq(cred).token);
-}
-
-async function refusal(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a refusal');
 }
 
 /** Whether `changed` decodes to the PA-S4U-X509-USER that `original` encodes. */

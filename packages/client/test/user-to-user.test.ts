@@ -9,11 +9,12 @@
 
 import { ApOptions, decodeApReq, decodeTgsReq, KdcOptions, type KdcReq } from '@krbsim/asn1';
 import { type Credential, KerberosClient } from '@krbsim/client';
-import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { Kdc, Realm } from '@krbsim/kdc';
 import { KerberosService, unframeApReq } from '@krbsim/service';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { refusal } from './refusal';
 
 const REALM = 'CONTOSO.COM';
 
@@ -35,16 +36,6 @@ async function setup() {
   const acceptor = (tgt?: Credential) =>
     new KerberosService({ keytab: [], clock, ...(tgt === undefined ? {} : { userToUser: tgt }) });
   return { realm, sent, logon, acceptor };
-}
-
-async function refusal(p: Promise<unknown> | (() => unknown)): Promise<KerberosError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('user-to-user', () => {
