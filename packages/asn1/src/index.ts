@@ -135,6 +135,7 @@ export {
   type KpasswdMessage,
   KpasswdResult,
   KpasswdVersion,
+  kpasswdResultName,
 } from './messages/kpasswd';
 export {
   decodeEncKrbCredPart,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { KpasswdResult } from '@krbsim/asn1';
+import { kpasswdResultName } from '@krbsim/asn1';
 import { ERROR_BRAND, KerberosError, type KerberosErrorOptions } from '@krbsim/core';
 
 /**
@@ -23,10 +23,9 @@ export class PasswordChangeError extends KerberosError {
   readonly resultText: string;
 
   constructor(code: number, result: number, resultText: string, options: KerberosErrorOptions = {}) {
-    const name = Object.entries(KpasswdResult).find(([, v]) => v === result)?.[0] ?? `result ${result}`;
     super(
       code,
-      `the password-change service refused the change: ${name}${resultText === '' ? '' : ` (${resultText})`}`,
+      `the password-change service refused the change: ${kpasswdResultName(result)}${resultText === '' ? '' : ` (${resultText})`}`,
       options,
     );
     this.result = result;

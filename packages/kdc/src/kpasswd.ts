@@ -43,6 +43,7 @@ import {
   type KpasswdMessage,
   KpasswdResult,
   KpasswdVersion,
+  kpasswdResultName,
   sameName,
   TicketFlags,
 } from '@krbsim/asn1';
@@ -109,7 +110,7 @@ export class KpasswdService {
               isKerberosError(e) ? e.message : 'internal error',
               isKerberosError(e) ? e.code : ErrorCode.KRB_ERR_GENERIC,
             );
-      this.#log(`kpasswd -> ${resultName(refusal.result)}: ${refusal.message}`);
+      this.#log(`kpasswd -> ${kpasswdResultName(refusal.result)}: ${refusal.message}`);
       return this.#refuse(refusal, apReq);
     }
   }
@@ -151,7 +152,7 @@ export class KpasswdService {
     const client = `${formatPrincipal(v.ticket.cname, v.ticket.crealm)}`;
     // From here the AP-REQ checked: every answer is an AP-REP and a KRB-PRIV under the subkey.
     const answer = (result: number, text: string): Uint8Array => {
-      this.#log(`kpasswd ${client} -> ${resultName(result)}${text === '' ? '' : `: ${text}`}`);
+      this.#log(`kpasswd ${client} -> ${kpasswdResultName(result)}${text === '' ? '' : `: ${text}`}`);
       return this.#reply(
         v.sessionKey,
         v.authenticator,
@@ -260,10 +261,6 @@ export class KpasswdService {
 
 function toKey(k: { readonly keytype: number; readonly keyvalue: Uint8Array }): Key {
   return { etype: k.keytype, bytes: k.keyvalue };
-}
-
-function resultName(result: number): string {
-  return Object.entries(KpasswdResult).find(([, v]) => v === result)?.[0] ?? String(result);
 }
 
 /** Splits a request into its parts; MALFORMED or BAD_VERSION when the header does not hold. */

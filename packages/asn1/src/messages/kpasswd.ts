@@ -26,6 +26,12 @@ export const KpasswdResult = {
   INITIAL_FLAG_NEEDED: 7,
 } as const;
 
+/** The name of a result code (`SOFTERROR`), or `result N` for one RFC 3244 does not name. */
+export function kpasswdResultName(code: number): string {
+  for (const [name, value] of Object.entries(KpasswdResult)) if (value === code) return name;
+  return `result ${code}`;
+}
+
 /** A kpasswd request or reply, split at its header. */
 export interface KpasswdMessage {
   /** The protocol version ({@link KpasswdVersion}); replies say 1. */

@@ -167,8 +167,12 @@ export const paS4uX509User: TgsPadataHandler = {
     const sub = h.authenticator.subkey;
     const keys: Key[] = sub ? [{ etype: sub.keytype, bytes: sub.keyvalue }, session] : [session];
     const data = userIdBytes(pa);
-    const key = keys.find((k) => verifiesQuietly(k, data, req.checksum)) ?? keys[0]!;
-    verify(key, KeyUsage.PA_S4U_X509_USER_REQUEST, data, req.checksum, 'PA-S4U-X509-USER');
+    let key = keys.find((k) => verifiesQuietly(k, data, req.checksum));
+    if (key === undefined) {
+      // None verified: the first key's check throws why, with its precise code.
+      key = keys[0]!;
+      verify(key, KeyUsage.PA_S4U_X509_USER_REQUEST, data, req.checksum, 'PA-S4U-X509-USER');
+    }
     const id = req.userId;
     if (id.nonce !== state.req.reqBody.nonce) {
       throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the S4UUserID nonce is not the request nonce');
