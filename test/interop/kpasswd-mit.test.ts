@@ -3,13 +3,16 @@
  * loopback: `kpasswd` changes a password (protocol version 1, UDP and TCP),
  * `kinit` of a user who must change the password prompts for a new one and
  * changes it through the service before it gets its TGT, and the refusals
- * (a wrong old password, an empty new one) reach the user as MIT words them.
+ * reach the user as MIT words them: kadmind's words in an MIT realm, and in an
+ * Active Directory realm the domain's policy as AD_POLICY_INFO, which MIT's
+ * `krb5_chpw_message` reads (the oracle for krbsim's bytes and words).
  *
  * Skipped with a printed reason when MIT's tools are missing; failing instead
  * under KRBSIM_REQUIRE_MIT=1.
  */
 
 import { readFile, writeFile } from 'node:fs/promises';
+import { type AdPolicyInfo, adPolicyInfoMessage, DomainPasswordProperties } from '@krbsim/asn1';
 import { systemClock } from '@krbsim/core';
 import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
 import { type KdcServer, serveKdc } from '@krbsim/transport';
@@ -21,6 +24,50 @@ import { describeWithTools, runTool } from './mit-tools';
 
 const REALM = 'KPASSWD.TEST';
 
+/** A realm's KDC and password-change service on loopback, and the krb5.conf (UDP, or TCP) that names them. */
+async function serveRealm(realm: Realm, dir: TempDir, log: string[]) {
+  // One port for UDP and TCP each, as krb5.conf names one (udp_preference_limit = 1 picks TCP).
+  const kdcPort = await freePort();
+  const kdc = await serveKdc((r) => new Kdc(realm).handle(r), {
+    realm: realm.name,
+    udpPort: kdcPort,
+    tcpPort: kdcPort,
+  });
+  const kpasswd = new KpasswdService(realm, { log: (l) => log.push(l) });
+  const kpasswdPort = await freePort();
+  const changepw = await serveKdc((r) => kpasswd.handle(r), {
+    realm: realm.name,
+    protocol: 'kpasswd',
+    udpPort: kpasswdPort,
+    tcpPort: kpasswdPort,
+  });
+  const name = realm.name.toLowerCase();
+  for (const tcp of [false, true]) {
+    await writeFile(
+      dir.file(`${name}${tcp ? '-tcp' : ''}.conf`),
+      [
+        '[libdefaults]',
+        `  default_realm = ${realm.name}`,
+        '  dns_lookup_kdc = false',
+        '  dns_lookup_realm = false',
+        ...(tcp ? ['  udp_preference_limit = 1'] : []),
+        '[realms]',
+        `  ${realm.name} = {`,
+        `    kdc = 127.0.0.1:${kdc.udpPort}`,
+        `    kpasswd_server = 127.0.0.1:${changepw.udpPort}`,
+        '  }',
+        '',
+      ].join('\n'),
+    );
+  }
+  const env = (tcp = false): Record<string, string> => ({
+    KRB5_CONFIG: dir.file(`${name}${tcp ? '-tcp' : ''}.conf`),
+    KRB5CCNAME: `FILE:${dir.file(`${name}.cc`)}`,
+    KRB5_TRACE: dir.file(`${name}${tcp ? '-tcp' : ''}.trace`),
+  });
+  return { servers: [kdc, changepw], env, trace: (tcp = false) => readFile(env(tcp).KRB5_TRACE!, 'utf8') };
+}
+
 describeWithTools(
   'MIT kpasswd and kinit against the password-change service',
   ['kinit', 'kpasswd'],
@@ -29,7 +76,7 @@ describeWithTools(
     let realm: Realm;
     const servers: KdcServer[] = [];
     const log: string[] = [];
-    let env: (tcp?: boolean) => Record<string, string>;
+    let served: Awaited<ReturnType<typeof serveRealm>>;
 
     beforeAll(async () => {
       dir = await makeTempDir('kpasswd-mit');
@@ -37,54 +84,15 @@ describeWithTools(
       realm.addService('kadmin/changepw');
       realm.addUser('alice', { password: 'Old-Passw0rd' });
       realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
-      // One port for UDP and TCP each, as krb5.conf names one (udp_preference_limit = 1 picks TCP).
-      const kdcPort = await freePort();
-      const kdc = await serveKdc((r) => new Kdc(realm).handle(r), {
-        realm: REALM,
-        udpPort: kdcPort,
-        tcpPort: kdcPort,
-      });
-      const kpasswd = new KpasswdService(realm, { log: (l) => log.push(l) });
-      const kpasswdPort = await freePort();
-      const changepw = await serveKdc((r) => kpasswd.handle(r), {
-        realm: REALM,
-        protocol: 'kpasswd',
-        udpPort: kpasswdPort,
-        tcpPort: kpasswdPort,
-      });
-      servers.push(kdc, changepw);
-      env = (tcp = false) => {
-        const conf = dir.file(tcp ? 'krb5-tcp.conf' : 'krb5.conf');
-        return {
-          KRB5_CONFIG: conf,
-          KRB5CCNAME: `FILE:${dir.file('cc')}`,
-          KRB5_TRACE: dir.file(tcp ? 'trace-tcp' : 'trace'),
-        };
-      };
-      for (const tcp of [false, true]) {
-        await writeFile(
-          dir.file(tcp ? 'krb5-tcp.conf' : 'krb5.conf'),
-          [
-            '[libdefaults]',
-            `  default_realm = ${REALM}`,
-            '  dns_lookup_kdc = false',
-            '  dns_lookup_realm = false',
-            ...(tcp ? ['  udp_preference_limit = 1'] : []),
-            '[realms]',
-            `  ${REALM} = {`,
-            `    kdc = 127.0.0.1:${kdc.udpPort}`,
-            `    kpasswd_server = 127.0.0.1:${changepw.udpPort}`,
-            '  }',
-            '',
-          ].join('\n'),
-        );
-      }
+      served = await serveRealm(realm, dir, log);
+      servers.push(...served.servers);
     });
     afterAll(async () => {
       for (const s of servers) await s.close();
       await dir?.remove();
     });
 
+    const env = (tcp = false) => served.env(tcp);
     const kinit = (user: string, input: string, tcp = false) =>
       runTool(tools.kinit!, [`${user}@${REALM}`], { input, env: env(tcp) });
 
@@ -105,7 +113,7 @@ describeWithTools(
       });
       expect(r.stdout + r.stderr, log.join('\n')).toMatch(/Password changed/);
       // MIT went over TCP (its trace names the transport of each exchange).
-      expect(await readFile(dir.file('trace-tcp'), 'utf8')).toMatch(/Sending TCP request/);
+      expect(await served.trace(true)).toMatch(/Sending TCP request/);
       expect((await kinit('alice', 'New-Passw0rd-2\n', true)).code).toBe(0);
     });
 
@@ -117,15 +125,90 @@ describeWithTools(
       expect((await kinit('frank', 'Fr4nk-New-1\n')).code).toBe(0);
     });
 
-    it("the service's refusal reaches the user in MIT's words: a ticket another KDC issued is refused", async () => {
+    it("the service's refusal reaches the user in kadmind's words", async () => {
       // kpasswd with a password that the service refuses: here, none at all (MIT lets it through).
       const r = await runTool(tools.kpasswd!, [`frank@${REALM}`], {
         input: 'Fr4nk-New-1\n\n\n',
         env: env(),
       });
       expect(r.code).not.toBe(0);
-      expect(r.stdout + r.stderr).toContain('Password change rejected: the new password is empty');
-      expect(log.at(-1)).toBe(`kpasswd frank@${REALM} -> SOFTERROR: the new password is empty`);
+      expect(r.stdout + r.stderr).toContain('Password change rejected: Password is too short');
+      expect(log.at(-1)).toBe(`kpasswd frank@${REALM} -> SOFTERROR: Password is too short`);
+    });
+  },
+);
+
+describeWithTools(
+  "MIT kpasswd against an Active Directory realm's password-change service: the policy as a DC sends it",
+  ['kinit', 'kpasswd'],
+  (tools) => {
+    const AD_REALM = 'AD-KPASSWD.TEST';
+    let dir: TempDir;
+    const servers: KdcServer[] = [];
+    const log: string[] = [];
+    let served: Awaited<ReturnType<typeof serveRealm>>;
+    let adPolicy: AdPolicyInfo;
+
+    beforeAll(async () => {
+      dir = await makeTempDir('kpasswd-ad');
+      const realm = new Realm({ name: AD_REALM, clock: systemClock, kind: 'active-directory' });
+      realm.addService('kadmin/changepw');
+      realm.addUser('alice', { password: 'Old-Passw0rd' });
+      realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
+      served = await serveRealm(realm, dir, log);
+      servers.push(...served.servers);
+      const p = realm.policy;
+      adPolicy = {
+        minLength: p.minPasswordLength,
+        historyLength: p.passwordHistoryLength,
+        properties: p.passwordComplexity ? DomainPasswordProperties.COMPLEX : 0,
+        maxAgeMs: 0,
+        minAgeMs: p.minPasswordAgeMs,
+      };
+    });
+    afterAll(async () => {
+      for (const s of servers) await s.close();
+      await dir?.remove();
+    });
+
+    // The Default Domain Policy as MIT's krb5_chpw_message says AD_POLICY_INFO: the bytes and the words agree.
+    const POLICY_WORDS =
+      "Password change rejected: The password must include numbers or symbols.  Don't include any part of your name in the password." +
+      '  The password must contain at least 7 characters.' +
+      '  The password must be different from the previous 24 passwords.' +
+      '  The password can only be changed once a day.';
+
+    it("a refusal is AD_POLICY_INFO, which MIT's kpasswd puts in the same words as krbsim's client", async () => {
+      // alice's password was set a moment ago: the domain's minimum age refuses even a good one.
+      const r = await runTool(tools.kpasswd!, [`alice@${AD_REALM}`], {
+        input: 'Old-Passw0rd\nNew-Passw0rd-1\nNew-Passw0rd-1\n',
+        env: served.env(),
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain(POLICY_WORDS);
+      // krbsim's client words the same bytes the same way.
+      expect(`Password change rejected: ${adPolicyInfoMessage(adPolicy)}`).toBe(POLICY_WORDS);
+      expect(log.at(-1)).toBe(
+        `kpasswd alice@${AD_REALM} -> SOFTERROR: Current password's minimum life has not expired`,
+      );
+      // frank must change his: a password of two kinds of character is refused the same way, a good one is not.
+      const weak = await runTool(tools.kpasswd!, [`frank@${AD_REALM}`], {
+        input: 'Fr4nk-Old\nlowercase-only\nlowercase-only\n',
+        env: served.env(),
+      });
+      expect(weak.stdout + weak.stderr).toContain(POLICY_WORDS);
+      expect(log.at(-1)).toBe(
+        `kpasswd frank@${AD_REALM} -> SOFTERROR: Password does not meet complexity requirements`,
+      );
+      const good = await runTool(tools.kpasswd!, [`frank@${AD_REALM}`], {
+        input: 'Fr4nk-Old\nFr4nk-New-1\nFr4nk-New-1\n',
+        env: served.env(),
+      });
+      expect(good.stdout + good.stderr, log.join('\n')).toMatch(/Password changed/);
+      expect(
+        (await runTool(tools.kinit!, [`frank@${AD_REALM}`], { input: 'Fr4nk-New-1\n', env: served.env() }))
+          .code,
+      ).toBe(0);
     });
   },
 );

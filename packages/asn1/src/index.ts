@@ -44,6 +44,13 @@ export { NameType } from './iana/name-type';
 export { PaDataType } from './iana/pa-data-type';
 export { PkinitOid } from './iana/pkinit-oid';
 export { type KeytabEntryLike, type KeytabLike, keytabEntries } from './keytab-entry';
+export {
+  type AdPolicyInfo,
+  adPolicyInfoMessage,
+  DomainPasswordProperties,
+  decodeAdPolicyInfo,
+  encodeAdPolicyInfo,
+} from './messages/ad-policy-info';
 export { decodeApRep, decodeEncApRepPart, encodeApRep, encodeEncApRepPart } from './messages/ap-rep';
 export { decodeApReq, encodeApReq } from './messages/ap-req';
 export { decodeAuthenticator, encodeAuthenticator } from './messages/authenticator';
@@ -134,6 +141,7 @@ export {
   encodeKpasswdResult,
   type KpasswdMessage,
   KpasswdResult,
+  type KpasswdResultData,
   KpasswdVersion,
   kpasswdResultName,
 } from './messages/kpasswd';

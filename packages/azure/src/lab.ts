@@ -24,6 +24,7 @@
 
 import { createHash } from 'node:crypto';
 import { type Clock, ErrorCode, type RandomSource, SeededRandom } from '@krbsim/core';
+import type { RealmPolicy } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   KdcProxy,
@@ -65,6 +66,12 @@ export interface AzureSqlMiLabOptions {
    * domain controller whose tickets reach the emulated tenant.
    */
   readonly onPremDomainSid?: string;
+  /**
+   * The on-prem domain controller's policy where it differs from an
+   * `active-directory` realm's defaults (AD's Default Domain Policy): e.g.
+   * `{ minPasswordAgeMs: 0 }` lets a user change a password just set.
+   */
+  readonly onPremPolicy?: Partial<RealmPolicy>;
   /** The tenant id (a GUID). Default: derived from the seed. */
   readonly tenantId?: string;
   /** Seeds every random choice (keys, nonces, confounders). Default 42. */
@@ -166,6 +173,7 @@ export class AzureSqlMiLab implements LabHost {
       netbiosName: opts.netbiosName,
       functionalLevel: opts.domainFunctionalLevel,
       ...(opts.onPremDomainSid !== undefined && { domainSid: opts.onPremDomainSid }),
+      ...(opts.onPremPolicy !== undefined && { policy: opts.onPremPolicy }),
       clock: this.clockOf(onPremRealm),
       random: new SeededRandom(`${seed}:onprem`),
       log: opts.log,

@@ -5,11 +5,18 @@
  * and a wrong current password come back with Windows' statuses.
  */
 
-import { createAzureSqlMiLab, LabError, WindowsStatus } from '@krbsim/azure';
+import {
+  AZURE_LAB_DEFAULT_TIME,
+  type AzureSqlMiLabOptions,
+  createAzureSqlMiLab,
+  LabError,
+  WindowsStatus,
+} from '@krbsim/azure';
+import { Duration, ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 
-function setup() {
-  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 21 });
+function setup(opts: Partial<AzureSqlMiLabOptions> = {}) {
+  const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 21, ...opts });
   const frank = lab.onPrem.addUser('frank', { password: 'Fr4nk-0ld-Passw0rd', mustChangePassword: true });
   const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
   mi.enableWindowsAuthenticationPrerequisites();
@@ -53,11 +60,31 @@ describe('changing a password on an AD-joined client', () => {
     let e = await labError(pc.changePassword('short'));
     expect(e.reason).toBe('password-change-refused');
     expect(e.windowsStatus).toBe(WindowsStatus.PASSWORD_RESTRICTION);
-    expect(e.message).toMatch(/shorter than 7 characters/);
+    expect(e.message).toMatch(/The password must contain at least 7 characters\./);
+    // Long enough, but of two kinds of character (AD's complexity rule).
+    e = await labError(pc.changePassword('lowercase-only'));
+    expect(e.windowsStatus).toBe(WindowsStatus.PASSWORD_RESTRICTION);
     // An administrator reset the password behind the user's back: the one the user types is wrong.
     lab.onPrem.realm.setPassword('frank', 'Reset-By-Admin-1');
     e = await labError(pc.changePassword('Fr4nk-N3w-Passw0rd'));
     expect(e.windowsStatus).toBe(WindowsStatus.WRONG_PASSWORD);
     expect(pc.user.password).toBe('Fr4nk-0ld-Passw0rd');
+  });
+
+  it("holds a password set a moment ago for a day (AD's minimum age), unless the lab's policy says otherwise", async () => {
+    const clock = new ManualClock(AZURE_LAB_DEFAULT_TIME);
+    const strict = setup({ clock });
+    const gina = strict.lab.onPrem.addUser('gina', { password: 'G1na-0ld-Passw0rd' });
+    const e = await labError(strict.lab.adJoinedClient(gina).changePassword('G1na-N3w-Passw0rd'));
+    expect(e.windowsStatus).toBe(WindowsStatus.PASSWORD_RESTRICTION);
+    expect(e.message).toMatch(/The password can only be changed once a day\./);
+    clock.advance(Duration.day);
+    await strict.lab.adJoinedClient(gina).changePassword('G1na-N3w-Passw0rd');
+
+    const relaxed = setup({ onPremPolicy: { minPasswordAgeMs: 0 } });
+    expect(relaxed.lab.onPrem.realm.policy).toMatchObject({ minPasswordAgeMs: 0, passwordHistoryLength: 24 });
+    const hal = relaxed.lab.onPrem.addUser('hal', { password: 'H4l-0ld-Passw0rd' });
+    await relaxed.lab.adJoinedClient(hal).changePassword('H4l-N3w-Passw0rd');
+    expect(relaxed.lab.onPrem.user('hal')!.password).toBe('H4l-N3w-Passw0rd');
   });
 });

@@ -11,6 +11,7 @@
  * onPrem:
  *   realm: CONTOSO.COM
  *   netbiosName: CONTOSO                              # optional: the realm's first label
+ *   policy: { minPasswordAge: 0 }                     # optional: a topology realm's policy keys
  *   users:
  *     - { name: alice, password: Al1ce-Passw0rd, groups: [DBAs] }
  *     - { name: bob, password: B0b-Passw0rd }
@@ -38,7 +39,19 @@
  * @module
  */
 
-import { list, obj, oneOf, optBool, optPort, optStr, realmName, str, TopologyError } from './topology';
+import {
+  list,
+  obj,
+  oneOf,
+  optBool,
+  optPort,
+  optStr,
+  type PolicySpec,
+  policy,
+  realmName,
+  str,
+  TopologyError,
+} from './topology';
 
 /** An on-prem user: `New-ADUser` with a password, and the groups it joins. */
 export interface AzureLabUserSpec {
@@ -95,6 +108,8 @@ export interface AzureLabFile {
     readonly realm: string;
     readonly netbiosName?: string;
     readonly port?: number;
+    /** The domain controller's policy where it differs from AD's defaults (the topology file's `policy` keys). */
+    readonly policy: PolicySpec;
     readonly users: readonly AzureLabUserSpec[];
     readonly groups: readonly AzureLabGroupSpec[];
   };
@@ -205,7 +220,7 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
       `expected a GUID in lower case like 6f1c2a9e-0b7d-4c35-9a4e-2d5b8c7f1e30, got ${JSON.stringify(tenantId)}`,
     );
   }
-  const p = obj(o.onPrem, 'onPrem', ['realm', 'netbiosName', 'port', 'users', 'groups']);
+  const p = obj(o.onPrem, 'onPrem', ['realm', 'netbiosName', 'port', 'policy', 'users', 'groups']);
   const realm = realmName(p.realm, 'onPrem.realm');
   const netbiosName = optStr(p.netbiosName, 'onPrem.netbiosName');
   if (netbiosName !== undefined && !/^[A-Z0-9][A-Z0-9-]{0,14}$/.test(netbiosName)) {
@@ -325,6 +340,7 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
       realm,
       ...(netbiosName !== undefined && { netbiosName }),
       ...(onPremPort !== undefined && { port: onPremPort }),
+      policy: policy(p.policy, 'onPrem.policy'),
       users,
       groups,
     },

@@ -34,6 +34,7 @@ import {
 } from '@krbsim/transport';
 import { type AzureLabFile, loginsOf } from './azure-lab-file';
 import { connectableHost, connectableHostPort } from './connect-address';
+import { policyOf } from './topology';
 import { kdcKeytabEntries, serviceKeytabEntries, spnFileName, writeOwnerOnly } from './topology-files';
 
 /** `ports.json` of an Azure lab. */
@@ -109,6 +110,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
   const lab = createAzureSqlMiLab({
     onPremRealm,
     ...(spec.onPrem.netbiosName !== undefined && { netbiosName: spec.onPrem.netbiosName }),
+    onPremPolicy: policyOf(spec.onPrem.policy),
     ...(spec.tenantId !== undefined && { tenantId: spec.tenantId }),
     seed: options.seed ?? 42,
     clock: systemClock,

@@ -18,7 +18,6 @@ import {
   type KdcRequestEvent,
   KpasswdService,
   Realm,
-  type RealmPolicy,
 } from '@krbsim/kdc';
 import {
   type KdcRequestInfo,
@@ -29,7 +28,13 @@ import {
 } from '@krbsim/transport';
 import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
 import { isFailure, type RequestLogEntry } from './request-log';
-import { type DelegationSpec, type RealmFileSpec, TopologyError, type TopologyFile } from './topology';
+import {
+  type DelegationSpec,
+  policyOf,
+  type RealmFileSpec,
+  TopologyError,
+  type TopologyFile,
+} from './topology';
 
 export type { RequestLogEntry } from './request-log';
 
@@ -169,7 +174,7 @@ export function buildRealms(
       kind: spec.kind,
       clock,
       random,
-      policy: policyOf(spec),
+      policy: policyOf(spec.policy),
       ...(spec.domainSid !== undefined && { domainSid: spec.domainSid }),
       ...(pkinit !== undefined && { pkinit }),
     });
@@ -258,22 +263,6 @@ function addGroups(realm: Realm, spec: RealmFileSpec, index: number): void {
 
 /** `exclusive: false` for `serveKdc`'s listen and bind: the sockets of a Node cluster's primary, shared. */
 const SHARED_SOCKETS = { exclusive: false } as const;
-
-function policyOf(spec: RealmFileSpec): Partial<RealmPolicy> {
-  const p = spec.policy;
-  const out: Partial<RealmPolicy> = {};
-  if (p.maxTicketLifeMs !== undefined) out.maxTicketLifeMs = p.maxTicketLifeMs;
-  if (p.maxRenewLifeMs !== undefined) out.maxRenewLifeMs = p.maxRenewLifeMs;
-  if (p.clockSkewMs !== undefined) out.clockSkewMs = p.clockSkewMs;
-  if (p.allowWeakCrypto !== undefined) out.allowWeakCrypto = p.allowWeakCrypto;
-  if (p.renewableTgt !== undefined) out.renewableTgt = p.renewableTgt;
-  if (p.issuePac !== undefined) out.issuePac = p.issuePac;
-  if (p.requirePac !== undefined) out.requirePac = p.requirePac;
-  if (p.fast !== undefined) out.fast = p.fast;
-  if (p.fastStrengthenKey !== undefined) out.fastStrengthenKey = p.fastStrengthenKey;
-  if (p.allowAnonymous !== undefined) out.allowAnonymous = p.allowAnonymous;
-  return out;
-}
 
 /**
  * Start every realm of `topology`: build the realms and trusts, one KDC per

@@ -12,6 +12,8 @@
  *     # policy.fast: none | supported | required (FAST, RFC 6113; default: mit supported, AD none)
  *     # policy.fastStrengthenKey: false for Heimdal 7 kinit, which ignores FAST strengthen keys
  *     # policy.allowAnonymous: true for anonymous PKINIT (RFC 8062, MIT kinit -n); needs pkinit
+ *     # policy.minPasswordLength, passwordComplexity, passwordHistory, minPasswordAge: kpasswd's rules
+ *     #   (default: mit none; AD's Default Domain Policy 7, true, 24, 1d; minPasswordAge: 0 for none)
  *     users:
  *       - { name: alice, password: correct horse }
  *       - { name: svc_sql, password: s3rv1ce, spns: [MSSQLSvc/db.contoso.com:1433] }   # a service account
@@ -34,6 +36,7 @@
  */
 
 import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
+import type { RealmPolicy } from '@krbsim/kdc';
 import { parse as parseYaml } from 'yaml';
 
 /** A realm's policy, in file units (durations as `10h`, `5m`, `7d` or seconds). */
@@ -53,6 +56,11 @@ export interface PolicySpec {
   readonly fastStrengthenKey?: boolean;
   /** Issue anonymous tickets by anonymous PKINIT (RFC 8062; needs `pkinit`). Default false. */
   readonly allowAnonymous?: boolean;
+  /** The password-change service's rules (default: the realm kind's; AD's Default Domain Policy). */
+  readonly minPasswordLength?: number;
+  readonly passwordComplexity?: boolean;
+  readonly passwordHistoryLength?: number;
+  readonly minPasswordAgeMs?: number;
 }
 
 export interface UserSpec {
@@ -241,6 +249,15 @@ function duration(v: unknown, path: string): number | undefined {
   return ms;
 }
 
+/** A count: a whole number from 0. */
+function count(v: unknown, path: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1024) {
+    throw new TopologyError(path, `expected a whole number from 0 to 1024, got ${describe(v)}`);
+  }
+  return v;
+}
+
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function realmName(v: unknown, path: string): string {
   const name = str(v, path);
@@ -253,7 +270,12 @@ export function realmName(v: unknown, path: string): string {
   return name;
 }
 
-function policy(v: unknown, path: string): PolicySpec {
+/**
+ * @internal A realm's `policy` in file form, shared with the Azure lab's file
+ * (`onPrem.policy`): every key optional, durations as for tickets, the
+ * password rules' `0` meaning none.
+ */
+export function policy(v: unknown, path: string): PolicySpec {
   if (v === undefined) return {};
   const o = obj(v, path, [
     'maxTicketLife',
@@ -266,6 +288,10 @@ function policy(v: unknown, path: string): PolicySpec {
     'fast',
     'fastStrengthenKey',
     'allowAnonymous',
+    'minPasswordLength',
+    'passwordComplexity',
+    'passwordHistory',
+    'minPasswordAge',
   ]);
   return {
     maxTicketLifeMs: duration(o.maxTicketLife, `${path}.maxTicketLife`),
@@ -277,10 +303,21 @@ function policy(v: unknown, path: string): PolicySpec {
     requirePac: optBool(o.requirePac, `${path}.requirePac`),
     fastStrengthenKey: optBool(o.fastStrengthenKey, `${path}.fastStrengthenKey`),
     allowAnonymous: optBool(o.allowAnonymous, `${path}.allowAnonymous`),
+    minPasswordLength: count(o.minPasswordLength, `${path}.minPasswordLength`),
+    passwordComplexity: optBool(o.passwordComplexity, `${path}.passwordComplexity`),
+    passwordHistoryLength: count(o.passwordHistory, `${path}.passwordHistory`),
+    minPasswordAgeMs: o.minPasswordAge === 0 ? 0 : duration(o.minPasswordAge, `${path}.minPasswordAge`),
     ...(o.fast !== undefined && {
       fast: oneOf(o.fast, `${path}.fast`, ['none', 'supported', 'required'] as const),
     }),
   };
+}
+
+/** @internal The realm policy a file's `policy` sets: the keys it gives, the realm kind's defaults for the rest. */
+export function policyOf(p: PolicySpec): Partial<RealmPolicy> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v;
+  return out as Partial<RealmPolicy>;
 }
 
 function realm(v: unknown, path: string): RealmFileSpec {

@@ -63,6 +63,8 @@ describe('validateAzureLab', () => {
       ],
     });
     expect(lab.client).toEqual({ encryption: 'require', tdsVersion: '7.4' });
+    // AD's Default Domain Policy but its minimum age, so the lab's users may change passwords at once.
+    expect(lab.onPrem.policy).toEqual({ minPasswordAgeMs: 0 });
     const mi = lab.managedInstances[0]!;
     expect(lab.onPrem.users.map((u) => loginsOf(lab, mi, u))).toEqual([
       ['CONTOSO\\alice'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTopology, TopologyError } from '../src/topology';
+import { parseTopology, policyOf, TopologyError } from '../src/topology';
 
 const good = `
 realms:
@@ -29,6 +29,25 @@ describe('parseTopology', () => {
       kind: 'forest',
       topLevelNames: ['fabrikam.com'],
     });
+  });
+
+  it("reads the password-change service's rules, a minimum age of 0 meaning none", () => {
+    const t = parseTopology(
+      'realms: [{ name: A.TEST, kind: active-directory, policy: { minPasswordLength: 12, passwordComplexity: false, passwordHistory: 5, minPasswordAge: 0 } }, { name: B.TEST, policy: { minPasswordAge: 2d } }]',
+    );
+    expect(t.realms[0]!.policy).toEqual({
+      minPasswordLength: 12,
+      passwordComplexity: false,
+      passwordHistoryLength: 5,
+      minPasswordAgeMs: 0,
+    });
+    expect(policyOf(t.realms[0]!.policy)).toEqual({
+      minPasswordLength: 12,
+      passwordComplexity: false,
+      passwordHistoryLength: 5,
+      minPasswordAgeMs: 0,
+    });
+    expect(policyOf(t.realms[1]!.policy)).toEqual({ minPasswordAgeMs: 2 * 86_400_000 });
   });
 
   it('reads JSON', () => {
@@ -81,6 +100,11 @@ describe('parseTopology', () => {
       'a flag that is not true or false',
       'realms: [{ name: A.TEST, policy: { allowWeakCrypto: yes please } }]',
       'realms[0].policy.allowWeakCrypto: expected true or false, got',
+    ],
+    [
+      'a password history that is not a count',
+      'realms: [{ name: A.TEST, policy: { passwordHistory: -1 } }]',
+      'realms[0].policy.passwordHistory: expected a whole number from 0 to 1024, got',
     ],
     [
       'a zero duration',

@@ -19,8 +19,10 @@
  *   TGT cannot change it: KRB5_KPASSWD_INITIAL_FLAG_NEEDED);
  * - only one's own password: setting another principal's is ACCESSDENIED
  *   (no administrators here);
- * - an empty password, or one shorter than `minPasswordLength` (AD's 7), is
- *   SOFTERROR (the realm's policy refused it);
+ * - a password the realm's rules refuse (`password-policy.ts`: minimum age,
+ *   length, AD's complexity, history) is SOFTERROR, with kadmind's words for
+ *   the rule broken, or in `active-directory` realms the domain's policy as
+ *   AD_POLICY_INFO, as a Windows DC answers;
  * - a changed password ends `mustChangePassword` and its expiry
  *   (`Realm.setPassword`).
  *
@@ -28,6 +30,7 @@
  */
 
 import {
+  type AdPolicyInfo,
   type ApReq,
   decodeApReq,
   decodeChangePasswdData,
@@ -51,6 +54,8 @@ import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { buildApRep, ReplayCache, verifyApReq } from '@krbsim/service';
 import { encodeErrorReply, KdcError } from './krb-error';
+import { accountOf } from './pac-builder';
+import { adPolicyInfoOf, checkNewPassword, passwordRejectionText } from './password-policy';
 import type { Realm } from './realm';
 
 /** The service principal a password-change ticket is for. */
@@ -151,8 +156,8 @@ export class KpasswdService {
     const subkey = v.authenticator.subkey;
     const client = `${formatPrincipal(v.ticket.cname, v.ticket.crealm)}`;
     // From here the AP-REQ checked: every answer is an AP-REP and a KRB-PRIV under the subkey.
-    const answer = (result: number, text: string): Uint8Array => {
-      this.#log(`kpasswd ${client} -> ${kpasswdResultName(result)}${text === '' ? '' : `: ${text}`}`);
+    const answer = (result: number, text: string | AdPolicyInfo, why = text as string): Uint8Array => {
+      this.#log(`kpasswd ${client} -> ${kpasswdResultName(result)}${why === '' ? '' : `: ${why}`}`);
       return this.#reply(
         v.sessionKey,
         v.authenticator,
@@ -205,14 +210,27 @@ export class KpasswdService {
     } catch {
       return answer(KpasswdResult.SOFTERROR, 'the new password is not UTF-8');
     }
-    if (text.length === 0) return answer(KpasswdResult.SOFTERROR, 'the new password is empty');
-    const min = realm.policy.minPasswordLength;
-    if ([...text].length < min) {
-      return answer(KpasswdResult.SOFTERROR, `the new password is shorter than ${min} characters`);
-    }
-    const account = realm.lookup(formatPrincipal(v.ticket.cname));
-    if (account === undefined || account.kind === 'krbtgt') {
+    const user = realm.lookup(formatPrincipal(v.ticket.cname));
+    if (user === undefined || user.kind === 'krbtgt') {
       return answer(KpasswdResult.HARDERROR, `${client} has no account here`);
+    }
+    const account = accountOf(realm, user);
+    const rejection = checkNewPassword(
+      realm.policy,
+      {
+        entry: user,
+        accountName: account?.name ?? user.name.nameString.join('/'),
+        ...(account?.displayName !== undefined && { displayName: account.displayName }),
+      },
+      text,
+      realm.clock.now(),
+    );
+    if (rejection !== undefined) {
+      const words = passwordRejectionText[rejection];
+      // A Windows DC answers with its whole policy, not the rule broken (AD_POLICY_INFO).
+      const policy =
+        realm.policy.kpasswdResultStyle === 'active-directory' ? adPolicyInfoOf(realm.policy) : undefined;
+      return answer(KpasswdResult.SOFTERROR, policy ?? words, words);
     }
     realm.setPassword(formatPrincipal(v.ticket.cname), text);
     return answer(KpasswdResult.SUCCESS, '');
@@ -224,7 +242,7 @@ export class KpasswdService {
     auth: { readonly ctime: number; readonly cusec: number },
     privKey: Key,
     result: number,
-    text: string,
+    text: string | AdPolicyInfo,
   ): Uint8Array {
     const realm = this.#realm;
     const apRep = buildApRep(sessionKey, { ctime: auth.ctime, cusec: auth.cusec }, realm.random);

@@ -137,9 +137,6 @@ function userAccountControl(account: DirectoryAccount, entry: PrincipalEntry): n
   );
 }
 
-/** AD's default minimum password age (one day): PasswordCanChange is PasswordLastSet plus it. */
-const MIN_PASSWORD_AGE_MS = 24 * 60 * 60 * 1000;
-
 /**
  * The PAC of a logon of `entry` (a user or computer of the realm's
  * directory), unsigned; undefined for a principal that is not an account
@@ -172,7 +169,7 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
     ...(entry.passwordLastSet !== undefined &&
       entry.passwordLastSet !== 0 && {
         passwordLastSet: fileTimeFromMillis(entry.passwordLastSet),
-        passwordCanChange: fileTimeFromMillis(entry.passwordLastSet + MIN_PASSWORD_AGE_MS),
+        passwordCanChange: fileTimeFromMillis(entry.passwordLastSet + realm.policy.minPasswordAgeMs),
       }),
     ...(entry.passwordExpires !== undefined && {
       passwordMustChange: fileTimeFromMillis(entry.passwordExpires),

@@ -152,6 +152,36 @@ export interface RealmPolicy {
    */
   minPasswordLength: number;
   /**
+   * AD's "Password must meet complexity requirements" for a password changed
+   * through kpasswd (`password-policy.ts` has the rule: three kinds of
+   * character of five, nothing of the account or display name). Default
+   * false; `active-directory` realms: true, AD's Default Domain Policy.
+   */
+  passwordComplexity: boolean;
+  /**
+   * How many passwords, the current one included, a changed password must
+   * differ from ("Enforce password history"; MIT's `history` policy). The
+   * realm remembers the keys of that many. Default 0 (not remembered);
+   * `active-directory` realms: 24, AD's Default Domain Policy.
+   */
+  passwordHistoryLength: number;
+  /**
+   * How long a password must be kept before its user may change it ("Minimum
+   * password age"; MIT's `minlife`), and the PAC's PasswordCanChange. A user
+   * who must change the password is not held. Default 0; `active-directory`
+   * realms: one day, AD's Default Domain Policy.
+   */
+  minPasswordAgeMs: number;
+  /**
+   * How the password-change service words a change its policy refused
+   * (KRB5_KPASSWD_SOFTERROR). `mit`: kadmind's words for the rule broken
+   * ("Password is too short"). `active-directory`: the domain's whole policy
+   * as AD_POLICY_INFO, 30 bytes in place of the text, as a Windows DC sends
+   * it (MIT's and Windows' clients put it in words). Default `mit`;
+   * `active-directory` realms: `active-directory`.
+   */
+  kpasswdResultStyle: 'mit' | 'active-directory';
+  /**
    * Put the salt in ETYPE-INFO2 entries for rc4-hmac (23), whose keys use
    * none. MIT sends it; AD leaves it out. Default true; `active-directory`
    * realms: false.
@@ -294,6 +324,10 @@ export function defaultPolicy(): RealmPolicy {
     lockoutDurationMs: 30 * 60_000,
     lockoutObservationWindowMs: 30 * 60_000,
     minPasswordLength: 1,
+    passwordComplexity: false,
+    passwordHistoryLength: 0,
+    minPasswordAgeMs: 0,
+    kpasswdResultStyle: 'mit',
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     accountExpiredCode: ErrorCode.KDC_ERR_NAME_EXP,
     issuePac: false,
@@ -335,6 +369,10 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   accountNameFallbacks: true,
   userToUserForPlainUsers: true,
   minPasswordLength: 7,
+  passwordComplexity: true,
+  passwordHistoryLength: 24,
+  minPasswordAgeMs: Duration.day,
+  kpasswdResultStyle: 'active-directory',
   fast: 'none',
   fastOfferedInErrors: false,
 };
@@ -380,6 +418,10 @@ export function resolvePolicy(partial: Partial<RealmPolicy> = {}, kind: RealmKin
   if (!Number.isInteger(policy.krbtgtKeyHistory) || policy.krbtgtKeyHistory < 1) {
     bad('krbtgtKeyHistory must be an integer >= 1');
   }
+  for (const k of ['minPasswordLength', 'passwordHistoryLength'] as const) {
+    if (!Number.isInteger(policy[k]) || policy[k] < 0) bad(`${k} must be an integer >= 0`);
+  }
+  if (!(policy.minPasswordAgeMs >= 0)) bad('minPasswordAgeMs must be >= 0');
   if (!['none', 'supported', 'required'].includes(policy.fast)) {
     bad(`fast must be 'none', 'supported' or 'required', not '${String(policy.fast)}'`);
   }

@@ -46,6 +46,12 @@ export interface PrincipalEntry {
    * password at the next logon (KDC_ERR_KEY_EXPIRED). Absent: not known.
    */
   passwordLastSet?: number;
+  /**
+   * The keys of earlier passwords, the most recent first (AD's password
+   * history, MIT's key history): as many as the realm's
+   * `passwordHistoryLength` asks the current one to be compared with.
+   */
+  passwordHistory?: readonly (readonly StoredKey[])[];
   /** AD's `logonHours` (`logon-hours.ts`): outside them, KDC_ERR_CLIENT_REVOKED. Absent: any hour. */
   logonHours?: Uint8Array;
   /**

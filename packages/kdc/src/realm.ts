@@ -478,8 +478,11 @@ export class Realm {
 
   /**
    * Change a user's or service's password: new keys under the next kvno; old
-   * versions are dropped. The password counts as set now (pwdLastSet), which
-   * ends a `mustChangePassword`.
+   * versions are dropped, and remembered in the password history as far as
+   * the policy's `passwordHistoryLength` reaches. The password counts as set
+   * now (pwdLastSet), which ends a `mustChangePassword`. An administrator's
+   * reset: no password rule is applied (the password-change service applies
+   * them, `password-policy.ts`).
    */
   setPassword(name: string, password: string, opts: { salt?: string } = {}): number {
     const entry = this.lookup(name);
@@ -492,6 +495,9 @@ export class Realm {
     const kvno = currentKvno(entry.keys) + 1;
     const salt = opts.salt ?? entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
     const etypes = [...new Set(entry.keys.map((k) => k.key.etype))];
+    const remember = this.policy.passwordHistoryLength - 1;
+    if (remember > 0)
+      entry.passwordHistory = [entry.keys, ...(entry.passwordHistory ?? [])].slice(0, remember);
     entry.keys = keysFromPassword(password, salt, etypes, kvno);
     entry.passwordLastSet = this.clock.now();
     return kvno;

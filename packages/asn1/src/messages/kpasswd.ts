@@ -10,6 +10,12 @@
  */
 
 import { Asn1Error } from '../der/errors';
+import {
+  type AdPolicyInfo,
+  adPolicyInfoMessage,
+  decodeAdPolicyInfo,
+  encodeAdPolicyInfo,
+} from './ad-policy-info';
 
 /** The protocol versions (RFC 3244 section 2): change one's own password, or set one (ChangePasswdData). */
 export const KpasswdVersion = { CHANGE_PASSWORD: 0x0001, SET_PASSWORD: 0xff80 } as const;
@@ -87,9 +93,13 @@ export function decodeKpasswdMessage(bytes: Uint8Array): KpasswdMessage {
   };
 }
 
-/** A result's bytes: the code, big-endian, then the UTF-8 text. */
-export function encodeKpasswdResult(code: number, text: string): Uint8Array {
-  const t = new TextEncoder().encode(text);
+/**
+ * A result's bytes: the code, big-endian, then the UTF-8 text, or the
+ * domain's password policy as a Windows DC sends it for a change its policy
+ * refused (AD_POLICY_INFO).
+ */
+export function encodeKpasswdResult(code: number, text: string | AdPolicyInfo): Uint8Array {
+  const t = typeof text === 'string' ? new TextEncoder().encode(text) : encodeAdPolicyInfo(text);
   const out = new Uint8Array(2 + t.length);
   out[0] = code >> 8;
   out[1] = code & 0xff;
@@ -97,8 +107,21 @@ export function encodeKpasswdResult(code: number, text: string): Uint8Array {
   return out;
 }
 
-/** Reads a result: its code and its text (decoded leniently: a server's words, shown to a person). */
-export function decodeKpasswdResult(bytes: Uint8Array): { code: number; text: string } {
+/** A result read from a reply. */
+export interface KpasswdResultData {
+  readonly code: number;
+  /** The server's words (decoded leniently: they are shown to a person), or, for a policy, MIT's words for it. */
+  readonly text: string;
+  /** The domain's policy, when the server sent AD_POLICY_INFO instead of words. */
+  readonly policy?: AdPolicyInfo;
+}
+
+/** Reads a result: its code and its text, or the AD_POLICY_INFO that takes the text's place. */
+export function decodeKpasswdResult(bytes: Uint8Array): KpasswdResultData {
   if (bytes.length < 2) throw new Asn1Error(`a kpasswd result of ${bytes.length} bytes has no code`);
-  return { code: (bytes[0]! << 8) | bytes[1]!, text: new TextDecoder().decode(bytes.subarray(2)) };
+  const code = (bytes[0]! << 8) | bytes[1]!;
+  const rest = bytes.subarray(2);
+  const policy = decodeAdPolicyInfo(rest);
+  if (policy !== undefined) return { code, text: adPolicyInfoMessage(policy), policy };
+  return { code, text: new TextDecoder().decode(rest) };
 }

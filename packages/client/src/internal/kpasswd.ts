@@ -24,6 +24,7 @@ import {
   encodeKrbPriv,
   type HostAddress,
   KpasswdResult,
+  type KpasswdResultData,
   KpasswdVersion,
   type QualifiedName,
 } from '@krbsim/asn1';
@@ -111,13 +112,13 @@ export async function changePassword(ctx: ClientContext, req: PasswordChangeRequ
     } catch (e) {
       throw malformed(`no AP-REP and no KRB-ERROR (${(e as Error).message})`, realm);
     }
-    let result: { code: number; text: string } = { code: KpasswdResult.HARDERROR, text: err.eText ?? '' };
+    let result: KpasswdResultData = { code: KpasswdResult.HARDERROR, text: err.eText ?? '' };
     if (err.eData !== undefined && err.eData.length >= 2) result = decodeKpasswdResult(err.eData);
-    throw new PasswordChangeError(err.errorCode, result.code, result.text, { realm });
+    throw new PasswordChangeError(err.errorCode, result, { realm });
   }
   // The AP-REP must answer this AP-REQ (KRB_AP_ERR_MUT_FAIL otherwise); its subkey, if any, seals the result.
   const { subkey: theirs } = verifyApRep(context, reply.ap, { clock: ctx.clock, random: ctx.random });
-  let result: { code: number; text: string };
+  let result: KpasswdResultData;
   try {
     const krbPriv = decodeKrbPriv(reply.rest);
     const key = theirs ?? subkey;
@@ -128,6 +129,6 @@ export async function changePassword(ctx: ClientContext, req: PasswordChangeRequ
     throw malformed(`its KRB-PRIV does not decode (${(e as Error).message})`, realm);
   }
   if (result.code !== KpasswdResult.SUCCESS) {
-    throw new PasswordChangeError(ErrorCode.KRB_ERR_GENERIC, result.code, result.text, { realm });
+    throw new PasswordChangeError(ErrorCode.KRB_ERR_GENERIC, result, { realm });
   }
 }
