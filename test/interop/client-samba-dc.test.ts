@@ -10,6 +10,8 @@
  *    user's SID and groups from it.
  * 2. A password change through the DC's kpasswd service (RFC 3244): refused by its policy (SOFTERROR,
  *    Samba's own words), then done, and the user logs on with the new password.
+ *    The DC is also an oracle for krbsim's password rules: the same user and
+ *    the same candidate passwords on both, and the same verdicts.
  * 3. A DC's refusals come back as `KdcRefusedError` with the NTSTATUS Samba
  *    puts in its e-data (a PA-PW-SALT in METHOD-DATA): a disabled account, a
  *    password to change, an account outside its logon hours.
@@ -21,8 +23,9 @@
 import { KpasswdResult } from '@krbsim/asn1';
 import { KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
 import { ErrorCode, NtStatus, systemClock, systemRandom } from '@krbsim/core';
+import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
 import { KerberosService, type KeytabEntryLike } from '@krbsim/service';
-import { UdpTcpTransport } from '@krbsim/transport';
+import { InProcessTransport, type KdcTransport, UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithSambaDc, type SambaAccount, type SambaDc, startSambaDc } from './helpers/samba-dc';
 
@@ -39,6 +42,8 @@ const ACCOUNTS: readonly SambaAccount[] = [
   { name: 'frank', kind: 'user', password: 'Fr4nk-Passw0rd!', mustChangePassword: true },
   { name: 'grace', kind: 'user', password: 'Gr4ce-Passw0rd!', noLogonHours: true },
   { name: 'ivy', kind: 'user', password: 'Ivy-0ld-Passw0rd!', mustChangePassword: true },
+  // Her display name leaves out her account name, so that each of AD's name rules has its own case.
+  { name: 'kim', kind: 'user', password: 'St4rt-Passw0rd!', displayName: 'Li Park-Moon' },
   {
     name: 'websvc',
     kind: 'user',
@@ -75,6 +80,8 @@ describeWithSambaDc(TITLE, () => {
       hostName: 'dc1',
       groups: [{ name: 'DBAs', scope: 'global' }],
       accounts: ACCOUNTS,
+      // No minimum age (Samba's default is a day): kim changes her password over and over.
+      minPasswordAgeDays: 0,
     });
     transport = new UdpTcpTransport({ kdcs: { [REALM]: [{ host: '127.0.0.1', port: samba.port }] } });
   }, 120_000);
@@ -146,6 +153,89 @@ describeWithSambaDc(TITLE, () => {
     await client().changePassword('ivy', password('ivy'), 'Ivy-N3w-Passw0rd!', { transport: kpasswd });
     const tgt = await client().getInitialCredentials('ivy', { password: 'Ivy-N3w-Passw0rd!' });
     expect(tgt.client.name.nameString).toEqual(['ivy']);
+  });
+
+  it("agrees with the DC's kpasswd on which new passwords AD's Default Domain Policy refuses", async () => {
+    // The same kim in a krbsim AD realm: the same display name and password, no minimum age.
+    const kim = ACCOUNTS.find((a) => a.name === 'kim')!;
+    const realm = new Realm({
+      name: REALM,
+      kind: 'active-directory',
+      clock: systemClock,
+      random: systemRandom,
+      policy: { minPasswordAgeMs: 0 },
+    });
+    realm.addService('kadmin/changepw');
+    realm.addUser('kim', { password: kim.password, displayName: kim.displayName! });
+    const kdc = new Kdc(realm);
+    const changepw = new KpasswdService(realm);
+    const krbsim = {
+      kdc: new InProcessTransport().register(REALM, (r) => kdc.handle(r)),
+      kpasswd: new InProcessTransport().register(REALM, (r) => changepw.handle(r)),
+    };
+    const dc = {
+      kdc: transport,
+      kpasswd: new UdpTcpTransport({ kdcs: { [REALM]: [{ host: '127.0.0.1', port: samba!.kpasswdPort }] } }),
+    };
+    // Passwords holding a name of kim's, which AD refuses (and Samba does not: below).
+    const withNames = [
+      'Pass-KIM-2026', // the account name, in upper case
+      'x9kIm!Q', // the account name again, in mixed case
+      'Blue-MOON-77', // a part of the display name ("Moon")
+      'park#Ranger1', // another part ("Park")
+    ];
+    // Each candidate is tried from the current password; an accepted one becomes the current one.
+    const candidates = [
+      'Sh0rt!', // 6 characters
+      'abcdefghij', // one kind: lower-case
+      'abcdefgh12', // two kinds: lower-case, digits
+      'ABCDEFG!?', // two kinds: upper-case, symbols
+      'pass word 12', // a space is of no kind: lower-case, digits
+      'Abcdefg1', // three kinds
+      'Ab1!xyz', // four kinds in 7 characters
+      ...withNames,
+      'Li-passw0rd', // "Li" is a part of two characters: it does not count
+      'Li-passw0rd', // the current password
+      'Ab1!xyz', // a previous one
+      'St4rt-Passw0rd!', // the first one
+      'N3w-Passw0rd!',
+      'An0ther_Passw0rd',
+    ];
+    const walk = async (side: { kdc: KdcTransport; kpasswd: KdcTransport }) => {
+      let current = kim.password;
+      const verdicts: ('accepted' | 'refused')[] = [];
+      for (const next of candidates) {
+        const c = new KerberosClient({
+          realm: REALM,
+          transport: side.kdc,
+          clock: systemClock,
+          random: systemRandom,
+        });
+        const e = await c.changePassword('kim', current, next, { transport: side.kpasswd }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        if (e === undefined) current = next;
+        else if (!(e instanceof PasswordChangeError && e.result === KpasswdResult.SOFTERROR)) throw e;
+        verdicts.push(e === undefined ? 'accepted' : 'refused');
+      }
+      return verdicts;
+    };
+    const byDc = await walk(dc);
+    const byKrbsim = await walk(krbsim);
+    const table = candidates
+      .map((p, i) => `${p.padEnd(18)} samba ${byDc[i]}, krbsim ${byKrbsim[i]}`)
+      .join('\n');
+    const agreed = (verdicts: readonly string[]) =>
+      verdicts.filter((_, i) => !withNames.includes(candidates[i]!));
+    expect(agreed(byKrbsim), `verdicts differ:\n${table}`).toEqual(agreed(byDc));
+    // Where Samba is not AD: a password with the account name or a part of the display name in it.
+    // AD refuses it (its complexity rule), krbsim too; Samba's DC takes it, its samdb_check_password
+    // (source4/dsdb/common/util.c) handing sAMAccountName and displayName only to a "check password
+    // script", and its own check_password_quality (lib/util/genrand_util.c) counting kinds of
+    // character alone.
+    const pinned = candidates.flatMap((p, i) => (withNames.includes(p) ? [[p, byDc[i], byKrbsim[i]]] : []));
+    expect(pinned, `verdicts:\n${table}`).toEqual(withNames.map((p) => [p, 'accepted', 'refused']));
   });
 
   it("reads the NTSTATUS of a DC's refusal: disabled, a password to change, outside the logon hours", async () => {

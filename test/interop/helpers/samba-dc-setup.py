@@ -167,6 +167,13 @@ def main():
                 minutes(lockout["observationMinutes"]),
             )
         )
+    # The domain's minimum password age (minPwdAge), in negative 100 ns units as well.
+    min_age_days = spec.get("minPasswordAgeDays")
+    if min_age_days is not None:
+        db.modify_ldif(
+            "dn: %s\nchangetype: modify\nreplace: minPwdAge\nminPwdAge: %d\n"
+            % (db.domain_dn(), -int(min_age_days * 24 * 60 * 60 * 10_000_000))
+        )
     for g in spec["groups"]:
         db.newgroup(g["name"], grouptype=GROUP_TYPES[g["scope"]])
     for a in spec["accounts"]:
@@ -186,6 +193,8 @@ def main():
             lines.append("replace: pwdLastSet\npwdLastSet: 0")
         if a.get("noLogonHours"):
             lines.append("replace: logonHours\nlogonHours:: %s" % "AAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        if "displayName" in a:
+            lines.append("replace: displayName\ndisplayName: %s" % a["displayName"])
         if "upn" in a:
             lines.append("replace: userPrincipalName\nuserPrincipalName: %s" % a["upn"])
         for target in a.get("allowedToDelegateTo", []):

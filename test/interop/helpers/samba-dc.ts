@@ -60,6 +60,8 @@ export interface SambaAccount {
   readonly upn?: string;
   /** msDS-AllowedToActOnBehalfOfOtherIdentity: the accounts that may delegate to this one (RBCD). */
   readonly allowedToActFrom?: readonly string[];
+  /** displayName, whose parts AD's password complexity rule keeps out of the password. */
+  readonly displayName?: string;
 }
 
 /** What the domain holds besides what provisioning creates. */
@@ -80,6 +82,8 @@ export interface SambaDomainSpec {
     readonly durationMinutes: number;
     readonly observationMinutes: number;
   };
+  /** The domain's minimum password age (minPwdAge) in days; Samba's default, one day, when absent. */
+  readonly minPasswordAgeDays?: number;
 }
 
 /**
@@ -196,6 +200,7 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
           groups: spec.groups,
           accounts: spec.accounts,
           lockout: spec.lockout,
+          minPasswordAgeDays: spec.minPasswordAgeDays,
           forestTrusts: spec.forestTrusts ?? [],
         }),
       ),
