@@ -7,7 +7,8 @@
  * groups, the referral's sIDHistory and the filtered service ticket without it.
  * It also reads the other Windows-only fields krbsim writes: PA-SUPPORTED-ENCTYPES
  * in the encrypted replies, and the NTSTATUS (KERB-EXT-ERROR) of a disabled
- * user's KRB-ERROR.
+ * user's KRB-ERROR. And a password change in the lab: its kpasswd exchanges on port 464,
+ * Wireshark decrypting the results sealed in the replies.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { formatPrincipal } from '@krbsim/asn1';
 import { createAzureSqlMiLab } from '@krbsim/azure';
 import { type KeytabEntry, serializeKeytab } from '@krbsim/files';
+import type { Realm } from '@krbsim/kdc';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithTools, runTool } from './mit-tools';
 
@@ -55,9 +57,29 @@ async function capture() {
   lab.onPrem.realm.lookup('bob')!.disabled = true;
   await expect(lab.adJoinedClient(bob).initSecurityContext(mi.spn)).rejects.toThrow();
 
+  const pcap = join(dir, 'lab.pcap');
+  const keytab = join(dir, 'all.keytab');
+  await writeFile(pcap, lab.trace.toPcap());
+  await writeFile(keytab, serializeKeytab({ entries: keytabOf([lab.onPrem.realm, lab.tenant.realm]) }), {
+    mode: 0o600,
+  });
+  const d = lab.onPrem.realm.directory;
+  return {
+    pcap,
+    keytab,
+    domainSid: lab.onPrem.domainSid,
+    userRid: d.account('alice')!.rid,
+    groupRids: [513, d.group('SqlAdmins')!.rid, d.group('DBAs')!.rid],
+    userSid: alice.sid,
+    miPrincipal: `${mi.spn}@${lab.tenant.realm.name}`,
+  };
+}
+
+/** Every key the realms hold, as `krbsim serve --kdc-keytab` writes them. */
+function keytabOf(realms: readonly Realm[]): KeytabEntry[] {
   const entries: KeytabEntry[] = [];
   const seen = new Set<string>();
-  for (const realm of [lab.onPrem.realm, lab.tenant.realm]) {
+  for (const realm of realms) {
     for (const e of realm.db.entries()) {
       for (const k of e.keys) {
         const id = `${formatPrincipal(e.name, e.realm)}:${k.kvno}:${k.key.etype}`;
@@ -72,20 +94,7 @@ async function capture() {
       }
     }
   }
-  const pcap = join(dir, 'lab.pcap');
-  const keytab = join(dir, 'all.keytab');
-  await writeFile(pcap, lab.trace.toPcap());
-  await writeFile(keytab, serializeKeytab({ entries }), { mode: 0o600 });
-  const d = lab.onPrem.realm.directory;
-  return {
-    pcap,
-    keytab,
-    domainSid: lab.onPrem.domainSid,
-    userRid: d.account('alice')!.rid,
-    groupRids: [513, d.group('SqlAdmins')!.rid, d.group('DBAs')!.rid],
-    userSid: alice.sid,
-    miPrincipal: `${mi.spn}@${lab.tenant.realm.name}`,
-  };
+  return entries;
 }
 
 /** tshark's `fields` of the packets `filter` selects in the decrypted capture, a row each (`|` between repeats). */
@@ -166,6 +175,53 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
       'Verified Ticket checksum 16 keytype 18 using keytab principal krbtgt/KERBEROS.MICROSOFTONLINE.COM@KERBEROS.MICROSOFTONLINE.COM',
     );
     expect(out).not.toMatch(/checksum .*(failed|Invalid|Bad)/i);
+  });
+
+  it("decrypts a password change on port 464: kpasswd's requests and the results sealed in its replies", async () => {
+    const lab = createAzureSqlMiLab({ seed: 9 });
+    const frank = lab.onPrem.addUser('frank', { password: 'Fr4nk-0ld-Passw0rd', mustChangePassword: true });
+    const pc = lab.adJoinedClient(frank);
+    await expect(pc.changePassword('short')).rejects.toThrow(/0x52d/);
+    await pc.changePassword('Fr4nk-N3w-Passw0rd');
+    const c = { pcap: join(dir, 'kpasswd.pcap'), keytab: join(dir, 'kpasswd.keytab') };
+    await writeFile(c.pcap, lab.trace.toPcap());
+    await writeFile(c.keytab, serializeKeytab({ entries: keytabOf([lab.onPrem.realm]) }), { mode: 0o600 });
+    const rows = await tsharkFields(tools.tshark!, c, 'kpasswd', [
+      'udp.srcport',
+      'udp.dstport',
+      'kpasswd.version',
+      'kpasswd.result',
+      'kpasswd.result_string',
+    ]);
+    // Two exchanges on the DC's port 464. Wireshark opens the kadmin/changepw ticket with the keytab (it
+    // shares krbtgt's keys, as AD serves it), learns the session key, then the authenticator's subkey, and
+    // decrypts each KRB-PRIV: the replies' results, SOFTERROR (4) then SUCCESS (0). It reads a request's
+    // user data, the new password, as if it were a result too (the first two bytes as the code): proof
+    // that it decrypted what the client sealed.
+    const port = (r: string[]) => (r[1] === '464' ? 'to 464' : r[0] === '464' ? 'from 464' : 'elsewhere');
+    expect(rows.map((r) => [port(r), r[2]])).toEqual([
+      ['to 464', '0x0001'],
+      ['from 464', '0x0001'],
+      ['to 464', '0x0001'],
+      ['from 464', '0x0001'],
+    ]);
+    expect(rows[1]![3]).toBe('4');
+    expect(rows[3]![3]).toBe('0');
+    expect(rows[0]![4]).toBe('short'.slice(2));
+    expect(rows[2]![4]).toBe('Fr4nk-N3w-Passw0rd'.slice(2));
+    const verbose = await runTool(tools.tshark!, [
+      '-r',
+      c.pcap,
+      '-o',
+      'kerberos.decrypt:TRUE',
+      '-o',
+      `kerberos.file:${c.keytab}`,
+      '-Y',
+      'kpasswd',
+      '-V',
+    ]);
+    expect(verbose.stdout).not.toMatch(/Malformed Packet/i);
+    expect(verbose.stdout).toContain('MS Kpasswd');
   });
 
   it('reads the Windows-only fields: PA-SUPPORTED-ENCTYPES in the encrypted replies, the NTSTATUS of a KRB-ERROR', async () => {

@@ -119,7 +119,12 @@ export class AdJoinedClient {
     const user = this.user;
     const onPrem = this.#host.onPrem;
     const service = onPrem.passwordChangeService();
-    const kpasswd = new InProcessTransport().register(onPrem.realm.name, (req) => service.handle(req));
+    // On the lab's trace beside the AS exchange for kadmin/changepw: the DC's port 464 in its pcap.
+    const kpasswd = new InProcessTransport({
+      trace: this.#host.trace,
+      from: this.participant,
+      protocol: 'kpasswd',
+    }).register(onPrem.realm.name, (req) => service.handle(req));
     try {
       await this.kerberos.changePassword(user.samAccountName, user.password, newPassword, {
         transport: kpasswd,

@@ -40,8 +40,14 @@ describe('changing a password on an AD-joined client', () => {
     const { lab, pc, mi } = setup();
     const refused = await labError(pc.initSecurityContext(mi.spn));
     expect(refused.windowsStatus).toBe(WindowsStatus.PASSWORD_MUST_CHANGE);
+    const mark = lab.trace.nextSeq;
     await pc.changePassword('Fr4nk-N3w-Passw0rd');
     expect(pc.user.password).toBe('Fr4nk-N3w-Passw0rd');
+    // The lab's trace has the exchange with the DC's password-change service, after the AS exchange for its ticket.
+    const changes = lab.trace.entries.filter((e) => e.seq >= mark && e.protocol === 'kpasswd');
+    expect(changes.map((e) => [e.from, e.to, e.requestType, e.replyType])).toEqual([
+      ['CONTOSO\\frank', 'KDC CONTOSO.COM', 'KPASSWD-REQ', 'KPASSWD-REP'],
+    ]);
     expect(lab.onPrem.user('frank')!.password).toBe('Fr4nk-N3w-Passw0rd');
     const session = mi.accept((await pc.initSecurityContext(mi.spn)).token, pc.participant);
     expect(session.login).toBe('CONTOSO\\frank');

@@ -17,6 +17,12 @@ export interface InProcessTransportOptions {
   readonly trace?: Trace;
   /** The sender name used when a send gives none (default `'client'`). */
   readonly from?: string;
+  /**
+   * What the handlers speak, for the trace: Kerberos (the default) or the
+   * password-change protocol of RFC 3244 (`'kpasswd'`: the trace names its
+   * messages from their header, the pcap puts them on port 464).
+   */
+  readonly protocol?: 'kerberos' | 'kpasswd';
 }
 
 /**
@@ -32,10 +38,12 @@ export class InProcessTransport implements KdcTransport {
   readonly #handlers = new Map<string, KdcHandler>();
   readonly #trace: Trace | undefined;
   readonly #from: string;
+  readonly #kpasswd: boolean;
 
   constructor(options: InProcessTransportOptions = {}) {
     this.#trace = options.trace;
     this.#from = options.from ?? 'client';
+    this.#kpasswd = options.protocol === 'kpasswd';
   }
 
   /** Route `realm` (case-sensitive, as realm names are) to `handler`, replacing any earlier one. */
@@ -64,7 +72,14 @@ export class InProcessTransport implements KdcTransport {
     const from = options.from ?? this.#from;
     const to = kdcParticipant(realm);
     const handler = this.#handlers.get(realm);
-    const base = { from, to, transport: 'inproc' as const, request, ...labels(options) };
+    const base = {
+      from,
+      to,
+      transport: 'inproc' as const,
+      ...(this.#kpasswd && { protocol: 'kpasswd' as const }),
+      request,
+      ...labels(options),
+    };
     if (handler === undefined) {
       const known = this.realms.length === 0 ? 'none' : this.realms.join(', ');
       const err = new KerberosError(

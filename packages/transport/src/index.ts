@@ -52,7 +52,13 @@ export {
   type TransportErrorContext,
   transportKrbError,
 } from './krb-error';
-export { describeMessage, isResponseTooBig, MESSAGE_TYPES, messageType } from './message-type';
+export {
+  describeMessage,
+  isResponseTooBig,
+  kpasswdMessageType,
+  MESSAGE_TYPES,
+  messageType,
+} from './message-type';
 export { type PcapOptions, tracePcap } from './pcap';
 export type { KdcServerStats, TcpStats, UdpStats } from './server-stats';
 export { type ServerTimers, systemTimers } from './server-timers';

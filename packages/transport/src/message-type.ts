@@ -9,8 +9,10 @@
 
 import {
   AppTag,
+  decodeKpasswdMessage,
   decodeNegotiationToken,
   GssOid,
+  KpasswdVersion,
   MsgType,
   unwrapGssToken,
   unwrapKrb5Token,
@@ -89,4 +91,27 @@ export function describeMessage(message: Uint8Array): string {
 /** True when `reply` is a KRB-ERROR with code KRB_ERR_RESPONSE_TOO_BIG (RFC 4120 section 7.2.1). */
 export function isResponseTooBig(reply: Uint8Array): boolean {
   return reply[0] === 0x7e && peekKrbErrorCode(reply) === ErrorCode.KRB_ERR_RESPONSE_TOO_BIG;
+}
+
+/**
+ * A kpasswd message (RFC 3244 section 2) named from its header, as a trace
+ * shows it: `KPASSWD-REQ` (protocol version 1, change one's password) or
+ * `KPASSWD-REQ set` (0xff80, ChangePasswdData), `KPASSWD-REP` (an AP-REP and
+ * a KRB-PRIV: the result is sealed inside), `KPASSWD-REP KRB-ERROR
+ * KRB_AP_ERR_REPEAT` (no AP-REP: the request's AP-REQ did not check), or
+ * `unknown` when the header does not hold.
+ */
+export function kpasswdMessageType(message: Uint8Array): string {
+  let m: ReturnType<typeof decodeKpasswdMessage>;
+  try {
+    m = decodeKpasswdMessage(message);
+  } catch {
+    return 'unknown';
+  }
+  const inner = m.ap.length > 0 ? messageType(m.ap) : describeMessage(m.rest);
+  if (inner === 'AP-REQ')
+    return m.version === KpasswdVersion.SET_PASSWORD ? 'KPASSWD-REQ set' : 'KPASSWD-REQ';
+  if (inner === 'AP-REP') return 'KPASSWD-REP';
+  if (inner.startsWith('KRB-ERROR')) return `KPASSWD-REP ${inner}`;
+  return 'unknown';
 }

@@ -23,6 +23,10 @@
  * decrypted with the TLS key log would, and the TLS handshake (in PRELOGIN
  * packets) is not in it.
  *
+ * kpasswd entries (RFC 3244) go to port 464, where Wireshark's kpasswd
+ * dissector listens, as UDP datagrams or TCP connections by the same rule as
+ * Kerberos (over TCP with the same 4-byte length prefix, section 2).
+ *
  * HTTP entries (a PRT token request) go to port 80, one TCP connection each,
  * the messages as they are: what a capture decrypted with the TLS key log
  * shows of the HTTPS exchange, which Wireshark dissects as HTTP.
@@ -49,6 +53,8 @@ export interface PcapOptions {
   readonly tdsPort?: number;
   /** The HTTP server port (default 80, which Wireshark dissects as HTTP). */
   readonly httpPort?: number;
+  /** The kpasswd server port (default 464, which Wireshark dissects as kpasswd). */
+  readonly kpasswdPort?: number;
 }
 
 /** One TCP connection being written: its ends and next sequence numbers. */
@@ -69,8 +75,9 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
   const serverPort = options.serverPort ?? 88;
   const tdsPort = options.tdsPort ?? 1433;
   const httpPort = options.httpPort ?? 80;
-  const portOf = (e: TraceEntry) =>
-    e.protocol === 'tds' ? tdsPort : e.protocol === 'http' ? httpPort : serverPort;
+  const kpasswdPort = options.kpasswdPort ?? 464;
+  const ports = { tds: tdsPort, http: httpPort, kpasswd: kpasswdPort } as const;
+  const portOf = (e: TraceEntry) => (e.protocol === undefined ? serverPort : ports[e.protocol]);
   const records: Uint8Array[] = [fileHeader(raw ? 101 : 1)];
   const hosts = new Map<string, number>();
   const host = (name: string) => {
@@ -123,7 +130,7 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
       emit(t.server, t.client, 6, tcp(t.server, t.client, t.sSeq, t.cSeq + 1, TcpFlag.FIN | TcpFlag.ACK));
       emit(t.client, t.server, 6, tcp(t.client, t.server, t.cSeq + 1, t.sSeq + 1, TcpFlag.ACK));
     };
-    // TDS and HTTP need no framing; Kerberos over TCP is the RFC 4120 section 7.2.2 length-prefixed record.
+    // TDS and HTTP need no framing; Kerberos (and kpasswd) over TCP is the RFC 4120 section 7.2.2 length-prefixed record.
     const unframed = e.protocol === 'tds' || e.protocol === 'http';
     const frame = unframed ? (m: Uint8Array) => m : frameTcp;
 
@@ -148,8 +155,8 @@ export function tracePcap(entries: readonly TraceEntry[], options: PcapOptions =
       e.transport === 'kkdcp' ||
       e.request.length > udpMax ||
       replyLen > udpMax ||
-      isAppMessage(e.request) ||
-      (e.reply !== undefined && isAppMessage(e.reply));
+      (e.protocol === undefined &&
+        (isAppMessage(e.request) || (e.reply !== undefined && isAppMessage(e.reply))));
     if (!overTcp) {
       emit(client, server, 17, udp(client, server, e.request));
       if (e.reply !== undefined) emit(server, client, 17, udp(server, client, e.reply));

@@ -10,11 +10,13 @@ import type { TransportKind } from './types';
 
 /**
  * What an entry's bytes are: Kerberos messages (DER, no framing; the
- * default), TDS messages (MS-TDS packets, headers included, in the clear) or
- * HTTP/1.1 messages (start line, headers and body, in the clear: what a
- * capture decrypted with the TLS key log shows, e.g. a PRT token request).
+ * default), kpasswd messages (RFC 3244: the 6-byte header, then AP-REQ and
+ * KRB-PRIV, or AP-REP and KRB-PRIV, or a KRB-ERROR), TDS messages (MS-TDS
+ * packets, headers included, in the clear) or HTTP/1.1 messages (start line,
+ * headers and body, in the clear: what a capture decrypted with the TLS key
+ * log shows, e.g. a PRT token request).
  */
-export type TraceProtocol = 'kerberos' | 'tds' | 'http';
+export type TraceProtocol = 'kerberos' | 'kpasswd' | 'tds' | 'http';
 
 /** One request and, unless it failed or was one-way, its reply. */
 export interface TraceEntry {
@@ -26,7 +28,7 @@ export interface TraceEntry {
   readonly to: string;
   readonly transport: TransportKind;
   /** Absent for Kerberos. */
-  readonly protocol?: TraceProtocol;
+  readonly protocol?: Exclude<TraceProtocol, 'kerberos'>;
   /**
    * The connection the exchange was part of: entries with the same stream
    * are one TCP connection, in order (a TDS session's PRELOGIN, LOGIN7,
@@ -35,7 +37,7 @@ export interface TraceEntry {
   readonly stream?: string;
   readonly request: Uint8Array;
   readonly reply?: Uint8Array;
-  /** `AS-REQ`, `TGS-REQ`, `AP-REQ`, ... or `unknown`; for TDS what the recorder named it (`LOGIN7`). */
+  /** `AS-REQ`, `TGS-REQ`, `AP-REQ`, ... or `unknown`; `KPASSWD-REQ` (`kpasswdMessageType`); for TDS what the recorder named it (`LOGIN7`). */
   readonly requestType: string;
   /** `AS-REP`, `KRB-ERROR`, ... when there is a reply; for TDS what the recorder named it (`LOGINACK`). */
   readonly replyType?: string;

@@ -15,7 +15,13 @@
  * @module
  */
 
-import { decodeDerTree, decodeKrbError, decodeMessage, messageToJson } from '@krbsim/asn1';
+import {
+  decodeDerTree,
+  decodeKpasswdMessage,
+  decodeKrbError,
+  decodeMessage,
+  messageToJson,
+} from '@krbsim/asn1';
 import { ErrorCode, errorCodeName } from '@krbsim/core';
 import type { TraceEntry } from './trace-entry';
 
@@ -28,8 +34,9 @@ export interface TraceHtmlOptions {
   readonly title?: string;
   /**
    * Decodes one message for its section: any JSON-able value. Default: a
-   * Kerberos message as `messageToJson` renders it; TDS and HTTP messages
-   * are shown as bytes only. A decoder that throws gets its message shown.
+   * Kerberos message as `messageToJson` renders it (a kpasswd message as its
+   * header and the messages it frames); TDS and HTTP messages are shown as
+   * bytes only. A decoder that throws gets its message shown.
    */
   readonly decode?: (bytes: Uint8Array, entry: TraceEntry, side: TraceMessageSide) => unknown;
   /** Notes shown with an exchange, e.g. `SIDs filtered at the trust: S-1-5-21-...-519`. */
@@ -228,7 +235,7 @@ function message(e: TraceEntry, side: TraceMessageSide, options: TraceHtmlOption
       `[${escapeHtml(e.protocol ?? e.transport)}] ${escapeHtml(type)} (${bytes.length} bytes)</summary>`,
   );
   if (label !== undefined && label !== '') parts.push(`<p>${escapeHtml(label)}</p>`);
-  if (error) parts.push(`<p class="meaning">${escapeHtml(errorMeaning(bytes))}</p>`);
+  if (error) parts.push(`<p class="meaning">${escapeHtml(errorMeaning(bytes, e))}</p>`);
   if (failed) parts.push(`<p class="meaning">No reply: ${escapeHtml(e.error!)}</p>`);
   if (side === 'reply' || e.reply === undefined) {
     for (const n of options.notes?.(e) ?? []) parts.push(`<p class="note">${escapeHtml(n)}</p>`);
@@ -250,6 +257,7 @@ function decodeFor(
     let value: unknown;
     if (options.decode !== undefined) value = options.decode(bytes, e, side);
     else if (e.protocol === 'tds' || e.protocol === 'http') return undefined;
+    else if (e.protocol === 'kpasswd') value = kpasswdDecode(bytes);
     else value = defaultDecode(bytes);
     return value === undefined ? undefined : JSON.stringify(value, jsonBytes, 2);
   } catch (err) {
@@ -267,6 +275,29 @@ function defaultDecode(bytes: Uint8Array): unknown {
   // RFC 4120 section 5.10: Kerberos messages are APPLICATION-tagged, constructed ([APPLICATION n] = 0x60 | n, n > 0).
   if (tag > 0x60 && tag < 0x80) return messageToJson(decodeMessage(bytes));
   return { type: 'DER', tree: decodeDerTree(bytes) };
+}
+
+/**
+ * A kpasswd message (RFC 3244 section 2): its header's version, and the
+ * Kerberos messages it frames, each as {@link defaultDecode} renders it
+ * (the result itself is sealed in the KRB-PRIV).
+ */
+function kpasswdDecode(bytes: Uint8Array): unknown {
+  const m = decodeKpasswdMessage(bytes);
+  // Each part on its own: the header is worth showing even when a part does not decode.
+  const part = (b: Uint8Array): unknown => {
+    try {
+      return defaultDecode(b);
+    } catch (err) {
+      return `(not decoded: ${err instanceof Error ? err.message : String(err)})`;
+    }
+  };
+  return {
+    type: 'kpasswd',
+    version: m.version,
+    ...(m.ap.length > 0 && { ap: part(m.ap) }),
+    message: part(m.rest),
+  };
 }
 
 /** JSON of a decoded value: byte arrays as hex, bigints as decimal strings. */
@@ -298,13 +329,14 @@ function isErrorReply(e: TraceEntry): boolean {
   if (e.reply === undefined) return false;
   if (e.protocol === 'tds' || e.protocol === 'http')
     return /error|fail|denied|^[45]\d\d/i.test(e.replyType ?? '');
+  if (e.protocol === 'kpasswd') return e.replyType?.startsWith('KPASSWD-REP KRB-ERROR') === true;
   return e.replyType === 'KRB-ERROR';
 }
 
-/** A KRB-ERROR's name, meaning and e-text; for other errors what the recorder named the reply. */
-function errorMeaning(reply: Uint8Array): string {
+/** A KRB-ERROR's name, meaning and e-text (a kpasswd reply's, in its frame); for other errors what the recorder named the reply. */
+function errorMeaning(reply: Uint8Array, e: TraceEntry): string {
   try {
-    const err = decodeKrbError(reply);
+    const err = decodeKrbError(e.protocol === 'kpasswd' ? decodeKpasswdMessage(reply).rest : reply);
     const meaning = ERROR_MEANINGS[err.errorCode];
     const text = err.eText === undefined || err.eText === '' ? '' : ` (e-text: ${err.eText})`;
     return `${errorCodeName(err.errorCode)} (${err.errorCode})${meaning === undefined ? '' : `: ${meaning}`}${text}`;

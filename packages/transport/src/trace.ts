@@ -14,7 +14,7 @@
  */
 
 import type { Clock } from '@krbsim/core';
-import { describeMessage, messageType } from './message-type';
+import { describeMessage, kpasswdMessageType, messageType } from './message-type';
 import { type PcapOptions, tracePcap } from './pcap';
 import type { TraceEntry, TraceProtocol } from './trace-entry';
 import { type TraceHtmlOptions, traceHtml } from './trace-html';
@@ -94,19 +94,21 @@ export class Trace {
         `Trace.record: ${r.protocol === 'http' ? 'an HTTP' : 'a TDS'} entry names its request (requestType) and reply (replyType)`,
       );
     }
+    const kpasswd = r.protocol === 'kpasswd';
+    // Kerberos and kpasswd messages are named from their bytes, TDS and HTTP by the recorder.
+    const typeOf = (m: Uint8Array, given: string | undefined): string =>
+      named ? given! : kpasswd ? kpasswdMessageType(m) : messageType(m);
     const entry: TraceEntry = {
       seq: ++this.#seq,
       time: this.#clock?.now() ?? 0,
       from: r.from,
       to: r.to,
       transport: r.transport ?? 'inproc',
-      ...(named && { protocol: r.protocol }),
+      ...((named || kpasswd) && { protocol: r.protocol as 'kpasswd' | 'tds' | 'http' }),
       ...(r.stream !== undefined && { stream: r.stream }),
       request: r.request.slice(),
-      requestType: named ? r.requestType! : messageType(r.request),
-      ...(r.reply === undefined
-        ? {}
-        : { reply: r.reply.slice(), replyType: named ? r.replyType! : messageType(r.reply) }),
+      requestType: typeOf(r.request, r.requestType),
+      ...(r.reply === undefined ? {} : { reply: r.reply.slice(), replyType: typeOf(r.reply, r.replyType) }),
       ...(r.label === undefined ? {} : { label: r.label }),
       ...(r.replyLabel === undefined ? {} : { replyLabel: r.replyLabel }),
       ...(r.error === undefined ? {} : { error: r.error }),
@@ -205,7 +207,7 @@ export class Trace {
     return traceHtml(this.#select(options), options);
   }
 
-  /** The trace as a libpcap file of synthetic IPv4 packets, Kerberos on port 88, TDS on 1433 (see `tracePcap`). */
+  /** The trace as a libpcap file of synthetic IPv4 packets, Kerberos on port 88, kpasswd on 464, TDS on 1433 (see `tracePcap`). */
   toPcap(options?: PcapOptions): Uint8Array {
     return tracePcap(this.entries, options);
   }
@@ -221,13 +223,14 @@ function wire(e: TraceEntry): string {
   return isNamed(e) ? e.protocol! : e.transport;
 }
 
+/** A Kerberos message with its KRB-ERROR's name; the others as named when recorded. */
 function describeRequest(e: TraceEntry): string {
-  return isNamed(e) ? e.requestType : describeMessage(e.request);
+  return e.protocol === undefined ? describeMessage(e.request) : e.requestType;
 }
 
 function describeReply(e: TraceEntry): string | undefined {
   if (e.reply === undefined) return undefined;
-  return isNamed(e) ? e.replyType! : describeMessage(e.reply);
+  return e.protocol === undefined ? describeMessage(e.reply) : e.replyType!;
 }
 
 function withLabel(type: string, label: string | undefined): string {

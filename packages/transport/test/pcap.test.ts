@@ -1,3 +1,4 @@
+import { encodeKpasswdMessage } from '@krbsim/asn1';
 import { ManualClock } from '@krbsim/core';
 import { frameTcp, Trace, tracePcap } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
@@ -222,6 +223,36 @@ describe('pcap export', () => {
       hex(ok),
     ]);
     expect(readPcap(trace.toPcap({ httpPort: 8080 })).packets.some((p) => p.dport === 8080)).toBe(true);
+  });
+
+  it('writes kpasswd on port 464: a datagram each way, or a length-prefixed TCP record over TCP', () => {
+    const trace = new Trace();
+    const request = encodeKpasswdMessage({
+      version: 1,
+      ap: Uint8Array.of(0x6e, 0),
+      rest: Uint8Array.of(0x75, 0),
+    });
+    const reply = encodeKpasswdMessage({
+      version: 1,
+      ap: Uint8Array.of(0x6f, 0),
+      rest: Uint8Array.of(0x75, 0),
+    });
+    const kpasswd = { from: 'alice', to: 'KDC R', protocol: 'kpasswd', request, reply } as const;
+    trace.record({ ...kpasswd, transport: 'udp' });
+    trace.record({ ...kpasswd, transport: 'tcp' });
+    const { packets } = readPcap(trace.toPcap());
+    const udp = packets.filter((p) => p.proto === 17);
+    expect(udp.map((p) => [p.sport, p.dport, hex(p.payload)])).toEqual([
+      [49152, 464, hex(request)],
+      [464, 49152, hex(reply)],
+    ]);
+    const tcp = packets.filter((p) => p.proto === 6);
+    expect(tcp.every((p) => p.sport === 464 || p.dport === 464)).toBe(true);
+    expect(tcp.filter((p) => p.payload.length > 0).map((p) => hex(p.payload))).toEqual([
+      hex(frameTcp(request)),
+      hex(frameTcp(reply)),
+    ]);
+    expect(readPcap(trace.toPcap({ kpasswdPort: 1464 })).packets[0]!.dport).toBe(1464);
   });
 
   it('writes just the file header for an empty trace', () => {

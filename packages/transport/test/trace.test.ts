@@ -1,4 +1,4 @@
-import { encodeKrbError } from '@krbsim/asn1';
+import { encodeKpasswdMessage, encodeKrbError } from '@krbsim/asn1';
 import { ManualClock } from '@krbsim/core';
 import { kdcParticipant, mermaidText, Trace } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,15 @@ const preauthRequired = encodeKrbError({
   susec: 0,
   realm: 'CONTOSO.COM',
   sname: { nameType: 2, nameString: ['krbtgt', 'CONTOSO.COM'] },
+});
+const repeat = encodeKrbError({
+  pvno: 5,
+  msgType: 30,
+  errorCode: 34,
+  stime: 0,
+  susec: 0,
+  realm: 'CONTOSO.COM',
+  sname: { nameType: 1, nameString: ['kadmin', 'changepw'] },
 });
 const asRep = Uint8Array.from([0x6b, 0x00]);
 const tgsRep = Uint8Array.from([0x6d, 0x00]);
@@ -155,6 +164,36 @@ describe('Trace', () => {
         requestType: 'LOGIN7',
       }),
     ).toThrow(/replyType/);
+  });
+
+  it('names kpasswd entries from their header (RFC 3244): change, set, reply, a KRB-ERROR reply, garbage', () => {
+    const trace = new Trace();
+    const krbPriv = Uint8Array.of(0x75, 0x00);
+    const request = (version: number) => encodeKpasswdMessage({ version, ap: apReq, rest: krbPriv });
+    const reply = encodeKpasswdMessage({ version: 1, ap: apRep, rest: krbPriv });
+    const refused = encodeKpasswdMessage({ version: 1, ap: new Uint8Array(0), rest: repeat });
+    const kpasswd = { from: 'alice', to: 'KDC CONTOSO.COM', protocol: 'kpasswd' } as const;
+    const e = trace.record({ ...kpasswd, transport: 'udp', request: request(1), reply });
+    expect(e).toMatchObject({ protocol: 'kpasswd', requestType: 'KPASSWD-REQ', replyType: 'KPASSWD-REP' });
+    trace.record({ ...kpasswd, request: request(0xff80), reply: refused });
+    trace.record({ ...kpasswd, request: Uint8Array.of(0, 3, 0) });
+    // A Kerberos entry's bytes are not read as kpasswd, nor the other way round.
+    trace.record({ from: 'alice', to: 'KDC CONTOSO.COM', request: reply });
+    expect(trace.toText().trimEnd().split('\n')).toEqual([
+      `#1 alice -> KDC CONTOSO.COM [udp] KPASSWD-REQ ${request(1).length} bytes`,
+      `#1 KDC CONTOSO.COM -> alice [udp] KPASSWD-REP ${reply.length} bytes`,
+      `#2 alice -> KDC CONTOSO.COM [inproc] KPASSWD-REQ set ${request(1).length} bytes`,
+      `#2 KDC CONTOSO.COM -> alice [inproc] KPASSWD-REP KRB-ERROR KRB_AP_ERR_REPEAT ${refused.length} bytes`,
+      '#3 alice -> KDC CONTOSO.COM [inproc] unknown 3 bytes',
+      `#4 alice -> KDC CONTOSO.COM [inproc] unknown ${reply.length} bytes`,
+    ]);
+    expect(trace.toMermaid()).toContain('P2-->>P1: KPASSWD-REP KRB-ERROR KRB_AP_ERR_REPEAT');
+    // The HTML page decodes the frame and the messages in it, and explains the error.
+    const html = trace.toHtml();
+    expect(html).toContain('&#34;type&#34;: &#34;kpasswd&#34;');
+    expect(html).toContain('&#34;version&#34;: 65408');
+    expect(html).toContain('&#34;errorCode&#34;: 34');
+    expect(html).toMatch(/class="meaning">KRB_AP_ERR_REPEAT \(34\)/);
   });
 
   it('records HTTP entries with the types the recorder gives, and renders them as [http]', () => {
