@@ -163,6 +163,17 @@ describeWithTools(
       expect(r.stdout + r.stderr, serve.stdout()).toMatch(/Password changed/);
       const k = await runTool(tools.kinit!, ['bob@CONTOSO.COM'], { input: 'B0b-N3w-Passw0rd\n', env });
       expect(k.code, k.stderr).toBe(0);
+      // principals.json holds the password that works now, and is still the owner's alone.
+      const file = dir.file('principals.json');
+      const principals = JSON.parse(await readFile(file, 'utf8')) as {
+        users: { principal: string; password: string }[];
+      };
+      expect(principals.users.map((u) => [u.principal, u.password])).toEqual([
+        ['alice@CONTOSO.COM', 'Al1ce-Passw0rd'],
+        ['bob@CONTOSO.COM', 'B0b-N3w-Passw0rd'],
+        ['carol@CONTOSO.COM', 'C4rol-Passw0rd'],
+      ]);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
     });
   },
 );

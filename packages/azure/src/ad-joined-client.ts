@@ -146,8 +146,8 @@ export class AdJoinedClient {
         },
       );
     }
-    onPrem.passwordChanged(user.samAccountName, newPassword);
-    // The credentials of the old password are gone, as after a new interactive logon.
+    // The domain controller recorded the new password (its service's onChange). The credentials of
+    // the old password are gone, as after a new interactive logon.
     this.kerberos.cache.clear();
   }
 

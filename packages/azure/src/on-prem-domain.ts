@@ -53,6 +53,11 @@ export class OnPremDomain {
   onUserAdded: ((user: OnPremUser) => void) | undefined;
   /** Called when group memberships change (the lab syncs the users' groups again). */
   onGroupsChanged: (() => void) | undefined;
+  /**
+   * Called when a user changed the password through the domain controller's password-change
+   * service, with the user's record as it is now (`krbsim serve` writes it to `principals.json`).
+   */
+  onPasswordChanged: ((user: OnPremUser) => void) | undefined;
 
   readonly #skewNote: (() => string) | undefined;
 
@@ -189,19 +194,22 @@ export class OnPremDomain {
       if (this.realm.lookup('kadmin/changepw') === undefined) {
         this.realm.addService('kadmin/changepw', { keys: this.realm.keysFor(`krbtgt/${this.realm.name}`) });
       }
-      this.#kpasswd = new KpasswdService(this.realm);
+      // Whoever changes a password (the lab's clients, a real tool at a served lab), the user's
+      // record follows it, as the next interactive logon types it.
+      this.#kpasswd = new KpasswdService(this.realm, {
+        onChange: (principal, password) => this.#passwordChanged(principal, password),
+      });
     }
     return this.#kpasswd;
   }
 
-  /**
-   * @internal The password a client changed through {@link OnPremDomain.kpasswd}: the user's record
-   * follows it, as the next interactive logon types it.
-   */
-  passwordChanged(samAccountName: string, password: string): void {
-    const key = samAccountName.toLowerCase();
+  #passwordChanged(principal: string, password: string): void {
+    const key = principal.slice(0, principal.lastIndexOf('@')).toLowerCase();
     const user = this.#users.get(key);
-    if (user !== undefined) this.#users.set(key, { ...user, password });
+    if (user === undefined) return;
+    const changed = { ...user, password };
+    this.#users.set(key, changed);
+    this.onPasswordChanged?.(changed);
   }
 
   /** The domain's KDC: request bytes in, reply bytes out. Never throws. */

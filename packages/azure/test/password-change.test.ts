@@ -41,7 +41,10 @@ describe('changing a password on an AD-joined client', () => {
     const refused = await labError(pc.initSecurityContext(mi.spn));
     expect(refused.windowsStatus).toBe(WindowsStatus.PASSWORD_MUST_CHANGE);
     const mark = lab.trace.nextSeq;
+    const recorded: [string, string][] = [];
+    lab.onPrem.onPasswordChanged = (u) => recorded.push([u.samAccountName, u.password]);
     await pc.changePassword('Fr4nk-N3w-Passw0rd');
+    expect(recorded).toEqual([['frank', 'Fr4nk-N3w-Passw0rd']]);
     expect(pc.user.password).toBe('Fr4nk-N3w-Passw0rd');
     // The lab's trace has the exchange with the DC's password-change service, after the AS exchange for its ticket.
     const changes = lab.trace.entries.filter((e) => e.seq >= mark && e.protocol === 'kpasswd');

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
@@ -245,16 +245,19 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       ...(kdcKeytab !== undefined && { kdcKeytab }),
       pid: process.pid,
     };
-    const principals = {
+    // The users' passwords as the domain holds them now: a change through kpasswd rewrites the file.
+    const principals = () => ({
       users: spec.onPrem.users.map((u) => ({
         principal: `${u.name}@${onPremRealm}`,
-        password: u.password,
+        password: lab.onPrem.user(u.name)?.password ?? u.password,
         logins: Object.fromEntries(spec.managedInstances.map((m) => [m.name, loginsOf(spec, m, u)])),
       })),
-    };
+    });
     const principalsFile = join(dir, 'principals.json');
-    await writeFile(principalsFile, `${JSON.stringify(principals, null, 2)}\n`, { mode: 0o600 });
+    const principalsText = () => `${JSON.stringify(principals(), null, 2)}\n`;
+    await writeFile(principalsFile, principalsText(), { mode: 0o600 });
     await chmod(principalsFile, 0o600);
+    lab.onPrem.onPasswordChanged = () => writeFileSync(principalsFile, principalsText(), { mode: 0o600 });
     // Written last: a watcher that sees ports.json can rely on every other file.
     await writeFile(join(dir, 'ports.json'), `${JSON.stringify(ports, null, 2)}\n`);
     return { lab, ports, close };

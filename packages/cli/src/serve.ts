@@ -31,7 +31,7 @@ An Azure lab file (kind: azure-sql-mi; the built-in azure-sql-mi is one):
 the on-prem domain's KDC over UDP and TCP, Azure AD's only through an HTTPS
 KDC proxy (ca.pem, http_anchors), a TDS listener per managed instance
 (freetds.conf, odbc.ini and odbcinst.ini, <instance>.keytab), ports.json and
-principals.json (mode 0600: the users, their passwords and their logins).
+principals.json (mode 0600: the users, their passwords as they are now and their logins).
 The built-in lab: alice has a Windows login on mi1, carol one through the
 group CONTOSO\\SqlAdmins, bob none. --kdc-keytab, --dir, --keep, --host,
 --seed and the log options apply; --workers, --replica-of and --port do not.

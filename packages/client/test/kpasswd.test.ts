@@ -45,7 +45,11 @@ function setup() {
   clock.advance(2 * Duration.day);
   const kdc = new Kdc(realm);
   const log: string[] = [];
-  const service = new KpasswdService(realm, { log: (l) => log.push(l) });
+  const changed: [string, string][] = [];
+  const service = new KpasswdService(realm, {
+    log: (l) => log.push(l),
+    onChange: (principal, password) => changed.push([principal, password]),
+  });
   const sent: Uint8Array[] = [];
   const transport = new InProcessTransport().register(REALM, (r) => kdc.handle(r));
   const kpasswd = new InProcessTransport().register(REALM, (r) => {
@@ -53,7 +57,7 @@ function setup() {
     return service.handle(r);
   });
   const client = () => new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('c') });
-  return { realm, clock, client, kpasswd, service, sent, log };
+  return { realm, clock, client, kpasswd, service, sent, log, changed };
 }
 
 describe('changing a password (RFC 3244)', () => {
@@ -62,6 +66,8 @@ describe('changing a password (RFC 3244)', () => {
     await s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd', { transport: s.kpasswd });
     expect(decodeKpasswdMessage(s.sent[0]!).version).toBe(KpasswdVersion.CHANGE_PASSWORD);
     expect(s.log).toEqual([`kpasswd alice@${REALM} -> SUCCESS`]);
+    // The owner's hook hears of it, the log never sees the password.
+    expect(s.changed).toEqual([[`alice@${REALM}`, 'New-Passw0rd']]);
     const e = await refusal(s.client().getInitialCredentials('alice', { password: 'Old-Passw0rd' }));
     expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
     await s.client().getInitialCredentials('alice', { password: 'New-Passw0rd' });
@@ -113,6 +119,7 @@ describe('changing a password (RFC 3244)', () => {
     expect(e).toBeInstanceOf(KdcRefusedError);
     expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
     expect(s.sent).toHaveLength(2);
+    expect(s.changed).toEqual([]); // nothing changed: no hook
   });
 
   it('needs an initial ticket: one from a TGS exchange is INITIAL_FLAG_NEEDED', async () => {

@@ -69,6 +69,13 @@ export interface KpasswdOptions {
   readonly replayCache?: ReplayCache | false;
   /** One line per request: who asked and the result. Never a password. */
   readonly log?: (line: string) => void;
+  /**
+   * Called once a password is changed, with the account (`name@REALM`) and
+   * its new password: the hook MIT's kadmind (kadm5_hook `chpass`) and
+   * Samba's DC offer, for whoever must keep a copy (a lab's record of its
+   * users, the files a served realm wrote). Never logged.
+   */
+  readonly onChange?: (principal: string, password: string) => void;
 }
 
 /** A refusal: its result code, and the KRB-ERROR code when the AP-REQ itself did not check. */
@@ -88,6 +95,7 @@ export class KpasswdService {
   readonly #address: HostAddress;
   readonly #replay: ReplayCache | undefined;
   readonly #log: (line: string) => void;
+  readonly #onChange: ((principal: string, password: string) => void) | undefined;
 
   constructor(realm: Realm, opts: KpasswdOptions = {}) {
     this.#realm = realm;
@@ -97,6 +105,7 @@ export class KpasswdService {
         ? undefined
         : (opts.replayCache ?? new ReplayCache({ clock: realm.clock, windowMs: realm.policy.clockSkewMs }));
     this.#log = opts.log ?? (() => {});
+    this.#onChange = opts.onChange;
   }
 
   /** Answers one request: a kpasswd reply, never a throw. */
@@ -233,6 +242,7 @@ export class KpasswdService {
       return answer(KpasswdResult.SOFTERROR, policy ?? words, words);
     }
     realm.setPassword(formatPrincipal(v.ticket.cname), text);
+    this.#onChange?.(formatPrincipal(v.ticket.cname, realm.name), text);
     return answer(KpasswdResult.SUCCESS, '');
   }
 
