@@ -2,40 +2,14 @@
  * A tiny DER writer for interop tests: just enough to assemble syntactically
  * valid RFC 4120 messages by hand: a section 5.3 Ticket (klist decodes the
  * ticket to print its enctype, but never decrypts it) and a section 5.4.1
- * AS-REQ. Independent of @krbsim/asn1 on purpose.
+ * AS-REQ. Independent of @krbsim/asn1 on purpose (on `@krbsim/testing`'s
+ * DER writer).
  */
 
-import { concatBytes } from '@krbsim/core';
+import { derInt as int, derSeq as seq, tlv } from '@krbsim/testing';
 
-/** A DER TLV with a short- or long-form length. */
-export function tlv(tag: number, content: Uint8Array): Uint8Array {
-  const n = content.length;
-  const len =
-    n < 0x80
-      ? [n]
-      : n < 0x100
-        ? [0x81, n]
-        : n < 0x10000
-          ? [0x82, n >> 8, n & 0xff]
-          : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  const out = new Uint8Array(1 + len.length + n);
-  out[0] = tag;
-  out.set(len, 1);
-  out.set(content, 1 + len.length);
-  return out;
-}
-
-/** A DER INTEGER (non-negative, below 2^31). */
-export function int(v: number): Uint8Array {
-  const bytes: number[] = [];
-  let x = v;
-  do {
-    bytes.unshift(x & 0xff);
-    x = Math.floor(x / 256);
-  } while (x > 0);
-  if (bytes[0]! & 0x80) bytes.unshift(0);
-  return tlv(0x02, Uint8Array.from(bytes));
-}
+/** The generic writer is `@krbsim/testing`'s; the names here are the ones the interop tests use. */
+export { derInt as int, derOid as oid, derSeq as seq, tlv } from '@krbsim/testing';
 
 /** A GeneralString (ASCII). */
 export function gstr(s: string): Uint8Array {
@@ -45,23 +19,6 @@ export function gstr(s: string): Uint8Array {
 /** An explicit context tag `[n]`. */
 export function ctx(n: number, inner: Uint8Array): Uint8Array {
   return tlv(0xa0 + n, inner);
-}
-
-/** A DER OBJECT IDENTIFIER from its dotted text (`1.3.6.1.5.2.3.1`). */
-export function oid(text: string): Uint8Array {
-  const arcs = text.split('.').map(Number);
-  const out: number[] = [];
-  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
-    const enc = [v & 0x7f];
-    for (let a = Math.floor(v / 128); a > 0; a = Math.floor(a / 128)) enc.unshift(0x80 | (a & 0x7f));
-    out.push(...enc);
-  }
-  return tlv(0x06, Uint8Array.from(out));
-}
-
-/** `SEQUENCE { ... }`. */
-export function seq(...parts: Uint8Array[]): Uint8Array {
-  return tlv(0x30, concatBytes(parts));
 }
 
 /** PrincipalName ::= SEQUENCE { name-type [0] Int32, name-string [1] SEQUENCE OF KerberosString }. */

@@ -37,6 +37,8 @@ import {
   verifyCertificatePath,
   verifySignedData,
 } from '@krbsim/pki';
+// A DER writer for hand-built inputs: @krbsim/testing's.
+import { tlv as der, derOid as oid, derSeq as seq } from '@krbsim/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -72,25 +74,8 @@ async function refused(f: () => unknown, want: number, message: RegExp): Promise
   return e;
 }
 
-// A DER writer for hand-built inputs (definite lengths, shortest form, up to 64 KB).
-function der(tag: number, ...parts: readonly Uint8Array[]): Uint8Array {
-  const body = Buffer.concat(parts);
-  const n = body.length;
-  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return Uint8Array.from([tag, ...len, ...body]);
-}
-const seq = (...parts: readonly Uint8Array[]) => der(0x30, ...parts);
-function oid(text: string): Uint8Array {
-  const arcs = text.split('.').map(Number);
-  const out: number[] = [];
-  for (const v of [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)]) {
-    const enc = [v & 0x7f];
-    for (let a = Math.floor(v / 128); a > 0; a = Math.floor(a / 128)) enc.unshift(0x80 | (a & 0x7f));
-    out.push(...enc);
-  }
-  return der(0x06, Uint8Array.from(out));
-}
 const NULL = Uint8Array.of(0x05, 0);
+/** An INTEGER of exactly these content octets (negative, or not in the shortest form, when asked). */
 const int = (...b: number[]) => der(0x02, Uint8Array.from(b));
 /** A ContentInfo whose contentType OBJECT IDENTIFIER has the contents `arcs`. */
 const contentInfoWithOid = (arcs: readonly number[]) => seq(der(0x06, Uint8Array.from(arcs)));

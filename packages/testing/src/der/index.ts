@@ -1,5 +1,6 @@
 /**
- * DER fuzzing helpers: a permissive TLV walker and mutation arbitraries.
+ * DER helpers for tests: a permissive TLV walker, mutation arbitraries, and a
+ * tiny writer for inputs built by hand.
  *
  * @module
  */
@@ -15,3 +16,4 @@ export {
   tlvPositions,
   walkTlvs,
 } from './tlv';
+export { derInt, derOid, derSeq, tlv } from './write';
