@@ -14,11 +14,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type AdPolicyInfo, adPolicyInfoMessage, DomainPasswordProperties } from '@krbsim/asn1';
 import { systemClock } from '@krbsim/core';
-import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
-import { type KdcServer, serveKdc } from '@krbsim/transport';
+import { Realm } from '@krbsim/kdc';
+import type { KdcServer } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseTopology, startTopology } from '../../packages/cli/src/index';
-import { freePort } from './helpers/mit-realm';
+import { kpasswdKrb5Conf, serveKpasswdRealm } from './helpers/kpasswd-realm';
 import { makeTempDir, type TempDir } from './helpers/processes';
 import { describeWithTools, runTool } from './mit-tools';
 
@@ -26,38 +26,18 @@ const REALM = 'KPASSWD.TEST';
 
 /** A realm's KDC and password-change service on loopback, and the krb5.conf (UDP, or TCP) that names them. */
 async function serveRealm(realm: Realm, dir: TempDir, log: string[]) {
-  // One port for UDP and TCP each, as krb5.conf names one (udp_preference_limit = 1 picks TCP).
-  const kdcPort = await freePort();
-  const kdc = await serveKdc((r) => new Kdc(realm).handle(r), {
-    realm: realm.name,
-    udpPort: kdcPort,
-    tcpPort: kdcPort,
-  });
-  const kpasswd = new KpasswdService(realm, { log: (l) => log.push(l) });
-  const kpasswdPort = await freePort();
-  const changepw = await serveKdc((r) => kpasswd.handle(r), {
-    realm: realm.name,
-    protocol: 'kpasswd',
-    udpPort: kpasswdPort,
-    tcpPort: kpasswdPort,
-  });
+  const { kdcPort, kpasswdPort, servers } = await serveKpasswdRealm(realm, { log: (l) => log.push(l) });
   const name = realm.name.toLowerCase();
   for (const tcp of [false, true]) {
     await writeFile(
       dir.file(`${name}${tcp ? '-tcp' : ''}.conf`),
-      [
-        '[libdefaults]',
-        `  default_realm = ${realm.name}`,
-        '  dns_lookup_kdc = false',
-        '  dns_lookup_realm = false',
-        ...(tcp ? ['  udp_preference_limit = 1'] : []),
-        '[realms]',
-        `  ${realm.name} = {`,
-        `    kdc = 127.0.0.1:${kdc.udpPort}`,
-        `    kpasswd_server = 127.0.0.1:${changepw.udpPort}`,
-        '  }',
-        '',
-      ].join('\n'),
+      // MIT names one port for both; udp_preference_limit = 1 makes it use TCP.
+      kpasswdKrb5Conf(
+        realm.name,
+        kdcPort,
+        `127.0.0.1:${kpasswdPort}`,
+        tcp ? ['udp_preference_limit = 1'] : [],
+      ),
     );
   }
   const env = (tcp = false): Record<string, string> => ({
@@ -65,7 +45,7 @@ async function serveRealm(realm: Realm, dir: TempDir, log: string[]) {
     KRB5CCNAME: `FILE:${dir.file(`${name}.cc`)}`,
     KRB5_TRACE: dir.file(`${name}${tcp ? '-tcp' : ''}.trace`),
   });
-  return { servers: [kdc, changepw], env, trace: (tcp = false) => readFile(env(tcp).KRB5_TRACE!, 'utf8') };
+  return { servers, env, trace: (tcp = false) => readFile(env(tcp).KRB5_TRACE!, 'utf8') };
 }
 
 describeWithTools(
