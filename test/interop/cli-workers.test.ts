@@ -3,14 +3,16 @@
  * cluster workers serve the realms on the sockets the primary shares, each
  * built from the same topology and seed; a worker killed with SIGKILL is
  * replaced and the clients never notice; SIGTERM to the primary stops
- * everything with exit 0.
+ * everything with exit 0. The password-change service runs in the primary:
+ * MIT's kpasswd changes a password, and every worker, and a replacement
+ * started after the change, takes the new one at once.
  *
  * The workers share sockets because serveKdc binds with `exclusive: false`
  * when asked; without it `serve --workers` exits 1 with "did not share their
  * sockets", and this test fails.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PortsJson } from '../../packages/cli/src/index';
@@ -108,5 +110,74 @@ describeWithTools('krbsim serve --workers', MIT_CLIENT_TOOLS, (tools) => {
     expect(await serve.exited(), serve.stderr()).toEqual({ code: 0, signal: null });
     expect(events(serve).at(-1)).toEqual({ event: 'stopped' });
     for (const pid of [...ready.workers!, started.pid!]) expect(alive(pid)).toBe(false);
+  });
+
+  it("the primary serves kpasswd: a change reaches every worker before it is answered, and a worker's replacement", async () => {
+    const topology = dir.file('kpasswd-workers.yaml');
+    await writeFile(
+      topology,
+      [
+        'realms:',
+        '  - name: WORKERS.TEST',
+        '    users:',
+        '      - { name: bob, password: B0b-Passw0rd }',
+        '',
+      ].join('\n'),
+    );
+    const out = dir.file('kpasswd-workers');
+    const serve = startProcess(
+      TSX,
+      ['packages/cli/src/bin.ts', 'serve', topology, '--dir', out, '--workers', '2', '--json-log'],
+      { cwd: ROOT, timeoutMs: 180_000 },
+    );
+    await serve.waitForOutput((o) => o.includes('"event":"ready"'), 90_000);
+    const ports = JSON.parse(await readFile(join(out, 'ports.json'), 'utf8')) as PortsJson;
+    const kpasswd = ports.realms['WORKERS.TEST']!.kpasswd!;
+    expect(kpasswd).toBeGreaterThan(0);
+    expect(await readFile(ports.krb5conf, 'utf8')).toContain(`kpasswd_server = 127.0.0.1:${kpasswd}`);
+    const mit = new MitClient(
+      tools,
+      out,
+      ports.krb5conf,
+      join(out, 'cc'),
+      () => serve.stdout() + serve.stderr(),
+    );
+    let n = 0;
+    // A ccache each: the logons run side by side.
+    const logsOn = async (password: string) => {
+      const r = await mit.run('kinit', ['bob@WORKERS.TEST'], {
+        input: `${password}\n`,
+        ccache: join(out, `cc-${++n}`),
+      });
+      return r.code === 0 ? true : `${r.stderr.trim()} ${serve.stdout().slice(-2000)}`;
+    };
+
+    const changed = await mit.run('kpasswd', ['bob@WORKERS.TEST'], {
+      input: 'B0b-Passw0rd\nB0b-N3w-Passw0rd\nB0b-N3w-Passw0rd\n',
+    });
+    expect(changed.stdout + changed.stderr, serve.stdout()).toMatch(/Password changed/);
+    // Whichever worker answers (the kernel spreads the datagrams), it holds the new keys already.
+    const attempts = Array.from({ length: 8 }, () => logsOn('B0b-N3w-Passw0rd'));
+    expect(await Promise.all(attempts)).toEqual(Array(8).fill(true));
+    expect(await logsOn('B0b-Passw0rd')).toMatch(/Password incorrect/);
+    const answered = new Set(
+      events(serve)
+        .filter((e) => e.event === 'request')
+        .map((e) => e.worker),
+    );
+    expect([...answered].sort()).toEqual([1, 2]);
+
+    // A worker replaced after the change starts with it.
+    const [first, second] = events(serve).find((e) => e.event === 'ready')!.workers!;
+    process.kill(first!, 'SIGKILL');
+    await serve.waitForOutput((o) => o.includes('"event":"worker-started"'), 60_000);
+    process.kill(second!, 'SIGKILL'); // the replacement serves alone now, until its own peer comes
+    await serve.waitForOutput((o) => o.split('"event":"worker-started"').length === 3, 60_000);
+    expect(await Promise.all(Array.from({ length: 4 }, () => logsOn('B0b-N3w-Passw0rd')))).toEqual(
+      Array(4).fill(true),
+    );
+
+    serve.signal('SIGTERM');
+    expect(await serve.exited(), serve.stderr()).toEqual({ code: 0, signal: null });
   });
 });

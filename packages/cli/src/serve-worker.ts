@@ -2,8 +2,10 @@
  * One worker of `krbsim serve --workers N` (see serve-workers.ts): a cluster
  * worker that says hello, waits for the primary's start message, builds the realms from
  * its topology and seed, serves them on the primary's shared sockets, and
- * reports its ports and check values. It stops when the primary says so or
- * when the primary goes away (its IPC channel closes).
+ * reports its ports and check values. Passwords the primary's password-change
+ * service changes reach it numbered, in order, and it acknowledges each
+ * once its realm holds it. It stops when the primary says so or when the
+ * primary goes away (its IPC channel closes).
  *
  * SIGINT is ignored: Ctrl-C reaches every process of the terminal's group,
  * and the primary, which also gets it, stops the workers itself; a worker
@@ -14,8 +16,8 @@
 
 import cluster from 'node:cluster';
 import { serveLog } from './serve-log';
-import type { WorkerReport, WorkerStart } from './serve-workers';
-import { type RunningTopology, startTopology } from './start-topology';
+import type { WorkerPasswordChange, WorkerReport, WorkerStart } from './serve-workers';
+import { applyPasswordChange, type RunningTopology, startTopology } from './start-topology';
 
 if (!cluster.isWorker) {
   process.stderr.write('krbsim: serve-worker runs only as a worker of krbsim serve --workers\n');
@@ -25,6 +27,19 @@ if (!cluster.isWorker) {
 const report = (r: WorkerReport, then?: () => void) => process.send!(r, undefined, {}, () => then?.());
 let running: RunningTopology | undefined;
 let stopping = false;
+/** How many of the primary's password changes this worker's realms hold (they arrive numbered, in order). */
+let applied = 0;
+/** Changes that came while the realms were being built. */
+const early: WorkerPasswordChange[] = [];
+
+/** Apply a password change once, in order, and tell the primary it is done. */
+const change = (msg: WorkerPasswordChange): void => {
+  if (msg.seq === applied + 1) {
+    applyPasswordChange(running!.realms, msg.change);
+    applied = msg.seq;
+  }
+  if (msg.seq <= applied) report({ type: 'password-applied', seq: msg.seq });
+};
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
@@ -35,9 +50,14 @@ const stop = async (): Promise<void> => {
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => void stop());
 process.on('disconnect', () => void stop());
-process.on('message', (msg: WorkerStart | { type: 'stop' }) => {
+process.on('message', (msg: WorkerStart | WorkerPasswordChange | { type: 'stop' }) => {
   if (msg.type === 'stop') {
     void stop();
+    return;
+  }
+  if (msg.type === 'password') {
+    if (running === undefined) early.push(msg);
+    else change(msg);
     return;
   }
   if (msg.type !== 'start' || running !== undefined) return;
@@ -50,10 +70,13 @@ process.on('message', (msg: WorkerStart | { type: 'stop' }) => {
     seed: msg.seed,
     ...(msg.host !== undefined && { host: msg.host }),
     shareSockets: true,
+    passwordChanges: msg.passwordChanges,
     ...log.topologyOptions,
   }).then(
     (topo) => {
       running = topo;
+      applied = msg.passwordChanges.length;
+      for (const m of early.splice(0)) change(m);
       if (stopping) {
         void topo.close();
         return;

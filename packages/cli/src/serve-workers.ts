@@ -9,8 +9,12 @@
  * Any worker may get any request, so every worker must hold the same realm:
  * each builds it from the same topology and seed (long-term keys from the
  * seed, see replica.ts), and reports its realms' check values, which must
- * equal the primary's. Nothing is shared at run time: a KDC keeps no state
- * between requests that another KDC of the realm would need.
+ * equal the primary's. A KDC keeps no state between requests that another
+ * KDC of the realm would need; what changes the realm, a password changed
+ * through the password-change service (kpasswd, RFC 3244), is served by the
+ * primary alone, which sends each change to every worker and answers the
+ * client once they all hold it (a replacement worker starts with the
+ * changes so far).
  *
  * The primary builds the realms too (for the keytabs and check values),
  * writes the files once every worker listens, replaces a worker that dies,
@@ -24,12 +28,14 @@
 import cluster, { type Worker } from 'node:cluster';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KpasswdService, type Realm } from '@krbsim/kdc';
+import { type KdcServer, serveKdc } from '@krbsim/transport';
 import { type CliIo, ExitCode } from './io';
 import { randomSeed, readReplicaOf, replicaCheck } from './replica';
 import { announce, releaseDir, type ServeConfig, startFailure, stopped } from './serve';
 import { type ServeDir, serveDir } from './serve-dir';
 import { serveLog } from './serve-log';
-import { buildRealms, type KdcServerInfo } from './start-topology';
+import { buildRealms, type KdcServerInfo, type PasswordChange } from './start-topology';
 import type { TopologyFile } from './topology';
 import { writeTopologyFiles } from './topology-files';
 
@@ -41,6 +47,20 @@ export interface WorkerStart {
   readonly host?: string;
   readonly json: boolean;
   readonly level: ServeConfig['level'];
+  /** The passwords changed so far (a replacement worker starts with them). */
+  readonly passwordChanges: readonly PasswordChange[];
+}
+
+/**
+ * A password the primary's password-change service changed: number `seq`
+ * of the run, applied by each worker once and in order, then acknowledged
+ * (`password-applied`), and only then answered to the client, so that the
+ * next logon with the new password finds it whichever worker serves it.
+ */
+export interface WorkerPasswordChange {
+  readonly type: 'password';
+  readonly seq: number;
+  readonly change: PasswordChange;
 }
 
 /**
@@ -55,7 +75,8 @@ export type WorkerReport =
       readonly servers: readonly KdcServerInfo[];
       readonly checks: Readonly<Record<string, string>>;
     }
-  | { readonly type: 'failed'; readonly message: string };
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'password-applied'; readonly seq: number };
 
 /** The file a worker runs: serve-worker.ts beside this module (serve-worker.js or .cjs once built). */
 function workerEntry(): string {
@@ -121,26 +142,86 @@ function agreedServers(
   return new Map(first.servers.map((s) => [s.realm, s]));
 }
 
+/** How long the primary waits for a worker to apply a password change before answering without it. */
+const APPLY_TIMEOUT_MS = 5_000;
+
+/** Send change `seq` to `w`; resolves once `w` applied it, exited, or {@link APPLY_TIMEOUT_MS} passed. */
+function sendChange(w: Worker, seq: number, change: PasswordChange): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      w.off('message', onMessage);
+      w.off('exit', done);
+      resolve();
+    };
+    const onMessage = (m: WorkerReport) => {
+      if (m?.type === 'password-applied' && m.seq >= seq) done();
+    };
+    const timer = setTimeout(done, APPLY_TIMEOUT_MS);
+    w.on('message', onMessage);
+    w.once('exit', done);
+    if (!w.isConnected()) done();
+    else w.send({ type: 'password', seq, change } satisfies WorkerPasswordChange);
+  });
+}
+
+/**
+ * The realm's password-change service (kpasswd, RFC 3244) on its own port in
+ * the primary, which holds the realm too: a change is answered once
+ * `distribute` has every worker hold it.
+ */
+async function servePasswordChanges(
+  realm: Realm,
+  config: ServeConfig,
+  distribute: (change: PasswordChange) => Promise<unknown>,
+): Promise<KdcServer> {
+  let pending: Promise<unknown> | undefined;
+  const service = new KpasswdService(realm, {
+    onChange: (principal, password) => {
+      pending = distribute({ realm: realm.name, principal, password });
+    },
+  });
+  return serveKdc(
+    async (request) => {
+      const reply = service.handle(request);
+      const distributed = pending;
+      pending = undefined;
+      await distributed;
+      return reply;
+    },
+    {
+      ...(config.host !== undefined && { host: config.host }),
+      realm: realm.name,
+      clock: realm.clock,
+      protocol: 'kpasswd',
+    },
+  );
+}
+
 /** Run `krbsim serve` with `config.workers` worker processes; resolves with the exit code. */
 export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<number> {
   const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
   const seed = config.seed ?? randomSeed();
   const realms = buildRealms(config.topology, { seed });
   const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, config.topology)]));
-  const start: WorkerStart = {
+  const changes: PasswordChange[] = [];
+  const start = (): WorkerStart => ({
     type: 'start',
     topology: config.topology,
     seed,
     ...(config.host !== undefined && { host: config.host }),
     json: config.json,
     level: config.level,
-  };
+    passwordChanges: [...changes],
+  });
   cluster.setupPrimary({ exec: workerEntry(), args: [], silent: false });
 
   const live = new Set<Worker>();
+  const kpasswdServers: KdcServer[] = [];
   let stopping = false;
   const stopAll = async () => {
     stopping = true;
+    await Promise.all(kpasswdServers.map((k) => k.close()));
     await Promise.all(
       [...live].map(
         (w) =>
@@ -158,6 +239,8 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
   };
   const track = (w: Worker) => {
     live.add(w);
+    // Whatever changed while it started (it ignores what it already holds).
+    for (const [i, change] of changes.entries()) void sendChange(w, i + 1, change);
     w.once('exit', (code, signal) => {
       live.delete(w);
       if (stopping) return;
@@ -166,7 +249,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
         { event: 'worker-exit', worker: w.id, pid: w.process.pid, code, signal },
         `worker ${w.id} (pid ${w.process.pid}) exited (${signal ?? `code ${code}`}); starting another`,
       );
-      startWorker(start).then(
+      startWorker(start()).then(
         ({ worker }) => {
           if (stopping) {
             worker.kill();
@@ -197,7 +280,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
         ? undefined
         : await readReplicaOf(config.replicaOf, config.topology, checks);
     const started = await Promise.allSettled(
-      Array.from({ length: config.workers }, () => startWorker(start)),
+      Array.from({ length: config.workers }, () => startWorker(start())),
     );
     for (const s of started) if (s.status === 'fulfilled') track(s.value.worker);
     const failed = started.find((s) => s.status === 'rejected');
@@ -209,6 +292,17 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       reports.map((r) => r.report),
       checks,
     );
+    // One password-change service per realm, in this process: every change reaches every worker.
+    if (config.replicaOf === undefined) {
+      for (const [name, realm] of realms) {
+        const kpasswd = await servePasswordChanges(realm, config, (change) => {
+          const seq = changes.push(change);
+          return Promise.all([...live].map((w) => sendChange(w, seq, change)));
+        });
+        kpasswdServers.push(kpasswd);
+        servers.set(name, { ...servers.get(name)!, kpasswdPort: kpasswd.udpPort! });
+      }
+    }
     dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
     files = await writeTopologyFiles(dir.path, {
       topology: config.topology,

@@ -92,6 +92,12 @@ export interface StartTopologyOptions {
    */
   readonly shareSockets?: boolean;
   /**
+   * Passwords changed through the realms' password-change service since the
+   * topology was built, in order, applied before any socket opens: a worker
+   * of `krbsim serve --workers` that replaces one holds what its peers hold.
+   */
+  readonly passwordChanges?: readonly PasswordChange[];
+  /**
    * The `ports.json` of a running `krbsim serve` of the same topology and
    * seed: its KDCs are listed in `krb5.conf` before this process's own (see
    * `readReplicaOf`; a realm whose check value differs is an error).
@@ -115,9 +121,9 @@ export interface KdcServerInfo {
   readonly udpPort: number;
   readonly tcpPort: number;
   /**
-   * The realm's password-change service (kpasswd, RFC 3244), UDP and TCP on one port. Served by a
-   * single process only: with workers or replicas each process holds its own copy of the realm, and
-   * a password changed in one would not reach the others.
+   * The realm's password-change service (kpasswd, RFC 3244), UDP and TCP on one port. Served by one
+   * process: a single one, or the primary of `--workers`, which sends each change to its workers; not
+   * by replicas, which hold their own copy of the realm that a change would not reach.
    */
   readonly kpasswdPort?: number;
 }
@@ -226,8 +232,28 @@ export function buildRealms(
       ...(t.password !== undefined && { password: t.password }),
     });
   }
+  // The password-change service's principal (kpasswd), last: nothing else's keys change. From the
+  // seeded stream, so that every process built from the seed (workers, replicas) holds its key.
+  for (const realm of realms.values()) {
+    if (realm.lookup('kadmin/changepw') === undefined) realm.addService('kadmin/changepw');
+  }
   for (const source of sources) source.endBuild();
   return realms;
+}
+
+/** A password a realm's password-change service changed (`KpasswdService`'s `onChange`). */
+export interface PasswordChange {
+  readonly realm: string;
+  /** `name@REALM`, as the service names it. */
+  readonly principal: string;
+  readonly password: string;
+}
+
+/** Set the password a change names, in the realm it names (unknown realms are skipped: the topology decides). */
+export function applyPasswordChange(realms: ReadonlyMap<string, Realm>, change: PasswordChange): void {
+  const realm = realms.get(change.realm);
+  const at = change.principal.lastIndexOf('@');
+  realm?.setPassword(at < 0 ? change.principal : change.principal.slice(0, at), change.password);
 }
 
 function delegationOf(d: DelegationSpec): DelegationOptions {
@@ -284,6 +310,7 @@ export async function startTopology(
   const host = options.host ?? '127.0.0.1';
   const certificates = await issueTopologyCertificates(topology, options.clock ?? systemClock);
   const realms = buildRealms(topology, { ...options, ...(certificates !== undefined && { certificates }) });
+  for (const change of options.passwordChanges ?? []) applyPasswordChange(realms, change);
   const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, topology)]));
   // Before any socket opens: a replica of other keys must not start.
   const replicaKdcs =
@@ -376,8 +403,7 @@ export async function startTopology(
       closers.push(() => server.close());
       let kpasswdPort: number | undefined;
       if (options.shareSockets !== true && options.replicaOf === undefined) {
-        // The password-change service, for kadmin/changepw (added last, so nothing else's keys change).
-        if (realm.lookup('kadmin/changepw') === undefined) realm.addService('kadmin/changepw');
+        // The password-change service, for kadmin/changepw (buildRealms added it).
         const kpasswd = new KpasswdService(realm);
         const kp = await serveKdc((request) => kpasswd.handle(request), {
           host,

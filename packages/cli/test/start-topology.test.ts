@@ -199,6 +199,30 @@ describe('krbsim serve in process', () => {
 });
 
 describe('replicas: the same topology and seed', () => {
+  it('apply the password changes made since, in order, as the realm that made them holds them', async () => {
+    const file = await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml'));
+    const changed = await startTopology(file, { listen: false, seed: 'c1' });
+    const contoso = changed.realms.get('CONTOSO.COM')!;
+    contoso.setPassword('alice', 'Sec0nd-Passw0rd');
+    contoso.setPassword('alice', 'Th1rd-Passw0rd');
+    const replayed = await startTopology(file, {
+      listen: false,
+      seed: 'c1',
+      passwordChanges: [
+        { realm: 'CONTOSO.COM', principal: 'alice@CONTOSO.COM', password: 'Sec0nd-Passw0rd' },
+        { realm: 'CONTOSO.COM', principal: 'alice@CONTOSO.COM', password: 'Th1rd-Passw0rd' },
+      ],
+    });
+    const held = (t: typeof changed) =>
+      t.realms
+        .get('CONTOSO.COM')!
+        .lookup('alice')!
+        .keys.map((k) => `${k.kvno}:${hex(k.key.bytes)}`);
+    expect(held(replayed)).toEqual(held(changed));
+    expect(held(replayed)[0]).toMatch(/^3:/);
+    await Promise.all([changed.close(), replayed.close()]);
+  });
+
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
   it('hold the same long-term keys and check values, but draw session keys at random', async () => {
@@ -217,6 +241,7 @@ describe('replicas: the same topology and seed', () => {
       ['CONTOSO.COM', 'host/server.contoso.com', false], // from its password
       ['CONTOSO.COM', 'krbtgt/FABRIKAM.COM', false], // the trust key, from the trust's password
       ['FABRIKAM.COM', 'krbtgt/FABRIKAM.COM', true],
+      ['CONTOSO.COM', 'kadmin/changepw', true], // the password-change service's: any replica opens its tickets
     ] as const) {
       expect(keys(a, realm, name)).toEqual(keys(b, realm, name));
       if (fromSeed) expect(keys(a, realm, name)).not.toEqual(keys(other, realm, name));
