@@ -3,7 +3,9 @@
  * krbsim realm at `kdc = https://127.0.0.1:<port>/kerberos` (MS-KKDCP over
  * HTTPS, `serveKdcProxy`), trusting the test CA named by `http_anchors`, as
  * Windows clients reach Azure AD's KERBEROS.MICROSOFTONLINE.COM at
- * `https://login.microsoftonline.com:443:<tenantId>/kerberos`.
+ * `https://login.microsoftonline.com:443:<tenantId>/kerberos`; and `kpasswd`
+ * changes a password through the same proxy (`kpasswd_server = https://...`),
+ * which relays kpasswd to the realm's password-change service.
  *
  * MIT speaks HTTPS to KDC proxies through its k5tls plugin (Debian:
  * krb5-k5tls). Without it the suite is skipped, or fails under
@@ -15,13 +17,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemRandom } from '@krbsim/core';
 import { writeKrb5Conf } from '@krbsim/files';
-import { Kdc, Realm } from '@krbsim/kdc';
+import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   issueServerCertificate,
   KdcProxy,
   type KdcProxyPath,
   type KdcProxyServer,
+  kdcProxyRoute,
   type PemCertificate,
   serveKdcProxy,
 } from '@krbsim/transport';
@@ -112,6 +115,47 @@ describeWithK5tls('MIT kinit and kvno through a krbsim KDC proxy (MS-KKDCP over 
     );
     return new MitClient(tools, dir.path, conf, dir.file(`cc-${name}`), () => log.join('\n'));
   }
+
+  it('kpasswd changes a password through the proxy (kpasswd_server = https://...), as MS-KKDCP 4.2 relays it', async () => {
+    // A realm of its own, whose password-change service sits behind the same proxy as its KDC.
+    const realm = new Realm({ name: 'CHANGE.TEST', random: systemRandom });
+    realm.addService('kadmin/changepw');
+    realm.addUser('bob', { password: 'B0b-0ld-Passw0rd' });
+    const bobKdc = new Kdc(realm);
+    const kpasswdLog: string[] = [];
+    const changepw = new KpasswdService(realm, { log: (l) => kpasswdLog.push(l) });
+    const proxy = new KdcProxy(kdcProxyRoute({ 'CHANGE.TEST': (req) => bobKdc.handle(req) }), {
+      kpasswd: kdcProxyRoute({ 'CHANGE.TEST': (req) => changepw.handle(req) }),
+    });
+    const server = await serveKdcProxy(proxy, {
+      cert: cert.certPem,
+      key: cert.keyPem,
+      log: (l) => log.push(l),
+    });
+    servers.push(server);
+    const conf = dir.file('krb5-kpasswd.conf');
+    await writeFile(
+      conf,
+      writeKrb5Conf({
+        defaultRealm: 'CHANGE.TEST',
+        realms: [
+          { name: 'CHANGE.TEST', kdcs: [server.url], kpasswd: server.url, httpAnchors: [`FILE:${caFile}`] },
+        ],
+      }),
+    );
+    const mit = new MitClient(tools, dir.path, conf, dir.file('cc-kpasswd'), () =>
+      [...log, ...kpasswdLog].join('\n'),
+    );
+    const r = await mit.ok('kpasswd', ['bob@CHANGE.TEST'], {
+      input: 'B0b-0ld-Passw0rd\nB0b-N3w-Passw0rd\nB0b-N3w-Passw0rd\n',
+    });
+    expect(r.stdout + r.stderr).toMatch(/Password changed/);
+    expect(kpasswdLog).toEqual(['kpasswd bob@CHANGE.TEST -> SUCCESS']);
+    // Every exchange went over HTTPS through the proxy: the AS exchange for kadmin/changepw and kpasswd.
+    expect(r.trace.match(/Sending HTTPS request/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(r.trace).not.toMatch(/Sending (UDP|TCP) request/);
+    await mit.ok('kinit', ['bob@CHANGE.TEST'], { input: 'B0b-N3w-Passw0rd\n' });
+  });
 
   it('kinit gets a TGT and kvno a service ticket at https://127.0.0.1:<port>/kerberos', async () => {
     const server = await startProxy();

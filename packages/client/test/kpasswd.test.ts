@@ -24,7 +24,13 @@ import { KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/cl
 import { Duration, ErrorCode, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
-import { InProcessTransport, kpasswdVerdict } from '@krbsim/transport';
+import {
+  InProcessTransport,
+  KdcProxy,
+  KdcProxyTransport,
+  kdcProxyRoute,
+  kpasswdVerdict,
+} from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { refusal } from './refusal';
 
@@ -71,6 +77,32 @@ describe('changing a password (RFC 3244)', () => {
     const e = await refusal(s.client().getInitialCredentials('alice', { password: 'Old-Passw0rd' }));
     expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
     await s.client().getInitialCredentials('alice', { password: 'New-Passw0rd' });
+  });
+
+  it('changes a password through a KDC proxy (MS-KKDCP), the AS exchange and the kpasswd request alike', async () => {
+    const s = setup();
+    const kdc = new Kdc(s.realm);
+    const proxy = new KdcProxy(kdcProxyRoute({ [REALM]: (r) => kdc.handle(r) }), {
+      kpasswd: kdcProxyRoute({ [REALM]: (r) => s.service.handle(r) }),
+    });
+    const posted: Uint8Array[] = [];
+    const overHttps = new KdcProxyTransport({
+      url: 'https://kdcproxy.contoso.com/KdcProxy',
+      post: (_url, body) => {
+        posted.push(body);
+        return proxy.handle(body);
+      },
+    });
+    const client = new KerberosClient({
+      realm: REALM,
+      transport: overHttps,
+      clock: s.clock,
+      random: new SeededRandom('p'),
+    });
+    await client.changePassword('alice', 'Old-Passw0rd', 'Pr0xied-Passw0rd', { transport: overHttps });
+    expect(s.log).toEqual([`kpasswd alice@${REALM} -> SUCCESS`]);
+    expect(posted.length).toBeGreaterThanOrEqual(2); // the AS exchange for kadmin/changepw, then kpasswd
+    await s.client().getInitialCredentials('alice', { password: 'Pr0xied-Passw0rd' });
   });
 
   it('lets a user who must change the password log on once it is changed', async () => {

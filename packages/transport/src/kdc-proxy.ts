@@ -10,8 +10,10 @@
  *
  * Section 3.2.5.1 has the proxy check that `kerb-message` is a Kerberos
  * message before it looks for a KDC. {@link KdcProxy} forwards AS-REQs and
- * TGS-REQs that decode only, as a UDP KDC answers only those; kpasswd (RFC 3244), which the section also covers, is not relayed:
- * krbsim has no password-change service.
+ * TGS-REQs that decode, as a UDP KDC answers only those, and, when given a
+ * route to password-change services, kpasswd requests (RFC 3244, which
+ * MS-KKDCP's "Kerberos messages" include: section 1, and section 4.2's
+ * password change before logon), told apart by their header.
  *
  * This module is the message path, with the HTTP exchange injected: the
  * Azure lab runs it in process (the proxy behind
@@ -28,7 +30,7 @@ import { labels } from './in-process';
 import { MESSAGE_TYPES } from './message-type';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';
-import { UDP_DROP_TEXT, udpVerdict } from './udp-admission';
+import { kpasswdVerdict, UDP_DROP_TEXT, udpVerdict } from './udp-admission';
 
 /** The largest Kerberos message a proxy accepts (the length prefix may not claim more). */
 export const KDC_PROXY_MAX_MESSAGE = 1 << 20;
@@ -124,7 +126,8 @@ export function kdcProxyRoute(
 
 /**
  * The proxy side: a `KDC-PROXY-MESSAGE` body in, a `KDC-PROXY-MESSAGE` body
- * out. A malformed body, a `kerb-message` that is not an AS-REQ or TGS-REQ
+ * out; a kpasswd request goes to the password-change service route, when
+ * there is one. A malformed body, a `kerb-message` that is not an AS-REQ or TGS-REQ
  * (`KRB_AP_ERR_MSG_TYPE` for another Kerberos message, `KRB_ERR_GENERIC` for
  * anything else or a request that does not decode), a
  * missing target domain or a realm the proxy does not serve
@@ -135,9 +138,16 @@ export function kdcProxyRoute(
  */
 export class KdcProxy {
   readonly #route: KdcProxyRoute;
+  readonly #kpasswd: KdcProxyRoute | undefined;
 
-  constructor(route: KdcProxyRoute) {
+  /**
+   * `route` finds a realm's KDC; `options.kpasswd`, a realm's password-change
+   * service (without it, kpasswd requests are refused as any message that is
+   * not an AS-REQ or TGS-REQ).
+   */
+  constructor(route: KdcProxyRoute, options: { readonly kpasswd?: KdcProxyRoute } = {}) {
     this.#route = route;
+    this.#kpasswd = options.kpasswd;
   }
 
   /** Handles one POSTed body. */
@@ -145,15 +155,17 @@ export class KdcProxy {
     const msg = decodeKdcProxyMessage(body);
     // MS-KKDCP section 3.2.5.1, in its order: a Kerberos message, then a target domain, then its KDC.
     const request = unframeKerbMessage(msg.kerbMessage);
-    checkKerbRequest(request);
+    // A kpasswd request begins with its own length and version (RFC 3244 section 2), never an APPLICATION tag.
+    const kpasswd = this.#kpasswd !== undefined && kpasswdVerdict(request).answer;
+    if (!kpasswd) checkKerbRequest(request);
     if (msg.targetDomain === undefined || msg.targetDomain.length === 0) {
       throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, 'KDC-PROXY-MESSAGE: target-domain is required');
     }
-    const handler = this.#route(msg.targetDomain);
+    const handler = kpasswd ? this.#kpasswd!(msg.targetDomain) : this.#route(msg.targetDomain);
     if (handler === undefined) {
       throw new KerberosError(
         ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
-        `the KDC proxy does not serve realm ${msg.targetDomain}`,
+        `the KDC proxy does not serve ${kpasswd ? 'password changes for ' : ''}realm ${msg.targetDomain}`,
         { realm: msg.targetDomain },
       );
     }

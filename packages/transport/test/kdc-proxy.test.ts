@@ -1,4 +1,4 @@
-import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
+import { decodeKdcProxyMessage, encodeKdcProxyMessage, encodeKpasswdMessage } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import {
   frameTcp,
@@ -131,6 +131,54 @@ describe('MS-KKDCP', () => {
     }
     expect(seen).toEqual([]);
     await expect(send(asRep)).rejects.toThrow(/\(not a request: AS-REP\)$/);
+  });
+
+  it("relays a kpasswd request to the realm's password-change service when it has one (MS-KKDCP 4.2)", async () => {
+    const apReq = Uint8Array.of(0x6e, 0x00);
+    const krbPriv = Uint8Array.of(0x75, 0x00);
+    const change = encodeKpasswdMessage({ version: 1, ap: apReq, rest: krbPriv });
+    const set = encodeKpasswdMessage({ version: 0xff80, ap: apReq, rest: krbPriv });
+    const answer = encodeKpasswdMessage({ version: 1, ap: Uint8Array.of(0x6f, 0x00), rest: krbPriv });
+    const toKdc: Uint8Array[] = [];
+    const toKpasswd: Uint8Array[] = [];
+    const kdc = (req: Uint8Array) => {
+      toKdc.push(req);
+      return asRep;
+    };
+    const service = (req: Uint8Array) => {
+      toKpasswd.push(req);
+      return answer;
+    };
+    const proxy = new KdcProxy(kdcProxyRoute({ 'A.TEST': kdc }), {
+      kpasswd: kdcProxyRoute({ 'A.TEST': service }),
+    });
+    const send = (message: Uint8Array, targetDomain = 'a.test') =>
+      proxy.handle(encodeKdcProxyMessage({ kerbMessage: frameTcp(message), targetDomain }));
+    for (const request of [change, set]) {
+      const reply = decodeKdcProxyMessage(await send(request));
+      expect(unframeKerbMessage(reply.kerbMessage)).toEqual(answer);
+    }
+    expect(toKpasswd).toEqual([change, set]);
+    // Kerberos requests still go to the KDC; a kpasswd reply is no request; a realm without the service is named.
+    await send(asReq);
+    expect(toKdc).toEqual([asReq]);
+    await expect(send(answer)).rejects.toMatchObject({ code: ErrorCode.KRB_ERR_GENERIC });
+    const kdcOnly = new KdcProxy(kdcProxyRoute({ 'A.TEST': kdc, 'B.TEST': kdc }), {
+      kpasswd: kdcProxyRoute({ 'A.TEST': service }),
+    });
+    await expect(
+      kdcOnly.handle(encodeKdcProxyMessage({ kerbMessage: frameTcp(change), targetDomain: 'B.TEST' })),
+    ).rejects.toMatchObject({
+      code: ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+      message: 'the KDC proxy does not serve password changes for realm B.TEST',
+    });
+    // Without a password-change route, kpasswd is refused as any non-request.
+    await expect(
+      proxyFor('A.TEST').handle(
+        encodeKdcProxyMessage({ kerbMessage: frameTcp(change), targetDomain: 'A.TEST' }),
+      ),
+    ).rejects.toThrow(/not an AS-REQ or TGS-REQ/);
+    expect(toKpasswd).toHaveLength(2);
   });
 });
 
