@@ -13,7 +13,10 @@
  *   string is AD_POLICY_INFO, whose first bytes are 0x0000: Heimdal shows
  *   `Soft error : ` and not a word of the policy, and exits 0 (it exits 1
  *   only when the exchange itself failed; lib/krb5/changepw.c and
- *   kpasswd/kpasswd.c). Then a password the policy allows is accepted.
+ *   kpasswd/kpasswd.c). Then a password the policy allows is accepted;
+ * - `--admin-principal`: a Domain Admin sets another user's password (set
+ *   password naming the target), which an AD reset may do at once; a user who
+ *   is no administrator is refused (ACCESSDENIED).
  *
  * Heimdal's kpasswd reads passwords from /dev/tty when it can open it, from
  * stdin otherwise (hcrypto's UI_UTIL_read_pw_string): `runCommand` starts it
@@ -96,7 +99,7 @@ async function kpasswd(
   heimdal: Heimdal,
   dir: TempDir,
   krb5conf: string,
-  principal: string,
+  args: string | readonly string[],
   input: string,
 ): Promise<KpasswdRun> {
   const n = ++runs;
@@ -104,16 +107,20 @@ async function kpasswd(
   const conf = dir.file(`kpasswd-krb5-${n}.conf`);
   await writeFile(conf, `${await readFile(krb5conf, 'utf8')}\n[logging]\n    krb5 = 0-/FILE:${trace}\n`);
   // Debian names it kpasswd.heimdal, beside kinit.heimdal (in .tools/heimdal/usr/bin or /usr/bin).
-  const r = await runCommand(join(dirname(heimdal.tools.kinit[0]!), 'kpasswd.heimdal'), [principal], {
-    env: {
-      KRB5_CONFIG: conf,
-      KRB5CCNAME: `FILE:${dir.file(`kpasswd-cc-${n}`)}`,
-      KRB5_KTNAME: `FILE:${dir.file('no-such-keytab')}`,
-      ...(heimdal.libDir !== undefined && { LD_LIBRARY_PATH: heimdal.libDir }),
+  const r = await runCommand(
+    join(dirname(heimdal.tools.kinit[0]!), 'kpasswd.heimdal'),
+    typeof args === 'string' ? [args] : args,
+    {
+      env: {
+        KRB5_CONFIG: conf,
+        KRB5CCNAME: `FILE:${dir.file(`kpasswd-cc-${n}`)}`,
+        KRB5_KTNAME: `FILE:${dir.file('no-such-keytab')}`,
+        ...(heimdal.libDir !== undefined && { LD_LIBRARY_PATH: heimdal.libDir }),
+      },
+      input,
+      timeoutMs: 15_000,
     },
-    input,
-    timeoutMs: 15_000,
-  });
+  );
   return { ...r, trace: await readFile(trace, 'utf8').catch(() => '') };
 }
 
@@ -135,6 +142,11 @@ describeWithHeimdal('Heimdal kpasswd against the password-change service', (heim
     const adRealm = new Realm({ name: AD_REALM, clock: systemClock, kind: 'active-directory' });
     adRealm.addService('kadmin/changepw');
     adRealm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
+    // carl administers the domain; gina's password was set a moment ago.
+    adRealm.addUser('carl', { password: 'C4rl-Adm1n-Pw' });
+    adRealm.directory.addMember('Domain Admins', 'carl');
+    adRealm.addUser('gina', { password: 'G1na-0ld-Pw' });
+    adRealm.addUser('hank', { password: 'H4nk-Us3r-Pw' });
     ad = await serveRealm(adRealm, dir);
   });
   afterAll(async () => {
@@ -247,5 +259,44 @@ describeWithHeimdal('Heimdal kpasswd against the password-change service', (heim
     expect(ad.log.at(-1), why).toBe(`kpasswd ${frank} -> SUCCESS`);
     expect(await kinit(ad, frank, 'Fr4nk-Old'), why).not.toBe(0);
     expect(await kinit(ad, frank, 'Fr4nk-New-1'), why).toBe(0);
+  });
+
+  it("--admin-principal: a Domain Admin sets another user's password (set password, the target named); no one else may", async () => {
+    const gina = `gina@${AD_REALM}`;
+    // carl's password, then gina's new one twice. Set a moment ago, gina's could not be changed by
+    // herself today (the domain's minimum age); an administrator's reset is not held by it.
+    let before = ad.requests.length;
+    const r = await kpasswd(
+      heimdal,
+      dir,
+      ad.conf.udp,
+      [`--admin-principal=carl@${AD_REALM}`, gina],
+      'C4rl-Adm1n-Pw\nG1na-By-Adm1n\nG1na-By-Adm1n\n',
+    );
+    let why = explain(ad, r);
+    expect(r.stdout, why).toBe('Success\n');
+    expect(ad.requests.slice(before), why).toEqual([
+      { version: KpasswdVersion.SET_PASSWORD, transport: 'udp' },
+    ]);
+    expect(ad.log.at(-1), why).toBe(`kpasswd carl@${AD_REALM} -> SUCCESS: set the password of ${gina}`);
+    expect(await kinit(ad, gina, 'G1na-0ld-Pw'), why).not.toBe(0);
+    expect(await kinit(ad, gina, 'G1na-By-Adm1n'), why).toBe(0);
+
+    // hank is no administrator: ACCESSDENIED, and gina's password stays.
+    before = ad.requests.length;
+    const denied = await kpasswd(
+      heimdal,
+      dir,
+      ad.conf.udp,
+      [`--admin-principal=hank@${AD_REALM}`, gina],
+      'H4nk-Us3r-Pw\nG1na-By-H4nk\nG1na-By-H4nk\n',
+    );
+    why = explain(ad, denied);
+    // Heimdal's kpasswd reports this refusal (ACCESSDENIED, the service's log says) as an error of the
+    // call itself, "Operation not permitted", and exits 1.
+    expect(denied.stderr, why).toContain('krb5_set_password_using_ccache: Operation not permitted');
+    expect(denied.code, why).toBe(1);
+    expect(ad.log.at(-1), why).toMatch(new RegExp(`^kpasswd hank@${AD_REALM} -> ACCESSDENIED: `));
+    expect(await kinit(ad, gina, 'G1na-By-Adm1n'), why).toBe(0);
   });
 });

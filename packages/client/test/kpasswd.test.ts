@@ -134,6 +134,33 @@ describe('changing a password (RFC 3244)', () => {
     expect(still.code).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
   });
 
+  it("lets an administrator (Domain Admins, nested too) set another account's password, as AD resets it", async () => {
+    const s = setup();
+    s.realm.addUser('carl', { password: 'C4rl-Adm1n-Pw' });
+    s.realm.addUser('dana', { password: 'D4na-Adm1n-Pw' });
+    s.realm.directory.addMember('Domain Admins', 'carl');
+    s.realm.directory.addGroup('Tier0');
+    s.realm.directory.addMember('Tier0', 'dana');
+    s.realm.directory.addMember('Domain Admins', 'Tier0');
+    const reset = (admin: string, pw: string, target: string, next: string) =>
+      s.client().changePassword(admin, pw, next, { transport: s.kpasswd, target });
+    // frank must change his password: an administrator sets it, and he logs on with it.
+    await reset('carl', 'C4rl-Adm1n-Pw', `frank@${REALM}`, 'Fr4nk-By-Adm1n');
+    await s.client().getInitialCredentials('frank', { password: 'Fr4nk-By-Adm1n' });
+    expect(s.changed.at(-1)).toEqual([`frank@${REALM}`, 'Fr4nk-By-Adm1n']);
+    expect(s.log.at(-1)).toBe(`kpasswd carl@${REALM} -> SUCCESS: set the password of frank@${REALM}`);
+    // A reset knows no minimum age and no history (AD's), but the length and complexity rules hold.
+    await reset('dana', 'D4na-Adm1n-Pw', 'frank', 'Fr4nk-By-Adm1n');
+    const weak = await refusal(reset('carl', 'C4rl-Adm1n-Pw', 'frank', 'simple-password'));
+    expect((weak as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
+    // No account there, and no account of this realm.
+    const none = await refusal(reset('carl', 'C4rl-Adm1n-Pw', 'nobody', 'N0-Such-Passw0rd'));
+    expect((none as PasswordChangeError).result).toBe(KpasswdResult.HARDERROR);
+    const elsewhere = await refusal(reset('carl', 'C4rl-Adm1n-Pw', 'frank@FABRIKAM.COM', 'Fr4nk-Elsewh3re'));
+    expect((elsewhere as PasswordChangeError).result).toBe(KpasswdResult.ACCESSDENIED);
+    await s.client().getInitialCredentials('frank', { password: 'Fr4nk-By-Adm1n' });
+  });
+
   it('refuses an empty password (SOFTERROR) and a wrong old password (the KDC)', async () => {
     const s = setup();
     let e = await refusal(s.client().changePassword('alice', 'Old-Passw0rd', '', { transport: s.kpasswd }));

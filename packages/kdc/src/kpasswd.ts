@@ -17,8 +17,10 @@
  * - the ticket must be for `kadmin/changepw` of this realm and, to change
  *   one's own password, an initial ticket (from an AS exchange, so a stolen
  *   TGT cannot change it: KRB5_KPASSWD_INITIAL_FLAG_NEEDED);
- * - only one's own password: setting another principal's is ACCESSDENIED
- *   (no administrators here);
+ * - one's own password; another account's only by an administrator (a
+ *   member of Domain Admins or Enterprise Admins: AD's "Reset password"
+ *   right), with ChangePasswdData, else ACCESSDENIED; a reset skips the
+ *   minimum age and the history, as AD's does;
  * - a password the realm's rules refuse (`password-policy.ts`: minimum age,
  *   length, AD's complexity, history) is SOFTERROR, with kadmind's words for
  *   the rule broken, or in `active-directory` realms the domain's policy as
@@ -52,6 +54,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { WellKnownRid } from '@krbsim/pac';
 import { buildApRep, ReplayCache, verifyApReq } from '@krbsim/service';
 import { encodeErrorReply, KdcError } from './krb-error';
 import { accountOf } from './pac-builder';
@@ -191,6 +194,9 @@ export class KpasswdService {
       return answer(KpasswdResult.MALFORMED, "the KRB-PRIV sequence number is not the authenticator's");
     }
     let password: Uint8Array = part.userData;
+    // Whose password: the ticket's client's, or the target a ChangePasswdData names.
+    let target = { name: v.ticket.cname, realm: v.ticket.crealm };
+    let reset = false;
     if (version === KpasswdVersion.SET_PASSWORD) {
       let data: ReturnType<typeof decodeChangePasswdData>;
       try {
@@ -202,7 +208,10 @@ export class KpasswdService {
       const other =
         (data.targName !== undefined && !sameName(data.targName, v.ticket.cname)) ||
         (data.targRealm !== undefined && data.targRealm.toUpperCase() !== v.ticket.crealm.toUpperCase());
-      if (other) return answer(KpasswdResult.ACCESSDENIED, 'only your own password may be set here');
+      if (other) {
+        target = { name: data.targName ?? v.ticket.cname, realm: data.targRealm ?? v.ticket.crealm };
+        reset = true;
+      }
     }
     if ((v.ticket.flags & TicketFlags.initial) === 0) {
       return answer(
@@ -219,9 +228,22 @@ export class KpasswdService {
     } catch {
       return answer(KpasswdResult.SOFTERROR, 'the new password is not UTF-8');
     }
-    const user = realm.lookup(formatPrincipal(v.ticket.cname));
+    const whose = formatPrincipal(target.name, target.realm);
+    if (reset) {
+      // Another's password: an administrator's reset (AD's "Reset password" right, held by Domain Admins).
+      if (target.realm.toUpperCase() !== realm.name.toUpperCase()) {
+        return answer(KpasswdResult.ACCESSDENIED, `${whose} is not an account of ${realm.name}`);
+      }
+      if (!isPasswordAdministrator(realm, formatPrincipal(v.ticket.cname))) {
+        return answer(
+          KpasswdResult.ACCESSDENIED,
+          `${client} may not set the password of ${whose}: only Domain Admins and Enterprise Admins may`,
+        );
+      }
+    }
+    const user = realm.lookup(formatPrincipal(target.name));
     if (user === undefined || user.kind === 'krbtgt') {
-      return answer(KpasswdResult.HARDERROR, `${client} has no account here`);
+      return answer(KpasswdResult.HARDERROR, `${whose} has no account here`);
     }
     const account = accountOf(realm, user);
     const rejection = checkNewPassword(
@@ -233,6 +255,7 @@ export class KpasswdService {
       },
       text,
       realm.clock.now(),
+      { reset },
     );
     if (rejection !== undefined) {
       const words = passwordRejectionText[rejection];
@@ -241,9 +264,9 @@ export class KpasswdService {
         realm.policy.kpasswdResultStyle === 'active-directory' ? adPolicyInfoOf(realm.policy) : undefined;
       return answer(KpasswdResult.SOFTERROR, policy ?? words, words);
     }
-    realm.setPassword(formatPrincipal(v.ticket.cname), text);
-    this.#onChange?.(formatPrincipal(v.ticket.cname, realm.name), text);
-    return answer(KpasswdResult.SUCCESS, '');
+    realm.setPassword(formatPrincipal(target.name), text);
+    this.#onChange?.(formatPrincipal(target.name, realm.name), text);
+    return answer(KpasswdResult.SUCCESS, '', reset ? `set the password of ${whose}` : '');
   }
 
   /** The success path's reply: header, AP-REP, KRB-PRIV with the result (RFC 3244 section 2). */
@@ -285,6 +308,20 @@ export class KpasswdService {
       rest: err,
     });
   }
+}
+
+/**
+ * Whether the account `name` of `realm` may set other accounts' passwords: a
+ * member, directly or through nested groups, of Domain Admins or Enterprise
+ * Admins, who hold AD's "Reset password" right on every user (krbsim's
+ * stand-in for MIT's kadm5.acl too).
+ */
+function isPasswordAdministrator(realm: Realm, name: string): boolean {
+  const entry = realm.lookup(name);
+  const account = entry === undefined ? undefined : accountOf(realm, entry);
+  if (account === undefined) return false;
+  const admins: readonly number[] = [WellKnownRid.DOMAIN_ADMINS, WellKnownRid.ENTERPRISE_ADMINS];
+  return realm.directory.tokenGroups(account.name).groups.some((g) => admins.includes(g.relativeId));
 }
 
 function toKey(k: { readonly keytype: number; readonly keyvalue: Uint8Array }): Key {

@@ -50,23 +50,27 @@ export interface PasswordOwner {
 /**
  * Checks a user's new password against the realm's rules at `now`;
  * undefined when it may be set. The minimum age does not hold a user who
- * must change the password (pwdLastSet 0).
+ * must change the password (pwdLastSet 0). An administrator's `reset` meets
+ * the length and complexity rules only, as AD resets do (no minimum age, no
+ * history).
  */
 export function checkNewPassword(
   policy: RealmPolicy,
   owner: PasswordOwner,
   password: string,
   now: number,
+  opts: { readonly reset?: boolean } = {},
 ): PasswordRejection | undefined {
+  const reset = opts.reset === true;
   const lastSet = owner.entry.passwordLastSet;
-  if (policy.minPasswordAgeMs > 0 && lastSet !== undefined && lastSet !== 0) {
+  if (!reset && policy.minPasswordAgeMs > 0 && lastSet !== undefined && lastSet !== 0) {
     if (now < lastSet + policy.minPasswordAgeMs) return 'too-young';
   }
   if (password.length === 0 || [...password].length < policy.minPasswordLength) return 'too-short';
   if (policy.passwordComplexity && !meetsComplexity(password, owner.accountName, owner.displayName)) {
     return 'not-complex';
   }
-  if (policy.passwordHistoryLength > 0 && reusesPassword(owner.entry, password)) {
+  if (!reset && policy.passwordHistoryLength > 0 && reusesPassword(owner.entry, password)) {
     return 'in-history';
   }
   return undefined;
