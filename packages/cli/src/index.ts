@@ -36,6 +36,7 @@ export { builtInNames, loadServeFile, parseServeFile, type ServeFile } from './s
 export {
   buildRealms,
   type KdcServerInfo,
+  type PasswordChange,
   type RequestLogEntry,
   type RunningTopology,
   type StartTopologyOptions,
