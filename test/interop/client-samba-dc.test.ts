@@ -11,7 +11,10 @@
  * 2. A password change through the DC's kpasswd service (RFC 3244): refused by its policy (SOFTERROR,
  *    Samba's own words), then done, and the user logs on with the new password.
  *    The DC is also an oracle for krbsim's password rules: the same user and
- *    the same candidate passwords on both, and the same verdicts.
+ *    the same candidate passwords on both, and the same verdicts. And the
+ *    domain's Administrator sets another user's password (set password naming
+ *    the target), which a user who is no administrator may not (ACCESSDENIED),
+ *    as krbsim's service answers.
  * 3. A DC's refusals come back as `KdcRefusedError` with the NTSTATUS Samba
  *    puts in its e-data (a PA-PW-SALT in METHOD-DATA): a disabled account, a
  *    password to change, an account outside its logon hours.
@@ -44,6 +47,9 @@ const ACCOUNTS: readonly SambaAccount[] = [
   { name: 'ivy', kind: 'user', password: 'Ivy-0ld-Passw0rd!', mustChangePassword: true },
   // Her display name leaves out her account name, so that each of AD's name rules has its own case.
   { name: 'kim', kind: 'user', password: 'St4rt-Passw0rd!', displayName: 'Li Park-Moon' },
+  // lena's password the Administrator sets; dave2, no administrator, tries to.
+  { name: 'lena', kind: 'user', password: 'L3na-0ld-Passw0rd!' },
+  { name: 'dave2', kind: 'user', password: 'D4ve2-Passw0rd!' },
   {
     name: 'websvc',
     kind: 'user',
@@ -153,6 +159,33 @@ describeWithSambaDc(TITLE, () => {
     await client().changePassword('ivy', password('ivy'), 'Ivy-N3w-Passw0rd!', { transport: kpasswd });
     const tgt = await client().getInitialCredentials('ivy', { password: 'Ivy-N3w-Passw0rd!' });
     expect(tgt.client.name.nameString).toEqual(['ivy']);
+  });
+
+  it("sets another user's password as the domain's Administrator (set password naming the target), as krbsim's service lets a Domain Admin", async () => {
+    const kpasswd = new UdpTcpTransport({
+      kdcs: { [REALM]: [{ host: '127.0.0.1', port: samba!.kpasswdPort }] },
+    });
+    await client().changePassword('Administrator', 'krbsim-Adm1n-Passw0rd', 'L3na-By-Adm1n!', {
+      transport: kpasswd,
+      target: `lena@${REALM}`,
+    });
+    const tgt = await client().getInitialCredentials('lena', { password: 'L3na-By-Adm1n!' });
+    expect(tgt.client.name.nameString).toEqual(['lena']);
+    // A user who is no administrator may not: the DC refuses, and lena's password stays.
+    const denied = await client()
+      .changePassword('dave2', password('dave2'), 'L3na-By-Dav3!', {
+        transport: kpasswd,
+        target: `lena@${REALM}`,
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(denied).toBeInstanceOf(PasswordChangeError);
+    expect([KpasswdResult.ACCESSDENIED, KpasswdResult.HARDERROR]).toContain(
+      (denied as PasswordChangeError).result,
+    );
+    await client().getInitialCredentials('lena', { password: 'L3na-By-Adm1n!' });
   });
 
   it("agrees with the DC's kpasswd on which new passwords AD's Default Domain Policy refuses", async () => {
