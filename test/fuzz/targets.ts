@@ -615,8 +615,9 @@ function pacTargets(seed: string, lab: FuzzLab): Target[] {
 
 /**
  * The password-change service (RFC 3244): kpasswd requests damaged as bytes,
- * from a real one the client makes (its own realm, so a change here leaves
- * the lab's users alone). Invariants: `handle` never throws, and its answer
+ * from real ones the client makes (its own realm, so a change here leaves
+ * the lab's users alone): alice's change of her own, and an administrator's
+ * set password naming her. Invariants: `handle` never throws, and its answer
  * is a kpasswd reply: a header that holds, then an AP-REP and a KRB-PRIV, or
  * no AP-REP and a KRB-ERROR whose e-data holds a result.
  */
@@ -625,6 +626,9 @@ function kpasswdTarget(seed: string): Target {
   const realm = new Realm({ name: 'KPASSWD.TEST', clock, random: new SeededRandom(`${seed}:kpasswd`) });
   realm.addService('kadmin/changepw');
   realm.addUser('alice', { password: 'Fuzz-Passw0rd' });
+  // An administrator, whose set password naming alice reaches the reset path.
+  realm.addUser('carl', { password: 'Fuzz-Adm1n-Passw0rd' });
+  realm.directory.addMember('Domain Admins', 'carl');
   const kdc = new Kdc(realm);
   // No replay cache: the same authenticator again reaches the checks behind it.
   const service = new KpasswdService(realm, { replayCache: false });
@@ -646,6 +650,11 @@ function kpasswdTarget(seed: string): Target {
       random: new SeededRandom(seed),
     });
     await client.changePassword('alice', 'Fuzz-Passw0rd', 'Fuzz-Passw0rd', { transport: kpasswd });
+    inputs.addBase(request!);
+    await client.changePassword('carl', 'Fuzz-Adm1n-Passw0rd', 'Fuzz-Passw0rd', {
+      transport: kpasswd,
+      target: `alice@${realm.name}`,
+    });
     inputs.addBase(request!);
   };
   return {
