@@ -5,7 +5,8 @@
  * replaced and the clients never notice; SIGTERM to the primary stops
  * everything with exit 0. The password-change service runs in the primary:
  * MIT's kpasswd changes a password, and every worker, and a replacement
- * started after the change, takes the new one at once.
+ * started after the change, takes the new one at once. So does the HTTPS KDC
+ * proxy of a `kdcProxy` realm, which forwards to the workers.
  *
  * The workers share sockets because serveKdc binds with `exclusive: false`
  * when asked; without it `serve --workers` exits 1 with "did not share their
@@ -121,6 +122,10 @@ describeWithTools('krbsim serve --workers', MIT_CLIENT_TOOLS, (tools) => {
         '  - name: WORKERS.TEST',
         '    users:',
         '      - { name: bob, password: B0b-Passw0rd }',
+        '  - name: PROXIED.TEST',
+        '    kdcProxy: true',
+        '    users:',
+        '      - { name: carol, password: C4rol-Passw0rd }',
         '',
       ].join('\n'),
     );
@@ -176,6 +181,32 @@ describeWithTools('krbsim serve --workers', MIT_CLIENT_TOOLS, (tools) => {
     expect(await Promise.all(Array.from({ length: 4 }, () => logsOn('B0b-N3w-Passw0rd')))).toEqual(
       Array(4).fill(true),
     );
+
+    // A kdcProxy realm: the primary serves the HTTPS proxy and forwards to the workers' shared socket;
+    // its kpasswd goes to the primary's password-change service, and the change reaches the workers.
+    const proxyUrl = ports.realms['PROXIED.TEST']!.kdcProxy!;
+    expect(proxyUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/KdcProxy$/);
+    const viaProxy = await mit.run('kpasswd', ['carol@PROXIED.TEST'], {
+      input: 'C4rol-Passw0rd\nC4rol-N3w-Passw0rd\nC4rol-N3w-Passw0rd\n',
+    });
+    expect(viaProxy.stdout + viaProxy.stderr, serve.stdout()).toMatch(/Password changed/);
+    expect(viaProxy.trace).toMatch(/Sending HTTPS request/);
+    expect(viaProxy.trace).not.toMatch(/Sending (UDP|TCP) request/);
+    const before = events(serve).filter((e) => e.event === 'request').length;
+    for (let i = 0; i < 4; i++) {
+      const r = await mit.run('kinit', ['carol@PROXIED.TEST'], {
+        input: 'C4rol-N3w-Passw0rd\n',
+        ccache: join(out, `cc-carol-${i}`),
+      });
+      expect(r.code, r.stderr + serve.stdout().slice(-2000)).toBe(0);
+      expect(r.trace).not.toMatch(/Sending (UDP|TCP) request/);
+    }
+    // The workers answered what the proxy forwarded.
+    const proxiedAnswers = events(serve)
+      .filter((e) => e.event === 'request')
+      .slice(before);
+    expect(proxiedAnswers.length).toBeGreaterThanOrEqual(8);
+    for (const e of proxiedAnswers) expect([3, 4]).toContain(e.worker);
 
     serve.signal('SIGTERM');
     expect(await serve.exited(), serve.stderr()).toEqual({ code: 0, signal: null });

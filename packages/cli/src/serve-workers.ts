@@ -29,13 +29,14 @@ import cluster, { type Worker } from 'node:cluster';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KpasswdService, type Realm } from '@krbsim/kdc';
-import { type KdcServer, serveKdc } from '@krbsim/transport';
+import { type KdcHandler, type KdcServer, serveKdc, UdpTcpTransport } from '@krbsim/transport';
+import { connectableHost } from './connect-address';
 import { type CliIo, ExitCode } from './io';
 import { randomSeed, readReplicaOf, replicaCheck } from './replica';
 import { announce, releaseDir, type ServeConfig, startFailure, stopped } from './serve';
 import { type ServeDir, serveDir } from './serve-dir';
 import { serveLog } from './serve-log';
-import { buildRealms, type KdcServerInfo, type PasswordChange } from './start-topology';
+import { buildRealms, type KdcServerInfo, type PasswordChange, serveKdcProxyFor } from './start-topology';
 import type { TopologyFile } from './topology';
 import { writeTopologyFiles } from './topology-files';
 
@@ -174,28 +175,39 @@ async function servePasswordChanges(
   realm: Realm,
   config: ServeConfig,
   distribute: (change: PasswordChange) => Promise<unknown>,
-): Promise<KdcServer> {
+): Promise<{ server: KdcServer; handle: KdcHandler }> {
   let pending: Promise<unknown> | undefined;
   const service = new KpasswdService(realm, {
     onChange: (principal, password) => {
       pending = distribute({ realm: realm.name, principal, password });
     },
   });
-  return serveKdc(
-    async (request) => {
-      const reply = service.handle(request);
-      const distributed = pending;
-      pending = undefined;
-      await distributed;
-      return reply;
-    },
-    {
-      ...(config.host !== undefined && { host: config.host }),
-      realm: realm.name,
-      clock: realm.clock,
-      protocol: 'kpasswd',
-    },
-  );
+  const handle = async (request: Uint8Array): Promise<Uint8Array> => {
+    const reply = service.handle(request);
+    const distributed = pending;
+    pending = undefined;
+    await distributed;
+    return reply;
+  };
+  const server = await serveKdc(handle, {
+    ...(config.host !== undefined && { host: config.host }),
+    realm: realm.name,
+    clock: realm.clock,
+    protocol: 'kpasswd',
+  });
+  return { server, handle };
+}
+
+/**
+ * A realm's KDC as a KDC proxy reaches it from the primary: over the shared
+ * socket, as a proxy reaches a KDC over the network (whichever worker reads
+ * the datagram answers; TCP when the reply is too big for UDP).
+ */
+function forwardToWorkers(info: KdcServerInfo): KdcHandler {
+  const transport = new UdpTcpTransport({
+    kdcs: { [info.realm]: [{ host: connectableHost(info.host), port: info.udpPort }] },
+  });
+  return (request) => transport.send(info.realm, request);
 }
 
 /** Run `krbsim serve` with `config.workers` worker processes; resolves with the exit code. */
@@ -217,11 +229,12 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
   cluster.setupPrimary({ exec: workerEntry(), args: [], silent: false });
 
   const live = new Set<Worker>();
-  const kpasswdServers: KdcServer[] = [];
+  // What this process serves itself: the password-change services and the KDC proxy.
+  const ownServers: { close(): Promise<void> }[] = [];
   let stopping = false;
   const stopAll = async () => {
     stopping = true;
-    await Promise.all(kpasswdServers.map((k) => k.close()));
+    await Promise.all(ownServers.map((k) => k.close()));
     await Promise.all(
       [...live].map(
         (w) =>
@@ -271,6 +284,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
   };
 
   let servers: Map<string, KdcServerInfo>;
+  let kdcProxyCa: string | undefined;
   let files: Awaited<ReturnType<typeof writeTopologyFiles>>;
   let dir: ServeDir | undefined;
   try {
@@ -293,15 +307,32 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       checks,
     );
     // One password-change service per realm, in this process: every change reaches every worker.
+    const kpasswdHandlers = new Map<string, KdcHandler>();
     if (config.replicaOf === undefined) {
       for (const [name, realm] of realms) {
         const kpasswd = await servePasswordChanges(realm, config, (change) => {
           const seq = changes.push(change);
           return Promise.all([...live].map((w) => sendChange(w, seq, change)));
         });
-        kpasswdServers.push(kpasswd);
-        servers.set(name, { ...servers.get(name)!, kpasswdPort: kpasswd.udpPort! });
+        ownServers.push(kpasswd.server);
+        kpasswdHandlers.set(name, kpasswd.handle);
+        servers.set(name, { ...servers.get(name)!, kpasswdPort: kpasswd.server.udpPort! });
       }
+    }
+    // The KDC proxy of the kdcProxy realms, in this process too: to the workers over the shared sockets.
+    const proxied = config.topology.realms.filter((r) => r.kdcProxy === true).map((r) => r.name);
+    if (proxied.length > 0) {
+      const served = await serveKdcProxyFor(
+        config.host ?? '127.0.0.1',
+        new Map(proxied.map((name) => [name, forwardToWorkers(servers.get(name)!)])),
+        new Map(
+          proxied.flatMap((name) => (kpasswdHandlers.has(name) ? [[name, kpasswdHandlers.get(name)!]] : [])),
+        ),
+        undefined,
+      );
+      ownServers.push(served);
+      kdcProxyCa = served.ca;
+      for (const name of proxied) servers.set(name, { ...servers.get(name)!, kdcProxyUrl: served.url });
     }
     dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
     files = await writeTopologyFiles(dir.path, {
@@ -311,6 +342,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       checks,
       ...(replicaKdcs !== undefined && { replicaKdcs }),
       ...(config.kdcKeytab && { kdcKeytab: true }),
+      ...(kdcProxyCa !== undefined && { kdcProxyCa }),
       workerPids: reports.map((r) => r.worker.process.pid!),
     });
   } catch (e) {

@@ -16,7 +16,7 @@ import { LOG_LEVELS, type LogLevel } from './request-log';
 import { type ServeDir, serveDir, serveDirNote } from './serve-dir';
 import { loadServeFile } from './serve-file';
 import { type ServeLog, serveLog } from './serve-log';
-import { parseTopology, TopologyError, type TopologyFile } from './topology';
+import { parseTopology, refuseKdcProxy, TopologyError, type TopologyFile } from './topology';
 import type { TopologyWriteResult } from './topology-files';
 
 /** The exchanges `--html` and `--pcap` keep: the trace is a ring, so a long serve stays bounded. */
@@ -45,9 +45,16 @@ TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
   <REALM>.keytab     every service key of the realm (mode 0600)
   <spn>.keytab       one service's keys ('/' and ':' replaced by '_'; mode 0600)
   kdc.keytab         with --kdc-keytab: the KDCs' own keys (mode 0600)
-  ports.json         { realms: { REALM: { host, udp, tcp, kdcs, check } }, krb5conf,
-                     keytabs, kdcKeytab, pid, workers }
+  ca.pem             with kdcProxy realms: the KDC proxy's CA (http_anchors)
+  ports.json         { realms: { REALM: { host, udp, tcp, kdcs, check, kpasswd, kdcProxy } },
+                     krb5conf, keytabs, kdcKeytab, ca, pid, workers }
 then log each request until SIGINT or SIGTERM (exit 0).
+
+A realm with kdcProxy: true is also served through an HTTPS KDC proxy
+(MS-KKDCP) at https://127.0.0.1:<port>/KdcProxy, as Azure AD's realm is: its
+krb5.conf kdc and kpasswd_server are that URL, with http_anchors = FILE:ca.pem,
+so MIT's tools (with the k5tls plugin) go through HTTPS. With --workers the
+primary serves it and forwards to the workers; not with --replica-of.
 
 Then, for example:
   KRB5_CONFIG=<dir>/krb5.conf KRB5CCNAME=FILE:<dir>/cc kinit alice
@@ -292,6 +299,15 @@ async function parseServeArgs(
       `${sharing.join(', ')}: not for PKINIT realms (${pkinit.join(', ')}), whose certificates this process issues and others cannot share`,
     );
   }
+  if (values['replica-of'] !== undefined) {
+    // A replica's proxy would reach a copy of the realm the others' changes never reach.
+    try {
+      refuseKdcProxy(topology);
+    } catch (e) {
+      io.stderr(`krbsim serve: ${file}: ${(e as Error).message}\n`);
+      return ExitCode.usage;
+    }
+  }
   if (values.port !== undefined) {
     const ported = applyPortOptions(topology, values.port);
     if (typeof ported === 'string') return usage(ported);
@@ -330,9 +346,11 @@ export function announce(
         tcp: r.tcp,
         kdcs: r.kdcs ?? [],
         ...(r.kpasswd !== undefined && { kpasswd: r.kpasswd }),
+        ...(r.kdcProxy !== undefined && { kdcProxy: r.kdcProxy }),
       },
       `${name}: KDC on ${r.host}:${r.udp} (udp+tcp)` +
         (r.kpasswd === undefined ? '' : `, kpasswd on ${r.host}:${r.kpasswd}`) +
+        (r.kdcProxy === undefined ? '' : `, KDC proxy ${r.kdcProxy} (krb5.conf names it)`) +
         ((r.kdcs?.length ?? 1) > 1 ? `; krb5.conf lists ${r.kdcs!.join(', ')}` : ''),
     );
   }
@@ -342,6 +360,7 @@ export function announce(
     files.kdcKeytab === undefined
       ? ''
       : `\n  KDC keys in ${files.kdcKeytab}: anyone holding them can forge tickets`;
+  const ca = files.ca === undefined ? '' : `\n  KDC proxy CA in ${files.ca} (krb5.conf's http_anchors)`;
   log.lifecycle(
     {
       event: 'ready',
@@ -350,9 +369,10 @@ export function announce(
       ports: files.portsJson,
       ...(extra.workers !== undefined && { workers: extra.workers }),
       ...(files.kdcKeytab !== undefined && { kdcKeytab: files.kdcKeytab }),
+      ...(files.ca !== undefined && { ca: files.ca }),
       ...(extra.dir?.temporary !== undefined && { temporary: extra.dir.temporary }),
     },
-    `files in ${files.dir}${extra.dir === undefined ? '' : serveDirNote(extra.dir)}${workers}${kdcKeytab}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
+    `files in ${files.dir}${extra.dir === undefined ? '' : serveDirNote(extra.dir)}${workers}${kdcKeytab}${ca}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
   );
 }
 

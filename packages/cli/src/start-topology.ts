@@ -5,11 +5,14 @@
  * {@link startTopology}; tests call it in process.
  *
  * Each KDC listens on one port for both UDP and TCP, because a `krb5.conf`
- * `kdc = host:port` line names one port for both.
+ * `kdc = host:port` line names one port for both. Realms marked `kdcProxy`
+ * are also served through one HTTPS KDC proxy (MS-KKDCP) at
+ * `https://<host>:<port>/KdcProxy`, its certificate from a CA made per run.
  *
  * @module
  */
 
+import { isIP } from 'node:net';
 import { type Clock, KerberosError, type RandomSource, systemClock } from '@krbsim/core';
 import {
   createTrust,
@@ -20,18 +23,26 @@ import {
   Realm,
 } from '@krbsim/kdc';
 import {
+  createSelfSignedCa,
+  issueServerCertificate,
+  type KdcHandler,
+  KdcProxy,
   type KdcRequestInfo,
   kdcParticipant,
+  kdcProxyRoute,
   type ServeKdcOptions,
   serveKdc,
+  serveKdcProxy,
   type Trace,
 } from '@krbsim/transport';
+import { connectableHost, connectableHostPort } from './connect-address';
 import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
 import { isFailure, type RequestLogEntry } from './request-log';
 import {
   type DelegationSpec,
   policyOf,
   type RealmFileSpec,
+  refuseKdcProxy,
   TopologyError,
   type TopologyFile,
 } from './topology';
@@ -126,7 +137,16 @@ export interface KdcServerInfo {
    * by replicas, which hold their own copy of the realm that a change would not reach.
    */
   readonly kpasswdPort?: number;
+  /**
+   * For a realm with `kdcProxy`: the HTTPS KDC proxy (MS-KKDCP) that reaches its KDC, and its
+   * password-change service when one is served, e.g. `https://127.0.0.1:40125/KdcProxy` (one proxy
+   * for every such realm; its certificate is signed by {@link RunningTopology.kdcProxyCa}).
+   */
+  readonly kdcProxyUrl?: string;
 }
+
+/** The URL path of the KDC proxy `startTopology` serves for `kdcProxy` realms. */
+const KDC_PROXY_PATH = '/KdcProxy';
 
 /** A topology that {@link startTopology} brought up. */
 export interface RunningTopology {
@@ -142,6 +162,12 @@ export interface RunningTopology {
   readonly files?: TopologyWriteResult;
   /** Each realm's check value (see `replicaCheck`): equal in every replica. */
   readonly checks: ReadonlyMap<string, string>;
+  /**
+   * With `kdcProxy` realms served: the KDC proxy's CA certificate (PEM), made for this run, which
+   * signs the proxy's certificate (for `127.0.0.1` or the host, and `localhost`). With `dir` it is
+   * also `ca.pem` there, named by `http_anchors` in `krb5.conf` (`files.ca`).
+   */
+  readonly kdcProxyCa?: string;
   /** Close every socket. Idempotent. */
   close(): Promise<void>;
   /** {@link RunningTopology.close}, so `await using topo = await startTopology(...)` closes it at the end of the scope. */
@@ -308,6 +334,8 @@ export async function startTopology(
   options: StartTopologyOptions = {},
 ): Promise<RunningTopology> {
   const host = options.host ?? '127.0.0.1';
+  // A replica would serve a proxy of its own, to a copy of the realm the others' changes never reach.
+  if (options.listen !== false && options.replicaOf !== undefined) refuseKdcProxy(topology);
   const certificates = await issueTopologyCertificates(topology, options.clock ?? systemClock);
   const realms = buildRealms(topology, { ...options, ...(certificates !== undefined && { certificates }) });
   for (const change of options.passwordChanges ?? []) applyPasswordChange(realms, change);
@@ -317,6 +345,11 @@ export async function startTopology(
     options.replicaOf === undefined ? undefined : await readReplicaOf(options.replicaOf, topology, checks);
   const kdcs = new Map<string, Kdc>();
   const servers = new Map<string, KdcServerInfo>();
+  // The kdcProxy realms' handlers: their KDC's (the listener's, so logs and traces see proxied
+  // requests too) and their password-change service's.
+  const proxied = new Map<string, KdcHandler>();
+  const proxiedKpasswd = new Map<string, KdcHandler>();
+  let kdcProxyCa: string | undefined;
   const closers: (() => Promise<void> | void)[] = [];
   let closed = false;
   const errorsOnly = options.logRequests === 'errors';
@@ -416,7 +449,10 @@ export async function startTopology(
         });
         closers.push(() => kp.close());
         kpasswdPort = kp.udpPort!;
+        if (spec.kdcProxy === true) proxiedKpasswd.set(spec.name, (request) => kpasswd.handle(request));
       }
+      // A worker's KDC is reached through the primary's proxy (serve-workers.ts), not one of its own.
+      if (spec.kdcProxy === true && options.shareSockets !== true) proxied.set(spec.name, handler);
       servers.set(spec.name, {
         realm: spec.name,
         host,
@@ -424,6 +460,14 @@ export async function startTopology(
         tcpPort: server.tcpPort!,
         ...(kpasswdPort !== undefined && { kpasswdPort }),
       });
+    }
+    if (proxied.size > 0) {
+      const served = await serveKdcProxyFor(host, proxied, proxiedKpasswd, options.transportLog);
+      closers.push(() => served.close());
+      kdcProxyCa = served.ca;
+      for (const name of proxied.keys()) {
+        servers.set(name, { ...servers.get(name)!, kdcProxyUrl: served.url });
+      }
     }
     const files =
       options.dir === undefined
@@ -436,6 +480,7 @@ export async function startTopology(
             ...(replicaKdcs !== undefined && { replicaKdcs }),
             ...(options.kdcKeytab === true && { kdcKeytab: true }),
             ...(certificates !== undefined && { certificates }),
+            ...(kdcProxyCa !== undefined && { kdcProxyCa }),
             checks,
             now: (options.clock ?? systemClock).now(),
           });
@@ -446,6 +491,7 @@ export async function startTopology(
       topology,
       checks,
       ...(files !== undefined && { files }),
+      ...(kdcProxyCa !== undefined && { kdcProxyCa }),
       close,
       [Symbol.asyncDispose]: close,
     };
@@ -455,10 +501,44 @@ export async function startTopology(
   }
 }
 
+/**
+ * One HTTPS KDC proxy (MS-KKDCP) for the `kdcProxy` realms, at {@link KDC_PROXY_PATH} on an
+ * OS-chosen port of `host`, with a certificate from a CA made for this run: for the address
+ * clients connect to (`127.0.0.1` for a `0.0.0.0` bind) and `localhost`. Its URL names that address.
+ */
+export async function serveKdcProxyFor(
+  host: string,
+  kdcs: ReadonlyMap<string, KdcHandler>,
+  kpasswd: ReadonlyMap<string, KdcHandler>,
+  log: ((line: string) => void) | undefined,
+): Promise<{ url: string; ca: string; close(): Promise<void> }> {
+  const reach = connectableHost(host);
+  // Validity from the system clock, whatever the realms' clock: TLS clients check it against theirs.
+  const ca = await createSelfSignedCa({ commonName: 'krbsim KDC proxy CA' });
+  const cert = await issueServerCertificate(ca, {
+    ipAddresses: isIP(reach) === 0 ? [] : [reach],
+    dnsNames: isIP(reach) === 0 && reach !== 'localhost' ? [reach, 'localhost'] : ['localhost'],
+  });
+  const proxy = new KdcProxy(kdcProxyRoute(kdcs), { kpasswd: kdcProxyRoute(kpasswd) });
+  const server = await serveKdcProxy(proxy, {
+    cert: cert.certPem,
+    key: cert.keyPem,
+    host,
+    path: KDC_PROXY_PATH,
+    ...(log !== undefined && { log }),
+  });
+  return {
+    url: `https://${connectableHostPort(host, server.port)}${KDC_PROXY_PATH}`,
+    ca: ca.certPem,
+    close: () => server.close(),
+  };
+}
+
 /** A traced client: `client <address>`, one participant per address rather than per source port. */
 function clientParticipant(info: KdcRequestInfo): string {
   const peer = info.peer;
-  if (peer === undefined) return 'client';
+  // The KDC proxy hands requests over without the client's address.
+  if (peer === undefined) return info.transport === 'kkdcp' ? 'client (via KDC proxy)' : 'client';
   const at = peer.lastIndexOf(':');
   const host = at > 0 ? peer.slice(0, at) : peer;
   return `client ${host.replace(/^\[(.*)\]$/, '$1')}`;

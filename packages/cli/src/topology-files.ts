@@ -1,16 +1,18 @@
 /**
  * The files `krbsim serve` writes so real Kerberos tools can use a served
  * topology: `krb5.conf` (MIT profile syntax), keytabs (MIT format 0x0502),
- * and `ports.json`, which says where each KDC listens.
+ * `ports.json`, which says where each KDC listens, and, when realms are
+ * served through the HTTPS KDC proxy (`kdcProxy`), `ca.pem`, its CA, which
+ * `krb5.conf` names by `http_anchors`.
  *
  * Security: keytabs hold long-term keys, so they are written 0600 (as MIT's
- * `kadmin ktadd` creates them) into a directory created 0700; `krb5.conf`
- * and `ports.json` hold none and keep the usual 0644.
+ * `kadmin ktadd` creates them) into a directory created 0700; `krb5.conf`,
+ * `ca.pem` (a certificate, public) and `ports.json` hold none and are 0644.
  *
  * @module
  */
 
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type KeytabEntry, type Krb5ConfValue, serializeKeytab, writeKrb5Conf } from '@krbsim/files';
 import type { Realm } from '@krbsim/kdc';
@@ -26,6 +28,11 @@ export interface ServedRealm {
   readonly tcpPort: number;
   /** Its password-change service's port (kpasswd), when this process serves one. */
   readonly kpasswdPort?: number;
+  /**
+   * The HTTPS KDC proxy (MS-KKDCP) that reaches the realm (`kdcProxy`): `krb5.conf` names it as the
+   * realm's `kdc`, and as its `kpasswd_server` when `kpasswdPort` is set (the proxy relays both).
+   */
+  readonly kdcProxyUrl?: string;
 }
 
 /** Input to {@link writeTopologyFiles} and {@link topologyKrb5Conf}. */
@@ -52,6 +59,13 @@ export interface TopologyFilesInput {
   readonly certificates?: TopologyCertificates;
   /** Where `pkinit/ca.pem` is, for `krb5.conf` (set by {@link writeTopologyFiles}). */
   readonly pkinitAnchors?: string;
+  /** The KDC proxy's CA certificate (PEM), for the realms with a `kdcProxyUrl`: written to `ca.pem`. */
+  readonly kdcProxyCa?: string;
+  /**
+   * Where the KDC proxy's CA is, for `krb5.conf`'s `http_anchors` in the realms with a `kdcProxyUrl`
+   * (set by {@link writeTopologyFiles} to its `ca.pem`).
+   */
+  readonly httpAnchors?: string;
 }
 
 /** Where one realm of `ports.json` is served. */
@@ -65,6 +79,8 @@ export interface PortsJsonRealm {
   readonly check?: string;
   /** The password-change service's port (kpasswd, RFC 3244), UDP and TCP, when this process serves one. */
   readonly kpasswd?: number;
+  /** With `kdcProxy`: the HTTPS KDC proxy's URL, which `krb5.conf` names instead of the port (and `kdcs` lists). */
+  readonly kdcProxy?: string;
 }
 
 /** The content of `ports.json`. */
@@ -79,6 +95,8 @@ export interface PortsJson {
   readonly keytabs: Record<string, string>;
   /** With `--kdc-keytab`: absolute path of the keytab of the KDCs' own keys. */
   readonly kdcKeytab?: string;
+  /** With `kdcProxy` realms: absolute path of `ca.pem`, the KDC proxy's CA (`http_anchors`). */
+  readonly ca?: string;
   /** The process serving the realms (with `--workers`, their primary). */
   readonly pid: number;
   /** With `--workers`: the worker processes. */
@@ -93,6 +111,8 @@ export interface TopologyWriteResult {
   readonly keytabs: Record<string, string>;
   /** The KDCs' keytab, when asked for. */
   readonly kdcKeytab?: string;
+  /** `ca.pem`, the KDC proxy's CA, when realms are served through it (`kdcProxy`). */
+  readonly ca?: string;
   readonly ports: PortsJson;
 }
 
@@ -147,18 +167,29 @@ export function capathsFor(
 
 /**
  * Every KDC of `realm` for krb5.conf: the replicas first, then this process's own (no duplicates),
- * as addresses a client can connect to (a KDC bound to `0.0.0.0` is listed as `127.0.0.1`).
+ * as addresses a client can connect to (a KDC bound to `0.0.0.0` is listed as `127.0.0.1`); for a
+ * realm served through the KDC proxy, its URL instead of the UDP/TCP port.
  */
 function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): string[] {
   const s = input.servers.get(realm);
-  const own = s === undefined ? [] : [connectableHostPort(s.host, s.udpPort)];
+  const own = s === undefined ? [] : [s.kdcProxyUrl ?? connectableHostPort(s.host, s.udpPort)];
   return [...new Set([...(input.replicaKdcs?.get(realm) ?? []), ...own])];
 }
 
-/** The realm's password-change service for `krb5.conf`, when this process serves one. */
+/**
+ * The realm's password-change service for `krb5.conf`, when this process serves one: through the
+ * KDC proxy for a realm served by it (the proxy relays kpasswd requests), else its port.
+ */
 function kpasswdOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): { kpasswd?: string } {
   const s = input.servers.get(realm);
-  return s?.kpasswdPort === undefined ? {} : { kpasswd: connectableHostPort(s.host, s.kpasswdPort) };
+  if (s?.kpasswdPort === undefined) return {};
+  return { kpasswd: s.kdcProxyUrl ?? connectableHostPort(s.host, s.kpasswdPort) };
+}
+
+/** `http_anchors` for a realm served through the KDC proxy, when its CA's file is known. */
+function httpAnchorsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): { httpAnchors?: string[] } {
+  const proxied = input.servers.get(realm)?.kdcProxyUrl !== undefined;
+  return proxied && input.httpAnchors !== undefined ? { httpAnchors: [`FILE:${input.httpAnchors}`] } : {};
 }
 
 /** The `krb5.conf` text for a served topology. The first realm is the default realm. */
@@ -178,6 +209,7 @@ export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string
       name: r.name,
       kdcs: kdcsOf(input, r.name),
       ...kpasswdOf(input, r.name),
+      ...httpAnchorsOf(input, r.name),
       ...(r.pkinit !== undefined &&
         input.pkinitAnchors !== undefined && { extra: { pkinit_anchors: `FILE:${input.pkinitAnchors}` } }),
     })),
@@ -275,7 +307,7 @@ export async function writeOwnerOnly(path: string, bytes: Uint8Array): Promise<v
  * `<spn>.keytab` (one service; `<spn>@<REALM>.keytab` if two realms share an
  * SPN), `<account>@<REALM>.keytab` (a computer or service account: its name
  * and SPNs), with `kdcKeytab` also `kdc.keytab` (the KDCs' own keys, see
- * {@link kdcKeytabEntries}), and `ports.json` into `dir`.
+ * {@link kdcKeytabEntries}), with `kdcProxyCa` also `ca.pem`, and `ports.json` into `dir`.
  */
 export async function writeTopologyFiles(
   dir: string,
@@ -287,9 +319,20 @@ export async function writeTopologyFiles(
   const now = input.now ?? Date.now();
   const krb5conf = join(abs, 'krb5.conf');
   const pkinitAnchors = input.certificates && (await writePkinitFiles(abs, input.certificates));
+  // The KDC proxy's CA: a certificate, public (0644 whatever the umask), for http_anchors.
+  let ca: string | undefined;
+  if (input.kdcProxyCa !== undefined) {
+    ca = join(abs, 'ca.pem');
+    await writeFile(ca, input.kdcProxyCa, { mode: 0o644 });
+    await chmod(ca, 0o644);
+  }
   await writeFile(
     krb5conf,
-    topologyKrb5Conf({ ...input, ...(pkinitAnchors !== undefined && { pkinitAnchors }) }),
+    topologyKrb5Conf({
+      ...input,
+      ...(pkinitAnchors !== undefined && { pkinitAnchors }),
+      ...(ca !== undefined && { httpAnchors: ca }),
+    }),
   );
 
   const keytabs: Record<string, string> = {};
@@ -350,6 +393,7 @@ export async function writeTopologyFiles(
           kdcs: kdcsOf(input, name),
           ...(check !== undefined && { check }),
           ...(s.kpasswdPort !== undefined && { kpasswd: s.kpasswdPort }),
+          ...(s.kdcProxyUrl !== undefined && { kdcProxy: s.kdcProxyUrl }),
         };
         return [name, realm];
       }),
@@ -357,6 +401,7 @@ export async function writeTopologyFiles(
     krb5conf,
     keytabs,
     ...(kdcKeytab !== undefined && { kdcKeytab }),
+    ...(ca !== undefined && { ca }),
     pid: process.pid,
     ...(input.workerPids !== undefined && { workers: [...input.workerPids] }),
   };
@@ -364,5 +409,13 @@ export async function writeTopologyFiles(
   // Written last: a watcher that sees ports.json can rely on every other file.
   await writeFile(`${portsJson}.tmp`, `${JSON.stringify(ports, null, 2)}\n`);
   await rename(`${portsJson}.tmp`, portsJson);
-  return { dir: abs, krb5conf, portsJson, keytabs, ...(kdcKeytab !== undefined && { kdcKeytab }), ports };
+  return {
+    dir: abs,
+    krb5conf,
+    portsJson,
+    keytabs,
+    ...(kdcKeytab !== undefined && { kdcKeytab }),
+    ...(ca !== undefined && { ca }),
+    ports,
+  };
 }

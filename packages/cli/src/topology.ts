@@ -8,6 +8,7 @@
  *     kind: active-directory          # answer as a Windows DC (default: mit)
  *     domains: [contoso.com]          # hosts under these DNS domains live in this realm
  *     port: 18088                     # optional: UDP and TCP port of its KDC (default: OS-chosen)
+ *     kdcProxy: false                 # true: also an HTTPS KDC proxy (MS-KKDCP), which krb5.conf names
  *     policy: { maxTicketLife: 10h, maxRenewLife: 7d, clockSkew: 5m, allowWeakCrypto: false }
  *     # policy.fast: none | supported | required (FAST, RFC 6113; default: mit supported, AD none)
  *     # policy.fastStrengthenKey: false for Heimdal 7 kinit, which ignores FAST strengthen keys
@@ -136,6 +137,16 @@ export interface RealmFileSpec {
   readonly computers: readonly ComputerSpec[];
   readonly services: readonly ServiceSpec[];
   readonly pkinit?: PkinitSpec;
+  /**
+   * `kdcProxy: true`: `krbsim serve` also serves the realm through an HTTPS
+   * KDC proxy (MS-KKDCP), as Azure AD's KERBEROS.MICROSOFTONLINE.COM is
+   * reached only through `https://login.microsoftonline.com/<tenant>/kerberos`,
+   * and `krb5.conf` names the proxy (`kdc` and `kpasswd_server`, with
+   * `http_anchors`) instead of the UDP/TCP port, so MIT's tools go through
+   * HTTPS. Served by a single process: not with `--workers` or `--replica-of`.
+   * Set only when true (default false).
+   */
+  readonly kdcProxy?: boolean;
 }
 
 export interface TrustFileSpec {
@@ -333,6 +344,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
     'groups',
     'services',
     'pkinit',
+    'kdcProxy',
   ]);
   const groups = list(o.groups, `${path}.groups`).map((g, i) => {
     const p = `${path}.groups[${i}]`;
@@ -405,6 +417,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
     };
   });
   const port = optPort(o.port, `${path}.port`);
+  const kdcProxy = optBool(o.kdcProxy, `${path}.kdcProxy`);
   return {
     name: realmName(o.name, `${path}.name`),
     kind: oneOf(o.kind, `${path}.kind`, ['mit', 'active-directory'] as const, 'mit'),
@@ -417,6 +430,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
     groups,
     services,
     ...(o.pkinit !== undefined && o.pkinit !== false && { pkinit: pkinitSpec(o.pkinit, `${path}.pkinit`) }),
+    ...(kdcProxy === true && { kdcProxy: true }),
   };
 }
 
@@ -480,6 +494,21 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     ),
     password: optStr(o.password, `${path}.password`),
   };
+}
+
+/**
+ * @internal Refuses a topology with a `kdcProxy` realm where more than one
+ * process serves it (`--workers`, `--replica-of`): the proxy, its certificate
+ * and the password-change service behind it live in one process.
+ */
+export function refuseKdcProxy(topology: TopologyFile): void {
+  const i = topology.realms.findIndex((r) => r.kdcProxy === true);
+  if (i >= 0) {
+    throw new TopologyError(
+      `realms[${i}].kdcProxy`,
+      'a replica serves no KDC proxy (not with --replica-of): its copy of the realm is its own',
+    );
+  }
 }
 
 /** Validates a parsed topology document. */
