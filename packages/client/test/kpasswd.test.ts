@@ -105,6 +105,21 @@ describe('changing a password (RFC 3244)', () => {
     await s.client().getInitialCredentials('alice', { password: 'Pr0xied-Passw0rd' });
   });
 
+  it('answers SUCCESS when the onChange hook fails after the change, and says so in its log', async () => {
+    const s = setup();
+    const log: string[] = [];
+    const service = new KpasswdService(s.realm, {
+      log: (l) => log.push(l),
+      onChange: () => {
+        throw new Error('disk full');
+      },
+    });
+    const kpasswd = new InProcessTransport().register(REALM, (r) => service.handle(r));
+    await s.client().changePassword('alice', 'Old-Passw0rd', 'H00k-Passw0rd', { transport: kpasswd });
+    expect(log).toEqual([`kpasswd alice@${REALM} -> SUCCESS: onChange failed: disk full`]);
+    await s.client().getInitialCredentials('alice', { password: 'H00k-Passw0rd' });
+  });
+
   it('lets a user who must change the password log on once it is changed', async () => {
     const s = setup();
     const e = await refusal(s.client().getInitialCredentials('frank', { password: 'Fr4nk-Old' }));

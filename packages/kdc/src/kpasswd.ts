@@ -76,7 +76,9 @@ export interface KpasswdOptions {
    * Called once a password is changed, with the account (`name@REALM`) and
    * its new password: the hook MIT's kadmind (kadm5_hook `chpass`) and
    * Samba's DC offer, for whoever must keep a copy (a lab's record of its
-   * users, the files a served realm wrote). Never logged.
+   * users, the files a served realm wrote). Never logged. If it throws, the
+   * change stands and is answered SUCCESS, and the log line says the hook
+   * failed.
    */
   readonly onChange?: (principal: string, password: string) => void;
 }
@@ -265,8 +267,14 @@ export class KpasswdService {
       return answer(KpasswdResult.SOFTERROR, policy ?? words, words);
     }
     realm.setPassword(formatPrincipal(target.name), text);
-    this.#onChange?.(formatPrincipal(target.name, realm.name), text);
-    return answer(KpasswdResult.SUCCESS, '', reset ? `set the password of ${whose}` : '');
+    let note = reset ? `set the password of ${whose}` : '';
+    try {
+      this.#onChange?.(formatPrincipal(target.name, realm.name), text);
+    } catch (e) {
+      // The password is changed: the client hears so, and the log that the owner's copy is not.
+      note = `${note === '' ? '' : `${note}; `}onChange failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    return answer(KpasswdResult.SUCCESS, '', note);
   }
 
   /** The success path's reply: header, AP-REP, KRB-PRIV with the result (RFC 3244 section 2). */
