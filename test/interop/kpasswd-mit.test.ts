@@ -64,6 +64,8 @@ describeWithTools(
       realm.addService('kadmin/changepw');
       realm.addUser('alice', { password: 'Old-Passw0rd' });
       realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
+      // erin's password expired a minute ago (maximum age, or an administrator's date).
+      realm.addUser('erin', { password: 'Er1n-Old', passwordExpires: Date.now() - 60_000 });
       served = await serveRealm(realm, dir, log);
       servers.push(...served.servers);
     });
@@ -103,6 +105,13 @@ describeWithTools(
       expect(r.code, r.stdout + r.stderr + log.join('\n')).toBe(0);
       expect(log.at(-1)).toBe(`kpasswd frank@${REALM} -> SUCCESS`);
       expect((await kinit('frank', 'Fr4nk-New-1\n')).code).toBe(0);
+    });
+
+    it('kinit for erin, whose password expired, changes it and gets her TGT; the new password does not expire', async () => {
+      const r = await kinit('erin', 'Er1n-Old\nEr1n-New-1\nEr1n-New-1\n');
+      expect(r.stdout + r.stderr).toMatch(/Password expired\.\s+You must change it now\./);
+      expect(r.code, r.stdout + r.stderr + log.join('\n')).toBe(0);
+      expect((await kinit('erin', 'Er1n-New-1\n')).code).toBe(0);
     });
 
     it("the service's refusal reaches the user in kadmind's words", async () => {

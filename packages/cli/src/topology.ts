@@ -15,6 +15,7 @@
  *     # policy.allowAnonymous: true for anonymous PKINIT (RFC 8062, MIT kinit -n); needs pkinit
  *     # policy.minPasswordLength, passwordComplexity, passwordHistory, minPasswordAge: kpasswd's rules
  *     #   (default: mit none; AD's Default Domain Policy 7, true, 24, 1d; minPasswordAge: 0 for none)
+ *     # policy.maxPasswordAge: passwords expire that long after they are set (default 0: never)
  *     users:
  *       - { name: alice, password: correct horse }
  *       - { name: svc_sql, password: s3rv1ce, spns: [MSSQLSvc/db.contoso.com:1433] }   # a service account
@@ -62,6 +63,7 @@ export interface PolicySpec {
   readonly passwordComplexity?: boolean;
   readonly passwordHistoryLength?: number;
   readonly minPasswordAgeMs?: number;
+  readonly maxPasswordAgeMs?: number;
 }
 
 export interface UserSpec {
@@ -303,6 +305,7 @@ export function policy(v: unknown, path: string): PolicySpec {
     'passwordComplexity',
     'passwordHistory',
     'minPasswordAge',
+    'maxPasswordAge',
   ]);
   return {
     maxTicketLifeMs: duration(o.maxTicketLife, `${path}.maxTicketLife`),
@@ -318,6 +321,7 @@ export function policy(v: unknown, path: string): PolicySpec {
     passwordComplexity: optBool(o.passwordComplexity, `${path}.passwordComplexity`),
     passwordHistoryLength: count(o.passwordHistory, `${path}.passwordHistory`),
     minPasswordAgeMs: o.minPasswordAge === 0 ? 0 : duration(o.minPasswordAge, `${path}.minPasswordAge`),
+    maxPasswordAgeMs: o.maxPasswordAge === 0 ? 0 : duration(o.maxPasswordAge, `${path}.maxPasswordAge`),
     ...(o.fast !== undefined && {
       fast: oneOf(o.fast, `${path}.fast`, ['none', 'supported', 'required'] as const),
     }),

@@ -33,7 +33,7 @@ describe('parseTopology', () => {
 
   it("reads the password-change service's rules, a minimum age of 0 meaning none", () => {
     const t = parseTopology(
-      'realms: [{ name: A.TEST, kind: active-directory, policy: { minPasswordLength: 12, passwordComplexity: false, passwordHistory: 5, minPasswordAge: 0 } }, { name: B.TEST, policy: { minPasswordAge: 2d } }]',
+      'realms: [{ name: A.TEST, kind: active-directory, policy: { minPasswordLength: 12, passwordComplexity: false, passwordHistory: 5, minPasswordAge: 0 } }, { name: B.TEST, policy: { minPasswordAge: 2d, maxPasswordAge: 42d } }]',
     );
     expect(t.realms[0]!.policy).toEqual({
       minPasswordLength: 12,
@@ -47,7 +47,10 @@ describe('parseTopology', () => {
       passwordHistoryLength: 5,
       minPasswordAgeMs: 0,
     });
-    expect(policyOf(t.realms[1]!.policy)).toEqual({ minPasswordAgeMs: 2 * 86_400_000 });
+    expect(policyOf(t.realms[1]!.policy)).toEqual({
+      minPasswordAgeMs: 2 * 86_400_000,
+      maxPasswordAgeMs: 42 * 86_400_000,
+    });
   });
 
   it('reads JSON', () => {

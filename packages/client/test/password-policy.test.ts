@@ -8,8 +8,8 @@
  */
 
 import { DomainPasswordProperties, KpasswdResult } from '@krbsim/asn1';
-import { KerberosClient, PasswordChangeError } from '@krbsim/client';
-import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
+import { type KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
+import { Duration, ErrorCode, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
 import { Kdc, KpasswdService, Realm, type RealmKind, type RealmPolicy } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
@@ -115,6 +115,37 @@ describe("an Active Directory realm's Default Domain Policy", () => {
     // One more change, and the first password has left the history.
     await s.change('alice', 'Passw0rd-24', 'Old-Passw0rd');
     await s.logsOn('alice', 'Old-Passw0rd');
+  });
+});
+
+describe('password expiry', () => {
+  it('an expired password changed through kpasswd ends the expiry: the user logs on again', async () => {
+    const s = setup('mit');
+    s.realm.addUser('erin', { password: 'Er1n-0ld-Pw', passwordExpires: s.clock.now() - 1 });
+    const e = await refusal(s.logsOn('erin', 'Er1n-0ld-Pw'));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    await s.change('erin', 'Er1n-0ld-Pw', 'Er1n-N3w-Pw');
+    await s.logsOn('erin', 'Er1n-N3w-Pw');
+  });
+
+  it('maxPasswordAgeMs: a password lasts that long from when it was set', async () => {
+    const s = setup('active-directory', { maxPasswordAgeMs: 42 * Duration.day, minPasswordAgeMs: 0 });
+    const expiry = () => s.realm.lookup('alice')!.passwordExpires;
+    expect(expiry()).toBe(s.clock.now() + 42 * Duration.day);
+    s.clock.advance(42 * Duration.day - 1);
+    await s.logsOn('alice', 'Old-Passw0rd');
+    s.clock.advance(1);
+    const expired = await refusal(s.logsOn('alice', 'Old-Passw0rd'));
+    expect(expired.code).toBe(ErrorCode.KDC_ERR_KEY_EXPIRED);
+    expect((expired as KdcRefusedError).ntStatus).toBe(NtStatus.STATUS_PASSWORD_EXPIRED);
+    // Changed: 42 days from now, and a refusal's AD_POLICY_INFO reports the maximum age.
+    await s.change('alice', 'Old-Passw0rd', 'New-Passw0rd');
+    expect(expiry()).toBe(s.clock.now() + 42 * Duration.day);
+    await s.logsOn('alice', 'New-Passw0rd');
+    const weak = await s.refused('alice', 'New-Passw0rd', 'weak');
+    expect(weak.policy?.maxAgeMs).toBe(42 * Duration.day);
+    // A user who must change the password has no expiry until it is changed.
+    expect(s.realm.lookup('frank')!.passwordExpires).toBeUndefined();
   });
 });
 

@@ -122,7 +122,7 @@ export function adPolicyInfoOf(policy: RealmPolicy): AdPolicyInfo {
     minLength: policy.minPasswordLength,
     historyLength: policy.passwordHistoryLength,
     properties: policy.passwordComplexity ? DomainPasswordProperties.COMPLEX : 0,
-    maxAgeMs: 0,
+    maxAgeMs: policy.maxPasswordAgeMs,
     minAgeMs: policy.minPasswordAgeMs,
   };
 }

@@ -173,6 +173,17 @@ export interface RealmPolicy {
    */
   minPasswordAgeMs: number;
   /**
+   * How long a password lasts ("Maximum password age"; MIT's `maxlife`): a
+   * password set at T expires at T plus this (`PrincipalEntry.
+   * passwordExpires`), after which a logon is KDC_ERR_KEY_EXPIRED
+   * (STATUS_PASSWORD_EXPIRED) until the user changes it, and the AS-REP says
+   * when in key-expiration and last-req. 0: passwords do not expire. Default
+   * 0 in both kinds: AD's Default Domain Policy says 42 days, but a lab's
+   * clock moves freely and its accounts are "password never expires" unless
+   * this is set.
+   */
+  maxPasswordAgeMs: number;
+  /**
    * How the password-change service words a change its policy refused
    * (KRB5_KPASSWD_SOFTERROR). `mit`: kadmind's words for the rule broken
    * ("Password is too short"). `active-directory`: the domain's whole policy
@@ -327,6 +338,7 @@ export function defaultPolicy(): RealmPolicy {
     passwordComplexity: false,
     passwordHistoryLength: 0,
     minPasswordAgeMs: 0,
+    maxPasswordAgeMs: 0,
     kpasswdResultStyle: 'mit',
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     accountExpiredCode: ErrorCode.KDC_ERR_NAME_EXP,
@@ -421,7 +433,9 @@ export function resolvePolicy(partial: Partial<RealmPolicy> = {}, kind: RealmKin
   for (const k of ['minPasswordLength', 'passwordHistoryLength'] as const) {
     if (!Number.isInteger(policy[k]) || policy[k] < 0) bad(`${k} must be an integer >= 0`);
   }
-  if (!(policy.minPasswordAgeMs >= 0)) bad('minPasswordAgeMs must be >= 0');
+  for (const k of ['minPasswordAgeMs', 'maxPasswordAgeMs'] as const) {
+    if (!(policy[k] >= 0) || !Number.isFinite(policy[k])) bad(`${k} must be a finite number >= 0`);
+  }
   if (!['none', 'supported', 'required'].includes(policy.fast)) {
     bad(`fast must be 'none', 'supported' or 'required', not '${String(policy.fast)}'`);
   }

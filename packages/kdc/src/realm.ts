@@ -150,6 +150,11 @@ export interface AddUserOptions {
   requiresPreauth?: boolean;
   disabled?: boolean;
   accountExpires?: number;
+  /**
+   * When the password expires (ms): a logon after it is KDC_ERR_KEY_EXPIRED
+   * until the password is changed. Default: the policy's `maxPasswordAgeMs`
+   * from now, or never.
+   */
   passwordExpires?: number;
   /**
    * AD's `logonHours`: 21 bytes, a bit for each hour of the week in UTC from
@@ -343,7 +348,7 @@ export class Realm {
         requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
         disabled: opts.disabled ?? false,
         ...(opts.accountExpires !== undefined && { accountExpires: opts.accountExpires }),
-        ...(opts.passwordExpires !== undefined && { passwordExpires: opts.passwordExpires }),
+        ...this.#passwordExpiry(opts.passwordExpires, opts.mustChangePassword === true),
         ...(opts.logonHours !== undefined && { logonHours: checkedLogonHours(opts.logonHours) }),
         ...(opts.upn !== undefined && { upn: opts.upn }),
         passwordLastSet: opts.mustChangePassword === true ? 0 : this.clock.now(),
@@ -480,7 +485,8 @@ export class Realm {
    * Change a user's or service's password: new keys under the next kvno; old
    * versions are dropped, and remembered in the password history as far as
    * the policy's `passwordHistoryLength` reaches. The password counts as set
-   * now (pwdLastSet), which ends a `mustChangePassword`. An administrator's
+   * now (pwdLastSet), which ends a `mustChangePassword`, and an expired
+   * password: it expires the policy's `maxPasswordAgeMs` from now, or never. An administrator's
    * reset: no password rule is applied (the password-change service applies
    * them, `password-policy.ts`).
    */
@@ -500,7 +506,18 @@ export class Realm {
       entry.passwordHistory = [entry.keys, ...(entry.passwordHistory ?? [])].slice(0, remember);
     entry.keys = keysFromPassword(password, salt, etypes, kvno);
     entry.passwordLastSet = this.clock.now();
+    // A new password lasts the policy's maximum age from now (an old expiry ends with the old password).
+    const { passwordExpires } = this.#passwordExpiry(undefined, false);
+    if (passwordExpires === undefined) delete entry.passwordExpires;
+    else entry.passwordExpires = passwordExpires;
     return kvno;
+  }
+
+  /** A new password's expiry: the one given, else the policy's maximum age from now (none for a password to change). */
+  #passwordExpiry(given: number | undefined, mustChange: boolean): { passwordExpires?: number } {
+    if (given !== undefined) return { passwordExpires: given };
+    const max = this.policy.maxPasswordAgeMs;
+    return max > 0 && !mustChange ? { passwordExpires: this.clock.now() + max } : {};
   }
 
   /**
