@@ -36,6 +36,20 @@ export interface Credential {
   readonly starttime?: number;
   readonly endtime: number;
   readonly renewTill?: number;
+  /**
+   * When the client's password expires (ms), as an AS reply says it: the
+   * last-req entry of type 6 (RFC 4120 section 5.4.2, "the time when the
+   * password will expire", which Windows DCs and MIT's KDC send), else
+   * key-expiration. What a Windows client warns of days ahead; absent when
+   * the reply says nothing of it (the password does not expire; TGS replies).
+   */
+  readonly passwordExpires?: number;
+}
+
+/** The password expiry an EncKDCRepPart states: last-req type 6 (or -6, RFC 4120's "all realms" sign), else key-expiration. */
+function passwordExpiryOf(enc: EncKdcRepPart): number | undefined {
+  for (const lr of enc.lastReq) if (lr.lrType === 6 || lr.lrType === -6) return lr.lrValue;
+  return enc.keyExpiration;
 }
 
 /** Converts a wire EncryptionKey to a crypto Key. */
@@ -79,7 +93,8 @@ export function credentialFromReply(rep: KdcRep, enc: EncKdcRepPart, ticketDer: 
     ...(enc.starttime === undefined ? {} : { starttime: enc.starttime }),
     ...(enc.renewTill === undefined ? {} : { renewTill: enc.renewTill }),
   };
-  return cred;
+  const expires = passwordExpiryOf(enc);
+  return expires === undefined ? cred : { ...cred, passwordExpires: expires };
 }
 
 /**

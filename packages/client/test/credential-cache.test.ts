@@ -146,6 +146,7 @@ describe('credentialFromReply', () => {
       flags: 0x40e10000,
       authtime: T0,
       endtime: T0 + Duration.hour,
+      lastReq: [],
     } as unknown as EncKdcRepPart;
     return { ticket, rep, enc };
   }

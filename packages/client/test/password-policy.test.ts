@@ -132,6 +132,9 @@ describe('password expiry', () => {
     const s = setup('active-directory', { maxPasswordAgeMs: 42 * Duration.day, minPasswordAgeMs: 0 });
     const expiry = () => s.realm.lookup('alice')!.passwordExpires;
     expect(expiry()).toBe(s.clock.now() + 42 * Duration.day);
+    // The AS reply says when (last-req type 6, in whole seconds), and the client's credential carries it.
+    const seconds = (ms: number) => Math.floor(ms / 1000) * 1000;
+    expect((await s.logsOn('alice', 'Old-Passw0rd')).passwordExpires).toBe(seconds(expiry()!));
     s.clock.advance(42 * Duration.day - 1);
     await s.logsOn('alice', 'Old-Passw0rd');
     s.clock.advance(1);
@@ -146,6 +149,8 @@ describe('password expiry', () => {
     expect(weak.policy?.maxAgeMs).toBe(42 * Duration.day);
     // A user who must change the password has no expiry until it is changed.
     expect(s.realm.lookup('frank')!.passwordExpires).toBeUndefined();
+    // Without a maximum age, no expiry: nothing in the reply, nothing on the credential.
+    expect((await setup('mit').logsOn('alice', 'Old-Passw0rd')).passwordExpires).toBeUndefined();
   });
 });
 
