@@ -1,6 +1,7 @@
 /**
  * `krbsim decode`: print a Kerberos message (any RFC 4120 message, a
- * GSS-API krb5 or SPNEGO token, an MS-KKDCP KDC-PROXY-MESSAGE) as JSON, or,
+ * GSS-API krb5 or SPNEGO token, an MS-KKDCP KDC-PROXY-MESSAGE, an RFC 3244
+ * kpasswd request or reply) as JSON, or,
  * for DER that is no known message, the generic DER tree.
  *
  * @module
@@ -9,11 +10,13 @@
 import {
   decodeDerTree,
   decodeKdcProxyMessage,
+  decodeKpasswdMessage,
   decodeMessage,
   decodeNegotiationToken,
   GssOid,
   isAsn1Error,
   type Json,
+  KpasswdVersion,
   messageToJson,
   unwrapGssToken,
   unwrapKrb5Token,
@@ -139,6 +142,31 @@ function kdcProxyJson(bytes: Uint8Array): Json {
 }
 
 /**
+ * A kpasswd message (RFC 3244 section 2): its header's version and the
+ * Kerberos messages it frames (the result itself is sealed in the KRB-PRIV).
+ * Undefined unless the header holds (its length the message's, version 1 or
+ * 0xff80) and an AP-REQ or AP-REP follows it, or a KRB-ERROR without one.
+ */
+function kpasswdJson(bytes: Uint8Array): Json | undefined {
+  let m: ReturnType<typeof decodeKpasswdMessage>;
+  try {
+    m = decodeKpasswdMessage(bytes);
+  } catch {
+    return undefined;
+  }
+  if (m.version !== KpasswdVersion.CHANGE_PASSWORD && m.version !== KpasswdVersion.SET_PASSWORD)
+    return undefined;
+  const framed = m.ap.length > 0 ? m.ap[0] === 0x6e || m.ap[0] === 0x6f : m.rest[0] === 0x7e;
+  if (!framed) return undefined;
+  return {
+    type: 'kpasswd',
+    version: m.version,
+    ...(m.ap.length > 0 && { ap: kerberosJson(m.ap) }),
+    message: kerberosJson(m.rest),
+  };
+}
+
+/**
  * RFC 4121 section 4.2.6 per-message tokens (GSS_Wrap and GSS_GetMIC, which
  * carry no DER): the 16-octet header, and the rest as hex (it is encrypted or
  * a checksum). Undefined when `bytes` is not one.
@@ -206,6 +234,9 @@ export function decodeToJson(bytes: Uint8Array, options: { tree?: boolean } = {}
     }
   }
   if (tag !== undefined && (tag & 0xe0) === 0x60) return kerberosJson(message);
+  // kpasswd's header, never a DER tag: its own length, then version 1 or 0xff80.
+  const kpasswd = kpasswdJson(message);
+  if (kpasswd !== undefined) return kpasswd;
   const perMessage = perMessageTokenJson(message);
   if (perMessage !== undefined) return perMessage;
   if (tag === 0x30) {

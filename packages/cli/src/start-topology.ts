@@ -438,7 +438,20 @@ export async function startTopology(
       if (options.shareSockets !== true && options.replicaOf === undefined) {
         // The password-change service, for kadmin/changepw (buildRealms added it).
         const kpasswd = new KpasswdService(realm);
-        const kp = await serveKdc((request) => kpasswd.handle(request), {
+        // In the trace too (`--html`, `--pcap`): the password-change exchanges, on port 464 in the capture.
+        const changes = (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
+          const reply = kpasswd.handle(request);
+          trace?.record({
+            from: clientParticipant(info),
+            to,
+            transport: info.transport,
+            protocol: 'kpasswd',
+            request,
+            reply,
+          });
+          return reply;
+        };
+        const kp = await serveKdc(changes, {
           host,
           realm: spec.name,
           clock: realm.clock,
@@ -449,7 +462,7 @@ export async function startTopology(
         });
         closers.push(() => kp.close());
         kpasswdPort = kp.udpPort!;
-        if (spec.kdcProxy === true) proxiedKpasswd.set(spec.name, (request) => kpasswd.handle(request));
+        if (spec.kdcProxy === true) proxiedKpasswd.set(spec.name, changes);
       }
       // A worker's KDC is reached through the primary's proxy (serve-workers.ts), not one of its own.
       if (spec.kdcProxy === true && options.shareSockets !== true) proxied.set(spec.name, handler);

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeKdcProxyMessage, encodeNegotiationToken, GssOid } from '@krbsim/asn1';
+import {
+  encodeKdcProxyMessage,
+  encodeKpasswdMessage,
+  encodeKrbPriv,
+  encodeNegotiationToken,
+  GssOid,
+} from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { decodeToJson } from '../src/decode';
@@ -105,6 +111,43 @@ describe('decodeToJson on tokens and proxies', () => {
       targetDomain: 'ALPHA.TEST',
       kerbMessage: { type: 'AS-REQ' },
     });
+  });
+
+  it('decodes a kpasswd request and reply (RFC 3244): the header, then the messages it frames', () => {
+    const apReq = bytesOf('ap-req-api');
+    const apRep = bytesOf('ap-rep-api');
+    const krbPriv = encodeKrbPriv({
+      pvno: 5,
+      msgType: 21,
+      encPart: { etype: 18, cipher: new Uint8Array(40) },
+    });
+    const request = encodeKpasswdMessage({ version: 0xff80, ap: apReq, rest: krbPriv });
+    expect(decodeToJson(request)).toMatchObject({
+      type: 'kpasswd',
+      version: 0xff80,
+      ap: { type: 'AP-REQ' },
+      message: { type: 'KRB-PRIV' },
+    });
+    expect(decodeToJson(encodeKpasswdMessage({ version: 1, ap: apRep, rest: krbPriv }))).toMatchObject({
+      type: 'kpasswd',
+      ap: { type: 'AP-REP' },
+    });
+    const refusal = encodeKpasswdMessage({
+      version: 1,
+      ap: new Uint8Array(0),
+      rest: bytesOf('krb-error-preauth-required'),
+    });
+    const j = decodeToJson(refusal) as J;
+    expect(j).toMatchObject({ type: 'kpasswd', message: { type: 'KRB-ERROR' } });
+    expect(j).not.toHaveProperty('ap');
+    // Over TCP, with its length prefix; and a header of another version is no kpasswd message.
+    expect(
+      decodeToJson(Uint8Array.of(0, 0, request.length >> 8, request.length & 0xff, ...request)),
+    ).toMatchObject({
+      type: 'kpasswd',
+    });
+    // (It is then read as DER, which it is not: the field that fails is named.)
+    expect(() => decodeToJson(encodeKpasswdMessage({ version: 2, ap: apReq, rest: krbPriv }))).toThrow(/DER/);
   });
 
   it('falls back to the DER tree for DER that is no known message', () => {

@@ -1,6 +1,6 @@
 /**
  * `krbsim serve --html FILE --pcap FILE`: at exit, every exchange the KDCs
- * served, as one HTML page and as a pcap; refused where no one process sees
+ * and the password-change services served, as one HTML page and as a pcap; refused where no one process sees
  * every exchange, and checked before anything listens.
  */
 
@@ -40,11 +40,15 @@ describe('krbsim serve --html and --pcap', () => {
     await client.getInitialCredentials('alice', { password: 'Al1ce-Passw0rd' });
     await client.getServiceTicket('host/web.a.test');
     await expect(client.getServiceTicket('host/nowhere.a.test')).rejects.toThrow();
+    // A password change: the AS exchange for kadmin/changepw (two), then the kpasswd exchange.
+    await client.changePassword('alice', 'Al1ce-Passw0rd', 'Al1ce-N3w-Passw0rd', {
+      transport: new UdpTcpTransport({ kdcs: { 'A.TEST': [{ host: r.host, port: r.kpasswd! }] } }),
+    });
     const { code, out } = await s.stop();
     expect(code).toBe(0);
-    // PREAUTH_REQUIRED, the AS-REP, the TGS-REP, the refusal: four exchanges.
-    expect(out).toContain(`"event":"wrote","path":${JSON.stringify(html)},"exchanges":4`);
-    expect(out).toContain(`"event":"wrote","path":${JSON.stringify(pcap)},"exchanges":4`);
+    // PREAUTH_REQUIRED, the AS-REP, the TGS-REP, the refusal, and the password change's three.
+    expect(out).toContain(`"event":"wrote","path":${JSON.stringify(html)},"exchanges":7`);
+    expect(out).toContain(`"event":"wrote","path":${JSON.stringify(pcap)},"exchanges":7`);
 
     const page = await readFile(html, 'utf8');
     expect(page).toContain('<svg');
@@ -55,10 +59,20 @@ describe('krbsim serve --html and --pcap', () => {
     // Each message decoded, as krbsim decode shows it.
     expect(page).toMatch(/&#34;type&#34;: &#34;TGS-REQ&#34;/);
     expect(page).toContain('host/nowhere.a.test');
+    expect(page).toContain('KPASSWD-REQ');
+    expect(page).toContain('&#34;type&#34;: &#34;kpasswd&#34;'); // decoded as krbsim decode shows it
 
     const capture = await readFile(pcap);
     expect(capture.readUInt32LE(0)).toBe(0xa1b2c3d4); // the classic pcap magic
     expect(capture.length).toBeGreaterThan(24 + 8 * 16);
+    // The kpasswd exchange went to port 464 (Ethernet 14 + IPv4 20 bytes, then the UDP header's destination port).
+    const ports: number[] = [];
+    for (let at = 24; at + 16 <= capture.length; ) {
+      const length = capture.readUInt32LE(at + 8);
+      if (capture[at + 16 + 23] === 17) ports.push(capture.readUInt16BE(at + 16 + 14 + 20 + 2));
+      at += 16 + length;
+    }
+    expect(ports).toContain(464);
   });
 
   it('an output path in a missing directory is a usage error before anything listens', async () => {
