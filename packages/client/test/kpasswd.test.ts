@@ -30,6 +30,7 @@ import {
   KdcProxyTransport,
   kdcProxyRoute,
   kpasswdVerdict,
+  Trace,
 } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { refusal } from './refusal';
@@ -86,8 +87,10 @@ describe('changing a password (RFC 3244)', () => {
       kpasswd: kdcProxyRoute({ [REALM]: (r) => s.service.handle(r) }),
     });
     const posted: Uint8Array[] = [];
+    const trace = new Trace();
     const overHttps = new KdcProxyTransport({
       url: 'https://kdcproxy.contoso.com/KdcProxy',
+      trace,
       post: (_url, body) => {
         posted.push(body);
         return proxy.handle(body);
@@ -102,6 +105,14 @@ describe('changing a password (RFC 3244)', () => {
     await client.changePassword('alice', 'Old-Passw0rd', 'Pr0xied-Passw0rd', { transport: overHttps });
     expect(s.log).toEqual([`kpasswd alice@${REALM} -> SUCCESS`]);
     expect(posted.length).toBeGreaterThanOrEqual(2); // the AS exchange for kadmin/changepw, then kpasswd
+    // The trace tells them apart: Kerberos messages, then the kpasswd exchange, all through the proxy.
+    expect(trace.entries.map((e) => [e.transport, e.protocol ?? 'kerberos', e.requestType]).at(-1)).toEqual([
+      'kkdcp',
+      'kpasswd',
+      'KPASSWD-REQ',
+    ]);
+    expect(trace.entries.at(-1)!.replyType).toBe('KPASSWD-REP');
+    expect(trace.entries[0]!.protocol).toBeUndefined();
     await s.client().getInitialCredentials('alice', { password: 'Pr0xied-Passw0rd' });
   });
 

@@ -201,6 +201,8 @@ export class KdcProxyTransport implements KdcTransport {
       from,
       to: `${kdcParticipant(realm)} (via KDC proxy)`,
       transport: 'kkdcp' as const,
+      // A password change through the proxy is traced as one: named from its header, on port 464.
+      ...(kpasswdVerdict(request).answer && { protocol: 'kpasswd' as const }),
       request,
       ...labels(options),
     };
