@@ -97,6 +97,11 @@ function keytabOf(realms: readonly Realm[]): KeytabEntry[] {
   return entries;
 }
 
+/** tshark's options to decrypt what `keytab`'s keys open. */
+function decryptingWith(keytab: string): string[] {
+  return ['-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${keytab}`];
+}
+
 /** tshark's `fields` of the packets `filter` selects in the decrypted capture, a row each (`|` between repeats). */
 async function tsharkFields(
   tshark: string,
@@ -107,10 +112,7 @@ async function tsharkFields(
   const out = await runTool(tshark, [
     '-r',
     c.pcap,
-    '-o',
-    'kerberos.decrypt:TRUE',
-    '-o',
-    `kerberos.file:${c.keytab}`,
+    ...decryptingWith(c.keytab),
     '-Y',
     filter,
     '-T',
@@ -129,7 +131,7 @@ async function tsharkFields(
 describeWithTools('tshark dissects the PACs of a krbsim capture, given the keytabs', ['tshark'], (tools) => {
   it('shows the user SID and groups in every ticket, with no malformed packet, and verifies the signatures', async () => {
     const c = await capture();
-    const decrypt = ['-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${c.keytab}`];
+    const decrypt = decryptingWith(c.keytab);
     // One line per AS-REP and TGS-REP: its tickets' PAC fields, every occurrence.
     const rows = (
       await tsharkFields(tools.tshark!, c, 'kerberos.msg_type == 11 || kerberos.msg_type == 13', [
@@ -212,10 +214,7 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
     const verbose = await runTool(tools.tshark!, [
       '-r',
       c.pcap,
-      '-o',
-      'kerberos.decrypt:TRUE',
-      '-o',
-      `kerberos.file:${c.keytab}`,
+      ...decryptingWith(c.keytab),
       '-Y',
       'kpasswd',
       '-V',

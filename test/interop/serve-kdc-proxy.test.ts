@@ -14,9 +14,7 @@
  * KRBSIM_REQUIRE_MIT=1, like a missing tool.
  */
 
-import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   parseTopology,
@@ -24,9 +22,9 @@ import {
   type RunningTopology,
   startTopology,
 } from '../../packages/cli/src/index';
+import { describeWithK5tls } from './helpers/k5tls';
 import { MIT_CLIENT_TOOLS, MitClient, type MitResult, parseKlist } from './helpers/mit';
 import { makeTempDir, type TempDir } from './helpers/processes';
-import { describeUnavailable, describeWithTools } from './mit-tools';
 
 const REALM = 'PROXY.TEST';
 
@@ -41,31 +39,6 @@ realms:
     services:
       - { spn: HTTP/web.proxy.test, password: W3b-Passw0rd }
 `;
-
-/** MIT's TLS plugin, where distributions install it. */
-function findK5tls(): string | undefined {
-  const dirs = ['/usr/lib64', '/usr/lib', '/usr/local/lib', '/opt/homebrew/opt/krb5/lib'];
-  try {
-    for (const d of readdirSync('/usr/lib', { withFileTypes: true })) {
-      if (d.isDirectory() && d.name.endsWith('-linux-gnu')) dirs.unshift(join('/usr/lib', d.name));
-    }
-  } catch {
-    // no /usr/lib
-  }
-  return dirs.map((d) => join(d, 'krb5/plugins/tls/k5tls.so')).find((p) => existsSync(p));
-}
-
-function describeWithK5tls(
-  title: string,
-  tools: readonly string[],
-  body: (tools: Readonly<Record<string, string>>) => void,
-): void {
-  if (findK5tls() !== undefined) {
-    describeWithTools(title, tools, body);
-    return;
-  }
-  describeUnavailable(title, "MIT's k5tls plugin (krb5-k5tls) not found", 'install krb5-k5tls');
-}
 
 describeWithK5tls(
   "MIT kinit, kvno and kpasswd through krbsim serve's KDC proxy (kdcProxy: true)",
