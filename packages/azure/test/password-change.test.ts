@@ -80,6 +80,24 @@ describe('changing a password on an AD-joined client', () => {
     expect(pc.user.password).toBe('Fr4nk-0ld-Passw0rd');
   });
 
+  it("a password past the domain's maximum age: the logon is refused (0x532), the user changes it and logs on", async () => {
+    const clock = new ManualClock(AZURE_LAB_DEFAULT_TIME);
+    const { lab, mi } = setup({ clock, onPremPolicy: { maxPasswordAgeMs: 42 * Duration.day } });
+    const ivan = lab.onPrem.addUser('ivan', { password: 'Iv4n-0ld-Passw0rd' });
+    mi.createLogin('CONTOSO\\ivan', 'WINDOWS');
+    const pc = lab.adJoinedClient(ivan);
+    mi.accept((await pc.initSecurityContext(mi.spn)).token, pc.participant);
+    clock.advance(42 * Duration.day);
+    const pc2 = lab.adJoinedClient(ivan); // a new logon, after the password expired
+    const refused = await labError(pc2.initSecurityContext(mi.spn));
+    expect(refused.windowsStatus).toBe(WindowsStatus.PASSWORD_EXPIRED);
+    await pc2.changePassword('Iv4n-N3w-Passw0rd');
+    const session = mi.accept((await pc2.initSecurityContext(mi.spn)).token, pc2.participant);
+    expect(session.login).toBe('CONTOSO\\ivan');
+    // The new password lasts another 42 days.
+    expect(lab.onPrem.realm.lookup('ivan')!.passwordExpires).toBe(clock.now() + 42 * Duration.day);
+  });
+
   it("holds a password set a moment ago for a day (AD's minimum age), unless the lab's policy says otherwise", async () => {
     const clock = new ManualClock(AZURE_LAB_DEFAULT_TIME);
     const strict = setup({ clock });
