@@ -8,9 +8,12 @@
  * (MIT moves to the next `kdc =` line when one does not answer). Then a TGT
  * the dead replica issued buys a service ticket at the live one, and that
  * ticket decrypts with the dead replica's keytab: one realm, one set of keys.
+ * And a password MIT's kpasswd changes at the first replica (the second's
+ * krb5.conf names its kpasswd_server) reaches the second, which logs the user
+ * on with it once the first is gone.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PortsJson } from '../../packages/cli/src/index';
@@ -126,6 +129,62 @@ describeWithTools('krbsim serve replicas: MIT clients fail over', [...MIT_CLIENT
     const r = await mit.ok('kvno', ['-k', keytabA, SERVICE]);
     expect(r.stdout).toContain('keytab entry valid');
 
+    b.signal('SIGTERM');
+    expect(await b.exited(), b.stderr()).toEqual({ code: 0, signal: null });
+  });
+
+  it('a password changed at the first replica reaches the second, which logs the user on when the first is gone', async () => {
+    const topology = dir.file('feed.yaml');
+    await writeFile(
+      topology,
+      'realms:\n  - name: FEED.TEST\n    users: [{ name: bob, password: B0b-Passw0rd }]\n',
+    );
+    const start = (name: string, extra: string[]) =>
+      startProcess(
+        TSX,
+        [
+          'packages/cli/src/bin.ts',
+          'serve',
+          topology,
+          '--dir',
+          dir.file(name),
+          '--seed',
+          'feed',
+          '--json-log',
+          ...extra,
+        ],
+        { cwd: ROOT, timeoutMs: 180_000 },
+      );
+    const a = start('feed-a', []);
+    await a.waitForOutput((out) => out.includes('"event":"ready"'), 60_000);
+    // debug: the transport lines, where b says it applied a change.
+    const b = start('feed-b', ['--replica-of', dir.file('feed-a/ports.json'), '--log-level', 'debug']);
+    await b.waitForOutput((out) => out.includes('"event":"ready"'), 60_000);
+    const portsA = JSON.parse(await readFile(dir.file('feed-a/ports.json'), 'utf8')) as PortsJson;
+    const portsB = JSON.parse(await readFile(dir.file('feed-b/ports.json'), 'utf8')) as PortsJson;
+    const conf = await readFile(portsB.krb5conf, 'utf8');
+    // b's krb5.conf: a's KDC, then b's; password changes to a's service.
+    expect(conf).toContain(`kpasswd_server = 127.0.0.1:${portsA.realms['FEED.TEST']!.kpasswd}`);
+    const mit = new MitClient(
+      tools,
+      dir.path,
+      portsB.krb5conf,
+      dir.file('cc-feed'),
+      () => a.stdout() + b.stdout(),
+    );
+    const changed = await mit.run('kpasswd', ['bob@FEED.TEST'], {
+      input: 'B0b-Passw0rd\nB0b-N3w-Passw0rd\nB0b-N3w-Passw0rd\n',
+    });
+    expect(changed.stdout + changed.stderr).toMatch(/Password changed/);
+    await b.waitForOutput(
+      (out) => out.includes('password of bob@FEED.TEST changed at the primary: applied'),
+      30_000,
+    );
+    expect(b.stdout()).not.toContain('B0b-N3w-Passw0rd');
+    await a.stop(); // the first replica goes away: b answers alone, with the new password
+    const r = await mit.run('kinit', ['bob@FEED.TEST'], { input: 'B0b-N3w-Passw0rd\n' });
+    expect(r.code, mit.explain(r)).toBe(0);
+    expect(requests(b).some((q) => q.msgType === 'AS-REQ' && q.outcome === 'AS-REP')).toBe(true);
     b.signal('SIGTERM');
     expect(await b.exited(), b.stderr()).toEqual({ code: 0, signal: null });
   });

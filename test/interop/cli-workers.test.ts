@@ -211,4 +211,59 @@ describeWithTools('krbsim serve --workers', MIT_CLIENT_TOOLS, (tools) => {
     serve.signal('SIGTERM');
     expect(await serve.exited(), serve.stderr()).toEqual({ code: 0, signal: null });
   });
+
+  it("a replica served by workers follows the other process's password changes and hands them to its workers", async () => {
+    const topology = dir.file('feed-workers.yaml');
+    await writeFile(
+      topology,
+      'realms:\n  - name: FEED.TEST\n    users: [{ name: dan, password: D4n-Passw0rd }]\n',
+    );
+    const start = (name: string, extra: string[]) =>
+      startProcess(
+        TSX,
+        [
+          'packages/cli/src/bin.ts',
+          'serve',
+          topology,
+          '--dir',
+          dir.file(name),
+          '--seed',
+          'fw',
+          '--json-log',
+          ...extra,
+        ],
+        { cwd: ROOT, timeoutMs: 180_000 },
+      );
+    const primary = start('fw-a', []);
+    await primary.waitForOutput((o) => o.includes('"event":"ready"'), 90_000);
+    const replica = start('fw-b', [
+      '--replica-of',
+      dir.file('fw-a/ports.json'),
+      '--workers',
+      '2',
+      '--log-level',
+      'debug',
+    ]);
+    await replica.waitForOutput((o) => o.includes('"event":"ready"'), 90_000);
+    const ports = JSON.parse(await readFile(dir.file('fw-b/ports.json'), 'utf8')) as PortsJson;
+    const mit = new MitClient(tools, dir.path, ports.krb5conf, dir.file('cc-fw'), () => replica.stdout());
+    const changed = await mit.run('kpasswd', ['dan@FEED.TEST'], {
+      input: 'D4n-Passw0rd\nD4n-N3w-Passw0rd\nD4n-N3w-Passw0rd\n',
+    });
+    expect(changed.stdout + changed.stderr, primary.stdout()).toMatch(/Password changed/);
+    await replica.waitForOutput(
+      (o) => o.includes('password of dan@FEED.TEST changed at the primary: applied'),
+      30_000,
+    );
+    await primary.stop(); // the replica's workers answer alone now
+    for (let i = 0; i < 4; i++) {
+      const r = await mit.run('kinit', ['dan@FEED.TEST'], {
+        input: 'D4n-N3w-Passw0rd\n',
+        ccache: dir.file(`cc-fw-${i}`),
+      });
+      expect(r.code, mit.explain(r)).toBe(0);
+    }
+    replica.signal('SIGTERM');
+    expect(await replica.exited(), replica.stderr()).toEqual({ code: 0, signal: null });
+  });
 });

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type RandomSource, SeededRandom, systemRandom } from '@krbsim/core';
 import type { Realm } from '@krbsim/kdc';
+import { connectableHostPort } from './connect-address';
 import type { RealmFileSpec, TopologyFile } from './topology';
 import { TopologyError } from './topology';
 import type { PortsJson } from './topology-files';
@@ -131,4 +132,26 @@ export async function readReplicaOf(
     out.set(name, [...(other.kdcs ?? [`${other.host}:${other.udp}`])]);
   }
   return out;
+}
+
+/** What a replica follows of the process it replicates (see `password-feed.ts`). */
+export interface ReplicaFeed {
+  /** The primary's feed of password changes, when it writes one. */
+  readonly passwordChanges?: string;
+  /** The primary's password-change service per realm (`host:port`), for the replica's `krb5.conf`. */
+  readonly kpasswd: ReadonlyMap<string, string>;
+}
+
+/**
+ * Read from another `krbsim serve`'s `ports.json` where its password changes
+ * are: its feed (`password-feed.ts`) and its password-change services. Call
+ * it after {@link readReplicaOf}, which checks the realms.
+ */
+export async function readReplicaFeed(path: string): Promise<ReplicaFeed> {
+  const ports = JSON.parse(await readFile(path, 'utf8')) as PortsJson;
+  const kpasswd = new Map<string, string>();
+  for (const [name, r] of Object.entries(ports.realms ?? {})) {
+    if (r.kpasswd !== undefined) kpasswd.set(name, connectableHostPort(r.host, r.kpasswd));
+  }
+  return { ...(ports.passwordChanges !== undefined && { passwordChanges: ports.passwordChanges }), kpasswd };
 }

@@ -32,11 +32,23 @@ import { KpasswdService, type Realm } from '@krbsim/kdc';
 import { type KdcHandler, type KdcServer, serveKdc, UdpTcpTransport } from '@krbsim/transport';
 import { connectableHost } from './connect-address';
 import { type CliIo, ExitCode } from './io';
-import { randomSeed, readReplicaOf, replicaCheck } from './replica';
+import {
+  appendPasswordChange,
+  createPasswordFeed,
+  PASSWORD_FEED_FILE,
+  PasswordFeedReader,
+} from './password-feed';
+import { type ReplicaFeed, randomSeed, readReplicaFeed, readReplicaOf, replicaCheck } from './replica';
 import { announce, releaseDir, type ServeConfig, startFailure, stopped } from './serve';
 import { type ServeDir, serveDir } from './serve-dir';
 import { serveLog } from './serve-log';
-import { buildRealms, type KdcServerInfo, type PasswordChange, serveKdcProxyFor } from './start-topology';
+import {
+  applyPasswordChange,
+  buildRealms,
+  type KdcServerInfo,
+  type PasswordChange,
+  serveKdcProxyFor,
+} from './start-topology';
 import type { TopologyFile } from './topology';
 import { writeTopologyFiles } from './topology-files';
 
@@ -285,6 +297,10 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
 
   let servers: Map<string, KdcServerInfo>;
   let kdcProxyCa: string | undefined;
+  /** The feed of password changes this primary writes (password-feed.ts), once its directory exists. */
+  let feedFile: string | undefined;
+  /** What this process follows when it replicates another. */
+  let feed: ReplicaFeed | undefined;
   let files: Awaited<ReturnType<typeof writeTopologyFiles>>;
   let dir: ServeDir | undefined;
   try {
@@ -293,6 +309,27 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       config.replicaOf === undefined
         ? undefined
         : await readReplicaOf(config.replicaOf, config.topology, checks);
+    // A replica follows the password changes of the process it replicates: the workers start with
+    // the changes so far and get each new one as they get the changes of a primary's own service.
+    feed = config.replicaOf === undefined ? undefined : await readReplicaFeed(config.replicaOf);
+    const reader =
+      feed?.passwordChanges === undefined ? undefined : new PasswordFeedReader(feed.passwordChanges);
+    if (reader !== undefined) {
+      const follow = () => {
+        for (const change of reader.read()) {
+          applyPasswordChange(realms, change);
+          const seq = changes.push(change);
+          for (const w of live) void sendChange(w, seq, change);
+          log.topologyOptions.transportLog?.(
+            `${change.realm} password of ${change.principal} changed at the primary: applied`,
+          );
+        }
+      };
+      follow();
+      const timer = setInterval(follow, 250);
+      timer.unref();
+      ownServers.push({ close: async () => clearInterval(timer) });
+    }
     const started = await Promise.allSettled(
       Array.from({ length: config.workers }, () => startWorker(start())),
     );
@@ -311,6 +348,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     if (config.replicaOf === undefined) {
       for (const [name, realm] of realms) {
         const kpasswd = await servePasswordChanges(realm, config, (change) => {
+          if (feedFile !== undefined) appendPasswordChange(feedFile, change);
           const seq = changes.push(change);
           return Promise.all([...live].map((w) => sendChange(w, seq, change)));
         });
@@ -335,12 +373,18 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       for (const name of proxied) servers.set(name, { ...servers.get(name)!, kdcProxyUrl: served.url });
     }
     dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
+    if (config.replicaOf === undefined) {
+      feedFile = join(dir.path, PASSWORD_FEED_FILE);
+      createPasswordFeed(feedFile);
+    }
     files = await writeTopologyFiles(dir.path, {
       topology: config.topology,
       realms,
       servers,
       checks,
       ...(replicaKdcs !== undefined && { replicaKdcs }),
+      ...(feed !== undefined && { replicaKpasswd: feed.kpasswd }),
+      ...(feedFile !== undefined && { passwordChanges: feedFile }),
       ...(config.kdcKeytab && { kdcKeytab: true }),
       ...(kdcProxyCa !== undefined && { kdcProxyCa }),
       workerPids: reports.map((r) => r.worker.process.pid!),

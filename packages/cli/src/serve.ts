@@ -46,8 +46,10 @@ TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
   <spn>.keytab       one service's keys ('/' and ':' replaced by '_'; mode 0600)
   kdc.keytab         with --kdc-keytab: the KDCs' own keys (mode 0600)
   ca.pem             with kdcProxy realms: the KDC proxy's CA (http_anchors)
+  password-changes.jsonl  not by a replica: the passwords changed through kpasswd,
+                     in order (mode 0600), which replicas follow
   ports.json         { realms: { REALM: { host, udp, tcp, kdcs, check, kpasswd, kdcProxy } },
-                     krb5conf, keytabs, kdcKeytab, ca, pid, workers }
+                     krb5conf, keytabs, kdcKeytab, ca, passwordChanges, pid, workers }
 then log each request until SIGINT or SIGTERM (exit 0).
 
 A realm with kdcProxy: true is also served through an HTTPS KDC proxy
@@ -78,7 +80,8 @@ Options:
                        krb5kdc -w); default 1: this process serves
   --replica-of <file>  the ports.json of a running krbsim serve of the same topology
                        and --seed: list its KDCs in krb5.conf before this one, so
-                       clients fail over between the replicas
+                       clients fail over between the replicas; follow its password
+                       changes, and name its kpasswd_server
   --kdc-keytab         also write kdc.keytab: every krbtgt/REALM@REALM and inter-realm
                        krbtgt key, so Wireshark can decrypt TGTs and MIT's tools check
                        the PACs' KDC signatures. Anyone holding it can forge tickets

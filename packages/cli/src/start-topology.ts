@@ -12,7 +12,9 @@
  * @module
  */
 
+import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { type Clock, KerberosError, type RandomSource, systemClock } from '@krbsim/core';
 import {
   createTrust,
@@ -36,7 +38,13 @@ import {
   type Trace,
 } from '@krbsim/transport';
 import { connectableHost, connectableHostPort } from './connect-address';
-import { randomSeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
+import {
+  appendPasswordChange,
+  createPasswordFeed,
+  PASSWORD_FEED_FILE,
+  PasswordFeedReader,
+} from './password-feed';
+import { randomSeed, readReplicaFeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
 import { isFailure, type RequestLogEntry } from './request-log';
 import {
   type DelegationSpec,
@@ -109,6 +117,11 @@ export interface StartTopologyOptions {
    */
   readonly passwordChanges?: readonly PasswordChange[];
   /**
+   * With `replicaOf`: how often to apply the password changes the other process made
+   * (`RunningTopology.pullPasswordChanges`), in ms. Default 250; 0: only when pulled.
+   */
+  readonly replicaPollMs?: number;
+  /**
    * The `ports.json` of a running `krbsim serve` of the same topology and
    * seed: its KDCs are listed in `krb5.conf` before this process's own (see
    * `readReplicaOf`; a realm whose check value differs is an error).
@@ -168,6 +181,12 @@ export interface RunningTopology {
    * also `ca.pem` there, named by `http_anchors` in `krb5.conf` (`files.ca`).
    */
   readonly kdcProxyCa?: string;
+  /**
+   * A replica (`replicaOf`): apply the password changes the process it replicates made since the
+   * last pull, now, and say how many (it also does so every `replicaPollMs` while it serves). 0
+   * for a process that replicates none.
+   */
+  pullPasswordChanges(): number;
   /** Close every socket. Idempotent. */
   close(): Promise<void>;
   /** {@link RunningTopology.close}, so `await using topo = await startTopology(...)` closes it at the end of the scope. */
@@ -343,6 +362,33 @@ export async function startTopology(
   // Before any socket opens: a replica of other keys must not start.
   const replicaKdcs =
     options.replicaOf === undefined ? undefined : await readReplicaOf(options.replicaOf, topology, checks);
+  // A replica follows the password changes of the process it replicates (password-feed.ts), from the start.
+  const feed = options.replicaOf === undefined ? undefined : await readReplicaFeed(options.replicaOf);
+  const reader =
+    feed?.passwordChanges === undefined ? undefined : new PasswordFeedReader(feed.passwordChanges);
+  const pullPasswordChanges = (): number => {
+    const changes = reader?.read() ?? [];
+    for (const change of changes) {
+      applyPasswordChange(realms, change);
+      options.transportLog?.(
+        `${change.realm} password of ${change.principal} changed at the primary: applied`,
+      );
+    }
+    return changes.length;
+  };
+  pullPasswordChanges();
+  // A process that serves the password-change service alone (not a worker, not a replica) writes the feed.
+  const feedFile =
+    options.dir !== undefined &&
+    options.listen !== false &&
+    options.shareSockets !== true &&
+    options.replicaOf === undefined
+      ? resolve(options.dir, PASSWORD_FEED_FILE)
+      : undefined;
+  if (feedFile !== undefined) {
+    await mkdir(options.dir!, { recursive: true, mode: 0o700 });
+    createPasswordFeed(feedFile);
+  }
   const kdcs = new Map<string, Kdc>();
   const servers = new Map<string, KdcServerInfo>();
   // The kdcProxy realms' handlers: their KDC's (the listener's, so logs and traces see proxied
@@ -437,7 +483,12 @@ export async function startTopology(
       let kpasswdPort: number | undefined;
       if (options.shareSockets !== true && options.replicaOf === undefined) {
         // The password-change service, for kadmin/changepw (buildRealms added it).
-        const kpasswd = new KpasswdService(realm);
+        const kpasswd = new KpasswdService(realm, {
+          ...(feedFile !== undefined && {
+            onChange: (principal: string, password: string) =>
+              appendPasswordChange(feedFile, { realm: spec.name, principal, password }),
+          }),
+        });
         // In the trace too (`--html`, `--pcap`): the password-change exchanges, on port 464 in the capture.
         const changes = (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
           const reply = kpasswd.handle(request);
@@ -482,6 +533,13 @@ export async function startTopology(
         servers.set(name, { ...servers.get(name)!, kdcProxyUrl: served.url });
       }
     }
+    const pollMs = options.replicaPollMs ?? 250;
+    if (reader !== undefined && options.listen !== false && pollMs > 0) {
+      // Follow the primary's changes while serving (a poll behind at most; the timer keeps no process alive).
+      const timer = setInterval(pullPasswordChanges, pollMs);
+      timer.unref();
+      closers.push(() => clearInterval(timer));
+    }
     const files =
       options.dir === undefined
         ? undefined
@@ -491,6 +549,8 @@ export async function startTopology(
             servers,
             ...(options.libdefaults !== undefined && { libdefaults: options.libdefaults }),
             ...(replicaKdcs !== undefined && { replicaKdcs }),
+            ...(feed !== undefined && { replicaKpasswd: feed.kpasswd }),
+            ...(feedFile !== undefined && { passwordChanges: feedFile }),
             ...(options.kdcKeytab === true && { kdcKeytab: true }),
             ...(certificates !== undefined && { certificates }),
             ...(kdcProxyCa !== undefined && { kdcProxyCa }),
@@ -505,6 +565,7 @@ export async function startTopology(
       checks,
       ...(files !== undefined && { files }),
       ...(kdcProxyCa !== undefined && { kdcProxyCa }),
+      pullPasswordChanges,
       close,
       [Symbol.asyncDispose]: close,
     };

@@ -59,6 +59,13 @@ export interface TopologyFilesInput {
   readonly certificates?: TopologyCertificates;
   /** Where `pkinit/ca.pem` is, for `krb5.conf` (set by {@link writeTopologyFiles}). */
   readonly pkinitAnchors?: string;
+  /** The feed of password changes this process writes, for `ports.json`. */
+  readonly passwordChanges?: string;
+  /**
+   * The password-change service of each realm in the process this one replicates (`host:port`),
+   * named by `krb5.conf` where this process serves none.
+   */
+  readonly replicaKpasswd?: ReadonlyMap<string, string>;
   /** The KDC proxy's CA certificate (PEM), for the realms with a `kdcProxyUrl`: written to `ca.pem`. */
   readonly kdcProxyCa?: string;
   /**
@@ -97,6 +104,11 @@ export interface PortsJson {
   readonly kdcKeytab?: string;
   /** With `kdcProxy` realms: absolute path of `ca.pem`, the KDC proxy's CA (`http_anchors`). */
   readonly ca?: string;
+  /**
+   * Absolute path of the feed of password changes (`password-feed.ts`, 0600): what the realms'
+   * password-change services changed, which a replica (`--replica-of`) follows.
+   */
+  readonly passwordChanges?: string;
   /** The process serving the realms (with `--workers`, their primary). */
   readonly pid: number;
   /** With `--workers`: the worker processes. */
@@ -182,7 +194,11 @@ function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): string[]
  */
 function kpasswdOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): { kpasswd?: string } {
   const s = input.servers.get(realm);
-  if (s?.kpasswdPort === undefined) return {};
+  if (s?.kpasswdPort === undefined) {
+    // A replica serves none: password changes go to the process it replicates, as to MIT's primary.
+    const primary = input.replicaKpasswd?.get(realm);
+    return primary === undefined ? {} : { kpasswd: primary };
+  }
   return { kpasswd: s.kdcProxyUrl ?? connectableHostPort(s.host, s.kpasswdPort) };
 }
 
@@ -402,6 +418,7 @@ export async function writeTopologyFiles(
     keytabs,
     ...(kdcKeytab !== undefined && { kdcKeytab }),
     ...(ca !== undefined && { ca }),
+    ...(input.passwordChanges !== undefined && { passwordChanges: input.passwordChanges }),
     pid: process.pid,
     ...(input.workerPids !== undefined && { workers: [...input.workerPids] }),
   };

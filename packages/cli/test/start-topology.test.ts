@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
@@ -8,8 +8,8 @@ import { InProcessTransport, UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { loadTopologyFile } from '../src/serve';
-import { type RequestLogEntry, startTopology } from '../src/start-topology';
-import { TopologyError, type TopologyFile, validateTopology } from '../src/topology';
+import { type KdcServerInfo, type RequestLogEntry, startTopology } from '../src/start-topology';
+import { parseTopology, TopologyError, type TopologyFile, validateTopology } from '../src/topology';
 import type { PortsJson } from '../src/topology-files';
 
 const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
@@ -208,6 +208,106 @@ describe('krbsim serve in process', () => {
 });
 
 describe('replicas: the same topology and seed', () => {
+  it('follow the password changes of the process they replicate: at start, and as they come', async () => {
+    const file = parseTopology(
+      'realms:\n  - name: FEED.TEST\n    users: [{ name: alice, password: Al1ce-Passw0rd }]\n',
+    );
+    const primary = await startTopology(file, { seed: 'feed', dir: join(dir, 'feed-a') });
+    // No polling: the test pulls, so that what each pull applies is known.
+    const replicas = [
+      await startTopology(file, { seed: 'feed', replicaOf: primary.files!.portsJson, replicaPollMs: 0 }),
+    ];
+    try {
+      const p = primary.servers.get('FEED.TEST')!;
+      // The feed is the primary's, 0600 (it holds passwords), named in its ports.json.
+      const feed = primary.files!.ports.passwordChanges!;
+      expect(feed).toBe(join(dir, 'feed-a', 'password-changes.jsonl'));
+      expect((await stat(feed)).mode & 0o777).toBe(0o600);
+      const at = (port: number) =>
+        new UdpTcpTransport({ kdcs: { 'FEED.TEST': [{ host: '127.0.0.1', port }] } });
+      const logsOn = (server: KdcServerInfo, password: string) =>
+        new KerberosClient({ realm: 'FEED.TEST', transport: at(server.udpPort) })
+          .getInitialCredentials('alice', { password })
+          .then(
+            () => 'ok',
+            (e: Error) => e.message,
+          );
+      await new KerberosClient({ realm: 'FEED.TEST', transport: at(p.udpPort) }).changePassword(
+        'alice',
+        'Al1ce-Passw0rd',
+        'Sec0nd-Passw0rd',
+        { transport: at(p.kpasswdPort!) },
+      );
+      const [first] = replicas;
+      expect(first!.pullPasswordChanges()).toBe(1);
+      expect(await logsOn(first!.servers.get('FEED.TEST')!, 'Sec0nd-Passw0rd')).toBe('ok');
+      expect(await logsOn(first!.servers.get('FEED.TEST')!, 'Al1ce-Passw0rd')).not.toBe('ok');
+      // A replica started after the change holds it before it listens.
+      replicas.push(
+        await startTopology(file, {
+          seed: 'feed',
+          dir: join(dir, 'feed-c'),
+          replicaOf: primary.files!.portsJson,
+        }),
+      );
+      const late = replicas[1]!;
+      expect(late.pullPasswordChanges()).toBe(0);
+      expect(await logsOn(late.servers.get('FEED.TEST')!, 'Sec0nd-Passw0rd')).toBe('ok');
+      // Its krb5.conf sends password changes to the primary's service, as MIT's replicas' name the primary.
+      expect(await readFile(late.files!.krb5conf, 'utf8')).toContain(
+        `kpasswd_server = 127.0.0.1:${p.kpasswdPort}`,
+      );
+      // A line still being written waits; a line that is no change is skipped.
+      await appendFile(feed, '{"realm":"FEED.TEST","principal":"alice@FEED.TEST",');
+      expect(first!.pullPasswordChanges()).toBe(0);
+      await appendFile(feed, '"password":"Th1rd-Passw0rd"}\nnot a change\n');
+      expect(first!.pullPasswordChanges()).toBe(1);
+      expect(await logsOn(first!.servers.get('FEED.TEST')!, 'Th1rd-Passw0rd')).toBe('ok');
+      expect(primary.pullPasswordChanges()).toBe(0); // it replicates nothing
+    } finally {
+      await Promise.all([primary, ...replicas].map((t) => t.close()));
+    }
+  });
+
+  it('follow them on their own while they serve, and say so in the transport log (never the password)', async () => {
+    const file = parseTopology(
+      'realms:\n  - name: POLL.TEST\n    users: [{ name: alice, password: Al1ce-Passw0rd }]\n',
+    );
+    const primary = await startTopology(file, { seed: 'poll', dir: join(dir, 'poll-a') });
+    let applied!: (line: string) => void;
+    const heard = new Promise<string>((resolve) => {
+      applied = resolve;
+    });
+    const replica = await startTopology(file, {
+      seed: 'poll',
+      replicaOf: primary.files!.portsJson,
+      replicaPollMs: 10,
+      transportLog: (line) => {
+        if (line.includes('changed at the primary')) applied(line);
+      },
+    });
+    try {
+      const p = primary.servers.get('POLL.TEST')!;
+      const at = (port: number) =>
+        new UdpTcpTransport({ kdcs: { 'POLL.TEST': [{ host: '127.0.0.1', port }] } });
+      await new KerberosClient({ realm: 'POLL.TEST', transport: at(p.udpPort) }).changePassword(
+        'alice',
+        'Al1ce-Passw0rd',
+        'P0lled-Passw0rd',
+        { transport: at(p.kpasswdPort!) },
+      );
+      const line = await heard;
+      expect(line).toBe('POLL.TEST password of alice@POLL.TEST changed at the primary: applied');
+      expect(line).not.toContain('P0lled-Passw0rd');
+      await new KerberosClient({
+        realm: 'POLL.TEST',
+        transport: at(replica.servers.get('POLL.TEST')!.udpPort),
+      }).getInitialCredentials('alice', { password: 'P0lled-Passw0rd' });
+    } finally {
+      await Promise.all([primary.close(), replica.close()]);
+    }
+  });
+
   it('apply the password changes made since, in order, as the realm that made them holds them', async () => {
     const file = await loadTopologyFile(join(EXAMPLES, 'contoso-fabrikam.yaml'));
     const changed = await startTopology(file, { listen: false, seed: 'c1' });
