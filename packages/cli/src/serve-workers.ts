@@ -26,6 +26,7 @@
  */
 
 import cluster, { type Worker } from 'node:cluster';
+import { mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KpasswdService, type Realm } from '@krbsim/kdc';
@@ -374,6 +375,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     }
     dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
     if (config.replicaOf === undefined) {
+      await mkdir(dir.path, { recursive: true, mode: 0o700 });
       feedFile = join(dir.path, PASSWORD_FEED_FILE);
       createPasswordFeed(feedFile);
     }
