@@ -6,24 +6,29 @@
  * and names the file in `ports.json`; a replica applies what the file holds
  * before it listens, then follows it, each new line once and in order.
  *
+ * The first line names the feed (`{"feed":"<random id>"}`), new at each
+ * start of the serving process: a replica that finds another id knows the
+ * process started again and reads the new feed from its start.
+ *
  * Security: the lines hold passwords (as a topology file and the Azure lab's
  * `principals.json` do), so the file is created 0600 in the 0700 directory.
  *
  * @module
  */
 
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import type { PasswordChange } from './start-topology';
 
 /** The file's name in a served directory. */
 export const PASSWORD_FEED_FILE = 'password-changes.jsonl';
 
-/** Creates the feed, empty and 0600 (the primary, at start). */
+/** Begins a feed: its naming line only, 0600 (the serving process, at start). */
 export function createPasswordFeed(file: string): void {
-  writeFileSync(file, '', { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify({ feed: randomUUID() })}\n`, { mode: 0o600 });
 }
 
-/** Appends one change (the primary's password-change service, once the realm holds it). */
+/** Appends one change (the password-change service, once the realm holds it). */
 export function appendPasswordChange(file: string, change: PasswordChange): void {
   const { realm, principal, password } = change;
   appendFileSync(file, `${JSON.stringify({ realm, principal, password })}\n`, { mode: 0o600 });
@@ -33,13 +38,18 @@ export function appendPasswordChange(file: string, change: PasswordChange): void
  * Follows a feed: each {@link PasswordFeedReader.read} returns the changes
  * appended since the last one, whole lines only (a line still being written
  * waits for the next read). A line that is not a change is skipped and
- * counted in {@link PasswordFeedReader.skipped}.
+ * counted in {@link PasswordFeedReader.skipped}; a feed begun again (another
+ * id on its first line) is read from its start ({@link PasswordFeedReader.restarts}).
  */
 export class PasswordFeedReader {
   readonly #file: string;
   #offset = 0;
   #pending = '';
+  #id: string | undefined;
+  /** Lines that were no change. */
   skipped = 0;
+  /** How often the feed was found begun again (its process restarted). */
+  restarts = 0;
 
   constructor(file: string) {
     this.#file = file;
@@ -51,6 +61,13 @@ export class PasswordFeedReader {
     let text: string;
     try {
       const size = fstatSync(fd).size;
+      const id = feedId(fd, size);
+      if (this.#id !== undefined && id !== this.#id) {
+        this.#offset = 0;
+        this.#pending = '';
+        this.restarts++;
+      }
+      this.#id = id;
       if (size <= this.#offset) return [];
       const buf = Buffer.alloc(size - this.#offset);
       const n = readSync(fd, buf, 0, buf.length, this.#offset);
@@ -63,11 +80,30 @@ export class PasswordFeedReader {
     this.#pending = lines.pop() ?? '';
     const changes: PasswordChange[] = [];
     for (const line of lines) {
+      if (parseId(line) !== undefined) continue; // the naming line
       const change = parseChange(line);
       if (change === undefined) this.skipped++;
       else changes.push(change);
     }
     return changes;
+  }
+}
+
+/** The id on the feed's first line (undefined while it is not there whole). */
+function feedId(fd: number, size: number): string | undefined {
+  const head = Buffer.alloc(Math.min(size, 128));
+  const n = readSync(fd, head, 0, head.length, 0);
+  const line = head.subarray(0, n).toString('utf8');
+  const end = line.indexOf('\n');
+  return end < 0 ? undefined : parseId(line.slice(0, end));
+}
+
+function parseId(line: string): string | undefined {
+  try {
+    const v = JSON.parse(line) as Record<string, unknown>;
+    return typeof v.feed === 'string' ? v.feed : undefined;
+  } catch {
+    return undefined;
   }
 }
 
