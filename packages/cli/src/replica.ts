@@ -151,7 +151,10 @@ export async function readReplicaFeed(path: string): Promise<ReplicaFeed> {
   const ports = JSON.parse(await readFile(path, 'utf8')) as PortsJson;
   const kpasswd = new Map<string, string>();
   for (const [name, r] of Object.entries(ports.realms ?? {})) {
-    if (r.kpasswd !== undefined) kpasswd.set(name, connectableHostPort(r.host, r.kpasswd));
+    // Its own service, or the one it names in turn (a replica of a replica reaches the first process).
+    const server =
+      r.kpasswdServer ?? (r.kpasswd === undefined ? undefined : connectableHostPort(r.host, r.kpasswd));
+    if (server !== undefined) kpasswd.set(name, server);
   }
   return { ...(ports.passwordChanges !== undefined && { passwordChanges: ports.passwordChanges }), kpasswd };
 }

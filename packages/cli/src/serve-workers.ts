@@ -386,7 +386,9 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       checks,
       ...(replicaKdcs !== undefined && { replicaKdcs }),
       ...(feed !== undefined && { replicaKpasswd: feed.kpasswd }),
-      ...(feedFile !== undefined && { passwordChanges: feedFile }),
+      ...((feedFile ?? feed?.passwordChanges) !== undefined && {
+        passwordChanges: feedFile ?? feed!.passwordChanges!,
+      }),
       ...(config.kdcKeytab && { kdcKeytab: true }),
       ...(kdcProxyCa !== undefined && { kdcProxyCa }),
       workerPids: reports.map((r) => r.worker.process.pid!),

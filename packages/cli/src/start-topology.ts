@@ -550,7 +550,10 @@ export async function startTopology(
             ...(options.libdefaults !== undefined && { libdefaults: options.libdefaults }),
             ...(replicaKdcs !== undefined && { replicaKdcs }),
             ...(feed !== undefined && { replicaKpasswd: feed.kpasswd }),
-            ...(feedFile !== undefined && { passwordChanges: feedFile }),
+            // A replica names the feed it follows, so that a replica of it follows that one too.
+            ...((feedFile ?? feed?.passwordChanges) !== undefined && {
+              passwordChanges: feedFile ?? feed!.passwordChanges!,
+            }),
             ...(options.kdcKeytab === true && { kdcKeytab: true }),
             ...(certificates !== undefined && { certificates }),
             ...(kdcProxyCa !== undefined && { kdcProxyCa }),

@@ -86,6 +86,11 @@ export interface PortsJsonRealm {
   readonly check?: string;
   /** The password-change service's port (kpasswd, RFC 3244), UDP and TCP, when this process serves one. */
   readonly kpasswd?: number;
+  /**
+   * Where the realm's passwords are changed (`host:port`, the `kpasswd_server` of `krb5.conf`): this
+   * process's service, or for a replica the one of the process it replicates.
+   */
+  readonly kpasswdServer?: string;
   /** With `kdcProxy`: the HTTPS KDC proxy's URL, which `krb5.conf` names instead of the port (and `kdcs` lists). */
   readonly kdcProxy?: string;
 }
@@ -200,6 +205,14 @@ function kpasswdOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): { kpa
     return primary === undefined ? {} : { kpasswd: primary };
   }
   return { kpasswd: s.kdcProxyUrl ?? connectableHostPort(s.host, s.kpasswdPort) };
+}
+
+/** Where the realm's passwords are changed, for `ports.json` (a host and port; not a KDC proxy's URL). */
+function kpasswdServerOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): { kpasswdServer?: string } {
+  const s = input.servers.get(realm);
+  if (s?.kpasswdPort !== undefined) return { kpasswdServer: connectableHostPort(s.host, s.kpasswdPort) };
+  const primary = input.replicaKpasswd?.get(realm);
+  return primary === undefined ? {} : { kpasswdServer: primary };
 }
 
 /** `http_anchors` for a realm served through the KDC proxy, when its CA's file is known. */
@@ -409,6 +422,7 @@ export async function writeTopologyFiles(
           kdcs: kdcsOf(input, name),
           ...(check !== undefined && { check }),
           ...(s.kpasswdPort !== undefined && { kpasswd: s.kpasswdPort }),
+          ...kpasswdServerOf(input, name),
           ...(s.kdcProxyUrl !== undefined && { kdcProxy: s.kdcProxyUrl }),
         };
         return [name, realm];

@@ -257,12 +257,33 @@ describe('replicas: the same topology and seed', () => {
       expect(await readFile(late.files!.krb5conf, 'utf8')).toContain(
         `kpasswd_server = 127.0.0.1:${p.kpasswdPort}`,
       );
+      // A replica of that replica follows the primary's feed and names the primary's service, which the
+      // middle one's ports.json passes on.
+      const middle = late.files!.ports;
+      expect(middle.passwordChanges).toBe(feed);
+      expect(middle.realms['FEED.TEST']!.kpasswdServer).toBe(`127.0.0.1:${p.kpasswdPort}`);
+      expect(primary.files!.ports.realms['FEED.TEST']!.kpasswdServer).toBe(`127.0.0.1:${p.kpasswdPort}`);
+      replicas.push(
+        await startTopology(file, {
+          seed: 'feed',
+          dir: join(dir, 'feed-d'),
+          replicaOf: late.files!.portsJson,
+          replicaPollMs: 0,
+        }),
+      );
+      const third = replicas[2]!;
+      expect(await logsOn(third.servers.get('FEED.TEST')!, 'Sec0nd-Passw0rd')).toBe('ok');
+      expect(await readFile(third.files!.krb5conf, 'utf8')).toContain(
+        `kpasswd_server = 127.0.0.1:${p.kpasswdPort}`,
+      );
       // A line still being written waits; a line that is no change is skipped.
       await appendFile(feed, '{"realm":"FEED.TEST","principal":"alice@FEED.TEST",');
       expect(first!.pullPasswordChanges()).toBe(0);
       await appendFile(feed, '"password":"Th1rd-Passw0rd"}\nnot a change\n');
       expect(first!.pullPasswordChanges()).toBe(1);
       expect(await logsOn(first!.servers.get('FEED.TEST')!, 'Th1rd-Passw0rd')).toBe('ok');
+      expect(third.pullPasswordChanges()).toBe(1);
+      expect(await logsOn(third.servers.get('FEED.TEST')!, 'Th1rd-Passw0rd')).toBe('ok');
       expect(primary.pullPasswordChanges()).toBe(0); // it replicates nothing
     } finally {
       await Promise.all([primary, ...replicas].map((t) => t.close()));
@@ -400,6 +421,8 @@ describe('replicas: the same topology and seed', () => {
         tcp: b.tcpPort,
         kdcs: [`127.0.0.1:${a.udpPort}`, `127.0.0.1:${b.udpPort}`],
         check: first.checks.get('CONTOSO.COM'),
+        // The second serves no kpasswd: password changes go to the first's service.
+        kpasswdServer: `127.0.0.1:${a.kpasswdPort}`,
       });
       // A third replica of the second one lists all three.
       const third = await startTopology(file, {
