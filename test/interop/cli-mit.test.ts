@@ -85,6 +85,7 @@ describeWithTools('MIT krb5 clients against krbsim serve (contoso-fabrikam)', MI
       kdcs: [`127.0.0.1:${contoso.udpPort}`],
       check: lab.topo.checks.get('CONTOSO.COM'),
       kpasswd: contoso.kpasswdPort,
+      kpasswdServer: `127.0.0.1:${contoso.kpasswdPort}`,
     });
     expect(contoso.udpPort).toBe(contoso.tcpPort);
     expect(contoso.kpasswdPort).toBeGreaterThan(0);
