@@ -23,14 +23,14 @@ import {
   startTopology,
   topologyKrb5Conf,
 } from '../../packages/cli/src/index';
+import { startKrbsimServe } from './helpers/krbsim-serve';
 import { MIT_CLIENT_TOOLS, MitClient, parseKlist } from './helpers/mit';
-import { makeTempDir, startProcess, stopAllProcesses, type TempDir } from './helpers/processes';
+import { makeTempDir, stopAllProcesses, type TempDir } from './helpers/processes';
 import { describeWithTools } from './mit-tools';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'packages/cli/examples');
 const ALICE = 'correct horse battery staple';
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 /** A served topology, its temp dir, the KDC request log and an MIT client on its krb5.conf. */
 interface Lab {
@@ -373,19 +373,11 @@ describeWithTools('the krbsim serve command', ['kinit', 'klist'], (tools) => {
   });
 
   it('serves a topology as a process: ports.json, kinit, one log line per request, exit 0 on SIGTERM', async () => {
-    // node_modules/.bin/tsx is what `npx tsx` runs; npx itself (npm exec) does not pass
-    // SIGTERM on to its child and exits 143, so the test runs tsx directly.
-    const serve = startProcess(
-      TSX,
-      [
-        'packages/cli/src/bin.ts',
-        'serve',
-        join(EXAMPLES, 'contoso-fabrikam.yaml'),
-        '--dir',
-        dir.path,
-        '--json-log',
-      ],
-      { cwd: ROOT, timeoutMs: 60_000 },
+    const serve = startKrbsimServe(
+      [join(EXAMPLES, 'contoso-fabrikam.yaml'), '--dir', dir.path, '--json-log'],
+      {
+        timeoutMs: 60_000,
+      },
     );
     try {
       await serve.waitForOutput((out) => out.includes('"event":"ready"'), 60_000);
@@ -428,9 +420,7 @@ describeWithTools('the krbsim serve command', ['kinit', 'klist'], (tools) => {
   it('rejects a bad topology file with the field path and exit code 2', async () => {
     const bad = dir.file('bad.yaml');
     await writeFile(bad, 'realms:\n  - name: A.TEST\n    users:\n      - { name: a, password: 3 }\n');
-    const p = startProcess(TSX, ['packages/cli/src/bin.ts', 'serve', bad, '--dir', dir.file('bad')], {
-      cwd: ROOT,
-    });
+    const p = startKrbsimServe([bad, '--dir', dir.file('bad')], {});
     const exit = await p.exited();
     await p.stop();
     expect(exit.code).toBe(2);

@@ -17,6 +17,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PortsJson } from '../../packages/cli/src/index';
+import { startKrbsimServe } from './helpers/krbsim-serve';
 import { MIT_CLIENT_TOOLS, MitClient } from './helpers/mit';
 import {
   makeTempDir,
@@ -28,7 +29,6 @@ import {
 import { describeWithTools } from './mit-tools';
 
 const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const TOPOLOGY = join(ROOT, 'packages/cli/examples/contoso-fabrikam.yaml');
 const ALICE = 'correct horse battery staple';
 /** A service with no password in the topology: its key comes from the seed. */
@@ -54,21 +54,15 @@ describeWithTools('krbsim serve replicas: MIT clients fail over', [...MIT_CLIENT
   });
 
   const serve = (name: string, extra: string[]) =>
-    startProcess(
-      TSX,
-      [
-        'packages/cli/src/bin.ts',
-        'serve',
-        TOPOLOGY,
-        '--dir',
-        dir.file(name),
-        '--seed',
-        'interop-replicas',
-        '--json-log',
-        ...extra,
-      ],
-      { cwd: ROOT, timeoutMs: 180_000 },
-    );
+    startKrbsimServe([
+      TOPOLOGY,
+      '--dir',
+      dir.file(name),
+      '--seed',
+      'interop-replicas',
+      '--json-log',
+      ...extra,
+    ]);
 
   it('kinit/kvno in a loop carry on with the second replica when the first is killed', async () => {
     const a = serve('a', []);
@@ -140,21 +134,7 @@ describeWithTools('krbsim serve replicas: MIT clients fail over', [...MIT_CLIENT
       'realms:\n  - name: FEED.TEST\n    users: [{ name: bob, password: B0b-Passw0rd }]\n',
     );
     const start = (name: string, extra: string[]) =>
-      startProcess(
-        TSX,
-        [
-          'packages/cli/src/bin.ts',
-          'serve',
-          topology,
-          '--dir',
-          dir.file(name),
-          '--seed',
-          'feed',
-          '--json-log',
-          ...extra,
-        ],
-        { cwd: ROOT, timeoutMs: 180_000 },
-      );
+      startKrbsimServe([topology, '--dir', dir.file(name), '--seed', 'feed', '--json-log', ...extra]);
     const a = start('feed-a', []);
     await a.waitForOutput((out) => out.includes('"event":"ready"'), 60_000);
     // debug: the transport lines, where b says it applied a change.

@@ -17,18 +17,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PortsJson } from '../../packages/cli/src/index';
+import { startKrbsimServe } from './helpers/krbsim-serve';
 import { MIT_CLIENT_TOOLS, MitClient } from './helpers/mit';
-import {
-  makeTempDir,
-  type RunningProcess,
-  startProcess,
-  stopAllProcesses,
-  type TempDir,
-} from './helpers/processes';
+import { makeTempDir, type RunningProcess, stopAllProcesses, type TempDir } from './helpers/processes';
 import { describeWithTools } from './mit-tools';
 
 const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const TOPOLOGY = join(ROOT, 'packages/cli/examples/contoso-fabrikam.yaml');
 const ALICE = 'correct horse battery staple';
 
@@ -67,11 +61,7 @@ describeWithTools('krbsim serve --workers', MIT_CLIENT_TOOLS, (tools) => {
   });
 
   it('two workers answer MIT clients, a killed worker is replaced, SIGTERM stops all with exit 0', async () => {
-    const serve = startProcess(
-      TSX,
-      ['packages/cli/src/bin.ts', 'serve', TOPOLOGY, '--dir', dir.path, '--workers', '2', '--json-log'],
-      { cwd: ROOT, timeoutMs: 180_000 },
-    );
+    const serve = startKrbsimServe([TOPOLOGY, '--dir', dir.path, '--workers', '2', '--json-log']);
     await serve.waitForOutput((out) => out.includes('"event":"ready"'), 90_000);
     const ready = events(serve).find((e) => e.event === 'ready')!;
     const ports = JSON.parse(await readFile(dir.file('ports.json'), 'utf8')) as PortsJson;
@@ -130,11 +120,7 @@ describeWithTools('krbsim serve --workers', MIT_CLIENT_TOOLS, (tools) => {
       ].join('\n'),
     );
     const out = dir.file('kpasswd-workers');
-    const serve = startProcess(
-      TSX,
-      ['packages/cli/src/bin.ts', 'serve', topology, '--dir', out, '--workers', '2', '--json-log'],
-      { cwd: ROOT, timeoutMs: 180_000 },
-    );
+    const serve = startKrbsimServe([topology, '--dir', out, '--workers', '2', '--json-log']);
     await serve.waitForOutput((o) => o.includes('"event":"ready"'), 90_000);
     const ports = JSON.parse(await readFile(join(out, 'ports.json'), 'utf8')) as PortsJson;
     const kpasswd = ports.realms['WORKERS.TEST']!.kpasswd!;
@@ -219,21 +205,7 @@ describeWithTools('krbsim serve --workers', MIT_CLIENT_TOOLS, (tools) => {
       'realms:\n  - name: FEED.TEST\n    users: [{ name: dan, password: D4n-Passw0rd }]\n',
     );
     const start = (name: string, extra: string[]) =>
-      startProcess(
-        TSX,
-        [
-          'packages/cli/src/bin.ts',
-          'serve',
-          topology,
-          '--dir',
-          dir.file(name),
-          '--seed',
-          'fw',
-          '--json-log',
-          ...extra,
-        ],
-        { cwd: ROOT, timeoutMs: 180_000 },
-      );
+      startKrbsimServe([topology, '--dir', dir.file(name), '--seed', 'fw', '--json-log', ...extra]);
     const primary = start('fw-a', []);
     await primary.waitForOutput((o) => o.includes('"event":"ready"'), 90_000);
     const replica = start('fw-b', [

@@ -10,22 +10,12 @@
  */
 
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AzureLabPorts } from '../../packages/cli/src/azure-lab';
+import { startKrbsimServe } from './helpers/krbsim-serve';
 import { MitClient, parseKlist } from './helpers/mit';
-import {
-  makeTempDir,
-  type RunningProcess,
-  startProcess,
-  stopAllProcesses,
-  type TempDir,
-} from './helpers/processes';
+import { makeTempDir, type RunningProcess, stopAllProcesses, type TempDir } from './helpers/processes';
 import { describeWithTools, findTool, itNeeds, runTool } from './mit-tools';
-
-const ROOT = resolve(__dirname, '../..');
-
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 describeWithTools(
   'krbsim serve azure-sql-mi with MIT and FreeTDS',
@@ -36,11 +26,7 @@ describeWithTools(
     let ports: AzureLabPorts;
     beforeAll(async () => {
       dir = await makeTempDir('serve-azure');
-      const args = ['packages/cli/src/bin.ts', 'serve', 'azure-sql-mi', '--dir', dir.path, '--kdc-keytab'];
-      serve = startProcess(TSX, args, {
-        cwd: ROOT,
-        timeoutMs: 180_000,
-      });
+      serve = startKrbsimServe(['azure-sql-mi', '--dir', dir.path, '--kdc-keytab']);
       await serve.waitForOutput((out) => out.includes('ready; Ctrl-C to stop'), 90_000);
       ports = JSON.parse(await readFile(dir.file('ports.json'), 'utf8')) as AzureLabPorts;
     });
