@@ -367,7 +367,13 @@ export async function startTopology(
   const reader =
     feed?.passwordChanges === undefined ? undefined : new PasswordFeedReader(feed.passwordChanges);
   const pullPasswordChanges = (): number => {
+    const skipped = reader?.skipped ?? 0;
     const changes = reader?.read() ?? [];
+    if (reader !== undefined && reader.skipped > skipped) {
+      options.transportLog?.(
+        `password-change feed: ${reader.skipped - skipped} line(s) that are no change, skipped`,
+      );
+    }
     for (const change of changes) {
       applyPasswordChange(realms, change);
       options.transportLog?.(

@@ -214,8 +214,14 @@ describe('replicas: the same topology and seed', () => {
     );
     const primary = await startTopology(file, { seed: 'feed', dir: join(dir, 'feed-a') });
     // No polling: the test pulls, so that what each pull applies is known.
+    const said: string[] = [];
     const replicas = [
-      await startTopology(file, { seed: 'feed', replicaOf: primary.files!.portsJson, replicaPollMs: 0 }),
+      await startTopology(file, {
+        seed: 'feed',
+        replicaOf: primary.files!.portsJson,
+        replicaPollMs: 0,
+        transportLog: (line) => said.push(line),
+      }),
     ];
     try {
       const p = primary.servers.get('FEED.TEST')!;
@@ -281,6 +287,7 @@ describe('replicas: the same topology and seed', () => {
       expect(first!.pullPasswordChanges()).toBe(0);
       await appendFile(feed, '"password":"Th1rd-Passw0rd"}\nnot a change\n');
       expect(first!.pullPasswordChanges()).toBe(1);
+      expect(said).toContain('password-change feed: 1 line(s) that are no change, skipped');
       expect(await logsOn(first!.servers.get('FEED.TEST')!, 'Th1rd-Passw0rd')).toBe('ok');
       expect(third.pullPasswordChanges()).toBe(1);
       expect(await logsOn(third.servers.get('FEED.TEST')!, 'Th1rd-Passw0rd')).toBe('ok');

@@ -81,6 +81,7 @@ export function credentialFromReply(rep: KdcRep, enc: EncKdcRepPart, ticketDer: 
   owned.set(ticketDer, 0);
   owned.set(keyBytes, ticketDer.length);
   const der = owned.subarray(0, ticketDer.length);
+  const expires = passwordExpiryOf(enc);
   const cred: Credential = {
     client: { realm: rep.crealm, name: rep.cname },
     server: { realm: enc.srealm, name: enc.sname },
@@ -92,9 +93,9 @@ export function credentialFromReply(rep: KdcRep, enc: EncKdcRepPart, ticketDer: 
     endtime: enc.endtime,
     ...(enc.starttime === undefined ? {} : { starttime: enc.starttime }),
     ...(enc.renewTill === undefined ? {} : { renewTill: enc.renewTill }),
+    ...(expires === undefined ? {} : { passwordExpires: expires }),
   };
-  const expires = passwordExpiryOf(enc);
-  return expires === undefined ? cred : { ...cred, passwordExpires: expires };
+  return cred;
 }
 
 /**

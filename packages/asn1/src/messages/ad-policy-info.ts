@@ -47,7 +47,7 @@ export interface AdPolicyInfo {
 const LENGTH = 30;
 /** 100-nanosecond units in a millisecond. */
 const TICKS_PER_MS = 10_000n;
-/** MIT's AD_POLICY_TIME_TO_DAYS: a day in 100-nanosecond units. */
+/** A day in milliseconds (MIT's AD_POLICY_TIME_TO_DAYS is the same day in 100-nanosecond units). */
 const DAY_MS = 86_400_000;
 
 /** The 30 bytes of `info`. Throws Asn1Error for a field that does not fit. */
