@@ -21,6 +21,11 @@
  *   KerberosError gets 500 and a log line, and the server keeps serving.
  * - Every response closes its connection once sent (MIT's client sends
  *   HTTP/1.0 and reads to end of stream).
+ * - What peers can make it hold is bounded (`kdc-proxy-connections.ts`):
+ *   connections per address (`maxConnectionsPerSource`) and in all
+ *   (`maxConnections`, where a newcomer replaces the oldest connection whose
+ *   request is not at the KDC), and request bodies being read over all
+ *   connections (`maxBufferedBytes`, past which the largest gets 503).
  * - Time is bounded at each stage, so a peer that stops sending cannot hold
  *   a connection: the TLS handshake (`handshakeTimeoutMs`), the request
  *   headers (`headersTimeoutMs`) and the whole request, body included
@@ -37,6 +42,7 @@ import type { Socket } from 'node:net';
 import { decodeKdcProxyMessage } from '@krbsim/asn1';
 import { KerberosError } from '@krbsim/core';
 import type { KdcProxy } from './kdc-proxy';
+import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
 import { describeMessage } from './message-type';
 
 /** Which URL paths the proxy answers: an exact path, a RegExp, or a predicate. */
@@ -68,6 +74,24 @@ export interface ServeKdcProxyOptions {
   readonly path?: KdcProxyPath;
   /** Largest request body accepted (default 1 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * TCP connections open from one address (default 128); more are closed at
+   * once. Clients behind one NAT share it.
+   */
+  readonly maxConnectionsPerSource?: number;
+  /**
+   * TCP connections open in all (default 1024). At the limit a new
+   * connection replaces the oldest one whose request is not at the KDC
+   * (still in its handshake, headers or body); when every one's is, the
+   * newcomer is closed.
+   */
+  readonly maxConnections?: number;
+  /**
+   * Bytes of request bodies being read, over all connections (default
+   * 16 MiB; at least `maxBodyBytes`). A chunk that would pass it ends the
+   * request holding the most with 503 and closes its connection.
+   */
+  readonly maxBufferedBytes?: number;
   /** Close a connection whose TLS handshake is not done this long after it opened (default 10 000 ms). */
   readonly handshakeTimeoutMs?: number;
   /**
@@ -106,6 +130,20 @@ export interface KdcProxyServer {
 export interface KdcProxyServerStats {
   /** TCP connections open now. */
   readonly open: number;
+  /** The most TCP connections open at once. */
+  readonly peakOpen: number;
+  /** New connections closed at once at `maxConnectionsPerSource`. */
+  readonly refusedPerSource: number;
+  /** New connections closed at once at `maxConnections`, every open one having its request at the KDC. */
+  readonly refusedFull: number;
+  /** Connections closed to make room for a new one at `maxConnections`. */
+  readonly evicted: number;
+  /** Requests answered 503 because their body held the most when `maxBufferedBytes` was reached. */
+  readonly overBudget: number;
+  /** Bytes of request bodies being read now. */
+  readonly bytesHeld: number;
+  /** The most bytes of request bodies held at once. */
+  readonly peakBytesHeld: number;
   /** Requests whose headers arrived (whatever the answer). */
   readonly requests: number;
   /** Requests answered 408: headers or body not complete in time. */
@@ -116,8 +154,11 @@ export interface KdcProxyServerStats {
   readonly tooLarge: number;
 }
 
-/** The defaults of the limits, as documented on {@link ServeKdcProxyOptions}. */
+/** The defaults of the deadlines, as documented on {@link ServeKdcProxyOptions}. */
 const DEFAULTS = { handshakeTimeoutMs: 10_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const;
+
+/** The defaults of the bounds on what peers make the server hold, as documented on {@link ServeKdcProxyOptions}. */
+const LIMITS = { maxConnectionsPerSource: 128, maxConnections: 1024, maxBufferedBytes: 16 << 20 } as const;
 
 /** The MS-KKDCP media type. */
 export const KDC_PROXY_CONTENT_TYPE = 'application/kerberos';
@@ -146,23 +187,42 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
         : path;
   const maxBody = options.maxBodyBytes ?? 1 << 20;
   const log = options.log ?? (() => {});
-  const timeout = (name: keyof typeof DEFAULTS): number => {
-    const v = options[name] ?? DEFAULTS[name];
+  const positive = (name: keyof typeof DEFAULTS | keyof typeof LIMITS): number => {
+    const v = options[name] ?? { ...DEFAULTS, ...LIMITS }[name];
     if (!Number.isSafeInteger(v) || v < 1) {
       throw new RangeError(`serveKdcProxy: ${name} must be an integer >= 1, got ${v}`);
     }
     return v;
   };
-  const handshakeTimeout = timeout('handshakeTimeoutMs');
-  const headersTimeout = timeout('headersTimeoutMs');
-  const requestTimeout = timeout('requestTimeoutMs');
+  const handshakeTimeout = positive('handshakeTimeoutMs');
+  const headersTimeout = positive('headersTimeoutMs');
+  const requestTimeout = positive('requestTimeoutMs');
   if (headersTimeout > requestTimeout) {
     throw new RangeError(
       `serveKdcProxy: headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`,
     );
   }
-  const sockets = new Set<Socket>();
-  const stats = { open: 0, requests: 0, timedOut: 0, handshakeTimedOut: 0, tooLarge: 0 };
+  const limits = {
+    maxConnectionsPerSource: positive('maxConnectionsPerSource'),
+    maxConnections: positive('maxConnections'),
+    maxBufferedBytes: positive('maxBufferedBytes'),
+  };
+  if (limits.maxBufferedBytes < maxBody) {
+    throw new RangeError(
+      `serveKdcProxy: maxBufferedBytes (${limits.maxBufferedBytes}) must be at least maxBodyBytes (${maxBody})`,
+    );
+  }
+  const counters: KdcProxyConnectionCounters = {
+    open: 0,
+    peakOpen: 0,
+    refusedPerSource: 0,
+    refusedFull: 0,
+    evicted: 0,
+    overBudget: 0,
+    bytesHeld: 0,
+    peakBytesHeld: 0,
+  };
+  const stats = { requests: 0, timedOut: 0, handshakeTimedOut: 0, tooLarge: 0 };
   // The response in progress on each connection, to tell a headers timeout from a body timeout.
   const responses = new WeakMap<Socket, ServerResponse>();
   // Connections answered 408: their request handler has nothing more to say.
@@ -201,22 +261,32 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       });
     },
   );
+  // The lines these write come from socket events: a log sink that throws must not end the process.
+  const connections = new KdcProxyConnections(
+    limits,
+    (line) => {
+      try {
+        log(line);
+      } catch {
+        // Nothing more to do: the bound is kept whether or not it was said.
+      }
+    },
+    counters,
+  );
   // Peers by TCP socket, for the lines logged after a TLS socket has lost its address.
   const peers = new WeakMap<Socket, string>();
-  const peerOf = (socket: Socket): string => {
-    const raw = (socket as Socket & { _parent?: Socket })._parent ?? socket;
-    return peers.get(raw) ?? peers.get(socket) ?? `${socket.remoteAddress}:${socket.remotePort}`;
-  };
+  const peerOf = (socket: Socket): string =>
+    peers.get(tcpSocketOf(socket)) ?? `${socket.remoteAddress}:${socket.remotePort}`;
   server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    stats.open = sockets.size;
+    if (closed) {
+      socket.destroy();
+      return;
+    }
     peers.set(socket, `${socket.remoteAddress}:${socket.remotePort}`);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      stats.open = sockets.size;
-    });
+    connections.accept(socket);
   });
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    if (connections.closedHere(tcpSocketOf(socket))) return; // refused or evicted, and said so
     if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') stats.handshakeTimedOut++;
     log(`kkdcp ${peerOf(socket)} TLS handshake failed: ${err.message}`);
   });
@@ -276,9 +346,14 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       return fail(413, `Content-Length ${declared} exceeds the ${maxBody}-byte limit`);
     }
 
-    const body = await readBody(req, maxBody);
-    if (body === undefined) {
+    const tcp = tcpSocketOf(req.socket);
+    const body = await readBody(req, maxBody, tcp, connections);
+    if (body === 'tooLarge') {
       return fail(413, `body exceeds the ${maxBody}-byte limit`);
+    }
+    if (body === 'overBudget') {
+      // Said in the log by the connection table, with the sizes.
+      return respond(res, 503, { 'content-type': 'text/plain; charset=utf-8' }, 'server busy\n');
     }
     if (body === 'aborted') {
       if (!timedOut.has(req.socket)) log(`${what} -> request aborted by the client`);
@@ -286,12 +361,15 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     }
 
     let reply: Uint8Array;
+    connections.setAtKdc(tcp, true);
     try {
       reply = await proxy.handle(body);
     } catch (e) {
       const reason = errorText(e);
       if (e instanceof KerberosError) return fail(400, `discarded: ${reason}`);
       return fail(500, `KDC failed: ${reason}`);
+    } finally {
+      connections.setAtKdc(tcp, false);
     }
     log(`${what} ${summarize(body)} -> 200 ${summarize(reply)}`);
     respond(res, 200, { 'content-type': KDC_PROXY_CONTENT_TYPE }, reply);
@@ -313,12 +391,12 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     port,
     origin,
     url: `${origin}${typeof path === 'string' ? path : '/kerberos'}`,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...counters, ...stats }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;
         server.close(() => resolve());
-        for (const s of sockets) s.destroy();
+        connections.closeAll();
       });
       return closing;
     },
@@ -329,34 +407,48 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
 }
 
 /**
- * Collect a request body, counting bytes as they arrive. `undefined`: over
- * `limit` (reading stops there); `'aborted'`: the client went away.
+ * Collect a request body, counting bytes as they arrive against the
+ * request's `limit` and, through `connections`, the server's budget:
+ * `'tooLarge'` past the first, `'overBudget'` when the budget needs this
+ * body's room (reading stops there); `'aborted'`: the client went away.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined | 'aborted'> {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  tcp: Socket,
+  connections: KdcProxyConnections,
+): Promise<Uint8Array | 'tooLarge' | 'overBudget' | 'aborted'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const finish = (v: Uint8Array | undefined | 'aborted') => {
+    const finish = (v: Uint8Array | 'tooLarge' | 'overBudget' | 'aborted') => {
       if (done) return;
       done = true;
       req.off('data', onData);
+      if (typeof v === 'string') {
+        chunks.length = 0;
+        connections.dropBody(tcp);
+        if (v !== 'aborted') req.pause();
+      }
       resolve(v);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        req.pause();
-        finish(undefined);
-        return;
-      }
+      if (size > limit) return finish('tooLarge');
+      if (!connections.hold(tcp, chunk.length)) return finish('overBudget');
       chunks.push(chunk);
     };
+    connections.startBody(tcp, () => finish('overBudget'));
     req.on('data', onData);
     req.on('end', () => finish(new Uint8Array(Buffer.concat(chunks, size))));
     req.on('close', () => finish('aborted'));
   });
+}
+
+/** The TCP socket under a TLS socket (node:tls keeps it as `_parent`), which the connection table is keyed by. */
+function tcpSocketOf(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket })._parent ?? socket;
 }
 
 /** Send a complete response and close the connection once it is written. */

@@ -82,7 +82,7 @@ interface HttpResult {
 function https(
   url: string,
   body: Uint8Array | undefined,
-  opts: { method?: string; headers?: Record<string, string>; trust?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; trust?: string; localAddress?: string } = {},
 ): Promise<HttpResult> {
   // A header given as '' is left out.
   const headers = Object.fromEntries(
@@ -100,6 +100,7 @@ function https(
         headers,
         ca: opts.trust ?? ca.certPem,
         agent: false,
+        ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -392,20 +393,6 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
 });
 
 describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, small values)', () => {
-  /** A TLS connection that sends `text` and collects what comes back until the server closes. */
-  async function stalled(port: number, text: string): Promise<{ reply: Promise<string> }> {
-    const conn = tlsConnect({ host: '127.0.0.1', port, ca: ca.certPem, servername: 'localhost' });
-    let got = '';
-    conn.setEncoding('utf8').on('data', (d: string) => {
-      got += d;
-    });
-    conn.on('error', () => {});
-    const reply = new Promise<string>((resolve) => conn.on('close', () => resolve(got)));
-    await new Promise<void>((resolve) => conn.once('secureConnect', () => resolve()));
-    conn.write(text);
-    return { reply };
-  }
-
   it('answers 408 and closes when a body stops arriving; a good client is served meanwhile', async () => {
     const { server: s, log } = await start(contosoProxy(), { headersTimeoutMs: 300, requestTimeoutMs: 600 });
     const body = wrap(asReq('alice', REALM), REALM);
@@ -457,6 +444,55 @@ describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, s
   });
 });
 
+/**
+ * A TLS connection, handshake done, that sends `text` and collects what
+ * comes back until the server closes it.
+ */
+async function stalled(
+  port: number,
+  text: string,
+  localAddress?: string,
+): Promise<{ reply: Promise<string>; write(data: string | Uint8Array): void }> {
+  const conn = tlsConnect({
+    host: '127.0.0.1',
+    port,
+    ca: ca.certPem,
+    servername: 'localhost',
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
+  let got = '';
+  conn.setEncoding('utf8').on('data', (d: string) => {
+    got += d;
+  });
+  conn.on('error', () => {});
+  const reply = new Promise<string>((resolve) => conn.on('close', () => resolve(got)));
+  await new Promise<void>((resolve) => conn.once('secureConnect', () => resolve()));
+  conn.write(text);
+  return { reply, write: (data) => conn.write(data) };
+}
+
+/** A TCP connection the server closes before any TLS: resolves once closed, with whether TLS got through. */
+function refusedConnection(port: number, localAddress?: string): Promise<boolean> {
+  const conn = tlsConnect({
+    host: '127.0.0.1',
+    port,
+    ca: ca.certPem,
+    servername: 'localhost',
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
+  let secured = false;
+  conn.once('secureConnect', () => {
+    secured = true;
+  });
+  conn.on('error', () => {});
+  return new Promise((resolve) => conn.on('close', () => resolve(secured)));
+}
+
+/** Yield to the event loop until `ready()` holds: a wait on the server's events, not on time. */
+async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Live handles (listeners and sockets) bound to or connected to `port`. */
 function handlesOn(port: number): number {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
@@ -468,6 +504,127 @@ function handlesOn(port: number): number {
     return h instanceof Socket && (h.localPort === port || h.remotePort === port);
   }).length;
 }
+
+describe('serveKdcProxy bounds on connections and request bodies', () => {
+  const head = (length: number) =>
+    `POST /kerberos HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/kerberos\r\nContent-Length: ${length}\r\n\r\n`;
+
+  it('closes connections past maxConnectionsPerSource at once, and serves another address', async () => {
+    const { server: s, log } = await start(contosoProxy(), { maxConnectionsPerSource: 2 });
+    const held = [await stalled(s.port, ''), await stalled(s.port, '')];
+    expect(await refusedConnection(s.port)).toBe(false);
+    const body = wrap(asReq('alice', REALM), REALM);
+    expect((await https(s.url, body, { localAddress: '127.0.0.2' })).status).toBe(200);
+    expect(s.stats()).toMatchObject({ refusedPerSource: 1, evicted: 0, requests: 1 });
+    expect(log.filter((l) => !/-> 200 /.test(l))).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ refused: 2 connections from 127\.0\.0\.1 already \(maxConnectionsPerSource\)$/,
+      ),
+    ]);
+    // Their places are given back when they close.
+    await s.close();
+    await Promise.all(held.map((h) => h.reply));
+    expect(s.stats().open).toBe(0);
+  });
+
+  it('at maxConnections, a newcomer replaces the oldest connection whose request is not at the KDC', async () => {
+    const { server: s, log } = await start(contosoProxy(), { maxConnections: 2 });
+    const oldest = await stalled(s.port, head(200)); // headers in, body never comes
+    const younger = await stalled(s.port, '');
+    await until(() => s.stats().requests === 1);
+    expect((await https(s.url, wrap(asReq('alice', REALM), REALM))).status).toBe(200);
+    expect(await oldest.reply).toBe('');
+    expect(s.stats()).toMatchObject({ evicted: 1, refusedFull: 0, peakOpen: 2 });
+    expect(log.filter((l) => !/-> 200 /.test(l) && !/aborted/.test(l))).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ closed: the oldest connection without a request at the KDC, making room at 2 connections \(maxConnections\)$/,
+      ),
+    ]);
+    // The younger one was left alone, and is served.
+    const body = wrap(asReq('alice', REALM), REALM);
+    younger.write(head(body.length));
+    younger.write(body);
+    expect(await younger.reply).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('at maxConnections with every request at the KDC, a newcomer is closed and the others are answered', async () => {
+    const kdc = contosoKdc();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let atKdc = 0;
+    const proxy = new KdcProxy((r) =>
+      r === REALM
+        ? async (req) => {
+            atKdc++;
+            await gate;
+            return kdc.handle(req);
+          }
+        : undefined,
+    );
+    const { server: s, log } = await start(proxy, { maxConnections: 2 });
+    const body = wrap(asReq('alice', REALM), REALM);
+    const answers = [https(s.url, body), https(s.url, body)];
+    await until(() => atKdc === 2);
+    expect(await refusedConnection(s.port)).toBe(false);
+    expect(s.stats()).toMatchObject({ refusedFull: 1, evicted: 0 });
+    release();
+    expect((await Promise.all(answers)).map((a) => a.status)).toEqual([200, 200]);
+    expect(log.filter((l) => !/-> 200 /.test(l))).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ refused: all 2 connections have a request at the KDC \(maxConnections\)$/,
+      ),
+    ]);
+  });
+
+  it('past maxBufferedBytes, the request holding the most body gets 503; the others go on', async () => {
+    const { server: s, log } = await start(contosoProxy(), { maxBodyBytes: 1400, maxBufferedBytes: 1400 });
+    const big = await stalled(s.port, head(1400) + 'x'.repeat(1300));
+    await until(() => s.stats().bytesHeld === 1300);
+    const body = wrap(asReq('alice', REALM), REALM);
+    expect(body.length).toBeGreaterThan(100);
+    expect((await https(s.url, body)).status).toBe(200);
+    expect(await big.reply).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*\r\n\r\nserver busy\n$/);
+    expect(s.stats()).toMatchObject({ overBudget: 1, bytesHeld: 0, peakBytesHeld: 1300 });
+    expect(log.filter((l) => !/-> 200 /.test(l))).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ -> 503 \(holding 1300 bytes of request body, the most while all connections together passed maxBufferedBytes \(1400\)\)$/,
+      ),
+    ]);
+  });
+
+  it('past maxBufferedBytes, a sender holding the most is the one refused', async () => {
+    const { server: s, log } = await start(contosoProxy(), { maxBodyBytes: 1400, maxBufferedBytes: 1400 });
+    const small = await stalled(s.port, head(400) + 'x'.repeat(300));
+    await until(() => s.stats().bytesHeld === 300);
+    const big = await stalled(s.port, head(1400) + 'x'.repeat(1200));
+    expect(await big.reply).toMatch(/^HTTP\/1\.1 503 /);
+    expect(s.stats()).toMatchObject({ overBudget: 1, bytesHeld: 300 });
+    expect(log).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ -> 503 \(holding 0 \+ 1200 bytes of request body, the most while all connections together passed maxBufferedBytes \(1400\)\)$/,
+      ),
+    ]);
+    // The smaller body, finished, reaches the KDC (which cannot decode it: 400) and releases its bytes.
+    small.write('x'.repeat(100));
+    expect(await small.reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(s.stats().bytesHeld).toBe(0);
+  });
+
+  it('rejects bounds that are not positive integers, and a budget smaller than one body', async () => {
+    const base = { cert: server.certPem, key: server.keyPem };
+    await expect(serveKdcProxy(contosoProxy(), { ...base, maxConnections: 0 })).rejects.toThrow(
+      /^serveKdcProxy: maxConnections must be an integer >= 1, got 0$/,
+    );
+    await expect(serveKdcProxy(contosoProxy(), { ...base, maxConnectionsPerSource: 1.5 })).rejects.toThrow(
+      /maxConnectionsPerSource must be an integer >= 1, got 1\.5/,
+    );
+    await expect(
+      serveKdcProxy(contosoProxy(), { ...base, maxBodyBytes: 2048, maxBufferedBytes: 1024 }),
+    ).rejects.toThrow(/^serveKdcProxy: maxBufferedBytes \(1024\) must be at least maxBodyBytes \(2048\)$/);
+  });
+});
 
 describe('createSelfSignedCa / issueServerCertificate', () => {
   it('takes validity from the clock and serials from the random source', async () => {
