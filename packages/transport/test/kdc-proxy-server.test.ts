@@ -248,16 +248,8 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
 
   it('answers unparsable HTTP with a bare 400 and one log line', async () => {
     const { server: s, log } = await start(contosoProxy());
-    const conn = tlsConnect({ host: '127.0.0.1', port: s.port, ca: ca.certPem, servername: 'localhost' });
-    let text = '';
-    conn.setEncoding('utf8').on('data', (d: string) => {
-      text += d;
-    });
-    const closed = new Promise<void>((resolve) => conn.on('close', () => resolve()));
-    conn.on('error', () => {});
-    conn.write('NOT HTTP AT ALL\r\n\r\n');
-    await closed;
-    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const conn = await stalled(s.port, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(await conn.reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(log).toEqual([expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_/)]);
   });
 
@@ -379,14 +371,11 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
 
   it('close() drops idle connections, is idempotent, and leaves no open handles', async () => {
     const { server: s } = await start(contosoProxy());
-    const conn = tlsConnect({ host: '127.0.0.1', port: s.port, ca: ca.certPem, servername: 'localhost' });
-    const connClosed = new Promise<void>((resolve) => conn.on('close', () => resolve()));
-    conn.on('error', () => {});
-    await new Promise<void>((resolve) => conn.once('secureConnect', () => resolve()));
+    const conn = await stalled(s.port, '');
     // The listener, the client's socket and the server's side of it.
     expect(handlesOn(s.port)).toBeGreaterThanOrEqual(3);
     await Promise.all([s.close(), s.close()]);
-    await connClosed;
+    await conn.reply;
     expect(handlesOn(s.port)).toBe(0);
     await expect(https(s.url, wrap(asReq('alice', REALM), REALM))).rejects.toThrow(/ECONNREFUSED/);
   });
@@ -444,6 +433,13 @@ describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, s
   });
 });
 
+/** A TLS connection to the proxy, trusting the test CA, errors ignored (the tests watch for its close). */
+function tlsTo(port: number): ReturnType<typeof tlsConnect> {
+  const conn = tlsConnect({ host: '127.0.0.1', port, ca: ca.certPem, servername: 'localhost' });
+  conn.on('error', () => {});
+  return conn;
+}
+
 /**
  * A TLS connection, handshake done, that sends `text` and collects what
  * comes back until the server closes it.
@@ -451,40 +447,25 @@ describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, s
 async function stalled(
   port: number,
   text: string,
-  localAddress?: string,
 ): Promise<{ reply: Promise<string>; write(data: string | Uint8Array): void }> {
-  const conn = tlsConnect({
-    host: '127.0.0.1',
-    port,
-    ca: ca.certPem,
-    servername: 'localhost',
-    ...(localAddress === undefined ? {} : { localAddress }),
-  });
+  const conn = tlsTo(port);
   let got = '';
   conn.setEncoding('utf8').on('data', (d: string) => {
     got += d;
   });
-  conn.on('error', () => {});
   const reply = new Promise<string>((resolve) => conn.on('close', () => resolve(got)));
   await new Promise<void>((resolve) => conn.once('secureConnect', () => resolve()));
   conn.write(text);
   return { reply, write: (data) => conn.write(data) };
 }
 
-/** A TCP connection the server closes before any TLS: resolves once closed, with whether TLS got through. */
-function refusedConnection(port: number, localAddress?: string): Promise<boolean> {
-  const conn = tlsConnect({
-    host: '127.0.0.1',
-    port,
-    ca: ca.certPem,
-    servername: 'localhost',
-    ...(localAddress === undefined ? {} : { localAddress }),
-  });
+/** A connection the server closes: resolves once closed, with whether its TLS handshake got through. */
+function refusedConnection(port: number): Promise<boolean> {
+  const conn = tlsTo(port);
   let secured = false;
   conn.once('secureConnect', () => {
     secured = true;
   });
-  conn.on('error', () => {});
   return new Promise((resolve) => conn.on('close', () => resolve(secured)));
 }
 
