@@ -37,9 +37,10 @@ export const DECODE_USAGE = `Usage: krbsim decode <hex|base64|@file> [options]
 
 Decode a Kerberos message and print it as JSON: AS-REQ/REP, TGS-REQ/REP,
 AP-REQ/REP, KRB-ERROR, KRB-SAFE/PRIV/CRED, a bare Ticket, a GSS-API krb5 or
-SPNEGO token, an RFC 4121 Wrap/MIC token, or an MS-KKDCP KDC-PROXY-MESSAGE.
-DER that is none of these is printed as a generic DER tree. A 4-byte TCP
-length prefix is removed.
+SPNEGO token, an RFC 4121 Wrap/MIC token, an MS-KKDCP KDC-PROXY-MESSAGE, or
+an RFC 3244 kpasswd request or reply (its header, AP-REQ or AP-REP, KRB-PRIV
+or KRB-ERROR). DER that is none of these is printed as a generic DER tree. A
+4-byte TCP length prefix is removed.
 
 Input:
   <hex>           e.g. 6a81a73081a4a103020105... (spaces, colons, 0x allowed)

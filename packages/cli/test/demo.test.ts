@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,15 @@ describe('krbsim demo', () => {
     expect(flow2).not.toContain('filtered at trust');
     expect(flow2).toContain('(WINDOWS, through the login CONTOSO\\SqlAdmins)');
     expect(stdout.match(/```mermaid\nsequenceDiagram/g)).toHaveLength(2);
+  });
+
+  it('prints the diagrams docs/flows.md shows (seed 42), so the page stays what the demo does', async () => {
+    const page = readFileSync(new URL('../../../docs/flows.md', import.meta.url), 'utf8');
+    const mermaid = (text: string) => text.match(/```mermaid\n[\s\S]*?```/g) ?? [];
+    const shown = mermaid(page);
+    expect(shown).toHaveLength(2);
+    expect(mermaid((await run(['demo', '--flow', 'trust'])).stdout)).toEqual([shown[0]]);
+    expect(mermaid((await run(['demo', '--flow', 'modern'])).stdout)).toEqual([shown[1]]);
   });
 
   it('is reproducible per seed', async () => {
