@@ -49,13 +49,15 @@ import {
   KpasswdResult,
   KpasswdVersion,
   kpasswdResultName,
+  type PrincipalName,
+  type QualifiedName,
   sameName,
   TicketFlags,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { WellKnownRid } from '@krbsim/pac';
-import { buildApRep, ReplayCache, verifyApReq } from '@krbsim/service';
+import { buildApRep, ReplayCache, type VerifiedApReq, verifyApReq } from '@krbsim/service';
 import { encodeErrorReply, KdcError } from './krb-error';
 import { accountOf } from './pac-builder';
 import { adPolicyInfoOf, checkNewPassword, passwordRejectionText } from './password-policy';
@@ -92,6 +94,31 @@ class KpasswdRefusal extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * An answer after the AP-REQ checked (an AP-REP and a KRB-PRIV): its result
+ * code, the result string (AD_POLICY_INFO for an AD realm's refusal), and
+ * the reason in words for the log.
+ */
+class KpasswdAnswer extends Error {
+  readonly why: string;
+  constructor(
+    readonly result: number,
+    readonly text: string | AdPolicyInfo,
+    why?: string,
+  ) {
+    const words = why ?? (text as string);
+    super(words);
+    this.why = words;
+  }
+}
+
+/** What a request asks: whose password, the new one as sent, and whether it is another's (a reset). */
+interface PasswordChange {
+  readonly password: Uint8Array;
+  readonly target: QualifiedName;
+  readonly reset: boolean;
 }
 
 /** The realm's password-change service: `handle` answers one kpasswd request (UDP or TCP payload). */
@@ -134,7 +161,36 @@ export class KpasswdService {
     }
   }
 
+  /**
+   * A request whose parts decoded, in the order kadmind and a DC check it:
+   * the AP-REQ (a refusal here is a KRB-ERROR), then, under its subkey, the
+   * KRB-PRIV, whose password and for whom, the right to change it, the
+   * realm's rules, and the change.
+   */
   #change(version: number, apReq: ApReq, priv: Uint8Array): Uint8Array {
+    const v = this.#authenticate(apReq);
+    const client = formatPrincipal(v.ticket.cname, v.ticket.crealm);
+    const subkey = v.authenticator.subkey === undefined ? undefined : toKey(v.authenticator.subkey);
+    // From here the AP-REQ checked: every answer is an AP-REP and a KRB-PRIV under the subkey.
+    const answer = (result: number, text: string | AdPolicyInfo, why: string): Uint8Array => {
+      this.#log(`kpasswd ${client} -> ${kpasswdResultName(result)}${why === '' ? '' : `: ${why}`}`);
+      return this.#reply(v.sessionKey, v.authenticator, subkey ?? v.sessionKey, result, text);
+    };
+    try {
+      if (subkey === undefined)
+        throw new KpasswdAnswer(KpasswdResult.MALFORMED, 'the AP-REQ carries no subkey');
+      const userData = openPriv(priv, subkey, v.authenticator.seqNumber);
+      const change = readChange(version, userData, v.ticket);
+      const password = this.#admit(v.ticket, client, change);
+      return answer(KpasswdResult.SUCCESS, '', this.#apply(change, password));
+    } catch (e) {
+      if (e instanceof KpasswdAnswer) return answer(e.result, e.text, e.why);
+      throw e;
+    }
+  }
+
+  /** The AP-REQ, for this realm's `kadmin/changepw` and checked with its keys; else a KRB-ERROR refusal. */
+  #authenticate(apReq: ApReq): VerifiedApReq {
     const realm = this.#realm;
     if (
       apReq.ticket.realm !== realm.name ||
@@ -159,7 +215,7 @@ export class KpasswdService {
       kvno: k.kvno,
       key: k.key,
     }));
-    const v = verifyApReq(apReq, {
+    return verifyApReq(apReq, {
       keytab,
       clock: realm.clock,
       clockSkewMs: realm.policy.clockSkewMs,
@@ -167,77 +223,40 @@ export class KpasswdService {
       allowWeakCrypto: realm.policy.allowWeakCrypto,
       gss: false,
     });
-    const subkey = v.authenticator.subkey;
-    const client = `${formatPrincipal(v.ticket.cname, v.ticket.crealm)}`;
-    // From here the AP-REQ checked: every answer is an AP-REP and a KRB-PRIV under the subkey.
-    const answer = (result: number, text: string | AdPolicyInfo, why = text as string): Uint8Array => {
-      this.#log(`kpasswd ${client} -> ${kpasswdResultName(result)}${why === '' ? '' : `: ${why}`}`);
-      return this.#reply(
-        v.sessionKey,
-        v.authenticator,
-        subkey === undefined ? v.sessionKey : toKey(subkey),
-        result,
-        text,
-      );
-    };
-    if (subkey === undefined) return answer(KpasswdResult.MALFORMED, 'the AP-REQ carries no subkey');
-    let part: ReturnType<typeof decodeEncKrbPrivPart>;
-    try {
-      const krbPriv = decodeKrbPriv(priv);
-      part = decodeEncKrbPrivPart(decrypt(toKey(subkey), KeyUsage.KRB_PRIV_ENCPART, krbPriv.encPart.cipher));
-    } catch {
-      return answer(KpasswdResult.MALFORMED, 'the KRB-PRIV does not decode or decrypt with the subkey');
-    }
-    if (
-      v.authenticator.seqNumber !== undefined &&
-      part.seqNumber !== undefined &&
-      part.seqNumber !== v.authenticator.seqNumber
-    ) {
-      return answer(KpasswdResult.MALFORMED, "the KRB-PRIV sequence number is not the authenticator's");
-    }
-    let password: Uint8Array = part.userData;
-    // Whose password: the ticket's client's, or the target a ChangePasswdData names.
-    let target = { name: v.ticket.cname, realm: v.ticket.crealm };
-    let reset = false;
-    if (version === KpasswdVersion.SET_PASSWORD) {
-      let data: ReturnType<typeof decodeChangePasswdData>;
-      try {
-        data = decodeChangePasswdData(part.userData);
-      } catch {
-        return answer(KpasswdResult.MALFORMED, 'ChangePasswdData does not decode');
-      }
-      password = data.newPasswd;
-      const other =
-        (data.targName !== undefined && !sameName(data.targName, v.ticket.cname)) ||
-        (data.targRealm !== undefined && data.targRealm.toUpperCase() !== v.ticket.crealm.toUpperCase());
-      if (other) {
-        target = { name: data.targName ?? v.ticket.cname, realm: data.targRealm ?? v.ticket.crealm };
-        reset = true;
-      }
-    }
-    if ((v.ticket.flags & TicketFlags.initial) === 0) {
-      return answer(
+  }
+
+  /**
+   * Whether `ticket`'s client may give `change.target` this password, as
+   * kadmind and a DC decide: an initial ticket of this realm, UTF-8, another
+   * account's only by an administrator, and the realm's rules. The password
+   * as text, or the answer refusing it.
+   */
+  #admit(ticket: VerifiedApReq['ticket'], client: string, change: PasswordChange): string {
+    const realm = this.#realm;
+    if ((ticket.flags & TicketFlags.initial) === 0) {
+      throw new KpasswdAnswer(
         KpasswdResult.INITIAL_FLAG_NEEDED,
         'the ticket must come from an AS exchange (an initial ticket)',
       );
     }
-    if (v.ticket.crealm !== realm.name) {
-      return answer(KpasswdResult.ACCESSDENIED, `${client} is not an account of ${realm.name}`);
+    if (ticket.crealm !== realm.name) {
+      throw new KpasswdAnswer(KpasswdResult.ACCESSDENIED, `${client} is not an account of ${realm.name}`);
     }
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(password);
+      text = new TextDecoder('utf-8', { fatal: true }).decode(change.password);
     } catch {
-      return answer(KpasswdResult.SOFTERROR, 'the new password is not UTF-8');
+      throw new KpasswdAnswer(KpasswdResult.SOFTERROR, 'the new password is not UTF-8');
     }
+    const { target, reset } = change;
     const whose = formatPrincipal(target.name, target.realm);
     if (reset) {
       // Another's password: an administrator's reset (AD's "Reset password" right, held by Domain Admins).
       if (target.realm.toUpperCase() !== realm.name.toUpperCase()) {
-        return answer(KpasswdResult.ACCESSDENIED, `${whose} is not an account of ${realm.name}`);
+        throw new KpasswdAnswer(KpasswdResult.ACCESSDENIED, `${whose} is not an account of ${realm.name}`);
       }
-      if (!isPasswordAdministrator(realm, formatPrincipal(v.ticket.cname))) {
-        return answer(
+      if (!isPasswordAdministrator(realm, formatPrincipal(ticket.cname))) {
+        throw new KpasswdAnswer(
           KpasswdResult.ACCESSDENIED,
           `${client} may not set the password of ${whose}: only Domain Admins and Enterprise Admins may`,
         );
@@ -245,7 +264,7 @@ export class KpasswdService {
     }
     const user = realm.lookup(formatPrincipal(target.name));
     if (user === undefined || user.kind === 'krbtgt') {
-      return answer(KpasswdResult.HARDERROR, `${whose} has no account here`);
+      throw new KpasswdAnswer(KpasswdResult.HARDERROR, `${whose} has no account here`);
     }
     const account = accountOf(realm, user);
     const rejection = checkNewPassword(
@@ -264,17 +283,26 @@ export class KpasswdService {
       // A Windows DC answers with its whole policy, not the rule broken (AD_POLICY_INFO).
       const policy =
         realm.policy.kpasswdResultStyle === 'active-directory' ? adPolicyInfoOf(realm.policy) : undefined;
-      return answer(KpasswdResult.SOFTERROR, policy ?? words, words);
+      throw new KpasswdAnswer(KpasswdResult.SOFTERROR, policy ?? words, words);
     }
-    realm.setPassword(formatPrincipal(target.name), text);
-    let note = reset ? `set the password of ${whose}` : '';
+    return text;
+  }
+
+  /** Make the change and tell `onChange`; what the log line adds to SUCCESS. */
+  #apply(change: PasswordChange, password: string): string {
+    const realm = this.#realm;
+    const name = formatPrincipal(change.target.name);
+    realm.setPassword(name, password);
+    let note = change.reset
+      ? `set the password of ${formatPrincipal(change.target.name, change.target.realm)}`
+      : '';
     try {
-      this.#onChange?.(formatPrincipal(target.name, realm.name), text);
+      this.#onChange?.(formatPrincipal(change.target.name, realm.name), password);
     } catch (e) {
       // The password is changed: the client hears so, and the log that the owner's copy is not.
       note = `${note === '' ? '' : `${note}; `}onChange failed: ${e instanceof Error ? e.message : String(e)}`;
     }
-    return answer(KpasswdResult.SUCCESS, '', note);
+    return note;
   }
 
   /** The success path's reply: header, AP-REP, KRB-PRIV with the result (RFC 3244 section 2). */
@@ -330,6 +358,57 @@ function isPasswordAdministrator(realm: Realm, name: string): boolean {
   if (account === undefined) return false;
   const admins: readonly number[] = [WellKnownRid.DOMAIN_ADMINS, WellKnownRid.ENTERPRISE_ADMINS];
   return realm.directory.tokenGroups(account.name).groups.some((g) => admins.includes(g.relativeId));
+}
+
+/** The KRB-PRIV's user data, decrypted with the subkey and its sequence number checked (MALFORMED otherwise). */
+function openPriv(priv: Uint8Array, subkey: Key, seqNumber: number | undefined): Uint8Array {
+  let part: ReturnType<typeof decodeEncKrbPrivPart>;
+  try {
+    const krbPriv = decodeKrbPriv(priv);
+    part = decodeEncKrbPrivPart(decrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, krbPriv.encPart.cipher));
+  } catch {
+    throw new KpasswdAnswer(
+      KpasswdResult.MALFORMED,
+      'the KRB-PRIV does not decode or decrypt with the subkey',
+    );
+  }
+  if (seqNumber !== undefined && part.seqNumber !== undefined && part.seqNumber !== seqNumber) {
+    throw new KpasswdAnswer(
+      KpasswdResult.MALFORMED,
+      "the KRB-PRIV sequence number is not the authenticator's",
+    );
+  }
+  return part.userData;
+}
+
+/**
+ * Whose password and which (RFC 3244 section 2): change password carries
+ * the ticket's client's new password; set password a ChangePasswdData that
+ * may name another account.
+ */
+function readChange(
+  version: number,
+  userData: Uint8Array,
+  ticket: { readonly cname: PrincipalName; readonly crealm: string },
+): PasswordChange {
+  const own = { name: ticket.cname, realm: ticket.crealm };
+  if (version !== KpasswdVersion.SET_PASSWORD) return { password: userData, target: own, reset: false };
+  let data: ReturnType<typeof decodeChangePasswdData>;
+  try {
+    data = decodeChangePasswdData(userData);
+  } catch {
+    throw new KpasswdAnswer(KpasswdResult.MALFORMED, 'ChangePasswdData does not decode');
+  }
+  const other =
+    (data.targName !== undefined && !sameName(data.targName, ticket.cname)) ||
+    (data.targRealm !== undefined && data.targRealm.toUpperCase() !== ticket.crealm.toUpperCase());
+  return other
+    ? {
+        password: data.newPasswd,
+        target: { name: data.targName ?? ticket.cname, realm: data.targRealm ?? ticket.crealm },
+        reset: true,
+      }
+    : { password: data.newPasswd, target: own, reset: false };
 }
 
 function toKey(k: { readonly keytype: number; readonly keyvalue: Uint8Array }): Key {
