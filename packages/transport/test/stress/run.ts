@@ -3,15 +3,17 @@
  * Not a test: the figures depend on the machine and its load. Run from the
  * repository root:
  *
- *   node --import tsx packages/transport/test/stress/run.ts [udp] [tcp-memory] [tcp-drip] [--short]
+ *   node --import tsx packages/transport/test/stress/run.ts [udp] [tcp-memory] [tcp-drip] [proxy-flood] [proxy-memory] [--short]
  *
  * `--short` (`pnpm stress --short`, run by .ci/run) is a smoke run of about
  * 15 s: the same scenarios scaled down (UDP for 1 s; 30 connections for
  * tcp-memory; 100 for tcp-drip, against a 1 s request deadline, dripping
  * every second for 2.5 s), checking what does not depend on the machine:
  * every UDP run got replies, a closed connection's bytes are released, every
- * dripping connection is closed by the server, and the good client was
- * always answered (it throws otherwise). It exits 1 if a check fails. The
+ * dripping connection is closed by the server, the KDC proxy keeps to
+ * maxConnections (300 connections against 128) and maxBufferedBytes (12
+ * bodies of 1 MiB against 4 MiB) and releases what closed connections held,
+ * and the good client was always answered (it throws otherwise). It exits 1 if a check fails. The
  * figures for docs/robustness.md come from the full run.
  *
  * KRBSIM_STRESS_CHILD=<script> runs another server script that speaks
@@ -29,22 +31,51 @@
  * - tcp-drip: 1000 connections from 8 addresses each sending one byte every
  *   10 s (the idle timeout is 30 s); what is open after 1 s and 11 s, and
  *   the latency of a good client's TCP AS exchange all along.
+ * - proxy-flood: the KDC proxy (serveKdcProxy) given 2000 TLS connections
+ *   from 16 addresses that send nothing, against its default limits and
+ *   against limits set past the load (as it was before it had any); what is
+ *   open, evicted, and a good client's HTTPS AS exchange every 100.
+ * - proxy-memory: the KDC proxy given 40 requests each declaring a body just
+ *   under 1 MiB and sending all but its last byte, against its default
+ *   limits and against a budget past the load; the bodies held, the
+ *   server's memory, and a good client every 10.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { frameTcp, type KdcServerStats, type ServeKdcOptions, TcpRecordReader } from '@krbsim/transport';
+import { encodeKdcProxyMessage } from '@krbsim/asn1';
+import {
+  frameTcp,
+  type KdcProxyServerStats,
+  type KdcServerStats,
+  type ServeKdcOptions,
+  type ServeKdcProxyOptions,
+  TcpRecordReader,
+} from '@krbsim/transport';
 import { asReq } from '../der';
 
 const REALM = 'STRESS.TEST';
 const SHORT = process.argv.includes('--short');
 /** The scale of each scenario: the full run's, or the smoke run's. */
 const SCALE = SHORT
-  ? { udpMs: 1000, memoryConns: 30, dripConns: 100, dripEveryMs: 1000, dripRunMs: 2500, dripFirstMs: 500 }
+  ? {
+      udpMs: 1000,
+      memoryConns: 30,
+      dripConns: 100,
+      dripEveryMs: 1000,
+      dripRunMs: 2500,
+      dripFirstMs: 500,
+      floodConns: 300,
+      floodLimits: { maxConnections: 128 },
+      proxyBodies: 12,
+      proxyMemoryLimits: { maxBufferedBytes: 4 << 20 },
+    }
   : {
       udpMs: 5000,
       memoryConns: 150,
@@ -52,6 +83,10 @@ const SCALE = SHORT
       dripEveryMs: 10_000,
       dripRunMs: 11_500,
       dripFirstMs: 1000,
+      floodConns: 2000,
+      floodLimits: {},
+      proxyBodies: 40,
+      proxyMemoryLimits: {},
     };
 
 /** In a short run: a check that failed makes the run exit 1. */
@@ -70,22 +105,28 @@ function request(): Uint8Array {
   return bytes;
 }
 
-interface ChildReport {
+interface ChildReport<S = KdcServerStats> {
   /** Empty for a server without stats(). */
-  stats: KdcServerStats;
+  stats: S;
   rss: number;
   arrayBuffers: number;
   heapUsed: number;
 }
 
-interface Child {
+interface Child<S = KdcServerStats> {
   udpPort?: number;
   tcpPort?: number;
-  stats(): Promise<ChildReport>;
+  /** A KDC proxy child's URL, port and CA (PEM). */
+  proxyUrl?: string;
+  proxyPort?: number;
+  ca?: string;
+  stats(): Promise<ChildReport<S>>;
   stop(): Promise<void>;
 }
 
-async function startChild(options: ServeKdcOptions): Promise<Child> {
+async function startChild<S = KdcServerStats>(
+  options: ServeKdcOptions | { proxy: Omit<ServeKdcProxyOptions, 'cert' | 'key'> },
+): Promise<Child<S>> {
   // KRBSIM_STRESS_CHILD: another server script with kdc-child.ts's protocol (e.g. an older serveKdc).
   const script = process.env.KRBSIM_STRESS_CHILD ?? fileURLToPath(new URL('./kdc-child.ts', import.meta.url));
   const child: ChildProcess = spawn(
@@ -97,13 +138,13 @@ async function startChild(options: ServeKdcOptions): Promise<Child> {
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (line) => waiting.shift()?.(line));
   const next = () => new Promise<string>((resolve) => waiting.push(resolve));
-  const first = JSON.parse(await next()) as { udpPort?: number; tcpPort?: number };
+  const first = JSON.parse(await next()) as Omit<Child, 'stats' | 'stop'>;
   return {
     ...first,
     async stats() {
       const line = next();
       child.stdin!.write('stats\n');
-      return JSON.parse(await line) as ChildReport;
+      return JSON.parse(await line) as ChildReport<S>;
     },
     async stop() {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -281,6 +322,129 @@ async function tcpDrip(): Promise<void> {
   check(at11.stats.tcp?.open === 0, `tcp-drip: ${at11.stats.tcp?.open} dripping connections still open`);
 }
 
+/** A TLS connection to a KDC proxy child, handshake done. */
+function tlsTo(proxy: Child<KdcProxyServerStats>, localAddress?: string): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port: proxy.proxyPort!,
+      ca: proxy.ca!,
+      ...(localAddress ? { localAddress } : {}),
+    });
+    s.once('error', reject);
+    s.once('secureConnect', () => {
+      s.off('error', reject);
+      s.on('error', () => {});
+      resolve(s);
+    });
+  });
+}
+
+/** One AS exchange through the KDC proxy on a fresh HTTPS connection; its latency in ms. */
+function goodProxyExchange(proxy: Child<KdcProxyServerStats>): Promise<number> {
+  const t0 = performance.now();
+  const body = encodeKdcProxyMessage({ kerbMessage: frameTcp(request()), targetDomain: REALM });
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      proxy.proxyUrl!,
+      { method: 'POST', ca: proxy.ca!, agent: false, headers: { 'content-type': 'application/kerberos' } },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - t0)
+            : reject(new Error(`KDC proxy answered ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const ms = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return `median ${sorted[sorted.length >> 1]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
+};
+
+async function proxyFlood(label: string, limits: Omit<ServeKdcProxyOptions, 'cert' | 'key'>): Promise<void> {
+  const proxy = await startChild<KdcProxyServerStats>({ proxy: limits });
+  const conns: TLSSocket[] = [];
+  let closedByServer = 0;
+  const goods: number[] = [];
+  for (let i = 0; i < SCALE.floodConns; i++) {
+    const s = await tlsTo(proxy, `127.0.0.${2 + (i % 16)}`).catch(() => undefined);
+    if (s === undefined) {
+      closedByServer++; // closed before its handshake ended
+      continue;
+    }
+    s.on('close', () => closedByServer++);
+    conns.push(s);
+    if (i % 100 === 99) goods.push(await goodProxyExchange(proxy));
+  }
+  const during = await proxy.stats();
+  const closedBeforeEnd = closedByServer;
+  for (const s of conns) s.destroy();
+  await sleep(500);
+  const after = await proxy.stats();
+  await proxy.stop();
+  const t = during.stats;
+  console.log(
+    `proxy-flood (${label}): ${SCALE.floodConns} idle TLS connections from 16 addresses: open ${t.open} (peak ${t.peakOpen}), ` +
+      `evicted ${t.evicted}, refused ${t.refusedPerSource + t.refusedFull}, seen closed by the clients ${closedBeforeEnd}; ` +
+      `server rss ${mib(during.rss)} during, ${mib(after.rss)} after; open after ${after.stats.open}; ` +
+      `good client: ${goods.length} exchanges, ${ms(goods)}`,
+  );
+  if (limits.maxConnections !== undefined && limits.maxConnections < SCALE.floodConns) {
+    check(t.peakOpen <= limits.maxConnections, `proxy-flood: ${t.peakOpen} open, over maxConnections`);
+    check(t.evicted > 0, 'proxy-flood: no connection evicted at maxConnections');
+  }
+  check(
+    after.stats.open === 0,
+    `proxy-flood: ${after.stats.open} connections still open after the clients left`,
+  );
+}
+
+async function proxyMemory(label: string, limits: Omit<ServeKdcProxyOptions, 'cert' | 'key'>): Promise<void> {
+  const proxy = await startChild<KdcProxyServerStats>({ proxy: limits });
+  const before = await proxy.stats();
+  const size = (1 << 20) - 64;
+  const head = `POST /kerberos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/kerberos\r\nContent-Length: ${size}\r\n\r\n`;
+  const conns: TLSSocket[] = [];
+  const answers: string[] = [];
+  const goods: number[] = [];
+  for (let i = 0; i < SCALE.proxyBodies; i++) {
+    const s = await tlsTo(proxy, `127.0.0.${2 + (i % 8)}`);
+    let got = '';
+    s.setEncoding('latin1').on('data', (d: string) => {
+      got += d;
+    });
+    s.on('close', () => answers.push(got.slice(0, 12)));
+    s.write(head);
+    s.write(new Uint8Array(size - 1));
+    conns.push(s);
+    if (i % 10 === 9) goods.push(await goodProxyExchange(proxy));
+  }
+  await sleep(500);
+  const during = await proxy.stats();
+  for (const s of conns) s.destroy();
+  await sleep(500);
+  const after = await proxy.stats();
+  await proxy.stop();
+  const t = during.stats;
+  const refused = answers.filter((a) => a.startsWith('HTTP/1.1 503')).length;
+  console.log(
+    `proxy-memory (${label}): ${SCALE.proxyBodies} requests with ${size - 1} of ${size} body bytes sent: bytesHeld ${mib(t.bytesHeld)} (peak ${mib(t.peakBytesHeld)}), ` +
+      `overBudget ${t.overBudget} (503 seen by ${refused}), open ${t.open}; ` +
+      `server rss ${mib(before.rss)} before, ${mib(during.rss)} during, ${mib(after.rss)} after (arrayBuffers ${mib(before.arrayBuffers)}, ${mib(during.arrayBuffers)}, ${mib(after.arrayBuffers)}); ` +
+      `bytesHeld after ${after.stats.bytesHeld}; good client: ${goods.length} exchanges, ${ms(goods)}`,
+  );
+  if (limits.maxBufferedBytes === undefined || limits.maxBufferedBytes < SCALE.proxyBodies * size) {
+    check(t.overBudget > 0, 'proxy-memory: no body refused past maxBufferedBytes');
+  }
+  check(after.stats.bytesHeld === 0, 'proxy-memory: body bytes still held after every connection closed');
+}
+
 const which = process.argv.slice(2).filter((a) => a !== '--short');
 const all = which.length === 0;
 if (all || which.includes('udp')) {
@@ -289,3 +453,12 @@ if (all || which.includes('udp')) {
 }
 if (all || which.includes('tcp-memory')) await tcpMemory();
 if (all || which.includes('tcp-drip')) await tcpDrip();
+if (all || which.includes('proxy-flood')) {
+  if (!SHORT)
+    await proxyFlood('limits past the load', { maxConnections: 1 << 20, maxConnectionsPerSource: 1 << 20 });
+  await proxyFlood('default limits', SCALE.floodLimits);
+}
+if (all || which.includes('proxy-memory')) {
+  if (!SHORT) await proxyMemory('limits past the load', { maxBufferedBytes: 1 << 30 });
+  await proxyMemory('default limits', SCALE.proxyMemoryLimits);
+}
