@@ -17,14 +17,20 @@
  * AuthPack: PKAuthenticator with the time, the nonce, the SHA-1 paChecksum
  * and this KDC's freshness token; a MODP group 14 public value; the three
  * RFC 8636 KDFs) changed in one way: the key agreement (other groups, ECDH,
- * public values out of range, clientDHNonce, none at all), the freshness
+ * public values out of range, clientDHNonce, none at all: public-key
+ * encryption delivery, with its content encryptions), the freshness
  * token, the KDF list, the signature and the certificate behind it, the
  * PKAuthenticator, the padata around it, anonymous PKINIT. The AuthPack is
  * built with the pieces krbsim's client builds it from (`@krbsim/asn1`'s
  * encoders, `@krbsim/pki`'s CMS and key agreement), keeping the private DH
  * value, so that the reply key is derived as a client derives it: the KDC's
  * KDCDHKeyInfo verified and read, the shared secret, the KDF the reply names
- * (or octetstring2key).
+ * (or octetstring2key); or, for public-key encryption delivery, the
+ * EnvelopedData opened with the signer's private key, the KDC's SignedData
+ * verified, the ReplyKeyPack read and its asChecksum checked against the
+ * request. (The content encryption is not compared: MIT 1.20 uses
+ * des-ede3-cbc whatever the client lists, krbsim its strongest the client
+ * lists, AES-256-CBC when it lists none.)
  *
  * An answer is compared as helpers/kdc-oracle.ts writes it (the reply's
  * enc-part opened with the derived key, the ticket with the server's key),
@@ -70,6 +76,7 @@ import {
   decodeKdcDhKeyInfo,
   decodeMethodData,
   decodePaPkAsRep,
+  decodeReplyKeyPack,
   decodeTypedData,
   encodeAsReq,
   encodeAuthPack,
@@ -89,7 +96,7 @@ import {
   type PrincipalName,
 } from '@krbsim/asn1';
 import { concatBytes, Duration, ErrorCode, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
-import { cf2, checksum, decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { cf2, checksum, decrypt, encrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { Kdc, Realm } from '@krbsim/kdc';
 import {
   type CmsSigner,
@@ -104,6 +111,7 @@ import {
   type KeyAgreementGroup,
   type KeyAgreementPair,
   octetString2Key,
+  openEnvelopedData,
   type PemCertificate,
   PKINIT_KDFS,
   parseKdcPublicValue,
@@ -173,6 +181,11 @@ function aliceTgt(kdf: string, more = ''): string {
   return `pa=[17] dh kdf=${kdf}${more} key=pkinit cname=alice | REP ${flags} life=480m renew=10080m sk=18 tkt=20 s=krbtgt/${REALM} | ticket ${flags} ad=1[128] caddr=- tr=`;
 }
 
+/** alice's TGT as both KDCs issue it by public-key encryption, its asChecksum of type `cksumtype`. */
+function pkeTgt(cksumtype: number): string {
+  return aliceTgt('-').replace('dh kdf=-', `encKeyPack as-checksum=${cksumtype}`);
+}
+
 /** A pattern matching `text` and nothing else. */
 const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 
@@ -201,10 +214,15 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED typed-data=[109]',
     why: 'as above',
   },
-  'no clientPublicValue: public-key encryption delivery': {
-    oracle: /^pa=\[17\] encKeyPack key=none$/,
+  'public-key encryption to an ECDSA certificate': {
+    oracle: /^KDC_ERR_PREAUTH_FAILED$/,
     krbsim: 'KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED',
-    why: 'krbsim serves Diffie-Hellman delivery only (docs/pkinit.md, "What is not there"); MIT answers with the reply key in an EnvelopedData, which this test does not open',
+    why: "a key can be encrypted to an RSA key only; krbsim says so with RFC 4556's code for a public-key encryption it cannot do, which also tells the client that Diffie-Hellman would do (pkinit/key-transport.ts); MIT's CMS encryption fails and it answers PREAUTH_FAILED",
+  },
+  'public-key encryption, supportedCMSTypes rc2-cbc only': {
+    oracle: exactly(pkeTgt(16)),
+    krbsim: 'KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED',
+    why: 'krbsim encrypts with a cipher the client lists, when it lists any (pki/enveloped-data.ts, docs/pkinit.md); MIT 1.20 with des-ede3-cbc whatever the client lists',
   },
   'a freshness token made seven minutes ago': {
     oracle: exactly(aliceTgt('sha256')),
@@ -414,8 +432,10 @@ interface PkVariant {
   digest?: 'sha1' | 'sha256';
   /** The key agreement group (default modp14). */
   group?: KeyAgreementGroup;
-  /** A clientPublicValue of the case's own, or `null` for none. */
+  /** A clientPublicValue of the case's own, or `null` for none (public-key encryption delivery). */
   publicValue?: Uint8Array | null;
+  /** supportedCMSTypes (default none), DER AlgorithmIdentifiers. */
+  cmsTypes?: readonly Uint8Array[];
   /** supportedKDFs (default krbsim's client's list), or `null` to leave the field out. */
   kdfs?: readonly string[] | null;
   /** The freshness token (default this KDC's), or undefined for none. */
@@ -443,6 +463,8 @@ interface Sent {
   readonly clientDhNonce: Uint8Array | undefined;
   /** The PKAuthenticator's nonce, which KDCDHKeyInfo echoes (RFC 4556 section 3.2.3.1). */
   readonly authNonce: number;
+  /** Who signed the AuthPack: the key an EnvelopedData is opened with. */
+  readonly signer: CmsSigner | undefined;
   readonly anonymous: boolean;
 }
 
@@ -483,6 +505,7 @@ function buildPkRequest(v: PkVariant, side: Side, now: number): Sent {
   let authPack: Uint8Array = encodeAuthPack({
     pkAuthenticator,
     ...(clientPublicValue !== undefined && { clientPublicValue }),
+    ...(v.cmsTypes !== undefined && { supportedCmsTypes: v.cmsTypes }),
     ...(v.clientDhNonce !== undefined && { clientDhNonce: v.clientDhNonce }),
     ...(kdfs !== null && { supportedKdfs: kdfs.map((kdfId) => ({ kdfId })) }),
   }).slice();
@@ -517,6 +540,7 @@ function buildPkRequest(v: PkVariant, side: Side, now: number): Sent {
     pair,
     clientDhNonce: v.clientDhNonce,
     authNonce: pkAuthenticator.nonce,
+    signer: signer.startsWith('unsigned') ? undefined : signers[signer as Identity],
     anonymous: signer.startsWith('unsigned'),
   };
 }
@@ -567,8 +591,8 @@ function ticketKey(server: string, etype: number): Key {
 /**
  * The keys a client could open the reply with, most likely first: the
  * PKINIT reply key from PA-PK-AS-REP (by the KDF DHRepInfo names, else
- * octetstring2key, with and without the client's DH nonce), then the
- * password's. With what PA-PK-AS-REP said.
+ * octetstring2key, with and without the client's DH nonce; or the
+ * ReplyKeyPack's), then the password's. With what PA-PK-AS-REP said.
  */
 function replyKeys(rep: KdcRep, sent: Sent): { what: string; keys: [string, Key][] } {
   const etype = rep.encPart.etype;
@@ -577,9 +601,21 @@ function replyKeys(rep: KdcRep, sent: Sent): { what: string; keys: [string, Key]
   const pa = rep.padata?.find((p) => p.padataType === PaDataType.PA_PK_AS_REP);
   if (pa !== undefined) {
     const pkRep = decodePaPkAsRep(pa.padataValue);
-    if (!('dhInfo' in pkRep) || sent.pair === undefined) {
+    if ('encKeyPack' in pkRep) {
       // Public-key encryption delivery: the reply key travels in an EnvelopedData for the client's key.
-      what = 'dhInfo' in pkRep ? 'dh for no public value' : 'encKeyPack';
+      what = 'encKeyPack unreadable';
+      if (sent.signer !== undefined) {
+        const opened = openEnvelopedData(pkRep.encKeyPack, sent.signer);
+        const signed = verifySignedData(opened.contentInfo, PkinitOid.id_pkinit_rkeyData);
+        const pack = decodeReplyKeyPack(signed.content);
+        const key: Key = { etype: pack.replyKey.keytype, bytes: pack.replyKey.keyvalue };
+        const { cksumtype, checksum: sum } = pack.asChecksum;
+        const ok = verifyChecksum(key, KeyUsage.TGS_REQ_AUTH_CKSUM, sent.request, sum, { cksumtype });
+        what = `encKeyPack as-checksum=${ok ? cksumtype : 'wrong'}`;
+        keys.push(['pkinit', key]);
+      }
+    } else if (sent.pair === undefined) {
+      what = 'dh for no public value';
     } else {
       const info = pkRep.dhInfo;
       const signed = verifySignedData(info.dhSignedData, PkinitOid.id_pkinit_DHKeyData);
@@ -759,6 +795,16 @@ pkCase('ECDH P-384', { group: 'P-384' });
 pkCase('DH public value 1', { publicValue: modp14Spki(1n) });
 pkCase('DH public value p - 1', { publicValue: modp14Spki(MODP14_P - 1n) });
 pkCase('no clientPublicValue: public-key encryption delivery', { publicValue: null });
+pkCase('public-key encryption, etype aes256-cts-hmac-sha384-192', { publicValue: null, etypes: [20] });
+pkCase('public-key encryption, supportedCMSTypes des-ede3-cbc only', {
+  publicValue: null,
+  cmsTypes: [seq(oid(PkinitOid.des_ede3_cbc))],
+});
+pkCase('public-key encryption, supportedCMSTypes rc2-cbc only', {
+  publicValue: null,
+  cmsTypes: [seq(oid('1.2.840.113549.3.2'))],
+});
+pkCase('public-key encryption to an ECDSA certificate', { publicValue: null, signer: 'aliceEcdsa' });
 pkCase('clientDHNonce, no KDF (octetstring2key)', {
   clientDhNonce: new Uint8Array(32).fill(0x5a),
   kdfs: null,

@@ -4,12 +4,13 @@
  *
  * - MIT `kinit -X X509_user_identity=FILE:cert.pem,key.pem` against a krbsim
  *   KDC served on loopback: Diffie-Hellman (MIT's default group 14) with the
- *   freshness token, the KRB5_TRACE showing PKINIT; a client certificate
- *   from another CA and one naming another user refused with the RFC 4556
- *   codes; a realm requiring freshness.
+ *   freshness token, the KRB5_TRACE showing PKINIT; public-key encryption
+ *   delivery (`-X flag_RSA_PROTOCOL=yes`), and its refusal for an EC
+ *   certificate; a client certificate from another CA and one naming another
+ *   user refused with the RFC 4556 codes; a realm requiring freshness.
  * - krbsim's client against MIT's krb5kdc (pkinit_identity, pkinit_anchors in
- *   its kdc.conf): DH and ECDH, and MIT's refusal of a certificate it does
- *   not trust.
+ *   its kdc.conf): DH and ECDH, public-key encryption delivery, and MIT's
+ *   refusal of a certificate it does not trust.
  */
 
 import { existsSync } from 'node:fs';
@@ -53,6 +54,7 @@ interface Pems {
   alice: PemCertificate;
   stranger: PemCertificate;
   bobCert: PemCertificate;
+  ecAlice: PemCertificate;
 }
 
 async function issue(realm: string): Promise<Pems> {
@@ -65,6 +67,7 @@ async function issue(realm: string): Promise<Pems> {
     alice: await issuePkinitClientCertificate(ca, { principal: 'alice', realm }),
     stranger: await issuePkinitClientCertificate(otherCa, { principal: 'alice', realm }),
     bobCert: await issuePkinitClientCertificate(ca, { principal: 'bob', realm }),
+    ecAlice: await issuePkinitClientCertificate(ca, { principal: 'alice', realm, keyType: 'ecdsa-p256' }),
   };
 }
 
@@ -161,6 +164,46 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     expect(k.principal).toBe(`alice@${REALM}`);
     expect(k.tickets.map((t) => t.server)).toEqual([`krbtgt/${REALM}@${REALM}`]);
     expect(log.some((l) => /AS-REQ \d+ bytes -> AS-REP/.test(l))).toBe(true);
+  });
+
+  it('gets a TGT by public-key encryption (-X flag_RSA_PROTOCOL=yes): ReplyKeyPack, asChecksum, the KDC signature', async () => {
+    const mit = await serve();
+    const r = await mit.ok(
+      'kinit',
+      ['-X', identity('alice'), '-X', 'flag_RSA_PROTOCOL=yes', `alice@${REALM}`],
+      {
+        input: '',
+      },
+    );
+    expect(r.trace).toContain('PKINIT client received freshness token from KDC');
+    expect(r.trace).toContain('PKINIT client making RSA request');
+    expect(r.trace).toContain('PKINIT client verified RSA reply');
+    expect(r.trace).toContain(
+      `PKINIT client matched KDC principal krbtgt/${REALM}@${REALM} against id-pkinit-san`,
+    );
+    // MIT recomputes the asChecksum over the AS-REQ it sent, of the type krbsim named: hmac-sha1-96-aes256
+    // (16) for MIT's first etype, aes256-cts-hmac-sha1-96.
+    expect(r.trace).toMatch(
+      /PKINIT client retrieved reply key aes256-cts\/[0-9A-F]{4} from RSA reply \(checksum 16\//,
+    );
+    expect(r.trace).toMatch(/Decrypted AS reply; session key is/);
+    expect(parseKlist((await mit.ok('klist', [])).stdout).principal).toBe(`alice@${REALM}`);
+  });
+
+  it('refuses public-key encryption to an EC certificate (KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED)', async () => {
+    const mit = await serve();
+    const r = await mit.run(
+      'kinit',
+      ['-X', identity('ecAlice'), '-X', 'flag_RSA_PROTOCOL=yes', `alice@${REALM}`],
+      {
+        input: '',
+      },
+    );
+    expect(r.code, mit.explain(r)).not.toBe(0);
+    expect(r.trace).toContain('PKINIT client making RSA request');
+    expect(log.at(-1)).toContain('KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED');
+    // With Diffie-Hellman the same certificate is served.
+    await mit.ok('kinit', ['-X', identity('ecAlice'), `alice@${REALM}`], { input: '' });
   });
 
   it("a realm with useKdf: false answers with RFC 4556's octetstring2key, which MIT accepts", async () => {
@@ -298,6 +341,19 @@ withPkinit('krbsim client PKINIT against an MIT KDC', ['kdb5_util', 'kadmin.loca
       expect(lines.some((l) => new RegExp(`does not accept ${group}; it offers modp`).test(l))).toBe(true);
     });
   }
+
+  it('gets a TGT from krb5kdc by public-key encryption: MIT encrypts with des-ede3-cbc', async () => {
+    lines.length = 0;
+    const tgt = await client().getInitialCredentials('alice', {
+      ...identity(pems.alice),
+      keyDelivery: 'public-key-encryption',
+    });
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+    expect(lines.some((l) => l.includes('(PKINIT public-key encryption, freshness token)'))).toBe(true);
+    // MIT 1.20's KDC encrypts with des-ede3-cbc whatever the client lists, and checksums with the mandatory
+    // type of the client's first etype, aes256-cts-hmac-sha384-192.
+    expect(lines).toContain('PKINIT reply key by public-key encryption (des-ede3-cbc, checksum type 20)');
+  });
 
   it('MIT refuses a certificate from another CA, and krbsim says so with its code', async () => {
     const e = await rejection(client().getInitialCredentials('alice', identity(pems.stranger)));

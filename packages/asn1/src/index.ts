@@ -207,6 +207,7 @@ export {
   decodeKrb5PrincipalName,
   decodePaPkAsRep,
   decodePaPkAsReq,
+  decodeReplyKeyPack,
   decodeTdDhParameters,
   encodeAuthPack,
   encodeExternalPrincipalIdentifiers,
@@ -214,6 +215,7 @@ export {
   encodeKrb5PrincipalName,
   encodePaPkAsRep,
   encodePaPkAsReq,
+  encodeReplyKeyPack,
   encodeTdDhParameters,
 } from './messages/pkinit';
 export { decodeTicket, encodeTicket } from './messages/ticket';

@@ -13,6 +13,7 @@ import {
   decodeKrb5PrincipalName,
   decodePaPkAsRep,
   decodePaPkAsReq,
+  decodeReplyKeyPack,
   decodeTdDhParameters,
   encodeAuthPack,
   encodeExternalPrincipalIdentifiers,
@@ -20,6 +21,7 @@ import {
   encodeKrb5PrincipalName,
   encodePaPkAsRep,
   encodePaPkAsReq,
+  encodeReplyKeyPack,
   encodeTdDhParameters,
   NameType,
   PkinitOid,
@@ -139,6 +141,64 @@ describe('PKINIT types (RFC 4556 Appendix A)', () => {
   });
 });
 
+describe('ReplyKeyPack (RFC 4556 section 3.2.3.2)', () => {
+  const v = {
+    replyKey: { keytype: 18, keyvalue: new Uint8Array(32).fill(1) },
+    asChecksum: { cksumtype: 16, checksum: new Uint8Array(12).fill(2) },
+  };
+  // Built by hand from the ASN.1: [0] EncryptionKey, [1] Checksum, each EXPLICIT.
+  const der =
+    '3046' +
+    'a02b3029' +
+    'a003020112' +
+    `a1220420${'01'.repeat(32)}` +
+    'a1173015' +
+    'a003020110' +
+    `a10e040c${'02'.repeat(12)}`;
+
+  it('encodes as the ASN.1 says, decodes, and re-encodes to the same bytes', () => {
+    const b = encodeReplyKeyPack(v).slice();
+    expect(hex(b)).toBe(der);
+    expectOracle(b);
+    const back = decodeReplyKeyPack(b);
+    expect(back).toEqual(v);
+    expect(hex(encodeReplyKeyPack(back))).toBe(der);
+  });
+
+  it('skips an unknown extension after asChecksum (the type is extensible)', () => {
+    const grown = unhex(`304a${der.slice(4)}a2023000`);
+    expect(decodeReplyKeyPack(grown)).toEqual(v);
+  });
+
+  it('refuses damage with the field path and the wire code', () => {
+    const cases: [string, string, RegExp][] = [
+      [
+        'a wrong tag inside asChecksum',
+        der.replace('a003020110', 'a003040110'),
+        /^ReplyKeyPack\.asChecksum\.cksumtype: expected INTEGER \(0x02\), got 0x04/,
+      ],
+      [
+        'asChecksum under [2]',
+        der.replace('a1173015', 'a2173015'),
+        /^ReplyKeyPack\.asChecksum: expected \[1\]/,
+      ],
+      ['no asChecksum', `302da02b${der.slice(8, 8 + 86)}`, /^ReplyKeyPack\.asChecksum: /],
+      [
+        'a replyKey without keyvalue',
+        `3022a0073005a003020112${der.slice(-50)}`,
+        /^ReplyKeyPack\.replyKey\.keyvalue: /,
+      ],
+      ['a truncated value', der.slice(0, -6), /^ReplyKeyPack: length/],
+      ['a trailing byte', `${der}00`, /^ReplyKeyPack: 1 trailing bytes/],
+    ];
+    for (const [what, bytes, message] of cases) {
+      const e = thrown(() => decodeReplyKeyPack(unhex(bytes)));
+      expect(e.message, what).toMatch(message);
+      expect(e.code, what).toBe(60); // KRB_ERR_GENERIC, as every decoder reports
+    }
+  });
+});
+
 describe('PKINIT types: round-trip properties', () => {
   const bytes = fc.uint8Array({ maxLength: 40 }).map((b) => Uint8Array.from(b));
   const der = fc.uint8Array({ maxLength: 30 }).map((b) => Uint8Array.from([0x30, b.length, ...b]));
@@ -172,6 +232,25 @@ describe('PKINIT types: round-trip properties', () => {
     { requiredKeys: ['pkAuthenticator'] },
   );
 
+  it('ReplyKeyPack: decode(encode(v)) is v, and re-encodes to the same bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff }),
+        bytes,
+        fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff }),
+        bytes,
+        (keytype, keyvalue, cksumtype, checksum) => {
+          const v = { replyKey: { keytype, keyvalue }, asChecksum: { cksumtype, checksum } };
+          const b = encodeReplyKeyPack(v).slice();
+          const d = decodeReplyKeyPack(b);
+          expect(d).toEqual(v);
+          expect(hex(encodeReplyKeyPack(d))).toBe(hex(b));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('AuthPack: decode(encode(v)) is v, and re-encodes to the same bytes', () => {
     fc.assert(
       fc.property(authPack, (v) => {
@@ -196,11 +275,14 @@ describe('PKINIT types: round-trip properties', () => {
           { requiredKeys: ['signedAuthPack'] },
         ),
         fc.record({ dhSignedData: der, serverDhNonce: bytes }, { requiredKeys: ['dhSignedData'] }),
-        (req, dhInfo) => {
+        der,
+        (req, dhInfo, encKeyPack) => {
           const rb = encodePaPkAsReq(req).slice();
           expect(decodePaPkAsReq(rb)).toMatchObject(req);
           const pb = encodePaPkAsRep({ dhInfo }).slice();
           expect(hex(encodePaPkAsRep(decodePaPkAsRep(pb)))).toBe(hex(pb));
+          const eb = encodePaPkAsRep({ encKeyPack }).slice();
+          expect(decodePaPkAsRep(eb)).toEqual({ encKeyPack });
         },
       ),
       { numRuns: 200 },

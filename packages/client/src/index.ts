@@ -68,4 +68,4 @@ export {
 } from './options';
 export { parsePrincipal } from './parse-principal';
 export { PasswordChangeError } from './password-change-error';
-export type { AnonymousPkinit, InitialSecret, PkinitIdentity } from './secret';
+export type { AnonymousPkinit, InitialSecret, PkinitIdentity, PkinitKeyDelivery } from './secret';

@@ -42,8 +42,14 @@ export interface PkinitIdentity {
   /** CA certificates, PEM, that the KDC's certificate must chain to (`pkinit_anchors`). */
   readonly anchors: string | readonly string[];
   /**
+   * How the KDC is asked to deliver the AS reply key: by key agreement
+   * (default) or by public-key encryption (see {@link PkinitKeyDelivery}).
+   */
+  readonly keyDelivery?: PkinitKeyDelivery;
+  /**
    * The key agreement group: `modp14` (default, 2048-bit Diffie-Hellman, as
-   * MIT), `modp16`, `modp2`, or ECDH on `P-256`, `P-384`, `P-521`.
+   * MIT), `modp16`, `modp2`, or ECDH on `P-256`, `P-384`, `P-521`. Not used
+   * with `keyDelivery: 'public-key-encryption'`.
    */
   readonly group?: KeyAgreementGroup;
   /**
@@ -52,6 +58,22 @@ export interface PkinitIdentity {
    */
   readonly checkKdcCertificate?: boolean;
 }
+
+/**
+ * The two ways a PKINIT KDC delivers the AS reply key (RFC 4556 section 3.2.3):
+ *
+ * - `'diffie-hellman'` (the default): the AuthPack carries a Diffie-Hellman
+ *   or ECDH public value in {@link PkinitIdentity.group}, the KDC answers
+ *   with its own, signed, and the reply key comes from the shared secret
+ *   (section 3.2.3.1, with RFC 8636's KDFs);
+ * - `'public-key-encryption'`: the AuthPack carries no public value; the KDC
+ *   makes a random reply key, signs it with a checksum of this AS-REQ
+ *   (ReplyKeyPack) and encrypts it to the client's certificate (section
+ *   3.2.3.2; MIT's `kinit -X flag_RSA_PROTOCOL=yes`, Heimdal's `kinit
+ *   --pk-use-enckey`). It needs an RSA certificate: an EC one is refused
+ *   before anything is sent (KRB_ERR_GENERIC).
+ */
+export type PkinitKeyDelivery = 'diffie-hellman' | 'public-key-encryption';
 
 /**
  * Anonymous PKINIT (RFC 8062), as MIT's `kinit -n`: no certificate of the

@@ -376,7 +376,7 @@ function handBuilt(
     authenticator?: (a: PkAuthenticator) => PkAuthenticator;
     noPublicValue?: boolean;
     kdfs?: readonly string[];
-    signer?: PemCertificate;
+    signer?: PemCertificate | 'ec';
     tamper?: boolean;
   },
 ) {
@@ -401,7 +401,7 @@ function handBuilt(
     ...(change.noPublicValue ? {} : { clientPublicValue: pair.spki }),
     ...(change.kdfs !== undefined && { supportedKdfs: change.kdfs.map((kdfId) => ({ kdfId })) }),
   }).slice();
-  const who = change.signer ?? alice;
+  const who = change.signer === 'ec' ? ecAlice : (change.signer ?? alice);
   const signed = createSignedData(PkinitOid.id_pkinit_authData, authPack, cmsSigner(who.certPem, who.keyPem));
   if (change.tamper) signed[signed.length - 3] = signed[signed.length - 3]! ^ 1;
   const req = encodeAsReq({
@@ -453,10 +453,12 @@ describe('PKINIT: the KDC checks every part of a PA-PK-AS-REQ', () => {
       { authenticator: (a) => ({ ...a, freshnessToken: Uint8Array.of(1, 2, 3) }) },
       ErrorCode.KDC_ERR_PREAUTH_FAILED,
     ],
+    // Public-key encryption delivery: pkinit-key-transport.test.ts checks the reply.
+    ['no DH value, an RSA certificate: answered by public-key encryption', { noPublicValue: true }, 0],
     [
-      'no DH value (public-key encryption delivery): KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED',
-      { noPublicValue: true },
-      81,
+      'no DH value, an EC certificate: KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED',
+      { noPublicValue: true, signer: 'ec' },
+      ErrorCode.KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED,
     ],
     ['a broken signature: KDC_ERR_INVALID_SIG', { tamper: true }, ErrorCode.KDC_ERR_INVALID_SIG],
     ['only KDFs the KDC does not know: KDC_ERR_NO_ACCEPTABLE_KDF', { kdfs: ['1.2.3.4'] }, 100],

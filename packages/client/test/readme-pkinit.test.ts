@@ -5,5 +5,9 @@ import { runReadmeSection } from '../../service/test/readme-blocks';
 
 it('README: the PKINIT example', async () => {
   const lines = await runReadmeSection(new URL('../README.md', import.meta.url), '## PKINIT');
-  expect(lines).toEqual(['alice@CONTOSO.COM', 'bob has krbtgt/PKI.TEST']);
+  expect(lines).toEqual([
+    'alice@CONTOSO.COM',
+    'bob has krbtgt/PKI.TEST',
+    'bob again, by public-key encryption',
+  ]);
 });

@@ -66,6 +66,16 @@ export interface CmsSigner {
 const keys = new WeakMap<CmsSigner, KeyObject>();
 
 /**
+ * The private key of a signer from {@link cmsSigner} (internal: for signing and decrypting in
+ * this package); `caller` names the function for the TypeError a foreign object gets.
+ */
+export function privateKeyOf(signer: CmsSigner, caller: string): KeyObject {
+  const key = keys.get(signer);
+  if (key === undefined) throw new TypeError(`${caller}: the signer was not made by cmsSigner`);
+  return key;
+}
+
+/**
  * A signer from PEM: the certificate (its CA chain may follow it) and its
  * PKCS #8 private key (RSA or EC).
  *
@@ -133,8 +143,7 @@ export function createSignedData(
     seq(oid(PkinitOid.id_messageDigest), setOf(octets(md))),
   ];
   const signedAttrsSet = setOf(...attrs);
-  const key = keys.get(signer);
-  if (key === undefined) throw new TypeError('createSignedData: the signer was not made by cmsSigner');
+  const key = privateKeyOf(signer, 'createSignedData');
   const ec = key.asymmetricKeyType === 'ec';
   const sigAlg = ec
     ? algorithm(

@@ -4,7 +4,8 @@
  * certificates for PKINIT), built with pkijs, which loads only when a
  * certificate is issued; and, synchronous over `node:crypto`, what a PKINIT
  * KDC and client do with certificates: parse them (EKUs, id-pkinit-san),
- * validate a path to a realm's anchors, sign and verify CMS SignedData, and
+ * validate a path to a realm's anchors, sign and verify CMS SignedData,
+ * encrypt and open CMS EnvelopedData (public-key encryption delivery), and
  * agree on a key by Diffie-Hellman or ECDH (RFC 4556, RFC 5349).
  *
  * @packageDocumentation
@@ -33,6 +34,17 @@ export {
   type VerifiedSignedData,
   verifySignedData,
 } from './cms';
+export {
+  CONTENT_ENCRYPTION_ALGORITHMS,
+  type ContentEncryptionAlgorithm,
+  type ContentEncryptionChoice,
+  type CreateEnvelopedDataOptions,
+  contentEncryptionAlgorithmId,
+  createEnvelopedData,
+  type OpenedEnvelopedData,
+  openEnvelopedData,
+  selectContentEncryption,
+} from './enveloped-data';
 export {
   generateKeyAgreement,
   groupAlgorithm,

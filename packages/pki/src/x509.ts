@@ -50,6 +50,12 @@ export interface Certificate {
   readonly subjectText: string;
   /** SHA-256 of the DER, as colon-separated upper-case hex (`node:crypto`'s `fingerprint256`). */
   readonly fingerprint256: string;
+  /**
+   * The subject public key's algorithm, as `node:crypto` names it: `rsa` (rsaEncryption), `ec`,
+   * `rsa-pss`, `ed25519`... Only an `rsa` key can take PKINIT's public-key encryption delivery
+   * (RFC 4556 section 3.2.3.2).
+   */
+  readonly keyType: string;
 }
 
 /**
@@ -159,6 +165,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       // node:crypto gives no subject text for an empty subject Name.
       subjectText: (x509.subject ?? '').replace(/\n/g, ', '),
       fingerprint256: x509.fingerprint256,
+      keyType: publicKey.asymmetricKeyType ?? 'unknown',
     };
     native.set(parsed, { x509, publicKey });
     return parsed;

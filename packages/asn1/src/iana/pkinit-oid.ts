@@ -30,6 +30,7 @@ export const PkinitOid = {
   /** CMS content types (RFC 5652 section 4 and 5). */
   id_data: '1.2.840.113549.1.7.1',
   id_signedData: '1.2.840.113549.1.7.2',
+  id_envelopedData: '1.2.840.113549.1.7.3',
   /** CMS signed attributes (RFC 5652 section 11). */
   id_contentType: '1.2.840.113549.1.9.3',
   id_messageDigest: '1.2.840.113549.1.9.4',
@@ -55,6 +56,10 @@ export const PkinitOid = {
   ecdsa_with_SHA256: '1.2.840.10045.4.3.2',
   ecdsa_with_SHA384: '1.2.840.10045.4.3.3',
   ecdsa_with_SHA512: '1.2.840.10045.4.3.4',
+  /** Content-encryption algorithms of CMS EnvelopedData: AES-CBC (RFC 3565), des-ede3-cbc (RFC 3370 section 5.1). */
+  aes128_CBC: '2.16.840.1.101.3.4.1.2',
+  aes256_CBC: '2.16.840.1.101.3.4.1.42',
+  des_ede3_cbc: '1.2.840.113549.3.7',
   /** X.509 extensions (RFC 5280 section 4.2). */
   subjectAltName: '2.5.29.17',
   keyUsage: '2.5.29.15',

@@ -1,7 +1,8 @@
 /**
  * PKINIT (RFC 4556 Appendix A, RFC 8070 section 4, RFC 8636 section 3):
  * PA-PK-AS-REQ, AuthPack, PKAuthenticator, PA-PK-AS-REP, DHRepInfo,
- * KDCDHKeyInfo, KRB5PrincipalName, TD-DH-PARAMETERS, KDFAlgorithmId.
+ * KDCDHKeyInfo, ReplyKeyPack, KRB5PrincipalName, TD-DH-PARAMETERS,
+ * KDFAlgorithmId.
  *
  * RFC 4556's module is EXPLICIT TAGS but marks several OCTET STRINGs
  * `IMPLICIT` (signedAuthPack, kdcPkId, dhSignedData, encKeyPack and the
@@ -37,8 +38,9 @@ import type {
   Krb5PrincipalName,
   PaPkAsRep,
   PaPkAsReq,
+  ReplyKeyPack,
 } from '../types/pkinit';
-import { PrincipalNameDef } from './basic';
+import { ChecksumDef, EncryptionKeyDef, PrincipalNameDef } from './basic';
 
 /**
  * ExternalPrincipalIdentifier ::= SEQUENCE {
@@ -158,7 +160,7 @@ const DhRepInfoDef = seq(
 /**
  * PA-PK-AS-REP ::= CHOICE {
  *   dhInfo      [0] DHRepInfo,
- *   encKeyPack  [1] IMPLICIT OCTET STRING,  -- ContentInfo (EnvelopedData); krbsim never sends it
+ *   encKeyPack  [1] IMPLICIT OCTET STRING,  -- ContentInfo (EnvelopedData of SignedData of ReplyKeyPack)
  *   ...
  * }
  */
@@ -185,6 +187,19 @@ const KdcDhKeyInfoDef = seq(
   { ext: true },
 );
 
+/**
+ * ReplyKeyPack ::= SEQUENCE {
+ *   replyKey    [0] EncryptionKey,  -- the AS reply key
+ *   asChecksum  [1] Checksum,       -- over the AS-REQ, with replyKey, key usage 6
+ *   ...
+ * }
+ */
+const ReplyKeyPackDef = seq(
+  'ReplyKeyPack',
+  [field(0, 'replyKey', EncryptionKeyDef), field(1, 'asChecksum', ChecksumDef)],
+  { ext: true },
+);
+
 /** KRB5PrincipalName ::= SEQUENCE { realm [0] Realm, principalName [1] PrincipalName } */
 const Krb5PrincipalNameDef = seq('KRB5PrincipalName', [
   field(0, 'realm', realm),
@@ -198,6 +213,7 @@ const paPkAsReq = new Codec<PaPkAsReq>('PA-PK-AS-REQ', PaPkAsReqDef);
 const authPack = new Codec<AuthPack>('AuthPack', AuthPackDef);
 const paPkAsRep = new Codec<PaPkAsRep>('PA-PK-AS-REP', PaPkAsRepDef);
 const kdcDhKeyInfo = new Codec<KdcDhKeyInfo>('KDCDHKeyInfo', KdcDhKeyInfoDef);
+const replyKeyPack = new Codec<ReplyKeyPack>('ReplyKeyPack', ReplyKeyPackDef);
 const krb5PrincipalName = new Codec<Krb5PrincipalName>('KRB5PrincipalName', Krb5PrincipalNameDef);
 const tdDhParameters = new Codec<readonly Uint8Array[]>('TD-DH-PARAMETERS', TdDhParametersDef);
 const epis = new Codec<readonly ExternalPrincipalIdentifier[]>(
@@ -242,6 +258,20 @@ export const encodeKdcDhKeyInfo = (v: KdcDhKeyInfo): Uint8Array => kdcDhKeyInfo.
 /** Decodes KDCDHKeyInfo (RFC 4556 section 3.2.3.1). */
 export const decodeKdcDhKeyInfo = (b: Uint8Array, o?: DecodeOptions): KdcDhKeyInfo =>
   kdcDhKeyInfo.decode(b, o);
+/**
+ * Encodes ReplyKeyPack (RFC 4556 section 3.2.3.2), the content the KDC signs and encrypts to the
+ * client in public-key encryption delivery. It holds the reply key.
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
+export const encodeReplyKeyPack = (v: ReplyKeyPack): Uint8Array => replyKeyPack.encode(v);
+/**
+ * Decodes ReplyKeyPack (RFC 4556 section 3.2.3.2), strictly: an error names the field path
+ * (`ReplyKeyPack.asChecksum.cksumtype: ...`).
+ */
+export const decodeReplyKeyPack = (b: Uint8Array, o?: DecodeOptions): ReplyKeyPack =>
+  replyKeyPack.decode(b, o);
 /**
  * Encodes KRB5PrincipalName (RFC 4556 section 3.2.2), the id-pkinit-san otherName value.
  *

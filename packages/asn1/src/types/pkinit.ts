@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { IntegerForm, KerberosTime, PrincipalName } from './basic';
+import type { Checksum, EncryptionKey, IntegerForm, KerberosTime, PrincipalName } from './basic';
 
 /**
  * ExternalPrincipalIdentifier (RFC 4556 section 3.2.1): each part is the DER
@@ -65,7 +65,11 @@ export interface DhRepInfo {
   readonly kdf?: KdfAlgorithmId;
 }
 
-/** PA-PK-AS-REP (RFC 4556 section 3.2.3): one of the two key delivery methods. */
+/**
+ * PA-PK-AS-REP (RFC 4556 section 3.2.3): one of the two key delivery methods. `encKeyPack` is
+ * the DER of a ContentInfo holding an EnvelopedData, encrypted to the client's certificate, of
+ * a SignedData over a {@link ReplyKeyPack} (section 3.2.3.2).
+ */
 export type PaPkAsRep = { readonly dhInfo: DhRepInfo } | { readonly encKeyPack: Uint8Array };
 
 /** KDCDHKeyInfo (RFC 4556 section 3.2.3.1). */
@@ -75,6 +79,16 @@ export interface KdcDhKeyInfo {
   readonly nonce: number;
   readonly nonceForm?: IntegerForm;
   readonly dhKeyExpiration?: KerberosTime;
+}
+
+/**
+ * ReplyKeyPack (RFC 4556 section 3.2.3.2): the reply key of public-key encryption delivery,
+ * and a keyed checksum (key usage 6, the reply key's etype's mandatory checksum) over the
+ * AS-REQ as the KDC received it, binding the key to that request.
+ */
+export interface ReplyKeyPack {
+  readonly replyKey: EncryptionKey;
+  readonly asChecksum: Checksum;
 }
 
 /** KRB5PrincipalName (RFC 4556 section 3.2.2): the id-pkinit-san otherName's value. */

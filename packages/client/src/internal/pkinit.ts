@@ -19,6 +19,15 @@
  *     SHA-256, SHA-512 and SHA-1), or octetstring2key when it names none
  *     (RFC 4556 section 3.2.3.1).
  *
+ * With `keyDelivery: 'public-key-encryption'` (section 3.2.3.2) the AuthPack
+ * carries no public value and lists the content encryptions the client
+ * decrypts (supportedCMSTypes: AES-256-CBC, AES-128-CBC, des-ede3-cbc). The
+ * PA-PK-AS-REP's encKeyPack is an EnvelopedData the client opens with its
+ * private key, holding the KDC's SignedData (id-pkinit-rkeyData, checked as
+ * in step 3) over a ReplyKeyPack: its replyKey, of the enc-part's etype, is
+ * the reply key once its asChecksum (key usage 6, keyed with that key)
+ * matches the AS-REQ the client sent.
+ *
  * A KDC that requires freshness and got none answers PREAUTH_FAILED with a
  * token in its METHOD-DATA; the client retries once with it.
  *
@@ -40,6 +49,7 @@ import {
   decodeKdcDhKeyInfo,
   decodeMethodData,
   decodePaPkAsRep,
+  decodeReplyKeyPack,
   decodeTdDhParameters,
   decodeTypedData,
   encodeAsReq,
@@ -55,11 +65,13 @@ import {
   PkinitOid,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { cf2, decrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { cf2, decrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import {
   type Certificate,
   type CmsSigner,
+  CONTENT_ENCRYPTION_ALGORITHMS,
   cmsSigner,
+  contentEncryptionAlgorithmId,
   createSignedData,
   createUnsignedData,
   generateKeyAgreement,
@@ -67,6 +79,7 @@ import {
   type KeyAgreementGroup,
   type KeyAgreementPair,
   octetString2Key,
+  openEnvelopedData,
   PKINIT_KDFS,
   parseCertificate,
   parseKdcPublicValue,
@@ -85,6 +98,8 @@ interface Identity {
   /** Undefined for anonymous PKINIT: the AuthPack goes unsigned (RFC 8062 section 4.1). */
   readonly signer: CmsSigner | undefined;
   readonly anchors: readonly Certificate[];
+  /** The reply key comes by public-key encryption (RFC 4556 section 3.2.3.2), not key agreement. */
+  readonly keyTransport: boolean;
 }
 
 function loadIdentity(id: PkinitIdentity | AnonymousPkinit, realm: string): Identity {
@@ -94,12 +109,21 @@ function loadIdentity(id: PkinitIdentity | AnonymousPkinit, realm: string): Iden
   const anchorPem = typeof id.anchors === 'string' ? [id.anchors] : id.anchors;
   const anchors = anchorPem.flatMap((p) => pemBlocks(p, 'CERTIFICATE')).map(parseCertificate);
   if (anchors.length === 0) bad('no anchor certificate to check the KDC with (pkinit_anchors)');
-  if ('anonymous' in id) return { signer: undefined, anchors };
+  if ('anonymous' in id) return { signer: undefined, anchors, keyTransport: false };
+  let signer: CmsSigner;
   try {
-    return { signer: cmsSigner(id.certificate, id.privateKey), anchors };
+    signer = cmsSigner(id.certificate, id.privateKey);
   } catch (e) {
     return bad(e instanceof Error ? e.message : String(e), e);
   }
+  const keyTransport = id.keyDelivery === 'public-key-encryption';
+  if (keyTransport && signer.certificate.keyType !== 'rsa') {
+    // A KDC can encrypt the reply key only to an RSA key: asking would end in a refusal.
+    bad(
+      `keyDelivery 'public-key-encryption' needs an RSA certificate, and ${signer.certificate.subjectText} has a ${signer.certificate.keyType} key`,
+    );
+  }
+  return { signer, anchors, keyTransport };
 }
 
 function findPadata(padata: readonly PaData[] | undefined, type: number): PaData | undefined {
@@ -142,11 +166,15 @@ function acceptedGroup(err: KrbErrorMessage): KeyAgreementGroup | undefined {
 /** TD-DH-PARAMETERS' TYPED-DATA type. */
 const TD_DH_PARAMETERS = 109;
 
-/** The signed PA-PK-AS-REQ for `body` (RFC 4556 section 3.2.1). */
+/**
+ * The signed PA-PK-AS-REQ for `body` (RFC 4556 section 3.2.1): with a DH or
+ * ECDH public value and the KDFs, or (`pair` undefined: public-key
+ * encryption) none, and the content encryptions the client decrypts.
+ */
 function paPkAsReq(
   ctx: ClientContext,
   id: Identity,
-  pair: KeyAgreementPair,
+  pair: KeyAgreementPair | undefined,
   body: KdcReqBody,
   token: Uint8Array | undefined,
 ): PaData {
@@ -159,9 +187,13 @@ function paPkAsReq(
       paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
       ...(token !== undefined && { freshnessToken: token }),
     },
-    clientPublicValue: pair.spki,
-    // RFC 8636: the KDFs this client can use, most preferred first.
-    supportedKdfs: PKINIT_KDFS.map((kdfId) => ({ kdfId })),
+    ...(pair === undefined
+      ? { supportedCmsTypes: CONTENT_ENCRYPTION_ALGORITHMS.map(contentEncryptionAlgorithmId) }
+      : {
+          clientPublicValue: pair.spki,
+          // RFC 8636: the KDFs this client can use, most preferred first.
+          supportedKdfs: PKINIT_KDFS.map((kdfId) => ({ kdfId })),
+        }),
   }).slice();
   const signedAuthPack =
     id.signer === undefined
@@ -196,12 +228,77 @@ function checkKdcCertificate(cert: Certificate, realm: string): void {
   }
 }
 
+/**
+ * The content of a SignedData of `contentType` from the KDC, checked as RFC
+ * 4556 section 3.2.4 says: the signature, the KDC certificate's path to the
+ * anchors, and (unless turned off) its EKU and krbtgt name.
+ */
+function kdcSignedContent(
+  ctx: ClientContext,
+  pkId: PkinitIdentity | AnonymousPkinit,
+  id: Identity,
+  contentInfo: Uint8Array,
+  contentType: string,
+  realm: string,
+): Uint8Array {
+  const signed = verifySignedData(contentInfo, contentType);
+  verifyCertificatePath(signed.signer, {
+    anchors: id.anchors,
+    intermediates: signed.certificates.filter((c) => c !== signed.signer),
+    now: ctx.clock.now(),
+  });
+  if (pkId.checkKdcCertificate !== false) checkKdcCertificate(signed.signer, realm);
+  return signed.content;
+}
+
+/**
+ * Public-key encryption delivery (RFC 4556 section 3.2.3.2): the reply key
+ * in the ReplyKeyPack that `encKeyPack` encrypts to `signer` (the client's
+ * certificate and key) and the KDC signed, once its asChecksum matches the
+ * AS-REQ sent.
+ */
+function transportedKey(
+  ctx: ClientContext,
+  pkId: PkinitIdentity | AnonymousPkinit,
+  id: Identity,
+  signer: CmsSigner,
+  encKeyPack: Uint8Array,
+  rep: AsRep,
+  request: Uint8Array,
+  realm: string,
+): Key {
+  const opened = openEnvelopedData(encKeyPack, signer);
+  if (opened.contentType !== PkinitOid.id_signedData) {
+    throw replyMismatch(
+      `EnvelopedData.encryptedContentInfo.contentType is ${opened.contentType}, not id-signedData`,
+      realm,
+    );
+  }
+  const content = kdcSignedContent(ctx, pkId, id, opened.contentInfo, PkinitOid.id_pkinit_rkeyData, realm);
+  const pack = decodeReplyKeyPack(content);
+  if (pack.replyKey.keytype !== rep.encPart.etype) {
+    throw replyMismatch(
+      `ReplyKeyPack.replyKey is of etype ${pack.replyKey.keytype}, the enc-part of etype ${rep.encPart.etype}`,
+      realm,
+    );
+  }
+  const key: Key = { etype: pack.replyKey.keytype, bytes: pack.replyKey.keyvalue.slice() };
+  // RFC 4556 section 3.2.3.2: binds the key to this very request. A keyed type of the key's etype
+  // only: an unkeyed one (which anyone could compute) is KRB_AP_ERR_INAPP_CKSUM.
+  const { cksumtype, checksum } = pack.asChecksum;
+  if (!verifyChecksum(key, KeyUsage.TGS_REQ_AUTH_CKSUM, request, checksum, { cksumtype })) {
+    throw replyMismatch('ReplyKeyPack.asChecksum is not the checksum of the AS-REQ sent', realm);
+  }
+  ctx.log(`PKINIT reply key by public-key encryption (${opened.algorithm}, checksum type ${cksumtype})`);
+  return key;
+}
+
 /** The reply key from the AS-REP's PA-PK-AS-REP (RFC 4556 section 3.2.4). */
 function replyKey(
   ctx: ClientContext,
   pkId: PkinitIdentity | AnonymousPkinit,
   id: Identity,
-  pair: KeyAgreementPair,
+  pair: KeyAgreementPair | undefined,
   rep: AsRep,
   sent: { readonly body: KdcReqBody; readonly request: Uint8Array },
   realm: string,
@@ -210,6 +307,13 @@ function replyKey(
   if (pa === undefined) throw replyMismatch('the AS-REP carries no PA-PK-AS-REP', realm);
   try {
     const pkRep = decodePaPkAsRep(pa.padataValue);
+    if (pair === undefined) {
+      // id.signer is there: loadIdentity asks for key transport only with a certificate.
+      if (!('encKeyPack' in pkRep) || id.signer === undefined) {
+        throw replyMismatch('the KDC answered with Diffie-Hellman, not public-key encryption', realm);
+      }
+      return transportedKey(ctx, pkId, id, id.signer, pkRep.encKeyPack, rep, sent.request, realm);
+    }
     if (!('dhInfo' in pkRep))
       throw replyMismatch('the KDC answered with public-key encryption, not Diffie-Hellman', realm);
     const info = pkRep.dhInfo;
@@ -220,14 +324,8 @@ function replyKey(
         { realm },
       );
     }
-    const signed = verifySignedData(info.dhSignedData, PkinitOid.id_pkinit_DHKeyData);
-    verifyCertificatePath(signed.signer, {
-      anchors: id.anchors,
-      intermediates: signed.certificates.filter((c) => c !== signed.signer),
-      now: ctx.clock.now(),
-    });
-    if (pkId.checkKdcCertificate !== false) checkKdcCertificate(signed.signer, realm);
-    const keyInfo = decodeKdcDhKeyInfo(signed.content);
+    const content = kdcSignedContent(ctx, pkId, id, info.dhSignedData, PkinitOid.id_pkinit_DHKeyData, realm);
+    const keyInfo = decodeKdcDhKeyInfo(content);
     if (keyInfo.nonce !== sent.body.nonce) {
       throw replyMismatch('the KDCDHKeyInfo nonce is not the one sent', realm);
     }
@@ -294,15 +392,16 @@ export async function pkinitAsExchange(
   for (;;) {
     const sname = req.service ?? krbtgtName(realm);
     const body = asReqBody(req, realm, sname, ctx.clock.now(), randomUInt31(ctx.random));
-    const pair = generateKeyAgreement(group, ctx.random);
+    const pair = id.keyTransport ? undefined : generateKeyAgreement(group, ctx.random);
     const padata: PaData[] = [];
     if (step === 'ask')
       padata.push({ padataType: PaDataType.PA_AS_FRESHNESS, padataValue: new Uint8Array(0) });
     else padata.push(paPkAsReq(ctx, id, pair, body, token));
     padata.push(...requestPadata(req));
     const bytes = encodeAsReq({ pvno: 5, msgType: 10, padata, reqBody: body }).slice();
+    const delivery = pair?.group ?? 'public-key encryption';
     const method =
-      step === 'ask' ? '' : ` (PKINIT ${pair.group}${token === undefined ? '' : ', freshness token'})`;
+      step === 'ask' ? '' : ` (PKINIT ${delivery}${token === undefined ? '' : ', freshness token'})`;
     ctx.log(
       `AS-REQ ${formatPrincipal(req.client.name)} for ${formatPrincipal(sname, realm)} -> ${realm}${method}`,
     );
@@ -327,7 +426,11 @@ export async function pkinitAsExchange(
         continue;
       }
       // RFC 4556 section 3.2.2: TD-DH-PARAMETERS lists the groups the KDC accepts; retry once with one.
-      if (e.errorCode === ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED && !regrouped) {
+      if (
+        e.errorCode === ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED &&
+        pair !== undefined &&
+        !regrouped
+      ) {
         const next = acceptedGroup(e);
         if (next !== undefined) {
           ctx.log(`the KDC does not accept ${group}; it offers ${next}`);

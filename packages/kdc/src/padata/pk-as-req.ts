@@ -1,7 +1,9 @@
 /**
  * PA-PK-AS-REQ (RFC 4556 section 3.2.2): the client authenticates with a
  * certificate and the AS reply is sealed with a key agreed by
- * Diffie-Hellman or ECDH (section 3.2.3.1), returned in PA-PK-AS-REP.
+ * Diffie-Hellman or ECDH (section 3.2.3.1), or with a random key the KDC
+ * encrypts to the client's certificate (section 3.2.3.2,
+ * `pkinit/key-transport.ts`), returned in PA-PK-AS-REP.
  *
  * Processing, in the RFC's order:
  *  1. the realm serves PKINIT (else KDC_ERR_PADATA_TYPE_NOSUPP);
@@ -18,15 +20,16 @@
  *     RFC 8070 freshness token when there is one or the realm requires it;
  *  5. the client offered a DH or ECDH value in a group the realm serves
  *     (KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED with TD-DH-PARAMETERS); a
- *     request without one asks for public-key encryption delivery, which
- *     krbsim does not serve (KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED).
+ *     request without one asks for public-key encryption delivery, served
+ *     to an RSA client certificate (else
+ *     KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED).
  *
  * The anonymous principal (RFC 8062 section 4.1) sends an unsigned
  * SignedData: no signer, no certificate, so steps 2 and 3 are skipped, and
- * a signed one is refused (KDC_ERR_PREAUTH_FAILED); the key agreement must be
- * DH or ECDH, as for anyone.
+ * a signed one is refused (KDC_ERR_PREAUTH_FAILED); the key must be agreed
+ * by DH or ECDH, there being no certificate to encrypt one to.
  *
- * The reply key is, for the reply etype, RFC 8636's KDF when the client
+ * An agreed reply key is, for the reply etype, RFC 8636's KDF when the client
  * lists one the KDC knows (the first of the client's list; the reply names
  * it; a list of only unknown KDFs is KDC_ERR_NO_ACCEPTABLE_KDF), else RFC
  * 4556's octetstring2key of the shared secret (a client without
@@ -37,6 +40,7 @@
 
 import { createHash } from 'node:crypto';
 import {
+  type AuthPack,
   decodeAuthPack,
   decodePaPkAsReq,
   encodeExternalPrincipalIdentifiers,
@@ -69,6 +73,7 @@ import { KdcError } from '../krb-error';
 import { checkClientEku, checkClientMapping } from '../pkinit/client-mapping';
 import type { PkinitConfig } from '../pkinit/config';
 import { makeFreshnessToken, verifyFreshnessToken } from '../pkinit/freshness';
+import { keyTransportDelivery, type PkinitDelivery } from '../pkinit/key-transport';
 import type { AsPadataHandler, AsRequestState } from './handler';
 
 /** TD-DH-PARAMETERS' TYPED-DATA type (RFC 4556 section 3.2.2). */
@@ -138,16 +143,19 @@ function withCertificateHints(e: unknown, config: PkinitConfig, signer: Certific
 }
 
 /**
- * The AuthPack's DER: for the anonymous principal, unsigned (RFC 8062
- * section 4.1); for anyone else, from a SignedData whose
- * signer's certificate chains to an anchor and maps to the client.
+ * The AuthPack's DER and the client's certificate: for the anonymous
+ * principal, unsigned and none (RFC 8062 section 4.1); for anyone else, from
+ * a SignedData whose signer's certificate chains to an anchor and maps to
+ * the client.
  */
 function authPackContent(
   config: PkinitConfig,
   state: AsRequestState,
   signedAuthPack: Uint8Array,
-): Uint8Array {
-  if (isAnonymousEntry(state.client)) return readUnsignedData(signedAuthPack, PkinitOid.id_pkinit_authData);
+): { readonly content: Uint8Array; readonly signer: Certificate | undefined } {
+  if (isAnonymousEntry(state.client)) {
+    return { content: readUnsignedData(signedAuthPack, PkinitOid.id_pkinit_authData), signer: undefined };
+  }
   const signed = verifySignedData(signedAuthPack, PkinitOid.id_pkinit_authData);
   const others = signed.certificates.filter((c) => c !== signed.signer);
   try {
@@ -157,7 +165,7 @@ function authPackContent(
   }
   checkClientEku(config, signed.signer);
   checkClientMapping(config, signed.signer, state.client, state.crealm);
-  return signed.content;
+  return { content: signed.content, signer: signed.signer };
 }
 
 /** Verifies a PA-PK-AS-REQ and, when it is good, sets the reply key and the PA-PK-AS-REP. */
@@ -168,8 +176,7 @@ function process(state: AsRequestState, pa: PaData): void {
     throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, `realm ${realm.name} does not serve PKINIT`);
   }
   const pk = decodeOr('PA-PK-AS-REQ', () => decodePaPkAsReq(pa.padataValue));
-  const anonymous = isAnonymousEntry(state.client);
-  const content = authPackContent(config, state, pk.signedAuthPack);
+  const { content, signer } = authPackContent(config, state, pk.signedAuthPack);
   const authPack = decodeOr('AuthPack', () => decodeAuthPack(content));
   const a = authPack.pkAuthenticator;
   const ctime = a.ctime + Math.floor(a.cusec / 1000);
@@ -196,15 +203,35 @@ function process(state: AsRequestState, pa: PaData): void {
     throw freshnessRequired(state);
   }
 
-  if (authPack.clientPublicValue === undefined) {
+  let delivery: PkinitDelivery;
+  if (authPack.clientPublicValue !== undefined) {
+    delivery = keyAgreement(state, config, authPack, authPack.clientPublicValue);
+  } else if (signer !== undefined) {
+    delivery = keyTransportDelivery(state, config, signer, authPack.supportedCmsTypes);
+  } else {
     throw new KdcError(
       ErrorCode.KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED,
-      'public-key encryption key delivery is not served; send a Diffie-Hellman or ECDH public value',
+      'anonymous PKINIT needs a Diffie-Hellman or ECDH public value: there is no client certificate to encrypt a reply key to (RFC 8062 section 4.1)',
     );
   }
+  // Same etype as the client key it replaces, so the reply's ETYPE-INFO2 still names the reply etype.
+  state.replyKey = { ...state.replyKey, key: delivery.key };
+  state.replyPadata.push({ padataType: PaDataType.PA_PK_AS_REP, padataValue: delivery.pkAsRep });
+  state.preauthenticated = true;
+}
+
+/** Diffie-Hellman or ECDH delivery (RFC 4556 section 3.2.3.1, RFC 5349) with RFC 8636's KDFs. */
+function keyAgreement(
+  state: AsRequestState,
+  config: PkinitConfig,
+  authPack: AuthPack,
+  clientPublicValue: Uint8Array,
+): PkinitDelivery {
+  const { realm, req } = state;
+  const a = authPack.pkAuthenticator;
   let peer: ReturnType<typeof parseClientPublicValue>;
   try {
-    peer = parseClientPublicValue(authPack.clientPublicValue);
+    peer = parseClientPublicValue(clientPublicValue);
   } catch (e) {
     if (isKerberosError(e, ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED))
       throw dhNotAccepted(config, e.message);
@@ -242,17 +269,14 @@ function process(state: AsRequestState, pa: PaData): void {
       ? octetString2Key(etype, secret)
       : pkinitKdf(kdf, etype, secret, {
           // MIT's KDC and client both name the anonymous client WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS here.
-          client: anonymous
+          client: isAnonymousEntry(state.client)
             ? { realm: ANONYMOUS_REALM, principalName: ANONYMOUS_NAME }
             : { realm: state.crealm, principalName: state.cname },
           server: { realm: body.realm, principalName: body.sname! },
           asReq: state.requestDer,
           pkAsRep,
         });
-  // Same etype as the client key it replaces, so the reply's ETYPE-INFO2 still names the reply etype.
-  state.replyKey = { ...state.replyKey, key };
-  state.replyPadata.push({ padataType: PaDataType.PA_PK_AS_REP, padataValue: pkAsRep });
-  state.preauthenticated = true;
+  return { key, pkAsRep };
 }
 
 /** The PA-PK-AS-REQ handler; offered in PREAUTH_REQUIRED when the realm serves PKINIT. */
