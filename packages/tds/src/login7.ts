@@ -120,7 +120,7 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
     throw new TdsError('malformed', 'LOGIN7.Length', `${length}, but the message has ${b.length} bytes`);
   }
   const tdsVersion = r.u32le('LOGIN7.TDSVersion');
-  if (tdsVersion < TdsVersion.V7_1 && tdsVersion !== 0x07010000) {
+  if (tdsVersion < TdsVersion.V7_1_REV0 && tdsVersion !== 0x07010000) {
     throw new TdsError(
       'unsupported',
       'LOGIN7.TDSVersion',

@@ -35,9 +35,19 @@ export function negotiateEncryption(
   return { answer: Encryption.ON, mode: 'full' };
 }
 
-/** The TDS version the server answers a client's LOGIN7 with: the client's, up to 7.4. */
+/**
+ * The TDS version the server answers a client's LOGIN7 with: the client's, up to 7.4, never above it
+ * (7.1 before its revision stays so); a byte-swapped 7.1 (0x07010000) is 7.1.
+ */
 export function negotiateTdsVersion(client: number): number {
-  const known = [TdsVersion.V7_4, TdsVersion.V7_3B, TdsVersion.V7_3A, TdsVersion.V7_2, TdsVersion.V7_1];
+  const known = [
+    TdsVersion.V7_4,
+    TdsVersion.V7_3B,
+    TdsVersion.V7_3A,
+    TdsVersion.V7_2,
+    TdsVersion.V7_1,
+    TdsVersion.V7_1_REV0,
+  ];
   return known.find((v) => client >= v) ?? TdsVersion.V7_1;
 }
 

@@ -62,6 +62,16 @@ describe('LOGIN7', () => {
     expect(decodeLogin7(wire)).toEqual(l);
   });
 
+  it("reads TDS 7.1 as SQL Server 2000 clients send it (bytes 00 00 00 71, the spec's 0x00000071)", () => {
+    // Impacket's mssqlclient still logs in with this version; TDS 7.0 (bytes 00 00 00 70) stays refused.
+    const l = { ...full, tdsVersion: TdsVersion.V7_1, changePassword: '', features: [], optionFlags3: 0 };
+    const wire = encodeLogin7(l);
+    wire.set([0x00, 0x00, 0x00, 0x71], 4);
+    expect(decodeLogin7(wire)).toEqual({ ...l, tdsVersion: TdsVersion.V7_1_REV0 });
+    wire.set([0x00, 0x00, 0x00, 0x70], 4);
+    expect(refusal(() => decodeLogin7(wire))).toBe('unsupported LOGIN7.TDSVersion');
+  });
+
   it('obfuscates the password as the spec says: nibbles swapped, then XOR 0xA5', () => {
     const wire = encodeLogin7({ password: 'a', sspi: new Uint8Array(0) });
     const v = new DataView(wire.buffer);

@@ -100,6 +100,8 @@ describe('packet type expectations and the TDS version answered', () => {
     expect(negotiateTdsVersion(0x75000000)).toBe(TdsVersion.V7_4);
     expect(negotiateTdsVersion(TdsVersion.V7_3B)).toBe(TdsVersion.V7_3B);
     expect(negotiateTdsVersion(TdsVersion.V7_2)).toBe(TdsVersion.V7_2);
+    expect(negotiateTdsVersion(TdsVersion.V7_1)).toBe(TdsVersion.V7_1);
+    expect(negotiateTdsVersion(TdsVersion.V7_1_REV0)).toBe(TdsVersion.V7_1_REV0);
     expect(negotiateTdsVersion(0x07010000)).toBe(TdsVersion.V7_1);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import {
   type RequestLogEntry,
   type RunningTopology,
+  type StartTopologyOptions,
   startTopology,
   type TopologyFile,
 } from '../../../packages/cli/src/index';
@@ -20,17 +21,21 @@ export interface ServedTopology {
   readonly log: RequestLogEntry[];
 }
 
-/** Serves `topology` (made when the tests start) in a temp dir named after `prefix`, for this file's tests. */
+/**
+ * Serves `topology` (made when the tests start) in a temp dir named after `prefix`, for this file's
+ * tests; `options` as `startTopology` takes them, but for the dir and the log.
+ */
 export function servedTopology(
   prefix: string,
   topology: () => Promise<TopologyFile> | TopologyFile,
+  options: Omit<StartTopologyOptions, 'dir' | 'log'> = {},
 ): ServedTopology {
   const log: RequestLogEntry[] = [];
   let dir: TempDir | undefined;
   let topo: RunningTopology | undefined;
   beforeAll(async () => {
     dir = await makeTempDir(prefix);
-    topo = await startTopology(await topology(), { dir: dir.path, log: (e) => log.push(e) });
+    topo = await startTopology(await topology(), { ...options, dir: dir.path, log: (e) => log.push(e) });
   });
   afterAll(async () => {
     await topo?.close();

@@ -8,7 +8,12 @@
 
 /** TDSVersion values as LOGIN7 and LOGINACK carry them (LOGIN7 little-endian, LOGINACK big-endian). */
 export const TdsVersion = Object.freeze({
-  /** SQL Server 2000. */
+  /**
+   * SQL Server 2000 as released, TDS 7.1 before its revision: section 2.2.6.4's 0x00000071, which
+   * lists the DWORD's bytes in wire order.
+   */
+  V7_1_REV0: 0x71000000,
+  /** SQL Server 2000 SP1 (TDS 7.1 revision 1). */
   V7_1: 0x71000001,
   /** SQL Server 2005. */
   V7_2: 0x72090002,

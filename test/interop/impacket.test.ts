@@ -1,0 +1,388 @@
+/**
+ * Impacket 0.10.0 (Debian's python3-impacket), the Windows-minded Kerberos
+ * and MS-TDS client, against krbsim: `getTGT`, `getST` (with and without
+ * `-impersonate`) and `ticketer` against `startTopology` KDCs in process, and
+ * `mssqlclient -k` against `krbsim serve` of an Azure SQL MI lab. The tools
+ * run through `helpers/impacket-run.py`, which sends Impacket's port-88
+ * connections to the ports the OS gave the KDCs.
+ *
+ * Impacket is written against Windows domain controllers and SQL Server,
+ * which forgive what RFC 4120, RFC 4121 and MS-TDS ask for and Impacket does
+ * not do. Where krbsim holds to the spec, the tests pin what Impacket does,
+ * with the spec's section, and go on with the step a test can still take:
+ * - a reply without starttime (RFC 4120 5.4.2: OPTIONAL, authtime stands
+ *   in) stops Impacket writing its ccache; the driver's
+ *   `--absent-times-as-zero` writes what RFC 4120 says the field means, a
+ *   ccache's 0, and nothing else changes on the wire;
+ * - Impacket's TGS-REQ authenticator carries no checksum of the request
+ *   body, which RFC 4120 3.3.2 requires the KDC to verify: every TGS-REQ it
+ *   sends is refused with KRB_AP_ERR_INAPP_CKSUM, as MIT's and Samba's KDCs
+ *   refuse it (Windows DCs serve it);
+ * - its PRELOGIN answer is read at fixed positions, not by the option
+ *   offsets of MS-TDS 2.2.6.5, so it cannot honour ENCRYPT_REQ: the login
+ *   test uses an instance whose encryption is login-only;
+ * - its LOGIN7 token is SPNEGO whose mechToken is a bare AP-REQ without the
+ *   GSS checksum (RFC 4121 4.1 and 4.1.1 ask for the framed token and the
+ *   0x8003 checksum): the instance refuses it with 18452.
+ *
+ * Skipped with a printed reason without Impacket (or MIT krb5's kvno, for
+ * the TDS login); failing instead under KRBSIM_REQUIRE_MIT=1.
+ */
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { decodeEncTicketPart, decodeTicket, formatPrincipal, TicketFlags } from '@krbsim/asn1';
+import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { type Ccache, readCcacheFile } from '@krbsim/files';
+import { decodePac, getPacBuffer, PacAttributesFlags, PacBufferType, unwrapPac } from '@krbsim/pac';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AzureLabPorts } from '../../packages/cli/src/azure-lab';
+import { type RequestLogEntry, validateTopology } from '../../packages/cli/src/index';
+import { findImpacket, runImpacket } from './helpers/impacket';
+import { startKrbsimServe } from './helpers/krbsim-serve';
+import {
+  findTool,
+  makeTempDir,
+  type RunningProcess,
+  runCommand,
+  stopAllProcesses,
+  type TempDir,
+} from './helpers/processes';
+import { servedTopology } from './helpers/served-topology';
+import { describeUnavailable, itNeeds } from './mit-tools';
+
+const ROOT = resolve(__dirname, '../..');
+const TITLE = 'Impacket (getTGT, getST, ticketer, mssqlclient) against krbsim';
+const ALICE = 'Al1ce-Passw0rd';
+const WEBSVC = 'W3bsvc-Passw0rd';
+const DOMAIN_SID = 'S-1-5-21-1004336348-1177238915-682003330';
+const MI1_SPN = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+
+/** CONTOSO.COM with alice and websvc (constrained delegation to SQL01's SQL Server), and the Azure AD realm it refers *.windows.net to. */
+const topology = () =>
+  validateTopology({
+    realms: [
+      {
+        name: 'CONTOSO.COM',
+        kind: 'active-directory',
+        domains: ['contoso.com'],
+        domainSid: DOMAIN_SID,
+        users: [
+          { name: 'alice', password: ALICE },
+          {
+            name: 'websvc',
+            password: WEBSVC,
+            spns: ['HTTP/web.contoso.com'],
+            delegation: { trustedToAuthenticate: true, allowedTo: ['MSSQLSvc/sql01.contoso.com:1433'] },
+          },
+        ],
+        computers: [{ name: 'SQL01', spns: ['MSSQLSvc/sql01.contoso.com:1433'] }],
+      },
+      {
+        name: 'KERBEROS.MICROSOFTONLINE.COM',
+        kind: 'active-directory',
+        policy: { renewableTgt: false },
+        services: [{ spn: MI1_SPN }],
+      },
+    ],
+    trusts: [
+      {
+        trusting: 'KERBEROS.MICROSOFTONLINE.COM',
+        trusted: 'CONTOSO.COM',
+        direction: 'one-way',
+        kind: 'forest',
+        topLevelNames: ['windows.net'],
+      },
+    ],
+  });
+
+const impacket = findImpacket();
+
+if (impacket.reason !== undefined) {
+  describeUnavailable(TITLE, impacket.reason, 'install python3-impacket (scripts/setup.sh)');
+} else {
+  suite(impacket.python!);
+}
+
+function suite(python: string): void {
+  describe(TITLE, () => {
+    const internalErrors: string[] = [];
+    const served = servedTopology('impacket', topology, {
+      onInternalError: (realm, e) => internalErrors.push(`${realm}: ${String(e)}`),
+    });
+    const kdcs = () =>
+      Object.fromEntries(
+        [...served.topo.servers].map(([realm, s]) => [`${realm}:88`, `127.0.0.1:${s.tcpPort}`]),
+      );
+    const requests = (from: number) =>
+      served.log.slice(from).map((e: RequestLogEntry) => `${e.realm} ${e.line}`);
+    const explain = (r: { out: string; code: number | null }) =>
+      `exit ${r.code}\n${r.out}\n--- krbsim\n${served.log.map((e) => `${e.realm} ${e.line}`).join('\n')}`;
+    /** krbtgt/CONTOSO.COM's aes256 key of version `kvno` (default: the current one). */
+    const krbtgtKey = (kvno?: number): Key =>
+      served.topo.realms
+        .get('CONTOSO.COM')!
+        .keysFor('krbtgt/CONTOSO.COM', kvno)
+        .find((k) => k.etype === 18)!;
+    /** A fresh working directory for one test's files (Impacket writes `<name>.ccache` where it runs). */
+    const workDir = async (name: string) => {
+      const d = served.dir.file(name);
+      await mkdir(d);
+      return d;
+    };
+    /** getTGT for `user`, its ccache written in `cwd` (absent times as 0: see the next test). */
+    const getTgt = async (cwd: string, user: string, password: string) => {
+      const r = await runImpacket(python, 'getTGT', [`CONTOSO.COM/${user}:${password}`], {
+        map: kdcs(),
+        cwd,
+        absentTimesAsZero: true,
+      });
+      expect(r.code, explain(r)).toBe(0);
+      return join(cwd, `${user}.ccache`);
+    };
+
+    afterAll(() => {
+      // Whatever Impacket sent, no KDC met an error that was not a Kerberos refusal.
+      expect(internalErrors).toEqual([]);
+    });
+
+    it('getTGT as Impacket ships: the AS exchange completes, and the ccache is not written for want of a starttime', async () => {
+      const cwd = await workDir('as-shipped');
+      const before = served.log.length;
+      const r = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], { map: kdcs(), cwd });
+      // Impacket sends PA-PAC-REQUEST alone, learns the salt from the refusal, then PA-ENC-TIMESTAMP.
+      expect(requests(before)).toEqual([
+        'CONTOSO.COM AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
+        'CONTOSO.COM AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+      ]);
+      // RFC 4120 5.4.2: starttime is OPTIONAL, and 5.3: without it authtime stands in. krbsim leaves
+      // it out when it equals authtime, as MIT's and Heimdal's (Samba's) KDCs do; Windows DCs always
+      // send it, and Impacket 0.10.0 reads it unconditionally when it writes the ccache.
+      expect(r.out, explain(r)).toContain('Attempted "__str__" operation on ASN.1 schema object');
+      expect(existsSync(join(cwd, 'alice.ccache'))).toBe(false);
+    });
+
+    it("getTGT: the ccache holds alice's TGT, forwardable, proxiable, renewable, initial, pre-authenticated, with the PAC Impacket asked for", async () => {
+      const cwd = await workDir('tgt');
+      const ccache: Ccache = await readCcacheFile(await getTgt(cwd, 'alice', ALICE));
+      expect(formatPrincipal(ccache.defaultPrincipal)).toBe('alice@CONTOSO.COM');
+      expect(ccache.credentials).toHaveLength(1);
+      const tgt = ccache.credentials[0]!;
+      expect([formatPrincipal(tgt.client), formatPrincipal(tgt.server)]).toEqual([
+        'alice@CONTOSO.COM',
+        'krbtgt/CONTOSO.COM@CONTOSO.COM',
+      ]);
+      expect(tgt.ticketFlags).toBe(
+        (TicketFlags.forwardable |
+          TicketFlags.proxiable |
+          TicketFlags.renewable |
+          TicketFlags.initial |
+          TicketFlags['pre-authent']) >>>
+          0,
+      );
+      // Impacket asks for aes256-cts-hmac-sha1-96 alone; "not set" is 0, authtime stands in.
+      expect(tgt.key.etype).toBe(18);
+      expect(tgt.starttime).toBe(0);
+      expect(tgt.renewTill).toBeGreaterThan(tgt.endtime);
+      const ticket = decodeTicket(tgt.ticket);
+      const etp = decodeEncTicketPart(
+        decrypt(krbtgtKey(ticket.encPart.kvno), KeyUsage.KDC_REP_TICKET, ticket.encPart.cipher),
+      );
+      const pac = decodePac(unwrapPac(etp.authorizationData)!);
+      expect(getPacBuffer(pac, PacBufferType.LOGON_INFO)!.effectiveName).toBe('alice');
+      expect(getPacBuffer(pac, PacBufferType.CLIENT_INFO)!.name).toBe('alice');
+      // PA-PAC-REQUEST include-pac TRUE: the PAC says it was asked for (MS-PAC 2.14).
+      expect(getPacBuffer(pac, PacBufferType.ATTRIBUTES_INFO)!.flags[0]).toBe(
+        PacAttributesFlags.PAC_WAS_REQUESTED,
+      );
+    });
+
+    it("getST with that ccache: the TGS-REQ is refused with KRB_AP_ERR_INAPP_CKSUM, for Impacket's authenticator has no checksum of the request body", async () => {
+      const cwd = await workDir('st');
+      const ccache = await getTgt(cwd, 'alice', ALICE);
+      const before = served.log.length;
+      const r = await runImpacket(python, 'getST', ['-k', '-no-pass', '-spn', MI1_SPN, 'CONTOSO.COM/alice'], {
+        map: kdcs(),
+        cwd,
+        ccache,
+        absentTimesAsZero: true,
+      });
+      // RFC 4120 3.3.2: the KDC MUST verify the authenticator's checksum against the request body
+      // and refuse an inappropriate one; Impacket sends none. MIT's and Samba's KDCs refuse it the
+      // same way; Windows DCs serve it. Impacket would follow the referral (getKerberosTGS asks the
+      // realm a krbtgt/ ticket names, with the same request), but the first hop is refused.
+      expect(requests(before)).toEqual([
+        `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${MI1_SPN}@CONTOSO.COM -> KRB-ERROR KRB_AP_ERR_INAPP_CKSUM (50)`,
+      ]);
+      expect(r.out, explain(r)).toContain('KRB_AP_ERR_INAPP_CKSUM');
+    });
+
+    it('getST -impersonate alice (S4U2Self, then S4U2Proxy to SQL01): websvc logs on, its S4U2Self request is refused for the same missing checksum', async () => {
+      const cwd = await workDir('s4u');
+      const before = served.log.length;
+      const r = await runImpacket(
+        python,
+        'getST',
+        ['-spn', 'MSSQLSvc/sql01.contoso.com:1433', '-impersonate', 'alice', `CONTOSO.COM/websvc:${WEBSVC}`],
+        { map: kdcs(), cwd, absentTimesAsZero: true },
+      );
+      // websvc is trusted to authenticate for delegation to SQL01's SQL Server (MS-SFU 3.2.5.1.2);
+      // Impacket's PA-FOR-USER never reaches the S4U checks: the header comes first (RFC 4120 3.3.2).
+      expect(requests(before)).toEqual([
+        'CONTOSO.COM AS-REQ websvc@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
+        'CONTOSO.COM AS-REQ websvc@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+        'CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for websvc@CONTOSO.COM -> KRB-ERROR KRB_AP_ERR_INAPP_CKSUM (50)',
+      ]);
+      expect(r.out, explain(r)).toContain('KRB_AP_ERR_INAPP_CKSUM');
+      // getST would have written the S4U2Proxy ticket as alice.ccache.
+      expect(existsSync(join(cwd, 'alice.ccache'))).toBe(false);
+    });
+
+    it("ticketer: a golden ticket under a key that is not the realm's is refused with KRB_AP_ERR_MODIFIED; under the realm's own key it gets past the ticket", async () => {
+      const cwd = await workDir('ticketer');
+      const forge = async (aesKey: string) => {
+        const r = await runImpacket(
+          python,
+          'ticketer',
+          ['-aesKey', aesKey, '-domain-sid', DOMAIN_SID, '-domain', 'CONTOSO.COM', 'mallory'],
+          { map: {}, cwd },
+        );
+        expect(r.code, explain(r)).toBe(0);
+        const before = served.log.length;
+        const st = await runImpacket(
+          python,
+          'getST',
+          ['-k', '-no-pass', '-spn', 'HTTP/web.contoso.com', 'CONTOSO.COM/mallory'],
+          { map: kdcs(), cwd, ccache: join(cwd, 'mallory.ccache'), absentTimesAsZero: true },
+        );
+        return { lines: requests(before), out: st.out };
+      };
+      // ticketer writes key version 2, as an AD domain's krbtgt has once the domain is set up; this
+      // realm's starts at 1, and a ticket of a version the KDC does not hold would be refused for
+      // that alone (KRB_AP_ERR_BADKEYVER, RFC 4120 3.2.3). Version 2 it is, the old one still served.
+      expect(served.topo.realms.get('CONTOSO.COM')!.rotateKrbtgt()).toBe(2);
+      const notTheRealms = await forge('11'.repeat(32));
+      // The ticket does not decrypt under krbtgt/CONTOSO.COM: KRB_AP_ERR_MODIFIED, as a Windows DC
+      // answers (the realm's ticketDecryptFailureCode); MIT says KRB_AP_ERR_BAD_INTEGRITY.
+      // (The KDC's log has no client name for a ticket it could not open.)
+      expect(notTheRealms.lines).toEqual([
+        'CONTOSO.COM TGS-REQ ? for HTTP/web.contoso.com@CONTOSO.COM -> KRB-ERROR KRB_AP_ERR_MODIFIED (41)',
+      ]);
+      expect(notTheRealms.out).toContain('KRB_AP_ERR_MODIFIED');
+      // The control: the same forgery under the realm's aes256 krbtgt key decrypts, and stops where
+      // every Impacket TGS-REQ stops, at the authenticator's missing checksum.
+      const theRealms = await forge(Buffer.from(krbtgtKey().bytes).toString('hex'));
+      expect(theRealms.lines).toEqual([
+        'CONTOSO.COM TGS-REQ mallory@CONTOSO.COM for HTTP/web.contoso.com@CONTOSO.COM -> KRB-ERROR KRB_AP_ERR_INAPP_CKSUM (50)',
+      ]);
+    });
+
+    describe('mssqlclient -k against krbsim serve (an Azure SQL MI lab)', () => {
+      const kvno = findTool('kvno');
+      let dir: TempDir;
+      let serve: RunningProcess;
+      let ports: AzureLabPorts;
+      beforeAll(async () => {
+        dir = await makeTempDir('impacket-mi');
+        // The shipped lab with a second instance, mi2, whose encryption is login-only: Impacket
+        // cannot honour mi1's ENCRYPT_REQ (see the PRELOGIN test).
+        const lab = (await readFile(join(ROOT, 'packages/cli/examples/azure-sql-mi.yaml'), 'utf8')).replace(
+          /^client:/m,
+          [
+            '  - name: mi2',
+            '    dnsZone: abc123',
+            '    subnet: 10.0.1.0/24',
+            '    encryption: login-only',
+            '    logins: [CONTOSO\\alice]',
+            'client:',
+          ].join('\n'),
+        );
+        await writeFile(dir.file('lab.yaml'), lab);
+        serve = startKrbsimServe([dir.file('lab.yaml'), '--dir', dir.file('lab')]);
+        await serve.waitForOutput((out) => out.includes('ready; Ctrl-C to stop'), 90_000);
+        ports = JSON.parse(await readFile(dir.file('lab', 'ports.json'), 'utf8')) as AzureLabPorts;
+      });
+      afterAll(async () => {
+        await stopAllProcesses();
+        await dir?.remove();
+      });
+
+      it("PRELOGIN: Impacket reads mi1's ENCRYPT_REQ as ENCRYPT_OFF, taking its options at fixed positions", async () => {
+        // MS-TDS 2.2.6.5: each option is found by its offset; the server answers VERSION,
+        // ENCRYPTION, INSTOPT, THREADID and MARS. Impacket's TDS_PRELOGIN assumes its own four
+        // options: its "Encryption" is a byte of the version (12.0: 0), so it sends only LOGIN7 in
+        // TLS and reads the encrypted answer as clear TDS.
+        const script = [
+          'import sys',
+          'from impacket.tds import MSSQL',
+          'ms = MSSQL("127.0.0.1", int(sys.argv[1]))',
+          'ms.connect()',
+          'print("Encryption", ms.preLogin()["Encryption"])',
+          'ms.disconnect()',
+        ].join('\n');
+        const r = await runCommand(python, ['-c', script, String(ports.tds.mi1!.port)], {
+          timeoutMs: 30_000,
+        });
+        expect(r.stdout.trim(), r.stderr).toBe('Encryption 0');
+        await serve.waitForOutput((out) =>
+          /mi1 spid \d+: PRELOGIN: client ENCRYPTION 0x0, answered 0x3 \(full\)/.test(out),
+        );
+      });
+
+      itNeeds(
+        kvno === undefined ? 'kvno not found on PATH (install krb5-user)' : undefined,
+        "mssqlclient -k -no-pass with the instance's ticket in the ccache: LOGIN7 reaches mi2, which refuses the bare AP-REQ with 18452",
+        async () => {
+          const map = {
+            'CONTOSO.COM:88': `127.0.0.1:${ports.kdcs['CONTOSO.COM']!.tcp}`,
+            'mi2.abc123.database.windows.net:1433': `127.0.0.1:${ports.tds.mi2!.port}`,
+          };
+          const r0 = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], {
+            map,
+            cwd: dir.path,
+            absentTimesAsZero: true,
+          });
+          expect(r0.code, r0.out).toBe(0);
+          const ccache = dir.file('alice.ccache');
+          // Impacket cannot reach Azure AD's KDC (HTTPS KDC proxy only) and its TGS-REQs are refused
+          // anyway: MIT's kvno gets the instance's ticket into Impacket's ccache, through the proxy.
+          const v = await runCommand(kvno!, ['MSSQLSvc/mi2.abc123.database.windows.net:1433'], {
+            env: { KRB5_CONFIG: ports.krb5conf, KRB5CCNAME: `FILE:${ccache}` },
+          });
+          expect(v.code, v.stderr + serve.stdout()).toBe(0);
+          await writeFile(dir.file('query.sql'), 'SELECT SUSER_SNAME()\n');
+          const r = await runImpacket(
+            python,
+            'mssqlclient',
+            ['-k', '-no-pass', '-debug', '-file', dir.file('query.sql'), 'mi2.abc123.database.windows.net'],
+            { map, cwd: dir.path, ccache },
+          );
+          // Impacket asks its ccache for MSSQLSvc/<target>:<port>, the instance's real SPN, and finds it.
+          expect(r.out).toContain(
+            'Returning cached credential for MSSQLSVC/MI2.ABC123.DATABASE.WINDOWS.NET:1433@CONTOSO.COM',
+          );
+          expect(r.out).toContain('Using TGS from cache');
+          // It renames the ticket to that SPN in the user's realm (the sname is not encrypted, and
+          // Windows' SSPI does not look at it): the AP-REQ names a server no KDC issued it for.
+          expect(r.out).toContain(
+            `Changing sname from MSSQLSvc/mi2.abc123.database.windows.net:1433@KERBEROS.MICROSOFTONLINE.COM to MSSQLSVC/MI2.ABC123.DATABASE.WINDOWS.NET:1433@CONTOSO.COM`,
+          );
+          // LOGIN7 as Impacket writes it (TDS 7.1, bytes 00 00 00 71) is read; its SSPI token is SPNEGO
+          // whose mechToken is a bare AP-REQ (0x6e), without RFC 4121 4.1's InitialContextToken and
+          // its 0x8003 checksum. Windows' SSPI accepts it; krbsim refuses it, with SQL Server's 18452.
+          const log = await serve.waitForOutput((out) => /mi2 spid \d+: login refused/.test(out));
+          expect(log).toMatch(/mi2 spid \d+: PRELOGIN: client ENCRYPTION 0x0, answered 0x0 \(login-only\)/);
+          expect(log).toMatch(/mi2 spid \d+: LOGIN7: TDS 0x71000000, /);
+          expect(log).toContain(
+            'login refused with 18452: InitialContextToken: expected [APPLICATION 0] (0x60), got 0x6e',
+          );
+          expect(r.out).toContain(
+            'Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.',
+          );
+          expect(r.out).not.toContain('CONTOSO\\alice');
+        },
+      );
+    });
+  });
+}
