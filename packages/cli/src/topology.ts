@@ -13,6 +13,8 @@
  *     # policy.fast: none | supported | required (FAST, RFC 6113; default: mit supported, AD none)
  *     # policy.fastStrengthenKey: false for Heimdal 7 kinit, which ignores FAST strengthen keys
  *     # policy.allowAnonymous: true for anonymous PKINIT (RFC 8062, MIT kinit -n); needs pkinit
+ *     # policy.requireTgsReqChecksum: false serves TGS-REQs without a body checksum, as Windows DCs do
+ *     # policy.starttimeAlways: starttime in every ticket and reply (default: AD true, mit false)
  *     # policy.minPasswordLength, passwordComplexity, passwordHistory, minPasswordAge: kpasswd's rules
  *     #   (default: mit none; AD's Default Domain Policy 7, true, 24, 1d; minPasswordAge: 0 for none)
  *     # policy.maxPasswordAge: passwords expire that long after they are set (default 0: never)
@@ -58,6 +60,10 @@ export interface PolicySpec {
   readonly fastStrengthenKey?: boolean;
   /** Issue anonymous tickets by anonymous PKINIT (RFC 8062; needs `pkinit`). Default false. */
   readonly allowAnonymous?: boolean;
+  /** Serve a TGS-REQ without a checksum of its body, as Windows DCs do (default false: refused). */
+  readonly requireTgsReqChecksum?: boolean;
+  /** starttime in every ticket and reply (default: the realm kind's, true in AD realms). */
+  readonly starttimeAlways?: boolean;
   /** The password-change service's rules (default: the realm kind's; AD's Default Domain Policy). */
   readonly minPasswordLength?: number;
   readonly passwordComplexity?: boolean;
@@ -301,6 +307,8 @@ export function policy(v: unknown, path: string): PolicySpec {
     'fast',
     'fastStrengthenKey',
     'allowAnonymous',
+    'requireTgsReqChecksum',
+    'starttimeAlways',
     'minPasswordLength',
     'passwordComplexity',
     'passwordHistory',
@@ -317,6 +325,8 @@ export function policy(v: unknown, path: string): PolicySpec {
     requirePac: optBool(o.requirePac, `${path}.requirePac`),
     fastStrengthenKey: optBool(o.fastStrengthenKey, `${path}.fastStrengthenKey`),
     allowAnonymous: optBool(o.allowAnonymous, `${path}.allowAnonymous`),
+    requireTgsReqChecksum: optBool(o.requireTgsReqChecksum, `${path}.requireTgsReqChecksum`),
+    starttimeAlways: optBool(o.starttimeAlways, `${path}.starttimeAlways`),
     minPasswordLength: count(o.minPasswordLength, `${path}.minPasswordLength`),
     passwordComplexity: optBool(o.passwordComplexity, `${path}.passwordComplexity`),
     passwordHistoryLength: count(o.passwordHistory, `${path}.passwordHistory`),

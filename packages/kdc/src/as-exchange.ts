@@ -50,7 +50,7 @@ import {
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { realmOfHost } from './referral';
-import { asTicketTimes, toSeconds } from './ticket-times';
+import { asTicketTimes, starttimeField, toSeconds } from './ticket-times';
 import { trustBetween } from './trust-graph';
 
 /** Options RFC 4120 section 3.1.3 does not allow in an AS-REQ (MIT: AS_INVALID_OPTIONS). */
@@ -317,7 +317,6 @@ function answerAs(
     signIssuedPac(realm, request, e),
   );
   const sessionKey = draft.sessionKey;
-  const postdated = times.starttime !== times.authtime;
 
   const encryptedPaData = [
     ...(state.encPaRep
@@ -347,7 +346,7 @@ function answerAs(
     ...(c.passwordExpires !== undefined && { keyExpiration: toSeconds(c.passwordExpires) }),
     flags: state.encPaRep ? (flags | ENC_PA_REP) >>> 0 : (flags & ~ENC_PA_REP) >>> 0,
     authtime: times.authtime,
-    ...(postdated && { starttime: times.starttime }),
+    ...starttimeField(times),
     endtime: times.endtime,
     ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
     srealm: realm.name,

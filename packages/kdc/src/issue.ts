@@ -30,7 +30,7 @@ import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import type { ServerKey } from '@krbsim/service';
 import { toEncryptionKey } from './keys';
 import type { PrincipalEntry } from './principal-db';
-import type { TicketTimes } from './ticket-times';
+import { starttimeField, type TicketTimes } from './ticket-times';
 
 /**
  * A ticket the KDC has decided to issue, before its authorization data is
@@ -82,7 +82,7 @@ export function encTicketPartOf(r: TicketRequest): EncTicketPart {
     cname: r.cname,
     transited: r.transited,
     authtime: t.authtime,
-    ...(t.starttime !== t.authtime && { starttime: t.starttime }),
+    ...starttimeField(t),
     endtime: t.endtime,
     ...(t.renewTill !== undefined && { renewTill: t.renewTill }),
     ...(r.caddr && r.caddr.length > 0 && { caddr: [...r.caddr] }),

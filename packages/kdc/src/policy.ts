@@ -308,6 +308,24 @@ export interface RealmPolicy {
    * serve it at all. Refused with KDC_ERR_POLICY when off.
    */
   allowAnonymous: boolean;
+  /**
+   * Put starttime in every ticket and KDC reply, also when it equals the
+   * authtime, as a Windows DC does (Impacket's ccache writer reads it
+   * unconditionally). RFC 4120 section 5.3 makes it OPTIONAL, authtime
+   * standing in, and MIT's KDC leaves it out then. Default false;
+   * `active-directory` realms: true.
+   */
+  starttimeAlways: boolean;
+  /**
+   * Refuse a TGS-REQ whose authenticator carries no checksum of the request
+   * body (KRB_AP_ERR_INAPP_CKSUM), as RFC 4120 section 3.3.2 has the KDC
+   * verify it and MIT's and Samba's KDCs refuse it. `false` serves one, as
+   * Windows DCs do (Impacket's `getST` sends none): its body is then bound to
+   * nothing, and whoever sees the AP-REQ may send it with another body within
+   * the clock skew. A checksum that is present is always verified. Default
+   * true in both kinds.
+   */
+  requireTgsReqChecksum: boolean;
 }
 
 /** The policy with every default applied. */
@@ -353,6 +371,8 @@ export function defaultPolicy(): RealmPolicy {
     fastStrengthenKey: true,
     fastOfferedInErrors: true,
     allowAnonymous: false,
+    starttimeAlways: false,
+    requireTgsReqChecksum: true,
   };
 }
 
@@ -387,6 +407,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   kpasswdResultStyle: 'active-directory',
   fast: 'none',
   fastOfferedInErrors: false,
+  starttimeAlways: true,
 };
 
 /** The defaults of a realm kind, before a realm's own policy is applied. */

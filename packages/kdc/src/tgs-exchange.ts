@@ -68,7 +68,7 @@ import {
 } from './s4u-cross-realm';
 import { checkS4uProxy, checkS4uProxyReferral, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
 import type { TgsHeader } from './tgs-header';
-import { tgsTicketTimes } from './ticket-times';
+import { starttimeField, tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
 import { userToUser } from './user-to-user';
 
@@ -645,7 +645,6 @@ function issue(
     signIssuedPac(realm, request, etp),
   );
   const sessionKey = draft.sessionKey;
-  const starttimeField = times.starttime !== times.authtime ? { starttime: times.starttime } : {};
 
   const canonicalize = has(body.kdcOptions, KdcOptions.canonicalize);
   const encryptedPaData = [
@@ -662,7 +661,7 @@ function issue(
     // ticket's name-canonicalize, which Windows clients show and MIT's TGS path does not read.
     flags,
     authtime: times.authtime,
-    ...starttimeField,
+    ...starttimeField(times),
     endtime: times.endtime,
     ...(times.renewTill !== undefined && { renewTill: times.renewTill }),
     srealm: realm.name,

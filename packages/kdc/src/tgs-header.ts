@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { ApReq, Authenticator, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
+import type { ApReq, Authenticator, Checksum, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
 import { decodeApReq, formatPrincipal, KdcOptions, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
@@ -60,6 +60,27 @@ const RENEW_OR_VALIDATE = KdcOptions.renew | KdcOptions.validate;
 
 function fail(code: number, msg: string, who?: { cname: EncTicketPart['cname']; crealm: string }): never {
   throw new KdcError(code, msg, who ?? {});
+}
+
+/** The authenticator's checksum of the request body (RFC 4120 section 3.3.2: key usage 6, the TGT's session key). */
+function checkBodyChecksum(
+  sessionKey: Key,
+  ck: Checksum,
+  reqBodyDer: Uint8Array | undefined,
+  who: { cname: EncTicketPart['cname']; crealm: string },
+): void {
+  if (!reqBodyDer) fail(ErrorCode.KRB_ERR_GENERIC, 'the request body bytes are unavailable', who);
+  let ok: boolean;
+  try {
+    ok = verifyChecksum(sessionKey, KeyUsage.TGS_REQ_AUTH_CKSUM, reqBodyDer, ck.checksum, {
+      cksumtype: ck.cksumtype,
+    });
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    fail(ErrorCode.KRB_AP_ERR_INAPP_CKSUM, `checksum type ${ck.cksumtype} is not acceptable here`, who);
+  }
+  if (!ok)
+    fail(ErrorCode.KRB_AP_ERR_MODIFIED, 'the request body does not match the authenticator checksum', who);
 }
 
 /** Which database entry holds the key for the header ticket, and what kind of ticket it is. */
@@ -168,26 +189,12 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
   // the rule once the padata is processed (tgs-exchange.ts, s4u-cross-realm.ts).
   const forUserReferral = server!.kind === 'cross-realm-tgt' && tgt.crealm === realm.name;
 
-  // The authenticator's checksum binds it to this request body (usage 6, TGT session key).
+  // The authenticator's checksum binds it to this request body (usage 6, TGT session key); a realm
+  // that serves requests without one, as Windows DCs do, still verifies one that is there.
   const ck = authenticator.cksum;
-  if (!ck)
+  if (!ck && realm.policy.requireTgsReqChecksum)
     fail(ErrorCode.KRB_AP_ERR_INAPP_CKSUM, 'the authenticator has no checksum of the request body', who);
-  if (!req.reqBodyDer) fail(ErrorCode.KRB_ERR_GENERIC, 'the request body bytes are unavailable', who);
-  let ok: boolean;
-  try {
-    ok = verifyChecksum(sessionKey, KeyUsage.TGS_REQ_AUTH_CKSUM, req.reqBodyDer!, ck!.checksum, {
-      cksumtype: ck!.cksumtype,
-    });
-  } catch (e) {
-    if (!isKerberosError(e)) throw e;
-    return fail(
-      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
-      `checksum type ${ck!.cksumtype} is not acceptable here`,
-      who,
-    );
-  }
-  if (!ok)
-    fail(ErrorCode.KRB_AP_ERR_MODIFIED, 'the request body does not match the authenticator checksum', who);
+  if (ck) checkBodyChecksum(sessionKey, ck, req.reqBodyDer, who);
 
   return {
     kind: server!.kind,

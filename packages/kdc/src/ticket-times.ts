@@ -19,12 +19,24 @@ import type { RealmPolicy } from './policy';
 /** The times of a ticket to issue, with the time-related flags. */
 export interface TicketTimes {
   readonly authtime: number;
-  /** Omitted on the wire when equal to authtime (RFC 4120 section 5.3). */
+  /** Omitted on the wire when equal to authtime (RFC 4120 section 5.3), unless {@link TicketTimes.starttimeAlways}. */
   readonly starttime: number;
+  /** The realm puts starttime on the wire even when it is the authtime (policy `starttimeAlways`). */
+  readonly starttimeAlways?: boolean;
   readonly endtime: number;
   readonly renewTill?: number;
   /** postdated, invalid, renewable, may-postdate as decided here. */
   readonly flags: number;
+}
+
+/** The starttime field of a ticket or KDC reply with times `t`: absent when RFC 4120's OPTIONAL lets it be. */
+export function starttimeField(t: TicketTimes): { starttime?: number } {
+  return t.starttimeAlways === true || t.starttime !== t.authtime ? { starttime: t.starttime } : {};
+}
+
+/** Times as the realm's policy puts them on the wire. */
+function onTheWire(t: TicketTimes, policy: RealmPolicy): TicketTimes {
+  return policy.starttimeAlways ? { ...t, starttimeAlways: true } : t;
 }
 
 /** `ms` truncated to a whole second. */
@@ -117,6 +129,10 @@ export function asTicketTimes(
   policy: RealmPolicy,
   isTgt: boolean,
 ): TicketTimes {
+  return onTheWire(asTimes(body, now, policy, isTgt), policy);
+}
+
+function asTimes(body: KdcReqBody, now: number, policy: RealmPolicy, isTgt: boolean): TicketTimes {
   const b: Bounds = {
     now: toSeconds(now),
     policy,
@@ -137,6 +153,16 @@ export function asTicketTimes(
  * `tgt`. `serverIsTgs`: the new ticket is a TGT (local or cross-realm).
  */
 export function tgsTicketTimes(
+  body: KdcReqBody,
+  tgt: EncTicketPart,
+  now: number,
+  policy: RealmPolicy,
+  serverIsTgs: boolean,
+): TicketTimes {
+  return onTheWire(tgsTimes(body, tgt, now, policy, serverIsTgs), policy);
+}
+
+function tgsTimes(
   body: KdcReqBody,
   tgt: EncTicketPart,
   now: number,

@@ -11,6 +11,7 @@ import {
   KERB_ERR_TYPE_EXTENDED,
   NameType,
   PaDataType,
+  type Ticket,
 } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { type Key, stringToKey } from '@krbsim/crypto';
@@ -320,6 +321,42 @@ describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1,
     l.realm.lookup('alice')!.disabled = false;
     l.realm.lookup('alice')!.accountExpires = l.clock.now();
     expect(ntStatusOf(ask().eData)).toBe(0xc0000193);
+  });
+});
+
+describe('realm kinds: starttime (RFC 4120 section 5.3: OPTIONAL, authtime standing in)', () => {
+  const key = userKey(REALM, 'alice', 'correct horse');
+  /** The EncTicketPart of `ticket`, opened with `principal`'s key of the ticket's etype. */
+  const opened = (l: ReturnType<typeof lab>, principal: string, ticket: Ticket) =>
+    openTicket(ticket, l.realm.keysFor(principal).find((k) => k.etype === ticket.encPart.etype)!);
+
+  it('an AD realm puts it in every ticket and reply, also when it is the authtime, as a Windows DC does', () => {
+    const l = lab('active-directory');
+    l.realm.addService('HTTP/web.contoso.com', { password: 'web-Passw0rd' });
+    const tgt = login(l, 'alice', key);
+    expect(tgt.part.authtime).toBe(T0);
+    expect(tgt.part.starttime).toBe(T0);
+    expect(opened(l, `krbtgt/${REALM}`, tgt.ticket).starttime).toBe(T0);
+    const st = tgsGet(l.kdc, { tgt, realm: REALM, sname: 'HTTP/web.contoso.com', now: T0 });
+    expect(st.part.starttime).toBe(T0);
+    expect(opened(l, 'HTTP/web.contoso.com', st.ticket).starttime).toBe(T0);
+  });
+
+  it('an MIT realm leaves it out when it is the authtime, as MIT does, and sends it when it is not', () => {
+    const l = lab('mit');
+    l.realm.addService('HTTP/web.contoso.com', { password: 'web-Passw0rd' });
+    const tgt = login(l, 'alice', key);
+    expect(tgt.part.starttime).toBeUndefined();
+    expect(opened(l, `krbtgt/${REALM}`, tgt.ticket).starttime).toBeUndefined();
+    l.clock.advance(60_000);
+    const st = tgsGet(l.kdc, { tgt, realm: REALM, sname: 'HTTP/web.contoso.com', now: l.clock.now() });
+    expect(st.part.starttime).toBe(T0 + 60_000);
+    // The policy says which, whatever the kind.
+    const asked = lab('mit', { starttimeAlways: true });
+    expect(login(asked, 'alice', key).part.starttime).toBe(T0);
+    expect(
+      login(lab('active-directory', { starttimeAlways: false }), 'alice', key).part.starttime,
+    ).toBeUndefined();
   });
 });
 

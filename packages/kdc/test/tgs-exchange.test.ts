@@ -255,6 +255,22 @@ describe('TGS exchange: errors', () => {
     );
   });
 
+  it('a realm that serves a TGS-REQ without a body checksum, as Windows DCs do, still verifies one that is there', () => {
+    const l = setup({ requireTgsReqChecksum: false });
+    const st = repOf(
+      l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, noChecksum: true })),
+    );
+    expect(st.msgType).toBe(13);
+    expect(st.ticket.sname.nameString).toEqual(WEB.split('/'));
+    const other = { kdcOptions: 0, realm: REALM, sname: pn(WEB), till: T0 + 1000, nonce: 9, etype: [18] };
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, checksumBody: other }))).toBe(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
+    expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, checksumType: 9999 }))).toBe(
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
+  });
+
   it('PADATA_TYPE_NOSUPP without a PA-TGS-REQ', () => {
     const l = setup();
     const req = encodeTgsReq({
