@@ -103,11 +103,11 @@ describeWithTools(
       );
       const otherCaFile = dir.file('other-ca.pem');
       await writeFile(otherCaFile, (await createSelfSignedCa({ commonName: 'not the lab CA' })).certPem);
-      const section = (name: string, port: number, encryption: string, ca = caFile) => [
+      const section = (name: string, port: number, encryption: string, ca = caFile, version = '7.4') => [
         `[${name}]`,
         '  host = 127.0.0.1',
         `  port = ${port}`,
-        '  tds version = 7.4',
+        `  tds version = ${version}`,
         `  encryption = ${encryption}`,
         `  ca file = ${ca}`,
         '  realm = KERBEROS.MICROSOFTONLINE.COM',
@@ -119,6 +119,7 @@ describeWithTools(
           ...section('mi1', required.port, 'require'),
           ...section('mi1-login-only', loginOnly.port, 'request'),
           ...section('mi1-other-ca', required.port, 'require', otherCaFile),
+          ...section('mi1-tds71', required.port, 'require', caFile, '7.1'),
           '',
         ].join('\n'),
       );
@@ -193,6 +194,17 @@ describeWithTools(
       const who = await tsql('SELECT SUSER_SNAME()', 'mi1-login-only');
       expect(who.out, tdsLog.join('\n')).toContain('CONTOSO\\alice');
       expect(tdsLog.some((l) => /TLS TLSv1\.2 .*\(login only\)/.test(l))).toBe(true);
+    });
+
+    it('alice at TDS 7.1 (SQL Server 2000 SP1): the answers take 7.1 forms (a 2-byte UserType in COLMETADATA), and FreeTDS reads them', async () => {
+      await kinit('alice');
+      const before = tdsLog.length;
+      const r = await tsql('SELECT SUSER_SNAME()', 'mi1-tds71');
+      expect(r.out, tdsLog.join('\n')).toContain('CONTOSO\\alice');
+      expect(tdsLog.slice(before).some((l) => /LOGIN7: TDS 0x71000001, /.test(l))).toBe(true);
+      expect(tdsLog.slice(before).some((l) => /logged in as CONTOSO\\alice \(TDS 0x71000001, /.test(l))).toBe(
+        true,
+      );
     });
 
     it('a certificate from another CA is refused by FreeTDS: the check is real', async () => {

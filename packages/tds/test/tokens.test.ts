@@ -83,6 +83,15 @@ describe('tokens', () => {
     expect(encodeTokens([{ type: 'DONE', status: 0, curCmd: 0, rowCount: 0 }]).length).toBe(13);
   });
 
+  it('writes COLMETADATA UserType as a USHORT before TDS 7.2 and a ULONG from it (MS-TDS 2.2.7.4)', () => {
+    const meta = [{ type: 'COLMETADATA' as const, columns: [{ name: 'x', type: 'int' as const }] }];
+    // 0x81, Count, UserType, Flags, INTN 4, ColName 'x'
+    const v71 = encodeTokens(meta, { tdsVersion: TdsVersion.V7_1 });
+    expect([...v71]).toEqual([0x81, 1, 0, 0, 0, 0x09, 0, 0x26, 4, 1, 0x78, 0]);
+    const v74 = encodeTokens(meta, { tdsVersion: TdsVersion.V7_4 });
+    expect([...v74]).toEqual([0x81, 1, 0, 0, 0, 0, 0, 0x09, 0, 0x26, 4, 1, 0x78, 0]);
+  });
+
   it("writes LOGINACK's TDS version big-endian, and the length of what follows", () => {
     const [ack] = stream.filter((t) => t.type === 'LOGINACK');
     const wire = encodeTokens([ack!]);

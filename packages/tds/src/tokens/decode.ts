@@ -110,7 +110,7 @@ export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions =
         break;
       }
       case TdsToken.COLMETADATA: {
-        columns = readColMetadata(r, `COLMETADATA@${at}`);
+        columns = readColMetadata(r, `COLMETADATA@${at}`, v71);
         out.push({ type: 'COLMETADATA', columns });
         break;
       }
@@ -144,7 +144,7 @@ function readMessage(s: ByteReader, p: string, v71: boolean): ServerMessage {
   };
 }
 
-function readColMetadata(r: ByteReader, p: string): Column[] {
+function readColMetadata(r: ByteReader, p: string, v71: boolean): Column[] {
   const count = r.u16le(`${p}.Count`);
   if (count === 0xffff) return []; // NoMetaData
   if (count > MAX_ENTRIES)
@@ -152,7 +152,9 @@ function readColMetadata(r: ByteReader, p: string): Column[] {
   const columns: Column[] = [];
   for (let j = 0; j < count; j++) {
     const cp = `${p}.columns[${j}]`;
-    r.u32le(`${cp}.UserType`);
+    // MS-TDS 2.2.7.4: a USHORT before TDS 7.2, a ULONG from it.
+    if (v71) r.u16le(`${cp}.UserType`);
+    else r.u32le(`${cp}.UserType`);
     r.u16le(`${cp}.Flags`);
     const dataType = r.u8(`${cp}.TYPE_INFO`);
     let type: Column['type'];

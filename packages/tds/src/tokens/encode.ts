@@ -119,7 +119,10 @@ export function encodeTokens(tokens: readonly TdsTokenValue[], ctx: TokenContext
         columns = t.columns;
         w.u8(TdsToken.COLMETADATA).u16le(t.columns.length);
         for (const [j, c] of t.columns.entries()) {
-          w.u32le(0).u16le(COLUMN_FLAGS); // UserType, Flags
+          // UserType (MS-TDS 2.2.7.4: a USHORT before TDS 7.2, a ULONG from it), Flags.
+          if (v71) w.u16le(0);
+          else w.u32le(0);
+          w.u16le(COLUMN_FLAGS);
           if (c.type === 'nvarchar') w.u8(DataType.NVARCHAR).u16le(NVARCHAR_BYTES).bytes(DEFAULT_COLLATION);
           else w.u8(DataType.INTN).u8(4);
           w.bVarchar(c.name, `${path}.columns[${j}].ColName`);
