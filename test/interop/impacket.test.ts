@@ -27,7 +27,9 @@
  *   test uses an instance whose encryption is login-only;
  * - its LOGIN7 token is SPNEGO whose mechToken is a bare AP-REQ without the
  *   GSS checksum (RFC 4121 4.1 and 4.1.1 ask for the framed token and the
- *   0x8003 checksum): the instance refuses it with 18452.
+ *   0x8003 checksum), under a ticket it renamed: the instance takes all
+ *   three as MIT's and Windows' acceptors do (MS-KILE 3.4.5), and alice
+ *   logs in.
  *
  * Skipped with a printed reason without Impacket (or MIT krb5's kvno, for
  * the TDS login); failing instead under KRBSIM_REQUIRE_MIT=1.
@@ -427,7 +429,7 @@ function suite(python: string): void {
 
       itNeeds(
         kvno === undefined ? 'kvno not found on PATH (install krb5-user)' : undefined,
-        "mssqlclient -k -no-pass with the instance's ticket in the ccache: LOGIN7 reaches mi2, which refuses the bare AP-REQ with 18452",
+        "mssqlclient -k -no-pass with the instance's ticket in the ccache: alice logs in to mi2 and SELECT SUSER_SNAME() says CONTOSO\\alice",
         async () => {
           const map = {
             'CONTOSO.COM:88': `127.0.0.1:${ports.kdcs['CONTOSO.COM']!.tcp}`,
@@ -463,19 +465,17 @@ function suite(python: string): void {
           expect(r.out).toContain(
             `Changing sname from MSSQLSvc/mi2.abc123.database.windows.net:1433@KERBEROS.MICROSOFTONLINE.COM to MSSQLSVC/MI2.ABC123.DATABASE.WINDOWS.NET:1433@CONTOSO.COM`,
           );
-          // LOGIN7 as Impacket writes it (TDS 7.1, bytes 00 00 00 71) is read; its SSPI token is SPNEGO
-          // whose mechToken is a bare AP-REQ (0x6e), without RFC 4121 4.1's InitialContextToken and
-          // its 0x8003 checksum. Windows' SSPI accepts it; krbsim refuses it, with SQL Server's 18452.
-          const log = await serve.waitForOutput((out) => /mi2 spid \d+: login refused/.test(out));
+          // LOGIN7 as Impacket writes it (TDS 7.1, bytes 00 00 00 71) is read. Its SSPI token is SPNEGO
+          // whose mechToken is a bare AP-REQ (0x6e), without RFC 4121 4.1's InitialContextToken and with
+          // no authenticator checksum: taken as MIT's acceptor and Windows' SSPI take it (MS-KILE 3.4.5),
+          // and the renamed ticket is opened with the instance's key.
+          const log = await serve.waitForOutput((out) => /mi2 spid \d+: logged in as /.test(out));
           expect(log).toMatch(/mi2 spid \d+: PRELOGIN: client ENCRYPTION 0x0, answered 0x0 \(login-only\)/);
           expect(log).toMatch(/mi2 spid \d+: LOGIN7: TDS 0x71000000, /);
-          expect(log).toContain(
-            'login refused with 18452: InitialContextToken: expected [APPLICATION 0] (0x60), got 0x6e',
-          );
-          expect(r.out).toContain(
-            'Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.',
-          );
-          expect(r.out).not.toContain('CONTOSO\\alice');
+          expect(log).toMatch(/mi2 spid \d+: logged in as CONTOSO\\alice \(TDS 0x71000000, /);
+          // SELECT SUSER_SNAME(), answered in the session Impacket opened.
+          expect(r.out, r.out).toContain('CONTOSO\\alice');
+          expect(r.out).not.toContain('Login failed');
         },
       );
     });

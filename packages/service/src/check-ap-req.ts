@@ -42,6 +42,7 @@ import {
   type EncTicketPart,
   formatPrincipal,
   type PrincipalName,
+  type QualifiedName,
   sameName,
   type Ticket,
   TicketFlags,
@@ -83,6 +84,8 @@ export const ApReqFailure = {
 export interface ServerKey {
   readonly key: Key;
   readonly kvno: number;
+  /** Whose key it is, when the lookup knows (a keytab entry does): the principal the ticket was for. */
+  readonly principal?: QualifiedName;
 }
 
 /** The rules of one kind of acceptor. */

@@ -10,7 +10,10 @@
  *   mechToken is that GSS token for the first mechanism listed, answered by
  *   a NegTokenResp with negState accept-completed, supportedMech (the
  *   client's first mechanism, as Windows echoes the Microsoft OID) and the
- *   GSS AP-REP as responseToken (RFC 4178 section 4.2.2).
+ *   GSS AP-REP as responseToken (RFC 4178 section 4.2.2). A mechToken that
+ *   is a bare AP-REQ, without the InitialContextToken around it, is taken as
+ *   MIT's acceptor and Windows' SSPI take it (Impacket sends it so) and
+ *   answered with a bare AP-REP, or nothing without mutual authentication.
  *
  * @module
  */
@@ -37,6 +40,8 @@ export interface UnframedApReq {
   readonly apReq: Uint8Array;
   /** GSS: the mechanism OID of the krb5 token. SPNEGO: the mechanism to name as supportedMech. */
   readonly mech?: string;
+  /** SPNEGO: the mechToken was a bare AP-REQ, not a GSS krb5 token (the AP-REP goes back bare too). */
+  readonly bareMechToken?: boolean;
 }
 
 const TAG_AP_REQ = 0x6e;
@@ -85,6 +90,9 @@ export function unframeApReq(token: Uint8Array): UnframedApReq {
       'the SPNEGO NegTokenInit carries no Kerberos token; this service needs the optimistic mechToken',
     );
   }
+  if (init.mechToken[0] === TAG_AP_REQ) {
+    return { framing: 'spnego', apReq: init.mechToken, mech: first, bareMechToken: true };
+  }
   return { framing: 'spnego', apReq: fromKrb5Token(init.mechToken).apReq, mech: first };
 }
 
@@ -94,8 +102,11 @@ export function unframeApReq(token: Uint8Array): UnframedApReq {
  * completes the negotiation. Undefined when there is nothing to send.
  */
 export function frameApRep(apRep: Uint8Array | undefined, req: UnframedApReq): Uint8Array | undefined {
-  if (req.framing === 'none') return apRep;
-  const gss = apRep === undefined ? undefined : wrapKrb5Token(Krb5TokenId.AP_REP, apRep);
+  // A bare AP-REQ asks for no GSS exchange: nothing to answer without an AP-REP, as SQL Server sends no
+  // SSPI token then (Impacket, which sends one so, reads none).
+  if (req.framing === 'none' || (req.bareMechToken === true && apRep === undefined)) return apRep;
+  const gss =
+    apRep === undefined || req.bareMechToken === true ? apRep : wrapKrb5Token(Krb5TokenId.AP_REP, apRep);
   if (req.framing === 'krb5') return gss;
   return encodeNegotiationToken({
     negTokenResp: {

@@ -6,10 +6,20 @@
  * that server but none of the ticket's enctype is KRB_AP_ERR_NOKEY; the
  * enctype present but not at the ticket's kvno is KRB_AP_ERR_BADKEYVER.
  *
+ * The ticket's server name is not encrypted, and what real acceptors make
+ * of it decides whether a renamed ticket is served (Impacket renames the
+ * tickets it caches): MIT's acceptor named for one principal decrypts with
+ * that principal's keys whatever the ticket names, and one named for none
+ * tries every key of its keytab; Windows' SSPI uses the account's keys. So
+ * a ticket whose server the keytab does not hold is tried with the keys that
+ * may open it, and refused with KRB_AP_ERR_NOT_US only when none does: a
+ * ticket that decrypts was issued for this account.
+ *
  * @module
  */
 
 import {
+  decodeEncTicketPart,
   formatPrincipal,
   type KeytabEntryLike,
   type QualifiedName,
@@ -17,18 +27,51 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
 
 /** The principal a keytab entry is for matches `p` (names compared component by component, realm exactly). */
 function isFor(e: KeytabEntryLike, p: QualifiedName): boolean {
   return samePrincipal(e.principal, p);
 }
 
+const text = (p: QualifiedName): string => formatPrincipal(p.name, p.realm);
+
+/**
+ * Of `entries` (the keys of one principal, or of the keys tried for a
+ * renamed ticket), those of the ticket's enctype and kvno, newest first.
+ * Old keytabs keep only the low 8 bits of the kvno, so when no entry
+ * matches exactly, a kvno above 255 matches an entry with the same low byte.
+ */
+function ofTicketKey(entries: readonly KeytabEntryLike[], ticket: Ticket, whose: string): KeytabEntryLike[] {
+  const etype = ticket.encPart.etype;
+  const ofType = entries.filter((e) => e.key.etype === etype);
+  if (ofType.length === 0) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_NOKEY,
+      `the ticket for ${whose} is encrypted with enctype ${etype}, and the keytab holds only enctypes ${[...new Set(entries.map((e) => e.key.etype))].join(', ')} for it; re-export the keytab with that enctype`,
+      { realm: ticket.realm },
+    );
+  }
+  const kvno = ticket.encPart.kvno;
+  // No kvno in the ticket: the newest key first (MIT tries them all; newest first is the usual hit).
+  if (kvno === undefined) return [...ofType].sort((a, b) => b.kvno - a.kvno);
+  const exact = ofType.filter((e) => e.kvno === kvno);
+  if (exact.length > 0) return exact;
+  const low = ofType.filter((e) => (e.kvno & 0xff) === (kvno & 0xff) && (e.kvno > 255 || kvno > 255));
+  if (low.length > 0) return low;
+  throw new KerberosError(
+    ErrorCode.KRB_AP_ERR_BADKEYVER,
+    `the ticket for ${whose} uses key version ${kvno}, and the keytab holds versions ${ofType.map((e) => e.kvno).join(', ')}; the password or key changed on one side only: re-export the keytab (or get a fresh ticket)`,
+    { realm: ticket.realm },
+  );
+}
+
 /**
  * The keytab entry that decrypts `ticket`. `only` restricts the service to
- * one principal (a ticket for any other is KRB_AP_ERR_NOT_US).
- *
- * Old keytabs keep only the low 8 bits of the kvno, so when no entry matches
- * exactly, a kvno above 255 matches an entry with the same low byte.
+ * one principal: its keys are the ones used, whatever the ticket's server
+ * name says. A ticket for a server the keytab (or `only`) does not name is
+ * opened here with each key of its enctype and kvno in turn, and
+ * KRB_AP_ERR_NOT_US when none opens it.
  */
 export function selectServiceKey(
   entries: readonly KeytabEntryLike[],
@@ -36,42 +79,36 @@ export function selectServiceKey(
   only?: QualifiedName,
 ): KeytabEntryLike {
   const server: QualifiedName = { realm: ticket.realm, name: ticket.sname };
-  if (only !== undefined && !samePrincipal(only, server)) {
-    throw new KerberosError(
+  const notUs = () =>
+    new KerberosError(
       ErrorCode.KRB_AP_ERR_NOT_US,
-      `the ticket is for ${formatPrincipal(server.name, server.realm)}, but this service is ${formatPrincipal(only.name, only.realm)}; the client asked for the wrong SPN`,
+      only === undefined
+        ? `the ticket is for ${text(server)}, which has no key in this service's keytab, and no key of the keytab opens it; the client asked for the wrong SPN or the keytab is for another principal`
+        : `the ticket is for ${text(server)}, but this service is ${text(only)}, whose keys do not open it; the client asked for the wrong SPN`,
       { realm: server.realm },
     );
+  // The ticket names a principal of the service (RFC 4120 3.2.3): its keys, by enctype and kvno.
+  const mine = entries.filter((e) => isFor(e, server) && (only === undefined || isFor(e, only)));
+  if (mine.length > 0) return ofTicketKey(mine, ticket, text(server))[0]!;
+  // A name the service does not hold: the keys that may open the ticket, tried in turn.
+  const keys = only === undefined ? entries : entries.filter((e) => isFor(e, only));
+  if (keys.length === 0) throw notUs();
+  let candidates: KeytabEntryLike[];
+  try {
+    candidates = ofTicketKey(keys, ticket, text(server));
+  } catch {
+    throw notUs();
   }
-  const mine = entries.filter((e) => isFor(e, server));
-  if (mine.length === 0) {
-    throw new KerberosError(
-      ErrorCode.KRB_AP_ERR_NOT_US,
-      `the ticket is for ${formatPrincipal(server.name, server.realm)}, which has no key in this service's keytab; the client asked for the wrong SPN or the keytab is for another principal`,
-      { realm: server.realm },
-    );
+  for (const e of candidates) if (opens(e, ticket)) return e;
+  throw notUs();
+}
+
+/** Whether `entry`'s key decrypts `ticket` to an EncTicketPart. */
+function opens(entry: KeytabEntryLike, ticket: Ticket): boolean {
+  try {
+    decodeEncTicketPart(decrypt(entry.key, KeyUsage.KDC_REP_TICKET, ticket.encPart.cipher));
+    return true;
+  } catch {
+    return false;
   }
-  const etype = ticket.encPart.etype;
-  const ofType = mine.filter((e) => e.key.etype === etype);
-  if (ofType.length === 0) {
-    throw new KerberosError(
-      ErrorCode.KRB_AP_ERR_NOKEY,
-      `the ticket for ${formatPrincipal(server.name, server.realm)} is encrypted with enctype ${etype}, and the keytab holds only enctypes ${[...new Set(mine.map((e) => e.key.etype))].join(', ')} for it; re-export the keytab with that enctype`,
-      { realm: server.realm },
-    );
-  }
-  const kvno = ticket.encPart.kvno;
-  if (kvno === undefined) {
-    // No kvno in the ticket: the newest key (MIT tries them all; newest first is the usual hit).
-    return ofType.reduce((a, b) => (b.kvno > a.kvno ? b : a));
-  }
-  const exact = ofType.find((e) => e.kvno === kvno);
-  if (exact !== undefined) return exact;
-  const low = ofType.find((e) => (e.kvno & 0xff) === (kvno & 0xff) && (e.kvno > 255 || kvno > 255));
-  if (low !== undefined) return low;
-  throw new KerberosError(
-    ErrorCode.KRB_AP_ERR_BADKEYVER,
-    `the ticket for ${formatPrincipal(server.name, server.realm)} uses key version ${kvno}, and the keytab holds versions ${ofType.map((e) => e.kvno).join(', ')}; the password or key changed on one side only: re-export the keytab (or get a fresh ticket)`,
-    { realm: server.realm },
-  );
 }

@@ -8,7 +8,8 @@
  *    signature with the key that decrypted the ticket, and the KDC, ticket
  *    and extended KDC signatures when the KDC's keys are given.
  * 3. With GSS framing, the RFC 4121 0x8003 checksum, channel bindings and
- *    any delegated credentials.
+ *    any delegated credentials (no checksum at all: no flags, no bindings,
+ *    MS-KILE 3.4.5).
  * 4. The replay cache, last, so only authenticators that passed every other
  *    check take space in it.
  *
@@ -53,7 +54,7 @@ export interface VerifyParams {
   readonly clockSkewMs: number;
   readonly replayCache: ReplayCache | undefined;
   readonly allowWeakCrypto: boolean;
-  /** The token was GSS-framed: the 0x8003 checksum is required. */
+  /** The token was GSS-framed: a checksum must be RFC 4121's 0x8003 (none at all asks for no flags, MS-KILE 3.4.5). */
   readonly gss: boolean;
   readonly channelBindings?: Uint8Array;
   /** How the ticket's PAC is checked (default: the server signature only). */
@@ -144,11 +145,17 @@ export function verifyWith(
   p: Pick<VerifyParams, 'replayCache' | 'gss' | 'channelBindings' | 'pac' | 'transitedPolicy'>,
 ): VerifiedApReq {
   const { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal } = checkApReq(apReq, check);
-  const server: QualifiedName = { realm: apReq.ticket.realm, name: apReq.ticket.sname };
+  // The principal whose key opened the ticket: its server name, unencrypted, may say otherwise (keytab.ts).
+  const server: QualifiedName = serverKey.principal ?? {
+    realm: apReq.ticket.realm,
+    name: apReq.ticket.sname,
+  };
   const pac = acceptedPac(ticket, server, serverKey.key, p.pac ?? NO_KDC_KEYS);
   let gssChecksum: GssChecksum | undefined;
   let delegated: DelegatedCredential | undefined;
-  if (p.gss) {
+  // MS-KILE 3.4.5: an authenticator without a checksum asks for no GSS flags and binds no channel,
+  // as Windows and MIT (krb5 1.14 on) accept it; a checksum that is there must be 0x8003.
+  if (p.gss && auth.cksum !== undefined) {
     gssChecksum = decodeGssChecksum(auth.cksum);
     checkChannelBindings(gssChecksum, p.channelBindings);
     if (gssChecksum.delegation !== undefined) {

@@ -5,6 +5,7 @@ import {
   encodeEncKrbCredPart,
   encodeKrbCred,
   encodeNegotiationToken,
+  formatPrincipal,
   GssFlags,
   GssOid,
   Krb5TokenId,
@@ -161,15 +162,74 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     expect(short.message).toContain("the authenticator's subkey is 5 bytes; enctype 18 keys are 32");
   });
 
-  it('KRB_AP_ERR_NOT_US: a ticket for another principal', () => {
+  it('KRB_AP_ERR_NOT_US: a ticket for another principal that no key of the service opens', () => {
     const lab = new Lab();
     const other = { realm: REALM, name: { nameType: 2, nameString: ['HTTP', 'other.contoso.com'] } };
-    const token = lab.client.buildApReq(lab.credential({ server: other })).token;
+    const otherKey = stringToKey(18, 'other-Passw0rd', `${REALM}HTTPother.contoso.com`);
+    const token = lab.client.buildApReq(lab.credential({ server: other, serviceKey: otherKey })).token;
     expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
+    const e1 = thrown(() => lab.service({ principal: 'HTTP/web.contoso.com@CONTOSO.COM' }).accept(token));
+    expect(e1.code).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
+    expect(e1.message).toContain('whose keys do not open it');
+    // A service named for a principal the keytab does not hold opens nothing.
     const mine = lab.client.buildApReq(lab.credential()).token;
     const e = thrown(() => lab.service({ principal: 'HTTP/other.contoso.com@CONTOSO.COM' }).accept(mine));
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
     expect(e.message).toContain('HTTP/web.contoso.com@CONTOSO.COM');
+  });
+
+  it('MS-KILE 3.4.5: a GSS token whose authenticator has no checksum asks for no flags and binds no channel', () => {
+    const lab = new Lab();
+    const bare = lab.client.buildApReq(lab.credential(), { mutual: true }).token;
+    const gss = wrapKrb5Token(Krb5TokenId.AP_REQ, bare);
+    const r = lab
+      .service()
+      .accept(gss, { channelBindings: new TextEncoder().encode('tls-server-end-point:xyz') });
+    expect(r.framing).toBe('krb5');
+    expect(r.gssFlags).toBeUndefined();
+    expect(r.securityContext).toBeDefined();
+    // mutual-required still asks for the AP-REP, framed as the request was.
+    expect(r.mutual).toBe(true);
+    expect(unwrapKrb5Token(r.responseToken!).tokId).toBe(Krb5TokenId.AP_REP);
+    // A checksum that is there must still be 0x8003.
+    const keyed = lab.client.buildApReq(lab.credential(), { checksum: { data: new Uint8Array(0) } }).token;
+    const e = thrown(() => lab.service().accept(wrapKrb5Token(Krb5TokenId.AP_REQ, keyed)));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+  });
+
+  it('SPNEGO whose mechToken is a bare AP-REQ (as Impacket sends it) is accepted and answered with a bare AP-REP', () => {
+    const lab = new Lab();
+    const bare = lab.client.buildApReq(lab.credential(), { mutual: true }).token;
+    const token = encodeNegotiationToken({
+      negTokenInit: { mechTypes: [GssOid.MS_KRB5, GssOid.KRB5], mechToken: bare },
+    });
+    const r = lab.service().accept(token);
+    expect(r.framing).toBe('spnego');
+    expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
+    const resp = decodeNegotiationToken(r.responseToken!);
+    if (!('negTokenResp' in resp)) throw new Error('expected a NegTokenResp');
+    expect(resp.negTokenResp.supportedMech).toBe(GssOid.MS_KRB5);
+    expect(resp.negTokenResp.responseToken![0]).toBe(0x6f); // [APPLICATION 15] AP-REP, no GSS framing
+    // Without mutual authentication there is nothing to answer.
+    const quiet = lab.client.buildApReq(lab.credential(), { mutual: false }).token;
+    const r2 = lab
+      .service()
+      .accept(encodeNegotiationToken({ negTokenInit: { mechTypes: [GssOid.KRB5], mechToken: quiet } }));
+    expect(r2.mutual).toBe(false);
+    expect(r2.responseToken).toBeUndefined();
+  });
+
+  it("a ticket renamed on the way (its server name is not encrypted) is opened with the service's keys, as MIT and Windows acceptors do", () => {
+    const lab = new Lab();
+    // Impacket renames the tickets it caches to the SPN it asked for, in the user's realm.
+    const renamed = { realm: 'FABRIKAM.COM', name: { nameType: 2, nameString: ['HTTP', 'WEB.CONTOSO.COM'] } };
+    const token = lab.client.buildApReq(lab.credential({ server: renamed })).token;
+    for (const svc of [lab.service(), lab.service({ principal: 'HTTP/web.contoso.com@CONTOSO.COM' })]) {
+      const r = svc.accept(token);
+      // The principal whose key opened it, not the name the ticket carried.
+      expect(formatPrincipal(r.server.name, r.server.realm)).toBe('HTTP/web.contoso.com@CONTOSO.COM');
+      expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
+    }
   });
 
   it('KRB_AP_ERR_NOKEY: no key of the ticket enctype', () => {
