@@ -10,7 +10,6 @@
  * must refuse, forged with the KDC's own key where a check needs it.
  */
 
-import { createHash } from 'node:crypto';
 import {
   type AsRep,
   decodeAsRep,
@@ -22,14 +21,9 @@ import {
   decodePaPkAsReq,
   decodeReplyKeyPack,
   encodeAsRep,
-  encodeAsReq,
-  encodeAuthPack,
-  encodeKdcReqBody,
   encodePaPkAsRep,
-  encodePaPkAsReq,
   encodeReplyKeyPack,
   KdcOptions,
-  type KdcReqBody,
   NameType,
   PaDataType,
   type PkAuthenticator,
@@ -59,6 +53,7 @@ import { derOid, derSeq } from '@krbsim/testing';
 import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pkinitAsReq } from '../../kdc/test/pkinit-request';
 
 const REALM = 'PKI.TEST';
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -242,43 +237,24 @@ function handBuilt(
   } = {},
 ): Uint8Array {
   const anonymous = change.anonymous === true;
-  const body: KdcReqBody = {
+  const who = change.signer ?? alice;
+  return pkinitAsReq({
+    realm: REALM,
+    now: T0,
     kdcOptions: anonymous ? KdcOptions['request-anonymous'] >>> 0 : 0,
     cname: anonymous
       ? { nameType: NameType.NT_WELLKNOWN, nameString: ['WELLKNOWN', 'ANONYMOUS'] }
       : { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
-    realm: REALM,
-    sname: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', REALM] },
-    till: T0 + 36_000_000,
-    nonce: 4556,
-    etype: [18, 17],
-  };
-  const a: PkAuthenticator = {
-    cusec: 0,
-    ctime: T0,
-    nonce: body.nonce,
-    paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
-  };
-  const authPack = encodeAuthPack({
-    pkAuthenticator: change.authenticator?.(a) ?? a,
-    ...(change.supportedCmsTypes !== undefined && { supportedCmsTypes: change.supportedCmsTypes }),
-  }).slice();
-  const who = change.signer ?? alice;
-  const signed = anonymous
-    ? createUnsignedData(PkinitOid.id_pkinit_authData, authPack)
-    : createSignedData(PkinitOid.id_pkinit_authData, authPack, cmsSigner(who.certPem, who.keyPem));
-  if (change.tamper) signed[signed.length - 3] = signed[signed.length - 3]! ^ 1;
-  return encodeAsReq({
-    pvno: 5,
-    msgType: 10,
-    padata: [
-      {
-        padataType: PaDataType.PA_PK_AS_REQ,
-        padataValue: encodePaPkAsReq({ signedAuthPack: signed }).slice(),
-      },
-    ],
-    reqBody: body,
-  }).slice();
+    authPack: (a) => ({
+      pkAuthenticator: change.authenticator?.(a) ?? a,
+      ...(change.supportedCmsTypes !== undefined && { supportedCmsTypes: change.supportedCmsTypes }),
+    }),
+    sign: (authPack) =>
+      anonymous
+        ? createUnsignedData(PkinitOid.id_pkinit_authData, authPack)
+        : createSignedData(PkinitOid.id_pkinit_authData, authPack, cmsSigner(who.certPem, who.keyPem)),
+    ...(change.tamper !== undefined && { tamper: change.tamper }),
+  });
 }
 
 const alg = (o: string) => derSeq(derOid(o));

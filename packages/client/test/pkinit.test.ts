@@ -6,7 +6,6 @@
  * some from requests built by hand to reach each check.
  */
 
-import { createHash } from 'node:crypto';
 import {
   type AsRep,
   decodeAsRep,
@@ -20,15 +19,12 @@ import {
   decodeTypedData,
   encodeAsRep,
   encodeAsReq,
-  encodeAuthPack,
   encodeKdcDhKeyInfo,
-  encodeKdcReqBody,
   encodeKrbError,
   encodeMethodData,
   encodePaPkAsRep,
   encodePaPkAsReq,
   encodeTypedData,
-  type KdcReqBody,
   krbError,
   NameType,
   PaDataType,
@@ -57,6 +53,7 @@ import {
 import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pkinitAsReq } from '../../kdc/test/pkinit-request';
 
 const REALM = 'PKI.TEST';
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -380,41 +377,22 @@ function handBuilt(
     tamper?: boolean;
   },
 ) {
-  const body: KdcReqBody = {
-    kdcOptions: 0,
-    cname: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
-    realm: REALM,
-    sname: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', REALM] },
-    till: T0 + 36_000_000,
-    nonce: 12345,
-    etype: [18, 17],
-  };
   const pair = generateKeyAgreement('modp14', new SeededRandom('hand'));
-  const a: PkAuthenticator = {
-    cusec: 0,
-    ctime: T0,
-    nonce: body.nonce,
-    paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
-  };
-  const authPack = encodeAuthPack({
-    pkAuthenticator: change.authenticator?.(a) ?? a,
-    ...(change.noPublicValue ? {} : { clientPublicValue: pair.spki }),
-    ...(change.kdfs !== undefined && { supportedKdfs: change.kdfs.map((kdfId) => ({ kdfId })) }),
-  }).slice();
   const who = change.signer === 'ec' ? ecAlice : (change.signer ?? alice);
-  const signed = createSignedData(PkinitOid.id_pkinit_authData, authPack, cmsSigner(who.certPem, who.keyPem));
-  if (change.tamper) signed[signed.length - 3] = signed[signed.length - 3]! ^ 1;
-  const req = encodeAsReq({
-    pvno: 5,
-    msgType: 10,
-    padata: [
-      {
-        padataType: PaDataType.PA_PK_AS_REQ,
-        padataValue: encodePaPkAsReq({ signedAuthPack: signed }).slice(),
-      },
-    ],
-    reqBody: body,
-  }).slice();
+  const req = pkinitAsReq({
+    realm: REALM,
+    now: T0,
+    cname: { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] },
+    nonce: 12345,
+    authPack: (a) => ({
+      pkAuthenticator: change.authenticator?.(a) ?? a,
+      ...(change.noPublicValue ? {} : { clientPublicValue: pair.spki }),
+      ...(change.kdfs !== undefined && { supportedKdfs: change.kdfs.map((kdfId) => ({ kdfId })) }),
+    }),
+    sign: (authPack) =>
+      createSignedData(PkinitOid.id_pkinit_authData, authPack, cmsSigner(who.certPem, who.keyPem)),
+    ...(change.tamper !== undefined && { tamper: change.tamper }),
+  });
   return {
     req,
     code(kdc: Kdc): number {

@@ -5,19 +5,12 @@
  * client, and a realm PKINIT configuration that cannot be read.
  */
 
-import { createHash } from 'node:crypto';
 import {
   decodeTdDhParameters,
   decodeTypedData,
-  encodeAsReq,
-  encodeAuthPack,
   encodeEncryptedData,
-  encodeKdcReqBody,
   encodePaEncTsEnc,
-  encodePaPkAsReq,
-  type KdcReqBody,
   NameType,
-  PaDataType,
   type PkAuthenticator,
   PkinitOid,
 } from '@krbsim/asn1';
@@ -36,6 +29,7 @@ import {
 } from '@krbsim/pki';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, T0 } from './helpers';
+import { pkinitAsReq } from './pkinit-request';
 
 const REALM = 'PKI.TEST';
 const random = new SeededRandom('pkinit-errors');
@@ -75,38 +69,17 @@ function pkAsReq(
   change: { authenticator?: (a: PkAuthenticator) => PkAuthenticator; publicValue?: Uint8Array } = {},
   cname = 'alice',
 ): Uint8Array {
-  const body: KdcReqBody = {
-    kdcOptions: 0,
-    cname: { nameType: NameType.NT_PRINCIPAL, nameString: [cname] },
+  return pkinitAsReq({
     realm: REALM,
-    sname: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', REALM] },
-    till: T0 + 36_000_000,
-    nonce: 4556,
-    etype: [18, 17],
-  };
-  const a: PkAuthenticator = {
-    cusec: 0,
-    ctime: T0,
-    nonce: body.nonce,
-    paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
-  };
-  const authPack = encodeAuthPack({
-    pkAuthenticator: change.authenticator?.(a) ?? a,
-    clientPublicValue: change.publicValue ?? generateKeyAgreement('P-256', random).spki,
-  }).slice();
-  const signed = createSignedData(
-    PkinitOid.id_pkinit_authData,
-    authPack,
-    cmsSigner(alice.certPem, alice.keyPem),
-  );
-  return encodeAsReq({
-    pvno: 5,
-    msgType: 10,
-    padata: [
-      { padataType: PaDataType.PA_PK_AS_REQ, padataValue: encodePaPkAsReq({ signedAuthPack: signed }) },
-    ],
-    reqBody: body,
-  }).slice();
+    now: T0,
+    cname: { nameType: NameType.NT_PRINCIPAL, nameString: [cname] },
+    authPack: (a) => ({
+      pkAuthenticator: change.authenticator?.(a) ?? a,
+      clientPublicValue: change.publicValue ?? generateKeyAgreement('P-256', random).spki,
+    }),
+    sign: (authPack) =>
+      createSignedData(PkinitOid.id_pkinit_authData, authPack, cmsSigner(alice.certPem, alice.keyPem)),
+  });
 }
 
 describe('PKINIT refusals', () => {
