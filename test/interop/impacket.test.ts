@@ -1,7 +1,8 @@
 /**
  * Impacket 0.10.0 (Debian's python3-impacket), the Windows-minded Kerberos
  * and MS-TDS client, against krbsim: `getTGT`, `getST` (with and without
- * `-impersonate`) and `ticketer` against `startTopology` KDCs in process, and
+ * `-impersonate`), `GetNPUsers` and `ticketer` against `startTopology` KDCs
+ * in process, and
  * `mssqlclient -k` against `krbsim serve` of an Azure SQL MI lab. The tools
  * run through `helpers/impacket-run.py`, which sends Impacket's port-88
  * connections to the ports the OS gave the KDCs.
@@ -38,7 +39,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { decodeEncTicketPart, decodeTicket, formatPrincipal, TicketFlags } from '@krbsim/asn1';
+import {
+  decodeEncKdcRepPart,
+  decodeEncTicketPart,
+  decodeTicket,
+  formatPrincipal,
+  TicketFlags,
+} from '@krbsim/asn1';
 import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Ccache, readCcacheFile } from '@krbsim/files';
 import { decodePac, getPacBuffer, PacAttributesFlags, PacBufferType, parsePac, unwrapPac } from '@krbsim/pac';
@@ -62,6 +69,7 @@ const ROOT = resolve(__dirname, '../..');
 const TITLE = 'Impacket (getTGT, getST, ticketer, mssqlclient) against krbsim';
 const ALICE = 'Al1ce-Passw0rd';
 const WEBSVC = 'W3bsvc-Passw0rd';
+const ROASTABLE = 'R0astable-Passw0rd';
 const DOMAIN_SID = 'S-1-5-21-1004336348-1177238915-682003330';
 const MI1_SPN = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
 
@@ -82,6 +90,8 @@ const topology = () =>
             spns: ['HTTP/web.contoso.com'],
             delegation: { trustedToAuthenticate: true, allowedTo: ['MSSQLSvc/sql01.contoso.com:1433'] },
           },
+          // "Do not require Kerberos preauthentication": what AS-REP roasting looks for.
+          { name: 'roastable', password: ROASTABLE, requiresPreauth: false },
         ],
         computers: [{ name: 'SQL01', spns: ['MSSQLSvc/sql01.contoso.com:1433'] }],
         // As a Windows DC: Impacket's TGS-REQs carry no checksum of their body.
@@ -315,6 +325,52 @@ function suite(python: string): void {
       const delegation = getPacBuffer(pac, PacBufferType.DELEGATION_INFO)!;
       expect(delegation.s4u2proxyTarget).toBe('MSSQLSvc/sql01.contoso.com:1433');
       expect(delegation.s4uTransitedServices).toEqual(['websvc@CONTOSO.COM']);
+    });
+
+    it('GetNPUsers (AS-REP roasting): only the account without pre-authentication gets an AS-REP, whose enc-part is the hash it prints', async () => {
+      const cwd = await workDir('asrep');
+      await writeFile(join(cwd, 'users.txt'), 'alice\nroastable\nnobody\n');
+      const before = served.log.length;
+      const r = await runImpacket(
+        python,
+        'GetNPUsers',
+        [
+          'CONTOSO.COM/',
+          '-no-pass',
+          '-usersfile',
+          'users.txt',
+          '-format',
+          'hashcat',
+          '-outputfile',
+          'hashes.txt',
+        ],
+        { map: kdcs(), cwd },
+      );
+      expect(r.code, explain(r)).toBe(0);
+      // It asks for rc4-hmac first, which an AD realm without weak crypto does not serve, then for AES.
+      const AS = (user: string, answer: string) =>
+        `CONTOSO.COM AS-REQ ${user}@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> ${answer}`;
+      expect(requests(before)).toEqual([
+        AS('alice', 'KRB-ERROR KDC_ERR_ETYPE_NOSUPP (14)'),
+        AS('alice', 'KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)'),
+        AS('roastable', 'KRB-ERROR KDC_ERR_ETYPE_NOSUPP (14)'),
+        AS('roastable', 'AS-REP'),
+        AS('nobody', 'KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN (6)'),
+      ]);
+      expect(r.out).toContain("User alice doesn't have UF_DONT_REQUIRE_PREAUTH set");
+      const lines = (await readFile(join(cwd, 'hashes.txt'), 'utf8')).trim().split('\n');
+      expect(lines).toHaveLength(1);
+      // $krb5asrep$<etype>$<user>@<realm>:<first 16 octets of the enc-part>$<the rest>, hex.
+      const m = /^\$krb5asrep\$18\$roastable@CONTOSO\.COM:([0-9a-f]{32})\$([0-9a-f]+)$/.exec(lines[0]!);
+      expect(m, lines[0]).not.toBeNull();
+      const cipher = Buffer.from(m![1]! + m![2]!, 'hex');
+      const key = served.topo.realms
+        .get('CONTOSO.COM')!
+        .keysFor('roastable')
+        .find((k) => k.etype === 18)!;
+      // What a cracker would test each guess against: the EncASRepPart under the user's key (usage 3).
+      const part = decodeEncKdcRepPart(decrypt(key, KeyUsage.AS_REP_ENCPART, cipher));
+      expect(formatPrincipal(part.sname, part.srealm)).toBe('krbtgt/CONTOSO.COM@CONTOSO.COM');
     });
 
     it("ticketer: a golden ticket under a key that is not the realm's is refused with KRB_AP_ERR_MODIFIED; under the realm's, for its PAC", async () => {
