@@ -1,8 +1,8 @@
 /**
  * Impacket 0.10.0 (Debian's python3-impacket), the Windows-minded Kerberos
  * and MS-TDS client, against krbsim: `getTGT`, `getST` (with and without
- * `-impersonate`), `GetNPUsers` and `ticketer` against `startTopology` KDCs
- * in process, and
+ * `-impersonate`), `GetNPUsers`, `getPac` and `ticketer` against
+ * `startTopology` KDCs in process, and
  * `mssqlclient -k` against `krbsim serve` of an Azure SQL MI lab. The tools
  * run through `helpers/impacket-run.py`, which sends Impacket's port-88
  * connections to the ports the OS gave the KDCs.
@@ -371,6 +371,35 @@ function suite(python: string): void {
       // What a cracker would test each guess against: the EncASRepPart under the user's key (usage 3).
       const part = decodeEncKdcRepPart(decrypt(key, KeyUsage.AS_REP_ENCPART, cipher));
       expect(formatPrincipal(part.sname, part.srealm)).toBe('krbtgt/CONTOSO.COM@CONTOSO.COM');
+    });
+
+    it("getPac (S4U2Self with user-to-user): a plain user reads another user's PAC in a ticket under her own TGT's session key", async () => {
+      const cwd = await workDir('getpac');
+      const before = served.log.length;
+      const r = await runImpacket(python, 'getPac', [`CONTOSO.COM/alice:${ALICE}`, '-targetUser', 'websvc'], {
+        map: kdcs(),
+        cwd,
+      });
+      expect(r.code, explain(r)).toBe(0);
+      // One TGS-REQ: PA-FOR-USER websvc (its checksum HMAC-MD5, as MS-SFU 2.2.1 has it), enc-tkt-in-skey
+      // with alice's TGT as the additional ticket: the ticket comes under that TGT's session key, which
+      // alice holds, so she decrypts it and reads the PAC (MS-SFU 3.2.5.1.2 and RFC 4120 3.7 together,
+      // as a DC serves them).
+      expect(requests(before)).toEqual([
+        'CONTOSO.COM AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
+        'CONTOSO.COM AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+        'CONTOSO.COM TGS-REQ alice@CONTOSO.COM for alice@CONTOSO.COM -> TGS-REP (S4U2Self for websvc@CONTOSO.COM)',
+      ]);
+      // Impacket prints the KERB_VALIDATION_INFO it decoded: websvc's, in CONTOSO's domain, with the
+      // S4U2Self mark S-1-18-2 ("service asserted identity", MS-PAC 2.2.1) in ExtraSids.
+      const out = r.out.replace(/\s+/g, ' ');
+      expect(out).toContain("EffectiveName: 'websvc'");
+      expect(out).toContain("LogonDomainName: 'CONTOSO'");
+      expect(out).toContain(`SubAuthority: [ ${DOMAIN_SID.split('-').slice(3).join(', ')}, ]`);
+      expect(out).toContain('PrimaryGroupId: 513');
+      expect(out).toMatch(
+        /ExtraSids: \[ Sid: Revision: 1 SubAuthorityCount: 1 IdentifierAuthority: b'\\x00\\x00\\x00\\x00\\x00\\x12' SubAuthority: \[ 2, \]/,
+      );
     });
 
     it("ticketer: a golden ticket under a key that is not the realm's is refused with KRB_AP_ERR_MODIFIED; under the realm's, for its PAC", async () => {
