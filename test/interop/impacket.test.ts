@@ -1,7 +1,7 @@
 /**
  * Impacket 0.10.0 (Debian's python3-impacket), the Windows-minded Kerberos
  * and MS-TDS client, against krbsim: `getTGT`, `getST` (with and without
- * `-impersonate`), `GetNPUsers`, `getPac` and `ticketer` against
+ * `-impersonate`, `-force-forwardable`), `GetNPUsers`, `getPac` and `ticketer` against
  * `startTopology` KDCs in process, and
  * `mssqlclient -k` against `krbsim serve` of an Azure SQL MI lab. The tools
  * run through `helpers/impacket-run.py`, which sends Impacket's port-88
@@ -89,6 +89,13 @@ const topology = () =>
             password: WEBSVC,
             spns: ['HTTP/web.contoso.com'],
             delegation: { trustedToAuthenticate: true, allowedTo: ['MSSQLSvc/sql01.contoso.com:1433'] },
+          },
+          // Constrained delegation to SQL01 without protocol transition: its S4U2Self tickets are not forwardable.
+          {
+            name: 'websvc2',
+            password: WEBSVC,
+            spns: ['HTTP/web2.contoso.com'],
+            delegation: { allowedTo: ['MSSQLSvc/sql01.contoso.com:1433'] },
           },
           // "Do not require Kerberos preauthentication": what AS-REP roasting looks for.
           { name: 'roastable', password: ROASTABLE, requiresPreauth: false },
@@ -400,6 +407,44 @@ function suite(python: string): void {
       expect(out).toMatch(
         /ExtraSids: \[ Sid: Revision: 1 SubAuthorityCount: 1 IdentifierAuthority: b'\\x00\\x00\\x00\\x00\\x00\\x12' SubAuthority: \[ 2, \]/,
       );
+    });
+
+    it('getST -force-forwardable (Bronze Bit, CVE-2020-17049): the flipped forwardable bit is caught by the PAC ticket signature', async () => {
+      const cwd = await workDir('bronze');
+      const args = [
+        '-spn',
+        'MSSQLSvc/sql01.contoso.com:1433',
+        '-impersonate',
+        'alice',
+        `CONTOSO.COM/websvc2:${WEBSVC}`,
+      ];
+      const S4U = [
+        'CONTOSO.COM AS-REQ websvc2@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
+        'CONTOSO.COM AS-REQ websvc2@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+        'CONTOSO.COM TGS-REQ websvc2@CONTOSO.COM for websvc2@CONTOSO.COM -> TGS-REP (S4U2Self for alice@CONTOSO.COM)',
+      ];
+      // websvc2 may delegate to SQL01 but is not trusted to authenticate for delegation: its S4U2Self
+      // ticket is not forwardable, so S4U2Proxy is refused (MS-SFU 3.2.5.2.2).
+      const b0 = served.log.length;
+      const plain = await runImpacket(python, 'getST', args, { map: kdcs(), cwd });
+      expect(requests(b0)).toEqual([
+        ...S4U,
+        'CONTOSO.COM TGS-REQ websvc2@CONTOSO.COM for MSSQLSvc/sql01.contoso.com:1433@CONTOSO.COM -> KRB-ERROR KDC_ERR_BADOPTION (13)',
+      ]);
+      expect(plain.out).toContain('KDC_ERR_BADOPTION');
+      // Impacket decrypts the S4U2Self ticket with websvc2's key, sets forwardable and encrypts it again;
+      // the PAC's ticket signature (MS-PAC 2.8.3) no longer matches: KRB_AP_ERR_MODIFIED, as a patched DC.
+      const b1 = served.log.length;
+      const forced = await runImpacket(python, 'getST', [...args, '-force-forwardable'], {
+        map: kdcs(),
+        cwd,
+      });
+      expect(forced.out).toContain('Forcing the service ticket to be forwardable');
+      expect(requests(b1)).toEqual([
+        ...S4U,
+        'CONTOSO.COM TGS-REQ websvc2@CONTOSO.COM for MSSQLSvc/sql01.contoso.com:1433@CONTOSO.COM -> KRB-ERROR KRB_AP_ERR_MODIFIED (41)',
+      ]);
+      expect(existsSync(join(cwd, 'alice.ccache'))).toBe(false);
     });
 
     it("ticketer: a golden ticket under a key that is not the realm's is refused with KRB_AP_ERR_MODIFIED; under the realm's, for its PAC", async () => {
