@@ -97,10 +97,19 @@ const topology = () =>
             spns: ['HTTP/web2.contoso.com'],
             delegation: { allowedTo: ['MSSQLSvc/sql01.contoso.com:1433'] },
           },
+          { name: 'websvc3', password: WEBSVC, spns: ['HTTP/web3.contoso.com'] },
           // "Do not require Kerberos preauthentication": what AS-REP roasting looks for.
           { name: 'roastable', password: ROASTABLE, requiresPreauth: false },
         ],
-        computers: [{ name: 'SQL01', spns: ['MSSQLSvc/sql01.contoso.com:1433'] }],
+        computers: [
+          { name: 'SQL01', spns: ['MSSQLSvc/sql01.contoso.com:1433'] },
+          // Resource-based constrained delegation: SQL02 lets websvc3 delegate to it.
+          {
+            name: 'SQL02',
+            spns: ['MSSQLSvc/sql02.contoso.com:1433'],
+            delegation: { allowedFrom: ['websvc3'] },
+          },
+        ],
         // As a Windows DC: Impacket's TGS-REQs carry no checksum of their body.
         policy: { requireTgsReqChecksum: false },
       },
@@ -407,6 +416,31 @@ function suite(python: string): void {
       expect(out).toMatch(
         /ExtraSids: \[ Sid: Revision: 1 SubAuthorityCount: 1 IdentifierAuthority: b'\\x00\\x00\\x00\\x00\\x00\\x12' SubAuthority: \[ 2, \]/,
       );
+    });
+
+    it('getST -impersonate through resource-based delegation: SQL02 lets websvc3 act for alice, its S4U2Self ticket not forwardable', async () => {
+      const cwd = await workDir('rbcd');
+      const before = served.log.length;
+      const r = await runImpacket(
+        python,
+        'getST',
+        ['-spn', 'MSSQLSvc/sql02.contoso.com:1433', '-impersonate', 'alice', `CONTOSO.COM/websvc3:${WEBSVC}`],
+        { map: kdcs(), cwd },
+      );
+      expect(r.code, explain(r)).toBe(0);
+      // MS-SFU 3.2.5.2.3: with msDS-AllowedToActOnBehalfOfOtherIdentity the evidence ticket need not be
+      // forwardable (websvc3 is not trusted to authenticate for delegation).
+      expect(requests(before).slice(2)).toEqual([
+        'CONTOSO.COM TGS-REQ websvc3@CONTOSO.COM for websvc3@CONTOSO.COM -> TGS-REP (S4U2Self for alice@CONTOSO.COM)',
+        'CONTOSO.COM TGS-REQ websvc3@CONTOSO.COM for MSSQLSvc/sql02.contoso.com:1433@CONTOSO.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM)',
+      ]);
+      const st = (await readCcacheFile(join(cwd, 'alice.ccache'))).credentials[0]!;
+      const etp = openedTicket('CONTOSO.COM', 'SQL02$', st.ticket);
+      expect(formatPrincipal(etp.cname, etp.crealm)).toBe('alice@CONTOSO.COM');
+      const pac = decodePac(unwrapPac(etp.authorizationData)!);
+      expect(getPacBuffer(pac, PacBufferType.DELEGATION_INFO)!.s4uTransitedServices).toEqual([
+        'websvc3@CONTOSO.COM',
+      ]);
     });
 
     it('getST -force-forwardable (Bronze Bit, CVE-2020-17049): the flipped forwardable bit is caught by the PAC ticket signature', async () => {
