@@ -1,7 +1,7 @@
 /**
  * Impacket 0.10.0 (Debian's python3-impacket), the Windows-minded Kerberos
  * and MS-TDS client, against krbsim: `getTGT`, `getST` (with and without
- * `-impersonate`, `-force-forwardable`), `GetNPUsers`, `getPac` and `ticketer` against
+ * `-impersonate`, `-force-forwardable`), `GetNPUsers`, `GetUserSPNs`, `getPac` and `ticketer` against
  * `startTopology` KDCs in process, and
  * `mssqlclient -k` against `krbsim serve` of an Azure SQL MI lab. The tools
  * run through `helpers/impacket-run.py`, which sends Impacket's port-88
@@ -387,6 +387,41 @@ function suite(python: string): void {
       // What a cracker would test each guess against: the EncASRepPart under the user's key (usage 3).
       const part = decodeEncKdcRepPart(decrypt(key, KeyUsage.AS_REP_ENCPART, cipher));
       expect(formatPrincipal(part.sname, part.srealm)).toBe('krbtgt/CONTOSO.COM@CONTOSO.COM');
+    });
+
+    it('GetUserSPNs -usersfile (Kerberoasting): a ticket for the account with SPNs, under its key, as the hash it prints', async () => {
+      const cwd = await workDir('kerberoast');
+      await writeFile(join(cwd, 'users.txt'), 'websvc\nalice\nnobody\n');
+      const before = served.log.length;
+      const r = await runImpacket(
+        python,
+        'GetUserSPNs',
+        [`CONTOSO.COM/alice:${ALICE}`, '-usersfile', 'users.txt', '-outputfile', 'hashes.txt'],
+        { map: kdcs(), cwd },
+      );
+      expect(r.code, explain(r)).toBe(0);
+      // Each name asked for as an enterprise name (RFC 6806): websvc's account gets a ticket; a user
+      // without SPNs is refused as a DC refuses it (user-to-user required); an unknown name is unknown.
+      expect(requests(before).filter((l) => l.includes('TGS-REQ'))).toEqual([
+        'CONTOSO.COM TGS-REQ alice@CONTOSO.COM for websvc@CONTOSO.COM -> TGS-REP',
+        'CONTOSO.COM TGS-REQ alice@CONTOSO.COM for alice@CONTOSO.COM -> KRB-ERROR KDC_ERR_MUST_USE_USER2USER (27)',
+        'CONTOSO.COM TGS-REQ alice@CONTOSO.COM for nobody@CONTOSO.COM -> KRB-ERROR KDC_ERR_S_PRINCIPAL_UNKNOWN (7)',
+      ]);
+      const lines = (await readFile(join(cwd, 'hashes.txt'), 'utf8')).trim().split('\n');
+      expect(lines).toHaveLength(1);
+      // $krb5tgs$18$<user>$<realm>$*<spn>*$<the last 12 octets, the MAC>$<the rest>, hex.
+      const m = /^\$krb5tgs\$18\$websvc\$CONTOSO\.COM\$\*websvc\*\$([0-9a-f]{24})\$([0-9a-f]+)$/.exec(
+        lines[0]!,
+      );
+      expect(m, lines[0]).not.toBeNull();
+      const cipher = Buffer.from(m![2]! + m![1]!, 'hex');
+      const key = served.topo.realms
+        .get('CONTOSO.COM')!
+        .keysFor('websvc')
+        .find((k) => k.etype === 18)!;
+      // What a cracker tests guesses against: the EncTicketPart under the service account's key.
+      const etp = decodeEncTicketPart(decrypt(key, KeyUsage.KDC_REP_TICKET, cipher));
+      expect(formatPrincipal(etp.cname, etp.crealm)).toBe('alice@CONTOSO.COM');
     });
 
     it("getPac (S4U2Self with user-to-user): a plain user reads another user's PAC in a ticket under her own TGT's session key", async () => {
