@@ -107,7 +107,10 @@ export interface AcceptResult {
   readonly client: { readonly realm: string; readonly name: PrincipalName };
   /** `alice@CONTOSO.COM`. */
   readonly clientPrincipal: string;
-  /** The principal the ticket was for. */
+  /**
+   * The principal the ticket was for: the one whose keytab key opened it (its unencrypted server
+   * name may say otherwise, as in a ticket a client renamed in its cache).
+   */
   readonly server: { readonly realm: string; readonly name: PrincipalName };
   /** The kvno of the service key that decrypted the ticket. */
   readonly kvno: number;

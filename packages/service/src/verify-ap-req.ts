@@ -67,6 +67,7 @@ export interface VerifyParams {
 export interface VerifiedApReq {
   readonly ticket: EncTicketPart;
   readonly authenticator: Authenticator;
+  /** The principal whose key opened the ticket (see `keytab.ts` on renamed tickets). */
   readonly server: QualifiedName;
   /** The ticket's client as text, `alice@CONTOSO.COM` (RFC 1964 section 2.1.1 escaping). */
   readonly clientPrincipal: string;
