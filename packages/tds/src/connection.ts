@@ -341,7 +341,9 @@ export class Connection {
         encryption: answer,
         instance: Uint8Array.of(0),
         threadId: null,
-        mars: 0, // MARS is not served
+        // MARS is not served; it is answered (0) only to a client that asked, as SQL Server does:
+        // Impacket reads a four-option answer at fixed positions.
+        ...(p.mars !== undefined && { mars: 0 }),
       }),
     );
     this.#log(

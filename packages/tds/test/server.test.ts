@@ -124,10 +124,14 @@ const errorFromMi1 = (e: { number: number; state: number; class: number; msgText
   lineNumber: 1,
 });
 
-const preloginOffering = (encryption: number) =>
+const preloginOffering = (encryption: number, mars?: number) =>
   encodePackets(
     TdsPacketType.PRELOGIN,
-    encodePrelogin({ version: { major: 1, minor: 0, build: 0, subBuild: 0 }, encryption }),
+    encodePrelogin({
+      version: { major: 1, minor: 0, build: 0, subBuild: 0 },
+      encryption,
+      ...(mars !== undefined && { mars }),
+    }),
   );
 
 /**
@@ -255,25 +259,28 @@ describe('serveTds: logins in each encryption mode', () => {
     });
   }
 
-  it('answers PRELOGIN in a TABULAR_RESULT packet: VERSION, ENCRYPTION, INSTOPT 0x00, THREADID empty, MARS 0, nothing else', async () => {
+  it('answers PRELOGIN in a TABULAR_RESULT packet: VERSION, ENCRYPTION, INSTOPT 0x00, THREADID empty, MARS 0 to a client that asked, nothing else', async () => {
     const { server: clear } = await listenClear();
     const { server: tls } = await listen({ version: { major: 15, minor: 0, build: 2000, subBuild: 5 } });
     for (const [port, offer, version, encryption] of [
       [clear.port, Encryption.NOT_SUP, { major: 16, minor: 0, build: 4100, subBuild: 1 }, Encryption.NOT_SUP],
       [tls.port, Encryption.ON, { major: 15, minor: 0, build: 2000, subBuild: 5 }, Encryption.ON],
     ] as const) {
-      const s = await raw(port);
-      s.send(preloginOffering(offer));
-      await until(() => s.messages.length === 1);
-      expect([s.messages[0]!.type, s.messages[0]!.spid]).toEqual([TdsPacketType.TABULAR_RESULT, 0]);
-      // Section 2.2.6.5: the server's INSTOPT is one byte, 0x00 (valid); its THREADID is sent empty.
-      expect(decodePrelogin(s.messages[0]!.payload)).toStrictEqual({
-        version,
-        encryption,
-        instance: Uint8Array.of(0x00),
-        threadId: null,
-        mars: 0,
-      });
+      for (const mars of [undefined, 1]) {
+        const s = await raw(port);
+        s.send(preloginOffering(offer, mars));
+        await until(() => s.messages.length === 1);
+        expect([s.messages[0]!.type, s.messages[0]!.spid]).toEqual([TdsPacketType.TABULAR_RESULT, 0]);
+        // Section 2.2.6.5: the server's INSTOPT is one byte, 0x00 (valid); its THREADID is sent empty;
+        // MARS (not served: 0) only when the client sent it, so a client reading four options finds them.
+        expect(decodePrelogin(s.messages[0]!.payload)).toStrictEqual({
+          version,
+          encryption,
+          instance: Uint8Array.of(0x00),
+          threadId: null,
+          ...(mars !== undefined && { mars: 0 }),
+        });
+      }
     }
   });
 
