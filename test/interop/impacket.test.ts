@@ -1,8 +1,8 @@
 /**
  * Impacket 0.10.0 (Debian's python3-impacket), the Windows-minded Kerberos
- * and MS-TDS client, against krbsim: `getTGT`, `getST` (with and without
- * `-impersonate`, `-force-forwardable`), `GetNPUsers`, `GetUserSPNs`, `getPac` and `ticketer` against
- * `startTopology` KDCs in process, and
+ * and MS-TDS client, against krbsim: `getTGT`, `getST` (also with
+ * `-impersonate` and `-force-forwardable`), `GetNPUsers`, `GetUserSPNs`,
+ * `getPac` and `ticketer` against `startTopology` KDCs in process, and
  * `mssqlclient -k` against `krbsim serve` of an Azure SQL MI lab. The tools
  * run through `helpers/impacket-run.py`, which sends Impacket's port-88
  * connections to the ports the OS gave the KDCs.
@@ -30,7 +30,8 @@
  *   GSS checksum (RFC 4121 4.1 and 4.1.1 ask for the framed token and the
  *   0x8003 checksum), under a ticket it renamed: the instance takes all
  *   three as MIT's and Windows' acceptors do (MS-KILE 3.4.5), and alice
- *   logs in.
+ *   logs in; with the whole session in TLS, Impacket's own TLS reader
+ *   then fails on Python 3.
  *
  * Skipped with a printed reason without Impacket (or MIT krb5's kvno, for
  * the TDS login); failing instead under KRBSIM_REQUIRE_MIT=1.
