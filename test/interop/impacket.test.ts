@@ -182,8 +182,10 @@ function suite(python: string): void {
     };
     /** getTGT for `user` of CONTOSO.COM, its ccache written in `cwd`. */
     const getTgt = async (cwd: string, user: string, password: string) => {
+      // The served topology's ports.json (the driver's --ports) maps each realm's port 88.
       const r = await runImpacket(python, 'getTGT', [`CONTOSO.COM/${user}:${password}`], {
-        map: kdcs(),
+        map: {},
+        ports: served.dir.file('ports.json'),
         cwd,
       });
       expect(r.code, explain(r)).toBe(0);
@@ -634,13 +636,16 @@ function suite(python: string): void {
           `mssqlclient -k -no-pass with the instance's ticket in the ccache: alice logs in to ${mi} (TLS: ${tls})${mi === 'mi2' ? ' and SELECT SUSER_SNAME() says CONTOSO\\alice' : ', where Impacket reads no TLS answer'}`,
           async () => {
             const host = `${mi}.abc123.database.windows.net`;
-            const map = {
-              'CONTOSO.COM:88': `127.0.0.1:${ports.kdcs['CONTOSO.COM']!.tcp}`,
-              [`${host}:1433`]: `127.0.0.1:${ports.tds[mi]!.port}`,
-            };
+            // The served lab's ports.json maps CONTOSO.COM:88 and each instance's host:1433 (--ports).
+            const map = {};
+            const portsFile = dir.file('lab', 'ports.json');
             const cwd = dir.file(mi);
             await mkdir(cwd);
-            const r0 = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], { map, cwd });
+            const r0 = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], {
+              map,
+              ports: portsFile,
+              cwd,
+            });
             expect(r0.code, r0.out).toBe(0);
             const ccache = join(cwd, 'alice.ccache');
             // Impacket cannot reach Azure AD's KDC (HTTPS KDC proxy only), and the lab's realms require
@@ -655,7 +660,7 @@ function suite(python: string): void {
               python,
               'mssqlclient',
               ['-k', '-no-pass', '-debug', '-file', join(cwd, 'query.sql'), host],
-              { map, cwd, ccache },
+              { map, ports: portsFile, cwd, ccache },
             );
             // Impacket asks its ccache for MSSQLSvc/<target>:<port>, the instance's real SPN, and finds it.
             const spn = `MSSQLSVC/${host.toUpperCase()}:1433`;

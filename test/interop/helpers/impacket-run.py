@@ -7,9 +7,12 @@ rewrites the destinations inside this one process, then runs the tool's entry
 point as if it had been started from its own file:
 
     python3 impacket-run.py --map CONTOSO.COM:88=127.0.0.1:40123 getTGT CONTOSO.COM/alice:pw
+    python3 impacket-run.py --ports /tmp/lab/ports.json getTGT CONTOSO.COM/alice:pw
 
 --map HOST:PORT=ADDR:PORT (repeatable) sends connections to HOST:PORT (the
-host compared without regard to case) to ADDR:PORT. Any other destination
+host compared without regard to case) to ADDR:PORT. --ports FILE reads the
+ports.json `krbsim serve` wrote and maps each realm's port 88 to its KDC's
+TCP port and, for a lab, each managed instance's host:1433 to its listener. Any other destination
 must already be a loopback address: a name that is not mapped fails to
 resolve, so no query for a lab name (CONTOSO.COM, mi1.abc123.database.windows.net)
 ever leaves the machine.
@@ -27,6 +30,7 @@ then as NAME.py on PATH (pip), or a path to the script.
 """
 
 import ipaddress
+import json
 import os
 import runpy
 import shutil
@@ -44,6 +48,20 @@ def parse_map(spec):
     if not host or not addr:
         raise SystemExit(f"impacket-run: bad --map {spec!r}: want HOST:PORT=ADDR:PORT")
     return (host.lower(), int(port)), (addr, int(to_port))
+
+
+def ports_map(path):
+    """The --map table of a `krbsim serve` ports.json: realms' KDCs and a lab's instances."""
+    with open(path) as f:
+        ports = json.load(f)
+    table = {}
+    for realm, kdc in {**ports.get("realms", {}), **ports.get("kdcs", {})}.items():
+        table[(realm.lower(), 88)] = (kdc["host"], int(kdc["tcp"]))
+    for listener in ports.get("tds", {}).values():
+        # The SPN names the instance as clients do: MSSQLSvc/<host>:<port>.
+        host, _, port = listener["spn"].split("/", 1)[1].rpartition(":")
+        table[(host.lower(), int(port))] = (listener["host"], int(listener["port"]))
+    return table
 
 
 def find_tool(name):
@@ -122,6 +140,9 @@ def main(argv):
         if argv[0] == "--map" and len(argv) >= 2:
             src, dst = parse_map(argv[1])
             table[src] = dst
+            argv = argv[2:]
+        elif argv[0] == "--ports" and len(argv) >= 2:
+            table.update(ports_map(argv[1]))
             argv = argv[2:]
         elif argv[0] == "--absent-times-as-zero":
             absent_times_as_zero()

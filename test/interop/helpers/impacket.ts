@@ -33,6 +33,8 @@ export function findImpacket(): { python?: string; reason?: string } {
 export interface ImpacketRunOptions {
   /** `host:port` -> `127.0.0.1:port`: where Impacket's connections to `host:port` go (host without regard to case). */
   readonly map: Readonly<Record<string, string>>;
+  /** A `krbsim serve` ports.json whose KDCs and instances are mapped too (the driver's `--ports`). */
+  readonly ports?: string;
   /** The working directory: getTGT, getST and ticketer write `<name>.ccache` there. */
   readonly cwd: string;
   /** KRB5CCNAME, for `-k`. */
@@ -54,6 +56,7 @@ export function runImpacket(
 ): Promise<CommandResult & { readonly out: string }> {
   const driverArgs = [
     ...(options.absentTimesAsZero === true ? ['--absent-times-as-zero'] : []),
+    ...(options.ports === undefined ? [] : ['--ports', options.ports]),
     ...Object.entries(options.map).flatMap(([from, to]) => ['--map', `${from}=${to}`]),
   ];
   return runCommand(python, [DRIVER, ...driverArgs, tool, ...args], {
