@@ -11,11 +11,12 @@
 import { join } from 'node:path';
 import { NameType, TicketFlags } from '@krbsim/asn1';
 import { fromCcache, type GssFraming, hasFlag, KerberosClient, toCcache } from '@krbsim/client';
-import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
+import { ErrorCode, systemClock, systemRandom } from '@krbsim/core';
 import { readCcacheFile, readKeytabFile, writeCcacheFile } from '@krbsim/files';
 import { KerberosService } from '@krbsim/service';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rejection } from '../../packages/client/test/rejection';
 import { startHelper } from './client-mit-realm';
 import { buildServiceMitHelper } from './helpers/mit';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
@@ -24,16 +25,6 @@ import { describeWithTools, runTool } from './mit-tools';
 const REALM = 'MIT.TEST';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s.trim(), 'hex'));
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const TOOLS = ['kdb5_util', 'kadmin.local', 'krb5kdc', 'kinit', 'klist', 'gcc'];
 

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
-import { ErrorCode, KerberosError, systemClock, systemRandom } from '@krbsim/core';
+import { ErrorCode, systemClock, systemRandom } from '@krbsim/core';
 import { Kdc, Realm } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
@@ -27,6 +27,7 @@ import {
 } from '@krbsim/pki';
 import { type KdcServer, serveKdc, UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rejection } from '../../packages/client/test/rejection';
 import { MitClient, parseKlist } from './helpers/mit';
 import { type MitRealm, startMitRealm } from './helpers/mit-realm';
 import { makeTempDir, type TempDir } from './helpers/processes';
@@ -36,16 +37,6 @@ import { describeUnavailable, describeWithTools } from './mit-tools';
 const PKINIT_PLUGIN = ['x86_64-linux-gnu', 'aarch64-linux-gnu', '.']
   .map((arch) => join('/usr/lib', arch, 'krb5/plugins/preauth/pkinit.so'))
   .find((p) => existsSync(p));
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 interface Pems {
   ca: PemCertificate;

@@ -29,18 +29,9 @@ import { Duration, ErrorCode, isKerberosError, KerberosError, ManualClock, Seede
 import { decrypt, encrypt, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeKdcWorld, type Misbehaviour } from './fake-kdc';
+import { rejection } from './rejection';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function setup(
   opts: { requirePreauth?: boolean; asRepTag?: 25 | 26; misbehave?: Misbehaviour; encTypes?: number[] } = {},

@@ -53,18 +53,9 @@ import { describe, expect, it } from 'vitest';
 import { AuthenticatorClock } from '../src/internal/authenticator-clock';
 import type { ClientContext } from '../src/internal/context';
 import { apRequestArmor, armorKeyOf, fastPadata } from '../src/internal/fast';
+import { rejection } from './rejection';
 
 const REALM = 'CONTOSO.COM';
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function lab(policy: Partial<RealmPolicy> = {}, kind: 'mit' | 'active-directory' = 'mit') {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));

@@ -7,25 +7,16 @@
 
 import { encodeTicket, NameType, TicketFlags } from '@krbsim/asn1';
 import { hasFlag, KerberosClient } from '@krbsim/client';
-import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { createTrust, Kdc, Realm } from '@krbsim/kdc';
 import { KerberosService } from '@krbsim/service';
 import { InProcessTransport, Trace } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { rejection } from './rejection';
 
 const ONPREM = 'CONTOSO.COM';
 const AZURE = 'KERBEROS.MICROSOFTONLINE.COM';
 const SQL = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function lab() {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));

@@ -31,7 +31,7 @@ import {
   type ReplyKeyPack,
 } from '@krbsim/asn1';
 import { KerberosClient, type PkinitIdentity } from '@krbsim/client';
-import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { ErrorCode, type KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { checksum, decrypt, EncType, type Key, KeyUsage } from '@krbsim/crypto';
 import { Kdc, type PkinitOptions, Realm } from '@krbsim/kdc';
 import {
@@ -54,6 +54,7 @@ import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pkinitAsReq } from '../../kdc/test/pkinit-request';
+import { rejection } from './rejection';
 
 const REALM = 'PKI.TEST';
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -83,16 +84,6 @@ beforeAll(async () => {
   aliceId = cmsSigner(alice.certPem, alice.keyPem);
   kdcSigner = cmsSigner(kdcCert.certPem, kdcCert.keyPem);
 });
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function lab(pkinit: Partial<PkinitOptions> = {}, clientOptions: { encTypes?: readonly number[] } = {}) {
   const clock = new ManualClock(T0);

@@ -54,19 +54,10 @@ import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pkinitAsReq } from '../../kdc/test/pkinit-request';
+import { rejection } from './rejection';
 
 const REALM = 'PKI.TEST';
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 let ca: PemCertificate;
 let otherCa: PemCertificate;

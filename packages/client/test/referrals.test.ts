@@ -1,20 +1,11 @@
 import { NameType, type PrincipalName } from '@krbsim/asn1';
 import { KerberosClient, ReferralError } from '@krbsim/client';
-import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 import { FakeKdcWorld, type Route } from './fake-kdc';
+import { rejection } from './rejection';
 
 const T0 = Date.UTC(2026, 0, 1, 9, 0, 0);
-
-async function rejection(p: Promise<unknown>): Promise<KerberosError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KerberosError);
-    return e as KerberosError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A -> B -> C, each trusting the next, services in C. */
 function chain(maxHops?: number) {
