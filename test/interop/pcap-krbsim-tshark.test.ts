@@ -143,6 +143,16 @@ async function delegationMessages(): Promise<Uint8Array[]> {
 }
 
 let dir: string;
+
+/** `messages` as a pcap in the test directory, one per record over TCP, so each frame carries one message. */
+async function pcapOf(messages: readonly Uint8Array[], name: string): Promise<string> {
+  const trace = new Trace();
+  for (const m of messages)
+    trace.record({ from: 'client', to: 'KDC', transport: 'tcp', request: m } satisfies TraceRecord);
+  const path = join(dir, name);
+  await writeFile(path, trace.toPcap());
+  return path;
+}
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'krbsim-pcap-own-'));
 });
@@ -156,17 +166,7 @@ describeWithTools('tshark dissects what krbsim encodes', ['tshark'], (tools) => 
     const types = new Set(messages.map((m) => m[0]! & 0x1f));
     // AS-REQ/REP, TGS-REQ/REP, AP-REQ/REP, KRB-SAFE, KRB-PRIV, KRB-CRED, KRB-ERROR.
     expect([...types].sort((a, b) => a - b)).toEqual([10, 11, 12, 13, 14, 15, 20, 21, 22, 30]);
-    const trace = new Trace();
-    // One message per record, over TCP, so each frame carries exactly one Kerberos message.
-    for (const m of messages)
-      trace.record({
-        from: 'client',
-        to: 'KDC KRBSIM.TEST',
-        transport: 'tcp',
-        request: m,
-      } satisfies TraceRecord);
-    const path = join(dir, 'krbsim.pcap');
-    await writeFile(path, trace.toPcap());
+    const path = await pcapOf(messages, 'krbsim.pcap');
 
     await expectTsharkDissects(
       tools.tshark!,
@@ -192,16 +192,7 @@ describeWithTools('tshark dissects what krbsim encodes', ['tshark'], (tools) => 
     const messages = await pkinitMessages();
     // Each delivery: AS-REQ, PREAUTH_REQUIRED, AS-REQ with PA-PK-AS-REQ, AS-REP with PA-PK-AS-REP.
     expect(messages.map((m) => m[0]! & 0x1f)).toEqual([10, 30, 10, 11, 10, 30, 10, 11]);
-    const trace = new Trace();
-    for (const m of messages)
-      trace.record({
-        from: 'client',
-        to: 'KDC PKI.TEST',
-        transport: 'tcp',
-        request: m,
-      } satisfies TraceRecord);
-    const path = join(dir, 'pkinit.pcap');
-    await writeFile(path, trace.toPcap());
+    const path = await pcapOf(messages, 'pkinit.pcap');
     const verbose = (await runTool(tools.tshark!, ['-r', path, '-V', '-Y', 'kerberos'])).stdout;
     const frames = verbose.split(/^Frame \d+:/m).slice(1);
     expect(frames).toHaveLength(8);

@@ -40,6 +40,7 @@ import {
 // A DER writer for hand-built inputs: @krbsim/testing's.
 import { tlv as der, derOid as oid, derSeq as seq } from '@krbsim/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { refused } from './refused';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 const DAY = 86_400_000;
@@ -57,21 +58,6 @@ function code(f: () => unknown): number {
     return (e as KerberosError).code;
   }
   throw new Error('expected a KerberosError');
-}
-
-/** Runs `f` (or awaits it), expects a KerberosError of `want` whose message matches `message`. */
-async function refused(f: () => unknown, want: number, message: RegExp): Promise<KerberosError> {
-  let err: unknown;
-  try {
-    await f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(KerberosError);
-  const e = err as KerberosError;
-  expect(e.code, e.message).toBe(want);
-  expect(e.message).toMatch(message);
-  return e;
 }
 
 const NULL = Uint8Array.of(0x05, 0);
