@@ -13,13 +13,11 @@
  * on with it once the first is gone.
  */
 
-import { createSocket } from 'node:dgram';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PortsJson } from '../../packages/cli/src/index';
-import { startKrbsimServe } from './helpers/krbsim-serve';
+import { killServe, startKrbsimServe } from './helpers/krbsim-serve';
 import { MIT_CLIENT_TOOLS, MitClient } from './helpers/mit';
 import {
   makeTempDir,
@@ -27,7 +25,6 @@ import {
   startProcess,
   stopAllProcesses,
   type TempDir,
-  waitFor,
 } from './helpers/processes';
 import { describeWithTools } from './mit-tools';
 
@@ -46,56 +43,12 @@ const requests = (p: RunningProcess) =>
     .filter((l) => l.includes('"event":"request"'))
     .map((l) => JSON.parse(l) as { realm: string; msgType: string; outcome: string });
 
-/**
- * Kills replica `p` and keeps the ports its KDC for `realm` listened on
- * closed, as a dead host's are: another test's server started meanwhile may
- * be given a freed port, and would then answer MIT's client in the dead
- * replica's place (a kpasswd server once did, and kinit failed with "Invalid
- * message type"). A UDP socket connected elsewhere takes no datagram from
- * anyone else, so the kernel answers them port unreachable; the TCP listener
- * resets every connection. They close with the suite.
- */
-const closeAfterAll: (() => void)[] = [];
-async function killKdc(p: RunningProcess, ports: PortsJson, realm: string): Promise<void> {
-  await p.stop(); // SIGKILL: no goodbye to anyone
-  const { host, udp, tcp } = ports.realms[realm]!;
-  // The server is tsx's child: its sockets may outlive the parent's exit by a moment.
-  const bound = async <T>(what: string, bind: () => Promise<T>) =>
-    waitFor(
-      () =>
-        bind().catch((e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? undefined : Promise.reject(e))),
-      what,
-    );
-  const udpSocket = await bound(`udp ${host}:${udp} free`, () => {
-    const s = createSocket('udp4');
-    return new Promise<typeof s>((ok, fail) => {
-      s.once('error', (e) => {
-        s.close();
-        fail(e);
-      });
-      s.bind(udp, host, () => s.connect(9, host, () => ok(s)));
-    });
-  });
-  const tcpServer = await bound(`tcp ${host}:${tcp} free`, () => {
-    const s = createServer((c) => c.resetAndDestroy());
-    return new Promise<typeof s>((ok, fail) => {
-      s.once('error', fail);
-      s.listen(tcp, host, () => ok(s));
-    });
-  });
-  closeAfterAll.push(
-    () => udpSocket.close(),
-    () => tcpServer.close(),
-  );
-}
-
 describeWithTools('krbsim serve replicas: MIT clients fail over', [...MIT_CLIENT_TOOLS, 'sh'], (tools) => {
   let dir: TempDir;
   beforeAll(async () => {
     dir = await makeTempDir('cli-replicas');
   });
   afterAll(async () => {
-    for (const close of closeAfterAll) close();
     await stopAllProcesses();
     await dir?.remove();
   });
@@ -153,7 +106,7 @@ describeWithTools('krbsim serve replicas: MIT clients fail over', [...MIT_CLIENT
       timeoutMs: 120_000,
     });
     await loop.waitForOutput((out) => out.includes(`ok ${KILL_AFTER}\n`), 60_000);
-    await killKdc(a, portsA, 'CONTOSO.COM'); // mid-loop
+    await killServe(a, portsA, 'CONTOSO.COM'); // mid-loop
     const exit = await loop.exited();
     expect(exit, `${loop.stdout()}${loop.stderr()}\n${diagnostics()}`).toEqual({ code: 0, signal: null });
     expect(loop.stdout().trimEnd().split('\n').at(-1)).toBe(`ok ${LOOPS}`);
@@ -209,7 +162,7 @@ describeWithTools('krbsim serve replicas: MIT clients fail over', [...MIT_CLIENT
     );
     expect(b.stdout()).not.toContain('B0b-N3w-Passw0rd');
     // The first replica goes away: b answers alone, with the new password.
-    await killKdc(a, portsA, 'FEED.TEST');
+    await killServe(a, portsA, 'FEED.TEST');
     const r = await mit.run('kinit', ['bob@FEED.TEST'], { input: 'B0b-N3w-Passw0rd\n' });
     expect(r.code, mit.explain(r)).toBe(0);
     expect(requests(b).some((q) => q.msgType === 'AS-REQ' && q.outcome === 'AS-REP')).toBe(true);

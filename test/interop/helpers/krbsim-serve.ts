@@ -5,7 +5,8 @@
  */
 
 import { join, resolve } from 'node:path';
-import { type ProcessOptions, type RunningProcess, startProcess } from './processes';
+import type { PortsJson } from '../../../packages/cli/src/index';
+import { holdClosed, type ProcessOptions, type RunningProcess, startProcess } from './processes';
 
 const ROOT = resolve(__dirname, '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -16,4 +17,17 @@ export function startKrbsimServe(
   options: Omit<ProcessOptions, 'cwd'> = { timeoutMs: 180_000 },
 ): RunningProcess {
   return startProcess(TSX, ['packages/cli/src/bin.ts', 'serve', ...args], { cwd: ROOT, ...options });
+}
+
+/**
+ * Kills `serve` (SIGKILL: no goodbye to anyone) and holds its KDC ports for
+ * `realm` closed, as a dead host's are, until `stopAllProcesses`: a client
+ * whose krb5.conf still lists it is refused there, and is never answered by
+ * another test's server given the freed port (kinit then fails with "Invalid
+ * message type").
+ */
+export async function killServe(serve: RunningProcess, ports: PortsJson, realm: string): Promise<void> {
+  await serve.stop();
+  const { host, udp, tcp } = ports.realms[realm]!;
+  await holdClosed(host, udp, tcp);
 }

@@ -9,8 +9,10 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -270,9 +272,50 @@ export function startProcess(
   return handle;
 }
 
-/** Stop every process {@link startProcess} started that is still registered. */
+/** Stop every process {@link startProcess} started that is still registered, and free the ports {@link holdClosed} holds. */
 export async function stopAllProcesses(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
+  for (const release of held) release();
+  held.clear();
+}
+
+const held = new Set<() => void>();
+
+/**
+ * Holds a UDP and a TCP port that a stopped server freed, closed as a dead
+ * host's are, until {@link stopAllProcesses}: otherwise a server another test
+ * file starts meanwhile may be given the port and answer a client in the dead
+ * one's place. The UDP socket is connected elsewhere, so it takes no datagram
+ * and the kernel answers port unreachable; the TCP listener resets every
+ * connection. Retries while the stopped process's sockets are still closing;
+ * fails after `waitFor`'s timeout if another process took a port first.
+ */
+export async function holdClosed(host: string, udp: number, tcp: number): Promise<void> {
+  const bound = <T>(what: string, bind: () => Promise<T>) =>
+    waitFor(
+      () =>
+        bind().catch((e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' ? undefined : Promise.reject(e))),
+      `${what} to be free`,
+    );
+  const socket = await bound(`udp ${host}:${udp}`, () => {
+    const s = createSocket('udp4');
+    return new Promise<Socket>((ok, fail) => {
+      s.once('error', (e) => {
+        s.close();
+        fail(e);
+      });
+      s.bind(udp, host, () => s.connect(9, host, () => ok(s)));
+    });
+  });
+  held.add(() => socket.close());
+  const server = await bound(`tcp ${host}:${tcp}`, () => {
+    const s = createServer((c) => c.resetAndDestroy());
+    return new Promise<Server>((ok, fail) => {
+      s.once('error', fail);
+      s.listen(tcp, host, () => ok(s));
+    });
+  });
+  held.add(() => server.close());
 }
 
 /**
