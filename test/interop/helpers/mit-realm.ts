@@ -9,11 +9,12 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findTool, runOrThrow } from './processes';
+import { findTool, runOrThrow, waitFor } from './processes';
 
 /** Why an MIT realm cannot run here, or undefined when its programs are installed. */
 export function mitKdcMissing(): string | undefined {
@@ -103,30 +104,21 @@ export async function freePort(): Promise<number> {
   throw new Error('no free loopback port found');
 }
 
-/** Resolves once a TCP connection to the port succeeds (the KDC, `name`, is listening). */
-export async function waitForListener(
-  port: number,
-  kdc: ChildProcess,
-  deadlineMs: number,
-  name = 'krb5kdc',
-): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    if (kdc.exitCode !== null) throw new Error(`${name} exited with code ${kdc.exitCode} before listening`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect({ host: '127.0.0.1', port });
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() - start > deadlineMs)
-      throw new Error(`${name} did not listen on ${port} within ${deadlineMs} ms`);
-    // Wait for the next attempt on the event loop (a readiness poll, not a test delay).
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/**
+ * Resolves once krb5kdc has written its pid file, which it does after binding
+ * every socket (a connection that succeeds could be another process's
+ * listener, given the port first); fails if it exits before (the log says why).
+ */
+async function waitForStart(kdc: ChildProcess, pidFile: string, deadlineMs = 10_000): Promise<void> {
+  await waitFor(
+    () => {
+      if (kdc.exitCode !== null || kdc.signalCode !== null)
+        throw new Error(`krb5kdc exited (${kdc.exitCode ?? kdc.signalCode}) before it was ready`);
+      return existsSync(pidFile);
+    },
+    `krb5kdc's pid file ${pidFile}`,
+    { timeoutMs: deadlineMs },
+  );
 }
 
 /**
@@ -161,8 +153,7 @@ async function startMitRealmOnce(
 ): Promise<MitRealm> {
   const enctypes = options.enctypes ?? AES_ENCTYPES;
   const dir = await mkdtemp(join(tmpdir(), 'krbsim-mit-'));
-  const port = await freePort();
-  const kdcConf = `[kdcdefaults]
+  const kdcConf = (port: number) => `[kdcdefaults]
  kdc_ports = ${port}
  kdc_tcp_ports = ${port}
 [realms]
@@ -183,7 +174,7 @@ async function startMitRealmOnce(
  admin_server = FILE:/dev/null
  default = FILE:/dev/null
 `;
-  const krb5Conf = `[libdefaults]
+  const krb5Conf = (port: number) => `[libdefaults]
  default_realm = ${realm}
  dns_lookup_kdc = false
  dns_lookup_realm = false
@@ -193,8 +184,11 @@ async function startMitRealmOnce(
   kdc = 127.0.0.1:${port}
  }
 ${options.extraKrb5Config ?? ''}`;
-  await writeFile(join(dir, 'kdc.conf'), kdcConf);
-  await writeFile(join(dir, 'krb5.conf'), krb5Conf);
+  const configure = async (port: number) => {
+    await writeFile(join(dir, 'kdc.conf'), kdcConf(port));
+    await writeFile(join(dir, 'krb5.conf'), krb5Conf(port));
+  };
+  await configure(0); // the database first: its commands contact no KDC
   await writeFile(join(dir, 'kadm5.acl'), '');
   const env = {
     KRB5_CONFIG: join(dir, 'krb5.conf'),
@@ -219,9 +213,20 @@ ${options.extraKrb5Config ?? ''}`;
     await must(tools.kdb5_util!, ['create', '-s', '-r', realm, '-P', 'krbsim-master-Passw0rd']);
     const kadmin = (q: string) => must(tools['kadmin.local']!, ['-r', realm, '-q', q]);
     for (const p of principals) await kadmin(`addprinc ${p.flags ?? ''} -pw ${p.password} ${p.name}`);
-    const [cmd, args] = (options.wrap ?? ((c, a) => [c, a]))(tools.krb5kdc!, ['-n', '-r', realm]);
+    // The port is chosen now, as late as it can be, for the moment until krb5kdc binds it is one
+    // in which another test file's server can take it.
+    const port = await freePort();
+    await configure(port);
+    const pidFile = join(dir, 'krb5kdc.pid');
+    const [cmd, args] = (options.wrap ?? ((c, a) => [c, a]))(tools.krb5kdc!, [
+      '-n',
+      '-r',
+      realm,
+      '-P',
+      pidFile,
+    ]);
     kdc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-    await waitForListener(port, kdc, 10_000);
+    await waitForStart(kdc, pidFile);
     return {
       realm,
       port,

@@ -10,7 +10,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -335,4 +335,43 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Whether a process of the process group `group` (a {@link startProcess}
+ * child leads its own) listens on TCP `port`: the listening socket's inode,
+ * from /proc/net/tcp and tcp6, among the group's open descriptors. A connect
+ * that succeeds proves only that some process listens there (another test
+ * file's server may have been given the port first). Linux only.
+ */
+export function groupListensOn(group: number, port: number): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... uid timeout inode; st 0A is LISTEN.
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9] !== undefined)
+        inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  if (inodes.size === 0) return false;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // The process group is the fifth field of stat, after the parenthesised command.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== group) continue;
+      for (const fd of readdirSync(`/proc/${pid}/fd`))
+        if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return true;
+    } catch {
+      // The process ended meanwhile, or is not ours to read.
+    }
+  }
+  return false;
 }

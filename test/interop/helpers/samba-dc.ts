@@ -15,8 +15,16 @@ import type { Key } from '@krbsim/crypto';
 import { readKeytabFile } from '@krbsim/files';
 import { describe } from 'vitest';
 import { describeUnavailable } from '../mit-tools';
-import { freePort, waitForListener } from './mit-realm';
-import { findTool, makeTempDir, type RunningProcess, runOrThrow, startProcess } from './processes';
+import { freePort } from './mit-realm';
+import {
+  findTool,
+  groupListensOn,
+  makeTempDir,
+  type RunningProcess,
+  runOrThrow,
+  startProcess,
+  waitFor,
+} from './processes';
 
 /** The programs a Samba DC needs (Debian: samba-ad-dc, samba-ad-provision). */
 const SAMBA_DC_TOOLS = ['samba', 'samba-tool'] as const;
@@ -224,7 +232,17 @@ export async function startSambaDc(spec: SambaDomainSpec): Promise<SambaDc> {
       );
       samba = startProcess(findTool('samba')!, ['-i', '-M', 'single', '-s', conf]);
       try {
-        await waitForListener(port, samba.child, 30_000, 'samba');
+        // Listening there, both ports, itself: a connection alone could be another file's server's.
+        const child = samba.child;
+        await waitFor(
+          () => {
+            if (child.exitCode !== null || child.signalCode !== null)
+              throw new Error(`samba exited (${child.exitCode ?? child.signalCode}) before listening`);
+            return groupListensOn(child.pid!, port) && groupListensOn(child.pid!, kpasswdPort);
+          },
+          `samba listening on ${port} and ${kpasswdPort}`,
+          { timeoutMs: 30_000 },
+        );
         break;
       } catch (e) {
         await stopSamba();
