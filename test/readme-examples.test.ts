@@ -24,7 +24,8 @@ async function runFirstExample(pkg: string): Promise<string[]> {
   const lines: string[] = [];
   const log = console.log;
   try {
-    writeFileSync(file, code);
+    // The example's `/tmp/<name>` files go to the private directory: runs side by side never share them.
+    writeFileSync(file, code.replace(/(['`])\/tmp\//g, `$1${dir}/`));
     console.log = (...a: unknown[]) =>
       lines.push(a.map((x) => (typeof x === 'string' ? x : String(x))).join(' '));
     await import(/* @vite-ignore */ file);

@@ -52,26 +52,37 @@ describeWithTools(
       service = await lab.service();
       sample = await serveGssSample((token) => service.accept(token));
       client = await lab.client();
-      // MIT's gss-server, serving every connection of the suite (no -once: a readiness probe is a connection).
-      const probe = await serveGssSample(() => {
-        throw new Error('unused');
-      });
-      gssServerPort = probe.port;
-      probe.server.close();
-      // stdbuf -oL: gss-server logs to a buffered stdout and flushes only after a session that succeeds.
-      gssServer = startProcess(
-        tools.stdbuf!,
-        ['-oL', tools['gss-server']!, '-port', String(gssServerPort), '-keytab', lab.keytab, TARGET],
-        {
-          env: {
-            KRB5_CONFIG: lab.krb5conf,
-            KRB5RCACHETYPE: 'none',
-            KRB5_TRACE: lab.dir.file('trace-gss-server.log'),
+      // MIT's gss-server, serving every connection of the suite (no -once: a readiness probe is a connection),
+      // on a port just found free: another test file's server may take it first, and gss-server then
+      // exits at once, so a start that ends is tried again on another port.
+      for (let attempt = 1; ; attempt++) {
+        const probe = await serveGssSample(() => {
+          throw new Error('unused');
+        });
+        gssServerPort = probe.port;
+        probe.server.close();
+        // stdbuf -oL: gss-server logs to a buffered stdout and flushes only after a session that succeeds.
+        gssServer = startProcess(
+          tools.stdbuf!,
+          ['-oL', tools['gss-server']!, '-port', String(gssServerPort), '-keytab', lab.keytab, TARGET],
+          {
+            env: {
+              KRB5_CONFIG: lab.krb5conf,
+              KRB5RCACHETYPE: 'none',
+              KRB5_TRACE: lab.dir.file('trace-gss-server.log'),
+            },
+            timeoutMs: 300_000,
           },
-          timeoutMs: 300_000,
-        },
-      );
-      await waitFor(() => gssServer.stderr().includes('starting...'), 'gss-server to listen');
+        );
+        const server = gssServer;
+        let ended = false;
+        void server.exited().then(() => {
+          ended = true;
+        });
+        await waitFor(() => ended || server.stderr().includes('starting...'), 'gss-server to listen');
+        if (!ended) break;
+        if (attempt === 3) throw new Error(`gss-server did not start: ${server.stderr()}`);
+      }
     });
 
     afterAll(async () => {

@@ -184,10 +184,21 @@ export async function mitKeys(mit: MitRealm, principal: string): Promise<Key[]> 
   return keytab.entries.map((e) => ({ etype: e.key.etype, bytes: e.key.bytes }));
 }
 
-/** Sends a request to an MIT KDC over UDP on loopback. */
-export function sendToMit(mit: MitRealm, request: Uint8Array): Promise<Uint8Array> {
-  // On loopback a KDC answers in milliseconds: two seconds of silence is a dropped request.
-  return udpExchange('127.0.0.1', mit.port, request, { timeoutMs: 2000, maxReplyBytes: 65_535 });
+/**
+ * Sends a request to an MIT KDC over UDP on loopback. On loopback a KDC
+ * answers in milliseconds, so two seconds of silence is a dropped request,
+ * unless the machine stalled: then the request is sent once more, as a
+ * client would (MIT's lookaside cache answers a retransmission with the reply
+ * it sent, and drops again what it dropped).
+ */
+export async function sendToMit(mit: MitRealm, request: Uint8Array): Promise<Uint8Array> {
+  const send = () => udpExchange('127.0.0.1', mit.port, request, { timeoutMs: 2000, maxReplyBytes: 65_535 });
+  try {
+    return await send();
+  } catch (e) {
+    if (!isKerberosError(e, ErrorCode.KDC_ERR_SVC_UNAVAILABLE)) throw e;
+    return send();
+  }
 }
 
 /**
