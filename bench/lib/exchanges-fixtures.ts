@@ -52,7 +52,13 @@ export const hex = (b: Uint8Array): string =>
  * BENCH.TEST with etype 18 only. `random` defaults to the system CSPRNG, as
  * for a realm served to real clients (session keys and confounders).
  */
-export function benchRealm(opts: { clock: Clock; requiresPreauth: boolean; random?: RandomSource }): Realm {
+export function benchRealm(opts: {
+  clock: Clock;
+  requiresPreauth: boolean;
+  random?: RandomSource;
+  /** Also the {@link MANY_USERS} users of {@link manyUserName}, without pre-authentication. */
+  manyUsers?: boolean;
+}): Realm {
   const keys = benchKeys();
   const realm = new Realm({
     name: REALM,
@@ -63,7 +69,22 @@ export function benchRealm(opts: { clock: Clock; requiresPreauth: boolean; rando
   });
   realm.addUser(USER, { keys: [keys.user], requiresPreauth: opts.requiresPreauth });
   realm.addService(SERVICE_SPN, { keys: [keys.service] });
+  if (opts.manyUsers === true) {
+    // Keys, not passwords: 1,000 string-to-keys would only slow the server's start.
+    const rng = new SeededRandom('krbsim-bench-many-users');
+    for (let i = 0; i < MANY_USERS; i++) {
+      realm.addUser(manyUserName(i), { keys: [generateKey(ETYPE, { random: rng })], requiresPreauth: false });
+    }
+  }
   return realm;
+}
+
+/** How many users the kdc-udp suite's servers hold besides alice, each asked for in turn. */
+export const MANY_USERS = 1000;
+
+/** The `i`th of the {@link MANY_USERS} users: `user0000` to `user0999`, one length, so their AS-REQs have one. */
+export function manyUserName(i: number): string {
+  return `user${String(i).padStart(4, '0')}`;
 }
 
 /** The service's keytab: its one etype-18 key, kvno 1. */
@@ -137,14 +158,14 @@ export async function exchangeFixture(
 }
 
 /**
- * The AS-REQ of the kdc-udp load test: alice asks for krbtgt/BENCH.TEST with
+ * The AS-REQ of the kdc-udp load test: alice (or `user`) asks for krbtgt/BENCH.TEST with
  * no pre-authentication (the principal does not require it on either KDC),
  * offering etype 18 only, asking for no PAC. `nonceOffset` is where its
  * 4-byte nonce sits, so the load client can give every request its own
  * nonce: MIT's krb5kdc answers a byte-identical request from its lookaside
  * cache without processing it, which would not measure the KDC.
  */
-export function loadAsReq(now = Date.now()): { bytes: Uint8Array; nonceOffset: number } {
+export function loadAsReq(now = Date.now(), user = USER): { bytes: Uint8Array; nonceOffset: number } {
   const MARK = 0x5a_a5_5a_a5 >>> 1; // 0x2d52ad52: four DER bytes, a pattern found once
   const bytes = encodeAsReq({
     pvno: 5,
@@ -154,7 +175,7 @@ export function loadAsReq(now = Date.now()): { bytes: Uint8Array; nonceOffset: n
     ],
     reqBody: {
       kdcOptions: 0,
-      cname: { nameType: NameType.NT_PRINCIPAL, nameString: [USER] },
+      cname: { nameType: NameType.NT_PRINCIPAL, nameString: [user] },
       realm: REALM,
       sname: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', REALM] },
       till: Math.floor((now + 86_400_000) / 1000) * 1000,

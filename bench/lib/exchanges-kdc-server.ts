@@ -4,7 +4,7 @@
  *
  * Serves BENCH.TEST (bench/lib/exchanges-fixtures.ts: etype 18 only; alice
  * does not require pre-authentication, like the MIT principal the suite
- * creates) with `serveKdc` on 127.0.0.1, UDP only, an OS-chosen port, the
+ * creates; and the 1,000 users of `manyUserName`, as the MIT realm) with `serveKdc` on 127.0.0.1, UDP only, an OS-chosen port, the
  * system clock and CSPRNG, no logging. Prints one JSON line,
  * `{"udpPort":N,"pid":P}`, once listening; exits when stdin closes or on
  * SIGTERM/SIGINT.
@@ -15,7 +15,7 @@ import { Kdc } from '@krbsim/kdc';
 import { serveKdc } from '@krbsim/transport';
 import { benchRealm, REALM } from './exchanges-fixtures';
 
-const kdc = new Kdc(benchRealm({ clock: systemClock, requiresPreauth: false }));
+const kdc = new Kdc(benchRealm({ clock: systemClock, requiresPreauth: false, manyUsers: true }));
 const server = await serveKdc((request) => kdc.handle(request), {
   host: '127.0.0.1',
   udpPort: 0,

@@ -13,7 +13,8 @@
  * and `krb5kdc -w`): CPU per reply does not depend on whether the load
  * client or the server was the bottleneck, and barely on other work.
  *
- * Instead of one AS-REQ with a fresh nonce per request, `ring` gives the
+ * `rotate` gives AS-REQs of many users to send in turn, each with a fresh
+ * nonce too. Instead of one AS-REQ with a fresh nonce per request, `ring` gives the
  * requests themselves (TGS-REQs, whose nonce the authenticator's checksum
  * covers), sent in turn; `replyTag` is the first octet of a good reply.
  */
@@ -39,6 +40,12 @@ export interface LoadOptions {
   readonly nonceStart: number;
   /** Send these requests in turn, as they are (template and nonce unused). */
   readonly ring?: readonly Uint8Array[];
+  /**
+   * Send these AS-REQs in turn instead of `template` (one user's after
+   * another's), each with a fresh nonce: they must all be `template`'s length
+   * with the nonce at `nonceOffset`.
+   */
+  readonly rotate?: readonly Uint8Array[];
   /** The first octet of a reply counted as answered (default 0x6b, an AS-REP). */
   readonly replyTag?: number;
 }
@@ -130,11 +137,16 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let nLat = 0;
 
   const ring = opts.ring;
+  const rotate = opts.rotate;
+  if (rotate?.some((r) => r.length !== opts.template.length)) {
+    throw new Error("runLoad: every rotated request must have the template's length");
+  }
   const replyTag = opts.replyTag ?? AS_REP;
   const send = (i: number): void => {
     let buf: Uint8Array;
     if (ring === undefined) {
       buf = bufs[i]!;
+      if (rotate !== undefined) buf.set(rotate[nonce % rotate.length]!);
       setNonce(buf, opts.nonceOffset, nonce++);
     } else {
       buf = ring[nonce++ % ring.length]!;

@@ -23,8 +23,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mitKdcMissing, startMitRealm } from '../../test/interop/helpers/mit-realm';
-import { findTool } from '../../test/interop/helpers/processes';
-import { REALM, SERVICE_SPN, USER } from './exchanges-fixtures';
+import { findTool, runOrThrow } from '../../test/interop/helpers/processes';
+import { MANY_USERS, manyUserName, REALM, SERVICE_SPN, USER } from './exchanges-fixtures';
 
 export interface RunningServer {
   readonly name: string;
@@ -197,12 +197,13 @@ export { mitKdcMissing };
  * etype 18 only (master key, krbtgt, alice, host/bench.example), alice
  * without requires_preauth, `disable_pac` (so that, like the krbsim realm,
  * it issues tickets without a PAC), logging nowhere (krbsim's server logs
- * nothing either), UDP and TCP on one port, run unpinned. `probe` must
+ * nothing either), UDP and TCP on one port, run unpinned; with `manyUsers`,
+ * also the 1,000 users of `manyUserName` (random keys, no pre-authentication). `probe` must
  * resolve once a request on the port is answered.
  */
 export async function startMitKdc(
   probe: (port: number) => Promise<void>,
-  options: { workers?: number; enctypes?: 'aes256-sha1' | 'aes' } = {},
+  options: { workers?: number; enctypes?: 'aes256-sha1' | 'aes'; manyUsers?: boolean } = {},
 ): Promise<RunningServer> {
   const workers = options.workers;
   const realm = await startMitRealm(
@@ -222,6 +223,15 @@ export async function startMitKdc(
     },
   );
   try {
+    if (options.manyUsers === true) {
+      // One kadmin.local for all of them (a process each would take a minute); random keys.
+      const queries = Array.from({ length: MANY_USERS }, (_, i) => `addprinc -randkey ${manyUserName(i)}\n`);
+      await runOrThrow(findTool('kadmin.local')!, ['-r', REALM], {
+        env: realm.env,
+        input: queries.join(''),
+        timeoutMs: 120_000,
+      });
+    }
     await probe(realm.port);
   } catch (e) {
     await realm.stop();

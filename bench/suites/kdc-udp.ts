@@ -26,7 +26,7 @@ import { loadavg } from 'node:os';
 import { decodeKrbError } from '@krbsim/asn1';
 import { ManualClock } from '@krbsim/core';
 import { Kdc } from '@krbsim/kdc';
-import { benchRealm, loadAsReq, setNonce } from '../lib/exchanges-fixtures';
+import { benchRealm, loadAsReq, MANY_USERS, manyUserName, setNonce } from '../lib/exchanges-fixtures';
 import { oneExchange, runLoad } from '../lib/exchanges-load';
 import {
   figureText,
@@ -52,6 +52,8 @@ import {
 } from '../lib/paired-load';
 
 const WINDOW = 32;
+/** The name suffix of a server's side whose load rotates over the many users. */
+const MANY = `, ${MANY_USERS.toLocaleString('en-US')} users in turn`;
 
 const FULL: LoadPlan = { firstWarmupMs: 3000, rampMs: 150, windowMs: 500, pairs: 6, runs: 3 };
 const QUICK: LoadPlan = { firstWarmupMs: 1000, rampMs: 100, windowMs: 300, pairs: 2, runs: 3 };
@@ -80,6 +82,10 @@ export default async function build(ctx: SuiteContext) {
       `paired windows of ${plan.windowMs} ms, ${plan.pairs} pairs x ${plan.runs} runs`,
   );
   const { bytes: template, nonceOffset } = loadAsReq();
+  // The same AS-REQ for each of the many users, in turn (issue 14: 1,000 distinct users against one).
+  const many = Array.from({ length: MANY_USERS }, (_, i) => loadAsReq(Date.now(), manyUserName(i)));
+  if (many.some((m) => m.nonceOffset !== many[0]!.nonceOffset)) throw new Error('the users’ nonces move');
+  const rotate = many.map((m) => m.bytes);
   const probe = async (port: number): Promise<void> => {
     const req = new Uint8Array(template);
     setNonce(req, nonceOffset, 0x3fff0000);
@@ -98,16 +104,17 @@ export default async function build(ctx: SuiteContext) {
       s.note(`MIT krb5kdc not measured: ${mitMissing}`);
       print(`MIT krb5kdc not measured: ${mitMissing}`);
     } else {
-      servers.push(await startMitKdc(probe));
+      servers.push(await startMitKdc(probe, { manyUsers: true }));
     }
     let nonce = 0;
-    const sides: LoadSide[] = servers.map((server) => ({
-      name: server.name,
+    const side = (server: RunningServer, users: 'one' | 'many'): LoadSide => ({
+      name: users === 'one' ? server.name : `${server.name}${MANY}`,
       run: async (warmupMs, durationMs) => {
         const r = await runLoad({
           port: server.port,
-          template,
-          nonceOffset,
+          template: users === 'one' ? template : rotate[0]!,
+          nonceOffset: users === 'one' ? nonceOffset : many[0]!.nonceOffset,
+          ...(users === 'many' && { rotate }),
           window: WINDOW,
           warmupMs,
           durationMs,
@@ -117,7 +124,8 @@ export default async function build(ctx: SuiteContext) {
         nonce += 1_000_000;
         return r;
       },
-    }));
+    });
+    const sides = servers.flatMap((server) => [side(server, 'one'), side(server, 'many')]);
     windows = await measureLoadPaired(sides, plan);
   } finally {
     for (const srv of servers) await srv.stop();
@@ -139,17 +147,18 @@ export default async function build(ctx: SuiteContext) {
     const p50 = loadSpread(windows, name, (r) => r.p50Us);
     const p99 = loadSpread(windows, name, (r) => r.p99Us);
     const lat = `p50 ${p50.median.toFixed(0)} µs, p99 ${p99.median.toFixed(0)} µs`;
-    const vsMit = name === K && windows.has(M);
+    const vsMit = (name === K && windows.has(M)) || (name === K + MANY && windows.has(M + MANY));
+    const mitName = name === K ? M : M + MANY;
     rows.push(
       rowOf(`${name} over UDP: AS-REP/s`, thr, {
         text: lat,
-        ...(vsMit && { ratios: { [M]: loadRatio(windows, K, M, nsPerReply)! } }),
+        ...(vsMit && { ratios: { [M]: loadRatio(windows, name, mitName, nsPerReply)! } }),
       }),
     );
     if (Number.isFinite(cpu.median)) {
       rows.push(
         rowOf(`${name}: server CPU per AS-REP`, cpu, {
-          ...(vsMit && { ratios: { [M]: loadRatio(windows, K, M, cpuNsPerReply)! } }),
+          ...(vsMit && { ratios: { [M]: loadRatio(windows, name, mitName, cpuNsPerReply)! } }),
         }),
       );
     }
@@ -163,6 +172,17 @@ export default async function build(ctx: SuiteContext) {
     const text =
       `krbsim/MIT, paired: throughput ${spreadRatio(thr)}, server CPU per reply ${spreadRatio(cpu)} ` +
       `(MIT ÷ krbsim: above 1 krbsim is cheaper) -> target (krbsim ahead of krb5kdc) ${thr.median > 1 ? 'met' : 'NOT met'}`;
+    notes.push(text);
+    print(`  ${text}`);
+  }
+  // What 1,000 users cost each server against one (the AS-REQ's user alone differs).
+  for (const name of [K, M]) {
+    if (!windows.has(name) || !windows.has(name + MANY)) continue;
+    const thr = loadRatio(windows, name, name + MANY, nsPerReply)!;
+    const cpu = loadRatio(windows, name, name + MANY, cpuNsPerReply)!;
+    const text =
+      `${name}, ${MANY_USERS.toLocaleString('en-US')} users in turn against alice alone, paired: time per reply ${spreadRatio(thr)}, ` +
+      `server CPU per reply ${spreadRatio(cpu)} (above 1, the many users cost more)`;
     notes.push(text);
     print(`  ${text}`);
   }

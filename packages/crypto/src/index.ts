@@ -24,6 +24,7 @@ export {
 } from './checksum';
 export { decrypt, type EncryptOptions, encrypt } from './encryption';
 export { KeyUsage, type KeyUsageName } from './iana/key-usage';
+export { retainKeyState } from './internal/key-cache';
 export { generateKey, randomToKey, salt, stringToKey } from './keys';
 export { cf2, prf } from './prf';
 export { type EncryptionKeyLike, redactedEncryptionKey, redactedKey } from './redact';

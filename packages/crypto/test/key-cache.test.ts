@@ -13,6 +13,7 @@ import {
   type Key,
   prf,
   randomToKey,
+  retainKeyState,
   stringToKey,
 } from '@krbsim/crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -88,5 +89,53 @@ describe('PRF', () => {
     const first = prf(key, pt);
     for (let i = 0; i < 10; i++) expect(prf(key, pt)).toEqual(first);
     expect(stats.derivations).toBe(1);
+  });
+});
+
+describe('long-term keys', () => {
+  // Each key used once a round with 99 others in between: more than the ring of recent keys holds.
+  const round = (keys: readonly Key[]) => {
+    for (const key of keys) expect(decrypt(key, 3, encrypt(key, 3, pt))).toEqual(pt);
+  };
+  const keysOf = (seed: string) => {
+    const random = new SeededRandom(seed);
+    return Array.from({ length: 100 }, () => generateKey(18, { random }));
+  };
+
+  it('a key used once between many others has its state derived again on each use', () => {
+    const keys = keysOf('short-lived');
+    round(keys);
+    resetStats();
+    round(keys);
+    round(keys);
+    expect(stats.derivations).toBe(2 * 100 * 2); // Ke and Ki, every key, every round
+  });
+
+  it('retainKeyState keeps a key’s derived state however many keys come between', () => {
+    const keys = keysOf('long-term');
+    for (const key of keys) retainKeyState(key);
+    retainKeyState(keys[0]!); // idempotent
+    round(keys);
+    resetStats();
+    round(keys);
+    round(keys);
+    expect(stats.derivations).toBe(0);
+    expect(stats.engines).toBe(0);
+  });
+
+  it('a retained key changed in place is still derived afresh', () => {
+    const key = generateKey(18, { random: new SeededRandom('changed') });
+    retainKeyState(key);
+    const before = encrypt(key, 3, pt, { random: new SeededRandom(1) });
+    key.bytes[0]! ^= 0xff;
+    resetStats();
+    const after = encrypt(key, 3, pt, { random: new SeededRandom(1) });
+    expect(stats.derivations).toBe(2);
+    expect(after).not.toEqual(before);
+  });
+
+  it('ignores what is not a key object (the first use reports the bad key)', () => {
+    expect(() => retainKeyState(undefined as unknown as Key)).not.toThrow();
+    expect(() => encrypt(undefined as unknown as Key, 3, pt)).toThrow(/key/);
   });
 });

@@ -10,7 +10,13 @@
 
 import type { EncryptionKey } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, type RandomSource } from '@krbsim/core';
-import { salt as defaultSaltOf, deferredStringToKey, generateKey, type Key } from '@krbsim/crypto';
+import {
+  salt as defaultSaltOf,
+  deferredStringToKey,
+  generateKey,
+  type Key,
+  retainKeyState,
+} from '@krbsim/crypto';
 
 /** One long-term key of a principal, with its version and the salt it was made with. */
 export interface StoredKey {
@@ -67,7 +73,7 @@ export function keysFromPassword(
   etypes: readonly number[],
   kvno: number,
 ): StoredKey[] {
-  return etypes.map((etype) => ({ kvno, key: deferredStringToKey(etype, password, salt), salt }));
+  return etypes.map((etype) => stored(deferredStringToKey(etype, password, salt), kvno, salt));
 }
 
 /** One fresh random key per etype (RFC 3961 random-to-key), from the injected source. */
@@ -77,12 +83,23 @@ export function randomKeys(
   kvno: number,
   salt: string,
 ): StoredKey[] {
-  return etypes.map((etype) => ({ kvno, key: generateKey(etype, { random }), salt }));
+  return etypes.map((etype) => stored(generateKey(etype, { random }), kvno, salt));
 }
 
 /** Wrap caller-supplied keys. */
 export function givenKeys(keys: readonly Key[], kvno: number, salt: string): StoredKey[] {
-  return keys.map((key) => ({ kvno, key, salt }));
+  return keys.map((key) => stored(key, kvno, salt));
+}
+
+/**
+ * A key of the database. Performance: the KDC may use it once an exchange
+ * with many other principals' keys in between (a user's reply key, a
+ * service's ticket key), so the state @krbsim/crypto derives from it is
+ * kept while the key lives rather than derived again on each use.
+ */
+function stored(key: Key, kvno: number, salt: string): StoredKey {
+  retainKeyState(key);
+  return { kvno, key, salt };
 }
 
 /** The highest kvno in `keys` (0 when empty). */

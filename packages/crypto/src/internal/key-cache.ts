@@ -11,7 +11,11 @@
  * alive through young-generation collections, so every state put there is
  * promoted and later collected by a full mark-compact (measured: about 4 us
  * per key, more than the cryptography). A state that leaves the ring
- * without a third use is dropped; a later use rebuilds it.
+ * without a third use is dropped; a later use rebuilds it. A long-term key
+ * (a principal's key in a KDC's database, used once an exchange and
+ * perhaps not again for a thousand others) is declared with
+ * {@link retainKeyState}: its state goes to the WeakMap when first built,
+ * as it lives as long as the key does anyway.
  *
  * This is also the boundary check for keys: a key is validated (supported
  * etype, byte length) when its state is built, and only then.
@@ -24,6 +28,8 @@ import type { Key, KeyState } from '../rfc3961/profile';
 import { invalidInput } from './errors';
 
 const cache = new WeakMap<object, KeyState>();
+/** The keys declared long-term with {@link retainKeyState}. */
+const longTerm = new WeakSet<object>();
 
 /** How many recent keys the ring holds strongly. */
 const RECENT = 32;
@@ -91,12 +97,30 @@ export function keyState(key: Key): KeyState {
     return state;
   }
   const state = build(key);
+  if (longTerm.has(key)) {
+    cache.set(key, state);
+    return state;
+  }
   const slot = recentNext;
   recentNext = (slot + 1) % RECENT;
   recentKeys[slot] = key;
   recentStates[slot] = state;
   recentUses[slot] = 1;
   return state;
+}
+
+/**
+ * Declares `key` a long-term key: the state derived from it (the per-usage
+ * keys and the cipher contexts built on them) is kept, once built, for as
+ * long as the key object lives, instead of passing through the small ring of
+ * recent keys meant for session keys, whose state is dropped when a key is
+ * used fewer than three times before 32 others. For the keys a KDC or a
+ * service holds for many peers: each may be used once an exchange, with a
+ * thousand others in between, and would otherwise have its state derived
+ * again on every use. Idempotent; the key is not validated here.
+ */
+export function retainKeyState(key: Key): void {
+  if (typeof key === 'object' && key !== null) longTerm.add(key);
 }
 
 /** Throws KRB_ERR_GENERIC unless `usage` is an unsigned 32-bit integer (RFC 3961 section 3). */
