@@ -134,7 +134,8 @@ export default async function build(ctx: SuiteContext) {
   const K = 'krbsim serveKdc';
   const M = 'MIT krb5kdc';
   const notes: string[] = [
-    `AS-REQ ${template.length} B (alice, no pre-auth, etype 18, no PAC asked; a fresh nonce per request), ` +
+    `AS-REQ ${template.length} B (alice, no pre-auth, etype 18, no PAC asked; a fresh nonce per request), and the same ` +
+      `for each of ${MANY_USERS.toLocaleString('en-US')} more users in turn (both servers hold them all), ` +
       `${WINDOW} requests outstanding (one per UDP socket); paired windows: the servers take turns under the same load, ` +
       `${plan.rampMs} ms of ramp then ${plan.windowMs} ms measured each, ${plan.pairs} pairs per run, ${plan.runs} runs; ` +
       'servers unpinned, each in its own process; MIT with disable_pac and logging to /dev/null; ' +
