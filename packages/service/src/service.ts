@@ -22,7 +22,7 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
-import { type Key, redactedEncryptionKey, redactedKey } from '@krbsim/crypto';
+import { type Key, redactedEncryptionKey, redactedKey, retainKeyState } from '@krbsim/crypto';
 import { acceptorReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
@@ -204,8 +204,12 @@ export class KerberosService {
       opts.replayCache === false
         ? undefined
         : (opts.replayCache ?? new ReplayCache({ clock, windowMs: clockSkewMs }));
+    const keytab = keytabEntries(opts.keytab);
+    // The keytab's keys live as long as the service: their derived state is kept (an acceptor for
+    // many principals may use each once a request, with many others' in between).
+    if (Array.isArray(keytab)) for (const entry of keytab) if (entry?.key) retainKeyState(entry.key);
     this.#check = serviceCheck({
-      keytab: keytabEntries(opts.keytab),
+      keytab,
       principal:
         typeof opts.principal === 'string' ? parseServicePrincipalText(opts.principal) : opts.principal,
       clock,
