@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mitKdcMissing, startMitRealm } from '../../test/interop/helpers/mit-realm';
+import { type MitRealm, mitKdcMissing, startMitRealm } from '../../test/interop/helpers/mit-realm';
 import { findTool, runOrThrow } from '../../test/interop/helpers/processes';
 import { MANY_USERS, manyUserName, REALM, SERVICE_SPN, USER } from './exchanges-fixtures';
 
@@ -223,15 +223,12 @@ export async function startMitKdc(
     },
   );
   try {
-    if (options.manyUsers === true) {
-      // One kadmin.local for all of them (a process each would take a minute); random keys.
-      const queries = Array.from({ length: MANY_USERS }, (_, i) => `addprinc -randkey ${manyUserName(i)}\n`);
-      await runOrThrow(findTool('kadmin.local')!, ['-r', REALM], {
-        env: realm.env,
-        input: queries.join(''),
-        timeoutMs: 120_000,
-      });
-    }
+    if (options.manyUsers === true) await addManyUsers(realm);
+  } catch (e) {
+    await realm.stop();
+    throw new Error(`the ${MANY_USERS} users were not added to the MIT realm: ${(e as Error).message}`);
+  }
+  try {
     await probe(realm.port);
   } catch (e) {
     await realm.stop();
@@ -245,4 +242,23 @@ export async function startMitKdc(
     pid: realm.pid,
     stop: () => realm.stop(),
   };
+}
+
+/**
+ * The {@link MANY_USERS} users, random keys, no pre-authentication: one
+ * kadmin.local reads every addprinc (a process each would take a minute). It
+ * exits 0 even when a command fails, so the principals are counted after.
+ */
+async function addManyUsers(realm: MitRealm): Promise<void> {
+  const queries = Array.from({ length: MANY_USERS }, (_, i) => `addprinc -randkey ${manyUserName(i)}\n`);
+  await runOrThrow(findTool('kadmin.local')!, ['-r', REALM], {
+    env: realm.env,
+    input: queries.join(''),
+    timeoutMs: 120_000,
+  });
+  const listed = new Set((await realm.kadmin('listprincs')).split('\n').map((l) => l.trim()));
+  const missing = Array.from({ length: MANY_USERS }, (_, i) => `${manyUserName(i)}@${REALM}`).filter(
+    (p) => !listed.has(p),
+  );
+  if (missing.length > 0) throw new Error(`${missing.length} missing, the first ${missing[0]}`);
 }

@@ -7,6 +7,7 @@
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
+import { freePort } from './helpers/mit-realm';
 import { groupListensOn, holdClosed, startProcess, stopAllProcesses } from './helpers/processes';
 
 afterAll(stopAllProcesses);
@@ -16,10 +17,11 @@ const listen = (server: Server) =>
     server.listen(0, '127.0.0.1', () => ok((server.address() as { port: number }).port)),
   );
 
-it('holdClosed keeps a freed port refusing: UDP port unreachable, TCP reset', async () => {
-  const server = createServer();
-  const port = await listen(server);
-  await new Promise((r) => server.close(r));
+// Both helpers rely on Linux: a connected UDP socket's port unreachable, and /proc.
+const linux = process.platform === 'linux';
+
+it.runIf(linux)('holdClosed keeps a freed port refusing: UDP port unreachable, TCP reset', async () => {
+  const port = await freePort(); // free for TCP and for UDP
   await holdClosed('127.0.0.1', port, port);
 
   const udpError = await new Promise<NodeJS.ErrnoException>((ok) => {
@@ -50,7 +52,7 @@ it('holdClosed keeps a freed port refusing: UDP port unreachable, TCP reset', as
   ).rejects.toMatchObject({ code: 'EADDRINUSE' });
 });
 
-it("groupListensOn tells a started process's listener from another process's", async () => {
+it.runIf(linux)("groupListensOn tells a started process's listener from another process's", async () => {
   const child = startProcess(process.execPath, [
     '-e',
     "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })",

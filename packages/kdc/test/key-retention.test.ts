@@ -2,7 +2,7 @@
  * The database's keys keep the state @krbsim/crypto derives from them: a KDC
  * serving many users in turn uses each user's key once an exchange, with the
  * others' in between, and derived it again on every exchange before (issue
- * 14: AS with 1,000 users cost 1.33x AS with one at the KDC). Counted with
+ * 14: AS with 1,000 users cost 1.28x AS with one at the KDC). Counted with
  * crypto's internal derivation counter (the tests run on the sources, so
  * it is the one @krbsim/crypto counts with).
  */

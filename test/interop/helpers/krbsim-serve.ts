@@ -21,13 +21,14 @@ export function startKrbsimServe(
 
 /**
  * Kills `serve` (SIGKILL: no goodbye to anyone) and holds its KDC ports for
- * `realm` closed, as a dead host's are, until `stopAllProcesses`: a client
+ * `realm` (see `holdClosed`), refusing as a dead host's would, until `stopAllProcesses`: a client
  * whose krb5.conf still lists it is refused there, and is never answered by
  * another test's server given the freed port (kinit then fails with "Invalid
  * message type").
  */
 export async function killServe(serve: RunningProcess, ports: PortsJson, realm: string): Promise<void> {
+  const kdc = ports.realms[realm];
+  if (kdc === undefined) throw new Error(`killServe: ports.json has no realm ${realm}`);
   await serve.stop();
-  const { host, udp, tcp } = ports.realms[realm]!;
-  await holdClosed(host, udp, tcp);
+  await holdClosed(kdc.host, kdc.udp, kdc.tcp);
 }

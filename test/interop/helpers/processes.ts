@@ -282,12 +282,13 @@ export async function stopAllProcesses(): Promise<void> {
 const held = new Set<() => void>();
 
 /**
- * Holds a UDP and a TCP port that a stopped server freed, closed as a dead
- * host's are, until {@link stopAllProcesses}: otherwise a server another test
- * file starts meanwhile may be given the port and answer a client in the dead
- * one's place. The UDP socket is connected elsewhere, so it takes no datagram
- * and the kernel answers port unreachable; the TCP listener resets every
- * connection. Retries while the stopped process's sockets are still closing;
+ * Holds a UDP and a TCP port that a stopped server freed, refusing as a dead
+ * host's would, until {@link stopAllProcesses}: otherwise a server another
+ * test file starts meanwhile may be given the port and answer a client in the
+ * dead one's place. The UDP socket is connected elsewhere, so it takes no
+ * datagram and the kernel answers port unreachable; the TCP listener accepts
+ * and at once resets every connection (Node cannot bind a TCP port without
+ * listening), which clients take as a failed KDC as they do a refusal. Retries while the stopped process's sockets are still closing;
  * fails after `waitFor`'s timeout if another process took a port first.
  */
 export async function holdClosed(host: string, udp: number, tcp: number): Promise<void> {
@@ -351,7 +352,9 @@ export function groupListensOn(group: number, port: number): boolean {
     let text = '';
     try {
       text = readFileSync(table, 'utf8');
-    } catch {
+    } catch (e) {
+      // Without IPv6 there is no tcp6; without /proc at all nothing can be told.
+      if (table === '/proc/net/tcp') throw new Error(`groupListensOn needs Linux's ${table}: ${String(e)}`);
       continue;
     }
     for (const line of text.split('\n').slice(1)) {

@@ -114,10 +114,17 @@ export function keyState(key: Key): KeyState {
  * keys and the cipher contexts built on them) is kept, once built, for as
  * long as the key object lives, instead of passing through the small ring of
  * recent keys meant for session keys, whose state is dropped when a key is
- * used fewer than three times before 32 others. For the keys a KDC or a
- * service holds for many peers: each may be used once an exchange, with a
- * thousand others in between, and would otherwise have its state derived
- * again on every use. Idempotent; the key is not validated here.
+ * used fewer than three times before 32 other keys' states are built. For
+ * the keys a KDC or a service holds for many peers: each may be used once an
+ * exchange, with a thousand others in between, and would otherwise have its
+ * state derived again on every use.
+ *
+ * For long-term keys only: the mark cannot be undone, and each retained
+ * key's state (about 1-2 KB a usage, mostly native cipher contexts) lives as
+ * long as the key object; a session key marked so would cost the garbage
+ * collection the ring avoids. Declare a key before its first use (a key
+ * already in the ring waits for its third use). Idempotent; the key is not
+ * validated here, but by its first use.
  */
 export function retainKeyState(key: Key): void {
   if (typeof key === 'object' && key !== null) longTerm.add(key);
