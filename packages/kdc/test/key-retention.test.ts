@@ -12,7 +12,7 @@ import { generateKey } from '@krbsim/crypto';
 import type { AddUserOptions } from '@krbsim/kdc';
 import { expect, it } from 'vitest';
 import { resetStats, stats } from '../../crypto/src/internal/stats';
-import { asReq, makeRealm, parseReply } from './helpers';
+import { asReq, login, makeRealm, parseReply, tgsReq } from './helpers';
 
 const USERS = 100; // more than the 32 recent keys crypto holds for session keys
 
@@ -38,4 +38,30 @@ it.each<[string, (i: number, random: SeededRandom) => AddUserOptions]>([
   for (const user of users) asRep(kdc, REALM, user);
   // No user's Ke or Ki again; the session keys are fresh each exchange and not used at the KDC.
   expect(stats.derivations).toBe(0);
+});
+
+it('tickets for 100 services in turn derive no more than 100 tickets for one service', () => {
+  const REALM = 'RETAIN.TEST';
+  const lab = makeRealm(REALM, { permittedEncTypes: [18] });
+  const random = new SeededRandom('services');
+  const services = Array.from({ length: USERS }, (_, i) => `HTTP/web${i}.retain.test`);
+  for (const spn of services) lab.realm.addService(spn, { keys: [generateKey(18, { random })] });
+  const aliceKey = generateKey(18, { random });
+  lab.realm.addUser('alice', { keys: [aliceKey] });
+  const tgt = login(lab, 'alice', aliceKey);
+  const now = lab.clock.now();
+  // The requests are made before counting: only the KDC's derivations are counted.
+  const requests = (snames: readonly string[]) =>
+    snames.map((sname, nonce) => tgsReq({ tgt, realm: REALM, sname, now, nonce, etypes: [18] }));
+  const handled = (reqs: readonly Uint8Array[]) => {
+    resetStats();
+    for (const req of reqs) expect(parseReply(lab.kdc.handle(req)).kind).toBe('tgs');
+    return stats.derivations;
+  };
+  handled(requests(services)); // the first round derives each service key's Ke and Ki
+  const one = handled(requests(services.map(() => services[0]!)));
+  const many = handled(requests(services));
+  // What each request derives either way: the TGT's session key, decoded afresh from the ticket.
+  expect(one).toBeGreaterThan(0);
+  expect(many).toBe(one);
 });
