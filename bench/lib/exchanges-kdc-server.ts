@@ -4,8 +4,9 @@
  *
  * Serves BENCH.TEST (bench/lib/exchanges-fixtures.ts: etype 18 only; alice
  * does not require pre-authentication, like the MIT principal the suite
- * creates; and the 1,000 users of `manyUserName`, as the MIT realm) with `serveKdc` on 127.0.0.1, UDP only, an OS-chosen port, the
- * system clock and CSPRNG, no logging. Prints one JSON line,
+ * creates; and the 1,000 users of `manyUserName`, as the MIT realm) with
+ * `serveKdc` on 127.0.0.1, UDP only, an OS-chosen port, the system clock and
+ * CSPRNG, no logging. Prints one JSON line,
  * `{"udpPort":N,"pid":P}`, once listening; exits when stdin closes or on
  * SIGTERM/SIGINT.
  */

@@ -198,8 +198,9 @@ export { mitKdcMissing };
  * without requires_preauth, `disable_pac` (so that, like the krbsim realm,
  * it issues tickets without a PAC), logging nowhere (krbsim's server logs
  * nothing either), UDP and TCP on one port, run unpinned; with `manyUsers`,
- * also the 1,000 users of `manyUserName` (random keys, no pre-authentication). `probe` must
- * resolve once a request on the port is answered.
+ * also the 1,000 users of `manyUserName` (random keys, no
+ * pre-authentication). `probe` must resolve once a request on the port is
+ * answered.
  */
 export async function startMitKdc(
   probe: (port: number) => Promise<void>,

@@ -128,34 +128,16 @@ async function waitForStart(kdc: ChildProcess, pidFile: string, deadlineMs = 10_
  * krb5kdc to their paths (default: found on PATH).
  *
  * The port is free when chosen, but the test files run side by side and
- * another one's socket can take it before krb5kdc binds it: a start whose
- * KDC log says the address is in use is tried again on another port (at
- * most three times). Without a log (`log: 'none'`, the benchmarks), a
- * krb5kdc that exits before it is ready is taken for the same.
+ * another one's socket can take it before krb5kdc binds it: a krb5kdc whose
+ * log says the address is in use is started again on another port (at most
+ * three times), over the same database. Without a log (`log: 'none'`, the
+ * benchmarks), a krb5kdc that exits before it is ready is taken for the same.
  */
 export async function startMitRealm(
   realm: string,
   principals: readonly MitPrincipal[],
   tools: Readonly<Record<string, string>> = mitKdcTools(),
   options: MitRealmOptions = {},
-): Promise<MitRealm> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startMitRealmOnce(realm, principals, tools, options);
-    } catch (e) {
-      const text = String(e);
-      const portTaken =
-        text.includes('Address already in use') || (options.log === 'none' && text.includes(EXITED_EARLY));
-      if (attempt === 3 || !portTaken) throw e;
-    }
-  }
-}
-
-async function startMitRealmOnce(
-  realm: string,
-  principals: readonly MitPrincipal[],
-  tools: Readonly<Record<string, string>>,
-  options: MitRealmOptions,
 ): Promise<MitRealm> {
   const enctypes = options.enctypes ?? AES_ENCTYPES;
   const dir = await mkdtemp(join(tmpdir(), 'krbsim-mit-'));
@@ -219,10 +201,6 @@ ${options.extraKrb5Config ?? ''}`;
     await must(tools.kdb5_util!, ['create', '-s', '-r', realm, '-P', 'krbsim-master-Passw0rd']);
     const kadmin = (q: string) => must(tools['kadmin.local']!, ['-r', realm, '-q', q]);
     for (const p of principals) await kadmin(`addprinc ${p.flags ?? ''} -pw ${p.password} ${p.name}`);
-    // The port is chosen now, as late as it can be, for the moment until krb5kdc binds it is one
-    // in which another test file's server can take it.
-    const port = await freePort();
-    await configure(port);
     const pidFile = join(dir, 'krb5kdc.pid');
     const [cmd, args] = (options.wrap ?? ((c, a) => [c, a]))(tools.krb5kdc!, [
       '-n',
@@ -231,8 +209,24 @@ ${options.extraKrb5Config ?? ''}`;
       '-P',
       pidFile,
     ]);
-    kdc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-    await waitForStart(kdc, pidFile);
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      // The port is chosen now, as late as it can be, for the moment until krb5kdc binds it is one
+      // in which another test file's server can take it.
+      port = await freePort();
+      await configure(port);
+      kdc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+      try {
+        await waitForStart(kdc, pidFile);
+        break;
+      } catch (e) {
+        const log = await readFile(join(dir, 'kdc.log'), 'utf8').catch(() => '');
+        const portTaken =
+          log.includes('Address already in use') ||
+          (options.log === 'none' && String(e).includes(EXITED_EARLY));
+        if (attempt === 3 || !portTaken) throw e;
+      }
+    }
     return {
       realm,
       port,
