@@ -36,21 +36,48 @@
  *   shared-key case (1,000 users holding the same key objects, at the KDC and
  *   at the client, TGTs dropped) tells the per-key crypto state from
  *   everything else a user has (its entry, names, lookups).
+ * - **AS cryptography alone, 1 vs 1,000 keys**: of the AS exchange, only
+ *   the six operations under the user's key (the client encrypts
+ *   PA-ENC-TIMESTAMP, the KDC decrypts it, encrypts the EncASRepPart and
+ *   checksums the AS-REQ, and the client decrypts and verifies them), each
+ *   side with its own copy of the key, for one user and for 1,000 in turn.
+ *   Beside it, node:crypto's part of any design that keeps per-key state:
+ *   the four AES-CBC operations on one OpenSSL context kept per key and
+ *   direction, 1 key against 1,000 (the contexts run on, chained: the same
+ *   work, not valid Kerberos). Tells how much of the many-users cost is the
+ *   cryptography's state and how much of that OpenSSL's own contexts pay.
  *
  * Ratios here are costs: the case's time ÷ its reference's (lower is better).
  */
 
 import { spawnSync } from 'node:child_process';
-import { pbkdf2Sync } from 'node:crypto';
+import { type Cipher, createCipheriv, createDecipheriv, type Decipher, pbkdf2Sync } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createAzureSqlMiLab } from '@krbsim/azure';
 import { KerberosClient } from '@krbsim/client';
-import { ManualClock, SeededRandom } from '@krbsim/core';
-import type { Key } from '@krbsim/crypto';
+import { ManualClock, randomBytes, SeededRandom } from '@krbsim/core';
+import {
+  checksum,
+  decrypt,
+  encrypt,
+  generateKey,
+  type Key,
+  KeyUsage,
+  retainKeyState,
+  verifyChecksum,
+} from '@krbsim/crypto';
 import { Kdc, Realm } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
-import { figureText, type Row, recordFlagSet, rowOf, runOptions, warmMs } from '../lib/exchanges-measure';
+import {
+  figureText,
+  fmtTime,
+  type Row,
+  recordFlagSet,
+  rowOf,
+  runOptions,
+  warmMs,
+} from '../lib/exchanges-measure';
 import { type SuiteContext, suite } from '../lib/measure';
 import {
   type Clock,
@@ -127,6 +154,84 @@ function asCase(n: number, dropTgt = false, sharedKey = false): () => Promise<un
     i = i + 1 === n ? 0 : i + 1;
     const cred = client.getInitialCredentials(names[k]!, { key: keys[k]! });
     return dropTgt ? cred.then((c) => client.cache.remove(c)) : cred;
+  };
+}
+
+/**
+ * Plaintext sizes of the default path's AS exchange (measured on one):
+ * PA-ENC-TS-ENC, the EncASRepPart, and the AS-REQ that PA-REQ-ENC-PA-REP's
+ * checksum covers.
+ */
+const AS_TS_BYTES = 26;
+const AS_ENC_PART_BYTES = 220;
+const AS_REQ_BYTES = 278;
+
+/**
+ * The AS exchange's cryptography under the users' keys alone, `n` users in
+ * turn (see the module doc). The KDC's copy of each key is declared
+ * long-term, as a realm's database declares it; the client's copy is kept by
+ * its three uses an exchange, as in the client.
+ */
+function asCryptoCase(n: number): () => unknown {
+  const random = new SeededRandom(`lab-as-crypto-${n}`);
+  const kdcKeys: Key[] = [];
+  const clientKeys: Key[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = generateKey(20, { random });
+    retainKeyState(key);
+    kdcKeys.push(key);
+    clientKeys.push({ etype: key.etype, bytes: key.bytes.slice() });
+  }
+  const ts = randomBytes(random, AS_TS_BYTES);
+  const encPart = randomBytes(random, AS_ENC_PART_BYTES);
+  const asReq = randomBytes(random, AS_REQ_BYTES);
+  let i = 0;
+  return () => {
+    const kdcKey = kdcKeys[i]!;
+    const clientKey = clientKeys[i]!;
+    i = i + 1 === n ? 0 : i + 1;
+    decrypt(
+      kdcKey,
+      KeyUsage.AS_REQ_PA_ENC_TIMESTAMP,
+      encrypt(clientKey, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, ts),
+    );
+    const sealed = encrypt(kdcKey, KeyUsage.AS_REP_ENCPART, encPart);
+    const mac = checksum(kdcKey, KeyUsage.KEY_USAGE_AS_REQ, asReq);
+    decrypt(clientKey, KeyUsage.AS_REP_ENCPART, sealed);
+    if (!verifyChecksum(clientKey, KeyUsage.KEY_USAGE_AS_REQ, asReq, mac))
+      throw new Error('checksum mismatch');
+    return sealed;
+  };
+}
+
+/**
+ * node:crypto's part of per-key state, `n` keys in turn: the four AES-CBC
+ * operations of {@link asCryptoCase} (no HMAC, no key derivation) on one
+ * OpenSSL context kept per key and direction, as a design that keeps a
+ * key's contexts holds them. The contexts chain on from one message to the
+ * next: the same work per message, not valid Kerberos.
+ */
+function rawContextsCase(n: number): () => unknown {
+  const random = new SeededRandom(`lab-as-contexts-${n}`);
+  const iv = new Uint8Array(16);
+  const ctx = (key: Uint8Array) => ({
+    enc: createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false) as Cipher,
+    dec: createDecipheriv('aes-256-cbc', key, iv).setAutoPadding(false) as Decipher,
+  });
+  const sides: { kdc: ReturnType<typeof ctx>; client: ReturnType<typeof ctx> }[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = randomBytes(random, 32);
+    sides.push({ kdc: ctx(key), client: ctx(key) });
+  }
+  // Whole blocks, with the confounder: what CBC-CS3 runs on these messages.
+  const ts = randomBytes(random, ((16 + AS_TS_BYTES + 15) >>> 4) << 4);
+  const encPart = randomBytes(random, ((16 + AS_ENC_PART_BYTES + 15) >>> 4) << 4);
+  let i = 0;
+  return () => {
+    const { kdc, client } = sides[i]!;
+    i = i + 1 === n ? 0 : i + 1;
+    kdc.dec.update(client.enc.update(ts));
+    return client.dec.update(kdc.enc.update(encPart));
   };
 }
 
@@ -315,6 +420,29 @@ export default async function build(ctx: SuiteContext) {
     opts.paired,
   );
 
+  // --- AS: the cryptography alone, and node:crypto's kept contexts ---
+  const CRYPTO_ONE = "the AS exchange's cryptography alone (6 operations), 1 user";
+  const CRYPTO_MANY = `the same, ${USERS.toLocaleString('en-US')} users in turn`;
+  const CONTEXTS_ONE = 'node:crypto: its 4 AES-CBC operations on kept contexts, 1 key';
+  const CONTEXTS_MANY = `the same, ${USERS.toLocaleString('en-US')} keys in turn`;
+  const [cryptoResult, contextsResult] = await measurePaired(
+    [
+      {
+        name: CRYPTO_ONE,
+        krbsim: jsSide(CRYPTO_ONE, asCryptoCase(1), opts.clock),
+        baselines: [jsSide(CRYPTO_MANY, asCryptoCase(USERS), opts.clock)],
+        warmMs: warmMs(opts, 1000),
+      },
+      {
+        name: CONTEXTS_ONE,
+        krbsim: jsSide(CONTEXTS_ONE, rawContextsCase(1), opts.clock),
+        baselines: [jsSide(CONTEXTS_MANY, rawContextsCase(USERS), opts.clock)],
+        warmMs: warmMs(opts, 1000),
+      },
+    ],
+    opts.paired,
+  );
+
   // --- AS: the same cases, each in its own process ---
   const asProc = asProcessRuns(ctx.quick ? 1 : AS_PROCESS_ROUNDS, ctx.quick, opts.clock);
 
@@ -324,6 +452,12 @@ export default async function build(ctx: SuiteContext) {
   const warm = lab.baselines[0]!;
   const newPw = lab.baselines[1]!;
   const many = as.baselines[0]!;
+  const crypto = cryptoResult!;
+  const cryptoMany = crypto.baselines[0]!;
+  const contexts = contextsResult!;
+  const contextsMany = contexts.baselines[0]!;
+  /** What the many users add to one operation of a pair, ns (medians). */
+  const added = (one: Spread, many: Spread) => fmtTime(many.median - one.median);
   const one = { median: 1, min: 1, max: 1, runs: [] };
   const AS_ONE_OWN = 'the same, 1 user, in its own process';
   const AS_MANY_OWN = `the same, ${USERS.toLocaleString('en-US')} users, in its own process`;
@@ -340,6 +474,10 @@ export default async function build(ctx: SuiteContext) {
     }),
     rowOf(AS_ONE, as.krbsim!, { ratios: { '1 user (cost)': one } }),
     rowOf(AS_MANY, many.ns, { ratios: { '1 user (cost)': many.ratio! } }),
+    rowOf(CRYPTO_ONE, crypto.krbsim!, { ratios: { '1 user (cost)': one } }),
+    rowOf(CRYPTO_MANY, cryptoMany.ns, { ratios: { '1 user (cost)': cryptoMany.ratio! } }),
+    rowOf(CONTEXTS_ONE, contexts.krbsim!, { ratios: { '1 user (cost)': one } }),
+    rowOf(CONTEXTS_MANY, contextsMany.ns, { ratios: { '1 user (cost)': contextsMany.ratio! } }),
     rowOf(AS_ONE_OWN, asProc.one, { text: asProcText }),
     rowOf(AS_MANY_OWN, asProc.many, { text: `${asProcText}; ${costText(asProc.manyCost)} the 1-user cost` }),
     rowOf(AS_DROPPED_OWN, asProc.manyDropped, {
@@ -366,6 +504,10 @@ export default async function build(ctx: SuiteContext) {
       `${costText(asProc.manyCost)}: ${verdict(asProc.manyCost.median <= 1.1)}, and with each TGT dropped from the ` +
       `client's cache after its exchange ${costText(asProc.manyDroppedCost)}, and with the users sharing one key ` +
       `(one key state on each side) as well ${costText(asProc.manySharedKeyCost)}`,
+    `what ${USERS} users add to an AS exchange: ${added(as.krbsim!, many.ns)} (${costText(many.ratio!)}); to its ` +
+      `cryptography alone ${added(crypto.krbsim!, cryptoMany.ns)} (${costText(cryptoMany.ratio!)}); to node:crypto's ` +
+      `four AES-CBC operations on contexts kept per key ${added(contexts.krbsim!, contextsMany.ns)} ` +
+      `(${costText(contextsMany.ratio!)})`,
     `a new password each time costs ${costText(newPw.ratio!)} PBKDF2s; lab warm, ratio of total times: ${costText(warm.totalRatio!)}`,
   ];
   const figureNotes = [
@@ -379,6 +521,10 @@ export default async function build(ctx: SuiteContext) {
     ),
     figureText(AS_ONE, as.krbsim!),
     figureText(AS_MANY, many.ns, `   (${costText(many.ratio!)} the 1-user cost)`),
+    figureText(CRYPTO_ONE, crypto.krbsim!),
+    figureText(CRYPTO_MANY, cryptoMany.ns, `   (${costText(cryptoMany.ratio!)} the 1-user cost)`),
+    figureText(CONTEXTS_ONE, contexts.krbsim!),
+    figureText(CONTEXTS_MANY, contextsMany.ns, `   (${costText(contextsMany.ratio!)} the 1-key cost)`),
     figureText(AS_ONE_OWN, asProc.one),
     figureText(AS_MANY_OWN, asProc.many, `   (${costText(asProc.manyCost)} the 1-user cost)`),
     figureText(
