@@ -14,7 +14,9 @@ import {
   type CcacheCredential,
   ccacheTickets,
   configCredential,
+  findCredential,
   formatPrincipal,
+  isRemovedCredential,
   type KeytabEntry,
   keytabEntriesFromPassword,
   parseCcache,
@@ -109,6 +111,33 @@ describeWithTools('MIT klist and ktutil with krbsim keytabs', ['klist', 'ktutil'
         key: hex(e.key.bytes),
       })),
     );
+  });
+
+  it('MIT stops at an entry whose count or length is 0 or above 32767; krbsim refuses it', async () => {
+    const random = new SeededRandom('files-mit-keytab-end');
+    const entry = (p: string): KeytabEntry => ({
+      principal: parsePrincipal(p),
+      timestamp: T,
+      kvno: 1,
+      key: { etype: 18, bytes: random.fill(new Uint8Array(32)) },
+    });
+    const good = serializeKeytab({ entries: [entry('alice@CONTOSO.COM'), entry('bob@CONTOSO.COM')] });
+    // alice's record: size at 2, component count at 6, realm length at 8.
+    for (const [offset, value] of [
+      [6, 0],
+      [6, 0x8000],
+      [8, 0],
+    ] as const) {
+      const bad = good.slice();
+      new DataView(bad.buffer).setUint16(offset, value);
+      const path = join(dir, `end-${offset}-${value}.keytab`);
+      await writeFile(path, bad);
+      const r = await runTool(tools.klist!, ['-k', `FILE:${path}`], { env: env() });
+      // MIT lists nothing after the bad entry: bob's key, intact, is lost without a word.
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('bob@CONTOSO.COM');
+      expect(() => parseKeytab(bad)).toThrow(/is outside 1\.\.32767: MIT reads it as the end of the keytab/);
+    }
   });
 
   it('krbsim reads a keytab written by MIT ktutil and gets the keys MIT prints', async () => {
@@ -289,6 +318,87 @@ describeWithTools('MIT klist with krbsim credential caches', ['klist'], (tools) 
       'Flags: FAO, Etype (skey, tkt): aes128-cts-hmac-sha1-96, aes256-cts-hmac-sha384-192',
     );
     expect(lines.filter((l) => l === 'Addresses: 10.0.0.7')).toHaveLength(2);
+  });
+});
+
+describeWithTools('MIT removing credentials from a krbsim ccache in place', ['klist', 'gcc'], (tools) => {
+  it('krbsim skips what krb5_cc_remove_cred left in the file, as klist does', async () => {
+    const random = new SeededRandom('files-mit-removed');
+    const alice = parsePrincipal('alice@CONTOSO.COM');
+    const hour = 3_600_000;
+    const times = { start: T, end: T + 10 * hour };
+    const etypes = { session: 18, ticket: 18 };
+    const http = credential(
+      'alice@CONTOSO.COM',
+      'HTTP/web.contoso.com@CONTOSO.COM',
+      0x40000000,
+      times,
+      etypes,
+      random,
+    );
+    const host = credential(
+      'alice@CONTOSO.COM',
+      'host/db.contoso.com@CONTOSO.COM',
+      0x40000000,
+      times,
+      etypes,
+      random,
+    );
+    const utf8 = (s: string) => new TextEncoder().encode(s);
+    const path = join(dir, 'removed.ccache');
+    await writeFile(
+      path,
+      serializeCcache({
+        defaultPrincipal: alice,
+        credentials: [
+          configCredential(alice, { key: 'pa_type', value: utf8('2') }),
+          http,
+          host,
+          configCredential(alice, { key: 'fast_avail', value: utf8('yes') }),
+        ],
+      }),
+    );
+    const helper = join(dir, 'ccache-remove-mit');
+    const cc = await runTool(tools.gcc!, [
+      '-O1',
+      '-Wall',
+      '-o',
+      helper,
+      join(import.meta.dirname, 'helpers', 'ccache-remove-mit.c'),
+      '-lkrb5',
+      '-lcom_err',
+    ]);
+    expect(cc.stderr).toBe('');
+    const removed = await runTool(
+      helper,
+      [`FILE:${path}`, 'HTTP/web.contoso.com@CONTOSO.COM', 'krb5_ccache_conf_data/pa_type@X-CACHECONF:'],
+      { env: env() },
+    );
+    expect(removed.stdout.trim()).toBe('OK');
+
+    // MIT left the removed entries in the file, marked (authtime -1, endtime 0; a setting's realm changed).
+    const back = parseCcache(new Uint8Array(await readFile(path)));
+    expect(back.credentials.map((c) => [formatPrincipal(c.server), isRemovedCredential(c)])).toEqual([
+      ['krb5_ccache_conf_data/pa_type@X-RMED-CONF:', true],
+      ['HTTP/web.contoso.com@CONTOSO.COM', true],
+      ['host/db.contoso.com@CONTOSO.COM', false],
+      ['krb5_ccache_conf_data/fast_avail@X-CACHECONF:', false],
+    ]);
+    expect(back.credentials[1]!.authtime).toBe(0xffffffff * 1000);
+    expect(ccacheTickets(back).map((c) => formatPrincipal(c.server))).toEqual([
+      'host/db.contoso.com@CONTOSO.COM',
+    ]);
+    expect(findCredential(back, parsePrincipal('HTTP/web.contoso.com@CONTOSO.COM'))).toBeUndefined();
+    expect(readCcacheConfig(back)).toEqual([{ key: 'fast_avail', value: utf8('yes') }]);
+
+    // klist sees the same: one ticket, one setting.
+    const r = await runTool(tools.klist!, ['-c', `FILE:${path}`, '-C'], { env: env() });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').map((l) => l.trim());
+    expect(lines.filter((l) => l.startsWith('config:'))).toEqual(['config: fast_avail = yes']);
+    expect(lines.filter((l) => l.endsWith('@CONTOSO.COM') && !l.startsWith('Default'))).toEqual([
+      `${klistTime(T)}  ${klistTime(T + 10 * hour)}  host/db.contoso.com@CONTOSO.COM`,
+    ]);
   });
 });
 

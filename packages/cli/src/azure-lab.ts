@@ -23,7 +23,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
 import { systemClock } from '@krbsim/core';
-import { serializeKeytab, writeKrb5Conf } from '@krbsim/files';
+import { serializeKeytab, writeKrb5Conf, writeOwnerOnlyFile } from '@krbsim/files';
 import {
   createSelfSignedCa,
   issueServerCertificate,
@@ -35,7 +35,7 @@ import {
 import { type AzureLabFile, loginsOf } from './azure-lab-file';
 import { connectableHost, connectableHostPort } from './connect-address';
 import { policyOf } from './topology';
-import { kdcKeytabEntries, serviceKeytabEntries, spnFileName, writeOwnerOnly } from './topology-files';
+import { kdcKeytabEntries, serviceKeytabEntries, spnFileName } from './topology-files';
 
 /** `ports.json` of an Azure lab. */
 export interface AzureLabPorts {
@@ -218,7 +218,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       const aliases = (entry?.aliases ?? []).map((a) => a.nameString.join('/'));
       const path = join(dir, `${spnFileName(mi.name)}.keytab`);
       const entries = serviceKeytabEntries(lab.tenant.realm, mi.spn, aliases, now);
-      await writeOwnerOnly(path, serializeKeytab({ entries }));
+      await writeOwnerOnlyFile(path, serializeKeytab({ entries }));
       keytabs[mi.name] = path;
     }
     // Security: the KDCs' keys forge any ticket of the lab's realms; written only when asked for, 0600.
@@ -226,7 +226,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     if (options.kdcKeytab === true) {
       kdcKeytab = join(dir, 'kdc.keytab');
       const entries = kdcKeytabEntries([lab.onPrem.realm, lab.tenant.realm], now);
-      await writeOwnerOnly(kdcKeytab, serializeKeytab({ entries }));
+      await writeOwnerOnlyFile(kdcKeytab, serializeKeytab({ entries }));
     }
     const ports: AzureLabPorts = {
       lab: 'azure-sql-mi',

@@ -12,9 +12,15 @@
  * @module
  */
 
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type KeytabEntry, type Krb5ConfValue, serializeKeytab, writeKrb5Conf } from '@krbsim/files';
+import {
+  type KeytabEntry,
+  type Krb5ConfValue,
+  serializeKeytab,
+  writeKrb5Conf,
+  writeOwnerOnlyFile,
+} from '@krbsim/files';
 import type { Realm } from '@krbsim/kdc';
 import { connectableHostPort } from './connect-address';
 import type { ReplicaKdcs } from './replica';
@@ -319,19 +325,6 @@ export function kdcKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEn
 }
 
 /**
- * Write a file only its owner can read or write (0600). Security: the bytes
- * go to a new file created 0600 with O_EXCL (so never through a planted
- * symlink, never into an old file that kept a wider mode), renamed over
- * `path` once complete.
- */
-export async function writeOwnerOnly(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await rm(tmp, { force: true });
-  await writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' });
-  await rename(tmp, path);
-}
-
-/**
  * Write `krb5.conf`, `<REALM>.keytab` (every service key of the realm),
  * `<spn>.keytab` (one service; `<spn>@<REALM>.keytab` if two realms share an
  * SPN), `<account>@<REALM>.keytab` (a computer or service account: its name
@@ -378,7 +371,7 @@ export async function writeTopologyFiles(
       all.push(...entries);
       const base = spnCount.get(s.spn)! > 1 ? `${s.spn}@${r.name}` : s.spn;
       const path = join(abs, `${spnFileName(base)}.keytab`);
-      await writeOwnerOnly(path, serializeKeytab({ entries }));
+      await writeOwnerOnlyFile(path, serializeKeytab({ entries }));
       keytabs[`${s.spn}@${r.name}`] = path;
     }
     // Accounts that serve SPNs (computers, service users): `<account>.keytab`, as `ktpass` or
@@ -394,18 +387,18 @@ export async function writeTopologyFiles(
       const entries = serviceKeytabEntries(realm, account, spns, now);
       all.push(...entries);
       const path = join(abs, `${spnFileName(`${account}@${r.name}`)}.keytab`);
-      await writeOwnerOnly(path, serializeKeytab({ entries }));
+      await writeOwnerOnlyFile(path, serializeKeytab({ entries }));
       keytabs[`${account}@${r.name}`] = path;
     }
     const path = join(abs, `${r.name}.keytab`);
-    await writeOwnerOnly(path, serializeKeytab({ entries: all }));
+    await writeOwnerOnlyFile(path, serializeKeytab({ entries: all }));
     keytabs[r.name] = path;
   }
   // Security: the KDCs' keys forge any ticket of these realms; written only when asked for, 0600.
   let kdcKeytab: string | undefined;
   if (input.kdcKeytab === true) {
     kdcKeytab = join(abs, 'kdc.keytab');
-    await writeOwnerOnly(
+    await writeOwnerOnlyFile(
       kdcKeytab,
       serializeKeytab({ entries: kdcKeytabEntries(input.realms.values(), now) }),
     );

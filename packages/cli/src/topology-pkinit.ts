@@ -14,9 +14,10 @@
  * @module
  */
 
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@krbsim/core';
+import { writeOwnerOnlyFile } from '@krbsim/files';
 import type { PkinitOptions } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
@@ -84,8 +85,7 @@ export async function writePkinitFiles(dir: string, certs: TopologyCertificates)
     for (const [user, cert] of issued.users) {
       await writeFile(join(out, `${user.replace(/\//g, '_')}@${realm}.pem`), cert.certPem);
       const key = join(out, `${user.replace(/\//g, '_')}@${realm}-key.pem`);
-      await writeFile(key, cert.keyPem, { mode: 0o600 });
-      await chmod(key, 0o600);
+      await writeOwnerOnlyFile(key, new TextEncoder().encode(cert.keyPem));
     }
   }
   return ca;

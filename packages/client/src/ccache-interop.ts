@@ -94,8 +94,19 @@ export function toCcache(cache: CredentialCache): CcacheLike {
   return { version: 4, defaultPrincipal: p, credentials: cache.all().map(credentialToCcache) };
 }
 
-/** A cache holding a ccache's credentials (MIT configuration entries are skipped). */
+/**
+ * A credential MIT or Heimdal removed from a file cache in place: endtime 0
+ * with an authtime (they write -1), or a configuration entry's realm
+ * rewritten (see `isRemovedCredential` in `@krbsim/files`).
+ */
+function removed(c: CcacheCredentialLike): boolean {
+  return (c.endtime === 0 && c.authtime !== 0) || c.server.realm === 'X-RMED-CONF:';
+}
+
+/** A cache holding a ccache's credentials (MIT configuration entries and removed credentials are skipped). */
 export function fromCcache(ccache: CcacheLike, opts: { clock?: Clock } = {}): CredentialCache {
-  const creds = ccache.credentials.filter((c) => c.server.realm !== CONFIG_REALM).map(credentialFromCcache);
+  const creds = ccache.credentials
+    .filter((c) => c.server.realm !== CONFIG_REALM && !removed(c))
+    .map(credentialFromCcache);
   return CredentialCache.from(creds, { ...opts, defaultPrincipal: ccache.defaultPrincipal });
 }

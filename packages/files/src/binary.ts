@@ -95,6 +95,14 @@ export class ByteReader {
     return v;
   }
 
+  /** Read a signed 16-bit integer (MIT's enctypes and authdata types). */
+  i16(field: string): number {
+    this.need(2, field);
+    const v = this.#view.getInt16(this.#pos, this.#littleEndian);
+    this.#pos += 2;
+    return v;
+  }
+
   /** Read an unsigned 32-bit integer. */
   u32(field: string): number {
     this.need(4, field);
@@ -222,6 +230,14 @@ export function toSeconds(ms: number, what: string, field: string): number {
     throw formatError(what, `${field} ${ms} ms does not fit an unsigned 32-bit count of seconds`);
   }
   return s;
+}
+
+/** Throw unless `v` fits a signed 16-bit field (-32768..32767); returns its 16 bits as written. */
+export function checkInt16(v: number, what: string, field: string): number {
+  if (!Number.isInteger(v) || v < -0x8000 || v > 0x7fff) {
+    throw formatError(what, `${field} ${v} does not fit MIT's signed 16 bits (-32768..32767)`);
+  }
+  return v & 0xffff;
 }
 
 /** Throw unless `v` is an integer in `[0, max]`. */

@@ -27,29 +27,60 @@ export interface CcacheConfigEntry {
   readonly value: Uint8Array;
 }
 
-/** True when `cred` is a configuration entry rather than a ticket. */
+/** The realm MIT and Heimdal give a configuration entry they removed from a file cache. */
+export const REMOVED_CONFIG_REALM = 'X-RMED-CONF:';
+
+/**
+ * True when `cred` is a configuration entry rather than a ticket: its server's
+ * realm is `X-CACHECONF:` and its first component `krb5_ccache_conf_data`, all
+ * MIT's `krb5_is_config_principal` checks (`klist` shows any such entry as
+ * `config:`, whatever else its name holds).
+ */
 export function isConfigCredential(cred: CcacheCredential): boolean {
-  const n = cred.server.name.nameString;
-  return cred.server.realm === CONFIG_REALM && (n.length === 2 || n.length === 3) && n[0] === CONFIG_NAME;
-}
-
-/** The configuration entries of a cache, in file order. */
-export function readCcacheConfig(ccache: Ccache): CcacheConfigEntry[] {
-  return ccache.credentials.filter(isConfigCredential).map((c) => {
-    const [, key, principal] = c.server.name.nameString;
-    return { key: key!, ...(principal === undefined ? {} : { principal }), value: c.ticket };
-  });
-}
-
-/** The tickets of a cache: every credential that is not a configuration entry. */
-export function ccacheTickets(ccache: Ccache): CcacheCredential[] {
-  return ccache.credentials.filter((c) => !isConfigCredential(c));
+  return cred.server.realm === CONFIG_REALM && cred.server.name.nameString[0] === CONFIG_NAME;
 }
 
 /**
- * The ticket for `server` (name types ignored), or `undefined`. When the cache
- * holds several (a renewed TGT appended after the old one), the last wins, as
- * in MIT's file cache where newer credentials are appended.
+ * True when `cred` is a credential removed from a file cache. MIT (1.20 and
+ * later, `krb5_cc_remove_cred`, which `krb5_cc_set_config` and replacing a
+ * ticket use) and Heimdal do not shorten the file: they overwrite the entry in
+ * place with endtime 0 and authtime -1, and a configuration entry's realm
+ * with `X-RMED-CONF:`. Their readers skip such an entry (no live entry has
+ * endtime 0 with a non-zero authtime), and so do this module's.
+ */
+export function isRemovedCredential(cred: CcacheCredential): boolean {
+  return (cred.endtime === 0 && cred.authtime !== 0) || cred.server.realm === REMOVED_CONFIG_REALM;
+}
+
+/**
+ * The configuration entries of a cache, in file order: those named as MIT's
+ * `krb5_cc_set_config` names them (a key, and perhaps a principal), removed
+ * ones skipped.
+ */
+export function readCcacheConfig(ccache: Ccache): CcacheConfigEntry[] {
+  return ccache.credentials
+    .filter((c) => {
+      const n = c.server.name.nameString.length;
+      return isConfigCredential(c) && (n === 2 || n === 3) && !isRemovedCredential(c);
+    })
+    .map((c) => {
+      const [, key, principal] = c.server.name.nameString;
+      return { key: key!, ...(principal === undefined ? {} : { principal }), value: c.ticket };
+    });
+}
+
+/** The tickets of a cache: every credential that is neither a configuration entry nor removed. */
+export function ccacheTickets(ccache: Ccache): CcacheCredential[] {
+  return ccache.credentials.filter((c) => !isConfigCredential(c) && !isRemovedCredential(c));
+}
+
+/**
+ * The ticket for `server` (name types ignored), or `undefined`; removed
+ * entries are skipped. When the cache holds several (a renewed TGT appended
+ * after the old one by a writer that does not remove the old one), the last,
+ * the newest, wins. MIT's `krb5_cc_retrieve_cred` returns the first that
+ * also meets its caller's time and enctype conditions, which this lookup
+ * does not check; MIT 1.20 removes the old one when it stores a new one.
  */
 export function findCredential(ccache: Ccache, server: QualifiedName): CcacheCredential | undefined {
   return ccacheTickets(ccache)

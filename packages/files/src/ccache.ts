@@ -25,7 +25,7 @@
  */
 
 import type { AuthorizationDataEntry, HostAddress, QualifiedName } from '@krbsim/asn1';
-import { ByteReader, ByteWriter, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
+import { ByteReader, ByteWriter, checkInt16, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
 import type { KeytabKey } from './keytab';
 
 /** A session key as a credential cache stores it (the shape of `@krbsim/crypto`'s `Key`). */
@@ -156,7 +156,7 @@ function readCredential(r: ByteReader, v3: boolean, index: number): CcacheCreden
   const f = (name: string) => `credential ${index} ${name}`;
   const client = readPrincipal(r, f('client'));
   const server = readPrincipal(r, f('server'));
-  const etype = r.u16(f('enctype'));
+  const etype = r.i16(f('enctype')); // signed, as MIT reads it
   if (v3) r.u16(f('repeated enctype'));
   const key = { etype, bytes: data32(r, f('key')) };
   const authtime = r.u32(f('authtime')) * 1000;
@@ -174,7 +174,7 @@ function readCredential(r: ByteReader, v3: boolean, index: number): CcacheCreden
   const authdata: AuthorizationDataEntry[] = [];
   const nauth = readCount(r, f('authdata'), 6);
   for (let i = 0; i < nauth; i++) {
-    const adType = r.u16(f(`authdata ${i} type`));
+    const adType = r.i16(f(`authdata ${i} type`)); // signed, as MIT reads it
     authdata.push({ adType, adData: data32(r, f(`authdata ${i}`)) });
   }
   const ticket = data32(r, f('ticket'));
@@ -250,7 +250,7 @@ function writeCredential(w: ByteWriter, c: CcacheCredential, v3: boolean, index:
   const f = (name: string) => `credential ${index} ${name}`;
   writePrincipal(w, c.client, f('client'));
   writePrincipal(w, c.server, f('server'));
-  const etype = checkUint(c.key.etype, 0xffff, WHAT, f('enctype'));
+  const etype = checkInt16(c.key.etype, WHAT, f('enctype'));
   w.u16(etype);
   if (v3) w.u16(etype);
   writeData(w, c.key.bytes);
@@ -267,7 +267,7 @@ function writeCredential(w: ByteWriter, c: CcacheCredential, v3: boolean, index:
   });
   w.u32(c.authdata.length);
   c.authdata.forEach((a, i) => {
-    w.u16(checkUint(a.adType, 0xffff, WHAT, f(`authdata ${i} type`)));
+    w.u16(checkInt16(a.adType, WHAT, f(`authdata ${i} type`)));
     writeData(w, a.adData);
   });
   writeData(w, c.ticket);

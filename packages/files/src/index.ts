@@ -29,9 +29,18 @@ export {
   configCredential,
   findCredential,
   isConfigCredential,
+  isRemovedCredential,
+  REMOVED_CONFIG_REALM,
   readCcacheConfig,
 } from './ccache-config';
-export { readCcacheFile, readKeytabFile, stripFilePrefix, writeCcacheFile, writeKeytabFile } from './io';
+export {
+  readCcacheFile,
+  readKeytabFile,
+  stripFilePrefix,
+  writeCcacheFile,
+  writeKeytabFile,
+  writeOwnerOnlyFile,
+} from './io';
 export {
   type Keytab,
   type KeytabEntry,

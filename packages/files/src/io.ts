@@ -5,7 +5,9 @@
  * @module
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { ErrorCode, KerberosError } from '@krbsim/core';
 import { type Ccache, parseCcache, serializeCcache } from './ccache';
 import {
   type Keytab,
@@ -15,31 +17,76 @@ import {
   serializeKeytab,
 } from './keytab';
 
-/** Read and parse a keytab file (`FILE:` prefix allowed). */
+/** Read and parse a keytab file (`FILE:` or `WRFILE:` prefix allowed). */
 export async function readKeytabFile(path: string, options?: ParseKeytabOptions): Promise<Keytab> {
-  return parseKeytab(await readFile(stripFilePrefix(path)), options);
+  return parseKeytab(await readFile(filePath(path, 'keytab')), options);
 }
 
-/** Serialize `keytab` to `path` (`FILE:` prefix allowed), mode 0600, replacing any file there. */
+/**
+ * Serialize `keytab` to `path` (`FILE:` or `WRFILE:` prefix allowed), mode
+ * 0600, replacing any file there (see {@link writeOwnerOnlyFile}).
+ */
 export async function writeKeytabFile(
   path: string,
   keytab: Keytab,
   options?: SerializeKeytabOptions,
 ): Promise<void> {
-  await writeFile(stripFilePrefix(path), serializeKeytab(keytab, options), { mode: 0o600 });
+  await writeOwnerOnlyFile(filePath(path, 'keytab'), serializeKeytab(keytab, options));
 }
 
 /** Read and parse a FILE credential cache (`FILE:` prefix allowed). */
 export async function readCcacheFile(path: string): Promise<Ccache> {
-  return parseCcache(await readFile(stripFilePrefix(path)));
+  return parseCcache(await readFile(filePath(path, 'ccache')));
 }
 
-/** Serialize `ccache` to `path` (`FILE:` prefix allowed), mode 0600, replacing any file there. */
+/**
+ * Serialize `ccache` to `path` (`FILE:` prefix allowed), mode 0600, replacing
+ * any file there (see {@link writeOwnerOnlyFile}).
+ */
 export async function writeCcacheFile(path: string, ccache: Ccache): Promise<void> {
-  await writeFile(stripFilePrefix(path), serializeCcache(ccache), { mode: 0o600 });
+  await writeOwnerOnlyFile(filePath(path, 'ccache'), serializeCcache(ccache));
+}
+
+/**
+ * Writes `bytes` to `path` as a file only its owner can read or write
+ * (0600), whatever was there before. Security: the bytes go to a new file
+ * beside `path`, created 0600 and exclusively (so never through a planted
+ * symlink, never into an old file that kept a wider mode), which is renamed
+ * over `path` once complete: a reader sees the old file or the new one,
+ * never half of one. As MIT's file cache does when it initializes a cache,
+ * the old file is replaced, not rewritten.
+ */
+export async function writeOwnerOnlyFile(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** `FILE:/tmp/x` → `/tmp/x`; other names unchanged. */
 export function stripFilePrefix(name: string): string {
   return name.startsWith('FILE:') ? name.slice(5) : name;
+}
+
+/**
+ * The file a keytab or cache name designates, as MIT resolves names: the part
+ * before the first colon is the type (one letter is a Windows drive, not a
+ * type), and no colon means a file. Other types (`MEMORY:`, `KEYRING:`,
+ * `DIR:`, `KCM:`, `API:`) are not files: refused rather than taken for a
+ * file of that name.
+ */
+function filePath(name: string, kind: 'keytab' | 'ccache'): string {
+  const colon = name.indexOf(':');
+  if (colon <= 1) return name;
+  const type = name.slice(0, colon);
+  if (type === 'FILE' || (kind === 'keytab' && type === 'WRFILE')) return name.slice(colon + 1);
+  const accepted = kind === 'keytab' ? 'FILE: and WRFILE: keytabs' : 'FILE: caches';
+  throw new KerberosError(
+    ErrorCode.KRB_ERR_GENERIC,
+    `${kind} name ${JSON.stringify(name)}: MIT reads ${JSON.stringify(type)}, before the first colon, as its type, which is not a file; krbsim reads and writes ${accepted} only (a path with a colon in it is written FILE:<path>)`,
+  );
 }

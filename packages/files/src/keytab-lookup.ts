@@ -1,7 +1,10 @@
 /**
  * Finding keys in a keytab the way an acceptor does (MIT
- * `krb5_kt_get_entry`): by principal, optionally by etype and kvno; with no
- * kvno, the highest kvno present wins.
+ * `krb5_kt_get_entry` on a file keytab): by principal, optionally by etype
+ * and kvno. Without a kvno (or with 0, MIT's "any"), the most recent kvno
+ * wins; with one, an exact match, else an entry of kvno 0 (which matches any
+ * kvno: Windows `ktpass` can write one), else an entry holding the kvno's low
+ * 8 bits (older writers truncated it).
  *
  * @module
  */
@@ -16,29 +19,52 @@ export interface KeytabQuery {
   readonly principal: QualifiedName;
   /** Only entries of this etype. */
   readonly etype?: number;
-  /** Only entries of this kvno; without it, the highest kvno that matches. */
+  /**
+   * Only entries of this kvno (or, failing one, of kvno 0 or of its low 8
+   * bits); without it, or with 0, those of the most recent kvno.
+   */
   readonly kvno?: number;
 }
 
 /**
- * Every entry matching `query`. Without `query.kvno`, only those with the
- * highest matching kvno. File order is kept.
+ * True when `a` is more recent than `b`, as MIT judges: a kvno below 128
+ * written no earlier than one above 240 wrapped around (8-bit keytab kvnos,
+ * 8-bit kadmin marshalling, 16-bit database kvnos), and is the newer;
+ * otherwise the higher kvno is.
+ */
+function moreRecent(a: KeytabEntry, b: KeytabEntry): boolean {
+  if (a.timestamp >= b.timestamp && a.kvno < 128 && b.kvno > 240) return true;
+  if (a.timestamp <= b.timestamp && a.kvno > 240 && b.kvno < 128) return false;
+  return a.kvno > b.kvno;
+}
+
+/**
+ * Every entry matching `query`, in file order: with a kvno, those of that
+ * kvno, or failing them those of kvno 0, or failing them those holding its
+ * low 8 bits; without one, those of the most recent kvno (see the module).
  */
 export function findKeytabEntries(keytab: Keytab, query: KeytabQuery): KeytabEntry[] {
   const matches = keytab.entries.filter(
     (e) =>
       samePrincipal(e.principal, query.principal) &&
-      (query.etype === undefined || e.key.etype === query.etype) &&
-      (query.kvno === undefined || e.kvno === query.kvno),
+      (query.etype === undefined || e.key.etype === query.etype),
   );
-  if (query.kvno !== undefined || matches.length === 0) return matches;
-  const highest = Math.max(...matches.map((e) => e.kvno));
-  return matches.filter((e) => e.kvno === highest);
+  const kvno = query.kvno;
+  if (kvno === undefined || kvno === 0) {
+    let latest: KeytabEntry | undefined;
+    for (const e of matches) if (latest === undefined || moreRecent(e, latest)) latest = e;
+    return latest === undefined ? [] : matches.filter((e) => e.kvno === latest.kvno);
+  }
+  for (const wanted of [kvno, 0, kvno & 0xff]) {
+    const found = matches.filter((e) => e.kvno === wanted);
+    if (found.length > 0) return found;
+  }
+  return [];
 }
 
 /**
- * The first entry matching `query` (highest kvno when none is given), or
- * `undefined`.
+ * The first entry matching `query` (the most recent kvno when none is
+ * given), or `undefined`.
  *
  * @example
  * ```ts
@@ -59,10 +85,14 @@ export function getKeytabKey(keytab: Keytab, query: KeytabQuery): KeytabKey {
   if (entry !== undefined) return entry.key;
   const name = formatPrincipal(query.principal);
   const etype = query.etype === undefined ? '' : ` etype ${query.etype}`;
-  if (query.kvno !== undefined && findKeytabEntry(keytab, { ...query, kvno: undefined }) !== undefined) {
+  if (
+    query.kvno !== undefined &&
+    query.kvno !== 0 &&
+    findKeytabEntry(keytab, { ...query, kvno: undefined }) !== undefined
+  ) {
     return fail(ErrorCode.KRB_AP_ERR_BADKEYVER, `keytab has ${name}${etype} but not kvno ${query.kvno}`);
   }
-  const kvno = query.kvno === undefined ? '' : ` kvno ${query.kvno}`;
+  const kvno = query.kvno === undefined || query.kvno === 0 ? '' : ` kvno ${query.kvno}`;
   return fail(ErrorCode.KRB_AP_ERR_NOKEY, `keytab has no key for ${name}${etype}${kvno}`);
 }
 

@@ -10,11 +10,15 @@
  * file    = 0x05 0x02 record*
  * record  = int32 size, then size bytes; size < 0 marks a deleted entry (a hole
  *           of -size bytes); size 0 ends the list
- * entry   = uint16 ncomp, str16 realm, str16 component[ncomp], int32 name_type,
- *           uint32 timestamp (seconds), uint8 kvno8, uint16 enctype, str16 key,
+ * entry   = int16 ncomp, str16 realm, str16 component[ncomp], int32 name_type,
+ *           uint32 timestamp (seconds), uint8 kvno8, int16 enctype, str16 key,
  *           [uint32 kvno32: present when >= 4 bytes remain; 0 means "use kvno8"]
- * str16   = uint16 length, bytes
+ * str16   = int16 length, bytes
  * ```
+ *
+ * MIT reads the 16-bit counts and lengths as signed and takes 0 or a
+ * negative one for the end of the keytab, so both directions here hold
+ * them to 1..32767.
  *
  * MIT always writes the 32-bit kvno (kvno8 holds its low byte); so does
  * {@link serializeKeytab} unless asked to write it only when the kvno exceeds
@@ -24,7 +28,7 @@
  */
 
 import type { QualifiedName } from '@krbsim/asn1';
-import { ByteReader, ByteWriter, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
+import { ByteReader, ByteWriter, checkInt16, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
 
 /** A key as keytabs store it: the same shape as `@krbsim/crypto`'s `Key`. */
 export interface KeytabKey {
@@ -77,7 +81,8 @@ const WHAT = 'keytab';
  * Deleted entries (negative record sizes) are skipped; a zero record size ends
  * the list, as in MIT. Anything else that does not fit (a bad version, a
  * truncated record, a length that points past its record, invalid UTF-8 in a
- * name) is rejected.
+ * name, a count or length of 0 or above 32767, where MIT would silently stop
+ * reading) is rejected.
  *
  * @throws KerberosError (KRB_ERR_GENERIC) naming the byte offset of the problem.
  */
@@ -109,24 +114,38 @@ export function parseKeytab(bytes: Uint8Array, options: ParseKeytabOptions = {})
   return { version: v1 ? 0x0501 : 0x0502, entries };
 }
 
+/**
+ * A 16-bit count or length of an entry, which MIT reads as signed: 0, or
+ * above 0x7fff (negative there), is where MIT stops reading the keytab
+ * (KRB5_KT_END), losing every later entry. Refused here, by name.
+ */
+function count16(r: ByteReader, field: string): number {
+  const at = r.offset;
+  const n = r.u16(field);
+  if (n === 0 || n > SIGNED16_MAX) {
+    throw r.error(at, `${field} ${n} is outside 1..32767: MIT reads it as the end of the keytab`);
+  }
+  return n;
+}
+
 function readEntry(r: ByteReader, v1: boolean, recordAt: number): KeytabEntry {
   const where = ` (record at offset ${recordAt})`;
-  let count = r.u16(`component count${where}`);
+  let count = count16(r, `component count${where}`);
   if (v1) {
-    if (count === 0)
-      throw r.error(r.offset - 2, `version 0x0501 component count 0 leaves no room for the realm`);
+    // Version 0x0501 counts the realm among the components.
+    if (count === 1) throw r.error(r.offset - 2, `version 0x0501 component count 1 leaves no components`);
     count -= 1;
   }
-  const realm = r.utf8(r.u16(`realm length${where}`), `realm${where}`);
+  const realm = r.utf8(count16(r, `realm length${where}`), `realm${where}`);
   const nameString: string[] = [];
   for (let i = 0; i < count; i++) {
-    nameString.push(r.utf8(r.u16(`component ${i} length${where}`), `component ${i}${where}`));
+    nameString.push(r.utf8(count16(r, `component ${i} length${where}`), `component ${i}${where}`));
   }
   const nameType = v1 ? 0 : r.i32(`name type${where}`);
   const timestamp = r.u32(`timestamp${where}`) * 1000;
   const kvno8 = r.u8(`kvno${where}`);
-  const etype = r.u16(`enctype${where}`);
-  const keyBytes = r.bytes(r.u16(`key length${where}`), `key${where}`);
+  const etype = r.i16(`enctype${where}`); // MIT's enctypes are signed (negative: local use)
+  const keyBytes = r.bytes(count16(r, `key length${where}`), `key${where}`);
   let kvno = kvno8;
   if (r.remaining >= 4) {
     const kvno32 = r.u32(`32-bit kvno${where}`);
@@ -151,8 +170,11 @@ function hex2(n: number): string {
  * MIT's `ktutil wkt` writes for the same entries.
  *
  * @throws KerberosError (KRB_ERR_GENERIC) when a field does not fit its
- *   on-disk width (a component longer than 65535 bytes, a kvno above 2^32-1,
- *   a timestamp outside the unsigned 32-bit range of seconds).
+ *   on-disk width as MIT reads it (a principal without components, an empty
+ *   realm, component or key, or one longer than 32767 bytes: MIT's 16-bit
+ *   fields are signed, and it takes 0 or a negative value for the end of the
+ *   keytab; an etype outside -32768..32767; a kvno above 2^32-1; a timestamp
+ *   outside the unsigned 32-bit range of seconds).
  */
 export function serializeKeytab(keytab: Keytab, options: SerializeKeytabOptions = {}): Uint8Array {
   const always = (options.kvno32 ?? 'always') === 'always';
@@ -163,7 +185,7 @@ export function serializeKeytab(keytab: Keytab, options: SerializeKeytabOptions 
     const sizeAt = w.length;
     w.u32(0);
     const comps = e.principal.name.nameString;
-    w.u16(checkUint(comps.length, 0xffff, WHAT, field('component count')));
+    w.u16(checkCount16(comps.length, field('component count')));
     str16(w, utf8Bytes(e.principal.realm), field('realm'));
     for (const [j, c] of comps.entries()) str16(w, utf8Bytes(c), field(`component ${j}`));
     const nameType = e.principal.name.nameType;
@@ -173,7 +195,7 @@ export function serializeKeytab(keytab: Keytab, options: SerializeKeytabOptions 
     w.u32(nameType);
     w.u32(toSeconds(e.timestamp, WHAT, field('timestamp')));
     w.u8(kvno & 0xff);
-    w.u16(checkUint(e.key.etype, 0xffff, WHAT, field('etype')));
+    w.u16(checkInt16(e.key.etype, WHAT, field('etype')));
     str16(w, e.key.bytes, field('key'));
     if (always || kvno > 0xff) w.u32(kvno);
     w.patchU32(sizeAt, w.length - sizeAt - 4);
@@ -181,7 +203,21 @@ export function serializeKeytab(keytab: Keytab, options: SerializeKeytabOptions 
   return w.finish();
 }
 
+/** The largest count or length MIT reads from a keytab entry (its 16-bit fields are signed). */
+const SIGNED16_MAX = 0x7fff;
+
+/** `n`, if a count or length MIT reads back (1..32767; see {@link count16}). */
+function checkCount16(n: number, field: string): number {
+  if (n === 0 || n > SIGNED16_MAX) {
+    throw formatError(
+      WHAT,
+      `${field} ${n} is outside 1..32767, which MIT would read as the end of the keytab`,
+    );
+  }
+  return n;
+}
+
 function str16(w: ByteWriter, b: Uint8Array, field: string): void {
-  w.u16(checkUint(b.length, 0xffff, WHAT, `${field} length`));
+  w.u16(checkCount16(b.length, `${field} length`));
   w.bytes(b);
 }

@@ -78,9 +78,11 @@ const INDENT = '    ';
  *   libdefaults: { udp_preference_limit: 1, permitted_enctypes: ['aes256-cts-hmac-sha1-96'] },
  * });
  * ```
+ * `[domain_realm]` keys are written in lower case, as MIT looks host names up.
+ *
  * @throws KerberosError (KRB_ERR_GENERIC) when a name or value cannot be
- *   written in the profile syntax (a line break, a `=` or whitespace in a tag,
- *   a brace in a value).
+ *   written in the profile syntax (a line break, a `=`, `*` or whitespace in a
+ *   tag, a brace or NUL in a value, a number that is not an integer).
  */
 export function writeKrb5Conf(options: Krb5ConfOptions): string {
   const out: string[] = ['[libdefaults]'];
@@ -107,7 +109,8 @@ export function writeKrb5Conf(options: Krb5ConfOptions): string {
   const domains = Object.entries(options.domainRealm ?? {});
   if (domains.length > 0) {
     out.push('', '[domain_realm]');
-    for (const [domain, realm] of domains) out.push(relation(1, domain, realm));
+    // MIT lowercases the host name it looks up: a key with capitals would never match.
+    for (const [domain, realm] of domains) out.push(relation(1, domain.toLowerCase(), realm));
   }
 
   const capaths = Object.entries(options.capaths ?? {});
@@ -138,19 +141,29 @@ function render(name: string, value: Krb5ConfValue): string {
         : typeof value === 'string'
           ? value
           : value.join(' ');
-  if (text.trim() === '' || text !== text.trim() || /[\r\n{}]/.test(text) || text.startsWith('"')) {
+  if (text.trim() === '' || text !== text.trim() || /[\r\n\0{}]/.test(text) || text.startsWith('"')) {
     return invalid(`value of ${name} ${JSON.stringify(text)} cannot be written unquoted`);
   }
   return text;
 }
 
+/** A number MIT's profile reads as written: an integer (a duration with a unit, such as 5m, is a string). */
 function checkNumber(name: string, n: number): string {
-  if (!Number.isFinite(n)) return invalid(`value of ${name} ${n} is not a finite number`);
+  if (!Number.isSafeInteger(n)) {
+    return invalid(
+      `value of ${name} ${n} is not an integer MIT's profile reads (write a duration such as '5m' as a string)`,
+    );
+  }
   return String(n);
 }
 
+/**
+ * `name`, if MIT's profile parser reads it back as this tag: no whitespace,
+ * `=`, brackets, braces, quote or comment character, no NUL, and no `*`
+ * (which ends a tag there and marks the relation final).
+ */
 function tag(name: string, what: string): string {
-  if (name === '' || /[\s=[\]{}"#;]/.test(name)) {
+  if (name === '' || /[\s=[\]{}"#;*\0]/.test(name)) {
     return invalid(`${what} ${JSON.stringify(name)} cannot appear in krb5.conf`);
   }
   return name;

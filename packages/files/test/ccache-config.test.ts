@@ -5,6 +5,7 @@ import {
   configCredential,
   findCredential,
   isConfigCredential,
+  isRemovedCredential,
   parseCcache,
   parsePrincipal,
   readCcacheConfig,
@@ -77,15 +78,60 @@ describe('ccache config entries', () => {
     expect(findCredential(back, parsePrincipal('host/x@TEST.LOCAL'))).toBeUndefined();
   });
 
+  it('skips the entries MIT and Heimdal removed in place', () => {
+    // krb5_cc_remove_cred on a FILE cache (MIT 1.20+, Heimdal) keeps the entry's
+    // length: endtime 0, authtime -1 (0xffffffff on disk), and a config entry's
+    // realm X-RMED-CONF:. klist -C shows none of them.
+    const http = parsePrincipal('HTTP/web.test.local@TEST.LOCAL');
+    const live = {
+      ...configCredential(alice, { key: 'x', value: new Uint8Array(0) }),
+      server: http,
+      authtime: 1_000_000,
+      endtime: 2_000_000,
+      ticket: Uint8Array.from([0x61, 0x00]),
+    };
+    const removedTicket = { ...live, authtime: 0xffffffff * 1000, endtime: 0 };
+    const oldPaType = configCredential(alice, { key: 'pa_type', value: utf8('2') });
+    const removedConfig = {
+      ...oldPaType,
+      authtime: 0xffffffff * 1000,
+      server: { ...oldPaType.server, realm: 'X-RMED-CONF:' },
+    };
+    const cc: Ccache = {
+      defaultPrincipal: alice,
+      credentials: [
+        removedConfig,
+        live,
+        configCredential(alice, { key: 'pa_type', value: utf8('138') }),
+        removedTicket,
+      ],
+    };
+    const back = parseCcache(serializeCcache(cc));
+    expect(back.credentials.map(isRemovedCredential)).toEqual([true, false, false, true]);
+    expect(ccacheTickets(back)).toEqual([live]);
+    expect(findCredential(back, http)).toEqual(live); // not the later, removed one
+    expect(readCcacheConfig(back)).toEqual([{ key: 'pa_type', value: utf8('138') }]);
+    // A config entry (times zero) and a ticket with no authtime are not removed.
+    expect(isRemovedCredential(oldPaType)).toBe(false);
+    expect(isRemovedCredential({ ...live, authtime: 0, endtime: 0 })).toBe(false);
+  });
+
   it('does not mistake look-alikes for config entries', () => {
     const c = configCredential(alice, { key: 'k', value: new Uint8Array(0) });
     expect(isConfigCredential({ ...c, server: { ...c.server, realm: 'X-CACHECONF' } })).toBe(false);
-    expect(
-      isConfigCredential({
-        ...c,
-        server: { ...c.server, name: { nameType: 1, nameString: ['krb5_ccache_conf_data'] } },
-      }),
-    ).toBe(false);
+    // MIT's krb5_is_config_principal checks the realm and the first component only.
+    const odd = (nameString: string[]) => ({
+      ...c,
+      server: { ...c.server, name: { nameType: 1, nameString } },
+    });
+    expect(isConfigCredential(odd(['krb5_ccache_conf_data']))).toBe(true);
+    expect(isConfigCredential(odd(['krb5_ccache_conf_data', 'a', 'b', 'c']))).toBe(true);
+    const cache: Ccache = {
+      defaultPrincipal: alice,
+      credentials: [odd(['krb5_ccache_conf_data', 'a', 'b', 'c']), c],
+    };
+    expect(ccacheTickets(cache)).toEqual([]); // neither is a ticket
+    expect(readCcacheConfig(cache)).toEqual([{ key: 'k', value: new Uint8Array(0) }]); // only the one named as MIT names them
     expect(
       isConfigCredential({
         ...c,

@@ -111,17 +111,35 @@ describe('serializeCcache', () => {
     expect(parseCcache(out)).toEqual(cc);
   });
 
+  it('reads and writes enctypes and authdata types as signed 16 bits, as MIT does', () => {
+    const local = {
+      ...tgt,
+      key: { etype: -135, bytes: tgt.key.bytes },
+      authdata: [{ adType: -1, adData: Uint8Array.of(1) }],
+    };
+    const out = serializeCcache({ defaultPrincipal: alice, credentials: [local] });
+    const back = parseCcache(out).credentials[0]!;
+    expect(back.key.etype).toBe(-135);
+    expect(back.authdata[0]!.adType).toBe(-1);
+  });
+
   it('rejects values that do not fit', () => {
     const bad = (patch: Partial<CcacheCredential>) => () =>
       serializeCcache({ defaultPrincipal: alice, credentials: [{ ...tgt, ...patch }] });
     expectFormatError(bad({ endtime: -1000 }), /credential 0 endtime -1000 ms does not fit/);
     expectFormatError(bad({ ticketFlags: 2 ** 32 }), /credential 0 ticket flags/);
-    expectFormatError(bad({ key: { etype: -1, bytes: new Uint8Array(0) } }), /credential 0 enctype -1/);
+    expectFormatError(
+      bad({ key: { etype: 0x8000, bytes: new Uint8Array(0) } }),
+      /credential 0 enctype 32768 does not fit MIT's signed 16 bits/,
+    );
     expectFormatError(
       bad({ addresses: [{ addrType: 1 << 16, address: new Uint8Array(0) }] }),
       /address 0 type/,
     );
-    expectFormatError(bad({ authdata: [{ adType: -1, adData: new Uint8Array(0) }] }), /authdata 0 type/);
+    expectFormatError(
+      bad({ authdata: [{ adType: -0x8001, adData: new Uint8Array(0) }] }),
+      /authdata 0 type -32769/,
+    );
     expectFormatError(
       bad({ server: { realm: 'R', name: { nameType: 1.5, nameString: [] } } }),
       /credential 0 server name type 1.5/,
@@ -253,7 +271,10 @@ const time = fc.integer({ min: 0, max: 0xffffffff }).map((s) => s * 1000);
 const credArb: fc.Arbitrary<CcacheCredential> = fc.record({
   client: principalArb,
   server: principalArb,
-  key: fc.record({ etype: fc.integer({ min: 0, max: 0xffff }), bytes: fc.uint8Array({ maxLength: 40 }) }),
+  key: fc.record({
+    etype: fc.integer({ min: -0x8000, max: 0x7fff }),
+    bytes: fc.uint8Array({ maxLength: 40 }),
+  }),
   authtime: time,
   starttime: time,
   endtime: time,
@@ -265,7 +286,10 @@ const credArb: fc.Arbitrary<CcacheCredential> = fc.record({
     { maxLength: 3 },
   ),
   authdata: fc.array(
-    fc.record({ adType: fc.integer({ min: 0, max: 0xffff }), adData: fc.uint8Array({ maxLength: 16 }) }),
+    fc.record({
+      adType: fc.integer({ min: -0x8000, max: 0x7fff }),
+      adData: fc.uint8Array({ maxLength: 16 }),
+    }),
     { maxLength: 3 },
   ),
   ticket: fc.uint8Array({ maxLength: 80 }),

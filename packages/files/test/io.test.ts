@@ -1,6 +1,19 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCode, KerberosError } from '@krbsim/core';
 import {
   parsePrincipal,
   readCcacheFile,
@@ -9,6 +22,7 @@ import {
   stripFilePrefix,
   writeCcacheFile,
   writeKeytabFile,
+  writeOwnerOnlyFile,
 } from '@krbsim/files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -43,6 +57,63 @@ describe('file helpers', () => {
     await writeCcacheFile(cc, ccache);
     expect((await stat(cc)).mode & 0o777).toBe(0o600);
     expect(await readCcacheFile(`FILE:${cc}`)).toEqual(ccache);
+  });
+
+  it('replace a file whatever its mode, and never write through a symlink', async () => {
+    const sub = join(dir, 'replace');
+    await mkdir(sub);
+    const kt = join(sub, 'old.keytab');
+    await writeFile(kt, 'old');
+    await chmod(kt, 0o644);
+    const keytab = { entries: [] };
+    await writeKeytabFile(kt, keytab);
+    expect((await stat(kt)).mode & 0o777).toBe(0o600); // not the 0644 the old file had
+    expect(new Uint8Array(await readFile(kt))).toEqual(serializeKeytab(keytab));
+
+    // A planted link: the cache replaces the link, the file it pointed to is untouched.
+    const victim = join(sub, 'victim');
+    await writeFile(victim, 'precious');
+    const cc = join(sub, 'krb5cc_1000');
+    await symlink(victim, cc);
+    await writeCcacheFile(cc, { version: 4, defaultPrincipal: parsePrincipal('a@R'), credentials: [] });
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+    expect((await lstat(cc)).isSymbolicLink()).toBe(false);
+    expect((await stat(cc)).mode & 0o777).toBe(0o600);
+    expect((await readdir(sub)).sort()).toEqual(['krb5cc_1000', 'old.keytab', 'victim']); // no temporary left
+  });
+
+  it('leave nothing behind when the write fails', async () => {
+    const sub = join(dir, 'fail');
+    await mkdir(sub);
+    // The target is a directory: the rename fails after the temporary was written.
+    await mkdir(join(sub, 'taken'));
+    await expect(writeOwnerOnlyFile(join(sub, 'taken'), Uint8Array.of(1))).rejects.toThrow();
+    expect(await readdir(sub)).toEqual(['taken']);
+    await expect(writeOwnerOnlyFile(join(sub, 'missing', 'x'), Uint8Array.of(1))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuse names of cache and keytab types that are not files', async () => {
+    const refused = async (f: () => Promise<unknown>, pattern: RegExp) => {
+      const e = await f().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(KerberosError);
+      expect((e as KerberosError).code).toBe(ErrorCode.KRB_ERR_GENERIC);
+      expect((e as KerberosError).message).toMatch(pattern);
+    };
+    const cc = { version: 4 as const, defaultPrincipal: parsePrincipal('a@R'), credentials: [] };
+    await refused(() => writeCcacheFile('KEYRING:persistent:1000', cc), /"KEYRING", before the first colon/);
+    await refused(() => readCcacheFile('MEMORY:x'), /"MEMORY".*FILE: caches only/);
+    await refused(() => writeCcacheFile(`WRFILE:${join(dir, 'w')}`, cc), /"WRFILE"/);
+    await refused(() => readKeytabFile('KCM:'), /"KCM".*FILE: and WRFILE: keytabs only/);
+    await refused(() => readKeytabFile(`${dir}/a:b`), /is written FILE:<path>/);
+    // WRFILE: is a keytab type MIT writes through; FILE: with a colon in the path works.
+    await writeKeytabFile(`WRFILE:${join(dir, 'wr.keytab')}`, { entries: [] });
+    expect((await readKeytabFile(join(dir, 'wr.keytab'))).entries).toEqual([]);
+    await writeKeytabFile(`FILE:${join(dir, 'a:b.keytab')}`, { entries: [] });
+    expect((await readKeytabFile(`FILE:${join(dir, 'a:b.keytab')}`)).entries).toEqual([]);
+    expect(existsSync('KEYRING:persistent:1000')).toBe(false); // no file of that name where it runs
   });
 
   it('strips only the FILE: prefix', () => {

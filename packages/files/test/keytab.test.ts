@@ -173,7 +173,14 @@ describe('parseKeytab', () => {
     ];
     const big = parseKeytab(bytes(5, 1, be32(beBody.length), beBody), { v1ByteOrder: 'big' });
     expect(big.entries[0]!.key).toEqual(alice.key);
-    expectFormatError(() => parseKeytab(bytes(5, 1, le32(2), le16(0))), /component count 0 .* at offset 6/);
+    expectFormatError(
+      () => parseKeytab(bytes(5, 1, le32(2), le16(0))),
+      /component count .* 0 is outside 1\.\.32767.* at offset 6/,
+    );
+    expectFormatError(
+      () => parseKeytab(bytes(5, 1, le32(2), le16(1))),
+      /component count 1 leaves no components at offset 6/,
+    );
   });
 
   describe('rejects malformed input with the byte offset', () => {
@@ -216,7 +223,11 @@ describe('parseKeytab', () => {
       // A component count that lies.
       const comps = [...a];
       comps.splice(4, 2, ...be16(500));
-      expectFormatError(() => parseKeytab(bytes(5, 2, comps)), /truncated component \d+/);
+      // (the name type's first bytes, 00 00, are then read as component 1's length)
+      expectFormatError(
+        () => parseKeytab(bytes(5, 2, comps)),
+        /component 1 length .* 0 is outside 1\.\.32767/,
+      );
       // A record too short for even the component count.
       expectFormatError(() => parseKeytab(bytes(5, 2, be32(1), 0)), /truncated component count/);
     });
@@ -263,11 +274,78 @@ describe('parseKeytab', () => {
   });
 });
 
+describe('the 16-bit fields MIT reads as signed', () => {
+  // MIT's kt_file.c reads an entry's counts and lengths as int16 and takes 0 or a
+  // negative one for the end of the keytab: every later entry would be lost.
+  const at = (r: number[], offset: number, value: number) => {
+    const copy = [...r];
+    copy.splice(offset, 2, ...be16(value));
+    return copy;
+  };
+  const realmLen = 4 + 2;
+  const componentLen = realmLen + 2 + 11;
+  const keyLen = componentLen + 2 + 5 + 4 + 4 + 1 + 2;
+  it.each([
+    ['component count', 4, 0],
+    ['component count', 4, 0x8000],
+    ['realm length', realmLen, 0],
+    ['component 0 length', componentLen, 0],
+    ['key length', keyLen, 0],
+    ['key length', keyLen, 0xffff],
+  ])('refuses a %s of %i in a file', (field, offset, value) => {
+    const record = at(aliceRecord(), offset, value);
+    expectFormatError(
+      () => parseKeytab(bytes(5, 2, record)),
+      new RegExp(
+        `${field} \\(record at offset 2\\) ${value} is outside 1\\.\\.32767: MIT reads it as the end of the keytab at offset ${2 + offset}`,
+      ),
+    );
+  });
+  it('refuses to write what MIT would read as the end of the keytab', () => {
+    const withName = (nameString: string[], realm = 'CONTOSO.COM'): KeytabEntry => ({
+      ...alice,
+      principal: { realm, name: { nameType: 1, nameString } },
+    });
+    expectFormatError(
+      () => serializeKeytab({ entries: [withName([])] }),
+      /entry 0 component count 0 is outside 1\.\.32767/,
+    );
+    expectFormatError(
+      () => serializeKeytab({ entries: [withName(['a'], '')] }),
+      /entry 0 realm length 0 is outside/,
+    );
+    expectFormatError(
+      () => serializeKeytab({ entries: [withName([''])] }),
+      /entry 0 component 0 length 0 is outside/,
+    );
+    expectFormatError(
+      () => serializeKeytab({ entries: [withName(['x'.repeat(0x8000)])] }),
+      /entry 0 component 0 length 32768 is outside/,
+    );
+    expectFormatError(
+      () => serializeKeytab({ entries: [{ ...alice, key: { etype: 18, bytes: new Uint8Array(0) } }] }),
+      /entry 0 key length 0 is outside/,
+    );
+    expect(() => serializeKeytab({ entries: [withName(['x'.repeat(0x7fff)])] })).not.toThrow();
+  });
+  it('reads and writes enctypes as signed 16 bits, as MIT does', () => {
+    const local = { ...alice, key: { etype: -135, bytes: Uint8Array.from(seq(16)) } };
+    const out = serializeKeytab({ entries: [local] });
+    expect(parseKeytab(out).entries[0]!.key.etype).toBe(-135);
+    const raw = at(aliceRecord(), 4 + 2 + 13 + 7 + 4 + 4 + 1, 0xff79); // -135 as written
+    expect(parseKeytab(bytes(5, 2, raw)).entries[0]!.key.etype).toBe(-135);
+    expectFormatError(
+      () => serializeKeytab({ entries: [{ ...alice, key: { etype: 0x8000, bytes: alice.key.bytes } }] }),
+      /etype 32768 does not fit MIT's signed 16 bits/,
+    );
+  });
+});
+
 function serializeCcacheLike(): Uint8Array {
   return bytes(5, 4, 0, 0);
 }
 
-const component = fc.string({ minLength: 0, maxLength: 12, unit: 'grapheme' });
+const component = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
 const entryArb: fc.Arbitrary<KeytabEntry> = fc.record({
   principal: fc.record({
     realm: fc.string({ minLength: 1, maxLength: 20 }),
@@ -278,7 +356,10 @@ const entryArb: fc.Arbitrary<KeytabEntry> = fc.record({
   }),
   timestamp: fc.integer({ min: 0, max: 0xffffffff }).map((s) => s * 1000),
   kvno: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 0xffffffff })),
-  key: fc.record({ etype: fc.integer({ min: 0, max: 0xffff }), bytes: fc.uint8Array({ maxLength: 64 }) }),
+  key: fc.record({
+    etype: fc.integer({ min: -0x8000, max: 0x7fff }),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+  }),
 });
 
 describe('keytab round trips', () => {

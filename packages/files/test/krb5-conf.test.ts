@@ -87,6 +87,13 @@ describe('writeKrb5Conf', () => {
       { defaultRealm: 'R', realms: [], libdefaults: { x: Number.POSITIVE_INFINITY } },
       { defaultRealm: 'R', realms: [], domainRealm: { '': 'R' } },
       { defaultRealm: 'R', realms: [], capaths: { 'A[': { B: '.' } } },
+      // MIT cuts a tag at '*' (and marks the relation final): the tag would read back changed.
+      { defaultRealm: 'R', realms: [], domainRealm: { '*.fabrikam.com': 'FABRIKAM.COM' } },
+      { defaultRealm: 'R', realms: [], libdefaults: { 'auth_to_local_names*x': 'y' } },
+      { defaultRealm: 'R', realms: [], libdefaults: { x: 'a\0b' } },
+      // MIT's profile reads integers; 1e21 would be written 1e+21, 300.5 is no duration.
+      { defaultRealm: 'R', realms: [], libdefaults: { clockskew: 300.5 } },
+      { defaultRealm: 'R', realms: [], libdefaults: { ticket_lifetime: 1e21 } },
     ];
     for (const options of bad) {
       let err: unknown;
@@ -98,5 +105,15 @@ describe('writeKrb5Conf', () => {
       expect(isKerberosError(err, ErrorCode.KRB_ERR_GENERIC), JSON.stringify(options)).toBe(true);
       expect((err as Error).message).toMatch(/^krb5\.conf: /);
     }
+  });
+
+  it('writes [domain_realm] keys in lower case, as MIT looks host names up', () => {
+    const conf = writeKrb5Conf({
+      defaultRealm: 'CONTOSO.COM',
+      realms: [],
+      domainRealm: { '.CONTOSO.COM': 'CONTOSO.COM', 'Web.Fabrikam.com': 'FABRIKAM.COM' },
+    });
+    expect(conf).toContain('\n    .contoso.com = CONTOSO.COM\n');
+    expect(conf).toContain('\n    web.fabrikam.com = FABRIKAM.COM\n');
   });
 });

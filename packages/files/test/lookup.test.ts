@@ -61,6 +61,46 @@ describe('keytab lookup', () => {
     const noKvno = catchError(() => getKeytabKey(keytab, { principal: parsePrincipal('x@Y'), kvno: 1 }));
     expect((noKvno as Error).message).toBe('keytab has no key for x@Y kvno 1');
   });
+
+  describe('kvno rules of MIT krb5_kt_get_entry', () => {
+    const at = (kvno: number, seconds: number, fill: number): KeytabEntry => ({
+      ...entry(kvno, 18, fill),
+      timestamp: seconds * 1000,
+    });
+    it('takes kvno 0 in a query for "the most recent", as MIT does', () => {
+      const kt: Keytab = { entries: [at(2, 10, 1), at(7, 20, 2)] };
+      expect(findKeytabEntry(kt, { principal: http, kvno: 0 })!.kvno).toBe(7);
+      expect(getKeytabKey(kt, { principal: http, kvno: 0 }).bytes[0]).toBe(2);
+    });
+    it('lets an entry of kvno 0 match any kvno, after an exact match', () => {
+      const kt: Keytab = { entries: [at(0, 10, 1), at(4, 10, 2)] };
+      expect(findKeytabEntry(kt, { principal: http, kvno: 5 })!.key.bytes[0]).toBe(1);
+      expect(findKeytabEntry(kt, { principal: http, kvno: 4 })!.key.bytes[0]).toBe(2);
+    });
+    it("falls back to an entry holding the kvno's low 8 bits, after kvno 0", () => {
+      const truncated: Keytab = { entries: [at(2, 10, 1)] };
+      expect(findKeytabEntry(truncated, { principal: http, kvno: 258 })!.key.bytes[0]).toBe(1);
+      const withAny: Keytab = { entries: [at(2, 10, 1), at(0, 10, 2)] };
+      expect(findKeytabEntry(withAny, { principal: http, kvno: 258 })!.key.bytes[0]).toBe(2);
+      expect(findKeytabEntry(truncated, { principal: http, kvno: 259 })).toBeUndefined();
+      const e = catchError(() => getKeytabKey(truncated, { principal: http, kvno: 259 }));
+      expect(isKerberosError(e, ErrorCode.KRB_AP_ERR_BADKEYVER)).toBe(true);
+    });
+    it('judges a wrapped-around kvno the more recent by its timestamp', () => {
+      const latest = (...entries: KeytabEntry[]) => findKeytabEntry({ entries }, { principal: http })!.kvno;
+      // kvno 1 written after kvno 255: the kvno wrapped, 1 is the newer (in either file order).
+      expect(latest(at(255, 10, 1), at(1, 20, 2))).toBe(1);
+      expect(latest(at(1, 20, 2), at(255, 10, 1))).toBe(1);
+      // kvno 1 written before kvno 255: no wrap, 255 is the newer.
+      expect(latest(at(1, 10, 2), at(255, 20, 1))).toBe(255);
+      // Between 128 and 240 nothing wraps: the higher kvno.
+      expect(latest(at(200, 10, 1), at(5, 20, 2))).toBe(200);
+    });
+    it('finds the most recent among many entries', () => {
+      const many: Keytab = { entries: Array.from({ length: 200_000 }, (_, i) => at((i % 100) + 1, 10, 1)) };
+      expect(findKeytabEntries(many, { principal: http })).toHaveLength(2000);
+    });
+  });
 });
 
 function catchError(f: () => unknown): unknown {

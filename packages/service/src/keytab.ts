@@ -39,8 +39,9 @@ const text = (p: QualifiedName): string => formatPrincipal(p.name, p.realm);
 /**
  * Of `entries` (the keys of one principal, or of the keys tried for a
  * renamed ticket), those of the ticket's enctype and kvno, newest first.
- * Old keytabs keep only the low 8 bits of the kvno, so when no entry
- * matches exactly, a kvno above 255 matches an entry with the same low byte.
+ * When no entry matches exactly, an entry of kvno 0 matches any kvno (as in
+ * MIT's keytab lookup); failing one, as old keytabs keep only the low 8 bits
+ * of the kvno, a kvno above 255 matches an entry with the same low byte.
  */
 function ofTicketKey(entries: readonly KeytabEntryLike[], ticket: Ticket, whose: string): KeytabEntryLike[] {
   const etype = ticket.encPart.etype;
@@ -57,6 +58,9 @@ function ofTicketKey(entries: readonly KeytabEntryLike[], ticket: Ticket, whose:
   if (kvno === undefined) return [...ofType].sort((a, b) => b.kvno - a.kvno);
   const exact = ofType.filter((e) => e.kvno === kvno);
   if (exact.length > 0) return exact;
+  // An entry of kvno 0 matches any kvno, as MIT's keytab lookup takes it (Windows ktpass can write one).
+  const any = ofType.filter((e) => e.kvno === 0);
+  if (any.length > 0) return any;
   const low = ofType.filter((e) => (e.kvno & 0xff) === (kvno & 0xff) && (e.kvno > 255 || kvno > 255));
   if (low.length > 0) return low;
   throw new KerberosError(

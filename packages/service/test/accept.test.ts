@@ -246,6 +246,20 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     expect(e.realm).toBe(REALM);
   });
 
+  it('takes a keytab entry of kvno 0 for any kvno, after an exact one, as MIT does', () => {
+    const lab = new Lab();
+    const token = lab.client.buildApReq(lab.credential({ kvno: 4 })).token;
+    const anyKvno = lab.keytab.map((e) => ({ ...e, kvno: 0 }));
+    expect(lab.service({ keytab: anyKvno }).accept(token).kvno).toBe(0);
+    // An exact kvno still wins over the kvno-0 entry (whose key here is wrong).
+    const wrongAny = anyKvno.map((e) => ({
+      ...e,
+      key: { etype: e.key.etype, bytes: new Uint8Array(e.key.bytes.length) },
+    }));
+    const exact = lab.keytab.map((e) => ({ ...e, kvno: 4 }));
+    expect(lab.service({ keytab: [...wrongAny, ...exact] }).accept(token).kvno).toBe(4);
+  });
+
   it('KRB_AP_ERR_BAD_INTEGRITY: the ticket is encrypted in another key', () => {
     const lab = new Lab();
     const wrong = lab.credential({ serviceKey: { etype: 18, bytes: new Uint8Array(32).fill(7) } });
