@@ -28,7 +28,7 @@ import { TLSSocket } from 'node:tls';
 import { isTdsError, TdsError } from './errors';
 import type { TdsExchange } from './exchange';
 import { tdsMessageName } from './exchange';
-import { OptionFlags1, OptionFlags2, TdsVersion } from './iana/login7';
+import { OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption } from './iana/prelogin';
 import { DoneStatus } from './iana/tokens';
@@ -63,6 +63,11 @@ import type { TdsTokenValue } from './tokens/types';
 const MAX_SSPI_LEGS = 4;
 /** How long a closing connection waits for the client to close its side. */
 const CLOSE_GRACE_MS = 2_000;
+/**
+ * Answer bytes a connection may have waiting to be sent before it stops
+ * reading requests (a client that pipelines without reading its answers).
+ */
+const MAX_UNSENT_BYTES = 1 << 20;
 /** The packet types each state accepts (section 3.3.5); others are refused from their header. */
 const EXPECTED = {
   prelogin: [TdsPacketType.PRELOGIN],
@@ -125,6 +130,10 @@ export class Connection {
   #session: TdsSession | undefined;
   #facts: SessionFacts | undefined;
   #database = 'master';
+  /** Requests read and not yet answered (see #answerQueued). */
+  readonly #queued: TdsMessage[] = [];
+  /** Reading is paused until the socket drains. */
+  #draining = false;
 
   constructor(socket: Socket, config: ConnectionConfig, spid: number, id: number, onClose: () => void) {
     this.#socket = socket;
@@ -235,8 +244,28 @@ export class Connection {
       this.#protocolError(e);
       return;
     }
-    for (const m of messages) {
+    for (const m of messages) this.#queued.push(m);
+    this.#answerQueued();
+    this.#watchHalfSent(messages.length > 0);
+  }
+
+  /**
+   * Answers the requests read, in order, while the client reads the answers.
+   * Once more than {@link MAX_UNSENT_BYTES} of answers wait to be sent (a
+   * client pipelining requests without reading), the rest wait too and the
+   * socket is not read until they drain (MS-TDS 3.3.5.9: a request that
+   * comes while another runs is queued, not answered ahead). What the server
+   * holds for a connection stays bounded: the answers past the bound come
+   * from requests already read, at most one read's worth.
+   */
+  #answerQueued(): void {
+    while (this.#queued.length > 0) {
       if (this.#state === 'closed' || this.#state === 'closing') return;
+      if (this.#unsentBytes() > MAX_UNSENT_BYTES) {
+        this.#waitForDrain();
+        return;
+      }
+      const m = this.#queued.shift()!;
       if (this.#c.onExchange !== undefined) {
         this.#unanswered('no answer');
         this.#pending = { message: m, inTls: this.#viaTls };
@@ -249,7 +278,28 @@ export class Connection {
         return;
       }
     }
-    this.#watchHalfSent(messages.length > 0);
+  }
+
+  /** Answer bytes written and not yet taken by the kernel (TLS's buffer, then the socket's). */
+  #unsentBytes(): number {
+    return this.#socket.writableLength + (this.#tls?.writableLength ?? 0);
+  }
+
+  /** Stops reading the socket until what was written has drained, then answers what waits. */
+  #waitForDrain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#log(
+      `${this.#unsentBytes()} bytes of answers unsent: not reading until the client reads them (${this.#queued.length} requests wait)`,
+    );
+    this.#socket.pause();
+    // TLS hands what it encrypts to the socket at once: the socket's buffer is the one that drains.
+    this.#socket.once('drain', () => {
+      this.#draining = false;
+      if (this.#state === 'closed') return;
+      this.#socket.resume();
+      this.#guarded(() => this.#answerQueued());
+    });
   }
 
   /**
@@ -520,7 +570,8 @@ export class Connection {
       version: this.#c.version,
       packetSize,
       responseToken,
-      featureExtAck: login.features.length > 0,
+      // Section 2.2.7.11: FEATUREEXTACK answers a LOGIN7 with fExtension, whatever features it named.
+      featureExtAck: (login.optionFlags3 & OptionFlags3.EXTENSION) !== 0,
     });
     this.#enter('session');
     this.#c.timers.clearTimeout(this.#deadline);

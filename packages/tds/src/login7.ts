@@ -25,7 +25,14 @@
  */
 
 import { TdsError } from './errors';
-import { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion } from './iana/login7';
+import {
+  FeatureId,
+  OptionFlags1,
+  OptionFlags2,
+  OptionFlags3,
+  TDS_7_1_SWAPPED,
+  TdsVersion,
+} from './iana/login7';
 import { ByteReader, ByteWriter, utf16Decode, utf16Encode } from './internal/bytes';
 
 /** The longest LOGIN7 (section 2.2.6.4: 128K - 1 bytes). */
@@ -120,14 +127,14 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
     throw new TdsError('malformed', 'LOGIN7.Length', `${length}, but the message has ${b.length} bytes`);
   }
   const tdsVersion = r.u32le('LOGIN7.TDSVersion');
-  if (tdsVersion < TdsVersion.V7_1_REV0 && tdsVersion !== 0x07010000) {
+  if (tdsVersion < TdsVersion.V7_1_REV0 && tdsVersion !== TDS_7_1_SWAPPED) {
     throw new TdsError(
       'unsupported',
       'LOGIN7.TDSVersion',
       `0x${tdsVersion.toString(16)} is before TDS 7.1; this server speaks 7.1 to 7.4`,
     );
   }
-  // TDS 7.1 clients may send 0x07010000 (the version's bytes reversed) as SQL Server 2000's did.
+  // TDS 7.1 clients may send TDS_7_1_SWAPPED (the version's bytes reversed) as SQL Server 2000's did.
   const header = tdsVersion >= TdsVersion.V7_2 ? HEADER_7_2 : HEADER_7_1;
   if (b.length < header) {
     throw new TdsError('malformed', 'LOGIN7', `${b.length} bytes is shorter than the ${header}-byte header`);
@@ -251,14 +258,23 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
  * 7.4, packet size 4096, OptionFlags1 USE_DB_ON | INIT_DB_FATAL |
  * SET_LANG_ON, OptionFlags2 INIT_LANG_FATAL | ODBC_ON, plus
  * INTEGRATED_SECURITY_ON when an SSPI token is given; fExtension when
- * features are given.
+ * features are given (or when `optionFlags3` sets it: then a FeatureExt
+ * block holding only its terminator).
  */
 export function encodeLogin7(l: Login7Init): Uint8Array {
   const sspi = l.sspi ?? new Uint8Array(0);
   const features = l.features ?? [];
   const tdsVersion = l.tdsVersion ?? TdsVersion.V7_4;
   const header = tdsVersion >= TdsVersion.V7_2 ? HEADER_7_2 : HEADER_7_1;
+  if (header === HEADER_7_1 && sspi.length > 0xffff) {
+    // TDS 7.1's header has cbSSPI alone (16 bits); cbSSPILong came with 7.2.
+    throw new RangeError(
+      `LOGIN7: an SSPI token of ${sspi.length} bytes does not fit TDS 7.1's 16-bit cbSSPI`,
+    );
+  }
   const optionFlags3 = (l.optionFlags3 ?? 0) | (features.length > 0 ? OptionFlags3.EXTENSION : 0);
+  // fExtension, asked for or implied by features: a FeatureExt block, perhaps only its terminator.
+  const withExtension = (optionFlags3 & OptionFlags3.EXTENSION) !== 0;
   const optionFlags2 =
     l.optionFlags2 ??
     OptionFlags2.INIT_LANG_FATAL |
@@ -271,7 +287,7 @@ export function encodeLogin7(l: Login7Init): Uint8Array {
   const password = obfuscate(l.password ?? '');
   const appName = str(l.appName);
   const serverName = str(l.serverName);
-  const extension = new Uint8Array(features.length > 0 ? 4 : 0);
+  const extension = new Uint8Array(withExtension ? 4 : 0);
   const cltIntName = str(l.clientInterfaceName);
   const language = str(l.language);
   const database = str(l.database);
@@ -301,7 +317,7 @@ export function encodeLogin7(l: Login7Init): Uint8Array {
   const ibChange = at;
   at += header === HEADER_7_2 ? changePassword.length : 0;
   const featureExtAt = at;
-  if (features.length > 0) {
+  if (withExtension) {
     at += 1 + features.reduce((n, f) => n + 5 + f.data.length, 0);
     new DataView(extension.buffer).setUint32(0, featureExtAt, true);
   }
@@ -334,7 +350,7 @@ export function encodeLogin7(l: Login7Init): Uint8Array {
   for (const v of variable) w.bytes(v);
   w.bytes(sspi).bytes(attachDbFile);
   if (header === HEADER_7_2) w.bytes(changePassword);
-  if (features.length > 0) {
+  if (withExtension) {
     for (const f of features) w.u8(f.id).u32le(f.data.length).bytes(f.data);
     w.u8(FeatureId.TERMINATOR);
   }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { TDS_7_1_SWAPPED, TdsVersion } from './iana/login7';
 import { DoneStatus, EnvChangeType } from './iana/tokens';
 import { DEFAULT_PACKET_SIZE } from './packet';
 import type { PreloginVersion } from './prelogin';
@@ -79,7 +80,9 @@ export function loginResponse(r: LoginResponse): TdsTokenValue[] {
     {
       type: 'LOGINACK',
       interface: 1, // SQL_TSQL
-      tdsVersion: r.tdsVersion,
+      // Section 2.2.7.14: SQL Server 2000 as released acknowledges TDS 7.1 as 0x07010000 (0x71000000
+      // is LOGIN7's form only); every later version answers the value LOGIN7 carries.
+      tdsVersion: r.tdsVersion === TdsVersion.V7_1_REV0 ? TDS_7_1_SWAPPED : r.tdsVersion,
       progName: r.progName,
       progVersion: { major: r.version.major, minor: r.version.minor, build: r.version.build },
     },

@@ -95,7 +95,7 @@ export interface ServeTdsOptions {
   readonly progName?: string;
   /** @@VERSION. */
   readonly versionText?: string;
-  /** Most connections at once (default 256); more are closed on accept. */
+  /** Most connections at once (default 256, at most 32717: each holds a session id); more are closed on accept. */
   readonly maxConnections?: number;
   /** Most bytes a client may send before its login completes: PRELOGIN, TLS handshake, LOGIN7, SSPI (default 256 KiB). */
   readonly maxLoginBytes?: number;
@@ -172,6 +172,21 @@ export interface ConnectionConfig {
   readonly onExchange: ((exchange: TdsExchange) => void) | undefined;
 }
 
+/** SQL Server's user sessions start above 50; a SPID is a 16-bit signed number. */
+const FIRST_SPID = 51;
+const LAST_SPID = 32767;
+
+/**
+ * The first session id from `from` on (wrapping from 32767 to 51) that no open
+ * connection holds. The listener holds fewer connections than there are ids.
+ */
+export function nextSessionId(from: number, inUse: ReadonlySet<number>): number {
+  let spid = from;
+  for (let i = FIRST_SPID; i <= LAST_SPID && inUse.has(spid); i++)
+    spid = spid >= LAST_SPID ? FIRST_SPID : spid + 1;
+  return spid;
+}
+
 /** Listen for TDS connections (see the module comment). */
 export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   const encryption = options.encryption ?? 'required';
@@ -209,7 +224,17 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   };
   const open = new Set<Connection>();
   const maxConnections = options.maxConnections ?? d.maxConnections;
-  let nextSpid = 51; // SQL Server's user sessions start above 50
+  if (
+    !Number.isInteger(maxConnections) ||
+    maxConnections < 1 ||
+    maxConnections > LAST_SPID - FIRST_SPID + 1
+  ) {
+    // Each open connection holds its own session id, 51 to 32767.
+    throw new RangeError(`maxConnections must be 1 to ${LAST_SPID - FIRST_SPID + 1}, got ${maxConnections}`);
+  }
+  let nextSpid = FIRST_SPID;
+  /** The session ids of open connections: a new one never shares one (@@SPID, session_id). */
+  const spids = new Set<number>();
   let nextId = 1;
   // noDelay: TDS is request/response in small packets; Nagle's algorithm would
   // hold each reply for the client's delayed ACK (SQL Server sets TCP_NODELAY).
@@ -221,9 +246,13 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
       socket.destroy();
       return;
     }
-    const spid = nextSpid;
-    nextSpid = nextSpid >= 32767 ? 51 : nextSpid + 1;
-    const c = new Connection(socket, config, spid, nextId++, () => open.delete(c));
+    const spid = nextSessionId(nextSpid, spids);
+    nextSpid = spid >= LAST_SPID ? FIRST_SPID : spid + 1;
+    spids.add(spid);
+    const c = new Connection(socket, config, spid, nextId++, () => {
+      open.delete(c);
+      spids.delete(spid);
+    });
     open.add(c);
   });
   server.on('error', (e) => config.log?.(`${config.serverName}: listener: ${e.message}`));

@@ -102,7 +102,25 @@ export class PreloginTlsTransport extends Duplex {
   override _read(): void {}
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.#out([chunk], cb);
+  }
+
+  /**
+   * What TLS writes at once (node:tls hands a long flight over in several
+   * chunks, corked) goes out as one PRELOGIN message: SQL Server sends each
+   * handshake flight as one message, and a client may read one message per
+   * handshake step (Impacket does).
+   */
+  override _writev(chunks: { chunk: Buffer }[], cb: (e?: Error | null) => void): void {
+    this.#out(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  #out(chunks: Buffer[], cb: (e?: Error | null) => void): void {
+    const b = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     try {
       this.#send(
         this.#wrapOut

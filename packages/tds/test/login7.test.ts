@@ -82,6 +82,15 @@ describe('LOGIN7', () => {
     expect(decodeLogin7(wire).password).toBe('a');
   });
 
+  it('refuses to encode a TDS 7.1 login whose token needs cbSSPILong, which 7.1 lacks', () => {
+    const tdsVersion = TdsVersion.V7_1;
+    expect(() => encodeLogin7({ tdsVersion, sspi: new Uint8Array(0x10000) })).toThrow(
+      /65536 bytes does not fit TDS 7\.1's 16-bit cbSSPI/,
+    );
+    const most = new Uint8Array(0xffff).fill(0x60);
+    expect(decodeLogin7(encodeLogin7({ tdsVersion, sspi: most }), { maxSspi: 100_000 }).sspi).toEqual(most);
+  });
+
   it('uses cbSSPILong for a token of 65535 bytes or more', () => {
     const sspi = new Uint8Array(70_000).fill(0x60);
     const wire = encodeLogin7({ sspi });

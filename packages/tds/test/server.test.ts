@@ -22,6 +22,7 @@ import {
   isTdsError,
   loginFailed,
   OptionFlags1,
+  OptionFlags3,
   PacketReader,
   type ServeTdsOptions,
   serveTds,
@@ -38,6 +39,7 @@ import {
 import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Internal: the duplex is node:stream's, which the published types must not need.
+import { nextSessionId } from '../src/server';
 import { PreloginTlsTransport } from '../src/tls-in-prelogin';
 import { ManualTimers, until } from './helpers';
 
@@ -337,6 +339,12 @@ describe('serveTds: logins in each encryption mode', () => {
     const types = r.tokens.map((t) => t.type);
     expect(types.indexOf('FEATUREEXTACK')).toBe(types.indexOf('LOGINACK') + 1);
     expect(r.tokens.find((t) => t.type === 'FEATUREEXTACK')).toEqual({ type: 'FEATUREEXTACK', features: [] });
+    // fExtension with no feature but the terminator asks for it too (section 2.2.7.11); no fExtension, none.
+    const bare = await client(server.port);
+    const asked = await bare.login({ sspi: GSS, optionFlags3: OptionFlags3.EXTENSION });
+    expect(asked.tokens.map((t) => t.type)).toContain('FEATUREEXTACK');
+    const plain = await client(server.port);
+    expect((await plain.login({ sspi: GSS })).tokens.map((t) => t.type)).not.toContain('FEATUREEXTACK');
   });
 
   it('answers a TDS 7.1 client in 7.1: no ALL_HEADERS, 2-byte line numbers, 4-byte row counts', async () => {
@@ -345,6 +353,12 @@ describe('serveTds: logins in each encryption mode', () => {
     const r = await c.login({ sspi: GSS, tdsVersion: TdsVersion.V7_1 });
     expect(r.ok && r.loginAck.tdsVersion).toBe(TdsVersion.V7_1);
     expect((await c.batch('SELECT @@SPID')).results[0]!.rows).toEqual([[51]]);
+    // SQL Server 2000 as released (LOGIN7 bytes 00 00 00 71, Impacket's): LOGINACK says 0x07010000, the
+    // form section 2.2.7.14 lists for TDS 7.1 and FreeTDS reads.
+    const old = await client(server.port);
+    const rev0 = await old.login({ sspi: GSS, tdsVersion: TdsVersion.V7_1_REV0 });
+    expect(rev0.ok && rev0.loginAck.tdsVersion).toBe(0x07010000);
+    expect((await old.batch('SELECT 5')).results[0]!.rows).toEqual([[5]]);
   });
 
   it('logs in to master for an empty Database, master in any case, and another database without fDatabase', async () => {
@@ -653,6 +667,30 @@ describe('serveTds: the session', () => {
     };
     return { s, next, log, server };
   }
+
+  it('stops reading a client that pipelines requests without reading the answers, and loses none', async () => {
+    const { s, log } = await session();
+    s.socket.pause(); // the client stops reading; the kernel's buffers fill, then Node's
+    const batch = encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT @@VERSION'));
+    const N = 30_000; // about 9 MB of answers: more than loopback's buffers hold
+    const all = new Uint8Array(batch.length * N);
+    for (let i = 0; i < N; i++) all.set(batch, i * batch.length);
+    s.send(all);
+    await until(() => log.some((l) => l.includes('not reading until the client reads them')));
+    const line = log.find((l) => l.includes('not reading until the client reads them'))!;
+    const unsent = Number(/(\d+) bytes of answers unsent/.exec(line)![1]);
+    expect(unsent).toBeGreaterThan(1 << 20);
+    expect(unsent).toBeLessThan((1 << 20) + 4096); // the bound, passed by one answer at most
+    // The client reads again: every request is answered, in order, and the session goes on.
+    s.socket.resume();
+    await until(() => s.messages.length === 2 + N);
+    expect(new Set(s.messages.slice(2).map((m) => decodeTokens(m.payload).at(-1)?.type))).toEqual(
+      new Set(['DONE']),
+    );
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 7')));
+    await until(() => s.messages.length === 3 + N);
+    expect(decodeTokens(s.messages.at(-1)!.payload)).toContainEqual({ type: 'ROW', values: [7] });
+  });
 
   it('acknowledges ATTENTION, answers RPC with an error and stays up, answers a message sent with IGNORE with DONE(ERROR) alone, acknowledges a reset', async () => {
     const exchanges: TdsExchange[] = [];
@@ -1222,5 +1260,19 @@ describe('serveTds: robustness', () => {
     await s.closed;
     expect(log.some((l) => l.includes('closed (handshake): TLS: '))).toBe(true);
     expect((await (await client(server.port)).login({ sspi: GSS })).ok).toBe(true);
+  });
+});
+
+describe('session ids', () => {
+  it('never gives a new connection the id of an open one, wrapping from 32767 to 51', () => {
+    expect(nextSessionId(51, new Set())).toBe(51);
+    expect(nextSessionId(51, new Set([51, 52, 54]))).toBe(53);
+    // An old session still open at 51 and 52 when the ids wrap.
+    expect(nextSessionId(32767, new Set([32767, 51, 52]))).toBe(53);
+  });
+
+  it('refuses a maxConnections with more connections than session ids', async () => {
+    await expect(listen({ maxConnections: 32718 })).rejects.toThrow(/maxConnections must be 1 to 32717/);
+    await expect(listen({ maxConnections: 0 })).rejects.toThrow(RangeError);
   });
 });

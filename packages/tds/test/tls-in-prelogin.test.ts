@@ -4,7 +4,11 @@
  * arrive in one chunk; a server's output stays wrapped until then; other
  * packet types and oversized packets are refused.
  */
+
+import type { Socket } from 'node:net';
+import { createSecureContext, TLSSocket, connect as tlsConnect } from 'node:tls';
 import { encodePackets, negotiateTdsVersion, PacketReader, TdsPacketType, TdsVersion } from '@krbsim/tds';
+import { createSelfSignedCa, issueServerCertificate } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 // Internal: the duplex is node:stream's, which the published types must not need.
 import { PreloginTlsTransport } from '../src/tls-in-prelogin';
@@ -103,5 +107,49 @@ describe('packet type expectations and the TDS version answered', () => {
     expect(negotiateTdsVersion(TdsVersion.V7_1)).toBe(TdsVersion.V7_1);
     expect(negotiateTdsVersion(TdsVersion.V7_1_REV0)).toBe(TdsVersion.V7_1_REV0);
     expect(negotiateTdsVersion(0x07010000)).toBe(TdsVersion.V7_1);
+  });
+
+  it("sends each of the server's handshake flights as one PRELOGIN message, however long", async () => {
+    // A client that reads one message per handshake step (Impacket's do_handshake) fails on a flight
+    // split over several messages. A long certificate makes node:tls hand a flight over in pieces.
+    const ca = await createSelfSignedCa({ commonName: 'flight test CA' });
+    const dnsNames = Array.from({ length: 700 }, (_, i) => `host-${i}.a-rather-long-subdomain.example.test`);
+    const cert = await issueServerCertificate(ca, { dnsNames });
+    expect(cert.certPem.length).toBeGreaterThan(30_000);
+    // The two transports deliver to each other on the next turn, as sockets would.
+    const serverMessages: number[] = [];
+    const reader = new PacketReader({ maxPacket: 4096, maxMessage: 1 << 20 });
+    let toClient: (b: Uint8Array) => void = () => {};
+    let toServer: (b: Uint8Array) => void = () => {};
+    const server = new PreloginTlsTransport(
+      (b) => {
+        if (b[0] === TdsPacketType.PRELOGIN)
+          for (const m of reader.push(b)) serverMessages.push(m.payload.length);
+        setImmediate(() => toClient(b));
+      },
+      { server: true, maxPacket: 4096 },
+    );
+    const client = new PreloginTlsTransport((b) => setImmediate(() => toServer(b)), {
+      server: false,
+      maxPacket: 4096,
+    });
+    toClient = (b) => client.feed(b);
+    toServer = (b) => server.feed(b);
+    const serverTls = new TLSSocket(server as unknown as Socket, {
+      isServer: true,
+      secureContext: createSecureContext({ cert: cert.certPem, key: cert.keyPem, maxVersion: 'TLSv1.2' }),
+    });
+    const clientTls = tlsConnect({ socket: client as unknown as Socket, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      clientTls.once('secureConnect', () => resolve());
+      clientTls.once('error', reject);
+      serverTls.once('error', reject);
+    });
+    clientTls.destroy();
+    serverTls.destroy();
+    // TLS 1.2, full handshake: the server's first flight (ServerHello to ServerHelloDone) and its
+    // last (ChangeCipherSpec, Finished), one message each.
+    expect(serverMessages).toHaveLength(2);
+    expect(serverMessages[0]!).toBeGreaterThan(30_000);
   });
 });

@@ -25,6 +25,12 @@ export const TdsVersion = Object.freeze({
   V7_4: 0x74000004,
 } as const);
 
+/**
+ * TDS 7.1 as SQL Server 2000 wrote it in LOGINACK (section 2.2.7.14), and as
+ * some of its clients sent it in LOGIN7: the version's bytes reversed.
+ */
+export const TDS_7_1_SWAPPED = 0x07010000;
+
 /** OptionFlags1 bits. */
 export const OptionFlags1 = Object.freeze({
   /** fByteOrder: 1 = big-endian (68000). */
