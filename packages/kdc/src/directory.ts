@@ -92,8 +92,12 @@ const NESTABLE: Readonly<Record<GroupScope, readonly GroupScope[]>> = {
   'domain-local': ['global', 'universal', 'domain-local'],
 };
 
-/** `S-1-5-21-a-b-c`: a domain SID as AD writes it (three 32-bit sub-authorities after 21). */
-const DOMAIN_SID = /^S-1-5-21-\d{1,10}-\d{1,10}-\d{1,10}$/;
+/**
+ * `S-1-5-21-a-b-c`: a domain SID as AD writes it (three 32-bit sub-authorities
+ * after 21, in decimal without leading zeros: the one text a SID has, so that
+ * two SIDs compare equal as text exactly when they are the same SID).
+ */
+const DOMAIN_SID = /^S-1-5-21-(?:0|[1-9]\d{0,9})-(?:0|[1-9]\d{0,9})-(?:0|[1-9]\d{0,9})$/;
 
 function refuse(message: string): never {
   throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, message);
@@ -130,7 +134,9 @@ export class Directory {
         .slice(4)
         .some((n) => Number(n) > 0xffffffff)
     ) {
-      throw new RangeError(`'${domainSid}' is not a domain SID (S-1-5-21- and three 32-bit numbers)`);
+      throw new RangeError(
+        `'${domainSid}' is not a domain SID (S-1-5-21- and three 32-bit numbers, without leading zeros)`,
+      );
     }
     this.domainSid = domainSid;
     for (const g of BUILT_IN_GROUPS) this.#putGroup(g);

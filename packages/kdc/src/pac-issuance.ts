@@ -40,6 +40,7 @@ import {
   type PacAttributesInfo,
   PacBufferType,
   parsePac,
+  parseSid,
   type S4uDelegationInfo,
   sidEquals,
   signTicketPac,
@@ -55,6 +56,7 @@ import { KdcError } from './krb-error';
 import { accountOf, accountSid } from './pac-builder';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
+import { routingView } from './routing-view';
 
 /** What filtering at a trust removed from a PAC: shown by the lab's trace and demo. */
 export interface SidFilterReport {
@@ -115,7 +117,9 @@ export function verifiedEvidencePac(
       pac = verifyPac(
         loc!.pac,
         { serverKey: ticketKey, ...(kdcKey !== undefined && { kdcKey }) },
-        opts.signedTicket === true ? { ticket: evidence, requireExtendedKdcSignature: false } : {},
+        // Tickets this KDC issued with a ticket signature carry the extended KDC signature too
+        // (it adds both), so it is required, as Windows requires it in enforcement mode.
+        opts.signedTicket === true ? { ticket: evidence, requireExtendedKdcSignature: true } : {},
       );
       break;
     } catch (e) {
@@ -198,31 +202,61 @@ export function withResourceGroups(realm: Realm, pac: Pac, user: PrincipalEntry 
   }));
 }
 
+/** PAC buffers a trusting realm drops from a PAC that crossed a trust (see {@link filterAtTrust}). */
+const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
+  PacBufferType.CLIENT_CLAIMS_INFO,
+  PacBufferType.DEVICE_INFO,
+  PacBufferType.DEVICE_CLAIMS_INFO,
+]);
+
 /**
  * SID filtering at a trust (MS-PAC 4.1.2.2, as a forest trust filters): the
- * trusted domain may speak only for its own SIDs. ExtraSids outside the
- * logon domain are removed (S-1-18-x, the identity assertions, stay), and
- * so are resource groups, which only the resource domain may add. No SID of
- * the receiving realm's own domain comes over a trust: a PAC whose logon
- * domain is that domain (a user of this realm, as the other side claims it)
- * is refused with KDC_ERR_POLICY, since filtering its user SID leaves no
- * user.
+ * trusted domain may speak only for its own SIDs.
+ *
+ * - The PAC's logon domain must be the domain of `clientRealm`, the realm
+ *   whose user the PAC describes (a ticket's crealm, whose path the
+ *   transited check has accepted): a realm across a trust cannot speak for
+ *   another domain this realm trusts, and no realm across a trust speaks for
+ *   this realm's own domain. Either is refused with KDC_ERR_POLICY, since
+ *   filtering the user's SID leaves no user.
+ * - ExtraSids outside the logon domain are removed (S-1-18-x, the identity
+ *   assertions, stay), and so are resource groups, which only the resource
+ *   domain may add.
+ * - Claims and device information (CLIENT_CLAIMS_INFO, DEVICE_INFO,
+ *   DEVICE_CLAIMS_INFO) are dropped, as a DC drops incoming claims without
+ *   an ingress transformation policy: the device's SIDs would otherwise
+ *   pass unfiltered.
  */
-export function filterAtTrust(realm: Realm, pac: Pac): { pac: Pac; report: SidFilterReport } {
+export function filterAtTrust(
+  realm: Realm,
+  pac: Pac,
+  clientRealm: string,
+): { pac: Pac; report: SidFilterReport } {
   const removed: string[] = [];
+  const own = parseSid(realm.directory.domainSid);
+  const client = routingView(realm).realms.get(clientRealm);
   const filtered = replaceLogonInfo(pac, (v) => {
     const domain = v.logonDomainId;
-    if (domain !== undefined && formatSid(domain) === realm.directory.domainSid) {
+    if (domain !== undefined && sidEquals(domain, own)) {
       refuse(
         ErrorCode.KDC_ERR_POLICY,
         `SID filtering: the PAC from across the trust claims a user of this realm's own domain (${realm.directory.domainSid}), which no trusted domain may speak for`,
       );
     }
+    if (
+      domain === undefined ||
+      client === undefined ||
+      !sidEquals(domain, parseSid(client.directory.domainSid))
+    ) {
+      refuse(
+        ErrorCode.KDC_ERR_POLICY,
+        `SID filtering: the PAC from across the trust claims a user of domain ${domain === undefined ? '(none)' : formatSid(domain)}, which is not the domain of ${clientRealm}${client === undefined ? '' : ` (${client.directory.domainSid})`}, the client's realm`,
+      );
+    }
     const extraSids = v.extraSids.filter((e) => {
       const split = splitSid(e.sid);
       const ok =
-        formatSid(e.sid).startsWith('S-1-18-') ||
-        (domain !== undefined && split !== undefined && sidEquals(split.domain, domain));
+        formatSid(e.sid).startsWith('S-1-18-') || (split !== undefined && sidEquals(split.domain, domain));
       if (!ok) removed.push(formatSid(e.sid));
       return ok;
     });
@@ -240,7 +274,10 @@ export function filterAtTrust(realm: Realm, pac: Pac): { pac: Pac; report: SidFi
         (extraSids.length > 0 ? UserFlags.LOGON_EXTRA_SIDS : 0),
     };
   });
-  return { pac: filtered, report: { removed } };
+  return {
+    pac: { buffers: filtered.buffers.filter((b) => !FOREIGN_ASSERTIONS.has(b.type)) },
+    report: { removed },
+  };
 }
 
 /** MS-SFU 3.2.5.2.4: S4U_DELEGATION_INFO names the target and adds the requesting service. */

@@ -246,7 +246,7 @@ function evidenceAuthorizationData(
     });
     let pac = checkForUserPac(fromUserRealm, x.s4u, h);
     if (!realm.policy.issuePac) return NO_AUTHORIZATION_DATA;
-    ({ pac, report: filtered.report } = filterAtTrust(realm, pac));
+    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, x.s4u.crealm));
     const forService = serviceTicketPac(pac, 'the referral TGT');
     return forService === undefined ? NO_AUTHORIZATION_DATA : withUnsignedPac(undefined, forService);
   }
@@ -290,7 +290,7 @@ function evidenceAuthorizationData(
     // Cross-realm S4U2Proxy, at Service 2's KDC: the user's PAC from the referral, verified when
     // the evidence was opened, named for the user again, filtered at the trust.
     let pac = withClientName(x.proxy.pac!, x.proxy.userName.name.nameString.join('/'));
-    ({ pac, report: filtered.report } = filterAtTrust(realm, pac));
+    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, x.proxy.userName.realm));
     const forService = serviceTicketPac(pac, 'the evidence ticket');
     if (forService === undefined) return NO_AUTHORIZATION_DATA;
     return withUnsignedPac(undefined, withDelegationInfo(forService, draft.sname, x.proxy.requesterName));
@@ -312,7 +312,8 @@ function evidenceAuthorizationData(
           what: h.kind === 'service-ticket' ? 'the ticket' : 'the TGT',
         });
   if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
-  if (h.kind === 'cross-realm-tgt') ({ pac, report: filtered.report } = filterAtTrust(realm, pac));
+  if (h.kind === 'cross-realm-tgt')
+    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, h.tgt.crealm));
   if (x.proxy !== undefined && draft.server.kind === 'krbtgt') {
     // Cross-realm S4U2Proxy, at Service 1's KDC: the referral carries the user's PAC, named
     // `user@REALM` for the next KDC (MS-SFU 3.2.5.2.3); S4U_DELEGATION_INFO is the last KDC's.

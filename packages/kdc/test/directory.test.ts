@@ -110,6 +110,10 @@ describe('Directory', () => {
     expect(() => d.addAccount('y', 'user', { rid: 7 })).toThrow(RangeError);
     expect(() => new Directory('S-1-5-32-544')).toThrow(RangeError);
     expect(() => new Directory('S-1-5-21-1-2-4294967296')).toThrow(RangeError);
+    // One text per SID: a zero-padded sub-authority would compare unequal to the same SID as a PAC
+    // writes it, and SID filtering compares them.
+    expect(() => new Directory('S-1-5-21-0100-2-3')).toThrow(/without leading zeros/);
+    expect(new Directory('S-1-5-21-0-2-3').domainSid).toBe('S-1-5-21-0-2-3');
   });
 
   it('agrees with a reachability oracle on generated group graphs', () => {

@@ -13,7 +13,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
-import { Kdc, type KdcRequestEvent, type Realm } from '@krbsim/kdc';
+import { createTrust, Kdc, type KdcRequestEvent, type Realm } from '@krbsim/kdc';
 import {
   decodePac,
   encodePac,
@@ -34,6 +34,7 @@ import {
   wrapPac,
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
+import { filterAtTrust } from '../src/pac-issuance';
 import {
   adForestTrust,
   asReq,
@@ -47,6 +48,7 @@ import {
   openTicket,
   pacRequest,
   paForUser,
+  pn,
   repOf,
   reseal,
   T0,
@@ -492,6 +494,35 @@ describe('PAC in TGS', () => {
     )!;
     expect(info.s4u2proxyTarget).toBe(sqlSpn);
     expect(info.s4uTransitedServices).toEqual(['svc@CONTOSO.COM']);
+    // Evidence this KDC issued carries the extended KDC signature: one without it (here re-signed
+    // with the right keys, the buffer left out) is refused, as Windows refuses it in enforcement mode.
+    const stripped = reseal(fw, svcKey, (e) => {
+      const pac = decodePac(pacOf(e));
+      const without = { buffers: pac.buffers.filter((b) => b.type !== PacBufferType.FULL_CHECKSUM) };
+      return signTicketPac(
+        e,
+        without,
+        { serverKey: svcKey, kdcKey: krbtgtKey(l.realm) },
+        {
+          server: pn('HTTP/svc.contoso.com'),
+          extendedKdcSignature: false,
+        },
+      ).encTicketPart;
+    });
+    const refused = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: svc,
+          realm: REALM,
+          sname: sqlSpn,
+          now: T0,
+          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
+          additionalTickets: [stripped.ticket],
+        }),
+      ),
+    );
+    expect(refused.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(refused.eText).toMatch(/extended KDC signature|FULL_CHECKSUM|19/i);
   });
 });
 
@@ -587,6 +618,51 @@ describe('PAC across a trust', () => {
     );
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
     expect(err.eText).toContain(`claims a user of this realm's own domain (${cloudSid})`);
+  });
+
+  it('refuses a PAC from across a trust that claims a user of another domain this realm trusts (KDC_ERR_POLICY)', () => {
+    // The cloud realm trusts a second forest, FABRIKAM.COM. CONTOSO.COM's side may speak only for
+    // CONTOSO.COM's domain: a PAC claiming FABRIKAM's Administrator and Domain Admins is refused.
+    const { onprem, cloud, mi } = forestTrust();
+    const FABRIKAM_SID = 'S-1-5-21-7-8-9';
+    const fabrikam = makeRealm('FABRIKAM.COM', { krbErrorStyle: 'mit' }, cloud.clock, {
+      kind: 'active-directory',
+      domainSid: FABRIKAM_SID,
+    });
+    createTrust({ trusting: cloud.realm, trusted: fabrikam.realm, direction: 'one-way', kind: 'forest' });
+    onprem.realm.directory.setExternalIdentity('alice', {
+      sid: `${FABRIKAM_SID}-500`,
+      groupSids: [`${FABRIKAM_SID}-512`],
+    });
+    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
+    const err = errorOf(
+      cloud.kdc.handle(tgsReq({ tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.eText).toContain(
+      `claims a user of domain ${FABRIKAM_SID}, which is not the domain of ${REALM}`,
+    );
+  });
+
+  it('drops claims and device information that crossed the trust', () => {
+    const { onprem, cloud } = forestTrust();
+    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+    const pac = decodePac(pacOf(openTicket(alice.ticket, krbtgtKey(onprem.realm))));
+    const foreign = {
+      buffers: [
+        ...pac.buffers,
+        { type: PacBufferType.CLIENT_CLAIMS_INFO, data: Uint8Array.of(1, 2, 3) },
+        { type: PacBufferType.DEVICE_INFO, data: Uint8Array.of(4, 5, 6) },
+        { type: PacBufferType.DEVICE_CLAIMS_INFO, data: Uint8Array.of(7, 8, 9) },
+      ],
+    };
+    const { pac: filtered } = filterAtTrust(cloud.realm, foreign, REALM);
+    const types = filtered.buffers.map((b) => b.type);
+    expect(types).toContain(PacBufferType.LOGON_INFO);
+    expect(types).not.toContain(PacBufferType.CLIENT_CLAIMS_INFO);
+    expect(types).not.toContain(PacBufferType.DEVICE_INFO);
+    expect(types).not.toContain(PacBufferType.DEVICE_CLAIMS_INFO);
   });
 
   it('removes sIDHistory at the trust, and the KDC event lists what it removed (sidsFiltered)', () => {

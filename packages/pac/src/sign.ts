@@ -40,7 +40,7 @@ import {
   supportedChecksumTypes,
   verifyChecksum,
 } from '@krbsim/crypto';
-import type { PacSignatureData } from './buffers/signature';
+import { decodePacSignatureData, type PacSignatureData } from './buffers/signature';
 import { PacError, type PacSignatureKind } from './errors';
 import { PacBufferType } from './iana/buffer-type';
 import { acquireWriter, releaseWriter } from './ndr/writer';
@@ -131,6 +131,20 @@ function zeroSignature(
   };
 }
 
+/**
+ * The signature a buffer held as bytes (a PAC from `parsePac`), for its
+ * RODCIdentifier; undefined when those bytes are no signature (they are
+ * replaced anyway).
+ */
+function previousSignature(b: PacBuffer): PacSignatureData | undefined {
+  if (!('data' in b)) return undefined;
+  try {
+    return decodePacSignatureData(b.data);
+  } catch {
+    return undefined;
+  }
+}
+
 function checkSigningType(cksumtype: number, key: Key, kind: PacSignatureKind): void {
   if (UNKEYED_CHECKSUM_TYPES.has(cksumtype) || getChecksumType(cksumtype).kind === 'unkeyed') {
     throw new PacError(`checksum type ${cksumtype} is unkeyed; a PAC signature must be keyed`, {
@@ -214,7 +228,7 @@ export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions 
       throw new PacError(`the PAC has more than one buffer of type ${t}`, { signature: SIGNATURE_KINDS[t] });
     }
     index[k] = buffers.length;
-    const previous = 'value' in b ? (b.value as PacSignatureData) : undefined;
+    const previous = 'value' in b ? (b.value as PacSignatureData) : previousSignature(b);
     buffers.push({ type: t, value: zeroSignature(t, types[k]!, previous) } as PacBuffer);
   }
   for (let k = 0; k < wantedTypes.length; k++) {

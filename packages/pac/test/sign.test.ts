@@ -106,6 +106,14 @@ describe('signPac and verifyPac', () => {
     const signed = signPac(pac, { serverKey, kdcKey });
     expect(getPacBuffer(signed.pac, 7)!.rodcIdentifier).toBe(0x7fff);
     verifyPac(signed.bytes, { serverKey, kdcKey });
+    // Re-signed from its bytes (parsePac keeps buffers as bytes), as from its value: the same PAC.
+    const again = signPac(parsePac(signed.bytes), { serverKey, kdcKey });
+    expect(getPacBuffer(decodePac(again.bytes), 7)!.rodcIdentifier).toBe(0x7fff);
+    expect(
+      Buffer.from(again.bytes).equals(
+        Buffer.from(signPac(decodePac(signed.bytes), { serverKey, kdcKey }).bytes),
+      ),
+    ).toBe(true);
   });
 
   it('signs with hmac-md5 and AES keys, as Windows 2008 did for its KDC signature', () => {
