@@ -44,15 +44,30 @@ export class TcpRecordReader {
   #chunks: Uint8Array[] = [];
   #have = 0;
   #failed = false;
+  /** Bytes pushed but not parsed yet: what followed the last record a limited push took. */
+  #rest: Uint8Array | undefined;
 
   /** @param maxLength - the largest record accepted, in bytes. */
   constructor(maxLength: number) {
     this.#max = maxLength;
   }
 
-  /** Bytes buffered towards the current record (for tests and accounting). */
+  /** Bytes buffered towards the current record and not yet parsed (for tests and accounting). */
   get buffered(): number {
-    return this.#have + this.#headerFill;
+    return this.#have + this.#headerFill + (this.#rest?.length ?? 0);
+  }
+
+  /** True when bytes wait to be parsed (a limited push stopped before them): see {@link more}. */
+  get hasMore(): boolean {
+    return this.#rest !== undefined;
+  }
+
+  /** Parses what a limited push left, up to `limit` records. */
+  more(limit = Number.POSITIVE_INFINITY): TcpReadEvent[] {
+    const rest = this.#rest;
+    if (rest === undefined) return [];
+    this.#rest = undefined;
+    return this.#parse(rest, limit);
   }
 
   /** True once an error was reported, or after {@link discard}. */
@@ -65,6 +80,7 @@ export class TcpRecordReader {
    * pushed afterwards: for a connection being closed.
    */
   discard(): void {
+    this.#rest = undefined;
     this.#chunks = [];
     this.#have = 0;
     this.#headerFill = 0;
@@ -72,11 +88,31 @@ export class TcpRecordReader {
     this.#failed = true;
   }
 
-  /** Feed a chunk; returns the records (and at most one error) it completes. */
-  push(chunk: Uint8Array): TcpReadEvent[] {
+  /**
+   * Feed a chunk; returns the records (and at most one error) it completes,
+   * at most `limit` records: the bytes after the last one wait, kept (and
+   * counted in {@link buffered}), for {@link more} or the next push.
+   */
+  push(chunk: Uint8Array, limit = Number.POSITIVE_INFINITY): TcpReadEvent[] {
+    if (this.#failed) return [];
+    if (this.#rest !== undefined) {
+      const rest = this.#rest;
+      this.#rest = undefined;
+      return this.#parse(concatBytes([rest, chunk]), limit);
+    }
+    return this.#parse(chunk, limit);
+  }
+
+  #parse(chunk: Uint8Array, limit: number): TcpReadEvent[] {
     const events: TcpReadEvent[] = [];
     let at = 0;
+    let records = 0;
     while (at < chunk.length && !this.#failed) {
+      if (records >= limit) {
+        // Copy (as a plain Uint8Array, even from a Buffer): the caller may reuse its chunk.
+        this.#rest = new Uint8Array(chunk.subarray(at));
+        break;
+      }
       if (this.#need < 0) {
         const n = Math.min(4 - this.#headerFill, chunk.length - at);
         this.#header.set(chunk.subarray(at, at + n), this.#headerFill);
@@ -105,6 +141,7 @@ export class TcpRecordReader {
         at += n;
       }
       if (this.#have === this.#need) {
+        records++;
         events.push({ kind: 'record', message: join(this.#chunks) });
         this.#chunks = [];
         this.#have = 0;

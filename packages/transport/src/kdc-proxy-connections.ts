@@ -7,7 +7,7 @@
  *   (more are closed at once), and at most `maxConnections` in all. At that
  *   cap a new connection takes the place of the oldest one whose request is
  *   not at the KDC (still in its TLS handshake, its headers or its body, or
- *   being answered), as MIT's KDC closes its least recently used connection;
+ *   being answered), as MIT's KDC makes room by closing one (its oldest);
  *   when every one has its request at the KDC, the newcomer is closed.
  * - memory: the bytes of request bodies being read, over all connections,
  *   stay within `maxBufferedBytes`. A chunk that would pass it ends the

@@ -43,6 +43,7 @@ import { decodeKdcProxyMessage } from '@krbsim/asn1';
 import { KerberosError } from '@krbsim/core';
 import type { KdcProxy } from './kdc-proxy';
 import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
+import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
 
 /** Which URL paths the proxy answers: an exact path, a RegExp, or a predicate. */
@@ -152,6 +153,8 @@ export interface KdcProxyServerStats {
   readonly handshakeTimedOut: number;
   /** Requests answered 413. */
   readonly tooLarge: number;
+  /** Connections that sent a second request after their first (pipelined): it was neither run nor answered. */
+  readonly pipelinedIgnored: number;
 }
 
 /** The defaults of the deadlines, as documented on {@link ServeKdcProxyOptions}. */
@@ -186,7 +189,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
           }
         : path;
   const maxBody = options.maxBodyBytes ?? 1 << 20;
-  const log = options.log ?? (() => {});
+  const log = safeLogSink(options.log);
   const positive = (name: keyof typeof DEFAULTS | keyof typeof LIMITS): number => {
     const v = options[name] ?? { ...DEFAULTS, ...LIMITS }[name];
     if (!Number.isSafeInteger(v) || v < 1) {
@@ -222,8 +225,10 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     bytesHeld: 0,
     peakBytesHeld: 0,
   };
-  const stats = { requests: 0, timedOut: 0, handshakeTimedOut: 0, tooLarge: 0 };
+  const stats = { requests: 0, timedOut: 0, handshakeTimedOut: 0, tooLarge: 0, pipelinedIgnored: 0 };
   // The response in progress on each connection, to tell a headers timeout from a body timeout.
+  /** Sockets that brought a request (1), and a second one, ignored (2). */
+  const served = new WeakMap<Socket, 1 | 2>();
   const responses = new WeakMap<Socket, ServerResponse>();
   // Connections answered 408: their request handler has nothing more to say.
   const timedOut = new WeakSet<Socket>();
@@ -244,6 +249,20 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
         req.socket.destroy();
         return;
       }
+      if (served.has(req.socket)) {
+        // A connection carries one request: one pipelined after it is neither run nor answered
+        // (the connection closes after the first answer), so that one connection cannot make the
+        // KDC work for many requests it will never see answered.
+        if (served.get(req.socket) === 1) {
+          served.set(req.socket, 2);
+          stats.pipelinedIgnored++;
+          log(
+            `kkdcp ${peerOf(req.socket)} ${req.method} ${(req.url ?? '/').split('?')[0]} -> ignored (a second request on one connection)`,
+          );
+        }
+        return;
+      }
+      served.set(req.socket, 1);
       stats.requests++;
       responses.set(req.socket, res);
       handle(req, res).catch((e: unknown) => {
@@ -251,28 +270,11 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
         // this request, never an unhandled rejection, which would end the process and every
         // other client's request with it.
         respond(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'internal error\n');
-        try {
-          log(
-            `kkdcp ${req.method} ${(req.url ?? '/').split('?')[0]} -> 500 (internal error: ${errorText(e)})`,
-          );
-        } catch {
-          // The log sink itself failed: the 500 is all that can be done.
-        }
+        log(`kkdcp ${req.method} ${(req.url ?? '/').split('?')[0]} -> 500 (internal error: ${errorText(e)})`);
       });
     },
   );
-  // The lines these write come from socket events: a log sink that throws must not end the process.
-  const connections = new KdcProxyConnections(
-    limits,
-    (line) => {
-      try {
-        log(line);
-      } catch {
-        // Nothing more to do: the bound is kept whether or not it was said.
-      }
-    },
-    counters,
-  );
+  const connections = new KdcProxyConnections(limits, log, counters);
   // Peers by TCP socket, for the lines logged after a TLS socket has lost its address.
   const peers = new WeakMap<Socket, string>();
   const peerOf = (socket: Socket): string =>

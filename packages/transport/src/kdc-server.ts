@@ -28,6 +28,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { type Clock, ErrorCode, systemClock } from '@krbsim/core';
 import { transportKrbError } from './krb-error';
+import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
 import {
   type KdcServerStats,
@@ -56,7 +57,10 @@ export interface ServeKdcOptions {
   readonly udpPort?: number | false;
   /** TCP port; 0 (default) lets the OS choose; `false` serves no TCP. */
   readonly tcpPort?: number | false;
-  /** Largest UDP reply sent as is (default 1465, MIT's udp_preference_limit). */
+  /**
+   * Largest UDP reply sent as is, 1 to 65507 (default 1465, a Windows DC's
+   * MaxDatagramReplySize; MIT's KDC has kdc_max_dgram_reply_size, 4096).
+   */
   readonly udpMaxReply?: number;
   /**
    * The UDP socket's receive buffer to ask for, in bytes (default 4 MiB; 0
@@ -126,6 +130,10 @@ export interface KdcServer {
 }
 
 const SAME_PORT_ATTEMPTS = 8;
+/** The default `udpMaxReply`. */
+const DEFAULT_UDP_MAX_REPLY = 1465;
+/** The largest UDP payload over IPv4: 65535 - 20 (IP header) - 8 (UDP header). */
+const MAX_UDP_PAYLOAD = 65_507;
 
 /** The defaults of the limits, as documented on {@link ServeKdcOptions}. */
 const DEFAULTS = {
@@ -186,6 +194,13 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
   const receiveBuffer = options.udpReceiveBufferBytes ?? DEFAULTS.udpReceiveBufferBytes;
   if (!Number.isSafeInteger(receiveBuffer) || receiveBuffer < 0) {
     throw new RangeError(`serveKdc: udpReceiveBufferBytes must be an integer >= 0, got ${receiveBuffer}`);
+  }
+  const udpMaxReply = options.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY;
+  if (!Number.isSafeInteger(udpMaxReply) || udpMaxReply < 1 || udpMaxReply > MAX_UDP_PAYLOAD) {
+    // Above the largest UDP payload a reply is not sent at all (EMSGSIZE) instead of becoming RESPONSE_TOO_BIG.
+    throw new RangeError(
+      `serveKdc: udpMaxReply must be an integer from 1 to ${MAX_UDP_PAYLOAD}, got ${udpMaxReply}`,
+    );
   }
   let state = new ServerState(handler, options, limits);
   let tcp: Server | undefined;
@@ -263,7 +278,7 @@ class ServerState {
     this.#o = options;
     this.admit = options.protocol === 'kpasswd' ? kpasswdVerdict : udpVerdict;
     this.#clock = options.clock ?? systemClock;
-    this.#log = options.log ?? (() => {});
+    this.#log = safeLogSink(options.log);
     this.connections = new TcpConnections(
       limits,
       {
@@ -292,7 +307,7 @@ class ServerState {
     try {
       const reply: unknown = await this.#handler(request, { transport, peer });
       if (!(reply instanceof Uint8Array)) throw new TypeError('handler returned no bytes');
-      if (transport === 'udp' && reply.length > (this.#o.udpMaxReply ?? 1465)) {
+      if (transport === 'udp' && reply.length > (this.#o.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY)) {
         const tooBig = this.#o.tooBig?.(request) ?? this.#error(ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, request);
         this.udpStats.tooBig++;
         this.#log(
@@ -320,6 +335,12 @@ class ServerState {
       stats.received++;
       const request = new Uint8Array(msg);
       const peer = `${rinfo.address}:${rinfo.port}`;
+      if (rinfo.port === 0) {
+        // No reply can go to port 0 (a forged source, or a broken stack): not worth the handler's work.
+        stats.dropped['port-0']++;
+        this.#log(`udp ${peer} ${describeMessage(request)} ${request.length} bytes -> dropped (from port 0)`);
+        return;
+      }
       // Whatever the source address claims: answer requests only (udp-admission.ts).
       const verdict = this.admit(request);
       if (!verdict.answer) {
@@ -335,12 +356,20 @@ class ServerState {
           stats.dropped.handler++;
           return;
         }
-        stats.replied++;
-        socket.send(reply, rinfo.port, rinfo.address, (err) => {
-          if (!err) return;
+        const failed = (err: Error) => {
           stats.sendErrors++;
           this.#log(`udp ${peer} send failed: ${err.message}`);
-        });
+        };
+        stats.replied++;
+        try {
+          // dgram.send throws synchronously for what it refuses at once (a bad port or address):
+          // thrown here it would reject this chain with no one to catch it, ending the process.
+          socket.send(reply, rinfo.port, rinfo.address, (err) => {
+            if (err) failed(err);
+          });
+        } catch (e) {
+          failed(e instanceof Error ? e : new Error(String(e)));
+        }
       });
     });
     socket.on('error', (err) => {

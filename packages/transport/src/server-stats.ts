@@ -21,8 +21,12 @@ export interface UdpStats {
   readonly replied: number;
   /** Replies too large for `udpMaxReply`, replaced by KRB_ERR_RESPONSE_TOO_BIG. */
   readonly tooBig: number;
-  /** Datagrams not answered, by reason; `handler`: the handler threw and `onHandlerError` is `'drop'`. */
-  readonly dropped: Readonly<Record<UdpDropReason | 'handler', number>>;
+  /**
+   * Datagrams not answered, by reason; `handler`: the handler threw and
+   * `onHandlerError` is `'drop'`; `port-0`: sent from source port 0, where no
+   * reply can go.
+   */
+  readonly dropped: Readonly<Record<UdpDropReason | 'handler' | 'port-0', number>>;
   /** Replies the socket failed to send. */
   readonly sendErrors: number;
   /** Errors the socket reported. */
@@ -84,7 +88,15 @@ export function udpCounters(): UdpCounters {
     received: 0,
     replied: 0,
     tooBig: 0,
-    dropped: { empty: 0, 'krb-error': 0, 'not-a-request': 0, 'not-kerberos': 0, malformed: 0, handler: 0 },
+    dropped: {
+      empty: 0,
+      'krb-error': 0,
+      'not-a-request': 0,
+      'not-kerberos': 0,
+      malformed: 0,
+      handler: 0,
+      'port-0': 0,
+    },
     sendErrors: 0,
     socketErrors: 0,
     receiveBufferBytes: 0,

@@ -7,8 +7,9 @@
  * - connections: at most `maxConnectionsPerSource` from one address (more
  *   are refused at once), and at most `maxConnections` in all. At that cap a
  *   new connection takes the place of the one served least recently (or
- *   never) that has no request in the handler, as MIT's KDC closes its least
- *   recently used connection; when every one is busy, the newcomer is refused.
+ *   never) that has no request in the handler (MIT's KDC makes room the same
+ *   way, closing its oldest connection, busy or not); when every one is busy,
+ *   the newcomer is refused.
  * - time: a connection with no bytes either way for `idleTimeoutMs` is
  *   closed, and so is one whose request (length prefix included) has not
  *   fully arrived `requestTimeoutMs` after its first byte. A byte now and
@@ -19,13 +20,16 @@
  *   sender itself when it is the largest), so a few large slow requests
  *   cannot crowd out small ones. A closed connection's bytes are released at
  *   once. Per connection, at most `maxPipelined` requests wait for the
- *   handler, and reading stops while replies wait for the peer to read them.
+ *   handler, also of those that came in one read (the rest wait as bytes,
+ *   counted, and are taken on a later turn of the event loop as answers
+ *   free room), and reading stops while replies wait for the peer to read
+ *   them.
  *
  * @module
  */
 
 import type { Socket } from 'node:net';
-import { frameTcp, TcpRecordReader } from './framing';
+import { frameTcp, type TcpReadEvent, TcpRecordReader } from './framing';
 import type { TcpCounters } from './server-stats';
 import type { ServerTimers } from './server-timers';
 
@@ -71,6 +75,8 @@ class Connection {
   timer: unknown;
   timerAt = Number.POSITIVE_INFINITY;
   writeBlocked = false;
+  /** A parse of the reader's waiting bytes is scheduled (see TcpConnections.#parseLater). */
+  parseScheduled = false;
   /** Closed or closing: out of the table, its bytes released. */
   gone = false;
   chain: Promise<void> = Promise.resolve();
@@ -174,8 +180,18 @@ export class TcpConnections {
     ) {
       return;
     }
+    this.#take(conn, conn.reader.push(chunk, this.#room(conn)), now);
+  }
+
+  /** How many more requests `conn` may have waiting for the handler. */
+  #room(conn: Connection): number {
+    return Math.max(0, this.#l.maxPipelined - conn.pending);
+  }
+
+  /** Queue the records `events` completed (or refuse a bad prefix), then account, flow and arm. */
+  #take(conn: Connection, events: readonly TcpReadEvent[], now: number): void {
     let completed = 0;
-    for (const event of conn.reader.push(chunk)) {
+    for (const event of events) {
       if (event.kind === 'record') {
         completed++;
         this.#queue(conn, event.message);
@@ -193,6 +209,22 @@ export class TcpConnections {
     this.#sync(conn);
     this.#flow(conn);
     this.#arm(conn);
+  }
+
+  /**
+   * Requests that came in one read beyond `maxPipelined` wait as bytes in the
+   * reader; as answers free room they are parsed, on a later turn of the
+   * event loop, so that one connection's burst never keeps the others (and
+   * the timers) waiting while it is answered.
+   */
+  #parseLater(conn: Connection): void {
+    if (conn.parseScheduled || !conn.reader.hasMore) return;
+    conn.parseScheduled = true;
+    setImmediate(() => {
+      conn.parseScheduled = false;
+      if (conn.gone || this.#room(conn) === 0) return;
+      this.#take(conn, conn.reader.more(this.#room(conn)), this.#h.timers.now());
+    });
   }
 
   /**
@@ -230,6 +262,7 @@ export class TcpConnections {
       const reply = await this.#h.serve(message, conn.peer);
       conn.pending--;
       if (reply !== undefined) this.#write(conn, reply);
+      this.#parseLater(conn);
       this.#flow(conn);
       this.#arm(conn);
     });
@@ -270,7 +303,8 @@ export class TcpConnections {
    */
   #flow(conn: Connection): void {
     if (conn.gone) return;
-    const stop = conn.pending >= this.#l.maxPipelined || conn.writeBlocked;
+    // Bytes already read and not parsed come first: no more are read until they are.
+    const stop = conn.pending >= this.#l.maxPipelined || conn.writeBlocked || conn.reader.hasMore;
     if (stop && !conn.socket.isPaused()) conn.socket.pause();
     else if (!stop && conn.socket.isPaused()) conn.socket.resume();
   }

@@ -1,9 +1,14 @@
 /**
  * The network client transport, behaving like MIT krb5's `sendto_kdc`
  * (RFC 4120 section 7.2): UDP first for small requests, TCP first for
- * requests above `udp_preference_limit` (default 1465), a retry over TCP when
- * a KDC answers KRB_ERR_RESPONSE_TOO_BIG (section 7.2.1), and the next KDC of
- * the realm when one does not answer.
+ * requests above `udp_preference_limit` (default 1465), the other transport
+ * of the same KDC when the first gets no answer (a KDC that serves only TCP,
+ * a lost datagram), a retry over TCP when a KDC answers
+ * KRB_ERR_RESPONSE_TOO_BIG (section 7.2.1), and the next KDC of the realm
+ * when one cannot be reached or answers KDC_ERR_SVC_UNAVAILABLE. Unlike
+ * MIT's, the attempts are one after another, each with its own deadline,
+ * and a datagram is not sent again: the TCP attempt stands for the
+ * retransmission.
  *
  * @module
  */
@@ -11,6 +16,7 @@
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { labels } from './in-process';
 import { tcpExchange, udpExchange } from './kdc-exchange';
+import { peekKrbErrorCode } from './krb-error';
 import { isResponseTooBig } from './message-type';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcTransport, SendOptions, TransportKind } from './types';
@@ -100,8 +106,7 @@ export class UdpTcpTransport implements KdcTransport {
         trace('tcp', { reply });
         return reply;
       };
-      try {
-        if (tcpFirst) return await viaTcp(this.#o.preferTcp ? 'TCP preferred' : 'request above UDP limit');
+      const viaUdp = async () => {
         const reply = await udpExchange(kdc.host, udpPort, request, limits);
         if (!isResponseTooBig(reply)) {
           log(`${realm} udp ${kdc.host}:${udpPort} ${request.length} bytes -> ${reply.length} bytes`);
@@ -111,10 +116,36 @@ export class UdpTcpTransport implements KdcTransport {
         log(`${realm} udp ${kdc.host}:${udpPort} answered KRB_ERR_RESPONSE_TOO_BIG; retrying over TCP`);
         trace('udp', { reply });
         return await viaTcp('RESPONSE_TOO_BIG');
-      } catch (e) {
-        const reason = e instanceof Error ? e.message : String(e);
-        log(`${realm} ${kdc.host}: ${reason}`);
-        failures.push(reason);
+      };
+      // Both transports of each KDC, as MIT's sendto_kdc tries a `host:port` KDC's UDP and TCP: a KDC
+      // that serves TCP only (a firewalled DC), or a lost datagram, is reached over the other one.
+      const attempts: (readonly [TransportKind, () => Promise<Uint8Array>])[] = this.#o.preferTcp
+        ? [['tcp', () => viaTcp('TCP preferred')]]
+        : tcpFirst
+          ? [
+              ['tcp', () => viaTcp('request above UDP limit')],
+              ['udp', viaUdp],
+            ]
+          : [
+              ['udp', viaUdp],
+              ['tcp', () => viaTcp('no answer over UDP')],
+            ];
+      for (const [kind, attempt] of attempts) {
+        try {
+          const reply = await attempt();
+          if (peekKrbErrorCode(reply) === ErrorCode.KDC_ERR_SVC_UNAVAILABLE) {
+            // MIT's check_for_svc_unavailable: this KDC cannot serve now; another of the realm may.
+            const why = `${kdc.host} answered KDC_ERR_SVC_UNAVAILABLE`;
+            log(`${realm} ${why}; trying the next KDC`);
+            failures.push(why);
+            break;
+          }
+          return reply;
+        } catch (e) {
+          const reason = e instanceof Error ? e.message : String(e);
+          log(`${realm} ${kind} ${kdc.host}: ${reason}`);
+          failures.push(reason);
+        }
       }
     }
     const err = new KerberosError(

@@ -255,6 +255,31 @@ describe('serveKdc TCP: memory', () => {
   });
 });
 
+describe('serveKdc TCP: pipelining', () => {
+  it('hands the handler at most maxPipelined requests of one read, and serves others meanwhile', async () => {
+    // 64 KiB of empty records in one write: 16,384 requests. They were all queued from the one read,
+    // answered in one run of microtasks with no turn for any other socket or timer.
+    let handled = 0;
+    let handledBeforeGood: number | undefined;
+    const { server } = await start({ maxPipelined: 4 }, (req) => {
+      if (req.length === 2 && req[1] === 0x42 && handledBeforeGood === undefined) handledBeforeGood = handled;
+      handled++;
+      return Uint8Array.of(0x6b, ...req);
+    });
+    const burst = await open(server);
+    const N = 16_384;
+    burst.write(new Uint8Array(4 * N)); // each record a zero length prefix and nothing after it
+    await until(() => handled > 0, 'the burst began to be answered');
+    // The records of one read beyond maxPipelined wait as bytes, counted in bytesHeld.
+    expect(tcp(server).bytesHeld).toBeGreaterThan(0);
+    expect(await goodExchange(server)).toBe('6b6a42');
+    expect(handledBeforeGood).toBeLessThan(N / 2);
+    await until(() => handled === N + 1, 'every request of the burst answered');
+    await burst.waitRecords(N);
+    expect(tcp(server).bytesHeld).toBe(0);
+  });
+});
+
 describe('serveKdc UDP: receive buffer', () => {
   /** What the OS gives a fresh UDP socket, with nothing asked. */
   const osDefault = () =>
@@ -305,9 +330,28 @@ describe('serveKdc limits', () => {
     );
     await expect(serveKdc(echo, { requestTimeoutMs: 1.5 })).rejects.toThrow(RangeError);
     await expect(serveKdc(echo, { udpReceiveBufferBytes: -1 })).rejects.toThrow(/udpReceiveBufferBytes/);
+    // Above the largest UDP payload a long reply would fail to send instead of becoming RESPONSE_TOO_BIG.
+    for (const udpMaxReply of [0, -1, Number.NaN, 65_508, 100_000]) {
+      await expect(serveKdc(echo, { udpMaxReply })).rejects.toThrow(
+        /udpMaxReply must be an integer from 1 to 65507/,
+      );
+    }
     await expect(serveKdc(echo, { maxRequestBytes: 2000, maxBufferedBytes: 1000 })).rejects.toThrow(
       /maxBufferedBytes \(1000\) must be at least maxRequestBytes \(2000\)/,
     );
+  });
+
+  it('serves on when its log sink throws: the line is lost, never the reply or the process', async () => {
+    const server = await serveKdc(echo, {
+      clock: new ManualClock(Date.UTC(2026, 0, 1)),
+      udpPort: false,
+      log: () => {
+        throw new Error('log sink down');
+      },
+    });
+    servers.push(server);
+    expect(await goodExchange(server)).toBe('6b6a42');
+    expect(await goodExchange(server)).toBe('6b6a42');
   });
 
   it('returns stats as a snapshot', async () => {

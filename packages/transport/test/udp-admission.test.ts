@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { Kdc, Realm } from '@krbsim/kdc';
@@ -76,6 +77,7 @@ describe('serveKdc over UDP answers only requests', () => {
       'not-kerberos': byReason('not-kerberos'),
       malformed: byReason('malformed'),
       handler: 0,
+      'port-0': 0,
     });
     expect(lines.filter((l) => l.includes('dropped'))).toHaveLength(dropped.length);
     expect(lines[0]).toMatch(/^udp 127\.0\.0\.1:\d+ unknown 0 bytes -> dropped \(empty datagram\)$/);
@@ -141,4 +143,44 @@ describe('serveKdc over UDP answers only requests', () => {
       await new Promise<void>((resolve) => relay.close(() => resolve()));
     }
   });
+});
+
+/**
+ * Sends `payload` to 127.0.0.1:`port` in a hand-made IPv4/UDP packet from source port 0, which no
+ * socket API can bind: a raw socket (root only). Returns false when that is not possible here.
+ */
+function sendFromPort0(port: number, payload: Uint8Array): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  const script = [
+    'import socket, struct, sys',
+    'port, data = int(sys.argv[1]), bytes.fromhex(sys.argv[2])',
+    'udp = struct.pack("!HHHH", 0, port, 8 + len(data), 0) + data',
+    'ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1"))',
+    's = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)',
+    's.sendto(ip + udp, ("127.0.0.1", 0))',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', script, String(port), Buffer.from(payload).toString('hex')]);
+  return r.status === 0;
+}
+
+describe('serveKdc over UDP, a datagram from source port 0', () => {
+  it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)(
+    'is dropped and counted; the server keeps serving (sending a reply there would throw)',
+    async () => {
+      const { kdc } = kdcOf(REALM);
+      const lines: string[] = [];
+      const server = await serveKdc((req) => kdc.handle(req), { clock, log: (l) => lines.push(l) });
+      servers.push(server);
+      expect(sendFromPort0(server.udpPort!, asReq('alice', REALM))).toBe(true);
+      const peer = await UdpPeer.open();
+      peers.push(peer);
+      // The kernel delivers the raw packet before the peer's datagram, which is answered.
+      await peer.send(server.udpPort!, asReq('alice', REALM));
+      await peer.waitFor((d) => d.bytes[0] === 0x6b);
+      const udp = server.stats().udp!;
+      expect(udp.dropped['port-0']).toBe(1);
+      expect(udp.replied).toBe(1);
+      expect(lines.some((l) => /:0 AS-REQ .* -> dropped \(from port 0\)/.test(l))).toBe(true);
+    },
+  );
 });

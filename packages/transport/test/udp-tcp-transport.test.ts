@@ -5,6 +5,7 @@ import {
   serveKdc,
   Trace,
   type TransportKind,
+  transportKrbError,
   UdpTcpTransport,
 } from '@krbsim/transport';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,6 +116,54 @@ describe('UdpTcpTransport', () => {
     });
     expect(await udp.send(realm, asReq('a', realm))).toHaveLength(10);
     expect(seen).toEqual(['tcp', 'udp']);
+  });
+
+  it("reaches a KDC that serves TCP only over TCP, once UDP gets no answer (as MIT's kinit does)", async () => {
+    const seen: TransportKind[] = [];
+    const server = await serveKdc(
+      (_req, info) => {
+        seen.push(info.transport);
+        return Uint8Array.of(0x6b, 1, 2);
+      },
+      { clock: new ManualClock(), udpPort: false },
+    );
+    servers.push(server);
+    const lines: string[] = [];
+    const t = new UdpTcpTransport({
+      kdcs: { [realm]: [{ host: '127.0.0.1', port: server.tcpPort! }] },
+      timeoutMs: 30_000, // the refused datagram (ICMP port unreachable) ends the UDP attempt at once
+      log: (l) => lines.push(l),
+    });
+    expect(await t.send(realm, asReq('alice', realm))).toEqual(Uint8Array.of(0x6b, 1, 2));
+    expect(seen).toEqual(['tcp']);
+    expect(lines[0]).toMatch(/^CONTOSO\.COM udp 127\.0\.0\.1: .*ECONNREFUSED/);
+    expect(lines[1]).toMatch(/tcp 127\.0\.0\.1:\d+ \(no answer over UDP\)/);
+  });
+
+  it('moves on to the next KDC when one answers KDC_ERR_SVC_UNAVAILABLE, as MIT does', async () => {
+    const unavailable = await serveKdc(
+      (req) => transportKrbError({ errorCode: ErrorCode.KDC_ERR_SVC_UNAVAILABLE, now: 0, request: req }),
+      { clock: new ManualClock() },
+    );
+    servers.push(unavailable);
+    const { server, seen } = await stubKdc();
+    const t = new UdpTcpTransport({
+      kdcs: {
+        [realm]: [
+          { host: '127.0.0.1', port: unavailable.udpPort! },
+          { host: '127.0.0.1', port: server.udpPort! },
+        ],
+      },
+    });
+    expect(await t.send(realm, asReq('a', realm))).toHaveLength(10);
+    expect(seen).toEqual(['udp']);
+    // With no other KDC, the realm is unreachable, saying why.
+    const alone = new UdpTcpTransport({
+      kdcs: { [realm]: [{ host: '127.0.0.1', port: unavailable.udpPort! }] },
+    });
+    const e = await alone.send(realm, asReq('a', realm)).catch((x: unknown) => x);
+    expect(isKerberosError(e, ErrorCode.KDC_ERR_SVC_UNAVAILABLE)).toBe(true);
+    expect((e as Error).message).toMatch(/answered KDC_ERR_SVC_UNAVAILABLE/);
   });
 
   it('reports a realm with no KDCs, and a realm whose KDCs all fail, as KDC_ERR_SVC_UNAVAILABLE', async () => {
