@@ -75,6 +75,7 @@ const SCALE = SHORT
       floodLimits: { maxConnections: 128 },
       proxyBodies: 12,
       proxyMemoryLimits: { maxBufferedBytes: 4 << 20 },
+      burstConns: 4,
     }
   : {
       udpMs: 5000,
@@ -87,6 +88,7 @@ const SCALE = SHORT
       floodLimits: {},
       proxyBodies: 40,
       proxyMemoryLimits: {},
+      burstConns: 16,
     };
 
 /** In a short run: a check that failed makes the run exit 1. */
@@ -322,6 +324,38 @@ async function tcpDrip(): Promise<void> {
   check(at11.stats.tcp?.open === 0, `tcp-drip: ${at11.stats.tcp?.open} dripping connections still open`);
 }
 
+/**
+ * Connections that each write 64 KiB of empty TCP records (16,384 requests) in one go and never read, and a
+ * good client meanwhile: the server hands the handler at most maxPipelined requests of a connection at once
+ * and takes the rest on later turns, so the good client is not held up behind the bursts.
+ */
+async function tcpBurst(): Promise<void> {
+  const server = await startChild({ udpPort: false });
+  const port = server.tcpPort!;
+  const burst = new Uint8Array(64 * 1024); // 16,384 zero length prefixes
+  const conns: Socket[] = [];
+  for (let i = 0; i < SCALE.burstConns; i++) {
+    const s = await tcpConnect(port, `127.0.0.${2 + (i % 8)}`);
+    s.pause(); // never reads its replies
+    s.write(burst);
+    conns.push(s);
+  }
+  const goods: number[] = [];
+  for (let i = 0; i < 10; i++) goods.push(await goodTcpExchange(port));
+  const during = await server.stats();
+  for (const s of conns) s.destroy();
+  await sleep(500);
+  const after = await server.stats();
+  await server.stop();
+  console.log(
+    `tcp-burst: ${SCALE.burstConns} connections x 16384 empty requests in one write, never reading: ` +
+      `requests read ${f(during.stats.tcp?.requests)}, bytesHeld ${f(during.stats.tcp?.bytesHeld)} (peak ${f(during.stats.tcp?.peakBytesHeld)}); ` +
+      `server rss ${mib(during.rss)} during, ${mib(after.rss)} after; bytesHeld after ${f(after.stats.tcp?.bytesHeld)}; ` +
+      `good client: ${goods.length} exchanges, ${ms(goods)}`,
+  );
+  check(after.stats.tcp?.bytesHeld === 0, 'tcp-burst: bytes still held after every connection closed');
+}
+
 /** A TLS connection to a KDC proxy child, handshake done. */
 function tlsTo(proxy: Child<KdcProxyServerStats>, localAddress?: string): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
@@ -453,6 +487,7 @@ if (all || which.includes('udp')) {
 }
 if (all || which.includes('tcp-memory')) await tcpMemory();
 if (all || which.includes('tcp-drip')) await tcpDrip();
+if (all || which.includes('tcp-burst')) await tcpBurst();
 if (all || which.includes('proxy-flood')) {
   if (!SHORT)
     await proxyFlood('limits past the load', { maxConnections: 1 << 20, maxConnectionsPerSource: 1 << 20 });
