@@ -105,8 +105,13 @@ export function frameApRep(apRep: Uint8Array | undefined, req: UnframedApReq): U
   // A bare AP-REQ asks for no GSS exchange: nothing to answer without an AP-REP, as SQL Server sends no
   // SSPI token then (Impacket, which sends one so, reads none).
   if (req.framing === 'none' || (req.bareMechToken === true && apRep === undefined)) return apRep;
+  // A bare krb5 token's AP-REP is framed with the mechanism the initiator used, as MIT's acceptor
+  // frames it (mech_used): an initiator on Microsoft's legacy OID checks the reply's against its own.
+  const mech = req.framing === 'krb5' ? (req.mech ?? GssOid.KRB5) : GssOid.KRB5;
   const gss =
-    apRep === undefined || req.bareMechToken === true ? apRep : wrapKrb5Token(Krb5TokenId.AP_REP, apRep);
+    apRep === undefined || req.bareMechToken === true
+      ? apRep
+      : wrapKrb5Token(Krb5TokenId.AP_REP, apRep, mech);
   if (req.framing === 'krb5') return gss;
   return encodeNegotiationToken({
     negTokenResp: {

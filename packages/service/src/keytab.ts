@@ -54,7 +54,7 @@ function ofTicketKey(entries: readonly KeytabEntryLike[], ticket: Ticket, whose:
     );
   }
   const kvno = ticket.encPart.kvno;
-  // No kvno in the ticket: the newest key first (MIT tries them all; newest first is the usual hit).
+  // No kvno in the ticket: each key, newest first (MIT takes the newest alone; the others cost a try each).
   if (kvno === undefined) return [...ofType].sort((a, b) => b.kvno - a.kvno);
   const exact = ofType.filter((e) => e.kvno === kvno);
   if (exact.length > 0) return exact;

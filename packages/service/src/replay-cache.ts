@@ -177,6 +177,11 @@ export class ReplayCache {
     return this.#max;
   }
 
+  /** How long an authenticator is remembered past its time, in milliseconds. */
+  get windowMs(): number {
+    return this.#windowMs;
+  }
+
   /**
    * Records `entry`, or throws KRB_AP_ERR_REPEAT if the same authenticator was
    * seen within the window (or is older than an authenticator the cache had
@@ -188,7 +193,9 @@ export class ReplayCache {
     const a = idA;
     const b = idB;
     const t = entry.ctime * 1000 + entry.cusec;
-    const expires = entry.ctime + this.#windowMs;
+    // Kept for as long as the skew check can pass it: while now <= ctime (with cusec's milliseconds)
+    // + skew. The whole second alone would forget it up to 999 ms early, and let a replay in then.
+    const expires = entry.ctime + Math.floor(entry.cusec / 1000) + this.#windowMs + 1;
     const slot = this.#find(a, b);
     if (slot >= 0 && this.#table[3 * slot]! <= now) {
       this.#delete(slot); // expired: as if absent

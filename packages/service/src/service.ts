@@ -204,6 +204,12 @@ export class KerberosService {
       opts.replayCache === false
         ? undefined
         : (opts.replayCache ?? new ReplayCache({ clock, windowMs: clockSkewMs }));
+    if (this.#replay !== undefined && this.#replay.windowMs < clockSkewMs) {
+      // An authenticator the skew check passes after the cache forgot it would be accepted twice.
+      throw new RangeError(
+        `the replay cache remembers authenticators for ${this.#replay.windowMs} ms, less than the ${clockSkewMs} ms clock skew this service accepts`,
+      );
+    }
     const keytab = keytabEntries(opts.keytab);
     // The keytab's keys live as long as the service: their derived state is kept (an acceptor for
     // many principals may use each once a request, with many others' in between).

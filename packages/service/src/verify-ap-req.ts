@@ -22,6 +22,7 @@ import {
   decodeGssChecksum,
   type EncTicketPart,
   formatPrincipal,
+  GSS_CHECKSUM_TYPE,
   type GssChecksum,
   type KeytabEntryLike,
   type QualifiedName,
@@ -40,7 +41,7 @@ import {
   USER_TO_USER_AP_REQ,
 } from './check-ap-req';
 import { type DelegatedCredential, readDelegation } from './delegation';
-import { checkChannelBindings } from './gss-checksum';
+import { authenticatorApOptions, checkChannelBindings } from './gss-checksum';
 import { selectServiceKey } from './keytab';
 import { acceptedPac, type PacCheck, type VerifiedPac } from './pac';
 import type { ReplayCache } from './replay-cache';
@@ -155,10 +156,18 @@ export function verifyWith(
   let gssChecksum: GssChecksum | undefined;
   let delegated: DelegatedCredential | undefined;
   // MS-KILE 3.4.5: an authenticator without a checksum asks for no GSS flags and binds no channel,
-  // as Windows and MIT (krb5 1.14 on) accept it; a checksum that is there must be 0x8003.
-  if (p.gss && auth.cksum !== undefined) {
+  // as Windows and MIT (krb5 1.14 on) accept it; a checksum that is there must be 0x8003. When the
+  // acceptor has channel bindings, a raw AP-REQ (DCE style) with a 0x8003 checksum is read the same
+  // way, as MIT's GSS acceptor reads it: taking the GSS framing off a token must not take its
+  // bindings with it. Without bindings a raw AP-REQ is read as krb5_rd_req reads it (no GSS checksum).
+  const rawGss = p.channelBindings !== undefined && auth.cksum?.cksumtype === GSS_CHECKSUM_TYPE;
+  if (auth.cksum !== undefined && (p.gss || rawGss)) {
     gssChecksum = decodeGssChecksum(auth.cksum);
-    checkChannelBindings(gssChecksum, p.channelBindings);
+    checkChannelBindings(
+      gssChecksum,
+      p.channelBindings,
+      p.channelBindings === undefined ? 0 : authenticatorApOptions(auth.authorizationData),
+    );
     if (gssChecksum.delegation !== undefined) {
       const subkey =
         auth.subkey === undefined ? undefined : { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue };

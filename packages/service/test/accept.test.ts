@@ -1,7 +1,11 @@
 import {
+  AdType,
   decodeApReq,
+  decodeAuthenticator,
   decodeNegotiationToken,
   encodeApReq,
+  encodeAuthenticator,
+  encodeAuthorizationData,
   encodeEncKrbCredPart,
   encodeKrbCred,
   encodeNegotiationToken,
@@ -19,7 +23,7 @@ import {
 } from '@krbsim/asn1';
 import type { GssFraming } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
-import { encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { decrypt, encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import type { TransitedPath } from '@krbsim/service';
 import { describe, expect, it } from 'vitest';
 import { alice, Lab, REALM, spnName, thrown } from './helpers';
@@ -383,10 +387,81 @@ describe('GSS checksum and channel bindings', () => {
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
   });
 
+  it("frames the AP-REP of a bare krb5 token with the initiator's mechanism OID, as MIT does", () => {
+    const lab = new Lab();
+    const token = lab.client.buildApReq(lab.credential(), { gss: 'krb5', mutual: true }).token;
+    const t = unwrapKrb5Token(token);
+    const msOid = wrapKrb5Token(Krb5TokenId.AP_REQ, t.message, GssOid.MS_KRB5);
+    const r = lab.service().accept(msOid);
+    expect(unwrapKrb5Token(r.responseToken!).mech).toBe(GssOid.MS_KRB5);
+    expect(
+      unwrapKrb5Token(
+        lab.service().accept(lab.client.buildApReq(lab.credential(), { gss: 'krb5', mutual: true }).token)
+          .responseToken!,
+      ).mech,
+    ).toBe(GssOid.KRB5);
+  });
+
   it('accepts an initiator that sent no bindings, as MIT does', () => {
     const lab = new Lab();
     const token = lab.client.buildApReq(lab.credential(), { gss: 'krb5' }).token;
     expect(lab.service().accept(token, { channelBindings: cb }).mutual).toBe(true);
+  });
+
+  it('checks the bindings of a raw AP-REQ that carries the 0x8003 checksum: taking the framing off keeps them', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    const elsewhere = new TextEncoder().encode('tls-server-end-point:another channel');
+    const token = lab.client.buildApReq(lab.credential(), { gss: 'krb5', channelBindings: elsewhere }).token;
+    const raw = unwrapKrb5Token(token).message; // the AP-REQ alone, as a relay could send it
+    expect(thrown(() => svc.accept(raw, { channelBindings: cb })).code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    // Made for this channel, the raw AP-REQ is accepted, its GSS flags read.
+    const mine = unwrapKrb5Token(
+      lab.client.buildApReq(lab.credential(), { gss: 'krb5', channelBindings: cb }).token,
+    ).message;
+    const r = svc.accept(mine, { channelBindings: cb });
+    expect(r.framing).toBe('none');
+    expect(r.gssFlags! & GssFlags.mutual).toBe(GssFlags.mutual);
+  });
+
+  it('refuses no bindings from an initiator that asked for them to be checked (KERB_AP_OPTIONS_CBT)', () => {
+    // MS-KILE 3.2.5.8: AD-AUTH-DATA-AP-OPTIONS (143) in AD-IF-RELEVANT, KERB_AP_OPTIONS_CBT (0x4000).
+    const lab = new Lab();
+    const cred = lab.credential();
+    const withOptions = (adData: Uint8Array) => {
+      const token = lab.client.buildApReq(cred, { gss: 'krb5' }).token;
+      const ap = decodeApReq(unwrapKrb5Token(token).message);
+      const auth = decodeAuthenticator(
+        decrypt(cred.sessionKey, KeyUsage.AP_REQ_AUTH, ap.authenticator.cipher),
+      );
+      const ifRelevant = encodeAuthorizationData([{ adType: AdType.AD_AUTH_DATA_AP_OPTIONS, adData }]);
+      const cipher = encrypt(
+        cred.sessionKey,
+        KeyUsage.AP_REQ_AUTH,
+        encodeAuthenticator({
+          ...auth,
+          authorizationData: [{ adType: AdType.AD_IF_RELEVANT, adData: ifRelevant }],
+        }),
+        { random: lab.random },
+      );
+      return wrapKrb5Token(
+        Krb5TokenId.AP_REQ,
+        encodeApReq({ ...ap, authenticator: { ...ap.authenticator, cipher } }),
+      );
+    };
+    const cbt = withOptions(Uint8Array.of(0x00, 0x40, 0x00, 0x00));
+    expect(thrown(() => lab.service().accept(cbt, { channelBindings: cb })).code).toBe(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
+    // Without acceptor bindings there is nothing to check; without the flag, no bindings pass (MIT's leniency).
+    expect(lab.service().accept(cbt).clientPrincipal).toBe('alice@CONTOSO.COM');
+    expect(lab.service().accept(withOptions(Uint8Array.of(0, 0, 0, 0)), { channelBindings: cb }).mutual).toBe(
+      true,
+    );
+    // KERB_AP_OPTIONS is four octets: anything else is refused, as MIT refuses it.
+    expect(
+      thrown(() => lab.service().accept(withOptions(Uint8Array.of(0x40)), { channelBindings: cb })).code,
+    ).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
   });
 
   it('KRB_AP_ERR_INAPP_CKSUM: a GSS token without the 0x8003 checksum', () => {

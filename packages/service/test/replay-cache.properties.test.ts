@@ -76,7 +76,8 @@ function run(ops: Op[], maxEntries: number): { evictedEarly: boolean } {
     }
     const now = clock.now();
     const e = authenticator(known, o.auth, o.tagged, Math.floor(now / 1000) * 1000 + o.offsetS * 1000);
-    const expiry = e.ctime + WINDOW;
+    // Remembered while the skew check passes it: until ctime (with cusec's milliseconds) + the window.
+    const expiry = e.ctime + Math.floor(e.cusec / 1000) + WINDOW + 1;
     const replay = (accepted.get(o.auth) ?? Number.NEGATIVE_INFINITY) > now;
     // A full cache makes room by evicting, live entries included (see the module doc).
     if (!replay && expiry > now && rc.size >= maxEntries) evictedEarly = true;

@@ -25,11 +25,27 @@ describe('ReplayCache', () => {
     const rc = new ReplayCache({ clock, windowMs: WINDOW });
     rc.check(entry(1));
     expect(thrown(() => rc.check(entry(1))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
-    clock.advance(WINDOW - 1);
+    // The skew check passes an authenticator while |ctime - now| <= skew: the window's last millisecond too.
+    clock.advance(WINDOW);
     expect(thrown(() => rc.check(entry(1))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
     clock.advance(1);
     rc.check(entry(1));
     expect(rc.size).toBe(0);
+  });
+
+  it("remembers an authenticator until ctime plus its cusec's milliseconds plus the window", () => {
+    // An authenticator at 12:00:00.5 passes the skew check until 12:05:00.5: its replay must be refused
+    // until then, not from 12:05:00.0, the whole second's end of the window.
+    const clock = new ManualClock(T0);
+    const rc = new ReplayCache({ clock, windowMs: WINDOW });
+    const half = { ...entry(0), cusec: 500_000 };
+    rc.check(half);
+    clock.set(T0 + WINDOW + 200);
+    expect(thrown(() => rc.check(half)).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    clock.set(T0 + WINDOW + 500);
+    expect(thrown(() => rc.check(half)).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    clock.set(T0 + WINDOW + 501);
+    rc.check(half);
   });
 
   it('identifies an authenticator by its hash (tag) when given', () => {
@@ -122,7 +138,7 @@ describe('ReplayCache', () => {
     expect(thrown(() => rc.check(entry(5, clock.now(), 'flood5@X'))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
     rc.check(entry(0, clock.now() + 1000, 'fresh@X'));
     // Once it would have expired anyway, it is no longer refused.
-    clock.set(T0 + WINDOW);
+    clock.set(T0 + WINDOW + 1);
     rc.check(victim);
   });
 
