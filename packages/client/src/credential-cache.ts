@@ -113,8 +113,7 @@ export class CredentialCache {
     for (const c of this.#entries.values()) {
       if (isExpired(c, now)) continue;
       if (realm !== undefined && c.server.realm !== realm) continue;
-      if (client !== undefined && (c.client.realm !== client.realm || !sameName(c.client.name, client.name)))
-        continue;
+      if (client !== undefined && !isClient(c, client)) continue;
       if (!sameComponents(c.server.name.nameString, want)) continue;
       if (best === undefined || c.endtime >= best.endtime) best = c;
     }
@@ -124,16 +123,22 @@ export class CredentialCache {
   /**
    * An unexpired ticket-granting ticket accepted by `realm`'s KDC: a
    * `krbtgt/realm@realm` TGT if there is one, else a cross-realm
-   * `krbtgt/realm@OTHER` TGT. `clientRealm` restricts the search to tickets of
-   * clients from that realm.
+   * `krbtgt/realm@OTHER` TGT. `client` restricts the search to that client's
+   * tickets: a principal (its name and realm, as MIT's client matches the
+   * cache's principal; a cache may hold several users' TGTs of one realm),
+   * or a realm's name for any client of that realm.
    */
-  tgtFor(realm: string, clientRealm?: string): Credential | undefined {
+  tgtFor(realm: string, client?: QualifiedName | string): Credential | undefined {
     const now = this.#clock.now();
     let local: Credential | undefined;
     let cross: Credential | undefined;
     for (const c of this.#entries.values()) {
       if (isExpired(c, now) || tgsRealmOf(c.server.name) !== realm) continue;
-      if (clientRealm !== undefined && c.client.realm !== clientRealm) continue;
+      if (
+        typeof client === 'string' ? c.client.realm !== client : client !== undefined && !isClient(c, client)
+      ) {
+        continue;
+      }
       if (c.server.realm === realm) {
         if (local === undefined || c.endtime >= local.endtime) local = c;
       } else if (cross === undefined || c.endtime >= cross.endtime) {
@@ -155,6 +160,11 @@ export class CredentialCache {
     }
     return n;
   }
+}
+
+/** True when `c` is a ticket of `client` (its name, whatever the name type, and its realm). */
+function isClient(c: Credential, client: QualifiedName): boolean {
+  return c.client.realm === client.realm && sameName(c.client.name, client.name);
 }
 
 function sameComponents(a: readonly string[], b: readonly string[]): boolean {

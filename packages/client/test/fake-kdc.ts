@@ -79,7 +79,9 @@ export interface FakeRealmOptions {
  * the encrypted part alike (`renamed`: `HTTP/renamed.test`), a broken RFC
  * 6806 section 11 PA-REQ-ENC-PA-REP, or times in the encrypted part beyond
  * what was asked for (an end a day late, a renew-till thirty days late) or
- * ten minutes ahead of the clock (`starttime-ahead`).
+ * ten minutes ahead of the clock (`starttime-ahead`); or, asked for a
+ * service, a TGT of the client's own realm (`krbtgt/A@A` from realm B's KDC:
+ * `foreign-tgt`).
  */
 export type Misbehaviour =
   | 'nonce'
@@ -90,7 +92,8 @@ export type Misbehaviour =
   | 'enc-pa-rep-forged'
   | 'endtime-late'
   | 'renew-till-late'
-  | 'starttime-ahead';
+  | 'starttime-ahead'
+  | 'foreign-tgt';
 
 const RENAMED = 'HTTP/renamed.test';
 
@@ -314,6 +317,23 @@ export class FakeKdcWorld {
           tgt.renewTill,
         );
       }
+    }
+    if (r.misbehave === 'foreign-tgt' && !renewing) {
+      // A ticket named for the client's own realm's TGS, which only that realm's KDC may issue.
+      const forged = name(`krbtgt/${client.realm}`);
+      const ticket = { ...issued.ticket, realm: client.realm, sname: forged };
+      const enc = { ...this.#repPart(issued.part, tgs.reqBody.nonce, realm, forged), srealm: client.realm };
+      return encodeTgsRep({
+        pvno: 5,
+        msgType: 13,
+        crealm: client.realm,
+        cname: client.name,
+        ticket,
+        encPart: {
+          etype: replyKey.etype,
+          cipher: encrypt(replyKey, usage, encodeEncKdcRepPart(enc, 26), { random: this.#random }),
+        },
+      });
     }
     const enc = this.#repPart(issued.part, tgs.reqBody.nonce, realm, replySname);
     return encodeTgsRep({

@@ -67,6 +67,23 @@ describe('client against the krbsim KDC', () => {
     c.verifyApRep(context, accepted.responseToken!);
   });
 
+  it("uses the TGT of the client it acts for, never another user's of the same realm", async () => {
+    // One cache, two users of CONTOSO.COM: alice's TGT lives longer, bob logged in last.
+    const { client, onPrem } = lab();
+    onPrem.addUser('bob', { password: 'bob-Passw0rd' });
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'correct horse' }, { lifetimeMs: 10 * Duration.hour });
+    await c.getInitialCredentials('bob', { password: 'bob-Passw0rd' }, { lifetimeMs: Duration.hour });
+    const st = await c.getServiceTicket('HTTP/web.contoso.com');
+    expect(st.client.name.nameString).toEqual(['bob']);
+    expect(
+      c.cache.tgtFor(ONPREM, { realm: ONPREM, name: { nameType: 1, nameString: ['alice'] } })!.client.name
+        .nameString,
+    ).toEqual(['alice']);
+    // The cross-realm path too: bob's referral TGT, not alice's.
+    expect((await c.getServiceTicket(SQL)).client.name.nameString).toEqual(['bob']);
+  });
+
   it("keeps each credential's bytes in one buffer of its own: not views into the encoder's slab, the reply or its plaintext", async () => {
     const c = lab().client();
     const tgt = await c.getInitialCredentials('alice', { password: 'correct horse' });

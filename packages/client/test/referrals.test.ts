@@ -75,6 +75,20 @@ describe('referral chasing (RFC 6806, MS-KILE)', () => {
     expect(byName).toBe(cred);
   });
 
+  it("refuses a foreign KDC's ticket for another realm's server, and keeps the real TGT", async () => {
+    // B, asked for the service, answers with krbtgt/A.TEST@A.TEST: a ticket only A's KDC may issue.
+    const { client, world } = chain();
+    const tgt = await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    world.setMisbehave('B.TEST', 'foreign-tgt');
+    const e = await rejection(client.getServiceTicket('HTTP/web.c.test'));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain("B.TEST's KDC answered with a ticket for krbtgt/A.TEST@A.TEST");
+    // alice's own TGT was not replaced: once B behaves, the same client gets the service ticket.
+    expect(client.cache.tgtFor('A.TEST')).toBe(tgt);
+    world.setMisbehave('B.TEST', undefined);
+    expect((await client.getServiceTicket('HTTP/web.c.test')).server.realm).toBe('C.TEST');
+  });
+
   it('bounds the number of hops with maxReferralHops', async () => {
     const { client } = chain(1);
     await client.getInitialCredentials('alice', { password: 'alice-pw' });

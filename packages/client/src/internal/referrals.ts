@@ -98,7 +98,7 @@ function noTgt(realm: string, client: QualifiedName): KerberosError {
 
 /** The client's own, unexpired TGT (`krbtgt/R@R` for the client's realm R). */
 export function localTgt(ctx: ClientContext, client: QualifiedName): Credential {
-  const tgt = ctx.cache.tgtFor(client.realm, client.realm);
+  const tgt = ctx.cache.tgtFor(client.realm, client);
   if (tgt === undefined || tgt.server.realm !== client.realm) throw noTgt(client.realm, client);
   return tgt;
 }
@@ -113,7 +113,7 @@ export async function crossRealmTgt(
   target: string,
   client: QualifiedName,
 ): Promise<Credential> {
-  const cached = ctx.cache.tgtFor(target, client.realm);
+  const cached = ctx.cache.tgtFor(target, client);
   if (cached !== undefined) {
     if (ctx.logging) ctx.log(`using cached ${formatPrincipal(cached.server.name, cached.server.realm)}`);
     return cached;
@@ -136,16 +136,35 @@ export async function crossRealmTgt(
         `asked for ${formatPrincipal(want)}, got ${formatPrincipal(cred.server.name)}`,
         realm,
       );
+    checkIssuer(cred, realm);
+    if (got !== target) {
+      if (got === realm || path.includes(got))
+        throw new ReferralError('loop', [...path, got], formatPrincipal(want), realm);
+      if (path.length > ctx.maxReferralHops)
+        throw new ReferralError('hops', [...path, got], formatPrincipal(want), realm);
+    }
+    // Cached only once it passed every check: a bad reply must not replace a good credential.
     ctx.cache.add(cred);
     if (got === target) return cred;
-    if (got === realm || path.includes(got))
-      throw new ReferralError('loop', [...path, got], formatPrincipal(want), realm);
-    if (path.length > ctx.maxReferralHops)
-      throw new ReferralError('hops', [...path, got], formatPrincipal(want), realm);
     ctx.log(`path to ${target} goes through ${got}`);
     path.push(got);
     realm = got;
     tgt = cred;
+  }
+}
+
+/**
+ * RFC 4120 section 3.3.4: a KDC issues tickets for its own realm. A reply
+ * from `realm`'s KDC whose ticket names another realm's server (a TGT of the
+ * client's own realm, say, from a foreign KDC) is refused before it can be
+ * cached in place of the real one.
+ */
+function checkIssuer(cred: Credential, realm: string): void {
+  if (cred.server.realm !== realm) {
+    throw replyMismatch(
+      `${realm}'s KDC answered with a ticket for ${formatPrincipal(cred.server.name, cred.server.realm)}, a server of another realm`,
+      realm,
+    );
   }
 }
 
@@ -169,13 +188,14 @@ async function chase(
       kdcOptions: optionsFor(tgt, req.kdcOptions, req.dropOptions),
     });
     const next = tgsRealmOf(cred.server.name);
+    checkIssuer(cred, realm);
     if (next !== undefined && !wantsTgt) {
       // A referral: a cross-realm TGT for the next realm towards the service.
       if (next === realm) throw replyMismatch(`asked for ${target()}, got this realm's own TGT`, realm);
-      ctx.cache.add(cred);
       if (path.includes(next)) throw new ReferralError('loop', [...path, next], target(), realm);
       if (path.length > ctx.maxReferralHops)
         throw new ReferralError('hops', [...path, next], target(), realm);
+      ctx.cache.add(cred);
       if (ctx.logging) ctx.log(`referral: ${realm} sends ${target()} to ${next}`);
       path.push(next);
       realm = next;
