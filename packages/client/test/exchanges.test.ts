@@ -399,6 +399,7 @@ describe('AS exchange', () => {
         // PBKDF2 with 4096 iterations (00 00 10 00) is the key the fake KDC has.
         if (rep[0] === 0x7e)
           return preauthRequired([
+            { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) },
             { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: hint([0, 0, 0x10, 0]) },
           ]);
         const r = decodeAsRep(rep);
@@ -412,6 +413,47 @@ describe('AS exchange', () => {
     const e = await rejection(run([0, 0, 0x10, 1]));
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
     expect(e.message).toContain('did not decrypt with the key made from the given secret');
+  });
+
+  it('sends no encrypted timestamp to a KDC that does not offer it, as MIT sends none', async () => {
+    // A KDC that wants another method (hardware pre-authentication here) lists ETYPE-INFO2 but not
+    // PA-ENC-TIMESTAMP: a timestamp under the password's key would only give away a guessable blob.
+    const l = setup({ encTypes: [18] });
+    l.edit.reply = (rep) =>
+      rep[0] === 0x7e
+        ? preauthRequired([
+            { padataType: PaDataType.PA_FX_FAST, padataValue: new Uint8Array(0) },
+            {
+              padataType: PaDataType.PA_ETYPE_INFO2,
+              padataValue: encodeEtypeInfo2([{ etype: 18, salt: 'A.TESTalice' }]).slice(),
+            },
+          ])
+        : rep;
+    const e = await rejection(l.client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+    expect(e.message).toContain(
+      'offers pre-authentication types 136, 19 and not the encrypted timestamp (2)',
+    );
+    expect(l.sent).toHaveLength(1); // the first AS-REQ, without pre-authentication: nothing more went out
+  });
+
+  it('refuses s2kparams asking fewer PBKDF2 iterations than the enctype default, from an unauthenticated error', async () => {
+    const l = setup({ encTypes: [18] });
+    l.edit.reply = (rep) =>
+      rep[0] === 0x7e
+        ? preauthRequired([
+            { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) },
+            {
+              padataType: PaDataType.PA_ETYPE_INFO2,
+              padataValue: encodeEtypeInfo2([
+                { etype: 18, salt: 'A.TESTalice', s2kparams: Uint8Array.of(0, 0, 0, 1) },
+              ]).slice(),
+            },
+          ])
+        : rep;
+    const e = await rejection(l.client.getInitialCredentials('alice', { password: 'alice-pw' }));
+    expect(e.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(e.message).toContain('asks for 1 PBKDF2 iterations for etype 18, fewer than its 4096');
   });
 
   it('from a keytab, takes the newest key version of the enctype the KDC names', async () => {
@@ -579,7 +621,10 @@ describe('KDC refusals: a sentence to act on for each code', () => {
         asked++;
         const eData =
           code === ErrorCode.KDC_ERR_PREAUTH_REQUIRED
-            ? encodeMethodData([{ padataType: PaDataType.PA_ETYPE_INFO2, padataValue: info2 }]).slice()
+            ? encodeMethodData([
+                { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) },
+                { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: info2 },
+              ]).slice()
             : undefined;
         return encodeKrbError(
           krbError({

@@ -42,7 +42,7 @@ import {
   sameName,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { cf2, decrypt, encrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { cf2, decrypt, encrypt, getEncType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { type Credential, credentialFromReply } from '../credential';
 import type { ReplyKeySource } from '../secret';
 import { type ClientContext, kerberosTime, sendAsReq } from './context';
@@ -116,10 +116,31 @@ interface KeyChoice {
 /**
  * From the KDC's ETYPE-INFO2, the first entry whose etype the client can use
  * (RFC 4120 section 5.2.7.5: the KDC lists them in its order of preference).
+ *
+ * @throws KerberosError KRB_ERR_GENERIC for s2kparams asking fewer PBKDF2
+ *   iterations than the enctype's default: the hint comes in an
+ *   unauthenticated error, and a key made so cheaply would hand whoever sent
+ *   it a timestamp that is quick to guess the password from (MIT refuses
+ *   such parameters too).
  */
-function chooseEtype(entries: readonly EtypeInfo2Entry[], secret: ReplyKeySource): KeyChoice | undefined {
+function chooseEtype(
+  entries: readonly EtypeInfo2Entry[],
+  secret: ReplyKeySource,
+  realm: string,
+): KeyChoice | undefined {
   for (const e of entries) {
     if (!secret.supports(e.etype)) continue;
+    if (e.s2kparams !== undefined && e.s2kparams.length === 4) {
+      const asked = new DataView(e.s2kparams.buffer, e.s2kparams.byteOffset, 4).getUint32(0);
+      const least = new DataView(getEncType(e.etype).defaultS2kParams.buffer).getUint32(0);
+      if (asked !== 0 && asked < least) {
+        throw new KerberosError(
+          ErrorCode.KRB_ERR_GENERIC,
+          `the KDC for ${realm} asks for ${asked} PBKDF2 iterations for etype ${e.etype}, fewer than its ${least}; refused, as MIT refuses weak string-to-key parameters`,
+          { realm },
+        );
+      }
+    }
     return {
       etype: e.etype,
       ...(e.salt === undefined ? {} : { salt: e.salt }),
@@ -138,6 +159,7 @@ function readPreauthHints(
   err: KrbErrorMessage,
   secret: ReplyKeySource,
   realm: string,
+  armored: boolean,
 ): { choice: KeyChoice; cookie?: PaData } {
   const methods = err.eData === undefined ? [] : decodeMethodData(err.eData);
   const info2 = findPadata(methods, PaDataType.PA_ETYPE_INFO2);
@@ -153,12 +175,23 @@ function readPreauthHints(
       { realm },
     );
   }
+  // Send the password-derived method only when the KDC offers it (MIT's kinit sends nothing else):
+  // a KDC that wants another method (hardware, OTP, PKINIT) gets no timestamp to guess a password from.
+  const method = armored ? PaDataType.PA_ENCRYPTED_CHALLENGE : PaDataType.PA_ENC_TIMESTAMP;
+  if (methods.length > 0 && findPadata(methods, method) === undefined) {
+    const offered = methods.map((m) => m.padataType).join(', ');
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+      `the KDC for ${realm} offers pre-authentication types ${offered} and not ${armored ? 'the encrypted challenge (138)' : 'the encrypted timestamp (2)'}, the one this client does with a password or key`,
+      { realm },
+    );
+  }
   // RFC 6113 section 5.2: a client copies PA-FX-COOKIE into its next request.
   const cookie = findPadata(methods, PaDataType.PA_FX_COOKIE);
   const withCookie = cookie === undefined ? {} : { cookie };
   if (info2 !== undefined) {
     const entries = decodeEtypeInfo2(info2.padataValue);
-    const choice = chooseEtype(entries, secret);
+    const choice = chooseEtype(entries, secret, realm);
     if (choice === undefined) {
       throw new KerberosError(
         ErrorCode.KDC_ERR_ETYPE_NOSUPP,
@@ -258,7 +291,7 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       if (ctx.logging)
         ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
       if (e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED && choice === undefined) {
-        const hints = readPreauthHints(e, req.secret, realm);
+        const hints = readPreauthHints(e, req.secret, realm, fast !== undefined);
         choice = hints.choice;
         cookie = hints.cookie;
         continue;
