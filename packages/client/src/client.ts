@@ -372,15 +372,18 @@ export class KerberosClient {
   ): Promise<void> {
     const ctx = this.#ctx;
     const client = parsePrincipal(principal, { defaultRealm: ctx.realm });
+    // An enterprise name (a UPN) is canonicalized, as in getInitialCredentials: the KDC answers
+    // with the account's own name, which is what the ticket then names.
+    const canonicalize = client.name.nameType === NameType.NT_ENTERPRISE;
     const cred = await asExchange(ctx, {
       client,
       service: { nameType: NameType.NT_SRV_INST, nameString: ['kadmin', 'changepw'] },
       secret: new ReplyKeySource({ password: oldPassword }, client, ctx.encTypes, this.#passwordKeys),
-      kdcOptions: 0,
+      kdcOptions: canonicalize ? KdcOptions.canonicalize : 0,
       lifetimeMs: 5 * 60_000,
       // A DC's password-change service builds the user's session from the ticket's PAC.
       includePac: true,
-      canonicalize: false,
+      canonicalize,
     });
     const target =
       opts.target === undefined ? undefined : parsePrincipal(opts.target, { defaultRealm: client.realm });

@@ -291,6 +291,20 @@ describe("krbsim's client asks for anonymous PKINIT itself ({ anonymous: true, a
     expect(l.events.at(-1)!.outcome).toBe('AS-REP (FAST)');
   });
 
+  it('gets service tickets with the anonymous TGT, from the realm that issued it (its start realm)', async () => {
+    // The anonymous client's realm is WELLKNOWN:ANONYMOUS; its TGT is ANON.TEST's, as after MIT's kinit -n.
+    const l = lab();
+    l.realm.addService('HTTP/web.anon.test', { password: 'web-Passw0rd' });
+    const client = l.client();
+    await client.getInitialCredentials(`WELLKNOWN/ANONYMOUS@${REALM}`, {
+      anonymous: true,
+      anchors: ca.certPem,
+    });
+    const st = await client.getServiceTicket('HTTP/web.anon.test');
+    expect(st.server.realm).toBe(REALM);
+    expect(st.client.realm).toBe('WELLKNOWN:ANONYMOUS');
+  });
+
   it('refuses a KDC certificate that does not chain to the anchors, before using the reply', async () => {
     const l = lab();
     const other = await createSelfSignedCa({

@@ -204,6 +204,15 @@ describe('AS exchange', () => {
       { canonicalize: true },
     );
     expect(cred.client.name.nameString).toEqual(['mallory']);
+    // ...and lets another TGS answer a TGS request, never a service: asked for krbtgt, a ticket for
+    // HTTP/renamed.test is refused, as MIT's verify_as_reply refuses it.
+    const renamed = setup({ misbehave: 'renamed' });
+    const e = await rejection(
+      renamed.client.getInitialCredentials('alice', { password: 'alice-pw' }, { canonicalize: true }),
+    );
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('server HTTP/renamed.test@A.TEST was not the one asked for');
+    expect(renamed.client.cache.size).toBe(0);
   });
 
   it('refuses a ticket that ends after the till, or renews after the rtime, asked for: KRB_AP_ERR_MODIFIED', async () => {

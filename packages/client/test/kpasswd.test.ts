@@ -46,7 +46,7 @@ function setup() {
     kind: 'active-directory',
   });
   realm.addService('kadmin/changepw');
-  realm.addUser('alice', { password: 'Old-Passw0rd' });
+  realm.addUser('alice', { password: 'Old-Passw0rd', upn: 'alice@contoso.com' });
   realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
   // alice set her password two days ago: past the domain's minimum password age.
   clock.advance(2 * Duration.day);
@@ -68,6 +68,16 @@ function setup() {
 }
 
 describe('changing a password (RFC 3244)', () => {
+  it('changes a password named by its UPN (an enterprise name), as getInitialCredentials logs on with one', async () => {
+    const s = setup();
+    await s.client().getInitialCredentials('alice@contoso.com', { password: 'Old-Passw0rd' });
+    await s
+      .client()
+      .changePassword('alice@contoso.com', 'Old-Passw0rd', 'Upn-Passw0rd', { transport: s.kpasswd });
+    expect(s.changed).toEqual([[`alice@${REALM}`, 'Upn-Passw0rd']]);
+    await s.client().getInitialCredentials('alice@contoso.com', { password: 'Upn-Passw0rd' });
+  });
+
   it("changes alice's password: the old one stops working, the new one works", async () => {
     const s = setup();
     await s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd', { transport: s.kpasswd });

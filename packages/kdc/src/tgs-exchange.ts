@@ -16,6 +16,7 @@
 
 import type { AuthorizationData, EncKdcRepPart, EncTicketPart, KdcReq, PrincipalName } from '@krbsim/asn1';
 import {
+  ANONYMOUS_REALM,
   addTransited,
   decodeAuthorizationData,
   encodeTgsRep,
@@ -74,11 +75,23 @@ import { userToUser } from './user-to-user';
 
 const has = (options: number, flag: number): boolean => (options & flag) !== 0;
 
+/**
+ * The realm the client's tickets started from: its own, or for the anonymous
+ * client (RFC 8062: crealm WELLKNOWN:ANONYMOUS, which names no realm) the
+ * realm whose KDC issued its first ticket: the first transited, else the
+ * TGT's issuer.
+ */
+function originRealm(h: TgsHeader): string {
+  if (h.tgt.crealm !== ANONYMOUS_REALM) return h.tgt.crealm;
+  return transitedRealms(h.tgt.transited)[0] ?? h.issuingRealm;
+}
+
 /** The realms the client has crossed to reach this KDC: its own realm first, this realm last. */
 function travelledPath(realm: Realm, h: TgsHeader): string[] {
-  const crealm = h.tgt.crealm;
+  const crealm = originRealm(h);
   if (crealm === realm.name) return [crealm];
-  const path = [crealm, ...transitedRealms(h.tgt.transited)];
+  const transited = transitedRealms(h.tgt.transited);
+  const path = [crealm, ...(crealm === h.tgt.crealm ? transited : transited.slice(1))];
   if (h.issuingRealm !== crealm && h.issuingRealm !== realm.name) path.push(h.issuingRealm);
   path.push(realm.name);
   return path;
@@ -86,7 +99,7 @@ function travelledPath(realm: Realm, h: TgsHeader): string[] {
 
 /** The path check of a cross-realm request (see the module notes). */
 function checkTransit(realm: Realm, h: TgsHeader): void {
-  if (h.tgt.crealm === realm.name) return;
+  if (originRealm(h) === realm.name) return;
   const path = travelledPath(realm, h);
   const why = checkPath(realm, path);
   if (why !== undefined) {

@@ -40,6 +40,7 @@ import {
   type PrincipalName,
   type QualifiedName,
   sameName,
+  tgsRealmOf,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import { cf2, decrypt, encrypt, getEncType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
@@ -501,12 +502,19 @@ export function verifyAsRep(
         realm,
       );
     }
-    if (enc.srealm !== realm || !sameName(enc.sname, sent.sname)) {
-      throw replyMismatch(
-        `server ${formatPrincipal(enc.sname, enc.srealm)} was not the one asked for`,
-        realm,
-      );
-    }
+  }
+  // The server: exactly the one asked for, except that asked for a TGS with canonicalize (or
+  // anonymously) another TGS may answer (MIT's verify_as_reply): a canonicalized reply may rename
+  // the client, never turn a TGT into a service ticket or the reverse.
+  const askedTgs = tgsRealmOf(sent.sname) !== undefined;
+  const tgsMayChange =
+    askedTgs && (req.canonicalize || (req.kdcOptions & KdcOptions['request-anonymous']) !== 0);
+  if (
+    tgsMayChange
+      ? tgsRealmOf(enc.sname) === undefined
+      : enc.srealm !== realm || !sameName(enc.sname, sent.sname)
+  ) {
+    throw replyMismatch(`server ${formatPrincipal(enc.sname, enc.srealm)} was not the one asked for`, realm);
   }
   checkReplyTimes(ctx, enc, sent.body, realm);
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));

@@ -13,12 +13,14 @@
  */
 
 import {
+  ANONYMOUS_REALM,
   formatPrincipal,
   KdcOptions,
   krbtgtName,
   type PrincipalName,
   type QualifiedName,
   sameName,
+  samePrincipal,
   serviceHostOf,
   TicketFlags,
   tgsRealmOf,
@@ -96,10 +98,27 @@ function noTgt(realm: string, client: QualifiedName): KerberosError {
   );
 }
 
-/** The client's own, unexpired TGT (`krbtgt/R@R` for the client's realm R). */
+/**
+ * The realm whose KDC issued `client`'s own TGT: the client's realm, or for
+ * the anonymous client (RFC 8062: WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS,
+ * whatever realm it asked) the realm of its TGT, as MIT keeps a start realm.
+ */
+export function homeRealm(ctx: ClientContext, client: QualifiedName): string {
+  if (client.realm !== ANONYMOUS_REALM) return client.realm;
+  const now = ctx.clock.now();
+  for (const c of ctx.cache.entries()) {
+    const r = tgsRealmOf(c.server.name);
+    if (r !== undefined && r === c.server.realm && samePrincipal(c.client, client) && c.endtime > now)
+      return r;
+  }
+  return ctx.realm;
+}
+
+/** The client's own, unexpired TGT (`krbtgt/R@R` for the client's realm R; see {@link homeRealm}). */
 export function localTgt(ctx: ClientContext, client: QualifiedName): Credential {
-  const tgt = ctx.cache.tgtFor(client.realm, client);
-  if (tgt === undefined || tgt.server.realm !== client.realm) throw noTgt(client.realm, client);
+  const realm = homeRealm(ctx, client);
+  const tgt = ctx.cache.tgtFor(realm, client);
+  if (tgt === undefined || tgt.server.realm !== realm) throw noTgt(realm, client);
   return tgt;
 }
 
@@ -119,7 +138,7 @@ export async function crossRealmTgt(
     return cached;
   }
   let tgt = localTgt(ctx, client);
-  let realm = client.realm;
+  let realm = homeRealm(ctx, client);
   const path = [realm];
   const want = krbtgtName(target);
   for (;;) {
@@ -222,7 +241,7 @@ export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketReq
       ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);
     return cached;
   }
-  const local = req.client.realm;
+  const local = homeRealm(ctx, req.client);
   if (req.realm !== undefined && req.realm !== local) {
     const tgt = await crossRealmTgt(ctx, req.realm, req.client);
     return chase(ctx, req, { realm: req.realm, tgt });
