@@ -12,8 +12,12 @@
  * oldest. Evicting a live entry would let its
  * authenticator be replayed, so the cache remembers the newest time it ever
  * evicted early (a high-water mark, kept until that entry would have
- * expired) and refuses any authenticator at or before it: under a flood the
- * cache degrades to refusing old authenticators, never to accepting a replay.
+ * expired) and refuses any authenticator at or before it; an evicted entry
+ * dated after its eviction
+ * (a client clock ahead, within the skew) goes instead into a Bloom filter
+ * of identities, refused while it could be live. Under a flood the cache
+ * degrades to refusing old authenticators (and, from the filter, a few
+ * fresh ones), never to accepting a replay.
  * A check that finds a replay changes nothing.
  *
  * An authenticator is identified by 16 bytes: the end of its ciphertext
@@ -120,6 +124,20 @@ function readId(entry: ReplayEntry): void {
   pack(bytes, bytes.length - n, n);
 }
 
+/** Bits in each generation of the filter of evicted authenticators dated ahead (128 KiB). */
+const AHEAD_BITS = 1 << 20;
+/** Bits set per identity: with 100 000 identities in a generation, about 1.5% of fresh authenticators are refused. */
+const AHEAD_PROBES = 3;
+/** Slack on a generation's length beyond two windows (an entry's time may carry 999 ms of cusec). */
+const AHEAD_MARGIN_MS = 2000;
+
+/** The `i`th filter bit of identity (a, b): double hashing over the identity's two halves. */
+function aheadBit(a: number, b: number, i: number): number {
+  const h1 = (a % AHEAD_BITS) >>> 0;
+  const h2 = ((b % AHEAD_BITS) | 1) >>> 0;
+  return (h1 + i * h2) % AHEAD_BITS;
+}
+
 /** A bounded, clock-driven replay cache for one service (or several: tags are unique across services). */
 export class ReplayCache {
   readonly #clock: Clock;
@@ -153,6 +171,14 @@ export class ReplayCache {
   /** Authenticators at or before this time (µs) are refused until #floorExpires (see module doc). */
   #floorUs = Number.NEGATIVE_INFINITY;
   #floorExpires = Number.NEGATIVE_INFINITY;
+  /**
+   * Authenticators evicted early that were dated after their eviction (within
+   * the skew): a Bloom filter of their identities in two generations, the
+   * current one and the one before (allocated at the first such eviction).
+   */
+  #ahead: [current: Uint32Array, previous: Uint32Array] | undefined;
+  /** When the current generation of #ahead began. */
+  #aheadSince = 0;
 
   constructor(opts: ReplayCacheOptions) {
     if (!(opts.windowMs >= 0)) throw new RangeError('ReplayCache windowMs must be a non-negative number');
@@ -207,7 +233,7 @@ export class ReplayCache {
     }
     // Outside the window: a service refuses it for clock skew; nothing to remember.
     if (expires <= now) return;
-    if (now < this.#floorExpires && t <= this.#floorUs) {
+    if ((now < this.#floorExpires && t <= this.#floorUs) || this.#evictedAhead(a, b, now)) {
       throw new KerberosError(
         ErrorCode.KRB_AP_ERR_REPEAT,
         `authenticator from ${entry.client} for ${entry.server} is older than entries the replay cache had to drop under load, so it cannot be shown not to be a replay; retry with a fresh AP-REQ`,
@@ -218,6 +244,53 @@ export class ReplayCache {
     this.#place(a, b, expires);
     this.#enqueue(a, b, expires, t);
     this.#sinceSweep++;
+  }
+
+  /** The two generations of #ahead, the older cleared once nothing it holds can be live. */
+  #aheadGenerations(now: number): [Uint32Array, Uint32Array] | undefined {
+    const ahead = this.#ahead;
+    if (ahead === undefined) return undefined;
+    // An entry is live until at most its arrival + 2 windows (dated a skew ahead, kept a window past
+    // it): a generation is cleared two periods after it began, at least that long after its last entry.
+    const period = 2 * this.#windowMs + AHEAD_MARGIN_MS;
+    if (now >= this.#aheadSince + 2 * period) {
+      ahead[0].fill(0);
+      ahead[1].fill(0);
+      this.#aheadSince = now;
+    } else if (now >= this.#aheadSince + period) {
+      const [current, previous] = ahead;
+      previous.fill(0);
+      this.#ahead = [previous, current];
+      this.#aheadSince += period;
+    }
+    return this.#ahead;
+  }
+
+  #rememberAhead(a: number, b: number, now: number): void {
+    if (this.#ahead === undefined) {
+      this.#ahead = [new Uint32Array(AHEAD_BITS >>> 5), new Uint32Array(AHEAD_BITS >>> 5)];
+      this.#aheadSince = now;
+    }
+    const [current] = this.#aheadGenerations(now)!;
+    for (let i = 0; i < AHEAD_PROBES; i++) {
+      const bit = aheadBit(a, b, i);
+      current[bit >>> 5]! |= 1 << (bit & 31);
+    }
+  }
+
+  /** True when (a, b) may be an evicted authenticator dated ahead (a Bloom filter: never a false no). */
+  #evictedAhead(a: number, b: number, now: number): boolean {
+    const generations = this.#aheadGenerations(now);
+    if (generations === undefined) return false;
+    for (const bits of generations) {
+      let all = true;
+      for (let i = 0; i < AHEAD_PROBES && all; i++) {
+        const bit = aheadBit(a, b, i);
+        all = (bits[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+      }
+      if (all) return true;
+    }
+    return false;
   }
 
   /** Drops expired entries; returns how many went. */
@@ -339,10 +412,14 @@ export class ReplayCache {
       if (slot >= 0) {
         this.#delete(slot);
         // The entry was live: remember its time until it would have expired,
-        // so its replay is still refused.
+        // so its replay is still refused. One dated after now (a client clock ahead,
+        // or a flood dated so on purpose) would raise that mark past every fresh
+        // authenticator: its identity goes to a filter instead, and the mark stays.
         const e = queue[4 * q + 2]!;
         const tu = queue[4 * q + 3]!;
-        if (now >= this.#floorExpires) {
+        if (tu > now * 1000) {
+          this.#rememberAhead(queue[4 * q]!, queue[4 * q + 1]!, now);
+        } else if (now >= this.#floorExpires) {
           this.#floorUs = tu;
           this.#floorExpires = e;
         } else {

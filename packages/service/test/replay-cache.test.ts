@@ -124,6 +124,23 @@ describe('ReplayCache', () => {
     expect(thrown(() => rc.check(entry(999, clock.now()))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
   });
 
+  it('does not let authenticators dated ahead, once evicted, refuse every fresh one; their replays stay refused', () => {
+    // A flood of authenticators dated nearly a skew ahead fills the cache. Evicted, they once raised
+    // the mark to their own time, and every authenticator made before it was refused for ten minutes.
+    const clock = new ManualClock(T0);
+    const rc = new ReplayCache({ clock, windowMs: WINDOW, maxEntries: 10 });
+    const ahead = (i: number) => entry(i, T0 + WINDOW - 1000, `ahead${i}@X`);
+    for (let i = 0; i < 30; i++) rc.check(ahead(i));
+    clock.advance(Duration.second);
+    rc.check(entry(0, clock.now(), 'fresh@CONTOSO.COM'));
+    rc.check(entry(1, clock.now() - 500, 'fresh2@CONTOSO.COM'));
+    // Every evicted one is still refused, until it would have expired.
+    for (let i = 0; i < 20; i++)
+      expect(thrown(() => rc.check(ahead(i))).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
+    clock.set(T0 + 2 * WINDOW + 1);
+    rc.check(ahead(0));
+  });
+
   it('under a flood of live entries, an evicted entry is still refused until it would have expired', () => {
     const clock = new ManualClock(T0);
     const rc = new ReplayCache({ clock, windowMs: WINDOW, maxEntries: 1000 });
