@@ -18,11 +18,11 @@
  * @module
  */
 
-import { existsSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
-import { systemClock } from '@krbsim/core';
+import { systemClock, systemRandom } from '@krbsim/core';
 import { serializeKeytab, writeKrb5Conf, writeOwnerOnlyFile } from '@krbsim/files';
 import {
   createSelfSignedCa,
@@ -112,7 +112,9 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     ...(spec.onPrem.netbiosName !== undefined && { netbiosName: spec.onPrem.netbiosName }),
     onPremPolicy: policyOf(spec.onPrem.policy),
     ...(spec.tenantId !== undefined && { tenantId: spec.tenantId }),
-    seed: options.seed ?? 42,
+    // Without a seed, a random one: the lab's keys, session keys included, come from its seeded
+    // stream, which must not be the same public default on every served lab.
+    seed: options.seed ?? randomLabSeed(),
     clock: systemClock,
   });
   for (const u of spec.onPrem.users) {
@@ -143,7 +145,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     const onPrem = await serveKdc((r) => lab.onPrem.handle(r), {
       host,
       realm: onPremRealm,
-      ...(spec.onPrem.port !== undefined && { port: spec.onPrem.port }),
+      ...(spec.onPrem.port !== undefined && { udpPort: spec.onPrem.port, tcpPort: spec.onPrem.port }),
     });
     closers.push(() => onPrem.close());
     // The domain controller's password-change service (kpasswd, RFC 3244) beside its KDC.
@@ -176,6 +178,9 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
         ...(options.log !== undefined && { log: options.log }),
       });
       closers.push(() => listener.close());
+      // The listener registered MSSQLSvc/<bound address>:<port>; bound to a wildcard, clients reach it at
+      // loopback (freetds.conf says so), and FreeTDS asks for the SPN of the address it connects to.
+      if (reach !== host) mi.addSpn(`MSSQLSvc/${reach}:${listener.port}`);
       tds[mi.name] = { host: reach, port: listener.port, spn: mi.spn };
     }
 
@@ -254,12 +259,22 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       })),
     });
     const principalsFile = join(dir, 'principals.json');
-    const principalsText = () => `${JSON.stringify(principals(), null, 2)}\n`;
-    await writeFile(principalsFile, principalsText(), { mode: 0o600 });
-    await chmod(principalsFile, 0o600);
-    lab.onPrem.onPasswordChanged = () => writeFileSync(principalsFile, principalsText(), { mode: 0o600 });
-    // Written last: a watcher that sees ports.json can rely on every other file.
-    await writeFile(join(dir, 'ports.json'), `${JSON.stringify(ports, null, 2)}\n`);
+    const principalsBytes = () => new TextEncoder().encode(`${JSON.stringify(principals(), null, 2)}\n`);
+    // Replaced whole (a reader never sees half of it), 0600 whatever was there: it holds passwords.
+    await writeOwnerOnlyFile(principalsFile, principalsBytes());
+    // One rewrite at a time, in the order of the changes: the file ends with the last one.
+    let rewriting = Promise.resolve();
+    lab.onPrem.onPasswordChanged = () => {
+      rewriting = rewriting
+        .then(() => writeOwnerOnlyFile(principalsFile, principalsBytes()))
+        .catch((e: unknown) =>
+          options.log?.(`principals.json not rewritten: ${e instanceof Error ? e.message : String(e)}`),
+        );
+    };
+    // Written last, and whole: a watcher that sees ports.json can rely on every other file.
+    const portsFile = join(dir, 'ports.json');
+    await writeFile(`${portsFile}.tmp`, `${JSON.stringify(ports, null, 2)}\n`);
+    await rename(`${portsFile}.tmp`, portsFile);
     return { lab, ports, close };
   } catch (e) {
     await close();
@@ -306,4 +321,10 @@ function odbcIni(spec: AzureLabFile): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A lab seed from the CSPRNG: 48 random bits, a safe integer. */
+function randomLabSeed(): number {
+  const b = systemRandom.fill(new Uint8Array(6));
+  return b.reduce((n, x) => n * 256 + x, 0);
 }

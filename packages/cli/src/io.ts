@@ -16,7 +16,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /**
    * Aborted when a long-running command (`serve`) should stop. `bin.ts`
-   * aborts it on SIGINT or SIGTERM.
+   * aborts it on SIGINT, SIGTERM or SIGHUP (the terminal closed: stopping
+   * cleanly removes a temporary directory, which dying at once would leave).
    */
   readonly signal?: AbortSignal;
 }
@@ -24,19 +25,20 @@ export interface CliIo {
 /** Exit codes: success, a failure at run time, a usage or input-file error. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
 
-/** The process's own streams; `signal` aborts on SIGINT/SIGTERM. */
+/** The signals that stop a long-running command cleanly. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** The process's own streams; `signal` aborts on SIGINT, SIGTERM or SIGHUP. */
 export function processIo(): CliIo & { dispose(): void } {
   const controller = new AbortController();
   const stop = () => controller.abort();
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  for (const s of STOP_SIGNALS) process.on(s, stop);
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     signal: controller.signal,
     dispose() {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const s of STOP_SIGNALS) process.off(s, stop);
     },
   };
 }

@@ -17,15 +17,32 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import type { PasswordChange } from './start-topology';
 
 /** The file's name in a served directory. */
 export const PASSWORD_FEED_FILE = 'password-changes.jsonl';
 
-/** Begins a feed: its naming line only, 0600 (the serving process, at start). */
+/**
+ * Begins a feed: its naming line only, 0600 (the serving process, at start).
+ * Security: a new file replaces whatever was there (created exclusively,
+ * then renamed over it), so an older file's wider mode is not kept for
+ * lines that will hold passwords.
+ */
 export function createPasswordFeed(file: string): void {
-  writeFileSync(file, `${JSON.stringify({ feed: randomUUID() })}\n`, { mode: 0o600 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, `${JSON.stringify({ feed: randomUUID() })}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, file);
 }
 
 /** Appends one change (the password-change service, once the realm holds it). */
@@ -55,9 +72,24 @@ export class PasswordFeedReader {
     this.#file = file;
   }
 
-  /** The changes appended since the last read, in order. */
+  /**
+   * True once a read found the file gone (its primary stopped and removed its
+   * directory): the replica serves on with what it has; a feed that comes back
+   * is read again.
+   */
+  missing = false;
+
+  /** The changes appended since the last read, in order; none while the file is missing. */
   read(): PasswordChange[] {
-    const fd = openSync(this.#file, 'r');
+    let fd: number;
+    try {
+      fd = openSync(this.#file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      this.missing = true;
+      return [];
+    }
+    this.missing = false;
     let text: string;
     try {
       const size = fstatSync(fd).size;

@@ -227,7 +227,13 @@ function forwardToWorkers(info: KdcServerInfo): KdcHandler {
 export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<number> {
   const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
   const seed = config.seed ?? randomSeed();
-  const realms = buildRealms(config.topology, { seed });
+  let realms: ReturnType<typeof buildRealms>;
+  try {
+    realms = buildRealms(config.topology, { seed });
+  } catch (e) {
+    // What the realms refuse (a duplicate user...) names the file's field, as in one process.
+    return startFailure(config, io, e);
+  }
   const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, config.topology)]));
   const changes: PasswordChange[] = [];
   const start = (): WorkerStart => ({
@@ -316,8 +322,23 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     const reader =
       feed?.passwordChanges === undefined ? undefined : new PasswordFeedReader(feed.passwordChanges);
     if (reader !== undefined) {
+      let failure: string | undefined;
+      const read = () => {
+        try {
+          const changes = reader.read();
+          failure = undefined;
+          return changes;
+        } catch (e) {
+          // From a timer: a feed that cannot be read ends nothing; the workers serve what they have.
+          const why = e instanceof Error ? e.message : String(e);
+          if (why !== failure)
+            log.topologyOptions.transportLog?.(`password-change feed not read: ${why}; serving on`);
+          failure = why;
+          return [];
+        }
+      };
       const follow = () => {
-        for (const change of reader.read()) {
+        for (const change of read()) {
           applyPasswordChange(realms, change);
           const seq = changes.push(change);
           for (const w of live) void sendChange(w, seq, change);

@@ -35,6 +35,8 @@ principals.json (mode 0600: the users, their passwords as they are now and their
 The built-in lab: alice has a Windows login on mi1, carol one through the
 group CONTOSO\\SqlAdmins, bob none. --kdc-keytab, --dir, --keep, --host,
 --seed and the log options apply; --workers, --replica-of and --port do not.
+The lab draws every random choice from its seed, session keys included:
+with --seed it is the same lab on every run; without, the seed is random.
 
 Serve every realm of a topology file: one KDC per realm, listening on UDP and
 TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
@@ -74,7 +76,7 @@ Options:
                        that insist on port 88
   --seed <s>           derive the long-term keys (krbtgt, services and trusts without a
                        password) from <s>: the same keys every run and in every replica.
-                       Session keys and nonces always come from the system's CSPRNG.
+                       Session keys and nonces come from the system's CSPRNG (an Azure lab: see above).
                        Default: a random seed (random keys)
   --workers <n>        serve from <n> worker processes sharing the sockets (like
                        krb5kdc -w); default 1: this process serves

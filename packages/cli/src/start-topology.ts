@@ -220,41 +220,52 @@ export function buildRealms(
         'a PKINIT realm needs its certificates issued first (startTopology does; krbsim serve --workers cannot serve PKINIT)',
       );
     }
-    const realm = new Realm({
-      name: spec.name,
-      kind: spec.kind,
-      clock,
-      random,
-      policy: policyOf(spec.policy),
-      ...(spec.domainSid !== undefined && { domainSid: spec.domainSid }),
-      ...(pkinit !== undefined && { pkinit }),
-    });
-    for (const u of spec.users) {
-      realm.addUser(u.name, {
-        password: u.password,
-        ...(u.requiresPreauth !== undefined && { requiresPreauth: u.requiresPreauth }),
-        ...(u.disabled !== undefined && { disabled: u.disabled }),
-        ...(u.mustChangePassword === true && { mustChangePassword: true }),
-        ...(u.spns !== undefined && { spns: [...u.spns] }),
-        ...(u.delegation !== undefined && { delegation: delegationOf(u.delegation) }),
-        ...(u.sensitive !== undefined && { sensitive: u.sensitive }),
-      });
+    const index = topology.realms.indexOf(spec);
+    const realm = atField(
+      `realms[${index}]`,
+      () =>
+        new Realm({
+          name: spec.name,
+          kind: spec.kind,
+          clock,
+          random,
+          policy: policyOf(spec.policy),
+          ...(spec.domainSid !== undefined && { domainSid: spec.domainSid }),
+          ...(pkinit !== undefined && { pkinit }),
+        }),
+    );
+    for (const [i, u] of spec.users.entries()) {
+      atField(`realms[${index}].users[${i}]`, () =>
+        realm.addUser(u.name, {
+          password: u.password,
+          ...(u.requiresPreauth !== undefined && { requiresPreauth: u.requiresPreauth }),
+          ...(u.disabled !== undefined && { disabled: u.disabled }),
+          ...(u.mustChangePassword === true && { mustChangePassword: true }),
+          ...(u.spns !== undefined && { spns: [...u.spns] }),
+          ...(u.delegation !== undefined && { delegation: delegationOf(u.delegation) }),
+          ...(u.sensitive !== undefined && { sensitive: u.sensitive }),
+        }),
+      );
     }
-    for (const c of spec.computers) {
-      realm.addComputer(c.name, {
-        ...(c.password !== undefined && { password: c.password }),
-        ...(c.dnsHostName !== undefined && { dnsHostName: c.dnsHostName }),
-        spns: [...(c.spns ?? [])],
-        ...(c.delegation !== undefined && { delegation: delegationOf(c.delegation) }),
-      });
+    for (const [i, c] of spec.computers.entries()) {
+      atField(`realms[${index}].computers[${i}]`, () =>
+        realm.addComputer(c.name, {
+          ...(c.password !== undefined && { password: c.password }),
+          ...(c.dnsHostName !== undefined && { dnsHostName: c.dnsHostName }),
+          spns: [...(c.spns ?? [])],
+          ...(c.delegation !== undefined && { delegation: delegationOf(c.delegation) }),
+        }),
+      );
     }
-    addGroups(realm, spec, topology.realms.indexOf(spec));
-    for (const s of spec.services) {
-      realm.addService(s.spn, {
-        ...(s.password !== undefined && { password: s.password }),
-        aliases: [...(s.aliases ?? [])],
-        ...(s.delegation !== undefined && { delegation: delegationOf(s.delegation) }),
-      });
+    addGroups(realm, spec, index);
+    for (const [i, s] of spec.services.entries()) {
+      atField(`realms[${index}].services[${i}]`, () =>
+        realm.addService(s.spn, {
+          ...(s.password !== undefined && { password: s.password }),
+          aliases: [...(s.aliases ?? [])],
+          ...(s.delegation !== undefined && { delegation: delegationOf(s.delegation) }),
+        }),
+      );
     }
     realms.set(spec.name, realm);
   }
@@ -267,15 +278,17 @@ export function buildRealms(
       }
     }
   }
-  for (const t of topology.trusts) {
-    createTrust({
-      trusting: realms.get(t.trusting)!,
-      trusted: realms.get(t.trusted)!,
-      direction: t.direction,
-      kind: t.kind,
-      topLevelNames: [...t.topLevelNames],
-      ...(t.password !== undefined && { password: t.password }),
-    });
+  for (const [i, t] of topology.trusts.entries()) {
+    atField(`trusts[${i}]`, () =>
+      createTrust({
+        trusting: realms.get(t.trusting)!,
+        trusted: realms.get(t.trusted)!,
+        direction: t.direction,
+        kind: t.kind,
+        topLevelNames: [...t.topLevelNames],
+        ...(t.password !== undefined && { password: t.password }),
+      }),
+    );
   }
   // The password-change service's principal (kpasswd), last: nothing else's keys change. From the
   // seeded stream, so that every process built from the seed (workers, replicas) holds its key.
@@ -310,18 +323,25 @@ function delegationOf(d: DelegationSpec): DelegationOptions {
 }
 
 /**
+ * Runs `f`, a step of building the realms from a file: what the realm refuses
+ * (a duplicate name, an SPN taken, a SID out of range) is the file's fault,
+ * reported as a TopologyError naming `path`, as validation reports a field.
+ */
+function atField<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof KerberosError || e instanceof RangeError) throw new TopologyError(path, e.message);
+    throw e;
+  }
+}
+
+/**
  * The realm's directory groups, then their members (a member may be a group
  * defined later in the file). A refusal names the field, as validation does.
  */
 function addGroups(realm: Realm, spec: RealmFileSpec, index: number): void {
-  const at = (path: string, f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      if (e instanceof KerberosError) throw new TopologyError(`realms[${index}].${path}`, e.message);
-      throw e;
-    }
-  };
+  const at = (path: string, f: () => void) => atField(`realms[${index}].${path}`, f);
   spec.groups.forEach((g, i) => {
     at(`groups[${i}].name`, () => realm.directory.addGroup(g.name, { scope: g.scope }));
   });
@@ -366,9 +386,28 @@ export async function startTopology(
   const feed = options.replicaOf === undefined ? undefined : await readReplicaFeed(options.replicaOf);
   const reader =
     feed?.passwordChanges === undefined ? undefined : new PasswordFeedReader(feed.passwordChanges);
+  let feedFailure: string | undefined;
   const pullPasswordChanges = (): number => {
     const skipped = reader?.skipped ?? 0;
-    const changes = reader?.read() ?? [];
+    const wasMissing = reader?.missing ?? false;
+    let changes: PasswordChange[];
+    try {
+      changes = reader?.read() ?? [];
+      feedFailure = undefined;
+    } catch (e) {
+      // From a timer: a feed that cannot be read ends nothing; the replica serves what it has.
+      const why = e instanceof Error ? e.message : String(e);
+      if (why !== feedFailure) options.transportLog?.(`password-change feed not read: ${why}; serving on`);
+      feedFailure = why;
+      return 0;
+    }
+    if (reader !== undefined && reader.missing !== wasMissing) {
+      options.transportLog?.(
+        reader.missing
+          ? 'password-change feed gone (the primary stopped?); serving on with the passwords as they are'
+          : 'password-change feed back; following it again',
+      );
+    }
     if (reader !== undefined && reader.skipped > skipped) {
       options.transportLog?.(
         `password-change feed: ${reader.skipped - skipped} line(s) that are no change, skipped`,

@@ -34,6 +34,12 @@ describe('the Azure lab served on a wildcard address', () => {
       expect(kdc.host).toBe('127.0.0.1');
       for (const t of Object.values(running.ports.tds)) expect(t.host).toBe('127.0.0.1');
       expect(freetds).toContain('host = 127.0.0.1');
+      // FreeTDS asks for the SPN of the address it connects to: the instance answers to it.
+      const mi = running.lab.managedInstances[0]!;
+      const t = Object.values(running.ports.tds)[0]!;
+      expect(running.lab.tenant.realm.lookup(`MSSQLSvc/127.0.0.1:${t.port}`)?.name.nameString).toEqual(
+        mi.spn.split('/'),
+      );
     } finally {
       await running.close();
       await rm(dir, { recursive: true, force: true });
@@ -116,3 +122,42 @@ describe('serve --help', () => {
     expect(lab).toMatch(/--kdc-keytab, --dir, --keep, --host,\s+--seed and the log options apply/);
   });
 });
+
+describe('the Azure lab file', () => {
+  it("serves the on-prem KDC on the file's onPrem.port, UDP and TCP", async () => {
+    const file = await loadServeFile('azure-sql-mi');
+    if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
+    // A port free now (another process may take it before the lab binds: then try another).
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const dir = await mkdtemp(join(tmpdir(), 'krbsim-azure-port-'));
+      try {
+        const running = await startAzureLab({
+          lab: { ...file.lab, onPrem: { ...file.lab.onPrem, port } },
+          dir,
+        });
+        try {
+          const kdc = Object.values(running.ports.kdcs)[0]!;
+          expect([kdc.udp, kdc.tcp]).toEqual([port, port]);
+          return;
+        } finally {
+          await running.close();
+        }
+      } catch (e) {
+        if (attempt === 3 || !String(e).includes('EADDRINUSE')) throw e;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
+/** A port no socket holds now (TCP and UDP). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}

@@ -116,3 +116,17 @@ describe('topology ports', () => {
     expect(() => parseTopology(text)).toThrow(message);
   });
 });
+
+describe('processIo', () => {
+  it('stops a long-running command on SIGINT, SIGTERM and SIGHUP (a closed terminal), and lets go of them', async () => {
+    const { processIo } = await import('../src/io');
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const io = processIo();
+      const before = process.listenerCount(signal);
+      process.emit(signal, signal);
+      expect(io.signal!.aborted, signal).toBe(true);
+      io.dispose();
+      expect(process.listenerCount(signal), signal).toBe(before - 1);
+    }
+  });
+});

@@ -5,7 +5,7 @@
  * id line) read from its start, and the file created 0600.
  */
 
-import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,30 @@ describe('the password-change feed', () => {
     appendFileSync(file, '"password":"three"}\nnot a change\n{"realm":1}\n');
     expect(reader.read()).toEqual([change('three')]);
     expect(reader.skipped).toBe(2);
+  });
+
+  it('replaces a file already there, so its lines get 0600 whatever mode that one had', () => {
+    const file = join(dir, 'old.jsonl');
+    writeFileSync(file, 'stale\n');
+    chmodSync(file, 0o644);
+    createPasswordFeed(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(new PasswordFeedReader(file).read()).toEqual([]);
+  });
+
+  it('reads nothing, and says it is missing, while its file is gone (the primary stopped); then follows it again', () => {
+    const file = join(dir, 'gone.jsonl');
+    createPasswordFeed(file);
+    const reader = new PasswordFeedReader(file);
+    appendPasswordChange(file, change('one'));
+    expect(reader.read()).toEqual([change('one')]);
+    rmSync(file);
+    expect(reader.read()).toEqual([]);
+    expect(reader.missing).toBe(true);
+    createPasswordFeed(file); // a primary started again: a new feed
+    appendPasswordChange(file, change('two'));
+    expect(reader.read()).toEqual([change('two')]);
+    expect(reader.missing).toBe(false);
   });
 
   it('is read from its start again when its process began a new one, however long the new one grows', () => {

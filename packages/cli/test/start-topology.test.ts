@@ -91,6 +91,51 @@ describe('startTopology', () => {
     );
   });
 
+  it('names the field of whatever the realms refuse while being built, as validation does', async () => {
+    const cases: [object, RegExp][] = [
+      [
+        {
+          realms: [
+            {
+              name: 'X.TEST',
+              users: [
+                { name: 'alice', password: 'a' },
+                { name: 'alice', password: 'b' },
+              ],
+            },
+          ],
+        },
+        /^realms\[0\]\.users\[1\]: /,
+      ],
+      [
+        {
+          realms: [
+            {
+              name: 'X.TEST',
+              users: [{ name: 'svc', password: 'a', spns: ['HTTP/web.x.test'] }],
+              services: [{ spn: 'HTTP/web.x.test' }],
+            },
+          ],
+        },
+        /^realms\[0\]\.services\[0\]: /,
+      ],
+      [
+        { realms: [{ name: 'X.TEST', kind: 'active-directory', domainSid: 'S-1-5-21-9999999999-1-1' }] },
+        /^realms\[0\]/,
+      ],
+    ];
+    for (const [raw, pattern] of cases) {
+      let err: unknown;
+      try {
+        await startTopology(validateTopology(raw), { listen: false });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(raw)).toBeInstanceOf(TopologyError);
+      expect((err as Error).message).toMatch(pattern);
+    }
+  });
+
   it('is reproducible with a seed', async () => {
     const file = await loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml'));
     const spn = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
