@@ -215,6 +215,22 @@ function s4uSelfFlags(
   return (forwardable ? f | TicketFlags.forwardable : f) >>> 0;
 }
 
+/**
+ * FORWARDABLE asked with a TGT that is not forwardable: an MIT realm issues the
+ * ticket without the flag, as MIT's KDC 1.20 does (an account whose TGTs are
+ * never forwardable still gets service tickets from a client that always asks,
+ * as Impacket's getST does); an AD realm refuses with KDC_ERR_BADOPTION, as a
+ * Samba AD DC does (ticketFlags).
+ */
+function forwardableAsMitTakesIt(realm: Realm, req: KdcReq, h: TgsHeader): KdcReq {
+  if (realm.kind !== 'mit' || (h.tgt.flags & TicketFlags.forwardable) !== 0) return req;
+  if (!has(req.reqBody.kdcOptions, KdcOptions.forwardable)) return req;
+  return {
+    ...req,
+    reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
+  };
+}
+
 /** The flags of an S4U2Proxy ticket: forwardable (MS-SFU 3.2.5.2.4), else as any ticket from the TGT. */
 function s4uProxyFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlags: number): number {
   const withoutForwardable = {
@@ -609,7 +625,7 @@ function issue(
         ? proxyReferralFlags(req, h, server, times.flags, proxy!.evidence)
         : proxy !== undefined
           ? s4uProxyFlags(req, h, server, times.flags)
-          : ticketFlags(req, h, server, times.flags);
+          : ticketFlags(forwardableAsMitTakesIt(realm, req, h), h, server, times.flags);
   // MS-KILE 3.3.5.1: no ticket of an account that cannot be delegated is forwardable or proxiable.
   const flags = cannotBeDelegated(realm, local) ? withoutDelegationFlags(chosen) : chosen;
 

@@ -103,9 +103,11 @@ function finish(body: KdcReqBody, b: Bounds, start: number, flags0: number, auth
     throw new KdcError(ErrorCode.KDC_ERR_NEVER_VALID, 'the requested end time is not after the start time');
   }
   // RENEWABLE-OK: a request the KDC cannot satisfy in full becomes a renewable one (section 3.1.3).
+  // A till of 0 asks for the longest life allowed (section 5.4.1), which the KDC grants in full: no
+  // reason to make it renewable, and MIT does not.
   let wantRenew = has(body.kdcOptions, KdcOptions.renewable);
   let rtime = requested(body.rtime);
-  if (!wantRenew && has(body.kdcOptions, KdcOptions['renewable-ok']) && till > end) {
+  if (!wantRenew && has(body.kdcOptions, KdcOptions['renewable-ok']) && body.till !== 0 && till > end) {
     wantRenew = true;
     rtime = till;
   }

@@ -430,6 +430,12 @@ describe('AS exchange: times and policy', () => {
     expect(c.part.endtime).toBe(T0 + 10 * Duration.hour);
     expect(c.part.renewTill).toBe(T0 + 2 * Duration.day);
     expect(c.part.flags & TicketFlags.renewable).not.toBe(0);
+    // A till of 0 (19700101000000Z) asks for the longest life allowed, granted in full: not renewable,
+    // as MIT's KDC answers it (RFC 4120 section 5.4.1).
+    const longest = login(l, 'alice', aliceKey, { options: KdcOptions['renewable-ok'], till: 0 });
+    expect(longest.part.endtime).toBe(T0 + 10 * Duration.hour);
+    expect(longest.part.flags & TicketFlags.renewable).toBe(0);
+    expect(longest.part.renewTill).toBeUndefined();
   });
 
   it('picks the strongest session etype the client asked for and the reply key from the timestamp', () => {
