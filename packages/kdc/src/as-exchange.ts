@@ -30,7 +30,7 @@ import { type FastRequest, unwrapAsFast } from './fast-armor';
 import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
 import { findClient } from './find-client';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
-import { etypeNoSupp, strongestCommon, ticketKey } from './keys';
+import { etypeNoSupp, sessionKeyEtype, ticketKey } from './keys';
 import { KdcError } from './krb-error';
 import { recordBadPassword, recordGoodPassword } from './lockout';
 import { asPacAttributes } from './pac-builder';
@@ -194,7 +194,7 @@ function answerAs(
   const permitted = policy.permittedEncTypes;
   const usable = usableClientKeys(c, body.etype, permitted);
   if (usable.length === 0) etypeNoSupp('the client key', body.etype, realm.name);
-  const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
+  const sessionEtype = sessionKeyEtype(realm.kind, permitted, body.etype, s.encTypes);
   if (sessionEtype === undefined) etypeNoSupp('the session key', body.etype, realm.name);
   const isTgt = s.kind === 'krbtgt';
   const tkey = ticketKey(s.keys, permitted, isTgt ? undefined : policy.ticketEncType);

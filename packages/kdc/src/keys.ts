@@ -130,11 +130,27 @@ export function findKey(keys: readonly StoredKey[], etype: number, kvno?: number
  * session key etype: strongest among what the client asked for, what the
  * server supports and what policy permits.
  */
-export function strongestCommon(
+function strongestCommon(
   strength: readonly number[],
   ...sets: readonly (readonly number[])[]
 ): number | undefined {
   return strength.find((e) => sets.every((s) => s.includes(e)));
+}
+
+/**
+ * The etype of a new session key: for an MIT realm, the first of the client's
+ * etypes (in its order of preference) that policy permits and the server
+ * supports, as MIT's KDC chooses (RFC 4120 section 3.1.3 leaves it to the
+ * KDC); for an AD realm, the strongest of those, as {@link strongestCommon}.
+ */
+export function sessionKeyEtype(
+  kind: 'mit' | 'active-directory',
+  permitted: readonly number[],
+  requested: readonly number[],
+  server: readonly number[],
+): number | undefined {
+  if (kind === 'mit') return requested.find((e) => permitted.includes(e) && server.includes(e));
+  return strongestCommon(permitted, requested, server);
 }
 
 /**

@@ -37,7 +37,7 @@ import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
 import type { FastRequest } from './fast-armor';
 import { armoredError, fastReplyPadata, strengthenReplyKey, visibleClient } from './fast-reply';
 import { issueTicket, newSessionKey, sealReplyPart, type TicketDraft } from './issue';
-import { etypeNoSupp, fromEncryptionKey, strongestCommon, ticketKey } from './keys';
+import { etypeNoSupp, fromEncryptionKey, sessionKeyEtype, ticketKey } from './keys';
 import { KdcError } from './krb-error';
 import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
@@ -630,7 +630,7 @@ function issue(
   const flags = cannotBeDelegated(realm, local) ? withoutDelegationFlags(chosen) : chosen;
 
   const permitted = policy.permittedEncTypes;
-  const sessionEtype = strongestCommon(permitted, body.etype, s.encTypes);
+  const sessionEtype = sessionKeyEtype(realm.kind, permitted, body.etype, s.encTypes);
   if (sessionEtype === undefined) etypeNoSupp('the session key', body.etype, realm.name);
   // User-to-user tickets are sealed in the second ticket's session key (RFC 4120 section 3.7).
   const tkey = u2u?.sealingKey ?? ticketKey(s.keys, permitted, isTgs ? undefined : policy.ticketEncType);

@@ -438,16 +438,17 @@ describe('AS exchange: times and policy', () => {
     expect(longest.part.renewTill).toBeUndefined();
   });
 
-  it('picks the strongest session etype the client asked for and the reply key from the timestamp', () => {
+  it("picks the client's first session etype (an MIT realm, as MIT's KDC) and the reply key from the timestamp", () => {
     const l = lab();
     const k17 = userKey(REALM, 'alice', 'correct horse', 17);
-    const rep = repOf(
-      l.kdc.handle(
-        asReq({ realm: REALM, cname: 'alice', etypes: [17, 20, 18], padata: [encTimestamp(k17, T0)] }),
-      ),
-    );
+    const as = (etypes: number[]) =>
+      repOf(l.kdc.handle(asReq({ realm: REALM, cname: 'alice', etypes, padata: [encTimestamp(k17, T0)] })));
+    const rep = as([17, 20, 18]);
     expect(rep.encPart.etype).toBe(17);
-    expect(openRep(rep, k17, KeyUsage.AS_REP_ENCPART).part.key.keytype).toBe(20);
+    expect(openRep(rep, k17, KeyUsage.AS_REP_ENCPART).part.key.keytype).toBe(17);
+    // MIT's kinit asks [18, 17, 20, 19] by default: MIT's KDC answers 18, the first it permits.
+    expect(openRep(as([18, 17, 20, 19]), k17, KeyUsage.AS_REP_ENCPART).part.key.keytype).toBe(18);
+    expect(openRep(as([99, 19, 20, 17]), k17, KeyUsage.AS_REP_ENCPART).part.key.keytype).toBe(19);
   });
 
   it('finds a client by enterprise name (UPN) and canonicalizes it', () => {
@@ -477,10 +478,10 @@ describe('AS exchange: times and policy', () => {
   it('forces the service ticket etype and caps service ticket life (Azure AD policy)', () => {
     const l = lab({ ticketEncType: 18, serviceTicketLifeMs: Duration.hour });
     l.realm.addService('HTTP/web.contoso.com');
-    const c = login(l, 'alice', aliceKey, { sname: 'HTTP/web.contoso.com', etypes: [18, 20] });
+    const c = login(l, 'alice', aliceKey, { sname: 'HTTP/web.contoso.com', etypes: [20, 18] });
     expect(c.ticket.encPart.etype).toBe(18);
     expect(c.part.endtime).toBe(T0 + Duration.hour);
-    expect(c.part.key.keytype).toBe(20);
+    expect(c.part.key.keytype).toBe(20); // the session key: the client's first choice (an MIT realm)
   });
 });
 
