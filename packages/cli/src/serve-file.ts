@@ -12,9 +12,8 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { type AzureLabFile, validateAzureLab } from './azure-lab-file';
-import { TopologyError, type TopologyFile, validateTopology } from './topology';
+import { parseDocument, TopologyError, type TopologyFile, validateTopology } from './topology';
 
 /** A file `krbsim serve` can serve. */
 export type ServeFile =
@@ -45,12 +44,7 @@ export function builtInNames(dir = examplesDir()): string[] {
  * superset of JSON).
  */
 export function parseServeFile(text: string, format: 'json' | 'yaml' = 'yaml'): ServeFile {
-  let doc: unknown;
-  try {
-    doc = format === 'json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new TopologyError('topology', `not valid ${format.toUpperCase()}: ${(e as Error).message}`);
-  }
+  const doc = parseDocument(text, format);
   const kind = typeof doc === 'object' && doc !== null ? (doc as { kind?: unknown }).kind : undefined;
   if (kind === undefined) return { kind: 'topology', topology: validateTopology(doc) };
   if (kind === 'azure-sql-mi') return { kind: 'azure-sql-mi', lab: validateAzureLab(doc) };

@@ -189,17 +189,28 @@ export class TopologyError extends KerberosError {
 
 type Obj = Record<string, unknown>;
 
-function describe(v: unknown): string {
+/** The longest value an error message quotes. */
+const QUOTE_MAX = 60;
+
+/**
+ * What `v` is, for an error about the field at `path`. Security: a password
+ * field's value is never quoted (an error is printed and may be logged), and
+ * a long value is cut.
+ */
+function describe(v: unknown, path: string): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'an object';
+  if (/(^|\.)password$/i.test(path)) return `a ${typeof v} (not shown: a password)`;
+  const text = JSON.stringify(v);
+  return `${typeof v} ${text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}...` : text}`;
 }
 
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new TopologyError(path, `expected an object, got ${describe(v)}`);
+    throw new TopologyError(path, `expected an object, got ${describe(v, path)}`);
   }
   for (const k of Object.keys(v)) {
     if (!allowed.includes(k)) {
@@ -212,14 +223,14 @@ export function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function list(v: unknown, path: string, optional = true): unknown[] {
   if (v === undefined && optional) return [];
-  if (!Array.isArray(v)) throw new TopologyError(path, `expected a list, got ${describe(v)}`);
+  if (!Array.isArray(v)) throw new TopologyError(path, `expected a list, got ${describe(v, path)}`);
   return v;
 }
 
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function str(v: unknown, path: string): string {
   if (typeof v !== 'string' || v.length === 0) {
-    throw new TopologyError(path, `expected a non-empty string, got ${describe(v)}`);
+    throw new TopologyError(path, `expected a non-empty string, got ${describe(v, path)}`);
   }
   return v;
 }
@@ -232,7 +243,8 @@ export function optStr(v: unknown, path: string): string | undefined {
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function optBool(v: unknown, path: string): boolean | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw new TopologyError(path, `expected true or false, got ${describe(v)}`);
+  if (typeof v !== 'boolean')
+    throw new TopologyError(path, `expected true or false, got ${describe(v, path)}`);
   return v;
 }
 
@@ -240,7 +252,7 @@ export function optBool(v: unknown, path: string): boolean | undefined {
 export function oneOf<T extends string>(v: unknown, path: string, values: readonly T[], fallback?: T): T {
   if (v === undefined && fallback !== undefined) return fallback;
   if (typeof v !== 'string' || !values.includes(v as T)) {
-    throw new TopologyError(path, `expected one of ${values.join(', ')}, got ${describe(v)}`);
+    throw new TopologyError(path, `expected one of ${values.join(', ')}, got ${describe(v, path)}`);
   }
   return v as T;
 }
@@ -249,7 +261,7 @@ export function oneOf<T extends string>(v: unknown, path: string, values: readon
 export function optPort(v: unknown, path: string): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-    throw new TopologyError(path, `expected a port number 1..65535, got ${describe(v)}`);
+    throw new TopologyError(path, `expected a port number 1..65535, got ${describe(v, path)}`);
   }
   return v;
 }
@@ -262,7 +274,7 @@ function duration(v: unknown, path: string): number | undefined {
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v * 1_000;
   const m = typeof v === 'string' ? /^(\d+)([smhd])$/.exec(v) : null;
   if (m === null)
-    throw new TopologyError(path, `expected a duration like 90s, 5m, 10h or 7d, got ${describe(v)}`);
+    throw new TopologyError(path, `expected a duration like 90s, 5m, 10h or 7d, got ${describe(v, path)}`);
   const ms = Number(m[1]) * units[m[2]!]!;
   if (ms <= 0) throw new TopologyError(path, 'a duration must be positive');
   return ms;
@@ -272,7 +284,7 @@ function duration(v: unknown, path: string): number | undefined {
 function count(v: unknown, path: string): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1024) {
-    throw new TopologyError(path, `expected a whole number from 0 to 1024, got ${describe(v)}`);
+    throw new TopologyError(path, `expected a whole number from 0 to 1024, got ${describe(v, path)}`);
   }
   return v;
 }
@@ -548,13 +560,24 @@ export function validateTopology(doc: unknown): TopologyFile {
   return { realms, trusts };
 }
 
+/**
+ * @internal A serve file's text as data (`format` defaults to YAML, a superset
+ * of JSON), before validation; shared with `serve-file.ts`.
+ *
+ * @throws TopologyError saying what is wrong and where. Security: the YAML
+ *   parser's message quotes the source line, which may hold a password:
+ *   only its first line (what, and the line and column) is kept.
+ */
+export function parseDocument(text: string, format: 'json' | 'yaml' = 'yaml'): unknown {
+  try {
+    return format === 'json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    const why = ((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new TopologyError('topology', `not valid ${format.toUpperCase()}: ${why}`);
+  }
+}
+
 /** Parses and validates a topology file's text; `format` defaults to YAML (a superset of JSON). */
 export function parseTopology(text: string, format: 'json' | 'yaml' = 'yaml'): TopologyFile {
-  let doc: unknown;
-  try {
-    doc = format === 'json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new TopologyError('topology', `not valid ${format.toUpperCase()}: ${(e as Error).message}`);
-  }
-  return validateTopology(doc);
+  return validateTopology(parseDocument(text, format));
 }

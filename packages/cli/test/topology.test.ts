@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTopology, policyOf, TopologyError } from '../src/topology';
+import { parseTopology, policyOf, TopologyError, validateTopology } from '../src/topology';
 
 const good = `
 realms:
@@ -63,7 +63,7 @@ describe('parseTopology', () => {
     [
       'bad password type',
       'realms: [{ name: A.TEST, users: [{ name: a, password: x }, { name: b, password: 3 }] }]',
-      'realms[0].users[1].password: expected a non-empty string, got number 3',
+      'realms[0].users[1].password: expected a non-empty string, got a number (not shown: a password)',
     ],
     ['unknown field', 'realms: [{ name: A.TEST, colour: red }]', 'realms[0].colour: unknown field'],
     ['lower-case realm', 'realms: [{ name: a.test }]', 'realms[0].name: realm names are upper-case'],
@@ -133,4 +133,35 @@ describe('parseTopology', () => {
       expect((err as TopologyError).code).toBe(60);
     });
   }
+});
+
+describe('what a topology error quotes', () => {
+  it('never quotes a password, and cuts a long value', () => {
+    const error = (raw: unknown) => {
+      try {
+        validateTopology(raw);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected a TopologyError');
+    };
+    const pw = error({ realms: [{ name: 'A.TEST', users: [{ name: 'alice', password: 31337 }] }] });
+    expect(pw).toContain('realms[0].users[0].password');
+    expect(pw).toContain('not shown: a password');
+    expect(pw).not.toContain('31337');
+    // A YAML syntax error says where, without quoting the line (which may hold a password).
+    let syntax = '';
+    try {
+      parseTopology(
+        'realms:\n  - name: A.TEST\n    users:\n      - name: alice\n        password: "s3cret-pw\n',
+      );
+    } catch (e) {
+      syntax = (e as Error).message;
+    }
+    expect(syntax).toMatch(/^topology: not valid YAML: .*line \d+, column \d+$/);
+    expect(syntax).not.toContain('s3cret');
+    const long = error({ realms: [{ name: 'A.TEST', kind: 'x'.repeat(500) }] });
+    expect(long.length).toBeLessThan(300);
+    expect(long).toContain('...');
+  });
 });
