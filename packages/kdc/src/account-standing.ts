@@ -88,3 +88,15 @@ export function standingRefusal(
   }
   return undefined;
 }
+
+/**
+ * The refusal of a ticket for a disabled server account: KDC_ERR_SERVICE_REVOKED
+ * in an AD realm; in an MIT realm KDC_ERR_S_PRINCIPAL_UNKNOWN, as MIT's KDC
+ * answers a server that may not get tickets (its log says "SERVER LOCKED OUT";
+ * the client reports "Server not found").
+ */
+export function disabledServerRefusal(kind: 'mit' | 'active-directory'): { code: number; message: string } {
+  return kind === 'mit'
+    ? { code: ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, message: 'the server account is disabled' }
+    : { code: ErrorCode.KDC_ERR_SERVICE_REVOKED, message: 'the service account is disabled' };
+}

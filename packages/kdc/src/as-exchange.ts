@@ -21,7 +21,12 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { isWeakEncType, KeyUsage } from '@krbsim/crypto';
-import { type AccountRefusal, expiryRefusal, standingRefusal } from './account-standing';
+import {
+  type AccountRefusal,
+  disabledServerRefusal,
+  expiryRefusal,
+  standingRefusal,
+} from './account-standing';
 import { ANONYMOUS_NAME, ANONYMOUS_REALM, anonymousClient, pkinitKx } from './anonymous';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { cannotBeDelegated, isProtectedUser, PROTECTED_USERS_TGT_LIFE_MS } from './delegation';
@@ -184,8 +189,10 @@ function answerAs(
   const clientName = { name: cname, realm: crealm };
   const isChangePw = s.name.nameString[0] === 'kadmin' && s.name.nameString[1] === 'changepw';
   refuseAccount(expiryRefusal(c, clientName, now, policy, !isChangePw));
-  if (s.kind !== 'krbtgt' && s.disabled)
-    fail(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
+  if (s.kind !== 'krbtgt' && s.disabled) {
+    const refusal = disabledServerRefusal(realm.kind);
+    fail(refusal.code, refusal.message);
+  }
   if ((body.kdcOptions & AS_INVALID_OPTIONS) !== 0)
     fail(ErrorCode.KDC_ERR_BADOPTION, 'an option that only a TGS-REQ may carry was set');
   refuseAccount(standingRefusal(c, clientName, now, policy));

@@ -30,7 +30,7 @@ import {
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { findPac, hasTicketSignature, PacAttributesFlags, withoutPac } from '@krbsim/pac';
-import { expiryRefusal, standingRefusal } from './account-standing';
+import { disabledServerRefusal, expiryRefusal, standingRefusal } from './account-standing';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { cannotBeDelegated, withoutDelegationFlags } from './delegation';
 import { type ExchangeResult, naming, runIssuancePolicy } from './exchange';
@@ -567,7 +567,8 @@ function issue(
     }
   }
   if (s.kind !== 'krbtgt' && s.disabled) {
-    throw new KdcError(ErrorCode.KDC_ERR_SERVICE_REVOKED, 'the service account is disabled');
+    const refusal = disabledServerRefusal(realm.kind);
+    throw new KdcError(refusal.code, refusal.message);
   }
   // A DC gives no ticket under a user's own key to whoever asks for one: a user account without SPNs
   // is reached by user-to-user only (`userToUserForPlainUsers`; a DC logs "User2User was required").

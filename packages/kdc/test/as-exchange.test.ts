@@ -214,7 +214,7 @@ describe('AS exchange: errors', () => {
     expect(e2.cname?.nameString).toEqual(['alice']);
   });
 
-  it('SERVICE_REVOKED for an AS-REQ to a disabled service', () => {
+  it('S_PRINCIPAL_UNKNOWN for an AS-REQ to a disabled service in an MIT realm, as MIT answers it', () => {
     const l = lab();
     l.realm.addService('HTTP/web.contoso.com', {});
     l.realm.lookup('HTTP/web.contoso.com')!.disabled = true;
@@ -229,8 +229,8 @@ describe('AS exchange: errors', () => {
         }),
       ),
     );
-    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_SERVICE_REVOKED);
-    expect(err.eText).toContain('the service account is disabled');
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(err.eText).toContain('the server account is disabled');
   });
 
   it('ETYPE_NOSUPP when the server has no etype for the session key, or no key of the forced ticket etype', () => {

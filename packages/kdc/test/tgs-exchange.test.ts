@@ -9,6 +9,7 @@ import {
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
 import { composeKvno, KdcError, policyOfKind } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
+import { disabledServerRefusal } from '../src/account-standing';
 import {
   asReq,
   type Creds,
@@ -518,12 +519,13 @@ describe('TGS exchange: errors', () => {
     expect(noFrom.eText).toContain('POSTDATED is set but the request has no start time (from)');
   });
 
-  it('SERVICE_REVOKED for a disabled service', () => {
+  it('a disabled service: S_PRINCIPAL_UNKNOWN in an MIT realm (as MIT), SERVICE_REVOKED in an AD realm', () => {
     const l = setup();
     l.realm.lookup(WEB)!.disabled = true;
     expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0 }))).toBe(
-      ErrorCode.KDC_ERR_SERVICE_REVOKED,
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
     );
+    expect(disabledServerRefusal('active-directory').code).toBe(ErrorCode.KDC_ERR_SERVICE_REVOKED);
   });
 });
 
