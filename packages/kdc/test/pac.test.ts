@@ -573,6 +573,29 @@ describe('PAC from an authorization-data hook', () => {
   });
 });
 
+/**
+ * alice's on-prem identity made to claim `domainSid`'s Administrator and Domain Admins, her referral
+ * taken to the cloud realm: the KRB-ERROR the cloud KDC answers.
+ */
+function claimedAcrossTrust(
+  t: {
+    onprem: ReturnType<typeof adForestTrust>['onprem'];
+    cloud: ReturnType<typeof adForestTrust>['cloud'];
+    mi: string;
+  },
+  domainSid: string,
+) {
+  t.onprem.realm.directory.setExternalIdentity('alice', {
+    sid: `${domainSid}-500`,
+    groupSids: [`${domainSid}-512`],
+  });
+  const alice = login(t.onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+  const referral = tgsGet(t.onprem.kdc, { tgt: alice, realm: REALM, sname: t.mi, now: T0 });
+  return errorOf(
+    t.cloud.kdc.handle(tgsReq({ tgt: referral, realm: t.cloud.realm.name, sname: t.mi, now: T0 })),
+  );
+}
+
 describe('PAC across a trust', () => {
   /**
    * The reference scenario's trust: KERBEROS.MICROSOFTONLINE.COM trusts the on-prem AD
@@ -607,15 +630,7 @@ describe('PAC across a trust', () => {
     // The trusted side speaks for the cloud domain's Administrator and its Domain Admins: SID
     // filtering lets no SID of the trusting realm's own domain come over.
     const cloudSid = cloud.realm.directory.domainSid;
-    onprem.realm.directory.setExternalIdentity('alice', {
-      sid: `${cloudSid}-500`,
-      groupSids: [`${cloudSid}-512`],
-    });
-    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
-    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
-    const err = errorOf(
-      cloud.kdc.handle(tgsReq({ tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 })),
-    );
+    const err = claimedAcrossTrust({ onprem, cloud, mi }, cloudSid);
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
     expect(err.eText).toContain(`claims a user of this realm's own domain (${cloudSid})`);
   });
@@ -630,15 +645,7 @@ describe('PAC across a trust', () => {
       domainSid: FABRIKAM_SID,
     });
     createTrust({ trusting: cloud.realm, trusted: fabrikam.realm, direction: 'one-way', kind: 'forest' });
-    onprem.realm.directory.setExternalIdentity('alice', {
-      sid: `${FABRIKAM_SID}-500`,
-      groupSids: [`${FABRIKAM_SID}-512`],
-    });
-    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
-    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
-    const err = errorOf(
-      cloud.kdc.handle(tgsReq({ tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 })),
-    );
+    const err = claimedAcrossTrust({ onprem, cloud, mi }, FABRIKAM_SID);
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
     expect(err.eText).toContain(
       `claims a user of domain ${FABRIKAM_SID}, which is not the domain of ${REALM}`,
