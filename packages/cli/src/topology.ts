@@ -292,11 +292,21 @@ function count(v: unknown, path: string): number | undefined {
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function realmName(v: unknown, path: string): string {
   const name = str(v, path);
-  if (!/^[A-Z0-9]([A-Z0-9.-]*[A-Z0-9])?$/.test(name)) {
+  if (!/^[A-Z0-9]([A-Z0-9-]*[A-Z0-9])?(\.[A-Z0-9]([A-Z0-9-]*[A-Z0-9])?)*$/.test(name)) {
     throw new TopologyError(
       path,
       `realm names are upper-case DNS-style names like CONTOSO.COM, got ${JSON.stringify(name)}`,
     );
+  }
+  return name;
+}
+
+/** A DNS name as a file gives one (`contoso.com`), lower-cased: labels of letters, digits and hyphens. */
+function dnsName(v: unknown, path: string): string {
+  const name = str(v, path).toLowerCase();
+  const label = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
+  if (name.length > 253 || !new RegExp(`^${label}(\\.${label})*$`).test(name)) {
+    throw new TopologyError(path, `expected a DNS name like contoso.com, got ${describe(v, path)}`);
   }
   return name;
 }
@@ -449,7 +459,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
     kind: oneOf(o.kind, `${path}.kind`, ['mit', 'active-directory'] as const, 'mit'),
     ...(domainSid !== undefined && { domainSid }),
     ...(port !== undefined && { port }),
-    domains: list(o.domains, `${path}.domains`).map((d, i) => str(d, `${path}.domains[${i}]`).toLowerCase()),
+    domains: list(o.domains, `${path}.domains`).map((d, i) => dnsName(d, `${path}.domains[${i}]`)),
     policy: policy(o.policy, `${path}.policy`),
     users,
     computers,
@@ -516,7 +526,7 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     direction: oneOf(o.direction, `${path}.direction`, ['one-way', 'two-way'] as const, 'one-way'),
     kind: oneOf(o.kind, `${path}.kind`, ['external', 'forest', 'realm'] as const, 'realm'),
     topLevelNames: list(o.topLevelNames, `${path}.topLevelNames`).map((n, i) =>
-      str(n, `${path}.topLevelNames[${i}]`).toLowerCase(),
+      dnsName(n, `${path}.topLevelNames[${i}]`),
     ),
     password: optStr(o.password, `${path}.password`),
   };

@@ -165,3 +165,26 @@ describe('what a topology error quotes', () => {
     expect(long).toContain('...');
   });
 });
+
+describe('DNS names in a topology', () => {
+  it('refuses domains, top-level names and realm names that are no DNS names, by field', () => {
+    const refused = (raw: unknown, pattern: RegExp) => expect(() => validateTopology(raw)).toThrow(pattern);
+    refused(
+      { realms: [{ name: 'A.TEST', domains: ['x]\n[realms]'] }] },
+      /^realms\[0\]\.domains\[0\]: expected a DNS name/,
+    );
+    refused({ realms: [{ name: 'A.TEST', domains: ['a..test'] }] }, /^realms\[0\]\.domains\[0\]: /);
+    refused({ realms: [{ name: 'A..TEST' }] }, /^realms\[0\]\.name: realm names are upper-case/);
+    refused(
+      {
+        realms: [{ name: 'A.TEST' }, { name: 'B.TEST' }],
+        trusts: [{ trusting: 'A.TEST', trusted: 'B.TEST', topLevelNames: ['-bad.test'] }],
+      },
+      /^trusts\[0\]\.topLevelNames\[0\]: expected a DNS name/,
+    );
+    // Upper case is taken and lowered, as before.
+    expect(
+      validateTopology({ realms: [{ name: 'A.TEST', domains: ['Contoso.COM'] }] }).realms[0]!.domains,
+    ).toEqual(['contoso.com']);
+  });
+});

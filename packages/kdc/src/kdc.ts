@@ -2,8 +2,9 @@
  * The KDC of one realm as a pure function from request bytes to reply bytes
  * (RFC 4120 sections 3.1 and 3.3; the message framing of section 7.2 is the
  * transport's job). Whatever arrives, `handle` returns a DER AS-REP, TGS-REP
- * or KRB-ERROR and never throws; it changes no database state, so a bad
- * request cannot leave the realm broken.
+ * or KRB-ERROR and never throws; it changes no account but through the
+ * bookkeeping a logon does (failed-attempt counters and lockout, as a DC
+ * keeps them), so a bad request cannot leave the realm broken.
  *
  * @module
  */
