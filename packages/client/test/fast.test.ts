@@ -24,6 +24,7 @@ import {
   encodeAsReq,
   encodeEncryptedData,
   encodeEncTicketPart,
+  encodeEtypeInfo2,
   encodeKdcReqBody,
   encodeKrbError,
   encodeKrbFastReq,
@@ -556,6 +557,25 @@ describe("FAST: the client checks the KDC's armored replies (RFC 6113 section 5.
     }));
     expect(e.code).toBe(ErrorCode.KDC_ERR_POLICY);
     expect(e.message).toContain('the realm policy forbids this request');
+  });
+
+  it('an unarmored error is final: its pre-authentication hints are not followed (as MIT)', async () => {
+    let requests = 0;
+    const e = await armoredError((err) => {
+      requests++;
+      // What the real KDC's first answer says, outside the armor: an attacker's to choose.
+      const info2 = encodeEtypeInfo2([{ etype: 18, salt: `${REALM}alice` }]).slice();
+      return {
+        ...err,
+        eData: encodeMethodData([
+          { padataType: PaDataType.PA_ENCRYPTED_CHALLENGE, padataValue: new Uint8Array() },
+          { padataType: PaDataType.PA_ETYPE_INFO2, padataValue: info2 },
+        ]).slice(),
+      };
+    });
+    expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+    expect(e.message).toContain('the KDC answered the armored request unarmored');
+    expect(requests).toBe(1);
   });
 
   it('an armored error without PA-FX-ERROR: KRB_AP_ERR_MODIFIED', async () => {

@@ -288,10 +288,17 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       label: `sname=${formatPrincipal(sname)}${fast === undefined ? '' : ' FAST'}${method === '' ? '' : ` ${method}`}`,
     });
     if (answer.kind === 'error') {
-      const e = fast === undefined ? answer.error : openFastError(fast, answer.error, realm);
+      const opened =
+        fast === undefined
+          ? { error: answer.error, armored: false }
+          : openFastError(fast, answer.error, realm);
+      const e = opened.error;
       if (ctx.logging)
         ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
-      if (e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED && choice === undefined) {
+      // Under FAST, an error that is not armored is final (RFC 6113 section 5.4.4; MIT takes it so):
+      // its hints and referrals are unauthenticated, which is what the armor is there to prevent.
+      const final = fast !== undefined && !opened.armored;
+      if (!final && e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED && choice === undefined) {
         const hints = readPreauthHints(e, req.secret, realm, fast !== undefined);
         choice = hints.choice;
         cookie = hints.cookie;
@@ -301,6 +308,7 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       // otherwise, an unauthenticated KRB-ERROR could send the password's timestamp to any realm;
       // MIT and Heimdal follow it only then, too.
       if (
+        !final &&
         e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM &&
         req.canonicalize &&
         e.crealm !== undefined &&
@@ -330,7 +338,7 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       throw errorFromKrbError(
         e,
         {
-          doing: `getting initial credentials for ${who()}`,
+          doing: `getting initial credentials for ${who()}${final ? ' (the KDC answered the armored request unarmored)' : ''}`,
           client: who(),
           server: formatPrincipal(sname, realm),
         },

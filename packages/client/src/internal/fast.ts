@@ -196,21 +196,32 @@ export function strengthenedKey(reply: FastReply, key: Key): Key {
   return reply.strengthenKey === undefined ? key : cf2(reply.strengthenKey, key, 'strengthenkey', 'replykey');
 }
 
+/** A KRB-ERROR answering an armored request, and whether it came armored. */
+export interface FastError {
+  readonly error: KrbErrorMessage;
+  /**
+   * False when the error carried no PA-FX-FAST (the KDC could not use the
+   * armor): nothing in it is authenticated, so it is final, as MIT's
+   * client takes it (no pre-authentication hints, no referral followed).
+   */
+  readonly armored: boolean;
+}
+
 /**
  * The KRB-ERROR inside an armored error (PA-FX-ERROR, section 5.4.4), with
  * the METHOD-DATA that came with it as its e-data. An error without
- * PA-FX-FAST (the KDC could not use the armor) is returned as it came.
+ * PA-FX-FAST is returned as it came, marked unarmored.
  */
-export function openFastError(fast: FastArmor, err: KrbErrorMessage, realm: string): KrbErrorMessage {
+export function openFastError(fast: FastArmor, err: KrbErrorMessage, realm: string): FastError {
   let outer: readonly PaData[] | undefined;
   try {
     outer = err.eData === undefined ? undefined : decodeMethodData(err.eData);
   } catch (e) {
     if (!isKerberosError(e)) throw e;
-    return err;
+    return { error: err, armored: false };
   }
   const res = openResponse(fast, outer, realm);
-  if (res === undefined) return err;
+  if (res === undefined) return { error: err, armored: false };
   const fx = res.padata.find((p) => p.padataType === PaDataType.PA_FX_ERROR);
   if (fx === undefined) throw modified('its armored error carries no PA-FX-ERROR', realm);
   let inner: KrbErrorMessage;
@@ -221,5 +232,5 @@ export function openFastError(fast: FastArmor, err: KrbErrorMessage, realm: stri
     throw modified('its PA-FX-ERROR does not decode', realm, e);
   }
   const rest = res.padata.filter((p) => p !== fx);
-  return rest.length === 0 ? inner : { ...inner, eData: encodeMethodData(rest) };
+  return { error: rest.length === 0 ? inner : { ...inner, eData: encodeMethodData(rest) }, armored: true };
 }

@@ -203,7 +203,7 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
     label: `sname=${formatPrincipal(req.server)}`,
   });
   if (answer.kind === 'error') {
-    const e = fast === undefined ? answer.error : openFastError(fast, answer.error, kdcRealm);
+    const e = fast === undefined ? answer.error : openFastError(fast, answer.error, kdcRealm).error;
     if (ctx.logging)
       ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || kdcRealm}${e.eText ? `: ${e.eText}` : ''}`);
     throw errorFromKrbError(
