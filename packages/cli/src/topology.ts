@@ -579,12 +579,26 @@ export function validateTopology(doc: unknown): TopologyFile {
  *   only its first line (what, and the line and column) is kept.
  */
 export function parseDocument(text: string, format: 'json' | 'yaml' = 'yaml'): unknown {
-  try {
-    return format === 'json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
+  const invalid = (e: unknown): TopologyError => {
     const why = ((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
-    throw new TopologyError('topology', `not valid ${format.toUpperCase()}: ${why}`);
+    return new TopologyError('topology', `not valid ${format.toUpperCase()}: ${why}`);
+  };
+  let data: unknown;
+  try {
+    data = format === 'json' ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw invalid(e);
   }
+  if (format === 'json') {
+    // JSON.parse keeps the last of two equal keys, silently dropping the first's settings; the YAML
+    // parser (JSON is YAML) names the duplicate. Its other complaints are not about JSON.
+    try {
+      parseYaml(text);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'DUPLICATE_KEY') throw invalid(e);
+    }
+  }
+  return data;
 }
 
 /** Parses and validates a topology file's text; `format` defaults to YAML (a superset of JSON). */

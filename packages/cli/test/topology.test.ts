@@ -188,3 +188,19 @@ describe('DNS names in a topology', () => {
     ).toEqual(['contoso.com']);
   });
 });
+
+describe('duplicate keys', () => {
+  it('are refused in JSON as in YAML, with where, not silently the last one kept', () => {
+    const json = '{"realms": [{"name": "A.TEST"}],\n "realms": [{"name": "B.TEST"}]}';
+    expect(() => parseTopology(json, 'json')).toThrow(
+      /^topology: not valid JSON: Map keys must be unique at line 2, column \d+$/,
+    );
+    expect(() => parseTopology('realms:\n  - name: A.TEST\nrealms: []\n')).toThrow(
+      /^topology: not valid YAML: Map keys must be unique/,
+    );
+    // Equal keys in different objects are no duplicates.
+    expect(parseTopology('{"realms": [{"name": "A.TEST"}, {"name": "B.TEST"}]}', 'json').realms).toHaveLength(
+      2,
+    );
+  });
+});
