@@ -628,6 +628,16 @@ describe("PKINIT: the client's identity and the KDC's reply, checked", () => {
     expect(e.message).toContain('the KDC answered with public-key encryption, not Diffie-Hellman');
   });
 
+  it('an enc-part of an enctype the client did not offer: KDC_ERR_ETYPE_NOSUPP, before any key is made', async () => {
+    for (const etype of [23, 16]) {
+      const e = await changedReply((rep) => ({ ...rep, encPart: { ...rep.encPart, etype } }));
+      expect(e.code, `etype ${etype}`).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+      expect(e.message).toContain(
+        `encrypted the AS-REP with enctype ${etype}, which this client did not offer (20, 19, 18, 17)`,
+      );
+    }
+  });
+
   it('a KDF the client did not offer: KDC_ERR_NO_ACCEPTABLE_KDF', async () => {
     const e = await changedReply((rep) =>
       withPkAsRep(rep, (pk) =>

@@ -303,6 +303,15 @@ function replyKey(
   sent: { readonly body: KdcReqBody; readonly request: Uint8Array },
   realm: string,
 ): Key {
+  // RFC 4120 section 3.1.3: the reply's enctype is one the client asked for. Checked before a key is
+  // made for it, as for a password's key: a weak enctype left out is not taken from the KDC.
+  if (!sent.body.etype.includes(rep.encPart.etype)) {
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      `the KDC for ${realm} encrypted the AS-REP with enctype ${rep.encPart.etype}, which this client did not offer (${sent.body.etype.join(', ')})`,
+      { realm },
+    );
+  }
   const pa = findPadata(rep.padata, PaDataType.PA_PK_AS_REP);
   if (pa === undefined) throw replyMismatch('the AS-REP carries no PA-PK-AS-REP', realm);
   try {
