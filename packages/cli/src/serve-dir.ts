@@ -8,7 +8,7 @@
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** The directory of one serve run. */
 export interface ServeDir {
@@ -19,9 +19,12 @@ export interface ServeDir {
   release(): Promise<'removed' | 'kept' | undefined>;
 }
 
-/** `dir` if given, else a new temporary directory named `<prefix>XXXXXX`. */
+/**
+ * `dir` if given, made absolute (what the ready message prints, `export KRB5_CONFIG=...`, works from
+ * any directory), else a new temporary directory named `<prefix>XXXXXX`.
+ */
 export async function serveDir(dir: string | undefined, prefix: string, keep: boolean): Promise<ServeDir> {
-  if (dir !== undefined) return { path: dir, temporary: undefined, release: async () => undefined };
+  if (dir !== undefined) return { path: resolve(dir), temporary: undefined, release: async () => undefined };
   const path = await mkdtemp(join(tmpdir(), prefix));
   let released = false;
   return {

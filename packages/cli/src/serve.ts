@@ -396,9 +396,10 @@ export function stopped(io: CliIo): Promise<void> {
   });
 }
 
-/** A lab seed: a number as given, or a 32-bit number derived from text. */
-function seedNumber(s: string): number {
-  if (/^-?\d+$/.test(s)) return Number(s);
+/** @internal A lab seed: a safe integer as given, or a 32-bit number derived from the text. */
+export function seedNumber(s: string): number {
+  // An integer past 2^53 would round (two seeds, one lab): hashed as text instead.
+  if (/^-?\d+$/.test(s) && Number.isSafeInteger(Number(s))) return Number(s);
   let h = 0;
   for (const c of s) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
   return h;

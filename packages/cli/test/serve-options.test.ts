@@ -9,12 +9,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { applyPortOptions } from '../src/port-option';
+import { seedNumber } from '../src/serve';
 import { startTopology } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
 import { type ReadyServe, serveUntilReady } from './run-serve';
@@ -104,6 +105,24 @@ describe('krbsim serve without --dir', () => {
     expect(out).toContain(`kept ${kept}`);
     expect(existsSync(join(kept!, 'krb5.conf'))).toBe(true);
     await rm(kept!, { recursive: true, force: true });
+  });
+
+  it('--dir given relative is printed absolute, so the exports it prints work from anywhere', async () => {
+    // A topology and the Azure lab, which print the directory by different paths.
+    for (const [what, file] of [
+      ['topology', single],
+      ['azure lab', 'azure-sql-mi'],
+    ] as const) {
+      const abs = join(dir, `relative-${what.replace(' ', '-')}`);
+      const rel = relative(process.cwd(), abs);
+      expect(isAbsolute(rel)).toBe(false);
+      const run = await serveUntilReady([file, '--dir', rel]);
+      expect(run.ready.dir, what).toBe(abs);
+      const { code, out } = await run.stop();
+      expect(code, what).toBe(0);
+      expect(out, what).not.toContain(`"${rel}`);
+      expect(existsSync(join(abs, 'krb5.conf')), what).toBe(true);
+    }
   });
 
   it('--keep with --dir is a usage error: --dir is kept anyway', async () => {
@@ -217,5 +236,17 @@ describe('krbsim serve --port', () => {
       '--port: B.TEST and A.TEST would both listen on port 18089',
     );
     expect(t.realms[0]!.port).toBe(18088); // the file's topology is not changed
+  });
+});
+
+describe("the Azure lab's --seed", () => {
+  it('is a safe integer as given; past 2^53 it is hashed as text, so two seeds are two labs', () => {
+    expect(seedNumber('42')).toBe(42);
+    expect(seedNumber('-7')).toBe(-7);
+    // Number() rounds both to 2^53: as numbers they would be one lab.
+    expect(seedNumber('9007199254740993')).not.toBe(seedNumber('9007199254740992'));
+    expect(seedNumber('9007199254740993')).not.toBe(2 ** 53);
+    expect(seedNumber('lab-a')).toBe(seedNumber('lab-a'));
+    expect(seedNumber('lab-a')).not.toBe(seedNumber('lab-b'));
   });
 });
