@@ -75,6 +75,8 @@ export const SqlErrorNumber = {
  *   no TGT, so the user signs in again (`client.signIn()`);
  * - `windows-authentication-not-enabled`: the instance was used before its
  *   prerequisites were met;
+ * - `duplicate-spn`: `mi.addSpn` (or `mi.listen`) named an SPN another
+ *   account holds (`setspn -S`: "Duplicate SPN found");
  * - `redirect-connection`: the instance uses the Redirect connection type (18452);
  * - `login-not-found`: no login maps to the user or its groups (18456);
  * - `sql-login-refused`: the instance refused a login over TDS
@@ -105,6 +107,7 @@ export type LabErrorReason =
   | 'no-cloud-tgt'
   | 'sign-in-required'
   | 'windows-authentication-not-enabled'
+  | 'duplicate-spn'
   | 'redirect-connection'
   | 'login-not-found'
   | 'login-mode-mismatch'

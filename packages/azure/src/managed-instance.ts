@@ -30,7 +30,7 @@
  * @module
  */
 
-import { type Clock, ErrorCode } from '@krbsim/core';
+import { type Clock, ErrorCode, isKerberosError } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
 import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
 import type { PemCertificate, Trace } from '@krbsim/transport';
@@ -242,11 +242,7 @@ export class ManagedInstance {
     }
     const traced = options.trace !== false;
     if (!this.#windowsAuth || this.#service === undefined) {
-      throw new LabError(
-        ErrorCode.KRB_AP_ERR_NOKEY,
-        `${this.name} is not enabled for Windows authentication: missing ${this.missingPrerequisites.join('; ')}`,
-        { reason: 'windows-authentication-not-enabled', prerequisite: this.missingPrerequisites[0] },
-      );
+      throw windowsAuthenticationNotEnabled(this, ErrorCode.KRB_AP_ERR_NOKEY);
     }
     if (this.connectionType === 'Redirect') {
       throw new LabError(
@@ -379,18 +375,23 @@ export class ManagedInstance {
 
   /**
    * The instance's acceptor: a keytab with every SPN of its principal, as
-   * SQL Server accepts a ticket for any SPN registered on its account.
+   * SQL Server accepts a ticket for any SPN registered on its account. Made
+   * again when an SPN is added or removed, with the replay cache of the one
+   * it replaces: an authenticator already seen stays refused (RFC 4120
+   * section 3.2.3).
    */
   #makeService(): KerberosService {
     const realm = this.#host.tenant.realm;
     const entry = realm.lookup(this.spn)!;
     const names = [entry.name, ...entry.aliases];
+    const replayCache = this.#service?.replayCache;
     return new KerberosService({
       keytab: names.flatMap((name) =>
         entry.keys.map((k) => ({ principal: { realm: realm.name, name }, kvno: k.kvno, key: k.key })),
       ),
       clock: this.#host.clock ?? realm.clock,
       random: realm.random,
+      ...(replayCache !== undefined && { replayCache }),
     });
   }
 
@@ -431,14 +432,46 @@ export class ManagedInstance {
    * the service after the host and port they connect to.
    */
   addSpn(spn: string): void {
-    if (!this.#windowsAuth) {
+    if (!this.#windowsAuth) throw windowsAuthenticationNotEnabled(this, ErrorCode.KRB_ERR_GENERIC);
+    try {
+      this.#host.tenant.realm.addSpn(this.spn, spn);
+    } catch (e) {
+      if (!isKerberosError(e) || e.code !== ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE) throw e;
+      // What setspn -S says; an SPN names one account, or the KDC could not tell whose key to use.
       throw new LabError(
-        ErrorCode.KRB_ERR_GENERIC,
-        `${this.name} is not enabled for Windows authentication yet: missing ${this.missingPrerequisites.join('; ')}`,
-        { reason: 'windows-authentication-not-enabled', prerequisite: this.missingPrerequisites[0] },
+        ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
+        `duplicate SPN: ${spn} is registered on another account of ${this.#host.tenant.realm.name}`,
+        { reason: 'duplicate-spn' },
       );
     }
-    this.#host.tenant.realm.addSpn(this.spn, spn);
     this.#service = this.#makeService();
   }
+
+  /**
+   * `setspn -D`: unregister an SPN {@link addSpn} added (a listener's, when
+   * it closes). Returns whether it was registered on the instance; the
+   * instance's own SPN stays.
+   */
+  removeSpn(spn: string): boolean {
+    if (!this.#windowsAuth || !this.#host.tenant.realm.removeSpn(this.spn, spn)) return false;
+    this.#service = this.#makeService();
+    return true;
+  }
+}
+
+/**
+ * @internal An instance used (`code`: accepting a token, KRB_AP_ERR_NOKEY;
+ * given an SPN or a listener, KRB_ERR_GENERIC) before its prerequisites of
+ * Windows authentication were met.
+ */
+export function windowsAuthenticationNotEnabled(mi: ManagedInstance, code: number): LabError {
+  const missing = mi.missingPrerequisites;
+  return new LabError(
+    code,
+    `${mi.name} is not enabled for Windows authentication: missing ${missing.join('; ')}`,
+    {
+      reason: 'windows-authentication-not-enabled',
+      prerequisite: missing[0],
+    },
+  );
 }

@@ -38,7 +38,7 @@ import {
 } from '@krbsim/tds';
 import { issueServerCertificate, messageType, type PemCertificate, type Trace } from '@krbsim/transport';
 import { LabError, SqlErrorNumber } from './lab-error';
-import type { ManagedInstance, SqlSession } from './managed-instance';
+import { type ManagedInstance, type SqlSession, windowsAuthenticationNotEnabled } from './managed-instance';
 
 /** The @@VERSION a managed instance reports. */
 export const MANAGED_INSTANCE_VERSION =
@@ -103,6 +103,8 @@ export interface TdsListener extends TdsServer {
  * service after the host and port they connect to).
  */
 export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions = {}): Promise<TdsListener> {
+  // Refused before a socket is opened: the SPN cannot be registered on an instance not enabled yet.
+  if (!mi.windowsAuthenticationEnabled) throw windowsAuthenticationNotEnabled(mi, ErrorCode.KRB_ERR_GENERIC);
   const host = options.host ?? '127.0.0.1';
   let { cert, key } = options;
   if (cert === undefined || key === undefined) {
@@ -169,8 +171,18 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
   });
   listenerId = `${server.host}:${server.port}/${since}`;
   const spn = `MSSQLSvc/${server.host}:${server.port}`;
-  mi.addSpn(spn);
-  return { ...server, host: server.host, port: server.port, spn };
+  try {
+    mi.addSpn(spn);
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  // The port is free again once closed: so is its SPN, for whichever instance listens there next.
+  const close = async (): Promise<void> => {
+    mi.removeSpn(spn);
+    await server.close();
+  };
+  return { ...server, host: server.host, port: server.port, spn, close, [Symbol.asyncDispose]: close };
 }
 
 /** What {@link loginOverTds} sends. */

@@ -156,6 +156,19 @@ export class PrincipalDb {
     (entry as { aliases: readonly PrincipalName[] }).aliases = [...entry.aliases, alias];
   }
 
+  /**
+   * Take `alias` from `entry` (`setspn -D`). Returns whether it was one of
+   * the entry's aliases; its canonical name is not one.
+   */
+  removeAlias(entry: PrincipalEntry, alias: PrincipalName): boolean {
+    const k = this.#key(alias, entry.realm);
+    const i = entry.aliases.findIndex((a) => this.#key(a, entry.realm) === k);
+    if (i < 0 || this.#entries.get(k) !== entry) return false;
+    this.#entries.delete(k);
+    (entry as { aliases: readonly PrincipalName[] }).aliases = entry.aliases.filter((_, j) => j !== i);
+    return true;
+  }
+
   /** Remove an entry (and its aliases). Returns whether it was there. */
   remove(name: PrincipalName, realm: string): boolean {
     const entry = this.get(name, realm);

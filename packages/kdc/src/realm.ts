@@ -440,6 +440,17 @@ export class Realm {
   }
 
   /**
+   * Unregister an SPN {@link addSpn} gave an account or service (`setspn -D`).
+   * Returns whether `spn` was one of its SPNs; the principal's own name is
+   * not removed this way.
+   */
+  removeSpn(name: string, spn: string): boolean {
+    const entry = this.lookup(name);
+    if (entry === undefined || entry.kind === 'krbtgt') return false;
+    return this.db.removeAlias(entry, this.#spns([spn])[0]!);
+  }
+
+  /**
    * Find a principal by name or alias: a {@link PrincipalName} (of this realm)
    * or a string, `name` or `name@REALM`. Inter-realm keys are found as
    * `krbtgt/OTHER@THIS` (outgoing) and `krbtgt/THIS@OTHER` (incoming).
