@@ -201,7 +201,9 @@ export class AdJoinedClient {
   /**
    * `InitializeSecurityContext` for an SPN: logs on if needed, gets the
    * service ticket (following the on-prem KDC's referral to Azure AD), and
-   * returns the SPNEGO token for the instance.
+   * returns the SPNEGO token for the instance. "If needed": before the first
+   * logon, and when the TGT has expired (AD's 10 hours), as Windows gets a
+   * new one from the session's cached logon without asking the user.
    */
   async initSecurityContext(spn: string): Promise<SecurityContext> {
     const missing = this.missingPrerequisites();
@@ -209,7 +211,7 @@ export class AdJoinedClient {
       throw missingPrerequisite(missing[0]!, 'The incoming trust-based flow cannot start until it is met.');
     }
     try {
-      if (this.kerberos.principal === undefined) await this.logon();
+      if (this.kerberos.cache.tgtFor(this.kerberos.realm) === undefined) await this.logon();
       const ticket = await this.kerberos.getServiceTicket(spn);
       return securityContext(this.kerberos, ticket);
     } catch (e) {

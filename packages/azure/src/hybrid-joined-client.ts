@@ -5,10 +5,13 @@
  * policy `CloudKerberosTicketRetrievalEnabled=1` is on).
  *
  * Fact: the modern interactive flow serves Azure AD-joined and hybrid-joined
- * clients alike. Inferred: with both TGTs in hand, the client asks Azure AD
- * for a managed instance's ticket with the cloud TGT (no referral through the
- * domain controller), and falls back to the incoming trust-based flow when
- * it holds no cloud TGT; `initSecurityContext(spn, { via })` chooses.
+ * clients alike. Fact: users of the Azure AD realm cannot reach resources in
+ * the customer domain, so the cloud TGT serves only Azure AD's own services.
+ * Inferred: with both TGTs in hand, the client asks Azure AD for a managed
+ * instance's ticket with the cloud TGT (no referral through the domain
+ * controller), and falls back to the incoming trust-based flow when it holds
+ * no cloud TGT; any other service (an on-prem one) is reached with the
+ * on-prem TGT. `initSecurityContext(spn, { via })` chooses.
  *
  * @module
  */
@@ -47,8 +50,10 @@ export class HybridJoinedClient {
   }
   /** The Azure AD side: the PRT, the cloud TGT and the modern interactive flow. */
   readonly cloud: AzureAdJoinedClient;
+  readonly #host: LabHost;
 
   constructor(host: LabHost, user: OnPremUser, cloudUser: CloudUser, opts: HybridJoinedClientOptions = {}) {
+    this.#host = host;
     const os = opts.os ?? 'Windows 11';
     this.onPrem = new AdJoinedClient(host, user, {
       os,
@@ -88,13 +93,26 @@ export class HybridJoinedClient {
   }
 
   /**
-   * `InitializeSecurityContext` for an SPN, from the cloud TGT when the client
-   * holds one and from the on-prem TGT otherwise (see the module
-   * documentation); `via` forces one.
+   * `InitializeSecurityContext` for an SPN: for a service of Azure AD's (a
+   * managed instance) from the cloud TGT when the client holds one, else
+   * from the on-prem TGT (see the module documentation); `via` forces one.
    */
   initSecurityContext(spn: string, opts: { via?: HybridFlow } = {}): Promise<SecurityContext> {
-    const via = opts.via ?? (this.cloudTgt !== undefined ? 'cloud' : 'on-prem');
+    const via = opts.via ?? (this.cloudTgt !== undefined && this.#servedByAzureAd(spn) ? 'cloud' : 'on-prem');
     return via === 'cloud' ? this.cloud.initSecurityContext(spn) : this.onPrem.initSecurityContext(spn);
+  }
+
+  /**
+   * Whether `spn` names a service of the Azure AD realm: one it holds (an
+   * instance, a listener's loopback SPN), or one on a host under the names
+   * the cloud trust claims (`windows.net`), which the domain refers to Azure AD.
+   */
+  #servedByAzureAd(spn: string): boolean {
+    const tenant = this.#host.tenant;
+    if (tenant.realm.lookup(spn) !== undefined) return true;
+    const host = (spn.split('@')[0]!.split('/')[1] ?? '').split(':')[0]!.toLowerCase();
+    const names = [...tenant.cloud.topLevelNames, tenant.cloud.sqlSuffix];
+    return names.some((n) => host === n || host.endsWith(`.${n}`));
   }
 
   /** `dsregcmd /status`: joined to both, with the PRT and whichever TGTs the user holds. */

@@ -170,6 +170,34 @@ describe('hybrid-joined clients and dsregcmd /status', () => {
     );
   });
 
+  it('reaches an on-prem service with the on-prem TGT while it holds a cloud TGT (Azure AD cannot)', async () => {
+    const { lab, alice, mi } = setup();
+    lab.onPrem.realm.addService('HTTP/web.contoso.com', { password: 'service password 1' });
+    const pc = lab.hybridJoinedClient(alice);
+    await pc.signIn();
+    expect(pc.cloudTgt).toBeDefined();
+    const web = await pc.initSecurityContext('HTTP/web.contoso.com');
+    expect(web.ticket.server.realm).toBe('CONTOSO.COM');
+    expect(web.ticket.client.realm).toBe('CONTOSO.COM');
+    // The instance, by its SPN and by a listener's loopback SPN, still through Azure AD with the cloud TGT.
+    mi.addSpn('MSSQLSvc/127.0.0.1:14330');
+    for (const spn of [mi.spn, 'MSSQLSvc/127.0.0.1:14330']) {
+      const ctx = await pc.initSecurityContext(spn);
+      expect(ctx.ticket.client.realm, spn).toBe(AZURE_AD_REALM);
+    }
+  });
+
+  it("an AD-joined client logs on again once its TGT's 10 hours are over, as Windows does", async () => {
+    const { lab, clock, alice, mi } = setup();
+    const pc = lab.adJoinedClient(alice);
+    expect(mi.accept((await pc.initSecurityContext(mi.spn)).token).login).toBe('CONTOSO\\alice');
+    const first = pc.kerberos.cache.tgtFor('CONTOSO.COM')!;
+    clock.advance(11 * Duration.hour);
+    expect(pc.kerberos.cache.tgtFor('CONTOSO.COM')).toBeUndefined();
+    expect(mi.accept((await pc.initSecurityContext(mi.spn)).token).login).toBe('CONTOSO\\alice');
+    expect(pc.kerberos.cache.tgtFor('CONTOSO.COM')!.authtime).toBeGreaterThan(first.authtime);
+  });
+
   it('describes AD-joined and Azure AD-joined clients', async () => {
     const { lab, alice } = setup();
     const ad = lab.adJoinedClient(alice);
