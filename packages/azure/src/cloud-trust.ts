@@ -25,7 +25,7 @@
  * @module
  */
 
-import { Duration, ErrorCode, type RandomSource, randomBytes } from '@krbsim/core';
+import { Duration, ErrorCode, isKerberosError, type RandomSource, randomBytes } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
 import { composeKvno, createTrust, type Trust } from '@krbsim/kdc';
 import { LabError } from './lab-error';
@@ -93,22 +93,38 @@ export class CloudTrust {
     this.#keyUpdatedOn = now;
     this.#cloudKeyUpdatedOn = now;
     const key = this.#newKey();
+    // The trust first: refused (another trust claims the names), it leaves nothing behind, and a
+    // later call, once the collision is gone, starts from scratch.
+    try {
+      this.trust = createTrust({
+        trusting: tenant.realm,
+        trusted: domain.realm,
+        direction: 'one-way',
+        kind: 'forest',
+        topLevelNames: [...topLevelNames],
+        keys: [key],
+        kvno: 1,
+        branchId: this.branchId,
+      });
+    } catch (e) {
+      if (!isKerberosError(e)) throw e;
+      throw new LabError(e.code, `Set-AzureADKerberosServer -SetupCloudTrust failed: ${e.message}`, {
+        reason: 'cloud-trust-refused',
+        realm: domain.realm.name,
+        cause: e,
+      });
+    }
     // The disabled on-prem account that holds the server key.
-    domain.realm.addUser(this.userAccount, {
-      keys: [key],
-      disabled: true,
-      kvno: composeKvno(this.branchId, 1),
-    });
-    this.trust = createTrust({
-      trusting: tenant.realm,
-      trusted: domain.realm,
-      direction: 'one-way',
-      kind: 'forest',
-      topLevelNames: [...topLevelNames],
-      keys: [key],
-      kvno: 1,
-      branchId: this.branchId,
-    });
+    try {
+      domain.realm.addUser(this.userAccount, {
+        keys: [key],
+        disabled: true,
+        kvno: composeKvno(this.branchId, 1),
+      });
+    } catch (e) {
+      this.trust.remove();
+      throw e;
+    }
   }
 
   /** `KeyVersion` on-prem, RODC-style (branch id in the high 16 bits). */

@@ -54,6 +54,10 @@ export const SqlErrorNumber = {
  * the message):
  * - `cloud-trust-missing`: `lab.setupCloudTrust()` has not run, so the
  *   on-prem KDC has no trust to refer the instance's SPN to Azure AD;
+ * - `cloud-trust-refused`: `lab.setupCloudTrust()` could not create the
+ *   trust: another trust of the domain claims its top-level names
+ *   ("Collision setting top level names"), or the realms trust each other
+ *   already; nothing of it is left behind;
  * - `admin-consent-missing`: the instance's service principal has no admin
  *   consent, so Azure AD holds no key for its SPN (`mi.grantAdminConsent()`);
  * - `instance-prerequisite-missing`: another prerequisite of Windows
@@ -95,6 +99,7 @@ export const SqlErrorNumber = {
  */
 export type LabErrorReason =
   | 'cloud-trust-missing'
+  | 'cloud-trust-refused'
   | 'admin-consent-missing'
   | 'instance-prerequisite-missing'
   | 'client-prerequisite-missing'
