@@ -72,7 +72,7 @@ export interface AzureSqlMiLabOptions {
    * `{ minPasswordAgeMs: 0 }` lets a user change a password just set.
    */
   readonly onPremPolicy?: Partial<RealmPolicy>;
-  /** The tenant id (a GUID). Default: derived from the seed. */
+  /** The tenant id: a GUID, in either case (kept in lower case); anything else is a RangeError. Default: derived from the seed. */
   readonly tenantId?: string;
   /** Seeds every random choice (keys, nonces, confounders). Default 42. */
   readonly seed?: number;

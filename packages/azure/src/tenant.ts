@@ -98,7 +98,13 @@ export class AzureAdTenant {
 
   constructor(opts: TenantOptions) {
     this.#skewNote = opts.skewNote;
-    this.tenantId = opts.tenantId;
+    // A GUID, which has no case: kept in lower case, as the KDC proxy URL is read back (cloud.ts).
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.tenantId)) {
+      throw new RangeError(
+        `tenantId must be a GUID like 6f1c2a9e-0b7d-4c35-9a4e-2d5b8c7f1e30, got ${JSON.stringify(opts.tenantId)}`,
+      );
+    }
+    this.tenantId = opts.tenantId.toLowerCase();
     this.cloud = opts.cloud;
     this.realm = new Realm({
       name: AZURE_AD_REALM,

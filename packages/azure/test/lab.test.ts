@@ -393,6 +393,22 @@ describe('determinism', () => {
 });
 
 describe('the KDC proxy behind login.microsoftonline.com', () => {
+  it('takes a tenant id in upper case (a GUID has no case) and refuses one that is no GUID', async () => {
+    const upper = '0D9B8C3E-1111-4222-8333-444455556666';
+    for (const flow of ['trust', 'modern'] as const) {
+      const qs = createAzureSqlMiLab.quickStart({ seed: 7, tenantId: upper, flow });
+      expect(qs.lab.tenant.tenantId).toBe(upper.toLowerCase());
+      expect((await qs.connect()).login, flow).toBe('CONTOSO\\alice');
+    }
+    for (const bad of ['contoso.onmicrosoft.com', '', `${upper}0`]) {
+      expect(() => createAzureSqlMiLab({ tenantId: bad })).toThrow(
+        new RangeError(
+          `tenantId must be a GUID like 6f1c2a9e-0b7d-4c35-9a4e-2d5b8c7f1e30, got ${JSON.stringify(bad)}`,
+        ),
+      );
+    }
+  });
+
   it('forwards to the Azure AD KDC whatever the case of target-domain (MS-KKDCP 2.2.2)', async () => {
     const { lab, clock } = setup({ mode: 'AzureAD' });
     const asReq = encodeAsReq({
