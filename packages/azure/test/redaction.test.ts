@@ -41,3 +41,22 @@ it('util.inspect and JSON.stringify of a session show no session key or subkey b
   expect(printed).toContain('<redacted 32 bytes>');
   expect(session.login).toBe('CONTOSO\\alice');
 });
+
+it("a client's security context and its cached credentials print no session key bytes", async () => {
+  const qs = createAzureSqlMiLab.quickStart({ seed: 7 });
+  const ctx = await qs.client.initSecurityContext(qs.instance.spn);
+  const creds = [ctx.ticket, ...qs.client.kerberos.cache.all()];
+  expect(creds.length).toBeGreaterThanOrEqual(3); // TGT, referral TGT, service ticket
+  for (const cred of creds) {
+    const key = cred.sessionKey;
+    expect(inspect(key)).toBe(`{ etype: ${key.etype}, bytes: '<redacted ${key.bytes.length} bytes>' }`);
+    const printed = `${inspect(cred, { depth: Number.POSITIVE_INFINITY })}\n${JSON.stringify(cred)}`;
+    const b = Buffer.from(key.bytes);
+    for (const r of [b.toString('hex'), b.toString('base64'), `"0":${key.bytes[0]},"1":${key.bytes[1]},`]) {
+      expect(printed).not.toContain(r);
+    }
+  }
+  expect(JSON.stringify(ctx)).toContain('<redacted 32 bytes>');
+  // Still a key: the instance accepts the token built with it.
+  expect(qs.instance.accept(ctx.token).login).toBe('CONTOSO\\alice');
+});

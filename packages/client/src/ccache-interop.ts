@@ -11,6 +11,7 @@
 
 import { decodeTicket, type PrincipalName } from '@krbsim/asn1';
 import type { Clock } from '@krbsim/core';
+import { redactedKey } from '@krbsim/crypto';
 import type { Credential } from './credential';
 import { CredentialCache } from './credential-cache';
 
@@ -73,7 +74,7 @@ export function credentialFromCcache(e: CcacheCredentialLike): Credential {
   return {
     client: e.client,
     server: e.server,
-    sessionKey: { etype: e.key.etype, bytes: e.key.bytes },
+    sessionKey: redactedKey({ etype: e.key.etype, bytes: e.key.bytes }),
     ticket: decodeTicket(e.ticket),
     ticketDer: e.ticket,
     flags: e.ticketFlags >>> 0,

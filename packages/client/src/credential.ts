@@ -15,7 +15,7 @@ import {
   type Ticket,
   tgsRealmOf,
 } from '@krbsim/asn1';
-import type { Key } from '@krbsim/crypto';
+import { type Key, redactedKey } from '@krbsim/crypto';
 
 /** A ticket and its session key, as obtained from an AS or TGS exchange. */
 export interface Credential {
@@ -23,7 +23,7 @@ export interface Credential {
   readonly client: { readonly realm: string; readonly name: PrincipalName };
   /** The service the ticket is for; `krbtgt/X@Y` for a ticket-granting ticket. */
   readonly server: { readonly realm: string; readonly name: PrincipalName };
-  /** The session key shared with `server`. */
+  /** The session key shared with `server` (printed and serialized as `<redacted N bytes>`). */
   readonly sessionKey: Key;
   /** The ticket, as decoded. */
   readonly ticket: Ticket;
@@ -85,7 +85,8 @@ export function credentialFromReply(rep: KdcRep, enc: EncKdcRepPart, ticketDer: 
   const cred: Credential = {
     client: { realm: rep.crealm, name: rep.cname },
     server: { realm: enc.srealm, name: enc.sname },
-    sessionKey: { etype: enc.key.keytype, bytes: owned.subarray(ticketDer.length) },
+    // Printed (console.log, a test's diff, a JSON log) as `<redacted 32 bytes>`; still a Key.
+    sessionKey: redactedKey({ etype: enc.key.keytype, bytes: owned.subarray(ticketDer.length) }),
     ticket: ownedTicket(rep.ticket, der),
     ticketDer: der,
     flags: enc.flags >>> 0,
