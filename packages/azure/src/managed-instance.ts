@@ -326,19 +326,25 @@ export class ManagedInstance {
           : (windows ?? azure);
     if (found) return found;
     // SQL Server names the user as Windows does (CONTOSO\bob) when it has a Windows name.
-    const windowsName =
-      (sids === undefined ? undefined : this.#host.windowsName(sids.user)) ?? pacWindowsName(result);
+    // The name the on-prem directory gives the user's SID: what CREATE LOGIN ... FROM WINDOWS can take.
+    const directoryName = sids === undefined ? undefined : this.#host.windowsName(sids.user);
+    const windowsName = directoryName ?? pacWindowsName(result);
     const user = windowsName ?? result.clientPrincipal;
     const mode = this.authenticationMetadata;
-    // What would admit the user in this mode, so the error names the missing step.
+    // What would admit the user in this mode, so the error names the missing step. A user the
+    // directory does not know (cloud-only) has no Windows login: only an Azure AD one admits it.
     const would =
       mode === 'AzureAD'
         ? upn === undefined
           ? undefined
           : `mi.createLogin('${upn}', 'EXTERNAL PROVIDER')`
-        : windowsName === undefined
-          ? undefined
-          : `mi.createLogin('${windowsName}', 'WINDOWS')`;
+        : directoryName !== undefined
+          ? `mi.createLogin('${directoryName}', 'WINDOWS')`
+          : upn === undefined
+            ? undefined
+            : mode === 'Paired'
+              ? `mi.createLogin('${upn}', 'EXTERNAL PROVIDER')`
+              : `mi.createLogin('${upn}', 'EXTERNAL PROVIDER') with mi.authenticationMetadata = 'Paired' (or 'AzureAD')`;
     const other = mode === 'Windows' ? azure : mode === 'AzureAD' ? windows : undefined;
     const failed = `Login failed for user '${user}' (error 18456)`;
     if (other !== undefined) {
@@ -348,7 +354,7 @@ export class ManagedInstance {
         `${failed}: the login [${other.name}] FROM ${other.source} would admit ${result.clientPrincipal}, ` +
           `but the instance's authentication metadata mode is ${mode}, which maps ${uses}: ` +
           `set mi.authenticationMetadata = 'Paired'${mode === 'Windows' ? " (or 'AzureAD')" : " (or 'Windows')"}` +
-          `${would === undefined ? '' : `, or ${would}`}`,
+          `${would === undefined || (mode !== 'AzureAD' && directoryName === undefined) ? '' : `, or ${would}`}`,
         { reason: 'login-mode-mismatch', sqlError: SqlErrorNumber.LOGIN_FAILED, login: user },
       );
     }

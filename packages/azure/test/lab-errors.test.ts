@@ -152,6 +152,27 @@ describe('an error that names the missing step', () => {
     expect(e.message).toContain("mi.createLogin('CONTOSO\\alice', 'WINDOWS') would admit it");
   });
 
+  it('a cloud-only user with no login: the suggestion is a login that can be made, and it admits the user', async () => {
+    for (const mode of ['Windows', 'Paired'] as const) {
+      const qs = createAzureSqlMiLab.quickStart({ seed: 7, authenticationMetadata: mode });
+      const dave = qs.lab.addCloudUser('dave@contoso.onmicrosoft.com');
+      const pc = qs.lab.azureAdJoinedClient(dave);
+      const e = await labError(async () =>
+        qs.instance.accept((await pc.initSecurityContext(qs.instance.spn)).token),
+      );
+      expect(e).toMatchObject({ reason: 'login-not-found', sqlError: SqlErrorNumber.LOGIN_FAILED });
+      expect(e.message, mode).toContain(
+        "mi.createLogin('dave@contoso.onmicrosoft.com', 'EXTERNAL PROVIDER')",
+      );
+      expect(e.message, mode).not.toContain("'WINDOWS'");
+      // What it says, done, admits dave.
+      if (mode === 'Windows') qs.instance.authenticationMetadata = 'Paired';
+      qs.instance.createLogin('dave@contoso.onmicrosoft.com', 'EXTERNAL PROVIDER');
+      const session = qs.instance.accept((await pc.initSecurityContext(qs.instance.spn)).token);
+      expect(session.login, mode).toBe('dave@contoso.onmicrosoft.com');
+    }
+  });
+
   it('mi.accept(undefined) is a TypeError naming the argument, before anything is traced', async () => {
     const { lab, mi } = setup();
     const before = lab.trace.nextSeq;
