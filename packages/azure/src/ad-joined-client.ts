@@ -191,11 +191,16 @@ export class AdJoinedClient {
    */
   async logon(): Promise<Credential> {
     // As Windows asks for a TGT: forwardable, renewable and canonicalize.
-    return this.kerberos.getInitialCredentials(
-      this.user.samAccountName,
-      { password: this.user.password },
-      { forwardable: true, renewable: true, canonicalize: true },
-    );
+    try {
+      return await this.kerberos.getInitialCredentials(
+        this.user.samAccountName,
+        { password: this.user.password },
+        { forwardable: true, renewable: true, canonicalize: true },
+      );
+    } catch (e) {
+      // A refused account as Windows reports it (0x533 disabled, 0x775 locked out, ...).
+      return asWindowsFailure(e, `krbtgt/${this.kerberos.realm}`, this.#host);
+    }
   }
 
   /**

@@ -35,6 +35,12 @@ export interface CloudUser {
   readonly upn: string;
   /** A stable id, derived from the lab seed. */
   readonly objectId: string;
+  /**
+   * `accountEnabled`: false for a user disabled on-prem, as Azure AD Connect
+   * syncs it (inferred); a disabled user cannot sign in to Azure AD, so gets
+   * no PRT and no cloud TGT. Absent means enabled.
+   */
+  readonly accountEnabled?: boolean;
   /** Where the identity came from, when synced. */
   readonly onPremises?: {
     readonly samAccountName: string;

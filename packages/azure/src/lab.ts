@@ -187,6 +187,9 @@ export class AzureSqlMiLab implements LabHost {
       if (!this.azureAdConnect) return;
       for (const u of this.onPrem.users) if (this.tenant.user(u.upn)?.onPremises) this.syncUser(u);
     };
+    this.onPrem.onAccountChanged = (u) => {
+      if (this.azureAdConnect && this.tenant.user(u.upn)?.onPremises) this.syncUser(u);
+    };
     // The proxy behind login.microsoftonline.com serves the Azure AD realm only, named in any case.
     this.#proxy = new KdcProxy(
       kdcProxyRoute({
@@ -250,14 +253,16 @@ export class AzureSqlMiLab implements LabHost {
   }
 
   /**
-   * Azure AD Connect: syncs one on-prem user to the tenant now, with its SID
-   * and its groups' SIDs (the primary group and the global and universal
-   * groups it belongs to, directly or nested), which the tenant's PACs carry.
+   * Azure AD Connect: syncs one on-prem user to the tenant now, with its SID,
+   * its groups' SIDs (the primary group and the global and universal groups
+   * it belongs to, directly or nested), which the tenant's PACs carry, and
+   * whether it is enabled.
    */
   syncUser(user: OnPremUser): CloudUser {
     const cloud: CloudUser = {
       upn: user.upn,
       objectId: objectIdFor(this.tenant.tenantId, user.upn),
+      ...(!this.onPrem.isAccountEnabled(user.samAccountName) && { accountEnabled: false }),
       onPremises: {
         samAccountName: user.samAccountName,
         netbiosDomain: user.netbiosDomain,

@@ -53,6 +53,8 @@ export class OnPremDomain {
   onUserAdded: ((user: OnPremUser) => void) | undefined;
   /** Called when group memberships change (the lab syncs the users' groups again). */
   onGroupsChanged: (() => void) | undefined;
+  /** Called when a user is disabled or enabled (the lab syncs the user again). */
+  onAccountChanged: ((user: OnPremUser) => void) | undefined;
   /**
    * Called when a user changed the password through the domain controller's password-change
    * service, with the user's record as it is now (`krbsim serve` writes it to `principals.json`).
@@ -130,6 +132,13 @@ export class OnPremDomain {
       throw new RangeError(`no user ${samAccountName} in ${this.realm.name}`);
     }
     entry.disabled = !enabled;
+    this.onAccountChanged?.(this.#users.get(samAccountName.toLowerCase())!);
+  }
+
+  /** Whether the user's account is enabled (not `Disable-ADAccount`ed); false for an unknown user. */
+  isAccountEnabled(samAccountName: string): boolean {
+    const entry = this.realm.lookup(samAccountName);
+    return entry !== undefined && this.#users.has(samAccountName.toLowerCase()) && entry.disabled !== true;
   }
 
   /** The domain SID (`S-1-5-21-...`), from the realm's directory. */

@@ -25,10 +25,11 @@
  */
 
 import { KerberosClient } from '@krbsim/client';
-import { Duration } from '@krbsim/core';
+import { Duration, ErrorCode } from '@krbsim/core';
 import { decrypt, EncType, encrypt, generateKey, type Key } from '@krbsim/crypto';
 import { InProcessTransport } from '@krbsim/transport';
 import { AZURE_AD_REALM } from './cloud';
+import { LabError, WindowsStatus } from './lab-error';
 import type { LabHost } from './lab-host';
 import type { AzureAdTenant } from './tenant';
 
@@ -80,6 +81,18 @@ export async function requestPrt(
   from: string,
 ): Promise<PrtResponse> {
   const tenant = host.tenant;
+  // Inferred: Azure AD refuses the sign-in of a disabled account (AADSTS50057), so no PRT.
+  if (tenant.user(upn)?.accountEnabled === false) {
+    throw new LabError(
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      `the referenced account is currently disabled (0x533): Azure AD refused the sign-in of ${upn} (AADSTS50057: the user account is disabled)`,
+      {
+        reason: 'account-refused',
+        realm: tenant.realm.name,
+        windowsStatus: WindowsStatus.ACCOUNT_DISABLED,
+      },
+    );
+  }
   const response = await tokenResponse(tenant, upn, device, wantTgt);
   host.trace.record({
     from,

@@ -7,6 +7,7 @@
 
 import {
   type AuthenticationMetadataMode,
+  AZURE_AD_REALM,
   createAzureSqlMiLab,
   LabError,
   SqlErrorNumber,
@@ -285,5 +286,34 @@ describe('an error that names the missing step', () => {
     const ctx = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
     expect(mi.accept(ctx.token).clientPrincipal).toBe('bob@CONTOSO.COM');
     expect(() => lab.onPrem.setAccountEnabled('nobody', false)).toThrow(/no user nobody in CONTOSO\.COM/);
+  });
+
+  it('a user disabled on-prem, synced so, gets no PRT nor cloud TGT; a hybrid sign-in is refused as Windows words it', async () => {
+    const qs = createAzureSqlMiLab.quickStart({ seed: 7, flow: 'modern' });
+    const lab = qs.lab;
+    lab.onPrem.setAccountEnabled('alice', false);
+    expect(lab.tenant.user(qs.user.upn)?.accountEnabled).toBe(false);
+    const refused = {
+      reason: 'account-refused',
+      code: ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      windowsStatus: WindowsStatus.ACCOUNT_DISABLED,
+    };
+    const cloudPc = lab.azureAdJoinedClient(qs.user);
+    const e = await labError(cloudPc.signIn());
+    expect(e).toMatchObject({ ...refused, realm: AZURE_AD_REALM });
+    expect(e.message).toContain('AADSTS50057');
+    expect(cloudPc.cloudTgt).toBeUndefined();
+    // Refused at the domain controller first (the cause keeps the DC's NTSTATUS).
+    const hybrid = await labError(lab.hybridJoinedClient(qs.user).signIn());
+    expect(hybrid).toMatchObject({ ...refused, realm: 'CONTOSO.COM' });
+    expect(hybrid.cause).toMatchObject({ ntStatus: 0xc0000072 });
+    // Enable-ADAccount, synced at once: both sign in again.
+    lab.onPrem.setAccountEnabled('alice', true);
+    expect(lab.tenant.user(qs.user.upn)?.accountEnabled).toBeUndefined();
+    await cloudPc.signIn();
+    expect(qs.instance.accept((await cloudPc.initSecurityContext(qs.instance.spn)).token).login).toBe(
+      'CONTOSO\\alice',
+    );
+    await lab.hybridJoinedClient(qs.user).signIn();
   });
 });
