@@ -49,12 +49,14 @@ export interface PkinitIdentity {
   /**
    * The key agreement group: `modp14` (default, 2048-bit Diffie-Hellman, as
    * MIT), `modp16`, `modp2`, or ECDH on `P-256`, `P-384`, `P-521`. Not used
-   * with `keyDelivery: 'public-key-encryption'`.
+   * with `keyDelivery: 'public-key-encryption'`. A KDC that refuses it is
+   * asked again with a group it names only if that one is no weaker.
    */
   readonly group?: KeyAgreementGroup;
   /**
-   * Check the KDC certificate's id-pkinit-KPKdc EKU and its id-pkinit-san
-   * (krbtgt/REALM@REALM), as MIT's `pkinit_eku_checking` kpKDC does. Default true.
+   * Check the KDC certificate's id-pkinit-KPKdc EKU, its keyUsage
+   * (digitalSignature) and its id-pkinit-san (krbtgt/REALM@REALM), as MIT's
+   * `pkinit_eku_checking` kpKDC does. Default true.
    */
   readonly checkKdcCertificate?: boolean;
 }

@@ -45,11 +45,19 @@ import {
   issuePkinitClientCertificate,
   issuePkinitKdcCertificate,
   issuerAndSerialNumber,
+  KeyUsageBit,
   type PemCertificate,
   parseCertificate,
   pemBlocks,
   verifySignedData,
 } from '@krbsim/pki';
+import {
+  basicConstraintsExtension,
+  extKeyUsageExtension,
+  handMadeCertificate,
+  keyUsageExtension,
+  pkinitSanExtension,
+} from '@krbsim/testing';
 import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -206,6 +214,28 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(log.some((l) => l.includes('does not accept modp2; it offers modp16'))).toBe(true);
   });
 
+  it('offered only weaker groups than it sent, it does not step down (MIT: pkinit_dh_min_bits); it steps up', async () => {
+    const down = lab({ groups: ['P-256', 'modp2'] });
+    const e = await rejection(
+      down.client().getInitialCredentials('alice', identity(alice, { group: 'P-384' })),
+    );
+    expect(e.code).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
+    expect(e.message).toContain(
+      `the KDC for ${REALM} does not accept P-384 and offers only weaker groups (P-256, modp2)`,
+    );
+    // modp2 below modp14 too: the default group is not left for it.
+    const two = lab({ groups: ['modp2'] });
+    await rejection(two.client().getInitialCredentials('alice', identity(alice)));
+    expect(two.log.some((l) => l.includes('(PKINIT modp2'))).toBe(false);
+    // Asked for explicitly, a weak group is used; a stronger one offered is taken.
+    await lab({ groups: ['modp2'] })
+      .client()
+      .getInitialCredentials('alice', identity(alice, { group: 'modp2' }));
+    const up = lab({ groups: ['modp2', 'modp16'] });
+    await up.client().getInitialCredentials('alice', identity(alice));
+    expect(up.log.some((l) => l.includes('does not accept modp14; it offers modp16'))).toBe(true);
+  });
+
   it('a realm that requires freshness refuses a request without a token, with one to retry with (RFC 8070)', async () => {
     const { client, codes, edit } = lab({ requireFreshness: true });
     // Hide the token of the first PREAUTH_REQUIRED, as from a client that never asked for one.
@@ -316,6 +346,58 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
       ).code,
     ).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
     await lab({ clientEku: 'none' }).client().getInitialCredentials('alice', identity(tlsOnly));
+  });
+
+  it('a client certificate that may not sign (keyUsage without digitalSignature, or none): KDC_ERR_INCONSISTENT_KEY_PURPOSE, as MIT', async () => {
+    const made = (keyUsage: number[] | undefined) =>
+      handMadeCertificate({
+        subject: 'alice',
+        issuer: ca,
+        extensions: [
+          basicConstraintsExtension(false),
+          ...(keyUsage === undefined ? [] : [keyUsageExtension(...keyUsage)]),
+          extKeyUsageExtension(PkinitOid.id_pkinit_KPClientAuth),
+          pkinitSanExtension(REALM, 'alice'),
+        ],
+        notBefore: T0 - 86_400_000,
+        notAfter: T0 + 30 * 86_400_000,
+      });
+    const signs = made([KeyUsageBit.digitalSignature]);
+    await lab().client().getInitialCredentials('alice', identity(signs));
+    for (const [what, cert] of [
+      ['keyEncipherment only', made([KeyUsageBit.keyEncipherment])],
+      ['no keyUsage', made(undefined)],
+    ] as const) {
+      const e = await rejection(lab().client().getInitialCredentials('alice', identity(cert)));
+      expect(e.code, what).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
+      expect(e.message, what).toContain('the client certificate CN=alice may not sign');
+      // With EKU checking off, as MIT's pkinit_eku_checking = none.
+      await lab({ clientEku: 'none' }).client().getInitialCredentials('alice', identity(cert));
+    }
+  });
+
+  it('the client refuses a KDC certificate that may not sign (keyUsage without digitalSignature)', async () => {
+    const kdcMade = handMadeCertificate({
+      subject: 'KDC',
+      issuer: ca,
+      extensions: [
+        basicConstraintsExtension(false),
+        keyUsageExtension(KeyUsageBit.keyEncipherment),
+        extKeyUsageExtension(PkinitOid.id_pkinit_KPKdc),
+        pkinitSanExtension(REALM, 'krbtgt', REALM),
+      ],
+      notBefore: T0 - 86_400_000,
+      notAfter: T0 + 30 * 86_400_000,
+    });
+    const kdcCertificate = { certificate: kdcMade.certPem, privateKey: kdcMade.keyPem };
+    const e = await rejection(lab(kdcCertificate).client().getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
+    expect(e.message).toContain(
+      'the KDC certificate CN=KDC may not sign (keyUsage without digitalSignature)',
+    );
+    await lab(kdcCertificate)
+      .client()
+      .getInitialCredentials('alice', identity(alice, { checkKdcCertificate: false }));
   });
 
   it("the client refuses a KDC whose certificate names another realm's krbtgt (KDC_ERR_KDC_NAME_MISMATCH)", async () => {

@@ -301,6 +301,13 @@ interface SignerInfo {
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/**
+ * Most certificates a SignedData may carry: the signer's and its CAs (a real
+ * client sends a handful). Each costs a parse before anything is trusted, so
+ * a peer does not get to send a thousand.
+ */
+const MAX_CERTIFICATES = 16;
+
 function parse(contentInfo: Uint8Array, contentType: string) {
   const ci = children(readOne(contentInfo, Tag.SEQUENCE, 'ContentInfo'));
   if (oidOf(ci[0], 'contentType') !== PkinitOid.id_signedData) malformed('the ContentInfo is not signedData');
@@ -313,7 +320,9 @@ function parse(contentInfo: Uint8Array, contentType: string) {
   const content = readOne(expectTag(encap[1], 0xa0, 'eContent').value, Tag.OCTET_STRING, 'eContent').value;
   const certs: Certificate[] = [];
   if (sd[i]?.tag === 0xa0) {
-    for (const c of children(sd[i]!)) if (c.tag === Tag.SEQUENCE) certs.push(parseCertificate(c.der));
+    const set = children(sd[i]!).filter((c) => c.tag === Tag.SEQUENCE);
+    if (set.length > MAX_CERTIFICATES) malformed(`${set.length} certificates, more than ${MAX_CERTIFICATES}`);
+    for (const c of set) certs.push(parseCertificate(c.der));
     i++;
   }
   if (sd[i]?.tag === 0xa1) i++; // crls

@@ -50,6 +50,7 @@ export {
   groupAlgorithm,
   groupBits,
   groupOfAlgorithm,
+  groupStrength,
   KEY_AGREEMENT_GROUPS,
   type KeyAgreementGroup,
   type KeyAgreementPair,
@@ -59,9 +60,11 @@ export {
 } from './key-agreement';
 export { type KdfContext, octetString2Key, PKINIT_KDFS, pkinitKdf } from './reply-key';
 export {
+  allowsKeyUsage,
   type Certificate,
   certificateFrom,
   issuerAndSerialNumber,
+  KeyUsageBit,
   type PathOptions,
   parseCertificate,
   pemBlocks,

@@ -88,6 +88,16 @@ export function groupBits(group: KeyAgreementGroup): number {
   return groupsTable()[group].bits;
 }
 
+/**
+ * A group's security strength in bits (NIST SP 800-57 Part 1, table 2), to
+ * rank finite-field and elliptic-curve groups together: modp2 80, modp14
+ * 112, P-256 128, modp16 140 (between 3072 bits' 128 and 7680 bits' 192),
+ * P-384 192, P-521 256.
+ */
+export function groupStrength(group: KeyAgreementGroup): number {
+  return { modp2: 80, modp14: 112, 'P-256': 128, modp16: 140, 'P-384': 192, 'P-521': 256 }[group];
+}
+
 function notAccepted(why: string, cause?: unknown): never {
   throw new KerberosError(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED, why, { cause });
 }

@@ -10,8 +10,12 @@
  * Path validation ({@link verifyCertificatePath}) is what a realm's trust
  * anchors need: a chain of signatures from the leaf to an anchor through
  * the CA certificates the peer sent, each valid at the injected time, each
- * issuer a CA whose pathLenConstraint the path respects. It does not fetch
- * CRLs or check name constraints or policies.
+ * issuer a CA allowed to sign certificates (keyUsage keyCertSign) whose
+ * pathLenConstraint the path respects, no certificate with a critical
+ * extension this module does not handle (RFC 5280 section 4.2: name
+ * constraints and policies are refused when critical, not ignored). It does
+ * not fetch CRLs. Its work is bounded whatever the peer sends: issuers are
+ * chosen by name and key identifier, and a few signatures are checked a level.
  *
  * @module
  */
@@ -42,6 +46,17 @@ export interface Certificate {
   readonly extKeyUsage: readonly string[] | undefined;
   /** The subjectKeyIdentifier's octets, when present. */
   readonly subjectKeyIdentifier: Uint8Array | undefined;
+  /** The authorityKeyIdentifier's keyIdentifier octets, when present. */
+  readonly authorityKeyIdentifier: Uint8Array | undefined;
+  /**
+   * The keyUsage bits (RFC 5280 section 4.2.1.3), bit `n` of {@link KeyUsageBit}
+   * as `1 << n`; undefined when the extension is absent (any use).
+   */
+  readonly keyUsage: number | undefined;
+  /** The OIDs of critical extensions this module does not handle (a path refuses them). */
+  readonly unhandledCriticalExtensions: readonly string[];
+  /** The X.509 version: 1 or 3 (2 is read as what it is). */
+  readonly version: number;
   /** Every id-pkinit-san otherName (RFC 4556 section 3.2.2). */
   readonly pkinitSans: readonly Krb5PrincipalName[];
   /** Every Microsoft UPN otherName. */
@@ -57,6 +72,43 @@ export interface Certificate {
    */
   readonly keyType: string;
 }
+
+/** The keyUsage bits of RFC 5280 section 4.2.1.3, by position. */
+export const KeyUsageBit = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyEncipherment: 2,
+  dataEncipherment: 3,
+  keyAgreement: 4,
+  keyCertSign: 5,
+  cRLSign: 6,
+  encipherOnly: 7,
+  decipherOnly: 8,
+} as const;
+
+/** Whether `cert`'s keyUsage allows `bit` (a certificate without the extension allows every use). */
+export function allowsKeyUsage(cert: Certificate, bit: number): boolean {
+  return cert.keyUsage === undefined || (cert.keyUsage & (1 << bit)) !== 0;
+}
+
+/** The extensions {@link parseCertificate} reads, and so may be critical. */
+const HANDLED_EXTENSIONS = new Set([
+  PkinitOid.basicConstraints,
+  PkinitOid.extKeyUsage,
+  PkinitOid.subjectAltName,
+  '2.5.29.14', // subjectKeyIdentifier
+  '2.5.29.15', // keyUsage
+  '2.5.29.35', // authorityKeyIdentifier
+]);
+
+/**
+ * Largest RSA public exponent taken: 32 bits, as Windows holds it (RSAPUBKEY's
+ * pubexp is a DWORD). A peer's huge exponent would make each signature check
+ * cost milliseconds.
+ */
+const MAX_RSA_EXPONENT = 0xffffffffn;
+/** Largest RSA modulus taken, in bits (OpenSSL's own limit for verification). */
+const MAX_RSA_BITS = 16384;
 
 /**
  * The `node:crypto` objects behind each parsed certificate, kept out of the
@@ -96,11 +148,24 @@ export function parseCertificate(der: Uint8Array): Certificate {
   } catch (e) {
     return invalid('not an X.509 certificate with a readable public key', e);
   }
+  const details = publicKey.asymmetricKeyDetails;
+  if (details?.publicExponent !== undefined && details.publicExponent > MAX_RSA_EXPONENT) {
+    invalid('its RSA public exponent is longer than 32 bits');
+  }
+  if (details?.modulusLength !== undefined && details.modulusLength > MAX_RSA_BITS) {
+    invalid(`its RSA modulus has ${details.modulusLength} bits, more than ${MAX_RSA_BITS}`);
+  }
   try {
     const cert = readOne(der, Tag.SEQUENCE, 'Certificate');
     const tbs = children(expectTag(children(cert)[0], Tag.SEQUENCE, 'tbsCertificate'));
     let i = 0;
-    if (tbs[0]?.tag === 0xa0) i++; // version [0] EXPLICIT
+    let version = 1;
+    if (tbs[0]?.tag === 0xa0) {
+      // version [0] EXPLICIT INTEGER: v1(0), v2(1), v3(2)
+      const v = unsignedOf(expectTag(children(tbs[0])[0], Tag.INTEGER, 'version'), 'version');
+      version = v.length === 1 ? v[0]! + 1 : 0;
+      i++;
+    }
     const serial = expectTag(tbs[i++], Tag.INTEGER, 'serialNumber');
     i++; // signature AlgorithmIdentifier
     const issuer = expectTag(tbs[i++], Tag.SEQUENCE, 'issuer');
@@ -115,13 +180,30 @@ export function parseCertificate(der: Uint8Array): Certificate {
     let pathLenConstraint: number | undefined;
     let extKeyUsage: string[] | undefined;
     let ski: Uint8Array | undefined;
+    let aki: Uint8Array | undefined;
+    let keyUsage: number | undefined;
+    const unhandledCritical: string[] = [];
     const pkinitSans: Krb5PrincipalName[] = [];
     const upnSans: string[] = [];
     for (const ext of exts) {
       const parts = children(ext);
       const id = oidOf(parts[0], 'extnID');
       const value = expectTag(parts[parts.length - 1], Tag.OCTET_STRING, 'extnValue').value;
-      if (id === PkinitOid.basicConstraints) {
+      const critical = parts.length === 3 && parts[1]!.tag === Tag.BOOLEAN && parts[1]!.value[0] !== 0;
+      if (critical && !HANDLED_EXTENSIONS.has(id)) unhandledCritical.push(id);
+      if (id === '2.5.29.15') {
+        // KeyUsage ::= BIT STRING: the first octet counts the unused bits; bit 0 is the first octet's top bit.
+        const bits = readOne(value, Tag.BIT_STRING, 'keyUsage').value;
+        keyUsage = 0;
+        for (let b = 0; b < Math.min((bits.length - 1) * 8, 16); b++) {
+          if ((bits[1 + (b >> 3)]! & (0x80 >> (b & 7))) !== 0) keyUsage |= 1 << b;
+        }
+      } else if (id === '2.5.29.35') {
+        // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
+        aki = children(readOne(value, Tag.SEQUENCE, 'authorityKeyIdentifier')).find(
+          (t) => t.tag === 0x80,
+        )?.value;
+      } else if (id === PkinitOid.basicConstraints) {
         const bc = children(readOne(value, Tag.SEQUENCE, 'basicConstraints'));
         isCa = bc[0]?.tag === Tag.BOOLEAN && bc[0].value[0] !== 0;
         const limit = bc.find((t) => t.tag === Tag.INTEGER);
@@ -160,6 +242,10 @@ export function parseCertificate(der: Uint8Array): Certificate {
       pathLenConstraint,
       extKeyUsage,
       subjectKeyIdentifier: ski,
+      authorityKeyIdentifier: aki,
+      keyUsage,
+      unhandledCriticalExtensions: unhandledCritical,
+      version,
       pkinitSans,
       upnSans,
       // node:crypto gives no subject text for an empty subject Name.
@@ -220,12 +306,52 @@ export interface PathOptions {
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-function signedBy(cert: Certificate, issuer: Certificate): boolean {
+/**
+ * Signature checks a path may spend on the certificates the peer sent, at
+ * each level: a peer sending many certificates named as the issuer gets no
+ * more work done than this (MIT, through OpenSSL, checks one a level).
+ */
+const SIGNATURE_CHECKS_PER_LEVEL = 3;
+
+/**
+ * Could `issuer` have issued `cert`, before any signature is checked: its
+ * subject is `cert`'s issuer, and their key identifiers, when both are
+ * there, agree (RFC 5280 section 4.2.1.1).
+ */
+function mayHaveIssued(cert: Certificate, issuer: Certificate): boolean {
   if (!same(cert.issuer, issuer.subject)) return false;
+  const aki = cert.authorityKeyIdentifier;
+  const ski = issuer.subjectKeyIdentifier;
+  return aki === undefined || ski === undefined || same(aki, ski);
+}
+
+function signedBy(cert: Certificate, issuer: Certificate): boolean {
   try {
     return x509Of(cert).verify(publicKeyOf(issuer));
   } catch {
     return false;
+  }
+}
+
+/** RFC 5280 section 4.2: a critical extension not understood makes the certificate unusable. */
+function checkCriticalExtensions(cert: Certificate): void {
+  if (cert.unhandledCriticalExtensions.length > 0) {
+    invalid(
+      `${cert.subjectText} has a critical extension this KDC does not process (${cert.unhandledCriticalExtensions.join(', ')})`,
+    );
+  }
+}
+
+/**
+ * RFC 5280 sections 4.2.1.3 and 4.2.1.9: an issuer is a CA (basicConstraints
+ * cA) whose keyUsage, if any, allows keyCertSign. A trust anchor may also be
+ * a v1 self-signed root, which has no extensions (as OpenSSL allows).
+ */
+function checkIssuer(ca: Certificate, role: string): void {
+  const v1Root = ca.version === 1 && same(ca.issuer, ca.subject);
+  if (!ca.isCa && !v1Root) invalid(`${ca.subjectText} signed a certificate but is not a CA (${role})`);
+  if (!allowsKeyUsage(ca, KeyUsageBit.keyCertSign)) {
+    invalid(`${ca.subjectText} signed a certificate but its keyUsage does not allow keyCertSign (${role})`);
   }
 }
 
@@ -268,25 +394,34 @@ export function issuerAndSerialNumber(cert: Certificate): Uint8Array {
  *
  * @throws KerberosError KDC_ERR_CANT_VERIFY_CERTIFICATE when no path leads
  *   to an anchor; KDC_ERR_INVALID_CERTIFICATE when a certificate on the
- *   path is outside its validity, an issuer is not a CA, or a CA's
+ *   path is outside its validity, has a critical extension not handled
+ *   here, an issuer is not a CA or may not sign certificates, or a CA's
  *   pathLenConstraint is exceeded.
  */
 export function verifyCertificatePath(leaf: Certificate, options: PathOptions): Certificate[] {
   const max = options.maxDepth ?? 5;
   const chain: Certificate[] = [leaf];
   checkTime(leaf, options.now, 'client');
+  checkCriticalExtensions(leaf);
   let cur = leaf;
   for (let depth = 0; depth <= max; depth++) {
-    const anchor = options.anchors.find((a) => signedBy(cur, a));
+    // The realm's own anchors are few and trusted: each that may have issued `cur` is tried.
+    const anchor = options.anchors.find((a) => mayHaveIssued(cur, a) && signedBy(cur, a));
     if (anchor !== undefined) {
+      checkIssuer(anchor, 'trust anchor');
+      checkCriticalExtensions(anchor);
       checkTime(anchor, options.now, 'CA');
       checkPathLength(anchor, chain);
       chain.push(anchor);
       return chain;
     }
-    const next = options.intermediates?.find((c) => c !== cur && !chain.includes(c) && signedBy(cur, c));
+    const candidates = (options.intermediates ?? []).filter(
+      (c) => c !== cur && !chain.includes(c) && mayHaveIssued(cur, c),
+    );
+    const next = candidates.slice(0, SIGNATURE_CHECKS_PER_LEVEL).find((c) => signedBy(cur, c));
     if (next === undefined) break;
-    if (!next.isCa) invalid(`${next.subjectText} signed a certificate but is not a CA`);
+    checkIssuer(next, 'intermediate CA');
+    checkCriticalExtensions(next);
     checkTime(next, options.now, 'intermediate CA');
     checkPathLength(next, chain);
     chain.push(next);

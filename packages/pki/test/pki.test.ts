@@ -606,6 +606,21 @@ describe('CMS SignedData', () => {
     );
   });
 
+  it('refuses a SignedData carrying more than 16 certificates before parsing them', async () => {
+    const carrying = (n: number) =>
+      createSignedData(
+        PkinitOid.id_pkinit_authData,
+        content,
+        cmsSigner(alice.certPem + ca.certPem.repeat(n - 1), alice.keyPem),
+      );
+    expect(verifySignedData(carrying(16), PkinitOid.id_pkinit_authData).certificates).toHaveLength(16);
+    await refused(
+      () => verifySignedData(carrying(17), PkinitOid.id_pkinit_authData),
+      ErrorCode.KDC_ERR_PREAUTH_FAILED,
+      /malformed CMS SignedData: 17 certificates, more than 16/,
+    );
+  });
+
   it('refuses a ContentInfo that is not signedData', async () => {
     const bare = seq(oid(PkinitOid.id_pkinit_authData), der(0xa0, der(0x04, content)));
     await refused(

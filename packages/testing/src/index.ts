@@ -16,3 +16,4 @@ export * from './arbitraries/index';
 export * from './azure/index';
 export * from './der/index';
 export * from './topology/index';
+export * from './x509/hand-made-certificate';

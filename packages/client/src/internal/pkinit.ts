@@ -67,6 +67,7 @@ import {
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import { cf2, decrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import {
+  allowsKeyUsage,
   type Certificate,
   type CmsSigner,
   CONTENT_ENCRYPTION_ALGORITHMS,
@@ -76,8 +77,10 @@ import {
   createUnsignedData,
   generateKeyAgreement,
   groupOfAlgorithm,
+  groupStrength,
   type KeyAgreementGroup,
   type KeyAgreementPair,
+  KeyUsageBit,
   octetString2Key,
   openEnvelopedData,
   PKINIT_KDFS,
@@ -147,20 +150,32 @@ function readMethods(err: KrbErrorMessage): { offered: boolean; token: Uint8Arra
   };
 }
 
-/** TD-DH-PARAMETERS (RFC 4556 section 3.2.2): the first group the KDC accepts that krbsim knows. */
-function acceptedGroup(err: KrbErrorMessage): KeyAgreementGroup | undefined {
-  if (err.eData === undefined) return undefined;
+/**
+ * TD-DH-PARAMETERS (RFC 4556 section 3.2.2): the first group the KDC accepts
+ * that krbsim knows and that is no weaker than `sent`, and the weaker ones it
+ * offered. The list comes in an unauthenticated KRB-ERROR: followed down, it
+ * would let anyone on the path move the client to 1024-bit modp2 (MIT refuses
+ * groups under its pkinit_dh_min_bits, 2048, the same way).
+ */
+function acceptedGroup(
+  err: KrbErrorMessage,
+  sent: KeyAgreementGroup,
+): { group: KeyAgreementGroup | undefined; weaker: KeyAgreementGroup[] } {
+  const weaker: KeyAgreementGroup[] = [];
+  if (err.eData === undefined) return { group: undefined, weaker };
   try {
     const td = decodeTypedData(err.eData).find((t) => t.dataType === TD_DH_PARAMETERS);
-    if (td?.dataValue === undefined) return undefined;
+    if (td?.dataValue === undefined) return { group: undefined, weaker };
     for (const alg of decodeTdDhParameters(td.dataValue)) {
       const g = groupOfAlgorithm(alg);
-      if (g !== undefined) return g;
+      if (g === undefined) continue;
+      if (groupStrength(g) >= groupStrength(sent)) return { group: g, weaker };
+      weaker.push(g);
     }
   } catch (e) {
     if (!isKerberosError(e)) throw e;
   }
-  return undefined;
+  return { group: undefined, weaker };
 }
 
 /** TD-DH-PARAMETERS' TYPED-DATA type. */
@@ -208,6 +223,14 @@ function checkKdcCertificate(cert: Certificate, realm: string): void {
     throw new KerberosError(
       ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
       `the KDC certificate ${cert.subjectText} has no id-pkinit-KPKdc extended key usage`,
+      { realm },
+    );
+  }
+  // It signs the reply: keyUsage digitalSignature, which MIT requires present as well.
+  if (cert.keyUsage === undefined || !allowsKeyUsage(cert, KeyUsageBit.digitalSignature)) {
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
+      `the KDC certificate ${cert.subjectText} may not sign (keyUsage ${cert.keyUsage === undefined ? 'absent' : 'without digitalSignature'})`,
       { realm },
     );
   }
@@ -440,12 +463,19 @@ export async function pkinitAsExchange(
         pair !== undefined &&
         !regrouped
       ) {
-        const next = acceptedGroup(e);
+        const { group: next, weaker } = acceptedGroup(e, group);
         if (next !== undefined) {
           ctx.log(`the KDC does not accept ${group}; it offers ${next}`);
           group = next;
           regrouped = true;
           continue;
+        }
+        if (weaker.length > 0) {
+          throw new KerberosError(
+            ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
+            `the KDC for ${realm} does not accept ${group} and offers only weaker groups (${weaker.join(', ')}); ask for one explicitly ({ group }) to use it`,
+            { realm },
+          );
         }
       }
       // RFC 8070 section 4: a KDC that requires freshness sends a token with PREAUTH_FAILED.

@@ -14,7 +14,7 @@
 
 import { formatPrincipal, type PrincipalName } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
-import type { Certificate } from '@krbsim/pki';
+import { allowsKeyUsage, type Certificate, KeyUsageBit } from '@krbsim/pki';
 import { KdcError } from '../krb-error';
 import type { PrincipalEntry } from '../principal-db';
 import type { PkinitCertificateMapping, PkinitConfig } from './config';
@@ -33,7 +33,12 @@ function rowMatches(row: PkinitCertificateMapping, cert: Certificate): boolean {
   return true;
 }
 
-/** Throws KDC_ERR_INCONSISTENT_KEY_PURPOSE unless `cert` carries an EKU the realm accepts. */
+/**
+ * Throws KDC_ERR_INCONSISTENT_KEY_PURPOSE unless `cert` carries an EKU the
+ * realm accepts and a keyUsage with digitalSignature: it signs the AuthPack.
+ * MIT's crypto_check_cert_eku asks both, and refuses a certificate without
+ * keyUsage; so does this, unless EKU checking is off.
+ */
 export function checkClientEku(config: PkinitConfig, cert: Certificate): void {
   const accepted = config.acceptedEkus;
   if (accepted === undefined) return;
@@ -41,6 +46,12 @@ export function checkClientEku(config: PkinitConfig, cert: Certificate): void {
     throw new KdcError(
       ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
       `the client certificate ${cert.subjectText} is not for PKINIT (extendedKeyUsage ${cert.extKeyUsage?.join(', ') ?? 'absent'})`,
+    );
+  }
+  if (cert.keyUsage === undefined || !allowsKeyUsage(cert, KeyUsageBit.digitalSignature)) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
+      `the client certificate ${cert.subjectText} may not sign (keyUsage ${cert.keyUsage === undefined ? 'absent' : 'without digitalSignature'})`,
     );
   }
 }
