@@ -50,7 +50,8 @@ export interface PkinitIdentity {
    * The key agreement group: `modp14` (default, 2048-bit Diffie-Hellman, as
    * MIT), `modp16`, `modp2`, or ECDH on `P-256`, `P-384`, `P-521`. Not used
    * with `keyDelivery: 'public-key-encryption'`. A KDC that refuses it is
-   * asked again with a group it names only if that one is no weaker.
+   * asked again with a group it names only if that one is at least as strong
+   * as modp14 (or as this group, if weaker).
    */
   readonly group?: KeyAgreementGroup;
   /**

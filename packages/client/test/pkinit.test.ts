@@ -214,26 +214,28 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(log.some((l) => l.includes('does not accept modp2; it offers modp16'))).toBe(true);
   });
 
-  it('offered only weaker groups than it sent, it does not step down (MIT: pkinit_dh_min_bits); it steps up', async () => {
-    const down = lab({ groups: ['P-256', 'modp2'] });
-    const e = await rejection(
-      down.client().getInitialCredentials('alice', identity(alice, { group: 'P-384' })),
-    );
-    expect(e.code).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
-    expect(e.message).toContain(
-      `the KDC for ${REALM} does not accept P-384 and offers only weaker groups (P-256, modp2)`,
-    );
-    // modp2 below modp14 too: the default group is not left for it.
-    const two = lab({ groups: ['modp2'] });
-    await rejection(two.client().getInitialCredentials('alice', identity(alice)));
-    expect(two.log.some((l) => l.includes('(PKINIT modp2'))).toBe(false);
-    // Asked for explicitly, a weak group is used; a stronger one offered is taken.
+  it('offered only groups under modp14, it does not step down to them (MIT: pkinit_dh_min_bits 2048)', async () => {
+    for (const sent of ['modp14', 'P-384'] as const) {
+      const two = lab({ groups: ['modp2'] });
+      const e = await rejection(
+        two.client().getInitialCredentials('alice', identity(alice, { group: sent })),
+      );
+      expect(e.code, sent).toBe(ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED);
+      expect(e.message, sent).toContain(
+        `the KDC for ${REALM} does not accept ${sent} and offers only groups weaker than modp14 (modp2)`,
+      );
+      expect(two.log.some((l) => l.includes('(PKINIT modp2'))).toBe(false);
+    }
+    // Asked for explicitly, a weak group is used; a group of modp14's strength or more offered is taken.
     await lab({ groups: ['modp2'] })
       .client()
       .getInitialCredentials('alice', identity(alice, { group: 'modp2' }));
     const up = lab({ groups: ['modp2', 'modp16'] });
     await up.client().getInitialCredentials('alice', identity(alice));
     expect(up.log.some((l) => l.includes('does not accept modp14; it offers modp16'))).toBe(true);
+    const across = lab({ groups: ['modp2', 'modp14'] });
+    await across.client().getInitialCredentials('alice', identity(alice, { group: 'P-384' }));
+    expect(across.log.some((l) => l.includes('does not accept P-384; it offers modp14'))).toBe(true);
   });
 
   it('a realm that requires freshness refuses a request without a token, with one to retry with (RFC 8070)', async () => {

@@ -152,15 +152,17 @@ function readMethods(err: KrbErrorMessage): { offered: boolean; token: Uint8Arra
 
 /**
  * TD-DH-PARAMETERS (RFC 4556 section 3.2.2): the first group the KDC accepts
- * that krbsim knows and that is no weaker than `sent`, and the weaker ones it
- * offered. The list comes in an unauthenticated KRB-ERROR: followed down, it
- * would let anyone on the path move the client to 1024-bit modp2 (MIT refuses
- * groups under its pkinit_dh_min_bits, 2048, the same way).
+ * that krbsim knows and that is at least as strong as modp14 (or as `sent`,
+ * when the caller chose a weaker one), and the weaker ones it offered. The
+ * list comes in an unauthenticated KRB-ERROR: followed down, it would let
+ * anyone on the path move the client to 1024-bit modp2. MIT's client refuses
+ * groups under its pkinit_dh_min_bits, 2048 by default, the same way.
  */
 function acceptedGroup(
   err: KrbErrorMessage,
   sent: KeyAgreementGroup,
 ): { group: KeyAgreementGroup | undefined; weaker: KeyAgreementGroup[] } {
+  const floor = Math.min(groupStrength(sent), groupStrength('modp14'));
   const weaker: KeyAgreementGroup[] = [];
   if (err.eData === undefined) return { group: undefined, weaker };
   try {
@@ -169,7 +171,7 @@ function acceptedGroup(
     for (const alg of decodeTdDhParameters(td.dataValue)) {
       const g = groupOfAlgorithm(alg);
       if (g === undefined) continue;
-      if (groupStrength(g) >= groupStrength(sent)) return { group: g, weaker };
+      if (groupStrength(g) >= floor) return { group: g, weaker };
       weaker.push(g);
     }
   } catch (e) {
@@ -473,7 +475,7 @@ export async function pkinitAsExchange(
         if (weaker.length > 0) {
           throw new KerberosError(
             ErrorCode.KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED,
-            `the KDC for ${realm} does not accept ${group} and offers only weaker groups (${weaker.join(', ')}); ask for one explicitly ({ group }) to use it`,
+            `the KDC for ${realm} does not accept ${group} and offers only groups weaker than modp14 (${weaker.join(', ')}); ask for one explicitly ({ group }) to use it`,
             { realm },
           );
         }
