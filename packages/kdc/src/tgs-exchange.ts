@@ -75,6 +75,19 @@ import { userToUser } from './user-to-user';
 
 const has = (options: number, flag: number): boolean => (options & flag) !== 0;
 
+/** KDC options an S4U2Self request may not carry: MIT's AS_INVALID_OPTIONS. */
+const S4U_SELF_INVALID_OPTIONS =
+  KdcOptions.forwarded |
+  KdcOptions.proxy |
+  KdcOptions.validate |
+  KdcOptions.renew |
+  KdcOptions['enc-tkt-in-skey'] |
+  KdcOptions['constrained-delegation'];
+
+/** KDC options an S4U2Proxy request may not carry (MIT's INVALID_S4U2PROXY_OPTIONS). */
+const S4U_PROXY_INVALID_OPTIONS =
+  KdcOptions.renew | KdcOptions.validate | KdcOptions.forwarded | KdcOptions.proxy;
+
 /**
  * The realm the client's tickets started from: its own, or for the anonymous
  * client (RFC 8062: crealm WELLKNOWN:ANONYMOUS, which names no realm) the
@@ -486,6 +499,18 @@ function issue(
   }
   checkTransit(realm, h);
   checkClientStanding(realm, h, now);
+  // MIT's check_tgs_s4u2self: an S4U2Self request takes the options an AS request may (none of
+  // FORWARDED, PROXY, VALIDATE, RENEW, ENC-TKT-IN-SKEY, CNAME-IN-ADDL-TKT), from a TGT. Renewing a
+  // service ticket with PA-FOR-USER would carry its FORWARDABLE into a ticket in the user's name,
+  // which MS-SFU 3.2.5.1.2 keeps from a service not trusted to authenticate for delegation.
+  if (s4uRequested !== undefined && (has(opts, S4U_SELF_INVALID_OPTIONS) || h.kind === 'service-ticket')) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      h.kind === 'service-ticket'
+        ? 'S4U2Self needs a ticket-granting ticket, not a service ticket'
+        : 'S4U2Self cannot be combined with FORWARDED, PROXY, RENEW, VALIDATE, user-to-user or S4U2Proxy',
+    );
+  }
   const step = s4uRequested === undefined ? undefined : s4uSelfStep(realm, h, s4uRequested);
   // The first step of a cross-realm S4U2Self is a plain referral for the service (s4u-cross-realm.ts).
   const s4u = step?.kind === 'to-user-realm' ? undefined : s4uRequested;
@@ -501,6 +526,14 @@ function issue(
     );
   }
 
+  // MIT's check_tgs_s4u2proxy (INVALID_S4U2PROXY_OPTIONS): S4U2Proxy issues a new ticket from the
+  // evidence; it renews, validates, forwards or proxies nothing.
+  if (has(opts, KdcOptions['constrained-delegation']) && has(opts, S4U_PROXY_INVALID_OPTIONS)) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      'S4U2Proxy cannot be combined with RENEW, VALIDATE, FORWARDED or PROXY',
+    );
+  }
   const renewOrValidate = has(opts, KdcOptions.renew) || has(opts, KdcOptions.validate);
   const u2u = has(opts, KdcOptions['enc-tkt-in-skey']) ? userToUser(realm, body, now) : undefined;
   const proxy = has(opts, KdcOptions['constrained-delegation'])

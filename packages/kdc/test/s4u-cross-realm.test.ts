@@ -362,8 +362,9 @@ describe('cross-realm S4U2Self refusals', () => {
         extraPadata: [paForUser(own, alice, B)],
       }),
     );
-    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
-    expect(e.eText).toContain('S4U2Self needs a TGT, not a service ticket');
+    // MIT's check_tgs_s4u2self: RENEW is not an option an S4U2Self may carry (BADOPTION), local or not.
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(e.eText).toContain('S4U2Self needs a ticket-granting ticket, not a service ticket');
   });
 
   it('refuses step 2 for a service whose TGT came through a third realm (only a direct trust)', () => {

@@ -275,6 +275,76 @@ describe('S4U2Self', () => {
   });
 });
 
+describe('S4U options MIT refuses (check_tgs_s4u2self, check_tgs_s4u2proxy)', () => {
+  const rtime = T0 + 7 * 24 * 3600_000;
+
+  it('PA-FOR-USER on a RENEW of a forwardable service ticket: BADOPTION, not a forwardable ticket in the user name', () => {
+    // websvc is not trusted to authenticate for delegation: its S4U2Self tickets are never forwardable.
+    const l = setup({ allowedTo: [SQL] });
+    const tgt = login(l, 'websvc', l.svcKey, { rtime });
+    const own = tgsGet(l.kdc, {
+      tgt,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      rtime,
+      options: KdcOptions.forwardable | KdcOptions.renewable | KdcOptions.canonicalize,
+    });
+    expect(openTicket(own.ticket, l.svcKey).flags & TicketFlags.forwardable).not.toBe(0);
+    for (const options of [
+      KdcOptions.renew,
+      KdcOptions.validate,
+      KdcOptions.forwardable | KdcOptions.forwarded,
+    ]) {
+      const e = errorOf(
+        l.kdc.handle(
+          tgsReq({
+            tgt: options === KdcOptions.renew ? own : tgt,
+            realm: REALM,
+            sname: SVC,
+            now: T0 + 1000,
+            options,
+            extraPadata: [paForUser(options === KdcOptions.renew ? own : tgt, alice)],
+          }),
+        ),
+      );
+      expect(e.errorCode, `options ${options}`).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    }
+  });
+
+  it('S4U2Proxy with RENEW (renewable evidence or not): BADOPTION before any time is computed', () => {
+    const l = setup({ trusted: true, allowedTo: [SQL] });
+    const tgt = login(l, 'websvc', l.svcKey, { rtime });
+    const renewable = KdcOptions.forwardable | KdcOptions.renewable | KdcOptions.canonicalize;
+    const toSql = tgsGet(l.kdc, { tgt, realm: REALM, sname: SQL, now: T0, rtime, options: renewable });
+    for (const evidenceOptions of [renewable, KdcOptions.forwardable | KdcOptions.canonicalize]) {
+      const evidence = tgsGet(l.kdc, {
+        tgt,
+        realm: REALM,
+        sname: SVC,
+        now: T0,
+        rtime,
+        options: evidenceOptions,
+        extraPadata: [paForUser(tgt, alice)],
+      });
+      const e = errorOf(
+        l.kdc.handle(
+          tgsReq({
+            tgt: toSql,
+            realm: REALM,
+            sname: SQL,
+            now: T0 + 1000,
+            options: KdcOptions.renew | KdcOptions['constrained-delegation'],
+            additionalTickets: [evidence.ticket],
+          }),
+        ),
+      );
+      expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+      expect(e.eText).toContain('S4U2Proxy cannot be combined with RENEW');
+    }
+  });
+});
+
 describe('S4U2Self without an authentication header', () => {
   it('PA-FOR-USER or PA-S4U-X509-USER in a TGS-REQ without PA-TGS-REQ: KDC_ERR_PADATA_TYPE_NOSUPP', () => {
     const l = setup();
