@@ -99,10 +99,12 @@ export function verifiedEvidencePac(
     pacFailure(e, opts.what);
   }
   if (loc === undefined) {
-    // Only an account of the directory has a PAC to lose; a bare service principal never had one.
-    const client = evidence.crealm === realm.name ? realm.db.get(evidence.cname, realm.name) : undefined;
-    const hasAccount = client !== undefined && accountOf(realm, client) !== undefined;
-    if (opts.issuedHere && hasAccount && realm.policy.issuePac && realm.policy.requirePac) {
+    if (
+      opts.issuedHere &&
+      hasPacToLose(realm, evidence) &&
+      realm.policy.issuePac &&
+      realm.policy.requirePac
+    ) {
       refuse(ErrorCode.KDC_ERR_TGT_REVOKED, `${opts.what} carries no PAC, which this realm requires`);
     }
     return undefined;
@@ -135,6 +137,16 @@ export function verifiedEvidencePac(
     return pacFailure(e, opts.what);
   }
   return pac;
+}
+
+/**
+ * Whether this realm's tickets for `ticket`'s client carry a PAC when it
+ * issues PACs: only an account of its directory has one to lose; a bare
+ * service principal never had one.
+ */
+export function hasPacToLose(realm: Realm, ticket: EncTicketPart): boolean {
+  const client = ticket.crealm === realm.name ? realm.db.get(ticket.cname, realm.name) : undefined;
+  return client !== undefined && accountOf(realm, client) !== undefined;
 }
 
 /**

@@ -29,7 +29,15 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
-import { findPac, hasTicketSignature, PacAttributesFlags, withoutPac } from '@krbsim/pac';
+import {
+  findPac,
+  getPacBuffer,
+  hasTicketSignature,
+  type Pac,
+  PacAttributesFlags,
+  PacBufferType,
+  withoutPac,
+} from '@krbsim/pac';
 import { disabledServerRefusal, expiryRefusal, standingRefusal } from './account-standing';
 import { NO_AUTHORIZATION_DATA, ticketAuthorizationData } from './authorization-data';
 import { cannotBeDelegated, withoutDelegationFlags } from './delegation';
@@ -42,6 +50,7 @@ import { KdcError } from './krb-error';
 import { accountOf, accountSid, buildPac } from './pac-builder';
 import {
   filterAtTrust,
+  hasPacToLose,
   type SidFilterReport,
   serviceTicketPac,
   signIssuedPac,
@@ -298,12 +307,16 @@ function evidenceAuthorizationData(
       : (evidence.authorizationData ?? NO_AUTHORIZATION_DATA);
   }
   if (x.s4u !== undefined) {
-    // The service's own TGT must hold a sound PAC before it may speak for anyone.
-    verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
+    // The service's own TGT must hold a sound PAC before it may speak for anyone; a PAC-less one
+    // (PA-PAC-REQUEST false) may not (MIT: S4U2SELF_NO_PAC).
+    const own = verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
       issuedHere: h.kind === 'local-tgt',
       localTgt: h.kind === 'local-tgt',
       what: 'the TGT',
     });
+    if (own === undefined && h.kind === 'local-tgt' && hasPacToLose(realm, h.tgt)) {
+      throw new KdcError(ErrorCode.KDC_ERR_TGT_REVOKED, 'S4U2Self needs a TGT that carries a PAC');
+    }
     if (x.s4u.user === undefined) return NO_AUTHORIZATION_DATA;
     // A referral (cross-realm S4U2Self) is a TGT: its PAC was given implicitly, and its
     // PAC_REQUESTOR names the delegating service where this realm knows it (MS-KILE 3.3.5.6.4.7-8).
@@ -353,7 +366,41 @@ function evidenceAuthorizationData(
           signedTicket: h.kind === 'service-ticket' && hasTicketSignature(h.ticket.sname),
           what: h.kind === 'service-ticket' ? 'the ticket' : 'the TGT',
         });
+  if (x.proxy !== undefined) {
+    // The evidence is what the delegation stands on: this realm issued it with a PAC naming its
+    // client, and the service's own TGT carries one too (MIT: S4U2PROXY_NO_STKT_PAC,
+    // S4U2PROXY_LOCAL_STKT_PAC, S4U2PROXY_NO_HEADER_PAC). A PAC-less "evidence" is one the service
+    // could have sealed itself, under its own key, in anyone's name.
+    if (pac === undefined) {
+      throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the evidence ticket carries no PAC');
+    }
+    if (!pacNamesClient(pac, x.proxy.evidence.cname, x.proxy.evidence.crealm)) {
+      throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, "the evidence ticket's PAC is not for its client");
+    }
+    const header = verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
+      issuedHere: h.kind === 'local-tgt',
+      localTgt: h.kind === 'local-tgt',
+      what: 'the TGT',
+    });
+    if (header === undefined && h.kind === 'local-tgt' && hasPacToLose(realm, h.tgt)) {
+      throw new KdcError(ErrorCode.KDC_ERR_TGT_REVOKED, 'S4U2Proxy needs a TGT that carries a PAC');
+    }
+  }
   if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
+  if (
+    h.kind === 'cross-realm-tgt' &&
+    x.proxy === undefined &&
+    draft.server.kind !== 'krbtgt' &&
+    !pacNamesClient(pac, h.tgt.cname, h.tgt.crealm)
+  ) {
+    // A referral TGT whose PAC is someone else's is a cross-realm S4U2Proxy's, good only as the
+    // header of an S4U2Proxy request (or on its way, as a referral): not as an ordinary TGT
+    // (MIT's check_normal_tgs_pac, HEADER_PAC).
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `the TGT's PAC is not for ${formatPrincipal(h.tgt.cname, h.tgt.crealm)}, whom the TGT names`,
+    );
+  }
   if (h.kind === 'cross-realm-tgt')
     ({ pac, report: filtered.report } = filterAtTrust(realm, pac, h.tgt.crealm));
   if (x.proxy !== undefined && draft.server.kind === 'krbtgt') {
@@ -371,6 +418,16 @@ function evidenceAuthorizationData(
   if (draft.server.kind !== 'krbtgt' && draft.crealm === realm.name)
     pac = withResourceGroups(realm, pac, draft.client);
   return withUnsignedPac(evidence.authorizationData, pac);
+}
+
+/**
+ * Whether `pac`'s PAC_CLIENT_INFO names `cname` of `crealm`: as `name`, or
+ * as `name@REALM` (a referral's, MS-SFU 3.2.5.1.1), without regard to case.
+ */
+function pacNamesClient(pac: Pac, cname: PrincipalName, crealm: string): boolean {
+  const name = getPacBuffer(pac, PacBufferType.CLIENT_INFO)?.name.toUpperCase();
+  const joined = cname.nameString.join('/').toUpperCase();
+  return name === joined || name === `${joined}@${crealm.toUpperCase()}`;
 }
 
 /** enc-authorization-data, decrypted with the subkey (usage 5) or session key (usage 4). */

@@ -207,6 +207,26 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
     expect(plain.eText).toMatch(/PAC names websvc, not a user of CONTOSO.COM/);
   });
 
+  it("the referral is no TGT: as the header of an ordinary request it gets no ticket with alice's PAC (KDC_ERR_BADOPTION)", () => {
+    // websvc needs no delegation right at CONTOSO to get the referral; FILES allows nobody.
+    const f = forests({ trustedToAuthenticate: false });
+    const ref = referral(f, selfTicket(f));
+    const e = code(
+      f.b.kdc.handle(tgsReq({ tgt: ref, realm: B, sname: FILES, now: T0, options: KdcOptions.canonicalize })),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(e.eText).toContain(`the TGT's PAC is not for websvc@${A}, whom the TGT names`);
+    // websvc's own cross-realm TGT, whose PAC is its own, still serves it.
+    const own = tgsGet(f.b.kdc, {
+      tgt: crossTgt(f),
+      realm: B,
+      sname: FILES,
+      now: T0,
+      options: KdcOptions.canonicalize,
+    });
+    expect(own.cname.nameString).toEqual(['websvc']);
+  });
+
   it('a referral is evidence only at the KDC of the service asked for: not passed on at CONTOSO again', () => {
     const f = forests();
     const ref = referral(f, selfTicket(f));

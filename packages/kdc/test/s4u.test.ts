@@ -23,12 +23,14 @@ import type { PrincipalEntry } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import {
   type Creds,
+  encTimestamp,
   errorOf,
   forgedCreds,
   paForUser as forUserPadata,
   login,
   makeRealm,
   openTicket,
+  pacRequest,
   paPacOptionsRbcd,
   paS4uX509User,
   pn,
@@ -342,6 +344,71 @@ describe('S4U options MIT refuses (check_tgs_s4u2self, check_tgs_s4u2proxy)', ()
       expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
       expect(e.eText).toContain('S4U2Proxy cannot be combined with RENEW');
     }
+  });
+});
+
+describe('S4U needs PACs where the realm issues them (MIT: S4U2PROXY_NO_STKT_PAC, S4U2SELF_NO_PAC)', () => {
+  /** websvc, allowed to delegate to SQL (no protocol transition), in a realm of `kind` issuing PACs. */
+  function pacRealm(kind: 'mit' | 'active-directory') {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit', issuePac: true }, undefined, { kind });
+    l.realm.addUser('admin', { password: 'admin-pw' });
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addUser('websvc', {
+      password: 'svc-pw',
+      spns: [SVC],
+      delegation: { trustedToAuthenticate: false, allowedTo: [SQL] },
+    });
+    l.realm.addComputer('SQL', { password: 'sql-pw', spns: [SQL] });
+    const svcKey = userKey(REALM, 'websvc', 'svc-pw');
+    return { ...l, svcKey, svc: login(l, 'websvc', svcKey) };
+  }
+
+  /** S4U2Proxy to SQL with a forwardable, PAC-less ticket websvc sealed itself for `victim`. */
+  function forgedProxy(l: ReturnType<typeof pacRealm>, victim: string) {
+    const kvno = l.realm.lookup('websvc')!.keys.find((k) => k.key.etype === 18)!.kvno;
+    const forged = forgedCreds(REALM, SVC, REALM, victim, l.svcKey, kvno).ticket;
+    return errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.svc,
+          realm: REALM,
+          sname: SQL,
+          now: T0,
+          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
+          additionalTickets: [forged],
+        }),
+      ),
+    );
+  }
+
+  it('refuses evidence without a PAC: one a service sealed itself, for a user (MIT realm) or a name with no account (AD)', () => {
+    const mit = forgedProxy(pacRealm('mit'), 'admin');
+    expect(mit.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(mit.eText).toContain('the evidence ticket carries no PAC');
+    const ad = forgedProxy(pacRealm('active-directory'), 'root');
+    expect(ad.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+  });
+
+  it('refuses S4U2Self from a TGT without a PAC (PA-PAC-REQUEST false) in a realm that issues PACs', () => {
+    const l = pacRealm('mit');
+    const bare = login(l, 'websvc', l.svcKey, { padata: [encTimestamp(l.svcKey, T0), pacRequest(false)] });
+    expect(openTicket(bare.ticket, l.realm.krbtgt.keys[0]!.key).authorizationData ?? []).toEqual([]);
+    const e = errorOf(
+      l.kdc.handle(
+        tgsReq({ tgt: bare, realm: REALM, sname: SVC, now: T0, extraPadata: [paForUser(bare, alice)] }),
+      ),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_TGT_REVOKED);
+    expect(e.eText).toContain('S4U2Self needs a TGT that carries a PAC');
+    // With its PAC, the same service may.
+    const st = tgsGet(l.kdc, {
+      tgt: l.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(l.svc, alice)],
+    });
+    expect(st.cname.nameString).toEqual(['alice']);
   });
 });
 
