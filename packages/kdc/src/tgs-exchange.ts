@@ -84,14 +84,21 @@ import { userToUser } from './user-to-user';
 
 const has = (options: number, flag: number): boolean => (options & flag) !== 0;
 
-/** KDC options an S4U2Self request may not carry: MIT's AS_INVALID_OPTIONS. */
-const S4U_SELF_INVALID_OPTIONS =
-  KdcOptions.forwarded |
-  KdcOptions.proxy |
-  KdcOptions.validate |
-  KdcOptions.renew |
-  KdcOptions['enc-tkt-in-skey'] |
-  KdcOptions['constrained-delegation'];
+/**
+ * KDC options an S4U2Self request may not carry: MIT's AS_INVALID_OPTIONS,
+ * but for ENC-TKT-IN-SKEY in an AD realm, where a Windows DC serves S4U2Self
+ * with user-to-user (what Impacket's getPac does to read a user's PAC).
+ */
+function s4uSelfInvalidOptions(realm: Realm): number {
+  return (
+    KdcOptions.forwarded |
+    KdcOptions.proxy |
+    KdcOptions.validate |
+    KdcOptions.renew |
+    KdcOptions['constrained-delegation'] |
+    (realm.kind === 'active-directory' ? 0 : KdcOptions['enc-tkt-in-skey'])
+  );
+}
 
 /** KDC options an S4U2Proxy request may not carry (MIT's INVALID_S4U2PROXY_OPTIONS). */
 const S4U_PROXY_INVALID_OPTIONS =
@@ -560,12 +567,15 @@ function issue(
   // FORWARDED, PROXY, VALIDATE, RENEW, ENC-TKT-IN-SKEY, CNAME-IN-ADDL-TKT), from a TGT. Renewing a
   // service ticket with PA-FOR-USER would carry its FORWARDABLE into a ticket in the user's name,
   // which MS-SFU 3.2.5.1.2 keeps from a service not trusted to authenticate for delegation.
-  if (s4uRequested !== undefined && (has(opts, S4U_SELF_INVALID_OPTIONS) || h.kind === 'service-ticket')) {
+  if (
+    s4uRequested !== undefined &&
+    (has(opts, s4uSelfInvalidOptions(realm)) || h.kind === 'service-ticket')
+  ) {
     throw new KdcError(
       ErrorCode.KDC_ERR_BADOPTION,
       h.kind === 'service-ticket'
         ? 'S4U2Self needs a ticket-granting ticket, not a service ticket'
-        : 'S4U2Self cannot be combined with FORWARDED, PROXY, RENEW, VALIDATE, user-to-user or S4U2Proxy',
+        : `S4U2Self cannot be combined with FORWARDED, PROXY, RENEW, VALIDATE${realm.kind === 'active-directory' ? '' : ', user-to-user'} or S4U2Proxy`,
     );
   }
   const step = s4uRequested === undefined ? undefined : s4uSelfStep(realm, h, s4uRequested);

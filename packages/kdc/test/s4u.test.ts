@@ -314,6 +314,29 @@ describe('S4U options MIT refuses (check_tgs_s4u2self, check_tgs_s4u2proxy)', ()
     }
   });
 
+  it('S4U2Self with user-to-user: served by an AD realm (a DC does: getPac), refused by an MIT realm (BADOPTION)', () => {
+    for (const kind of ['active-directory', 'mit'] as const) {
+      const l = makeRealm(REALM, { krbErrorStyle: 'mit', issuePac: true }, undefined, { kind });
+      l.realm.addUser('alice', { password: 'pw' });
+      l.realm.addUser('bob', { password: 'bob-pw' });
+      const bobKey = userKey(REALM, 'bob', 'bob-pw');
+      const bob = login(l, 'bob', bobKey);
+      const reply = l.kdc.handle(
+        tgsReq({
+          tgt: bob,
+          realm: REALM,
+          sname: 'bob',
+          now: T0,
+          options: KdcOptions.forwardable | KdcOptions.canonicalize | KdcOptions['enc-tkt-in-skey'],
+          additionalTickets: [bob.ticket],
+          extraPadata: [paForUser(bob, alice)],
+        }),
+      );
+      if (kind === 'mit') expect(errorOf(reply).errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+      else expect(reply[0], kind).toBe(0x6d); // TGS-REP
+    }
+  });
+
   it('S4U2Proxy with RENEW (renewable evidence or not): BADOPTION before any time is computed', () => {
     const l = setup({ trusted: true, allowedTo: [SQL] });
     const tgt = login(l, 'websvc', l.svcKey, { rtime });
