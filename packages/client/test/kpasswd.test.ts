@@ -264,6 +264,77 @@ describe('changing a password (RFC 3244)', () => {
     expect(other).toEqual({ code: ErrorCode.KRB_AP_ERR_NOT_US, result: KpasswdResult.AUTHERROR });
   });
 
+  it("refuses a KRB-PRIV whose sequence number is not the authenticator's, an absent one counting as 0 (MIT)", async () => {
+    const s = setup();
+    const c = s.client();
+    const cred = await c.getInitialCredentials(
+      'alice',
+      { password: 'Old-Passw0rd' },
+      { service: 'kadmin/changepw' },
+    );
+    /** The result of a change to `next` whose authenticator says `apSeq` and KRB-PRIV says `privSeq`. */
+    const resultWith = (apSeq: number | undefined, privSeq: number | undefined, next: string) => {
+      const subkey = generateKey(cred.sessionKey.etype, { random: new SeededRandom(`sk${apSeq}${privSeq}`) });
+      const ap = c.buildApReq(cred, {
+        subkey,
+        mutual: true,
+        ...(apSeq !== undefined && { seqNumber: apSeq }),
+      }).token;
+      const part = encodeEncKrbPrivPart({
+        userData: new TextEncoder().encode(next),
+        ...(privSeq !== undefined && { seqNumber: privSeq }),
+        sAddress: { addrType: 2, address: Uint8Array.of(127, 0, 0, 1) },
+      });
+      const cipher = encrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, part, { random: new SeededRandom('p') });
+      const rest = encodeKrbPriv({ pvno: 5, msgType: 21, encPart: { etype: subkey.etype, cipher } });
+      const reply = decodeKpasswdMessage(
+        s.service.handle(encodeKpasswdMessage({ version: KpasswdVersion.CHANGE_PASSWORD, ap, rest })),
+      );
+      const priv = decodeKrbPriv(reply.rest);
+      const enc = decodeEncKrbPrivPart(decrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, priv.encPart.cipher));
+      return decodeKpasswdResult(enc.userData).code;
+    };
+    expect(resultWith(7, undefined, 'N3w-Passw0rd-1')).toBe(KpasswdResult.MALFORMED);
+    expect(resultWith(undefined, 9, 'N3w-Passw0rd-2')).toBe(KpasswdResult.MALFORMED);
+    expect(resultWith(7, 8, 'N3w-Passw0rd-3')).toBe(KpasswdResult.MALFORMED);
+    await c.getInitialCredentials('alice', { password: 'Old-Passw0rd' });
+    expect(resultWith(7, 7, 'N3w-Passw0rd-4')).toBe(KpasswdResult.SUCCESS);
+    await c.getInitialCredentials('alice', { password: 'N3w-Passw0rd-4' });
+  });
+
+  it("an MIT realm's administrator reset keeps the password history, as kadm5_chpass_principal (AD's skips it)", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
+    const realm = new Realm({
+      name: REALM,
+      clock,
+      random: new SeededRandom('history'),
+      kind: 'mit',
+      policy: { passwordHistoryLength: 3 },
+    });
+    realm.addService('kadmin/changepw');
+    realm.addUser('frank', { password: 'Fr4nk-Old-1' });
+    realm.addUser('carl', { password: 'C4rl-Adm1n-Pw' });
+    realm.directory.addMember('Domain Admins', 'carl');
+    clock.advance(2 * Duration.day);
+    const kdc = new Kdc(realm);
+    const service = new KpasswdService(realm);
+    const transport = new InProcessTransport().register(REALM, (r) => kdc.handle(r));
+    const kpasswd = new InProcessTransport().register(REALM, (r) => service.handle(r));
+    const c = new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('c') });
+    const e = await refusal(
+      c.changePassword('carl', 'C4rl-Adm1n-Pw', 'Fr4nk-Old-1', {
+        transport: kpasswd,
+        target: `frank@${REALM}`,
+      }),
+    );
+    expect((e as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
+    await c.changePassword('carl', 'C4rl-Adm1n-Pw', 'Fr4nk-New-2', {
+      transport: kpasswd,
+      target: `frank@${REALM}`,
+    });
+    await c.getInitialCredentials('frank', { password: 'Fr4nk-New-2' });
+  });
+
   it('refuses a replayed request (the authenticator seen before)', async () => {
     const s = setup();
     await s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd', { transport: s.kpasswd });

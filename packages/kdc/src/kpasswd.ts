@@ -276,7 +276,7 @@ export class KpasswdService {
       },
       text,
       realm.clock.now(),
-      { reset },
+      { reset, historyOnReset: realm.kind !== 'active-directory' },
     );
     if (rejection !== undefined) {
       const words = passwordRejectionText[rejection];
@@ -372,7 +372,9 @@ function openPriv(priv: Uint8Array, subkey: Key, seqNumber: number | undefined):
       'the KRB-PRIV does not decode or decrypt with the subkey',
     );
   }
-  if (seqNumber !== undefined && part.seqNumber !== undefined && part.seqNumber !== seqNumber) {
+  // MIT's schpw.c reads the KRB-PRIV with KRB5_AUTH_CONTEXT_DO_SEQUENCE: its sequence number must be
+  // the authenticator's, an absent one counting as 0 on either side (RFC 4120 section 3.5.2).
+  if ((part.seqNumber ?? 0) !== (seqNumber ?? 0)) {
     throw new KpasswdAnswer(
       KpasswdResult.MALFORMED,
       "the KRB-PRIV sequence number is not the authenticator's",

@@ -50,18 +50,20 @@ export interface PasswordOwner {
 /**
  * Checks a user's new password against the realm's rules at `now`;
  * undefined when it may be set. The minimum age does not hold a user who
- * must change the password (pwdLastSet 0). An administrator's `reset` meets
- * the length and complexity rules only, as AD resets do (no minimum age, no
- * history).
+ * must change the password (pwdLastSet 0). An administrator's `reset`
+ * skips the minimum age, and the history too as AD resets do; with
+ * `historyOnReset` it keeps the history, as MIT's kadm5_chpass_principal
+ * does (only its minimum life is the user's own).
  */
 export function checkNewPassword(
   policy: RealmPolicy,
   owner: PasswordOwner,
   password: string,
   now: number,
-  opts: { readonly reset?: boolean } = {},
+  opts: { readonly reset?: boolean; readonly historyOnReset?: boolean } = {},
 ): PasswordRejection | undefined {
   const reset = opts.reset === true;
+  const skipHistory = reset && opts.historyOnReset !== true;
   const lastSet = owner.entry.passwordLastSet;
   if (!reset && policy.minPasswordAgeMs > 0 && lastSet !== undefined && lastSet !== 0) {
     if (now < lastSet + policy.minPasswordAgeMs) return 'too-young';
@@ -70,7 +72,7 @@ export function checkNewPassword(
   if (policy.passwordComplexity && !meetsComplexity(password, owner.accountName, owner.displayName)) {
     return 'not-complex';
   }
-  if (!reset && policy.passwordHistoryLength > 0 && reusesPassword(owner.entry, password)) {
+  if (!skipHistory && policy.passwordHistoryLength > 0 && reusesPassword(owner.entry, password)) {
     return 'in-history';
   }
   return undefined;
