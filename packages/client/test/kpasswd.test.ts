@@ -23,7 +23,7 @@ import {
 import { KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
 import { Duration, ErrorCode, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
-import { Kdc, KpasswdService, Realm } from '@krbsim/kdc';
+import { Kdc, KpasswdService, Realm, type RealmPolicy } from '@krbsim/kdc';
 import {
   InProcessTransport,
   KdcProxy,
@@ -37,13 +37,14 @@ import { refusal } from './refusal';
 
 const REALM = 'CONTOSO.COM';
 
-function setup() {
+function setup(opts: { kind?: 'mit' | 'active-directory'; policy?: Partial<RealmPolicy> } = {}) {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
   const realm = new Realm({
     name: REALM,
     clock,
     random: new SeededRandom('kpasswd'),
-    kind: 'active-directory',
+    kind: opts.kind ?? 'active-directory',
+    ...(opts.policy !== undefined && { policy: opts.policy }),
   });
   realm.addService('kadmin/changepw');
   realm.addUser('alice', { password: 'Old-Passw0rd', upn: 'alice@contoso.com' });
@@ -303,36 +304,17 @@ describe('changing a password (RFC 3244)', () => {
   });
 
   it("an MIT realm's administrator reset keeps the password history, as kadm5_chpass_principal (AD's skips it)", async () => {
-    const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
-    const realm = new Realm({
-      name: REALM,
-      clock,
-      random: new SeededRandom('history'),
-      kind: 'mit',
-      policy: { passwordHistoryLength: 3 },
-    });
-    realm.addService('kadmin/changepw');
-    realm.addUser('frank', { password: 'Fr4nk-Old-1' });
-    realm.addUser('carl', { password: 'C4rl-Adm1n-Pw' });
-    realm.directory.addMember('Domain Admins', 'carl');
-    clock.advance(2 * Duration.day);
-    const kdc = new Kdc(realm);
-    const service = new KpasswdService(realm);
-    const transport = new InProcessTransport().register(REALM, (r) => kdc.handle(r));
-    const kpasswd = new InProcessTransport().register(REALM, (r) => service.handle(r));
-    const c = new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('c') });
-    const e = await refusal(
-      c.changePassword('carl', 'C4rl-Adm1n-Pw', 'Fr4nk-Old-1', {
-        transport: kpasswd,
-        target: `frank@${REALM}`,
-      }),
-    );
+    const s = setup({ kind: 'mit', policy: { passwordHistoryLength: 3 } });
+    s.realm.addUser('carl', { password: 'C4rl-Adm1n-Pw' });
+    s.realm.directory.addMember('Domain Admins', 'carl');
+    const reset = (next: string) =>
+      s
+        .client()
+        .changePassword('carl', 'C4rl-Adm1n-Pw', next, { transport: s.kpasswd, target: `frank@${REALM}` });
+    const e = await refusal(reset('Fr4nk-Old'));
     expect((e as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
-    await c.changePassword('carl', 'C4rl-Adm1n-Pw', 'Fr4nk-New-2', {
-      transport: kpasswd,
-      target: `frank@${REALM}`,
-    });
-    await c.getInitialCredentials('frank', { password: 'Fr4nk-New-2' });
+    await reset('Fr4nk-New-2');
+    await s.client().getInitialCredentials('frank', { password: 'Fr4nk-New-2' });
   });
 
   it('refuses a replayed request (the authenticator seen before)', async () => {

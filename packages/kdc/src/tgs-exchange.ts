@@ -314,16 +314,7 @@ function evidenceAuthorizationData(
       : (evidence.authorizationData ?? NO_AUTHORIZATION_DATA);
   }
   if (x.s4u !== undefined) {
-    // The service's own TGT must hold a sound PAC before it may speak for anyone; a PAC-less one
-    // (PA-PAC-REQUEST false) may not (MIT: S4U2SELF_NO_PAC).
-    const own = verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
-      issuedHere: h.kind === 'local-tgt',
-      localTgt: h.kind === 'local-tgt',
-      what: 'the TGT',
-    });
-    if (own === undefined && h.kind === 'local-tgt' && hasPacToLose(realm, h.tgt)) {
-      throw new KdcError(ErrorCode.KDC_ERR_TGT_REVOKED, 'S4U2Self needs a TGT that carries a PAC');
-    }
+    headerPac(realm, h, 'S4U2Self');
     if (x.s4u.user === undefined) return NO_AUTHORIZATION_DATA;
     // A referral (cross-realm S4U2Self) is a TGT: its PAC was given implicitly, and its
     // PAC_REQUESTOR names the delegating service where this realm knows it (MS-KILE 3.3.5.6.4.7-8).
@@ -375,23 +366,15 @@ function evidenceAuthorizationData(
         });
   if (x.proxy !== undefined) {
     // The evidence is what the delegation stands on: this realm issued it with a PAC naming its
-    // client, and the service's own TGT carries one too (MIT: S4U2PROXY_NO_STKT_PAC,
-    // S4U2PROXY_LOCAL_STKT_PAC, S4U2PROXY_NO_HEADER_PAC). A PAC-less "evidence" is one the service
-    // could have sealed itself, under its own key, in anyone's name.
+    // client (MIT: S4U2PROXY_NO_STKT_PAC, S4U2PROXY_LOCAL_STKT_PAC). A PAC-less "evidence" is one
+    // the service could have sealed itself, under its own key, in anyone's name.
     if (pac === undefined) {
       throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the evidence ticket carries no PAC');
     }
     if (!pacNamesClient(pac, x.proxy.evidence.cname, x.proxy.evidence.crealm)) {
       throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, "the evidence ticket's PAC is not for its client");
     }
-    const header = verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
-      issuedHere: h.kind === 'local-tgt',
-      localTgt: h.kind === 'local-tgt',
-      what: 'the TGT',
-    });
-    if (header === undefined && h.kind === 'local-tgt' && hasPacToLose(realm, h.tgt)) {
-      throw new KdcError(ErrorCode.KDC_ERR_TGT_REVOKED, 'S4U2Proxy needs a TGT that carries a PAC');
-    }
+    headerPac(realm, h, 'S4U2Proxy');
   }
   if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
   if (
@@ -425,6 +408,25 @@ function evidenceAuthorizationData(
   if (draft.server.kind !== 'krbtgt' && draft.crealm === realm.name)
     pac = withResourceGroups(realm, pac, draft.client);
   return withUnsignedPac(evidence.authorizationData, pac);
+}
+
+/**
+ * The PAC of the TGT an S4U request comes with, verified: the service must
+ * hold a sound one before it may speak for anyone, and a TGT of its own
+ * without one (PA-PAC-REQUEST false) may not (MIT: S4U2SELF_NO_PAC,
+ * S4U2PROXY_NO_HEADER_PAC), where its account has a PAC to lose.
+ */
+function headerPac(realm: Realm, h: TgsHeader, what: 'S4U2Self' | 'S4U2Proxy'): Pac | undefined {
+  const local = h.kind === 'local-tgt';
+  const pac = verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
+    issuedHere: local,
+    localTgt: local,
+    what: 'the TGT',
+  });
+  if (pac === undefined && local && hasPacToLose(realm, h.tgt)) {
+    throw new KdcError(ErrorCode.KDC_ERR_TGT_REVOKED, `${what} needs a TGT that carries a PAC`);
+  }
+  return pac;
 }
 
 /**
