@@ -85,7 +85,7 @@ describeWithHeimdal('Heimdal clients against krbsim serve (contoso-fabrikam)', (
     // The TGT carries a PAC: the AS-REP is too big for UDP, and Heimdal asks again over TCP.
     expect(lines.map((e) => `${e.transport} ${e.line}`)).toEqual([
       'udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
-      'udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+      'udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG',
       'tcp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
     ]);
     const k = parseHeimdalKlist((await c.ok('klist', ['-v'])).stdout);

@@ -67,6 +67,7 @@ export {
   loginOverTds,
   MANAGED_INSTANCE_VERSION,
   type TdsListener,
+  type TdsLoginEvent,
 } from './tds-endpoint';
 export {
   AzureAdTenant,

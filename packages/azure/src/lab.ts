@@ -24,7 +24,7 @@
 
 import { createHash } from 'node:crypto';
 import { type Clock, ErrorCode, type RandomSource, SeededRandom } from '@krbsim/core';
-import type { RealmPolicy } from '@krbsim/kdc';
+import type { KdcRequestEvent, RealmPolicy } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   KdcProxy,
@@ -94,6 +94,13 @@ export interface AzureSqlMiLabOptions {
   readonly azureAdConnect?: boolean;
   /** One line per KDC request. */
   readonly log?: (line: string) => void;
+  /**
+   * Each KDC's structured event for each request it answers (the realm's
+   * name first), before its reply is returned: `krbsim serve` logs them.
+   */
+  readonly onRequest?: (realm: string, event: KdcRequestEvent) => void;
+  /** A bug in a KDC (the realm's name first): its reply is a generic KRB-ERROR. Default: none. */
+  readonly onInternalError?: (realm: string, error: unknown) => void;
   /**
    * What the Azure AD KDC does with the PAC of a referral TGT (incoming
    * trust flow): `filter` (default) SID-filters and re-signs it; `rebuild`
@@ -165,6 +172,10 @@ export class AzureSqlMiLab implements LabHost {
       clock: this.clockOf(AZURE_AD_REALM),
       random: new SeededRandom(`${seed}:tenant`),
       log: opts.log,
+      ...(opts.onRequest !== undefined && { onRequest: (e) => opts.onRequest!(AZURE_AD_REALM, e) }),
+      ...(opts.onInternalError !== undefined && {
+        onInternalError: (e: unknown) => opts.onInternalError!(AZURE_AD_REALM, e),
+      }),
       ...(opts.referredPac !== undefined && { referredPac: opts.referredPac }),
       skewNote,
     });
@@ -177,6 +188,10 @@ export class AzureSqlMiLab implements LabHost {
       clock: this.clockOf(onPremRealm),
       random: new SeededRandom(`${seed}:onprem`),
       log: opts.log,
+      ...(opts.onRequest !== undefined && { onRequest: (e) => opts.onRequest!(onPremRealm, e) }),
+      ...(opts.onInternalError !== undefined && {
+        onInternalError: (e: unknown) => opts.onInternalError!(onPremRealm, e),
+      }),
       skewNote,
     });
     this.onPrem.onUserAdded = (u) => {

@@ -13,6 +13,7 @@ import {
   type GroupScope,
   Kdc,
   type Realm as KdcRealm,
+  type KdcRequestEvent,
   KpasswdService,
   Realm,
   type RealmPolicy,
@@ -34,6 +35,10 @@ export interface OnPremDomainOptions {
   readonly random: RandomSource;
   readonly policy?: Partial<RealmPolicy>;
   readonly log?: (line: string) => void;
+  /** The KDC's structured event for each request it answers. */
+  readonly onRequest?: (event: KdcRequestEvent) => void;
+  /** A bug in the KDC (see `KdcOptionsInit.onInternalError`). */
+  readonly onInternalError?: (error: unknown) => void;
   /** Appended to the e-text of a KRB_AP_ERR_SKEW reply (the lab's default-clock note; see `lab-clock.ts`). */
   readonly skewNote?: () => string;
 }
@@ -75,7 +80,11 @@ export class OnPremDomain {
       ...(opts.domainSid !== undefined && { domainSid: opts.domainSid }),
       ...(opts.policy !== undefined && { policy: opts.policy }),
     });
-    this.kdc = new Kdc(this.realm, { log: opts.log });
+    this.kdc = new Kdc(this.realm, {
+      log: opts.log,
+      ...(opts.onRequest !== undefined && { onRequest: opts.onRequest }),
+      ...(opts.onInternalError !== undefined && { onInternalError: opts.onInternalError }),
+    });
     this.dnsName = opts.realm.toLowerCase();
     this.netbiosName = (opts.netbiosName ?? opts.realm.split('.')[0]!).toUpperCase();
     this.functionalLevel = opts.functionalLevel ?? 2016;

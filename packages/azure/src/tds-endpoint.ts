@@ -89,6 +89,27 @@ export interface ListenTdsOptions {
   readonly trace?: Trace | false;
   /** Hears each accepted login's session (the PAC's SIDs, the login that admitted it): for callers that show it. */
   readonly onSession?: (session: SqlSession) => void;
+  /** Hears each login's outcome, accepted or refused (`krbsim serve` logs them); never key material. */
+  readonly onLogin?: (event: TdsLoginEvent) => void;
+}
+
+/** One login to a listener and how it ended (see {@link ListenTdsOptions.onLogin}). */
+export interface TdsLoginEvent {
+  /** The instance's name. */
+  readonly instance: string;
+  /** The client's address, as the listener saw it. */
+  readonly peer: string | undefined;
+  /** LOGIN7's HostName: the client machine's name, as it gave it. */
+  readonly hostName: string;
+  readonly outcome: 'accepted' | 'refused';
+  /** An accepted login's ticket client (`alice@CONTOSO.COM`). */
+  readonly client?: string;
+  /** An accepted login's name, as SUSER_SNAME() gives it (`CONTOSO\alice`). */
+  readonly login?: string;
+  /** A refused login's SQL error number (18452, 18456), what the client was told. */
+  readonly sqlError?: number;
+  /** A refused login's cause, which SQL Server keeps in its error log and never sends. */
+  readonly reason?: string;
 }
 
 /** A managed instance's running TDS listener. */
@@ -149,9 +170,26 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
         });
       } catch (e) {
         if (!isKerberosError(e)) throw e;
-        return { kind: 'refused', error: loginError(e, login.userName), reason: e.message };
+        const error = loginError(e, login.userName);
+        options.onLogin?.({
+          instance: mi.name,
+          peer: remoteAddress,
+          hostName: login.hostName,
+          outcome: 'refused',
+          sqlError: error.number,
+          reason: e.message,
+        });
+        return { kind: 'refused', error, reason: e.message };
       }
       options.onSession?.(session);
+      options.onLogin?.({
+        instance: mi.name,
+        peer: remoteAddress,
+        hostName: login.hostName,
+        outcome: 'accepted',
+        client: session.clientPrincipal,
+        login: session.login,
+      });
       return {
         kind: 'accepted',
         ...(session.responseToken !== undefined && { responseToken: session.responseToken }),

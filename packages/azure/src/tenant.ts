@@ -29,6 +29,7 @@ import {
   Kdc,
   KdcError,
   type Realm as KdcRealm,
+  type KdcRequestEvent,
   Realm,
   type RealmPolicy,
 } from '@krbsim/kdc';
@@ -45,6 +46,10 @@ export interface TenantOptions {
   readonly random: RandomSource;
   readonly policy?: Partial<RealmPolicy>;
   readonly log?: (line: string) => void;
+  /** The KDC's structured event for each request, after the tenant's own use of it. */
+  readonly onRequest?: (event: KdcRequestEvent) => void;
+  /** A bug in the KDC (see `KdcOptionsInit.onInternalError`). */
+  readonly onInternalError?: (error: unknown) => void;
   /** What the tenant's KDC does with the PAC of a referral TGT from the trusted domain; see {@link ReferredPac}. */
   readonly referredPac?: ReferredPac;
   /** Appended to the e-text of a KRB_AP_ERR_SKEW reply (the lab's default-clock note; see `lab-clock.ts`). */
@@ -115,10 +120,12 @@ export class AzureAdTenant {
     });
     this.kdc = new Kdc(this.realm, {
       log: opts.log,
+      ...(opts.onInternalError !== undefined && { onInternalError: opts.onInternalError }),
       onRequest: (e) => {
         if (e.sidsFiltered !== undefined) {
           this.#lastSidFilter = { client: e.client ?? '?', server: e.server ?? '?', removed: e.sidsFiltered };
         }
+        opts.onRequest?.(e);
       },
     });
     if (opts.referredPac === 'rebuild') {

@@ -95,6 +95,30 @@ describe('incoming trust-based flow', () => {
     expect(mermaid).toContain('KDC KERBEROS.MICROSOFTONLINE.COM (via KDC proxy)');
   });
 
+  it("hears each KDC's request events through onRequest, named by realm, with the tenant's own use of them kept", async () => {
+    const heard: string[] = [];
+    const lab = createAzureSqlMiLab({
+      onPremRealm: 'CONTOSO.COM',
+      seed: 7,
+      clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+      onRequest: (realm, e) =>
+        heard.push(`${realm}: ${e.msgType} ${e.client} -> ${e.errorName ?? e.outcome}`),
+    });
+    const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    mi.enableWindowsAuthenticationPrerequisites();
+    lab.setupCloudTrust();
+    await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+    expect(heard).toEqual([
+      'CONTOSO.COM: AS-REQ alice@CONTOSO.COM -> KDC_ERR_PREAUTH_REQUIRED',
+      'CONTOSO.COM: AS-REQ alice@CONTOSO.COM -> AS-REP',
+      `CONTOSO.COM: TGS-REQ alice@CONTOSO.COM -> TGS-REP (referral to ${AZURE_AD_REALM})`,
+      `${AZURE_AD_REALM}: TGS-REQ alice@CONTOSO.COM -> TGS-REP`,
+    ]);
+    // The tenant still reads the SID filtering of the referred PAC from the same events.
+    expect(lab.tenant.lastSidFilter).toMatchObject({ client: 'alice@CONTOSO.COM', removed: [] });
+  });
+
   it('maps logins by authentication metadata mode, and refuses users without one (18456)', async () => {
     for (const [mode, login] of [
       ['AzureAD', 'alice@contoso.com'],

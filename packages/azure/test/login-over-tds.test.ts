@@ -5,7 +5,14 @@
  * login rejects with a LabError carrying SQL Server's error.
  */
 
-import { createAzureSqlMiLab, LabError, loginOverTds, SqlErrorNumber, type SqlSession } from '@krbsim/azure';
+import {
+  createAzureSqlMiLab,
+  LabError,
+  loginOverTds,
+  SqlErrorNumber,
+  type SqlSession,
+  type TdsLoginEvent,
+} from '@krbsim/azure';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 
@@ -29,11 +36,22 @@ describe('loginOverTds', () => {
   it('logs in as a driver does; onSession hears the session; the AP-REP completes the context', async () => {
     const { lab, alice, mi } = setup();
     const sessions: SqlSession[] = [];
-    const listener = await mi.listen({ onSession: (s) => sessions.push(s) });
+    const logins: TdsLoginEvent[] = [];
+    const listener = await mi.listen({ onSession: (s) => sessions.push(s), onLogin: (e) => logins.push(e) });
     try {
       const ca = (await lab.certificateAuthority()).certPem;
       const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
-      const r = await loginOverTds(listener, { token: ctx.token, ca, servername: mi.fqdn });
+      const r = await loginOverTds(listener, { token: ctx.token, ca, servername: mi.fqdn, hostName: 'WS1' });
+      expect(logins).toEqual([
+        {
+          instance: 'mi1',
+          peer: '127.0.0.1',
+          hostName: 'WS1',
+          outcome: 'accepted',
+          client: 'alice@CONTOSO.COM',
+          login: 'CONTOSO\\alice',
+        },
+      ]);
       expect(r.responseToken).toBeDefined();
       ctx.complete(r.responseToken!); // throws unless the AP-REP is the instance's answer to this token
       expect(sessions.map((s) => [s.login, s.loginSource])).toEqual([['CONTOSO\\alice', 'WINDOWS']]);
@@ -47,11 +65,23 @@ describe('loginOverTds', () => {
   it('rejects with the SQL error of a refused login; onSession hears nothing', async () => {
     const { lab, bob, mi } = setup();
     const sessions: SqlSession[] = [];
-    const listener = await mi.listen({ onSession: (s) => sessions.push(s) });
+    const logins: TdsLoginEvent[] = [];
+    const listener = await mi.listen({ onSession: (s) => sessions.push(s), onLogin: (e) => logins.push(e) });
     try {
       const ca = (await lab.certificateAuthority()).certPem;
       const { token } = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
       const e = await loginOverTds(listener, { token, ca, servername: mi.fqdn }).catch((x: unknown) => x);
+      // The cause reaches the instance's log, never the client.
+      expect(logins).toEqual([
+        {
+          instance: 'mi1',
+          peer: '127.0.0.1',
+          hostName: 'PC1',
+          outcome: 'refused',
+          sqlError: SqlErrorNumber.LOGIN_FAILED,
+          reason: expect.stringContaining('CONTOSO\\bob'),
+        },
+      ]);
       expect(e).toBeInstanceOf(LabError);
       expect(e).toMatchObject({
         message: "the instance refused the login: 18456 Login failed for user 'CONTOSO\\bob'.",

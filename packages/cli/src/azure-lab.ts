@@ -21,7 +21,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
+import {
+  AZURE_AD_REALM,
+  type AzureSqlMiLab,
+  createAzureSqlMiLab,
+  type ManagedInstance,
+  type TdsLoginEvent,
+} from '@krbsim/azure';
 import { systemClock, systemRandom } from '@krbsim/core';
 import { serializeKeytab, writeKrb5Conf, writeOwnerOnlyFile } from '@krbsim/files';
 import {
@@ -34,6 +40,8 @@ import {
 } from '@krbsim/transport';
 import { type AzureLabFile, loginsOf } from './azure-lab-file';
 import { connectableHost, connectableHostPort } from './connect-address';
+import { type LoginLogEntry, type RequestLogger, requestLogger } from './request-log';
+import type { StartTopologyOptions } from './start-topology';
 import { policyOf } from './topology';
 import { kdcKeytabEntries, serviceKeytabEntries, spnFileName } from './topology-files';
 
@@ -77,8 +85,19 @@ export interface StartAzureLabOptions {
   readonly seed?: number;
   /** Also write `kdc.keytab`, the KDCs' own keys (anyone holding them can forge tickets). */
   readonly kdcKeytab?: boolean;
-  /** One line per event (listeners, TDS logins); never key material. */
-  readonly log?: (line: string) => void;
+  /**
+   * Where the KDCs' requests (`log`, filtered by `logRequests`), their
+   * internal errors and the listeners' own lines (`transportLog`: the KDCs'
+   * and each TDS connection's) go, as for a topology: `serveLog(...).labOptions`.
+   */
+  readonly log?: StartTopologyOptions['log'];
+  readonly logRequests?: StartTopologyOptions['logRequests'];
+  readonly onInternalError?: StartTopologyOptions['onInternalError'];
+  readonly transportLog?: StartTopologyOptions['transportLog'];
+  /** Each TDS login's outcome, accepted or refused. */
+  readonly onLogin?: (entry: LoginLogEntry) => void;
+  /** Lines for every level: a file the lab could not rewrite. Never key material. */
+  readonly notice?: (line: string) => void;
 }
 
 /**
@@ -107,6 +126,11 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
   const dir = resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const onPremRealm = spec.onPrem.realm;
+  // Each realm's requests logged as a topology's are: from its KDC's event, with the transport's peer.
+  const errorsOnly = options.logRequests === 'errors';
+  const loggers = new Map<string, RequestLogger>();
+  const logged = (realm: string, handle: (request: Uint8Array) => Uint8Array) =>
+    loggers.get(realm)?.wrap(handle) ?? handle;
   const lab = createAzureSqlMiLab({
     onPremRealm,
     ...(spec.onPrem.netbiosName !== undefined && { netbiosName: spec.onPrem.netbiosName }),
@@ -116,7 +140,15 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     // stream, which must not be the same public default on every served lab.
     seed: options.seed ?? randomLabSeed(),
     clock: systemClock,
+    ...(options.log !== undefined && { onRequest: (realm, event) => loggers.get(realm)?.onRequest(event) }),
+    ...(options.onInternalError !== undefined && { onInternalError: options.onInternalError }),
   });
+  if (options.log !== undefined) {
+    for (const realm of [lab.onPrem.realm, lab.tenant.realm]) {
+      loggers.set(realm.name, requestLogger(realm.name, realm.clock, options.log, errorsOnly));
+    }
+  }
+  const listenerLog = options.transportLog;
   for (const u of spec.onPrem.users) {
     lab.onPrem.addUser(u.name, {
       password: u.password,
@@ -142,11 +174,15 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     for (const c of closers.reverse()) await c();
   };
   try {
-    const onPrem = await serveKdc((r) => lab.onPrem.handle(r), {
-      host,
-      realm: onPremRealm,
-      ...(spec.onPrem.port !== undefined && { udpPort: spec.onPrem.port, tcpPort: spec.onPrem.port }),
-    });
+    const onPrem = await serveKdc(
+      logged(lab.onPrem.realm.name, (r) => lab.onPrem.handle(r)),
+      {
+        host,
+        realm: onPremRealm,
+        ...(listenerLog !== undefined && { log: (line: string) => listenerLog(`${onPremRealm} ${line}`) }),
+        ...(spec.onPrem.port !== undefined && { udpPort: spec.onPrem.port, tcpPort: spec.onPrem.port }),
+      },
+    );
     closers.push(() => onPrem.close());
     // The domain controller's password-change service (kpasswd, RFC 3244) beside its KDC.
     const changepw = lab.onPrem.passwordChangeService();
@@ -154,14 +190,23 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       host,
       realm: onPremRealm,
       protocol: 'kpasswd',
+      ...(listenerLog !== undefined && {
+        log: (line: string) => listenerLog(`${onPremRealm} kpasswd ${line}`),
+      }),
     });
     closers.push(() => kpasswd.close());
     const ca = await createSelfSignedCa({ commonName: 'krbsim Azure lab CA' });
     const proxyCert = await issueServerCertificate(ca, { ipAddresses: [reach], dnsNames: ['localhost'] });
     const tenantPath = `/${lab.tenant.tenantId}/kerberos`;
     const proxy = await serveKdcProxy(
-      new KdcProxy(kdcProxyRoute({ [AZURE_AD_REALM]: (req) => lab.tenant.handle(req) })),
-      { cert: proxyCert.certPem, key: proxyCert.keyPem, host, path: tenantPath },
+      new KdcProxy(kdcProxyRoute({ [AZURE_AD_REALM]: logged(AZURE_AD_REALM, (r) => lab.tenant.handle(r)) })),
+      {
+        cert: proxyCert.certPem,
+        key: proxyCert.keyPem,
+        host,
+        path: tenantPath,
+        ...(listenerLog !== undefined && { log: (line: string) => listenerLog(`${AZURE_AD_REALM} ${line}`) }),
+      },
     );
     closers.push(() => proxy.close());
     const proxyUrl = `https://${connectableHostPort(host, proxy.port)}${tenantPath}`;
@@ -175,7 +220,11 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
         key: cert.keyPem,
         encryption: m.encryption,
         ...(m.port !== undefined && { port: m.port }),
-        ...(options.log !== undefined && { log: options.log }),
+        ...(listenerLog !== undefined && { log: listenerLog }),
+        ...(options.onLogin !== undefined && {
+          onLogin: (event: TdsLoginEvent) =>
+            options.onLogin!({ time: new Date(lab.clock.now()).toISOString(), ...event }),
+        }),
       });
       closers.push(() => listener.close());
       // The listener registered MSSQLSvc/<bound address>:<port>; bound to a wildcard, clients reach it at
@@ -268,7 +317,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       rewriting = rewriting
         .then(() => writeOwnerOnlyFile(principalsFile, principalsBytes()))
         .catch((e: unknown) =>
-          options.log?.(`principals.json not rewritten: ${e instanceof Error ? e.message : String(e)}`),
+          options.notice?.(`principals.json not rewritten: ${e instanceof Error ? e.message : String(e)}`),
         );
     };
     // Written last, and whole: a watcher that sees ports.json can rely on every other file.

@@ -10,9 +10,10 @@
  * @module
  */
 
-import { ErrorCode } from '@krbsim/core';
+import type { TdsLoginEvent } from '@krbsim/azure';
+import { type Clock, ErrorCode } from '@krbsim/core';
 import type { KdcRequestEvent } from '@krbsim/kdc';
-import type { TransportKind } from '@krbsim/transport';
+import type { KdcRequestInfo, TransportKind } from '@krbsim/transport';
 
 /**
  * How much `krbsim serve` logs, most to least:
@@ -43,12 +44,17 @@ export interface RequestLogEntry {
   readonly client?: string;
   /** The server principal the request asked for (`req-body.sname@realm`). */
   readonly server?: string;
-  /** The reply's message type: `AS-REP`, `TGS-REP` or `KRB-ERROR`. */
+  /**
+   * The reply's message type: `AS-REP`, `TGS-REP` or `KRB-ERROR`, as the
+   * client got it: a reply too long for UDP went out as
+   * KRB_ERR_RESPONSE_TOO_BIG, and the client asks again over TCP.
+   */
   readonly outcome: string;
   /** A KRB-ERROR's code (RFC 4120 section 7.5.9) and its name. */
   readonly errorCode?: number;
   readonly errorName?: string;
   readonly requestBytes: number;
+  /** The KDC's reply (before a too-big one was replaced). */
   readonly replyBytes: number;
   /** The KDC's time on the request (decode, checks, crypto, encode), without the network. */
   readonly durationMs: number;
@@ -78,4 +84,88 @@ export function requestText(entry: RequestLogEntry, extra?: { worker?: number })
     `${entry.time} ${entry.realm} ${entry.transport}${peer} ${entry.line}` +
     ` (${entry.replyBytes} B, ${entry.durationMs} ms)${worker}`
   );
+}
+
+/** One login to a served managed instance (`krbsim serve azure-sql-mi`) and how it ended. */
+export interface LoginLogEntry extends TdsLoginEvent {
+  /** When the login ended (ISO 8601, from the lab's clock). */
+  readonly time: string;
+}
+
+/** The `--json-log` object of a TDS login. */
+export function loginJson(entry: LoginLogEntry): Record<string, unknown> {
+  return { event: 'login', ...entry };
+}
+
+/** The text line of a TDS login: time, instance, peer, the client's host name and the outcome. */
+export function loginText(entry: LoginLogEntry): string {
+  const peer = entry.peer === undefined ? '' : ` ${entry.peer}`;
+  const outcome =
+    entry.outcome === 'accepted'
+      ? `logged in as ${entry.login} (${entry.client})`
+      : `refused with ${entry.sqlError}: ${entry.reason}`;
+  return `${entry.time} ${entry.instance} tds${peer} LOGIN7 from '${entry.hostName}' -> ${outcome}`;
+}
+
+/** A realm's request logging: see {@link requestLogger}. */
+export interface RequestLogger {
+  /** The KDC's `onRequest`: it hears each request's event before `handle` returns the reply. */
+  readonly onRequest: (event: KdcRequestEvent) => void;
+  /** `handle`, logging each request it answers (with the transport's peer, the sizes and the time). */
+  wrap(
+    handle: (request: Uint8Array) => Uint8Array,
+  ): (request: Uint8Array, info: KdcRequestInfo) => Uint8Array;
+}
+
+/**
+ * Logs the requests one realm's KDC answers, each as one
+ * {@link RequestLogEntry} built from the KDC's own event for it: give
+ * `onRequest` to the KDC (or to the lab that builds it) and serve
+ * `wrap(kdc.handle)`. With `errorsOnly`, only {@link isFailure} requests.
+ * A `log` that throws costs no client its reply.
+ */
+export function requestLogger(
+  realm: string,
+  clock: Clock,
+  log: (entry: RequestLogEntry) => void,
+  errorsOnly: boolean,
+): RequestLogger {
+  let last: KdcRequestEvent | undefined;
+  return {
+    onRequest: (event) => {
+      last = event;
+    },
+    wrap: (handle) => (request, info) => {
+      last = undefined;
+      const start = performance.now();
+      const reply = handle(request);
+      const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
+      const event = last as KdcRequestEvent | undefined;
+      if (event === undefined || (errorsOnly && !isFailure(event))) return reply;
+      const { internalError: _bug, ...fields } = event;
+      // What the client got: a reply too long for UDP went out as KRB_ERR_RESPONSE_TOO_BIG.
+      const tooBig = info.udpMaxReply !== undefined && reply.length > info.udpMaxReply;
+      try {
+        log({
+          time: new Date(clock.now()).toISOString(),
+          realm,
+          transport: info.transport,
+          ...(info.peer !== undefined && { peer: info.peer }),
+          ...fields,
+          ...(tooBig && {
+            outcome: 'KRB-ERROR',
+            errorCode: ErrorCode.KRB_ERR_RESPONSE_TOO_BIG,
+            errorName: 'KRB_ERR_RESPONSE_TOO_BIG',
+            line: `${fields.line}, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG`,
+          }),
+          requestBytes: request.length,
+          replyBytes: reply.length,
+          durationMs,
+        });
+      } catch {
+        // ignored: the reply goes out all the same
+      }
+      return reply;
+    },
+  };
 }

@@ -8,7 +8,16 @@
  * @module
  */
 
-import { type LogLevel, type RequestLogEntry, requestJson, requestText } from './request-log';
+import type { StartAzureLabOptions } from './azure-lab';
+import {
+  type LoginLogEntry,
+  type LogLevel,
+  loginJson,
+  loginText,
+  type RequestLogEntry,
+  requestJson,
+  requestText,
+} from './request-log';
 import type { StartTopologyOptions } from './start-topology';
 
 /** Writes the log of one `serve` process (the primary, a worker, or the only process). */
@@ -19,6 +28,14 @@ export interface ServeLog {
   readonly topologyOptions: Pick<
     StartTopologyOptions,
     'log' | 'logRequests' | 'transportLog' | 'onInternalError'
+  >;
+  /**
+   * The same for an Azure lab (`startAzureLab`), with its TDS logins: every
+   * one at `info` and `debug`, the refused ones at `error`.
+   */
+  readonly labOptions: Pick<
+    StartAzureLabOptions,
+    'log' | 'logRequests' | 'transportLog' | 'onInternalError' | 'onLogin' | 'notice'
   >;
 }
 
@@ -56,5 +73,14 @@ export function serveLog(write: (line: string) => void, options: ServeLogOptions
       transportLog: (line: string) => emit({ event: 'transport', line, ...extra }, `# ${line}`),
     }),
   };
-  return { lifecycle: emit, topologyOptions };
+  const login = (e: LoginLogEntry) => {
+    if (level === 'error' && e.outcome === 'accepted') return;
+    write(json ? `${JSON.stringify(loginJson(e))}\n` : `${loginText(e)}\n`);
+  };
+  const labOptions: ServeLog['labOptions'] = {
+    ...topologyOptions,
+    ...(level !== 'none' && { onLogin: login }),
+    notice: (line: string) => emit({ event: 'notice', line }, line),
+  };
+  return { lifecycle: emit, topologyOptions, labOptions };
 }

@@ -419,7 +419,7 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
       ...(config.host !== undefined && { host: config.host }),
       ...(config.seed !== undefined && { seed: seedNumber(String(config.seed)) }),
       ...(config.kdcKeytab && { kdcKeytab: true }),
-      log: (line) => log.lifecycle({ event: 'tds', line }, line),
+      ...log.labOptions,
     });
   } catch (e) {
     await served.release();

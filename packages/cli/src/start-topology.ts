@@ -16,14 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { type Clock, KerberosError, type RandomSource, systemClock } from '@krbsim/core';
-import {
-  createTrust,
-  type DelegationOptions,
-  Kdc,
-  type KdcRequestEvent,
-  KpasswdService,
-  Realm,
-} from '@krbsim/kdc';
+import { createTrust, type DelegationOptions, Kdc, KpasswdService, Realm } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   issueServerCertificate,
@@ -45,7 +38,7 @@ import {
   PasswordFeedReader,
 } from './password-feed';
 import { randomSeed, readReplicaFeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
-import { isFailure, type RequestLogEntry } from './request-log';
+import { type RequestLogEntry, requestLogger } from './request-log';
 import {
   type DelegationSpec,
   policyOf,
@@ -444,17 +437,6 @@ export async function startTopology(
   const closers: (() => Promise<void> | void)[] = [];
   let closed = false;
   const errorsOnly = options.logRequests === 'errors';
-  // A failing logger must not cost the client its reply.
-  const log =
-    options.log === undefined
-      ? undefined
-      : (entry: RequestLogEntry) => {
-          try {
-            options.log!(entry);
-          } catch {
-            // ignored
-          }
-        };
   const close = async () => {
     if (closed) return;
     closed = true;
@@ -465,42 +447,20 @@ export async function startTopology(
     for (const spec of topology.realms) {
       const realm = realms.get(spec.name)!;
       // The KDC's structured event for each request (handle() emits it before it returns).
-      let last: KdcRequestEvent | undefined;
+      const logger =
+        options.log === undefined
+          ? undefined
+          : requestLogger(spec.name, realm.clock, options.log, errorsOnly);
       const kdc = new Kdc(realm, {
-        ...(log !== undefined && {
-          onRequest: (event: KdcRequestEvent) => {
-            last = event;
-          },
-        }),
+        ...(logger !== undefined && { onRequest: logger.onRequest }),
         ...(options.onInternalError !== undefined && {
           onInternalError: (e: unknown) => options.onInternalError!(spec.name, e),
         }),
       });
       kdcs.set(spec.name, kdc);
       if (options.listen === false) continue;
-      const answer =
-        log === undefined
-          ? (request: Uint8Array): Uint8Array => kdc.handle(request)
-          : (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
-              last = undefined;
-              const start = performance.now();
-              const reply = kdc.handle(request);
-              const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
-              const event = last as KdcRequestEvent | undefined;
-              if (event === undefined || (errorsOnly && !isFailure(event))) return reply;
-              const { internalError: _bug, ...fields } = event;
-              log({
-                time: new Date(realm.clock.now()).toISOString(),
-                realm: spec.name,
-                transport: info.transport,
-                ...(info.peer !== undefined && { peer: info.peer }),
-                ...fields,
-                requestBytes: request.length,
-                replyBytes: reply.length,
-                durationMs,
-              });
-              return reply;
-            };
+      const handle = (request: Uint8Array): Uint8Array => kdc.handle(request);
+      const answer = logger === undefined ? handle : logger.wrap(handle);
       const trace = options.trace;
       const to = kdcParticipant(spec.name);
       const handler =

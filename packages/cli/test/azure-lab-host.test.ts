@@ -5,17 +5,17 @@
  */
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeKdcProxyMessage, decodeKrbError, encodeAsReq, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
 import { ErrorCode } from '@krbsim/core';
-import { frameTcp, KDC_PROXY_CONTENT_TYPE, unframeKerbMessage } from '@krbsim/transport';
+import { frameTcp, unframeKerbMessage } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { startAzureLab } from '../src/azure-lab';
 import { runCli } from '../src/cli';
 import { loadServeFile } from '../src/serve-file';
+import { httpsPost } from './https-post';
 
 describe('the Azure lab served on a wildcard address', () => {
   it('writes loopback, not 0.0.0.0, into krb5.conf, freetds.conf and ports.json', async () => {
@@ -47,26 +47,6 @@ describe('the Azure lab served on a wildcard address', () => {
   });
 });
 
-/** One POST over HTTPS, trusting `ca`: the status and the body. */
-function post(url: string, body: Uint8Array, ca: string): Promise<{ status: number; body: Uint8Array }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      ca,
-      agent: false,
-      headers: { 'content-type': KDC_PROXY_CONTENT_TYPE, 'content-length': String(body.length) },
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: new Uint8Array(Buffer.concat(chunks)) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 describe("the served Azure lab's KDC proxy", () => {
   it('forwards a target-domain in any case to the Azure AD KDC (MS-KKDCP 2.2.2)', async () => {
     const file = await loadServeFile('azure-sql-mi');
@@ -91,7 +71,11 @@ describe("the served Azure lab's KDC proxy", () => {
       });
       for (const targetDomain of [AZURE_AD_REALM, 'kerberos.microsoftonline.com']) {
         // Before the fix the lower-case name was answered 400 "does not serve realm".
-        const r = await post(url, encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain }), ca);
+        const r = await httpsPost(
+          url,
+          encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain }),
+          ca,
+        );
         expect(r.status, targetDomain).toBe(200);
         const reply = decodeKrbError(unframeKerbMessage(decodeKdcProxyMessage(r.body).kerbMessage));
         expect(reply, targetDomain).toMatchObject({
@@ -100,7 +84,7 @@ describe("the served Azure lab's KDC proxy", () => {
         });
       }
       const other = encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: 'contoso.com' });
-      expect((await post(url, other, ca)).status).toBe(400);
+      expect((await httpsPost(url, other, ca)).status).toBe(400);
     } finally {
       await running.close();
       await rm(dir, { recursive: true, force: true });

@@ -88,10 +88,10 @@ describe('krbsim serve --json-log', () => {
     expect(r.code).toBe(0);
     const events = requestEvents(r.out);
     // The AS-REP carries a TGT with a PAC: too big for UDP (1465 bytes), so the client asks again
-    // over TCP, as Windows clients do with AD's TGTs.
+    // over TCP, as Windows clients do with AD's TGTs. The log says what the client got.
     expect(events.map((e) => [e.transport, e.msgType, e.outcome, e.errorName])).toEqual([
       ['udp', 'AS-REQ', 'KRB-ERROR', 'KDC_ERR_PREAUTH_REQUIRED'],
-      ['udp', 'AS-REQ', 'AS-REP', undefined],
+      ['udp', 'AS-REQ', 'KRB-ERROR', 'KRB_ERR_RESPONSE_TOO_BIG'],
       ['tcp', 'AS-REQ', 'AS-REP', undefined],
       ['tcp', 'TGS-REQ', 'TGS-REP', undefined],
       ['tcp', 'TGS-REQ', 'KRB-ERROR', 'KDC_ERR_S_PRINCIPAL_UNKNOWN'],
@@ -147,7 +147,10 @@ describe('krbsim serve text log', () => {
     // The AS-REP, with its PAC, is too big for UDP: the client asks again over TCP and stays there.
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(
-      /^\S+Z CONTOSO\.COM udp 127\.0\.0\.1:\d+ AS-REQ alice@CONTOSO\.COM for krbtgt\/CONTOSO\.COM@CONTOSO\.COM -> AS-REP \(\d+ B, [\d.]+ ms\)$/,
+      /^\S+Z CONTOSO\.COM udp 127\.0\.0\.1:\d+ AS-REQ alice@CONTOSO\.COM for krbtgt\/CONTOSO\.COM@CONTOSO\.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG \(\d+ B, [\d.]+ ms\)$/,
+    );
+    expect(lines[2]).toMatch(
+      /^\S+Z CONTOSO\.COM tcp 127\.0\.0\.1:\d+ AS-REQ alice@CONTOSO\.COM .* -> AS-REP \(\d+ B/,
     );
   });
 });

@@ -10,17 +10,15 @@
  */
 
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { join } from 'node:path';
-import { KerberosClient } from '@krbsim/client';
-import { systemClock, systemRandom } from '@krbsim/core';
-import { KDC_PROXY_CONTENT_TYPE, KdcProxyTransport, Trace } from '@krbsim/transport';
+import { Trace } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../test/interop/helpers/processes';
 import { runCli } from '../src/cli';
 import { type RequestLogEntry, type RunningTopology, startTopology } from '../src/start-topology';
 import { parseTopology, TopologyError } from '../src/topology';
 import type { PortsJson } from '../src/topology-files';
+import { proxiedClient } from './https-post';
 import { serveUntilReady } from './run-serve';
 
 const YAML = `
@@ -35,40 +33,6 @@ realms:
     users:
       - { name: carol, password: C4rol-Passw0rd }
 `;
-
-/** One POST over HTTPS trusting only `ca` (undefined: Node's default roots): the response body, or an error. */
-function post(url: string, body: Uint8Array, ca: string | undefined): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST',
-      ...(ca !== undefined && { ca }),
-      agent: false,
-      headers: { 'content-type': KDC_PROXY_CONTENT_TYPE, 'content-length': String(body.length) },
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        if (res.statusCode === 200) resolve(new Uint8Array(bytes));
-        else reject(new Error(`HTTP ${res.statusCode}: ${bytes.toString('utf8').trim()}`));
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** A krbsim client whose every request goes through the proxy at `url`, over HTTPS trusting `ca`. */
-function proxiedClient(realm: string, url: string, ca: string | undefined): KerberosClient {
-  return new KerberosClient({
-    realm,
-    transport: new KdcProxyTransport({ url, post: (u, body) => post(u, body, ca) }),
-    clock: systemClock,
-    random: systemRandom,
-  });
-}
 
 describe('topology kdcProxy', () => {
   it('validates: true or false (false is the default, left out), anything else names the field', () => {

@@ -305,9 +305,13 @@ class ServerState {
   async run(request: Uint8Array, transport: TransportKind, peer: string): Promise<Uint8Array | undefined> {
     const what = `${transport} ${peer} ${describeMessage(request)} ${request.length} bytes`;
     try {
-      const reply: unknown = await this.#handler(request, { transport, peer });
+      const udpMaxReply = this.#o.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY;
+      const reply: unknown = await this.#handler(
+        request,
+        transport === 'udp' ? { transport, peer, udpMaxReply } : { transport, peer },
+      );
       if (!(reply instanceof Uint8Array)) throw new TypeError('handler returned no bytes');
-      if (transport === 'udp' && reply.length > (this.#o.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY)) {
+      if (transport === 'udp' && reply.length > udpMaxReply) {
         const tooBig = this.#o.tooBig?.(request) ?? this.#error(ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, request);
         this.udpStats.tooBig++;
         this.#log(

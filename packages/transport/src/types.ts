@@ -16,6 +16,12 @@ export interface KdcRequestInfo {
   readonly transport: TransportKind;
   /** The sender: `host:port` for network transports, a participant name in process. */
   readonly peer?: string;
+  /**
+   * Over UDP, the longest reply the server sends: a longer one reaches the
+   * client as KRB_ERR_RESPONSE_TOO_BIG (RFC 4120 section 7.2.1), so that it
+   * retries over TCP.
+   */
+  readonly udpMaxReply?: number;
 }
 
 /**
