@@ -43,6 +43,8 @@ export interface CcacheCredentialLike {
 /** A ccache: the shape of `@krbsim/files`' `Ccache`. */
 export interface CcacheLike {
   readonly version?: 3 | 4;
+  /** The KDC time offset of the header (tag 1), which MIT records with `kdc_timesync`. */
+  readonly timeOffset?: { readonly seconds: number; readonly microseconds: number };
   readonly defaultPrincipal: CcachePrincipalLike;
   readonly credentials: readonly CcacheCredentialLike[];
 }
@@ -87,12 +89,39 @@ export function credentialFromCcache(e: CcacheCredentialLike): Credential {
 
 /**
  * The cache as a ccache, ready for `serializeCcache`. MIT's `klist`, `kvno`
- * and GSS-API read the result. Throws if the cache has no default principal.
+ * and GSS-API read the result. With `kdcTimeOffsetMs` (a synced client's
+ * `kdcTimeOffsetMs`), the header records it, as MIT's `kinit` does with
+ * `kdc_timesync`, so MIT's tools use the KDC's time too. Throws if the cache
+ * has no default principal.
  */
-export function toCcache(cache: CredentialCache): CcacheLike {
+export function toCcache(cache: CredentialCache, opts: { kdcTimeOffsetMs?: number } = {}): CcacheLike {
   const p = cache.defaultPrincipal;
   if (p === undefined) throw new RangeError('the credential cache is empty: it has no default principal');
-  return { version: 4, defaultPrincipal: p, credentials: cache.all().map(credentialToCcache) };
+  const offset = opts.kdcTimeOffsetMs;
+  return {
+    version: 4,
+    ...(offset !== undefined && { timeOffset: timeOffsetOf(offset) }),
+    defaultPrincipal: p,
+    credentials: cache.all().map(credentialToCcache),
+  };
+}
+
+/** Milliseconds as the header's seconds and microseconds (MIT's `krb5_set_time_offsets`: both of one sign). */
+function timeOffsetOf(ms: number): { seconds: number; microseconds: number } {
+  if (!Number.isFinite(ms)) throw new RangeError(`kdcTimeOffsetMs must be a finite number, got ${ms}`);
+  const us = Math.round(ms * 1000);
+  const seconds = Math.trunc(us / 1_000_000);
+  return { seconds, microseconds: us - seconds * 1_000_000 };
+}
+
+/**
+ * The KDC time offset a ccache's header records, in milliseconds (give it
+ * to a client as `kdcTimeOffsetMs`, with `kdcTimeSync`), or `undefined`
+ * when the header has none.
+ */
+export function kdcTimeOffsetOf(ccache: CcacheLike): number | undefined {
+  const t = ccache.timeOffset;
+  return t === undefined ? undefined : t.seconds * 1000 + t.microseconds / 1000;
 }
 
 /**

@@ -28,6 +28,7 @@ import { CredentialCache } from './credential-cache';
 import { type AsRequest, asExchange } from './internal/as-exchange';
 import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
+import { KdcTimeClock } from './internal/kdc-time';
 import { changePassword } from './internal/kpasswd';
 import { pkinitAsExchange } from './internal/pkinit';
 import { getServiceTicket } from './internal/referrals';
@@ -146,7 +147,19 @@ export class KerberosClient {
   readonly #passwordKeys: StringToKeyCache;
 
   constructor(opts: ClientOptions) {
-    const clock = opts.clock ?? systemClock;
+    const local = opts.clock ?? systemClock;
+    if (
+      opts.kdcTimeOffsetMs !== undefined &&
+      (opts.kdcTimeSync !== true || !Number.isFinite(opts.kdcTimeOffsetMs))
+    ) {
+      throw new RangeError(
+        `kdcTimeOffsetMs is for a client with kdcTimeSync: true, and a finite number of milliseconds, got ${opts.kdcTimeOffsetMs}`,
+      );
+    }
+    const kdcTime =
+      opts.kdcTimeSync === true ? new KdcTimeClock(local, opts.kdcTimeOffsetMs ?? 0) : undefined;
+    // Synced, everything the client does runs on the KDC's time (its cache's expiry too).
+    const clock = kdcTime ?? local;
     const allowWeak = opts.allowWeakCrypto ?? false;
     const requested = opts.encTypes ?? defaultEncTypes;
     const encTypes = allowWeak ? [...requested] : requested.filter((t) => !WEAK_ENC_TYPES.has(t));
@@ -166,6 +179,7 @@ export class KerberosClient {
       realm: opts.realm,
       transport: opts.transport,
       clock,
+      kdcTime,
       random: opts.random ?? systemRandom,
       encTypes,
       allowWeakCrypto: allowWeak,
@@ -178,6 +192,15 @@ export class KerberosClient {
       authClock: new AuthenticatorClock(clock),
       cache: this.cache,
     };
+  }
+
+  /**
+   * With `kdcTimeSync`, the KDC's time less the local clock's, in
+   * milliseconds, as the last AS exchange found it (what MIT records in the
+   * ccache header); `undefined` without `kdcTimeSync`.
+   */
+  get kdcTimeOffsetMs(): number | undefined {
+    return this.#ctx.kdcTime?.offsetMs;
   }
 
   /** The client's default realm. */

@@ -44,6 +44,7 @@ export {
   credentialFromCcache,
   credentialToCcache,
   fromCcache,
+  kdcTimeOffsetOf,
   toCcache,
 } from './ccache-interop';
 export {

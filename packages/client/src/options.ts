@@ -28,6 +28,21 @@ export interface ClientOptions {
   readonly allowWeakCrypto?: boolean;
   /** The clock skew tolerated when checking KDC replies and AP-REPs, in milliseconds. Default 5 minutes. */
   readonly clockSkewMs?: number;
+  /**
+   * MIT's `kdc_timesync`: run on the KDC's time instead of failing with
+   * KRB_AP_ERR_SKEW when `clock` is off. An AS exchange pre-authenticates
+   * with the time its PREAUTH_REQUIRED error gave; its verified reply sets
+   * the client's offset ({@link KerberosClient.kdcTimeOffsetMs}), which
+   * every later request, authenticator and check then adds to `clock`.
+   * MIT turns it on by default; here it is off (default false), so that a
+   * test's skewed clock is reported rather than absorbed.
+   */
+  readonly kdcTimeSync?: boolean;
+  /**
+   * With `kdcTimeSync`, the offset to start from, in milliseconds: what an
+   * MIT ccache's header recorded (`kdcTimeOffsetOf`). Default 0.
+   */
+  readonly kdcTimeOffsetMs?: number;
   /** How many cross-realm referrals one request may follow. Default 10. */
   readonly maxReferralHops?: number;
   /**

@@ -210,9 +210,9 @@ function readPreauthHints(
 }
 
 /** PA-ENCRYPTED-CHALLENGE (RFC 6113 section 5.4.6): the time under the client challenge key, usage 54. */
-function buildEncryptedChallenge(ctx: ClientContext, fast: FastArmor, key: Key): PaData {
+function buildEncryptedChallenge(ctx: ClientContext, fast: FastArmor, key: Key, offsetMs: number): PaData {
   const challengeKey = cf2(fast.armorKey, key, 'clientchallengearmor', 'challengelongterm');
-  const t = ctx.authClock.next();
+  const t = ctx.authClock.next(offsetMs);
   const plain = encodePaEncTsEnc({ patimestamp: t.ctime, pausec: t.cusec });
   const cipher = encrypt(challengeKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, plain, {
     random: ctx.random,
@@ -223,8 +223,8 @@ function buildEncryptedChallenge(ctx: ClientContext, fast: FastArmor, key: Key):
   };
 }
 
-function buildPaEncTimestamp(ctx: ClientContext, key: Key): PaData {
-  const t = ctx.authClock.next();
+function buildPaEncTimestamp(ctx: ClientContext, key: Key, offsetMs: number): PaData {
+  const t = ctx.authClock.next(offsetMs);
   const plain = encodePaEncTsEnc({ patimestamp: t.ctime, pausec: t.cusec });
   const cipher = encrypt(key, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, plain, { random: ctx.random });
   return {
@@ -242,11 +242,13 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
   const visited = [realm];
   let choice: KeyChoice | undefined;
   let cookie: PaData | undefined;
+  // kdcTimeSync: the KDC's time as the last pre-authentication error gave it, less the client's (kdc-time.ts).
+  let kdcOffsetMs = 0;
   // Formatted only for a log line or an error.
   const who = (): string => formatPrincipal(req.client.name, req.client.realm);
   for (;;) {
     const sname = req.service ?? krbtgtName(realm);
-    const now = ctx.clock.now();
+    const now = ctx.clock.now() + kdcOffsetMs;
     const nonce = randomUInt31(ctx.random);
     const padata: PaData[] = [];
     let preauthKey: Key | undefined;
@@ -258,8 +260,8 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
         throw new KerberosError(ErrorCode.KDC_ERR_ETYPE_NOSUPP, 'no key for the chosen enctype', { realm });
       padata.push(
         fast === undefined
-          ? buildPaEncTimestamp(ctx, preauthKey)
-          : buildEncryptedChallenge(ctx, fast, preauthKey),
+          ? buildPaEncTimestamp(ctx, preauthKey, kdcOffsetMs)
+          : buildEncryptedChallenge(ctx, fast, preauthKey, kdcOffsetMs),
       );
       if (cookie !== undefined) padata.push(cookie);
     }
@@ -302,6 +304,8 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
         const hints = readPreauthHints(e, req.secret, realm, fast !== undefined);
         choice = hints.choice;
         cookie = hints.cookie;
+        // MIT's note_req_timestamp: the error's time, for this exchange only (it is unauthenticated).
+        if (ctx.kdcTime !== undefined) kdcOffsetMs = e.stime + Math.floor(e.susec / 1000) - ctx.clock.now();
         continue;
       }
       // RFC 6806 section 7: a client referral answers a request that asked to canonicalize. Followed
@@ -348,6 +352,7 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
     return verifyAsRep(ctx, req, answer.reply, {
       realm,
       body,
+      kdcOffsetMs,
       sname,
       ...(choice !== undefined && { choice }),
       ...(preauthKey !== undefined && { preauthKey }),
@@ -388,6 +393,7 @@ function checkKdcChallenge(
   padata: readonly PaData[] | undefined,
   clientKey: Key,
   realm: string,
+  offsetMs: number,
 ): void {
   const pa = findPadata(padata, PaDataType.PA_ENCRYPTED_CHALLENGE);
   if (pa === undefined) throw replyMismatch('the armored AS-REP carries no KDC encrypted challenge', realm);
@@ -402,7 +408,7 @@ function checkKdcChallenge(
     if (!isKerberosError(e)) throw e;
     throw replyMismatch('the KDC encrypted challenge does not open with the KDC challenge key', realm);
   }
-  if (Math.abs(time - ctx.clock.now()) > ctx.clockSkewMs) {
+  if (Math.abs(time - (ctx.clock.now() + offsetMs)) > ctx.clockSkewMs) {
     throw replyMismatch('the KDC encrypted challenge is outside the clock skew', realm);
   }
 }
@@ -428,6 +434,8 @@ export function verifyAsRep(
     request: Uint8Array;
     /** The armor, when the request was armored. */
     fast?: FastArmor;
+    /** With `kdcTimeSync`, the offset to the KDC's time the exchange used (see `kdc-time.ts`). */
+    kdcOffsetMs?: number;
     /** A reply key agreed rather than derived from the secret (PKINIT, `pkinit.ts`). */
     replyKey?: Key;
   },
@@ -472,7 +480,8 @@ export function verifyAsRep(
     throw new KerberosError(ErrorCode.KRB_AP_ERR_NOKEY, `no client key of enctype ${etype}`, { realm });
   }
   if (sent.fast !== undefined && fastReply !== undefined) {
-    if (sent.preauthKey !== undefined) checkKdcChallenge(ctx, sent.fast, padata, key, realm);
+    if (sent.preauthKey !== undefined)
+      checkKdcChallenge(ctx, sent.fast, padata, key, realm, sent.kdcOffsetMs ?? 0);
     key = strengthenedKey(fastReply, key);
   }
   let enc: EncKdcRepPart;
@@ -524,7 +533,7 @@ export function verifyAsRep(
   ) {
     throw replyMismatch(`server ${formatPrincipal(enc.sname, enc.srealm)} was not the one asked for`, realm);
   }
-  checkReplyTimes(ctx, enc, sent.body, realm);
+  checkReplyTimes(ctx, enc, sent.body, realm, 'as');
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
   if (ctx.logging) {
     ctx.log(

@@ -34,11 +34,12 @@ export class AuthenticatorClock {
   }
 
   /**
-   * The next timestamp: the clock's time, or one microsecond after the last
-   * one handed out when the clock has not moved past it.
+   * The next timestamp: the clock's time (plus `offsetMs`: an AS exchange's
+   * offset to the KDC's time, see `kdc-time.ts`), or one microsecond after
+   * the last one handed out when the clock has not moved past it.
    */
-  next(): AuthenticatorTime {
-    const nowMs = this.#clock.now();
+  next(offsetMs = 0): AuthenticatorTime {
+    const nowMs = this.#clock.now() + offsetMs;
     // Number arithmetic stays exact: epoch microseconds are below 2^53 until year 2255.
     let us = Math.floor(nowMs) * 1000;
     // Bump only when the clock stands still (or slips back within the same

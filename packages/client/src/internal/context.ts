@@ -18,12 +18,16 @@ import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSourc
 import type { KdcTransport, SendOptions } from '@krbsim/transport';
 import type { CredentialCache } from '../credential-cache';
 import type { AuthenticatorClock } from './authenticator-clock';
+import type { KdcTimeClock } from './kdc-time';
 
 /** Everything an exchange needs from its client. */
 export interface ClientContext {
   readonly realm: string;
   readonly transport: KdcTransport;
+  /** The client's time: with `kdcTime`, the local clock plus the KDC's offset. */
   readonly clock: Clock;
+  /** Set when the client syncs to the KDC's time (`kdcTimeSync`, MIT's `kdc_timesync`); it is `clock`. */
+  readonly kdcTime: KdcTimeClock | undefined;
   readonly random: RandomSource;
   readonly encTypes: readonly number[];
   readonly allowWeakCrypto: boolean;

@@ -6,8 +6,10 @@
  *
  * - the ticket starts within the clock skew of this client's clock
  *   (KRB_AP_ERR_SKEW): a reply whose start time is far from it means the
- *   clocks disagree (MIT by default records a time offset instead,
- *   `kdc_timesync`; a test double should say so);
+ *   clocks disagree; unless the client syncs to the KDC's time
+ *   (`kdcTimeSync`, MIT's `kdc_timesync`): an AS reply then sets the
+ *   client's offset instead, as MIT's `verify_as_reply` does, and later
+ *   replies are held to the skew of the synced time;
  * - it ends no later than the `till` asked for, and its renew-till passes
  *   neither the `rtime` asked for (RENEWABLE) nor, when RENEWABLE-OK made it
  *   renewable, the `till` (KRB_AP_ERR_MODIFIED): section 3.1.3 bounds a
@@ -26,15 +28,33 @@ import { replyMismatch } from './krb-error';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Throws as the module notes say when `enc`, the reply to `body`, breaks a rule. */
+/**
+ * Throws as the module notes say when `enc`, the reply to `body`, breaks a
+ * rule; else, for an AS reply to a client synced to the KDC's time, sets
+ * the client's offset.
+ */
 export function checkReplyTimes(
   ctx: ClientContext,
   enc: EncKdcRepPart,
   body: KdcReqBody,
   realm: string,
+  exchange: 'as' | 'tgs',
+): void {
+  // Synced, an AS reply's authtime is the KDC's time now.
+  const kdcTime = exchange === 'as' ? ctx.kdcTime : undefined;
+  checkTimes(ctx, enc, body, realm, kdcTime === undefined ? ctx.clock.now() : enc.authtime);
+  // The reply is verified: it decrypted with the client's key and answers this request's nonce.
+  if (kdcTime !== undefined) kdcTime.offsetMs = enc.authtime - kdcTime.local.now();
+}
+
+function checkTimes(
+  ctx: ClientContext,
+  enc: EncKdcRepPart,
+  body: KdcReqBody,
+  realm: string,
+  now: number,
 ): void {
   const start = enc.starttime ?? enc.authtime;
-  const now = ctx.clock.now();
   if (Math.abs(start - now) > ctx.clockSkewMs) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_SKEW,

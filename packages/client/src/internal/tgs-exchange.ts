@@ -240,7 +240,7 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
   if (enc.srealm !== rep.ticket.realm || !sameName(enc.sname, rep.ticket.sname)) {
     throw replyMismatch('the ticket names a different server than the encrypted part', kdcRealm);
   }
-  checkReplyTimes(ctx, enc, body, kdcRealm);
+  checkReplyTimes(ctx, enc, body, kdcRealm, 'tgs');
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
   if (ctx.logging)
     ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
