@@ -109,6 +109,18 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_CANNOT_POSTDATE',
     why: 'RFC 4120 3.1.3 names this error; MIT starts the ticket now instead',
   },
+  'AS: RENEWABLE with rtime before till': {
+    oracle: /^REP renewable,initial,pre-authent life=300m renew=60m /,
+    krbsim:
+      'REP initial,pre-authent life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket initial,pre-authent ad=1[128] caddr=- tr=',
+    why: 'a renew-till before the end time renews nothing: krbsim leaves the ticket unrenewable; MIT 1.20 sets RENEWABLE with it',
+  },
+  'AS: RENEWABLE with rtime in the past': {
+    oracle: /^REP renewable,initial,pre-authent life=300m renew=-60m /,
+    krbsim:
+      'REP initial,pre-authent life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket initial,pre-authent ad=1[128] caddr=- tr=',
+    why: 'as above: MIT 1.20 issues a ticket renewable until before it starts',
+  },
   'AS: realm of the request is not the KDC realm': {
     oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
     krbsim: 'KDC_ERR_WRONG_REALM',
@@ -332,6 +344,21 @@ asCase('AS: from in the future with POSTDATED and ALLOW-POSTDATE', (now) => ({
   till: now + hours(5),
 }));
 asCase('AS: from in the past', (now) => ({ options: 0, from: now - hours(2), till: now + hours(5) }));
+asCase('AS: from in the past with POSTDATED and ALLOW-POSTDATE', (now) => ({
+  options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+  from: now - hours(2),
+  till: now + hours(5),
+}));
+asCase('AS: RENEWABLE with rtime before till', (now) => ({
+  options: KdcOptions.renewable,
+  till: now + hours(5),
+  rtime: now + hours(1),
+}));
+asCase('AS: RENEWABLE with rtime in the past', (now) => ({
+  options: KdcOptions.renewable,
+  till: now + hours(5),
+  rtime: now - hours(1),
+}));
 asCase('AS: only rc4-hmac asked for', () => ({ etypes: [23] }));
 asCase('AS: no etype asked for', () => ({ etypes: [] }));
 asCase('AS: an unknown etype before a known one', () => ({ etypes: [99, 18] }));

@@ -83,13 +83,13 @@ function startOf(body: KdcReqBody, b: Bounds, postdateFlagOk: boolean): { start:
         'POSTDATED is set but the request has no start time (from)',
       );
     }
+    if (!b.policy.allowPostdate) cannotPostdate('this realm does not issue postdated tickets');
+    // Postdated to `from` whatever it is, as MIT does, a time already past included: the ticket is
+    // invalid until the TGS validates it (section 3.3.3.1), never silently an ordinary one.
+    return { start: from, flags: TicketFlags.postdated | TicketFlags.invalid };
   }
   if (from === undefined || from <= b.now + b.policy.clockSkewMs) return { start: b.now, flags: 0 };
-  if (!has(body.kdcOptions, KdcOptions.postdated)) {
-    cannotPostdate('the requested start time is in the future but the POSTDATED option is not set');
-  }
-  if (!b.policy.allowPostdate) cannotPostdate('this realm does not issue postdated tickets');
-  return { start: from, flags: TicketFlags.postdated | TicketFlags.invalid };
+  cannotPostdate('the requested start time is in the future but the POSTDATED option is not set');
 }
 
 function finish(body: KdcReqBody, b: Bounds, start: number, flags0: number, authtime: number): TicketTimes {

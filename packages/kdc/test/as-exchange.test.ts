@@ -385,6 +385,33 @@ describe('AS exchange: errors', () => {
     );
   });
 
+  it('postdates to a start time already past or within the skew, as MIT does, never dropping POSTDATED', () => {
+    for (const from of [T0 - 2 * Duration.hour, T0 + Duration.minute]) {
+      const c = login(lab(), 'alice', aliceKey, {
+        from,
+        till: T0 + 5 * Duration.hour,
+        options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+      });
+      expect(c.part.starttime).toBe(from);
+      expect(flagNames(TicketFlags, c.part.flags)).toEqual(expect.arrayContaining(['postdated', 'invalid']));
+    }
+    // A realm that issues no postdated tickets says so, whatever the start time.
+    const past = errorOf(
+      lab({ allowPostdate: false }).kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          etypes: [18],
+          from: T0 - Duration.hour,
+          options: KdcOptions.postdated,
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(past.errorCode).toBe(ErrorCode.KDC_ERR_CANNOT_POSTDATE);
+    expect(past.eText).toContain('this realm does not issue postdated tickets');
+  });
+
   it('NEVER_VALID when till is not after the start time', () => {
     const err = errorOf(
       lab().kdc.handle(
