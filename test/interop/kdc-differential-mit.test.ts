@@ -121,6 +121,16 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       'REP initial,pre-authent life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket initial,pre-authent ad=1[128] caddr=- tr=',
     why: 'as above: MIT 1.20 issues a ticket renewable until before it starts',
   },
+  'AS: two timestamps, the first under the wrong key': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=480m /,
+    krbsim: 'KDC_ERR_PREAUTH_FAILED e-data=[2,19,133,136]',
+    why: 'krbsim verifies the first PA-ENC-TIMESTAMP only, as Heimdal (Samba) does; MIT tries each until one verifies, so one request can try several passwords',
+  },
+  'AS: a timestamp outside the skew, then a good one': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=480m /,
+    krbsim: 'KRB_AP_ERR_SKEW',
+    why: 'as above',
+  },
   'AS: realm of the request is not the KDC realm': {
     oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
     krbsim: 'KDC_ERR_WRONG_REALM',
@@ -378,6 +388,15 @@ asCase('AS: timestamp under the wrong key', (now) => ({
 }));
 asCase('AS: PA-ENC-TIMESTAMP in an etype the request does not list', (now) => ({
   padata: [encTimestamp(userKey(REALM, 'alice', PASSWORDS.alice!, 17), now)],
+}));
+asCase('AS: two timestamps, the first under the wrong key', (now) => ({
+  padata: [encTimestamp(userKey(REALM, 'alice', 'not-the-password', 18), now), encTimestamp(aliceKey, now)],
+}));
+asCase('AS: two timestamps, the second under the wrong key', (now) => ({
+  padata: [encTimestamp(aliceKey, now), encTimestamp(userKey(REALM, 'alice', 'not-the-password', 18), now)],
+}));
+asCase('AS: a timestamp outside the skew, then a good one', (now) => ({
+  padata: [encTimestamp(aliceKey, now - hours(1)), encTimestamp(aliceKey, now)],
 }));
 asCase('AS: unknown padata beside the timestamp', (now) => ({
   padata: [{ padataType: 999, padataValue: new Uint8Array([1, 2]) }, encTimestamp(aliceKey, now)],
