@@ -294,11 +294,20 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     why: "Samba 4.17's KDC asks for pre-authentication even of an account with DONT_REQ_PREAUTH (MIT's kinit sees the same); a Windows DC answers such an account without it (the exposure AS-REP roasting uses), as krbsim does, and writes USER_DONT_REQUIRE_PREAUTH in its PAC",
   },
   'AS-REQ with a wrong password': wrongPassword('alice'),
+  // Both verify the first timestamp only (Heimdal's rule; MIT tries each).
+  'AS-REQ with a wrong timestamp, then the right one': wrongPassword('carol'),
   'AS-REQ, RENEWABLE without an rtime': {
-    oracle: /^REP forwardable,initial,pre-authent life=600m renew=- /,
+    // bad=1: the PAC reports alice's wrong password of the case before, as Samba's does.
+    oracle: /^REP forwardable,initial,pre-authent life=600m renew=- .* bad=1 times /,
     krbsim:
-      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=1 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
     why: "RFC 4120 leaves a RENEWABLE request without rtime open: Samba's Heimdal KDC issues no renewable ticket, MIT's KDC one renewable for as long as policy allows (kdc-differential-mit.test.ts holds krbsim to MIT); Windows clients always send an rtime",
+  },
+  'AS-REQ with the right timestamp, then a wrong one': {
+    oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 .* bad=1 times /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=1 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | attributes=2 | requestor=D-carol | sig6=16 | sig7=16",
+    why: `both take the first timestamp and ignore the second; bad=1, the wrong one of the case before, in both PACs. ${WHY_DOMAIN_LOCAL}`,
   },
   'AS-REQ for a member of a domain-local group': {
     oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 /,
@@ -611,13 +620,17 @@ function asCase(
     /** The lifetime and renewable life asked for (default 10 hours, 7 days). */
     till?: number;
     rtime?: number;
+    /** A second PA-ENC-TIMESTAMP under a wrong password, before or after the right one. */
+    wrongTimestamp?: 'first' | 'second';
   } = {},
 ): void {
   cases.push({
     label,
     realm: REALM,
     build: (_side, t) => {
+      const wrong = encTimestamp(userKey(REALM, user, `not-${user}`), t);
       const padata = [
+        ...(more.wrongTimestamp === 'first' ? [wrong] : []),
         ...(more.preauth === false
           ? []
           : [
@@ -626,6 +639,7 @@ function asCase(
                 t,
               ),
             ]),
+        ...(more.wrongTimestamp === 'second' ? [wrong] : []),
         ...(more.pac === undefined ? [] : [pacRequest(more.pac)]),
       ];
       return asReq({
@@ -785,6 +799,9 @@ asCase('AS-REQ for a week, renewable for a month', 'alice', {
   rtime: 30 * Duration.day,
 });
 asCase('AS-REQ for aes128 only', 'alice', { etypes: [17] });
+// Two timestamps (carol: two wrong passwords in all, under the threshold of 3).
+asCase('AS-REQ with a wrong timestamp, then the right one', 'carol', { wrongTimestamp: 'first' });
+asCase('AS-REQ with the right timestamp, then a wrong one', 'carol', { wrongTimestamp: 'second' });
 asCase('AS-REQ without pre-authentication for a user who needs none', 'ivan', { preauth: false });
 tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
 tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);

@@ -237,6 +237,8 @@ function answerAs(
     if (state.wrongKey) recordBadPassword(c, now, policy);
     throw naming(withPreauthMethods(e, usable, handlers, state), { ...who, realm: realm.name });
   }
+  // The PAC reports the wrong passwords this logon ends (MS-PAC 2.5 BadPasswordCount), as a DC does.
+  const badPasswordCount = c.badPasswordCount ?? 0;
   if (state.preauthenticated) recordGoodPassword(c);
   if (!state.preauthenticated && c.requiresPreauth) {
     throw preauthRequired(usable, handlers, state, cname, crealm);
@@ -318,6 +320,7 @@ function answerAs(
     fromRequest: NO_AUTHORIZATION_DATA,
     pacRequested,
     pacAttributes: asPacAttributes(state.pacRequest, policy.includePacByDefault),
+    badPasswordCount,
   });
   const request = { ...draft, authorizationData };
   const { ticket, encTicketPart: etp } = issueTicket(realm.name, request, realm.random, (e) =>

@@ -22,6 +22,8 @@ export interface AuthorizationDataInputs {
   readonly pacRequested: boolean;
   /** AS: the PAC_ATTRIBUTES_INFO flags of a TGT (`asPacAttributes`); TGS: 0. */
   readonly pacAttributes: number;
+  /** AS: the account's wrong passwords before this logon reset them (KERB_VALIDATION_INFO.BadPasswordCount). */
+  readonly badPasswordCount?: number;
 }
 
 const NONE: AuthorizationData = Object.freeze([]) as unknown as AuthorizationData;
@@ -59,6 +61,7 @@ export function ticketAuthorizationData(
             authtime: draft.times.authtime,
             clientName: draft.cname.nameString.join('/'),
             assertedBy: 'authentication-authority',
+            ...(inputs.badPasswordCount !== undefined && { badPasswordCount: inputs.badPasswordCount }),
             ...(isTgt && { tgt: { attributes: inputs.pacAttributes } }),
           })
         : undefined;

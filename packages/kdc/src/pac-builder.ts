@@ -59,6 +59,11 @@ export interface PacLogon {
    * or a service asserted it through S4U2Self (S-1-18-2, MS-SFU 3.2.5.1.2).
    */
   readonly assertedBy: 'authentication-authority' | 'service';
+  /**
+   * MS-PAC 2.5 BadPasswordCount: the account's wrong passwords counted
+   * before this logon (which then resets them), as a DC reports it. Default 0.
+   */
+  readonly badPasswordCount?: number;
 }
 
 /** The directory account behind a database entry (`alice`, `SQL01$`), if it has one. */
@@ -164,6 +169,7 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
     logonDomainName: netbiosName(realm.name),
     logonDomainId: id.domain,
     userAccountControl: userAccountControl(account, entry),
+    badPasswordCount: logon.badPasswordCount ?? 0,
     // MS-PAC 2.5: when the password was set, may change, must change, and when the account ends
     // (0 when not known, "never" without them).
     ...(entry.passwordLastSet !== undefined &&

@@ -16,6 +16,7 @@ import {
   PaDataType,
 } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
+import { decodePac, findPac, getPacBuffer, PacBufferType } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 import { apArmor, armoredReq, encryptedChallenge, paEncTsEnc } from './fast-helpers';
 import {
@@ -24,6 +25,7 @@ import {
   errorOf,
   login,
   makeRealm,
+  openTicket,
   paForUser,
   pn,
   repOf,
@@ -75,6 +77,21 @@ describe('account lockout (MS-SAMR 3.1.5.14.6)', () => {
     l.clock.advance(MINUTE);
     expect(repOf(l.logon('pw')).msgType).toBe(11);
     expect(l.realm.lookup('alice')).toMatchObject({ badPasswordCount: 0, lockoutTime: undefined });
+  });
+
+  it("reports the wrong passwords a logon ends in its PAC's BadPasswordCount (MS-PAC 2.5), as a DC does", () => {
+    const l = lab();
+    const krbtgt = l.realm.krbtgt.keys.find((k) => k.key.etype === 18)!.key;
+    const badPasswords = (reply: Uint8Array) => {
+      const etp = openTicket(repOf(reply).ticket, krbtgt);
+      return getPacBuffer(decodePac(findPac(etp.authorizationData)!.pac), PacBufferType.LOGON_INFO)!
+        .badPasswordCount;
+    };
+    expect(badPasswords(l.logon('pw'))).toBe(0);
+    for (let i = 0; i < 2; i++) l.logon('wrong');
+    expect(badPasswords(l.logon('pw'))).toBe(2);
+    // That logon reset the count: the next one reports none.
+    expect(badPasswords(l.logon('pw'))).toBe(0);
   });
 
   it('counts only within the observation window, and a logon with the right password starts the count again', () => {
