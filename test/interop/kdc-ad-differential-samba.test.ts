@@ -309,6 +309,26 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=1 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | attributes=2 | requestor=D-carol | sig6=16 | sig7=16",
     why: `both take the first timestamp and ignore the second; bad=1, the wrong one of the case before, in both PACs. ${WHY_DOMAIN_LOCAL}`,
   },
+  'AS-REQ POSTDATED, to start in two hours': {
+    oracle: /^KDC_ERR_POLICY e-data=19\(18:CORP\.CONTOSO\.COMalice\)$/,
+    krbsim: 'KDC_ERR_POLICY',
+    why: 'the same refusal; Samba 4.17 attaches its ETYPE-INFO2 to the error, krbsim no e-data',
+  },
+  'AS-REQ ALLOW-POSTDATE': {
+    oracle: /^KDC_ERR_POLICY e-data=19\(18:CORP\.CONTOSO\.COMalice\)$/,
+    krbsim: 'KDC_ERR_POLICY',
+    why: 'as above',
+  },
+  'AS-REQ to start in two hours, without POSTDATED': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=600m /,
+    krbsim: 'KDC_ERR_CANNOT_POSTDATE',
+    why: 'RFC 4120 3.1.3 names this error; Samba, like MIT, starts the ticket now instead (kdc-differential-mit.test.ts pins the same)',
+  },
+  'AS-REQ with an end time in the past': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=-60m /,
+    krbsim: 'KDC_ERR_NEVER_VALID',
+    why: 'RFC 4120 3.1.3: an end time before the start time is KDC_ERR_NEVER_VALID; Samba, like MIT, issues an expired ticket',
+  },
   'AS-REQ for a member of a domain-local group': {
     oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 /,
     krbsim:
@@ -622,6 +642,8 @@ function asCase(
     rtime?: number;
     /** A second PA-ENC-TIMESTAMP under a wrong password, before or after the right one. */
     wrongTimestamp?: 'first' | 'second';
+    /** The start time asked for, this far from the KDCs' time. */
+    from?: number;
   } = {},
 ): void {
   cases.push({
@@ -648,6 +670,7 @@ function asCase(
         ...(more.sname !== undefined && { sname: more.sname }),
         till: t + (more.till ?? 10 * Duration.hour),
         ...(more.noRtime === undefined && { rtime: t + (more.rtime ?? 7 * Duration.day) }),
+        ...(more.from !== undefined && { from: t + more.from }),
         etypes: more.etypes ?? [18, 17],
         ...(more.options !== undefined && { options: more.options }),
         padata,
@@ -803,6 +826,17 @@ asCase('AS-REQ for aes128 only', 'alice', { etypes: [17] });
 asCase('AS-REQ with a wrong timestamp, then the right one', 'carol', { wrongTimestamp: 'first' });
 asCase('AS-REQ with the right timestamp, then a wrong one', 'carol', { wrongTimestamp: 'second' });
 asCase('AS-REQ without pre-authentication for a user who needs none', 'ivan', { preauth: false });
+// Times and options a Windows client never sends, as a DC answers them.
+asCase('AS-REQ POSTDATED, to start in two hours', 'alice', {
+  options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+  from: 2 * Duration.hour,
+});
+asCase('AS-REQ ALLOW-POSTDATE', 'alice', { options: KdcOptions['allow-postdate'] });
+asCase('AS-REQ to start in two hours, without POSTDATED', 'alice', { from: 2 * Duration.hour });
+asCase('AS-REQ with a start time two hours ago', 'alice', { from: -2 * Duration.hour });
+asCase('AS-REQ PROXIABLE', 'alice', { options: KdcOptions.proxiable });
+asCase('AS-REQ with an end time in the past', 'alice', { till: -Duration.hour });
+asCase('AS-REQ listing an unknown etype first', 'alice', { etypes: [99, 18] });
 tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
 tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);
 tgsCase('TGS-REQ for an SPN nobody has', 'alice', `MSSQLSvc/nowhere.${DNS_DOMAIN}:1433`);

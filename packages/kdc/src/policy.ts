@@ -98,7 +98,10 @@ export interface RealmPolicy {
    * false: like Active Directory, refer whenever the host maps to another realm.
    */
   referralsRequireCanonicalize: boolean;
-  /** Honour ALLOW-POSTDATE / POSTDATED (MIT: yes; AD: no). Default true. */
+  /**
+   * Honour ALLOW-POSTDATE / POSTDATED (MIT: yes; AD: no, KDC_ERR_POLICY as a
+   * DC answers; an MIT realm without it answers KDC_ERR_CANNOT_POSTDATE). Default true.
+   */
   allowPostdate: boolean;
   /**
    * How many krbtgt key versions stay usable after {@link Realm.rotateKrbtgt}:

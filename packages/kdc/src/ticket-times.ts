@@ -14,7 +14,7 @@ import type { EncTicketPart, KdcReqBody } from '@krbsim/asn1';
 import { KdcOptions, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { KdcError } from './krb-error';
-import type { RealmPolicy } from './policy';
+import type { RealmKind, RealmPolicy } from './policy';
 
 /** The times of a ticket to issue, with the time-related flags. */
 export interface TicketTimes {
@@ -124,17 +124,30 @@ function finish(body: KdcReqBody, b: Bounds, start: number, flags0: number, auth
   return { authtime, starttime: start, endtime: end, ...(renewTill !== undefined && { renewTill }), flags };
 }
 
-/** AS times (RFC 4120 section 3.1.3). `isTgt`: the server is krbtgt/REALM. */
+/**
+ * AS times (RFC 4120 section 3.1.3). `isTgt`: the server is krbtgt/REALM.
+ * `kind`: how a realm that issues no postdated tickets (`allowPostdate`
+ * false) refuses POSTDATED and ALLOW-POSTDATE: MIT with
+ * KDC_ERR_CANNOT_POSTDATE, a domain controller (Samba's, checked) with
+ * KDC_ERR_POLICY.
+ */
 export function asTicketTimes(
   body: KdcReqBody,
   now: number,
   policy: RealmPolicy,
   isTgt: boolean,
+  kind: RealmKind = 'mit',
 ): TicketTimes {
-  return onTheWire(asTimes(body, now, policy, isTgt), policy);
+  return onTheWire(asTimes(body, now, policy, isTgt, kind), policy);
 }
 
-function asTimes(body: KdcReqBody, now: number, policy: RealmPolicy, isTgt: boolean): TicketTimes {
+function asTimes(
+  body: KdcReqBody,
+  now: number,
+  policy: RealmPolicy,
+  isTgt: boolean,
+  kind: RealmKind,
+): TicketTimes {
   const b: Bounds = {
     now: toSeconds(now),
     policy,
@@ -142,6 +155,10 @@ function asTimes(body: KdcReqBody, now: number, policy: RealmPolicy, isTgt: bool
     renewableAllowed: isTgt ? policy.renewableTgt : true,
   };
   let flags = 0;
+  const postdating = KdcOptions.postdated | KdcOptions['allow-postdate'];
+  if (!policy.allowPostdate && kind === 'active-directory' && has(body.kdcOptions, postdating)) {
+    throw new KdcError(ErrorCode.KDC_ERR_POLICY, 'this domain issues no postdated or postdatable tickets');
+  }
   if (has(body.kdcOptions, KdcOptions['allow-postdate'])) {
     if (!policy.allowPostdate) cannotPostdate('this realm does not issue postdatable tickets');
     flags |= TicketFlags['may-postdate'];

@@ -412,6 +412,36 @@ describe('AS exchange: errors', () => {
     expect(past.eText).toContain('this realm does not issue postdated tickets');
   });
 
+  it('a domain controller refuses POSTDATED and ALLOW-POSTDATE with KDC_ERR_POLICY, as Samba does', () => {
+    const ad = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+    ad.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+    const postdated = errorOf(
+      ad.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          etypes: [18],
+          from: T0 + 2 * Duration.hour,
+          options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(postdated.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    const mayPostdate = errorOf(
+      ad.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname: 'alice',
+          etypes: [18],
+          options: KdcOptions['allow-postdate'],
+          padata: [encTimestamp(aliceKey, T0)],
+        }),
+      ),
+    );
+    expect(mayPostdate.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+  });
+
   it('NEVER_VALID when till is not after the start time', () => {
     const err = errorOf(
       lab().kdc.handle(
