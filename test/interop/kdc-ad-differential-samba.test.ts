@@ -839,6 +839,26 @@ asCase('AS-REQ with an end time in the past', 'alice', { till: -Duration.hour })
 asCase('AS-REQ listing an unknown etype first', 'alice', { etypes: [99, 18] });
 tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
 tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);
+// KDC options a Windows client rarely sends, as a DC answers them.
+tgsCase('TGS-REQ for the SQL service, PROXIABLE', 'alice', SQL_SPN, {
+  options: KdcOptions.proxiable | KdcOptions.canonicalize,
+});
+tgsCase('TGS-REQ for the SQL service, FORWARDED', 'alice', SQL_SPN, { options: KdcOptions.forwarded });
+tgsCase('TGS-REQ for the SQL service, RENEWABLE-OK', 'alice', SQL_SPN, {
+  options: KdcOptions['renewable-ok'] | KdcOptions.canonicalize,
+});
+tgsCase('TGS-REQ for the SQL service, ALLOW-POSTDATE', 'alice', SQL_SPN, {
+  options: KdcOptions['allow-postdate'] | KdcOptions.canonicalize,
+});
+tgsCase('TGS-REQ for the SQL service, VALIDATE', 'alice', SQL_SPN, { options: KdcOptions.validate });
+tgsCase('TGS-REQ for the SQL service, RENEW', 'alice', SQL_SPN, { options: KdcOptions.renew });
+tgsCase('TGS-REQ VALIDATE of the TGT, which is not invalid', 'alice', `krbtgt/${REALM}`, {
+  options: KdcOptions.validate,
+});
+tgsCase('TGS-REQ for the SQL service, ENC-TKT-IN-SKEY without a second ticket', 'alice', SQL_SPN, {
+  options: KdcOptions['enc-tkt-in-skey'],
+});
+tgsCase('TGS-REQ for the TGT of a realm nobody trusts', 'alice', 'krbtgt/OTHER.TEST');
 tgsCase('TGS-REQ for an SPN nobody has', 'alice', `MSSQLSvc/nowhere.${DNS_DOMAIN}:1433`);
 tgsCase('TGS-REQ for a service account by its name', 'alice', 'sqlsvc');
 tgsCase('TGS-REQ for a user without SPNs', 'alice', 'bob');

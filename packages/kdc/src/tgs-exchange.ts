@@ -620,6 +620,9 @@ function issue(
     );
   }
   if (renewOrValidate) {
+    // Which fault is named first: a domain controller's the server (Samba's, checked), MIT's the option's.
+    const dc = realm.kind === 'active-directory';
+    if (dc) checkRenewedServer(realm, body, h);
     if (has(opts, KdcOptions.renew)) {
       if (!(h.tgt.flags & TicketFlags.renewable) || h.tgt.renewTill === undefined) {
         throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the ticket is not renewable');
@@ -636,7 +639,7 @@ function issue(
     } else if (!(h.tgt.flags & TicketFlags.invalid)) {
       throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'VALIDATE requested but the ticket is not invalid');
     }
-    checkRenewedServer(realm, body, h);
+    if (!dc) checkRenewedServer(realm, body, h);
     server = { entry: h.server, sname: h.ticket.sname };
   } else if (step !== undefined && (step.kind === 'to-user-realm' || step.kind === 'back-to-service-realm')) {
     if (step.kind === 'to-user-realm') {

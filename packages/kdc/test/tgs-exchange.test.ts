@@ -710,6 +710,26 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     // VALIDATE on a ticket that is not invalid: BADOPTION.
     expect(codeOf(l, tgsReq({ ...v, tgt: valid, now: l.clock.now() }))).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
+
+  it('names the fault of a VALIDATE both wrong (ticket valid, another server) as MIT does, or as a DC does', () => {
+    for (const [kind, code] of [
+      ['mit', ErrorCode.KDC_ERR_BADOPTION],
+      ['active-directory', ErrorCode.KDC_ERR_SERVER_NOMATCH],
+    ] as const) {
+      const l = makeRealm(REALM, {}, undefined, { kind });
+      l.realm.addUser('alice', { keys: pwKeys(l.realm.name, 'alice', 'pw') });
+      l.realm.addService(WEB);
+      const tgt = login(l, 'alice', aliceKey);
+      const bytes = tgsReq({
+        tgt,
+        realm: REALM,
+        sname: WEB,
+        now: l.clock.now(),
+        options: KdcOptions.validate,
+      });
+      expect(codeOf(l, bytes), kind).toBe(code);
+    }
+  });
 });
 
 describe('issuance policy hook', () => {
