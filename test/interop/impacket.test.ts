@@ -597,7 +597,8 @@ function suite(python: string): void {
           ].join('\n'),
         );
         await writeFile(dir.file('lab.yaml'), lab);
-        serve = startKrbsimServe([dir.file('lab.yaml'), '--dir', dir.file('lab')]);
+        // The TDS connections' own lines (PRELOGIN, LOGIN7) are the listeners': --log-level debug.
+        serve = startKrbsimServe([dir.file('lab.yaml'), '--dir', dir.file('lab'), '--log-level', 'debug']);
         await serve.waitForOutput((out) => out.includes('ready; Ctrl-C to stop'), 90_000);
         ports = JSON.parse(await readFile(dir.file('lab', 'ports.json'), 'utf8')) as AzureLabPorts;
       });
