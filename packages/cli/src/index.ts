@@ -30,7 +30,7 @@ export { type DecodeInputOptions, decodeCommand, decodeToJson, parseDecodeInput 
 export type { InputEncoding } from './decode-input';
 export { type CliIo, ExitCode } from './io';
 export type { ReplicaKdcs } from './replica';
-export type { LogLevel } from './request-log';
+export type { LoginLogEntry, LogLevel } from './request-log';
 export { loadTopologyFile, serveCommand } from './serve';
 export { builtInNames, loadServeFile, parseServeFile, type ServeFile } from './serve-file';
 export {
