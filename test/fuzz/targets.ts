@@ -624,7 +624,7 @@ function pacTargets(seed: string, lab: FuzzLab): Target[] {
 function kpasswdTarget(seed: string): Target {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
   const realm = new Realm({ name: 'KPASSWD.TEST', clock, random: new SeededRandom(`${seed}:kpasswd`) });
-  realm.addService('kadmin/changepw');
+  realm.addPasswordChangeService();
   realm.addUser('alice', { password: 'Fuzz-Passw0rd' });
   // An administrator, whose set password naming alice reaches the reset path.
   realm.addUser('carl', { password: 'Fuzz-Adm1n-Passw0rd' });

@@ -198,7 +198,7 @@ describeWithSambaDc(TITLE, () => {
       random: systemRandom,
       policy: { minPasswordAgeMs: 0 },
     });
-    realm.addService('kadmin/changepw');
+    realm.addPasswordChangeService();
     realm.addUser('kim', { password: kim.password, displayName: kim.displayName! });
     const kdc = new Kdc(realm);
     const changepw = new KpasswdService(realm);

@@ -235,6 +235,8 @@ function mirror(samba: SambaDc): Realm {
     });
     for (const g of a.groups ?? []) realm.directory.addMember(g, a.name);
   }
+  // A DC's kadmin/changepw: a name of its krbtgt account, with its keys.
+  realm.addPasswordChangeService({ keys: samba.keys('krbtgt') });
   return realm;
 }
 
@@ -328,6 +330,19 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle: /^REP forwardable,renewable,initial,pre-authent life=-60m /,
     krbsim: 'KDC_ERR_NEVER_VALID',
     why: 'RFC 4120 3.1.3: an end time before the start time is KDC_ERR_NEVER_VALID; Samba, like MIT, issues an expired ticket',
+  },
+  'AS-REQ for kadmin/changepw': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=2m .* encpa=\[165\(1f000100\)\] /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=2m renew=10080m sk=18 tkt=18 s=kadmin/changepw | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165(10000000)] | pac=[1,10,12,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16",
+    why: "the same 2-minute ticket, sealed with the krbtgt keys; PA-SUPPORTED-ENCTYPES: Samba reports its krbtgt account's attribute (0x1f) with FAST-supported, krbsim the keys the mirror's kadmin/changepw holds (Samba exports one krbtgt key, aes256)",
+  },
+  'TGS-REQ for kadmin/changepw': {
+    oracle:
+      /^REP forwardable,pre-authent,transited-policy-checked,ok-as-delegate life=2m .* sig16=16 \| sig19=16$/,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=2m renew=- sk=18 tkt=18 s=kadmin/changepw | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(10000000)] | pac=[1,10,12,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16",
+    why: "MS-PAC 2.8.2 and 2.8.3: the ticket and extended KDC signatures go in tickets not encrypted to the krbtgt account, 'including the change password service', which Samba 4.17 signs anyway; and Samba's kadmin/changepw is ok-as-delegate, which a Windows krbtgt account is not trusted for; PA-SUPPORTED-ENCTYPES as above",
   },
   'AS-REQ for a member of a domain-local group': {
     oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 /,
@@ -546,7 +561,9 @@ function pacOf(ad: AuthorizationData | undefined): Uint8Array | undefined {
 function ticketKey(t: Ticket): Key {
   const server = t.sname.nameString.join('/');
   const etype = t.encPart.etype;
-  if (server === `krbtgt/${REALM}`) return krbtgtKeys.find((k) => k.etype === etype)!;
+  // A DC's kadmin/changepw is a name of its krbtgt account, with its keys.
+  if (server === `krbtgt/${REALM}` || server === 'kadmin/changepw')
+    return krbtgtKeys.find((k) => k.etype === etype)!;
   const name = server.toLowerCase();
   const owner =
     ACCOUNTS.find((a) => [name, `${name}$`].includes(a.name.toLowerCase())) ??
@@ -837,6 +854,7 @@ asCase('AS-REQ with a start time two hours ago', 'alice', { from: -2 * Duration.
 asCase('AS-REQ PROXIABLE', 'alice', { options: KdcOptions.proxiable });
 asCase('AS-REQ with an end time in the past', 'alice', { till: -Duration.hour });
 asCase('AS-REQ listing an unknown etype first', 'alice', { etypes: [99, 18] });
+asCase('AS-REQ for kadmin/changepw', 'alice', { sname: 'kadmin/changepw' });
 tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
 tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);
 // KDC options a Windows client rarely sends, as a DC answers them.
@@ -859,6 +877,7 @@ tgsCase('TGS-REQ for the SQL service, ENC-TKT-IN-SKEY without a second ticket', 
   options: KdcOptions['enc-tkt-in-skey'],
 });
 tgsCase('TGS-REQ for the TGT of a realm nobody trusts', 'alice', 'krbtgt/OTHER.TEST');
+tgsCase('TGS-REQ for kadmin/changepw', 'alice', 'kadmin/changepw');
 tgsCase('TGS-REQ for an SPN nobody has', 'alice', `MSSQLSvc/nowhere.${DNS_DOMAIN}:1433`);
 tgsCase('TGS-REQ for a service account by its name', 'alice', 'sqlsvc');
 tgsCase('TGS-REQ for a user without SPNs', 'alice', 'bob');

@@ -210,6 +210,7 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
 };
 
 let krbtgtKeys: readonly Key[] = [];
+let changepwKeys: readonly Key[] = [];
 
 /** What of a reply both KDCs must agree on. */
 function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
@@ -221,7 +222,13 @@ function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
         : key === 'subkey'
           ? openRep(rep, SUBKEY, KeyUsage.TGS_REP_ENCPART_SUBKEY)
           : openRep(rep, userKey(REALM, key, PASSWORDS[key]!, rep.encPart.etype), KeyUsage.AS_REP_ENCPART),
-    (ticket) => serverKeyOf(ticket, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS }),
+    (ticket) =>
+      serverKeyOf(
+        ticket,
+        { [REALM]: krbtgtKeys },
+        { [REALM]: PASSWORDS },
+        { [`kadmin/changepw@${REALM}`]: changepwKeys },
+      ),
   );
 }
 
@@ -376,6 +383,7 @@ asCase('AS (no pre-authentication): only aes128-sha1 asked for', () => ({ etypes
 asCase('AS: unknown client', () => ({ cname: 'nobody' }));
 asCase('AS: unknown server', () => ({ sname: 'krbtgt/OTHER.TEST' }));
 asCase('AS: a service ticket straight from the AS', () => ({ sname: SERVICE }));
+asCase('AS: a ticket for kadmin/changepw', () => ({ sname: 'kadmin/changepw' }));
 asCase('AS: realm of the request is not the KDC realm', () => ({
   realm: 'OTHER.TEST',
   sname: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', REALM] },
@@ -441,6 +449,7 @@ for (let bit = 0; bit < 32; bit++) {
     ...rtime(now),
   }));
 }
+tgsCase('TGS: kadmin/changepw', () => ({ sname: 'kadmin/changepw' }));
 tgsCase('TGS: unknown service', () => ({ sname: 'host/nowhere.diff.test' }));
 tgsCase('TGS: krbtgt of an unknown realm', () => ({ sname: 'krbtgt/OTHER.TEST' }));
 tgsCase('TGS: authenticator without a checksum', () => ({ noChecksum: true }));
@@ -538,7 +547,7 @@ describeWithTools(
         ],
         tools,
       );
-      ({ mit, krbtgtKeys } = oracle);
+      ({ mit, krbtgtKeys, changepwKeys } = oracle);
       sides.push(...oracle.sides);
       for (const side of sides) {
         side.tgt = await asLogin(side, REALM, 'alice', aliceKey);

@@ -98,7 +98,7 @@ describeWithK5tls(
     it('kpasswd changes a password through the proxy (kpasswd_server = https://...), as MS-KKDCP 4.2 relays it', async () => {
       // A realm of its own, whose password-change service sits behind the same proxy as its KDC.
       const realm = new Realm({ name: 'CHANGE.TEST', random: systemRandom });
-      realm.addService('kadmin/changepw');
+      realm.addPasswordChangeService();
       realm.addUser('bob', { password: 'B0b-0ld-Passw0rd' });
       const bobKdc = new Kdc(realm);
       const kpasswdLog: string[] = [];

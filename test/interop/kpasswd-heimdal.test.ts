@@ -135,12 +135,12 @@ describeWithHeimdal('Heimdal kpasswd against the password-change service', (heim
     dir = await makeTempDir('kpasswd-heimdal');
     // An MIT realm: no password rules in the way.
     const realm = new Realm({ name: REALM, clock: systemClock, kind: 'mit' });
-    realm.addService('kadmin/changepw');
+    realm.addPasswordChangeService();
     realm.addUser('alice', { password: 'Old-Passw0rd' });
     mit = await serveRealm(realm, dir);
     // An AD realm (Default Domain Policy): frank must change his password, so its minimum age does not refuse him.
     const adRealm = new Realm({ name: AD_REALM, clock: systemClock, kind: 'active-directory' });
-    adRealm.addService('kadmin/changepw');
+    adRealm.addPasswordChangeService();
     adRealm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
     // carl administers the domain; gina's password was set a moment ago.
     adRealm.addUser('carl', { password: 'C4rl-Adm1n-Pw' });

@@ -61,7 +61,7 @@ describeWithTools(
     beforeAll(async () => {
       dir = await makeTempDir('kpasswd-mit');
       realm = new Realm({ name: REALM, clock: systemClock });
-      realm.addService('kadmin/changepw');
+      realm.addPasswordChangeService();
       realm.addUser('alice', { password: 'Old-Passw0rd' });
       realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
       // erin's password expired a minute ago (maximum age, or an administrator's date).
@@ -141,7 +141,7 @@ describeWithTools(
     beforeAll(async () => {
       dir = await makeTempDir('kpasswd-ad');
       const realm = new Realm({ name: AD_REALM, clock: systemClock, kind: 'active-directory' });
-      realm.addService('kadmin/changepw');
+      realm.addPasswordChangeService();
       realm.addUser('alice', { password: 'Old-Passw0rd' });
       realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
       served = await serveRealm(realm, dir, log);

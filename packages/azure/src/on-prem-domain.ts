@@ -210,7 +210,7 @@ export class OnPremDomain {
   passwordChangeService(): KpasswdService {
     if (this.#kpasswd === undefined) {
       if (this.realm.lookup('kadmin/changepw') === undefined) {
-        this.realm.addService('kadmin/changepw', { keys: this.realm.keysFor(`krbtgt/${this.realm.name}`) });
+        this.realm.addPasswordChangeService({ keys: this.realm.keysFor(`krbtgt/${this.realm.name}`) });
       }
       // Whoever changes a password (the lab's clients, a real tool at a served lab), the user's
       // record follows it, as the next interactive logon types it.

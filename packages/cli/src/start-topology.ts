@@ -286,7 +286,7 @@ export function buildRealms(
   // The password-change service's principal (kpasswd), last: nothing else's keys change. From the
   // seeded stream, so that every process built from the seed (workers, replicas) holds its key.
   for (const realm of realms.values()) {
-    if (realm.lookup('kadmin/changepw') === undefined) realm.addService('kadmin/changepw');
+    if (realm.lookup('kadmin/changepw') === undefined) realm.addPasswordChangeService();
   }
   for (const source of sources) source.endBuild();
   return realms;

@@ -46,7 +46,7 @@ function setup(opts: { kind?: 'mit' | 'active-directory'; policy?: Partial<Realm
     kind: opts.kind ?? 'active-directory',
     ...(opts.policy !== undefined && { policy: opts.policy }),
   });
-  realm.addService('kadmin/changepw');
+  realm.addPasswordChangeService();
   realm.addUser('alice', { password: 'Old-Passw0rd', upn: 'alice@contoso.com' });
   realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
   // alice set her password two days ago: past the domain's minimum password age.

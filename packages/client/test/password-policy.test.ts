@@ -20,7 +20,7 @@ const REALM = 'CONTOSO.COM';
 function setup(kind: RealmKind, policy: Partial<RealmPolicy> = {}) {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
   const realm = new Realm({ name: REALM, clock, random: new SeededRandom('policy'), kind, policy });
-  realm.addService('kadmin/changepw');
+  realm.addPasswordChangeService();
   realm.addUser('alice', { password: 'Old-Passw0rd', displayName: 'Alice Li Smith-Jones' });
   realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
   const kdc = new Kdc(realm);

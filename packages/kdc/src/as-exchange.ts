@@ -275,7 +275,13 @@ function answerAs(
           maxRenewLifeMs: Math.min(policy.maxRenewLifeMs, PROTECTED_USERS_TGT_LIFE_MS),
         }
       : policy;
-  const times = asTicketTimes(body, now, timePolicy, isTgt, realm.kind);
+  const times = asTicketTimes(
+    body,
+    now,
+    timePolicy,
+    { serverIsTgs: isTgt, serverMaxLifeMs: s.maxTicketLifeMs },
+    realm.kind,
+  );
   const opts = body.kdcOptions;
   const canonicalize = (opts & KdcOptions.canonicalize) !== 0;
   let flags = times.flags | TicketFlags.initial;

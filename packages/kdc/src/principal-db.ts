@@ -64,6 +64,18 @@ export interface PrincipalEntry {
   /** Set ok-as-delegate in tickets for this service (AD "trusted for delegation"). */
   okAsDelegate: boolean;
   /**
+   * The longest life of a ticket for this principal as the server (MIT's
+   * per-principal `max_life`): kadmin/changepw's is 5 minutes in an MIT
+   * realm, 2 in a domain. Absent: the realm's policy alone.
+   */
+  maxTicketLifeMs?: number;
+  /**
+   * MIT's DISALLOW_TGT_BASED: tickets for this principal come from the AS
+   * exchange only; a TGS-REQ for it is KDC_ERR_POLICY (kadmin/changepw's in
+   * an MIT realm).
+   */
+  disallowTgtBased?: boolean;
+  /**
    * AuthorizationDataNotRequired (MS-KILE 3.3.1.1; AD's userAccountControl
    * NA flag): service tickets for this service carry no PAC (3.3.5.3).
    */

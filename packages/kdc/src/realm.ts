@@ -255,7 +255,14 @@ export interface AddServiceOptions {
    * tickets for this account carry no PAC.
    */
   authDataNotRequired?: boolean;
+  /** The longest life of a ticket for this service (MIT's per-principal `max_life`). Default: the realm's. */
+  maxTicketLifeMs?: number;
+  /** Its tickets come from the AS exchange only (MIT's DISALLOW_TGT_BASED): a TGS-REQ for it is KDC_ERR_POLICY. */
+  disallowTgtBased?: boolean;
 }
+
+/** kadmin/changepw's ticket life: MIT's `kdb5_util create` gives it 5 minutes; a domain controller 2 (Samba's, checked). */
+const CHANGEPW_TICKET_LIFE_MS = { mit: 5 * 60_000, 'active-directory': 2 * 60_000 } as const;
 
 /** A Kerberos realm and its principal database. */
 export class Realm {
@@ -420,8 +427,26 @@ export class Realm {
         authDataNotRequired: opts.authDataNotRequired ?? false,
         requiresPreauth: false,
         encTypes: opts.encTypes,
+        ...(opts.maxTicketLifeMs !== undefined && { maxTicketLifeMs: opts.maxTicketLifeMs }),
+        ...(opts.disallowTgtBased === true && { disallowTgtBased: true }),
       }),
     );
+  }
+
+  /**
+   * Adds `kadmin/changepw`, the principal of the password-change service
+   * (RFC 3244, `KpasswdService`), as the realm's kind makes it: MIT's
+   * `kdb5_util create` gives it 5-minute tickets, from the AS exchange only
+   * (DISALLOW_TGT_BASED); a domain controller 2-minute tickets, from either
+   * exchange (Samba's, checked). `keys`: default random, from the realm's
+   * random source (a DC seals them with its krbtgt keys: pass those).
+   */
+  addPasswordChangeService(opts: { keys?: Key[] } = {}): PrincipalEntry {
+    return this.addService('kadmin/changepw', {
+      ...(opts.keys !== undefined && { keys: opts.keys }),
+      maxTicketLifeMs: CHANGEPW_TICKET_LIFE_MS[this.kind],
+      ...(this.kind === 'mit' && { disallowTgtBased: true }),
+    });
   }
 
   /**

@@ -675,6 +675,13 @@ function issue(
     const refusal = disabledServerRefusal(realm.kind);
     throw new KdcError(refusal.code, refusal.message);
   }
+  // MIT's DISALLOW_TGT_BASED (kadmin/changepw): a ticket for it proves a password was just typed.
+  if (s.disallowTgtBased === true) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_POLICY,
+      `tickets for ${formatPrincipal(s.name, s.realm)} come from the AS exchange only`,
+    );
+  }
   // A DC gives no ticket under a user's own key to whoever asks for one: a user account without SPNs
   // is reached by user-to-user only (`userToUserForPlainUsers`; a DC logs "User2User was required").
   const plainUser = s.kind === 'user' && s.aliases.length === 0;
@@ -722,7 +729,10 @@ function issue(
 
   const isTgs = s.kind === 'krbtgt';
   // An S4U2Proxy ticket lives no longer than the user's evidence ticket, and keeps its authtime.
-  const times = tgsTicketTimes(body, proxy?.evidence ?? h.tgt, now, policy, isTgs);
+  const times = tgsTicketTimes(body, proxy?.evidence ?? h.tgt, now, policy, {
+    serverIsTgs: isTgs,
+    serverMaxLifeMs: server.entry.maxTicketLifeMs,
+  });
   const chosen = forUser
     ? referralForUserFlags(realm, ticketFlags(req, h, server, times.flags), s4u?.user)
     : s4u !== undefined

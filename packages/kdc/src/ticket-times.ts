@@ -124,35 +124,51 @@ function finish(body: KdcReqBody, b: Bounds, start: number, flags0: number, auth
   return { authtime, starttime: start, endtime: end, ...(renewTill !== undefined && { renewTill }), flags };
 }
 
+/** What bounds an issued ticket besides the request and the realm's policy. */
+export interface TicketBounds {
+  /** The server is a ticket-granting service (krbtgt/REALM, or cross-realm for a TGS-REQ). */
+  readonly serverIsTgs: boolean;
+  /** The longest life of a ticket for this server (its own `maxTicketLifeMs`), when it has one. */
+  readonly serverMaxLifeMs?: number | undefined;
+}
+
+/** The cap on a ticket's life from its server: the policy's for services, and the server's own. */
+function serverCap(policy: RealmPolicy, t: TicketBounds): { serviceCap?: number } {
+  const caps = [
+    ...(!t.serverIsTgs && policy.serviceTicketLifeMs !== undefined ? [policy.serviceTicketLifeMs] : []),
+    ...(t.serverMaxLifeMs !== undefined ? [t.serverMaxLifeMs] : []),
+  ];
+  return caps.length === 0 ? {} : { serviceCap: Math.min(...caps) };
+}
+
 /**
- * AS times (RFC 4120 section 3.1.3). `isTgt`: the server is krbtgt/REALM.
- * `kind`: how a realm that issues no postdated tickets (`allowPostdate`
- * false) refuses POSTDATED and ALLOW-POSTDATE: MIT with
- * KDC_ERR_CANNOT_POSTDATE, a domain controller (Samba's, checked) with
- * KDC_ERR_POLICY.
+ * AS times (RFC 4120 section 3.1.3). `kind`: how a realm that issues no
+ * postdated tickets (`allowPostdate` false) refuses POSTDATED and
+ * ALLOW-POSTDATE: MIT with KDC_ERR_CANNOT_POSTDATE, a domain controller
+ * (Samba's, checked) with KDC_ERR_POLICY.
  */
 export function asTicketTimes(
   body: KdcReqBody,
   now: number,
   policy: RealmPolicy,
-  isTgt: boolean,
+  t: TicketBounds,
   kind: RealmKind = 'mit',
 ): TicketTimes {
-  return onTheWire(asTimes(body, now, policy, isTgt, kind), policy);
+  return onTheWire(asTimes(body, now, policy, t, kind), policy);
 }
 
 function asTimes(
   body: KdcReqBody,
   now: number,
   policy: RealmPolicy,
-  isTgt: boolean,
+  t: TicketBounds,
   kind: RealmKind,
 ): TicketTimes {
   const b: Bounds = {
     now: toSeconds(now),
     policy,
-    ...(!isTgt && policy.serviceTicketLifeMs !== undefined && { serviceCap: policy.serviceTicketLifeMs }),
-    renewableAllowed: isTgt ? policy.renewableTgt : true,
+    ...serverCap(policy, t),
+    renewableAllowed: t.serverIsTgs ? policy.renewableTgt : true,
   };
   let flags = 0;
   const postdating = KdcOptions.postdated | KdcOptions['allow-postdate'];
@@ -169,16 +185,16 @@ function asTimes(
 
 /**
  * TGS times (RFC 4120 sections 3.3.3 and 3.3.3.1) for a new ticket from
- * `tgt`. `serverIsTgs`: the new ticket is a TGT (local or cross-realm).
+ * `tgt`. `t.serverIsTgs`: the new ticket is a TGT (local or cross-realm).
  */
 export function tgsTicketTimes(
   body: KdcReqBody,
   tgt: EncTicketPart,
   now: number,
   policy: RealmPolicy,
-  serverIsTgs: boolean,
+  t: TicketBounds,
 ): TicketTimes {
-  return onTheWire(tgsTimes(body, tgt, now, policy, serverIsTgs), policy);
+  return onTheWire(tgsTimes(body, tgt, now, policy, t), policy);
 }
 
 function tgsTimes(
@@ -186,8 +202,9 @@ function tgsTimes(
   tgt: EncTicketPart,
   now: number,
   policy: RealmPolicy,
-  serverIsTgs: boolean,
+  t: TicketBounds,
 ): TicketTimes {
+  const serverIsTgs = t.serverIsTgs;
   const n = toSeconds(now);
   const tgtStart = tgt.starttime ?? tgt.authtime;
   if (has(body.kdcOptions, KdcOptions.validate)) {
@@ -210,8 +227,7 @@ function tgsTimes(
   const b: Bounds = {
     now: n,
     policy,
-    ...(!serverIsTgs &&
-      policy.serviceTicketLifeMs !== undefined && { serviceCap: policy.serviceTicketLifeMs }),
+    ...serverCap(policy, t),
     renewableAllowed: (tgt.flags & TicketFlags.renewable) !== 0 && (serverIsTgs ? policy.renewableTgt : true),
     tgtEnd: tgt.endtime,
     ...(tgt.renewTill !== undefined && { tgtRenewTill: tgt.renewTill }),

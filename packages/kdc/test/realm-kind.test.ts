@@ -279,10 +279,34 @@ describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1,
     );
   });
 
+  it("kadmin/changepw as each kind makes it: MIT's 5-minute tickets from the AS exchange only, a DC's 2-minute ones", () => {
+    const key = userKey(REALM, 'alice', 'correct horse');
+    for (const [kind, lifeMs, tgs] of [
+      ['mit', 5 * 60_000, ErrorCode.KDC_ERR_POLICY],
+      ['active-directory', 2 * 60_000, undefined],
+    ] as const) {
+      const l = lab(kind);
+      l.realm.addPasswordChangeService();
+      const changepw = login(l, 'alice', key, { sname: 'kadmin/changepw', till: T0 + 10 * 3_600_000 });
+      expect(changepw.part.endtime - changepw.part.authtime, kind).toBe(lifeMs);
+      const tgt = login(l, 'alice', key);
+      const bytes = tgsReq({ tgt, realm: REALM, sname: 'kadmin/changepw', now: l.clock.now() });
+      if (tgs === undefined) {
+        expect(
+          tgsGet(l.kdc, { tgt, realm: REALM, sname: 'kadmin/changepw', now: l.clock.now() }).part.endtime,
+        ).toBe(T0 + lifeMs);
+      } else {
+        const e = errorOf(l.kdc.handle(bytes));
+        expect(e.errorCode, kind).toBe(tgs);
+        expect(e.eText).toContain('come from the AS exchange only');
+      }
+    }
+  });
+
   it('a password to change: KEY_EXPIRED with STATUS_PASSWORD_MUST_CHANGE, or STATUS_PASSWORD_EXPIRED once it has expired; the password-change service is still reached', () => {
     const l = lab('active-directory');
     l.realm.addUser('frank', { password: 'pw', mustChangePassword: true });
-    l.realm.addService('kadmin/changepw');
+    l.realm.addPasswordChangeService();
     const frankKey = userKey(REALM, 'frank', 'pw');
     const as = (cname: string, k: Key, sname?: string) =>
       l.kdc.handle(asReq({ realm: REALM, cname, ...(sname && { sname }), padata: [encTimestamp(k, T0)] }));

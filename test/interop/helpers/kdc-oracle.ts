@@ -283,23 +283,34 @@ export async function startMitOracle(
   realm: string,
   principals: readonly OraclePrincipal[],
   tools: Readonly<Record<string, string>>,
-): Promise<{ mit: MitRealm; krbtgtKeys: readonly Key[]; sides: [OracleSide, OracleSide] }> {
+): Promise<{
+  mit: MitRealm;
+  krbtgtKeys: readonly Key[];
+  /** The keys of kadmin/changepw, which `kdb5_util create` made (and krbsim's realm holds too). */
+  changepwKeys: readonly Key[];
+  sides: [OracleSide, OracleSide];
+}> {
   const mit = await startMitRealm(
     realm,
     principals.map((p) => ({ name: p.name, password: p.password, ...(p.mitFlags && { flags: p.mitFlags }) })),
     tools,
   );
   const krbtgtKeys = await mitKeys(mit, `krbtgt/${realm}@${realm}`);
+  // kdb5_util locks kadmin/changepw's keys in the database (LOCKDOWN_KEYS): unlocked to be copied.
+  await mit.kadmin(`modprinc -lockdown_keys kadmin/changepw@${realm}`);
+  const changepwKeys = await mitKeys(mit, `kadmin/changepw@${realm}`);
   const mirror = mirrorRealm(realm, krbtgtKeys);
   for (const p of principals) {
     const keys = pwKeys(realm, p.name, p.password);
     if (p.kind === 'user') mirror.addUser(p.name, { keys, ...p.krbsim });
     else mirror.addService(p.name, { keys });
   }
+  mirror.addPasswordChangeService({ keys: [...changepwKeys] });
   const kdc = new Kdc(mirror);
   return {
     mit,
     krbtgtKeys,
+    changepwKeys,
     sides: [
       { name: 'mit', send: (_realm, b) => sendToMit(mit, b) },
       { name: 'krbsim', send: async (_realm, b) => kdc.handle(b) },
@@ -382,11 +393,15 @@ export function serverKeyOf(
   ticket: Ticket,
   krbtgtKeys: Readonly<Record<string, readonly Key[]>>,
   passwords: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  /** Keys of servers without a password, by `server@realm` (kadmin/changepw's). */
+  keys: Readonly<Record<string, readonly Key[]>> = {},
 ): Key {
   const { realm } = ticket;
   const server = ticket.sname.nameString.join('/');
   const etype = ticket.encPart.etype;
   if (server === `krbtgt/${realm}`) return krbtgtKeys[realm]!.find((k) => k.etype === etype)!;
+  const held = keys[`${server}@${realm}`];
+  if (held !== undefined) return held.find((k) => k.etype === etype)!;
   return userKey(realm, server, passwords[realm]![server]!, etype);
 }
 
