@@ -76,13 +76,15 @@ interface Side extends OracleSide {
   bobTgt?: Creds;
   /** alice's ticket for the service, a second ticket that is not a TGT. */
   serviceTicket?: Creds;
+  /** alice's TGT asked with ALLOW-POSTDATE: MAY-POSTDATE, so that it may ask for postdated tickets. */
+  postdatableTgt?: Creds;
 }
 
 /** The subkey of the TGS case that asks for its reply under one. */
 const SUBKEY = userKey(REALM, 'subkey', 'subkey', 18);
 
 /** Whose key opens the reply: a user's (AS), the TGT session key or the authenticator's subkey (TGS). */
-type ReplyKey = 'alice' | 'bob' | 'tgt' | 'subkey';
+type ReplyKey = 'alice' | 'bob' | 'tgt' | 'postdatable' | 'subkey';
 
 /**
  * Where krbsim answers otherwise on purpose: each side's answer, pinned
@@ -130,6 +132,11 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle: /^REP forwardable,renewable,initial,pre-authent life=480m /,
     krbsim: 'KRB_AP_ERR_SKEW',
     why: 'as above',
+  },
+  'TGS postdatable: a start time two hours on, without POSTDATED': {
+    oracle: /^REP pre-authent,transited-policy-checked life=300m /,
+    krbsim: 'KDC_ERR_CANNOT_POSTDATE',
+    why: 'RFC 4120 3.1.3 names this error (3.3.3 applies it to the TGS); MIT starts the ticket now instead, as in the AS case',
   },
   'AS: realm of the request is not the KDC realm': {
     oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
@@ -217,8 +224,12 @@ function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
   return describeKdcReply(
     bytes,
     (rep) =>
-      key === 'tgt'
-        ? openRep(rep, side.tgt!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY)
+      key === 'tgt' || key === 'postdatable'
+        ? openRep(
+            rep,
+            (key === 'tgt' ? side.tgt! : side.postdatableTgt!).sessionKey,
+            KeyUsage.TGS_REP_ENCPART_SESSKEY,
+          )
         : key === 'subkey'
           ? openRep(rep, SUBKEY, KeyUsage.TGS_REP_ENCPART_SUBKEY)
           : openRep(rep, userKey(REALM, key, PASSWORDS[key]!, rep.encPart.etype), KeyUsage.AS_REP_ENCPART),
@@ -270,14 +281,18 @@ function asCase(
  * A TGS-REQ for the service, around each KDC's own TGT, for 5 hours: well within the TGT's life, so
  * that what the TGT bounds does not depend on when the case runs.
  */
-function tgsCase(label: string, f: (side: Side, now: number) => Partial<TgsReqInput>): void {
+function tgsCase(
+  label: string,
+  f: (side: Side, now: number) => Partial<TgsReqInput>,
+  from: 'tgt' | 'postdatable' = 'tgt',
+): void {
   cases.push({
     label,
     realm: REALM,
-    outcome: (side, reply) => outcome(label.includes('subkey') ? 'subkey' : 'tgt', side, reply),
+    outcome: (side, reply) => outcome(label.includes('subkey') ? 'subkey' : from, side, reply),
     build: (side, now) =>
       tgsReq({
-        tgt: side.tgt!,
+        tgt: from === 'tgt' ? side.tgt! : side.postdatableTgt!,
         now,
         realm: REALM,
         sname: SERVICE,
@@ -522,6 +537,29 @@ tgsCase('TGS: POSTDATED with a start time, from a TGT without MAY-POSTDATE', (_s
   options: KdcOptions.postdated,
   from: now + hours(2),
 }));
+// From a TGT with MAY-POSTDATE (RFC 4120 section 3.3.3: the life of a postdated ticket is what
+// remains of the TGT's at its start).
+tgsCase(
+  'TGS postdatable: POSTDATED, to start in two hours',
+  (_side, now) => ({ options: KdcOptions.postdated, from: now + hours(2), till: now + hours(5) }),
+  'postdatable',
+);
+tgsCase(
+  'TGS postdatable: POSTDATED, a start time an hour ago',
+  (_side, now) => ({ options: KdcOptions.postdated, from: now - hours(1), till: now + hours(5) }),
+  'postdatable',
+);
+tgsCase(
+  'TGS postdatable: POSTDATED, to start after the TGT ends',
+  (_side, now) => ({ options: KdcOptions.postdated, from: now + hours(12), till: now + hours(14) }),
+  'postdatable',
+);
+tgsCase('TGS postdatable: ALLOW-POSTDATE', () => ({ options: KdcOptions['allow-postdate'] }), 'postdatable');
+tgsCase(
+  'TGS postdatable: a start time two hours on, without POSTDATED',
+  (_side, now) => ({ options: 0, from: now + hours(2), till: now + hours(5) }),
+  'postdatable',
+);
 
 describeWithTools(
   'krbsim KDC against MIT krb5kdc: the same requests, the same answers',
@@ -555,6 +593,9 @@ describeWithTools(
           preauth: false,
         });
         side.serviceTicket = await tgsHop(side, REALM, side.tgt, SERVICE);
+        side.postdatableTgt = await asLogin(side, REALM, 'alice', aliceKey, {
+          options: KdcOptions['allow-postdate'],
+        });
       }
     }, 60_000);
     afterAll(async () => mit?.stop());

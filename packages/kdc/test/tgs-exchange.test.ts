@@ -711,6 +711,33 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     expect(codeOf(l, tgsReq({ ...v, tgt: valid, now: l.clock.now() }))).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
+  it('a postdated service ticket lives what remained of the TGT (and of the time asked for) when asked, from its start (RFC 4120 section 2.4, as MIT)', () => {
+    const l = setup();
+    const tgt = login(l, 'alice', aliceKey, {
+      till: T0 + 10 * Duration.hour,
+      options: KdcOptions['allow-postdate'] | KdcOptions.forwardable,
+    });
+    const now = l.clock.now();
+    for (const [from, till, end] of [
+      [now + 2 * Duration.hour, now + 5 * Duration.hour, now + 7 * Duration.hour],
+      [now - Duration.hour, now + 5 * Duration.hour, now + 4 * Duration.hour],
+      // Past the TGT's end: still the TGT's remaining ten hours, from the start asked for.
+      [now + 12 * Duration.hour, now + 14 * Duration.hour, now + 22 * Duration.hour],
+    ]) {
+      const r = tgsGet(l.kdc, {
+        tgt,
+        realm: REALM,
+        sname: WEB,
+        now,
+        from,
+        till,
+        options: KdcOptions.postdated,
+      });
+      expect([r.part.starttime, r.part.endtime]).toEqual([from, end]);
+      expect(flagNames(TicketFlags, r.part.flags)).toEqual(expect.arrayContaining(['postdated', 'invalid']));
+    }
+  });
+
   it('names the fault of a VALIDATE both wrong (ticket valid, another server) as MIT does, or as a DC does', () => {
     for (const [kind, code] of [
       ['mit', ErrorCode.KDC_ERR_BADOPTION],

@@ -324,6 +324,8 @@ interface LoginOptions {
   readonly sname?: string;
   /** Pre-authenticate with PA-ENC-TIMESTAMP (default true). */
   readonly preauth?: boolean;
+  /** The KDC options (default none). */
+  readonly options?: number;
 }
 
 /**
@@ -348,6 +350,7 @@ export async function asLogin(
         ...(opts.sname !== undefined && { sname: opts.sname }),
         till: now + 10 * Duration.hour,
         etypes: [18],
+        ...(opts.options !== undefined && { options: opts.options }),
         ...(opts.preauth !== false && { padata: [encTimestamp(key, now)] }),
       }),
     ),
