@@ -78,13 +78,15 @@ interface Side extends OracleSide {
   serviceTicket?: Creds;
   /** alice's TGT asked with ALLOW-POSTDATE: MAY-POSTDATE, so that it may ask for postdated tickets. */
   postdatableTgt?: Creds;
+  /** alice's TGT postdated to an hour ago: POSTDATED and INVALID, its start time past. */
+  postdatedTgt?: Creds;
 }
 
 /** The subkey of the TGS case that asks for its reply under one. */
 const SUBKEY = userKey(REALM, 'subkey', 'subkey', 18);
 
 /** Whose key opens the reply: a user's (AS), the TGT session key or the authenticator's subkey (TGS). */
-type ReplyKey = 'alice' | 'bob' | 'tgt' | 'postdatable' | 'subkey';
+type ReplyKey = 'alice' | 'bob' | 'tgt' | 'postdatable' | 'postdated' | 'subkey';
 
 /**
  * Where krbsim answers otherwise on purpose: each side's answer, pinned
@@ -132,6 +134,36 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle: /^REP forwardable,renewable,initial,pre-authent life=480m /,
     krbsim: 'KRB_AP_ERR_SKEW',
     why: 'as above',
+  },
+  'TGS postdatable: POSTDATED, to start in two hours': {
+    oracle: /^REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now\+0m /,
+    krbsim:
+      'REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now+120m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: "RFC 4120 section 2.4: a postdated ticket starts at `from` and lives what remained of the TGT's life when asked; MIT 1.20 marks it postdated and invalid but starts it now (do_tgs_req.c overwrites the start time)",
+  },
+  'TGS postdatable: POSTDATED, a start time an hour ago': {
+    oracle: /^REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now\+0m /,
+    krbsim:
+      'REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now-60m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: 'as above',
+  },
+  'TGS postdatable: POSTDATED, to start after the TGT ends': {
+    oracle: /^REP postdated,invalid,pre-authent,transited-policy-checked life=600m start=now\+0m /,
+    krbsim:
+      'REP postdated,invalid,pre-authent,transited-policy-checked life=600m start=now+720m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: "as above, from a start after the TGT's end too",
+  },
+  'TGS postdated (invalid): VALIDATE, its start time past': {
+    oracle:
+      /^REP may-postdate,postdated,initial,pre-authent,transited-policy-checked life=300m start=now\+0m /,
+    krbsim:
+      'REP may-postdate,postdated,initial,pre-authent,transited-policy-checked life=600m start=now-60m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket may-postdate,postdated,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+    why: "krbsim gives back the presented ticket's own times with INVALID cleared; MIT 1.20 starts it again now and cuts it to the request's till",
+  },
+  'TGS postdated (invalid): RENEW': {
+    oracle: /^KDC_ERR_BADOPTION$/,
+    krbsim: 'KRB_AP_ERR_TKT_NYV',
+    why: 'both refuse; MIT names the option first (the ticket is not renewable), krbsim the ticket (it is invalid until validated)',
   },
   'TGS postdatable: a start time two hours on, without POSTDATED': {
     oracle: /^REP pre-authent,transited-policy-checked life=300m /,
@@ -224,10 +256,11 @@ function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
   return describeKdcReply(
     bytes,
     (rep) =>
-      key === 'tgt' || key === 'postdatable'
+      key === 'tgt' || key === 'postdatable' || key === 'postdated'
         ? openRep(
             rep,
-            (key === 'tgt' ? side.tgt! : side.postdatableTgt!).sessionKey,
+            (key === 'tgt' ? side.tgt! : key === 'postdatable' ? side.postdatableTgt! : side.postdatedTgt!)
+              .sessionKey,
             KeyUsage.TGS_REP_ENCPART_SESSKEY,
           )
         : key === 'subkey'
@@ -284,7 +317,7 @@ function asCase(
 function tgsCase(
   label: string,
   f: (side: Side, now: number) => Partial<TgsReqInput>,
-  from: 'tgt' | 'postdatable' = 'tgt',
+  from: 'tgt' | 'postdatable' | 'postdated' = 'tgt',
 ): void {
   cases.push({
     label,
@@ -292,7 +325,7 @@ function tgsCase(
     outcome: (side, reply) => outcome(label.includes('subkey') ? 'subkey' : from, side, reply),
     build: (side, now) =>
       tgsReq({
-        tgt: from === 'tgt' ? side.tgt! : side.postdatableTgt!,
+        tgt: from === 'tgt' ? side.tgt! : from === 'postdatable' ? side.postdatableTgt! : side.postdatedTgt!,
         now,
         realm: REALM,
         sname: SERVICE,
@@ -554,6 +587,17 @@ tgsCase(
   (_side, now) => ({ options: KdcOptions.postdated, from: now + hours(12), till: now + hours(14) }),
   'postdatable',
 );
+tgsCase('TGS postdated (invalid): a service ticket', () => ({}), 'postdated');
+tgsCase(
+  'TGS postdated (invalid): VALIDATE, its start time past',
+  () => ({ options: KdcOptions.validate, sname: `krbtgt/${REALM}` }),
+  'postdated',
+);
+tgsCase(
+  'TGS postdated (invalid): RENEW',
+  () => ({ options: KdcOptions.renew, sname: `krbtgt/${REALM}` }),
+  'postdated',
+);
 tgsCase('TGS postdatable: ALLOW-POSTDATE', () => ({ options: KdcOptions['allow-postdate'] }), 'postdatable');
 tgsCase(
   'TGS postdatable: a start time two hours on, without POSTDATED',
@@ -595,6 +639,10 @@ describeWithTools(
         side.serviceTicket = await tgsHop(side, REALM, side.tgt, SERVICE);
         side.postdatableTgt = await asLogin(side, REALM, 'alice', aliceKey, {
           options: KdcOptions['allow-postdate'],
+        });
+        side.postdatedTgt = await asLogin(side, REALM, 'alice', aliceKey, {
+          options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+          fromMs: -hours(1),
         });
       }
     }, 60_000);

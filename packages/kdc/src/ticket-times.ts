@@ -240,8 +240,9 @@ function tgsTimes(
   }
   const { start, flags: f } = startOf(body, b, mayPostdate);
   if ((f & TicketFlags.postdated) === 0) return finish(body, b, start, flags | f, tgt.authtime);
-  // RFC 4120 section 2.4 (MAY-POSTDATE), as MIT's KDC: a postdated ticket lives what remained of the
-  // TGT's life (and of the time asked for) when it was asked for, from its start time on.
+  // RFC 4120 section 2.4 (MAY-POSTDATE): a postdated ticket lives what remained of the TGT's life (and
+  // of the time asked for) when it was asked for, from its start time on. (MIT's KDC gives it that life
+  // but starts it now: its do_tgs_req overwrites the start time.)
   const asked = finish(body, b, b.now, flags | f, tgt.authtime);
   return { ...asked, starttime: start, endtime: start + (asked.endtime - asked.starttime) };
 }

@@ -711,7 +711,7 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     expect(codeOf(l, tgsReq({ ...v, tgt: valid, now: l.clock.now() }))).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
-  it('a postdated service ticket lives what remained of the TGT (and of the time asked for) when asked, from its start (RFC 4120 section 2.4, as MIT)', () => {
+  it('a postdated service ticket lives what remained of the TGT (and of the time asked for) when asked, from its start (RFC 4120 section 2.4)', () => {
     const l = setup();
     const tgt = login(l, 'alice', aliceKey, {
       till: T0 + 10 * Duration.hour,

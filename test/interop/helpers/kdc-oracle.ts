@@ -125,7 +125,12 @@ export function describeKdcReply(
   const etp = openTicket(c.ticket, ticketKey(c.ticket));
   const tflags = flagNames(TicketFlags, etp.flags & ~ENC_PA_REP_BIT).join(',');
   const transited = new TextDecoder().decode(etp.transited.contents);
-  return `REP ${flags} life=${minutes(p.endtime)}m renew=${renew} sk=${p.key.keytype} tkt=${c.ticket.encPart.etype} s=${server}${realm} | ticket ${tflags} ad=${adTypes(etp.authorizationData)} caddr=${etp.caddr?.length ?? '-'} tr=${transited}`;
+  // A postdated ticket's start, from now (the reply has just come): whether it is postdated at all.
+  const postdated =
+    (p.flags & TicketFlags.postdated) === 0
+      ? ''
+      : ` start=now${Math.round((start - Date.now()) / Duration.minute) >= 0 ? '+' : ''}${Math.round((start - Date.now()) / Duration.minute)}m`;
+  return `REP ${flags} life=${minutes(p.endtime)}m${postdated} renew=${renew} sk=${p.key.keytype} tkt=${c.ticket.encPart.etype} s=${server}${realm} | ticket ${tflags} ad=${adTypes(etp.authorizationData)} caddr=${etp.caddr?.length ?? '-'} tr=${transited}`;
 }
 
 /**
@@ -326,6 +331,8 @@ interface LoginOptions {
   readonly preauth?: boolean;
   /** The KDC options (default none). */
   readonly options?: number;
+  /** The start time asked for, this far from now (with POSTDATED). */
+  readonly fromMs?: number;
 }
 
 /**
@@ -351,6 +358,7 @@ export async function asLogin(
         till: now + 10 * Duration.hour,
         etypes: [18],
         ...(opts.options !== undefined && { options: opts.options }),
+        ...(opts.fromMs !== undefined && { from: now + opts.fromMs }),
         ...(opts.preauth !== false && { padata: [encTimestamp(key, now)] }),
       }),
     ),
