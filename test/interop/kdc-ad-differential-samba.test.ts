@@ -344,6 +344,13 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       "REP forwardable,pre-authent,transited-policy-checked life=2m renew=- sk=18 tkt=18 s=kadmin/changepw | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(10000000)] | pac=[1,10,12,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16",
     why: "MS-PAC 2.8.2 and 2.8.3: the ticket and extended KDC signatures go in tickets not encrypted to the krbtgt account, 'including the change password service', which Samba 4.17 signs anyway; and Samba's kadmin/changepw is ok-as-delegate, which a Windows krbtgt account is not trusted for; PA-SUPPORTED-ENCTYPES as above",
   },
+  'S4U2Self by PA-FOR-USER naming the realm in lower case': {
+    oracle:
+      /^REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc@CORP\.CONTOSO\.COM \| /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | cname=1:alice",
+    why: "both serve a domain's realm in any case (an MIT realm refuses another case, as MIT does); Samba's reply names the client realm as the request cased it, krbsim's as the domain names its realm (the tickets alike)",
+  },
   'AS-REQ for a member of a domain-local group': {
     oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 /,
     krbsim:
@@ -740,6 +747,8 @@ function tgsCase(
     proxy?: true;
     /** S4U2Proxy with PA-PAC-OPTIONS' resource-based-constrained-delegation bit. */
     rbcd?: true;
+    /** PA-FOR-USER's realm, when not the realm's name as it is. */
+    s4uRealm?: string;
     /** S4U2Self by PA-S4U-X509-USER for this user. */
     x509For?: string;
     /** User-to-user: this account's TGT as the second ticket, whose session key seals the ticket. */
@@ -775,7 +784,7 @@ function tgsCase(
                   side.tgts![tgt]!,
                   // A UPN is an enterprise name (RFC 6806 section 5), as a service names a user by it.
                   pn(more.s4uFor, more.s4uFor.includes('@') ? NameType.NT_ENTERPRISE : NameType.NT_PRINCIPAL),
-                  REALM,
+                  more.s4uRealm ?? REALM,
                 ),
               ]),
           ...(more.x509For === undefined
@@ -890,6 +899,10 @@ tgsCase('S4U2Self by PA-FOR-USER, a service not trusted to authenticate', 'plain
   s4uFor: 'alice',
 });
 tgsCase('S4U2Self by PA-FOR-USER for a disabled user', 'websvc', 'websvc', { s4uFor: 'dave' });
+tgsCase('S4U2Self by PA-FOR-USER naming the realm in lower case', 'websvc', 'websvc', {
+  s4uFor: 'alice',
+  s4uRealm: REALM.toLowerCase(),
+});
 tgsCase('S4U2Self by PA-FOR-USER for a user named by her UPN', 'websvc', 'websvc', {
   s4uFor: `alice@${DNS_DOMAIN}`,
 });

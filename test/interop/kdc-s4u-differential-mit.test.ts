@@ -188,6 +188,9 @@ s4uCase('PA-FOR-USER for a user who may not log in', {
 s4uCase('PA-FOR-USER for a user of another realm', {
   padata: (t) => [paForUser(t, alice, 'OTHER.TEST')],
 });
+s4uCase('PA-FOR-USER naming the realm in lower case', {
+  padata: (t) => [paForUser(t, alice, REALM.toLowerCase())],
+});
 s4uCase('PA-FOR-USER with another auth-package', {
   padata: (t) => [paForUser(t, alice, REALM, 'NTLM')],
 });

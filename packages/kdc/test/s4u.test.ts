@@ -77,6 +77,35 @@ const paX509 = paS4uX509User;
 const alice = pn('alice', NameType.NT_PRINCIPAL);
 
 describe('S4U2Self', () => {
+  it("PA-FOR-USER's realm: a domain's in any case (a DC matches its DNS name so), an MIT realm's exactly", () => {
+    const l = setup();
+    const st = tgsGet(l.kdc, {
+      tgt: l.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(l.svc, alice, REALM.toLowerCase())],
+    });
+    expect(openTicket(st.ticket, l.svcKey).crealm).toBe(REALM);
+    // In an MIT realm another case is another realm, which no trust reaches (as MIT's KDC answers).
+    const mit = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'mit' });
+    mit.realm.addUser('alice', { password: 'pw' });
+    mit.realm.addService(SVC, { password: 'svc-pw' });
+    const svc = login(mit, SVC, userKey(REALM, SVC, 'svc-pw'));
+    const e = errorOf(
+      mit.kdc.handle(
+        tgsReq({
+          tgt: svc,
+          realm: REALM,
+          sname: SVC,
+          now: T0,
+          extraPadata: [paForUser(svc, alice, 'contoso.com')],
+        }),
+      ),
+    );
+    expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+  });
+
   it("PA-FOR-USER gets websvc a ticket to itself in alice's name, not forwardable unless trusted", () => {
     const l = setup();
     const st = tgsGet(l.kdc, {

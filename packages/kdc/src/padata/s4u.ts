@@ -101,7 +101,11 @@ function resolveUser(
   crealm: string,
 ): { user: PrincipalEntry | undefined; crealm: string } {
   const realm = state.realm;
-  if (crealm.toUpperCase() !== realm.name.toUpperCase()) return { user: undefined, crealm };
+  // A domain's realm is its DNS name, whatever its case (a DC matches it so); MIT compares realms exactly,
+  // so another case names another realm.
+  const local =
+    realm.kind === 'active-directory' ? crealm.toUpperCase() === realm.name.toUpperCase() : crealm === realm.name;
+  if (!local) return { user: undefined, crealm };
   const user = findClient(realm, cname);
   if (user === undefined) {
     throw new KdcError(
