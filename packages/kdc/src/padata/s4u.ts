@@ -104,7 +104,9 @@ function resolveUser(
   // A domain's realm is its DNS name, whatever its case (a DC matches it so); MIT compares realms exactly,
   // so another case names another realm.
   const local =
-    realm.kind === 'active-directory' ? crealm.toUpperCase() === realm.name.toUpperCase() : crealm === realm.name;
+    realm.kind === 'active-directory'
+      ? crealm.toUpperCase() === realm.name.toUpperCase()
+      : crealm === realm.name;
   if (!local) return { user: undefined, crealm };
   const user = findClient(realm, cname);
   if (user === undefined) {
