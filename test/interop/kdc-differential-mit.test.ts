@@ -80,13 +80,25 @@ interface Side extends OracleSide {
   postdatableTgt?: Creds;
   /** alice's TGT postdated to an hour ago: POSTDATED and INVALID, its start time past. */
   postdatedTgt?: Creds;
+  /** alice's TGTs for one address: another host's (10.0.0.1), and loopback's, where the requests come from. */
+  elsewhereTgt?: Creds;
+  loopbackTgt?: Creds;
 }
 
 /** The subkey of the TGS case that asks for its reply under one. */
 const SUBKEY = userKey(REALM, 'subkey', 'subkey', 18);
 
+/** The TGTs a TGS case may present, by name. */
+const TGTS = {
+  tgt: (side: Side) => side.tgt!,
+  postdatable: (side: Side) => side.postdatableTgt!,
+  postdated: (side: Side) => side.postdatedTgt!,
+  elsewhere: (side: Side) => side.elsewhereTgt!,
+  loopback: (side: Side) => side.loopbackTgt!,
+};
+
 /** Whose key opens the reply: a user's (AS), the TGT session key or the authenticator's subkey (TGS). */
-type ReplyKey = 'alice' | 'bob' | 'tgt' | 'postdatable' | 'postdated' | 'subkey';
+type ReplyKey = 'alice' | 'bob' | 'tgt' | 'postdatable' | 'postdated' | 'elsewhere' | 'loopback' | 'subkey';
 
 /**
  * Where krbsim answers otherwise on purpose: each side's answer, pinned
@@ -256,13 +268,8 @@ function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
   return describeKdcReply(
     bytes,
     (rep) =>
-      key === 'tgt' || key === 'postdatable' || key === 'postdated'
-        ? openRep(
-            rep,
-            (key === 'tgt' ? side.tgt! : key === 'postdatable' ? side.postdatableTgt! : side.postdatedTgt!)
-              .sessionKey,
-            KeyUsage.TGS_REP_ENCPART_SESSKEY,
-          )
+      key in TGTS
+        ? openRep(rep, TGTS[key as keyof typeof TGTS](side).sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY)
         : key === 'subkey'
           ? openRep(rep, SUBKEY, KeyUsage.TGS_REP_ENCPART_SUBKEY)
           : openRep(rep, userKey(REALM, key, PASSWORDS[key]!, rep.encPart.etype), KeyUsage.AS_REP_ENCPART),
@@ -317,7 +324,7 @@ function asCase(
 function tgsCase(
   label: string,
   f: (side: Side, now: number) => Partial<TgsReqInput>,
-  from: 'tgt' | 'postdatable' | 'postdated' = 'tgt',
+  from: keyof typeof TGTS = 'tgt',
 ): void {
   cases.push({
     label,
@@ -325,7 +332,7 @@ function tgsCase(
     outcome: (side, reply) => outcome(label.includes('subkey') ? 'subkey' : from, side, reply),
     build: (side, now) =>
       tgsReq({
-        tgt: from === 'tgt' ? side.tgt! : from === 'postdatable' ? side.postdatableTgt! : side.postdatedTgt!,
+        tgt: TGTS[from](side),
         now,
         realm: REALM,
         sname: SERVICE,
@@ -588,6 +595,9 @@ tgsCase(
   'postdatable',
 );
 tgsCase('TGS postdated (invalid): a service ticket', () => ({}), 'postdated');
+// RFC 4120 section 3.3.3.1 (ticket addresses): the requests come from loopback.
+tgsCase('TGS: from a TGT for another host', () => ({}), 'elsewhere');
+tgsCase('TGS: from a TGT for this host', () => ({}), 'loopback');
 tgsCase(
   'TGS postdated (invalid): VALIDATE, its start time past',
   () => ({ options: KdcOptions.validate, sname: `krbtgt/${REALM}` }),
@@ -640,6 +650,9 @@ describeWithTools(
         side.postdatableTgt = await asLogin(side, REALM, 'alice', aliceKey, {
           options: KdcOptions['allow-postdate'],
         });
+        const ipv4 = (...b: number[]) => [{ addrType: 2, address: new Uint8Array(b) }];
+        side.elsewhereTgt = await asLogin(side, REALM, 'alice', aliceKey, { addresses: ipv4(10, 0, 0, 1) });
+        side.loopbackTgt = await asLogin(side, REALM, 'alice', aliceKey, { addresses: ipv4(127, 0, 0, 1) });
         side.postdatedTgt = await asLogin(side, REALM, 'alice', aliceKey, {
           options: KdcOptions.postdated | KdcOptions['allow-postdate'],
           fromMs: -hours(1),

@@ -113,7 +113,7 @@ export interface RequestLogger {
   readonly onRequest: (event: KdcRequestEvent) => void;
   /** `handle`, logging each request it answers (with the transport's peer, the sizes and the time). */
   wrap(
-    handle: (request: Uint8Array) => Uint8Array,
+    handle: (request: Uint8Array, info: KdcRequestInfo) => Uint8Array,
   ): (request: Uint8Array, info: KdcRequestInfo) => Uint8Array;
 }
 
@@ -138,7 +138,7 @@ export function requestLogger(
     wrap: (handle) => (request, info) => {
       last = undefined;
       const start = performance.now();
-      const reply = handle(request);
+      const reply = handle(request, info);
       const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
       const event = last as KdcRequestEvent | undefined;
       if (event === undefined || (errorsOnly && !isFailure(event))) return reply;

@@ -459,7 +459,8 @@ export async function startTopology(
       });
       kdcs.set(spec.name, kdc);
       if (options.listen === false) continue;
-      const handle = (request: Uint8Array): Uint8Array => kdc.handle(request);
+      // The transport's peer too: an MIT realm checks a TGT's addresses against it.
+      const handle = (request: Uint8Array, info: KdcRequestInfo): Uint8Array => kdc.handle(request, info);
       const answer = logger === undefined ? handle : logger.wrap(handle);
       const trace = options.trace;
       const to = kdcParticipant(spec.name);

@@ -107,8 +107,11 @@ export class Kdc {
   /**
    * RFC 4120 request bytes in (AS-REQ or TGS-REQ DER), reply bytes out
    * (AS-REP, TGS-REP or KRB-ERROR DER). Never throws, whatever the input.
+   * `from`: where the request came from, as a transport gives it to its
+   * handler (`KdcRequestInfo`): a network peer's address is checked against
+   * the addresses of a TGT that has some (the realm's `checkTicketAddresses`).
    */
-  handle(request: Uint8Array): Uint8Array {
+  handle(request: Uint8Array, from?: { readonly peer?: string | undefined }): Uint8Array {
     const now = this.#now();
     // Performance: names are formatted for the log line and the event only,
     // so not at all when nothing listens.
@@ -133,7 +136,7 @@ export class Kdc {
       const result: ExchangeResult =
         req.msgType === 10
           ? processAsReq(this.realm, req, request, this.#padata.as)
-          : processTgsReq(this.realm, req, this.#padata.tgs);
+          : processTgsReq(this.realm, req, this.#padata.tgs, from?.peer);
       if (listening) {
         if (result.client !== undefined) client = formatPrincipal(result.client.name, result.client.realm);
         if (result.server !== undefined) server = formatPrincipal(result.server.name, result.server.realm);

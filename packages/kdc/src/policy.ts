@@ -104,6 +104,15 @@ export interface RealmPolicy {
    */
   allowPostdate: boolean;
   /**
+   * A TGS-REQ presenting a ticket with addresses must come from one of them
+   * (RFC 4120 section 3.3.3.1), else KRB_AP_ERR_BADADDR, as MIT's KDC checks
+   * (krb5_rd_req with the sender's address). Checked when the request's
+   * sender is known: a network transport's peer, not an in-process caller.
+   * Default true (MIT); AD: false (Windows clients send no addresses, and no
+   * oracle shows a DC checking them).
+   */
+  checkTicketAddresses: boolean;
+  /**
    * How many krbtgt key versions stay usable after {@link Realm.rotateKrbtgt}:
    * 2 keeps the current and the previous key, AD's two-key window. Default 2.
    */
@@ -345,6 +354,7 @@ export function defaultPolicy(): RealmPolicy {
     caseInsensitiveNames: false,
     referralsRequireCanonicalize: false,
     allowPostdate: true,
+    checkTicketAddresses: true,
     krbtgtKeyHistory: 2,
     interRealmKvnoStrict: false,
     includePacByDefault: true,
@@ -390,6 +400,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   permittedEncTypes: [18, 17],
   caseInsensitiveNames: true,
   allowPostdate: false,
+  checkTicketAddresses: false,
   referAnyServiceNameType: true,
   krbErrorStyle: 'active-directory',
   rc4SaltInEtypeInfo: false,

@@ -77,6 +77,7 @@ import {
   withClientName,
 } from './s4u-cross-realm';
 import { checkS4uProxy, checkS4uProxyReferral, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
+import { checkTicketAddresses, senderAddress } from './sender-address';
 import type { TgsHeader } from './tgs-header';
 import { starttimeField, tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
@@ -478,6 +479,8 @@ export function processTgsReq(
   realm: Realm,
   req: KdcReq,
   handlers: readonly TgsPadataHandler[] = TGS_PADATA_HANDLERS,
+  /** The transport's peer (`host:port`), when it has one. */
+  peer?: string,
 ): ExchangeResult {
   const now = realm.clock.now();
   const state: TgsRequestState = { realm, req, now, header: undefined };
@@ -500,6 +503,11 @@ export function processTgsReq(
     throw new KdcError(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP, 'the TGS-REQ carries no PA-TGS-REQ');
   }
   try {
+    // RFC 4120 section 3.3.3.1: a TGT with addresses is used from one of them (a known sender's).
+    if (realm.policy.checkTicketAddresses && h.tgt.caddr !== undefined && h.tgt.caddr.length > 0) {
+      const sender = senderAddress(peer);
+      if (sender !== undefined) checkTicketAddresses(h.tgt.caddr, sender);
+    }
     // Under FAST, state.req is the inner request: its body is the one answered.
     return issue(realm, state.req, h, now, state.s4uSelf, state.fast, state.pacOptions);
   } catch (e) {

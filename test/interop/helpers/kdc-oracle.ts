@@ -17,6 +17,7 @@ import {
   formatPrincipal,
   KdcOptions,
   type KdcRep,
+  type KdcReqBody,
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
@@ -318,7 +319,8 @@ export async function startMitOracle(
     changepwKeys,
     sides: [
       { name: 'mit', send: (_realm, b) => sendToMit(mit, b) },
-      { name: 'krbsim', send: async (_realm, b) => kdc.handle(b) },
+      // From loopback, as MIT's KDC sees the requests come (a TGT's addresses are checked against it).
+      { name: 'krbsim', send: async (_realm, b) => kdc.handle(b, { peer: '127.0.0.1:1' }) },
     ],
   };
 }
@@ -333,6 +335,8 @@ interface LoginOptions {
   readonly options?: number;
   /** The start time asked for, this far from now (with POSTDATED). */
   readonly fromMs?: number;
+  /** The addresses the ticket is to be used from. */
+  readonly addresses?: KdcReqBody['addresses'];
 }
 
 /**
@@ -359,6 +363,7 @@ export async function asLogin(
         etypes: [18],
         ...(opts.options !== undefined && { options: opts.options }),
         ...(opts.fromMs !== undefined && { from: now + opts.fromMs }),
+        ...(opts.addresses !== undefined && { addresses: opts.addresses }),
         ...(opts.preauth !== false && { padata: [encTimestamp(key, now)] }),
       }),
     ),
