@@ -34,13 +34,15 @@
 import { AdType, encodeAuthorizationData, KdcOptions, NameType } from '@krbsim/asn1';
 import { Duration } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { decodePac, findPac, getPacBuffer, PacBufferType } from '@krbsim/pac';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type AsReqInput,
   asReq,
   type Creds,
   encTimestamp,
   openRep,
+  openTicket,
   pacRequest,
   type TgsReqInput,
   tgsReq,
@@ -62,10 +64,13 @@ import { describeWithTools } from './mit-tools';
 
 const REALM = 'DIFF.TEST';
 const SERVICE = 'host/svc.diff.test';
+/** A service with aes256-cts-hmac-sha1-96 keys only, where the realm's krbtgt's first key is aes256-sha2. */
+const SHA1_SERVICE = 'host/sha1.diff.test';
 const PASSWORDS: Record<string, string> = {
   alice: 'alice-Passw0rd',
   bob: 'bob-Passw0rd',
   [SERVICE]: 'svc-Passw0rd',
+  [SHA1_SERVICE]: 'sha1-Passw0rd',
 };
 
 /** One KDC, as the cases see it. */
@@ -636,6 +641,13 @@ describeWithTools(
           },
           { name: 'bob', password: PASSWORDS.bob!, kind: 'user' },
           { name: SERVICE, password: PASSWORDS[SERVICE]!, kind: 'service' },
+          {
+            name: SHA1_SERVICE,
+            password: PASSWORDS[SHA1_SERVICE]!,
+            kind: 'service',
+            mitFlags: '-e aes256-cts-hmac-sha1-96:normal',
+            etypes: [18],
+          },
         ],
         tools,
       );
@@ -662,5 +674,23 @@ describeWithTools(
     afterAll(async () => mit?.stop());
 
     oracleTests(cases, sides, KNOWN_DIFFERENCES);
+
+    it("signs a ticket's PAC with the krbtgt's first key, whatever the server's keys (MS-KILE 3.3.5.6.4.4)", async () => {
+      const sigTypes = async (side: Side, sname: string) => {
+        const st = await tgsHop(side, REALM, side.tgt!, sname);
+        const etp = openTicket(
+          st.ticket,
+          serverKeyOf(st.ticket, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS }),
+        );
+        const pac = decodePac(findPac(etp.authorizationData)!.pac);
+        const sig = (t: typeof PacBufferType.SERVER_CHECKSUM | typeof PacBufferType.PRIVSVR_CHECKSUM) =>
+          getPacBuffer(pac, t)?.signatureType;
+        return `ticket ${st.ticket.encPart.etype}: server ${sig(PacBufferType.SERVER_CHECKSUM)}, kdc ${sig(PacBufferType.PRIVSVR_CHECKSUM)}`;
+      };
+      for (const sname of [SERVICE, SHA1_SERVICE]) {
+        const [mitSays, krbsimSays] = await Promise.all(sides.map((side) => sigTypes(side, sname)));
+        expect(krbsimSays, sname).toBe(mitSays);
+      }
+    });
   },
 );

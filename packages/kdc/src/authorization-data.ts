@@ -28,10 +28,9 @@ export interface AuthorizationDataInputs {
 
 const NONE: AuthorizationData = Object.freeze([]) as unknown as AuthorizationData;
 
-/** The realm's krbtgt key for KDC signatures: same etype as the ticket key where there is one. */
-function kdcKeyFor(realm: Realm, draft: TicketDraft) {
-  const k = draft.serverKey.key;
-  return kdcSignatureKey(realm.krbtgt.keys, k.etype, realm.policy.permittedEncTypes);
+/** The realm's krbtgt key for KDC signatures (`kdcSignatureKey`). */
+function kdcKeyFor(realm: Realm) {
+  return kdcSignatureKey(realm.krbtgt.keys, realm.policy.permittedEncTypes);
 }
 
 /**
@@ -76,7 +75,7 @@ export function ticketAuthorizationData(
               server: draft.server,
               authtime: draft.times.authtime,
               serverKey: draft.serverKey.key,
-              kdcKey: kdcKeyFor(realm, draft),
+              kdcKey: kdcKeyFor(realm),
               sessionKey: draft.sessionKey,
             }),
           )
@@ -86,7 +85,7 @@ export function ticketAuthorizationData(
   }
   const hook = realm.authorizationData;
   const chosen = hook
-    ? hook({ realm, ticket: draft, ...inputs, kdcKey: kdcKeyFor(realm, draft), proposed })
+    ? hook({ realm, ticket: draft, ...inputs, kdcKey: kdcKeyFor(realm), proposed })
     : proposed;
   return chosen.length > 0 ? chosen : undefined;
 }

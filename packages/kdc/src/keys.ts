@@ -172,16 +172,14 @@ export function ticketKey(
 }
 
 /**
- * The krbtgt key a KDC signature over a ticket under a key of `etype` is made
- * with (MS-PAC 2.8.2): the current key of that etype where the krbtgt has
- * one, else of the strongest etype of `strength` it has, else its newest.
+ * The krbtgt key the KDC signatures of a PAC are made with (the KDC, ticket
+ * and extended KDC signatures, MS-PAC 2.8.2-2.8.5): the strongest current one
+ * of `strength` (MS-KILE 3.3.5.6.4.4, "the strongest krbtgt account key"; MIT's
+ * KDC signs with the krbtgt's first key, the same), whatever the ticket's key,
+ * else its newest.
  */
-export function kdcSignatureKey(
-  krbtgtKeys: readonly StoredKey[],
-  etype: number,
-  strength: readonly number[],
-): Key {
-  return (ticketKey(krbtgtKeys, [etype, ...strength]) ?? currentKeys(krbtgtKeys)[0]!).key;
+export function kdcSignatureKey(krbtgtKeys: readonly StoredKey[], strength: readonly number[]): Key {
+  return (ticketKey(krbtgtKeys, strength) ?? currentKeys(krbtgtKeys)[0]!).key;
 }
 
 /**

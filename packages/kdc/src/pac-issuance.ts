@@ -337,7 +337,7 @@ export function signIssuedPac(realm: Realm, draft: TicketDraft, etp: EncTicketPa
     pac,
     {
       serverKey,
-      kdcKey: kdcSignatureKey(realm.krbtgt.keys, serverKey.etype, realm.policy.permittedEncTypes),
+      kdcKey: kdcSignatureKey(realm.krbtgt.keys, realm.policy.permittedEncTypes),
     },
     { server: draft.sname },
   ).encTicketPart;

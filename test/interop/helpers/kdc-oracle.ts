@@ -277,6 +277,8 @@ export interface OraclePrincipal {
   readonly mitFlags?: string;
   /** What the same flags are on krbsim's side (`{ requiresPreauth: true }`). */
   readonly krbsim?: Partial<AddUserOptions>;
+  /** Only keys of these etypes on krbsim's side (MIT's: `-e` in `mitFlags`). */
+  readonly etypes?: readonly number[];
 }
 
 /**
@@ -307,7 +309,7 @@ export async function startMitOracle(
   const changepwKeys = await mitKeys(mit, `kadmin/changepw@${realm}`);
   const mirror = mirrorRealm(realm, krbtgtKeys);
   for (const p of principals) {
-    const keys = pwKeys(realm, p.name, p.password);
+    const keys = pwKeys(realm, p.name, p.password).filter((k) => p.etypes?.includes(k.etype) ?? true);
     if (p.kind === 'user') mirror.addUser(p.name, { keys, ...p.krbsim });
     else mirror.addService(p.name, { keys });
   }
