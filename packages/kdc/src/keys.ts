@@ -183,18 +183,15 @@ export function kdcSignatureKey(krbtgtKeys: readonly StoredKey[], strength: read
 }
 
 /**
- * The kept krbtgt keys a KDC signature over a ticket under a key of `etype`
- * may have been made with, likeliest first: those of `etype`, newest first,
- * then the others, newest first. A signature made before a rotation
- * ({@link kdcSignatureKey} chose the then-current key) still verifies while
- * its key is kept.
+ * The kept krbtgt keys a KDC signature may have been made with, likeliest
+ * first: the one {@link kdcSignatureKey} chooses now, then the others, newest
+ * first. A signature made before a rotation still verifies while its key is
+ * kept.
  */
-export function kdcVerificationKeys(krbtgtKeys: readonly StoredKey[], etype: number): Key[] {
-  const newestFirst = [...krbtgtKeys].sort((a, b) => b.kvno - a.kvno);
-  return [
-    ...newestFirst.filter((k) => k.key.etype === etype),
-    ...newestFirst.filter((k) => k.key.etype !== etype),
-  ].map((k) => k.key);
+export function kdcVerificationKeys(krbtgtKeys: readonly StoredKey[], strength: readonly number[]): Key[] {
+  const now = kdcSignatureKey(krbtgtKeys, strength);
+  const newestFirst = [...krbtgtKeys].sort((a, b) => b.kvno - a.kvno).map((k) => k.key);
+  return [now, ...newestFirst.filter((k) => k !== now)];
 }
 
 /** A crypto {@link Key} as the wire's EncryptionKey. */

@@ -111,7 +111,9 @@ export function verifiedEvidencePac(
   }
   // The KDC signature was made with the krbtgt key current then: each kept key is tried, likeliest
   // first, and a failure is reported as the likeliest key's.
-  const kdcKeys = opts.issuedHere ? kdcVerificationKeys(realm.krbtgt.keys, ticketKey.etype) : [undefined];
+  const kdcKeys = opts.issuedHere
+    ? kdcVerificationKeys(realm.krbtgt.keys, realm.policy.permittedEncTypes)
+    : [undefined];
   let pac: Pac | undefined;
   let failure: unknown;
   for (const kdcKey of kdcKeys) {
