@@ -341,6 +341,7 @@ export function signIssuedPac(realm: Realm, draft: TicketDraft, etp: EncTicketPa
       serverKey,
       kdcKey: kdcSignatureKey(realm.krbtgt.keys, realm.policy.permittedEncTypes),
     },
-    { server: draft.sname },
+    // A read-only DC's KDC signature names its branch (MS-PAC 2.8), whose krbtgt signed it.
+    { server: draft.sname, ...(realm.rodcBranchId !== 0 && { rodcIdentifier: realm.rodcBranchId }) },
   ).encTicketPart;
 }

@@ -88,6 +88,31 @@ const pacOf = (etp: EncTicketPart): Uint8Array => findPac(etp.authorizationData)
 const sids = (bytes: Uint8Array): string[] =>
   validationInfoSids(getPacBuffer(decodePac(bytes), PacBufferType.LOGON_INFO)!).map((s) => formatSid(s.sid));
 
+describe('PAC of a read-only DC', () => {
+  it('names the RODC branch in its KDC signature (MS-PAC 2.8 RODCIdentifier), and the TGT still serves', () => {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, new ManualClock(T0), {
+      kind: 'active-directory',
+      domainSid: SID,
+      rodcBranchId: 0x2a,
+    });
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addUser('websvc', { password: 'web-pw', spns: [WEB] });
+    const tgt = login(l, 'alice', userKey(REALM, 'alice', 'pw'));
+    const kdcSig = (etp: EncTicketPart) =>
+      getPacBuffer(decodePac(pacOf(etp)), PacBufferType.PRIVSVR_CHECKSUM)!;
+    expect(kdcSig(openTicket(tgt.ticket, krbtgtKey(l.realm))).rodcIdentifier).toBe(0x2a);
+    const st = tgsGet(l.kdc, { tgt, realm: REALM, sname: WEB, now: T0 });
+    const etp = openTicket(st.ticket, userKey(REALM, 'websvc', 'web-pw'));
+    expect(kdcSig(etp).rodcIdentifier).toBe(0x2a);
+    verifyPac(pacOf(etp), { serverKey: userKey(REALM, 'websvc', 'web-pw'), kdcKey: krbtgtKey(l.realm) });
+    // A writable DC's (no branch) carries none.
+    const writable = ad();
+    expect(
+      kdcSig(openTicket(writable.alice.ticket, krbtgtKey(writable.realm))).rodcIdentifier,
+    ).toBeUndefined();
+  });
+});
+
 describe('PAC in AS', () => {
   it("puts alice's SIDs in the TGT, signed with the krbtgt key, as a DC does", () => {
     const l = ad();

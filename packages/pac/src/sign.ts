@@ -107,6 +107,12 @@ export interface SignPacOptions {
   readonly serverChecksumType?: number;
   /** Checksum type of the KDC, ticket and extended KDC signatures; default the KDC key's mandatory one. */
   readonly kdcChecksumType?: number;
+  /**
+   * The KDC signature's RODCIdentifier (MS-PAC 2.8): the signing read-only
+   * DC's branch, the high 16 bits of its krbtgt kvno (MS-KILE 3.1.5.8).
+   * Default: the one the PAC's KDC signature had, if any.
+   */
+  readonly rodcIdentifier?: number;
 }
 
 /** A signed PAC: its encoding and its value with the signatures filled in. */
@@ -120,14 +126,14 @@ function zeroSignature(
   type: number,
   signatureType: number,
   previous: PacSignatureData | undefined,
+  rodcIdentifier: number | undefined,
 ): PacSignatureData {
   const length = getChecksumType(signatureType).checksumBytes;
+  const rodc = rodcIdentifier ?? previous?.rodcIdentifier;
   return {
     signatureType,
     signature: new Uint8Array(length),
-    ...(previous?.rodcIdentifier !== undefined && type === PacBufferType.PRIVSVR_CHECKSUM
-      ? { rodcIdentifier: previous.rodcIdentifier }
-      : {}),
+    ...(rodc !== undefined && type === PacBufferType.PRIVSVR_CHECKSUM ? { rodcIdentifier: rodc } : {}),
   };
 }
 
@@ -229,13 +235,19 @@ export function signPac(pac: Pac, keys: PacSigningKeys, options: SignPacOptions 
     }
     index[k] = buffers.length;
     const previous = 'value' in b ? (b.value as PacSignatureData) : previousSignature(b);
-    buffers.push({ type: t, value: zeroSignature(t, types[k]!, previous) } as PacBuffer);
+    buffers.push({
+      type: t,
+      value: zeroSignature(t, types[k]!, previous, options.rodcIdentifier),
+    } as PacBuffer);
   }
   for (let k = 0; k < wantedTypes.length; k++) {
     if (index[k] !== -1) continue;
     const t = wantedTypes[k]!;
     index[k] = buffers.length;
-    buffers.push({ type: t, value: zeroSignature(t, types[k]!, undefined) } as PacBuffer);
+    buffers.push({
+      type: t,
+      value: zeroSignature(t, types[k]!, undefined, options.rodcIdentifier),
+    } as PacBuffer);
   }
   if (ticketSignature !== undefined) {
     buffers[index[2]!] = {
