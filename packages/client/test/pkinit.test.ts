@@ -32,7 +32,7 @@ import {
   type PkAuthenticator,
   PkinitOid,
 } from '@krbsim/asn1';
-import { KerberosClient, type PkinitIdentity } from '@krbsim/client';
+import { type ClientOptions, KerberosClient, type PkinitIdentity } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { Kdc, type PkinitOptions, Realm } from '@krbsim/kdc';
 import {
@@ -138,13 +138,14 @@ function lab(pkinit: Partial<PkinitOptions> = {}, users: { alicePreauth?: boolea
     return edit.reply?.(rep, replies.length) ?? rep;
   });
   const log: string[] = [];
-  const client = () =>
+  const client = (extra: Partial<ClientOptions> = {}) =>
     new KerberosClient({
       realm: REALM,
       transport,
       clock,
       random: new SeededRandom('client'),
       log: (l) => log.push(l),
+      ...extra,
     });
   const codes = () => replies.filter((r) => r[0] === 0x7e).map((r) => decodeKrbError(r).errorCode);
   return { clock, realm, kdc, client, log, requests, replies, codes, edit };
@@ -165,6 +166,17 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(tgt.client.name.nameString).toEqual(['alice']);
     expect(log.some((l) => l.includes('PKINIT modp14, freshness token'))).toBe(true);
     expect(codes()).toEqual([ErrorCode.KDC_ERR_PREAUTH_REQUIRED]);
+  });
+
+  it("with kdcTimeSync, a client an hour ahead signs its AuthPack on the KDC's time, as MIT's pkinit does", async () => {
+    const { client } = lab();
+    const ahead = new ManualClock(T0 + 3_600_000);
+    const e = await rejection(client({ clock: ahead }).getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_SKEW);
+    const synced = client({ clock: ahead, kdcTimeSync: true });
+    const tgt = await synced.getInitialCredentials('alice', identity(alice));
+    expect(tgt.authtime).toBe(T0);
+    expect(Math.abs(synced.kdcTimeOffsetMs! + 3_600_000)).toBeLessThan(1000);
   });
 
   for (const group of ['modp16', 'modp2', 'P-256', 'P-384', 'P-521'] as const) {

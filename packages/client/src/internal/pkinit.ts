@@ -194,8 +194,9 @@ function paPkAsReq(
   pair: KeyAgreementPair | undefined,
   body: KdcReqBody,
   token: Uint8Array | undefined,
+  offsetMs: number,
 ): PaData {
-  const t = ctx.authClock.next();
+  const t = ctx.authClock.next(offsetMs);
   const authPack = encodeAuthPack({
     pkAuthenticator: {
       cusec: t.cusec,
@@ -423,14 +424,16 @@ export async function pkinitAsExchange(
   let step: 'ask' | 'pkinit' | 'fresh' = 'ask';
   let group = pkId.group ?? 'modp14';
   let regrouped = false;
+  // kdcTimeSync: the KDC's time as its PREAUTH_REQUIRED error gave it, less the client's (kdc-time.ts).
+  let kdcOffsetMs = 0;
   for (;;) {
     const sname = req.service ?? krbtgtName(realm);
-    const body = asReqBody(req, realm, sname, ctx.clock.now(), randomUInt31(ctx.random));
+    const body = asReqBody(req, realm, sname, ctx.clock.now() + kdcOffsetMs, randomUInt31(ctx.random));
     const pair = id.keyTransport ? undefined : generateKeyAgreement(group, ctx.random);
     const padata: PaData[] = [];
     if (step === 'ask')
       padata.push({ padataType: PaDataType.PA_AS_FRESHNESS, padataValue: new Uint8Array(0) });
-    else padata.push(paPkAsReq(ctx, id, pair, body, token));
+    else padata.push(paPkAsReq(ctx, id, pair, body, token, kdcOffsetMs));
     padata.push(...requestPadata(req));
     const bytes = encodeAsReq({ pvno: 5, msgType: 10, padata, reqBody: body }).slice();
     const delivery = pair?.group ?? 'public-key encryption';
@@ -457,6 +460,8 @@ export async function pkinitAsExchange(
         }
         token = hints.token;
         step = 'pkinit';
+        // MIT's pkinit plugin takes the same time as the encrypted timestamp (get_preauth_time).
+        if (ctx.kdcTime !== undefined) kdcOffsetMs = e.stime + Math.floor(e.susec / 1000) - ctx.clock.now();
         continue;
       }
       // RFC 4556 section 3.2.2: TD-DH-PARAMETERS lists the groups the KDC accepts; retry once with one.
