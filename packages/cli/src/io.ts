@@ -44,11 +44,16 @@ export function processIo(): CliIo & { dispose(): void } {
 }
 
 /**
- * Why a file cannot be written at `path` (its directory is missing or is not
- * one), if it cannot: checked before a command does its work, so a typo in
+ * Why a file cannot be written at `path` (it is a directory, or its directory
+ * is missing or is not one), if it cannot: checked before a command does its work, so a typo in
  * an output path costs a one-line usage error, not the work or a stack trace.
  */
 export function unwritable(path: string): string | undefined {
+  try {
+    if (statSync(path).isDirectory()) return `${path} is a directory`;
+  } catch {
+    // absent (it will be made) or unreadable: the directory decides
+  }
   const dir = dirname(path);
   try {
     if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;

@@ -97,18 +97,30 @@ describe('krbsim demo --pcap and --json', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a --pcap or --html path that cannot be written (a directory) is a usage error naming it, after the flows', async () => {
+  it('a --pcap or --html path that is a directory is a usage error naming it, before any flow runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'krbsim-demo-'));
     try {
       for (const flag of ['--pcap', '--html']) {
-        const { code, stderr } = await run(['demo', '--seed', '7', flag, dir]);
+        const { code, stdout, stderr } = await run(['demo', '--seed', '7', flag, dir]);
         expect(code, flag).toBe(2);
-        expect(stderr).toMatch(new RegExp(`^krbsim demo: ${flag} ${dir}: EISDIR`));
-        expect(stderr).toContain("Try 'krbsim demo --help'.");
-        expect(stderr).not.toMatch(/\n\s+at /);
+        expect(stdout, flag).toBe('');
+        expect(stderr).toBe(
+          `krbsim demo: ${flag} ${dir}: ${dir} is a directory\nTry 'krbsim demo --help'.\n`,
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a --pcap or --html path the system refuses at writing is a usage error naming it, after the flows', async () => {
+    for (const flag of ['--pcap', '--html']) {
+      // /proc/version's directory exists and it is no directory: only the write fails (EACCES, root too).
+      const { code, stderr } = await run(['demo', '--seed', '7', flag, '/proc/version']);
+      expect(code, flag).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^krbsim demo: ${flag} /proc/version: E[A-Z]+`));
+      expect(stderr).toContain("Try 'krbsim demo --help'.");
+      expect(stderr).not.toMatch(/\n\s+at /);
     }
   });
 
