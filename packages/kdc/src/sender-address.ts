@@ -10,37 +10,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { HostAddress } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
+import { ipAddressBytes } from '@krbsim/pki';
 import { KdcError } from './krb-error';
 
 /** RFC 4120 section 7.5.3 address types. */
 const ADDRTYPE_INET = 2;
 const ADDRTYPE_INET6 = 24;
-
-function ipv4Bytes(text: string): Uint8Array {
-  return Uint8Array.from(text.split('.').map(Number));
-}
-
-function ipv6Bytes(text: string): Uint8Array {
-  // A trailing dotted quad (::ffff:127.0.0.1) is the last 32 bits.
-  let head = text;
-  let tail: number[] = [];
-  const dot = text.lastIndexOf(':');
-  if (text.includes('.')) {
-    tail = [...ipv4Bytes(text.slice(dot + 1))];
-    head = `${text.slice(0, dot + 1)}0:0`;
-  }
-  const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
-  const groups = (s: string | undefined) => (s === undefined || s === '' ? [] : s.split(':'));
-  const l = groups(left);
-  const r = groups(right);
-  const all = right === undefined ? l : [...l, ...new Array<string>(8 - l.length - r.length).fill('0'), ...r];
-  const bytes = all.flatMap((g) => {
-    const v = Number.parseInt(g, 16);
-    return [v >> 8, v & 0xff];
-  });
-  if (tail.length === 4) bytes.splice(12, 4, ...tail);
-  return Uint8Array.from(bytes);
-}
 
 /**
  * The sender's address from a transport peer `host:port`; undefined when the
@@ -51,9 +26,9 @@ export function senderAddress(peer: string | undefined): HostAddress | undefined
   if (peer === undefined) return undefined;
   const colon = peer.lastIndexOf(':');
   const host = (colon < 0 ? peer : peer.slice(0, colon)).replace(/^\[|\]$/g, '');
-  if (isIPv4(host)) return { addrType: ADDRTYPE_INET, address: ipv4Bytes(host) };
+  if (isIPv4(host)) return { addrType: ADDRTYPE_INET, address: ipAddressBytes(host) };
   if (!isIPv6(host)) return undefined;
-  const bytes = ipv6Bytes(host);
+  const bytes = ipAddressBytes(host);
   const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   return mapped
     ? { addrType: ADDRTYPE_INET, address: bytes.slice(12) }

@@ -29,7 +29,6 @@
  */
 
 import type { webcrypto } from 'node:crypto';
-import { isIP } from 'node:net';
 import { encodeKrb5PrincipalName, NameType, PkinitOid } from '@krbsim/asn1';
 import {
   type Clock,
@@ -39,6 +38,7 @@ import {
   systemClock,
   systemRandom,
 } from '@krbsim/core';
+import { ipAddressBytes } from './ip-address';
 
 /** A certificate and its private key, both PEM (`CERTIFICATE`, PKCS #8 `PRIVATE KEY`). */
 export interface PemCertificate {
@@ -218,7 +218,7 @@ export async function issueServerCertificate(
   const ipAddresses = options.ipAddresses ?? ['127.0.0.1'];
   const commonName = options.commonName ?? dnsNames[0] ?? ipAddresses[0];
   if (commonName === undefined) invalid('a server certificate needs a DNS name or an IP address');
-  const altNames = [...dnsNames.map(dnsName), ...ipAddresses.map((ip) => tagged(0x87, parseIp(ip)))];
+  const altNames = [...dnsNames.map(dnsName), ...ipAddresses.map((ip) => tagged(0x87, ipAddressBytes(ip)))];
   return issueLeaf(ca, { ...options, commonName, altNames, purposes: [OID.serverAuth] });
 }
 
@@ -537,36 +537,6 @@ function pemBody(text: string, label: string): Uint8Array {
   const m = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(text);
   if (m === null) return invalid(`no PEM ${label} block`);
   return new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
-}
-
-/** An IPv4 (4 octets) or IPv6 (16 octets) address for an iPAddress GeneralName. */
-function parseIp(text: string): Uint8Array {
-  const kind = isIP(text);
-  if (kind === 4) return Uint8Array.from(text.split('.').map(Number));
-  if (kind !== 6) return invalid(`${JSON.stringify(text)} is not an IP address`);
-  let s = text;
-  const tail: number[] = [];
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4) {
-    const [a, b, c, d] = v4[1]!.split('.').map(Number) as [number, number, number, number];
-    tail.push((a << 8) | b, (c << 8) | d);
-    s = s.slice(0, -v4[1]!.length);
-    if (s.endsWith(':') && !s.endsWith('::')) s = s.slice(0, -1);
-  }
-  const [head, rest] = s.split('::') as [string, string | undefined];
-  const groups = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
-  const left = groups(head);
-  const right = [...(rest === undefined ? [] : groups(rest)), ...tail];
-  const words =
-    rest === undefined
-      ? [...left, ...right]
-      : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
-  const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
-  return out;
 }
 
 function invalid(message: string): never {

@@ -45,6 +45,7 @@ export {
   openEnvelopedData,
   selectContentEncryption,
 } from './enveloped-data';
+export { ipAddressBytes } from './ip-address';
 export {
   generateKeyAgreement,
   groupAlgorithm,
