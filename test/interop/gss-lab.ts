@@ -46,8 +46,8 @@ export interface GssLab {
   diagnostics(): string;
   /** A krbsim service holding the keytab. */
   service(): Promise<KerberosService>;
-  /** A krbsim client with alice's TGT. */
-  client(): Promise<KerberosClient>;
+  /** A krbsim client with alice's TGT, offering `encTypes` (default the client's own). */
+  client(encTypes?: readonly number[]): Promise<KerberosClient>;
   close(): Promise<void>;
 }
 
@@ -70,9 +70,10 @@ export async function startGssLab(prefix: string): Promise<GssLab> {
         principal: SERVICE,
       });
     },
-    async client() {
+    async client(encTypes) {
       const client = new KerberosClient({
         realm: REALM,
+        ...(encTypes !== undefined && { encTypes }),
         transport: new UdpTcpTransport({ kdcs: { [REALM]: [{ host: server.host, port: server.udpPort }] } }),
       });
       await client.getInitialCredentials(ALICE, { password: ALICE_PASSWORD });

@@ -12,7 +12,7 @@
  */
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { GssFlags } from '@krbsim/asn1';
+import { AdType, decodeAuthorizationData, decodeEtypeList, GssFlags } from '@krbsim/asn1';
 import type { KerberosClient } from '@krbsim/client';
 import {
   type AcceptResult,
@@ -293,41 +293,102 @@ const AES_ETYPES = [
   { etype: 20, name: 'aes256-cts-hmac-sha384-192' },
 ];
 
-describeWithTools('RFC 4121 tokens between krbsim and MIT krb5 (gss-peer.c)', ['gcc', 'kinit'], (tools) => {
-  let lab: GssLab;
-  let impl: PeerImpl;
-  beforeAll(async () => {
-    lab = await startGssLab('gss-peer-mit');
-    const mit = new MitClient(tools, lab.dir.path, lab.krb5conf, lab.dir.file('cc-mit'), () =>
-      lab.diagnostics(),
+describeWithTools(
+  'RFC 4121 tokens between krbsim and MIT krb5 (gss-peer.c)',
+  ['gcc', 'kinit', 'kvno'],
+  (tools) => {
+    let lab: GssLab;
+    let impl: PeerImpl;
+    let mit: MitClient;
+    beforeAll(async () => {
+      lab = await startGssLab('gss-peer-mit');
+      mit = new MitClient(tools, lab.dir.path, lab.krb5conf, lab.dir.file('cc-mit'), () => lab.diagnostics());
+      await mit.ok('kinit', [`alice@${REALM}`], { input: 'Al1ce-Passw0rd\n' });
+      const path = lab.dir.file('gss-peer-mit');
+      await buildGssPeer(tools.gcc!, path);
+      impl = {
+        name: 'MIT krb5 1.20',
+        slug: 'mit',
+        path,
+        env: (ccache = lab.dir.file('cc-mit')) => ({
+          KRB5_CONFIG: lab.krb5conf,
+          KRB5CCNAME: `FILE:${ccache}`,
+          KRB5_KTNAME: `FILE:${lab.keytab}`,
+          KRB5RCACHETYPE: 'none',
+        }),
+        async kinit(krb5conf, ccache) {
+          await mit.ok('kinit', [`alice@${REALM}`], { input: 'Al1ce-Passw0rd\n', krb5conf, ccache });
+        },
+      };
+    });
+    afterAll(async () => {
+      await lab?.close();
+    });
+    peerSuite(
+      () => impl,
+      () => lab,
+      false,
     );
-    await mit.ok('kinit', [`alice@${REALM}`], { input: 'Al1ce-Passw0rd\n' });
-    const path = lab.dir.file('gss-peer-mit');
-    await buildGssPeer(tools.gcc!, path);
-    impl = {
-      name: 'MIT krb5 1.20',
-      slug: 'mit',
-      path,
-      env: (ccache = lab.dir.file('cc-mit')) => ({
-        KRB5_CONFIG: lab.krb5conf,
-        KRB5CCNAME: `FILE:${ccache}`,
-        KRB5_KTNAME: `FILE:${lab.keytab}`,
-        KRB5RCACHETYPE: 'none',
-      }),
-      async kinit(krb5conf, ccache) {
-        await mit.ok('kinit', [`alice@${REALM}`], { input: 'Al1ce-Passw0rd\n', krb5conf, ccache });
-      },
-    };
-  });
-  afterAll(async () => {
-    await lab?.close();
-  });
-  peerSuite(
-    () => impl,
-    () => lab,
-    false,
-  );
-});
+
+    // RFC 4537: a session key of the initiator's second choice, upgraded by the acceptor's subkey.
+    it('MIT as initiator with an aes128 session key lists [aes256, aes128]; krbsim answers with an aes256 subkey', async () => {
+      // The service ticket is got preferring aes128, then used by a profile that prefers aes256.
+      const cc = lab.dir.file('cc-mit-negotiation');
+      const aes128 = lab.dir.file('krb5-mit-aes128.conf');
+      const both = lab.dir.file('krb5-mit-aes256-aes128.conf');
+      const base = await readFile(lab.krb5conf, 'utf8');
+      const withTgs = (names: string) =>
+        base.replace('[libdefaults]', `[libdefaults]\n    default_tgs_enctypes = ${names}`);
+      // aes128 first: the KDC gives the client's first choice; aes256 still listed for the TGT's session key.
+      await writeFile(aes128, withTgs('aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha1-96'));
+      await writeFile(both, withTgs('aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96'));
+      await impl.kinit(aes128, cc);
+      await mit.ok('kvno', ['host/localhost'], { krb5conf: aes128, ccache: cc });
+      const peer = GssPeer.start(impl.path, ['init', TARGET, INIT_FLAGS.toString(16)], {
+        ...impl.env(cc),
+        KRB5_CONFIG: both,
+      });
+      try {
+        const r = (await lab.service()).accept(await peer.token());
+        peer.sendToken(r.responseToken!);
+        await peer.ready();
+        expect(r.sessionKey.etype).toBe(17);
+        // What MIT's initiator put in its authenticator: AD-IF-RELEVANT { AD-ETYPE-NEGOTIATION [18, 17] }.
+        const [ifRelevant] = r.authenticatorAuthorizationData;
+        expect(ifRelevant?.adType).toBe(AdType.AD_IF_RELEVANT);
+        const [negotiation] = decodeAuthorizationData(ifRelevant!.adData);
+        expect(negotiation?.adType).toBe(AdType.AD_ETYPE_NEGOTIATION);
+        expect(decodeEtypeList(negotiation!.adData)).toEqual([18, 17]);
+        expect(r.acceptorSubkey?.etype).toBe(18);
+        expect(r.securityContext!.etype).toBe(18);
+        await exchange(peer, r.securityContext!, 'mit initiator, negotiated aes256');
+      } finally {
+        await peer.close();
+      }
+    });
+
+    it('krbsim as initiator with an aes128 session key lists its enctypes; MIT answers with an aes256 subkey', async () => {
+      // A ticket whose session key is aes128 (asked for with aes128 only), sent by a client that prefers AES-SHA2.
+      const cred = await (await lab.client([17])).getServiceTicket('host/localhost');
+      expect(cred.sessionKey.etype).toBe(17);
+      const client = await lab.client();
+      const peer = GssPeer.start(impl.path, ['accept'], impl.env());
+      try {
+        const built = client.buildApReq(cred, { gss: 'krb5', gssFlags: GssFlags.replay | GssFlags.sequence });
+        peer.sendToken(built.token);
+        const rep = await peer.token();
+        await peer.ready();
+        const ctx = client.verifyApRep(built.context, rep).securityContext!;
+        // The client listed [20, 19, 18, 17]; MIT's acceptor prefers AES-SHA1 (its permitted_enctypes order).
+        expect(ctx.etype).toBe(18);
+        expect(ctx.usesAcceptorSubkey).toBe(true);
+        await exchange(peer, ctx, 'mit acceptor, negotiated aes256');
+      } finally {
+        await peer.close();
+      }
+    });
+  },
+);
 
 function heimdalSuite(heimdal: Heimdal, gcc: string): void {
   let lab: GssLab;

@@ -118,6 +118,7 @@ const MIT_CODES: Record<number, { name: string; krbsim: string }> = {
   [-1765328148]: { name: 'KRB5_NOPERM_ETYPE', krbsim: 'KDC_ERR_ETYPE_NOSUPP' },
   [-1765328196]: { name: 'KRB5_BAD_ENCTYPE', krbsim: 'KRB_ERR_GENERIC' },
   1859794437: { name: 'ASN1_OVERRUN', krbsim: 'KRB_ERR_GENERIC' },
+  1859794438: { name: 'ASN1_BAD_ID', krbsim: 'KRB_ERR_GENERIC' },
   39756038: { name: 'KG_BAD_LENGTH', krbsim: 'KRB_ERR_GENERIC' },
   34: { name: 'ERANGE', krbsim: 'KRB_ERR_GENERIC' },
 };
@@ -207,10 +208,30 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_ETYPE_NOSUPP',
     why: "the subkey becomes the session key, so it gets the session key's check: weak enctypes refused without allowWeakCrypto (RFC 8429), as an rc4 session key is above; MIT permits rc4",
   },
+  'authenticator: subkey aes256-cts-hmac-sha1-96 (18), MUTUAL-REQUIRED': {
+    oracle: /^OK \S+ AP-REP subkey 18 \(the client's\)$/,
+    krbsim: 'OK alice@APREQ.TEST AP-REP',
+    why: "where the acceptor makes no subkey of its own, MIT's krb5_mk_rep echoes the client's; krbsim sends none, as Heimdal's krb5_mk_rep does (RFC 4120 5.5.2: optional): the echo is the client's own key, and a DCE-style initiator (a raw AP-REQ) would take it for an acceptor subkey",
+  },
   'authenticator: authenticator-vno 4': {
     oracle: /^KDC_ERR_BAD_PVNO$/,
     krbsim: 'KRB_AP_ERR_BADVERSION',
     why: 'as for tkt-vno',
+  },
+  'GSS, rc4 permitted: session key rc4-hmac (23), subkey rc4-hmac': {
+    oracle: /^OK \S+ AP-REP subkey 23 \(the client's\)$/,
+    krbsim: 'OK alice@APREQ.TEST AP-REP',
+    why: "as for a raw AP-REP above: an rc4 context takes no acceptor subkey, and MIT's AP-REP echoes the client's (its initiator then ignores it: same enctype)",
+  },
+  'GSS, rc4 permitted: session key aes256-cts-hmac-sha1-96 (18), subkey rc4-hmac': {
+    oracle: /^OK \S+ AP-REP subkey 23 \(the client's\)$/,
+    krbsim: 'OK alice@APREQ.TEST AP-REP',
+    why: 'as above: the context is keyed with the rc4 subkey, and negotiation keeps the session enctype',
+  },
+  'GSS, rc4 permitted: session key aes256-cts-hmac-sha1-96 (18), subkey rc4-hmac, enctypes [17] listed': {
+    oracle: /^OK \S+ AP-REP subkey 23 \(the client's\)$/,
+    krbsim: 'OK alice@APREQ.TEST AP-REP',
+    why: 'as above',
   },
   'AP-REQ: pvno 4': {
     oracle: /^KDC_ERR_BAD_PVNO$/,
@@ -265,6 +286,8 @@ interface Sent {
   readonly sessionKey: Key;
   readonly ctime: number;
   readonly cusec: number;
+  /** The authenticator's subkey, to tell an AP-REP that echoes it from one with a subkey of its own. */
+  readonly subkey?: Uint8Array;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -298,9 +321,10 @@ type Framing = 'raw' | 'gss';
 /**
  * Which acceptor takes it: `any` accepts with any key of the keytab (no server
  * named), `named` with the service's own principal's only, `replay` as `any`
- * but with a replay cache.
+ * but with a replay cache, `weak` as `any` with krbsim's `allowWeakCrypto` (MIT
+ * 1.20 permits rc4-hmac by default).
  */
-type Acceptor = 'any' | 'named' | 'replay';
+type Acceptor = 'any' | 'named' | 'replay' | 'weak';
 
 interface Case {
   readonly label: string;
@@ -408,6 +432,7 @@ function build(s: Spec, framing: Framing): Sent {
     sessionKey: s.sessionKey,
     ctime: s.auth.ctime,
     cusec: s.auth.cusec,
+    ...(s.auth.subkey !== undefined && { subkey: s.auth.subkey.keyvalue }),
   };
 }
 
@@ -771,6 +796,79 @@ gss('channel bindings the acceptor does not have', (s) => {
   });
 });
 
+// RFC 4537 enctype negotiation: which enctype the acceptor's subkey gets (the AP-REP's subkey is compared).
+/** An AD-ETYPE-NEGOTIATION element listing `etypes`. */
+const etypeNegotiation = (...etypes: number[]) =>
+  adElement(AdType.AD_ETYPE_NEGOTIATION, tlv(0x30, concatBytes(etypes.map((e) => int(e)))));
+/** The ticket's session key becomes a new key of `etype`. */
+const sessionOf = (s: Spec, etype: number) => useSessionKey(s, generateKey(etype, { random }));
+gss('subkey aes128-cts-hmac-sha1-96 (17) under an aes256 session key', (s) => {
+  s.auth.subkey = keyOf(generateKey(17, { random }));
+});
+gss('session key aes128-cts-hmac-sha1-96 (17), enctypes [18, 17] listed', (s) => {
+  sessionOf(s, 17);
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(18, 17))];
+});
+gss('session key aes256-cts-hmac-sha384-192 (20), enctypes [18] listed', (s) => {
+  sessionOf(s, 20);
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(18))];
+});
+gss('session key aes128-cts-hmac-sha256-128 (19), enctypes [20, 19] listed', (s) => {
+  sessionOf(s, 19);
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(20, 19))];
+});
+gss('session key aes256-cts-hmac-sha1-96 (18), enctypes [17] listed', (s) => {
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(17))];
+});
+gss('session key aes128-cts-hmac-sha1-96 (17), enctypes [99] listed', (s) => {
+  sessionOf(s, 17);
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(99))];
+});
+gss('session key aes128-cts-hmac-sha1-96 (17), enctypes [18] listed outside AD-IF-RELEVANT', (s) => {
+  sessionOf(s, 17);
+  s.auth.authorizationData = [etypeNegotiation(18)];
+});
+gss('session key aes128-cts-hmac-sha1-96 (17), enctypes listed after another AD-IF-RELEVANT', (s) => {
+  sessionOf(s, 17);
+  s.auth.authorizationData = [
+    ifRelevant(adElement(9999, Uint8Array.of(1))),
+    ifRelevant(etypeNegotiation(18)),
+  ];
+});
+gss('an AD-ETYPE-NEGOTIATION that is not an EtypeList', (s) => {
+  s.auth.authorizationData = [ifRelevant(adElement(AdType.AD_ETYPE_NEGOTIATION, Uint8Array.of(4, 1, 18)))];
+});
+add('an AD-ETYPE-NEGOTIATION that is not an EtypeList, no AP-REP asked for', (s) => {
+  s.auth.authorizationData = [ifRelevant(adElement(AdType.AD_ETYPE_NEGOTIATION, Uint8Array.of(4, 1, 18)))];
+});
+add('session key aes128-cts-hmac-sha1-96 (17), enctypes [18] listed, MUTUAL-REQUIRED', (s) => {
+  sessionOf(s, 17);
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(18))];
+  s.apOptions = ApOptions['mutual-required'];
+});
+/** A GSS case for an acceptor that permits rc4-hmac (krbsim's allowWeakCrypto). */
+const weak = (label: string, edit: Case['edit']) => add(`GSS, rc4 permitted: ${label}`, edit, 'gss', 'weak');
+weak('session key rc4-hmac (23)', (s) => sessionOf(s, 23));
+weak('session key rc4-hmac (23), subkey rc4-hmac', (s) => {
+  sessionOf(s, 23);
+  s.auth.subkey = keyOf(generateKey(23, { random }));
+});
+weak('session key rc4-hmac (23), enctypes [18, 17, 23] listed', (s) => {
+  sessionOf(s, 23);
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(18, 17, 23))];
+});
+weak('session key rc4-hmac (23), subkey aes256-cts-hmac-sha1-96', (s) => {
+  sessionOf(s, 23);
+  s.auth.subkey = keyOf(generateKey(18, { random }));
+});
+weak('session key aes256-cts-hmac-sha1-96 (18), subkey rc4-hmac', (s) => {
+  s.auth.subkey = keyOf(generateKey(23, { random }));
+});
+weak('session key aes256-cts-hmac-sha1-96 (18), subkey rc4-hmac, enctypes [17] listed', (s) => {
+  s.auth.subkey = keyOf(generateKey(23, { random }));
+  s.auth.authorizationData = [ifRelevant(etypeNegotiation(17))];
+});
+
 // A replay, each side with its replay cache.
 add('replay: the same AP-REQ twice', () => {}, 'raw', 'replay');
 
@@ -781,7 +879,7 @@ describeWithTools(
     let mit: MitRealm;
     let helper: string;
     let keytabPath: string;
-    let services: Record<'any' | 'named', KerberosService>;
+    let services: Record<'any' | 'named' | 'weak', KerberosService>;
     let keytab: Awaited<ReturnType<typeof readKeytabFile>>;
     let replays = 0;
 
@@ -796,6 +894,7 @@ describeWithTools(
       services = {
         any: new KerberosService({ keytab, clock: systemClock, replayCache: false }),
         named: new KerberosService({ keytab, principal: SPN, clock: systemClock, replayCache: false }),
+        weak: new KerberosService({ keytab, clock: systemClock, replayCache: false, allowWeakCrypto: true }),
       };
     }, 60_000);
     afterAll(async () => mit?.stop());
@@ -864,8 +963,12 @@ function accepted(client: string, response: Uint8Array | undefined, sent: Sent):
   try {
     const apRep = decodeApRep(response[0] === 0x60 ? unwrapKrb5Token(response).message : response);
     const part = decodeEncApRepPart(decrypt(sent.sessionKey, KeyUsage.AP_REP_ENCPART, apRep.encPart.cipher));
-    const echoed = part.ctime === sent.ctime && part.cusec === sent.cusec;
-    return `OK ${client} AP-REP${echoed ? '' : ' (time not echoed)'}`;
+    const timeEchoed = part.ctime === sent.ctime && part.cusec === sent.cusec;
+    const echoed =
+      sent.subkey !== undefined && hex(part.subkey?.keyvalue ?? new Uint8Array(0)) === hex(sent.subkey);
+    const subkey =
+      part.subkey === undefined ? '' : ` subkey ${part.subkey.keytype}${echoed ? " (the client's)" : ''}`;
+    return `OK ${client} AP-REP${timeEchoed ? '' : ' (time not echoed)'}${subkey}`;
   } catch (e) {
     return `OK ${client} AP-REP (unreadable: ${(e as Error).message})`;
   }

@@ -8,10 +8,10 @@
  * @module
  */
 
-import { decodeApRep, decodeEncApRepPart, type EncApRepPart } from '@krbsim/asn1';
+import { decodeApRep, decodeEncApRepPart, type EncApRepPart, GssFlags } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSource } from '@krbsim/core';
 import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
-import { GssSecurityContext } from '@krbsim/service';
+import { GssSecurityContext, usesRfc1964Tokens } from '@krbsim/service';
 import type { ApReqContext } from './ap-req';
 import { keyFromWire } from './credential';
 import { unframeApRep } from './gss-token';
@@ -47,11 +47,13 @@ export function initiatorContext(
   deps: ContextDeps,
 ): GssSecurityContext | undefined {
   if (context.gss === 'none') return undefined;
+  const acceptorSubkey =
+    apRep?.subkey !== undefined && isAcceptorSubkey(context, apRep.subkey) ? apRep.subkey : undefined;
   return new GssSecurityContext({
     initiator: true,
     sessionKey: context.sessionKey,
     ...(context.subkey === undefined ? {} : { initiatorSubkey: context.subkey }),
-    ...(apRep?.subkey === undefined ? {} : { acceptorSubkey: apRep.subkey }),
+    ...(acceptorSubkey === undefined ? {} : { acceptorSubkey }),
     ...(context.seqNumber === undefined ? {} : { initiatorSeqNumber: context.seqNumber }),
     // An AP-REP without a seq-number leaves the acceptor's at 0, as MIT's and Heimdal's
     // krb5_rd_rep do; no AP-REP at all means the initiator's (the context's default).
@@ -62,6 +64,21 @@ export function initiatorContext(
     random: deps.random,
     ...(context.wrapStyle === undefined ? {} : { wrapStyle: context.wrapStyle }),
   });
+}
+
+/**
+ * Whether the AP-REP's subkey keys the context from now on, as MIT's initiator decides: always
+ * for an RFC 4121 context (or DCE style); for an RFC 1964-style one (rc4-hmac) only when it is
+ * of another enctype, negotiation having upgraded the context (RFC 4537). An rc4 acceptor that
+ * echoes the initiator's subkey leaves the context as it was.
+ */
+function isAcceptorSubkey(context: ApReqContext, subkey: Key): boolean {
+  const own = context.subkey ?? context.sessionKey;
+  return (
+    !usesRfc1964Tokens(own.etype) ||
+    ((context.gssFlags ?? 0) & GssFlags.dceStyle) !== 0 ||
+    subkey.etype !== own.etype
+  );
 }
 
 function mutFail(why: string, realm: string, cause?: unknown): KerberosError {

@@ -10,11 +10,15 @@
  */
 
 import {
+  AdType,
   ApOptions,
   type Authenticator,
+  type AuthorizationData,
   type ChannelBindings,
   type Checksum,
   encodeApReq,
+  encodeAuthorizationData,
+  encodeEtypeList,
   encodeGssChecksum,
   GssFlags,
 } from '@krbsim/asn1';
@@ -59,6 +63,14 @@ export interface ApReqOptions {
    * `'dce'` (default when `gssFlags` has DCE style, 0x1000).
    */
   readonly wrapStyle?: WrapStyle;
+  /**
+   * Offer the client's enctypes for the session (RFC 4537): when the ticket's session key
+   * is not of the client's first choice, the authenticator lists the client's enctypes
+   * (AD-ETYPE-NEGOTIATION in AD-IF-RELEVANT, up to the session key's), and an acceptor that
+   * prefers one of them answers with a subkey of it. Default: true with GSS framing, as
+   * MIT's GSS initiator sends it; false raw.
+   */
+  readonly etypeNegotiation?: boolean;
   /**
    * Set the use-session-key AP option (RFC 4120 section 3.7): the ticket is a user-to-user
    * ticket from {@link KerberosClient.getUserToUserTicket}, sealed in the server's TGT session key.
@@ -129,6 +141,8 @@ export function buildApReq(
     readonly clock: Clock;
     readonly authClock: AuthenticatorClock;
     readonly now: number;
+    /** The client's enctypes, most preferred first (what {@link ApReqOptions.etypeNegotiation} offers). */
+    readonly encTypes: readonly number[];
   },
 ): ApReqResult {
   if (deps.now >= cred.endtime) {
@@ -160,6 +174,8 @@ export function buildApReq(
       (opts.gssFlags ?? 0)) >>>
     0;
   const cksum = resolveChecksum(opts, sessionKey, gss, flags);
+  const authorizationData =
+    (opts.etypeNegotiation ?? framed) ? etypeNegotiation(deps.encTypes, sessionKey.etype) : undefined;
   const t = deps.authClock.next();
   const authenticator: Authenticator = {
     authenticatorVno: 5,
@@ -170,6 +186,7 @@ export function buildApReq(
     ctime: t.ctime,
     ...(subkey === undefined ? {} : { subkey: keyToWire(subkey) }),
     ...(seqNumber === undefined ? {} : { seqNumber }),
+    ...(authorizationData === undefined ? {} : { authorizationData }),
   };
   const der = encodeApReq(
     sealApReq(
@@ -195,4 +212,19 @@ export function buildApReq(
   const token = frameApReq(der, gss);
   const securityContext = mutual ? undefined : initiatorContext(context, undefined, deps);
   return securityContext === undefined ? { token, context } : { token, context, securityContext };
+}
+
+/**
+ * The authenticator's AD-IF-RELEVANT holding an RFC 4537 EtypeList: `encTypes` up to the
+ * session key's enctype (RFC 4537 section 3: it comes last if listed), or none when the
+ * session key's enctype is the client's first choice, as MIT's `krb5_mk_req_extended` decides.
+ */
+function etypeNegotiation(encTypes: readonly number[], sessionEtype: number): AuthorizationData | undefined {
+  if (encTypes.length === 0 || encTypes[0] === sessionEtype) return undefined;
+  const at = encTypes.indexOf(sessionEtype);
+  const list = at < 0 ? encTypes : encTypes.slice(0, at + 1);
+  const inner = encodeAuthorizationData([
+    { adType: AdType.AD_ETYPE_NEGOTIATION, adData: encodeEtypeList(list) },
+  ]);
+  return [{ adType: AdType.AD_IF_RELEVANT, adData: inner }];
 }

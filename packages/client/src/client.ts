@@ -472,6 +472,7 @@ export class KerberosClient {
       clock: ctx.clock,
       authClock: ctx.authClock,
       now: ctx.clock.now(),
+      encTypes: ctx.encTypes,
     });
   }
 

@@ -7,8 +7,16 @@
  * With GSS-API framing the acceptor also picks its own subkey and initial
  * sequence number, as MIT's and Windows' acceptors do (RFC 4121 section
  * 4.1.1 and section 4.2.6: once the acceptor sends a subkey, per-message
- * tokens use it and set the AcceptorSubkey flag); a raw AP-REP echoes only
- * the time.
+ * tokens use it and set the AcceptorSubkey flag). The subkey's enctype is
+ * the one negotiated (RFC 4537, `etype-negotiation.ts`). A context whose key
+ * is rc4-hmac gets a subkey only when negotiation upgrades it to an RFC 4121
+ * enctype, as MIT's acceptor decides: RFC 4757's tokens do not say which key
+ * protects them.
+ *
+ * A raw AP-REP echoes only the time. Where the acceptor makes no subkey of
+ * its own, it sends none, as Heimdal's `krb5_mk_rep` does; MIT's echoes the
+ * client's subkey there, which a DCE-style initiator (a raw AP-REQ) would take
+ * for an acceptor subkey.
  *
  * @module
  */
@@ -16,6 +24,8 @@
 import { type Authenticator, type EncApRepPart, encodeApRep, encodeEncApRepPart } from '@krbsim/asn1';
 import { type RandomSource, randomUInt31 } from '@krbsim/core';
 import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { negotiateEncType } from './etype-negotiation';
+import { usesRfc1964Tokens } from './gss/per-message-token';
 
 /** What the service sends and keeps after deciding to answer. */
 export interface AcceptorReply {
@@ -34,20 +44,38 @@ export function buildApRep(sessionKey: Key, part: EncApRepPart, random: RandomSo
 }
 
 /**
- * The AP-REP answering `auth`: the echoed time, plus for GSS framing a fresh
- * acceptor subkey (of the client's subkey type, else the session key's) and
- * a random initial sequence number.
+ * The AP-REP answering `auth`: the echoed time, plus for GSS framing a random
+ * initial sequence number and, unless the context stays an RFC 1964-style
+ * one, a fresh acceptor subkey of the negotiated enctype.
  */
 export function acceptorReply(
   sessionKey: Key,
   auth: Authenticator,
   gss: boolean,
   random: RandomSource,
+  negotiation: {
+    /** The client's RFC 4537 EtypeList, if it sent one. */
+    readonly etypeList: readonly number[] | undefined;
+    readonly allowWeakCrypto: boolean;
+  },
 ): AcceptorReply {
   let acceptorSubkey: Key | undefined;
   let acceptorSeqNumber: number | undefined;
   if (gss) {
-    acceptorSubkey = generateKey(auth.subkey?.keytype ?? sessionKey.etype, { random });
+    const negotiated = negotiateEncType(
+      negotiation.etypeList,
+      auth.subkey?.keytype,
+      sessionKey.etype,
+      negotiation.allowWeakCrypto,
+    );
+    // MIT's accept_sec_context: a CFX context always takes a subkey; an RFC 1964 one only to become CFX.
+    const contextEtype = auth.subkey?.keytype ?? sessionKey.etype;
+    if (
+      !usesRfc1964Tokens(contextEtype) ||
+      (negotiated !== sessionKey.etype && !usesRfc1964Tokens(negotiated))
+    ) {
+      acceptorSubkey = generateKey(negotiated, { random });
+    }
     acceptorSeqNumber = randomUInt31(random);
   }
   const apRep = buildApRep(

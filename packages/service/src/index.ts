@@ -38,6 +38,7 @@ export {
   type TicketCheck,
 } from './check-ap-req';
 export type { DelegatedCredential } from './delegation';
+export { ACCEPTOR_ENC_TYPES } from './etype-negotiation';
 export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
 export { type GssStatus, GssTokenError, isGssTokenError } from './gss/gss-error';
 export {
@@ -46,6 +47,7 @@ export {
   PerMessageFlags,
   type PerMessageTokenHeader,
   PerMessageTokenId,
+  usesRfc1964Tokens,
   type WrapStyle,
 } from './gss/per-message-token';
 export {

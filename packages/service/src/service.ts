@@ -26,6 +26,7 @@ import { type Key, redactedEncryptionKey, redactedKey, retainKeyState } from '@k
 import { acceptorReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
+import { authenticatorEtypeList } from './etype-negotiation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
 import type { WrapStyle } from './gss/per-message-token';
 import { GssSecurityContext } from './gss/security-context';
@@ -194,6 +195,7 @@ export class KerberosService {
   /** How PACs are checked. Security: holds the KDC keys, so it is private and never in a result. */
   readonly #pac: PacCheck;
   readonly #transitedPolicy: TransitedPolicy | undefined;
+  readonly #allowWeakCrypto: boolean;
 
   constructor(opts: ServiceOptions) {
     const clock = opts.clock ?? systemClock;
@@ -231,6 +233,7 @@ export class KerberosService {
             allowWeakCrypto: opts.allowWeakCrypto ?? false,
           });
     this.#transitedPolicy = opts.transitedPolicy;
+    this.#allowWeakCrypto = opts.allowWeakCrypto ?? false;
     this.#pac = {
       ...(opts.kdcKeys !== undefined && { kdcKeys: [...opts.kdcKeys] }),
       ...(opts.requireExtendedKdcSignature !== undefined && {
@@ -271,8 +274,15 @@ export class KerberosService {
       auth.subkey === undefined
         ? undefined
         : redactedKey({ etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue });
+    // RFC 4537: read whether or not an AP-REP answers it (a list that does not decode is refused, as MIT does).
+    const etypeList = authenticatorEtypeList(auth.authorizationData);
     // The AP-REP is sealed with the session key object verification used: its derived keys are cached.
-    const reply = mutual ? acceptorReply(sessionKey, auth, gss, this.#random) : undefined;
+    const reply = mutual
+      ? acceptorReply(sessionKey, auth, gss, this.#random, {
+          etypeList,
+          allowWeakCrypto: this.#allowWeakCrypto,
+        })
+      : undefined;
     const acceptorSubkey = reply?.acceptorSubkey && redactedKey(reply.acceptorSubkey);
     const acceptorSeq = reply?.acceptorSeqNumber;
     const responseToken = frameApRep(reply?.apRep, framed);

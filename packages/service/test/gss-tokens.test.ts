@@ -141,7 +141,13 @@ describe('token layouts (RFC 4121 section 4.2), taken apart with @krbsim/crypto'
   it('an unsealed Wrap token: message | checksum(message | header with EC = RRC = 0), SEAL usage 22 from the acceptor', () => {
     for (const etype of AES) {
       for (const style of ['mit', 'windows'] as WrapStyle[]) {
-        const { acceptor, accepted } = contextPair({ etype, accept: { wrapStyle: style } });
+        // No RFC 4537 list: the acceptor's subkey keeps the session key's enctype.
+        const { acceptor, accepted } = contextPair({
+          etype,
+          etypeNegotiation: false,
+          accept: { wrapStyle: style },
+        });
+        expect(accepted.acceptorSubkey?.etype).toBe(etype);
         const msg = enc('integrity only');
         const token = acceptor.wrap(msg, { conf: false });
         const h = decodePerMessageToken(token);
@@ -371,7 +377,14 @@ describe('refusals', () => {
   });
 
   it('an rc4-hmac context refuses per-message tokens with KDC_ERR_ETYPE_NOSUPP (RFC 4757 tokens are not implemented)', () => {
-    const { initiator } = contextPair({ etype: EncType.RC4_HMAC, service: { allowWeakCrypto: true } });
+    const { initiator, accepted } = contextPair({
+      etype: EncType.RC4_HMAC,
+      etypeNegotiation: false,
+      service: { allowWeakCrypto: true },
+    });
+    // An RFC 1964-style context takes no acceptor subkey (MIT's acceptor sends none either).
+    expect(accepted.acceptorSubkey).toBeUndefined();
+    expect(initiator.usesAcceptorSubkey).toBe(false);
     let err: unknown;
     try {
       initiator.wrap(enc('x'));
@@ -380,6 +393,21 @@ describe('refusals', () => {
     }
     expect(err).toBeInstanceOf(KerberosError);
     expect((err as KerberosError).code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+  });
+
+  it('an rc4-hmac session key whose client lists AES enctypes becomes an AES context (RFC 4537)', () => {
+    const { initiator, acceptor, accepted } = contextPair({
+      etype: EncType.RC4_HMAC,
+      service: { allowWeakCrypto: true },
+    });
+    expect(accepted.sessionKey.etype).toBe(EncType.RC4_HMAC);
+    expect(accepted.acceptorSubkey?.etype).toBe(EncType.AES256_CTS_HMAC_SHA1_96);
+    expect(initiator.etype).toBe(EncType.AES256_CTS_HMAC_SHA1_96);
+    expect(initiator.usesAcceptorSubkey).toBe(true);
+    const token = initiator.wrap(enc('over rc4, sealed in AES'));
+    expect(token[2]! & PerMessageFlags.acceptorSubkey).toBe(PerMessageFlags.acceptorSubkey);
+    expect(acceptor.unwrap(token).message).toEqual(enc('over rc4, sealed in AES'));
+    expect(initiator.unwrap(acceptor.wrap(enc('back'))).message).toEqual(enc('back'));
   });
 
   it('a context prints no key', () => {

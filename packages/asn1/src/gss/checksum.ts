@@ -34,6 +34,8 @@ export const GssFlags = {
   sequence: 8,
   conf: 16,
   integ: 32,
+  /** GSS_C_DCE_STYLE (MS-KILE 3.4.5.1; Heimdal's and MIT's value). */
+  dceStyle: 0x1000,
 } as const;
 
 /** The channel bindings of RFC 2744 section 3.11: addresses (usually empty) and application data. */

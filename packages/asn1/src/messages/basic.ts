@@ -159,7 +159,7 @@ export const LastReqDef = seqOf(
   seq('LastReq entry', [field(0, 'lr-type', int32), field(1, 'lr-value', kerberosTime)]),
 );
 
-/** `SEQUENCE OF Int32`, the etype list of KDC-REQ-BODY. */
+/** `SEQUENCE OF Int32`, the etype list of KDC-REQ-BODY and RFC 4537's EtypeList. */
 export const EtypeListDef = seqOf('SEQUENCE OF Int32', etypeNum);
 
 const principalName = new Codec<PrincipalName>('PrincipalName', PrincipalNameDef);
@@ -172,6 +172,7 @@ const encryptionKey = new Codec<EncryptionKey>('EncryptionKey', EncryptionKeyDef
 const checksum = new Codec<Checksum>('Checksum', ChecksumDef);
 const transited = new Codec<TransitedEncoding>('TransitedEncoding', TransitedEncodingDef);
 const lastReq = new Codec<readonly LastReqEntry[]>('LastReq', LastReqDef);
+const etypeList = new Codec<readonly number[]>('EtypeList', EtypeListDef);
 
 /**
  * Encodes a PrincipalName (RFC 4120 section 5.2.2).
@@ -270,3 +271,14 @@ export const encodeLastReq = (v: readonly LastReqEntry[]): Uint8Array => lastReq
 /** Decodes a LastReq (RFC 4120 section 5.4.2). */
 export const decodeLastReq = (b: Uint8Array, o?: DecodeOptions): readonly LastReqEntry[] =>
   lastReq.decode(b, o);
+/**
+ * Encodes an EtypeList (RFC 4537 section 3: the AD-ETYPE-NEGOTIATION element's data, the
+ * enctypes a client would have an acceptor's subkey be, most preferred first).
+ *
+ * **The result is a view into a shared slab**: its `.buffer` also holds other encodings,
+ * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
+ */
+export const encodeEtypeList = (v: readonly number[]): Uint8Array => etypeList.encode(v);
+/** Decodes an EtypeList (RFC 4537 section 3). */
+export const decodeEtypeList = (b: Uint8Array, o?: DecodeOptions): readonly number[] =>
+  etypeList.decode(b, o);

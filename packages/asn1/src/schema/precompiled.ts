@@ -13,7 +13,7 @@ import * as H2 from './runtime';
 const { at, atI, badApp, noChoice, tooFew } = H2;
 
 const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["replyKey","asChecksum"],["realm","principalName"]];
-const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)","an array (SEQUENCE OF Int32)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
+const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],"an array (SEQUENCE OF Int32)",[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
 
 function d2_MechTypeList(r, end) {
 let i = -1;
@@ -527,7 +527,19 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d19_AP_REP(r, end, ctx) {
+function d18_SEQUENCE_OF_Int32(r, end) {
+let i = -1;
+try {
+const e = hdr(r, end, 48);
+const out = [];
+i = 0;
+while (r.pos < e) { out.push(dInt32(r, e)); i++; }
+i = -1;
+
+return out;
+} catch (x) { throw atI(x, i); }
+}
+function d20_AP_REP(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -568,15 +580,15 @@ if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, encPart: v2 };
 } catch (x) { throw at(x, f, KD[15]); }
 }
-function d18_app_AP_REP(r, end) {
+function d19_app_AP_REP(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t !== 111) wrongApp(r, end, KD[14]);
 const e = len(r, end, r.pos + 1);
-const v = d19_AP_REP(r, e, t & 31);
+const v = d20_AP_REP(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d21_EncAPRepPart(r, end, ctx) {
+function d22_EncAPRepPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -629,15 +641,15 @@ if (r.pos !== e) unexpected(r, e);
 return { ctime: v0, cusec: v1, subkey: v2, seqNumber: v3, seqNumberForm: m3 };
 } catch (x) { throw at(x, f, KD[17]); }
 }
-function d20_app_EncAPRepPart(r, end) {
+function d21_app_EncAPRepPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t !== 123) wrongApp(r, end, KD[16]);
 const e = len(r, end, r.pos + 1);
-const v = d21_EncAPRepPart(r, e, t & 31);
+const v = d22_EncAPRepPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d23_Ticket(r, end, ctx) {
+function d24_Ticket(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -687,15 +699,15 @@ if (r.pos !== e) unexpected(r, e);
 return { tktVno: v0, realm: v1, sname: v2, encPart: v3 };
 } catch (x) { throw at(x, f, KD[19]); }
 }
-function d22_app_Ticket(r, end) {
+function d23_app_Ticket(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t !== 97) wrongApp(r, end, KD[18]);
 const e = len(r, end, r.pos + 1);
-const v = d23_Ticket(r, e, t & 31);
+const v = d24_Ticket(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d25_AP_REQ(r, end, ctx) {
+function d26_AP_REQ(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -739,7 +751,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v3 = d22_app_Ticket(r, fe);
+v3 = d23_app_Ticket(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 163);
 f = 4;
@@ -756,15 +768,15 @@ if (r.pos !== e) unexpected(r, e);
 return { pvno: v0, msgType: v1, apOptions: v2, ticket: v3, authenticator: v4 };
 } catch (x) { throw at(x, f, KD[21]); }
 }
-function d24_app_AP_REQ(r, end) {
+function d25_app_AP_REQ(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t !== 110) wrongApp(r, end, KD[20]);
 const e = len(r, end, r.pos + 1);
-const v = d25_AP_REQ(r, e, t & 31);
+const v = d26_AP_REQ(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d27_Authenticator(r, end, ctx) {
+function d28_Authenticator(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -867,15 +879,15 @@ if (r.pos !== e) unexpected(r, e);
 return { authenticatorVno: v0, crealm: v1, cname: v2, cksum: v3, cusec: v4, ctime: v5, subkey: v6, seqNumber: v7, seqNumberForm: m7, authorizationData: v8 };
 } catch (x) { throw at(x, f, KD[23]); }
 }
-function d26_app_Authenticator(r, end) {
+function d27_app_Authenticator(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t !== 98) wrongApp(r, end, KD[22]);
 const e = len(r, end, r.pos + 1);
-const v = d27_Authenticator(r, e, t & 31);
+const v = d28_Authenticator(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d28_AD_KDCIssued(r, end, ctx) {
+function d29_AD_KDCIssued(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -925,7 +937,7 @@ if (r.pos !== e) unexpected(r, e);
 return { adChecksum: v0, iRealm: v1, iSname: v2, elements: v3 };
 } catch (x) { throw at(x, f, KD[24]); }
 }
-function d29_AD_AND_OR(r, end, ctx) {
+function d30_AD_AND_OR(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -955,7 +967,7 @@ if (r.pos !== e) unexpected(r, e);
 return { conditionCount: v0, elements: v1 };
 } catch (x) { throw at(x, f, KD[25]); }
 }
-function d30_ChangePasswdData(r, end, ctx) {
+function d31_ChangePasswdData(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -995,7 +1007,7 @@ if (r.pos !== e) unexpected(r, e);
 return { newPasswd: v0, targName: v1, targRealm: v2 };
 } catch (x) { throw at(x, f, KD[26]); }
 }
-function d33_METHOD_DATA(r, end) {
+function d34_METHOD_DATA(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -1007,7 +1019,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d32_EncKDCRepPart(r, end, ctx) {
+function d33_EncKDCRepPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1142,7 +1154,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v12 = d33_METHOD_DATA(r, fe);
+v12 = d34_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -1150,15 +1162,15 @@ if (r.pos !== e) unexpected(r, e);
 return { appTag: ctx, key: v0, lastReq: v1, nonce: v2, nonceForm: m2, keyExpiration: v3, flags: v4, authtime: v5, starttime: v6, endtime: v7, renewTill: v8, srealm: v9, sname: v10, caddr: v11, encryptedPaData: v12 };
 } catch (x) { throw at(x, f, KD[28]); }
 }
-function d31_app_EncKDCRepPart(r, end) {
+function d32_app_EncKDCRepPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t !== 121 && t !== 122) wrongApp(r, end, KD[27]);
 const e = len(r, end, r.pos + 1);
-const v = d32_EncKDCRepPart(r, e, t & 31);
+const v = d33_EncKDCRepPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d35_EncTicketPart(r, end, ctx) {
+function d36_EncTicketPart(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1278,15 +1290,15 @@ if (r.pos !== e) unexpected(r, e);
 return { flags: v0, key: v1, crealm: v2, cname: v3, transited: v4, authtime: v5, starttime: v6, endtime: v7, renewTill: v8, caddr: v9, authorizationData: v10 };
 } catch (x) { throw at(x, f, KD[30]); }
 }
-function d34_app_EncTicketPart(r, end) {
+function d35_app_EncTicketPart(r, end) {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t !== 99) wrongApp(r, end, KD[29]);
 const e = len(r, end, r.pos + 1);
-const v = d35_EncTicketPart(r, e, t & 31);
+const v = d36_EncTicketPart(r, e, t & 31);
 if (r.pos !== e) extra(r, e);
 return v;
 }
-function d38_KrbFastArmor(r, end, ctx) {
+function d39_KrbFastArmor(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1320,7 +1332,7 @@ if (r.pos !== e) unexpected(r, e);
 return { armorType: v0, armorValue: v1 };
 } catch (x) { throw at(x, f, KD[31]); }
 }
-function d37_KrbFastArmoredReq(r, end, ctx) {
+function d38_KrbFastArmoredReq(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1334,7 +1346,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d38_KrbFastArmor(r, fe);
+v0 = d39_KrbFastArmor(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 1;
@@ -1364,21 +1376,21 @@ if (r.pos !== e) unexpected(r, e);
 return { armor: v0, reqChecksum: v1, encFastReq: v2 };
 } catch (x) { throw at(x, f, KD[32]); }
 }
-function d36_PA_FX_FAST_REQUEST(r, end) {
+function d37_PA_FX_FAST_REQUEST(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d37_KrbFastArmoredReq(r, fe);
+const v = d38_KrbFastArmoredReq(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { armoredData: v };
 }
 return noChoice(r, end, KD[33]);
 } catch (x) { throw at(x, f, KD[34]); }
 }
-function d39_KrbFastReq(r, end, ctx) {
+function d40_KrbFastReq(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1401,7 +1413,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v1 = d33_METHOD_DATA(r, fe);
+v1 = d34_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 161);
 f = 2;
@@ -1422,7 +1434,7 @@ if (r.pos !== e) unexpected(r, e);
 return { fastOptions: v0, padata: v1, reqBody: v2 };
 } catch (x) { throw at(x, f, KD[35]); }
 }
-function d41_KrbFastArmoredRep(r, end, ctx) {
+function d42_KrbFastArmoredRep(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1446,21 +1458,21 @@ if (r.pos !== e) unexpected(r, e);
 return { encFastRep: v0 };
 } catch (x) { throw at(x, f, KD[36]); }
 }
-function d40_PA_FX_FAST_REPLY(r, end) {
+function d41_PA_FX_FAST_REPLY(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d41_KrbFastArmoredRep(r, fe);
+const v = d42_KrbFastArmoredRep(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { armoredData: v };
 }
 return noChoice(r, end, KD[37]);
 } catch (x) { throw at(x, f, KD[38]); }
 }
-function d43_KrbFastFinished(r, end, ctx) {
+function d44_KrbFastFinished(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1524,7 +1536,7 @@ if (r.pos !== e) unexpected(r, e);
 return { timestamp: v0, usec: v1, crealm: v2, cname: v3, ticketChecksum: v4 };
 } catch (x) { throw at(x, f, KD[39]); }
 }
-function d42_KrbFastResponse(r, end, ctx) {
+function d43_KrbFastResponse(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1540,7 +1552,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d33_METHOD_DATA(r, fe);
+v0 = d34_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -1558,7 +1570,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d43_KrbFastFinished(r, fe);
+v2 = d44_KrbFastFinished(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -1581,7 +1593,7 @@ if (r.pos !== e) unexpected(r, e);
 return { padata: v0, strengthenKey: v1, finished: v2, nonce: v3, nonceForm: m3 };
 } catch (x) { throw at(x, f, KD[40]); }
 }
-function d44_KDC_PROXY_MESSAGE(r, end, ctx) {
+function d45_KDC_PROXY_MESSAGE(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1624,31 +1636,19 @@ if (r.pos !== e) unexpected(r, e);
 return { kerbMessage: v0, targetDomain: v1, dclocatorHint: v2, dclocatorHintForm: m2 };
 } catch (x) { throw at(x, f, KD[41]); }
 }
-function d46_SEQUENCE_OF_Int32(r, end) {
-let i = -1;
-try {
-const e = hdr(r, end, 48);
-const out = [];
-i = 0;
-while (r.pos < e) { out.push(dInt32(r, e)); i++; }
-i = -1;
-
-return out;
-} catch (x) { throw atI(x, i); }
-}
 function d47_SEQUENCE_OF_Ticket(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d22_app_Ticket(r, e)); i++; }
+while (r.pos < e) { out.push(d23_app_Ticket(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d45_KDC_REQ_BODY(r, end, ctx) {
+function d46_KDC_REQ_BODY(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -1746,7 +1746,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v8 = d46_SEQUENCE_OF_Int32(r, fe);
+v8 = d18_SEQUENCE_OF_Int32(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 168);
 f = 9;
@@ -1816,7 +1816,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d33_METHOD_DATA(r, fe);
+v2 = d34_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -1826,7 +1826,7 @@ const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
 const s3 = r.pos;
-v3 = d45_KDC_REQ_BODY(r, fe);
+v3 = d46_KDC_REQ_BODY(r, fe);
 w3 = b.subarray(s3, r.pos);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 164);
@@ -2249,7 +2249,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d33_METHOD_DATA(r, fe);
+v2 = d34_METHOD_DATA(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -2276,7 +2276,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v5 = d22_app_Ticket(r, fe);
+v5 = d23_app_Ticket(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 165);
 f = 6;
@@ -2323,7 +2323,7 @@ try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d22_app_Ticket(r, e)); i++; }
+while (r.pos < e) { out.push(d23_app_Ticket(r, e)); i++; }
 i = -1;
 
 return out;
@@ -3799,10 +3799,21 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e19_AP_REP(b, p, v, t, ctx) {
+function e18_SEQUENCE_OF_Int32(b, p, a, t) {
+let i = -1;
+try {
+if (!Array.isArray(a)) badValue(KE[32], a);
+
+const s = p;
+for (i = a.length - 1; i >= 0; i--) p = eInt32(b, p, a[i], 0);
+i = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (x) { throw atI(x, i); }
+}
+function e20_AP_REP(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[33], v);
+if (v === null || typeof v !== 'object') badValue(KE[34], v);
 const s = p;
 let x;
 f = 2;
@@ -3816,20 +3827,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[34]); }
+} catch (err) { throw at(err, f, KE[35]); }
 }
-function e18_app_AP_REP(b, p, v, t, ov) {
+function e19_app_AP_REP(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 15)) badApp(n, KE[32], 'msg-type');
+if (!(n === 15)) badApp(n, KE[33], 'msg-type');
 const s = p;
-p = e19_AP_REP(b, p, v, 0, n);
+p = e20_AP_REP(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e21_EncAPRepPart(b, p, v, t, ctx) {
+function e22_EncAPRepPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[36], v);
+if (v === null || typeof v !== 'object') badValue(KE[37], v);
 const s = p;
 let x;
 f = 3;
@@ -3846,19 +3857,19 @@ x = v.ctime;
 p = eTime(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[37]); }
+} catch (err) { throw at(err, f, KE[38]); }
 }
-function e20_app_EncAPRepPart(b, p, v, t, ov) {
+function e21_app_EncAPRepPart(b, p, v, t, ov) {
 let n;
 n = 27;
 const s = p;
-p = e21_EncAPRepPart(b, p, v, 0, n);
+p = e22_EncAPRepPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e23_Ticket(b, p, v, t, ctx) {
+function e24_Ticket(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[39], v);
+if (v === null || typeof v !== 'object') badValue(KE[40], v);
 const s = p;
 let x;
 f = 3;
@@ -3875,19 +3886,19 @@ x = v.tktVno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[40]); }
+} catch (err) { throw at(err, f, KE[41]); }
 }
-function e22_app_Ticket(b, p, v, t, ov) {
+function e23_app_Ticket(b, p, v, t, ov) {
 let n;
 n = 1;
 const s = p;
-p = e23_Ticket(b, p, v, 0, n);
+p = e24_Ticket(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e25_AP_REQ(b, p, v, t, ctx) {
+function e26_AP_REQ(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[42], v);
+if (v === null || typeof v !== 'object') badValue(KE[43], v);
 const s = p;
 let x;
 f = 4;
@@ -3895,7 +3906,7 @@ x = v.authenticator;
 p = e12_EncryptedData(b, p, x, 164);
 f = 3;
 x = v.ticket;
-p = e22_app_Ticket(b, p, x, 163);
+p = e23_app_Ticket(b, p, x, 163);
 f = 2;
 x = v.apOptions;
 p = eFlags(b, p, x, 162);
@@ -3907,20 +3918,20 @@ x = v.pvno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[43]); }
+} catch (err) { throw at(err, f, KE[44]); }
 }
-function e24_app_AP_REQ(b, p, v, t, ov) {
+function e25_app_AP_REQ(b, p, v, t, ov) {
 let n;
 n = v !== null && typeof v === 'object' ? v.msgType : undefined;
-if (!(n === 14)) badApp(n, KE[41], 'msg-type');
+if (!(n === 14)) badApp(n, KE[42], 'msg-type');
 const s = p;
-p = e25_AP_REQ(b, p, v, 0, n);
+p = e26_AP_REQ(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e27_Authenticator(b, p, v, t, ctx) {
+function e28_Authenticator(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[45], v);
+if (v === null || typeof v !== 'object') badValue(KE[46], v);
 const s = p;
 let x;
 f = 8;
@@ -3952,19 +3963,19 @@ x = v.authenticatorVno;
 p = eVno(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[46]); }
+} catch (err) { throw at(err, f, KE[47]); }
 }
-function e26_app_Authenticator(b, p, v, t, ov) {
+function e27_app_Authenticator(b, p, v, t, ov) {
 let n;
 n = 2;
 const s = p;
-p = e27_Authenticator(b, p, v, 0, n);
+p = e28_Authenticator(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e28_AD_KDCIssued(b, p, v, t, ctx) {
+function e29_AD_KDCIssued(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[47], v);
+if (v === null || typeof v !== 'object') badValue(KE[48], v);
 const s = p;
 let x;
 f = 3;
@@ -3981,12 +3992,12 @@ x = v.adChecksum;
 p = e14_Checksum(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[48]); }
+} catch (err) { throw at(err, f, KE[49]); }
 }
-function e29_AD_AND_OR(b, p, v, t, ctx) {
+function e30_AD_AND_OR(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[49], v);
+if (v === null || typeof v !== 'object') badValue(KE[50], v);
 const s = p;
 let x;
 f = 1;
@@ -3997,12 +4008,12 @@ x = v.conditionCount;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[50]); }
+} catch (err) { throw at(err, f, KE[51]); }
 }
-function e30_ChangePasswdData(b, p, v, t, ctx) {
+function e31_ChangePasswdData(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[51], v);
+if (v === null || typeof v !== 'object') badValue(KE[52], v);
 const s = p;
 let x;
 f = 2;
@@ -4016,12 +4027,12 @@ x = v.newPasswd;
 p = eOct(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[52]); }
+} catch (err) { throw at(err, f, KE[53]); }
 }
-function e33_METHOD_DATA(b, p, a, t) {
+function e34_METHOD_DATA(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[55], a);
+if (!Array.isArray(a)) badValue(KE[56], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = e11_PA_DATA(b, p, a[i], 0);
@@ -4029,15 +4040,15 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e32_EncKDCRepPart(b, p, v, t, ctx) {
+function e33_EncKDCRepPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[54], v);
+if (v === null || typeof v !== 'object') badValue(KE[55], v);
 const s = p;
 let x;
 f = 12;
 x = v.encryptedPaData;
-if (x !== undefined && x !== null) p = e33_METHOD_DATA(b, p, x, 172);
+if (x !== undefined && x !== null) p = e34_METHOD_DATA(b, p, x, 172);
 f = 11;
 x = v.caddr;
 if (x !== undefined && x !== null) p = e8_HostAddresses(b, p, x, 171);
@@ -4076,20 +4087,20 @@ x = v.key;
 p = e13_EncryptionKey(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[56]); }
+} catch (err) { throw at(err, f, KE[57]); }
 }
-function e31_app_EncKDCRepPart(b, p, v, t, ov) {
+function e32_app_EncKDCRepPart(b, p, v, t, ov) {
 let n;
 n = ov !== undefined ? ov : v !== null && typeof v === 'object' && v.appTag !== undefined ? v.appTag : 25;
-if (!(n === 25 || n === 26)) badApp(n, KE[53], 'application tag');
+if (!(n === 25 || n === 26)) badApp(n, KE[54], 'application tag');
 const s = p;
-p = e32_EncKDCRepPart(b, p, v, 0, n);
+p = e33_EncKDCRepPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e35_EncTicketPart(b, p, v, t, ctx) {
+function e36_EncTicketPart(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[58], v);
+if (v === null || typeof v !== 'object') badValue(KE[59], v);
 const s = p;
 let x;
 f = 10;
@@ -4127,19 +4138,19 @@ x = v.flags;
 p = eFlags(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[59]); }
+} catch (err) { throw at(err, f, KE[60]); }
 }
-function e34_app_EncTicketPart(b, p, v, t, ov) {
+function e35_app_EncTicketPart(b, p, v, t, ov) {
 let n;
 n = 3;
 const s = p;
-p = e35_EncTicketPart(b, p, v, 0, n);
+p = e36_EncTicketPart(b, p, v, 0, n);
 return tlx(b, p, 96 | n, s - p, t);
 }
-function e38_KrbFastArmor(b, p, v, t, ctx) {
+function e39_KrbFastArmor(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[62], v);
+if (v === null || typeof v !== 'object') badValue(KE[63], v);
 const s = p;
 let x;
 f = 1;
@@ -4150,12 +4161,12 @@ x = v.armorType;
 p = eInt32(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[63]); }
+} catch (err) { throw at(err, f, KE[64]); }
 }
-function e37_KrbFastArmoredReq(b, p, v, t, ctx) {
+function e38_KrbFastArmoredReq(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[61], v);
+if (v === null || typeof v !== 'object') badValue(KE[62], v);
 const s = p;
 let x;
 f = 2;
@@ -4166,26 +4177,26 @@ x = v.reqChecksum;
 p = e14_Checksum(b, p, x, 161);
 f = 0;
 x = v.armor;
-if (x !== undefined && x !== null) p = e38_KrbFastArmor(b, p, x, 160);
+if (x !== undefined && x !== null) p = e39_KrbFastArmor(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[64]); }
+} catch (err) { throw at(err, f, KE[65]); }
 }
-function e36_PA_FX_FAST_REQUEST(b, p, v, t) {
+function e37_PA_FX_FAST_REQUEST(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[60], v);
+if (v === null || typeof v !== 'object') badValue(KE[61], v);
 const s = p;
 let x;
 x = v.armoredData;
-if (x !== undefined) { f = 0; p = e37_KrbFastArmoredReq(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[65], v);
-} catch (err) { throw at(err, f, KE[66]); }
+if (x !== undefined) { f = 0; p = e38_KrbFastArmoredReq(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+badValue(KE[66], v);
+} catch (err) { throw at(err, f, KE[67]); }
 }
-function e39_KrbFastReq(b, p, v, t, ctx) {
+function e40_KrbFastReq(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[67], v);
+if (v === null || typeof v !== 'object') badValue(KE[68], v);
 const s = p;
 let x;
 f = 2;
@@ -4193,18 +4204,18 @@ x = v.reqBody;
 p = eRaw(b, p, x, 48, 162);
 f = 1;
 x = v.padata;
-p = e33_METHOD_DATA(b, p, x, 161);
+p = e34_METHOD_DATA(b, p, x, 161);
 f = 0;
 x = v.fastOptions;
 p = eFlags(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[68]); }
+} catch (err) { throw at(err, f, KE[69]); }
 }
-function e41_KrbFastArmoredRep(b, p, v, t, ctx) {
+function e42_KrbFastArmoredRep(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[70], v);
+if (v === null || typeof v !== 'object') badValue(KE[71], v);
 const s = p;
 let x;
 f = 0;
@@ -4212,23 +4223,23 @@ x = v.encFastRep;
 p = e12_EncryptedData(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[71]); }
+} catch (err) { throw at(err, f, KE[72]); }
 }
-function e40_PA_FX_FAST_REPLY(b, p, v, t) {
+function e41_PA_FX_FAST_REPLY(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[69], v);
+if (v === null || typeof v !== 'object') badValue(KE[70], v);
 const s = p;
 let x;
 x = v.armoredData;
-if (x !== undefined) { f = 0; p = e41_KrbFastArmoredRep(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[72], v);
-} catch (err) { throw at(err, f, KE[73]); }
+if (x !== undefined) { f = 0; p = e42_KrbFastArmoredRep(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+badValue(KE[73], v);
+} catch (err) { throw at(err, f, KE[74]); }
 }
-function e43_KrbFastFinished(b, p, v, t, ctx) {
+function e44_KrbFastFinished(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[75], v);
+if (v === null || typeof v !== 'object') badValue(KE[76], v);
 const s = p;
 let x;
 f = 4;
@@ -4248,12 +4259,12 @@ x = v.timestamp;
 p = eTime(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[76]); }
+} catch (err) { throw at(err, f, KE[77]); }
 }
-function e42_KrbFastResponse(b, p, v, t, ctx) {
+function e43_KrbFastResponse(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[74], v);
+if (v === null || typeof v !== 'object') badValue(KE[75], v);
 const s = p;
 let x;
 f = 3;
@@ -4261,21 +4272,21 @@ x = v.nonce;
 p = eUInt32(b, p, x, 163, v.nonceForm);
 f = 2;
 x = v.finished;
-if (x !== undefined && x !== null) p = e43_KrbFastFinished(b, p, x, 162);
+if (x !== undefined && x !== null) p = e44_KrbFastFinished(b, p, x, 162);
 f = 1;
 x = v.strengthenKey;
 if (x !== undefined && x !== null) p = e13_EncryptionKey(b, p, x, 161);
 f = 0;
 x = v.padata;
-p = e33_METHOD_DATA(b, p, x, 160);
+p = e34_METHOD_DATA(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[77]); }
+} catch (err) { throw at(err, f, KE[78]); }
 }
-function e44_KDC_PROXY_MESSAGE(b, p, v, t, ctx) {
+function e45_KDC_PROXY_MESSAGE(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[78], v);
+if (v === null || typeof v !== 'object') badValue(KE[79], v);
 const s = p;
 let x;
 f = 2;
@@ -4289,39 +4300,28 @@ x = v.kerbMessage;
 p = eOct(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[79]); }
+} catch (err) { throw at(err, f, KE[80]); }
 }
-function e46_SEQUENCE_OF_Ticket(b, p, a, t) {
-let i = -1;
-try {
-if (!Array.isArray(a)) badValue(KE[81], a);
-
-const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e22_app_Ticket(b, p, a[i], 0);
-i = -1;
-return tlx(b, p, 48, s - p, t);
-} catch (x) { throw atI(x, i); }
-}
-function e47_SEQUENCE_OF_Int32(b, p, a, t) {
+function e47_SEQUENCE_OF_Ticket(b, p, a, t) {
 let i = -1;
 try {
 if (!Array.isArray(a)) badValue(KE[82], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = eInt32(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e23_app_Ticket(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e45_KDC_REQ_BODY(b, p, v, t, ctx) {
+function e46_KDC_REQ_BODY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[80], v);
+if (v === null || typeof v !== 'object') badValue(KE[81], v);
 const s = p;
 let x;
 f = 11;
 x = v.additionalTickets;
-if (x !== undefined && x !== null) p = e46_SEQUENCE_OF_Ticket(b, p, x, 171);
+if (x !== undefined && x !== null) p = e47_SEQUENCE_OF_Ticket(b, p, x, 171);
 f = 10;
 x = v.encAuthorizationData;
 if (x !== undefined && x !== null) p = e12_EncryptedData(b, p, x, 170);
@@ -4330,7 +4330,7 @@ x = v.addresses;
 if (x !== undefined && x !== null) p = e8_HostAddresses(b, p, x, 169);
 f = 8;
 x = v.etype;
-p = e47_SEQUENCE_OF_Int32(b, p, x, 168);
+p = e18_SEQUENCE_OF_Int32(b, p, x, 168);
 f = 7;
 x = v.nonce;
 p = eUInt32(b, p, x, 167, v.nonceForm);
@@ -4367,10 +4367,10 @@ const s = p;
 let x;
 f = 3;
 x = v.reqBody;
-p = e45_KDC_REQ_BODY(b, p, x, 164);
+p = e46_KDC_REQ_BODY(b, p, x, 164);
 f = 2;
 x = v.padata;
-if (x !== undefined && x !== null) p = e33_METHOD_DATA(b, p, x, 163);
+if (x !== undefined && x !== null) p = e34_METHOD_DATA(b, p, x, 163);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 162);
@@ -4574,7 +4574,7 @@ x = v.encPart;
 p = e12_EncryptedData(b, p, x, 166);
 f = 5;
 x = v.ticket;
-p = e22_app_Ticket(b, p, x, 165);
+p = e23_app_Ticket(b, p, x, 165);
 f = 4;
 x = v.cname;
 p = e5_PrincipalName(b, p, x, 164);
@@ -4583,7 +4583,7 @@ x = v.crealm;
 p = eStr(b, p, x, 163);
 f = 2;
 x = v.padata;
-if (x !== undefined && x !== null) p = e33_METHOD_DATA(b, p, x, 162);
+if (x !== undefined && x !== null) p = e34_METHOD_DATA(b, p, x, 162);
 f = 1;
 x = v.msgType;
 p = eInt32(b, p, ctx, 161);
@@ -4624,7 +4624,7 @@ try {
 if (!Array.isArray(a)) badValue(KE[109], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e22_app_Ticket(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e23_app_Ticket(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
@@ -5225,31 +5225,32 @@ export const decoders = {
   "Checksum": d14_Checksum,
   "TransitedEncoding": d15_TransitedEncoding,
   "LastReq": d16_LastReq,
-  "AP-REP": d18_app_AP_REP,
-  "EncAPRepPart": d20_app_EncAPRepPart,
-  "Ticket": d22_app_Ticket,
-  "AP-REQ": d24_app_AP_REQ,
-  "Authenticator": d26_app_Authenticator,
-  "AD-KDCIssued": d28_AD_KDCIssued,
-  "AD-AND-OR": d29_AD_AND_OR,
-  "ChangePasswdData": d30_ChangePasswdData,
-  "EncKDCRepPart": d31_app_EncKDCRepPart,
-  "EncTicketPart": d34_app_EncTicketPart,
-  "PA-FX-FAST-REQUEST": d36_PA_FX_FAST_REQUEST,
-  "KrbFastArmoredReq": d37_KrbFastArmoredReq,
-  "KrbFastArmor": d38_KrbFastArmor,
-  "KrbFastReq": d39_KrbFastReq,
-  "PA-FX-FAST-REPLY": d40_PA_FX_FAST_REPLY,
-  "KrbFastArmoredRep": d41_KrbFastArmoredRep,
-  "KrbFastResponse": d42_KrbFastResponse,
-  "KrbFastFinished": d43_KrbFastFinished,
-  "KDC-PROXY-MESSAGE": d44_KDC_PROXY_MESSAGE,
-  "KDC-REQ-BODY": d45_KDC_REQ_BODY,
+  "EtypeList": d18_SEQUENCE_OF_Int32,
+  "AP-REP": d19_app_AP_REP,
+  "EncAPRepPart": d21_app_EncAPRepPart,
+  "Ticket": d23_app_Ticket,
+  "AP-REQ": d25_app_AP_REQ,
+  "Authenticator": d27_app_Authenticator,
+  "AD-KDCIssued": d29_AD_KDCIssued,
+  "AD-AND-OR": d30_AD_AND_OR,
+  "ChangePasswdData": d31_ChangePasswdData,
+  "EncKDCRepPart": d32_app_EncKDCRepPart,
+  "EncTicketPart": d35_app_EncTicketPart,
+  "PA-FX-FAST-REQUEST": d37_PA_FX_FAST_REQUEST,
+  "KrbFastArmoredReq": d38_KrbFastArmoredReq,
+  "KrbFastArmor": d39_KrbFastArmor,
+  "KrbFastReq": d40_KrbFastReq,
+  "PA-FX-FAST-REPLY": d41_PA_FX_FAST_REPLY,
+  "KrbFastArmoredRep": d42_KrbFastArmoredRep,
+  "KrbFastResponse": d43_KrbFastResponse,
+  "KrbFastFinished": d44_KrbFastFinished,
+  "KDC-PROXY-MESSAGE": d45_KDC_PROXY_MESSAGE,
+  "KDC-REQ-BODY": d46_KDC_REQ_BODY,
   "AS-REQ": d48_app_KDC_REQ,
   "TGS-REQ": d50_app_KDC_REQ,
   "KDC-REQ": d51_app_KDC_REQ,
   "KRB-ERROR": d52_app_KRB_ERROR,
-  "METHOD-DATA": d33_METHOD_DATA,
+  "METHOD-DATA": d34_METHOD_DATA,
   "TYPED-DATA": d54_TYPED_DATA,
   "KERB-ERROR-DATA": d56_KERB_ERROR_DATA,
   "KRB-SAFE": d57_app_KRB_SAFE,
@@ -5291,31 +5292,32 @@ export const encoders = {
   "Checksum": e14_Checksum,
   "TransitedEncoding": e15_TransitedEncoding,
   "LastReq": e16_LastReq,
-  "AP-REP": e18_app_AP_REP,
-  "EncAPRepPart": e20_app_EncAPRepPart,
-  "Ticket": e22_app_Ticket,
-  "AP-REQ": e24_app_AP_REQ,
-  "Authenticator": e26_app_Authenticator,
-  "AD-KDCIssued": e28_AD_KDCIssued,
-  "AD-AND-OR": e29_AD_AND_OR,
-  "ChangePasswdData": e30_ChangePasswdData,
-  "EncKDCRepPart": e31_app_EncKDCRepPart,
-  "EncTicketPart": e34_app_EncTicketPart,
-  "PA-FX-FAST-REQUEST": e36_PA_FX_FAST_REQUEST,
-  "KrbFastArmoredReq": e37_KrbFastArmoredReq,
-  "KrbFastArmor": e38_KrbFastArmor,
-  "KrbFastReq": e39_KrbFastReq,
-  "PA-FX-FAST-REPLY": e40_PA_FX_FAST_REPLY,
-  "KrbFastArmoredRep": e41_KrbFastArmoredRep,
-  "KrbFastResponse": e42_KrbFastResponse,
-  "KrbFastFinished": e43_KrbFastFinished,
-  "KDC-PROXY-MESSAGE": e44_KDC_PROXY_MESSAGE,
-  "KDC-REQ-BODY": e45_KDC_REQ_BODY,
+  "EtypeList": e18_SEQUENCE_OF_Int32,
+  "AP-REP": e19_app_AP_REP,
+  "EncAPRepPart": e21_app_EncAPRepPart,
+  "Ticket": e23_app_Ticket,
+  "AP-REQ": e25_app_AP_REQ,
+  "Authenticator": e27_app_Authenticator,
+  "AD-KDCIssued": e29_AD_KDCIssued,
+  "AD-AND-OR": e30_AD_AND_OR,
+  "ChangePasswdData": e31_ChangePasswdData,
+  "EncKDCRepPart": e32_app_EncKDCRepPart,
+  "EncTicketPart": e35_app_EncTicketPart,
+  "PA-FX-FAST-REQUEST": e37_PA_FX_FAST_REQUEST,
+  "KrbFastArmoredReq": e38_KrbFastArmoredReq,
+  "KrbFastArmor": e39_KrbFastArmor,
+  "KrbFastReq": e40_KrbFastReq,
+  "PA-FX-FAST-REPLY": e41_PA_FX_FAST_REPLY,
+  "KrbFastArmoredRep": e42_KrbFastArmoredRep,
+  "KrbFastResponse": e43_KrbFastResponse,
+  "KrbFastFinished": e44_KrbFastFinished,
+  "KDC-PROXY-MESSAGE": e45_KDC_PROXY_MESSAGE,
+  "KDC-REQ-BODY": e46_KDC_REQ_BODY,
   "AS-REQ": e48_app_KDC_REQ,
   "TGS-REQ": e50_app_KDC_REQ,
   "KDC-REQ": e51_app_KDC_REQ,
   "KRB-ERROR": e52_app_KRB_ERROR,
-  "METHOD-DATA": e33_METHOD_DATA,
+  "METHOD-DATA": e34_METHOD_DATA,
   "TYPED-DATA": e54_TYPED_DATA,
   "KERB-ERROR-DATA": e56_KERB_ERROR_DATA,
   "KRB-SAFE": e57_app_KRB_SAFE,

@@ -69,7 +69,13 @@ export async function changePassword(ctx: ClientContext, req: PasswordChangeRequ
   const { token, context } = buildApReq(
     cred,
     { subkey, seqNumber, mutual: true },
-    { random: ctx.random, clock: ctx.clock, authClock: ctx.authClock, now: ctx.clock.now() },
+    {
+      random: ctx.random,
+      clock: ctx.clock,
+      authClock: ctx.authClock,
+      now: ctx.clock.now(),
+      encTypes: ctx.encTypes,
+    },
   );
   const password = new TextEncoder().encode(req.newPassword);
   const userData =

@@ -46,8 +46,19 @@ import {
   type Key,
   KeyUsage,
   verifyChecksum,
+  WEAK_ENC_TYPES,
 } from '@krbsim/crypto';
 import { GssTokenError } from './gss-error';
+
+/**
+ * True for the enctypes whose per-message tokens are RFC 1964's and RFC
+ * 4757's (DES, 3DES, RC4) rather than RFC 4121's. Such a context takes an
+ * acceptor subkey only when negotiation (RFC 4537) makes it an RFC 4121 one:
+ * the older tokens do not say which key protects them.
+ */
+export function usesRfc1964Tokens(etype: number): boolean {
+  return WEAK_ENC_TYPES.has(etype);
+}
 
 /** TOK_ID values of RFC 4121 section 4.2.6. */
 export const PerMessageTokenId = {

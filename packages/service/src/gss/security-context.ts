@@ -21,6 +21,7 @@
  * @module
  */
 
+import { GssFlags } from '@krbsim/asn1';
 import {
   type Clock,
   ErrorCode,
@@ -29,7 +30,7 @@ import {
   systemClock,
   systemRandom,
 } from '@krbsim/core';
-import { isWeakEncType, type Key } from '@krbsim/crypto';
+import type { Key } from '@krbsim/crypto';
 import { GssTokenError } from './gss-error';
 import {
   decodePerMessageToken,
@@ -41,16 +42,13 @@ import {
   type PerMessageTokenHeader,
   PerMessageTokenId,
   type TokenSender,
+  usesRfc1964Tokens,
   verifyMicToken,
   type WrapStyle,
 } from './per-message-token';
 import { SequenceWindow } from './sequence-window';
 
 const MASK64 = (1n << 64n) - 1n;
-/** GSS_C_REPLAY_FLAG, GSS_C_SEQUENCE_FLAG (RFC 2744 section 5.19) and GSS_C_DCE_STYLE (MS-KILE, Heimdal). */
-const REPLAY = 4;
-const SEQUENCE = 8;
-const DCE_STYLE = 0x1000;
 
 /** What builds a {@link GssSecurityContext}: the outcome of an AP exchange, from one side. */
 export interface SecurityContextParams {
@@ -145,17 +143,17 @@ export class GssSecurityContext {
   constructor(p: SecurityContextParams) {
     this.initiator = p.initiator;
     this.flags = p.flags >>> 0;
-    this.wrapStyle = p.wrapStyle ?? ((this.flags & DCE_STYLE) !== 0 ? 'dce' : 'mit');
+    this.wrapStyle = p.wrapStyle ?? ((this.flags & GssFlags.dceStyle) !== 0 ? 'dce' : 'mit');
     // A peer that sends DCE-style tokens reads them so too (both sides agree through the flag or the option).
-    this.#dce = (this.flags & DCE_STYLE) !== 0 || this.wrapStyle === 'dce';
+    this.#dce = (this.flags & GssFlags.dceStyle) !== 0 || this.wrapStyle === 'dce';
     this.#key = p.acceptorSubkey ?? p.initiatorSubkey ?? p.sessionKey;
     this.#acceptorSubkey = p.acceptorSubkey !== undefined;
     const initiatorSeq = toSeq(p.initiatorSeqNumber);
     const acceptorSeq = p.acceptorSeqNumber === undefined ? initiatorSeq : toSeq(p.acceptorSeqNumber);
     this.#sendSeq = p.initiator ? initiatorSeq : acceptorSeq;
     this.#window = new SequenceWindow(p.initiator ? acceptorSeq : initiatorSeq, {
-      replay: (this.flags & REPLAY) !== 0,
-      sequence: (this.flags & SEQUENCE) !== 0,
+      replay: (this.flags & GssFlags.replay) !== 0,
+      sequence: (this.flags & GssFlags.sequence) !== 0,
     });
     this.#endtime = p.endtime;
     this.#clock = p.clock ?? systemClock;
@@ -261,7 +259,7 @@ export class GssSecurityContext {
         `the security context expired at ${new Date(this.#endtime).toISOString()} with its ticket; establish a new one`,
       );
     }
-    if (isWeakEncType(this.#key.etype)) {
+    if (usesRfc1964Tokens(this.#key.etype)) {
       // RFC 4121 section 4.2 tokens are for the RFC 3961 simplified profile's enctypes;
       // rc4-hmac contexts use RFC 4757's RFC 1964-style tokens.
       throw new KerberosError(
