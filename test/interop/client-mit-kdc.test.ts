@@ -233,6 +233,24 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
     expect(bad.stdout).toMatch(/^ERR/);
   });
 
+  it('MIT holds a krbsim client aware of channel bindings (KERB_AP_OPTIONS_CBT) to them', async () => {
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'alice-Passw0rd' });
+    const cred = await c.getServiceTicket('HTTP/web.mit.test');
+    const keytab = await mit.exportKeytab('HTTP/web.mit.test@MIT.TEST');
+    const cb = new TextEncoder().encode('tls-server-end-point:krbsim');
+    const accept = async (token: Uint8Array) =>
+      (await runTool(helper, ['accept', 'krb5', keytab, hex(cb)], { input: `${hex(token)}\n`, env: mit.env }))
+        .stdout;
+    // Empty bindings from a client that says it knows them: MIT 1.19 and later refuse, where the channel has some.
+    const aware = c.buildApReq(cred, { gss: 'krb5', clientAwareChannelBindings: true }).token;
+    expect(await accept(aware)).toMatch(/^ERR gss_accept_sec_context: major 0x40000 /); // GSS_S_BAD_BINDINGS
+    // The same empty bindings from a client that does not say so: accepted (RFC 4121 4.1.1.2).
+    expect(await accept(c.buildApReq(cred, { gss: 'krb5' }).token)).toMatch(/^OK alice@MIT.TEST/);
+    const bound = c.buildApReq(cred, { gss: 'krb5', clientAwareChannelBindings: true, channelBindings: cb });
+    expect(await accept(bound.token)).toMatch(/^OK alice@MIT.TEST/);
+  });
+
   it("MIT's tools use a ccache written from krbsim's credential cache", async () => {
     const c = client();
     await c.getInitialCredentials('alice', { password: 'alice-Passw0rd' }, { forwardable: true });

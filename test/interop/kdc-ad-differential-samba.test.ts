@@ -871,6 +871,19 @@ tgsCase('TGS-REQ for the SQL service, PROXIABLE', 'alice', SQL_SPN, {
   options: KdcOptions.proxiable | KdcOptions.canonicalize,
 });
 tgsCase('TGS-REQ for the SQL service, FORWARDED', 'alice', SQL_SPN, { options: KdcOptions.forwarded });
+tgsCase(
+  'TGS-REQ for the SQL service, FORWARDABLE, from a TGT that is not forwardable',
+  'alice-unforwardable',
+  SQL_SPN,
+);
+tgsCase(
+  'TGS-REQ for the TGT, FORWARDED, from a TGT that is not forwardable',
+  'alice-unforwardable',
+  `krbtgt/${REALM}`,
+  {
+    options: KdcOptions.forwarded | KdcOptions.forwardable,
+  },
+);
 tgsCase('TGS-REQ for the SQL service, RENEWABLE-OK', 'alice', SQL_SPN, {
   options: KdcOptions['renewable-ok'] | KdcOptions.canonicalize,
 });
@@ -1002,10 +1015,11 @@ async function exchange(
   return openRep(reply.rep, key, usage);
 }
 
-/** `user`'s TGT from `side` (PA-PAC-REQUEST as `pac` says, absent when undefined). */
-function logon(side: Side, user: string, pac?: boolean): Promise<Creds> {
+/** `user`'s TGT from `side` (PA-PAC-REQUEST as `pac` says, absent when undefined; `options` the KDC options). */
+function logon(side: Side, user: string, pac?: boolean, options?: number): Promise<Creds> {
   const t = now();
   const request = asReq({
+    ...(options !== undefined && { options }),
     realm: REALM,
     cname: pn(user, NameType.NT_PRINCIPAL),
     till: t + 10 * Duration.hour,
@@ -1159,10 +1173,15 @@ describeWithSambaDc(TITLE, () => {
     });
     sides.push({ name: 'krbsim', send: async (_realm, b) => kdc.handle(b) });
     for (const side of sides) {
-      const login = (user: string, pac?: boolean) => logon(side, user, pac);
+      const login = (user: string, pac?: boolean, options?: number) => logon(side, user, pac, options);
       side.tgts = {
         alice: await login('alice'),
         'alice-nopac': await login('alice', false),
+        'alice-unforwardable': await login(
+          'alice',
+          undefined,
+          KdcOptions.renewable | KdcOptions.canonicalize,
+        ),
         heidi: await login('heidi'),
         carol: await login('carol'),
         websvc: await login('websvc'),

@@ -37,7 +37,7 @@ export {
   wrapKrb5Token,
 } from './gss/framing';
 export { ContextFlags, decodeNegotiationToken, encodeNegotiationToken, NegState } from './gss/spnego';
-export { AdType } from './iana/ad-type';
+export { AdType, KerbApOptions } from './iana/ad-type';
 export { ApOptions, ENC_PA_REP, flagBit, flagNames, flagsOf, KdcOptions, TicketFlags } from './iana/flags';
 export { AppTag, MsgType } from './iana/msg-type';
 export { NameType } from './iana/name-type';

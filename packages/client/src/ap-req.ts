@@ -14,6 +14,7 @@ import {
   ApOptions,
   type Authenticator,
   type AuthorizationData,
+  type AuthorizationDataEntry,
   type ChannelBindings,
   type Checksum,
   encodeApReq,
@@ -21,6 +22,7 @@ import {
   encodeEtypeList,
   encodeGssChecksum,
   GssFlags,
+  KerbApOptions,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
@@ -71,6 +73,13 @@ export interface ApReqOptions {
    * MIT's GSS initiator sends it; false raw.
    */
   readonly etypeNegotiation?: boolean;
+  /**
+   * Say that this client knows channel bindings (KERB_AP_OPTIONS_CBT in AD-AUTH-DATA-AP-OPTIONS,
+   * MS-KILE 3.2.5.8; MIT's `client_aware_channel_bindings`): an acceptor with a channel then
+   * refuses an AP-REQ whose bindings are empty, so one made outside the channel cannot be used in
+   * it. GSS framing only. Default false.
+   */
+  readonly clientAwareChannelBindings?: boolean;
   /**
    * Set the use-session-key AP option (RFC 4120 section 3.7): the ticket is a user-to-user
    * ticket from {@link KerberosClient.getUserToUserTicket}, sealed in the server's TGT session key.
@@ -174,8 +183,10 @@ export function buildApReq(
       (opts.gssFlags ?? 0)) >>>
     0;
   const cksum = resolveChecksum(opts, sessionKey, gss, flags);
-  const authorizationData =
-    (opts.etypeNegotiation ?? framed) ? etypeNegotiation(deps.encTypes, sessionKey.etype) : undefined;
+  const authorizationData = apAuthorizationData(
+    (opts.etypeNegotiation ?? framed) ? etypeList(deps.encTypes, sessionKey.etype) : undefined,
+    framed && opts.clientAwareChannelBindings === true ? KerbApOptions.CBT : 0,
+  );
   const t = deps.authClock.next();
   const authenticator: Authenticator = {
     authenticatorVno: 5,
@@ -215,16 +226,33 @@ export function buildApReq(
 }
 
 /**
- * The authenticator's AD-IF-RELEVANT holding an RFC 4537 EtypeList: `encTypes` up to the
- * session key's enctype (RFC 4537 section 3: it comes last if listed), or none when the
- * session key's enctype is the client's first choice, as MIT's `krb5_mk_req_extended` decides.
+ * The RFC 4537 EtypeList to send: `encTypes` up to the session key's enctype (RFC 4537
+ * section 3: it comes last if listed), or none when the session key's enctype is the client's
+ * first choice, as MIT's `krb5_mk_req_extended` decides.
  */
-function etypeNegotiation(encTypes: readonly number[], sessionEtype: number): AuthorizationData | undefined {
+function etypeList(encTypes: readonly number[], sessionEtype: number): readonly number[] | undefined {
   if (encTypes.length === 0 || encTypes[0] === sessionEtype) return undefined;
   const at = encTypes.indexOf(sessionEtype);
-  const list = at < 0 ? encTypes : encTypes.slice(0, at + 1);
-  const inner = encodeAuthorizationData([
-    { adType: AdType.AD_ETYPE_NEGOTIATION, adData: encodeEtypeList(list) },
-  ]);
-  return [{ adType: AdType.AD_IF_RELEVANT, adData: inner }];
+  return at < 0 ? encTypes : encTypes.slice(0, at + 1);
+}
+
+/**
+ * The authenticator's authorization data: one AD-IF-RELEVANT holding the EtypeList and the
+ * KERB-AP-OPTIONS, in that order, as MIT and Heimdal send them (Windows reads the first
+ * AD-IF-RELEVANT only); none when there is neither.
+ */
+function apAuthorizationData(
+  etypes: readonly number[] | undefined,
+  apOptions: number,
+): AuthorizationData | undefined {
+  const inner: AuthorizationDataEntry[] = [];
+  if (etypes !== undefined)
+    inner.push({ adType: AdType.AD_ETYPE_NEGOTIATION, adData: encodeEtypeList(etypes) });
+  if (apOptions !== 0) {
+    const le = new Uint8Array(4);
+    new DataView(le.buffer).setUint32(0, apOptions, true); // MS-KILE 2.2.8: little-endian
+    inner.push({ adType: AdType.AD_AUTH_DATA_AP_OPTIONS, adData: le });
+  }
+  if (inner.length === 0) return undefined;
+  return [{ adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData(inner) }];
 }

@@ -16,11 +16,9 @@ import {
   channelBindingHash,
   decodeAuthorizationData,
   type GssChecksum,
+  KerbApOptions,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-
-/** KERB_AP_OPTIONS_CBT (MS-KILE 2.2.8): the client asks that channel bindings be checked. */
-const KERB_AP_OPTIONS_CBT = 0x4000;
 
 /**
  * The KERB_AP_OPTIONS the client put in its authenticator
@@ -63,7 +61,7 @@ export function checkChannelBindings(
   apOptions = 0,
 ): void {
   if (applicationData === undefined) return;
-  if (parsed.bindings.every((x) => x === 0) && (apOptions & KERB_AP_OPTIONS_CBT) === 0) return;
+  if (parsed.bindings.every((x) => x === 0) && (apOptions & KerbApOptions.CBT) === 0) return;
   const want = channelBindingHash(applicationData);
   let diff = 0;
   for (let i = 0; i < 16; i++) diff |= want[i]! ^ parsed.bindings[i]!;

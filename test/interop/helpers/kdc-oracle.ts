@@ -211,7 +211,8 @@ export async function sendToMit(mit: MitRealm, request: Uint8Array): Promise<Uin
  * Registers the tests: that every known difference names a case, and one test
  * a case, which sends the case's request to both sides (filled in by the
  * caller's beforeAll, the oracle's first) and requires the same outcome, or each
- * side's pinned one.
+ * side's pinned one. `KRBSIM_ORACLE_LOG=1` prints both answers of every case
+ * run (with `-t`, of the cases chosen), to write a new case's expectations.
  */
 export function oracleTests<S extends OracleSide>(
   cases: readonly OracleCase<S>[],
@@ -236,6 +237,8 @@ export function oracleTests<S extends OracleSide>(
         }),
       );
       const k = known[c.label];
+      if (process.env.KRBSIM_ORACLE_LOG)
+        console.log(`${c.label}\n  oracle: ${oracleAnswer}\n  krbsim: ${krbsimAnswer}`);
       if (k === undefined) {
         expect(krbsimAnswer).toBe(oracleAnswer);
       } else {

@@ -29,3 +29,14 @@ export const AdType = {
   AD_AUTH_DATA_AP_OPTIONS: 143,
   KERB_AUTH_DATA_CLIENT_TARGET: 144,
 } as const;
+
+/**
+ * KERB-AP-OPTIONS (MS-KILE 2.2.8): the little-endian 32-bit value of an
+ * AD-AUTH-DATA-AP-OPTIONS element in an authenticator.
+ */
+export const KerbApOptions = {
+  /** The client is aware of channel bindings: bindings it leaves empty mean none, to be refused where the acceptor has a channel. */
+  CBT: 0x4000,
+  /** The target name was not verified (from an unauthenticated source such as DNS). */
+  UNVERIFIED_TARGET_NAME: 0x8000,
+} as const;

@@ -1,8 +1,11 @@
 /**
- * RFC 4537 from the initiator's side: with GSS framing the authenticator
- * lists the client's enctypes when the ticket's session key is not its first
- * choice (as MIT's `krb5_mk_req_extended` decides), and the context takes the
- * acceptor's subkey of the enctype negotiated.
+ * What the client's GSS authenticators carry in their authorization data, in
+ * one AD-IF-RELEVANT as MIT's `krb5_mk_req_extended` puts it:
+ * - RFC 4537's EtypeList when the ticket's session key is not the client's
+ *   first choice; the context then takes the acceptor's subkey of the
+ *   enctype negotiated;
+ * - KERB-AP-OPTIONS with KERB_AP_OPTIONS_CBT for a client aware of channel
+ *   bindings (MS-KILE 3.2.5.8), which an acceptor with a channel then holds it to.
  */
 
 import {
@@ -10,10 +13,11 @@ import {
   type AuthorizationData,
   decodeAuthorizationData,
   decodeEtypeList,
+  KerbApOptions,
   NameType,
 } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
-import { ManualClock, SeededRandom } from '@krbsim/core';
+import { ErrorCode, isKerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { Kdc, Realm } from '@krbsim/kdc';
 import { KerberosService } from '@krbsim/service';
 import { InProcessTransport } from '@krbsim/transport';
@@ -49,11 +53,17 @@ async function setup() {
   return { clientOf, service, aes128 };
 }
 
-/** The EtypeList in an authenticator's authorization data, if any. */
-function etypeList(ad: AuthorizationData): readonly number[] | undefined {
-  if (ad.length === 0) return undefined;
+/** The elements of the one AD-IF-RELEVANT in an authenticator's authorization data (none without it). */
+function ifRelevant(ad: AuthorizationData): AuthorizationData {
+  if (ad.length === 0) return [];
   expect(ad.map((e) => e.adType)).toEqual([AdType.AD_IF_RELEVANT]);
-  const inner = decodeAuthorizationData(ad[0]!.adData);
+  return decodeAuthorizationData(ad[0]!.adData);
+}
+
+/** The EtypeList in an authenticator's authorization data, if any (and nothing else there). */
+function etypeList(ad: AuthorizationData): readonly number[] | undefined {
+  const inner = ifRelevant(ad);
+  if (inner.length === 0) return undefined;
   expect(inner.map((e) => e.adType)).toEqual([AdType.AD_ETYPE_NEGOTIATION]);
   return decodeEtypeList(inner[0]!.adData);
 }
@@ -109,5 +119,51 @@ describe('RFC 4537 at the initiator', () => {
     const accepted = service.accept(built.token);
     expect(accepted.acceptorSubkey?.etype).toBe(17);
     expect(client.verifyApRep(built.context, accepted.responseToken!).securityContext!.etype).toBe(17);
+  });
+});
+
+describe('KERB_AP_OPTIONS_CBT (MS-KILE 3.2.5.8)', () => {
+  const channel = new TextEncoder().encode('tls-server-end-point:sql01');
+
+  it('follows the EtypeList in the same AD-IF-RELEVANT, as four little-endian octets', async () => {
+    const { clientOf, service, aes128 } = await setup();
+    const client = await clientOf();
+    const built = client.buildApReq(aes128, { gss: 'krb5', clientAwareChannelBindings: true });
+    const inner = ifRelevant(service.accept(built.token).authenticatorAuthorizationData);
+    expect(inner.map((e) => e.adType)).toEqual([AdType.AD_ETYPE_NEGOTIATION, AdType.AD_AUTH_DATA_AP_OPTIONS]);
+    expect([...inner[1]!.adData]).toEqual([0x00, 0x40, 0x00, 0x00]);
+    expect(KerbApOptions.CBT).toBe(0x4000);
+  });
+
+  it('makes empty bindings a refusal where the acceptor has a channel', async () => {
+    const { clientOf, service } = await setup();
+    const client = await clientOf();
+    const cred = await client.getServiceTicket(SPN);
+    const aware = client.buildApReq(cred, { gss: 'spnego', clientAwareChannelBindings: true }).token;
+    let err: unknown;
+    try {
+      service.accept(aware, { channelBindings: channel });
+    } catch (e) {
+      err = e;
+    }
+    expect(isKerberosError(err, ErrorCode.KRB_AP_ERR_MODIFIED)).toBe(true);
+    // Unaware, the same empty bindings pass (RFC 4121: an initiator with no channel).
+    const unaware = client.buildApReq(cred, { gss: 'spnego' }).token;
+    expect(service.accept(unaware, { channelBindings: channel }).clientPrincipal).toBe('alice@CONTOSO.COM');
+    // Aware, with the channel's bindings.
+    const bound = client.buildApReq(cred, {
+      gss: 'spnego',
+      clientAwareChannelBindings: true,
+      channelBindings: channel,
+    }).token;
+    expect(service.accept(bound, { channelBindings: channel }).clientPrincipal).toBe('alice@CONTOSO.COM');
+  });
+
+  it('is sent with GSS framing only', async () => {
+    const { clientOf, service } = await setup();
+    const client = await clientOf();
+    const cred = await client.getServiceTicket(SPN);
+    const raw = client.buildApReq(cred, { clientAwareChannelBindings: true }).token;
+    expect(service.accept(raw).authenticatorAuthorizationData).toEqual([]);
   });
 });
