@@ -6,6 +6,9 @@
  * RRC 0 and the RRC Heimdal and Windows use), and the supplementary statuses
  * the libraries report for krbsim's out-of-order, repeated and modified
  * tokens. With MIT, every AES enctype (17, 18, 19, 20) as the context key.
+ * And RFC 4537 both ways: an aes128 session key, the initiator preferring
+ * aes256, the acceptor's subkey of the enctype negotiated (MIT's acceptor and
+ * krbsim's choose in their own order, Heimdal's in the initiator's).
  *
  * `KRBSIM_WRITE_GSS_FIXTURES=1` writes each library's tokens, with the keys
  * and sequence numbers of their context, to test/fixtures/gss.
@@ -51,6 +54,8 @@ interface PeerImpl {
   env(ccache?: string): Record<string, string>;
   /** Gets alice's TGT into `ccache` with the profile `krb5conf`. */
   kinit(krb5conf: string, ccache: string): Promise<void>;
+  /** Gets alice's TGT and a host/localhost ticket with an aes128 session key into `ccache`. */
+  aes128Ticket(ccache: string): Promise<void>;
 }
 
 function thrownGss(f: () => unknown): GssTokenError {
@@ -284,6 +289,67 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
       }
     }
   });
+
+  // RFC 4537: a session key of the initiator's second choice, upgraded by the acceptor's subkey.
+  it('the library as initiator with an aes128 session key lists [aes256, aes128]; krbsim answers with an aes256 subkey', async () => {
+    const p = impl();
+    const cc = lab().dir.file(`cc-${p.slug}-negotiation`);
+    await p.aes128Ticket(cc);
+    // A profile that prefers aes256 (MIT's setting and Heimdal's), with the aes128 ticket in the cache.
+    const both = lab().dir.file(`krb5-${p.slug}-aes256-aes128.conf`);
+    const names = 'aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96';
+    const base = await readFile(lab().krb5conf, 'utf8');
+    await writeFile(
+      both,
+      base.replace(
+        '[libdefaults]',
+        `[libdefaults]\n    default_tgs_enctypes = ${names}\n    default_etypes = ${names}`,
+      ),
+    );
+    const peer = GssPeer.start(p.path, ['init', TARGET, INIT_FLAGS.toString(16)], {
+      ...p.env(cc),
+      KRB5_CONFIG: both,
+    });
+    try {
+      const r = service.accept(await peer.token());
+      peer.sendToken(r.responseToken!);
+      await peer.ready();
+      expect(r.sessionKey.etype).toBe(17);
+      // What the initiator put in its authenticator: AD-IF-RELEVANT { AD-ETYPE-NEGOTIATION [18, 17] }.
+      const [ifRelevant] = r.authenticatorAuthorizationData;
+      expect(ifRelevant?.adType).toBe(AdType.AD_IF_RELEVANT);
+      const [negotiation] = decodeAuthorizationData(ifRelevant!.adData);
+      expect(negotiation?.adType).toBe(AdType.AD_ETYPE_NEGOTIATION);
+      expect(decodeEtypeList(negotiation!.adData)).toEqual([18, 17]);
+      expect(r.acceptorSubkey?.etype).toBe(18);
+      expect(r.securityContext!.etype).toBe(18);
+      await exchange(peer, r.securityContext!, `${p.slug} initiator, negotiated aes256`);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('krbsim as initiator with an aes128 session key lists its enctypes (RFC 4537); the library answers', async () => {
+    const p = impl();
+    // A ticket whose session key is aes128 (asked for with aes128 only), sent by a client that prefers AES-SHA2.
+    const cred = await (await lab().client([17])).getServiceTicket('host/localhost');
+    expect(cred.sessionKey.etype).toBe(17);
+    const peer = GssPeer.start(p.path, ['accept'], p.env());
+    try {
+      const built = client.buildApReq(cred, { gss: 'krb5', gssFlags: GssFlags.replay | GssFlags.sequence });
+      peer.sendToken(built.token);
+      const rep = await peer.token();
+      await peer.ready();
+      const ctx = client.verifyApRep(built.context, rep).securityContext!;
+      // The client listed [20, 19, 18, 17]. MIT's acceptor takes its own order (permitted_enctypes,
+      // AES-SHA1 first), as krbsim's does; Heimdal's takes the client's first it supports.
+      expect(ctx.etype).toBe(p.slug === 'mit' ? 18 : 20);
+      expect(ctx.usesAcceptorSubkey).toBe(true);
+      await exchange(peer, ctx, `${p.slug} acceptor, negotiated`);
+    } finally {
+      await peer.close();
+    }
+  });
 }
 
 const AES_ETYPES = [
@@ -319,6 +385,18 @@ describeWithTools(
         async kinit(krb5conf, ccache) {
           await mit.ok('kinit', [`alice@${REALM}`], { input: 'Al1ce-Passw0rd\n', krb5conf, ccache });
         },
+        async aes128Ticket(ccache) {
+          // aes128 first: the KDC gives the client's first choice; aes256 still listed for the TGT's session key.
+          const krb5conf = lab.dir.file('krb5-mit-aes128.conf');
+          const names = 'aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha1-96';
+          const base = await readFile(lab.krb5conf, 'utf8');
+          await writeFile(
+            krb5conf,
+            base.replace('[libdefaults]', `[libdefaults]\n    default_tgs_enctypes = ${names}`),
+          );
+          await this.kinit(krb5conf, ccache);
+          await mit.ok('kvno', ['host/localhost'], { krb5conf, ccache });
+        },
       };
     });
     afterAll(async () => {
@@ -331,62 +409,6 @@ describeWithTools(
     );
 
     // RFC 4537: a session key of the initiator's second choice, upgraded by the acceptor's subkey.
-    it('MIT as initiator with an aes128 session key lists [aes256, aes128]; krbsim answers with an aes256 subkey', async () => {
-      // The service ticket is got preferring aes128, then used by a profile that prefers aes256.
-      const cc = lab.dir.file('cc-mit-negotiation');
-      const aes128 = lab.dir.file('krb5-mit-aes128.conf');
-      const both = lab.dir.file('krb5-mit-aes256-aes128.conf');
-      const base = await readFile(lab.krb5conf, 'utf8');
-      const withTgs = (names: string) =>
-        base.replace('[libdefaults]', `[libdefaults]\n    default_tgs_enctypes = ${names}`);
-      // aes128 first: the KDC gives the client's first choice; aes256 still listed for the TGT's session key.
-      await writeFile(aes128, withTgs('aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha1-96'));
-      await writeFile(both, withTgs('aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96'));
-      await impl.kinit(aes128, cc);
-      await mit.ok('kvno', ['host/localhost'], { krb5conf: aes128, ccache: cc });
-      const peer = GssPeer.start(impl.path, ['init', TARGET, INIT_FLAGS.toString(16)], {
-        ...impl.env(cc),
-        KRB5_CONFIG: both,
-      });
-      try {
-        const r = (await lab.service()).accept(await peer.token());
-        peer.sendToken(r.responseToken!);
-        await peer.ready();
-        expect(r.sessionKey.etype).toBe(17);
-        // What MIT's initiator put in its authenticator: AD-IF-RELEVANT { AD-ETYPE-NEGOTIATION [18, 17] }.
-        const [ifRelevant] = r.authenticatorAuthorizationData;
-        expect(ifRelevant?.adType).toBe(AdType.AD_IF_RELEVANT);
-        const [negotiation] = decodeAuthorizationData(ifRelevant!.adData);
-        expect(negotiation?.adType).toBe(AdType.AD_ETYPE_NEGOTIATION);
-        expect(decodeEtypeList(negotiation!.adData)).toEqual([18, 17]);
-        expect(r.acceptorSubkey?.etype).toBe(18);
-        expect(r.securityContext!.etype).toBe(18);
-        await exchange(peer, r.securityContext!, 'mit initiator, negotiated aes256');
-      } finally {
-        await peer.close();
-      }
-    });
-
-    it('krbsim as initiator with an aes128 session key lists its enctypes; MIT answers with an aes256 subkey', async () => {
-      // A ticket whose session key is aes128 (asked for with aes128 only), sent by a client that prefers AES-SHA2.
-      const cred = await (await lab.client([17])).getServiceTicket('host/localhost');
-      expect(cred.sessionKey.etype).toBe(17);
-      const client = await lab.client();
-      const peer = GssPeer.start(impl.path, ['accept'], impl.env());
-      try {
-        const built = client.buildApReq(cred, { gss: 'krb5', gssFlags: GssFlags.replay | GssFlags.sequence });
-        peer.sendToken(built.token);
-        const rep = await peer.token();
-        await peer.ready();
-        const ctx = client.verifyApRep(built.context, rep).securityContext!;
-        // The client listed [20, 19, 18, 17]; MIT's acceptor prefers AES-SHA1 (its permitted_enctypes order).
-        expect(ctx.etype).toBe(18);
-        expect(ctx.usesAcceptorSubkey).toBe(true);
-        await exchange(peer, ctx, 'mit acceptor, negotiated aes256');
-      } finally {
-        await peer.close();
-      }
-    });
   },
 );
 
@@ -418,6 +440,10 @@ function heimdalSuite(heimdal: Heimdal, gcc: string): void {
           krb5conf,
           ccache,
         });
+      },
+      async aes128Ticket(ccache) {
+        await this.kinit(lab.krb5conf, ccache);
+        await h.ok('kgetcred', ['-e', 'aes128-cts-hmac-sha1-96', `host/localhost@${REALM}`], { ccache });
       },
     };
   });
