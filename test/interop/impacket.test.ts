@@ -698,6 +698,72 @@ function suite(python: string): void {
           },
         );
       }
+
+      itNeeds(
+        kvno === undefined ? 'kvno not found on PATH (install krb5-user)' : undefined,
+        "TDS 8.0: Impacket's MSSQL over a TLS-first socket (ALPN tds/8.0): PRELOGIN, a Kerberos LOGIN7 and SELECT SUSER_SNAME() inside it",
+        async () => {
+          // Impacket knows no TDS 8.0; it speaks TDS over whatever socket it is given, so this script
+          // opens the TLS first, as a driver's Encrypt=Strict does, and lends it the socket. The instance
+          // answers its PRELOGIN with ENCRYPT_ON (the session is encrypted): Impacket then starts no TLS of
+          // its own and sends LOGIN7, as a TDS 8.0 client does.
+          const host = 'mi1.abc123.database.windows.net';
+          const cwd = dir.file('tds8');
+          await mkdir(cwd);
+          const portsFile = dir.file('lab', 'ports.json');
+          const r0 = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], {
+            map: {},
+            ports: portsFile,
+            cwd,
+          });
+          expect(r0.code, r0.out).toBe(0);
+          const ccache = join(cwd, 'alice.ccache');
+          const v = await runCommand(kvno!, [`MSSQLSvc/${host}:1433`], {
+            env: { KRB5_CONFIG: ports.krb5conf, KRB5CCNAME: `FILE:${ccache}` },
+          });
+          expect(v.code, v.stderr + serve.stdout()).toBe(0);
+          const script = [
+            'import socket, ssl, sys',
+            'from impacket.tds import MSSQL',
+            'port, host, ca = int(sys.argv[1]), sys.argv[2], sys.argv[3]',
+            'class Tds8(MSSQL):',
+            '    def connect(self):',
+            '        ctx = ssl.create_default_context(cafile=ca)',
+            "        ctx.set_alpn_protocols(['tds/8.0'])",
+            "        raw = socket.create_connection(('127.0.0.1', port))",
+            '        self.socket = ctx.wrap_socket(raw, server_hostname=host)',
+            "        print('TLS', self.socket.version(), self.socket.selected_alpn_protocol(), flush=True)",
+            "# The SPN Impacket asks its ccache for names port 1433, the instance's.",
+            'ms = Tds8(host, 1433)',
+            'ms.connect()',
+            "ok = ms.kerberosLogin(None, 'alice', domain='CONTOSO.COM', useCache=True)",
+            "print('login', ok, flush=True)",
+            "ms.sql_query('SELECT SUSER_SNAME()')",
+            "print('rows', ms.rows, flush=True)",
+            'ms.disconnect()',
+          ].join('\n');
+          const r = await runCommand(python, ['-c', script, String(ports.tds.mi1!.port), host, ports.ca], {
+            timeoutMs: 60_000,
+            env: { KRB5CCNAME: ccache }, // Impacket reads a path, not a ccache type
+          });
+          expect(r.stdout, r.stderr).toContain('TLS TLSv1.3 tds/8.0');
+          expect(
+            r.stdout,
+            `${r.stdout}${r.stderr}${serve
+              .stdout()
+              .split('\n')
+              .filter((l) => l.includes('mi1 spid'))
+              .slice(-12)
+              .join('\n')}`,
+          ).toContain('login True');
+          expect(r.stdout, r.stderr).toMatch(/rows \[\{'': 'CONTOSO\\\\alice'\}\]/);
+          const log = await serve.waitForOutput((out) =>
+            /mi1 spid \d+: logged in as CONTOSO\\alice \(TDS 0x71000000/.test(out),
+          );
+          expect(log).toMatch(/mi1 spid \d+: TLS TLSv1\.3 \S+ first \(TDS 8\.0, ALPN tds\/8\.0\)/);
+          expect(log).toMatch(/mi1 spid \d+: PRELOGIN in TLS \(TDS 8\.0\): answered ENCRYPT_ON/);
+        },
+      );
     });
   });
 }

@@ -66,7 +66,10 @@ export interface ListenTdsOptions {
   readonly host?: string;
   /** Default 0: the OS chooses. */
   readonly port?: number;
-  /** `required` (default, as Azure SQL insists), `login-only` or `not-supported`. */
+  /**
+   * `required` (default, as Azure SQL insists), `login-only`, `not-supported`, or `strict` (TDS 8.0
+   * only). With a certificate, every mode but `not-supported` also serves TDS 8.0 (TLS first).
+   */
   readonly encryption?: TdsServerEncryption;
   /** The TLS certificate and key (PEM). Without them, `ca` issues one for the instance's FQDN and the listen address. */
   readonly cert?: string;

@@ -23,7 +23,7 @@
  *     dnsZone: abc123
  *     subnet: 10.0.0.0/24
  *     authenticationMetadata: Windows                 # Windows | AzureAD | Paired
- *     encryption: required                            # required | login-only | not-supported
+ *     encryption: required                            # required | login-only | not-supported | strict
  *     logins:
  *       - CONTOSO\alice                               # CREATE LOGIN ... FROM WINDOWS
  *       - { name: CONTOSO\SqlAdmins, from: windows }  # a group login
@@ -85,7 +85,7 @@ export interface AzureLabInstanceSpec {
   readonly subnet: string;
   readonly authenticationMetadata: 'Windows' | 'AzureAD' | 'Paired';
   /** The listener's encryption (default `required`, as Azure SQL insists). */
-  readonly encryption: 'required' | 'login-only' | 'not-supported';
+  readonly encryption: 'required' | 'login-only' | 'not-supported' | 'strict';
   readonly connectionType: 'Proxy' | 'Redirect';
   /** The TDS listener's port; unset: OS-chosen. */
   readonly port?: number;
@@ -190,7 +190,7 @@ function instance(v: unknown, path: string): AzureLabInstanceSpec {
     encryption: oneOf(
       o.encryption,
       `${path}.encryption`,
-      ['required', 'login-only', 'not-supported'] as const,
+      ['required', 'login-only', 'not-supported', 'strict'] as const,
       'required',
     ),
     connectionType: oneOf(

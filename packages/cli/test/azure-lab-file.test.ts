@@ -191,8 +191,8 @@ describe('validateAzureLab', () => {
     ],
     [
       'an encryption',
-      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, encryption: 'strict' }] }),
-      'managedInstances[0].encryption: expected one of required, login-only, not-supported',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, encryption: 'optional' }] }),
+      'managedInstances[0].encryption: expected one of required, login-only, not-supported, strict',
     ],
     [
       'a login source',

@@ -12,6 +12,11 @@
  * | `on` (ENCRYPT_ON)             | refused    | whole session | refused  |
  * | `not-supported`               | no TLS     | refused       | no TLS   |
  *
+ * `strict` is TDS 8.0 (MS-TDS 1.7, 3.2.5.1), a driver's `Encrypt=Strict`: TLS
+ * 1.2 or 1.3 first, on the connection itself, offering ALPN `tds/8.0`, and
+ * PRELOGIN (ENCRYPT_STRICT, 0x04, as go-mssqldb sends it) and everything
+ * after inside it; the server's ENCRYPTION answer is not read (2.2.6.5).
+ *
  * @module
  */
 
@@ -20,9 +25,10 @@ import { createSecureContext, type SecureContext, type TLSSocket, connect as tls
 import { TdsError } from './errors';
 import { TdsVersion } from './iana/login7';
 import { TdsPacketType } from './iana/packet';
-import { Encryption } from './iana/prelogin';
+import { Encryption, TDS8_ALPN } from './iana/prelogin';
 import { EnvChangeType } from './iana/tokens';
 import { encodeLogin7, type Login7Init } from './login7';
+import { negotiateTdsVersion } from './negotiate';
 import { DEFAULT_PACKET_SIZE, encodePackets, MAX_PACKET_SIZE, PacketReader, type TdsMessage } from './packet';
 import { decodePrelogin, encodePrelogin, type Prelogin } from './prelogin';
 import { encodeSqlBatch } from './sql-batch';
@@ -31,8 +37,8 @@ import { PreloginTlsTransport } from './tls-in-prelogin';
 import { decodeTokens } from './tokens/decode';
 import type { Cell, Column, ErrorToken, LoginAckToken, TdsTokenValue } from './tokens/types';
 
-/** What the client offers in PRELOGIN's ENCRYPTION; see the module comment. */
-export type TdsClientEncryption = 'off' | 'on' | 'not-supported';
+/** What the client offers in PRELOGIN's ENCRYPTION, or `strict` (TDS 8.0); see the module comment. */
+export type TdsClientEncryption = 'off' | 'on' | 'not-supported' | 'strict';
 
 /** What a read gets once the server has closed the connection. */
 const closedByServer = () => new TdsError('closed', 'connection', 'the server closed the connection');
@@ -43,7 +49,8 @@ const clientContexts = new Map<string, SecureContext>();
 
 /**
  * The client's TLS context for a set of trusted CAs (PEM; none: Node's
- * root CAs), TLS 1.2 at most, as SQL Server speaks it with TDS 7.x.
+ * root CAs), TLS 1.2 at most, as SQL Server speaks it with TDS 7.x (1.2 or
+ * 1.3 for TDS 8.0, `strict`).
  * Performance: making a context parses the CAs and builds an OpenSSL
  * SSL_CTX; sharing it took an encrypted login on loopback from 2.78 to 2.24
  * ms of CPU (bench/RESULTS.md, runs 38 and 45), so connections that trust
@@ -52,14 +59,16 @@ const clientContexts = new Map<string, SecureContext>();
  * and `rejectUnauthorized` stay per connection. The
  * {@link CLIENT_CONTEXTS} most recently made are kept.
  */
-function clientContext(ca: string | readonly string[] | undefined): SecureContext {
+function clientContext(ca: string | readonly string[] | undefined, strict = false): SecureContext {
   // NUL cannot appear in PEM: it separates the CAs of a list unambiguously.
-  const key = ca === undefined ? '' : typeof ca === 'string' ? `1\0${ca}` : `${ca.length}\0${ca.join('\0')}`;
+  const cas = ca === undefined ? '' : typeof ca === 'string' ? `1\0${ca}` : `${ca.length}\0${ca.join('\0')}`;
+  const key = `${strict ? 'strict' : 'prelogin'}\0${cas}`;
   let context = clientContexts.get(key);
   if (context === undefined) {
     context = createSecureContext({
       ...(ca !== undefined && { ca: typeof ca === 'string' ? ca : [...ca] }),
-      maxVersion: 'TLSv1.2',
+      // TDS 8.0's TLS may be 1.3 (MS-TDS 2.1); inside TDS 7.x PRELOGIN, SQL Server speaks 1.2.
+      ...(strict ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' } : { maxVersion: 'TLSv1.2' }),
     });
     if (clientContexts.size >= CLIENT_CONTEXTS) clientContexts.delete(clientContexts.keys().next().value!);
     clientContexts.set(key, context);
@@ -127,6 +136,8 @@ export interface TdsClient {
   readonly encryption: 'none' | 'login-only' | 'full';
   /** The TLS protocol in use (`TLSv1.2`), when there is TLS. */
   readonly tlsProtocol: string | undefined;
+  /** The ALPN protocol the server chose (`tds/8.0` for TDS 8.0), if any. */
+  readonly alpnProtocol: string | undefined;
   /** Log in; a refused login (an ERROR instead of LOGINACK) closes the connection. */
   login(init: TdsClientLogin): Promise<TdsLoginResult>;
   batch(sqlText: string): Promise<TdsBatchResult>;
@@ -169,6 +180,7 @@ class ClientConnection implements TdsClient {
   prelogin: Prelogin = {};
   encryption: 'none' | 'login-only' | 'full' = 'none';
   tlsProtocol: string | undefined;
+  alpnProtocol: string | undefined;
   closed!: Promise<void>;
 
   constructor(o: ConnectTdsOptions) {
@@ -198,7 +210,18 @@ class ClientConnection implements TdsClient {
     });
 
     const offer = this.#o.encryption ?? 'on';
-    const sent = offer === 'off' ? Encryption.OFF : offer === 'on' ? Encryption.ON : Encryption.NOT_SUP;
+    if (offer === 'strict') {
+      await this.#startTls('strict');
+      this.encryption = 'full';
+    }
+    const sent =
+      offer === 'off'
+        ? Encryption.OFF
+        : offer === 'on'
+          ? Encryption.ON
+          : offer === 'strict'
+            ? Encryption.STRICT
+            : Encryption.NOT_SUP;
     this.#write(
       TdsPacketType.PRELOGIN,
       encodePrelogin({
@@ -215,6 +238,8 @@ class ClientConnection implements TdsClient {
       throw new TdsError('unexpected', 'packet.Type', `0x${reply.type.toString(16)} in answer to PRELOGIN`);
     }
     this.prelogin = decodePrelogin(reply.payload);
+    // TDS 8.0: TLS is set up already, the ENCRYPTION answer means nothing (section 2.2.6.5).
+    if (offer === 'strict') return;
     const answer = this.prelogin.encryption ?? Encryption.NOT_SUP;
     const refuse = (why: string) => {
       this.close();
@@ -234,13 +259,16 @@ class ClientConnection implements TdsClient {
     } else {
       refuse(`0x${answer.toString(16)} is not an encryption value`);
     }
-    if (this.encryption !== 'none') await this.#startTls();
+    if (this.encryption !== 'none') await this.#startTls('prelogin');
   }
 
-  async #startTls(): Promise<void> {
+  /** TLS inside PRELOGIN (TDS 7.x, section 3.2.5.2), or on the connection before any TDS (TDS 8.0). */
+  async #startTls(how: 'prelogin' | 'strict'): Promise<void> {
+    const strict = how === 'strict';
     const transport = new PreloginTlsTransport((b) => this.#socket.write(b), {
       server: false,
       maxPacket: MAX_PACKET_SIZE,
+      bare: strict,
     });
     this.#transport = transport;
     this.#inViaTls = true;
@@ -248,8 +276,9 @@ class ClientConnection implements TdsClient {
     const tls = tlsConnect({
       socket: transport as unknown as Socket,
       ...(t.servername !== undefined && { servername: t.servername }),
-      secureContext: clientContext(t.ca),
+      secureContext: clientContext(t.ca, strict),
       rejectUnauthorized: t.rejectUnauthorized ?? true,
+      ...(strict && { ALPNProtocols: [TDS8_ALPN] }),
     });
     this.#tls = tls;
     tls.on('data', (d: Buffer) => {
@@ -283,10 +312,13 @@ class ClientConnection implements TdsClient {
     transport.unwrap();
     this.#outViaTls = true;
     this.tlsProtocol = tls.getProtocol() ?? undefined;
+    this.alpnProtocol = tls.alpnProtocol || undefined;
   }
 
   async login(init: TdsClientLogin): Promise<TdsLoginResult> {
-    this.#tdsVersion = init.tdsVersion ?? TdsVersion.V7_4;
+    // The answer comes in the version the server can answer, at most the client's (0x08000000, a TDS 8.0
+    // client's, is answered in 7.4's forms).
+    this.#tdsVersion = negotiateTdsVersion(init.tdsVersion ?? TdsVersion.V7_4);
     this.#write(TdsPacketType.LOGIN7, encodeLogin7({ packetSize: DEFAULT_PACKET_SIZE, ...init }));
     if (this.encryption === 'login-only') {
       // Only LOGIN7 is encrypted: the answer and the rest of the session are in the clear.

@@ -4,6 +4,7 @@
  *
  * ```
  * prelogin --PRELOGIN--> (handshake --TLS done-->) login --LOGIN7--> authenticating
+ * (TDS 8.0: TLS first, then prelogin --PRELOGIN--> login, all inside TLS)
  *   authenticating --continue--> sspi --SSPI--> authenticating
  *   authenticating --accepted--> session (SQLBatch, ATTENTION)   --refused--> closing
  * ```
@@ -30,7 +31,7 @@ import type { TdsExchange } from './exchange';
 import { tdsMessageName } from './exchange';
 import { OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
-import { Encryption } from './iana/prelogin';
+import { Encryption, TDS8_ALPN } from './iana/prelogin';
 import { DoneStatus } from './iana/tokens';
 import { decodeLogin7, type Login7 } from './login7';
 import { clampPacketSize, type EncryptionMode, negotiateEncryption, negotiateTdsVersion } from './negotiate';
@@ -59,6 +60,8 @@ import { PreloginTlsTransport } from './tls-in-prelogin';
 import { encodeTokens } from './tokens/encode';
 import type { TdsTokenValue } from './tokens/types';
 
+/** A TLS record's content type for the handshake: the first byte of a ClientHello (MS-TDS 3.3.5.1). */
+const TLS_HANDSHAKE = 0x16;
 /** The most legs of a login's security exchange (Kerberos needs one; SPNEGO renegotiation two). */
 const MAX_SSPI_LEGS = 4;
 /** How long a closing connection waits for the client to close its side. */
@@ -112,6 +115,8 @@ export class Connection {
   readonly #reader: PacketReader;
   #state: State = 'prelogin';
   #mode: EncryptionMode = 'none';
+  /** TDS 8.0: TLS began with the connection's first byte (MS-TDS 3.3.5.1), before any TDS message. */
+  #tds8 = false;
   /** Inbound bytes go through TLS (the handshake, then a whole-session or login-only LOGIN7). */
   #viaTls = false;
   /** Outbound TDS goes through TLS: with whole-session encryption only (login-only answers in the clear). */
@@ -198,6 +203,15 @@ export class Connection {
             `more than ${this.#c.maxLoginBytes} bytes before the login completed`,
           ),
         );
+        return;
+      }
+    }
+    if (this.#state === 'prelogin' && !this.#viaTls && this.#loginBytes === bytes.length) {
+      // The connection's first bytes (section 3.3.5.1): a TLS ClientHello (0x16) starts TDS 8.0.
+      if (bytes[0] === TLS_HANDSHAKE) {
+        if (!this.#startStrictTls()) return;
+      } else if (this.#c.encryption === 'strict') {
+        this.destroy('a TDS 7.x PRELOGIN, and this server serves TDS 8.0 only (encryption: strict)');
         return;
       }
     }
@@ -375,6 +389,10 @@ export class Connection {
 
   #prelogin(payload: Uint8Array): void {
     const p = decodePrelogin(payload);
+    if (this.#tds8) {
+      this.#strictPrelogin(p.mars !== undefined);
+      return;
+    }
     const offered = p.encryption ?? Encryption.NOT_SUP;
     if ((offered & ~Encryption.CLIENT_CERT) > Encryption.REQ) {
       throw tdsError(
@@ -408,6 +426,65 @@ export class Connection {
     else this.#startTls();
   }
 
+  /**
+   * TDS 8.0's PRELOGIN, inside TLS (section 3.3.5.4): the client's ENCRYPTION is ignored (2.2.6.5:
+   * the TLS session is established already), so any value is taken, ENCRYPT_STRICT (0x04) too; the
+   * answer says ENCRYPT_ON (the spec names none), and LOGIN7 comes next, in the same TLS session.
+   */
+  #strictPrelogin(mars: boolean): void {
+    this.#send(
+      TdsPacketType.TABULAR_RESULT,
+      encodePrelogin({
+        version: this.#c.version,
+        encryption: Encryption.ON,
+        instance: Uint8Array.of(0),
+        threadId: null,
+        ...(mars && { mars: 0 }),
+      }),
+    );
+    this.#log('PRELOGIN in TLS (TDS 8.0): answered ENCRYPT_ON (whole session)');
+    this.#enter('login');
+  }
+
+  /**
+   * TDS 8.0 (sections 3.3.5.1 and 3.3.5.3): the client opened with a TLS ClientHello, so TLS runs on
+   * the connection itself, offering ALPN `tds/8.0` (section 1.9; a client that sends no ALPN is
+   * taken for TDS 8.0 too, section 1.7), and every TDS message, PRELOGIN first, travels inside it.
+   * False when the server cannot (no certificate), the connection then closed.
+   */
+  #startStrictTls(): boolean {
+    const context = this.#c.strictSecureContext;
+    if (context === undefined) {
+      this.destroy('a TLS ClientHello (TDS 8.0), and this server has no certificate');
+      return false;
+    }
+    const transport = new PreloginTlsTransport((b) => this.#socket.write(b), {
+      server: true,
+      bare: true,
+      onFinish: () => this.#socket.end(),
+    });
+    this.#transport = transport;
+    this.#viaTls = true;
+    this.#tds8 = true;
+    // TLSSocket runs over any duplex; its constructor's type names net.Socket only.
+    const tls = new TLSSocket(transport as unknown as Socket, {
+      isServer: true,
+      secureContext: context,
+      ALPNProtocols: [TDS8_ALPN],
+    });
+    this.#tls = tls;
+    tls.on('secure', () => {
+      if (this.#state !== 'prelogin') return;
+      this.#mode = 'full';
+      this.#outTls = true;
+      this.#log(
+        `TLS ${tls.getProtocol()} ${tls.getCipher()?.name ?? ''} first (TDS 8.0, ALPN ${tls.alpnProtocol || 'none'})`,
+      );
+    });
+    this.#readTls(tls, transport);
+    return true;
+  }
+
   #startTls(): void {
     this.#enter('handshake');
     const transport = new PreloginTlsTransport((b) => this.#socket.write(b), {
@@ -434,6 +511,11 @@ export class Connection {
         `TLS ${tls.getProtocol()} ${tls.getCipher()?.name ?? ''} (${this.#mode === 'full' ? 'whole session' : 'login only'})`,
       );
     });
+    this.#readTls(tls, transport);
+  }
+
+  /** TDS out of `tls`, whose records come from the connection through `transport`. */
+  #readTls(tls: TLSSocket, transport: PreloginTlsTransport): void {
     tls.on('data', (d: Buffer) => {
       if (this.#state === 'closed' || !this.#viaTls) return;
       this.#guarded(() => this.#onTds(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
@@ -454,6 +536,8 @@ export class Connection {
     const login = decodeLogin7(payload, { maxSspi: this.#c.maxSspiBytes });
     this.#login = login;
     if (this.#pending !== undefined && login.sspi.length > 0) this.#pending.sspi = login.sspi;
+    // In TDS 8.0 too the tokens take the forms of the version negotiated here: a client that says 7.1
+    // inside TDS 8.0's TLS reads 7.1's. A TDS 8.0 client's 0x08000000 gets 7.4's (section 1.7).
     this.#tdsVersion = negotiateTdsVersion(login.tdsVersion);
     this.#log(
       `LOGIN7: TDS 0x${login.tdsVersion.toString(16)}, host '${login.hostName}', app '${login.appName}', ` +

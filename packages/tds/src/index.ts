@@ -27,7 +27,7 @@ export { isTdsError, TdsError, type TdsErrorReason } from './errors';
 export { type TdsExchange, tdsMessageName } from './exchange';
 export { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion, TypeFlags } from './iana/login7';
 export { TdsPacketStatus, TdsPacketType } from './iana/packet';
-export { Encryption, PreloginOption } from './iana/prelogin';
+export { Encryption, PreloginOption, TDS8_ALPN } from './iana/prelogin';
 export { DataType, DoneStatus, EnvChangeType, TdsToken } from './iana/tokens';
 export {
   DEFAULT_MAX_SSPI_BYTES,

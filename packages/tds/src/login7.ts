@@ -127,7 +127,8 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
     throw new TdsError('malformed', 'LOGIN7.Length', `${length}, but the message has ${b.length} bytes`);
   }
   const tdsVersion = r.u32le('LOGIN7.TDSVersion');
-  if (tdsVersion < TdsVersion.V7_1_REV0 && tdsVersion !== TDS_7_1_SWAPPED) {
+  // 0x08000000 is a TDS 8.0 client's (MS-TDS 1.7: ignored, the session keeps 7.4's forms).
+  if (tdsVersion < TdsVersion.V7_1_REV0 && tdsVersion !== TDS_7_1_SWAPPED && tdsVersion >>> 24 !== 0x08) {
     throw new TdsError(
       'unsupported',
       'LOGIN7.TDSVersion',

@@ -26,6 +26,8 @@ export function negotiateEncryption(
   const o = offered & ~Encryption.CLIENT_CERT;
   const wantsTls = o === Encryption.ON || o === Encryption.REQ;
   if (server === 'not-supported') return { answer: Encryption.NOT_SUP, mode: wantsTls ? 'refuse' : 'none' };
+  // TDS 8.0 only: a TDS 7.x connection is closed before its PRELOGIN is read (connection.ts).
+  if (server === 'strict') return { answer: Encryption.REQ, mode: 'refuse' };
   if (server === 'required') {
     if (o === Encryption.NOT_SUP) return { answer: Encryption.REQ, mode: 'refuse' };
     return { answer: o === Encryption.OFF ? Encryption.REQ : Encryption.ON, mode: 'full' };
@@ -37,9 +39,11 @@ export function negotiateEncryption(
 
 /**
  * The TDS version the server answers a client's LOGIN7 with: the client's, up to 7.4, never above it
- * (7.1 before its revision stays so); a byte-swapped 7.1 (0x07010000) is 7.1.
+ * (7.1 before its revision stays so); a byte-swapped 7.1 (0x07010000) is 7.1. A TDS 8.0 client's
+ * 0x08000000 is above 7.4 (MS-TDS 1.7: a TDS 8.0 session keeps 7.4's forms).
  */
 export function negotiateTdsVersion(client: number): number {
+  if (client >>> 24 === 0x08) return TdsVersion.V7_4;
   const known = [
     TdsVersion.V7_4,
     TdsVersion.V7_3B,

@@ -16,6 +16,13 @@
  *
  * Azure SQL insists on `required`, this package's default.
  *
+ * TDS 8.0 (MS-TDS 1.7, 3.3.5.1): a client that opens with a TLS ClientHello
+ * instead of PRELOGIN gets TLS 1.2 or 1.3 on the connection itself, ALPN
+ * `tds/8.0`, and sends every message, PRELOGIN first, inside it: what a
+ * driver's `Encrypt=Strict` does. Any server with a certificate serves it, as
+ * SQL Server 2022 does; `strict` serves nothing else (SQL Server's Force
+ * Strict Encryption): a TDS 7.x PRELOGIN is closed.
+ *
  * @module
  */
 
@@ -72,7 +79,7 @@ export type TdsAuthResult =
 export type TdsAuthenticate = (request: TdsAuthRequest) => TdsAuthResult | Promise<TdsAuthResult>;
 
 /** The encryption a server offers; see the module comment. */
-export type TdsServerEncryption = 'required' | 'login-only' | 'not-supported';
+export type TdsServerEncryption = 'required' | 'login-only' | 'not-supported' | 'strict';
 
 /** Options for {@link serveTds}. */
 export interface ServeTdsOptions {
@@ -156,7 +163,10 @@ export const TDS_SERVER_DEFAULTS = Object.freeze({
 export interface ConnectionConfig {
   readonly serverName: string;
   readonly encryption: TdsServerEncryption;
+  /** TLS inside TDS 7.x PRELOGIN (1.2). */
   readonly secureContext: SecureContext | undefined;
+  /** TLS before any TDS message (TDS 8.0: 1.2 or 1.3). */
+  readonly strictSecureContext: SecureContext | undefined;
   readonly authenticate: TdsAuthenticate;
   readonly version: PreloginVersion;
   readonly progName: string;
@@ -190,8 +200,10 @@ export function nextSessionId(from: number, inUse: ReadonlySet<number>): number 
 /** Listen for TDS connections (see the module comment). */
 export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   const encryption = options.encryption ?? 'required';
-  if (!['required', 'login-only', 'not-supported'].includes(encryption)) {
-    throw new TypeError(`serveTds: encryption '${encryption}' is not required, login-only or not-supported`);
+  if (!['required', 'login-only', 'not-supported', 'strict'].includes(encryption)) {
+    throw new TypeError(
+      `serveTds: encryption '${encryption}' is not required, login-only, not-supported or strict`,
+    );
   }
   if ((options.cert === undefined) !== (options.key === undefined)) {
     throw new TypeError('serveTds: give both cert and key, or neither');
@@ -205,9 +217,18 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
     encryption,
     // SQL Server speaks TLS 1.2 inside TDS 7.x PRELOGIN; TLS 1.3 comes with TDS 8.0 only.
     secureContext:
-      options.cert === undefined || encryption === 'not-supported'
+      options.cert === undefined || encryption === 'not-supported' || encryption === 'strict'
         ? undefined
         : createSecureContext({ cert: options.cert, key: options.key!, maxVersion: 'TLSv1.2' }),
+    strictSecureContext:
+      options.cert === undefined || encryption === 'not-supported'
+        ? undefined
+        : createSecureContext({
+            cert: options.cert,
+            key: options.key!,
+            minVersion: 'TLSv1.2',
+            maxVersion: 'TLSv1.3',
+          }),
     authenticate: options.authenticate,
     version: options.version ?? d.version,
     progName: options.progName ?? d.progName,

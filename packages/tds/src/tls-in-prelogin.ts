@@ -13,6 +13,9 @@
  * client's first bare record arrives (so the server's last handshake flight
  * is still wrapped).
  *
+ * `bare` makes it a plain pass-through from the first byte, for TDS 8.0,
+ * where TLS runs on the connection before any TDS message (MS-TDS 3.3.5.3).
+ *
  * @module
  */
 
@@ -38,16 +41,21 @@ export class PreloginTlsTransport extends Duplex {
    * @param send writes bytes on the connection.
    * @param options.server a server unwraps its output when the client's first bare record arrives.
    * @param options.onFinish called when TLS has written its last bytes (after `end()`).
+   * @param options.bare nothing is wrapped either way (TDS 8.0).
    */
   constructor(
     send: (bytes: Uint8Array) => void,
-    options: { server: boolean; maxPacket?: number; onFinish?: () => void },
+    options: { server: boolean; maxPacket?: number; onFinish?: () => void; bare?: boolean },
   ) {
     super();
     this.#send = send;
     this.#onFinish = options.onFinish;
     this.#maxPacket = options.maxPacket ?? DEFAULT_PACKET_SIZE;
     this.#unwrapOnRawInbound = options.server;
+    if (options.bare === true) {
+      this.#wrapOut = false;
+      this.#rawIn = true;
+    }
   }
 
   /** Stop wrapping outbound records: the handshake is over. */

@@ -127,6 +127,8 @@ describe('LOGIN7', () => {
     expect(refusal(() => decodeLogin7(at((_, v) => v.setUint32(4, 0x70000000, true))))).toBe(
       'unsupported LOGIN7.TDSVersion',
     );
+    // A TDS 8.0 client's version (MS-TDS 1.7: ignored) is read, not refused.
+    expect(decodeLogin7(at((_, v) => v.setUint32(4, 0x08000000, true))).tdsVersion).toBe(TdsVersion.V8_0);
     expect(refusal(() => decodeLogin7(new Uint8Array(20)))).toBe('malformed LOGIN7.Length');
     expect(refusal(() => decodeLogin7(at((_, v) => v.setUint16(36, 0, true))))).toBe(
       'malformed LOGIN7.ibHostName',

@@ -541,7 +541,7 @@ describe('serveTds: refusals', () => {
     await expect(serveTds({ ...opts, encryption: 'login-only' })).rejects.toThrow(/certificate/);
     await expect(serveTds({ ...opts, cert: 'x' })).rejects.toThrow(/both cert and key/);
     await expect(serveTds({ ...opts, encryption: 'optional' as never })).rejects.toThrow(
-      new TypeError("serveTds: encryption 'optional' is not required, login-only or not-supported"),
+      new TypeError("serveTds: encryption 'optional' is not required, login-only, not-supported or strict"),
     );
   });
 
@@ -1260,6 +1260,135 @@ describe('serveTds: robustness', () => {
     await s.closed;
     expect(log.some((l) => l.includes('closed (handshake): TLS: '))).toBe(true);
     expect((await (await client(server.port)).login({ sspi: GSS })).ok).toBe(true);
+  });
+});
+
+describe('serveTds: TDS 8.0 (TLS before PRELOGIN)', () => {
+  const strictClient = async (port: number, tls: Parameters<typeof connectTds>[0]['tls'] = {}) => {
+    const c = await connectTds({
+      port,
+      encryption: 'strict',
+      tls: { ca: ca.certPem, servername: 'mi1.test', ...tls },
+    });
+    closers.push(() => c.close());
+    return c;
+  };
+  /** A raw TLS connection from the first byte, offering `alpn` (none: no ALPN extension). */
+  const rawTls = async (port: number, o: { alpn?: string[] | undefined; maxVersion?: 'TLSv1.2' } = {}) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      ca: ca.certPem,
+      servername: 'mi1.test',
+      ...(o.alpn !== undefined && { ALPNProtocols: o.alpn }),
+      ...(o.maxVersion !== undefined && { maxVersion: o.maxVersion }),
+    });
+    closers.push(() => socket.destroy());
+    socket.on('error', () => {});
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+    const messages: TdsMessage[] = [];
+    socket.on('data', (d) => messages.push(...reader.push(new Uint8Array(d))));
+    const secure = await new Promise<boolean>((resolve) => {
+      socket.once('secureConnect', () => resolve(true));
+      socket.once('close', () => resolve(false));
+    });
+    return { socket, secure, messages, closed };
+  };
+
+  it('serves a client that opens with TLS: 1.3, ALPN tds/8.0, then PRELOGIN, LOGIN7 and batches inside it', async () => {
+    const exchanges: TdsExchange[] = [];
+    const { server, log } = await listen({ onExchange: (e) => exchanges.push(e) });
+    const c = await strictClient(server.port);
+    expect([c.tlsProtocol, c.alpnProtocol, c.encryption]).toEqual(['TLSv1.3', 'tds/8.0', 'full']);
+    // MS-TDS 2.2.6.5: the client's ENCRYPTION is ignored in TDS 8.0; the server says the session is encrypted.
+    expect(c.prelogin.encryption).toBe(Encryption.ON);
+    // A TDS 8.0 client's LOGIN7 version (go-mssqldb sends 0x08000000) is ignored: the session is 7.4's.
+    const login = await c.login({ sspi: GSS, tdsVersion: TdsVersion.V8_0 });
+    expect(login.ok && login.loginAck.tdsVersion).toBe(TdsVersion.V7_4);
+    // A client that says 7.1 inside TDS 8.0's TLS (Impacket lent a TLS socket) reads 7.1's forms.
+    const old = await strictClient(server.port);
+    const login71 = await old.login({ sspi: GSS, tdsVersion: TdsVersion.V7_1 });
+    expect(login71.ok && login71.loginAck.tdsVersion).toBe(TdsVersion.V7_1);
+    const { results } = await c.batch(
+      'SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID',
+    );
+    expect(results[0]?.rows).toEqual([['TRUE']]);
+    expect(log.some((l) => /TLS TLSv1\.3 \S+ first \(TDS 8\.0, ALPN tds\/8\.0\)/.test(l))).toBe(true);
+    // Every message, PRELOGIN first, and every answer travelled inside TLS.
+    expect(exchanges.map((e) => [e.requestType, e.requestInTls, e.replyInTls])).toEqual([
+      ['PRELOGIN', true, true],
+      ['LOGIN7', true, true],
+      ['PRELOGIN', true, true],
+      ['LOGIN7', true, true],
+      ['SQL batch', true, true],
+    ]);
+  });
+
+  it('serves TLS 1.2 too, and a client that sends no ALPN (MS-TDS 1.7: then it is TDS 8.0)', async () => {
+    const { server } = await listen();
+    for (const alpn of [['tds/8.0'], undefined]) {
+      const t = await rawTls(server.port, { alpn, maxVersion: 'TLSv1.2' });
+      expect([t.secure, t.socket.getProtocol(), t.socket.alpnProtocol]).toEqual([
+        true,
+        'TLSv1.2',
+        alpn === undefined ? false : 'tds/8.0',
+      ]);
+      t.socket.write(preloginOffering(Encryption.STRICT));
+      await until(() => t.messages.length === 1);
+      expect(decodePrelogin(t.messages[0]!.payload).encryption).toBe(Encryption.ON);
+      t.socket.write(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })));
+      await until(() => t.messages.length === 2);
+      expect(decodeTokens(t.messages[1]!.payload).some((x) => x.type === 'LOGINACK')).toBe(true);
+    }
+  });
+
+  it('refuses a client whose ALPN does not offer tds/8.0 (RFC 7301: no_application_protocol)', async () => {
+    const { server, log } = await listen();
+    const other = await rawTls(server.port, { alpn: ['h2'] });
+    expect(other.secure).toBe(false);
+    await other.closed;
+    await until(() => log.some((l) => l.includes('closed (prelogin): TLS: ')));
+    expect((await strictClient(server.port)).alpnProtocol).toBe('tds/8.0');
+  });
+
+  it('takes any ENCRYPTION in the PRELOGIN inside TLS; closes a message other than PRELOGIN there (3.3.5.4)', async () => {
+    const { server, log } = await listen();
+    for (const value of [Encryption.OFF, Encryption.NOT_SUP, Encryption.REQ, Encryption.STRICT, 0x7f]) {
+      const t = await rawTls(server.port, { alpn: ['tds/8.0'] });
+      t.socket.write(preloginOffering(value));
+      await until(() => t.messages.length === 1);
+      expect(decodePrelogin(t.messages[0]!.payload).encryption).toBe(Encryption.ON);
+    }
+    const early = await rawTls(server.port, { alpn: ['tds/8.0'] });
+    early.socket.write(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })));
+    await early.closed;
+    expect(early.messages).toEqual([]);
+    expect(
+      log.some((l) => l.includes('closed (prelogin): unexpected: packet.Type: 0x10 where 0x12 may come')),
+    ).toBe(true);
+  });
+
+  it("strict: TDS 8.0 only, a TDS 7.x PRELOGIN closed; a server without a certificate closes TDS 8.0's ClientHello", async () => {
+    const { server, log } = await listen({ encryption: 'strict' });
+    const why = (p: Promise<unknown>) =>
+      p.then(
+        () => 'connected',
+        (e: unknown) => (isTdsError(e) ? e.reason : e),
+      );
+    expect(await why(connectTds({ port: server.port, encryption: 'on', tls: { ca: ca.certPem } }))).toBe(
+      'closed',
+    );
+    expect(log.some((l) => l.endsWith('serves TDS 8.0 only (encryption: strict)'))).toBe(true);
+    expect((await (await strictClient(server.port)).login({ sspi: GSS })).ok).toBe(true);
+    const clear = await listenClear();
+    expect(await why(strictClient(clear.server.port))).toBe('tls');
+    expect(
+      clear.log.some((l) => l.endsWith('a TLS ClientHello (TDS 8.0), and this server has no certificate')),
+    ).toBe(true);
+    await expect(
+      serveTds({ serverName: 'x', encryption: 'strict', authenticate: acceptGss }),
+    ).rejects.toThrow(/needs a certificate/);
   });
 });
 

@@ -102,6 +102,7 @@ describe('packet type expectations and the TDS version answered', () => {
   it("answers the client's TDS version up to 7.4", () => {
     expect(negotiateTdsVersion(TdsVersion.V7_4)).toBe(TdsVersion.V7_4);
     expect(negotiateTdsVersion(0x75000000)).toBe(TdsVersion.V7_4);
+    expect(negotiateTdsVersion(TdsVersion.V8_0)).toBe(TdsVersion.V7_4);
     expect(negotiateTdsVersion(TdsVersion.V7_3B)).toBe(TdsVersion.V7_3B);
     expect(negotiateTdsVersion(TdsVersion.V7_2)).toBe(TdsVersion.V7_2);
     expect(negotiateTdsVersion(TdsVersion.V7_1)).toBe(TdsVersion.V7_1);

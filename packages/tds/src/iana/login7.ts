@@ -23,6 +23,11 @@ export const TdsVersion = Object.freeze({
   V7_3B: 0x730b0003,
   /** SQL Server 2012 and later, Azure SQL. */
   V7_4: 0x74000004,
+  /**
+   * What some TDS 8.0 clients send (go-mssqldb in strict mode). MS-TDS 1.7: in TDS 8.0 the version
+   * comes from the TLS handshake (ALPN) and LOGIN7's ought to be ignored; the session uses 7.4's forms.
+   */
+  V8_0: 0x08000000,
 } as const);
 
 /**

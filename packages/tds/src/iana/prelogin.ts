@@ -36,6 +36,14 @@ export const Encryption = Object.freeze({
   NOT_SUP: 0x02,
   /** Encryption is required: the whole session in TLS. */
   REQ: 0x03,
+  /**
+   * What TDS 8.0 clients send inside their TLS session (go-mssqldb's `encryptStrict`). MS-TDS
+   * 2.2.6.5 names no such value: in TDS 8.0 the client's value is ignored, TLS being set up already.
+   */
+  STRICT: 0x04,
   /** Bit: the client authenticates with a certificate (TDS 7.4+). Not served. */
   CLIENT_CERT: 0x80,
 } as const);
+
+/** TDS 8.0's ALPN protocol ID (MS-TDS 1.9): the TLS that comes before any TDS message offers it. */
+export const TDS8_ALPN = 'tds/8.0';
