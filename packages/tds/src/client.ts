@@ -83,6 +83,11 @@ export interface ConnectTdsOptions {
   readonly port: number;
   /** Default `on`. */
   readonly encryption?: TdsClientEncryption;
+  /**
+   * The instance to reach (PRELOGIN's INSTOPT, MS-TDS 2.2.6.5); default none (a default instance).
+   * A server that answers it is another instance (0x01) is closed, as the spec has a client do.
+   */
+  readonly instance?: string;
   /** TLS: the CA to trust (PEM), the name to check the certificate against, or no check at all. */
   readonly tls?: {
     readonly ca?: string | readonly string[];
@@ -227,7 +232,7 @@ class ClientConnection implements TdsClient {
       encodePrelogin({
         version: CLIENT_VERSION,
         encryption: sent,
-        instance: Uint8Array.of(0),
+        instance: Uint8Array.from([...Buffer.from(this.#o.instance ?? '', 'latin1'), 0]),
         threadId: process.pid,
         mars: 0,
       }),
@@ -238,6 +243,13 @@ class ClientConnection implements TdsClient {
       throw new TdsError('unexpected', 'packet.Type', `0x${reply.type.toString(16)} in answer to PRELOGIN`);
     }
     this.prelogin = decodePrelogin(reply.payload);
+    if (this.prelogin.instance?.[0] === 1) {
+      throw new TdsError(
+        'unexpected',
+        'PRELOGIN.INSTOPT',
+        `the server is not the instance '${this.#o.instance ?? ''}' (INSTOPT 0x01)`,
+      );
+    }
     // TDS 8.0: TLS is set up already, the ENCRYPTION answer means nothing (section 2.2.6.5).
     if (offer === 'strict') return;
     const answer = this.prelogin.encryption ?? Encryption.NOT_SUP;

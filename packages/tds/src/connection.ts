@@ -36,7 +36,7 @@ import { DoneStatus } from './iana/tokens';
 import { decodeLogin7, type Login7 } from './login7';
 import { clampPacketSize, type EncryptionMode, negotiateEncryption, negotiateTdsVersion } from './negotiate';
 import { DEFAULT_PACKET_SIZE, encodePackets, MAX_PACKET_SIZE, PacketReader, type TdsMessage } from './packet';
-import { decodePrelogin, encodePrelogin } from './prelogin';
+import { decodePrelogin, encodePrelogin, instanceAnswer, preloginInstanceName } from './prelogin';
 import {
   done,
   errorToken,
@@ -389,8 +389,11 @@ export class Connection {
 
   #prelogin(payload: Uint8Array): void {
     const p = decodePrelogin(payload);
+    const clientInstance = preloginInstanceName(p.instance);
+    const instance = instanceAnswer(clientInstance, this.#c.instanceName);
+    if (instance !== 0) this.#log(`PRELOGIN: instance '${clientInstance}' is not this one: INSTOPT 0x01`);
     if (this.#tds8) {
-      this.#strictPrelogin(p.mars !== undefined);
+      this.#strictPrelogin(p.mars !== undefined, instance);
       return;
     }
     const offered = p.encryption ?? Encryption.NOT_SUP;
@@ -407,7 +410,7 @@ export class Connection {
       encodePrelogin({
         version: this.#c.version,
         encryption: answer,
-        instance: Uint8Array.of(0),
+        instance: Uint8Array.of(instance),
         threadId: null,
         // MARS is not served; it is answered (0) only to a client that asked, as SQL Server does:
         // Impacket reads a four-option answer at fixed positions.
@@ -431,13 +434,13 @@ export class Connection {
    * the TLS session is established already), so any value is taken, ENCRYPT_STRICT (0x04) too; the
    * answer says ENCRYPT_ON (the spec names none), and LOGIN7 comes next, in the same TLS session.
    */
-  #strictPrelogin(mars: boolean): void {
+  #strictPrelogin(mars: boolean, instance: 0 | 1): void {
     this.#send(
       TdsPacketType.TABULAR_RESULT,
       encodePrelogin({
         version: this.#c.version,
         encryption: Encryption.ON,
-        instance: Uint8Array.of(0),
+        instance: Uint8Array.of(instance),
         threadId: null,
         ...(mars && { mars: 0 }),
       }),

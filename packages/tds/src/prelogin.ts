@@ -205,3 +205,24 @@ export function encodePrelogin(p: Prelogin): Uint8Array {
   head[tableBytes - 1] = PreloginOption.TERMINATOR;
   return concatBytes([head, ...options.map(([, d]) => d)]);
 }
+
+/**
+ * The instance name a client's INSTOPT carries: its bytes up to the NUL (MS-TDS 2.2.6.5: a
+ * NUL-terminated MBCS string, read here as Latin-1, which any ASCII name is); '' when absent.
+ */
+export function preloginInstanceName(instance: Uint8Array | undefined): string {
+  if (instance === undefined) return '';
+  const end = instance.indexOf(0);
+  return Buffer.from(end < 0 ? instance : instance.subarray(0, end)).toString('latin1');
+}
+
+/**
+ * The server's INSTOPT answer (MS-TDS 2.2.6.5): 0x00 when the client named no instance, this
+ * server's (`instanceName`; none for a default instance), or MSSQLServer, which SQL Server 2012 and
+ * later take as a match whatever their name (footnote <38>: clients send it when given no name),
+ * compared without case; else 0x01, a mismatch the client should end the connection on.
+ */
+export function instanceAnswer(clientName: string, instanceName: string | undefined): 0 | 1 {
+  const name = clientName.toUpperCase();
+  return name === '' || name === 'MSSQLSERVER' || name === instanceName?.toUpperCase() ? 0 : 1;
+}

@@ -89,6 +89,12 @@ export interface ServeTdsOptions {
   readonly port?: number;
   /** The server's name in INFO and ERROR tokens and @@SERVERNAME (`mi1`). */
   readonly serverName: string;
+  /**
+   * A named instance's name, for PRELOGIN's INSTOPT (MS-TDS 2.2.6.5): a client naming another
+   * instance is answered 0x01, a mismatch (SqlClient then reports "Instance failure."). Default: a
+   * default instance, which a client naming no instance, or MSSQLServer, matches.
+   */
+  readonly instanceName?: string;
   /** Default `required`; see the module comment. */
   readonly encryption?: TdsServerEncryption;
   /** The TLS certificate and key (PEM) for the server's host name: needed unless encryption is `not-supported`. */
@@ -162,6 +168,7 @@ export const TDS_SERVER_DEFAULTS = Object.freeze({
 /** The resolved options a connection runs with. */
 export interface ConnectionConfig {
   readonly serverName: string;
+  readonly instanceName: string | undefined;
   readonly encryption: TdsServerEncryption;
   /** TLS inside TDS 7.x PRELOGIN (1.2). */
   readonly secureContext: SecureContext | undefined;
@@ -214,6 +221,7 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   const d = TDS_SERVER_DEFAULTS;
   const config: ConnectionConfig = {
     serverName: options.serverName,
+    instanceName: options.instanceName,
     encryption,
     // SQL Server speaks TLS 1.2 inside TDS 7.x PRELOGIN; TLS 1.3 comes with TDS 8.0 only.
     secureContext:

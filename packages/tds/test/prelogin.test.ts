@@ -5,6 +5,7 @@
 import { decodePrelogin, Encryption, encodePrelogin, type Prelogin, PreloginOption } from '@krbsim/tds';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { instanceAnswer, preloginInstanceName } from '../src/prelogin';
 import { refusal, refusalMessage } from './helpers';
 
 /** The payload of MS-TDS section 4.1's pre-login request (after its 8-byte packet header). */
@@ -126,5 +127,20 @@ describe('PRELOGIN', () => {
   it('names option tokens in its registry', () => {
     expect(PreloginOption.FEDAUTHREQUIRED).toBe(6);
     expect(Encryption.CLIENT_CERT | Encryption.ON).toBe(0x81);
+  });
+});
+
+describe('INSTOPT (section 2.2.6.5)', () => {
+  it("reads a client's instance name up to its NUL, and answers 0x00 for none, MSSQLServer or the server's own", () => {
+    expect(preloginInstanceName(undefined)).toBe('');
+    expect(preloginInstanceName(Uint8Array.of(0))).toBe('');
+    expect(preloginInstanceName(Uint8Array.of(0x41, 0x42, 0, 0x43))).toBe('AB');
+    expect(preloginInstanceName(Uint8Array.of(0x41, 0x42))).toBe('AB'); // no NUL: all of it
+    expect(instanceAnswer('', undefined)).toBe(0);
+    expect(instanceAnswer('MSSQLServer', undefined)).toBe(0);
+    expect(instanceAnswer('MSSQLServer', 'SQLEXPRESS')).toBe(0); // footnote <38>: SQL Server 2012 and later
+    expect(instanceAnswer('sqlExpress', 'SQLEXPRESS')).toBe(0);
+    expect(instanceAnswer('SQLEXPRESS', undefined)).toBe(1);
+    expect(instanceAnswer('OTHER', 'SQLEXPRESS')).toBe(1);
   });
 });

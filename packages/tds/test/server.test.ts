@@ -286,6 +286,46 @@ describe('serveTds: logins in each encryption mode', () => {
     }
   });
 
+  it('answers INSTOPT 0x00 for no instance, MSSQLServer or its own name (any case), 0x01 for another (MS-TDS 2.2.6.5)', async () => {
+    const instopt = async (port: number, name: string) => {
+      const s = await raw(port);
+      s.send(
+        encodePackets(
+          TdsPacketType.PRELOGIN,
+          encodePrelogin({
+            version: { major: 1, minor: 0, build: 0, subBuild: 0 },
+            encryption: Encryption.ON,
+            instance: Uint8Array.from([...Buffer.from(name), 0]),
+          }),
+        ),
+      );
+      await until(() => s.messages.length === 1);
+      s.socket.destroy();
+      return [...(decodePrelogin(s.messages[0]!.payload).instance ?? [])];
+    };
+    const byDefault = await listen();
+    for (const name of ['', 'MSSQLServer', 'mssqlserver'])
+      expect(await instopt(byDefault.server.port, name)).toEqual([0]);
+    expect(await instopt(byDefault.server.port, 'SQLEXPRESS')).toEqual([1]);
+    expect(
+      byDefault.log.some((l) => l.endsWith("PRELOGIN: instance 'SQLEXPRESS' is not this one: INSTOPT 0x01")),
+    ).toBe(true);
+    const named = await listen({ instanceName: 'SQLEXPRESS' });
+    for (const name of ['', 'MSSQLServer', 'sqlexpress', 'SQLEXPRESS'])
+      expect(await instopt(named.server.port, name)).toEqual([0]);
+    expect(await instopt(named.server.port, 'OTHER')).toEqual([1]);
+    // The client: a mismatch closes the connection with a TdsError naming INSTOPT (section 2.2.6.5: it should).
+    const tls = { ca: ca.certPem, servername: 'mi1.test' };
+    const wrong = await connectTds({ port: named.server.port, instance: 'OTHER', tls }).then(
+      () => 'connected',
+      (e: unknown) => (isTdsError(e) ? e.message : e),
+    );
+    expect(wrong).toBe("PRELOGIN.INSTOPT: the server is not the instance 'OTHER' (INSTOPT 0x01)");
+    const right = await connectTds({ port: named.server.port, instance: 'sqlexpress', tls });
+    closers.push(() => right.close());
+    expect((await right.login({ sspi: GSS })).ok).toBe(true);
+  });
+
   it('answers a login with the ENVCHANGEs SQL Server sends, in its order: database, collation, language, packet size', async () => {
     const { server } = await listenClear();
     const s = await raw(server.port);
@@ -1360,6 +1400,19 @@ describe('serveTds: TDS 8.0 (TLS before PRELOGIN)', () => {
       await until(() => t.messages.length === 1);
       expect(decodePrelogin(t.messages[0]!.payload).encryption).toBe(Encryption.ON);
     }
+    // INSTOPT is answered inside TLS as outside it.
+    const other = await rawTls(server.port, { alpn: ['tds/8.0'] });
+    other.socket.write(
+      encodePackets(
+        TdsPacketType.PRELOGIN,
+        encodePrelogin({
+          version: { major: 1, minor: 0, build: 0, subBuild: 0 },
+          instance: Uint8Array.of(0x41, 0),
+        }),
+      ),
+    );
+    await until(() => other.messages.length === 1);
+    expect([...(decodePrelogin(other.messages[0]!.payload).instance ?? [])]).toEqual([1]);
     const early = await rawTls(server.port, { alpn: ['tds/8.0'] });
     early.socket.write(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })));
     await early.closed;
