@@ -55,6 +55,8 @@ describeWithTools(
     const servers: Array<{ close(): Promise<void> }> = [];
     let required: TdsListener;
     let loginOnly: TdsListener;
+    let epaAllowed: TdsListener;
+    let epaRequired: TdsListener;
     let env: Record<string, string>;
     const tdsLog: string[] = [];
     const pymssql = pythonWithPymssql();
@@ -81,7 +83,9 @@ describeWithTools(
       const log = (l: string) => tdsLog.push(l);
       required = await mi.listen({ log });
       loginOnly = await mi.listen({ encryption: 'login-only', log });
-      servers.push(required, loginOnly);
+      epaAllowed = await mi.listen({ extendedProtection: 'allowed', log });
+      epaRequired = await mi.listen({ extendedProtection: 'required', log });
+      servers.push(required, loginOnly, epaAllowed, epaRequired);
 
       const caFile = dir.file('ca.pem');
       await writeFile(caFile, (await lab.certificateAuthority()).certPem);
@@ -120,6 +124,8 @@ describeWithTools(
           ...section('mi1-login-only', loginOnly.port, 'request'),
           ...section('mi1-other-ca', required.port, 'require', otherCaFile),
           ...section('mi1-tds71', required.port, 'require', caFile, '7.1'),
+          ...section('mi1-epa-allowed', epaAllowed.port, 'require'),
+          ...section('mi1-epa-required', epaRequired.port, 'require'),
           '',
         ].join('\n'),
       );
@@ -215,6 +221,17 @@ describeWithTools(
       expect(tdsLog.slice(before).some((l) => l.includes('logged in'))).toBe(false);
       // FreeTDS hangs up during the TLS handshake, when the server's certificate does not verify.
       expect(tdsLog.slice(before).some((l) => l.includes('closed (handshake)'))).toBe(true);
+    });
+
+    it('Extended Protection: FreeTDS binds no channel, so a listener that allows it lets alice in and one that requires it answers 18452', async () => {
+      await kinit('alice');
+      const allowed = await tsql('SELECT SUSER_SNAME()', 'mi1-epa-allowed');
+      expect(allowed.out, tdsLog.join('\n')).toContain('CONTOSO\\alice');
+      const before = tdsLog.length;
+      const required = await tsql('SELECT SUSER_SNAME()', 'mi1-epa-required');
+      expect(required.out).toMatch(/18452/);
+      expect(required.stdout).not.toMatch(/^CONTOSO\\alice/m);
+      expect(tdsLog.slice(before).some((l) => /login refused with 18452: .*channel/.test(l))).toBe(true);
     });
 
     it("bob, who has no login, gets 18456: Login failed for user 'CONTOSO\\bob'", async () => {

@@ -26,6 +26,7 @@ import {
   asWindowsFailure,
   RoutedTransport,
   type SecurityContext,
+  type SecurityContextOptions,
   securityContext,
   UnreachableKdc,
 } from './windows-client';
@@ -210,7 +211,7 @@ export class AdJoinedClient {
    * logon, and when the TGT has expired (AD's 10 hours), as Windows gets a
    * new one from the session's cached logon without asking the user.
    */
-  async initSecurityContext(spn: string): Promise<SecurityContext> {
+  async initSecurityContext(spn: string, opts: SecurityContextOptions = {}): Promise<SecurityContext> {
     const missing = this.missingPrerequisites();
     if (missing.length > 0) {
       throw missingPrerequisite(missing[0]!, 'The incoming trust-based flow cannot start until it is met.');
@@ -218,7 +219,7 @@ export class AdJoinedClient {
     try {
       if (this.kerberos.cache.tgtFor(this.kerberos.realm) === undefined) await this.logon();
       const ticket = await this.kerberos.getServiceTicket(spn);
-      return securityContext(this.kerberos, ticket);
+      return securityContext(this.kerberos, ticket, opts);
     } catch (e) {
       return asWindowsFailure(e, spn, this.#host);
     }

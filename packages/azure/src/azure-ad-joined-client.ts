@@ -32,7 +32,13 @@ import type { DsregcmdStatus } from './dsregcmd';
 import { LabError, missingPrerequisite } from './lab-error';
 import type { LabHost } from './lab-host';
 import { DeviceRegistration, PRT_REFRESH_INTERVAL_MS, type PrtResponse, requestPrt } from './prt';
-import { asWindowsFailure, RoutedTransport, type SecurityContext, securityContext } from './windows-client';
+import {
+  asWindowsFailure,
+  RoutedTransport,
+  type SecurityContext,
+  type SecurityContextOptions,
+  securityContext,
+} from './windows-client';
 import { parseWindowsVersion, supportsModernInteractiveFlow } from './windows-version';
 
 /** Options for an Azure AD-joined client. */
@@ -152,7 +158,7 @@ export class AzureAdJoinedClient {
    * (4 hours since the last), then asks the Azure AD KDC, through the KDC
    * proxy, for the service ticket with the cloud TGT.
    */
-  async initSecurityContext(spn: string): Promise<SecurityContext> {
+  async initSecurityContext(spn: string, opts: SecurityContextOptions = {}): Promise<SecurityContext> {
     const missing = this.missingPrerequisites();
     if (missing.length > 0) {
       throw missingPrerequisite(missing[0]!, 'The modern interactive flow cannot start until it is met.');
@@ -178,7 +184,7 @@ export class AzureAdJoinedClient {
     }
     try {
       const ticket = await this.kerberos.getServiceTicket(spn);
-      return securityContext(this.kerberos, ticket);
+      return securityContext(this.kerberos, ticket, opts);
     } catch (e) {
       return asWindowsFailure(e, spn, this.#host);
     }

@@ -22,7 +22,7 @@ import { AzureAdJoinedClient } from './azure-ad-joined-client';
 import type { CloudUser, OnPremUser } from './directory';
 import type { DsregcmdStatus } from './dsregcmd';
 import type { LabHost } from './lab-host';
-import type { SecurityContext } from './windows-client';
+import type { SecurityContext, SecurityContextOptions } from './windows-client';
 
 /** Options for a hybrid-joined client. */
 export interface HybridJoinedClientOptions {
@@ -97,9 +97,15 @@ export class HybridJoinedClient {
    * managed instance) from the cloud TGT when the client holds one, else
    * from the on-prem TGT (see the module documentation); `via` forces one.
    */
-  initSecurityContext(spn: string, opts: { via?: HybridFlow } = {}): Promise<SecurityContext> {
-    const via = opts.via ?? (this.cloudTgt !== undefined && this.#servedByAzureAd(spn) ? 'cloud' : 'on-prem');
-    return via === 'cloud' ? this.cloud.initSecurityContext(spn) : this.onPrem.initSecurityContext(spn);
+  initSecurityContext(
+    spn: string,
+    opts: SecurityContextOptions & { via?: HybridFlow } = {},
+  ): Promise<SecurityContext> {
+    const { via: forced, ...rest } = opts;
+    const via = forced ?? (this.cloudTgt !== undefined && this.#servedByAzureAd(spn) ? 'cloud' : 'on-prem');
+    return via === 'cloud'
+      ? this.cloud.initSecurityContext(spn, rest)
+      : this.onPrem.initSecurityContext(spn, rest);
   }
 
   /**

@@ -77,5 +77,5 @@ export {
   type SidFilterEvent,
   type TenantOptions,
 } from './tenant';
-export type { SecurityContext } from './windows-client';
+export type { SecurityContext, SecurityContextOptions } from './windows-client';
 export { parseWindowsVersion, type WindowsVersion } from './windows-version';

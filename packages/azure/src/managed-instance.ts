@@ -232,8 +232,20 @@ export class ManagedInstance {
    * `KerberosError` with the code the check failed with. The token and the
    * answer go into the lab's trace as sent by `from`, unless `trace` is
    * false (a traced TDS listener records them inside its LOGIN7 instead).
+   * `channelBindings` (the TLS channel's, `tls-server-end-point:` and the
+   * certificate's hash) are checked against the token's, as SQL Server's
+   * Extended Protection checks them; `requireChannelBindings` refuses a
+   * token that binds no channel (Extended Protection "Required").
    */
-  accept(token: Uint8Array, from = 'client', options: { readonly trace?: boolean } = {}): SqlSession {
+  accept(
+    token: Uint8Array,
+    from = 'client',
+    options: {
+      readonly trace?: boolean;
+      readonly channelBindings?: Uint8Array;
+      readonly requireChannelBindings?: boolean;
+    } = {},
+  ): SqlSession {
     // Checked before anything runs: a missing token (a test that forgot an await) is the caller's bug.
     if (!(token instanceof Uint8Array)) {
       throw new TypeError(
@@ -257,7 +269,10 @@ export class ManagedInstance {
     }
     let result: AcceptResult;
     try {
-      result = this.#service.accept(token);
+      result = this.#service.accept(token, {
+        ...(options.channelBindings !== undefined && { channelBindings: options.channelBindings }),
+        ...(options.requireChannelBindings === true && { requireChannelBindings: true }),
+      });
     } catch (caught) {
       const e = this.#host.skewNote === undefined ? caught : skewErrorWithNote(caught, this.#host.skewNote);
       if (!traced) throw e;

@@ -24,6 +24,7 @@
  */
 
 import { ErrorCode, isKerberosError, type KerberosError } from '@krbsim/core';
+import { tlsServerEndPoint } from '@krbsim/pki';
 import {
   connectTds,
   loginFailed,
@@ -76,6 +77,14 @@ export interface ListenTdsOptions {
   readonly key?: string;
   /** The CA that issues the certificate when `cert` is not given (`ManagedInstance.listen` uses the lab's). */
   readonly ca?: PemCertificate;
+  /**
+   * SQL Server's Extended Protection for logins over TLS: `off` (default) checks no channel
+   * bindings; `allowed` refuses a token whose bindings name another channel (a token relayed from
+   * a connection to another server) but takes one that binds none, as FreeTDS sends; `required`
+   * refuses that too. The channel is the listener's certificate's (RFC 5929 `tls-server-end-point`).
+   * A refusal is 18452, as SQL Server answers a failed SSPI handshake.
+   */
+  readonly extendedProtection?: 'off' | 'allowed' | 'required';
   /** Close a connection that has not logged in after this long (default 15 000 ms). */
   readonly loginTimeoutMs?: number;
   /** Close a logged-in connection that leaves a message half-sent this long (default 30 000 ms). */
@@ -144,6 +153,12 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
   }
   const log = options.log;
   const trace = options.trace === false ? undefined : options.trace;
+  const protection = options.extendedProtection ?? 'off';
+  if (!['off', 'allowed', 'required'].includes(protection)) {
+    throw new TypeError(`listenTds: extendedProtection '${protection}' is not off, allowed or required`);
+  }
+  // The TLS channel every encrypted login travels on is this certificate's (RFC 5929 section 4).
+  const channelBindings = protection === 'off' ? undefined : tlsServerEndPoint(cert);
   // A connection's stream is named after the listener's port and the trace's position when it
   // started: listeners open at once have their own ports, and a port used again comes after entries.
   const since = trace?.nextSeq ?? 0;
@@ -165,11 +180,14 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
     ...(trace !== undefined && {
       onExchange: (e: TdsExchange) => recordExchange(trace, mi.name, listenerId, e),
     }),
-    authenticate({ sspi, login, remoteAddress }): TdsAuthResult {
+    authenticate({ sspi, login, remoteAddress, encrypted }): TdsAuthResult {
       let session: SqlSession;
       try {
         session = mi.accept(sspi, login.hostName || remoteAddress || 'tds-client', {
           trace: trace === undefined,
+          // A login in the clear has no channel to bind.
+          ...(channelBindings !== undefined &&
+            encrypted && { channelBindings, requireChannelBindings: protection === 'required' }),
         });
       } catch (e) {
         if (!isKerberosError(e)) throw e;

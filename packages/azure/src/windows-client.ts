@@ -139,9 +139,30 @@ export interface SecurityContext {
   complete(responseToken: Uint8Array): void;
 }
 
+/** Options of `initSecurityContext`, as an application gives `InitializeSecurityContext` its input. */
+export interface SecurityContextOptions {
+  /**
+   * The TLS channel's bindings (`tls-server-end-point:` and the server certificate's hash: `@krbsim/pki`'s
+   * `tlsServerEndPoint`), which SSPI puts in the token's GSS checksum with KERB_AP_OPTIONS_CBT, as
+   * Windows does over TLS, for a server with Extended Protection to check.
+   */
+  readonly channelBindings?: Uint8Array;
+}
+
 /** Builds the SPNEGO token for a service ticket, with mutual authentication. */
-export function securityContext(client: KerberosClient, ticket: Credential): SecurityContext {
-  const { token, context } = client.buildApReq(ticket, { mutual: true, gss: 'spnego' });
+export function securityContext(
+  client: KerberosClient,
+  ticket: Credential,
+  opts: SecurityContextOptions = {},
+): SecurityContext {
+  const { token, context } = client.buildApReq(ticket, {
+    mutual: true,
+    gss: 'spnego',
+    ...(opts.channelBindings !== undefined && {
+      channelBindings: opts.channelBindings,
+      clientAwareChannelBindings: true,
+    }),
+  });
   return {
     token,
     ticket,

@@ -25,6 +25,7 @@ export {
   type PemCertificate,
   type PkinitClientPurpose,
 } from './certificates';
+export { tlsServerEndPoint } from './channel-binding';
 export {
   type CmsSigner,
   cmsSigner,

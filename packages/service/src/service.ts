@@ -88,6 +88,13 @@ export interface AcceptOptions {
   /** The channel bindings' application data (e.g. `tls-server-end-point:` + hash), checked against the GSS checksum. */
   readonly channelBindings?: Uint8Array;
   /**
+   * With `channelBindings`: refuse an AP-REQ that binds no channel (empty bindings, or no GSS
+   * checksum) even from a client that does not say it knows bindings, as a Windows service under
+   * Extended Protection "Required" refuses it (KRB_AP_ERR_MODIFIED). Default false: empty bindings
+   * pass unless the client set KERB_AP_OPTIONS_CBT (RFC 4121 section 4.1.1.2, MS-KILE 3.2.5.8).
+   */
+  readonly requireChannelBindings?: boolean;
+  /**
    * How the security context lays out the Wrap tokens it makes: `'mit'`
    * (RRC 0, default), `'windows'` (the RRC Heimdal and Windows send) or
    * `'dce'` (default when the initiator asked for DCE style).
@@ -262,6 +269,7 @@ export class KerberosService {
       replayCache: this.#replay,
       gss,
       channelBindings: opts.channelBindings,
+      requireChannelBindings: opts.requireChannelBindings === true,
       pac: this.#pac,
       transitedPolicy: this.#transitedPolicy,
     });

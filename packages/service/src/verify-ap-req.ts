@@ -24,6 +24,7 @@ import {
   formatPrincipal,
   GSS_CHECKSUM_TYPE,
   type GssChecksum,
+  KerbApOptions,
   type KeytabEntryLike,
   type QualifiedName,
   samePrincipal,
@@ -58,6 +59,8 @@ export interface VerifyParams {
   /** The token was GSS-framed: a checksum must be RFC 4121's 0x8003 (none at all asks for no flags, MS-KILE 3.4.5). */
   readonly gss: boolean;
   readonly channelBindings?: Uint8Array;
+  /** With `channelBindings`: an AP-REQ that binds no channel is refused too (Extended Protection "Required"). */
+  readonly requireChannelBindings?: boolean;
   /** How the ticket's PAC is checked (default: the server signature only). */
   readonly pac?: PacCheck;
   /** The transited realms accepted in a ticket the KDC did not check (default {@link hierarchicalTransit}). */
@@ -144,7 +147,10 @@ export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
 export function verifyWith(
   apReq: ApReq,
   check: ApReqCheck,
-  p: Pick<VerifyParams, 'replayCache' | 'gss' | 'channelBindings' | 'pac' | 'transitedPolicy'>,
+  p: Pick<
+    VerifyParams,
+    'replayCache' | 'gss' | 'channelBindings' | 'requireChannelBindings' | 'pac' | 'transitedPolicy'
+  >,
 ): VerifiedApReq {
   const { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal } = checkApReq(apReq, check);
   // The principal whose key opened the ticket: its server name, unencrypted, may say otherwise (keytab.ts).
@@ -161,12 +167,23 @@ export function verifyWith(
   // way, as MIT's GSS acceptor reads it: taking the GSS framing off a token must not take its
   // bindings with it. Without bindings a raw AP-REQ is read as krb5_rd_req reads it (no GSS checksum).
   const rawGss = p.channelBindings !== undefined && auth.cksum?.cksumtype === GSS_CHECKSUM_TYPE;
+  // Extended Protection "Required": empty bindings are held to the channel as from a client that set
+  // KERB_AP_OPTIONS_CBT, and an AP-REQ without a GSS checksum binds none at all.
+  const required = p.requireChannelBindings === true && p.channelBindings !== undefined;
+  if (required && (auth.cksum === undefined || !(p.gss || rawGss))) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      'the AP-REQ binds no channel (no GSS checksum), and this service requires channel bindings (Extended Protection)',
+    );
+  }
   if (auth.cksum !== undefined && (p.gss || rawGss)) {
     gssChecksum = decodeGssChecksum(auth.cksum);
     checkChannelBindings(
       gssChecksum,
       p.channelBindings,
-      p.channelBindings === undefined ? 0 : authenticatorApOptions(auth.authorizationData),
+      p.channelBindings === undefined
+        ? 0
+        : authenticatorApOptions(auth.authorizationData) | (required ? KerbApOptions.CBT : 0),
     );
     if (gssChecksum.delegation !== undefined) {
       const subkey =

@@ -465,6 +465,26 @@ describe('GSS checksum and channel bindings', () => {
     ).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
   });
 
+  it('requireChannelBindings: empty bindings, or none at all, are refused where the acceptor has a channel', () => {
+    const lab = new Lab();
+    const cred = lab.credential();
+    const require = { channelBindings: cb, requireChannelBindings: true };
+    const empty = lab.client.buildApReq(cred, { gss: 'krb5' }).token;
+    expect(thrown(() => lab.service().accept(empty, require)).code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    // A raw AP-REQ has no GSS checksum: it binds no channel.
+    const raw = lab.client.buildApReq(cred, { mutual: true }).token;
+    expect(thrown(() => lab.service().accept(raw, require)).message).toMatch(/binds no channel/);
+    // Bound to this channel: accepted; to another: refused.
+    const bound = lab.client.buildApReq(cred, { gss: 'spnego', channelBindings: cb }).token;
+    expect(lab.service().accept(bound, require).clientPrincipal).toBe('alice@CONTOSO.COM');
+    const other = lab.client.buildApReq(cred, { gss: 'spnego', channelBindings: Uint8Array.of(1) }).token;
+    expect(thrown(() => lab.service().accept(other, require)).code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    // Without the acceptor's channel the option has nothing to hold the token to.
+    expect(lab.service().accept(empty, { requireChannelBindings: true }).clientPrincipal).toBe(
+      'alice@CONTOSO.COM',
+    );
+  });
+
   it('KRB_AP_ERR_INAPP_CKSUM: a GSS token without the 0x8003 checksum', () => {
     const lab = new Lab();
     const token = lab.client.buildApReq(lab.credential(), { gss: 'krb5', checksum: { data: cb } }).token;

@@ -143,6 +143,11 @@ export interface TdsClient {
   readonly tlsProtocol: string | undefined;
   /** The ALPN protocol the server chose (`tds/8.0` for TDS 8.0), if any. */
   readonly alpnProtocol: string | undefined;
+  /**
+   * The server's certificate (DER), when there is TLS: what the channel's bindings are made from
+   * (`@krbsim/pki`'s `tlsServerEndPoint`), for a login token bound to this connection.
+   */
+  readonly peerCertificate: Uint8Array | undefined;
   /** Log in; a refused login (an ERROR instead of LOGINACK) closes the connection. */
   login(init: TdsClientLogin): Promise<TdsLoginResult>;
   batch(sqlText: string): Promise<TdsBatchResult>;
@@ -186,6 +191,7 @@ class ClientConnection implements TdsClient {
   encryption: 'none' | 'login-only' | 'full' = 'none';
   tlsProtocol: string | undefined;
   alpnProtocol: string | undefined;
+  peerCertificate: Uint8Array | undefined;
   closed!: Promise<void>;
 
   constructor(o: ConnectTdsOptions) {
@@ -325,6 +331,8 @@ class ClientConnection implements TdsClient {
     this.#outViaTls = true;
     this.tlsProtocol = tls.getProtocol() ?? undefined;
     this.alpnProtocol = tls.alpnProtocol || undefined;
+    const raw = tls.getPeerCertificate(true)?.raw;
+    this.peerCertificate = raw === undefined ? undefined : new Uint8Array(raw);
   }
 
   async login(init: TdsClientLogin): Promise<TdsLoginResult> {

@@ -360,7 +360,7 @@ export class Connection {
           );
         }
         if (this.#pending !== undefined) this.#pending.sspi = m.payload;
-        this.#runLeg(m.payload);
+        this.#runLeg(m.payload, this.#viaTls);
         return;
       case 'session':
         this.#sessionMessage(m);
@@ -535,6 +535,7 @@ export class Connection {
   #loginMessage(payload: Uint8Array): void {
     // Section 2.2.6.5, ENCRYPT_OFF: only the LOGIN7 is encrypted; what the client sends after it is clear
     // (the answers are clear from the start: see #startTls). Switched as it arrives, before decoding.
+    const inTls = this.#viaTls;
     if (this.#mode === 'login-only') this.#viaTls = false;
     const login = decodeLogin7(payload, { maxSspi: this.#c.maxSspiBytes });
     this.#login = login;
@@ -558,10 +559,11 @@ export class Connection {
       this.#refuse([untrustedDomain()], 'integrated security without an SSPI token');
       return;
     }
-    this.#runLeg(login.sspi);
+    this.#runLeg(login.sspi, inTls);
   }
 
-  #runLeg(token: Uint8Array): void {
+  /** One leg of the security exchange; `inTls`: its message arrived over TLS. */
+  #runLeg(token: Uint8Array, inTls: boolean): void {
     this.#leg++;
     this.#enter('authenticating');
     const login = this.#login!;
@@ -572,7 +574,7 @@ export class Connection {
           leg: this.#leg,
           login,
           remoteAddress: this.#socket.remoteAddress,
-          encrypted: this.#viaTls,
+          encrypted: inTls,
         }),
       )
       .then(
