@@ -24,6 +24,7 @@
  *     subnet: 10.0.0.0/24
  *     authenticationMetadata: Windows                 # Windows | AzureAD | Paired
  *     encryption: required                            # required | login-only | not-supported | strict
+ *     extendedProtection: off                         # off | allowed | required (channel bindings over TLS)
  *     logins:
  *       - CONTOSO\alice                               # CREATE LOGIN ... FROM WINDOWS
  *       - { name: CONTOSO\SqlAdmins, from: windows }  # a group login
@@ -86,6 +87,8 @@ export interface AzureLabInstanceSpec {
   readonly authenticationMetadata: 'Windows' | 'AzureAD' | 'Paired';
   /** The listener's encryption (default `required`, as Azure SQL insists). */
   readonly encryption: 'required' | 'login-only' | 'not-supported' | 'strict';
+  /** SQL Server's Extended Protection on the listener (default `off`): channel bindings over TLS. */
+  readonly extendedProtection: 'off' | 'allowed' | 'required';
   readonly connectionType: 'Proxy' | 'Redirect';
   /** The TDS listener's port; unset: OS-chosen. */
   readonly port?: number;
@@ -158,6 +161,7 @@ function instance(v: unknown, path: string): AzureLabInstanceSpec {
     'subnet',
     'authenticationMetadata',
     'encryption',
+    'extendedProtection',
     'connectionType',
     'port',
     'logins',
@@ -192,6 +196,12 @@ function instance(v: unknown, path: string): AzureLabInstanceSpec {
       `${path}.encryption`,
       ['required', 'login-only', 'not-supported', 'strict'] as const,
       'required',
+    ),
+    extendedProtection: oneOf(
+      o.extendedProtection,
+      `${path}.extendedProtection`,
+      ['off', 'allowed', 'required'] as const,
+      'off',
     ),
     connectionType: oneOf(
       o.connectionType,

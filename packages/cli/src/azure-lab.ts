@@ -219,6 +219,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
         cert: cert.certPem,
         key: cert.keyPem,
         encryption: m.encryption,
+        extendedProtection: m.extendedProtection,
         ...(m.port !== undefined && { port: m.port }),
         ...(listenerLog !== undefined && { log: listenerLog }),
         ...(options.onLogin !== undefined && {

@@ -56,6 +56,7 @@ describe('validateAzureLab', () => {
       subnet: '10.0.0.0/24',
       authenticationMetadata: 'Windows',
       encryption: 'required',
+      extendedProtection: 'off',
       connectionType: 'Proxy',
       logins: [
         { name: 'CONTOSO\\alice', from: 'windows' },
@@ -193,6 +194,11 @@ describe('validateAzureLab', () => {
       'an encryption',
       (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, encryption: 'optional' }] }),
       'managedInstances[0].encryption: expected one of required, login-only, not-supported, strict',
+    ],
+    [
+      'an Extended Protection',
+      (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, extendedProtection: 'on' }] }),
+      'managedInstances[0].extendedProtection: expected one of off, allowed, required',
     ],
     [
       'a login source',

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { decodeKdcProxyMessage, decodeKrbError, encodeAsReq, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
 import { ErrorCode } from '@krbsim/core';
+import { tlsServerEndPoint } from '@krbsim/pki';
+import { connectTds } from '@krbsim/tds';
 import { frameTcp, unframeKerbMessage } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { startAzureLab } from '../src/azure-lab';
@@ -85,6 +87,43 @@ describe("the served Azure lab's KDC proxy", () => {
       }
       const other = encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: 'contoso.com' });
       expect((await httpsPost(url, other, ca)).status).toBe(400);
+    } finally {
+      await running.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("an Azure lab file's extendedProtection", () => {
+  it('reaches the listener: a token bound to no channel is refused with 18452 under required', async () => {
+    const file = await loadServeFile('azure-sql-mi');
+    if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
+    const dir = await mkdtemp(join(tmpdir(), 'krbsim-azure-epa-'));
+    const [first, ...rest] = file.lab.managedInstances;
+    const running = await startAzureLab({
+      lab: { ...file.lab, managedInstances: [{ ...first!, extendedProtection: 'required' }, ...rest] },
+      dir,
+    });
+    try {
+      const mi = running.lab.managedInstances[0]!;
+      const t = running.ports.tds[mi.name]!;
+      const ca = await readFile(running.ports.ca, 'utf8');
+      const pc = running.lab.adJoinedClient(running.lab.onPrem.user('alice')!);
+      const login = async (bind: boolean) => {
+        const c = await connectTds({ host: t.host, port: t.port, tls: { ca, servername: mi.fqdn } });
+        try {
+          const ctx = await pc.initSecurityContext(
+            mi.spn,
+            bind ? { channelBindings: tlsServerEndPoint(c.peerCertificate!) } : {},
+          );
+          const r = await c.login({ sspi: ctx.token });
+          return r.ok ? 'accepted' : r.error.number;
+        } finally {
+          c.close();
+        }
+      };
+      expect(await login(false)).toBe(18452);
+      expect(await login(true)).toBe('accepted');
     } finally {
       await running.close();
       await rm(dir, { recursive: true, force: true });
