@@ -8,7 +8,8 @@
  * tokens. With MIT, every AES enctype (17, 18, 19, 20) as the context key.
  * And RFC 4537 both ways: an aes128 session key, the initiator preferring
  * aes256, the acceptor's subkey of the enctype negotiated (MIT's acceptor and
- * krbsim's choose in their own order, Heimdal's in the initiator's).
+ * krbsim's choose in their own order, Heimdal's in the initiator's); and
+ * MIT's client_aware_channel_bindings, which krbsim's acceptor holds to.
  *
  * `KRBSIM_WRITE_GSS_FIXTURES=1` writes each library's tokens, with the keys
  * and sequence numbers of their context, to test/fixtures/gss.
@@ -288,6 +289,41 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         await peer.close();
       }
     }
+  });
+
+  it("the library as initiator with client_aware_channel_bindings: krbsim's acceptor with a channel refuses MIT's empty bindings", async () => {
+    const p = impl();
+    // MIT's and Heimdal's setting: the initiator's authenticator says KERB_AP_OPTIONS_CBT (MS-KILE 3.2.5.8).
+    const aware = lab().dir.file(`krb5-${p.slug}-cbt.conf`);
+    const base = await readFile(lab().krb5conf, 'utf8');
+    await writeFile(
+      aware,
+      base.replace('[libdefaults]', '[libdefaults]\n    client_aware_channel_bindings = true'),
+    );
+    const channel = { channelBindings: new TextEncoder().encode('tls-server-end-point:gss-peer') };
+    const token = async (conf: string) => {
+      const peer = GssPeer.start(p.path, ['init', TARGET, INIT_FLAGS.toString(16)], {
+        ...p.env(),
+        KRB5_CONFIG: conf,
+      });
+      try {
+        return await peer.token();
+      } finally {
+        await peer.close();
+      }
+    };
+    const refused = await token(aware);
+    let outcome: number | string = 'accepted';
+    try {
+      service.accept(refused, channel);
+    } catch (e) {
+      outcome = (e as { code: number }).code;
+    }
+    // KRB_AP_ERR_MODIFIED (41). Heimdal 7.8 knows no such setting (its libkrb5 has no
+    // client_aware_channel_bindings): it says nothing, and its empty bindings pass.
+    expect(outcome).toBe(p.slug === 'mit' ? 41 : 'accepted');
+    // The same library without the setting: empty bindings pass (RFC 4121 4.1.1.2).
+    expect(service.accept(await token(lab().krb5conf), channel).clientPrincipal).toBe(`alice@${REALM}`);
   });
 
   // RFC 4537: a session key of the initiator's second choice, upgraded by the acceptor's subkey.
