@@ -40,9 +40,19 @@ async function setup(options: ListenTdsOptions) {
   const listener = await mi.listen({ ...options, onLogin: (e) => logins.push(e) });
   closers.push(() => listener.close());
   const ca = (await lab.certificateAuthority()).certPem;
-  const pc = lab.adJoinedClient(alice);
-  /** Log alice in over `encryption`, her token bound as `bind` says: the channel's, none, or another's. */
-  const login = async (bind: 'channel' | 'none' | Uint8Array, encryption: TdsClientEncryption = 'on') => {
+  const onPremPc = lab.adJoinedClient(alice);
+  const cloudPc = lab.azureAdJoinedClient(alice);
+  /**
+   * Log alice in over `encryption`, her token bound as `bind` says: the channel's, none, or another's; from
+   * her AD-joined PC (the incoming trust-based flow) or her Azure AD-joined one (the modern flow).
+   */
+  const login = async (
+    bind: 'channel' | 'none' | Uint8Array,
+    encryption: TdsClientEncryption = 'on',
+    flow: 'trust' | 'modern' = 'trust',
+  ) => {
+    if (flow === 'modern' && cloudPc.cloudTgt === undefined) await cloudPc.signIn();
+    const pc = flow === 'modern' ? cloudPc : onPremPc;
     const c = await connectTds({ port: listener.port, encryption, tls: { ca, servername: mi.fqdn } });
     closers.push(() => c.close());
     const channelBindings =
@@ -65,13 +75,16 @@ async function elsewhere(): Promise<Uint8Array> {
 }
 
 describe('Extended Protection', () => {
-  it('required: a token bound to the channel logs in, over TDS 7.4 and TDS 8.0; one bound to none is refused with 18452', async () => {
+  it('required: a token bound to the channel logs in, over TDS 7.4 and TDS 8.0, by either flow; one bound to none is refused with 18452', async () => {
     const { login, logins } = await setup({ extendedProtection: 'required' });
     expect(await login('channel')).toBe('accepted');
     expect(await login('channel', 'strict')).toBe('accepted');
+    expect(await login('channel', 'strict', 'modern')).toBe('accepted');
+    expect(await login('none', 'on', 'modern')).toBe(SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN);
     expect(await login('none')).toBe(SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN);
     expect(await login(await elsewhere())).toBe(SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN);
     expect(logins.filter((e) => e.outcome === 'refused').map((e) => e.reason)).toEqual([
+      expect.stringMatching(/channel bindings/),
       expect.stringMatching(/channel bindings/),
       expect.stringMatching(/channel bindings/),
     ]);
