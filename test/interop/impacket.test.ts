@@ -607,6 +607,28 @@ function suite(python: string): void {
         await dir?.remove();
       });
 
+      /**
+       * In a new directory `cwd`: alice's TGT from Impacket's getTGT, then the instance's ticket for
+       * `host` added to that ccache by MIT's kvno. Impacket cannot reach Azure AD's KDC (HTTPS KDC proxy
+       * only), and the lab's realms require the body checksum its TGS-REQs lack: kvno gets the ticket,
+       * through the proxy. Returns the ccache's path.
+       */
+      async function aliceWithTicketFor(host: string, cwd: string): Promise<string> {
+        await mkdir(cwd);
+        const r0 = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], {
+          map: {},
+          ports: dir.file('lab', 'ports.json'),
+          cwd,
+        });
+        expect(r0.code, r0.out).toBe(0);
+        const ccache = join(cwd, 'alice.ccache');
+        const v = await runCommand(kvno!, [`MSSQLSvc/${host}:1433`], {
+          env: { KRB5_CONFIG: ports.krb5conf, KRB5CCNAME: `FILE:${ccache}` },
+        });
+        expect(v.code, v.stderr + serve.stdout()).toBe(0);
+        return ccache;
+      }
+
       it("PRELOGIN: Impacket reads mi1's ENCRYPT_REQ from the four options it asked for, at fixed positions", async () => {
         // MS-TDS 2.2.6.5 has each option found by its offset; Impacket's TDS_PRELOGIN reads its own four
         // (VERSION, ENCRYPTION, INSTOPT, THREADID) at fixed positions, which works because SQL Server,
@@ -641,21 +663,7 @@ function suite(python: string): void {
             const map = {};
             const portsFile = dir.file('lab', 'ports.json');
             const cwd = dir.file(mi);
-            await mkdir(cwd);
-            const r0 = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], {
-              map,
-              ports: portsFile,
-              cwd,
-            });
-            expect(r0.code, r0.out).toBe(0);
-            const ccache = join(cwd, 'alice.ccache');
-            // Impacket cannot reach Azure AD's KDC (HTTPS KDC proxy only), and the lab's realms require
-            // the body checksum its TGS-REQs lack: MIT's kvno gets the instance's ticket into Impacket's
-            // ccache, through the proxy.
-            const v = await runCommand(kvno!, [`MSSQLSvc/${host}:1433`], {
-              env: { KRB5_CONFIG: ports.krb5conf, KRB5CCNAME: `FILE:${ccache}` },
-            });
-            expect(v.code, v.stderr + serve.stdout()).toBe(0);
+            const ccache = await aliceWithTicketFor(host, cwd);
             await writeFile(join(cwd, 'query.sql'), 'SELECT SUSER_SNAME()\n');
             const r = await runImpacket(
               python,
@@ -708,20 +716,7 @@ function suite(python: string): void {
           // answers its PRELOGIN with ENCRYPT_ON (the session is encrypted): Impacket then starts no TLS of
           // its own and sends LOGIN7, as a TDS 8.0 client does.
           const host = 'mi1.abc123.database.windows.net';
-          const cwd = dir.file('tds8');
-          await mkdir(cwd);
-          const portsFile = dir.file('lab', 'ports.json');
-          const r0 = await runImpacket(python, 'getTGT', [`CONTOSO.COM/alice:${ALICE}`], {
-            map: {},
-            ports: portsFile,
-            cwd,
-          });
-          expect(r0.code, r0.out).toBe(0);
-          const ccache = join(cwd, 'alice.ccache');
-          const v = await runCommand(kvno!, [`MSSQLSvc/${host}:1433`], {
-            env: { KRB5_CONFIG: ports.krb5conf, KRB5CCNAME: `FILE:${ccache}` },
-          });
-          expect(v.code, v.stderr + serve.stdout()).toBe(0);
+          const ccache = await aliceWithTicketFor(host, dir.file('tds8'));
           const script = [
             'import socket, ssl, sys',
             'from impacket.tds import MSSQL',
