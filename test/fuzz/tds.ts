@@ -29,7 +29,9 @@
  *   handshake with this server) after a good ClientHello and the server's
  *   flight (the second flight holds that handshake's ephemeral key, so the
  *   inputs made from it differ from run to run; a failure saves what was
- *   sent). Every 16th input goes out with a damaged packet header, or bare.
+ *   sent). Every 16th input goes out with a damaged packet header, or bare;
+ *   and every 8th first flight goes out as a TDS 8.0 client opens (MS-TDS
+ *   3.3.5.1): as the connection's first bytes, bare, with no PRELOGIN.
  *   What the server sends must be PRELOGIN packets carrying TLS records
  *   (once the client's bytes went bare, anything: the server answers bare),
  *   and every connection must be closed by the login deadline: a handshake
@@ -108,6 +110,8 @@ const RAW_LOOK_MS = 50;
 const MAX_LEFT_OPEN = 32;
 /** Every TLS_RAW_EVERY-th `tds-tls` input goes out with a damaged packet header, or bare. */
 const TLS_RAW_EVERY = 16;
+/** Every TLS_FIRST_EVERY-th `tds-tls` first flight goes out as TDS 8.0's first bytes (no PRELOGIN). */
+const TLS_FIRST_EVERY = 8;
 /** How long the server's reaction to a handshake flight is watched before the connection is left to the login deadline. */
 const TLS_LOOK_MS = 50;
 /** A `tds-tls` connection the server has not closed this long after it opened broke the login deadline. */
@@ -1090,6 +1094,7 @@ function tlsTarget(seed: string): Target {
   const alerts = new Map<string, number>();
   let n = 0;
   let seconds = 0;
+  let tds8 = 0;
   let leftWaiting = 0;
 
   /** Read what came on `w` since (checked); whether the server has closed it. */
@@ -1172,6 +1177,22 @@ function tlsTarget(seed: string): Target {
       await sweep(ctx);
       const second = isSecondFlight(bytes);
       if (second) seconds++;
+      if (!second && input % TLS_FIRST_EVERY === 3) {
+        // TDS 8.0: a (damaged) ClientHello as the connection's first bytes; the server answers in bare TLS.
+        const h: Handshake = { c: await tdsConnection(ctx.port), records: new TlsRecords() };
+        target.lastBuilt = bytes;
+        h.c.bare();
+        h.c.write(bytes);
+        const outcome = await watch(h, true, "the server's answer to a damaged TDS 8.0 ClientHello");
+        ctx.checkBugs();
+        if (outcome.endsWith('waiting')) {
+          waiting.push({ ...h, input, how: 'TDS 8.0 first flight', wire: bytes });
+          leftWaiting++;
+        } else h.c.socket.destroy();
+        target.lastBuilt = undefined;
+        tds8++;
+        return `TDS 8.0 first flight: ${outcome}`;
+      }
       const packets = encodePackets(TdsPacketType.PRELOGIN, bytes, { packetSize: DEFAULT_PACKET_SIZE });
       const raw =
         input % TLS_RAW_EVERY === TLS_RAW_EVERY - 1 ? damagePackets(rnd, packets, bytes) : undefined;
@@ -1203,7 +1224,7 @@ function tlsTarget(seed: string): Target {
         .join(', ');
       await f.finish(
         target,
-        `second flights ${seconds}; left for the login deadline ${leftWaiting}; alerts (level description): ${alertList || 'none'}; `,
+        `second flights ${seconds}; TDS 8.0 first flights ${tds8}; left for the login deadline ${leftWaiting}; alerts (level description): ${alertList || 'none'}; `,
       );
     },
   };
