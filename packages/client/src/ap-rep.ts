@@ -8,9 +8,15 @@
  * @module
  */
 
-import { decodeApRep, decodeEncApRepPart, type EncApRepPart, GssFlags } from '@krbsim/asn1';
+import {
+  decodeApRep,
+  decodeEncApRepPart,
+  type EncApRepPart,
+  type EncryptionKey,
+  GssFlags,
+} from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSource } from '@krbsim/core';
-import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { decrypt, getEncType, isSupportedEncType, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
 import { GssSecurityContext, usesRfc1964Tokens } from '@krbsim/service';
 import type { ApReqContext } from './ap-req';
 import { keyFromWire } from './credential';
@@ -30,10 +36,12 @@ export interface ApRepResult {
   readonly securityContext?: GssSecurityContext;
 }
 
-/** What the client lends a security context: its clock and random source. */
+/** What the client lends a security context: its clock and random source, and its weak-crypto setting. */
 export interface ContextDeps {
   readonly clock: Clock;
   readonly random: RandomSource;
+  /** The client's `allowWeakCrypto`: an rc4-hmac subkey from the service is refused without it. */
+  readonly allowWeakCrypto?: boolean;
 }
 
 /**
@@ -81,6 +89,30 @@ function isAcceptorSubkey(context: ApReqContext, subkey: Key): boolean {
   );
 }
 
+/**
+ * The service's subkey protects what follows (per-message tokens, a KRB-PRIV), so it gets the
+ * checks the service gives the client's: an enctype krbsim implements, not weak unless allowed, and
+ * that enctype's key size; refused here, not at its first use.
+ */
+function checkServiceSubkey(subkey: EncryptionKey, allowWeakCrypto: boolean, realm: string): void {
+  const etype = subkey.keytype;
+  if (!isSupportedEncType(etype) || (!allowWeakCrypto && WEAK_ENC_TYPES.has(etype))) {
+    throw new KerberosError(
+      ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      `the service's AP-REP subkey is of enctype ${etype}, which this client ${isSupportedEncType(etype) ? 'refuses as weak (allowWeakCrypto turns that off)' : 'does not support'}`,
+      { realm },
+    );
+  }
+  const size = getEncType(etype).keyBytes;
+  if (subkey.keyvalue.length !== size) {
+    throw new KerberosError(
+      ErrorCode.KRB_ERR_GENERIC,
+      `the service's AP-REP subkey is ${subkey.keyvalue.length} bytes; enctype ${etype} keys are ${size}`,
+      { realm },
+    );
+  }
+}
+
 function mutFail(why: string, realm: string, cause?: unknown): KerberosError {
   return new KerberosError(
     ErrorCode.KRB_AP_ERR_MUT_FAIL,
@@ -117,6 +149,7 @@ export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: Cont
       realm,
     );
   }
+  if (part.subkey !== undefined) checkServiceSubkey(part.subkey, deps.allowWeakCrypto === true, realm);
   const rep = {
     ...(part.subkey === undefined ? {} : { subkey: keyFromWire(part.subkey) }),
     ...(part.seqNumber === undefined ? {} : { seqNumber: part.seqNumber }),

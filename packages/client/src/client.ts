@@ -483,6 +483,11 @@ export class KerberosClient {
    * established security context (RFC 4121 Wrap and MIC tokens).
    */
   verifyApRep(context: ApReqContext, apRepToken: Uint8Array): ApRepResult {
-    return verifyApRep(context, apRepToken, { clock: this.#ctx.clock, random: this.#ctx.random });
+    const ctx = this.#ctx;
+    return verifyApRep(context, apRepToken, {
+      clock: ctx.clock,
+      random: ctx.random,
+      allowWeakCrypto: ctx.allowWeakCrypto,
+    });
   }
 }

@@ -13,6 +13,7 @@ import {
   decodeApReq,
   decodeAuthenticator,
   encodeApRep,
+  encodeEncApRepPart,
   encodeKrbError,
   encodeNegotiationToken,
   GssOid,
@@ -24,7 +25,7 @@ import {
 } from '@krbsim/asn1';
 import { type ApReqContext, unframeApRep } from '@krbsim/client';
 import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
-import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { decrypt, encrypt, KeyUsage } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import { REALM, SNAME, serviceLab } from './service-lab';
 
@@ -208,5 +209,48 @@ describe('buildApReq refusals and options', () => {
     const sealed = decodeApReq(token).authenticator.cipher;
     const auth = decodeAuthenticator(decrypt(cred.sessionKey, KeyUsage.AP_REQ_AUTH, sealed));
     expect(auth.cksum).toEqual(cksum);
+  });
+});
+
+describe("the AP-REP's subkey gets the checks a service gives the client's", () => {
+  /** An AP-REP answering `context`, sealed with the session key, carrying `subkey`. */
+  function apRepWith(context: ApReqContext, subkey: { keytype: number; keyvalue: Uint8Array }): Uint8Array {
+    const part = encodeEncApRepPart({ ctime: context.ctime, cusec: context.cusec, subkey, seqNumber: 1 });
+    const cipher = encrypt(context.sessionKey, KeyUsage.AP_REP_ENCPART, part);
+    return encodeApRep({
+      pvno: 5,
+      msgType: 15,
+      encPart: { etype: context.sessionKey.etype, cipher },
+    }).slice();
+  }
+
+  it('an unknown enctype or a weak one is KDC_ERR_ETYPE_NOSUPP; a key of the wrong size KRB_ERR_GENERIC', async () => {
+    const { client, cred } = await setup();
+    const { context } = client.buildApReq(cred, { mutual: true });
+    const unknown = thrown(() =>
+      client.verifyApRep(context, apRepWith(context, { keytype: 99, keyvalue: new Uint8Array(32) })),
+    );
+    expect([unknown.codeName, unknown.message]).toEqual([
+      'KDC_ERR_ETYPE_NOSUPP',
+      "the service's AP-REP subkey is of enctype 99, which this client does not support",
+    ]);
+    const rc4 = thrown(() =>
+      client.verifyApRep(context, apRepWith(context, { keytype: 23, keyvalue: new Uint8Array(16) })),
+    );
+    expect(rc4.codeName).toBe('KDC_ERR_ETYPE_NOSUPP');
+    expect(rc4.message).toMatch(/refuses as weak/);
+    const short = thrown(() =>
+      client.verifyApRep(context, apRepWith(context, { keytype: 18, keyvalue: new Uint8Array(16) })),
+    );
+    expect([short.codeName, short.message]).toEqual([
+      'KRB_ERR_GENERIC',
+      "the service's AP-REP subkey is 16 bytes; enctype 18 keys are 32",
+    ]);
+    // A good one passes and is the service's subkey.
+    const good = client.verifyApRep(
+      context,
+      apRepWith(context, { keytype: 17, keyvalue: new Uint8Array(16).fill(7) }),
+    );
+    expect(good.subkey?.etype).toBe(17);
   });
 });

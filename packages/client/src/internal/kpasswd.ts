@@ -123,7 +123,11 @@ export async function changePassword(ctx: ClientContext, req: PasswordChangeRequ
     throw new PasswordChangeError(err.errorCode, result, { realm });
   }
   // The AP-REP must answer this AP-REQ (KRB_AP_ERR_MUT_FAIL otherwise); its subkey, if any, seals the result.
-  const { subkey: theirs } = verifyApRep(context, reply.ap, { clock: ctx.clock, random: ctx.random });
+  const { subkey: theirs } = verifyApRep(context, reply.ap, {
+    clock: ctx.clock,
+    random: ctx.random,
+    allowWeakCrypto: ctx.allowWeakCrypto,
+  });
   let result: KpasswdResultData;
   try {
     const krbPriv = decodeKrbPriv(reply.rest);
