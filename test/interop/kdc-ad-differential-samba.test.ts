@@ -373,6 +373,12 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_ETYPE_NOSUPP',
     why: "krbsim, like MIT's KDC, gives a ticket a session key only of an etype its server has a key for, and the mirror's krbtgt has only the aes256 key Samba exports; a DC's krbtgt has an aes128 key too, as krbsim's own krbtgt has when the realm makes it",
   },
+  'TGS-REQ for the SQL service, aes128 first': {
+    oracle: /^REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=17 tkt=18 /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+    why: "an active-directory realm gives the session key the strongest etype the client, the server and policy allow (keys.ts's sessionKeyEtype; MS-KILE 3.1.5.2 orders them by strength); Samba 4.17's Heimdal KDC takes the client's first choice, as MIT's KDC and an mit realm of krbsim's do. Which a Windows DC takes is not settled here; Windows clients list the strongest first, so for them the two agree",
+  },
   'S4U2Self by PA-FOR-USER for a disabled user': {
     oracle: /^KDC_ERR_POLICY$/,
     krbsim: 'KDC_ERR_CLIENT_REVOKED e-data=ntstatus=0xc0000072',
@@ -759,6 +765,8 @@ function tgsCase(
     forge?: (etp: EncTicketPart, krbtgtKey: Key) => EncTicketPart;
     /** The authenticator's clock, this far from the KDCs'. */
     skewMs?: number;
+    /** The request's etypes (default aes256, aes128). */
+    etypes?: number[];
   } = {},
 ): void {
   cases.push({
@@ -772,7 +780,7 @@ function tgsCase(
         sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
         till: t + 10 * Duration.hour,
         nonce: NONCE,
-        etypes: [18, 17],
+        etypes: more.etypes ?? [18, 17],
         options: more.options ?? KdcOptions.forwardable | KdcOptions.canonicalize,
         ...(more.proxy === true && { additionalTickets: [side.evidence!.ticket] }),
         ...(more.u2u !== undefined && { additionalTickets: [side.tgts![more.u2u]!.ticket] }),
@@ -897,6 +905,13 @@ tgsCase('TGS-REQ VALIDATE of the TGT, which is not invalid', 'alice', `krbtgt/${
 });
 tgsCase('TGS-REQ for the SQL service, ENC-TKT-IN-SKEY without a second ticket', 'alice', SQL_SPN, {
   options: KdcOptions['enc-tkt-in-skey'],
+});
+tgsCase('TGS-REQ for the SQL service, aes128 only', 'alice', SQL_SPN, { etypes: [17] });
+tgsCase('TGS-REQ for the SQL service, aes128 first', 'alice', SQL_SPN, { etypes: [17, 18] });
+tgsCase('TGS-REQ for the SQL service, rc4-hmac only', 'alice', SQL_SPN, { etypes: [23] });
+tgsCase('TGS-REQ for the SQL service, an unknown etype only', 'alice', SQL_SPN, { etypes: [99] });
+tgsCase('TGS-REQ for the SQL service without CANONICALIZE', 'alice', SQL_SPN, {
+  options: KdcOptions.forwardable,
 });
 tgsCase('TGS-REQ for the TGT of a realm nobody trusts', 'alice', 'krbtgt/OTHER.TEST');
 tgsCase('TGS-REQ for kadmin/changepw', 'alice', 'kadmin/changepw');
