@@ -373,6 +373,12 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_ETYPE_NOSUPP',
     why: "krbsim, like MIT's KDC, gives a ticket a session key only of an etype its server has a key for, and the mirror's krbtgt has only the aes256 key Samba exports; a DC's krbtgt has an aes128 key too, as krbsim's own krbtgt has when the realm makes it",
   },
+  'AS-REQ, aes128 first': {
+    oracle: /^REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=17 tkt=18 /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
+    why: "the session key as in the TGS-REQ below: the strongest both sides support, where Samba takes the client's first",
+  },
   'TGS-REQ for the SQL service, aes128 first': {
     oracle: /^REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=17 tkt=18 /,
     krbsim:
@@ -872,6 +878,11 @@ asCase('AS-REQ PROXIABLE', 'alice', { options: KdcOptions.proxiable });
 asCase('AS-REQ with an end time in the past', 'alice', { till: -Duration.hour });
 asCase('AS-REQ listing an unknown etype first', 'alice', { etypes: [99, 18] });
 asCase('AS-REQ for kadmin/changepw', 'alice', { sname: 'kadmin/changepw' });
+asCase('AS-REQ, aes128 first', 'alice', { etypes: [17, 18] });
+asCase('AS-REQ without CANONICALIZE', 'alice', { options: KdcOptions.forwardable | KdcOptions.renewable });
+asCase('AS-REQ naming the user as NT-ENTERPRISE by her account name', 'alice', {
+  cname: { nameType: NameType.NT_ENTERPRISE, nameString: ['alice'] },
+});
 tgsCase('TGS-REQ for the SQL service', 'alice', SQL_SPN);
 tgsCase('TGS-REQ for the SQL service from a TGT without a PAC requested', 'alice-nopac', SQL_SPN);
 // KDC options a Windows client rarely sends, as a DC answers them.
