@@ -41,8 +41,6 @@ const MAC_BYTES: Record<number, number> = { 17: 12, 18: 12, 19: 16, 20: 24 };
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 /** GSS_C_MUTUAL_FLAG | REPLAY | SEQUENCE | CONF | INTEG. */
 const INIT_FLAGS = 0x3e;
-/** GSS_C_DCE_STYLE (Heimdal, MIT, Windows' ISC_REQ_USE_DCE_STYLE). */
-const DCE_STYLE = 0x1000;
 
 /** How a suite runs its library's peer. */
 interface PeerImpl {
@@ -206,7 +204,11 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
   if (dce)
     it('DCE style (GSS_C_DCE_STYLE): the library as initiator, EC padding to the block and rotation by RRC + EC', async () => {
       const p = impl();
-      const peer = GssPeer.start(p.path, ['init', TARGET, (DCE_STYLE | INIT_FLAGS).toString(16)], p.env());
+      const peer = GssPeer.start(
+        p.path,
+        ['init', TARGET, (GssFlags.dceStyle | INIT_FLAGS).toString(16)],
+        p.env(),
+      );
       try {
         // A DCE initiator sends its AP-REQ raw. krbsim's acceptor answers it as a raw one (no
         // acceptor subkey or sequence number: the initiator then counts the acceptor's tokens
@@ -217,14 +219,14 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         const r = service.accept(first);
         peer.sendToken(r.responseToken!);
         await peer.token(); // the third leg
-        expect((await peer.ready()) & DCE_STYLE).toBe(DCE_STYLE);
+        expect((await peer.ready()) & GssFlags.dceStyle).toBe(GssFlags.dceStyle);
         const ctx = new GssSecurityContext({
           initiator: false,
           sessionKey: r.sessionKey,
           ...(r.subkey === undefined ? {} : { initiatorSubkey: r.subkey }),
           ...(r.seqNumber === undefined ? {} : { initiatorSeqNumber: r.seqNumber }),
           acceptorSeqNumber: 0,
-          flags: DCE_STYLE | INIT_FLAGS,
+          flags: GssFlags.dceStyle | INIT_FLAGS,
         });
         expect(ctx.wrapStyle).toBe('dce');
         const mac = MAC_BYTES[ctx.etype]!;
@@ -245,7 +247,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         writeGssFixture(`${p.slug}-initiator-dce`, {
           source: `${p.name} gss_wrap as a DCE-style initiator (GSS_C_DCE_STYLE, test/interop/gss-peer.c); krbsim accepted the raw AP-REQ`,
           sender: 'initiator',
-          context: { ...contextOf(r), flags: DCE_STYLE | INIT_FLAGS, acceptorSeqNumber: 0 },
+          context: { ...contextOf(r), flags: GssFlags.dceStyle | INIT_FLAGS, acceptorSeqNumber: 0 },
           tokens: made,
         });
       } finally {

@@ -202,7 +202,6 @@ export class KerberosService {
   /** How PACs are checked. Security: holds the KDC keys, so it is private and never in a result. */
   readonly #pac: PacCheck;
   readonly #transitedPolicy: TransitedPolicy | undefined;
-  readonly #allowWeakCrypto: boolean;
 
   constructor(opts: ServiceOptions) {
     const clock = opts.clock ?? systemClock;
@@ -240,7 +239,6 @@ export class KerberosService {
             allowWeakCrypto: opts.allowWeakCrypto ?? false,
           });
     this.#transitedPolicy = opts.transitedPolicy;
-    this.#allowWeakCrypto = opts.allowWeakCrypto ?? false;
     this.#pac = {
       ...(opts.kdcKeys !== undefined && { kdcKeys: [...opts.kdcKeys] }),
       ...(opts.requireExtendedKdcSignature !== undefined && {
@@ -288,7 +286,7 @@ export class KerberosService {
     const reply = mutual
       ? acceptorReply(sessionKey, auth, gss, this.#random, {
           etypeList,
-          allowWeakCrypto: this.#allowWeakCrypto,
+          allowWeakCrypto: check.allowWeakCrypto === true,
         })
       : undefined;
     const acceptorSubkey = reply?.acceptorSubkey && redactedKey(reply.acceptorSubkey);

@@ -405,18 +405,7 @@ export class Connection {
       );
     }
     const { answer, mode } = negotiateEncryption(this.#c.encryption, offered);
-    this.#send(
-      TdsPacketType.TABULAR_RESULT,
-      encodePrelogin({
-        version: this.#c.version,
-        encryption: answer,
-        instance: Uint8Array.of(instance),
-        threadId: null,
-        // MARS is not served; it is answered (0) only to a client that asked, as SQL Server does:
-        // Impacket reads a four-option answer at fixed positions.
-        ...(p.mars !== undefined && { mars: 0 }),
-      }),
-    );
+    this.#answerPrelogin(answer, instance, p.mars !== undefined);
     this.#log(
       `PRELOGIN: client ENCRYPTION 0x${offered.toString(16)}, answered 0x${answer.toString(16)} (${mode})`,
     );
@@ -430,21 +419,30 @@ export class Connection {
   }
 
   /**
-   * TDS 8.0's PRELOGIN, inside TLS (section 3.3.5.4): the client's ENCRYPTION is ignored (2.2.6.5:
-   * the TLS session is established already), so any value is taken, ENCRYPT_STRICT (0x04) too; the
-   * answer says ENCRYPT_ON (the spec names none), and LOGIN7 comes next, in the same TLS session.
+   * The PRELOGIN answer (section 2.2.6.5): VERSION, ENCRYPTION, INSTOPT, THREADID empty, and MARS
+   * (not served: 0) only to a client that sent it, as SQL Server answers (Impacket reads a four-option
+   * answer at fixed positions).
    */
-  #strictPrelogin(mars: boolean, instance: 0 | 1): void {
+  #answerPrelogin(encryption: number, instance: 0 | 1, mars: boolean): void {
     this.#send(
       TdsPacketType.TABULAR_RESULT,
       encodePrelogin({
         version: this.#c.version,
-        encryption: Encryption.ON,
+        encryption,
         instance: Uint8Array.of(instance),
         threadId: null,
         ...(mars && { mars: 0 }),
       }),
     );
+  }
+
+  /**
+   * TDS 8.0's PRELOGIN, inside TLS (section 3.3.5.4): the client's ENCRYPTION is ignored (2.2.6.5:
+   * the TLS session is established already), so any value is taken, ENCRYPT_STRICT (0x04) too; the
+   * answer says ENCRYPT_ON (the spec names none), and LOGIN7 comes next, in the same TLS session.
+   */
+  #strictPrelogin(mars: boolean, instance: 0 | 1): void {
+    this.#answerPrelogin(Encryption.ON, instance, mars);
     this.#log('PRELOGIN in TLS (TDS 8.0): answered ENCRYPT_ON (whole session)');
     this.#enter('login');
   }
