@@ -67,6 +67,7 @@ export {
   loginOverTds,
   MANAGED_INSTANCE_VERSION,
   type TdsListener,
+  type TdsLoginChannel,
   type TdsLoginEvent,
 } from './tds-endpoint';
 export {

@@ -244,10 +244,24 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
   return { ...server, host: server.host, port: server.port, spn, close, [Symbol.asyncDispose]: close };
 }
 
+/** The TLS channel a login over TDS travels on, for a token bound to it. */
+export interface TdsLoginChannel {
+  /**
+   * The channel bindings' application data: `tls-server-end-point:` and the hash of the certificate
+   * the listener presented (RFC 5929 section 4.1), what `initSecurityContext(spn, { channelBindings })`
+   * puts in the token.
+   */
+  readonly channelBindings: Uint8Array;
+}
+
 /** What {@link loginOverTds} sends. */
 export interface LoginOverTdsOptions {
-  /** The client's security token (SPNEGO or raw krb5 GSS): LOGIN7's SSPI field. */
-  readonly token: Uint8Array;
+  /**
+   * The client's security token (SPNEGO or raw krb5 GSS): LOGIN7's SSPI field. Either made beforehand,
+   * bound to no channel, or made once TLS is up from the channel it gives, as a Windows driver asks SSPI
+   * for its token after the TLS handshake and binds it to the connection (Extended Protection).
+   */
+  readonly token: Uint8Array | ((channel: TdsLoginChannel) => Uint8Array | Promise<Uint8Array>);
   /** The CA (PEM) whose certificate the listener presents: the lab's (`lab.certificateAuthority()`). */
   readonly ca: string;
   /** The name the certificate must carry: the instance's FQDN. */
@@ -261,7 +275,8 @@ export interface LoginOverTdsOptions {
 /**
  * Log in to `listener` as a SQL driver does, with `@krbsim/tds`'s client:
  * PRELOGIN offering encryption, TLS with the certificate checked, LOGIN7
- * with the token, one batch, then close. Resolves with the server's answer
+ * with the token (a token function is called here, with the channel's
+ * bindings), one batch, then close. Resolves with the server's answer
  * to the login (its SSPI token, the AP-REP, for mutual authentication).
  * A refused login rejects with a {@link LabError} of reason
  * `sql-login-refused` carrying the SQL error's number (`sqlError`) and text,
@@ -279,8 +294,10 @@ export async function loginOverTds(
     tls: { ca: options.ca, servername: options.servername },
   });
   try {
+    const token =
+      typeof options.token === 'function' ? await options.token(channelOf(client)) : options.token;
     const r = await client.login({
-      sspi: options.token,
+      sspi: token,
       hostName: options.hostName ?? 'PC1',
       appName: 'krbsim',
     });
@@ -291,6 +308,13 @@ export async function loginOverTds(
     client.close();
     await client.closed;
   }
+}
+
+/** The TLS channel of a connection `connectTds` opened with encryption on. */
+function channelOf(client: { readonly peerCertificate: Uint8Array | undefined }): TdsLoginChannel {
+  // With encryption 'on', connectTds resolves only once TLS is up with a verified certificate.
+  if (client.peerCertificate === undefined) throw new Error('the TDS connection has no TLS channel');
+  return { channelBindings: tlsServerEndPoint(client.peerCertificate) };
 }
 
 /** A login the instance refused, as its client sees it: the SQL error's number and text. */

@@ -14,6 +14,8 @@ import {
   type TdsLoginEvent,
 } from '@krbsim/azure';
 import { ErrorCode, ManualClock } from '@krbsim/core';
+import { tlsServerEndPoint } from '@krbsim/pki';
+import { connectTds } from '@krbsim/tds';
 import { describe, expect, it } from 'vitest';
 
 function setup() {
@@ -57,6 +59,46 @@ describe('loginOverTds', () => {
       expect(sessions.map((s) => [s.login, s.loginSource])).toEqual([['CONTOSO\\alice', 'WINDOWS']]);
       const tds = lab.trace.entries.filter((e) => e.protocol === 'tds').map((e) => e.requestType);
       expect(tds).toEqual(['PRELOGIN', 'LOGIN7', 'SQL batch']);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('a token function is called once TLS is up, with the channel the listener presented, as a Windows driver binds its token', async () => {
+    const { lab, alice, mi } = setup();
+    const listener = await mi.listen({ extendedProtection: 'required' });
+    try {
+      const ca = (await lab.certificateAuthority()).certPem;
+      const pc = lab.adJoinedClient(alice);
+      const channels: Uint8Array[] = [];
+      const r = await loginOverTds(listener, {
+        token: async (channel) => {
+          channels.push(channel.channelBindings);
+          // The connection is open by now: its PRELOGIN is in the trace, its LOGIN7 not yet.
+          const tds = lab.trace.entries.filter((e) => e.protocol === 'tds').map((e) => e.requestType);
+          expect(tds).toEqual(['PRELOGIN']);
+          const ctx = await pc.initSecurityContext(mi.spn, channel);
+          return ctx.token;
+        },
+        ca,
+        servername: mi.fqdn,
+      });
+      expect(r.responseToken).toBeDefined();
+      // The bindings of the certificate the listener presents, as another connection sees it.
+      const other = await connectTds({
+        port: listener.port,
+        encryption: 'on',
+        tls: { ca, servername: mi.fqdn },
+      });
+      other.close();
+      expect(channels).toEqual([tlsServerEndPoint(other.peerCertificate!)]);
+      // The same login with a token made beforehand, bound to nothing: refused under `required`.
+      const { token } = await pc.initSecurityContext(mi.spn);
+      const e = await loginOverTds(listener, { token, ca, servername: mi.fqdn }).catch((x: unknown) => x);
+      expect(e).toMatchObject({
+        reason: 'sql-login-refused',
+        sqlError: SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN,
+      });
     } finally {
       await listener.close();
     }

@@ -21,6 +21,8 @@ import {
   createAzureSqlMiLab,
   loginOverTds,
   type ManagedInstance,
+  type SecurityContext,
+  type SecurityContextOptions,
   type SidFilterEvent,
   type SqlSession,
 } from '@krbsim/azure';
@@ -100,29 +102,52 @@ function pacLines(
   return lines;
 }
 
+/** What the demo's clients are to {@link logIn}: Windows, asking SSPI for a context. */
+interface DemoClient {
+  readonly participant: string;
+  initSecurityContext(spn: string, opts?: SecurityContextOptions): Promise<SecurityContext>;
+}
+
 /**
- * The client's token to the instance, and the session it got: in process
- * (`mi.accept`), or with `tds` over a TDS listener on loopback, the whole
- * session in TLS, as a SQL driver logs in.
+ * The client's login to the instance, and the session it got: in process
+ * (`mi.accept`, no channel to bind to), or with `tds` over a TDS listener on
+ * loopback, the whole session in TLS, as a Windows SQL driver logs in: it
+ * asks SSPI for the token once TLS is up, bound to the channel, and the
+ * listener holds it to the channel (Extended Protection `required`, which
+ * an unbound token would not pass).
  */
 async function logIn(
   lab: AzureSqlMiLab,
   mi: ManagedInstance,
-  token: Uint8Array,
-  participant: string,
+  pc: DemoClient,
   tds: boolean,
-): Promise<SqlSession> {
-  if (!tds) return mi.accept(token, participant);
+): Promise<{ readonly ctx: SecurityContext; readonly session: SqlSession }> {
+  if (!tds) {
+    const ctx = await pc.initSecurityContext(mi.spn);
+    return { ctx, session: mi.accept(ctx.token, pc.participant) };
+  }
   let session: SqlSession | undefined;
-  const listener = await mi.listen({ onSession: (s) => (session = s) });
+  let ctx: SecurityContext | undefined;
+  const listener = await mi.listen({ extendedProtection: 'required', onSession: (s) => (session = s) });
   try {
     const ca = (await lab.certificateAuthority()).certPem;
-    await loginOverTds(listener, { token, ca, servername: mi.fqdn });
+    await loginOverTds(listener, {
+      token: async ({ channelBindings }) => {
+        ctx = await pc.initSecurityContext(mi.spn, { channelBindings });
+        return ctx.token;
+      },
+      ca,
+      servername: mi.fqdn,
+    });
   } finally {
     await listener.close();
   }
-  return session!;
+  return { ctx: ctx!, session: session! };
 }
+
+/** What `--tds` adds to a flow's summary: the login's token was bound to its TLS channel. */
+const CHANNEL_BINDING_LINE =
+  '  channel binding     the token bound to the TLS channel (tls-server-end-point), checked by the listener (Extended Protection required)';
 
 function loginLine(session: SqlSession): string {
   const via = session.grantedBy.name === session.login ? '' : `, through the login ${session.grantedBy.name}`;
@@ -229,8 +254,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     const mark = lab.trace.nextSeq;
     marks.push(mark);
     const pc = lab.adJoinedClient(alice, { os: 'Windows 10 22H2' });
-    const ctx = await pc.initSecurityContext(mi.spn);
-    const session = await logIn(lab, mi, ctx.token, pc.participant, tds);
+    const { ctx, session } = await logIn(lab, mi, pc, tds);
     ctx.complete(session.responseToken!);
     for (const l of lab.trace.toText({ since: mark }).trimEnd().split('\n')) out(`  ${l}`);
     const referral = pc.kerberos.cache
@@ -261,6 +285,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
       ]);
     }
     out(loginLine(session));
+    if (tds) out(CHANNEL_BINDING_LINE);
     logins.trust = session.login;
     diagrams.push({ title: 'Incoming trust-based flow', mermaid: lab.trace.toMermaid({ since: mark }) });
   }
@@ -280,13 +305,13 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
       `  PRT refresh         cloud TGT krbtgt/${tgt.server.realm} for ${formatPrincipal(tgt.client.name)}, ` +
         `session key etype ${etypeName(tgt.sessionKey.etype)}, lifetime ${hours} h, not renewable by Azure AD`,
     );
-    const ctx = await pc.initSecurityContext(mi.spn);
-    const session = await logIn(lab, mi, ctx.token, pc.participant, tds);
+    const { ctx, session } = await logIn(lab, mi, pc, tds);
     ctx.complete(session.responseToken!);
     for (const l of lab.trace.toText({ since: mark }).trimEnd().split('\n')) out(`  ${l}`);
     // Built by Azure AD from the synced directory: no trust, nothing filtered.
     for (const l of pacLines(session, names, 'built by Azure AD from the synced directory')) out(l);
     out(loginLine(session));
+    if (tds) out(CHANNEL_BINDING_LINE);
     logins.modern = session.login;
     diagrams.push({ title: 'Modern interactive flow', mermaid: lab.trace.toMermaid({ since: mark }) });
   }

@@ -183,7 +183,7 @@ describe('krbsim demo --pcap and --json', () => {
 });
 
 describe('krbsim demo --tds', () => {
-  it('logs in over TDS on loopback: the trace shows PRELOGIN, LOGIN7 with the token, LOGINACK with the AP-REP, and the same logins', async () => {
+  it('logs in over TDS on loopback: the trace shows PRELOGIN, LOGIN7 with the token bound to the TLS channel, LOGINACK with the AP-REP, and the same logins', async () => {
     const { code, stdout, stderr } = await run(['demo', '--tds', '--seed', '7', '--no-mermaid']);
     expect(code, stderr).toBe(0);
     for (const flow of [
@@ -197,6 +197,13 @@ describe('krbsim demo --tds', () => {
       );
       expect(flow).not.toContain('[inproc] AP-REQ');
       expect(flow).toContain('mutual authentication verified');
+      // The token is asked for once TLS is up, as a Windows driver asks SSPI: the service ticket's
+      // TGS-REQ comes after PRELOGIN, and the listener, under Extended Protection required, took the
+      // token's bindings (an unbound token is refused there).
+      expect(flow.indexOf('[tds] PRELOGIN')).toBeLessThan(flow.lastIndexOf('TGS-REQ'));
+      expect(flow).toContain(
+        'channel binding     the token bound to the TLS channel (tls-server-end-point), checked by the listener (Extended Protection required)',
+      );
     }
     expect(stdout).toContain(
       'SQL login           CONTOSO\\alice (WINDOWS, through the login CONTOSO\\SqlAdmins)',
