@@ -8,14 +8,15 @@
  * It also reads the other Windows-only fields krbsim writes: PA-SUPPORTED-ENCTYPES
  * in the encrypted replies, and the NTSTATUS (KERB-EXT-ERROR) of a disabled
  * user's KRB-ERROR. And a password change in the lab: its kpasswd exchanges on port 464,
- * Wireshark decrypting the results sealed in the replies.
+ * Wireshark decrypting the results sealed in the replies. And a Windows client's authenticator,
+ * in a LOGIN7 over TDS: its token restrictions, KERB-LOCAL, AP options and target principal.
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatPrincipal } from '@krbsim/asn1';
-import { createAzureSqlMiLab } from '@krbsim/azure';
+import { encodeLsapTokenInfoIntegrity, formatPrincipal } from '@krbsim/asn1';
+import { AZURE_AD_REALM, createAzureSqlMiLab, loginOverTds } from '@krbsim/azure';
 import { type KeytabEntry, serializeKeytab } from '@krbsim/files';
 import type { Realm } from '@krbsim/kdc';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -251,5 +252,49 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
     const revoked = rows.filter((r) => r[0] === '30');
     expect(revoked).toHaveLength(1);
     expect(revoked[0]!.slice(2)).toEqual(['18', '0xc0000072', '0x00000001']);
+  });
+
+  it("reads a Windows client's authenticator in its SQL login: token restrictions, KERB-LOCAL, AP options, target", async () => {
+    const lab = createAzureSqlMiLab({ seed: 9 });
+    const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    mi.enableWindowsAuthenticationPrerequisites();
+    mi.authenticationMetadata = 'Windows';
+    mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+    lab.setupCloudTrust();
+    const pc = lab.adJoinedClient(alice);
+    const listener = await mi.listen({ extendedProtection: 'required' });
+    try {
+      await loginOverTds(listener, {
+        token: async (channel) => (await pc.initSecurityContext(mi.spn, channel)).token,
+        ca: (await lab.certificateAuthority()).certPem,
+        servername: mi.fqdn,
+      });
+    } finally {
+      await listener.close();
+    }
+    const c = { pcap: join(dir, 'login.pcap'), keytab: join(dir, 'login.keytab') };
+    await writeFile(c.pcap, lab.trace.toPcap());
+    await writeFile(c.keytab, serializeKeytab({ entries: keytabOf([lab.onPrem.realm, lab.tenant.realm]) }), {
+      mode: 0o600,
+    });
+    // Wireshark opens the instance's ticket in the LOGIN7's SSPI field, then the authenticator.
+    const rows = await tsharkFields(tools.tshark!, c, 'kerberos.ad_target_principal', [
+      'kerberos.ad_type',
+      'kerberos.restriction_type',
+      'kerberos.restriction',
+      'kerberos.ad_ap_options.cbt',
+      'kerberos.ad_target_principal',
+    ]);
+    expect(rows).toHaveLength(1);
+    const [adTypes, restrictionType, restriction, cbt, target] = rows[0]!;
+    expect(adTypes!.split('|')).toEqual(expect.arrayContaining(['1', '141', '142', '143', '144']));
+    expect(restrictionType).toBe('0');
+    const lsap = encodeLsapTokenInfoIntegrity({ flags: 0, tokenIL: 0x2000, machineId: pc.machine.machineId });
+    expect(restriction!.replaceAll(':', '')).toBe(Buffer.from(lsap).toString('hex'));
+    expect(cbt).toMatch(/^(1|True)$/);
+    expect(target).toBe(`${mi.spn}@${AZURE_AD_REALM}`);
+    const verbose = await runTool(tools.tshark!, ['-r', c.pcap, ...decryptingWith(c.keytab), '-V']);
+    expect(verbose.stdout).not.toMatch(/Malformed Packet/i);
   });
 });

@@ -60,13 +60,17 @@ import {
   encodeApReq,
   encodeAuthenticator,
   encodeAuthorizationData,
+  encodeClientTarget,
   encodeEncTicketPart,
   encodeGssChecksum,
+  encodeKerbAdRestrictions,
+  encodeLsapTokenInfoIntegrity,
   GssFlags,
   Krb5TokenId,
   NameType,
   type PrincipalName,
   TicketFlags,
+  TokenIntegrityLevel,
   unwrapKrb5Token,
   wrapKrb5Token,
 } from '@krbsim/asn1';
@@ -277,6 +281,11 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle: /^MIT:KG_BAD_LENGTH$/,
     krbsim: 'KRB_AP_ERR_INAPP_CKSUM',
     why: 'as above',
+  },
+  "GSS: a Windows client's token restrictions that do not decode": {
+    oracle: /^OK alice@APREQ\.TEST AP-REP subkey 18$/,
+    krbsim: 'KRB_ERR_GENERIC',
+    why: "MS-KILE 3.4.5.3 has a service read KERB_AUTH_DATA_TOKEN_RESTRICTIONS (krbsim's AcceptResult.windows); krbsim refuses one it cannot read, as it refuses an EtypeList it cannot read, where MIT, which reads none of MS-KILE's elements, ignores it",
   },
 };
 
@@ -867,6 +876,38 @@ weak('session key aes256-cts-hmac-sha1-96 (18), subkey rc4-hmac', (s) => {
 weak('session key aes256-cts-hmac-sha1-96 (18), subkey rc4-hmac, enctypes [17] listed', (s) => {
   s.auth.subkey = keyOf(generateKey(23, { random }));
   s.auth.authorizationData = [ifRelevant(etypeNegotiation(17))];
+});
+
+// What a Windows client adds (MS-KILE 3.2.5.8): MIT reads none of it; krbsim reads it and accepts.
+/** KERB_AUTH_DATA_TOKEN_RESTRICTIONS, KERB-LOCAL, AD-AUTH-DATA-AP-OPTIONS and the client target, as Windows sends them. */
+const windowsClientElements = () => [
+  adElement(
+    AdType.KERB_AUTH_DATA_TOKEN_RESTRICTIONS,
+    encodeKerbAdRestrictions([
+      {
+        restrictionType: 0,
+        restriction: encodeLsapTokenInfoIntegrity({
+          flags: 0,
+          tokenIL: TokenIntegrityLevel.MEDIUM,
+          machineId: new Uint8Array(32).fill(7),
+        }),
+      },
+    ]).slice(),
+  ),
+  adElement(AdType.KERB_LOCAL, new Uint8Array(16).fill(9)),
+  adElement(AdType.AD_AUTH_DATA_AP_OPTIONS, Uint8Array.of(0, 0x40, 0, 0)),
+  adElement(AdType.KERB_AUTH_DATA_CLIENT_TARGET, encodeClientTarget(`${SERVICE}@${REALM}`)),
+];
+gss("a Windows client's token restrictions, KERB-LOCAL, AP options and client target", (s) => {
+  s.auth.authorizationData = [ifRelevant(...windowsClientElements())];
+});
+add("a Windows client's token restrictions, KERB-LOCAL, AP options and client target, raw", (s) => {
+  s.auth.authorizationData = [ifRelevant(...windowsClientElements())];
+});
+gss("a Windows client's token restrictions that do not decode", (s) => {
+  s.auth.authorizationData = [
+    ifRelevant(adElement(AdType.KERB_AUTH_DATA_TOKEN_RESTRICTIONS, Uint8Array.of(4, 0))),
+  ];
 });
 
 // A replay, each side with its replay cache.

@@ -90,6 +90,7 @@ export {
   encodeTransitedEncoding,
 } from './messages/basic';
 export { decodeChangePasswdData, encodeChangePasswdData } from './messages/change-passwd';
+export { decodeClientTarget, encodeClientTarget } from './messages/client-target';
 export {
   decodeEncKdcRepPart,
   encodeEncAsRepPart,
@@ -221,6 +222,15 @@ export {
   encodeTdDhParameters,
 } from './messages/pkinit';
 export { decodeTicket, encodeTicket } from './messages/ticket';
+export {
+  decodeKerbAdRestrictions,
+  decodeLsapTokenInfoIntegrity,
+  encodeKerbAdRestrictions,
+  encodeLsapTokenInfoIntegrity,
+  RESTRICTION_TYPE_TOKEN_INFO_INTEGRITY,
+  TokenIntegrityFlags,
+  TokenIntegrityLevel,
+} from './messages/token-restrictions';
 export {
   ANONYMOUS_NAME,
   ANONYMOUS_REALM,

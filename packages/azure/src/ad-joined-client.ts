@@ -24,11 +24,13 @@ import { LabError, missingPrerequisite, WindowsStatus } from './lab-error';
 import type { LabHost } from './lab-host';
 import {
   asWindowsFailure,
+  newWindowsMachine,
   RoutedTransport,
   type SecurityContext,
   type SecurityContextOptions,
   securityContext,
   UnreachableKdc,
+  type WindowsMachine,
 } from './windows-client';
 import { parseWindowsVersion, supportsIncomingTrustFlow } from './windows-version';
 
@@ -40,6 +42,8 @@ export interface AdJoinedClientOptions {
   readonly lineOfSightToDc?: boolean;
   /** Is the KDC proxy mapping for `KERBEROS.MICROSOFTONLINE.COM` configured? Default true. */
   readonly kdcProxyPolicy?: boolean;
+  /** The machine's IDs its authenticators carry (MS-KILE 3.2.5.8). Default: new ones from the lab's random source. */
+  readonly machine?: WindowsMachine;
 }
 
 /** An AD-joined Windows machine with a user signed in. */
@@ -49,16 +53,20 @@ export class AdJoinedClient {
   readonly kerberos: KerberosClient;
   /** The name this client has in traces, e.g. `CONTOSO\alice`. */
   readonly participant: string;
+  /** The machine this client runs on, as its authenticators describe it to services. */
+  readonly machine: WindowsMachine;
   readonly #host: LabHost;
-  readonly #opts: Required<AdJoinedClientOptions>;
+  readonly #opts: Required<Omit<AdJoinedClientOptions, 'machine'>>;
   readonly #user: OnPremUser;
 
   constructor(host: LabHost, user: OnPremUser, opts: AdJoinedClientOptions = {}) {
     this.#host = host;
     this.#user = user;
-    this.#opts = { os: 'Windows 10 22H2', lineOfSightToDc: true, kdcProxyPolicy: true, ...opts };
+    const { machine, ...rest } = opts;
+    this.#opts = { os: 'Windows 10 22H2', lineOfSightToDc: true, kdcProxyPolicy: true, ...rest };
     this.os = this.#opts.os;
     this.participant = downLevelLogonName(user);
+    this.machine = machine ?? newWindowsMachine(host.random);
     const onPrem = host.onPrem.realm.name;
     const routes = new Map<string, KdcTransport>([
       [
@@ -219,7 +227,7 @@ export class AdJoinedClient {
     try {
       if (this.kerberos.cache.tgtFor(this.kerberos.realm) === undefined) await this.logon();
       const ticket = await this.kerberos.getServiceTicket(spn);
-      return securityContext(this.kerberos, ticket, opts);
+      return securityContext(this.kerberos, ticket, this.machine, opts);
     } catch (e) {
       return asWindowsFailure(e, spn, this.#host);
     }

@@ -34,10 +34,12 @@ import type { LabHost } from './lab-host';
 import { DeviceRegistration, PRT_REFRESH_INTERVAL_MS, type PrtResponse, requestPrt } from './prt';
 import {
   asWindowsFailure,
+  newWindowsMachine,
   RoutedTransport,
   type SecurityContext,
   type SecurityContextOptions,
   securityContext,
+  type WindowsMachine,
 } from './windows-client';
 import { parseWindowsVersion, supportsModernInteractiveFlow } from './windows-version';
 
@@ -49,6 +51,8 @@ export interface AzureAdJoinedClientOptions {
   readonly cloudKerberosTicketRetrievalEnabled?: boolean;
   /** An interactive user session (true) or an application running as a service (false). Default true. */
   readonly interactive?: boolean;
+  /** The machine's IDs its authenticators carry (MS-KILE 3.2.5.8). Default: new ones from the lab's random source. */
+  readonly machine?: WindowsMachine;
 }
 
 /** An Azure AD-joined Windows machine with a cloud user signed in. */
@@ -59,6 +63,8 @@ export class AzureAdJoinedClient {
   /** The Kerberos client behind SSPI; all its KDC traffic goes through the KDC proxy. */
   readonly kerberos: KerberosClient;
   readonly participant: string;
+  /** The machine this client runs on, as its authenticators describe it to services. */
+  readonly machine: WindowsMachine;
   /** The `CloudKerberosTicketRetrievalEnabled` policy; turning it on takes effect at the next PRT refresh. */
   cloudKerberosTicketRetrievalEnabled: boolean;
   readonly #host: LabHost;
@@ -75,6 +81,7 @@ export class AzureAdJoinedClient {
     this.interactive = opts.interactive ?? true;
     this.cloudKerberosTicketRetrievalEnabled = opts.cloudKerberosTicketRetrievalEnabled ?? true;
     this.participant = user.upn;
+    this.machine = opts.machine ?? newWindowsMachine(host.random);
     this.#device = new DeviceRegistration(host.tenant);
     this.kerberos = new KerberosClient({
       realm: AZURE_AD_REALM,
@@ -184,7 +191,7 @@ export class AzureAdJoinedClient {
     }
     try {
       const ticket = await this.kerberos.getServiceTicket(spn);
-      return securityContext(this.kerberos, ticket, opts);
+      return securityContext(this.kerberos, ticket, this.machine, opts);
     } catch (e) {
       return asWindowsFailure(e, spn, this.#host);
     }

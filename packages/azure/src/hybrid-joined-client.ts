@@ -22,7 +22,12 @@ import { AzureAdJoinedClient } from './azure-ad-joined-client';
 import type { CloudUser, OnPremUser } from './directory';
 import type { DsregcmdStatus } from './dsregcmd';
 import type { LabHost } from './lab-host';
-import type { SecurityContext, SecurityContextOptions } from './windows-client';
+import {
+  newWindowsMachine,
+  type SecurityContext,
+  type SecurityContextOptions,
+  type WindowsMachine,
+} from './windows-client';
 
 /** Options for a hybrid-joined client. */
 export interface HybridJoinedClientOptions {
@@ -55,13 +60,17 @@ export class HybridJoinedClient {
   constructor(host: LabHost, user: OnPremUser, cloudUser: CloudUser, opts: HybridJoinedClientOptions = {}) {
     this.#host = host;
     const os = opts.os ?? 'Windows 11';
+    // One machine: both sides' authenticators carry its IDs.
+    const machine = newWindowsMachine(host.random);
     this.onPrem = new AdJoinedClient(host, user, {
       os,
+      machine,
       ...(opts.lineOfSightToDc !== undefined && { lineOfSightToDc: opts.lineOfSightToDc }),
       ...(opts.kdcProxyPolicy !== undefined && { kdcProxyPolicy: opts.kdcProxyPolicy }),
     });
     this.cloud = new AzureAdJoinedClient(host, cloudUser, {
       os,
+      machine,
       ...(opts.cloudKerberosTicketRetrievalEnabled !== undefined && {
         cloudKerberosTicketRetrievalEnabled: opts.cloudKerberosTicketRetrievalEnabled,
       }),
@@ -71,6 +80,11 @@ export class HybridJoinedClient {
   /** The name this client has in traces for its domain traffic, e.g. `CONTOSO\alice`. */
   get participant(): string {
     return this.onPrem.participant;
+  }
+
+  /** The machine, as both sides' authenticators describe it to services. */
+  get machine(): WindowsMachine {
+    return this.onPrem.machine;
   }
 
   /** The on-prem TGT, if the logon got one and it has not expired. */

@@ -78,5 +78,5 @@ export {
   type SidFilterEvent,
   type TenantOptions,
 } from './tenant';
-export type { SecurityContext, SecurityContextOptions } from './windows-client';
+export type { SecurityContext, SecurityContextOptions, WindowsMachine } from './windows-client';
 export { parseWindowsVersion, type WindowsVersion } from './windows-version';

@@ -7,8 +7,9 @@
  * @module
  */
 
+import { TokenIntegrityLevel } from '@krbsim/asn1';
 import { type Credential, KdcRefusedError, type KerberosClient } from '@krbsim/client';
-import { ErrorCode, KerberosError, NtStatus } from '@krbsim/core';
+import { ErrorCode, KerberosError, NtStatus, type RandomSource, randomBytes } from '@krbsim/core';
 import type { KdcTransport, SendOptions } from '@krbsim/transport';
 import { AZURE_AD_REALM } from './cloud';
 import { LabError, WindowsStatus } from './lab-error';
@@ -149,15 +150,42 @@ export interface SecurityContextOptions {
   readonly channelBindings?: Uint8Array;
 }
 
-/** Builds the SPNEGO token for a service ticket, with mutual authentication. */
+/**
+ * The Windows machine a lab client runs on, as its authenticators describe it to a service
+ * (MS-KILE 3.2.5.8): a service given the same `machineId` (`KerberosService`'s option) sees the
+ * login as local.
+ */
+export interface WindowsMachine {
+  /** Its PerBootMachineID (MS-KILE 3.1.1.4): 32 random bytes, made when the machine started. */
+  readonly machineId: Uint8Array;
+  /** KERB-LOCAL's data for the signed-in user's logon session (Windows sends 16 bytes of its own). */
+  readonly loopback: Uint8Array;
+}
+
+/** A new machine's IDs, from the lab's random source. */
+export function newWindowsMachine(random: RandomSource): WindowsMachine {
+  return { machineId: randomBytes(random, 32), loopback: randomBytes(random, 16) };
+}
+
+/**
+ * Builds the SPNEGO token for a service ticket, with mutual authentication, as Windows' SSPI
+ * does: the authenticator says which machine the client runs on and that its token is a
+ * standard user's, full and of medium integrity (KERB_AUTH_DATA_TOKEN_RESTRICTIONS), with
+ * KERB-LOCAL and the service meant (KERB_AUTH_DATA_CLIENT_TARGET).
+ */
 export function securityContext(
   client: KerberosClient,
   ticket: Credential,
+  machine: WindowsMachine,
   opts: SecurityContextOptions = {},
 ): SecurityContext {
   const { token, context } = client.buildApReq(ticket, {
     mutual: true,
     gss: 'spnego',
+    windows: {
+      tokenIntegrity: { flags: 0, tokenIL: TokenIntegrityLevel.MEDIUM, machineId: machine.machineId },
+      loopback: machine.loopback,
+    },
     ...(opts.channelBindings !== undefined && {
       channelBindings: opts.channelBindings,
       clientAwareChannelBindings: true,

@@ -19,16 +19,22 @@ import {
   type Checksum,
   encodeApReq,
   encodeAuthorizationData,
+  encodeClientTarget,
   encodeEtypeList,
   encodeGssChecksum,
+  encodeKerbAdRestrictions,
+  encodeLsapTokenInfoIntegrity,
+  formatPrincipal,
   GssFlags,
   KerbApOptions,
+  type LsapTokenInfoIntegrity,
+  RESTRICTION_TYPE_TOKEN_INFO_INTEGRITY,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import type { GssSecurityContext, WrapStyle } from '@krbsim/service';
 import { initiatorContext } from './ap-rep';
-import { type Credential, describeCredential, keyToWire } from './credential';
+import { type Credential, describeCredential, isTgt, keyToWire } from './credential';
 import { frameApReq, type GssFraming } from './gss-token';
 import type { AuthenticatorClock } from './internal/authenticator-clock';
 import { sealApReq } from './internal/seal-ap-req';
@@ -81,10 +87,30 @@ export interface ApReqOptions {
    */
   readonly clientAwareChannelBindings?: boolean;
   /**
+   * Add what a Windows client tells a service of itself (MS-KILE 3.2.5.8), in the same
+   * AD-IF-RELEVANT as the rest: its token's integrity (KERB_AUTH_DATA_TOKEN_RESTRICTIONS), its
+   * loopback data (KERB-LOCAL) and the service it meant, the ticket's server and realm
+   * (KERB_AUTH_DATA_CLIENT_TARGET). A service on the same machine (the same machine ID) treats
+   * the login as local. For a service's ticket only: none goes to a krbtgt, as MS-KILE sends
+   * them. Default: none (MIT and Heimdal send none).
+   */
+  readonly windows?: WindowsAuthenticatorData;
+  /**
    * Set the use-session-key AP option (RFC 4120 section 3.7): the ticket is a user-to-user
    * ticket from {@link KerberosClient.getUserToUserTicket}, sealed in the server's TGT session key.
    */
   readonly userToUser?: boolean;
+}
+
+/** What a Windows client tells a service of itself in an authenticator (see {@link ApReqOptions.windows}). */
+export interface WindowsAuthenticatorData {
+  /** The client's token: UAC-restricted or full, its integrity level, the machine's IDs (MS-KILE 2.2.5). */
+  readonly tokenIntegrity: LsapTokenInfoIntegrity;
+  /**
+   * KERB-LOCAL's data (MS-KILE 2.2.4): the client machine's own, which only a service on the same
+   * machine reads (Windows sends 16 bytes).
+   */
+  readonly loopback: Uint8Array;
 }
 
 /** What the client keeps after sending an AP-REQ, to check the AP-REP (RFC 4120 section 3.2.5). */
@@ -186,6 +212,7 @@ export function buildApReq(
   const authorizationData = apAuthorizationData(
     (opts.etypeNegotiation ?? framed) ? etypeList(deps.encTypes, sessionKey.etype) : undefined,
     framed && opts.clientAwareChannelBindings === true ? KerbApOptions.CBT : 0,
+    opts.windows !== undefined && !isTgt(cred) ? { ...opts.windows, target: cred.server } : undefined,
   );
   const t = deps.authClock.next();
   const authenticator: Authenticator = {
@@ -237,21 +264,40 @@ function etypeList(encTypes: readonly number[], sessionEtype: number): readonly 
 }
 
 /**
- * The authenticator's authorization data: one AD-IF-RELEVANT holding the EtypeList and the
- * KERB-AP-OPTIONS, in that order, as MIT and Heimdal send them (Windows reads the first
- * AD-IF-RELEVANT only); none when there is neither.
+ * The authenticator's authorization data: one AD-IF-RELEVANT holding the EtypeList, then what a
+ * Windows client adds (token restrictions, KERB-LOCAL, AP options, client target: MS-KILE 3.2.5.8
+ * lists them and sets no order; these go in their types' order), the KERB-AP-OPTIONS among them.
+ * One container, as MIT and Heimdal send theirs: Windows reads the first AD-IF-RELEVANT only
+ * (MS-KILE 3.4.5.3). None when there is nothing to send.
  */
 function apAuthorizationData(
   etypes: readonly number[] | undefined,
   apOptions: number,
+  windows: (WindowsAuthenticatorData & { readonly target: Credential['server'] }) | undefined,
 ): AuthorizationData | undefined {
   const inner: AuthorizationDataEntry[] = [];
   if (etypes !== undefined)
     inner.push({ adType: AdType.AD_ETYPE_NEGOTIATION, adData: encodeEtypeList(etypes) });
+  if (windows !== undefined) {
+    const restriction = encodeLsapTokenInfoIntegrity(windows.tokenIntegrity);
+    inner.push(
+      {
+        adType: AdType.KERB_AUTH_DATA_TOKEN_RESTRICTIONS,
+        adData: encodeKerbAdRestrictions([
+          { restrictionType: RESTRICTION_TYPE_TOKEN_INFO_INTEGRITY, restriction },
+        ]),
+      },
+      { adType: AdType.KERB_LOCAL, adData: windows.loopback },
+    );
+  }
   if (apOptions !== 0) {
     const le = new Uint8Array(4);
     new DataView(le.buffer).setUint32(0, apOptions, true); // MS-KILE 2.2.8: little-endian
     inner.push({ adType: AdType.AD_AUTH_DATA_AP_OPTIONS, adData: le });
+  }
+  if (windows !== undefined) {
+    const target = formatPrincipal(windows.target.name, windows.target.realm);
+    inner.push({ adType: AdType.KERB_AUTH_DATA_CLIENT_TARGET, adData: encodeClientTarget(target) });
   }
   if (inner.length === 0) return undefined;
   return [{ adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData(inner) }];

@@ -36,7 +36,7 @@ export {
   type WrapStyle,
 } from '@krbsim/service';
 export type { ApRepResult } from './ap-rep';
-export type { ApReqContext, ApReqOptions, ApReqResult } from './ap-req';
+export type { ApReqContext, ApReqOptions, ApReqResult, WindowsAuthenticatorData } from './ap-req';
 export {
   type CcacheCredentialLike,
   type CcacheLike,

@@ -69,3 +69,4 @@ export {
 export { type AcceptOptions, type AcceptResult, KerberosService, type ServiceOptions } from './service';
 export { hierarchicalTransit, type TransitedPath, type TransitedPolicy } from './transited-policy';
 export { type VerifiedApReq, type VerifyParams, verifyApReq } from './verify-ap-req';
+export type { WindowsClientData } from './windows-client-data';

@@ -34,6 +34,7 @@ import type { PacCheck, VerifiedPac } from './pac';
 import { ReplayCache } from './replay-cache';
 import type { TransitedPolicy } from './transited-policy';
 import { serviceCheck, userToUserCheck, verifyWith } from './verify-ap-req';
+import { readWindowsClientData, type ServiceMachine, type WindowsClientData } from './windows-client-data';
 
 /** Options for {@link KerberosService}. */
 export interface ServiceOptions {
@@ -81,6 +82,18 @@ export interface ServiceOptions {
    * as MIT's acceptor without `[capaths]`.
    */
   readonly transitedPolicy?: TransitedPolicy;
+  /**
+   * This service's machine's PerBootMachineID (MS-KILE 3.1.1.4, 32 bytes): a Windows client
+   * whose token restrictions carry it is on this machine, and its login is local
+   * ({@link AcceptResult.windows}). Default none: no login is local.
+   */
+  readonly machineId?: Uint8Array;
+  /**
+   * This service's machine's CrossBootMachineID (MS-KILE 3.1.1.5, 32 bytes): with it, a client
+   * whose CrossBootMachineID is this machine's but whose PerBootMachineID is not (a token made
+   * before this machine last started) is refused, KRB_AP_ERR_MODIFIED.
+   */
+  readonly crossBootMachineId?: Uint8Array;
 }
 
 /** Options for {@link KerberosService.accept}. */
@@ -148,6 +161,12 @@ export interface AcceptResult {
   readonly pac: VerifiedPac | undefined;
   /** Authorization data the client put in its authenticator. */
   readonly authenticatorAuthorizationData: AuthorizationData;
+  /**
+   * What a Windows client told the service of itself in the authenticator (MS-KILE 3.2.5.8): its
+   * token's integrity, its loopback data, the service it meant, and whether it runs on this
+   * service's machine. Undefined when it sent none of them (MIT and Heimdal clients).
+   */
+  readonly windows: WindowsClientData | undefined;
   readonly authtime: number;
   readonly endtime: number;
   /** TicketFlags. */
@@ -202,6 +221,8 @@ export class KerberosService {
   /** How PACs are checked. Security: holds the KDC keys, so it is private and never in a result. */
   readonly #pac: PacCheck;
   readonly #transitedPolicy: TransitedPolicy | undefined;
+  /** This service's machine IDs, for a Windows client's token restrictions. */
+  readonly #machine: ServiceMachine;
 
   constructor(opts: ServiceOptions) {
     const clock = opts.clock ?? systemClock;
@@ -239,6 +260,12 @@ export class KerberosService {
             allowWeakCrypto: opts.allowWeakCrypto ?? false,
           });
     this.#transitedPolicy = opts.transitedPolicy;
+    this.#machine = {
+      ...(opts.machineId !== undefined && { machineId: machineIdOption(opts.machineId, 'machineId') }),
+      ...(opts.crossBootMachineId !== undefined && {
+        crossBootMachineId: machineIdOption(opts.crossBootMachineId, 'crossBootMachineId'),
+      }),
+    };
     this.#pac = {
       ...(opts.kdcKeys !== undefined && { kdcKeys: [...opts.kdcKeys] }),
       ...(opts.requireExtendedKdcSignature !== undefined && {
@@ -282,6 +309,7 @@ export class KerberosService {
         : redactedKey({ etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue });
     // RFC 4537: read whether or not an AP-REP answers it (a list that does not decode is refused, as MIT does).
     const etypeList = authenticatorEtypeList(auth.authorizationData);
+    const windows = readWindowsClientData(auth.authorizationData, this.#machine);
     // The AP-REP is sealed with the session key object verification used: its derived keys are cached.
     const reply = mutual
       ? acceptorReply(sessionKey, auth, gss, this.#random, {
@@ -326,6 +354,7 @@ export class KerberosService {
       authorizationData: ticket.authorizationData ?? [],
       pac: v.pac,
       authenticatorAuthorizationData: auth.authorizationData ?? [],
+      windows,
       authtime: ticket.authtime,
       endtime: ticket.endtime,
       flags: ticket.flags,
@@ -373,6 +402,14 @@ class RedactedDelegation implements DelegatedCredential {
   [INSPECT](): object {
     return this.toJSON();
   }
+}
+
+/** A copy of a machine ID option, which must be 32 bytes (MS-KILE 3.1.1.4, 3.1.1.5). */
+function machineIdOption(id: Uint8Array, name: string): Uint8Array {
+  if (!(id instanceof Uint8Array) || id.length !== 32) {
+    throw new TypeError(`KerberosService: ${name} must be 32 bytes`);
+  }
+  return id.slice();
 }
 
 function redactedDelegation(d: DelegatedCredential): DelegatedCredential {

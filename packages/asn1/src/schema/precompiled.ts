@@ -12,8 +12,8 @@ const { badValue, eBits, eBool, eEnum, eFlags, eImpl, eInt32, eKvno, eMicro, eOc
 import * as H2 from './runtime';
 const { at, atI, badApp, noChoice, tooFew } = H2;
 
-const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["replyKey","asChecksum"],["realm","principalName"]];
-const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],"an array (SEQUENCE OF Int32)",[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
+const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["replyKey","asChecksum"],["realm","principalName"],["restriction-type","restriction"]];
+const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],"an array (SEQUENCE OF Int32)",[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)","an array (SEQUENCE OF KERB-AD-RESTRICTION-ENTRY)","a KERB-AD-RESTRICTION-ENTRY (object)",["restriction-type","restriction"]];
 
 function d2_MechTypeList(r, end) {
 let i = -1;
@@ -3521,6 +3521,48 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
+function d101_KERB_AD_RESTRICTION_ENTRY(r, end, ctx) {
+let f = -1;
+try {
+const b = r.buf;
+const e = hdr(r, end, 48);
+let v0;
+let v1;
+f = 0;
+if (r.pos < e && b[r.pos] === 160) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v0 = dInt32(r, fe);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 160);
+f = 1;
+if (r.pos < e && b[r.pos] === 161) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v1 = dOct(r, fe);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 161);
+f = -1;
+if (r.pos !== e) unexpected(r, e);
+return { restrictionType: v0, restriction: v1 };
+} catch (x) { throw at(x, f, KD[86]); }
+}
+function d100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY(r, end) {
+let i = -1;
+try {
+const e = hdr(r, end, 48);
+const out = [];
+i = 0;
+while (r.pos < e) { out.push(d101_KERB_AD_RESTRICTION_ENTRY(r, e)); i++; }
+i = -1;
+if (out.length < 1) tooFew(out.length, 1);
+return out;
+} catch (x) { throw atI(x, i); }
+}
 function e2_MechTypeList(b, p, a, t) {
 let i = -1;
 try {
@@ -5211,6 +5253,33 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
+function e101_KERB_AD_RESTRICTION_ENTRY(b, p, v, t, ctx) {
+let f = -1;
+try {
+if (v === null || typeof v !== 'object') badValue(KE[168], v);
+const s = p;
+let x;
+f = 1;
+x = v.restriction;
+p = eOct(b, p, x, 161);
+f = 0;
+x = v.restrictionType;
+p = eInt32(b, p, x, 160);
+f = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (err) { throw at(err, f, KE[169]); }
+}
+function e100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY(b, p, a, t) {
+let i = -1;
+try {
+if (!Array.isArray(a)) badValue(KE[167], a);
+if (a.length < 1) tooFew(a.length, 1);
+const s = p;
+for (i = a.length - 1; i >= 0; i--) p = e101_KERB_AD_RESTRICTION_ENTRY(b, p, a[i], 0);
+i = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (x) { throw atI(x, i); }
+}
 
 export const decoders = {
   "NegotiationToken": d0_NegotiationToken,
@@ -5278,6 +5347,7 @@ export const decoders = {
   "KRB5PrincipalName": d97_KRB5PrincipalName,
   "TD-DH-PARAMETERS": d98_TD_DH_PARAMETERS,
   "TD-INVALID-CERTIFICATES": d99_TD_INVALID_CERTIFICATES,
+  "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": d100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
 };
 export const encoders = {
   "NegotiationToken": e0_NegotiationToken,
@@ -5345,4 +5415,5 @@ export const encoders = {
   "KRB5PrincipalName": e97_KRB5PrincipalName,
   "TD-DH-PARAMETERS": e98_TD_DH_PARAMETERS,
   "TD-INVALID-CERTIFICATES": e99_TD_INVALID_CERTIFICATES,
+  "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": e100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
 };

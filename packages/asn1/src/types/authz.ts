@@ -38,3 +38,30 @@ export interface ExpandedAdEntry {
   /** For AD-AND-OR. */
   readonly conditionCount?: number;
 }
+
+/**
+ * KERB-AD-RESTRICTION-ENTRY (MS-KILE section 2.2.6): restriction-type 0, whose restriction is an
+ * LSAP_TOKEN_INFO_INTEGRITY (`decodeLsapTokenInfoIntegrity`).
+ */
+export interface KerbAdRestrictionEntry {
+  readonly restrictionType: number;
+  readonly restriction: Uint8Array;
+}
+
+/**
+ * LSAP_TOKEN_INFO_INTEGRITY (MS-KILE section 2.2.5): the client's token, as a Windows client
+ * describes it to a service in KERB_AUTH_DATA_TOKEN_RESTRICTIONS.
+ */
+export interface LsapTokenInfoIntegrity {
+  /** `TokenIntegrityFlags`: 0 for a full token, UAC_RESTRICTED (1) for a UAC-filtered one. */
+  readonly flags: number;
+  /** The token's integrity level (`TokenIntegrityLevel`: 0x2000 medium, 0x3000 high, ...). */
+  readonly tokenIL: number;
+  /** The client machine's PerBootMachineID (MS-KILE 3.1.1.4): 32 random bytes made at each start. */
+  readonly machineId: Uint8Array;
+  /**
+   * The client machine's CrossBootMachineID (MS-KILE 3.1.1.5): 32 bytes kept on disk across starts.
+   * Only newer Windows sends it (Windows 11 24H2, Windows Server 2025, with their 2025 updates).
+   */
+  readonly crossBootMachineId?: Uint8Array;
+}
