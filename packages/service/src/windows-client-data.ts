@@ -26,7 +26,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 
-/** What a Windows client told this service of itself (see {@link readWindowsClientData}). */
+/** What a Windows client told a service of itself (`AcceptResult.windows`; MS-KILE 3.2.5.8, 3.4.5.3). */
 export interface WindowsClientData {
   /** The client's token (KERB_AUTH_DATA_TOKEN_RESTRICTIONS), if it sent it. */
   readonly tokenIntegrity: LsapTokenInfoIntegrity | undefined;
