@@ -40,9 +40,11 @@
  * in whole seconds when the case runs, with margins of minutes around the
  * 5-minute skew both sides allow: no case depends on when it runs.
  *
- * Neither side knows the client's network address (MIT compares ticket
- * addresses only when the caller sets one in the auth context), so ticket
- * addresses are accepted by both.
+ * Ticket addresses: MIT compares them only when the caller sets the peer's
+ * address in the auth context, krbsim only when `accept` is given
+ * `peerAddress`; the `peer` acceptor does both (192.0.2.7, raw framing: MIT's
+ * GSS acceptor takes no address), the others neither, so that any addresses
+ * pass there.
  *
  * Skipped with a printed reason when MIT krb5 or gcc is missing; failing
  * instead under KRBSIM_REQUIRE_MIT=1.
@@ -331,9 +333,12 @@ type Framing = 'raw' | 'gss';
  * Which acceptor takes it: `any` accepts with any key of the keytab (no server
  * named), `named` with the service's own principal's only, `replay` as `any`
  * but with a replay cache, `weak` as `any` with krbsim's `allowWeakCrypto` (MIT
- * 1.20 permits rc4-hmac by default).
+ * 1.20 permits rc4-hmac by default), `peer` as `any` told the AP-REQ came from
+ * {@link PEER} (MIT's auth context's remote address, krbsim's `peerAddress`).
  */
-type Acceptor = 'any' | 'named' | 'replay' | 'weak';
+type Acceptor = 'any' | 'named' | 'replay' | 'weak' | 'peer';
+/** The address the `peer` acceptor is told the AP-REQ came from. */
+const PEER = '192.0.2.7';
 
 interface Case {
   readonly label: string;
@@ -579,6 +584,32 @@ add('ticket: caddr 127.0.0.1', (s) => {
 });
 add('ticket: caddr of another host', (s) => {
   s.part.caddr = [{ addrType: 2, address: Uint8Array.of(192, 0, 2, 7) }];
+});
+/** A case for the acceptor told the peer's address, {@link PEER}. */
+const peer = (label: string, edit: Case['edit']) => add(`from ${PEER}: ${label}`, edit, 'raw', 'peer');
+const ipv4 = (...octets: number[]) => ({ addrType: 2, address: Uint8Array.from(octets) });
+peer('ticket: caddr 192.0.2.7', (s) => {
+  s.part.caddr = [ipv4(192, 0, 2, 7)];
+});
+peer('ticket: caddr 192.0.2.8 and 192.0.2.7', (s) => {
+  s.part.caddr = [ipv4(192, 0, 2, 8), ipv4(192, 0, 2, 7)];
+});
+peer('ticket: caddr 192.0.2.8', (s) => {
+  s.part.caddr = [ipv4(192, 0, 2, 8)];
+});
+peer('ticket: caddr 2001:db8::7 (IPv6)', (s) => {
+  s.part.caddr = [
+    { addrType: 24, address: Uint8Array.from([0x20, 1, 0x0d, 0xb8, ...new Array(11).fill(0), 7]) },
+  ];
+});
+peer('ticket: no caddr', () => {});
+peer('ticket: caddr 192.0.2.8, the authenticator naming another client', (s) => {
+  s.part.caddr = [ipv4(192, 0, 2, 8)];
+  s.auth.cname = { nameType: NameType.NT_PRINCIPAL, nameString: ['mallory'] };
+});
+peer('ticket: caddr 192.0.2.8, the authenticator 10 minutes old', (s, now) => {
+  s.part.caddr = [ipv4(192, 0, 2, 8)];
+  s.auth.ctime = now - 10 * MINUTE;
 });
 /** alice of OTHER.TEST, in the ticket and the authenticator, through `transited`. */
 function crossRealm(s: Spec, transited: string, flags = 0): void {
@@ -947,7 +978,9 @@ describeWithTools(
       const env =
         c.acceptor === 'replay'
           ? { ...mit.env, KRB5RCACHENAME: `file2:${join(mit.dir, `replay-${++replays}`)}` }
-          : mit.env;
+          : c.acceptor === 'peer'
+            ? { ...mit.env, KRBSIM_PEER_ADDR: PEER }
+            : mit.env;
       const once = async () => {
         const r = await runTool(helper, args, { input: `${hex(sent.token)}\n`, env });
         const line = r.stdout.trim();
@@ -962,10 +995,12 @@ describeWithTools(
     /** krbsim's answers to `sent`, once or (replay) twice. */
     function krbsimAnswer(c: Case, sent: Sent): string {
       const service =
-        c.acceptor === 'replay' ? new KerberosService({ keytab, clock: systemClock }) : services[c.acceptor];
+        c.acceptor === 'replay'
+          ? new KerberosService({ keytab, clock: systemClock })
+          : services[c.acceptor === 'peer' ? 'any' : c.acceptor];
       const once = () => {
         try {
-          const r = service.accept(sent.token);
+          const r = service.accept(sent.token, c.acceptor === 'peer' ? { peerAddress: PEER } : {});
           return accepted(r.clientPrincipal, r.responseToken, sent);
         } catch (e) {
           if (!isKerberosError(e)) throw e;

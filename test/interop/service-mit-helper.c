@@ -17,12 +17,16 @@
  *       "ERR krb5_rd_req: <text> (<code>)" and passes SERVER-PRINCIPAL to
  *       krb5_rd_req (NULL without it: any key of the keytab); krb5 prints
  *       "ERR gss_accept_sec_context: major 0x<major> minor <code> / <text>".
+ *       With KRBSIM_PEER_ADDR (an IPv4 or IPv6 address) in the environment,
+ *       raw sets it as the auth context's remote address first, so that
+ *       krb5_rd_req checks the ticket's addresses against it.
  *
  * raw uses krb5_mk_req_extended / krb5_rd_req / krb5_rd_rep / krb5_mk_rep;
  * krb5 and spnego use gss_init_sec_context / gss_accept_sec_context with the
  * krb5 or SPNEGO mechanism. Channel bindings (CB-HEX) are the application
  * data of a gss_channel_bindings_struct with no addresses.
  */
+#include <arpa/inet.h>
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
@@ -188,6 +192,20 @@ static int raw_accept(const char *keytab, const char *server_name) {
   size_t n;
   in.data = (char *)get_hex(line, &n);
   in.length = n;
+  const char *peer = getenv("KRBSIM_PEER_ADDR");
+  if (peer != NULL) {
+    unsigned char octets[16];
+    krb5_address remote = {KV5M_ADDRESS, ADDRTYPE_INET, 4, octets};
+    if (inet_pton(AF_INET6, peer, octets) == 1) {
+      remote.addrtype = ADDRTYPE_INET6;
+      remote.length = 16;
+    } else if (inet_pton(AF_INET, peer, octets) != 1) {
+      fprintf(stderr, "KRBSIM_PEER_ADDR: not an IP address\n");
+      return 2;
+    }
+    if ((code = krb5_auth_con_init(c, &ac))) krb_fail(c, "krb5_auth_con_init", code);
+    if ((code = krb5_auth_con_setaddrs(c, ac, NULL, &remote))) krb_fail(c, "krb5_auth_con_setaddrs", code);
+  }
   if ((code = krb5_rd_req(c, &ac, &in, server, kt, &options, &ticket))) krb_fail(c, "krb5_rd_req", code);
   if ((code = krb5_unparse_name(c, ticket->enc_part2->client, &client))) krb_fail(c, "krb5_unparse_name", code);
   printf("OK %s ", client);

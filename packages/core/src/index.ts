@@ -14,5 +14,6 @@ export { ERROR_BRAND, hasErrorBrand } from './error-brand';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './iana/error-codes';
 export { NtStatus, ntStatusName } from './iana/nt-status';
+export { ipAddressBytes } from './ip-address';
 export { isKerberosError, KerberosError, type KerberosErrorOptions } from './kerberos-error';
 export { type RandomSource, randomBytes, randomUInt31, SeededRandom, systemRandom } from './random';

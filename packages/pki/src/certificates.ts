@@ -33,12 +33,12 @@ import { encodeKrb5PrincipalName, NameType, PkinitOid } from '@krbsim/asn1';
 import {
   type Clock,
   ErrorCode,
+  ipAddressBytes,
   KerberosError,
   type RandomSource,
   systemClock,
   systemRandom,
 } from '@krbsim/core';
-import { ipAddressBytes } from './ip-address';
 
 /** A certificate and its private key, both PEM (`CERTIFICATE`, PKCS #8 `PRIVATE KEY`). */
 export interface PemCertificate {

@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 
+export { ipAddressBytes } from '@krbsim/core';
 export {
   CERTIFICATE_BACKDATE_MS,
   type CertificateKeyType,
@@ -46,7 +47,6 @@ export {
   openEnvelopedData,
   selectContentEncryption,
 } from './enveloped-data';
-export { ipAddressBytes } from './ip-address';
 export {
   generateKeyAgreement,
   groupAlgorithm,

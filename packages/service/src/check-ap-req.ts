@@ -41,6 +41,7 @@ import {
   decodeEncTicketPart,
   type EncTicketPart,
   formatPrincipal,
+  type HostAddress,
   type PrincipalName,
   type QualifiedName,
   sameName,
@@ -49,6 +50,7 @@ import {
 } from '@krbsim/asn1';
 import { type Clock, ERROR_BRAND, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import { decrypt, getEncType, isSupportedEncType, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
+import { formatHostAddress, ticketServesAddress } from './host-address';
 
 /**
  * The wire code of each way an AP-REQ can fail, in one table. Where products
@@ -63,6 +65,8 @@ export const ApReqFailure = {
   authenticatorIntegrity: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
   /** The authenticator names another client than the ticket. */
   clientMismatch: ErrorCode.KRB_AP_ERR_BADMATCH,
+  /** The ticket has addresses and the request came from none of them (the acceptor was told the peer). */
+  badAddress: ErrorCode.KRB_AP_ERR_BADADDR,
   /** The authenticator's time is outside the clock skew. */
   skew: ErrorCode.KRB_AP_ERR_SKEW,
   /** The ticket has the INVALID flag, or starts in the future. */
@@ -336,10 +340,12 @@ export function checkTicket(t: Ticket, c: TicketCheck): CheckedTicket {
 
 /**
  * Run the checks of RFC 4120 section 3.2.3 on a decoded AP-REQ under `c`'s
- * rules. Throws {@link ApReqError} (a KerberosError with the code of
- * {@link ApReqFailure}), or what `keyLookup` or the codec throws.
+ * rules; with `peer`, the address the AP-REQ came from, a ticket with
+ * addresses must hold it (checked after the client match, as MIT's
+ * `krb5_rd_req` checks it). Throws {@link ApReqError} (a KerberosError with
+ * the code of {@link ApReqFailure}), or what `keyLookup` or the codec throws.
  */
-export function checkApReq(apReq: ApReq, c: ApReqCheck): CheckedApReq {
+export function checkApReq(apReq: ApReq, c: ApReqCheck, peer?: HostAddress): CheckedApReq {
   const t = apReq.ticket;
   const realm = t.realm;
   const rules = c.rules;
@@ -381,6 +387,22 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck): CheckedApReq {
       realm,
       ApReqFailure.clientMismatch,
       `the authenticator names ${formatPrincipal(auth.cname, auth.crealm)} but the ticket was issued to ${client}`,
+    );
+  }
+  if (peer !== undefined && !ticketServesAddress(ticket.caddr, peer)) {
+    failAfterTicket(
+      ticket,
+      realm,
+      ApReqFailure.badAddress,
+      `the ticket is for other addresses than the one the AP-REQ came from (${formatHostAddress(peer)})`,
+    );
+  }
+  if (peer !== undefined && !ticketServesAddress(ticket.caddr, peer)) {
+    failAfterTicket(
+      ticket,
+      realm,
+      ApReqFailure.badAddress,
+      `the ticket is for other addresses than the one the AP-REQ came from (${formatHostAddress(peer)})`,
     );
   }
   const now = c.clock.now();

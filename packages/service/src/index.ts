@@ -58,6 +58,7 @@ export {
   type WrapOptions,
 } from './gss/security-context';
 export { checkChannelBindings } from './gss-checksum';
+export { hostAddressOf, ticketServesAddress } from './host-address';
 export { selectServiceKey } from './keytab';
 export type { PacCheck, PacSids, VerifiedPac } from './pac';
 export {

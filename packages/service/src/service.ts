@@ -13,6 +13,7 @@ import {
   decodeApReq,
   type EncTicketPart,
   GssFlags,
+  type HostAddress,
   type KeytabLike,
   keytabEntries,
   NameType,
@@ -30,6 +31,7 @@ import { authenticatorEtypeList } from './etype-negotiation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
 import type { WrapStyle } from './gss/per-message-token';
 import { GssSecurityContext } from './gss/security-context';
+import { hostAddressOf } from './host-address';
 import type { PacCheck, VerifiedPac } from './pac';
 import { ReplayCache } from './replay-cache';
 import type { TransitedPolicy } from './transited-policy';
@@ -107,6 +109,16 @@ export interface AcceptOptions {
    * pass unless the client set KERB_AP_OPTIONS_CBT (RFC 4121 section 4.1.1.2, MS-KILE 3.2.5.8).
    */
   readonly requireChannelBindings?: boolean;
+  /**
+   * The IP address the AP-REQ came from (`socket.remoteAddress`: `192.0.2.7`, `::ffff:192.0.2.7`,
+   * `2001:db8::1`): a ticket with addresses must hold it, else KRB_AP_ERR_BADADDR (RFC 4120
+   * section 3.2.3, as MIT's `krb5_rd_req` checks once the application sets the remote address).
+   * Default none: addresses are not checked (MIT's GSS acceptor never checks them; Windows clients
+   * and KDCs use none).
+   *
+   * @throws TypeError (from `accept`) for what is no IP address.
+   */
+  readonly peerAddress?: string;
   /**
    * How the security context lays out the Wrap tokens it makes: `'mit'`
    * (RRC 0, default), `'windows'` (the RRC Heimdal and Windows send) or
@@ -291,6 +303,7 @@ export class KerberosService {
     const userToUser = (apReq.apOptions & ApOptions['use-session-key']) !== 0;
     const check = userToUser && this.#userToUser !== undefined ? this.#userToUser : this.#check;
     const v = verifyWith(apReq, check, {
+      ...(opts.peerAddress !== undefined && { peerAddress: peerAddressOption(opts.peerAddress) }),
       replayCache: this.#replay,
       gss,
       channelBindings: opts.channelBindings,
@@ -402,6 +415,14 @@ class RedactedDelegation implements DelegatedCredential {
   [INSPECT](): object {
     return this.toJSON();
   }
+}
+
+/** The HostAddress of `AcceptOptions.peerAddress`, which must be an IP address. */
+function peerAddressOption(ip: string): HostAddress {
+  const a = typeof ip === 'string' ? hostAddressOf(ip) : undefined;
+  if (a === undefined)
+    throw new TypeError(`KerberosService.accept: peerAddress ${JSON.stringify(ip)} is not an IP address`);
+  return a;
 }
 
 /** A copy of a machine ID option, which must be 32 bytes (MS-KILE 3.1.1.4, 3.1.1.5). */

@@ -24,6 +24,7 @@ import {
   formatPrincipal,
   GSS_CHECKSUM_TYPE,
   type GssChecksum,
+  type HostAddress,
   KerbApOptions,
   type KeytabEntryLike,
   type QualifiedName,
@@ -65,6 +66,8 @@ export interface VerifyParams {
   readonly pac?: PacCheck;
   /** The transited realms accepted in a ticket the KDC did not check (default {@link hierarchicalTransit}). */
   readonly transitedPolicy?: TransitedPolicy;
+  /** The address the AP-REQ came from: a ticket with addresses must hold it (KRB_AP_ERR_BADADDR). */
+  readonly peerAddress?: HostAddress;
 }
 
 /** A verified AP-REQ. */
@@ -149,10 +152,22 @@ export function verifyWith(
   check: ApReqCheck,
   p: Pick<
     VerifyParams,
-    'replayCache' | 'gss' | 'channelBindings' | 'requireChannelBindings' | 'pac' | 'transitedPolicy'
+    | 'replayCache'
+    | 'gss'
+    | 'channelBindings'
+    | 'requireChannelBindings'
+    | 'pac'
+    | 'transitedPolicy'
+    | 'peerAddress'
   >,
 ): VerifiedApReq {
-  const { ticket, authenticator: auth, sessionKey, serverKey, clientPrincipal } = checkApReq(apReq, check);
+  const {
+    ticket,
+    authenticator: auth,
+    sessionKey,
+    serverKey,
+    clientPrincipal,
+  } = checkApReq(apReq, check, p.peerAddress);
   // The principal whose key opened the ticket: its server name, unencrypted, may say otherwise (keytab.ts).
   const server: QualifiedName = serverKey.principal ?? {
     realm: apReq.ticket.realm,

@@ -289,6 +289,56 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_BADMATCH);
   });
 
+  it('KRB_AP_ERR_BADADDR: a ticket with addresses, from another address than those, when the service is told the peer', () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    const v4 = { addrType: 2, address: Uint8Array.of(192, 0, 2, 7) };
+    const v6 = {
+      addrType: 24,
+      address: Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1]),
+    };
+    const addressed = () =>
+      lab.client.buildApReq(lab.credential({ editTicket: (p) => ({ ...p, caddr: [v4, v6] }) })).token;
+    // One of the ticket's addresses, as written or as an IPv6 socket reports an IPv4 peer.
+    for (const peerAddress of ['192.0.2.7', '::ffff:192.0.2.7', '2001:db8::1']) {
+      expect(svc.accept(addressed(), { peerAddress }).clientPrincipal).toBe('alice@CONTOSO.COM');
+    }
+    for (const peerAddress of ['192.0.2.8', '2001:db8::2', '::ffff:192.0.2.8']) {
+      const e = thrown(() => svc.accept(addressed(), { peerAddress }));
+      expect(e.code).toBe(ErrorCode.KRB_AP_ERR_BADADDR);
+      expect(e.message).toMatch(
+        /the ticket is for other addresses than the one the AP-REQ came from \(192\.0\.2\.8|2001:db8:0:0:0:0:0:2\)/,
+      );
+    }
+    // Not told the peer, the service does not check (MIT's GSS acceptor never does); a ticket without
+    // addresses serves any peer.
+    expect(svc.accept(addressed()).clientPrincipal).toBe('alice@CONTOSO.COM');
+    expect(
+      svc.accept(lab.client.buildApReq(lab.credential()).token, { peerAddress: '198.51.100.1' })
+        .clientPrincipal,
+    ).toBe('alice@CONTOSO.COM');
+    // Checked after the client match, before the clock, as MIT's krb5_rd_req does.
+    const bob = { realm: REALM, name: { nameType: 1, nameString: ['bob'] } };
+    const mismatched = lab.client.buildApReq(
+      lab.credential({ credClient: bob, editTicket: (p) => ({ ...p, caddr: [v4] }) }),
+    ).token;
+    expect(thrown(() => svc.accept(mismatched, { peerAddress: '192.0.2.8' })).code).toBe(
+      ErrorCode.KRB_AP_ERR_BADMATCH,
+    );
+    lab.serviceClock.advance(10 * Duration.minute);
+    expect(thrown(() => svc.accept(addressed(), { peerAddress: '192.0.2.8' })).code).toBe(
+      ErrorCode.KRB_AP_ERR_BADADDR,
+    );
+  });
+
+  it('peerAddress must be an IP address', () => {
+    const lab = new Lab();
+    const token = lab.client.buildApReq(lab.credential()).token;
+    expect(() => lab.service().accept(token, { peerAddress: 'web.contoso.com' })).toThrow(
+      new TypeError('KerberosService.accept: peerAddress "web.contoso.com" is not an IP address'),
+    );
+  });
+
   it('KRB_AP_ERR_SKEW: the clocks differ by more than the allowed skew, either way', () => {
     const lab = new Lab();
     const svc = lab.service();

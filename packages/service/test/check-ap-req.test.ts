@@ -61,6 +61,7 @@ describe('checkApReq', () => {
       userToUser: ErrorCode.KRB_AP_ERR_METHOD,
       authenticatorIntegrity: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
       clientMismatch: ErrorCode.KRB_AP_ERR_BADMATCH,
+      badAddress: ErrorCode.KRB_AP_ERR_BADADDR,
       skew: ErrorCode.KRB_AP_ERR_SKEW,
       notYetValid: ErrorCode.KRB_AP_ERR_TKT_NYV,
       expired: ErrorCode.KRB_AP_ERR_TKT_EXPIRED,

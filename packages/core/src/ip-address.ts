@@ -8,7 +8,8 @@
  */
 
 import { isIP } from 'node:net';
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ErrorCode } from './iana/error-codes';
+import { KerberosError } from './kerberos-error';
 
 /**
  * The octets of an IPv4 (4) or IPv6 (16) address in text.
