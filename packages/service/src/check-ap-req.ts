@@ -397,14 +397,6 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck, peer?: HostAddress): Che
       `the ticket is for other addresses than the one the AP-REQ came from (${formatHostAddress(peer)})`,
     );
   }
-  if (peer !== undefined && !ticketServesAddress(ticket.caddr, peer)) {
-    failAfterTicket(
-      ticket,
-      realm,
-      ApReqFailure.badAddress,
-      `the ticket is for other addresses than the one the AP-REQ came from (${formatHostAddress(peer)})`,
-    );
-  }
   const now = c.clock.now();
   const skew = c.clockSkewMs;
   const ctimeMs = auth.ctime + Math.floor(auth.cusec / 1000);
