@@ -18,8 +18,9 @@ import {
   TokenIntegrityLevel,
   unwrapGssToken,
 } from '@krbsim/asn1';
-import { ErrorCode } from '@krbsim/core';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readWindowsClientData } from '../src/windows-client-data';
 import { Lab, REALM, thrown } from './helpers';
@@ -176,6 +177,43 @@ describe('readWindowsClientData', () => {
       clientTarget: undefined,
       local: false,
     });
+  });
+
+  it('any authorization data: a reading or a KerberosError, never another exception', () => {
+    const element = fc.record({
+      adType: fc.oneof(fc.constantFrom(141, 142, 143, 144, 1), fc.integer({ min: -5, max: 600 })),
+      adData: fc.oneof(
+        fc.uint8Array({ maxLength: 96 }),
+        // Token restrictions that decode, with any restriction bytes (some of LSAP_TOKEN_INFO_INTEGRITY's sizes).
+        fc
+          .tuple(
+            fc.integer({ min: -2, max: 2 }),
+            fc.constantFrom(0, 39, 40, 41, 72),
+            fc.uint8Array({ maxLength: 80 }),
+          )
+          .map(([restrictionType, n, fill]) =>
+            encodeKerbAdRestrictions([
+              {
+                restrictionType,
+                restriction: Uint8Array.from({ length: n }, (_, i) => fill[i % (fill.length || 1)] ?? 0),
+              },
+            ]).slice(),
+          ),
+      ),
+    });
+    const machine = { machineId: PC, crossBootMachineId: PC_DISK };
+    fc.assert(
+      fc.property(fc.array(fc.array(element, { maxLength: 5 }), { maxLength: 3 }), (containers) => {
+        const ad = containers.map((elements) => ifRelevant(...elements));
+        try {
+          const r = readWindowsClientData(ad, machine);
+          if (r !== undefined) expect(typeof r.local).toBe('boolean');
+        } catch (e) {
+          expect(isKerberosError(e)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses token restrictions or a client target that do not decode, with KRB_ERR_GENERIC naming them', () => {
