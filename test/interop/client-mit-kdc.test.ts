@@ -9,7 +9,13 @@
  */
 
 import { join } from 'node:path';
-import { NameType, TicketFlags } from '@krbsim/asn1';
+import {
+  AdType,
+  decodeAuthorizationData,
+  encodeAuthorizationData,
+  NameType,
+  TicketFlags,
+} from '@krbsim/asn1';
 import { fromCcache, type GssFraming, hasFlag, KerberosClient, toCcache } from '@krbsim/client';
 import { ErrorCode, systemClock, systemRandom } from '@krbsim/core';
 import { readCcacheFile, readKeytabFile, writeCcacheFile } from '@krbsim/files';
@@ -134,6 +140,21 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
     const keytab = await readKeytabFile(await mit.exportKeytab('HTTP/web.mit.test@MIT.TEST'));
     const entry = keytab.entries.find((e) => e.key.etype === cred.ticket.encPart.etype);
     expect(entry?.kvno).toBe(cred.ticket.encPart.kvno);
+  });
+
+  it("MIT's KDC opens the TGS-REQ's enc-authorization-data (sealed with the subkey) and appends it to the ticket", async () => {
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'alice-Passw0rd' });
+    const inner = { adType: AdType.KERB_LOCAL, adData: Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i) };
+    const asked = [{ adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData([inner]).slice() }];
+    const cred = await c.getServiceTicket('HTTP/web.mit.test', { authorizationData: asked });
+    const keytab = await readKeytabFile(await mit.exportKeytab('HTTP/web.mit.test@MIT.TEST'));
+    const accepted = new KerberosService({ keytab, clock: systemClock }).accept(
+      c.buildApReq(cred, { gss: 'spnego' }).token,
+    );
+    const last = accepted.authorizationData.at(-1)!;
+    expect(last.adType).toBe(AdType.AD_IF_RELEVANT);
+    expect(decodeAuthorizationData(last.adData)).toEqual([inner]);
   });
 
   it("gets websvc a ticket to itself in alice's name (S4U2Self), MIT's echo of PA-S4U-X509-USER verified", async () => {

@@ -9,6 +9,7 @@
 
 import {
   ANONYMOUS_NAME,
+  type AuthorizationData,
   formatPrincipal,
   KdcOptions,
   NameType,
@@ -74,6 +75,14 @@ export interface ServiceTicketOptions {
   readonly forwardable?: boolean;
   /** Set the canonicalize option so KDCs return referrals (RFC 6806). Default true. */
   readonly canonicalize?: boolean;
+  /**
+   * Authorization data for the KDC to put in the ticket (RFC 4120 section 5.4.1's
+   * enc-authorization-data, sealed with the authenticator's subkey): sent in every TGS-REQ of
+   * the request, referrals included, and the ticket is always asked for anew (a cached one
+   * holds none of it). A Windows client sends its KERB-LOCAL so for a service (MS-KILE 3.2.5.7);
+   * MIT's and krbsim's KDCs append it to the ticket's own.
+   */
+  readonly authorizationData?: AuthorizationData;
 }
 
 /** Options for {@link KerberosClient.getS4U2SelfTicket}. */
@@ -305,6 +314,7 @@ export class KerberosClient {
         (canonicalize ? KdcOptions.canonicalize : 0) | (opts.forwardable ? KdcOptions.forwardable : 0),
       ...(opts.forwardable === false ? { dropOptions: KdcOptions.forwardable } : {}),
       canonicalize,
+      ...(opts.authorizationData === undefined ? {} : { authorizationData: opts.authorizationData }),
     });
   }
 

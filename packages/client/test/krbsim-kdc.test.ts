@@ -5,8 +5,15 @@
  * exchange with @krbsim/service using the realm's keys.
  */
 
-import { encodeTicket, NameType, TicketFlags } from '@krbsim/asn1';
-import { hasFlag, KerberosClient } from '@krbsim/client';
+import {
+  AdType,
+  decodeAuthorizationData,
+  encodeAuthorizationData,
+  encodeTicket,
+  NameType,
+  TicketFlags,
+} from '@krbsim/asn1';
+import { type Credential, hasFlag, KerberosClient } from '@krbsim/client';
 import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { createTrust, Kdc, Realm } from '@krbsim/kdc';
 import { KerberosService } from '@krbsim/service';
@@ -65,6 +72,46 @@ describe('client against the krbsim KDC', () => {
     const accepted = svc.accept(token);
     expect(accepted.clientPrincipal).toBe('alice@CONTOSO.COM');
     c.verifyApRep(context, accepted.responseToken!);
+  });
+
+  it('authorizationData: enc-authorization-data the KDCs append to the ticket, through the referral too; never from the cache', async () => {
+    const { client, onPrem, azure, trace } = lab();
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'correct horse' });
+    // A Windows client's KERB-LOCAL, in AD-IF-RELEVANT (MS-KILE 3.2.5.7).
+    const loopback = Uint8Array.from({ length: 16 }, (_, i) => i);
+    const inner = { adType: AdType.KERB_LOCAL, adData: loopback };
+    const asked = [{ adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData([inner]).slice() }];
+    const keytabOf = (realm: Realm, name: string) =>
+      realm.keysFor(name).map((key) => ({
+        principal: {
+          realm: realm.name,
+          name: { nameType: NameType.NT_SRV_INST, nameString: name.split('/') },
+        },
+        kvno: 1,
+        key,
+      }));
+    const ticketAd = (cred: Credential, realm: Realm, name: string) => {
+      const svc = new KerberosService({ keytab: keytabOf(realm, name), clock: realm.clock });
+      return svc.accept(c.buildApReq(cred, { gss: 'spnego' }).token).authorizationData;
+    };
+    const plain = await c.getServiceTicket('HTTP/web.contoso.com');
+    expect(ticketAd(plain, onPrem, 'HTTP/web.contoso.com')).toEqual([]);
+    // Asked again with authorization data: not the cached ticket, a new one carrying it.
+    const before = trace.entries.length;
+    const withAd = await c.getServiceTicket('HTTP/web.contoso.com', { authorizationData: asked });
+    expect(trace.entries.length).toBeGreaterThan(before);
+    expect(withAd).not.toBe(plain);
+    const ad = ticketAd(withAd, onPrem, 'HTTP/web.contoso.com');
+    expect(ad.at(-1)?.adType).toBe(AdType.AD_IF_RELEVANT);
+    expect(decodeAuthorizationData(ad.at(-1)!.adData)).toEqual([inner]);
+    // Through the referral: every TGS-REQ names the service and carries it; the service ticket has it last.
+    const sql = await c.getServiceTicket(SQL, { authorizationData: asked });
+    const sqlAd = ticketAd(sql, azure, SQL);
+    // The referral TGT's copy, then this request's: a KDC copies the presented ticket's authorization
+    // data and the request's (RFC 4120 section 3.3.3, as MIT's KDC does).
+    expect(sqlAd.map((e) => e.adType)).toEqual([AdType.AD_IF_RELEVANT, AdType.AD_IF_RELEVANT]);
+    for (const e of sqlAd) expect(decodeAuthorizationData(e.adData)).toEqual([inner]);
   });
 
   it("uses the TGT of the client it acts for, never another user's of the same realm", async () => {

@@ -14,6 +14,7 @@
 
 import {
   ANONYMOUS_REALM,
+  type AuthorizationData,
   formatPrincipal,
   KdcOptions,
   krbtgtName,
@@ -74,6 +75,8 @@ export interface ServiceTicketRequest {
   /** KDC options never to inherit from the presented TGT's flags. */
   readonly dropOptions?: number;
   readonly canonicalize: boolean;
+  /** enc-authorization-data for every TGS-REQ of the request (the cache is then not used). */
+  readonly authorizationData?: AuthorizationData;
 }
 
 /**
@@ -205,6 +208,7 @@ async function chase(
       server: req.server,
       serverRealm: realm,
       kdcOptions: optionsFor(tgt, req.kdcOptions, req.dropOptions),
+      ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }),
     });
     const next = tgsRealmOf(cred.server.name);
     checkIssuer(cred, realm);
@@ -235,7 +239,9 @@ async function chase(
  * local realm, then the `domainRealm` fallback).
  */
 export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketRequest): Promise<Credential> {
-  const cached = ctx.cache.find(req.server, req.realm, req.client);
+  // A cached ticket holds no authorization data the caller asked for now: such a request goes to the KDC.
+  const cached =
+    req.authorizationData === undefined ? ctx.cache.find(req.server, req.realm, req.client) : undefined;
   if (cached !== undefined) {
     if (ctx.logging)
       ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);

@@ -14,9 +14,11 @@
 
 import {
   type Authenticator,
+  type AuthorizationData,
   decodeEncKdcRepPart,
   type EncKdcRepPart,
   encodeApReq,
+  encodeAuthorizationData,
   encodeKdcReqBody,
   encodeTgsReq,
   encodeTicket,
@@ -31,7 +33,7 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { checksum, checksumTypeFor, decrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { checksum, checksumTypeFor, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Credential, credentialFromReply, keyToWire } from '../credential';
 import { type ClientContext, kerberosTime, sendTgsReq } from './context';
 import {
@@ -70,6 +72,11 @@ export interface TgsRequest {
   /** additional-tickets (RFC 4120 5.4.1): S4U2Proxy's evidence, or user-to-user's TGT. */
   readonly additionalTickets?: readonly Ticket[];
   /**
+   * enc-authorization-data (RFC 4120 5.4.1): authorization data for the KDC to copy into the
+   * ticket, sealed with the subkey (usage 5), else the TGT's session key (usage 4).
+   */
+  readonly authorizationData?: AuthorizationData;
+  /**
    * The clients the reply may name; default the presented ticket's client (RFC 4120 3.3.4).
    * `'any'` leaves the check to the caller (S4U2Self, whose reply names the user or, on a
    * referral, the service).
@@ -103,19 +110,6 @@ function buildTgsReq(
 ): { bytes: Uint8Array; body: KdcReqBody; subkey: Key | undefined; fast: FastArmor | undefined } {
   const { tgt } = req;
   const nonce = randomUInt31(ctx.random);
-  const body: KdcReqBody = {
-    kdcOptions: req.kdcOptions >>> 0,
-    realm: req.serverRealm,
-    sname: req.server,
-    till: kerberosTime(req.till ?? tgt.endtime),
-    ...(req.rtime === undefined ? {} : { rtime: kerberosTime(req.rtime) }),
-    nonce,
-    etype: ctx.encTypes,
-    ...(req.additionalTickets === undefined ? {} : { additionalTickets: req.additionalTickets }),
-  };
-  // The checksum covers exactly the req-body octets the KDC will see: DER is
-  // canonical, so encoding the body alone gives the bytes inside the TGS-REQ.
-  const bodyDer = encodeKdcReqBody(body);
   const sk = tgt.sessionKey;
   if (ctx.fastTgs && req.subkey === false) {
     throw new KerberosError(
@@ -124,6 +118,33 @@ function buildTgsReq(
     );
   }
   const subkey = req.subkey === false ? undefined : generateKey(sk.etype, { random: ctx.random });
+  const adKey = subkey ?? sk;
+  const body: KdcReqBody = {
+    kdcOptions: req.kdcOptions >>> 0,
+    realm: req.serverRealm,
+    sname: req.server,
+    till: kerberosTime(req.till ?? tgt.endtime),
+    ...(req.rtime === undefined ? {} : { rtime: kerberosTime(req.rtime) }),
+    nonce,
+    etype: ctx.encTypes,
+    ...(req.authorizationData === undefined
+      ? {}
+      : {
+          encAuthorizationData: {
+            etype: adKey.etype,
+            cipher: encrypt(
+              adKey,
+              subkey === undefined ? KeyUsage.TGS_REQ_AD_SESSKEY : KeyUsage.TGS_REQ_AD_SUBKEY,
+              encodeAuthorizationData(req.authorizationData),
+              { random: ctx.random },
+            ),
+          },
+        }),
+    ...(req.additionalTickets === undefined ? {} : { additionalTickets: req.additionalTickets }),
+  };
+  // The checksum covers exactly the req-body octets the KDC will see: DER is
+  // canonical, so encoding the body alone gives the bytes inside the TGS-REQ.
+  const bodyDer = encodeKdcReqBody(body);
   const t = ctx.authClock.next();
   const authenticator: Authenticator = {
     authenticatorVno: 5,
