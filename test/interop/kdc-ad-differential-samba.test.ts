@@ -773,6 +773,8 @@ function tgsCase(
     skewMs?: number;
     /** The request's etypes (default aes256, aes128). */
     etypes?: number[];
+    /** The end time asked for, this long after the case's time (default 10 hours, the TGT's own life). */
+    tillMs?: number;
   } = {},
 ): void {
   cases.push({
@@ -784,7 +786,7 @@ function tgsCase(
         now: t + (more.skewMs ?? 0),
         realm: REALM,
         sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
-        till: t + 10 * Duration.hour,
+        till: t + (more.tillMs ?? 10 * Duration.hour),
         nonce: NONCE,
         etypes: more.etypes ?? [18, 17],
         options: more.options ?? KdcOptions.forwardable | KdcOptions.canonicalize,
@@ -903,9 +905,31 @@ tgsCase(
     options: KdcOptions.forwarded | KdcOptions.forwardable,
   },
 );
-tgsCase('TGS-REQ for the SQL service, RENEWABLE-OK', 'alice', SQL_SPN, {
+// RENEWABLE-OK: a till within the TGT's life is granted as asked (not renewable); one beyond it is cut to the
+// TGT's end, and made renewable when the TGT is (the TGTs were got at most minutes before the cases, each for 10
+// hours: a till of 9 and of 11 hours lies on either side of their end whenever the case runs).
+tgsCase('TGS-REQ for the SQL service, RENEWABLE-OK, till within the TGT', 'alice', SQL_SPN, {
   options: KdcOptions['renewable-ok'] | KdcOptions.canonicalize,
+  tillMs: 9 * Duration.hour,
 });
+tgsCase(
+  'TGS-REQ for the SQL service, RENEWABLE-OK, till beyond a TGT that is not renewable',
+  'alice',
+  SQL_SPN,
+  {
+    options: KdcOptions['renewable-ok'] | KdcOptions.canonicalize,
+    tillMs: 11 * Duration.hour,
+  },
+);
+tgsCase(
+  'TGS-REQ for the SQL service, RENEWABLE-OK, till beyond a renewable TGT',
+  'alice-unforwardable',
+  SQL_SPN,
+  {
+    options: KdcOptions['renewable-ok'] | KdcOptions.canonicalize,
+    tillMs: 11 * Duration.hour,
+  },
+);
 tgsCase('TGS-REQ for the SQL service, ALLOW-POSTDATE', 'alice', SQL_SPN, {
   options: KdcOptions['allow-postdate'] | KdcOptions.canonicalize,
 });
