@@ -207,6 +207,25 @@ describe('messageToJson', () => {
     expect(m.flags).toEqual(K.flagNames(K.TicketFlags, 0xfedcba98));
   });
 
+  it("decodes an authenticator's RFC 4537 EtypeList and a Windows client's token restrictions", () => {
+    const restriction = K.encodeLsapTokenInfoIntegrity({
+      flags: 0,
+      tokenIL: 0x2000,
+      machineId: new Uint8Array(32),
+    });
+    const inner = K.encodeAuthorizationData([
+      { adType: 129, adData: K.encodeEtypeList([18, 17]).slice() },
+      { adType: 141, adData: K.encodeKerbAdRestrictions([{ restrictionType: 0, restriction }]).slice() },
+    ]);
+    const v = K.valueToJson('AuthorizationData', [{ adType: 1, adData: inner }]) as Record<string, K.Json>[];
+    const [etypes, restrictions] = v[0]!.adDataDecoded as Record<string, K.Json>[];
+    expect(etypes!.adDataDecoded).toEqual([18, 17]);
+    expect(restrictions!.adTypeName).toBe('KERB_AUTH_DATA_TOKEN_RESTRICTIONS');
+    expect(restrictions!.adDataDecoded).toEqual([
+      { restrictionType: 0, restriction: Buffer.from(restriction).toString('hex') },
+    ]);
+  });
+
   it('expands AD-KDCIssued and AD-AND-OR, and names the element whose container does not decode', () => {
     const pac = [{ adType: 128, adData: unhex('0102') }];
     const kdcIssued = {

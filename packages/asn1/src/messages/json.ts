@@ -23,6 +23,7 @@ import {
   ChecksumDef,
   EncryptedDataDef,
   EncryptionKeyDef,
+  EtypeListDef,
   HostAddressDef,
   HostAddressesDef,
   LastReqDef,
@@ -55,6 +56,7 @@ import {
   PaPacRequestDef,
   PaS4uX509UserDef,
 } from './padata';
+import { KerbAdRestrictionsDef } from './token-restrictions';
 
 const codecs = new Map<Node, Codec<unknown>>();
 function decodeWith(node: Node, bytes: Uint8Array): unknown {
@@ -86,6 +88,8 @@ const AD_VALUES: ReadonlyMap<number, Node> = new Map<number, Node>([
   [AdType.AD_MANDATORY_FOR_KDC, AuthorizationDataDef],
   [AdType.AD_KDC_ISSUED, AdKdcIssuedDef],
   [AdType.AD_AND_OR, AdAndOrDef],
+  [AdType.AD_ETYPE_NEGOTIATION, EtypeListDef],
+  [AdType.KERB_AUTH_DATA_TOKEN_RESTRICTIONS, KerbAdRestrictionsDef],
 ]);
 
 /** Tries each declaration in turn; returns the JSON of the first that decodes. */

@@ -57,9 +57,13 @@ const KerbAdRestrictionEntryDef = seq('KERB-AD-RESTRICTION-ENTRY', [
 ]);
 
 /** What KERB_AUTH_DATA_TOKEN_RESTRICTIONS carries: SEQUENCE OF KERB-AD-RESTRICTION-ENTRY (see the module comment). */
-const KerbAdRestrictionsDef = seqOf('SEQUENCE OF KERB-AD-RESTRICTION-ENTRY', KerbAdRestrictionEntryDef, {
-  min: 1,
-});
+export const KerbAdRestrictionsDef = seqOf(
+  'SEQUENCE OF KERB-AD-RESTRICTION-ENTRY',
+  KerbAdRestrictionEntryDef,
+  {
+    min: 1,
+  },
+);
 
 const kerbAdRestrictions = new Codec<readonly KerbAdRestrictionEntry[]>(
   'KERB_AUTH_DATA_TOKEN_RESTRICTIONS',

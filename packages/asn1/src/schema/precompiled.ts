@@ -12,8 +12,8 @@ const { badValue, eBits, eBool, eEnum, eFlags, eImpl, eInt32, eKvno, eMicro, eOc
 import * as H2 from './runtime';
 const { at, atI, badApp, noChoice, tooFew } = H2;
 
-const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["replyKey","asChecksum"],["realm","principalName"],["restriction-type","restriction"]];
-const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],"an array (SEQUENCE OF Int32)",[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)","an array (SEQUENCE OF KERB-AD-RESTRICTION-ENTRY)","a KERB-AD-RESTRICTION-ENTRY (object)",["restriction-type","restriction"]];
+const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["restriction-type","restriction"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["replyKey","asChecksum"],["realm","principalName"]];
+const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],"an array (SEQUENCE OF Int32)",[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"an array (SEQUENCE OF KERB-AD-RESTRICTION-ENTRY)","a KERB-AD-RESTRICTION-ENTRY (object)",["restriction-type","restriction"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
 
 function d2_MechTypeList(r, end) {
 let i = -1;
@@ -3042,7 +3042,49 @@ if (r.pos !== e) unexpected(r, e);
 return { userId: v0, checksum: v1 };
 } catch (x) { throw at(x, f, KD[74]); }
 }
-function d87_ExternalPrincipalIdentifier(r, end, ctx) {
+function d86_KERB_AD_RESTRICTION_ENTRY(r, end, ctx) {
+let f = -1;
+try {
+const b = r.buf;
+const e = hdr(r, end, 48);
+let v0;
+let v1;
+f = 0;
+if (r.pos < e && b[r.pos] === 160) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v0 = dInt32(r, fe);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 160);
+f = 1;
+if (r.pos < e && b[r.pos] === 161) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v1 = dOct(r, fe);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 161);
+f = -1;
+if (r.pos !== e) unexpected(r, e);
+return { restrictionType: v0, restriction: v1 };
+} catch (x) { throw at(x, f, KD[75]); }
+}
+function d85_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY(r, end) {
+let i = -1;
+try {
+const e = hdr(r, end, 48);
+const out = [];
+i = 0;
+while (r.pos < e) { out.push(d86_KERB_AD_RESTRICTION_ENTRY(r, e)); i++; }
+i = -1;
+if (out.length < 1) tooFew(out.length, 1);
+return out;
+} catch (x) { throw atI(x, i); }
+}
+function d89_ExternalPrincipalIdentifier(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3084,21 +3126,21 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { subjectName: v0, issuerAndSerialNumber: v1, subjectKeyIdentifier: v2 };
-} catch (x) { throw at(x, f, KD[75]); }
+} catch (x) { throw at(x, f, KD[76]); }
 }
-function d86_SEQUENCE_OF_ExternalPrincipalIdentifier(r, end) {
+function d88_SEQUENCE_OF_ExternalPrincipalIdentifier(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d87_ExternalPrincipalIdentifier(r, e)); i++; }
+while (r.pos < e) { out.push(d89_ExternalPrincipalIdentifier(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d85_PA_PK_AS_REQ(r, end, ctx) {
+function d87_PA_PK_AS_REQ(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3121,7 +3163,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v1 = d86_SEQUENCE_OF_ExternalPrincipalIdentifier(r, fe);
+v1 = d88_SEQUENCE_OF_ExternalPrincipalIdentifier(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 2;
@@ -3140,9 +3182,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { signedAuthPack: v0, trustedCertifiers: v1, kdcPkId: v2 };
-} catch (x) { throw at(x, f, KD[76]); }
+} catch (x) { throw at(x, f, KD[77]); }
 }
-function d89_PKAuthenticator(r, end, ctx) {
+function d91_PKAuthenticator(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3207,9 +3249,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { cusec: v0, ctime: v1, nonce: v2, nonceForm: m2, paChecksum: v3, freshnessToken: v4 };
-} catch (x) { throw at(x, f, KD[77]); }
+} catch (x) { throw at(x, f, KD[78]); }
 }
-function d90_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
+function d92_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3221,7 +3263,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d92_KDFAlgorithmId(r, end, ctx) {
+function d94_KDFAlgorithmId(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3243,21 +3285,21 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 0 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { kdfId: v0 };
-} catch (x) { throw at(x, f, KD[78]); }
+} catch (x) { throw at(x, f, KD[79]); }
 }
-function d91_SEQUENCE_OF_KDFAlgorithmId(r, end) {
+function d93_SEQUENCE_OF_KDFAlgorithmId(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d92_KDFAlgorithmId(r, e)); i++; }
+while (r.pos < e) { out.push(d94_KDFAlgorithmId(r, e)); i++; }
 i = -1;
 
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d88_AuthPack(r, end, ctx) {
+function d90_AuthPack(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3273,7 +3315,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = d89_PKAuthenticator(r, fe);
+v0 = d91_PKAuthenticator(r, fe);
 if (r.pos !== fe) extra(r, fe);
 } else missing(r, e, 160);
 f = 1;
@@ -3291,7 +3333,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d90_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
+v2 = d92_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -3309,7 +3351,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v4 = d91_SEQUENCE_OF_KDFAlgorithmId(r, fe);
+v4 = d93_SEQUENCE_OF_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3319,9 +3361,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { pkAuthenticator: v0, clientPublicValue: v1, supportedCmsTypes: v2, clientDhNonce: v3, supportedKdfs: v4 };
-} catch (x) { throw at(x, f, KD[79]); }
+} catch (x) { throw at(x, f, KD[80]); }
 }
-function d94_DHRepInfo(r, end, ctx) {
+function d96_DHRepInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3353,7 +3395,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d92_KDFAlgorithmId(r, fe);
+v2 = d94_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3363,16 +3405,16 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { dhSignedData: v0, serverDhNonce: v1, kdf: v2 };
-} catch (x) { throw at(x, f, KD[80]); }
+} catch (x) { throw at(x, f, KD[81]); }
 }
-function d93_PA_PK_AS_REP(r, end) {
+function d95_PA_PK_AS_REP(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d94_DHRepInfo(r, fe);
+const v = d96_DHRepInfo(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { dhInfo: v };
 }
@@ -3383,10 +3425,10 @@ const v = dBody(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { encKeyPack: v };
 }
-return noChoice(r, end, KD[81]);
-} catch (x) { throw at(x, f, KD[82]); }
+return noChoice(r, end, KD[82]);
+} catch (x) { throw at(x, f, KD[83]); }
 }
-function d95_KDCDHKeyInfo(r, end, ctx) {
+function d97_KDCDHKeyInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3431,9 +3473,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { subjectPublicKey: v0, nonce: v1, nonceForm: m1, dhKeyExpiration: v2 };
-} catch (x) { throw at(x, f, KD[83]); }
+} catch (x) { throw at(x, f, KD[84]); }
 }
-function d96_ReplyKeyPack(r, end, ctx) {
+function d98_ReplyKeyPack(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3465,9 +3507,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 1 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { replyKey: v0, asChecksum: v1 };
-} catch (x) { throw at(x, f, KD[84]); }
+} catch (x) { throw at(x, f, KD[85]); }
 }
-function d97_KRB5PrincipalName(r, end, ctx) {
+function d99_KRB5PrincipalName(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3495,9 +3537,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { realm: v0, principalName: v1 };
-} catch (x) { throw at(x, f, KD[85]); }
+} catch (x) { throw at(x, f, KD[86]); }
 }
-function d98_TD_DH_PARAMETERS(r, end) {
+function d100_TD_DH_PARAMETERS(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3509,57 +3551,15 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d99_TD_INVALID_CERTIFICATES(r, end) {
+function d101_TD_INVALID_CERTIFICATES(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d87_ExternalPrincipalIdentifier(r, e)); i++; }
+while (r.pos < e) { out.push(d89_ExternalPrincipalIdentifier(r, e)); i++; }
 i = -1;
 
-return out;
-} catch (x) { throw atI(x, i); }
-}
-function d101_KERB_AD_RESTRICTION_ENTRY(r, end, ctx) {
-let f = -1;
-try {
-const b = r.buf;
-const e = hdr(r, end, 48);
-let v0;
-let v1;
-f = 0;
-if (r.pos < e && b[r.pos] === 160) {
-const p0 = r.pos;
-const n0 = b[p0 + 1];
-let fe;
-if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v0 = dInt32(r, fe);
-if (r.pos !== fe) extra(r, fe);
-} else missing(r, e, 160);
-f = 1;
-if (r.pos < e && b[r.pos] === 161) {
-const p0 = r.pos;
-const n0 = b[p0 + 1];
-let fe;
-if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v1 = dOct(r, fe);
-if (r.pos !== fe) extra(r, fe);
-} else missing(r, e, 161);
-f = -1;
-if (r.pos !== e) unexpected(r, e);
-return { restrictionType: v0, restriction: v1 };
-} catch (x) { throw at(x, f, KD[86]); }
-}
-function d100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY(r, end) {
-let i = -1;
-try {
-const e = hdr(r, end, 48);
-const out = [];
-i = 0;
-while (r.pos < e) { out.push(d101_KERB_AD_RESTRICTION_ENTRY(r, e)); i++; }
-i = -1;
-if (out.length < 1) tooFew(out.length, 1);
 return out;
 } catch (x) { throw atI(x, i); }
 }
@@ -5014,10 +5014,37 @@ f = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (err) { throw at(err, f, KE[140]); }
 }
-function e87_ExternalPrincipalIdentifier(b, p, v, t, ctx) {
+function e86_KERB_AD_RESTRICTION_ENTRY(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[143], v);
+if (v === null || typeof v !== 'object') badValue(KE[142], v);
+const s = p;
+let x;
+f = 1;
+x = v.restriction;
+p = eOct(b, p, x, 161);
+f = 0;
+x = v.restrictionType;
+p = eInt32(b, p, x, 160);
+f = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (err) { throw at(err, f, KE[143]); }
+}
+function e85_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY(b, p, a, t) {
+let i = -1;
+try {
+if (!Array.isArray(a)) badValue(KE[141], a);
+if (a.length < 1) tooFew(a.length, 1);
+const s = p;
+for (i = a.length - 1; i >= 0; i--) p = e86_KERB_AD_RESTRICTION_ENTRY(b, p, a[i], 0);
+i = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (x) { throw atI(x, i); }
+}
+function e89_ExternalPrincipalIdentifier(b, p, v, t, ctx) {
+let f = -1;
+try {
+if (v === null || typeof v !== 'object') badValue(KE[146], v);
 const s = p;
 let x;
 f = 2;
@@ -5031,23 +5058,23 @@ x = v.subjectName;
 if (x !== undefined && x !== null) p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[144]); }
+} catch (err) { throw at(err, f, KE[147]); }
 }
-function e86_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, a, t) {
+function e88_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[142], a);
+if (!Array.isArray(a)) badValue(KE[145], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e87_ExternalPrincipalIdentifier(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e89_ExternalPrincipalIdentifier(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e85_PA_PK_AS_REQ(b, p, v, t, ctx) {
+function e87_PA_PK_AS_REQ(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[141], v);
+if (v === null || typeof v !== 'object') badValue(KE[144], v);
 const s = p;
 let x;
 f = 2;
@@ -5055,18 +5082,18 @@ x = v.kdcPkId;
 if (x !== undefined && x !== null) p = eImpl(b, p, x, 130);
 f = 1;
 x = v.trustedCertifiers;
-if (x !== undefined && x !== null) p = e86_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, x, 161);
+if (x !== undefined && x !== null) p = e88_SEQUENCE_OF_ExternalPrincipalIdentifier(b, p, x, 161);
 f = 0;
 x = v.signedAuthPack;
 p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[145]); }
+} catch (err) { throw at(err, f, KE[148]); }
 }
-function e90_KDFAlgorithmId(b, p, v, t, ctx) {
+function e92_KDFAlgorithmId(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[148], v);
+if (v === null || typeof v !== 'object') badValue(KE[151], v);
 const s = p;
 let x;
 f = 0;
@@ -5074,23 +5101,23 @@ x = v.kdfId;
 p = eOid(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[149]); }
+} catch (err) { throw at(err, f, KE[152]); }
 }
-function e89_SEQUENCE_OF_KDFAlgorithmId(b, p, a, t) {
+function e91_SEQUENCE_OF_KDFAlgorithmId(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[147], a);
+if (!Array.isArray(a)) badValue(KE[150], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e90_KDFAlgorithmId(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e92_KDFAlgorithmId(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e91_SEQUENCE_OF_AlgorithmIdentifier(b, p, a, t) {
+function e93_SEQUENCE_OF_AlgorithmIdentifier(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[150], a);
+if (!Array.isArray(a)) badValue(KE[153], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eRaw(b, p, a[i], 48, 0);
@@ -5098,10 +5125,10 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e92_PKAuthenticator(b, p, v, t, ctx) {
+function e94_PKAuthenticator(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[151], v);
+if (v === null || typeof v !== 'object') badValue(KE[154], v);
 const s = p;
 let x;
 f = 4;
@@ -5121,42 +5148,42 @@ x = v.cusec;
 p = eMicro(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[152]); }
+} catch (err) { throw at(err, f, KE[155]); }
 }
-function e88_AuthPack(b, p, v, t, ctx) {
+function e90_AuthPack(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[146], v);
+if (v === null || typeof v !== 'object') badValue(KE[149], v);
 const s = p;
 let x;
 f = 4;
 x = v.supportedKdfs;
-if (x !== undefined && x !== null) p = e89_SEQUENCE_OF_KDFAlgorithmId(b, p, x, 164);
+if (x !== undefined && x !== null) p = e91_SEQUENCE_OF_KDFAlgorithmId(b, p, x, 164);
 f = 3;
 x = v.clientDhNonce;
 if (x !== undefined && x !== null) p = eOct(b, p, x, 163);
 f = 2;
 x = v.supportedCmsTypes;
-if (x !== undefined && x !== null) p = e91_SEQUENCE_OF_AlgorithmIdentifier(b, p, x, 162);
+if (x !== undefined && x !== null) p = e93_SEQUENCE_OF_AlgorithmIdentifier(b, p, x, 162);
 f = 1;
 x = v.clientPublicValue;
 if (x !== undefined && x !== null) p = eRaw(b, p, x, 48, 161);
 f = 0;
 x = v.pkAuthenticator;
-p = e92_PKAuthenticator(b, p, x, 160);
+p = e94_PKAuthenticator(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[153]); }
+} catch (err) { throw at(err, f, KE[156]); }
 }
-function e94_DHRepInfo(b, p, v, t, ctx) {
+function e96_DHRepInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[155], v);
+if (v === null || typeof v !== 'object') badValue(KE[158], v);
 const s = p;
 let x;
 f = 2;
 x = v.kdf;
-if (x !== undefined && x !== null) p = e90_KDFAlgorithmId(b, p, x, 162);
+if (x !== undefined && x !== null) p = e92_KDFAlgorithmId(b, p, x, 162);
 f = 1;
 x = v.serverDhNonce;
 if (x !== undefined && x !== null) p = eOct(b, p, x, 161);
@@ -5165,25 +5192,25 @@ x = v.dhSignedData;
 p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[156]); }
+} catch (err) { throw at(err, f, KE[159]); }
 }
-function e93_PA_PK_AS_REP(b, p, v, t) {
+function e95_PA_PK_AS_REP(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[154], v);
+if (v === null || typeof v !== 'object') badValue(KE[157], v);
 const s = p;
 let x;
 x = v.dhInfo;
-if (x !== undefined) { f = 0; p = e94_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+if (x !== undefined) { f = 0; p = e96_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
 x = v.encKeyPack;
 if (x !== undefined) { f = 1; p = eImpl(b, p, x, 129); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[157], v);
-} catch (err) { throw at(err, f, KE[158]); }
+badValue(KE[160], v);
+} catch (err) { throw at(err, f, KE[161]); }
 }
-function e95_KDCDHKeyInfo(b, p, v, t, ctx) {
+function e97_KDCDHKeyInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[159], v);
+if (v === null || typeof v !== 'object') badValue(KE[162], v);
 const s = p;
 let x;
 f = 2;
@@ -5197,12 +5224,12 @@ x = v.subjectPublicKey;
 p = eRaw(b, p, x, 3, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[160]); }
+} catch (err) { throw at(err, f, KE[163]); }
 }
-function e96_ReplyKeyPack(b, p, v, t, ctx) {
+function e98_ReplyKeyPack(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[161], v);
+if (v === null || typeof v !== 'object') badValue(KE[164], v);
 const s = p;
 let x;
 f = 1;
@@ -5213,12 +5240,12 @@ x = v.replyKey;
 p = e13_EncryptionKey(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[162]); }
+} catch (err) { throw at(err, f, KE[165]); }
 }
-function e97_KRB5PrincipalName(b, p, v, t, ctx) {
+function e99_KRB5PrincipalName(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[163], v);
+if (v === null || typeof v !== 'object') badValue(KE[166], v);
 const s = p;
 let x;
 f = 1;
@@ -5229,12 +5256,12 @@ x = v.realm;
 p = eStr(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[164]); }
+} catch (err) { throw at(err, f, KE[167]); }
 }
-function e98_TD_DH_PARAMETERS(b, p, a, t) {
+function e100_TD_DH_PARAMETERS(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[165], a);
+if (!Array.isArray(a)) badValue(KE[168], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eRaw(b, p, a[i], 48, 0);
@@ -5242,40 +5269,13 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e99_TD_INVALID_CERTIFICATES(b, p, a, t) {
+function e101_TD_INVALID_CERTIFICATES(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[166], a);
+if (!Array.isArray(a)) badValue(KE[169], a);
 
 const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e87_ExternalPrincipalIdentifier(b, p, a[i], 0);
-i = -1;
-return tlx(b, p, 48, s - p, t);
-} catch (x) { throw atI(x, i); }
-}
-function e101_KERB_AD_RESTRICTION_ENTRY(b, p, v, t, ctx) {
-let f = -1;
-try {
-if (v === null || typeof v !== 'object') badValue(KE[168], v);
-const s = p;
-let x;
-f = 1;
-x = v.restriction;
-p = eOct(b, p, x, 161);
-f = 0;
-x = v.restrictionType;
-p = eInt32(b, p, x, 160);
-f = -1;
-return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[169]); }
-}
-function e100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY(b, p, a, t) {
-let i = -1;
-try {
-if (!Array.isArray(a)) badValue(KE[167], a);
-if (a.length < 1) tooFew(a.length, 1);
-const s = p;
-for (i = a.length - 1; i >= 0; i--) p = e101_KERB_AD_RESTRICTION_ENTRY(b, p, a[i], 0);
+for (i = a.length - 1; i >= 0; i--) p = e89_ExternalPrincipalIdentifier(b, p, a[i], 0);
 i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
@@ -5339,15 +5339,15 @@ export const decoders = {
   "PA-FOR-USER": d82_PA_FOR_USER,
   "PA-S4U-X509-USER": d83_PA_S4U_X509_USER,
   "S4UUserID": d84_S4UUserID,
-  "PA-PK-AS-REQ": d85_PA_PK_AS_REQ,
-  "AuthPack": d88_AuthPack,
-  "PA-PK-AS-REP": d93_PA_PK_AS_REP,
-  "KDCDHKeyInfo": d95_KDCDHKeyInfo,
-  "ReplyKeyPack": d96_ReplyKeyPack,
-  "KRB5PrincipalName": d97_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": d98_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": d99_TD_INVALID_CERTIFICATES,
-  "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": d100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
+  "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": d85_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
+  "PA-PK-AS-REQ": d87_PA_PK_AS_REQ,
+  "AuthPack": d90_AuthPack,
+  "PA-PK-AS-REP": d95_PA_PK_AS_REP,
+  "KDCDHKeyInfo": d97_KDCDHKeyInfo,
+  "ReplyKeyPack": d98_ReplyKeyPack,
+  "KRB5PrincipalName": d99_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": d100_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": d101_TD_INVALID_CERTIFICATES,
 };
 export const encoders = {
   "NegotiationToken": e0_NegotiationToken,
@@ -5407,13 +5407,13 @@ export const encoders = {
   "PA-FOR-USER": e82_PA_FOR_USER,
   "PA-S4U-X509-USER": e83_PA_S4U_X509_USER,
   "S4UUserID": e84_S4UUserID,
-  "PA-PK-AS-REQ": e85_PA_PK_AS_REQ,
-  "AuthPack": e88_AuthPack,
-  "PA-PK-AS-REP": e93_PA_PK_AS_REP,
-  "KDCDHKeyInfo": e95_KDCDHKeyInfo,
-  "ReplyKeyPack": e96_ReplyKeyPack,
-  "KRB5PrincipalName": e97_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": e98_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": e99_TD_INVALID_CERTIFICATES,
-  "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": e100_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
+  "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": e85_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
+  "PA-PK-AS-REQ": e87_PA_PK_AS_REQ,
+  "AuthPack": e90_AuthPack,
+  "PA-PK-AS-REP": e95_PA_PK_AS_REP,
+  "KDCDHKeyInfo": e97_KDCDHKeyInfo,
+  "ReplyKeyPack": e98_ReplyKeyPack,
+  "KRB5PrincipalName": e99_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": e100_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": e101_TD_INVALID_CERTIFICATES,
 };
