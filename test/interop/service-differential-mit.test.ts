@@ -50,6 +50,7 @@
  * instead under KRBSIM_REQUIRE_MIT=1.
  */
 
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AdType,
@@ -284,6 +285,16 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KRB_AP_ERR_INAPP_CKSUM',
     why: 'as above',
   },
+  'permitting [17, 18]: ticket and session key aes256-cts-hmac-sha384-192 (20)': {
+    oracle: /^KRB_AP_ERR_BAD_INTEGRITY$/,
+    krbsim: 'KDC_ERR_ETYPE_NOSUPP',
+    why: "krbsim refuses a ticket of an enctype it does not permit before the keytab is searched, as it refuses a weak one (KDC_ERR_ETYPE_NOSUPP, the README's table); MIT, given no server, tries only its permitted keys, none of which opens the ticket, and reports the failed decryption",
+  },
+  'permitting [17, 18]: ticket aes256-cts-hmac-sha384-192 (20), session key aes256-cts-hmac-sha1-96': {
+    oracle: /^KRB_AP_ERR_BAD_INTEGRITY$/,
+    krbsim: 'KDC_ERR_ETYPE_NOSUPP',
+    why: 'as above',
+  },
   "GSS: a Windows client's token restrictions that do not decode": {
     oracle: /^OK alice@APREQ\.TEST AP-REP subkey 18$/,
     krbsim: 'KRB_ERR_GENERIC',
@@ -334,9 +345,20 @@ type Framing = 'raw' | 'gss';
  * named), `named` with the service's own principal's only, `replay` as `any`
  * but with a replay cache, `weak` as `any` with krbsim's `allowWeakCrypto` (MIT
  * 1.20 permits rc4-hmac by default), `peer` as `any` told the AP-REQ came from
- * {@link PEER} (MIT's auth context's remote address, krbsim's `peerAddress`).
+ * {@link PEER} (MIT's auth context's remote address, krbsim's `peerAddress`),
+ * `permitted` as `any` permitting {@link PERMITTED} only.
  */
-type Acceptor = 'any' | 'named' | 'replay' | 'weak' | 'peer';
+type Acceptor = 'any' | 'named' | 'replay' | 'weak' | 'peer' | 'permitted';
+/**
+ * The `permitted` acceptor's enctypes, most preferred first: MIT's `permitted_enctypes` (a
+ * krb5.conf read before the realm's) and krbsim's `permittedEncTypes`.
+ */
+const PERMITTED = [17, 18];
+/** MIT's names of the enctypes {@link PERMITTED} may hold. */
+const ENCTYPE_NAMES: Record<number, string> = {
+  17: 'aes128-cts-hmac-sha1-96',
+  18: 'aes256-cts-hmac-sha1-96',
+};
 /** The address the `peer` acceptor is told the AP-REQ came from. */
 const PEER = '192.0.2.7';
 
@@ -941,6 +963,37 @@ gss("a Windows client's token restrictions that do not decode", (s) => {
   ];
 });
 
+// An acceptor that permits aes128 and aes256 (aes-sha1), aes128 first: MIT's permitted_enctypes, krbsim's permittedEncTypes.
+const permitted = (label: string, edit: Case['edit'], framing: Framing = 'raw') =>
+  add(`permitting [17, 18]: ${label}`, edit, framing, 'permitted');
+permitted('the baseline (aes256-cts-hmac-sha1-96 ticket and session key)', () => {});
+permitted('ticket and session key aes256-cts-hmac-sha384-192 (20)', (s) => {
+  useTicketEtype(s, 20);
+  useSessionKey(s, generateKey(20, { random }));
+});
+permitted('ticket aes256-cts-hmac-sha384-192 (20), session key aes256-cts-hmac-sha1-96', (s) => {
+  useTicketEtype(s, 20);
+});
+permitted('session key aes128-cts-hmac-sha256-128 (19)', (s) => sessionOf(s, 19));
+permitted('subkey aes256-cts-hmac-sha384-192 (20)', (s) => {
+  s.auth.subkey = keyOf(generateKey(20, { random }));
+});
+permitted('GSS, no list: the acceptor subkey', () => {}, 'gss');
+permitted(
+  'GSS, enctypes [18, 17] listed: the acceptor subkey in its order',
+  (s) => {
+    s.auth.authorizationData = [ifRelevant(etypeNegotiation(18, 17))];
+  },
+  'gss',
+);
+permitted(
+  'GSS, enctypes [20, 18] listed',
+  (s) => {
+    s.auth.authorizationData = [ifRelevant(etypeNegotiation(20, 18))];
+  },
+  'gss',
+);
+
 // A replay, each side with its replay cache.
 add('replay: the same AP-REQ twice', () => {}, 'raw', 'replay');
 
@@ -951,7 +1004,9 @@ describeWithTools(
     let mit: MitRealm;
     let helper: string;
     let keytabPath: string;
-    let services: Record<'any' | 'named' | 'weak', KerberosService>;
+    let services: Record<'any' | 'named' | 'weak' | 'permitted', KerberosService>;
+    /** A krb5.conf read before the realm's: MIT's permitted_enctypes for the `permitted` acceptor. */
+    let permittedConf: string;
     let keytab: Awaited<ReturnType<typeof readKeytabFile>>;
     let replays = 0;
 
@@ -967,7 +1022,18 @@ describeWithTools(
         any: new KerberosService({ keytab, clock: systemClock, replayCache: false }),
         named: new KerberosService({ keytab, principal: SPN, clock: systemClock, replayCache: false }),
         weak: new KerberosService({ keytab, clock: systemClock, replayCache: false, allowWeakCrypto: true }),
+        permitted: new KerberosService({
+          keytab,
+          clock: systemClock,
+          replayCache: false,
+          permittedEncTypes: PERMITTED,
+        }),
       };
+      permittedConf = join(mit.dir, 'permitted.conf');
+      await writeFile(
+        permittedConf,
+        `[libdefaults]\n permitted_enctypes = ${PERMITTED.map((e) => ENCTYPE_NAMES[e]).join(' ')}\n`,
+      );
     }, 60_000);
     afterAll(async () => mit?.stop());
 
@@ -980,7 +1046,9 @@ describeWithTools(
           ? { ...mit.env, KRB5RCACHENAME: `file2:${join(mit.dir, `replay-${++replays}`)}` }
           : c.acceptor === 'peer'
             ? { ...mit.env, KRBSIM_PEER_ADDR: PEER }
-            : mit.env;
+            : c.acceptor === 'permitted'
+              ? { ...mit.env, KRB5_CONFIG: `${permittedConf}:${mit.env.KRB5_CONFIG}` }
+              : mit.env;
       const once = async () => {
         const r = await runTool(helper, args, { input: `${hex(sent.token)}\n`, env });
         const line = r.stdout.trim();

@@ -56,7 +56,8 @@ export function acceptorReply(
   negotiation: {
     /** The client's RFC 4537 EtypeList, if it sent one. */
     readonly etypeList: readonly number[] | undefined;
-    readonly allowWeakCrypto: boolean;
+    /** The acceptor's enctypes, most preferred first. */
+    readonly acceptorEncTypes: readonly number[];
   },
 ): AcceptorReply {
   let acceptorSubkey: Key | undefined;
@@ -66,7 +67,7 @@ export function acceptorReply(
       negotiation.etypeList,
       auth.subkey?.keytype,
       sessionKey.etype,
-      negotiation.allowWeakCrypto,
+      negotiation.acceptorEncTypes,
     );
     // MIT's accept_sec_context: a CFX context always takes a subkey; an RFC 1964 one only to become CFX.
     const contextEtype = auth.subkey?.keytype ?? sessionKey.etype;

@@ -57,7 +57,7 @@ import { formatHostAddress, ticketServesAddress } from './host-address';
  * differ, the rule set chooses ({@link ApReqRules.ticketDecryptFailure}).
  */
 export const ApReqFailure = {
-  /** A DES, 3DES or RC4 ticket, authenticator or session key where weak crypto is off. */
+  /** A DES, 3DES or RC4 ticket, authenticator or session key where weak crypto is off, or an enctype the acceptor does not permit. */
   weakEncType: ErrorCode.KDC_ERR_ETYPE_NOSUPP,
   /** use-session-key where user-to-user is not offered. */
   userToUser: ErrorCode.KRB_AP_ERR_METHOD,
@@ -153,6 +153,12 @@ export interface TicketCheck {
   /** Accept DES, 3DES and RC4. Default false. */
   readonly allowWeakCrypto?: boolean;
   /**
+   * The only enctypes permitted (MIT's `permitted_enctypes`), for the ticket, its session key,
+   * the authenticator and its subkey; any other is refused as a weak one is. Default: every
+   * enctype krbsim implements, the weak ones only with `allowWeakCrypto`.
+   */
+  readonly permittedEncTypes?: ReadonlySet<number>;
+  /**
    * A TGS VALIDATE request (section 3.3.3.1): the INVALID flag is what is
    * being cleared, and the start time must have passed, with no skew.
    */
@@ -222,12 +228,26 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function weak(etype: number, what: string, realm: string): ApReqError {
-  return new ApReqError(
-    ApReqFailure.weakEncType,
-    `the ${what} uses the weak enctype ${etype}; it is refused (allowWeakCrypto turns that off)`,
-    { realm },
-  );
+/** Whether `c` refuses `etype`: not among its permitted enctypes, or weak where weak crypto is off. */
+function refusedEncType(etype: number, c: TicketCheck): boolean {
+  return c.permittedEncTypes !== undefined
+    ? !c.permittedEncTypes.has(etype)
+    : c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(etype);
+}
+
+/** The refusal of `what`'s enctype (see {@link refusedEncType}), KDC_ERR_ETYPE_NOSUPP. */
+function refusedBecause(
+  etype: number,
+  what: string,
+  c: TicketCheck,
+  realm: string,
+  client?: EncTicketPart,
+): ApReqError {
+  const why =
+    c.permittedEncTypes !== undefined
+      ? `the ${what} uses enctype ${etype}, which is not among this acceptor's permitted enctypes (${[...c.permittedEncTypes].join(', ')})`
+      : `the ${what} uses the weak enctype ${etype}; it is refused (allowWeakCrypto turns that off)`;
+  return new ApReqError(ApReqFailure.weakEncType, why, { realm, ...(client !== undefined && { client }) });
 }
 
 /** Decrypt, mapping only a crypto failure (a KerberosError) to `code`; a bug stays a bug. */
@@ -270,13 +290,8 @@ function openTicket(t: Ticket, c: TicketCheck): CheckedTicket {
     ),
   );
   const sessionKey: Key = { etype: ticket.key.keytype, bytes: ticket.key.keyvalue };
-  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(sessionKey.etype)) {
-    throw new ApReqError(
-      ApReqFailure.weakEncType,
-      `the session key uses the weak enctype ${sessionKey.etype}; it is refused (allowWeakCrypto turns that off)`,
-      { realm, client: ticket },
-    );
-  }
+  if (refusedEncType(sessionKey.etype, c))
+    throw refusedBecause(sessionKey.etype, 'session key', c, realm, ticket);
   return { ticket, sessionKey, serverKey };
 }
 
@@ -319,9 +334,7 @@ function checkTicketTimes(t: Ticket, ticket: EncTicketPart, c: TicketCheck): voi
 }
 
 function refuseWeakTicket(t: Ticket, c: TicketCheck): void {
-  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(t.encPart.etype)) {
-    throw weak(t.encPart.etype, 'ticket', t.realm);
-  }
+  if (refusedEncType(t.encPart.etype, c)) throw refusedBecause(t.encPart.etype, 'ticket', c, t.realm);
 }
 
 /**
@@ -350,8 +363,8 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck, peer?: HostAddress): Che
   const realm = t.realm;
   const rules = c.rules;
   refuseWeakTicket(t, c);
-  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(apReq.authenticator.etype)) {
-    throw weak(apReq.authenticator.etype, 'authenticator', realm);
+  if (refusedEncType(apReq.authenticator.etype, c)) {
+    throw refusedBecause(apReq.authenticator.etype, 'authenticator', c, realm);
   }
   if (rules.refuseUserToUser && (apReq.apOptions & ApOptions['use-session-key']) !== 0) {
     throw new ApReqError(
@@ -431,13 +444,7 @@ function checkSubkey(auth: Authenticator, ticket: EncTicketPart, realm: string, 
       `the authenticator's subkey is of enctype ${etype}, which krbsim does not support`,
     );
   }
-  if (c.allowWeakCrypto !== true && WEAK_ENC_TYPES.has(etype)) {
-    throw new ApReqError(
-      ApReqFailure.weakEncType,
-      `the authenticator's subkey uses the weak enctype ${etype}; it is refused (allowWeakCrypto turns that off)`,
-      { realm, client: ticket },
-    );
-  }
+  if (refusedEncType(etype, c)) throw refusedBecause(etype, "authenticator's subkey", c, realm, ticket);
   const size = getEncType(etype).keyBytes;
   if (subkey.keyvalue.length !== size) {
     failAfterTicket(

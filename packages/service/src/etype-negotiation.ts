@@ -71,20 +71,31 @@ function etypeList(e: AuthorizationDataEntry): readonly number[] {
 }
 
 /**
+ * An acceptor's enctypes in its order of preference by default: {@link ACCEPTOR_ENC_TYPES},
+ * rc4-hmac only with `allowWeakCrypto`.
+ */
+export function acceptorEncTypes(allowWeakCrypto: boolean): readonly number[] {
+  return allowWeakCrypto ? ACCEPTOR_ENC_TYPES : ACCEPTOR_WITHOUT_WEAK;
+}
+
+const ACCEPTOR_WITHOUT_WEAK: readonly number[] = Object.freeze(
+  ACCEPTOR_ENC_TYPES.filter((e) => !WEAK_ENC_TYPES.has(e)),
+);
+
+/**
  * The enctype the acceptor's subkey would have: of the client's `list`, its
  * subkey's enctype and the session key's (in that order), the first that
- * comes in {@link ACCEPTOR_ENC_TYPES}, rc4-hmac only with `allowWeakCrypto`.
- * The session key's enctype when none does (the acceptor has accepted that
- * one already).
+ * comes in the acceptor's `order` (its permitted enctypes, most preferred
+ * first: {@link acceptorEncTypes} by default). The session key's enctype when
+ * none does (the acceptor has accepted that one already).
  */
 export function negotiateEncType(
   list: readonly number[] | undefined,
   subkeyEtype: number | undefined,
   sessionEtype: number,
-  allowWeakCrypto: boolean,
+  order: readonly number[],
 ): number {
-  for (const etype of ACCEPTOR_ENC_TYPES) {
-    if (!allowWeakCrypto && WEAK_ENC_TYPES.has(etype)) continue;
+  for (const etype of order) {
     if (etype === sessionEtype || etype === subkeyEtype || list?.includes(etype)) return etype;
   }
   return sessionEtype;

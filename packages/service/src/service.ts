@@ -23,11 +23,18 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
-import { type Key, redactedEncryptionKey, redactedKey, retainKeyState } from '@krbsim/crypto';
+import {
+  isSupportedEncType,
+  type Key,
+  redactedEncryptionKey,
+  redactedKey,
+  retainKeyState,
+  WEAK_ENC_TYPES,
+} from '@krbsim/crypto';
 import { acceptorReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
-import { authenticatorEtypeList } from './etype-negotiation';
+import { acceptorEncTypes, authenticatorEtypeList } from './etype-negotiation';
 import { type Framing, frameApRep, unframeApReq } from './framing';
 import type { WrapStyle } from './gss/per-message-token';
 import { GssSecurityContext } from './gss/security-context';
@@ -54,6 +61,17 @@ export interface ServiceOptions {
   readonly replayCache?: ReplayCache | false;
   /** Accept DES, 3DES and RC4 tickets and session keys. Default false. */
   readonly allowWeakCrypto?: boolean;
+  /**
+   * The enctypes this acceptor permits, most preferred first (MIT's `permitted_enctypes`): a
+   * ticket, session key, authenticator or subkey of another is refused (KDC_ERR_ETYPE_NOSUPP),
+   * and the acceptor subkey of a GSS context is chosen in this order (RFC 4537). Default
+   * `ACCEPTOR_ENC_TYPES` (18, 17, 20, 19; then 23 with `allowWeakCrypto`). A weak enctype here
+   * needs `allowWeakCrypto`.
+   *
+   * @throws TypeError (from the constructor) for an enctype krbsim does not implement, an empty
+   *   list, or a weak enctype without `allowWeakCrypto`.
+   */
+  readonly permittedEncTypes?: readonly number[];
   /**
    * This acceptor's own TGT (its client and session key; a `@krbsim/client` Credential will
    * do), for user-to-user (RFC 4120 section 3.7): an acceptor with no long-term key of its
@@ -235,6 +253,8 @@ export class KerberosService {
   readonly #transitedPolicy: TransitedPolicy | undefined;
   /** This service's machine IDs, for a Windows client's token restrictions. */
   readonly #machine: ServiceMachine;
+  /** The enctypes this acceptor permits, most preferred first (RFC 4537's choice among them). */
+  readonly #acceptorEncTypes: readonly number[];
 
   constructor(opts: ServiceOptions) {
     const clock = opts.clock ?? systemClock;
@@ -255,13 +275,20 @@ export class KerberosService {
     // The keytab's keys live as long as the service: their derived state is kept (an acceptor for
     // many principals may use each once a request, with many others' in between).
     if (Array.isArray(keytab)) for (const entry of keytab) if (entry?.key) retainKeyState(entry.key);
+    const allowWeakCrypto = opts.allowWeakCrypto ?? false;
+    const permitted =
+      opts.permittedEncTypes === undefined
+        ? undefined
+        : permittedEncTypesOption(opts.permittedEncTypes, allowWeakCrypto);
+    this.#acceptorEncTypes = permitted ?? acceptorEncTypes(allowWeakCrypto);
     this.#check = serviceCheck({
       keytab,
       principal:
         typeof opts.principal === 'string' ? parseServicePrincipalText(opts.principal) : opts.principal,
       clock,
       clockSkewMs,
-      allowWeakCrypto: opts.allowWeakCrypto ?? false,
+      allowWeakCrypto,
+      ...(permitted !== undefined && { permittedEncTypes: permitted }),
     });
     this.#userToUser =
       opts.userToUser === undefined
@@ -269,7 +296,8 @@ export class KerberosService {
         : userToUserCheck(opts.userToUser, {
             clock,
             clockSkewMs,
-            allowWeakCrypto: opts.allowWeakCrypto ?? false,
+            allowWeakCrypto,
+            ...(permitted !== undefined && { permittedEncTypes: permitted }),
           });
     this.#transitedPolicy = opts.transitedPolicy;
     this.#machine = {
@@ -327,7 +355,7 @@ export class KerberosService {
     const reply = mutual
       ? acceptorReply(sessionKey, auth, gss, this.#random, {
           etypeList,
-          allowWeakCrypto: check.allowWeakCrypto === true,
+          acceptorEncTypes: this.#acceptorEncTypes,
         })
       : undefined;
     const acceptorSubkey = reply?.acceptorSubkey && redactedKey(reply.acceptorSubkey);
@@ -415,6 +443,21 @@ class RedactedDelegation implements DelegatedCredential {
   [INSPECT](): object {
     return this.toJSON();
   }
+}
+
+/** A frozen copy of `ServiceOptions.permittedEncTypes`, each an enctype krbsim implements, weak ones only if allowed. */
+function permittedEncTypesOption(etypes: readonly number[], allowWeakCrypto: boolean): readonly number[] {
+  if (!Array.isArray(etypes) || etypes.length === 0) {
+    throw new TypeError('KerberosService: permittedEncTypes must list at least one enctype');
+  }
+  for (const e of etypes) {
+    if (!isSupportedEncType(e))
+      throw new TypeError(`KerberosService: permittedEncTypes: enctype ${e} is not one krbsim implements`);
+    if (WEAK_ENC_TYPES.has(e) && !allowWeakCrypto) {
+      throw new TypeError(`KerberosService: permittedEncTypes: the weak enctype ${e} needs allowWeakCrypto`);
+    }
+  }
+  return Object.freeze([...new Set(etypes)]);
 }
 
 /** The HostAddress of `AcceptOptions.peerAddress`, which must be an IP address. */

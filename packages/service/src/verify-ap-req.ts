@@ -57,6 +57,8 @@ export interface VerifyParams {
   readonly clockSkewMs: number;
   readonly replayCache: ReplayCache | undefined;
   readonly allowWeakCrypto: boolean;
+  /** The only enctypes permitted (see `ServiceOptions.permittedEncTypes`); default every one, weak ones per `allowWeakCrypto`. */
+  readonly permittedEncTypes?: readonly number[];
   /** The token was GSS-framed: a checksum must be RFC 4121's 0x8003 (none at all asks for no flags, MS-KILE 3.4.5). */
   readonly gss: boolean;
   readonly channelBindings?: Uint8Array;
@@ -91,7 +93,10 @@ export interface VerifiedApReq {
 
 /** The service's {@link ApReqCheck}: its keytab, clock, skew and weak-crypto setting. */
 export function serviceCheck(
-  p: Pick<VerifyParams, 'keytab' | 'principal' | 'clock' | 'clockSkewMs' | 'allowWeakCrypto'>,
+  p: Pick<
+    VerifyParams,
+    'keytab' | 'principal' | 'clock' | 'clockSkewMs' | 'allowWeakCrypto' | 'permittedEncTypes'
+  >,
 ): ApReqCheck {
   const { keytab, principal } = p;
   return {
@@ -100,6 +105,7 @@ export function serviceCheck(
     clock: p.clock,
     clockSkewMs: p.clockSkewMs,
     allowWeakCrypto: p.allowWeakCrypto,
+    ...(p.permittedEncTypes !== undefined && { permittedEncTypes: new Set(p.permittedEncTypes) }),
   };
 }
 
@@ -109,7 +115,7 @@ export function serviceCheck(
  */
 export function userToUserCheck(
   tgt: { readonly client: QualifiedName; readonly sessionKey: Key },
-  p: Pick<VerifyParams, 'clock' | 'clockSkewMs' | 'allowWeakCrypto'>,
+  p: Pick<VerifyParams, 'clock' | 'clockSkewMs' | 'allowWeakCrypto' | 'permittedEncTypes'>,
 ): ApReqCheck {
   const key: Key = { etype: tgt.sessionKey.etype, bytes: new Uint8Array(tgt.sessionKey.bytes) };
   const me = { realm: tgt.client.realm, name: tgt.client.name };
@@ -135,6 +141,7 @@ export function userToUserCheck(
     clock: p.clock,
     clockSkewMs: p.clockSkewMs,
     allowWeakCrypto: p.allowWeakCrypto,
+    ...(p.permittedEncTypes !== undefined && { permittedEncTypes: new Set(p.permittedEncTypes) }),
   };
 }
 

@@ -23,7 +23,7 @@ import {
 } from '@krbsim/asn1';
 import type { GssFraming } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
-import { decrypt, encrypt, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { decrypt, encrypt, generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import type { TransitedPath } from '@krbsim/service';
 import { describe, expect, it } from 'vitest';
 import { alice, Lab, REALM, spnName, thrown } from './helpers';
@@ -329,6 +329,62 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     expect(thrown(() => svc.accept(addressed(), { peerAddress: '192.0.2.8' })).code).toBe(
       ErrorCode.KRB_AP_ERR_BADADDR,
     );
+  });
+
+  it('permittedEncTypes: another enctype is refused wherever it is, naming the list; the acceptor subkey follows its order', () => {
+    const lab = new Lab();
+    const svc = lab.service({ permittedEncTypes: [17, 18] });
+    // The baseline: aes256 ticket and session key.
+    expect(svc.accept(lab.client.buildApReq(lab.credential()).token).clientPrincipal).toBe(
+      'alice@CONTOSO.COM',
+    );
+    const refused = (token: Uint8Array, what: string, etype: number) => {
+      const e = thrown(() => svc.accept(token));
+      expect(e.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+      expect(e.message).toBe(
+        `the ${what} uses enctype ${etype}, which is not among this acceptor's permitted enctypes (17, 18)`,
+      );
+    };
+    // The authenticator is sealed in the session key, so its enctype is refused first.
+    refused(lab.client.buildApReq(lab.credential({ sessionKeyEtype: 20 })).token, 'authenticator', 20);
+    refused(
+      lab.client.buildApReq(lab.credential(), { subkey: generateKey(19) }).token,
+      "authenticator's subkey",
+      19,
+    );
+    const aes256sha384 = stringToKey(20, 'web-Passw0rd', `${REALM}HTTPweb.contoso.com`);
+    const other = lab.service({
+      permittedEncTypes: [17, 18],
+      keytab: [...lab.keytab, { principal: { realm: REALM, name: spnName }, kvno: 3, key: aes256sha384 }],
+    });
+    const e = thrown(() =>
+      other.accept(
+        lab.client.buildApReq(lab.credential({ serviceKey: aes256sha384, sessionKeyEtype: 18 })).token,
+      ),
+    );
+    expect([e.code, e.message]).toEqual([
+      ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      "the ticket uses enctype 20, which is not among this acceptor's permitted enctypes (17, 18)",
+    ]);
+    // GSS: the client lists [18, 17]; this acceptor prefers 17.
+    const cred = lab.credential();
+    const r = svc.accept(lab.client.buildApReq(cred, { gss: 'krb5', etypeNegotiation: true }).token);
+    expect(r.acceptorSubkey?.etype).toBe(18); // the client's own list stops at the session key's, 18
+    const prefers17 = lab.service({ permittedEncTypes: [17, 18] });
+    const withList = lab.client.buildApReq(lab.credential({ sessionKeyEtype: 17 }), { gss: 'krb5' });
+    expect(prefers17.accept(withList.token).acceptorSubkey?.etype).toBe(17);
+  });
+
+  it('permittedEncTypes must be enctypes krbsim implements, weak ones only with allowWeakCrypto', () => {
+    const lab = new Lab();
+    expect(() => lab.service({ permittedEncTypes: [] })).toThrow(/at least one enctype/);
+    expect(() => lab.service({ permittedEncTypes: [18, 26] })).toThrow(
+      /enctype 26 is not one krbsim implements/,
+    );
+    expect(() => lab.service({ permittedEncTypes: [18, 23] })).toThrow(
+      /the weak enctype 23 needs allowWeakCrypto/,
+    );
+    expect(() => lab.service({ permittedEncTypes: [23, 18], allowWeakCrypto: true })).not.toThrow();
   });
 
   it('peerAddress must be an IP address', () => {

@@ -10,7 +10,7 @@ import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { WEAK_ENC_TYPES } from '@krbsim/crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authenticatorEtypeList, negotiateEncType } from '../src/etype-negotiation';
+import { acceptorEncTypes, authenticatorEtypeList, negotiateEncType } from '../src/etype-negotiation';
 import { ACCEPTOR_ENC_TYPES } from '../src/index';
 
 const list = (...etypes: number[]) => ({
@@ -59,20 +59,26 @@ describe('authenticatorEtypeList', () => {
 
 describe('negotiateEncType', () => {
   it("takes the acceptor's preference among the client's list, its subkey and the session key", () => {
-    expect(negotiateEncType([18, 17], undefined, 17, false)).toBe(18);
-    expect(negotiateEncType([17], undefined, 18, false)).toBe(18);
-    expect(negotiateEncType([20, 19, 18, 17], 17, 17, false)).toBe(18);
-    expect(negotiateEncType([20, 19], 19, 19, false)).toBe(20);
-    expect(negotiateEncType(undefined, 17, 18, false)).toBe(18);
-    expect(negotiateEncType([99], undefined, 17, false)).toBe(17);
+    expect(negotiateEncType([18, 17], undefined, 17, acceptorEncTypes(false))).toBe(18);
+    expect(negotiateEncType([17], undefined, 18, acceptorEncTypes(false))).toBe(18);
+    expect(negotiateEncType([20, 19, 18, 17], 17, 17, acceptorEncTypes(false))).toBe(18);
+    expect(negotiateEncType([20, 19], 19, 19, acceptorEncTypes(false))).toBe(20);
+    expect(negotiateEncType(undefined, 17, 18, acceptorEncTypes(false))).toBe(18);
+    expect(negotiateEncType([99], undefined, 17, acceptorEncTypes(false))).toBe(17);
+  });
+
+  it("follows an acceptor's own order (its permittedEncTypes)", () => {
+    expect(negotiateEncType([18, 17], undefined, 17, [17, 18])).toBe(17);
+    expect(negotiateEncType([20, 18], undefined, 17, [18, 17])).toBe(18);
+    expect(negotiateEncType([20], undefined, 17, [18])).toBe(17);
   });
 
   it('offers rc4-hmac only with weak crypto allowed, and never prefers it', () => {
-    expect(negotiateEncType([23], undefined, 17, true)).toBe(17);
-    expect(negotiateEncType([18, 23], undefined, 23, true)).toBe(18);
-    expect(negotiateEncType(undefined, 23, 23, true)).toBe(23);
+    expect(negotiateEncType([23], undefined, 17, acceptorEncTypes(true))).toBe(17);
+    expect(negotiateEncType([18, 23], undefined, 23, acceptorEncTypes(true))).toBe(18);
+    expect(negotiateEncType(undefined, 23, 23, acceptorEncTypes(true))).toBe(23);
     // Not permitted: the session key's own enctype stays (the acceptor has taken that key already).
-    expect(negotiateEncType(undefined, undefined, 23, false)).toBe(23);
+    expect(negotiateEncType(undefined, undefined, 23, acceptorEncTypes(false))).toBe(23);
   });
 
   it('chooses from what the client offered, and nothing the acceptor ranks higher was offered', () => {
@@ -84,7 +90,7 @@ describe('negotiateEncType', () => {
         fc.constantFrom(17, 18, 19, 20, 23),
         fc.boolean(),
         (offered, subkey, session, weak) => {
-          const chosen = negotiateEncType(offered, subkey, session, weak);
+          const chosen = negotiateEncType(offered, subkey, session, acceptorEncTypes(weak));
           const desired = [...(offered ?? []), ...(subkey === undefined ? [] : [subkey]), session];
           expect(desired).toContain(chosen);
           if (chosen !== session) expect(weak || !WEAK_ENC_TYPES.has(chosen)).toBe(true);
