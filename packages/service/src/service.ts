@@ -192,9 +192,10 @@ export interface AcceptResult {
   /** Authorization data the client put in its authenticator. */
   readonly authenticatorAuthorizationData: AuthorizationData;
   /**
-   * What a Windows client told the service of itself in the authenticator (MS-KILE 3.2.5.8): its
-   * token's integrity, its loopback data, the service it meant, and whether it runs on this
-   * service's machine. Undefined when it sent none of them (MIT and Heimdal clients).
+   * What a Windows client told the service of itself (MS-KILE 3.2.5.8): its token's integrity,
+   * its loopback data, the service it meant, and whether it runs on this service's machine; read
+   * from the authenticator's AD-IF-RELEVANT containers, then the ticket's (where a KDC copies a
+   * TGS-REQ's KERB-LOCAL, 3.3.5.7). Undefined when none holds them (MIT and Heimdal clients).
    */
   readonly windows: WindowsClientData | undefined;
   readonly authtime: number;
@@ -350,7 +351,14 @@ export class KerberosService {
         : redactedKey({ etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue });
     // RFC 4537: read whether or not an AP-REP answers it (a list that does not decode is refused, as MIT does).
     const etypeList = authenticatorEtypeList(auth.authorizationData);
-    const windows = readWindowsClientData(auth.authorizationData, this.#machine);
+    // MS-KILE 3.4.5.3: every AD-IF-RELEVANT, the authenticator's (the client's own) first, then the ticket's
+    // (a KDC copies a TGS-REQ's KERB-LOCAL there, 3.3.5.7).
+    const windows = readWindowsClientData(
+      ticket.authorizationData === undefined || ticket.authorizationData.length === 0
+        ? auth.authorizationData
+        : [...(auth.authorizationData ?? []), ...ticket.authorizationData],
+      this.#machine,
+    );
     // The AP-REP is sealed with the session key object verification used: its derived keys are cached.
     const reply = mutual
       ? acceptorReply(sessionKey, auth, gss, this.#random, {

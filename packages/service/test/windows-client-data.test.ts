@@ -98,6 +98,31 @@ describe("the service's reading of it (AcceptResult.windows)", () => {
     expect(lab.service().accept(third).windows?.local).toBe(false);
   });
 
+  it("reads the ticket's containers after the authenticator's: KERB-LOCAL a KDC copied from the TGS-REQ", () => {
+    const lab = new Lab();
+    const inTicket = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
+    const local = (data: Uint8Array) => ({
+      adType: AdType.AD_IF_RELEVANT,
+      adData: encodeAuthorizationData([{ adType: AdType.KERB_LOCAL, adData: data }]).slice(),
+    });
+    const cred = () =>
+      lab.credential({
+        editTicket: (p) => ({ ...p, authorizationData: [...(p.authorizationData ?? []), local(inTicket)] }),
+      });
+    const fromTicket = lab.service().accept(lab.client.buildApReq(cred(), { gss: 'spnego' }).token).windows;
+    expect(fromTicket).toEqual({
+      tokenIntegrity: undefined,
+      loopback: inTicket,
+      clientTarget: undefined,
+      local: false,
+    });
+    // The authenticator's own comes first.
+    const both = lab
+      .service()
+      .accept(lab.client.buildApReq(cred(), { gss: 'spnego', windows: windows() }).token);
+    expect(both.windows?.loopback).toEqual(LOOPBACK);
+  });
+
   it('is undefined for a client that sends none of it (MIT, Heimdal)', () => {
     const lab = new Lab();
     const { token } = lab.client.buildApReq(lab.credential(), {
