@@ -15,7 +15,7 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import { formatPrincipal } from '@krbsim/asn1';
+import { formatPrincipal, TokenIntegrityFlags, TokenIntegrityLevel } from '@krbsim/asn1';
 import {
   type AzureSqlMiLab,
   createAzureSqlMiLab,
@@ -154,6 +154,21 @@ function loginLine(session: SqlSession): string {
   return `  SQL login           ${session.login} (${session.loginSource}${via}), mutual authentication verified`;
 }
 
+/** What the client's authenticator said of its machine and token (MS-KILE 3.2.5.8), as the instance read it. */
+function windowsClientLines(session: SqlSession): string[] {
+  const w = session.kerberos.windows;
+  const token = w?.tokenIntegrity;
+  if (w === undefined || token === undefined) return [];
+  const level = Object.entries(TokenIntegrityLevel)
+    .find(([, v]) => v === token.tokenIL)?.[0]
+    .toLowerCase();
+  const kind = (token.flags & TokenIntegrityFlags.UAC_RESTRICTED) !== 0 ? 'UAC-restricted' : 'full';
+  const id = Buffer.from(token.machineId.subarray(0, 4)).toString('hex');
+  return [
+    `  client's token      ${kind}, integrity ${level ?? `0x${token.tokenIL.toString(16)}`}, machine ID ${id}... (KERB_AUTH_DATA_TOKEN_RESTRICTIONS); ${w.local ? 'a local logon' : 'another machine than the instance: a network logon'}`,
+  ];
+}
+
 /** Runs the demo; returns the exit code. */
 export async function demoCommand(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommand<{
@@ -285,6 +300,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
       ]);
     }
     out(loginLine(session));
+    for (const l of windowsClientLines(session)) out(l);
     if (tds) out(CHANNEL_BINDING_LINE);
     logins.trust = session.login;
     diagrams.push({ title: 'Incoming trust-based flow', mermaid: lab.trace.toMermaid({ since: mark }) });
@@ -311,6 +327,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     // Built by Azure AD from the synced directory: no trust, nothing filtered.
     for (const l of pacLines(session, names, 'built by Azure AD from the synced directory')) out(l);
     out(loginLine(session));
+    for (const l of windowsClientLines(session)) out(l);
     if (tds) out(CHANNEL_BINDING_LINE);
     logins.modern = session.login;
     diagrams.push({ title: 'Modern interactive flow', mermaid: lab.trace.toMermaid({ since: mark }) });

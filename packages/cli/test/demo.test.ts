@@ -37,6 +37,10 @@ describe('krbsim demo', () => {
     ]) {
       expect(flow1).toContain(step);
     }
+    // What the client's authenticator said of its token and machine (MS-KILE 3.2.5.8), as the instance read it.
+    expect(flow1).toMatch(
+      /client's token {6}full, integrity medium, machine ID [0-9a-f]{8}\.\.\. \(KERB_AUTH_DATA_TOKEN_RESTRICTIONS\); another machine than the instance: a network logon\n/,
+    );
     // The service ticket's PAC: alice, her groups (SqlAdmins through DBAs), and the sIDHistory the trust removed.
     expect(flow1).toMatch(/service ticket PAC .+ the instance verified its signatures: server\n/);
     expect(flow1).toMatch(/user SID {10}S-1-5-21-\d+-\d+-\d+-\d+ \(CONTOSO\\alice\)/);
