@@ -34,6 +34,7 @@ import {
   decodeTgsReq,
   type EncTicketPart,
   encodeAsReq,
+  encodeAuthorizationData,
   encodeKdcReqBody,
   encodePaFxFastRequest,
   encodeTgsReq,
@@ -425,6 +426,13 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_BADOPTION e-data=ntstatus=0xc0000272',
     why: 'refused by both (MS-SFU 3.2.5.2.1: no resource-based delegation without the bit); krbsim says STATUS_NO_MATCH, as for the classic list below',
   },
+  'TGS-REQ for its own krbtgt with enc-authorization-data': {
+    oracle:
+      /^REP forwardable,pre-authent,transited-policy-checked,ok-as-delegate life=600m renew=- sk=18 tkt=18 s=krbtgt\/CORP\.CONTOSO\.COM \| ticket forwardable,pre-authent,transited-policy-checked,ok-as-delegate ad=1\[128\],1\[142\] /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,pre-authent,transited-policy-checked ad=1[128],1[142] caddr=- tr= | pa=[] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | attributes=2 | requestor=D-alice | sig6=16 | sig7=16",
+    why: "both append the request's authorization data to the TGT as to a service ticket (RFC 4120 section 3.3.3); Samba 4.17's TGTs from a TGS-REQ are ok-as-delegate, which a Windows krbtgt account is not trusted for (as for kadmin/changepw above)",
+  },
   'TGS-REQ renewing the TGT': {
     oracle:
       /^REP pre-authent,transited-policy-checked,ok-as-delegate life=600m renew=- .* s=krbtgt\/CORP\.CONTOSO\.COM /,
@@ -775,6 +783,8 @@ function tgsCase(
     etypes?: number[];
     /** The end time asked for, this long after the case's time (default 10 hours, the TGT's own life). */
     tillMs?: number;
+    /** enc-authorization-data (RFC 4120 5.4.1), sealed with the TGT's session key. */
+    authorizationData?: AuthorizationData;
   } = {},
 ): void {
   cases.push({
@@ -787,6 +797,7 @@ function tgsCase(
         realm: REALM,
         sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
         till: t + (more.tillMs ?? 10 * Duration.hour),
+        ...(more.authorizationData !== undefined && { authorizationData: more.authorizationData }),
         nonce: NONCE,
         etypes: more.etypes ?? [18, 17],
         options: more.options ?? KdcOptions.forwardable | KdcOptions.canonicalize,
@@ -930,6 +941,27 @@ tgsCase(
     tillMs: 11 * Duration.hour,
   },
 );
+// enc-authorization-data: a Windows client's KERB-LOCAL in AD-IF-RELEVANT (MS-KILE 3.2.5.7), which an AD KDC
+// appends to the service ticket (3.3.5.7); and the same in a request for a TGT.
+const kerbLocal = (): AuthorizationData => [
+  {
+    adType: AdType.AD_IF_RELEVANT,
+    adData: encodeAuthorizationData([
+      { adType: AdType.KERB_LOCAL, adData: new Uint8Array(16).fill(0x42) },
+    ]).slice(),
+  },
+];
+tgsCase(
+  "TGS-REQ for the SQL service with enc-authorization-data (a Windows client's KERB-LOCAL)",
+  'alice',
+  SQL_SPN,
+  {
+    authorizationData: kerbLocal(),
+  },
+);
+tgsCase('TGS-REQ for its own krbtgt with enc-authorization-data', 'alice', `krbtgt/${REALM}`, {
+  authorizationData: kerbLocal(),
+});
 tgsCase('TGS-REQ for the SQL service, ALLOW-POSTDATE', 'alice', SQL_SPN, {
   options: KdcOptions['allow-postdate'] | KdcOptions.canonicalize,
 });
