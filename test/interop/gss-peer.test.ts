@@ -138,6 +138,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         peer.sendToken(r.responseToken!);
         const flags = await peer.ready();
         expect(flags & INIT_FLAGS).toBe(INIT_FLAGS);
+        expect(flags).toBe(0x13e); // the library initiator's ret_flags: INIT_FLAGS and TRANS, as krbsim's (above)
         expect(r.clientPrincipal).toBe(`alice@${REALM}`);
         const made = await exchange(peer, r.securityContext!, `${p.slug} initiator`);
         const sealed = decodePerMessageToken(made[2]!.token);
@@ -171,9 +172,14 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         });
         peer.sendToken(built.token);
         const rep = await peer.token();
-        await peer.ready();
+        const acceptorFlags = await peer.ready();
         const verified = client.verifyApRep(built.context, rep);
         const ctx = verified.securityContext!;
+        // The flags each side's GSS-API returns: krbsim's acceptor, given the same token, as MIT's (Heimdal's
+        // acceptor leaves PROT_READY out); krbsim's initiator as MIT's and Heimdal's (the next test).
+        const ours = service.accept(built.token).securityContext!.retFlags;
+        expect(ours).toBe(p.slug === 'mit' ? acceptorFlags : acceptorFlags | GssFlags.protReady);
+        expect(ctx.retFlags).toBe(0x13e);
         expect(ctx.usesAcceptorSubkey).toBe(true); // both libraries send an acceptor subkey
         const made = await exchange(peer, ctx, `${p.slug} acceptor`);
         expect(decodePerMessageToken(made[6]!.token).flags).toBe(0x05); // MIC: SentByAcceptor | AcceptorSubkey

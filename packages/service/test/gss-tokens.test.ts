@@ -417,6 +417,18 @@ describe('refusals', () => {
     expect(printed).not.toContain(hex(accepted.acceptorSubkey!.bytes));
   });
 
+  it("retFlags: the checksum's known service flags, with TRANS, and PROT_READY at the acceptor (MIT's ret_flags)", () => {
+    const ctx = (initiator: boolean, flags: number) =>
+      new GssSecurityContext({ initiator, sessionKey: { etype: 18, bytes: new Uint8Array(32) }, flags });
+    // mutual | replay | sequence | conf | integ: MIT's acceptor 0x1be, its initiator 0x13e (test/interop/gss-peer).
+    expect(ctx(false, 0x3e).retFlags).toBe(0x1be);
+    expect(ctx(true, 0x3e).retFlags).toBe(0x13e);
+    // DCE style, delegation and TRANS (which MIT's initiators put in the checksum) pass; bits no flag names do not.
+    expect(ctx(false, GssFlags.dceStyle | GssFlags.deleg | GssFlags.trans | 0x10000 | 0x40).retFlags).toBe(
+      GssFlags.dceStyle | GssFlags.deleg | GssFlags.trans | GssFlags.protReady,
+    );
+  });
+
   it('isGssTokenError narrows by status', () => {
     const e = new GssTokenError('GAP_TOKEN', 'x');
     expect(isGssTokenError(e, 'GAP_TOKEN')).toBe(true);

@@ -34,8 +34,18 @@ export const GssFlags = {
   sequence: 8,
   conf: 16,
   integ: 32,
+  /** GSS_C_ANON_FLAG (RFC 2744 section 5.19). */
+  anon: 0x40,
+  /** GSS_C_PROT_READY_FLAG: per-message protection is available (RFC 2744 section 5.19; a returned flag). */
+  protReady: 0x80,
+  /** GSS_C_TRANS_FLAG: the context can be exported (RFC 2744 section 5.19; a returned flag). */
+  trans: 0x100,
   /** GSS_C_DCE_STYLE (MS-KILE 3.4.5.1; Heimdal's and MIT's value). */
   dceStyle: 0x1000,
+  /** GSS_C_IDENTIFY_FLAG (MS-KILE 3.4.5.1; Heimdal's and MIT's value). */
+  identify: 0x2000,
+  /** GSS_C_EXTENDED_ERROR_FLAG (MS-KILE 3.4.5.1; Heimdal's and MIT's value). */
+  extendedError: 0x4000,
 } as const;
 
 /** The channel bindings of RFC 2744 section 3.11: addresses (usually empty) and application data. */

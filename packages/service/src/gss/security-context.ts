@@ -127,7 +127,7 @@ function toSeq(n: number | bigint | undefined): bigint {
 export class GssSecurityContext {
   /** True for the side that sent the AP-REQ. */
   readonly initiator: boolean;
-  /** The GSS context flags. */
+  /** The GSS context flags: the initiator's checksum flags (RFC 4121 section 4.1.1.1). */
   readonly flags: number;
   /** Wrap tokens this side makes are laid out this way. */
   readonly wrapStyle: WrapStyle;
@@ -139,6 +139,28 @@ export class GssSecurityContext {
   readonly #random: RandomSource;
   readonly #dce: boolean;
   #sendSeq: bigint;
+
+  /**
+   * The flags GSS-API returns for this context (RFC 2744's `ret_flags`), as MIT krb5's
+   * `gss_init_sec_context` and `gss_accept_sec_context` give them: of {@link flags}, the service
+   * flags the Kerberos mechanism knows (delegation, mutual, replay, sequence, confidentiality,
+   * integrity, DCE style, identify, extended error), with TRANS, and PROT_READY at the acceptor.
+   * Heimdal's acceptor leaves PROT_READY out.
+   */
+  get retFlags(): number {
+    const known =
+      this.flags &
+      (GssFlags.deleg |
+        GssFlags.mutual |
+        GssFlags.replay |
+        GssFlags.sequence |
+        GssFlags.conf |
+        GssFlags.integ |
+        GssFlags.dceStyle |
+        GssFlags.identify |
+        GssFlags.extendedError);
+    return (known | GssFlags.trans | (this.initiator ? 0 : GssFlags.protReady)) >>> 0;
+  }
 
   constructor(p: SecurityContextParams) {
     this.initiator = p.initiator;
