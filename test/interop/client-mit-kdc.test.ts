@@ -157,6 +157,33 @@ describeWithTools('krbsim client against an MIT KDC', TOOLS, (tools) => {
     expect(decodeAuthorizationData(last.adData)).toEqual([inner]);
   });
 
+  it("a ticket asked for with authorization data is kept apart in a ccache: MIT's GSS-API asks anew, as krbsim's client does", async () => {
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'alice-Passw0rd' });
+    const inner = { adType: AdType.KERB_LOCAL, adData: Uint8Array.from({ length: 16 }, (_, i) => 0xb0 + i) };
+    const asked = [{ adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData([inner]).slice() }];
+    const withAd = await c.getServiceTicket('HTTP/web.mit.test', { authorizationData: asked });
+    const path = join(mit.dir, 'krbsim-authdata.ccache');
+    await writeCcacheFile(path, toCcache(c.cache));
+    // MIT's krb5_get_credentials matches a cached entry's authdata (KRB5_TC_MATCH_AUTHDATA): the entry
+    // krbsim wrote, asked for with data, does not serve GSS-API's request without any.
+    const run = await startHelper(helper, ['init', 'krb5', 'HTTP/web.mit.test@MIT.TEST'], {
+      ...mit.env,
+      KRB5CCNAME: `FILE:${path}`,
+    });
+    await run.kill();
+    expect(run.first).not.toMatch(/^ERR/);
+    const back = fromCcache(await readCcacheFile(path), { clock: systemClock });
+    const web = back.all().filter((e) => e.server.name.nameString.join('/') === 'HTTP/web.mit.test');
+    expect(web).toHaveLength(2);
+    expect(web[0]!.requestedAuthorizationData).toEqual(asked);
+    expect(web[0]!.ticketDer).toEqual(withAd.ticketDer);
+    expect(web[1]!.requestedAuthorizationData).toBeUndefined();
+    // And krbsim reads MIT's file the same way: each request finds its own ticket.
+    expect(back.find('HTTP/web.mit.test', REALM, undefined, {})).toBe(web[1]);
+    expect(back.find('HTTP/web.mit.test', REALM, undefined, { authorizationData: asked })).toBe(web[0]);
+  });
+
   it("gets websvc a ticket to itself in alice's name (S4U2Self), MIT's echo of PA-S4U-X509-USER verified", async () => {
     const keytab = await readKeytabFile(await mit.exportKeytab('websvc@MIT.TEST'));
     const service = new KerberosService({ keytab: keytab.entries, clock: systemClock });

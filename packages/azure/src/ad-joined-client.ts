@@ -31,6 +31,7 @@ import {
   securityContext,
   UnreachableKdc,
   type WindowsMachine,
+  windowsServiceTicket,
 } from './windows-client';
 import { parseWindowsVersion, supportsIncomingTrustFlow } from './windows-version';
 
@@ -226,7 +227,7 @@ export class AdJoinedClient {
     }
     try {
       if (this.kerberos.cache.tgtFor(this.kerberos.realm) === undefined) await this.logon();
-      const ticket = await this.kerberos.getServiceTicket(spn);
+      const ticket = await windowsServiceTicket(this.kerberos, spn, this.machine);
       return securityContext(this.kerberos, ticket, this.machine, opts);
     } catch (e) {
       return asWindowsFailure(e, spn, this.#host);

@@ -40,6 +40,7 @@ import {
   type SecurityContextOptions,
   securityContext,
   type WindowsMachine,
+  windowsServiceTicket,
 } from './windows-client';
 import { parseWindowsVersion, supportsModernInteractiveFlow } from './windows-version';
 
@@ -190,7 +191,7 @@ export class AzureAdJoinedClient {
       );
     }
     try {
-      const ticket = await this.kerberos.getServiceTicket(spn);
+      const ticket = await windowsServiceTicket(this.kerberos, spn, this.machine);
       return securityContext(this.kerberos, ticket, this.machine, opts);
     } catch (e) {
       return asWindowsFailure(e, spn, this.#host);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { TokenIntegrityLevel } from '@krbsim/asn1';
+import { AdType, type AuthorizationData, encodeAuthorizationData, TokenIntegrityLevel } from '@krbsim/asn1';
 import { type Credential, KdcRefusedError, type KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, NtStatus, type RandomSource, randomBytes } from '@krbsim/core';
 import type { KdcTransport, SendOptions } from '@krbsim/transport';
@@ -165,6 +165,26 @@ export interface WindowsMachine {
 /** A new machine's IDs, from the lab's random source. */
 export function newWindowsMachine(random: RandomSource): WindowsMachine {
   return { machineId: randomBytes(random, 32), loopback: randomBytes(random, 16) };
+}
+
+/**
+ * A service ticket for `spn` as Windows asks for one: its TGS-REQs carry the logon session's
+ * KERB-LOCAL in an AD-IF-RELEVANT (MS-KILE 3.2.5.7: every TGS-REQ whose server is not krbtgt),
+ * which the KDCs copy into the ticket. The session's cached ticket (asked for with the same
+ * data) is reused, as Windows reuses its own.
+ */
+export function windowsServiceTicket(
+  client: KerberosClient,
+  spn: string,
+  machine: WindowsMachine,
+): Promise<Credential> {
+  return client.getServiceTicket(spn, { authorizationData: kerbLocalRequest(machine) });
+}
+
+/** The enc-authorization-data of a Windows TGS-REQ: AD-IF-RELEVANT{KERB-LOCAL}. */
+function kerbLocalRequest(machine: WindowsMachine): AuthorizationData {
+  const local = encodeAuthorizationData([{ adType: AdType.KERB_LOCAL, adData: machine.loopback }]);
+  return [{ adType: AdType.AD_IF_RELEVANT, adData: local.slice() }];
 }
 
 /**

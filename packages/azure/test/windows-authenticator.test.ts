@@ -2,9 +2,11 @@
  * The lab's Windows clients describe their machine to the instance as Windows' SSPI does
  * (MS-KILE 3.2.5.8): token restrictions with the machine's PerBootMachineID and a medium,
  * full token; KERB-LOCAL; the service meant. The instance, on another machine, reads them and
- * sees no local login; a service given the PC's machine ID does.
+ * sees no local login; a service given the PC's machine ID does. Their TGS-REQs for a service
+ * carry KERB-LOCAL too (MS-KILE 3.2.5.7), and the session's ticket is reused.
  */
 
+import { AdType, decodeAuthorizationData, decodeTgsReq, formatPrincipal } from '@krbsim/asn1';
 import { AZURE_AD_REALM, createAzureSqlMiLab } from '@krbsim/azure';
 import { ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +44,50 @@ describe("a lab client's authenticator describes its machine", () => {
       });
       expect(pc.machine.machineId.length).toBe(32);
       expect(pc.machine.loopback.length).toBe(16);
+    }
+  });
+
+  it('by either flow: every TGS-REQ for the instance carries KERB-LOCAL, the ticket holds it, and the next context reuses the ticket', async () => {
+    const { lab, alice, mi } = setup();
+    const onPremPc = lab.adJoinedClient(alice);
+    const cloudPc = lab.azureAdJoinedClient(alice);
+    await cloudPc.signIn();
+    for (const pc of [onPremPc, cloudPc]) {
+      const start = lab.trace.entries.length;
+      const ctx = await pc.initSecurityContext(mi.spn);
+      const tgsReqs = lab.trace.entries
+        .slice(start)
+        .filter((e) => e.requestType === 'TGS-REQ')
+        .map((e) => decodeTgsReq(e.request));
+      // On-prem: the referral request and Azure AD's; cloud: Azure AD's alone.
+      expect(tgsReqs).toHaveLength(pc === onPremPc ? 2 : 1);
+      for (const req of tgsReqs) {
+        expect(formatPrincipal(req.reqBody.sname!)).toBe(mi.spn);
+        expect(req.reqBody.encAuthorizationData).toBeDefined();
+      }
+      expect(ctx.ticket.requestedAuthorizationData).toEqual([
+        {
+          adType: AdType.AD_IF_RELEVANT,
+          adData: expect.any(Uint8Array),
+        },
+      ]);
+      expect(decodeAuthorizationData(ctx.ticket.requestedAuthorizationData![0]!.adData)).toEqual([
+        { adType: AdType.KERB_LOCAL, adData: pc.machine.loopback },
+      ]);
+      // The ticket the instance decrypts holds the KDC's copy after the PAC's container.
+      const session = mi.accept(ctx.token, pc.participant);
+      const copies = session.kerberos.authorizationData
+        .filter((e) => e.adType === AdType.AD_IF_RELEVANT)
+        .map((e) => decodeAuthorizationData(e.adData))
+        .filter((inner) => inner.some((e) => e.adType === AdType.KERB_LOCAL));
+      expect(copies.length).toBeGreaterThan(0);
+      for (const inner of copies)
+        expect(inner).toEqual([{ adType: AdType.KERB_LOCAL, adData: pc.machine.loopback }]);
+      // The next login: the session's cached ticket, no TGS-REQ.
+      const next = lab.trace.entries.length;
+      const again = await pc.initSecurityContext(mi.spn);
+      expect(again.ticket).toBe(ctx.ticket);
+      expect(lab.trace.entries.slice(next).filter((e) => e.requestType === 'TGS-REQ')).toEqual([]);
     }
   });
 

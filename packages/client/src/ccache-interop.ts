@@ -65,7 +65,8 @@ export function credentialToCcache(c: Credential): CcacheCredentialLike {
     isSkey: false,
     ticketFlags: c.flags >>> 0,
     addresses: [],
-    authdata: [],
+    // MIT's entry keeps the authorization data the ticket was asked for with, as krbsim's credential does.
+    authdata: c.requestedAuthorizationData ?? [],
     ticket: c.ticketDer,
     secondTicket: new Uint8Array(0),
   };
@@ -84,6 +85,9 @@ export function credentialFromCcache(e: CcacheCredentialLike): Credential {
     endtime: e.endtime,
     ...(e.starttime === 0 ? {} : { starttime: e.starttime }),
     ...(e.renewTill === 0 ? {} : { renewTill: e.renewTill }),
+    ...(e.authdata.length === 0
+      ? {}
+      : { requestedAuthorizationData: e.authdata.map((a) => ({ adType: a.adType, adData: a.adData })) }),
   };
 }
 

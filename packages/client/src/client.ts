@@ -78,9 +78,12 @@ export interface ServiceTicketOptions {
   /**
    * Authorization data for the KDC to put in the ticket (RFC 4120 section 5.4.1's
    * enc-authorization-data, sealed with the authenticator's subkey): sent in every TGS-REQ of
-   * the request, referrals included, and the ticket is always asked for anew (a cached one
-   * holds none of it). A Windows client sends its KERB-LOCAL so for a service (MS-KILE 3.2.5.7);
-   * MIT's and krbsim's KDCs append it to the ticket's own.
+   * the request, referrals included, as a Windows client sends its KERB-LOCAL in every TGS-REQ
+   * for a service (MS-KILE 3.2.5.7; MIT's client sends it until the first referral TGT, which
+   * carries it on). MIT's and krbsim's KDCs append it to the ticket's own. The credential notes
+   * it ({@link Credential.requestedAuthorizationData}) and the cache serves it again only to a
+   * request for the same data, as MIT's `krb5_get_credentials` matches a ccache entry's
+   * authdata; a request without it is never served a ticket asked for with some.
    */
   readonly authorizationData?: AuthorizationData;
 }

@@ -11,7 +11,14 @@
  * @module
  */
 
-import { formatPrincipal, type PrincipalName, type QualifiedName, sameName, tgsRealmOf } from '@krbsim/asn1';
+import {
+  type AuthorizationData,
+  formatPrincipal,
+  type PrincipalName,
+  type QualifiedName,
+  sameName,
+  tgsRealmOf,
+} from '@krbsim/asn1';
 import { type Clock, systemClock } from '@krbsim/core';
 import { type Credential, isExpired } from './credential';
 import { parsePrincipal } from './parse-principal';
@@ -22,8 +29,26 @@ export interface CredentialCacheOptions {
   readonly clock?: Clock;
 }
 
+/**
+ * What {@link CredentialCache.find} matches beyond the names, as MIT's `krb5_cc_retrieve_cred`
+ * does with KRB5_TC_MATCH_AUTHDATA (which `krb5_get_credentials` always sets).
+ */
+export interface CredentialMatch {
+  /**
+   * The authorization data the ticket must have been asked for with
+   * ({@link Credential.requestedAuthorizationData}); absent: a ticket asked for without any.
+   */
+  readonly authorizationData?: AuthorizationData;
+}
+
+/** The same string for equal authorization data (types and bytes, in order); '' for none. */
+function authorizationDataKey(ad: AuthorizationData | undefined): string {
+  if (ad === undefined) return '';
+  return ad.map((e) => `${e.adType}:${Buffer.from(e.adData).toString('hex')}`).join(',');
+}
+
 function keyOf(cred: Credential): string {
-  return `${formatPrincipal(cred.client.name, cred.client.realm)}\u0000${formatPrincipal(cred.server.name, cred.server.realm)}`;
+  return `${formatPrincipal(cred.client.name, cred.client.realm)}\u0000${formatPrincipal(cred.server.name, cred.server.realm)}\u0000${authorizationDataKey(cred.requestedAuthorizationData)}`;
 }
 
 /**
@@ -64,7 +89,10 @@ export class CredentialCache {
     return this.#entries.size;
   }
 
-  /** Stores `cred`, replacing an older entry for the same client and server. */
+  /**
+   * Stores `cred`, replacing an older entry for the same client and server (and the same
+   * requested authorization data: tickets asked for with different data are kept side by side).
+   */
   add(cred: Credential): void {
     const k = keyOf(cred);
     // Re-inserting moves the entry to the end, so iteration order is "oldest first".
@@ -73,7 +101,7 @@ export class CredentialCache {
     if (this.#defaultPrincipal === undefined) this.#defaultPrincipal = cred.client;
   }
 
-  /** Removes `cred` (matched by client and server); true if it was there. */
+  /** Removes `cred` (matched by client, server and requested authorization data); true if it was there. */
   remove(cred: Credential): boolean {
     return this.#entries.delete(keyOf(cred));
   }
@@ -97,9 +125,15 @@ export class CredentialCache {
   /**
    * The newest unexpired credential for `server` (a name, or its string form such as
    * `HTTP/web.contoso.com` or `HTTP/web.contoso.com@CONTOSO.COM`), in `realm` if given, and
-   * for the client `client` if given.
+   * for the client `client` if given. With `match`, only a ticket asked for with exactly
+   * `match.authorizationData` (none, when it is absent) is found; without it, any.
    */
-  find(server: PrincipalName | string, realm?: string, client?: QualifiedName): Credential | undefined {
+  find(
+    server: PrincipalName | string,
+    realm?: string,
+    client?: QualifiedName,
+    match?: CredentialMatch,
+  ): Credential | undefined {
     let want: readonly string[];
     if (typeof server === 'string') {
       const parsed = parsePrincipal(server, { defaultRealm: '', enterprise: false });
@@ -109,9 +143,11 @@ export class CredentialCache {
       want = server.nameString;
     }
     const now = this.#clock.now();
+    const ad = match === undefined ? undefined : authorizationDataKey(match.authorizationData);
     let best: Credential | undefined;
     for (const c of this.#entries.values()) {
       if (isExpired(c, now)) continue;
+      if (ad !== undefined && authorizationDataKey(c.requestedAuthorizationData) !== ad) continue;
       if (realm !== undefined && c.server.realm !== realm) continue;
       if (client !== undefined && !isClient(c, client)) continue;
       if (!sameComponents(c.server.name.nameString, want)) continue;

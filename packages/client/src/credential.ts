@@ -7,6 +7,7 @@
  */
 
 import {
+  type AuthorizationData,
   type EncKdcRepPart,
   type EncryptionKey,
   formatPrincipal,
@@ -44,6 +45,14 @@ export interface Credential {
    * the reply says nothing of it (the password does not expire; TGS replies).
    */
   readonly passwordExpires?: number;
+  /**
+   * The authorization data the client asked the KDC to add to the ticket (a TGS-REQ's
+   * enc-authorization-data, RFC 4120 section 5.4.1), as MIT's `krb5_creds.authdata` and a
+   * ccache entry's authdata keep it: the ticket itself is sealed for its server. A cached
+   * ticket serves a later request only for the same authorization data. Absent when none was
+   * asked for.
+   */
+  readonly requestedAuthorizationData?: AuthorizationData;
 }
 
 /** The password expiry an EncKDCRepPart states: last-req type 6 (or -6, RFC 4120's "all realms" sign), else key-expiration. */

@@ -124,6 +124,59 @@ describe('CredentialCache', () => {
     expect(world.requests.slice(before).map((r) => r.kind)).toEqual(['TGS']);
   });
 
+  it('keeps tickets asked for with different authorization data apart, and find matches it when told to', () => {
+    const cache = new CredentialCache({ clock: new ManualClock(T0) });
+    const local = [{ adType: 142, adData: Uint8Array.of(1, 2, 3) }];
+    const plain = cred('alice', 'A', 'HTTP/web', 'A', T0 + 2 * Duration.hour);
+    const withAd = {
+      ...cred('alice', 'A', 'HTTP/web', 'A', T0 + Duration.hour),
+      requestedAuthorizationData: local,
+    };
+    cache.add(plain);
+    cache.add(withAd);
+    expect(cache.size).toBe(2);
+    // Without a match, any ticket for the server (the one lasting longest); with one, that data or none.
+    expect(cache.find('HTTP/web')).toBe(plain);
+    expect(cache.find('HTTP/web', undefined, undefined, {})).toBe(plain);
+    expect(cache.find('HTTP/web', undefined, undefined, { authorizationData: local })).toBe(withAd);
+    // Equal data, another array: the bytes and types decide, in order.
+    const same = [{ adType: 142, adData: Uint8Array.of(1, 2, 3) }];
+    expect(cache.find('HTTP/web', undefined, undefined, { authorizationData: same })).toBe(withAd);
+    for (const other of [
+      [{ adType: 142, adData: Uint8Array.of(1, 2, 4) }],
+      [{ adType: 1, adData: Uint8Array.of(1, 2, 3) }],
+      [...local, ...local],
+    ]) {
+      expect(cache.find('HTTP/web', undefined, undefined, { authorizationData: other })).toBeUndefined();
+    }
+    // An empty list is none, as MIT's matching of authdata takes it.
+    expect(cache.find('HTTP/web', undefined, undefined, { authorizationData: [] })).toBe(plain);
+    // Replacing and removing go by the data too.
+    const newer = { ...withAd, endtime: T0 + 3 * Duration.hour };
+    cache.add(newer);
+    expect(cache.size).toBe(2);
+    expect(cache.remove(plain)).toBe(true);
+    expect(cache.find('HTTP/web', undefined, undefined, {})).toBeUndefined();
+    expect(cache.find('HTTP/web')).toBe(newer);
+  });
+
+  it("carries a credential's requested authorization data through an MIT ccache's authdata", () => {
+    const cache = new CredentialCache({ clock: new ManualClock(T0) });
+    const local = [{ adType: 1, adData: Uint8Array.of(0x30, 0x00) }];
+    cache.add(cred('alice', 'A', 'krbtgt/A', 'A', T0 + Duration.hour));
+    cache.add({
+      ...cred('alice', 'A', 'HTTP/web', 'A', T0 + Duration.hour),
+      requestedAuthorizationData: local,
+    });
+    const file = parseCcache(serializeCcache(toCcache(cache)));
+    expect(file.credentials.map((c) => c.authdata)).toEqual([[], local]);
+    const back = fromCcache(file, { clock: new ManualClock(T0) });
+    expect(
+      back.find('HTTP/web', undefined, undefined, { authorizationData: local })?.requestedAuthorizationData,
+    ).toEqual(local);
+    expect(back.tgtFor('A')?.requestedAuthorizationData).toBeUndefined();
+  });
+
   it('toCcache refuses an empty cache', () => {
     expect(() => toCcache(new CredentialCache())).toThrow(RangeError);
   });

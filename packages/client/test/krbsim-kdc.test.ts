@@ -74,7 +74,7 @@ describe('client against the krbsim KDC', () => {
     c.verifyApRep(context, accepted.responseToken!);
   });
 
-  it('authorizationData: enc-authorization-data the KDCs append to the ticket, through the referral too; never from the cache', async () => {
+  it('authorizationData: enc-authorization-data the KDCs append to the ticket, through the referral too; cached for the same data only', async () => {
     const { client, onPrem, azure, trace } = lab();
     const c = client();
     await c.getInitialCredentials('alice', { password: 'correct horse' });
@@ -112,6 +112,32 @@ describe('client against the krbsim KDC', () => {
     // data and the request's (RFC 4120 section 3.3.3, as MIT's KDC does).
     expect(sqlAd.map((e) => e.adType)).toEqual([AdType.AD_IF_RELEVANT, AdType.AD_IF_RELEVANT]);
     for (const e of sqlAd) expect(decodeAuthorizationData(e.adData)).toEqual([inner]);
+    // The credentials note what they were asked with, the referral TGT too (as MIT notes it).
+    expect(withAd.requestedAuthorizationData).toEqual(asked);
+    expect(plain.requestedAuthorizationData).toBeUndefined();
+    expect(c.cache.tgtFor(AZURE)?.requestedAuthorizationData).toEqual(asked);
+    // Asked again with the same data (another array of equal bytes): the cache answers.
+    const again = trace.entries.length;
+    const askedAgain = [{ adType: AdType.AD_IF_RELEVANT, adData: asked[0]!.adData.slice() }];
+    expect(await c.getServiceTicket('HTTP/web.contoso.com', { authorizationData: askedAgain })).toBe(withAd);
+    expect(await c.getServiceTicket(SQL, { authorizationData: askedAgain })).toBe(sql);
+    expect(await c.getServiceTicket('HTTP/web.contoso.com')).toBe(plain);
+    expect(trace.entries.length).toBe(again);
+    // Other data, or none where only a ticket with data is cached: the KDCs are asked.
+    const other = [
+      {
+        adType: AdType.AD_IF_RELEVANT,
+        adData: encodeAuthorizationData([{ ...inner, adData: loopback.map((b) => b ^ 1) }]).slice(),
+      },
+    ];
+    expect(await c.getServiceTicket('HTTP/web.contoso.com', { authorizationData: other })).not.toBe(withAd);
+    expect(trace.entries.length).toBeGreaterThan(again);
+    const noData = trace.entries.length;
+    const sqlPlain = await c.getServiceTicket(SQL);
+    expect(sqlPlain).not.toBe(sql);
+    expect(trace.entries.length).toBeGreaterThan(noData);
+    // A new referral too (from the TGT): the cached referral TGT holding the data is not used for it.
+    expect(ticketAd(sqlPlain, azure, SQL)).toEqual([]);
   });
 
   it("uses the TGT of the client it acts for, never another user's of the same realm", async () => {

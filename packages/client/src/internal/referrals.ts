@@ -75,7 +75,7 @@ export interface ServiceTicketRequest {
   /** KDC options never to inherit from the presented TGT's flags. */
   readonly dropOptions?: number;
   readonly canonicalize: boolean;
-  /** enc-authorization-data for every TGS-REQ of the request (the cache is then not used). */
+  /** enc-authorization-data for every TGS-REQ of the request (a cached ticket must have been asked with it). */
   readonly authorizationData?: AuthorizationData;
 }
 
@@ -239,9 +239,11 @@ async function chase(
  * local realm, then the `domainRealm` fallback).
  */
 export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketRequest): Promise<Credential> {
-  // A cached ticket holds no authorization data the caller asked for now: such a request goes to the KDC.
-  const cached =
-    req.authorizationData === undefined ? ctx.cache.find(req.server, req.realm, req.client) : undefined;
+  // A cached ticket serves only a request for the authorization data it was asked with (MIT's
+  // krb5_get_credentials matches it too, KRB5_TC_MATCH_AUTHDATA): it holds that and no other.
+  const cached = ctx.cache.find(req.server, req.realm, req.client, {
+    ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }),
+  });
   if (cached !== undefined) {
     if (ctx.logging)
       ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);

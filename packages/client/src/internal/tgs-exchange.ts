@@ -262,7 +262,20 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
     throw replyMismatch('the ticket names a different server than the encrypted part', kdcRealm);
   }
   checkReplyTimes(ctx, enc, body, kdcRealm, 'tgs');
-  const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
+  const issued = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
+  // The credential notes what it was asked with (a copy: the caller's arrays may change), so that
+  // the cache serves it again only to a request for the same authorization data (MIT's
+  // KRB5_TC_MATCH_AUTHDATA).
+  const cred =
+    req.authorizationData === undefined
+      ? issued
+      : {
+          ...issued,
+          requestedAuthorizationData: req.authorizationData.map((e) => ({
+            adType: e.adType,
+            adData: e.adData.slice(),
+          })),
+        };
   if (ctx.logging)
     ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
   return { cred, rep, enc, replyKey };
