@@ -25,3 +25,13 @@ export function concatBytes(parts: readonly ArrayLike<number>[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * True when `a` and `b` hold the same bytes. Not constant-time: for names, IDs, addresses and
+ * cache lookups; a MAC or other secret is compared with `@krbsim/crypto`'s constant-time check.
+ */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

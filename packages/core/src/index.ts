@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 
-export { concatBytes } from './bytes';
+export { concatBytes, equalBytes } from './bytes';
 export { type Clock, Duration, ManualClock, systemClock } from './clock';
 export { ERROR_BRAND, hasErrorBrand } from './error-brand';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';

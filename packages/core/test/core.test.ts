@@ -1,6 +1,7 @@
 import {
   concatBytes,
   ErrorCode,
+  equalBytes,
   errorCodeName,
   isKerberosError,
   KerberosError,
@@ -10,6 +11,7 @@ import {
   randomUInt31,
   SeededRandom,
 } from '@krbsim/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 describe('KerberosError', () => {
@@ -97,5 +99,21 @@ describe('concatBytes', () => {
     out[0] = 9;
     expect(a[0]).toBe(1);
     expect(concatBytes([]).length).toBe(0);
+  });
+});
+
+describe('equalBytes', () => {
+  it('is true exactly when the bytes are the same, whatever the arrays', () => {
+    expect(equalBytes(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+    expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0))).toBe(false);
+    // A view compares by its own bytes, not its buffer's.
+    const buf = Uint8Array.of(9, 1, 2, 9);
+    expect(equalBytes(buf.subarray(1, 3), Uint8Array.of(1, 2))).toBe(true);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
+        expect(equalBytes(a, b)).toBe(Buffer.from(a).equals(Buffer.from(b)));
+        expect(equalBytes(a, a.slice())).toBe(true);
+      }),
+    );
   });
 });

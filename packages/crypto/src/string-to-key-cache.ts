@@ -27,6 +27,7 @@
  */
 
 import { createHmac, randomBytes } from 'node:crypto';
+import { equalBytes } from '@krbsim/core';
 import { toBytes } from './internal/bytes';
 import { invalidInput } from './internal/errors';
 import { stringToKey } from './keys';
@@ -100,12 +101,6 @@ function fingerprint(
   return h.digest('base64');
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * A bounded cache of string-to-key results by etype, password, salt and
  * s2kparams (see the module documentation for what it keeps and shows).
@@ -147,7 +142,7 @@ export class StringToKeyCache {
       this.#hits++;
       this.#entries.delete(id);
       this.#entries.set(id, hit);
-      if (hit.key.etype !== etype || !sameBytes(hit.key.bytes, hit.bytes)) {
+      if (hit.key.etype !== etype || !equalBytes(hit.key.bytes, hit.bytes)) {
         hit.key = redactedKey({ etype, bytes: new Uint8Array(hit.bytes) });
       }
       return hit.key;

@@ -13,7 +13,7 @@
 
 import { createHash, createPrivateKey, type KeyObject, sign, verify } from 'node:crypto';
 import { isAsn1Error, PkinitOid } from '@krbsim/asn1';
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ErrorCode, equalBytes, KerberosError } from '@krbsim/core';
 import {
   algorithm,
   children,
@@ -299,8 +299,6 @@ interface SignerInfo {
   messageDigest?: Uint8Array;
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /**
  * Most certificates a SignedData may carry: the signer's and its CAs (a real
  * client sends a handful). Each costs a parse before anything is trusted, so
@@ -342,12 +340,12 @@ function signerInfo(t: Tlv): SignerInfo {
     if (issuer === undefined || serial === undefined) {
       return malformed('the IssuerAndSerialNumber needs an issuer and a serialNumber');
     }
-    sid = (c) => same(c.issuer, issuer.der) && same(c.serialNumber, serial.der);
+    sid = (c) => equalBytes(c.issuer, issuer.der) && equalBytes(c.serialNumber, serial.der);
   } else if (sidT.tag === 0x80 || sidT.tag === 0xa0) {
     // [0] IMPLICIT SubjectKeyIdentifier (RFC 5652); Heimdal's client writes it EXPLICIT, around an OCTET STRING.
     const ski =
       sidT.tag === 0x80 ? sidT.value : readOne(sidT.value, Tag.OCTET_STRING, 'subjectKeyIdentifier').value;
-    sid = (c) => c.subjectKeyIdentifier !== undefined && same(c.subjectKeyIdentifier, ski);
+    sid = (c) => c.subjectKeyIdentifier !== undefined && equalBytes(c.subjectKeyIdentifier, ski);
   } else return malformed(`unknown SignerIdentifier (tag 0x${sidT.tag.toString(16)})`);
   const digestAlg = oidOf(children(expectTag(f[i++], Tag.SEQUENCE, 'digestAlgorithm'))[0], 'digestAlgorithm');
   const out: SignerInfo = { sid, digestAlg, sigAlg: '', signature: new Uint8Array(0) };

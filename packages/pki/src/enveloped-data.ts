@@ -25,7 +25,7 @@
 
 import { constants, createCipheriv, createDecipheriv, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { isAsn1Error, PkinitOid } from '@krbsim/asn1';
-import { ErrorCode, KerberosError, type RandomSource } from '@krbsim/core';
+import { ErrorCode, equalBytes, KerberosError, type RandomSource } from '@krbsim/core';
 import { type CmsSigner, privateKeyOf } from './cms';
 import {
   algorithm,
@@ -265,8 +265,6 @@ function malformed(why: string, cause?: unknown): never {
   });
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
 interface KeyTrans {
   readonly path: string;
   readonly keyEncryptionAlgorithm: string;
@@ -286,10 +284,10 @@ function recipientFor(infos: readonly Tlv[], cert: Certificate): KeyTrans | unde
     if (rid === undefined) malformed(`${path}.rid: missing`);
     const matches =
       rid.tag === Tag.SEQUENCE
-        ? same(rid.der, mine)
+        ? equalBytes(rid.der, mine)
         : rid.tag === 0x80 &&
           cert.subjectKeyIdentifier !== undefined &&
-          same(rid.value, cert.subjectKeyIdentifier);
+          equalBytes(rid.value, cert.subjectKeyIdentifier);
     if (!matches) continue;
     const keyEncryptionAlgorithm = oidOf(
       children(expectTag(f[2], Tag.SEQUENCE, `${path}.keyEncryptionAlgorithm`))[0],

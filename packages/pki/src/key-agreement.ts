@@ -16,7 +16,7 @@
 
 import { createDiffieHellman, createECDH, getDiffieHellman } from 'node:crypto';
 import { isAsn1Error, PkinitOid } from '@krbsim/asn1';
-import { ErrorCode, KerberosError, type RandomSource } from '@krbsim/core';
+import { ErrorCode, equalBytes, KerberosError, type RandomSource } from '@krbsim/core';
 import {
   algorithm,
   bitString,
@@ -110,8 +110,6 @@ export function groupAlgorithm(group: KeyAgreementGroup): Uint8Array {
   return algorithm(PkinitOid.dhpublicnumber, seq(unsigned(g.p), unsigned(g.g), unsigned(g.q)));
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /** A peer's public value: its group and the raw value (y's magnitude, or the EC point). */
 export interface PeerPublicValue {
   readonly group: KeyAgreementGroup;
@@ -140,7 +138,7 @@ function groupOf([algOid, params]: Tlv[]): KeyAgreementGroup | undefined {
     const gv = unsignedOf(g, 'g');
     return (['modp2', 'modp14', 'modp16'] as const).find((n) => {
       const t = table[n] as FfGroup;
-      return same(t.p, pv) && same(t.g, gv);
+      return equalBytes(t.p, pv) && equalBytes(t.g, gv);
     });
   }
   if (id === PkinitOid.id_ecPublicKey) {

@@ -22,7 +22,7 @@
 
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import { decodeKrb5PrincipalName, isAsn1Error, type Krb5PrincipalName, PkinitOid } from '@krbsim/asn1';
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ErrorCode, equalBytes, KerberosError } from '@krbsim/core';
 import { children, expectTag, oidOf, readOne, Tag, type Tlv, tlv, unsignedOf } from './der';
 
 /** A parsed certificate. */
@@ -304,8 +304,6 @@ export interface PathOptions {
   readonly maxDepth?: number;
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /**
  * Signature checks a path may spend on the certificates the peer sent, at
  * each level: a peer sending many certificates named as the issuer gets no
@@ -319,10 +317,10 @@ const SIGNATURE_CHECKS_PER_LEVEL = 3;
  * there, agree (RFC 5280 section 4.2.1.1).
  */
 function mayHaveIssued(cert: Certificate, issuer: Certificate): boolean {
-  if (!same(cert.issuer, issuer.subject)) return false;
+  if (!equalBytes(cert.issuer, issuer.subject)) return false;
   const aki = cert.authorityKeyIdentifier;
   const ski = issuer.subjectKeyIdentifier;
-  return aki === undefined || ski === undefined || same(aki, ski);
+  return aki === undefined || ski === undefined || equalBytes(aki, ski);
 }
 
 function signedBy(cert: Certificate, issuer: Certificate): boolean {
@@ -348,7 +346,7 @@ function checkCriticalExtensions(cert: Certificate): void {
  * a v1 self-signed root, which has no extensions (as OpenSSL allows).
  */
 function checkIssuer(ca: Certificate, role: string): void {
-  const v1Root = ca.version === 1 && same(ca.issuer, ca.subject);
+  const v1Root = ca.version === 1 && equalBytes(ca.issuer, ca.subject);
   if (!ca.isCa && !v1Root) invalid(`${ca.subjectText} signed a certificate but is not a CA (${role})`);
   if (!allowsKeyUsage(ca, KeyUsageBit.keyCertSign)) {
     invalid(`${ca.subjectText} signed a certificate but its keyUsage does not allow keyCertSign (${role})`);
@@ -372,7 +370,8 @@ function checkTime(cert: Certificate, now: number, role: string): void {
 function checkPathLength(ca: Certificate, below: readonly Certificate[]): void {
   if (ca.pathLenConstraint === undefined) return;
   let intermediates = 0;
-  for (let i = 1; i < below.length; i++) if (!same(below[i]!.issuer, below[i]!.subject)) intermediates++;
+  for (let i = 1; i < below.length; i++)
+    if (!equalBytes(below[i]!.issuer, below[i]!.subject)) intermediates++;
   if (intermediates > ca.pathLenConstraint) {
     invalid(
       `${ca.subjectText} allows ${ca.pathLenConstraint} intermediate CA certificate${ca.pathLenConstraint === 1 ? '' : 's'} below it (pathLenConstraint), and the path has ${intermediates}`,

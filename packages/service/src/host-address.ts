@@ -9,7 +9,7 @@
 
 import { isIP } from 'node:net';
 import type { HostAddress } from '@krbsim/asn1';
-import { AddressType, ipAddressBytes } from '@krbsim/core';
+import { AddressType, equalBytes, ipAddressBytes } from '@krbsim/core';
 
 /**
  * The HostAddress of an IP address in text (`192.0.2.7`, `2001:db8::1`): addr-type 2 or 24. An
@@ -28,11 +28,7 @@ export function hostAddressOf(ip: string): HostAddress | undefined {
 }
 
 function sameAddress(a: HostAddress, b: HostAddress): boolean {
-  return (
-    a.addrType === b.addrType &&
-    a.address.length === b.address.length &&
-    a.address.every((v, i) => v === b.address[i])
-  );
+  return a.addrType === b.addrType && equalBytes(a.address, b.address);
 }
 
 /** Whether a ticket with `caddr` serves a request from `peer`: it has no addresses, or `peer` is one. */

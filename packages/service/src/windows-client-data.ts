@@ -24,7 +24,7 @@ import {
   type LsapTokenInfoIntegrity,
   RESTRICTION_TYPE_TOKEN_INFO_INTEGRITY,
 } from '@krbsim/asn1';
-import { ErrorCode, KerberosError } from '@krbsim/core';
+import { ErrorCode, equalBytes, KerberosError } from '@krbsim/core';
 
 /** What a Windows client told a service of itself (`AcceptResult.windows`; MS-KILE 3.2.5.8, 3.4.5.3). */
 export interface WindowsClientData {
@@ -45,10 +45,6 @@ export interface WindowsClientData {
 export interface ServiceMachine {
   readonly machineId?: Uint8Array;
   readonly crossBootMachineId?: Uint8Array;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function malformed(what: string, cause: unknown): KerberosError {
@@ -123,9 +119,9 @@ export function readWindowsClientData(
 
 function isLocal(token: LsapTokenInfoIntegrity | undefined, machine: ServiceMachine): boolean {
   if (token === undefined || machine.machineId === undefined) return false;
-  const perBoot = sameBytes(token.machineId, machine.machineId);
+  const perBoot = equalBytes(token.machineId, machine.machineId);
   if (token.crossBootMachineId === undefined || machine.crossBootMachineId === undefined) return perBoot;
-  if (!sameBytes(token.crossBootMachineId, machine.crossBootMachineId)) return false;
+  if (!equalBytes(token.crossBootMachineId, machine.crossBootMachineId)) return false;
   if (!perBoot) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_MODIFIED,

@@ -42,7 +42,7 @@ import {
   sameName,
   tgsRealmOf,
 } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
+import { ErrorCode, equalBytes, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import { cf2, decrypt, encrypt, getEncType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { type Credential, credentialFromReply } from '../credential';
 import type { ReplyKeySource } from '../secret';
@@ -415,7 +415,7 @@ function checkKdcChallenge(
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+  return equalBytes(a, b);
 }
 
 /** RFC 4120 section 3.1.5: decrypt the reply with the client key and check it answers this request. */

@@ -23,6 +23,7 @@
  * @module
  */
 
+import { equalBytes } from '@krbsim/core';
 import { specFor } from '../registry';
 import type { Key, KeyState } from '../rfc3961/profile';
 import { invalidInput } from './errors';
@@ -40,16 +41,10 @@ const recentStates: (KeyState | undefined)[] = new Array(RECENT).fill(undefined)
 const recentUses = new Uint8Array(RECENT);
 let recentNext = 0;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** True when `state` is still the state of `key` (its etype and bytes unchanged in place). */
 function current(state: KeyState, key: Key): boolean {
   return (
-    state.spec.etype === key.etype && key.bytes instanceof Uint8Array && sameBytes(state.bytes, key.bytes)
+    state.spec.etype === key.etype && key.bytes instanceof Uint8Array && equalBytes(state.bytes, key.bytes)
   );
 }
 
