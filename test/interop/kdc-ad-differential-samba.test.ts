@@ -37,11 +37,13 @@ import {
   encodeAuthorizationData,
   encodeKdcReqBody,
   encodePaFxFastRequest,
+  encodePaPacOptions,
   encodeTgsReq,
   KdcOptions,
   type KdcReqBody,
   KERB_ERR_TYPE_EXTENDED,
   NameType,
+  PacOptions,
   PaDataType,
   type PrincipalName,
   type Ticket,
@@ -785,6 +787,8 @@ function tgsCase(
     tillMs?: number;
     /** enc-authorization-data (RFC 4120 5.4.1), sealed with the TGT's session key. */
     authorizationData?: AuthorizationData;
+    /** PA-PAC-OPTIONS with these flags (MS-KILE 2.2.10), as a Windows client sends it. */
+    pacOptions?: number;
   } = {},
 ): void {
   cases.push({
@@ -824,6 +828,14 @@ function tgsCase(
                 }),
               ]),
           ...(more.rbcd === true ? [paPacOptionsRbcd] : []),
+          ...(more.pacOptions === undefined
+            ? []
+            : [
+                {
+                  padataType: PaDataType.PA_PAC_OPTIONS,
+                  padataValue: encodePaPacOptions({ flags: more.pacOptions }),
+                },
+              ]),
         ],
       }),
     outcome: (side, reply) => {
@@ -1022,6 +1034,17 @@ tgsCase('S4U2Proxy resource-based, without the PA-PAC-OPTIONS bit', 'websvc', `H
   options: KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize,
 });
 tgsCase('TGS-REQ for a service that needs no PAC', 'alice', `HTTP/na.${DNS_DOMAIN}`);
+// A Windows client's TGS-REQ carries PA-PAC-OPTIONS with branch-aware (MS-KILE 3.2.5.7), and claims
+// when it is claims aware: what a full DC answers (no RODC here, no claims configured).
+tgsCase('TGS-REQ with PA-PAC-OPTIONS branch-aware, as Windows sends it', 'alice', `HTTP/web.${DNS_DOMAIN}`, {
+  pacOptions: PacOptions['branch-aware'],
+});
+tgsCase('TGS-REQ with PA-PAC-OPTIONS claims and branch-aware', 'alice', `HTTP/web.${DNS_DOMAIN}`, {
+  pacOptions: PacOptions.claims | PacOptions['branch-aware'],
+});
+tgsCase('TGS-REQ with PA-PAC-OPTIONS forward-to-full-dc', 'alice', `HTTP/web.${DNS_DOMAIN}`, {
+  pacOptions: PacOptions['forward-to-full-dc'],
+});
 tgsCase('TGS-REQ renewing the TGT', 'alice', `krbtgt/${REALM}`, {
   renew: true,
   options: KdcOptions.renew,

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { AdType, type AuthorizationData, encodeAuthorizationData, TokenIntegrityLevel } from '@krbsim/asn1';
+import {
+  AdType,
+  type AuthorizationData,
+  encodeAuthorizationData,
+  PacOptions,
+  TokenIntegrityLevel,
+} from '@krbsim/asn1';
 import { type Credential, KdcRefusedError, type KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, NtStatus, type RandomSource, randomBytes } from '@krbsim/core';
 import type { KdcTransport, SendOptions } from '@krbsim/transport';
@@ -168,17 +174,21 @@ export function newWindowsMachine(random: RandomSource): WindowsMachine {
 }
 
 /**
- * A service ticket for `spn` as Windows asks for one: its TGS-REQs carry the logon session's
- * KERB-LOCAL in an AD-IF-RELEVANT (MS-KILE 3.2.5.7: every TGS-REQ whose server is not krbtgt),
- * which the KDCs copy into the ticket. The session's cached ticket (asked for with the same
- * data) is reused, as Windows reuses its own.
+ * A service ticket for `spn` as Windows asks for one (MS-KILE 3.2.5.7): its TGS-REQs carry the
+ * logon session's KERB-LOCAL in an AD-IF-RELEVANT (every TGS-REQ whose server is not krbtgt),
+ * which the KDCs copy into the ticket, and PA-PAC-OPTIONS with branch-aware (no DC of the lab is
+ * read-only, so none answers it). The session's cached ticket (asked for with the same data) is
+ * reused, as Windows reuses its own.
  */
 export function windowsServiceTicket(
   client: KerberosClient,
   spn: string,
   machine: WindowsMachine,
 ): Promise<Credential> {
-  return client.getServiceTicket(spn, { authorizationData: kerbLocalRequest(machine) });
+  return client.getServiceTicket(spn, {
+    authorizationData: kerbLocalRequest(machine),
+    pacOptions: PacOptions['branch-aware'],
+  });
 }
 
 /** The enc-authorization-data of a Windows TGS-REQ: AD-IF-RELEVANT{KERB-LOCAL}. */

@@ -6,7 +6,15 @@
  * carry KERB-LOCAL too (MS-KILE 3.2.5.7), and the session's ticket is reused.
  */
 
-import { AdType, decodeAuthorizationData, decodeTgsReq, formatPrincipal } from '@krbsim/asn1';
+import {
+  AdType,
+  decodeAuthorizationData,
+  decodePaPacOptions,
+  decodeTgsReq,
+  formatPrincipal,
+  PacOptions,
+  PaDataType,
+} from '@krbsim/asn1';
 import { AZURE_AD_REALM, createAzureSqlMiLab } from '@krbsim/azure';
 import { ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +55,7 @@ describe("a lab client's authenticator describes its machine", () => {
     }
   });
 
-  it('by either flow: every TGS-REQ for the instance carries KERB-LOCAL, the ticket holds it, and the next context reuses the ticket', async () => {
+  it('by either flow: every TGS-REQ for the instance carries KERB-LOCAL and branch-aware, the ticket holds KERB-LOCAL, and the next context reuses the ticket', async () => {
     const { lab, alice, mi } = setup();
     const onPremPc = lab.adJoinedClient(alice);
     const cloudPc = lab.azureAdJoinedClient(alice);
@@ -64,6 +72,10 @@ describe("a lab client's authenticator describes its machine", () => {
       for (const req of tgsReqs) {
         expect(formatPrincipal(req.reqBody.sname!)).toBe(mi.spn);
         expect(req.reqBody.encAuthorizationData).toBeDefined();
+        const pacOptions = req.padata?.filter((p) => p.padataType === PaDataType.PA_PAC_OPTIONS) ?? [];
+        expect(pacOptions.map((p) => decodePaPacOptions(p.padataValue).flags)).toEqual([
+          PacOptions['branch-aware'],
+        ]);
       }
       expect(ctx.ticket.requestedAuthorizationData).toEqual([
         {

@@ -86,6 +86,13 @@ export interface ServiceTicketOptions {
    * authdata; a request without it is never served a ticket asked for with some.
    */
   readonly authorizationData?: AuthorizationData;
+  /**
+   * PA-PAC-OPTIONS (MS-KILE 2.2.10) for every TGS-REQ of the request: `PacOptions` flags from
+   * `@krbsim/asn1`. A Windows client sends branch-aware in its TGS-REQs (MS-KILE 3.2.5.7), and
+   * claims when it is claims aware. A KDC echoes only what it serves (krbsim's, as AD's,
+   * resource-based-constrained-delegation alone, which only S4U2Proxy uses).
+   */
+  readonly pacOptions?: number;
 }
 
 /** Options for {@link KerberosClient.getS4U2SelfTicket}. */
@@ -309,6 +316,15 @@ export class KerberosClient {
       server = spn;
     }
     const canonicalize = opts.canonicalize ?? true;
+    const pacOptions = opts.pacOptions;
+    if (
+      pacOptions !== undefined &&
+      !(Number.isInteger(pacOptions) && pacOptions >= 0 && pacOptions <= 0xffffffff)
+    ) {
+      throw new RangeError(
+        `pacOptions must be PacOptions flags (a 32-bit unsigned integer), got ${pacOptions}`,
+      );
+    }
     return getServiceTicket(this.#ctx, {
       server,
       ...(realm === undefined ? {} : { realm }),
@@ -318,6 +334,7 @@ export class KerberosClient {
       ...(opts.forwardable === false ? { dropOptions: KdcOptions.forwardable } : {}),
       canonicalize,
       ...(opts.authorizationData === undefined ? {} : { authorizationData: opts.authorizationData }),
+      ...(opts.pacOptions === undefined ? {} : { pacOptions: opts.pacOptions }),
     });
   }
 

@@ -8,9 +8,13 @@
 import {
   AdType,
   decodeAuthorizationData,
+  decodePaPacOptions,
+  decodeTgsReq,
   encodeAuthorizationData,
   encodeTicket,
   NameType,
+  PacOptions,
+  PaDataType,
   TicketFlags,
 } from '@krbsim/asn1';
 import { type Credential, hasFlag, KerberosClient } from '@krbsim/client';
@@ -138,6 +142,28 @@ describe('client against the krbsim KDC', () => {
     expect(trace.entries.length).toBeGreaterThan(noData);
     // A new referral too (from the TGT): the cached referral TGT holding the data is not used for it.
     expect(ticketAd(sqlPlain, azure, SQL)).toEqual([]);
+  });
+
+  it('pacOptions: PA-PAC-OPTIONS in every TGS-REQ of the request, the referral too; flags that are not 32 bits refused', async () => {
+    const { client, trace } = lab();
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'correct horse' });
+    const start = trace.entries.length;
+    const branchAware = PacOptions['branch-aware'];
+    const sql = await c.getServiceTicket(SQL, { pacOptions: branchAware });
+    const sent = trace.entries
+      .slice(start)
+      .filter((e) => e.requestType === 'TGS-REQ')
+      .map((e) => decodeTgsReq(e.request).padata?.filter((p) => p.padataType === PaDataType.PA_PAC_OPTIONS));
+    expect(sent).toHaveLength(2);
+    for (const pa of sent)
+      expect(pa?.map((p) => decodePaPacOptions(p.padataValue).flags)).toEqual([branchAware]);
+    expect(sql.server.realm).toBe(AZURE);
+    for (const bad of [-1, 1.5, 2 ** 32, Number.NaN]) {
+      await expect(c.getServiceTicket('HTTP/web.contoso.com', { pacOptions: bad })).rejects.toThrow(
+        /^pacOptions must be PacOptions flags/,
+      );
+    }
   });
 
   it("uses the TGT of the client it acts for, never another user's of the same realm", async () => {

@@ -15,9 +15,12 @@
 import {
   ANONYMOUS_REALM,
   type AuthorizationData,
+  encodePaPacOptions,
   formatPrincipal,
   KdcOptions,
   krbtgtName,
+  type PaData,
+  PaDataType,
   type PrincipalName,
   type QualifiedName,
   sameName,
@@ -77,6 +80,8 @@ export interface ServiceTicketRequest {
   readonly canonicalize: boolean;
   /** enc-authorization-data for every TGS-REQ of the request (a cached ticket must have been asked with it). */
   readonly authorizationData?: AuthorizationData;
+  /** PA-PAC-OPTIONS flags for every TGS-REQ of the request. */
+  readonly pacOptions?: number;
 }
 
 /**
@@ -201,6 +206,15 @@ async function chase(
   const wantsTgt = tgsRealmOf(req.server) !== undefined;
   let { realm, tgt } = start;
   const path = [realm];
+  const padata: readonly PaData[] =
+    req.pacOptions === undefined
+      ? []
+      : [
+          {
+            padataType: PaDataType.PA_PAC_OPTIONS,
+            padataValue: encodePaPacOptions({ flags: req.pacOptions }),
+          },
+        ];
   for (;;) {
     const { cred } = await tgsExchange(ctx, {
       tgt,
@@ -209,6 +223,7 @@ async function chase(
       serverRealm: realm,
       kdcOptions: optionsFor(tgt, req.kdcOptions, req.dropOptions),
       ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }),
+      ...(padata.length === 0 ? {} : { padata: () => padata }),
     });
     const next = tgsRealmOf(cred.server.name);
     checkIssuer(cred, realm);

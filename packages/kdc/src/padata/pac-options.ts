@@ -24,7 +24,10 @@ export const pacOptions: TgsPadataHandler = {
   padataType: PaDataType.PA_PAC_OPTIONS,
   process(state, pa) {
     try {
-      state.pacOptions = decodePaPacOptions(pa.padataValue).flags & SERVED;
+      // Only a served option is echoed: a request for the others alone gets no PA-PAC-OPTIONS
+      // back, as a Samba AD DC answers a Windows client's branch-aware (differential test).
+      const served = decodePaPacOptions(pa.padataValue).flags & SERVED;
+      if (served !== 0) state.pacOptions = served;
     } catch (e) {
       if (!isKerberosError(e)) throw e;
     }
