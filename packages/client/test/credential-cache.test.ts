@@ -10,6 +10,7 @@ import {
 } from '@krbsim/client';
 import { Duration, ManualClock, SeededRandom } from '@krbsim/core';
 import { parseCcache, serializeCcache } from '@krbsim/files';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeKdcWorld } from './fake-kdc';
 
@@ -158,6 +159,33 @@ describe('CredentialCache', () => {
     expect(cache.remove(plain)).toBe(true);
     expect(cache.find('HTTP/web', undefined, undefined, {})).toBeUndefined();
     expect(cache.find('HTTP/web')).toBe(newer);
+  });
+
+  it('find with a match returns the entry asked for with equal authorization data, and only it (property)', () => {
+    const entry = fc.record({
+      adType: fc.integer({ min: -5, max: 200 }),
+      adData: fc.uint8Array({ maxLength: 6 }),
+    });
+    const data = fc.array(entry, { maxLength: 3 });
+    fc.assert(
+      fc.property(fc.array(data, { minLength: 1, maxLength: 6 }), data, (stored, asked) => {
+        const cache = new CredentialCache({ clock: new ManualClock(T0) });
+        const creds = stored.map((ad, i) => ({
+          ...cred('alice', 'A', 'HTTP/web', 'A', T0 + (i + 1) * Duration.hour),
+          ...(ad.length === 0 ? {} : { requestedAuthorizationData: ad }),
+        }));
+        for (const c of creds) cache.add(c);
+        const same = (a: typeof asked, b: typeof asked) =>
+          a.length === b.length &&
+          a.every(
+            (e, i) => e.adType === b[i]!.adType && Buffer.from(e.adData).equals(Buffer.from(b[i]!.adData)),
+          );
+        // The newest of those asked with equal data (a later add replaced an earlier one with the same).
+        const want = creds.filter((_, i) => same(stored[i]!, asked)).at(-1);
+        expect(cache.find('HTTP/web', undefined, undefined, { authorizationData: asked })).toBe(want);
+        expect(cache.find('HTTP/web')).toBe(creds.at(-1));
+      }),
+    );
   });
 
   it("carries a credential's requested authorization data through an MIT ccache's authdata", () => {
