@@ -21,6 +21,7 @@ import {
   unwrapGssToken,
   unwrapKrb5Token,
 } from '@krbsim/asn1';
+import { type KeytabEntry, readKeytabFile } from '@krbsim/files';
 import { parseCommand, usageError } from './args';
 import {
   DecodeFileError,
@@ -29,6 +30,7 @@ import {
   parseDecodeInput,
   stripTcpPrefix,
 } from './decode-input';
+import { decryptedJson } from './decode-keys';
 import { type CliIo, ExitCode } from './io';
 
 export { type DecodeInputOptions, parseDecodeInput } from './decode-input';
@@ -52,6 +54,14 @@ Options:
   --base64        the input is base64 (no guessing)
   --tree          print the generic DER tree even for a known message
   --compact       one-line JSON
+  --keytab <file> decrypt with an MIT keytab's keys (repeatable), as
+                  Wireshark's -K: a
+                  ticket (its EncTicketPart, its PAC with the signatures
+                  checked), an AP-REQ's authenticator, a TGS-REQ's and its
+                  enc-authorization-data, an AS-REQ's PA-ENC-TIMESTAMP and an
+                  AS-REP's enc-part under the client's key; added as
+                  "decrypted" beside the message, keys shown as
+                  <redacted N bytes>
   -h, --help      show this help
 
 Exit codes: 0 decoded, 1 the input is not valid (one line naming the field,
@@ -73,35 +83,45 @@ const TOK_IDS: Record<number, string> = { 256: 'KRB_AP_REQ', 512: 'KRB_AP_REP', 
 
 const mech = (oid: string): Json => (MECH_NAMES[oid] ? { oid, name: MECH_NAMES[oid] } : oid);
 
-/** A Kerberos message (APPLICATION-tagged) as JSON: `{ type, value }` with the codec's JSON form. */
-function kerberosJson(bytes: Uint8Array): Json {
-  return messageToJson(decodeMessage(bytes)) as Json;
+/** The keys `--keytab` gave (none: nothing is decrypted). */
+type Keys = readonly KeytabEntry[];
+
+/**
+ * A Kerberos message (APPLICATION-tagged) as JSON: `{ type, value }` with the codec's JSON form,
+ * and with keys what they open in it (`decrypted`).
+ */
+function kerberosJson(bytes: Uint8Array, keys: Keys): Json {
+  const message = decodeMessage(bytes);
+  const json = messageToJson(message);
+  if (keys.length === 0) return json;
+  const decrypted = decryptedJson(message, keys);
+  return decrypted === undefined ? json : { ...json, decrypted };
 }
 
 /** A GSS-API krb5 token (RFC 4121 section 4.1) as JSON. */
-function krb5TokenJson(bytes: Uint8Array): Json {
+function krb5TokenJson(bytes: Uint8Array, keys: Keys): Json {
   const t = unwrapKrb5Token(bytes);
   return {
     type: 'GSS-API krb5 token',
     mech: mech(t.mech),
     tokId: TOK_IDS[t.tokId] ?? t.tokId,
-    message: kerberosJson(t.message),
+    message: kerberosJson(t.message, keys),
   };
 }
 
 /** A mechanism token carried inside SPNEGO: decoded when it is krb5, else hex. */
-function innerTokenJson(bytes: Uint8Array): Json {
+function innerTokenJson(bytes: Uint8Array, keys: Keys): Json {
   if (bytes[0] === 0x60) {
     const { thisMech } = unwrapGssToken(bytes);
-    if (thisMech === GssOid.KRB5 || thisMech === GssOid.MS_KRB5) return krb5TokenJson(bytes);
+    if (thisMech === GssOid.KRB5 || thisMech === GssOid.MS_KRB5) return krb5TokenJson(bytes, keys);
     return { type: 'GSS-API token', mech: mech(thisMech), hex: hex(bytes) };
   }
-  if ((bytes[0]! & 0xe0) === 0x60) return kerberosJson(bytes);
+  if ((bytes[0]! & 0xe0) === 0x60) return kerberosJson(bytes, keys);
   return { hex: hex(bytes) };
 }
 
 /** A SPNEGO NegotiationToken (RFC 4178), framed or bare, as JSON. */
-function spnegoJson(bytes: Uint8Array): Json {
+function spnegoJson(bytes: Uint8Array, keys: Keys): Json {
   const t = decodeNegotiationToken(bytes);
   if ('negTokenInit' in t) {
     const i = t.negTokenInit;
@@ -109,7 +129,7 @@ function spnegoJson(bytes: Uint8Array): Json {
       type: i.negHints === undefined ? 'SPNEGO NegTokenInit' : 'SPNEGO NegTokenInit2',
       mechTypes: i.mechTypes.map(mech),
       ...(i.reqFlags !== undefined && { reqFlags: i.reqFlags }),
-      ...(i.mechToken !== undefined && { mechToken: innerTokenJson(i.mechToken) }),
+      ...(i.mechToken !== undefined && { mechToken: innerTokenJson(i.mechToken, keys) }),
       ...(i.negHints !== undefined && {
         negHints: {
           ...(i.negHints.hintName !== undefined && { hintName: i.negHints.hintName }),
@@ -125,18 +145,18 @@ function spnegoJson(bytes: Uint8Array): Json {
     type: 'SPNEGO NegTokenResp',
     ...(r.negState !== undefined && { negState: states[r.negState] ?? r.negState }),
     ...(r.supportedMech !== undefined && { supportedMech: mech(r.supportedMech) }),
-    ...(r.responseToken !== undefined && { responseToken: innerTokenJson(r.responseToken) }),
+    ...(r.responseToken !== undefined && { responseToken: innerTokenJson(r.responseToken, keys) }),
     ...(r.mechListMic !== undefined && { mechListMic: hex(r.mechListMic) }),
   };
 }
 
 /** An MS-KKDCP KDC-PROXY-MESSAGE, with the Kerberos message inside decoded. */
-function kdcProxyJson(bytes: Uint8Array): Json {
+function kdcProxyJson(bytes: Uint8Array, keys: Keys): Json {
   const m = decodeKdcProxyMessage(bytes);
   const inner = stripTcpPrefix(m.kerbMessage);
   return {
     type: 'KDC-PROXY-MESSAGE',
-    kerbMessage: inner === undefined ? { hex: hex(m.kerbMessage) } : kerberosJson(inner),
+    kerbMessage: inner === undefined ? { hex: hex(m.kerbMessage) } : kerberosJson(inner, keys),
     ...(m.targetDomain !== undefined && { targetDomain: m.targetDomain }),
     ...(m.dclocatorHint !== undefined && { dclocatorHint: m.dclocatorHint }),
   };
@@ -148,7 +168,7 @@ function kdcProxyJson(bytes: Uint8Array): Json {
  * Undefined unless the header holds (its length the message's, version 1 or
  * 0xff80) and an AP-REQ or AP-REP follows it, or a KRB-ERROR without one.
  */
-function kpasswdJson(bytes: Uint8Array): Json | undefined {
+function kpasswdJson(bytes: Uint8Array, keys: Keys): Json | undefined {
   let m: ReturnType<typeof decodeKpasswdMessage>;
   try {
     m = decodeKpasswdMessage(bytes);
@@ -162,8 +182,8 @@ function kpasswdJson(bytes: Uint8Array): Json | undefined {
   return {
     type: 'kpasswd',
     version: m.version,
-    ...(m.ap.length > 0 && { ap: kerberosJson(m.ap) }),
-    message: kerberosJson(m.rest),
+    ...(m.ap.length > 0 && { ap: kerberosJson(m.ap, keys) }),
+    message: kerberosJson(m.rest, keys),
   };
 }
 
@@ -202,6 +222,17 @@ function treeJson(bytes: Uint8Array): Json {
   return { type: 'DER', tree: decodeDerTree(bytes) as unknown as Json };
 }
 
+/** Options for {@link decodeToJson}. */
+export interface DecodeOptions {
+  /** Print the generic DER tree even for a known message. */
+  readonly tree?: boolean;
+  /**
+   * A keytab's entries: what their keys open is added beside each message as `decrypted` (see
+   * `--keytab`), keys redacted.
+   */
+  readonly keys?: readonly KeytabEntry[];
+}
+
 /**
  * Decode `bytes` to the JSON `krbsim decode` prints. The first octet picks
  * the decoder: `0x60` a GSS-API token (krb5 or SPNEGO), `0xa0`/`0xa1` a bare
@@ -212,14 +243,15 @@ function treeJson(bytes: Uint8Array): Json {
  * @throws Asn1Error naming the field when the bytes claim a known message
  *   (or are DER at all) but do not decode.
  */
-export function decodeToJson(bytes: Uint8Array, options: { tree?: boolean } = {}): Json {
+export function decodeToJson(bytes: Uint8Array, options: DecodeOptions = {}): Json {
+  const keys = options.keys ?? [];
   const message = stripTcpPrefix(bytes) ?? bytes;
   if (options.tree) return treeJson(message);
   const tag = message[0];
   if (tag === 0x60) {
     const { thisMech } = unwrapGssToken(message);
-    if (thisMech === GssOid.SPNEGO) return spnegoJson(message);
-    if (thisMech === GssOid.KRB5 || thisMech === GssOid.MS_KRB5) return krb5TokenJson(message);
+    if (thisMech === GssOid.SPNEGO) return spnegoJson(message, keys);
+    if (thisMech === GssOid.KRB5 || thisMech === GssOid.MS_KRB5) return krb5TokenJson(message, keys);
     return {
       type: 'GSS-API token',
       mech: mech(thisMech),
@@ -228,21 +260,21 @@ export function decodeToJson(bytes: Uint8Array, options: { tree?: boolean } = {}
   }
   if (tag === 0xa0 || tag === 0xa1) {
     try {
-      return spnegoJson(message);
+      return spnegoJson(message, keys);
     } catch (e) {
       if (!isAsn1Error(e)) throw e;
       return treeJson(message);
     }
   }
-  if (tag !== undefined && (tag & 0xe0) === 0x60) return kerberosJson(message);
+  if (tag !== undefined && (tag & 0xe0) === 0x60) return kerberosJson(message, keys);
   // kpasswd's header, never a DER tag: its own length, then version 1 or 0xff80.
-  const kpasswd = kpasswdJson(message);
+  const kpasswd = kpasswdJson(message, keys);
   if (kpasswd !== undefined) return kpasswd;
   const perMessage = perMessageTokenJson(message);
   if (perMessage !== undefined) return perMessage;
   if (tag === 0x30) {
     try {
-      return kdcProxyJson(message);
+      return kdcProxyJson(message, keys);
     } catch (e) {
       if (!isAsn1Error(e)) throw e;
       return treeJson(message);
@@ -253,7 +285,13 @@ export function decodeToJson(bytes: Uint8Array, options: { tree?: boolean } = {}
 
 /** Run `krbsim decode`; resolves with the exit code. */
 export async function decodeCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseCommand<{ hex?: boolean; base64?: boolean; tree?: boolean; compact?: boolean }>(
+  const parsed = parseCommand<{
+    hex?: boolean;
+    base64?: boolean;
+    tree?: boolean;
+    compact?: boolean;
+    keytab?: string[];
+  }>(
     'decode',
     argv,
     {
@@ -261,6 +299,7 @@ export async function decodeCommand(argv: readonly string[], io: CliIo): Promise
       base64: { type: 'boolean' },
       tree: { type: 'boolean' },
       compact: { type: 'boolean' },
+      keytab: { type: 'string', multiple: true },
     },
     DECODE_USAGE,
     io,
@@ -274,9 +313,18 @@ export async function decodeCommand(argv: readonly string[], io: CliIo): Promise
     return ExitCode.usage;
   }
   const encoding: InputEncoding = values.hex ? 'hex' : values.base64 ? 'base64' : 'auto';
+  const keys: KeytabEntry[] = [];
+  for (const path of values.keytab ?? []) {
+    try {
+      keys.push(...(await readKeytabFile(path)).entries);
+    } catch (e) {
+      io.stderr(`krbsim decode: cannot read the keytab ${path}: ${(e as Error).message}\n`);
+      return ExitCode.usage;
+    }
+  }
   try {
     const bytes = await parseDecodeInput(positionals[0]!, { encoding });
-    const json = decodeToJson(bytes, { tree: values.tree === true });
+    const json = decodeToJson(bytes, { tree: values.tree === true, keys });
     io.stdout(`${JSON.stringify(json, null, values.compact ? undefined : 2)}\n`);
     return ExitCode.ok;
   } catch (e) {

@@ -10,8 +10,8 @@ import {
   GssOid,
 } from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli';
 import { decodeToJson } from '../src/decode';
+import { runCaptured } from './run-cli';
 
 interface Fixture {
   name: string;
@@ -27,17 +27,8 @@ const bytesOf = (name: string) =>
 type J = Record<string, unknown>;
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
+  const { code, stdout, stderr } = await runCaptured(argv);
+  return { code, out: stdout, err: stderr };
 }
 
 describe('decodeToJson on the MIT fixtures', () => {

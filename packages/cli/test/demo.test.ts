@@ -2,21 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli';
+import { runCaptured } from './run-cli';
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    stdout: (t) => {
-      out.push(t);
-    },
-    stderr: (t) => {
-      err.push(t);
-    },
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const run = runCaptured;
 
 describe('krbsim demo', () => {
   it('runs both flows and prints every message, the logins and the diagrams', async () => {

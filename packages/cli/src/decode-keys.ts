@@ -1,0 +1,350 @@
+/**
+ * `krbsim decode --keytab`: what a keytab's keys open in a message, as
+ * Wireshark's `-K` does. A ticket's enc-part under its server's key (the
+ * EncTicketPart, and its PAC decoded with the server signature checked, the
+ * KDC's too when the keytab holds the realm's krbtgt key), then with the
+ * session key it holds the AP-REQ's authenticator (a TGS-REQ's too, and its
+ * enc-authorization-data); an AS-REQ's PA-ENC-TIMESTAMP and an AS-REP's
+ * enc-part under the client's key. A TGS-REP's, AP-REP's or KRB-CRED's
+ * enc-part needs a session key no keytab holds: only their tickets are opened.
+ *
+ * Keys are never printed: every EncryptionKey's value shows as
+ * `<redacted N bytes>`.
+ *
+ * @module
+ */
+
+import {
+  type ApReq,
+  decodeApReq,
+  decodeAuthorizationData,
+  decodeEncryptedData,
+  decodeMessage,
+  decodePaEncTsEnc,
+  type EncryptedData,
+  type EncTicketPart,
+  formatPrincipal,
+  type Json,
+  type KrbMessage,
+  messageToJson,
+  PaDataType,
+  type PrincipalName,
+  type Ticket,
+  valueToJson,
+} from '@krbsim/asn1';
+import { isKerberosError } from '@krbsim/core';
+import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import type { KeytabEntry } from '@krbsim/files';
+import {
+  decodePac,
+  FILETIME_NEVER,
+  FILETIME_NOT_SET,
+  fileTimeToMillis,
+  formatSid,
+  type Pac,
+  PacBufferType,
+  type Sid,
+  unwrapPac,
+  verifyPac,
+} from '@krbsim/pac';
+
+/** A plaintext and the key that opened it. */
+interface Opened {
+  readonly plain: Uint8Array;
+  readonly key: Key;
+}
+
+/** Why nothing opened an enc-part, or what did. */
+type Attempt = Opened | { readonly error: string };
+
+const opened = (a: Attempt): a is Opened => 'plain' in a;
+
+/** The principal as a keytab names it: `name@REALM`, compared without case (AD's names are case-blind). */
+const principalOf = (name: PrincipalName, realm: string): string =>
+  formatPrincipal(name, realm).toLowerCase();
+
+/**
+ * Tries the keytab's keys of the enc-part's etype (and kvno, when both say one: a keytab may keep
+ * only its low 8 bits), `principal`'s first (any other's too: a service may be known by several
+ * names), and returns the first plaintext whose integrity holds.
+ */
+function open(
+  keys: readonly KeytabEntry[],
+  enc: EncryptedData,
+  usage: number,
+  principal: string,
+  what: string,
+): Attempt {
+  const fits = keys.filter(
+    (e) =>
+      e.key.etype === enc.etype &&
+      (enc.kvno === undefined || e.kvno === 0 || e.kvno === enc.kvno || e.kvno === (enc.kvno & 0xff)),
+  );
+  const wanted = principal.toLowerCase();
+  const mine = (e: KeytabEntry) => principalOf(e.principal.name, e.principal.realm) === wanted;
+  for (const e of [...fits.filter(mine), ...fits.filter((e) => !mine(e))]) {
+    const key = { etype: e.key.etype, bytes: e.key.bytes };
+    const plain = openWith(key, usage, enc.cipher);
+    if (plain !== undefined) return { plain, key };
+  }
+  const kvno = enc.kvno === undefined ? '' : `, kvno ${enc.kvno}`;
+  return {
+    error: `no key in the keytab opens ${what} (${principal}, etype ${enc.etype}${kvno}; ${fits.length} key${fits.length === 1 ? '' : 's'} of that etype tried)`,
+  };
+}
+
+/** The plaintext, or undefined when the key is not the one (its integrity check fails). */
+function openWith(key: Key, usage: number, cipher: Uint8Array): Uint8Array | undefined {
+  try {
+    return decrypt(key, usage, cipher);
+  } catch (e) {
+    if (!isKerberosError(e)) throw e;
+    return undefined;
+  }
+}
+
+/** A decrypted APPLICATION-tagged part as JSON, its keys redacted; or what kept it from decoding. */
+function partJson(plain: Uint8Array): { json: Json; message?: KrbMessage } {
+  try {
+    const message = decodeMessage(plain);
+    return { json: redactKeys(messageToJson(message)), message };
+  } catch (e) {
+    return { json: { decodeError: failure(e) } };
+  }
+}
+
+/** A Kerberos error's message (a plaintext that does not decode, a signature that does not verify); anything else is a bug, rethrown. */
+function failure(e: unknown): string {
+  if (!isKerberosError(e)) throw e;
+  return e.message;
+}
+
+/** A decrypted value as JSON, or what kept it from decoding. */
+function valueJson(f: () => Json): Json {
+  try {
+    return f();
+  } catch (e) {
+    return { decodeError: failure(e) };
+  }
+}
+
+/** `json` with every EncryptionKey's keyvalue replaced by its length. */
+function redactKeys(json: Json): Json {
+  if (Array.isArray(json)) return json.map(redactKeys);
+  if (json === null || typeof json !== 'object') return json;
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(json)) out[k] = redactKeys(v);
+  if ('keytype' in out && typeof out.keyvalue === 'string') {
+    out.keyvalue = `<redacted ${out.keyvalue.length / 2} bytes>`;
+  }
+  return out;
+}
+
+/** The ticket opened with its server's key: its EncTicketPart and PAC, and its session key for what follows. */
+function ticketJson(
+  keys: readonly KeytabEntry[],
+  ticket: Ticket,
+): { json: Record<string, Json>; sessionKey?: Key } {
+  const principal = formatPrincipal(ticket.sname, ticket.realm);
+  const got = open(keys, ticket.encPart, KeyUsage.KDC_REP_TICKET, principal, 'the ticket');
+  if (!opened(got)) return { json: { ticketError: got.error } };
+  const part = partJson(got.plain);
+  const json: Record<string, Json> = { ticket: part.json };
+  if (part.message?.type !== 'EncTicketPart') return { json };
+  const etp = part.message.value;
+  const pac = pacJson(keys, etp, ticket, got.key);
+  if (pac !== undefined) json.pac = pac;
+  return { json, sessionKey: { etype: etp.key.keytype, bytes: etp.key.keyvalue } };
+}
+
+/** MS-PAC's buffer type names (MIT's `KRB5_PAC_*`), by number. */
+const PAC_BUFFER_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(PacBufferType).map(([name, type]) => [type, name]),
+);
+
+/**
+ * The ticket's PAC decoded, with its signatures (MS-PAC 2.8): the server's checked with the key that
+ * opened the ticket; the KDC's, and the ticket and extended KDC signatures when the PAC has them,
+ * with the realm's krbtgt key when the keytab holds it.
+ */
+function pacJson(
+  keys: readonly KeytabEntry[],
+  etp: EncTicketPart,
+  ticket: Ticket,
+  serverKey: Key,
+): Json | undefined {
+  const bytes = unwrapPac(etp.authorizationData);
+  if (bytes === undefined) return undefined;
+  let pac: Pac;
+  try {
+    pac = decodePac(bytes);
+  } catch (e) {
+    return { decodeError: failure(e) };
+  }
+  const has = (type: number) => pac.buffers.some((b) => b.type === type);
+  const buffers = pac.buffers.map((b) => ({
+    type: b.type,
+    ...(PAC_BUFFER_NAMES.has(b.type) && { typeName: PAC_BUFFER_NAMES.get(b.type)! }),
+    ...('value' in b ? { value: plainJson(b.value) } : { data: Buffer.from(b.data).toString('hex') }),
+  }));
+  const verdict = (f: () => unknown): string => {
+    try {
+      f();
+      return 'verified';
+    } catch (e) {
+      return `does not verify: ${failure(e)}`;
+    }
+  };
+  const krbtgt = formatPrincipal({ nameType: 2, nameString: ['krbtgt', ticket.realm] }, ticket.realm);
+  const kdcKeys = keys
+    .filter((e) => principalOf(e.principal.name, e.principal.realm) === krbtgt.toLowerCase())
+    .map((e) => ({ etype: e.key.etype, bytes: e.key.bytes }));
+  // The KDC signs with one of the krbtgt's keys: the signatures verify if they do under any of them.
+  const withKdcKey = (kdcKey: Key) =>
+    verdict(() =>
+      verifyPac(
+        bytes,
+        { kdcKey },
+        { requireExtendedKdcSignature: false, ...(has(PacBufferType.TICKET_CHECKSUM) && { ticket: etp }) },
+      ),
+    );
+  const kdc =
+    kdcKeys.length === 0
+      ? `not checked: no key of ${krbtgt} in the keytab`
+      : (kdcKeys.map(withKdcKey).find((r) => r === 'verified') ?? withKdcKey(kdcKeys[0]!));
+  const signed = [
+    'KDC',
+    ...(has(PacBufferType.TICKET_CHECKSUM) ? ['ticket'] : []),
+    ...(has(PacBufferType.FULL_CHECKSUM) ? ['extended KDC'] : []),
+  ];
+  return {
+    buffers,
+    serverSignature: verdict(() => verifyPac(bytes, { serverKey })),
+    // Which KDC signatures the PAC carries, and whether they verify together.
+    kdcSignatures: { present: signed, result: kdc },
+  };
+}
+
+/** A decoded PAC value as JSON: bytes as hex (keys redacted), SIDs as strings, FILETIMEs as ISO 8601. */
+function plainJson(v: unknown, field = ''): Json {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') {
+    if (v === FILETIME_NEVER) return 'never';
+    if (v === FILETIME_NOT_SET) return 'not set';
+    const ms = fileTimeToMillis(v);
+    return Number.isFinite(ms) ? new Date(ms).toISOString() : v.toString();
+  }
+  if (v instanceof Uint8Array) {
+    return /key$/i.test(field) ? `<redacted ${v.length} bytes>` : Buffer.from(v).toString('hex');
+  }
+  if (Array.isArray(v)) return v.map((x) => plainJson(x, field));
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.identifierAuthority === 'number' && Array.isArray(o.subAuthority))
+      return formatSid(o as unknown as Sid);
+    const out: Record<string, Json> = {};
+    for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = plainJson(x, k);
+    return out;
+  }
+  return v as Json;
+}
+
+/** An AP-REQ opened: its ticket, then its authenticator under the ticket's session key. */
+function apReqJson(
+  keys: readonly KeytabEntry[],
+  ap: ApReq,
+  usage: number,
+): { json: Record<string, Json>; subkey?: Key; sessionKey?: Key } {
+  const t = ticketJson(keys, ap.ticket);
+  if (t.sessionKey === undefined) return { json: t.json };
+  const plain = openWith(t.sessionKey, usage, ap.authenticator.cipher);
+  if (plain === undefined) {
+    return {
+      json: { ...t.json, authenticatorError: "the ticket's session key does not open the authenticator" },
+    };
+  }
+  const part = partJson(plain);
+  const auth = part.message?.type === 'Authenticator' ? part.message.value : undefined;
+  return {
+    json: { ...t.json, authenticator: part.json },
+    sessionKey: t.sessionKey,
+    ...(auth?.subkey !== undefined && {
+      subkey: { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue },
+    }),
+  };
+}
+
+/**
+ * What the keytab's keys open in `msg`, as the `decrypted` member `krbsim decode --keytab` adds
+ * beside the message; undefined for a message with nothing a keytab could open.
+ */
+export function decryptedJson(msg: KrbMessage, keys: readonly KeytabEntry[]): Json | undefined {
+  switch (msg.type) {
+    case 'Ticket':
+      return ticketJson(keys, msg.value).json;
+    case 'AP-REQ':
+      return apReqJson(keys, msg.value, KeyUsage.AP_REQ_AUTH).json;
+    case 'KRB-CRED':
+      return { tickets: msg.value.tickets.map((t) => ticketJson(keys, t).json) };
+    case 'AS-REP':
+    case 'TGS-REP': {
+      const out: Record<string, Json> = { ...ticketJson(keys, msg.value.ticket).json };
+      if (msg.type === 'AS-REP') {
+        const client = formatPrincipal(msg.value.cname, msg.value.crealm);
+        const got = open(keys, msg.value.encPart, KeyUsage.AS_REP_ENCPART, client, "the reply's enc-part");
+        if (opened(got)) out.encPart = partJson(got.plain).json;
+        else out.encPartError = got.error;
+      }
+      return out;
+    }
+    case 'AS-REQ': {
+      const pa = msg.value.padata?.find((p) => p.padataType === PaDataType.PA_ENC_TIMESTAMP);
+      if (pa === undefined || msg.value.reqBody.cname === undefined) return undefined;
+      const client = formatPrincipal(msg.value.reqBody.cname, msg.value.reqBody.realm);
+      let enc: EncryptedData;
+      try {
+        enc = decodeEncryptedData(pa.padataValue);
+      } catch (e) {
+        return { paEncTimestampError: failure(e) };
+      }
+      const got = open(keys, enc, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, client, 'PA-ENC-TIMESTAMP');
+      if (!opened(got)) return { paEncTimestampError: got.error };
+      return { paEncTimestamp: valueJson(() => valueToJson('PA-ENC-TS-ENC', decodePaEncTsEnc(got.plain))) };
+    }
+    case 'TGS-REQ': {
+      const pa = msg.value.padata?.find((p) => p.padataType === PaDataType.PA_TGS_REQ);
+      if (pa === undefined) return undefined;
+      let apReq: ApReq;
+      try {
+        apReq = decodeApReq(pa.padataValue);
+      } catch (e) {
+        return { paTgsReqError: failure(e) };
+      }
+      const ap = apReqJson(keys, apReq, KeyUsage.TGS_REQ_AUTH);
+      const ad = msg.value.reqBody.encAuthorizationData;
+      const adKey = ap.subkey ?? ap.sessionKey;
+      if (ad === undefined || adKey === undefined) return ap.json;
+      // RFC 4120 5.4.1: sealed with the authenticator's subkey if it has one, else the TGT's session key.
+      const plain = openWith(
+        adKey,
+        ap.subkey === undefined ? KeyUsage.TGS_REQ_AD_SESSKEY : KeyUsage.TGS_REQ_AD_SUBKEY,
+        ad.cipher,
+      );
+      return {
+        ...ap.json,
+        ...(plain === undefined
+          ? {
+              encAuthorizationDataError:
+                'the key the authenticator gives does not open enc-authorization-data',
+            }
+          : {
+              encAuthorizationData: valueJson(() =>
+                valueToJson('AuthorizationData', decodeAuthorizationData(plain)),
+              ),
+            }),
+      };
+    }
+    default:
+      return undefined;
+  }
+}

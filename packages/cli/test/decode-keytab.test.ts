@@ -1,0 +1,243 @@
+/**
+ * `krbsim decode --keytab`: what a keytab's keys open, checked on MIT krb5's own messages (the
+ * fixtures' keytab holds every long-term key of their realms, MIT's PACs and signatures included)
+ * and on a lab Windows client's TGS-REQ and SQL login token. Keys never show.
+ */
+
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeMessage, encodeMessage, PaDataType } from '@krbsim/asn1';
+import { createAzureSqlMiLab } from '@krbsim/azure';
+import { isKerberosError, ManualClock } from '@krbsim/core';
+import { type KeytabEntry, parseKeytab, serializeKeytab } from '@krbsim/files';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeToJson } from '../src/decode';
+import { kdcKeytabEntries, serviceKeytabEntries } from '../src/topology-files';
+import { runCaptured } from './run-cli';
+
+const MIT = new URL('../../../test/fixtures/mit/', import.meta.url);
+const messages = JSON.parse(readFileSync(new URL('messages.json', MIT), 'utf8')) as {
+  name: string;
+  hex: string;
+}[];
+const keytabPath = new URL('keytab.bin', MIT).pathname;
+const keytab = parseKeytab(readFileSync(keytabPath)).entries;
+const bytesOf = (name: string) =>
+  new Uint8Array(Buffer.from(messages.find((m) => m.name === name)!.hex, 'hex'));
+
+/** Every key of the fixtures, long-term and session, as hex: none may show in what decode prints. */
+function fixtureKeyHexes(): string[] {
+  const keys = JSON.parse(readFileSync(new URL('keys.json', MIT), 'utf8')) as Record<string, unknown>;
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.hex === 'string' && typeof o.etype === 'number') out.push(o.hex);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(keys);
+  return out;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: decode's JSON, walked by the expectations that check it
+type J = Record<string, any>;
+const decrypted = (name: string, keys: readonly KeytabEntry[] = keytab) =>
+  (decodeToJson(bytesOf(name), { keys }) as J).decrypted as J;
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { code, stdout, stderr } = await runCaptured(argv);
+  return { code, out: stdout, err: stderr };
+}
+
+describe('decode --keytab on MIT krb5 messages', () => {
+  it("opens an AP-REQ's ticket and authenticator, and checks MIT's PAC signatures with the service's and the krbtgt's keys", () => {
+    const d = decrypted('ap-req-gss');
+    expect(d.ticket).toMatchObject({
+      type: 'EncTicketPart',
+      crealm: 'ALPHA.TEST',
+      cname: { nameString: ['alice'] },
+    });
+    expect(d.ticket.key.keyvalue).toBe('<redacted 32 bytes>');
+    expect(d.authenticator).toMatchObject({ type: 'Authenticator', cname: { nameString: ['alice'] } });
+    expect(d.pac.serverSignature).toBe('verified');
+    expect(d.pac.kdcSignatures).toEqual({ present: ['KDC', 'ticket'], result: 'verified' });
+    const client = d.pac.buffers.find((b: J) => b.typeName === 'CLIENT_INFO');
+    expect(client.value.name).toBe('alice');
+    expect(client.value.clientId).toBe(`${d.ticket.authtime.slice(0, -1)}.000Z`);
+  });
+
+  it("opens a TGS-REQ's TGT and authenticator, an AS-REQ's timestamp and an AS-REP's ticket and enc-part", () => {
+    const tgs = decrypted('tgs-req');
+    expect(tgs.ticket.cname.nameString).toEqual(['alice']);
+    expect(tgs.authenticator.subkey.keyvalue).toBe('<redacted 32 bytes>');
+    // A TGT carries no ticket signature.
+    expect(tgs.pac.kdcSignatures).toEqual({ present: ['KDC'], result: 'verified' });
+    expect(decrypted('as-req-preauth').paEncTimestamp.patimestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const rep = decrypted('as-rep');
+    // MIT's KDC tags an AS-REP's enc-part as EncTGSRepPart, as RFC 4120 section 5.4.2 lets it.
+    expect(rep.encPart).toMatchObject({ type: 'EncTGSRepPart', key: { keyvalue: '<redacted 32 bytes>' } });
+    expect(rep.ticket.type).toBe('EncTicketPart');
+    const cred = decrypted('krb-cred-api');
+    expect(cred.tickets.length).toBeGreaterThan(0);
+    for (const t of cred.tickets) expect(t.ticket.type).toBe('EncTicketPart');
+  });
+
+  it('says which key it lacks, and what a wrong krbtgt key makes of the KDC signature', () => {
+    const withoutAlice = keytab.filter((e) => e.principal.name.nameString[0] !== 'alice');
+    expect(decrypted('as-req-preauth', withoutAlice).paEncTimestampError).toMatch(
+      /^no key in the keytab opens PA-ENC-TIMESTAMP \(alice@ALPHA\.TEST, etype 18; \d+ keys of that etype tried\)$/,
+    );
+    const noService = keytab.filter((e) => e.principal.name.nameString[0] !== 'host');
+    // The other principals' keys of etype 18 are tried too (a ticket's kvno may be a keytab's low byte).
+    expect(decrypted('ap-req-gss', noService).ticketError).toMatch(
+      /^no key in the keytab opens the ticket \(host\/server/,
+    );
+    const noKrbtgt = keytab.filter((e) => e.principal.name.nameString[0] !== 'krbtgt');
+    expect(decrypted('ap-req-gss', noKrbtgt).pac.kdcSignatures.result).toBe(
+      'not checked: no key of krbtgt/ALPHA.TEST@ALPHA.TEST in the keytab',
+    );
+    const wrongKrbtgt = keytab.map((e) =>
+      e.principal.name.nameString.join('/') === 'krbtgt/ALPHA.TEST'
+        ? { ...e, key: { ...e.key, bytes: e.key.bytes.map((b) => b ^ 1) } }
+        : e,
+    );
+    expect(decrypted('ap-req-gss', wrongKrbtgt).pac.kdcSignatures.result).toMatch(/^does not verify: /);
+  });
+
+  it('names a padata value that does not decode, and never throws but a Kerberos error on altered bytes (property)', () => {
+    /** The KDC-REQ `name` with its `padataType` value replaced. */
+    const withPadata = (name: string, padataType: number, padataValue: Uint8Array) => {
+      const m = decodeMessage(bytesOf(name));
+      if (m.type !== 'AS-REQ' && m.type !== 'TGS-REQ') throw new Error(`${name} is no KDC-REQ`);
+      const padata = m.value.padata?.map((p) =>
+        p.padataType === padataType ? { padataType, padataValue } : p,
+      );
+      return m.type === 'AS-REQ'
+        ? encodeMessage({ type: m.type, value: { ...m.value, padata } })
+        : encodeMessage({ type: m.type, value: { ...m.value, padata } });
+    };
+    const garbage = Uint8Array.of(0x30, 0x03, 0x02, 0x01);
+    const tgs = decodeToJson(withPadata('tgs-req', PaDataType.PA_TGS_REQ, garbage), { keys: keytab }) as J;
+    expect(tgs.decrypted.paTgsReqError).toMatch(/./);
+    const as = decodeToJson(withPadata('as-req-preauth', PaDataType.PA_ENC_TIMESTAMP, garbage), {
+      keys: keytab,
+    }) as J;
+    expect(as.decrypted.paEncTimestampError).toMatch(/./);
+    const sources = ['ap-req-gss', 'tgs-req', 'as-rep', 'as-req-preauth', 'krb-cred-api'].map(bytesOf);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...sources),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (source, flips) => {
+          const bytes = source.slice();
+          for (const [at, x] of flips) bytes[at % bytes.length]! ^= x;
+          try {
+            decodeToJson(bytes, { keys: keytab });
+          } catch (e) {
+            expect(isKerberosError(e)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('prints no key: no long-term, session or sub-key of the fixtures shows in any decrypted message', async () => {
+    const hexes = fixtureKeyHexes();
+    expect(hexes.length).toBeGreaterThan(10);
+    for (const m of messages) {
+      const r = await cli(['decode', m.hex, '--keytab', keytabPath, '--compact']);
+      if (r.code !== 0) continue; // a per-message token, say: nothing to open
+      for (const h of hexes) expect(r.out.includes(h), `${m.name} shows a key`).toBe(false);
+    }
+  });
+
+  it('nests: a GSS token and a KDC-PROXY-MESSAGE carry the decrypted message; a keytab that cannot be read is exit 2', async () => {
+    const gss = decodeToJson(bytesOf('gss-init-token'), { keys: keytab }) as J;
+    expect(gss.message.decrypted.authenticator.type).toBe('Authenticator');
+    const dir = await mkdtemp(join(tmpdir(), 'krbsim-decode-'));
+    try {
+      const bad = join(dir, 'bad.keytab');
+      await writeFile(bad, Uint8Array.of(5, 9, 0));
+      for (const path of [bad, join(dir, 'missing.keytab')]) {
+        const r = await cli(['decode', messages[0]!.hex, '--keytab', path]);
+        expect(r.code).toBe(2);
+        expect(r.err).toMatch(/^krbsim decode: cannot read the keytab /);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("decode --keytab on a lab Windows client's messages", () => {
+  it("shows the TGS-REQ's KERB-LOCAL and the login token's PAC, its signatures verified", async () => {
+    const lab = createAzureSqlMiLab({
+      onPremRealm: 'CONTOSO.COM',
+      seed: 7,
+      clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+    });
+    const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    mi.enableWindowsAuthenticationPrerequisites();
+    lab.setupCloudTrust();
+    const pc = lab.adJoinedClient(alice);
+    const ctx = await pc.initSecurityContext(mi.spn);
+    const keys = [
+      ...kdcKeytabEntries([lab.onPrem.realm, lab.tenant.realm], 0),
+      ...serviceKeytabEntries(lab.tenant.realm, mi.spn, [], 0),
+    ];
+    const tgsReq = lab.trace.entries.find((e) => e.requestType === 'TGS-REQ')!;
+    const tgs = (decodeToJson(tgsReq.request, { keys }) as J).decrypted;
+    expect(tgs.ticket.cname.nameString).toEqual(['alice']);
+    expect(tgs.encAuthorizationData).toEqual([
+      {
+        adType: 1,
+        adTypeName: 'AD_IF_RELEVANT',
+        adData: expect.any(String),
+        adDataDecoded: [
+          { adType: 142, adTypeName: 'KERB_LOCAL', adData: Buffer.from(pc.machine.loopback).toString('hex') },
+        ],
+      },
+    ]);
+    const login = decodeToJson(ctx.token, { keys }) as J;
+    const d = login.mechToken.message.decrypted;
+    expect(d.pac.serverSignature).toBe('verified');
+    expect(d.pac.kdcSignatures.result).toBe('verified');
+    const logon = d.pac.buffers.find((b: J) => b.typeName === 'LOGON_INFO').value;
+    expect(logon.effectiveName).toBe('alice');
+    expect(logon.logonDomainName).toBe('CONTOSO');
+    expect(logon.logonDomainId).toMatch(/^S-1-5-21-\d+-\d+-\d+$/);
+    expect(logon.userSessionKey).toBe('<redacted 16 bytes>');
+    expect(logon.kickOffTime).toBe('never');
+    // The command line, the instance's keytab and the KDCs' as `krbsim serve --kdc-keytab` writes them.
+    const dir = await mkdtemp(join(tmpdir(), 'krbsim-decode-'));
+    try {
+      const mi1 = join(dir, 'mi1.keytab');
+      const kdc = join(dir, 'kdc.keytab');
+      await writeFile(
+        mi1,
+        serializeKeytab({ entries: serviceKeytabEntries(lab.tenant.realm, mi.spn, [], 0) }),
+      );
+      await writeFile(kdc, serializeKeytab({ entries: kdcKeytabEntries([lab.tenant.realm], 0) }));
+      const b64 = Buffer.from(ctx.token).toString('base64');
+      const both = await cli(['decode', b64, '--keytab', mi1, '--keytab', kdc, '--compact']);
+      expect(both.code).toBe(0);
+      expect(JSON.parse(both.out).mechToken.message.decrypted.pac.kdcSignatures.result).toBe('verified');
+      const one = JSON.parse((await cli(['decode', b64, '--keytab', mi1])).out);
+      expect(one.mechToken.message.decrypted.pac.kdcSignatures.result).toMatch(
+        /^not checked: no key of krbtgt\//,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // The authenticator's MS-KILE data (the token restrictions) decoded too.
+    const ifRelevant = d.authenticator.authorizationData.find((e: J) => e.adType === 1);
+    expect(ifRelevant.adDataDecoded.map((e: J) => e.adType)).toContain(141);
+  });
+});
