@@ -15,11 +15,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeLsapTokenInfoIntegrity, formatPrincipal } from '@krbsim/asn1';
+import { encodeLsapTokenInfoIntegrity } from '@krbsim/asn1';
 import { AZURE_AD_REALM, createAzureSqlMiLab, loginOverTds } from '@krbsim/azure';
-import { type KeytabEntry, serializeKeytab } from '@krbsim/files';
-import type { Realm } from '@krbsim/kdc';
+import { serializeKeytab } from '@krbsim/files';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { realmKeytabEntries } from '../../packages/cli/src/topology-files';
 import { describeWithTools, runTool } from './mit-tools';
 
 const LEGACY = 'S-1-5-21-2127521184-1604012920-1887927527-1106';
@@ -61,9 +61,13 @@ async function capture() {
   const pcap = join(dir, 'lab.pcap');
   const keytab = join(dir, 'all.keytab');
   await writeFile(pcap, lab.trace.toPcap());
-  await writeFile(keytab, serializeKeytab({ entries: keytabOf([lab.onPrem.realm, lab.tenant.realm]) }), {
-    mode: 0o600,
-  });
+  await writeFile(
+    keytab,
+    serializeKeytab({ entries: realmKeytabEntries([lab.onPrem.realm, lab.tenant.realm], 0) }),
+    {
+      mode: 0o600,
+    },
+  );
   const d = lab.onPrem.realm.directory;
   return {
     pcap,
@@ -74,28 +78,6 @@ async function capture() {
     userSid: alice.sid,
     miPrincipal: `${mi.spn}@${lab.tenant.realm.name}`,
   };
-}
-
-/** Every key the realms hold, as `krbsim serve --kdc-keytab` writes them. */
-function keytabOf(realms: readonly Realm[]): KeytabEntry[] {
-  const entries: KeytabEntry[] = [];
-  const seen = new Set<string>();
-  for (const realm of realms) {
-    for (const e of realm.db.entries()) {
-      for (const k of e.keys) {
-        const id = `${formatPrincipal(e.name, e.realm)}:${k.kvno}:${k.key.etype}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        entries.push({
-          principal: { realm: e.realm, name: e.name },
-          timestamp: 0,
-          kvno: k.kvno,
-          key: { etype: k.key.etype, bytes: k.key.bytes },
-        });
-      }
-    }
-  }
-  return entries;
 }
 
 /** tshark's options to decrypt what `keytab`'s keys open. */
@@ -188,7 +170,9 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
     await pc.changePassword('Fr4nk-N3w-Passw0rd');
     const c = { pcap: join(dir, 'kpasswd.pcap'), keytab: join(dir, 'kpasswd.keytab') };
     await writeFile(c.pcap, lab.trace.toPcap());
-    await writeFile(c.keytab, serializeKeytab({ entries: keytabOf([lab.onPrem.realm]) }), { mode: 0o600 });
+    await writeFile(c.keytab, serializeKeytab({ entries: realmKeytabEntries([lab.onPrem.realm], 0) }), {
+      mode: 0o600,
+    });
     const rows = await tsharkFields(tools.tshark!, c, 'kpasswd', [
       'udp.srcport',
       'udp.dstport',
@@ -275,9 +259,13 @@ describeWithTools('tshark dissects the PACs of a krbsim capture, given the keyta
     }
     const c = { pcap: join(dir, 'login.pcap'), keytab: join(dir, 'login.keytab') };
     await writeFile(c.pcap, lab.trace.toPcap());
-    await writeFile(c.keytab, serializeKeytab({ entries: keytabOf([lab.onPrem.realm, lab.tenant.realm]) }), {
-      mode: 0o600,
-    });
+    await writeFile(
+      c.keytab,
+      serializeKeytab({ entries: realmKeytabEntries([lab.onPrem.realm, lab.tenant.realm], 0) }),
+      {
+        mode: 0o600,
+      },
+    );
     // Wireshark opens the instance's ticket in the LOGIN7's SSPI field, then the authenticator.
     const rows = await tsharkFields(tools.tshark!, c, 'kerberos.ad_target_principal', [
       'kerberos.ad_type',

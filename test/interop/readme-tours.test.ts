@@ -40,7 +40,7 @@
  * here keeps those copies equal to the files.
  */
 
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,15 +174,18 @@ const EXPECT: readonly (CommandRef & { readonly check: (o: Outcome) => string | 
   },
   {
     files: ['README.md'],
-    command: 'pnpm demo --pcap flows.pcap',
+    command: 'pnpm demo --pcap flows.pcap --keytab flows.keytab',
     check: (o) => {
       // "the same messages for Wireshark": a pcap file (either byte order's magic).
       const f = join(o.cwd, 'flows.pcap');
       if (!existsSync(f)) return 'no flows.pcap written';
       const magic = readFileSync(f).subarray(0, 4).toString('hex');
-      return ['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d'].includes(magic)
-        ? undefined
-        : `not a pcap: ${magic}`;
+      if (!['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d'].includes(magic)) return `not a pcap: ${magic}`;
+      // "and the keys that open them": an MIT keytab (0x0502), readable by its owner only.
+      const k = join(o.cwd, 'flows.keytab');
+      if (!existsSync(k)) return 'no flows.keytab written';
+      if (readFileSync(k).subarray(0, 2).toString('hex') !== '0502') return 'flows.keytab is no MIT keytab';
+      return (statSync(k).mode & 0o777) === 0o600 ? undefined : 'flows.keytab is not mode 0600';
     },
   },
   {

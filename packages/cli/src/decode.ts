@@ -223,7 +223,7 @@ function treeJson(bytes: Uint8Array): Json {
 }
 
 /** Options for {@link decodeToJson}. */
-export interface DecodeOptions {
+export interface DecodeJsonOptions {
   /** Print the generic DER tree even for a known message. */
   readonly tree?: boolean;
   /**
@@ -243,7 +243,7 @@ export interface DecodeOptions {
  * @throws Asn1Error naming the field when the bytes claim a known message
  *   (or are DER at all) but do not decode.
  */
-export function decodeToJson(bytes: Uint8Array, options: DecodeOptions = {}): Json {
+export function decodeToJson(bytes: Uint8Array, options: DecodeJsonOptions = {}): Json {
   const keys = options.keys ?? [];
   const message = stripTcpPrefix(bytes) ?? bytes;
   if (options.tree) return treeJson(message);

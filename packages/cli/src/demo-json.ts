@@ -9,6 +9,7 @@
  */
 
 import { isAsn1Error } from '@krbsim/asn1';
+import type { KeytabEntry } from '@krbsim/files';
 import { describeMessage, type TraceEntry } from '@krbsim/transport';
 import { decodeToJson } from './decode';
 
@@ -44,9 +45,9 @@ export interface DemoJson {
   readonly messages: readonly DemoJsonMessage[];
 }
 
-function decoded(bytes: Uint8Array): unknown {
+function decoded(bytes: Uint8Array, keys: readonly KeytabEntry[]): unknown {
   try {
-    return decodeToJson(bytes);
+    return decodeToJson(bytes, { keys });
   } catch (e) {
     // A message the demo made that does not decode is worth showing, not hiding.
     if (isAsn1Error(e)) return { error: e.message };
@@ -61,6 +62,7 @@ function decoded(bytes: Uint8Array): unknown {
 export function traceMessages(
   entries: readonly TraceEntry[],
   flowOf: (seq: number) => string,
+  keys: readonly KeytabEntry[] = [],
 ): DemoJsonMessage[] {
   const out: DemoJsonMessage[] = [];
   for (const e of entries) {
@@ -80,7 +82,7 @@ export function traceMessages(
       type: tds ? e.requestType : describeMessage(e.request),
       ...(e.label !== undefined && { label: e.label }),
       length: e.request.length,
-      ...(!tds && { decoded: decoded(e.request) }),
+      ...(!tds && { decoded: decoded(e.request, keys) }),
       hex: Buffer.from(e.request).toString('hex'),
     });
     if (e.reply !== undefined) {
@@ -92,7 +94,7 @@ export function traceMessages(
         type: tds ? e.replyType! : describeMessage(e.reply),
         ...(e.replyLabel !== undefined && { label: e.replyLabel }),
         length: e.reply.length,
-        ...(!tds && { decoded: decoded(e.reply) }),
+        ...(!tds && { decoded: decoded(e.reply, keys) }),
         hex: Buffer.from(e.reply).toString('hex'),
       });
     } else if (e.error !== undefined) {

@@ -26,13 +26,15 @@ import {
   type SidFilterEvent,
   type SqlSession,
 } from '@krbsim/azure';
+import { writeKeytabFile } from '@krbsim/files';
 import { parseCommand, usageError } from './args';
 import { decodeToJson } from './decode';
 import { type DemoJson, traceMessages } from './demo-json';
 import type { CliIo } from './io';
 import { ExitCode, unwritable } from './io';
+import { realmKeytabEntries } from './topology-files';
 
-const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--html FILE] [--tds] [--json] [--no-mermaid]
+const USAGE = `Usage: krbsim demo [--seed N] [--flow trust|modern|both] [--pcap FILE] [--keytab FILE] [--html FILE] [--tds] [--json] [--no-mermaid]
 
 Runs both Azure SQL Managed Instance flows in process and prints every
 Kerberos message, the PAC of each service ticket (user SID, groups, the SIDs
@@ -41,6 +43,10 @@ the trust filtered), the resulting SQL logins and the sequence diagrams.
   --seed N        seed for keys, nonces and confounders (default 42): same seed, same bytes
   --flow F        trust, modern or both (default both)
   --pcap FILE     also write the messages as a pcap for Wireshark
+  --keytab FILE   also write every key the lab's realms hold as an MIT keytab
+                  (mode 0600): Wireshark (-K, or kerberos.file) and krbsim
+                  decode --keytab open every ticket, authenticator and PAC of
+                  the pcap with it; --json and --html show them decrypted
   --html FILE     also write the trace as one self-contained HTML page: the
                   sequence diagram (inline SVG), each arrow opening its message
                   decoded (as krbsim decode prints it) with its bytes, errors
@@ -54,8 +60,8 @@ the trust filtered), the resulting SQL logins and the sequence diagrams.
                   it) and hex, and the login each flow ended in
   --no-mermaid    leave out the Mermaid diagrams
 
-Exit codes: 0 success, 1 a flow failed, 2 bad arguments or a --pcap or
---html file that cannot be written.
+Exit codes: 0 success, 1 a flow failed, 2 bad arguments or a --pcap,
+--keytab or --html file that cannot be written.
 `;
 
 function etypeName(etype: number): string {
@@ -175,6 +181,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     seed?: string;
     flow?: string;
     pcap?: string;
+    keytab?: string;
     html?: string;
     json?: boolean;
     tds?: boolean;
@@ -186,6 +193,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
       seed: { type: 'string' },
       flow: { type: 'string' },
       pcap: { type: 'string' },
+      keytab: { type: 'string' },
       html: { type: 'string' },
       json: { type: 'boolean' },
       tds: { type: 'boolean' },
@@ -207,7 +215,7 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     return ExitCode.usage;
   }
   // Checked before the flows run, so a typo costs no output and no stack trace.
-  for (const option of ['pcap', 'html'] as const) {
+  for (const option of ['pcap', 'keytab', 'html'] as const) {
     const path = values[option];
     const problem = path === undefined ? undefined : unwritable(path);
     if (problem !== undefined) {
@@ -333,12 +341,17 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     diagrams.push({ title: 'Modern interactive flow', mermaid: lab.trace.toMermaid({ since: mark }) });
   }
 
+  // With --keytab, every key the realms hold: written out, and what --json and --html decode with.
+  const keys =
+    values.keytab === undefined
+      ? []
+      : realmKeytabEntries([lab.onPrem.realm, lab.tenant.realm], lab.clock.now());
   if (json) {
     const modernFrom = flow === 'both' ? marks[1]! : flow === 'modern' ? marks[0]! : Number.POSITIVE_INFINITY;
     const doc: DemoJson = {
       seed,
       logins,
-      messages: traceMessages(lab.trace.entries, (seq) => (seq >= modernFrom ? 'modern' : 'trust')),
+      messages: traceMessages(lab.trace.entries, (seq) => (seq >= modernFrom ? 'modern' : 'trust'), keys),
     };
     io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
   } else if (!values['no-mermaid']) {
@@ -360,10 +373,22 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     out();
     out(`wrote ${lab.trace.entries.length} exchanges to ${values.pcap}`);
   }
+  if (values.keytab !== undefined) {
+    try {
+      await writeKeytabFile(values.keytab, { entries: keys });
+    } catch (e) {
+      io.stderr(usageError('demo', `--keytab ${values.keytab}: ${(e as Error).message}`));
+      return ExitCode.usage;
+    }
+    out();
+    out(
+      `wrote ${keys.length} keys of ${lab.onPrem.realm.name} and ${lab.tenant.realm.name} to ${values.keytab} (mode 0600)`,
+    );
+  }
   if (values.html !== undefined) {
     const html = lab.trace.toHtml({
       title: `krbsim demo (seed ${seed})`,
-      decode: (bytes, entry) => (entry.protocol === undefined ? decodeToJson(bytes) : undefined),
+      decode: (bytes, entry) => (entry.protocol === undefined ? decodeToJson(bytes, { keys }) : undefined),
       notes: (entry) => notes.get(entry.seq),
     });
     try {

@@ -26,7 +26,13 @@ export {
   validateAzureLab,
 } from './azure-lab-file';
 export { runCli, USAGE } from './cli';
-export { type DecodeInputOptions, decodeCommand, decodeToJson, parseDecodeInput } from './decode';
+export {
+  type DecodeInputOptions,
+  type DecodeJsonOptions,
+  decodeCommand,
+  decodeToJson,
+  parseDecodeInput,
+} from './decode';
 export type { InputEncoding } from './decode-input';
 export { type CliIo, ExitCode } from './io';
 export type { ReplicaKdcs } from './replica';
@@ -62,6 +68,7 @@ export {
   kdcKeytabEntries,
   type PortsJson,
   type PortsJsonRealm,
+  realmKeytabEntries,
   type ServedRealm,
   serviceKeytabEntries,
   spnFileName,

@@ -21,7 +21,7 @@ import {
   writeKrb5Conf,
   writeOwnerOnlyFile,
 } from '@krbsim/files';
-import type { Realm } from '@krbsim/kdc';
+import type { PrincipalEntry, Realm } from '@krbsim/kdc';
 import { connectableHostPort } from './connect-address';
 import type { ReplicaKdcs } from './replica';
 import type { TopologyFile, TrustFileSpec } from './topology';
@@ -300,11 +300,29 @@ const NT_SRV_INST = 2;
  * (`krb5_kdc_verify_ticket`) check the PAC's KDC and ticket signatures.
  */
 export function kdcKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEntry[] {
+  return keytabEntriesOf(realms, now, (entry) => entry.kind === 'krbtgt');
+}
+
+/**
+ * Keytab entries for every key the realms hold: users', services' and the
+ * KDCs', each key version, each once. Everything a capture of the realms
+ * encrypts opens with them (`krbsim demo --keytab`); every ticket can be forged
+ * with them too.
+ */
+export function realmKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEntry[] {
+  return keytabEntriesOf(realms, now, () => true);
+}
+
+function keytabEntriesOf(
+  realms: Iterable<Realm>,
+  now: number,
+  wanted: (entry: PrincipalEntry) => boolean,
+): KeytabEntry[] {
   const out: KeytabEntry[] = [];
   const seen = new Set<string>();
   for (const realm of realms) {
     for (const entry of realm.db.entries()) {
-      if (entry.kind !== 'krbtgt') continue;
+      if (!wanted(entry)) continue;
       for (const k of entry.keys) {
         const id = `${entry.name.nameString.join('/')}@${entry.realm}:${k.kvno}:${k.key.etype}`;
         if (seen.has(id)) continue;
@@ -312,7 +330,11 @@ export function kdcKeytabEntries(realms: Iterable<Realm>, now: number): KeytabEn
         out.push({
           principal: {
             realm: entry.realm,
-            name: { nameType: NT_SRV_INST, nameString: [...entry.name.nameString] },
+            // krbtgt as MIT's ktadd writes it (KRB5_NT_SRV_INST); others by their own name type.
+            name: {
+              nameType: entry.kind === 'krbtgt' ? NT_SRV_INST : entry.name.nameType,
+              nameString: [...entry.name.nameString],
+            },
           },
           timestamp: now,
           kvno: k.kvno,

@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatPrincipal } from '@krbsim/asn1';
+import { parseKeytab } from '@krbsim/files';
 import { describe, expect, it } from 'vitest';
 import { runCaptured } from './run-cli';
 
@@ -89,10 +91,10 @@ describe('krbsim demo --pcap and --json', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a --pcap or --html path that is a directory is a usage error naming it, before any flow runs', async () => {
+  it('a --pcap, --keytab or --html path that is a directory is a usage error naming it, before any flow runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'krbsim-demo-'));
     try {
-      for (const flag of ['--pcap', '--html']) {
+      for (const flag of ['--pcap', '--keytab', '--html']) {
         const { code, stdout, stderr } = await run(['demo', '--seed', '7', flag, dir]);
         expect(code, flag).toBe(2);
         expect(stdout, flag).toBe('');
@@ -105,14 +107,72 @@ describe('krbsim demo --pcap and --json', () => {
     }
   });
 
-  it('a --pcap or --html path the system refuses at writing is a usage error naming it, after the flows', async () => {
-    for (const flag of ['--pcap', '--html']) {
+  it('a --pcap, --keytab or --html path the system refuses at writing is a usage error naming it, after the flows', async () => {
+    for (const flag of ['--pcap', '--keytab', '--html']) {
       // /proc/version's directory exists and it is no directory: only the write fails (EACCES, root too).
       const { code, stderr } = await run(['demo', '--seed', '7', flag, '/proc/version']);
       expect(code, flag).toBe(2);
       expect(stderr).toMatch(new RegExp(`^krbsim demo: ${flag} /proc/version: E[A-Z]+`));
       expect(stderr).toContain("Try 'krbsim demo --help'.");
       expect(stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('--keytab writes every key of both realms (mode 0600); --json then shows each ticket and PAC opened, the signatures verified', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'krbsim-demo-'));
+    try {
+      const keytab = join(dir, 'flows.keytab');
+      const text = await run(['demo', '--seed', '7', '--keytab', keytab, '--no-mermaid']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `\nwrote \\d+ keys of CONTOSO.COM and KERBEROS.MICROSOFTONLINE.COM to ${keytab} \\(mode 0600\\)\n$`,
+        ),
+      );
+      expect(statSync(keytab).mode & 0o777).toBe(0o600);
+      const principals = parseKeytab(readFileSync(keytab)).entries.map((e) =>
+        formatPrincipal(e.principal.name, e.principal.realm),
+      );
+      for (const p of [
+        'alice@CONTOSO.COM',
+        'krbtgt/CONTOSO.COM@CONTOSO.COM',
+        'krbtgt/KERBEROS.MICROSOFTONLINE.COM@CONTOSO.COM',
+        'krbtgt/KERBEROS.MICROSOFTONLINE.COM@KERBEROS.MICROSOFTONLINE.COM',
+        'MSSQLSvc/mi1.abc123.database.windows.net:1433@KERBEROS.MICROSOFTONLINE.COM',
+      ]) {
+        expect(principals).toContain(p);
+      }
+      const { code, stdout } = await run(['demo', '--seed', '7', '--json', '--keytab', keytab]);
+      expect(code).toBe(0);
+      interface Opened {
+        ticket: { type: string };
+        authenticator: { type: string };
+        pac: { serverSignature: string; kdcSignatures: { result: string } };
+      }
+      const doc = JSON.parse(stdout) as {
+        messages: {
+          direction: string;
+          type: string;
+          decoded?: { mechToken?: { message: { decrypted: Opened } }; decrypted?: Opened };
+        }[];
+      };
+      const logins = doc.messages.filter((m) => m.direction === 'request' && m.type.startsWith('AP-REQ'));
+      expect(logins).toHaveLength(2);
+      for (const m of logins) {
+        const d = m.decoded!.mechToken!.message.decrypted;
+        expect(d.pac.serverSignature).toBe('verified');
+        expect(d.pac.kdcSignatures.result).toBe('verified');
+        expect(d.authenticator.type).toBe('Authenticator');
+      }
+      // Every TGS-REQ's TGT opened too, and no message left with a part no key opens.
+      const tgsReqs = doc.messages.filter((m) => m.type === 'TGS-REQ');
+      expect(tgsReqs.length).toBeGreaterThan(0);
+      for (const m of tgsReqs) expect(m.decoded!.decrypted!.ticket.type).toBe('EncTicketPart');
+      expect(stdout).not.toMatch(/no key in the keytab opens/);
+      // Without --keytab nothing is decrypted.
+      expect((await run(['demo', '--seed', '7', '--json'])).stdout).not.toContain('"decrypted"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
