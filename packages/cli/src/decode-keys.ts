@@ -231,8 +231,8 @@ function plainJson(v: unknown, field = ''): Json {
   if (typeof v === 'bigint') {
     if (v === FILETIME_NEVER) return 'never';
     if (v === FILETIME_NOT_SET) return 'not set';
-    const ms = fileTimeToMillis(v);
-    return Number.isFinite(ms) ? new Date(ms).toISOString() : v.toString();
+    // Every 64-bit FILETIME falls within a Date's range (year 60056 at most).
+    return new Date(fileTimeToMillis(v)).toISOString();
   }
   if (v instanceof Uint8Array) {
     return /key$/i.test(field) ? `<redacted ${v.length} bytes>` : Buffer.from(v).toString('hex');

@@ -8,10 +8,19 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeMessage, encodeMessage, PaDataType } from '@krbsim/asn1';
+import {
+  decodeEncTicketPart,
+  decodeMessage,
+  encodeEncTicketPart,
+  encodeMessage,
+  encodeTicket,
+  PaDataType,
+} from '@krbsim/asn1';
 import { createAzureSqlMiLab } from '@krbsim/azure';
-import { isKerberosError, ManualClock } from '@krbsim/core';
+import { isKerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { decrypt, encrypt, KeyUsage } from '@krbsim/crypto';
 import { type KeytabEntry, parseKeytab, serializeKeytab } from '@krbsim/files';
+import { decodePac, encodePac, type Pac, PacBufferType, unwrapPac, withPac } from '@krbsim/pac';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeToJson } from '../src/decode';
@@ -175,23 +184,72 @@ describe('decode --keytab on MIT krb5 messages', () => {
   });
 });
 
+/** A lab Windows client's login token for mi1, and the keys of the KDCs and of the instance. */
+async function labLogin() {
+  const lab = createAzureSqlMiLab({
+    onPremRealm: 'CONTOSO.COM',
+    seed: 7,
+    clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+  });
+  const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
+  const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+  mi.enableWindowsAuthenticationPrerequisites();
+  lab.setupCloudTrust();
+  const pc = lab.adJoinedClient(alice);
+  const ctx = await pc.initSecurityContext(mi.spn);
+  const serviceKeys = serviceKeytabEntries(lab.tenant.realm, mi.spn, [], 0);
+  const keys = [...kdcKeytabEntries([lab.onPrem.realm, lab.tenant.realm], 0), ...serviceKeys];
+  return { lab, mi, pc, ctx, keys, serviceKeys };
+}
+
 describe("decode --keytab on a lab Windows client's messages", () => {
-  it("shows the TGS-REQ's KERB-LOCAL and the login token's PAC, its signatures verified", async () => {
-    const lab = createAzureSqlMiLab({
-      onPremRealm: 'CONTOSO.COM',
-      seed: 7,
-      clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+  it('a PAC altered in a resealed ticket: shown as far as it decodes, never a throw but a Kerberos error (property); the largest FILETIME an expanded ISO year', async () => {
+    const { ctx, keys, serviceKeys } = await labLogin();
+    const key = { etype: serviceKeys[0]!.key.etype, bytes: serviceKeys[0]!.key.bytes };
+    const sealed = ctx.ticket.ticket;
+    const etp = decodeEncTicketPart(decrypt(key, KeyUsage.KDC_REP_TICKET, sealed.encPart.cipher));
+    const pac = unwrapPac(etp.authorizationData)!;
+    /** The ticket again, its PAC replaced by `bytes`, sealed with the instance's key. */
+    const resealed = (bytes: Uint8Array) => {
+      const plain = encodeEncTicketPart({ ...etp, authorizationData: withPac(etp.authorizationData, bytes) });
+      const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, plain, { random: new SeededRandom('reseal') });
+      return encodeTicket({ ...sealed, encPart: { ...sealed.encPart, cipher } });
+    };
+    const far = decodePac(pac);
+    const farPac = encodePac({
+      buffers: far.buffers.map((b) =>
+        'value' in b && b.type === PacBufferType.LOGON_INFO
+          ? { ...b, value: { ...b.value, logonTime: 0x7ffffffffffffff0n } }
+          : b,
+      ) as Pac['buffers'],
     });
-    const alice = lab.onPrem.addUser('alice', { password: 'correct horse battery staple' });
-    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
-    mi.enableWindowsAuthenticationPrerequisites();
-    lab.setupCloudTrust();
-    const pc = lab.adJoinedClient(alice);
-    const ctx = await pc.initSecurityContext(mi.spn);
-    const keys = [
-      ...kdcKeytabEntries([lab.onPrem.realm, lab.tenant.realm], 0),
-      ...serviceKeytabEntries(lab.tenant.realm, mi.spn, [], 0),
-    ];
+    const shown = (decodeToJson(resealed(farPac), { keys }) as J).decrypted.pac;
+    // The largest FILETIMEs are still dates (ISO 8601's expanded years).
+    expect(shown.buffers.find((b: J) => b.typeName === 'LOGON_INFO').value.logonTime).toMatch(
+      /^\+030828-09-14T/,
+    );
+    // Altered: the server signature no longer verifies.
+    expect(shown.serverSignature).toMatch(/^does not verify: /);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }),
+        (flips) => {
+          const bytes = pac.slice();
+          for (const [at, x] of flips) bytes[at % bytes.length]! ^= x;
+          try {
+            const d = (decodeToJson(resealed(bytes), { keys }) as J).decrypted;
+            expect(d.ticket.type).toBe('EncTicketPart');
+          } catch (e) {
+            expect(isKerberosError(e)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("shows the TGS-REQ's KERB-LOCAL and the login token's PAC, its signatures verified", async () => {
+    const { lab, mi, pc, ctx, keys } = await labLogin();
     const tgsReq = lab.trace.entries.find((e) => e.requestType === 'TGS-REQ')!;
     const tgs = (decodeToJson(tgsReq.request, { keys }) as J).decrypted;
     expect(tgs.ticket.cname.nameString).toEqual(['alice']);
