@@ -7,6 +7,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Realm } from '@krbsim/kdc';
 import type { Trace } from '@krbsim/transport';
 import { parseCommand, usageError } from './args';
 import type { AzureLabFile } from './azure-lab-file';
@@ -89,7 +90,8 @@ Options:
                        the PACs' KDC signatures. Anyone holding it can forge tickets
   --html <file>        at exit, write every request served and its reply as one
                        self-contained HTML page (the sequence diagram, each message
-                       decoded, errors explained); the last ${SERVE_TRACE_ENTRIES.toLocaleString('en-US')} exchanges
+                       decoded and opened with the realms' keys as decode --keytab
+                       does, errors explained); the last ${SERVE_TRACE_ENTRIES.toLocaleString('en-US')} exchanges
   --pcap <file>        at exit, the same exchanges as a pcap for Wireshark
   --json-log           one JSON object per line instead of text
   --log-level <l>      debug (requests and the listeners' own lines), info (every
@@ -493,23 +495,39 @@ async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
   announce(log, running.files!, { dir });
   await stopped(io);
   await running.close();
-  const written = trace === undefined ? ExitCode.ok : await writeTrace(config, trace, log, io);
+  const written =
+    trace === undefined
+      ? ExitCode.ok
+      : await writeTrace(config, trace, log, io, [...running.realms.values()]);
   await releaseDir(log, dir);
   log.lifecycle({ event: 'stopped' }, 'stopped');
   return written;
 }
 
-/** `--html` and `--pcap` at exit: the exchanges served, as a page and as a capture. */
-async function writeTrace(config: ServeConfig, trace: Trace, log: ServeLog, io: CliIo): Promise<number> {
+/**
+ * `--html` and `--pcap` at exit: the exchanges served, as a page and as a capture. The page opens
+ * what the realms' keys open (tickets, PACs, authenticators, as `krbsim decode --keytab` does;
+ * keys redacted; a kpasswd request's KRB-PRIV, which holds the new password, stays sealed).
+ */
+async function writeTrace(
+  config: ServeConfig,
+  trace: Trace,
+  log: ServeLog,
+  io: CliIo,
+  realms: readonly Realm[],
+): Promise<number> {
   const { decodeToJson } = await import('./decode');
+  const { realmKeytabEntries } = await import('./topology-files');
   const outputs: [string | undefined, () => Uint8Array | string][] = [
     [
       config.html,
-      () =>
-        trace.toHtml({
+      () => {
+        const keys = realmKeytabEntries(realms, Date.now());
+        return trace.toHtml({
           title: `krbsim serve ${config.file}`,
-          decode: (bytes) => decodeToJson(bytes),
-        }),
+          decode: (bytes) => decodeToJson(bytes, { keys }),
+        });
+      },
     ],
     [config.pcap, () => trace.toPcap()],
   ];

@@ -61,6 +61,17 @@ describe('krbsim serve --html and --pcap', () => {
     expect(page).toContain('host/nowhere.a.test');
     expect(page).toContain('KPASSWD-REQ');
     expect(page).toContain('&#34;type&#34;: &#34;kpasswd&#34;'); // decoded as krbsim decode shows it
+    // Opened with the realm's keys at exit, as decode --keytab does: the tickets and the authenticators,
+    // keys redacted; what alice's old password sealed no longer opens (the page says so), and the new
+    // password's KRB-PRIV stays sealed.
+    expect(page).toContain('&#34;decrypted&#34;');
+    expect(page).toContain('&#34;type&#34;: &#34;EncTicketPart&#34;');
+    expect(page).toContain('&#34;type&#34;: &#34;Authenticator&#34;');
+    expect(page).toContain('&#60;redacted 32 bytes&#62;');
+    expect(page).toContain('no key in the keytab opens PA-ENC-TIMESTAMP (alice@A.TEST, etype 20;');
+    for (const secret of ['Al1ce-N3w-Passw0rd', Buffer.from('Al1ce-N3w-Passw0rd').toString('hex')]) {
+      expect(page).not.toContain(secret);
+    }
 
     const capture = await readFile(pcap);
     expect(capture.readUInt32LE(0)).toBe(0xa1b2c3d4); // the classic pcap magic
