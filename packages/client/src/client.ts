@@ -471,7 +471,7 @@ export class KerberosClient {
     const ctx = this.#ctx;
     const kdcRealm = cred.server.realm;
     ctx.log(`renewing ${describeCredential(cred)}`);
-    const { cred: renewed } = await tgsExchange(ctx, {
+    const { cred: issued } = await tgsExchange(ctx, {
       tgt: cred,
       kdcRealm,
       server: cred.server.name,
@@ -479,6 +479,12 @@ export class KerberosClient {
       kdcOptions: (KdcOptions.renew | KdcOptions.renewable | (cred.flags & KdcOptions.forwardable)) >>> 0,
       till: cred.renewTill ?? cred.endtime,
     });
+    // The KDC copies the ticket's authorization data into the renewed one (RFC 4120 3.3.3.1): it still
+    // holds what the first request asked for, and the cache must say so.
+    const renewed =
+      cred.requestedAuthorizationData === undefined
+        ? issued
+        : { ...issued, requestedAuthorizationData: cred.requestedAuthorizationData };
     if (renewed.server.realm !== cred.server.realm || !sameName(renewed.server.name, cred.server.name)) {
       throw new KerberosError(
         ErrorCode.KRB_AP_ERR_MODIFIED,

@@ -265,4 +265,33 @@ describe('client against the krbsim KDC', () => {
     expect(renewed.endtime).toBeGreaterThan(tgt.endtime);
     expect(c.cache.tgtFor(ONPREM)).toBe(renewed);
   });
+
+  it('renews a service ticket asked for with authorization data: the new one still notes it, and the cache serves it for that data', async () => {
+    const { client, clock, onPrem } = lab();
+    const c = client();
+    await c.getInitialCredentials('alice', { password: 'correct horse' }, { renewable: true });
+    const local = encodeAuthorizationData([
+      { adType: AdType.KERB_LOCAL, adData: Uint8Array.of(7, 7) },
+    ]).slice();
+    const asked = [{ adType: AdType.AD_IF_RELEVANT, adData: local }];
+    const st = await c.getServiceTicket('HTTP/web.contoso.com', { authorizationData: asked });
+    expect(hasFlag(st, TicketFlags.renewable)).toBe(true);
+    clock.advance(Duration.hour);
+    const renewed = await c.renew(st);
+    expect(renewed.requestedAuthorizationData).toEqual(asked);
+    expect(await c.getServiceTicket('HTTP/web.contoso.com', { authorizationData: asked })).toBe(renewed);
+    expect(c.cache.find('HTTP/web.contoso.com', undefined, undefined, {})).toBeUndefined();
+    // The KDC copied the ticket's authorization data: the renewed ticket holds the request's KERB-LOCAL.
+    const keytab = onPrem.keysFor('HTTP/web.contoso.com').map((key) => ({
+      principal: {
+        realm: ONPREM,
+        name: { nameType: NameType.NT_SRV_INST, nameString: ['HTTP', 'web.contoso.com'] },
+      },
+      kvno: 1,
+      key,
+    }));
+    const svc = new KerberosService({ keytab, clock });
+    const ad = svc.accept(c.buildApReq(renewed, { gss: 'spnego' }).token).authorizationData;
+    expect(ad.at(-1)).toEqual(asked[0]);
+  });
 });
