@@ -6,7 +6,7 @@
  * for it in every S4U2Proxy request and requires that answer before it
  * follows an S4U2Proxy referral to another realm. The others (claims, branch-aware,
  * forward-to-full-dc) concern claims and read-only DCs; they are not echoed,
- * which tells the client they are not served. A value that does not decode
+ * which tells the client they are not served (nor is an element with no bit left). A value that does not decode
  * is treated as no request, as AD treats a malformed KERB-PA-PAC-REQUEST.
  *
  * @module
@@ -25,7 +25,8 @@ export const pacOptions: TgsPadataHandler = {
   process(state, pa) {
     try {
       // Only a served option is echoed: a request for the others alone gets no PA-PAC-OPTIONS
-      // back, as a Samba AD DC answers a Windows client's branch-aware (differential test).
+      // back, as MIT's KDC masks and suppresses it and a Samba AD DC answers a Windows client's
+      // branch-aware (the Samba differential test).
       const served = decodePaPacOptions(pa.padataValue).flags & SERVED;
       if (served !== 0) state.pacOptions = served;
     } catch (e) {
