@@ -5,7 +5,8 @@
  * KDC's too when the keytab holds the realm's krbtgt key), then with the
  * session key it holds the AP-REQ's authenticator (a TGS-REQ's too, and its
  * enc-authorization-data); an AS-REQ's PA-ENC-TIMESTAMP and an AS-REP's
- * enc-part under the client's key. A TGS-REP's, AP-REP's or KRB-CRED's
+ * enc-part under the client's key; a FAST request's armor, its KrbFastReq
+ * and an encrypted challenge inside (RFC 6113). A TGS-REP's, AP-REP's or KRB-CRED's
  * enc-part needs a session key no keytab holds: only their tickets are opened.
  *
  * Keys are never printed: every EncryptionKey's value shows as
@@ -19,12 +20,17 @@ import {
   decodeApReq,
   decodeAuthorizationData,
   decodeEncryptedData,
+  decodeKdcReqBody,
+  decodeKrbFastReq,
   decodeMessage,
   decodePaEncTsEnc,
+  decodePaFxFastRequest,
   type EncryptedData,
   type EncTicketPart,
   formatPrincipal,
   type Json,
+  type KrbFastArmoredReq,
+  type KrbFastReq,
   type KrbMessage,
   messageToJson,
   PaDataType,
@@ -33,7 +39,7 @@ import {
   valueToJson,
 } from '@krbsim/asn1';
 import { isKerberosError } from '@krbsim/core';
-import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { cf2, decrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import type { KeytabEntry } from '@krbsim/files';
 import {
   decodePac,
@@ -274,6 +280,101 @@ function apReqJson(
   };
 }
 
+/** An AS-REQ's PA-ENC-TIMESTAMP opened with the client's key. */
+function encTimestampJson(
+  keys: readonly KeytabEntry[],
+  value: Uint8Array,
+  client: string,
+): Record<string, Json> {
+  let enc: EncryptedData;
+  try {
+    enc = decodeEncryptedData(value);
+  } catch (e) {
+    return { paEncTimestampError: failure(e) };
+  }
+  const got = open(keys, enc, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, client, 'PA-ENC-TIMESTAMP');
+  if (!opened(got)) return { paEncTimestampError: got.error };
+  return { paEncTimestamp: valueJson(() => valueToJson('PA-ENC-TS-ENC', decodePaEncTsEnc(got.plain))) };
+}
+
+/** KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor"): RFC 6113 5.4.1.1's armor key. */
+function armorKeyOf(subkey: Key, sessionKey: Key): Key {
+  return cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
+}
+
+/**
+ * A PA-FX-FAST request opened (RFC 6113 5.4.2): an AS-REQ's explicit armor (an AP-REQ whose ticket the
+ * keytab opens) or a TGS-REQ's implicit armor key, then the KrbFastReq under the armor key, and an
+ * encrypted challenge inside under the key it derives with the client's (5.4.6).
+ */
+function fastJson(
+  keys: readonly KeytabEntry[],
+  value: Uint8Array,
+  implicitArmorKey: Key | undefined,
+  client: string | undefined,
+): Json {
+  let armored: KrbFastArmoredReq;
+  try {
+    armored = decodePaFxFastRequest(value).armoredData;
+  } catch (e) {
+    return { error: failure(e) };
+  }
+  const out: Record<string, Json> = {};
+  let armorKey = implicitArmorKey;
+  if (armored.armor !== undefined) {
+    let ap: ApReq;
+    try {
+      ap = decodeApReq(armored.armor.armorValue);
+    } catch (e) {
+      return { armorError: failure(e) };
+    }
+    const opened = apReqJson(keys, ap, KeyUsage.AP_REQ_AUTH);
+    out.armor = opened.json;
+    if (opened.subkey !== undefined && opened.sessionKey !== undefined) {
+      armorKey = armorKeyOf(opened.subkey, opened.sessionKey);
+    }
+  }
+  if (armorKey === undefined) return { ...out, requestError: 'no armor key: its ticket did not open' };
+  const plain = openWith(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, armored.encFastReq.cipher);
+  if (plain === undefined) return { ...out, requestError: 'the armor key does not open the KrbFastReq' };
+  let request: KrbFastReq;
+  try {
+    request = decodeKrbFastReq(plain);
+  } catch (e) {
+    return { ...out, requestError: failure(e) };
+  }
+  out.request = valueJson(() => valueToJson('KrbFastReq', request));
+  out.requestBody = valueJson(() => valueToJson('KDC-REQ-BODY', decodeKdcReqBody(request.reqBody)));
+  const challenge = request.padata.find((p) => p.padataType === PaDataType.PA_ENCRYPTED_CHALLENGE);
+  if (challenge !== undefined && client !== undefined) {
+    out.encryptedChallenge = challengeJson(keys, challenge.padataValue, armorKey, client);
+  }
+  return out;
+}
+
+/** A client's PA-ENCRYPTED-CHALLENGE (RFC 6113 5.4.6), under KRB-FX-CF2(armor key, the client's key). */
+function challengeJson(keys: readonly KeytabEntry[], value: Uint8Array, armorKey: Key, client: string): Json {
+  let enc: EncryptedData;
+  try {
+    enc = decodeEncryptedData(value);
+  } catch (e) {
+    return { error: failure(e) };
+  }
+  const wanted = client.toLowerCase();
+  for (const e of keys) {
+    if (e.key.etype !== enc.etype || principalOf(e.principal.name, e.principal.realm) !== wanted) continue;
+    const challengeKey = cf2(
+      armorKey,
+      { etype: e.key.etype, bytes: e.key.bytes },
+      'clientchallengearmor',
+      'challengelongterm',
+    );
+    const plain = openWith(challengeKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, enc.cipher);
+    if (plain !== undefined) return valueJson(() => valueToJson('PA-ENC-TS-ENC', decodePaEncTsEnc(plain)));
+  }
+  return { error: `no key of ${client} in the keytab opens it (etype ${enc.etype})` };
+}
+
 /**
  * What the keytab's keys open in `msg`, as the `decrypted` member `krbsim decode --keytab` adds
  * beside the message; undefined for a message with nothing a keytab could open.
@@ -298,21 +399,19 @@ export function decryptedJson(msg: KrbMessage, keys: readonly KeytabEntry[]): Js
       return out;
     }
     case 'AS-REQ': {
-      const pa = msg.value.padata?.find((p) => p.padataType === PaDataType.PA_ENC_TIMESTAMP);
-      if (pa === undefined || msg.value.reqBody.cname === undefined) return undefined;
-      const client = formatPrincipal(msg.value.reqBody.cname, msg.value.reqBody.realm);
-      let enc: EncryptedData;
-      try {
-        enc = decodeEncryptedData(pa.padataValue);
-      } catch (e) {
-        return { paEncTimestampError: failure(e) };
-      }
-      const got = open(keys, enc, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, client, 'PA-ENC-TIMESTAMP');
-      if (!opened(got)) return { paEncTimestampError: got.error };
-      return { paEncTimestamp: valueJson(() => valueToJson('PA-ENC-TS-ENC', decodePaEncTsEnc(got.plain))) };
+      const { reqBody, padata = [] } = msg.value;
+      const client = reqBody.cname === undefined ? undefined : formatPrincipal(reqBody.cname, reqBody.realm);
+      const out: Record<string, Json> = {};
+      const ts = padata.find((p) => p.padataType === PaDataType.PA_ENC_TIMESTAMP);
+      if (ts !== undefined && client !== undefined)
+        Object.assign(out, encTimestampJson(keys, ts.padataValue, client));
+      const fx = padata.find((p) => p.padataType === PaDataType.PA_FX_FAST);
+      if (fx !== undefined) out.fast = fastJson(keys, fx.padataValue, undefined, client);
+      return Object.keys(out).length === 0 ? undefined : out;
     }
     case 'TGS-REQ': {
-      const pa = msg.value.padata?.find((p) => p.padataType === PaDataType.PA_TGS_REQ);
+      const padata = msg.value.padata ?? [];
+      const pa = padata.find((p) => p.padataType === PaDataType.PA_TGS_REQ);
       if (pa === undefined) return undefined;
       let apReq: ApReq;
       try {
@@ -321,28 +420,35 @@ export function decryptedJson(msg: KrbMessage, keys: readonly KeytabEntry[]): Js
         return { paTgsReqError: failure(e) };
       }
       const ap = apReqJson(keys, apReq, KeyUsage.TGS_REQ_AUTH);
+      const out: Record<string, Json> = { ...ap.json };
       const ad = msg.value.reqBody.encAuthorizationData;
       const adKey = ap.subkey ?? ap.sessionKey;
-      if (ad === undefined || adKey === undefined) return ap.json;
-      // RFC 4120 5.4.1: sealed with the authenticator's subkey if it has one, else the TGT's session key.
-      const plain = openWith(
-        adKey,
-        ap.subkey === undefined ? KeyUsage.TGS_REQ_AD_SESSKEY : KeyUsage.TGS_REQ_AD_SUBKEY,
-        ad.cipher,
-      );
-      return {
-        ...ap.json,
-        ...(plain === undefined
-          ? {
-              encAuthorizationDataError:
-                'the key the authenticator gives does not open enc-authorization-data',
-            }
-          : {
-              encAuthorizationData: valueJson(() =>
-                valueToJson('AuthorizationData', decodeAuthorizationData(plain)),
-              ),
-            }),
-      };
+      if (ad !== undefined && adKey !== undefined) {
+        // RFC 4120 5.4.1: sealed with the authenticator's subkey if it has one, else the TGT's session key.
+        const plain = openWith(
+          adKey,
+          ap.subkey === undefined ? KeyUsage.TGS_REQ_AD_SESSKEY : KeyUsage.TGS_REQ_AD_SUBKEY,
+          ad.cipher,
+        );
+        if (plain === undefined) {
+          out.encAuthorizationDataError =
+            'the key the authenticator gives does not open enc-authorization-data';
+        } else {
+          out.encAuthorizationData = valueJson(() =>
+            valueToJson('AuthorizationData', decodeAuthorizationData(plain)),
+          );
+        }
+      }
+      const fx = padata.find((p) => p.padataType === PaDataType.PA_FX_FAST);
+      if (fx !== undefined) {
+        // RFC 6113 5.4.1.1: a TGS-REQ's armor is implicit, the PA-TGS-REQ's subkey and its ticket's session key.
+        const implicit =
+          ap.subkey !== undefined && ap.sessionKey !== undefined
+            ? armorKeyOf(ap.subkey, ap.sessionKey)
+            : undefined;
+        out.fast = fastJson(keys, fx.padataValue, implicit, undefined);
+      }
+      return out;
     }
     default:
       return undefined;

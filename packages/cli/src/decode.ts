@@ -59,7 +59,8 @@ Options:
                   ticket (its EncTicketPart, its PAC with the signatures
                   checked), an AP-REQ's authenticator, a TGS-REQ's and its
                   enc-authorization-data, an AS-REQ's PA-ENC-TIMESTAMP and an
-                  AS-REP's enc-part under the client's key; added as
+                  AS-REP's enc-part under the client's key, a FAST request's
+                  armor, KrbFastReq and encrypted challenge; added as
                   "decrypted" beside the message, keys shown as
                   <redacted N bytes>
   -h, --help      show this help

@@ -17,14 +17,17 @@ import {
   PaDataType,
 } from '@krbsim/asn1';
 import { createAzureSqlMiLab } from '@krbsim/azure';
+import { KerberosClient } from '@krbsim/client';
 import { isKerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, KeyUsage } from '@krbsim/crypto';
 import { type KeytabEntry, parseKeytab, serializeKeytab } from '@krbsim/files';
+import { Kdc, Realm } from '@krbsim/kdc';
 import { decodePac, encodePac, type Pac, PacBufferType, unwrapPac, withPac } from '@krbsim/pac';
+import { InProcessTransport, Trace } from '@krbsim/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeToJson } from '../src/decode';
-import { kdcKeytabEntries, serviceKeytabEntries } from '../src/topology-files';
+import { kdcKeytabEntries, realmKeytabEntries, serviceKeytabEntries } from '../src/topology-files';
 import { runCaptured } from './run-cli';
 
 const MIT = new URL('../../../test/fixtures/mit/', import.meta.url);
@@ -201,6 +204,43 @@ async function labLogin() {
   const keys = [...kdcKeytabEntries([lab.onPrem.realm, lab.tenant.realm], 0), ...serviceKeys];
   return { lab, mi, pc, ctx, keys, serviceKeys };
 }
+
+describe('decode --keytab on FAST', () => {
+  it("opens an MIT TGS-REQ's implicit armor, and krbsim's armored AS-REQ: its armor ticket, KrbFastReq and encrypted challenge", async () => {
+    // MIT's kvno armors every TGS-REQ (implicit armor: the PA-TGS-REQ's subkey and its ticket's session key).
+    const mit = decrypted('tgs-req').fast;
+    expect(mit.request.fastOptions).toEqual([]);
+    expect(mit.requestBody.sname.nameString).toEqual(['host', 'server.alpha.test']);
+    // krbsim's client armors alice's AS-REQ with bob's TGT (MIT's kinit -T), pre-authenticated by an encrypted challenge.
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
+    const realm = new Realm({ name: 'FAST.TEST', clock, random: new SeededRandom('fast') });
+    realm.addUser('alice', { password: 'alice-Passw0rd' });
+    realm.addUser('bob', { password: 'bob-Passw0rd' });
+    const trace = new Trace();
+    const transport = new InProcessTransport({ trace }).register('FAST.TEST', (req) =>
+      new Kdc(realm).handle(req),
+    );
+    const client = () =>
+      new KerberosClient({ realm: 'FAST.TEST', transport, clock, random: new SeededRandom('c') });
+    const armor = await client().getInitialCredentials('bob', { password: 'bob-Passw0rd' });
+    const start = trace.entries.length;
+    await client().getInitialCredentials('alice', { password: 'alice-Passw0rd' }, { armor });
+    const keys = realmKeytabEntries([realm], 0);
+    const asReqs = trace.entries.slice(start).filter((e) => e.requestType === 'AS-REQ');
+    const last = (decodeToJson(asReqs.at(-1)!.request, { keys }) as J).decrypted.fast;
+    expect(last.armor.ticket.cname.nameString).toEqual(['bob']);
+    expect(last.armor.authenticator.subkey.keyvalue).toMatch(/^<redacted \d+ bytes>$/);
+    expect(last.requestBody.cname.nameString).toEqual(['alice']);
+    expect(last.encryptedChallenge.patimestamp).toBe('2026-01-05T09:00:00Z');
+    // Without alice's key the challenge stays shut, and says whose key it wants.
+    const noAlice = keys.filter((e) => e.principal.name.nameString[0] !== 'alice');
+    expect(
+      (decodeToJson(asReqs.at(-1)!.request, { keys: noAlice }) as J).decrypted.fast.encryptedChallenge,
+    ).toEqual({
+      error: 'no key of alice@FAST.TEST in the keytab opens it (etype 20)',
+    });
+  });
+});
 
 describe("decode --keytab on a lab Windows client's messages", () => {
   it('a PAC altered in a resealed ticket: shown as far as it decodes, never a throw but a Kerberos error (property); the largest FILETIME an expanded ISO year', async () => {
