@@ -93,7 +93,17 @@ describeWithHeimdal('Heimdal kinit --pk-user against krbsim', (heimdal) => {
 
   it('gets a TGT with PKINIT from a realm that accepts MODP group 2', async () => {
     const h = await serve({ groups: ['modp14', 'modp2'] });
-    await h.ok('kinit', [...args, `alice@${REALM}`], { input: '' });
+    // Heimdal 7.8's kinit pads the DH secret to the modulus' length but then derives the key from as
+    // many bytes as DH_compute_key returned (pkinit.c, pk_rd_pa_reply_dh): when the secret starts with a
+    // zero byte (1 exchange in 256, its key and the KDC's being random) it takes the wrong bytes and
+    // cannot open the AS-REP. krbsim pads as RFC 4556 3.2.3.1 says (MIT's kinit agrees: pkinit-mit),
+    // so that one failure, and only it, is retried once: a second fresh exchange.
+    const first = await h.run('kinit', [...args, `alice@${REALM}`], { input: '' });
+    if (first.code !== 0) {
+      expect(first.stderr).toContain('Password incorrect');
+      expect(first.trace).toContain('Decrypt integrity check failed');
+      await h.ok('kinit', [...args, `alice@${REALM}`], { input: '' });
+    }
     const k = await h.ok('klist', []);
     expect(k.stdout).toContain(`krbtgt/${REALM}@${REALM}`);
     expect(log.some((l) => /AS-REQ \d+ bytes -> AS-REP/.test(l))).toBe(true);
