@@ -393,7 +393,11 @@ export function decryptedJson(msg: KrbMessage, keys: readonly KeytabEntry[]): Js
       if (msg.type === 'AS-REP') {
         const client = formatPrincipal(msg.value.cname, msg.value.crealm);
         const got = open(keys, msg.value.encPart, KeyUsage.AS_REP_ENCPART, client, "the reply's enc-part");
+        const armored = msg.value.padata?.some((p) => p.padataType === PaDataType.PA_FX_FAST) ?? false;
         if (opened(got)) out.encPart = partJson(got.plain).json;
+        // RFC 6113 5.4.3: an armored reply with a strengthen key is sealed with a key no keytab holds.
+        else if (armored)
+          out.encPartError = `${got.error}; an armored reply is sealed with FAST's strengthened reply key`;
         else out.encPartError = got.error;
       }
       return out;

@@ -232,6 +232,10 @@ describe('decode --keytab on FAST', () => {
     expect(last.armor.authenticator.subkey.keyvalue).toMatch(/^<redacted \d+ bytes>$/);
     expect(last.requestBody.cname.nameString).toEqual(['alice']);
     expect(last.encryptedChallenge.patimestamp).toBe('2026-01-05T09:00:00Z');
+    // The armored AS-REP: its ticket opens; its enc-part is sealed with the strengthened reply key.
+    const rep = (decodeToJson(asReqs.at(-1)!.reply!, { keys }) as J).decrypted;
+    expect(rep.ticket.cname.nameString).toEqual(['alice']);
+    expect(rep.encPartError).toMatch(/; an armored reply is sealed with FAST's strengthened reply key$/);
     // Without alice's key the challenge stays shut, and says whose key it wants.
     const noAlice = keys.filter((e) => e.principal.name.nameString[0] !== 'alice');
     expect(
