@@ -30,6 +30,7 @@ import {
   type SecurityContextOptions,
   securityContext,
   UnreachableKdc,
+  WINDOWS_ENC_TYPES,
   type WindowsMachine,
   windowsServiceTicket,
 } from './windows-client';
@@ -108,6 +109,7 @@ export class AdJoinedClient {
       transport: new RoutedTransport(routes, this.participant),
       clock: host.clientClock,
       random: host.random,
+      encTypes: WINDOWS_ENC_TYPES,
     });
   }
 

@@ -39,6 +39,7 @@ import {
   type SecurityContext,
   type SecurityContextOptions,
   securityContext,
+  WINDOWS_ENC_TYPES,
   type WindowsMachine,
   windowsServiceTicket,
 } from './windows-client';
@@ -92,6 +93,7 @@ export class AzureAdJoinedClient {
       ),
       clock: host.clientClock,
       random: host.random,
+      encTypes: WINDOWS_ENC_TYPES,
     });
   }
 

@@ -174,6 +174,13 @@ export function newWindowsMachine(random: RandomSource): WindowsMachine {
 }
 
 /**
+ * The enctypes a lab Windows client offers, strongest first: the AES types Windows implements (it
+ * has no RFC 8009 aes-sha2). RC4, which Windows also offers unless a policy removes it, is left out,
+ * as krbsim's client leaves weak enctypes out unless told otherwise.
+ */
+export const WINDOWS_ENC_TYPES: readonly number[] = Object.freeze([18, 17]);
+
+/**
  * A service ticket for `spn` as Windows asks for one (MS-KILE 3.2.5.7): its TGS-REQs carry the
  * logon session's KERB-LOCAL in an AD-IF-RELEVANT (every TGS-REQ whose server is not krbtgt),
  * which the KDCs copy into the ticket, and PA-PAC-OPTIONS with branch-aware (no DC of the lab is

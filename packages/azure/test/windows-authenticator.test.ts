@@ -71,6 +71,8 @@ describe("a lab client's authenticator describes its machine", () => {
       expect(tgsReqs).toHaveLength(pc === onPremPc ? 2 : 1);
       for (const req of tgsReqs) {
         expect(formatPrincipal(req.reqBody.sname!)).toBe(mi.spn);
+        // The AES types Windows implements, no aes-sha2.
+        expect(req.reqBody.etype).toEqual([18, 17]);
         expect(req.reqBody.encAuthorizationData).toBeDefined();
         const pacOptions = req.padata?.filter((p) => p.padataType === PaDataType.PA_PAC_OPTIONS) ?? [];
         expect(pacOptions.map((p) => decodePaPacOptions(p.padataValue).flags)).toEqual([
