@@ -4,10 +4,11 @@
  * EncTicketPart, and its PAC decoded with the server signature checked, the
  * KDC's too when the keytab holds the realm's krbtgt key), then with the
  * session key it holds the AP-REQ's authenticator (a TGS-REQ's too, and its
- * enc-authorization-data); an AS-REQ's PA-ENC-TIMESTAMP and an AS-REP's
+ * enc-authorization-data; a GSS checksum's flags and delegated KRB-CRED); an AS-REQ's PA-ENC-TIMESTAMP and an AS-REP's
  * enc-part under the client's key; a FAST request's armor, its KrbFastReq
  * and an encrypted challenge inside (RFC 6113). A TGS-REP's, AP-REP's or KRB-CRED's
- * enc-part needs a session key no keytab holds: only their tickets are opened.
+ * enc-part needs a session key no keytab holds: only their tickets are opened
+ * (a KRB-CRED delegated in a GSS checksum is opened with the AP-REQ's).
  *
  * Keys are never printed: every EncryptionKey's value shows as
  * `<redacted N bytes>`.
@@ -17,9 +18,11 @@
 
 import {
   type ApReq,
+  type Checksum,
   decodeApReq,
   decodeAuthorizationData,
   decodeEncryptedData,
+  decodeGssChecksum,
   decodeKdcReqBody,
   decodeKrbFastReq,
   decodeMessage,
@@ -28,6 +31,8 @@ import {
   type EncryptedData,
   type EncTicketPart,
   formatPrincipal,
+  type GssChecksum,
+  GssFlags,
   type Json,
   type KrbFastArmoredReq,
   type KrbFastReq,
@@ -271,12 +276,57 @@ function apReqJson(
   }
   const part = partJson(plain);
   const auth = part.message?.type === 'Authenticator' ? part.message.value : undefined;
+  const gss =
+    auth?.cksum?.cksumtype === GSS_CHECKSUM_TYPE
+      ? gssChecksumJson(keys, auth.cksum, t.sessionKey)
+      : undefined;
   return {
-    json: { ...t.json, authenticator: part.json },
+    json: { ...t.json, authenticator: part.json, ...(gss !== undefined && { gssChecksum: gss }) },
     sessionKey: t.sessionKey,
     ...(auth?.subkey !== undefined && {
       subkey: { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue },
     }),
+  };
+}
+
+/** The authenticator checksum type of GSS-API's krb5 mechanism (RFC 4121 section 4.1.1). */
+const GSS_CHECKSUM_TYPE = 0x8003;
+
+const GSS_FLAG_NAMES: readonly [string, number][] = Object.entries(GssFlags);
+
+/**
+ * A GSS-API authenticator checksum read (RFC 4121 4.1.1): the context flags by name, the channel
+ * bindings' hash, and a delegated KRB-CRED with its enc-part opened under the ticket's session key
+ * (usage 14) and its tickets under the keytab's keys.
+ */
+function gssChecksumJson(keys: readonly KeytabEntry[], cksum: Checksum, sessionKey: Key): Json {
+  let gss: GssChecksum;
+  try {
+    gss = decodeGssChecksum(cksum);
+  } catch (e) {
+    return { error: failure(e) };
+  }
+  const out: Record<string, Json> = {
+    flags: GSS_FLAG_NAMES.filter(([, bit]) => (gss.flags & bit) !== 0).map(([name]) => name),
+    bindings: Buffer.from(gss.bindings).toString('hex'),
+  };
+  if (gss.delegation === undefined) return out;
+  let cred: KrbMessage;
+  try {
+    cred = decodeMessage(gss.delegation);
+  } catch (e) {
+    return { ...out, delegationError: failure(e) };
+  }
+  if (cred.type !== 'KRB-CRED') return { ...out, delegationError: `a ${cred.type}, not a KRB-CRED` };
+  const plain = openWith(sessionKey, KeyUsage.KRB_CRED_ENCPART, cred.value.encPart.cipher);
+  return {
+    ...out,
+    delegation: {
+      tickets: cred.value.tickets.map((ticket) => ticketJson(keys, ticket).json),
+      ...(plain === undefined
+        ? { encPartError: "the ticket's session key does not open the KRB-CRED" }
+        : { encPart: partJson(plain).json }),
+    },
   };
 }
 

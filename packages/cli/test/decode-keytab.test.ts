@@ -78,6 +78,13 @@ describe('decode --keytab on MIT krb5 messages', () => {
     expect(d.authenticator).toMatchObject({ type: 'Authenticator', cname: { nameString: ['alice'] } });
     expect(d.pac.serverSignature).toBe('verified');
     expect(d.pac.kdcSignatures).toEqual({ present: ['KDC', 'ticket'], result: 'verified' });
+    // MIT's GSS-API delegated alice's TGT: the checksum's KRB-CRED, its enc-part under the session key.
+    expect(d.gssChecksum.flags).toEqual(['deleg', 'mutual', 'replay', 'conf', 'integ', 'trans']);
+    const deleg = d.gssChecksum.delegation;
+    expect(deleg.tickets[0].ticket.flags).toContain('forwarded');
+    expect(deleg.encPart.type).toBe('EncKrbCredPart');
+    expect(deleg.encPart.ticketInfo[0].key.keyvalue).toBe('<redacted 32 bytes>');
+    expect(deleg.encPart.ticketInfo[0].sname.nameString).toEqual(['krbtgt', 'ALPHA.TEST']);
     const client = d.pac.buffers.find((b: J) => b.typeName === 'CLIENT_INFO');
     expect(client.value.name).toBe('alice');
     expect(client.value.clientId).toBe(`${d.ticket.authtime.slice(0, -1)}.000Z`);
