@@ -4,11 +4,12 @@
  * EncTicketPart, and its PAC decoded with the server signature checked, the
  * KDC's too when the keytab holds the realm's krbtgt key), then with the
  * session key it holds the AP-REQ's authenticator (a TGS-REQ's too, and its
- * enc-authorization-data; a GSS checksum's flags and delegated KRB-CRED); an AS-REQ's PA-ENC-TIMESTAMP and an AS-REP's
- * enc-part under the client's key; a FAST request's armor, its KrbFastReq
- * and an encrypted challenge inside (RFC 6113). A TGS-REP's, AP-REP's or KRB-CRED's
- * enc-part needs a session key no keytab holds: only their tickets are opened
- * (a KRB-CRED delegated in a GSS checksum is opened with the AP-REQ's).
+ * enc-authorization-data; a GSS checksum's flags and delegated KRB-CRED); an
+ * AS-REQ's PA-ENC-TIMESTAMP and an AS-REP's enc-part under the client's key;
+ * a FAST request's armor, its KrbFastReq and an encrypted challenge inside
+ * (RFC 6113). A TGS-REP's, AP-REP's or KRB-CRED's enc-part needs a session
+ * key no keytab holds: only their tickets are opened (a KRB-CRED delegated
+ * in a GSS checksum is opened with the AP-REQ's).
  *
  * Keys are never printed: every EncryptionKey's value shows as
  * `<redacted N bytes>`.
