@@ -349,4 +349,29 @@ describe("decode --keytab on a lab Windows client's messages", () => {
     const ifRelevant = d.authenticator.authorizationData.find((e: J) => e.adType === 1);
     expect(ifRelevant.adDataDecoded.map((e: J) => e.adType)).toContain(141);
   });
+
+  it("prints no key of the lab's flow: no long-term key of the realms, no session key of the client's tickets", async () => {
+    const { lab, pc, ctx } = await labLogin();
+    const keys = realmKeytabEntries([lab.onPrem.realm, lab.tenant.realm], 0);
+    const secrets = [
+      ...keys.map((e) => Buffer.from(e.key.bytes).toString('hex')),
+      ...pc.kerberos.cache.all().map((c) => Buffer.from(c.sessionKey.bytes).toString('hex')),
+    ];
+    expect(secrets.length).toBeGreaterThan(10);
+    const shown = [
+      ctx.token,
+      ...lab.trace.entries.flatMap((e) => [e.request, ...(e.reply === undefined ? [] : [e.reply])]),
+    ]
+      .map((bytes) => {
+        try {
+          return JSON.stringify(decodeToJson(bytes, { keys }));
+        } catch (e) {
+          if (!isKerberosError(e)) throw e;
+          return ''; // the PRT exchange's HTTP, say: no Kerberos message
+        }
+      })
+      .join('\n');
+    expect(shown).toContain('"decrypted"');
+    for (const h of secrets) expect(shown.includes(h)).toBe(false);
+  });
 });
