@@ -45,7 +45,7 @@ import {
   valueToJson,
 } from '@krbsim/asn1';
 import { isKerberosError } from '@krbsim/core';
-import { cf2, decrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { clientChallengeKey, decrypt, fastArmorKey, type Key, KeyUsage } from '@krbsim/crypto';
 import type { KeytabEntry } from '@krbsim/files';
 import {
   decodePac,
@@ -348,11 +348,6 @@ function encTimestampJson(
   return { paEncTimestamp: valueJson(() => valueToJson('PA-ENC-TS-ENC', decodePaEncTsEnc(got.plain))) };
 }
 
-/** KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor"): RFC 6113 5.4.1.1's armor key. */
-function armorKeyOf(subkey: Key, sessionKey: Key): Key {
-  return cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
-}
-
 /**
  * A PA-FX-FAST request opened (RFC 6113 5.4.2): an AS-REQ's explicit armor (an AP-REQ whose ticket the
  * keytab opens) or a TGS-REQ's implicit armor key, then the KrbFastReq under the armor key, and an
@@ -382,7 +377,7 @@ function fastJson(
     const opened = apReqJson(keys, ap, KeyUsage.AP_REQ_AUTH);
     out.armor = opened.json;
     if (opened.subkey !== undefined && opened.sessionKey !== undefined) {
-      armorKey = armorKeyOf(opened.subkey, opened.sessionKey);
+      armorKey = fastArmorKey(opened.subkey, opened.sessionKey);
     }
   }
   if (armorKey === undefined) return { ...out, requestError: 'no armor key: its ticket did not open' };
@@ -414,12 +409,7 @@ function challengeJson(keys: readonly KeytabEntry[], value: Uint8Array, armorKey
   const wanted = client.toLowerCase();
   for (const e of keys) {
     if (e.key.etype !== enc.etype || principalOf(e.principal.name, e.principal.realm) !== wanted) continue;
-    const challengeKey = cf2(
-      armorKey,
-      { etype: e.key.etype, bytes: e.key.bytes },
-      'clientchallengearmor',
-      'challengelongterm',
-    );
+    const challengeKey = clientChallengeKey(armorKey, { etype: e.key.etype, bytes: e.key.bytes });
     const plain = openWith(challengeKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, enc.cipher);
     if (plain !== undefined) return valueJson(() => valueToJson('PA-ENC-TS-ENC', decodePaEncTsEnc(plain)));
   }
@@ -499,7 +489,7 @@ export function decryptedJson(msg: KrbMessage, keys: readonly KeytabEntry[]): Js
         // RFC 6113 5.4.1.1: a TGS-REQ's armor is implicit, the PA-TGS-REQ's subkey and its ticket's session key.
         const implicit =
           ap.subkey !== undefined && ap.sessionKey !== undefined
-            ? armorKeyOf(ap.subkey, ap.sessionKey)
+            ? fastArmorKey(ap.subkey, ap.sessionKey)
             : undefined;
         out.fast = fastJson(keys, fx.padataValue, implicit, undefined);
       }

@@ -47,13 +47,13 @@ import {
 } from '@krbsim/asn1';
 import { type Credential, hasFlag, KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
-import { cf2, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { cf2, decrypt, encrypt, fastArmorKey, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { Kdc, type KdcRequestEvent, Realm, type RealmPolicy } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { AuthenticatorClock } from '../src/internal/authenticator-clock';
 import type { ClientContext } from '../src/internal/context';
-import { apRequestArmor, armorKeyOf, fastPadata } from '../src/internal/fast';
+import { apRequestArmor, fastPadata } from '../src/internal/fast';
 import { rejection } from './rejection';
 
 const REALM = 'CONTOSO.COM';
@@ -384,7 +384,7 @@ describe("FAST: the client checks the KDC's armored replies (RFC 6113 section 5.
     const auth = decodeAuthenticator(
       decrypt(armorTgt.sessionKey, KeyUsage.AP_REQ_AUTH, apReq.authenticator.cipher),
     );
-    return armorKeyOf({ etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue }, armorTgt.sessionKey);
+    return fastArmorKey({ etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue }, armorTgt.sessionKey);
   }
 
   /** `padata` with its PA-FX-FAST's KrbFastResponse opened, changed by `change`, and sealed again. */
@@ -621,7 +621,7 @@ describe("FAST: the client checks the KDC's armored replies (RFC 6113 section 5.
       const auth = decodeAuthenticator(
         decrypt(tgt.sessionKey, KeyUsage.TGS_REQ_AUTH, ap.authenticator.cipher),
       );
-      const key = armorKeyOf({ etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue }, tgt.sessionKey);
+      const key = fastArmorKey({ etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue }, tgt.sessionKey);
       const tgsRep = decodeTgsRep(rep);
       return encodeTgsRep({
         ...tgsRep,

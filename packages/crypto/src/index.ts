@@ -40,6 +40,7 @@ export {
 } from './registry';
 export { nfold } from './rfc3961/nfold';
 export type { ChecksumKind, ChecksumTypeProfile, EncTypeProfile, Key } from './rfc3961/profile';
+export { clientChallengeKey, fastArmorKey, kdcChallengeKey, strengthenedReplyKey } from './rfc6113/fast-keys';
 export {
   cachedStringToKey,
   deferredStringToKey,

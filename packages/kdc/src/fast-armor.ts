@@ -46,7 +46,7 @@ import {
   tgsRealmOf,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, type RandomSource } from '@krbsim/core';
-import { cf2, decrypt, getChecksumType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { decrypt, fastArmorKey, getChecksumType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { checkApReq, SERVICE_AP_REQ } from '@krbsim/service';
 import { armoredError } from './fast-reply';
 import { currentKvno, findKey, fromEncryptionKey, type StoredKey } from './keys';
@@ -153,15 +153,10 @@ function apRequestArmor(
   const sub = checked.authenticator.subkey;
   if (sub === undefined) failed(ErrorCode.KDC_ERR_POLICY, 'the armor AP-REQ carries no subkey');
   return {
-    armorKey: armorKeyOf(fromEncryptionKey(sub!), checked.sessionKey),
+    armorKey: fastArmorKey(fromEncryptionKey(sub!), checked.sessionKey),
     cname: checked.ticket.cname,
     crealm: checked.ticket.crealm,
   };
-}
-
-/** KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor") (section 5.4.1.1). */
-function armorKeyOf(subkey: Key, sessionKey: Key): Key {
-  return cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
 }
 
 /** How an armored refusal is written: the realm's error style, the time, the random source. */
@@ -312,7 +307,7 @@ export function unwrapTgsFast(
       'an armored TGS-REQ needs a subkey in its PA-TGS-REQ authenticator',
     );
   }
-  const armorKey = armorKeyOf(keys.subkey!, keys.sessionKey);
+  const armorKey = fastArmorKey(keys.subkey!, keys.sessionKey);
   const { inner, options } = openArmoredReq(armored, armorKey, req, tgsReq, ctx);
   return { armorKey, options, inner };
 }

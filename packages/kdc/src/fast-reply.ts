@@ -38,7 +38,15 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { isKerberosError, type RandomSource } from '@krbsim/core';
-import { cf2, checksum, checksumTypeFor, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import {
+  checksum,
+  checksumTypeFor,
+  encrypt,
+  generateKey,
+  type Key,
+  KeyUsage,
+  strengthenedReplyKey,
+} from '@krbsim/crypto';
 import type { FastRequest } from './fast-armor';
 import { toEncryptionKey } from './keys';
 import { describeError, KdcError, krbErrorMessage } from './krb-error';
@@ -56,7 +64,7 @@ export function strengthenReplyKey(
   random: RandomSource,
 ): { strengthenKey: Key; replyKey: Key } {
   const strengthenKey = generateKey(replyKey.etype, { random });
-  return { strengthenKey, replyKey: cf2(strengthenKey, replyKey, 'strengthenkey', 'replykey') };
+  return { strengthenKey, replyKey: strengthenedReplyKey(strengthenKey, replyKey) };
 }
 
 /** What a successful armored reply puts in its KrbFastResponse. */

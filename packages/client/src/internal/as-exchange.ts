@@ -43,7 +43,16 @@ import {
   tgsRealmOf,
 } from '@krbsim/asn1';
 import { ErrorCode, equalBytes, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { cf2, decrypt, encrypt, getEncType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import {
+  clientChallengeKey,
+  decrypt,
+  encrypt,
+  getEncType,
+  type Key,
+  KeyUsage,
+  kdcChallengeKey,
+  verifyChecksum,
+} from '@krbsim/crypto';
 import { type Credential, credentialFromReply } from '../credential';
 import type { ReplyKeySource } from '../secret';
 import { type ClientContext, kerberosTime, sendAsReq } from './context';
@@ -211,7 +220,7 @@ function readPreauthHints(
 
 /** PA-ENCRYPTED-CHALLENGE (RFC 6113 section 5.4.6): the time under the client challenge key, usage 54. */
 function buildEncryptedChallenge(ctx: ClientContext, fast: FastArmor, key: Key, offsetMs: number): PaData {
-  const challengeKey = cf2(fast.armorKey, key, 'clientchallengearmor', 'challengelongterm');
+  const challengeKey = clientChallengeKey(fast.armorKey, key);
   const t = ctx.authClock.next(offsetMs);
   const plain = encodePaEncTsEnc({ patimestamp: t.ctime, pausec: t.cusec });
   const cipher = encrypt(challengeKey, KeyUsage.KEY_USAGE_ENC_CHALLENGE_CLIENT, plain, {
@@ -397,7 +406,7 @@ function checkKdcChallenge(
 ): void {
   const pa = findPadata(padata, PaDataType.PA_ENCRYPTED_CHALLENGE);
   if (pa === undefined) throw replyMismatch('the armored AS-REP carries no KDC encrypted challenge', realm);
-  const kdcKey = cf2(fast.armorKey, clientKey, 'kdcchallengearmor', 'challengelongterm');
+  const kdcKey = kdcChallengeKey(fast.armorKey, clientKey);
   let time: number;
   try {
     const ts = decodePaEncTsEnc(

@@ -41,14 +41,15 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import {
-  cf2,
   checksum,
   checksumTypeFor,
   decrypt,
   encrypt,
+  fastArmorKey,
   generateKey,
   type Key,
   KeyUsage,
+  strengthenedReplyKey,
   verifyChecksum,
 } from '@krbsim/crypto';
 import { type Credential, keyFromWire, keyToWire } from '../credential';
@@ -62,11 +63,6 @@ const FX_FAST_ARMOR_AP_REQUEST = 1;
 export interface FastArmor {
   readonly armorKey: Key;
   readonly armor?: KrbFastArmor;
-}
-
-/** KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor"). */
-export function armorKeyOf(subkey: Key, sessionKey: Key): Key {
-  return cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
 }
 
 /** Explicit armor for an AS-REQ: an AP-REQ with `tgt` and a fresh subkey (section 5.4.1.1). */
@@ -84,7 +80,7 @@ export function apRequestArmor(ctx: ClientContext, tgt: Credential): FastArmor {
   };
   const apReq = sealApReq(tgt, authenticator, KeyUsage.AP_REQ_AUTH, ctx.random);
   return {
-    armorKey: armorKeyOf(subkey, sk),
+    armorKey: fastArmorKey(subkey, sk),
     armor: { armorType: FX_FAST_ARMOR_AP_REQUEST, armorValue: encodeApReq(apReq) },
   };
 }
@@ -193,7 +189,7 @@ export function openFastReply(
 
 /** The reply key after strengthening (section 5.4.3), or `key` when the KDC sent no strengthen key. */
 export function strengthenedKey(reply: FastReply, key: Key): Key {
-  return reply.strengthenKey === undefined ? key : cf2(reply.strengthenKey, key, 'strengthenkey', 'replykey');
+  return reply.strengthenKey === undefined ? key : strengthenedReplyKey(reply.strengthenKey, key);
 }
 
 /** A KRB-ERROR answering an armored request, and whether it came armored. */

@@ -33,17 +33,19 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { checksum, checksumTypeFor, decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import {
+  checksum,
+  checksumTypeFor,
+  decrypt,
+  encrypt,
+  fastArmorKey,
+  generateKey,
+  type Key,
+  KeyUsage,
+} from '@krbsim/crypto';
 import { type Credential, credentialFromReply, keyToWire } from '../credential';
 import { type ClientContext, kerberosTime, sendTgsReq } from './context';
-import {
-  armorKeyOf,
-  type FastArmor,
-  fastPadata,
-  openFastError,
-  openFastReply,
-  strengthenedKey,
-} from './fast';
+import { type FastArmor, fastPadata, openFastError, openFastReply, strengthenedKey } from './fast';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 import { checkReplyTimes } from './reply-times';
 import { sealApReq } from './seal-ap-req';
@@ -163,7 +165,7 @@ function buildTgsReq(
   const more = req.padata?.({ nonce, sessionKey: sk, subkey }) ?? [];
   // RFC 6113 section 5.4.1.1: implicit armor; req-checksum covers the PA-TGS-REQ's AP-REQ.
   const fast: FastArmor | undefined =
-    ctx.fastTgs && subkey !== undefined ? { armorKey: armorKeyOf(subkey, sk) } : undefined;
+    ctx.fastTgs && subkey !== undefined ? { armorKey: fastArmorKey(subkey, sk) } : undefined;
   const bytes = encodeTgsReq({
     pvno: 5,
     msgType: 12,

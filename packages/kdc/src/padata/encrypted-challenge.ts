@@ -25,23 +25,13 @@ import {
   PaDataType,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
-import { cf2, decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
+import { clientChallengeKey, decrypt, encrypt, type Key, KeyUsage, kdcChallengeKey } from '@krbsim/crypto';
 import type { StoredKey } from '../keys';
 import { KdcError } from '../krb-error';
 import type { AsPadataHandler } from './handler';
 
 function failed(why: string, cause?: unknown): never {
   throw new KdcError(ErrorCode.KDC_ERR_PREAUTH_FAILED, `encrypted challenge failed: ${why}`, { cause });
-}
-
-/** The client challenge key for `clientKey` under `armorKey`. */
-function clientChallengeKey(armorKey: Key, clientKey: Key): Key {
-  return cf2(armorKey, clientKey, 'clientchallengearmor', 'challengelongterm');
-}
-
-/** The KDC challenge key for `clientKey` under `armorKey`. */
-function kdcChallengeKey(armorKey: Key, clientKey: Key): Key {
-  return cf2(armorKey, clientKey, 'kdcchallengearmor', 'challengelongterm');
 }
 
 /**
