@@ -15,12 +15,9 @@
 import {
   ANONYMOUS_REALM,
   type AuthorizationData,
-  encodePaPacOptions,
   formatPrincipal,
   KdcOptions,
   krbtgtName,
-  type PaData,
-  PaDataType,
   type PrincipalName,
   type QualifiedName,
   sameName,
@@ -206,15 +203,6 @@ async function chase(
   const wantsTgt = tgsRealmOf(req.server) !== undefined;
   let { realm, tgt } = start;
   const path = [realm];
-  const padata: readonly PaData[] =
-    req.pacOptions === undefined
-      ? []
-      : [
-          {
-            padataType: PaDataType.PA_PAC_OPTIONS,
-            padataValue: encodePaPacOptions({ flags: req.pacOptions }),
-          },
-        ];
   for (;;) {
     const { cred } = await tgsExchange(ctx, {
       tgt,
@@ -223,7 +211,7 @@ async function chase(
       serverRealm: realm,
       kdcOptions: optionsFor(tgt, req.kdcOptions, req.dropOptions),
       ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }),
-      ...(padata.length === 0 ? {} : { padata: () => padata }),
+      ...(req.pacOptions === undefined ? {} : { pacOptions: req.pacOptions }),
     });
     const next = tgsRealmOf(cred.server.name);
     checkIssuer(cred, realm);

@@ -25,7 +25,6 @@ import {
   decodePaS4uX509User,
   encodeAsReq,
   encodePaForUser,
-  encodePaPacOptions,
   encodePaPacRequest,
   encodePaS4uX509User,
   encodeS4uUserId,
@@ -341,14 +340,7 @@ export async function s4u2Proxy(ctx: ClientContext, req: S4uProxyRequest): Promi
       { realm: service.realm },
     );
   }
-  const pacOptions: PaData[] = req.resourceBased
-    ? [
-        {
-          padataType: PaDataType.PA_PAC_OPTIONS,
-          padataValue: encodePaPacOptions({ flags: PacOptions['resource-based-constrained-delegation'] }),
-        },
-      ]
-    : [];
+
   let realm = service.realm;
   let tgt = localTgt(ctx, service);
   let evidence = req.evidence.ticket;
@@ -365,7 +357,7 @@ export async function s4u2Proxy(ctx: ClientContext, req: S4uProxyRequest): Promi
         req.dropOptions,
       ),
       additionalTickets: [evidence],
-      padata: () => pacOptions,
+      ...(req.resourceBased ? { pacOptions: PacOptions['resource-based-constrained-delegation'] } : {}),
       replyClients: [user, service],
     });
     const next = tgsRealmOf(cred.server.name);

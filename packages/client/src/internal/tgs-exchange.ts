@@ -20,6 +20,7 @@ import {
   encodeApReq,
   encodeAuthorizationData,
   encodeKdcReqBody,
+  encodePaPacOptions,
   encodeTgsReq,
   encodeTicket,
   formatPrincipal,
@@ -78,6 +79,11 @@ export interface TgsRequest {
    * ticket, sealed with the subkey (usage 5), else the TGT's session key (usage 4).
    */
   readonly authorizationData?: AuthorizationData;
+  /**
+   * PA-PAC-OPTIONS' flags (MS-KILE 2.2.10), sent after the other padata when given: a Windows
+   * client's branch-aware, S4U2Proxy's resource-based-constrained-delegation (MS-SFU 3.1.5.2.2).
+   */
+  readonly pacOptions?: number;
   /**
    * The clients the reply may name; default the presented ticket's client (RFC 4120 3.3.4).
    * `'any'` leaves the check to the caller (S4U2Self, whose reply names the user or, on a
@@ -162,7 +168,17 @@ function buildTgsReq(
   };
   const apReq = sealApReq(tgt, authenticator, KeyUsage.TGS_REQ_AUTH, ctx.random);
   const tgsReq = { padataType: PaDataType.PA_TGS_REQ, padataValue: encodeApReq(apReq) };
-  const more = req.padata?.({ nonce, sessionKey: sk, subkey }) ?? [];
+  const own = req.padata?.({ nonce, sessionKey: sk, subkey }) ?? [];
+  const more: readonly PaData[] =
+    req.pacOptions === undefined
+      ? own
+      : [
+          ...own,
+          {
+            padataType: PaDataType.PA_PAC_OPTIONS,
+            padataValue: encodePaPacOptions({ flags: req.pacOptions }),
+          },
+        ];
   // RFC 6113 section 5.4.1.1: implicit armor; req-checksum covers the PA-TGS-REQ's AP-REQ.
   const fast: FastArmor | undefined =
     ctx.fastTgs && subkey !== undefined ? { armorKey: fastArmorKey(subkey, sk) } : undefined;
