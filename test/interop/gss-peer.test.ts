@@ -16,7 +16,15 @@
  */
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { AdType, decodeAuthorizationData, decodeEtypeList, GssFlags } from '@krbsim/asn1';
+import {
+  AdType,
+  decodeAuthorizationData,
+  decodeEtypeList,
+  decodeNegotiationToken,
+  GssFlags,
+  GssOid,
+  NegState,
+} from '@krbsim/asn1';
 import type { KerberosClient } from '@krbsim/client';
 import {
   type AcceptResult,
@@ -205,6 +213,30 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
       }
     });
   }
+
+  it('krbsim as initiator over SPNEGO, the library as acceptor: its NegTokenResp completes in one round trip', async () => {
+    const p = impl();
+    const peer = GssPeer.start(p.path, ['accept'], p.env());
+    try {
+      const cred = await client.getServiceTicket('host/localhost');
+      const built = client.buildApReq(cred, { gss: 'spnego', gssFlags: GssFlags.replay | GssFlags.sequence });
+      peer.sendToken(built.token);
+      const answer = await peer.token();
+      await peer.ready();
+      const resp = decodeNegotiationToken(answer);
+      if (!('negTokenResp' in resp)) throw new Error('expected a NegTokenResp');
+      // Both libraries complete on the Microsoft OID krbsim offers first, as Windows' acceptor does.
+      expect([resp.negTokenResp.negState, resp.negTokenResp.supportedMech]).toEqual([
+        NegState['accept-completed'],
+        GssOid.MS_KRB5,
+      ]);
+      // A mechListMIC, when the library sends one, is verified over the offered list before the context is used.
+      const ctx = client.verifyApRep(built.context, answer).securityContext!;
+      await exchange(peer, ctx, `${p.slug} SPNEGO acceptor`);
+    } finally {
+      await peer.close();
+    }
+  });
 
   // MIT's gss_wrap does not rotate DCE tokens (only its IOV API does): Heimdal only.
   if (dce)

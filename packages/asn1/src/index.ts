@@ -36,7 +36,13 @@ export {
   wrapGssToken,
   wrapKrb5Token,
 } from './gss/framing';
-export { ContextFlags, decodeNegotiationToken, encodeNegotiationToken, NegState } from './gss/spnego';
+export {
+  ContextFlags,
+  decodeNegotiationToken,
+  encodeMechTypeList,
+  encodeNegotiationToken,
+  NegState,
+} from './gss/spnego';
 export { AdType, KerbApOptions } from './iana/ad-type';
 export { ApOptions, ENC_PA_REP, flagBit, flagNames, flagsOf, KdcOptions, TicketFlags } from './iana/flags';
 export { AppTag, MsgType } from './iana/msg-type';

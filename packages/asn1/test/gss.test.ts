@@ -119,6 +119,14 @@ describe('SPNEGO (RFC 4178)', () => {
     expectOracle(tok);
   });
 
+  it("the MechTypeList a mechListMIC covers is the NegTokenInit's [0] contents, byte for byte", () => {
+    const mechTypes = [K.GssOid.MS_KRB5, K.GssOid.KRB5, K.GssOid.NTLMSSP];
+    const list = K.encodeMechTypeList(mechTypes);
+    expect(hex(list)).toBe(`30${(11 + 11 + 12).toString(16)}${MS_KRB5}${KRB5}${NTLM}`);
+    const tok = K.encodeNegotiationToken({ negTokenInit: { mechTypes } });
+    expect(hex(tok)).toContain(`a0${(list.length).toString(16)}${hex(list)}`);
+  });
+
   it('NegTokenInit with reqFlags (named-bit BIT STRING) and a mechListMIC at [3]', () => {
     const init = {
       mechTypes: [K.GssOid.KRB5],

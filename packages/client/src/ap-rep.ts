@@ -13,6 +13,7 @@ import {
   decodeEncApRepPart,
   type EncApRepPart,
   type EncryptionKey,
+  encodeMechTypeList,
   GssFlags,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSource } from '@krbsim/core';
@@ -20,7 +21,7 @@ import { decrypt, getEncType, isSupportedEncType, type Key, KeyUsage, WEAK_ENC_T
 import { GssSecurityContext, usesRfc1964Tokens } from '@krbsim/service';
 import type { ApReqContext } from './ap-req';
 import { keyFromWire } from './credential';
-import { unframeApRep } from './gss-token';
+import { readApRepAnswer, SPNEGO_MECH_TYPES } from './gss-token';
 
 /** What a verified AP-REP gives the client. */
 export interface ApRepResult {
@@ -128,7 +129,8 @@ function mutFail(why: string, realm: string, cause?: unknown): KerberosError {
  */
 export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: ContextDeps): ApRepResult {
   const realm = context.credential.server.realm;
-  const apRep = decodeApRep(unframeApRep(token, context.gss));
+  const answer = readApRepAnswer(token, context.gss);
+  const apRep = decodeApRep(answer.apRep);
   if (apRep.encPart.etype !== context.sessionKey.etype) {
     throw mutFail(
       `the AP-REP is encrypted with enctype ${apRep.encPart.etype}, not the session key's`,
@@ -155,5 +157,26 @@ export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: Cont
     ...(part.seqNumber === undefined ? {} : { seqNumber: part.seqNumber }),
   };
   const securityContext = initiatorContext(context, rep, deps);
+  if (answer.mechListMic !== undefined && securityContext !== undefined) {
+    checkMechListMic(securityContext, answer.mechListMic, realm);
+  }
   return securityContext === undefined ? rep : { ...rep, securityContext };
+}
+
+/**
+ * RFC 4178 section 5: an acceptor's mechListMIC, a MIC token of the new context over the mechanism
+ * list the initiator offered, proves that list reached it unchanged (no mechanism was struck out on
+ * the way); one that does not verify fails the negotiation. It is the acceptor's first per-message
+ * token, so it takes the first of the acceptor's sequence numbers, as MIT's initiator counts.
+ */
+function checkMechListMic(securityContext: GssSecurityContext, mic: Uint8Array, realm: string): void {
+  try {
+    securityContext.verifyMic(encodeMechTypeList(SPNEGO_MECH_TYPES), mic);
+  } catch (e) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      `the service's SPNEGO mechListMIC does not verify over the mechanisms offered: ${e instanceof Error ? e.message : String(e)}`,
+      { realm, cause: e },
+    );
+  }
 }

@@ -26,13 +26,16 @@ import { ErrorCode, KerberosError } from '@krbsim/core';
 /** How an AP-REQ is framed. */
 export type GssFraming = 'none' | 'krb5' | 'spnego';
 
-/** Frames a DER AP-REQ. SPNEGO offers `[MS krb5, krb5]`, as Windows does. */
+/** The mechanisms a SPNEGO NegTokenInit offers, in order: Microsoft's Kerberos OID first, as Windows offers them. */
+export const SPNEGO_MECH_TYPES: readonly string[] = [GssOid.MS_KRB5, GssOid.KRB5];
+
+/** Frames a DER AP-REQ. SPNEGO offers {@link SPNEGO_MECH_TYPES}. */
 export function frameApReq(apReq: Uint8Array, framing: GssFraming): Uint8Array {
   if (framing === 'none') return apReq;
   const gss = wrapKrb5Token(Krb5TokenId.AP_REQ, apReq);
   if (framing === 'krb5') return gss;
   return encodeNegotiationToken({
-    negTokenInit: { mechTypes: [GssOid.MS_KRB5, GssOid.KRB5], mechToken: gss },
+    negTokenInit: { mechTypes: SPNEGO_MECH_TYPES, mechToken: gss },
   });
 }
 
@@ -49,13 +52,50 @@ function krbErrorToThrow(err: KrbErrorMessage): KerberosError {
   );
 }
 
+/** The KRB-ERROR a GSS error token (TOK_ID 03 00) carries, or undefined for any other token. */
+function krbErrorIn(token: Uint8Array): KrbErrorMessage | undefined {
+  try {
+    const { tokId, message } = unwrapKrb5Token(token);
+    return tokId === Krb5TokenId.KRB_ERROR ? decodeKrbError(message) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A service's answer to an AP-REQ, unframed: the DER AP-REP and, from SPNEGO, the acceptor's mechListMIC. */
+export interface ApRepAnswer {
+  readonly apRep: Uint8Array;
+  /** The acceptor's MIC over {@link SPNEGO_MECH_TYPES} (RFC 4178 section 5), to verify once the context is made. */
+  readonly mechListMic?: Uint8Array;
+}
+
+function notServed(why: string): KerberosError {
+  return new KerberosError(ErrorCode.KRB_AP_ERR_METHOD, why);
+}
+
 /**
  * The DER AP-REP inside a service's answer framed as `framing`. A KRB-ERROR
  * in its place (raw, or GSS token id 03 00) is thrown as a KerberosError with
  * the service's code; a SPNEGO reject is thrown as KRB_AP_ERR_MUT_FAIL.
+ * A SPNEGO answer must complete the negotiation on Kerberos in this one reply
+ * (see {@link readApRepAnswer}).
  */
 export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array {
+  return readApRepAnswer(token, framing).apRep;
+}
+
+/**
+ * {@link unframeApRep}, keeping a SPNEGO answer's mechListMIC. This initiator
+ * sends one token (the optimistic Kerberos one), so a NegTokenResp must say
+ * accept-completed (RFC 4178 section 4.2.2: negState is required in the first
+ * reply) for one of the Kerberos OIDs offered: an acceptor that asks for more
+ * (accept-incomplete, request-mic: a mechListMIC from the initiator, section
+ * 5) or chose another mechanism gets KRB_AP_ERR_METHOD, not a context it did
+ * not agree to.
+ */
+export function readApRepAnswer(token: Uint8Array, framing: GssFraming): ApRepAnswer {
   let inner = token;
+  let mechListMic: Uint8Array | undefined;
   if (framing === 'spnego') {
     const tok = decodeNegotiationToken(token);
     if (!('negTokenResp' in tok)) {
@@ -66,7 +106,31 @@ export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array
     }
     const resp = tok.negTokenResp;
     if (resp.negState === NegState.reject) {
+      // An acceptor that refused the AP-REQ says why in a KRB-ERROR token (MIT's does).
+      const error = resp.responseToken && krbErrorIn(resp.responseToken);
+      if (error) throw krbErrorToThrow(error);
       throw new KerberosError(ErrorCode.KRB_AP_ERR_MUT_FAIL, 'the service rejected the SPNEGO negotiation');
+    }
+    if (resp.negState === undefined) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_MSG_TYPE,
+        "the SPNEGO answer has no negState, which the acceptor's first reply must carry (RFC 4178 section 4.2.2)",
+      );
+    }
+    if (resp.negState === NegState['request-mic']) {
+      throw notServed(
+        "the service asks for the initiator's SPNEGO mechListMIC (negState request-mic); this client completes SPNEGO in one round trip and sends none",
+      );
+    }
+    if (resp.negState !== NegState['accept-completed']) {
+      throw notServed(
+        `the service's SPNEGO negState is ${resp.negState === NegState['accept-incomplete'] ? 'accept-incomplete: it wants another round trip' : `${resp.negState}, unknown`}; this client completes SPNEGO in one round trip`,
+      );
+    }
+    if (resp.supportedMech !== undefined && !SPNEGO_MECH_TYPES.includes(resp.supportedMech)) {
+      throw notServed(
+        `the service chose SPNEGO mechanism ${resp.supportedMech}; this client offered only Kerberos (${SPNEGO_MECH_TYPES.join(', ')})`,
+      );
     }
     if (resp.responseToken === undefined) {
       throw new KerberosError(
@@ -75,6 +139,7 @@ export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array
       );
     }
     inner = resp.responseToken;
+    mechListMic = resp.mechListMic;
   }
   if (framing === 'krb5' || framing === 'spnego') {
     const { tokId, message } = unwrapKrb5Token(inner);
@@ -85,8 +150,8 @@ export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array
         `the GSS token has id 0x${tokId.toString(16).padStart(4, '0')} where an AP-REP (0x0200) was expected`,
       );
     }
-    return message;
+    return mechListMic === undefined ? { apRep: message } : { apRep: message, mechListMic };
   }
   if (inner[0] === TAG_KRB_ERROR) throw krbErrorToThrow(decodeKrbError(inner));
-  return inner;
+  return { apRep: inner };
 }

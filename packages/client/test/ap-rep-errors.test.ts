@@ -12,9 +12,11 @@ import {
   decodeApRep,
   decodeApReq,
   decodeAuthenticator,
+  decodeNegotiationToken,
   encodeApRep,
   encodeEncApRepPart,
   encodeKrbError,
+  encodeMechTypeList,
   encodeNegotiationToken,
   GssOid,
   Krb5TokenId,
@@ -132,6 +134,114 @@ describe('the AP-REP: SPNEGO and GSS answers that are not one', () => {
     const e = thrown(() => client.verifyApRep(context, token));
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
     expect(e.message).toContain('has id 0x0100 where an AP-REP (0x0200) was expected');
+  });
+});
+
+describe('SPNEGO: one round trip, completed on Kerberos, or a clear refusal (RFC 4178 sections 4.2.2 and 5)', () => {
+  /** The service's real answer to a SPNEGO AP-REQ, its NegTokenResp changed by `edit`. */
+  async function answered(edit: (resp: Record<string, unknown>) => Record<string, unknown>) {
+    const lab = await setup();
+    const { token, context } = lab.client.buildApReq(lab.cred, { gss: 'spnego' });
+    const accepted = lab.service.accept(token);
+    const resp = decodeNegotiationToken(accepted.responseToken!);
+    if (!('negTokenResp' in resp)) throw new Error('expected a NegTokenResp');
+    const changed = edit({ ...resp.negTokenResp });
+    return { ...lab, context, accepted, token: encodeNegotiationToken({ negTokenResp: changed }) };
+  }
+  /** What the initiator offered, DER: what a mechListMIC covers. */
+  const offered = () => encodeMechTypeList([GssOid.MS_KRB5, GssOid.KRB5]).slice();
+
+  it('the service answer as it is completes the context (the control)', async () => {
+    const { client, context, token } = await answered((r) => r);
+    expect(client.verifyApRep(context, token).securityContext).toBeDefined();
+  });
+
+  const refusals: [string, (r: Record<string, unknown>) => Record<string, unknown>, number, RegExp][] = [
+    [
+      'request-mic (the initiator must send a mechListMIC): KRB_AP_ERR_METHOD',
+      (r) => ({ ...r, negState: NegState['request-mic'] }),
+      ErrorCode.KRB_AP_ERR_METHOD,
+      /asks for the initiator's SPNEGO mechListMIC \(negState request-mic\)/,
+    ],
+    [
+      'accept-incomplete (another round trip): KRB_AP_ERR_METHOD',
+      (r) => ({ ...r, negState: NegState['accept-incomplete'] }),
+      ErrorCode.KRB_AP_ERR_METHOD,
+      /accept-incomplete: it wants another round trip/,
+    ],
+    [
+      'a negState no RFC defines: KRB_AP_ERR_METHOD',
+      (r) => ({ ...r, negState: 7 }),
+      ErrorCode.KRB_AP_ERR_METHOD,
+      /negState is 7, unknown/,
+    ],
+    [
+      'no negState in the first reply: KRB_AP_ERR_MSG_TYPE',
+      ({ negState: _, ...r }) => r,
+      ErrorCode.KRB_AP_ERR_MSG_TYPE,
+      /has no negState/,
+    ],
+    [
+      'supportedMech NTLMSSP, a mechanism not offered: KRB_AP_ERR_METHOD',
+      (r) => ({ ...r, supportedMech: '1.3.6.1.4.1.311.2.2.10' }),
+      ErrorCode.KRB_AP_ERR_METHOD,
+      /chose SPNEGO mechanism 1\.3\.6\.1\.4\.1\.311\.2\.2\.10; this client offered only Kerberos/,
+    ],
+    [
+      'a mechListMIC that is not a MIC token: KRB_AP_ERR_MODIFIED',
+      (r) => ({ ...r, mechListMic: new Uint8Array(28).fill(0x5a) }),
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      /mechListMIC does not verify over the mechanisms offered/,
+    ],
+  ];
+  for (const [label, edit, code, message] of refusals) {
+    it(label, async () => {
+      const { client, context, token } = await answered(edit);
+      const e = thrown(() => client.verifyApRep(context, token));
+      expect(e.message).toMatch(message);
+      expect(e.code).toBe(code);
+    });
+  }
+
+  it("a mechListMIC the acceptor's context made over the offered list verifies; the context then counts on from it", async () => {
+    const { client, context, token, accepted: acceptor } = await answered((r) => r);
+    const mic = acceptor.securityContext!.getMic(offered());
+    const withMic = decodeNegotiationToken(token);
+    if (!('negTokenResp' in withMic)) throw new Error('expected a NegTokenResp');
+    const answer = encodeNegotiationToken({ negTokenResp: { ...withMic.negTokenResp, mechListMic: mic } });
+    const ctx = client.verifyApRep(context, answer).securityContext!;
+    // The MIC took the acceptor's first sequence number: its next token is the next one, in order.
+    const wrapped = acceptor.securityContext!.wrap(new TextEncoder().encode('after the MIC'));
+    expect(new TextDecoder().decode(ctx.unwrap(wrapped).message)).toBe('after the MIC');
+  });
+
+  it('a mechListMIC over another list (Kerberos struck from the offer on the way): KRB_AP_ERR_MODIFIED', async () => {
+    const { client, context, token, accepted } = await answered((r) => r);
+    const mic = accepted.securityContext!.getMic(encodeMechTypeList([GssOid.KRB5]).slice());
+    const resp = decodeNegotiationToken(token);
+    if (!('negTokenResp' in resp)) throw new Error('expected a NegTokenResp');
+    const e = thrown(() =>
+      client.verifyApRep(
+        context,
+        encodeNegotiationToken({ negTokenResp: { ...resp.negTokenResp, mechListMic: mic } }),
+      ),
+    );
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('mechListMIC does not verify');
+  });
+
+  it("a reject carrying the acceptor's KRB-ERROR token is thrown with the service's code", async () => {
+    const { client, cred } = await setup();
+    const { context } = client.buildApReq(cred, { gss: 'spnego' });
+    const token = encodeNegotiationToken({
+      negTokenResp: {
+        negState: NegState.reject,
+        responseToken: wrapKrb5Token(Krb5TokenId.KRB_ERROR, serviceError(ErrorCode.KRB_AP_ERR_SKEW)),
+      },
+    });
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_SKEW);
+    expect(e.message).toContain('refused the AP-REQ');
   });
 });
 

@@ -60,6 +60,9 @@ export const NegHintsDef = seq('NegHints', [
   optional(field(1, 'hintAddress', octetString)),
 ]);
 
+/** MechTypeList ::= SEQUENCE OF MechType (RFC 4178 section 4.1), MechType an OBJECT IDENTIFIER. */
+const MechTypeListDef = seqOf('MechTypeList', oid);
+
 /**
  * NegTokenInit ::= SEQUENCE {            NegTokenInit2 ::= SEQUENCE {
  *   mechTypes   [0] MechTypeList,          mechTypes   [0] MechTypeList OPTIONAL,
@@ -75,7 +78,7 @@ export const NegHintsDef = seq('NegHints', [
 const NegTokenInitWireDef = seq(
   'NegTokenInit',
   [
-    field(0, 'mechTypes', seqOf('MechTypeList', oid)),
+    field(0, 'mechTypes', MechTypeListDef),
     optional(field(1, 'reqFlags', namedBits)),
     optional(field(2, 'mechToken', octetString)),
     optional(field(3, 'mechListMIC', derOf('mechListMIC or negHints', -1), { key: 'f3' })),
@@ -121,6 +124,7 @@ interface NegTokenInitWire {
 type WireToken = { readonly negTokenInit: NegTokenInitWire } | { readonly negTokenResp: NegTokenResp };
 
 const wire = new Codec<WireToken>('NegotiationToken', NegotiationTokenDef);
+const mechTypeList = new Codec<readonly string[]>('MechTypeList', MechTypeListDef);
 const negHints = new Codec<NegHints>('NegHints', NegHintsDef);
 
 function toWire(init: NegTokenInit): NegTokenInitWire {
@@ -208,4 +212,14 @@ export function decodeNegotiationToken(bytes: Uint8Array, options?: DecodeOption
   } catch (x) {
     throw asAsn1Error(x).prepend('NegotiationToken.negTokenInit');
   }
+}
+
+/**
+ * The DER MechTypeList (RFC 4178 section 4.1): what a mechListMIC is computed
+ * over (section 5), the initiator's list exactly as its NegTokenInit carried it.
+ *
+ * **The result is a view into a shared slab**, as {@link encodeNegotiationToken}'s.
+ */
+export function encodeMechTypeList(mechTypes: readonly string[]): Uint8Array {
+  return mechTypeList.encode(mechTypes);
 }

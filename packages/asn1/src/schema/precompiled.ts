@@ -5283,6 +5283,7 @@ return tlx(b, p, 48, s - p, t);
 
 export const decoders = {
   "NegotiationToken": d0_NegotiationToken,
+  "MechTypeList": d2_MechTypeList,
   "NegHints": d4_NegHints,
   "PrincipalName": d5_PrincipalName,
   "HostAddress": d7_HostAddress,
@@ -5351,6 +5352,7 @@ export const decoders = {
 };
 export const encoders = {
   "NegotiationToken": e0_NegotiationToken,
+  "MechTypeList": e2_MechTypeList,
   "NegHints": e4_NegHints,
   "PrincipalName": e5_PrincipalName,
   "HostAddress": e7_HostAddress,
