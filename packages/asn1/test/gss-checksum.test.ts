@@ -59,6 +59,11 @@ describe('RFC 4121 section 4.1.1 authenticator checksum', () => {
       { cksumtype: GSS_CHECKSUM_TYPE, checksum: good.subarray(0, 23) },
       { cksumtype: GSS_CHECKSUM_TYPE, checksum: Uint8Array.from([...good.subarray(0, 26), 0xff, 0xff]) },
       { cksumtype: GSS_CHECKSUM_TYPE, checksum: Uint8Array.from([9, 0, 0, 0, ...good.subarray(4)]) },
+      // The deleg flag, then a DlgOpt other than 1 (MIT fails it: GSS_S_FAILURE).
+      {
+        cksumtype: GSS_CHECKSUM_TYPE,
+        checksum: Uint8Array.from([...good.subarray(0, 24), 2, 0, 3, 0, 1, 2, 3]),
+      },
     ];
     for (const c of cases) {
       let err: unknown;
@@ -70,5 +75,18 @@ describe('RFC 4121 section 4.1.1 authenticator checksum', () => {
       expect(err).toBeInstanceOf(KerberosError);
       expect((err as KerberosError).code).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
     }
+  });
+
+  it('reads a checksum written big-endian throughout (Lgth 00 00 00 10) in that order, as old MIT did', () => {
+    const bigEndian = Uint8Array.from([
+      ...[0, 0, 0, 16],
+      ...new Uint8Array(16),
+      ...[0, 0, 0, GssFlags.deleg | GssFlags.mutual | GssFlags.integ],
+      ...[0, 1, 0, 3],
+      ...[7, 8, 9],
+    ]);
+    const d = decodeGssChecksum({ cksumtype: GSS_CHECKSUM_TYPE, checksum: bigEndian });
+    expect(d.flags).toBe(GssFlags.deleg | GssFlags.mutual | GssFlags.integ);
+    expect(d.delegation).toEqual(Uint8Array.of(7, 8, 9));
   });
 });

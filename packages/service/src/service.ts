@@ -380,7 +380,7 @@ export class KerberosService {
           ...(reply?.acceptorSubkey === undefined ? {} : { acceptorSubkey: reply.acceptorSubkey }),
           ...(auth.seqNumber === undefined ? {} : { initiatorSeqNumber: auth.seqNumber }),
           ...(acceptorSeq === undefined ? {} : { acceptorSeqNumber: acceptorSeq }),
-          flags: gssFlags ?? 0,
+          flags: contextFlags(gssFlags, mutual, delegatedCredential !== undefined),
           endtime: ticket.endtime,
           clock: this.#clock,
           random: this.#random,
@@ -486,4 +486,14 @@ function machineIdOption(id: Uint8Array, name: string): Uint8Array {
 
 function redactedDelegation(d: DelegatedCredential): DelegatedCredential {
   return new RedactedDelegation(d);
+}
+
+/**
+ * The acceptor context's flags, as MIT's `gss_accept_sec_context` keeps them: the 0x8003 checksum's,
+ * with GSS_C_DELEG_FLAG only when a credential was delegated (MIT masks it out until it has read
+ * one), and GSS_C_MUTUAL_FLAG when the AP options asked for MUTUAL-REQUIRED.
+ */
+function contextFlags(gssFlags: number | undefined, mutual: boolean, delegated: boolean): number {
+  const flags = (gssFlags ?? 0) & ~(delegated ? 0 : GssFlags.deleg);
+  return (mutual ? flags | GssFlags.mutual : flags) >>> 0;
 }

@@ -7,6 +7,7 @@ import {
   encodeAuthenticator,
   encodeAuthorizationData,
   encodeEncKrbCredPart,
+  encodeGssChecksum,
   encodeKrbCred,
   encodeNegotiationToken,
   formatPrincipal,
@@ -618,6 +619,17 @@ describe('GSS checksum and channel bindings', () => {
     expect(r.gssFlags! & GssFlags.deleg).toBe(GssFlags.deleg);
     expect(r.delegatedCredential?.tickets).toHaveLength(1);
     expect(hex(r.delegatedCredential?.info[0]?.key.keyvalue)).toBe(hex(tgt.sessionKey.bytes));
+    // The context returns GSS_C_DELEG_FLAG with the credential; a checksum that sets the flag and
+    // delegates nothing gets a context without it, as MIT's acceptor masks the flag until it reads one.
+    expect(r.securityContext!.retFlags & GssFlags.deleg).toBe(GssFlags.deleg);
+    const flagged = encodeGssChecksum({ flags: GssFlags.mutual | GssFlags.integ | GssFlags.conf });
+    flagged.checksum[20]! |= GssFlags.deleg; // the flag, and no KRB-CRED after it
+    const empty = lab.service().accept(lab.client.buildApReq(cred, { gss: 'krb5', checksum: flagged }).token);
+    expect([empty.gssFlags! & GssFlags.deleg, empty.delegatedCredential]).toEqual([
+      GssFlags.deleg,
+      undefined,
+    ]);
+    expect(empty.securityContext!.retFlags & GssFlags.deleg).toBe(0);
     // Garbage where the KRB-CRED should be is refused, with a KerberosError.
     const bad = lab.client.buildApReq(cred, { gss: 'krb5', delegation: new Uint8Array([1, 2, 3]) }).token;
     expect(thrown(() => lab.service().accept(bad))).toBeInstanceOf(KerberosError);

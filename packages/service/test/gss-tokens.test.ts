@@ -417,15 +417,21 @@ describe('refusals', () => {
     expect(printed).not.toContain(hex(accepted.acceptorSubkey!.bytes));
   });
 
-  it("retFlags: the checksum's known service flags, with TRANS, and PROT_READY at the acceptor (MIT's ret_flags)", () => {
+  it("retFlags: the checksum's known service flags, with TRANS, and PROT_READY at an acceptor that sent an AP-REP (MIT's ret_flags)", () => {
     const ctx = (initiator: boolean, flags: number) =>
       new GssSecurityContext({ initiator, sessionKey: { etype: 18, bytes: new Uint8Array(32) }, flags });
     // mutual | replay | sequence | conf | integ: MIT's acceptor 0x1be, its initiator 0x13e (test/interop/gss-peer).
     expect(ctx(false, 0x3e).retFlags).toBe(0x1be);
     expect(ctx(true, 0x3e).retFlags).toBe(0x13e);
-    // DCE style, delegation and TRANS (which MIT's initiators put in the checksum) pass; bits no flag names do not.
+    // Without mutual authentication MIT's acceptor completes with no AP-REP and no PROT_READY.
+    expect(ctx(false, 0x3c).retFlags).toBe(0x13c);
+    // DCE style, delegation and TRANS (which MIT's initiators put in the checksum) pass; bits no flag names do
+    // not. A DCE-style acceptor waits for the third leg: no PROT_READY, mutual or not.
     expect(ctx(false, GssFlags.dceStyle | GssFlags.deleg | GssFlags.trans | 0x10000 | 0x40).retFlags).toBe(
-      GssFlags.dceStyle | GssFlags.deleg | GssFlags.trans | GssFlags.protReady,
+      GssFlags.dceStyle | GssFlags.deleg | GssFlags.trans,
+    );
+    expect(ctx(false, GssFlags.dceStyle | GssFlags.mutual).retFlags).toBe(
+      GssFlags.dceStyle | GssFlags.mutual | GssFlags.trans,
     );
   });
 

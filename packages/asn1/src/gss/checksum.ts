@@ -153,13 +153,19 @@ export function decodeGssChecksum(cksum: Checksum | undefined): GssChecksum {
   if (cksum.cksumtype !== GSS_CHECKSUM_TYPE) throw inapp(`its type is ${cksum.cksumtype}`);
   const b = cksum.checksum;
   if (b.length < 24) throw inapp(`it is ${b.length} octets, shorter than the 24 required`);
-  if (u32leAt(b, 0) !== 16 && u32be(b, 0) !== 16) throw inapp('Lgth is not 16');
+  // Lgth is little-endian (RFC 4121 section 4.1.1.1); old initiators wrote the whole checksum
+  // big-endian, and old MIT read every integer of it in the order Lgth showed.
+  const bigEndian = u32leAt(b, 0) !== 16;
+  if (bigEndian && u32be(b, 0) !== 16) throw inapp('Lgth is not 16');
+  const u32 = bigEndian ? u32be : u32leAt;
+  const u16 = (at: number) => (bigEndian ? (b[at]! << 8) | b[at + 1]! : b[at]! | (b[at + 1]! << 8));
   const bindings = b.slice(4, 20);
-  const flags = u32leAt(b, 20);
+  const flags = u32(b, 20);
   if ((flags & GssFlags.deleg) === 0 || b.length < 28) return { flags, bindings };
-  const dlgOpt = b[24]! | (b[25]! << 8);
-  const dlgth = b[26]! | (b[27]! << 8);
-  if (dlgOpt !== 1) return { flags, bindings };
+  const dlgOpt = u16(24);
+  const dlgth = u16(26);
+  // With the deleg flag, what follows the flags is the delegation (DlgOpt 1); MIT fails anything else.
+  if (dlgOpt !== 1) throw inapp(`the deleg flag is set and DlgOpt is ${dlgOpt}, not 1`);
   if (28 + dlgth > b.length) throw inapp(`Dlgth ${dlgth} runs past the end of the checksum`);
   return { flags, bindings, delegation: b.slice(28, 28 + dlgth) };
 }

@@ -144,8 +144,9 @@ export class GssSecurityContext {
    * The flags GSS-API returns for this context (RFC 2744's `ret_flags`), as MIT krb5's
    * `gss_init_sec_context` and `gss_accept_sec_context` give them: of {@link flags}, the service
    * flags the Kerberos mechanism knows (delegation, mutual, replay, sequence, confidentiality,
-   * integrity, DCE style, identify, extended error), with TRANS, and PROT_READY at the acceptor.
-   * Heimdal's acceptor leaves PROT_READY out.
+   * integrity, DCE style, identify, extended error), with TRANS, and PROT_READY at an acceptor that
+   * answered with an AP-REP (mutual authentication, not DCE style: MIT's acceptor sets it there
+   * alone). Heimdal's acceptor leaves PROT_READY out.
    */
   get retFlags(): number {
     const known =
@@ -159,7 +160,9 @@ export class GssSecurityContext {
         GssFlags.dceStyle |
         GssFlags.identify |
         GssFlags.extendedError);
-    return (known | GssFlags.trans | (this.initiator ? 0 : GssFlags.protReady)) >>> 0;
+    const protReady =
+      !this.initiator && (this.flags & GssFlags.mutual) !== 0 && (this.flags & GssFlags.dceStyle) === 0;
+    return (known | GssFlags.trans | (protReady ? GssFlags.protReady : 0)) >>> 0;
   }
 
   constructor(p: SecurityContextParams) {
