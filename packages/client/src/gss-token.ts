@@ -29,7 +29,7 @@ export type GssFraming = 'none' | 'krb5' | 'spnego';
 /** The mechanisms a SPNEGO NegTokenInit offers, in order: Microsoft's Kerberos OID first, as Windows offers them. */
 export const SPNEGO_MECH_TYPES: readonly string[] = [GssOid.MS_KRB5, GssOid.KRB5];
 
-/** Frames a DER AP-REQ. SPNEGO offers {@link SPNEGO_MECH_TYPES}. */
+/** Frames a DER AP-REQ. SPNEGO offers `[1.2.840.48018.1.2.2, 1.2.840.113554.1.2.2]` (Microsoft's Kerberos OID first). */
 export function frameApReq(apReq: Uint8Array, framing: GssFraming): Uint8Array {
   if (framing === 'none') return apReq;
   const gss = wrapKrb5Token(Krb5TokenId.AP_REQ, apReq);
@@ -77,8 +77,9 @@ function notServed(why: string): KerberosError {
  * The DER AP-REP inside a service's answer framed as `framing`. A KRB-ERROR
  * in its place (raw, or GSS token id 03 00) is thrown as a KerberosError with
  * the service's code; a SPNEGO reject is thrown as KRB_AP_ERR_MUT_FAIL.
- * A SPNEGO answer must complete the negotiation on Kerberos in this one reply
- * (see {@link readApRepAnswer}).
+ * A SPNEGO answer must complete the negotiation on Kerberos in this one reply:
+ * negState accept-completed for a mechanism offered (anything else is
+ * KRB_AP_ERR_METHOD, or KRB_AP_ERR_MSG_TYPE without a negState).
  */
 export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array {
   return readApRepAnswer(token, framing).apRep;
