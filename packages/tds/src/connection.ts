@@ -29,7 +29,7 @@ import { TLSSocket } from 'node:tls';
 import { isTdsError, TdsError } from './errors';
 import type { TdsExchange } from './exchange';
 import { tdsMessageName } from './exchange';
-import { OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion } from './iana/login7';
+import { OptionFlags1, OptionFlags2, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption, TDS8_ALPN } from './iana/prelogin';
 import { DoneStatus } from './iana/tokens';
@@ -648,7 +648,7 @@ export class Connection {
 
   #loggedIn(session: TdsSession, responseToken: Uint8Array | undefined): void {
     const login = this.#login!;
-    const packetSize = clampPacketSize(login.packetSize);
+    const packetSize = clampPacketSize(login.packetSize, this.#mode === 'full');
     const tokens = loginResponse({
       serverName: this.#c.serverName,
       database: this.#database,
@@ -657,8 +657,9 @@ export class Connection {
       version: this.#c.version,
       packetSize,
       responseToken,
-      // Section 2.2.7.11: FEATUREEXTACK answers a LOGIN7 with fExtension, whatever features it named.
-      featureExtAck: (login.optionFlags3 & OptionFlags3.EXTENSION) !== 0,
+      // Section 2.2.6.4: without fUseDB or fSetLang the server does not tell of the change.
+      notifyDatabase: (login.optionFlags1 & OptionFlags1.USE_DB_ON) !== 0,
+      notifyLanguage: (login.optionFlags1 & OptionFlags1.SET_LANG_ON) !== 0,
     });
     this.#enter('session');
     this.#c.timers.clearTimeout(this.#deadline);
@@ -753,7 +754,11 @@ export class Connection {
       this.#log(`internal error in the session: ${errorText(e)}`);
       return notRun();
     }
-    const answer = statementTokens(results, { serverName: this.#c.serverName, database: this.#database });
+    const answer = statementTokens(results, {
+      serverName: this.#c.serverName,
+      database: this.#database,
+      notifyDatabase: ((this.#login?.optionFlags1 ?? 0) & OptionFlags1.USE_DB_ON) !== 0,
+    });
     const tokens = [...reset, ...answer.tokens];
     let payload: Uint8Array;
     try {

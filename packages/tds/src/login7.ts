@@ -34,6 +34,7 @@ import {
   TdsVersion,
 } from './iana/login7';
 import { ByteReader, ByteWriter, utf16Decode, utf16Encode } from './internal/bytes';
+import { hasTds72Forms } from './negotiate';
 
 /** The longest LOGIN7 (section 2.2.6.4: 128K - 1 bytes). */
 export const MAX_LOGIN7_BYTES = 128 * 1024 - 1;
@@ -136,7 +137,7 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
     );
   }
   // TDS 7.1 clients may send TDS_7_1_SWAPPED (the version's bytes reversed) as SQL Server 2000's did.
-  const header = tdsVersion >= TdsVersion.V7_2 ? HEADER_7_2 : HEADER_7_1;
+  const header = hasTds72Forms(tdsVersion) ? HEADER_7_2 : HEADER_7_1;
   if (b.length < header) {
     throw new TdsError('malformed', 'LOGIN7', `${b.length} bytes is shorter than the ${header}-byte header`);
   }
@@ -266,7 +267,7 @@ export function encodeLogin7(l: Login7Init): Uint8Array {
   const sspi = l.sspi ?? new Uint8Array(0);
   const features = l.features ?? [];
   const tdsVersion = l.tdsVersion ?? TdsVersion.V7_4;
-  const header = tdsVersion >= TdsVersion.V7_2 ? HEADER_7_2 : HEADER_7_1;
+  const header = hasTds72Forms(tdsVersion) ? HEADER_7_2 : HEADER_7_1;
   if (header === HEADER_7_1 && sspi.length > 0xffff) {
     // TDS 7.1's header has cbSSPI alone (16 bits); cbSSPILong came with 7.2.
     throw new RangeError(

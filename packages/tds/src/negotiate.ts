@@ -1,7 +1,7 @@
 /**
  * What the server agrees to with a client: encryption (MS-TDS section
  * 2.2.6.5's table), the TDS version (LOGINACK answers the client's, up to
- * 7.4) and the packet size (LOGIN7's, within 512 to 32767).
+ * 7.4) and the packet size (LOGIN7's, within 512 to 32767, 16383 in TLS).
  *
  * @module
  */
@@ -55,6 +55,26 @@ export function negotiateTdsVersion(client: number): number {
   return known.find((v) => client >= v) ?? TdsVersion.V7_1;
 }
 
-/** LOGIN7's PacketSize within what a server allows: 0 asks for the default. */
-export const clampPacketSize = (n: number): number =>
-  n === 0 ? DEFAULT_PACKET_SIZE : Math.min(MAX_PACKET_SIZE, Math.max(MIN_PACKET_SIZE, n));
+/**
+ * Whether a TDS version, as LOGIN7 or LOGINACK carries it, has TDS 7.2's forms or later (LOGIN7's
+ * 94-byte header, ALL_HEADERS, 8-byte row counts, 4-byte line numbers). TDS 8.0's 0x08000000
+ * has them (MS-TDS 1.7: 7.4's forms), though as a number it is below every 7.x.
+ */
+export function hasTds72Forms(version: number): boolean {
+  return version >>> 24 === 0x08 || version >= TdsVersion.V7_2;
+}
+
+/** The largest packet size a session in TLS takes: SQL Server's limit for encrypted connections. */
+export const MAX_ENCRYPTED_PACKET_SIZE = 16383;
+
+/**
+ * LOGIN7's PacketSize within what a server allows: 0 asks for the default; at most 32767, and at
+ * most {@link MAX_ENCRYPTED_PACKET_SIZE} when the whole session travels in TLS (SQL Server's
+ * network packet size option: "encrypted connections" take 16,383 bytes at most, and Microsoft's
+ * JDBC driver refuses a larger size under encryption).
+ */
+export function clampPacketSize(n: number, encrypted = false): number {
+  if (n === 0) return DEFAULT_PACKET_SIZE;
+  const max = encrypted ? MAX_ENCRYPTED_PACKET_SIZE : MAX_PACKET_SIZE;
+  return Math.min(max, Math.max(MIN_PACKET_SIZE, n));
+}

@@ -59,24 +59,49 @@ export interface LoginResponse {
   readonly packetSize: number;
   /** The acceptor's last token (the AP-REP): an SSPI token before the rest. */
   readonly responseToken: Uint8Array | undefined;
-  /** The client sent FeatureExt: FEATUREEXTACK follows LOGINACK, acknowledging none (none is served). */
-  readonly featureExtAck: boolean;
+  /** LOGIN7's fUseDB: the client is told of the database change (ENVCHANGE and INFO 5701). */
+  readonly notifyDatabase: boolean;
+  /** LOGIN7's fSetLang: the client is told of the language change (ENVCHANGE and INFO 5703). */
+  readonly notifyLanguage: boolean;
 }
 
-/** The tokens of a successful login, in SQL Server's order. */
+/**
+ * The tokens of a successful login, in SQL Server's order. No FEATUREEXTACK: it is optional and
+ * acknowledges the FeatureExt features a server serves (section 2.2.7.11), and this one serves none;
+ * an empty one would be taken by a client (tedious) for an acknowledgment of something it did not
+ * ask, and fail the login.
+ */
 export function loginResponse(r: LoginResponse): TdsTokenValue[] {
   return [
     ...(r.responseToken !== undefined ? [{ type: 'SSPI', token: r.responseToken } as const] : []),
-    { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: r.database, oldValue: 'master' },
-    info(5701, 2, `Changed database context to '${r.database}'.`, r.serverName),
+    ...(r.notifyDatabase
+      ? [
+          {
+            type: 'ENVCHANGE',
+            envType: EnvChangeType.DATABASE,
+            newValue: r.database,
+            oldValue: 'master',
+          } as const,
+          info(5701, 2, `Changed database context to '${r.database}'.`, r.serverName),
+        ]
+      : []),
     {
       type: 'ENVCHANGE',
       envType: EnvChangeType.SQL_COLLATION,
       newValue: DEFAULT_COLLATION,
       oldValue: new Uint8Array(0),
     },
-    { type: 'ENVCHANGE', envType: EnvChangeType.LANGUAGE, newValue: 'us_english', oldValue: '' },
-    info(5703, 1, 'Changed language setting to us_english.', r.serverName),
+    ...(r.notifyLanguage
+      ? [
+          {
+            type: 'ENVCHANGE',
+            envType: EnvChangeType.LANGUAGE,
+            newValue: 'us_english',
+            oldValue: '',
+          } as const,
+          info(5703, 1, 'Changed language setting to us_english.', r.serverName),
+        ]
+      : []),
     {
       type: 'LOGINACK',
       interface: 1, // SQL_TSQL
@@ -86,7 +111,6 @@ export function loginResponse(r: LoginResponse): TdsTokenValue[] {
       progName: r.progName,
       progVersion: { major: r.version.major, minor: r.version.minor, build: r.version.build },
     },
-    ...(r.featureExtAck ? [{ type: 'FEATUREEXTACK', features: [] } as const] : []),
     {
       type: 'ENVCHANGE',
       envType: EnvChangeType.PACKET_SIZE,
@@ -107,13 +131,18 @@ export const RESET_CONNECTION_ACK: TdsTokenValue = Object.freeze({
 
 /**
  * A batch's tokens: per statement its rows, ENVCHANGE and INFO 5701 for a
- * database change, or its ERROR; then a DONE, with MORE on all but the
+ * database change (with fUseDB), or its ERROR; then a DONE, with MORE on all but the
  * last, COUNT with rows, ERROR after an error. Returns the session's
  * database after the batch.
  */
 export function statementTokens(
   results: readonly StatementResult[],
-  session: { readonly serverName: string; readonly database: string },
+  session: {
+    readonly serverName: string;
+    readonly database: string;
+    /** LOGIN7's fUseDB: a USE is answered with ENVCHANGE and INFO 5701 (section 2.2.6.4). */
+    readonly notifyDatabase: boolean;
+  },
 ): { tokens: TdsTokenValue[]; database: string } {
   let database = session.database;
   if (results.length === 0) return { tokens: [done(DoneStatus.FINAL)], database };
@@ -135,11 +164,13 @@ export function statementTokens(
         tokens.push(done(more));
         return;
       case 'use':
-        tokens.push(
-          { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: r.database, oldValue: database },
-          info(5701, 1, `Changed database context to '${r.database}'.`, session.serverName),
-          done(more),
-        );
+        if (session.notifyDatabase) {
+          tokens.push(
+            { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: r.database, oldValue: database },
+            info(5701, 1, `Changed database context to '${r.database}'.`, session.serverName),
+          );
+        }
+        tokens.push(done(more));
         database = r.database;
         return;
       case 'error':

@@ -16,6 +16,7 @@
 import { TdsError } from './errors';
 import { TdsVersion } from './iana/login7';
 import { ByteReader, ByteWriter, utf16Decode, utf16Encode } from './internal/bytes';
+import { hasTds72Forms } from './negotiate';
 
 /** ALL_HEADERS HeaderType values. */
 export const AllHeadersType = Object.freeze({
@@ -43,7 +44,7 @@ const MAX_HEADERS = 16;
 export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7_4): SqlBatch {
   const headers: StreamHeader[] = [];
   let textAt = 0;
-  if (tdsVersion >= TdsVersion.V7_2) {
+  if (hasTds72Forms(tdsVersion)) {
     const r = new ByteReader(b);
     const total = r.u32le('SQLBatch.ALL_HEADERS.TotalLength');
     if (total < 4 || total > b.length) {
@@ -78,7 +79,7 @@ export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7
 /** Encode a SQLBatch with the transaction descriptor header (descriptor 0, one outstanding request). */
 export function encodeSqlBatch(sqlText: string, tdsVersion: number = TdsVersion.V7_4): Uint8Array {
   const text = utf16Encode(sqlText);
-  if (tdsVersion < TdsVersion.V7_2) return text.slice();
+  if (!hasTds72Forms(tdsVersion)) return text.slice();
   const w = new ByteWriter(22 + text.length);
   w.u32le(22).u32le(18).u16le(AllHeadersType.TRANSACTION_DESCRIPTOR).u64le(0n).u32le(1);
   return w.bytes(text).finish();

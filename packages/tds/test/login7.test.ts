@@ -99,6 +99,15 @@ describe('LOGIN7', () => {
     expect(refusal(() => decodeLogin7(wire))).toBe('too-large LOGIN7.cbSSPI');
   });
 
+  it("lays out a TDS 8.0 client's login (0x08000000) with 7.2's 94-byte header, cbSSPILong included", () => {
+    // 0x08000000 is below every 7.x as a number; TDS 8.0 keeps 7.4's forms (MS-TDS 1.7).
+    const sspi = new Uint8Array(70_000).fill(0x60);
+    const wire = encodeLogin7({ sspi, tdsVersion: TdsVersion.V8_0, hostName: 'pc1' });
+    expect(new DataView(wire.buffer).getUint16(36, true)).toBe(94); // ibHostName: after the 7.2 header
+    const back = decodeLogin7(wire, { maxSspi: 100_000 });
+    expect([back.tdsVersion, back.hostName, back.sspi.length]).toEqual([TdsVersion.V8_0, 'pc1', 70_000]);
+  });
+
   it('reads cbSSPI 0xFFFF with cbSSPILong 0 as a 65535-byte token, and cbSSPILong when it is set', () => {
     const sspi = Uint8Array.from({ length: 0xffff }, (_, i) => i & 0xff);
     const wire = encodeLogin7({ sspi });

@@ -372,19 +372,62 @@ describe('serveTds: logins in each encryption mode', () => {
     expect(Buffer.from(s.messages[1]!.payload).indexOf(Buffer.from(collation))).toBeGreaterThan(0);
   });
 
-  it('sends the FEATUREEXTACK a FeatureExt asks for (acknowledging none), after LOGINACK', async () => {
+  it('sends no FEATUREEXTACK: it serves no FeatureExt feature, and an empty token fails a client that asked (tedious)', async () => {
     const { server } = await listen();
     const c = await client(server.port);
     const r = await c.login({ sspi: GSS, features: [{ id: 0x0a, data: new Uint8Array(0) }] });
-    const types = r.tokens.map((t) => t.type);
-    expect(types.indexOf('FEATUREEXTACK')).toBe(types.indexOf('LOGINACK') + 1);
-    expect(r.tokens.find((t) => t.type === 'FEATUREEXTACK')).toEqual({ type: 'FEATUREEXTACK', features: [] });
-    // fExtension with no feature but the terminator asks for it too (section 2.2.7.11); no fExtension, none.
+    expect(r.tokens.map((t) => t.type)).toEqual([
+      'SSPI',
+      'ENVCHANGE',
+      'INFO',
+      'ENVCHANGE',
+      'ENVCHANGE',
+      'INFO',
+      'LOGINACK',
+      'ENVCHANGE',
+      'DONE',
+    ]);
     const bare = await client(server.port);
     const asked = await bare.login({ sspi: GSS, optionFlags3: OptionFlags3.EXTENSION });
-    expect(asked.tokens.map((t) => t.type)).toContain('FEATUREEXTACK');
-    const plain = await client(server.port);
-    expect((await plain.login({ sspi: GSS })).tokens.map((t) => t.type)).not.toContain('FEATUREEXTACK');
+    expect(asked.tokens.map((t) => t.type)).not.toContain('FEATUREEXTACK');
+  });
+
+  it('caps PacketSize at 16383 when the session is in TLS, as SQL Server does for encrypted connections', async () => {
+    const sizeOf = async (port: number, asked: number, offer: 'on' | 'off') => {
+      const r = await (await client(port, offer)).login({ sspi: GSS, packetSize: asked });
+      if (!r.ok) throw new Error(r.error.msgText);
+      return r.packetSize;
+    };
+    const full = await listen();
+    expect(await sizeOf(full.server.port, 32767, 'on')).toBe(16383);
+    expect(await sizeOf(full.server.port, 16383, 'on')).toBe(16383);
+    // login-only: the LOGIN7 alone in TLS, the session in the clear, so 32767 stands.
+    const loginOnly = await listen({ encryption: 'login-only' });
+    expect(await sizeOf(loginOnly.server.port, 32767, 'off')).toBe(32767);
+  });
+
+  it('tells of the database and language only to a client that set fUseDB and fSetLang (section 2.2.6.4)', async () => {
+    const { server } = await listen();
+    const quiet = await client(server.port);
+    const r = await quiet.login({ sspi: GSS, optionFlags1: OptionFlags1.INIT_DB_FATAL });
+    expect(r.tokens.map((t) => t.type)).toEqual(['SSPI', 'ENVCHANGE', 'LOGINACK', 'ENVCHANGE', 'DONE']);
+    expect(r.tokens[1]).toMatchObject({ envType: EnvChangeType.SQL_COLLATION });
+    // Nor of a USE: the statement's DONE alone.
+    const use = await quiet.batch('USE master');
+    expect(use.tokens.map((t) => t.type)).toEqual(['DONE']);
+    // fUseDB alone: the database, not the language.
+    const some = await client(server.port);
+    const s = await some.login({ sspi: GSS, optionFlags1: OptionFlags1.USE_DB_ON });
+    expect(s.tokens.map((t) => t.type)).toEqual([
+      'SSPI',
+      'ENVCHANGE',
+      'INFO',
+      'ENVCHANGE',
+      'LOGINACK',
+      'ENVCHANGE',
+      'DONE',
+    ]);
+    expect((await some.batch('USE master')).tokens.map((t) => t.type)).toEqual(['ENVCHANGE', 'INFO', 'DONE']);
   });
 
   it('answers a TDS 7.1 client in 7.1: no ALL_HEADERS, 2-byte line numbers, 4-byte row counts', async () => {

@@ -12,6 +12,7 @@ import { TdsVersion } from '../iana/login7';
 import { DataType, TdsToken } from '../iana/tokens';
 import { ByteReader } from '../internal/bytes';
 import type { Login7Feature } from '../login7';
+import { hasTds72Forms } from '../negotiate';
 import { BINARY_ENV_CHANGES } from './encode';
 import type { Cell, Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
 
@@ -26,7 +27,7 @@ export interface DecodeTokensOptions extends TokenContext {
 
 /** Read every token of a TABULAR_RESULT payload. */
 export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions = {}): TdsTokenValue[] {
-  const v71 = (options.tdsVersion ?? TdsVersion.V7_4) < TdsVersion.V7_2;
+  const v71 = !hasTds72Forms(options.tdsVersion ?? TdsVersion.V7_4);
   const r = new ByteReader(payload);
   const out: TdsTokenValue[] = [];
   let columns = options.columns;

@@ -9,6 +9,7 @@
 import { TdsVersion } from '../iana/login7';
 import { DataType, EnvChangeType, TdsToken } from '../iana/tokens';
 import { ByteWriter, utf16Encode } from '../internal/bytes';
+import { hasTds72Forms } from '../negotiate';
 import type { Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
 
 /** SQL_Latin1_General_CP1_CI_AS (LCID 0x0409, sort id 52): the collation a managed instance reports. */
@@ -62,7 +63,7 @@ function varchar(w: ByteWriter, v: string | Uint8Array, path: string): void {
 
 /** Write `tokens` in order; a ROW is typed by the COLMETADATA before it. */
 export function encodeTokens(tokens: readonly TdsTokenValue[], ctx: TokenContext = {}): Uint8Array {
-  const v71 = (ctx.tdsVersion ?? TdsVersion.V7_4) < TdsVersion.V7_2;
+  const v71 = !hasTds72Forms(ctx.tdsVersion ?? TdsVersion.V7_4);
   const w = new ByteWriter(512);
   let columns: readonly Column[] | undefined;
   tokens.forEach((t, i) => {
