@@ -65,7 +65,7 @@ export function hasTds72Forms(version: number): boolean {
 }
 
 /** The largest packet size a session in TLS takes: SQL Server's limit for encrypted connections. */
-export const MAX_ENCRYPTED_PACKET_SIZE = 16383;
+const MAX_ENCRYPTED_PACKET_SIZE = 16383;
 
 /**
  * LOGIN7's PacketSize within what a server allows: 0 asks for the default; at most 32767, and at
