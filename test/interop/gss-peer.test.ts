@@ -29,7 +29,7 @@ import type { KerberosClient } from '@krbsim/client';
 import {
   type AcceptResult,
   decodePerMessageToken,
-  GssSecurityContext,
+  type GssSecurityContext,
   GssTokenError,
   type KerberosService,
   type WrapStyle,
@@ -238,6 +238,52 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
     }
   });
 
+  it('DCE style (GSS_C_DCE_STYLE), three legs each way: the library and krbsim as initiator and as acceptor; MICs both ways', async () => {
+    const p = impl();
+    // The library initiates: its raw AP-REQ, krbsim's raw AP-REP, its third leg.
+    const init = GssPeer.start(
+      p.path,
+      ['init', TARGET, (GssFlags.dceStyle | INIT_FLAGS).toString(16)],
+      p.env(),
+    );
+    try {
+      const r = service.accept(await init.token());
+      init.sendToken(r.responseToken!);
+      const ctx = service.acceptDceReply(r, await init.token());
+      expect((await init.ready()) & (GssFlags.dceStyle | GssFlags.mutual)).toBe(
+        GssFlags.dceStyle | GssFlags.mutual,
+      );
+      expect(ctx.retFlags & GssFlags.protReady).toBe(0); // as MIT's acceptor returns DCE contexts
+      ctx.verifyMic(enc('from the library'), await init.mic(enc('from the library')));
+      expect(await init.verify(enc('from krbsim'), ctx.getMic(enc('from krbsim')))).toBe(0);
+    } finally {
+      await init.close();
+    }
+    // krbsim initiates: its raw AP-REQ, the library's raw AP-REP (its subkey), krbsim's third leg.
+    const accept = GssPeer.start(p.path, ['accept'], p.env());
+    try {
+      const cred = await client.getServiceTicket('host/localhost');
+      const built = client.buildApReq(cred, {
+        gss: 'krb5',
+        gssFlags: GssFlags.dceStyle | GssFlags.replay | GssFlags.sequence,
+      });
+      expect(built.token[0]).toBe(0x6e);
+      accept.sendToken(built.token);
+      const rep = await accept.token();
+      expect(rep[0]).toBe(0x6f);
+      const verified = client.verifyApRep(built.context, rep);
+      expect(verified.subkey).toBeDefined(); // DCE style: the acceptor always sends its subkey
+      accept.sendToken(verified.dceReply!);
+      await accept.token(); // the library has nothing more to send
+      expect((await accept.ready()) & GssFlags.dceStyle).toBe(GssFlags.dceStyle);
+      const ctx = verified.securityContext!;
+      ctx.verifyMic(enc('from the library'), await accept.mic(enc('from the library')));
+      expect(await accept.verify(enc('from krbsim'), ctx.getMic(enc('from krbsim')))).toBe(0);
+    } finally {
+      await accept.close();
+    }
+  });
+
   // MIT's gss_wrap does not rotate DCE tokens (only its IOV API does): Heimdal only.
   if (dce)
     it('DCE style (GSS_C_DCE_STYLE): the library as initiator, EC padding to the block and rotation by RRC + EC', async () => {
@@ -248,24 +294,15 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         p.env(),
       );
       try {
-        // A DCE initiator sends its AP-REQ raw. krbsim's acceptor answers it as a raw one (no
-        // acceptor subkey or sequence number: the initiator then counts the acceptor's tokens
-        // from 0) and does not read the initiator's third-leg AP-REP, so the acceptor's context
-        // is built here from what accept() verified.
+        // A DCE initiator sends its AP-REQ raw; krbsim's acceptor answers with a raw AP-REP carrying its
+        // subkey and sequence number, and the library's third leg (its own AP-REP) makes the context.
         const first = await peer.token();
         expect(first[0]).toBe(0x6e);
         const r = service.accept(first);
+        expect(r.responseToken![0]).toBe(0x6f);
         peer.sendToken(r.responseToken!);
-        await peer.token(); // the third leg
+        const ctx = service.acceptDceReply(r, await peer.token());
         expect((await peer.ready()) & GssFlags.dceStyle).toBe(GssFlags.dceStyle);
-        const ctx = new GssSecurityContext({
-          initiator: false,
-          sessionKey: r.sessionKey,
-          ...(r.subkey === undefined ? {} : { initiatorSubkey: r.subkey }),
-          ...(r.seqNumber === undefined ? {} : { initiatorSeqNumber: r.seqNumber }),
-          acceptorSeqNumber: 0,
-          flags: GssFlags.dceStyle | INIT_FLAGS,
-        });
         expect(ctx.wrapStyle).toBe('dce');
         const mac = MAC_BYTES[ctx.etype]!;
         const made: { kind: 'wrap'; token: Uint8Array; message: Uint8Array; conf: boolean }[] = [];
@@ -283,9 +320,9 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         expect(await peer.verify(enc('dce'), ctx.getMic(enc('dce')))).toBe(0);
         ctx.verifyMic(enc('dce'), await peer.mic(enc('dce')));
         writeGssFixture(`${p.slug}-initiator-dce`, {
-          source: `${p.name} gss_wrap as a DCE-style initiator (GSS_C_DCE_STYLE, test/interop/gss-peer.c); krbsim accepted the raw AP-REQ`,
+          source: `${p.name} gss_wrap as a DCE-style initiator (GSS_C_DCE_STYLE, test/interop/gss-peer.c); krbsim accepted the raw AP-REQ and the third leg`,
           sender: 'initiator',
-          context: { ...contextOf(r), flags: GssFlags.dceStyle | INIT_FLAGS, acceptorSeqNumber: 0 },
+          context: { ...contextOf(r), flags: GssFlags.dceStyle | INIT_FLAGS },
           tokens: made,
         });
       } finally {

@@ -18,7 +18,7 @@ import {
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSource } from '@krbsim/core';
 import { decrypt, getEncType, isSupportedEncType, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
-import { GssSecurityContext, usesRfc1964Tokens } from '@krbsim/service';
+import { buildApRep, GssSecurityContext, usesRfc1964Tokens } from '@krbsim/service';
 import type { ApReqContext } from './ap-req';
 import { keyFromWire } from './credential';
 import { readApRepAnswer, SPNEGO_MECH_TYPES } from './gss-token';
@@ -35,6 +35,13 @@ export interface ApRepResult {
    * keyed with the service's subkey when it sent one. Printing it shows no key.
    */
   readonly securityContext?: GssSecurityContext;
+  /**
+   * DCE style (GSS_C_DCE_STYLE) only: the third leg, a raw AP-REP to send the
+   * service, sealed with the session key and echoing its sequence number
+   * (MS-KILE 3.4.5.1, as MIT's `krb5_mk_rep_dce` makes it). The context is
+   * the service's once it has read this.
+   */
+  readonly dceReply?: Uint8Array;
 }
 
 /** What the client lends a security context: its clock and random source, and its weak-crypto setting. */
@@ -129,7 +136,9 @@ function mutFail(why: string, realm: string, cause?: unknown): KerberosError {
  */
 export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: ContextDeps): ApRepResult {
   const realm = context.credential.server.realm;
-  const answer = readApRepAnswer(token, context.gss);
+  const dce = context.gss !== 'none' && ((context.gssFlags ?? 0) & GssFlags.dceStyle) !== 0;
+  // A DCE-style acceptor answers with a raw AP-REP, as the AP-REQ went (MS-KILE 3.4.5.1).
+  const answer = readApRepAnswer(token, dce ? 'none' : context.gss);
   const apRep = decodeApRep(answer.apRep);
   if (apRep.encPart.etype !== context.sessionKey.etype) {
     throw mutFail(
@@ -160,7 +169,24 @@ export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: Cont
   if (answer.mechListMic !== undefined && securityContext !== undefined) {
     checkMechListMic(securityContext, answer.mechListMic, realm);
   }
-  return securityContext === undefined ? rep : { ...rep, securityContext };
+  if (securityContext === undefined) return rep;
+  return dce
+    ? { ...rep, securityContext, dceReply: dceReply(context.sessionKey, part.seqNumber ?? 0, deps) }
+    : { ...rep, securityContext };
+}
+
+/**
+ * The DCE-style initiator's AP-REP (MS-KILE 3.4.5.1), as MIT's `krb5_mk_rep_dce` makes it: its own
+ * time, the acceptor's sequence number echoed, no subkey, sealed with the session key (usage 12).
+ */
+function dceReply(sessionKey: Key, acceptorSeqNumber: number, deps: ContextDeps): Uint8Array {
+  const now = deps.clock.now();
+  const ctime = now - (now % 1000);
+  return buildApRep(
+    sessionKey,
+    { ctime, cusec: (now - ctime) * 1000, seqNumber: acceptorSeqNumber },
+    deps.random,
+  );
 }
 
 /**

@@ -189,7 +189,17 @@ export function buildApReq(
   }
   const gss = opts.gss ?? 'none';
   const framed = gss !== 'none';
-  const mutual = opts.mutual ?? framed;
+  // MS-KILE 3.4.5.1: a DCE-style initiator sends its AP-REQ raw, always asks for mutual
+  // authentication, and answers the acceptor's AP-REP with one of its own (verifyApRep).
+  const dce = framed && ((opts.gssFlags ?? 0) & GssFlags.dceStyle) !== 0;
+  if (dce && (gss === 'spnego' || opts.mutual === false)) {
+    throw new RangeError(
+      gss === 'spnego'
+        ? "DCE style (GSS_C_DCE_STYLE) is served with gss: 'krb5' (a raw AP-REQ), not inside SPNEGO"
+        : 'DCE style (GSS_C_DCE_STYLE) implies mutual authentication; mutual: false contradicts it',
+    );
+  }
+  const mutual = dce || (opts.mutual ?? framed);
   const sessionKey = cred.sessionKey;
   const subkey =
     opts.subkey === undefined
@@ -247,7 +257,7 @@ export function buildApReq(
     ...(framed && opts.checksum === undefined ? { gssFlags: flags } : {}),
     ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
   };
-  const token = frameApReq(der, gss);
+  const token = dce ? der : frameApReq(der, gss);
   const securityContext = mutual ? undefined : initiatorContext(context, undefined, deps);
   return securityContext === undefined ? { token, context } : { token, context, securityContext };
 }

@@ -21,9 +21,16 @@
  * @module
  */
 
-import { type Authenticator, type EncApRepPart, encodeApRep, encodeEncApRepPart } from '@krbsim/asn1';
-import { type RandomSource, randomUInt31 } from '@krbsim/core';
-import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import {
+  type Authenticator,
+  decodeApRep,
+  decodeEncApRepPart,
+  type EncApRepPart,
+  encodeApRep,
+  encodeEncApRepPart,
+} from '@krbsim/asn1';
+import { ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
+import { decrypt, encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
 import { negotiateEncType } from './etype-negotiation';
 import { usesRfc1964Tokens } from './gss/per-message-token';
 
@@ -58,6 +65,8 @@ export function acceptorReply(
     readonly etypeList: readonly number[] | undefined;
     /** The acceptor's enctypes, most preferred first. */
     readonly acceptorEncTypes: readonly number[];
+    /** A DCE-style context: it always takes an acceptor subkey, as MIT's acceptor makes one. */
+    readonly dce?: boolean;
   },
 ): AcceptorReply {
   let acceptorSubkey: Key | undefined;
@@ -72,6 +81,7 @@ export function acceptorReply(
     // MIT's accept_sec_context: a CFX context always takes a subkey; an RFC 1964 one only to become CFX.
     const contextEtype = auth.subkey?.keytype ?? sessionKey.etype;
     if (
+      negotiation.dce === true ||
       !usesRfc1964Tokens(contextEtype) ||
       (negotiated !== sessionKey.etype && !usesRfc1964Tokens(negotiated))
     ) {
@@ -96,4 +106,39 @@ export function acceptorReply(
     ...(acceptorSubkey === undefined ? {} : { acceptorSubkey }),
     ...(acceptorSeqNumber === undefined ? {} : { acceptorSeqNumber }),
   };
+}
+
+/**
+ * Checks the third leg of a DCE-style context (MS-KILE 3.4.5.1): the
+ * initiator's AP-REP, sealed with the session key (usage 12), carrying the
+ * sequence number of the acceptor's own AP-REP and no subkey, as MIT's
+ * `krb5_rd_rep_dce` checks it (its time is not checked).
+ *
+ * @throws KerberosError KRB_AP_ERR_MUT_FAIL when it is sealed with another
+ *   enctype or carries another sequence number or a subkey; the decryption's
+ *   KRB_AP_ERR_BAD_INTEGRITY when it is not the session key's; the codec's
+ *   errors for what is not an AP-REP.
+ */
+export function checkDceReply(sessionKey: Key, acceptorSeqNumber: number, token: Uint8Array): void {
+  const rep = decodeApRep(token);
+  if (rep.encPart.etype !== sessionKey.etype) {
+    throw mutFail(
+      `it is sealed with enctype ${rep.encPart.etype}, not the session key's ${sessionKey.etype}`,
+    );
+  }
+  const part = decodeEncApRepPart(decrypt(sessionKey, KeyUsage.AP_REP_ENCPART, rep.encPart.cipher));
+  if ((part.seqNumber ?? 0) !== acceptorSeqNumber) {
+    throw mutFail(
+      `it carries sequence number ${part.seqNumber ?? 'none'}, not the ${acceptorSeqNumber} of the acceptor's AP-REP`,
+    );
+  }
+  // The initiator echoes no key: a subkey here would be taken for one of its own (MIT refuses it).
+  if (part.subkey !== undefined) throw mutFail('it carries a subkey');
+}
+
+function mutFail(why: string): KerberosError {
+  return new KerberosError(
+    ErrorCode.KRB_AP_ERR_MUT_FAIL,
+    `the DCE-style initiator's AP-REP is refused: ${why}`,
+  );
 }

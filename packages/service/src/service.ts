@@ -22,7 +22,14 @@ import {
   type QualifiedName,
   type Ticket,
 } from '@krbsim/asn1';
-import { type Clock, type RandomSource, systemClock, systemRandom } from '@krbsim/core';
+import {
+  type Clock,
+  ErrorCode,
+  KerberosError,
+  type RandomSource,
+  systemClock,
+  systemRandom,
+} from '@krbsim/core';
 import {
   isSupportedEncType,
   type Key,
@@ -31,7 +38,7 @@ import {
   retainKeyState,
   WEAK_ENC_TYPES,
 } from '@krbsim/crypto';
-import { acceptorReply } from './ap-rep';
+import { acceptorReply, checkDceReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
 import { acceptorEncTypes, authenticatorEtypeList } from './etype-negotiation';
@@ -223,9 +230,11 @@ export interface AcceptResult {
   /** Credentials the client delegated in the GSS checksum (KRB-CRED), if any. */
   readonly delegatedCredential?: DelegatedCredential;
   /**
-   * The acceptor's side of the GSS-API context (GSS framing only): wrap,
-   * unwrap, getMic and verifyMic per RFC 4121 section 4.2, keyed with the
-   * acceptor subkey of {@link AcceptResult.responseToken} when one was sent.
+   * The acceptor's side of the GSS-API context (GSS framing only; a
+   * DCE-style context comes from {@link KerberosService.acceptDceReply} once
+   * the initiator's AP-REP is in): wrap, unwrap, getMic and verifyMic per RFC
+   * 4121 section 4.2, keyed with the acceptor subkey of
+   * {@link AcceptResult.responseToken} when one was sent.
    * Replay and ordering checks follow the initiator's replay and sequence
    * flags. Printing it shows no key.
    */
@@ -342,7 +351,17 @@ export class KerberosService {
     });
     const { ticket, authenticator: auth, sessionKey } = v;
     const gssFlags = v.gssChecksum?.flags;
+    // MS-KILE 3.4.5.1: a DCE-style initiator sends its AP-REQ raw, and DCE style implies mutual
+    // authentication; MIT's acceptor refuses the flag in a GSS token, as a defective token.
+    const dce = gssFlags !== undefined && (gssFlags & GssFlags.dceStyle) !== 0;
+    if (dce && gss) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_MSG_TYPE,
+        `the AP-REQ sets GSS_C_DCE_STYLE but came ${framed.framing === 'spnego' ? 'in SPNEGO' : 'in a GSS token'}; a DCE-style initiator sends it raw (MS-KILE 3.4.5.1)`,
+      );
+    }
     const mutual =
+      dce ||
       (apReq.apOptions & ApOptions['mutual-required']) !== 0 ||
       (gssFlags !== undefined && (gssFlags & GssFlags.mutual) !== 0);
     const subkey: Key | undefined =
@@ -361,15 +380,17 @@ export class KerberosService {
     );
     // The AP-REP is sealed with the session key object verification used: its derived keys are cached.
     const reply = mutual
-      ? acceptorReply(sessionKey, auth, gss, this.#random, {
+      ? acceptorReply(sessionKey, auth, gss || dce, this.#random, {
           etypeList,
           acceptorEncTypes: this.#acceptorEncTypes,
+          dce,
         })
       : undefined;
     const acceptorSubkey = reply?.acceptorSubkey && redactedKey(reply.acceptorSubkey);
     const acceptorSeq = reply?.acceptorSeqNumber;
     const responseToken = frameApRep(reply?.apRep, framed);
     const delegatedCredential = v.delegated && redactedDelegation(v.delegated);
+    // A DCE-style context is the acceptor's once the initiator's AP-REP has come (acceptDceReply).
     const securityContext = gss
       ? new GssSecurityContext({
           initiator: false,
@@ -417,6 +438,52 @@ export class KerberosService {
       delegatedCredential,
       securityContext,
     };
+  }
+
+  /**
+   * The third leg of a DCE-style context (GSS_C_DCE_STYLE, MS-KILE 3.4.5.1).
+   * {@link accept} answers a DCE-style initiator's raw AP-REQ with a raw
+   * AP-REP (always with an acceptor subkey and sequence number) and no
+   * `securityContext`: the initiator then sends an AP-REP of its own, sealed
+   * with the session key and echoing the acceptor's sequence number, which
+   * this checks as MIT's `krb5_rd_rep_dce` does before the context is
+   * established. Returns the acceptor's context; its flags have DCE style
+   * and mutual, and no deleg flag (MIT's DCE contexts delegate nothing).
+   *
+   * @example
+   * ```ts
+   * const first = svc.accept(rawApReq); // gssFlags has GSS_C_DCE_STYLE
+   * send(first.responseToken!);
+   * const ctx = svc.acceptDceReply(first, await receive());
+   * ```
+   * @throws TypeError when `result` is not a DCE-style acceptance.
+   * @throws KerberosError KRB_AP_ERR_MUT_FAIL (or the decryption's code) when the AP-REP does not check.
+   */
+  acceptDceReply(
+    result: AcceptResult,
+    token: Uint8Array,
+    opts: { readonly wrapStyle?: WrapStyle } = {},
+  ): GssSecurityContext {
+    const flags = result.gssFlags ?? 0;
+    if ((flags & GssFlags.dceStyle) === 0 || result.acceptorSeqNumber === undefined) {
+      throw new TypeError(
+        'acceptDceReply takes the result of accepting a DCE-style AP-REQ (GSS_C_DCE_STYLE)',
+      );
+    }
+    checkDceReply(result.sessionKey, result.acceptorSeqNumber, token);
+    return new GssSecurityContext({
+      initiator: false,
+      sessionKey: result.sessionKey,
+      ...(result.subkey === undefined ? {} : { initiatorSubkey: result.subkey }),
+      ...(result.acceptorSubkey === undefined ? {} : { acceptorSubkey: result.acceptorSubkey }),
+      ...(result.seqNumber === undefined ? {} : { initiatorSeqNumber: result.seqNumber }),
+      acceptorSeqNumber: result.acceptorSeqNumber,
+      flags: contextFlags(flags, true, false),
+      endtime: result.endtime,
+      clock: this.#clock,
+      random: this.#random,
+      ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
+    });
   }
 }
 

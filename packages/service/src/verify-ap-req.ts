@@ -24,6 +24,7 @@ import {
   formatPrincipal,
   GSS_CHECKSUM_TYPE,
   type GssChecksum,
+  GssFlags,
   type HostAddress,
   KerbApOptions,
   type KeytabEntryLike,
@@ -184,11 +185,15 @@ export function verifyWith(
   let gssChecksum: GssChecksum | undefined;
   let delegated: DelegatedCredential | undefined;
   // MS-KILE 3.4.5: an authenticator without a checksum asks for no GSS flags and binds no channel,
-  // as Windows and MIT (krb5 1.14 on) accept it; a checksum that is there must be 0x8003. When the
-  // acceptor has channel bindings, a raw AP-REQ (DCE style) with a 0x8003 checksum is read the same
-  // way, as MIT's GSS acceptor reads it: taking the GSS framing off a token must not take its
-  // bindings with it. Without bindings a raw AP-REQ is read as krb5_rd_req reads it (no GSS checksum).
-  const rawGss = p.channelBindings !== undefined && auth.cksum?.cksumtype === GSS_CHECKSUM_TYPE;
+  // as Windows and MIT (krb5 1.14 on) accept it; a checksum that is there must be 0x8003. A raw
+  // AP-REQ whose 0x8003 checksum sets GSS_C_DCE_STYLE is a DCE-style initiator's (MS-KILE 3.4.5.1:
+  // it sends its AP-REQ without GSS framing) and is read as a GSS one; so is any raw AP-REQ with a
+  // 0x8003 checksum when the acceptor has channel bindings, as MIT's GSS acceptor reads it: taking
+  // the GSS framing off a token must not take its bindings with it. Otherwise a raw AP-REQ is read
+  // as krb5_rd_req reads it (no GSS checksum).
+  const rawGss =
+    auth.cksum?.cksumtype === GSS_CHECKSUM_TYPE &&
+    (p.channelBindings !== undefined || setsDceStyle(auth.cksum.checksum));
   // Extended Protection "Required": empty bindings are held to the channel as from a client that set
   // KERB_AP_OPTIONS_CBT, and an AP-REQ without a GSS checksum binds none at all.
   const required = p.requireChannelBindings === true && p.channelBindings !== undefined;
@@ -252,3 +257,8 @@ export function verifyWith(
 }
 
 const NO_KDC_KEYS: PacCheck = Object.freeze({});
+
+/** Whether a 0x8003 checksum's flags (little-endian, at offset 20) set GSS_C_DCE_STYLE. */
+function setsDceStyle(checksum: Uint8Array): boolean {
+  return checksum.length >= 24 && (checksum[21]! & (GssFlags.dceStyle >>> 8)) !== 0;
+}

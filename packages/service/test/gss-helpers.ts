@@ -30,10 +30,20 @@ export function contextPair(opts: PairOptions = {}, lab = new Lab()): ContextPai
   const { etype, accept, service, ...apReq } = opts;
   const cred = lab.credential(etype === undefined ? {} : { sessionKeyEtype: etype });
   const built = lab.client.buildApReq(cred, { gss: 'krb5', ...apReq });
-  const r = lab.service(service).accept(built.token, accept);
-  const initiator =
-    built.securityContext ?? lab.client.verifyApRep(built.context, r.responseToken!).securityContext!;
-  return { lab, initiator, acceptor: r.securityContext!, accepted: r };
+  const svc = lab.service(service);
+  const r = svc.accept(built.token, accept);
+  const verified =
+    built.securityContext === undefined ? lab.client.verifyApRep(built.context, r.responseToken!) : undefined;
+  const initiator = built.securityContext ?? verified!.securityContext!;
+  // DCE style: the acceptor's context comes with the initiator's AP-REP, the third leg.
+  const dceReply = verified?.dceReply;
+  const acceptor =
+    dceReply === undefined
+      ? r.securityContext!
+      : svc.acceptDceReply(r, dceReply, {
+          ...(accept?.wrapStyle === undefined ? {} : { wrapStyle: accept.wrapStyle }),
+        });
+  return { lab, initiator, acceptor, accepted: r };
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
