@@ -260,20 +260,20 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KRB_ERR_GENERIC',
     why: "the codec refuses bytes after the message (@krbsim/asn1's README); MIT's decoder ignores them",
   },
-  'GSS: a keyed checksum over nothing': {
-    oracle: OK,
-    krbsim: 'KRB_AP_ERR_INAPP_CKSUM',
-    why: 'RFC 4121 4.1.1: a checksum that is there must be 0x8003 (README); MIT also takes a keyed checksum over nothing, as Samba sends',
-  },
   'GSS: an unkeyed CRC32 checksum': {
     oracle: /^MIT:KRB5_BAD_ENCTYPE$/,
     krbsim: 'KRB_AP_ERR_INAPP_CKSUM',
     why: 'both refuse; krbsim with its code for a checksum that is not 0x8003 (README), MIT with a library code',
   },
+  'GSS: a keyed checksum over nothing, of another enctype (aes128 for an aes256 key)': {
+    oracle: /^MIT:KRB5_BAD_ENCTYPE$/,
+    krbsim: 'KRB_AP_ERR_INAPP_CKSUM',
+    why: "both refuse a checksum type the session key cannot make: krbsim with RFC 4120's code for an inappropriate checksum (README), MIT with a library code",
+  },
   'GSS: a keyed checksum that does not verify': {
     oracle: /^GSS:BAD_SIG$/,
-    krbsim: 'KRB_AP_ERR_INAPP_CKSUM',
-    why: 'as above',
+    krbsim: 'KRB_AP_ERR_MODIFIED',
+    why: "both refuse: MIT with a GSS status, krbsim with RFC 4120's code for a checksum that does not verify (README)",
   },
   'GSS: a 0x8003 checksum of 5 octets': {
     oracle: /^GSS:BAD_BINDINGS$/,
@@ -829,6 +829,17 @@ gss('a keyed checksum over nothing', (s) => {
     cksumtype: ChecksumType.HMAC_SHA1_96_AES256,
     checksum: checksum(s.sessionKey, KeyUsage.AP_REQ_AUTH_CKSUM, new Uint8Array(0)),
   };
+});
+gss('a keyed checksum over nothing, MUTUAL-REQUIRED', (s) => {
+  // MIT takes the mutual flag from the AP options when there is no 0x8003 checksum to carry it.
+  s.apOptions = ApOptions['mutual-required'];
+  s.auth.cksum = {
+    cksumtype: ChecksumType.HMAC_SHA1_96_AES256,
+    checksum: checksum(s.sessionKey, KeyUsage.AP_REQ_AUTH_CKSUM, new Uint8Array(0)),
+  };
+});
+gss('a keyed checksum over nothing, of another enctype (aes128 for an aes256 key)', (s) => {
+  s.auth.cksum = { cksumtype: ChecksumType.HMAC_SHA1_96_AES128, checksum: new Uint8Array(12) };
 });
 gss('a keyed checksum that does not verify', (s) => {
   s.auth.cksum = garbage(ChecksumType.HMAC_SHA1_96_AES256, 12);

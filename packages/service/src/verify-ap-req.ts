@@ -17,8 +17,10 @@
  */
 
 import {
+  ApOptions,
   type ApReq,
   type Authenticator,
+  type Checksum,
   decodeGssChecksum,
   type EncTicketPart,
   formatPrincipal,
@@ -34,7 +36,7 @@ import {
   transitedRealms,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, KerberosError } from '@krbsim/core';
-import type { Key } from '@krbsim/crypto';
+import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import {
   type ApReqCheck,
   ApReqError,
@@ -204,7 +206,10 @@ export function verifyWith(
     );
   }
   if (auth.cksum !== undefined && (p.gss || rawGss)) {
-    gssChecksum = decodeGssChecksum(auth.cksum);
+    gssChecksum =
+      auth.cksum.cksumtype === GSS_CHECKSUM_TYPE
+        ? decodeGssChecksum(auth.cksum)
+        : keyedGssChecksum(auth.cksum, sessionKey, apReq.apOptions);
     checkChannelBindings(
       gssChecksum,
       p.channelBindings,
@@ -261,4 +266,39 @@ const NO_KDC_KEYS: PacCheck = Object.freeze({});
 /** Whether a 0x8003 checksum's flags (little-endian, at offset 20) set GSS_C_DCE_STYLE. */
 function setsDceStyle(checksum: Uint8Array): boolean {
   return checksum.length >= 24 && (checksum[21]! & (GssFlags.dceStyle >>> 8)) !== 0;
+}
+
+/**
+ * A GSS authenticator whose checksum is an ordinary keyed one over no data,
+ * as Samba's initiators sent it, read as MIT's acceptor reads it: verified
+ * with the session key (key usage 10), so that it cannot be an authenticator
+ * lifted from a checksummed exchange; then the flags are replay and sequence,
+ * and mutual when the AP options ask for it, with no channel bindings (16
+ * zero octets) and no delegation.
+ *
+ * @throws KerberosError KRB_AP_ERR_INAPP_CKSUM for a checksum type that is
+ *   unkeyed, unknown or another enctype's; KRB_AP_ERR_MODIFIED for one that
+ *   does not verify (MIT: GSS_S_BAD_SIG).
+ */
+function keyedGssChecksum(cksum: Checksum, sessionKey: Key, apOptions: number): GssChecksum {
+  let valid: boolean;
+  try {
+    valid = verifyChecksum(sessionKey, KeyUsage.AP_REQ_AUTH_CKSUM, new Uint8Array(0), cksum.checksum, {
+      cksumtype: cksum.cksumtype,
+    });
+  } catch (e) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+      `the GSS-API authenticator checksum is of type ${cksum.cksumtype}: neither 0x8003 (RFC 4121 section 4.1.1) nor a keyed checksum the session key makes`,
+      { cause: e },
+    );
+  }
+  if (!valid) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      `the GSS-API authenticator checksum of type ${cksum.cksumtype} does not verify over empty data with the session key`,
+    );
+  }
+  const mutual = (apOptions & ApOptions['mutual-required']) !== 0 ? GssFlags.mutual : 0;
+  return { flags: GssFlags.replay | GssFlags.sequence | mutual, bindings: new Uint8Array(16) };
 }

@@ -197,10 +197,28 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     // mutual-required still asks for the AP-REP, framed as the request was.
     expect(r.mutual).toBe(true);
     expect(unwrapKrb5Token(r.responseToken!).tokId).toBe(Krb5TokenId.AP_REP);
-    // A checksum that is there must still be 0x8003.
+    // A keyed checksum of nothing (Samba's form) is read as MIT reads it: replay and sequence, and
+    // mutual from the AP options; no bindings, so none to check against the acceptor's.
     const keyed = lab.client.buildApReq(lab.credential(), { checksum: { data: new Uint8Array(0) } }).token;
-    const e = thrown(() => lab.service().accept(wrapKrb5Token(Krb5TokenId.AP_REQ, keyed)));
-    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+    const k = lab.service().accept(wrapKrb5Token(Krb5TokenId.AP_REQ, keyed), {
+      channelBindings: new TextEncoder().encode('tls-server-end-point:xyz'),
+    });
+    expect(k.gssFlags).toBe(GssFlags.replay | GssFlags.sequence);
+    expect(k.responseToken).toBeUndefined();
+    const mutualKeyed = lab.client.buildApReq(lab.credential(), {
+      mutual: true,
+      checksum: { data: new Uint8Array(0) },
+    }).token;
+    const m = lab.service().accept(wrapKrb5Token(Krb5TokenId.AP_REQ, mutualKeyed));
+    expect(m.gssFlags).toBe(GssFlags.replay | GssFlags.sequence | GssFlags.mutual);
+    expect(unwrapKrb5Token(m.responseToken!).tokId).toBe(Krb5TokenId.AP_REP);
+    // An unkeyed one is not a checksum a session key makes.
+    const crc = lab.client.buildApReq(lab.credential(), {
+      checksum: { cksumtype: 1, checksum: new Uint8Array(4) },
+    }).token;
+    expect(thrown(() => lab.service().accept(wrapKrb5Token(Krb5TokenId.AP_REQ, crc))).code).toBe(
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
   });
 
   it('SPNEGO whose mechToken is a bare AP-REQ (as Impacket sends it) is accepted and answered with a bare AP-REP', () => {
@@ -592,10 +610,12 @@ describe('GSS checksum and channel bindings', () => {
     );
   });
 
-  it('KRB_AP_ERR_INAPP_CKSUM: a GSS token without the 0x8003 checksum', () => {
+  it('KRB_AP_ERR_MODIFIED: a GSS token whose keyed checksum is over data (it must be over nothing, or 0x8003)', () => {
     const lab = new Lab();
     const token = lab.client.buildApReq(lab.credential(), { gss: 'krb5', checksum: { data: cb } }).token;
-    expect(thrown(() => lab.service().accept(token)).code).toBe(ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
+    const e = thrown(() => lab.service().accept(token));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(e.message).toContain('does not verify over empty data with the session key');
   });
 
   it('reads delegated credentials carried in the checksum (KRB-CRED in the clear, as inside GSS)', () => {
