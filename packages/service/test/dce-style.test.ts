@@ -170,4 +170,18 @@ describe('DCE style: what is refused', () => {
       /implies mutual authentication/,
     );
   });
+
+  it('flipping any byte of the third leg is refused with a KerberosError, never another exception or a context', () => {
+    const { lab, built, svc, accepted } = firstTwoLegs();
+    const third = lab.client.verifyApRep(built.context, accepted.responseToken!).dceReply!;
+    for (let i = 0; i < third.length; i++) {
+      const t = third.slice();
+      t[i]! ^= 0xff;
+      expect(
+        thrown(() => svc.acceptDceReply(accepted, t)),
+        `byte ${i}`,
+      ).toBeInstanceOf(KerberosError);
+    }
+    expect(svc.acceptDceReply(accepted, third).retFlags & GssFlags.dceStyle).toBe(GssFlags.dceStyle);
+  });
 });
