@@ -54,14 +54,17 @@ export function authenticatorApOptions(authorizationData: AuthorizationData | un
  * (KERB_AP_OPTIONS_CBT in `apOptions`, as MIT 1.19 and Windows hold it):
  * then all-zero bindings are refused too, so that an authenticator made
  * outside the channel cannot be used inside it.
+ *
+ * @returns true when the initiator's bindings were compared and match: the
+ *   context is channel-bound (GSS_C_CHANNEL_BOUND_FLAG, as MIT 1.19 reports it).
  */
 export function checkChannelBindings(
   parsed: GssChecksum,
   applicationData: Uint8Array | undefined,
   apOptions = 0,
-): void {
-  if (applicationData === undefined) return;
-  if (parsed.bindings.every((x) => x === 0) && (apOptions & KerbApOptions.CBT) === 0) return;
+): boolean {
+  if (applicationData === undefined) return false;
+  if (parsed.bindings.every((x) => x === 0) && (apOptions & KerbApOptions.CBT) === 0) return false;
   const want = channelBindingHash(applicationData);
   let diff = 0;
   for (let i = 0; i < 16; i++) diff |= want[i]! ^ parsed.bindings[i]!;
@@ -71,4 +74,5 @@ export function checkChannelBindings(
       'the channel bindings in the GSS checksum do not match this connection; the token was made for another channel (a relay?) or the client computed bindings differently',
     );
   }
+  return true;
 }

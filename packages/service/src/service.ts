@@ -401,7 +401,9 @@ export class KerberosService {
           ...(reply?.acceptorSubkey === undefined ? {} : { acceptorSubkey: reply.acceptorSubkey }),
           ...(auth.seqNumber === undefined ? {} : { initiatorSeqNumber: auth.seqNumber }),
           ...(acceptorSeq === undefined ? {} : { acceptorSeqNumber: acceptorSeq }),
-          flags: contextFlags(gssFlags, mutual, delegatedCredential !== undefined),
+          flags:
+            contextFlags(gssFlags, mutual, delegatedCredential !== undefined) |
+            (v.channelBound ? GssFlags.channelBound : 0),
           endtime: ticket.endtime,
           clock: this.#clock,
           random: this.#random,
@@ -558,9 +560,11 @@ function redactedDelegation(d: DelegatedCredential): DelegatedCredential {
 /**
  * The acceptor context's flags, as MIT's `gss_accept_sec_context` keeps them: the 0x8003 checksum's,
  * with GSS_C_DELEG_FLAG only when a credential was delegated (MIT masks it out until it has read
- * one), and GSS_C_MUTUAL_FLAG when the AP options asked for MUTUAL-REQUIRED.
+ * one), and GSS_C_MUTUAL_FLAG when the AP options asked for MUTUAL-REQUIRED; never
+ * GSS_C_CHANNEL_BOUND_FLAG, which the acceptor sets itself when the bindings matched.
  */
 function contextFlags(gssFlags: number | undefined, mutual: boolean, delegated: boolean): number {
-  const flags = (gssFlags ?? 0) & ~(delegated ? 0 : GssFlags.deleg);
+  // GSS_C_CHANNEL_BOUND_FLAG is the acceptor's finding, never the initiator's to claim.
+  const flags = (gssFlags ?? 0) & ~(delegated ? 0 : GssFlags.deleg) & ~GssFlags.channelBound;
   return (mutual ? flags | GssFlags.mutual : flags) >>> 0;
 }

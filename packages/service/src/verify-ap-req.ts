@@ -86,6 +86,8 @@ export interface VerifiedApReq {
   readonly sessionKey: Key;
   readonly kvno: number;
   readonly gssChecksum?: GssChecksum;
+  /** The initiator's channel bindings were compared with the acceptor's and match. */
+  readonly channelBound: boolean;
   /** The realms the ticket transited. */
   readonly transited: string[];
   /** Credentials delegated in the GSS checksum. */
@@ -186,6 +188,7 @@ export function verifyWith(
   const pac = acceptedPac(ticket, server, serverKey.key, p.pac ?? NO_KDC_KEYS);
   let gssChecksum: GssChecksum | undefined;
   let delegated: DelegatedCredential | undefined;
+  let channelBound = false;
   // MS-KILE 3.4.5: an authenticator without a checksum asks for no GSS flags and binds no channel,
   // as Windows and MIT (krb5 1.14 on) accept it; a checksum that is there must be 0x8003. A raw
   // AP-REQ whose 0x8003 checksum sets GSS_C_DCE_STYLE is a DCE-style initiator's (MS-KILE 3.4.5.1:
@@ -210,7 +213,7 @@ export function verifyWith(
       auth.cksum.cksumtype === GSS_CHECKSUM_TYPE
         ? decodeGssChecksum(auth.cksum)
         : keyedGssChecksum(auth.cksum, sessionKey, apReq.apOptions);
-    checkChannelBindings(
+    channelBound = checkChannelBindings(
       gssChecksum,
       p.channelBindings,
       p.channelBindings === undefined
@@ -257,6 +260,7 @@ export function verifyWith(
     transited,
     delegated,
     gssChecksum,
+    channelBound,
     pac,
   };
 }

@@ -505,7 +505,22 @@ describe('GSS checksum and channel bindings', () => {
     const lab = new Lab();
     const svc = lab.service();
     const ok = lab.client.buildApReq(lab.credential(), { gss: 'krb5', channelBindings: cb }).token;
-    expect(svc.accept(ok, { channelBindings: cb }).clientPrincipal).toBe('alice@CONTOSO.COM');
+    const bound = svc.accept(ok, { channelBindings: cb });
+    expect(bound.clientPrincipal).toBe('alice@CONTOSO.COM');
+    // GSS_C_CHANNEL_BOUND_FLAG (MIT 1.19): the bindings were compared and matched.
+    expect(bound.securityContext!.retFlags & GssFlags.channelBound).toBe(GssFlags.channelBound);
+    // Not when the acceptor has none, nor when the initiator sent none, nor when it only claims the flag.
+    const unbound = lab.client.buildApReq(lab.credential(), { gss: 'krb5' }).token;
+    const again = lab.client.buildApReq(lab.credential(), { gss: 'krb5', channelBindings: cb }).token;
+    expect(svc.accept(again).securityContext!.retFlags & GssFlags.channelBound).toBe(0);
+    expect(
+      svc.accept(unbound, { channelBindings: cb }).securityContext!.retFlags & GssFlags.channelBound,
+    ).toBe(0);
+    const claims = lab.client.buildApReq(lab.credential(), {
+      gss: 'krb5',
+      gssFlags: GssFlags.channelBound,
+    }).token;
+    expect(svc.accept(claims).securityContext!.retFlags & GssFlags.channelBound).toBe(0);
     const other = lab.client.buildApReq(lab.credential(), { gss: 'spnego', channelBindings: cb }).token;
     const e = thrown(() =>
       svc.accept(other, { channelBindings: new TextEncoder().encode('tls-server-end-point:x') }),

@@ -46,6 +46,11 @@ export const GssFlags = {
   identify: 0x2000,
   /** GSS_C_EXTENDED_ERROR_FLAG (MS-KILE 3.4.5.1; Heimdal's and MIT's value). */
   extendedError: 0x4000,
+  /**
+   * GSS_C_CHANNEL_BOUND_FLAG: the acceptor checked the initiator's channel bindings against its own
+   * and they matched (a returned flag; MIT's value, from krb5 1.19).
+   */
+  channelBound: 0x800,
 } as const;
 
 /** The channel bindings of RFC 2744 section 3.11: addresses (usually empty) and application data. */

@@ -144,7 +144,8 @@ export class GssSecurityContext {
    * The flags GSS-API returns for this context (RFC 2744's `ret_flags`), as MIT krb5's
    * `gss_init_sec_context` and `gss_accept_sec_context` give them: of {@link flags}, the service
    * flags the Kerberos mechanism knows (delegation, mutual, replay, sequence, confidentiality,
-   * integrity, DCE style, identify, extended error), with TRANS, and PROT_READY at an acceptor that
+   * integrity, DCE style, identify, extended error, and at the acceptor channel-bound when the
+   * bindings matched), with TRANS, and PROT_READY at an acceptor that
    * answered with an AP-REP (mutual authentication, not DCE style: MIT's acceptor sets it there
    * alone). Heimdal's acceptor leaves PROT_READY out.
    */
@@ -159,7 +160,8 @@ export class GssSecurityContext {
         GssFlags.integ |
         GssFlags.dceStyle |
         GssFlags.identify |
-        GssFlags.extendedError);
+        GssFlags.extendedError |
+        GssFlags.channelBound);
     const protReady =
       !this.initiator && (this.flags & GssFlags.mutual) !== 0 && (this.flags & GssFlags.dceStyle) === 0;
     return (known | GssFlags.trans | (protReady ? GssFlags.protReady : 0)) >>> 0;
