@@ -155,6 +155,49 @@ describe('tokens', () => {
     );
   });
 
+  it('reads and writes each ENVCHANGE type in its own value forms (section 2.2.7.9)', () => {
+    const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const routing = Uint8Array.of(0x00, 0x99, 0x05, 0x02, 0x00, 0x61, 0x00, 0x62, 0x00); // TCP, port 1433, 'ab'
+    const cases: [TdsTokenValue, string][] = [
+      // Routing (20): NewValue US_VARBYTE (a 2-byte length), OldValue an empty US_VARBYTE.
+      [
+        { type: 'ENVCHANGE', envType: EnvChangeType.ROUTING, newValue: routing, oldValue: new Uint8Array(0) },
+        `e30e00140900${hexOf(routing)}0000`,
+      ],
+      // Promote Transaction (15): NewValue L_VARBYTE (a 4-byte length), OldValue an empty B_VARBYTE.
+      [
+        {
+          type: 'ENVCHANGE',
+          envType: EnvChangeType.PROMOTE_TRANSACTION,
+          newValue: Uint8Array.of(1, 2, 3),
+          oldValue: new Uint8Array(0),
+        },
+        'e309000f0300000001020300',
+      ],
+      // Transaction manager address (16): B_VARBYTE both.
+      [
+        { type: 'ENVCHANGE', envType: 16, newValue: Uint8Array.of(7, 8), oldValue: new Uint8Array(0) },
+        'e305001002070800',
+      ],
+      // The user instance's name (19): B_VARCHAR both.
+      [
+        { type: 'ENVCHANGE', envType: EnvChangeType.USER_INSTANCE, newValue: 'mi', oldValue: '' },
+        'e3070013026d00690000',
+      ],
+    ];
+    for (const [token, wire] of cases) {
+      const bytes = encodeTokens([token]);
+      expect(hexOf(bytes), `type ${token.type === 'ENVCHANGE' && token.envType}`).toBe(wire);
+      expect(decodeTokens(bytes)).toEqual([token]);
+    }
+    // A Routing value given as text is refused, naming the field.
+    expect(() =>
+      encodeTokens([
+        { type: 'ENVCHANGE', envType: EnvChangeType.ROUTING, newValue: 'x', oldValue: new Uint8Array(0) },
+      ]),
+    ).toThrow('ENVCHANGE[0].NewValue: this ENVCHANGE type carries bytes, not text');
+  });
+
   it('reads a COLMETADATA of NoMetaData (count 0xFFFF) as no columns', () => {
     expect(decodeTokens(Uint8Array.of(TdsToken.COLMETADATA, 0xff, 0xff))).toEqual([
       { type: 'COLMETADATA', columns: [] },

@@ -49,9 +49,12 @@ export const EnvChangeType = Object.freeze({
   BEGIN_TRANSACTION: 8,
   COMMIT_TRANSACTION: 9,
   ROLLBACK_TRANSACTION: 10,
+  /** Promote Transaction: an L_VARBYTE NewValue (the DTC token), an empty B_VARBYTE OldValue. */
+  PROMOTE_TRANSACTION: 15,
   RESET_CONNECTION_ACK: 18,
   /** The instance's real name (Azure SQL). */
   USER_INSTANCE: 19,
+  /** Routing (Azure SQL's redirection): a US_VARBYTE of RoutingData, an empty US_VARBYTE OldValue. */
   ROUTING: 20,
 } as const);
 

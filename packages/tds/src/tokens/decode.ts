@@ -13,7 +13,7 @@ import { DataType, TdsToken } from '../iana/tokens';
 import { ByteReader } from '../internal/bytes';
 import type { Login7Feature } from '../login7';
 import { hasTds72Forms } from '../negotiate';
-import { BINARY_ENV_CHANGES } from './encode';
+import { type EnvChangeForm, envChangeForms } from './encode';
 import type { Cell, Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
 
 /** The most FeatureExt acknowledgements or columns read from one token. */
@@ -64,11 +64,20 @@ export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions =
         out.push(
           sized('ENVCHANGE', (s, p) => {
             const envType = s.u8(`${p}.Type`);
-            const binary = BINARY_ENV_CHANGES.has(envType);
-            const value = (name: string) =>
-              binary ? s.take(s.u8(`${p}.${name}.length`), `${p}.${name}`) : s.bVarchar(`${p}.${name}`);
-            const newValue = value('NewValue');
-            return { type: 'ENVCHANGE', envType, newValue, oldValue: value('OldValue') };
+            const [newForm, oldForm] = envChangeForms(envType);
+            const value = (form: EnvChangeForm, name: string): string | Uint8Array => {
+              const at = `${p}.${name}`;
+              if (form === 'B_VARCHAR') return s.bVarchar(at);
+              const n =
+                form === 'B_VARBYTE'
+                  ? s.u8(`${at}.length`)
+                  : form === 'US_VARBYTE'
+                    ? s.u16le(`${at}.length`)
+                    : s.u32le(`${at}.length`);
+              return s.take(n, at);
+            };
+            const newValue = value(newForm, 'NewValue');
+            return { type: 'ENVCHANGE', envType, newValue, oldValue: value(oldForm, 'OldValue') };
           }),
         );
         break;

@@ -15,17 +15,33 @@ import type { Column, ServerMessage, TdsTokenValue, TokenContext } from './types
 /** SQL_Latin1_General_CP1_CI_AS (LCID 0x0409, sort id 52): the collation a managed instance reports. */
 export const DEFAULT_COLLATION: Uint8Array = Uint8Array.of(0x09, 0x04, 0xd0, 0x00, 0x34);
 
-/** ENVCHANGE types whose values are B_VARBYTE rather than B_VARCHAR. */
-export const BINARY_ENV_CHANGES: ReadonlySet<number> = new Set([
+/** How an ENVCHANGE value is written: text, or bytes behind a 1-, 2- or 4-byte length. */
+export type EnvChangeForm = 'B_VARCHAR' | 'B_VARBYTE' | 'US_VARBYTE' | 'L_VARBYTE';
+
+/** ENVCHANGE types whose values are B_VARBYTE rather than B_VARCHAR (section 2.2.7.9). */
+const BINARY_ENV_CHANGES: ReadonlySet<number> = new Set([
   EnvChangeType.SQL_COLLATION,
   EnvChangeType.BEGIN_TRANSACTION,
   EnvChangeType.COMMIT_TRANSACTION,
   EnvChangeType.ROLLBACK_TRANSACTION,
   11, // enlist DTC transaction
   12, // defect transaction
+  16, // transaction manager address
   17, // transaction ended
   EnvChangeType.RESET_CONNECTION_ACK,
 ]);
+
+/**
+ * The forms of an ENVCHANGE type's NewValue and OldValue (section 2.2.7.9):
+ * Promote Transaction (15) carries an L_VARBYTE and an empty B_VARBYTE;
+ * Routing (20) a US_VARBYTE of routing data and an empty US_VARBYTE; the
+ * binary types B_VARBYTE both; the rest B_VARCHAR both.
+ */
+export function envChangeForms(envType: number): readonly [EnvChangeForm, EnvChangeForm] {
+  if (envType === EnvChangeType.PROMOTE_TRANSACTION) return ['L_VARBYTE', 'B_VARBYTE'];
+  if (envType === EnvChangeType.ROUTING) return ['US_VARBYTE', 'US_VARBYTE'];
+  return BINARY_ENV_CHANGES.has(envType) ? ['B_VARBYTE', 'B_VARBYTE'] : ['B_VARCHAR', 'B_VARCHAR'];
+}
 
 /** NVARCHAR(4000): the column size in bytes. */
 const NVARCHAR_BYTES = 8000;
@@ -50,15 +66,25 @@ function message(w: ByteWriter, m: ServerMessage, v71: boolean, path: string): v
   else w.i32le(m.lineNumber);
 }
 
-function varbyte(w: ByteWriter, v: string | Uint8Array, path: string): void {
-  if (typeof v === 'string') throw new TypeError(`${path}: this ENVCHANGE type carries bytes, not text`);
-  if (v.length > 0xff) throw new RangeError(`${path}: ${v.length} bytes is more than 255`);
-  w.u8(v.length).bytes(v);
-}
+const VARBYTE_MAX: Record<Exclude<EnvChangeForm, 'B_VARCHAR'>, number> = {
+  B_VARBYTE: 0xff,
+  US_VARBYTE: 0xffff,
+  L_VARBYTE: 0xffffffff,
+};
 
-function varchar(w: ByteWriter, v: string | Uint8Array, path: string): void {
-  if (typeof v !== 'string') throw new TypeError(`${path}: this ENVCHANGE type carries text, not bytes`);
-  w.bVarchar(v, path);
+function envValue(w: ByteWriter, form: EnvChangeForm, v: string | Uint8Array, path: string): void {
+  if (form === 'B_VARCHAR') {
+    if (typeof v !== 'string') throw new TypeError(`${path}: this ENVCHANGE type carries text, not bytes`);
+    w.bVarchar(v, path);
+    return;
+  }
+  if (typeof v === 'string') throw new TypeError(`${path}: this ENVCHANGE type carries bytes, not text`);
+  const max = VARBYTE_MAX[form];
+  if (v.length > max) throw new RangeError(`${path}: ${v.length} bytes is more than ${max}`);
+  if (form === 'B_VARBYTE') w.u8(v.length);
+  else if (form === 'US_VARBYTE') w.u16le(v.length);
+  else w.u32le(v.length);
+  w.bytes(v);
 }
 
 /** Write `tokens` in order; a ROW is typed by the COLMETADATA before it. */
@@ -87,9 +113,9 @@ export function encodeTokens(tokens: readonly TdsTokenValue[], ctx: TokenContext
           TdsToken.ENVCHANGE,
           (w) => {
             w.u8(t.envType);
-            const put = BINARY_ENV_CHANGES.has(t.envType) ? varbyte : varchar;
-            put(w, t.newValue, `${path}.NewValue`);
-            put(w, t.oldValue, `${path}.OldValue`);
+            const [newForm, oldForm] = envChangeForms(t.envType);
+            envValue(w, newForm, t.newValue, `${path}.NewValue`);
+            envValue(w, oldForm, t.oldValue, `${path}.OldValue`);
           },
           path,
         );
