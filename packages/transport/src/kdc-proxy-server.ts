@@ -30,8 +30,8 @@
  *   a connection: the TLS handshake (`handshakeTimeoutMs`), the request
  *   headers (`headersTimeoutMs`) and the whole request, body included
  *   (`requestTimeoutMs`, node:http's requestTimeout). A request that misses
- *   its deadline gets 408 and its connection is closed. The time the KDC
- *   takes to answer is not counted.
+ *   its deadline gets 408 and its connection is closed. The KDC's answer has
+ *   a deadline of its own (`kdcTimeoutMs`): missed, the request gets 503.
  *
  * @module
  */
@@ -103,6 +103,13 @@ export interface ServeKdcProxyOptions {
   readonly headersTimeoutMs?: number;
   /** Answer 408 and close when a whole request, body included, has not arrived within this (default 30 000 ms). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Answer 503 and close when the KDC (the proxy's route) has not answered a request within this
+   * (default 30 000 ms), as the Python `kdcproxy` answers 503 for a KDC it cannot reach: a stalled
+   * route then holds a connection no longer than this (a connection at the KDC is never replaced at
+   * `maxConnections`). The late answer is dropped.
+   */
+  readonly kdcTimeoutMs?: number;
   /** One line per request: peer, realm, message types and sizes, or the HTTP error and why. Never key material. */
   readonly log?: (line: string) => void;
 }
@@ -149,6 +156,8 @@ export interface KdcProxyServerStats {
   readonly requests: number;
   /** Requests answered 408: headers or body not complete in time. */
   readonly timedOut: number;
+  /** Requests answered 503 because the KDC had not answered within `kdcTimeoutMs`. */
+  readonly kdcTimedOut: number;
   /** Connections closed because their TLS handshake did not complete in time. */
   readonly handshakeTimedOut: number;
   /** Requests answered 413. */
@@ -158,7 +167,12 @@ export interface KdcProxyServerStats {
 }
 
 /** The defaults of the deadlines, as documented on {@link ServeKdcProxyOptions}. */
-const DEFAULTS = { handshakeTimeoutMs: 10_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const;
+const DEFAULTS = {
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  kdcTimeoutMs: 30_000,
+} as const;
 
 /** The defaults of the bounds on what peers make the server hold, as documented on {@link ServeKdcProxyOptions}. */
 const LIMITS = { maxConnectionsPerSource: 128, maxConnections: 1024, maxBufferedBytes: 16 << 20 } as const;
@@ -200,6 +214,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
   const handshakeTimeout = positive('handshakeTimeoutMs');
   const headersTimeout = positive('headersTimeoutMs');
   const requestTimeout = positive('requestTimeoutMs');
+  const kdcTimeout = positive('kdcTimeoutMs');
   if (headersTimeout > requestTimeout) {
     throw new RangeError(
       `serveKdcProxy: headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`,
@@ -225,7 +240,14 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     bytesHeld: 0,
     peakBytesHeld: 0,
   };
-  const stats = { requests: 0, timedOut: 0, handshakeTimedOut: 0, tooLarge: 0, pipelinedIgnored: 0 };
+  const stats = {
+    requests: 0,
+    timedOut: 0,
+    kdcTimedOut: 0,
+    handshakeTimedOut: 0,
+    tooLarge: 0,
+    pipelinedIgnored: 0,
+  };
   // The response in progress on each connection, to tell a headers timeout from a body timeout.
   /** Sockets that brought a request (1), and a second one, ignored (2). */
   const served = new WeakMap<Socket, 1 | 2>();
@@ -362,17 +384,32 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       return;
     }
 
-    let reply: Uint8Array;
     connections.setAtKdc(tcp, true);
-    try {
-      reply = await proxy.handle(body);
-    } catch (e) {
-      const reason = errorText(e);
-      if (e instanceof KerberosError) return fail(400, `discarded: ${reason}`);
-      return fail(500, `KDC failed: ${reason}`);
-    } finally {
-      connections.setAtKdc(tcp, false);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      // A route that throws at once is a rejection like any other.
+      Promise.resolve()
+        .then(() => proxy.handle(body))
+        .then(
+          (reply) => ({ reply }),
+          (error: unknown) => ({ error }),
+        ),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), kdcTimeout);
+      }),
+    ]);
+    clearTimeout(timer);
+    connections.setAtKdc(tcp, false);
+    if (outcome === 'timeout') {
+      stats.kdcTimedOut++;
+      return fail(503, `the KDC did not answer within ${kdcTimeout} ms`);
     }
+    if ('error' in outcome) {
+      const reason = errorText(outcome.error);
+      if (outcome.error instanceof KerberosError) return fail(400, `discarded: ${reason}`);
+      return fail(500, `KDC failed: ${reason}`);
+    }
+    const { reply } = outcome;
     log(`${what} ${summarize(body)} -> 200 ${summarize(reply)}`);
     respond(res, 200, { 'content-type': KDC_PROXY_CONTENT_TYPE }, reply);
   }

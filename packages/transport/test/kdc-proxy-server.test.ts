@@ -401,6 +401,34 @@ describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, s
     ]);
   });
 
+  it('answers 503 when the KDC does not answer within kdcTimeoutMs; the late answer is dropped and other realms are served', async () => {
+    const kdc = contosoKdc();
+    let release: (() => void) | undefined;
+    // FABRIKAM.COM's route stalls until released; CONTOSO.COM's answers.
+    const proxy = new KdcProxy((r) =>
+      r === REALM
+        ? (req) => kdc.handle(req)
+        : r === 'FABRIKAM.COM'
+          ? (req) =>
+              new Promise<Uint8Array>((resolve) => {
+                release = () => resolve(req);
+              })
+          : undefined,
+    );
+    const { server: s, log } = await start(proxy, { kdcTimeoutMs: 500 });
+    const stalled = https(s.url, wrap(asReq('alice', 'FABRIKAM.COM'), 'FABRIKAM.COM'));
+    expect((await https(s.url, wrap(asReq('alice', REALM), REALM))).status).toBe(200);
+    expect((await stalled).status).toBe(503);
+    release?.();
+    expect(s.stats()).toMatchObject({ kdcTimedOut: 1, timedOut: 0 });
+    expect(log.filter((l) => !/-> 200 /.test(l))).toEqual([
+      expect.stringMatching(/-> 503 \(the KDC did not answer within 500 ms\)$/),
+    ]);
+    await expect(
+      serveKdcProxy(proxy, { cert: server.certPem, key: server.keyPem, kdcTimeoutMs: 0 }),
+    ).rejects.toThrow(/^serveKdcProxy: kdcTimeoutMs must be an integer >= 1, got 0$/);
+  });
+
   it('answers 408 and closes when headers stop arriving', async () => {
     const { server: s, log } = await start(contosoProxy(), { headersTimeoutMs: 300, requestTimeoutMs: 600 });
     const stuck = await stalled(s.port, 'POST /kerberos HTTP/1.1\r\nHost: localhost\r\n');
