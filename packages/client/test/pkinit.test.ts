@@ -79,6 +79,10 @@ let tlsOnly: PemCertificate;
 let smartcard: PemCertificate;
 let ecAlice: PemCertificate;
 let otherKdc: PemCertificate;
+let bobImplicit: PemCertificate;
+let bobElsewhere: PemCertificate;
+let pc1: PemCertificate;
+let pc1Wrong: PemCertificate;
 
 beforeAll(async () => {
   const clock = new ManualClock(T0);
@@ -110,12 +114,37 @@ beforeAll(async () => {
     purposes: ['smartcard-logon'],
   });
   ecAlice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', keyType: 'ecdsa-p256' });
+  // Windows smart-card and computer certificates: no id-pkinit-san; a UPN, or a dNSName.
+  const windows = { ...o, pkinitSan: false, purposes: ['smartcard-logon'] as const };
+  bobImplicit = await issuePkinitClientCertificate(ca, { ...windows, principal: 'bob', upn: 'BOB@pki.test' });
+  bobElsewhere = await issuePkinitClientCertificate(ca, {
+    ...windows,
+    principal: 'bob',
+    upn: 'bob@other.test',
+  });
+  pc1 = await issuePkinitClientCertificate(ca, {
+    ...o,
+    principal: 'PC1$',
+    pkinitSan: false,
+    dnsNames: ['PC1.pki.test'],
+  });
+  pc1Wrong = await issuePkinitClientCertificate(ca, {
+    ...o,
+    principal: 'PC1$',
+    pkinitSan: false,
+    dnsNames: ['pc2.pki.test'],
+  });
 });
 
-function lab(pkinit: Partial<PkinitOptions> = {}, users: { alicePreauth?: boolean } = {}) {
+function lab(
+  pkinit: Partial<PkinitOptions> = {},
+  users: { alicePreauth?: boolean } = {},
+  kind: 'mit' | 'active-directory' = 'mit',
+) {
   const clock = new ManualClock(T0);
   const realm = new Realm({
     name: REALM,
+    kind,
     clock,
     random: new SeededRandom('pki'),
     pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem, ...pkinit },
@@ -126,6 +155,7 @@ function lab(pkinit: Partial<PkinitOptions> = {}, users: { alicePreauth?: boolea
     ...(users.alicePreauth === undefined ? {} : { requiresPreauth: users.alicePreauth }),
   });
   realm.addUser('bob', { password: 'bob-Passw0rd' });
+  if (kind === 'active-directory') realm.addComputer('PC1', { password: 'pc1-machine-Passw0rd' });
   const kdc = new Kdc(realm);
   const requests: Uint8Array[] = [];
   const replies: Uint8Array[] = [];
@@ -305,6 +335,35 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
       ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH,
     );
     await lab({ allowUpn: true }).client().getInitialCredentials('alice', identity(upnOnly));
+  });
+
+  it('an active-directory realm maps as a DC does: smart card logon EKU, the implicit UPN, a computer by its dNSName', async () => {
+    const ad = () => lab({}, {}, 'active-directory');
+    // The smart card logon EKU by default (a Windows smart-card certificate's), KPClientAuth too.
+    await ad().client().getInitialCredentials('alice', identity(smartcard));
+    await ad().client().getInitialCredentials('alice', identity(alice));
+    expect((await rejection(ad().client().getInitialCredentials('alice', identity(tlsOnly)))).code).toBe(
+      ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
+    );
+    // bob has no UPN of his own: his implicit one, sAMAccountName@<the domain>, maps, in any case; another does not.
+    await ad().client().getInitialCredentials('bob', identity(bobImplicit));
+    const elsewhere = await rejection(ad().client().getInitialCredentials('bob', identity(bobElsewhere)));
+    expect(elsewhere.code).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+    // A computer's certificate names its dNSHostName (MS-PKCA 3.1.5.2.1): PC1$, not another host.
+    const cred = await ad().client().getInitialCredentials('PC1$', identity(pc1));
+    expect(cred.client.name.nameString).toEqual(['PC1$']);
+    const wrong = await rejection(ad().client().getInitialCredentials('PC1$', identity(pc1Wrong)));
+    expect(wrong.code).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+    // An MIT realm maps none of these.
+    expect(
+      (
+        await rejection(
+          lab({ allowUpn: true, clientEku: 'scLogin' })
+            .client()
+            .getInitialCredentials('bob', identity(bobImplicit)),
+        )
+      ).code,
+    ).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
   });
 
   /** The one TYPED-DATA entry of the last KRB-ERROR `replies` holds, its ExternalPrincipalIdentifiers decoded. */

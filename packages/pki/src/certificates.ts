@@ -273,6 +273,8 @@ export interface IssuePkinitClientCertificateOptions {
   readonly pkinitSan?: boolean;
   /** A Microsoft UPN otherName (`alice@contoso.com`), as AD's smart card certificates carry. */
   readonly upn?: string;
+  /** dNSName entries, as a Windows computer's certificate names it (`sql02.corp.contoso.com`, MS-PKCA 3.1.5.2.1). */
+  readonly dnsNames?: readonly string[];
   /** The extended key usages (default `['pkinit']`: id-pkinit-KPClientAuth). */
   readonly purposes?: readonly PkinitClientPurpose[];
   /** Subject common name (default the principal). */
@@ -311,6 +313,7 @@ export async function issuePkinitClientCertificate(
   if (options.upn !== undefined) {
     altNames.push(otherName(PkinitOid.id_ms_san_upn, tagged(0x0c, new TextEncoder().encode(options.upn))));
   }
+  for (const name of options.dnsNames ?? []) altNames.push(dnsName(name));
   return issueLeaf(ca, {
     ...options,
     keyType: options.keyType ?? 'rsa-2048',

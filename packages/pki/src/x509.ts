@@ -61,6 +61,8 @@ export interface Certificate {
   readonly pkinitSans: readonly Krb5PrincipalName[];
   /** Every Microsoft UPN otherName. */
   readonly upnSans: readonly string[];
+  /** Every dNSName (RFC 5280 section 4.2.1.6), as written. */
+  readonly dnsSans: readonly string[];
   /** The subject as `node:crypto` prints it (`CN=alice`, comma-separated), for messages and mapping. */
   readonly subjectText: string;
   /** SHA-256 of the DER, as colon-separated upper-case hex (`node:crypto`'s `fingerprint256`). */
@@ -185,6 +187,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
     const unhandledCritical: string[] = [];
     const pkinitSans: Krb5PrincipalName[] = [];
     const upnSans: string[] = [];
+    const dnsSans: string[] = [];
     for (const ext of exts) {
       const parts = children(ext);
       const id = oidOf(parts[0], 'extnID');
@@ -220,6 +223,8 @@ export function parseCertificate(der: Uint8Array): Certificate {
         ski = readOne(value, Tag.OCTET_STRING, 'subjectKeyIdentifier').value;
       } else if (id === PkinitOid.subjectAltName) {
         for (const gn of children(readOne(value, Tag.SEQUENCE, 'subjectAltName'))) {
+          // dNSName [2] IA5String, implicitly tagged.
+          if (gn.tag === 0x82) dnsSans.push(new TextDecoder('latin1').decode(gn.value));
           if (gn.tag !== 0xa0) continue; // otherName [0]
           const [typeId, val] = children(gn);
           const type = oidOf(typeId, 'otherName.type-id');
@@ -248,6 +253,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       version,
       pkinitSans,
       upnSans,
+      dnsSans,
       // node:crypto gives no subject text for an empty subject Name.
       subjectText: (x509.subject ?? '').replace(/\n/g, ', '),
       fingerprint256: x509.fingerprint256,

@@ -67,16 +67,61 @@ export function checkClientMapping(
   const rows = config.mapping.filter((r) => rowMatches(r, cert));
   if (rows.some((r) => sameName(name, r.principal.split('/')))) return;
   if (cert.pkinitSans.some((s) => s.realm === realm && sameName(s.principalName, name.nameString))) return;
-  const upn = client.upn?.toLowerCase();
-  if (config.allowUpn && upn !== undefined && cert.upnSans.some((u) => u.toLowerCase() === upn)) return;
+  if (
+    config.allowUpn &&
+    cert.upnSans.some((u) => upnNames(u, client, realm, config.activeDirectoryMappings))
+  ) {
+    return;
+  }
+  // MS-PKCA 3.1.5.2.1: a computer's certificate names it by dNSName, the account's dNSHostName
+  // (its host/<dnsHostName> SPN here).
+  if (config.activeDirectoryMappings && isComputer(client) && cert.dnsSans.some((d) => hasHostSpn(client, d)))
+    return;
   const named = [
     ...rows.map((r) => `${r.principal}@${realm} (mapping table)`),
     ...cert.pkinitSans.map((s) => formatPrincipal(s.principalName, s.realm)),
     ...(config.allowUpn ? cert.upnSans.map((u) => `${u} (UPN)`) : []),
+    ...(config.activeDirectoryMappings ? cert.dnsSans.map((d) => `${d} (dNSName)`) : []),
   ];
   throw new KdcError(
     ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH,
     `the client certificate ${cert.subjectText} does not map to ${formatPrincipal(name, realm)}` +
       (named.length > 0 ? `; it names ${named.join(', ')}` : '; it names no principal'),
+  );
+}
+
+/**
+ * Whether a UPN subjectAltName names `client`: its UPN or, with `implicit`
+ * (AD), its implicit UPN, `sAMAccountName@<the domain's DNS name>`, which AD
+ * resolves for every account (as the AS exchange finds an enterprise name
+ * `alice@corp.contoso.com` in realm CORP.CONTOSO.COM). Case does not matter.
+ */
+function upnNames(upn: string, client: PrincipalEntry, realm: string, implicit: boolean): boolean {
+  const u = upn.toLowerCase();
+  if (client.upn !== undefined && client.upn.toLowerCase() === u) return true;
+  if (!implicit) return false;
+  const at = u.lastIndexOf('@');
+  const account = client.name.nameString;
+  return (
+    at > 0 &&
+    account.length === 1 &&
+    u.slice(at + 1) === realm.toLowerCase() &&
+    u.slice(0, at) === account[0]!.toLowerCase()
+  );
+}
+
+function isComputer(client: PrincipalEntry): boolean {
+  const n = client.name.nameString;
+  return n.length === 1 && n[0]!.endsWith('$');
+}
+
+/** Whether `client` has the SPN `host/<dnsName>` (a computer's dNSHostName), in any case. */
+function hasHostSpn(client: PrincipalEntry, dnsName: string): boolean {
+  const d = dnsName.toLowerCase();
+  return client.aliases.some(
+    (a) =>
+      a.nameString.length === 2 &&
+      a.nameString[0]!.toLowerCase() === 'host' &&
+      a.nameString[1]!.toLowerCase() === d,
   );
 }

@@ -53,14 +53,18 @@ export interface PkinitOptions {
    */
   readonly mapping?: readonly PkinitCertificateMapping[];
   /**
-   * The client EKU required: `kpClientAuth` (default, id-pkinit-KPClientAuth),
-   * `scLogin` (that or Microsoft's smart card logon), `none`.
+   * The client EKU required: `kpClientAuth` (id-pkinit-KPClientAuth; the
+   * default, as MIT's `pkinit_eku_checking`), `scLogin` (that or Microsoft's
+   * smart card logon EKU, which Windows smart-card certificates carry; the
+   * default in an `active-directory` realm), `none`.
    * KDC_ERR_INCONSISTENT_KEY_PURPOSE otherwise.
    */
   readonly clientEku?: PkinitClientEku;
   /**
    * Accept a Microsoft UPN subjectAltName equal to the account's UPN (MIT
-   * `pkinit_allow_upn`). Default: true for an `active-directory` realm.
+   * `pkinit_allow_upn`; in an `active-directory` realm its implicit UPN,
+   * `sAMAccountName@<the realm's DNS name>`, too, as AD resolves it).
+   * Default: true for an `active-directory` realm.
    */
   readonly allowUpn?: boolean;
   /**
@@ -91,6 +95,12 @@ export interface PkinitConfig {
   readonly mapping: readonly PkinitCertificateMapping[];
   readonly acceptedEkus: readonly string[] | undefined;
   readonly allowUpn: boolean;
+  /**
+   * AD's implicit mappings (an `active-directory` realm): a UPN subjectAltName may be the account's
+   * implicit UPN, and a computer's certificate maps by its dNSName to the account of that dNSHostName
+   * (MS-PKCA 3.1.5.2.1).
+   */
+  readonly activeDirectoryMappings: boolean;
   readonly groups: readonly KeyAgreementGroup[];
   readonly requireFreshness: boolean;
   readonly freshnessLifetimeMs: number | undefined;
@@ -117,7 +127,7 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
       e,
     );
   }
-  const eku = options.clientEku ?? 'kpClientAuth';
+  const eku = options.clientEku ?? (activeDirectory ? 'scLogin' : 'kpClientAuth');
   return {
     anchors,
     signer,
@@ -129,6 +139,7 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
           ? [PkinitOid.id_pkinit_KPClientAuth, PkinitOid.id_ms_kp_sc_logon]
           : [PkinitOid.id_pkinit_KPClientAuth],
     allowUpn: options.allowUpn ?? activeDirectory,
+    activeDirectoryMappings: activeDirectory,
     groups: options.groups ?? DEFAULT_PKINIT_GROUPS,
     requireFreshness: options.requireFreshness ?? false,
     freshnessLifetimeMs: options.freshnessLifetimeMs,
