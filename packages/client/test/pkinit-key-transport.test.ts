@@ -10,6 +10,7 @@
  * must refuse, forged with the KDC's own key where a check needs it.
  */
 
+import { createHash } from 'node:crypto';
 import {
   type AsRep,
   decodeAsRep,
@@ -407,6 +408,26 @@ describe("public-key encryption delivery: the client's checks of the reply", () 
     expect(tgt.client.name.nameString).toEqual(['alice']);
   });
 
+  it("a Windows KDC's asChecksum, unkeyed SHA-1 of the AS-REQ (type 14), is accepted, as MIT's client accepts it", async () => {
+    const l = lab();
+    l.edit.reply = (rep) =>
+      rep[0] === 0x6b
+        ? encodeAsRep(
+            forged({
+              pack: (p) => ({
+                ...p,
+                asChecksum: {
+                  cksumtype: 14,
+                  checksum: createHash('sha1').update(l.requests.at(-1)!).digest(),
+                },
+              }),
+            })(decodeAsRep(rep)),
+          ).slice()
+        : rep;
+    const tgt = await l.client().getInitialCredentials('alice', identity(alice));
+    expect(tgt.client.name.nameString).toEqual(['alice']);
+  });
+
   const cases: [string, () => (rep: AsRep) => AsRep, number, RegExp][] = [
     [
       'a broken KDC signature: KDC_ERR_INVALID_SIG',
@@ -437,10 +458,16 @@ describe("public-key encryption delivery: the client's checks of the reply", () 
       /\(ReplyKeyPack\.asChecksum is not the checksum of the AS-REQ sent\)/,
     ],
     [
-      'an unkeyed asChecksum (sha1), which anyone could compute: KRB_AP_ERR_INAPP_CKSUM',
+      "an unkeyed SHA-1 asChecksum (a Windows KDC's type) of other bytes: KRB_AP_ERR_MODIFIED",
       () => forged({ pack: (p) => ({ ...p, asChecksum: { cksumtype: 14, checksum: new Uint8Array(20) } }) }),
-      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
-      /^PKINIT reply from PKI\.TEST: .*unkeyed/,
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      /\(ReplyKeyPack\.asChecksum is not the checksum of the AS-REQ sent\)/,
+    ],
+    [
+      'an asChecksum of an unkeyed type other than SHA-1 (CRC32): KDC_ERR_SUMTYPE_NOSUPP',
+      () => forged({ pack: (p) => ({ ...p, asChecksum: { cksumtype: 1, checksum: new Uint8Array(4) } }) }),
+      ErrorCode.KDC_ERR_SUMTYPE_NOSUPP,
+      /./,
     ],
     [
       'a replyKey of another etype than the enc-part: KRB_AP_ERR_MODIFIED',

@@ -64,8 +64,15 @@ import {
   PaDataType,
   PkinitOid,
 } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
-import { cf2, decrypt, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import {
+  ChecksumType,
+  ErrorCode,
+  equalBytes,
+  isKerberosError,
+  KerberosError,
+  randomUInt31,
+} from '@krbsim/core';
+import { cf2, decrypt, type Key, KeyUsage, unkeyedChecksum, verifyChecksum } from '@krbsim/crypto';
 import {
   allowsKeyUsage,
   type Certificate,
@@ -309,10 +316,16 @@ function transportedKey(
     );
   }
   const key: Key = { etype: pack.replyKey.keytype, bytes: pack.replyKey.keyvalue.slice() };
-  // RFC 4556 section 3.2.3.2: binds the key to this very request. A keyed type of the key's etype
-  // only: an unkeyed one (which anyone could compute) is KRB_AP_ERR_INAPP_CKSUM.
+  // RFC 4556 section 3.2.3.2: binds the key to this very request, with a keyed checksum of the key's
+  // etype. Windows KDCs send unkeyed SHA-1 (type 14) instead, which MIT's client takes
+  // (pkinit_clnt.c): the KDC's signature over the ReplyKeyPack already covers the hash, so it binds
+  // the reply as well. Any other unkeyed type is KRB_AP_ERR_INAPP_CKSUM.
   const { cksumtype, checksum } = pack.asChecksum;
-  if (!verifyChecksum(key, KeyUsage.TGS_REQ_AUTH_CKSUM, request, checksum, { cksumtype })) {
+  const bound =
+    cksumtype === ChecksumType.SHA1_UNKEYED
+      ? equalBytes(unkeyedChecksum(cksumtype, request), checksum)
+      : verifyChecksum(key, KeyUsage.TGS_REQ_AUTH_CKSUM, request, checksum, { cksumtype });
+  if (!bound) {
     throw replyMismatch('ReplyKeyPack.asChecksum is not the checksum of the AS-REQ sent', realm);
   }
   ctx.log(`PKINIT reply key by public-key encryption (${opened.algorithm}, checksum type ${cksumtype})`);
