@@ -47,7 +47,13 @@ export async function issueTopologyCertificates(
   const ca = await createSelfSignedCa({ commonName: 'krbsim lab CA', keyType: 'rsa-2048', clock });
   const realms = new Map<string, { kdc: PemCertificate; users: Map<string, PemCertificate> }>();
   for (const r of pk) {
-    const kdc = await issuePkinitKdcCertificate(ca, { realm: r.name, clock });
+    // An AD realm's KDC certificate names the domain's DNS name too, as a DC's does (MS-PKCA 3.1.5.1):
+    // a client that checks it so (MIT's pkinit_kdc_hostname, krbsim's kdcHostnames) finds it.
+    const kdc = await issuePkinitKdcCertificate(ca, {
+      realm: r.name,
+      clock,
+      ...(r.kind === 'active-directory' && { dnsNames: [r.name.toLowerCase()] }),
+    });
     const users = new Map<string, PemCertificate>();
     for (const u of r.users) {
       users.set(u.name, await issuePkinitClientCertificate(ca, { principal: u.name, realm: r.name, clock }));

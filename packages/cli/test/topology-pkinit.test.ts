@@ -9,12 +9,14 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { systemClock, systemRandom } from '@krbsim/core';
+import { parseCertificate, pemBlocks } from '@krbsim/pki';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../test/interop/helpers/processes';
 import { runCli } from '../src/cli';
 import { buildRealms, type RunningTopology, startTopology } from '../src/start-topology';
 import { parseTopology, TopologyError } from '../src/topology';
+import { issueTopologyCertificates } from '../src/topology-pkinit';
 
 const YAML = `
 realms:
@@ -61,6 +63,25 @@ describe('topology pkinit', () => {
     } finally {
       await dir.remove();
     }
+  });
+
+  it("an AD realm's KDC certificate names the domain's DNS name too, as a DC's does; an MIT realm's does not", async () => {
+    const topology = parseTopology(`
+realms:
+  - name: CORP.CONTOSO.COM
+    kind: active-directory
+    pkinit: true
+    users: [{ name: alice, password: a-Passw0rd }]
+  - name: PK.TEST
+    pkinit: true
+    users: [{ name: bob, password: b-Passw0rd }]
+`);
+    const certs = (await issueTopologyCertificates(topology, systemClock))!;
+    const kdcOf = (realm: string) =>
+      parseCertificate(pemBlocks(certs.realms.get(realm)!.kdc.certPem, 'CERTIFICATE')[0]!);
+    expect(kdcOf('CORP.CONTOSO.COM').dnsSans).toEqual(['corp.contoso.com']);
+    expect(kdcOf('CORP.CONTOSO.COM').pkinitSans).toHaveLength(1); // krbtgt/CORP.CONTOSO.COM still, for MIT's client
+    expect(kdcOf('PK.TEST').dnsSans).toEqual([]);
   });
 
   it('buildRealms refuses a PKINIT realm without certificates, naming the field', () => {

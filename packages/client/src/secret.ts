@@ -60,6 +60,13 @@ export interface PkinitIdentity {
    * `pkinit_eku_checking` kpKDC does. Default true.
    */
   readonly checkKdcCertificate?: boolean;
+  /**
+   * Host names a KDC certificate may carry as a dNSName instead of an
+   * id-pkinit-san for krbtgt/REALM@REALM (MIT's `pkinit_kdc_hostname`): a
+   * Windows domain controller's certificate names the domain and the DC so
+   * (MS-PKCA 3.1.5.1). Compared without regard to case.
+   */
+  readonly kdcHostnames?: readonly string[];
 }
 
 /**
@@ -93,6 +100,8 @@ export interface AnonymousPkinit {
   readonly group?: KeyAgreementGroup;
   /** As {@link PkinitIdentity.checkKdcCertificate}. Default true. */
   readonly checkKdcCertificate?: boolean;
+  /** As {@link PkinitIdentity.kdcHostnames}. */
+  readonly kdcHostnames?: readonly string[];
 }
 
 /**

@@ -83,6 +83,7 @@ let bobImplicit: PemCertificate;
 let bobElsewhere: PemCertificate;
 let pc1: PemCertificate;
 let pc1Wrong: PemCertificate;
+let dcCert: PemCertificate;
 
 beforeAll(async () => {
   const clock = new ManualClock(T0);
@@ -127,6 +128,12 @@ beforeAll(async () => {
     principal: 'PC1$',
     pkinitSan: false,
     dnsNames: ['PC1.pki.test'],
+  });
+  // A Windows DC's: KDC authentication, the domain's and the DC's DNS names, no id-pkinit-san.
+  dcCert = await issuePkinitKdcCertificate(ca, {
+    ...o,
+    pkinitSan: false,
+    dnsNames: ['pki.test', 'DC1.pki.test'],
   });
   pc1Wrong = await issuePkinitClientCertificate(ca, {
     ...o,
@@ -480,6 +487,31 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     await lab({ certificate: otherKdc.certPem, privateKey: otherKdc.keyPem })
       .client()
       .getInitialCredentials('alice', identity(alice, { checkKdcCertificate: false }));
+  });
+
+  it("a DC's certificate (dNSNames, no id-pkinit-san) is taken with kdcHostnames, as MIT's pkinit_kdc_hostname", async () => {
+    const dc = () => lab({ certificate: dcCert.certPem, privateKey: dcCert.keyPem });
+    const e = await rejection(dc().client().getInitialCredentials('alice', identity(alice)));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_KDC_NAME_MISMATCH);
+    const other = await rejection(
+      dc()
+        .client()
+        .getInitialCredentials('alice', identity(alice, { kdcHostnames: ['dc2.pki.test'] })),
+    );
+    expect(other.message).toContain('nor any of dc2.pki.test');
+    // Either of its names, in any case.
+    await dc()
+      .client()
+      .getInitialCredentials('alice', identity(alice, { kdcHostnames: ['dc1.PKI.test'] }));
+    await dc()
+      .client()
+      .getInitialCredentials('alice', identity(alice, { kdcHostnames: ['pki.test'] }));
+    // A list that is not one is refused before anything is sent.
+    const l = dc();
+    const bad = await rejection(
+      l.client().getInitialCredentials('alice', identity(alice, { kdcHostnames: [''] as readonly string[] })),
+    );
+    expect([bad.code, l.requests.length]).toEqual([ErrorCode.KRB_ERR_GENERIC, 0]);
   });
 
   it("the client refuses a KDC certificate that is not a KDC's (KDC_ERR_INCONSISTENT_KEY_PURPOSE)", async () => {

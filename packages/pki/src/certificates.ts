@@ -230,6 +230,13 @@ export interface IssuePkinitKdcCertificateOptions {
   readonly commonName?: string;
   /** subjectAltName dNSName entries too (for MIT's `pkinit_kdc_hostname`). */
   readonly dnsNames?: readonly string[];
+  /**
+   * Name krbtgt/REALM@REALM in an id-pkinit-san otherName (default true). A
+   * Windows domain controller's certificate has none, only dNSNames (the
+   * domain's, the DC's: MS-PKCA 3.1.5.1): `false` with `dnsNames` issues one
+   * like it.
+   */
+  readonly pkinitSan?: boolean;
   readonly clock?: Clock;
   readonly validityDays?: number;
   readonly random?: RandomSource;
@@ -248,12 +255,12 @@ export async function issuePkinitKdcCertificate(
 ): Promise<PemCertificate> {
   const { realm } = options;
   if (realm.length === 0) invalid('a PKINIT KDC certificate needs a realm');
-  const san = pkinitSan(realm, NameType.NT_SRV_INST, ['krbtgt', realm]);
+  const san = options.pkinitSan === false ? [] : [pkinitSan(realm, NameType.NT_SRV_INST, ['krbtgt', realm])];
   return issueLeaf(ca, {
     ...options,
     keyType: options.keyType ?? 'rsa-2048',
     commonName: options.commonName ?? `KDC ${realm}`.slice(0, 64),
-    altNames: [san, ...(options.dnsNames ?? []).map(dnsName)],
+    altNames: [...san, ...(options.dnsNames ?? []).map(dnsName)],
     purposes: [PkinitOid.id_pkinit_KPKdc],
   });
 }

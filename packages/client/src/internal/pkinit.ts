@@ -119,6 +119,8 @@ function loadIdentity(id: PkinitIdentity | AnonymousPkinit, realm: string): Iden
   const anchorPem = typeof id.anchors === 'string' ? [id.anchors] : id.anchors;
   const anchors = anchorPem.flatMap((p) => pemBlocks(p, 'CERTIFICATE')).map(parseCertificate);
   if (anchors.length === 0) bad('no anchor certificate to check the KDC with (pkinit_anchors)');
+  if (!isHostnameList(id.kdcHostnames ?? []))
+    bad('kdcHostnames must be a list of host names (pkinit_kdc_hostname)');
   if ('anonymous' in id) return { signer: undefined, anchors, keyTransport: false };
   let signer: CmsSigner;
   try {
@@ -227,8 +229,11 @@ function paPkAsReq(
   return { padataType: PaDataType.PA_PK_AS_REQ, padataValue: encodePaPkAsReq({ signedAuthPack }).slice() };
 }
 
-/** RFC 4556 section 3.2.4: the KDC's certificate must be a KDC's, of this realm. */
-function checkKdcCertificate(cert: Certificate, realm: string): void {
+/**
+ * RFC 4556 section 3.2.4: the KDC's certificate must be a KDC's, of this realm: an id-pkinit-san
+ * for krbtgt/REALM@REALM, or a dNSName among `hostnames` (MIT's `pkinit_kdc_hostname`).
+ */
+function checkKdcCertificate(cert: Certificate, realm: string, hostnames: readonly string[]): void {
   if (!cert.extKeyUsage?.includes(PkinitOid.id_pkinit_KPKdc)) {
     throw new KerberosError(
       ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
@@ -245,17 +250,19 @@ function checkKdcCertificate(cert: Certificate, realm: string): void {
     );
   }
   const tgs = krbtgtName(realm).nameString;
-  const ok = cert.pkinitSans.some(
-    (s) =>
-      s.realm === realm &&
-      s.principalName.nameString.length === 2 &&
-      s.principalName.nameString[0] === tgs[0] &&
-      s.principalName.nameString[1] === tgs[1],
-  );
+  const wanted = hostnames.map((h) => h.toLowerCase());
+  const ok =
+    cert.pkinitSans.some(
+      (s) =>
+        s.realm === realm &&
+        s.principalName.nameString.length === 2 &&
+        s.principalName.nameString[0] === tgs[0] &&
+        s.principalName.nameString[1] === tgs[1],
+    ) || cert.dnsSans.some((d) => wanted.includes(d.toLowerCase()));
   if (!ok) {
     throw new KerberosError(
       ErrorCode.KDC_ERR_KDC_NAME_MISMATCH,
-      `the KDC certificate ${cert.subjectText} does not name krbtgt/${realm}@${realm}`,
+      `the KDC certificate ${cert.subjectText} does not name krbtgt/${realm}@${realm}${wanted.length > 0 ? ` nor any of ${wanted.join(', ')}` : ''}`,
       { realm },
     );
   }
@@ -280,7 +287,7 @@ function kdcSignedContent(
     intermediates: signed.certificates.filter((c) => c !== signed.signer),
     now: ctx.clock.now(),
   });
-  if (pkId.checkKdcCertificate !== false) checkKdcCertificate(signed.signer, realm);
+  if (pkId.checkKdcCertificate !== false) checkKdcCertificate(signed.signer, realm, pkId.kdcHostnames ?? []);
   return signed.content;
 }
 
@@ -530,4 +537,9 @@ export async function pkinitAsExchange(
     if (id.signer === undefined) checkPkinitKx(answer.reply, key, cred.sessionKey, realm);
     return cred;
   }
+}
+
+/** Whether `names` is a list of host names (`kdcHostnames`). */
+function isHostnameList(names: unknown): names is readonly string[] {
+  return Array.isArray(names) && names.every((n) => typeof n === 'string' && n.length > 0);
 }
