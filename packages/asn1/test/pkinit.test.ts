@@ -86,14 +86,27 @@ describe('PKINIT types (RFC 4556 Appendix A)', () => {
     expect(hex(encodeAuthPack(back))).toBe(hex(der));
   });
 
-  it('skips unknown extensions after the known fields (MS-PKCA paChecksum2 [5])', () => {
+  it('reads and writes MS-PKCA paChecksum2 [5], the hash named by its AlgorithmIdentifier', () => {
+    const paChecksum2 = {
+      checksum: new Uint8Array(32).fill(0xab),
+      algorithmIdentifier: unhex('300d06096086480165030402010500'), // id-sha256, NULL parameters
+    };
+    const pkAuthenticator = { cusec: 0, ctime: T0, nonce: 1, paChecksum: new Uint8Array(20), paChecksum2 };
+    const der = encodeAuthPack({ pkAuthenticator }).slice();
+    expectOracle(der);
+    // [5] { SEQUENCE { [0] OCTET STRING, [1] AlgorithmIdentifier } }
+    expect(hex(der)).toContain(`a5373035a0220420${'ab'.repeat(32)}a10f300d0609`);
+    expect(decodeAuthPack(der).pkAuthenticator.paChecksum2).toEqual(paChecksum2);
+  });
+
+  it('skips unknown extensions after the known fields (a [6])', () => {
     const base = encodeAuthPack({ pkAuthenticator: { cusec: 0, ctime: T0, nonce: 1 } }).slice();
     // Re-build PKAuthenticator with a trailing [5] and check it decodes.
     const inner = decodeAuthPack(base).pkAuthenticator;
     expect(inner.paChecksum).toBeUndefined();
     const pkAuth = base.subarray(4, base.length); // a0 LL 30 LL ...
     expect(pkAuth[0]).toBe(0x30);
-    const extra = unhex('a5023000');
+    const extra = unhex('a6023000');
     const grown = new Uint8Array([0x30, pkAuth.length - 2 + extra.length, ...pkAuth.subarray(2), ...extra]);
     const wrapped = new Uint8Array([0x30, grown.length + 2, 0xa0, grown.length, ...grown]);
     expect(decodeAuthPack(wrapped).pkAuthenticator.nonce).toBe(1);

@@ -5,6 +5,7 @@
  * client, and a realm PKINIT configuration that cannot be read.
  */
 
+import { createHash } from 'node:crypto';
 import {
   decodeTdDhParameters,
   decodeTypedData,
@@ -27,6 +28,7 @@ import {
   issuePkinitKdcCertificate,
   type PemCertificate,
 } from '@krbsim/pki';
+import { derOid, derSeq } from '@krbsim/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, T0 } from './helpers';
 import { pkinitAsReq } from './pkinit-request';
@@ -51,10 +53,11 @@ beforeAll(async () => {
   alice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', upn: 'alice@pki.test' });
 });
 
-function lab(pkinit: Partial<PkinitOptions> = {}) {
+function lab(pkinit: Partial<PkinitOptions> = {}, kind: 'mit' | 'active-directory' = 'mit') {
   const clock = new ManualClock(T0);
   const realm = new Realm({
     name: REALM,
+    kind,
     clock,
     random: new SeededRandom('pki-realm'),
     pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem, ...pkinit },
@@ -66,15 +69,18 @@ function lab(pkinit: Partial<PkinitOptions> = {}) {
 
 /** An AS-REQ for `cname` with a PA-PK-AS-REQ signed by alice's certificate; `change` edits its AuthPack. */
 function pkAsReq(
-  change: { authenticator?: (a: PkAuthenticator) => PkAuthenticator; publicValue?: Uint8Array } = {},
+  change: {
+    authenticator?: (a: PkAuthenticator, bodyDer: Uint8Array) => PkAuthenticator;
+    publicValue?: Uint8Array;
+  } = {},
   cname = 'alice',
 ): Uint8Array {
   return pkinitAsReq({
     realm: REALM,
     now: T0,
     cname: { nameType: NameType.NT_PRINCIPAL, nameString: [cname] },
-    authPack: (a) => ({
-      pkAuthenticator: change.authenticator?.(a) ?? a,
+    authPack: (a, bodyDer) => ({
+      pkAuthenticator: change.authenticator?.(a, bodyDer) ?? a,
       clientPublicValue: change.publicValue ?? generateKeyAgreement('P-256', random).spki,
     }),
     sign: (authPack) =>
@@ -86,6 +92,33 @@ describe('PKINIT refusals', () => {
   it('answers a good request (the baseline of the refusals below)', () => {
     const l = lab();
     expect(l.kdc.handle(pkAsReq())[0]).toBe(0x6b);
+  });
+
+  it('MS-PKCA paChecksum2: an AD realm validates it (SHA-256 or SHA-1), an MIT realm ignores it as MIT does', () => {
+    const alg = (oid: string) => derSeq(derOid(oid), Uint8Array.of(0x05, 0x00));
+    const withSum = (digest: string, oid: string, over?: Uint8Array) =>
+      pkAsReq({
+        authenticator: (a, body) => ({
+          ...a,
+          paChecksum2: {
+            checksum: createHash(digest)
+              .update(over ?? body)
+              .digest(),
+            algorithmIdentifier: alg(oid),
+          },
+        }),
+      });
+    const ad = lab({}, 'active-directory');
+    expect(ad.kdc.handle(withSum('sha256', PkinitOid.id_sha256))[0]).toBe(0x6b);
+    expect(lab({}, 'active-directory').kdc.handle(withSum('sha1', PkinitOid.id_sha1))[0]).toBe(0x6b);
+    const wrong = lab({}, 'active-directory').kdc.handle(
+      withSum('sha256', PkinitOid.id_sha256, Uint8Array.of(1)),
+    );
+    expect(errorOf(wrong).errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    const md5 = lab({}, 'active-directory').kdc.handle(withSum('md5', '1.2.840.113549.2.5'));
+    expect(errorOf(md5).errorCode).toBe(ErrorCode.KDC_ERR_SUMTYPE_NOSUPP);
+    // An MIT realm does not know the field.
+    expect(lab().kdc.handle(withSum('sha256', PkinitOid.id_sha256, Uint8Array.of(1)))[0]).toBe(0x6b);
   });
 
   it('a malformed client public value: KDC_ERR_DH_KEY_PARAMETERS_NOT_ACCEPTED with TD-DH-PARAMETERS', () => {

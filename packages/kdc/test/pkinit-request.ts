@@ -27,8 +27,11 @@ export interface PkinitRequestParts {
   readonly cname: PrincipalName;
   readonly kdcOptions?: number;
   readonly nonce?: number;
-  /** The AuthPack, given the PKAuthenticator that fits the body (its paChecksum is SHA-1 of the body). */
-  readonly authPack: (pkAuthenticator: PkAuthenticator) => AuthPack;
+  /**
+   * The AuthPack, given the PKAuthenticator that fits the body (its paChecksum is SHA-1 of the body)
+   * and the body's DER (for other checksums of it).
+   */
+  readonly authPack: (pkAuthenticator: PkAuthenticator, bodyDer: Uint8Array) => AuthPack;
   /** The signedAuthPack: a SignedData (or, for the anonymous client, an unsigned one) of the AuthPack's DER. */
   readonly sign: (authPack: Uint8Array) => Uint8Array;
   /** Flip a bit near the end of the signedAuthPack (in its signature). */
@@ -46,13 +49,14 @@ export function pkinitAsReq(parts: PkinitRequestParts): Uint8Array {
     nonce: parts.nonce ?? 4556,
     etype: [18, 17],
   };
+  const bodyDer = encodeKdcReqBody(body).slice();
   const pkAuthenticator: PkAuthenticator = {
     cusec: 0,
     ctime: parts.now,
     nonce: body.nonce,
-    paChecksum: createHash('sha1').update(encodeKdcReqBody(body)).digest(),
+    paChecksum: createHash('sha1').update(bodyDer).digest(),
   };
-  const signed = parts.sign(encodeAuthPack(parts.authPack(pkAuthenticator)).slice());
+  const signed = parts.sign(encodeAuthPack(parts.authPack(pkAuthenticator, bodyDer)).slice());
   if (parts.tamper) signed[signed.length - 3] = signed[signed.length - 3]! ^ 1;
   return encodeAsReq({
     pvno: 5,

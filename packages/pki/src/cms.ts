@@ -13,7 +13,7 @@
 
 import { createHash, createPrivateKey, type KeyObject, sign, verify } from 'node:crypto';
 import { isAsn1Error, PkinitOid } from '@krbsim/asn1';
-import { ErrorCode, equalBytes, KerberosError } from '@krbsim/core';
+import { ErrorCode, equalBytes, isKerberosError, KerberosError } from '@krbsim/core';
 import {
   algorithm,
   children,
@@ -40,6 +40,20 @@ const DIGESTS: Readonly<Record<string, string>> = {
   [PkinitOid.id_sha384]: 'sha384',
   [PkinitOid.id_sha512]: 'sha512',
 };
+
+/**
+ * The `node:crypto` digest an AlgorithmIdentifier (DER) names: SHA-1, SHA-256, SHA-384 or SHA-512;
+ * undefined for another algorithm or what does not parse as one. For MS-PKCA's paChecksum2.
+ */
+export function digestOfAlgorithm(algorithmIdentifier: Uint8Array): string | undefined {
+  try {
+    const [id] = children(readOne(algorithmIdentifier, Tag.SEQUENCE, 'AlgorithmIdentifier'));
+    return DIGESTS[oidOf(id, 'AlgorithmIdentifier.algorithm')];
+  } catch (e) {
+    if (isAsn1Error(e) || isKerberosError(e)) return undefined;
+    throw e;
+  }
+}
 
 /** Signature algorithm OIDs: the digest they imply (undefined: the SignerInfo's digestAlgorithm). */
 const SIGNATURES: Readonly<Record<string, string | undefined>> = {

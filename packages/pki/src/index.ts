@@ -32,6 +32,7 @@ export {
   cmsSigner,
   createSignedData,
   createUnsignedData,
+  digestOfAlgorithm,
   readUnsignedData,
   type VerifiedSignedData,
   verifySignedData,

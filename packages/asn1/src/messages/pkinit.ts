@@ -102,6 +102,18 @@ const PkAuthenticatorDef = seq(
     field(2, 'nonce', uint32),
     optional(field(3, 'paChecksum', octetString)),
     optional(field(4, 'freshnessToken', octetString)),
+    // MS-PKCA 2.2.3: PAChecksum2 ::= SEQUENCE { checksum [0] OCTET STRING,
+    //   algorithmIdentifier [1] KERB-ALGORITHM-IDENTIFIER } (an AlgorithmIdentifier, kept as DER).
+    optional(
+      field(
+        5,
+        'paChecksum2',
+        seq('PAChecksum2', [
+          field(0, 'checksum', octetString),
+          field(1, 'algorithmIdentifier', derOf('AlgorithmIdentifier')),
+        ]),
+      ),
+    ),
   ],
   { ext: true },
 );

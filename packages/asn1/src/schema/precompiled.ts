@@ -12,8 +12,8 @@ const { badValue, eBits, eBool, eEnum, eFlags, eImpl, eInt32, eKvno, eMicro, eOc
 import * as H2 from './runtime';
 const { at, atI, badApp, noChoice, tooFew } = H2;
 
-const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["restriction-type","restriction"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["cusec","ctime","nonce","paChecksum","freshnessToken"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["replyKey","asChecksum"],["realm","principalName"]];
-const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],"an array (SEQUENCE OF Int32)",[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"an array (SEQUENCE OF KERB-AD-RESTRICTION-ENTRY)","a KERB-AD-RESTRICTION-ENTRY (object)",["restriction-type","restriction"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)",["cusec","ctime","nonce","paChecksum","freshnessToken"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
+const KD = [["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],["negState","supportedMech","responseToken","mechListMIC"],[160,161],["negTokenInit","negTokenResp"],["hintName","hintAddress"],["name-type","name-string"],["addr-type","address"],["ad-type","ad-data"],["padata-type","padata-value"],["etype","kvno","cipher"],["keytype","keyvalue"],["cksumtype","checksum"],["tr-type","contents"],["lr-type","lr-value"],[15],["pvno","msg-type","enc-part"],[27],["ctime","cusec","subkey","seq-number"],[1],["tkt-vno","realm","sname","enc-part"],[14],["pvno","msg-type","ap-options","ticket","authenticator"],[2],["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],["ad-checksum","i-realm","i-sname","elements"],["condition-count","elements"],["newpasswd","targname","targrealm"],[25,26],["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],[160],["armored-data"],["fast-options","padata","req-body"],["enc-fast-rep"],[160],["armored-data"],["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],["kerb-message","target-domain","dclocator-hint"],["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],["pvno","msg-type","padata","req-body"],[12],[10,12],[30],["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],["data-type","data-value"],["data-type","data-value"],[20],["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],["pvno","msg-type","tickets","enc-part"],[29],["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],["pvno","msg-type","enc-part"],[28],["user-data","timestamp","usec","seq-number","s-address","r-address"],["patimestamp","pausec"],["etype","salt","s2kparams"],["etype","salt"],["include-pac"],["options"],["userName","userRealm","cksum","auth-package"],["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],["restriction-type","restriction"],["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],["checksum","algorithmIdentifier"],["cusec","ctime","nonce","paChecksum","freshnessToken","paChecksum2"],["kdf-id"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],["dhSignedData","serverDHNonce","kdf"],[160,129],["dhInfo","encKeyPack"],["subjectPublicKey","nonce","dhKeyExpiration"],["replyKey","asChecksum"],["realm","principalName"]];
+const KE = ["a NegotiationToken (object)","a NegTokenInit (object)","an array (MechTypeList)",["mechTypes","reqFlags","mechToken","mechListMIC","mechListMIC"],"a NegTokenResp (object)",["negState","supportedMech","responseToken","mechListMIC"],"one of negTokenInit, negTokenResp (NegotiationToken)",["negTokenInit","negTokenResp"],"a NegHints (object)",["hintName","hintAddress"],"a PrincipalName (object)","an array (SEQUENCE OF KerberosString)",["name-type","name-string"],"a HostAddress (object)",["addr-type","address"],"an array (HostAddresses)","an array (AuthorizationData)","a AuthorizationData entry (object)",["ad-type","ad-data"],"a PA-DATA (object)",["padata-type","padata-value"],"a EncryptedData (object)",["etype","kvno","cipher"],"a EncryptionKey (object)",["keytype","keyvalue"],"a Checksum (object)",["cksumtype","checksum"],"a TransitedEncoding (object)",["tr-type","contents"],"an array (LastReq)","a LastReq entry (object)",["lr-type","lr-value"],"an array (SEQUENCE OF Int32)",[15],"a AP-REP (object)",["pvno","msg-type","enc-part"],[27],"a EncAPRepPart (object)",["ctime","cusec","subkey","seq-number"],[1],"a Ticket (object)",["tkt-vno","realm","sname","enc-part"],[14],"a AP-REQ (object)",["pvno","msg-type","ap-options","ticket","authenticator"],[2],"a Authenticator (object)",["authenticator-vno","crealm","cname","cksum","cusec","ctime","subkey","seq-number","authorization-data"],"a AD-KDCIssued (object)",["ad-checksum","i-realm","i-sname","elements"],"a AD-AND-OR (object)",["condition-count","elements"],"a ChangePasswdData (object)",["newpasswd","targname","targrealm"],[25,26],"a EncKDCRepPart (object)","an array (METHOD-DATA)",["key","last-req","nonce","key-expiration","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr","encrypted-pa-data"],[3],"a EncTicketPart (object)",["flags","key","crealm","cname","transited","authtime","starttime","endtime","renew-till","caddr","authorization-data"],"a PA-FX-FAST-REQUEST (object)","a KrbFastArmoredReq (object)","a KrbFastArmor (object)",["armor-type","armor-value"],["armor","req-checksum","enc-fast-req"],"one of armoredData (PA-FX-FAST-REQUEST)",["armored-data"],"a KrbFastReq (object)",["fast-options","padata","req-body"],"a PA-FX-FAST-REPLY (object)","a KrbFastArmoredRep (object)",["enc-fast-rep"],"one of armoredData (PA-FX-FAST-REPLY)",["armored-data"],"a KrbFastResponse (object)","a KrbFastFinished (object)",["timestamp","usec","crealm","cname","ticket-checksum"],["padata","strengthen-key","finished","nonce"],"a KDC-PROXY-MESSAGE (object)",["kerb-message","target-domain","dclocator-hint"],"a KDC-REQ-BODY (object)","an array (SEQUENCE OF Ticket)",["kdc-options","cname","realm","sname","from","till","rtime","nonce","etype","addresses","enc-authorization-data","additional-tickets"],[10],"a KDC-REQ (object)",["pvno","msg-type","padata","req-body"],[12],[10,12],[30],"a KRB-ERROR (object)",["pvno","msg-type","ctime","cusec","stime","susec","error-code","crealm","cname","realm","sname","e-text","e-data"],"an array (TYPED-DATA)","a TYPED-DATA entry (object)",["data-type","data-value"],"a KERB-ERROR-DATA (object)",["data-type","data-value"],[20],"a KRB-SAFE (object)","a KRB-SAFE-BODY (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],["pvno","msg-type","safe-body","cksum"],[11],"a KDC-REP (object)",["pvno","msg-type","padata","crealm","cname","ticket","enc-part"],[13],[11,13],[22],"a KRB-CRED (object)","an array (SEQUENCE OF Ticket)",["pvno","msg-type","tickets","enc-part"],[29],"a EncKrbCredPart (object)","an array (SEQUENCE OF KrbCredInfo)","a KrbCredInfo (object)",["key","prealm","pname","flags","authtime","starttime","endtime","renew-till","srealm","sname","caddr"],["ticket-info","nonce","timestamp","usec","s-address","r-address"],[21],"a KRB-PRIV (object)",["pvno","msg-type","enc-part"],[28],"a EncKrbPrivPart (object)",["user-data","timestamp","usec","seq-number","s-address","r-address"],"a PA-ENC-TS-ENC (object)",["patimestamp","pausec"],"an array (ETYPE-INFO2)","a ETYPE-INFO2-ENTRY (object)",["etype","salt","s2kparams"],"an array (ETYPE-INFO)","a ETYPE-INFO-ENTRY (object)",["etype","salt"],"a KERB-PA-PAC-REQUEST (object)",["include-pac"],"a PA-PAC-OPTIONS (object)",["options"],"a PA-FOR-USER (object)",["userName","userRealm","cksum","auth-package"],"a PA-S4U-X509-USER (object)","a S4UUserID (object)",["nonce","cname","crealm","subject-certificate","options"],["user-id","checksum"],"an array (SEQUENCE OF KERB-AD-RESTRICTION-ENTRY)","a KERB-AD-RESTRICTION-ENTRY (object)",["restriction-type","restriction"],"a PA-PK-AS-REQ (object)","an array (SEQUENCE OF ExternalPrincipalIdentifier)","a ExternalPrincipalIdentifier (object)",["subjectName","issuerAndSerialNumber","subjectKeyIdentifier"],["signedAuthPack","trustedCertifiers","kdcPkId"],"a AuthPack (object)","an array (SEQUENCE OF KDFAlgorithmId)","a KDFAlgorithmId (object)",["kdf-id"],"an array (SEQUENCE OF AlgorithmIdentifier)","a PKAuthenticator (object)","a PAChecksum2 (object)",["checksum","algorithmIdentifier"],["cusec","ctime","nonce","paChecksum","freshnessToken","paChecksum2"],["pkAuthenticator","clientPublicValue","supportedCMSTypes","clientDHNonce","supportedKDFs"],"a PA-PK-AS-REP (object)","a DHRepInfo (object)",["dhSignedData","serverDHNonce","kdf"],"one of dhInfo, encKeyPack (PA-PK-AS-REP)",["dhInfo","encKeyPack"],"a KDCDHKeyInfo (object)",["subjectPublicKey","nonce","dhKeyExpiration"],"a ReplyKeyPack (object)",["replyKey","asChecksum"],"a KRB5PrincipalName (object)",["realm","principalName"],"an array (TD-DH-PARAMETERS)","an array (TD-INVALID-CERTIFICATES)"];
 
 function d2_MechTypeList(r, end) {
 let i = -1;
@@ -3184,6 +3184,36 @@ if (r.pos !== e) unexpected(r, e);
 return { signedAuthPack: v0, trustedCertifiers: v1, kdcPkId: v2 };
 } catch (x) { throw at(x, f, KD[77]); }
 }
+function d92_PAChecksum2(r, end, ctx) {
+let f = -1;
+try {
+const b = r.buf;
+const e = hdr(r, end, 48);
+let v0;
+let v1;
+f = 0;
+if (r.pos < e && b[r.pos] === 160) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v0 = dOct(r, fe);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 160);
+f = 1;
+if (r.pos < e && b[r.pos] === 161) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v1 = dRaw(r, fe, 48);
+if (r.pos !== fe) extra(r, fe);
+} else missing(r, e, 161);
+f = -1;
+if (r.pos !== e) unexpected(r, e);
+return { checksum: v0, algorithmIdentifier: v1 };
+} catch (x) { throw at(x, f, KD[78]); }
+}
 function d91_PKAuthenticator(r, end, ctx) {
 let f = -1;
 try {
@@ -3195,6 +3225,7 @@ let v2;
 let m2;
 let v3;
 let v4;
+let v5;
 f = 0;
 if (r.pos < e && b[r.pos] === 160) {
 const p0 = r.pos;
@@ -3242,16 +3273,25 @@ if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe 
 v4 = dOct(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
+f = 5;
+if (r.pos < e && b[r.pos] === 165) {
+const p0 = r.pos;
+const n0 = b[p0 + 1];
+let fe;
+if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
+v5 = d92_PAChecksum2(r, fe);
+if (r.pos !== fe) extra(r, fe);
+}
 f = -1;
 while (r.pos < e) {
 const t = b[r.pos];
-if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else break;
+if ((t & 0xe0) === 0xa0 && (t & 31) > 5 && (t & 31) !== 31) skip(r, e); else break;
 }
 if (r.pos !== e) unexpected(r, e);
-return { cusec: v0, ctime: v1, nonce: v2, nonceForm: m2, paChecksum: v3, freshnessToken: v4 };
-} catch (x) { throw at(x, f, KD[78]); }
+return { cusec: v0, ctime: v1, nonce: v2, nonceForm: m2, paChecksum: v3, freshnessToken: v4, paChecksum2: v5 };
+} catch (x) { throw at(x, f, KD[79]); }
 }
-function d92_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
+function d93_SEQUENCE_OF_AlgorithmIdentifier(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3263,7 +3303,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d94_KDFAlgorithmId(r, end, ctx) {
+function d95_KDFAlgorithmId(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3285,15 +3325,15 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 0 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { kdfId: v0 };
-} catch (x) { throw at(x, f, KD[79]); }
+} catch (x) { throw at(x, f, KD[80]); }
 }
-function d93_SEQUENCE_OF_KDFAlgorithmId(r, end) {
+function d94_SEQUENCE_OF_KDFAlgorithmId(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
 const out = [];
 i = 0;
-while (r.pos < e) { out.push(d94_KDFAlgorithmId(r, e)); i++; }
+while (r.pos < e) { out.push(d95_KDFAlgorithmId(r, e)); i++; }
 i = -1;
 
 return out;
@@ -3333,7 +3373,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d92_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
+v2 = d93_SEQUENCE_OF_AlgorithmIdentifier(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = 3;
@@ -3351,7 +3391,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v4 = d93_SEQUENCE_OF_KDFAlgorithmId(r, fe);
+v4 = d94_SEQUENCE_OF_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3361,9 +3401,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 4 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { pkAuthenticator: v0, clientPublicValue: v1, supportedCmsTypes: v2, clientDhNonce: v3, supportedKdfs: v4 };
-} catch (x) { throw at(x, f, KD[80]); }
+} catch (x) { throw at(x, f, KD[81]); }
 }
-function d96_DHRepInfo(r, end, ctx) {
+function d97_DHRepInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3395,7 +3435,7 @@ const p0 = r.pos;
 const n0 = b[p0 + 1];
 let fe;
 if (n0 < 128 && p0 + 2 + n0 <= e) { r.pos = p0 + 2; fe = p0 + 2 + n0; } else fe = hdrT(r, e);
-v2 = d94_KDFAlgorithmId(r, fe);
+v2 = d95_KDFAlgorithmId(r, fe);
 if (r.pos !== fe) extra(r, fe);
 }
 f = -1;
@@ -3405,16 +3445,16 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { dhSignedData: v0, serverDhNonce: v1, kdf: v2 };
-} catch (x) { throw at(x, f, KD[81]); }
+} catch (x) { throw at(x, f, KD[82]); }
 }
-function d95_PA_PK_AS_REP(r, end) {
+function d96_PA_PK_AS_REP(r, end) {
 let f = -1;
 try {
 const t = r.pos < end ? r.buf[r.pos] : -1;
 if (t === 160) {
 f = 0;
 const fe = hdrT(r, end);
-const v = d96_DHRepInfo(r, fe);
+const v = d97_DHRepInfo(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { dhInfo: v };
 }
@@ -3425,10 +3465,10 @@ const v = dBody(r, fe);
 if (r.pos !== fe) extra(r, fe);
 return { encKeyPack: v };
 }
-return noChoice(r, end, KD[82]);
-} catch (x) { throw at(x, f, KD[83]); }
+return noChoice(r, end, KD[83]);
+} catch (x) { throw at(x, f, KD[84]); }
 }
-function d97_KDCDHKeyInfo(r, end, ctx) {
+function d98_KDCDHKeyInfo(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3473,9 +3513,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 2 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { subjectPublicKey: v0, nonce: v1, nonceForm: m1, dhKeyExpiration: v2 };
-} catch (x) { throw at(x, f, KD[84]); }
+} catch (x) { throw at(x, f, KD[85]); }
 }
-function d98_ReplyKeyPack(r, end, ctx) {
+function d99_ReplyKeyPack(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3507,9 +3547,9 @@ if ((t & 0xe0) === 0xa0 && (t & 31) > 1 && (t & 31) !== 31) skip(r, e); else bre
 }
 if (r.pos !== e) unexpected(r, e);
 return { replyKey: v0, asChecksum: v1 };
-} catch (x) { throw at(x, f, KD[85]); }
+} catch (x) { throw at(x, f, KD[86]); }
 }
-function d99_KRB5PrincipalName(r, end, ctx) {
+function d100_KRB5PrincipalName(r, end, ctx) {
 let f = -1;
 try {
 const b = r.buf;
@@ -3537,9 +3577,9 @@ if (r.pos !== fe) extra(r, fe);
 f = -1;
 if (r.pos !== e) unexpected(r, e);
 return { realm: v0, principalName: v1 };
-} catch (x) { throw at(x, f, KD[86]); }
+} catch (x) { throw at(x, f, KD[87]); }
 }
-function d100_TD_DH_PARAMETERS(r, end) {
+function d101_TD_DH_PARAMETERS(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -3551,7 +3591,7 @@ i = -1;
 return out;
 } catch (x) { throw atI(x, i); }
 }
-function d101_TD_INVALID_CERTIFICATES(r, end) {
+function d102_TD_INVALID_CERTIFICATES(r, end) {
 let i = -1;
 try {
 const e = hdr(r, end, 48);
@@ -5125,12 +5165,31 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
+function e95_PAChecksum2(b, p, v, t, ctx) {
+let f = -1;
+try {
+if (v === null || typeof v !== 'object') badValue(KE[155], v);
+const s = p;
+let x;
+f = 1;
+x = v.algorithmIdentifier;
+p = eRaw(b, p, x, 48, 161);
+f = 0;
+x = v.checksum;
+p = eOct(b, p, x, 160);
+f = -1;
+return tlx(b, p, 48, s - p, t);
+} catch (err) { throw at(err, f, KE[156]); }
+}
 function e94_PKAuthenticator(b, p, v, t, ctx) {
 let f = -1;
 try {
 if (v === null || typeof v !== 'object') badValue(KE[154], v);
 const s = p;
 let x;
+f = 5;
+x = v.paChecksum2;
+if (x !== undefined && x !== null) p = e95_PAChecksum2(b, p, x, 165);
 f = 4;
 x = v.freshnessToken;
 if (x !== undefined && x !== null) p = eOct(b, p, x, 164);
@@ -5148,7 +5207,7 @@ x = v.cusec;
 p = eMicro(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[155]); }
+} catch (err) { throw at(err, f, KE[157]); }
 }
 function e90_AuthPack(b, p, v, t, ctx) {
 let f = -1;
@@ -5173,12 +5232,12 @@ x = v.pkAuthenticator;
 p = e94_PKAuthenticator(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[156]); }
+} catch (err) { throw at(err, f, KE[158]); }
 }
-function e96_DHRepInfo(b, p, v, t, ctx) {
+function e97_DHRepInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[158], v);
+if (v === null || typeof v !== 'object') badValue(KE[160], v);
 const s = p;
 let x;
 f = 2;
@@ -5192,25 +5251,25 @@ x = v.dhSignedData;
 p = eImpl(b, p, x, 128);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[159]); }
+} catch (err) { throw at(err, f, KE[161]); }
 }
-function e95_PA_PK_AS_REP(b, p, v, t) {
+function e96_PA_PK_AS_REP(b, p, v, t) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[157], v);
+if (v === null || typeof v !== 'object') badValue(KE[159], v);
 const s = p;
 let x;
 x = v.dhInfo;
-if (x !== undefined) { f = 0; p = e96_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
+if (x !== undefined) { f = 0; p = e97_DHRepInfo(b, p, x, 160); return t === 0 ? p : tl(b, p, t, s - p); }
 x = v.encKeyPack;
 if (x !== undefined) { f = 1; p = eImpl(b, p, x, 129); return t === 0 ? p : tl(b, p, t, s - p); }
-badValue(KE[160], v);
-} catch (err) { throw at(err, f, KE[161]); }
+badValue(KE[162], v);
+} catch (err) { throw at(err, f, KE[163]); }
 }
-function e97_KDCDHKeyInfo(b, p, v, t, ctx) {
+function e98_KDCDHKeyInfo(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[162], v);
+if (v === null || typeof v !== 'object') badValue(KE[164], v);
 const s = p;
 let x;
 f = 2;
@@ -5224,12 +5283,12 @@ x = v.subjectPublicKey;
 p = eRaw(b, p, x, 3, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[163]); }
+} catch (err) { throw at(err, f, KE[165]); }
 }
-function e98_ReplyKeyPack(b, p, v, t, ctx) {
+function e99_ReplyKeyPack(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[164], v);
+if (v === null || typeof v !== 'object') badValue(KE[166], v);
 const s = p;
 let x;
 f = 1;
@@ -5240,12 +5299,12 @@ x = v.replyKey;
 p = e13_EncryptionKey(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[165]); }
+} catch (err) { throw at(err, f, KE[167]); }
 }
-function e99_KRB5PrincipalName(b, p, v, t, ctx) {
+function e100_KRB5PrincipalName(b, p, v, t, ctx) {
 let f = -1;
 try {
-if (v === null || typeof v !== 'object') badValue(KE[166], v);
+if (v === null || typeof v !== 'object') badValue(KE[168], v);
 const s = p;
 let x;
 f = 1;
@@ -5256,12 +5315,12 @@ x = v.realm;
 p = eStr(b, p, x, 160);
 f = -1;
 return tlx(b, p, 48, s - p, t);
-} catch (err) { throw at(err, f, KE[167]); }
+} catch (err) { throw at(err, f, KE[169]); }
 }
-function e100_TD_DH_PARAMETERS(b, p, a, t) {
+function e101_TD_DH_PARAMETERS(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[168], a);
+if (!Array.isArray(a)) badValue(KE[170], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = eRaw(b, p, a[i], 48, 0);
@@ -5269,10 +5328,10 @@ i = -1;
 return tlx(b, p, 48, s - p, t);
 } catch (x) { throw atI(x, i); }
 }
-function e101_TD_INVALID_CERTIFICATES(b, p, a, t) {
+function e102_TD_INVALID_CERTIFICATES(b, p, a, t) {
 let i = -1;
 try {
-if (!Array.isArray(a)) badValue(KE[169], a);
+if (!Array.isArray(a)) badValue(KE[171], a);
 
 const s = p;
 for (i = a.length - 1; i >= 0; i--) p = e89_ExternalPrincipalIdentifier(b, p, a[i], 0);
@@ -5343,12 +5402,12 @@ export const decoders = {
   "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": d85_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
   "PA-PK-AS-REQ": d87_PA_PK_AS_REQ,
   "AuthPack": d90_AuthPack,
-  "PA-PK-AS-REP": d95_PA_PK_AS_REP,
-  "KDCDHKeyInfo": d97_KDCDHKeyInfo,
-  "ReplyKeyPack": d98_ReplyKeyPack,
-  "KRB5PrincipalName": d99_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": d100_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": d101_TD_INVALID_CERTIFICATES,
+  "PA-PK-AS-REP": d96_PA_PK_AS_REP,
+  "KDCDHKeyInfo": d98_KDCDHKeyInfo,
+  "ReplyKeyPack": d99_ReplyKeyPack,
+  "KRB5PrincipalName": d100_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": d101_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": d102_TD_INVALID_CERTIFICATES,
 };
 export const encoders = {
   "NegotiationToken": e0_NegotiationToken,
@@ -5412,10 +5471,10 @@ export const encoders = {
   "KERB_AUTH_DATA_TOKEN_RESTRICTIONS": e85_SEQUENCE_OF_KERB_AD_RESTRICTION_ENTRY,
   "PA-PK-AS-REQ": e87_PA_PK_AS_REQ,
   "AuthPack": e90_AuthPack,
-  "PA-PK-AS-REP": e95_PA_PK_AS_REP,
-  "KDCDHKeyInfo": e97_KDCDHKeyInfo,
-  "ReplyKeyPack": e98_ReplyKeyPack,
-  "KRB5PrincipalName": e99_KRB5PrincipalName,
-  "TD-DH-PARAMETERS": e100_TD_DH_PARAMETERS,
-  "TD-INVALID-CERTIFICATES": e101_TD_INVALID_CERTIFICATES,
+  "PA-PK-AS-REP": e96_PA_PK_AS_REP,
+  "KDCDHKeyInfo": e98_KDCDHKeyInfo,
+  "ReplyKeyPack": e99_ReplyKeyPack,
+  "KRB5PrincipalName": e100_KRB5PrincipalName,
+  "TD-DH-PARAMETERS": e101_TD_DH_PARAMETERS,
+  "TD-INVALID-CERTIFICATES": e102_TD_INVALID_CERTIFICATES,
 };

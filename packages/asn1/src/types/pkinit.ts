@@ -39,6 +39,15 @@ export interface PkAuthenticator {
   readonly paChecksum?: Uint8Array;
   /** RFC 8070: the token from the KDC's PA_AS_FRESHNESS. */
   readonly freshnessToken?: Uint8Array;
+  /** MS-PKCA 2.2.3: the KDC-REQ-BODY's hash under a named algorithm, which an AD KDC validates. */
+  readonly paChecksum2?: PaChecksum2;
+}
+
+/** PAChecksum2 (MS-PKCA 2.2.3). */
+export interface PaChecksum2 {
+  readonly checksum: Uint8Array;
+  /** The hash's AlgorithmIdentifier, DER (id-sha256...). */
+  readonly algorithmIdentifier: Uint8Array;
 }
 
 /** KDFAlgorithmId (RFC 8636 section 3). */

@@ -57,6 +57,7 @@ import { ErrorCode, isKerberosError } from '@krbsim/core';
 import {
   type Certificate,
   createSignedData,
+  digestOfAlgorithm,
   generateKeyAgreement,
   groupAlgorithm,
   issuerAndSerialNumber,
@@ -196,6 +197,23 @@ function process(state: AsRequestState, pa: PaData): void {
   const sum = createHash('sha1').update(bodyDer).digest();
   if (!sum.equals(a.paChecksum)) {
     throw new KdcError(ErrorCode.KRB_AP_ERR_MODIFIED, 'the paChecksum does not match the request body');
+  }
+  // MS-PKCA 2.2.3: an AD KDC validates paChecksum2 whenever it is there, even over SHA-1. (MIT's KDC
+  // does not know the field, and an MIT realm ignores it as it ignores any extension.)
+  if (a.paChecksum2 !== undefined && config.activeDirectory) {
+    const digest = digestOfAlgorithm(a.paChecksum2.algorithmIdentifier);
+    if (digest === undefined) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_SUMTYPE_NOSUPP,
+        'the paChecksum2 names a hash algorithm other than SHA-1, SHA-256, SHA-384 or SHA-512',
+      );
+    }
+    if (!createHash(digest).update(bodyDer).digest().equals(a.paChecksum2.checksum)) {
+      throw new KdcError(
+        ErrorCode.KRB_AP_ERR_MODIFIED,
+        `the paChecksum2 (${digest}) does not match the request body`,
+      );
+    }
   }
   if (a.freshnessToken !== undefined) {
     verifyFreshnessToken(realm, a.freshnessToken, config.freshnessLifetimeMs ?? realm.policy.clockSkewMs);

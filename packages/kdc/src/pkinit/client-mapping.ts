@@ -67,21 +67,17 @@ export function checkClientMapping(
   const rows = config.mapping.filter((r) => rowMatches(r, cert));
   if (rows.some((r) => sameName(name, r.principal.split('/')))) return;
   if (cert.pkinitSans.some((s) => s.realm === realm && sameName(s.principalName, name.nameString))) return;
-  if (
-    config.allowUpn &&
-    cert.upnSans.some((u) => upnNames(u, client, realm, config.activeDirectoryMappings))
-  ) {
+  if (config.allowUpn && cert.upnSans.some((u) => upnNames(u, client, realm, config.activeDirectory))) {
     return;
   }
   // MS-PKCA 3.1.5.2.1: a computer's certificate names it by dNSName, the account's dNSHostName
   // (its host/<dnsHostName> SPN here).
-  if (config.activeDirectoryMappings && isComputer(client) && cert.dnsSans.some((d) => hasHostSpn(client, d)))
-    return;
+  if (config.activeDirectory && isComputer(client) && cert.dnsSans.some((d) => hasHostSpn(client, d))) return;
   const named = [
     ...rows.map((r) => `${r.principal}@${realm} (mapping table)`),
     ...cert.pkinitSans.map((s) => formatPrincipal(s.principalName, s.realm)),
     ...(config.allowUpn ? cert.upnSans.map((u) => `${u} (UPN)`) : []),
-    ...(config.activeDirectoryMappings ? cert.dnsSans.map((d) => `${d} (dNSName)`) : []),
+    ...(config.activeDirectory ? cert.dnsSans.map((d) => `${d} (dNSName)`) : []),
   ];
   throw new KdcError(
     ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH,

@@ -96,11 +96,11 @@ export interface PkinitConfig {
   readonly acceptedEkus: readonly string[] | undefined;
   readonly allowUpn: boolean;
   /**
-   * AD's implicit mappings (an `active-directory` realm): a UPN subjectAltName may be the account's
-   * implicit UPN, and a computer's certificate maps by its dNSName to the account of that dNSHostName
-   * (MS-PKCA 3.1.5.2.1).
+   * An `active-directory` realm: AD's implicit mappings (a UPN subjectAltName may be the account's
+   * implicit UPN; a computer's certificate maps by its dNSName to the account of that dNSHostName,
+   * MS-PKCA 3.1.5.2.1) and MS-PKCA's paChecksum2, validated when present (2.2.3).
    */
-  readonly activeDirectoryMappings: boolean;
+  readonly activeDirectory: boolean;
   readonly groups: readonly KeyAgreementGroup[];
   readonly requireFreshness: boolean;
   readonly freshnessLifetimeMs: number | undefined;
@@ -139,7 +139,7 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
           ? [PkinitOid.id_pkinit_KPClientAuth, PkinitOid.id_ms_kp_sc_logon]
           : [PkinitOid.id_pkinit_KPClientAuth],
     allowUpn: options.allowUpn ?? activeDirectory,
-    activeDirectoryMappings: activeDirectory,
+    activeDirectory: activeDirectory,
     groups: options.groups ?? DEFAULT_PKINIT_GROUPS,
     requireFreshness: options.requireFreshness ?? false,
     freshnessLifetimeMs: options.freshnessLifetimeMs,
