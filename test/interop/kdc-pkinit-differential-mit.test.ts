@@ -272,7 +272,7 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'a paChecksum2 (SHA-256) instead of paChecksum': {
     oracle: /^KDC_ERR_PREAUTH_FAILED methods=\[2,16,19,136\]$/,
     krbsim: 'KDC_ERR_PA_CHECKSUM_MUST_BE_INCLUDED',
-    why: "neither reads MS-PKCA's paChecksum2 (docs/pkinit.md), so this is the case above",
+    why: "an MIT realm ignores MS-PKCA's paChecksum2 as MIT does (an active-directory realm validates it, docs/pkinit.md), so this is the case above",
   },
   'PA-PK-AS-REQ, then a PA-ENC-TIMESTAMP under another password': {
     oracle: exactly(aliceTgt('sha256')),
