@@ -224,8 +224,12 @@ const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * SID filtering at a trust (MS-PAC 4.1.2.2, as a forest trust filters): the
- * trusted domain may speak only for its own SIDs.
+ * SID filtering at a trust (MS-PAC 4.1.2.2): the trusted domain may speak
+ * only for its own SIDs. A realm here is one domain and, across a trust, its
+ * own forest: MS-PAC's CrossForest rule (the SIDs of any domain of the
+ * trusted forest) then admits the same SIDs as its domain rule, since no other
+ * domain of that forest is known. A forest of several domains is not modelled:
+ * their SIDs would be filtered here where a forest trust keeps them.
  *
  * - The PAC's logon domain must be the domain of `clientRealm`, the realm
  *   whose user the PAC describes (a ticket's crealm, whose path the
