@@ -27,10 +27,13 @@
 
 import { Duration, ErrorCode, isKerberosError, type RandomSource, randomBytes } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
-import { composeKvno, createTrust, type Trust } from '@krbsim/kdc';
+import { composeKvno, createTrust, type PrincipalEntry, type Trust } from '@krbsim/kdc';
 import { LabError } from './lab-error';
 import type { OnPremDomain } from './on-prem-domain';
 import type { AzureAdTenant } from './tenant';
+
+/** The computer object `Set-AzureADKerberosServer` creates on-prem (its account: `AzureADKerberos$`). */
+const COMPUTER_NAME = 'AzureADKerberos';
 
 /** What `Get-AzureADKerberosServer` shows. */
 export interface AzureAdKerberosServerInfo {
@@ -85,7 +88,7 @@ export class CloudTrust {
     // Branch ids of real RODCs are small positive numbers; derive one from the seed.
     const b = randomBytes(random, 2);
     this.branchId = 1 + (((b[0]! << 8) | b[1]!) % 0x7ffe);
-    this.computerAccount = `CN=AzureADKerberos,OU=Domain Controllers,${domain.dnsName
+    this.computerAccount = `CN=${COMPUTER_NAME},OU=Domain Controllers,${domain.dnsName
       .split('.')
       .map((p) => `DC=${p}`)
       .join(',')}`;
@@ -114,14 +117,20 @@ export class CloudTrust {
         cause: e,
       });
     }
-    // The disabled on-prem account that holds the server key.
+    // The on-prem objects: the computer object shaped like a read-only DC (its account
+    // AzureADKerberos$), then the disabled account that holds the server key.
+    let computer: PrincipalEntry | undefined;
     try {
+      computer = domain.realm.addComputer(COMPUTER_NAME, {
+        dnsHostName: `${COMPUTER_NAME}.${domain.dnsName}`,
+      });
       domain.realm.addUser(this.userAccount, {
         keys: [key],
         disabled: true,
         kvno: composeKvno(this.branchId, 1),
       });
     } catch (e) {
+      if (computer !== undefined) domain.realm.db.remove(computer.name, domain.realm.name);
       this.trust.remove();
       throw e;
     }

@@ -60,7 +60,10 @@ export function supportsIncomingTrustFlow(v: WindowsVersion): boolean {
   return v.family === 'server' ? v.rank >= 2012 : v.rank >= 10;
 }
 
-/** Windows 10 21H1+ (or 11): the modern interactive flow's client requirement. */
+/**
+ * Windows 10 21H1+ (or 11): the modern interactive flow's client requirement. The facts name
+ * client releases only, so no Windows Server release meets it.
+ */
 export function supportsModernInteractiveFlow(v: WindowsVersion): boolean {
-  return v.family === 'client' ? v.rank >= 10.211 : v.rank >= 2022;
+  return v.family === 'client' && v.rank >= 10.211;
 }

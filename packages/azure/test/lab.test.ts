@@ -247,6 +247,9 @@ describe('the Azure AD Kerberos server object', () => {
     const info = lab.getAzureAdKerberosServer()!;
     expect(info.userAccount).toBe('krbtgt_AzureAD');
     expect(info.computerAccount).toBe('CN=AzureADKerberos,OU=Domain Controllers,DC=contoso,DC=com');
+    // The object is there on-prem: a computer account, AzureADKerberos$, beside the disabled krbtgt_AzureAD.
+    expect(lab.onPrem.realm.lookup('AzureADKerberos$')?.name.nameString).toEqual(['AZUREADKERBEROS$']);
+    expect(lab.onPrem.realm.lookup('krbtgt_AzureAD')?.disabled).toBe(true);
     expect(info.keyVersion).toBe(info.cloudKeyVersion);
     expect(info.keyVersion >>> 16).toBe(info.id);
     expect(info.keyVersion & 0xffff).toBe(1);
@@ -300,6 +303,7 @@ describe('the Azure AD Kerberos server object', () => {
         /^Set-AzureADKerberosServer -SetupCloudTrust failed: Collision setting top level names on trust KERBEROS.MICROSOFTONLINE.COM/,
       );
       expect(lab.onPrem.realm.lookup('krbtgt_AzureAD')).toBeUndefined();
+      expect(lab.onPrem.realm.lookup('AzureADKerberos$')).toBeUndefined();
     }
     // Once the other trust is gone, setup succeeds.
     colliding.remove();
@@ -381,6 +385,13 @@ describe('modern interactive flow', () => {
         prerequisite: 'Windows 10 21H1 or later (this client runs Windows 10 20H2)',
       },
     );
+    // The facts name client releases only: a server release does not take the flow, however recent.
+    for (const os of ['Windows Server 2022', 'Windows Server 2019']) {
+      expect(lab.azureAdJoinedClient(alice, { os }).missingPrerequisites()).toEqual([
+        `Windows 10 21H1 or later (this client runs ${os})`,
+      ]);
+    }
+    expect(lab.azureAdJoinedClient(alice, { os: 'Windows 11' }).missingPrerequisites()).toEqual([]);
     const svc = lab.azureAdJoinedClient(alice, { interactive: false });
     await expectLabError(svc.initSecurityContext(mi.spn), {
       prerequisite:
