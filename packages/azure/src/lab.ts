@@ -72,6 +72,11 @@ export interface AzureSqlMiLabOptions {
    * `{ minPasswordAgeMs: 0 }` lets a user change a password just set.
    */
   readonly onPremPolicy?: Partial<RealmPolicy>;
+  /**
+   * The Azure AD realm's policy where it differs from the tenant's defaults, which are inferred
+   * (`docs/azure.md`): e.g. `{ permittedEncTypes: [18] }` (the tenant's `TenantOptions.policy`).
+   */
+  readonly tenantPolicy?: Partial<RealmPolicy>;
   /** The tenant id: a GUID, in either case (kept in lower case); anything else is a RangeError. Default: derived from the seed. */
   readonly tenantId?: string;
   /** Seeds every random choice (keys, nonces, confounders). Default 42. */
@@ -177,6 +182,7 @@ export class AzureSqlMiLab implements LabHost {
         onInternalError: (e: unknown) => opts.onInternalError!(AZURE_AD_REALM, e),
       }),
       ...(opts.referredPac !== undefined && { referredPac: opts.referredPac }),
+      ...(opts.tenantPolicy !== undefined && { policy: opts.tenantPolicy }),
       skewNote,
     });
     this.onPrem = new OnPremDomain({

@@ -241,6 +241,18 @@ describe('the directory: SIDs and groups', () => {
   });
 });
 
+describe("the tenant's inferred policy, configurable", () => {
+  it('takes tenantPolicy over the defaults (permitted etypes 18 and 17)', () => {
+    expect(createAzureSqlMiLab().tenant.realm.policy.permittedEncTypes).toEqual([18, 17]);
+    const lab = createAzureSqlMiLab({ tenantPolicy: { permittedEncTypes: [18] } });
+    expect(lab.tenant.realm.policy.permittedEncTypes).toEqual([18]);
+    // The rest of the tenant's policy stays as it was.
+    expect(lab.tenant.realm.policy.renewsTickets).toBe(
+      createAzureSqlMiLab().tenant.realm.policy.renewsTickets,
+    );
+  });
+});
+
 describe('the Azure AD Kerberos server object', () => {
   it('keeps KeyVersion equal to CloudKeyVersion, RODC-style, and rotates at most once a day unless forced', async () => {
     const { lab, clock, alice, mi } = setup();
