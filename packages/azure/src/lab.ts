@@ -77,6 +77,11 @@ export interface AzureSqlMiLabOptions {
    * (`docs/azure.md`): e.g. `{ permittedEncTypes: [18] }` (the tenant's `TenantOptions.policy`).
    */
   readonly tenantPolicy?: Partial<RealmPolicy>;
+  /**
+   * The KRB-ERROR code with which the tenant refuses a ticket under a conditional access policy
+   * (inferred; Windows reports `0x52f` whatever it is). Default KDC_ERR_POLICY.
+   */
+  readonly conditionalAccessErrorCode?: number;
   /** The tenant id: a GUID, in either case (kept in lower case); anything else is a RangeError. Default: derived from the seed. */
   readonly tenantId?: string;
   /** Seeds every random choice (keys, nonces, confounders). Default 42. */
@@ -183,6 +188,9 @@ export class AzureSqlMiLab implements LabHost {
       }),
       ...(opts.referredPac !== undefined && { referredPac: opts.referredPac }),
       ...(opts.tenantPolicy !== undefined && { policy: opts.tenantPolicy }),
+      ...(opts.conditionalAccessErrorCode !== undefined && {
+        conditionalAccessErrorCode: opts.conditionalAccessErrorCode,
+      }),
       skewNote,
     });
     this.onPrem = new OnPremDomain({

@@ -139,6 +139,11 @@ export class ManagedInstance {
   /** The system-assigned service principal's display name. */
   readonly servicePrincipalName: string;
   authenticationMetadata: AuthenticationMetadataMode = 'AzureAD';
+  /**
+   * In `Paired` mode, which login is looked for first when a user has both: `windows-first`
+   * (default) or `azure-first`. Inferred: the documentation names both kinds, not their order.
+   */
+  pairedLoginOrder: 'windows-first' | 'azure-first' = 'windows-first';
   connectionType: 'Proxy' | 'Redirect' = 'Proxy';
   #azureAdAuthentication = false;
   #servicePrincipal = false;
@@ -338,7 +343,9 @@ export class ManagedInstance {
         ? windows
         : this.authenticationMetadata === 'AzureAD'
           ? azure
-          : (windows ?? azure);
+          : this.pairedLoginOrder === 'azure-first'
+            ? (azure ?? windows)
+            : (windows ?? azure);
     if (found) return found;
     // SQL Server names the user as Windows does (CONTOSO\bob) when it has a Windows name.
     // The name the on-prem directory gives the user's SID: what CREATE LOGIN ... FROM WINDOWS can take.

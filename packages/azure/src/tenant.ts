@@ -45,6 +45,11 @@ export interface TenantOptions {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly policy?: Partial<RealmPolicy>;
+  /**
+   * The KRB-ERROR code of a ticket refused by a conditional access policy: Windows reports
+   * `0x52f` whatever it is; the wire code is inferred. Default KDC_ERR_POLICY.
+   */
+  readonly conditionalAccessErrorCode?: number;
   readonly log?: (line: string) => void;
   /** The KDC's structured event for each request, after the tenant's own use of it. */
   readonly onRequest?: (event: KdcRequestEvent) => void;
@@ -97,6 +102,8 @@ export class AzureAdTenant {
   readonly kdc: Kdc;
   readonly #users = new Map<string, CloudUser>();
   readonly #conditionalAccess = new Set<string>();
+  /** The KRB-ERROR code a conditional access refusal goes out with (see {@link TenantOptions.conditionalAccessErrorCode}). */
+  readonly conditionalAccessErrorCode: number;
   #lastSidFilter: SidFilterEvent | undefined;
 
   readonly #skewNote: (() => string) | undefined;
@@ -133,11 +140,12 @@ export class AzureAdTenant {
     }
     // Conditional access lives in the tenant, not in the Kerberos database:
     // the KDC asks before it issues a service ticket.
+    this.conditionalAccessErrorCode = opts.conditionalAccessErrorCode ?? ErrorCode.KDC_ERR_POLICY;
     this.realm.issuancePolicy = ({ server }) => {
       const spn = server.name.nameString.join('/');
       if (this.hasConditionalAccessPolicy(spn)) {
         throw new KdcError(
-          ErrorCode.KDC_ERR_POLICY,
+          this.conditionalAccessErrorCode,
           `a conditional access policy applies to ${spn}; Azure AD does not issue Kerberos tickets for it`,
         );
       }

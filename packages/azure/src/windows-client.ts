@@ -125,7 +125,7 @@ export function asWindowsFailure(e: unknown, spn: string, host: LabHost): never 
       },
     );
   }
-  if (e.code === ErrorCode.KDC_ERR_POLICY && e.realm === AZURE_AD_REALM) {
+  if (e.code === host.tenant.conditionalAccessErrorCode && e.realm === AZURE_AD_REALM) {
     throw new LabError(e.code, `account restriction (0x52f): ${e.message}`, {
       reason: 'account-restriction',
       realm: e.realm,

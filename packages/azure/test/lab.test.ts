@@ -129,6 +129,11 @@ describe('incoming trust-based flow', () => {
       const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
       expect(mi.accept(ctx.token).login).toBe(login);
     }
+    // Paired mode's order is inferred, and configurable: the Azure AD login first when asked.
+    const paired = setup({ mode: 'Paired' });
+    paired.mi.pairedLoginOrder = 'azure-first';
+    const first = await paired.lab.adJoinedClient(paired.alice).initSecurityContext(paired.mi.spn);
+    expect(paired.mi.accept(first.token).login).toBe('alice@contoso.com');
     const { lab, mi } = setup();
     const bob = lab.onPrem.addUser('bob', { password: 'hunter2 hunter2' });
     const ctx = await lab.adJoinedClient(bob).initSecurityContext(mi.spn);
@@ -203,6 +208,21 @@ describe('incoming trust-based flow', () => {
     lab.tenant.addConditionalAccessPolicy(mi.spn);
     await expectLabError(lab.adJoinedClient(alice).initSecurityContext(mi.spn), {
       code: ErrorCode.KDC_ERR_POLICY,
+      windowsStatus: WindowsStatus.ACCOUNT_RESTRICTION,
+    });
+    // The wire code is inferred, and configurable; Windows reports 0x52f all the same.
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
+    const other = createAzureSqlMiLab({
+      clock,
+      conditionalAccessErrorCode: ErrorCode.KDC_ERR_CLIENT_REVOKED,
+    });
+    const bob = other.onPrem.addUser('bob', { password: 'correct horse battery staple' });
+    const mi2 = other.addManagedInstance({ name: 'mi2', dnsZone: 'abc123', subnet: '10.0.1.0/24' });
+    mi2.enableWindowsAuthenticationPrerequisites();
+    other.setupCloudTrust();
+    other.tenant.addConditionalAccessPolicy(mi2.spn);
+    await expectLabError(other.adJoinedClient(bob).initSecurityContext(mi2.spn), {
+      code: ErrorCode.KDC_ERR_CLIENT_REVOKED,
       windowsStatus: WindowsStatus.ACCOUNT_RESTRICTION,
     });
   });
