@@ -14,8 +14,7 @@
  *   third realm never cross it, and its far side never forwards them on);
  * - a path crosses at most one AD forest trust: a forest trust joins two
  *   forests and does not extend to a third through another forest trust
- *   (Windows Server's trust transitivity rules; MS-PAC 4.1.2.2 admits only
- *   the other forest's SIDs),
+ *   (MS-ADTS 6.1.6.9.1; MS-PAC 4.1.2.2 admits only the other forest's SIDs),
  *   though within each forest it is transitive;
  * - paths are at most {@link MAX_TRUST_PATH} hops.
  * Next hops are on a shortest path; ties break by realm name, so the choice
