@@ -12,10 +12,6 @@
  *   (AD external) joins exactly its two realms, so it can only be the whole
  *   path, from the client's realm straight to the target (principals of a
  *   third realm never cross it, and its far side never forwards them on);
- * - a path crosses at most one AD forest trust: a forest trust joins two
- *   forests and does not extend to a third through another forest trust
- *   (MS-ADTS 6.1.6.9.1; MS-PAC 4.1.2.2 admits only the other forest's SIDs),
- *   though within each forest it is transitive;
  * - paths are at most {@link MAX_TRUST_PATH} hops.
  * Next hops are on a shortest path; ties break by realm name, so the choice
  * is deterministic.
@@ -84,7 +80,6 @@ export function checkPath(view: Realm, path: readonly string[]): string | undefi
   if (path.length - 1 > MAX_TRUST_PATH) return `the path has more than ${MAX_TRUST_PATH} hops`;
   // The realms `view` knows: a hop from a realm outside them is no trust it can vouch for.
   const realms = routingView(view).realms;
-  let forestTrusts = 0;
   for (let i = 0; i + 1 < path.length; i++) {
     const from = path[i]!;
     const to = path[i + 1]!;
@@ -95,9 +90,6 @@ export function checkPath(view: Realm, path: readonly string[]): string | undefi
     if (!t?.allows(from, to)) return `no trust lets principals of ${from} reach ${to}`;
     if (!t.transitive && path.length !== 2) {
       return `the trust between ${t.trusting.name} and ${t.trusted.name} is not transitive: it can only be a path's one hop`;
-    }
-    if (t.kind === 'forest' && ++forestTrusts > 1) {
-      return `the path crosses a second forest trust (${from} to ${to}): a forest trust does not extend to a third forest`;
     }
   }
   if (new Set(path).size !== path.length) return 'the path visits a realm twice';
