@@ -75,30 +75,38 @@ interface OldHop {
 
 function oldNextHop(current: Realm, clientRealm: string, target: string): OldHop | undefined {
   if (target === current.name) return undefined;
-  const parent = new Map<string, { from: string; trust: AnyTrust }>();
-  const depth = new Map<string, number>([[current.name, 0]]);
+  // Breadth first over (realm, forest trusts left) states: a path crosses one forest trust at most.
+  const key = (name: string, left: number) => `${left}:${name}`;
+  const start = key(current.name, 1);
+  const parent = new Map<string, { from: string; fromKey: string; trust: AnyTrust }>();
+  const depth = new Map<string, number>([[start, 0]]);
   const byName = new Map<string, Realm>([[current.name, current]]);
-  const queue: Realm[] = [current];
-  for (let r = queue.shift(); r !== undefined; r = queue.shift()) {
-    const d = depth.get(r.name)!;
+  const queue: { realm: Realm; left: number; key: string }[] = [{ realm: current, left: 1, key: start }];
+  for (let q = queue.shift(); q !== undefined; q = queue.shift()) {
+    const r = q.realm;
+    const d = depth.get(q.key)!;
     if (d >= OLD_MAX_TRUST_PATH) continue;
     for (const t of oldSortedTrusts(r)) {
       const o = t.other(r.name)!;
-      if (depth.has(o.name) || !t.allows(r.name, o.name)) continue;
+      if (!t.allows(r.name, o.name)) continue;
       if (!t.transitive && !(d === 0 && r.name === clientRealm && o.name === target)) continue;
-      depth.set(o.name, d + 1);
-      parent.set(o.name, { from: r.name, trust: t });
+      const left = t.kind === 'forest' ? q.left - 1 : q.left;
+      if (left < 0) continue;
+      const k = key(o.name, left);
+      if (depth.has(k)) continue;
+      depth.set(k, d + 1);
+      parent.set(k, { from: r.name, fromKey: q.key, trust: t });
       byName.set(o.name, o);
       if (o.name === target) {
         const path = [target];
-        let step = parent.get(target)!;
-        while (step.from !== current.name) {
+        let step = parent.get(k)!;
+        while (step.fromKey !== start) {
           path.unshift(step.from);
-          step = parent.get(step.from)!;
+          step = parent.get(step.fromKey)!;
         }
         return { next: byName.get(path[0]!)!, trust: step.trust, path: [current.name, ...path] };
       }
-      queue.push(o);
+      queue.push({ realm: o, left, key: k });
     }
   }
   return undefined;
@@ -107,6 +115,7 @@ function oldNextHop(current: Realm, clientRealm: string, target: string): OldHop
 function oldCheckPath(view: Realm, path: readonly string[]): string | undefined {
   if (path.length - 1 > OLD_MAX_TRUST_PATH) return `the path has more than ${OLD_MAX_TRUST_PATH} hops`;
   const realms = oldReachableRealms(view);
+  let forestTrusts = 0;
   for (let i = 0; i + 1 < path.length; i++) {
     const from = path[i]!;
     const to = path[i + 1]!;
@@ -117,6 +126,9 @@ function oldCheckPath(view: Realm, path: readonly string[]): string | undefined 
     if (!t?.allows(from, to)) return `no trust lets principals of ${from} reach ${to}`;
     if (!t.transitive && path.length !== 2) {
       return `the trust between ${t.trusting.name} and ${t.trusted.name} is not transitive: it can only be a path's one hop`;
+    }
+    if (t.kind === 'forest' && ++forestTrusts > 1) {
+      return `the path crosses a second forest trust (${from} to ${to}): a forest trust does not extend to a third forest`;
     }
   }
   if (new Set(path).size !== path.length) return 'the path visits a realm twice';

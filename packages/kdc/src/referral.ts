@@ -26,7 +26,7 @@ import { KdcError } from './krb-error';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { realmOfSuffix } from './routing-view';
-import { checkPath, nextHop } from './trust-graph';
+import { checkPath, forestTrustsOn, nextHop } from './trust-graph';
 
 /** The server a TGS reply is for. */
 export interface ResolvedServer {
@@ -88,7 +88,7 @@ function notFound(realm: Realm, sname: PrincipalName, why = ''): never {
  * the whole path, travelled and still to go, must pass {@link checkPath}.
  */
 function tgtToward(realm: Realm, travelled: readonly string[], target: string): ResolvedServer | undefined {
-  const hop = nextHop(realm, travelled[0]!, target);
+  const hop = nextHop(realm, travelled[0]!, target, forestTrustsOn(realm, travelled));
   if (!hop || checkPath(realm, [...travelled, ...hop.path.slice(1)]) !== undefined) return undefined;
   const next = hop.next.name;
   const entry = realm.db.get(krbtgtName(next), realm.name);

@@ -14,9 +14,10 @@
  * - `suffixes`: every top-level name those realms' trusts claim, normalized,
  *   with the realm it routes to: the longest claim wins, ties go to the
  *   smaller realm name;
- * - `steps`: the shortest paths over transitive trusts, in the directions
+ * - `routes`: the shortest paths over transitive trusts, in the directions
  *   they allow, from this realm (at most {@link MAX_TRUST_PATH} hops; ties
- *   broken by realm name, breadth first).
+ *   broken by realm name, breadth first), crossing at most one forest trust,
+ *   or none for a client that has already crossed one.
  * Building costs one walk of the component; a request then costs a lookup
  * per DNS label of the host and one per hop of the path.
  *
@@ -40,11 +41,31 @@ interface SuffixRoute {
   readonly realm: string;
 }
 
-/** How a realm was first reached from the view's realm: from which realm, over which trust. */
+/**
+ * How a search state was reached: a realm with the forest trusts still allowed on the path
+ * (`left`), from which state, over which trust.
+ */
 interface Step {
   readonly from: string;
+  /** The state it came from (its key, see {@link stateKey}). */
+  readonly fromKey: string;
   readonly trust: Trust;
   readonly realm: Realm;
+}
+
+/** The shortest paths from the view's realm with a given allowance of forest trusts. */
+interface Routes {
+  /** How each search state was first reached. */
+  readonly steps: ReadonlyMap<string, Step>;
+  /** The state each realm was first reached in (the shortest path's end). */
+  readonly reached: ReadonlyMap<string, string>;
+  /** The start state's key. */
+  readonly start: string;
+}
+
+/** A search state's key: the realm, and the forest trusts the rest of the path may still cross. */
+function stateKey(realm: string, left: number): string {
+  return `${left}:${realm}`;
 }
 
 /** A realm's routing view (see the module notes). */
@@ -53,7 +74,11 @@ interface RoutingView {
   readonly epoch: number;
   readonly realms: ReadonlyMap<string, Realm>;
   readonly suffixes: ReadonlyMap<string, SuffixRoute>;
-  readonly steps: ReadonlyMap<string, Step>;
+  /**
+   * Shortest paths over transitive trusts, by the forest trusts the path may still cross: `[0]`
+   * none (the client already crossed one), `[1]` one. A path crosses at most one forest trust.
+   */
+  readonly routes: readonly [Routes, Routes];
 }
 
 const views = new WeakMap<Realm, RoutingView>();
@@ -126,21 +151,41 @@ function buildView(realm: Realm, epoch: number): RoutingView {
     }
   }
 
-  // Shortest paths over transitive trusts, each hop in a direction its trust allows.
-  const depth = new Map<string, number>([[realm.name, 0]]);
+  const routes: [Routes, Routes] = [shortestPaths(realm, trustsOf, 0), shortestPaths(realm, trustsOf, 1)];
+  return { epoch, realms, suffixes, routes };
+}
+
+/**
+ * Shortest paths over transitive trusts from `realm`, each hop in a direction its trust allows, a
+ * forest trust only while the allowance lasts (a forest trust does not extend to a third forest):
+ * breadth first over (realm, forest trusts left) states, partners in name order, at most
+ * {@link MAX_TRUST_PATH} hops. A realm's first state found ends its shortest path.
+ */
+function shortestPaths(realm: Realm, trustsOf: (r: Realm) => Trust[], forestTrusts: number): Routes {
+  const start = stateKey(realm.name, forestTrusts);
+  const depth = new Map<string, number>([[start, 0]]);
   const steps = new Map<string, Step>();
-  const frontier: Realm[] = [realm];
+  const reached = new Map<string, string>([[realm.name, start]]);
+  const frontier: { readonly realm: Realm; readonly left: number; readonly key: string }[] = [
+    { realm, left: forestTrusts, key: start },
+  ];
   for (let i = 0; i < frontier.length; i++) {
-    const r = frontier[i]!;
-    const d = depth.get(r.name)!;
+    const { realm: r, left, key } = frontier[i]!;
+    const d = depth.get(key)!;
     if (d >= MAX_TRUST_PATH) continue;
     for (const t of trustsOf(r)) {
       const o = t.other(r.name)!;
-      if (depth.has(o.name) || !t.transitive || !t.allows(r.name, o.name)) continue;
-      depth.set(o.name, d + 1);
-      steps.set(o.name, { from: r.name, trust: t, realm: o });
-      frontier.push(o);
+      if (!t.transitive || !t.allows(r.name, o.name)) continue;
+      const forest = t.kind === 'forest';
+      if (forest && left === 0) continue;
+      const nextLeft = forest ? left - 1 : left;
+      const next = stateKey(o.name, nextLeft);
+      if (depth.has(next)) continue;
+      depth.set(next, d + 1);
+      steps.set(next, { from: r.name, fromKey: key, trust: t, realm: o });
+      if (!reached.has(o.name)) reached.set(o.name, next);
+      frontier.push({ realm: o, left: nextLeft, key: next });
     }
   }
-  return { epoch, realms, suffixes, steps };
+  return { steps, reached, start };
 }

@@ -12,6 +12,10 @@
  *   (AD external) joins exactly its two realms, so it can only be the whole
  *   path, from the client's realm straight to the target (principals of a
  *   third realm never cross it, and its far side never forwards them on);
+ * - a path crosses at most one AD forest trust: a forest trust joins two
+ *   forests and does not extend to a third through another (Windows' trust
+ *   transitivity; MS-PAC 4.1.2.2's CrossForest filtering admits only the other
+ *   forest's SIDs). Within a forest the links are `realm` trusts, transitive;
  * - paths are at most {@link MAX_TRUST_PATH} hops.
  * Next hops are on a shortest path; ties break by realm name, so the choice
  * is deterministic.
@@ -49,9 +53,16 @@ export interface Hop {
  * The next realm on a shortest allowed path from `current` to `target` for a
  * client of `clientRealm`, or undefined when no allowed path exists.
  * A non-transitive trust is usable only as a one-hop path from the client's
- * realm to the target.
+ * realm to the target; `forestTrustsCrossed` (0 or more) says how many forest
+ * trusts the client's path has crossed before `current`: a path crosses one at
+ * most.
  */
-export function nextHop(current: Realm, clientRealm: string, target: string): Hop | undefined {
+export function nextHop(
+  current: Realm,
+  clientRealm: string,
+  target: string,
+  forestTrustsCrossed = 0,
+): Hop | undefined {
   if (target === current.name) return undefined;
   if (clientRealm === current.name) {
     // The client's own realm may use a direct trust of any kind, transitive or not.
@@ -61,18 +72,31 @@ export function nextHop(current: Realm, clientRealm: string, target: string): Ho
       }
     }
   }
-  // Otherwise the realm's shortest paths over transitive trusts.
-  const steps = routingView(current).steps;
-  let step = steps.get(target);
-  if (step === undefined) return undefined;
+  // Otherwise the realm's shortest paths over transitive trusts, within the forest trusts left.
+  if (forestTrustsCrossed > 1) return undefined;
+  const routes = routingView(current).routes[forestTrustsCrossed === 0 ? 1 : 0];
+  const end = routes.reached.get(target);
+  if (end === undefined || end === routes.start) return undefined;
+  let step = routes.steps.get(end)!;
   const path = [target];
-  while (step.from !== current.name) {
+  while (step.fromKey !== routes.start) {
     path.push(step.from);
-    step = steps.get(step.from)!;
+    step = routes.steps.get(step.fromKey)!;
   }
   path.push(current.name);
   path.reverse();
   return { next: step.realm, trust: step.trust, path };
+}
+
+/** How many forest trusts the hops of `path` cross, by the trusts `view` knows (unknown hops count none). */
+export function forestTrustsOn(view: Realm, path: readonly string[]): number {
+  const realms = routingView(view).realms;
+  let n = 0;
+  for (let i = 0; i + 1 < path.length; i++) {
+    const a = realms.get(path[i]!);
+    if (a !== undefined && trustBetween(a, path[i + 1]!)?.kind === 'forest') n++;
+  }
+  return n;
 }
 
 /** Why {@link checkPath} refused a path, or undefined when it is acceptable. */
@@ -80,6 +104,7 @@ export function checkPath(view: Realm, path: readonly string[]): string | undefi
   if (path.length - 1 > MAX_TRUST_PATH) return `the path has more than ${MAX_TRUST_PATH} hops`;
   // The realms `view` knows: a hop from a realm outside them is no trust it can vouch for.
   const realms = routingView(view).realms;
+  let forestTrusts = 0;
   for (let i = 0; i + 1 < path.length; i++) {
     const from = path[i]!;
     const to = path[i + 1]!;
@@ -90,6 +115,9 @@ export function checkPath(view: Realm, path: readonly string[]): string | undefi
     if (!t?.allows(from, to)) return `no trust lets principals of ${from} reach ${to}`;
     if (!t.transitive && path.length !== 2) {
       return `the trust between ${t.trusting.name} and ${t.trusted.name} is not transitive: it can only be a path's one hop`;
+    }
+    if (t.kind === 'forest' && ++forestTrusts > 1) {
+      return `the path crosses a second forest trust (${from} to ${to}): a forest trust does not extend to a third forest`;
     }
   }
   if (new Set(path).size !== path.length) return 'the path visits a realm twice';

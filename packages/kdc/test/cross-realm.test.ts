@@ -352,6 +352,59 @@ describe('transitivity', () => {
     );
   });
 
+  it('crosses one forest trust, not two: a forest trust does not extend to a third forest', () => {
+    const { a, b, c, ann } = chain('forest', 'forest');
+    // A does not route toward C, and B does not forward A's users into a second forest trust...
+    expect(codeOf(a, tgsReq({ tgt: ann, realm: 'A.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    const toB = tgsGet(a.kdc, { tgt: ann, realm: 'A.TEST', sname: 'krbtgt/B.TEST', now: T0 });
+    expect(toB.part.sname).toEqual(pn('krbtgt/B.TEST'));
+    expect(codeOf(b, tgsReq({ tgt: toB, realm: 'B.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    // ...and C refuses a TGT claiming the path A -> B -> C.
+    const bcKey = c.realm.keysFor('krbtgt/C.TEST@B.TEST').find((k) => k.etype === 18)!;
+    const forged = forgedCreds('B.TEST', 'krbtgt/C.TEST', 'A.TEST', 'ann', bcKey, 1);
+    expect(codeOf(c, tgsReq({ tgt: forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
+      ErrorCode.KDC_ERR_POLICY,
+    );
+    // B's own users cross the one forest trust to C.
+    const ben = login(b, 'ben', userKey('B.TEST', 'ben', 'pw'));
+    const r = tgsGet(b.kdc, { tgt: ben, realm: 'B.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(tgsGet(c.kdc, { tgt: r, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }).crealm).toBe(
+      'B.TEST',
+    );
+  });
+
+  it('routes around a second forest trust: a longer path that crosses one is taken', () => {
+    // A -> B -> C crosses two forest trusts; A -> D (realm) -> C (forest) crosses one.
+    const { a, c, ann } = chain('forest', 'forest');
+    const d = makeRealm('D.TEST', {}, a.realm.clock as ManualClock);
+    createTrust({ trusting: d.realm, trusted: a.realm, direction: 'one-way', kind: 'realm' });
+    createTrust({ trusting: c.realm, trusted: d.realm, direction: 'one-way', kind: 'forest' });
+    const r1 = tgsGet(a.kdc, { tgt: ann, realm: 'A.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(r1.part.sname).toEqual(pn('krbtgt/D.TEST'));
+    const r2 = tgsGet(d.kdc, { tgt: r1, realm: 'D.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(r2.part.sname).toEqual(pn('krbtgt/C.TEST'));
+    const st = tgsGet(c.kdc, { tgt: r2, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(st.crealm).toBe('A.TEST');
+    const etp = openTicket(
+      st.ticket,
+      c.realm.keysFor('host/srv.c.test').find((k) => k.etype === st.ticket.encPart.etype)!,
+    );
+    expect(decodeTransited(etp.transited.contents)).toEqual(['D.TEST']);
+  });
+
+  it('a forest trust is transitive within the other side: one forest trust, then a realm trust, is a path', () => {
+    const { a, b, c, ann } = chain('forest', 'realm');
+    const r1 = tgsGet(a.kdc, { tgt: ann, realm: 'A.TEST', sname: 'host/srv.c.test', now: T0 });
+    const r2 = tgsGet(b.kdc, { tgt: r1, realm: 'B.TEST', sname: 'host/srv.c.test', now: T0 });
+    expect(tgsGet(c.kdc, { tgt: r2, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }).crealm).toBe(
+      'A.TEST',
+    );
+  });
+
   it('refuses a forged transited field that skips a trust', () => {
     const { c } = chain('realm', 'realm');
     // A TGT from B claiming a client of Z.TEST, which has no trust with anyone.

@@ -13,7 +13,10 @@
 /** Access runs from the trusted realm's users to the trusting realm's services (and back, if two-way). */
 export type TrustDirectionSpec = 'one-way' | 'two-way';
 
-/** external: non-transitive (AD external trust); forest and realm: transitive. */
+/**
+ * external: non-transitive (AD external trust); forest and realm: transitive, but a path crosses
+ * at most one forest trust (a forest trust does not extend to a third forest).
+ */
 export type TrustKindSpec = 'external' | 'forest' | 'realm';
 
 /** One trust between two realms, by index into {@link TopologySpec.realms}. */
@@ -58,9 +61,10 @@ export function crossTo(trust: TrustSpec, from: number): number | undefined {
  *
  * The rule, stated as the transitive closure of trust: realm X lets users of
  * realm Y in when X trusts Y directly (any kind), or when there is a chain of
- * trusts X trusts ... trusts Y in which every trust is transitive. So a
- * non-transitive (external) trust only ever serves as a path of one hop.
- * Each hop must also run in a direction its trust allows.
+ * trusts X trusts ... trusts Y in which every trust is transitive and at most
+ * one is a forest trust. So a non-transitive (external) trust only ever serves
+ * as a path of one hop, and two forest trusts never chain. Each hop must also
+ * run in a direction its trust allows.
  *
  * Written as a plain breadth-first search over realms with no knowledge of
  * the KDC's routing code, so that property tests compare two independent
@@ -73,18 +77,23 @@ export function reachableRealms(spec: TopologySpec, home: number): Map<number, n
     const to = crossTo(t, home);
     if (to !== undefined && !hops.has(to)) hops.set(to, 1);
   }
-  // Longer paths: only transitive trusts, starting from home.
+  // Longer paths: only transitive trusts, starting from home, one forest trust at most: breadth
+  // first over (realm, forest trusts left) states.
   const transitiveHops = new Map<number, number>([[home, 0]]);
-  let frontier = [home];
-  while (frontier.length > 0) {
-    const next: number[] = [];
-    for (const realm of frontier) {
+  const seen = new Set<string>([`${home}:1`]);
+  let frontier: [number, number][] = [[home, 1]];
+  for (let depth = 1; frontier.length > 0; depth++) {
+    const next: [number, number][] = [];
+    for (const [realm, left] of frontier) {
       for (const t of spec.trusts) {
         if (!isTransitive(t.kind)) continue;
         const to = crossTo(t, realm);
-        if (to === undefined || transitiveHops.has(to)) continue;
-        transitiveHops.set(to, transitiveHops.get(realm)! + 1);
-        next.push(to);
+        if (to === undefined) continue;
+        const nextLeft = t.kind === 'forest' ? left - 1 : left;
+        if (nextLeft < 0 || seen.has(`${to}:${nextLeft}`)) continue;
+        seen.add(`${to}:${nextLeft}`);
+        if (!transitiveHops.has(to)) transitiveHops.set(to, depth);
+        next.push([to, nextLeft]);
       }
     }
     frontier = next;
