@@ -215,6 +215,38 @@ describeWithTools('MIT krb5 clients against krbsim serve (contoso-fabrikam)', MI
   });
 });
 
+describeWithTools(
+  'MIT krb5 across a selective-authentication trust (selective-trust)',
+  MIT_CLIENT_TOOLS,
+  (tools) => {
+    let lab: Lab;
+    beforeAll(async () => {
+      lab = await startLab(tools, 'selective-trust.yaml', 'cli-mit-selective');
+    });
+    afterAll(async () => {
+      await lab?.close();
+    });
+
+    it('kvno gets the services whose accounts allow the user, and reports the KDC policy refusal of the others', async () => {
+      const alice = lab.mit('selective-alice');
+      await alice.ok('kinit', ['alice@CONTOSO.COM'], { input: `${ALICE}\n` });
+      // PORTAL$ allows FABRIKAM\PortalUsers, which holds CONTOSO\Engineering, alice's group.
+      await alice.ok('kvno', ['HTTP/portal.fabrikam.com@FABRIKAM.COM']);
+      const refused = await alice.run('kvno', ['MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM']);
+      expect(refused.code, alice.explain(refused)).not.toBe(0);
+      expect(refused.stderr).toContain('KDC policy rejects request');
+      // MIT's trace shows the resource realm's KRB-ERROR: KDC_ERR_POLICY (12).
+      expect(refused.trace).toMatch(/TGS request result: -1765328372\/KDC policy rejects request/);
+      const bob = lab.mit('selective-bob');
+      await bob.ok('kinit', ['bob@CONTOSO.COM'], { input: 'B0b-Passw0rd\n' });
+      await bob.ok('kvno', ['MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM']);
+      expect((await bob.run('kvno', ['HTTP/portal.fabrikam.com@FABRIKAM.COM'])).stderr).toContain(
+        'KDC policy rejects request',
+      );
+    });
+  },
+);
+
 describeWithTools('MIT krb5 across the Azure-like trust (azure-trust)', MIT_CLIENT_TOOLS, (tools) => {
   const SQL = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
   const AZ = 'KERBEROS.MICROSOFTONLINE.COM';

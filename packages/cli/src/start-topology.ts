@@ -280,9 +280,11 @@ export function buildRealms(
         kind: t.kind,
         topLevelNames: [...t.topLevelNames],
         ...(t.password !== undefined && { password: t.password }),
+        ...(t.selectiveAuthentication === true && { selectiveAuthentication: true }),
       }),
     );
   }
+  addCrossRealmGrants(realms, topology);
   // The password-change service's principal (kpasswd), last: nothing else's keys change. From the
   // seeded stream, so that every process built from the seed (workers, replicas) holds its key.
   for (const realm of realms.values()) {
@@ -340,8 +342,63 @@ function addGroups(realm: Realm, spec: RealmFileSpec, index: number): void {
   });
   spec.groups.forEach((g, i) => {
     g.members.forEach((m, j) => {
-      at(`groups[${i}].members[${j}]`, () => realm.directory.addMember(g.name, m));
+      // Principals of other realms wait for every realm (addCrossRealmGrants).
+      if (!isForeign(m)) at(`groups[${i}].members[${j}]`, () => realm.directory.addMember(g.name, m));
     });
+  });
+}
+
+/** A member or grantee named as a principal of another realm (`name@REALM`) or by SID. */
+function isForeign(name: string): boolean {
+  return name.includes('@') || /^S-1-/i.test(name);
+}
+
+/**
+ * The SID of `name`, as a realm's topology names a principal: a SID as it
+ * is, `name@REALM` an account or group of that realm's directory, a bare
+ * name one of `own`'s.
+ */
+function sidOfName(realms: ReadonlyMap<string, Realm>, own: Realm, name: string): string {
+  if (/^S-1-/i.test(name)) return name;
+  const at = name.lastIndexOf('@');
+  const realmName = at < 0 ? own.name : name.slice(at + 1);
+  const realm = realms.get(realmName);
+  if (realm === undefined) throw new RangeError(`no realm named ${realmName} in this file`);
+  const account = at < 0 ? name : name.slice(0, at);
+  const found = realm.directory.account(account) ?? realm.directory.group(account);
+  if (found === undefined) throw new RangeError(`no account or group ${account} in ${realmName}'s directory`);
+  return realm.directory.sidOf(found.rid);
+}
+
+/**
+ * What names principals of other realms, once every realm is built: the
+ * foreign members of domain-local groups, and each account's
+ * `allowedToAuthenticate`. A refusal names the field.
+ */
+function addCrossRealmGrants(realms: ReadonlyMap<string, Realm>, topology: TopologyFile): void {
+  topology.realms.forEach((spec, index) => {
+    const realm = realms.get(spec.name)!;
+    const at = (path: string, f: () => void) => atField(`realms[${index}].${path}`, f);
+    spec.groups.forEach((g, i) => {
+      g.members.forEach((m, j) => {
+        if (!isForeign(m)) return;
+        at(`groups[${i}].members[${j}]`, () =>
+          realm.directory.addForeignMember(g.name, sidOfName(realms, realm, m)),
+        );
+      });
+    });
+    const grant = (path: string, account: string, grantees: readonly string[] | undefined) => {
+      (grantees ?? []).forEach((name, k) => {
+        at(`${path}.allowedToAuthenticate[${k}]`, () =>
+          realm.allowToAuthenticate(account, sidOfName(realms, realm, name)),
+        );
+      });
+    };
+    for (const [i, u] of spec.users.entries()) grant(`users[${i}]`, u.name, u.allowedToAuthenticate);
+    for (const [i, c] of spec.computers.entries()) {
+      grant(`computers[${i}]`, `${c.name.replace(/\$$/, '').toUpperCase()}$`, c.allowedToAuthenticate);
+    }
+    for (const [i, v] of spec.services.entries()) grant(`services[${i}]`, v.spn, v.allowedToAuthenticate);
   });
 }
 

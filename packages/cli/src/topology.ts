@@ -28,10 +28,21 @@
  *       - { name: SqlAdmins, scope: global, members: [alice] }
  *     services:
  *       - { spn: host/server.contoso.com, password: s3rv1ce }   # a random key (from --seed) when no password
+ *   - name: FABRIKAM.COM
+ *     kind: active-directory
+ *     groups:                         # a domain-local group may hold principals of other realms
+ *       - { name: WebUsers, scope: domain-local, members: [alice@CONTOSO.COM, SqlAdmins@CONTOSO.COM] }
+ *     services:                       # allowedToAuthenticate: users, computers and services too
+ *       - { spn: HTTP/web.fabrikam.com, allowedToAuthenticate: [WebUsers, S-1-5-21-1-2-3-1104] }
  * trusts:
  *   - { trusting: FABRIKAM.COM, trusted: CONTOSO.COM, direction: one-way, kind: forest,
- *       topLevelNames: [fabrikam.com], password: tru5t }
+ *       topLevelNames: [fabrikam.com], password: tru5t, selectiveAuthentication: true }
  * ```
+ *
+ * A principal of another realm is `name@REALM` (an account or group of that
+ * realm's directory) or its SID; `allowedToAuthenticate` also takes the
+ * realm's own accounts and groups by name, and well-known SIDs (`S-1-5-11`,
+ * Authenticated Users). Both are resolved once every realm is built.
  *
  * Validation is strict and every error names the bad field, e.g.
  * `realms[0].users[1].password: expected a string`.
@@ -85,9 +96,17 @@ export interface UserSpec {
   readonly delegation?: DelegationSpec;
   /** "Account is sensitive and cannot be delegated". */
   readonly sensitive?: boolean;
+  readonly allowedToAuthenticate?: AllowedToAuthenticateSpec;
 }
 
 /** Delegation rights (see `DelegationOptions` of `@krbsim/kdc`). */
+/**
+ * The principals an account grants Allowed to Authenticate (see
+ * `Realm.allowToAuthenticate`): `name@REALM`, a name of the account's own
+ * realm, or a SID.
+ */
+type AllowedToAuthenticateSpec = readonly string[];
+
 export interface DelegationSpec {
   readonly trustedToAuthenticate?: boolean;
   readonly allowedTo?: readonly string[];
@@ -98,7 +117,10 @@ export interface DelegationSpec {
 export interface GroupSpec {
   readonly name: string;
   readonly scope: 'global' | 'universal' | 'domain-local';
-  /** Accounts (users, `NAME$` computers) and groups of the same realm. */
+  /**
+   * Accounts (users, `NAME$` computers) and groups of the same realm; in a
+   * domain-local group, principals of other realms too (`name@REALM`, or a SID).
+   */
   readonly members: readonly string[];
 }
 
@@ -109,6 +131,7 @@ export interface ComputerSpec {
   readonly dnsHostName?: string;
   readonly spns?: readonly string[];
   readonly delegation?: DelegationSpec;
+  readonly allowedToAuthenticate?: AllowedToAuthenticateSpec;
 }
 
 export interface ServiceSpec {
@@ -116,6 +139,7 @@ export interface ServiceSpec {
   readonly password?: string;
   readonly aliases?: readonly string[];
   readonly delegation?: DelegationSpec;
+  readonly allowedToAuthenticate?: AllowedToAuthenticateSpec;
 }
 
 /**
@@ -164,6 +188,8 @@ export interface TrustFileSpec {
   readonly kind: 'external' | 'forest' | 'realm';
   readonly topLevelNames: readonly string[];
   readonly password?: string;
+  /** Selective authentication into `trusting` (`createTrust`'s option). Set only when true. */
+  readonly selectiveAuthentication?: boolean;
 }
 
 /** A validated topology file. */
@@ -409,6 +435,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
       'spns',
       'delegation',
       'sensitive',
+      'allowedToAuthenticate',
     ]);
     return {
       name: str(uo.name, `${p}.name`),
@@ -421,11 +448,12 @@ function realm(v: unknown, path: string): RealmFileSpec {
       ...(uo.spns !== undefined && { spns: spns(uo.spns, `${p}.spns`) }),
       ...(uo.delegation !== undefined && { delegation: delegation(uo.delegation, `${p}.delegation`) }),
       ...(uo.sensitive !== undefined && { sensitive: optBool(uo.sensitive, `${p}.sensitive`) }),
+      ...allowedToAuthenticate(uo.allowedToAuthenticate, p),
     };
   });
   const computers = list(o.computers, `${path}.computers`).map((c, i) => {
     const p = `${path}.computers[${i}]`;
-    const co = obj(c, p, ['name', 'password', 'dnsHostName', 'spns', 'delegation']);
+    const co = obj(c, p, ['name', 'password', 'dnsHostName', 'spns', 'delegation', 'allowedToAuthenticate']);
     const name = str(co.name, `${p}.name`);
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,14}\$?$/.test(name)) {
       throw new TopologyError(
@@ -439,17 +467,19 @@ function realm(v: unknown, path: string): RealmFileSpec {
       dnsHostName: optStr(co.dnsHostName, `${p}.dnsHostName`),
       spns: spns(co.spns, `${p}.spns`),
       ...(co.delegation !== undefined && { delegation: delegation(co.delegation, `${p}.delegation`) }),
+      ...allowedToAuthenticate(co.allowedToAuthenticate, p),
     };
   });
   const services = list(o.services, `${path}.services`).map((s, i) => {
     const p = `${path}.services[${i}]`;
-    const so = obj(s, p, ['spn', 'password', 'aliases', 'delegation']);
+    const so = obj(s, p, ['spn', 'password', 'aliases', 'delegation', 'allowedToAuthenticate']);
     const spn = spnOf(so.spn, `${p}.spn`);
     return {
       spn,
       password: optStr(so.password, `${p}.password`),
       aliases: list(so.aliases, `${p}.aliases`).map((a, j) => str(a, `${p}.aliases[${j}]`)),
       ...(so.delegation !== undefined && { delegation: delegation(so.delegation, `${p}.delegation`) }),
+      ...allowedToAuthenticate(so.allowedToAuthenticate, p),
     };
   });
   const port = optPort(o.port, `${path}.port`);
@@ -510,7 +540,15 @@ function spns(v: unknown, path: string): string[] {
 }
 
 function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFileSpec {
-  const o = obj(v, path, ['trusting', 'trusted', 'direction', 'kind', 'topLevelNames', 'password']);
+  const o = obj(v, path, [
+    'trusting',
+    'trusted',
+    'direction',
+    'kind',
+    'topLevelNames',
+    'password',
+    'selectiveAuthentication',
+  ]);
   const trusting = realmName(o.trusting, `${path}.trusting`);
   const trusted = realmName(o.trusted, `${path}.trusted`);
   for (const [field, name] of [
@@ -529,7 +567,20 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
       dnsName(n, `${path}.topLevelNames[${i}]`),
     ),
     password: optStr(o.password, `${path}.password`),
+    ...(optBool(o.selectiveAuthentication, `${path}.selectiveAuthentication`) === true && {
+      selectiveAuthentication: true,
+    }),
   };
+}
+
+/** `allowedToAuthenticate` of an account at `path`: a list of names and SIDs, when given. */
+function allowedToAuthenticate(
+  v: unknown,
+  path: string,
+): { allowedToAuthenticate?: AllowedToAuthenticateSpec } {
+  if (v === undefined) return {};
+  const p = `${path}.allowedToAuthenticate`;
+  return { allowedToAuthenticate: list(v, p).map((a, i) => str(a, `${p}[${i}]`)) };
 }
 
 /**

@@ -91,6 +91,60 @@ describe('startTopology', () => {
     );
   });
 
+  it('builds selective trusts, foreign members of domain-local groups and Allowed-to-Authenticate grants (examples/selective-trust.yaml)', async () => {
+    const t = await startTopology(await loadTopologyFile(join(EXAMPLES, 'selective-trust.yaml')), {
+      listen: false,
+      seed: 1,
+    });
+    const contoso = t.realms.get('CONTOSO.COM')!;
+    const fabrikam = t.realms.get('FABRIKAM.COM')!;
+    expect(fabrikam.trusts[0]!.selectiveAuthentication).toBe(true);
+    const sidIn = (r: typeof contoso, name: string) =>
+      r.directory.sidOf((r.directory.account(name) ?? r.directory.group(name))!.rid);
+    const portalUsers = fabrikam.directory.group('PortalUsers')!;
+    expect(fabrikam.directory.resourceGroups([sidIn(contoso, 'Engineering')])).toEqual([
+      expect.objectContaining({ relativeId: portalUsers.rid }),
+    ]);
+    expect(fabrikam.lookup('PORTAL$')!.allowedToAuthenticate).toEqual([sidIn(fabrikam, 'PortalUsers')]);
+    expect(fabrikam.lookup('svc_sql')!.allowedToAuthenticate).toEqual([sidIn(contoso, 'bob')]);
+    // Through the KDCs: alice reaches the portal (through PortalUsers), not the SQL server.
+    const transport = new InProcessTransport();
+    for (const [name, kdc] of t.kdcs) transport.register(name, (req) => kdc.handle(req));
+    const alice = new KerberosClient({ realm: 'CONTOSO.COM', transport });
+    await alice.getInitialCredentials('alice', { password: 'correct horse battery staple' });
+    expect((await alice.getServiceTicket('HTTP/portal.fabrikam.com')).server.realm).toBe('FABRIKAM.COM');
+    await expect(alice.getServiceTicket('MSSQLSvc/sql.fabrikam.com:1433')).rejects.toThrow(
+      /the realm policy forbids this request \(STATUS_AUTHENTICATION_FIREWALL_FAILED\)/,
+    );
+    await t.close();
+    // What cannot be resolved names its field.
+    const bad = (groups: object[], services: object[] = []) =>
+      startTopology(
+        validateTopology({
+          realms: [
+            { name: 'A.TEST', kind: 'active-directory', users: [{ name: 'alice', password: 'pw' }] },
+            { name: 'B.TEST', kind: 'active-directory', groups, services },
+          ],
+        }),
+        { listen: false },
+      );
+    await expect(bad([{ name: 'L', scope: 'domain-local', members: ['nobody@A.TEST'] }])).rejects.toThrow(
+      /realms\[1\]\.groups\[0\]\.members\[0\]: no account or group nobody in A\.TEST's directory/,
+    );
+    await expect(bad([{ name: 'G', members: ['alice@A.TEST'] }])).rejects.toThrow(
+      /realms\[1\]\.groups\[0\]\.members\[0\]: a global group cannot hold a principal of another domain/,
+    );
+    await expect(
+      bad([], [{ spn: 'HTTP/b.test', allowedToAuthenticate: ['alice@NOWHERE.TEST'] }]),
+    ).rejects.toThrow(/realms\[1\]\.services\[0\]\.allowedToAuthenticate\[0\]: no realm named NOWHERE\.TEST/);
+    expect(() =>
+      validateTopology({
+        realms: [{ name: 'A.TEST' }, { name: 'B.TEST' }],
+        trusts: [{ trusting: 'A.TEST', trusted: 'B.TEST', selectiveAuthentication: 'yes' }],
+      }),
+    ).toThrow(/trusts\[0\]\.selectiveAuthentication/);
+  });
+
   it('names the field of whatever the realms refuse while being built, as validation does', async () => {
     const cases: [object, RegExp][] = [
       [

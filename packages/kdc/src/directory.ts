@@ -110,7 +110,10 @@ export class Directory {
   readonly #accounts = new Map<string, DirectoryAccount>();
   readonly #groups = new Map<string, DirectoryGroup>();
   readonly #byRid = new Map<number, DirectoryAccount | DirectoryGroup>();
-  /** Member keys (`a:<name>` or `g:<name>`, lower case) by group name (lower case). */
+  /**
+   * Member keys (`a:<name>` or `g:<name>`, lower case; `s:<SID>` for a
+   * foreign principal) by group name (lower case).
+   */
   readonly #members = new Map<string, Set<string>>();
   /** Groups (lower case) each member key belongs to directly. */
   readonly #memberOf = new Map<string, Set<string>>();
@@ -208,13 +211,65 @@ export class Directory {
     if (asGroup !== undefined && !NESTABLE[g.scope].includes(asGroup.scope)) {
       refuse(`a ${g.scope} group cannot hold the ${asGroup.scope} group ${asGroup.name} (${g.name})`);
     }
-    const key = asGroup !== undefined ? `g:${asGroup.name.toLowerCase()}` : `a:${member.toLowerCase()}`;
+    this.#link(g, asGroup !== undefined ? `g:${asGroup.name.toLowerCase()}` : `a:${member.toLowerCase()}`);
+  }
+
+  #link(g: DirectoryGroup, key: string): void {
     const gk = g.name.toLowerCase();
     this.#tokenGroups.clear();
     this.#members.get(gk)!.add(key);
     const of = this.#memberOf.get(key) ?? new Set<string>();
     of.add(gk);
     this.#memberOf.set(key, of);
+  }
+
+  /**
+   * Make a principal of another domain, by its SID, a member of the
+   * domain-local group `group`: what AD does through a
+   * foreignSecurityPrincipal object (`Add-ADGroupMember` with a user or
+   * group of a trusted domain). Only a domain-local group may hold one (a
+   * global or universal group holds principals of its own forest only), and
+   * only a SID of another domain: this domain's principals are added by name.
+   * The KDC expands these memberships for users who come across a trust
+   * ({@link resourceGroups}).
+   */
+  addForeignMember(group: string, sid: string): void {
+    const g = this.group(group) ?? refuse(`no group ${group} in the directory`);
+    const text = accountSidText(sid);
+    if (g.scope !== 'domain-local') {
+      refuse(`a ${g.scope} group cannot hold a principal of another domain (${text} in ${g.name})`);
+    }
+    if (text.startsWith(`${this.domainSid}-`)) {
+      refuse(`${text} is a SID of this domain: add its account or group by name`);
+    }
+    this.#link(g, `s:${text}`);
+  }
+
+  /**
+   * The domain-local groups of this domain reached from `sids`, directly or
+   * through nested groups, as resource groups sorted by RID: MS-ADTS
+   * GetResourceDomainInfo (3.1.1.13.4), which a KDC calls for every service
+   * ticket it issues (MS-KILE 3.3.5.7.3) with the SIDs of the ticket's PAC.
+   * A SID of this domain stands for its account or group; any other for the
+   * foreign principal {@link addForeignMember} named. SIDs the directory
+   * does not know reach nothing.
+   */
+  resourceGroups(sids: readonly string[]): readonly GroupMembership[] {
+    const queue: string[] = [];
+    const prefix = `${this.domainSid}-`;
+    for (const sid of sids) {
+      if (!sid.startsWith(prefix)) {
+        queue.push(`s:${sid}`);
+        continue;
+      }
+      const own = this.#byRid.get(Number(sid.slice(prefix.length)));
+      if (own !== undefined) queue.push(`${'scope' in own ? 'g' : 'a'}:${own.name.toLowerCase()}`);
+    }
+    return Object.freeze(
+      this.#reach(queue)
+        .filter((g) => g.scope === 'domain-local')
+        .map(resourceGroup),
+    );
   }
 
   /**
@@ -229,10 +284,7 @@ export class Directory {
   /** Add a SID to an account's `sIDHistory` (as ADMT does when it migrates the account). */
   addSidHistory(account: string, sid: string): void {
     const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
-    if (!/^S-1-5-21-\d{1,10}-\d{1,10}-\d{1,10}-\d{1,10}$/.test(sid)) {
-      throw new RangeError(`'${sid}' is not an account SID of a domain (S-1-5-21-a-b-c-rid)`);
-    }
-    a.sidHistory = [...(a.sidHistory ?? []), sid];
+    a.sidHistory = [...(a.sidHistory ?? []), accountSidText(sid)];
   }
 
   /** Set an account's primary group (it must be a global group of the domain). */
@@ -254,11 +306,27 @@ export class Directory {
     const key = a.name.toLowerCase();
     const cached = this.#tokenGroups.get(key);
     if (cached !== undefined && cached.primaryGroupRid === a.primaryGroupRid) return cached.groups;
-    const seen = new Set<string>();
     const queue = [`a:${a.name.toLowerCase()}`];
     // The primary group's own memberships count too (Domain Users in a universal group, say).
     const primary = this.#byRid.get(a.primaryGroupRid) as DirectoryGroup | undefined;
     if (primary !== undefined) queue.push(`g:${primary.name.toLowerCase()}`);
+    const reached = this.#reach([...queue]);
+    const membership = (g: { rid: number }): GroupMembership =>
+      Object.freeze({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT });
+    const result: TokenGroups = Object.freeze({
+      groups: Object.freeze([
+        membership({ rid: a.primaryGroupRid }),
+        ...reached.filter((g) => g.scope !== 'domain-local' && g.rid !== a.primaryGroupRid).map(membership),
+      ]),
+      domainLocal: Object.freeze(reached.filter((g) => g.scope === 'domain-local').map(resourceGroup)),
+    });
+    this.#tokenGroups.set(key, { primaryGroupRid: a.primaryGroupRid, groups: result });
+    return result;
+  }
+
+  /** Every group reached from the member keys `queue` (consumed), directly or nested, by RID. */
+  #reach(queue: string[]): DirectoryGroup[] {
+    const seen = new Set<string>();
     while (queue.length > 0) {
       for (const g of this.#memberOf.get(queue.pop()!) ?? []) {
         if (seen.has(g)) continue;
@@ -266,22 +334,7 @@ export class Directory {
         queue.push(`g:${g}`);
       }
     }
-    const reached = [...seen].map((k) => this.#groups.get(k)!).sort((x, y) => x.rid - y.rid);
-    const membership = (g: { rid: number }): GroupMembership =>
-      Object.freeze({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT });
-    // A domain-local group is a resource group: SE_GROUP_RESOURCE besides the defaults (MS-PAC
-    // 2.2.1), as a Windows DC writes it (0x20000007).
-    const resource = (g: { rid: number }): GroupMembership =>
-      Object.freeze({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT | SeGroupAttributes.RESOURCE });
-    const result: TokenGroups = Object.freeze({
-      groups: Object.freeze([
-        membership({ rid: a.primaryGroupRid }),
-        ...reached.filter((g) => g.scope !== 'domain-local' && g.rid !== a.primaryGroupRid).map(membership),
-      ]),
-      domainLocal: Object.freeze(reached.filter((g) => g.scope === 'domain-local').map(resource)),
-    });
-    this.#tokenGroups.set(key, { primaryGroupRid: a.primaryGroupRid, groups: result });
-    return result;
+    return [...seen].map((k) => this.#groups.get(k)!).sort((x, y) => x.rid - y.rid);
   }
 
   #putGroup(g: DirectoryGroup): DirectoryGroup {
@@ -311,6 +364,27 @@ export class Directory {
     }
     if (this.#byRid.has(rid)) refuse(`RID ${rid} for ${name} is taken by ${this.#byRid.get(rid)!.name}`);
   }
+}
+
+/**
+ * A domain-local group in a PAC: a resource group, SE_GROUP_RESOURCE besides
+ * the defaults (MS-PAC 2.2.1), as a Windows DC writes it (0x20000007).
+ */
+function resourceGroup(g: { rid: number }): GroupMembership {
+  return Object.freeze({ relativeId: g.rid, attributes: SE_GROUP_DEFAULT | SeGroupAttributes.RESOURCE });
+}
+
+/**
+ * `sid` as the one text of a domain principal's SID (`S-1-5-21-a-b-c-rid`,
+ * no leading zeros, each number 32 bits); a RangeError for anything else.
+ */
+function accountSidText(sid: string): string {
+  const m = /^S-1-5-21-(\d{1,10})-(\d{1,10})-(\d{1,10})-(\d{1,10})$/i.exec(sid);
+  const parts = m?.slice(1).map(Number);
+  if (parts === undefined || parts.some((n) => n > 0xffffffff)) {
+    throw new RangeError(`'${sid}' is not the SID of a domain's account or group (S-1-5-21-a-b-c-rid)`);
+  }
+  return `S-1-5-21-${parts.join('-')}`;
 }
 
 /**

@@ -9,11 +9,14 @@
  *   wrong-keyed checksum is refused (MS14-068); its PAC_REQUESTOR must name
  *   the TGT's client (CVE-2021-42287); a local TGT without a PAC is refused
  *   when the realm requires one. The PAC is then copied into the new ticket:
- *   - to a service of this realm, for a user of this realm: with the user's
- *     domain-local groups as resource groups;
+ *   - to a service of this realm: with the user's domain-local groups of this
+ *     domain as resource groups, a user's from across a trust too (through
+ *     the directory's foreign members);
  *   - from a cross-realm TGT: SID-filtered as a forest trust filters (ExtraSids
  *     outside the trusted domain, and every resource group, are removed; a
- *     user of this realm's own domain is refused);
+ *     user of this realm's own domain is refused), and marked with the
+ *     OTHER_ORGANIZATION SID across a selective-authentication trust
+ *     (`selective-authentication.ts`), whose services then check it;
  *   - S4U2Self: the user's own PAC, built afresh (S-1-18-2);
  *   - S4U2Proxy: the evidence ticket's PAC, its ticket signature checked
  *     first (the Bronze Bit fix, CVE-2020-17049), with S4U_DELEGATION_INFO.
@@ -32,6 +35,7 @@ import {
   encodePac,
   findPac,
   formatSid,
+  type GroupMembership,
   getPacBuffer,
   isPacError,
   type KerbValidationInfo,
@@ -43,6 +47,7 @@ import {
   parseSid,
   type S4uDelegationInfo,
   sidEquals,
+  sidWithRid,
   signTicketPac,
   splitSid,
   UserFlags,
@@ -57,6 +62,7 @@ import { accountOf, accountSid } from './pac-builder';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { routingView } from './routing-view';
+import { markOtherOrganization } from './selective-authentication';
 
 /** What filtering at a trust removed from a PAC: shown by the lab's trace and demo. */
 export interface SidFilterReport {
@@ -201,16 +207,39 @@ function replaceLogonInfo(pac: Pac, f: (v: KerbValidationInfo) => KerbValidation
   return updatePacBuffer(pac, PacBufferType.LOGON_INFO, f);
 }
 
-/** Domain-local groups of this realm for its own user, as resource groups (MS-KILE 3.3.5.7.3). */
-export function withResourceGroups(realm: Realm, pac: Pac, user: PrincipalEntry | undefined): Pac {
-  const account = user === undefined ? undefined : accountOf(realm, user);
-  if (account === undefined || account.external !== undefined) return pac;
-  const local = realm.directory.tokenGroups(account.name).domainLocal;
+/**
+ * The domain-local groups of this realm for the user of a service ticket, as
+ * resource groups (MS-KILE 3.3.5.7.3): for this realm's own user, those its
+ * account reaches in the directory; for a user of `clientRealm` across a
+ * trust, those the SIDs of its PAC reach through foreign members
+ * (GetResourceDomainInfo's InputSids: the user, its GroupIds and its
+ * ExtraSids, as SID filtering left them).
+ */
+export function withResourceGroups(
+  realm: Realm,
+  pac: Pac,
+  user: PrincipalEntry | undefined,
+  clientRealm: string,
+): Pac {
+  let local: readonly GroupMembership[];
+  if (clientRealm === realm.name) {
+    const account = user === undefined ? undefined : accountOf(realm, user);
+    if (account === undefined || account.external !== undefined) return pac;
+    local = realm.directory.tokenGroups(account.name).domainLocal;
+  } else {
+    const info = getPacBuffer(pac, PacBufferType.LOGON_INFO);
+    const domain = info?.logonDomainId;
+    if (info === undefined || domain === undefined) return pac;
+    local = realm.directory.resourceGroups([
+      formatSid(sidWithRid(domain, info.userId)),
+      ...info.groupIds.map((g) => formatSid(sidWithRid(domain, g.relativeId))),
+      ...info.extraSids.map((e) => formatSid(e.sid)),
+    ]);
+  }
   if (local.length === 0) return pac;
-  const domain = splitSid(accountSid(realm, account))!.domain;
   return replaceLogonInfo(pac, (v) => ({
     ...v,
-    resourceGroupDomainSid: domain,
+    resourceGroupDomainSid: parseSid(realm.directory.domainSid),
     resourceGroupIds: local,
     userFlags: v.userFlags | UserFlags.LOGON_RESOURCE_GROUPS,
   }));
@@ -249,6 +278,7 @@ export function filterAtTrust(
   realm: Realm,
   pac: Pac,
   clientRealm: string,
+  issuingRealm: string,
 ): { pac: Pac; report: SidFilterReport } {
   const removed: string[] = [];
   const own = parseSid(realm.directory.domainSid);
@@ -292,10 +322,8 @@ export function filterAtTrust(
         (extraSids.length > 0 ? UserFlags.LOGON_EXTRA_SIDS : 0),
     };
   });
-  return {
-    pac: { buffers: filtered.buffers.filter((b) => !FOREIGN_ASSERTIONS.has(b.type)) },
-    report: { removed },
-  };
+  const kept = { buffers: filtered.buffers.filter((b) => !FOREIGN_ASSERTIONS.has(b.type)) };
+  return { pac: markOtherOrganization(realm, kept, issuingRealm), report: { removed } };
 }
 
 /** MS-SFU 3.2.5.2.4: S4U_DELEGATION_INFO names the target and adds the requesting service. */

@@ -100,6 +100,13 @@ export interface PrincipalEntry {
    * target): of this realm, or across a trust (MS-SFU 3.2.5.2.3).
    */
   allowedToActOnBehalfOf: readonly QualifiedName[];
+  /**
+   * The SIDs this account's security descriptor grants Allowed to
+   * Authenticate: users who come across a selective-authentication trust
+   * get service tickets for it only when one of their SIDs is here
+   * (selective-authentication.ts). Set by `Realm.allowToAuthenticate`.
+   */
+  allowedToAuthenticate?: readonly string[];
 }
 
 /** The current (highest) key version of an entry. */

@@ -19,6 +19,7 @@ import {
   systemClock,
 } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
+import { formatSid, parseSid } from '@krbsim/pac';
 import { Directory, domainSidFrom } from './directory';
 import { DomainRealmMap } from './domain-realm';
 import { makeEntry } from './internal/entries';
@@ -462,6 +463,35 @@ export class Realm {
       );
     }
     this.db.addAlias(entry, this.#spns([spn])[0]!);
+  }
+
+  /**
+   * Grant `sid` (a user or group, usually of a trusted domain) the Allowed
+   * to Authenticate right on the account or service `name` (`SQL01$`,
+   * `MSSQLSvc/sql01.contoso.com:1433`): the permission an administrator sets
+   * on a computer object's Security tab so that users from across a
+   * selective-authentication trust may use its services (see
+   * `TrustOptions.selectiveAuthentication`). Everyone (`S-1-1-0`) and
+   * Authenticated Users (`S-1-5-11`) open the account to all of them.
+   *
+   * @throws RangeError when `sid` is not a SID's text.
+   */
+  allowToAuthenticate(name: string, sid: string): void {
+    const entry = this.lookup(name);
+    if (entry === undefined || entry.kind === 'krbtgt') {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+        `no account or service ${name} in ${this.name}`,
+      );
+    }
+    let text: string;
+    try {
+      text = formatSid(parseSid(sid));
+    } catch (e) {
+      throw new RangeError(`'${sid}' is not a SID (S-1-5-21-a-b-c-rid, S-1-5-11, ...)`, { cause: e });
+    }
+    const granted = entry.allowedToAuthenticate ?? [];
+    if (!granted.includes(text)) entry.allowedToAuthenticate = [...granted, text];
   }
 
   /**

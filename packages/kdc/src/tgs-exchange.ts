@@ -77,6 +77,11 @@ import {
   withClientName,
 } from './s4u-cross-realm';
 import { checkS4uProxy, checkS4uProxyReferral, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
+import {
+  checkAllowedToAuthenticate,
+  crossesSelectiveTrust,
+  refuseWithoutPac,
+} from './selective-authentication';
 import { checkTicketAddresses, senderAddress } from './sender-address';
 import type { TgsHeader } from './tgs-header';
 import { starttimeField, tgsTicketTimes } from './ticket-times';
@@ -304,12 +309,14 @@ function evidenceAuthorizationData(
       what: 'the referral TGT',
     });
     let pac = checkForUserPac(fromUserRealm, x.s4u, h);
-    if (!realm.policy.issuePac) return NO_AUTHORIZATION_DATA;
-    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, x.s4u.crealm));
+    if (!realm.policy.issuePac) return noPacAcross(realm, h, draft);
+    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, x.s4u.crealm, h.issuingRealm));
+    pac = forServiceTicket(realm, pac, draft, x.s4u.crealm);
     const forService = serviceTicketPac(pac, 'the referral TGT');
     return forService === undefined ? NO_AUTHORIZATION_DATA : withUnsignedPac(undefined, forService);
   }
   if (!realm.policy.issuePac) {
+    if (h.kind === 'cross-realm-tgt') noPacAcross(realm, h, draft);
     return x.s4u !== undefined
       ? NO_AUTHORIZATION_DATA
       : (evidence.authorizationData ?? NO_AUTHORIZATION_DATA);
@@ -335,7 +342,7 @@ function evidenceAuthorizationData(
     });
     if (pac === undefined) return NO_AUTHORIZATION_DATA;
     // The service's own ticket gets the user's domain-local groups as any service ticket does.
-    if (!isTgt) pac = withResourceGroups(realm, pac, x.s4u.user);
+    if (!isTgt) pac = forServiceTicket(realm, pac, draft, realm.name, x.s4u.user);
     // A referral back to the service's realm names the user in PAC_CLIENT_INFO (MS-SFU 3.2.5.1.1).
     const forUser = x.step?.kind === 'back-to-service-realm';
     return withUnsignedPac(undefined, forUser ? withClientName(pac, forUserClientName(x.s4u)) : pac);
@@ -344,7 +351,9 @@ function evidenceAuthorizationData(
     // Cross-realm S4U2Proxy, at Service 2's KDC: the user's PAC from the referral, verified when
     // the evidence was opened, named for the user again, filtered at the trust.
     let pac = withClientName(x.proxy.pac!, x.proxy.userName.name.nameString.join('/'));
-    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, x.proxy.userName.realm));
+    const userRealm = x.proxy.userName.realm;
+    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, userRealm, h.issuingRealm));
+    pac = forServiceTicket(realm, pac, draft, userRealm);
     const forService = serviceTicketPac(pac, 'the evidence ticket');
     if (forService === undefined) return NO_AUTHORIZATION_DATA;
     return withUnsignedPac(undefined, withDelegationInfo(forService, draft.sname, x.proxy.requesterName));
@@ -377,7 +386,10 @@ function evidenceAuthorizationData(
     }
     headerPac(realm, h, 'S4U2Proxy');
   }
-  if (pac === undefined) return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
+  if (pac === undefined) {
+    if (h.kind === 'cross-realm-tgt') noPacAcross(realm, h, draft);
+    return evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
+  }
   if (
     h.kind === 'cross-realm-tgt' &&
     x.proxy === undefined &&
@@ -393,7 +405,7 @@ function evidenceAuthorizationData(
     );
   }
   if (h.kind === 'cross-realm-tgt')
-    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, h.tgt.crealm));
+    ({ pac, report: filtered.report } = filterAtTrust(realm, pac, h.tgt.crealm, h.issuingRealm));
   if (x.proxy !== undefined && draft.server.kind === 'krbtgt') {
     // Cross-realm S4U2Proxy, at Service 1's KDC: the referral carries the user's PAC, named
     // `user@REALM` for the next KDC (MS-SFU 3.2.5.2.3); S4U_DELEGATION_INFO is the last KDC's.
@@ -401,14 +413,41 @@ function evidenceAuthorizationData(
     return withUnsignedPac(undefined, withClientName(pac, `${user.name.nameString.join('/')}@${user.realm}`));
   }
   if (draft.server.kind !== 'krbtgt') {
+    pac = forServiceTicket(realm, pac, draft, draft.crealm, draft.client);
     const forService = serviceTicketPac(pac, h.kind === 'service-ticket' ? 'the ticket' : 'the TGT');
     if (forService === undefined) return withoutPac(evidence.authorizationData) ?? NO_AUTHORIZATION_DATA;
     pac = forService;
   }
   if (x.proxy !== undefined) pac = withDelegationInfo(pac, draft.sname, x.proxy.requesterName);
-  if (draft.server.kind !== 'krbtgt' && draft.crealm === realm.name)
-    pac = withResourceGroups(realm, pac, draft.client);
   return withUnsignedPac(evidence.authorizationData, pac);
+}
+
+/**
+ * The PAC of a service ticket, from its user's: this realm's domain-local
+ * groups added (MS-KILE 3.3.5.7.3), then the selective-authentication check
+ * made with them (MS-KILE 3.3.5.7.5), before the client's PA-PAC-REQUEST
+ * may drop the PAC from the ticket.
+ */
+function forServiceTicket(
+  realm: Realm,
+  pac: Pac,
+  draft: TicketDraft,
+  clientRealm: string,
+  user?: PrincipalEntry,
+): Pac {
+  const withGroups = withResourceGroups(realm, pac, user, clientRealm);
+  checkAllowedToAuthenticate(withGroups, draft.server);
+  return withGroups;
+}
+
+/**
+ * No PAC goes on from a cross-realm TGT: refused across a
+ * selective-authentication trust, where the PAC is what carries the mark the
+ * services check; otherwise no authorization data.
+ */
+function noPacAcross(realm: Realm, h: TgsHeader, draft: TicketDraft): AuthorizationData {
+  if (crossesSelectiveTrust(realm, h.issuingRealm)) refuseWithoutPac(draft.server);
+  return NO_AUTHORIZATION_DATA;
 }
 
 /**

@@ -49,6 +49,12 @@ export interface RealmTrust<R> {
   readonly transitive: boolean;
   /** Lower-case DNS names routed to the trusting realm. */
   readonly topLevelNames: readonly string[];
+  /**
+   * Selective authentication (AD's TRUST_ATTRIBUTE_CROSS_ORGANIZATION): users
+   * of `trusted` reach only the services of `trusting` whose accounts grant
+   * them Allowed to Authenticate (selective-authentication.ts).
+   */
+  readonly selectiveAuthentication: boolean;
   /** The inter-realm principals of this trust, as `[service realm, issuing realm]` pairs. */
   readonly interRealmPrincipals: readonly (readonly [string, string])[];
   /** True when principals may cross this trust from realm `from` into realm `to`. */

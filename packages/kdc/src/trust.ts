@@ -59,6 +59,19 @@ export interface TrustOptions {
    * the trusting realm. Two trusts of one realm may not claim overlapping names.
    */
   topLevelNames?: string[];
+  /**
+   * Selective authentication ("Allow authentication only for selected
+   * resources in the local domain", AD's TRUST_ATTRIBUTE_CROSS_ORGANIZATION
+   * on the trusting side): a user of `trusted` gets a service ticket of
+   * `trusting` only for an account that grants one of the user's SIDs
+   * Allowed to Authenticate (`allowedToAuthenticate` of the account's
+   * options; MS-KILE 3.3.5.7.5). It guards the way into `trusting` only; a
+   * two-way trust's other way stays open, as the other domain's own setting
+   * decides there. External and forest trusts only, into a realm that issues
+   * PACs (an `active-directory` realm: the SIDs checked are a PAC's).
+   * Default false.
+   */
+  selectiveAuthentication?: boolean;
   /** Derive the inter-realm key(s) from this password (default salt: MIT's). */
   password?: string;
   /** Or use these keys. Without either, random keys from the trusting realm's random source. */
@@ -80,6 +93,7 @@ export class Trust implements RealmTrust<Realm> {
   readonly transitive: boolean;
   /** Lower-case DNS names routed to the trusting realm. */
   readonly topLevelNames: readonly string[];
+  readonly selectiveAuthentication: boolean;
   readonly #branchId: number;
   readonly #salt: string | undefined;
   #removed = false;
@@ -92,6 +106,7 @@ export class Trust implements RealmTrust<Realm> {
     this.kind = opts.kind;
     this.transitive = opts.transitive ?? opts.kind !== 'external';
     this.topLevelNames = Object.freeze((opts.topLevelNames ?? []).map(normalizeDnsName));
+    this.selectiveAuthentication = opts.selectiveAuthentication ?? false;
     this.#branchId = opts.branchId ?? 0;
     this.#salt = opts.salt;
   }
@@ -216,7 +231,8 @@ function makeInterRealmKeys(
  * Create a trust and register it (and its inter-realm keys) on both realms.
  *
  * Throws a {@link KerberosError} (KRB_ERR_GENERIC) when the realms are the
- * same, already trust each other, or when a top-level name overlaps one that
+ * same, already trust each other, when selective authentication is asked
+ * of a trust that cannot have it, or when a top-level name overlaps one that
  * another trust of the trusted realm already claims, with AD's text:
  * `Collision setting top level names on trust <TRUSTING REALM>`.
  */
@@ -231,6 +247,11 @@ export function createTrust(opts: TrustOptions): Trust {
   const tdos = trustDirectory(trusted);
   if (tdos.partner(trusting.name)) {
     fail(`${trusting.name} and ${trusted.name} already have a trust; remove it first`);
+  }
+  if (opts.selectiveAuthentication === true && (opts.kind === 'realm' || !trusting.policy.issuePac)) {
+    fail(
+      `selective authentication is a setting of an AD external or forest trust into a realm that issues PACs (the trust is ${opts.kind}; ${trusting.name} ${trusting.policy.issuePac ? 'issues' : 'issues no'} PACs)`,
+    );
   }
   const trust = new Trust(opts);
   for (const name of trust.topLevelNames) {

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 const SID = 'S-1-5-21-1004336348-1177238915-682003330';
 const rids = (gs: readonly { relativeId: number }[]) => gs.map((g) => g.relativeId);
+/** A user of another domain (a trusted forest's). */
+const FOREIGN = 'S-1-5-21-7-8-9-1104';
 
 describe('Directory', () => {
   it('gives accounts RIDs from 1104 and the primary group of their kind', () => {
@@ -116,6 +118,40 @@ describe('Directory', () => {
     expect(new Directory('S-1-5-21-0-2-3').domainSid).toBe('S-1-5-21-0-2-3');
   });
 
+  it('holds principals of other domains, by SID, in domain-local groups only, and expands them (GetResourceDomainInfo)', () => {
+    const d = new Directory(SID);
+    d.addAccount('alice', 'user');
+    const sqlAccess = d.addGroup('SqlAccess', { scope: 'domain-local' });
+    const outer = d.addGroup('Outer', { scope: 'domain-local' });
+    const other = d.addGroup('Other', { scope: 'domain-local' });
+    d.addGroup('G');
+    d.addGroup('U', { scope: 'universal' });
+    const FOREIGN_GROUP = 'S-1-5-21-7-8-9-1200';
+    d.addForeignMember('SqlAccess', FOREIGN);
+    d.addForeignMember('Other', FOREIGN_GROUP);
+    d.addMember('Outer', 'SqlAccess');
+    d.addMember('Other', 'alice');
+    expect(rids(d.resourceGroups([FOREIGN]))).toEqual([sqlAccess.rid, outer.rid]);
+    expect(rids(d.resourceGroups([FOREIGN, FOREIGN_GROUP]))).toEqual([sqlAccess.rid, outer.rid, other.rid]);
+    expect(d.resourceGroups([FOREIGN]).map((g) => g.attributes)).toEqual([0x20000007, 0x20000007]);
+    // Unknown SIDs, and this domain's SIDs of no account, reach nothing.
+    expect(d.resourceGroups(['S-1-5-21-7-8-9-4242', `${SID}-9999`, 'S-1-18-1'])).toEqual([]);
+    // The SID's one text: a leading zero or a lower-case s is the same principal.
+    d.addForeignMember('Outer', 's-1-5-21-07-8-9-1300');
+    expect(rids(d.resourceGroups(['S-1-5-21-7-8-9-1300']))).toEqual([outer.rid]);
+    // Refused as AD refuses it: a global or universal group, this domain's own SIDs, and what is
+    // not a SID of a domain's principal.
+    expect(() => d.addForeignMember('G', FOREIGN)).toThrow(
+      /a global group cannot hold a principal of another domain/,
+    );
+    expect(() => d.addForeignMember('U', FOREIGN)).toThrow(KerberosError);
+    expect(() => d.addForeignMember('SqlAccess', `${SID}-1104`)).toThrow(/a SID of this domain/);
+    expect(() => d.addForeignMember('Nope', FOREIGN)).toThrow(/no group Nope/);
+    for (const bad of ['S-1-5-11', 'S-1-5-21-7-8-9', 'S-1-5-21-7-8-9-4294967296', 'alice@CONTOSO.COM']) {
+      expect(() => d.addForeignMember('SqlAccess', bad)).toThrow(RangeError);
+    }
+  });
+
   it('agrees with a reachability oracle on generated group graphs', () => {
     const scopes = ['global', 'universal', 'domain-local'] as const;
     fc.assert(
@@ -125,7 +161,7 @@ describe('Directory', () => {
         fc.array(fc.nat(8), { maxLength: 4 }),
         (groupScopes, edges, direct) => {
           const d = new Directory(SID);
-          d.addAccount('u', 'user');
+          const u = d.addAccount('u', 'user');
           const gs = groupScopes.map((scope, i) => d.addGroup(`g${i}`, { scope }));
           const parents = new Map<string, Set<number>>(); // member -> groups
           const link = (member: string, g: number) => {
@@ -136,6 +172,13 @@ describe('Directory', () => {
             if (i >= gs.length) continue;
             d.addMember(`g${i}`, 'u');
             link('u', i);
+            // A principal of another domain, in the same groups where it may be (domain-local ones).
+            if (gs[i]!.scope === 'domain-local') {
+              d.addForeignMember(`g${i}`, FOREIGN);
+              link(FOREIGN, i);
+            } else {
+              expect(() => d.addForeignMember(`g${i}`, FOREIGN)).toThrow(KerberosError);
+            }
           }
           for (const [m, g] of edges) {
             if (m >= gs.length || g >= gs.length || m === g) continue;
@@ -146,24 +189,33 @@ describe('Directory', () => {
               if (!(e instanceof KerberosError)) throw e;
             }
           }
-          // Oracle: breadth-first from the user over the recorded edges.
-          const reached = new Set<number>();
-          const todo = ['u'];
-          while (todo.length > 0) {
-            for (const g of parents.get(todo.shift()!) ?? []) {
-              if (!reached.has(g)) {
-                reached.add(g);
-                todo.push(`g${g}`);
+          // Oracle: breadth-first from a member over the recorded edges.
+          const reachedFrom = (member: string) => {
+            const reached = new Set<number>();
+            const todo = [member];
+            while (todo.length > 0) {
+              for (const g of parents.get(todo.shift()!) ?? []) {
+                if (!reached.has(g)) {
+                  reached.add(g);
+                  todo.push(`g${g}`);
+                }
               }
             }
-          }
+            return [...reached].map((i) => gs[i]!);
+          };
           const t = d.tokenGroups('u');
-          const want = [...reached].map((i) => gs[i]!);
+          const want = reachedFrom('u');
+          const local = want.filter((g) => g.scope === 'domain-local').map((g) => g.rid);
           expect(new Set(rids(t.groups.slice(1)))).toEqual(
             new Set(want.filter((g) => g.scope !== 'domain-local').map((g) => g.rid)),
           );
-          expect(new Set(rids(t.domainLocal))).toEqual(
-            new Set(want.filter((g) => g.scope === 'domain-local').map((g) => g.rid)),
+          expect(new Set(rids(t.domainLocal))).toEqual(new Set(local));
+          // GetResourceDomainInfo from the SIDs a PAC of u holds reaches the same domain-local groups.
+          const pacSids = [u.rid, ...rids(t.groups)].map((rid) => d.sidOf(rid));
+          expect(d.resourceGroups(pacSids)).toEqual(t.domainLocal);
+          // And from the foreign principal's SID, those its own memberships reach.
+          expect(new Set(rids(d.resourceGroups([FOREIGN])))).toEqual(
+            new Set(reachedFrom(FOREIGN).map((g) => g.rid)),
           );
         },
       ),

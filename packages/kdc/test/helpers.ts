@@ -20,6 +20,8 @@ import {
   decodeAsRep,
   decodeEncKdcRepPart,
   decodeEncTicketPart,
+  decodeKerbErrorData,
+  decodeKerbExtError,
   decodeKrbError,
   decodeTgsRep,
   encodeApReq,
@@ -36,6 +38,7 @@ import {
   encodePaS4uX509User,
   encodeTgsReq,
   KdcOptions,
+  KERB_ERR_TYPE_EXTENDED,
   NameType,
   PacOptions,
   PaDataType,
@@ -189,6 +192,19 @@ export function errorOf(bytes: Uint8Array): KrbErrorMessage {
   const r = parseReply(bytes);
   if (r.kind !== 'error') throw new Error(`expected KRB-ERROR, got ${r.kind}-rep`);
   return r.error;
+}
+
+/**
+ * The NTSTATUS of a KRB-ERROR's e-data: KERB-ERROR-DATA of type
+ * KERB_ERR_TYPE_EXTENDED holding a KERB-EXT-ERROR (MS-KILE 2.2.1, 2.2.2),
+ * the e-data alone, which Wireshark reads as Windows'.
+ */
+export function ntStatusOf(eData: Uint8Array | undefined): number {
+  if (eData === undefined) throw new Error('expected e-data holding an NTSTATUS, got none');
+  const data = decodeKerbErrorData(eData);
+  if (data.dataType !== KERB_ERR_TYPE_EXTENDED)
+    throw new Error(`expected KERB-ERROR-DATA type 3, got ${data.dataType}`);
+  return decodeKerbExtError(data.dataValue!).ntStatus;
 }
 
 /** The KDC-REP in `bytes`; fails the test with the error text if it is a KRB-ERROR. */
@@ -460,7 +476,11 @@ export const MI_SPN = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
  * name windows.net), alice on-prem (password `pw`), the managed instance's service in the cloud
  * (`mi-pw`, with `cloudService`'s options); both realms AD with MIT-shaped errors.
  */
-export function adForestTrust(domainSid: string, cloudService: { okAsDelegate?: boolean } = {}) {
+export function adForestTrust(
+  domainSid: string,
+  cloudService: { okAsDelegate?: boolean } = {},
+  trust: { selectiveAuthentication?: boolean; direction?: 'one-way' | 'two-way' } = {},
+) {
   const clock = new ManualClock(T0);
   const onprem = makeRealm('CONTOSO.COM', { krbErrorStyle: 'mit' }, clock, {
     kind: 'active-directory',
@@ -472,9 +492,12 @@ export function adForestTrust(domainSid: string, cloudService: { okAsDelegate?: 
   createTrust({
     trusting: cloud.realm,
     trusted: onprem.realm,
-    direction: 'one-way',
+    direction: trust.direction ?? 'one-way',
     kind: 'forest',
     topLevelNames: ['windows.net'],
+    ...(trust.selectiveAuthentication !== undefined && {
+      selectiveAuthentication: trust.selectiveAuthentication,
+    }),
   });
   onprem.realm.addUser('alice', { password: 'pw' });
   cloud.realm.addService(MI_SPN, { password: 'mi-pw', ...cloudService });

@@ -677,6 +677,35 @@ describe('PAC across a trust', () => {
     );
   });
 
+  it("adds the resource domain's domain-local groups a user from across the trust reaches as a foreign member (MS-KILE 3.3.5.7.3)", () => {
+    const { onprem, cloud, mi, miKey } = forestTrust();
+    const LEGACY = 'S-1-5-21-111-222-333-1106';
+    const onDir = onprem.realm.directory;
+    const dbas = onDir.addGroup('DBAs');
+    onDir.addMember('DBAs', 'alice');
+    onDir.addSidHistory('alice', LEGACY);
+    const aliceSid = `${SID}-${onDir.account('alice')!.rid}`;
+    const cloudDir = cloud.realm.directory;
+    const byUser = cloudDir.addGroup('MI Logins', { scope: 'domain-local' });
+    const byGroup = cloudDir.addGroup('MI Admins', { scope: 'domain-local' });
+    const nested = cloudDir.addGroup('MI All', { scope: 'domain-local' });
+    const byHistory = cloudDir.addGroup('Legacy Access', { scope: 'domain-local' });
+    cloudDir.addForeignMember('MI Logins', aliceSid);
+    cloudDir.addForeignMember('MI Admins', `${SID}-${dbas.rid}`);
+    cloudDir.addMember('MI All', 'MI Admins');
+    // SID filtering comes first: a membership through a SID the trust removed is not granted.
+    cloudDir.addForeignMember('Legacy Access', LEGACY);
+    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
+    const st = tgsGet(cloud.kdc, { tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 });
+    const info = getPacBuffer(decodePac(pacOf(openTicket(st.ticket, miKey))), PacBufferType.LOGON_INFO)!;
+    expect(info.resourceGroupDomainSid && formatSid(info.resourceGroupDomainSid)).toBe(cloudDir.domainSid);
+    expect(info.resourceGroupIds.map((g) => g.relativeId)).toEqual([byUser.rid, byGroup.rid, nested.rid]);
+    expect(info.resourceGroupIds.map((g) => g.relativeId)).not.toContain(byHistory.rid);
+    expect(info.userFlags & 0x200).toBe(0x200); // LOGON_RESOURCE_GROUPS
+    expect(sids(pacOf(openTicket(st.ticket, miKey)))).toContain(`${cloudDir.domainSid}-${nested.rid}`);
+  });
+
   it('drops claims and device information that crossed the trust', () => {
     const { onprem, cloud } = forestTrust();
     const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
@@ -689,7 +718,7 @@ describe('PAC across a trust', () => {
         { type: PacBufferType.DEVICE_CLAIMS_INFO, data: Uint8Array.of(7, 8, 9) },
       ],
     };
-    const { pac: filtered } = filterAtTrust(cloud.realm, foreign, REALM);
+    const { pac: filtered } = filterAtTrust(cloud.realm, foreign, REALM, REALM);
     const types = filtered.buffers.map((b) => b.type);
     expect(types).toContain(PacBufferType.LOGON_INFO);
     expect(types).not.toContain(PacBufferType.CLIENT_CLAIMS_INFO);

@@ -4,11 +4,8 @@
  */
 import {
   decodeEtypeInfo2,
-  decodeKerbErrorData,
-  decodeKerbExtError,
   decodeMethodData,
   KdcOptions,
-  KERB_ERR_TYPE_EXTENDED,
   NameType,
   PaDataType,
   type Ticket,
@@ -23,6 +20,7 @@ import {
   errorOf,
   login,
   makeRealm,
+  ntStatusOf,
   openTicket,
   pn,
   repOf,
@@ -215,12 +213,6 @@ describe('realm kinds: KRB-ERROR shape', () => {
 });
 
 describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1, 2.2.2)', () => {
-  /** KERB-ERROR-DATA of KERB_ERR_TYPE_EXTENDED: the e-data alone, which Wireshark reads as Windows'. */
-  const ntStatusOf = (eData: Uint8Array | undefined) => {
-    const data = decodeKerbErrorData(eData!);
-    expect(data.dataType).toBe(KERB_ERR_TYPE_EXTENDED);
-    return decodeKerbExtError(data.dataValue!).ntStatus;
-  };
   const key = userKey(REALM, 'alice', 'correct horse');
 
   it('an AD realm says a disabled account is disabled (STATUS_ACCOUNT_DISABLED); an MIT realm sends e-text instead', () => {

@@ -31,6 +31,11 @@ export const NtStatus = Object.freeze({
   STATUS_NOT_FOUND: 0xc0000225,
   /** MS-SFU 3.2.5.2.1: Service 1's list does not name the target, or the evidence is not forwardable. */
   STATUS_NO_MATCH: 0xc0000272,
+  /**
+   * A user from across a selective-authentication trust has no Allowed-to-Authenticate right on
+   * the service's account (MS-KILE 3.3.5.7.5): the "authentication firewall".
+   */
+  STATUS_AUTHENTICATION_FIREWALL_FAILED: 0xc0000413,
 } as const);
 
 /** The name of an NTSTATUS value: `STATUS_ACCOUNT_DISABLED`, or `0x...` for one not in {@link NtStatus}. */
