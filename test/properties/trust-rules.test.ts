@@ -20,10 +20,12 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  encTimestamp,
   forgedCreds,
   login,
   makeRealm,
   openRep,
+  pacRequest,
   paForUser,
   paPacOptionsRbcd,
   pn,
@@ -324,6 +326,88 @@ describe('trust rules over generated topologies', () => {
         },
       ),
       { seed: 11, numRuns: 24 },
+    );
+  });
+
+  it("across a selective-authentication trust, a service ticket exactly when the service grants one of the user's SIDs; elsewhere no check", () => {
+    // Two AD realms and one trust, selective or not; the user of either side asks the other
+    // side's service, whose account grants some of: the user, a group the user may be in,
+    // another group, a domain-local group of the service's domain holding the user, the
+    // well-known Authenticated Users and Everyone, and a stranger. The oracle is the MS-KILE
+    // 3.3.5.7.5 rule stated directly, over the SIDs the test itself gave the user.
+    const grantable = [
+      'user',
+      'group',
+      'otherGroup',
+      'localGroup',
+      'authenticated',
+      'everyone',
+      'stranger',
+    ] as const;
+    fc.assert(
+      fc.property(
+        fc.record({
+          direction: fc.constantFrom<'one-way' | 'two-way'>('one-way', 'two-way'),
+          kind: fc.constantFrom<'forest' | 'external'>('forest', 'external'),
+          selective: fc.boolean(),
+          fromTrusting: fc.boolean(),
+          inGroup: fc.boolean(),
+          pac: fc.boolean(), // PA-PAC-REQUEST: the check happens either way
+          grants: fc.subarray([...grantable]),
+        }),
+        (c) => {
+          fc.pre(!c.fromTrusting || c.direction === 'two-way');
+          const clock = new ManualClock(T0);
+          const ad = { kind: 'active-directory' as const };
+          const trusting = makeRealm('ALPHA.TEST', { krbErrorStyle: 'mit' }, clock, ad);
+          const trusted = makeRealm('BRAVO.TEST', { krbErrorStyle: 'mit' }, clock, ad);
+          createTrust({
+            trusting: trusting.realm,
+            trusted: trusted.realm,
+            direction: c.direction,
+            kind: c.kind,
+            selectiveAuthentication: c.selective,
+          });
+          const [home, target] = c.fromTrusting ? [trusting, trusted] : [trusted, trusting];
+          home.realm.addUser('user', { password: 'pw' });
+          const dir = home.realm.directory;
+          const userSid = dir.sidOf(dir.account('user')!.rid);
+          const group = dir.addGroup('G');
+          if (c.inGroup) dir.addMember('G', 'user');
+          const other = dir.addGroup('H');
+          const spn = `HTTP/svc.${target.realm.name.toLowerCase()}`;
+          target.realm.addService(spn, { password: 'svc' });
+          const local = target.realm.directory.addGroup('L', { scope: 'domain-local' });
+          target.realm.directory.addForeignMember('L', userSid);
+          const sidOf = {
+            user: userSid,
+            group: dir.sidOf(group.rid),
+            otherGroup: dir.sidOf(other.rid),
+            localGroup: target.realm.directory.sidOf(local.rid),
+            authenticated: 'S-1-5-11',
+            everyone: 'S-1-1-0',
+            stranger: 'S-1-5-21-9-9-9-1104',
+          };
+          for (const g of c.grants) target.realm.allowToAuthenticate(spn, sidOf[g]);
+          const key = userKey(home.realm.name, 'user', 'pw');
+          const tgt = login(home, 'user', key, { padata: [encTimestamp(key, T0), pacRequest(c.pac)] });
+          const referral = tgsGet(home.kdc, {
+            tgt,
+            realm: home.realm.name,
+            sname: `krbtgt/${target.realm.name}`,
+            now: T0,
+          });
+          const reply = errorOrReply(
+            target.kdc.handle(tgsReq({ tgt: referral, realm: target.realm.name, sname: spn, now: T0 })),
+          );
+          const checked = c.selective && !c.fromTrusting;
+          const holds = (g: (typeof grantable)[number]) =>
+            g === 'group' ? c.inGroup : g !== 'otherGroup' && g !== 'stranger';
+          const allowed = !checked || c.grants.some(holds);
+          expect(reply).toBe(allowed ? 'TGS-REP' : ErrorCode.KDC_ERR_POLICY);
+        },
+      ),
+      { seed: 20261206, numRuns: 60 },
     );
   });
 });
