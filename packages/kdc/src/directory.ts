@@ -118,6 +118,8 @@ export class Directory {
   /** Groups (lower case) each member key belongs to directly. */
   readonly #memberOf = new Map<string, Set<string>>();
   #nextRid = FIRST_FREE_RID;
+  /** How many memberships of foreign principals (`s:` keys) there are. */
+  #foreignMembers = 0;
   /**
    * {@link tokenGroups} by account (lower case): the KDC asks on every TGS
    * and the expansion walks every membership. Cleared by each change of a
@@ -214,13 +216,17 @@ export class Directory {
     this.#link(g, asGroup !== undefined ? `g:${asGroup.name.toLowerCase()}` : `a:${member.toLowerCase()}`);
   }
 
-  #link(g: DirectoryGroup, key: string): void {
+  /** Makes the member `key` a member of `g`; false when it already was. */
+  #link(g: DirectoryGroup, key: string): boolean {
     const gk = g.name.toLowerCase();
+    const members = this.#members.get(gk)!;
+    if (members.has(key)) return false;
     this.#tokenGroups.clear();
-    this.#members.get(gk)!.add(key);
+    members.add(key);
     const of = this.#memberOf.get(key) ?? new Set<string>();
     of.add(gk);
     this.#memberOf.set(key, of);
+    return true;
   }
 
   /**
@@ -242,7 +248,12 @@ export class Directory {
     if (text.startsWith(`${this.domainSid}-`)) {
       refuse(`${text} is a SID of this domain: add its account or group by name`);
     }
-    this.#link(g, `s:${text}`);
+    if (this.#link(g, `s:${text}`)) this.#foreignMembers++;
+  }
+
+  /** Whether any group holds a principal of another domain ({@link addForeignMember}). */
+  get hasForeignMembers(): boolean {
+    return this.#foreignMembers > 0;
   }
 
   /**
@@ -255,6 +266,7 @@ export class Directory {
    * does not know reach nothing.
    */
   resourceGroups(sids: readonly string[]): readonly GroupMembership[] {
+    if (sids.length === 0) return [];
     const queue: string[] = [];
     const prefix = `${this.domainSid}-`;
     for (const sid of sids) {

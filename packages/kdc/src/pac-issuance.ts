@@ -227,6 +227,8 @@ export function withResourceGroups(
     if (account === undefined || account.external !== undefined) return pac;
     local = realm.directory.tokenGroups(account.name).domainLocal;
   } else {
+    // The SIDs of a user from across a trust are all of other domains: only foreign members match.
+    if (!realm.directory.hasForeignMembers) return pac;
     const info = getPacBuffer(pac, PacBufferType.LOGON_INFO);
     const domain = info?.logonDomainId;
     if (info === undefined || domain === undefined) return pac;

@@ -32,6 +32,7 @@ import {
   PacBufferType,
   parseSid,
   SE_GROUP_DEFAULT,
+  sidEquals,
   sidWithRid,
   UserFlags,
   updatePacBuffer,
@@ -79,12 +80,7 @@ export function markOtherOrganization(realm: Realm, pac: Pac, issuingRealm: stri
  */
 export function checkAllowedToAuthenticate(pac: Pac, server: PrincipalEntry): void {
   const info = getPacBuffer(pac, PacBufferType.LOGON_INFO);
-  if (
-    info === undefined ||
-    !info.extraSids.some((e) => formatSid(e.sid) === WellKnownSid.OTHER_ORGANIZATION)
-  ) {
-    return;
-  }
+  if (info === undefined || !info.extraSids.some((e) => sidEquals(e.sid, OTHER_ORGANIZATION))) return;
   const granted = new Set(server.allowedToAuthenticate ?? []);
   if (userSids(info).some((sid) => granted.has(sid))) return;
   throw new KdcError(

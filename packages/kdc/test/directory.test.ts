@@ -127,7 +127,9 @@ describe('Directory', () => {
     d.addGroup('G');
     d.addGroup('U', { scope: 'universal' });
     const FOREIGN_GROUP = 'S-1-5-21-7-8-9-1200';
+    expect(d.hasForeignMembers).toBe(false);
     d.addForeignMember('SqlAccess', FOREIGN);
+    expect(d.hasForeignMembers).toBe(true);
     d.addForeignMember('Other', FOREIGN_GROUP);
     d.addMember('Outer', 'SqlAccess');
     d.addMember('Other', 'alice');
