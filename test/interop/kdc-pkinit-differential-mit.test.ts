@@ -153,6 +153,7 @@ const SERVICE = 'host/svc.pkinit.test';
 const PASSWORDS: Record<string, string> = {
   alice: 'alice-Passw0rd',
   bob: 'bob-Passw0rd',
+  carol: 'carol-Passw0rd',
   [SERVICE]: 'svc-Passw0rd',
 };
 const NONCE = 4556;
@@ -284,6 +285,12 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_PREAUTH_FAILED methods=[2,16,19,136]',
     why: 'as above, whatever the order',
   },
+  'dave with a PA-ENC-TIMESTAMP besides': {
+    oracle:
+      /^pa=\[17\] dh kdf=sha256 key=pkinit cname=dave \| REP forwardable,renewable,initial,pre-authent /,
+    krbsim: 'KDC_ERR_PREAUTH_FAILED methods=[16,136]',
+    why: 'as above: dave has no key, so the timestamp cannot be checked and krbsim refuses it; a PREAUTH_FAILED for a principal without keys offers PKINIT alone, as MIT offers it',
+  },
   'anonymous: a signed AuthPack': {
     oracle: /^KDC_ERR_CLIENT_NAME_MISMATCH$/,
     krbsim: 'KDC_ERR_PREAUTH_FAILED methods=[2,16,19,136]',
@@ -374,6 +381,8 @@ type Identity =
   | 'aliceOtherRealm'
   | 'aliceEcdsa'
   | 'bob'
+  | 'carol'
+  | 'dave'
   | 'nobody';
 
 let signers: Record<Identity, CmsSigner>;
@@ -400,6 +409,8 @@ async function issueCertificates(dir: TempDir): Promise<PemCertificate> {
     aliceOtherRealm: await issuePkinitClientCertificate(ca, { principal: 'alice', realm: 'OTHER.TEST' }),
     aliceEcdsa: await user('alice', { keyType: 'ecdsa-p256' }),
     bob: await user('bob'),
+    carol: await user('carol'),
+    dave: await user('dave'),
     nobody: await user('nobody'),
   };
   signers = Object.fromEntries(
@@ -937,6 +948,22 @@ pkCase('PA-PK-AS-REQ and an empty PA_AS_FRESHNESS', {
 // Names.
 pkCase('the client named NT-UNKNOWN', { cname: pn('alice', NameType.NT_UNKNOWN) });
 pkCase('an AS-REQ for a service ticket', { sname: SERVICE });
+const CAROL = pn('carol', NameType.NT_PRINCIPAL);
+const DAVE = pn('dave', NameType.NT_PRINCIPAL);
+pkCase('carol, whose keys are aes128 only, asking for aes256', { cname: CAROL, signer: 'carol' });
+pkCase('carol asking for aes256 and aes128', { cname: CAROL, signer: 'carol', etypes: [18, 17] });
+pkCase('dave, who has no key', { cname: DAVE, signer: 'dave' });
+pkCase('dave without pre-authentication', { cname: DAVE, signer: 'dave', padata: () => [] });
+pkCase('carol without pre-authentication, asking for aes256', {
+  cname: CAROL,
+  signer: 'carol',
+  padata: () => [],
+});
+pkCase('dave with a PA-ENC-TIMESTAMP besides', {
+  cname: DAVE,
+  signer: 'dave',
+  padata: (pk, now) => [pk, encTimestamp(aliceKey, now)],
+});
 
 // Anonymous PKINIT (RFC 8062).
 const anonymous: PkVariant = {
@@ -991,6 +1018,11 @@ withPkinit(
       );
       // RFC 8062: MIT serves anonymous PKINIT once the realm has this principal (random keys).
       await mit.kadmin('addprinc -randkey +requires_preauth WELLKNOWN/ANONYMOUS');
+      // carol has aes128 keys only; dave none at all (MIT's -nokey: a certificate is his only way in).
+      await mit.kadmin(
+        `addprinc -e aes128-cts-hmac-sha1-96:normal -pw ${PASSWORDS.carol} +requires_preauth carol`,
+      );
+      await mit.kadmin('addprinc -nokey +requires_preauth dave');
       krbtgtKeys = await mitKeys(mit, `krbtgt/${REALM}@${REALM}`);
       const realm = new Realm({
         name: REALM,
@@ -1006,6 +1038,11 @@ withPkinit(
       });
       realm.addUser('alice', { keys: pwKeys(REALM, 'alice', PASSWORDS.alice!), requiresPreauth: true });
       realm.addUser('bob', { keys: pwKeys(REALM, 'bob', PASSWORDS.bob!), requiresPreauth: true });
+      realm.addUser('carol', {
+        keys: pwKeys(REALM, 'carol', PASSWORDS.carol!).filter((k) => k.etype === 17),
+        requiresPreauth: true,
+      });
+      realm.addUser('dave', { keys: [], requiresPreauth: true });
       realm.addService(SERVICE, { keys: pwKeys(REALM, SERVICE, PASSWORDS[SERVICE]!) });
       const kdc = new Kdc(realm);
       sides.push({

@@ -96,17 +96,15 @@ export interface UserSpec {
   readonly delegation?: DelegationSpec;
   /** "Account is sensitive and cannot be delegated". */
   readonly sensitive?: boolean;
-  readonly allowedToAuthenticate?: AllowedToAuthenticateSpec;
+  /**
+   * The principals the account grants Allowed to Authenticate (see
+   * `Realm.allowToAuthenticate`): `name@REALM`, a name of the account's own
+   * realm, or a SID.
+   */
+  readonly allowedToAuthenticate?: readonly string[];
 }
 
 /** Delegation rights (see `DelegationOptions` of `@krbsim/kdc`). */
-/**
- * The principals an account grants Allowed to Authenticate (see
- * `Realm.allowToAuthenticate`): `name@REALM`, a name of the account's own
- * realm, or a SID.
- */
-type AllowedToAuthenticateSpec = readonly string[];
-
 export interface DelegationSpec {
   readonly trustedToAuthenticate?: boolean;
   readonly allowedTo?: readonly string[];
@@ -131,7 +129,12 @@ export interface ComputerSpec {
   readonly dnsHostName?: string;
   readonly spns?: readonly string[];
   readonly delegation?: DelegationSpec;
-  readonly allowedToAuthenticate?: AllowedToAuthenticateSpec;
+  /**
+   * The principals the account grants Allowed to Authenticate (see
+   * `Realm.allowToAuthenticate`): `name@REALM`, a name of the account's own
+   * realm, or a SID.
+   */
+  readonly allowedToAuthenticate?: readonly string[];
 }
 
 export interface ServiceSpec {
@@ -139,7 +142,12 @@ export interface ServiceSpec {
   readonly password?: string;
   readonly aliases?: readonly string[];
   readonly delegation?: DelegationSpec;
-  readonly allowedToAuthenticate?: AllowedToAuthenticateSpec;
+  /**
+   * The principals the account grants Allowed to Authenticate (see
+   * `Realm.allowToAuthenticate`): `name@REALM`, a name of the account's own
+   * realm, or a SID.
+   */
+  readonly allowedToAuthenticate?: readonly string[];
 }
 
 /**
@@ -574,10 +582,7 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
 }
 
 /** `allowedToAuthenticate` of an account at `path`: a list of names and SIDs, when given. */
-function allowedToAuthenticate(
-  v: unknown,
-  path: string,
-): { allowedToAuthenticate?: AllowedToAuthenticateSpec } {
+function allowedToAuthenticate(v: unknown, path: string): { allowedToAuthenticate?: readonly string[] } {
   if (v === undefined) return {};
   const p = `${path}.allowedToAuthenticate`;
   return { allowedToAuthenticate: list(v, p).map((a, i) => str(a, `${p}[${i}]`)) };

@@ -239,6 +239,34 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(tgt.client.name.nameString).toEqual(['alice']);
   });
 
+  it('a user without keys (keys: [], MIT addprinc -nokey) comes in by its certificate alone, as MIT serves it', async () => {
+    const { client, realm, replies } = lab();
+    const carol = await issuePkinitClientCertificate(ca, {
+      clock: new ManualClock(T0),
+      random: new SeededRandom('carol'),
+      realm: REALM,
+      principal: 'carol',
+      keyType: 'ecdsa-p256',
+    });
+    realm.addUser('carol', { keys: [], requiresPreauth: true });
+    const tgt = await client().getInitialCredentials('carol', identity(carol));
+    expect(tgt.client.name.nameString).toEqual(['carol']);
+    // Without a key there is no salt to name: no ETYPE-INFO2 in the reply, the enc-part's kvno absent.
+    const rep = decodeAsRep(replies.at(-1)!);
+    expect(rep.padata?.map((p) => p.padataType)).toEqual([PaDataType.PA_PK_AS_REP]);
+    expect(rep.encPart.kvno).toBeUndefined();
+    // A password cannot: no PA-ENC-TIMESTAMP is offered, and no key hint (ETYPE-INFO2); PKINIT and
+    // FAST are (an MIT realm offers FAST, with its cookie).
+    const e = await rejection(client().getInitialCredentials('carol', { password: 'any-Passw0rd' }));
+    expect(e).toBeInstanceOf(KerberosError);
+    const offered = decodeMethodData(decodeKrbError(replies.at(-1)!).eData!).map((p) => p.padataType);
+    expect(offered).toEqual([PaDataType.PA_PK_AS_REQ, PaDataType.PA_FX_FAST, PaDataType.PA_FX_COOKIE]);
+    // Without pre-authentication required and without PKINIT, there is no reply key to seal with.
+    realm.addUser('dave', { keys: [], requiresPreauth: false });
+    const plain = await rejection(client().getInitialCredentials('dave', { password: 'any-Passw0rd' }));
+    expect(plain.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+  });
+
   it('the TGT serves a TGS exchange like any other', async () => {
     const { client, realm } = lab();
     realm.addService('HTTP/web.pki.test', { password: 'web-Passw0rd' });

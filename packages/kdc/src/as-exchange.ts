@@ -199,8 +199,9 @@ function answerAs(
 
   // Etypes: what the client asked for, what it has keys for, what policy permits.
   const permitted = policy.permittedEncTypes;
+  // Without a usable key the client may still come in by a method that makes the reply key (PKINIT),
+  // as MIT's KDC lets it: the refusal waits until no method has made one.
   const usable = usableClientKeys(c, body.etype, permitted);
-  if (usable.length === 0) etypeNoSupp('the client key', body.etype, realm.name);
   const sessionEtype = sessionKeyEtype(realm.kind, permitted, body.etype, s.encTypes);
   if (sessionEtype === undefined) etypeNoSupp('the session key', body.etype, realm.name);
   const isTgt = s.kind === 'krbtgt';
@@ -223,7 +224,7 @@ function answerAs(
     client: c,
     server: s,
     clientKeys: usable,
-    replyKey: usable[0]!,
+    replyKey: usable[0],
     preauthenticated: false,
     wrongKey: false,
     pacRequest: undefined,
@@ -245,7 +246,7 @@ function answerAs(
   }
   // An anonymous ticket carries no PAC: there is no user to describe.
   const pacRequested = anonymous === undefined && (state.pacRequest ?? policy.includePacByDefault);
-  const replyKey = state.replyKey;
+  const replyKey = state.replyKey ?? etypeNoSupp('the client key', body.etype, realm.name);
   // RFC 6113 section 5.4.3: under FAST the reply is sealed with the strengthened reply key.
   const strengthened =
     fast === undefined || !policy.fastStrengthenKey
@@ -370,9 +371,22 @@ function answerAs(
     ...(etp.caddr && { caddr: etp.caddr }),
     ...(encryptedPaData.length > 0 && { encryptedPaData }),
   };
-  const encPart = sealReplyPart(part, 'as', sealingKey, KeyUsage.AS_REP_ENCPART, realm.random, replyKey.kvno);
-  // ETYPE-INFO2 for the reply key, so a client that sent no pre-auth learns the salt.
-  const padata = [etypeInfo2Padata([replyKey], policy.rc4SaltInEtypeInfo), ...state.replyPadata];
+  // The client's key of the reply's etype (PKINIT's key is made, and the client may have none):
+  // the enc-part names its kvno, and ETYPE-INFO2 its salt, so that a client that sent no
+  // pre-authentication learns it.
+  const clientKey = usable.find((k) => k.key.etype === replyKey.key.etype);
+  const encPart = sealReplyPart(
+    part,
+    'as',
+    sealingKey,
+    KeyUsage.AS_REP_ENCPART,
+    realm.random,
+    clientKey?.kvno,
+  );
+  const padata = [
+    ...(clientKey === undefined ? [] : [etypeInfo2Padata([clientKey], policy.rc4SaltInEtypeInfo)]),
+    ...state.replyPadata,
+  ];
   const clear = visibleClient(fast, ticketCname, ticketCrealm);
   const reply = encodeAsRep({
     pvno: 5,

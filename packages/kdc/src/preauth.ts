@@ -84,7 +84,7 @@ const FAST_COOKIE: PaData = {
 
 /**
  * The METHOD-DATA of a pre-authentication error (RFC 4120 section 3.1.1):
- * PA-ETYPE-INFO2 (how to make the key), then what each pre-authentication
+ * PA-ETYPE-INFO2 (how to make the key, when the client has one), then what each pre-authentication
  * handler offers, then, in a FAST conversation or beside an offer of FAST, a
  * PA-FX-COOKIE for the client to send back (RFC 6113 section 5.2; MIT's KDC
  * offers FAST and sends one with every such list; a DC that serves FAST
@@ -96,7 +96,8 @@ function preauthMethodData(
   handlers: readonly AsPadataHandler[],
   state: AsRequestState,
 ): Uint8Array {
-  const methods: PaData[] = [etypeInfo2Hint(keys, state.realm.policy)];
+  // No hint for a client without a usable key: there is no salt to name (MIT sends none either).
+  const methods: PaData[] = keys.length === 0 ? [] : [etypeInfo2Hint(keys, state.realm.policy)];
   for (const h of handlers) {
     const offer = h.offer?.(state);
     if (offer !== undefined) methods.push(offer);

@@ -142,6 +142,11 @@ export interface RealmOptions {
 /** Options for {@link Realm.addUser}. */
 export interface AddUserOptions {
   password?: string;
+  /**
+   * The keys. `[]`: none, as MIT's `addprinc -nokey` makes a principal that
+   * logs on by PKINIT alone (a password cannot: no PA-ENC-TIMESTAMP is
+   * offered, and without pre-authentication there is no reply key).
+   */
   keys?: Key[];
   /** Default: realm followed by the name's components (RFC 4120 section 4). */
   salt?: string;

@@ -436,7 +436,9 @@ function forServiceTicket(
   user?: PrincipalEntry,
 ): Pac {
   const withGroups = withResourceGroups(realm, pac, user, clientRealm);
-  checkAllowedToAuthenticate(withGroups, draft.server);
+  // Only a user of another realm carries the mark (this realm's KDC adds it at the trust); a
+  // local user's PAC is not decoded for it.
+  if (clientRealm !== realm.name) checkAllowedToAuthenticate(withGroups, draft.server);
   return withGroups;
 }
 

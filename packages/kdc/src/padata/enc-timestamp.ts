@@ -69,8 +69,9 @@ export const encTimestamp: AsPadataHandler = {
   padataType: PaDataType.PA_ENC_TIMESTAMP,
   // Under FAST, MIT's KDC offers the encrypted challenge instead (clients try offers in order);
   // a timestamp that comes anyway is accepted, as Heimdal's KDC accepts it.
+  // Not to a client without a usable key: no password of its could make one (MIT's offer the same).
   offer: (state) =>
-    state.fast === undefined
+    state.fast === undefined && state.clientKeys.length > 0
       ? { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) }
       : undefined,
   process(state, pa) {

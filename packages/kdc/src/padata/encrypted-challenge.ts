@@ -70,7 +70,7 @@ function openChallenge(
 export const encryptedChallenge: AsPadataHandler = {
   padataType: PaDataType.PA_ENCRYPTED_CHALLENGE,
   offer: (state) =>
-    state.fast === undefined
+    state.fast === undefined || state.clientKeys.length === 0
       ? undefined
       : { padataType: PaDataType.PA_ENCRYPTED_CHALLENGE, padataValue: new Uint8Array(0) },
   process(state, pa: PaData) {

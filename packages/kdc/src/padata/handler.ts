@@ -37,10 +37,19 @@ export interface AsRequestState {
   readonly crealm: string;
   readonly client: PrincipalEntry;
   readonly server: PrincipalEntry;
-  /** The client's current keys usable for this request, in the client's order of preference. */
+  /**
+   * The client's current keys usable for this request, in the client's order
+   * of preference: none for a principal without keys (MIT's `addprinc
+   * -nokey`) or without one of a requested etype, who can still come in by a
+   * method that makes its own reply key (PKINIT).
+   */
   readonly clientKeys: readonly StoredKey[];
-  /** The key the reply's encrypted part is sealed with; a pre-authentication method may choose it. */
-  replyKey: StoredKey;
+  /**
+   * The key the reply's encrypted part is sealed with: the first of
+   * `clientKeys` until a pre-authentication method chooses or makes one;
+   * undefined while there is none.
+   */
+  replyKey: StoredKey | undefined;
   /** Set by the handler that authenticated the client; the ticket then carries PRE-AUTHENT. */
   preauthenticated: boolean;
   /**

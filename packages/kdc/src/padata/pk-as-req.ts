@@ -70,6 +70,7 @@ import {
   verifySignedData,
 } from '@krbsim/pki';
 import { ANONYMOUS_NAME, ANONYMOUS_REALM, isAnonymousEntry } from '../anonymous';
+import { etypeNoSupp } from '../keys';
 import { KdcError } from '../krb-error';
 import { checkClientEku, checkClientMapping } from '../pkinit/client-mapping';
 import type { PkinitConfig } from '../pkinit/config';
@@ -221,21 +222,37 @@ function process(state: AsRequestState, pa: PaData): void {
     throw freshnessRequired(state);
   }
 
+  const etype = replyEtype(state);
   let delivery: PkinitDelivery;
   if (authPack.clientPublicValue !== undefined) {
-    delivery = keyAgreement(state, config, authPack, authPack.clientPublicValue);
+    delivery = keyAgreement(state, config, authPack, authPack.clientPublicValue, etype);
   } else if (signer !== undefined) {
-    delivery = keyTransportDelivery(state, config, signer, authPack.supportedCmsTypes);
+    delivery = keyTransportDelivery(state, config, signer, authPack.supportedCmsTypes, etype);
   } else {
     throw new KdcError(
       ErrorCode.KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED,
       'anonymous PKINIT needs a Diffie-Hellman or ECDH public value: there is no client certificate to encrypt a reply key to (RFC 8062 section 4.1)',
     );
   }
-  // Same etype as the client key it replaces, so the reply's ETYPE-INFO2 still names the reply etype.
-  state.replyKey = { ...state.replyKey, key: delivery.key };
+  // The client's key of that etype, if it has one, stays named (ETYPE-INFO2, the enc-part's kvno).
+  const own = state.clientKeys.find((k) => k.key.etype === etype);
+  state.replyKey = { kvno: own?.kvno ?? 0, salt: own?.salt ?? '', key: delivery.key };
   state.replyPadata.push({ padataType: PaDataType.PA_PK_AS_REP, padataValue: delivery.pkAsRep });
   state.preauthenticated = true;
+}
+
+/**
+ * The etype of the reply key PKINIT makes: the first the request lists that
+ * the realm permits, whether or not the client has a key of it, as MIT's KDC
+ * chooses it (pkinit_server_return_padata). So a principal without keys
+ * (`addprinc -nokey`), or without one of the etypes asked for, comes in by
+ * its certificate.
+ */
+function replyEtype(state: AsRequestState): number {
+  const asked = state.req.reqBody.etype;
+  const etype = asked.find((e) => state.realm.policy.permittedEncTypes.includes(e));
+  if (etype === undefined) etypeNoSupp('the PKINIT reply key', asked, state.realm.name);
+  return etype;
 }
 
 /** Diffie-Hellman or ECDH delivery (RFC 4556 section 3.2.3.1, RFC 5349) with RFC 8636's KDFs. */
@@ -244,6 +261,7 @@ function keyAgreement(
   config: PkinitConfig,
   authPack: AuthPack,
   clientPublicValue: Uint8Array,
+  etype: number,
 ): PkinitDelivery {
   const { realm, req } = state;
   const a = authPack.pkAuthenticator;
@@ -270,7 +288,6 @@ function keyAgreement(
   }
   const pair = generateKeyAgreement(peer.group, realm.random);
   const secret = pair.secret(peer.value);
-  const etype = state.replyKey.key.etype;
 
   const keyInfo = encodeKdcDhKeyInfo({
     subjectPublicKey: pair.subjectPublicKey,

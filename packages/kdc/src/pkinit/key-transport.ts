@@ -52,6 +52,7 @@ export function keyTransportDelivery(
   config: PkinitConfig,
   client: Certificate,
   supportedCmsTypes: readonly Uint8Array[] | undefined,
+  etype: number,
 ): PkinitDelivery {
   // The code: RFC 4556's for a public-key encryption the KDC cannot do, which also tells the
   // client that Diffie-Hellman would do. MIT 1.20's KDC has no such check: its CMS encryption
@@ -69,7 +70,6 @@ export function keyTransportDelivery(
       `none of the content encryption algorithms of the client's supportedCMSTypes (${offered.join(', ')}) is one this KDC encrypts with (${CONTENT_ENCRYPTION_ALGORITHMS.join(', ')})`,
     );
   }
-  const etype = state.replyKey.key.etype;
   const key = generateKey(etype, { random: state.realm.random });
   const keyPack = encodeReplyKeyPack({
     replyKey: { keytype: key.etype, keyvalue: key.bytes },
