@@ -94,12 +94,19 @@ export async function buildLab(seed: string): Promise<FuzzLab> {
     direction: 'one-way',
     kind: 'forest',
     topLevelNames: ['windows.net'],
+    // Every cross-realm TGS-REQ at the cloud KDC then goes through the OTHER_ORGANIZATION mark, the
+    // foreign domain-local expansion and the Allowed-to-Authenticate check.
+    selectiveAuthentication: true,
   });
   contoso.addUser('alice', { password: ALICE_PASSWORD });
   contoso.addUser('bob', { password: 'B0b-Passw0rd', requiresPreauth: false });
   contoso.addComputer('PC1');
   azure.addUser('cloudonly', { password: 'Cl0ud-Passw0rd' });
   azure.addService(SQL_SPN, { aliases: ['MSSQLSvc/mi1.abc123.database.windows.net'] });
+  const aliceSid = contoso.directory.sidOf(contoso.directory.account('alice')!.rid);
+  const miUsers = azure.directory.addGroup('MI Users', { scope: 'domain-local' });
+  azure.directory.addForeignMember('MI Users', aliceSid);
+  azure.allowToAuthenticate(SQL_SPN, azure.directory.sidOf(miUsers.rid));
   mit.addUser('alice', { password: ALICE_PASSWORD });
   mit.addService('host/svc.mit.test');
 
