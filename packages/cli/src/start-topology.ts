@@ -224,6 +224,7 @@ export function buildRealms(
           random,
           policy: policyOf(spec.policy),
           ...(spec.domainSid !== undefined && { domainSid: spec.domainSid }),
+          ...(spec.forest !== undefined && { forest: spec.forest }),
           ...(pkinit !== undefined && { pkinit }),
         }),
     );

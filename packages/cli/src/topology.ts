@@ -24,6 +24,7 @@
  *     computers:                      # machine accounts NAME$ holding host/<name>.<domain> and host/NAME
  *       - { name: SQL01, spns: [MSSQLSvc/sql01.contoso.com:1433] }
  *     domainSid: S-1-5-21-1-2-3       # optional: default derived from the realm name
+ *     forest: CONTOSO.COM             # optional: the forest root's realm, for a domain of a larger forest
  *     groups:                         # the directory's groups (scope: global, universal, domain-local)
  *       - { name: SqlAdmins, scope: global, members: [alice] }
  *     services:
@@ -167,6 +168,8 @@ export interface RealmFileSpec {
   readonly kind: 'mit' | 'active-directory';
   /** The directory's domain SID (default: derived from the realm name). */
   readonly domainSid?: string;
+  /** The forest of the realm's domain, by its root domain's realm (default: the realm itself). */
+  readonly forest?: string;
   /** Groups of the realm's directory, in file order (members may name groups defined later). */
   readonly groups: readonly GroupSpec[];
   /** The UDP and TCP port `krbsim serve` binds this realm's KDC to; unset: OS-chosen. */
@@ -406,6 +409,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
     'name',
     'kind',
     'domainSid',
+    'forest',
     'domains',
     'port',
     'policy',
@@ -491,11 +495,13 @@ function realm(v: unknown, path: string): RealmFileSpec {
     };
   });
   const port = optPort(o.port, `${path}.port`);
+  const forest = o.forest === undefined ? undefined : realmName(o.forest, `${path}.forest`);
   const kdcProxy = optBool(o.kdcProxy, `${path}.kdcProxy`);
   return {
     name: realmName(o.name, `${path}.name`),
     kind: oneOf(o.kind, `${path}.kind`, ['mit', 'active-directory'] as const, 'mit'),
     ...(domainSid !== undefined && { domainSid }),
+    ...(forest !== undefined && { forest }),
     ...(port !== undefined && { port }),
     domains: list(o.domains, `${path}.domains`).map((d, i) => dnsName(d, `${path}.domains[${i}]`)),
     policy: policy(o.policy, `${path}.policy`),

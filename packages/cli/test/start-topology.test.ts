@@ -145,6 +145,35 @@ describe('startTopology', () => {
     ).toThrow(/trusts\[0\]\.selectiveAuthentication/);
   });
 
+  it('builds the domains of one forest, joined by realm trusts, and refuses a forest trust between them', async () => {
+    const realms = [
+      { name: 'CONTOSO.COM', kind: 'active-directory' },
+      { name: 'EMEA.CONTOSO.COM', kind: 'active-directory', forest: 'CONTOSO.COM' },
+    ];
+    const t = await startTopology(
+      validateTopology({
+        realms,
+        trusts: [
+          { trusting: 'CONTOSO.COM', trusted: 'EMEA.CONTOSO.COM', direction: 'two-way', kind: 'realm' },
+        ],
+      }),
+      { listen: false },
+    );
+    expect(t.realms.get('EMEA.CONTOSO.COM')!.forest).toBe('CONTOSO.COM');
+    expect(t.realms.get('CONTOSO.COM')!.forest).toBe('CONTOSO.COM');
+    await t.close();
+    const forestTrust = validateTopology({
+      realms,
+      trusts: [{ trusting: 'CONTOSO.COM', trusted: 'EMEA.CONTOSO.COM', kind: 'forest' }],
+    });
+    await expect(startTopology(forestTrust, { listen: false })).rejects.toThrow(
+      /^trusts\[0\]: CONTOSO\.COM and EMEA\.CONTOSO\.COM are domains of one forest/,
+    );
+    expect(() => validateTopology({ realms: [{ name: 'A.TEST', forest: 'lower.case' }] })).toThrow(
+      /realms\[0\]\.forest: realm names are upper-case/,
+    );
+  });
+
   it('names the field of whatever the realms refuse while being built, as validation does', async () => {
     const cases: [object, RegExp][] = [
       [

@@ -12,9 +12,11 @@
  *   - to a service of this realm: with the user's domain-local groups of this
  *     domain as resource groups, a user's from across a trust too (through
  *     the directory's foreign members);
- *   - from a cross-realm TGT: SID-filtered as a forest trust filters (ExtraSids
- *     outside the trusted domain, and every resource group, are removed; a
- *     user of this realm's own domain is refused), and marked with the
+ *   - from a cross-realm TGT: SID-filtered by the trust boundary crossed (none
+ *     within a forest; across a forest trust ExtraSids outside the trusted
+ *     forest's domains, across any other those outside the client's domain,
+ *     and every resource group, are removed; a user of this realm's own
+ *     domain is refused), and marked with the
  *     OTHER_ORGANIZATION SID across a selective-authentication trust
  *     (`selective-authentication.ts`), whose services then check it;
  *   - S4U2Self: the user's own PAC, built afresh (S-1-18-2);
@@ -63,6 +65,7 @@ import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { routingView } from './routing-view';
 import { markOtherOrganization } from './selective-authentication';
+import { trustBetween } from './trust-graph';
 
 /** What filtering at a trust removed from a PAC: shown by the lab's trace and demo. */
 export interface SidFilterReport {
@@ -255,26 +258,34 @@ const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * SID filtering at a trust (MS-PAC 4.1.2.2): the trusted domain may speak
- * only for its own SIDs. A realm here is one domain and, across a trust, its
- * own forest: MS-PAC's CrossForest rule (the SIDs of any domain of the
- * trusted forest) then admits the same SIDs as its domain rule, since no other
- * domain of that forest is known. A forest of several domains is not modelled:
- * their SIDs would be filtered here where a forest trust keeps them.
+ * SID filtering at a trust (MS-PAC 4.1.2.2), by the boundary the PAC crossed
+ * into this realm from `issuingRealm`, the realm whose referral TGT it came in:
  *
+ * - WithinForest (the two realms are domains of one forest, `RealmOptions.forest`):
+ *   the domains trust each other, and nothing is filtered; claims and device
+ *   information pass.
+ * - CrossForest (a `forest` trust): the SIDs of every domain of the trusted
+ *   forest pass, and none local to this forest.
+ * - Any other trust (`external`, or a `realm` trust between forests): the SIDs
+ *   of the client's domain alone (the quarantine of an external trust).
+ *
+ * Across the last two:
  * - The PAC's logon domain must be the domain of `clientRealm`, the realm
  *   whose user the PAC describes (a ticket's crealm, whose path the
  *   transited check has accepted): a realm across a trust cannot speak for
  *   another domain this realm trusts, and no realm across a trust speaks for
  *   this realm's own domain. Either is refused with KDC_ERR_POLICY, since
  *   filtering the user's SID leaves no user.
- * - ExtraSids outside the logon domain are removed (S-1-18-x, the identity
- *   assertions, stay), and so are resource groups, which only the resource
- *   domain may add.
+ * - ExtraSids outside the admitted domains are removed (S-1-18-x, the
+ *   identity assertions, stay), and so are resource groups, which only the
+ *   resource domain may add.
  * - Claims and device information (CLIENT_CLAIMS_INFO, DEVICE_INFO,
  *   DEVICE_CLAIMS_INFO) are dropped, as a DC drops incoming claims without
  *   an ingress transformation policy: the device's SIDs would otherwise
  *   pass unfiltered.
+ *
+ * Then, across a selective-authentication trust, the PAC is marked with
+ * OTHER_ORGANIZATION (selective-authentication.ts).
  */
 export function filterAtTrust(
   realm: Realm,
@@ -283,8 +294,20 @@ export function filterAtTrust(
   issuingRealm: string,
 ): { pac: Pac; report: SidFilterReport } {
   const removed: string[] = [];
+  const known = routingView(realm).realms;
+  const issuer = known.get(issuingRealm);
+  const client = known.get(clientRealm);
+  const withinForest = issuer !== undefined && issuer.forest === realm.forest;
   const own = parseSid(realm.directory.domainSid);
-  const client = routingView(realm).realms.get(clientRealm);
+  // The domains whose SIDs may come over: a forest trust's whole forest, else the client's domain.
+  const admitted =
+    issuer !== undefined && trustBetween(realm, issuingRealm)?.kind === 'forest'
+      ? [...known.values()]
+          .filter((r) => r.forest === issuer.forest)
+          .map((r) => parseSid(r.directory.domainSid))
+      : client === undefined
+        ? []
+        : [parseSid(client.directory.domainSid)];
   const filtered = replaceLogonInfo(pac, (v) => {
     const domain = v.logonDomainId;
     if (domain !== undefined && sidEquals(domain, own)) {
@@ -303,10 +326,12 @@ export function filterAtTrust(
         `SID filtering: the PAC from across the trust claims a user of domain ${domain === undefined ? '(none)' : formatSid(domain)}, which is not the domain of ${clientRealm}${client === undefined ? '' : ` (${client.directory.domainSid})`}, the client's realm`,
       );
     }
+    if (withinForest) return v;
     const extraSids = v.extraSids.filter((e) => {
       const split = splitSid(e.sid);
       const ok =
-        formatSid(e.sid).startsWith('S-1-18-') || (split !== undefined && sidEquals(split.domain, domain));
+        formatSid(e.sid).startsWith('S-1-18-') ||
+        (split !== undefined && admitted.some((d) => sidEquals(split.domain, d)));
       if (!ok) removed.push(formatSid(e.sid));
       return ok;
     });
@@ -324,7 +349,9 @@ export function filterAtTrust(
         (extraSids.length > 0 ? UserFlags.LOGON_EXTRA_SIDS : 0),
     };
   });
-  const kept = { buffers: filtered.buffers.filter((b) => !FOREIGN_ASSERTIONS.has(b.type)) };
+  const kept = withinForest
+    ? filtered
+    : { buffers: filtered.buffers.filter((b) => !FOREIGN_ASSERTIONS.has(b.type)) };
   return { pac: markOtherOrganization(realm, kept, issuingRealm), report: { removed } };
 }
 

@@ -127,6 +127,15 @@ export interface RealmOptions {
   /** Use these keys for krbtgt/REALM@REALM (kvno version 1) instead of random ones. */
   krbtgtKeys?: Key[];
   /**
+   * The AD forest the realm's domain belongs to, named by its root domain's
+   * realm (`CONTOSO.COM` for `EMEA.CONTOSO.COM`). Default: the realm itself,
+   * a forest of one domain. Trusts between domains of one forest are `realm`
+   * trusts (AD's parent-child, tree-root and shortcut trusts): SID filtering
+   * does not apply across them (MS-PAC 4.1.2.2, WithinForest), and a forest
+   * trust admits the SIDs of every domain of the other forest.
+   */
+  forest?: string;
+  /**
    * The domain SID of the realm's directory (`S-1-5-21-a-b-c`). Default: one
    * derived from the realm name, so a realm keeps its SID from run to run.
    */
@@ -280,6 +289,8 @@ export class Realm {
   readonly policy: RealmPolicy;
   /** The MS-KILE read-only-DC branch of this realm's krbtgt kvnos (0: none). */
   readonly rodcBranchId: number;
+  /** The forest of the realm's domain, by its root domain's realm name (`RealmOptions.forest`). */
+  readonly forest: string;
   /** PKINIT, when the realm serves it (`RealmOptions.pkinit`), parsed. */
   readonly pkinit: PkinitConfig | undefined;
   /** The principal database. Exposed for labs and tests that need to reach below the API. */
@@ -322,6 +333,10 @@ export class Realm {
     this.kind = opts.kind ?? 'mit';
     this.policy = resolvePolicy(opts.policy, this.kind);
     this.rodcBranchId = opts.rodcBranchId ?? 0;
+    if (opts.forest !== undefined && (!opts.forest || /[@/\\]/.test(opts.forest))) {
+      throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `invalid forest name '${opts.forest}'`);
+    }
+    this.forest = opts.forest ?? opts.name;
     this.pkinit = opts.pkinit && resolvePkinit(opts.pkinit, this.kind === 'active-directory');
     this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
     this.directory = new Directory(opts.domainSid ?? nameDerivedSid(this.name));

@@ -231,7 +231,8 @@ function makeInterRealmKeys(
  * Create a trust and register it (and its inter-realm keys) on both realms.
  *
  * Throws a {@link KerberosError} (KRB_ERR_GENERIC) when the realms are the
- * same, already trust each other, when selective authentication is asked
+ * same, already trust each other, when a forest or external trust would
+ * join two domains of one forest, when selective authentication is asked
  * of a trust that cannot have it, or when a top-level name overlaps one that
  * another trust of the trusted realm already claims, with AD's text:
  * `Collision setting top level names on trust <TRUSTING REALM>`.
@@ -247,6 +248,13 @@ export function createTrust(opts: TrustOptions): Trust {
   const tdos = trustDirectory(trusted);
   if (tdos.partner(trusting.name)) {
     fail(`${trusting.name} and ${trusted.name} already have a trust; remove it first`);
+  }
+  // A forest trust joins two forests; an external trust reaches a domain outside the forest. Within
+  // one, domains are joined by parent-child, tree-root and shortcut trusts: `realm` trusts here.
+  if (opts.kind !== 'realm' && trusting.forest === trusted.forest) {
+    fail(
+      `${trusting.name} and ${trusted.name} are domains of one forest (${trusting.forest}): a trust between them is a realm trust, not ${opts.kind === 'forest' ? 'a forest' : 'an external'} trust`,
+    );
   }
   if (opts.selectiveAuthentication === true && (opts.kind === 'realm' || !trusting.policy.issuePac)) {
     fail(

@@ -1,0 +1,161 @@
+/**
+ * A forest of several domains (`RealmOptions.forest`) and SID filtering by
+ * trust boundary (MS-PAC 4.1.2.2): nothing filtered between domains of one
+ * forest (WithinForest), the whole trusted forest's SIDs admitted across a
+ * forest trust (CrossForest), the trusted domain's alone across an external
+ * trust; claims pass within a forest only.
+ */
+
+import { KerberosClient } from '@krbsim/client';
+import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
+import { createTrust, Kdc, type KdcRequestEvent, Realm } from '@krbsim/kdc';
+import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType, validationInfoSids } from '@krbsim/pac';
+import { InProcessTransport } from '@krbsim/transport';
+import { describe, expect, it } from 'vitest';
+import { filterAtTrust } from '../src/pac-issuance';
+import { openTicket, T0 } from './helpers';
+
+const CONTOSO_SID = 'S-1-5-21-100-200-300';
+const EMEA_SID = 'S-1-5-21-101-201-301';
+const FABRIKAM_SID = 'S-1-5-21-400-500-600';
+const ELSEWHERE = 'S-1-5-21-9-9-9-1104';
+
+/**
+ * The forest CONTOSO.COM (root) with its child EMEA.CONTOSO.COM, joined by a
+ * two-way realm trust (AD's parent-child trust), and FABRIKAM.COM, its own
+ * forest, trusting CONTOSO.COM by a forest trust (or EMEA directly by an
+ * external one). erin of EMEA carries SIDs of her domain, of the forest root
+ * (a universal group of CONTOSO, as the global catalog adds it), of FABRIKAM
+ * and of a third forest, in her ExtraSids.
+ */
+function lab(trust: 'forest' | 'external' = 'forest') {
+  const clock = new ManualClock(T0);
+  const realm = (name: string, domainSid: string, forest: string) =>
+    new Realm({
+      name,
+      kind: 'active-directory',
+      forest,
+      domainSid,
+      clock,
+      random: new SeededRandom(name),
+      policy: { krbErrorStyle: 'mit' },
+    });
+  const contoso = realm('CONTOSO.COM', CONTOSO_SID, 'CONTOSO.COM');
+  const emea = realm('EMEA.CONTOSO.COM', EMEA_SID, 'CONTOSO.COM');
+  const fabrikam = realm('FABRIKAM.COM', FABRIKAM_SID, 'FABRIKAM.COM');
+  createTrust({ trusting: contoso, trusted: emea, direction: 'two-way', kind: 'realm' });
+  if (trust === 'forest') {
+    createTrust({ trusting: fabrikam, trusted: contoso, direction: 'one-way', kind: 'forest' });
+  } else {
+    createTrust({ trusting: fabrikam, trusted: emea, direction: 'one-way', kind: 'external' });
+  }
+  emea.addUser('erin', { password: 'Er1n-Passw0rd' });
+  const erinSid = `${EMEA_SID}-${emea.directory.account('erin')!.rid}`;
+  const extra = [`${EMEA_SID}-1300`, `${CONTOSO_SID}-1200`, `${FABRIKAM_SID}-512`, ELSEWHERE];
+  for (const sid of extra) emea.directory.addSidHistory('erin', sid);
+  contoso.addService('HTTP/intranet.contoso.com', { password: 'intranet' });
+  fabrikam.addService('HTTP/portal.fabrikam.com', { password: 'portal' });
+  const events: KdcRequestEvent[] = [];
+  const transport = new InProcessTransport();
+  for (const r of [contoso, emea, fabrikam]) {
+    const kdc = new Kdc(r, { onRequest: (e) => events.push(e) });
+    transport.register(r.name, (req) => kdc.handle(req));
+  }
+  /** erin's ticket for `spn` of `realm`, opened with the service's key: the SIDs of its PAC. */
+  const sidsAt = async (realmOf: Realm, spn: string) => {
+    const client = new KerberosClient({
+      realm: emea.name,
+      transport,
+      clock,
+      random: new SeededRandom('erin'),
+    });
+    await client.getInitialCredentials('erin', { password: 'Er1n-Passw0rd' });
+    const cred = await client.getServiceTicket(`${spn}@${realmOf.name}`);
+    const key = realmOf.keysFor(spn).find((k) => k.etype === cred.ticket.encPart.etype)!;
+    const etp = openTicket(cred.ticket, key);
+    const info = getPacBuffer(decodePac(findPac(etp.authorizationData)!.pac), PacBufferType.LOGON_INFO)!;
+    return validationInfoSids(info).map((s) => formatSid(s.sid));
+  };
+  /** The PAC of erin's TGT, as EMEA's KDC issued it. */
+  const erinTgtPac = async () => {
+    const client = new KerberosClient({
+      realm: emea.name,
+      transport,
+      clock,
+      random: new SeededRandom('tgt'),
+    });
+    const tgt = await client.getInitialCredentials('erin', { password: 'Er1n-Passw0rd' });
+    const key = emea.krbtgt.keys.find((k) => k.key.etype === tgt.ticket.encPart.etype)!.key;
+    return decodePac(findPac(openTicket(tgt.ticket, key).authorizationData)!.pac);
+  };
+  return { contoso, emea, fabrikam, erinSid, events, sidsAt, erinTgtPac };
+}
+
+describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => {
+  it('filters nothing between domains of one forest (WithinForest)', async () => {
+    const t = lab();
+    const sids = await t.sidsAt(t.contoso, 'HTTP/intranet.contoso.com');
+    expect(sids[0]).toBe(t.erinSid);
+    for (const sid of [`${EMEA_SID}-1300`, `${CONTOSO_SID}-1200`, `${FABRIKAM_SID}-512`, ELSEWHERE]) {
+      expect(sids).toContain(sid);
+    }
+    expect(t.events.every((e) => (e.sidsFiltered ?? []).length === 0)).toBe(true);
+  });
+
+  it('admits the SIDs of every domain of the trusted forest across a forest trust, and none of its own forest or a third (CrossForest)', async () => {
+    const t = lab();
+    const sids = await t.sidsAt(t.fabrikam, 'HTTP/portal.fabrikam.com');
+    expect(sids[0]).toBe(t.erinSid);
+    expect(sids).toContain(`${EMEA_SID}-1300`); // the user's own domain
+    expect(sids).toContain(`${CONTOSO_SID}-1200`); // another domain of the trusted forest
+    expect(sids).not.toContain(`${FABRIKAM_SID}-512`); // local to the trusting forest
+    expect(sids).not.toContain(ELSEWHERE); // a third forest
+    expect(t.events.flatMap((e) => e.sidsFiltered ?? []).sort()).toEqual(
+      [`${FABRIKAM_SID}-512`, ELSEWHERE].sort(),
+    );
+  });
+
+  it("admits the trusted domain's SIDs alone across an external trust (quarantine)", async () => {
+    const t = lab('external');
+    const sids = await t.sidsAt(t.fabrikam, 'HTTP/portal.fabrikam.com');
+    expect(sids).toContain(`${EMEA_SID}-1300`);
+    expect(sids).not.toContain(`${CONTOSO_SID}-1200`); // the forest root: another domain
+    expect(sids).not.toContain(ELSEWHERE);
+  });
+
+  it('lets claims and device information pass within a forest, and drops them across forests', async () => {
+    const t = lab();
+    const pac = await t.erinTgtPac();
+    const withClaims = {
+      buffers: [
+        ...pac.buffers,
+        { type: PacBufferType.CLIENT_CLAIMS_INFO, data: Uint8Array.of(1, 2, 3) },
+        { type: PacBufferType.DEVICE_INFO, data: Uint8Array.of(4, 5, 6) },
+      ],
+    };
+    const types = (p: { buffers: readonly { type: number }[] }) => p.buffers.map((b) => b.type);
+    const within = filterAtTrust(t.contoso, withClaims, t.emea.name, t.emea.name);
+    expect(types(within.pac)).toContain(PacBufferType.CLIENT_CLAIMS_INFO);
+    expect(types(within.pac)).toContain(PacBufferType.DEVICE_INFO);
+    expect(within.report.removed).toEqual([]);
+    const across = filterAtTrust(t.fabrikam, withClaims, t.emea.name, t.contoso.name);
+    expect(types(across.pac)).not.toContain(PacBufferType.CLIENT_CLAIMS_INFO);
+    expect(types(across.pac)).not.toContain(PacBufferType.DEVICE_INFO);
+    // Within a forest the logon domain must still be the client realm's: a PAC is no one else's.
+    expect(() => filterAtTrust(t.contoso, withClaims, t.contoso.name, t.emea.name)).toThrow(
+      expect.objectContaining({ code: ErrorCode.KDC_ERR_POLICY }),
+    );
+  });
+
+  it('refuses a forest or external trust between two domains of one forest', () => {
+    const t = lab();
+    const a = new Realm({ name: 'APAC.CONTOSO.COM', kind: 'active-directory', forest: 'CONTOSO.COM' });
+    for (const kind of ['forest', 'external'] as const) {
+      expect(() => createTrust({ trusting: t.contoso, trusted: a, direction: 'one-way', kind })).toThrow(
+        /are domains of one forest \(CONTOSO\.COM\): a trust between them is a realm trust/,
+      );
+    }
+    expect(() => new Realm({ name: 'X.TEST', forest: 'a@b' })).toThrow(KerberosError);
+    expect(new Realm({ name: 'X.TEST' }).forest).toBe('X.TEST');
+  });
+});
