@@ -147,6 +147,49 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     );
   });
 
+  it('checks selective authentication in every domain of the trusting forest: the mark crosses its realm trusts', async () => {
+    const clock = new ManualClock(T0);
+    const realm = (name: string, domainSid: string, forest: string) =>
+      new Realm({ name, kind: 'active-directory', forest, domainSid, clock, random: new SeededRandom(name) });
+    const contoso = realm('CONTOSO.COM', CONTOSO_SID, 'CONTOSO.COM');
+    const fabrikam = realm('FABRIKAM.COM', FABRIKAM_SID, 'FABRIKAM.COM');
+    const sales = realm('SALES.FABRIKAM.COM', 'S-1-5-21-401-501-601', 'FABRIKAM.COM');
+    createTrust({ trusting: fabrikam, trusted: sales, direction: 'two-way', kind: 'realm' });
+    createTrust({
+      trusting: fabrikam,
+      trusted: contoso,
+      direction: 'one-way',
+      kind: 'forest',
+      selectiveAuthentication: true,
+    });
+    contoso.addUser('carl', { password: 'C4rl-Passw0rd' });
+    const crm = 'HTTP/crm.sales.fabrikam.com';
+    sales.addService(crm, { password: 'crm' });
+    const transport = new InProcessTransport();
+    for (const r of [contoso, fabrikam, sales]) {
+      const kdc = new Kdc(r);
+      transport.register(r.name, (req) => kdc.handle(req));
+    }
+    const carl = new KerberosClient({
+      realm: contoso.name,
+      transport,
+      clock,
+      random: new SeededRandom('carl'),
+    });
+    await carl.getInitialCredentials('carl', { password: 'C4rl-Passw0rd' });
+    const refused = await carl.getServiceTicket(`${crm}@${sales.name}`).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.KDC_ERR_POLICY });
+    sales.allowToAuthenticate(crm, `${CONTOSO_SID}-${contoso.directory.account('carl')!.rid}`);
+    const cred = await carl.getServiceTicket(`${crm}@${sales.name}`);
+    const etp = openTicket(
+      cred.ticket,
+      sales.keysFor(crm).find((k) => k.etype === cred.ticket.encPart.etype)!,
+    );
+    const info = getPacBuffer(decodePac(findPac(etp.authorizationData)!.pac), PacBufferType.LOGON_INFO)!;
+    const sids = validationInfoSids(info).map((x) => formatSid(x.sid));
+    expect(sids.filter((x) => x === 'S-1-5-1000')).toHaveLength(1); // added once, at the forest trust
+  });
+
   it('refuses a forest or external trust between two domains of one forest', () => {
     const t = lab();
     const a = new Realm({ name: 'APAC.CONTOSO.COM', kind: 'active-directory', forest: 'CONTOSO.COM' });
