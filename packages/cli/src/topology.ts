@@ -118,7 +118,8 @@ export interface GroupSpec {
   readonly scope: 'global' | 'universal' | 'domain-local';
   /**
    * Accounts (users, `NAME$` computers) and groups of the same realm; in a
-   * domain-local group, principals of other realms too (`name@REALM`, or a SID).
+   * domain-local group, principals of other realms too (`name@REALM`, or a
+   * SID), and in a universal group, of other domains of the forest.
    */
   readonly members: readonly string[];
 }

@@ -230,20 +230,22 @@ export class Directory {
   }
 
   /**
-   * Make a principal of another domain, by its SID, a member of the
-   * domain-local group `group`: what AD does through a
-   * foreignSecurityPrincipal object (`Add-ADGroupMember` with a user or
-   * group of a trusted domain). Only a domain-local group may hold one (a
-   * global or universal group holds principals of its own forest only), and
-   * only a SID of another domain: this domain's principals are added by name.
-   * The KDC expands these memberships for users who come across a trust
-   * ({@link resourceGroups}).
+   * Make a principal of another domain, by its SID, a member of `group`:
+   * what AD does for a domain-local group through a foreignSecurityPrincipal
+   * object (`Add-ADGroupMember` with a user or group of a trusted domain), and
+   * for a universal group with a principal of another domain of the forest. A
+   * global group holds principals of its own domain only, and this domain's
+   * principals are added by name. The KDC expands these memberships: a
+   * domain-local group's for users who come across a trust
+   * ({@link resourceGroups}), a universal group's for the users of the other
+   * domains of the forest at their logon, as the global catalog does
+   * ({@link universalGroups}).
    */
   addForeignMember(group: string, sid: string): void {
     const g = this.group(group) ?? refuse(`no group ${group} in the directory`);
     const text = accountSidText(sid);
-    if (g.scope !== 'domain-local') {
-      refuse(`a ${g.scope} group cannot hold a principal of another domain (${text} in ${g.name})`);
+    if (g.scope === 'global') {
+      refuse(`a global group cannot hold a principal of another domain (${text} in ${g.name})`);
     }
     if (text.startsWith(`${this.domainSid}-`)) {
       refuse(`${text} is a SID of this domain: add its account or group by name`);
@@ -267,6 +269,28 @@ export class Directory {
    */
   resourceGroups(sids: readonly string[]): readonly GroupMembership[] {
     if (sids.length === 0) return [];
+    return Object.freeze(
+      this.#reachFrom(sids)
+        .filter((g) => g.scope === 'domain-local')
+        .map(resourceGroup),
+    );
+  }
+
+  /**
+   * The SIDs of the universal groups of this domain reached from `sids`
+   * (principals of other domains of the forest, {@link addForeignMember}),
+   * directly or through nested groups: what the global catalog adds to a
+   * logon in another domain of the forest, as ExtraSids (MS-PAC 2.5).
+   */
+  universalGroups(sids: readonly string[]): string[] {
+    if (sids.length === 0) return [];
+    return this.#reachFrom(sids)
+      .filter((g) => g.scope === 'universal')
+      .map((g) => this.sidOf(g.rid));
+  }
+
+  /** Every group reached from `sids` (of this domain: its accounts and groups; else foreign members). */
+  #reachFrom(sids: readonly string[]): DirectoryGroup[] {
     const queue: string[] = [];
     const prefix = `${this.domainSid}-`;
     for (const sid of sids) {
@@ -277,11 +301,7 @@ export class Directory {
       const own = this.#byRid.get(Number(sid.slice(prefix.length)));
       if (own !== undefined) queue.push(`${'scope' in own ? 'g' : 'a'}:${own.name.toLowerCase()}`);
     }
-    return Object.freeze(
-      this.#reach(queue)
-        .filter((g) => g.scope === 'domain-local')
-        .map(resourceGroup),
-    );
+    return this.#reach(queue);
   }
 
   /**

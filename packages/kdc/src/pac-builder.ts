@@ -37,6 +37,7 @@ import {
 import type { DirectoryAccount } from './directory';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
+import { routingView } from './routing-view';
 
 /** How the logon that a PAC records came about. */
 export interface PacLogon {
@@ -77,6 +78,41 @@ export function accountSid(realm: Realm, account: DirectoryAccount): Sid {
   return parseSid(account.external?.sid ?? realm.directory.sidOf(account.rid));
 }
 
+/** The other domains of each routing view's forest that hold foreign members (see {@link forestUniversalGroups}). */
+const forestPeers = new WeakMap<object, readonly Realm[]>();
+
+/**
+ * The universal groups of the other domains of `realm`'s forest that `sids`
+ * (the user and its groups, made only when some domain could hold one) reach, nested across domains too: what the
+ * global catalog adds to a logon (MS-PAC 2.5 ExtraSids). Only domains with
+ * foreign members can hold one; a forest of one domain has none to ask.
+ */
+function forestUniversalGroups(realm: Realm, sids: () => readonly string[]): string[] {
+  const view = routingView(realm);
+  let peers = forestPeers.get(view);
+  if (peers === undefined) {
+    peers = [...view.realms.values()].filter((r) => r !== realm && r.forest === realm.forest);
+    forestPeers.set(view, peers);
+  }
+  const holders = peers.filter((r) => r.directory.hasForeignMembers);
+  if (holders.length === 0) return [];
+  const found = new Set<string>();
+  let frontier = sids();
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const r of holders) {
+      for (const sid of r.directory.universalGroups(frontier)) {
+        if (!found.has(sid)) {
+          found.add(sid);
+          next.push(sid);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return [...found];
+}
+
 /** `CONTOSO` for `CONTOSO.COM`: the NetBIOS domain name a DC writes in LogonDomainName. */
 function netbiosName(realm: string): string {
   return (realm.split('.')[0] ?? realm).toUpperCase().slice(0, 15);
@@ -95,12 +131,17 @@ function identity(
 } {
   if (account.external === undefined) {
     const t = realm.directory.tokenGroups(account.name);
+    const own = () =>
+      [account.rid, ...t.groups.map((g) => g.relativeId)].map((rid) => realm.directory.sidOf(rid));
     return {
       domain: parseSid(realm.directory.domainSid),
       userId: account.rid,
       primaryGroupId: account.primaryGroupRid,
       groups: [...t.groups],
-      extra: (account.sidHistory ?? []).map((h) => ({ sid: parseSid(h), attributes: SE_GROUP_DEFAULT })),
+      extra: [...(account.sidHistory ?? []), ...forestUniversalGroups(realm, own)].map((sid) => ({
+        sid: parseSid(sid),
+        attributes: SE_GROUP_DEFAULT,
+      })),
     };
   }
   const user = splitSid(parseSid(account.external.sid));

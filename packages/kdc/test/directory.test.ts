@@ -125,7 +125,7 @@ describe('Directory', () => {
     const outer = d.addGroup('Outer', { scope: 'domain-local' });
     const other = d.addGroup('Other', { scope: 'domain-local' });
     d.addGroup('G');
-    d.addGroup('U', { scope: 'universal' });
+    const universal = d.addGroup('U', { scope: 'universal' });
     const FOREIGN_GROUP = 'S-1-5-21-7-8-9-1200';
     expect(d.hasForeignMembers).toBe(false);
     d.addForeignMember('SqlAccess', FOREIGN);
@@ -141,13 +141,17 @@ describe('Directory', () => {
     // The SID's one text: a leading zero or a lower-case s is the same principal.
     d.addForeignMember('Outer', 's-1-5-21-07-8-9-1300');
     expect(rids(d.resourceGroups(['S-1-5-21-7-8-9-1300']))).toEqual([outer.rid]);
-    // Refused as AD refuses it: a global or universal group, this domain's own SIDs, and what is
-    // not a SID of a domain's principal.
+    // Refused as AD refuses it: a global group, this domain's own SIDs, and what is not a SID of a
+    // domain's principal.
     expect(() => d.addForeignMember('G', FOREIGN)).toThrow(
       /a global group cannot hold a principal of another domain/,
     );
-    expect(() => d.addForeignMember('U', FOREIGN)).toThrow(KerberosError);
     expect(() => d.addForeignMember('SqlAccess', `${SID}-1104`)).toThrow(/a SID of this domain/);
+    // A universal group holds principals of the forest's other domains: the global catalog's
+    // expansion for their logons, never a resource group.
+    d.addForeignMember('U', FOREIGN);
+    expect(d.universalGroups([FOREIGN])).toEqual([`${SID}-${universal.rid}`]);
+    expect(rids(d.resourceGroups([FOREIGN]))).not.toContain(universal.rid);
     expect(() => d.addForeignMember('Nope', FOREIGN)).toThrow(/no group Nope/);
     for (const bad of ['S-1-5-11', 'S-1-5-21-7-8-9', 'S-1-5-21-7-8-9-4294967296', 'alice@CONTOSO.COM']) {
       expect(() => d.addForeignMember('SqlAccess', bad)).toThrow(RangeError);
@@ -174,8 +178,8 @@ describe('Directory', () => {
             if (i >= gs.length) continue;
             d.addMember(`g${i}`, 'u');
             link('u', i);
-            // A principal of another domain, in the same groups where it may be (domain-local ones).
-            if (gs[i]!.scope === 'domain-local') {
+            // A principal of another domain, in the same groups where it may be (not global ones).
+            if (gs[i]!.scope !== 'global') {
               d.addForeignMember(`g${i}`, FOREIGN);
               link(FOREIGN, i);
             } else {
@@ -215,9 +219,14 @@ describe('Directory', () => {
           // GetResourceDomainInfo from the SIDs a PAC of u holds reaches the same domain-local groups.
           const pacSids = [u.rid, ...rids(t.groups)].map((rid) => d.sidOf(rid));
           expect(d.resourceGroups(pacSids)).toEqual(t.domainLocal);
-          // And from the foreign principal's SID, those its own memberships reach.
+          // And from the foreign principal's SID, those its own memberships reach: the domain-local
+          // ones for a service ticket, the universal ones for a logon in its own domain (the GC's).
+          const foreign = reachedFrom(FOREIGN);
           expect(new Set(rids(d.resourceGroups([FOREIGN])))).toEqual(
-            new Set(reachedFrom(FOREIGN).map((g) => g.rid)),
+            new Set(foreign.filter((g) => g.scope === 'domain-local').map((g) => g.rid)),
+          );
+          expect(new Set(d.universalGroups([FOREIGN]))).toEqual(
+            new Set(foreign.filter((g) => g.scope === 'universal').map((g) => d.sidOf(g.rid))),
           );
         },
       ),

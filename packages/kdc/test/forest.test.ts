@@ -24,9 +24,10 @@ const ELSEWHERE = 'S-1-5-21-9-9-9-1104';
  * The forest CONTOSO.COM (root) with its child EMEA.CONTOSO.COM, joined by a
  * two-way realm trust (AD's parent-child trust), and FABRIKAM.COM, its own
  * forest, trusting CONTOSO.COM by a forest trust (or EMEA directly by an
- * external one). erin of EMEA carries SIDs of her domain, of the forest root
- * (a universal group of CONTOSO, as the global catalog adds it), of FABRIKAM
- * and of a third forest, in her ExtraSids.
+ * external one). erin of EMEA is a member of CONTOSO's universal group
+ * Forest Staff (and, nested, of Forest Leads), which the global catalog adds
+ * to her logon, and carries SIDs of her domain, of FABRIKAM and of a third
+ * forest in her sIDHistory: all in her ExtraSids.
  */
 function lab(trust: 'forest' | 'external' = 'forest') {
   const clock = new ManualClock(T0);
@@ -51,8 +52,13 @@ function lab(trust: 'forest' | 'external' = 'forest') {
   }
   emea.addUser('erin', { password: 'Er1n-Passw0rd' });
   const erinSid = `${EMEA_SID}-${emea.directory.account('erin')!.rid}`;
-  const extra = [`${EMEA_SID}-1300`, `${CONTOSO_SID}-1200`, `${FABRIKAM_SID}-512`, ELSEWHERE];
-  for (const sid of extra) emea.directory.addSidHistory('erin', sid);
+  for (const sid of [`${EMEA_SID}-1300`, `${FABRIKAM_SID}-512`, ELSEWHERE]) {
+    emea.directory.addSidHistory('erin', sid);
+  }
+  contoso.directory.addGroup('Forest Staff', { rid: 1200, scope: 'universal' });
+  contoso.directory.addGroup('Forest Leads', { rid: 1201, scope: 'universal' });
+  contoso.directory.addForeignMember('Forest Staff', erinSid);
+  contoso.directory.addMember('Forest Leads', 'Forest Staff');
   contoso.addService('HTTP/intranet.contoso.com', { password: 'intranet' });
   fabrikam.addService('HTTP/portal.fabrikam.com', { password: 'portal' });
   const events: KdcRequestEvent[] = [];
@@ -96,7 +102,13 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     const t = lab();
     const sids = await t.sidsAt(t.contoso, 'HTTP/intranet.contoso.com');
     expect(sids[0]).toBe(t.erinSid);
-    for (const sid of [`${EMEA_SID}-1300`, `${CONTOSO_SID}-1200`, `${FABRIKAM_SID}-512`, ELSEWHERE]) {
+    for (const sid of [
+      `${EMEA_SID}-1300`,
+      `${CONTOSO_SID}-1200`,
+      `${CONTOSO_SID}-1201`,
+      `${FABRIKAM_SID}-512`,
+      ELSEWHERE,
+    ]) {
       expect(sids).toContain(sid);
     }
     expect(t.events.every((e) => (e.sidsFiltered ?? []).length === 0)).toBe(true);
@@ -108,6 +120,7 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     expect(sids[0]).toBe(t.erinSid);
     expect(sids).toContain(`${EMEA_SID}-1300`); // the user's own domain
     expect(sids).toContain(`${CONTOSO_SID}-1200`); // another domain of the trusted forest
+    expect(sids).toContain(`${CONTOSO_SID}-1201`); // nested in it
     expect(sids).not.toContain(`${FABRIKAM_SID}-512`); // local to the trusting forest
     expect(sids).not.toContain(ELSEWHERE); // a third forest
     expect(t.events.flatMap((e) => e.sidsFiltered ?? []).sort()).toEqual(
