@@ -282,6 +282,8 @@ export function buildRealms(
         topLevelNames: [...t.topLevelNames],
         ...(t.password !== undefined && { password: t.password }),
         ...(t.selectiveAuthentication === true && { selectiveAuthentication: true }),
+        ...(t.quarantine !== undefined && { quarantine: t.quarantine }),
+        ...(t.enableSidHistory !== undefined && { enableSidHistory: t.enableSidHistory }),
       }),
     );
   }

@@ -202,6 +202,10 @@ export interface TrustFileSpec {
   readonly password?: string;
   /** Selective authentication into `trusting` (`createTrust`'s option). Set only when true. */
   readonly selectiveAuthentication?: boolean;
+  /** SID filter quarantining (`createTrust`'s option; default by kind). */
+  readonly quarantine?: boolean;
+  /** A forest trust's SID history switch (`createTrust`'s option). */
+  readonly enableSidHistory?: boolean;
 }
 
 /** A validated topology file. */
@@ -563,6 +567,8 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     'topLevelNames',
     'password',
     'selectiveAuthentication',
+    'quarantine',
+    'enableSidHistory',
   ]);
   const trusting = realmName(o.trusting, `${path}.trusting`);
   const trusted = realmName(o.trusted, `${path}.trusted`);
@@ -584,6 +590,10 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     password: optStr(o.password, `${path}.password`),
     ...(optBool(o.selectiveAuthentication, `${path}.selectiveAuthentication`) === true && {
       selectiveAuthentication: true,
+    }),
+    ...(o.quarantine !== undefined && { quarantine: optBool(o.quarantine, `${path}.quarantine`) }),
+    ...(o.enableSidHistory !== undefined && {
+      enableSidHistory: optBool(o.enableSidHistory, `${path}.enableSidHistory`),
     }),
   };
 }

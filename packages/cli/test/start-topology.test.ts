@@ -154,13 +154,23 @@ describe('startTopology', () => {
       validateTopology({
         realms,
         trusts: [
-          { trusting: 'CONTOSO.COM', trusted: 'EMEA.CONTOSO.COM', direction: 'two-way', kind: 'realm' },
+          {
+            trusting: 'CONTOSO.COM',
+            trusted: 'EMEA.CONTOSO.COM',
+            direction: 'two-way',
+            kind: 'realm',
+            quarantine: true,
+          },
         ],
       }),
       { listen: false },
     );
     expect(t.realms.get('EMEA.CONTOSO.COM')!.forest).toBe('CONTOSO.COM');
     expect(t.realms.get('CONTOSO.COM')!.forest).toBe('CONTOSO.COM');
+    expect(t.realms.get('CONTOSO.COM')!.trusts[0]).toMatchObject({
+      quarantine: true,
+      enableSidHistory: false,
+    });
     await t.close();
     const forestTrust = validateTopology({
       realms,

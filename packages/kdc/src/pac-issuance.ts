@@ -48,6 +48,7 @@ import {
   parsePac,
   parseSid,
   type S4uDelegationInfo,
+  type Sid,
   sidEquals,
   sidWithRid,
   signTicketPac,
@@ -261,13 +262,15 @@ const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
  * SID filtering at a trust (MS-PAC 4.1.2.2), by the boundary the PAC crossed
  * into this realm from `issuingRealm`, the realm whose referral TGT it came in:
  *
- * - WithinForest (the two realms are domains of one forest, `RealmOptions.forest`):
- *   the domains trust each other, and nothing is filtered; claims and device
- *   information pass.
+ * - WithinForest (a `realm` trust between domains of one forest,
+ *   `RealmOptions.forest`, not quarantined): the domains trust each other,
+ *   and nothing is filtered; claims and device information pass.
+ * - Quarantined (an external trust, a `realm` trust between forests, or one
+ *   within a forest with `quarantine`): the SIDs of the client's domain alone.
  * - CrossForest (a `forest` trust): the SIDs of every domain of the trusted
- *   forest pass, and none local to this forest.
- * - Any other trust (`external`, or a `realm` trust between forests): the SIDs
- *   of the client's domain alone (the quarantine of an external trust).
+ *   forest, and none local to this forest.
+ * - Relaxed (a forest trust with `enableSidHistory`, or a trust between
+ *   forests without `quarantine`): the SIDs of any domain but this forest's.
  *
  * Across the last two:
  * - The PAC's logon domain must be the domain of `clientRealm`, the realm
@@ -297,17 +300,23 @@ export function filterAtTrust(
   const known = routingView(realm).realms;
   const issuer = known.get(issuingRealm);
   const client = known.get(clientRealm);
-  const withinForest = issuer !== undefined && issuer.forest === realm.forest;
+  const boundary = trustBoundary(realm, issuer);
+  const withinForest = boundary === 'within-forest';
   const own = parseSid(realm.directory.domainSid);
-  // The domains whose SIDs may come over: a forest trust's whole forest, else the client's domain.
-  const admitted =
-    issuer !== undefined && trustBetween(realm, issuingRealm)?.kind === 'forest'
-      ? [...known.values()]
-          .filter((r) => r.forest === issuer.forest)
-          .map((r) => parseSid(r.directory.domainSid))
-      : client === undefined
-        ? []
-        : [parseSid(client.directory.domainSid)];
+  const domainsOf = (forest: string) =>
+    [...known.values()].filter((r) => r.forest === forest).map((r) => parseSid(r.directory.domainSid));
+  // Whether a domain's SIDs may come over.
+  let admits: (domain: Sid) => boolean;
+  if (boundary === 'cross-forest') {
+    const trusted = domainsOf(issuer!.forest);
+    admits = (d) => trusted.some((t) => sidEquals(d, t));
+  } else if (boundary === 'relaxed') {
+    const local = domainsOf(realm.forest);
+    admits = (d) => isDomainSid(d) && !local.some((l) => sidEquals(d, l));
+  } else {
+    const only = client === undefined ? undefined : parseSid(client.directory.domainSid);
+    admits = (d) => only !== undefined && sidEquals(d, only);
+  }
   const filtered = replaceLogonInfo(pac, (v) => {
     const domain = v.logonDomainId;
     if (domain !== undefined && sidEquals(domain, own)) {
@@ -329,9 +338,7 @@ export function filterAtTrust(
     if (withinForest) return v;
     const extraSids = v.extraSids.filter((e) => {
       const split = splitSid(e.sid);
-      const ok =
-        formatSid(e.sid).startsWith('S-1-18-') ||
-        (split !== undefined && admitted.some((d) => sidEquals(split.domain, d)));
+      const ok = formatSid(e.sid).startsWith('S-1-18-') || (split !== undefined && admits(split.domain));
       if (!ok) removed.push(formatSid(e.sid));
       return ok;
     });
@@ -353,6 +360,23 @@ export function filterAtTrust(
     ? filtered
     : { buffers: filtered.buffers.filter((b) => !FOREIGN_ASSERTIONS.has(b.type)) };
   return { pac: markOtherOrganization(realm, kept, issuingRealm), report: { removed } };
+}
+
+/** The MS-PAC 4.1.2.2 trust boundary a PAC crosses from `issuer` into `realm` (see {@link filterAtTrust}). */
+function trustBoundary(
+  realm: Realm,
+  issuer: Realm | undefined,
+): 'within-forest' | 'quarantined' | 'cross-forest' | 'relaxed' {
+  const trust = issuer === undefined ? undefined : trustBetween(realm, issuer.name);
+  if (issuer === undefined || trust === undefined) return 'quarantined';
+  if (trust.kind === 'forest') return trust.enableSidHistory ? 'relaxed' : 'cross-forest';
+  if (trust.quarantine) return 'quarantined';
+  return issuer.forest === realm.forest ? 'within-forest' : 'relaxed';
+}
+
+/** `S-1-5-21-a-b-c`: the SID of a domain (the prefix of its accounts' and groups' SIDs). */
+function isDomainSid(sid: Sid): boolean {
+  return sid.identifierAuthority === 5 && sid.subAuthority.length === 4 && sid.subAuthority[0] === 21;
 }
 
 /** MS-SFU 3.2.5.2.4: S4U_DELEGATION_INFO names the target and adds the requesting service. */

@@ -55,6 +55,10 @@ export interface RealmTrust<R> {
    * them Allowed to Authenticate (selective-authentication.ts).
    */
   readonly selectiveAuthentication: boolean;
+  /** SID filter quarantining: only the client's domain's SIDs cross (`TrustOptions.quarantine`). */
+  readonly quarantine: boolean;
+  /** A forest trust that lets SIDs of any domain but the trusting forest's cross (`TrustOptions.enableSidHistory`). */
+  readonly enableSidHistory: boolean;
   /** The inter-realm principals of this trust, as `[service realm, issuing realm]` pairs. */
   readonly interRealmPrincipals: readonly (readonly [string, string])[];
   /** True when principals may cross this trust from realm `from` into realm `to`. */

@@ -72,6 +72,25 @@ export interface TrustOptions {
    * Default false.
    */
   selectiveAuthentication?: boolean;
+  /**
+   * SID filter quarantining (AD's `netdom trust /quarantine`,
+   * TRUST_ATTRIBUTE_QUARANTINED_DOMAIN): only the SIDs of the client's own
+   * domain cross the trust (MS-PAC 4.1.2.2). Default: true for an external
+   * trust and for a `realm` trust between forests, false for a `realm` trust
+   * within a forest (which then filters nothing). False on an external trust,
+   * or a `realm` trust between forests: every SID crosses but those of the
+   * trusting realm's forest. Not for forest trusts (see `enableSidHistory`).
+   * Applies both ways of a two-way trust.
+   */
+  quarantine?: boolean;
+  /**
+   * A forest trust's SID history switch (AD's `netdom trust
+   * /enablesidhistory`, TRUST_ATTRIBUTE_TREAT_AS_EXTERNAL): SIDs of any
+   * domain but the trusting forest's cross it, the sIDHistory of users
+   * migrated from a third forest too. Default false: the trusted forest's
+   * domains' SIDs only. Forest trusts only.
+   */
+  enableSidHistory?: boolean;
   /** Derive the inter-realm key(s) from this password (default salt: MIT's). */
   password?: string;
   /** Or use these keys. Without either, random keys from the trusting realm's random source. */
@@ -94,6 +113,8 @@ export class Trust implements RealmTrust<Realm> {
   /** Lower-case DNS names routed to the trusting realm. */
   readonly topLevelNames: readonly string[];
   readonly selectiveAuthentication: boolean;
+  readonly quarantine: boolean;
+  readonly enableSidHistory: boolean;
   readonly #branchId: number;
   readonly #salt: string | undefined;
   #removed = false;
@@ -107,6 +128,12 @@ export class Trust implements RealmTrust<Realm> {
     this.transitive = opts.transitive ?? opts.kind !== 'external';
     this.topLevelNames = Object.freeze((opts.topLevelNames ?? []).map(normalizeDnsName));
     this.selectiveAuthentication = opts.selectiveAuthentication ?? false;
+    // A forest trust is never quarantined: it admits the other forest's domains (or, with
+    // enableSidHistory, any domain but the trusting forest's).
+    this.quarantine =
+      opts.kind !== 'forest' &&
+      (opts.quarantine ?? (opts.kind === 'external' || opts.trusting.forest !== opts.trusted.forest));
+    this.enableSidHistory = opts.enableSidHistory ?? false;
     this.#branchId = opts.branchId ?? 0;
     this.#salt = opts.salt;
   }
@@ -254,6 +281,16 @@ export function createTrust(opts: TrustOptions): Trust {
   if (opts.kind !== 'realm' && trusting.forest === trusted.forest) {
     fail(
       `${trusting.name} and ${trusted.name} are domains of one forest (${trusting.forest}): a trust between them is a realm trust, not ${opts.kind === 'forest' ? 'a forest' : 'an external'} trust`,
+    );
+  }
+  if (opts.kind === 'forest' && opts.quarantine !== undefined) {
+    fail(
+      "a forest trust is not quarantined: its SID filtering is the other forest's domains (see enableSidHistory)",
+    );
+  }
+  if (opts.kind !== 'forest' && opts.enableSidHistory !== undefined) {
+    fail(
+      `enableSidHistory is a forest trust's setting, not ${opts.kind === 'external' ? 'an external' : 'a realm'} trust's (see quarantine)`,
     );
   }
   if (opts.selectiveAuthentication === true && (opts.kind === 'realm' || !trusting.policy.issuePac)) {

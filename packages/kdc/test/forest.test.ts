@@ -29,7 +29,10 @@ const ELSEWHERE = 'S-1-5-21-9-9-9-1104';
  * to her logon, and carries SIDs of her domain, of FABRIKAM and of a third
  * forest in her sIDHistory: all in her ExtraSids.
  */
-function lab(trust: 'forest' | 'external' = 'forest') {
+function lab(
+  trust: 'forest' | 'external' = 'forest',
+  knobs: { quarantineChild?: boolean; quarantine?: boolean; enableSidHistory?: boolean } = {},
+) {
   const clock = new ManualClock(T0);
   const realm = (name: string, domainSid: string, forest: string) =>
     new Realm({
@@ -44,11 +47,29 @@ function lab(trust: 'forest' | 'external' = 'forest') {
   const contoso = realm('CONTOSO.COM', CONTOSO_SID, 'CONTOSO.COM');
   const emea = realm('EMEA.CONTOSO.COM', EMEA_SID, 'CONTOSO.COM');
   const fabrikam = realm('FABRIKAM.COM', FABRIKAM_SID, 'FABRIKAM.COM');
-  createTrust({ trusting: contoso, trusted: emea, direction: 'two-way', kind: 'realm' });
+  createTrust({
+    trusting: contoso,
+    trusted: emea,
+    direction: 'two-way',
+    kind: 'realm',
+    ...(knobs.quarantineChild !== undefined && { quarantine: knobs.quarantineChild }),
+  });
   if (trust === 'forest') {
-    createTrust({ trusting: fabrikam, trusted: contoso, direction: 'one-way', kind: 'forest' });
+    createTrust({
+      trusting: fabrikam,
+      trusted: contoso,
+      direction: 'one-way',
+      kind: 'forest',
+      ...(knobs.enableSidHistory !== undefined && { enableSidHistory: knobs.enableSidHistory }),
+    });
   } else {
-    createTrust({ trusting: fabrikam, trusted: emea, direction: 'one-way', kind: 'external' });
+    createTrust({
+      trusting: fabrikam,
+      trusted: emea,
+      direction: 'one-way',
+      kind: 'external',
+      ...(knobs.quarantine !== undefined && { quarantine: knobs.quarantine }),
+    });
   }
   emea.addUser('erin', { password: 'Er1n-Passw0rd' });
   const erinSid = `${EMEA_SID}-${emea.directory.account('erin')!.rid}`;
@@ -201,6 +222,45 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     const info = getPacBuffer(decodePac(findPac(etp.authorizationData)!.pac), PacBufferType.LOGON_INFO)!;
     const sids = validationInfoSids(info).map((x) => formatSid(x.sid));
     expect(sids.filter((x) => x === 'S-1-5-1000')).toHaveLength(1); // added once, at the forest trust
+  });
+
+  it("AD's SID filtering switches: a quarantined child domain, an external trust without quarantine, a forest trust with SID history", async () => {
+    // QuarantinedWithinForest: only the child's own SIDs reach the root.
+    const quarantined = lab('forest', { quarantineChild: true });
+    const q = await quarantined.sidsAt(quarantined.contoso, 'HTTP/intranet.contoso.com');
+    expect(q).toContain(`${EMEA_SID}-1300`);
+    for (const gone of [`${CONTOSO_SID}-1200`, `${FABRIKAM_SID}-512`, ELSEWHERE])
+      expect(q).not.toContain(gone);
+    // netdom /quarantine:no on the external trust, and /enablesidhistory:yes on the forest trust: every
+    // domain's SIDs but the trusting forest's, a third forest's sIDHistory included.
+    for (const t of [lab('external', { quarantine: false }), lab('forest', { enableSidHistory: true })]) {
+      const sids = await t.sidsAt(t.fabrikam, 'HTTP/portal.fabrikam.com');
+      expect(sids).toContain(`${CONTOSO_SID}-1200`);
+      expect(sids).toContain(ELSEWHERE);
+      expect(sids).not.toContain(`${FABRIKAM_SID}-512`);
+    }
+    // The defaults, as the trusts report them.
+    const d = lab();
+    expect(d.contoso.trusts.map((t) => [t.kind, t.quarantine, t.enableSidHistory])).toEqual([
+      ['realm', false, false],
+      ['forest', false, false],
+    ]);
+    expect(lab('external').fabrikam.trusts[0]!.quarantine).toBe(true);
+    // Each switch belongs to its kind of trust.
+    const x = new Realm({ name: 'X.TEST', kind: 'active-directory' });
+    const y = new Realm({ name: 'Y.TEST', kind: 'active-directory' });
+    expect(() =>
+      createTrust({ trusting: x, trusted: y, direction: 'one-way', kind: 'forest', quarantine: true }),
+    ).toThrow(/a forest trust is not quarantined/);
+    expect(() =>
+      createTrust({
+        trusting: x,
+        trusted: y,
+        direction: 'one-way',
+        kind: 'external',
+        enableSidHistory: true,
+      }),
+    ).toThrow(/enableSidHistory is a forest trust's setting/);
   });
 
   it('refuses a forest or external trust between two domains of one forest', () => {
