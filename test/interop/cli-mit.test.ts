@@ -11,8 +11,11 @@
 
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { decodeEncTicketPart, decodeTicket } from '@krbsim/asn1';
 import { type Credential, KerberosClient } from '@krbsim/client';
-import { type CcacheCredential, serializeCcache } from '@krbsim/files';
+import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { type CcacheCredential, parseCcache, parseKeytab, serializeCcache } from '@krbsim/files';
+import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType, validationInfoSids } from '@krbsim/pac';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -212,6 +215,42 @@ describeWithTools('MIT krb5 clients against krbsim serve (contoso-fabrikam)', MI
     expect(k.tickets.map((t) => t.server)).toEqual(
       expect.arrayContaining(['krbtgt/FABRIKAM.COM@CONTOSO.COM', 'HTTP/portal.fabrikam.com@FABRIKAM.COM']),
     );
+  });
+});
+
+describeWithTools('MIT krb5 from a child domain to another forest (forest)', MIT_CLIENT_TOOLS, (tools) => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab(tools, 'forest.yaml', 'cli-mit-forest');
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it("kvno follows two referrals, and the ticket's PAC keeps the forest root's universal group across the forest trust", async () => {
+    const erin = lab.mit('forest-erin');
+    await erin.ok('kinit', ['erin@EMEA.CONTOSO.COM'], { input: 'Er1n-Passw0rd\n' });
+    await erin.ok('kvno', ['HTTP/portal.fabrikam.com']);
+    // A TGS-REQ at each KDC of the path; MIT keeps its first referral TGT, and files the service ticket
+    // under the name it asked for.
+    const tgsAt = new Set(lab.log.filter((e) => e.line.includes('TGS-REQ')).map((e) => e.realm));
+    expect([...tgsAt].sort()).toEqual(['CONTOSO.COM', 'EMEA.CONTOSO.COM', 'FABRIKAM.COM']);
+    const servers = parseKlist((await erin.ok('klist', [])).stdout).tickets.map((t) => t.server);
+    expect(servers).toContain('krbtgt/CONTOSO.COM@EMEA.CONTOSO.COM');
+    // The ticket MIT holds, opened with the keytab krbsim wrote for PORTAL$.
+    const ccache = parseCcache(await readFile(lab.dir.file('cc-forest-erin')));
+    const cred = ccache.credentials.find((c) => c.server.name.nameString[0] === 'HTTP')!;
+    const ticket = decodeTicket(cred.ticket);
+    expect(ticket.realm).toBe('FABRIKAM.COM'); // issued by FABRIKAM, after CONTOSO's referral
+    const keytab = parseKeytab(await readFile(lab.topo.files!.keytabs['PORTAL$@FABRIKAM.COM']!));
+    const key = keytab.entries.find((e) => e.key.etype === ticket.encPart.etype)!.key;
+    const etp = decodeEncTicketPart(decrypt(key, KeyUsage.KDC_REP_TICKET, ticket.encPart.cipher));
+    const info = getPacBuffer(decodePac(findPac(etp.authorizationData)!.pac), PacBufferType.LOGON_INFO)!;
+    const sids = validationInfoSids(info).map((x) => formatSid(x.sid));
+    const contoso = lab.topo.realms.get('CONTOSO.COM')!.directory;
+    const emea = lab.topo.realms.get('EMEA.CONTOSO.COM')!.directory;
+    expect(sids[0]).toBe(emea.sidOf(emea.account('erin')!.rid));
+    expect(sids).toContain(contoso.sidOf(contoso.group('Forest Staff')!.rid));
   });
 });
 
