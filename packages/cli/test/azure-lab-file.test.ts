@@ -307,7 +307,14 @@ describe('serve files and built-in names', () => {
   it('resolves every shipped example by name, from the package (src/ and dist/ sit beside examples/)', async () => {
     expect(examplesDir()).toBe(join(EXAMPLES, '.').replace(/\/$/, ''));
     const names = builtInNames();
-    expect(names).toEqual(['azure-sql-mi', 'azure-trust', 'contoso-fabrikam', 'forest', 'pkinit', 'selective-trust']);
+    expect(names).toEqual([
+      'azure-sql-mi',
+      'azure-trust',
+      'contoso-fabrikam',
+      'forest',
+      'pkinit',
+      'selective-trust',
+    ]);
     for (const name of names) {
       const f = await loadServeFile(name);
       expect(f.path).toBe(join(EXAMPLES, `${name}.yaml`));
