@@ -11,7 +11,7 @@
 
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { decodeEncTicketPart, decodeTicket } from '@krbsim/asn1';
+import { decodeEncTicketPart, decodeTicket, TicketFlags } from '@krbsim/asn1';
 import { type Credential, KerberosClient } from '@krbsim/client';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { type CcacheCredential, parseCcache, parseKeytab, serializeCcache } from '@krbsim/files';
@@ -251,6 +251,31 @@ describeWithTools('MIT krb5 from a child domain to another forest (forest)', MIT
     const emea = lab.topo.realms.get('EMEA.CONTOSO.COM')!.directory;
     expect(sids[0]).toBe(emea.sidOf(emea.account('erin')!.rid));
     expect(sids).toContain(contoso.sidOf(contoso.group('Forest Staff')!.rid));
+  });
+
+  it('TGT delegation stays in the forest: ok-as-delegate on the within-forest referral and on its ticket, not across the forest trust', async () => {
+    const erin = lab.mit('forest-erin-delegation');
+    await erin.ok('kinit', ['erin@EMEA.CONTOSO.COM'], { input: 'Er1n-Passw0rd\n' });
+    await erin.ok('kvno', ['HTTP/intranet.contoso.com', 'HTTP/apps.fabrikam.com']);
+    const ccache = parseCcache(await readFile(lab.dir.file('cc-forest-erin-delegation')));
+    // MIT files a service ticket got through referrals under the name it asked for (no realm).
+    const okAsDelegate = (server: string) => {
+      const cred = ccache.credentials.find((c) => c.server.name.nameString.join('/') === server);
+      expect(cred, `no ${server} in the ccache`).toBeDefined();
+      return (cred!.ticketFlags & TicketFlags['ok-as-delegate']) !== 0;
+    };
+    expect(okAsDelegate('krbtgt/CONTOSO.COM')).toBe(true); // the referral from EMEA
+    expect(okAsDelegate('HTTP/intranet.contoso.com')).toBe(true);
+    expect(okAsDelegate('HTTP/apps.fabrikam.com')).toBe(false);
+    // klist -f shows it as O, where a user reads it.
+    const klist = (await erin.ok('klist', ['-f'])).stdout;
+    const flagsOf = (server: string) =>
+      new RegExp(`${server.replace(/[./]/g, '\\$&')}@\\S*\\n\\s+(?:renew until [^,]*, )?Flags: (\\w*)`).exec(
+        klist,
+      )?.[1];
+    expect(flagsOf('HTTP/intranet.contoso.com'), klist).toContain('O');
+    expect(flagsOf('HTTP/apps.fabrikam.com'), klist).toBeDefined();
+    expect(flagsOf('HTTP/apps.fabrikam.com')).not.toContain('O');
   });
 });
 

@@ -305,3 +305,44 @@ describeWithHeimdal('Heimdal clients against krbsim serve (contoso-fabrikam)', (
     return { name, kind, realm: r.realm, hex: hex(r.request), notes };
   }
 });
+
+// Heimdal's client keeps ok-as-delegate on a service ticket got through a referral only when the
+// referral TGT carries it too (get_cred.c: "only allow implicit ok_as_delegate if the realm is the
+// client's realm"): the client side of MS-KILE 3.3.5.7.5's rule. Before krbsim's KDC set the flag
+// on referral TGTs within a forest, Heimdal cleared it on every ticket from another domain.
+describeWithHeimdal('Heimdal clients and TGT delegation across trusts (forest)', (heimdal) => {
+  let dir: TempDir;
+  let topo: RunningTopology;
+  const log: RequestLogEntry[] = [];
+
+  beforeAll(async () => {
+    dir = await makeTempDir('heimdal-forest');
+    topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'forest.yaml')), {
+      dir: dir.path,
+      log: (e) => log.push(e),
+    });
+  });
+  afterAll(async () => {
+    await topo?.close();
+    await dir?.remove();
+  });
+
+  it('keeps ok-as-delegate on a ticket from the forest root, and has none from the other forest', async () => {
+    const c = new HeimdalClient(heimdal, dir.path, topo.files!.krb5conf, dir.file('cc-erin'), () =>
+      log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
+    );
+    await c.ok('kinit', ['--password-file=STDIN', 'erin@EMEA.CONTOSO.COM'], { input: 'Er1n-Passw0rd\n' });
+    await c.ok('kgetcred', ['HTTP/intranet.contoso.com@CONTOSO.COM']);
+    await c.ok('kgetcred', ['HTTP/apps.fabrikam.com@FABRIKAM.COM']);
+    const tickets = parseHeimdalKlist((await c.ok('klist', ['-v'])).stdout).tickets;
+    const flagsOf = (server: string) => {
+      const t = tickets.find((x) => x.server === server);
+      expect(t, `${server} not in ${tickets.map((x) => x.server).join(', ')}`).toBeDefined();
+      return t!.flags;
+    };
+    expect(flagsOf('krbtgt/CONTOSO.COM@EMEA.CONTOSO.COM')).toContain('ok-as-delegate');
+    expect(flagsOf('HTTP/intranet.contoso.com@CONTOSO.COM')).toContain('ok-as-delegate');
+    expect(flagsOf('krbtgt/FABRIKAM.COM@CONTOSO.COM')).not.toContain('ok-as-delegate');
+    expect(flagsOf('HTTP/apps.fabrikam.com@FABRIKAM.COM')).not.toContain('ok-as-delegate');
+  });
+});

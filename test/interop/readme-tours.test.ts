@@ -231,6 +231,21 @@ const EXPECT: readonly (CommandRef & { readonly check: (o: Outcome) => string | 
     // "CONTOSO\carol, through CONTOSO\SqlAdmins": the group login admits her.
     check: (o) => (o.stdout.includes('CONTOSO\\carol') ? undefined : 'the login is not CONTOSO\\carol'),
   },
+  {
+    files: ['packages/cli/examples/forest.yaml'],
+    command: 'klist -f',
+    // "O (ok-as-delegate) on intranet's ticket, not on apps'".
+    check: (o) => {
+      const flags = (spn: string) =>
+        new RegExp(`${spn.replace(/[./]/g, '\\$&')}@\\S*\\n\\s+(?:renew until [^,]*, )?Flags: (\\w*)`).exec(
+          o.stdout,
+        )?.[1];
+      const intranet = flags('HTTP/intranet.contoso.com');
+      const apps = flags('HTTP/apps.fabrikam.com');
+      if (intranet === undefined || apps === undefined) return 'no ticket for intranet or apps';
+      return intranet.includes('O') && !apps.includes('O') ? undefined : `flags ${intranet} and ${apps}`;
+    },
+  },
 ];
 
 const matches = (ref: CommandRef, tour: Tour, command: string) =>

@@ -257,6 +257,7 @@ export function buildRealms(
         realm.addService(s.spn, {
           ...(s.password !== undefined && { password: s.password }),
           aliases: [...(s.aliases ?? [])],
+          ...(s.okAsDelegate === true && { okAsDelegate: true }),
           ...(s.delegation !== undefined && { delegation: delegationOf(s.delegation) }),
         }),
       );
@@ -284,6 +285,7 @@ export function buildRealms(
         ...(t.selectiveAuthentication === true && { selectiveAuthentication: true }),
         ...(t.quarantine !== undefined && { quarantine: t.quarantine }),
         ...(t.enableSidHistory !== undefined && { enableSidHistory: t.enableSidHistory }),
+        ...(t.tgtDelegation !== undefined && { tgtDelegation: t.tgtDelegation }),
       }),
     );
   }

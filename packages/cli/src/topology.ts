@@ -143,6 +143,8 @@ export interface ServiceSpec {
   readonly spn: string;
   readonly password?: string;
   readonly aliases?: readonly string[];
+  /** Trusted for delegation: its tickets are ok-as-delegate (`addService`'s option). Set only when true. */
+  readonly okAsDelegate?: boolean;
   readonly delegation?: DelegationSpec;
   /**
    * The principals the account grants Allowed to Authenticate (see
@@ -206,6 +208,8 @@ export interface TrustFileSpec {
   readonly quarantine?: boolean;
   /** A forest trust's SID history switch (`createTrust`'s option). */
   readonly enableSidHistory?: boolean;
+  /** Whether ok-as-delegate crosses the trust (`createTrust`'s option; default by kind). */
+  readonly tgtDelegation?: boolean;
 }
 
 /** A validated topology file. */
@@ -489,12 +493,20 @@ function realm(v: unknown, path: string): RealmFileSpec {
   });
   const services = list(o.services, `${path}.services`).map((s, i) => {
     const p = `${path}.services[${i}]`;
-    const so = obj(s, p, ['spn', 'password', 'aliases', 'delegation', 'allowedToAuthenticate']);
+    const so = obj(s, p, [
+      'spn',
+      'password',
+      'aliases',
+      'okAsDelegate',
+      'delegation',
+      'allowedToAuthenticate',
+    ]);
     const spn = spnOf(so.spn, `${p}.spn`);
     return {
       spn,
       password: optStr(so.password, `${p}.password`),
       aliases: list(so.aliases, `${p}.aliases`).map((a, j) => str(a, `${p}.aliases[${j}]`)),
+      ...(optBool(so.okAsDelegate, `${p}.okAsDelegate`) === true && { okAsDelegate: true }),
       ...(so.delegation !== undefined && { delegation: delegation(so.delegation, `${p}.delegation`) }),
       ...allowedToAuthenticate(so.allowedToAuthenticate, p),
     };
@@ -569,6 +581,7 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     'selectiveAuthentication',
     'quarantine',
     'enableSidHistory',
+    'tgtDelegation',
   ]);
   const trusting = realmName(o.trusting, `${path}.trusting`);
   const trusted = realmName(o.trusted, `${path}.trusted`);
@@ -594,6 +607,9 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     ...(o.quarantine !== undefined && { quarantine: optBool(o.quarantine, `${path}.quarantine`) }),
     ...(o.enableSidHistory !== undefined && {
       enableSidHistory: optBool(o.enableSidHistory, `${path}.enableSidHistory`),
+    }),
+    ...(o.tgtDelegation !== undefined && {
+      tgtDelegation: optBool(o.tgtDelegation, `${path}.tgtDelegation`),
     }),
   };
 }

@@ -170,8 +170,38 @@ describe('startTopology', () => {
     expect(t.realms.get('CONTOSO.COM')!.trusts[0]).toMatchObject({
       quarantine: true,
       enableSidHistory: false,
+      tgtDelegation: false, // a quarantined trust never delegates
     });
     await t.close();
+    const delegating = await startTopology(
+      validateTopology({
+        realms: [...realms, { name: 'FABRIKAM.COM', kind: 'active-directory' }],
+        trusts: [
+          { trusting: 'CONTOSO.COM', trusted: 'EMEA.CONTOSO.COM', direction: 'two-way' },
+          { trusting: 'FABRIKAM.COM', trusted: 'CONTOSO.COM', kind: 'forest', tgtDelegation: true },
+        ],
+      }),
+      { listen: false },
+    );
+    expect(delegating.realms.get('CONTOSO.COM')!.trusts.map((x) => x.tgtDelegation)).toEqual([true, true]);
+    await delegating.close();
+    await expect(
+      startTopology(
+        validateTopology({
+          realms,
+          trusts: [
+            { trusting: 'CONTOSO.COM', trusted: 'EMEA.CONTOSO.COM', quarantine: true, tgtDelegation: true },
+          ],
+        }),
+        { listen: false },
+      ),
+    ).rejects.toThrow(/^trusts\[0\]: TGT delegation does not cross a quarantined trust/);
+    expect(() =>
+      validateTopology({
+        realms,
+        trusts: [{ trusting: 'CONTOSO.COM', trusted: 'EMEA.CONTOSO.COM', tgtDelegation: 'yes' }],
+      }),
+    ).toThrow(/trusts\[0\]\.tgtDelegation/);
     const forestTrust = validateTopology({
       realms,
       trusts: [{ trusting: 'CONTOSO.COM', trusted: 'EMEA.CONTOSO.COM', kind: 'forest' }],

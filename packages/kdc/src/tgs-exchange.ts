@@ -84,6 +84,7 @@ import {
 } from './selective-authentication';
 import { checkTicketAddresses, senderAddress } from './sender-address';
 import type { TgsHeader } from './tgs-header';
+import { okAsDelegate } from './tgt-delegation';
 import { starttimeField, tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
 import { userToUser } from './user-to-user';
@@ -143,7 +144,13 @@ function checkTransit(realm: Realm, h: TgsHeader): void {
 }
 
 /** Flags of the new ticket from the TGT and the options (RFC 4120 section 3.3.3). */
-function ticketFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlags: number): number {
+function ticketFlags(
+  realm: Realm,
+  req: KdcReq,
+  h: TgsHeader,
+  server: ResolvedServer,
+  timeFlags: number,
+): number {
   const opts = req.reqBody.kdcOptions;
   const tf = h.tgt.flags;
   const bad = (msg: string): never => {
@@ -176,7 +183,7 @@ function ticketFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlag
   if (tf & TicketFlags.proxy) f |= TicketFlags.proxy;
   f |= tf & (TicketFlags['pre-authent'] | TicketFlags['hw-authent'] | TicketFlags.anonymous);
   f |= TicketFlags['transited-policy-checked'];
-  if (server.entry.okAsDelegate) f |= TicketFlags['ok-as-delegate'];
+  if (okAsDelegate(realm, h, server.entry)) f |= TicketFlags['ok-as-delegate'];
   // MS-KILE: referral TGTs carry name-canonicalize; otherwise only when the client asked.
   if (has(opts, KdcOptions.canonicalize) || server.referralTo !== undefined)
     f |= TicketFlags['name-canonicalize'];
@@ -240,7 +247,7 @@ function s4uSelfFlags(
     ...req,
     reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
   };
-  const f = ticketFlags(withoutForwardable, h, { entry: server, sname: server.name }, timeFlags);
+  const f = ticketFlags(realm, withoutForwardable, h, { entry: server, sname: server.name }, timeFlags);
   // "TRUE: the KDC MUST set the FORWARDABLE ticket flag", asked for or not.
   const delegable =
     s4u.user !== undefined
@@ -267,23 +274,30 @@ function forwardableAsMitTakesIt(realm: Realm, req: KdcReq, h: TgsHeader): KdcRe
 }
 
 /** The flags of an S4U2Proxy ticket: forwardable (MS-SFU 3.2.5.2.4), else as any ticket from the TGT. */
-function s4uProxyFlags(req: KdcReq, h: TgsHeader, server: ResolvedServer, timeFlags: number): number {
+function s4uProxyFlags(
+  realm: Realm,
+  req: KdcReq,
+  h: TgsHeader,
+  server: ResolvedServer,
+  timeFlags: number,
+): number {
   const withoutForwardable = {
     ...req,
     reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
   };
-  return (ticketFlags(withoutForwardable, h, server, timeFlags) | TicketFlags.forwardable) >>> 0;
+  return (ticketFlags(realm, withoutForwardable, h, server, timeFlags) | TicketFlags.forwardable) >>> 0;
 }
 
 /** The flags of an S4U2Proxy referral: forwardable when the evidence is, whatever was asked (MS-SFU 3.2.5.2.3). */
 function proxyReferralFlags(
+  realm: Realm,
   req: KdcReq,
   h: TgsHeader,
   server: ResolvedServer,
   timeFlags: number,
   evidence: EncTicketPart,
 ): number {
-  const f = s4uProxyFlags(req, h, server, timeFlags);
+  const f = s4uProxyFlags(realm, req, h, server, timeFlags);
   return ((evidence.flags & TicketFlags.forwardable) !== 0 ? f : f & ~TicketFlags.forwardable) >>> 0;
 }
 
@@ -783,14 +797,14 @@ function issue(
     serverMaxLifeMs: server.entry.maxTicketLifeMs,
   });
   const chosen = forUser
-    ? referralForUserFlags(realm, ticketFlags(req, h, server, times.flags), s4u?.user)
+    ? referralForUserFlags(realm, ticketFlags(realm, req, h, server, times.flags), s4u?.user)
     : s4u !== undefined
       ? s4uSelfFlags(realm, req, h, s, s4u, times.flags)
       : proxyReferral
-        ? proxyReferralFlags(req, h, server, times.flags, proxy!.evidence)
+        ? proxyReferralFlags(realm, req, h, server, times.flags, proxy!.evidence)
         : proxy !== undefined
-          ? s4uProxyFlags(req, h, server, times.flags)
-          : ticketFlags(forwardableAsMitTakesIt(realm, req, h), h, server, times.flags);
+          ? s4uProxyFlags(realm, req, h, server, times.flags)
+          : ticketFlags(realm, forwardableAsMitTakesIt(realm, req, h), h, server, times.flags);
   // MS-KILE 3.3.5.1: no ticket of an account that cannot be delegated is forwardable or proxiable.
   const flags = cannotBeDelegated(realm, local) ? withoutDelegationFlags(chosen) : chosen;
 

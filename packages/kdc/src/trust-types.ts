@@ -59,6 +59,8 @@ export interface RealmTrust<R> {
   readonly quarantine: boolean;
   /** A forest trust that lets SIDs of any domain but the trusting forest's cross (`TrustOptions.enableSidHistory`). */
   readonly enableSidHistory: boolean;
+  /** Whether ok-as-delegate crosses the trust, for TGT delegation (`TrustOptions.tgtDelegation`). */
+  readonly tgtDelegation: boolean;
   /** The inter-realm principals of this trust, as `[service realm, issuing realm]` pairs. */
   readonly interRealmPrincipals: readonly (readonly [string, string])[];
   /** True when principals may cross this trust from realm `from` into realm `to`. */

@@ -91,6 +91,18 @@ export interface TrustOptions {
    * domains' SIDs only. Forest trusts only.
    */
   enableSidHistory?: boolean;
+  /**
+   * TGT delegation across the trust (MS-KILE 3.3.5.7.5): whether
+   * ok-as-delegate crosses it, so that a client hands its TGT to a service
+   * trusted for delegation on the other side. True is AD's `netdom trust
+   * /EnableTGTDelegation:Yes` (TRUST_ATTRIBUTE_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION),
+   * false within a forest TRUST_ATTRIBUTE_CROSS_ORGANIZATION_NO_TGT_DELEGATION.
+   * Default: true for a trust within a forest that is not quarantined, false
+   * otherwise (AD's default since 2019). A quarantined trust never allows it.
+   * Read by `active-directory` realms (see tgt-delegation.ts). Applies both
+   * ways of a two-way trust.
+   */
+  tgtDelegation?: boolean;
   /** Derive the inter-realm key(s) from this password (default salt: MIT's). */
   password?: string;
   /** Or use these keys. Without either, random keys from the trusting realm's random source. */
@@ -115,6 +127,8 @@ export class Trust implements RealmTrust<Realm> {
   readonly selectiveAuthentication: boolean;
   readonly quarantine: boolean;
   readonly enableSidHistory: boolean;
+  /** Whether ok-as-delegate crosses the trust (`TrustOptions.tgtDelegation`). */
+  readonly tgtDelegation: boolean;
   readonly #branchId: number;
   readonly #salt: string | undefined;
   #removed = false;
@@ -134,6 +148,8 @@ export class Trust implements RealmTrust<Realm> {
       opts.kind !== 'forest' &&
       (opts.quarantine ?? (opts.kind === 'external' || opts.trusting.forest !== opts.trusted.forest));
     this.enableSidHistory = opts.enableSidHistory ?? false;
+    this.tgtDelegation =
+      opts.tgtDelegation ?? (!this.quarantine && opts.trusting.forest === opts.trusted.forest);
     this.#branchId = opts.branchId ?? 0;
     this.#salt = opts.salt;
   }
@@ -299,6 +315,12 @@ export function createTrust(opts: TrustOptions): Trust {
     );
   }
   const trust = new Trust(opts);
+  if (opts.tgtDelegation === true && trust.quarantine) {
+    // MS-KILE 3.3.5.7.5: TRUST_ATTRIBUTE_QUARANTINED_DOMAIN disables it whatever else says.
+    fail(
+      'TGT delegation does not cross a quarantined trust: set quarantine: false, or leave tgtDelegation out',
+    );
+  }
   for (const name of trust.topLevelNames) {
     if (name.length === 0 || name.startsWith('.')) fail(`invalid top level name '${name}'`);
     if (tdos.overlaps(name)) fail(`Collision setting top level names on trust ${trusting.name}`);

@@ -1,0 +1,65 @@
+/**
+ * ok-as-delegate across trusts (MS-KILE 3.3.5.7.5), in an `active-directory`
+ * realm. A ticket marked ok-as-delegate invites the client to hand the
+ * service its TGT (Windows' unconstrained delegation, GSS-API's
+ * deleg-policy flag); across a trust, that TGT would leave for a domain the
+ * user's own does not control. So an AD KDC lets the flag cross a trust only
+ * where the trust allows TGT delegation:
+ *
+ * - it is allowed within a forest (TRUST_ATTRIBUTE_WITHIN_FOREST), or where
+ *   the trust says so (`tgtDelegation` of `createTrust`,
+ *   TRUST_ATTRIBUTE_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION, AD's `netdom
+ *   trust /EnableTGTDelegation:Yes`);
+ * - it is not where the trust is quarantined
+ *   (TRUST_ATTRIBUTE_QUARANTINED_DOMAIN), where it says not
+ *   (`tgtDelegation: false` within a forest,
+ *   TRUST_ATTRIBUTE_CROSS_ORGANIZATION_NO_TGT_DELEGATION), or where the
+ *   source ticket, a referral TGT from another realm, lacks the flag.
+ *
+ * A referral TGT is then ok-as-delegate when the trust it crosses allows it,
+ * and a service ticket issued from a referral TGT when the service is trusted
+ * for delegation and the referral carries the flag. A TGT from this realm's
+ * own AS exchange never carries the flag (no krbtgt account is trusted for
+ * delegation) and is not a source ticket for the rule: the first referral
+ * takes its flag from its trust alone. Windows clients show it as klist's
+ * `ok_as_delegate` on a referral TGT within a forest.
+ *
+ * An `mit` realm follows MIT's KDC instead: the flag comes from the server
+ * principal alone (`okAsDelegate`, MIT's ok_as_delegate attribute), which no
+ * cross-realm krbtgt principal has unless given it.
+ *
+ * @module
+ */
+
+import { TicketFlags } from '@krbsim/asn1';
+import type { PrincipalEntry } from './principal-db';
+import type { Realm } from './realm';
+import type { TgsHeader } from './tgs-header';
+import { trustBetween } from './trust-graph';
+
+/** Whether the trust between `realm` and the realm named `other` lets ok-as-delegate cross it. */
+function trustAllows(realm: Realm, other: string): boolean {
+  return trustBetween(realm, other)?.tgtDelegation === true;
+}
+
+/** The realm a cross-realm TGT of `entry` leads to, or undefined for any other principal. */
+function referralTarget(realm: Realm, entry: PrincipalEntry): string | undefined {
+  if (entry.kind !== 'krbtgt') return undefined;
+  const target = entry.name.nameString[1];
+  return target === realm.name ? undefined : target;
+}
+
+/**
+ * Whether the ticket `realm` issues to `server` from the TGT of `h` carries
+ * ok-as-delegate (see the module documentation).
+ */
+export function okAsDelegate(realm: Realm, h: TgsHeader, server: PrincipalEntry): boolean {
+  if (realm.kind !== 'active-directory') return server.okAsDelegate;
+  if (h.kind === 'cross-realm-tgt') {
+    // DisableConditions: the source ticket lacks the flag, or its trust does not allow it.
+    if ((h.tgt.flags & TicketFlags['ok-as-delegate']) === 0) return false;
+    if (!trustAllows(realm, h.issuingRealm)) return false;
+  }
+  const target = referralTarget(realm, server);
+  return target === undefined ? server.okAsDelegate : trustAllows(realm, target);
+}
