@@ -4,7 +4,14 @@
  * (`reachableRealms` from @krbsim/testing, which knows nothing of the KDC's
  * routing code).
  */
-import { decodeEncTicketPart, decodeKrbError, decodeTransited, KdcOptions, NameType } from '@krbsim/asn1';
+import {
+  decodeEncTicketPart,
+  decodeKrbError,
+  decodeTransited,
+  KdcOptions,
+  NameType,
+  TicketFlags,
+} from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
@@ -50,7 +57,7 @@ function build(spec: TopologySpec, seed: number): World {
   return buildTopology(spec, { seed });
 }
 
-type Outcome = { ok: true; transited: string[]; crealm: string } | { ok: false; code: number };
+type Outcome = { ok: true; transited: string[]; crealm: string; flags: number } | { ok: false; code: number };
 
 /** A user of realm `home` asks for `host/svc.<target domain>`: the ticket's transited realms, or the error. */
 async function attempt(world: World, spec: TopologySpec, home: number, target: number): Promise<Outcome> {
@@ -74,7 +81,14 @@ async function attempt(world: World, spec: TopologySpec, home: number, target: n
       nameType: expect.any(Number),
       nameString: ['host', `svc.${spec.realms[target]!.domain}`],
     });
-    return { ok: true, transited: decodeTransited(part.transited.contents), crealm: part.crealm };
+    // The reply's copy of the flags is the ticket's (RFC 4120 section 5.4.2).
+    expect(cred.flags).toBe(part.flags);
+    return {
+      ok: true,
+      transited: decodeTransited(part.transited.contents),
+      crealm: part.crealm,
+      flags: part.flags,
+    };
   } catch (e) {
     if (!(e instanceof KerberosError)) throw e;
     // No service ticket was cached for the refused request.
@@ -115,6 +129,46 @@ describe('trust rules over generated topologies', () => {
         }
       }),
       { seed: 20261124, numRuns: 25 },
+    );
+  });
+
+  it('ok-as-delegate on a ticket to a service trusted for delegation exactly when every trust of its path allows TGT delegation', async () => {
+    // AD realms, each a forest of its own, whose trusts allow TGT delegation or not at random; the
+    // oracle is MS-KILE 3.3.5.7.5's rule over the path the ticket names (its transited realms).
+    const withDelegation = arbTopology({ maxRealms: 4, maxTrusts: 5 }).chain((spec) =>
+      fc
+        .array(fc.boolean(), { minLength: spec.trusts.length, maxLength: spec.trusts.length })
+        .map((allow) => ({
+          ...spec,
+          trusts: spec.trusts.map((t, i) => ({ ...t, tgtDelegation: allow[i]! })),
+        })),
+    );
+    await fc.assert(
+      fc.asyncProperty(withDelegation, fc.nat(), async (spec, seed) => {
+        const world = buildTopology(spec, { seed, kind: 'active-directory', servicesOkAsDelegate: true });
+        const index = new Map(spec.realms.map((r, i) => [r.name, i]));
+        const allows = (a: string, b: string) =>
+          spec.trusts.some(
+            (t) =>
+              t.tgtDelegation === true &&
+              ((t.trusting === index.get(a) && t.trusted === index.get(b)) ||
+                (t.trusting === index.get(b) && t.trusted === index.get(a))),
+          );
+        for (let home = 0; home < spec.realms.length; home++) {
+          const reach = reachableRealms(spec, home);
+          for (const target of reach.keys()) {
+            const out = await attempt(world, spec, home, target);
+            if (!out.ok) throw new Error(`no ticket from ${home} to ${target}: ${out.code}`);
+            const path =
+              home === target
+                ? [spec.realms[home]!.name] // a local ticket: no trust, the service's flag alone
+                : [spec.realms[home]!.name, ...out.transited, spec.realms[target]!.name];
+            const expected = path.slice(1).every((r, i) => allows(path[i]!, r));
+            expect((out.flags & TicketFlags['ok-as-delegate']) !== 0, path.join(' -> ')).toBe(expected);
+          }
+        }
+      }),
+      { seed: 20261207, numRuns: 25 },
     );
   });
 

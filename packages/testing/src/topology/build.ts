@@ -34,6 +34,8 @@ export interface BuildTopologyOptions {
    * the `Realm` default; `'active-directory'` for PACs across the trusts.
    */
   readonly kind?: RealmKind;
+  /** Make every realm's `host/svc.<domain>` trusted for delegation (`okAsDelegate`). Default false. */
+  readonly servicesOkAsDelegate?: boolean;
 }
 
 /** The running realms of a {@link TopologySpec}, index for index. */
@@ -75,7 +77,7 @@ export function buildTopology(spec: TopologySpec, options: BuildTopologyOptions 
     const key = generateKey(EncType.AES256_CTS_HMAC_SHA1_96, { random: realm.random });
     userKeys.push(key);
     realm.addUser('user', { keys: [key] });
-    realm.addService(serviceOf(i));
+    realm.addService(serviceOf(i), { okAsDelegate: options.servicesOkAsDelegate ?? false });
     const kdc = new Kdc(realm);
     kdcs.push(kdc);
     transport.register(realm.name, (req) => kdc.handle(req));
@@ -86,6 +88,9 @@ export function buildTopology(spec: TopologySpec, options: BuildTopologyOptions 
       trusted: realms[t.trusted]!,
       direction: t.direction,
       kind: t.kind,
+      ...(t.tgtDelegation !== undefined && { tgtDelegation: t.tgtDelegation }),
+      // Delegation does not cross a quarantined trust; a forest trust has no quarantine switch.
+      ...(t.tgtDelegation === true && t.kind !== 'forest' && { quarantine: false }),
     }),
   );
   return { realms, kdcs, userKeys, trusts, transport, trace, clock, serviceOf };

@@ -27,6 +27,12 @@ export interface TrustSpec {
   readonly trusted: number;
   readonly direction: TrustDirectionSpec;
   readonly kind: TrustKindSpec;
+  /**
+   * TGT delegation across the trust (`createTrust`'s `tgtDelegation`; the
+   * generated realms are each a forest of their own, where it is off by
+   * default). True builds the trust unquarantined, as delegation requires.
+   */
+  readonly tgtDelegation?: boolean;
 }
 
 /** A realm: its Kerberos name and the DNS domain its hosts live under. */
