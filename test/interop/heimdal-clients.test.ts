@@ -4,7 +4,9 @@
  * implementation beside MIT's (cli-mit.test.ts): `kinit` with a password
  * over UDP and TCP, with `--canonicalize` and `--enterprise` (RFC 6806),
  * and with a keytab, `klist`, `kgetcred` across the one-way forest trust,
- * and S4U2Self (`kgetcred --impersonate`).
+ * and S4U2Self (`kgetcred --impersonate`); ok-as-delegate along a forest's
+ * referrals (forest.yaml); and the reference scenario's referral through the
+ * Azure AD Kerberos trust's top-level name (azure-trust.yaml).
  *
  * Heimdal writes the TGS-REQ nonce as a signed 32-bit INTEGER, negative
  * half of the time (`02 04 94 70 9c 33`): every request is recorded at the
@@ -344,5 +346,77 @@ describeWithHeimdal('Heimdal clients and TGT delegation across trusts (forest)',
     expect(flagsOf('HTTP/intranet.contoso.com@CONTOSO.COM')).toContain('ok-as-delegate');
     expect(flagsOf('krbtgt/FABRIKAM.COM@CONTOSO.COM')).not.toContain('ok-as-delegate');
     expect(flagsOf('HTTP/apps.fabrikam.com@FABRIKAM.COM')).not.toContain('ok-as-delegate');
+  });
+});
+
+// The reference scenario with Heimdal's client: the on-prem realm refers a name under the trust's
+// top-level name (windows.net) to Azure AD Kerberos, and the one-way trust lets no cloud user back.
+// Heimdal 7.8 has no MS-KKDCP client, so its krb5.conf names the cloud KDC's own UDP port (the
+// served KDC listens there too, behind its HTTPS proxy).
+describeWithHeimdal('Heimdal clients across the Azure AD Kerberos trust (azure-trust)', (heimdal) => {
+  const MI = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+  const CLOUD = 'KERBEROS.MICROSOFTONLINE.COM';
+  let dir: TempDir;
+  let topo: RunningTopology;
+  let krb5conf: string;
+  const log: RequestLogEntry[] = [];
+  const client = (name: string) =>
+    new HeimdalClient(heimdal, dir.path, krb5conf, dir.file(`cc-${name}`), () =>
+      log.map((e) => `${e.realm} ${e.transport} ${e.line}`).join('\n'),
+    );
+
+  beforeAll(async () => {
+    dir = await makeTempDir('heimdal-azure');
+    topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml')), {
+      dir: dir.path,
+      log: (e) => log.push(e),
+    });
+    const cloud = topo.servers.get(CLOUD)!;
+    const conf = readFileSync(topo.files!.krb5conf, 'utf8');
+    const direct = conf
+      .replace(`kdc = ${cloud.kdcProxyUrl}`, `kdc = ${cloud.host}:${cloud.udpPort}`)
+      .replace(/^\s*(kpasswd_server = https:|http_anchors = ).*\n/gm, '');
+    expect(direct).not.toContain('https:');
+    krb5conf = dir.file('krb5-heimdal.conf');
+    writeFileSync(krb5conf, direct);
+  });
+  afterAll(async () => {
+    await topo?.close();
+    await dir?.remove();
+  });
+
+  it("kgetcred --canonicalize follows CONTOSO's referral to the managed instance's realm", async () => {
+    const c = client('alice');
+    await c.ok('kinit', ['--password-file=STDIN', 'alice@CONTOSO.COM'], { input: 'Al1ce-Passw0rd\n' });
+    const before = log.length;
+    await c.ok('kgetcred', ['--canonicalize', MI]);
+    // CONTOSO's KDC answers the name with a referral to the cloud realm (Heimdal 7.8 asks it twice:
+    // its capath attempt, then its referral loop), and the cloud KDC issues the ticket.
+    const lines = log.slice(before).map((e) => `${e.realm} ${e.line}`);
+    const referral = `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${MI}@CONTOSO.COM -> TGS-REP (referral to ${CLOUD})`;
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.slice(0, -1).every((l) => l === referral)).toBe(true);
+    expect(lines.at(-1)).toBe(`${CLOUD} TGS-REQ alice@CONTOSO.COM for ${MI}@${CLOUD} -> TGS-REP`);
+    const tickets = parseHeimdalKlist((await c.ok('klist', ['-v'])).stdout).tickets;
+    // Heimdal files the ticket under the name asked for and under the realm that issued it.
+    const issued = tickets.find((t) => t.server === `${MI}@${CLOUD}`);
+    expect(issued, tickets.map((t) => t.server).join(', ')).toBeDefined();
+    expect(issued!.client).toBe('alice@CONTOSO.COM');
+    expect(issued!.etype).toBe('aes256-cts-hmac-sha1-96'); // Azure AD Kerberos: always etype 18
+    expect(issued!.flags).toContain('transited-policy-checked');
+  });
+
+  it('a cloud user gets no ticket for an on-prem service: the trust is one-way', async () => {
+    const c = client('cloudonly');
+    await c.ok('kinit', ['--password-file=STDIN', `cloudonly@${CLOUD}`], { input: 'Cl0ud-Passw0rd\n' });
+    const before = log.length;
+    const r = await c.run('kgetcred', ['host/pc1.contoso.com@CONTOSO.COM']);
+    expect(r.code, c.explain(r)).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown/);
+    const lines = log.slice(before).map((e) => e.line);
+    expect(lines.length).toBeGreaterThan(0);
+    // Asked of the cloud KDC only, which has no way to CONTOSO.COM.
+    expect(log.slice(before).every((e) => e.realm === CLOUD)).toBe(true);
+    expect(lines.every((l) => l.endsWith('KRB-ERROR KDC_ERR_S_PRINCIPAL_UNKNOWN (7)'))).toBe(true);
   });
 });
