@@ -310,8 +310,9 @@ describeWithHeimdal('Heimdal clients against krbsim serve (contoso-fabrikam)', (
 
 // Heimdal's client keeps ok-as-delegate on a service ticket got through a referral only when the
 // referral TGT carries it too (get_cred.c: "only allow implicit ok_as_delegate if the realm is the
-// client's realm"): the client side of MS-KILE 3.3.5.7.5's rule. Before krbsim's KDC set the flag
-// on referral TGTs within a forest, Heimdal cleared it on every ticket from another domain.
+// client's realm"): the client side of MS-KILE 3.3.5.7.5's rule (MIT's library does the same, see
+// gss-delegation.test.ts). Before krbsim's KDC set the flag on referral TGTs within a forest, Heimdal
+// cleared it on every ticket from another domain.
 describeWithHeimdal('Heimdal clients and TGT delegation across trusts (forest)', (heimdal) => {
   let dir: TempDir;
   let topo: RunningTopology;
