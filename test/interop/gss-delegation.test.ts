@@ -9,6 +9,10 @@
  * root and stays home from the other forest's. krbsim accepts each context
  * and reports what was delegated.
  *
+ * And the other way round: krbsim's client (`forwardTgt` by policy) delegates
+ * to MIT's acceptor, which reads the KRB-CRED, for the forest root's service
+ * only.
+ *
  * Both libraries also drop the flag of a ticket got through a referral TGT
  * that lacks it: when krbsim's KDC set ok-as-delegate on no referral, neither
  * delegated to any service of another domain, the forest root's included.
@@ -16,8 +20,10 @@
 
 import { join, resolve } from 'node:path';
 import { GssFlags } from '@krbsim/asn1';
+import { KerberosClient } from '@krbsim/client';
 import { readKeytabFile } from '@krbsim/files';
 import { KerberosService } from '@krbsim/service';
+import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   loadTopologyFile,
@@ -123,6 +129,41 @@ describeWithTools(
         },
       }),
     );
+
+    it("krbsim's client delegates by policy to MIT's acceptor, which takes the KRB-CRED", async () => {
+      const client = new KerberosClient({
+        realm: 'EMEA.CONTOSO.COM',
+        transport: new UdpTcpTransport({
+          kdcs: Object.fromEntries(
+            [...lab.topo.servers.values()].map((s) => [s.realm, [{ host: s.host, port: s.udpPort }]]),
+          ),
+        }),
+      });
+      await client.getInitialCredentials('erin', { password: 'Er1n-Passw0rd' }, { forwardable: true });
+      for (const s of SERVICES) {
+        const cred = await client.getServiceTicket(s.spn);
+        const delegation = await client.forwardTgt(cred, { policy: true });
+        expect(delegation !== undefined, s.spn).toBe(s.delegates);
+        const accept = GssPeer.start(path, ['accept'], {
+          KRB5_CONFIG: lab.topo.files!.krb5conf,
+          KRB5_KTNAME: `FILE:${lab.topo.files!.keytabs[s.spn]!}`,
+          KRB5RCACHETYPE: 'none',
+        });
+        try {
+          const built = client.buildApReq(cred, {
+            gss: 'krb5',
+            mutual: true,
+            ...(delegation !== undefined && { delegation }),
+          });
+          accept.sendToken(built.token);
+          client.verifyApRep(built.context, await accept.token());
+          // MIT's acceptor returns GSS_C_DELEG_FLAG once it has read the delegated credentials.
+          expect(((await accept.ready()) & GssFlags.deleg) !== 0, s.spn).toBe(s.delegates);
+        } finally {
+          await accept.close();
+        }
+      }
+    });
   },
 );
 

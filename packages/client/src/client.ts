@@ -29,6 +29,7 @@ import { CredentialCache } from './credential-cache';
 import { type AsRequest, asExchange } from './internal/as-exchange';
 import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
+import { forwardTgt } from './internal/forward-tgt';
 import { KdcTimeClock } from './internal/kdc-time';
 import { changePassword } from './internal/kpasswd';
 import { pkinitAsExchange } from './internal/pkinit';
@@ -495,6 +496,26 @@ export class KerberosClient {
     this.cache.remove(cred);
     this.cache.add(renewed);
     return renewed;
+  }
+
+  /**
+   * Delegation of this client's TGT to the service of `service` (RFC 4121 section 4.1.1:
+   * GSS_C_DELEG_FLAG; Windows' unconstrained delegation): a KRB-CRED holding a forwarded TGT
+   * of the client's realm, for `buildApReq(service, { gss: 'krb5', delegation })`. The client's
+   * TGT must be forwardable (`getInitialCredentials(..., { forwardable: true })`).
+   *
+   * With `policy: true` (GSS_C_DELEG_POLICY_FLAG), undefined unless the realms trust the service
+   * for delegation: its ticket is ok-as-delegate, and so is every cross-realm TGT that led to
+   * it (the cache's), as MIT's and Heimdal's libraries require.
+   *
+   * @throws KerberosError KDC_ERR_BADOPTION when the TGT is not forwardable; the KDC's refusal
+   *   of the forwarded TGT as a KdcRefusedError.
+   */
+  async forwardTgt(
+    service: Credential,
+    opts: { readonly policy?: boolean } = {},
+  ): Promise<Uint8Array | undefined> {
+    return forwardTgt(this.#ctx, service, opts.policy ?? false);
   }
 
   /**
