@@ -236,6 +236,7 @@ export function buildRealms(
           ...(u.disabled !== undefined && { disabled: u.disabled }),
           ...(u.mustChangePassword === true && { mustChangePassword: true }),
           ...(u.spns !== undefined && { spns: [...u.spns] }),
+          ...(u.okAsDelegate === true && { okAsDelegate: true }),
           ...(u.delegation !== undefined && { delegation: delegationOf(u.delegation) }),
           ...(u.sensitive !== undefined && { sensitive: u.sensitive }),
         }),
@@ -247,6 +248,7 @@ export function buildRealms(
           ...(c.password !== undefined && { password: c.password }),
           ...(c.dnsHostName !== undefined && { dnsHostName: c.dnsHostName }),
           spns: [...(c.spns ?? [])],
+          ...(c.okAsDelegate === true && { okAsDelegate: true }),
           ...(c.delegation !== undefined && { delegation: delegationOf(c.delegation) }),
         }),
       );

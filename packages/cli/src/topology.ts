@@ -94,6 +94,8 @@ export interface UserSpec {
   /** SPNs the account serves (a service account). */
   readonly spns?: readonly string[];
   /** What the account may do on others' behalf (S4U). */
+  /** Trusted for delegation: tickets for its SPNs are ok-as-delegate (`addUser`'s option). Set only when true. */
+  readonly okAsDelegate?: boolean;
   readonly delegation?: DelegationSpec;
   /** "Account is sensitive and cannot be delegated". */
   readonly sensitive?: boolean;
@@ -130,6 +132,8 @@ export interface ComputerSpec {
   readonly password?: string;
   readonly dnsHostName?: string;
   readonly spns?: readonly string[];
+  /** Trusted for delegation: its tickets are ok-as-delegate (`addComputer`'s option). Set only when true. */
+  readonly okAsDelegate?: boolean;
   readonly delegation?: DelegationSpec;
   /**
    * The principals the account grants Allowed to Authenticate (see
@@ -454,6 +458,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
       'disabled',
       'mustChangePassword',
       'spns',
+      'okAsDelegate',
       'delegation',
       'sensitive',
       'allowedToAuthenticate',
@@ -467,6 +472,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
         mustChangePassword: optBool(uo.mustChangePassword, `${p}.mustChangePassword`),
       }),
       ...(uo.spns !== undefined && { spns: spns(uo.spns, `${p}.spns`) }),
+      ...(optBool(uo.okAsDelegate, `${p}.okAsDelegate`) === true && { okAsDelegate: true }),
       ...(uo.delegation !== undefined && { delegation: delegation(uo.delegation, `${p}.delegation`) }),
       ...(uo.sensitive !== undefined && { sensitive: optBool(uo.sensitive, `${p}.sensitive`) }),
       ...allowedToAuthenticate(uo.allowedToAuthenticate, p),
@@ -474,7 +480,15 @@ function realm(v: unknown, path: string): RealmFileSpec {
   });
   const computers = list(o.computers, `${path}.computers`).map((c, i) => {
     const p = `${path}.computers[${i}]`;
-    const co = obj(c, p, ['name', 'password', 'dnsHostName', 'spns', 'delegation', 'allowedToAuthenticate']);
+    const co = obj(c, p, [
+      'name',
+      'password',
+      'dnsHostName',
+      'spns',
+      'okAsDelegate',
+      'delegation',
+      'allowedToAuthenticate',
+    ]);
     const name = str(co.name, `${p}.name`);
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,14}\$?$/.test(name)) {
       throw new TopologyError(
@@ -487,6 +501,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
       password: optStr(co.password, `${p}.password`),
       dnsHostName: optStr(co.dnsHostName, `${p}.dnsHostName`),
       spns: spns(co.spns, `${p}.spns`),
+      ...(optBool(co.okAsDelegate, `${p}.okAsDelegate`) === true && { okAsDelegate: true }),
       ...(co.delegation !== undefined && { delegation: delegation(co.delegation, `${p}.delegation`) }),
       ...allowedToAuthenticate(co.allowedToAuthenticate, p),
     };

@@ -184,6 +184,30 @@ describe('startTopology', () => {
       { listen: false },
     );
     expect(delegating.realms.get('CONTOSO.COM')!.trusts.map((x) => x.tgtDelegation)).toEqual([true, true]);
+    const accounts = await startTopology(
+      validateTopology({
+        realms: [
+          {
+            name: 'A.TEST',
+            users: [{ name: 'svc', password: 's', spns: ['HTTP/app.a.test'], okAsDelegate: true }],
+            computers: [{ name: 'WEB01', okAsDelegate: true }, { name: 'PC1' }],
+            services: [{ spn: 'HTTP/portal.a.test', okAsDelegate: true }],
+          },
+        ],
+      }),
+      { listen: false },
+    );
+    const a = accounts.realms.get('A.TEST')!;
+    expect(['svc', 'WEB01$', 'PC1$', 'HTTP/portal.a.test'].map((n) => a.lookup(n)?.okAsDelegate)).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ]);
+    await accounts.close();
+    expect(() =>
+      validateTopology({ realms: [{ name: 'A.TEST', computers: [{ name: 'PC1', okAsDelegate: 1 }] }] }),
+    ).toThrow(/realms\[0\]\.computers\[0\]\.okAsDelegate/);
     await delegating.close();
     await expect(
       startTopology(

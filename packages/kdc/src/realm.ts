@@ -202,6 +202,11 @@ export interface AddUserOptions {
   spns?: string[];
   /** What the account may do on others' behalf (a service account). */
   delegation?: DelegationOptions;
+  /**
+   * Trusted for delegation (AD's TRUSTED_FOR_DELEGATION, "trust this user for delegation to any
+   * service"): tickets for its SPNs are ok-as-delegate, within what the trusts allow.
+   */
+  okAsDelegate?: boolean;
   /** "Account is sensitive and cannot be delegated": no forwardable tickets on its behalf. */
   sensitive?: boolean;
   /**
@@ -246,6 +251,12 @@ export interface AddComputerOptions {
   rid?: number;
   /** What the machine's services may do on others' behalf. */
   delegation?: DelegationOptions;
+  /**
+   * Trusted for delegation (AD's TRUSTED_FOR_DELEGATION, "trust this computer for delegation to any
+   * service", as every domain controller is): tickets for its SPNs are ok-as-delegate, within what
+   * the trusts allow.
+   */
+  okAsDelegate?: boolean;
   /**
    * AuthorizationDataNotRequired (AD's NA flag, MS-KILE 3.3.1.1): the service
    * tickets for this account carry no PAC.
@@ -371,6 +382,7 @@ export class Realm {
       makeEntry(q.name, this.name, 'user', keys, {
         aliases: this.#spns(opts.spns),
         ...this.#delegation(opts.delegation),
+        okAsDelegate: opts.okAsDelegate ?? false,
         notDelegated: opts.sensitive ?? false,
         authDataNotRequired: opts.authDataNotRequired ?? false,
         requiresPreauth: opts.requiresPreauth ?? this.policy.requirePreauthByDefault,
@@ -415,6 +427,7 @@ export class Realm {
       makeEntry(account, this.name, 'user', keys, {
         aliases: this.#spns([`host/${dnsHostName}`, `host/${netbios}`, ...(opts.spns ?? [])]),
         ...this.#delegation(opts.delegation),
+        okAsDelegate: opts.okAsDelegate ?? false,
         requiresPreauth: this.policy.requirePreauthByDefault,
         disabled: false,
         authDataNotRequired: opts.authDataNotRequired ?? false,

@@ -199,6 +199,25 @@ describe('ok-as-delegate across trusts (MS-KILE 3.3.5.7.5)', () => {
     expect(trust.quarantine).toBe(false);
   });
 
+  it("takes the trust for delegation of a computer or a service account, as AD's TRUSTED_FOR_DELEGATION", () => {
+    const t = lab();
+    t.contoso.realm.addComputer('WEB01', { spns: ['HTTP/web01.contoso.com'], okAsDelegate: true });
+    t.contoso.realm.addUser('svc_app', {
+      password: 'svc',
+      spns: ['HTTP/app.contoso.com'],
+      okAsDelegate: true,
+    });
+    t.contoso.realm.addComputer('WEB02', { spns: ['HTTP/web02.contoso.com'] });
+    const referral = t.ask(t.emea, t.erin, 'HTTP/web01.contoso.com');
+    for (const [spn, trusted] of [
+      ['HTTP/web01.contoso.com', true],
+      ['HTTP/app.contoso.com', true],
+      ['HTTP/web02.contoso.com', false],
+    ] as const) {
+      expect(t.ask(t.contoso, referral, spn).part.flags & OK, spn).toBe(trusted ? OK : 0);
+    }
+  });
+
   it('leaves an mit realm as MIT leaves it: the flag comes from the server principal alone', () => {
     const t = lab({}, {}, 'mit');
     const referral = t.ask(t.emea, t.erin, INTRANET);
