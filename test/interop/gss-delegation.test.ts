@@ -14,12 +14,16 @@
  * only.
  *
  * Both libraries also drop the flag of a ticket got through a referral TGT
- * that lacks it: when krbsim's KDC set ok-as-delegate on no referral, neither
- * delegated to any service of another domain, the forest root's included.
+ * that lacks it, which the second scenario pins: two `mit` realms, whose KDCs
+ * set ok-as-delegate from the service alone, so the other realm's service
+ * ticket carries it behind a referral that does not; neither library
+ * delegates there, and both do to the same flag in the user's own realm.
+ * (Before krbsim's AD KDC set the flag on referrals within a forest, neither
+ * delegated to any service of another domain, the forest root's included.)
  */
 
 import { join, resolve } from 'node:path';
-import { GssFlags } from '@krbsim/asn1';
+import { GssFlags, TicketFlags } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { readKeytabFile } from '@krbsim/files';
 import { KerberosService } from '@krbsim/service';
@@ -27,9 +31,11 @@ import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   loadTopologyFile,
+  parseTopology,
   type RequestLogEntry,
   type RunningTopology,
   startTopology,
+  type TopologyFile,
 } from '../../packages/cli/src/index';
 import { buildGssPeer, GssPeer } from './gss-peer';
 import { describeWithHeimdal, HeimdalClient } from './helpers/heimdal';
@@ -41,34 +47,96 @@ const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
 /** GSS_C_DELEG_POLICY_FLAG (RFC 5896): delegate if the service's ticket is ok-as-delegate. */
 const DELEG_POLICY = 0x8000;
 const FLAGS = DELEG_POLICY | GssFlags.mutual | GssFlags.sequence | GssFlags.integ | GssFlags.conf;
-const SERVICES = [
-  { target: 'HTTP@intranet.contoso.com', spn: 'HTTP/intranet.contoso.com@CONTOSO.COM', delegates: true },
-  { target: 'HTTP@apps.fabrikam.com', spn: 'HTTP/apps.fabrikam.com@FABRIKAM.COM', delegates: false },
-] as const;
+
+/** Two `mit` realms, a one-way realm trust, a service trusted for delegation in each. */
+const MIT_REALMS = `
+realms:
+  - name: HOME.TEST
+    domains: [home.test]
+    users: [{ name: erin, password: Er1n-Passw0rd }]
+    services: [{ spn: HTTP/near.home.test, okAsDelegate: true }]
+  - name: AWAY.TEST
+    domains: [away.test]
+    services: [{ spn: HTTP/far.away.test, okAsDelegate: true }]
+trusts:
+  - { trusting: AWAY.TEST, trusted: HOME.TEST, direction: one-way, kind: realm }
+`;
+
+interface ServiceCase {
+  /** The GSS host-based name the initiator imports. */
+  readonly target: string;
+  readonly spn: string;
+  /** Whether the KDC sets ok-as-delegate on the ticket. */
+  readonly kdcFlag: boolean;
+  /** Whether a client delegating by policy hands over its TGT. */
+  readonly delegates: boolean;
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly user: string;
+  topology(): Promise<TopologyFile>;
+  readonly services: readonly ServiceCase[];
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'forest.yaml',
+    user: 'erin@EMEA.CONTOSO.COM',
+    topology: () => loadTopologyFile(join(EXAMPLES, 'forest.yaml')),
+    services: [
+      {
+        target: 'HTTP@intranet.contoso.com',
+        spn: 'HTTP/intranet.contoso.com@CONTOSO.COM',
+        kdcFlag: true,
+        delegates: true,
+      },
+      {
+        target: 'HTTP@apps.fabrikam.com',
+        spn: 'HTTP/apps.fabrikam.com@FABRIKAM.COM',
+        kdcFlag: false,
+        delegates: false,
+      },
+    ],
+  },
+  {
+    name: 'two mit realms',
+    user: 'erin@HOME.TEST',
+    topology: async () => parseTopology(MIT_REALMS),
+    services: [
+      { target: 'HTTP@near.home.test', spn: 'HTTP/near.home.test@HOME.TEST', kdcFlag: true, delegates: true },
+      // The KDC's flag is there; the referral before it had none, and the library drops it.
+      { target: 'HTTP@far.away.test', spn: 'HTTP/far.away.test@AWAY.TEST', kdcFlag: true, delegates: false },
+    ],
+  },
+];
 
 interface Lab {
   readonly dir: TempDir;
   readonly topo: RunningTopology;
   readonly log: RequestLogEntry[];
+  diagnostics(): string;
 }
 
-async function startLab(prefix: string): Promise<Lab> {
+async function startLab(prefix: string, scenario: Scenario): Promise<Lab> {
   const dir = await makeTempDir(prefix);
   const log: RequestLogEntry[] = [];
-  const topo = await startTopology(await loadTopologyFile(join(EXAMPLES, 'forest.yaml')), {
-    dir: dir.path,
-    log: (e) => log.push(e),
-  });
-  return { dir, topo, log };
+  const topo = await startTopology(await scenario.topology(), { dir: dir.path, log: (e) => log.push(e) });
+  return { dir, topo, log, diagnostics: () => log.map((e) => `${e.realm} ${e.line}`).join('\n') };
 }
 
 /**
  * The library initiates a context to each service with the deleg-policy flag; krbsim accepts
- * it with the service's keytab. The delegated TGT, when there is one, is erin's own.
+ * it with the service's keytab. The delegated TGT, when there is one, is the user's own.
  */
-function delegationCases(lab: () => Lab, peer: () => { path: string; env: Record<string, string> }): void {
-  for (const s of SERVICES) {
-    it(`${s.delegates ? 'delegates' : 'does not delegate'} erin's TGT to ${s.target}`, async () => {
+function delegationCases(
+  scenario: Scenario,
+  lab: () => Lab,
+  peer: () => { path: string; env: Record<string, string> },
+): void {
+  const home = scenario.user.split('@')[1]!;
+  for (const s of scenario.services) {
+    it(`${scenario.name}: ${s.delegates ? 'delegates' : 'does not delegate'} the TGT to ${s.target}`, async () => {
       const { topo } = lab();
       const service = new KerberosService({
         keytab: await readKeytabFile(topo.files!.keytabs[s.spn]!),
@@ -80,14 +148,15 @@ function delegationCases(lab: () => Lab, peer: () => { path: string; env: Record
         const r = service.accept(await init.token());
         init.sendToken(r.responseToken!);
         const flags = await init.ready();
-        expect(r.clientPrincipal).toBe('erin@EMEA.CONTOSO.COM');
+        expect(r.clientPrincipal).toBe(scenario.user);
+        expect((r.ticket.flags & TicketFlags['ok-as-delegate']) !== 0).toBe(s.kdcFlag);
         // The initiator's and the acceptor's view of the deleg flag agree.
         expect((flags & GssFlags.deleg) !== 0).toBe(s.delegates);
         expect(((r.gssFlags ?? 0) & GssFlags.deleg) !== 0).toBe(s.delegates);
         if (s.delegates) {
           const [tgt] = r.delegatedCredential!.tickets;
-          expect(tgt!.realm).toBe('EMEA.CONTOSO.COM');
-          expect(tgt!.sname.nameString).toEqual(['krbtgt', 'EMEA.CONTOSO.COM']);
+          expect(tgt!.realm).toBe(home);
+          expect(tgt!.sname.nameString).toEqual(['krbtgt', home]);
         } else {
           expect(r.delegatedCredential).toBeUndefined();
         }
@@ -102,65 +171,76 @@ describeWithTools(
   'TGT delegation by policy across trusts: MIT krb5 (gss-peer.c)',
   ['gcc', 'kinit'],
   (tools) => {
-    let lab: Lab;
+    const labs: Lab[] = [];
     let path: string;
     beforeAll(async () => {
-      lab = await startLab('gss-delegation-mit');
-      const ccache = lab.dir.file('cc-mit');
-      const mit = new MitClient(tools, lab.dir.path, lab.topo.files!.krb5conf, ccache, () =>
-        lab.log.map((e) => `${e.realm} ${e.line}`).join('\n'),
-      );
-      await mit.ok('kinit', ['-f', 'erin@EMEA.CONTOSO.COM'], { input: 'Er1n-Passw0rd\n' });
-      path = lab.dir.file('gss-peer-mit');
+      for (const scenario of SCENARIOS) {
+        const lab = await startLab('gss-delegation-mit', scenario);
+        labs.push(lab);
+        const mit = new MitClient(tools, lab.dir.path, lab.topo.files!.krb5conf, lab.dir.file('cc-mit'), () =>
+          lab.diagnostics(),
+        );
+        await mit.ok('kinit', ['-f', scenario.user], { input: 'Er1n-Passw0rd\n' });
+      }
+      path = labs[0]!.dir.file('gss-peer-mit');
       await buildGssPeer(tools.gcc!, path);
     });
     afterAll(async () => {
-      await lab?.topo.close();
-      await lab?.dir.remove();
+      for (const lab of labs) {
+        await lab.topo.close();
+        await lab.dir.remove();
+      }
     });
-    delegationCases(
-      () => lab,
-      () => ({
-        path,
-        env: {
-          KRB5_CONFIG: lab.topo.files!.krb5conf,
-          KRB5CCNAME: `FILE:${lab.dir.file('cc-mit')}`,
-          KRB5RCACHETYPE: 'none',
-        },
-      }),
-    );
-
-    it("krbsim's client delegates by policy to MIT's acceptor, which takes the KRB-CRED", async () => {
-      const client = new KerberosClient({
-        realm: 'EMEA.CONTOSO.COM',
-        transport: new UdpTcpTransport({
-          kdcs: Object.fromEntries(
-            [...lab.topo.servers.values()].map((s) => [s.realm, [{ host: s.host, port: s.udpPort }]]),
-          ),
+    for (const [i, scenario] of SCENARIOS.entries()) {
+      delegationCases(
+        scenario,
+        () => labs[i]!,
+        () => ({
+          path,
+          env: {
+            KRB5_CONFIG: labs[i]!.topo.files!.krb5conf,
+            KRB5CCNAME: `FILE:${labs[i]!.dir.file('cc-mit')}`,
+            KRB5RCACHETYPE: 'none',
+          },
         }),
-      });
-      await client.getInitialCredentials('erin', { password: 'Er1n-Passw0rd' }, { forwardable: true });
-      for (const s of SERVICES) {
-        const cred = await client.getServiceTicket(s.spn);
-        const delegation = await client.forwardTgt(cred, { policy: true });
-        expect(delegation !== undefined, s.spn).toBe(s.delegates);
-        const accept = GssPeer.start(path, ['accept'], {
-          KRB5_CONFIG: lab.topo.files!.krb5conf,
-          KRB5_KTNAME: `FILE:${lab.topo.files!.keytabs[s.spn]!}`,
-          KRB5RCACHETYPE: 'none',
+      );
+    }
+
+    it("krbsim's client delegates by policy to MIT's acceptor as the libraries do, which takes the KRB-CRED", async () => {
+      for (const [i, scenario] of SCENARIOS.entries()) {
+        const lab = labs[i]!;
+        const [name, realm] = scenario.user.split('@') as [string, string];
+        const client = new KerberosClient({
+          realm,
+          transport: new UdpTcpTransport({
+            kdcs: Object.fromEntries(
+              [...lab.topo.servers.values()].map((s) => [s.realm, [{ host: s.host, port: s.udpPort }]]),
+            ),
+          }),
         });
-        try {
-          const built = client.buildApReq(cred, {
-            gss: 'krb5',
-            mutual: true,
-            ...(delegation !== undefined && { delegation }),
+        await client.getInitialCredentials(name, { password: 'Er1n-Passw0rd' }, { forwardable: true });
+        for (const s of scenario.services) {
+          const cred = await client.getServiceTicket(s.spn);
+          const delegation = await client.forwardTgt(cred, { policy: true });
+          expect(delegation !== undefined, s.spn).toBe(s.delegates);
+          const accept = GssPeer.start(path, ['accept'], {
+            KRB5_CONFIG: lab.topo.files!.krb5conf,
+            KRB5_KTNAME: `FILE:${lab.topo.files!.keytabs[s.spn]!}`,
+            KRB5RCACHETYPE: 'none',
           });
-          accept.sendToken(built.token);
-          client.verifyApRep(built.context, await accept.token());
-          // MIT's acceptor returns GSS_C_DELEG_FLAG once it has read the delegated credentials.
-          expect(((await accept.ready()) & GssFlags.deleg) !== 0, s.spn).toBe(s.delegates);
-        } finally {
-          await accept.close();
+          try {
+            const built = client.buildApReq(cred, {
+              gss: 'krb5',
+              mutual: true,
+              ...(delegation !== undefined && { delegation }),
+            });
+            accept.sendToken(built.token);
+            client.verifyApRep(built.context, await accept.token());
+            // MIT's acceptor returns GSS_C_DELEG_FLAG once it has read the delegated credentials.
+            expect(((await accept.ready()) & GssFlags.deleg) !== 0, s.spn).toBe(s.delegates);
+          } finally {
+            await accept.close();
+          }
         }
       }
     });
@@ -177,36 +257,44 @@ describeWithHeimdal('TGT delegation by policy across trusts: Heimdal (gss-peer.c
     );
     return;
   }
-  let lab: Lab;
+  const labs: Lab[] = [];
   let path: string;
   beforeAll(async () => {
-    lab = await startLab('gss-delegation-heimdal');
-    const h = new HeimdalClient(
-      heimdal,
-      lab.dir.path,
-      lab.topo.files!.krb5conf,
-      lab.dir.file('cc-heimdal'),
-      () => lab.log.map((e) => `${e.realm} ${e.line}`).join('\n'),
-    );
-    await h.ok('kinit', ['--forwardable', '--password-file=STDIN', 'erin@EMEA.CONTOSO.COM'], {
-      input: 'Er1n-Passw0rd\n',
-    });
-    path = lab.dir.file('gss-peer-heimdal');
+    for (const scenario of SCENARIOS) {
+      const lab = await startLab('gss-delegation-heimdal', scenario);
+      labs.push(lab);
+      const h = new HeimdalClient(
+        heimdal,
+        lab.dir.path,
+        lab.topo.files!.krb5conf,
+        lab.dir.file('cc-heimdal'),
+        () => lab.diagnostics(),
+      );
+      await h.ok('kinit', ['--forwardable', '--password-file=STDIN', scenario.user], {
+        input: 'Er1n-Passw0rd\n',
+      });
+    }
+    path = labs[0]!.dir.file('gss-peer-heimdal');
     await buildGssPeer(gcc, path, heimdal.libDir);
   });
   afterAll(async () => {
-    await lab?.topo.close();
-    await lab?.dir.remove();
+    for (const lab of labs) {
+      await lab.topo.close();
+      await lab.dir.remove();
+    }
   });
-  delegationCases(
-    () => lab,
-    () => ({
-      path,
-      env: {
-        KRB5_CONFIG: lab.topo.files!.krb5conf,
-        KRB5CCNAME: `FILE:${lab.dir.file('cc-heimdal')}`,
-        ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
-      },
-    }),
-  );
+  for (const [i, scenario] of SCENARIOS.entries()) {
+    delegationCases(
+      scenario,
+      () => labs[i]!,
+      () => ({
+        path,
+        env: {
+          KRB5_CONFIG: labs[i]!.topo.files!.krb5conf,
+          KRB5CCNAME: `FILE:${labs[i]!.dir.file('cc-heimdal')}`,
+          ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
+        },
+      }),
+    );
+  }
 });

@@ -93,9 +93,9 @@ export interface UserSpec {
   readonly mustChangePassword?: boolean;
   /** SPNs the account serves (a service account). */
   readonly spns?: readonly string[];
-  /** What the account may do on others' behalf (S4U). */
   /** Trusted for delegation: tickets for its SPNs are ok-as-delegate (`addUser`'s option). Set only when true. */
   readonly okAsDelegate?: boolean;
+  /** What the account may do on others' behalf (S4U). */
   readonly delegation?: DelegationSpec;
   /** "Account is sensitive and cannot be delegated". */
   readonly sensitive?: boolean;
@@ -212,7 +212,10 @@ export interface TrustFileSpec {
   readonly quarantine?: boolean;
   /** A forest trust's SID history switch (`createTrust`'s option). */
   readonly enableSidHistory?: boolean;
-  /** Whether ok-as-delegate crosses the trust (`createTrust`'s option; default by kind). */
+  /**
+   * Whether ok-as-delegate crosses the trust (`createTrust`'s option; default: true within a forest
+   * unless quarantined, else false; true between forests needs `quarantine: false` on a non-forest trust).
+   */
   readonly tgtDelegation?: boolean;
 }
 

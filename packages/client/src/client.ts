@@ -505,11 +505,12 @@ export class KerberosClient {
    * TGT must be forwardable (`getInitialCredentials(..., { forwardable: true })`).
    *
    * With `policy: true` (GSS_C_DELEG_POLICY_FLAG), undefined unless the realms trust the service
-   * for delegation: its ticket is ok-as-delegate, and so is every cross-realm TGT that led to
-   * it (the cache's), as MIT's and Heimdal's libraries require.
+   * for delegation: `service.flags` has ok-as-delegate, which the client keeps only when every
+   * cross-realm TGT that led to the ticket carried it too, as MIT's and Heimdal's libraries do.
    *
-   * @throws KerberosError KDC_ERR_BADOPTION when the TGT is not forwardable; the KDC's refusal
-   *   of the forwarded TGT as a KdcRefusedError.
+   * @throws KerberosError KDC_ERR_BADOPTION when the TGT is not forwardable, KRB_AP_ERR_NO_TGT
+   *   without a valid TGT of the client's realm, KRB_AP_ERR_MODIFIED when the KDC answers with
+   *   anything but a forwarded TGT; the KDC's refusal of the forwarded TGT as a KdcRefusedError.
    */
   async forwardTgt(
     service: Credential,

@@ -30,7 +30,11 @@ export interface Credential {
   readonly ticket: Ticket;
   /** The ticket's DER encoding (what goes into an AP-REQ). */
   readonly ticketDer: Uint8Array;
-  /** TicketFlags, RFC bit order (see `TicketFlags` in `@krbsim/asn1`). */
+  /**
+   * TicketFlags, RFC bit order (see `TicketFlags` in `@krbsim/asn1`), as the KDC's reply gives
+   * them; but ok-as-delegate only when every cross-realm TGT the ticket was got with carried it
+   * too, as MIT's and Heimdal's clients keep it (the ticket itself is not changed).
+   */
   readonly flags: number;
   /** Milliseconds since the epoch. */
   readonly authtime: number;

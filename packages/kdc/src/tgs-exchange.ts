@@ -16,7 +16,6 @@
 
 import type { AuthorizationData, EncKdcRepPart, EncTicketPart, KdcReq, PrincipalName } from '@krbsim/asn1';
 import {
-  ANONYMOUS_REALM,
   addTransited,
   decodeAuthorizationData,
   encodeTgsRep,
@@ -83,7 +82,7 @@ import {
   refuseWithoutPac,
 } from './selective-authentication';
 import { checkTicketAddresses, senderAddress } from './sender-address';
-import type { TgsHeader } from './tgs-header';
+import { originRealm, type TgsHeader } from './tgs-header';
 import { okAsDelegate } from './tgt-delegation';
 import { starttimeField, tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
@@ -110,17 +109,6 @@ function s4uSelfInvalidOptions(realm: Realm): number {
 /** KDC options an S4U2Proxy request may not carry (MIT's INVALID_S4U2PROXY_OPTIONS). */
 const S4U_PROXY_INVALID_OPTIONS =
   KdcOptions.renew | KdcOptions.validate | KdcOptions.forwarded | KdcOptions.proxy;
-
-/**
- * The realm the client's tickets started from: its own, or for the anonymous
- * client (RFC 8062: crealm WELLKNOWN:ANONYMOUS, which names no realm) the
- * realm whose KDC issued its first ticket: the first transited, else the
- * TGT's issuer.
- */
-function originRealm(h: TgsHeader): string {
-  if (h.tgt.crealm !== ANONYMOUS_REALM) return h.tgt.crealm;
-  return transitedRealms(h.tgt.transited)[0] ?? h.issuingRealm;
-}
 
 /** The realms the client has crossed to reach this KDC: its own realm first, this realm last. */
 function travelledPath(realm: Realm, h: TgsHeader): string[] {

@@ -21,7 +21,14 @@
  */
 
 import type { ApReq, Authenticator, Checksum, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
-import { decodeApReq, formatPrincipal, KdcOptions, tgsRealmOf } from '@krbsim/asn1';
+import {
+  ANONYMOUS_REALM,
+  decodeApReq,
+  formatPrincipal,
+  KdcOptions,
+  tgsRealmOf,
+  transitedRealms,
+} from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { ApReqError, type CheckedApReq, checkApReq, TGS_AP_REQ } from '@krbsim/service';
@@ -54,6 +61,17 @@ export interface TgsHeader {
    * hop of a cross-realm S4U2Self (`s4u-cross-realm.ts`).
    */
   readonly forUserReferral: boolean;
+}
+
+/**
+ * The realm the client's tickets started from: its own, or for the anonymous
+ * client (RFC 8062: crealm WELLKNOWN:ANONYMOUS, which names no realm) the
+ * realm whose KDC issued its first ticket: the first transited, else the
+ * TGT's issuer.
+ */
+export function originRealm(h: TgsHeader): string {
+  if (h.tgt.crealm !== ANONYMOUS_REALM) return h.tgt.crealm;
+  return transitedRealms(h.tgt.transited)[0] ?? h.issuingRealm;
 }
 
 const RENEW_OR_VALIDATE = KdcOptions.renew | KdcOptions.validate;

@@ -17,12 +17,14 @@
  *   source ticket, a referral TGT from another realm, lacks the flag.
  *
  * A referral TGT is then ok-as-delegate when the trust it crosses allows it,
- * and a service ticket issued from a referral TGT when the service is trusted
- * for delegation and the referral carries the flag. A TGT from this realm's
- * own AS exchange never carries the flag (no krbtgt account is trusted for
- * delegation) and is not a source ticket for the rule: the first referral
- * takes its flag from its trust alone. Windows clients show it as klist's
- * `ok_as_delegate` on a referral TGT within a forest.
+ * and a ticket issued to a client from across a trust when the ticket it
+ * came with (a referral TGT, or this realm's own TGT issued from one)
+ * carries the flag, the service is trusted for delegation, and the trust
+ * allows it. A TGT from a realm's own AS exchange never carries the flag (no
+ * krbtgt account is trusted for delegation) and is not a source ticket for
+ * the rule: a local client's first referral takes its flag from its trust
+ * alone. Windows clients show it as klist's `ok_as_delegate` on a referral
+ * TGT within a forest.
  *
  * An `mit` realm follows MIT's KDC instead: the flag comes from the server
  * principal alone (`okAsDelegate`, MIT's ok_as_delegate attribute), which no
@@ -34,7 +36,7 @@
 import { TicketFlags } from '@krbsim/asn1';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
-import type { TgsHeader } from './tgs-header';
+import { originRealm, type TgsHeader } from './tgs-header';
 import { trustBetween } from './trust-graph';
 
 /** Whether the trust between `realm` and the realm named `other` lets ok-as-delegate cross it. */
@@ -55,11 +57,18 @@ function referralTarget(realm: Realm, entry: PrincipalEntry): string | undefined
  */
 export function okAsDelegate(realm: Realm, h: TgsHeader, server: PrincipalEntry): boolean {
   if (realm.kind !== 'active-directory') return server.okAsDelegate;
-  if (h.kind === 'cross-realm-tgt') {
-    // DisableConditions: the source ticket lacks the flag, or its trust does not allow it.
+  // Decided by where the client comes from, not by which TGT it shows: a client from across a
+  // trust may also hold this realm's own TGT, issued from its referral.
+  const foreign = originRealm(h) !== realm.name;
+  if (foreign) {
+    // DisableConditions: the source ticket lacks the flag, or the trust it came through does not allow it.
     if ((h.tgt.flags & TicketFlags['ok-as-delegate']) === 0) return false;
-    if (!trustAllows(realm, h.issuingRealm)) return false;
+    if (h.kind === 'cross-realm-tgt' && !trustAllows(realm, h.issuingRealm)) return false;
   }
   const target = referralTarget(realm, server);
-  return target === undefined ? server.okAsDelegate : trustAllows(realm, target);
+  if (target !== undefined) return trustAllows(realm, target);
+  // This realm's own TGT, for a client from across a trust, keeps what its path allowed (checked
+  // above), so that tickets got with it are held to the same rule; a local client's never has it.
+  if (server.kind === 'krbtgt') return foreign;
+  return server.okAsDelegate;
 }

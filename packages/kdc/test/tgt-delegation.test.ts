@@ -161,6 +161,42 @@ describe('ok-as-delegate across trusts (MS-KILE 3.3.5.7.5)', () => {
     expect(okAsDelegate(st, serviceKey(t.fabrikam, PORTAL, st.ticket.encPart.etype))).toBe(false);
   });
 
+  it("holds a client from across a trust to its path when it shows this realm's own TGT, issued from its referral", () => {
+    for (const [forest, crosses] of [
+      [{}, false],
+      [{ tgtDelegation: true }, true],
+    ] as const) {
+      const t = lab({}, forest);
+      const toRoot = t.ask(t.emea, t.erin, PORTAL);
+      const toFabrikam = t.ask(t.contoso, toRoot, PORTAL);
+      // FABRIKAM's own TGT for erin, from the referral, then the service ticket with it.
+      const own = tgsGet(t.fabrikam.kdc, {
+        tgt: toFabrikam,
+        realm: t.fabrikam.realm.name,
+        sname: 'krbtgt/FABRIKAM.COM',
+        now: T0,
+        options: 0,
+      });
+      expect(own.part.sname).toEqual(pn('krbtgt/FABRIKAM.COM'));
+      expect((own.part.flags & OK) !== 0).toBe(crosses);
+      const st = t.ask(t.fabrikam, own, PORTAL);
+      expect(okAsDelegate(st, serviceKey(t.fabrikam, PORTAL, st.ticket.encPart.etype))).toBe(crosses);
+    }
+    // A local client's own TGT never carries it, and its tickets follow the service alone.
+    const t = lab();
+    t.contoso.realm.addUser('carl', { password: 'pw' });
+    const carl = login(t.contoso, 'carl', userKey(t.contoso.realm.name, 'carl', 'pw'));
+    const again = tgsGet(t.contoso.kdc, {
+      tgt: carl,
+      realm: t.contoso.realm.name,
+      sname: 'krbtgt/CONTOSO.COM',
+      now: T0,
+      options: 0,
+    });
+    expect(again.part.flags & OK).toBe(0);
+    expect(t.ask(t.contoso, again, INTRANET).part.flags & OK).toBe(OK);
+  });
+
   it('answers an explicit request for a cross-realm TGT by the same rule', () => {
     const t = lab();
     const direct = tgsGet(t.emea.kdc, {

@@ -8,10 +8,11 @@
  * in is in the authenticator, sealed in the session key.
  *
  * By policy (GSS_C_DELEG_POLICY_FLAG, RFC 5896), the TGT goes only to a
- * service the realms trust for delegation: its ticket is ok-as-delegate, and
- * so is every cross-realm TGT that led to it, as MIT's and Heimdal's
- * libraries require (the KDC side is MS-KILE 3.3.5.7.5: a trust that does
- * not allow TGT delegation passes no ok-as-delegate on).
+ * service the realms trust for delegation: its ticket is ok-as-delegate, a
+ * flag the client keeps only when every cross-realm TGT that led to the
+ * ticket carried it too (referrals.ts), as MIT's and Heimdal's libraries do
+ * (the KDC side is MS-KILE 3.3.5.7.5: a trust that does not allow TGT
+ * delegation passes no ok-as-delegate on).
  *
  * @module
  */
@@ -33,28 +34,6 @@ import { replyMismatch } from './krb-error';
 import { homeRealm, localTgt, optionsFor } from './referrals';
 import { tgsExchange } from './tgs-exchange';
 
-const OK_AS_DELEGATE = TicketFlags['ok-as-delegate'];
-
-/**
- * Whether the realms trust `service` for delegation: its ticket and each
- * cross-realm TGT from `home` to its realm, as the cache holds them, carry
- * ok-as-delegate. A path the cache no longer holds counts as untrusted.
- */
-function trustedForDelegation(ctx: ClientContext, service: Credential, home: string): boolean {
-  if ((service.flags & OK_AS_DELEGATE) === 0) return false;
-  let realm = service.server.realm;
-  const seen = new Set<string>();
-  while (realm !== home) {
-    if (seen.has(realm)) return false;
-    seen.add(realm);
-    const tgt = ctx.cache.tgtFor(realm, service.client);
-    if (tgt === undefined || tgt.server.realm === realm) return false;
-    if ((tgt.flags & OK_AS_DELEGATE) === 0) return false;
-    realm = tgt.server.realm;
-  }
-  return true;
-}
-
 /** The KRB-CRED that delegates the client's TGT to `service`, or undefined by policy (see the module documentation). */
 export async function forwardTgt(
   ctx: ClientContext,
@@ -63,7 +42,8 @@ export async function forwardTgt(
 ): Promise<Uint8Array | undefined> {
   const client = service.client;
   const home = homeRealm(ctx, client);
-  if (policy && !trustedForDelegation(ctx, service, home)) {
+  // getServiceTicket cleared the flag of a ticket got through a referral without it.
+  if (policy && (service.flags & TicketFlags['ok-as-delegate']) === 0) {
     if (ctx.logging) ctx.log(`not delegating to ${describeCredential(service)}: not trusted for delegation`);
     return undefined;
   }

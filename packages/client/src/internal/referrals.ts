@@ -33,6 +33,8 @@ import type { ClientContext } from './context';
 import { replyMismatch } from './krb-error';
 import { tgsExchange } from './tgs-exchange';
 
+const OK_AS_DELEGATE = TicketFlags['ok-as-delegate'];
+
 /** Why referral chasing stopped. */
 export type ReferralFailure = 'loop' | 'hops';
 
@@ -203,6 +205,8 @@ async function chase(
   const wantsTgt = tgsRealmOf(req.server) !== undefined;
   let { realm, tgt } = start;
   const path = [realm];
+  // Whether every cross-realm TGT presented on the way carried ok-as-delegate (withoutOkAsDelegate).
+  let delegable = !isCrossRealm(tgt) || (tgt.flags & OK_AS_DELEGATE) !== 0;
   for (;;) {
     const { cred } = await tgsExchange(ctx, {
       tgt,
@@ -226,14 +230,34 @@ async function chase(
       path.push(next);
       realm = next;
       tgt = cred;
+      delegable &&= (cred.flags & OK_AS_DELEGATE) !== 0;
       continue;
     }
     if (!req.canonicalize && !sameName(cred.server.name, req.server)) {
       throw replyMismatch(`asked for ${target()}, got ${formatPrincipal(cred.server.name)}`, realm);
     }
-    ctx.cache.add(cred);
-    return cred;
+    const issued = delegable ? cred : withoutOkAsDelegate(cred);
+    ctx.cache.add(issued);
+    return issued;
   }
+}
+
+/** Whether `tgt` is a cross-realm TGT (`krbtgt/X@Y`, X not Y). */
+function isCrossRealm(tgt: Credential): boolean {
+  const target = tgsRealmOf(tgt.server.name);
+  return target !== undefined && target !== tgt.server.realm;
+}
+
+/**
+ * `cred` without ok-as-delegate, for a ticket got through a cross-realm TGT
+ * that lacked it: MIT's and Heimdal's clients keep the flag of a ticket got
+ * through referrals only when every one carried it, so that a client
+ * delegating by policy hands its TGT only where every KDC on the way allowed
+ * it (MS-KILE 3.3.5.7.5 is the KDCs' side of the rule).
+ */
+function withoutOkAsDelegate(cred: Credential): Credential {
+  if ((cred.flags & OK_AS_DELEGATE) === 0) return cred;
+  return { ...cred, flags: (cred.flags & ~OK_AS_DELEGATE) >>> 0 };
 }
 
 /**
