@@ -167,48 +167,69 @@ function delegationCases(
   }
 }
 
+/** How a suite runs its library: the user's TGT into a lab's `ccache`, the peer built, its environment. */
+interface Library {
+  readonly slug: 'mit' | 'heimdal';
+  kinit(lab: Lab, scenario: Scenario, ccache: string): Promise<void>;
+  build(path: string): Promise<void>;
+  env(lab: Lab, ccache: string): Record<string, string>;
+}
+
+/**
+ * One lab per scenario with the user's TGT in the library's ccache, and the delegation cases over
+ * each; returns the labs and the peer's path for more cases.
+ */
+function librarySuite(library: Library): { labs: () => readonly Lab[]; path: () => string } {
+  const labs: Lab[] = [];
+  const ccache = (lab: Lab) => lab.dir.file(`cc-${library.slug}`);
+  const path = () => labs[0]!.dir.file(`gss-peer-${library.slug}`);
+  beforeAll(async () => {
+    for (const scenario of SCENARIOS) {
+      const lab = await startLab(`gss-delegation-${library.slug}`, scenario);
+      labs.push(lab);
+      await library.kinit(lab, scenario, ccache(lab));
+    }
+    await library.build(path());
+  });
+  afterAll(async () => {
+    for (const lab of labs) {
+      await lab.topo.close();
+      await lab.dir.remove();
+    }
+  });
+  for (const [i, scenario] of SCENARIOS.entries()) {
+    delegationCases(
+      scenario,
+      () => labs[i]!,
+      () => ({ path: path(), env: library.env(labs[i]!, ccache(labs[i]!)) }),
+    );
+  }
+  return { labs: () => labs, path };
+}
+
 describeWithTools(
   'TGT delegation by policy across trusts: MIT krb5 (gss-peer.c)',
   ['gcc', 'kinit'],
   (tools) => {
-    const labs: Lab[] = [];
-    let path: string;
-    beforeAll(async () => {
-      for (const scenario of SCENARIOS) {
-        const lab = await startLab('gss-delegation-mit', scenario);
-        labs.push(lab);
-        const mit = new MitClient(tools, lab.dir.path, lab.topo.files!.krb5conf, lab.dir.file('cc-mit'), () =>
+    const suite = librarySuite({
+      slug: 'mit',
+      async kinit(lab, scenario, ccache) {
+        const mit = new MitClient(tools, lab.dir.path, lab.topo.files!.krb5conf, ccache, () =>
           lab.diagnostics(),
         );
         await mit.ok('kinit', ['-f', scenario.user], { input: 'Er1n-Passw0rd\n' });
-      }
-      path = labs[0]!.dir.file('gss-peer-mit');
-      await buildGssPeer(tools.gcc!, path);
+      },
+      build: (path) => buildGssPeer(tools.gcc!, path),
+      env: (lab, ccache) => ({
+        KRB5_CONFIG: lab.topo.files!.krb5conf,
+        KRB5CCNAME: `FILE:${ccache}`,
+        KRB5RCACHETYPE: 'none',
+      }),
     });
-    afterAll(async () => {
-      for (const lab of labs) {
-        await lab.topo.close();
-        await lab.dir.remove();
-      }
-    });
-    for (const [i, scenario] of SCENARIOS.entries()) {
-      delegationCases(
-        scenario,
-        () => labs[i]!,
-        () => ({
-          path,
-          env: {
-            KRB5_CONFIG: labs[i]!.topo.files!.krb5conf,
-            KRB5CCNAME: `FILE:${labs[i]!.dir.file('cc-mit')}`,
-            KRB5RCACHETYPE: 'none',
-          },
-        }),
-      );
-    }
 
     it("krbsim's client delegates by policy to MIT's acceptor as the libraries do, which takes the KRB-CRED", async () => {
       for (const [i, scenario] of SCENARIOS.entries()) {
-        const lab = labs[i]!;
+        const lab = suite.labs()[i]!;
         const [name, realm] = scenario.user.split('@') as [string, string];
         const client = new KerberosClient({
           realm,
@@ -223,7 +244,7 @@ describeWithTools(
           const cred = await client.getServiceTicket(s.spn);
           const delegation = await client.forwardTgt(cred, { policy: true });
           expect(delegation !== undefined, s.spn).toBe(s.delegates);
-          const accept = GssPeer.start(path, ['accept'], {
+          const accept = GssPeer.start(suite.path(), ['accept'], {
             KRB5_CONFIG: lab.topo.files!.krb5conf,
             KRB5_KTNAME: `FILE:${lab.topo.files!.keytabs[s.spn]!}`,
             KRB5RCACHETYPE: 'none',
@@ -257,44 +278,21 @@ describeWithHeimdal('TGT delegation by policy across trusts: Heimdal (gss-peer.c
     );
     return;
   }
-  const labs: Lab[] = [];
-  let path: string;
-  beforeAll(async () => {
-    for (const scenario of SCENARIOS) {
-      const lab = await startLab('gss-delegation-heimdal', scenario);
-      labs.push(lab);
-      const h = new HeimdalClient(
-        heimdal,
-        lab.dir.path,
-        lab.topo.files!.krb5conf,
-        lab.dir.file('cc-heimdal'),
-        () => lab.diagnostics(),
+  librarySuite({
+    slug: 'heimdal',
+    async kinit(lab, scenario, ccache) {
+      const h = new HeimdalClient(heimdal, lab.dir.path, lab.topo.files!.krb5conf, ccache, () =>
+        lab.diagnostics(),
       );
       await h.ok('kinit', ['--forwardable', '--password-file=STDIN', scenario.user], {
         input: 'Er1n-Passw0rd\n',
       });
-    }
-    path = labs[0]!.dir.file('gss-peer-heimdal');
-    await buildGssPeer(gcc, path, heimdal.libDir);
+    },
+    build: (path) => buildGssPeer(gcc, path, heimdal.libDir),
+    env: (lab, ccache) => ({
+      KRB5_CONFIG: lab.topo.files!.krb5conf,
+      KRB5CCNAME: `FILE:${ccache}`,
+      ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
+    }),
   });
-  afterAll(async () => {
-    for (const lab of labs) {
-      await lab.topo.close();
-      await lab.dir.remove();
-    }
-  });
-  for (const [i, scenario] of SCENARIOS.entries()) {
-    delegationCases(
-      scenario,
-      () => labs[i]!,
-      () => ({
-        path,
-        env: {
-          KRB5_CONFIG: labs[i]!.topo.files!.krb5conf,
-          KRB5CCNAME: `FILE:${labs[i]!.dir.file('cc-heimdal')}`,
-          ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
-        },
-      }),
-    );
-  }
 });
