@@ -154,6 +154,23 @@ const ACCOUNTS: readonly SambaAccount[] = [
     enctypes: AES,
   },
   {
+    // A domain controller: SERVER_TRUST_ACCOUNT | TRUSTED_FOR_DELEGATION, as dcpromo makes it.
+    name: 'DC2$',
+    kind: 'computer',
+    password: 'Dc2-machine-Passw0rd!',
+    spns: [`ldap/dc2.${DNS_DOMAIN}`],
+    enctypes: AES,
+    userAccountControl: 0x82000,
+  },
+  {
+    // A read-only DC: WORKSTATION_TRUST_ACCOUNT | TRUSTED_TO_AUTH_FOR_DELEGATION | PARTIAL_SECRETS_ACCOUNT.
+    name: 'RODC2$',
+    kind: 'computer',
+    password: 'Rodc2-machine-Passw0rd!',
+    enctypes: AES,
+    userAccountControl: 0x5001000,
+  },
+  {
     name: 'nasvc',
     kind: 'user',
     password: 'N4svc-Passw0rd!',
@@ -178,6 +195,12 @@ const ACCOUNTS: readonly SambaAccount[] = [
   { name: 'heidi', kind: 'user', password: 'He1di-Passw0rd!', notDelegated: true },
   { name: 'ivan', kind: 'user', password: '1van-Passw0rd!', noPreauth: true },
 ];
+
+/** The kind of domain controller a computer's whole userAccountControl makes it, as dcpromo sets it. */
+const DOMAIN_CONTROLLERS: Readonly<Record<number, 'writable' | 'read-only'>> = {
+  532480: 'writable',
+  83890176: 'read-only',
+};
 
 /** The domain's lockout policy, on both sides: three wrong passwords lock an account for 30 minutes. */
 const LOCKOUT = { threshold: 3, durationMinutes: 30, observationMinutes: 30 } as const;
@@ -211,10 +234,12 @@ function mirror(samba: SambaDc): Realm {
   for (const g of GROUPS) realm.directory.addGroup(g.name, { scope: g.scope, rid: samba.rids[g.name]! });
   for (const a of ACCOUNTS) {
     if (a.kind === 'computer') {
+      const controller = DOMAIN_CONTROLLERS[a.userAccountControl ?? 0];
       realm.addComputer(a.name, {
         password: a.password,
         rid: samba.rids[a.name]!,
         ...(a.spns !== undefined && { spns: [...a.spns] }),
+        ...(controller !== undefined && { domainController: controller }),
       });
       continue;
     }
@@ -364,6 +389,33 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle: /groups=513:0x7,Analysts:0x7,SQL Logins:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 /,
     krbsim:
       "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=MSSQLSvc/sql01.corp.contoso.com:1433 | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon carol full='' server=DC1 domain=CORP/D user=carol primary=513 groups=513:0x7,Analysts:0x7 extra=S-1-18-1:0x7 resource=D[SQL Logins:0x20000007] flags=0x220 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client carol id=authtime | upn carol@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=carol sid=D-carol | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+    why: WHY_DOMAIN_LOCAL,
+  },
+  'AS-REQ of a domain controller': {
+    oracle:
+      /primary=516 groups=516:0x7,572:0x7 extra=S-1-5-9:0x7,S-1-18-1:0x7 resource=- flags=0x20 uac=0x2100 /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon DC2$ full='' server=DC1 domain=CORP/D user=DC2$ primary=516 groups=516:0x7 extra=S-1-5-9:0x7,S-1-18-1:0x7 resource=- flags=0x20 uac=0x2100 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client DC2$ id=authtime | upn DC2$@corp.contoso.com dns=CORP.CONTOSO.COM flags=3 sam=DC2$ sid=D-DC2$ | attributes=2 | requestor=D-DC2$ | sig6=16 | sig7=16",
+    why: `${WHY_DOMAIN_LOCAL}; the DC's account is in Denied RODC Password Replication Group (572) through Domain Controllers. Otherwise alike: primary group 516, S-1-5-9 added (MS-PAC 4.1.2.1), SERVER_TRUST_ACCOUNT and TRUSTED_FOR_DELEGATION`,
+  },
+  'AS-REQ of a read-only domain controller': {
+    oracle:
+      /primary=521 groups=521:0x7,572:0x7,498:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x140080 /,
+    krbsim:
+      "REP forwardable,renewable,initial,pre-authent life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon RODC2$ full='' server=DC1 domain=CORP/D user=RODC2$ primary=521 groups=521:0x7,498:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x140080 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client RODC2$ id=authtime | upn RODC2$@corp.contoso.com dns=CORP.CONTOSO.COM flags=3 sam=RODC2$ sid=D-RODC2$ | attributes=2 | requestor=D-RODC2$ | sig6=16 | sig7=16",
+    why: `${WHY_DOMAIN_LOCAL}; the RODC's account is in Denied RODC Password Replication Group (572) through Read-only Domain Controllers. Otherwise alike: primary group 521, the forest root's Enterprise Read-only Domain Controllers (498) added (MS-PAC 4.1.2.1), PARTIAL_SECRETS_ACCOUNT and TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION`,
+  },
+  "TGS-REQ for a domain controller's SPN": {
+    oracle:
+      /^REP forwardable,pre-authent,transited-policy-checked,ok-as-delegate life=600m .* encpa=\[165\(1f000000\)\] /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked,ok-as-delegate life=600m renew=- sk=18 tkt=18 s=ldap/dc2.corp.contoso.com | ticket forwardable,pre-authent,transited-policy-checked,ok-as-delegate ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16",
+    why: "both set ok-as-delegate (a DC is trusted for delegation); Samba 4.17 states every enctype (0x1f, DES included) in PA-SUPPORTED-ENCTYPES for a DC's account whatever its msDS-SupportedEncryptionTypes, krbsim the account's (AES, 0x18), as for any other service",
+  },
+  'TGS-REQ of a domain controller for a service': {
+    oracle: /primary=516 groups=516:0x7,572:0x7 extra=S-1-5-9:0x7,S-1-18-1:0x7 resource=- flags=0x20 /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=HTTP/plain.corp.contoso.com | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon DC2$ full='' server=DC1 domain=CORP/D user=DC2$ primary=516 groups=516:0x7 extra=S-1-5-9:0x7,S-1-18-1:0x7 resource=D[572:0x20000007] flags=0x220 uac=0x2100 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client DC2$ id=authtime | upn DC2$@corp.contoso.com dns=CORP.CONTOSO.COM flags=3 sam=DC2$ sid=D-DC2$ | sig6=16 | sig7=16 | sig16=16 | sig19=16",
     why: WHY_DOMAIN_LOCAL,
   },
   'AS-REQ for rc4-hmac only': {
@@ -871,6 +923,8 @@ asCase('AS-REQ by an enterprise name (the UPN)', 'alice', {
 });
 asCase('AS-REQ naming the user in upper case', 'alice', { cname: pn('ALICE', NameType.NT_PRINCIPAL) });
 asCase('AS-REQ of a computer account', 'SQL02$');
+asCase('AS-REQ of a domain controller', 'DC2$');
+asCase('AS-REQ of a read-only domain controller', 'RODC2$');
 asCase('AS-REQ for a server nobody has', 'alice', { sname: `HTTP/nowhere.${DNS_DOMAIN}` });
 asCase('AS-REQ for rc4-hmac only', 'alice', { etypes: [23] });
 asCase('AS-REQ by an enterprise name of another UPN suffix', 'dana', {
@@ -1104,6 +1158,8 @@ tgsCase('TGS-REQ whose authenticator is 10 minutes late', 'alice', SQL_SPN, {
   skewMs: -10 * Duration.minute,
 });
 tgsCase('TGS-REQ for a computer by its NetBIOS name', 'alice', 'SQL02');
+tgsCase("TGS-REQ for a domain controller's SPN", 'alice', `ldap/dc2.${DNS_DOMAIN}`);
+tgsCase('TGS-REQ of a domain controller for a service', 'DC2$', `HTTP/plain.${DNS_DOMAIN}`);
 tgsCase("TGS-REQ for a computer's SPN", 'alice', `MSSQLSvc/sql02.${DNS_DOMAIN}:1433`);
 
 /** Sends `request` to `side` and opens the reply with `key` (`usage`); throws on a refusal. */
@@ -1292,6 +1348,7 @@ describeWithSambaDc(TITLE, () => {
         websvc: await login('websvc'),
         plainsvc: await login('plainsvc'),
         bob: await login('bob'),
+        DC2$: await login('DC2$'),
       };
       side.evidence = await s4uSelf(side, side.tgts.websvc!, 'alice');
     }

@@ -123,6 +123,7 @@ export class CloudTrust {
     try {
       computer = domain.realm.addComputer(COMPUTER_NAME, {
         dnsHostName: `${COMPUTER_NAME}.${domain.dnsName}`,
+        domainController: 'read-only',
       });
       domain.realm.addUser(this.userAccount, {
         keys: [key],

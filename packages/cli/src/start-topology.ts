@@ -248,6 +248,7 @@ export function buildRealms(
           ...(c.password !== undefined && { password: c.password }),
           ...(c.dnsHostName !== undefined && { dnsHostName: c.dnsHostName }),
           spns: [...(c.spns ?? [])],
+          ...(c.domainController !== undefined && { domainController: c.domainController }),
           ...(c.okAsDelegate === true && { okAsDelegate: true }),
           ...(c.delegation !== undefined && { delegation: delegationOf(c.delegation) }),
         }),

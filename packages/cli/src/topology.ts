@@ -132,6 +132,8 @@ export interface ComputerSpec {
   readonly password?: string;
   readonly dnsHostName?: string;
   readonly spns?: readonly string[];
+  /** A domain controller's account (`addComputer`'s `domainController`). */
+  readonly domainController?: 'writable' | 'read-only';
   /** Trusted for delegation: its tickets are ok-as-delegate (`addComputer`'s option). Set only when true. */
   readonly okAsDelegate?: boolean;
   readonly delegation?: DelegationSpec;
@@ -488,6 +490,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
       'password',
       'dnsHostName',
       'spns',
+      'domainController',
       'okAsDelegate',
       'delegation',
       'allowedToAuthenticate',
@@ -504,6 +507,12 @@ function realm(v: unknown, path: string): RealmFileSpec {
       password: optStr(co.password, `${p}.password`),
       dnsHostName: optStr(co.dnsHostName, `${p}.dnsHostName`),
       spns: spns(co.spns, `${p}.spns`),
+      ...(co.domainController !== undefined && {
+        domainController: oneOf(co.domainController, `${p}.domainController`, [
+          'writable',
+          'read-only',
+        ] as const),
+      }),
       ...(optBool(co.okAsDelegate, `${p}.okAsDelegate`) === true && { okAsDelegate: true }),
       ...(co.delegation !== undefined && { delegation: delegation(co.delegation, `${p}.delegation`) }),
       ...allowedToAuthenticate(co.allowedToAuthenticate, p),

@@ -190,7 +190,11 @@ describe('startTopology', () => {
           {
             name: 'A.TEST',
             users: [{ name: 'svc', password: 's', spns: ['HTTP/app.a.test'], okAsDelegate: true }],
-            computers: [{ name: 'WEB01', okAsDelegate: true }, { name: 'PC1' }],
+            computers: [
+              { name: 'WEB01', okAsDelegate: true },
+              { name: 'PC1' },
+              { name: 'DC2', domainController: 'writable' },
+            ],
             services: [{ spn: 'HTTP/portal.a.test', okAsDelegate: true }],
           },
         ],
@@ -198,13 +202,16 @@ describe('startTopology', () => {
       { listen: false },
     );
     const a = accounts.realms.get('A.TEST')!;
-    expect(['svc', 'WEB01$', 'PC1$', 'HTTP/portal.a.test'].map((n) => a.lookup(n)?.okAsDelegate)).toEqual([
-      true,
-      true,
-      false,
-      true,
-    ]);
+    expect(
+      ['svc', 'WEB01$', 'PC1$', 'HTTP/portal.a.test', 'DC2$'].map((n) => a.lookup(n)?.okAsDelegate),
+    ).toEqual([true, true, false, true, true]);
+    expect(a.directory.account('DC2$')).toMatchObject({ domainController: 'writable', primaryGroupRid: 516 });
     await accounts.close();
+    expect(() =>
+      validateTopology({
+        realms: [{ name: 'A.TEST', computers: [{ name: 'PC1', domainController: 'rodc' }] }],
+      }),
+    ).toThrow(/realms\[0\]\.computers\[0\]\.domainController: expected one of writable, read-only/);
     expect(() =>
       validateTopology({ realms: [{ name: 'A.TEST', computers: [{ name: 'PC1', okAsDelegate: 1 }] }] }),
     ).toThrow(/realms\[0\]\.computers\[0\]\.okAsDelegate/);

@@ -28,6 +28,9 @@ export type GroupScope = 'global' | 'universal' | 'domain-local';
 /** What kind of account a RID belongs to. */
 export type AccountKind = 'user' | 'computer';
 
+/** A domain controller's kind: writable, or a read-only DC (RODC). */
+export type DomainControllerKind = 'writable' | 'read-only';
+
 /** One account of the directory. */
 export interface DirectoryAccount {
   /** The sAMAccountName (`alice`, `SQL01$`). */
@@ -35,8 +38,16 @@ export interface DirectoryAccount {
   readonly kind: AccountKind;
   /** The relative identifier: the last sub-authority of the account's SID. */
   readonly rid: number;
-  /** The primary group's RID: 513 (Domain Users) for users, 515 (Domain Computers) for computers. */
+  /**
+   * The primary group's RID: 513 (Domain Users) for users, 515 (Domain Computers) for computers,
+   * 516 (Domain Controllers) for a domain controller, 521 for a read-only one.
+   */
   primaryGroupRid: number;
+  /**
+   * A domain controller's account (`Realm.addComputer`'s `domainController`): writable
+   * (SERVER_TRUST_ACCOUNT) or read-only (PARTIAL_SECRETS_ACCOUNT).
+   */
+  readonly domainController?: DomainControllerKind;
   /** AD's `displayName`: the PAC's FullName. Absent: empty, as for an account created without one. */
   readonly displayName?: string;
   /**
@@ -78,11 +89,36 @@ const BUILT_IN_GROUPS: readonly DirectoryGroup[] = [
   { name: 'Domain Guests', rid: WellKnownRid.DOMAIN_GUESTS, scope: 'global' },
   { name: 'Domain Computers', rid: WellKnownRid.DOMAIN_COMPUTERS, scope: 'global' },
   { name: 'Domain Controllers', rid: WellKnownRid.DOMAIN_CONTROLLERS, scope: 'global' },
+  { name: 'Read-only Domain Controllers', rid: WellKnownRid.READONLY_DOMAIN_CONTROLLERS, scope: 'global' },
   { name: 'Schema Admins', rid: WellKnownRid.SCHEMA_ADMINS, scope: 'universal' },
   { name: 'Enterprise Admins', rid: WellKnownRid.ENTERPRISE_ADMINS, scope: 'universal' },
   { name: 'Group Policy Creator Owners', rid: WellKnownRid.GROUP_POLICY_CREATOR_OWNERS, scope: 'global' },
   // Members cannot be delegated, as if marked sensitive (`cannotBeDelegated` in delegation.ts).
   { name: 'Protected Users', rid: WellKnownRid.PROTECTED_USERS, scope: 'global' },
+  {
+    name: 'Allowed RODC Password Replication Group',
+    rid: WellKnownRid.ALLOWED_RODC_PASSWORD_REPLICATION_GROUP,
+    scope: 'domain-local',
+  },
+  {
+    name: 'Denied RODC Password Replication Group',
+    rid: WellKnownRid.DENIED_RODC_PASSWORD_REPLICATION_GROUP,
+    scope: 'domain-local',
+  },
+];
+
+/**
+ * The built-in groups' own memberships, as a new domain has them: the accounts whose passwords
+ * no read-only DC may cache (AD's Denied RODC Password Replication Group), which a Windows DC
+ * then puts in its members' service tickets as a resource group.
+ */
+const BUILT_IN_MEMBERS: readonly (readonly [group: string, member: string])[] = [
+  ['Denied RODC Password Replication Group', 'Domain Admins'],
+  ['Denied RODC Password Replication Group', 'Domain Controllers'],
+  ['Denied RODC Password Replication Group', 'Enterprise Admins'],
+  ['Denied RODC Password Replication Group', 'Group Policy Creator Owners'],
+  ['Denied RODC Password Replication Group', 'Read-only Domain Controllers'],
+  ['Denied RODC Password Replication Group', 'Schema Admins'],
 ];
 
 /** Which scopes a group of each scope may hold as members (accounts are always allowed). */
@@ -98,6 +134,13 @@ const NESTABLE: Readonly<Record<GroupScope, readonly GroupScope[]>> = {
  * two SIDs compare equal as text exactly when they are the same SID).
  */
 const DOMAIN_SID = /^S-1-5-21-(?:0|[1-9]\d{0,9})-(?:0|[1-9]\d{0,9})-(?:0|[1-9]\d{0,9})$/;
+
+/** A new account's primary group (see {@link Directory.addAccount}). */
+function primaryGroupOf(kind: AccountKind, controller: DomainControllerKind | undefined): number {
+  if (controller === 'writable') return WellKnownRid.DOMAIN_CONTROLLERS;
+  if (controller === 'read-only') return WellKnownRid.READONLY_DOMAIN_CONTROLLERS;
+  return kind === 'computer' ? WellKnownRid.DOMAIN_COMPUTERS : WellKnownRid.DOMAIN_USERS;
+}
 
 function refuse(message: string): never {
   throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, message);
@@ -145,6 +188,7 @@ export class Directory {
     }
     this.domainSid = domainSid;
     for (const g of BUILT_IN_GROUPS) this.#putGroup(g);
+    for (const [group, member] of BUILT_IN_MEMBERS) this.addMember(group, member);
   }
 
   /** The SID of a RID of this domain. */
@@ -155,12 +199,14 @@ export class Directory {
   /**
    * Add an account (done by `Realm.addUser` and `Realm.addComputer`). Its
    * RID is the next free one unless given; its primary group is Domain Users
-   * (513), or Domain Computers (515) for a computer; `displayName` is AD's.
+   * (513), or Domain Computers (515) for a computer, Domain Controllers (516)
+   * or Read-only Domain Controllers (521) for a domain controller's;
+   * `displayName` is AD's.
    */
   addAccount(
     name: string,
     kind: AccountKind,
-    opts: { rid?: number; displayName?: string } = {},
+    opts: { rid?: number; displayName?: string; domainController?: DomainControllerKind } = {},
   ): DirectoryAccount {
     const key = name.toLowerCase();
     if (this.#accounts.has(key)) refuse(`account ${name} already exists in the directory`);
@@ -168,8 +214,9 @@ export class Directory {
       name,
       kind,
       rid: this.#claimRid(opts.rid, name),
-      primaryGroupRid: kind === 'computer' ? WellKnownRid.DOMAIN_COMPUTERS : WellKnownRid.DOMAIN_USERS,
+      primaryGroupRid: primaryGroupOf(kind, opts.domainController),
       ...(opts.displayName !== undefined && { displayName: opts.displayName }),
+      ...(opts.domainController !== undefined && { domainController: opts.domainController }),
     };
     this.#accounts.set(key, account);
     this.#byRid.set(account.rid, account);

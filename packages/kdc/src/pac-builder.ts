@@ -32,6 +32,7 @@ import {
   splitSid,
   UserAccountControl,
   UserFlags,
+  WellKnownRid,
   WellKnownSid,
 } from '@krbsim/pac';
 import type { DirectoryAccount } from './directory';
@@ -113,6 +114,28 @@ function forestUniversalGroups(realm: Realm, sids: () => readonly string[]): str
   return [...found];
 }
 
+/**
+ * What MS-PAC 4.1.2.1 has the KDC add to a domain controller's logon: the
+ * Enterprise Domain Controllers SID (S-1-5-9) for a writable DC
+ * (SERVER_TRUST_ACCOUNT); for a read-only one the forest root domain's
+ * Enterprise Read-only Domain Controllers group (498), among the GroupIds in
+ * the root domain itself (where a Samba DC puts it), else an ExtraSid of the
+ * root's domain (none when the root is not a realm this KDC knows).
+ */
+function domainControllerSids(
+  realm: Realm,
+  account: DirectoryAccount,
+): { groups: GroupMembership[]; extra: string[] } {
+  if (account.domainController === 'writable')
+    return { groups: [], extra: [WellKnownSid.ENTERPRISE_DOMAIN_CONTROLLERS] };
+  if (account.domainController !== 'read-only') return { groups: [], extra: [] };
+  const rid = WellKnownRid.ENTERPRISE_READONLY_DOMAIN_CONTROLLERS;
+  if (realm.forest === realm.name)
+    return { groups: [{ relativeId: rid, attributes: SE_GROUP_DEFAULT }], extra: [] };
+  const root = routingView(realm).realms.get(realm.forest);
+  return { groups: [], extra: root === undefined ? [] : [root.directory.sidOf(rid)] };
+}
+
 /** `CONTOSO` for `CONTOSO.COM`: the NetBIOS domain name a DC writes in LogonDomainName. */
 function netbiosName(realm: string): string {
   return (realm.split('.')[0] ?? realm).toUpperCase().slice(0, 15);
@@ -133,15 +156,15 @@ function identity(
     const t = realm.directory.tokenGroups(account.name);
     const own = () =>
       [account.rid, ...t.groups.map((g) => g.relativeId)].map((rid) => realm.directory.sidOf(rid));
+    const controller = domainControllerSids(realm, account);
     return {
       domain: parseSid(realm.directory.domainSid),
       userId: account.rid,
       primaryGroupId: account.primaryGroupRid,
-      groups: [...t.groups],
-      extra: [...(account.sidHistory ?? []), ...forestUniversalGroups(realm, own)].map((sid) => ({
-        sid: parseSid(sid),
-        attributes: SE_GROUP_DEFAULT,
-      })),
+      groups: [...t.groups, ...controller.groups],
+      extra: [...(account.sidHistory ?? []), ...forestUniversalGroups(realm, own), ...controller.extra].map(
+        (sid) => ({ sid: parseSid(sid), attributes: SE_GROUP_DEFAULT }),
+      ),
     };
   }
   const user = splitSid(parseSid(account.external.sid));
@@ -166,14 +189,28 @@ function identity(
  * keeps: USER_DONT_EXPIRE_PASSWORD for a user whose password does not
  * expire, USER_NOT_DELEGATED for one marked sensitive (a service doing
  * S4U2Proxy reads it, MS-SFU 3.1.5.2.1), USER_DONT_REQUIRE_PREAUTH,
- * USER_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION and USER_NO_AUTH_DATA_REQUIRED.
+ * USER_TRUSTED_FOR_DELEGATION, USER_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION
+ * and USER_NO_AUTH_DATA_REQUIRED; a domain controller's is a
+ * USER_SERVER_TRUST_ACCOUNT, a read-only one's a workstation trust account
+ * with USER_PARTIAL_SECRETS_ACCOUNT.
  */
 function userAccountControl(account: DirectoryAccount, entry: PrincipalEntry): number {
   const flags =
+    (entry.okAsDelegate ? UserAccountControl.USER_TRUSTED_FOR_DELEGATION : 0) |
     (entry.notDelegated ? UserAccountControl.USER_NOT_DELEGATED : 0) |
     (entry.requiresPreauth ? 0 : UserAccountControl.USER_DONT_REQUIRE_PREAUTH) |
     (entry.trustedToAuthForDelegation ? UserAccountControl.USER_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION : 0) |
     (entry.authDataNotRequired ? UserAccountControl.USER_NO_AUTH_DATA_REQUIRED : 0);
+  if (account.domainController === 'writable')
+    return (UserAccountControl.USER_SERVER_TRUST_ACCOUNT | flags) >>> 0;
+  if (account.domainController === 'read-only') {
+    return (
+      (UserAccountControl.USER_WORKSTATION_TRUST_ACCOUNT |
+        UserAccountControl.USER_PARTIAL_SECRETS_ACCOUNT |
+        flags) >>>
+      0
+    );
+  }
   if (account.kind === 'computer') return (UserAccountControl.USER_WORKSTATION_TRUST_ACCOUNT | flags) >>> 0;
   return (
     (UserAccountControl.USER_NORMAL_ACCOUNT |

@@ -56,6 +56,7 @@ import {
   UserFlags,
   updatePacBuffer,
   verifyPac,
+  WellKnownSid,
   withPac,
 } from '@krbsim/pac';
 import type { TicketDraft } from './issue';
@@ -266,7 +267,9 @@ const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
  *   `RealmOptions.forest`, not quarantined): the domains trust each other,
  *   and nothing is filtered; claims and device information pass.
  * - Quarantined (an external trust, a `realm` trust between forests, or one
- *   within a forest with `quarantine`): the SIDs of the client's domain alone.
+ *   within a forest with `quarantine`): the SIDs of the client's domain alone,
+ *   and within a forest (QuarantinedWithinForest) the Enterprise Domain
+ *   Controllers SID (S-1-5-9) of its domain controllers too.
  * - CrossForest (a `forest` trust): the SIDs of every domain of the trusted
  *   forest, and none local to this forest.
  * - Relaxed (a forest trust with `enableSidHistory`, or a trust between
@@ -302,6 +305,9 @@ export function filterAtTrust(
   const client = known.get(clientRealm);
   const boundary = trustBoundary(realm, issuer);
   const withinForest = boundary === 'within-forest';
+  // QuarantinedWithinForest also lets the Enterprise Domain Controllers SID (S-1-5-9) pass.
+  const quarantinedChild =
+    boundary === 'quarantined' && issuer !== undefined && issuer.forest === realm.forest;
   const own = parseSid(realm.directory.domainSid);
   const domainsOf = (forest: string) =>
     [...known.values()].filter((r) => r.forest === forest).map((r) => parseSid(r.directory.domainSid));
@@ -338,7 +344,11 @@ export function filterAtTrust(
     if (withinForest) return v;
     const extraSids = v.extraSids.filter((e) => {
       const split = splitSid(e.sid);
-      const ok = formatSid(e.sid).startsWith('S-1-18-') || (split !== undefined && admits(split.domain));
+      const text = formatSid(e.sid);
+      const ok =
+        text.startsWith('S-1-18-') ||
+        (quarantinedChild && text === WellKnownSid.ENTERPRISE_DOMAIN_CONTROLLERS) ||
+        (split !== undefined && admits(split.domain));
       if (!ok) removed.push(formatSid(e.sid));
       return ok;
     });

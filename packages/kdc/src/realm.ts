@@ -20,7 +20,7 @@ import {
 } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
 import { formatSid, parseSid } from '@krbsim/pac';
-import { Directory, domainSidFrom } from './directory';
+import { Directory, type DomainControllerKind, domainSidFrom } from './directory';
 import { DomainRealmMap } from './domain-realm';
 import { makeEntry } from './internal/entries';
 import { directoryOf } from './internal/trust-directory';
@@ -254,9 +254,18 @@ export interface AddComputerOptions {
   /**
    * Trusted for delegation (AD's TRUSTED_FOR_DELEGATION, "trust this computer for delegation to any
    * service", as every domain controller is): tickets for its SPNs are ok-as-delegate, within what
-   * the trusts allow.
+   * the trusts allow. Default: true for a writable domain controller, else false.
    */
   okAsDelegate?: boolean;
+  /**
+   * A domain controller's account, as promoting the machine makes it: `'writable'`
+   * (SERVER_TRUST_ACCOUNT, trusted for delegation, in Domain Controllers) or `'read-only'` (an
+   * RODC: PARTIAL_SECRETS_ACCOUNT, trusted to authenticate for delegation, in Read-only Domain
+   * Controllers). Its logons carry what MS-PAC 4.1.2.1 has the KDC add: the Enterprise Domain
+   * Controllers SID (S-1-5-9), or for an RODC the forest root's Enterprise Read-only Domain
+   * Controllers group (498).
+   */
+  domainController?: DomainControllerKind;
   /**
    * AuthorizationDataNotRequired (AD's NA flag, MS-KILE 3.3.1.1): the service
    * tickets for this account carry no PAC.
@@ -426,8 +435,12 @@ export class Realm {
     const entry = this.db.add(
       makeEntry(account, this.name, 'user', keys, {
         aliases: this.#spns([`host/${dnsHostName}`, `host/${netbios}`, ...(opts.spns ?? [])]),
-        ...this.#delegation(opts.delegation),
-        okAsDelegate: opts.okAsDelegate ?? false,
+        ...this.#delegation({
+          // An RODC's account is trusted to authenticate for delegation (userAccountControl 0x5001000).
+          ...(opts.domainController === 'read-only' && { trustedToAuthenticate: true }),
+          ...opts.delegation,
+        }),
+        okAsDelegate: opts.okAsDelegate ?? opts.domainController === 'writable',
         requiresPreauth: this.policy.requirePreauthByDefault,
         disabled: false,
         authDataNotRequired: opts.authDataNotRequired ?? false,
@@ -437,6 +450,7 @@ export class Realm {
     );
     this.directory.addAccount(`${netbios}$`, 'computer', {
       ...(opts.rid !== undefined && { rid: opts.rid }),
+      ...(opts.domainController !== undefined && { domainController: opts.domainController }),
     });
     return entry;
   }

@@ -9,7 +9,15 @@
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { createTrust, Kdc, type KdcRequestEvent, Realm } from '@krbsim/kdc';
-import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType, validationInfoSids } from '@krbsim/pac';
+import {
+  decodePac,
+  findPac,
+  formatSid,
+  getPacBuffer,
+  PacBufferType,
+  validationInfoSids,
+  WellKnownSid,
+} from '@krbsim/pac';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { filterAtTrust } from '../src/pac-issuance';
@@ -88,15 +96,15 @@ function lab(
     const kdc = new Kdc(r, { onRequest: (e) => events.push(e) });
     transport.register(r.name, (req) => kdc.handle(req));
   }
-  /** erin's ticket for `spn` of `realm`, opened with the service's key: the SIDs of its PAC. */
-  const sidsAt = async (realmOf: Realm, spn: string) => {
+  /** erin's (or `who`'s of EMEA) ticket for `spn` of `realm`, opened with the service's key: the SIDs of its PAC. */
+  const sidsAt = async (realmOf: Realm, spn: string, who = 'erin', password = 'Er1n-Passw0rd') => {
     const client = new KerberosClient({
       realm: emea.name,
       transport,
       clock,
-      random: new SeededRandom('erin'),
+      random: new SeededRandom(who),
     });
-    await client.getInitialCredentials('erin', { password: 'Er1n-Passw0rd' });
+    await client.getInitialCredentials(who, { password });
     const cred = await client.getServiceTicket(`${spn}@${realmOf.name}`);
     const key = realmOf.keysFor(spn).find((k) => k.etype === cred.ticket.encPart.etype)!;
     const etp = openTicket(cred.ticket, key);
@@ -261,6 +269,28 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
         enableSidHistory: true,
       }),
     ).toThrow(/enableSidHistory is a forest trust's setting/);
+  });
+
+  it("passes a child domain's DC's Enterprise Domain Controllers SID within the forest, quarantined or not, and never across forests", async () => {
+    const EDC = WellKnownSid.ENTERPRISE_DOMAIN_CONTROLLERS;
+    for (const quarantineChild of [false, true]) {
+      const t = lab('forest', { quarantineChild });
+      t.emea.addComputer('EDC1', { password: 'Edc1-Passw0rd', domainController: 'writable' });
+      t.emea.addComputer('ERODC1', { password: 'Erodc1-Passw0rd', domainController: 'read-only' });
+      const dc = (r: Realm, spn: string) => t.sidsAt(r, spn, 'EDC1$', 'Edc1-Passw0rd');
+      const rodc = (r: Realm, spn: string) => t.sidsAt(r, spn, 'ERODC1$', 'Erodc1-Passw0rd');
+      // MS-PAC 4.1.2.2: QuarantinedWithinForest lets S-1-5-9 through with the child's own SIDs.
+      const atRoot = await dc(t.contoso, 'HTTP/intranet.contoso.com');
+      expect(atRoot).toContain(`${EMEA_SID}-516`);
+      expect(atRoot).toContain(EDC);
+      expect(await dc(t.fabrikam, 'HTTP/portal.fabrikam.com')).not.toContain(EDC);
+      // The RODC's enterprise group is the forest root's (498): an ExtraSid of CONTOSO's domain,
+      // which a quarantined child may not pass.
+      const rodcAtRoot = await rodc(t.contoso, 'HTTP/intranet.contoso.com');
+      expect(rodcAtRoot).toContain(`${EMEA_SID}-521`);
+      expect(rodcAtRoot.includes(`${CONTOSO_SID}-498`)).toBe(!quarantineChild);
+      expect(rodcAtRoot).not.toContain(EDC);
+    }
   });
 
   it('refuses a forest or external trust between two domains of one forest', () => {

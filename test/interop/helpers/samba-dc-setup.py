@@ -214,6 +214,8 @@ def main():
             uac |= UF_DONT_REQUIRE_PREAUTH
         if a.get("noAuthDataRequired"):
             uac |= UF_NO_AUTH_DATA_REQUIRED
+        if "userAccountControl" in a:
+            uac = a["userAccountControl"]
         lines.append("replace: userAccountControl\nuserAccountControl: %d" % uac)
         modify(a["name"], lines)
         for g in a.get("groups", []):

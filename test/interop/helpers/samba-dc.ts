@@ -70,6 +70,8 @@ export interface SambaAccount {
   readonly allowedToActFrom?: readonly string[];
   /** displayName, whose parts AD's password complexity rule keeps out of the password. */
   readonly displayName?: string;
+  /** A computer's userAccountControl as a whole (a domain controller's), instead of the flags above. */
+  readonly userAccountControl?: number;
 }
 
 /** What the domain holds besides what provisioning creates. */

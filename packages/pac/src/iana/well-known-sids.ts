@@ -95,6 +95,8 @@ export const WellKnownSid = {
  * reserved; ordinary accounts and groups get RIDs from 1000 up.
  */
 export const WellKnownRid = {
+  /** Enterprise Read-only Domain Controllers: a group of the forest root domain (MS-PAC 4.1.2.1). */
+  ENTERPRISE_READONLY_DOMAIN_CONTROLLERS: 498,
   ADMINISTRATOR: 500,
   GUEST: 501,
   KRBTGT: 502,
