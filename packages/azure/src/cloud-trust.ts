@@ -118,7 +118,8 @@ export class CloudTrust {
       });
     }
     // The on-prem objects: the computer object shaped like a read-only DC (its account
-    // AzureADKerberos$), then the disabled account that holds the server key.
+    // AzureADKerberos$, made as an RODC's account is by default: inferred, the product's
+    // userAccountControl is not published), then the disabled account that holds the server key.
     let computer: PrincipalEntry | undefined;
     try {
       computer = domain.realm.addComputer(COMPUTER_NAME, {

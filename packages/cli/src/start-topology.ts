@@ -236,7 +236,7 @@ export function buildRealms(
           ...(u.disabled !== undefined && { disabled: u.disabled }),
           ...(u.mustChangePassword === true && { mustChangePassword: true }),
           ...(u.spns !== undefined && { spns: [...u.spns] }),
-          ...(u.okAsDelegate === true && { okAsDelegate: true }),
+          ...(u.okAsDelegate !== undefined && { okAsDelegate: u.okAsDelegate }),
           ...(u.delegation !== undefined && { delegation: delegationOf(u.delegation) }),
           ...(u.sensitive !== undefined && { sensitive: u.sensitive }),
         }),
@@ -249,7 +249,7 @@ export function buildRealms(
           ...(c.dnsHostName !== undefined && { dnsHostName: c.dnsHostName }),
           spns: [...(c.spns ?? [])],
           ...(c.domainController !== undefined && { domainController: c.domainController }),
-          ...(c.okAsDelegate === true && { okAsDelegate: true }),
+          ...(c.okAsDelegate !== undefined && { okAsDelegate: c.okAsDelegate }),
           ...(c.delegation !== undefined && { delegation: delegationOf(c.delegation) }),
         }),
       );
@@ -260,7 +260,7 @@ export function buildRealms(
         realm.addService(s.spn, {
           ...(s.password !== undefined && { password: s.password }),
           aliases: [...(s.aliases ?? [])],
-          ...(s.okAsDelegate === true && { okAsDelegate: true }),
+          ...(s.okAsDelegate !== undefined && { okAsDelegate: s.okAsDelegate }),
           ...(s.delegation !== undefined && { delegation: delegationOf(s.delegation) }),
         }),
       );

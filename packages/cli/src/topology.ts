@@ -93,7 +93,7 @@ export interface UserSpec {
   readonly mustChangePassword?: boolean;
   /** SPNs the account serves (a service account). */
   readonly spns?: readonly string[];
-  /** Trusted for delegation: tickets for its SPNs are ok-as-delegate (`addUser`'s option). Set only when true. */
+  /** Trusted for delegation: tickets for its SPNs are ok-as-delegate (`addUser`'s option). */
   readonly okAsDelegate?: boolean;
   /** What the account may do on others' behalf (S4U). */
   readonly delegation?: DelegationSpec;
@@ -134,7 +134,7 @@ export interface ComputerSpec {
   readonly spns?: readonly string[];
   /** A domain controller's account (`addComputer`'s `domainController`). */
   readonly domainController?: 'writable' | 'read-only';
-  /** Trusted for delegation: its tickets are ok-as-delegate (`addComputer`'s option). Set only when true. */
+  /** Trusted for delegation: its tickets are ok-as-delegate (`addComputer`'s option; default true for a writable DC). */
   readonly okAsDelegate?: boolean;
   readonly delegation?: DelegationSpec;
   /**
@@ -149,7 +149,7 @@ export interface ServiceSpec {
   readonly spn: string;
   readonly password?: string;
   readonly aliases?: readonly string[];
-  /** Trusted for delegation: its tickets are ok-as-delegate (`addService`'s option). Set only when true. */
+  /** Trusted for delegation: its tickets are ok-as-delegate (`addService`'s option). */
   readonly okAsDelegate?: boolean;
   readonly delegation?: DelegationSpec;
   /**
@@ -477,7 +477,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
         mustChangePassword: optBool(uo.mustChangePassword, `${p}.mustChangePassword`),
       }),
       ...(uo.spns !== undefined && { spns: spns(uo.spns, `${p}.spns`) }),
-      ...(optBool(uo.okAsDelegate, `${p}.okAsDelegate`) === true && { okAsDelegate: true }),
+      ...(uo.okAsDelegate !== undefined && { okAsDelegate: optBool(uo.okAsDelegate, `${p}.okAsDelegate`) }),
       ...(uo.delegation !== undefined && { delegation: delegation(uo.delegation, `${p}.delegation`) }),
       ...(uo.sensitive !== undefined && { sensitive: optBool(uo.sensitive, `${p}.sensitive`) }),
       ...allowedToAuthenticate(uo.allowedToAuthenticate, p),
@@ -513,7 +513,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
           'read-only',
         ] as const),
       }),
-      ...(optBool(co.okAsDelegate, `${p}.okAsDelegate`) === true && { okAsDelegate: true }),
+      ...(co.okAsDelegate !== undefined && { okAsDelegate: optBool(co.okAsDelegate, `${p}.okAsDelegate`) }),
       ...(co.delegation !== undefined && { delegation: delegation(co.delegation, `${p}.delegation`) }),
       ...allowedToAuthenticate(co.allowedToAuthenticate, p),
     };
@@ -533,7 +533,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
       spn,
       password: optStr(so.password, `${p}.password`),
       aliases: list(so.aliases, `${p}.aliases`).map((a, j) => str(a, `${p}.aliases[${j}]`)),
-      ...(optBool(so.okAsDelegate, `${p}.okAsDelegate`) === true && { okAsDelegate: true }),
+      ...(so.okAsDelegate !== undefined && { okAsDelegate: optBool(so.okAsDelegate, `${p}.okAsDelegate`) }),
       ...(so.delegation !== undefined && { delegation: delegation(so.delegation, `${p}.delegation`) }),
       ...allowedToAuthenticate(so.allowedToAuthenticate, p),
     };

@@ -194,6 +194,7 @@ describe('startTopology', () => {
               { name: 'WEB01', okAsDelegate: true },
               { name: 'PC1' },
               { name: 'DC2', domainController: 'writable' },
+              { name: 'DC3', domainController: 'writable', okAsDelegate: false },
             ],
             services: [{ spn: 'HTTP/portal.a.test', okAsDelegate: true }],
           },
@@ -203,8 +204,8 @@ describe('startTopology', () => {
     );
     const a = accounts.realms.get('A.TEST')!;
     expect(
-      ['svc', 'WEB01$', 'PC1$', 'HTTP/portal.a.test', 'DC2$'].map((n) => a.lookup(n)?.okAsDelegate),
-    ).toEqual([true, true, false, true, true]);
+      ['svc', 'WEB01$', 'PC1$', 'HTTP/portal.a.test', 'DC2$', 'DC3$'].map((n) => a.lookup(n)?.okAsDelegate),
+    ).toEqual([true, true, false, true, true, false]);
     expect(a.directory.account('DC2$')).toMatchObject({ domainController: 'writable', primaryGroupRid: 516 });
     await accounts.close();
     expect(() =>

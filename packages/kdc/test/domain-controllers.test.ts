@@ -11,16 +11,19 @@ import { TicketFlags } from '@krbsim/asn1';
 import { ManualClock } from '@krbsim/core';
 import { buildPac, createTrust, Realm } from '@krbsim/kdc';
 import {
+  decodePac,
+  findPac,
   formatSid,
   getPacBuffer,
   PacBufferType,
   UserAccountControl,
+  UserFlags,
   validationInfoSids,
   WellKnownRid,
   WellKnownSid,
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
-import { login, makeRealm, T0, tgsGet, userKey } from './helpers';
+import { login, makeRealm, openTicket, T0, tgsGet, userKey } from './helpers';
 
 const ROOT_SID = 'S-1-5-21-100-200-300';
 const CHILD_SID = 'S-1-5-21-101-201-301';
@@ -100,12 +103,20 @@ describe('domain controllers (MS-PAC 4.1.2.1)', () => {
     const ask = (sname: string) => tgsGet(lab.kdc, { tgt, realm: 'CONTOSO.COM', sname, now: T0 });
     expect(ask('ldap/dc2.contoso.com').part.flags & ok).toBe(ok);
     expect(ask('HTTP/pc1.contoso.com').part.flags & ok).toBe(0);
+    // In the service tickets of its members (an admin, a DC), as a resource group (MS-KILE 3.3.5.7.3).
     const denied = WellKnownRid.DENIED_RODC_PASSWORD_REPLICATION_GROUP;
-    const domainLocal = (name: string) =>
-      lab.realm.directory.tokenGroups(name).domainLocal.map((g) => g.relativeId);
-    expect(domainLocal('admin')).toContain(denied);
-    expect(domainLocal('DC2$')).toContain(denied);
-    expect(domainLocal('alice')).not.toContain(denied);
-    expect(domainLocal('PC1$')).not.toContain(denied);
+    const resourceGroupsOf = (who: string) => {
+      const t = login(lab, who, userKey('CONTOSO.COM', who, 'pw'));
+      const st = tgsGet(lab.kdc, { tgt: t, realm: 'CONTOSO.COM', sname: 'HTTP/pc1.contoso.com', now: T0 });
+      const key = lab.realm.keysFor('PC1$').find((k) => k.etype === st.ticket.encPart.etype)!;
+      const pac = decodePac(findPac(openTicket(st.ticket, key).authorizationData)!.pac);
+      const info = getPacBuffer(pac, PacBufferType.LOGON_INFO)!;
+      expect((info.userFlags & UserFlags.LOGON_RESOURCE_GROUPS) !== 0).toBe(info.resourceGroupIds.length > 0);
+      return info.resourceGroupIds.map((g) => [g.relativeId, g.attributes]);
+    };
+    expect(resourceGroupsOf('admin')).toEqual([[denied, 0x20000007]]);
+    expect(resourceGroupsOf('alice')).toEqual([]);
+    expect(lab.realm.directory.tokenGroups('DC2$').domainLocal.map((g) => g.relativeId)).toEqual([denied]);
+    expect(lab.realm.directory.tokenGroups('PC1$').domainLocal).toEqual([]);
   });
 });

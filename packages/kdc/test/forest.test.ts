@@ -291,6 +291,12 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
       expect(rodcAtRoot.includes(`${CONTOSO_SID}-498`)).toBe(!quarantineChild);
       expect(rodcAtRoot).not.toContain(EDC);
     }
+    // A quarantined trust between forests passes none (QuarantinedWithinForest is a forest's own).
+    const x = lab('external', { quarantine: true });
+    x.emea.addComputer('EDC1', { password: 'Edc1-Passw0rd', domainController: 'writable' });
+    const across = await x.sidsAt(x.fabrikam, 'HTTP/portal.fabrikam.com', 'EDC1$', 'Edc1-Passw0rd');
+    expect(across).toContain(`${EMEA_SID}-516`);
+    expect(across).not.toContain(EDC);
   });
 
   it('refuses a forest or external trust between two domains of one forest', () => {

@@ -37,6 +37,11 @@ export const WellKnownSid = {
   NETWORK_SERVICE: 'S-1-5-20',
   /** The prefix of domain SIDs: S-1-5-21-x-y-z. */
   NT_NON_UNIQUE: 'S-1-5-21',
+  /**
+   * S-1-5-22, the pre-release "Enterprise Read-only Domain Controllers Beta" SID (MS-DTYP 2.4.2.4),
+   * which no DC writes: an RODC's logon carries the forest root's group 498 instead
+   * (`WellKnownRid.ENTERPRISE_READONLY_DOMAIN_CONTROLLERS`, MS-PAC 4.1.2.1).
+   */
   ENTERPRISE_READONLY_DOMAIN_CONTROLLERS: 'S-1-5-22',
   BUILTIN_ADMINISTRATORS: 'S-1-5-32-544',
   BUILTIN_USERS: 'S-1-5-32-545',
