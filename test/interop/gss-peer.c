@@ -127,9 +127,15 @@ static int establish_accept(gss_ctx_id_t *ctx) {
     gss_buffer_desc in, out;
     for (;;) {
         if (read_token("TOKEN", &in)) return printf("ERR 0 bad TOKEN line\n"), -1;
+        /* A handle for delegated credentials: Heimdal reads a delegated KRB-CRED only into one. */
+        gss_cred_id_t delegated = GSS_C_NO_CREDENTIAL;
         major = gss_accept_sec_context(&minor, ctx, GSS_C_NO_CREDENTIAL, &in,
                                        GSS_C_NO_CHANNEL_BINDINGS, NULL, NULL, &out, &ret_flags,
-                                       NULL, NULL);
+                                       NULL, &delegated);
+        if (delegated != GSS_C_NO_CREDENTIAL) {
+            OM_uint32 ignored;
+            gss_release_cred(&ignored, &delegated);
+        }
         free(in.value);
         if (GSS_ERROR(major)) {
             if (out.length) send_token(&out);
