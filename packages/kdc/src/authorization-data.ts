@@ -13,6 +13,7 @@ import { encodePac, wrapPac } from '@krbsim/pac';
 import { pacAuthorizationData, type TicketDraft } from './issue';
 import { kdcSignatureKey } from './keys';
 import { buildPac } from './pac-builder';
+import { withResourceGroups } from './pac-issuance';
 import type { Realm } from './realm';
 
 /** What an exchange knows about a ticket's authorization data besides the draft. */
@@ -64,7 +65,12 @@ export function ticketAuthorizationData(
             ...(isTgt && { tgt: { attributes: inputs.pacAttributes } }),
           })
         : undefined;
-    proposed = pac === undefined ? NONE : [wrapPac(encodePac(pac))];
+    // A service ticket straight from the AS exchange (kadmin/changepw's above all: MS-PAC 4.1.2.1,
+    // "domain local group SIDs must be added to the PAC by the KDC for password requests") gets the
+    // user's domain-local groups as a service ticket from the TGS does (MS-KILE 3.3.5.7.3).
+    const issued =
+      pac === undefined || isTgt ? pac : withResourceGroups(realm, pac, draft.client, realm.name);
+    proposed = issued === undefined ? NONE : [wrapPac(encodePac(issued))];
   } else if (draft.exchange === 'AS') {
     proposed =
       realm.pacBuilder && inputs.pacRequested && draft.client !== undefined

@@ -450,6 +450,30 @@ describe('UserFlags against ResourceGroupIds and ExtraSids (MS-PAC 2.5)', () => 
   const { LOGON_EXTRA_SIDS, LOGON_RESOURCE_GROUPS } = UserFlags;
   const resource = SE_GROUP_DEFAULT | SeGroupAttributes.RESOURCE;
 
+  it('adds the domain-local groups to a service ticket from the AS exchange, a password request above all (MS-PAC 4.1.2.1), never to a TGT', () => {
+    const l = ad();
+    l.realm.addPasswordChangeService();
+    const d = l.realm.directory;
+    d.addGroup('Helpdesk', { scope: 'domain-local' });
+    d.addMember('Helpdesk', 'alice');
+    const helpdesk = d.group('Helpdesk')!.rid;
+    const changepwKey = l.realm.keysFor('kadmin/changepw').find((k) => k.etype === 18)!;
+    const cpw = login(l, 'alice', aliceKey(), { sname: 'kadmin/changepw', etypes: [18] });
+    const info = logonInfo(openTicket(cpw.ticket, changepwKey));
+    expect(info.resourceGroupIds.map((g) => [g.relativeId, g.attributes])).toEqual([[helpdesk, resource]]);
+    expect(formatSid(info.resourceGroupDomainSid!)).toBe(SID);
+    expect(info.userFlags & LOGON_RESOURCE_GROUPS).toBe(LOGON_RESOURCE_GROUPS);
+    // A service ticket asked for in the AS exchange, the same.
+    const web = login(l, 'alice', aliceKey(), { sname: WEB, etypes: [18] });
+    expect(logonInfo(openTicket(web.ticket, l.webKey)).resourceGroupIds.map((g) => g.relativeId)).toEqual([
+      helpdesk,
+    ]);
+    // The TGT carries none: they are the resource domain's to add.
+    const tgtInfo = logonInfo(openTicket(login(l, 'alice', aliceKey()).ticket, krbtgtKey(l.realm)));
+    expect(tgtInfo.resourceGroupIds).toEqual([]);
+    expect(tgtInfo.userFlags & LOGON_RESOURCE_GROUPS).toBe(0);
+  });
+
   it('sets LOGON_RESOURCE_GROUPS exactly when the KDC adds domain-local groups to a service ticket', () => {
     const l = ad();
     l.realm.addUser('bob', { password: 'pw' });
