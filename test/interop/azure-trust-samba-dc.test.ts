@@ -25,6 +25,7 @@
  */
 
 import { writeFile } from 'node:fs/promises';
+import { TicketFlags } from '@krbsim/asn1';
 import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
 import { KdcRefusedError, KerberosClient } from '@krbsim/client';
 import { ErrorCode, systemClock, systemRandom } from '@krbsim/core';
@@ -161,6 +162,10 @@ describeWithSambaDc(TITLE, () => {
     });
     // Samba seals it with no kvno: the key derived from the trust's password, nothing else.
     expect(tgt.ticket.encPart.kvno).toBeUndefined();
+    // No ok-as-delegate across a forest trust without TGT delegation (MS-KILE 3.3.5.7.5): Samba's
+    // referral agrees with krbsim's KDC (packages/kdc/test/tgt-delegation.test.ts).
+    expect(tgt.flags & TicketFlags['ok-as-delegate']).toBe(0);
+    expect(tgt.flags & TicketFlags['transited-policy-checked']).toBe(TicketFlags['transited-policy-checked']);
     const { token, context } = c.buildApReq(ticket, { gss: 'spnego', mutual: true });
     const session = mi.accept(token);
     c.verifyApRep(context, session.responseToken!);
