@@ -151,6 +151,36 @@ describe('forwardTgt (RFC 4121 section 4.1.1 delegation)', () => {
     expect(r.delegatedCredential!.tickets[0]!.sname).toEqual(krbtgtName('EMEA.CORP.TEST'));
   });
 
+  it('keeps no ok-as-delegate past an intermediate TGT without it on a path the client walks itself (realm named)', async () => {
+    // Three MIT realms A -> B -> C; C's service and B's TGT for C are ok-as-delegate (MIT sets the
+    // flag from the principal), A's TGT for B is not.
+    const clock = new ManualClock(T0);
+    const realm = (name: string) => new Realm({ name, clock, random: new SeededRandom(name) });
+    const [a, b, c] = [realm('A.TEST'), realm('B.TEST'), realm('C.TEST')];
+    createTrust({ trusting: b, trusted: a, direction: 'one-way', kind: 'realm' });
+    createTrust({ trusting: c, trusted: b, direction: 'one-way', kind: 'realm' });
+    b.lookup(krbtgtName('C.TEST'), 'B.TEST')!.okAsDelegate = true;
+    a.addUser('alice', { password: 'Al1ce-Passw0rd' });
+    c.addService('HTTP/svc.c.test', { password: 's', okAsDelegate: true });
+    const transport = new InProcessTransport();
+    for (const r of [a, b, c]) {
+      const kdc = new Kdc(r);
+      transport.register(r.name, (req) => kdc.handle(req));
+    }
+    const client = new KerberosClient({ realm: 'A.TEST', transport, clock, random: new SeededRandom('a') });
+    await client.getInitialCredentials('alice', { password: 'Al1ce-Passw0rd' }, { forwardable: true });
+    const cred = await client.getServiceTicket('HTTP/svc.c.test@C.TEST');
+    const ok = TicketFlags['ok-as-delegate'];
+    // B's KDC flagged its TGT for C, and C's KDC the ticket; A's TGT for B had none.
+    const key = c.keysFor('HTTP/svc.c.test').find((k) => k.etype === cred.ticket.encPart.etype)!;
+    const etp = decodeEncTicketPart(decrypt(key, KeyUsage.KDC_REP_TICKET, cred.ticket.encPart.cipher));
+    expect(etp.flags & ok).toBe(ok);
+    expect(client.cache.tgtFor('B.TEST')!.flags & ok).toBe(0);
+    expect(client.cache.tgtFor('C.TEST')!.flags & ok).toBe(0); // cleared: it came through B's
+    expect(cred.flags & ok).toBe(0);
+    expect(await client.forwardTgt(cred, { policy: true })).toBeUndefined();
+  });
+
   it('by policy, does not delegate past a referral TGT without ok-as-delegate, even with an ok-as-delegate ticket', async () => {
     // MIT realms: the KDC sets ok-as-delegate from the service alone, and no referral carries it.
     const t = lab('mit');

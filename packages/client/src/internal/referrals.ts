@@ -148,6 +148,8 @@ export async function crossRealmTgt(
   let realm = homeRealm(ctx, client);
   const path = [realm];
   const want = krbtgtName(target);
+  // Whether every intermediate TGT on the way carried ok-as-delegate (withoutOkAsDelegate).
+  let delegable = true;
   for (;;) {
     const { cred } = await tgsExchange(ctx, {
       tgt,
@@ -170,12 +172,14 @@ export async function crossRealmTgt(
         throw new ReferralError('hops', [...path, got], formatPrincipal(want), realm);
     }
     // Cached only once it passed every check: a bad reply must not replace a good credential.
-    ctx.cache.add(cred);
-    if (got === target) return cred;
+    const issued: Credential = delegable ? cred : withoutOkAsDelegate(cred);
+    ctx.cache.add(issued);
+    if (got === target) return issued;
     ctx.log(`path to ${target} goes through ${got}`);
     path.push(got);
     realm = got;
-    tgt = cred;
+    tgt = issued;
+    delegable &&= (issued.flags & OK_AS_DELEGATE) !== 0;
   }
 }
 
@@ -249,9 +253,9 @@ function isCrossRealm(tgt: Credential): boolean {
 }
 
 /**
- * `cred` without ok-as-delegate, for a ticket got through a cross-realm TGT
- * that lacked it: MIT's and Heimdal's clients keep the flag of a ticket got
- * through referrals only when every one carried it, so that a client
+ * `cred` without ok-as-delegate, for a ticket (or a TGT) got through a
+ * cross-realm TGT that lacked it: MIT's and Heimdal's clients keep the flag of
+ * a ticket got through referrals only when every one carried it, so that a client
  * delegating by policy hands its TGT only where every KDC on the way allowed
  * it (MS-KILE 3.3.5.7.5 is the KDCs' side of the rule).
  */
