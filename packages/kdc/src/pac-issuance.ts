@@ -305,9 +305,6 @@ export function filterAtTrust(
   const client = known.get(clientRealm);
   const boundary = trustBoundary(realm, issuer);
   const withinForest = boundary === 'within-forest';
-  // QuarantinedWithinForest also lets the Enterprise Domain Controllers SID (S-1-5-9) pass.
-  const quarantinedChild =
-    boundary === 'quarantined' && issuer !== undefined && issuer.forest === realm.forest;
   const own = parseSid(realm.directory.domainSid);
   const domainsOf = (forest: string) =>
     [...known.values()].filter((r) => r.forest === forest).map((r) => parseSid(r.directory.domainSid));
@@ -347,7 +344,8 @@ export function filterAtTrust(
       const text = formatSid(e.sid);
       const ok =
         text.startsWith('S-1-18-') ||
-        (quarantinedChild && text === WellKnownSid.ENTERPRISE_DOMAIN_CONTROLLERS) ||
+        // QuarantinedWithinForest also lets the Enterprise Domain Controllers SID pass.
+        (boundary === 'quarantined-within-forest' && text === WellKnownSid.ENTERPRISE_DOMAIN_CONTROLLERS) ||
         (split !== undefined && admits(split.domain));
       if (!ok) removed.push(formatSid(e.sid));
       return ok;
@@ -376,12 +374,13 @@ export function filterAtTrust(
 function trustBoundary(
   realm: Realm,
   issuer: Realm | undefined,
-): 'within-forest' | 'quarantined' | 'cross-forest' | 'relaxed' {
+): 'within-forest' | 'quarantined-within-forest' | 'quarantined' | 'cross-forest' | 'relaxed' {
   const trust = issuer === undefined ? undefined : trustBetween(realm, issuer.name);
   if (issuer === undefined || trust === undefined) return 'quarantined';
   if (trust.kind === 'forest') return trust.enableSidHistory ? 'relaxed' : 'cross-forest';
-  if (trust.quarantine) return 'quarantined';
-  return issuer.forest === realm.forest ? 'within-forest' : 'relaxed';
+  const sameForest = issuer.forest === realm.forest;
+  if (trust.quarantine) return sameForest ? 'quarantined-within-forest' : 'quarantined';
+  return sameForest ? 'within-forest' : 'relaxed';
 }
 
 /** `S-1-5-21-a-b-c`: the SID of a domain (the prefix of its accounts' and groups' SIDs). */

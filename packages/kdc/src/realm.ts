@@ -426,6 +426,11 @@ export class Realm {
     if (!/^[A-Z0-9][A-Z0-9-]{0,14}$/.test(netbios)) {
       throw new RangeError(`computer name '${name}' is not a NetBIOS name (1 to 15 letters, digits or '-')`);
     }
+    if (opts.domainController !== undefined && !['writable', 'read-only'].includes(opts.domainController)) {
+      throw new RangeError(
+        `domainController must be 'writable' or 'read-only', got ${JSON.stringify(opts.domainController)}`,
+      );
+    }
     const dnsHostName = (opts.dnsHostName ?? `${netbios}.${this.name}`).toLowerCase();
     const account = this.#parseLocal(`${netbios}$`).name;
     if (opts.rid !== undefined) this.directory.checkRid(opts.rid, `${netbios}$`);

@@ -33,7 +33,7 @@
  * @module
  */
 
-import { TicketFlags } from '@krbsim/asn1';
+import { TicketFlags, tgsRealmOf } from '@krbsim/asn1';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { originRealm, type TgsHeader } from './tgs-header';
@@ -46,8 +46,7 @@ function trustAllows(realm: Realm, other: string): boolean {
 
 /** The realm a cross-realm TGT of `entry` leads to, or undefined for any other principal. */
 function referralTarget(realm: Realm, entry: PrincipalEntry): string | undefined {
-  if (entry.kind !== 'krbtgt') return undefined;
-  const target = entry.name.nameString[1];
+  const target = tgsRealmOf(entry.name);
   return target === realm.name ? undefined : target;
 }
 

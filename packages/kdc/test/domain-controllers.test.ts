@@ -55,6 +55,11 @@ describe('domain controllers (MS-PAC 4.1.2.1)', () => {
     realm.addComputer('DC3', { domainController: 'writable', okAsDelegate: false });
     expect(realm.lookup('DC3$')!.okAsDelegate).toBe(false);
     expect(logonOf(realm, 'DC3$').info.userAccountControl).toBe(UserAccountControl.USER_SERVER_TRUST_ACCOUNT);
+    // A kind that is not one (from JavaScript, or a typo) is refused, not made a workstation.
+    expect(() => realm.addComputer('DC4', { domainController: 'rodc' as unknown as 'read-only' })).toThrow(
+      /domainController must be 'writable' or 'read-only', got "rodc"/,
+    );
+    expect(realm.lookup('DC4$')).toBeUndefined();
   });
 
   it("writes an RODC's logon: Read-only Domain Controllers, PARTIAL_SECRETS_ACCOUNT, the forest root's 498", () => {

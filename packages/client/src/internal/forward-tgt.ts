@@ -28,7 +28,7 @@ import {
   tgsRealmOf,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { type Credential, describeCredential, keyToWire } from '../credential';
+import { type Credential, describeCredential, hasFlag, keyToWire } from '../credential';
 import type { ClientContext } from './context';
 import { replyMismatch } from './krb-error';
 import { homeRealm, localTgt, optionsFor } from './referrals';
@@ -43,12 +43,12 @@ export async function forwardTgt(
   const client = service.client;
   const home = homeRealm(ctx, client);
   // getServiceTicket cleared the flag of a ticket got through a referral without it.
-  if (policy && (service.flags & TicketFlags['ok-as-delegate']) === 0) {
+  if (policy && !hasFlag(service, TicketFlags['ok-as-delegate'])) {
     if (ctx.logging) ctx.log(`not delegating to ${describeCredential(service)}: not trusted for delegation`);
     return undefined;
   }
   const tgt = localTgt(ctx, client);
-  if ((tgt.flags & TicketFlags.forwardable) === 0) {
+  if (!hasFlag(tgt, TicketFlags.forwardable)) {
     throw new KerberosError(
       ErrorCode.KDC_ERR_BADOPTION,
       `cannot delegate to ${describeCredential(service)}: the TGT of ${formatPrincipal(client.name, client.realm)} is not forwardable (get it with forwardable: true)`,
@@ -62,7 +62,7 @@ export async function forwardTgt(
     serverRealm: home,
     kdcOptions: optionsFor(tgt, KdcOptions.forwarded | KdcOptions.forwardable),
   });
-  if (tgsRealmOf(forwarded.server.name) !== home || (forwarded.flags & TicketFlags.forwarded) === 0) {
+  if (tgsRealmOf(forwarded.server.name) !== home || !hasFlag(forwarded, TicketFlags.forwarded)) {
     throw replyMismatch(
       `asked for a forwarded TGT, got ${describeCredential(forwarded)} (flags ${forwarded.flags.toString(16)})`,
       home,

@@ -27,13 +27,11 @@ import {
   tgsRealmOf,
 } from '@krbsim/asn1';
 import { ERROR_BRAND, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
-import type { Credential } from '../credential';
+import { type Credential, hasFlag, kdcRealmFor } from '../credential';
 import { realmForHost } from '../options';
 import type { ClientContext } from './context';
 import { replyMismatch } from './krb-error';
 import { tgsExchange } from './tgs-exchange';
-
-const OK_AS_DELEGATE = TicketFlags['ok-as-delegate'];
 
 /** Why referral chasing stopped. */
 export type ReferralFailure = 'loop' | 'hops';
@@ -179,7 +177,7 @@ export async function crossRealmTgt(
     path.push(got);
     realm = got;
     tgt = issued;
-    delegable &&= (issued.flags & OK_AS_DELEGATE) !== 0;
+    delegable &&= hasFlag(issued, TicketFlags['ok-as-delegate']);
   }
 }
 
@@ -210,7 +208,7 @@ async function chase(
   let { realm, tgt } = start;
   const path = [realm];
   // Whether every cross-realm TGT presented on the way carried ok-as-delegate (withoutOkAsDelegate).
-  let delegable = !isCrossRealm(tgt) || (tgt.flags & OK_AS_DELEGATE) !== 0;
+  let delegable = kdcRealmFor(tgt) === tgt.server.realm || hasFlag(tgt, TicketFlags['ok-as-delegate']);
   for (;;) {
     const { cred } = await tgsExchange(ctx, {
       tgt,
@@ -234,7 +232,7 @@ async function chase(
       path.push(next);
       realm = next;
       tgt = cred;
-      delegable &&= (cred.flags & OK_AS_DELEGATE) !== 0;
+      delegable &&= hasFlag(cred, TicketFlags['ok-as-delegate']);
       continue;
     }
     if (!req.canonicalize && !sameName(cred.server.name, req.server)) {
@@ -246,12 +244,6 @@ async function chase(
   }
 }
 
-/** Whether `tgt` is a cross-realm TGT (`krbtgt/X@Y`, X not Y). */
-function isCrossRealm(tgt: Credential): boolean {
-  const target = tgsRealmOf(tgt.server.name);
-  return target !== undefined && target !== tgt.server.realm;
-}
-
 /**
  * `cred` without ok-as-delegate, for a ticket (or a TGT) got through a
  * cross-realm TGT that lacked it: MIT's and Heimdal's clients keep the flag of
@@ -260,8 +252,8 @@ function isCrossRealm(tgt: Credential): boolean {
  * it (MS-KILE 3.3.5.7.5 is the KDCs' side of the rule).
  */
 function withoutOkAsDelegate(cred: Credential): Credential {
-  if ((cred.flags & OK_AS_DELEGATE) === 0) return cred;
-  return { ...cred, flags: (cred.flags & ~OK_AS_DELEGATE) >>> 0 };
+  const ok = TicketFlags['ok-as-delegate'];
+  return hasFlag(cred, ok) ? { ...cred, flags: (cred.flags & ~ok) >>> 0 } : cred;
 }
 
 /**
