@@ -25,7 +25,7 @@
  */
 
 import { writeFile } from 'node:fs/promises';
-import { TicketFlags } from '@krbsim/asn1';
+import { NameType, TicketFlags } from '@krbsim/asn1';
 import { AZURE_AD_REALM, type AzureSqlMiLab, createAzureSqlMiLab, type ManagedInstance } from '@krbsim/azure';
 import { KdcRefusedError, KerberosClient } from '@krbsim/client';
 import { ErrorCode, systemClock, systemRandom } from '@krbsim/core';
@@ -187,6 +187,17 @@ describeWithSambaDc(TITLE, () => {
     const session = new KerberosService({ keytab, clock: systemClock }).accept(c.buildApReq(ticket).token);
     expect(session.clientPrincipal).toBe(`alice@${ONPREM}`);
     expect(session.pac?.sids?.user).toBe(`${samba!.domainSid}-${samba!.rids.alice}`);
+  });
+
+  it("routes an NT-UNKNOWN name too (Java's Kerberos sends a JDBC driver's SPN so), as krbsim's emulated DC does", async () => {
+    const c = client();
+    await c.getInitialCredentials('alice', { password: PASSWORD });
+    const ticket = await c.getServiceTicket({
+      nameType: NameType.NT_UNKNOWN,
+      nameString: PORTLESS.split('/'),
+    });
+    expect(ticket.server.realm).toBe(AZURE_AD_REALM);
+    expect(c.cache.tgtFor(AZURE_AD_REALM, ONPREM)).toBeDefined();
   });
 
   it('pinned: Samba 4.17 does not route the port form of an SPN by top-level name (a Windows DC does)', async () => {

@@ -132,7 +132,8 @@ export interface RealmPolicy {
    * Look up and refer a service name whatever its name type. AD resolves
    * NT-PRINCIPAL, NT-SRV-HST and NT-SRV-INST names alike, as SPNs (MS-KILE
    * 3.3.5.1.1), so `MSSQLSvc/host:1433` sent as NT-PRINCIPAL (FreeTDS, MIT
-   * `kvno 'svc/host@'`) is referred by its host. MIT refers only NT-SRV-INST
+   * `kvno 'svc/host@'`) or NT-UNKNOWN (Java's Kerberos, a JDBC driver) is
+   * referred by its host. MIT refers only NT-SRV-INST
    * and NT-SRV-HST names. Default false; `active-directory` realms: true.
    */
   referAnyServiceNameType: boolean;

@@ -46,8 +46,13 @@ export function realmOfHost(realm: Realm, host: string): string | undefined {
   return realm.domainRealm.lookup(host) ?? realmOfSuffix(realm, host);
 }
 
-/** The name types MS-KILE 3.3.5.1.1 resolves as SPNs. */
+/**
+ * The name types an AD realm resolves as SPNs: MS-KILE 3.3.5.1.1's three, and
+ * NT-UNKNOWN, which Java's Kerberos sends for a name imported without a type
+ * (a JDBC driver's `MSSQLSvc/host:1433`) and which Samba's DC refers as well.
+ */
 const SPN_NAME_TYPES: ReadonlySet<number> = new Set([
+  NameType.NT_UNKNOWN,
   NameType.NT_PRINCIPAL,
   NameType.NT_SRV_INST,
   NameType.NT_SRV_HST,
@@ -55,7 +60,7 @@ const SPN_NAME_TYPES: ReadonlySet<number> = new Set([
 
 /**
  * The name a referral is routed by: under `referAnyServiceNameType` (AD), a
- * two-part NT-PRINCIPAL name is the SPN it spells, as MS-KILE 3.3.5.1.1 looks
+ * two-part NT-PRINCIPAL or NT-UNKNOWN name is the SPN it spells, as MS-KILE 3.3.5.1.1 looks
  * it up; otherwise the name as sent (MIT routes host-based names only).
  */
 function asSpn(realm: Realm, sname: PrincipalName): PrincipalName {

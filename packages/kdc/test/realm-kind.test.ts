@@ -456,9 +456,15 @@ describe('realm kinds: SPNs sent as NT-PRINCIPAL (MS-KILE 3.3.5.1.1)', () => {
     return { onPrem, cloud, tgt: login(onPrem, 'alice', userKey(REALM, 'alice', 'pw')) };
   }
 
-  it('an AD realm refers an NT-PRINCIPAL SPN by its host, as it does an NT-SRV-INST one', () => {
+  it('an AD realm refers an NT-PRINCIPAL or NT-UNKNOWN SPN by its host, as it does an NT-SRV-INST one', () => {
     const { onPrem, tgt } = trustLab('active-directory');
-    for (const nameType of [NameType.NT_PRINCIPAL, NameType.NT_SRV_INST, NameType.NT_SRV_HST]) {
+    // NT-UNKNOWN: what Java's Kerberos sends for a name imported without a type (a JDBC driver's SPN).
+    for (const nameType of [
+      NameType.NT_UNKNOWN,
+      NameType.NT_PRINCIPAL,
+      NameType.NT_SRV_INST,
+      NameType.NT_SRV_HST,
+    ]) {
       const r = tgsGet(onPrem.kdc, { tgt, realm: REALM, sname: pn(SPN, nameType), now: T0 });
       expect(r.part.sname.nameString, `name type ${nameType}`).toEqual([
         'krbtgt',
@@ -466,22 +472,26 @@ describe('realm kinds: SPNs sent as NT-PRINCIPAL (MS-KILE 3.3.5.1.1)', () => {
       ]);
     }
     // Without canonicalize too: AD refers regardless.
-    const r = tgsGet(onPrem.kdc, {
-      tgt,
-      realm: REALM,
-      sname: pn(SPN, NameType.NT_PRINCIPAL),
-      options: KdcOptions.forwardable,
-      now: T0,
-    });
-    expect(r.part.sname.nameString[1]).toBe('KERBEROS.MICROSOFTONLINE.COM');
+    for (const nameType of [NameType.NT_UNKNOWN, NameType.NT_PRINCIPAL]) {
+      const r = tgsGet(onPrem.kdc, {
+        tgt,
+        realm: REALM,
+        sname: pn(SPN, nameType),
+        options: KdcOptions.forwardable,
+        now: T0,
+      });
+      expect(r.part.sname.nameString[1], `name type ${nameType}`).toBe('KERBEROS.MICROSOFTONLINE.COM');
+    }
   });
 
-  it('an MIT realm refers only host-based name types and answers S_PRINCIPAL_UNKNOWN for NT-PRINCIPAL', () => {
+  it('an MIT realm refers only host-based name types and answers S_PRINCIPAL_UNKNOWN for NT-PRINCIPAL or NT-UNKNOWN', () => {
     const { onPrem, tgt } = trustLab('mit');
-    const err = errorOf(
-      onPrem.kdc.handle(tgsReq({ tgt, realm: REALM, sname: pn(SPN, NameType.NT_PRINCIPAL), now: T0 })),
-    );
-    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    for (const nameType of [NameType.NT_PRINCIPAL, NameType.NT_UNKNOWN]) {
+      const err = errorOf(
+        onPrem.kdc.handle(tgsReq({ tgt, realm: REALM, sname: pn(SPN, nameType), now: T0 })),
+      );
+      expect(err.errorCode, `name type ${nameType}`).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    }
     const r = tgsGet(onPrem.kdc, { tgt, realm: REALM, sname: pn(SPN, NameType.NT_SRV_INST), now: T0 });
     expect(r.part.sname.nameString[1]).toBe('KERBEROS.MICROSOFTONLINE.COM');
     // The policy option alone turns it on.
