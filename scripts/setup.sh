@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything krbsim needs on a fresh machine with only Node 20 on it:
 # pnpm (the pinned version), the workspace's packages (frozen lock file), and,
-# when this machine can install Debian packages, MIT krb5, tshark, FreeTDS, Impacket and
+# when this machine can install Debian packages, MIT krb5, tshark, FreeTDS, Impacket, a JDK and
 # headless Chromium for the interop tests and the libkrb5 benchmark baseline, and a private, unpacked
 # Heimdal (.tools/heimdal) for the Heimdal interop tests.
 set -euo pipefail
@@ -20,7 +20,9 @@ fi
 # from a private directory, on ports the OS picks.
 # python3-impacket: Impacket's Kerberos and MS-TDS clients (getTGT, getST, mssqlclient, ticketer), the
 # Windows-minded oracle of test/interop/impacket.test.ts.
-APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql python3-impacket chromium samba-ad-dc samba-ad-provision"
+# openjdk-17-jdk-headless: Java's own Kerberos (JGSS), the one behind Java's JDBC drivers
+# (test/interop/jgss.test.ts compiles its peer with javac).
+APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql python3-impacket openjdk-17-jdk-headless chromium samba-ad-dc samba-ad-provision"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

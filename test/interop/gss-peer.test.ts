@@ -29,24 +29,21 @@ import type { KerberosClient } from '@krbsim/client';
 import {
   type AcceptResult,
   decodePerMessageToken,
-  type GssSecurityContext,
-  GssTokenError,
   type KerberosService,
   type WrapStyle,
 } from '@krbsim/service';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { dec, enc, exchangeTokens } from './gss-exchange';
 import { type FixtureContext, writeGssFixture } from './gss-fixtures';
 import { type GssLab, REALM, startGssLab, TARGET } from './gss-lab';
-import { buildGssPeer, GssMajor, GssPeer } from './gss-peer';
+import { buildGssPeer, GssPeer } from './gss-peer';
 import { describeWithHeimdal, type Heimdal, HeimdalClient, heimdalPackages } from './helpers/heimdal';
 import { MitClient } from './helpers/mit';
 import { findTool } from './helpers/processes';
 import { describeUnavailable, describeWithTools } from './mit-tools';
 
-const enc = (s: string) => new TextEncoder().encode(s);
 /** The MAC (and checksum) length of each AES enctype. */
 const MAC_BYTES: Record<number, number> = { 17: 12, 18: 12, 19: 16, 20: 24 };
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 /** GSS_C_MUTUAL_FLAG | REPLAY | SEQUENCE | CONF | INTEG. */
 const INIT_FLAGS = 0x3e;
 
@@ -65,16 +62,6 @@ interface PeerImpl {
   aes128Ticket(ccache: string): Promise<void>;
 }
 
-function thrownGss(f: () => unknown): GssTokenError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof GssTokenError) return e;
-    throw e;
-  }
-  throw new Error('expected a GssTokenError');
-}
-
 function contextOf(r: AcceptResult): FixtureContext {
   return {
     flags: r.gssFlags ?? 0,
@@ -84,48 +71,6 @@ function contextOf(r: AcceptResult): FixtureContext {
     ...(r.seqNumber === undefined ? {} : { initiatorSeqNumber: r.seqNumber }),
     ...(r.acceptorSeqNumber === undefined ? {} : { acceptorSeqNumber: r.acceptorSeqNumber }),
   };
-}
-
-/**
- * The exchanges both directions share: the peer's tokens checked by krbsim,
- * krbsim's tokens checked by the peer. Returns the peer's tokens.
- */
-async function exchange(peer: GssPeer, ctx: GssSecurityContext, tag: string) {
-  const made: { kind: 'wrap' | 'mic'; token: Uint8Array; message: Uint8Array; conf?: boolean }[] = [];
-  for (const conf of [true, false]) {
-    for (const text of ['', 'x', `a message from the peer (${tag}), ${conf ? 'sealed' : 'signed'}`]) {
-      const token = await peer.wrap(enc(text), conf);
-      const u = ctx.unwrap(token);
-      expect(dec(u.message)).toBe(text);
-      expect(u.conf).toBe(conf);
-      made.push({ kind: 'wrap', token, message: enc(text), conf });
-    }
-  }
-  const micText = enc(`a MIC from the peer (${tag})`);
-  const mic = await peer.mic(micText);
-  ctx.verifyMic(micText, mic);
-  made.push({ kind: 'mic', token: mic, message: micText });
-  // A repeated peer token is a duplicate for krbsim too (the context has the replay flag).
-  expect(thrownGss(() => ctx.verifyMic(micText, mic)).status).toBe('DUPLICATE_TOKEN');
-
-  for (const conf of [true, false]) {
-    const text = `a message from krbsim (${tag}), ${conf ? 'sealed' : 'signed'}`;
-    const u = await peer.unwrap(ctx.wrap(enc(text), { conf }));
-    expect([u.major, u.conf, dec(u.message)]).toEqual([0, conf, text]);
-  }
-  expect(await peer.verify(enc('krbsim MIC'), ctx.getMic(enc('krbsim MIC')))).toBe(0);
-
-  // The library's sequence checks see krbsim's numbering: a gap, the late token, then a repeat.
-  const early = ctx.wrap(enc('early'));
-  const late = ctx.wrap(enc('late'));
-  expect((await peer.unwrap(late)).major).toBe(GssMajor.GAP_TOKEN);
-  expect((await peer.unwrap(early)).major & GssMajor.UNSEQ_TOKEN).toBe(GssMajor.UNSEQ_TOKEN);
-  expect((await peer.unwrap(early)).major & GssMajor.DUPLICATE_TOKEN).toBe(GssMajor.DUPLICATE_TOKEN);
-  // And a modified token is refused.
-  const bad = ctx.wrap(enc('modified'), { conf: false });
-  bad[bad.length - 1]! ^= 1;
-  await expect(peer.unwrap(bad)).rejects.toThrow(/gss-peer: ERR (60000|90000)/);
-  return made;
 }
 
 /** `dce`: also test DCE style (Heimdal's layout; MIT's gss_wrap does not rotate DCE tokens). */
@@ -148,7 +93,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         expect(flags & INIT_FLAGS).toBe(INIT_FLAGS);
         expect(flags).toBe(0x13e); // the library initiator's ret_flags: INIT_FLAGS and TRANS, as krbsim's (above)
         expect(r.clientPrincipal).toBe(`alice@${REALM}`);
-        const made = await exchange(peer, r.securityContext!, `${p.slug} initiator`);
+        const made = await exchangeTokens(peer, r.securityContext!, `${p.slug} initiator`);
         const sealed = decodePerMessageToken(made[2]!.token);
         const signed = decodePerMessageToken(made[5]!.token);
         // MIT sends RRC 0; Heimdal rotates the trailer to the front (RRC 16 + MAC, or the checksum length).
@@ -189,7 +134,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         expect(ours).toBe(p.slug === 'mit' ? acceptorFlags : acceptorFlags | GssFlags.protReady);
         expect(ctx.retFlags).toBe(0x13e);
         expect(ctx.usesAcceptorSubkey).toBe(true); // both libraries send an acceptor subkey
-        const made = await exchange(peer, ctx, `${p.slug} acceptor`);
+        const made = await exchangeTokens(peer, ctx, `${p.slug} acceptor`);
         expect(decodePerMessageToken(made[6]!.token).flags).toBe(0x05); // MIC: SentByAcceptor | AcceptorSubkey
         if (style === 'mit') {
           writeGssFixture(`${p.slug}-acceptor-tokens`, {
@@ -232,7 +177,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
       ]);
       // A mechListMIC, when the library sends one, is verified over the offered list before the context is used.
       const ctx = client.verifyApRep(built.context, answer).securityContext!;
-      await exchange(peer, ctx, `${p.slug} SPNEGO acceptor`);
+      await exchangeTokens(peer, ctx, `${p.slug} SPNEGO acceptor`);
     } finally {
       await peer.close();
     }
@@ -355,7 +300,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
         await peer.ready();
         expect(r.sessionKey.etype).toBe(etype);
         expect(r.securityContext!.etype).toBe(etype);
-        const made = await exchange(peer, r.securityContext!, `${p.slug} etype ${etype}`);
+        const made = await exchangeTokens(peer, r.securityContext!, `${p.slug} etype ${etype}`);
         writeGssFixture(`${p.slug}-initiator-etype${etype}`, {
           source: `${p.name} gss_wrap/gss_get_mic as initiator with an enctype ${etype} session key (test/interop/gss-peer.c)`,
           sender: 'initiator',
@@ -436,7 +381,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
       expect(decodeEtypeList(negotiation!.adData)).toEqual([18, 17]);
       expect(r.acceptorSubkey?.etype).toBe(18);
       expect(r.securityContext!.etype).toBe(18);
-      await exchange(peer, r.securityContext!, `${p.slug} initiator, negotiated aes256`);
+      await exchangeTokens(peer, r.securityContext!, `${p.slug} initiator, negotiated aes256`);
     } finally {
       await peer.close();
     }
@@ -458,7 +403,7 @@ function peerSuite(impl: () => PeerImpl, lab: () => GssLab, dce: boolean): void 
       // AES-SHA1 first), as krbsim's does; Heimdal's takes the client's first it supports.
       expect(ctx.etype).toBe(p.slug === 'mit' ? 18 : 20);
       expect(ctx.usesAcceptorSubkey).toBe(true);
-      await exchange(peer, ctx, `${p.slug} acceptor, negotiated`);
+      await exchangeTokens(peer, ctx, `${p.slug} acceptor, negotiated`);
     } finally {
       await peer.close();
     }

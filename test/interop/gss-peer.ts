@@ -124,7 +124,8 @@ export class GssPeer {
     return Number.parseInt(l.slice(6), 16);
   }
 
-  async #ask(cmd: string): Promise<string[]> {
+  /** Sends `cmd` and returns the words after OK of its reply; an ERR reply is thrown. */
+  async ask(cmd: string): Promise<string[]> {
     this.#child.stdin!.write(`${cmd}\n`);
     const l = await this.line();
     if (l.startsWith('ERR ')) throw new Error(`gss-peer: ${l}`);
@@ -133,23 +134,23 @@ export class GssPeer {
 
   /** gss_wrap. */
   async wrap(message: Uint8Array, conf: boolean): Promise<Uint8Array> {
-    return unhex((await this.#ask(`WRAP ${conf ? 1 : 0} ${hex(message)}`))[0]!);
+    return unhex((await this.ask(`WRAP ${conf ? 1 : 0} ${hex(message)}`))[0]!);
   }
 
   /** gss_get_mic. */
   async mic(message: Uint8Array): Promise<Uint8Array> {
-    return unhex((await this.#ask(`MIC ${hex(message)}`))[0]!);
+    return unhex((await this.ask(`MIC ${hex(message)}`))[0]!);
   }
 
   /** gss_unwrap; a GSS error is thrown with the library's messages. */
   async unwrap(token: Uint8Array): Promise<PeerUnwrap> {
-    const [major, conf, msg] = await this.#ask(`UNWRAP ${hex(token)}`);
+    const [major, conf, msg] = await this.ask(`UNWRAP ${hex(token)}`);
     return { major: Number.parseInt(major!, 16), conf: conf === '1', message: unhex(msg!) };
   }
 
   /** gss_verify_mic: the major status (supplementary bits included). */
   async verify(message: Uint8Array, token: Uint8Array): Promise<number> {
-    return Number.parseInt((await this.#ask(`VERIFY ${hex(message)} ${hex(token)}`))[0]!, 16);
+    return Number.parseInt((await this.ask(`VERIFY ${hex(message)} ${hex(token)}`))[0]!, 16);
   }
 
   async #status(cmd: string): Promise<string[]> {

@@ -29,6 +29,7 @@ import {
 } from '../../packages/cli/src/index';
 import { describeWithHeimdal, HeimdalClient, heimdalPackages, parseHeimdalKlist } from './helpers/heimdal';
 import { makeTempDir, type TempDir } from './helpers/processes';
+import { krb5ConfWithoutProxy } from './helpers/served-topology';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'packages/cli/examples');
@@ -372,14 +373,8 @@ describeWithHeimdal('Heimdal clients across the Azure AD Kerberos trust (azure-t
       dir: dir.path,
       log: (e) => log.push(e),
     });
-    const cloud = topo.servers.get(CLOUD)!;
-    const conf = readFileSync(topo.files!.krb5conf, 'utf8');
-    const direct = conf
-      .replace(`kdc = ${cloud.kdcProxyUrl}`, `kdc = ${cloud.host}:${cloud.udpPort}`)
-      .replace(/^\s*(kpasswd_server = https:|http_anchors = ).*\n/gm, '');
-    expect(direct).not.toContain('https:');
     krb5conf = dir.file('krb5-heimdal.conf');
-    writeFileSync(krb5conf, direct);
+    writeFileSync(krb5conf, krb5ConfWithoutProxy(topo, CLOUD));
   });
   afterAll(async () => {
     await topo?.close();

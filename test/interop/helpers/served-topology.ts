@@ -4,6 +4,7 @@
  * and closed after them. `dir` and `topo` are set once `beforeAll` has run.
  */
 
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type RequestLogEntry,
@@ -50,4 +51,19 @@ export function servedTopology(
       return topo!;
     },
   };
+}
+
+/**
+ * The served krb5.conf with `realm`'s KDC proxy replaced by its KDC's own UDP
+ * port (the served KDC listens there too), for clients without an MS-KKDCP
+ * client (Heimdal 7.8, Java); its proxy's kpasswd and trust anchors go too.
+ */
+export function krb5ConfWithoutProxy(topo: RunningTopology, realm: string): string {
+  const server = topo.servers.get(realm);
+  if (server?.kdcProxyUrl === undefined) throw new Error(`${realm} is not served behind a KDC proxy`);
+  const direct = readFileSync(topo.files!.krb5conf, 'utf8')
+    .replace(`kdc = ${server.kdcProxyUrl}`, `kdc = ${server.host}:${server.udpPort}`)
+    .replace(/^\s*(kpasswd_server = https:|http_anchors = ).*\n/gm, '');
+  if (direct.includes('https:')) throw new Error(`krb5.conf still names a KDC proxy:\n${direct}`);
+  return direct;
 }

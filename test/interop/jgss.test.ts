@@ -1,0 +1,276 @@
+/**
+ * Java's own Kerberos (JGSS and sun.security.krb5 of OpenJDK 17), the third
+ * implementation beside MIT's and Heimdal's and the one behind Java's JDBC
+ * drivers (`authenticationScheme=JavaKerberos`), on the reference scenario
+ * (examples/azure-trust.yaml), through jgss/JgssPeer.java:
+ *
+ * - a JDBC driver's way to the managed instance: Java's Krb5LoginModule logs
+ *   alice in (its AS-REQ without pre-authentication, then PA-ENC-TIMESTAMP,
+ *   the AS-REP too big for UDP and asked again over TCP), then imports
+ *   `MSSQLSvc/<host>:1433` without a name type, as the driver does, which
+ *   Java sends as NT-UNKNOWN in the default realm with canonicalize; CONTOSO's
+ *   KDC refers it to Azure AD Kerberos as it refers an SPN of any other name
+ *   type (before, it answered KDC_ERR_S_PRINCIPAL_UNKNOWN, and a JDBC client
+ *   could not reach the instance); the instance's keytab accepts the token,
+ *   with the TGT Java delegates when asked, and per-message tokens pass both
+ *   ways;
+ * - Java's SPNEGO initiator, answered by krbsim's accept-completed;
+ * - Java's acceptor, from the keytab krbsim wrote, taking krbsim's client's
+ *   AP-REQ, raw GSS and in SPNEGO;
+ * - the one-way trust: a cloud user gets no ticket for an on-prem service.
+ *
+ * Java has no MS-KKDCP client: its krb5.conf names the cloud KDC's own port.
+ * Skipped with a printed reason when java or javac is missing; failing
+ * instead under KRBSIM_REQUIRE_MIT=1 (scripts/setup.sh installs
+ * openjdk-17-jdk-headless).
+ */
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { GssFlags } from '@krbsim/asn1';
+import { AZURE_AD_REALM } from '@krbsim/azure';
+import { KerberosClient } from '@krbsim/client';
+import { readKeytabFile, writeKrb5Conf } from '@krbsim/files';
+import { KerberosService } from '@krbsim/service';
+import { connectTds } from '@krbsim/tds';
+import { type KdcServer, serveKdc, UdpTcpTransport } from '@krbsim/transport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTopologyFile, type RunningAzureLab, startAzureLab } from '../../packages/cli/src/index';
+import { loadServeFile } from '../../packages/cli/src/serve-file';
+import { dec, enc, exchangeTokens } from './gss-exchange';
+import { findTool, makeTempDir, type TempDir } from './helpers/processes';
+import { krb5ConfWithoutProxy, servedTopology } from './helpers/served-topology';
+import { buildJgssPeer, type Jgss, startJgssPeer } from './jgss-peer';
+import { describeUnavailable } from './mit-tools';
+
+const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
+const CLOUD = 'KERBEROS.MICROSOFTONLINE.COM';
+/** The instance's SPN as a JDBC driver builds it: no realm, no name type. */
+const SPN = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+const MI = `${SPN}@${CLOUD}`;
+const ALICE = { JGSS_USER: 'alice@CONTOSO.COM', JGSS_PASSWORD: 'Al1ce-Passw0rd' };
+/** What a JDBC driver asks of its context: delegation, mutual authentication, integrity. */
+const JDBC_FLAGS = GssFlags.deleg | GssFlags.mutual | GssFlags.integ;
+/** Mutual authentication and every per-message service, for the token exchanges. */
+const ALL_FLAGS = GssFlags.mutual | GssFlags.replay | GssFlags.sequence | GssFlags.conf | GssFlags.integ;
+
+const TITLE = "Java's Kerberos (JGSS) on the Azure AD Kerberos trust";
+const java = findTool('java');
+const javac = findTool('javac');
+if (java === undefined || javac === undefined) {
+  describeUnavailable(
+    TITLE,
+    `${java === undefined ? 'java' : 'javac'} not found on PATH`,
+    'install openjdk-17-jdk-headless (scripts/setup.sh does)',
+  );
+} else {
+  describe(TITLE, () => {
+    const served = servedTopology('jgss', () => loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml')));
+    let jgss: Jgss;
+    let service: KerberosService;
+    const lines = (from: number) =>
+      served.log.slice(from).map((e) => `${e.realm} ${e.transport} ${e.line.replace(/ \(\d+ B, .*$/, '')}`);
+    const diagnostics = () => lines(0).join('\n');
+
+    beforeAll(async () => {
+      const krb5conf = served.dir.file('krb5-java.conf');
+      // Tickets forwardable, as a JDBC deployment's krb5.conf has them, so that Java can delegate.
+      await writeFile(
+        krb5conf,
+        krb5ConfWithoutProxy(served.topo, CLOUD).replace(
+          '[libdefaults]\n',
+          '[libdefaults]\n    forwardable = true\n',
+        ),
+      );
+      jgss = { java: java!, classes: served.dir.file('jgss-classes'), krb5conf };
+      await buildJgssPeer(javac!, jgss.classes);
+      service = new KerberosService({
+        keytab: await readKeytabFile(served.topo.files!.keytabs[MI]!),
+        principal: MI,
+      });
+    }, 180_000);
+
+    it("a JDBC driver's way in: Java follows CONTOSO's referral for the instance's SPN, and the instance's keytab accepts its token", async () => {
+      const from = served.log.length;
+      const init = startJgssPeer(jgss, ['init', SPN, JDBC_FLAGS.toString(16), 'krb5'], ALICE);
+      try {
+        const r = service.accept(await init.token());
+        init.sendToken(r.responseToken!);
+        expect(await init.ready()).toBe(JDBC_FLAGS);
+        expect(lines(from), diagnostics()).toEqual([
+          'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
+          // RFC 4120 section 7.2.1: too big for UDP, asked again over TCP.
+          'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG',
+          'CONTOSO.COM tcp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+          // Java sends the name as NT-UNKNOWN in its default realm, with canonicalize.
+          `CONTOSO.COM tcp TGS-REQ alice@CONTOSO.COM for ${SPN}@CONTOSO.COM -> TGS-REP (referral to ${CLOUD})`,
+          `${CLOUD} tcp TGS-REQ alice@CONTOSO.COM for ${MI} -> TGS-REP`,
+          // The forwarded TGT it delegates, asked of its home KDC as MIT's library asks for one.
+          'CONTOSO.COM udp TGS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> TGS-REP',
+        ]);
+        expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
+        expect(r.framing).toBe('krb5');
+        expect(r.gssFlags).toBe(JDBC_FLAGS);
+        // The PAC CONTOSO's KDC wrote, carried across the trust.
+        expect(r.pac?.sids?.user).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
+        // Asked to delegate, Java forwards its TGT whatever the ticket's ok-as-delegate says.
+        const [tgt] = r.delegatedCredential!.tickets;
+        expect(`${tgt!.sname.nameString.join('/')}@${tgt!.realm}`).toBe('krbtgt/CONTOSO.COM@CONTOSO.COM');
+        // Per-message tokens both ways, as the driver's context would carry them.
+        const sealed = await init.unwrap(r.securityContext!.wrap(enc('from the instance'), { conf: true }));
+        expect([sealed.major, sealed.conf, dec(sealed.message)]).toEqual([0, true, 'from the instance']);
+        expect(dec(r.securityContext!.unwrap(await init.wrap(enc('from Java'), true)).message)).toBe(
+          'from Java',
+        );
+      } finally {
+        await init.close();
+      }
+    });
+
+    it('per-message tokens both ways with Java as the initiator: Wrap sealed and signed, MIC, sequence checks', async () => {
+      const init = startJgssPeer(jgss, ['init', SPN, ALL_FLAGS.toString(16), 'krb5'], ALICE);
+      try {
+        const r = service.accept(await init.token());
+        init.sendToken(r.responseToken!);
+        expect(await init.ready()).toBe(ALL_FLAGS);
+        expect(r.delegatedCredential).toBeUndefined();
+        await exchangeTokens(init, r.securityContext!, 'Java initiator');
+      } finally {
+        await init.close();
+      }
+    });
+
+    it("Java's SPNEGO initiator: krbsim's NegTokenResp accept-completed completes its context", async () => {
+      const init = startJgssPeer(jgss, ['init', SPN, ALL_FLAGS.toString(16), 'spnego'], ALICE);
+      try {
+        const r = service.accept(await init.token());
+        expect(r.framing).toBe('spnego');
+        expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
+        init.sendToken(r.responseToken!);
+        expect(await init.ready()).toBe(ALL_FLAGS);
+        await exchangeTokens(init, r.securityContext!, 'Java SPNEGO initiator');
+      } finally {
+        await init.close();
+      }
+    });
+
+    for (const gss of ['krb5', 'spnego'] as const) {
+      it(`Java's acceptor takes krbsim's AP-REQ (${gss}) with the keytab krbsim wrote`, async () => {
+        const topo = served.topo;
+        const client = new KerberosClient({
+          realm: 'CONTOSO.COM',
+          transport: new UdpTcpTransport({
+            kdcs: Object.fromEntries(
+              [...topo.servers.values()].map((s) => [s.realm, [{ host: s.host, port: s.udpPort }]]),
+            ),
+          }),
+        });
+        await client.getInitialCredentials('alice', { password: ALICE.JGSS_PASSWORD });
+        const cred = await client.getServiceTicket(SPN);
+        expect(cred.server.realm).toBe(CLOUD);
+        const accept = startJgssPeer(jgss, ['accept', MI, topo.files!.keytabs[MI]!, gss]);
+        try {
+          const built = client.buildApReq(cred, {
+            gss,
+            mutual: true,
+            gssFlags: GssFlags.replay | GssFlags.sequence,
+          });
+          accept.sendToken(built.token);
+          const ctx = client.verifyApRep(built.context, await accept.token()).securityContext!;
+          expect((await accept.ready()) & GssFlags.mutual).toBe(GssFlags.mutual);
+          expect(await accept.ask('NAMES')).toEqual(['alice@CONTOSO.COM', MI]);
+          expect(await accept.ask('DELEG')).toEqual(['-']);
+          await exchangeTokens(accept, ctx, `Java ${gss} acceptor`);
+        } finally {
+          await accept.close();
+        }
+      });
+    }
+
+    it('the trust is one-way for Java too: a cloud user gets no ticket for an on-prem service', async () => {
+      const from = served.log.length;
+      const init = startJgssPeer(jgss, ['init', 'host/pc1.contoso.com@CONTOSO.COM', '2', 'krb5'], {
+        JGSS_USER: `cloudonly@${CLOUD}`,
+        JGSS_PASSWORD: 'Cl0ud-Passw0rd',
+      });
+      try {
+        // Java names no KDC error here: it found no way to CONTOSO.COM.
+        await expect(init.token()).rejects.toThrow(/ERR 70000 .*No service creds/);
+      } finally {
+        await init.close();
+      }
+      const asked = served.log.slice(from);
+      // Asked of the cloud KDC only, which has no way to CONTOSO.COM.
+      expect(
+        asked.every((e) => e.realm === CLOUD),
+        diagnostics(),
+      ).toBe(true);
+      expect(asked.at(-1)!.line).toMatch(
+        /^TGS-REQ cloudonly@.* -> KRB-ERROR KDC_ERR_S_PRINCIPAL_UNKNOWN \(7\)/,
+      );
+    });
+  });
+
+  // The whole login, as a JDBC driver makes it: Java's token in LOGIN7 to the Azure lab's instance.
+  describe("Java's Kerberos logs in to the Azure lab's managed instance over TDS", () => {
+    let dir: TempDir;
+    let running: RunningAzureLab;
+    let tenantKdc: KdcServer;
+    let jgss: Jgss;
+    beforeAll(async () => {
+      dir = await makeTempDir('jgss-azure-lab');
+      const file = await loadServeFile('azure-sql-mi');
+      if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
+      running = await startAzureLab({ lab: file.lab, dir: dir.path });
+      // Azure AD Kerberos answers on its KDC proxy only; Java, without an MS-KKDCP client, gets a port.
+      tenantKdc = await serveKdc((r) => running.lab.tenant.handle(r), { realm: AZURE_AD_REALM });
+      const onPrem = running.ports.kdcs['CONTOSO.COM']!;
+      const krb5conf = dir.file('krb5-java.conf');
+      await writeFile(
+        krb5conf,
+        writeKrb5Conf({
+          defaultRealm: 'CONTOSO.COM',
+          realms: [
+            { name: 'CONTOSO.COM', kdcs: [`${onPrem.host}:${onPrem.udp}`] },
+            { name: AZURE_AD_REALM, kdcs: [`127.0.0.1:${tenantKdc.udpPort}`] },
+          ],
+        }),
+      );
+      jgss = { java: java!, classes: dir.file('jgss-classes'), krb5conf };
+      await buildJgssPeer(javac!, jgss.classes);
+    }, 180_000);
+    afterAll(async () => {
+      await tenantKdc?.close();
+      await running?.close();
+      await dir?.remove();
+    });
+
+    it('alice logs in to mi1 with the token Java made, and the instance knows her as CONTOSO\\alice', async () => {
+      const tds = running.ports.tds.mi1!;
+      const init = startJgssPeer(jgss, ['init', tds.spn, JDBC_FLAGS.toString(16), 'krb5'], ALICE);
+      const c = await connectTds({
+        host: tds.host,
+        port: tds.port,
+        encryption: 'on',
+        tls: {
+          ca: await readFile(running.ports.ca, 'utf8'),
+          servername: running.lab.managedInstances[0]!.fqdn,
+        },
+      });
+      try {
+        const r = await c.login({ sspi: await init.token(), hostName: 'JAVA1', appName: 'jgss' });
+        if (!r.ok) throw new Error(`login refused: ${r.error.number} ${r.error.msgText}`);
+        init.sendToken(r.responseToken!);
+        expect((await init.ready()) & GssFlags.mutual).toBe(GssFlags.mutual);
+        const b = await c.batch(
+          'SELECT SUSER_SNAME(); SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID',
+        );
+        expect(b.errors).toEqual([]);
+        expect(b.results.map((x) => x.rows)).toEqual([[['CONTOSO\\alice']], [['KERBEROS']]]);
+      } finally {
+        c.close();
+        await init.close();
+      }
+    });
+  });
+}
