@@ -17,7 +17,11 @@
  * - Java's SPNEGO initiator, answered by krbsim's accept-completed;
  * - Java's acceptor, from the keytab krbsim wrote, taking krbsim's client's
  *   AP-REQ, raw GSS and in SPNEGO;
- * - the one-way trust: a cloud user gets no ticket for an on-prem service.
+ * - the one-way trust: a cloud user gets no ticket for an on-prem service;
+ * - a Java service with constrained delegation (ExtendedGSSCredential's
+ *   impersonate): S4U2Self for its user, S4U2Proxy to the SQL service it may
+ *   delegate to, whose acceptor sees the user and the PAC's
+ *   S4U_DELEGATION_INFO; KDC_ERR_BADOPTION for a service it may not.
  *
  * Java has no MS-KKDCP client: its krb5.conf names the cloud KDC's own port.
  * Skipped with a printed reason when java or javac is missing; failing
@@ -31,11 +35,18 @@ import { GssFlags } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
 import { KerberosClient } from '@krbsim/client';
 import { readKeytabFile, writeKrb5Conf } from '@krbsim/files';
+import { getPacBuffer, PacBufferType } from '@krbsim/pac';
 import { KerberosService } from '@krbsim/service';
 import { connectTds } from '@krbsim/tds';
 import { type KdcServer, serveKdc, UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTopologyFile, type RunningAzureLab, startAzureLab } from '../../packages/cli/src/index';
+import {
+  loadTopologyFile,
+  parseTopology,
+  type RequestLogEntry,
+  type RunningAzureLab,
+  startAzureLab,
+} from '../../packages/cli/src/index';
 import { loadServeFile } from '../../packages/cli/src/serve-file';
 import { dec, enc, exchangeTokens } from './gss-exchange';
 import { findTool, makeTempDir, type TempDir } from './helpers/processes';
@@ -54,6 +65,33 @@ const JDBC_FLAGS = GssFlags.deleg | GssFlags.mutual | GssFlags.integ;
 /** Mutual authentication and every per-message service, for the token exchanges. */
 const ALL_FLAGS = GssFlags.mutual | GssFlags.replay | GssFlags.sequence | GssFlags.conf | GssFlags.integ;
 
+/** One AD realm: websvc may impersonate its users to its SQL service only (classic constrained delegation). */
+const S4U_TOPOLOGY = `
+realms:
+  - name: CONTOSO.COM
+    kind: active-directory
+    domains: [contoso.com]
+    users:
+      - { name: alice, password: Al1ce-Passw0rd }
+      - name: websvc
+        password: W3b-Passw0rd
+        spns: [HTTP/web.contoso.com]
+        delegation: { trustedToAuthenticate: true, allowedTo: ['MSSQLSvc/sql.contoso.com:1433'] }
+    services:
+      - { spn: 'MSSQLSvc/sql.contoso.com:1433' }
+      - { spn: cifs/files.contoso.com }
+`;
+
+/** A krb5.conf with `forwardable = true` in `[libdefaults]`, as a deployment that delegates has it. */
+function forwardable(krb5conf: string): string {
+  return krb5conf.replace('[libdefaults]\n', '[libdefaults]\n    forwardable = true\n');
+}
+
+/** The log's lines from `from` on, each with its realm and transport, without sizes and times. */
+function lines(log: readonly RequestLogEntry[], from: number): string[] {
+  return log.slice(from).map((e) => `${e.realm} ${e.transport} ${e.line.replace(/ \(\d+ B, .*$/, '')}`);
+}
+
 const TITLE = "Java's Kerberos (JGSS) on the Azure AD Kerberos trust";
 const java = findTool('java');
 const javac = findTool('javac');
@@ -68,20 +106,12 @@ if (java === undefined || javac === undefined) {
     const served = servedTopology('jgss', () => loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml')));
     let jgss: Jgss;
     let service: KerberosService;
-    const lines = (from: number) =>
-      served.log.slice(from).map((e) => `${e.realm} ${e.transport} ${e.line.replace(/ \(\d+ B, .*$/, '')}`);
-    const diagnostics = () => lines(0).join('\n');
+    const diagnostics = () => lines(served.log, 0).join('\n');
 
     beforeAll(async () => {
       const krb5conf = served.dir.file('krb5-java.conf');
       // Tickets forwardable, as a JDBC deployment's krb5.conf has them, so that Java can delegate.
-      await writeFile(
-        krb5conf,
-        krb5ConfWithoutProxy(served.topo, CLOUD).replace(
-          '[libdefaults]\n',
-          '[libdefaults]\n    forwardable = true\n',
-        ),
-      );
+      await writeFile(krb5conf, forwardable(krb5ConfWithoutProxy(served.topo, CLOUD)));
       jgss = { java: java!, classes: served.dir.file('jgss-classes'), krb5conf };
       await buildJgssPeer(javac!, jgss.classes);
       service = new KerberosService({
@@ -97,7 +127,7 @@ if (java === undefined || javac === undefined) {
         const r = service.accept(await init.token());
         init.sendToken(r.responseToken!);
         expect(await init.ready()).toBe(JDBC_FLAGS);
-        expect(lines(from), diagnostics()).toEqual([
+        expect(lines(served.log, from), diagnostics()).toEqual([
           'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
           // RFC 4120 section 7.2.1: too big for UDP, asked again over TCP.
           'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG',
@@ -271,6 +301,75 @@ if (java === undefined || javac === undefined) {
         c.close();
         await init.close();
       }
+    });
+  });
+
+  // A Java service with constrained delegation, as a Java web application reaches SQL Server for its user.
+  describe("Java's Kerberos as a service delegating for its user (MS-SFU)", () => {
+    const served = servedTopology('jgss-s4u', () => parseTopology(S4U_TOPOLOGY));
+    let jgss: Jgss;
+    beforeAll(async () => {
+      const krb5conf = served.dir.file('krb5-java.conf');
+      // Java asks S4U2Self only with a forwardable TGT (its own check, before any request).
+      await writeFile(krb5conf, forwardable(await readFile(served.topo.files!.krb5conf, 'utf8')));
+      jgss = { java: java!, classes: served.dir.file('jgss-classes'), krb5conf };
+      await buildJgssPeer(javac!, jgss.classes);
+    }, 180_000);
+    const websvc = {
+      JGSS_USER: 'websvc@CONTOSO.COM',
+      JGSS_PASSWORD: 'W3b-Passw0rd',
+      JGSS_IMPERSONATE: 'alice@CONTOSO.COM',
+    };
+
+    it('websvc impersonates alice (S4U2Self) and delegates to the SQL service it may (S4U2Proxy), which sees alice', async () => {
+      const sql = 'MSSQLSvc/sql.contoso.com:1433@CONTOSO.COM';
+      const service = new KerberosService({
+        keytab: await readKeytabFile(served.topo.files!.keytabs[sql]!),
+        principal: sql,
+      });
+      const from = served.log.length;
+      const init = startJgssPeer(
+        jgss,
+        ['init', 'MSSQLSvc/sql.contoso.com:1433', GssFlags.mutual.toString(16)],
+        websvc,
+      );
+      try {
+        const r = service.accept(await init.token());
+        init.sendToken(r.responseToken!);
+        expect((await init.ready()) & GssFlags.mutual).toBe(GssFlags.mutual);
+        expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
+        // The KDC wrote who delegated, as MS-PAC's S4U_DELEGATION_INFO says.
+        expect(getPacBuffer(r.pac!, PacBufferType.DELEGATION_INFO)).toMatchObject({
+          s4u2proxyTarget: 'MSSQLSvc/sql.contoso.com:1433',
+          s4uTransitedServices: ['websvc@CONTOSO.COM'],
+        });
+        const tgs = lines(served.log, from).filter((l) => l.includes('TGS-REQ'));
+        expect(tgs, lines(served.log, 0).join('\n')).toEqual([
+          'CONTOSO.COM tcp TGS-REQ websvc@CONTOSO.COM for websvc@CONTOSO.COM -> TGS-REP (S4U2Self for alice@CONTOSO.COM)',
+          'CONTOSO.COM tcp TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.contoso.com:1433@CONTOSO.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM)',
+        ]);
+      } finally {
+        await init.close();
+      }
+    });
+
+    it('to a service websvc may not delegate to, the KDC refuses S4U2Proxy and Java gets no context', async () => {
+      const from = served.log.length;
+      const init = startJgssPeer(
+        jgss,
+        ['init', 'cifs/files.contoso.com', GssFlags.mutual.toString(16)],
+        websvc,
+      );
+      try {
+        await expect(init.token()).rejects.toThrow(
+          /ERR 70000 .*KDC cannot accommodate requested option \(13\)/,
+        );
+      } finally {
+        await init.close();
+      }
+      expect(served.log.at(-1)!.line, lines(served.log, from).join('\n')).toMatch(
+        /^TGS-REQ websvc@CONTOSO\.COM for cifs\/files\.contoso\.com@CONTOSO\.COM -> KRB-ERROR KDC_ERR_BADOPTION \(13\)/,
+      );
     });
   });
 }

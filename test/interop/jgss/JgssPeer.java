@@ -7,7 +7,10 @@
  *
  *   JgssPeer init <target> <flags-hex> [krb5|spnego] [principal|hostbased]
  *       the initiator; JGSS_USER and JGSS_PASSWORD name the user, whose
- *       credentials Java's Krb5LoginModule gets in its own AS exchange.
+ *       credentials Java's Krb5LoginModule gets in its own AS exchange. With
+ *       JGSS_IMPERSONATE, that user is a service which initiates on behalf of
+ *       the user named there (ExtendedGSSCredential.impersonate: MS-SFU's
+ *       S4U2Self, then S4U2Proxy for the target).
  *       <target> is a Kerberos principal name (`MSSQLSvc/host:1433`, the
  *       default realm's when it names none, as a JDBC driver imports it) or,
  *       with `hostbased`, `service@host`.
@@ -33,6 +36,7 @@
  */
 
 import com.sun.security.jgss.ExtendedGSSContext;
+import com.sun.security.jgss.ExtendedGSSCredential;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -174,7 +178,15 @@ public final class JgssPeer {
         return Subject.doAs(subject, (PrivilegedExceptionAction<GSSContext>) () -> {
             GSSManager manager = GSSManager.getInstance();
             GSSName name = manager.createName(target, hostbased ? GSSName.NT_HOSTBASED_SERVICE : null);
-            GSSContext ctx = manager.createContext(name, mech, null, GSSContext.DEFAULT_LIFETIME);
+            GSSCredential cred = null;
+            String impersonate = System.getenv("JGSS_IMPERSONATE");
+            if (impersonate != null) {
+                GSSCredential self = manager.createCredential(
+                    null, GSSCredential.DEFAULT_LIFETIME, mech(null), GSSCredential.INITIATE_ONLY);
+                cred = ((ExtendedGSSCredential) self).impersonate(
+                    manager.createName(impersonate, GSSName.NT_USER_NAME));
+            }
+            GSSContext ctx = manager.createContext(name, mech, cred, GSSContext.DEFAULT_LIFETIME);
             ctx.requestCredDeleg((flags & 1) != 0);
             ctx.requestMutualAuth((flags & 2) != 0);
             ctx.requestReplayDet((flags & 4) != 0);
