@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything krbsim needs on a fresh machine with only Node 20 on it:
 # pnpm (the pinned version), the workspace's packages (frozen lock file), and,
-# when this machine can install Debian packages, MIT krb5, tshark, FreeTDS, Impacket, a JDK and
-# headless Chromium for the interop tests and the libkrb5 benchmark baseline, and a private, unpacked
+# when this machine can install Debian packages, MIT krb5, tshark, FreeTDS, Impacket, a JDK, Go with
+# gokrb5 and headless Chromium for the interop tests and the libkrb5 benchmark baseline, and a private, unpacked
 # Heimdal (.tools/heimdal) for the Heimdal interop tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,9 @@ fi
 # Windows-minded oracle of test/interop/impacket.test.ts.
 # openjdk-17-jdk-headless: Java's own Kerberos (JGSS), the one behind Java's JDBC drivers
 # (test/interop/jgss.test.ts compiles its peer with javac).
-APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql python3-impacket openjdk-17-jdk-headless chromium samba-ad-dc samba-ad-provision"
+# golang-go, golang-github-jcmturner-gokrb5.v8-dev: gokrb5, the pure Go Kerberos (client, SPNEGO service
+# and PAC decoder), built from Debian's sources by test/interop/gokrb5.test.ts.
+APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql python3-impacket openjdk-17-jdk-headless golang-go golang-github-jcmturner-gokrb5.v8-dev chromium samba-ad-dc samba-ad-provision"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

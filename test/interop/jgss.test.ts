@@ -33,24 +33,22 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GssFlags } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
-import { KerberosClient } from '@krbsim/client';
 import { readKeytabFile, writeKrb5Conf } from '@krbsim/files';
 import { getPacBuffer, PacBufferType } from '@krbsim/pac';
 import { KerberosService } from '@krbsim/service';
 import { connectTds } from '@krbsim/tds';
-import { type KdcServer, serveKdc, UdpTcpTransport } from '@krbsim/transport';
+import { type KdcServer, serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadTopologyFile,
   parseTopology,
-  type RequestLogEntry,
   type RunningAzureLab,
   startAzureLab,
 } from '../../packages/cli/src/index';
 import { loadServeFile } from '../../packages/cli/src/serve-file';
 import { dec, enc, exchangeTokens } from './gss-exchange';
 import { findTool, makeTempDir, type TempDir } from './helpers/processes';
-import { krb5ConfWithoutProxy, servedTopology } from './helpers/served-topology';
+import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
 import { buildJgssPeer, type Jgss, startJgssPeer } from './jgss-peer';
 import { describeUnavailable } from './mit-tools';
 
@@ -87,11 +85,6 @@ function forwardable(krb5conf: string): string {
   return krb5conf.replace('[libdefaults]\n', '[libdefaults]\n    forwardable = true\n');
 }
 
-/** The log's lines from `from` on, each with its realm and transport, without sizes and times. */
-function lines(log: readonly RequestLogEntry[], from: number): string[] {
-  return log.slice(from).map((e) => `${e.realm} ${e.transport} ${e.line.replace(/ \(\d+ B, .*$/, '')}`);
-}
-
 const TITLE = "Java's Kerberos (JGSS) on the Azure AD Kerberos trust";
 const java = findTool('java');
 const javac = findTool('javac');
@@ -106,7 +99,7 @@ if (java === undefined || javac === undefined) {
     const served = servedTopology('jgss', () => loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml')));
     let jgss: Jgss;
     let service: KerberosService;
-    const diagnostics = () => lines(served.log, 0).join('\n');
+    const diagnostics = () => requestLines(served.log, 0).join('\n');
 
     beforeAll(async () => {
       const krb5conf = served.dir.file('krb5-java.conf');
@@ -127,7 +120,7 @@ if (java === undefined || javac === undefined) {
         const r = service.accept(await init.token());
         init.sendToken(r.responseToken!);
         expect(await init.ready()).toBe(JDBC_FLAGS);
-        expect(lines(served.log, from), diagnostics()).toEqual([
+        expect(requestLines(served.log, from), diagnostics()).toEqual([
           'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
           // RFC 4120 section 7.2.1: too big for UDP, asked again over TCP.
           'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG',
@@ -187,14 +180,7 @@ if (java === undefined || javac === undefined) {
     for (const gss of ['krb5', 'spnego'] as const) {
       it(`Java's acceptor takes krbsim's AP-REQ (${gss}) with the keytab krbsim wrote`, async () => {
         const topo = served.topo;
-        const client = new KerberosClient({
-          realm: 'CONTOSO.COM',
-          transport: new UdpTcpTransport({
-            kdcs: Object.fromEntries(
-              [...topo.servers.values()].map((s) => [s.realm, [{ host: s.host, port: s.udpPort }]]),
-            ),
-          }),
-        });
+        const client = servedClient(topo, 'CONTOSO.COM');
         await client.getInitialCredentials('alice', { password: ALICE.JGSS_PASSWORD });
         const cred = await client.getServiceTicket(SPN);
         expect(cred.server.realm).toBe(CLOUD);
@@ -343,8 +329,8 @@ if (java === undefined || javac === undefined) {
           s4u2proxyTarget: 'MSSQLSvc/sql.contoso.com:1433',
           s4uTransitedServices: ['websvc@CONTOSO.COM'],
         });
-        const tgs = lines(served.log, from).filter((l) => l.includes('TGS-REQ'));
-        expect(tgs, lines(served.log, 0).join('\n')).toEqual([
+        const tgs = requestLines(served.log, from).filter((l) => l.includes('TGS-REQ'));
+        expect(tgs, requestLines(served.log, 0).join('\n')).toEqual([
           'CONTOSO.COM tcp TGS-REQ websvc@CONTOSO.COM for websvc@CONTOSO.COM -> TGS-REP (S4U2Self for alice@CONTOSO.COM)',
           'CONTOSO.COM tcp TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.contoso.com:1433@CONTOSO.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM)',
         ]);
@@ -367,7 +353,7 @@ if (java === undefined || javac === undefined) {
       } finally {
         await init.close();
       }
-      expect(served.log.at(-1)!.line, lines(served.log, from).join('\n')).toMatch(
+      expect(served.log.at(-1)!.line, requestLines(served.log, from).join('\n')).toMatch(
         /^TGS-REQ websvc@CONTOSO\.COM for cifs\/files\.contoso\.com@CONTOSO\.COM -> KRB-ERROR KDC_ERR_BADOPTION \(13\)/,
       );
     });

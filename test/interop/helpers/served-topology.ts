@@ -5,6 +5,8 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { KerberosClient } from '@krbsim/client';
+import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type RequestLogEntry,
@@ -66,4 +68,21 @@ export function krb5ConfWithoutProxy(topo: RunningTopology, realm: string): stri
     .replace(/^\s*(kpasswd_server = https:|http_anchors = ).*\n/gm, '');
   if (direct.includes('https:')) throw new Error(`krb5.conf still names a KDC proxy:\n${direct}`);
   return direct;
+}
+
+/** The request log's lines from `from` on, each with its realm and transport, without sizes and times. */
+export function requestLines(log: readonly RequestLogEntry[], from: number): string[] {
+  return log.slice(from).map((e) => `${e.realm} ${e.transport} ${e.line.replace(/ \(\d+ B, .*$/, '')}`);
+}
+
+/** A krbsim client of `realm` that reaches every served realm's KDC at its UDP port (TCP when too big). */
+export function servedClient(topo: RunningTopology, realm: string): KerberosClient {
+  return new KerberosClient({
+    realm,
+    transport: new UdpTcpTransport({
+      kdcs: Object.fromEntries(
+        [...topo.servers.values()].map((s) => [s.realm, [{ host: s.host, port: s.udpPort }]]),
+      ),
+    }),
+  });
 }

@@ -1,0 +1,142 @@
+/**
+ * gokrb5 (github.com/jcmturner/gokrb5/v8, Debian's
+ * golang-github-jcmturner-gokrb5.v8-dev), the pure Go Kerberos behind Go's
+ * Kerberos clients and SPNEGO services, on the reference scenario
+ * (examples/azure-trust.yaml), through gokrb5/peer.go:
+ *
+ * - its client logs alice in (PREAUTH_REQUIRED, then the AS-REP too big for
+ *   UDP asked again over TCP), follows CONTOSO's referral for the managed
+ *   instance's SPN to Azure AD Kerberos, and its SPNEGO token is accepted
+ *   with the instance's keytab;
+ * - its SPNEGO service accepts krbsim's client's token with the keytab
+ *   krbsim wrote, checks the PAC's server signature and reads the PAC
+ *   CONTOSO's KDC wrote as krbsim's acceptor reads it: an independent PAC
+ *   decoder on what krbsim issues.
+ *
+ * gokrb5 has no MS-KKDCP client: its krb5.conf names the cloud KDC's own
+ * port. Skipped with a printed reason when Go or gokrb5's sources are
+ * missing; failing instead under KRBSIM_REQUIRE_MIT=1 (scripts/setup.sh
+ * installs golang-go and golang-github-jcmturner-gokrb5.v8-dev).
+ */
+
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readKeytabFile } from '@krbsim/files';
+import { fileTimeToMillis, formatSid } from '@krbsim/pac';
+import { KerberosService } from '@krbsim/service';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTopologyFile } from '../../packages/cli/src/index';
+import { findTool, runCommand } from './helpers/processes';
+import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
+import { describeUnavailable } from './mit-tools';
+
+const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
+const SOURCE = join(import.meta.dirname, 'gokrb5', 'peer.go');
+/** Where Debian installs Go libraries' sources (GOPATH mode). */
+const GOPATH = '/usr/share/gocode';
+const GOKRB5 = join(GOPATH, 'src/github.com/jcmturner/gokrb5/v8');
+const CLOUD = 'KERBEROS.MICROSOFTONLINE.COM';
+const SPN = 'MSSQLSvc/mi1.abc123.database.windows.net:1433';
+const MI = `${SPN}@${CLOUD}`;
+const PASSWORD = 'Al1ce-Passw0rd';
+
+/** What peer.go prints of an accepted token: gokrb5's credentials and its reading of the PAC. */
+interface GokrbAccepted {
+  readonly user: string;
+  readonly realm: string;
+  readonly pac: {
+    readonly EffectiveName: string;
+    readonly UserID: number;
+    readonly PrimaryGroupID: number;
+    readonly LogOnTime: string;
+    readonly GroupMembershipSIDs: readonly string[];
+    readonly LogonDomainName: string;
+    readonly LogonDomainID: string;
+    readonly LogonServer: string;
+  };
+}
+
+const TITLE = 'gokrb5 (pure Go Kerberos) on the Azure AD Kerberos trust';
+const go = findTool('go');
+if (go === undefined || !existsSync(GOKRB5)) {
+  describeUnavailable(
+    TITLE,
+    go === undefined ? 'go not found on PATH' : `gokrb5's sources are not in ${GOKRB5}`,
+    'install golang-go and golang-github-jcmturner-gokrb5.v8-dev (scripts/setup.sh does)',
+  );
+} else {
+  describe(TITLE, () => {
+    const served = servedTopology('gokrb5', () => loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml')));
+    let peer: string;
+    let krb5conf: string;
+    let keytab: string;
+    const diagnostics = () => requestLines(served.log, 0).join('\n');
+
+    beforeAll(async () => {
+      krb5conf = served.dir.file('krb5-gokrb5.conf');
+      await writeFile(krb5conf, krb5ConfWithoutProxy(served.topo, CLOUD));
+      keytab = served.topo.files!.keytabs[MI]!;
+      peer = served.dir.file('gokrb5-peer');
+      const r = await runCommand(go!, ['build', '-o', peer, SOURCE], {
+        // GOPATH mode, against the sources Debian installed; the build cache kept between runs.
+        env: { GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOCACHE: join(tmpdir(), 'krbsim-go-build') },
+        timeoutMs: 170_000,
+      });
+      if (r.code !== 0) throw new Error(`go build failed (${r.code}): ${r.stderr}`);
+    }, 180_000);
+
+    it("gokrb5's client follows CONTOSO's referral for the instance's SPN, and the instance's keytab accepts its SPNEGO token", async () => {
+      const from = served.log.length;
+      const r = await runCommand(peer, ['init', krb5conf, 'alice', 'CONTOSO.COM', SPN], {
+        env: { GOKRB5_PASSWORD: PASSWORD },
+      });
+      expect(r.stdout, `${r.stderr}\n${diagnostics()}`).toMatch(/^TOKEN [0-9a-f]+\n$/);
+      expect(requestLines(served.log, from)).toEqual([
+        'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
+        // RFC 4120 section 7.2.1: too big for UDP, asked again over TCP.
+        'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG',
+        'CONTOSO.COM tcp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
+        `CONTOSO.COM tcp TGS-REQ alice@CONTOSO.COM for ${SPN}@CONTOSO.COM -> TGS-REP (referral to ${CLOUD})`,
+        `${CLOUD} tcp TGS-REQ alice@CONTOSO.COM for ${MI} -> TGS-REP`,
+      ]);
+      const service = new KerberosService({ keytab: await readKeytabFile(keytab), principal: MI });
+      const accepted = service.accept(new Uint8Array(Buffer.from(r.stdout.slice(6).trim(), 'hex')));
+      expect(accepted.clientPrincipal).toBe('alice@CONTOSO.COM');
+      expect(accepted.framing).toBe('spnego');
+      expect(accepted.pac?.logonInfo?.effectiveName).toBe('alice');
+    });
+
+    it("gokrb5's SPNEGO service accepts krbsim's token and reads the PAC as krbsim's acceptor does", async () => {
+      const topo = served.topo;
+      const client = servedClient(topo, 'CONTOSO.COM');
+      await client.getInitialCredentials('alice', { password: PASSWORD });
+      const { token } = client.buildApReq(await client.getServiceTicket(SPN), { gss: 'spnego' });
+      const r = await runCommand(peer, ['accept', keytab], {
+        input: `TOKEN ${Buffer.from(token).toString('hex')}\n`,
+      });
+      expect(r.stdout, r.stderr).toMatch(/^OK /);
+      const theirs = JSON.parse(r.stdout.slice(3)) as GokrbAccepted;
+      const ours = new KerberosService({ keytab: await readKeytabFile(keytab), principal: MI }).accept(token);
+      const info = ours.pac!.logonInfo!;
+      expect(theirs.user).toBe('alice');
+      expect(theirs.realm).toBe('CONTOSO.COM');
+      expect(theirs.pac).toMatchObject({
+        EffectiveName: info.effectiveName,
+        UserID: info.userId,
+        PrimaryGroupID: info.primaryGroupId,
+        LogonDomainName: info.logonDomainName,
+        LogonDomainID: formatSid(info.logonDomainId!),
+        LogonServer: info.logonServer,
+      });
+      expect(Date.parse(theirs.pac.LogOnTime)).toBe(fileTimeToMillis(info.logonTime));
+      // gokrb5 lists the GroupIds and the ExtraSids; krbsim's acceptor reads the same SIDs.
+      expect([...theirs.pac.GroupMembershipSIDs].sort()).toEqual([...ours.pac!.sids!.groups].sort());
+      // alice is in CONTOSO\SqlAdmins (azure-trust.yaml), which both read from the PAC.
+      const directory = topo.realms.get('CONTOSO.COM')!.directory;
+      const sqlAdmins = directory.sidOf(directory.group('SqlAdmins')!.rid);
+      expect(theirs.pac.GroupMembershipSIDs).toContain(sqlAdmins);
+    });
+  });
+}
