@@ -14,7 +14,10 @@
  * for the delegated credential, without which Heimdal reads none), for the
  * services the policy allows only.
  *
- * Both libraries also drop the flag of a ticket got through a referral TGT
+ * Java's Kerberos (JgssPeer.java, asked for its delegation policy) does the
+ * same both ways.
+ *
+ * The libraries also drop the flag of a ticket got through a referral TGT
  * that lacks it, which the second scenario pins: two `mit` realms, whose KDCs
  * set ok-as-delegate from the service alone, so the other realm's service
  * ticket carries it behind a referral that does not; neither library
@@ -23,12 +26,12 @@
  * delegated to any service of another domain, the forest root's included.)
  */
 
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GssFlags, TicketFlags } from '@krbsim/asn1';
-import { KerberosClient } from '@krbsim/client';
 import { readKeytabFile } from '@krbsim/files';
 import { KerberosService } from '@krbsim/service';
-import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   loadTopologyFile,
@@ -42,6 +45,8 @@ import { buildGssPeer, GssPeer } from './gss-peer';
 import { describeWithHeimdal, HeimdalClient } from './helpers/heimdal';
 import { MitClient } from './helpers/mit';
 import { findTool, makeTempDir, type TempDir } from './helpers/processes';
+import { servedClient } from './helpers/served-topology';
+import { buildJgssPeer, describeWithJava, forwardableKrb5Conf, type Jgss, startJgssPeer } from './jgss-peer';
 import { describeUnavailable, describeWithTools } from './mit-tools';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
@@ -130,11 +135,7 @@ async function startLab(prefix: string, scenario: Scenario): Promise<Lab> {
  * The library initiates a context to each service with the deleg-policy flag; krbsim accepts
  * it with the service's keytab. The delegated TGT, when there is one, is the user's own.
  */
-function delegationCases(
-  scenario: Scenario,
-  lab: () => Lab,
-  peer: () => { path: string; env: Record<string, string> },
-): void {
+function delegationCases(scenario: Scenario, lab: () => Lab, library: Library): void {
   const home = scenario.user.split('@')[1]!;
   for (const s of scenario.services) {
     it(`${scenario.name}: ${s.delegates ? 'delegates' : 'does not delegate'} the TGT to ${s.target}`, async () => {
@@ -143,8 +144,7 @@ function delegationCases(
         keytab: await readKeytabFile(topo.files!.keytabs[s.spn]!),
         principal: s.spn,
       });
-      const p = peer();
-      const init = GssPeer.start(p.path, ['init', s.target, FLAGS.toString(16)], p.env);
+      const init = library.initiator(lab(), scenario, s.target, FLAGS);
       try {
         const r = service.accept(await init.token());
         init.sendToken(r.responseToken!);
@@ -168,13 +168,21 @@ function delegationCases(
   }
 }
 
-/** How a suite runs its library: the user's TGT into a lab's `ccache`, the peer built, its environment. */
+/** How a suite runs its library's GSS-API peer (gss-peer.c, or JgssPeer.java for Java). */
 interface Library {
-  readonly slug: 'mit' | 'heimdal';
-  kinit(lab: Lab, scenario: Scenario, ccache: string): Promise<void>;
-  build(path: string): Promise<void>;
-  env(lab: Lab, ccache: string): Record<string, string>;
+  readonly slug: 'mit' | 'heimdal' | 'java';
+  /** Readies a lab for the library's initiator: the user's TGT in its ccache (MIT, Heimdal). */
+  logIn(lab: Lab, scenario: Scenario): Promise<void>;
+  /** Builds the peer into `dir`. */
+  build(dir: TempDir): Promise<void>;
+  /** `init <target> <flags>` as the scenario's user. */
+  initiator(lab: Lab, scenario: Scenario, target: string, flags: number): GssPeer;
+  /** The acceptor of `spn`, with the keys of its keytab. */
+  acceptor(lab: Lab, spn: string): GssPeer;
 }
+
+/** The user's ccache in a lab, for the libraries that read one. */
+const ccacheOf = (lab: Lab, slug: string) => lab.dir.file(`cc-${slug}`);
 
 /**
  * One lab per scenario with the user's TGT in the library's ccache, the delegation cases over each
@@ -182,51 +190,33 @@ interface Library {
  */
 function librarySuite(library: Library): void {
   const labs: Lab[] = [];
-  const ccache = (lab: Lab) => lab.dir.file(`cc-${library.slug}`);
-  const path = () => labs[0]!.dir.file(`gss-peer-${library.slug}`);
   beforeAll(async () => {
     for (const scenario of SCENARIOS) {
       const lab = await startLab(`gss-delegation-${library.slug}`, scenario);
       labs.push(lab);
-      await library.kinit(lab, scenario, ccache(lab));
+      await library.logIn(lab, scenario);
     }
-    await library.build(path());
-  });
+    await library.build(labs[0]!.dir);
+  }, 180_000);
   afterAll(async () => {
     for (const lab of labs) {
       await lab.topo.close();
       await lab.dir.remove();
     }
   });
-  for (const [i, scenario] of SCENARIOS.entries()) {
-    delegationCases(
-      scenario,
-      () => labs[i]!,
-      () => ({ path: path(), env: library.env(labs[i]!, ccache(labs[i]!)) }),
-    );
-  }
+  for (const [i, scenario] of SCENARIOS.entries()) delegationCases(scenario, () => labs[i]!, library);
 
   it(`krbsim's client delegates by policy to the ${library.slug} acceptor as the libraries do, which takes the KRB-CRED`, async () => {
     for (const [i, scenario] of SCENARIOS.entries()) {
       const lab = labs[i]!;
       const [name, realm] = scenario.user.split('@') as [string, string];
-      const client = new KerberosClient({
-        realm,
-        transport: new UdpTcpTransport({
-          kdcs: Object.fromEntries(
-            [...lab.topo.servers.values()].map((s) => [s.realm, [{ host: s.host, port: s.udpPort }]]),
-          ),
-        }),
-      });
+      const client = servedClient(lab.topo, realm);
       await client.getInitialCredentials(name, { password: 'Er1n-Passw0rd' }, { forwardable: true });
       for (const s of scenario.services) {
         const cred = await client.getServiceTicket(s.spn);
         const delegation = await client.forwardTgt(cred, { policy: true });
         expect(delegation !== undefined, s.spn).toBe(s.delegates);
-        const accept = GssPeer.start(path(), ['accept'], {
-          ...library.env(lab, ccache(lab)),
-          KRB5_KTNAME: `FILE:${lab.topo.files!.keytabs[s.spn]!}`,
-        });
+        const accept = library.acceptor(lab, s.spn);
         try {
           const built = client.buildApReq(cred, {
             gss: 'krb5',
@@ -245,25 +235,53 @@ function librarySuite(library: Library): void {
   });
 }
 
+/** A {@link Library} of gss-peer.c, built against MIT's or Heimdal's library, reading the user's ccache. */
+function gssPeerLibrary(
+  slug: 'mit' | 'heimdal',
+  o: {
+    kinit(lab: Lab, scenario: Scenario, ccache: string): Promise<void>;
+    build(path: string): Promise<void>;
+    env(lab: Lab, ccache: string): Record<string, string>;
+  },
+): Library {
+  let path = '';
+  return {
+    slug,
+    logIn: (lab, scenario) => o.kinit(lab, scenario, ccacheOf(lab, slug)),
+    async build(dir) {
+      path = dir.file(`gss-peer-${slug}`);
+      await o.build(path);
+    },
+    initiator: (lab, _scenario, target, flags) =>
+      GssPeer.start(path, ['init', target, flags.toString(16)], o.env(lab, ccacheOf(lab, slug))),
+    acceptor: (lab, spn) =>
+      GssPeer.start(path, ['accept'], {
+        ...o.env(lab, ccacheOf(lab, slug)),
+        KRB5_KTNAME: `FILE:${lab.topo.files!.keytabs[spn]!}`,
+      }),
+  };
+}
+
 describeWithTools(
   'TGT delegation by policy across trusts: MIT krb5 (gss-peer.c)',
   ['gcc', 'kinit'],
   (tools) => {
-    librarySuite({
-      slug: 'mit',
-      async kinit(lab, scenario, ccache) {
-        const mit = new MitClient(tools, lab.dir.path, lab.topo.files!.krb5conf, ccache, () =>
-          lab.diagnostics(),
-        );
-        await mit.ok('kinit', ['-f', scenario.user], { input: 'Er1n-Passw0rd\n' });
-      },
-      build: (path) => buildGssPeer(tools.gcc!, path),
-      env: (lab, ccache) => ({
-        KRB5_CONFIG: lab.topo.files!.krb5conf,
-        KRB5CCNAME: `FILE:${ccache}`,
-        KRB5RCACHETYPE: 'none',
+    librarySuite(
+      gssPeerLibrary('mit', {
+        async kinit(lab, scenario, ccache) {
+          const mit = new MitClient(tools, lab.dir.path, lab.topo.files!.krb5conf, ccache, () =>
+            lab.diagnostics(),
+          );
+          await mit.ok('kinit', ['-f', scenario.user], { input: 'Er1n-Passw0rd\n' });
+        },
+        build: (path) => buildGssPeer(tools.gcc!, path),
+        env: (lab, ccache) => ({
+          KRB5_CONFIG: lab.topo.files!.krb5conf,
+          KRB5CCNAME: `FILE:${ccache}`,
+          KRB5RCACHETYPE: 'none',
+        }),
       }),
-    });
+    );
   },
 );
 
@@ -277,21 +295,48 @@ describeWithHeimdal('TGT delegation by policy across trusts: Heimdal (gss-peer.c
     );
     return;
   }
-  librarySuite({
-    slug: 'heimdal',
-    async kinit(lab, scenario, ccache) {
-      const h = new HeimdalClient(heimdal, lab.dir.path, lab.topo.files!.krb5conf, ccache, () =>
-        lab.diagnostics(),
-      );
-      await h.ok('kinit', ['--forwardable', '--password-file=STDIN', scenario.user], {
-        input: 'Er1n-Passw0rd\n',
-      });
-    },
-    build: (path) => buildGssPeer(gcc, path, heimdal.libDir),
-    env: (lab, ccache) => ({
-      KRB5_CONFIG: lab.topo.files!.krb5conf,
-      KRB5CCNAME: `FILE:${ccache}`,
-      ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
+  librarySuite(
+    gssPeerLibrary('heimdal', {
+      async kinit(lab, scenario, ccache) {
+        const h = new HeimdalClient(heimdal, lab.dir.path, lab.topo.files!.krb5conf, ccache, () =>
+          lab.diagnostics(),
+        );
+        await h.ok('kinit', ['--forwardable', '--password-file=STDIN', scenario.user], {
+          input: 'Er1n-Passw0rd\n',
+        });
+      },
+      build: (path) => buildGssPeer(gcc, path, heimdal.libDir),
+      env: (lab, ccache) => ({
+        KRB5_CONFIG: lab.topo.files!.krb5conf,
+        KRB5CCNAME: `FILE:${ccache}`,
+        ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
+      }),
     }),
+  );
+});
+
+// Java's Kerberos logs the user in itself (its login module, with the password), so no ccache: its
+// krb5.conf asks for forwardable tickets, without which it delegates nothing.
+describeWithJava('TGT delegation by policy across trusts: Java (JgssPeer.java)', ({ java, javac }) => {
+  let classes = '';
+  const jgssOf = (lab: Lab): Jgss => ({ java, classes, krb5conf: lab.dir.file('krb5-java.conf') });
+  librarySuite({
+    slug: 'java',
+    logIn: (lab) =>
+      writeFile(
+        lab.dir.file('krb5-java.conf'),
+        forwardableKrb5Conf(readFileSync(lab.topo.files!.krb5conf, 'utf8')),
+      ),
+    async build(dir) {
+      classes = dir.file('jgss-classes');
+      await buildJgssPeer(javac, classes);
+    },
+    initiator: (lab, scenario, target, flags) =>
+      startJgssPeer(jgssOf(lab), ['init', target, flags.toString(16), 'krb5', 'hostbased'], {
+        JGSS_USER: scenario.user,
+        JGSS_PASSWORD: 'Er1n-Passw0rd',
+      }),
+    acceptor: (lab, spn) =>
+      startJgssPeer(jgssOf(lab), ['accept', spn, lab.topo.files!.keytabs[spn]!, 'krb5']),
   });
 });

@@ -5,8 +5,10 @@
  */
 
 import { join } from 'node:path';
+import { describe } from 'vitest';
 import { GssPeer } from './gss-peer';
-import { runCommand } from './helpers/processes';
+import { findTool, runCommand } from './helpers/processes';
+import { describeUnavailable } from './mit-tools';
 
 const SOURCE = join(import.meta.dirname, 'jgss', 'JgssPeer.java');
 
@@ -44,4 +46,30 @@ export function startJgssPeer(
     ],
     env,
   );
+}
+
+/**
+ * `krb5conf` with `forwardable = true` in `[libdefaults]`, as a deployment that delegates has it:
+ * Java asks for a forwardable TGT only then, and delegates (or asks S4U2Self) only with one.
+ */
+export function forwardableKrb5Conf(krb5conf: string): string {
+  return krb5conf.replace('[libdefaults]\n', '[libdefaults]\n    forwardable = true\n');
+}
+
+/**
+ * `describe(title, ...)` with the JDK's `java` and `javac`; without them a skipped suite and a
+ * printed reason, or, with `KRBSIM_REQUIRE_MIT=1` (CI), a failing one.
+ */
+export function describeWithJava(title: string, body: (jdk: { java: string; javac: string }) => void): void {
+  const java = findTool('java');
+  const javac = findTool('javac');
+  if (java === undefined || javac === undefined) {
+    describeUnavailable(
+      title,
+      `${java === undefined ? 'java' : 'javac'} not found on PATH`,
+      'install openjdk-17-jdk-headless (scripts/setup.sh does)',
+    );
+    return;
+  }
+  describe(title, () => body({ java, javac }));
 }

@@ -47,10 +47,9 @@ import {
 } from '../../packages/cli/src/index';
 import { loadServeFile } from '../../packages/cli/src/serve-file';
 import { dec, enc, exchangeTokens } from './gss-exchange';
-import { findTool, makeTempDir, type TempDir } from './helpers/processes';
+import { makeTempDir, type TempDir } from './helpers/processes';
 import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
-import { buildJgssPeer, type Jgss, startJgssPeer } from './jgss-peer';
-import { describeUnavailable } from './mit-tools';
+import { buildJgssPeer, describeWithJava, forwardableKrb5Conf, type Jgss, startJgssPeer } from './jgss-peer';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
 const CLOUD = 'KERBEROS.MICROSOFTONLINE.COM';
@@ -80,22 +79,8 @@ realms:
       - { spn: cifs/files.contoso.com }
 `;
 
-/** A krb5.conf with `forwardable = true` in `[libdefaults]`, as a deployment that delegates has it. */
-function forwardable(krb5conf: string): string {
-  return krb5conf.replace('[libdefaults]\n', '[libdefaults]\n    forwardable = true\n');
-}
-
-const TITLE = "Java's Kerberos (JGSS) on the Azure AD Kerberos trust";
-const java = findTool('java');
-const javac = findTool('javac');
-if (java === undefined || javac === undefined) {
-  describeUnavailable(
-    TITLE,
-    `${java === undefined ? 'java' : 'javac'} not found on PATH`,
-    'install openjdk-17-jdk-headless (scripts/setup.sh does)',
-  );
-} else {
-  describe(TITLE, () => {
+describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
+  describe('on the Azure AD Kerberos trust', () => {
     const served = servedTopology('jgss', () => loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml')));
     let jgss: Jgss;
     let service: KerberosService;
@@ -104,9 +89,9 @@ if (java === undefined || javac === undefined) {
     beforeAll(async () => {
       const krb5conf = served.dir.file('krb5-java.conf');
       // Tickets forwardable, as a JDBC deployment's krb5.conf has them, so that Java can delegate.
-      await writeFile(krb5conf, forwardable(krb5ConfWithoutProxy(served.topo, CLOUD)));
-      jgss = { java: java!, classes: served.dir.file('jgss-classes'), krb5conf };
-      await buildJgssPeer(javac!, jgss.classes);
+      await writeFile(krb5conf, forwardableKrb5Conf(krb5ConfWithoutProxy(served.topo, CLOUD)));
+      jgss = { java: java, classes: served.dir.file('jgss-classes'), krb5conf };
+      await buildJgssPeer(javac, jgss.classes);
       service = new KerberosService({
         keytab: await readKeytabFile(served.topo.files!.keytabs[MI]!),
         principal: MI,
@@ -252,8 +237,8 @@ if (java === undefined || javac === undefined) {
           ],
         }),
       );
-      jgss = { java: java!, classes: dir.file('jgss-classes'), krb5conf };
-      await buildJgssPeer(javac!, jgss.classes);
+      jgss = { java: java, classes: dir.file('jgss-classes'), krb5conf };
+      await buildJgssPeer(javac, jgss.classes);
     }, 180_000);
     afterAll(async () => {
       await tenantKdc?.close();
@@ -297,9 +282,9 @@ if (java === undefined || javac === undefined) {
     beforeAll(async () => {
       const krb5conf = served.dir.file('krb5-java.conf');
       // Java asks S4U2Self only with a forwardable TGT (its own check, before any request).
-      await writeFile(krb5conf, forwardable(await readFile(served.topo.files!.krb5conf, 'utf8')));
-      jgss = { java: java!, classes: served.dir.file('jgss-classes'), krb5conf };
-      await buildJgssPeer(javac!, jgss.classes);
+      await writeFile(krb5conf, forwardableKrb5Conf(await readFile(served.topo.files!.krb5conf, 'utf8')));
+      jgss = { java: java, classes: served.dir.file('jgss-classes'), krb5conf };
+      await buildJgssPeer(javac, jgss.classes);
     }, 180_000);
     const websvc = {
       JGSS_USER: 'websvc@CONTOSO.COM',
@@ -358,4 +343,4 @@ if (java === undefined || javac === undefined) {
       );
     });
   });
-}
+});
