@@ -138,6 +138,16 @@ export interface RealmPolicy {
    */
   referAnyServiceNameType: boolean;
   /**
+   * Answer a canonicalize request for a service found by one of its aliases
+   * under the service's canonical name, as MIT's KDC does. `false`: under the
+   * name asked for, as a DC answers (in AD every SPN is an attribute of an
+   * account, none more canonical than another); Java's client refuses a reply
+   * naming a service it did not ask for (KRB_AP_ERR_MODIFIED), so a client
+   * reaching a managed instance by another of its SPNs depends on it. Default
+   * true; `active-directory` realms: false.
+   */
+  canonicalServiceAliases: boolean;
+  /**
    * The shape of KRB-ERROR replies. `mit`: cname and crealm when known and an
    * e-text naming the problem. `active-directory`: as a Windows DC sends them,
    * without cname, crealm or e-text. Default `mit`; `active-directory` realms:
@@ -360,6 +370,7 @@ export function defaultPolicy(): RealmPolicy {
     interRealmKvnoStrict: false,
     includePacByDefault: true,
     referAnyServiceNameType: false,
+    canonicalServiceAliases: true,
     krbErrorStyle: 'mit',
     rc4SaltInEtypeInfo: true,
     etypeInfo2Entries: 'first-requested',
@@ -394,7 +405,8 @@ export function defaultPolicy(): RealmPolicy {
  * What an Active Directory domain controller does differently from the
  * defaults: the aes-sha1 etypes only (AD implements neither 19 nor 20; rc4
  * comes last when `allowWeakCrypto` is set), names matched without regard to
- * case, no postdating, service names resolved whatever their name type,
+ * case, no postdating, service names resolved whatever their name type and
+ * answered as asked,
  * KRB-ERRORs and ETYPE-INFO2 shaped as a DC sends them.
  */
 const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
@@ -403,6 +415,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   allowPostdate: false,
   checkTicketAddresses: false,
   referAnyServiceNameType: true,
+  canonicalServiceAliases: false,
   krbErrorStyle: 'active-directory',
   rc4SaltInEtypeInfo: false,
   etypeInfo2Entries: 'strongest-aes-and-rc4',

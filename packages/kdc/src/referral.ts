@@ -125,8 +125,10 @@ export function resolveServer(
   const local = realm.db.get(sname, realm.name) ?? computerByAccountName(realm, sname);
   if (local && local.kind !== 'krbtgt') {
     // Canonicalize names a service principal by its canonical name (MIT); an account reached by
-    // one of its SPNs keeps the SPN asked for, as AD answers (its canonical name is `NAME$`).
-    return { entry: local, sname: canonicalize && local.kind === 'service' ? local.name : sname };
+    // one of its SPNs keeps the SPN asked for, as AD answers (its canonical name is `NAME$`), and so
+    // does a service of a realm without `canonicalServiceAliases` (AD: every SPN is an account's).
+    const canonical = canonicalize && local.kind === 'service' && realm.policy.canonicalServiceAliases;
+    return { entry: local, sname: canonical ? local.name : sname };
   }
 
   // RFC 6806 section 8 makes a host referral depend on `canonicalize`; AD refers regardless.

@@ -51,6 +51,7 @@ describe('realm kinds: policy defaults', () => {
       caseInsensitiveNames: true,
       allowPostdate: false,
       referAnyServiceNameType: true,
+      canonicalServiceAliases: false,
       krbErrorStyle: 'active-directory',
       rc4SaltInEtypeInfo: false,
       ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
@@ -59,6 +60,7 @@ describe('realm kinds: policy defaults', () => {
       caseInsensitiveNames: false,
       allowPostdate: true,
       referAnyServiceNameType: false,
+      canonicalServiceAliases: true,
       krbErrorStyle: 'mit',
       rc4SaltInEtypeInfo: true,
       ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
@@ -563,6 +565,29 @@ describe('service accounts: computers and users with SPNs', () => {
     const st = tgsGet(l.kdc, { tgt: alice, realm: REALM, sname: 'MSSQLSvc/db.contoso.com:1433', now: T0 });
     expect(openTicket(st.ticket, key).crealm).toBe(REALM);
     expect(st.part.key.keytype).toBe(18);
+  });
+});
+
+describe('realm kinds: the name a service reached by an alias is answered under', () => {
+  const ALIAS = 'MSSQLSvc/mi1.abc123.database.windows.net';
+  const SPN = `${ALIAS}:1433`;
+  const ticketFor = (kind: RealmKind, options: number) => {
+    const l = lab(kind);
+    l.realm.addService(SPN, { aliases: [ALIAS] });
+    const tgt = login(l, 'alice', userKey(REALM, 'alice', 'correct horse'));
+    return tgsGet(l.kdc, { tgt, realm: REALM, sname: pn(ALIAS, NameType.NT_SRV_INST), options, now: T0 });
+  };
+
+  it('an MIT realm answers a canonicalize request under the canonical name, an AD realm under the alias asked for', () => {
+    expect(ticketFor('mit', KdcOptions.canonicalize).part.sname.nameString.join('/')).toBe(SPN);
+    // Java's client refuses a reply naming a service it did not ask for (KRB_AP_ERR_MODIFIED).
+    const ad = ticketFor('active-directory', KdcOptions.canonicalize);
+    expect(ad.part.sname.nameString.join('/')).toBe(ALIAS);
+    expect(ad.ticket.sname.nameString.join('/')).toBe(ALIAS);
+    // Without canonicalize both answer as asked.
+    for (const kind of ['mit', 'active-directory'] as const) {
+      expect(ticketFor(kind, 0).part.sname.nameString.join('/'), kind).toBe(ALIAS);
+    }
   });
 });
 
