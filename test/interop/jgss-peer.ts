@@ -10,11 +10,14 @@ import { GssPeer } from './gss-peer';
 import { findTool, runCommand } from './helpers/processes';
 import { describeUnavailable } from './mit-tools';
 
-const SOURCE = join(import.meta.dirname, 'jgss', 'JgssPeer.java');
+const SOURCES = ['JgssPeer.java', 'JtdsLogin.java'].map((f) => join(import.meta.dirname, 'jgss', f));
 
-/** Compiles JgssPeer.java into the directory `classes`. */
+/** jTDS, the JDBC driver Debian's libjtds-java installs. */
+export const JTDS_JAR = '/usr/share/java/jtds.jar';
+
+/** Compiles JgssPeer.java and JtdsLogin.java into the directory `classes`. */
 export async function buildJgssPeer(javac: string, classes: string): Promise<void> {
-  const r = await runCommand(javac, ['-d', classes, SOURCE], { timeoutMs: 120_000 });
+  const r = await runCommand(javac, ['-d', classes, ...SOURCES], { timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`javac failed (${r.code}): ${r.stderr}`);
 }
 
@@ -46,6 +49,34 @@ export function startJgssPeer(
     ],
     env,
   );
+}
+
+/**
+ * Runs JtdsLogin.java: jTDS connects to `url` as `user` (Java's Kerberos logs the user in) and runs
+ * `sql`; `hostsFile` is the JVM's hosts file (`jdk.net.hosts.file`), so that the driver finds the
+ * instance's name and builds its SPN from it. The rows' first columns, or the driver's error.
+ */
+export async function runJtdsLogin(
+  jgss: Jgss,
+  o: { url: string; sql: string; hostsFile: string; user: string; password: string },
+): Promise<{ rows: string[] } | { error: string }> {
+  const r = await runCommand(
+    jgss.java,
+    [
+      '-XX:TieredStopAtLevel=1',
+      `-Djava.security.krb5.conf=${jgss.krb5conf}`,
+      `-Djdk.net.hosts.file=${o.hostsFile}`,
+      '-cp',
+      `${jgss.classes}:${JTDS_JAR}`,
+      'JtdsLogin',
+      o.url,
+      o.sql,
+    ],
+    { env: { JGSS_USER: o.user, JGSS_PASSWORD: o.password }, timeoutMs: 60_000 },
+  );
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  if (r.code === 0) return { rows: lines.filter((l) => l.startsWith('ROW ')).map((l) => l.slice(4)) };
+  return { error: `exit ${r.code}: ${r.stdout}${r.stderr}` };
 }
 
 /**

@@ -29,6 +29,7 @@
  * openjdk-17-jdk-headless).
  */
 
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GssFlags } from '@krbsim/asn1';
@@ -49,7 +50,16 @@ import { loadServeFile } from '../../packages/cli/src/serve-file';
 import { dec, enc, exchangeTokens } from './gss-exchange';
 import { makeTempDir, type TempDir } from './helpers/processes';
 import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
-import { buildJgssPeer, describeWithJava, forwardableKrb5Conf, type Jgss, startJgssPeer } from './jgss-peer';
+import {
+  buildJgssPeer,
+  describeWithJava,
+  forwardableKrb5Conf,
+  type Jgss,
+  JTDS_JAR,
+  runJtdsLogin,
+  startJgssPeer,
+} from './jgss-peer';
+import { itNeeds } from './mit-tools';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'packages/cli/examples');
 const CLOUD = 'KERBEROS.MICROSOFTONLINE.COM';
@@ -273,6 +283,29 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
         await init.close();
       }
     });
+
+    itNeeds(
+      existsSync(JTDS_JAR) ? undefined : `${JTDS_JAR} not found (install libjtds-java)`,
+      "jTDS, a JDBC driver speaking TDS itself, logs alice in over TLS with Java's Kerberos as CONTOSO\\alice",
+      async () => {
+        const mi = running.lab.managedInstances[0]!;
+        const tds = running.ports.tds.mi1!;
+        // jTDS asks for MSSQLSvc/<the host's canonical name>:<port>: the name the hosts file gives
+        // 127.0.0.1, and this listener's port, which the instance answers to as it does to :1433.
+        mi.addSpn(`MSSQLSvc/${mi.fqdn}:${tds.port}`);
+        const hostsFile = dir.file('hosts');
+        await writeFile(hostsFile, `${tds.host} ${mi.fqdn}\n`);
+        const r = await runJtdsLogin(jgss, {
+          url: `jdbc:jtds:sqlserver://${mi.fqdn}:${tds.port}/master;useKerberos=true;ssl=require`,
+          sql: 'SELECT SUSER_SNAME()',
+          hostsFile,
+          user: ALICE.JGSS_USER,
+          password: ALICE.JGSS_PASSWORD,
+        });
+        // Its session opens with SELECT @@MAX_PRECISION and a run of SETs, which the instance answers.
+        expect(r).toEqual({ rows: ['CONTOSO\\alice'] });
+      },
+    );
   });
 
   // A Java service with constrained delegation, as a Java web application reaches SQL Server for its user.

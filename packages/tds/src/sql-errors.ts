@@ -100,7 +100,7 @@ export function notRunByEmulator(statement: string): SqlError {
     msgText:
       `krbsim emulates the login, not a database: it does not run "${s}". ` +
       'It answers SELECT of SUSER_SNAME(), SYSTEM_USER, ORIGINAL_LOGIN(), IS_MEMBER(...), ' +
-      'IS_SRVROLEMEMBER(...), @@VERSION, @@SPID, @@SERVERNAME, DB_NAME() and literals, and of ' +
+      'IS_SRVROLEMEMBER(...), @@VERSION, @@SPID, @@SERVERNAME, @@MAX_PRECISION, DB_NAME() and literals, and of ' +
       'auth_scheme, encrypt_option, net_transport from sys.dm_exec_connections WHERE session_id = @@SPID; ' +
       'it accepts SET, USE master and transaction statements.',
   };

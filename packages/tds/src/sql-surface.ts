@@ -3,13 +3,14 @@
  * logged in and how. Anything else gets an error that says so: this is
  * not a database.
  *
- * A batch is split into statements at `;` and, after a `SET`, at the next
- * statement keyword (drivers send runs such as `SET ANSI_NULLS ON SET
- * TEXTSIZE 2147483647`). Each statement is answered on its own:
+ * A batch is split into statements at `;` and, after a `SET` or a `SELECT`,
+ * at the next statement keyword (drivers send runs such as `SET ANSI_NULLS
+ * ON SET TEXTSIZE 2147483647`, or jTDS's `SELECT @@MAX_PRECISION SET ...`).
+ * Each statement is answered on its own:
  *
  * - `SELECT` of a list of: `SUSER_SNAME()`, `SUSER_NAME()`, `SYSTEM_USER`,
  *   `ORIGINAL_LOGIN()`, `IS_MEMBER('...')`, `IS_SRVROLEMEMBER('...')`,
- *   `@@VERSION`, `@@SPID`, `@@SERVERNAME`, `DB_NAME()`, integer and string
+ *   `@@VERSION`, `@@SPID`, `@@SERVERNAME`, `@@MAX_PRECISION`, `DB_NAME()`, integer and string
  *   literals, each with an optional alias (`AS x`, `x`, `x = ...`): one row;
  * - `SELECT auth_scheme, encrypt_option, net_transport, protocol_type,
  *   session_id, client_net_address FROM sys.dm_exec_connections WHERE
@@ -222,8 +223,16 @@ function splitStatements(tokens: readonly Token[]): Token[][] {
       flush();
       continue;
     }
-    // After a SET, the next statement keyword at the top level starts a new statement.
-    if (depth === 0 && current.length > 0 && isWord(current[0], 'set') && isWord(t, ...STATEMENT_KEYWORDS)) {
+    // After a SET or a SELECT, the next statement keyword at the top level starts a new statement
+    // (`SELECT @@MAX_PRECISION SET TRANSACTION ...`, as jTDS opens a session), but for a SELECT
+    // joined to another by a set operator.
+    if (
+      depth === 0 &&
+      current.length > 0 &&
+      isWord(t, ...STATEMENT_KEYWORDS) &&
+      (isWord(current[0], 'set') ||
+        (isWord(current[0], 'select') && !isWord(current.at(-1), 'union', 'all', 'except', 'intersect')))
+    ) {
       flush();
     }
     current.push(t);
@@ -398,6 +407,8 @@ function evaluate(
       if (x.value === '@@version') return str(facts.version);
       if (x.value === '@@spid') return int(facts.spid);
       if (x.value === '@@servername') return str(facts.serverName);
+      // The precision of decimal and numeric, which a driver reads as its session opens (jTDS).
+      if (x.value === '@@max_precision') return int(38);
       return undefined;
     }
     if (isWord(x, 'system_user')) return str(facts.login);

@@ -177,6 +177,23 @@ describe('answerBatch', () => {
       expect(one(sql)).toEqual({ kind: 'done' });
     }
     expect(one('USE [master]')).toEqual({ kind: 'use', database: 'master' });
+    // jTDS opens a session with a SELECT and a run of SETs, no semicolon between.
+    const jtds =
+      'SELECT @@MAX_PRECISION\r\nSET TRANSACTION ISOLATION LEVEL READ COMMITTED\r\nSET IMPLICIT_TRANSACTIONS OFF\r\n' +
+      'SET QUOTED_IDENTIFIER ON\r\nSET TEXTSIZE 2147483647';
+    const answers = answerBatch(jtds, facts);
+    expect(answers[0]).toEqual({ kind: 'rows', columns: [{ name: '', type: 'int' }], rows: [[38]] });
+    expect(answers.slice(1)).toEqual(Array(4).fill({ kind: 'done' }));
+  });
+
+  it('ends a SELECT at the next statement keyword, but for one joined by a set operator', () => {
+    expect(answerBatch('SELECT 1 SELECT 2', facts).map((x) => x.kind)).toEqual(['rows', 'rows']);
+    // SELECT ... UNION SELECT stays one statement, which the emulator does not run.
+    const union = answerBatch('SELECT 1 UNION ALL SELECT 2', facts);
+    expect(union).toHaveLength(1);
+    expect(union[0]!.kind).toBe('error');
+    // A subquery's SELECT is inside parentheses: one statement.
+    expect(answerBatch('SELECT (SELECT 1)', facts)).toHaveLength(1);
   });
 
   it('answers each statement of a batch, comments and runs of SET included', () => {

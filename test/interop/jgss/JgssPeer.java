@@ -139,7 +139,7 @@ public final class JgssPeer {
     }
 
     /** Java's Krb5LoginModule with these options, the password (if any) given to its callback. */
-    private static Subject login(Map<String, String> options, String password) throws Exception {
+    static Subject login(Map<String, String> options, String password) throws Exception {
         Configuration conf = new Configuration() {
             @Override
             public AppConfigurationEntry[] getAppConfigurationEntry(String name) {

@@ -1,0 +1,48 @@
+/*
+ * A SQL login with jTDS 1.3.1 (Debian's libjtds-java), a JDBC driver that
+ * speaks TDS itself and authenticates with Java's own Kerberos when given
+ * useKerberos=true, for krbsim's interop tests (jgss.test.ts):
+ *
+ *   JtdsLogin <jdbc-url> <sql>
+ *
+ * JGSS_USER and JGSS_PASSWORD name the user, logged in by Java's
+ * Krb5LoginModule (JgssPeer.login); the driver connects as that Subject and
+ * prints "ROW <first column>" for each row of the query's result. A failure
+ * is "ERR <message>".
+ */
+
+import java.security.PrivilegedExceptionAction;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import javax.security.auth.Subject;
+
+public final class JtdsLogin {
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>();
+        options.put("principal", System.getenv("JGSS_USER"));
+        options.put("useTicketCache", "false");
+        options.put("storeKey", "false");
+        try {
+            // jTDS 1.3.1 registers itself when loaded (its jar names no JDBC service).
+            Class.forName("net.sourceforge.jtds.jdbc.Driver");
+            Subject subject = JgssPeer.login(options, System.getenv("JGSS_PASSWORD"));
+            Subject.doAs(subject, (PrivilegedExceptionAction<Void>) () -> {
+                try (Connection c = DriverManager.getConnection(args[0]);
+                     Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery(args[1])) {
+                    while (rs.next()) System.out.println("ROW " + rs.getString(1));
+                }
+                return null;
+            });
+        } catch (Exception e) {
+            StringBuilder why = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) why.append(' ').append(t).append(';');
+            System.out.println("ERR" + why.toString().replace('\n', ' '));
+            System.exit(1);
+        }
+    }
+}
