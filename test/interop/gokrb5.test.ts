@@ -98,8 +98,8 @@ if (go === undefined || !existsSync(GOKRB5)) {
         // RFC 4120 section 7.2.1: too big for UDP, asked again over TCP.
         'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG',
         'CONTOSO.COM tcp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
-        `CONTOSO.COM tcp TGS-REQ alice@CONTOSO.COM for ${SPN}@CONTOSO.COM -> TGS-REP (referral to ${CLOUD})`,
-        `${CLOUD} tcp TGS-REQ alice@CONTOSO.COM for ${MI} -> TGS-REP`,
+        `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${SPN}@CONTOSO.COM -> TGS-REP (referral to ${CLOUD})`,
+        `${CLOUD} TGS-REQ alice@CONTOSO.COM for ${MI} -> TGS-REP`,
       ]);
       const service = new KerberosService({ keytab: await readKeytabFile(keytab), principal: MI });
       const accepted = service.accept(new Uint8Array(Buffer.from(r.stdout.slice(6).trim(), 'hex')));

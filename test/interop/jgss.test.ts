@@ -36,7 +36,7 @@ import { GssFlags } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
 import { readKeytabFile, writeKrb5Conf } from '@krbsim/files';
 import { getPacBuffer, PacBufferType } from '@krbsim/pac';
-import { KerberosService } from '@krbsim/service';
+import { type AcceptResult, KerberosService } from '@krbsim/service';
 import { connectTds } from '@krbsim/tds';
 import { type KdcServer, serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +72,10 @@ const JDBC_FLAGS = GssFlags.deleg | GssFlags.mutual | GssFlags.integ;
 /** Mutual authentication and every per-message service, for the token exchanges. */
 const ALL_FLAGS = GssFlags.mutual | GssFlags.replay | GssFlags.sequence | GssFlags.conf | GssFlags.integ;
 
-/** One AD realm: websvc may impersonate its users to its SQL service only (classic constrained delegation). */
+/**
+ * websvc of CONTOSO may impersonate users to its SQL service only (classic constrained delegation),
+ * its own realm's and, across a two-way forest trust, FABRIKAM's.
+ */
 const S4U_TOPOLOGY = `
 realms:
   - name: CONTOSO.COM
@@ -87,6 +90,12 @@ realms:
     services:
       - { spn: 'MSSQLSvc/sql.contoso.com:1433' }
       - { spn: cifs/files.contoso.com }
+  - name: FABRIKAM.COM
+    kind: active-directory
+    domains: [fabrikam.com]
+    users: [{ name: dave, password: D4ve-Passw0rd }]
+trusts:
+  - { trusting: CONTOSO.COM, trusted: FABRIKAM.COM, direction: two-way, kind: forest, topLevelNames: [fabrikam.com] }
 `;
 
 describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
@@ -121,10 +130,10 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
           'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP, too big for UDP: KRB_ERR_RESPONSE_TOO_BIG',
           'CONTOSO.COM tcp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP',
           // Java sends the name as NT-UNKNOWN in its default realm, with canonicalize.
-          `CONTOSO.COM tcp TGS-REQ alice@CONTOSO.COM for ${SPN}@CONTOSO.COM -> TGS-REP (referral to ${CLOUD})`,
-          `${CLOUD} tcp TGS-REQ alice@CONTOSO.COM for ${MI} -> TGS-REP`,
+          `CONTOSO.COM TGS-REQ alice@CONTOSO.COM for ${SPN}@CONTOSO.COM -> TGS-REP (referral to ${CLOUD})`,
+          `${CLOUD} TGS-REQ alice@CONTOSO.COM for ${MI} -> TGS-REP`,
           // The forwarded TGT it delegates, asked of its home KDC as MIT's library asks for one.
-          'CONTOSO.COM udp TGS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> TGS-REP',
+          'CONTOSO.COM TGS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> TGS-REP',
         ]);
         expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
         expect(r.framing).toBe('krb5');
@@ -324,37 +333,64 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
       JGSS_PASSWORD: 'W3b-Passw0rd',
       JGSS_IMPERSONATE: 'alice@CONTOSO.COM',
     };
+    const SQL = 'MSSQLSvc/sql.contoso.com:1433';
 
-    it('websvc impersonates alice (S4U2Self) and delegates to the SQL service it may (S4U2Proxy), which sees alice', async () => {
-      const sql = 'MSSQLSvc/sql.contoso.com:1433@CONTOSO.COM';
+    /**
+     * websvc, impersonating `user`, initiates a context to SQL, which krbsim accepts with SQL's keytab;
+     * the acceptor's result once Java has taken the AP-REP.
+     */
+    async function delegatedToSql(user: string): Promise<AcceptResult> {
       const service = new KerberosService({
-        keytab: await readKeytabFile(served.topo.files!.keytabs[sql]!),
-        principal: sql,
+        keytab: await readKeytabFile(served.topo.files!.keytabs[`${SQL}@CONTOSO.COM`]!),
+        principal: `${SQL}@CONTOSO.COM`,
       });
-      const from = served.log.length;
-      const init = startJgssPeer(
-        jgss,
-        ['init', 'MSSQLSvc/sql.contoso.com:1433', GssFlags.mutual.toString(16)],
-        websvc,
-      );
+      const init = startJgssPeer(jgss, ['init', SQL, GssFlags.mutual.toString(16)], {
+        ...websvc,
+        JGSS_IMPERSONATE: user,
+      });
       try {
         const r = service.accept(await init.token());
         init.sendToken(r.responseToken!);
         expect((await init.ready()) & GssFlags.mutual).toBe(GssFlags.mutual);
-        expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
-        // The KDC wrote who delegated, as MS-PAC's S4U_DELEGATION_INFO says.
-        expect(getPacBuffer(r.pac!, PacBufferType.DELEGATION_INFO)).toMatchObject({
-          s4u2proxyTarget: 'MSSQLSvc/sql.contoso.com:1433',
-          s4uTransitedServices: ['websvc@CONTOSO.COM'],
-        });
-        const tgs = requestLines(served.log, from).filter((l) => l.includes('TGS-REQ'));
-        expect(tgs, requestLines(served.log, 0).join('\n')).toEqual([
-          'CONTOSO.COM tcp TGS-REQ websvc@CONTOSO.COM for websvc@CONTOSO.COM -> TGS-REP (S4U2Self for alice@CONTOSO.COM)',
-          'CONTOSO.COM tcp TGS-REQ websvc@CONTOSO.COM for MSSQLSvc/sql.contoso.com:1433@CONTOSO.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM)',
-        ]);
+        return r;
       } finally {
         await init.close();
       }
+    }
+
+    it('websvc impersonates alice (S4U2Self) and delegates to the SQL service it may (S4U2Proxy), which sees alice', async () => {
+      const from = served.log.length;
+      const r = await delegatedToSql('alice@CONTOSO.COM');
+      expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
+      // The KDC wrote who delegated, as MS-PAC's S4U_DELEGATION_INFO says.
+      expect(getPacBuffer(r.pac!, PacBufferType.DELEGATION_INFO)).toMatchObject({
+        s4u2proxyTarget: SQL,
+        s4uTransitedServices: ['websvc@CONTOSO.COM'],
+      });
+      const tgs = requestLines(served.log, from).filter((l) => l.includes('TGS-REQ'));
+      expect(tgs, requestLines(served.log, 0).join('\n')).toEqual([
+        'CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for websvc@CONTOSO.COM -> TGS-REP (S4U2Self for alice@CONTOSO.COM)',
+        `CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for ${SQL}@CONTOSO.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM)`,
+      ]);
+    });
+
+    it('across the two-way trust: websvc impersonates dave@FABRIKAM.COM (cross-realm S4U2Self) and delegates to SQL for him', async () => {
+      const from = served.log.length;
+      const r = await delegatedToSql('dave@FABRIKAM.COM');
+      expect(r.clientPrincipal).toBe('dave@FABRIKAM.COM');
+      // dave's SIDs, as FABRIKAM's KDC wrote them, and who delegated.
+      const fabrikam = served.topo.realms.get('FABRIKAM.COM')!.directory;
+      expect(r.pac?.sids?.user).toBe(fabrikam.sidOf(fabrikam.account('dave')!.rid));
+      expect(getPacBuffer(r.pac!, PacBufferType.DELEGATION_INFO)).toMatchObject({
+        s4uTransitedServices: ['websvc@CONTOSO.COM'],
+      });
+      // The S4U2Self steps of MS-SFU 3.1.5.1.2, to FABRIKAM and back, then S4U2Proxy at CONTOSO.
+      expect(requestLines(served.log, from).filter((l) => l.includes('TGS-REQ'))).toEqual([
+        'CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for krbtgt/FABRIKAM.COM@CONTOSO.COM -> TGS-REP',
+        'FABRIKAM.COM TGS-REQ websvc@CONTOSO.COM for websvc@FABRIKAM.COM -> TGS-REP (referral to CONTOSO.COM) (S4U2Self for dave@FABRIKAM.COM)',
+        'CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for websvc@CONTOSO.COM -> TGS-REP (S4U2Self for dave@FABRIKAM.COM)',
+        `CONTOSO.COM TGS-REQ websvc@CONTOSO.COM for ${SQL}@CONTOSO.COM -> TGS-REP (S4U2Proxy for dave@FABRIKAM.COM)`,
+      ]);
     });
 
     it('to a service websvc may not delegate to, the KDC refuses S4U2Proxy and Java gets no context', async () => {

@@ -81,7 +81,7 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
   });
 
   /** CONTOSO.COM (alice) and FABRIKAM.COM (the service account svc_sql), with a forest trust. */
-  const forests = (direction: 'one-way' | 'two-way') =>
+  const forests = (direction: 'one-way' | 'two-way', fabrikamUsers: readonly object[] = []) =>
     validateTopology({
       realms: [
         {
@@ -96,6 +96,7 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
           domains: ['fabrikam.com'],
           users: [
             { name: 'svc_sql', password: 'Svc-Sql-Passw0rd', spns: ['MSSQLSvc/sql.fabrikam.com:1433'] },
+            ...fabrikamUsers,
           ],
         },
       ],
@@ -131,6 +132,39 @@ describeWithTools('MIT kvno -U (S4U2Self) against krbsim', MIT_CLIENT_TOOLS, (to
       ]);
       const k = (await svc.ok('klist', [])).stdout;
       expect(k).toContain(`for client ${user}`);
+    });
+  });
+
+  it('kvno -U alice@CONTOSO.COM -P: cross-realm S4U2Self, then constrained delegation within FABRIKAM for the user of CONTOSO', async () => {
+    // websvc of FABRIKAM: trusted to authenticate, and for constrained delegation to svc_sql's SPN.
+    const topology = forests('two-way', [
+      {
+        name: 'websvc',
+        password: 'W3b-Passw0rd',
+        spns: ['HTTP/web.fabrikam.com'],
+        delegation: { trustedToAuthenticate: true, allowedTo: ['MSSQLSvc/sql.fabrikam.com:1433'] },
+      },
+    ]);
+    await withTopology('s4u-proxy-foreign-user-mit', topology, async (svc, events) => {
+      // Forwardable, so that the S4U2Self ticket is (classic delegation needs it).
+      await svc.ok('kinit', ['-f', 'websvc@FABRIKAM.COM'], { input: 'W3b-Passw0rd\n' });
+      const before = events.length;
+      // MIT sends S4U2Proxy to the user's realm unless the service's realm is named.
+      const r = await svc.ok('kvno', [
+        '-U',
+        'alice@CONTOSO.COM',
+        '-P',
+        'MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM',
+      ]);
+      expect(r.stdout).toContain('MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM: kvno = 1');
+      const user = 'alice\\@CONTOSO.COM@CONTOSO.COM';
+      expect(events.slice(before).at(-1)).toMatchObject({
+        realm: 'FABRIKAM.COM',
+        line: `TGS-REQ websvc@FABRIKAM.COM for MSSQLSvc/sql.fabrikam.com:1433@FABRIKAM.COM -> TGS-REP (S4U2Proxy for ${user}) (FAST)`,
+      });
+      expect((await svc.ok('klist', [])).stdout).toMatch(
+        /MSSQLSvc\/sql\.fabrikam\.com:1433@FABRIKAM\.COM\n\s+for client alice\\@CONTOSO\.COM@CONTOSO\.COM/,
+      );
     });
   });
 

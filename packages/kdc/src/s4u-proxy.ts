@@ -25,8 +25,11 @@
  *    forwardable, and only resource-based delegation can allow it (Service
  *    2's list names `service1@A`). The ticket names the user of A and
  *    carries the PAC, SID-filtered at the trust, with S4U_DELEGATION_INFO.
- * A user or a service of a third realm, and any other evidence from another
- * realm, are refused with KDC_ERR_POLICY.
+ * Within Service 1's realm, the user may be of another realm, reaching
+ * Service 1 through a trust (its evidence issued here, its PAC filtered as it
+ * crossed): both kinds of delegation serve it, its PAC saying whether it may
+ * be delegated. A service of another realm, and any other evidence from
+ * another realm, are refused with KDC_ERR_POLICY.
  *
  * @module
  */
@@ -35,7 +38,7 @@ import type { EncTicketPart, KdcReqBody, PrincipalName, QualifiedName, Ticket } 
 import { formatPrincipal, NameType, sameName, TicketFlags } from '@krbsim/asn1';
 import { ErrorCode, NtStatus } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
-import { getPacBuffer, type Pac, PacBufferType } from '@krbsim/pac';
+import { getPacBuffer, type Pac, PacBufferType, UserAccountControl, WellKnownRid } from '@krbsim/pac';
 import { SERVICE_AP_REQ } from '@krbsim/service';
 import { openAdditionalTicket } from './additional-ticket';
 import { cannotBeDelegated } from './delegation';
@@ -48,7 +51,8 @@ import type { TgsHeader } from './tgs-header';
 /** A verified S4U2Proxy request: the user's evidence ticket and the requesting service. */
 export interface S4uProxy {
   /**
-   * `local`: Service 1, the user and the evidence are of this realm;
+   * `local`: Service 1 and the evidence are of this realm (the user may be of
+   * another, reaching Service 1 through a trust);
    * `from-referral`: the last hop across a trust (MS-SFU 3.2.5.2.3):
    * Service 1 is of the realm that issued both its TGT and the evidence, a
    * referral TGT carrying the user's PAC.
@@ -117,13 +121,9 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
     { keys: requester.keys, rules: SERVICE_AP_REQ, what: 'the evidence ticket' },
     now,
   );
-  const user = realm.db.get(evidence.cname, realm.name);
-  if (evidence.crealm !== realm.name) {
-    proxyFail(
-      ErrorCode.KDC_ERR_POLICY,
-      `S4U2Proxy for ${formatPrincipal(evidence.cname, evidence.crealm)}: users of other realms are not supported by this KDC`,
-    );
-  }
+  // A user of another realm reached Service 1 through a trust: this realm issued the evidence
+  // with the user's PAC as it crossed, which says whether the user may be delegated.
+  const user = evidence.crealm === realm.name ? realm.db.get(evidence.cname, realm.name) : undefined;
   return {
     kind: 'local',
     evidence,
@@ -131,9 +131,31 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
     requester,
     userName: { name: evidence.cname, realm: evidence.crealm },
     user,
-    notDelegated: cannotBeDelegated(realm, user),
+    notDelegated:
+      evidence.crealm === realm.name
+        ? cannotBeDelegated(realm, user)
+        : foreignUserNotDelegated(realm, evidence, evidenceKey),
     evidenceKey,
   };
+}
+
+/**
+ * Whether the PAC of a foreign user's evidence says the user may not be
+ * delegated (MS-SFU 3.2.5.2.1): USER_NOT_DELEGATED in its UserAccountControl,
+ * or Protected Users (RID 525) of the user's domain among its groups. The
+ * PAC is verified here as it is again when the ticket is made; an evidence
+ * without one is refused then.
+ */
+function foreignUserNotDelegated(realm: Realm, evidence: EncTicketPart, key: Key): boolean {
+  const pac = verifiedEvidencePac(realm, evidence, key, {
+    issuedHere: true,
+    signedTicket: true,
+    what: 'the evidence ticket',
+  });
+  const info = pac === undefined ? undefined : getPacBuffer(pac, PacBufferType.LOGON_INFO);
+  if (info === undefined) return false;
+  if ((info.userAccountControl & UserAccountControl.USER_NOT_DELEGATED) !== 0) return true;
+  return info.groupIds.some((g) => g.relativeId === WellKnownRid.PROTECTED_USERS);
 }
 
 /**

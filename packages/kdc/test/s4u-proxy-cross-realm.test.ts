@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Creds,
   errorOf,
+  forgedCreds,
   type Lab,
   login,
   makeRealm,
@@ -251,5 +252,95 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
     expect(ask(encodePaPacOptions({ flags: PacOptions['branch-aware'] }))).toEqual([]);
     expect(ask(encodePaPacOptions({ flags: 0 }))).toEqual([]);
     expect(ask(Uint8Array.of(1, 2, 3))).toEqual([]);
+  });
+});
+
+describe('S4U2Proxy within a realm for a user of another realm (MS-SFU 3.2.5.2.1)', () => {
+  const WEB_B = 'HTTP/web.fabrikam.com';
+  const RBCD = 'HTTP/rbcd.fabrikam.com';
+
+  /** FABRIKAM's front end webb: classic delegation to SQL; RBCD's resource-based list names it. */
+  function frontEnd() {
+    const f = forests();
+    f.b.realm.addUser('webb', { password: 'webb-pw', spns: [WEB_B], delegation: { allowedTo: [SQL] } });
+    f.b.realm.addUser('svc_rbcd', {
+      password: 'rbcd-pw',
+      spns: [RBCD],
+      delegation: { allowedFrom: [`webb@${B}`] },
+    });
+    return { f, webb: login(f.b, 'webb', userKey(B, 'webb', 'webb-pw')) };
+  }
+
+  /** A CONTOSO user's own ticket to webb, got through the trust (the evidence); forwardable when it can be. */
+  function toWebb(f: Forests, user: string, forwardable = true): Creds {
+    const options = forwardable ? FWD : KdcOptions.canonicalize;
+    const tgt = login(f.a, user, userKey(A, user, 'pw'), {
+      options: KdcOptions.canonicalize | (forwardable ? KdcOptions.forwardable : 0),
+    });
+    const cross = tgsGet(f.a.kdc, { tgt, realm: A, sname: `krbtgt/${B}`, now: T0, options });
+    return tgsGet(f.b.kdc, { tgt: cross, realm: B, sname: WEB_B, now: T0, options });
+  }
+
+  const proxy = (webb: Creds, evidence: Creds, target: string, rbcd: boolean) =>
+    tgsReq({
+      tgt: webb,
+      realm: B,
+      sname: target,
+      now: T0,
+      options: PROXY,
+      additionalTickets: [evidence.ticket],
+      ...(rbcd && { extraPadata: [paPacOptionsRbcd] }),
+    });
+
+  it('classic: webb reaches SQL as alice@CONTOSO.COM with her ticket, her PAC and S4U_DELEGATION_INFO', () => {
+    const { f, webb } = frontEnd();
+    const evidence = toWebb(f, 'alice');
+    expect(evidence.part.flags & TicketFlags.forwardable).toBe(TicketFlags.forwardable);
+    const st = openRep(
+      repOf(f.b.kdc.handle(proxy(webb, evidence, SQL, false))),
+      webb.sessionKey,
+      KeyUsage.TGS_REP_ENCPART_SESSKEY,
+    );
+    expect(f.b.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Proxy for alice@CONTOSO.COM\)$/);
+    const etp = openTicket(st.ticket, userKey(B, 'svc_sql', 'sql-pw'));
+    expect([etp.cname.nameString, etp.crealm]).toEqual([['alice'], A]);
+    const pac = decodePac(findPac(etp.authorizationData)!.pac);
+    expect(getPacBuffer(pac, PacBufferType.DELEGATION_INFO)).toEqual({
+      s4u2proxyTarget: SQL,
+      s4uTransitedServices: [`webb@${B}`],
+    });
+    const info = getPacBuffer(pac, PacBufferType.LOGON_INFO)!;
+    expect(formatSid(validationInfoSids(info)[0]!.sid)).toBe(
+      `${f.a.realm.directory.domainSid}-${f.a.realm.directory.account('alice')!.rid}`,
+    );
+  });
+
+  it('resource-based: webb reaches svc_rbcd as alice; bob, sensitive in CONTOSO, is refused by what his PAC says', () => {
+    const { f, webb } = frontEnd();
+    repOf(f.b.kdc.handle(proxy(webb, toWebb(f, 'alice'), RBCD, true)));
+    expect(f.b.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Proxy for alice@CONTOSO.COM\)$/);
+    // bob's tickets are not forwardable; resource-based delegation would take them, but his PAC's
+    // UserAccountControl has USER_NOT_DELEGATED.
+    const err = code(f.b.kdc.handle(proxy(webb, toWebb(f, 'bob', false), RBCD, true)));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(err.eText).toContain('bob@CONTOSO.COM is sensitive and cannot be delegated');
+  });
+
+  it("a CONTOSO member of its Protected Users is refused too, by the PAC's group RID 525", () => {
+    const { f, webb } = frontEnd();
+    f.a.realm.addUser('carol', { password: 'pw' });
+    f.a.realm.directory.addMember('Protected Users', 'carol');
+    const err = code(f.b.kdc.handle(proxy(webb, toWebb(f, 'carol', false), RBCD, true)));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(err.eText).toContain('carol@CONTOSO.COM is sensitive and cannot be delegated');
+  });
+
+  it('an evidence ticket a service sealed itself for a user of another realm, without a PAC, is refused', () => {
+    const { f, webb } = frontEnd();
+    const kvno = f.b.realm.lookup('webb')!.keys.find((k) => k.key.etype === 18)!.kvno;
+    const forged = forgedCreds(B, WEB_B, A, 'alice', userKey(B, 'webb', 'webb-pw'), kvno);
+    const err = code(f.b.kdc.handle(proxy(webb, forged, SQL, false)));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(err.eText).toContain('the evidence ticket carries no PAC');
   });
 });

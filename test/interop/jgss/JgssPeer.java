@@ -169,7 +169,7 @@ public final class JgssPeer {
         String target = args[1];
         int flags = Integer.parseInt(args[2], 16);
         Oid mech = mech(args.length > 3 ? args[3] : "krb5");
-        boolean hostbased = args.length > 4 && args[4].equals("hostbased");
+        String form = args.length > 4 ? args[4] : "principal";
         Map<String, String> options = new HashMap<>();
         options.put("principal", System.getenv("JGSS_USER"));
         options.put("useTicketCache", "false");
@@ -177,7 +177,8 @@ public final class JgssPeer {
         Subject subject = login(options, System.getenv("JGSS_PASSWORD"));
         return Subject.doAs(subject, (PrivilegedExceptionAction<GSSContext>) () -> {
             GSSManager manager = GSSManager.getInstance();
-            GSSName name = manager.createName(target, hostbased ? GSSName.NT_HOSTBASED_SERVICE : null);
+            GSSName name = manager.createName(target, form.equals("hostbased") ? GSSName.NT_HOSTBASED_SERVICE
+                : form.equals("user") ? GSSName.NT_USER_NAME : null);
             GSSCredential cred = null;
             String impersonate = System.getenv("JGSS_IMPERSONATE");
             if (impersonate != null) {
