@@ -177,11 +177,16 @@ export class GssPeer {
     return { major: Number.parseInt(major!, 16), minor: Number.parseInt(minor!, 16) };
   }
 
-  /** Ends the peer. */
+  /** Ends the peer: QUIT, and SIGKILL if it has not exited 10 s later (a stuck JVM, say). */
   async close(): Promise<void> {
     if (this.#closed) return;
     const exited = new Promise<void>((r) => this.#child.once('close', () => r()));
     this.#child.stdin!.end('QUIT\n');
-    await exited;
+    const kill = setTimeout(() => this.#child.kill('SIGKILL'), 10_000);
+    try {
+      await exited;
+    } finally {
+      clearTimeout(kill);
+    }
   }
 }

@@ -72,7 +72,8 @@ export async function runJtdsLogin(
       o.url,
       o.sql,
     ],
-    { env: { JGSS_USER: o.user, JGSS_PASSWORD: o.password }, timeoutMs: 60_000 },
+    // Under the test's own timeout, so that the driver's output is reported.
+    { env: { JGSS_USER: o.user, JGSS_PASSWORD: o.password }, timeoutMs: 50_000 },
   );
   const lines = r.stdout.split('\n').filter((l) => l !== '');
   if (r.code === 0) return { rows: lines.filter((l) => l.startsWith('ROW ')).map((l) => l.slice(4)) };
@@ -84,6 +85,7 @@ export async function runJtdsLogin(
  * Java asks for a forwardable TGT only then, and delegates (or asks S4U2Self) only with one.
  */
 export function forwardableKrb5Conf(krb5conf: string): string {
+  if (!krb5conf.includes('[libdefaults]\n')) throw new Error(`krb5.conf has no [libdefaults]:\n${krb5conf}`);
   return krb5conf.replace('[libdefaults]\n', '[libdefaults]\n    forwardable = true\n');
 }
 

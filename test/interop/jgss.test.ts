@@ -267,7 +267,6 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
 
     it('alice logs in to mi1 with the token Java made, and the instance knows her as CONTOSO\\alice', async () => {
       const tds = running.ports.tds.mi1!;
-      const init = startJgssPeer(jgss, ['init', tds.spn, JDBC_FLAGS.toString(16), 'krb5'], ALICE);
       const c = await connectTds({
         host: tds.host,
         port: tds.port,
@@ -277,6 +276,7 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
           servername: running.lab.managedInstances[0]!.fqdn,
         },
       });
+      const init = startJgssPeer(jgss, ['init', tds.spn, JDBC_FLAGS.toString(16), 'krb5'], ALICE);
       try {
         const r = await c.login({ sspi: await init.token(), hostName: 'JAVA1', appName: 'jgss' });
         if (!r.ok) throw new Error(`login refused: ${r.error.number} ${r.error.msgText}`);

@@ -87,13 +87,21 @@ describe('double hop from the managed instance (linked server)', () => {
     expect(hop.server.name.nameString.join('/')).toBe(mi2.spn);
   });
 
-  it("refuses it with KDC_ERR_POLICY when the user's ticket came over the incoming trust (a user of CONTOSO.COM)", async () => {
-    const { lab, alice, mi1, mi2 } = setup();
+  it("refuses it alike when the user's ticket came over the incoming trust (a user of CONTOSO.COM): BADOPTION", async () => {
+    const { lab, log, alice, mi1, mi2 } = setup();
     const pc = lab.adJoinedClient(alice);
     const ctx = await pc.initSecurityContext(mi1.spn);
     expect(mi1.accept(ctx.token, pc.participant).clientPrincipal).toBe('alice@CONTOSO.COM');
     const instance = await instanceClient(lab, mi1);
     const err = await refusal(instance.getS4U2ProxyTicket(ctx.ticket, mi2.spn));
-    expect(err.code).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.code).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    expect(log.at(-1)).toMatch(/-> KRB-ERROR KDC_ERR_BADOPTION/);
+    // A user of the trusted realm is delegated as a cloud user is, once the delegation is granted:
+    // the evidence is the tenant's, with alice's PAC as it crossed the trust.
+    const entry = lab.tenant.realm.lookup(mi1.spn)!;
+    entry.allowedToDelegateTo = [lab.tenant.realm.lookup(mi2.spn)!.name];
+    const hop = await instance.getS4U2ProxyTicket(ctx.ticket, mi2.spn);
+    expect([hop.client.name.nameString, hop.client.realm]).toEqual([['alice'], 'CONTOSO.COM']);
+    expect(hop.server.name.nameString.join('/')).toBe(mi2.spn);
   });
 });

@@ -306,7 +306,10 @@ function answerAs(
         ? c.name
         : cname;
   const ticketCrealm = anonymous !== undefined ? ANONYMOUS_REALM : crealm;
-  const ticketSname = canonicalize ? s.name : sname;
+  // A service reached by an alias keeps the name asked for where the realm does not rename it
+  // (`canonicalServiceAliases`, as in the TGS exchange).
+  const ticketSname =
+    canonicalize && (s.kind !== 'service' || realm.policy.canonicalServiceAliases) ? s.name : sname;
   const draft: TicketDraft = {
     exchange: 'AS',
     cname: ticketCname,

@@ -143,16 +143,25 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
  * Whether the PAC of a foreign user's evidence says the user may not be
  * delegated (MS-SFU 3.2.5.2.1): USER_NOT_DELEGATED in its UserAccountControl,
  * or Protected Users (RID 525) of the user's domain among its groups. The
- * PAC is verified here as it is again when the ticket is made; an evidence
- * without one is refused then.
+ * PAC is verified here as it is again when the ticket is made; evidence
+ * without one, or in a realm that issues none, is refused.
  */
 function foreignUserNotDelegated(realm: Realm, evidence: EncTicketPart, key: Key): boolean {
-  const pac = verifiedEvidencePac(realm, evidence, key, {
-    issuedHere: true,
-    signedTicket: true,
-    what: 'the evidence ticket',
-  });
-  const info = pac === undefined ? undefined : getPacBuffer(pac, PacBufferType.LOGON_INFO);
+  // Without PACs issued here, nothing tells a foreign user's evidence from one the service sealed
+  // itself under its own key, in anyone's name: refused, as it was before this realm served them.
+  if (!realm.policy.issuePac) {
+    proxyFail(
+      ErrorCode.KDC_ERR_POLICY,
+      `S4U2Proxy for ${formatPrincipal(evidence.cname, evidence.crealm)}: ${realm.name} issues no PACs, without which it cannot vouch for a user of another realm`,
+    );
+  }
+  const pac =
+    verifiedEvidencePac(realm, evidence, key, {
+      issuedHere: true,
+      signedTicket: true,
+      what: 'the evidence ticket',
+    }) ?? proxyFail(ErrorCode.KRB_AP_ERR_MODIFIED, 'the evidence ticket carries no PAC');
+  const info = getPacBuffer(pac, PacBufferType.LOGON_INFO);
   if (info === undefined) return false;
   if ((info.userAccountControl & UserAccountControl.USER_NOT_DELEGATED) !== 0) return true;
   return info.groupIds.some((g) => g.relativeId === WellKnownRid.PROTECTED_USERS);
@@ -239,11 +248,18 @@ function namesRequester(list: readonly QualifiedName[], p: S4uProxy, caseInsensi
  * reach Service 2 is for Service 2's KDC to say. Throws KDC_ERR_BADOPTION or
  * KDC_ERR_POLICY.
  */
-export function checkS4uProxyReferral(p: S4uProxy): void {
+export function checkS4uProxyReferral(realm: Realm, p: S4uProxy): void {
   if (p.kind !== 'local') {
     proxyFail(
       ErrorCode.KDC_ERR_POLICY,
       'S4U2Proxy: a referral TGT is evidence only at the KDC of the service asked for',
+    );
+  }
+  // MS-SFU 3.2.5.2.3's referral carries a user of Service 1's realm, which the next KDC checks.
+  if (p.userName.realm !== realm.name) {
+    proxyFail(
+      ErrorCode.KDC_ERR_POLICY,
+      `S4U2Proxy across a trust for ${formatPrincipal(p.userName.name, p.userName.realm)}, a user of a realm other than ${realm.name}, is not supported by this KDC`,
     );
   }
   if (p.notDelegated) {

@@ -708,7 +708,7 @@ function issue(
   // S4U2Proxy to a service another realm holds: the referral of MS-SFU 3.2.5.2.3 (s4u-proxy.ts).
   const proxyReferral = proxy !== undefined && server.referralTo !== undefined;
   if (proxy !== undefined) {
-    if (proxyReferral) checkS4uProxyReferral(proxy);
+    if (proxyReferral) checkS4uProxyReferral(realm, proxy);
     else if (s.kind === 'krbtgt') {
       throw new KdcError(
         ErrorCode.KDC_ERR_POLICY,

@@ -584,6 +584,19 @@ describe('realm kinds: the name a service reached by an alias is answered under'
     const ad = ticketFor('active-directory', KdcOptions.canonicalize);
     expect(ad.part.sname.nameString.join('/')).toBe(ALIAS);
     expect(ad.ticket.sname.nameString.join('/')).toBe(ALIAS);
+    // The AS exchange alike (a ticket for the service got with a password, as kpasswd's is).
+    for (const [kind, want] of [
+      ['mit', SPN],
+      ['active-directory', ALIAS],
+    ] as const) {
+      const l = lab(kind);
+      l.realm.addService(SPN, { aliases: [ALIAS] });
+      const as = login(l, 'alice', userKey(REALM, 'alice', 'correct horse'), {
+        sname: pn(ALIAS, NameType.NT_SRV_INST),
+        options: KdcOptions.canonicalize,
+      });
+      expect(as.part.sname.nameString.join('/'), kind).toBe(want);
+    }
     // Without canonicalize both answer as asked.
     for (const kind of ['mit', 'active-directory'] as const) {
       expect(ticketFor(kind, 0).part.sname.nameString.join('/'), kind).toBe(ALIAS);

@@ -343,4 +343,36 @@ describe('S4U2Proxy within a realm for a user of another realm (MS-SFU 3.2.5.2.1
     expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(err.eText).toContain('the evidence ticket carries no PAC');
   });
+
+  it('across a trust again for the user of a third realm: KDC_ERR_POLICY at FABRIKAM, no referral MS-SFU does not describe', () => {
+    const { f, webb } = frontEnd();
+    const c = makeRealm('NORTHWIND.COM', { krbErrorStyle: 'mit' }, f.b.clock, { kind: 'active-directory' });
+    createTrust({ trusting: c.realm, trusted: f.b.realm, direction: 'one-way', kind: 'forest' });
+    f.b.realm.mapDomain('.northwind.com', 'NORTHWIND.COM');
+    c.realm.addUser('svc_nw', {
+      password: 'nw-pw',
+      spns: ['HTTP/app.northwind.com'],
+      delegation: { allowedFrom: [`webb@${B}`] },
+    });
+    const err = code(f.b.kdc.handle(proxy(webb, toWebb(f, 'alice'), 'HTTP/app.northwind.com', true)));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.eText).toContain('a user of a realm other than FABRIKAM.COM');
+  });
+
+  it('in realms that issue no PACs (MIT), a user of another realm is not delegated: KDC_ERR_POLICY', () => {
+    const clock = new ManualClock(T0);
+    const a = makeRealm(A, {}, clock, { kind: 'mit' });
+    const b = makeRealm(B, {}, clock, { kind: 'mit' });
+    createTrust({ trusting: b.realm, trusted: a.realm, direction: 'one-way', kind: 'realm' });
+    a.realm.addUser('alice', { password: 'pw' });
+    b.realm.addUser('webb', { password: 'webb-pw', spns: [WEB_B], delegation: { allowedTo: [SQL] } });
+    b.realm.addUser('svc_sql', { password: 'sql-pw', spns: [SQL] });
+    const tgt = login(a, 'alice', userKey(A, 'alice', 'pw'));
+    const cross = tgsGet(a.kdc, { tgt, realm: A, sname: `krbtgt/${B}`, now: T0, options: FWD });
+    const evidence = tgsGet(b.kdc, { tgt: cross, realm: B, sname: WEB_B, now: T0, options: FWD });
+    const webb = login(b, 'webb', userKey(B, 'webb', 'webb-pw'));
+    const err = code(b.kdc.handle(proxy(webb, evidence, SQL, false)));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.eText).toContain('issues no PACs');
+  });
 });
