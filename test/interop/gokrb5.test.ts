@@ -11,7 +11,9 @@
  * - its SPNEGO service accepts krbsim's client's token with the keytab
  *   krbsim wrote, checks the PAC's server signature and reads the PAC
  *   CONTOSO's KDC wrote as krbsim's acceptor reads it: an independent PAC
- *   decoder on what krbsim issues.
+ *   decoder on what krbsim issues;
+ * - its password change (RFC 3244) against krbsim's kpasswd with AD's rules:
+ *   a change, a login with the new password, and a refusal (SOFTERROR).
  *
  * gokrb5 has no MS-KKDCP client: its krb5.conf names the cloud KDC's own
  * port. Skipped with a printed reason when Go or gokrb5's sources are
@@ -27,7 +29,7 @@ import { readKeytabFile } from '@krbsim/files';
 import { fileTimeToMillis, formatSid } from '@krbsim/pac';
 import { KerberosService } from '@krbsim/service';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTopologyFile } from '../../packages/cli/src/index';
+import { loadTopologyFile, parseTopology } from '../../packages/cli/src/index';
 import { findTool, runCommand } from './helpers/processes';
 import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
 import { describeUnavailable } from './mit-tools';
@@ -58,6 +60,26 @@ interface GokrbAccepted {
   };
 }
 
+/** One AD realm whose passwords may change at once (no minimum age). */
+const KPASSWD_TOPOLOGY = `
+realms:
+  - name: CONTOSO.COM
+    kind: active-directory
+    domains: [contoso.com]
+    policy: { minPasswordAge: 0 }
+    users: [{ name: alice, password: Al1ce-Passw0rd }, { name: bob, password: B0b-Passw0rd }]
+`;
+
+/** Builds peer.go to `out`, in GOPATH mode against the sources Debian installed, the build cache kept between runs. */
+async function buildPeer(out: string): Promise<string> {
+  const r = await runCommand(go!, ['build', '-o', out, SOURCE], {
+    env: { GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOCACHE: join(tmpdir(), 'krbsim-go-build') },
+    timeoutMs: 170_000,
+  });
+  if (r.code !== 0) throw new Error(`go build failed (${r.code}): ${r.stderr}`);
+  return out;
+}
+
 const TITLE = 'gokrb5 (pure Go Kerberos) on the Azure AD Kerberos trust';
 const go = findTool('go');
 if (go === undefined || !existsSync(GOKRB5)) {
@@ -78,13 +100,7 @@ if (go === undefined || !existsSync(GOKRB5)) {
       krb5conf = served.dir.file('krb5-gokrb5.conf');
       await writeFile(krb5conf, krb5ConfWithoutProxy(served.topo, CLOUD));
       keytab = served.topo.files!.keytabs[MI]!;
-      peer = served.dir.file('gokrb5-peer');
-      const r = await runCommand(go!, ['build', '-o', peer, SOURCE], {
-        // GOPATH mode, against the sources Debian installed; the build cache kept between runs.
-        env: { GO111MODULE: 'off', GOPATH, GOFLAGS: '', GOCACHE: join(tmpdir(), 'krbsim-go-build') },
-        timeoutMs: 170_000,
-      });
-      if (r.code !== 0) throw new Error(`go build failed (${r.code}): ${r.stderr}`);
+      peer = await buildPeer(served.dir.file('gokrb5-peer'));
     }, 180_000);
 
     it("gokrb5's client follows CONTOSO's referral for the instance's SPN, and the instance's keytab accepts its SPNEGO token", async () => {
@@ -137,6 +153,38 @@ if (go === undefined || !existsSync(GOKRB5)) {
       const directory = topo.realms.get('CONTOSO.COM')!.directory;
       const sqlAdmins = directory.sidOf(directory.group('SqlAdmins')!.rid);
       expect(theirs.pac.GroupMembershipSIDs).toContain(sqlAdmins);
+    });
+  });
+
+  // RFC 3244 with gokrb5's ChangePasswd: an AS exchange for kadmin/changepw, then KRB-PRIV to kpasswd.
+  describe("gokrb5's password change against krbsim's kpasswd (AD's rules)", () => {
+    const served = servedTopology('gokrb5-kpasswd', () => parseTopology(KPASSWD_TOPOLOGY));
+    let peer: string;
+    beforeAll(async () => {
+      peer = await buildPeer(served.dir.file('gokrb5-peer'));
+    }, 180_000);
+    const change = (user: string, from: string, to: string) =>
+      runCommand(peer, ['passwd', served.topo.files!.krb5conf, user, 'CONTOSO.COM'], {
+        env: { GOKRB5_PASSWORD: from, GOKRB5_NEW_PASSWORD: to },
+      });
+
+    it('alice changes her password and logs in with the new one', async () => {
+      const r = await change('alice', 'Al1ce-Passw0rd', 'N3w-Al1ce-Passw0rd!');
+      expect(r.stdout, `${r.stderr}\n${requestLines(served.log, 0).join('\n')}`).toBe('OK\n');
+      // The ticket for kadmin/changepw came from the AS exchange, as RFC 3244 has it (UDP, or TCP when too big).
+      expect(requestLines(served.log, 0)).toContainEqual(
+        expect.stringMatching(
+          /^CONTOSO\.COM (udp|tcp) AS-REQ alice@CONTOSO\.COM for kadmin\/changepw@CONTOSO\.COM -> AS-REP$/,
+        ),
+      );
+    });
+
+    it("a password AD's complexity rule refuses: result code 4 (KRB5_KPASSWD_SOFTERROR), the password unchanged", async () => {
+      const r = await change('bob', 'B0b-Passw0rd', 'short');
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(/^ERR ChangePasswd: error response from kadmin: code: 4;/);
+      // The old password still logs bob in: a change to the same strong password goes through.
+      expect((await change('bob', 'B0b-Passw0rd', 'An0ther-B0b-Passw0rd!')).stdout).toBe('OK\n');
     });
   });
 }

@@ -8,6 +8,11 @@
 //	    logs the user in (the password in GOKRB5_PASSWORD), gets a ticket
 //	    for the SPN, referrals followed, and prints "TOKEN <hex>": the
 //	    SPNEGO NegTokenInit of gokrb5's SPNEGO client.
+//	peer passwd <krb5.conf> <user> <realm>
+//	    changes the user's password (RFC 3244, gokrb5's ChangePasswd: an
+//	    AS exchange for kadmin/changepw, then KRB-PRIV to the realm's
+//	    kpasswd_server) from GOKRB5_PASSWORD to GOKRB5_NEW_PASSWORD, then logs
+//	    in with the new one; prints "OK".
 //	peer accept <keytab>
 //	    reads "TOKEN <hex>", accepts it with gokrb5's SPNEGO service (the
 //	    PAC's server signature checked with the keytab's key, the PAC
@@ -60,6 +65,22 @@ func initiate(krb5conf, user, realm, spn string) {
 	fmt.Printf("TOKEN %s\n", hex.EncodeToString(b))
 }
 
+func passwd(krb5conf, user, realm string) {
+	cfg, err := config.Load(krb5conf)
+	if err != nil {
+		fail("krb5.conf: %v", err)
+	}
+	cl := client.NewWithPassword(user, realm, os.Getenv("GOKRB5_PASSWORD"), cfg, client.DisablePAFXFAST(true))
+	if ok, err := cl.ChangePasswd(os.Getenv("GOKRB5_NEW_PASSWORD")); !ok || err != nil {
+		fail("ChangePasswd: %v", err)
+	}
+	again := client.NewWithPassword(user, realm, os.Getenv("GOKRB5_NEW_PASSWORD"), cfg, client.DisablePAFXFAST(true))
+	if err := again.Login(); err != nil {
+		fail("login with the new password: %v", err)
+	}
+	fmt.Println("OK")
+}
+
 func accept(keytabPath string) {
 	kt, err := keytab.Load(keytabPath)
 	if err != nil {
@@ -100,10 +121,12 @@ func main() {
 	switch {
 	case len(os.Args) == 6 && os.Args[1] == "init":
 		initiate(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
+	case len(os.Args) == 5 && os.Args[1] == "passwd":
+		passwd(os.Args[2], os.Args[3], os.Args[4])
 	case len(os.Args) == 3 && os.Args[1] == "accept":
 		accept(os.Args[2])
 	default:
-		fmt.Fprintln(os.Stderr, "usage: peer init <krb5.conf> <user> <realm> <spn> | peer accept <keytab>")
+		fmt.Fprintln(os.Stderr, "usage: peer init <krb5.conf> <user> <realm> <spn> | peer passwd <krb5.conf> <user> <realm> | peer accept <keytab>")
 		os.Exit(2)
 	}
 }
