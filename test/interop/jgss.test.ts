@@ -18,6 +18,8 @@
  * - Java's acceptor, from the keytab krbsim wrote, taking krbsim's client's
  *   AP-REQ, raw GSS and in SPNEGO;
  * - the one-way trust: a cloud user gets no ticket for an on-prem service;
+ * - in an MIT realm with aes256-cts-hmac-sha384-192 only (RFC 8009): Java's
+ *   exchanges and context keys of etype 20, Wrap and MIC both ways;
  * - a Java service with constrained delegation (ExtendedGSSCredential's
  *   impersonate): S4U2Self for its user, S4U2Proxy to the SQL service it may
  *   delegate to, whose acceptor sees the user and the PAC's
@@ -71,6 +73,15 @@ const ALICE = { JGSS_USER: 'alice@CONTOSO.COM', JGSS_PASSWORD: 'Al1ce-Passw0rd' 
 const JDBC_FLAGS = GssFlags.deleg | GssFlags.mutual | GssFlags.integ;
 /** Mutual authentication and every per-message service, for the token exchanges. */
 const ALL_FLAGS = GssFlags.mutual | GssFlags.replay | GssFlags.sequence | GssFlags.conf | GssFlags.integ;
+
+/** An MIT realm (etypes 20, 19, 18, 17) with a user and a web service. */
+const SHA2_TOPOLOGY = `
+realms:
+  - name: HOME.TEST
+    domains: [home.test]
+    users: [{ name: erin, password: Er1n-Passw0rd }]
+    services: [{ spn: HTTP/web.home.test }]
+`;
 
 /**
  * websvc of CONTOSO may impersonate users to its SQL service only (classic constrained delegation),
@@ -410,6 +421,51 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
       expect(served.log.at(-1)!.line, requestLines(served.log, from).join('\n')).toMatch(
         /^TGS-REQ websvc@CONTOSO\.COM for cifs\/files\.contoso\.com@CONTOSO\.COM -> KRB-ERROR KDC_ERR_BADOPTION \(13\)/,
       );
+    });
+  });
+
+  // RFC 8009 with a third implementation: Java's aes256-cts-hmac-sha384-192, an MIT realm's first etype.
+  describe('with aes256-cts-hmac-sha384-192 (RFC 8009) in an MIT realm', () => {
+    const served = servedTopology('jgss-sha2', () => parseTopology(SHA2_TOPOLOGY));
+    let jgss: Jgss;
+    beforeAll(async () => {
+      const krb5conf = served.dir.file('krb5-java.conf');
+      const only20 = 'aes256-cts-hmac-sha384-192';
+      await writeFile(
+        krb5conf,
+        (await readFile(served.topo.files!.krb5conf, 'utf8')).replace(
+          '[libdefaults]\n',
+          `[libdefaults]\n    default_tkt_enctypes = ${only20}\n    default_tgs_enctypes = ${only20}\n    permitted_enctypes = ${only20}\n`,
+        ),
+      );
+      jgss = { java, classes: served.dir.file('jgss-classes'), krb5conf };
+      await buildJgssPeer(javac, jgss.classes);
+    }, 180_000);
+
+    it("Java's AS and TGS exchanges and its context keys are etype 20; Wrap and MIC pass both ways", async () => {
+      const spn = 'HTTP/web.home.test@HOME.TEST';
+      const service = new KerberosService({
+        keytab: await readKeytabFile(served.topo.files!.keytabs[spn]!),
+        principal: spn,
+      });
+      const init = startJgssPeer(
+        jgss,
+        ['init', 'HTTP@web.home.test', ALL_FLAGS.toString(16), 'krb5', 'hostbased'],
+        {
+          JGSS_USER: 'erin@HOME.TEST',
+          JGSS_PASSWORD: 'Er1n-Passw0rd',
+        },
+      );
+      try {
+        const r = service.accept(await init.token());
+        init.sendToken(r.responseToken!);
+        expect(await init.ready()).toBe(ALL_FLAGS);
+        expect(r.sessionKey.etype).toBe(20);
+        expect(r.securityContext!.etype).toBe(20);
+        await exchangeTokens(init, r.securityContext!, 'Java aes256-sha2');
+      } finally {
+        await init.close();
+      }
     });
   });
 });
