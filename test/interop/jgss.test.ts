@@ -315,8 +315,9 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
         mi.addSpn(`MSSQLSvc/${mi.fqdn}:${tds.port}`);
         const hostsFile = dir.file('hosts');
         await writeFile(hostsFile, `${tds.host} ${mi.fqdn}\n`);
+        const url = `jdbc:jtds:sqlserver://${mi.fqdn}:${tds.port}/master;useKerberos=true;ssl=require`;
         const r = await runJtdsLogin(jgss, {
-          url: `jdbc:jtds:sqlserver://${mi.fqdn}:${tds.port}/master;useKerberos=true;ssl=require`,
+          url,
           sql: 'SELECT SUSER_SNAME()',
           hostsFile,
           user: ALICE.JGSS_USER,
@@ -324,6 +325,15 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
         });
         // Its session opens with SELECT @@MAX_PRECISION and a run of SETs, which the instance answers.
         expect(r).toEqual({ rows: ['CONTOSO\\alice'] });
+        // bob has no login on mi1: jTDS reports SQL Server's 18456 as the instance sends it.
+        const bob = await runJtdsLogin(jgss, {
+          url,
+          sql: 'SELECT SUSER_SNAME()',
+          hostsFile,
+          user: 'bob@CONTOSO.COM',
+          password: 'B0b-Passw0rd',
+        });
+        expect(bob).toEqual({ error: expect.stringContaining("Login failed for user 'CONTOSO\\bob'.") });
       },
     );
   });
