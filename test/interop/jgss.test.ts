@@ -35,12 +35,10 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GssFlags } from '@krbsim/asn1';
-import { AZURE_AD_REALM } from '@krbsim/azure';
-import { readKeytabFile, writeKrb5Conf } from '@krbsim/files';
+import { readKeytabFile } from '@krbsim/files';
 import { getPacBuffer, PacBufferType } from '@krbsim/pac';
 import { type AcceptResult, KerberosService } from '@krbsim/service';
 import { connectTds } from '@krbsim/tds';
-import { type KdcServer, serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadTopologyFile,
@@ -246,32 +244,20 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
   describe("Java's Kerberos logs in to the Azure lab's managed instance over TDS", () => {
     let dir: TempDir;
     let running: RunningAzureLab;
-    let tenantKdc: KdcServer;
     let jgss: Jgss;
     beforeAll(async () => {
       dir = await makeTempDir('jgss-azure-lab');
       const file = await loadServeFile('azure-sql-mi');
       if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
-      running = await startAzureLab({ lab: file.lab, dir: dir.path });
-      // Azure AD Kerberos answers on its KDC proxy only; Java, without an MS-KKDCP client, gets a port.
-      tenantKdc = await serveKdc((r) => running.lab.tenant.handle(r), { realm: AZURE_AD_REALM });
-      const onPrem = running.ports.kdcs['CONTOSO.COM']!;
+      // Azure AD Kerberos answers on its KDC proxy; Java, without an MS-KKDCP client, needs its port
+      // (`krbsim serve azure-sql-mi --direct-kdc`), and forwardable tickets to delegate.
+      running = await startAzureLab({ lab: file.lab, dir: dir.path, directKdc: true });
       const krb5conf = dir.file('krb5-java.conf');
-      await writeFile(
-        krb5conf,
-        writeKrb5Conf({
-          defaultRealm: 'CONTOSO.COM',
-          realms: [
-            { name: 'CONTOSO.COM', kdcs: [`${onPrem.host}:${onPrem.udp}`] },
-            { name: AZURE_AD_REALM, kdcs: [`127.0.0.1:${tenantKdc.udpPort}`] },
-          ],
-        }),
-      );
+      await writeFile(krb5conf, forwardableKrb5Conf(await readFile(running.ports.krb5confDirect!, 'utf8')));
       jgss = { java: java, classes: dir.file('jgss-classes'), krb5conf };
       await buildJgssPeer(javac, jgss.classes);
     }, 180_000);
     afterAll(async () => {
-      await tenantKdc?.close();
       await running?.close();
       await dir?.remove();
     });

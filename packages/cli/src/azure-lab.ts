@@ -54,6 +54,11 @@ export interface AzureLabPorts {
   readonly kdcProxy: Readonly<Record<string, string>>;
   readonly tds: Readonly<Record<string, { host: string; port: number; spn: string }>>;
   readonly krb5conf: string;
+  /**
+   * With `directKdc`: a krb5.conf naming Azure AD's KDC at its own UDP/TCP port instead of its KDC
+   * proxy, for clients without an MS-KKDCP client (Java, Heimdal, gokrb5).
+   */
+  readonly krb5confDirect?: string;
   readonly freetdsconf: string;
   /** unixODBC's user DSNs, one per instance (`ODBCINI`), and its driver file (in `ODBCSYSINI`'s directory). */
   readonly odbcini: string;
@@ -85,6 +90,11 @@ export interface StartAzureLabOptions {
   readonly seed?: number;
   /** Also write `kdc.keytab`, the KDCs' own keys (anyone holding them can forge tickets). */
   readonly kdcKeytab?: boolean;
+  /**
+   * Also serve Azure AD's KDC over UDP and TCP (in `ports.kdcs`) and write `krb5-direct.conf`
+   * naming it, for clients without an MS-KKDCP client. Azure serves it through the proxy only.
+   */
+  readonly directKdc?: boolean;
   /**
    * Where the KDCs' requests (`log`, filtered by `logRequests`), their
    * internal errors and the listeners' own lines (`transportLog`: the KDCs'
@@ -210,6 +220,20 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     );
     closers.push(() => proxy.close());
     const proxyUrl = `https://${connectableHostPort(host, proxy.port)}${tenantPath}`;
+    const tenantKdc =
+      options.directKdc === true
+        ? await serveKdc(
+            logged(AZURE_AD_REALM, (r) => lab.tenant.handle(r)),
+            {
+              host,
+              realm: AZURE_AD_REALM,
+              ...(listenerLog !== undefined && {
+                log: (line: string) => listenerLog(`${AZURE_AD_REALM} ${line}`),
+              }),
+            },
+          )
+        : undefined;
+    if (tenantKdc !== undefined) closers.push(() => tenantKdc.close());
     const tds: Record<string, { host: string; port: number; spn: string }> = {};
     for (const [i, mi] of instances.entries()) {
       const m = spec.managedInstances[i]!;
@@ -236,9 +260,8 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
 
     const caFile = join(dir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
-    const krb5conf = join(dir, 'krb5.conf');
-    await writeFile(
-      krb5conf,
+    // The on-prem realm's KDC and kpasswd, and Azure AD's as `tenant` names it.
+    const krb5ConfText = (tenant: { kdcs: string[]; httpAnchors?: string[] }) =>
       writeKrb5Conf({
         defaultRealm: onPremRealm,
         realms: [
@@ -247,10 +270,19 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
             kdcs: [connectableHostPort(host, onPrem.udpPort!)],
             kpasswd: connectableHostPort(host, kpasswd.udpPort!),
           },
-          { name: AZURE_AD_REALM, kdcs: [proxyUrl], httpAnchors: [`FILE:${caFile}`] },
+          { name: AZURE_AD_REALM, ...tenant },
         ],
-      }),
-    );
+      });
+    const krb5conf = join(dir, 'krb5.conf');
+    await writeFile(krb5conf, krb5ConfText({ kdcs: [proxyUrl], httpAnchors: [`FILE:${caFile}`] }));
+    let krb5confDirect: string | undefined;
+    if (tenantKdc !== undefined) {
+      krb5confDirect = join(dir, 'krb5-direct.conf');
+      await writeFile(
+        krb5confDirect,
+        krb5ConfText({ kdcs: [connectableHostPort(host, tenantKdc.udpPort!)] }),
+      );
+    }
     const freetdsconf = join(dir, 'freetds.conf');
     await writeFile(freetdsconf, freetdsConf(spec, tds));
     const odbcinstini = join(dir, 'odbcinst.ini');
@@ -288,10 +320,14 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       tenantId: lab.tenant.tenantId,
       kdcs: {
         [onPremRealm]: { host: reach, udp: onPrem.udpPort!, tcp: onPrem.tcpPort!, kpasswd: kpasswd.udpPort! },
+        ...(tenantKdc !== undefined && {
+          [AZURE_AD_REALM]: { host: reach, udp: tenantKdc.udpPort!, tcp: tenantKdc.tcpPort! },
+        }),
       },
       kdcProxy: { [AZURE_AD_REALM]: proxyUrl },
       tds,
       krb5conf,
+      ...(krb5confDirect !== undefined && { krb5confDirect }),
       freetdsconf,
       odbcini,
       odbcinstini,

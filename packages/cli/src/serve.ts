@@ -36,6 +36,9 @@ principals.json (mode 0600: the users, their passwords as they are now and their
 The built-in lab: alice has a Windows login on mi1, carol one through the
 group CONTOSO\\SqlAdmins, bob none. --kdc-keytab, --dir, --keep, --host,
 --seed and the log options apply; --workers, --replica-of and --port do not.
+--direct-kdc also serves Azure AD's KDC on a UDP and TCP port of its own and
+writes krb5-direct.conf naming it, for clients without an MS-KKDCP client
+(Java's Kerberos and JDBC drivers, Heimdal, gokrb5).
 The lab draws every random choice from its seed, session keys included:
 with --seed it is the same lab on every run; without, the seed is random.
 
@@ -148,6 +151,8 @@ interface AzureServeConfig {
   readonly host?: string;
   readonly seed?: number | string;
   readonly kdcKeytab: boolean;
+  /** Serve Azure AD's KDC on a port too, and write krb5-direct.conf (`--direct-kdc`). */
+  readonly directKdc: boolean;
   readonly keep: boolean;
   readonly json: boolean;
   readonly level: LogLevel;
@@ -183,6 +188,7 @@ async function parseServeArgs(
     workers?: string;
     'replica-of'?: string;
     'kdc-keytab'?: boolean;
+    'direct-kdc'?: boolean;
     html?: string;
     pcap?: string;
     'json-log'?: boolean;
@@ -201,6 +207,7 @@ async function parseServeArgs(
       workers: { type: 'string' },
       'replica-of': { type: 'string' },
       'kdc-keytab': { type: 'boolean' },
+      'direct-kdc': { type: 'boolean' },
       html: { type: 'string' },
       pcap: { type: 'string' },
       'json-log': { type: 'boolean' },
@@ -281,11 +288,15 @@ async function parseServeArgs(
       ...(values.host !== undefined && { host: values.host }),
       ...(seed !== undefined && { seed }),
       kdcKeytab: values['kdc-keytab'] === true,
+      directKdc: values['direct-kdc'] === true,
       keep: values.keep === true,
       json: values['json-log'] === true,
       level,
     };
   }
+  // A topology's realms all listen on UDP and TCP, kdcProxy ones too.
+  if (values['direct-kdc'] === true)
+    return usage(`--direct-kdc is for an Azure lab: every realm of ${file} has its own port`);
   let topology: TopologyFile = loaded.topology;
   // A PKINIT realm's certificates are issued in the serving process (fresh keys): not shareable.
   const pkinit = topology.realms.filter((r) => r.pkinit !== undefined).map((r) => r.name);
@@ -421,6 +432,7 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
       ...(config.host !== undefined && { host: config.host }),
       ...(config.seed !== undefined && { seed: seedNumber(String(config.seed)) }),
       ...(config.kdcKeytab && { kdcKeytab: true }),
+      ...(config.directKdc && { directKdc: true }),
       ...log.labOptions,
     });
   } catch (e) {
@@ -436,6 +448,7 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
       krb5conf: p.krb5conf,
       ports: join(dir, 'ports.json'),
       ...(p.kdcKeytab !== undefined && { kdcKeytab: p.kdcKeytab }),
+      ...(p.krb5confDirect !== undefined && { krb5confDirect: p.krb5confDirect }),
     },
     [
       ...Object.entries(p.kdcs).map(([realm, k]) => `${realm}: KDC on ${k.host}:${k.udp} (udp+tcp)`),
@@ -446,6 +459,9 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
         ? []
         : [`  KDC keys in ${p.kdcKeytab}: anyone holding them can forge tickets`]),
       `  export KRB5_CONFIG=${p.krb5conf} FREETDSCONF=${p.freetdsconf}`,
+      ...(p.krb5confDirect === undefined
+        ? []
+        : [`  without MS-KKDCP (Java: -Djava.security.krb5.conf=...): ${p.krb5confDirect}`]),
       `  export ODBCINI=${p.odbcini} ODBCSYSINI=${dir}   # isql -v -b -e <instance>`,
       'ready; Ctrl-C to stop',
     ].join('\n'),

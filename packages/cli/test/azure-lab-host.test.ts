@@ -1,7 +1,8 @@
 /**
  * `krbsim serve azure-sql-mi --host 0.0.0.0`: the lab listens on every
  * interface, and the files it writes name an address a client can connect to.
- * And its KDC proxy serves the Azure AD realm however a client cases it.
+ * And its KDC proxy serves the Azure AD realm however a client cases it; with
+ * --direct-kdc, Azure AD's KDC answers on a port of its own too.
  */
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,12 +13,29 @@ import { AZURE_AD_REALM } from '@krbsim/azure';
 import { ErrorCode } from '@krbsim/core';
 import { tlsServerEndPoint } from '@krbsim/pki';
 import { connectTds } from '@krbsim/tds';
-import { frameTcp, unframeKerbMessage } from '@krbsim/transport';
+import { frameTcp, UdpTcpTransport, unframeKerbMessage } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { startAzureLab } from '../src/azure-lab';
 import { runCli } from '../src/cli';
 import { loadServeFile } from '../src/serve-file';
 import { httpsPost } from './https-post';
+import { serveExit } from './run-serve';
+
+/** An AS-REQ of a cloud user to Azure AD's KDC, without pre-authentication (PREAUTH_REQUIRED). */
+const cloudAsReq = () =>
+  encodeAsReq({
+    pvno: 5,
+    msgType: 10,
+    reqBody: {
+      kdcOptions: 0,
+      cname: { nameType: 10, nameString: ['alice@contoso.com'] },
+      realm: AZURE_AD_REALM,
+      sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
+      till: Math.floor(Date.now() / 1000) * 1000 + 3_600_000,
+      nonce: 7,
+      etype: [18],
+    },
+  });
 
 describe('the Azure lab served on a wildcard address', () => {
   it('writes loopback, not 0.0.0.0, into krb5.conf, freetds.conf and ports.json', async () => {
@@ -58,19 +76,7 @@ describe("the served Azure lab's KDC proxy", () => {
     try {
       const url = running.ports.kdcProxy[AZURE_AD_REALM]!;
       const ca = await readFile(running.ports.ca, 'utf8');
-      const asReq = encodeAsReq({
-        pvno: 5,
-        msgType: 10,
-        reqBody: {
-          kdcOptions: 0,
-          cname: { nameType: 10, nameString: ['alice@contoso.com'] },
-          realm: AZURE_AD_REALM,
-          sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
-          till: Math.floor(Date.now() / 1000) * 1000 + 3_600_000,
-          nonce: 7,
-          etype: [18],
-        },
-      });
+      const asReq = cloudAsReq();
       for (const targetDomain of [AZURE_AD_REALM, 'kerberos.microsoftonline.com']) {
         // Before the fix the lower-case name was answered 400 "does not serve realm".
         const r = await httpsPost(
@@ -91,6 +97,42 @@ describe("the served Azure lab's KDC proxy", () => {
       await running.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the Azure lab with --direct-kdc, for clients without an MS-KKDCP client', () => {
+  it("serves Azure AD's KDC on a UDP and TCP port of its own, named by krb5-direct.conf; krb5.conf keeps the proxy", async () => {
+    const file = await loadServeFile('azure-sql-mi');
+    if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
+    const dir = await mkdtemp(join(tmpdir(), 'krbsim-azure-direct-'));
+    const running = await startAzureLab({ lab: file.lab, dir, directKdc: true });
+    try {
+      const tenant = running.ports.kdcs[AZURE_AD_REALM]!;
+      expect(tenant.udp).toBe(tenant.tcp);
+      expect(running.ports.krb5confDirect).toBe(join(dir, 'krb5-direct.conf'));
+      const direct = await readFile(running.ports.krb5confDirect!, 'utf8');
+      expect(direct).toContain(`kdc = 127.0.0.1:${tenant.udp}`);
+      expect(direct).not.toContain('https:');
+      expect(await readFile(running.ports.krb5conf, 'utf8')).toMatch(/kdc = https:\/\/127\.0\.0\.1:\d+\//);
+      // The tenant's own KDC answers there, over UDP as over TCP.
+      const transport = new UdpTcpTransport({
+        kdcs: { [AZURE_AD_REALM]: [{ host: '127.0.0.1', port: tenant.udp }] },
+      });
+      const asReq = cloudAsReq();
+      const reply = decodeKrbError(await transport.send(AZURE_AD_REALM, asReq));
+      expect(reply).toMatchObject({ realm: AZURE_AD_REALM, errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED });
+      // ports.json names it beside the on-prem KDC (without --direct-kdc, only the on-prem one).
+      expect(Object.keys(running.ports.kdcs)).toEqual(['CONTOSO.COM', AZURE_AD_REALM]);
+    } finally {
+      await running.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is refused for a topology file, whose realms all have their own port', async () => {
+    const s = await serveExit(['azure-trust', '--direct-kdc']);
+    expect(s.code).toBe(2);
+    expect(s.out).toContain('--direct-kdc is for an Azure lab');
   });
 });
 
