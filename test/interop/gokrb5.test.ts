@@ -183,7 +183,7 @@ if (go === undefined || !existsSync(GOKRB5)) {
       const r = await change('bob', 'B0b-Passw0rd', 'short');
       expect(r.code).not.toBe(0);
       expect(r.stdout).toMatch(/^ERR ChangePasswd: error response from kadmin: code: 4;/);
-      // The old password still logs bob in: a change to the same strong password goes through.
+      // The refusal left bob's password as it was: the old one still changes it to a strong one.
       expect((await change('bob', 'B0b-Passw0rd', 'An0ther-B0b-Passw0rd!')).stdout).toBe('OK\n');
     });
   });

@@ -85,8 +85,13 @@ export async function runJtdsLogin(
  * Java asks for a forwardable TGT only then, and delegates (or asks S4U2Self) only with one.
  */
 export function forwardableKrb5Conf(krb5conf: string): string {
+  return withLibdefaults(krb5conf, ['forwardable = true']);
+}
+
+/** `krb5conf` with `settings` added at the top of its `[libdefaults]`, which must be there. */
+export function withLibdefaults(krb5conf: string, settings: readonly string[]): string {
   if (!krb5conf.includes('[libdefaults]\n')) throw new Error(`krb5.conf has no [libdefaults]:\n${krb5conf}`);
-  return krb5conf.replace('[libdefaults]\n', '[libdefaults]\n    forwardable = true\n');
+  return krb5conf.replace('[libdefaults]\n', `[libdefaults]\n${settings.map((l) => `    ${l}\n`).join('')}`);
 }
 
 /**

@@ -3,9 +3,10 @@
  * `azure-lab-file.ts`): the Azure SQL Managed Instance lab on loopback, for
  * real clients, with the lab's facts intact:
  * - the on-prem KDC over UDP and TCP;
- * - the Azure AD KDC (KERBEROS.MICROSOFTONLINE.COM) only through an HTTPS
- *   KDC proxy at `https://<host>:<port>/<tenantId>/kerberos`, its CA in
- *   `ca.pem` and `krb5.conf`'s `http_anchors`;
+ * - the Azure AD KDC (KERBEROS.MICROSOFTONLINE.COM) through an HTTPS KDC
+ *   proxy at `https://<host>:<port>/<tenantId>/kerberos`, its CA in
+ *   `ca.pem` and `krb5.conf`'s `http_anchors` (with `directKdc`, also on a
+ *   UDP and TCP port of its own, named by `krb5-direct.conf`);
  * - a TDS listener per managed instance, its SPN `MSSQLSvc/<host>:<port>`
  *   registered, `freetds.conf` and `odbc.ini` (with `odbcinst.ini`) to
  *   reach it, and `<instance>.keytab` (its service keys, so Wireshark
@@ -49,7 +50,10 @@ import { kdcKeytabEntries, serviceKeytabEntries, spnFileName } from './topology-
 export interface AzureLabPorts {
   readonly lab: 'azure-sql-mi';
   readonly tenantId: string;
-  /** The on-prem KDC, and `kpasswd`, its password-change service's port (RFC 3244, UDP and TCP). */
+  /**
+   * The on-prem KDC, and `kpasswd`, its password-change service's port (RFC 3244, UDP and TCP);
+   * with `directKdc`, Azure AD's KDC too.
+   */
   readonly kdcs: Readonly<Record<string, { host: string; udp: number; tcp: number; kpasswd?: number }>>;
   readonly kdcProxy: Readonly<Record<string, string>>;
   readonly tds: Readonly<Record<string, { host: string; port: number; spn: string }>>;

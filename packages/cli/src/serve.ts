@@ -88,6 +88,9 @@ Options:
                        and --seed: list its KDCs in krb5.conf before this one, so
                        clients fail over between the replicas; follow its password
                        changes, and name its kpasswd_server
+  --direct-kdc         an Azure lab only: also serve Azure AD's KDC on a UDP and TCP
+                       port of its own, and write krb5-direct.conf naming it (for
+                       clients without an MS-KKDCP client)
   --kdc-keytab         also write kdc.keytab: every krbtgt/REALM@REALM and inter-realm
                        krbtgt key, so Wireshark can decrypt TGTs and MIT's tools check
                        the PACs' KDC signatures. Anyone holding it can forge tickets

@@ -15,11 +15,11 @@ import { tlsServerEndPoint } from '@krbsim/pki';
 import { connectTds } from '@krbsim/tds';
 import { frameTcp, UdpTcpTransport, unframeKerbMessage } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
-import { startAzureLab } from '../src/azure-lab';
+import { type AzureLabPorts, startAzureLab } from '../src/azure-lab';
 import { runCli } from '../src/cli';
 import { loadServeFile } from '../src/serve-file';
 import { httpsPost } from './https-post';
-import { serveExit } from './run-serve';
+import { serveExit, serveUntilReady } from './run-serve';
 
 /** An AS-REQ of a cloud user to Azure AD's KDC, without pre-authentication (PREAUTH_REQUIRED). */
 const cloudAsReq = () =>
@@ -115,17 +115,37 @@ describe('the Azure lab with --direct-kdc, for clients without an MS-KKDCP clien
       expect(direct).not.toContain('https:');
       expect(await readFile(running.ports.krb5conf, 'utf8')).toMatch(/kdc = https:\/\/127\.0\.0\.1:\d+\//);
       // The tenant's own KDC answers there, over UDP as over TCP.
-      const transport = new UdpTcpTransport({
-        kdcs: { [AZURE_AD_REALM]: [{ host: '127.0.0.1', port: tenant.udp }] },
-      });
-      const asReq = cloudAsReq();
-      const reply = decodeKrbError(await transport.send(AZURE_AD_REALM, asReq));
-      expect(reply).toMatchObject({ realm: AZURE_AD_REALM, errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED });
+      for (const preferTcp of [false, true]) {
+        const transport = new UdpTcpTransport({
+          kdcs: { [AZURE_AD_REALM]: [{ host: '127.0.0.1', port: tenant.udp }] },
+          preferTcp,
+        });
+        const reply = decodeKrbError(await transport.send(AZURE_AD_REALM, cloudAsReq()));
+        expect(reply, `preferTcp ${preferTcp}`).toMatchObject({
+          realm: AZURE_AD_REALM,
+          errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+        });
+      }
       // ports.json names it beside the on-prem KDC (without --direct-kdc, only the on-prem one).
       expect(Object.keys(running.ports.kdcs)).toEqual(['CONTOSO.COM', AZURE_AD_REALM]);
     } finally {
       await running.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('krbsim serve azure-sql-mi --direct-kdc --host 0.0.0.0: the ready line and ports.json name it at loopback', async () => {
+    const s = await serveUntilReady(['azure-sql-mi', '--direct-kdc', '--host', '0.0.0.0']);
+    try {
+      const ready = s.ready as { readonly dir: string; readonly krb5confDirect?: string };
+      expect(ready.krb5confDirect).toBe(join(ready.dir, 'krb5-direct.conf'));
+      const ports = s.ports as unknown as AzureLabPorts;
+      expect(ports.kdcs[AZURE_AD_REALM]).toMatchObject({ host: '127.0.0.1' });
+      const direct = await readFile(ready.krb5confDirect!, 'utf8');
+      expect(direct).toContain(`kdc = 127.0.0.1:${ports.kdcs[AZURE_AD_REALM]!.udp}`);
+      expect(direct).not.toContain('0.0.0.0');
+    } finally {
+      expect((await s.stop()).code).toBe(0);
     }
   });
 

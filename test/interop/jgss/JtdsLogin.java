@@ -8,7 +8,7 @@
  * JGSS_USER and JGSS_PASSWORD name the user, logged in by Java's
  * Krb5LoginModule (JgssPeer.login); the driver connects as that Subject and
  * prints "ROW <first column>" for each row of the query's result. A failure
- * is "ERR <message>".
+ * is "ERR <SQL Server error number, or 0> <message>".
  */
 
 import java.security.PrivilegedExceptionAction;
@@ -39,7 +39,11 @@ public final class JtdsLogin {
                 return null;
             });
         } catch (Exception e) {
-            StringBuilder why = new StringBuilder();
+            // A SQL Server error's number first (18456: login failed), 0 for anything else.
+            Throwable cause = e;
+            while (!(cause instanceof java.sql.SQLException) && cause.getCause() != null) cause = cause.getCause();
+            int number = cause instanceof java.sql.SQLException ? ((java.sql.SQLException) cause).getErrorCode() : 0;
+            StringBuilder why = new StringBuilder(" " + number);
             for (Throwable t = e; t != null; t = t.getCause()) why.append(' ').append(t).append(';');
             System.out.println("ERR" + why.toString().replace('\n', ' '));
             System.exit(1);
