@@ -12,6 +12,8 @@
  *   krbsim wrote, checks the PAC's server signature and reads the PAC
  *   CONTOSO's KDC wrote as krbsim's acceptor reads it: an independent PAC
  *   decoder on what krbsim issues;
+ * - its raw krb5 token, as Go's SQL Server driver (go-mssqldb) sends it,
+ *   logs alice in to the Azure lab's instance over TDS (`directKdc`);
  * - its password change (RFC 3244) against krbsim's kpasswd with AD's rules:
  *   a change, a login with the new password, and a refusal (SOFTERROR).
  *
@@ -22,15 +24,17 @@
  */
 
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readKeytabFile } from '@krbsim/files';
 import { fileTimeToMillis, formatSid } from '@krbsim/pac';
 import { KerberosService } from '@krbsim/service';
+import { connectTds } from '@krbsim/tds';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTopologyFile, parseTopology } from '../../packages/cli/src/index';
 import { findTool, runCommand } from './helpers/processes';
+import { servedAzureLab } from './helpers/served-azure-lab';
 import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
 import { describeUnavailable } from './mit-tools';
 
@@ -185,6 +189,50 @@ if (go === undefined || !existsSync(GOKRB5)) {
       expect(r.stdout).toMatch(/^ERR ChangePasswd: error response from kadmin: code: 4;/);
       // The refusal left bob's password as it was: the old one still changes it to a strong one.
       expect((await change('bob', 'B0b-Passw0rd', 'An0ther-B0b-Passw0rd!')).stdout).toBe('OK\n');
+    });
+  });
+
+  // Go's SQL Server driver (go-mssqldb) logs in with gokrb5: its raw krb5 token in LOGIN7.
+  describe("gokrb5's token, as Go's SQL Server driver sends it, logs in to the Azure lab's instance", () => {
+    // gokrb5 has no MS-KKDCP client: Azure AD's KDC on a port of its own (--direct-kdc).
+    const lab = servedAzureLab('gokrb5-azure-lab', { directKdc: true });
+    let peer: string;
+    beforeAll(async () => {
+      peer = await buildPeer(lab.dir.file('gokrb5-peer'));
+    }, 180_000);
+
+    it('alice over TLS, as CONTOSO\\alice; bob, without a login, gets 18456', async () => {
+      const { running } = lab;
+      const tds = running.ports.tds.mi1!;
+      const ca = await readFile(running.ports.ca, 'utf8');
+      const login = async (user: string, password: string) => {
+        const t = await runCommand(
+          peer,
+          ['krb5', running.ports.krb5confDirect!, user, 'CONTOSO.COM', tds.spn],
+          {
+            env: { GOKRB5_PASSWORD: password },
+          },
+        );
+        expect(t.stdout, t.stderr).toMatch(/^TOKEN [0-9a-f]+\n$/);
+        const c = await connectTds({
+          host: tds.host,
+          port: tds.port,
+          encryption: 'on',
+          tls: { ca, servername: running.lab.managedInstances[0]!.fqdn },
+        });
+        try {
+          const r = await c.login({
+            sspi: new Uint8Array(Buffer.from(t.stdout.slice(6).trim(), 'hex')),
+            hostName: 'GO1',
+          });
+          if (!r.ok) return r.error.number;
+          return (await c.batch('SELECT SUSER_SNAME()')).results[0]!.rows[0]![0];
+        } finally {
+          c.close();
+        }
+      };
+      expect(await login('alice', PASSWORD)).toBe('CONTOSO\\alice');
+      expect(await login('bob', 'B0b-Passw0rd')).toBe(18456);
     });
   });
 }

@@ -39,16 +39,10 @@ import { readKeytabFile } from '@krbsim/files';
 import { getPacBuffer, PacBufferType } from '@krbsim/pac';
 import { type AcceptResult, KerberosService } from '@krbsim/service';
 import { connectTds } from '@krbsim/tds';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  loadTopologyFile,
-  parseTopology,
-  type RunningAzureLab,
-  startAzureLab,
-} from '../../packages/cli/src/index';
-import { loadServeFile } from '../../packages/cli/src/serve-file';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTopologyFile, parseTopology } from '../../packages/cli/src/index';
 import { dec, enc, exchangeTokens } from './gss-exchange';
-import { makeTempDir, type TempDir } from './helpers/processes';
+import { servedAzureLab } from './helpers/served-azure-lab';
 import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
 import {
   buildJgssPeer,
@@ -243,27 +237,22 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
 
   // The whole login, as a JDBC driver makes it: Java's token in LOGIN7 to the Azure lab's instance.
   describe("Java's Kerberos logs in to the Azure lab's managed instance over TDS", () => {
-    let dir: TempDir;
-    let running: RunningAzureLab;
+    // Azure AD Kerberos answers on its KDC proxy; Java, without an MS-KKDCP client, needs its port
+    // (`krbsim serve azure-sql-mi --direct-kdc`), and forwardable tickets to delegate.
+    const lab = servedAzureLab('jgss-azure-lab', { directKdc: true });
     let jgss: Jgss;
     beforeAll(async () => {
-      dir = await makeTempDir('jgss-azure-lab');
-      const file = await loadServeFile('azure-sql-mi');
-      if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
-      // Azure AD Kerberos answers on its KDC proxy; Java, without an MS-KKDCP client, needs its port
-      // (`krbsim serve azure-sql-mi --direct-kdc`), and forwardable tickets to delegate.
-      running = await startAzureLab({ lab: file.lab, dir: dir.path, directKdc: true });
-      const krb5conf = dir.file('krb5-java.conf');
-      await writeFile(krb5conf, forwardableKrb5Conf(await readFile(running.ports.krb5confDirect!, 'utf8')));
-      jgss = { java: java, classes: dir.file('jgss-classes'), krb5conf };
+      const krb5conf = lab.dir.file('krb5-java.conf');
+      await writeFile(
+        krb5conf,
+        forwardableKrb5Conf(await readFile(lab.running.ports.krb5confDirect!, 'utf8')),
+      );
+      jgss = { java: java, classes: lab.dir.file('jgss-classes'), krb5conf };
       await buildJgssPeer(javac, jgss.classes);
     }, 180_000);
-    afterAll(async () => {
-      await running?.close();
-      await dir?.remove();
-    });
 
     it('alice logs in to mi1 with the token Java made, and the instance knows her as CONTOSO\\alice', async () => {
+      const { running } = lab;
       const tds = running.ports.tds.mi1!;
       const c = await connectTds({
         host: tds.host,
@@ -295,12 +284,13 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
       existsSync(JTDS_JAR) ? undefined : `${JTDS_JAR} not found (install libjtds-java)`,
       "jTDS, a JDBC driver speaking TDS itself, logs alice in over TLS with Java's Kerberos as CONTOSO\\alice",
       async () => {
+        const { running } = lab;
         const mi = running.lab.managedInstances[0]!;
         const tds = running.ports.tds.mi1!;
         // jTDS asks for MSSQLSvc/<the host's canonical name>:<port>: the name the hosts file gives
         // 127.0.0.1, and this listener's port, which the instance answers to as it does to :1433.
         mi.addSpn(`MSSQLSvc/${mi.fqdn}:${tds.port}`);
-        const hostsFile = dir.file('hosts');
+        const hostsFile = lab.dir.file('hosts');
         await writeFile(hostsFile, `${tds.host} ${mi.fqdn}\n`);
         const url = `jdbc:jtds:sqlserver://${mi.fqdn}:${tds.port}/master;useKerberos=true;ssl=require`;
         const r = await runJtdsLogin(jgss, {

@@ -8,6 +8,10 @@
 //	    logs the user in (the password in GOKRB5_PASSWORD), gets a ticket
 //	    for the SPN, referrals followed, and prints "TOKEN <hex>": the
 //	    SPNEGO NegTokenInit of gokrb5's SPNEGO client.
+//	peer krb5 <krb5.conf> <user> <realm> <spn>
+//	    as init, but the token is the raw RFC 4121 krb5 token that Go's SQL
+//	    Server driver (go-mssqldb's krb5 authenticator) puts in LOGIN7:
+//	    NewKRB5TokenAPREQ with the integrity and confidentiality flags.
 //	peer passwd <krb5.conf> <user> <realm>
 //	    changes the user's password (RFC 3244, gokrb5's ChangePasswd: an
 //	    AS exchange for kadmin/changepw, then KRB-PRIV to the realm's
@@ -33,6 +37,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/client"
 	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/credentials"
+	"github.com/jcmturner/gokrb5/v8/gssapi"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 )
@@ -45,7 +50,8 @@ func fail(format string, v ...interface{}) {
 	os.Exit(1)
 }
 
-func initiate(krb5conf, user, realm, spn string) {
+// login logs the user in, the password in GOKRB5_PASSWORD.
+func login(krb5conf, user, realm string) *client.Client {
 	cfg, err := config.Load(krb5conf)
 	if err != nil {
 		fail("krb5.conf: %v", err)
@@ -54,6 +60,28 @@ func initiate(krb5conf, user, realm, spn string) {
 	if err := cl.Login(); err != nil {
 		fail("login: %v", err)
 	}
+	return cl
+}
+
+func krb5Token(krb5conf, user, realm, spn string) {
+	cl := login(krb5conf, user, realm)
+	tkt, key, err := cl.GetServiceTicket(spn)
+	if err != nil {
+		fail("GetServiceTicket: %v", err)
+	}
+	token, err := spnego.NewKRB5TokenAPREQ(cl, tkt, key, []int{gssapi.ContextFlagInteg, gssapi.ContextFlagConf}, []int{})
+	if err != nil {
+		fail("NewKRB5TokenAPREQ: %v", err)
+	}
+	b, err := token.Marshal()
+	if err != nil {
+		fail("marshal: %v", err)
+	}
+	fmt.Printf("TOKEN %s\n", hex.EncodeToString(b))
+}
+
+func initiate(krb5conf, user, realm, spn string) {
+	cl := login(krb5conf, user, realm)
 	token, err := spnego.SPNEGOClient(cl, spn).InitSecContext()
 	if err != nil {
 		fail("InitSecContext: %v", err)
@@ -121,12 +149,14 @@ func main() {
 	switch {
 	case len(os.Args) == 6 && os.Args[1] == "init":
 		initiate(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
+	case len(os.Args) == 6 && os.Args[1] == "krb5":
+		krb5Token(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
 	case len(os.Args) == 5 && os.Args[1] == "passwd":
 		passwd(os.Args[2], os.Args[3], os.Args[4])
 	case len(os.Args) == 3 && os.Args[1] == "accept":
 		accept(os.Args[2])
 	default:
-		fmt.Fprintln(os.Stderr, "usage: peer init <krb5.conf> <user> <realm> <spn> | peer passwd <krb5.conf> <user> <realm> | peer accept <keytab>")
+		fmt.Fprintln(os.Stderr, "usage: peer init|krb5 <krb5.conf> <user> <realm> <spn> | peer passwd <krb5.conf> <user> <realm> | peer accept <keytab>")
 		os.Exit(2)
 	}
 }
