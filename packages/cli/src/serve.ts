@@ -52,10 +52,12 @@ TCP (one port for both, RFC 4120 section 7.2). Once they listen, write into
   <spn>.keytab       one service's keys ('/' and ':' replaced by '_'; mode 0600)
   kdc.keytab         with --kdc-keytab: the KDCs' own keys (mode 0600)
   ca.pem             with kdcProxy realms: the KDC proxy's CA (http_anchors)
+  krb5-direct.conf   with kdcProxy realms: krb5.conf with every realm at its own port,
+                     for clients without an MS-KKDCP client (Java, Heimdal, gokrb5)
   password-changes.jsonl  not by a replica: the passwords changed through kpasswd,
                      in order (mode 0600), which replicas follow
   ports.json         { realms: { REALM: { host, udp, tcp, kdcs, check, kpasswd, kdcProxy } },
-                     krb5conf, keytabs, kdcKeytab, ca, passwordChanges, pid, workers }
+                     krb5conf, krb5confDirect, keytabs, kdcKeytab, ca, passwordChanges, pid, workers }
 then log each request until SIGINT or SIGTERM (exit 0).
 
 A realm with kdcProxy: true is also served through an HTTPS KDC proxy
@@ -382,6 +384,10 @@ export function announce(
       ? ''
       : `\n  KDC keys in ${files.kdcKeytab}: anyone holding them can forge tickets`;
   const ca = files.ca === undefined ? '' : `\n  KDC proxy CA in ${files.ca} (krb5.conf's http_anchors)`;
+  const direct =
+    files.krb5confDirect === undefined
+      ? ''
+      : `\n  without MS-KKDCP (Java, Heimdal, gokrb5): ${files.krb5confDirect}, every realm at its own port`;
   log.lifecycle(
     {
       event: 'ready',
@@ -391,9 +397,10 @@ export function announce(
       ...(extra.workers !== undefined && { workers: extra.workers }),
       ...(files.kdcKeytab !== undefined && { kdcKeytab: files.kdcKeytab }),
       ...(files.ca !== undefined && { ca: files.ca }),
+      ...(files.krb5confDirect !== undefined && { krb5confDirect: files.krb5confDirect }),
       ...(extra.dir?.temporary !== undefined && { temporary: extra.dir.temporary }),
     },
-    `files in ${files.dir}${extra.dir === undefined ? '' : serveDirNote(extra.dir)}${workers}${kdcKeytab}${ca}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
+    `files in ${files.dir}${extra.dir === undefined ? '' : serveDirNote(extra.dir)}${workers}${kdcKeytab}${ca}${direct}\n  export KRB5_CONFIG=${files.krb5conf}\nready; Ctrl-C to stop`,
   );
 }
 

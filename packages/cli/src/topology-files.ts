@@ -107,6 +107,11 @@ export interface PortsJson {
   /** Absolute path of the written `krb5.conf`. */
   readonly krb5conf: string;
   /**
+   * With `kdcProxy` realms: absolute path of `krb5-direct.conf`, which names every realm's own
+   * UDP/TCP port (those served through the proxy too), for clients without an MS-KKDCP client.
+   */
+  readonly krb5confDirect?: string;
+  /**
    * Absolute keytab paths: by realm name (all the realm's service keys) and by
    * `spn@REALM` (one service's keys).
    */
@@ -130,6 +135,8 @@ export interface PortsJson {
 export interface TopologyWriteResult {
   readonly dir: string;
   readonly krb5conf: string;
+  /** `krb5-direct.conf`, when realms are served through the KDC proxy (see {@link PortsJson}). */
+  readonly krb5confDirect?: string;
   readonly portsJson: string;
   readonly keytabs: Record<string, string>;
   /** The KDCs' keytab, when asked for. */
@@ -193,9 +200,10 @@ export function capathsFor(
  * as addresses a client can connect to (a KDC bound to `0.0.0.0` is listed as `127.0.0.1`); for a
  * realm served through the KDC proxy, its URL instead of the UDP/TCP port.
  */
-function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): string[] {
+function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string, direct = false): string[] {
   const s = input.servers.get(realm);
-  const own = s === undefined ? [] : [s.kdcProxyUrl ?? connectableHostPort(s.host, s.udpPort)];
+  const proxy = direct ? undefined : s?.kdcProxyUrl;
+  const own = s === undefined ? [] : [proxy ?? connectableHostPort(s.host, s.udpPort)];
   return [...new Set([...(input.replicaKdcs?.get(realm) ?? []), ...own])];
 }
 
@@ -203,14 +211,18 @@ function kdcsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): string[]
  * The realm's password-change service for `krb5.conf`, when this process serves one: through the
  * KDC proxy for a realm served by it (the proxy relays kpasswd requests), else its port.
  */
-function kpasswdOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): { kpasswd?: string } {
+function kpasswdOf(
+  input: Omit<TopologyFilesInput, 'now'>,
+  realm: string,
+  direct = false,
+): { kpasswd?: string } {
   const s = input.servers.get(realm);
   if (s?.kpasswdPort === undefined) {
     // A replica serves none: password changes go to the process it replicates, as to MIT's primary.
     const primary = input.replicaKpasswd?.get(realm);
     return primary === undefined ? {} : { kpasswd: primary };
   }
-  return { kpasswd: s.kdcProxyUrl ?? connectableHostPort(s.host, s.kpasswdPort) };
+  return { kpasswd: (direct ? undefined : s.kdcProxyUrl) ?? connectableHostPort(s.host, s.kpasswdPort) };
 }
 
 /** Where the realm's passwords are changed, for `ports.json` (a host and port; not a KDC proxy's URL). */
@@ -227,8 +239,12 @@ function httpAnchorsOf(input: Omit<TopologyFilesInput, 'now'>, realm: string): {
   return proxied && input.httpAnchors !== undefined ? { httpAnchors: [`FILE:${input.httpAnchors}`] } : {};
 }
 
-/** The `krb5.conf` text for a served topology. The first realm is the default realm. */
-export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string {
+/**
+ * The `krb5.conf` text for a served topology. The first realm is the default realm. `direct`:
+ * every realm at its own UDP/TCP port, those served through the KDC proxy too (`krb5-direct.conf`,
+ * for clients without an MS-KKDCP client).
+ */
+export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>, direct = false): string {
   const { topology } = input;
   const domainRealm: Record<string, string> = {};
   for (const r of topology.realms) {
@@ -242,9 +258,9 @@ export function topologyKrb5Conf(input: Omit<TopologyFilesInput, 'now'>): string
     defaultRealm: topology.realms[0]!.name,
     realms: topology.realms.map((r) => ({
       name: r.name,
-      kdcs: kdcsOf(input, r.name),
-      ...kpasswdOf(input, r.name),
-      ...httpAnchorsOf(input, r.name),
+      kdcs: kdcsOf(input, r.name, direct),
+      ...kpasswdOf(input, r.name, direct),
+      ...(!direct && httpAnchorsOf(input, r.name)),
       ...(r.pkinit !== undefined &&
         input.pkinitAnchors !== undefined && { extra: { pkinit_anchors: `FILE:${input.pkinitAnchors}` } }),
     })),
@@ -370,14 +386,19 @@ export async function writeTopologyFiles(
     await writeFile(ca, input.kdcProxyCa, { mode: 0o644 });
     await chmod(ca, 0o644);
   }
-  await writeFile(
-    krb5conf,
-    topologyKrb5Conf({
-      ...input,
-      ...(pkinitAnchors !== undefined && { pkinitAnchors }),
-      ...(ca !== undefined && { httpAnchors: ca }),
-    }),
-  );
+  const confInput = {
+    ...input,
+    ...(pkinitAnchors !== undefined && { pkinitAnchors }),
+    ...(ca !== undefined && { httpAnchors: ca }),
+  };
+  await writeFile(krb5conf, topologyKrb5Conf(confInput));
+  // Realms served through the KDC proxy listen on their own ports too: krb5-direct.conf names those,
+  // for clients without an MS-KKDCP client (Heimdal 7.8, Java, gokrb5).
+  let krb5confDirect: string | undefined;
+  if ([...input.servers.values()].some((s) => s.kdcProxyUrl !== undefined)) {
+    krb5confDirect = join(abs, 'krb5-direct.conf');
+    await writeFile(krb5confDirect, topologyKrb5Conf(confInput, true));
+  }
 
   const keytabs: Record<string, string> = {};
   const spnCount = new Map<string, number>();
@@ -444,6 +465,7 @@ export async function writeTopologyFiles(
       }),
     ),
     krb5conf,
+    ...(krb5confDirect !== undefined && { krb5confDirect }),
     keytabs,
     ...(kdcKeytab !== undefined && { kdcKeytab }),
     ...(ca !== undefined && { ca }),
@@ -458,6 +480,7 @@ export async function writeTopologyFiles(
   return {
     dir: abs,
     krb5conf,
+    ...(krb5confDirect !== undefined && { krb5confDirect }),
     portsJson,
     keytabs,
     ...(kdcKeytab !== undefined && { kdcKeytab }),

@@ -130,6 +130,29 @@ describe('topology kdcProxy', () => {
       expect(conf).not.toContain(`127.0.0.1:${proxied.udpPort}\n`);
     });
 
+    it('writes krb5-direct.conf naming every realm at its own port, for clients without MS-KKDCP', async () => {
+      const proxied = topo.servers.get('PROXIED.TEST')!;
+      const plain = topo.servers.get('PLAIN.TEST')!;
+      const direct = join(dir.path, 'krb5-direct.conf');
+      expect(topo.files!.krb5confDirect).toBe(direct);
+      const conf = await readFile(direct, 'utf8');
+      expect(conf).toContain(
+        [
+          '    PROXIED.TEST = {',
+          `        kdc = 127.0.0.1:${proxied.udpPort}`,
+          `        kpasswd_server = 127.0.0.1:${proxied.kpasswdPort}`,
+          '    }',
+          '    PLAIN.TEST = {',
+          `        kdc = 127.0.0.1:${plain.udpPort}`,
+          `        kpasswd_server = 127.0.0.1:${plain.kpasswdPort}`,
+          '    }',
+        ].join('\n'),
+      );
+      expect(conf).not.toMatch(/https:|http_anchors/);
+      const ports = JSON.parse(await readFile(topo.files!.portsJson, 'utf8')) as PortsJson;
+      expect(ports.krb5confDirect).toBe(direct);
+    });
+
     it('writes ca.pem (0644), the CA that signed the proxy certificate, and names it and the proxy in ports.json', async () => {
       const ca = join(dir.path, 'ca.pem');
       expect(topo.files!.ca).toBe(ca);
@@ -286,6 +309,9 @@ describe('topology kdcProxy', () => {
       );
       expect(out).toMatch(/PLAIN\.TEST: KDC on 127\.0\.0\.1:\d+ \(udp\+tcp\), kpasswd on 127\.0\.0\.1:\d+\n/);
       expect(out).toContain(`KDC proxy CA in ${join(dir.path, 'out', 'ca.pem')} (krb5.conf's http_anchors)`);
+      expect(out).toContain(
+        `without MS-KKDCP (Java, Heimdal, gokrb5): ${join(dir.path, 'out', 'krb5-direct.conf')}, every realm at its own port`,
+      );
     } finally {
       await dir.remove();
     }

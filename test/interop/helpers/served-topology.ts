@@ -56,17 +56,17 @@ export function servedTopology(
 }
 
 /**
- * The served krb5.conf with `realm`'s KDC proxy replaced by its KDC's own UDP
- * port (the served KDC listens there too), for clients without an MS-KKDCP
- * client (Heimdal 7.8, Java); its proxy's kpasswd and trust anchors go too.
+ * The served `krb5-direct.conf`: every realm at its own UDP/TCP port, `realm`'s KDC proxy replaced
+ * by its KDC's port (the served KDC listens there too), for clients without an MS-KKDCP client
+ * (Heimdal 7.8, Java, gokrb5). Throws unless `realm` is served through a proxy.
  */
 export function krb5ConfWithoutProxy(topo: RunningTopology, realm: string): string {
   const server = topo.servers.get(realm);
   if (server?.kdcProxyUrl === undefined) throw new Error(`${realm} is not served behind a KDC proxy`);
-  const direct = readFileSync(topo.files!.krb5conf, 'utf8')
-    .replace(`kdc = ${server.kdcProxyUrl}`, `kdc = ${server.host}:${server.udpPort}`)
-    .replace(/^\s*(kpasswd_server = https:|http_anchors = ).*\n/gm, '');
-  if (direct.includes('https:')) throw new Error(`krb5.conf still names a KDC proxy:\n${direct}`);
+  const direct = readFileSync(topo.files!.krb5confDirect!, 'utf8');
+  if (!direct.includes(`kdc = ${server.host}:${server.udpPort}\n`) || direct.includes('https:')) {
+    throw new Error(`krb5-direct.conf does not name ${realm}'s own port:\n${direct}`);
+  }
   return direct;
 }
 
