@@ -5,8 +5,9 @@
  * over UDP and TCP, with `--canonicalize` and `--enterprise` (RFC 6806),
  * and with a keytab, `klist`, `kgetcred` across the one-way forest trust,
  * and S4U2Self (`kgetcred --impersonate`); ok-as-delegate along a forest's
- * referrals (forest.yaml); and the reference scenario's referral through the
- * Azure AD Kerberos trust's top-level name (azure-trust.yaml).
+ * referrals (forest.yaml); the reference scenario's referral through the
+ * Azure AD Kerberos trust's top-level name (azure-trust.yaml); and Heimdal's
+ * GSS-API token logging alice in to the Azure lab's managed instance over TDS.
  *
  * Heimdal writes the TGS-REQ nonce as a signed 32-bit INTEGER, negative
  * half of the time (`02 04 94 70 9c 33`): every request is recorded at the
@@ -19,7 +20,8 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decodeKdcReq, decodeMessage, encodeMessage, PaDataType } from '@krbsim/asn1';
+import { decodeKdcReq, decodeMessage, encodeMessage, GssFlags, PaDataType } from '@krbsim/asn1';
+import { connectTds } from '@krbsim/tds';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   loadTopologyFile,
@@ -27,9 +29,12 @@ import {
   type RunningTopology,
   startTopology,
 } from '../../packages/cli/src/index';
+import { buildGssPeer, GssPeer } from './gss-peer';
 import { describeWithHeimdal, HeimdalClient, heimdalPackages, parseHeimdalKlist } from './helpers/heimdal';
-import { makeTempDir, type TempDir } from './helpers/processes';
+import { findTool, makeTempDir, type TempDir } from './helpers/processes';
+import { servedAzureLab } from './helpers/served-azure-lab';
 import { krb5ConfWithoutProxy } from './helpers/served-topology';
+import { describeUnavailable } from './mit-tools';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'packages/cli/examples');
@@ -414,5 +419,56 @@ describeWithHeimdal('Heimdal clients across the Azure AD Kerberos trust (azure-t
     // Asked of the cloud KDC only, which has no way to CONTOSO.COM.
     expect(log.slice(before).every((e) => e.realm === CLOUD)).toBe(true);
     expect(lines.every((l) => l.endsWith('KRB-ERROR KDC_ERR_S_PRINCIPAL_UNKNOWN (7)'))).toBe(true);
+  });
+});
+
+// Heimdal's GSS-API initiator (gss-peer.c on its libgssapi) logs alice in to the Azure lab's instance:
+// the host-based name MSSQLSvc@<fqdn>, CONTOSO's referral, the token in LOGIN7 (krbsim's TDS client),
+// the AP-REP back to Heimdal. Heimdal has no MS-KKDCP client: krb5-direct.conf (--direct-kdc).
+const HEIMDAL_TDS = "Heimdal's GSS token logs in to the Azure lab's managed instance over TDS";
+describeWithHeimdal(HEIMDAL_TDS, (heimdal) => {
+  const gcc = findTool('gcc');
+  if (gcc === undefined) {
+    describeUnavailable(HEIMDAL_TDS, 'gcc not found on PATH', 'install gcc');
+    return;
+  }
+  const lab = servedAzureLab('heimdal-azure-lab', { directKdc: true });
+  let peer: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    const { running } = lab;
+    const ccache = lab.dir.file('cc-alice');
+    const h = new HeimdalClient(heimdal, lab.dir.path, running.ports.krb5confDirect!, ccache, () => '');
+    await h.ok('kinit', ['--password-file=STDIN', 'alice@CONTOSO.COM'], { input: 'Al1ce-Passw0rd\n' });
+    peer = lab.dir.file('gss-peer-heimdal');
+    await buildGssPeer(gcc, peer, heimdal.libDir);
+    env = {
+      KRB5_CONFIG: running.ports.krb5confDirect!,
+      KRB5CCNAME: `FILE:${ccache}`,
+      ...(heimdal.libDir === undefined ? {} : { LD_LIBRARY_PATH: heimdal.libDir }),
+    };
+  }, 180_000);
+
+  it('alice, as CONTOSO\\alice, with mutual authentication', async () => {
+    const { running } = lab;
+    const mi = running.lab.managedInstances[0]!;
+    const tds = running.ports.tds.mi1!;
+    const c = await connectTds({
+      host: tds.host,
+      port: tds.port,
+      encryption: 'on',
+      tls: { ca: readFileSync(running.ports.ca, 'utf8'), servername: mi.fqdn },
+    });
+    const init = GssPeer.start(peer, ['init', `MSSQLSvc@${mi.fqdn}`, GssFlags.mutual.toString(16)], env);
+    try {
+      const r = await c.login({ sspi: await init.token(), hostName: 'HEIMDAL1' });
+      if (!r.ok) throw new Error(`login refused: ${r.error.number} ${r.error.msgText}`);
+      init.sendToken(r.responseToken!);
+      expect((await init.ready()) & GssFlags.mutual).toBe(GssFlags.mutual);
+      expect((await c.batch('SELECT SUSER_SNAME()')).results[0]!.rows).toEqual([['CONTOSO\\alice']]);
+    } finally {
+      c.close();
+      await init.close();
+    }
   });
 });
