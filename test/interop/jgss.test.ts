@@ -42,6 +42,7 @@ import { connectTds } from '@krbsim/tds';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTopologyFile, parseTopology } from '../../packages/cli/src/index';
 import { dec, enc, exchangeTokens } from './gss-exchange';
+import type { GssPeer } from './gss-peer';
 import { servedAzureLab } from './helpers/served-azure-lab';
 import { krb5ConfWithoutProxy, requestLines, servedClient, servedTopology } from './helpers/served-topology';
 import {
@@ -121,13 +122,29 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
       });
     }, 180_000);
 
-    it("a JDBC driver's way in: Java follows CONTOSO's referral for the instance's SPN, and the instance's keytab accepts its token", async () => {
-      const from = served.log.length;
-      const init = startJgssPeer(jgss, ['init', SPN, JDBC_FLAGS.toString(16), 'krb5'], ALICE);
+    /**
+     * alice's Java initiates to the instance's SPN with `flags` over `mech`, krbsim accepts with the
+     * instance's keytab, and Java takes the AP-REP; `check` gets both sides and Java's ready flags.
+     */
+    async function fromJava(
+      flags: number,
+      mech: 'krb5' | 'spnego',
+      check: (init: GssPeer, r: AcceptResult, ready: number) => Promise<void>,
+    ): Promise<void> {
+      const init = startJgssPeer(jgss, ['init', SPN, flags.toString(16), mech], ALICE);
       try {
         const r = service.accept(await init.token());
         init.sendToken(r.responseToken!);
-        expect(await init.ready()).toBe(JDBC_FLAGS);
+        await check(init, r, await init.ready());
+      } finally {
+        await init.close();
+      }
+    }
+
+    it("a JDBC driver's way in: Java follows CONTOSO's referral for the instance's SPN, and the instance's keytab accepts its token", async () => {
+      const from = served.log.length;
+      await fromJava(JDBC_FLAGS, 'krb5', async (init, r, ready) => {
+        expect(ready).toBe(JDBC_FLAGS);
         expect(requestLines(served.log, from), diagnostics()).toEqual([
           'CONTOSO.COM udp AS-REQ alice@CONTOSO.COM for krbtgt/CONTOSO.COM@CONTOSO.COM -> KRB-ERROR KDC_ERR_PREAUTH_REQUIRED (25)',
           // RFC 4120 section 7.2.1: too big for UDP, asked again over TCP.
@@ -153,36 +170,24 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
         expect(dec(r.securityContext!.unwrap(await init.wrap(enc('from Java'), true)).message)).toBe(
           'from Java',
         );
-      } finally {
-        await init.close();
-      }
+      });
     });
 
     it('per-message tokens both ways with Java as the initiator: Wrap sealed and signed, MIC, sequence checks', async () => {
-      const init = startJgssPeer(jgss, ['init', SPN, ALL_FLAGS.toString(16), 'krb5'], ALICE);
-      try {
-        const r = service.accept(await init.token());
-        init.sendToken(r.responseToken!);
-        expect(await init.ready()).toBe(ALL_FLAGS);
+      await fromJava(ALL_FLAGS, 'krb5', async (init, r, ready) => {
+        expect(ready).toBe(ALL_FLAGS);
         expect(r.delegatedCredential).toBeUndefined();
         await exchangeTokens(init, r.securityContext!, 'Java initiator');
-      } finally {
-        await init.close();
-      }
+      });
     });
 
     it("Java's SPNEGO initiator: krbsim's NegTokenResp accept-completed completes its context", async () => {
-      const init = startJgssPeer(jgss, ['init', SPN, ALL_FLAGS.toString(16), 'spnego'], ALICE);
-      try {
-        const r = service.accept(await init.token());
+      await fromJava(ALL_FLAGS, 'spnego', async (init, r, ready) => {
         expect(r.framing).toBe('spnego');
         expect(r.clientPrincipal).toBe('alice@CONTOSO.COM');
-        init.sendToken(r.responseToken!);
-        expect(await init.ready()).toBe(ALL_FLAGS);
+        expect(ready).toBe(ALL_FLAGS);
         await exchangeTokens(init, r.securityContext!, 'Java SPNEGO initiator');
-      } finally {
-        await init.close();
-      }
+      });
     });
 
     for (const gss of ['krb5', 'spnego'] as const) {

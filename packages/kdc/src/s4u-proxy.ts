@@ -72,7 +72,10 @@ export interface S4uProxy {
   readonly notDelegated: boolean;
   /** The key that decrypted the evidence (its PAC's server signature). */
   readonly evidenceKey: Key;
-  /** From a referral: its PAC, verified, which names the user. */
+  /**
+   * The user's PAC, verified: from a referral, which names the user; for a local request, a
+   * foreign user's evidence's (a local user's is verified when the ticket is made).
+   */
   readonly pac?: Pac;
 }
 
@@ -123,30 +126,27 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
   );
   // A user of another realm reached Service 1 through a trust: this realm issued the evidence
   // with the user's PAC as it crossed, which says whether the user may be delegated.
-  const user = evidence.crealm === realm.name ? realm.db.get(evidence.cname, realm.name) : undefined;
-  return {
+  const common = {
     kind: 'local',
     evidence,
     requesterName: { name: requester.name, realm: realm.name },
     requester,
     userName: { name: evidence.cname, realm: evidence.crealm },
-    user,
-    notDelegated:
-      evidence.crealm === realm.name
-        ? cannotBeDelegated(realm, user)
-        : foreignUserNotDelegated(realm, evidence, evidenceKey),
     evidenceKey,
-  };
+  } as const;
+  if (evidence.crealm === realm.name) {
+    const user = realm.db.get(evidence.cname, realm.name);
+    return { ...common, user, notDelegated: cannotBeDelegated(realm, user) };
+  }
+  const pac = foreignUserPac(realm, evidence, evidenceKey);
+  return { ...common, user: undefined, notDelegated: pacSaysNotDelegated(pac), pac };
 }
 
 /**
- * Whether the PAC of a foreign user's evidence says the user may not be
- * delegated (MS-SFU 3.2.5.2.1): USER_NOT_DELEGATED in its UserAccountControl,
- * or Protected Users (RID 525) of the user's domain among its groups. The
- * PAC is verified here as it is again when the ticket is made; evidence
- * without one, or in a realm that issues none, is refused.
+ * The PAC of a foreign user's evidence, verified as this realm's (the ticket is made from it
+ * without verifying it again); evidence without one, or in a realm that issues none, is refused.
  */
-function foreignUserNotDelegated(realm: Realm, evidence: EncTicketPart, key: Key): boolean {
+function foreignUserPac(realm: Realm, evidence: EncTicketPart, key: Key): Pac {
   // Without PACs issued here, nothing tells a foreign user's evidence from one the service sealed
   // itself under its own key, in anyone's name: refused, as it was before this realm served them.
   if (!realm.policy.issuePac) {
@@ -155,12 +155,21 @@ function foreignUserNotDelegated(realm: Realm, evidence: EncTicketPart, key: Key
       `S4U2Proxy for ${formatPrincipal(evidence.cname, evidence.crealm)}: ${realm.name} issues no PACs, without which it cannot vouch for a user of another realm`,
     );
   }
-  const pac =
+  return (
     verifiedEvidencePac(realm, evidence, key, {
       issuedHere: true,
       signedTicket: true,
       what: 'the evidence ticket',
-    }) ?? proxyFail(ErrorCode.KRB_AP_ERR_MODIFIED, 'the evidence ticket carries no PAC');
+    }) ?? proxyFail(ErrorCode.KRB_AP_ERR_MODIFIED, 'the evidence ticket carries no PAC')
+  );
+}
+
+/**
+ * Whether a foreign user's PAC says the user may not be delegated (MS-SFU 3.2.5.2.1):
+ * USER_NOT_DELEGATED in its UserAccountControl, or Protected Users (RID 525) of the user's
+ * domain among its groups.
+ */
+function pacSaysNotDelegated(pac: Pac): boolean {
   const info = getPacBuffer(pac, PacBufferType.LOGON_INFO);
   if (info === undefined) return false;
   if ((info.userAccountControl & UserAccountControl.USER_NOT_DELEGATED) !== 0) return true;

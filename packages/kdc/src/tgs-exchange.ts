@@ -362,11 +362,12 @@ function evidenceAuthorizationData(
   }
   let pac =
     x.proxy !== undefined
-      ? verifiedEvidencePac(realm, x.proxy.evidence, x.proxy.evidenceKey, {
+      ? (x.proxy.pac ??
+        verifiedEvidencePac(realm, x.proxy.evidence, x.proxy.evidenceKey, {
           issuedHere: true,
           signedTicket: true,
           what: 'the evidence ticket',
-        })
+        }))
       : verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
           issuedHere: h.kind !== 'cross-realm-tgt',
           localTgt: h.kind === 'local-tgt',

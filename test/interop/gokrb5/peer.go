@@ -73,6 +73,11 @@ func krb5Token(krb5conf, user, realm, spn string) {
 	if err != nil {
 		fail("NewKRB5TokenAPREQ: %v", err)
 	}
+	printToken(&token)
+}
+
+// printToken prints "TOKEN <hex>" of a context token.
+func printToken(token interface{ Marshal() ([]byte, error) }) {
 	b, err := token.Marshal()
 	if err != nil {
 		fail("marshal: %v", err)
@@ -86,11 +91,7 @@ func initiate(krb5conf, user, realm, spn string) {
 	if err != nil {
 		fail("InitSecContext: %v", err)
 	}
-	b, err := token.Marshal()
-	if err != nil {
-		fail("marshal: %v", err)
-	}
-	fmt.Printf("TOKEN %s\n", hex.EncodeToString(b))
+	printToken(token)
 }
 
 func passwd(krb5conf, user, realm string) {
