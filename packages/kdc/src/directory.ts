@@ -83,6 +83,12 @@ export interface TokenGroups {
 /** The first RID a new account or group gets; AD's own objects take the ones below. */
 const FIRST_FREE_RID = 1104;
 
+/** Groups only the forest root domain has (MS-ADTS 6.1.1.6: the root domain's well-known groups). */
+const FOREST_ROOT_RIDS: ReadonlySet<number> = new Set([
+  WellKnownRid.SCHEMA_ADMINS,
+  WellKnownRid.ENTERPRISE_ADMINS,
+]);
+
 const BUILT_IN_GROUPS: readonly DirectoryGroup[] = [
   { name: 'Domain Admins', rid: WellKnownRid.DOMAIN_ADMINS, scope: 'global' },
   { name: 'Domain Users', rid: WellKnownRid.DOMAIN_USERS, scope: 'global' },
@@ -110,7 +116,8 @@ const BUILT_IN_GROUPS: readonly DirectoryGroup[] = [
 /**
  * The built-in groups' own memberships, as a new domain has them: the accounts whose passwords
  * no read-only DC may cache (AD's Denied RODC Password Replication Group), which a Windows DC
- * then puts in its members' service tickets as a resource group.
+ * then puts in its members' service tickets as a resource group. In a child domain, Schema and
+ * Enterprise Admins are the forest root's groups (see {@link DirectoryOptions.forestRoot}).
  */
 const BUILT_IN_MEMBERS: readonly (readonly [group: string, member: string])[] = [
   ['Denied RODC Password Replication Group', 'Domain Admins'],
@@ -146,22 +153,37 @@ function refuse(message: string): never {
   throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, message);
 }
 
+/** Options for a {@link Directory}. */
+export interface DirectoryOptions {
+  /**
+   * Whether the domain is its forest's root (default true). Only the root
+   * domain has Schema Admins (518) and Enterprise Admins (519); a child
+   * domain's Denied RODC Password Replication Group holds the root's, named
+   * by RID until a SID of the root's domain reaches them
+   * ({@link Directory.resourceGroups}'s `forestRootSid`).
+   */
+  readonly forestRoot?: boolean;
+}
+
 /** The accounts and groups of one domain. Names are matched without regard to case, as AD does. */
 export class Directory {
   /** The domain SID, `S-1-5-21-...`. */
   readonly domainSid: string;
+  /** Whether the domain is its forest's root ({@link DirectoryOptions.forestRoot}). */
+  readonly forestRoot: boolean;
   readonly #accounts = new Map<string, DirectoryAccount>();
   readonly #groups = new Map<string, DirectoryGroup>();
   readonly #byRid = new Map<number, DirectoryAccount | DirectoryGroup>();
   /**
    * Member keys (`a:<name>` or `g:<name>`, lower case; `s:<SID>` for a
-   * foreign principal) by group name (lower case).
+   * foreign principal; `r:<RID>` for a group of the forest root domain, in a
+   * child domain) by group name (lower case).
    */
   readonly #members = new Map<string, Set<string>>();
   /** Groups (lower case) each member key belongs to directly. */
   readonly #memberOf = new Map<string, Set<string>>();
   #nextRid = FIRST_FREE_RID;
-  /** How many memberships of foreign principals (`s:` keys) there are. */
+  /** How many memberships of foreign principals (`s:` and `r:` keys) there are. */
   #foreignMembers = 0;
   /**
    * {@link tokenGroups} by account (lower case): the KDC asks on every TGS
@@ -174,7 +196,7 @@ export class Directory {
     { readonly primaryGroupRid: number; readonly groups: TokenGroups }
   >();
 
-  constructor(domainSid: string) {
+  constructor(domainSid: string, options: DirectoryOptions = {}) {
     if (
       !DOMAIN_SID.test(domainSid) ||
       domainSid
@@ -187,8 +209,18 @@ export class Directory {
       );
     }
     this.domainSid = domainSid;
-    for (const g of BUILT_IN_GROUPS) this.#putGroup(g);
-    for (const [group, member] of BUILT_IN_MEMBERS) this.addMember(group, member);
+    this.forestRoot = options.forestRoot ?? true;
+    for (const g of BUILT_IN_GROUPS) {
+      if (this.forestRoot || !FOREST_ROOT_RIDS.has(g.rid)) this.#putGroup(g);
+    }
+    for (const [group, member] of BUILT_IN_MEMBERS) {
+      const rootGroup = this.forestRoot ? undefined : BUILT_IN_GROUPS.find((g) => g.name === member);
+      if (rootGroup !== undefined && FOREST_ROOT_RIDS.has(rootGroup.rid)) {
+        if (this.#link(this.group(group)!, `r:${rootGroup.rid}`)) this.#foreignMembers++;
+      } else {
+        this.addMember(group, member);
+      }
+    }
   }
 
   /** The SID of a RID of this domain. */
@@ -311,13 +343,15 @@ export class Directory {
    * GetResourceDomainInfo (3.1.1.13.4), which a KDC calls for every service
    * ticket it issues (MS-KILE 3.3.5.7.3) with the SIDs of the ticket's PAC.
    * A SID of this domain stands for its account or group; any other for the
-   * foreign principal {@link addForeignMember} named. SIDs the directory
-   * does not know reach nothing.
+   * foreign principal {@link addForeignMember} named, and in a child domain a
+   * SID of `forestRootSid`'s domain also for the root's group of its RID (see
+   * {@link DirectoryOptions.forestRoot}). SIDs the directory does not know
+   * reach nothing.
    */
-  resourceGroups(sids: readonly string[]): readonly GroupMembership[] {
+  resourceGroups(sids: readonly string[], forestRootSid?: string): readonly GroupMembership[] {
     if (sids.length === 0) return [];
     return Object.freeze(
-      this.#reachFrom(sids)
+      this.#reachFrom(sids, forestRootSid)
         .filter((g) => g.scope === 'domain-local')
         .map(resourceGroup),
     );
@@ -336,13 +370,19 @@ export class Directory {
       .map((g) => this.sidOf(g.rid));
   }
 
-  /** Every group reached from `sids` (of this domain: its accounts and groups; else foreign members). */
-  #reachFrom(sids: readonly string[]): DirectoryGroup[] {
+  /**
+   * Every group reached from `sids` (of this domain: its accounts and groups; else foreign members;
+   * of the forest root's domain, in a child domain, its groups by RID too).
+   */
+  #reachFrom(sids: readonly string[], forestRootSid?: string): DirectoryGroup[] {
     const queue: string[] = [];
     const prefix = `${this.domainSid}-`;
+    const rootPrefix = this.forestRoot || forestRootSid === undefined ? undefined : `${forestRootSid}-`;
     for (const sid of sids) {
       if (!sid.startsWith(prefix)) {
         queue.push(`s:${sid}`);
+        if (rootPrefix !== undefined && sid.startsWith(rootPrefix))
+          queue.push(`r:${sid.slice(rootPrefix.length)}`);
         continue;
       }
       const own = this.#byRid.get(Number(sid.slice(prefix.length)));

@@ -28,6 +28,7 @@ export {
   Directory,
   type DirectoryAccount,
   type DirectoryGroup,
+  type DirectoryOptions,
   type DomainControllerKind,
   domainSidFrom,
   type GroupScope,

@@ -59,7 +59,7 @@ import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { WellKnownRid } from '@krbsim/pac';
 import { buildApRep, ReplayCache, type VerifiedApReq, verifyApReq } from '@krbsim/service';
 import { encodeErrorReply, KdcError } from './krb-error';
-import { accountOf } from './pac-builder';
+import { accountOf, forestRootOf, forestUniversalGroups } from './pac-builder';
 import { adPolicyInfoOf, checkNewPassword, passwordRejectionText } from './password-policy';
 import type { Realm } from './realm';
 
@@ -357,7 +357,15 @@ function isPasswordAdministrator(realm: Realm, name: string): boolean {
   const account = entry === undefined ? undefined : accountOf(realm, entry);
   if (account === undefined) return false;
   const admins: readonly number[] = [WellKnownRid.DOMAIN_ADMINS, WellKnownRid.ENTERPRISE_ADMINS];
-  return realm.directory.tokenGroups(account.name).groups.some((g) => admins.includes(g.relativeId));
+  const groups = realm.directory.tokenGroups(account.name).groups;
+  if (groups.some((g) => admins.includes(g.relativeId))) return true;
+  // In a child domain Enterprise Admins is the forest root's: a member of it from here is found as the
+  // global catalog finds it for a logon.
+  const root = forestRootOf(realm);
+  if (root === undefined) return false;
+  const own = () =>
+    [account.rid, ...groups.map((g) => g.relativeId)].map((rid) => realm.directory.sidOf(rid));
+  return forestUniversalGroups(realm, own).includes(root.directory.sidOf(WellKnownRid.ENTERPRISE_ADMINS));
 }
 
 /** The KRB-PRIV's user data, decrypted with the subkey and its sequence number checked (MALFORMED otherwise). */

@@ -88,7 +88,7 @@ const forestPeers = new WeakMap<object, readonly Realm[]>();
  * global catalog adds to a logon (MS-PAC 2.5 ExtraSids). Only domains with
  * foreign members can hold one; a forest of one domain has none to ask.
  */
-function forestUniversalGroups(realm: Realm, sids: () => readonly string[]): string[] {
+export function forestUniversalGroups(realm: Realm, sids: () => readonly string[]): string[] {
   const view = routingView(realm);
   let peers = forestPeers.get(view);
   if (peers === undefined) {
@@ -132,8 +132,13 @@ function domainControllerSids(
   const rid = WellKnownRid.ENTERPRISE_READONLY_DOMAIN_CONTROLLERS;
   if (realm.forest === realm.name)
     return { groups: [{ relativeId: rid, attributes: SE_GROUP_DEFAULT }], extra: [] };
-  const root = routingView(realm).realms.get(realm.forest);
+  const root = forestRootOf(realm);
   return { groups: [], extra: root === undefined ? [] : [root.directory.sidOf(rid)] };
+}
+
+/** The forest root domain of a child domain's realm, when it is a realm this KDC knows; undefined for the root itself. */
+export function forestRootOf(realm: Realm): Realm | undefined {
+  return realm.forest === realm.name ? undefined : routingView(realm).realms.get(realm.forest);
 }
 
 /** `CONTOSO` for `CONTOSO.COM`: the NetBIOS domain name a DC writes in LogonDomainName. */

@@ -62,7 +62,7 @@ import {
 import type { TicketDraft } from './issue';
 import { kdcSignatureKey, kdcVerificationKeys } from './keys';
 import { KdcError } from './krb-error';
-import { accountOf, accountSid } from './pac-builder';
+import { accountOf, accountSid, forestRootOf } from './pac-builder';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { routingView } from './routing-view';
@@ -231,17 +231,32 @@ export function withResourceGroups(
     const account = user === undefined ? undefined : accountOf(realm, user);
     if (account === undefined || account.external !== undefined) return pac;
     local = realm.directory.tokenGroups(account.name).domainLocal;
+    // The ExtraSids (another domain's universal groups, from the global catalog; sIDHistory) may be
+    // foreign members of this domain's domain-local groups too: InputSids holds them all.
+    const extraSids = realm.directory.hasForeignMembers
+      ? getPacBuffer(pac, PacBufferType.LOGON_INFO)?.extraSids
+      : undefined;
+    if (extraSids !== undefined && extraSids.length > 0) {
+      const sids = extraSids.map((e) => formatSid(e.sid));
+      local = unionByRid(
+        local,
+        realm.directory.resourceGroups(sids, forestRootOf(realm)?.directory.domainSid),
+      );
+    }
   } else {
     // The SIDs of a user from across a trust are all of other domains: only foreign members match.
     if (!realm.directory.hasForeignMembers) return pac;
     const info = getPacBuffer(pac, PacBufferType.LOGON_INFO);
     const domain = info?.logonDomainId;
     if (info === undefined || domain === undefined) return pac;
-    local = realm.directory.resourceGroups([
-      formatSid(sidWithRid(domain, info.userId)),
-      ...info.groupIds.map((g) => formatSid(sidWithRid(domain, g.relativeId))),
-      ...info.extraSids.map((e) => formatSid(e.sid)),
-    ]);
+    local = realm.directory.resourceGroups(
+      [
+        formatSid(sidWithRid(domain, info.userId)),
+        ...info.groupIds.map((g) => formatSid(sidWithRid(domain, g.relativeId))),
+        ...info.extraSids.map((e) => formatSid(e.sid)),
+      ],
+      forestRootOf(realm)?.directory.domainSid,
+    );
   }
   if (local.length === 0) return pac;
   return replaceLogonInfo(pac, (v) => ({
@@ -250,6 +265,17 @@ export function withResourceGroups(
     resourceGroupIds: local,
     userFlags: v.userFlags | UserFlags.LOGON_RESOURCE_GROUPS,
   }));
+}
+
+/** The groups of `a` and `b`, each once, sorted by RID. */
+function unionByRid(
+  a: readonly GroupMembership[],
+  b: readonly GroupMembership[],
+): readonly GroupMembership[] {
+  if (b.length === 0) return a;
+  const byRid = new Map<number, GroupMembership>();
+  for (const g of [...a, ...b]) if (!byRid.has(g.relativeId)) byRid.set(g.relativeId, g);
+  return [...byRid.values()].sort((x, y) => x.relativeId - y.relativeId);
 }
 
 /** PAC buffers a trusting realm drops from a PAC that crossed a trust (see {@link filterAtTrust}). */

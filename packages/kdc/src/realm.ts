@@ -359,7 +359,9 @@ export class Realm {
     this.forest = opts.forest ?? opts.name;
     this.pkinit = opts.pkinit && resolvePkinit(opts.pkinit, this.kind === 'active-directory');
     this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
-    this.directory = new Directory(opts.domainSid ?? nameDerivedSid(this.name));
+    this.directory = new Directory(opts.domainSid ?? nameDerivedSid(this.name), {
+      forestRoot: this.forest === this.name,
+    });
     const kvno = composeKvno(this.rodcBranchId, 1);
     const salt = defaultSalt(this.name, [TGS_NAME, this.name]);
     const keys = opts.krbtgtKeys

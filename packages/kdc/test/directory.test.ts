@@ -27,6 +27,29 @@ describe('Directory', () => {
     expect(d.group('Enterprise Admins')).toMatchObject({ rid: 519, scope: 'universal' });
   });
 
+  it("leaves Schema and Enterprise Admins to the forest root: a child domain's Denied RODC group holds the root's", () => {
+    const ROOT = 'S-1-5-21-7-8-9';
+    const child = new Directory(SID, { forestRoot: false });
+    expect(child.forestRoot).toBe(false);
+    expect(child.group('Enterprise Admins')).toBeUndefined();
+    expect(child.group('Schema Admins')).toBeUndefined();
+    expect(() => child.addMember('Enterprise Admins', 'Domain Admins')).toThrow(/no group Enterprise Admins/);
+    expect(child.hasForeignMembers).toBe(true);
+    const denied = WellKnownRid.DENIED_RODC_PASSWORD_REPLICATION_GROUP;
+    for (const rid of [WellKnownRid.SCHEMA_ADMINS, WellKnownRid.ENTERPRISE_ADMINS]) {
+      expect(rids(child.resourceGroups([`${ROOT}-${rid}`], ROOT))).toEqual([denied]);
+      expect(child.resourceGroups([`${ROOT}-${rid}`])).toEqual([]); // the root not known
+      expect(child.resourceGroups([`S-1-5-21-1-1-1-${rid}`], ROOT)).toEqual([]); // another domain's
+    }
+    expect(child.resourceGroups([`${ROOT}-512`], ROOT)).toEqual([]); // the root's Domain Admins: not a member
+    expect(rids(child.resourceGroups([`${SID}-512`], ROOT))).toEqual([denied]); // its own Domain Admins are
+    // The root itself holds its own by name.
+    const root = new Directory(ROOT);
+    expect(root.forestRoot).toBe(true);
+    expect(rids(root.resourceGroups([`${ROOT}-519`]))).toEqual([denied]);
+    expect(root.hasForeignMembers).toBe(false);
+  });
+
   it('expands nested groups once, split into global/universal groups and domain-local ones', () => {
     const d = new Directory(SID);
     d.addAccount('alice', 'user');

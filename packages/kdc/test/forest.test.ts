@@ -6,9 +6,10 @@
  * trust; claims pass within a forest only.
  */
 
+import { KpasswdResult } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
-import { createTrust, Kdc, type KdcRequestEvent, Realm } from '@krbsim/kdc';
+import { createTrust, Kdc, type KdcRequestEvent, KpasswdService, Realm } from '@krbsim/kdc';
 import {
   decodePac,
   findPac,
@@ -16,6 +17,7 @@ import {
   getPacBuffer,
   PacBufferType,
   validationInfoSids,
+  WellKnownRid,
   WellKnownSid,
 } from '@krbsim/pac';
 import { InProcessTransport } from '@krbsim/transport';
@@ -123,7 +125,7 @@ function lab(
     const key = emea.krbtgt.keys.find((k) => k.key.etype === tgt.ticket.encPart.etype)!.key;
     return decodePac(findPac(openTicket(tgt.ticket, key).authorizationData)!.pac);
   };
-  return { contoso, emea, fabrikam, erinSid, events, sidsAt, erinTgtPac };
+  return { contoso, emea, fabrikam, erinSid, events, sidsAt, erinTgtPac, transport, clock };
 }
 
 describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => {
@@ -297,6 +299,52 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     const across = await x.sidsAt(x.fabrikam, 'HTTP/portal.fabrikam.com', 'EDC1$', 'Edc1-Passw0rd');
     expect(across).toContain(`${EMEA_SID}-516`);
     expect(across).not.toContain(EDC);
+  });
+
+  it("gives a domain's own user the domain-local groups she reaches through another domain's universal group (MS-KILE 3.3.5.7.3)", async () => {
+    const t = lab();
+    // EMEA's domain-local group holds CONTOSO's universal Forest Leads (erin is in it through Forest Staff).
+    t.emea.directory.addGroup('EMEA Readers', { rid: 1400, scope: 'domain-local' });
+    t.emea.directory.addForeignMember('EMEA Readers', `${CONTOSO_SID}-1201`);
+    t.emea.addService('HTTP/app.emea.contoso.com', { password: 'emea-app' });
+    const sids = await t.sidsAt(t.emea, 'HTTP/app.emea.contoso.com');
+    expect(sids).toContain(`${CONTOSO_SID}-1201`);
+    expect(sids).toContain(`${EMEA_SID}-1400`);
+    // Not in her TGT (resource groups are for the domain's services), nor at the root's service.
+    expect(await t.sidsAt(t.contoso, 'HTTP/intranet.contoso.com')).not.toContain(`${EMEA_SID}-1400`);
+  });
+
+  it("has the forest root's Enterprise Admins alone: a child's member of it is an administrator there and in the child's Denied RODC group", async () => {
+    const t = lab();
+    expect(t.emea.directory.group('Enterprise Admins')).toBeUndefined();
+    t.contoso.directory.addForeignMember('Enterprise Admins', t.erinSid);
+    t.emea.addService('HTTP/app.emea.contoso.com', { password: 'emea-app' });
+    const denied = WellKnownRid.DENIED_RODC_PASSWORD_REPLICATION_GROUP;
+    const atChild = await t.sidsAt(t.emea, 'HTTP/app.emea.contoso.com');
+    expect(atChild).toContain(`${CONTOSO_SID}-519`); // the global catalog's ExtraSid
+    expect(atChild).toContain(`${EMEA_SID}-${denied}`); // the child's 572 holds the root's 519
+    expect(await t.sidsAt(t.contoso, 'HTTP/intranet.contoso.com')).toContain(`${CONTOSO_SID}-${denied}`);
+    // Without it, neither.
+    const u = lab();
+    u.emea.addService('HTTP/app.emea.contoso.com', { password: 'emea-app' });
+    expect(await u.sidsAt(u.emea, 'HTTP/app.emea.contoso.com')).not.toContain(`${EMEA_SID}-${denied}`);
+    // kpasswd: an Enterprise Admin resets a password in every domain of the forest.
+    t.emea.addPasswordChangeService();
+    t.emea.addUser('gina', { password: 'G1na-Old-Passw0rd' });
+    const kpasswd = new KpasswdService(t.emea);
+    const transport = new InProcessTransport().register(t.emea.name, (r) => kpasswd.handle(r));
+    const reset = (admin: string, pw: string) =>
+      new KerberosClient({
+        realm: t.emea.name,
+        transport: t.transport,
+        clock: t.clock,
+        random: new SeededRandom(admin),
+      }).changePassword(admin, pw, 'G1na-New-Passw0rd', { transport, target: 'gina' });
+    await reset('erin', 'Er1n-Passw0rd');
+    t.emea.addUser('hal', { password: 'H4l-Passw0rd-1' });
+    await expect(reset('hal', 'H4l-Passw0rd-1')).rejects.toMatchObject({
+      result: KpasswdResult.ACCESSDENIED,
+    });
   });
 
   it('refuses a forest or external trust between two domains of one forest', () => {
