@@ -125,12 +125,19 @@ export interface AzureSqlMiLabOptions {
    * message (the demo does).
    */
   readonly traceEntries?: number;
+  /**
+   * How many bytes of messages {@link AzureSqlMiLab.trace} keeps, the oldest
+   * dropped first: the bound that holds when messages are large (a SQL
+   * client's batches, up to 1 MiB each). Default 16 MiB; `Infinity` for none.
+   */
+  readonly traceBytes?: number;
   /** How long the lab's clients wait for a KDC before "no logon servers" (see `lab.faults`). Default 30 s. */
   readonly kdcTimeoutMs?: number;
 }
 
-/** The default bound of a lab's trace (see {@link AzureSqlMiLabOptions.traceEntries}). */
+/** The default bounds of a lab's trace (see {@link AzureSqlMiLabOptions.traceEntries} and `traceBytes`). */
 const TRACE_ENTRIES = 1000;
+const TRACE_BYTES = 16 * 1024 * 1024;
 
 /** The lab; see the module documentation. */
 export class AzureSqlMiLab implements LabHost {
@@ -139,7 +146,7 @@ export class AzureSqlMiLab implements LabHost {
   /** True when the lab runs on its default clock (no `clock` option), whose time is not the system's. */
   readonly clockIsDefault: boolean;
   readonly random: RandomSource;
-  /** The messages of the flows, in order: the last `traceEntries` (default 1,000). */
+  /** The messages of the flows, in order: the last `traceEntries` (default 1,000), within `traceBytes` (16 MiB). */
   readonly trace: Trace;
   readonly cloud: AzureCloud;
   readonly tenant: AzureAdTenant;
@@ -166,7 +173,11 @@ export class AzureSqlMiLab implements LabHost {
     // default, the default clock (see lab-clock.ts).
     const skewNote = () => this.#skewNote();
     this.random = new SeededRandom(seed);
-    this.trace = new Trace({ clock: this.clock, maxEntries: opts.traceEntries ?? TRACE_ENTRIES });
+    this.trace = new Trace({
+      clock: this.clock,
+      maxEntries: opts.traceEntries ?? TRACE_ENTRIES,
+      maxBytes: opts.traceBytes ?? TRACE_BYTES,
+    });
     this.cloud = AzureClouds[opts.cloud ?? 'AzureCloud'];
     this.azureAdConnect = opts.azureAdConnect ?? true;
     this.faults = new LabFaults({

@@ -2,6 +2,8 @@
  * The lab's trace is bounded (issue 14): it keeps the last 1,000 messages
  * by default, so a long test run that reuses one lab does not grow without
  * bound; `traceEntries` changes the bound, `Infinity` keeps every message.
+ * It also keeps at most 16 MiB of messages (`traceBytes`): a SQL client's
+ * batches of up to 1 MiB each cannot make it hold a gigabyte.
  */
 
 import { createAzureSqlMiLab } from '@krbsim/azure';
@@ -27,6 +29,23 @@ describe('the lab trace', () => {
     }
     expect(small.trace.entries.map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 1491 + i));
     expect(all.trace.entries).toHaveLength(1500);
+  });
+
+  it('keeps at most 16 MiB of messages by default, or as traceBytes says', () => {
+    const lab = createAzureSqlMiLab();
+    const batch = new Uint8Array(1024 * 1024);
+    const tds = {
+      from: 'client',
+      to: 'mi1',
+      protocol: 'tds' as const,
+      requestType: 'SQL_BATCH',
+      request: batch,
+    };
+    for (let i = 0; i < 40; i++) lab.trace.record(tds);
+    expect(lab.trace.entries.map((e) => e.seq)).toEqual(Array.from({ length: 16 }, (_, i) => 25 + i));
+    const small = createAzureSqlMiLab({ traceBytes: 3 * 1024 * 1024 });
+    for (let i = 0; i < 40; i++) small.trace.record(tds);
+    expect(small.trace.entries).toHaveLength(3);
   });
 
   it('still records a whole flow', async () => {

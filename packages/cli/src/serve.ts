@@ -22,6 +22,8 @@ import type { TopologyWriteResult } from './topology-files';
 
 /** The exchanges `--html` and `--pcap` keep: the trace is a ring, so a long serve stays bounded. */
 export const SERVE_TRACE_ENTRIES = 10_000;
+/** ... and the bytes of their messages, however large they are (SQL batches). */
+export const SERVE_TRACE_BYTES = 64 * 1024 * 1024;
 
 export const SERVE_USAGE = `Usage: krbsim serve <file.yaml|file.json|built-in name> [--dir <dir>] [options]
 
@@ -502,7 +504,10 @@ async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
   const trace =
     config.html === undefined && config.pcap === undefined
       ? undefined
-      : new (await import('@krbsim/transport')).Trace({ maxEntries: SERVE_TRACE_ENTRIES });
+      : new (await import('@krbsim/transport')).Trace({
+          maxEntries: SERVE_TRACE_ENTRIES,
+          maxBytes: SERVE_TRACE_BYTES,
+        });
   let running: Awaited<ReturnType<typeof startTopology>>;
   try {
     running = await startTopology(config.topology, {

@@ -52,6 +52,7 @@ import {
   inputStreamError,
   loginFailed,
   notRunByEmulator,
+  requestTooLarge,
   type SqlError,
   untrustedDomain,
 } from './sql-errors';
@@ -666,7 +667,9 @@ export class Connection {
     this.#session = session;
     this.#sendTokens(tokens);
     this.#packetSize = packetSize;
-    this.#reader.setLimits({ maxPacket: packetSize, maxMessage: this.#c.maxMessageBytes });
+    // A request past the bound is read to its end, kept nowhere, and answered with an error: the
+    // session goes on (SQL Server's bound is far larger; this one keeps a connection's memory small).
+    this.#reader.setLimits({ maxPacket: packetSize, maxMessage: this.#c.maxMessageBytes, oversized: 'skip' });
     this.#facts = {
       login: session.login,
       ...(session.originalLogin !== undefined && { originalLogin: session.originalLogin }),
@@ -700,6 +703,17 @@ export class Connection {
       (m.status & (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)) !== 0
         ? [RESET_CONNECTION_ACK]
         : [];
+    if (m.skippedBytes !== undefined) {
+      this.#log(
+        `not read: a message of type 0x${m.type.toString(16)} of ${m.skippedBytes} bytes (at most ${this.#c.maxMessageBytes})`,
+      );
+      this.#sendTokens([
+        ...reset,
+        this.#error(requestTooLarge(m.skippedBytes, this.#c.maxMessageBytes)),
+        done(DoneStatus.ERROR),
+      ]);
+      return;
+    }
     switch (m.type) {
       case TdsPacketType.SQL_BATCH: {
         const { sqlText } = decodeSqlBatch(m.payload, this.#tdsVersion);

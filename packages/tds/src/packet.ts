@@ -124,6 +124,11 @@ export interface TdsMessage {
   readonly spid: number;
   /** The message's packets as they arrived, headers included (only from a reader made with `keepPackets`). */
   readonly packets?: Uint8Array;
+  /**
+   * Set when the message was longer than `maxMessage` and the reader's limits say `skip`: its bytes on
+   * the wire, headers included. The payload is empty (and `packets` absent): nothing of it was kept.
+   */
+  readonly skippedBytes?: number;
 }
 
 /** The bounds of a {@link PacketReader}. */
@@ -132,6 +137,12 @@ export interface PacketLimits {
   readonly maxPacket: number;
   /** The most bytes of one message, headers included. */
   readonly maxMessage: number;
+  /**
+   * A message longer than `maxMessage`: `'refuse'` (default) throws, and the stream is done;
+   * `'skip'` reads it to its end keeping none of it, and gives it with `skippedBytes`, so that a
+   * session can answer it and go on.
+   */
+  readonly oversized?: 'refuse' | 'skip';
 }
 
 /** What a {@link PacketReader} keeps besides the payloads. */
@@ -141,26 +152,80 @@ export interface PacketReaderOptions {
 }
 
 /**
+ * Bytes appended at the end and taken from the front, in one buffer grown by
+ * doubling: what it holds costs at most about twice its length, however
+ * small the pieces it came in (a packet's header, one byte at a time).
+ */
+class ByteQueue {
+  #bytes = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** The bytes held, as a view (valid until the next append or clear). */
+  view(): Uint8Array {
+    return this.#bytes.subarray(this.#start, this.#end);
+  }
+
+  append(b: Uint8Array): void {
+    if (b.length === 0) return;
+    if (this.#end + b.length > this.#bytes.length) {
+      const held = this.view();
+      const size = held.length + b.length;
+      const next =
+        size <= this.#bytes.length ? this.#bytes : new Uint8Array(Math.max(size, this.#bytes.length * 2));
+      if (next === this.#bytes) next.copyWithin(0, this.#start, this.#end);
+      else next.set(held);
+      this.#bytes = next;
+      this.#start = 0;
+      this.#end = held.length;
+    }
+    this.#bytes.set(b, this.#end);
+    this.#end += b.length;
+  }
+
+  /** Drop the first `n` bytes. */
+  drop(n: number): void {
+    this.#start += n;
+    if (this.#start === this.#end) this.clear();
+  }
+
+  /** Drop everything, and the memory with it. */
+  clear(): void {
+    this.#bytes = new Uint8Array(0);
+    this.#start = 0;
+    this.#end = 0;
+  }
+}
+
+/**
  * Reassembles messages from a byte stream, bounded: a packet longer than
- * `maxPacket` or a message longer than `maxMessage` (headers counted, so
- * empty packets cannot pile up) is refused with a {@link TdsError}; after
- * a refusal the reader is unusable, as the stream is out of step.
+ * `maxPacket` or a message longer than `maxMessage` (headers counted) is
+ * refused with a {@link TdsError}, or skipped as {@link PacketLimits.oversized}
+ * says; after a refusal the reader is unusable, as the stream is out of step.
+ * What it holds is proportional to what it was sent: payloads and kept packets
+ * are copied into one buffer each, whatever the number of packets.
  */
 export class PacketReader {
-  #buf: Uint8Array = new Uint8Array(0);
-  #parts: Uint8Array[] = [];
+  /** Bytes received and not yet made into packets (at most one packet's worth, plus what came with it). */
+  readonly #in = new ByteQueue();
+  /** The current message's payload so far. */
+  readonly #payload = new ByteQueue();
   /** The current message's whole packets, when kept. */
-  #raw: Uint8Array[] | undefined;
+  readonly #raw: ByteQueue | undefined;
   #messageBytes = 0;
   #first: TdsPacketHeader | undefined;
-  #maxPacket: number;
-  #maxMessage: number;
+  /** The current message passed `maxMessage` and is being skipped. */
+  #skipping = false;
+  #limits: PacketLimits;
   #expected: readonly number[] | undefined;
 
   constructor(limits: PacketLimits, options: PacketReaderOptions = {}) {
-    this.#maxPacket = limits.maxPacket;
-    this.#maxMessage = limits.maxMessage;
-    if (options.keepPackets === true) this.#raw = [];
+    this.#limits = limits;
+    if (options.keepPackets === true) this.#raw = new ByteQueue();
   }
 
   /**
@@ -174,23 +239,24 @@ export class PacketReader {
 
   /** New bounds from now on (the negotiated packet size after login). */
   setLimits(limits: PacketLimits): void {
-    this.#maxPacket = limits.maxPacket;
-    this.#maxMessage = limits.maxMessage;
+    this.#limits = limits;
   }
 
-  /** Bytes held for messages not complete yet. */
+  /** Bytes of messages not complete yet, headers included (those of a message being skipped too). */
   get buffered(): number {
-    return this.#buf.length + this.#messageBytes;
+    return this.#in.length + this.#messageBytes;
   }
 
   /** Feed bytes; returns the messages they complete. */
   push(bytes: Uint8Array): TdsMessage[] {
-    this.#buf = this.#buf.length === 0 ? bytes : concatBytes([this.#buf, bytes]);
+    this.#in.append(bytes);
     const out: TdsMessage[] = [];
-    while (this.#buf.length >= PACKET_HEADER_BYTES) {
-      const h = decodePacketHeader(this.#buf);
-      if (h.length > this.#maxPacket) {
-        throw new TdsError('too-large', 'packet.Length', `${h.length} bytes is more than ${this.#maxPacket}`);
+    const { maxPacket, maxMessage } = this.#limits;
+    while (this.#in.length >= PACKET_HEADER_BYTES) {
+      const buf = this.#in.view();
+      const h = decodePacketHeader(buf);
+      if (h.length > maxPacket) {
+        throw new TdsError('too-large', 'packet.Length', `${h.length} bytes is more than ${maxPacket}`);
       }
       if (this.#expected !== undefined && !this.#expected.includes(h.type)) {
         throw new TdsError(
@@ -206,38 +272,46 @@ export class PacketReader {
           `0x${hex(h.type)} inside a message of type 0x${hex(this.#first.type)}`,
         );
       }
-      this.#messageBytes += h.length;
-      if (this.#messageBytes > this.#maxMessage) {
-        throw new TdsError('too-large', 'message', `more than ${this.#maxMessage} bytes`);
+      if (!this.#skipping && this.#messageBytes + h.length > maxMessage) {
+        if (this.#limits.oversized !== 'skip') {
+          throw new TdsError('too-large', 'message', `more than ${maxMessage} bytes`);
+        }
+        this.#skipping = true;
+        this.#payload.clear();
+        this.#raw?.clear();
       }
-      if (this.#buf.length < h.length) {
-        this.#messageBytes -= h.length;
-        break;
-      }
+      if (buf.length < h.length) break;
       this.#first ??= h;
-      this.#parts.push(this.#buf.slice(PACKET_HEADER_BYTES, h.length));
-      this.#raw?.push(this.#buf.slice(0, h.length));
-      this.#buf = this.#buf.subarray(h.length);
-      if ((h.status & TdsPacketStatus.EOM) !== 0) {
-        const first = this.#first;
-        out.push({
-          type: h.type,
-          payload: this.#parts.length === 1 ? this.#parts[0]! : concatBytes(this.#parts),
-          status:
-            (first.status & ~(TdsPacketStatus.EOM | TdsPacketStatus.IGNORE)) |
-            (h.status & TdsPacketStatus.IGNORE),
-          spid: first.spid,
-          ...(this.#raw !== undefined && { packets: concatBytes(this.#raw) }),
-        });
-        this.#parts = [];
-        if (this.#raw !== undefined) this.#raw = [];
-        this.#messageBytes = 0;
-        this.#first = undefined;
+      this.#messageBytes += h.length;
+      if (!this.#skipping) {
+        this.#payload.append(buf.subarray(PACKET_HEADER_BYTES, h.length));
+        this.#raw?.append(buf.subarray(0, h.length));
       }
+      this.#in.drop(h.length);
+      if ((h.status & TdsPacketStatus.EOM) !== 0) out.push(this.#complete(h));
     }
-    // A copy, so the caller's chunk is not kept alive by a small remainder.
-    if (this.#buf.length > 0 && this.#buf.length < bytes.length) this.#buf = this.#buf.slice();
     return out;
+  }
+
+  /** The message the packet with header `last` (EOM) ends. */
+  #complete(last: TdsPacketHeader): TdsMessage {
+    const first = this.#first!;
+    const message: TdsMessage = {
+      type: last.type,
+      payload: this.#skipping ? new Uint8Array(0) : this.#payload.view().slice(),
+      status:
+        (first.status & ~(TdsPacketStatus.EOM | TdsPacketStatus.IGNORE)) |
+        (last.status & TdsPacketStatus.IGNORE),
+      spid: first.spid,
+      ...(this.#raw !== undefined && !this.#skipping && { packets: this.#raw.view().slice() }),
+      ...(this.#skipping && { skippedBytes: this.#messageBytes }),
+    };
+    this.#payload.clear();
+    this.#raw?.clear();
+    this.#messageBytes = 0;
+    this.#first = undefined;
+    this.#skipping = false;
+    return message;
   }
 }
 

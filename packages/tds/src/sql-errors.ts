@@ -105,3 +105,16 @@ export function notRunByEmulator(statement: string): SqlError {
       'it accepts SET, USE master and transaction statements.',
   };
 }
+
+/**
+ * 50000, class 16: a request longer than the emulated instance reads
+ * (`maxMessageBytes`), read to its end and not run; the session goes on.
+ */
+export function requestTooLarge(bytes: number, max: number): SqlError {
+  return {
+    number: 50000,
+    state: 1,
+    class: 16,
+    msgText: `krbsim reads requests of at most ${max} bytes; this one of ${bytes} bytes was not run.`,
+  };
+}

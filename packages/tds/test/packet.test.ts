@@ -2,6 +2,9 @@
  * TDS packets (MS-TDS 2.2.3): header round trips, messages split and
  * reassembled from any chunking, and every bound of the reader.
  */
+
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   decodePacketHeader,
   encodePacketHeader,
@@ -131,6 +134,51 @@ describe('encodePackets and PacketReader', () => {
     const reader = r();
     reader.push(encodePackets(1, new Uint8Array(150), { packetSize: 100 }).subarray(0, 100)); // not EOM
     expect(refusal(() => reader.push(encodePackets(3, new Uint8Array(4))))).toBe('malformed packet.Type');
+  });
+
+  it('skips a message past the bound when told to, keeping none of it, and reads the next', () => {
+    const reader = new PacketReader(
+      { maxPacket: 100, maxMessage: 150, oversized: 'skip' },
+      { keepPackets: true },
+    );
+    const big = encodePackets(1, new Uint8Array(300).fill(7), { packetSize: 100 });
+    const next = encodePackets(1, Uint8Array.of(1, 2, 3));
+    // Fed a byte at a time: the bound is met mid-message, the rest is read and dropped.
+    const got = [...big, ...next].flatMap((b) => reader.push(Uint8Array.of(b)));
+    expect(got).toEqual([
+      { type: 1, payload: new Uint8Array(0), status: 0, spid: 0, skippedBytes: big.length },
+      { type: 1, payload: Uint8Array.of(1, 2, 3), status: 0, spid: 0, packets: next },
+    ]);
+    expect(reader.buffered).toBe(0);
+    // While one is being skipped, it counts as buffered (a session's half-sent deadline runs).
+    reader.push(big.subarray(0, 200)); // two whole packets: past the bound
+    expect(reader.buffered).toBe(200);
+    // Packets are still checked: a type change mid-message is refused.
+    expect(refusal(() => reader.push(encodePackets(3, new Uint8Array(4))))).toBe('malformed packet.Type');
+  });
+
+  it('holds memory in proportion to the bytes it was sent, however many packets they came in', () => {
+    // 32,768 header-only packets without EOM: 256 KiB on the wire, within a 256 KiB bound.
+    const empty = Uint8Array.of(1, 0, 0, 8, 0, 0, 1, 0);
+    const wire = new Uint8Array(8 * 32_768);
+    for (let i = 0; i < 32_768; i++) wire.set(empty, i * 8);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const readers: PacketReader[] = [];
+    gc();
+    const before = process.memoryUsage();
+    for (let n = 0; n < 8; n++) {
+      const reader = new PacketReader({ maxPacket: 4096, maxMessage: 256 * 1024 }, { keepPackets: true });
+      for (let at = 0; at < wire.length; at += 8) reader.push(wire.subarray(at, at + 8));
+      expect(reader.buffered).toBe(wire.length);
+      readers.push(reader);
+    }
+    gc();
+    const after = process.memoryUsage();
+    const held = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
+    // Each reader keeps the packets for a trace: at most twice 256 KiB. Kept one object a packet,
+    // eight readers held about 100 MB.
+    expect(held / readers.length).toBeLessThan(1024 * 1024);
   });
 
   it('refuses to cut packets of a size outside 9 to 65535 bytes', () => {

@@ -880,6 +880,26 @@ describe('serveTds: the session', () => {
     }
   });
 
+  it('answers a batch longer than maxMessageBytes with an error, keeping none of it, and serves the session on', async () => {
+    const { s, next, log } = await session({ maxMessageBytes: 64 * 1024 });
+    const big = encodeSqlBatch(`SELECT 1 -- ${'x'.repeat(100_000)}`);
+    const wire = encodePackets(TdsPacketType.SQL_BATCH, big, { packetSize: 512 });
+    s.send(wire);
+    const [error, last] = await next(3);
+    expect(error?.type === 'ERROR' && [error.number, error.class, error.msgText]).toEqual([
+      50000,
+      16,
+      `krbsim reads requests of at most 65536 bytes; this one of ${wire.length} bytes was not run.`,
+    ]);
+    expect(last).toMatchObject({ type: 'DONE', status: DoneStatus.ERROR });
+    expect(
+      log.some((l) => l.endsWith(`not read: a message of type 0x1 of ${wire.length} bytes (at most 65536)`)),
+    ).toBe(true);
+    // The session goes on.
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 7'), { packetSize: 512 }));
+    expect((await next(4)).find((t) => t.type === 'ROW')).toEqual({ type: 'ROW', values: [7] });
+  });
+
   it('answers a batch whose packets carry status bits the spec does not define as any other', async () => {
     const { s, next } = await session();
     // Section 2.2.3.1.2 defines 0x01, 0x02, 0x08 and 0x10; 0x04, 0x20, 0x40 and 0x80 are set here.

@@ -53,6 +53,25 @@ export interface TraceOptions {
    * `Infinity`.
    */
   readonly maxEntries?: number;
+  /**
+   * Keep at most about this many bytes of messages (requests and replies),
+   * dropping the oldest entries: a bound that holds however large the
+   * messages (a 1 MiB SQL batch). The newest entry is always kept, however
+   * large. Default: unbounded; a positive integer or `Infinity`.
+   */
+  readonly maxBytes?: number;
+}
+
+/** What an entry's messages weigh against {@link TraceOptions.maxBytes}. */
+function entryBytes(e: TraceEntry): number {
+  return e.request.length + (e.reply?.length ?? 0);
+}
+
+function checkBound(name: string, max: number): number {
+  if (max !== Number.POSITIVE_INFINITY && !(Number.isInteger(max) && max > 0)) {
+    throw new RangeError(`${name} must be a positive integer or Infinity, got ${max}`);
+  }
+  return max;
 }
 
 /** The participant name traced transports use for a realm's KDC: `KDC CONTOSO.COM`. */
@@ -70,20 +89,20 @@ export interface TraceView {
 export class Trace {
   readonly #clock: Clock | undefined;
   readonly #max: number;
-  /** The entries; once full (bounded), a ring whose oldest entry is at #oldest. */
-  readonly #entries: TraceEntry[] = [];
+  readonly #maxBytes: number;
+  /** The entries from #oldest on, oldest first; those before #oldest were dropped (compacted now and then). */
+  #entries: (TraceEntry | undefined)[] = [];
   #oldest = 0;
-  /** The entries in order, made when asked for while the ring has wrapped. */
+  /** The bytes of the entries kept. */
+  #bytes = 0;
+  /** The entries in order, made when asked for while some were dropped. */
   #ordered: TraceEntry[] | undefined;
   #seq = 0;
 
   constructor(options: TraceOptions = {}) {
-    const max = options.maxEntries ?? Number.POSITIVE_INFINITY;
-    if (max !== Number.POSITIVE_INFINITY && !(Number.isInteger(max) && max > 0)) {
-      throw new RangeError(`maxEntries must be a positive integer or Infinity, got ${max}`);
-    }
     this.#clock = options.clock;
-    this.#max = max;
+    this.#max = checkBound('maxEntries', options.maxEntries ?? Number.POSITIVE_INFINITY);
+    this.#maxBytes = checkBound('maxBytes', options.maxBytes ?? Number.POSITIVE_INFINITY);
   }
 
   /** Record an exchange (the bytes are copied) and return the stored entry. */
@@ -113,11 +132,20 @@ export class Trace {
       ...(r.replyLabel === undefined ? {} : { replyLabel: r.replyLabel }),
       ...(r.error === undefined ? {} : { error: r.error }),
     };
-    if (this.#entries.length < this.#max) {
-      this.#entries.push(entry);
-    } else {
-      this.#entries[this.#oldest] = entry;
-      this.#oldest = this.#oldest + 1 === this.#max ? 0 : this.#oldest + 1;
+    this.#entries.push(entry);
+    this.#bytes += entryBytes(entry);
+    // Drop the oldest past either bound, keeping the newest; the array is compacted once half is
+    // dropped, so recording costs the same when full.
+    while (
+      this.#entries.length - this.#oldest > 1 &&
+      (this.#entries.length - this.#oldest > this.#max || this.#bytes > this.#maxBytes)
+    ) {
+      this.#bytes -= entryBytes(this.#entries[this.#oldest]!);
+      this.#entries[this.#oldest++] = undefined; // its memory goes now, not at the next compaction
+    }
+    if (this.#oldest > 0 && this.#oldest * 2 >= this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#oldest);
+      this.#oldest = 0;
     }
     this.#ordered = undefined;
     return entry;
@@ -125,15 +153,17 @@ export class Trace {
 
   /** The entries, oldest first. */
   get entries(): readonly TraceEntry[] {
-    if (this.#oldest === 0) return this.#entries;
-    this.#ordered ??= [...this.#entries.slice(this.#oldest), ...this.#entries.slice(0, this.#oldest)];
+    // Only the slots before #oldest are empty.
+    if (this.#oldest === 0) return this.#entries as TraceEntry[];
+    this.#ordered ??= this.#entries.slice(this.#oldest) as TraceEntry[];
     return this.#ordered;
   }
 
   /** Forget every entry (sequence numbers keep counting). */
   clear(): void {
-    this.#entries.length = 0;
+    this.#entries = [];
     this.#oldest = 0;
+    this.#bytes = 0;
     this.#ordered = undefined;
   }
 

@@ -278,6 +278,34 @@ describe('Trace', () => {
     expect(() => new Trace({ maxEntries: 1.5 })).toThrow(RangeError);
     expect(new Trace({ maxEntries: Number.POSITIVE_INFINITY }).entries).toEqual([]);
   });
+  it('keeps at most maxBytes of messages, dropping the oldest, and always the newest entry', () => {
+    const t = new Trace({ maxBytes: 1000 });
+    const tds = (n: number) => ({
+      from: 'c',
+      to: 's',
+      protocol: 'tds' as const,
+      requestType: 'SQL_BATCH',
+      request: new Uint8Array(n),
+      reply: new Uint8Array(10),
+      replyType: 'DONE',
+    });
+    for (let i = 0; i < 100; i++) t.record(tds(90)); // 100 bytes an entry
+    expect(t.entries.map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, k) => 91 + k));
+    t.record(tds(5000)); // larger than the bound alone: kept, alone
+    expect(t.entries.map((e) => e.seq)).toEqual([101]);
+    t.record(tds(90));
+    expect(t.entries.map((e) => e.seq)).toEqual([102]);
+    for (let i = 0; i < 3; i++) t.record(tds(90));
+    expect(t.entries.map((e) => e.seq)).toEqual([102, 103, 104, 105]);
+    // Both bounds at once: the stricter holds.
+    const both = new Trace({ maxBytes: 1000, maxEntries: 3 });
+    for (let i = 0; i < 10; i++) both.record(tds(90));
+    expect(both.entries.map((e) => e.seq)).toEqual([8, 9, 10]);
+    t.clear();
+    for (let i = 0; i < 10; i++) t.record(tds(90));
+    expect(t.entries).toHaveLength(10); // clear forgot the bytes too
+    for (const bad of [0, -1, 2.5]) expect(() => new Trace({ maxBytes: bad })).toThrow(/maxBytes must be/);
+  });
 });
 
 describe('Trace views', () => {
