@@ -607,6 +607,19 @@ function issue(
   if (body.realm !== realm.name) {
     throw new KdcError(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
   }
+  // PA-TGS-REQ took its ticket under the options of the request it came in (tgs-header.ts). Under
+  // FAST the inner request is the one answered (RFC 6113 section 5.4.2), so its options decide again,
+  // as MIT's check_tgs_tgt and check_tgs_opts do: an outer RENEW must not make a service ticket a TGT
+  // for an inner request, nor an outer VALIDATE let an invalid ticket serve.
+  if (h.kind === 'service-ticket' && !has(opts, KdcOptions.renew | KdcOptions.validate)) {
+    throw new KdcError(
+      ErrorCode.KRB_AP_ERR_NOT_US,
+      `the ticket is for ${formatPrincipal(h.ticket.sname, h.ticket.realm)}, not this realm's ticket-granting service, and the request neither renews nor validates it`,
+    );
+  }
+  if ((h.tgt.flags & TicketFlags.invalid) !== 0 && !has(opts, KdcOptions.validate)) {
+    throw new KdcError(ErrorCode.KRB_AP_ERR_TKT_NYV, 'the ticket is invalid (postdated): validate it first');
+  }
   // The lineage rule (tgs-header.ts), decided here, once FAST has been opened and the request's
   // own padata is known: only S4U2Self may use a referral that names a client of this realm.
   if (h.forUserReferral && s4uRequested === undefined) {

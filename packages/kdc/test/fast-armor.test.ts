@@ -13,6 +13,7 @@ import {
   encodeKdcReqBody,
   encodePaFxFastRequest,
   encodeTgsReq,
+  KdcOptions,
   type KdcReqBody,
   type KrbErrorMessage,
   type KrbFastArmor,
@@ -51,6 +52,7 @@ import {
   makeRealm,
   pn,
   pwKeys,
+  tgsGet,
   tgsReq,
   userKey,
 } from './helpers';
@@ -463,5 +465,80 @@ describe('FAST: armored refusals', () => {
     expect(err.eText).toBe('internal error');
     expect(err.eData).toBeUndefined();
     expect(bugs).toEqual([bug]);
+  });
+});
+
+describe('FAST: the inner request decides what the PA-TGS-REQ ticket may be (MIT check_tgs_tgt, check_tgs_opts)', () => {
+  /**
+   * A TGS-REQ whose PA-TGS-REQ presents `ticket` under the outer options `outer`, armored, the
+   * inner request asking for `sname` with options `inner`: the inner one is answered.
+   */
+  function split(l: Lab, ticket: Creds, outer: number, inner: number, sname: string): Uint8Array {
+    const now = l.clock.now();
+    const subkey = generateKey(18, { random });
+    const plain = decodeTgsReq(tgsReq({ tgt: ticket, realm: REALM, sname, now, subkey, options: outer }));
+    const paTgsReq = plain.padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
+    const body = { ...plain.reqBody, kdcOptions: inner, sname: pn(sname) };
+    const fx = armoredReq(armorKeyOf(subkey, ticket.sessionKey), { padata: [], body }, paTgsReq.padataValue);
+    return encodeTgsReq({
+      pvno: 5,
+      msgType: 12,
+      padata: [
+        paTgsReq,
+        { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) },
+      ],
+      reqBody: plain.reqBody,
+    });
+  }
+
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`a service ticket with RENEW outside and none inside is no TGT: KRB_AP_ERR_NOT_US (${kind})`, () => {
+      const l = makeRealm(REALM, {}, undefined, { kind });
+      l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+      l.realm.addService('HTTP/web.contoso.com', {
+        keys: pwKeys(REALM, 'HTTP/web.contoso.com', 'web-Passw0rd'),
+      });
+      const tgt = login(l, 'alice', aliceKey);
+      // What the web service holds: alice's ticket for it, and its session key.
+      const st = tgsGet(l.kdc, {
+        tgt,
+        realm: REALM,
+        sname: 'HTTP/web.contoso.com',
+        now: l.clock.now(),
+        options: 0,
+      });
+      for (const sname of [`krbtgt/${REALM}`, 'HTTP/web.contoso.com']) {
+        const err = errorOf(l.kdc.handle(split(l, st, KdcOptions.renew, 0, sname)));
+        expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
+        if (kind === 'mit') expect(err.eText).toContain('neither renews nor validates it'); // (a DC sends no e-text)
+      }
+      // The same options inside and out: the renewal MIT and AD serve (a renewable ticket needed).
+      const inner = errorOf(
+        l.kdc.handle(split(l, st, KdcOptions.renew, KdcOptions.renew, 'HTTP/web.contoso.com')),
+      );
+      expect(inner.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    });
+  }
+
+  it('an invalid (postdated) TGT with VALIDATE outside and none inside does not serve: KRB_AP_ERR_TKT_NYV', () => {
+    const l = makeRealm(REALM, { allowPostdate: true });
+    l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+    l.realm.addService('HTTP/web.contoso.com', {
+      keys: pwKeys(REALM, 'HTTP/web.contoso.com', 'web-Passw0rd'),
+    });
+    const t0 = l.clock.now();
+    const tgt = login(l, 'alice', aliceKey, {
+      options: KdcOptions.postdated | KdcOptions['allow-postdate'],
+      from: t0 + Duration.hour,
+      till: t0 + 10 * Duration.hour,
+    });
+    l.clock.advance(2 * Duration.hour);
+    const err = errorOf(l.kdc.handle(split(l, tgt, KdcOptions.validate, 0, 'HTTP/web.contoso.com')));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_TKT_NYV);
+    expect(err.eText).toContain('the ticket is invalid (postdated): validate it first');
+    // Validated inside as well: the valid TGT comes back.
+    expect(l.kdc.handle(split(l, tgt, KdcOptions.validate, KdcOptions.validate, `krbtgt/${REALM}`))[0]).toBe(
+      0x6d,
+    );
   });
 });
