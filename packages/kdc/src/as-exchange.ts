@@ -87,7 +87,8 @@ function enterpriseRealm(realm: Realm, cname: PrincipalName): string | undefined
 /** Find the AS server: a local principal, or a cross-realm TGT along a trust out of this realm. */
 function findServer(realm: Realm, sname: PrincipalName): PrincipalEntry | undefined {
   const other = tgsRealmOf(sname);
-  if (other !== undefined && other !== realm.name) {
+  if (other !== undefined && realm.isNamed(other)) return realm.krbtgt;
+  if (other !== undefined) {
     // krbtgt/OTHER@THIS: only when a trust lets this realm's principals into OTHER (policy) and
     // the outgoing key exists (keys).
     const t = trustBetween(realm, other);
@@ -142,11 +143,19 @@ function answerAs(
   const fail = (code: number, msg: string): never => {
     throw new KdcError(code, msg, { ...who, realm: realm.name });
   };
-  if (body.realm !== realm.name) {
+  if (!realm.isNamed(body.realm)) {
     fail(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
   }
   if (!body.sname) fail(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
   const sname = body.sname!;
+  // RFC 4120 section 5.4.1: enc-authorization-data and additional-tickets belong to a TGS-REQ; an
+  // AS-REQ carrying them asks for what no AS exchange gives (MIT's KDC drops them unread).
+  if (body.encAuthorizationData !== undefined || (body.additionalTickets?.length ?? 0) > 0) {
+    fail(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `an AS-REQ cannot carry ${body.encAuthorizationData !== undefined ? 'enc-authorization-data' : 'additional-tickets'} (TGS-REQ fields only)`,
+    );
+  }
 
   // RFC 8062: request-anonymous names the realm's anonymous principal, or is refused.
   let anonymous: PrincipalEntry | undefined;
@@ -308,8 +317,14 @@ function answerAs(
   const ticketCrealm = anonymous !== undefined ? ANONYMOUS_REALM : crealm;
   // A service reached by an alias keeps the name asked for where the realm does not rename it
   // (`canonicalServiceAliases`, as in the TGS exchange).
+  // A TGT asked for as krbtgt/contoso.com in an AD realm is the realm's own: named as the realm names itself.
+  const ownTgs = tgsRealmOf(sname);
+  const asked =
+    ownTgs !== undefined && ownTgs !== realm.name && realm.isNamed(ownTgs)
+      ? { nameType: sname.nameType, nameString: ['krbtgt', realm.name] }
+      : sname;
   const ticketSname =
-    canonicalize && (s.kind !== 'service' || realm.policy.canonicalServiceAliases) ? s.name : sname;
+    canonicalize && (s.kind !== 'service' || realm.policy.canonicalServiceAliases) ? s.name : asked;
   const draft: TicketDraft = {
     exchange: 'AS',
     cname: ticketCname,

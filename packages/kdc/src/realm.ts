@@ -381,6 +381,17 @@ export class Realm {
   }
 
   /**
+   * Whether `name` names this realm: in an AD realm whatever its case (a
+   * domain's realm is its DNS name, and MS-KILE 3.1.5.7 compares domain names
+   * without regard to case), in an MIT realm exactly (RFC 4120 section 6.1).
+   */
+  isNamed(name: string): boolean {
+    return this.kind === 'active-directory'
+      ? name.toUpperCase() === this.name.toUpperCase()
+      : name === this.name;
+  }
+
+  /**
    * Add a user. `name` is `alice` or `alice@REALM`. Keys come from `password`
    * and the salt (default realm + components), from `keys`, or are random.
    */

@@ -117,7 +117,7 @@ export function resolveServer(
   const canonicalize = (kdcOptions & KdcOptions.canonicalize) !== 0;
   const tgsOf = tgsRealmOf(sname);
   if (tgsOf !== undefined) {
-    if (tgsOf === realm.name) return { entry: realm.krbtgt, sname: krbtgtName(realm.name) };
+    if (realm.isNamed(tgsOf)) return { entry: realm.krbtgt, sname: krbtgtName(realm.name) };
     const r = tgtToward(realm, travelled, tgsOf);
     if (r) return r;
     return notFound(realm, sname, `: no trust path from ${clientRealm} to ${tgsOf}`);

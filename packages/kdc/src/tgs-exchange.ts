@@ -16,6 +16,7 @@
 
 import type { AuthorizationData, EncKdcRepPart, EncTicketPart, KdcReq, PrincipalName } from '@krbsim/asn1';
 import {
+  AdType,
   addTransited,
   decodeAuthorizationData,
   encodeTgsRep,
@@ -29,7 +30,6 @@ import {
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import {
-  findPac,
   getPacBuffer,
   hasTicketSignature,
   type Pac,
@@ -484,6 +484,57 @@ function pacNamesClient(pac: Pac, cname: PrincipalName, crealm: string): boolean
   return name === joined || name === `${joined}@${crealm.toUpperCase()}`;
 }
 
+/**
+ * Authorization data only a KDC writes (MIT's is_kdc_issued_authdatum): AD-KDC-ISSUED, the PAC, and
+ * MIT's CAMMAC (96), authentication indicators (97) and AD-SIGNTICKET (512).
+ */
+const KDC_ISSUED_AD_TYPES: ReadonlySet<number> = new Set([
+  AdType.AD_KDC_ISSUED,
+  AdType.AD_WIN2K_PAC,
+  96,
+  97,
+  512,
+]);
+
+/**
+ * What a client may put in enc-authorization-data for the KDC to copy into its ticket: nothing a KDC
+ * alone writes, anywhere inside AD-IF-RELEVANT (a forged PAC there, next to a TGT without one, was the
+ * MS14-068 attack), and no AD-MANDATORY-FOR-KDC, whose elements a KDC that does not understand them
+ * MUST refuse (RFC 4120 section 5.2.6.4): krbsim understands none a client sends.
+ */
+function checkSuppliedAuthorizationData(ad: AuthorizationData, depth = 0): void {
+  for (const e of ad) {
+    if (KDC_ISSUED_AD_TYPES.has(e.adType)) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_POLICY,
+        `a client may not supply authorization data of type ${e.adType} (${e.adType === AdType.AD_WIN2K_PAC ? 'a PAC' : 'KDC-issued'}) in enc-authorization-data`,
+      );
+    }
+    if (e.adType === AdType.AD_MANDATORY_FOR_KDC) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_POLICY,
+        'enc-authorization-data holds AD-MANDATORY-FOR-KDC, whose elements this KDC does not understand (RFC 4120 section 5.2.6.4)',
+      );
+    }
+    if (e.adType === AdType.AD_IF_RELEVANT) {
+      if (depth >= 8)
+        throw new KdcError(ErrorCode.KDC_ERR_POLICY, 'enc-authorization-data nests AD-IF-RELEVANT too deep');
+      let inner: AuthorizationData;
+      try {
+        inner = decodeAuthorizationData(e.adData);
+      } catch (err) {
+        if (!isKerberosError(err)) throw err;
+        throw new KdcError(
+          ErrorCode.KRB_ERR_GENERIC,
+          'enc-authorization-data: an AD-IF-RELEVANT does not decode',
+          { cause: err },
+        );
+      }
+      checkSuppliedAuthorizationData(inner, depth + 1);
+    }
+  }
+}
+
 /** enc-authorization-data, decrypted with the subkey (usage 5) or session key (usage 4). */
 function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData {
   const enc = req.reqBody.encAuthorizationData;
@@ -500,18 +551,7 @@ function requestAuthorizationData(req: KdcReq, h: TgsHeader): AuthorizationData 
       cause: e,
     });
   }
-  // A PAC is the KDC's to write: one the client supplies (the MS14-068 attack put a forged PAC
-  // here, next to a TGT without one) is refused, never copied into a ticket.
-  let supplied: ReturnType<typeof findPac>;
-  try {
-    supplied = findPac(ad);
-  } catch {
-    supplied = undefined;
-    throw new KdcError(ErrorCode.KDC_ERR_POLICY, 'enc-authorization-data holds more than one PAC');
-  }
-  if (supplied !== undefined) {
-    throw new KdcError(ErrorCode.KDC_ERR_POLICY, 'a client may not supply a PAC in enc-authorization-data');
-  }
+  checkSuppliedAuthorizationData(ad);
   return ad;
 }
 
@@ -604,7 +644,7 @@ function issue(
   if (has(opts, KdcOptions['constrained-delegation']) && has(opts, KdcOptions['enc-tkt-in-skey'])) {
     throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'S4U2Proxy and user-to-user cannot be combined');
   }
-  if (body.realm !== realm.name) {
+  if (!realm.isNamed(body.realm)) {
     throw new KdcError(ErrorCode.KDC_ERR_WRONG_REALM, `this KDC serves ${realm.name}, not ${body.realm}`);
   }
   // PA-TGS-REQ took its ticket under the options of the request it came in (tgs-header.ts). Under
@@ -619,6 +659,19 @@ function issue(
   }
   if ((h.tgt.flags & TicketFlags.invalid) !== 0 && !has(opts, KdcOptions.validate)) {
     throw new KdcError(ErrorCode.KRB_AP_ERR_TKT_NYV, 'the ticket is invalid (postdated): validate it first');
+  }
+  // RFC 8062: an anonymous ticket from a TGT that is not anonymous is not something a DC issues (it
+  // knows no anonymity); refused in an AD realm rather than answered in the client's own name. An MIT
+  // realm drops the option, as MIT's KDC does (get_ticket_flags).
+  if (
+    realm.kind === 'active-directory' &&
+    has(opts, KdcOptions['request-anonymous']) &&
+    (h.tgt.flags & TicketFlags.anonymous) === 0
+  ) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_BADOPTION,
+      'REQUEST-ANONYMOUS from a TGT that is not anonymous: this KDC issues no anonymous tickets in a TGS exchange',
+    );
   }
   // The lineage rule (tgs-header.ts), decided here, once FAST has been opened and the request's
   // own padata is known: only S4U2Self may use a referral that names a client of this realm.

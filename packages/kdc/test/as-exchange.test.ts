@@ -31,6 +31,7 @@ import {
   repOf,
   T0,
   testKey,
+  tgsGet,
   userKey,
 } from './helpers';
 
@@ -194,6 +195,63 @@ describe('AS exchange: errors', () => {
     );
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
     expect(err.sname).toEqual(pn('host/nowhere.contoso.com'));
+  });
+
+  it("serves an AD realm's name in any case (MS-KILE 3.1.5.7), an MIT realm's exactly", () => {
+    for (const kind of ['active-directory', 'mit'] as const) {
+      const l = makeRealm(REALM, {}, undefined, { kind });
+      l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+      l.realm.addService('HTTP/web.contoso.com', {
+        keys: pwKeys(REALM, 'HTTP/web.contoso.com', 'web-Pw0rd'),
+      });
+      const lower = REALM.toLowerCase();
+      const asLower = () =>
+        l.kdc.handle(
+          asReq({
+            realm: lower,
+            cname: 'alice',
+            sname: `krbtgt/${lower}`,
+            etypes: [18],
+            padata: [encTimestamp(aliceKey, T0)],
+          }),
+        );
+      if (kind === 'mit') {
+        expect(errorOf(asLower()).errorCode).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+        continue;
+      }
+      const tgt = openRep(repOf(asLower()), aliceKey, KeyUsage.AS_REP_ENCPART);
+      // The TGT names the realm as the domain does, and serves: a TGS-REQ naming the realm in lower case too.
+      expect(tgt.ticket.sname.nameString).toEqual(['krbtgt', REALM]);
+      expect(tgt.ticket.realm).toBe(REALM);
+      const st = tgsGet(l.kdc, { tgt, realm: lower, sname: 'HTTP/web.contoso.com', now: T0 });
+      expect(st.ticket.realm).toBe(REALM);
+      const tgt2 = tgsGet(l.kdc, { tgt, realm: REALM, sname: `krbtgt/${lower}`, now: T0 });
+      expect(tgt2.ticket.sname.nameString).toEqual(['krbtgt', REALM]);
+    }
+  });
+
+  it('BADOPTION for an AS-REQ carrying enc-authorization-data or additional-tickets (TGS-REQ fields)', () => {
+    const l = lab();
+    const tgt = login(l, 'alice', aliceKey);
+    const body = {
+      kdcOptions: 0,
+      cname: pn('alice'),
+      realm: REALM,
+      sname: pn(`krbtgt/${REALM}`),
+      till: T0 + Duration.hour,
+      nonce: 1,
+      etype: [18],
+    };
+    for (const [extra, field] of [
+      [{ encAuthorizationData: { etype: 18, cipher: new Uint8Array(40) } }, 'enc-authorization-data'],
+      [{ additionalTickets: [tgt.ticket] }, 'additional-tickets'],
+    ] as const) {
+      const e = errorOf(l.kdc.handle(encodeAsReq({ pvno: 5, msgType: 10, reqBody: { ...body, ...extra } })));
+      expect([e.errorCode, e.eText]).toEqual([
+        ErrorCode.KDC_ERR_BADOPTION,
+        `an AS-REQ cannot carry ${field} (TGS-REQ fields only)`,
+      ]);
+    }
   });
 
   it('C_PRINCIPAL_UNKNOWN and S_PRINCIPAL_UNKNOWN for a request that names no client or no server', () => {

@@ -298,6 +298,29 @@ describe('S4U2Self', () => {
     expect(
       code([paX509(l.svc, { nonce: 777, crealm: REALM, subjectCertificate: new Uint8Array([0x30, 0]) })]),
     ).toBe(ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP);
+    // A certificate beside a name is the user to find too (MIT looks it up): refused, not ignored.
+    const both = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.svc,
+          realm: REALM,
+          sname: SVC,
+          now: T0,
+          extraPadata: [
+            paX509(l.svc, {
+              nonce: 777,
+              cname: alice,
+              crealm: REALM,
+              subjectCertificate: Uint8Array.of(0x30, 0),
+            }),
+          ],
+        }),
+      ),
+    );
+    expect([both.errorCode, both.eText]).toEqual([
+      ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP,
+      expect.stringContaining('a subject-certificate in S4UUserID, beside a cname'),
+    ]);
     // Neither a name nor a certificate: no user to find, as MIT answers.
     expect(code([paX509(l.svc, { nonce: 777, crealm: REALM })])).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
     expect(code([paX509(l.svc, { nonce: 1, cname: alice, crealm: REALM })])).toBe(

@@ -1,5 +1,6 @@
 import {
   AdType,
+  type AuthorizationData,
   encodeAuthorizationData,
   encodeTgsReq,
   flagNames,
@@ -346,6 +347,18 @@ describe('TGS exchange: errors', () => {
     expect(p.part.flags & TicketFlags.proxy).not.toBe(0);
   });
 
+  it('REQUEST-ANONYMOUS from a named TGT: BADOPTION in an AD realm; an MIT realm drops it, as krb5kdc 1.20', () => {
+    const ad = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+    ad.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    ad.realm.addService(WEB);
+    const anon = { realm: REALM, sname: WEB, now: T0, options: KdcOptions['request-anonymous'] };
+    const err = errorOf(ad.kdc.handle(tgsReq({ tgt: login(ad, 'alice', aliceKey), ...anon })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    const l = setup();
+    const st = tgsGet(l.kdc, { tgt: l.tgt, ...anon });
+    expect([st.rep.cname.nameString, st.part.flags & TicketFlags.anonymous]).toEqual([['alice'], 0]);
+  });
+
   it('NEVER_VALID and ETYPE_NOSUPP', () => {
     const l = setup();
     expect(codeOf(l, tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, till: T0 - 1000 }))).toBe(
@@ -456,13 +469,62 @@ describe('TGS exchange: errors', () => {
       adType: AdType.AD_IF_RELEVANT,
       adData: encodeAuthorizationData([{ adType: AdType.AD_WIN2K_PAC, adData: new Uint8Array([n]) }]),
     });
-    const e2 = errorOf(
-      l.kdc.handle(
-        tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, authorizationData: [pac(1), pac(2)] }),
-      ),
-    );
+    const refusal = (authorizationData: AuthorizationData) =>
+      errorOf(l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, authorizationData })));
+    const e2 = refusal([pac(1), pac(2)]);
     expect(e2.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
-    expect(e2.eText).toContain('enc-authorization-data holds more than one PAC');
+    expect(e2.eText).toContain('a client may not supply authorization data of type 128 (a PAC)');
+    // Whatever shape it comes in: bare, nested deeper, and the other KDC-issued types (MIT's list).
+    const ifRelevant = (inner: AuthorizationData) => ({
+      adType: AdType.AD_IF_RELEVANT,
+      adData: encodeAuthorizationData(inner),
+    });
+    const one = Uint8Array.of(1);
+    for (const [ad, type] of [
+      [[{ adType: AdType.AD_WIN2K_PAC, adData: one }], 128],
+      [[ifRelevant([pac(3)])], 128],
+      [[{ adType: AdType.AD_KDC_ISSUED, adData: one }], 4],
+      [[ifRelevant([{ adType: 96, adData: one }])], 96],
+      [[{ adType: 97, adData: one }], 97],
+      [[{ adType: 512, adData: one }], 512],
+    ] as const) {
+      const e = refusal(ad as AuthorizationData);
+      expect([e.errorCode, e.eText]).toEqual([
+        ErrorCode.KDC_ERR_POLICY,
+        expect.stringContaining(`a client may not supply authorization data of type ${type}`),
+      ]);
+    }
+    // RFC 4120 section 5.2.6.4: AD-MANDATORY-FOR-KDC this KDC does not understand is refused.
+    const mandatory = refusal([
+      {
+        adType: AdType.AD_MANDATORY_FOR_KDC,
+        adData: encodeAuthorizationData([{ adType: 9999, adData: one }]),
+      },
+    ]);
+    expect([mandatory.errorCode, mandatory.eText]).toEqual([
+      ErrorCode.KDC_ERR_POLICY,
+      expect.stringContaining('AD-MANDATORY-FOR-KDC, whose elements this KDC does not understand'),
+    ]);
+    // An AD-IF-RELEVANT that does not decode, and one nested without end.
+    expect(refusal([{ adType: AdType.AD_IF_RELEVANT, adData: Uint8Array.of(0x30, 0x05) }]).eText).toContain(
+      'an AD-IF-RELEVANT does not decode',
+    );
+    let deep: AuthorizationData = [{ adType: 9999, adData: one }];
+    for (let i = 0; i < 12; i++) deep = [ifRelevant(deep)];
+    expect(refusal(deep).eText).toContain('nests AD-IF-RELEVANT too deep');
+    // What a client may ask for is copied: an element of its own, relevant or not.
+    const cred = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      authorizationData: [ifRelevant([{ adType: 9999, adData: one }])],
+    });
+    const etp = openTicket(
+      cred.ticket,
+      l.realm.keysFor(WEB).find((k) => k.etype === cred.ticket.encPart.etype)!,
+    );
+    expect(etp.authorizationData).toContainEqual(ifRelevant([{ adType: 9999, adData: one }]));
   });
 
   it("ETYPE_NOSUPP when the service holds no key of the realm's ticketEncType", () => {

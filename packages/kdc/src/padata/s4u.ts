@@ -103,10 +103,7 @@ function resolveUser(
   const realm = state.realm;
   // A domain's realm is its DNS name, whatever its case (a DC matches it so); MIT compares realms exactly,
   // so another case names another realm.
-  const local =
-    realm.kind === 'active-directory'
-      ? crealm.toUpperCase() === realm.name.toUpperCase()
-      : crealm === realm.name;
+  const local = realm.isNamed(crealm);
   if (!local) return { user: undefined, crealm };
   const user = findClient(realm, cname);
   if (user === undefined) {
@@ -190,11 +187,17 @@ export const paS4uX509User: TgsPadataHandler = {
         'the S4UUserID names no user (no cname, no certificate)',
       );
     }
-    if (id.cname === undefined) {
+    // MS-SFU 2.2.2: a subject-certificate is the user to find, with a name or without (MIT looks the
+    // account up by it whenever it is there). This KDC maps no certificate to an account: refused,
+    // rather than a ticket for the name whatever the certificate says.
+    if (id.subjectCertificate !== undefined) {
       throw new KdcError(
         ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP,
-        'S4U2Self by certificate alone (no cname in S4UUserID) is not supported by this KDC',
+        `S4U2Self by certificate (a subject-certificate in S4UUserID${id.cname === undefined ? ', no cname' : ', beside a cname'}) is not supported by this KDC`,
       );
+    }
+    if (id.cname === undefined) {
+      throw new KdcError(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN, 'the S4UUserID names no user');
     }
     state.s4uSelf = {
       cname: id.cname,
