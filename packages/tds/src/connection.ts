@@ -29,7 +29,7 @@ import { TLSSocket } from 'node:tls';
 import { isTdsError, TdsError } from './errors';
 import type { TdsExchange } from './exchange';
 import { tdsMessageName } from './exchange';
-import { OptionFlags1, OptionFlags2, TdsVersion } from './iana/login7';
+import { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion } from './iana/login7';
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption, TDS8_ALPN } from './iana/prelogin';
 import { DoneStatus } from './iana/tokens';
@@ -52,6 +52,7 @@ import {
   inputStreamError,
   loginFailed,
   notRunByEmulator,
+  notServedAtLogin,
   requestTooLarge,
   type SqlError,
   untrustedDomain,
@@ -104,6 +105,34 @@ type State =
   | 'session'
   | 'closing'
   | 'closed';
+
+/** Languages the instance speaks (LOGIN7 Language): its one, us_english, by either name, or none named. */
+const LANGUAGES: ReadonlySet<string> = new Set(['', 'us_english', 'english']);
+
+/**
+ * What a LOGIN7 asks that this instance cannot give, named for the refusal, or undefined: a user
+ * instance (fUserInstance), a database file to attach (AttachDBFilename), a password change (for SQL
+ * logins; fChangePassword), federated authentication (the FEDAUTH feature: MS-TDS 3.3.5.5 has the server
+ * refuse it when its PRELOGIN asked for none, and this one cannot process the token either), or with
+ * INIT_LANG_FATAL a language it does not speak. Answered as if served, each would have told the client
+ * something untrue.
+ */
+function unservedLoginRequest(login: Login7): string | undefined {
+  if ((login.optionFlags3 & OptionFlags3.USER_INSTANCE) !== 0) return 'a user instance (fUserInstance)';
+  if (login.attachDbFile !== '')
+    return `a database file to attach (AttachDBFilename '${login.attachDbFile}')`;
+  if ((login.optionFlags3 & OptionFlags3.CHANGE_PASSWORD) !== 0) {
+    return 'a password change (fChangePassword), which is for SQL logins';
+  }
+  if (login.features.some((f) => f.id === FeatureId.FEDAUTH)) return 'federated authentication (FEDAUTH)';
+  if (
+    (login.optionFlags2 & OptionFlags2.INIT_LANG_FATAL) !== 0 &&
+    !LANGUAGES.has(login.language.toLowerCase())
+  ) {
+    return `the language '${login.language}' (with INIT_LANG_FATAL); this instance speaks us_english`;
+  }
+  return undefined;
+}
 
 export class Connection {
   readonly #socket: Socket;
@@ -169,6 +198,11 @@ export class Connection {
   #enter(state: 'handshake' | 'login' | 'authenticating' | 'sspi' | 'session'): void {
     this.#state = state;
     this.#reader.expect(EXPECTED[state]);
+  }
+
+  /** Whether the client has logged in (its session is open, or closing after it). */
+  get loggedIn(): boolean {
+    return this.#session !== undefined;
   }
 
   /** Close now, with `reason` logged. Idempotent. */
@@ -341,6 +375,11 @@ export class Connection {
 
   #onMessage(m: TdsMessage): void {
     const type = `0x${m.type.toString(16).padStart(2, '0')}`;
+    // Section 2.2.3.1.2: IGNORE discards a request the client cancelled while sending it; a login has no
+    // such request, and its messages are not to be skipped (the exchange would be out of step).
+    if (this.#state !== 'session' && (m.status & TdsPacketStatus.IGNORE) !== 0) {
+      throw tdsError('unexpected', 'packet.Status', `IGNORE set on a message of type ${type} before login`);
+    }
     switch (this.#state) {
       case 'prelogin':
         if (m.type !== TdsPacketType.PRELOGIN) throw unexpected(`a message of type ${type} before PRELOGIN`);
@@ -556,6 +595,11 @@ export class Connection {
     }
     if (login.sspi.length === 0) {
       this.#refuse([untrustedDomain()], 'integrated security without an SSPI token');
+      return;
+    }
+    const unserved = unservedLoginRequest(login);
+    if (unserved !== undefined) {
+      this.#refuse([notServedAtLogin(unserved)], `LOGIN7 asks for ${unserved}`);
       return;
     }
     this.#runLeg(login.sspi, inTls);

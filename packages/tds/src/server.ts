@@ -269,11 +269,17 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   // hold each reply for the client's delayed ACK (SQL Server sets TCP_NODELAY).
   const server: Server = createServer({ noDelay: true }, (socket) => {
     if (open.size >= maxConnections) {
-      config.log?.(
-        `${config.serverName}: refused ${socket.remoteAddress}: ${maxConnections} connections open`,
-      );
-      socket.destroy();
-      return;
+      // Full: the oldest connection that has not logged in makes room (a client that connects and
+      // says nothing must not lock good clients out for its login timeout); sessions are kept.
+      const idle = [...open].find((c) => !c.loggedIn);
+      if (idle === undefined) {
+        config.log?.(
+          `${config.serverName}: refused ${socket.remoteAddress}: ${maxConnections} connections open, all logged in`,
+        );
+        socket.destroy();
+        return;
+      }
+      idle.destroy(`evicted: ${maxConnections} connections open, and this the oldest not logged in`);
     }
     const spid = nextSessionId(nextSpid, spids);
     nextSpid = spid >= LAST_SPID ? FIRST_SPID : spid + 1;

@@ -118,3 +118,18 @@ export function requestTooLarge(bytes: number, max: number): SqlError {
     msgText: `krbsim reads requests of at most ${max} bytes; this one of ${bytes} bytes was not run.`,
   };
 }
+
+/**
+ * 50000, class 16: a LOGIN7 asks for something this emulated instance does
+ * not give (a user instance, a file to attach, a password change, federated
+ * authentication, another language); the login fails and the connection
+ * closes, rather than being answered as if it were served.
+ */
+export function notServedAtLogin(what: string): SqlError {
+  return {
+    number: 50000,
+    state: 1,
+    class: 16,
+    msgText: `krbsim's emulated instance does not serve ${what}. The login failed.`,
+  };
+}

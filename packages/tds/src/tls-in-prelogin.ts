@@ -13,6 +13,11 @@
  * client's first bare record arrives (so the server's last handshake flight
  * is still wrapped).
  *
+ * A server takes bare records only once the client has sent its handshake
+ * flights wrapped (two at the least: ClientHello, then its Finished, in
+ * TLS 1.2 and 1.3 alike): a client that starts TLS bare in TDS 7.x breaks
+ * MS-TDS 3.3.5.2, and SQL Server reads its 0x16 as a packet type.
+ *
  * `bare` makes it a plain pass-through from the first byte, for TDS 8.0,
  * where TLS runs on the connection before any TDS message (MS-TDS 3.3.5.3).
  *
@@ -35,6 +40,8 @@ export class PreloginTlsTransport extends Duplex {
   readonly #onFinish: (() => void) | undefined;
   #wrapOut = true;
   #rawIn = false;
+  /** PRELOGIN packets taken apart so far (a server refuses bare records before two). */
+  #wrappedIn = 0;
   #buf: Uint8Array = new Uint8Array(0);
 
   /**
@@ -77,6 +84,13 @@ export class PreloginTlsTransport extends Duplex {
     let buf = this.#buf.length === 0 ? bytes : Buffer.concat([this.#buf, bytes]);
     while (buf.length > 0) {
       if (isTlsRecordStart(buf[0]!)) {
+        if (this.#unwrapOnRawInbound && this.#wrappedIn < 2) {
+          throw new TdsError(
+            'unexpected',
+            'packet.Type',
+            `a bare TLS record (0x${buf[0]!.toString(16)}) before the client's handshake flights came in PRELOGIN packets (MS-TDS 3.3.5.2)`,
+          );
+        }
         this.#rawIn = true;
         if (this.#unwrapOnRawInbound) this.#wrapOut = false;
         this.push(Buffer.from(buf));
@@ -97,6 +111,7 @@ export class PreloginTlsTransport extends Duplex {
       }
       if (buf.length < h.length) break;
       if (h.length > PACKET_HEADER_BYTES) this.push(Buffer.from(buf.subarray(PACKET_HEADER_BYTES, h.length)));
+      this.#wrappedIn++;
       buf = buf.subarray(h.length);
     }
     this.#buf = buf.length === 0 ? new Uint8Array(0) : buf.slice();

@@ -592,6 +592,85 @@ describe('serveTds: refusals', () => {
     }
   });
 
+  it('refuses what a LOGIN7 asks that the instance does not give, before authenticating, rather than log in', async () => {
+    const asked: number[] = [];
+    const { server, log } = await listen({
+      authenticate: (request) => {
+        asked.push(request.leg);
+        return acceptGss(request);
+      },
+    });
+    const cases = [
+      [{ optionFlags3: 0x04 }, 'a user instance (fUserInstance)'],
+      [{ attachDbFile: 'C:\\data\\x.mdf' }, "a database file to attach (AttachDBFilename 'C:\\data\\x.mdf')"],
+      [
+        { optionFlags3: 0x01, changePassword: 'N3w-Passw0rd' },
+        'a password change (fChangePassword), which is for SQL logins',
+      ],
+      [
+        { features: [{ id: 0x02, data: Uint8Array.of(0x03, 0, 0, 0, 0) }] },
+        'federated authentication (FEDAUTH)',
+      ],
+      [
+        { language: 'Deutsch' },
+        "the language 'Deutsch' (with INIT_LANG_FATAL); this instance speaks us_english",
+      ],
+    ] as const;
+    for (const [fields, what] of cases) {
+      const c = await client(server.port);
+      const r = await c.login({ sspi: GSS, ...fields });
+      expect(!r.ok && [r.error.number, r.error.class, r.error.msgText]).toEqual([
+        50000,
+        16,
+        `krbsim's emulated instance does not serve ${what}. The login failed.`,
+      ]);
+      await c.closed;
+      expect(log.some((l) => l.endsWith(`login refused with 50000: LOGIN7 asks for ${what}`))).toBe(true);
+    }
+    expect(asked).toEqual([]);
+    // What it does give still logs in: its language by either name, or another one without INIT_LANG_FATAL.
+    for (const fields of [
+      { language: 'us_english' },
+      { language: 'English' },
+      { language: 'Deutsch', optionFlags2: 0x80 },
+    ]) {
+      const r = await (await client(server.port)).login({ sspi: GSS, ...fields });
+      expect(r.ok).toBe(true);
+    }
+  });
+
+  it('refuses IGNORE on a login message: PRELOGIN closed unanswered, LOGIN7 with 4014', async () => {
+    const { server, log } = await listenClear();
+    const p = await raw(server.port);
+    p.send(
+      encodePackets(
+        TdsPacketType.PRELOGIN,
+        encodePrelogin({
+          version: { major: 1, minor: 0, build: 0, subBuild: 0 },
+          encryption: Encryption.NOT_SUP,
+        }),
+        { status: TdsPacketStatus.IGNORE },
+      ),
+    );
+    await p.closed;
+    expect(p.messages).toEqual([]);
+    const l = await raw(server.port);
+    l.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => l.messages.length === 1);
+    l.send(
+      encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS }), { status: TdsPacketStatus.IGNORE }),
+    );
+    await l.closed;
+    const [error] = decodeTokens(l.messages[1]!.payload);
+    expect(error?.type === 'ERROR' && [error.number, error.msgText]).toEqual([
+      4014,
+      'A fatal error occurred while reading the input stream from the network. The session will be terminated (unexpected: packet.Status: IGNORE set on a message of type 0x10 before login).',
+    ]);
+    expect(log.filter((x) => x.includes('IGNORE set on a message of type 0x12 before login'))).toHaveLength(
+      1,
+    );
+  });
+
   it('turns an exception in authenticate into 18456, reports it, and serves on', async () => {
     const errors: unknown[] = [];
     const { server } = await listen({
@@ -1160,17 +1239,27 @@ describe('serveTds: robustness', () => {
     expect((await (await client(server.port, 'off')).login({ sspi: GSS })).ok).toBe(true);
   });
 
-  it('refuses connections past maxConnections, keeps the others, and close() ends them all', async () => {
-    const { server } = await listen({ maxConnections: 2 });
+  it('past maxConnections, makes room by closing the oldest connection not logged in; refuses when all are; close() ends them all', async () => {
+    const { server, log } = await listen({ maxConnections: 2 });
     const a = await client(server.port);
+    expect((await a.login({ sspi: GSS })).ok).toBe(true);
+    // b connects and says nothing: it holds a slot only until someone needs it.
     const b = await raw(server.port);
+    await until(() => server.connections() === 2);
+    const c = await client(server.port);
+    await b.closed;
+    expect(
+      log.some((l) => l.endsWith('evicted: 2 connections open, and this the oldest not logged in')),
+    ).toBe(true);
+    expect((await c.login({ sspi: GSS })).ok).toBe(true);
+    // Both logged in: a third is refused, the sessions kept.
     const extra = await raw(server.port);
     await extra.closed;
-    expect((await a.login({ sspi: GSS })).ok).toBe(true);
+    expect(log.some((l) => l.includes('connections open, all logged in'))).toBe(true);
     expect(server.connections()).toBe(2);
     await server.close();
-    await b.closed;
     await a.closed;
+    await c.closed;
     expect(server.connections()).toBe(0);
   });
 

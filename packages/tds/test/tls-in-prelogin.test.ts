@@ -7,7 +7,14 @@
 
 import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, connect as tlsConnect } from 'node:tls';
-import { encodePackets, negotiateTdsVersion, PacketReader, TdsPacketType, TdsVersion } from '@krbsim/tds';
+import {
+  encodePackets,
+  negotiateTdsVersion,
+  PacketReader,
+  TdsError,
+  TdsPacketType,
+  TdsVersion,
+} from '@krbsim/tds';
 import { createSelfSignedCa, issueServerCertificate } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 // Internal: the duplex is node:stream's, which the published types must not need.
@@ -41,7 +48,14 @@ describe('PreloginTlsTransport', () => {
 
   it("wraps a server's output until the client's first bare record, a client's until unwrap()", async () => {
     const server = transport(true);
+    // A server takes no bare record before the client's two handshake flights came wrapped.
+    expect(() => server.t.feed(record(0x16, 1))).toThrow(
+      /a bare TLS record \(0x16\) before the client's handshake flights came in PRELOGIN packets/,
+    );
+    server.t.feed(encodePackets(TdsPacketType.PRELOGIN, record(0x16, 1))); // ClientHello
     await server.write(record(0x16, 3));
+    expect(() => server.t.feed(record(0x17, 1))).toThrow(TdsError);
+    server.t.feed(encodePackets(TdsPacketType.PRELOGIN, record(0x16, 2))); // its Finished
     server.t.feed(record(0x17, 1));
     await server.write(record(0x17, 2));
     const reader = new PacketReader({ maxPacket: 4096, maxMessage: 4096 });
