@@ -15,6 +15,7 @@ import {
   PaDataType,
   type PrincipalName,
   type S4uUserId,
+  S4uUserIdOptions,
   TicketFlags,
 } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
@@ -104,6 +105,38 @@ describe('S4U2Self', () => {
       ),
     );
     expect(e.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+  });
+
+  it('checks logon hours only when the service asks (MS-SFU 2.2.2, KDC_CHECK_LOGON_HOUR_RESTRICTIONS)', () => {
+    const l = setup();
+    // T0 is Thursday 00:00 UTC, hour 96 of the week: carol may log on on Fridays only.
+    const hours = new Uint8Array(21);
+    hours[120 >> 3]! |= 1 << (120 & 7);
+    l.realm.addUser('carol', { password: 'pw', logonHours: hours });
+    const carol = pn('carol', NameType.NT_PRINCIPAL);
+    const ask = (padata: PaData) =>
+      l.kdc.handle(tgsReq({ tgt: l.svc, realm: REALM, sname: SVC, now: T0, extraPadata: [padata] }));
+    // PA-FOR-USER has no options, PA-S4U-X509-USER without the option: the ticket.
+    expect(ask(paForUser(l.svc, carol))[0]).toBe(0x6d);
+    expect(ask(paX509(l.svc, { nonce: 777, cname: carol, crealm: REALM }))[0]).toBe(0x6d);
+    // With it: what a logon outside the hours gets.
+    const e = errorOf(
+      ask(
+        paX509(l.svc, {
+          nonce: 777,
+          cname: carol,
+          crealm: REALM,
+          options: S4uUserIdOptions['check-logon-hour'],
+        }),
+      ),
+    );
+    expect([e.errorCode, e.eText]).toEqual([
+      ErrorCode.KDC_ERR_CLIENT_REVOKED,
+      expect.stringContaining('may not log on at this hour'),
+    ]);
+    // The other account checks hold either way.
+    l.realm.lookup('carol')!.disabled = true;
+    expect(errorOf(ask(paForUser(l.svc, carol))).errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
   });
 
   it("PA-FOR-USER gets websvc a ticket to itself in alice's name, not forwardable unless trusted", () => {

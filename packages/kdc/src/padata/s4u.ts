@@ -99,6 +99,7 @@ function resolveUser(
   state: TgsRequestState,
   cname: PrincipalName,
   crealm: string,
+  checkLogonHours: boolean,
 ): { user: PrincipalEntry | undefined; crealm: string } {
   const realm = state.realm;
   // A domain's realm is its DNS name, whatever its case (a DC matches it so); MIT compares realms exactly,
@@ -113,11 +114,15 @@ function resolveUser(
     );
   }
   // The user gets a ticket as if logging on, so the account checks of a logon apply, in MIT's
-  // order (its KDC runs validate_as_request on the impersonated client).
+  // order (its KDC runs validate_as_request on the impersonated client); logon hours only when the
+  // service asks (MS-SFU 2.2.2, KDC_CHECK_LOGON_HOUR_RESTRICTIONS: Windows' S4U logon sets it on
+  // request, KERB_S4U_LOGON_FLAG_CHECK_LOGONHOURS).
   const who = { name: cname, realm: realm.name };
+  const standing =
+    checkLogonHours || user.logonHours === undefined ? user : { ...user, logonHours: undefined };
   const refusal =
     expiryRefusal(user, who, state.now, realm.policy, true) ??
-    standingRefusal(user, who, state.now, realm.policy);
+    standingRefusal(standing, who, state.now, realm.policy);
   if (refusal !== undefined) {
     throw new KdcError(refusal.code, `S4U2Self: ${refusal.message}`, { ntStatus: refusal.ntStatus });
   }
@@ -145,7 +150,7 @@ export const paForUser: TgsPadataHandler = {
       req.cksum,
       'PA-FOR-USER',
     );
-    state.s4uSelf = { cname: req.userName, ...resolveUser(state, req.userName, req.userRealm) };
+    state.s4uSelf = { cname: req.userName, ...resolveUser(state, req.userName, req.userRealm, false) };
   },
 };
 
@@ -201,7 +206,12 @@ export const paS4uX509User: TgsPadataHandler = {
     }
     state.s4uSelf = {
       cname: id.cname,
-      ...resolveUser(state, id.cname, id.crealm),
+      ...resolveUser(
+        state,
+        id.cname,
+        id.crealm,
+        ((id.options ?? 0) & S4uUserIdOptions['check-logon-hour']) !== 0,
+      ),
       x509UserId: id,
       x509Key: key,
     };
