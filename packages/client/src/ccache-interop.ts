@@ -1,10 +1,9 @@
 /**
  * Moving credentials between a {@link CredentialCache} and an MIT FILE
  * credential cache as `@krbsim/files` parses and writes it (MIT's
- * `ccache.txt`, format version 4). The shapes are structural, so this
- * package does not depend on the files package: pass the result of
- * {@link toCcache} to `serializeCcache`, and the result of `parseCcache` to
- * {@link fromCcache}.
+ * `ccache.txt`, format version 4). The shapes are structural (any object of
+ * that shape will do): pass the result of {@link toCcache} to
+ * `serializeCcache`, and the result of `parseCcache` to {@link fromCcache}.
  *
  * @module
  */
@@ -52,7 +51,10 @@ export interface CcacheLike {
 /** MIT keeps configuration entries (`fast_avail`, `pa_type`...) under this pseudo-realm. */
 const CONFIG_REALM = 'X-CACHECONF:';
 
-/** The credential as a ccache entry. */
+/**
+ * The credential as a ccache entry: an ordinary ticket (is_skey 0, no second ticket), since the
+ * client never caches the user-to-user tickets that would need them.
+ */
 export function credentialToCcache(c: Credential): CcacheCredentialLike {
   return {
     client: c.client,
@@ -72,7 +74,11 @@ export function credentialToCcache(c: Credential): CcacheCredentialLike {
   };
 }
 
-/** A ccache entry as a credential (the ticket is decoded; throws on a malformed one). */
+/**
+ * A ccache entry as a credential (the ticket is decoded; throws on a malformed one). A
+ * user-to-user entry (`isSkey`) converts too, but its ticket is good only in an AP-REQ built with
+ * `{ userToUser: true }`; {@link fromCcache} leaves such entries out of a cache.
+ */
 export function credentialFromCcache(e: CcacheCredentialLike): Credential {
   return {
     client: e.client,
@@ -137,10 +143,15 @@ function removed(c: CcacheCredentialLike): boolean {
   return (c.endtime === 0 && c.authtime !== 0) || c.server.realm === 'X-RMED-CONF:';
 }
 
-/** A cache holding a ccache's credentials (MIT configuration entries and removed credentials are skipped). */
+/**
+ * A cache holding a ccache's credentials. Skipped: MIT configuration entries, credentials MIT or
+ * Heimdal removed in place, and user-to-user tickets (is_skey set: encrypted in the session key
+ * of their second ticket, RFC 4120 section 3.7), which the client never caches, since a lookup
+ * would serve one to a request that sends it without use-session-key.
+ */
 export function fromCcache(ccache: CcacheLike, opts: { clock?: Clock } = {}): CredentialCache {
   const creds = ccache.credentials
-    .filter((c) => c.server.realm !== CONFIG_REALM && !removed(c))
+    .filter((c) => c.server.realm !== CONFIG_REALM && !removed(c) && !c.isSkey)
     .map(credentialFromCcache);
   return CredentialCache.from(creds, { ...opts, defaultPrincipal: ccache.defaultPrincipal });
 }

@@ -2,11 +2,12 @@
  * An in-memory credential cache, the client-side store RFC 4120 section 3.1.5
  * and section 3.3.1 assume ("the client stores the ticket and session key for
  * later use"). It mirrors what an MIT ccache holds: a default client
- * principal and one entry per (client, server) pair, newest wins.
+ * principal and one entry per (client, server) pair, newest wins. Unlike a
+ * ccache file it is bounded: expired entries go as entries are added, and
+ * past `maxEntries` the oldest go (see {@link CredentialCacheOptions}).
  *
  * Conversion to and from the `@krbsim/files` ccache format is structural
- * ({@link CredentialCache.entries} / {@link CredentialCache.from}), so this
- * package does not depend on the files package.
+ * ({@link CredentialCache.entries} / {@link CredentialCache.from}).
  *
  * @module
  */
@@ -20,13 +21,24 @@ import {
   tgsRealmOf,
 } from '@krbsim/asn1';
 import { type Clock, systemClock } from '@krbsim/core';
-import { type Credential, isExpired } from './credential';
+import { type Credential, isExpired, isTgt } from './credential';
 import { parsePrincipal } from './parse-principal';
+
+/** The most entries a {@link CredentialCache} holds unless told otherwise. */
+export const DEFAULT_MAX_CACHE_ENTRIES = 1000;
 
 /** Options for {@link CredentialCache}. */
 export interface CredentialCacheOptions {
   /** Decides which credentials have expired; default the system clock. */
   readonly clock?: Clock;
+  /**
+   * The most entries the cache holds (a positive integer, or `Infinity` for no bound); default
+   * {@link DEFAULT_MAX_CACHE_ENTRIES}. An add past it drops the oldest entry (the one added
+   * longest ago) that is not a ticket-granting ticket, since every other ticket is got with
+   * those; a TGT goes only when nothing else is left to drop, and the entry added never does. A
+   * dropped ticket is asked for again when next wanted.
+   */
+  readonly maxEntries?: number;
 }
 
 /**
@@ -53,15 +65,28 @@ function keyOf(cred: Credential): string {
 
 /**
  * The credentials a {@link KerberosClient} has obtained. Lookups skip expired
- * entries; {@link CredentialCache.all} returns everything, expired or not.
+ * entries; {@link CredentialCache.all} returns everything still held, expired
+ * or not ({@link CredentialCache.add} drops expired entries, amortised, and
+ * {@link CredentialCache.prune} all of them at once).
  */
 export class CredentialCache {
   readonly #entries = new Map<string, Credential>();
   readonly #clock: Clock;
+  readonly #maxEntries: number;
   #defaultPrincipal: QualifiedName | undefined;
+  /** No entry ends before this (a lower bound: an entry removed or replaced may have set it). */
+  #nextExpiry = Number.POSITIVE_INFINITY;
+  /** Adds since the last scan for expired entries. */
+  #addsSinceScan = 0;
 
+  /** @throws RangeError when `maxEntries` is neither a positive integer nor `Infinity`. */
   constructor(opts: CredentialCacheOptions = {}) {
     this.#clock = opts.clock ?? systemClock;
+    const max = opts.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+    if (!(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 1))) {
+      throw new RangeError(`maxEntries must be a positive integer or Infinity, got ${max}`);
+    }
+    this.#maxEntries = max;
   }
 
   /** A cache holding `creds` (for example the credentials read from a ccache file). */
@@ -92,6 +117,11 @@ export class CredentialCache {
   /**
    * Stores `cred`, replacing an older entry for the same client and server (and the same
    * requested authorization data: tickets asked for with different data are kept side by side).
+   * Expired entries are dropped along the way, and the oldest ones past `maxEntries` (see
+   * {@link CredentialCacheOptions.maxEntries}).
+   *
+   * Performance: the scan for expired entries runs only once one may have expired, and then at
+   * most once per quarter of the cache's size in adds: a few entries visited per add, amortised.
    */
   add(cred: Credential): void {
     const k = keyOf(cred);
@@ -99,6 +129,24 @@ export class CredentialCache {
     this.#entries.delete(k);
     this.#entries.set(k, cred);
     if (this.#defaultPrincipal === undefined) this.#defaultPrincipal = cred.client;
+    if (cred.endtime < this.#nextExpiry) this.#nextExpiry = cred.endtime;
+    this.#addsSinceScan++;
+    if (this.#clock.now() >= this.#nextExpiry && this.#addsSinceScan * 4 >= this.#entries.size) {
+      this.prune();
+    }
+    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#evictee(k));
+  }
+
+  /** The key of the entry to drop for room: the oldest but `added`'s, not a TGT if there is one. */
+  #evictee(added: string): string {
+    let oldest: string | undefined;
+    for (const [k, c] of this.#entries) {
+      if (k === added) continue;
+      if (!isTgt(c)) return k;
+      oldest ??= k;
+    }
+    // Only reached with at least two entries, all but `added` TGTs.
+    return oldest!;
   }
 
   /** Removes `cred` (matched by client, server and requested authorization data); true if it was there. */
@@ -110,6 +158,8 @@ export class CredentialCache {
   clear(): void {
     this.#entries.clear();
     this.#defaultPrincipal = undefined;
+    this.#nextExpiry = Number.POSITIVE_INFINITY;
+    this.#addsSinceScan = 0;
   }
 
   /** Every entry, oldest first, expired ones included. */
@@ -184,16 +234,21 @@ export class CredentialCache {
     return local ?? cross;
   }
 
-  /** Drops expired entries; returns how many went. */
+  /** Drops expired entries; returns how many went. ({@link add} does it too, amortised.) */
   prune(): number {
     const now = this.#clock.now();
     let n = 0;
+    let next = Number.POSITIVE_INFINITY;
     for (const [k, c] of this.#entries) {
       if (isExpired(c, now)) {
         this.#entries.delete(k);
         n++;
+      } else if (c.endtime < next) {
+        next = c.endtime;
       }
     }
+    this.#nextExpiry = next;
+    this.#addsSinceScan = 0;
     return n;
   }
 }

@@ -28,7 +28,11 @@ export interface Credential {
   readonly sessionKey: Key;
   /** The ticket, as decoded. */
   readonly ticket: Ticket;
-  /** The ticket's DER encoding (what goes into an AP-REQ). */
+  /**
+   * The ticket's DER encoding (what goes into an AP-REQ). Security: a view whose underlying
+   * `ArrayBuffer` may hold more than the ticket (a credential from a KDC reply keeps its session
+   * key right after it): send or copy the view's own bytes, never `ticketDer.buffer`.
+   */
   readonly ticketDer: Uint8Array;
   /**
    * TicketFlags, RFC bit order (see `TicketFlags` in `@krbsim/asn1`), as the KDC's reply gives

@@ -56,7 +56,12 @@ export {
   type ServiceTicketOptions,
 } from './client';
 export { type Credential, credentialFromReply, hasFlag, isTgt, kdcRealmFor } from './credential';
-export { CredentialCache, type CredentialCacheOptions, type CredentialMatch } from './credential-cache';
+export {
+  CredentialCache,
+  type CredentialCacheOptions,
+  type CredentialMatch,
+  DEFAULT_MAX_CACHE_ENTRIES,
+} from './credential-cache';
 export { frameApReq, type GssFraming, unframeApRep } from './gss-token';
 export { ReferralError, type ReferralFailure } from './internal/referrals';
 export type { S4uEvidence } from './internal/s4u';

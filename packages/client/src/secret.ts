@@ -4,7 +4,9 @@
  * etype's string-to-key (RFC 3961 section 3) with the salt and s2kparams the
  * KDC named in ETYPE-INFO2, or the default salt (realm followed by the name
  * components, RFC 4120 section 4) when it named none. A raw key or a keytab
- * entry is used as is, for its own enctype only.
+ * entry is used as is, for its own enctype only: a raw key's (weak only with
+ * `allowWeakCrypto`), a keytab's only when it is one of the client's
+ * `encTypes` (which hold weak ones only with `allowWeakCrypto`).
  *
  * @module
  */
@@ -19,7 +21,8 @@ import {
   samePrincipal,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
-import { salt as defaultSalt, type Key, type StringToKeyCache } from '@krbsim/crypto';
+import { salt as defaultSalt, type Key, type StringToKeyCache, WEAK_ENC_TYPES } from '@krbsim/crypto';
+import { findKeytabEntry, type Keytab } from '@krbsim/files';
 import type { KeyAgreementGroup } from '@krbsim/pki';
 
 /** The client's long-term secret for {@link KerberosClient.getInitialCredentials}. */
@@ -111,7 +114,9 @@ export interface AnonymousPkinit {
 export class ReplyKeySource {
   readonly #secret: InitialSecret;
   readonly #offered: readonly number[];
-  readonly #entries: readonly KeytabEntryLike[];
+  /** The keytab's entries for the principal, each with a timestamp (0 when the entry has none). */
+  readonly #keytab: Keytab;
+  readonly #principal: QualifiedName;
   readonly #passwordKeys: StringToKeyCache;
 
   /**
@@ -128,25 +133,38 @@ export class ReplyKeySource {
     passwordKeys: StringToKeyCache,
   ) {
     this.#secret = secret;
+    this.#principal = principal;
     this.#passwordKeys = passwordKeys;
     if ('password' in secret || 'certificate' in secret || 'anonymous' in secret) {
-      this.#entries = [];
+      this.#keytab = { entries: [] };
       this.#offered = encTypes;
     } else if ('key' in secret) {
-      this.#entries = [];
+      this.#keytab = { entries: [] };
       this.#offered = [secret.key.etype];
     } else {
-      this.#entries = keytabEntries(secret.keytab).filter((e) => samePrincipal(e.principal, principal));
-      if (this.#entries.length === 0) {
+      const entries = keytabEntries(secret.keytab).filter((e) => samePrincipal(e.principal, principal));
+      const who = formatPrincipal(principal.name, principal.realm);
+      if (entries.length === 0) {
         throw new KerberosError(
           ErrorCode.KRB_AP_ERR_NOKEY,
-          `the keytab holds no key for ${formatPrincipal(principal.name, principal.realm)}; export one (ktadd) or name the principal the keytab holds`,
+          `the keytab holds no key for ${who}; export one (ktadd) or name the principal the keytab holds`,
           { realm: principal.realm },
         );
       }
-      const have = new Set(this.#entries.map((e) => e.key.etype));
-      const preferred = encTypes.filter((t) => have.has(t));
-      this.#offered = preferred.length > 0 ? preferred : [...have];
+      this.#keytab = { entries: entries.map(withTimestamp) };
+      const have = new Set(entries.map((e) => e.key.etype));
+      // MIT's get_init_creds_keytab only moves the enctypes the keytab holds to the front of the
+      // allowed list: a keytab of none of them never widens it (to a weak enctype, say).
+      this.#offered = encTypes.filter((t) => have.has(t));
+      if (this.#offered.length === 0) {
+        const held = [...have];
+        const weak = held.some((t) => WEAK_ENC_TYPES.has(t));
+        throw new KerberosError(
+          ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+          `the keytab's keys for ${who} are of enctypes ${held.join(', ')}, none of this client's [${encTypes.join(', ')}]; export keys of an allowed enctype${weak ? ' (weak enctypes need allowWeakCrypto)' : ' or add one of those to encTypes'}`,
+          { realm: principal.realm },
+        );
+      }
     }
   }
 
@@ -180,12 +198,17 @@ export class ReplyKeySource {
     if ('key' in secret) return secret.key.etype === etype ? secret.key : undefined;
     // A certificate yields no long-term key: PKINIT agrees on the reply key (internal/pkinit.ts).
     if ('certificate' in secret || 'anonymous' in secret) return undefined;
-    let best: KeytabEntryLike | undefined;
-    for (const e of this.#entries) {
-      if (e.key.etype !== etype) continue;
-      // MIT uses the newest key version when several are present.
-      if (best === undefined || e.kvno > best.kvno) best = e;
-    }
-    return best?.key;
+    // The most recent key version of the enctype, as MIT's get_as_key_keytab gets it (krb5_kt_get_entry
+    // with kvno 0), judged across an 8-bit kvno wraparound: @krbsim/files' rule.
+    return findKeytabEntry(this.#keytab, { principal: this.#principal, etype })?.key;
   }
+}
+
+/**
+ * A keytab entry as `@krbsim/files` looks entries up: with its timestamp, which a keytab parsed
+ * by that package has and a hand-made entry may lack (taken as 0, the same for every such entry).
+ */
+function withTimestamp(e: KeytabEntryLike): Keytab['entries'][number] {
+  const { timestamp } = e as { readonly timestamp?: unknown };
+  return { ...e, timestamp: typeof timestamp === 'number' ? timestamp : 0 };
 }

@@ -2,7 +2,10 @@ import { type EncKdcRepPart, encodeTicket, type KdcRep, NameType, type Ticket } 
 import {
   type Credential,
   CredentialCache,
+  credentialFromCcache,
   credentialFromReply,
+  credentialToCcache,
+  DEFAULT_MAX_CACHE_ENTRIES,
   fromCcache,
   KerberosClient,
   kdcRealmFor,
@@ -62,6 +65,89 @@ describe('CredentialCache', () => {
     expect(cache.all()).toHaveLength(1);
     expect(cache.prune()).toBe(1);
     expect(cache.size).toBe(0);
+  });
+
+  it('drops expired entries as entries are added, without prune()', () => {
+    const clock = new ManualClock(T0);
+    const cache = new CredentialCache({ clock });
+    cache.add(cred('alice', 'A', 'HTTP/a', 'A', T0 + Duration.hour));
+    cache.add(cred('alice', 'A', 'HTTP/b', 'A', T0 + 3 * Duration.hour));
+    clock.advance(2 * Duration.hour);
+    cache.add(cred('alice', 'A', 'HTTP/c', 'A', T0 + 4 * Duration.hour));
+    expect(cache.all().map((c) => c.server.name.nameString[1])).toEqual(['b', 'c']);
+  });
+
+  it('looks for expired entries only now and then: a few entries visited per add, amortised', () => {
+    // One entry expires per add, the worst case for a scan on every add; each scan asks the clock once.
+    let reads = 0;
+    const clock = new ManualClock(T0);
+    const counting = {
+      now: () => {
+        reads++;
+        return clock.now();
+      },
+    };
+    const cache = new CredentialCache({ clock: counting });
+    const n = 400;
+    for (let i = 0; i < n; i++)
+      cache.add(cred('alice', 'A', `HTTP/s${i}`, 'A', T0 + Duration.hour + i * 1000));
+    clock.advance(Duration.hour);
+    reads = 0;
+    for (let i = 0; i < n; i++) {
+      clock.advance(1000);
+      cache.add(cred('alice', 'A', `HTTP/t${i}`, 'A', T0 + 5 * Duration.hour));
+    }
+    const scans = reads - n;
+    expect(scans).toBeGreaterThan(0);
+    expect(scans).toBeLessThanOrEqual(8);
+    // What the scans left: no more than a quarter of the cache in expired entries.
+    expect(cache.size).toBeLessThanOrEqual(n + n / 4);
+    expect(cache.prune()).toBeLessThanOrEqual(n / 4);
+  });
+
+  it(`holds at most maxEntries (default ${DEFAULT_MAX_CACHE_ENTRIES}), dropping the oldest and TGTs last`, () => {
+    const clock = new ManualClock(T0);
+    const later = T0 + Duration.hour;
+    const byDefault = new CredentialCache({ clock });
+    for (let i = 0; i <= DEFAULT_MAX_CACHE_ENTRIES; i++)
+      byDefault.add(cred('alice', 'A', `HTTP/s${i}`, 'A', later));
+    expect(byDefault.size).toBe(DEFAULT_MAX_CACHE_ENTRIES);
+    expect(byDefault.find('HTTP/s0')).toBeUndefined();
+    expect(byDefault.find(`HTTP/s${DEFAULT_MAX_CACHE_ENTRIES}`)).toBeDefined();
+
+    const cache = new CredentialCache({ clock, maxEntries: 3 });
+    const tgt = cred('alice', 'A', 'krbtgt/A', 'A', later);
+    cache.add(tgt);
+    for (const s of ['HTTP/a', 'HTTP/b', 'HTTP/c']) cache.add(cred('alice', 'A', s, 'A', later));
+    expect(cache.all().map((c) => c.server.name.nameString.join('/'))).toEqual([
+      'krbtgt/A',
+      'HTTP/b',
+      'HTTP/c',
+    ]);
+    // Re-adding moves an entry to the newest end: HTTP/c is then the oldest to go.
+    cache.add(cred('alice', 'A', 'HTTP/b', 'A', later + 1000));
+    cache.add(cred('alice', 'A', 'HTTP/d', 'A', later));
+    expect(cache.all().map((c) => c.server.name.nameString.join('/'))).toEqual([
+      'krbtgt/A',
+      'HTTP/b',
+      'HTTP/d',
+    ]);
+    expect(cache.tgtFor('A')).toBe(tgt);
+
+    // Nothing but TGTs besides the entry added: the oldest TGT goes, never the entry added.
+    const tgts = new CredentialCache({ clock, maxEntries: 2 });
+    tgts.add(tgt);
+    tgts.add(cred('alice', 'A', 'krbtgt/B', 'A', later));
+    tgts.add(cred('alice', 'A', 'HTTP/a', 'A', later));
+    expect(tgts.all().map((c) => c.server.name.nameString.join('/'))).toEqual(['krbtgt/B', 'HTTP/a']);
+
+    const unbounded = new CredentialCache({ clock, maxEntries: Number.POSITIVE_INFINITY });
+    for (let i = 0; i <= DEFAULT_MAX_CACHE_ENTRIES; i++)
+      unbounded.add(cred('alice', 'A', `HTTP/s${i}`, 'A', later));
+    expect(unbounded.size).toBe(DEFAULT_MAX_CACHE_ENTRIES + 1);
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new CredentialCache({ maxEntries: bad }), `${bad}`).toThrow(RangeError);
+    }
   });
 
   it('tgtFor prefers the realm’s own TGT, then a cross-realm one, and filters by client realm', () => {
@@ -203,6 +289,27 @@ describe('CredentialCache', () => {
       back.find('HTTP/web', undefined, undefined, { authorizationData: local })?.requestedAuthorizationData,
     ).toEqual(local);
     expect(back.tgtFor('A')?.requestedAuthorizationData).toBeUndefined();
+  });
+
+  it('fromCcache leaves out user-to-user entries (is_skey, a second ticket): they are never cached', () => {
+    const tgt = cred('alice', 'A', 'krbtgt/A', 'A', T0 + Duration.hour);
+    const bobTgt = cred('bob', 'A', 'krbtgt/A', 'A', T0 + Duration.hour);
+    // What MIT's krb5_get_credentials with KRB5_GC_USER_USER stores: is_skey and bob's TGT.
+    const u2u = {
+      ...credentialToCcache(cred('alice', 'A', 'bob', 'A', T0 + Duration.hour)),
+      isSkey: true,
+      secondTicket: bobTgt.ticketDer,
+    };
+    const file = parseCcache(
+      serializeCcache({ defaultPrincipal: tgt.client, credentials: [credentialToCcache(tgt), u2u] }),
+    );
+    expect(file.credentials.map((c) => c.isSkey)).toEqual([false, true]);
+    const cache = fromCcache(file, { clock: new ManualClock(T0) });
+    expect(cache.size).toBe(1);
+    expect(cache.find('bob')).toBeUndefined();
+    expect(cache.tgtFor('A')?.ticketDer).toEqual(tgt.ticketDer);
+    // One entry on its own still converts, for an AP-REQ built with { userToUser: true }.
+    expect(credentialFromCcache(u2u).server.name.nameString).toEqual(['bob']);
   });
 
   it('toCcache refuses an empty cache', () => {

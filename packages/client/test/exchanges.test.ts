@@ -1,13 +1,16 @@
 import {
   Asn1Error,
+  decodeApReq,
   decodeAsRep,
   decodeAsReq,
+  decodeAuthenticator,
   decodeEncKdcRepPart,
   decodeEncryptedData,
   decodePaEncTsEnc,
   decodeTgsRep,
   decodeTgsReq,
   ENC_PA_REP,
+  type EncKdcRepPart,
   encodeAsRep,
   encodeEncKdcRepPart,
   encodeEtypeInfo2,
@@ -27,6 +30,7 @@ import {
 import { hasFlag, isTgt, KdcRefusedError, KerberosClient, ntStatusOf } from '@krbsim/client';
 import { Duration, ErrorCode, isKerberosError, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { keytabEntriesFromPassword, parseKeytab, serializeKeytab } from '@krbsim/files';
 import { describe, expect, it } from 'vitest';
 import { FakeKdcWorld, type Misbehaviour } from './fake-kdc';
 import { rejection } from './rejection';
@@ -132,6 +136,16 @@ describe('AS exchange', () => {
       expect(cred.server.name.nameString).toEqual(['krbtgt', 'A.TEST']);
       expect(sent).toHaveLength(1);
     }
+  });
+
+  it("without pre-authentication or ETYPE-INFO2, salts with the reply's canonical client name (an enterprise logon)", async () => {
+    const { client, sent } = setup({ requirePreauth: false });
+    // The fake KDC sends no ETYPE-INFO2: the key is alice's default salt, A.TESTalice, which only the
+    // reply's name gives (the name asked for would make A.TESTalice@corp.test).
+    const cred = await client.getInitialCredentials('alice@corp.test', { password: 'alice-pw' });
+    expect(decodeAsReq(sent[0]!.bytes).reqBody.cname?.nameString).toEqual(['alice@corp.test']);
+    expect(cred.client).toEqual({ realm: 'A.TEST', name: { nameType: 1, nameString: ['alice'] } });
+    expect(sent).toHaveLength(1);
   });
 
   it('surfaces KDC errors with code, name, realm and e-text', async () => {
@@ -483,6 +497,41 @@ describe('AS exchange', () => {
     expect(old.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
   });
 
+  it("from a keytab, judges the newest key version by MIT's rule, across an 8-bit kvno wraparound", async () => {
+    const { client } = setup();
+    const principal = { realm: 'A.TEST', name: { nameType: 1, nameString: ['alice'] } };
+    // kvno 255 written a day before kvno 1: the counter wrapped, and kvno 1 is the current key.
+    const written = [
+      ...keytabEntriesFromPassword({
+        principal,
+        password: 'old-pw',
+        etypes: [18],
+        kvno: 255,
+        timestamp: T0 - Duration.day,
+      }),
+      ...keytabEntriesFromPassword({ principal, password: 'alice-pw', etypes: [18], kvno: 1, timestamp: T0 }),
+    ];
+    const keytab = parseKeytab(serializeKeytab({ entries: written }));
+    expect((await client.getInitialCredentials('alice', { keytab })).client.realm).toBe('A.TEST');
+  });
+
+  it("refuses a keytab holding none of the client's enctypes, a weak one included, before sending anything", async () => {
+    const { client, sent } = setup();
+    const principal = { realm: 'A.TEST', name: { nameType: 1, nameString: ['alice'] } };
+    const rc4 = [{ principal, kvno: 1, key: stringToKey(23, 'alice-pw', '') }];
+    const weak = await rejection(client.getInitialCredentials('alice', { keytab: rc4 }));
+    expect(weak.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(weak.message).toContain("the keytab's keys for alice@A.TEST are of enctypes 23");
+    expect(weak.message).toContain('allowWeakCrypto');
+    // Not weak, but not one the client was told to use either.
+    const only18 = setup({ encTypes: [18] });
+    const aes128 = [{ principal, kvno: 1, key: stringToKey(17, 'alice-pw', 'A.TESTalice') }];
+    const other = await rejection(only18.client.getInitialCredentials('alice', { keytab: aes128 }));
+    expect(other.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(other.message).toContain("none of this client's [18]");
+    expect([...sent, ...only18.sent]).toHaveLength(0);
+  });
+
   it('a reply for another server than asked, without canonicalize: KRB_AP_ERR_MODIFIED', async () => {
     const { client } = setup({ misbehave: 'renamed' });
     const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
@@ -617,6 +666,81 @@ describe('TGS exchange and renewal', () => {
     expect(e.code).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
     expect(e.message).toContain('does not know the service HTTP/none.a.test@A.TEST');
     expect(log).toContain('KRB-ERROR 7 from A.TEST: fake KDC A.TEST: error 7');
+  });
+});
+
+describe('the session key a reply hands out (weak enctypes off unless allowWeakCrypto)', () => {
+  /** An EncKDCRepPart with its session key replaced by a key of `etype` (16 bytes, as rc4-hmac's). */
+  const weakened = (enc: EncKdcRepPart, etype: number): EncKdcRepPart => ({
+    ...enc,
+    key: { keytype: etype, keyvalue: new Uint8Array(etype === 23 ? 16 : 8).fill(0x5a) },
+  });
+
+  /** Makes A.TEST's AS-REPs hand out a session key of `etype`. */
+  function weakAsRep(edit: ReturnType<typeof setup>['edit'], etype: number): void {
+    edit.reply = (rep) => {
+      if (rep[0] !== 0x6b) return rep;
+      const r = decodeAsRep(rep);
+      const enc = decodeEncKdcRepPart(decrypt(ALICE_KEY, KeyUsage.AS_REP_ENCPART, r.encPart.cipher));
+      const plain = encodeEncKdcRepPart(weakened(enc, etype), 25);
+      const random = new SeededRandom('weak-as');
+      return withEncPart(rep, 18, encrypt(ALICE_KEY, KeyUsage.AS_REP_ENCPART, plain, { random }));
+    };
+  }
+
+  it('an AS-REP with an rc4-hmac or DES session key: KDC_ERR_ETYPE_NOSUPP, nothing cached', async () => {
+    for (const etype of [23, 3]) {
+      const { client, edit } = setup({ requirePreauth: false });
+      weakAsRep(edit, etype);
+      const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+      expect(e.code, `${etype}`).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+      expect(e.realm).toBe('A.TEST');
+      expect(e.message).toContain(
+        `the AS-REP from A.TEST gives a session key of weak enctype ${etype}, refused without allowWeakCrypto`,
+      );
+      expect(client.cache.size).toBe(0);
+    }
+    // With allowWeakCrypto, an rc4-hmac session key is taken.
+    const clock = new ManualClock(T0);
+    const world = new FakeKdcWorld(clock, new SeededRandom('weak')).addRealm({
+      name: 'A.TEST',
+      users: { alice: { password: 'alice-pw', requirePreauth: false } },
+    });
+    const edit: ReturnType<typeof setup>['edit'] = {};
+    weakAsRep(edit, 23);
+    const inner = world.transport();
+    const allowed = new KerberosClient({
+      realm: 'A.TEST',
+      clock,
+      allowWeakCrypto: true,
+      transport: { send: async (realm, bytes) => edit.reply!(await inner.send(realm, bytes), bytes) },
+    });
+    const tgt = await allowed.getInitialCredentials('alice', { password: 'alice-pw' });
+    expect(tgt.sessionKey.etype).toBe(23);
+  });
+
+  it('a TGS-REP with an rc4-hmac session key: KDC_ERR_ETYPE_NOSUPP, nothing cached', async () => {
+    const { client, edit } = setup();
+    const tgt = await client.getInitialCredentials('alice', { password: 'alice-pw' });
+    edit.reply = (rep, req) => {
+      if (rep[0] !== 0x6d) return rep;
+      // The reply is sealed in the subkey of the request's authenticator (usage 9).
+      const pa = decodeTgsReq(req).padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
+      const ap = decodeApReq(pa.padataValue);
+      const auth = decodeAuthenticator(
+        decrypt(tgt.sessionKey, KeyUsage.TGS_REQ_AUTH, ap.authenticator.cipher),
+      );
+      const subkey = { etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue };
+      const r = decodeTgsRep(rep);
+      const usage = KeyUsage.TGS_REP_ENCPART_SUBKEY;
+      const enc = decodeEncKdcRepPart(decrypt(subkey, usage, r.encPart.cipher));
+      const plain = encodeEncKdcRepPart(weakened(enc, 23), 26);
+      return withEncPart(rep, 18, encrypt(subkey, usage, plain, { random: new SeededRandom('weak-tgs') }));
+    };
+    const e = await rejection(client.getServiceTicket('HTTP/web.a.test'));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
+    expect(e.message).toContain('the TGS-REP from A.TEST gives a session key of weak enctype 23');
+    expect(client.cache.find('HTTP/web.a.test')).toBeUndefined();
   });
 });
 

@@ -609,6 +609,45 @@ describe("FAST: the client checks the KDC's armored replies (RFC 6113 section 5.
     expect(e.cause).toBeInstanceOf(KerberosError);
   });
 
+  it("an armored error whose KrbFastResponse nonce is not the request's: KRB_AP_ERR_MODIFIED, its hints not followed", async () => {
+    let errors = 0;
+    const e = await armoredError((err, key) => {
+      errors++;
+      const outer = decodeMethodData(err.eData!);
+      const eData = encodeMethodData(
+        resealed(outer, key, (r) => ({ ...r, nonce: (r.nonce + 1) >>> 0 })),
+      ).slice();
+      return { ...err, eData };
+    });
+    untrusted(e, 'its nonce ');
+    expect(e.message).toMatch(/its nonce (\d+) is not the request's (\d+)/);
+    expect(errors).toBe(1);
+  });
+
+  it("an armored TGS error whose KrbFastResponse nonce is not the request's: KRB_AP_ERR_MODIFIED", async () => {
+    const l = lab();
+    const c = l.client({ fastTgs: true });
+    const tgt = await c.getInitialCredentials('alice', { password: 'correct horse' });
+    l.edit.reply = (rep, req) => {
+      if (rep[0] !== 0x7e) return rep;
+      const pa = decodeTgsReq(req).padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
+      const ap = decodeApReq(pa.padataValue);
+      const auth = decodeAuthenticator(
+        decrypt(tgt.sessionKey, KeyUsage.TGS_REQ_AUTH, ap.authenticator.cipher),
+      );
+      const key = fastArmorKey({ etype: auth.subkey!.keytype, bytes: auth.subkey!.keyvalue }, tgt.sessionKey);
+      const err = decodeKrbError(rep);
+      const outer = decodeMethodData(err.eData!);
+      const eData = encodeMethodData(
+        resealed(outer, key, (r) => ({ ...r, nonce: (r.nonce + 1) >>> 0 })),
+      ).slice();
+      return encodeKrbError({ ...err, eData }).slice();
+    };
+    // An unknown service: the KDC's armored KDC_ERR_S_PRINCIPAL_UNKNOWN, its nonce changed.
+    const e = await rejection(c.getServiceTicket('HTTP/nowhere.contoso.com'));
+    untrusted(e, 'its nonce ');
+  });
+
   it('an armored TGS-REP is checked the same way: a KrbFastResponse without KrbFastFinished', async () => {
     const l = lab();
     const c = l.client({ fastTgs: true });

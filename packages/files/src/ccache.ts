@@ -25,6 +25,7 @@
  */
 
 import type { AuthorizationDataEntry, HostAddress, QualifiedName } from '@krbsim/asn1';
+import { redactedKey } from '@krbsim/crypto';
 import { ByteReader, ByteWriter, checkInt16, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
 import type { KeytabKey } from './keytab';
 
@@ -35,7 +36,7 @@ export type CredentialKey = KeytabKey;
 export interface CcacheCredential {
   readonly client: QualifiedName;
   readonly server: QualifiedName;
-  /** The session key. */
+  /** The session key (as parsed: printed and serialized as `<redacted N bytes>`, see {@link parseCcache}). */
   readonly key: CredentialKey;
   /** Times in milliseconds since the epoch (whole seconds on disk); 0 means "not set". */
   readonly authtime: number;
@@ -76,7 +77,10 @@ const WHAT = 'ccache';
 const TAG_TIME_OFFSET = 1;
 
 /**
- * Parse the bytes of a FILE credential cache (version 4 or 3).
+ * Parse the bytes of a FILE credential cache (version 4 or 3). Each session key
+ * is `@krbsim/crypto`'s redacted key: `util.inspect`, `console.log` and
+ * `JSON.stringify` show `{ etype, bytes: '<redacted N bytes>' }`, while
+ * `.bytes` still holds the key for crypto and {@link serializeCcache}.
  *
  * @throws KerberosError (KRB_ERR_GENERIC) naming the byte offset of a bad
  *   version, a truncated field, a count or length larger than what remains, or
@@ -158,7 +162,8 @@ function readCredential(r: ByteReader, v3: boolean, index: number): CcacheCreden
   const server = readPrincipal(r, f('server'));
   const etype = r.i16(f('enctype')); // signed, as MIT reads it
   if (v3) r.u16(f('repeated enctype'));
-  const key = { etype, bytes: data32(r, f('key')) };
+  // Printed or logged, a parsed cache shows no key bytes.
+  const key = redactedKey({ etype, bytes: data32(r, f('key')) });
   const authtime = r.u32(f('authtime')) * 1000;
   const starttime = r.u32(f('starttime')) * 1000;
   const endtime = r.u32(f('endtime')) * 1000;

@@ -9,7 +9,7 @@
  */
 
 import type { QualifiedName } from '@krbsim/asn1';
-import { salt as defaultSalt, stringToKey } from '@krbsim/crypto';
+import { salt as defaultSalt, redactedKey, stringToKey } from '@krbsim/crypto';
 import type { KeytabEntry } from './keytab';
 
 /** Input to {@link keytabEntriesFromPassword}. */
@@ -28,7 +28,9 @@ export interface PasswordEntriesOptions {
 }
 
 /**
- * The keytab entries a password yields, one per etype.
+ * The keytab entries a password yields, one per etype. Their keys print and
+ * serialize (`util.inspect`, `JSON.stringify`) as `<redacted N bytes>`, as
+ * `parseKeytab`'s do.
  *
  * @example
  * ```ts
@@ -44,6 +46,6 @@ export function keytabEntriesFromPassword(options: PasswordEntriesOptions): Keyt
   const salt = options.salt ?? defaultSalt(principal.realm, principal.name.nameString);
   return options.etypes.map((etype) => {
     const key = stringToKey(etype, password, salt, options.s2kparams);
-    return { principal, timestamp, kvno, key: { etype: key.etype, bytes: key.bytes } };
+    return { principal, timestamp, kvno, key: redactedKey(key) };
   });
 }

@@ -28,6 +28,7 @@
  */
 
 import type { QualifiedName } from '@krbsim/asn1';
+import { redactedKey } from '@krbsim/crypto';
 import { ByteReader, ByteWriter, checkInt16, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
 
 /** A key as keytabs store it: the same shape as `@krbsim/crypto`'s `Key`. */
@@ -76,7 +77,10 @@ export interface SerializeKeytabOptions {
 const WHAT = 'keytab';
 
 /**
- * Parse the bytes of a keytab file.
+ * Parse the bytes of a keytab file. Each key is `@krbsim/crypto`'s redacted
+ * key: `util.inspect`, `console.log` and `JSON.stringify` show
+ * `{ etype, bytes: '<redacted N bytes>' }`, while `.bytes` still holds the key
+ * for crypto and {@link serializeKeytab}.
  *
  * Deleted entries (negative record sizes) are skipped; a zero record size ends
  * the list, as in MIT. Anything else that does not fit (a bad version, a
@@ -157,7 +161,7 @@ function readEntry(r: ByteReader, v1: boolean, recordAt: number): KeytabEntry {
     principal: { realm, name: { nameType, nameString } },
     timestamp,
     kvno,
-    key: { etype, bytes: keyBytes },
+    key: redactedKey({ etype, bytes: keyBytes }),
   };
 }
 

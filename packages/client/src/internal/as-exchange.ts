@@ -66,6 +66,7 @@ import {
 } from './fast';
 import { errorFromKrbError, replyMismatch } from './krb-error';
 import { checkReplyTimes } from './reply-times';
+import { checkSessionKey } from './session-key';
 
 /** One AS exchange's parameters. */
 export interface AsRequest {
@@ -302,7 +303,7 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       const opened =
         fast === undefined
           ? { error: answer.error, armored: false }
-          : openFastError(fast, answer.error, realm);
+          : openFastError(fast, answer.error, nonce, realm);
       const e = opened.error;
       if (ctx.logging)
         ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || realm}${e.eText ? `: ${e.eText}` : ''}`);
@@ -483,7 +484,9 @@ export function verifyAsRep(
         { realm },
       );
     }
-    key = req.secret.keyFor(etype, salt, params, realm, req.client.name);
+    // No salt named anywhere: the default salt of the client the reply names, its canonical name
+    // (an enterprise name's account), as MIT's init_creds_step_reply makes it from reply->client.
+    key = req.secret.keyFor(etype, salt, params, rep.crealm, rep.cname);
   }
   if (key === undefined) {
     throw new KerberosError(ErrorCode.KRB_AP_ERR_NOKEY, `no client key of enctype ${etype}`, { realm });
@@ -543,6 +546,7 @@ export function verifyAsRep(
     throw replyMismatch(`server ${formatPrincipal(enc.sname, enc.srealm)} was not the one asked for`, realm);
   }
   checkReplyTimes(ctx, enc, sent.body, realm, 'as');
+  checkSessionKey(ctx, enc.key, 'AS-REP', realm);
   const cred = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
   if (ctx.logging) {
     ctx.log(

@@ -14,7 +14,8 @@
  *   ticket (usage 53); its strengthen key makes the reply key
  *   KRB-FX-CF2(strengthen key, reply key, "strengthenkey", "replykey").
  * - An error: the outer KRB-ERROR's e-data holds PA-FX-FAST, whose response
- *   carries the real KRB-ERROR in PA-FX-ERROR and the METHOD-DATA beside it.
+ *   (with the request's nonce too) carries the real KRB-ERROR in PA-FX-ERROR
+ *   and the METHOD-DATA beside it.
  *
  * @module
  */
@@ -206,9 +207,17 @@ export interface FastError {
 /**
  * The KRB-ERROR inside an armored error (PA-FX-ERROR, section 5.4.4), with
  * the METHOD-DATA that came with it as its e-data. An error without
- * PA-FX-FAST is returned as it came, marked unarmored.
+ * PA-FX-FAST is returned as it came, marked unarmored. The KrbFastResponse
+ * must carry the request's `nonce`, as a reply's does (section 5.4.3; MIT's
+ * client checks it for errors too): an armored error from another exchange
+ * is KRB_AP_ERR_MODIFIED.
  */
-export function openFastError(fast: FastArmor, err: KrbErrorMessage, realm: string): FastError {
+export function openFastError(
+  fast: FastArmor,
+  err: KrbErrorMessage,
+  nonce: number,
+  realm: string,
+): FastError {
   let outer: readonly PaData[] | undefined;
   try {
     outer = err.eData === undefined ? undefined : decodeMethodData(err.eData);
@@ -218,6 +227,7 @@ export function openFastError(fast: FastArmor, err: KrbErrorMessage, realm: stri
   }
   const res = openResponse(fast, outer, realm);
   if (res === undefined) return { error: err, armored: false };
+  if (res.nonce !== nonce) throw modified(`its nonce ${res.nonce} is not the request's ${nonce}`, realm);
   const fx = res.padata.find((p) => p.padataType === PaDataType.PA_FX_ERROR);
   if (fx === undefined) throw modified('its armored error carries no PA-FX-ERROR', realm);
   let inner: KrbErrorMessage;

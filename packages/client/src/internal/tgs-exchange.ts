@@ -50,6 +50,7 @@ import { type FastArmor, fastPadata, openFastError, openFastReply, strengthenedK
 import { errorFromKrbError, replyMismatch } from './krb-error';
 import { checkReplyTimes } from './reply-times';
 import { sealApReq } from './seal-ap-req';
+import { checkSessionKey } from './session-key';
 
 /** One TGS exchange's parameters. */
 export interface TgsRequest {
@@ -242,7 +243,7 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
     label: `sname=${formatPrincipal(req.server)}`,
   });
   if (answer.kind === 'error') {
-    const e = fast === undefined ? answer.error : openFastError(fast, answer.error, kdcRealm).error;
+    const e = fast === undefined ? answer.error : openFastError(fast, answer.error, nonce, kdcRealm).error;
     if (ctx.logging)
       ctx.log(`KRB-ERROR ${e.errorCode} from ${e.realm || kdcRealm}${e.eText ? `: ${e.eText}` : ''}`);
     throw errorFromKrbError(
@@ -280,6 +281,7 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
     throw replyMismatch('the ticket names a different server than the encrypted part', kdcRealm);
   }
   checkReplyTimes(ctx, enc, body, kdcRealm, 'tgs');
+  checkSessionKey(ctx, enc.key, 'TGS-REP', kdcRealm);
   const issued = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
   // The credential notes what it was asked with (a copy: the caller's arrays may change), so that
   // the cache serves it again only to a request for the same authorization data (MIT's
