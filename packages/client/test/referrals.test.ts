@@ -1,6 +1,8 @@
 import { NameType, type PrincipalName } from '@krbsim/asn1';
 import { KerberosClient, ReferralError } from '@krbsim/client';
 import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
+import { Kdc, Realm } from '@krbsim/kdc';
+import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { FakeKdcWorld, type Route } from './fake-kdc';
 import { rejection } from './rejection';
@@ -354,19 +356,51 @@ describe('service tickets: replies the client does not accept', () => {
     expect(e.message).toContain("asked for HTTP/elsewhere.test, got this realm's own TGT");
   });
 
-  it('another service name is accepted only when canonicalize was asked', async () => {
+  it('another service name is never accepted: with canonicalize, asked once more without it (MIT step_referrals)', async () => {
     const strict = single();
     await strict.client.getInitialCredentials('alice', { password: 'pw' });
     strict.world.setMisbehave('A.TEST', 'renamed');
     const e = await rejection(strict.client.getServiceTicket('HTTP/web.a.test', { canonicalize: false }));
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(e.message).toContain('asked for HTTP/web.a.test, got HTTP/renamed.test');
+    expect(strict.world.requests.filter((r) => r.kind === 'TGS')).toHaveLength(1);
     expect(strict.client.cache.find('HTTP/renamed.test')).toBeUndefined();
-    const lenient = single();
-    await lenient.client.getInitialCredentials('alice', { password: 'pw' });
-    lenient.world.setMisbehave('A.TEST', 'renamed');
-    const cred = await lenient.client.getServiceTicket('HTTP/web.a.test');
-    expect(cred.server.name.nameString).toEqual(['HTTP', 'renamed.test']);
+    // With canonicalize: a second request without it, renamed again, refused all the same.
+    const retried = single();
+    await retried.client.getInitialCredentials('alice', { password: 'pw' });
+    retried.world.setMisbehave('A.TEST', 'renamed');
+    const e2 = await rejection(retried.client.getServiceTicket('HTTP/web.a.test'));
+    expect(e2.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(retried.world.requests.filter((r) => r.kind === 'TGS')).toHaveLength(2);
+    expect(retried.client.cache.find('HTTP/renamed.test')).toBeUndefined();
+  });
+
+  it("takes an alias's ticket under the name asked for: an MIT realm canonicalizes it, the second request does not", async () => {
+    const clock = new ManualClock(T0);
+    const realm = new Realm({ name: 'A.TEST', kind: 'mit', clock, random: new SeededRandom('alias') });
+    realm.addUser('alice', { password: 'pw' });
+    realm.addService('HTTP/web.a.test', { password: 'web-pw', aliases: ['HTTP/www.a.test'] });
+    const kdc = new Kdc(realm);
+    const sent: Uint8Array[] = [];
+    const transport = new InProcessTransport().register('A.TEST', (r) => {
+      sent.push(r);
+      return kdc.handle(r);
+    });
+    const lines: string[] = [];
+    const client = new KerberosClient({
+      realm: 'A.TEST',
+      transport,
+      clock,
+      random: new SeededRandom('c'),
+      log: (l) => lines.push(l),
+    });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const cred = await client.getServiceTicket('HTTP/www.a.test');
+    expect(cred.server.name.nameString).toEqual(['HTTP', 'www.a.test']);
+    expect(lines).toContain(
+      'A.TEST answered HTTP/www.a.test with HTTP/web.a.test: asking again without canonicalize',
+    );
+    expect(sent.filter((m) => m[0] === 0x6c)).toHaveLength(2); // two TGS-REQs ([APPLICATION 12])
   });
 });
 

@@ -209,13 +209,19 @@ async function chase(
   const path = [realm];
   // Whether every cross-realm TGT presented on the way carried ok-as-delegate (withoutOkAsDelegate).
   let delegable = kdcRealmFor(tgt) === tgt.server.realm || hasFlag(tgt, TicketFlags['ok-as-delegate']);
+  // Set once a KDC answered with a ticket for another service: asked again without canonicalize.
+  let nonReferral = false;
   for (;;) {
     const { cred } = await tgsExchange(ctx, {
       tgt,
       kdcRealm: realm,
       server: req.server,
       serverRealm: realm,
-      kdcOptions: optionsFor(tgt, req.kdcOptions, req.dropOptions),
+      kdcOptions: optionsFor(
+        tgt,
+        req.kdcOptions,
+        (req.dropOptions ?? 0) | (nonReferral ? KdcOptions.canonicalize : 0),
+      ),
       ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }),
       ...(req.pacOptions === undefined ? {} : { pacOptions: req.pacOptions }),
     });
@@ -235,8 +241,20 @@ async function chase(
       delegable &&= hasFlag(cred, TicketFlags['ok-as-delegate']);
       continue;
     }
-    if (!req.canonicalize && !sameName(cred.server.name, req.server)) {
-      throw replyMismatch(`asked for ${target()}, got ${formatPrincipal(cred.server.name)}`, realm);
+    if (!sameName(cred.server.name, req.server)) {
+      // A ticket for another service than the one asked for is never taken (MIT's step_referrals and
+      // check_reply_server): with canonicalize, a KDC that renamed the server (an alias, as an MIT KDC
+      // canonicalizes one; old AD renamed instead of referring) is asked once more without it.
+      if (!req.canonicalize || nonReferral) {
+        throw replyMismatch(`asked for ${target()}, got ${formatPrincipal(cred.server.name)}`, realm);
+      }
+      if (ctx.logging) {
+        ctx.log(
+          `${realm} answered ${target()} with ${formatPrincipal(cred.server.name)}: asking again without canonicalize`,
+        );
+      }
+      nonReferral = true;
+      continue;
     }
     const issued = delegable ? cred : withoutOkAsDelegate(cred);
     ctx.cache.add(issued);
