@@ -73,9 +73,11 @@ function ofTicketKey(entries: readonly KeytabEntryLike[], ticket: Ticket, whose:
 /**
  * The keytab entry that decrypts `ticket`. `only` restricts the service to
  * one principal: its keys are the ones used, whatever the ticket's server
- * name says. A ticket for a server the keytab (or `only`) does not name is
- * opened here with each key of its enctype and kvno in turn, and
- * KRB_AP_ERR_NOT_US when none opens it.
+ * name says. When the ticket's kvno leaves several keys of its principal (a
+ * ticket without one, after a rollover), each is tried in turn, newest first.
+ * A ticket for a server the keytab (or `only`) does not name is opened here
+ * with each key of its enctype and kvno in turn, and KRB_AP_ERR_NOT_US when
+ * none opens it.
  */
 export function selectServiceKey(
   entries: readonly KeytabEntryLike[],
@@ -93,7 +95,13 @@ export function selectServiceKey(
     );
   // The ticket names a principal of the service (RFC 4120 3.2.3): its keys, by enctype and kvno.
   const mine = entries.filter((e) => isFor(e, server) && (only === undefined || isFor(e, only)));
-  if (mine.length > 0) return ofTicketKey(mine, ticket, text(server))[0]!;
+  if (mine.length > 0) {
+    const candidates = ofTicketKey(mine, ticket, text(server));
+    // Several (a ticket without a kvno after a key rollover): each in turn, newest first. When none
+    // opens it, the newest, whose failure the caller reports (KRB_AP_ERR_BAD_INTEGRITY).
+    if (candidates.length === 1) return candidates[0]!;
+    return candidates.find((e) => opens(e, ticket)) ?? candidates[0]!;
+  }
   // A name the service does not hold: the keys that may open the ticket, tried in turn.
   const keys = only === undefined ? entries : entries.filter((e) => isFor(e, only));
   if (keys.length === 0) throw notUs();

@@ -14,10 +14,12 @@
  *    extended KDC signatures (the Bronze Bit fix, CVE-2020-17049), as MIT's
  *    `krb5_kdc_verify_ticket` does. The KDC key is the one whose checksum
  *    type the KDC signature names.
- * 4. PAC_CLIENT_INFO must name the ticket's client and authtime (MS-PAC
- *    2.7), as MIT's `krb5_pac_verify` checks: its Name the client name's
- *    components joined with `/` (or followed by `@` and the realm, as a
- *    cross-realm S4U2Self PAC writes it), its ClientId the authtime. A PAC lifted from another ticket is refused
+ * 4. PAC_CLIENT_INFO must be there, once (MS-PAC 2.4), and name the
+ *    ticket's client and authtime (MS-PAC 2.7), as MIT's `krb5_pac_verify`
+ *    checks: its Name the client name's components joined with `/` (or
+ *    followed by `@` and the realm, as a cross-realm S4U2Self PAC writes
+ *    it), its ClientId the authtime. A PAC lifted from another ticket, or
+ *    without the buffer that would tie it to one, is refused
  *    (KRB_AP_ERR_MODIFIED).
  *
  * Refusals keep the signature code (KRB_AP_ERR_MODIFIED for a wrong or
@@ -123,6 +125,12 @@ function sidsOf(info: KerbValidationInfo): PacSids | undefined {
   return { user, groups: [...new Set(rest)] };
 }
 
+/** A verified PAC and its PAC_CLIENT_INFO. */
+interface ReadPac {
+  readonly pac: AcceptedPac;
+  readonly clientInfo: PacClientInfo | undefined;
+}
+
 function refuse(ticket: EncTicketPart, realm: string, code: number, message: string, cause: unknown): never {
   throw new ApReqError(code, message, { realm, client: ticket, cause });
 }
@@ -138,9 +146,9 @@ export function acceptedPac(
   serverKey: Key,
   check: PacCheck,
 ): VerifiedPac | undefined {
-  let accepted: AcceptedPac | undefined;
+  let verified: ReadPac | undefined;
   try {
-    accepted = verifiedPac(ticket, server, serverKey, check);
+    verified = verifiedPac(ticket, server, serverKey, check);
   } catch (e) {
     // Only a PAC or codec refusal becomes a wire code; a bug stays a bug.
     if (!isKerberosError(e)) throw e;
@@ -149,8 +157,8 @@ export function acceptedPac(
     const what = signature ? 'does not verify' : 'is malformed';
     return refuse(ticket, server.realm, code, `the ticket's PAC ${what}: ${e.message}`, e);
   }
-  if (accepted === undefined) return undefined;
-  const mismatch = clientInfoMismatch(ticket, getPacBuffer(accepted, PacBufferType.CLIENT_INFO));
+  if (verified === undefined) return undefined;
+  const mismatch = clientInfoMismatch(ticket, verified.clientInfo);
   if (mismatch !== undefined) {
     return refuse(
       ticket,
@@ -160,16 +168,19 @@ export function acceptedPac(
       undefined,
     );
   }
-  return accepted;
+  return verified.pac;
 }
 
-/** Steps 1 to 3: the PAC found, verified and decoded; undefined without one. */
+/**
+ * Steps 1 to 3: the PAC found, verified and decoded, with its PAC_CLIENT_INFO
+ * (read here, so that a PAC with two is refused as malformed); undefined without a PAC.
+ */
 function verifiedPac(
   ticket: EncTicketPart,
   server: { readonly realm: string; readonly name: PrincipalName },
   serverKey: Key,
   check: PacCheck,
-): AcceptedPac | undefined {
+): ReadPac | undefined {
   const loc = findPac(ticket.authorizationData);
   if (loc === undefined) return undefined;
   const kdcKey = check.kdcKeys === undefined ? undefined : kdcKeyFor(loc.pac, check.kdcKeys);
@@ -191,12 +202,21 @@ function verifiedPac(
     if (hasTicketSignature(server.name)) verified.push('ticket');
     if (getPacBuffer(pac, PacBufferType.FULL_CHECKSUM) !== undefined) verified.push('full');
   }
-  return new AcceptedPac(pac, getPacBuffer(pac, PacBufferType.LOGON_INFO), verified);
+  return {
+    pac: new AcceptedPac(pac, getPacBuffer(pac, PacBufferType.LOGON_INFO), verified),
+    clientInfo: getPacBuffer(pac, PacBufferType.CLIENT_INFO),
+  };
 }
 
-/** Why PAC_CLIENT_INFO does not describe `ticket`'s client (MS-PAC 2.7), or undefined when it does or is absent. */
+/**
+ * Why PAC_CLIENT_INFO does not describe `ticket`'s client (MS-PAC 2.7), or
+ * undefined when it does. A PAC without one is refused: MS-PAC 2.4 has every
+ * PAC carry one, and MIT's `krb5_pac_verify` fails without it (`k5_pac_validate_client`).
+ */
 function clientInfoMismatch(ticket: EncTicketPart, info: PacClientInfo | undefined): string | undefined {
-  if (info === undefined) return undefined;
+  if (info === undefined) {
+    return 'has no PAC_CLIENT_INFO buffer, which every PAC must carry (MS-PAC 2.4): nothing ties it to this ticket';
+  }
   const name = ticket.cname.nameString.join('/');
   // The name alone, or with the realm (as a cross-realm S4U2Self PAC writes it, MS-SFU 3.2.5.1.1).
   if (info.name !== name && info.name !== `${name}@${ticket.crealm}`) {

@@ -49,7 +49,7 @@ import { hostAddressOf } from './host-address';
 import type { PacCheck, VerifiedPac } from './pac';
 import { ReplayCache } from './replay-cache';
 import type { TransitedPolicy } from './transited-policy';
-import { serviceCheck, userToUserCheck, verifyWith } from './verify-ap-req';
+import { checkReplay, serviceCheck, userToUserCheck, verifyBeforeReplay } from './verify-ap-req';
 import { readWindowsClientData, type ServiceMachine, type WindowsClientData } from './windows-client-data';
 
 /** Options for {@link KerberosService}. */
@@ -340,9 +340,8 @@ export class KerberosService {
     const gss = framed.framing !== 'none';
     const userToUser = (apReq.apOptions & ApOptions['use-session-key']) !== 0;
     const check = userToUser && this.#userToUser !== undefined ? this.#userToUser : this.#check;
-    const v = verifyWith(apReq, check, {
+    const v = verifyBeforeReplay(apReq, check, {
       ...(opts.peerAddress !== undefined && { peerAddress: peerAddressOption(opts.peerAddress) }),
-      replayCache: this.#replay,
       gss,
       channelBindings: opts.channelBindings,
       requireChannelBindings: opts.requireChannelBindings === true,
@@ -378,6 +377,9 @@ export class KerberosService {
         : [...(auth.authorizationData ?? []), ...ticket.authorizationData],
       this.#machine,
     );
+    // Last, once every refusal above has passed: only an accepted authenticator takes room in the
+    // cache, and one refused for its token is refused alike when sent again (verify-ap-req.ts).
+    checkReplay(apReq, v, this.#replay);
     // The AP-REP is sealed with the session key object verification used: its derived keys are cached.
     const reply = mutual
       ? acceptorReply(sessionKey, auth, gss || dce, this.#random, {

@@ -11,7 +11,10 @@
  *    any delegated credentials (no checksum at all: no flags, no bindings,
  *    MS-KILE 3.4.5).
  * 4. The replay cache, last, so only authenticators that passed every other
- *    check take space in it.
+ *    check take space in it. A caller with checks of its own (the service's
+ *    refusals of a GSS token with DCE style, of an EtypeList or Windows
+ *    client data that does not decode) runs them between
+ *    {@link verifyBeforeReplay} and {@link checkReplay}.
  *
  * @module
  */
@@ -152,25 +155,23 @@ export function userToUserCheck(
 
 /** Runs every check of RFC 4120 section 3.2.3 on a decoded AP-REQ. */
 export function verifyApReq(apReq: ApReq, p: VerifyParams): VerifiedApReq {
-  return verifyWith(apReq, serviceCheck(p), p);
+  const verified = verifyBeforeReplay(apReq, serviceCheck(p), p);
+  checkReplay(apReq, verified, p.replayCache);
+  return verified;
 }
 
 /**
- * {@link verifyApReq} with the {@link ApReqCheck} built once by the caller
- * (the service builds it in its constructor: the hot path allocates nothing for it).
+ * Steps 1 to 3 of {@link verifyApReq}, with the {@link ApReqCheck} built once by
+ * the caller (the service builds it in its constructor: the hot path allocates
+ * nothing for it); the replay cache is left to {@link checkReplay}, which the
+ * caller runs once its own checks have passed.
  */
-export function verifyWith(
+export function verifyBeforeReplay(
   apReq: ApReq,
   check: ApReqCheck,
   p: Pick<
     VerifyParams,
-    | 'replayCache'
-    | 'gss'
-    | 'channelBindings'
-    | 'requireChannelBindings'
-    | 'pac'
-    | 'transitedPolicy'
-    | 'peerAddress'
+    'gss' | 'channelBindings' | 'requireChannelBindings' | 'pac' | 'transitedPolicy' | 'peerAddress'
   >,
 ): VerifiedApReq {
   const {
@@ -243,13 +244,6 @@ export function verifyWith(
       { realm: server.realm, client: ticket },
     );
   }
-  p.replayCache?.check({
-    client: clientPrincipal,
-    server: formatPrincipal(server.name, server.realm),
-    ctime: auth.ctime,
-    cusec: auth.cusec,
-    tag: apReq.authenticator.cipher, // its last bytes, the MAC, identify it
-  });
   return {
     ticket,
     authenticator: auth,
@@ -263,6 +257,22 @@ export function verifyWith(
     channelBound,
     pac,
   };
+}
+
+/**
+ * Step 4: record the authenticator of an AP-REQ that passed every other check
+ * in `replayCache` (none: nothing to do).
+ *
+ * @throws KerberosError KRB_AP_ERR_REPEAT when it was seen within the window.
+ */
+export function checkReplay(apReq: ApReq, v: VerifiedApReq, replayCache: ReplayCache | undefined): void {
+  replayCache?.check({
+    client: v.clientPrincipal,
+    server: formatPrincipal(v.server.name, v.server.realm),
+    ctime: v.authenticator.ctime,
+    cusec: v.authenticator.cusec,
+    tag: apReq.authenticator.cipher, // its last bytes, the MAC, identify it
+  });
 }
 
 const NO_KDC_KEYS: PacCheck = Object.freeze({});

@@ -10,6 +10,7 @@ import {
   encodeGssChecksum,
   encodeKrbCred,
   encodeNegotiationToken,
+  encodeTicket,
   formatPrincipal,
   GssFlags,
   GssOid,
@@ -27,7 +28,7 @@ import { Duration, ErrorCode, KerberosError } from '@krbsim/core';
 import { decrypt, encrypt, generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import type { TransitedPath } from '@krbsim/service';
 import { describe, expect, it } from 'vitest';
-import { alice, Lab, REALM, spnName, thrown } from './helpers';
+import { alice, Lab, REALM, SPN, spnName, thrown } from './helpers';
 
 const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString('hex'));
 
@@ -284,6 +285,28 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     expect(lab.service({ keytab: [...wrongAny, ...exact] }).accept(token).kvno).toBe(4);
   });
 
+  it('tries each key of the named principal for a ticket without a kvno, newest first (a key rollover)', () => {
+    const lab = new Lab();
+    const previous = lab.serviceKey; // kvno 3
+    const current = stringToKey(18, 'web-Passw0rd-2', `${REALM}HTTPweb.contoso.com`);
+    lab.keytab.push({ principal: { realm: REALM, name: spnName }, kvno: 4, key: current });
+    // The ticket's kvno is OPTIONAL (RFC 4120 section 5.2.9): one issued before the rollover, without it.
+    const withoutKvno = (serviceKey: Key) => {
+      const cred = lab.credential({ serviceKey });
+      const { kvno: _, ...encPart } = cred.ticket.encPart;
+      const ticket = { ...cred.ticket, encPart };
+      return lab.client.buildApReq({ ...cred, ticket, ticketDer: encodeTicket(ticket) }).token;
+    };
+    for (const principal of [undefined, `${SPN}@${REALM}`]) {
+      const svc = lab.service(principal === undefined ? {} : { principal });
+      expect(svc.accept(withoutKvno(previous)).kvno).toBe(3);
+      expect(svc.accept(withoutKvno(current)).kvno).toBe(4);
+      // Neither key opens it: the failure is the ticket's decryption, as with one key.
+      const other = withoutKvno({ etype: 18, bytes: new Uint8Array(32).fill(7) });
+      expect(thrown(() => svc.accept(other)).code).toBe(ErrorCode.KRB_AP_ERR_BAD_INTEGRITY);
+    }
+  });
+
   it('KRB_AP_ERR_BAD_INTEGRITY: the ticket is encrypted in another key', () => {
     const lab = new Lab();
     const wrong = lab.credential({ serviceKey: { etype: 18, bytes: new Uint8Array(32).fill(7) } });
@@ -476,6 +499,78 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     const { token } = lab.client.buildApReq(lab.credential());
     off.accept(token);
     off.accept(token);
+  });
+
+  it("the acceptor's own refusals come before the replay cache: refused again alike, never KRB_AP_ERR_REPEAT", () => {
+    const lab = new Lab();
+    const PC = new Uint8Array(32).fill(1);
+    const DISK = new Uint8Array(32).fill(2);
+    /** A GSS token for a fresh credential, its authenticator's authorization data replaced by `ad`. */
+    const withAd = (ad: { adType: number; adData: Uint8Array }[]) => {
+      const cred = lab.credential();
+      const ap = decodeApReq(unwrapKrb5Token(lab.client.buildApReq(cred, { gss: 'krb5' }).token).message);
+      const auth = decodeAuthenticator(
+        decrypt(cred.sessionKey, KeyUsage.AP_REQ_AUTH, ap.authenticator.cipher),
+      );
+      const ifRelevant = { adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData(ad) };
+      const cipher = encrypt(
+        cred.sessionKey,
+        KeyUsage.AP_REQ_AUTH,
+        encodeAuthenticator({ ...auth, authorizationData: [ifRelevant] }),
+        { random: lab.random },
+      );
+      return wrapKrb5Token(
+        Krb5TokenId.AP_REQ,
+        encodeApReq({ ...ap, authenticator: { ...ap.authenticator, cipher } }),
+      );
+    };
+    const dceStyle = lab.client.buildApReq(lab.credential(), {
+      gss: 'krb5',
+      gssFlags: GssFlags.dceStyle | GssFlags.replay | GssFlags.sequence,
+    }).token;
+    const cases: [string, Uint8Array, number][] = [
+      // MS-KILE 3.4.5.1: DCE style comes raw, never in a GSS token (MIT: a defective token).
+      [
+        'DCE style in a GSS token',
+        wrapKrb5Token(Krb5TokenId.AP_REQ, dceStyle),
+        ErrorCode.KRB_AP_ERR_MSG_TYPE,
+      ],
+      // RFC 4537 section 3: an AD-ETYPE-NEGOTIATION that is not an EtypeList.
+      [
+        'an EtypeList that does not decode',
+        withAd([{ adType: AdType.AD_ETYPE_NEGOTIATION, adData: Uint8Array.of(0x04, 0x00) }]),
+        ErrorCode.KRB_ERR_GENERIC,
+      ],
+      // MS-KILE 2.2.6: a KERB_AUTH_DATA_CLIENT_TARGET that does not decode.
+      [
+        'Windows client data that does not decode',
+        withAd([{ adType: AdType.KERB_AUTH_DATA_CLIENT_TARGET, adData: Uint8Array.of(0x41) }]),
+        ErrorCode.KRB_ERR_GENERIC,
+      ],
+      // MS-KILE 3.4.5.3: this machine's CrossBootMachineID with another start's PerBootMachineID.
+      [
+        'a token from another start of this machine',
+        lab.client.buildApReq(lab.credential(), {
+          gss: 'spnego',
+          windows: {
+            tokenIntegrity: { flags: 0, tokenIL: 0x2000, machineId: PC, crossBootMachineId: DISK },
+            loopback: new Uint8Array(16),
+          },
+        }).token,
+        ErrorCode.KRB_AP_ERR_MODIFIED,
+      ],
+    ];
+    const svc = lab.service({ machineId: new Uint8Array(32).fill(3), crossBootMachineId: DISK });
+    for (const [what, token, code] of cases) {
+      expect(thrown(() => svc.accept(token)).code, what).toBe(code);
+      expect(svc.replayCache!.size, what).toBe(0);
+      expect(thrown(() => svc.accept(token)).code, `${what}, again`).toBe(code);
+    }
+    // A good token still takes its place, once.
+    const good = lab.client.buildApReq(lab.credential(), { gss: 'krb5' }).token;
+    svc.accept(good);
+    expect(svc.replayCache!.size).toBe(1);
+    expect(thrown(() => svc.accept(good)).code).toBe(ErrorCode.KRB_AP_ERR_REPEAT);
   });
 
   it('refuses weak enctypes unless allowWeakCrypto', () => {

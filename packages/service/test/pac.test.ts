@@ -152,6 +152,37 @@ describe('the PAC of an accepted ticket', () => {
     expect(accept(lab, signed(lab, kdcKey, withClientInfo(`alice@${REALM}`, T0))).pac).toBeDefined();
   });
 
+  it('refuses a signed PAC without PAC_CLIENT_INFO (MS-PAC 2.4; MIT: k5_pac_validate_client) with KRB_AP_ERR_MODIFIED', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    const logonOnly: Pac = {
+      buffers: alicePac().buffers.filter((b) => b.type !== PacBufferType.CLIENT_INFO),
+    };
+    const none = thrown(() => accept(lab, signed(lab, kdcKey, logonOnly)));
+    expect(none).toBeInstanceOf(ApReqError);
+    expect(none.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(none.message).toContain("the ticket's PAC has no PAC_CLIENT_INFO buffer");
+  });
+
+  it('refuses a signed PAC with two PAC_CLIENT_INFO buffers as one that does not decode (KRB_AP_ERR_MODIFIED)', () => {
+    const lab = new Lab();
+    const kdcKey = generateKey(18, { random: lab.random });
+    // However alike the two, never a PacError (KRB_ERR_GENERIC) escaping the acceptor.
+    const twice: Pac = {
+      buffers: [
+        ...alicePac().buffers,
+        { type: PacBufferType.CLIENT_INFO, value: createPacClientInfo('alice', T0) },
+      ],
+    };
+    const two = thrown(() => accept(lab, signed(lab, kdcKey, twice))) as ApReqError;
+    expect(two).toBeInstanceOf(ApReqError);
+    expect(two.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(two.message).toMatch(
+      /^the ticket's PAC is malformed: .*more than one buffer of type 10 \(PAC_CLIENT_INFO\)/,
+    );
+    expect(two.client?.name.nameString).toEqual(['alice']);
+  });
+
   it('refuses an unkeyed checksum (MS14-068) with KRB_AP_ERR_INAPP_CKSUM', () => {
     const lab = new Lab();
     const kdcKey = generateKey(18, { random: lab.random });

@@ -30,6 +30,7 @@ export { type ExchangeOptions, tcpExchange, udpExchange } from './kdc-exchange';
 export {
   KDC_PROXY_MAX_MESSAGE,
   KdcProxy,
+  type KdcProxyRequest,
   type KdcProxyRoute,
   KdcProxyTransport,
   type KdcProxyTransportOptions,

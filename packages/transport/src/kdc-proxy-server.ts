@@ -11,14 +11,22 @@
  * - Section 3.2.5: the proxy forwards only well-formed messages that name a
  *   realm it serves and discards the rest: a `kerb-message` that is not an
  *   AS-REQ or TGS-REQ is refused before any KDC is asked (section 3.2.5.1;
- *   see {@link KdcProxy}). Over HTTP the observable effect of discarding is
- *   an error status: 400, with the reason as text and one log line.
+ *   see {@link KdcProxy.admit}). Over HTTP the observable effect of
+ *   discarding is an error status: 400, with the reason as text and one log
+ *   line. A request that was admitted and handed to its KDC and failed there
+ *   (the route could not reach a KDC: a KerberosError from
+ *   {@link KdcProxyRequest.forward}) is no fault of the request: 503, as the
+ *   Python `kdcproxy` answers a KDC it cannot reach.
  * - Wrong path: 404. Wrong method: 405 (`Allow: POST`). A body over
  *   `maxBodyBytes`: 413, decided from Content-Length before reading, or by
  *   counting bytes as they arrive, after which the connection is closed and
- *   nothing more is read.
+ *   nothing more is read. Unparsable HTTP: a bare 400, or 431 for headers
+ *   past node:http's maxHeaderSize (RFC 6585 section 5) and 413 for chunk
+ *   extensions past its limit, as node:http answers them by default.
  * - The proxy's reply gets 200; anything the KDC throws that is not a
  *   KerberosError gets 500 and a log line, and the server keeps serving.
+ * - Log lines and error texts quote what the client sent (its
+ *   `target-domain`) with control characters escaped (`log-sink.ts`).
  * - Every response closes its connection once sent (MIT's client sends
  *   HTTP/1.0 and reads to end of stream).
  * - What peers can make it hold is bounded (`kdc-proxy-connections.ts`):
@@ -36,14 +44,14 @@
  * @module
  */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { decodeKdcProxyMessage } from '@krbsim/asn1';
-import { KerberosError } from '@krbsim/core';
-import type { KdcProxy } from './kdc-proxy';
+import { isKerberosError } from '@krbsim/core';
+import type { KdcProxy, KdcProxyRequest } from './kdc-proxy';
 import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
-import { safeLogSink } from './log-sink';
+import { escapeControls, safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
 
 /** Which URL paths the proxy answers: an exact path, a RegExp, or a predicate. */
@@ -158,6 +166,11 @@ export interface KdcProxyServerStats {
   readonly timedOut: number;
   /** Requests answered 503 because the KDC had not answered within `kdcTimeoutMs`. */
   readonly kdcTimedOut: number;
+  /**
+   * Requests answered 503 because their KDC failed them once they were handed to it: the route
+   * threw a KerberosError (a `UdpTcpTransport` route that could not contact any KDC).
+   */
+  readonly kdcUnavailable: number;
   /** Connections closed because their TLS handshake did not complete in time. */
   readonly handshakeTimedOut: number;
   /** Requests answered 413. */
@@ -176,6 +189,15 @@ const DEFAULTS = {
 
 /** The defaults of the bounds on what peers make the server hold, as documented on {@link ServeKdcProxyOptions}. */
 const LIMITS = { maxConnectionsPerSource: 128, maxConnections: 1024, maxBufferedBytes: 16 << 20 } as const;
+
+/**
+ * The status node:http's own clientError handler answers a parser error with, where it is not 400:
+ * headers past maxHeaderSize, 431 (RFC 6585 section 5); chunk extensions past their limit, 413.
+ */
+const PARSER_ERROR_STATUS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+};
 
 /** The MS-KKDCP media type. */
 export const KDC_PROXY_CONTENT_TYPE = 'application/kerberos';
@@ -244,6 +266,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     requests: 0,
     timedOut: 0,
     kdcTimedOut: 0,
+    kdcUnavailable: 0,
     handshakeTimedOut: 0,
     tooLarge: 0,
     pipelinedIgnored: 0,
@@ -252,8 +275,9 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
   /** Sockets that brought a request (1), and a second one, ignored (2). */
   const served = new WeakMap<Socket, 1 | 2>();
   const responses = new WeakMap<Socket, ServerResponse>();
-  // Connections answered 408: their request handler has nothing more to say.
-  const timedOut = new WeakSet<Socket>();
+  // Connections answered from the clientError handler (408, or a parser error's status): their
+  // request handler, if one runs, has nothing more to say.
+  const answeredHere = new WeakSet<Socket>();
   let closed = false;
 
   const server: Server = createServer(
@@ -314,7 +338,8 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') stats.handshakeTimedOut++;
     log(`kkdcp ${peerOf(socket)} TLS handshake failed: ${err.message}`);
   });
-  // Unparsable HTTP: one line and a bare 400. A peer that went away (reset) is no news.
+  // Unparsable HTTP: one line and a bare 400 (431 or 413 where node:http answers those). A peer that
+  // went away (reset) is no news.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // A handshake timeout is reported (and logged) as a tlsClientError too.
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
@@ -329,7 +354,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
           ? `headers not complete within ${headersTimeout} ms`
           : `request not complete within ${requestTimeout} ms`;
       stats.timedOut++;
-      timedOut.add(socket);
+      answeredHere.add(socket);
       const request = res === undefined ? '' : ` ${res.req.method} ${(res.req.url ?? '/').split('?')[0]}`;
       log(`kkdcp ${peerOf(socket)}${request} -> 408 (${what})`);
       if (socket.writable && !res?.headersSent) {
@@ -339,10 +364,18 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       }
       return;
     }
-    log(`kkdcp ${peerOf(socket)} client error: ${err.code ?? err.message}`);
-    if (socket.writable && err.code?.startsWith('HPE_')) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    const parserStatus = err.code?.startsWith('HPE_') ? (PARSER_ERROR_STATUS[err.code] ?? 400) : undefined;
+    // Not after an answer was sent (bytes pipelined after a request): that connection just closes.
+    if (socket.writable && parserStatus !== undefined && !responses.get(socket)?.headersSent) {
+      // Chunk extensions overflow while a body is read: its handler then sees the close.
+      answeredHere.add(socket);
+      if (parserStatus === 413) stats.tooLarge++;
+      log(`kkdcp ${peerOf(socket)} client error: ${err.code} -> ${parserStatus}`);
+      socket.end(
+        `HTTP/1.1 ${parserStatus} ${STATUS_CODES[parserStatus]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
     } else {
+      log(`kkdcp ${peerOf(socket)} client error: ${err.code ?? err.message}`);
       socket.destroy();
     }
   });
@@ -352,7 +385,9 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const urlPath = (req.url ?? '/').split('?')[0]!;
     const what = `kkdcp ${peer} ${req.method} ${urlPath}`;
-    req.on('error', (err) => log(`${what} request error: ${err.message}`));
+    req.on('error', (err) => {
+      if (!answeredHere.has(req.socket)) log(`${what} request error: ${err.message}`);
+    });
     const fail = (status: number, why: string, headers: Record<string, string> = {}) => {
       if (status === 413) stats.tooLarge++;
       log(`${what} -> ${status} (${why})`);
@@ -380,8 +415,19 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       return respond(res, 503, { 'content-type': 'text/plain; charset=utf-8' }, 'server busy\n');
     }
     if (body === 'aborted') {
-      if (!timedOut.has(req.socket)) log(`${what} -> request aborted by the client`);
+      if (!answeredHere.has(req.socket)) log(`${what} -> request aborted by the client`);
       return;
+    }
+
+    // Read whole: no longer a body being read (maxBufferedBytes), whatever becomes of it.
+    connections.dropBody(tcp);
+    // MS-KKDCP section 3.2.5.1: what the proxy discards is refused here, before any KDC is asked.
+    let admitted: KdcProxyRequest;
+    try {
+      admitted = proxy.admit(body);
+    } catch (e) {
+      if (isKerberosError(e)) return fail(400, `discarded: ${errorText(e)}`);
+      throw e; // a bug: 500, from the request handler's catch
     }
 
     connections.setAtKdc(tcp, true);
@@ -389,7 +435,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     const outcome = await Promise.race([
       // A route that throws at once is a rejection like any other.
       Promise.resolve()
-        .then(() => proxy.handle(body))
+        .then(() => admitted.forward())
         .then(
           (reply) => ({ reply }),
           (error: unknown) => ({ error }),
@@ -406,7 +452,11 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     }
     if ('error' in outcome) {
       const reason = errorText(outcome.error);
-      if (outcome.error instanceof KerberosError) return fail(400, `discarded: ${reason}`);
+      // The request was fit to forward: a KerberosError now is its KDC's failure (none reachable), not the client's.
+      if (isKerberosError(outcome.error)) {
+        stats.kdcUnavailable++;
+        return fail(503, `the KDC could not answer: ${reason}`);
+      }
       return fail(500, `KDC failed: ${reason}`);
     }
     const { reply } = outcome;
@@ -512,7 +562,7 @@ function summarize(body: Uint8Array): string {
   try {
     const msg = decodeKdcProxyMessage(body);
     const inner = msg.kerbMessage.subarray(4);
-    const realm = msg.targetDomain === undefined ? '' : `${msg.targetDomain} `;
+    const realm = msg.targetDomain === undefined ? '' : `${escapeControls(msg.targetDomain)} `;
     return `${realm}${describeMessage(inner)} ${inner.length} bytes`;
   } catch {
     return `${body.length} bytes`;

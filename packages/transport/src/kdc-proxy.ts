@@ -27,6 +27,7 @@ import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { frameTcp } from './framing';
 import { labels } from './in-process';
+import { escapeControls } from './log-sink';
 import { MESSAGE_TYPES } from './message-type';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';
@@ -125,16 +126,39 @@ export function kdcProxyRoute(
 }
 
 /**
+ * A request {@link KdcProxy.admit} found fit to forward (MS-KKDCP section
+ * 3.2.5.1): the realm's KDC chosen, nothing sent to it yet.
+ */
+export interface KdcProxyRequest {
+  /** `target-domain`, as the client sent it. */
+  readonly realm: string;
+  /** Whether it is a kpasswd request (RFC 3244), for the password-change service route. */
+  readonly kpasswd: boolean;
+  /**
+   * Hand the message to the KDC and wrap its reply in a `KDC-PROXY-MESSAGE`.
+   * What it throws is the route's: the KDC could not be reached or did not
+   * answer (a `UdpTcpTransport` route's `KDC_ERR_SVC_UNAVAILABLE` "cannot
+   * contact any KDC"), never a verdict on the request.
+   */
+  forward(): Promise<Uint8Array>;
+}
+
+/**
  * The proxy side: a `KDC-PROXY-MESSAGE` body in, a `KDC-PROXY-MESSAGE` body
  * out; a kpasswd request goes to the password-change service route, when
  * there is one. A malformed body, a `kerb-message` that is not an AS-REQ or TGS-REQ
  * (`KRB_AP_ERR_MSG_TYPE` for another Kerberos message, `KRB_ERR_GENERIC` for
  * anything else or a request that does not decode), a
  * missing target domain or a realm the proxy does not serve
- * (`KDC_ERR_SVC_UNAVAILABLE`) is a {@link KerberosError}, thrown before any
- * KDC is asked (an HTTP front end answers it with a 400-class status, as
- * MS-KKDCP section 3.2.5.1 has the proxy discard such requests). The route
- * gets `target-domain` as sent; the KDC gets the request's bytes unchanged.
+ * (`KDC_ERR_SVC_UNAVAILABLE`) is a {@link KerberosError}, thrown by
+ * {@link KdcProxy.admit} before any KDC is asked (an HTTP front end answers
+ * it with a 400-class status, as MS-KKDCP section 3.2.5.1 has the proxy
+ * discard such requests). A failure once the request is at its KDC comes
+ * from {@link KdcProxyRequest.forward}: the KDC, not the request, failed
+ * (`serveKdcProxy` answers 503, as the Python `kdcproxy` answers a KDC it
+ * cannot reach). The route gets `target-domain` as sent; the KDC gets the
+ * request's bytes unchanged. Messages quote `target-domain` with its control
+ * characters escaped.
  */
 export class KdcProxy {
   readonly #route: KdcProxyRoute;
@@ -150,8 +174,18 @@ export class KdcProxy {
     this.#kpasswd = options.kpasswd;
   }
 
-  /** Handles one POSTed body. */
+  /** Handles one POSTed body: {@link KdcProxy.admit}, then {@link KdcProxyRequest.forward}. */
   async handle(body: Uint8Array): Promise<Uint8Array> {
+    return this.admit(body).forward();
+  }
+
+  /**
+   * Checks one POSTed body as MS-KKDCP section 3.2.5.1 has the proxy check it
+   * and finds its KDC, without asking it anything.
+   *
+   * @throws KerberosError for a request the proxy discards (see {@link KdcProxy}).
+   */
+  admit(body: Uint8Array): KdcProxyRequest {
     const msg = decodeKdcProxyMessage(body);
     // MS-KKDCP section 3.2.5.1, in its order: a Kerberos message, then a target domain, then its KDC.
     const request = unframeKerbMessage(msg.kerbMessage);
@@ -161,16 +195,23 @@ export class KdcProxy {
     if (msg.targetDomain === undefined || msg.targetDomain.length === 0) {
       throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, 'KDC-PROXY-MESSAGE: target-domain is required');
     }
-    const handler = kpasswd ? this.#kpasswd!(msg.targetDomain) : this.#route(msg.targetDomain);
+    const realm = msg.targetDomain;
+    const handler = kpasswd ? this.#kpasswd!(realm) : this.#route(realm);
     if (handler === undefined) {
       throw new KerberosError(
         ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
-        `the KDC proxy does not serve ${kpasswd ? 'password changes for ' : ''}realm ${msg.targetDomain}`,
-        { realm: msg.targetDomain },
+        `the KDC proxy does not serve ${kpasswd ? 'password changes for ' : ''}realm ${escapeControls(realm)}`,
+        { realm },
       );
     }
-    const reply = await handler(request, { transport: 'kkdcp' });
-    return encodeKdcProxyMessage({ kerbMessage: frameTcp(reply) });
+    return {
+      realm,
+      kpasswd,
+      async forward() {
+        const reply = await handler(request, { transport: 'kkdcp' });
+        return encodeKdcProxyMessage({ kerbMessage: frameTcp(reply) });
+      },
+    };
   }
 }
 

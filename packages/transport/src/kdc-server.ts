@@ -18,7 +18,12 @@
  *   allocated. Connections, the time a request may take to arrive and the
  *   bytes held for all requests together are bounded (`tcp-connections.ts`).
  * - A handler that throws never takes the server down: one log line, and a
- *   KRB_ERR_GENERIC reply (or none, if so configured).
+ *   KRB_ERR_GENERIC reply (or none, if so configured). A handler that does
+ *   not answer within `handlerTimeoutMs` is given up on: its UDP request is
+ *   dropped, its TCP connection closed (the client then tries the realm's
+ *   next KDC, as when a KDC is down), and the late answer is dropped. At most
+ *   `udpMaxInFlight` UDP requests are in the handler at once; more are
+ *   dropped, as by a KDC whose receive buffer is full.
  * - `stats()` counts what was dropped, refused and closed, and what is held.
  *
  * @module
@@ -39,7 +44,7 @@ import {
   udpCounters,
 } from './server-stats';
 import { type ServerTimers, systemTimers } from './server-timers';
-import { TcpConnections, type TcpLimits } from './tcp-connections';
+import { type HandlerCall, TcpConnections, type TcpLimits } from './tcp-connections';
 import type { KdcHandler, TransportKind } from './types';
 import { kpasswdVerdict, UDP_DROP_TEXT, type UdpVerdict, udpVerdict } from './udp-admission';
 
@@ -81,6 +86,21 @@ export interface ServeKdcOptions {
   /** Stop reading a TCP connection while this many of its requests are pending (default 16). */
   readonly maxPipelined?: number;
   /**
+   * Give up on a request the handler has not answered this long after it got it (default
+   * 30 000 ms, as serveKdcProxy's `kdcTimeoutMs`; 0 = never): over UDP the request is dropped, over
+   * TCP its connection is closed. Either way the client sees a KDC that does not answer and tries
+   * the realm's next one (a KRB-ERROR would be a final answer), and the late answer is dropped. So
+   * a handler that never settles holds a TCP connection, or a place under `udpMaxInFlight`, no
+   * longer than this. A handler that answers synchronously is never cut short.
+   */
+  readonly handlerTimeoutMs?: number;
+  /**
+   * Most UDP requests in the handler at once (default 256, so at most 16 MiB of datagrams waiting
+   * for it); a datagram past it is dropped (`stats().udp.dropped.busy`), as by a KDC whose receive
+   * buffer is full. A request stops counting once answered, or given up at `handlerTimeoutMs`.
+   */
+  readonly udpMaxInFlight?: number;
+  /**
    * Most TCP connections open at once (default 1024). At the limit a new one
    * replaces the least recently served connection that has no request in
    * the handler, or is refused when all have one.
@@ -94,7 +114,7 @@ export interface ServeKdcOptions {
    * `maxRequestBytes`). Past it, the connection holding the most is closed.
    */
   readonly maxBufferedBytes?: number;
-  /** The timers of the TCP deadlines (default: Node's). Tests inject their own. */
+  /** The timers of the TCP deadlines and of `handlerTimeoutMs` (default: Node's). Tests inject their own. */
   readonly timers?: ServerTimers;
   /** Time for the KRB-ERRORs the server itself builds (default: the system clock). */
   readonly clock?: Clock;
@@ -145,6 +165,8 @@ const DEFAULTS = {
   maxConnections: 1024,
   maxConnectionsPerSource: 128,
   maxBufferedBytes: 16 << 20,
+  handlerTimeoutMs: 30_000,
+  udpMaxInFlight: 256,
 } as const;
 
 /** The TCP limits from `options`, checked once here. */
@@ -164,6 +186,7 @@ function tcpLimits(o: ServeKdcOptions): TcpLimits {
     maxConnections: pick('maxConnections', 1),
     maxConnectionsPerSource: pick('maxConnectionsPerSource', 1),
     maxBufferedBytes: pick('maxBufferedBytes', 1),
+    handlerTimeoutMs: pick('handlerTimeoutMs', 0),
   };
   if (limits.maxBufferedBytes < limits.maxRequestBytes) {
     throw new RangeError(
@@ -195,6 +218,10 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
   if (!Number.isSafeInteger(receiveBuffer) || receiveBuffer < 0) {
     throw new RangeError(`serveKdc: udpReceiveBufferBytes must be an integer >= 0, got ${receiveBuffer}`);
   }
+  const udpMaxInFlight = options.udpMaxInFlight ?? DEFAULTS.udpMaxInFlight;
+  if (!Number.isSafeInteger(udpMaxInFlight) || udpMaxInFlight < 1) {
+    throw new RangeError(`serveKdc: udpMaxInFlight must be an integer >= 1, got ${udpMaxInFlight}`);
+  }
   const udpMaxReply = options.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY;
   if (!Number.isSafeInteger(udpMaxReply) || udpMaxReply < 1 || udpMaxReply > MAX_UDP_PAYLOAD) {
     // Above the largest UDP payload a reply is not sent at all (EMSGSIZE) instead of becoming RESPONSE_TOO_BIG.
@@ -202,7 +229,7 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
       `serveKdc: udpMaxReply must be an integer from 1 to ${MAX_UDP_PAYLOAD}, got ${udpMaxReply}`,
     );
   }
-  let state = new ServerState(handler, options, limits);
+  let state = new ServerState(handler, options, limits, udpMaxInFlight);
   let tcp: Server | undefined;
   let udp: UdpSocket | undefined;
   let tcpPort: number | undefined;
@@ -225,14 +252,14 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
       }
       break;
     } catch (e) {
-      state.connections.closeAll();
+      state.shutdown();
       await Promise.all([closeTcp(tcp), closeUdp(udp)]);
       tcp = undefined;
       udp = undefined;
       const retry =
         samePort && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < SAME_PORT_ATTEMPTS;
       if (!retry) throw e;
-      state = new ServerState(handler, options, limits); // fresh counters for the next attempt
+      state = new ServerState(handler, options, limits, udpMaxInFlight); // fresh counters for the next attempt
     }
   }
 
@@ -248,8 +275,7 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
     }),
     close() {
       closing ??= (async () => {
-        final.closed = true;
-        final.connections.closeAll();
+        final.shutdown();
         await Promise.all([closeTcp(tcp), closeUdp(udp)]);
       })();
       return closing;
@@ -269,26 +295,45 @@ class ServerState {
   readonly #handler: KdcHandler;
   readonly #o: ServeKdcOptions;
   readonly #clock: Clock;
+  readonly #timers: ServerTimers;
   readonly #log: (line: string) => void;
+  readonly #handlerTimeoutMs: number;
+  readonly #udpMaxInFlight: number;
+  /** The UDP requests in the handler, oldest first (every one has the same deadline after its start). */
+  readonly #udpCalls = new Set<UdpCall>();
+  /** One timer for the oldest UDP request's deadline; undefined when none is armed. */
+  #udpTimer: unknown;
   /** Which UDP datagrams are answered (udp-admission.ts). */
   readonly admit: (datagram: Uint8Array) => UdpVerdict;
 
-  constructor(handler: KdcHandler, options: ServeKdcOptions, limits: TcpLimits) {
+  constructor(handler: KdcHandler, options: ServeKdcOptions, limits: TcpLimits, udpMaxInFlight: number) {
     this.#handler = handler;
     this.#o = options;
     this.admit = options.protocol === 'kpasswd' ? kpasswdVerdict : udpVerdict;
     this.#clock = options.clock ?? systemClock;
+    this.#timers = options.timers ?? systemTimers;
     this.#log = safeLogSink(options.log);
+    this.#handlerTimeoutMs = limits.handlerTimeoutMs;
+    this.#udpMaxInFlight = udpMaxInFlight;
     this.connections = new TcpConnections(
       limits,
       {
-        serve: (request, peer) => this.run(request, 'tcp', peer),
+        serve: (request, peer, call) => this.run(request, 'tcp', peer, call),
         badLength: (why) => this.#error(ErrorCode.KRB_ERR_FIELD_TOOLONG, undefined, why),
         log: this.#log,
-        timers: options.timers ?? systemTimers,
+        timers: this.#timers,
       },
       this.tcpStats,
     );
+  }
+
+  /** Stop serving: connections dropped, the UDP deadline timer cleared (requests in the handler are given up). */
+  shutdown(): void {
+    this.closed = true;
+    this.connections.closeAll();
+    if (this.#udpTimer !== undefined) this.#timers.clearTimeout(this.#udpTimer);
+    this.#udpTimer = undefined;
+    this.#udpCalls.clear();
   }
 
   #error(code: number, request: Uint8Array | undefined, eText?: string): Uint8Array {
@@ -301,8 +346,16 @@ class ServerState {
     });
   }
 
-  /** Run the handler; never throws. `undefined` means "send nothing". */
-  async run(request: Uint8Array, transport: TransportKind, peer: string): Promise<Uint8Array | undefined> {
+  /**
+   * Run the handler; never throws. `undefined` means "send nothing", as it does once `call` has
+   * timed out (the late answer is dropped, with a log line).
+   */
+  async run(
+    request: Uint8Array,
+    transport: TransportKind,
+    peer: string,
+    call: HandlerCall,
+  ): Promise<Uint8Array | undefined> {
     const what = `${transport} ${peer} ${describeMessage(request)} ${request.length} bytes`;
     try {
       const udpMaxReply = this.#o.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY;
@@ -310,6 +363,7 @@ class ServerState {
         request,
         transport === 'udp' ? { transport, peer, udpMaxReply } : { transport, peer },
       );
+      if (call.timedOut) return this.#late(what);
       if (!(reply instanceof Uint8Array)) throw new TypeError('handler returned no bytes');
       if (transport === 'udp' && reply.length > udpMaxReply) {
         const tooBig = this.#o.tooBig?.(request) ?? this.#error(ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, request);
@@ -322,6 +376,7 @@ class ServerState {
       this.#log(`${what} -> ${describeMessage(reply)} ${reply.length} bytes`);
       return reply;
     } catch (e) {
+      if (call.timedOut) return this.#late(what);
       const reason = e instanceof Error ? e.message : String(e);
       if (this.#o.onHandlerError === 'drop') {
         this.#log(`${what} -> handler failed (${reason}); no reply`);
@@ -330,6 +385,12 @@ class ServerState {
       this.#log(`${what} -> handler failed (${reason}); replying KRB_ERR_GENERIC`);
       return this.#error(ErrorCode.KRB_ERR_GENERIC, request, 'internal KDC error');
     }
+  }
+
+  /** The answer to a request given up at `handlerTimeoutMs`, when it comes at last: dropped, said in the log. */
+  #late(what: string): undefined {
+    this.#log(`${what} -> answered after ${this.#handlerTimeoutMs} ms (handlerTimeoutMs): dropped`);
+    return undefined;
   }
 
   udpSocket(host: string): UdpSocket {
@@ -354,8 +415,24 @@ class ServerState {
         );
         return;
       }
-      void this.run(request, 'udp', peer).then((reply) => {
-        if (this.closed) return;
+      // At most udpMaxInFlight requests wait for the handler: past it the datagram is dropped, as a
+      // full receive buffer would drop it, rather than held.
+      if (this.#udpCalls.size >= this.#udpMaxInFlight) {
+        stats.dropped.busy++;
+        this.#log(
+          `udp ${peer} ${describeMessage(request)} ${request.length} bytes -> dropped (${this.#udpCalls.size} requests in the handler already: udpMaxInFlight)`,
+        );
+        return;
+      }
+      const call: UdpCall = { request, peer, started: this.#timers.now(), timedOut: false };
+      this.#udpCalls.add(call);
+      stats.inFlight = this.#udpCalls.size;
+      if (stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
+      this.#armUdp();
+      void this.run(request, 'udp', peer, call).then((reply) => {
+        if (call.timedOut || this.closed) return; // given up at the deadline (counted there), or closing
+        this.#udpCalls.delete(call);
+        stats.inFlight = this.#udpCalls.size;
         if (reply === undefined) {
           stats.dropped.handler++;
           return;
@@ -381,6 +458,35 @@ class ServerState {
       this.#log(`udp socket error: ${err.message}`);
     });
     return socket;
+  }
+
+  /**
+   * Keep one timer at the oldest UDP request's deadline (they start in order and share one
+   * duration, so the oldest is due first): no timer per datagram.
+   */
+  #armUdp(): void {
+    if (this.#handlerTimeoutMs === 0 || this.#udpTimer !== undefined || this.closed) return;
+    const oldest = this.#udpCalls.values().next().value;
+    if (oldest === undefined) return;
+    const wait = Math.max(0, oldest.started + this.#handlerTimeoutMs - this.#timers.now());
+    this.#udpTimer = this.#timers.setTimeout(() => this.#expireUdp(), wait);
+  }
+
+  /** Give up on every UDP request past its deadline: dropped, its late answer with it. */
+  #expireUdp(): void {
+    this.#udpTimer = undefined;
+    const now = this.#timers.now();
+    for (const call of this.#udpCalls) {
+      if (now < call.started + this.#handlerTimeoutMs) break;
+      call.timedOut = true;
+      this.#udpCalls.delete(call);
+      this.udpStats.dropped.timeout++;
+      this.#log(
+        `udp ${call.peer} ${describeMessage(call.request)} ${call.request.length} bytes -> dropped (no answer from the handler within ${this.#handlerTimeoutMs} ms)`,
+      );
+    }
+    this.udpStats.inFlight = this.#udpCalls.size;
+    this.#armUdp();
   }
 
   /** Ask for `bytes` of receive buffer (after bind, as Node requires) and record what the OS gave. */
@@ -412,6 +518,11 @@ class ServerState {
     server.on('error', (err) => this.#log(`tcp server error: ${err.message}`));
     return server;
   }
+}
+
+/** A UDP request in the handler, with its sender for the log line of its deadline. */
+interface UdpCall extends HandlerCall {
+  readonly peer: string;
 }
 
 function listenTcp(server: Server, host: string, port: number, exclusive: boolean): Promise<number> {

@@ -24,9 +24,15 @@ export interface UdpStats {
   /**
    * Datagrams not answered, by reason; `handler`: the handler threw and
    * `onHandlerError` is `'drop'`; `port-0`: sent from source port 0, where no
-   * reply can go.
+   * reply can go; `busy`: `udpMaxInFlight` requests were in the handler
+   * already; `timeout`: the handler did not answer within `handlerTimeoutMs`
+   * (its late answer is dropped too).
    */
-  readonly dropped: Readonly<Record<UdpDropReason | 'handler' | 'port-0', number>>;
+  readonly dropped: Readonly<Record<UdpDropReason | 'handler' | 'port-0' | 'busy' | 'timeout', number>>;
+  /** Requests in the handler now: given to it, neither answered nor given up at `handlerTimeoutMs`. */
+  readonly inFlight: number;
+  /** The most requests in the handler at once. */
+  readonly peakInFlight: number;
   /** Replies the socket failed to send. */
   readonly sendErrors: number;
   /** Errors the socket reported. */
@@ -63,6 +69,8 @@ export interface TcpStats {
     readonly evicted: number;
     /** A length prefix with the reserved bit set or above `maxRequestBytes` (after KRB_ERR_FIELD_TOOLONG). */
     readonly badLength: number;
+    /** The handler did not answer one of its requests within `handlerTimeoutMs`. */
+    readonly handlerTimeout: number;
   };
   /** Bytes of requests held now: partial ones still arriving, and complete ones waiting for the handler. */
   readonly bytesHeld: number;
@@ -96,7 +104,11 @@ export function udpCounters(): UdpCounters {
       malformed: 0,
       handler: 0,
       'port-0': 0,
+      busy: 0,
+      timeout: 0,
     },
+    inFlight: 0,
+    peakInFlight: 0,
     sendErrors: 0,
     socketErrors: 0,
     receiveBufferBytes: 0,
@@ -110,7 +122,7 @@ export function tcpCounters(): TcpCounters {
     accepted: 0,
     requests: 0,
     refused: { perSource: 0, full: 0 },
-    closed: { idle: 0, slow: 0, overBudget: 0, evicted: 0, badLength: 0 },
+    closed: { idle: 0, slow: 0, overBudget: 0, evicted: 0, badLength: 0, handlerTimeout: 0 },
     bytesHeld: 0,
     peakBytesHeld: 0,
   };

@@ -13,7 +13,13 @@
  * - time: a connection with no bytes either way for `idleTimeoutMs` is
  *   closed, and so is one whose request (length prefix included) has not
  *   fully arrived `requestTimeoutMs` after its first byte. A byte now and
- *   then resets the first clock, never the second.
+ *   then resets the first clock, never the second. A request in the handler
+ *   keeps its connection from being idle, for `handlerTimeoutMs` at most:
+ *   then the connection is closed (the client takes it for a KDC that does
+ *   not answer and tries the realm's next, as after a lost datagram; a
+ *   KRB-ERROR would be a final answer), and the late answer is dropped. So a
+ *   handler that never settles holds a connection, and its place under
+ *   `maxConnections`, no longer than that.
  * - memory: the bytes of partial requests and of complete ones waiting for
  *   the handler, over all connections, stay within `maxBufferedBytes`. A
  *   chunk that would pass it closes the connection holding the most (the
@@ -30,6 +36,7 @@
 
 import type { Socket } from 'node:net';
 import { frameTcp, type TcpReadEvent, TcpRecordReader } from './framing';
+import { describeMessage } from './message-type';
 import type { TcpCounters } from './server-stats';
 import type { ServerTimers } from './server-timers';
 
@@ -42,19 +49,30 @@ export interface TcpLimits {
   readonly maxConnections: number;
   readonly maxConnectionsPerSource: number;
   readonly maxBufferedBytes: number;
+  /** How long a request may be in the handler (0 = no limit). */
+  readonly handlerTimeoutMs: number;
+}
+
+/** One request in the handler, watched for its deadline (`handlerTimeoutMs`). */
+export interface HandlerCall {
+  readonly request: Uint8Array;
+  /** `timers.now()` when the handler got it. */
+  readonly started: number;
+  /** Set once the deadline passed: the request was given up, and its answer, when it comes, is dropped. */
+  timedOut: boolean;
 }
 
 /** What the table needs from its server. */
 export interface TcpHooks {
-  /** Answer one request; `undefined` sends nothing. Never throws. */
-  readonly serve: (request: Uint8Array, peer: string) => Promise<Uint8Array | undefined>;
+  /** Answer one request; `undefined` sends nothing (and so does a `call` that timed out). Never throws. */
+  readonly serve: (request: Uint8Array, peer: string, call: HandlerCall) => Promise<Uint8Array | undefined>;
   /** The KRB_ERR_FIELD_TOOLONG reply for a bad length prefix. */
   readonly badLength: (why: string) => Uint8Array;
   readonly log: (line: string) => void;
   readonly timers: ServerTimers;
 }
 
-type CloseReason = 'idle' | 'slow' | 'overBudget' | 'evicted';
+type CloseReason = 'idle' | 'slow' | 'overBudget' | 'evicted' | 'handlerTimeout';
 
 /** One accepted connection. */
 class Connection {
@@ -72,6 +90,8 @@ class Connection {
   lastActivity: number;
   /** `timers.now()` when the first byte of the record now arriving came; undefined between records. */
   requestStart: number | undefined;
+  /** The request in the handler now (requests are answered in order: one at a time). */
+  call: HandlerCall | undefined;
   timer: unknown;
   timerAt = Number.POSITIVE_INFINITY;
   writeBlocked = false;
@@ -259,7 +279,11 @@ export class TcpConnections {
       conn.queued -= message.length;
       if (conn.gone) return; // closed meanwhile: nobody to answer, and the bytes were released
       this.#sync(conn);
-      const reply = await this.#h.serve(message, conn.peer);
+      const call: HandlerCall = { request: message, started: this.#h.timers.now(), timedOut: false };
+      conn.call = call;
+      this.#arm(conn);
+      const reply = await this.#h.serve(message, conn.peer, call);
+      conn.call = undefined;
       conn.pending--;
       if (reply !== undefined) this.#write(conn, reply);
       this.#parseLater(conn);
@@ -318,12 +342,15 @@ export class TcpConnections {
     if (this.stats.bytesHeld > this.stats.peakBytesHeld) this.stats.peakBytesHeld = this.stats.bytesHeld;
   }
 
-  /** The next deadline of `conn`: idle, or its request's arrival. */
+  /** The next deadline of `conn`: idle, its request's arrival, or the handler's answer. */
   #due(conn: Connection): number {
     let due = Number.POSITIVE_INFINITY;
     if (this.#l.idleTimeoutMs > 0) due = conn.lastActivity + this.#l.idleTimeoutMs;
     if (this.#l.requestTimeoutMs > 0 && conn.requestStart !== undefined) {
       due = Math.min(due, conn.requestStart + this.#l.requestTimeoutMs);
+    }
+    if (this.#l.handlerTimeoutMs > 0 && conn.call !== undefined) {
+      due = Math.min(due, conn.call.started + this.#l.handlerTimeoutMs);
     }
     return due;
   }
@@ -348,6 +375,16 @@ export class TcpConnections {
     if (conn.gone) return;
     const now = this.#h.timers.now();
     const l = this.#l;
+    const call = conn.call;
+    if (call !== undefined && l.handlerTimeoutMs > 0 && now >= call.started + l.handlerTimeoutMs) {
+      call.timedOut = true;
+      this.#close(
+        conn,
+        'handlerTimeout',
+        `${describeMessage(call.request)} ${call.request.length} bytes: no answer from the handler within ${l.handlerTimeoutMs} ms`,
+      );
+      return;
+    }
     if (
       conn.requestStart !== undefined &&
       l.requestTimeoutMs > 0 &&
@@ -367,7 +404,7 @@ export class TcpConnections {
     }
     if (l.idleTimeoutMs > 0 && now >= conn.lastActivity + l.idleTimeoutMs) {
       if (conn.pending > 0) {
-        conn.lastActivity = now; // a slow handler is not an idle client
+        conn.lastActivity = now; // a slow handler is not an idle client (handlerTimeoutMs bounds it)
       } else {
         this.#close(conn, 'idle', `idle for ${l.idleTimeoutMs} ms`);
         return;

@@ -18,12 +18,15 @@ import {
   KdcProxy,
   type KdcProxyServer,
   KdcProxyTransport,
+  kdcProxyRoute,
   type PemCertificate,
   type ServeKdcProxyOptions,
   serveKdcProxy,
+  UdpTcpTransport,
 } from '@krbsim/transport';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { asReq } from './der';
+import { closedTcpPort } from './net-helpers';
 
 const REALM = 'CONTOSO.COM';
 const ALICE = 'correct horse battery staple';
@@ -250,7 +253,88 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
     const { server: s, log } = await start(contosoProxy());
     const conn = await stalled(s.port, 'NOT HTTP AT ALL\r\n\r\n');
     expect(await conn.reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    expect(log).toEqual([expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_/)]);
+    expect(log).toEqual([expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_\w+ -> 400$/)]);
+  });
+
+  it("answers 431 to headers past node:http's maxHeaderSize (RFC 6585 section 5), 413 to chunk extensions past its limit, as node:http does", async () => {
+    const { server: s, log } = await start(contosoProxy());
+    // 20 000 bytes of one header: past node's 16 KiB default.
+    const conn = await stalled(
+      s.port,
+      `POST /kerberos HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(await conn.reply).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(log).toEqual([
+      expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_HEADER_OVERFLOW -> 431$/),
+    ]);
+    // Chunk extensions past node's limit (16 KiB) while the body is read: 413, as node:http answers.
+    const chunked = await stalled(
+      s.port,
+      `POST /kerberos HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5;${'a'.repeat(20_000)}\r\n`,
+    );
+    expect(await chunked.reply).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    await until(() => s.stats().open === 0);
+    expect(log.slice(1)).toEqual([
+      expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_CHUNK_EXTENSIONS_OVERFLOW -> 413$/),
+    ]);
+    expect(s.stats()).toMatchObject({ requests: 1, tooLarge: 1 });
+    // And it goes on serving.
+    expect((await https(s.url, wrap(asReq('alice', REALM), REALM))).status).toBe(200);
+  });
+
+  it('answers 503, not 400, when the route cannot reach its KDC; what the proxy discards stays 400', async () => {
+    // A route through UdpTcpTransport (as `krbsim serve --workers` forwards a kdcProxy realm) to a KDC that is down.
+    const dead = await closedTcpPort();
+    const transport = new UdpTcpTransport({
+      kdcs: { [REALM]: [{ host: '127.0.0.1', port: dead }] },
+      preferTcp: true,
+    });
+    const proxy = new KdcProxy(kdcProxyRoute({ [REALM]: (req) => transport.send(REALM, req) }));
+    const { server: s, log } = await start(proxy);
+    const down = await https(s.url, wrap(asReq('alice', REALM), REALM));
+    expect(down.status).toBe(503);
+    expect(new TextDecoder().decode(down.body)).toMatch(
+      /^the KDC could not answer: cannot contact any KDC for realm CONTOSO\.COM: TCP 127\.0\.0\.1:\d+: /,
+    );
+    expect((await https(s.url, wrap(asReq('alice', 'FABRIKAM.COM'), 'FABRIKAM.COM'))).status).toBe(400);
+    expect(s.stats()).toMatchObject({ kdcUnavailable: 1, kdcTimedOut: 0 });
+    expect(log).toEqual([
+      expect.stringMatching(
+        /-> 503 \(the KDC could not answer: cannot contact any KDC for realm CONTOSO\.COM: .*ECONNREFUSED/,
+      ),
+      expect.stringMatching(/-> 400 \(discarded: the KDC proxy does not serve realm FABRIKAM\.COM\)$/),
+    ]);
+  });
+
+  it('escapes control characters of what the client sent in its answer and log lines: no line is forged', async () => {
+    const kdc = contosoKdc();
+    // A route that takes any target-domain, and one that serves none.
+    const any = await start(new KdcProxy(() => (req) => kdc.handle(req)));
+    const none = await start(contosoProxy());
+    const forged =
+      'CONTOSO.COM\nkkdcp 192.0.2.1:4242 POST /kerberos FAKE.COM AS-REQ 1 bytes -> 200\u001b[2K\r';
+    const escaped =
+      'CONTOSO.COM\\nkkdcp 192.0.2.1:4242 POST /kerberos FAKE.COM AS-REQ 1 bytes -> 200\\x1b[2K\\r';
+    expect((await https(any.server.url, wrap(asReq('alice', REALM), forged))).status).toBe(200);
+    const refused = await https(none.server.url, wrap(asReq('alice', REALM), forged));
+    expect(refused.status).toBe(400);
+    expect(new TextDecoder().decode(refused.body)).toBe(
+      `discarded: the KDC proxy does not serve realm ${escaped}\n`,
+    );
+    expect(any.log).toEqual([expect.stringContaining(`POST /kerberos ${escaped} AS-REQ `)]);
+    expect(none.log).toEqual([
+      expect.stringContaining(`-> 400 (discarded: the KDC proxy does not serve realm ${escaped})`),
+    ]);
+    // Whatever else quotes a client (a route's own error message), the sink gets one line.
+    const quoting = await start(
+      new KdcProxy(() => () => {
+        throw new Error(`no account for ${forged}`);
+      }),
+    );
+    expect((await https(quoting.server.url, wrap(asReq('alice', REALM), REALM))).status).toBe(500);
+    expect(quoting.log).toEqual([
+      expect.stringMatching(/-> 500 \(KDC failed: no account for CONTOSO\.COM\\nkkdcp .*\\x1b\[2K\\r\)$/),
+    ]);
   });
 
   it('answers 413 to a declared Content-Length over the limit without reading the body', async () => {

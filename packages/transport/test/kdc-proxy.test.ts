@@ -70,6 +70,32 @@ describe('MS-KKDCP', () => {
     await expect(proxy.handle(Uint8Array.of(0x30, 0x05))).rejects.toBeInstanceOf(KerberosError);
   });
 
+  it("admit() refuses what the proxy discards, asking no KDC; forward() carries the KDC's failure", async () => {
+    let asked = 0;
+    const down = new KerberosError(
+      ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+      'cannot contact any KDC for realm A.TEST',
+    );
+    const proxy = new KdcProxy((r) =>
+      r === 'A.TEST'
+        ? () => {
+            asked++;
+            throw down;
+          }
+        : undefined,
+    );
+    // A realm not served, named with a line break: refused at once, the name escaped in the message.
+    const forged = encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: 'B.TEST\nforged' });
+    expect(() => proxy.admit(forged)).toThrow('the KDC proxy does not serve realm B.TEST\\nforged');
+    const admitted = proxy.admit(
+      encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: 'A.TEST' }),
+    );
+    expect(admitted).toMatchObject({ realm: 'A.TEST', kpasswd: false });
+    expect(asked).toBe(0);
+    await expect(admitted.forward()).rejects.toBe(down);
+    expect(asked).toBe(1);
+  });
+
   it('routes target-domain to the realm whose name matches without regard to case (MS-KKDCP 2.2.2)', async () => {
     const seen: [string, Uint8Array][] = [];
     const kdc = (name: string) => (req: Uint8Array) => {

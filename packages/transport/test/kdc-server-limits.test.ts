@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { ManualClock } from '@krbsim/core';
 import { frameTcp, type KdcHandler, type KdcServer, type ServeKdcOptions, serveKdc } from '@krbsim/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hex } from './der';
+import { asReq, hex } from './der';
 import { ManualTimers, turns, until } from './manual-timers';
-import { RawTcp } from './net-helpers';
+import { RawTcp, UdpPeer } from './net-helpers';
 
 /** Echo-like stub: AS-REP tag, then the request bytes. */
 const echo: KdcHandler = (req) => Uint8Array.from([0x6b, ...req]);
@@ -87,10 +87,14 @@ describe('serveKdc TCP: time', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const { server, timers, log } = await start({ idleTimeoutMs: 30_000 }, async (req) => {
-      if (req[1] === 1) await held;
-      return echo(req, { transport: 'tcp' });
-    });
+    // The handler's own deadline (handlerTimeoutMs) past the idle one: this is about idleness.
+    const { server, timers, log } = await start(
+      { idleTimeoutMs: 30_000, handlerTimeoutMs: 90_000 },
+      async (req) => {
+        if (req[1] === 1) await held;
+        return echo(req, { transport: 'tcp' });
+      },
+    );
     const busy = await open(server);
     const idle = await open(server);
     busy.write(frameTcp(Uint8Array.of(0x6a, 1)));
@@ -104,6 +108,139 @@ describe('serveKdc TCP: time', () => {
     await busy.closed;
     expect(tcp(server).closed.idle).toBe(2);
     expect(log.filter((l) => /idle for 30000 ms; closing$/.test(l))).toHaveLength(2);
+  });
+});
+
+describe('serveKdc: the handler has handlerTimeoutMs to answer', () => {
+  /** An AS-REQ (UDP admits no less) the handler below stalls on. */
+  const stalledAsReq = asReq('slow', 'STALL.TEST');
+
+  /** A handler that answers `0x6a 0x01` (over TCP) and {@link stalledAsReq} only when released; others at once. */
+  function stalling(): { handler: KdcHandler; release: () => void } {
+    const waiting: (() => void)[] = [];
+    return {
+      handler: (req, info) =>
+        req[1] === 1 || hex(req) === hex(stalledAsReq)
+          ? new Promise<Uint8Array>((resolve) => waiting.push(() => resolve(echo(req, info))))
+          : echo(req, info),
+      release: () => {
+        for (const f of waiting.splice(0)) f();
+      },
+    };
+  }
+
+  it('TCP: closes the connection of a request not answered in time, sends no KRB-ERROR, drops the late answer', async () => {
+    const { handler, release } = stalling();
+    const { server, timers, log } = await start({ handlerTimeoutMs: 5_000 }, handler);
+    const stuck = await open(server);
+    stuck.write(frameTcp(Uint8Array.of(0x6a, 1)));
+    await until(() => tcp(server).requests === 1, 'the request was read');
+    timers.advance(4_999);
+    expect(await goodExchange(server)).toBe('6b6a42');
+    expect(stuck.isClosed).toBe(false);
+    timers.advance(1);
+    await until(() => stuck.isClosed, 'closed at the deadline');
+    // Closed, as a KDC that does not answer: the client tries the realm's next KDC (a KRB-ERROR would be final).
+    expect(stuck.records).toEqual([]);
+    expect(tcp(server).closed.handlerTimeout).toBe(1);
+    expect(log).toContainEqual(
+      expect.stringMatching(
+        /^tcp 127\.0\.0\.1:\d+ AS-REQ 2 bytes: no answer from the handler within 5000 ms; closing$/,
+      ),
+    );
+    release();
+    await until(
+      () => log.some((l) => l.endsWith('-> answered after 5000 ms (handlerTimeoutMs): dropped')),
+      'the late answer',
+    );
+    expect(tcp(server)).toMatchObject({ open: 1, bytesHeld: 0 });
+  });
+
+  it('TCP: a handler that never settles pins a connection at maxConnections no longer than handlerTimeoutMs', async () => {
+    const { handler } = stalling();
+    const { server, timers } = await start({ maxConnections: 1, handlerTimeoutMs: 5_000 }, handler);
+    const stuck = await open(server);
+    stuck.write(frameTcp(Uint8Array.of(0x6a, 1)));
+    await until(() => tcp(server).requests === 1, 'the request was read');
+    // Its request in the handler: it is not evicted, and a newcomer is refused.
+    const refused = await open(server);
+    await refused.closed;
+    expect(tcp(server).refused.full).toBe(1);
+    timers.advance(5_000);
+    await until(() => stuck.isClosed, 'closed at the deadline');
+    expect(await goodExchange(server)).toBe('6b6a42');
+  });
+
+  it('UDP: drops a request not answered in time, and its late answer; one timer for all requests', async () => {
+    const { handler, release } = stalling();
+    const { server, timers, log } = await start(
+      { udpPort: 0, tcpPort: false, handlerTimeoutMs: 5_000 },
+      handler,
+    );
+    const peer = await UdpPeer.open();
+    try {
+      await peer.send(server.udpPort!, stalledAsReq);
+      await until(() => server.stats().udp!.inFlight === 1, 'the request is in the handler');
+      timers.advance(2_000);
+      await peer.send(server.udpPort!, stalledAsReq);
+      await until(() => server.stats().udp!.inFlight === 2, 'a second one, 2 s later');
+      expect(timers.scheduled).toBe(1);
+      timers.advance(3_000); // the first's deadline
+      expect(server.stats().udp).toMatchObject({ inFlight: 1, dropped: { timeout: 1 } });
+      timers.advance(2_000); // the second's
+      expect(server.stats().udp).toMatchObject({ inFlight: 0, peakInFlight: 2, dropped: { timeout: 2 } });
+      expect(timers.scheduled).toBe(0);
+      release();
+      await until(
+        () => log.filter((l) => l.endsWith('(handlerTimeoutMs): dropped')).length === 2,
+        'the late answers',
+      );
+      // Nothing came back for them; a good request is answered.
+      const good = asReq('alice', 'CONTOSO.COM');
+      await peer.send(server.udpPort!, good);
+      const reply = await peer.waitFor(() => true);
+      expect(reply.bytes).toEqual(Uint8Array.from([0x6b, ...good]));
+      expect(peer.received).toHaveLength(1);
+      expect(
+        log.filter((l) => / -> dropped \(no answer from the handler within 5000 ms\)$/.test(l)),
+      ).toHaveLength(2);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('UDP: drops requests past udpMaxInFlight, counted; serves again as the handler answers', async () => {
+    const { handler, release } = stalling();
+    const { server, log } = await start({ udpPort: 0, tcpPort: false, udpMaxInFlight: 2 }, handler);
+    const peer = await UdpPeer.open();
+    try {
+      for (let i = 0; i < 3; i++) await peer.send(server.udpPort!, stalledAsReq);
+      await until(() => server.stats().udp!.received === 3, 'three datagrams');
+      expect(server.stats().udp).toMatchObject({ inFlight: 2, dropped: { busy: 1 } });
+      expect(log).toContainEqual(
+        expect.stringMatching(
+          /^udp 127\.0\.0\.1:\d+ AS-REQ \d+ bytes -> dropped \(2 requests in the handler already: udpMaxInFlight\)$/,
+        ),
+      );
+      release();
+      await until(() => peer.received.length === 2, 'the two in the handler answered');
+      expect(server.stats().udp).toMatchObject({ inFlight: 0, replied: 2 });
+      await peer.send(server.udpPort!, stalledAsReq);
+      await until(() => server.stats().udp!.inFlight === 1, 'room again');
+      release();
+      await until(() => peer.received.length === 3, 'answered');
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('rejects a handlerTimeoutMs or udpMaxInFlight that is not an integer in range', async () => {
+    await expect(serveKdc(echo, { handlerTimeoutMs: -1 })).rejects.toThrow(
+      /^serveKdc: handlerTimeoutMs must be an integer >= 0, got -1$/,
+    );
+    await expect(serveKdc(echo, { udpMaxInFlight: 0 })).rejects.toThrow(
+      /^serveKdc: udpMaxInFlight must be an integer >= 1, got 0$/,
+    );
   });
 });
 

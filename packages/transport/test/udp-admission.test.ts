@@ -78,6 +78,8 @@ describe('serveKdc over UDP answers only requests', () => {
       malformed: byReason('malformed'),
       handler: 0,
       'port-0': 0,
+      busy: 0,
+      timeout: 0,
     });
     expect(lines.filter((l) => l.includes('dropped'))).toHaveLength(dropped.length);
     expect(lines[0]).toMatch(/^udp 127\.0\.0\.1:\d+ unknown 0 bytes -> dropped \(empty datagram\)$/);
