@@ -7,16 +7,20 @@
 
 import { createHash } from 'node:crypto';
 import {
+  decodeAsRep,
+  decodeKdcDhKeyInfo,
+  decodePaPkAsRep,
   decodeTdDhParameters,
   decodeTypedData,
   encodeEncryptedData,
   encodePaEncTsEnc,
   NameType,
+  PaDataType,
   type PkAuthenticator,
   PkinitOid,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, ManualClock, SeededRandom } from '@krbsim/core';
-import { encrypt, generateKey } from '@krbsim/crypto';
+import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import { Kdc, type PkinitOptions, Realm } from '@krbsim/kdc';
 import {
   cmsSigner,
@@ -27,6 +31,9 @@ import {
   issuePkinitClientCertificate,
   issuePkinitKdcCertificate,
   type PemCertificate,
+  parseKdcPublicValue,
+  pkinitKdf,
+  verifySignedData,
 } from '@krbsim/pki';
 import { derOid, derSeq } from '@krbsim/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +171,48 @@ describe('PKINIT refusals', () => {
     expect(err.eText).toContain(`does not map to bob@${REALM}`);
     expect(err.eText).toContain(`it names alice@${REALM}, alice@pki.test (UPN)`);
     expect(err.eText).not.toContain('mapping table');
+  });
+});
+
+describe('PKINIT: the RFC 8636 KDF', () => {
+  it('takes the names as the AS-REQ sent them (section 7): an AD realm asked in lower case', () => {
+    const l = lab({}, 'active-directory');
+    for (const asked of [REALM, REALM.toLowerCase()]) {
+      const pair = generateKeyAgreement('P-256', random);
+      const cname = { nameType: NameType.NT_PRINCIPAL, nameString: ['alice'] };
+      const req = pkinitAsReq({
+        realm: asked,
+        now: T0,
+        cname,
+        authPack: (pkAuthenticator) => ({
+          pkAuthenticator,
+          clientPublicValue: pair.spki,
+          supportedKdfs: [{ kdfId: PkinitOid.id_pkinit_kdf_ah_sha256 }],
+        }),
+        sign: (ap) =>
+          createSignedData(PkinitOid.id_pkinit_authData, ap, cmsSigner(alice.certPem, alice.keyPem)),
+      });
+      const asRep = decodeAsRep(l.kdc.handle(req));
+      const pa = asRep.padata!.find((p) => p.padataType === PaDataType.PA_PK_AS_REP)!;
+      const dh = (
+        decodePaPkAsRep(pa.padataValue) as { dhInfo: { dhSignedData: Uint8Array; kdf?: { kdfId: string } } }
+      ).dhInfo;
+      const info = decodeKdcDhKeyInfo(
+        verifySignedData(dh.dhSignedData, PkinitOid.id_pkinit_DHKeyData).content,
+      );
+      const secret = pair.secret(parseKdcPublicValue('P-256', info.subjectPublicKey));
+      // What MIT's client and krbsim's derive: the client and server names of the request, as sent.
+      const key = pkinitKdf(dh.kdf!.kdfId, asRep.encPart.etype, secret, {
+        client: { realm: asked, principalName: cname },
+        server: {
+          realm: asked,
+          principalName: { nameType: NameType.NT_SRV_INST, nameString: ['krbtgt', asked] },
+        },
+        asReq: req,
+        pkAsRep: pa.padataValue,
+      });
+      expect(() => decrypt(key, KeyUsage.AS_REP_ENCPART, asRep.encPart.cipher)).not.toThrow();
+    }
   });
 });
 

@@ -303,10 +303,12 @@ function keyAgreement(
     kdf === undefined
       ? octetString2Key(etype, secret)
       : pkinitKdf(kdf, etype, secret, {
-          // MIT's KDC and client both name the anonymous client WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS here.
+          // RFC 8636 section 7: the names as the AS-REQ sent them (MIT's request->client), the realm
+          // in the case the client wrote it too. MIT's KDC and client both name the anonymous client
+          // WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS here.
           client: isAnonymousEntry(state.client)
             ? { realm: ANONYMOUS_REALM, principalName: ANONYMOUS_NAME }
-            : { realm: state.crealm, principalName: state.cname },
+            : { realm: body.realm, principalName: state.cname },
           server: { realm: body.realm, principalName: body.sname! },
           asReq: state.requestDer,
           pkAsRep,
