@@ -38,7 +38,7 @@ export {
   supportedEncTypes,
   WEAK_ENC_TYPES,
 } from './registry';
-export { nfold } from './rfc3961/nfold';
+export { NFOLD_MAX_BYTES, nfold } from './rfc3961/nfold';
 export type { ChecksumKind, ChecksumTypeProfile, EncTypeProfile, Key } from './rfc3961/profile';
 export { clientChallengeKey, fastArmorKey, kdcChallengeKey, strengthenedReplyKey } from './rfc6113/fast-keys';
 export {

@@ -250,6 +250,10 @@ describe('n-fold arguments', () => {
   it('empty input and bad lengths → KRB_ERR_GENERIC', () => {
     expectKerberosError(() => nfold(new Uint8Array(0), 8), GENERIC, /must not be empty/);
     expectKerberosError(() => nfold(new Uint8Array(1), 0), GENERIC, /positive integer/);
+    // Bounded work: lcm(40009, 40007) additions would take a minute; 2^31 bytes would end the process.
+    expectKerberosError(() => nfold(new Uint8Array(40009), 40007), GENERIC, /at most 1024 bytes in and out/);
+    expectKerberosError(() => nfold(new Uint8Array(3), 2 ** 31), GENERIC, /at most 1024 bytes/);
+    expect(nfold(new Uint8Array(1024).fill(1), 1023)).toHaveLength(1023);
     expectKerberosError(() => nfold(new Uint8Array(1), 1.5), GENERIC, /positive integer/);
   });
 });

@@ -367,6 +367,16 @@ function verifyOne(
       ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
     );
   }
+  // The buffer holds exactly the checksum (and perhaps an RODCIdentifier): never a MAC read past its
+  // end, out of the padding or the next buffer (MIT: KRB5_BAD_MSIZE; readPacSignatureData's rule).
+  const after = e.size - 4;
+  if (after !== profile.checksumBytes && after !== profile.checksumBytes + 2) {
+    throw signatureError(
+      kind,
+      `checksum type ${cksumtype} has a ${profile.checksumBytes}-byte signature; the buffer has ${after} bytes after SignatureType`,
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
+  }
   const mac = b.subarray(e.offset + 4, e.offset + 4 + profile.checksumBytes);
   let ok: boolean;
   try {

@@ -288,6 +288,19 @@ describe('signPac and verifyPac', () => {
       signature: 'kdc',
       message: /KDC signature \(PAC buffer 7\): the buffer has 0 bytes/,
     });
+    // A server signature of type 16 (12 bytes of HMAC) in an 8-byte buffer: not read past its end.
+    const short = encodePac({
+      buffers: pac.buffers.map((b) =>
+        b.type === PacBufferType.SERVER_CHECKSUM
+          ? { type: b.type, data: Uint8Array.of(16, 0, 0, 0, 1, 2, 3, 4) }
+          : b,
+      ),
+    });
+    pacError(() => verifyPac(short, { serverKey }), {
+      code: ErrorCode.KRB_AP_ERR_MODIFIED,
+      signature: 'server',
+      message: /checksum type 16 has a 12-byte signature; the buffer has 4 bytes after SignatureType/,
+    });
   });
 });
 

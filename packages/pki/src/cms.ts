@@ -159,6 +159,9 @@ export function createSignedData(
   const signedAttrsSet = setOf(...attrs);
   const key = privateKeyOf(signer, 'createSignedData');
   const ec = key.asymmetricKeyType === 'ec';
+  // No ECDSA with SHA-1 here: its algorithm (ecdsa-with-SHA1) is not one this package signs or verifies.
+  if (ec && digest === 'sha1')
+    throw new RangeError('createSignedData: an EC key signs with sha256, sha384 or sha512, not sha1');
   const sigAlg = ec
     ? algorithm(
         digest === 'sha384'

@@ -188,9 +188,13 @@ export function parseCertificate(der: Uint8Array): Certificate {
     const pkinitSans: Krb5PrincipalName[] = [];
     const upnSans: string[] = [];
     const dnsSans: string[] = [];
+    const seen = new Set<string>();
     for (const ext of exts) {
       const parts = children(ext);
       const id = oidOf(parts[0], 'extnID');
+      // RFC 5280 section 4.2: at most one instance of an extension (OpenSSL, so MIT's PKINIT, refuses more).
+      if (seen.has(id)) invalid(`it carries the extension ${id} twice (RFC 5280 section 4.2)`);
+      seen.add(id);
       const value = expectTag(parts[parts.length - 1], Tag.OCTET_STRING, 'extnValue').value;
       const critical = parts.length === 3 && parts[1]!.tag === Tag.BOOLEAN && parts[1]!.value[0] !== 0;
       if (critical && !HANDLED_EXTENSIONS.has(id)) unhandledCritical.push(id);
@@ -308,6 +312,8 @@ export interface PathOptions {
   readonly now: number;
   /** Longest chain accepted, anchor excluded (default 5). */
   readonly maxDepth?: number;
+  /** Whose certificate the leaf is, for errors: `'client'` (default, the KDC's check) or `'KDC'` (the client's). */
+  readonly role?: 'client' | 'KDC';
 }
 
 /**
@@ -406,7 +412,7 @@ export function issuerAndSerialNumber(cert: Certificate): Uint8Array {
 export function verifyCertificatePath(leaf: Certificate, options: PathOptions): Certificate[] {
   const max = options.maxDepth ?? 5;
   const chain: Certificate[] = [leaf];
-  checkTime(leaf, options.now, 'client');
+  checkTime(leaf, options.now, options.role ?? 'client');
   checkCriticalExtensions(leaf);
   let cur = leaf;
   for (let depth = 0; depth <= max; depth++) {

@@ -288,6 +288,30 @@ describe('path validation', () => {
       ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
     );
   });
+  it("outside its validity, names whose certificate it is: the client's at the KDC, the KDC's at the client", () => {
+    const leaf = certificateFrom(alice.certPem);
+    const late = { anchors: anchors(), now: T0 + 40 * DAY };
+    expect(() => verifyCertificatePath(leaf, late)).toThrow(/the client certificate CN=/);
+    expect(() => verifyCertificatePath(leaf, { ...late, role: 'KDC' })).toThrow(/the KDC certificate CN=/);
+  });
+
+  it('refuses a certificate carrying an extension twice (RFC 5280 section 4.2), as OpenSSL does', async () => {
+    // A second extKeyUsage before the first: read one way it is a TLS certificate, the other a PKINIT one.
+    const twice = await reissuedBy(alice, ca, (cert, pkijs) => {
+      const eku = new pkijs.Extension({
+        extnID: PkinitOid.extKeyUsage,
+        critical: false,
+        extnValue: new pkijs.ExtKeyUsage({ keyPurposes: ['1.3.6.1.5.5.7.3.1'] }).toSchema().toBER(),
+      });
+      cert.extensions!.unshift(eku);
+    });
+    await refused(
+      () => certificateFrom(twice.certPem),
+      ErrorCode.KDC_ERR_INVALID_CERTIFICATE,
+      /it carries the extension 2\.5\.29\.37 twice \(RFC 5280 section 4\.2\)/,
+    );
+  });
+
   it('a leaf is no issuer: a certificate "signed" by a non-CA does not chain', () => {
     // alice's certificate is not the issuer of kdc's; with only alice as anchor nothing chains.
     expect(
@@ -522,6 +546,19 @@ describe('CMS SignedData', () => {
     expect(code(() => verifySignedData(der.subarray(0, 40), PkinitOid.id_pkinit_authData))).toBe(
       ErrorCode.KDC_ERR_PREAUTH_FAILED,
     );
+  });
+
+  it('refuses to sign with an EC key and SHA-1 (no ecdsa-with-SHA1 here), as it could not label it', async () => {
+    const ec = await issuePkinitClientCertificate(ca, {
+      clock: new ManualClock(T0),
+      random: new SeededRandom('ec-sha1'),
+      realm: 'PKI.TEST',
+      principal: 'eve',
+      keyType: 'ecdsa-p256',
+    });
+    expect(() =>
+      createSignedData(PkinitOid.id_pkinit_authData, content, cmsSigner(ec.certPem, ec.keyPem), 'sha1'),
+    ).toThrow('createSignedData: an EC key signs with sha256, sha384 or sha512, not sha1');
   });
 
   it('cmsSigner refuses PEM without a certificate, and a private key it cannot read', async () => {

@@ -286,6 +286,7 @@ function kdcSignedContent(
     anchors: id.anchors,
     intermediates: signed.certificates.filter((c) => c !== signed.signer),
     now: ctx.clock.now(),
+    role: 'KDC',
   });
   if (pkId.checkKdcCertificate !== false) checkKdcCertificate(signed.signer, realm, pkId.kdcHostnames ?? []);
   return signed.content;

@@ -15,6 +15,9 @@
 
 import { invalidInput } from '../internal/errors';
 
+/** The longest input and output {@link nfold} takes. */
+export const NFOLD_MAX_BYTES = 1024;
+
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
@@ -26,7 +29,8 @@ function gcd(a: number, b: number): number {
  * @param input - the string to fold; at least one byte.
  * @param outBytes - the output length in bytes (n / 8); at least one.
  * @returns a new array of `outBytes` bytes.
- * @throws KerberosError KRB_ERR_GENERIC for an empty input or a non-positive length.
+ * @throws KerberosError KRB_ERR_GENERIC for an empty input, a non-positive length, or either
+ *   longer than {@link NFOLD_MAX_BYTES}.
  *
  * @example
  * ```ts
@@ -38,6 +42,11 @@ export function nfold(input: Uint8Array, outBytes: number): Uint8Array {
   if (l === 0) throw invalidInput('n-fold input must not be empty');
   if (!Number.isInteger(outBytes) || outBytes < 1)
     throw invalidInput('n-fold output length must be a positive integer');
+  // The work is lcm(l, n) byte additions: bounded, so that no input makes it hang (Kerberos folds
+  // constants of a few bytes into a cipher block or a key).
+  if (l > NFOLD_MAX_BYTES || outBytes > NFOLD_MAX_BYTES) {
+    throw invalidInput(`n-fold takes at most ${NFOLD_MAX_BYTES} bytes in and out, got ${l} to ${outBytes}`);
+  }
   const lcm = (l * outBytes) / gcd(l, outBytes);
   const bits = l * 8;
   // Column sums first, carries after: one's-complement addition is addition
