@@ -82,6 +82,9 @@ function tokenize(s: string): RawToken[] {
   return out;
 }
 
+/** Realm names are UTF-8 at most (MIT: bytes compared as they are): ill-formed ones are refused, a BOM kept. */
+const TRANSITED_TEXT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function bad(why: string): KerberosError {
   return new KerberosError(ErrorCode.KDC_ERR_TRTYPE_NOSUPP, `malformed transited field: ${why}`);
 }
@@ -91,7 +94,12 @@ function bad(why: string): KerberosError {
  * in order. An empty field is `[]`; an empty subfield is `''`.
  */
 export function decodeTransited(contents: string | Uint8Array): string[] {
-  const s = typeof contents === 'string' ? contents : new TextDecoder().decode(contents);
+  let s: string;
+  try {
+    s = typeof contents === 'string' ? contents : TRANSITED_TEXT.decode(contents);
+  } catch {
+    throw bad('the contents are not UTF-8');
+  }
   if (s.length === 0) return [];
   const out: string[] = [];
   let prev = '';

@@ -60,6 +60,10 @@ describe('hand-checked DER', () => {
     expect(pac('00c0').flags).toBe(0xc0000000);
     expect(pac('06c0').flags).toBe(0xc0000000);
     expect(pac('00').flags).toBe(0);
+    // Bits the unused-bits octet marks unused are zero whatever the length, four octets too (MIT masks them).
+    expect(pac('03ffffff').flags).toBe(0xfffff800);
+    expect(pac('03ffffffff').flags).toBe(0xfffffff8);
+    expect(pac('00ffffffff').flags).toBe(0xffffffff);
   });
 
   it('KerberosTime', () => {
@@ -98,6 +102,11 @@ describe('hand-checked DER', () => {
   it('UTF-8 GeneralStrings', () => {
     const b = K.encodePrincipalName({ nameType: 1, nameString: ['é'] });
     expect(hex(b)).toBe('300da003020101a10630041b02c3a9');
+    // A leading byte-order mark is part of the name (MIT compares bytes): kept, and re-encoded as it came.
+    const bom = unhex('3014a003020102a10d300b1b09efbbbf6b7262746774');
+    const name = K.decodePrincipalName(bom);
+    expect(name.nameString).toEqual(['\ufeffkrbtgt']);
+    expect(hex(K.encodePrincipalName(name))).toBe(hex(bom));
   });
 
   it('KrbFastReq keeps req-body as DER bytes', () => {

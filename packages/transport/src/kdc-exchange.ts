@@ -63,7 +63,14 @@ export function udpExchange(
     socket.on('message', (msg) => finish(undefined, new Uint8Array(msg)));
     // connect() filters replies to the KDC's address and surfaces ICMP
     // port-unreachable as an error instead of a silent timeout.
-    socket.connect(port, host, () => {
+    // A host that does not resolve (or only to the other address family) fails here, in the callback:
+    // a send on the unconnected socket would throw where nothing catches it.
+    socket.connect(port, host, (connectError?: Error) => {
+      if (connectError) {
+        finish(unavailable(`UDP ${host}:${port}: ${connectError.message}`, connectError));
+        return;
+      }
+      if (done) return;
       socket.send(request, (err) => {
         if (err) finish(unavailable(`UDP ${host}:${port}: ${err.message}`, err));
       });

@@ -100,7 +100,11 @@ export class UdpTcpTransport implements KdcTransport {
     for (const kdc of kdcs) {
       const udpPort = kdc.udpPort ?? kdc.port ?? 88;
       const tcpPort = kdc.tcpPort ?? kdc.port ?? 88;
+      // One TCP attempt a KDC (RFC 4120 section 7.2.1): a RESPONSE_TOO_BIG retry that failed is not
+      // made again as the "no answer over UDP" attempt.
+      let tcpTried = false;
       const viaTcp = async (why: string) => {
+        tcpTried = true;
         const reply = await tcpExchange(kdc.host, tcpPort, request, limits);
         log(`${realm} tcp ${kdc.host}:${tcpPort} (${why}) ${request.length} bytes -> ${reply.length} bytes`);
         trace('tcp', { reply });
@@ -113,8 +117,14 @@ export class UdpTcpTransport implements KdcTransport {
           trace('udp', { reply });
           return reply;
         }
-        log(`${realm} udp ${kdc.host}:${udpPort} answered KRB_ERR_RESPONSE_TOO_BIG; retrying over TCP`);
         trace('udp', { reply });
+        if (tcpTried) {
+          throw new KerberosError(
+            ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+            `udp ${kdc.host}:${udpPort} answered KRB_ERR_RESPONSE_TOO_BIG, and TCP was tried already`,
+          );
+        }
+        log(`${realm} udp ${kdc.host}:${udpPort} answered KRB_ERR_RESPONSE_TOO_BIG; retrying over TCP`);
         return await viaTcp('RESPONSE_TOO_BIG');
       };
       // Both transports of each KDC, as MIT's sendto_kdc tries a `host:port` KDC's UDP and TCP: a KDC
@@ -131,6 +141,7 @@ export class UdpTcpTransport implements KdcTransport {
               ['tcp', () => viaTcp('no answer over UDP')],
             ];
       for (const [kind, attempt] of attempts) {
+        if (kind === 'tcp' && tcpTried) continue;
         try {
           const reply = await attempt();
           if (peekKrbErrorCode(reply) === ErrorCode.KDC_ERR_SVC_UNAVAILABLE) {

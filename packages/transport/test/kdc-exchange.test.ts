@@ -78,6 +78,18 @@ describe('udpExchange and tcpExchange', () => {
     expect(udp.message).toMatch(/^UDP 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
   });
 
+  it('report a KDC host that does not resolve as KDC_ERR_SVC_UNAVAILABLE over UDP too, never an uncaught error', async () => {
+    // RFC 6761: .invalid never resolves. The UDP socket's connect fails in its callback; a send on the
+    // unconnected socket used to throw where nothing caught it, ending the process.
+    const host = 'no-such-kdc.invalid';
+    const udp = await kerberosFailure(
+      udpExchange(host, 88, request, limits),
+      ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+    );
+    expect(udp.message).toContain(`UDP ${host}:88:`);
+    expect(udp.cause).toBeInstanceOf(Error);
+  });
+
   it('refuse a TCP reply above maxReplyBytes, or one whose length has the reserved bit, as KRB_ERR_FIELD_TOOLONG', async () => {
     const big = await stubKdc(5000);
     const tooLong = await kerberosFailure(

@@ -68,6 +68,22 @@ describe('UdpTcpTransport', () => {
     expect(lines[1]).toMatch(/\(RESPONSE_TOO_BIG\) \d+ bytes -> 5000 bytes$/);
   });
 
+  it('tries TCP once a KDC: a RESPONSE_TOO_BIG retry that fails is not made again (RFC 4120 section 7.2.1)', async () => {
+    const server = await serveKdc(() => new Uint8Array(5000).fill(0x6b, 0, 1), {
+      clock: new ManualClock(),
+      tcpPort: false,
+    });
+    servers.push(server);
+    const lines: string[] = [];
+    const t = new UdpTcpTransport({
+      kdcs: { [realm]: [{ host: '127.0.0.1', udpPort: server.udpPort!, tcpPort: await closedTcpPort() }] },
+      log: (l) => lines.push(l),
+    });
+    const e = await t.send(realm, asReq('alice', realm)).catch((x: unknown) => x);
+    expect(isKerberosError(e, ErrorCode.KDC_ERR_SVC_UNAVAILABLE)).toBe(true);
+    expect(lines.filter((l) => l.includes('ECONNREFUSED'))).toHaveLength(1);
+  });
+
   it('goes straight to TCP for requests above udp_preference_limit, or when TCP is preferred', async () => {
     const { server, seen } = await stubKdc();
     const kdcs = { [realm]: [{ host: '127.0.0.1', port: server.tcpPort! }] };

@@ -297,7 +297,9 @@ export function dFlags(r: Reader, end: number): number {
     throw new Asn1Error(`BIT STRING has a bad unused-bits count ${unused}`, { offset: p });
   }
   r.pos = e;
-  if (e - p === 5) return ((b[p + 1]! << 24) | (b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!) >>> 0;
+  // Four whole octets: no bit of them unused (unused bits are masked below, as MIT masks them).
+  if (e - p === 5 && unused === 0)
+    return ((b[p + 1]! << 24) | (b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!) >>> 0;
   let v = 0;
   const n = Math.min(4, e - p - 1);
   for (let i = 0; i < 4; i++) v = (v << 8) | (i < n ? b[p + 1 + i]! : 0);
@@ -314,7 +316,8 @@ export function dFlags(r: Reader, end: number): number {
  */
 export const dBits = dFlags;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading EF BB BF is part of the string (another name than the one without it), not dropped.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Latin-1 text of `b[p..e)`, for error messages and ASCII fast paths. */
 export function latin1(b: Uint8Array, p: number, e: number): string {

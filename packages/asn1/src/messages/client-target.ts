@@ -17,7 +17,7 @@ export function encodeClientTarget(target: string): Uint8Array {
   return out;
 }
 
-const utf16le = new TextDecoder('utf-16le', { fatal: true });
+const utf16le = new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true });
 
 /** The name a KERB_AUTH_DATA_CLIENT_TARGET element holds. Throws Asn1Error for what is no UTF-16LE text. */
 export function decodeClientTarget(b: Uint8Array): string {
