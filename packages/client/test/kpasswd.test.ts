@@ -14,13 +14,14 @@ import {
   decodeKpasswdResult,
   decodeKrbError,
   decodeKrbPriv,
+  encodeChangePasswdData,
   encodeEncKrbPrivPart,
   encodeKpasswdMessage,
   encodeKrbPriv,
   KpasswdResult,
   KpasswdVersion,
 } from '@krbsim/asn1';
-import { KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
+import { type Credential, KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
 import { Duration, ErrorCode, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import { Kdc, KpasswdService, Realm, type RealmPolicy } from '@krbsim/kdc';
@@ -37,7 +38,13 @@ import { refusal } from './refusal';
 
 const REALM = 'CONTOSO.COM';
 
-function setup(opts: { kind?: 'mit' | 'active-directory'; policy?: Partial<RealmPolicy> } = {}) {
+function setup(
+  opts: {
+    kind?: 'mit' | 'active-directory';
+    policy?: Partial<RealmPolicy>;
+    changepwSharesKrbtgt?: boolean;
+  } = {},
+) {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
   const realm = new Realm({
     name: REALM,
@@ -46,7 +53,8 @@ function setup(opts: { kind?: 'mit' | 'active-directory'; policy?: Partial<Realm
     kind: opts.kind ?? 'active-directory',
     ...(opts.policy !== undefined && { policy: opts.policy }),
   });
-  realm.addPasswordChangeService();
+  // A DC's kadmin/changepw holds the krbtgt's keys (on-prem-domain.ts sets it up so).
+  realm.addPasswordChangeService(opts.changepwSharesKrbtgt ? { keys: realm.keysFor(`krbtgt/${REALM}`) } : {});
   realm.addUser('alice', { password: 'Old-Passw0rd', upn: 'alice@contoso.com' });
   realm.addUser('frank', { password: 'Fr4nk-Old', mustChangePassword: true });
   // alice set her password two days ago: past the domain's minimum password age.
@@ -66,6 +74,37 @@ function setup(opts: { kind?: 'mit' | 'active-directory'; policy?: Partial<Realm
   });
   const client = () => new KerberosClient({ realm: REALM, transport, clock, random: new SeededRandom('c') });
   return { realm, clock, client, kpasswd, service, sent, log, changed };
+}
+
+/**
+ * A kpasswd request made by hand with `cred` (the client's `changePassword` gets its own ticket):
+ * its result code, from the KRB-PRIV or, for a refused AP-REQ, the KRB-ERROR's e-data.
+ */
+function handMade(
+  s: ReturnType<typeof setup>,
+  cred: Credential,
+  version: number,
+  userData: Uint8Array,
+  seed = 'sk',
+): { result: number; errorCode?: number } {
+  const subkey = generateKey(cred.sessionKey.etype, { random: new SeededRandom(seed) });
+  const ap = s.client().buildApReq(cred, { subkey, seqNumber: 7, mutual: true }).token;
+  const part = encodeEncKrbPrivPart({
+    userData,
+    seqNumber: 7,
+    sAddress: { addrType: 2, address: Uint8Array.of(127, 0, 0, 1) },
+  });
+  const cipher = encrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, part, { random: new SeededRandom('p') });
+  const rest = encodeKrbPriv({ pvno: 5, msgType: 21, encPart: { etype: subkey.etype, cipher } });
+  const reply = decodeKpasswdMessage(s.service.handle(encodeKpasswdMessage({ version, ap, rest })));
+  if (reply.ap.length === 0) {
+    const err = decodeKrbError(reply.rest);
+    return { result: decodeKpasswdResult(err.eData!).code, errorCode: err.errorCode };
+  }
+  const enc = decodeEncKrbPrivPart(
+    decrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, decodeKrbPriv(reply.rest).encPart.cipher),
+  );
+  return { result: decodeKpasswdResult(enc.userData).code };
 }
 
 describe('changing a password (RFC 3244)', () => {
@@ -315,6 +354,52 @@ describe('changing a password (RFC 3244)', () => {
     expect((e as PasswordChangeError).result).toBe(KpasswdResult.SOFTERROR);
     await reset('Fr4nk-New-2');
     await s.client().getInitialCredentials('frank', { password: 'Fr4nk-New-2' });
+  });
+
+  it('refuses a TGT relabelled kadmin/changepw where the two share keys, as Samba does since CVE-2022-2031', async () => {
+    const s = setup({ changepwSharesKrbtgt: true });
+    const tgt = await s.client().getInitialCredentials('alice', { password: 'Old-Passw0rd' });
+    const relabelled = {
+      ...tgt,
+      ticket: { ...tgt.ticket, sname: { nameType: 2, nameString: ['kadmin', 'changepw'] } },
+    };
+    expect(
+      handMade(s, relabelled, KpasswdVersion.CHANGE_PASSWORD, new TextEncoder().encode('Stolen-TGT-Pw1')),
+    ).toEqual({
+      result: KpasswdResult.AUTHERROR,
+      errorCode: ErrorCode.KRB_AP_ERR_NOT_US,
+    });
+    expect(s.changed).toEqual([]);
+    // A real kadmin/changepw ticket still serves.
+    await s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd-9', { transport: s.kpasswd });
+    expect(s.changed).toEqual([[`alice@${REALM}`, 'New-Passw0rd-9']]);
+  });
+
+  it("an administrator's reset takes a kadmin/changepw ticket from the TGS (adcli, msktutil); a target needs name and realm", async () => {
+    const s = setup();
+    s.realm.addUser('carl', { password: 'C4rl-Adm1n-Pw' });
+    s.realm.directory.addMember('Domain Admins', 'carl');
+    const c = s.client();
+    await c.getInitialCredentials('carl', { password: 'C4rl-Adm1n-Pw' });
+    const fromTgs = await c.getServiceTicket('kadmin/changepw');
+    const set = (target: { targName?: string; targRealm?: string }, seed: string) =>
+      handMade(
+        s,
+        fromTgs,
+        KpasswdVersion.SET_PASSWORD,
+        encodeChangePasswdData({
+          newPasswd: new TextEncoder().encode('Fr4nk-By-Adm1n'),
+          ...(target.targName !== undefined && { targName: { nameType: 1, nameString: [target.targName] } }),
+          ...(target.targRealm !== undefined && { targRealm: target.targRealm }),
+        }),
+        seed,
+      ).result;
+    expect(set({ targName: 'frank' }, 'a')).toBe(KpasswdResult.MALFORMED);
+    expect(set({ targRealm: REALM }, 'b')).toBe(KpasswdResult.MALFORMED);
+    expect(set({ targName: 'frank', targRealm: REALM }, 'c')).toBe(KpasswdResult.SUCCESS);
+    await s.client().getInitialCredentials('frank', { password: 'Fr4nk-By-Adm1n' });
+    // One's own password with that ticket still needs an initial one.
+    expect(set({ targName: 'carl', targRealm: REALM }, 'd')).toBe(KpasswdResult.INITIAL_FLAG_NEEDED);
   });
 
   it('refuses a replayed request (the authenticator seen before)', async () => {

@@ -56,7 +56,7 @@ import {
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
-import { WellKnownRid } from '@krbsim/pac';
+import { PacBufferType, WellKnownRid } from '@krbsim/pac';
 import { buildApRep, ReplayCache, type VerifiedApReq, verifyApReq } from '@krbsim/service';
 import { encodeErrorReply, KdcError } from './krb-error';
 import { accountOf, forestRootOf, forestUniversalGroups } from './pac-builder';
@@ -192,10 +192,13 @@ export class KpasswdService {
   /** The AP-REQ, for this realm's `kadmin/changepw` and checked with its keys; else a KRB-ERROR refusal. */
   #authenticate(apReq: ApReq): VerifiedApReq {
     const realm = this.#realm;
-    if (
-      apReq.ticket.realm !== realm.name ||
-      !sameName(apReq.ticket.sname, { nameType: 2, nameString: CHANGEPW })
-    ) {
+    const sname = apReq.ticket.sname.nameString;
+    const isChangepw =
+      sname.length === 2 &&
+      (realm.policy.caseInsensitiveNames
+        ? sname[0]!.toLowerCase() === CHANGEPW[0] && sname[1]!.toLowerCase() === CHANGEPW[1]
+        : sname[0] === CHANGEPW[0] && sname[1] === CHANGEPW[1]);
+    if (apReq.ticket.realm !== realm.name || !isChangepw) {
       throw new KpasswdRefusal(
         KpasswdResult.AUTHERROR,
         `the ticket is for ${formatPrincipal(apReq.ticket.sname, apReq.ticket.realm)}, not kadmin/changepw@${realm.name}`,
@@ -215,7 +218,7 @@ export class KpasswdService {
       kvno: k.kvno,
       key: k.key,
     }));
-    return verifyApReq(apReq, {
+    const verified = verifyApReq(apReq, {
       keytab,
       clock: realm.clock,
       clockSkewMs: realm.policy.clockSkewMs,
@@ -223,17 +226,33 @@ export class KpasswdService {
       allowWeakCrypto: realm.policy.allowWeakCrypto,
       gss: false,
     });
+    // A DC's kadmin/changepw shares the krbtgt's keys, so a TGT whose clear sname was rewritten opens
+    // too (Samba CVE-2022-2031): a ticket whose PAC has what only TGTs carry (PAC_ATTRIBUTES_INFO,
+    // PAC_REQUESTOR) is refused, as Samba's kpasswd_check_non_tgt refuses it.
+    const buffers = verified.pac?.buffers.map((b) => b.type) ?? [];
+    if (buffers.includes(PacBufferType.ATTRIBUTES_INFO) || buffers.includes(PacBufferType.REQUESTOR)) {
+      throw new KpasswdRefusal(
+        KpasswdResult.AUTHERROR,
+        'the ticket is a TGT (its PAC has PAC_ATTRIBUTES_INFO or PAC_REQUESTOR), not a kadmin/changepw ticket',
+        ErrorCode.KRB_AP_ERR_NOT_US,
+      );
+    }
+    return verified;
   }
 
   /**
    * Whether `ticket`'s client may give `change.target` this password, as
-   * kadmind and a DC decide: an initial ticket of this realm, UTF-8, another
+   * kadmind and a DC decide: a client of this realm, an initial ticket for its own password, UTF-8, another
    * account's only by an administrator, and the realm's rules. The password
    * as text, or the answer refusing it.
    */
   #admit(ticket: VerifiedApReq['ticket'], client: string, change: PasswordChange): string {
     const realm = this.#realm;
-    if ((ticket.flags & TicketFlags.initial) === 0) {
+    const { target, reset } = change;
+    // One's own password takes an initial ticket (the old one just typed); an administrator's reset of
+    // another's does not (MIT's schpw.c for 0xff80, Samba's kpasswd_set_password: adcli and msktutil get
+    // kadmin/changepw through the TGS).
+    if (!reset && (ticket.flags & TicketFlags.initial) === 0) {
       throw new KpasswdAnswer(
         KpasswdResult.INITIAL_FLAG_NEEDED,
         'the ticket must come from an AS exchange (an initial ticket)',
@@ -248,7 +267,6 @@ export class KpasswdService {
     } catch {
       throw new KpasswdAnswer(KpasswdResult.SOFTERROR, 'the new password is not UTF-8');
     }
-    const { target, reset } = change;
     const whose = formatPrincipal(target.name, target.realm);
     if (reset) {
       // Another's password: an administrator's reset (AD's "Reset password" right, held by Domain Admins).
@@ -408,6 +426,13 @@ function readChange(
     data = decodeChangePasswdData(userData);
   } catch {
     throw new KpasswdAnswer(KpasswdResult.MALFORMED, 'ChangePasswdData does not decode');
+  }
+  // Samba: "Realm and principal must be both present, or neither present".
+  if ((data.targName === undefined) !== (data.targRealm === undefined)) {
+    throw new KpasswdAnswer(
+      KpasswdResult.MALFORMED,
+      `ChangePasswdData names a target ${data.targName === undefined ? 'realm without a name' : 'name without a realm'}: both, or neither`,
+    );
   }
   const other =
     (data.targName !== undefined && !sameName(data.targName, ticket.cname)) ||

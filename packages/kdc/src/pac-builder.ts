@@ -141,11 +141,6 @@ export function forestRootOf(realm: Realm): Realm | undefined {
   return realm.forest === realm.name ? undefined : routingView(realm).realms.get(realm.forest);
 }
 
-/** `CONTOSO` for `CONTOSO.COM`: the NetBIOS domain name a DC writes in LogonDomainName. */
-function netbiosName(realm: string): string {
-  return (realm.split('.')[0] ?? realm).toUpperCase().slice(0, 15);
-}
-
 /** Identity and groups in KERB_VALIDATION_INFO terms, from the directory or an external identity. */
 function identity(
   realm: Realm,
@@ -249,7 +244,7 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
     groupIds: id.groups,
     userFlags: UserFlags.LOGON_EXTRA_SIDS,
     logonServer: 'DC1',
-    logonDomainName: netbiosName(realm.name),
+    logonDomainName: realm.netbiosName,
     logonDomainId: id.domain,
     userAccountControl: userAccountControl(account, entry),
     badPasswordCount: logon.badPasswordCount ?? 0,

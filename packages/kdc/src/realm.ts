@@ -136,6 +136,12 @@ export interface RealmOptions {
    */
   forest?: string;
   /**
+   * The domain's NetBIOS name (`CONTOSO`), which PACs give as LogonDomainName
+   * (MS-PAC 2.5). Default: the realm's first label, upper-cased, at most 15
+   * characters. Letters, digits and `-_.!@#$%^&'(){}~` only, 1 to 15 of them.
+   */
+  netbiosName?: string;
+  /**
    * The domain SID of the realm's directory (`S-1-5-21-a-b-c`). Default: one
    * derived from the realm name, so a realm keeps its SID from run to run.
    */
@@ -311,6 +317,8 @@ export class Realm {
   readonly rodcBranchId: number;
   /** The forest of the realm's domain, by its root domain's realm name (`RealmOptions.forest`). */
   readonly forest: string;
+  /** The domain's NetBIOS name (`RealmOptions.netbiosName`). */
+  readonly netbiosName: string;
   /** PKINIT, when the realm serves it (`RealmOptions.pkinit`), parsed. */
   readonly pkinit: PkinitConfig | undefined;
   /** The principal database. Exposed for labs and tests that need to reach below the API. */
@@ -357,6 +365,14 @@ export class Realm {
       throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `invalid forest name '${opts.forest}'`);
     }
     this.forest = opts.forest ?? opts.name;
+    const netbios = (opts.netbiosName ?? this.name.split('.')[0]!.slice(0, 15)).toUpperCase();
+    if (opts.netbiosName !== undefined && !/^[A-Z0-9\-_.!@#$%^&'(){}~]{1,15}$/.test(netbios)) {
+      throw new KerberosError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `invalid NetBIOS name '${opts.netbiosName}' (1 to 15 letters, digits or -_.!@#$%^&'(){}~)`,
+      );
+    }
+    this.netbiosName = netbios;
     this.pkinit = opts.pkinit && resolvePkinit(opts.pkinit, this.kind === 'active-directory');
     this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
     this.directory = new Directory(opts.domainSid ?? nameDerivedSid(this.name), {

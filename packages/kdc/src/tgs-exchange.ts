@@ -318,10 +318,14 @@ function evidenceAuthorizationData(
     return forService === undefined ? NO_AUTHORIZATION_DATA : withUnsignedPac(undefined, forService);
   }
   if (!realm.policy.issuePac) {
-    if (h.kind === 'cross-realm-tgt') noPacAcross(realm, h, draft);
-    return x.s4u !== undefined
-      ? NO_AUTHORIZATION_DATA
-      : (evidence.authorizationData ?? NO_AUTHORIZATION_DATA);
+    if (x.s4u !== undefined) return NO_AUTHORIZATION_DATA;
+    const carried = evidence.authorizationData ?? NO_AUTHORIZATION_DATA;
+    if (h.kind !== 'cross-realm-tgt') return carried;
+    noPacAcross(realm, h, draft);
+    // What another realm's KDC issued (its PAC, signed with the inter-realm and its own krbtgt keys)
+    // is no data this realm vouches for, nor one the service could verify: not copied, as MIT's KDC
+    // with disable_pac (and before 1.20, always) leaves KDC-issued authorization data out; the rest is.
+    return carried.filter((e) => !isKdcIssued(e));
   }
   if (x.s4u !== undefined) {
     headerPac(realm, h, 'S4U2Self');
@@ -495,6 +499,17 @@ const KDC_ISSUED_AD_TYPES: ReadonlySet<number> = new Set([
   97,
   512,
 ]);
+
+/** Whether `e` is, or wraps in AD-IF-RELEVANT, authorization data only a KDC writes. */
+function isKdcIssued(e: AuthorizationData[number], depth = 0): boolean {
+  if (KDC_ISSUED_AD_TYPES.has(e.adType)) return true;
+  if (e.adType !== AdType.AD_IF_RELEVANT || depth >= 8) return false;
+  try {
+    return decodeAuthorizationData(e.adData).some((inner) => isKdcIssued(inner, depth + 1));
+  } catch {
+    return true; // a wrapper that does not decode is not passed on
+  }
+}
 
 /**
  * What a client may put in enc-authorization-data for the KDC to copy into its ticket: nothing a KDC

@@ -231,6 +231,20 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5; MS-KILE 3.3.5.6.4.1)', () => {
     long.realm.addUser('bob', { password: 'pw' });
     const bob = login(long, 'bob', userKey(long.realm.name, 'bob', 'pw'));
     expect(logonInfo(openTicket(bob.ticket, krbtgtKey(long.realm))).logonDomainName).toBe('VERYLONGDOMAINN');
+    // Or the one the domain was given (CORP.CONTOSO.COM is CONTOSO to Windows here).
+    const named = makeRealm('CORP.CONTOSO.COM', {}, new ManualClock(T0), {
+      kind: 'active-directory',
+      netbiosName: 'contoso',
+    });
+    expect(named.realm.netbiosName).toBe('CONTOSO');
+    named.realm.addUser('bob', { password: 'pw' });
+    const bob2 = login(named, 'bob', userKey(named.realm.name, 'bob', 'pw'));
+    expect(logonInfo(openTicket(bob2.ticket, krbtgtKey(named.realm))).logonDomainName).toBe('CONTOSO');
+    for (const bad of ['', 'SIXTEEN-CHARS-XX', 'CON TOSO', 'A/B']) {
+      expect(() => makeRealm('X.TEST', {}, new ManualClock(T0), { netbiosName: bad })).toThrow(
+        /invalid NetBIOS name/,
+      );
+    }
   });
 });
 

@@ -650,6 +650,35 @@ describe('PAC across a trust', () => {
     expect(parseSid(got[0]!).subAuthority.at(-1)).toBe(onprem.realm.directory.account('alice')!.rid);
   });
 
+  it('a realm that issues no PACs (MIT kind) carries no PAC of another realm into its tickets', () => {
+    const clock = new ManualClock(T0);
+    const ad = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, { kind: 'active-directory' });
+    const mit = makeRealm('EXAMPLE.ORG', {}, clock, { kind: 'mit' });
+    createTrust({ trusting: mit.realm, trusted: ad.realm, direction: 'one-way', kind: 'realm' });
+    ad.realm.addUser('alice', { password: 'pw' });
+    const spn = 'HTTP/web.example.org';
+    mit.realm.addService(spn, { password: 'web-pw' });
+    const alice = login(ad, 'alice', userKey(REALM, 'alice', 'pw'));
+    const referral = tgsGet(ad.kdc, { tgt: alice, realm: REALM, sname: 'krbtgt/EXAMPLE.ORG', now: T0 });
+    expect(
+      findPac(
+        openTicket(
+          referral.ticket,
+          mit.realm
+            .keysFor(`krbtgt/EXAMPLE.ORG@${REALM}`)
+            .find((k) => k.etype === referral.ticket.encPart.etype)!,
+        ).authorizationData,
+      ),
+    ).toBeDefined();
+    const st = tgsGet(mit.kdc, { tgt: referral, realm: 'EXAMPLE.ORG', sname: spn, now: T0 });
+    const etp = openTicket(
+      st.ticket,
+      mit.realm.keysFor(spn).find((k) => k.etype === st.ticket.encPart.etype)!,
+    );
+    // The referral's PAC, signed with the inter-realm key, is not one the service could verify.
+    expect(findPac(etp.authorizationData)).toBeUndefined();
+  });
+
   it("refuses a PAC from across the trust that claims a user of the trusting realm's own domain (KDC_ERR_POLICY)", () => {
     const { onprem, cloud, mi } = forestTrust();
     // The trusted side speaks for the cloud domain's Administrator and its Domain Admins: SID

@@ -152,6 +152,7 @@ export function ticketSignatureData(encTicketPart: EncTicketPart): Uint8Array {
 export function hasTicketSignature(server: PrincipalName): boolean {
   const n = server.nameString;
   if (n.length === 2 && n[0] === 'krbtgt') return false;
-  if (n.length === 2 && n[0] === 'kadmin' && n[1] === 'changepw') return false;
+  // In any case: a domain answers KADMIN/CHANGEPW under the name asked for, and it is the same service.
+  if (n.length === 2 && n[0]!.toLowerCase() === 'kadmin' && n[1]!.toLowerCase() === 'changepw') return false;
   return true;
 }

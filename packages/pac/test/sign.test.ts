@@ -314,6 +314,8 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
     expect(hasTicketSignature(TGS)).toBe(false);
     expect(hasTicketSignature(principal('krbtgt/FABRIKAM.COM@CONTOSO.COM'))).toBe(false);
     expect(hasTicketSignature(principal('kadmin/changepw@CONTOSO.COM'))).toBe(false);
+    // A domain answers KADMIN/CHANGEPW under the name asked for: the same service, the same rule.
+    expect(hasTicketSignature(principal('KADMIN/ChangePW@CONTOSO.COM'))).toBe(false);
     expect(hasTicketSignature(principal('kadmin/admin@CONTOSO.COM'))).toBe(true);
     expect(hasTicketSignature(principal('krbtgt@CONTOSO.COM'))).toBe(true);
 
