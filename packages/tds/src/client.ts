@@ -17,19 +17,47 @@
  * PRELOGIN (ENCRYPT_STRICT, 0x04, as go-mssqldb sends it) and everything
  * after inside it; the server's ENCRYPTION answer is not read (2.2.6.5).
  *
+ * The certificate is checked against the host connected to (an IP address
+ * as an IP address), or `tls.servername` when given (a driver's
+ * HostNameInCertificate), as SQL Server drivers check it.
+ *
+ * Failures follow MS-TDS 3.2.5 and 3.2.6. The connection timer (the TCP
+ * connect, PRELOGIN, TLS, each leg of the login: `timeoutMs` each) closes
+ * the connection when it fires. A batch whose answer does not come in
+ * `timeoutMs` is cancelled as a driver cancels it on a command timeout: the
+ * client sends ATTENTION, discards what comes until the DONE with DONE_ATTN
+ * that acknowledges it, and only then rejects the batch with the timeout;
+ * the connection stays usable, and the late answer reaches no later
+ * request. No acknowledgment within another `timeoutMs` (the cancel timer)
+ * closes the connection. A message that is not structurally valid where it
+ * comes (another packet type, tokens that do not decode, an ENVCHANGE the
+ * client cannot follow) closes the connection, and every later request is
+ * refused with that error. Requests run one at a time: a `batch()` called
+ * while another runs waits for it. A server answers each request with one
+ * message; one message that comes before the request it answers is kept
+ * for it, a second is a protocol error that closes the connection.
+ *
  * @module
  */
 
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { TdsError } from './errors';
+import { isTdsError, TdsError } from './errors';
 import { TdsVersion } from './iana/login7';
 import { TdsPacketType } from './iana/packet';
 import { Encryption, TDS8_ALPN } from './iana/prelogin';
-import { EnvChangeType } from './iana/tokens';
+import { DoneStatus, EnvChangeType } from './iana/tokens';
+import { ByteReader } from './internal/bytes';
 import { encodeLogin7, type Login7Init } from './login7';
 import { negotiateTdsVersion } from './negotiate';
-import { DEFAULT_PACKET_SIZE, encodePackets, MAX_PACKET_SIZE, PacketReader, type TdsMessage } from './packet';
+import {
+  DEFAULT_PACKET_SIZE,
+  encodePackets,
+  MAX_PACKET_SIZE,
+  MIN_PACKET_SIZE,
+  PacketReader,
+  type TdsMessage,
+} from './packet';
 import { decodePrelogin, encodePrelogin, type Prelogin } from './prelogin';
 import { encodeSqlBatch } from './sql-batch';
 import { systemTdsTimers, type TdsTimers } from './timers';
@@ -78,7 +106,7 @@ function clientContext(ca: string | readonly string[] | undefined, strict = fals
 
 /** Options for {@link connectTds}. */
 export interface ConnectTdsOptions {
-  /** Default `127.0.0.1`. */
+  /** Default `127.0.0.1`; also the name the server's certificate is checked against (see `tls.servername`). */
   readonly host?: string;
   readonly port: number;
   /** Default `on`. */
@@ -91,11 +119,19 @@ export interface ConnectTdsOptions {
   /** TLS: the CA to trust (PEM), the name to check the certificate against, or no check at all. */
   readonly tls?: {
     readonly ca?: string | readonly string[];
+    /**
+     * The name the server's certificate must be issued for (a driver's HostNameInCertificate), sent in SNI
+     * unless it is an IP address; default `host` (an IP address is checked against the certificate's IP
+     * addresses).
+     */
     readonly servername?: string;
     /** Default true. */
     readonly rejectUnauthorized?: boolean;
   };
-  /** How long to wait for each answer (default 15 000 ms). */
+  /**
+   * How long to wait for the TCP connection and for each answer (default 15 000 ms); a batch's answer
+   * that does not come in time is cancelled (ATTENTION), and its acknowledgment waited for as long again.
+   */
   readonly timeoutMs?: number;
   readonly timers?: TdsTimers;
 }
@@ -148,8 +184,17 @@ export interface TdsClient {
    * (`@krbsim/pki`'s `tlsServerEndPoint`), for a login token bound to this connection.
    */
   readonly peerCertificate: Uint8Array | undefined;
-  /** Log in; a refused login (an ERROR instead of LOGINACK) closes the connection. */
+  /**
+   * Log in; a refused login (an ERROR instead of LOGINACK) closes the connection, and so does a login that
+   * fails (a timeout, an answer that is not valid, a PACKET_SIZE outside 512 to 32767, a ROUTING ENVCHANGE:
+   * this client does not follow Azure SQL's redirection, and the TdsError names the server it routes to).
+   */
   login(init: TdsClientLogin): Promise<TdsLoginResult>;
+  /**
+   * Run a SQL batch. An answer that does not come in `timeoutMs` is cancelled (ATTENTION, then its
+   * acknowledgment) and the batch rejects with a `timeout` TdsError, the connection still usable; an answer
+   * that is not valid closes the connection.
+   */
   batch(sqlText: string): Promise<TdsBatchResult>;
   /** Resolves when the server has closed the connection (or {@link close} was called). */
   readonly closed: Promise<void>;
@@ -171,13 +216,76 @@ export async function connectTds(options: ConnectTdsOptions): Promise<TdsClient>
 
 const CLIENT_VERSION = { major: 1, minor: 0, build: 0, subBuild: 0 };
 
+/** What {@link ClientConnection}'s `#receive` gives when no message came in time. */
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * The packet size a login's answer sets: the last PACKET_SIZE ENVCHANGE's, which must be the decimal
+ * digits of 512 to 32767 (MS-TDS 2.2.7.9); `current` when there is none.
+ */
+function negotiatedPacketSize(tokens: readonly TdsTokenValue[], current: number): number {
+  let size = current;
+  for (const t of tokens) {
+    if (t.type !== 'ENVCHANGE' || t.envType !== EnvChangeType.PACKET_SIZE) continue;
+    const path = 'ENVCHANGE.PACKET_SIZE.NewValue';
+    const v = t.newValue;
+    if (typeof v !== 'string') throw new TdsError('malformed', path, 'bytes where a packet size is');
+    const shown = v.length > 16 ? `${v.slice(0, 16)}...` : v;
+    if (!/^[0-9]+$/.test(v)) {
+      throw new TdsError('malformed', path, `'${shown}' is not a packet size in decimal digits`);
+    }
+    const n = v.length <= 5 ? Number(v) : Number.POSITIVE_INFINITY;
+    if (n < MIN_PACKET_SIZE || n > MAX_PACKET_SIZE) {
+      throw new TdsError(
+        'unexpected',
+        path,
+        `${shown} bytes is not ${MIN_PACKET_SIZE} to ${MAX_PACKET_SIZE}`,
+      );
+    }
+    size = n;
+  }
+  return size;
+}
+
+/**
+ * The refusal of a ROUTING ENVCHANGE (MS-TDS 2.2.7.9: Protocol, 0 for TCP; ProtocolProperty, the port;
+ * AlternateServer, a US_VARCHAR), naming where the server routes the login. This client does not follow
+ * a route: the login's token was made for this server's SPN, and the routed server needs its own.
+ */
+function refuseRouting(value: string | Uint8Array): never {
+  const p = 'ENVCHANGE.ROUTING';
+  if (typeof value === 'string')
+    throw new TdsError('malformed', `${p}.NewValue`, 'text where RoutingData is');
+  const r = new ByteReader(value);
+  const protocol = r.u8(`${p}.Protocol`);
+  const port = r.u16le(`${p}.ProtocolProperty`);
+  const server = r.usVarchar(`${p}.AlternateServer`);
+  r.end(`${p}.NewValue`);
+  if (protocol !== 0)
+    throw new TdsError('unsupported', `${p}.Protocol`, `${protocol} (0, TCP, is the only one)`);
+  if (port === 0 || server === '') {
+    throw new TdsError('malformed', `${p}.NewValue`, `no ${port === 0 ? 'port' : 'server'} to route to`);
+  }
+  throw new TdsError(
+    'unsupported',
+    p,
+    `the server routes this login to ${server}:${port} (Azure SQL's redirection); this client does not follow a route: connect to ${server}:${port} and log in there, with a token for that server`,
+  );
+}
+
 class ClientConnection implements TdsClient {
   readonly #o: ConnectTdsOptions;
   readonly #timers: TdsTimers;
+  readonly #host: string;
+  readonly #timeoutMs: number;
   #socket!: Socket;
   readonly #reader = new PacketReader({ maxPacket: MAX_PACKET_SIZE, maxMessage: 4 * 1024 * 1024 });
-  readonly #queue: TdsMessage[] = [];
-  readonly #waiting: Array<{ resolve(m: TdsMessage): void; reject(e: Error): void }> = [];
+  /** A message that came before a request asked for it: kept for the next one, and at most one. */
+  #early: TdsMessage | undefined;
+  /** The request waiting for its answer (requests run one at a time). */
+  #waiter: { resolve(m: TdsMessage): void; reject(e: Error): void } | undefined;
+  /** Settles when the request before has: the next one starts then. */
+  #turn: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
   /** The socket closed: `#failure` is then set when a request first needs it. */
   #socketClosed = false;
@@ -197,12 +305,15 @@ class ClientConnection implements TdsClient {
   constructor(o: ConnectTdsOptions) {
     this.#o = o;
     this.#timers = o.timers ?? systemTdsTimers;
+    this.#host = o.host ?? '127.0.0.1';
+    this.#timeoutMs = o.timeoutMs ?? 15_000;
   }
 
   async open(): Promise<void> {
     // noDelay: a login is a few small request/response packets; with Nagle's
     // algorithm each waits out the peer's delayed ACK (about 40 ms a leg).
-    const socket = netConnect({ host: this.#o.host ?? '127.0.0.1', port: this.#o.port, noDelay: true });
+    // A port out of range throws node:net's RangeError here: the caller's mistake, not the peer's.
+    const socket = netConnect({ host: this.#host, port: this.#o.port, noDelay: true });
     this.#socket = socket;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (d: Buffer) =>
@@ -213,11 +324,29 @@ class ClientConnection implements TdsClient {
       // Performance: every connection ends here, most after close() with nothing
       // waiting; the error (and its stack) is made when a read would get it.
       this.#socketClosed = true;
-      if (this.#waiting.length > 0) this.#fail(closedByServer());
+      if (this.#waiter !== undefined) this.#fail(closedByServer());
     });
+    // The connection timer (MS-TDS 3.2.2) runs from the TCP connect: a host that never answers the SYN
+    // fails at the deadline, a refused connection or an unknown name at once, each a TdsError.
+    const where = `${this.#host}:${this.#o.port}`;
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
+      const timer = this.#timers.setTimeout(
+        () =>
+          reject(
+            new TdsError('timeout', 'connection', `could not connect to ${where} in ${this.#timeoutMs} ms`),
+          ),
+        this.#timeoutMs,
+      );
+      socket.once('connect', () => {
+        this.#timers.clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (e) => {
+        this.#timers.clearTimeout(timer);
+        reject(
+          new TdsError('closed', 'connection', `could not connect to ${where}: ${e.message}`, { cause: e }),
+        );
+      });
     });
 
     const offer = this.#o.encryption ?? 'on';
@@ -291,9 +420,14 @@ class ClientConnection implements TdsClient {
     this.#transport = transport;
     this.#inViaTls = true;
     const t = this.#o.tls ?? {};
+    // The name the certificate must be issued for: the host connected to, as a driver checks it, unless the
+    // caller names another (HostNameInCertificate). With a socket given, Node uses `host` only for this
+    // check; SNI carries a name, never an IP address (RFC 6066 section 3).
+    const name = t.servername ?? this.#host;
     const tls = tlsConnect({
       socket: transport as unknown as Socket,
-      ...(t.servername !== undefined && { servername: t.servername }),
+      host: name,
+      ...(isIP(name) === 0 && { servername: name }),
       secureContext: clientContext(t.ca, strict),
       rejectUnauthorized: t.rejectUnauthorized ?? true,
       ...(strict && { ALPNProtocols: [TDS8_ALPN] }),
@@ -306,7 +440,7 @@ class ClientConnection implements TdsClient {
     await new Promise<void>((resolve, reject) => {
       const timer = this.#timers.setTimeout(
         () => reject(new TdsError('timeout', 'TLS', 'the TLS handshake did not complete')),
-        this.#o.timeoutMs ?? 15_000,
+        this.#timeoutMs,
       );
       tls.once('secureConnect', () => {
         this.#timers.clearTimeout(timer);
@@ -335,75 +469,161 @@ class ClientConnection implements TdsClient {
     this.peerCertificate = raw === undefined ? undefined : new Uint8Array(raw);
   }
 
-  async login(init: TdsClientLogin): Promise<TdsLoginResult> {
-    // The answer comes in the version the server can answer, at most the client's (0x08000000, a TDS 8.0
-    // client's, is answered in 7.4's forms).
-    this.#tdsVersion = negotiateTdsVersion(init.tdsVersion ?? TdsVersion.V7_4);
-    this.#write(TdsPacketType.LOGIN7, encodeLogin7({ packetSize: DEFAULT_PACKET_SIZE, ...init }));
-    if (this.encryption === 'login-only') {
-      // Only LOGIN7 is encrypted: the answer and the rest of the session are in the clear.
-      this.#outViaTls = false;
-      this.#inViaTls = false;
-    }
-    const tokens: TdsTokenValue[] = [];
-    for (;;) {
-      const m = await this.#next('login response');
-      if (m.type !== TdsPacketType.TABULAR_RESULT) {
-        throw new TdsError('unexpected', 'packet.Type', `0x${m.type.toString(16)} in answer to LOGIN7`);
-      }
-      const got = decodeTokens(m.payload, { tdsVersion: this.#tdsVersion });
-      tokens.push(...got);
-      const ack = got.find((t): t is LoginAckToken => t.type === 'LOGINACK');
-      const error = got.find((t): t is ErrorToken => t.type === 'ERROR');
-      const sspi = [...got].reverse().find((t) => t.type === 'SSPI');
-      if (ack !== undefined) {
-        const size = got.find((t) => t.type === 'ENVCHANGE' && t.envType === EnvChangeType.PACKET_SIZE);
-        if (size?.type === 'ENVCHANGE' && typeof size.newValue === 'string')
-          this.#packetSize = Number(size.newValue);
-        this.#tdsVersion = ack.tdsVersion;
-        return {
-          ok: true,
-          tokens,
-          loginAck: ack,
-          responseToken: sspi?.type === 'SSPI' ? sspi.token : undefined,
-          packetSize: this.#packetSize,
-        };
-      }
-      if (error !== undefined) {
-        // Section 3.2.5.5: a failed login ends the connection; the client closes it, not waiting for the server.
-        this.close();
-        return { ok: false, tokens, error };
-      }
-      if (sspi?.type !== 'SSPI') {
-        throw new TdsError('unexpected', 'login response', 'neither LOGINACK, ERROR nor SSPI');
-      }
-      if (init.next === undefined) {
-        throw new TdsError('unsupported', 'SSPI', 'the server asks for another leg and no `next` was given');
-      }
-      this.#write(TdsPacketType.SSPI, await init.next(sspi.token));
-    }
+  login(init: TdsClientLogin): Promise<TdsLoginResult> {
+    return this.#exclusive(async () => {
+      // The answer comes in the version the server can answer, at most the client's (0x08000000, a TDS 8.0
+      // client's, is answered in 7.4's forms). A LOGIN7 that cannot be made is the caller's: nothing is sent.
+      const tdsVersion = negotiateTdsVersion(init.tdsVersion ?? TdsVersion.V7_4);
+      const login7 = encodeLogin7({ packetSize: DEFAULT_PACKET_SIZE, ...init });
+      // The login is part of the connection's establishment: whatever fails it (a timeout included, the
+      // connection timer's) closes the connection (MS-TDS 3.2.5, 3.2.6).
+      return this.#guard(async () => {
+        this.#tdsVersion = tdsVersion;
+        this.#ensureOpen();
+        this.#write(TdsPacketType.LOGIN7, login7);
+        if (this.encryption === 'login-only') {
+          // Only LOGIN7 is encrypted: the answer and the rest of the session are in the clear.
+          this.#outViaTls = false;
+          this.#inViaTls = false;
+        }
+        const tokens: TdsTokenValue[] = [];
+        for (;;) {
+          const got = this.#tokensOf(await this.#next('login response'), 'LOGIN7');
+          tokens.push(...got);
+          const ack = got.find((t): t is LoginAckToken => t.type === 'LOGINACK');
+          const error = got.find((t): t is ErrorToken => t.type === 'ERROR');
+          const sspi = [...got].reverse().find((t) => t.type === 'SSPI');
+          if (ack !== undefined) {
+            // Azure SQL's redirection (MS-TDS 2.2.7.9): the session is on another server, not this one.
+            const route = tokens.find((t) => t.type === 'ENVCHANGE' && t.envType === EnvChangeType.ROUTING);
+            if (route?.type === 'ENVCHANGE') refuseRouting(route.newValue);
+            this.#packetSize = negotiatedPacketSize(tokens, this.#packetSize);
+            this.#tdsVersion = ack.tdsVersion;
+            return {
+              ok: true,
+              tokens,
+              loginAck: ack,
+              responseToken: sspi?.type === 'SSPI' ? sspi.token : undefined,
+              packetSize: this.#packetSize,
+            };
+          }
+          if (error !== undefined) {
+            // Section 3.2.5.5: a failed login ends the connection; the client closes it, not waiting for the server.
+            this.close();
+            return { ok: false, tokens, error };
+          }
+          if (sspi?.type !== 'SSPI') {
+            throw new TdsError('unexpected', 'login response', 'neither LOGINACK, ERROR nor SSPI');
+          }
+          if (init.next === undefined) {
+            throw new TdsError(
+              'unsupported',
+              'SSPI',
+              'the server asks for another leg and no `next` was given',
+            );
+          }
+          this.#write(TdsPacketType.SSPI, await init.next(sspi.token));
+        }
+      });
+    });
   }
 
-  async batch(sqlText: string): Promise<TdsBatchResult> {
-    this.#write(TdsPacketType.SQL_BATCH, encodeSqlBatch(sqlText, this.#tdsVersion));
-    const m = await this.#next('batch response');
-    if (m.type !== TdsPacketType.TABULAR_RESULT) {
-      throw new TdsError('unexpected', 'packet.Type', `0x${m.type.toString(16)} in answer to a batch`);
-    }
-    const tokens = decodeTokens(m.payload, { tdsVersion: this.#tdsVersion });
-    const results: Array<{ columns: readonly Column[]; rows: Cell[][] }> = [];
-    const errors: ErrorToken[] = [];
-    for (const t of tokens) {
-      if (t.type === 'COLMETADATA') results.push({ columns: t.columns, rows: [] });
-      else if (t.type === 'ROW') results[results.length - 1]!.rows.push([...t.values]);
-      else if (t.type === 'ERROR') errors.push(t);
-    }
-    return { tokens, results, errors };
+  batch(sqlText: string): Promise<TdsBatchResult> {
+    return this.#exclusive(async () => {
+      const request = encodeSqlBatch(sqlText, this.#tdsVersion);
+      const answer = await this.#guard(async () => {
+        this.#ensureOpen();
+        this.#write(TdsPacketType.SQL_BATCH, request);
+        const m = await this.#receive('batch response', true);
+        if (m === TIMED_OUT) {
+          await this.#cancel();
+          return undefined;
+        }
+        const tokens = this.#tokensOf(m, 'a batch');
+        const results: Array<{ columns: readonly Column[]; rows: Cell[][] }> = [];
+        const errors: ErrorToken[] = [];
+        for (const t of tokens) {
+          if (t.type === 'COLMETADATA') results.push({ columns: t.columns, rows: [] });
+          else if (t.type === 'ROW') results[results.length - 1]!.rows.push([...t.values]);
+          else if (t.type === 'ERROR') errors.push(t);
+        }
+        return { tokens, results, errors };
+      });
+      if (answer === undefined) {
+        throw new TdsError(
+          'timeout',
+          'batch response',
+          `no answer in ${this.#timeoutMs} ms: the batch was cancelled (ATTENTION acknowledged), the connection stays open`,
+        );
+      }
+      return answer;
+    });
   }
 
   close(): void {
     this.#tls?.destroy();
     this.#socket?.destroy(); // undefined when connecting threw (a bad port)
+  }
+
+  /** Run `request` once the request before has settled: one request at a time, as TDS has it (3.2.5.7). */
+  #exclusive<T>(request: () => Promise<T>): Promise<T> {
+    const result = this.#turn.then(request);
+    this.#turn = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /**
+   * Run `exchange`; if it fails, the connection is closed and every later request refused with that
+   * failure: MS-TDS 3.2.5, a message that is not structurally valid ends the connection (Final State).
+   */
+  async #guard<T>(exchange: () => Promise<T>): Promise<T> {
+    try {
+      return await exchange();
+    } catch (e) {
+      this.#abort(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Cancel the request whose answer did not come (MS-TDS 3.2.6: the client request timer): send
+   * ATTENTION, then discard what comes until the DONE with DONE_ATTN that acknowledges it (3.2.5.9,
+   * 2.2.1.7). The cancel timer is one deadline for the whole wait, however many messages come.
+   */
+  async #cancel(): Promise<void> {
+    this.#write(TdsPacketType.ATTENTION, new Uint8Array(0));
+    const timer = this.#timers.setTimeout(
+      () =>
+        this.#abort(
+          new TdsError(
+            'timeout',
+            'ATTENTION',
+            `the batch's answer did not come in ${this.#timeoutMs} ms, nor the acknowledgment of the ATTENTION that cancelled it in ${this.#timeoutMs} ms more`,
+          ),
+        ),
+      this.#timeoutMs,
+    );
+    try {
+      for (;;) {
+        const m = await this.#receive('attention acknowledgment', false);
+        if (m === TIMED_OUT) continue; // not reached: no per-message deadline here
+        const tokens = this.#tokensOf(m, 'an ATTENTION');
+        if (tokens.some((t) => t.type === 'DONE' && (t.status & DoneStatus.ATTN) !== 0)) return;
+      }
+    } finally {
+      this.#timers.clearTimeout(timer);
+    }
+  }
+
+  /** A message's tokens, if it is a table response whose token stream decodes (section 3.2.5). */
+  #tokensOf(m: TdsMessage, answering: string): TdsTokenValue[] {
+    if (m.type !== TdsPacketType.TABULAR_RESULT) {
+      throw new TdsError('unexpected', 'packet.Type', `0x${m.type.toString(16)} in answer to ${answering}`);
+    }
+    return decodeTokens(m.payload, { tdsVersion: this.#tdsVersion });
   }
 
   #write(type: number, payload: Uint8Array): void {
@@ -417,8 +637,7 @@ class ClientConnection implements TdsClient {
       try {
         this.#transport!.feed(bytes);
       } catch (e) {
-        this.#fail(e as Error);
-        this.close();
+        this.#abort(e);
       }
       return;
     }
@@ -426,48 +645,97 @@ class ClientConnection implements TdsClient {
   }
 
   #onTds(bytes: Uint8Array): void {
+    if (this.#failure !== undefined) return; // closed: what was still in flight is read by no one
     let messages: TdsMessage[];
     try {
       messages = this.#reader.push(bytes);
     } catch (e) {
-      this.#fail(e as Error);
-      this.close();
+      this.#abort(e);
       return;
     }
     for (const m of messages) {
-      const w = this.#waiting.shift();
-      if (w) w.resolve(m);
-      else this.#queue.push(m);
+      const w = this.#waiter;
+      if (w !== undefined) {
+        this.#waiter = undefined;
+        w.resolve(m);
+      } else if (this.#early === undefined) {
+        this.#early = m;
+      } else {
+        this.#abort(
+          new TdsError(
+            'unexpected',
+            'connection',
+            'a second message that no request asked for (a server sends one answer per request)',
+          ),
+        );
+        return;
+      }
     }
   }
 
+  /** The transport failed (a socket or TLS error, the server closed): the request waiting gets `e`. */
   #fail(e: Error): void {
     this.#failure ??= e;
-    for (const w of this.#waiting.splice(0)) w.reject(this.#failure);
+    const w = this.#waiter;
+    this.#waiter = undefined;
+    w?.reject(this.#failure);
   }
 
-  #next(what: string): Promise<TdsMessage> {
-    const queued = this.#queue.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
+  /** Close for a protocol failure (section 3.2.5's Final State): nothing read after it is delivered. */
+  #abort(e: unknown): void {
+    this.#fail(
+      isTdsError(e)
+        ? e
+        : new TdsError('closed', 'connection', `closed: ${e instanceof Error ? e.message : String(e)}`, {
+            cause: e,
+          }),
+    );
+    this.#early = undefined;
+    this.close();
+  }
+
+  /** Throw what ended the connection, unless a message that came early is still to be read. */
+  #ensureOpen(): void {
+    if (this.#early !== undefined) return;
+    if (this.#failure === undefined && this.#socketClosed) this.#failure = closedByServer();
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** The next message; a `timeout` TdsError when none came in time. */
+  async #next(what: string): Promise<TdsMessage> {
+    const m = await this.#receive(what, true);
+    if (m === TIMED_OUT) throw new TdsError('timeout', what, `no answer in ${this.#timeoutMs} ms`);
+    return m;
+  }
+
+  /** The next message, or {@link TIMED_OUT} when `deadline` is set and none came in `timeoutMs`. */
+  #receive(what: string, deadline: boolean): Promise<TdsMessage | typeof TIMED_OUT> {
+    const early = this.#early;
+    if (early !== undefined) {
+      this.#early = undefined;
+      return Promise.resolve(early);
+    }
     if (this.#failure === undefined && this.#socketClosed) this.#failure = closedByServer();
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#waiter !== undefined) throw new Error(`${what}: a request is already waiting (a bug)`);
     return new Promise((resolve, reject) => {
-      const timer = this.#timers.setTimeout(() => {
-        const i = this.#waiting.indexOf(entry);
-        if (i >= 0) this.#waiting.splice(i, 1);
-        reject(new TdsError('timeout', what, `no answer in ${this.#o.timeoutMs ?? 15_000} ms`));
-      }, this.#o.timeoutMs ?? 15_000);
+      const timer = deadline
+        ? this.#timers.setTimeout(() => {
+            if (this.#waiter === entry) this.#waiter = undefined;
+            resolve(TIMED_OUT);
+          }, this.#timeoutMs)
+        : undefined;
       const entry = {
         resolve: (m: TdsMessage) => {
-          this.#timers.clearTimeout(timer);
+          if (timer !== undefined) this.#timers.clearTimeout(timer);
           resolve(m);
         },
         reject: (e: Error) => {
-          this.#timers.clearTimeout(timer);
+          if (timer !== undefined) this.#timers.clearTimeout(timer);
           reject(e);
         },
       };
-      this.#waiting.push(entry);
+      this.#waiter = entry;
     });
   }
 }

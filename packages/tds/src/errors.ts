@@ -17,7 +17,8 @@ import { ERROR_BRAND, hasErrorBrand } from '@krbsim/core';
  * - `unsupported`: valid TDS this emulator does not serve (TDS 7.0, RPC);
  * - `tls`: the TLS layer failed;
  * - `timeout`: the peer took too long;
- * - `closed`: the connection closed before the answer came.
+ * - `closed`: the connection could not be made (its `cause` is node:net's
+ *   error), or closed before the answer came.
  */
 export type TdsErrorReason =
   | 'malformed'

@@ -1,17 +1,21 @@
 /**
  * The client (`connectTds`): its side of TLS (the server's certificate is
- * checked against the CAs and the name the caller gives, connection by
- * connection, although connections that trust the same CAs share one TLS
- * context), what it answers once the server has closed, and its refusals
- * of a server that breaks the protocol (scripted servers, and a proxy that
- * tampers with TLS records in transit): each fails the request that waits
- * with a TdsError naming what was wrong, and closes the connection.
+ * checked against the CAs and the host connected to, or the name the
+ * caller gives, connection by connection, although connections that trust
+ * the same CAs share one TLS context), what it answers once the server has
+ * closed or cannot be reached, its deadlines (a batch's cancelled with
+ * ATTENTION), and its refusals of a server that breaks the protocol
+ * (scripted servers, and a proxy that tampers with TLS records in transit):
+ * each fails the request that waits with a TdsError naming what was wrong,
+ * and closes the connection, so no later request gets an earlier answer.
  */
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import {
   connectTds,
   DoneStatus,
+  decodePacketHeader,
   Encryption,
+  EnvChangeType,
   encodePackets,
   encodePrelogin,
   encodeTokens,
@@ -32,10 +36,12 @@ import { ManualTimers, until } from './helpers';
 let ca: PemCertificate;
 let otherCa: PemCertificate;
 let cert: PemCertificate;
+let localhostCert: PemCertificate;
 beforeAll(async () => {
   ca = await createSelfSignedCa({ commonName: 'tds client test CA' });
   otherCa = await createSelfSignedCa({ commonName: 'another CA' });
   cert = await issueServerCertificate(ca, { dnsNames: ['mi1.test'], ipAddresses: ['127.0.0.1'] });
+  localhostCert = await issueServerCertificate(ca, { dnsNames: ['localhost'], ipAddresses: [] });
 });
 
 const closers: Array<() => unknown> = [];
@@ -48,18 +54,23 @@ const authenticate: TdsAuthenticate = ({ sspi }) =>
     ? { kind: 'accepted', responseToken: undefined, session: { login: 'CONTOSO\\alice' } }
     : { kind: 'refused', error: loginFailed('CONTOSO\\bob') };
 
-async function listen(): Promise<number> {
-  const server = await serveTds({ serverName: 'mi1', cert: cert.certPem, key: cert.keyPem, authenticate });
+async function listen(certificate = cert): Promise<number> {
+  const server = await serveTds({
+    serverName: 'mi1',
+    cert: certificate.certPem,
+    key: certificate.keyPem,
+    authenticate,
+  });
   closers.push(() => server.close());
   return server.port;
 }
 
 type Tls = NonNullable<Parameters<typeof connectTds>[0]['tls']>;
 
-/** Connects with `tls` and logs in; resolves with 'ok' or the TdsError's reason and message. */
-async function attempt(port: number, tls: Tls): Promise<string> {
+/** Connects with `tls` (to `host`, default 127.0.0.1) and logs in; resolves with 'ok' or the TdsError's reason and message. */
+async function attempt(port: number, tls: Tls, host?: string): Promise<string> {
   try {
-    const c = await connectTds({ port, encryption: 'on', tls });
+    const c = await connectTds({ port, encryption: 'on', tls, ...(host !== undefined && { host }) });
     closers.push(() => c.close());
     const r = await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
     return r.ok ? 'ok' : `refused ${r.error.number}`;
@@ -118,6 +129,25 @@ describe('connectTds TLS', () => {
     expect(await attempt(port, { ca: [otherCa.certPem], servername: 'mi1.test' })).toMatch(/^tls: /);
   });
 
+  it('checks the certificate against the host connected to unless told another name; an IP address as an IP address', async () => {
+    // Issued for mi1.test and 127.0.0.1: connecting to 127.0.0.1 with no name given is checked against that address.
+    const port = await listen();
+    expect(await attempt(port, { ca: ca.certPem })).toBe('ok');
+    expect(await attempt(port, { ca: ca.certPem, servername: '127.0.0.1' })).toBe('ok');
+    expect(await attempt(port, { ca: ca.certPem, servername: '127.0.0.2' })).toMatch(
+      /^tls: TLS: .*IP: 127\.0\.0\.2 is not in the cert's list/,
+    );
+    // Issued for localhost only: not a certificate for 127.0.0.1, whatever Node's default name would be.
+    const onlyLocalhost = await listen(localhostCert);
+    expect(await attempt(onlyLocalhost, { ca: ca.certPem })).toMatch(
+      /^tls: TLS: .*IP: 127\.0\.0\.1 is not in the cert's list/,
+    );
+    expect(await attempt(onlyLocalhost, { ca: ca.certPem, servername: 'localhost' })).toBe('ok');
+    // A host name is checked as a name: the mi1.test certificate is not one for localhost.
+    expect(await attempt(port, { ca: ca.certPem }, 'localhost')).toMatch(/^tls: TLS: .*localhost/);
+    expect(await attempt(onlyLocalhost, { ca: ca.certPem }, 'localhost')).toBe('ok');
+  });
+
   it('trusts only the CAs given: with none, the server must chain to a root CA Node knows', async () => {
     const port = await listen();
     expect(await attempt(port, { servername: 'mi1.test' })).toMatch(/^tls: /);
@@ -170,7 +200,7 @@ async function scripted(answer: (m: TdsMessage, n: number, socket: Socket) => Ui
       closes++;
       sockets.delete(socket);
     });
-    const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+    const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 }, { keepPackets: true });
     socket.on('data', (d: Buffer) => {
       for (const m of reader.push(new Uint8Array(d))) {
         seen.push(m);
@@ -335,6 +365,9 @@ describe('connectTds refuses a server that breaks the protocol', () => {
       const c = await connectTds({ port: s.port, encryption: 'not-supported' });
       closers.push(() => c.close());
       expect(await why(c.login({ sspi: Uint8Array.of(0x60, 0x00) }))).toBe(text);
+      // A login that failed leaves no connection to use (MS-TDS 3.2.5: Final State).
+      await until(() => s.closes() === 1);
+      expect(await why(c.batch('SELECT 1'))).toBe(text);
     }
   });
 
@@ -350,6 +383,47 @@ describe('connectTds refuses a server that breaks the protocol', () => {
     closers.push(() => c.close());
     expect((await c.login({ sspi: Uint8Array.of(0x60, 0x00) })).ok).toBe(true);
     expect(await why(c.batch('SELECT 1'))).toBe('unexpected packet.Type: 0x12 in answer to a batch');
+    await until(() => s.closes() === 1);
+    expect(await why(c.batch('SELECT 2'))).toBe('unexpected packet.Type: 0x12 in answer to a batch');
+    expect(s.seen.length).toBe(3); // the second batch was never sent
+  });
+
+  it('closes on an answer whose tokens do not decode: the next request gets no answer meant for another', async () => {
+    // The reviewer's case: a truncated DONE, then an answer that a connection left open would hand to the next batch.
+    const s = await scripted((_, n) =>
+      n === 0
+        ? preloginAnswer(Encryption.NOT_SUP)
+        : n === 1
+          ? LOGGED_IN
+          : n === 2
+            ? encodePackets(TdsPacketType.TABULAR_RESULT, Uint8Array.of(0xfd, 0x00))
+            : tokensAnswer([{ ...DONE, rowCount: 7 } as TdsTokenValue]),
+    );
+    const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+    closers.push(() => c.close());
+    expect((await c.login({ sspi: Uint8Array.of(0x60, 0x00) })).ok).toBe(true);
+    const text = 'malformed DONE@0.Status: truncated: 2 bytes needed at offset 1, 1 left';
+    expect(await why(c.batch('SELECT 1'))).toBe(text);
+    await until(() => s.closes() === 1);
+    await c.closed;
+    expect(await why(c.batch('SELECT 2'))).toBe(text);
+  });
+
+  it('keeps one message that comes before the request it answers; a second closes the connection', async () => {
+    const extra = tokensAnswer([DONE]);
+    // Two messages no request asked for, after the LOGINACK: the first would answer the next batch, the second cannot.
+    const s = await scripted((_, n) =>
+      n === 0
+        ? preloginAnswer(Encryption.NOT_SUP)
+        : Uint8Array.from([...LOGGED_IN, ...Array.from({ length: 1000 }, () => [...extra]).flat()]),
+    );
+    const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+    closers.push(() => c.close());
+    await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    await until(() => s.closes() === 1);
+    expect(await why(c.batch('SELECT 1'))).toBe(
+      'unexpected connection: a second message that no request asked for (a server sends one answer per request)',
+    );
   });
 
   it('reads a message the server sent before the request it answers', async () => {
@@ -421,5 +495,256 @@ describe('connectTds refuses a server that breaks the protocol', () => {
     expect(await why(c.batch('SELECT 2'))).toMatch(
       /^tls TLS: .*(bad record mac|decrypt|cipher operation failed)/i,
     );
+  });
+});
+
+const LOGINACK: TdsTokenValue = {
+  type: 'LOGINACK',
+  interface: 1,
+  tdsVersion: TdsVersion.V7_4,
+  progName: 'Microsoft SQL Server',
+  progVersion: { major: 16, minor: 0, build: 4100 },
+};
+
+/** A server that logs in with `answer` to LOGIN7, then answers each batch with one row of `SELECT n`. */
+async function loginAnswering(answer: Uint8Array) {
+  return scripted((m, n) => {
+    if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
+    if (n === 1) return answer;
+    const n2 = Number(/\d+$/.exec(Buffer.from(m.payload).toString('utf16le'))?.[0]);
+    return tokensAnswer([
+      { type: 'COLMETADATA', columns: [{ name: '', type: 'int' }] },
+      { type: 'ROW', values: [n2] },
+      DONE,
+    ]);
+  });
+}
+
+describe('connectTds: what a login answer may set', () => {
+  it('takes a PACKET_SIZE of 512 to 32767 and writes its packets so; refuses any other at login, and closes', async () => {
+    const packetSize = (v: string) =>
+      tokensAnswer([
+        LOGINACK,
+        { type: 'ENVCHANGE', envType: EnvChangeType.PACKET_SIZE, newValue: v, oldValue: '4096' },
+        DONE,
+      ]);
+    for (const v of ['512', '32767']) {
+      const s = await loginAnswering(packetSize(v));
+      const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+      closers.push(() => c.close());
+      const r = await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
+      expect(r.ok && r.packetSize).toBe(Number(v));
+      // A batch of 20 000 bytes goes in packets of that size (the last one shorter), and reads back whole.
+      const text = `SELECT /*${'x'.repeat(9970)}*/ 7`;
+      expect((await c.batch(text)).results[0]!.rows).toEqual([[7]]);
+      const batch = s.seen[2]!;
+      expect(Buffer.from(batch.payload).toString('utf16le').endsWith(text)).toBe(true);
+      const lengths: number[] = [];
+      for (let at = 0; at < batch.packets!.length; at += lengths[lengths.length - 1]!) {
+        lengths.push(decodePacketHeader(batch.packets!.subarray(at)).length);
+      }
+      const size = Number(v);
+      expect(lengths.slice(0, -1).every((l) => l === size) && lengths[lengths.length - 1]! <= size).toBe(
+        true,
+      );
+      expect(lengths.length).toBe(Math.ceil(batch.payload.length / (size - 8)));
+    }
+    for (const [v, text] of [
+      ['abc', "malformed ENVCHANGE.PACKET_SIZE.NewValue: 'abc' is not a packet size in decimal digits"],
+      ['', "malformed ENVCHANGE.PACKET_SIZE.NewValue: '' is not a packet size in decimal digits"],
+      ['4096 ', "malformed ENVCHANGE.PACKET_SIZE.NewValue: '4096 ' is not a packet size in decimal digits"],
+      ['100000', 'unexpected ENVCHANGE.PACKET_SIZE.NewValue: 100000 bytes is not 512 to 32767'],
+      [
+        '9'.repeat(40),
+        'unexpected ENVCHANGE.PACKET_SIZE.NewValue: 9999999999999999... bytes is not 512 to 32767',
+      ],
+      ['1', 'unexpected ENVCHANGE.PACKET_SIZE.NewValue: 1 bytes is not 512 to 32767'],
+      ['9', 'unexpected ENVCHANGE.PACKET_SIZE.NewValue: 9 bytes is not 512 to 32767'],
+      ['511', 'unexpected ENVCHANGE.PACKET_SIZE.NewValue: 511 bytes is not 512 to 32767'],
+      ['32768', 'unexpected ENVCHANGE.PACKET_SIZE.NewValue: 32768 bytes is not 512 to 32767'],
+    ] as const) {
+      const s = await loginAnswering(packetSize(v));
+      const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+      closers.push(() => c.close());
+      expect(await why(c.login({ sspi: Uint8Array.of(0x60, 0x00) })), v).toBe(text);
+      await until(() => s.closes() === 1);
+      expect(await why(c.batch('SELECT 1'))).toBe(text);
+    }
+  });
+
+  it("refuses a ROUTING ENVCHANGE (Azure SQL's redirection), naming the server it routes to, and closes", async () => {
+    const routing = (protocol: number, port: number, server: string, extra: number[] = []) => {
+      const name = Buffer.from(server, 'utf16le');
+      const value = Uint8Array.from([protocol, port & 0xff, port >> 8, server.length, 0, ...name, ...extra]);
+      return tokensAnswer([
+        LOGINACK,
+        { type: 'ENVCHANGE', envType: EnvChangeType.ROUTING, newValue: value, oldValue: new Uint8Array(0) },
+        DONE,
+      ]);
+    };
+    for (const [answer, text] of [
+      [
+        routing(0, 11000, 'mi1.tr1.westeurope1-a.worker.database.windows.net'),
+        "unsupported ENVCHANGE.ROUTING: the server routes this login to mi1.tr1.westeurope1-a.worker.database.windows.net:11000 (Azure SQL's redirection); this client does not follow a route: connect to mi1.tr1.westeurope1-a.worker.database.windows.net:11000 and log in there, with a token for that server",
+      ],
+      [routing(1, 11000, 'x'), 'unsupported ENVCHANGE.ROUTING.Protocol: 1 (0, TCP, is the only one)'],
+      [routing(0, 0, 'x'), 'malformed ENVCHANGE.ROUTING.NewValue: no port to route to'],
+      [routing(0, 11000, ''), 'malformed ENVCHANGE.ROUTING.NewValue: no server to route to'],
+      [routing(0, 11000, 'x', [0]), 'malformed ENVCHANGE.ROUTING.NewValue: 1 bytes after the end'],
+    ] as const) {
+      const s = await loginAnswering(answer);
+      const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+      closers.push(() => c.close());
+      expect(await why(c.login({ sspi: Uint8Array.of(0x60, 0x00) }))).toBe(text);
+      await until(() => s.closes() === 1);
+    }
+  });
+});
+
+describe('connectTds deadlines and requests', () => {
+  it('cancels a batch whose answer is late with ATTENTION; the late answer reaches no later batch', async () => {
+    const timers = new ManualTimers();
+    const late = tokensAnswer([
+      { type: 'COLMETADATA', columns: [{ name: '', type: 'int' }] },
+      { type: 'ROW', values: [111] },
+      DONE,
+    ]);
+    const ack = tokensAnswer([{ ...DONE, status: DoneStatus.ATTN } as TdsTokenValue]);
+    const s = await scripted((m, n) => {
+      if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
+      if (n === 1) return LOGGED_IN;
+      if (n === 2) return undefined; // the batch: answered only once ATTENTION comes, as a slow server would
+      if (m.type === TdsPacketType.ATTENTION) return Uint8Array.from([...late, ...ack]);
+      return tokensAnswer([
+        { type: 'COLMETADATA', columns: [{ name: '', type: 'int' }] },
+        { type: 'ROW', values: [222] },
+        DONE,
+      ]);
+    });
+    const c = await connectTds({ port: s.port, encryption: 'not-supported', timers, timeoutMs: 1000 });
+    closers.push(() => c.close());
+    await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    const first = why(c.batch('SELECT 111'));
+    await until(() => s.seen.length === 3);
+    expect(timers.pending()).toEqual([1000]);
+    expect(timers.fire()).toBe(1);
+    expect(await first).toBe(
+      'timeout batch response: no answer in 1000 ms: the batch was cancelled (ATTENTION acknowledged), the connection stays open',
+    );
+    expect(timers.pending()).toEqual([]); // the cancel timer stopped with the acknowledgment
+    expect((await c.batch('SELECT 222')).results[0]!.rows).toEqual([[222]]);
+    expect(s.seen.map((m) => m.type)).toEqual([
+      TdsPacketType.PRELOGIN,
+      TdsPacketType.LOGIN7,
+      TdsPacketType.SQL_BATCH,
+      TdsPacketType.ATTENTION,
+      TdsPacketType.SQL_BATCH,
+    ]);
+    expect(s.seen[3]!.payload.length).toBe(0);
+    expect(s.closes()).toBe(0);
+  });
+
+  it('cancels against the real listener: its DONE_ATTN acknowledgment keeps the session', async () => {
+    const timers = new ManualTimers();
+    const port = await listen();
+    const c = await connectTds({ port, tls: { ca: ca.certPem }, timers, timeoutMs: 1000 });
+    closers.push(() => c.close());
+    expect((await c.login({ sspi: Uint8Array.of(0x60, 0x00) })).ok).toBe(true);
+    // The deadline fires before the answer is read: the answer, then DONE_ATTN, are discarded.
+    const first = why(c.batch('SELECT 1'));
+    await Promise.resolve(); // the batch is sent and its deadline set, a microtask on: before any answer is read
+    expect(timers.pending()).toEqual([1000]);
+    expect(timers.fire()).toBe(1);
+    expect(await first).toMatch(/^timeout batch response: .*ATTENTION acknowledged/);
+    expect((await c.batch('SELECT 2')).results[0]!.rows).toEqual([[2]]);
+  });
+
+  it('closes when ATTENTION is not acknowledged in time, however many other messages come', async () => {
+    const timers = new ManualTimers();
+    const other = tokensAnswer([
+      { type: 'COLMETADATA', columns: [{ name: '', type: 'int' }] },
+      { type: 'ROW', values: [222] },
+      DONE,
+    ]);
+    const s = await scripted((m, n) => {
+      if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
+      if (n === 1) return LOGGED_IN;
+      // ATTENTION answered with results, not DONE_ATTN (the reviewer's server): discarded, the wait goes on.
+      return m.type === TdsPacketType.ATTENTION ? other : undefined;
+    });
+    const c = await connectTds({ port: s.port, encryption: 'not-supported', timers, timeoutMs: 1000 });
+    closers.push(() => c.close());
+    await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    const first = why(c.batch('SELECT 111'));
+    await until(() => s.seen.length === 3);
+    expect(timers.fire()).toBe(1);
+    await until(() => s.seen.length === 4);
+    expect(timers.pending()).toEqual([1000]); // the cancel timer
+    expect(timers.fire()).toBe(1);
+    const text =
+      "timeout ATTENTION: the batch's answer did not come in 1000 ms, nor the acknowledgment of the ATTENTION that cancelled it in 1000 ms more";
+    expect(await first).toBe(text);
+    await until(() => s.closes() === 1);
+    expect(await why(c.batch('SELECT 222'))).toBe(text);
+  });
+
+  it('closes when a login answer does not come in time (the connection timer)', async () => {
+    const timers = new ManualTimers();
+    const s = await scripted((_, n) => (n === 0 ? preloginAnswer(Encryption.NOT_SUP) : undefined));
+    const c = await connectTds({ port: s.port, encryption: 'not-supported', timers, timeoutMs: 1000 });
+    closers.push(() => c.close());
+    const login = why(c.login({ sspi: Uint8Array.of(0x60, 0x00) }));
+    await until(() => s.seen.length === 2);
+    expect(timers.fire()).toBe(1);
+    expect(await login).toBe('timeout login response: no answer in 1000 ms');
+    await until(() => s.closes() === 1);
+  });
+
+  it('runs requests one at a time: a batch called while another runs is sent once that one is answered', async () => {
+    let answered = 0;
+    const sentAfter: number[] = [];
+    const s = await scripted((_, n, socket) => {
+      if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
+      if (n === 1) return LOGGED_IN;
+      sentAfter.push(answered);
+      // Answered on a later turn of the event loop: a pipelined second batch would come before.
+      setImmediate(() => {
+        answered++;
+        socket.write(tokensAnswer([DONE]));
+      });
+      return undefined;
+    });
+    const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+    closers.push(() => c.close());
+    await c.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    await Promise.all([c.batch('SELECT 1'), c.batch('SELECT 2'), c.batch('SELECT 3')]);
+    expect(sentAfter).toEqual([0, 1, 2]);
+  });
+
+  it('wraps a refused TCP connection in a TdsError with its cause; a connect that does not finish meets the deadline', async () => {
+    // A port nothing listens on: one a server held, then closed.
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', () => resolve()));
+    const port = (held.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => held.close(() => resolve()));
+    const e = await connectTds({ port, encryption: 'not-supported' }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isTdsError(e) && [e.reason, e.path, e.message]).toEqual([
+      'closed',
+      'connection',
+      `connection: could not connect to 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    ]);
+    expect(((e as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+
+    // The deadline runs from the connect: fired before the connection is made, it gives up and closes.
+    const timers = new ManualTimers();
+    const s = await scripted(() => undefined);
+    const pending = why(connectTds({ port: s.port, encryption: 'not-supported', timers, timeoutMs: 1000 }));
+    expect(timers.pending()).toEqual([1000]);
+    expect(timers.fire()).toBe(1);
+    expect(await pending).toBe(`timeout connection: could not connect to 127.0.0.1:${s.port} in 1000 ms`);
+    expect(s.seen).toEqual([]);
   });
 });

@@ -198,10 +198,26 @@ describe('tokens', () => {
     ).toThrow('ENVCHANGE[0].NewValue: this ENVCHANGE type carries bytes, not text');
   });
 
-  it('reads a COLMETADATA of NoMetaData (count 0xFFFF) as no columns', () => {
-    expect(decodeTokens(Uint8Array.of(TdsToken.COLMETADATA, 0xff, 0xff))).toEqual([
-      { type: 'COLMETADATA', columns: [] },
-    ]);
+  it('refuses NoMetaData (asked for by no request of this package), and a ROW or NBCROW of no columns', () => {
+    // MS-TDS 2.2.7.4: Count 0xFFFF answers an RPC sent with fNoMetaData; this package sends no RPC.
+    expect(refusalMessage(() => decodeTokens(Uint8Array.of(TdsToken.COLMETADATA, 0xff, 0xff)))).toBe(
+      'unexpected COLMETADATA@0.Count: 0xFFFF (NoMetaData) answers an RPC sent with fNoMetaData, which this package never sends',
+    );
+    // A ROW of no columns is one byte: read as such, one 4 MiB message would be 4 million tokens.
+    const none = Uint8Array.of(TdsToken.COLMETADATA, 0, 0);
+    expect(decodeTokens(none)).toEqual([{ type: 'COLMETADATA', columns: [] }]);
+    expect(refusalMessage(() => decodeTokens(Uint8Array.from([...none, TdsToken.ROW, TdsToken.ROW])))).toBe(
+      'unexpected ROW@3: a ROW of a COLMETADATA with no columns',
+    );
+    expect(refusal(() => decodeTokens(Uint8Array.of(TdsToken.ROW), { columns: [] }))).toBe(
+      'unexpected ROW@0',
+    );
+    // The reviewer's message: NoMetaData, then 0xD1 to the 4 MiB a message may hold; refused at its first bytes.
+    const flood = new Uint8Array(4 * 1024 * 1024 - 64).fill(TdsToken.ROW);
+    flood.set([TdsToken.COLMETADATA, 0xff, 0xff]);
+    expect(refusal(() => decodeTokens(flood))).toBe('unexpected COLMETADATA@0.Count');
+    // NBCROW (0xD2) is a token this package does not read, with or without columns.
+    expect(refusal(() => decodeTokens(Uint8Array.from([...none, 0xd2])))).toBe('unsupported token[1]');
   });
 
   it('reads 1024 FEATUREEXTACK entries and refuses a 1025th', () => {

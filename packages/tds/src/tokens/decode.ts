@@ -1,8 +1,12 @@
 /**
  * Reading the token stream (MS-TDS section 2.2.7), strictly: a token with
  * a length must use exactly that many bytes, a value must fit its type,
- * a ROW needs a COLMETADATA before it, and a token type this package does
- * not read is refused by name and offset rather than skipped.
+ * a ROW needs a COLMETADATA of at least one column before it (a ROW of
+ * none would be one byte, and a 4 MiB message four million tokens), a
+ * COLMETADATA of NoMetaData (0xFFFF) answers only an RPC sent with
+ * fNoMetaData, which this package never sends, and a token type this
+ * package does not read (NBCROW among them) is refused by name and offset
+ * rather than skipped.
  *
  * @module
  */
@@ -127,6 +131,8 @@ export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions =
       case TdsToken.ROW: {
         const p = `ROW@${at}`;
         if (columns === undefined) throw new TdsError('unexpected', p, 'a ROW before any COLMETADATA');
+        if (columns.length === 0)
+          throw new TdsError('unexpected', p, 'a ROW of a COLMETADATA with no columns');
         const values: Cell[] = columns.map((c, j) => readCell(r, c, `${p}.values[${j}]`));
         out.push({ type: 'ROW', values });
         break;
@@ -156,7 +162,14 @@ function readMessage(s: ByteReader, p: string, v71: boolean): ServerMessage {
 
 function readColMetadata(r: ByteReader, p: string, v71: boolean): Column[] {
   const count = r.u16le(`${p}.Count`);
-  if (count === 0xffff) return []; // NoMetaData
+  if (count === 0xffff) {
+    // MS-TDS 2.2.7.4: the server sends no metadata only to a client that asked for none (an RPC's fNoMetaData).
+    throw new TdsError(
+      'unexpected',
+      `${p}.Count`,
+      '0xFFFF (NoMetaData) answers an RPC sent with fNoMetaData, which this package never sends',
+    );
+  }
   if (count > MAX_ENTRIES)
     throw new TdsError('too-large', `${p}.Count`, `${count} columns is more than ${MAX_ENTRIES}`);
   const columns: Column[] = [];
