@@ -82,7 +82,9 @@ describe('DOMAIN-X500-COMPRESS (RFC 4120 section 3.3.3.2)', () => {
 
   it('refuses contents that are not UTF-8 (two byte strings are never one realm), and keeps a BOM', () => {
     for (const contents of [Uint8Array.of(0xff, 0x2e, 0x43, 0x4f, 0x4d), Uint8Array.of(0xfe, 0x2e, 0x43)]) {
-      expect(() => decodeTransited(contents)).toThrow(/malformed transited field: the contents are not UTF-8/);
+      expect(() => decodeTransited(contents)).toThrow(
+        /malformed transited field: the contents are not UTF-8/,
+      );
     }
     expect(decodeTransited(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41))).toEqual(['\ufeffA']);
   });

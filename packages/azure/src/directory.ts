@@ -24,10 +24,40 @@ export interface OnPremUser {
   readonly realm: string;
   /** The NetBIOS domain name, e.g. `CONTOSO`. */
   readonly netbiosDomain: string;
-  /** The password (kept so the emulated Windows logon can use it; never logged). */
+  /**
+   * The password (kept so the emulated Windows logon can use it). Never printed: the lab's users
+   * show `'<redacted>'` in its place under `util.inspect` and `JSON.stringify`, and a spread copy
+   * (`{ ...user }`) leaves it out.
+   */
   readonly password: string;
   /** The user's SID (`objectSid`): the domain SID and the account's RID. */
   readonly sid: string;
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** What a printed or serialized on-prem user shows for its password. */
+const REDACTED = '<redacted>';
+
+/**
+ * @internal An on-prem user record whose password is there to read (`user.password`) but not to
+ * print: it is not enumerable, and `util.inspect` and `JSON.stringify` show `'<redacted>'` in its
+ * place, so logging a user, a client or a quick start never shows it.
+ */
+export function onPremUserRecord(fields: OnPremUser): OnPremUser {
+  const { password, ...shown } = fields;
+  const printed = () => ({ ...fields, password: REDACTED });
+  const user = { ...shown } as OnPremUser;
+  Object.defineProperties(user, {
+    password: { value: password, enumerable: false },
+    toJSON: { value: printed, enumerable: false },
+    [INSPECT]: {
+      value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) =>
+        inspect(printed(), options),
+      enumerable: false,
+    },
+  });
+  return user;
 }
 
 /** A user as the Azure AD tenant knows it after sync. */

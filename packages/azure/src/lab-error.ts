@@ -57,7 +57,8 @@ export const SqlErrorNumber = {
  * - `cloud-trust-refused`: `lab.setupCloudTrust()` could not create the
  *   trust: another trust of the domain claims its top-level names
  *   ("Collision setting top level names"), or the realms trust each other
- *   already; nothing of it is left behind;
+ *   already; nothing of it is left behind. Or the cloud trust exists already
+ *   with other top-level names than the call asks for; it stays as it is;
  * - `admin-consent-missing`: the instance's service principal has no admin
  *   consent, so Azure AD holds no key for its SPN (`mi.grantAdminConsent()`);
  * - `instance-prerequisite-missing`: another prerequisite of Windows

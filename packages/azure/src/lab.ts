@@ -326,15 +326,29 @@ export class AzureSqlMiLab implements LabHost {
    * `Set-AzureADKerberosServer -Domain <dom> -SetupCloudTrust`: creates the
    * Azure AD Kerberos server object and the incoming trust, if missing.
    * Fails with the product's collision error when another trust of the
-   * domain already claims the top-level names.
+   * domain already claims the top-level names. Once made, a call with the
+   * same top-level names (the cloud's by default; in any case and order)
+   * returns the trust there is; a call with others is refused
+   * (`cloud-trust-refused`) rather than answered with a trust that does not
+   * claim them.
    */
   setupCloudTrust(opts: { topLevelNames?: readonly string[] } = {}): CloudTrust {
-    this.#cloudTrust ??= setupCloudTrust(
-      this.tenant,
-      this.onPrem,
-      this.random,
-      opts.topLevelNames ?? this.cloud.topLevelNames,
-    );
+    const names = opts.topLevelNames ?? this.cloud.topLevelNames;
+    if (this.#cloudTrust !== undefined) {
+      // As the trust holds them: lower case, no trailing dot; a set.
+      const key = (list: readonly string[]) =>
+        [...new Set(list.map((n) => n.toLowerCase().replace(/\.$/, '')))].sort().join(',');
+      const held = this.#cloudTrust.trust.topLevelNames;
+      if (key(held) !== key(names)) {
+        throw new LabError(
+          ErrorCode.KDC_ERR_POLICY,
+          `the cloud trust of ${this.onPrem.realm.name} exists already, with top-level names ${held.join(', ')}: it claims no ${names.join(', ')} (set the names up once, in a new lab)`,
+          { reason: 'cloud-trust-refused', realm: this.onPrem.realm.name },
+        );
+      }
+      return this.#cloudTrust;
+    }
+    this.#cloudTrust = setupCloudTrust(this.tenant, this.onPrem, this.random, names);
     return this.#cloudTrust;
   }
 

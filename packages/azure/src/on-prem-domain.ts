@@ -18,7 +18,7 @@ import {
   Realm,
   type RealmPolicy,
 } from '@krbsim/kdc';
-import type { OnPremUser } from './directory';
+import { type OnPremUser, onPremUserRecord } from './directory';
 import { withSkewNote } from './lab-clock';
 
 /** Options for {@link OnPremDomain}. */
@@ -79,6 +79,8 @@ export class OnPremDomain {
       kind: 'active-directory',
       ...(opts.domainSid !== undefined && { domainSid: opts.domainSid }),
       ...(opts.policy !== undefined && { policy: opts.policy }),
+      // The PACs' LogonDomainName: the name the domain's users are known by (CONTOSO\alice).
+      ...(opts.netbiosName !== undefined && { netbiosName: opts.netbiosName }),
     });
     this.kdc = new Kdc(this.realm, {
       log: opts.log,
@@ -86,7 +88,7 @@ export class OnPremDomain {
       ...(opts.onInternalError !== undefined && { onInternalError: opts.onInternalError }),
     });
     this.dnsName = opts.realm.toLowerCase();
-    this.netbiosName = (opts.netbiosName ?? opts.realm.split('.')[0]!).toUpperCase();
+    this.netbiosName = this.realm.netbiosName;
     this.functionalLevel = opts.functionalLevel ?? 2016;
     this.realm.mapDomain(`.${this.dnsName}`, this.realm.name);
   }
@@ -121,14 +123,14 @@ export class OnPremDomain {
     });
     const account = this.realm.directory.account(samAccountName)!;
     for (const sid of opts.sidHistory ?? []) this.realm.directory.addSidHistory(samAccountName, sid);
-    const user: OnPremUser = {
+    const user = onPremUserRecord({
       samAccountName,
       upn,
       realm: this.realm.name,
       netbiosDomain: this.netbiosName,
       password: opts.password,
       sid: this.realm.directory.sidOf(account.rid),
-    };
+    });
     this.#users.set(samAccountName.toLowerCase(), user);
     this.onUserAdded?.(user);
     return user;
@@ -225,7 +227,7 @@ export class OnPremDomain {
     const key = principal.slice(0, principal.lastIndexOf('@')).toLowerCase();
     const user = this.#users.get(key);
     if (user === undefined) return;
-    const changed = { ...user, password };
+    const changed = onPremUserRecord({ ...user, password });
     this.#users.set(key, changed);
     this.onPasswordChanged?.(changed);
   }

@@ -23,7 +23,8 @@
  * @module
  */
 
-import { ErrorCode, isKerberosError, type KerberosError } from '@krbsim/core';
+import { isIP } from 'node:net';
+import { ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
 import { tlsServerEndPoint } from '@krbsim/pki';
 import {
   connectTds,
@@ -81,8 +82,10 @@ export interface ListenTdsOptions {
    * SQL Server's Extended Protection for logins over TLS: `off` (default) checks no channel
    * bindings; `allowed` refuses a token whose bindings name another channel (a token relayed from
    * a connection to another server) but takes one that binds none, as FreeTDS sends; `required`
-   * refuses that too. The channel is the listener's certificate's (RFC 5929 `tls-server-end-point`).
-   * A refusal is 18452, as SQL Server answers a failed SSPI handshake.
+   * refuses that too, and a LOGIN7 that came in the clear (a `login-only` listener's client that
+   * offered no encryption). The channel is the listener's certificate's (RFC 5929
+   * `tls-server-end-point`). A refusal is 18452, as SQL Server answers a failed SSPI handshake.
+   * `allowed` and `required` need TLS: with `encryption: 'not-supported'` they are a TypeError.
    */
   readonly extendedProtection?: 'off' | 'allowed' | 'required';
   /** Close a connection that has not logged in after this long (default 15 000 ms). */
@@ -139,6 +142,18 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
   // Refused before a socket is opened: the SPN cannot be registered on an instance not enabled yet.
   if (!mi.windowsAuthenticationEnabled) throw windowsAuthenticationNotEnabled(mi, ErrorCode.KRB_ERR_GENERIC);
   const host = options.host ?? '127.0.0.1';
+  const encryption = options.encryption ?? 'required';
+  const protection = options.extendedProtection ?? 'off';
+  if (!['off', 'allowed', 'required'].includes(protection)) {
+    throw new TypeError(`listenTds: extendedProtection '${protection}' is not off, allowed or required`);
+  }
+  // Extended Protection holds a login to its TLS channel: a listener that never starts TLS has none,
+  // and would take every token unchecked under a setting that says otherwise.
+  if (protection !== 'off' && encryption === 'not-supported') {
+    throw new TypeError(
+      `listenTds: extendedProtection '${protection}' needs TLS, and encryption 'not-supported' starts none: every login would go unchecked (use encryption 'required', 'login-only' or 'strict', or extendedProtection 'off')`,
+    );
+  }
   let { cert, key } = options;
   if (cert === undefined || key === undefined) {
     if (options.ca === undefined) {
@@ -146,17 +161,16 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
         'listenTds: give cert and key, or a ca to issue them (mi.listen() uses the lab CA)',
       );
     }
-    // TLS peers check validity against the wall clock, whatever clock the lab runs on.
-    const issued = await issueServerCertificate(options.ca, { dnsNames: [mi.fqdn], ipAddresses: [host] });
+    // TLS peers check validity against the wall clock, whatever clock the lab runs on. A host name
+    // (`localhost`) is a DNS name of the certificate, an address an IP address.
+    const names =
+      isIP(host) === 0 ? { dnsNames: [mi.fqdn, host] } : { dnsNames: [mi.fqdn], ipAddresses: [host] };
+    const issued = await issueServerCertificate(options.ca, names);
     cert = issued.certPem;
     key = issued.keyPem;
   }
   const log = options.log;
   const trace = options.trace === false ? undefined : options.trace;
-  const protection = options.extendedProtection ?? 'off';
-  if (!['off', 'allowed', 'required'].includes(protection)) {
-    throw new TypeError(`listenTds: extendedProtection '${protection}' is not off, allowed or required`);
-  }
   // The TLS channel every encrypted login travels on is this certificate's (RFC 5929 section 4).
   const channelBindings = protection === 'off' ? undefined : tlsServerEndPoint(cert);
   // A connection's stream is named after the listener's port and the trace's position when it
@@ -167,7 +181,7 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
     host,
     port: options.port ?? 0,
     serverName: mi.name,
-    encryption: options.encryption ?? 'required',
+    encryption,
     cert,
     key,
     version: MANAGED_INSTANCE_PROG_VERSION,
@@ -183,9 +197,16 @@ export async function listenTds(mi: ManagedInstance, options: ListenTdsOptions =
     authenticate({ sspi, login, remoteAddress, encrypted }): TdsAuthResult {
       let session: SqlSession;
       try {
+        // A login in the clear (login-only's client that offered no encryption) has no channel to
+        // bind: `required` refuses it, as it refuses a token bound to none; `allowed` takes it.
+        if (protection === 'required' && !encrypted) {
+          throw new KerberosError(
+            ErrorCode.KRB_AP_ERR_MODIFIED,
+            'Extended Protection is required and this LOGIN7 came in the clear (the client offered no encryption): it has no channel bindings to check',
+          );
+        }
         session = mi.accept(sspi, login.hostName || remoteAddress || 'tds-client', {
           trace: trace === undefined,
-          // A login in the clear has no channel to bind.
           ...(channelBindings !== undefined &&
             encrypted && { channelBindings, requireChannelBindings: protection === 'required' }),
         });

@@ -97,6 +97,19 @@ describe('Extended Protection', () => {
     expect(await login(await elsewhere())).toBe(SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN);
   });
 
+  it('is refused where no login can travel in TLS (encryption not-supported), before anything listens', async () => {
+    for (const extendedProtection of ['required', 'allowed'] as const) {
+      await expect(setup({ extendedProtection, encryption: 'not-supported' })).rejects.toThrow(
+        `listenTds: extendedProtection '${extendedProtection}' needs TLS, and encryption 'not-supported' starts none`,
+      );
+    }
+    // Without Extended Protection a listener in the clear is fine; allowed takes a clear login as it takes a token bound to none.
+    const clear = await setup({ encryption: 'not-supported' });
+    expect(await clear.login('none', 'not-supported')).toBe('accepted');
+    const allowed = await setup({ extendedProtection: 'allowed', encryption: 'login-only' });
+    expect(await allowed.login('none', 'not-supported')).toBe('accepted');
+  });
+
   it('off (the default): the bindings are not looked at', async () => {
     const { login } = await setup({});
     expect(await login(await elsewhere())).toBe('accepted');
@@ -104,9 +117,15 @@ describe('Extended Protection', () => {
   });
 
   it('login-only encryption binds the LOGIN7 that travelled in TLS; an unknown setting is refused', async () => {
-    const { login } = await setup({ extendedProtection: 'required', encryption: 'login-only' });
+    const { login, logins } = await setup({ extendedProtection: 'required', encryption: 'login-only' });
     expect(await login('channel', 'off')).toBe('accepted');
     expect(await login('none', 'off')).toBe(SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN);
+    // A client that offers no encryption sends its LOGIN7 in the clear: no channel, so required refuses it.
+    expect(await login('none', 'not-supported')).toBe(SqlErrorNumber.LOGIN_UNTRUSTED_DOMAIN);
+    expect(logins.at(-1)).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/came in the clear .*no channel bindings to check/),
+    });
     await expect(setup({ extendedProtection: 'on' as never })).rejects.toThrow(
       "listenTds: extendedProtection 'on' is not off, allowed or required",
     );

@@ -307,6 +307,33 @@ describe('the Azure AD Kerberos server object', () => {
     expect(err).toMatchObject({ code: ErrorCode.KRB_AP_ERR_MODIFIED, realm: AZURE_AD_REALM });
   });
 
+  it('setupCloudTrust again: the same top-level names return the trust there is, others are refused', () => {
+    const { lab } = setup({ trust: false });
+    const trust = lab.setupCloudTrust();
+    expect(lab.setupCloudTrust()).toBe(trust);
+    expect(lab.setupCloudTrust({ topLevelNames: ['WINDOWS.NET.'] })).toBe(trust);
+    let refused: unknown;
+    try {
+      lab.setupCloudTrust({ topLevelNames: ['windows.net', 'contoso-cloud.net'] });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(LabError);
+    expect(refused).toMatchObject({ reason: 'cloud-trust-refused', realm: 'CONTOSO.COM' });
+    expect((refused as Error).message).toBe(
+      'the cloud trust of CONTOSO.COM exists already, with top-level names windows.net: it claims no windows.net, contoso-cloud.net (set the names up once, in a new lab)',
+    );
+    // Nothing changed: the trust still claims what it did.
+    expect(lab.cloudTrust).toBe(trust);
+    expect(lab.getAzureAdKerberosServer()!.topLevelNames).toEqual(['windows.net']);
+    const custom = setup({ trust: false }).lab;
+    const own = custom.setupCloudTrust({ topLevelNames: ['example.net'] });
+    expect(custom.setupCloudTrust({ topLevelNames: ['example.net'] })).toBe(own);
+    expect(() => custom.setupCloudTrust()).toThrow(
+      /with top-level names example\.net: it claims no windows\.net/,
+    );
+  });
+
   it('fails setup when another trust already claims windows.net', () => {
     const { lab } = setup({ trust: false });
     const other = new Realm({ name: 'OTHER.EXAMPLE', clock: lab.clock });

@@ -97,6 +97,28 @@ for (const flow of ['trust', 'modern'] as const) {
   });
 }
 
+describe('a domain whose NetBIOS name is not its first label (CORP.CONTOSO.COM, known as CONTOSO)', () => {
+  it("names its users CONTOSO\\alice in the PAC's LogonDomainName too, and the instance logs them in so", async () => {
+    const lab = createAzureSqlMiLab({
+      onPremRealm: 'CORP.CONTOSO.COM',
+      netbiosName: 'CONTOSO',
+      seed: 22,
+      clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+    });
+    const alice = lab.onPrem.addUser('alice', { password: PASSWORD });
+    expect(`${alice.netbiosDomain}\\${alice.samAccountName}`).toBe('CONTOSO\\alice');
+    expect(lab.onPrem.realm.netbiosName).toBe('CONTOSO');
+    const mi = lab.addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: '10.0.0.0/24' });
+    mi.enableWindowsAuthenticationPrerequisites();
+    mi.authenticationMetadata = 'Windows';
+    mi.createLogin('CONTOSO\\alice', 'WINDOWS');
+    lab.setupCloudTrust();
+    const session = mi.accept((await lab.adJoinedClient(alice).initSecurityContext(mi.spn)).token);
+    expect(session.login).toBe('CONTOSO\\alice');
+    expect(session.kerberos.pac?.logonInfo?.logonDomainName).toBe('CONTOSO');
+  });
+});
+
 describe('SIDs in the tenant', () => {
   it('a synced user carries its on-prem SID and synced groups; domain-local groups stay on-prem', () => {
     const { lab, bob } = setup();

@@ -1,7 +1,7 @@
 /**
  * A managed instance's session printed or serialized shows no key bytes:
  * its keys are those of the AcceptResult inside it (`session.kerberos`),
- * which `@krbsim/service` redacts.
+ * which `@krbsim/service` redacts. An on-prem user shows no password.
  */
 
 import { inspect } from 'node:util';
@@ -59,4 +59,41 @@ it("a client's security context and its cached credentials print no session key 
   expect(JSON.stringify(ctx)).toContain('<redacted 32 bytes>');
   // Still a key: the instance accepts the token built with it.
   expect(qs.instance.accept(ctx.token).login).toBe('CONTOSO\\alice');
+});
+
+it("an on-prem user's password prints and serializes as '<redacted>', and still signs the user in", async () => {
+  const secret = 'Sup3r-Secret-Passw0rd';
+  const qs = createAzureSqlMiLab.quickStart({
+    seed: 7,
+    password: secret,
+    onPremPolicy: { minPasswordAgeMs: 0 },
+  });
+  const printed = [
+    inspect(qs.user),
+    JSON.stringify(qs.user),
+    inspect(qs, { depth: 8 }),
+    inspect(qs.client, { depth: 8 }),
+    JSON.stringify(qs.client),
+    inspect(qs.lab.onPrem.users, { depth: 4 }),
+    JSON.stringify(qs.lab.onPrem.user('alice')),
+    JSON.stringify({ ...qs.user }),
+  ];
+  for (const text of printed) expect(text).not.toContain(secret);
+  expect(inspect(qs.user)).toContain("password: '<redacted>'");
+  expect(JSON.parse(JSON.stringify(qs.user))).toEqual({
+    samAccountName: 'alice',
+    upn: 'alice@contoso.com',
+    realm: 'CONTOSO.COM',
+    netbiosDomain: 'CONTOSO',
+    password: '<redacted>',
+    sid: qs.user.sid,
+  });
+  // Where the lab needs it, it is there: the logon types it, and a change through kpasswd replaces it.
+  expect(qs.user.password).toBe(secret);
+  expect((await qs.connect()).login).toBe('CONTOSO\\alice');
+  const pc = qs.lab.adJoinedClient(qs.user);
+  await pc.changePassword('N3w-Secret-Passw0rd!');
+  const changed = qs.lab.onPrem.user('alice')!;
+  expect(changed.password).toBe('N3w-Secret-Passw0rd!');
+  expect(`${inspect(changed)}${JSON.stringify(changed)}`).not.toContain('N3w-Secret');
 });

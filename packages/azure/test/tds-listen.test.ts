@@ -173,6 +173,21 @@ describe('mi.listen(): what a client sees when the login fails', () => {
     expect(tds.map((e) => e.replyType)).toEqual(['PRELOGIN', 'ERROR 18456']);
   });
 
+  it('listens on a host name: the certificate the lab CA issues names it, beside the FQDN, and the SPN is the name', async () => {
+    const { lab, alice, mi } = setup();
+    const listener = await mi.listen({ host: 'localhost' });
+    closers.push(() => listener.close());
+    expect(listener.spn).toBe(`MSSQLSvc/localhost:${listener.port}`);
+    const ca = (await lab.certificateAuthority()).certPem;
+    for (const servername of [mi.fqdn, 'localhost']) {
+      const c = await connectTds({ host: 'localhost', port: listener.port, tls: { ca, servername } });
+      closers.push(() => c.close());
+      const ctx = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+      const r = await c.login({ sspi: ctx.token, hostName: 'pc1' });
+      expect(r.ok, servername).toBe(true);
+    }
+  });
+
   it('listen needs a certificate or a CA when called as listenTds; mi.listen uses the lab CA', async () => {
     const { mi } = setup();
     const { listenTds } = await import('@krbsim/azure');

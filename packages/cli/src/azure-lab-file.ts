@@ -41,6 +41,7 @@
  */
 
 import {
+  checkPolicy,
   list,
   obj,
   oneOf,
@@ -145,6 +146,46 @@ function subnet(v: unknown, path: string): string {
   return s;
 }
 
+/**
+ * A validated subnet as its network: the first address (host bits cleared) and the prefix length.
+ * The lab compares networks as `@krbsim/azure`'s `subnet.ts` does (10.0.0.9/24 is 10.0.0.0/24;
+ * 10.0.0.128/25 lies in it); this file keeps to its own few lines so that validating loads no lab.
+ */
+function network(s: string): { base: number; prefix: number } {
+  const m = SUBNET.exec(s)!;
+  const prefix = Number(m[5]);
+  const address = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
+  return { base: (address & maskOf(prefix)) >>> 0, prefix };
+}
+
+function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/** `a.b.c.d/len` of a network. */
+function formatNetwork(n: { base: number; prefix: number }): string {
+  return `${[24, 16, 8, 0].map((s) => (n.base >>> s) & 0xff).join('.')}/${n.prefix}`;
+}
+
+/** True when two networks share an address (one contains the other). */
+function overlaps(a: { base: number; prefix: number }, b: { base: number; prefix: number }): boolean {
+  const m = maskOf(Math.min(a.prefix, b.prefix));
+  return (a.base & m) >>> 0 === (b.base & m) >>> 0;
+}
+
+/** The Azure AD realm the lab serves itself (`AZURE_AD_REALM` of `@krbsim/azure`). */
+const AZURE_AD_REALM = 'KERBEROS.MICROSOFTONLINE.COM';
+
+/**
+ * Accounts the lab's on-prem domain has before the file's are added, which a user or group of the
+ * file cannot be (names without case, as AD's): the domain's `krbtgt`, and `krbtgt_AzureAD`, the
+ * disabled account `Set-AzureADKerberosServer` makes to hold the Azure AD Kerberos server's key.
+ */
+const RESERVED_ACCOUNTS: ReadonlyMap<string, string> = new Map([
+  ['krbtgt', "the domain's KDC account (krbtgt)"],
+  ['krbtgt_azuread', "the Azure AD Kerberos server's account (krbtgt_AzureAD), which the cloud trust makes"],
+]);
+
 function login(v: unknown, path: string): AzureLabLoginSpec {
   if (typeof v === 'string') return { name: str(v, path), from: 'windows' };
   const o = obj(v, path, ['name', 'from']);
@@ -181,6 +222,25 @@ function instance(v: unknown, path: string): AzureLabInstanceSpec {
     );
   }
   const port = optPort(o.port, `${path}.port`);
+  const encryption = oneOf(
+    o.encryption,
+    `${path}.encryption`,
+    ['required', 'login-only', 'not-supported', 'strict'] as const,
+    'required',
+  );
+  const extendedProtection = oneOf(
+    o.extendedProtection,
+    `${path}.extendedProtection`,
+    ['off', 'allowed', 'required'] as const,
+    'off',
+  );
+  // Extended Protection binds a login to its TLS channel: a listener that never starts TLS has none.
+  if (extendedProtection !== 'off' && encryption === 'not-supported') {
+    throw new TopologyError(
+      `${path}.extendedProtection`,
+      `${extendedProtection} holds logins to their TLS channel, and encryption not-supported starts none: every login would go unchecked (set encryption to required, login-only or strict, or extendedProtection to off)`,
+    );
+  }
   return {
     name,
     dnsZone,
@@ -191,18 +251,8 @@ function instance(v: unknown, path: string): AzureLabInstanceSpec {
       ['Windows', 'AzureAD', 'Paired'] as const,
       'Windows',
     ),
-    encryption: oneOf(
-      o.encryption,
-      `${path}.encryption`,
-      ['required', 'login-only', 'not-supported', 'strict'] as const,
-      'required',
-    ),
-    extendedProtection: oneOf(
-      o.extendedProtection,
-      `${path}.extendedProtection`,
-      ['off', 'allowed', 'required'] as const,
-      'off',
-    ),
+    encryption,
+    extendedProtection,
     connectionType: oneOf(
       o.connectionType,
       `${path}.connectionType`,
@@ -217,8 +267,12 @@ function instance(v: unknown, path: string): AzureLabInstanceSpec {
 /**
  * Validates a parsed `kind: azure-sql-mi` document: the fields above, and
  * that names refer to what the file defines (a user's groups, a group's
- * members, a Windows login's domain and account, one instance per subnet,
- * unique names and ports).
+ * members, a Windows login's domain and account), one instance per subnet
+ * (networks that overlap are one subnet), unique names, UPNs and ports, no
+ * account the lab makes itself (`krbtgt`, `krbtgt_AzureAD`), an on-prem realm
+ * that is not Azure AD's, and settings that work together (Extended
+ * Protection needs TLS; the policy's `requirePac` needs PACs,
+ * `allowAnonymous` PKINIT).
  */
 export function validateAzureLab(doc: unknown): AzureLabFile {
   const o = obj(doc, 'azure-sql-mi', ['kind', 'tenantId', 'onPrem', 'managedInstances', 'client']);
@@ -232,6 +286,12 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
   }
   const p = obj(o.onPrem, 'onPrem', ['realm', 'netbiosName', 'port', 'policy', 'users', 'groups']);
   const realm = realmName(p.realm, 'onPrem.realm');
+  if (realm === AZURE_AD_REALM) {
+    throw new TopologyError(
+      'onPrem.realm',
+      `${realm} is Azure AD's realm, which the lab serves itself: the on-prem domain needs a realm of its own, e.g. CONTOSO.COM`,
+    );
+  }
   const netbiosName = optStr(p.netbiosName, 'onPrem.netbiosName');
   if (netbiosName !== undefined && !/^[A-Z0-9][A-Z0-9-]{0,14}$/.test(netbiosName)) {
     throw new TopologyError(
@@ -269,12 +329,26 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
   // One namespace for accounts and groups, as in a domain.
   const names = new Map<string, string>();
   const claim = (name: string, path: string) => {
+    const reserved = RESERVED_ACCOUNTS.get(name.toLowerCase());
+    if (reserved !== undefined) throw new TopologyError(path, `${name} is ${reserved}: choose another name`);
     const other = names.get(name.toLowerCase());
     if (other !== undefined) throw new TopologyError(path, `${name} is already defined at ${other}`);
     names.set(name.toLowerCase(), path);
   };
   for (const [i, u] of users.entries()) claim(u.name, `onPrem.users[${i}].name`);
   for (const [i, g] of groups.entries()) claim(g.name, `onPrem.groups[${i}].name`);
+  // One user per UPN (without case, as AD's): the tenant knows its synced users by UPN.
+  const upns = new Map<string, string>();
+  for (const [i, u] of users.entries()) {
+    const upn = (u.upn ?? `${u.name}@${realm}`).toLowerCase();
+    const path = u.upn === undefined ? `onPrem.users[${i}].name` : `onPrem.users[${i}].upn`;
+    const other = upns.get(upn);
+    if (other !== undefined) {
+      const what = u.upn === undefined ? `its UPN (the default, name@realm) ${upn}` : `UPN ${u.upn}`;
+      throw new TopologyError(path, `${what} is already the UPN of ${other}`);
+    }
+    upns.set(upn, `onPrem.users[${i}]`);
+  }
   const groupNames = new Set(groups.map((g) => g.name.toLowerCase()));
   for (const [i, u] of users.entries()) {
     for (const [j, g] of u.groups.entries()) {
@@ -301,22 +375,28 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
   }
   const seen = {
     name: new Map<string, number>(),
-    subnet: new Map<string, number>(),
     port: new Map<number, number>(),
   };
   const onPremPort = optPort(p.port, 'onPrem.port');
   managedInstances.forEach((m, i) => {
     const path = `managedInstances[${i}]`;
-    for (const [field, key] of [
-      ['name', m.name],
-      ['subnet', m.subnet],
-    ] as const) {
-      const other = seen[field].get(key);
-      // Windows authentication is enabled per subnet: one instance per subnet, as Azure requires.
-      if (other !== undefined) {
-        throw new TopologyError(`${path}.${field}`, `${key} is already used by managedInstances[${other}]`);
-      }
-      seen[field].set(key, i);
+    const other = seen.name.get(m.name);
+    if (other !== undefined) {
+      throw new TopologyError(`${path}.name`, `${m.name} is already used by managedInstances[${other}]`);
+    }
+    seen.name.set(m.name, i);
+    // Windows authentication is enabled per subnet: one instance per subnet, as Azure requires. Networks,
+    // not strings: 10.0.0.9/24 is 10.0.0.0/24, and 10.0.0.128/25 lies in it (the lab refuses both).
+    const net = network(m.subnet);
+    const k = managedInstances.slice(0, i).findIndex((n) => overlaps(network(n.subnet), net));
+    if (k >= 0) {
+      const taken = managedInstances[k]!.subnet;
+      throw new TopologyError(
+        `${path}.subnet`,
+        taken === m.subnet
+          ? `${m.subnet} is already used by managedInstances[${k}]`
+          : `${m.subnet} (network ${formatNetwork(net)}) overlaps ${taken} of managedInstances[${k}]: one instance per subnet`,
+      );
     }
     if (m.port !== undefined) {
       const other = m.port === onPremPort ? 'onPrem.port' : seen.port.get(m.port);
@@ -341,8 +421,15 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
     });
   });
 
-  const c = obj(o.client ?? {}, 'client', ['encryption', 'tdsVersion']);
-  const tdsVersion = c.tdsVersion === undefined ? '7.4' : String(c.tdsVersion);
+  const c = obj(o.client === undefined ? {} : o.client, 'client', ['encryption', 'tdsVersion']);
+  // "7.4", or the YAML number 7.4 an unquoted version reads as; nothing else (a list, true, 8).
+  const versions = ['7.1', '7.2', '7.3', '7.4'] as const;
+  const tdsVersion =
+    typeof c.tdsVersion === 'number' && (versions as readonly string[]).includes(String(c.tdsVersion))
+      ? String(c.tdsVersion)
+      : c.tdsVersion;
+  const onPremPolicy = policy(p.policy, 'onPrem.policy');
+  checkPolicy(onPremPolicy, 'onPrem.policy', { kind: 'active-directory', pkinit: false });
   return {
     kind: 'azure-sql-mi',
     ...(tenantId !== undefined && { tenantId }),
@@ -350,14 +437,14 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
       realm,
       ...(netbiosName !== undefined && { netbiosName }),
       ...(onPremPort !== undefined && { port: onPremPort }),
-      policy: policy(p.policy, 'onPrem.policy'),
+      policy: onPremPolicy,
       users,
       groups,
     },
     managedInstances,
     client: {
       encryption: oneOf(c.encryption, 'client.encryption', ['require', 'request', 'off'] as const, 'require'),
-      tdsVersion: oneOf(tdsVersion, 'client.tdsVersion', ['7.1', '7.2', '7.3', '7.4'] as const),
+      tdsVersion: oneOf(tdsVersion, 'client.tdsVersion', versions, '7.4'),
     },
   };
 }

@@ -20,17 +20,19 @@
  */
 
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import {
   AZURE_AD_REALM,
   type AzureSqlMiLab,
+  type AzureSqlMiLabOptions,
   createAzureSqlMiLab,
-  type ManagedInstance,
   type TdsLoginEvent,
 } from '@krbsim/azure';
 import { systemClock, systemRandom } from '@krbsim/core';
 import { serializeKeytab, writeKrb5Conf, writeOwnerOnlyFile } from '@krbsim/files';
+import type { KdcRequestEvent } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   issueServerCertificate,
@@ -43,8 +45,8 @@ import { type AzureLabFile, loginsOf } from './azure-lab-file';
 import { connectableHost, connectableHostPort } from './connect-address';
 import { type LoginLogEntry, type RequestLogger, requestLogger } from './request-log';
 import type { StartTopologyOptions } from './start-topology';
-import { policyOf } from './topology';
-import { kdcKeytabEntries, serviceKeytabEntries, spnFileName } from './topology-files';
+import { atField, policyOf } from './topology';
+import { KDC_KEYTAB_FILE, kdcKeytabEntries, serviceKeytabEntries, spnFileName } from './topology-files';
 
 /** `ports.json` of an Azure lab. */
 export interface AzureLabPorts {
@@ -138,23 +140,19 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
   // A wildcard bind (0.0.0.0, ::) is no address to connect to: the files name loopback instead.
   const reach = connectableHost(host);
   const dir = resolve(options.dir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const onPremRealm = spec.onPrem.realm;
   // Each realm's requests logged as a topology's are: from its KDC's event, with the transport's peer.
   const errorsOnly = options.logRequests === 'errors';
   const loggers = new Map<string, RequestLogger>();
   const logged = (realm: string, handle: (request: Uint8Array) => Uint8Array) =>
     loggers.get(realm)?.wrap(handle) ?? handle;
-  const lab = createAzureSqlMiLab({
-    onPremRealm,
-    ...(spec.onPrem.netbiosName !== undefined && { netbiosName: spec.onPrem.netbiosName }),
-    onPremPolicy: policyOf(spec.onPrem.policy),
-    ...(spec.tenantId !== undefined && { tenantId: spec.tenantId }),
-    // Without a seed, a random one: the lab's keys, session keys included, come from its seeded
-    // stream, which must not be the same public default on every served lab.
-    seed: options.seed ?? randomLabSeed(),
-    clock: systemClock,
-    ...(options.log !== undefined && { onRequest: (realm, event) => loggers.get(realm)?.onRequest(event) }),
+  const listenerLog = options.transportLog;
+  // Before anything listens: the lab as the file describes it. What the lab refuses that validation
+  // let through is the file's fault, reported as a TopologyError naming the field (serve: exit 2).
+  const lab = buildAzureLab(spec, options.seed, {
+    ...(options.log !== undefined && {
+      onRequest: (realm: string, event: KdcRequestEvent) => loggers.get(realm)?.onRequest(event),
+    }),
     ...(options.onInternalError !== undefined && { onInternalError: options.onInternalError }),
   });
   if (options.log !== undefined) {
@@ -162,26 +160,9 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       loggers.set(realm.name, requestLogger(realm.name, realm.clock, options.log, errorsOnly));
     }
   }
-  const listenerLog = options.transportLog;
-  for (const u of spec.onPrem.users) {
-    lab.onPrem.addUser(u.name, {
-      password: u.password,
-      ...(u.upn !== undefined && { upn: u.upn }),
-      ...(u.mustChangePassword === true && { mustChangePassword: true }),
-    });
-  }
-  for (const g of spec.onPrem.groups) lab.onPrem.addGroup(g.name, { scope: g.scope });
-  for (const u of spec.onPrem.users) for (const g of u.groups) lab.onPrem.addGroupMember(g, u.name);
-  for (const g of spec.onPrem.groups) for (const m of g.members) lab.onPrem.addGroupMember(g.name, m);
-  const instances: ManagedInstance[] = spec.managedInstances.map((m) => {
-    const mi = lab.addManagedInstance({ name: m.name, dnsZone: m.dnsZone, subnet: m.subnet });
-    mi.enableWindowsAuthenticationPrerequisites();
-    mi.authenticationMetadata = m.authenticationMetadata;
-    mi.connectionType = m.connectionType;
-    for (const l of m.logins) mi.createLogin(l.name, l.from === 'windows' ? 'WINDOWS' : 'EXTERNAL PROVIDER');
-    return mi;
-  });
-  lab.setupCloudTrust();
+  const instances = lab.managedInstances;
+  // Made only once the lab is built: a file the lab refuses leaves no directory behind.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
 
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -210,7 +191,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     });
     closers.push(() => kpasswd.close());
     const ca = await createSelfSignedCa({ commonName: 'krbsim Azure lab CA' });
-    const proxyCert = await issueServerCertificate(ca, { ipAddresses: [reach], dnsNames: ['localhost'] });
+    const proxyCert = await issueServerCertificate(ca, certificateNames(reach, ['localhost']));
     const tenantPath = `/${lab.tenant.tenantId}/kerberos`;
     const proxy = await serveKdcProxy(
       new KdcProxy(kdcProxyRoute({ [AZURE_AD_REALM]: logged(AZURE_AD_REALM, (r) => lab.tenant.handle(r)) })),
@@ -241,7 +222,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     const tds: Record<string, { host: string; port: number; spn: string }> = {};
     for (const [i, mi] of instances.entries()) {
       const m = spec.managedInstances[i]!;
-      const cert = await issueServerCertificate(ca, { dnsNames: [mi.fqdn], ipAddresses: [reach] });
+      const cert = await issueServerCertificate(ca, certificateNames(reach, [mi.fqdn]));
       const listener = await mi.listen({
         host,
         cert: cert.certPem,
@@ -312,12 +293,15 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
       await writeOwnerOnlyFile(path, serializeKeytab({ entries }));
       keytabs[mi.name] = path;
     }
-    // Security: the KDCs' keys forge any ticket of the lab's realms; written only when asked for, 0600.
+    // Security: the KDCs' keys forge any ticket of the lab's realms; written only when asked for, 0600,
+    // and one an earlier run left in a reused --dir is removed: it may hold this lab's keys (same seed).
     let kdcKeytab: string | undefined;
     if (options.kdcKeytab === true) {
-      kdcKeytab = join(dir, 'kdc.keytab');
+      kdcKeytab = join(dir, KDC_KEYTAB_FILE);
       const entries = kdcKeytabEntries([lab.onPrem.realm, lab.tenant.realm], now);
       await writeOwnerOnlyFile(kdcKeytab, serializeKeytab({ entries }));
+    } else {
+      await rm(join(dir, KDC_KEYTAB_FILE), { force: true });
     }
     const ports: AzureLabPorts = {
       lab: 'azure-sql-mi',
@@ -370,6 +354,85 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     await close();
     throw e;
   }
+}
+
+/**
+ * The lab `spec` describes, before anything listens: its users, groups, instances (every
+ * Windows-authentication prerequisite met) and logins, and the cloud trust. A step the lab refuses
+ * throws a TopologyError naming the field, as validation does.
+ */
+function buildAzureLab(
+  spec: AzureLabFile,
+  seed: number | undefined,
+  hooks: Pick<AzureSqlMiLabOptions, 'onRequest' | 'onInternalError'>,
+): AzureSqlMiLab {
+  const lab = atField('onPrem', () =>
+    createAzureSqlMiLab({
+      onPremRealm: spec.onPrem.realm,
+      ...(spec.onPrem.netbiosName !== undefined && { netbiosName: spec.onPrem.netbiosName }),
+      onPremPolicy: policyOf(spec.onPrem.policy),
+      ...(spec.tenantId !== undefined && { tenantId: spec.tenantId }),
+      // Without a seed, a random one: the lab's keys, session keys included, come from its seeded
+      // stream, which must not be the same public default on every served lab.
+      seed: seed ?? randomLabSeed(),
+      clock: systemClock,
+      ...hooks,
+    }),
+  );
+  const users = spec.onPrem.users;
+  const groups = spec.onPrem.groups;
+  users.forEach((u, i) => {
+    atField(`onPrem.users[${i}]`, () =>
+      lab.onPrem.addUser(u.name, {
+        password: u.password,
+        ...(u.upn !== undefined && { upn: u.upn }),
+        ...(u.mustChangePassword === true && { mustChangePassword: true }),
+      }),
+    );
+  });
+  groups.forEach((g, i) => {
+    atField(`onPrem.groups[${i}].name`, () => lab.onPrem.addGroup(g.name, { scope: g.scope }));
+  });
+  users.forEach((u, i) => {
+    u.groups.forEach((g, j) => {
+      atField(`onPrem.users[${i}].groups[${j}]`, () => lab.onPrem.addGroupMember(g, u.name));
+    });
+  });
+  groups.forEach((g, i) => {
+    g.members.forEach((m, j) => {
+      atField(`onPrem.groups[${i}].members[${j}]`, () => lab.onPrem.addGroupMember(g.name, m));
+    });
+  });
+  spec.managedInstances.forEach((m, i) => {
+    const path = `managedInstances[${i}]`;
+    const mi = atField(path, () => {
+      const mi = lab.addManagedInstance({ name: m.name, dnsZone: m.dnsZone, subnet: m.subnet });
+      mi.enableWindowsAuthenticationPrerequisites();
+      mi.authenticationMetadata = m.authenticationMetadata;
+      mi.connectionType = m.connectionType;
+      return mi;
+    });
+    m.logins.forEach((l, j) => {
+      atField(`${path}.logins[${j}]`, () =>
+        mi.createLogin(l.name, l.from === 'windows' ? 'WINDOWS' : 'EXTERNAL PROVIDER'),
+      );
+    });
+  });
+  // Set-AzureADKerberosServer: the trust of the on-prem realm, and its accounts there.
+  atField('onPrem.realm', () => lab.setupCloudTrust());
+  return lab;
+}
+
+/**
+ * The names a lab certificate carries for clients that reach it at `host`: an address as an IP
+ * address, a host name (`--host localhost`) as a DNS name, beside `dnsNames`.
+ */
+function certificateNames(
+  host: string,
+  dnsNames: readonly string[],
+): { ipAddresses: string[]; dnsNames: string[] } {
+  if (isIP(host) !== 0) return { ipAddresses: [host], dnsNames: [...dnsNames] };
+  return { ipAddresses: [], dnsNames: [...new Set([host, ...dnsNames])] };
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { builtInNames, wrapNames } from './examples';
 import { type CliIo, ExitCode } from './io';
 
 export const USAGE = `Usage: krbsim <command> [options]
@@ -16,8 +17,8 @@ Commands:
   serve <topology>   serve a topology file's realms on loopback UDP/TCP for MIT
                      krb5, Heimdal or Windows tools; writes krb5.conf, keytabs
                      and ports.json. An Azure lab file (kind: azure-sql-mi) adds
-                     the KDC proxy and TDS listeners for SQL clients; built-in
-                     names: azure-sql-mi, azure-trust, contoso-fabrikam
+                     the KDC proxy and TDS listeners for SQL clients. Built-in
+                     names: ${wrapNames(builtInNames(), 28, 21)}
   decode <input>     print any Kerberos message, GSS-API/SPNEGO token or
                      KDC-PROXY-MESSAGE as JSON (input: hex, base64 or @file)
   demo               the Azure SQL Managed Instance walk-through

@@ -40,7 +40,8 @@ Runs both Azure SQL Managed Instance flows in process and prints every
 Kerberos message, the PAC of each service ticket (user SID, groups, the SIDs
 the trust filtered), the resulting SQL logins and the sequence diagrams.
 
-  --seed N        seed for keys, nonces and confounders (default 42): same seed, same bytes
+  --seed N        seed for keys, nonces and confounders, a decimal integer (default
+                  42): same seed, same bytes
   --flow F        trust, modern or both (default both)
   --pcap FILE     also write the messages as a pcap for Wireshark
   --keytab FILE   also write every key the lab's realms hold as an MIT keytab
@@ -208,10 +209,16 @@ export async function demoCommand(args: readonly string[], io: CliIo): Promise<n
     io.stderr(usageError('demo', `unexpected argument '${positionals[0]}'`));
     return ExitCode.usage;
   }
-  const seed = values.seed === undefined ? 42 : Number(values.seed);
+  // A decimal integer, as the help says: Number() would take '' as 0 and 0x2a as 42.
+  const seed =
+    values.seed === undefined ? 42 : /^-?\d+$/.test(values.seed) ? Number(values.seed) : Number.NaN;
   const flow = values.flow ?? 'both';
-  if (!Number.isSafeInteger(seed) || !['trust', 'modern', 'both'].includes(flow)) {
-    io.stderr(usageError('demo', '--seed takes an integer and --flow one of trust, modern, both'));
+  if (!Number.isSafeInteger(seed)) {
+    io.stderr(usageError('demo', `--seed takes a decimal integer (at most 2^53 - 1), got '${values.seed}'`));
+    return ExitCode.usage;
+  }
+  if (!['trust', 'modern', 'both'].includes(flow)) {
+    io.stderr(usageError('demo', `--flow takes one of trust, modern, both, got '${flow}'`));
     return ExitCode.usage;
   }
   // Checked before the flows run, so a typo costs no output and no stack trace.

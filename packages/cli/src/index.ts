@@ -34,11 +34,12 @@ export {
   parseDecodeInput,
 } from './decode';
 export type { InputEncoding } from './decode-input';
+export { builtInNames } from './examples';
 export { type CliIo, ExitCode } from './io';
 export type { ReplicaKdcs } from './replica';
 export type { LoginLogEntry, LogLevel } from './request-log';
 export { loadTopologyFile, serveCommand } from './serve';
-export { builtInNames, loadServeFile, parseServeFile, type ServeFile } from './serve-file';
+export { loadServeFile, parseServeFile, type ServeFile } from './serve-file';
 export {
   buildRealms,
   type KdcServerInfo,

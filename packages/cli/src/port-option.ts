@@ -20,11 +20,23 @@ function portNumber(text: string): number | undefined {
 /**
  * `topology` with the ports `--port` gave (each `PORT` or `REALM=PORT`), or
  * the message of a usage error: a port outside 1..65535, a bare port with
- * several realms, a realm the file does not have, or two realms on one port.
+ * several realms, a realm the file does not have, a realm given two ports
+ * (`--port A=88 --port A=89`), or two realms on one port.
  */
 export function applyPortOptions(topology: TopologyFile, options: readonly string[]): TopologyFile | string {
   const names = topology.realms.map((r) => r.name);
   const ports = new Map<string, number>();
+  // Which option gave each realm its port: a second one for the same realm is a mistake, not an override.
+  const given = new Map<string, string>();
+  const set = (realm: string, port: number, option: string): string | undefined => {
+    const earlier = given.get(realm);
+    if (earlier !== undefined) {
+      return `--port ${option}: the port of ${realm} is already given (--port ${earlier}); give it once`;
+    }
+    given.set(realm, option);
+    ports.set(realm, port);
+    return undefined;
+  };
   for (const option of options) {
     const eq = option.lastIndexOf('=');
     const realm = eq < 0 ? undefined : option.slice(0, eq);
@@ -35,11 +47,13 @@ export function applyPortOptions(topology: TopologyFile, options: readonly strin
       if (names.length !== 1) {
         return `--port ${option}: the topology has ${names.length} realms (${names.join(', ')}); say which, e.g. --port ${names[0]}=${port}`;
       }
-      ports.set(names[0]!, port);
+      const twice = set(names[0]!, port, option);
+      if (twice !== undefined) return twice;
     } else {
       if (!names.includes(realm))
         return `--port ${option}: no realm ${realm} in the topology (${names.join(', ')})`;
-      ports.set(realm, port);
+      const twice = set(realm, port, option);
+      if (twice !== undefined) return twice;
     }
   }
   const realms = topology.realms.map((r) => {

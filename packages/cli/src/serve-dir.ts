@@ -6,6 +6,7 @@
  * @module
  */
 
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,4 +46,24 @@ export function serveDirNote(dir: ServeDir): string {
   if (dir.temporary === 'remove') return ' (a temporary directory, removed at exit; --keep keeps it)';
   if (dir.temporary === 'keep') return ' (a temporary directory, kept at exit: --keep)';
   return '';
+}
+
+/**
+ * Why `dir` (`--dir`) must not be served into, if it must not: it exists and is no directory, or
+ * it is world-writable (`/tmp` itself, a shared mount), where any user could replace `krb5.conf`
+ * or `ports.json`, or plant a link where a file is about to be written. A directory that does not
+ * exist is fine: it is made 0700.
+ */
+export function unsafeServeDir(dir: string): string | undefined {
+  let mode: number;
+  try {
+    const st = statSync(dir);
+    if (!st.isDirectory()) return 'exists and is not a directory';
+    mode = st.mode;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? undefined : (e as Error).message;
+  }
+  if ((mode & 0o002) === 0) return undefined;
+  return `is world-writable (mode ${(mode & 0o7777).toString(8)}): any user could replace the files written there (krb5.conf, ports.json) or plant links in their place; give a directory of your own (one that does not exist is made 0700)`;
 }

@@ -8,35 +8,16 @@
  * @module
  */
 
-import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type AzureLabFile, validateAzureLab } from './azure-lab-file';
+import { builtInNames, examplesDir } from './examples';
 import { parseDocument, TopologyError, type TopologyFile, validateTopology } from './topology';
 
 /** A file `krbsim serve` can serve. */
 export type ServeFile =
   | { readonly kind: 'topology'; readonly topology: TopologyFile }
   | { readonly kind: 'azure-sql-mi'; readonly lab: AzureLabFile };
-
-/** The `examples/` directory of this package (beside `src/` and `dist/`). */
-export function examplesDir(): string {
-  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  return join(dirname(here), '..', 'examples');
-}
-
-/** The built-in names: every `examples/<name>.yaml`, sorted. */
-export function builtInNames(dir = examplesDir()): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.yaml'))
-      .map((f) => f.slice(0, -'.yaml'.length))
-      .sort();
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Parses and validates a serve file's text: `kind: azure-sql-mi` is an

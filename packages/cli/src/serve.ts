@@ -11,10 +11,11 @@ import type { Realm } from '@krbsim/kdc';
 import type { Trace } from '@krbsim/transport';
 import { parseCommand, usageError } from './args';
 import type { AzureLabFile } from './azure-lab-file';
+import { builtInNames, wrapNames } from './examples';
 import { type CliIo, ExitCode, unwritable } from './io';
 import { applyPortOptions } from './port-option';
 import { LOG_LEVELS, type LogLevel } from './request-log';
-import { type ServeDir, serveDir, serveDirNote } from './serve-dir';
+import { type ServeDir, serveDir, serveDirNote, unsafeServeDir } from './serve-dir';
 import { loadServeFile } from './serve-file';
 import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, refuseKdcProxy, TopologyError, type TopologyFile } from './topology';
@@ -27,8 +28,8 @@ export const SERVE_TRACE_BYTES = 64 * 1024 * 1024;
 
 export const SERVE_USAGE = `Usage: krbsim serve <file.yaml|file.json|built-in name> [--dir <dir>] [options]
 
-Built-in names: the examples shipped with krbsim (azure-sql-mi, azure-trust,
-contoso-fabrikam), served as their files are.
+Built-in names: the examples shipped with krbsim, served as their files are:
+  ${wrapNames(builtInNames(), 2, 2)}
 
 An Azure lab file (kind: azure-sql-mi; the built-in azure-sql-mi is one):
 the on-prem domain's KDC over UDP and TCP, Azure AD's only through an HTTPS
@@ -74,7 +75,8 @@ Then, for example:
 
 Options:
   --dir <dir>          where to write the files (created 0700 if missing; default: a new
-                       temporary directory, named when ready and removed at exit)
+                       temporary directory, named when ready and removed at exit); a
+                       world-writable one is refused (others could replace the files)
   --keep               keep that temporary directory at exit
   --host <addr>        address to listen on (default 127.0.0.1); krb5.conf lists 0.0.0.0
                        as 127.0.0.1 and :: as ::1, addresses clients can connect to
@@ -85,6 +87,7 @@ Options:
   --seed <s>           derive the long-term keys (krbtgt, services and trusts without a
                        password) from <s>: the same keys every run and in every replica.
                        Session keys and nonces come from the system's CSPRNG (an Azure lab: see above).
+                       Any text; an integer past 2^53 is taken as text, never rounded.
                        Default: a random seed (random keys)
   --workers <n>        serve from <n> worker processes sharing the sockets (like
                        krb5kdc -w); default 1: this process serves
@@ -97,7 +100,8 @@ Options:
                        clients without an MS-KKDCP client)
   --kdc-keytab         also write kdc.keytab: every krbtgt/REALM@REALM and inter-realm
                        krbtgt key, so Wireshark can decrypt TGTs and MIT's tools check
-                       the PACs' KDC signatures. Anyone holding it can forge tickets
+                       the PACs' KDC signatures. Anyone holding it can forge tickets.
+                       Without it, a kdc.keytab an earlier run left in --dir is removed
   --html <file>        at exit, write every request served and its reply as one
                        self-contained HTML page (the sequence diagram, each message
                        decoded and opened with the realms' keys as decode --keytab
@@ -112,7 +116,7 @@ Options:
   -h, --help           show this help
 
 Exit codes: 0 stopped by a signal, 1 a KDC could not start (e.g. port in use),
-2 bad arguments, a topology file that does not validate (the message names
+2 bad arguments, a topology or lab file that does not validate (the message names
 the field, e.g. realms[0].users[1].password), or a --replica-of with other keys.
 `;
 
@@ -253,7 +257,9 @@ async function parseServeArgs(
   let seed: number | string | undefined;
   if (values.seed !== undefined) {
     if (values.seed.length === 0) return usage('--seed must not be empty');
-    seed = /^-?\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
+    // An integer past 2^53 stays text, as for the Azure lab (seedNumber): Number() would round two seeds into one.
+    const n = Number(values.seed);
+    seed = /^-?\d+$/.test(values.seed) && Number.isSafeInteger(n) ? n : values.seed;
   }
   const file = positionals[0]!;
   let loaded: Awaited<ReturnType<typeof loadServeFile>>;
@@ -274,6 +280,9 @@ async function parseServeArgs(
   }
   if (values.dir !== undefined && values.keep === true)
     return usage('--keep is for the temporary directory: --dir is kept');
+  // Checked before anything listens: keytabs and principals.json must not land where others can swap files.
+  const unsafe = values.dir === undefined ? undefined : unsafeServeDir(values.dir);
+  if (unsafe !== undefined) return usage(`--dir ${values.dir}: ${unsafe}`);
   if (loaded.kind === 'azure-sql-mi') {
     // The lab is one process with its own ports (onPrem.port, managedInstances[].port).
     const unsupported = [
@@ -449,6 +458,11 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
     });
   } catch (e) {
     await served.release();
+    // What the lab refused of the file names its field, as validation does: the file's fault.
+    if (e instanceof TopologyError) {
+      io.stderr(`krbsim serve: ${config.file}: ${e.message}\n`);
+      return ExitCode.usage;
+    }
     io.stderr(`krbsim serve: cannot start the Azure lab: ${(e as Error).message}\n`);
     return ExitCode.failure;
   }
@@ -460,7 +474,9 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
       krb5conf: p.krb5conf,
       ports: join(dir, 'ports.json'),
       ...(p.kdcKeytab !== undefined && { kdcKeytab: p.kdcKeytab }),
+      ca: p.ca,
       ...(p.krb5confDirect !== undefined && { krb5confDirect: p.krb5confDirect }),
+      ...(served.temporary !== undefined && { temporary: served.temporary }),
     },
     [
       ...Object.entries(p.kdcs).map(([realm, k]) => `${realm}: KDC on ${k.host}:${k.udp} (udp+tcp)`),
@@ -470,6 +486,7 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
       ...(p.kdcKeytab === undefined
         ? []
         : [`  KDC keys in ${p.kdcKeytab}: anyone holding them can forge tickets`]),
+      `  lab CA in ${p.ca} (krb5.conf's http_anchors; it signed the KDC proxy's and the listeners' certificates)`,
       `  export KRB5_CONFIG=${p.krb5conf} FREETDSCONF=${p.freetdsconf}`,
       ...(p.krb5confDirect === undefined
         ? []

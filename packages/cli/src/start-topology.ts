@@ -15,8 +15,8 @@
 import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { type Clock, KerberosError, type RandomSource, systemClock } from '@krbsim/core';
-import { createTrust, type DelegationOptions, Kdc, KpasswdService, Realm } from '@krbsim/kdc';
+import { type Clock, type RandomSource, systemClock } from '@krbsim/core';
+import { createTrust, type DelegationOptions, Kdc, KpasswdService, parsePrincipal, Realm } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   issueServerCertificate,
@@ -40,6 +40,7 @@ import {
 import { randomSeed, readReplicaFeed, readReplicaOf, replicaCheck, SeededKeysRandom } from './replica';
 import { type RequestLogEntry, requestLogger } from './request-log';
 import {
+  atField,
   type DelegationSpec,
   policyOf,
   type RealmFileSpec,
@@ -326,20 +327,6 @@ function delegationOf(d: DelegationSpec): DelegationOptions {
 }
 
 /**
- * Runs `f`, a step of building the realms from a file: what the realm refuses
- * (a duplicate name, an SPN taken, a SID out of range) is the file's fault,
- * reported as a TopologyError naming `path`, as validation reports a field.
- */
-function atField<T>(path: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof KerberosError || e instanceof RangeError) throw new TopologyError(path, e.message);
-    throw e;
-  }
-}
-
-/**
  * The realm's directory groups, then their members (a member may be a group
  * defined later in the file). A refusal names the field, as validation does.
  */
@@ -407,7 +394,33 @@ function addCrossRealmGrants(realms: ReadonlyMap<string, Realm>, topology: Topol
       grant(`computers[${i}]`, `${c.name.replace(/\$$/, '').toUpperCase()}$`, c.allowedToAuthenticate);
     }
     for (const [i, v] of spec.services.entries()) grant(`services[${i}]`, v.spn, v.allowedToAuthenticate);
+    // Resource-based delegation names the accounts that may act on the account's behalf: each must
+    // be one the file defines, or it would silently never match (SQL01 for the computer SQL01$).
+    const delegates = (path: string, d: DelegationSpec | undefined) => {
+      (d?.allowedFrom ?? []).forEach((name, k) => {
+        at(`${path}.delegation.allowedFrom[${k}]`, () => requireAccount(realms, realm, name));
+      });
+    };
+    for (const [i, u] of spec.users.entries()) delegates(`users[${i}]`, u.delegation);
+    for (const [i, c] of spec.computers.entries()) delegates(`computers[${i}]`, c.delegation);
+    for (const [i, v] of spec.services.entries()) delegates(`services[${i}]`, v.delegation);
   });
+}
+
+/**
+ * Refuses a name (`websvc`, `SQL01$`, `HTTP/web.contoso.com`, `websvc@CONTOSO.COM`) that names no
+ * principal of the file's realms, saying what was likely meant.
+ */
+function requireAccount(realms: ReadonlyMap<string, Realm>, own: Realm, name: string): void {
+  const p = parsePrincipal(name, own.name);
+  const realm = realms.get(p.realm);
+  if (realm === undefined) throw new RangeError(`no realm named ${p.realm} in this file`);
+  const account = p.name.nameString.join('/');
+  if (realm.lookup(p.name) !== undefined) return;
+  const computer = p.name.nameString.length === 1 && realm.lookup(`${account}$`) !== undefined;
+  throw new RangeError(
+    `no account ${account} in ${realm.name}${computer ? ` (the computer account is ${account}$)` : ''}`,
+  );
 }
 
 /** `exclusive: false` for `serveKdc`'s listen and bind: the sockets of a Node cluster's primary, shared. */

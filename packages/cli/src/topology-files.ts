@@ -12,7 +12,7 @@
  * @module
  */
 
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type KeytabEntry,
@@ -26,6 +26,9 @@ import { connectableHostPort } from './connect-address';
 import type { ReplicaKdcs } from './replica';
 import type { TopologyFile, TrustFileSpec } from './topology';
 import { type TopologyCertificates, writePkinitFiles } from './topology-pkinit';
+
+/** @internal The KDCs' own keys' file (`--kdc-keytab`), in the serve directory. */
+export const KDC_KEYTAB_FILE = 'kdc.keytab';
 
 /** Where one realm's KDC listens (both protocols). */
 export interface ServedRealm {
@@ -367,7 +370,8 @@ function keytabEntriesOf(
  * `<spn>.keytab` (one service; `<spn>@<REALM>.keytab` if two realms share an
  * SPN), `<account>@<REALM>.keytab` (a computer or service account: its name
  * and SPNs), with `kdcKeytab` also `kdc.keytab` (the KDCs' own keys, see
- * {@link kdcKeytabEntries}), with `kdcProxyCa` also `ca.pem`, and `ports.json` into `dir`.
+ * {@link kdcKeytabEntries}; without it, a `kdc.keytab` already there is removed), with `kdcProxyCa`
+ * also `ca.pem`, and `ports.json` into `dir`.
  */
 export async function writeTopologyFiles(
   dir: string,
@@ -438,13 +442,16 @@ export async function writeTopologyFiles(
     keytabs[r.name] = path;
   }
   // Security: the KDCs' keys forge any ticket of these realms; written only when asked for, 0600.
+  // One an earlier run left in a reused directory is removed: it may hold live keys (same --seed).
   let kdcKeytab: string | undefined;
   if (input.kdcKeytab === true) {
-    kdcKeytab = join(abs, 'kdc.keytab');
+    kdcKeytab = join(abs, KDC_KEYTAB_FILE);
     await writeOwnerOnlyFile(
       kdcKeytab,
       serializeKeytab({ entries: kdcKeytabEntries(input.realms.values(), now) }),
     );
+  } else {
+    await rm(join(abs, KDC_KEYTAB_FILE), { force: true });
   }
 
   const ports: PortsJson = {

@@ -13,6 +13,7 @@
  *     # policy.fast: none | supported | required (FAST, RFC 6113; default: mit supported, AD none)
  *     # policy.fastStrengthenKey: false for Heimdal 7 kinit, which ignores FAST strengthen keys
  *     # policy.allowAnonymous: true for anonymous PKINIT (RFC 8062, MIT kinit -n); needs pkinit
+ *     # policy.renewsTickets: false refuses RENEW (KDC_ERR_BADOPTION) of renewable tickets, as Azure AD does
  *     # policy.requireTgsReqChecksum: false serves TGS-REQs without a body checksum, as Windows DCs do
  *     # policy.starttimeAlways: starttime in every ticket and reply (default: AD true, mit false)
  *     # policy.minPasswordLength, passwordComplexity, passwordHistory, minPasswordAge: kpasswd's rules
@@ -61,10 +62,16 @@ export interface PolicySpec {
   readonly maxRenewLifeMs?: number;
   readonly clockSkewMs?: number;
   readonly allowWeakCrypto?: boolean;
+  /** Issue renewable TGTs when asked (default true). */
   readonly renewableTgt?: boolean;
+  /**
+   * Honour RENEW requests (default true). `false` with `renewableTgt` left on is Azure AD
+   * Kerberos: its TGTs carry the renewable flag, yet a RENEW gets KDC_ERR_BADOPTION.
+   */
+  readonly renewsTickets?: boolean;
   /** Issue PACs (default: the realm kind's, true in AD realms). */
   readonly issuePac?: boolean;
-  /** Refuse this realm's TGTs that carry no PAC (default: the realm kind's). */
+  /** Refuse this realm's TGTs that carry no PAC (default: the realm kind's). Only with `issuePac`. */
   readonly requirePac?: boolean;
   /** FAST (RFC 6113): `none`, `supported` or `required` (default: the realm kind's). */
   readonly fast?: 'none' | 'supported' | 'required';
@@ -242,6 +249,22 @@ export class TopologyError extends KerberosError {
   }
 }
 
+/**
+ * @internal Runs `f`, a step of building what a file describes: what the
+ * realm or the lab refuses (a duplicate name, an SPN taken, a SID out of
+ * range) is the file's fault, reported as a TopologyError naming `path`, as
+ * validation reports a field. Shared with the Azure lab (`azure-lab.ts`).
+ */
+export function atField<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TopologyError) throw e;
+    if (e instanceof KerberosError || e instanceof RangeError) throw new TopologyError(path, e.message);
+    throw e;
+  }
+}
+
 type Obj = Record<string, unknown>;
 
 /** The longest value an error message quotes. */
@@ -379,6 +402,7 @@ export function policy(v: unknown, path: string): PolicySpec {
     'clockSkew',
     'allowWeakCrypto',
     'renewableTgt',
+    'renewsTickets',
     'issuePac',
     'requirePac',
     'fast',
@@ -398,6 +422,7 @@ export function policy(v: unknown, path: string): PolicySpec {
     clockSkewMs: duration(o.clockSkew, `${path}.clockSkew`),
     allowWeakCrypto: optBool(o.allowWeakCrypto, `${path}.allowWeakCrypto`),
     renewableTgt: optBool(o.renewableTgt, `${path}.renewableTgt`),
+    renewsTickets: optBool(o.renewsTickets, `${path}.renewsTickets`),
     issuePac: optBool(o.issuePac, `${path}.issuePac`),
     requirePac: optBool(o.requirePac, `${path}.requirePac`),
     fastStrengthenKey: optBool(o.fastStrengthenKey, `${path}.fastStrengthenKey`),
@@ -413,6 +438,32 @@ export function policy(v: unknown, path: string): PolicySpec {
       fast: oneOf(o.fast, `${path}.fast`, ['none', 'supported', 'required'] as const),
     }),
   };
+}
+
+/**
+ * @internal Refuses `policy` keys a realm would hold and never use, naming the key: `requirePac`
+ * where the realm issues no PAC (its `issuePac`, or an `mit` realm's default), `allowAnonymous`
+ * where it serves no PKINIT (anonymous tickets come by anonymous PKINIT). Shared with the Azure
+ * lab's `onPrem.policy`.
+ */
+export function checkPolicy(
+  p: PolicySpec,
+  path: string,
+  realm: { readonly kind: RealmFileSpec['kind']; readonly pkinit: boolean },
+): void {
+  const issuePac = p.issuePac ?? realm.kind === 'active-directory';
+  if (p.requirePac === true && !issuePac) {
+    throw new TopologyError(
+      `${path}.requirePac`,
+      `the realm issues no PAC (${p.issuePac === false ? 'issuePac: false' : "an mit realm's default"}), so no TGT would be refused for lacking one: set issuePac: true or drop requirePac`,
+    );
+  }
+  if (p.allowAnonymous === true && !realm.pkinit) {
+    throw new TopologyError(
+      `${path}.allowAnonymous`,
+      'anonymous tickets come by anonymous PKINIT (RFC 8062): the realm needs pkinit',
+    );
+  }
 }
 
 /** @internal The realm policy a file's `policy` sets: the keys it gives, the realm kind's defaults for the rest. */
@@ -541,19 +592,24 @@ function realm(v: unknown, path: string): RealmFileSpec {
   const port = optPort(o.port, `${path}.port`);
   const forest = o.forest === undefined ? undefined : realmName(o.forest, `${path}.forest`);
   const kdcProxy = optBool(o.kdcProxy, `${path}.kdcProxy`);
+  const kind = oneOf(o.kind, `${path}.kind`, ['mit', 'active-directory'] as const, 'mit');
+  const pkinit =
+    o.pkinit !== undefined && o.pkinit !== false ? pkinitSpec(o.pkinit, `${path}.pkinit`) : undefined;
+  const p = policy(o.policy, `${path}.policy`);
+  checkPolicy(p, `${path}.policy`, { kind, pkinit: pkinit !== undefined });
   return {
     name: realmName(o.name, `${path}.name`),
-    kind: oneOf(o.kind, `${path}.kind`, ['mit', 'active-directory'] as const, 'mit'),
+    kind,
     ...(domainSid !== undefined && { domainSid }),
     ...(forest !== undefined && { forest }),
     ...(port !== undefined && { port }),
     domains: list(o.domains, `${path}.domains`).map((d, i) => dnsName(d, `${path}.domains[${i}]`)),
-    policy: policy(o.policy, `${path}.policy`),
+    policy: p,
     users,
     computers,
     groups,
     services,
-    ...(o.pkinit !== undefined && o.pkinit !== false && { pkinit: pkinitSpec(o.pkinit, `${path}.pkinit`) }),
+    ...(pkinit !== undefined && { pkinit }),
     ...(kdcProxy === true && { kdcProxy: true }),
   };
 }
@@ -672,6 +728,16 @@ export function validateTopology(doc: unknown): TopologyFile {
   realms.forEach((r, i) => {
     if (names.has(r.name)) throw new TopologyError(`realms[${i}].name`, `realm ${r.name} appears twice`);
     names.add(r.name);
+  });
+  // One realm per DNS domain: [domain_realm] maps a name to one realm, and a second claim would win silently.
+  const domains = new Map<string, string>();
+  realms.forEach((r, i) => {
+    r.domains.forEach((d, j) => {
+      const path = `realms[${i}].domains[${j}]`;
+      const other = domains.get(d);
+      if (other !== undefined) throw new TopologyError(path, `${d} is already claimed at ${other}`);
+      domains.set(d, path);
+    });
   });
   const ports = new Map<number, number>();
   realms.forEach((r, i) => {

@@ -9,10 +9,12 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AZURE_AD_REALM, createAzureSqlMiLab, type LabError } from '@krbsim/azure';
 import { describe, expect, it } from 'vitest';
 import { freetdsOdbcDriver } from '../src/azure-lab';
 import { loginsOf, validateAzureLab } from '../src/azure-lab-file';
-import { builtInNames, examplesDir, loadServeFile, parseServeFile } from '../src/serve-file';
+import { builtInNames, examplesDir } from '../src/examples';
+import { loadServeFile, parseServeFile } from '../src/serve-file';
 import { TopologyError } from '../src/topology';
 
 const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
@@ -72,6 +74,73 @@ describe('validateAzureLab', () => {
       [],
       ['CONTOSO\\SqlAdmins'], // carol, through DBAs nested in SqlAdmins
     ]);
+  });
+
+  it('reads the client TDS version as a string or as the YAML number an unquoted one is', () => {
+    expect(validateAzureLab({ ...base(), client: { tdsVersion: 7.2 } }).client.tdsVersion).toBe('7.2');
+    expect(parseServeFile(`${JSON.stringify(base())}\n`).kind).toBe('azure-sql-mi');
+    const yaml = parseServeFile(
+      'kind: azure-sql-mi\nonPrem: { realm: CONTOSO.COM, users: [{ name: alice, password: a }] }\n' +
+        'managedInstances: [{ name: mi1, dnsZone: abc123, subnet: 10.0.0.0/24 }]\nclient: { tdsVersion: 7.3 }\n',
+    );
+    expect(yaml.kind === 'azure-sql-mi' && yaml.lab.client.tdsVersion).toBe('7.3');
+  });
+
+  it("compares instances' subnets as networks, as the lab does when it enables them", () => {
+    const pairs: [string, string][] = [
+      ['10.0.0.0/24', '10.0.0.0/24'],
+      ['10.0.0.0/24', '10.0.0.9/24'],
+      ['10.0.0.0/24', '10.0.0.128/25'],
+      ['10.0.0.0/16', '10.0.200.0/24'],
+      ['0.0.0.0/0', '192.168.1.0/24'],
+      ['10.0.0.0/24', '10.0.1.0/24'],
+      ['10.0.0.0/25', '10.0.0.128/25'],
+      ['192.168.0.0/32', '192.168.0.1/32'],
+    ];
+    for (const [a, b] of pairs) {
+      const doc = base();
+      let fileRefuses = false;
+      try {
+        validateAzureLab({
+          ...doc,
+          managedInstances: [
+            { ...doc.managedInstances[0]!, subnet: a },
+            { ...doc.managedInstances[0]!, name: 'mi2', subnet: b },
+          ],
+        });
+      } catch (e) {
+        expect((e as TopologyError).path).toBe('managedInstances[1].subnet');
+        fileRefuses = true;
+      }
+      const lab = createAzureSqlMiLab({ seed: 1 });
+      lab
+        .addManagedInstance({ name: 'mi1', dnsZone: 'abc123', subnet: a })
+        .enableWindowsAuthenticationPrerequisites();
+      const mi2 = lab.addManagedInstance({ name: 'mi2', dnsZone: 'abc123', subnet: b });
+      let labRefuses = false;
+      try {
+        mi2.enableWindowsAuthenticationPrerequisites();
+      } catch (e) {
+        expect((e as LabError).reason).toBe('subnet-taken');
+        labRefuses = true;
+      }
+      expect(fileRefuses, `${a} beside ${b}`).toBe(labRefuses);
+    }
+  });
+
+  it('keeps the names it reserves and the Azure AD realm in step with the lab', () => {
+    const lab = createAzureSqlMiLab({ seed: 1 });
+    lab.setupCloudTrust();
+    for (const name of ['krbtgt', 'krbtgt_AzureAD']) {
+      expect(() =>
+        validateAzureLab({ ...base(), onPrem: { ...base().onPrem, users: [{ name, password: 'p' }] } }),
+      ).toThrow(/is the /);
+    }
+    expect(lab.onPrem.realm.lookup('krbtgt_AzureAD')).toBeDefined();
+    expect(lab.getAzureAdKerberosServer()!.userAccount).toBe('krbtgt_AzureAD');
+    expect(() =>
+      validateAzureLab({ ...base(), onPrem: { ...base().onPrem, realm: AZURE_AD_REALM } }),
+    ).toThrow(/^onPrem\.realm: /);
   });
 
   it('reads mustChangePassword for an on-prem user (kpasswd changes it)', () => {
@@ -186,6 +255,98 @@ describe('validateAzureLab', () => {
       'managedInstances[1].subnet: 10.0.0.0/24 is already used by managedInstances[0]',
     ],
     [
+      "an instance on a subnet that is another instance's network (host bits set)",
+      (d) => ({
+        ...d,
+        managedInstances: [
+          d.managedInstances[0]!,
+          { ...d.managedInstances[0]!, name: 'mi2', subnet: '10.0.0.9/24' },
+        ],
+      }),
+      'managedInstances[1].subnet: 10.0.0.9/24 (network 10.0.0.0/24) overlaps 10.0.0.0/24 of managedInstances[0]: one instance per subnet',
+    ],
+    [
+      "an instance on a subnet inside another instance's",
+      (d) => ({
+        ...d,
+        managedInstances: [
+          d.managedInstances[0]!,
+          { ...d.managedInstances[0]!, name: 'mi2', subnet: '10.0.0.128/25' },
+        ],
+      }),
+      'managedInstances[1].subnet: 10.0.0.128/25 (network 10.0.0.128/25) overlaps 10.0.0.0/24 of managedInstances[0]',
+    ],
+    [
+      'two users with one UPN',
+      (d) => ({
+        ...d,
+        onPrem: {
+          ...d.onPrem,
+          users: [...d.onPrem.users, { name: 'eve', password: 'e', upn: 'Alice@Contoso.com' }],
+        },
+      }),
+      'onPrem.users[2].upn: UPN Alice@Contoso.com is already the UPN of onPrem.users[0]',
+    ],
+    [
+      "a user whose default UPN is another user's",
+      (d) => ({
+        ...d,
+        onPrem: {
+          ...d.onPrem,
+          users: [
+            { name: 'eve', password: 'e', upn: 'alice@contoso.com' },
+            { name: 'alice', password: 'a' },
+          ],
+        },
+      }),
+      'onPrem.users[1].name: its UPN (the default, name@realm) alice@contoso.com is already the UPN of onPrem.users[0]',
+    ],
+    [
+      "a user named as the cloud trust's account",
+      (d) => ({ ...d, onPrem: { ...d.onPrem, users: [{ name: 'krbtgt_AzureAD', password: 'k' }] } }),
+      "onPrem.users[0].name: krbtgt_AzureAD is the Azure AD Kerberos server's account (krbtgt_AzureAD), which the cloud trust makes",
+    ],
+    [
+      "a group named as the domain's krbtgt",
+      (d) => ({ ...d, onPrem: { ...d.onPrem, groups: [{ name: 'KRBTGT' }] } }),
+      "onPrem.groups[0].name: KRBTGT is the domain's KDC account (krbtgt)",
+    ],
+    [
+      "Azure AD's realm as the on-prem realm",
+      (d) => ({ ...d, onPrem: { ...d.onPrem, realm: 'KERBEROS.MICROSOFTONLINE.COM' } }),
+      "onPrem.realm: KERBEROS.MICROSOFTONLINE.COM is Azure AD's realm, which the lab serves itself",
+    ],
+    [
+      'requirePac where the domain issues no PAC',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, policy: { issuePac: false, requirePac: true } } }),
+      'onPrem.policy.requirePac: the realm issues no PAC (issuePac: false)',
+    ],
+    [
+      'allowAnonymous in a domain without PKINIT',
+      (d) => ({ ...d, onPrem: { ...d.onPrem, policy: { allowAnonymous: true } } }),
+      'onPrem.policy.allowAnonymous: anonymous tickets come by anonymous PKINIT',
+    ],
+    [
+      'Extended Protection required on a listener without TLS',
+      (d) => ({
+        ...d,
+        managedInstances: [
+          { ...d.managedInstances[0]!, encryption: 'not-supported', extendedProtection: 'required' },
+        ],
+      }),
+      'managedInstances[0].extendedProtection: required holds logins to their TLS channel, and encryption not-supported starts none',
+    ],
+    [
+      'Extended Protection allowed on a listener without TLS',
+      (d) => ({
+        ...d,
+        managedInstances: [
+          { ...d.managedInstances[0]!, encryption: 'not-supported', extendedProtection: 'allowed' },
+        ],
+      }),
+      'managedInstances[0].extendedProtection: allowed holds logins',
+    ],
+    [
       'a metadata mode',
       (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, authenticationMetadata: 'windows' }] }),
       'managedInstances[0].authenticationMetadata: expected one of Windows, AzureAD, Paired',
@@ -243,6 +404,17 @@ describe('validateAzureLab', () => {
       'client.encryption: expected',
     ],
     ['a TDS version', (d) => ({ ...d, client: { tdsVersion: 8 } }), 'client.tdsVersion: expected one of 7.1'],
+    [
+      'a TDS version in a list',
+      (d) => ({ ...d, client: { tdsVersion: ['7.4'] } }),
+      'client.tdsVersion: expected one of 7.1, 7.2, 7.3, 7.4, got a list',
+    ],
+    [
+      'a TDS version that is a boolean',
+      (d) => ({ ...d, client: { tdsVersion: true } }),
+      'client.tdsVersion: expected one of 7.1, 7.2, 7.3, 7.4, got boolean true',
+    ],
+    ['a client that is null', (d) => ({ ...d, client: null }), 'client: expected an object, got null'],
     [
       'a mustChangePassword that is not a boolean',
       (d) => ({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
+import { builtInNames } from '../src/examples';
 import type { CliIo } from '../src/io';
 import { parseTopology, TopologyError } from '../src/topology';
 
@@ -40,6 +41,17 @@ describe('krbsim', () => {
     const opt = capture();
     expect(await runCli(['serve', 'x.yaml', '--colour'], opt)).toBe(2);
     expect(opt.err).toMatch(/krbsim serve: .*--colour/);
+  });
+
+  it('--help and serve --help name every built-in example', async () => {
+    const names = builtInNames();
+    expect(names).toEqual(expect.arrayContaining(['forest', 'pkinit', 'selective-trust']));
+    for (const argv of [['--help'], ['serve', '--help']]) {
+      const io = capture();
+      expect(await runCli(argv, io)).toBe(0);
+      // However the list wraps, it reads as one.
+      expect(io.out.replace(/\s+/g, ' '), argv.join(' ')).toContain(` ${names.join(', ')}`);
+    }
   });
 
   it('serve --help, help serve, decode -h and demo --help print the command usage', async () => {

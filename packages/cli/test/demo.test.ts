@@ -78,6 +78,17 @@ describe('krbsim demo', () => {
       expect(stderr).toMatch(/^krbsim demo: .+\nTry 'krbsim demo --help'\.\n$/);
     }
   });
+
+  it('takes --seed as a decimal integer only: empty, hexadecimal or past 2^53 is a usage error', async () => {
+    for (const seed of ['', '0x2a', '4.2', '1e3', ' 42', '9007199254740993']) {
+      const { code, stdout, stderr } = await run(['demo', '--seed', seed]);
+      expect(code, seed).toBe(2);
+      expect(stdout, seed).toBe('');
+      expect(stderr, seed).toBe(
+        `krbsim demo: --seed takes a decimal integer (at most 2^53 - 1), got '${seed}'\nTry 'krbsim demo --help'.\n`,
+      );
+    }
+  });
 });
 
 describe('krbsim demo --pcap and --json', () => {

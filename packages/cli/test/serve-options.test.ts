@@ -6,7 +6,7 @@
 
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
@@ -18,7 +18,7 @@ import { applyPortOptions } from '../src/port-option';
 import { seedNumber } from '../src/serve';
 import { startTopology } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
-import { type ReadyServe, serveUntilReady } from './run-serve';
+import { type ReadyServe, serveExit, serveUntilReady } from './run-serve';
 
 let dir: string;
 let single: string;
@@ -214,6 +214,10 @@ describe('krbsim serve --port', () => {
     [['A.TEST=70000'], "--port A.TEST=70000: expected a port number 1..65535, got '70000'"],
     [['A.TEST=x'], "--port A.TEST=x: expected a port number 1..65535, got 'x'"],
     [['A.TEST=88', 'B.TEST=88'], '--port: B.TEST and A.TEST would both listen on port 88'],
+    [
+      ['A.TEST=88', 'A.TEST=89'],
+      '--port A.TEST=89: the port of A.TEST is already given (--port A.TEST=88); give it once',
+    ],
   ])('rejects --port %j before opening a socket', async (ports, message) => {
     let err = '';
     const argv = ['serve', two, '--dir', join(dir, 'never'), ...ports.flatMap((p) => ['--port', p])];
@@ -226,6 +230,16 @@ describe('krbsim serve --port', () => {
     expect(code).toBe(2);
     expect(err).toBe(`krbsim serve: ${message}\nTry 'krbsim serve --help'.\n`);
     expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+
+  it('refuses a bare port given twice for a single realm, as a port given twice by name', () => {
+    const t = parseTopology('realms: [{ name: A.TEST }]');
+    expect(applyPortOptions(t, ['88', '89'])).toBe(
+      '--port 89: the port of A.TEST is already given (--port 88); give it once',
+    );
+    expect(applyPortOptions(t, ['88', 'A.TEST=88'])).toBe(
+      '--port A.TEST=88: the port of A.TEST is already given (--port 88); give it once',
+    );
   });
 
   it('overrides the port of the file, and a clash with another realm of the file is refused', () => {
@@ -248,5 +262,56 @@ describe("the Azure lab's --seed", () => {
     expect(seedNumber('9007199254740993')).not.toBe(2 ** 53);
     expect(seedNumber('lab-a')).toBe(seedNumber('lab-a'));
     expect(seedNumber('lab-a')).not.toBe(seedNumber('lab-b'));
+  });
+});
+
+describe("a topology's --seed", () => {
+  it('past 2^53 is taken as text: two seeds Number() would round into one are two sets of keys', async () => {
+    const checks: string[] = [];
+    for (const seed of ['9007199254740993', '9007199254740992']) {
+      const run = await serveUntilReady([single, '--seed', seed]);
+      checks.push(run.ports.realms['A.TEST']!.check!);
+      expect((await run.stop()).code).toBe(0);
+    }
+    expect(checks[0]).not.toBe(checks[1]);
+    // A safe integer is the number it says, as before: 42 and 042 are one seed.
+    const small: string[] = [];
+    for (const seed of ['42', '042']) {
+      const run = await serveUntilReady([single, '--seed', seed]);
+      small.push(run.ports.realms['A.TEST']!.check!);
+      expect((await run.stop()).code).toBe(0);
+    }
+    expect(small[0]).toBe(small[1]);
+  });
+});
+
+describe('krbsim serve --dir that is not safe to write into', () => {
+  it('refuses a world-writable directory, or a file, before anything listens (exit 2)', async () => {
+    const open = join(dir, 'world-writable');
+    await mkdir(open);
+    await chmod(open, 0o777);
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    for (const [what, target, message] of [
+      ['topology', open, `--dir ${open}: is world-writable (mode 777): any user could replace the files`],
+      ['azure lab', open, `--dir ${open}: is world-writable (mode 777)`],
+      ['topology', file, `--dir ${file}: exists and is not a directory`],
+    ] as const) {
+      let err = '';
+      const code = await runCli(['serve', what === 'topology' ? single : 'azure-sql-mi', '--dir', target], {
+        stdout: () => {},
+        stderr: (t) => {
+          err += t;
+        },
+      });
+      expect(code, `${what} ${target}`).toBe(2);
+      expect(err).toContain(`krbsim serve: ${message}`);
+      expect(existsSync(join(open, 'krb5.conf'))).toBe(false);
+    }
+    // The sticky bit does not make it safe: others still create files there.
+    await chmod(open, 0o1777);
+    const sticky = await serveExit([single, '--dir', open]);
+    expect(sticky.code).toBe(2);
+    expect(sticky.out).toContain('is world-writable (mode 1777)');
   });
 });

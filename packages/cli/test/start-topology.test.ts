@@ -2,7 +2,9 @@ import { createSocket } from 'node:dgram';
 import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TicketFlags } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
+import { ErrorCode, type KerberosError } from '@krbsim/core';
 import { parseKeytab } from '@krbsim/files';
 import { InProcessTransport, UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +72,7 @@ describe('startTopology', () => {
     const policies = await startTopology(
       validateTopology({
         realms: [
-          { name: 'MIT.TEST', policy: { issuePac: true, allowAnonymous: true } },
+          { name: 'MIT.TEST', pkinit: true, policy: { issuePac: true, allowAnonymous: true } },
           { name: 'AD.TEST', kind: 'active-directory', policy: { issuePac: false, requirePac: false } },
         ],
       }),
@@ -288,6 +290,67 @@ describe('startTopology', () => {
       }
       expect(err, JSON.stringify(raw)).toBeInstanceOf(TopologyError);
       expect((err as Error).message).toMatch(pattern);
+    }
+  });
+
+  it('resolves delegation.allowedFrom as allowedToAuthenticate: a name of no account is refused at its field', async () => {
+    const file = (allowedFrom: string[]) =>
+      validateTopology({
+        realms: [
+          {
+            name: 'X.TEST',
+            kind: 'active-directory',
+            users: [{ name: 'websvc', password: 'W3b-Passw0rd', spns: ['HTTP/web.x.test'] }],
+            computers: [{ name: 'SQL01', spns: ['MSSQLSvc/sql01.x.test:1433'] }],
+            services: [{ spn: 'cifs/files.x.test', delegation: { allowedFrom } }],
+          },
+          { name: 'Y.TEST', kind: 'active-directory', users: [{ name: 'app', password: 'App-Passw0rd' }] },
+        ],
+        trusts: [{ trusting: 'X.TEST', trusted: 'Y.TEST', kind: 'forest' }],
+      });
+    // Accounts by name, in any case (AD's), by an SPN they hold, and of a trusted realm.
+    const ok = await startTopology(file(['SQL01$', 'WEBSVC', 'MSSQLSvc/sql01.x.test:1433', 'app@Y.TEST']), {
+      listen: false,
+    });
+    await ok.close();
+    const refused: [string[], string][] = [
+      [
+        ['SQL01'],
+        'realms[0].services[0].delegation.allowedFrom[0]: no account SQL01 in X.TEST (the computer account is SQL01$)',
+      ],
+      [['websvc', 'webscv'], 'realms[0].services[0].delegation.allowedFrom[1]: no account webscv in X.TEST'],
+      [['app@Z.TEST'], 'realms[0].services[0].delegation.allowedFrom[0]: no realm named Z.TEST in this file'],
+      [['nobody@Y.TEST'], 'realms[0].services[0].delegation.allowedFrom[0]: no account nobody in Y.TEST'],
+    ];
+    for (const [names, message] of refused) {
+      const e = await startTopology(file(names), { listen: false }).catch((x: unknown) => x);
+      expect(e, names.join()).toBeInstanceOf(TopologyError);
+      expect((e as Error).message).toBe(message);
+    }
+  });
+
+  it("azure-trust's cloud TGT is renewable, as klist shows Azure AD's, and its RENEW is refused", async () => {
+    const t = await startTopology(await loadTopologyFile(join(EXAMPLES, 'azure-trust.yaml')), {
+      listen: false,
+      seed: 1,
+    });
+    try {
+      const az = 'KERBEROS.MICROSOFTONLINE.COM';
+      expect(t.realms.get(az)!.policy).toMatchObject({ renewableTgt: true, renewsTickets: false });
+      const client = new KerberosClient({
+        realm: az,
+        transport: new InProcessTransport().register(az, (req) => t.kdcs.get(az)!.handle(req)),
+      });
+      const tgt = await client.getInitialCredentials(
+        'cloudonly',
+        { password: 'Cl0ud-Passw0rd' },
+        { renewable: true },
+      );
+      expect(tgt.flags & TicketFlags.renewable).not.toBe(0);
+      const e = await client.renew(tgt).catch((x: unknown) => x);
+      expect((e as KerberosError).code).toBe(ErrorCode.KDC_ERR_BADOPTION);
+    } finally {
+      await t.close();
     }
   });
 

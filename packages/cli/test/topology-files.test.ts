@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,5 +216,16 @@ trusts:
       (e) => `${formatPrincipal(e.principal.name, e.principal.realm)}:${e.kvno}:${e.key.etype}`,
     );
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('is removed from a reused directory when not asked for: an earlier run may have left live keys', async () => {
+    const realms = buildRealms(topology, { seed: 1 });
+    const reused = join(root, 'reused');
+    const first = await writeTopologyFiles(reused, { topology, realms, servers, kdcKeytab: true });
+    expect(existsSync(first.kdcKeytab!)).toBe(true);
+    const again = await writeTopologyFiles(reused, { topology, realms, servers });
+    expect(again.kdcKeytab).toBeUndefined();
+    expect(existsSync(join(reused, 'kdc.keytab'))).toBe(false);
+    expect(existsSync(join(reused, 'CONTOSO.COM.keytab'))).toBe(true);
   });
 });

@@ -115,11 +115,54 @@ describe('parseTopology', () => {
       'realms[0].policy.maxTicketLife: a duration must be positive',
     ],
     [
+      'a DNS domain claimed by two realms',
+      'realms: [{ name: A.TEST, domains: [a.test, shared.test] }, { name: B.TEST, domains: [Shared.Test] }]',
+      'realms[1].domains[0]: shared.test is already claimed at realms[0].domains[1]',
+    ],
+    [
+      'requirePac in a realm that issues no PAC',
+      'realms: [{ name: A.TEST, kind: active-directory, policy: { issuePac: false, requirePac: true } }]',
+      'realms[0].policy.requirePac: the realm issues no PAC (issuePac: false), so no TGT would be refused for lacking one',
+    ],
+    [
+      'requirePac in an mit realm, which issues no PAC by default',
+      'realms: [{ name: A.TEST, policy: { requirePac: true } }]',
+      "realms[0].policy.requirePac: the realm issues no PAC (an mit realm's default)",
+    ],
+    [
+      'allowAnonymous in a realm without pkinit',
+      'realms: [{ name: A.TEST, policy: { allowAnonymous: true } }]',
+      'realms[0].policy.allowAnonymous: anonymous tickets come by anonymous PKINIT (RFC 8062): the realm needs pkinit',
+    ],
+    [
+      'a renewsTickets that is not true or false',
+      'realms: [{ name: A.TEST, policy: { renewsTickets: never } }]',
+      'realms[0].policy.renewsTickets: expected true or false',
+    ],
+    [
       'a computer name longer than NetBIOS allows',
       'realms: [{ name: A.TEST, kind: active-directory, computers: [{ name: WORKSTATION-0123456 }] }]',
       'realms[0].computers[0].name: expected a NetBIOS name (1 to 15 letters, digits or',
     ],
   ];
+  it('takes the PAC and anonymous settings where the realm can honour them', () => {
+    const t = parseTopology(`
+realms:
+  - { name: A.TEST, policy: { issuePac: true, requirePac: true, renewsTickets: false } }
+  - { name: B.TEST, kind: active-directory, policy: { requirePac: true } }
+  - { name: C.TEST, pkinit: true, policy: { allowAnonymous: true } }
+  - { name: D.TEST, domains: [a.test] }
+  - { name: E.TEST, domains: [sub.a.test] }
+`);
+    expect(t.realms.map((r) => r.policy)).toMatchObject([
+      { issuePac: true, requirePac: true, renewsTickets: false },
+      { requirePac: true },
+      { allowAnonymous: true },
+      {},
+      {},
+    ]);
+  });
+
   for (const [what, text, message] of bad) {
     it(`rejects ${what} with the field's path`, () => {
       let err: unknown;

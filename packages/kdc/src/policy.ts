@@ -65,9 +65,10 @@ export interface RealmPolicy {
   /** Permit weak etypes such as rc4-hmac (23). Default false. */
   allowWeakCrypto: boolean;
   /**
-   * Issue renewable TGTs when asked. Default true (MIT, AD). Azure AD Kerberos:
-   * false, its cloud TGTs are not renewable. A RENEWABLE request is then quietly
-   * not honoured (no error), as a KDC does for any flag its policy withholds.
+   * Issue renewable TGTs when asked. Default true (MIT, AD, and Azure AD
+   * Kerberos, whose cloud TGTs carry the flag though it renews none: see
+   * {@link renewsTickets}). False: a RENEWABLE request is quietly not honoured
+   * (no error), as a KDC does for any flag its policy withholds.
    */
   renewableTgt: boolean;
   /**
