@@ -389,7 +389,7 @@ describe('connectTds refuses a server that breaks the protocol', () => {
   });
 
   it('closes on an answer whose tokens do not decode: the next request gets no answer meant for another', async () => {
-    // The reviewer's case: a truncated DONE, then an answer that a connection left open would hand to the next batch.
+    // A truncated DONE, then an answer that a connection left open would hand to the next batch.
     const s = await scripted((_, n) =>
       n === 0
         ? preloginAnswer(Encryption.NOT_SUP)
@@ -669,7 +669,7 @@ describe('connectTds deadlines and requests', () => {
     const s = await scripted((m, n) => {
       if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
       if (n === 1) return LOGGED_IN;
-      // ATTENTION answered with results, not DONE_ATTN (the reviewer's server): discarded, the wait goes on.
+      // ATTENTION answered with results, not DONE_ATTN: discarded, the wait goes on.
       return m.type === TdsPacketType.ATTENTION ? other : undefined;
     });
     const c = await connectTds({ port: s.port, encryption: 'not-supported', timers, timeoutMs: 1000 });

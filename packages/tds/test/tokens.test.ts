@@ -212,12 +212,22 @@ describe('tokens', () => {
     expect(refusal(() => decodeTokens(Uint8Array.of(TdsToken.ROW), { columns: [] }))).toBe(
       'unexpected ROW@0',
     );
-    // The reviewer's message: NoMetaData, then 0xD1 to the 4 MiB a message may hold; refused at its first bytes.
+    // A hostile message: NoMetaData, then 0xD1 to the 4 MiB a message may hold; refused at its first bytes.
     const flood = new Uint8Array(4 * 1024 * 1024 - 64).fill(TdsToken.ROW);
     flood.set([TdsToken.COLMETADATA, 0xff, 0xff]);
     expect(refusal(() => decodeTokens(flood))).toBe('unexpected COLMETADATA@0.Count');
     // NBCROW (0xD2) is a token this package does not read, with or without columns.
     expect(refusal(() => decodeTokens(Uint8Array.from([...none, 0xd2])))).toBe('unsupported token[1]');
+  });
+
+  it('refuses a second LOGINACK, FEATUREEXTACK or SSPI in one message (empty ones would make millions of tokens)', () => {
+    const sspi = encodeTokens([{ type: 'SSPI', token: new Uint8Array(0) }]);
+    expect(decodeTokens(sspi)).toEqual([{ type: 'SSPI', token: new Uint8Array(0) }]);
+    expect(refusalMessage(() => decodeTokens(Uint8Array.from([...sspi, ...sspi])))).toBe(
+      'unexpected token[1]: a second token of type 0xed in one message',
+    );
+    const ack = encodeTokens([{ type: 'FEATUREEXTACK', features: [] }]);
+    expect(refusal(() => decodeTokens(Uint8Array.from([...ack, ...ack])))).toBe('unexpected token[1]');
   });
 
   it('reads 1024 FEATUREEXTACK entries and refuses a 1025th', () => {

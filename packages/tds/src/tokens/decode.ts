@@ -35,10 +35,20 @@ export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions =
   const r = new ByteReader(payload);
   const out: TdsTokenValue[] = [];
   let columns = options.columns;
+  /** Tokens a message carries once at most (a login's answer, one leg of SSPI). */
+  const once = new Set<number>();
   while (r.remaining > 0) {
     const at = r.offset;
     const type = r.u8('token');
     const path = `token[${out.length}]`;
+    // A second one is no answer a server gives; refused at once, so that a message of empty ones cannot
+    // become millions of objects (each a few bytes on the wire).
+    if (type === TdsToken.LOGINACK || type === TdsToken.FEATUREEXTACK || type === TdsToken.SSPI) {
+      if (once.has(type)) {
+        throw new TdsError('unexpected', path, `a second token of type 0x${type.toString(16)} in one message`);
+      }
+      once.add(type);
+    }
     /** A token with a 2-byte length: read inside exactly that many bytes. */
     const sized = <T>(name: string, read: (s: ByteReader, p: string) => T): T => {
       const p = `${name}@${at}`;
