@@ -727,6 +727,20 @@ function login7Expectation(
   const tdsVersion = negotiateTdsVersion(login.tdsVersion);
   if ((login.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON) === 0) return { answer: 18456, tdsVersion };
   if (login.sspi.length === 0) return { answer: 18452, tdsVersion };
+  // What the instance does not give is refused with 50000 before any authentication: a user instance
+  // (OptionFlags3 0x04), a file to attach, a password change (OptionFlags3 0x01), FEDAUTH (feature 0x02),
+  // or under INIT_LANG_FATAL (OptionFlags2 0x01) a language other than us_english.
+  const language = login.language.toLowerCase();
+  if (
+    (login.optionFlags3 & 0x05) !== 0 ||
+    login.attachDbFile !== '' ||
+    login.features.some((f) => f.id === 0x02) ||
+    ((login.optionFlags2 & 0x01) !== 0 &&
+      language !== '' &&
+      language !== 'us_english' &&
+      language !== 'english')
+  )
+    return { answer: 50000, tdsVersion };
   if (!Buffer.from(login.sspi).equals(GOOD_SSPI)) return { answer: 18452, tdsVersion };
   // Section 2.2.6.4: once authenticated, a Database other than master (any case) fails the login under
   // fDatabase, with 4060 before 18456; without it the login goes on in master.
@@ -777,7 +791,7 @@ function login7Target(seed: string): Target {
           throw new InvariantError(
             `the answer to a LOGIN7 is neither LOGINACK nor ERROR: ${tokens.map((t) => t.type)}`,
           );
-        if (![18456, 18452, 4014, 4060].includes(number))
+        if (![18456, 18452, 4014, 4060, 50000].includes(number))
           throw new InvariantError(`a LOGIN7 was refused with ${number}`);
         if (number !== expected.answer)
           throw new InvariantError(`a LOGIN7 was refused with ${number} where ${expected.answer} was due`);
