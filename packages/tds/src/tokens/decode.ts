@@ -45,7 +45,11 @@ export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions =
     // become millions of objects (each a few bytes on the wire).
     if (type === TdsToken.LOGINACK || type === TdsToken.FEATUREEXTACK || type === TdsToken.SSPI) {
       if (once.has(type)) {
-        throw new TdsError('unexpected', path, `a second token of type 0x${type.toString(16)} in one message`);
+        throw new TdsError(
+          'unexpected',
+          path,
+          `a second token of type 0x${type.toString(16)} in one message`,
+        );
       }
       once.add(type);
     }
