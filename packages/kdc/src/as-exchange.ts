@@ -197,7 +197,12 @@ function answerAs(
   };
   const clientName = { name: cname, realm: crealm };
   const isChangePw = s.name.nameString[0] === 'kadmin' && s.name.nameString[1] === 'changepw';
-  refuseAccount(expiryRefusal(c, clientName, now, policy, !isChangePw));
+  // A DC looks at the password's state only once the client has proved it knows the password (Samba's
+  // Heimdal: "Verify flags after the user been required to prove its identity"): before, a must-change
+  // or expired password would tell anyone who asks, and a wrong password would escape lockout. MIT's
+  // validate_as_request checks it first.
+  const passwordsAfterPreauth = realm.kind === 'active-directory';
+  refuseAccount(expiryRefusal(c, clientName, now, policy, !isChangePw && !passwordsAfterPreauth));
   if (s.kind !== 'krbtgt' && s.disabled) {
     const refusal = disabledServerRefusal(realm.kind);
     fail(refusal.code, refusal.message);
@@ -253,6 +258,7 @@ function answerAs(
   if (!state.preauthenticated && c.requiresPreauth) {
     throw preauthRequired(usable, handlers, state, cname, crealm);
   }
+  if (passwordsAfterPreauth && !isChangePw) refuseAccount(expiryRefusal(c, clientName, now, policy, true));
   // An anonymous ticket carries no PAC: there is no user to describe.
   const pacRequested = anonymous === undefined && (state.pacRequest ?? policy.includePacByDefault);
   const replyKey = state.replyKey ?? etypeNoSupp('the client key', body.etype, realm.name);

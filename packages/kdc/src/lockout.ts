@@ -3,7 +3,7 @@
  * 3.1.5.14.6 "Account Lockout State Maintenance"): each wrong password counts
  * (`badPwdCount`, starting again when the last one is older than the
  * observation window); at the realm's `lockoutThreshold` the account is
- * locked out (`lockoutTime`) for `lockoutDurationMs`, and a logon with the
+ * locked out (`lockoutTime`) for `lockoutDurationMs` (0: until unlocked), and a logon with the
  * right password resets the count. A lockout that has run its course ends
  * at the next logon. Not modelled: AD's password history check, which does
  * not count a wrong password that is one of the two previous ones.
@@ -17,7 +17,8 @@ import type { PrincipalEntry } from './principal-db';
 /** Whether `entry` is locked out at `now`; a lockout that has expired is cleared. */
 export function isLockedOut(entry: PrincipalEntry, now: number, policy: RealmPolicy): boolean {
   if (entry.lockoutTime === undefined) return false;
-  if (now < entry.lockoutTime + policy.lockoutDurationMs) return true;
+  // A duration of 0 is AD's "until an administrator unlocks the account" (Realm.unlockAccount).
+  if (policy.lockoutDurationMs === 0 || now < entry.lockoutTime + policy.lockoutDurationMs) return true;
   entry.lockoutTime = undefined;
   entry.badPasswordCount = 0;
   return false;

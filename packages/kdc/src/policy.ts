@@ -164,7 +164,10 @@ export interface RealmPolicy {
    * default, as in AD's Default Domain Policy): never.
    */
   lockoutThreshold: number;
-  /** How long a lockout lasts. Default 30 minutes (AD's once a threshold is set). */
+  /**
+   * How long a lockout lasts. Default 30 minutes (AD's once a threshold is set). 0, as in AD: until an
+   * administrator unlocks the account (`Realm.unlockAccount`).
+   */
   lockoutDurationMs: number;
   /** How long a wrong password counts towards the threshold. Default 30 minutes. */
   lockoutObservationWindowMs: number;

@@ -861,10 +861,12 @@ function issue(
   );
 
   const isTgs = s.kind === 'krbtgt';
-  // An S4U2Proxy ticket lives no longer than the user's evidence ticket, and keeps its authtime.
+  // An S4U2Proxy ticket lives no longer than the user's evidence ticket, nor the service's own TGT, and
+  // keeps the evidence's authtime.
   const times = tgsTicketTimes(body, proxy?.evidence ?? h.tgt, now, policy, {
     serverIsTgs: isTgs,
     serverMaxLifeMs: server.entry.maxTicketLifeMs,
+    ...(proxy !== undefined && { headerTgt: h.tgt }),
   });
   const chosen = forUser
     ? referralForUserFlags(realm, ticketFlags(realm, req, h, server, times.flags), s4u?.user)

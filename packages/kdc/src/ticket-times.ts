@@ -130,6 +130,11 @@ export interface TicketBounds {
   readonly serverIsTgs: boolean;
   /** The longest life of a ticket for this server (its own `maxTicketLifeMs`), when it has one. */
   readonly serverMaxLifeMs?: number | undefined;
+  /**
+   * S4U2Proxy: the requesting service's own TGT, which caps the ticket's end and renew-till too (RFC 4120
+   * section 3.3.3; MIT's compute_ticket_times caps by the header ticket, the evidence giving the authtime).
+   */
+  readonly headerTgt?: EncTicketPart;
 }
 
 /** The cap on a ticket's life from its server: the policy's for services, and the server's own. */
@@ -228,9 +233,14 @@ function tgsTimes(
     now: n,
     policy,
     ...serverCap(policy, t),
-    renewableAllowed: (tgt.flags & TicketFlags.renewable) !== 0 && (serverIsTgs ? policy.renewableTgt : true),
-    tgtEnd: tgt.endtime,
-    ...(tgt.renewTill !== undefined && { tgtRenewTill: tgt.renewTill }),
+    renewableAllowed:
+      (tgt.flags & TicketFlags.renewable) !== 0 &&
+      (t.headerTgt === undefined || (t.headerTgt.flags & TicketFlags.renewable) !== 0) &&
+      (serverIsTgs ? policy.renewableTgt : true),
+    tgtEnd: Math.min(tgt.endtime, t.headerTgt?.endtime ?? Number.POSITIVE_INFINITY),
+    ...(tgt.renewTill !== undefined && {
+      tgtRenewTill: Math.min(tgt.renewTill, t.headerTgt?.renewTill ?? Number.POSITIVE_INFINITY),
+    }),
   };
   let flags = 0;
   const mayPostdate = (tgt.flags & TicketFlags['may-postdate']) !== 0;
@@ -244,5 +254,9 @@ function tgsTimes(
   // of the time asked for) when it was asked for, from its start time on. (MIT's KDC gives it that life
   // but starts it now: its do_tgs_req overwrites the start time.)
   const asked = finish(body, b, b.now, flags | f, tgt.authtime);
-  return { ...asked, starttime: start, endtime: start + (asked.endtime - asked.starttime) };
+  const moved = { ...asked, starttime: start, endtime: start + (asked.endtime - asked.starttime) };
+  // Renewable only with a renew-till after its (moved) end: never one that precedes the end.
+  if (moved.renewTill === undefined || moved.renewTill > moved.endtime) return moved;
+  const { renewTill: _dropped, ...notRenewable } = moved;
+  return { ...notRenewable, flags: moved.flags & ~TicketFlags.renewable };
 }

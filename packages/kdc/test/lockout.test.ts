@@ -65,6 +65,15 @@ describe('account lockout (MS-SAMR 3.1.5.14.6)', () => {
     expect(l.realm.lookup('alice')).toMatchObject({ badPasswordCount: 0, lockoutTime: undefined });
   });
 
+  it('with a lockout duration of 0, as AD means it: locked until an administrator unlocks the account', () => {
+    const l = lab({ lockoutThreshold: 2, lockoutDurationMs: 0 });
+    for (let i = 0; i < 2; i++) l.logon('wrong');
+    l.clock.advance(5 * 60 * MINUTE); // far past the default 30 minutes
+    expect(errorOf(l.logon('pw')).errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
+    l.realm.unlockAccount('alice');
+    expect(repOf(l.logon('pw')).msgType).toBe(11);
+  });
+
   it("reports the wrong passwords a logon ends in its PAC's BadPasswordCount (MS-PAC 2.5), as a DC does", () => {
     const l = lab();
     const krbtgt = l.realm.krbtgt.keys.find((k) => k.key.etype === 18)!.key;

@@ -327,6 +327,31 @@ describe('realm kinds: the NTSTATUS of a refusal (KERB-EXT-ERROR, MS-KILE 2.2.1,
     expect(m.eData).toBeUndefined();
   });
 
+  it('a DC tells of a password to change only to one who knows it: PREAUTH_REQUIRED, then a wrong password counts (MIT tells first, as validate_as_request)', () => {
+    const l = makeRealm(REALM, { lockoutThreshold: 3 }, new ManualClock(T0), { kind: 'active-directory' });
+    l.realm.addUser('frank', { password: 'pw', mustChangePassword: true });
+    const noPreauth = errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'frank' })));
+    expect(noPreauth.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+    const wrong = errorOf(
+      l.kdc.handle(
+        asReq({ realm: REALM, cname: 'frank', padata: [encTimestamp(userKey(REALM, 'frank', 'nope'), T0)] }),
+      ),
+    );
+    expect(wrong.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(l.realm.lookup('frank')!.badPasswordCount).toBe(1);
+    const right = errorOf(
+      l.kdc.handle(
+        asReq({ realm: REALM, cname: 'frank', padata: [encTimestamp(userKey(REALM, 'frank', 'pw'), T0)] }),
+      ),
+    );
+    expect([right.errorCode, ntStatusOf(right.eData)]).toEqual([ErrorCode.KDC_ERR_KEY_EXPIRED, 0xc0000224]);
+    const mit = lab('mit');
+    mit.realm.addUser('frank', { password: 'pw', mustChangePassword: true });
+    expect(errorOf(mit.kdc.handle(asReq({ realm: REALM, cname: 'frank' }))).errorCode).toBe(
+      ErrorCode.KDC_ERR_KEY_EXPIRED,
+    );
+  });
+
   it('and a TGT checked again after 20 minutes: disabled, then expired (STATUS_ACCOUNT_EXPIRED)', () => {
     const l = lab('active-directory');
     l.realm.addService('HTTP/web.contoso.com');

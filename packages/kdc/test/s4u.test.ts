@@ -567,6 +567,31 @@ describe('S4U2Proxy', () => {
     );
   }
 
+  it("a proxy ticket ends no later than the service's own TGT either (RFC 4120 3.3.3, MIT's compute_ticket_times)", () => {
+    const l = setup({ trusted: true, allowedTo: [SQL] });
+    // The evidence from websvc's 10-hour TGT; the S4U2Proxy request under a TGT that ends in an hour.
+    const self = tgsGet(l.kdc, {
+      tgt: l.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      options: KdcOptions.forwardable | KdcOptions.canonicalize,
+      extraPadata: [paForUser(l.svc, alice)],
+    });
+    const short = login(l, 'websvc', l.svcKey, { till: T0 + 3600_000 });
+    const rep = tgsGet(l.kdc, {
+      tgt: short,
+      realm: REALM,
+      sname: SQL,
+      now: T0,
+      till: T0 + 10 * 3600_000,
+      options: PROXY,
+      additionalTickets: [self.ticket],
+    });
+    expect(self.part.endtime).toBeGreaterThan(T0 + 3600_000);
+    expect(rep.part.endtime).toBe(short.part.endtime);
+  });
+
   it('classic constrained delegation: websvc reaches SQL as alice with a forwardable evidence ticket', () => {
     const l = setup({ trusted: true, allowedTo: [SQL] });
     const rep = decodeTgsRep(proxy(l));

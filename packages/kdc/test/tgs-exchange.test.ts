@@ -800,6 +800,34 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     }
   });
 
+  it('a postdated ticket is renewable only with a renew-till after its end, never one before it', () => {
+    const l = setup();
+    const tgt = login(l, 'alice', aliceKey, {
+      till: T0 + 10 * Duration.hour,
+      rtime: T0 + 7 * Duration.day,
+      options: KdcOptions['allow-postdate'] | KdcOptions.renewable,
+    });
+    const ask = (from: number) =>
+      tgsGet(l.kdc, {
+        tgt,
+        realm: REALM,
+        sname: WEB,
+        now: T0,
+        from,
+        till: T0 + 8 * Duration.day,
+        rtime: T0 + 8 * Duration.day,
+        options: KdcOptions.postdated | KdcOptions.renewable,
+      }).part;
+    // Starting an hour before the TGT's renew-till, it would end after it: not renewable.
+    const late = ask(T0 + 7 * Duration.day - Duration.hour);
+    expect(late.flags & TicketFlags.renewable).toBe(0);
+    expect(late.renewTill).toBeUndefined();
+    // Starting early, its renew-till (the TGT's) comes after its end: renewable.
+    const early = ask(T0 + Duration.hour);
+    expect(early.flags & TicketFlags.renewable).not.toBe(0);
+    expect(early.renewTill!).toBeGreaterThan(early.endtime);
+  });
+
   it('names the fault of a VALIDATE both wrong (ticket valid, another server) as MIT does, or as a DC does', () => {
     for (const [kind, code] of [
       ['mit', ErrorCode.KDC_ERR_BADOPTION],
