@@ -125,7 +125,7 @@ export class AdJoinedClient {
    *
    * @throws LabError `password-change-refused`, with Windows' status: 0x52d when the domain's policy
    *   refuses the new password (AD's Default Domain Policy: at least 7 characters of three kinds, none
-   *   of the 24 previous passwords, a day after the last change), 0x56b when the current one is wrong.
+   *   of the 24 previous passwords, a day after the last change), 0x56 when the current one is wrong.
    */
   async changePassword(newPassword: string): Promise<void> {
     const user = this.user;

@@ -72,6 +72,8 @@ export class AzureAdJoinedClient {
   readonly #host: LabHost;
   readonly #device: DeviceRegistration;
   #prt: PrtResponse | undefined;
+  /** When this client last refreshed its PRT, by its own clock: Windows decides the next refresh so. */
+  #prtRefreshedAt = 0;
   /** The cloud TGT of this sign-in, kept after it expires (the cache drops expired ones). */
   #cloudTgt: Credential | undefined;
   #refreshRequested = false;
@@ -174,7 +176,7 @@ export class AzureAdJoinedClient {
       throw missingPrerequisite(missing[0]!, 'The modern interactive flow cannot start until it is met.');
     }
     const now = this.#host.clientClock.now();
-    if (this.#prt === undefined || now - this.#prt.issuedAt >= PRT_REFRESH_INTERVAL_MS)
+    if (this.#prt === undefined || now - this.#prtRefreshedAt >= PRT_REFRESH_INTERVAL_MS)
       await this.#refreshPrt(this.#prt === undefined);
     if (this.#cloudTgtExpired()) {
       const ended = new Date(this.#cloudTgt!.endtime).toISOString();
@@ -185,7 +187,7 @@ export class AzureAdJoinedClient {
       );
     }
     if (this.cloudTgt === undefined) {
-      const next = new Date(this.#prt!.issuedAt + PRT_REFRESH_INTERVAL_MS).toISOString();
+      const next = new Date(this.#prtRefreshedAt + PRT_REFRESH_INTERVAL_MS).toISOString();
       throw new LabError(
         ErrorCode.KRB_AP_ERR_NO_TGT,
         `no cloud TGT: the last PRT refresh brought none, and Windows refreshes the PRT at most every 4 hours (next at ${next}); run dsregcmd.exe /RefreshPrt, then lock and unlock the session`,
@@ -216,6 +218,7 @@ export class AzureAdJoinedClient {
       (interactive || this.#cloudTgt === undefined);
     const prt = await requestPrt(this.#host, this.user.upn, this.#device, wantTgt, this.participant);
     this.#prt = prt;
+    this.#prtRefreshedAt = this.#host.clientClock.now();
     if (prt.tgt === undefined) return;
     this.#cloudTgt = this.#credentialFrom(
       prt.tgt.asRep,

@@ -39,6 +39,10 @@ export interface HybridJoinedClientOptions {
   readonly kdcProxyPolicy?: boolean;
   /** The `CloudKerberosTicketRetrievalEnabled` policy. Default true. */
   readonly cloudKerberosTicketRetrievalEnabled?: boolean;
+  /** An interactive user session (true) or an application running as a service (false). Default true. */
+  readonly interactive?: boolean;
+  /** The machine's IDs both sides' authenticators carry (MS-KILE 3.2.5.8). Default: new ones from the lab's random source. */
+  readonly machine?: WindowsMachine;
 }
 
 /** Which TGT {@link HybridJoinedClient.initSecurityContext} starts from. */
@@ -61,7 +65,7 @@ export class HybridJoinedClient {
     this.#host = host;
     const os = opts.os ?? 'Windows 11';
     // One machine: both sides' authenticators carry its IDs.
-    const machine = newWindowsMachine(host.random);
+    const machine = opts.machine ?? newWindowsMachine(host.random);
     this.onPrem = new AdJoinedClient(host, user, {
       os,
       machine,
@@ -74,6 +78,7 @@ export class HybridJoinedClient {
       ...(opts.cloudKerberosTicketRetrievalEnabled !== undefined && {
         cloudKerberosTicketRetrievalEnabled: opts.cloudKerberosTicketRetrievalEnabled,
       }),
+      ...(opts.interactive !== undefined && { interactive: opts.interactive }),
     });
   }
 

@@ -35,8 +35,11 @@ export const WindowsStatus = {
   PASSWORD_MUST_CHANGE: 0x773,
   /** `0x52d` ERROR_PASSWORD_RESTRICTION: the new password does not meet the domain's password policy. */
   PASSWORD_RESTRICTION: 0x52d,
-  /** `0x56b` ERROR_WRONG_PASSWORD: the current password given for a change is not the account's. */
-  WRONG_PASSWORD: 0x56b,
+  /**
+   * `0x56` ERROR_INVALID_PASSWORD, "The specified network password is not correct" (what STATUS_WRONG_PASSWORD
+   * maps to): the current password given for a change is not the account's.
+   */
+  WRONG_PASSWORD: 0x56,
 } as const;
 
 /** The SQL Server error numbers the lab reports (what a SQL client shows). */

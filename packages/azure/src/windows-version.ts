@@ -27,6 +27,8 @@ const clientReleases: Record<string, number> = {
   '1903': 10.19,
   '1909': 10.195,
   '2004': 10.2,
+  // Microsoft's documents name 2004 so too.
+  '20H1': 10.2,
   '20H2': 10.205,
   '21H1': 10.211,
   '21H2': 10.212,

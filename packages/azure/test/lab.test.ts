@@ -436,6 +436,19 @@ describe('modern interactive flow', () => {
     await expect(later.initSecurityContext(mi.spn)).resolves.toBeDefined();
   });
 
+  it("refreshes the PRT every 4 hours by the client's own clock, whatever the tenant's clock says", async () => {
+    const { lab, alice, mi } = setup({ mode: 'AzureAD' });
+    const pc = lab.azureAdJoinedClient(alice);
+    await pc.signIn();
+    const prtRequests = () => lab.trace.entries.filter((e) => e.requestType === 'PRT request').length;
+    expect(prtRequests()).toBe(1);
+    // Only the client's clock moves on, four hours and a minute: one refresh, then none for four hours
+    // (the service tickets themselves fail on the skew, which is not what is counted here).
+    lab.clockOf('client').skewMs = 4 * Duration.hour + Duration.minute;
+    for (let i = 0; i < 3; i++) await pc.initSecurityContext(mi.spn).catch(() => undefined);
+    expect(prtRequests()).toBe(2);
+  });
+
   it('names the missing prerequisite', async () => {
     const { lab, alice, mi } = setup({ mode: 'AzureAD' });
     await expectLabError(

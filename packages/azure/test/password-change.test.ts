@@ -64,7 +64,7 @@ describe('changing a password on an AD-joined client', () => {
     await hc.onPrem.logon();
   });
 
-  it("refuses a password the domain's policy does not allow (0x52d), and a wrong current one (0x56b)", async () => {
+  it("refuses a password the domain's policy does not allow (0x52d), and a wrong current one (0x56)", async () => {
     const { lab, pc } = setup();
     let e = await labError(pc.changePassword('short'));
     expect(e.reason).toBe('password-change-refused');
@@ -77,6 +77,11 @@ describe('changing a password on an AD-joined client', () => {
     lab.onPrem.realm.setPassword('frank', 'Reset-By-Admin-1');
     e = await labError(pc.changePassword('Fr4nk-N3w-Passw0rd'));
     expect(e.windowsStatus).toBe(WindowsStatus.WRONG_PASSWORD);
+    // ERROR_INVALID_PASSWORD (86), Windows' text for STATUS_WRONG_PASSWORD.
+    expect([e.windowsStatus, e.message]).toEqual([
+      0x56,
+      expect.stringContaining('the specified network password is not correct (0x56)'),
+    ]);
     expect(pc.user.password).toBe('Fr4nk-0ld-Passw0rd');
   });
 

@@ -115,5 +115,10 @@ describe("a lab client's authenticator describes its machine", () => {
     expect(mi.accept(ctx.token, pc.participant).kerberos.windows?.tokenIntegrity?.machineId).toEqual(
       pc.machine.machineId,
     );
+    // Given IDs, as the other clients take them; and an application running as a service.
+    const machine = { machineId: new Uint8Array(32).fill(7), loopback: new Uint8Array(16).fill(9) };
+    const given = lab.hybridJoinedClient(alice, { machine, interactive: false });
+    expect([given.machine, given.onPrem.machine, given.cloud.machine]).toEqual([machine, machine, machine]);
+    expect(given.cloud.interactive).toBe(false);
   });
 });

@@ -280,6 +280,8 @@ describe('Windows versions, as a client is given them', () => {
     expect(w10).toMatchObject({ family: 'client', rank: 10 });
     expect(w10h1.rank).toBeGreaterThan(w10.rank);
     expect(w10h1.rank).toBeLessThan(11);
+    // 20H1 is Microsoft's other name for 2004.
+    expect(parseWindowsVersion('Windows 10 20H1').rank).toBe(parseWindowsVersion('Windows 10 2004').rank);
   });
 
   it('refuses a name it does not know, saying which forms it reads', () => {
