@@ -55,6 +55,7 @@ import {
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { realmOfHost } from './referral';
+import { routingView } from './routing-view';
 import { asTicketTimes, starttimeField, toSeconds } from './ticket-times';
 import { trustBetween } from './trust-graph';
 
@@ -69,9 +70,10 @@ const AS_INVALID_OPTIONS =
 
 /**
  * The realm an enterprise name (`alice@fabrikam.com`) that this realm does
- * not hold belongs to, when its UPN suffix routes to a realm this realm
- * knows of and is linked to by a trust, as AD routes UPN suffixes through
- * forest trust names; else undefined.
+ * not hold belongs to, when its UPN suffix routes to a realm of this realm's
+ * trust graph (a direct trust or one reached through others: a child domain
+ * knows its forest's trusts), as AD routes UPN suffixes through forest trust
+ * names; else undefined.
  */
 function enterpriseRealm(realm: Realm, cname: PrincipalName): string | undefined {
   if (cname.nameType !== NameType.NT_ENTERPRISE || cname.nameString.length !== 1) return undefined;
@@ -80,7 +82,7 @@ function enterpriseRealm(realm: Realm, cname: PrincipalName): string | undefined
   if (at <= 0 || at === upn.length - 1) return undefined;
   // The realm of the UPN's DNS domain: where hosts in that domain would be routed.
   const home = realmOfHost(realm, `host.${upn.slice(at + 1).toLowerCase()}`);
-  if (home === undefined || home === realm.name || trustBetween(realm, home) === undefined) return undefined;
+  if (home === undefined || home === realm.name || !routingView(realm).realms.has(home)) return undefined;
   return home;
 }
 

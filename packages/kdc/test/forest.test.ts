@@ -6,7 +6,7 @@
  * trust; claims pass within a forest only.
  */
 
-import { KpasswdResult } from '@krbsim/asn1';
+import { KdcOptions, KpasswdResult, NameType } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { createTrust, Kdc, type KdcRequestEvent, KpasswdService, Realm } from '@krbsim/kdc';
@@ -23,7 +23,7 @@ import {
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { filterAtTrust } from '../src/pac-issuance';
-import { openTicket, T0 } from './helpers';
+import { asReq, errorOf, openTicket, T0 } from './helpers';
 
 const CONTOSO_SID = 'S-1-5-21-100-200-300';
 const EMEA_SID = 'S-1-5-21-101-201-301';
@@ -345,6 +345,47 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     await expect(reset('hal', 'H4l-Passw0rd-1')).rejects.toMatchObject({
       result: KpasswdResult.ACCESSDENIED,
     });
+  });
+
+  it('sends an enterprise name of the trusted forest to its realm from a child domain too (RFC 6806 section 7, WRONG_REALM)', () => {
+    const clock = new ManualClock(T0);
+    const realm = (name: string, forest = name) =>
+      new Realm({
+        name,
+        kind: 'active-directory',
+        forest,
+        clock,
+        random: new SeededRandom(name),
+        policy: { krbErrorStyle: 'mit' },
+      });
+    const contoso = realm('CONTOSO.COM');
+    const eu = realm('EU.CONTOSO.COM', 'CONTOSO.COM');
+    const fabrikam = realm('FABRIKAM.COM');
+    createTrust({ trusting: contoso, trusted: eu, direction: 'two-way', kind: 'realm' });
+    createTrust({
+      trusting: fabrikam,
+      trusted: contoso,
+      direction: 'two-way',
+      kind: 'forest',
+      topLevelNames: ['fabrikam.com'],
+    });
+    fabrikam.addUser('bob', { password: 'B0b-Passw0rd', upn: 'bob@fabrikam.com' });
+    for (const at of [contoso, eu]) {
+      const e = errorOf(
+        new Kdc(at).handle(
+          asReq({
+            realm: at.name,
+            cname: { nameType: NameType.NT_ENTERPRISE, nameString: ['bob@fabrikam.com'] },
+            options: KdcOptions.canonicalize,
+          }),
+        ),
+      );
+      expect([at.name, e.errorCode, e.crealm]).toEqual([
+        at.name,
+        ErrorCode.KDC_ERR_WRONG_REALM,
+        'FABRIKAM.COM',
+      ]);
+    }
   });
 
   it('refuses a forest or external trust between two domains of one forest', () => {
