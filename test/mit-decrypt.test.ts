@@ -6,7 +6,7 @@
  * fixture files; nothing is hard-coded.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as K from '@krbsim/asn1';
 import { decrypt, type Key } from '@krbsim/crypto';
@@ -31,10 +31,16 @@ interface KeyEntry {
   readonly hex: string;
 }
 
+// Committed fixtures: read unconditionally, so a renamed or missing file fails the suite, never empties it.
 const dir = fileURLToPath(new URL('./fixtures/mit/', import.meta.url));
-const present = existsSync(`${dir}messages.json`) && existsSync(`${dir}keys.json`);
-const fixtures: Fixture[] = present ? JSON.parse(readFileSync(`${dir}messages.json`, 'utf8')) : [];
-const keys: Record<string, unknown> = present ? JSON.parse(readFileSync(`${dir}keys.json`, 'utf8')) : {};
+const fixtures: Fixture[] = JSON.parse(readFileSync(`${dir}messages.json`, 'utf8'));
+const keys: Record<string, unknown> = JSON.parse(readFileSync(`${dir}keys.json`, 'utf8'));
+
+/**
+ * The encrypted parts the fixtures name that this test decrypts (checksums and key usages
+ * without a plaintext type excepted): a recapture that changes it changes this number.
+ */
+const DECRYPT_CASES = 61;
 
 const unhex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -56,8 +62,8 @@ function pa(padata: readonly K.PaData[] | undefined, type: number): Uint8Array {
   return p.padataValue;
 }
 
-/** The EncryptedData a fixture note names, or undefined for parts this test does not handle. */
-function locate(m: K.KrbMessage, part: string): K.EncryptedData | undefined {
+/** The EncryptedData a fixture note names; throws for a part this test does not know. */
+function locate(m: K.KrbMessage, part: string): K.EncryptedData {
   const v = m.value as unknown as Record<string, unknown>;
   const padata = v.padata as readonly K.PaData[] | undefined;
   switch (part) {
@@ -85,7 +91,7 @@ function locate(m: K.KrbMessage, part: string): K.EncryptedData | undefined {
       return K.decodePaFxFastReply(pa(md, K.PaDataType.PA_FX_FAST)).armoredData.encFastRep;
     }
     default:
-      return undefined;
+      throw new Error(`no way to find ${part} in a ${m.type}`);
   }
 }
 
@@ -104,34 +110,41 @@ const BY_USAGE: Record<number, [(b: Uint8Array) => unknown, (v: never) => Uint8A
   52: [K.decodeKrbFastResponse, K.encodeKrbFastResponse],
 };
 
-describe.skipIf(!present)('MIT fixtures: decrypt with @krbsim/crypto, decode with @krbsim/asn1', () => {
-  let total = 0;
+describe('MIT fixtures: decrypt with @krbsim/crypto, decode with @krbsim/asn1', () => {
+  let registered = 0;
+  let decrypted = 0;
   for (const f of fixtures) {
     for (const n of f.decrypt ?? []) {
       if (n.part.includes('checksum') || BY_USAGE[n.usage] === undefined) continue;
+      registered++;
       it(`${f.name}: ${n.part} (usage ${n.usage}, etype ${n.etype})`, () => {
         const m = K.decodeMessage(unhex(f.hex));
         const ed = locate(m, n.part);
-        if (ed === undefined) return;
+        expect(ed, `${f.name}: ${n.part}`).toBeDefined();
         expect(ed.etype).toBe(n.etype);
         const plain = decrypt(keyFor(n), n.usage, ed.cipher);
         const [dec, enc] = BY_USAGE[n.usage]!;
         const value = dec(plain);
         expect(hex(enc(value as never))).toBe(hex(plain));
-        total++;
+        decrypted++;
       });
     }
   }
 
   it('decrypted the session key chain: the AS-REP key is the one the fixtures name', () => {
     const asRep = fixtures.find((f) => f.name === 'as-rep');
-    if (asRep === undefined) return;
-    const note = asRep.decrypt!.find((d) => d.part === 'enc-part')!;
-    const rep = K.decodeAsRep(unhex(asRep.hex));
+    expect(asRep, 'the as-rep fixture').toBeDefined();
+    const note = asRep!.decrypt!.find((d) => d.part === 'enc-part')!;
+    const rep = K.decodeAsRep(unhex(asRep!.hex));
     const part = K.decodeEncKdcRepPart(decrypt(keyFor(note), 3, rep.encPart.cipher));
     const session = (keys.sessionKeys as Record<string, KeyEntry>)['as-rep.session']!;
     expect(hex(part.key.keyvalue)).toBe(session.hex);
     expect(part.appTag).toBe(26);
-    expect(total).toBeGreaterThanOrEqual(0);
+  });
+
+  // Runs after the tests above (a file's tests run in order): every case was registered and passed.
+  it(`found and decrypted all ${DECRYPT_CASES} encrypted parts`, () => {
+    expect(registered).toBe(DECRYPT_CASES);
+    expect(decrypted).toBe(DECRYPT_CASES);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Every package README opens with a runnable TypeScript example. This runs
  * the first ```ts block of each, as written (imports resolve to the
- * packages' sources), with console.log captured, and checks what it printed,
- * so a README cannot drift from the code.
+ * packages' sources), with console.log captured as console.log formats it
+ * (objects through util.inspect, on one line), and checks what it printed
+ * against what the README says it prints, so a README cannot drift from the
+ * code.
  *
  * Later blocks in a README are fragments that build on the first.
  */
@@ -10,12 +12,20 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatWithOptions } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const PACKAGES = new URL('../packages/', import.meta.url);
 
-/** Runs the first ```ts block of `pkg`'s README and returns the lines it logged. */
-async function runFirstExample(pkg: string): Promise<string[]> {
+/** What an example logged, and the bindings {@link EXPORTS} names for `pkg`. */
+interface ExampleRun {
+  /** Each console.log call as console.log formats it (util.format; objects through util.inspect), on one line. */
+  readonly lines: string[];
+  readonly bindings: Record<string, unknown>;
+}
+
+/** Runs the first ```ts block of `pkg`'s README, exporting the bindings {@link EXPORTS} names. */
+async function runFirstExample(pkg: string): Promise<ExampleRun> {
   const readme = readFileSync(new URL(`${pkg}/README.md`, PACKAGES), 'utf8');
   const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   if (code === undefined) throw new Error(`packages/${pkg}/README.md has no \`\`\`ts example`);
@@ -23,22 +33,40 @@ async function runFirstExample(pkg: string): Promise<string[]> {
   const file = join(dir, `${pkg}-example.ts`);
   const lines: string[] = [];
   const log = console.log;
+  const names = EXPORTS[pkg] ?? [];
   try {
     // The example's `/tmp/<name>` files go to the private directory: runs side by side never share them.
-    writeFileSync(file, code.replace(/(['`])\/tmp\//g, `$1${dir}/`));
+    const source = code.replace(/(['`])\/tmp\//g, `$1${dir}/`);
+    writeFileSync(file, names.length === 0 ? source : `${source}\nexport { ${names.join(', ')} };\n`);
     console.log = (...a: unknown[]) =>
-      lines.push(a.map((x) => (typeof x === 'string' ? x : String(x))).join(' '));
-    await import(/* @vite-ignore */ file);
+      lines.push(formatWithOptions({ breakLength: Number.POSITIVE_INFINITY }, ...a));
+    const bindings = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
+    return { lines, bindings };
   } finally {
     console.log = log;
     rmSync(dir, { recursive: true, force: true });
   }
-  return lines;
 }
 
-/** What each package's example must print. */
-const EXPECTED: Record<string, (lines: string[]) => void> = {
-  asn1: (l) => expect(l).toHaveLength(1),
+/** Bindings of an example whose README states their values in comments rather than logging them. */
+const EXPORTS: Record<string, readonly string[]> = {
+  asn1: ['ticket', 'der', 'back', 'msg'],
+};
+
+/** What each package's example must print (and what its README says of the bindings it exports). */
+const EXPECTED: Record<string, (lines: string[], bindings: Record<string, unknown>) => void> = {
+  asn1: (l, { ticket, der, back, msg }) => {
+    // console.log(messageToJson(msg).sname); // { nameType: 2, nameTypeName: 'NT_SRV_INST', nameString: [...] }
+    expect(l).toEqual([
+      "{ nameType: 2, nameTypeName: 'NT_SRV_INST', nameString: [ 'krbtgt', 'EXAMPLE.COM' ] }",
+    ]);
+    // const der = encodeTicket(ticket); // 61 81 8b 30 81 88 a0 03 02 01 05 ...
+    expect(Buffer.from((der as Uint8Array).subarray(0, 11)).toString('hex')).toBe('61818b308188a003020105');
+    // const back = decodeTicket(der); // deep-equals `ticket` (kvno etc. as given)
+    expect(back).toEqual(ticket);
+    // const msg = decodeMessage(der); // { type: 'Ticket', value: back }
+    expect(msg).toEqual({ type: 'Ticket', value: back });
+  },
   azure: (l) => {
     expect(l.slice(0, 2)).toEqual(['CONTOSO\\alice', 'CONTOSO\\alice']);
     expect(l[2]).toContain('KDC KERBEROS.MICROSOFTONLINE.COM (via KDC proxy)');
@@ -51,7 +79,12 @@ const EXPECTED: Record<string, (lines: string[]) => void> = {
     expect(l[1]).toMatch(/krb5\.conf$/);
   },
   client: (l) => expect(l).toEqual(['alice@CONTOSO.COM']),
-  core: (l) => expect(l[0]).toContain('KRB_AP_ERR_SKEW (37)'),
+  core: (l) => {
+    expect(l).toHaveLength(1);
+    expect(l[0]).toContain('KRB_AP_ERR_SKEW (37)');
+    // 16 confounder bytes; the manual clock at 2026-01-01T00:00Z advanced ten minutes.
+    expect(l[0]).toMatch(/ 16 1767226200000$/);
+  },
   crypto: (l) => expect(l).toEqual(['hello, realm', 'true']),
   files: (l) => {
     expect(l[0]).toBe('2');
@@ -89,7 +122,8 @@ describe('package README examples', () => {
 
   for (const [pkg, check] of Object.entries(EXPECTED)) {
     it(`packages/${pkg}/README.md: the first example runs and prints what it says`, async () => {
-      check(await runFirstExample(pkg));
+      const { lines, bindings } = await runFirstExample(pkg);
+      check(lines, bindings);
     }, 60_000);
   }
 });

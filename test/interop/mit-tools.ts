@@ -15,12 +15,14 @@ export { findTool };
 
 /**
  * `describe(title, ...)` when every tool is found; otherwise a skipped suite
- * and a printed reason, or, with `KRBSIM_REQUIRE_MIT=1`, a failing one.
+ * and a printed reason, or, with `KRBSIM_REQUIRE_MIT=1`, a failing one that
+ * says what to `install`.
  */
 export function describeWithTools(
   title: string,
   tools: readonly string[],
   body: (paths: Readonly<Record<string, string>>) => void,
+  install = 'install MIT krb5 and tshark',
 ): void {
   const paths: Record<string, string> = {};
   const missing: string[] = [];
@@ -33,7 +35,7 @@ export function describeWithTools(
     describe(title, () => body(paths));
     return;
   }
-  describeUnavailable(title, `${missing.join(', ')} not found on PATH`, 'install MIT krb5 and tshark');
+  describeUnavailable(title, `${missing.join(', ')} not found on PATH`, install);
 }
 
 /**

@@ -4,10 +4,11 @@
  * through decodeMessage, and re-encodes to the same bytes; the GSS context
  * tokens unwrap to their inner message and wrap back to the same bytes; the
  * PA-DATA and e-data values inside decode and re-encode too. Nothing here
- * hard-codes a byte: the fixtures change on every capture.
+ * hard-codes a byte: the fixtures change on every capture. Only their counts
+ * are pinned, so that a fixture lost or renamed fails the suite.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as K from '@krbsim/asn1';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +23,24 @@ interface Fixture {
 }
 
 const file = fileURLToPath(new URL('../../../test/fixtures/mit/messages.json', import.meta.url));
-const fixtures: Fixture[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
+// Committed: read unconditionally, so a renamed or missing file fails the suite, never empties it.
+const fixtures: Fixture[] = JSON.parse(readFileSync(file, 'utf8'));
+
+/** How many messages of each kind the capture holds: a recapture that changes them changes this. */
+const KINDS: Record<string, number> = {
+  'AS-REQ': 6,
+  'AS-REP': 3,
+  'TGS-REQ': 8,
+  'TGS-REP': 6,
+  'AP-REQ': 2,
+  'AP-REP': 2,
+  'KRB-ERROR': 7,
+  'KRB-CRED': 2,
+  'GSS-INIT-TOKEN': 1,
+  'GSS-ACCEPT-TOKEN': 1,
+  'GSS-WRAP-TOKEN': 1,
+  'GSS-MIC-TOKEN': 1,
+};
 
 const DECODERS: Record<string, [(b: Uint8Array) => unknown, (v: never) => Uint8Array]> = {
   'AS-REQ': [K.decodeAsReq, K.encodeAsReq],
@@ -72,12 +90,14 @@ function roundTripPaData(padata: readonly K.PaData[] | undefined): number {
   return n;
 }
 
-describe.skipIf(fixtures.length === 0)('MIT krb5 wire fixtures', () => {
+describe('MIT krb5 wire fixtures', () => {
   const kerberos = fixtures.filter((f) => DECODERS[f.kind] !== undefined);
 
-  it('has the captured message kinds', () => {
-    const kinds = new Set(kerberos.map((f) => f.kind));
-    for (const k of Object.keys(DECODERS)) expect(kinds.has(k), k).toBe(true);
+  it('has the captured messages, by kind', () => {
+    const counts: Record<string, number> = {};
+    for (const f of fixtures) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
+    expect(counts).toEqual(KINDS);
+    expect(kerberos).toHaveLength(36);
   });
 
   for (const f of kerberos) {
@@ -119,15 +139,16 @@ describe.skipIf(fixtures.length === 0)('MIT krb5 wire fixtures', () => {
         n += roundTripPaData(md);
       }
     }
-    expect(n).toBeGreaterThan(10);
+    expect(n).toBe(31); // the PA-DATA values and e-data of known layout the capture holds
   });
 
   it('the TGS-REQ authenticator ticket is the AS-REP ticket (cross-message consistency)', () => {
     const asRep = fixtures.find((f) => f.name === 'as-rep');
     const tgsReq = fixtures.find((f) => f.name === 'tgs-req-no-fast');
-    if (asRep === undefined || tgsReq === undefined) return;
-    const rep = K.decodeAsRep(unhex(asRep.hex));
-    const req = K.decodeTgsReq(unhex(tgsReq.hex));
+    expect(asRep, 'the as-rep fixture').toBeDefined();
+    expect(tgsReq, 'the tgs-req-no-fast fixture').toBeDefined();
+    const rep = K.decodeAsRep(unhex(asRep!.hex));
+    const req = K.decodeTgsReq(unhex(tgsReq!.hex));
     const pa = req.padata!.find((p) => p.padataType === K.PaDataType.PA_TGS_REQ)!;
     const ap = K.decodeApReq(pa.padataValue);
     expect(hex(K.encodeTicket(ap.ticket))).toBe(hex(K.encodeTicket(rep.ticket)));
@@ -140,7 +161,8 @@ describe.skipIf(fixtures.length === 0)('MIT krb5 wire fixtures', () => {
       expect(t.mech).toBe(K.GssOid.KRB5);
       expect(t.tokId).toBe(f.kind === 'GSS-INIT-TOKEN' ? 0x0100 : 0x0200);
       const inner = fixtures.find((x) => x.name === f.inner);
-      if (inner !== undefined) expect(hex(t.message)).toBe(inner.hex);
+      expect(inner, `${f.name}'s inner message ${f.inner}`).toBeDefined();
+      expect(hex(t.message)).toBe(inner!.hex);
       const m = K.decodeMessage(t.message);
       expect(m.type).toBe(f.kind === 'GSS-INIT-TOKEN' ? 'AP-REQ' : 'AP-REP');
       expect(hex(K.wrapKrb5Token(t.tokId, K.encodeMessage(m)))).toBe(f.hex);

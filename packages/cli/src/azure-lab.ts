@@ -30,7 +30,7 @@ import {
   createAzureSqlMiLab,
   type TdsLoginEvent,
 } from '@krbsim/azure';
-import { systemClock, systemRandom } from '@krbsim/core';
+import { type Clock, systemClock, systemRandom } from '@krbsim/core';
 import { serializeKeytab, writeKrb5Conf, writeOwnerOnlyFile } from '@krbsim/files';
 import type { KdcRequestEvent } from '@krbsim/kdc';
 import {
@@ -94,6 +94,14 @@ export interface StartAzureLabOptions {
   readonly host?: string;
   /** The lab's seed: its tenant id (unless the file gives one), keys and every other random choice. */
   readonly seed?: number;
+  /**
+   * The lab's clock (the lab's `clock` option): what its KDCs and instances take for now, and
+   * the time of each login in the log. Default: the system clock, which `krbsim serve` needs,
+   * since the clients it serves compare tickets and authenticators with their own clocks. A
+   * test may pass a `ManualClock` and date its requests by it. The TLS certificates the lab
+   * issues are dated by the system clock whatever this is: TLS clients check them by theirs.
+   */
+  readonly clock?: Clock;
   /** Also write `kdc.keytab`, the KDCs' own keys (anyone holding them can forge tickets). */
   readonly kdcKeytab?: boolean;
   /**
@@ -149,7 +157,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
   const listenerLog = options.transportLog;
   // Before anything listens: the lab as the file describes it. What the lab refuses that validation
   // let through is the file's fault, reported as a TopologyError naming the field (serve: exit 2).
-  const lab = buildAzureLab(spec, options.seed, {
+  const lab = buildAzureLab(spec, options.seed, options.clock ?? systemClock, {
     ...(options.log !== undefined && {
       onRequest: (realm: string, event: KdcRequestEvent) => loggers.get(realm)?.onRequest(event),
     }),
@@ -364,6 +372,7 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
 function buildAzureLab(
   spec: AzureLabFile,
   seed: number | undefined,
+  clock: Clock,
   hooks: Pick<AzureSqlMiLabOptions, 'onRequest' | 'onInternalError'>,
 ): AzureSqlMiLab {
   const lab = atField('onPrem', () =>
@@ -375,7 +384,7 @@ function buildAzureLab(
       // Without a seed, a random one: the lab's keys, session keys included, come from its seeded
       // stream, which must not be the same public default on every served lab.
       seed: seed ?? randomLabSeed(),
-      clock: systemClock,
+      clock,
       ...hooks,
     }),
   );

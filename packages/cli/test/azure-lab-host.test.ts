@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeKdcProxyMessage, decodeKrbError, encodeAsReq, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
-import { ErrorCode } from '@krbsim/core';
+import { ErrorCode, ManualClock } from '@krbsim/core';
 import { tlsServerEndPoint } from '@krbsim/pki';
 import { connectTds } from '@krbsim/tds';
 import { frameTcp, UdpTcpTransport, unframeKerbMessage } from '@krbsim/transport';
@@ -21,7 +21,13 @@ import { loadServeFile } from '../src/serve-file';
 import { httpsPost } from './https-post';
 import { serveExit, serveUntilReady } from './run-serve';
 
-/** An AS-REQ of a cloud user to Azure AD's KDC, without pre-authentication (PREAUTH_REQUIRED). */
+/** The time of the labs whose KDCs these tests ask: requests are dated by it, never by the system clock. */
+const NOW = Date.UTC(2026, 0, 1, 9);
+
+/**
+ * An AS-REQ of a cloud user to Azure AD's KDC, without pre-authentication (PREAUTH_REQUIRED),
+ * asking for a ticket until an hour after {@link NOW}.
+ */
 const cloudAsReq = () =>
   encodeAsReq({
     pvno: 5,
@@ -31,7 +37,7 @@ const cloudAsReq = () =>
       cname: { nameType: 10, nameString: ['alice@contoso.com'] },
       realm: AZURE_AD_REALM,
       sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
-      till: Math.floor(Date.now() / 1000) * 1000 + 3_600_000,
+      till: NOW + 3_600_000,
       nonce: 7,
       etype: [18],
     },
@@ -72,7 +78,7 @@ describe("the served Azure lab's KDC proxy", () => {
     const file = await loadServeFile('azure-sql-mi');
     if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
     const dir = await mkdtemp(join(tmpdir(), 'krbsim-azure-proxy-'));
-    const running = await startAzureLab({ lab: file.lab, dir });
+    const running = await startAzureLab({ lab: file.lab, dir, clock: new ManualClock(NOW) });
     try {
       const url = running.ports.kdcProxy[AZURE_AD_REALM]!;
       const ca = await readFile(running.ports.ca, 'utf8');
@@ -89,6 +95,7 @@ describe("the served Azure lab's KDC proxy", () => {
         expect(reply, targetDomain).toMatchObject({
           realm: AZURE_AD_REALM,
           errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+          stime: NOW, // the lab's clock, as given
         });
       }
       const other = encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: 'contoso.com' });
@@ -105,7 +112,7 @@ describe('the Azure lab with --direct-kdc, for clients without an MS-KKDCP clien
     const file = await loadServeFile('azure-sql-mi');
     if (file.kind !== 'azure-sql-mi') throw new Error('the built-in azure-sql-mi is a lab file');
     const dir = await mkdtemp(join(tmpdir(), 'krbsim-azure-direct-'));
-    const running = await startAzureLab({ lab: file.lab, dir, directKdc: true });
+    const running = await startAzureLab({ lab: file.lab, dir, directKdc: true, clock: new ManualClock(NOW) });
     try {
       const tenant = running.ports.kdcs[AZURE_AD_REALM]!;
       expect(tenant.udp).toBe(tenant.tcp);
@@ -124,6 +131,7 @@ describe('the Azure lab with --direct-kdc, for clients without an MS-KKDCP clien
         expect(reply, `preferTcp ${preferTcp}`).toMatchObject({
           realm: AZURE_AD_REALM,
           errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+          stime: NOW,
         });
       }
       // ports.json names it beside the on-prem KDC (without --direct-kdc, only the on-prem one).

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeKdcProxyMessage, decodeKrbError, encodeAsReq, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
-import { ErrorCode } from '@krbsim/core';
+import { ErrorCode, ManualClock } from '@krbsim/core';
 import { connectTds } from '@krbsim/tds';
 import { frameTcp, unframeKerbMessage } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,7 +97,14 @@ managedInstances:
 describe('the Azure lab on a host name', () => {
   it('--host localhost: the certificates name localhost, and clients reach the proxy and the listener by it', async () => {
     const out = join(dir, 'localhost');
-    const running = await startAzureLab({ lab: builtIn, dir: out, host: 'localhost' });
+    // The lab's time, by which the request below is dated (never the system clock's).
+    const now = Date.UTC(2026, 0, 1, 9);
+    const running = await startAzureLab({
+      lab: builtIn,
+      dir: out,
+      host: 'localhost',
+      clock: new ManualClock(now),
+    });
     try {
       const ports: AzureLabPorts = running.ports;
       expect(ports.kdcs['CONTOSO.COM']!.host).toBe('localhost');
@@ -113,7 +120,7 @@ describe('the Azure lab on a host name', () => {
           cname: { nameType: 10, nameString: ['alice@contoso.com'] },
           realm: AZURE_AD_REALM,
           sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
-          till: Math.floor(Date.now() / 1000) * 1000 + 3_600_000,
+          till: now + 3_600_000,
           nonce: 7,
           etype: [18],
         },
@@ -124,9 +131,10 @@ describe('the Azure lab on a host name', () => {
         ca,
       );
       expect(r.status).toBe(200);
-      expect(decodeKrbError(unframeKerbMessage(decodeKdcProxyMessage(r.body).kerbMessage)).errorCode).toBe(
-        ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
-      );
+      expect(decodeKrbError(unframeKerbMessage(decodeKdcProxyMessage(r.body).kerbMessage))).toMatchObject({
+        errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
+        stime: now,
+      });
       // The listener's certificate holds the instance's FQDN, and FreeTDS's SPN is the host's.
       const mi = running.lab.managedInstances[0]!;
       const t = ports.tds[mi.name]!;

@@ -8,7 +8,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
-import { systemClock, systemRandom } from '@krbsim/core';
+import { ManualClock, SeededRandom } from '@krbsim/core';
 import { parseCertificate, pemBlocks } from '@krbsim/pki';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,9 @@ realms:
     users:
       - { name: carol, password: c-Passw0rd }
 `;
+
+/** The time of the topologies and clients here (a ManualClock's): never the system's. */
+const T0 = Date.UTC(2026, 0, 1, 9);
 
 describe('topology pkinit', () => {
   it('validates: true or an object of known options', () => {
@@ -76,7 +79,7 @@ realms:
     pkinit: true
     users: [{ name: bob, password: b-Passw0rd }]
 `);
-    const certs = (await issueTopologyCertificates(topology, systemClock))!;
+    const certs = (await issueTopologyCertificates(topology, new ManualClock(T0)))!;
     const kdcOf = (realm: string) =>
       parseCertificate(pemBlocks(certs.realms.get(realm)!.kdc.certPem, 'CERTIFICATE')[0]!);
     expect(kdcOf('CORP.CONTOSO.COM').dnsSans).toEqual(['corp.contoso.com']);
@@ -91,11 +94,18 @@ realms:
   });
 
   describe('served', () => {
+    const clock = new ManualClock(T0);
     let dir: TempDir;
     let topo: RunningTopology;
     beforeAll(async () => {
       dir = await makeTempDir('topology-pkinit');
-      topo = await startTopology(parseTopology(YAML), { dir: dir.path });
+      // One clock for the KDCs, the certificates they and the users hold, and the client below.
+      topo = await startTopology(parseTopology(YAML), {
+        dir: dir.path,
+        clock,
+        seed: 'topology-pkinit',
+        random: new SeededRandom('topology-pkinit kdc'),
+      });
     });
     afterAll(async () => {
       await topo?.close();
@@ -121,8 +131,8 @@ realms:
         transport: new UdpTcpTransport({
           kdcs: { 'PK.TEST': [{ host: '127.0.0.1', port: server.udpPort }] },
         }),
-        clock: systemClock,
-        random: systemRandom,
+        clock,
+        random: new SeededRandom('topology-pkinit client'),
       });
       const pem = (f: string) => readFile(join(dir.path, 'pkinit', f), 'utf8');
       const anchors = await pem('ca.pem');
@@ -132,6 +142,7 @@ realms:
         anchors,
       });
       expect(tgt.server.name.nameString).toEqual(['krbtgt', 'PK.TEST']);
+      expect(tgt.authtime).toBe(T0); // the KDC's time is the injected clock's
       await expect(
         client.getInitialCredentials('alice', {
           certificate: await pem('bob@PK.TEST.pem'),

@@ -18,7 +18,9 @@ describe('password keys of a realm', () => {
   it('are derived on first use, only for the etype used', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 5, 8));
     const realm = new Realm({ name: REALM, clock, random: new SeededRandom('realm') });
-    const password = `deferred ${Math.random()}`; // never seen by the shared cache
+    // Used nowhere else, and test files do not share modules (vitest isolates them): the shared cache has
+    // never seen it.
+    const password = 'deferred-keys: derived on first use';
     const before = sharedStringToKeyCache.stats;
     realm.addUser('alice', { password });
     const entry = realm.lookup('alice')!;

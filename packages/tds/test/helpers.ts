@@ -1,4 +1,4 @@
-/** What the TDS tests share: reason-and-path (and message) readers for TdsErrors, and manual timers. */
+/** What the TDS tests share: reason-and-path (and message) readers for TdsErrors, manual timers, and waiting on I/O. */
 
 import { isTdsError, type TdsTimers } from '@krbsim/tds';
 
@@ -57,8 +57,16 @@ export class ManualTimers implements TdsTimers {
   }
 }
 
-/** Waits for `f` to hold, polling while the event loop runs the sockets (I/O, not time, is awaited); gives up after 500 polls. */
-export async function until(f: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !f(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!f()) throw new Error('timed out waiting');
+/**
+ * Resolves once `f` holds, checked once per event-loop turn (as transport's test helper does):
+ * between turns Node runs the sockets' I/O, so what is awaited is I/O, never a timer or the
+ * clock. On loopback every wait here holds within a dozen turns; after `turns` (default
+ * 100,000) it fails, naming `what`: a wait that never ends, not a slow one.
+ */
+export async function until(f: () => boolean, what = f.toString(), turns = 100_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (f()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`never happened in ${turns} event-loop turns: ${what}`);
 }

@@ -97,7 +97,14 @@ const GSS = Uint8Array.of(0x60, 0x00);
  * (`allowHalfOpen`: it stays open after the server's end).
  */
 async function raw(port: number, options: { allowHalfOpen?: boolean } = {}) {
-  const socket: Socket = connect({ host: '127.0.0.1', port, allowHalfOpen: options.allowHalfOpen ?? false });
+  // noDelay, as krbsim's client and server set it: Nagle's algorithm would hold a second write back
+  // for the kernel's delayed ACK (some 40 ms), a wait on a timer rather than on the peer.
+  const socket: Socket = connect({
+    host: '127.0.0.1',
+    port,
+    allowHalfOpen: options.allowHalfOpen ?? false,
+    noDelay: true,
+  });
   closers.push(() => socket.destroy());
   await new Promise<void>((r) => socket.once('connect', () => r()));
   const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 }, { keepPackets: true });
