@@ -136,7 +136,9 @@ export class HybridJoinedClient {
     const tenant = this.#host.tenant;
     if (tenant.realm.lookup(spn) !== undefined) return true;
     const host = (spn.split('@')[0]!.split('/')[1] ?? '').split(':')[0]!.toLowerCase();
-    const names = [...tenant.cloud.topLevelNames, tenant.cloud.sqlSuffix];
+    // The names the trust claims (setupCloudTrust's topLevelNames), as the domain routes by them.
+    const claimed = this.#host.cloudTrust?.trust.topLevelNames ?? tenant.cloud.topLevelNames;
+    const names = [...claimed, tenant.cloud.sqlSuffix];
     return names.some((n) => host === n || host.endsWith(`.${n}`));
   }
 

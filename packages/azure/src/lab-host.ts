@@ -7,6 +7,7 @@
 
 import type { Clock, RandomSource } from '@krbsim/core';
 import type { KdcTransport, Trace } from '@krbsim/transport';
+import type { CloudTrust } from './cloud-trust';
 import type { OnPremDomain } from './on-prem-domain';
 import type { SpnNotFoundCause } from './spn-not-found';
 import type { AzureAdTenant } from './tenant';
@@ -21,6 +22,8 @@ export interface LabHost {
   readonly trace: Trace;
   readonly onPrem: OnPremDomain;
   readonly tenant: AzureAdTenant;
+  /** The incoming trust, once `setupCloudTrust` made it: the top-level names it claims route hosts to Azure AD. */
+  readonly cloudTrust?: CloudTrust | undefined;
   /** The on-prem domain controller's KDC, through the lab's faults (`lab.faults`). */
   onPremKdc(request: Uint8Array): Promise<Uint8Array>;
   /** A transport to the KDC proxy at `url` (MS-KKDCP), traced as `from`. */

@@ -334,6 +334,24 @@ describe('the Azure AD Kerberos server object', () => {
     );
   });
 
+  it("a hybrid-joined client sends a host under the trust's own top-level names to Azure AD", async () => {
+    const { lab, alice } = setup({ trust: false });
+    lab.setupCloudTrust({ topLevelNames: ['example.net'] });
+    const pc = lab.hybridJoinedClient(alice);
+    await pc.signIn();
+    // From the cloud TGT, straight to Azure AD (which holds no such service): the domain is not asked.
+    const since = lab.trace.nextSeq;
+    const e = await pc.initSecurityContext('HTTP/app.example.net').then(
+      () => undefined,
+      (x: unknown) => x as { realm?: string },
+    );
+    expect(e?.realm).toBe('KERBEROS.MICROSOFTONLINE.COM');
+    const asked = lab.trace.entries
+      .filter((x) => x.seq >= since && x.requestType === 'TGS-REQ')
+      .map((x) => x.to);
+    expect(asked).toEqual(['KDC KERBEROS.MICROSOFTONLINE.COM (via KDC proxy)']);
+  });
+
   it('fails setup when another trust already claims windows.net', () => {
     const { lab } = setup({ trust: false });
     const other = new Realm({ name: 'OTHER.EXAMPLE', clock: lab.clock });
