@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeKdcProxyMessage, decodeKrbError, encodeAsReq, encodeKdcProxyMessage } from '@krbsim/asn1';
+import { decodeKdcProxyMessage, decodeKrbError, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { tlsServerEndPoint } from '@krbsim/pki';
@@ -18,30 +18,11 @@ import { describe, expect, it } from 'vitest';
 import { type AzureLabPorts, startAzureLab } from '../src/azure-lab';
 import { runCli } from '../src/cli';
 import { loadServeFile } from '../src/serve-file';
-import { httpsPost } from './https-post';
+import { cloudAsReq, httpsPost } from './https-post';
 import { serveExit, serveUntilReady } from './run-serve';
 
 /** The time of the labs whose KDCs these tests ask: requests are dated by it, never by the system clock. */
 const NOW = Date.UTC(2026, 0, 1, 9);
-
-/**
- * An AS-REQ of a cloud user to Azure AD's KDC, without pre-authentication (PREAUTH_REQUIRED),
- * asking for a ticket until an hour after {@link NOW}.
- */
-const cloudAsReq = () =>
-  encodeAsReq({
-    pvno: 5,
-    msgType: 10,
-    reqBody: {
-      kdcOptions: 0,
-      cname: { nameType: 10, nameString: ['alice@contoso.com'] },
-      realm: AZURE_AD_REALM,
-      sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
-      till: NOW + 3_600_000,
-      nonce: 7,
-      etype: [18],
-    },
-  });
 
 describe('the Azure lab served on a wildcard address', () => {
   it('writes loopback, not 0.0.0.0, into krb5.conf, freetds.conf and ports.json', async () => {
@@ -82,7 +63,7 @@ describe("the served Azure lab's KDC proxy", () => {
     try {
       const url = running.ports.kdcProxy[AZURE_AD_REALM]!;
       const ca = await readFile(running.ports.ca, 'utf8');
-      const asReq = cloudAsReq();
+      const asReq = cloudAsReq(NOW);
       for (const targetDomain of [AZURE_AD_REALM, 'kerberos.microsoftonline.com']) {
         // Before the fix the lower-case name was answered 400 "does not serve realm".
         const r = await httpsPost(
@@ -127,7 +108,7 @@ describe('the Azure lab with --direct-kdc, for clients without an MS-KKDCP clien
           kdcs: { [AZURE_AD_REALM]: [{ host: '127.0.0.1', port: tenant.udp }] },
           preferTcp,
         });
-        const reply = decodeKrbError(await transport.send(AZURE_AD_REALM, cloudAsReq()));
+        const reply = decodeKrbError(await transport.send(AZURE_AD_REALM, cloudAsReq(NOW)));
         expect(reply, `preferTcp ${preferTcp}`).toMatchObject({
           realm: AZURE_AD_REALM,
           errorCode: ErrorCode.KDC_ERR_PREAUTH_REQUIRED,

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeKdcProxyMessage, decodeKrbError, encodeAsReq, encodeKdcProxyMessage } from '@krbsim/asn1';
+import { decodeKdcProxyMessage, decodeKrbError, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { connectTds } from '@krbsim/tds';
@@ -21,7 +21,7 @@ import { type AzureLabPorts, startAzureLab } from '../src/azure-lab';
 import type { AzureLabFile } from '../src/azure-lab-file';
 import { loadServeFile } from '../src/serve-file';
 import { TopologyError } from '../src/topology';
-import { httpsPost } from './https-post';
+import { cloudAsReq, httpsPost } from './https-post';
 import { serveExit, serveUntilReady } from './run-serve';
 
 let dir: string;
@@ -112,19 +112,7 @@ describe('the Azure lab on a host name', () => {
       expect(url).toMatch(/^https:\/\/localhost:\d+\//);
       const ca = await readFile(ports.ca, 'utf8');
       // The proxy's certificate is checked against the name in the URL.
-      const asReq = encodeAsReq({
-        pvno: 5,
-        msgType: 10,
-        reqBody: {
-          kdcOptions: 0,
-          cname: { nameType: 10, nameString: ['alice@contoso.com'] },
-          realm: AZURE_AD_REALM,
-          sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
-          till: now + 3_600_000,
-          nonce: 7,
-          etype: [18],
-        },
-      });
+      const asReq = cloudAsReq(now);
       const r = await httpsPost(
         url,
         encodeKdcProxyMessage({ kerbMessage: frameTcp(asReq), targetDomain: AZURE_AD_REALM }),

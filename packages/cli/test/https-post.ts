@@ -4,6 +4,8 @@
  */
 
 import { request } from 'node:https';
+import { encodeAsReq } from '@krbsim/asn1';
+import { AZURE_AD_REALM } from '@krbsim/azure';
 import { KerberosClient } from '@krbsim/client';
 import { systemClock, systemRandom } from '@krbsim/core';
 import { KDC_PROXY_CONTENT_TYPE, KdcProxyTransport } from '@krbsim/transport';
@@ -46,5 +48,25 @@ export function proxiedClient(realm: string, url: string, ca: string | undefined
     }),
     clock: systemClock,
     random: systemRandom,
+  });
+}
+
+/**
+ * An AS-REQ of the cloud user alice@contoso.com to Azure AD's KDC, without pre-authentication (so
+ * PREAUTH_REQUIRED), asking for a ticket until an hour after `now`.
+ */
+export function cloudAsReq(now: number): Uint8Array {
+  return encodeAsReq({
+    pvno: 5,
+    msgType: 10,
+    reqBody: {
+      kdcOptions: 0,
+      cname: { nameType: 10, nameString: ['alice@contoso.com'] },
+      realm: AZURE_AD_REALM,
+      sname: { nameType: 2, nameString: ['krbtgt', AZURE_AD_REALM] },
+      till: now + 3_600_000,
+      nonce: 7,
+      etype: [18],
+    },
   });
 }

@@ -68,6 +68,8 @@ export function standingRefusal(
   client: AccountName,
   now: number,
   policy: RealmPolicy,
+  /** Check the logon hours too (S4U2Self: only when the service asks, MS-SFU 2.2.2). Default true. */
+  logonHours = true,
 ): AccountRefusal | undefined {
   const revoked = (ntStatus: number, message: string): AccountRefusal => ({
     code: ErrorCode.KDC_ERR_CLIENT_REVOKED,
@@ -80,7 +82,7 @@ export function standingRefusal(
     const message = `the account of ${nameOf(client)} is locked out (too many wrong passwords)`;
     return revoked(NtStatus.STATUS_ACCOUNT_LOCKED_OUT, message);
   }
-  if (entry.logonHours !== undefined && !withinLogonHours(entry.logonHours, now)) {
+  if (logonHours && entry.logonHours !== undefined && !withinLogonHours(entry.logonHours, now)) {
     return revoked(
       NtStatus.STATUS_INVALID_LOGON_HOURS,
       `${nameOf(client)} may not log on at this hour (logonHours)`,

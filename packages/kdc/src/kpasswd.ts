@@ -192,12 +192,11 @@ export class KpasswdService {
   /** The AP-REQ, for this realm's `kadmin/changepw` and checked with its keys; else a KRB-ERROR refusal. */
   #authenticate(apReq: ApReq): VerifiedApReq {
     const realm = this.#realm;
-    const sname = apReq.ticket.sname.nameString;
-    const isChangepw =
-      sname.length === 2 &&
-      (realm.policy.caseInsensitiveNames
-        ? sname[0]!.toLowerCase() === CHANGEPW[0] && sname[1]!.toLowerCase() === CHANGEPW[1]
-        : sname[0] === CHANGEPW[0] && sname[1] === CHANGEPW[1]);
+    const isChangepw = sameName(
+      apReq.ticket.sname,
+      { nameType: 2, nameString: CHANGEPW },
+      realm.policy.caseInsensitiveNames,
+    );
     if (apReq.ticket.realm !== realm.name || !isChangepw) {
       throw new KpasswdRefusal(
         KpasswdResult.AUTHERROR,

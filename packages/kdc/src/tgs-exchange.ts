@@ -495,9 +495,9 @@ function pacNamesClient(pac: Pac, cname: PrincipalName, crealm: string): boolean
 const KDC_ISSUED_AD_TYPES: ReadonlySet<number> = new Set([
   AdType.AD_KDC_ISSUED,
   AdType.AD_WIN2K_PAC,
-  96,
-  97,
-  512,
+  AdType.AD_CAMMAC,
+  AdType.AD_AUTHENTICATION_INDICATOR,
+  AdType.AD_SIGNTICKET,
 ]);
 
 /** Whether `e` is, or wraps in AD-IF-RELEVANT, authorization data only a KDC writes. */

@@ -12,7 +12,6 @@ import {
   encodeAsReq,
   encodeKdcReqBody,
   encodePaFxFastRequest,
-  encodeTgsReq,
   KdcOptions,
   type KdcReqBody,
   type KrbErrorMessage,
@@ -41,6 +40,7 @@ import {
   armoredReq,
   armorKeyOf,
   encryptedChallenge,
+  fastTgsReq,
   paEncTsEnc,
 } from './fast-helpers';
 import {
@@ -290,16 +290,7 @@ describe('FAST armor: implicit armor of a TGS-REQ', () => {
     const paTgsReq = plain.padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
     const armorKey = armorKeyOf(o.subkey ?? tgt.sessionKey, tgt.sessionKey);
     const fx = armoredReq(armorKey, { padata: [], body: plain.reqBody }, paTgsReq.padataValue, o.armor);
-    const fast = {
-      padataType: PaDataType.PA_FX_FAST,
-      padataValue: encodePaFxFastRequest({ armoredData: fx }),
-    };
-    return encodeTgsReq({
-      pvno: 5,
-      msgType: 12,
-      padata: o.dropTgsReq ? [fast] : [paTgsReq, fast],
-      reqBody: plain.reqBody,
-    });
+    return fastTgsReq(paTgsReq, fx, plain.reqBody, { dropTgsReq: o.dropTgsReq === true });
   }
 
   it('serves the armored request when it is well formed (the baseline of the refusals below)', () => {
@@ -356,16 +347,7 @@ describe('FAST armor: implicit armor of a TGS-REQ', () => {
         { padata: [paTgsReq, nested], body: plain.reqBody },
         paTgsReq.padataValue,
       );
-      const bytes = encodeTgsReq({
-        pvno: 5,
-        msgType: 12,
-        padata: [
-          paTgsReq,
-          { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) },
-        ],
-        reqBody: plain.reqBody,
-      });
-      const err = errorOf(kdc.handle(bytes));
+      const err = errorOf(kdc.handle(fastTgsReq(paTgsReq, fx, plain.reqBody)));
       expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
       const inner = innerError(err, armorKey).error;
       expect(inner.eText).toContain('FAST: PA-FX-FAST inside an armored request');
@@ -480,15 +462,7 @@ describe('FAST: the inner request decides what the PA-TGS-REQ ticket may be (MIT
     const paTgsReq = plain.padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
     const body = { ...plain.reqBody, kdcOptions: inner, sname: pn(sname) };
     const fx = armoredReq(armorKeyOf(subkey, ticket.sessionKey), { padata: [], body }, paTgsReq.padataValue);
-    return encodeTgsReq({
-      pvno: 5,
-      msgType: 12,
-      padata: [
-        paTgsReq,
-        { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) },
-      ],
-      reqBody: plain.reqBody,
-    });
+    return fastTgsReq(paTgsReq, fx, plain.reqBody);
   }
 
   for (const kind of ['mit', 'active-directory'] as const) {

@@ -17,6 +17,8 @@ import {
   encodeKdcReqBody,
   encodeKrbFastReq,
   encodePaEncTsEnc,
+  encodePaFxFastRequest,
+  encodeTgsReq,
   type KdcReqBody,
   type KrbErrorMessage,
   type KrbFastArmor,
@@ -102,6 +104,25 @@ export function armoredReq(
       cipher: encrypt(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, plain, { random }),
     },
   };
+}
+
+/**
+ * A TGS-REQ with outer body `body` carrying `paTgsReq` (left out with `dropTgsReq`) and a PA-FX-FAST
+ * holding `fx`: an armored TGS-REQ, implicitly armored by its PA-TGS-REQ.
+ */
+export function fastTgsReq(
+  paTgsReq: PaData,
+  fx: KrbFastArmoredReq,
+  body: KdcReqBody,
+  o: { dropTgsReq?: boolean } = {},
+): Uint8Array {
+  const fast = { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) };
+  return encodeTgsReq({
+    pvno: 5,
+    msgType: 12,
+    padata: o.dropTgsReq ? [fast] : [paTgsReq, fast],
+    reqBody: body,
+  });
 }
 
 /** PA-ENCRYPTED-CHALLENGE: `plain` under the client challenge key of `clientKey` (usage 54). */

@@ -545,8 +545,9 @@ describe('S4U2Proxy', () => {
    * S4U2Self, then S4U2Proxy to `target` with that evidence, asking for resource-based
    * delegation with PA-PAC-OPTIONS as MIT and Windows do (`rbcdBit`).
    */
-  function proxy(l: ReturnType<typeof setup>, target = SQL, rbcdBit = true) {
-    const self = tgsGet(l.kdc, {
+  /** alice's S4U2Self ticket to websvc, from its usual TGT: the evidence of an S4U2Proxy request. */
+  const evidence = (l: ReturnType<typeof setup>) =>
+    tgsGet(l.kdc, {
       tgt: l.svc,
       realm: REALM,
       sname: SVC,
@@ -554,6 +555,9 @@ describe('S4U2Proxy', () => {
       options: KdcOptions.forwardable | KdcOptions.canonicalize,
       extraPadata: [paForUser(l.svc, alice)],
     });
+
+  function proxy(l: ReturnType<typeof setup>, target = SQL, rbcdBit = true) {
+    const self = evidence(l);
     return l.kdc.handle(
       tgsReq({
         tgt: l.svc,
@@ -570,14 +574,7 @@ describe('S4U2Proxy', () => {
   it("a proxy ticket ends no later than the service's own TGT either (RFC 4120 3.3.3, MIT's compute_ticket_times)", () => {
     const l = setup({ trusted: true, allowedTo: [SQL] });
     // The evidence from websvc's 10-hour TGT; the S4U2Proxy request under a TGT that ends in an hour.
-    const self = tgsGet(l.kdc, {
-      tgt: l.svc,
-      realm: REALM,
-      sname: SVC,
-      now: T0,
-      options: KdcOptions.forwardable | KdcOptions.canonicalize,
-      extraPadata: [paForUser(l.svc, alice)],
-    });
+    const self = evidence(l);
     const short = login(l, 'websvc', l.svcKey, { till: T0 + 3600_000 });
     const rep = tgsGet(l.kdc, {
       tgt: short,

@@ -151,6 +151,9 @@ export interface PacketReaderOptions {
   readonly keepPackets?: boolean;
 }
 
+/** How large an emptied {@link ByteQueue}'s buffer may stay: a packet of the default size, and then some. */
+const KEEP_BYTES = 16 * 1024;
+
 /**
  * Bytes appended at the end and taken from the front, in one buffer grown by
  * doubling: what it holds costs at most about twice its length, however
@@ -187,10 +190,22 @@ class ByteQueue {
     this.#end += b.length;
   }
 
-  /** Drop the first `n` bytes. */
+  /**
+   * Drop the first `n` bytes. Emptied, the queue keeps a buffer of up to {@link KEEP_BYTES} for the
+   * next bytes (no allocation a chunk), and lets a larger one go.
+   */
   drop(n: number): void {
     this.#start += n;
-    if (this.#start === this.#end) this.clear();
+    if (this.#start !== this.#end) return;
+    if (this.#bytes.length > KEEP_BYTES) this.clear();
+    else this.#start = this.#end = 0;
+  }
+
+  /** The bytes held, handed over (no copy): the queue starts again empty. */
+  take(): Uint8Array {
+    const held = this.view();
+    this.clear();
+    return held;
   }
 
   /** Drop everything, and the memory with it. */
@@ -298,12 +313,12 @@ export class PacketReader {
     const first = this.#first!;
     const message: TdsMessage = {
       type: last.type,
-      payload: this.#skipping ? new Uint8Array(0) : this.#payload.view().slice(),
+      payload: this.#skipping ? new Uint8Array(0) : this.#payload.take(),
       status:
         (first.status & ~(TdsPacketStatus.EOM | TdsPacketStatus.IGNORE)) |
         (last.status & TdsPacketStatus.IGNORE),
       spid: first.spid,
-      ...(this.#raw !== undefined && !this.#skipping && { packets: this.#raw.view().slice() }),
+      ...(this.#raw !== undefined && !this.#skipping && { packets: this.#raw.take() }),
       ...(this.#skipping && { skippedBytes: this.#messageBytes }),
     };
     this.#payload.clear();

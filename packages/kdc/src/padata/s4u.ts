@@ -118,11 +118,9 @@ function resolveUser(
   // service asks (MS-SFU 2.2.2, KDC_CHECK_LOGON_HOUR_RESTRICTIONS: Windows' S4U logon sets it on
   // request, KERB_S4U_LOGON_FLAG_CHECK_LOGONHOURS).
   const who = { name: cname, realm: realm.name };
-  const standing =
-    checkLogonHours || user.logonHours === undefined ? user : { ...user, logonHours: undefined };
   const refusal =
     expiryRefusal(user, who, state.now, realm.policy, true) ??
-    standingRefusal(standing, who, state.now, realm.policy);
+    standingRefusal(user, who, state.now, realm.policy, checkLogonHours);
   if (refusal !== undefined) {
     throw new KdcError(refusal.code, `S4U2Self: ${refusal.message}`, { ntStatus: refusal.ntStatus });
   }
