@@ -141,9 +141,13 @@ function oldRealmOfHost(realm: Realm, host: string): string | undefined {
   let best: { len: number; realm: string } | undefined;
   for (const r of oldReachableRealms(realm).values()) {
     for (const t of r.trusts) {
-      for (const tln of t.topLevelNames) {
+      const claims = [
+        ...t.topLevelNames.map((n) => [n, t.trusting.name] as const),
+        ...t.trustedTopLevelNames.map((n) => [n, t.trusted.name] as const),
+      ];
+      for (const [tln, to] of claims) {
         if (!oldIsDnsSuffix(tln, host)) continue;
-        const cand = { len: tln.length, realm: t.trusting.name };
+        const cand = { len: tln.length, realm: to };
         if (!best || cand.len > best.len || (cand.len === best.len && cand.realm < best.realm)) best = cand;
       }
     }
@@ -155,7 +159,13 @@ function oldRealmOfHost(realm: Realm, host: string): string | undefined {
  * createTrust's refusals before any change, in its order (the key-holding
  * check that follows them is unchanged and not repeated here).
  */
-function oldCreateRefusal(trusting: Realm, trusted: Realm, topLevelNames: string[]): string | undefined {
+function oldCreateRefusal(
+  trusting: Realm,
+  trusted: Realm,
+  direction: 'one-way' | 'two-way',
+  topLevelNames: string[],
+  trustedTopLevelNames: string[],
+): string | undefined {
   if (trusting === trusted || trusting.name === trusted.name)
     return `a realm cannot trust itself (${trusting.name})`;
   for (const t of trusted.trusts) {
@@ -163,11 +173,29 @@ function oldCreateRefusal(trusting: Realm, trusted: Realm, topLevelNames: string
       return `${trusting.name} and ${trusted.name} already have a trust; remove it first`;
     }
   }
-  // The names as the Trust constructor stores them.
-  for (const name of topLevelNames.map(oldNormalizeDnsName)) {
-    if (name.length === 0 || name.startsWith('.')) return `invalid top level name '${name}'`;
-    const clash = trusted.trusts.some((t) => t.topLevelNames.some((n) => oldDnsNamesOverlap(n, name)));
-    if (clash) return `Collision setting top level names on trust ${trusting.name}`;
+  if (trustedTopLevelNames.length > 0 && direction !== 'two-way') {
+    return `trustedTopLevelNames route ${trusting.name}'s requests to ${trusted.name}: a one-way trust has no such way`;
+  }
+  // The names as the Trust constructor stores them; each side's against the trusts of the realm that
+  // routes by them, every name either side of those trusts claims.
+  const mine = topLevelNames.map(oldNormalizeDnsName);
+  const theirs = trustedTopLevelNames.map(oldNormalizeDnsName);
+  for (const [names, holder, owner] of [
+    [mine, trusted, trusting],
+    [theirs, trusting, trusted],
+  ] as const) {
+    for (const name of names) {
+      if (name.length === 0 || name.startsWith('.')) return `invalid top level name '${name}'`;
+      const clash = holder.trusts.some((t) =>
+        [...t.topLevelNames, ...t.trustedTopLevelNames].some((n) => oldDnsNamesOverlap(n, name)),
+      );
+      if (clash) return `Collision setting top level names on trust ${owner.name}`;
+    }
+  }
+  for (const name of theirs) {
+    if (mine.some((n) => oldDnsNamesOverlap(n, name))) {
+      return `Collision setting top level names on trust ${trusted.name}: ${name} is claimed by both sides`;
+    }
   }
   return undefined;
 }
@@ -215,16 +243,23 @@ const OUTSIDER = 'ELSEWHERE.TEST';
 interface TrustPlan {
   readonly spec: TopologySpec['trusts'][number];
   readonly topLevelNames: string[];
+  /** Refused unless the trust is two-way. */
+  readonly trustedTopLevelNames: string[];
 }
+
+/** A trust's names: mostly none for the trusted side, which only a two-way trust may claim. */
+const arbNames = fc.record({
+  topLevelNames: fc.subarray(TLNS, { maxLength: 2 }),
+  trustedTopLevelNames: fc.oneof(
+    { weight: 3, arbitrary: fc.constant<string[]>([]) },
+    { weight: 1, arbitrary: fc.subarray(TLNS, { maxLength: 1 }) },
+  ),
+});
 
 const arbCase = arbTopology({ maxRealms: 6, maxTrusts: 9 }).chain((spec) =>
   fc.record({
     spec: fc.constant(spec),
-    trusts: fc.tuple(
-      ...spec.trusts.map((t) =>
-        fc.record({ spec: fc.constant(t), topLevelNames: fc.subarray(TLNS, { maxLength: 2 }) }),
-      ),
-    ),
+    trusts: fc.tuple(...spec.trusts.map((t) => arbNames.map((names) => ({ spec: t, ...names })))),
     // Realm i takes realm j's name: two realm objects of one name (AD would never allow it).
     rename: fc.option(
       fc.tuple(fc.nat({ max: spec.realms.length - 1 }), fc.nat({ max: spec.realms.length - 1 })),
@@ -242,7 +277,7 @@ const arbCase = arbTopology({ maxRealms: 6, maxTrusts: 9 }).chain((spec) =>
       fc.record({
         op: fc.constantFrom('remove' as const, 'recreate' as const),
         n: fc.nat(),
-        topLevelNames: fc.subarray(TLNS, { maxLength: 2 }),
+        names: arbNames,
       }),
       { maxLength: 4 },
     ),
@@ -256,7 +291,13 @@ const arbCase = arbTopology({ maxRealms: 6, maxTrusts: 9 }).chain((spec) =>
 function create(realms: Realm[], plan: TrustPlan): AnyTrust | undefined {
   const trusting = realms[plan.spec.trusting]!;
   const trusted = realms[plan.spec.trusted]!;
-  const expected = oldCreateRefusal(trusting, trusted, plan.topLevelNames);
+  const expected = oldCreateRefusal(
+    trusting,
+    trusted,
+    plan.spec.direction,
+    plan.topLevelNames,
+    plan.trustedTopLevelNames,
+  );
   let trust: AnyTrust | undefined;
   let refused: string | undefined;
   try {
@@ -266,6 +307,7 @@ function create(realms: Realm[], plan: TrustPlan): AnyTrust | undefined {
       direction: plan.spec.direction,
       kind: plan.spec.kind as TrustKind,
       topLevelNames: plan.topLevelNames,
+      trustedTopLevelNames: plan.trustedTopLevelNames,
     });
   } catch (e) {
     if (!(e instanceof KerberosError)) throw e;
@@ -339,6 +381,7 @@ function example(
   const plans = trusts.map(([trusting, trusted, kind, topLevelNames]) => ({
     spec: { trusting, trusted, direction: 'one-way' as const, kind },
     topLevelNames,
+    trustedTopLevelNames: [],
   }));
   return {
     spec: {
@@ -402,7 +445,7 @@ describe('routing from each realm’s own view', () => {
           } else {
             if (plans.length === 0) continue;
             const plan = plans[step.n % plans.length]!;
-            const t = create(realms, { spec: plan.spec, topLevelNames: step.topLevelNames });
+            const t = create(realms, { spec: plan.spec, ...step.names });
             if (t) live.push(t);
           }
           compareAll(realms, live, extraPaths);

@@ -285,6 +285,7 @@ export function buildRealms(
         direction: t.direction,
         kind: t.kind,
         topLevelNames: [...t.topLevelNames],
+        ...(t.trustedTopLevelNames !== undefined && { trustedTopLevelNames: [...t.trustedTopLevelNames] }),
         ...(t.password !== undefined && { password: t.password }),
         ...(t.selectiveAuthentication === true && { selectiveAuthentication: true }),
         ...(t.quarantine !== undefined && { quarantine: t.quarantine }),

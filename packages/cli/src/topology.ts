@@ -214,6 +214,8 @@ export interface TrustFileSpec {
   readonly direction: 'one-way' | 'two-way';
   readonly kind: 'external' | 'forest' | 'realm';
   readonly topLevelNames: readonly string[];
+  /** Names routed to `trusted` (`createTrust`'s option; two-way trusts). Set only when non-empty. */
+  readonly trustedTopLevelNames?: readonly string[];
   readonly password?: string;
   /** Selective authentication into `trusting` (`createTrust`'s option). Set only when true. */
   readonly selectiveAuthentication?: boolean;
@@ -660,6 +662,7 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     'direction',
     'kind',
     'topLevelNames',
+    'trustedTopLevelNames',
     'password',
     'selectiveAuthentication',
     'quarantine',
@@ -683,6 +686,11 @@ function trust(v: unknown, path: string, realms: ReadonlySet<string>): TrustFile
     topLevelNames: list(o.topLevelNames, `${path}.topLevelNames`).map((n, i) =>
       dnsName(n, `${path}.topLevelNames[${i}]`),
     ),
+    ...(o.trustedTopLevelNames !== undefined && {
+      trustedTopLevelNames: list(o.trustedTopLevelNames, `${path}.trustedTopLevelNames`).map((n, i) =>
+        dnsName(n, `${path}.trustedTopLevelNames[${i}]`),
+      ),
+    }),
     password: optStr(o.password, `${path}.password`),
     ...(optBool(o.selectiveAuthentication, `${path}.selectiveAuthentication`) === true && {
       selectiveAuthentication: true,

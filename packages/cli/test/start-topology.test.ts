@@ -186,6 +186,31 @@ describe('startTopology', () => {
       { listen: false },
     );
     expect(delegating.realms.get('CONTOSO.COM')!.trusts.map((x) => x.tgtDelegation)).toEqual([true, true]);
+    await delegating.close();
+    // A two-way forest trust names each forest's DNS names on the other's side.
+    const forests = (direction: string) =>
+      validateTopology({
+        realms: [
+          { name: 'CONTOSO.COM', kind: 'active-directory' },
+          { name: 'FABRIKAM.COM', kind: 'active-directory' },
+        ],
+        trusts: [
+          {
+            trusting: 'FABRIKAM.COM',
+            trusted: 'CONTOSO.COM',
+            direction,
+            kind: 'forest',
+            topLevelNames: ['fabrikam.com'],
+            trustedTopLevelNames: ['Contoso.com'],
+          },
+        ],
+      });
+    const twoWay = await startTopology(forests('two-way'), { listen: false });
+    expect(twoWay.realms.get('FABRIKAM.COM')!.trusts[0]!.trustedTopLevelNames).toEqual(['contoso.com']);
+    await twoWay.close();
+    await expect(startTopology(forests('one-way'), { listen: false })).rejects.toThrow(
+      /^trusts\[0\]: trustedTopLevelNames route FABRIKAM\.COM's requests to CONTOSO\.COM/,
+    );
     const accounts = await startTopology(
       validateTopology({
         realms: [

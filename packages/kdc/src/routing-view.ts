@@ -144,7 +144,7 @@ function buildView(realm: Realm, epoch: number): RoutingView {
   for (const r of realms.values()) {
     for (const [key, claims] of trustDirectory(r).claims()) {
       for (const c of claims) {
-        const route = { length: c.name.length, realm: c.trust.trusting.name };
+        const route = { length: c.name.length, realm: c.realm };
         const known = suffixes.get(key);
         if (known === undefined || better(route, known)) suffixes.set(key, route);
       }

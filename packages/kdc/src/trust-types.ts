@@ -49,6 +49,8 @@ export interface RealmTrust<R> {
   readonly transitive: boolean;
   /** Lower-case DNS names routed to the trusting realm. */
   readonly topLevelNames: readonly string[];
+  /** Lower-case DNS names routed to the trusted realm (`TrustOptions.trustedTopLevelNames`; two-way trusts). */
+  readonly trustedTopLevelNames: readonly string[];
   /**
    * Selective authentication (AD's TRUST_ATTRIBUTE_CROSS_ORGANIZATION): users
    * of `trusted` reach only the services of `trusting` whose accounts grant

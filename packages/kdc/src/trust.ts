@@ -24,7 +24,7 @@
 import { krbtgtName, TGS_NAME } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import type { Key } from '@krbsim/crypto';
-import { normalizeDnsName } from './domain-realm';
+import { isDnsSuffix, normalizeDnsName } from './domain-realm';
 import { makeEntry } from './internal/entries';
 import { directoryOf, type TrustDirectory, topologyChanged } from './internal/trust-directory';
 import {
@@ -58,7 +58,16 @@ export interface TrustOptions {
    * realm's KDC refers any host-based service name at or below one of them to
    * the trusting realm. Two trusts of one realm may not claim overlapping names.
    */
-  topLevelNames?: string[];
+  topLevelNames?: readonly string[];
+  /**
+   * DNS names claimed by the trusted side of a two-way trust (`['contoso.com']`):
+   * the trusting realm's KDC refers any host-based service name at or below
+   * one of them to the trusted realm. Each forest of a two-way forest trust
+   * lists the other forest's names on its side (MS-ADTS 6.1.6.9.3,
+   * msDS-TrustForestTrustInfo), so each refers toward the other. The same
+   * collision rule, in the trusting realm's trusts. Two-way trusts only.
+   */
+  trustedTopLevelNames?: readonly string[];
   /**
    * Selective authentication ("Allow authentication only for selected
    * resources in the local domain", AD's TRUST_ATTRIBUTE_CROSS_ORGANIZATION
@@ -124,6 +133,8 @@ export class Trust implements RealmTrust<Realm> {
   readonly transitive: boolean;
   /** Lower-case DNS names routed to the trusting realm. */
   readonly topLevelNames: readonly string[];
+  /** Lower-case DNS names routed to the trusted realm (two-way trusts). */
+  readonly trustedTopLevelNames: readonly string[];
   readonly selectiveAuthentication: boolean;
   readonly quarantine: boolean;
   readonly enableSidHistory: boolean;
@@ -141,6 +152,7 @@ export class Trust implements RealmTrust<Realm> {
     this.kind = opts.kind;
     this.transitive = opts.transitive ?? opts.kind !== 'external';
     this.topLevelNames = Object.freeze((opts.topLevelNames ?? []).map(normalizeDnsName));
+    this.trustedTopLevelNames = Object.freeze((opts.trustedTopLevelNames ?? []).map(normalizeDnsName));
     this.selectiveAuthentication = opts.selectiveAuthentication ?? false;
     // A forest trust is never quarantined: it admits the other forest's domains (or, with
     // enableSidHistory, any domain but the trusting forest's).
@@ -321,9 +333,27 @@ export function createTrust(opts: TrustOptions): Trust {
       'TGT delegation does not cross a quarantined trust: set quarantine: false, or leave tgtDelegation out',
     );
   }
-  for (const name of trust.topLevelNames) {
-    if (name.length === 0 || name.startsWith('.')) fail(`invalid top level name '${name}'`);
-    if (tdos.overlaps(name)) fail(`Collision setting top level names on trust ${trusting.name}`);
+  if (trust.trustedTopLevelNames.length > 0 && trust.direction !== 'two-way') {
+    fail(
+      `trustedTopLevelNames route ${trusting.name}'s requests to ${trusted.name}: a one-way trust has no such way`,
+    );
+  }
+  // Each side's names are held by the realm that routes by them: the trusting realm's names by the
+  // trusted realm, the trusted realm's by the trusting one; neither list overlaps the other.
+  const claimed: [readonly string[], TrustDirectory<Trust>, Realm][] = [
+    [trust.topLevelNames, tdos, trusting],
+    [trust.trustedTopLevelNames, trustDirectory(trusting), trusted],
+  ];
+  for (const [names, holder, owner] of claimed) {
+    for (const name of names) {
+      if (name.length === 0 || name.startsWith('.')) fail(`invalid top level name '${name}'`);
+      if (holder.overlaps(name)) fail(`Collision setting top level names on trust ${owner.name}`);
+    }
+  }
+  for (const name of trust.trustedTopLevelNames) {
+    if (trust.topLevelNames.some((n) => isDnsSuffix(n, name) || isDnsSuffix(name, n))) {
+      fail(`Collision setting top level names on trust ${trusted.name}: ${name} is claimed by both sides`);
+    }
   }
   const kvno = composeKvno(opts.branchId ?? 0, opts.kvno ?? 1);
   // Check before changing anything, so a refused trust leaves both realms as they were.

@@ -125,3 +125,82 @@ describe('answers kept from the whole-graph search that an AD domain could not g
     expect(r.part.sname.nameString).toEqual(['krbtgt', 'D.TEST']);
   });
 });
+
+describe('a two-way trust routes each side by its own names', () => {
+  const forests = () => {
+    const clock = new ManualClock(T0);
+    const contoso = makeRealm('CONTOSO.COM', {}, clock, { kind: 'active-directory' });
+    const fabrikam = makeRealm('FABRIKAM.COM', {}, clock, { kind: 'active-directory' });
+    return { contoso, fabrikam };
+  };
+
+  it("refers the trusting forest's users to the trusted forest by trustedTopLevelNames", () => {
+    const { contoso, fabrikam } = forests();
+    const trust = createTrust({
+      trusting: fabrikam.realm,
+      trusted: contoso.realm,
+      direction: 'two-way',
+      kind: 'forest',
+      topLevelNames: ['fabrikam.com'],
+      trustedTopLevelNames: ['contoso.com'],
+    });
+    expect(trust.trustedTopLevelNames).toEqual(['contoso.com']);
+    expect(realmOfHost(contoso.realm, 'web.fabrikam.com')).toBe('FABRIKAM.COM');
+    expect(realmOfHost(fabrikam.realm, 'web.contoso.com')).toBe('CONTOSO.COM');
+    fabrikam.realm.addUser('bob', { password: 'pw', encTypes: [18] });
+    contoso.realm.addService('HTTP/web.contoso.com', { password: 'x' });
+    const bob = login(fabrikam, 'bob', userKey('FABRIKAM.COM', 'bob', 'pw'));
+    const referral = tgsGet(fabrikam.kdc, {
+      tgt: bob,
+      realm: 'FABRIKAM.COM',
+      sname: 'HTTP/web.contoso.com',
+      now: T0,
+    });
+    expect(referral.part.sname.nameString).toEqual(['krbtgt', 'CONTOSO.COM']);
+    const ticket = tgsGet(contoso.kdc, {
+      tgt: referral,
+      realm: 'CONTOSO.COM',
+      sname: 'HTTP/web.contoso.com',
+      now: T0,
+    });
+    expect(ticket.part.sname.nameString).toEqual(['HTTP', 'web.contoso.com']);
+    trust.remove();
+    expect(realmOfHost(fabrikam.realm, 'web.contoso.com')).toBeUndefined();
+  });
+
+  it('refuses trusted names on a one-way trust, on both sides at once, or colliding with a trust of the trusting realm', () => {
+    const { contoso, fabrikam } = forests();
+    const opts = {
+      trusting: fabrikam.realm,
+      trusted: contoso.realm,
+      kind: 'forest',
+      topLevelNames: ['fabrikam.com'],
+    } as const;
+    expect(
+      refusal(() => createTrust({ ...opts, direction: 'one-way', trustedTopLevelNames: ['contoso.com'] })),
+    ).toBe(
+      "trustedTopLevelNames route FABRIKAM.COM's requests to CONTOSO.COM: a one-way trust has no such way",
+    );
+    expect(
+      refusal(() =>
+        createTrust({ ...opts, direction: 'two-way', trustedTopLevelNames: ['eu.fabrikam.com'] }),
+      ),
+    ).toBe(
+      'Collision setting top level names on trust CONTOSO.COM: eu.fabrikam.com is claimed by both sides',
+    );
+    const woodgrove = makeRealm('WOODGROVE.COM', {}, new ManualClock(T0), { kind: 'active-directory' });
+    createTrust({
+      trusting: woodgrove.realm,
+      trusted: fabrikam.realm,
+      direction: 'one-way',
+      kind: 'forest',
+      topLevelNames: ['woodgrove.com'],
+    });
+    expect(
+      refusal(() => createTrust({ ...opts, direction: 'two-way', trustedTopLevelNames: ['woodgrove.com'] })),
+    ).toBe('Collision setting top level names on trust CONTOSO.COM');
+    // Nothing was left behind by the refusals.
+    expect(realmOfHost(fabrikam.realm, 'web.contoso.com')).toBeUndefined();
+    expect(contoso.realm.trusts).toHaveLength(0);
+  });
+});

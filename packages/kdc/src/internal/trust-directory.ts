@@ -32,14 +32,27 @@ interface Named {
 /** What a directory needs of a trust (`RealmTrust`, so `Trust`, has it). */
 interface DirectoryTrust {
   readonly trusting: Named;
+  readonly trusted: Named;
+  /** Names routed to `trusting`. */
   readonly topLevelNames: readonly string[];
+  /** Names routed to `trusted` (two-way trusts). */
+  readonly trustedTopLevelNames: readonly string[];
   other(name: string): (Named & object) | undefined;
 }
 
-/** One top-level name as one trust claims it: the name as the trust stores it, and the trust. */
+/** One top-level name as one trust claims it: the name as the trust stores it, the trust, and the realm it routes to. */
 interface Claim<T> {
   readonly name: string;
   readonly trust: T;
+  readonly realm: string;
+}
+
+/** Each name `trust` claims, with the realm it routes to. */
+function claimsOf<T extends DirectoryTrust>(trust: T): Claim<T>[] {
+  return [
+    ...trust.topLevelNames.map((name) => ({ name, trust, realm: trust.trusting.name })),
+    ...trust.trustedTopLevelNames.map((name) => ({ name, trust, realm: trust.trusted.name })),
+  ];
 }
 
 /** The trusts of one realm and the indexes over them (see the module notes). */
@@ -103,12 +116,12 @@ export class TrustDirectory<T extends DirectoryTrust> {
     const list = this.#byPartner.get(partner);
     if (list) list.push(trust);
     else this.#byPartner.set(partner, [trust]);
-    for (const name of trust.topLevelNames) {
-      const key = normalizeDnsName(name);
+    for (const claim of claimsOf(trust)) {
+      const key = normalizeDnsName(claim.name);
       if (key.length === 0) continue; // matches nothing (isDnsSuffix)
       const claims = this.#claims.get(key);
-      if (claims) claims.push({ name, trust });
-      else this.#claims.set(key, [{ name, trust }]);
+      if (claims) claims.push(claim);
+      else this.#claims.set(key, [claim]);
       for (const s of dnsSuffixes(key)) this.#covered.set(s, (this.#covered.get(s) ?? 0) + 1);
     }
   }
@@ -122,11 +135,11 @@ export class TrustDirectory<T extends DirectoryTrust> {
     const list = this.#byPartner.get(partner)!.filter((t) => t !== trust);
     if (list.length > 0) this.#byPartner.set(partner, list);
     else this.#byPartner.delete(partner);
-    for (const name of trust.topLevelNames) {
+    for (const { name, realm } of claimsOf(trust)) {
       const key = normalizeDnsName(name);
       const claims = this.#claims.get(key);
       if (!claims) continue;
-      const at = claims.findIndex((c) => c.trust === trust && c.name === name);
+      const at = claims.findIndex((c) => c.trust === trust && c.name === name && c.realm === realm);
       if (at < 0) continue;
       claims.splice(at, 1);
       if (claims.length === 0) this.#claims.delete(key);
