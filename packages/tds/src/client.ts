@@ -609,7 +609,6 @@ class ClientConnection implements TdsClient {
     try {
       for (;;) {
         const m = await this.#receive('attention acknowledgment', false);
-        if (m === TIMED_OUT) continue; // not reached: no per-message deadline here
         const tokens = this.#tokensOf(m, 'an ATTENTION');
         if (tokens.some((t) => t.type === 'DONE' && (t.status & DoneStatus.ATTN) !== 0)) return;
       }
@@ -709,6 +708,8 @@ class ClientConnection implements TdsClient {
   }
 
   /** The next message, or {@link TIMED_OUT} when `deadline` is set and none came in `timeoutMs`. */
+  #receive(what: string, deadline: true): Promise<TdsMessage | typeof TIMED_OUT>;
+  #receive(what: string, deadline: false): Promise<TdsMessage>;
   #receive(what: string, deadline: boolean): Promise<TdsMessage | typeof TIMED_OUT> {
     const early = this.#early;
     if (early !== undefined) {

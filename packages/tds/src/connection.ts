@@ -205,6 +205,16 @@ export class Connection {
     return this.#session !== undefined;
   }
 
+  /**
+   * How far a client that has not logged in has come: 0 nothing received, 1 before its LOGIN7
+   * (PRELOGIN, TLS), 2 its LOGIN7 taken and authenticating (SSPI legs). A full server evicts the
+   * least advanced first, so a burst of silent connects cannot close a login under way.
+   */
+  get loginProgress(): 0 | 1 | 2 {
+    if (this.#state === 'authenticating' || this.#state === 'sspi') return 2;
+    return this.#loginBytes === 0 ? 0 : 1;
+  }
+
   /** Close now, with `reason` logged. Idempotent. */
   destroy(reason: string): void {
     if (this.#state === 'closed') return;

@@ -108,7 +108,11 @@ export interface ServeTdsOptions {
   readonly progName?: string;
   /** @@VERSION. */
   readonly versionText?: string;
-  /** Most connections at once (default 256, at most 32717: each holds a session id); more are closed on accept. */
+  /**
+   * Most connections at once (default 256, at most 32717: each holds a session id). When full, a new
+   * client replaces the least advanced connection not logged in (see `Connection.loginProgress`), or
+   * is closed on accept when every connection is logged in.
+   */
   readonly maxConnections?: number;
   /** Most bytes a client may send before its login completes: PRELOGIN, TLS handshake, LOGIN7, SSPI (default 256 KiB). */
   readonly maxLoginBytes?: number;
@@ -269,9 +273,14 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   // hold each reply for the client's delayed ACK (SQL Server sets TCP_NODELAY).
   const server: Server = createServer({ noDelay: true }, (socket) => {
     if (open.size >= maxConnections) {
-      // Full: the oldest connection that has not logged in makes room (a client that connects and
-      // says nothing must not lock good clients out for its login timeout); sessions are kept.
-      const idle = [...open].find((c) => !c.loggedIn);
+      // Full: a connection that has not logged in makes room (a client that connects and says nothing
+      // must not lock good clients out for its login timeout); sessions are kept. The least advanced
+      // goes first, the oldest of those (`open` keeps connection order), so that connects in a burst
+      // evict each other before a login under way.
+      let idle: Connection | undefined;
+      for (const c of open) {
+        if (!c.loggedIn && (idle === undefined || c.loginProgress < idle.loginProgress)) idle = c;
+      }
       if (idle === undefined) {
         config.log?.(
           `${config.serverName}: refused ${socket.remoteAddress}: ${maxConnections} connections open, all logged in`,
@@ -279,7 +288,7 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
         socket.destroy();
         return;
       }
-      idle.destroy(`evicted: ${maxConnections} connections open, and this the oldest not logged in`);
+      idle.destroy(`evicted: ${maxConnections} connections open, and this the least advanced not logged in`);
     }
     const spid = nextSessionId(nextSpid, spids);
     nextSpid = spid >= LAST_SPID ? FIRST_SPID : spid + 1;

@@ -1256,7 +1256,7 @@ describe('serveTds: robustness', () => {
     const c = await client(server.port);
     await b.closed;
     expect(
-      log.some((l) => l.endsWith('evicted: 2 connections open, and this the oldest not logged in')),
+      log.some((l) => l.endsWith('evicted: 2 connections open, and this the least advanced not logged in')),
     ).toBe(true);
     expect((await c.login({ sspi: GSS })).ok).toBe(true);
     // Both logged in: a third is refused, the sessions kept.
@@ -1268,6 +1268,25 @@ describe('serveTds: robustness', () => {
     await a.closed;
     await c.closed;
     expect(server.connections()).toBe(0);
+  });
+
+  it('past maxConnections, evicts a silent connection before an older one whose login is under way', async () => {
+    const { server, log } = await listenClear({ maxConnections: 2 });
+    // p has sent its PRELOGIN and been answered; s, newer, has sent nothing.
+    const p = await raw(server.port);
+    p.send(preloginOffering(Encryption.NOT_SUP));
+    await until(() => p.messages.length === 1);
+    const s = await raw(server.port);
+    await until(() => server.connections() === 2);
+    const c = await client(server.port, 'off');
+    await s.closed;
+    expect(log.filter((l) => l.includes('evicted:'))).toHaveLength(1);
+    // p goes on to log in on its connection, which was kept.
+    p.send(encodePackets(TdsPacketType.LOGIN7, encodeLogin7({ sspi: GSS })));
+    await until(() => p.messages.length === 2);
+    expect(decodeTokens(p.messages[1]!.payload).some((t) => t.type === 'LOGINACK')).toBe(true);
+    await c.close();
+    await server.close();
   });
 
   it('closes a peer whose PRELOGIN offers no encryption value; reads one without ENCRYPTION as ENCRYPT_NOT_SUP', async () => {
