@@ -293,22 +293,32 @@ const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
  *   `RealmOptions.forest`, not quarantined): the domains trust each other,
  *   and nothing is filtered; claims and device information pass.
  * - Quarantined (an external trust, a `realm` trust between forests, or one
- *   within a forest with `quarantine`): the SIDs of the client's domain alone,
- *   and within a forest (QuarantinedWithinForest) the Enterprise Domain
- *   Controllers SID (S-1-5-9) of its domain controllers too.
+ *   within a forest with `quarantine`): the SIDs of the domain across the
+ *   trust alone, the one its trusted domain object describes (`issuingRealm`,
+ *   not the realm the ticket names as the client's: a quarantined domain
+ *   speaks for no domain behind it), and within a forest
+ *   (QuarantinedWithinForest) the Enterprise Domain Controllers SID (S-1-5-9)
+ *   of its domain controllers too.
  * - CrossForest (a `forest` trust): the SIDs of every domain of the trusted
  *   forest, and none local to this forest.
- * - Relaxed (a forest trust with `enableSidHistory`, or a trust between
- *   forests without `quarantine`): the SIDs of any domain but this forest's.
+ * - Relaxed (a forest trust with `enableSidHistory`, TREAT_AS_EXTERNAL, or a
+ *   trust between forests without `quarantine`): the SIDs of the trusted
+ *   forest's domains, and of any other domain (this forest's too, as SID
+ *   history reaches them) an account or group with a RID of 1000 or more: a
+ *   SID below 1000 (Domain Admins, Enterprise Admins, the S-1-5-21-0-0-0
+ *   assertions) is the forest's own, and crosses from no other forest (as a
+ *   DC filters with SID history enabled).
  *
- * Across the last two:
+ * Across all but WithinForest:
  * - The PAC's logon domain must be the domain of `clientRealm`, the realm
  *   whose user the PAC describes (a ticket's crealm, whose path the
  *   transited check has accepted): a realm across a trust cannot speak for
  *   another domain this realm trusts, and no realm across a trust speaks for
- *   this realm's own domain. Either is refused with KDC_ERR_POLICY, since
- *   filtering the user's SID leaves no user.
- * - ExtraSids outside the admitted domains are removed (S-1-18-x, the
+ *   this realm's own domain. The logon domain must also pass the boundary's
+ *   filter (a quarantined domain's, or for CrossForest one of the trusted
+ *   forest's). Each is refused with KDC_ERR_POLICY, since filtering the
+ *   user's SID leaves no user.
+ * - ExtraSids the boundary does not admit are removed (S-1-18-x, the
  *   identity assertions, stay), and so are resource groups, which only the
  *   resource domain may add.
  * - Claims and device information (CLIENT_CLAIMS_INFO, DEVICE_INFO,
@@ -334,16 +344,15 @@ export function filterAtTrust(
   const own = parseSid(realm.directory.domainSid);
   const domainsOf = (forest: string) =>
     [...known.values()].filter((r) => r.forest === forest).map((r) => parseSid(r.directory.domainSid));
-  // Whether a domain's SIDs may come over.
-  let admits: (domain: Sid) => boolean;
-  if (boundary === 'cross-forest') {
+  // Whether a SID of `domain` with `rid` may come over.
+  let admits: (domain: Sid, rid: number) => boolean;
+  if (boundary === 'cross-forest' || boundary === 'relaxed') {
     const trusted = domainsOf(issuer!.forest);
-    admits = (d) => trusted.some((t) => sidEquals(d, t));
-  } else if (boundary === 'relaxed') {
-    const local = domainsOf(realm.forest);
-    admits = (d) => isDomainSid(d) && !local.some((l) => sidEquals(d, l));
+    const relaxed = boundary === 'relaxed';
+    admits = (d, rid) => trusted.some((t) => sidEquals(d, t)) || (relaxed && isDomainSid(d) && rid >= 1000);
   } else {
-    const only = client === undefined ? undefined : parseSid(client.directory.domainSid);
+    // The TDO describes the domain across the trust: none behind it.
+    const only = issuer === undefined ? undefined : parseSid(issuer.directory.domainSid);
     admits = (d) => only !== undefined && sidEquals(d, only);
   }
   const filtered = replaceLogonInfo(pac, (v) => {
@@ -365,6 +374,12 @@ export function filterAtTrust(
       );
     }
     if (withinForest) return v;
+    if (!admits(domain, v.userId)) {
+      refuse(
+        ErrorCode.KDC_ERR_POLICY,
+        `SID filtering: the PAC from across the trust claims a user of domain ${formatSid(domain)}, whose SIDs do not cross from ${issuingRealm} (${boundary} trust boundary)`,
+      );
+    }
     const extraSids = v.extraSids.filter((e) => {
       const split = splitSid(e.sid);
       const text = formatSid(e.sid);
@@ -372,7 +387,7 @@ export function filterAtTrust(
         text.startsWith('S-1-18-') ||
         // QuarantinedWithinForest also lets the Enterprise Domain Controllers SID pass.
         (boundary === 'quarantined-within-forest' && text === WellKnownSid.ENTERPRISE_DOMAIN_CONTROLLERS) ||
-        (split !== undefined && admits(split.domain));
+        (split !== undefined && admits(split.domain, split.rid));
       if (!ok) removed.push(formatSid(e.sid));
       return ok;
     });

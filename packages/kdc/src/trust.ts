@@ -87,17 +87,20 @@ export interface TrustOptions {
    * domain cross the trust (MS-PAC 4.1.2.2). Default: true for an external
    * trust and for a `realm` trust between forests, false for a `realm` trust
    * within a forest (which then filters nothing). False on an external trust,
-   * or a `realm` trust between forests: every SID crosses but those of the
-   * trusting realm's forest. Not for forest trusts (see `enableSidHistory`).
+   * or a `realm` trust between forests: the trusted forest's SIDs cross, and
+   * any other domain's with a RID of 1000 or more (a RID below 1000 is its own
+   * forest's alone). Not for forest trusts (see `enableSidHistory`).
    * Applies both ways of a two-way trust.
    */
   quarantine?: boolean;
   /**
    * A forest trust's SID history switch (AD's `netdom trust
-   * /enablesidhistory`, TRUST_ATTRIBUTE_TREAT_AS_EXTERNAL): SIDs of any
-   * domain but the trusting forest's cross it, the sIDHistory of users
-   * migrated from a third forest too. Default false: the trusted forest's
-   * domains' SIDs only. Forest trusts only.
+   * /enablesidhistory`, TRUST_ATTRIBUTE_TREAT_AS_EXTERNAL): besides the
+   * trusted forest's SIDs, any domain's with a RID of 1000 or more cross it
+   * (the sIDHistory of users migrated from a third forest, and the trusting
+   * forest's own groups too: SID history is that powerful); a RID below 1000
+   * (Domain Admins, Enterprise Admins) crosses from no other forest. Default
+   * false: the trusted forest's domains' SIDs only. Forest trusts only.
    */
   enableSidHistory?: boolean;
   /**

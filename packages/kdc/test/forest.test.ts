@@ -22,6 +22,7 @@ import {
 } from '@krbsim/pac';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { buildPac } from '../src/pac-builder';
 import { filterAtTrust } from '../src/pac-issuance';
 import { asReq, errorOf, openTicket, T0 } from './helpers';
 
@@ -29,6 +30,12 @@ const CONTOSO_SID = 'S-1-5-21-100-200-300';
 const EMEA_SID = 'S-1-5-21-101-201-301';
 const FABRIKAM_SID = 'S-1-5-21-400-500-600';
 const ELSEWHERE = 'S-1-5-21-9-9-9-1104';
+
+/** The PAC `realm`'s KDC issues a new user `name` at logon, as its TGT would carry it. */
+function pacOf(realm: Realm, name: string) {
+  const entry = realm.addUser(name, { password: 'pw' });
+  return buildPac(realm, entry, { authtime: T0, assertedBy: 'authentication-authority' })!;
+}
 
 /**
  * The forest CONTOSO.COM (root) with its child EMEA.CONTOSO.COM, joined by a
@@ -167,6 +174,58 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     expect(sids).not.toContain(ELSEWHERE);
   });
 
+  it('quarantines against the domain across the trust: a quarantined child speaks for no domain behind it', () => {
+    const t = lab('forest', { quarantineChild: true });
+    const paris = new Realm({
+      name: 'PARIS.EMEA.CONTOSO.COM',
+      kind: 'active-directory',
+      forest: 'CONTOSO.COM',
+      domainSid: 'S-1-5-21-102-202-302',
+      clock: t.clock,
+      random: new SeededRandom('paris'),
+    });
+    createTrust({ trusting: t.emea, trusted: paris, direction: 'two-way', kind: 'realm' });
+    const pac = pacOf(paris, 'pat');
+    // At EMEA, from PARIS itself (WithinForest), the PAC passes whole.
+    expect(filterAtTrust(t.emea, pac, paris.name, paris.name).report.removed).toEqual([]);
+    // At the root, through the quarantined EMEA (MS-PAC 4.1.2.2: the SIDs its TDO describes, EMEA's).
+    expect(() => filterAtTrust(t.contoso, pac, paris.name, t.emea.name)).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.KDC_ERR_POLICY,
+        message: expect.stringContaining(
+          'whose SIDs do not cross from EMEA.CONTOSO.COM (quarantined-within-forest trust boundary)',
+        ),
+      }),
+    );
+  });
+
+  it('refuses, across a forest trust, a user of another domain of the receiving forest (CrossForest)', () => {
+    const t = lab();
+    const sales = new Realm({
+      name: 'SALES.FABRIKAM.COM',
+      kind: 'active-directory',
+      forest: 'FABRIKAM.COM',
+      domainSid: 'S-1-5-21-401-501-601',
+      clock: t.clock,
+      random: new SeededRandom('sales'),
+    });
+    createTrust({ trusting: t.fabrikam, trusted: sales, direction: 'two-way', kind: 'realm' });
+    // CONTOSO also trusts SALES directly, so a path SALES -> CONTOSO -> FABRIKAM exists.
+    createTrust({
+      trusting: t.contoso,
+      trusted: sales,
+      direction: 'one-way',
+      kind: 'realm',
+      quarantine: false,
+    });
+    expect(() => filterAtTrust(t.fabrikam, pacOf(sales, 'sam'), sales.name, t.contoso.name)).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.KDC_ERR_POLICY,
+        message: expect.stringContaining('(cross-forest trust boundary)'),
+      }),
+    );
+  });
+
   it('lets claims and device information pass within a forest, and drops them across forests', async () => {
     const t = lab();
     const pac = await t.erinTgtPac();
@@ -241,13 +300,21 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     expect(q).toContain(`${EMEA_SID}-1300`);
     for (const gone of [`${CONTOSO_SID}-1200`, `${FABRIKAM_SID}-512`, ELSEWHERE])
       expect(q).not.toContain(gone);
-    // netdom /quarantine:no on the external trust, and /enablesidhistory:yes on the forest trust: every
-    // domain's SIDs but the trusting forest's, a third forest's sIDHistory included.
+    // netdom /quarantine:no on the external trust, and /enablesidhistory:yes on the forest trust
+    // (TREAT_AS_EXTERNAL): the trusted forest's SIDs, and any other domain's with a RID of 1000 or
+    // more, the trusting forest's and a third forest's sIDHistory included; below 1000 (Domain
+    // Admins, Enterprise Admins) a SID is its own forest's alone.
     for (const t of [lab('external', { quarantine: false }), lab('forest', { enableSidHistory: true })]) {
+      for (const sid of [`${FABRIKAM_SID}-3101`, 'S-1-5-21-9-9-9-512', 'S-1-5-21-9-9-9-519']) {
+        t.emea.directory.addSidHistory('erin', sid);
+      }
       const sids = await t.sidsAt(t.fabrikam, 'HTTP/portal.fabrikam.com');
       expect(sids).toContain(`${CONTOSO_SID}-1200`);
       expect(sids).toContain(ELSEWHERE);
-      expect(sids).not.toContain(`${FABRIKAM_SID}-512`);
+      expect(sids).toContain(`${FABRIKAM_SID}-3101`);
+      for (const gone of [`${FABRIKAM_SID}-512`, 'S-1-5-21-9-9-9-512', 'S-1-5-21-9-9-9-519']) {
+        expect(sids).not.toContain(gone);
+      }
     }
     // The defaults, as the trusts report them.
     const d = lab();
