@@ -621,8 +621,9 @@ export class Realm {
     const kvno = composeKvno(branchId, (version + 1) & 0xffff || 1);
     const etypes = [...new Set(entry.keys.map((k) => k.key.etype))];
     const salt = entry.keys[0]?.salt ?? defaultSalt(this.name, [TGS_NAME, this.name]);
-    entry.keys = pruneVersions(
-      [...entry.keys, ...randomKeys(etypes, this.random, kvno, salt)],
+    entry.keys = withNewVersion(
+      entry.keys,
+      randomKeys(etypes, this.random, kvno, salt),
       this.policy.krbtgtKeyHistory,
     );
     return kvno;
@@ -684,7 +685,8 @@ export class Realm {
    * Replace a user's or service's keys (an account whose secret is managed
    * elsewhere, such as AD's `krbtgt_AzureAD`). `kvno` is the full key version
    * (branch included); default one more than the current. Old versions are
-   * dropped unless `keepPrevious`. Returns the kvno.
+   * dropped unless `keepPrevious`, which keeps those below `kvno` (a version
+   * above it would stay current, so it goes). Returns the kvno.
    */
   setKeys(
     name: string,
@@ -701,8 +703,7 @@ export class Realm {
     if (keys.length === 0) throw new KerberosError(ErrorCode.KRB_ERR_GENERIC, `${name}: no keys given`);
     const kvno = opts.kvno ?? currentKvno(entry.keys) + 1;
     const salt = opts.salt ?? entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
-    const kept = opts.keepPrevious ? entry.keys.filter((k) => k.kvno !== kvno) : [];
-    entry.keys = [...kept, ...givenKeys(keys, kvno, salt)];
+    entry.keys = withNewVersion(entry.keys, givenKeys(keys, kvno, salt), opts.keepPrevious ? Infinity : 1);
     entry.passwordLastSet = this.clock.now();
     return kvno;
   }
@@ -760,10 +761,24 @@ export class Realm {
   }
 }
 
-/** Keep only the newest `history` key versions. */
-export function pruneVersions(keys: StoredKey[], history: number): StoredKey[] {
-  const versions = [...new Set(keys.map((k) => k.kvno))].sort((a, b) => b - a).slice(0, history);
-  return keys.filter((k) => versions.includes(k.kvno));
+/**
+ * `added` (keys of one new version) as a principal's current keys, with up to
+ * `history - 1` of the `previous` versions older than it, newest first. A
+ * KDC takes the highest kvno as current, so a previous version above the new
+ * one (a kvno chosen lower, or a version that wrapped past 65535) is dropped:
+ * the keys just set are the ones used.
+ */
+export function withNewVersion(
+  previous: readonly StoredKey[],
+  added: readonly StoredKey[],
+  history: number,
+): StoredKey[] {
+  const kvno = added[0]!.kvno;
+  const older = [...new Set(previous.map((k) => k.kvno))]
+    .filter((v) => v < kvno)
+    .sort((a, b) => b - a)
+    .slice(0, Math.max(0, history - 1));
+  return [...previous.filter((k) => older.includes(k.kvno)), ...added];
 }
 
 /** A domain SID that depends on the realm name only (SHA-256 of it, three 32-bit numbers). */

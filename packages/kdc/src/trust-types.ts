@@ -29,9 +29,13 @@ export type TrustKind = 'external' | 'forest' | 'realm';
 export interface RotateKeyOptions {
   password?: string;
   keys?: Key[];
-  /** The new key version (low 16 bits). Default: one more than the side's current. */
+  /**
+   * The new key version (low 16 bits). Default: one more than the side's current. A version
+   * chosen lower than one held (to match the other side's) becomes current all the same: the
+   * versions above it are dropped.
+   */
   kvno?: number;
-  /** Keep the previous version for tickets already issued. Default true (AD keeps the old trust password). */
+  /** Keep the previous version (one below the new) for tickets already issued. Default true (AD keeps the old trust password). */
   keepPrevious?: boolean;
 }
 

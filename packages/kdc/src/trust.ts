@@ -38,7 +38,7 @@ import {
   splitKvno,
 } from './keys';
 import type { PrincipalEntry } from './principal-db';
-import { pruneVersions, type Realm } from './realm';
+import { type Realm, withNewVersion } from './realm';
 import type { RealmTrust, RotateKeyOptions, TrustDirection, TrustKind } from './trust-types';
 
 export type { RotateKeyOptions, TrustDirection, TrustKind } from './trust-types';
@@ -230,8 +230,7 @@ export class Trust implements RealmTrust<Realm> {
       const keys = makeInterRealmKeys(this, service, issuer, kvno, opts.password, opts.keys, this.#salt);
       for (const s of sides) {
         const entry = this.keyEntry(s, service, issuer)!;
-        const kept = opts.keepPrevious === false ? [] : entry.keys.filter((k) => k.kvno !== kvno);
-        entry.keys = pruneVersions([...kept, ...keys], 2);
+        entry.keys = withNewVersion(entry.keys, keys, opts.keepPrevious === false ? 1 : 2);
       }
       newKvno = kvno;
     }

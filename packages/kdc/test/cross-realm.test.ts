@@ -222,6 +222,20 @@ describe('on-prem AD -> Azure AD Kerberos (one-way incoming trust)', () => {
     );
   });
 
+  it('makes a key rotated to a chosen lower kvno the current one, on both sides, and refers with it', () => {
+    const { onprem, azure, trust, alice } = azureLab();
+    trust.rotateKey('both'); // 2
+    trust.rotateKey('both'); // 3
+    // Matching a KeyVersion the other side reports: the chosen version is the one used.
+    expect(trust.rotateKey('both', { kvno: 1, password: 'matched' })).toBe(1);
+    expect([trust.keyVersion('trusted'), trust.keyVersion('trusting')]).toEqual([1, 1]);
+    const held = trust.keyEntry('trusting', AZURE, ONPREM)!.keys.map((k) => k.kvno);
+    expect(new Set(held)).toEqual(new Set([1]));
+    const ref = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });
+    expect(ref.ticket.encPart.kvno).toBe(1);
+    expect(tgsGet(azure.kdc, { tgt: ref, realm: AZURE, sname: MI, now: T0 }).crealm).toBe(ONPREM);
+  });
+
   it('composes RODC-branch kvnos on the trust key and looks keys up by the full kvno', () => {
     const { onprem, azure, trust, alice } = azureLab({ branchId: 0x4d2 });
     const ref = tgsGet(onprem.kdc, { tgt: alice, realm: ONPREM, sname: MI, now: T0 });

@@ -916,4 +916,17 @@ describe('setKeys', () => {
     ).toBe((7 << 16) | 3);
     expect(l.realm.keysFor(WEB, 2)).toEqual([k]);
   });
+
+  it('makes keys set under a lower kvno the current ones, keeping only older versions', () => {
+    const l = setup();
+    l.realm.setKeys(WEB, [testKey(18, 'v2')]);
+    l.realm.setKeys(WEB, [testKey(18, 'v3')], { keepPrevious: true });
+    const back = testKey(18, 'back-to-v2');
+    expect(l.realm.setKeys(WEB, [back], { kvno: 2, keepPrevious: true })).toBe(2);
+    expect(l.realm.keysFor(WEB)).toEqual([back]);
+    expect(l.realm.keysFor(WEB, 3)).toEqual([]);
+    const c = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0 });
+    expect(c.ticket.encPart.kvno).toBe(2);
+    expect(openTicket(c.ticket, back).cname.nameString).toEqual(['alice']);
+  });
 });
