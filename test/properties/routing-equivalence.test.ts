@@ -184,12 +184,28 @@ function oldCreateRefusal(
     [mine, trusted, trusting],
     [theirs, trusting, trusted],
   ] as const) {
+    // Across forests, the names of the routing realm's forest (it and the realms of its forest its
+    // trusts reach) are its own.
+    const forest: Realm[] = [holder];
+    if (trusting.forest !== trusted.forest) {
+      for (let i = 0; i < forest.length; i++) {
+        for (const t of forest[i]!.trusts) {
+          const o = t.other(forest[i]!.name);
+          if (o !== undefined && o.forest === holder.forest && !forest.includes(o)) forest.push(o);
+        }
+      }
+    }
+    const local = trusting.forest === trusted.forest ? [] : forest.map((r) => oldNormalizeDnsName(r.name));
     for (const name of names) {
       if (name.length === 0 || name.startsWith('.')) return `invalid top level name '${name}'`;
       const clash = holder.trusts.some((t) =>
         [...t.topLevelNames, ...t.trustedTopLevelNames].some((n) => oldDnsNamesOverlap(n, name)),
       );
       if (clash) return `Collision setting top level names on trust ${owner.name}`;
+      const domain = local.find((d) => oldIsDnsSuffix(d, name));
+      if (domain !== undefined) {
+        return `Collision setting top level names on trust ${owner.name}: ${name} lies in ${domain}, a domain of ${holder.name}'s forest`;
+      }
     }
   }
   for (const name of theirs) {

@@ -284,6 +284,22 @@ function makeInterRealmKeys(
   return randomKeys(etypes, trust.trusting.random, kvno, salt);
 }
 
+/** The DNS names (lower-cased realm names) of `realm`'s forest: it and the realms its trusts join to it. */
+function forestDomainNames(realm: Realm): string[] {
+  const seen = new Set<Realm>([realm]);
+  const queue = [realm];
+  for (let i = 0; i < queue.length; i++) {
+    for (const t of trustDirectory(queue[i]!).trusts) {
+      const o = t.other(queue[i]!.name);
+      if (o !== undefined && o.forest === realm.forest && !seen.has(o)) {
+        seen.add(o);
+        queue.push(o);
+      }
+    }
+  }
+  return queue.map((r) => normalizeDnsName(r.name));
+}
+
 /**
  * Create a trust and register it (and its inter-realm keys) on both realms.
  *
@@ -342,14 +358,24 @@ export function createTrust(opts: TrustOptions): Trust {
   }
   // Each side's names are held by the realm that routes by them: the trusting realm's names by the
   // trusted realm, the trusted realm's by the trusting one; neither list overlaps the other.
-  const claimed: [readonly string[], TrustDirectory<Trust>, Realm][] = [
-    [trust.topLevelNames, tdos, trusting],
-    [trust.trustedTopLevelNames, trustDirectory(trusting), trusted],
+  const claimed: [readonly string[], TrustDirectory<Trust>, Realm, Realm][] = [
+    [trust.topLevelNames, tdos, trusting, trusted],
+    [trust.trustedTopLevelNames, trustDirectory(trusting), trusted, trusting],
   ];
-  for (const [names, holder, owner] of claimed) {
+  for (const [names, directory, owner, router] of claimed) {
+    // Across forests, a name of the routing realm's own forest is not the other side's to claim: AD
+    // disables a top-level name that collides with a local domain (MS-LSAD 2.2.1.5,
+    // LSA_TLN_DISABLED_CONFLICT), which krbsim refuses outright.
+    const local = trusting.forest === trusted.forest ? [] : forestDomainNames(router);
     for (const name of names) {
       if (name.length === 0 || name.startsWith('.')) fail(`invalid top level name '${name}'`);
-      if (holder.overlaps(name)) fail(`Collision setting top level names on trust ${owner.name}`);
+      if (directory.overlaps(name)) fail(`Collision setting top level names on trust ${owner.name}`);
+      const domain = local.find((d) => isDnsSuffix(d, name));
+      if (domain !== undefined) {
+        fail(
+          `Collision setting top level names on trust ${owner.name}: ${name} lies in ${domain}, a domain of ${router.name}'s forest`,
+        );
+      }
     }
   }
   for (const name of trust.trustedTopLevelNames) {

@@ -183,10 +183,30 @@ describe('a two-way trust routes each side by its own names', () => {
     );
     expect(
       refusal(() =>
+        createTrust({
+          ...opts,
+          direction: 'two-way',
+          topLevelNames: ['fabrikam.com', 'fabrikam.net'],
+          trustedTopLevelNames: ['eu.fabrikam.net'],
+        }),
+      ),
+    ).toBe(
+      'Collision setting top level names on trust CONTOSO.COM: eu.fabrikam.net is claimed by both sides',
+    );
+    // A name of the routing realm's own forest is not the other side's (AD: LSA_TLN_DISABLED_CONFLICT).
+    expect(
+      refusal(() =>
         createTrust({ ...opts, direction: 'two-way', trustedTopLevelNames: ['eu.fabrikam.com'] }),
       ),
     ).toBe(
-      'Collision setting top level names on trust CONTOSO.COM: eu.fabrikam.com is claimed by both sides',
+      "Collision setting top level names on trust CONTOSO.COM: eu.fabrikam.com lies in fabrikam.com, a domain of FABRIKAM.COM's forest",
+    );
+    expect(
+      refusal(() =>
+        createTrust({ ...opts, direction: 'one-way', topLevelNames: ['fabrikam.com', 'hr.contoso.com'] }),
+      ),
+    ).toBe(
+      "Collision setting top level names on trust FABRIKAM.COM: hr.contoso.com lies in contoso.com, a domain of CONTOSO.COM's forest",
     );
     const woodgrove = makeRealm('WOODGROVE.COM', {}, new ManualClock(T0), { kind: 'active-directory' });
     createTrust({
