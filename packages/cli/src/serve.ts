@@ -285,16 +285,22 @@ async function parseServeArgs(
   if (unsafe !== undefined) return usage(`--dir ${values.dir}: ${unsafe}`);
   if (loaded.kind === 'azure-sql-mi') {
     // The lab is one process with its own ports (onPrem.port, managedInstances[].port).
-    const unsupported = [
+    const ports = [
       values.workers !== undefined && '--workers',
       values['replica-of'] !== undefined && '--replica-of',
       values.port !== undefined && '--port',
-      // The lab's KDCs serve real clients without a trace; its own trace holds the TDS side only.
-      values.html !== undefined && '--html',
-      values.pcap !== undefined && '--pcap',
     ].filter(Boolean);
-    if (unsupported.length > 0) {
-      return usage(`${unsupported.join(', ')}: not for an Azure lab (${file}); its file sets the ports`);
+    if (ports.length > 0) {
+      return usage(`${ports.join(', ')}: not for an Azure lab (${file}); its file sets the ports`);
+    }
+    // The lab's KDCs serve real clients without a trace; its own trace holds the TDS side only.
+    const traces = [values.html !== undefined && '--html', values.pcap !== undefined && '--pcap'].filter(
+      Boolean,
+    );
+    if (traces.length > 0) {
+      return usage(
+        `${traces.join(', ')}: not for an Azure lab (${file}); its KDCs keep no trace of what they serve`,
+      );
     }
     return {
       kind: 'azure-sql-mi',

@@ -103,5 +103,6 @@ describe('krbsim serve --html and --pcap', () => {
     const s = await serveExit(['azure-sql-mi', '--html', join(dir, 'lab.html')]);
     expect(s.code).toBe(2);
     expect(s.out).toContain('--html: not for an Azure lab');
+    expect(s.out).toContain('its KDCs keep no trace of what they serve');
   });
 });

@@ -90,7 +90,8 @@ export interface RealmPolicy {
   /**
    * Compare principal names without regard to case. AD matches user and service
    * names case-insensitively; MIT krb5 compares bytes. Default false (MIT-like).
-   * Realm names are always compared exactly (RFC 4120 section 6.1).
+   * Realm names are compared exactly (RFC 4120 section 6.1), except that an
+   * `active-directory` realm answers to its own name in any case (`Realm.isNamed`).
    */
   caseInsensitiveNames: boolean;
   /**

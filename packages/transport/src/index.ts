@@ -4,7 +4,10 @@
  * process, over UDP and TCP (RFC 4120 section 7.2), and records them in a
  * trace that renders as text, Mermaid, or a pcap Wireshark dissects, and
  * serves KDCs over MS-KKDCP (HTTPS KDC proxy, with test certificates). It
- * knows bytes and framing only, never message contents.
+ * carries bytes and framing; it reads a message only where its job needs
+ * it: a request's realm and type to admit, route or answer it with a
+ * KRB-ERROR, the KDC-PROXY-MESSAGE wrapper, and whole messages to render a
+ * trace.
  *
  * @packageDocumentation
  */
