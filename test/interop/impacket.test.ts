@@ -29,9 +29,12 @@
  * - its LOGIN7 token is SPNEGO whose mechToken is a bare AP-REQ without the
  *   GSS checksum (RFC 4121 4.1 and 4.1.1 ask for the framed token and the
  *   0x8003 checksum), under a ticket it renamed: the instance takes all
- *   three as MIT's and Windows' acceptors do (MS-KILE 3.4.5), and alice
- *   logs in; with the whole session in TLS, Impacket's own TLS reader
- *   then fails on Python 3.
+ *   three as SQL Server's Windows acceptor does (no checksum: no flags,
+ *   MS-KILE 3.4.5; the renamed ticket opened with the account's key), and
+ *   alice logs in; MIT's acceptor would take the missing checksum and the
+ *   renamed ticket but not the bare AP-REQ, which it refuses unless it is
+ *   DCE style (GSS_S_DEFECTIVE_TOKEN). With the whole session in TLS,
+ *   Impacket's own TLS reader then fails on Python 3.
  *
  * Skipped with a printed reason without Impacket (or MIT krb5's kvno, for
  * the TDS login); failing instead under KRBSIM_REQUIRE_MIT=1.
@@ -682,8 +685,9 @@ function suite(python: string): void {
             );
             // LOGIN7 as Impacket writes it (TDS 7.1, bytes 00 00 00 71) is read. Its SSPI token is SPNEGO
             // whose mechToken is a bare AP-REQ (0x6e), without RFC 4121 4.1's InitialContextToken and
-            // with no authenticator checksum: taken as MIT's acceptor and Windows' SSPI take it (MS-KILE
-            // 3.4.5), and the renamed ticket is opened with the instance's key.
+            // with no authenticator checksum: taken as Windows' SSPI takes it (no checksum: MS-KILE 3.4.5;
+            // MIT's acceptor would refuse the bare AP-REQ), and the renamed ticket is opened with the
+            // instance's key.
             const log = await serve.waitForOutput((out) =>
               new RegExp(`${mi} spid \\d+: logged in as `).test(out),
             );

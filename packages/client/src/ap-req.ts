@@ -50,7 +50,9 @@ export interface ApReqOptions {
   /**
    * The authenticator checksum: a ready Checksum, or `{ data }` to checksum
    * with the session key (usage 10). With GSS framing the RFC 4121 0x8003
-   * checksum is built instead unless one is given here.
+   * checksum is built instead unless one is given here. Not with
+   * `channelBindings` or `delegation`, which go in the 0x8003 checksum this
+   * replaces (a RangeError).
    */
   readonly checksum?: Checksum | { readonly data: Uint8Array };
   /** `'none'` (raw AP-REQ, default), `'krb5'` (GSS InitialContextToken) or `'spnego'` (NegTokenInit). */
@@ -61,9 +63,16 @@ export interface ApReqOptions {
   readonly integrity?: boolean;
   /** Extra GSS flags to set (see {@link GssFlags}), e.g. replay and sequence. */
   readonly gssFlags?: number;
-  /** Channel bindings for the 0x8003 checksum (or their application data). Default: none (16 zero octets). */
+  /**
+   * Channel bindings for the 0x8003 checksum (or their application data). Default: none (16 zero
+   * octets). GSS framing only, and not with `checksum` (a RangeError: no 0x8003 checksum is built
+   * to carry them).
+   */
   readonly channelBindings?: ChannelBindings | Uint8Array;
-  /** A DER KRB-CRED to delegate inside the 0x8003 checksum (sets the deleg flag). */
+  /**
+   * A DER KRB-CRED to delegate inside the 0x8003 checksum (sets the deleg flag). GSS framing only,
+   * and not with `checksum` (a RangeError).
+   */
   readonly delegation?: Uint8Array;
   /**
    * How the security context lays out the Wrap tokens it makes: `'mit'`
@@ -83,7 +92,7 @@ export interface ApReqOptions {
    * Say that this client knows channel bindings (KERB_AP_OPTIONS_CBT in AD-AUTH-DATA-AP-OPTIONS,
    * MS-KILE 3.2.5.8; MIT's `client_aware_channel_bindings`): an acceptor with a channel then
    * refuses an AP-REQ whose bindings are empty, so one made outside the channel cannot be used in
-   * it. GSS framing only. Default false.
+   * it. GSS framing only (raw, a RangeError). Default false.
    */
   readonly clientAwareChannelBindings?: boolean;
   /**
@@ -167,6 +176,30 @@ function resolveChecksum(
   });
 }
 
+/**
+ * Channel bindings and delegation travel in the RFC 4121 0x8003 checksum (section 4.1.1), which is
+ * built only with GSS framing and only when no `checksum` is given; KERB_AP_OPTIONS_CBT goes with
+ * GSS framing only. Asked for where they cannot go, they would be dropped without a word, and an
+ * acceptor would take the AP-REQ as binding no channel: refused instead, as DCE style in SPNEGO is.
+ */
+function refuseDroppedOptions(opts: ApReqOptions, framed: boolean): void {
+  const asked = [
+    opts.channelBindings !== undefined && 'channelBindings',
+    opts.delegation !== undefined && 'delegation',
+  ].filter((x): x is string => x !== false);
+  if (opts.checksum !== undefined && asked.length > 0) {
+    throw new RangeError(
+      `${asked.join(' and ')} go in the 0x8003 checksum (RFC 4121 section 4.1.1), which a given \`checksum\` replaces: give one or the other`,
+    );
+  }
+  if (!framed && opts.clientAwareChannelBindings === true) asked.push('clientAwareChannelBindings');
+  if (!framed && asked.length > 0) {
+    throw new RangeError(
+      `${asked.join(' and ')} need GSS framing (gss: 'krb5' or 'spnego'): a raw AP-REQ has no 0x8003 checksum, so it binds no channel and delegates nothing`,
+    );
+  }
+}
+
 /** Builds an AP-REQ for `cred`; see {@link ApReqOptions} for the defaults. */
 export function buildApReq(
   cred: Credential,
@@ -199,6 +232,7 @@ export function buildApReq(
         : 'DCE style (GSS_C_DCE_STYLE) implies mutual authentication; mutual: false contradicts it',
     );
   }
+  refuseDroppedOptions(opts, framed);
   const mutual = dce || (opts.mutual ?? framed);
   const sessionKey = cred.sessionKey;
   const subkey =

@@ -29,10 +29,17 @@ export type GssFraming = 'none' | 'krb5' | 'spnego';
 /** The mechanisms a SPNEGO NegTokenInit offers, in order: Microsoft's Kerberos OID first, as Windows offers them. */
 export const SPNEGO_MECH_TYPES: readonly string[] = [GssOid.MS_KRB5, GssOid.KRB5];
 
+/**
+ * The mechanism OID of the GSS token around the AP-REQ (RFC 4121 section 4.1): the krb5 one, inside
+ * SPNEGO too, where Microsoft's is offered first, as Windows frames its Kerberos tokens. The AP-REP
+ * must come back framed with it (see {@link readApRepAnswer}).
+ */
+const AP_REQ_MECH = GssOid.KRB5;
+
 /** Frames a DER AP-REQ. SPNEGO offers `[1.2.840.48018.1.2.2, 1.2.840.113554.1.2.2]` (Microsoft's Kerberos OID first). */
 export function frameApReq(apReq: Uint8Array, framing: GssFraming): Uint8Array {
   if (framing === 'none') return apReq;
-  const gss = wrapKrb5Token(Krb5TokenId.AP_REQ, apReq);
+  const gss = wrapKrb5Token(Krb5TokenId.AP_REQ, apReq, AP_REQ_MECH);
   if (framing === 'krb5') return gss;
   return encodeNegotiationToken({
     negTokenInit: { mechTypes: SPNEGO_MECH_TYPES, mechToken: gss },
@@ -78,8 +85,10 @@ function notServed(why: string): KerberosError {
  * in its place (raw, or GSS token id 03 00) is thrown as a KerberosError with
  * the service's code; a SPNEGO reject is thrown as KRB_AP_ERR_MUT_FAIL.
  * A SPNEGO answer must complete the negotiation on Kerberos in this one reply:
- * negState accept-completed for a mechanism offered (anything else is
- * KRB_AP_ERR_METHOD, or KRB_AP_ERR_MSG_TYPE without a negState).
+ * negState accept-completed and supportedMech a mechanism offered (anything
+ * else is KRB_AP_ERR_METHOD, or KRB_AP_ERR_MSG_TYPE without a negState or a
+ * supportedMech). A GSS AP-REP framed with another mechanism OID than the
+ * AP-REQ's (krb5) is KRB_AP_ERR_MSG_TYPE.
  */
 export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array {
   return readApRepAnswer(token, framing).apRep;
@@ -88,11 +97,18 @@ export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array
 /**
  * {@link unframeApRep}, keeping a SPNEGO answer's mechListMIC. This initiator
  * sends one token (the optimistic Kerberos one), so a NegTokenResp must say
- * accept-completed (RFC 4178 section 4.2.2: negState is required in the first
- * reply) for one of the Kerberos OIDs offered: an acceptor that asks for more
- * (accept-incomplete, request-mic: a mechListMIC from the initiator, section
- * 5) or chose another mechanism gets KRB_AP_ERR_METHOD, not a context it did
- * not agree to.
+ * accept-completed for one of the Kerberos OIDs offered (RFC 4178 section
+ * 4.2.2: negState and supportedMech are required in the first reply, and MIT's
+ * initiator refuses a reply without either as a defective token): an acceptor
+ * that asks for more (accept-incomplete, request-mic: a mechListMIC from the
+ * initiator, section 5) or chose another mechanism gets KRB_AP_ERR_METHOD, not
+ * a context it did not agree to. Either Kerberos OID will do as supportedMech
+ * (Windows, MIT and Heimdal name Microsoft's, which this initiator offers
+ * first; MIT's initiator takes every Kerberos OID for the same); the GSS
+ * AP-REP inside must carry the OID of the AP-REQ's own token, the krb5 one, as
+ * the acceptor's Kerberos mechanism answers in the mechanism it was addressed
+ * in (RFC 4121 section 4.1; MIT's initiator checks it, and MIT's, Heimdal's
+ * and krbsim's acceptors frame it so), KRB_AP_ERR_MSG_TYPE otherwise.
  */
 export function readApRepAnswer(token: Uint8Array, framing: GssFraming): ApRepAnswer {
   let inner = token;
@@ -128,7 +144,13 @@ export function readApRepAnswer(token: Uint8Array, framing: GssFraming): ApRepAn
         `the service's SPNEGO negState is ${resp.negState === NegState['accept-incomplete'] ? 'accept-incomplete: it wants another round trip' : `${resp.negState}, unknown`}; this client completes SPNEGO in one round trip`,
       );
     }
-    if (resp.supportedMech !== undefined && !SPNEGO_MECH_TYPES.includes(resp.supportedMech)) {
+    if (resp.supportedMech === undefined) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_MSG_TYPE,
+        "the SPNEGO answer has no supportedMech, which the acceptor's first reply must carry (RFC 4178 section 4.2.2)",
+      );
+    }
+    if (!SPNEGO_MECH_TYPES.includes(resp.supportedMech)) {
       throw notServed(
         `the service chose SPNEGO mechanism ${resp.supportedMech}; this client offered only Kerberos (${SPNEGO_MECH_TYPES.join(', ')})`,
       );
@@ -143,12 +165,21 @@ export function readApRepAnswer(token: Uint8Array, framing: GssFraming): ApRepAn
     mechListMic = resp.mechListMic;
   }
   if (framing === 'krb5' || framing === 'spnego') {
-    const { tokId, message } = unwrapKrb5Token(inner);
+    const { tokId, message, mech } = unwrapKrb5Token(inner);
+    // A refusal is one whatever the OID around it: the service's own code says more than the framing.
     if (tokId === Krb5TokenId.KRB_ERROR) throw krbErrorToThrow(decodeKrbError(message));
     if (tokId !== Krb5TokenId.AP_REP) {
       throw new KerberosError(
         ErrorCode.KRB_AP_ERR_MSG_TYPE,
         `the GSS token has id 0x${tokId.toString(16).padStart(4, '0')} where an AP-REP (0x0200) was expected`,
+      );
+    }
+    // RFC 4121 section 4.1: the AP-REP comes in the mechanism the AP-REQ was framed in, whatever OID
+    // SPNEGO's supportedMech named (MIT's mutual_auth: g_verify_token_header(ctx->mech_used)).
+    if (mech !== AP_REQ_MECH) {
+      throw new KerberosError(
+        ErrorCode.KRB_AP_ERR_MSG_TYPE,
+        `the GSS AP-REP is framed with mechanism ${mech}, but the AP-REQ's token was framed with ${AP_REQ_MECH}: the acceptor answers in the mechanism it was addressed in (RFC 4121 section 4.1)`,
       );
     }
     return mechListMic === undefined ? { apRep: message } : { apRep: message, mechListMic };

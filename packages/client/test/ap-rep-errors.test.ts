@@ -182,6 +182,12 @@ describe('SPNEGO: one round trip, completed on Kerberos, or a clear refusal (RFC
       /has no negState/,
     ],
     [
+      'no supportedMech in the first reply (RFC 4178 section 4.2.2; MIT: a defective token): KRB_AP_ERR_MSG_TYPE',
+      ({ supportedMech: _, ...r }) => r,
+      ErrorCode.KRB_AP_ERR_MSG_TYPE,
+      /^the SPNEGO answer has no supportedMech, which the acceptor's first reply must carry \(RFC 4178 section 4\.2\.2\)$/,
+    ],
+    [
       'supportedMech NTLMSSP, a mechanism not offered: KRB_AP_ERR_METHOD',
       (r) => ({ ...r, supportedMech: '1.3.6.1.4.1.311.2.2.10' }),
       ErrorCode.KRB_AP_ERR_METHOD,
@@ -228,6 +234,58 @@ describe('SPNEGO: one round trip, completed on Kerberos, or a clear refusal (RFC
     );
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(e.message).toContain('mechListMIC does not verify');
+  });
+
+  it("names either Kerberos OID as supportedMech; the AP-REP inside carries the AP-REQ's krb5 OID, as Windows, MIT, Heimdal and krbsim frame it", async () => {
+    const { client, context, token } = await answered((r) => r);
+    const resp = decodeNegotiationToken(token);
+    if (!('negTokenResp' in resp)) throw new Error('expected a NegTokenResp');
+    // krbsim's acceptor answers as Windows': the Microsoft OID the client offered first, the krb5 OID inside.
+    expect([resp.negTokenResp.supportedMech, unwrapKrb5Token(resp.negTokenResp.responseToken!).mech]).toEqual(
+      [GssOid.MS_KRB5, GssOid.KRB5],
+    );
+    expect(client.verifyApRep(context, token).securityContext).toBeDefined();
+    const {
+      client: c2,
+      context: ctx2,
+      token: krb5Named,
+    } = await answered((r) => ({
+      ...r,
+      supportedMech: GssOid.KRB5,
+    }));
+    expect(c2.verifyApRep(ctx2, krb5Named).securityContext).toBeDefined();
+  });
+
+  const otherMech = (mech: string) =>
+    `the GSS AP-REP is framed with mechanism ${mech}, but the AP-REQ's token was framed with ${GssOid.KRB5}: the acceptor answers in the mechanism it was addressed in (RFC 4121 section 4.1)`;
+
+  it("an AP-REP framed with the Microsoft OID, though the AP-REQ's token carried the krb5 one: KRB_AP_ERR_MSG_TYPE (MIT's mutual_auth)", async () => {
+    const { client, context, token } = await answered((r) => ({
+      ...r,
+      responseToken: wrapKrb5Token(
+        Krb5TokenId.AP_REP,
+        unwrapKrb5Token(r.responseToken as Uint8Array).message,
+        GssOid.MS_KRB5,
+      ),
+    }));
+    const e = thrown(() => client.verifyApRep(context, token));
+    expect([e.code, e.message]).toEqual([ErrorCode.KRB_AP_ERR_MSG_TYPE, otherMech(GssOid.MS_KRB5)]);
+  });
+
+  it('the same for a bare krb5 token; a KRB-ERROR under the Microsoft OID is still the service refusal', async () => {
+    const { client, cred, service } = await setup();
+    const { token, context } = client.buildApReq(cred, { gss: 'krb5' });
+    const rep = unwrapKrb5Token(service.accept(token).responseToken!);
+    expect(rep.mech).toBe(GssOid.KRB5);
+    const msOid = wrapKrb5Token(Krb5TokenId.AP_REP, rep.message, GssOid.MS_KRB5);
+    const e = thrown(() => client.verifyApRep(context, msOid));
+    expect([e.code, e.message]).toEqual([ErrorCode.KRB_AP_ERR_MSG_TYPE, otherMech(GssOid.MS_KRB5)]);
+    const refusal = wrapKrb5Token(
+      Krb5TokenId.KRB_ERROR,
+      serviceError(ErrorCode.KRB_AP_ERR_SKEW),
+      GssOid.MS_KRB5,
+    );
+    expect(thrown(() => client.verifyApRep(context, refusal)).code).toBe(ErrorCode.KRB_AP_ERR_SKEW);
   });
 
   it("a reject carrying the acceptor's KRB-ERROR token is thrown with the service's code", async () => {
@@ -310,6 +368,43 @@ describe('buildApReq refusals and options', () => {
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_TKT_EXPIRED);
     expect(e.realm).toBe(REALM);
     expect(e.message).toContain(`expired at ${new Date(cred.endtime).toISOString()}`);
+  });
+
+  it('refuses channelBindings or delegation it would drop: with a given checksum, or in a raw AP-REQ (RangeError)', async () => {
+    const { client, cred, service } = await setup();
+    const channel = new TextEncoder().encode('tls-server-end-point:0123');
+    const krbCred = Uint8Array.of(0x76, 0x00); // never read: the options are refused first
+    const replaced = (names: string) =>
+      new RangeError(
+        `${names} go in the 0x8003 checksum (RFC 4121 section 4.1.1), which a given \`checksum\` replaces: give one or the other`,
+      );
+    const unframed = (names: string) =>
+      new RangeError(
+        `${names} need GSS framing (gss: 'krb5' or 'spnego'): a raw AP-REQ has no 0x8003 checksum, so it binds no channel and delegates nothing`,
+      );
+    const checksum = { data: new Uint8Array(0) };
+    expect(() => client.buildApReq(cred, { gss: 'krb5', checksum, channelBindings: channel })).toThrow(
+      replaced('channelBindings'),
+    );
+    expect(() => client.buildApReq(cred, { gss: 'spnego', checksum, delegation: krbCred })).toThrow(
+      replaced('delegation'),
+    );
+    expect(() =>
+      client.buildApReq(cred, { checksum, channelBindings: channel, delegation: krbCred }),
+    ).toThrow(replaced('channelBindings and delegation'));
+    expect(() => client.buildApReq(cred, { channelBindings: channel })).toThrow(unframed('channelBindings'));
+    expect(() => client.buildApReq(cred, { gss: 'none', delegation: krbCred })).toThrow(
+      unframed('delegation'),
+    );
+    // Where the 0x8003 checksum is built, the bindings are in it: a DCE-style AP-REQ goes raw but is
+    // GSS (MS-KILE 3.4.5.1), and the service holds it to its channel.
+    const dce = client.buildApReq(cred, { gss: 'krb5', gssFlags: 0x1000, channelBindings: channel });
+    expect(dce.token[0]).toBe(0x6e);
+    expect(service.accept(dce.token, { channelBindings: channel }).gssFlags! & 0x1000).toBe(0x1000);
+    const other = new TextEncoder().encode('tls-server-end-point:ffff');
+    expect(thrown(() => service.accept(dce.token, { channelBindings: other })).code).toBe(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+    );
   });
 
   it('carries a ready-made authenticator checksum as given', async () => {

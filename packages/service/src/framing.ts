@@ -12,8 +12,11 @@
  *   client's first mechanism, as Windows echoes the Microsoft OID) and the
  *   GSS AP-REP as responseToken (RFC 4178 section 4.2.2). A mechToken that
  *   is a bare AP-REQ, without the InitialContextToken around it, is taken as
- *   MIT's acceptor and Windows' SSPI take it (Impacket sends it so) and
- *   answered with a bare AP-REP, or nothing without mutual authentication.
+ *   Windows' SSPI takes it (Impacket's TDS login sends it so, and SQL Server
+ *   logs it in) and answered with a bare AP-REP, or nothing without mutual
+ *   authentication. MIT's acceptor differs: it takes a bare AP-REQ only from
+ *   a DCE-style initiator (GSS_C_DCE_STYLE in the 0x8003 checksum) and
+ *   refuses any other as GSS_S_DEFECTIVE_TOKEN (accept_sec_context.c).
  *
  * @module
  */

@@ -130,8 +130,9 @@ export interface AcceptOptions {
   /**
    * With `channelBindings`: refuse an AP-REQ that binds no channel (empty bindings, or no GSS
    * checksum) even from a client that does not say it knows bindings, as a Windows service under
-   * Extended Protection "Required" refuses it (KRB_AP_ERR_MODIFIED). Default false: empty bindings
-   * pass unless the client set KERB_AP_OPTIONS_CBT (RFC 4121 section 4.1.1.2, MS-KILE 3.2.5.8).
+   * Extended Protection "Required" refuses it (KRB_AP_ERR_MODIFIED). Default false: empty bindings,
+   * or no checksum at all, pass unless the client set KERB_AP_OPTIONS_CBT (RFC 4121 section 4.1.1.2,
+   * MS-KILE 3.2.5.8; found at the top level or in AD-IF-RELEVANT, as MIT's acceptor finds it).
    */
   readonly requireChannelBindings?: boolean;
   /**

@@ -9,7 +9,9 @@
  *    and extended KDC signatures when the KDC's keys are given.
  * 3. With GSS framing, the RFC 4121 0x8003 checksum, channel bindings and
  *    any delegated credentials (no checksum at all: no flags, no bindings,
- *    MS-KILE 3.4.5).
+ *    MS-KILE 3.4.5), and the client's KERB_AP_OPTIONS_CBT, which holds it to
+ *    the acceptor's channel whatever its checksum, none included (MIT's
+ *    check_cbt).
  * 4. The replay cache, last, so only authenticators that passed every other
  *    check take space in it. A caller with checks of its own (the service's
  *    refusals of a GSS token with DCE style, of an EtypeList or Windows
@@ -200,16 +202,24 @@ export function verifyBeforeReplay(
   const rawGss =
     auth.cksum?.cksumtype === GSS_CHECKSUM_TYPE &&
     (p.channelBindings !== undefined || setsDceStyle(auth.cksum.checksum));
+  const gssRead = p.gss || rawGss;
+  // The client's KERB-AP-OPTIONS, read as MIT's GSS acceptor reads them (check_cbt: for every GSS
+  // token, its malformed forms refused with or without acceptor bindings); a raw AP-REQ read as
+  // krb5_rd_req reads it has them read only where there is a channel to hold it to.
+  const apOptions =
+    gssRead || p.channelBindings !== undefined ? authenticatorApOptions(auth.authorizationData) : 0;
   // Extended Protection "Required": empty bindings are held to the channel as from a client that set
   // KERB_AP_OPTIONS_CBT, and an AP-REQ without a GSS checksum binds none at all.
   const required = p.requireChannelBindings === true && p.channelBindings !== undefined;
-  if (required && (auth.cksum === undefined || !(p.gss || rawGss))) {
+  const holdToChannel =
+    p.channelBindings !== undefined && (required || (apOptions & KerbApOptions.CBT) !== 0);
+  if (required && (auth.cksum === undefined || !gssRead)) {
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_MODIFIED,
       'the AP-REQ binds no channel (no GSS checksum), and this service requires channel bindings (Extended Protection)',
     );
   }
-  if (auth.cksum !== undefined && (p.gss || rawGss)) {
+  if (auth.cksum !== undefined && gssRead) {
     gssChecksum =
       auth.cksum.cksumtype === GSS_CHECKSUM_TYPE
         ? decodeGssChecksum(auth.cksum)
@@ -217,15 +227,24 @@ export function verifyBeforeReplay(
     channelBound = checkChannelBindings(
       gssChecksum,
       p.channelBindings,
-      p.channelBindings === undefined
-        ? 0
-        : authenticatorApOptions(auth.authorizationData) | (required ? KerbApOptions.CBT : 0),
+      holdToChannel ? KerbApOptions.CBT : 0,
     );
     if (gssChecksum.delegation !== undefined) {
       const subkey =
         auth.subkey === undefined ? undefined : { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue };
       delegated = readDelegation(gssChecksum.delegation, subkey, sessionKey);
     }
+  }
+  // MS-KILE 3.4.5 has a server "not check channel binding" in an authenticator without a checksum, but
+  // KERB_AP_OPTIONS_CBT (MS-KILE 2.2.8) is a later Windows addition, for Extended Protection: a client
+  // that sets it asks to be held to the channel, and an authenticator that binds none (no checksum, or
+  // none read as GSS) is what one made outside the channel looks like. MIT's check_cbt runs after every
+  // checksum branch, none included, and refuses it as GSS_S_BAD_BINDINGS; so does this.
+  if (holdToChannel && !channelBound) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      'the authenticator sets KERB_AP_OPTIONS_CBT but carries no GSS checksum, so no channel bindings, and this service has a channel: the token may have been made outside it',
+    );
   }
   const transited = transitedRealms(ticket.transited);
   // RFC 4120 section 2.7: a path the KDC did not check is the service's to check, or to refuse.

@@ -700,6 +700,113 @@ describe('GSS checksum and channel bindings', () => {
     ).toBe(ErrorCode.KRB_AP_ERR_MSG_TYPE);
   });
 
+  it("KERB_AP_OPTIONS_CBT is found and enforced wherever MIT's check_cbt finds it: no checksum, top level, every framing", () => {
+    // MIT's accept_sec_context.c: check_cbt runs after every checksum branch, the absent one included,
+    // and krb5_find_authdata finds AD-AUTH-DATA-AP-OPTIONS at the top level and inside AD-IF-RELEVANT.
+    const lab = new Lab();
+    const cred = lab.credential();
+    const CBT = Uint8Array.of(0x00, 0x40, 0x00, 0x00); // KerbApOptions.CBT, little-endian (MS-KILE 2.2.8)
+    const options = (adData: Uint8Array) => ({ adType: AdType.AD_AUTH_DATA_AP_OPTIONS, adData });
+    const inIfRelevant = (...inner: { adType: number; adData: Uint8Array }[]) => ({
+      adType: AdType.AD_IF_RELEVANT,
+      adData: encodeAuthorizationData(inner),
+    });
+    /** A krb5 token from the client whose authenticator `edit` changed, re-sealed with the session key. */
+    const edited = (edit: (a: ReturnType<typeof decodeAuthenticator>) => object, gss = true) => {
+      const ap = decodeApReq(unwrapKrb5Token(lab.client.buildApReq(cred, { gss: 'krb5' }).token).message);
+      const auth = decodeAuthenticator(
+        decrypt(cred.sessionKey, KeyUsage.AP_REQ_AUTH, ap.authenticator.cipher),
+      );
+      const cipher = encrypt(
+        cred.sessionKey,
+        KeyUsage.AP_REQ_AUTH,
+        encodeAuthenticator(edit(auth) as typeof auth),
+        { random: lab.random },
+      );
+      const der = encodeApReq({ ...ap, authenticator: { ...ap.authenticator, cipher } });
+      return gss ? wrapKrb5Token(Krb5TokenId.AP_REQ, der) : der;
+    };
+    const svc = lab.service({ replayCache: false });
+    const failure = (f: () => unknown) => {
+      const e = thrown(f);
+      return [e.code, e.message];
+    };
+    const bound = { channelBindings: cb };
+    const noChecksum = [
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      'the authenticator sets KERB_AP_OPTIONS_CBT but carries no GSS checksum, so no channel bindings, and this service has a channel: the token may have been made outside it',
+    ];
+    const emptyBindings = [
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      'the GSS checksum carries no channel bindings (16 zero octets), though the initiator set KERB_AP_OPTIONS_CBT or the service requires them: the token may have been made outside this channel',
+    ];
+    const twoElements = [
+      ErrorCode.KRB_AP_ERR_MSG_TYPE,
+      'the authenticator carries 2 AD-AUTH-DATA-AP-OPTIONS elements; a client sends one KERB-AP-OPTIONS (MS-KILE 3.2.5.8)',
+    ];
+    // (a) No checksum at all, CBT in AD-IF-RELEVANT: MS-KILE 3.4.5's "no checksum, no binding check"
+    // gives way to the client's own request, as MIT's GSS_S_BAD_BINDINGS.
+    const noCksum = edited(({ cksum: _, ...a }) => ({
+      ...a,
+      authorizationData: [inIfRelevant(options(CBT))],
+    }));
+    expect(failure(() => svc.accept(noCksum, bound))).toEqual(noChecksum);
+    // The same inside SPNEGO, and raw (a raw AP-REQ without a GSS checksum binds no channel either).
+    const spnego = encodeNegotiationToken({
+      negTokenInit: { mechTypes: [GssOid.MS_KRB5, GssOid.KRB5], mechToken: noCksum },
+    });
+    expect(failure(() => svc.accept(spnego, bound))).toEqual(noChecksum);
+    const rawNoCksum = edited(
+      ({ cksum: _, ...a }) => ({ ...a, authorizationData: [inIfRelevant(options(CBT))] }),
+      false,
+    );
+    expect(failure(() => svc.accept(rawNoCksum, bound))).toEqual(noChecksum);
+    // Without the acceptor's channel there is nothing to hold it to: accepted, no flags, as MS-KILE 3.4.5.
+    expect(svc.accept(noCksum).gssFlags).toBeUndefined();
+    // (b) CBT as a top-level element, with the client's empty bindings: refused as in AD-IF-RELEVANT.
+    const topLevel = edited((a) => ({ ...a, authorizationData: [options(CBT)] }));
+    expect(failure(() => svc.accept(topLevel, bound))).toEqual(emptyBindings);
+    // ...and in an AD-IF-RELEVANT inside another (krb5_find_authdata descends into each).
+    const nested = edited((a) => ({ ...a, authorizationData: [inIfRelevant(inIfRelevant(options(CBT)))] }));
+    expect(failure(() => svc.accept(nested, bound))).toEqual(emptyBindings);
+    // (c) A malformed element, or two, refuse a GSS token with or without acceptor bindings (MIT:
+    // KRB5KRB_AP_ERR_MSG_TYPE from check_cbt); two valid ones are not OR-ed together.
+    const short = edited((a) => ({ ...a, authorizationData: [inIfRelevant(options(Uint8Array.of(0x40)))] }));
+    expect(failure(() => svc.accept(short))).toEqual([
+      ErrorCode.KRB_AP_ERR_MSG_TYPE,
+      "the authenticator's AD-AUTH-DATA-AP-OPTIONS is 1 octets; KERB_AP_OPTIONS is 4 (MS-KILE 2.2.8)",
+    ]);
+    const zero = Uint8Array.of(0, 0, 0, 0);
+    const two = edited((a) => ({ ...a, authorizationData: [options(zero), inIfRelevant(options(CBT))] }));
+    expect(failure(() => svc.accept(two))).toEqual(twoElements);
+    expect(failure(() => svc.accept(two, bound))).toEqual(twoElements);
+    // An AD-IF-RELEVANT that does not decode hides whatever options it holds: refused, as MIT fails it.
+    const garbled = edited((a) => ({
+      ...a,
+      authorizationData: [{ adType: AdType.AD_IF_RELEVANT, adData: Uint8Array.of(0x30, 0x05, 0x30) }],
+    }));
+    const g = thrown(() => svc.accept(garbled));
+    expect(g.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(g.message).toMatch(
+      /^an AD-IF-RELEVANT in the authenticator does not decode, so its KERB-AP-OPTIONS/,
+    );
+    // A raw AP-REQ read as krb5_rd_req reads it (no channel to hold it to) is not searched, as MIT's isn't.
+    const rawShort = edited(
+      (a) => ({ ...a, authorizationData: [inIfRelevant(options(Uint8Array.of(0x40)))] }),
+      false,
+    );
+    expect(svc.accept(rawShort).framing).toBe('none');
+    // The control: one well-formed CBT element with bindings that match is accepted, and channel-bound.
+    const mine = lab.client.buildApReq(cred, {
+      gss: 'krb5',
+      channelBindings: cb,
+      clientAwareChannelBindings: true,
+    });
+    expect(svc.accept(mine.token, bound).securityContext!.retFlags & GssFlags.channelBound).toBe(
+      GssFlags.channelBound,
+    );
+  });
+
   it('requireChannelBindings: empty bindings, or none at all, are refused where the acceptor has a channel', () => {
     const lab = new Lab();
     const cred = lab.credential();
