@@ -100,7 +100,7 @@ realms:
     domains: [fabrikam.com]
     users: [{ name: dave, password: D4ve-Passw0rd }]
 trusts:
-  - { trusting: CONTOSO.COM, trusted: FABRIKAM.COM, direction: two-way, kind: forest, topLevelNames: [fabrikam.com] }
+  - { trusting: CONTOSO.COM, trusted: FABRIKAM.COM, direction: two-way, kind: forest, trustedTopLevelNames: [fabrikam.com] }
 `;
 
 describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
