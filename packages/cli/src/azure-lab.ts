@@ -31,7 +31,7 @@ import {
   type TdsLoginEvent,
 } from '@krbsim/azure';
 import { type Clock, systemClock, systemRandom } from '@krbsim/core';
-import { serializeKeytab, writeKrb5Conf, writeOwnerOnlyFile } from '@krbsim/files';
+import { serializeKeytab, writeKrb5Conf, writeOwnerOnlyFile, writeOwnerOnlyFileSync } from '@krbsim/files';
 import type { KdcRequestEvent } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
@@ -344,14 +344,13 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     const principalsBytes = () => new TextEncoder().encode(`${JSON.stringify(principals(), null, 2)}\n`);
     // Replaced whole (a reader never sees half of it), 0600 whatever was there: it holds passwords.
     await writeOwnerOnlyFile(principalsFile, principalsBytes());
-    // One rewrite at a time, in the order of the changes: the file ends with the last one.
-    let rewriting = Promise.resolve();
+    // Rewritten before kpasswd answers: whoever reads "Password changed" finds the new password here.
     lab.onPrem.onPasswordChanged = () => {
-      rewriting = rewriting
-        .then(() => writeOwnerOnlyFile(principalsFile, principalsBytes()))
-        .catch((e: unknown) =>
-          options.notice?.(`principals.json not rewritten: ${e instanceof Error ? e.message : String(e)}`),
-        );
+      try {
+        writeOwnerOnlyFileSync(principalsFile, principalsBytes());
+      } catch (e) {
+        options.notice?.(`principals.json not rewritten: ${e instanceof Error ? e.message : String(e)}`);
+      }
     };
     // Written last, and whole: a watcher that sees ports.json can rely on every other file.
     const portsFile = join(dir, 'ports.json');

@@ -40,6 +40,7 @@ export {
   writeCcacheFile,
   writeKeytabFile,
   writeOwnerOnlyFile,
+  writeOwnerOnlyFileSync,
 } from './io';
 export {
   type Keytab,

@@ -6,6 +6,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { type Ccache, parseCcache, serializeCcache } from './ccache';
@@ -57,7 +58,7 @@ export async function writeCcacheFile(path: string, ccache: Ccache): Promise<voi
  * the old file is replaced, not rewritten.
  */
 export async function writeOwnerOnlyFile(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = tmpBeside(path);
   try {
     await writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' });
     await rename(tmp, path);
@@ -65,6 +66,26 @@ export async function writeOwnerOnlyFile(path: string, bytes: Uint8Array): Promi
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * {@link writeOwnerOnlyFile}, done before it returns: for a file that must say what a reply
+ * already sent says (a password changed through kpasswd), where the reply cannot wait.
+ */
+export function writeOwnerOnlyFileSync(path: string, bytes: Uint8Array): void {
+  const tmp = tmpBeside(path);
+  try {
+    writeFileSync(tmp, bytes, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** A new file name beside `path`, for writing in full before renaming over it. */
+function tmpBeside(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
 /** `FILE:/tmp/x` → `/tmp/x`; other names unchanged. */

@@ -23,6 +23,7 @@ import {
   writeCcacheFile,
   writeKeytabFile,
   writeOwnerOnlyFile,
+  writeOwnerOnlyFileSync,
 } from '@krbsim/files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -90,6 +91,24 @@ describe('file helpers', () => {
     await expect(writeOwnerOnlyFile(join(sub, 'taken'), Uint8Array.of(1))).rejects.toThrow();
     expect(await readdir(sub)).toEqual(['taken']);
     await expect(writeOwnerOnlyFile(join(sub, 'missing', 'x'), Uint8Array.of(1))).rejects.toThrow(/ENOENT/);
+    // The same done before returning.
+    expect(() => writeOwnerOnlyFileSync(join(sub, 'taken'), Uint8Array.of(1))).toThrow();
+    expect(await readdir(sub)).toEqual(['taken']);
+  });
+
+  it('write owner-only before returning when asked to (writeOwnerOnlyFileSync), replacing a link', async () => {
+    const sub = join(dir, 'sync');
+    await mkdir(sub);
+    const victim = join(sub, 'victim');
+    await writeFile(victim, 'precious');
+    const target = join(sub, 'principals.json');
+    await symlink(victim, target);
+    writeOwnerOnlyFileSync(target, new TextEncoder().encode('{}\n'));
+    expect(await readFile(target, 'utf8')).toBe('{}\n');
+    expect((await lstat(target)).isSymbolicLink()).toBe(false);
+    expect((await stat(target)).mode & 0o777).toBe(0o600);
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+    expect((await readdir(sub)).sort()).toEqual(['principals.json', 'victim']);
   });
 
   it('refuse names of cache and keytab types that are not files', async () => {
