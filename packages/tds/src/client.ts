@@ -273,6 +273,14 @@ function refuseRouting(value: string | Uint8Array): never {
   );
 }
 
+/** `e` if it is a TdsError, else a `closed` TdsError with `e` as its cause. */
+function asTdsError(e: unknown): TdsError {
+  if (isTdsError(e)) return e;
+  return new TdsError('closed', 'connection', `closed: ${e instanceof Error ? e.message : String(e)}`, {
+    cause: e,
+  });
+}
+
 class ClientConnection implements TdsClient {
   readonly #o: ConnectTdsOptions;
   readonly #timers: TdsTimers;
@@ -489,7 +497,8 @@ class ClientConnection implements TdsClient {
         const tokens: TdsTokenValue[] = [];
         for (;;) {
           const got = this.#tokensOf(await this.#next('login response'), 'LOGIN7');
-          tokens.push(...got);
+          // Not push(...got): a spread passes each token as an argument, and a long answer overflows the stack.
+          for (const t of got) tokens.push(t);
           const ack = got.find((t): t is LoginAckToken => t.type === 'LOGINACK');
           const error = got.find((t): t is ErrorToken => t.type === 'ERROR');
           const sspi = [...got].reverse().find((t) => t.type === 'SSPI');
@@ -578,13 +587,16 @@ class ClientConnection implements TdsClient {
   /**
    * Run `exchange`; if it fails, the connection is closed and every later request refused with that
    * failure: MS-TDS 3.2.5, a message that is not structurally valid ends the connection (Final State).
+   * What it throws is a TdsError: another error (a bug, or the caller's `next` failing) is wrapped in
+   * one, as its `cause`.
    */
   async #guard<T>(exchange: () => Promise<T>): Promise<T> {
     try {
       return await exchange();
     } catch (e) {
-      this.#abort(e);
-      throw e;
+      const failure = asTdsError(e);
+      this.#abort(failure);
+      throw failure;
     }
   }
 
@@ -682,13 +694,7 @@ class ClientConnection implements TdsClient {
 
   /** Close for a protocol failure (section 3.2.5's Final State): nothing read after it is delivered. */
   #abort(e: unknown): void {
-    this.#fail(
-      isTdsError(e)
-        ? e
-        : new TdsError('closed', 'connection', `closed: ${e instanceof Error ? e.message : String(e)}`, {
-            cause: e,
-          }),
-    );
+    this.#fail(asTdsError(e));
     this.#early = undefined;
     this.close();
   }

@@ -42,7 +42,10 @@ import {
   errorToken,
   fixedServerRole,
   loginResponse,
+  NEW_SESSION,
   RESET_CONNECTION_ACK,
+  resetSession,
+  type SessionState,
   statementTokens,
 } from './responses';
 import type { ConnectionConfig, TdsAuthResult, TdsSession } from './server';
@@ -164,7 +167,8 @@ export class Connection {
   #packetSize = DEFAULT_PACKET_SIZE;
   #session: TdsSession | undefined;
   #facts: SessionFacts | undefined;
-  #database = 'master';
+  /** The session's database, SET NOCOUNT and transaction, as its batches leave them. */
+  #sessionState: SessionState = NEW_SESSION;
   /** Requests read and not yet answered (see #answerQueued). */
   readonly #queued: TdsMessage[] = [];
   /** Reading is paused until the socket drains. */
@@ -706,7 +710,7 @@ export class Connection {
     const packetSize = clampPacketSize(login.packetSize, this.#mode === 'full');
     const tokens = loginResponse({
       serverName: this.#c.serverName,
-      database: this.#database,
+      database: this.#sessionState.database,
       tdsVersion: this.#tdsVersion,
       progName: this.#c.progName,
       version: this.#c.version,
@@ -731,7 +735,7 @@ export class Connection {
       version: this.#c.versionText,
       serverName: this.#c.serverName,
       spid: this.#spid,
-      database: this.#database,
+      database: this.#sessionState.database,
       encrypted: this.#mode === 'full',
       ...(this.#socket.remoteAddress !== undefined && { clientAddress: this.#socket.remoteAddress }),
       isMember: (name) => session.isMember?.(name) ?? null,
@@ -745,6 +749,12 @@ export class Connection {
   // --- the session ---
 
   #sessionMessage(m: TdsMessage): void {
+    const resetting =
+      m.status & (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN);
+    // Section 2.2.3.1.2: a client MUST NOT set both.
+    if (resetting === (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)) {
+      throw tdsError('malformed', 'packet.Status', 'RESETCONNECTION and RESETCONNECTIONSKIPTRAN both set');
+    }
     // Sections 2.2.1.7 and 2.2.3.1.2: a message whose last packet has IGNORE set (a request the client
     // cancelled while sending it) is discarded; the answer is a single DONE with DONE_ERROR, no attention
     // acknowledgment.
@@ -753,10 +763,13 @@ export class Connection {
       this.#sendTokens([done(DoneStatus.ERROR)]);
       return;
     }
-    const reset =
-      (m.status & (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)) !== 0
-        ? [RESET_CONNECTION_ACK]
-        : [];
+    const reset = resetting !== 0 ? [RESET_CONNECTION_ACK] : [];
+    if (resetting !== 0) {
+      this.#sessionState = resetSession(
+        this.#sessionState,
+        resetting === TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN,
+      );
+    }
     if (m.skippedBytes !== undefined) {
       this.#log(
         `not read: a message of type 0x${m.type.toString(16)} of ${m.skippedBytes} bytes (at most ${this.#c.maxMessageBytes})`,
@@ -805,7 +818,7 @@ export class Connection {
     reset: readonly TdsTokenValue[],
   ): { tokens: readonly TdsTokenValue[]; payload: Uint8Array } {
     const session = this.#session!;
-    const facts = { ...this.#facts!, database: this.#database };
+    const facts = { ...this.#facts!, database: this.#sessionState.database };
     const notRun = () => {
       const tokens = [
         ...reset,
@@ -822,10 +835,12 @@ export class Connection {
       this.#log(`internal error in the session: ${errorText(e)}`);
       return notRun();
     }
+    const flags = this.#login?.optionFlags1 ?? 0;
     const answer = statementTokens(results, {
       serverName: this.#c.serverName,
-      database: this.#database,
-      notifyDatabase: ((this.#login?.optionFlags1 ?? 0) & OptionFlags1.USE_DB_ON) !== 0,
+      state: this.#sessionState,
+      notifyDatabase: (flags & OptionFlags1.USE_DB_ON) !== 0,
+      notifyLanguage: (flags & OptionFlags1.SET_LANG_ON) !== 0,
     });
     const tokens = [...reset, ...answer.tokens];
     let payload: Uint8Array;
@@ -839,7 +854,7 @@ export class Connection {
       this.#log(`not served: the answer does not fit its encoding: ${errorText(e)}`);
       return notRun();
     }
-    this.#database = answer.database;
+    this.#sessionState = answer.state;
     return { tokens, payload };
   }
 

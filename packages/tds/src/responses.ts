@@ -9,9 +9,15 @@
 
 import { TDS_7_1_SWAPPED, TdsVersion } from './iana/login7';
 import { DoneStatus, EnvChangeType } from './iana/tokens';
+import { ByteWriter } from './internal/bytes';
 import { DEFAULT_PACKET_SIZE } from './packet';
 import type { PreloginVersion } from './prelogin';
-import type { SqlError } from './sql-errors';
+import {
+  commitWithoutBegin,
+  noTransactionOrSavepoint,
+  rollbackWithoutBegin,
+  type SqlError,
+} from './sql-errors';
 import type { StatementResult } from './sql-surface';
 import { DEFAULT_COLLATION } from './tokens/encode';
 import type { TdsTokenValue } from './tokens/types';
@@ -129,54 +135,177 @@ export const RESET_CONNECTION_ACK: TdsTokenValue = Object.freeze({
   oldValue: new Uint8Array(0),
 });
 
+/** What a session's statements change, and later statements see. */
+export interface SessionState {
+  /** DB_NAME(), changed by USE. */
+  readonly database: string;
+  /** SET NOCOUNT ON: a statement's DONE leaves out its row count (MS-TDS 2.2.7.6, DONE_COUNT). */
+  readonly nocount: boolean;
+  /** The transaction BEGIN TRANSACTION opened, until COMMIT or ROLLBACK ends it. */
+  readonly transaction: OpenTransaction | undefined;
+  /** How many transactions the session has begun: the next one's descriptor. */
+  readonly begun: number;
+}
+
+/** An open transaction. */
+interface OpenTransaction {
+  /** @@TRANCOUNT: 1, and one more for each BEGIN TRANSACTION inside it. */
+  readonly count: number;
+  /** The outermost BEGIN TRANSACTION's name ('' for none): the one name ROLLBACK TRANSACTION may give. */
+  readonly name: string;
+  /** Its descriptor (8 bytes, ENVCHANGE type 8), which the client sends back in ALL_HEADERS (2.2.5.3.2). */
+  readonly descriptor: Uint8Array;
+}
+
+/** A session as it logs in to master. */
+export const NEW_SESSION: SessionState = Object.freeze({
+  database: 'master',
+  nocount: false,
+  transaction: undefined,
+  begun: 0,
+});
+
 /**
- * A batch's tokens: per statement its rows, ENVCHANGE and INFO 5701 for a
- * database change (with fUseDB), or its ERROR; then a DONE, with MORE on all but the
- * last, COUNT with rows, ERROR after an error. Returns the session's
- * database after the batch.
+ * A session as RESETCONNECTION leaves it (MS-TDS 2.2.3.1.2): its SET options back to the login's, its
+ * transaction rolled back, unless RESETCONNECTIONSKIPTRAN keeps it.
+ */
+export function resetSession(state: SessionState, keepTransaction: boolean): SessionState {
+  return { ...state, nocount: false, transaction: keepTransaction ? state.transaction : undefined };
+}
+
+const NO_VALUE = new Uint8Array(0);
+
+/**
+ * A batch's tokens: per statement its rows, ENVCHANGE and INFO 5701 for a database change (with
+ * fUseDB), ENVCHANGE and INFO 5703 for SET LANGUAGE (with fSetLang), the transaction ENVCHANGEs, or its
+ * ERROR; then a DONE, with MORE on all but the last, COUNT with rows (unless SET NOCOUNT ON), ERROR
+ * after an error. Returns the session's state after the batch.
+ *
+ * Transactions (MS-TDS 2.2.7.9): the outermost BEGIN TRANSACTION sends ENVCHANGE type 8 with a new
+ * descriptor; one inside it only counts. COMMIT ends the transaction (type 9, the descriptor as the
+ * old value) when it closes the outermost, else counts down; ROLLBACK ends it whole (type 10), and
+ * names only the outermost transaction (6401 for another: there are no savepoints). Either without a
+ * transaction is SQL Server's 3902 or 3903. DONE_INXACT (2.2.7.6) is left clear: SQL Server is reported
+ * not to set it, and drivers do not read it.
  */
 export function statementTokens(
   results: readonly StatementResult[],
   session: {
     readonly serverName: string;
-    readonly database: string;
+    readonly state: SessionState;
     /** LOGIN7's fUseDB: a USE is answered with ENVCHANGE and INFO 5701 (section 2.2.6.4). */
     readonly notifyDatabase: boolean;
+    /** LOGIN7's fSetLang: SET LANGUAGE is answered with ENVCHANGE and INFO 5703 (section 2.2.6.4). */
+    readonly notifyLanguage: boolean;
   },
-): { tokens: TdsTokenValue[]; database: string } {
-  let database = session.database;
-  if (results.length === 0) return { tokens: [done(DoneStatus.FINAL)], database };
+): { tokens: TdsTokenValue[]; state: SessionState } {
+  let state = session.state;
+  if (results.length === 0) return { tokens: [done(DoneStatus.FINAL)], state };
   const tokens: TdsTokenValue[] = [];
   results.forEach((r, i) => {
     const more = i < results.length - 1 ? DoneStatus.MORE : 0;
+    const error = (e: SqlError) =>
+      tokens.push(errorToken(e, session.serverName), done(more | DoneStatus.ERROR));
     switch (r.kind) {
       case 'rows':
         tokens.push({ type: 'COLMETADATA', columns: r.columns });
         for (const values of r.rows) tokens.push({ type: 'ROW', values });
         tokens.push({
           type: 'DONE',
-          status: more | DoneStatus.COUNT,
+          status: more | (state.nocount ? 0 : DoneStatus.COUNT),
           curCmd: CUR_CMD_SELECT,
-          rowCount: r.rows.length,
+          rowCount: state.nocount ? 0 : r.rows.length,
         });
         return;
       case 'done':
         tokens.push(done(more));
         return;
+      case 'nocount':
+        state = { ...state, nocount: r.on };
+        tokens.push(done(more));
+        return;
+      case 'language':
+        if (session.notifyLanguage) {
+          tokens.push(
+            {
+              type: 'ENVCHANGE',
+              envType: EnvChangeType.LANGUAGE,
+              newValue: r.language,
+              oldValue: 'us_english',
+            },
+            info(5703, 1, `Changed language setting to ${r.language}.`, session.serverName),
+          );
+        }
+        tokens.push(done(more));
+        return;
       case 'use':
         if (session.notifyDatabase) {
           tokens.push(
-            { type: 'ENVCHANGE', envType: EnvChangeType.DATABASE, newValue: r.database, oldValue: database },
+            {
+              type: 'ENVCHANGE',
+              envType: EnvChangeType.DATABASE,
+              newValue: r.database,
+              oldValue: state.database,
+            },
             info(5701, 1, `Changed database context to '${r.database}'.`, session.serverName),
           );
         }
         tokens.push(done(more));
-        database = r.database;
+        state = { ...state, database: r.database };
         return;
+      case 'transaction': {
+        const open = state.transaction;
+        if (open === undefined && r.ifOpen === true) {
+          tokens.push(done(more));
+          return;
+        }
+        if (r.op === 'begin') {
+          if (open !== undefined) {
+            state = { ...state, transaction: { ...open, count: open.count + 1 } };
+          } else {
+            const begun = state.begun + 1;
+            const descriptor = new ByteWriter(8).u64le(BigInt(begun)).finish();
+            state = { ...state, begun, transaction: { count: 1, name: r.name ?? '', descriptor } };
+            tokens.push({
+              type: 'ENVCHANGE',
+              envType: EnvChangeType.BEGIN_TRANSACTION,
+              newValue: descriptor,
+              oldValue: NO_VALUE,
+            });
+          }
+          tokens.push(done(more));
+          return;
+        }
+        if (open === undefined) {
+          error(r.op === 'commit' ? commitWithoutBegin() : rollbackWithoutBegin());
+          return;
+        }
+        if (r.op === 'commit' && open.count > 1) {
+          state = { ...state, transaction: { ...open, count: open.count - 1 } };
+          tokens.push(done(more));
+          return;
+        }
+        if (r.op === 'rollback' && r.name !== undefined && r.name !== open.name) {
+          error(noTransactionOrSavepoint(r.name));
+          return;
+        }
+        state = { ...state, transaction: undefined };
+        tokens.push(
+          {
+            type: 'ENVCHANGE',
+            envType:
+              r.op === 'commit' ? EnvChangeType.COMMIT_TRANSACTION : EnvChangeType.ROLLBACK_TRANSACTION,
+            newValue: NO_VALUE,
+            oldValue: open.descriptor,
+          },
+          done(more),
+        );
+        return;
+      }
       case 'error':
-        tokens.push(errorToken(r.error, session.serverName), done(more | DoneStatus.ERROR));
+        error(r.error);
         return;
     }
   });
-  return { tokens, database };
+  return { tokens, state };
 }

@@ -6,9 +6,14 @@
  * ALL_HEADERS = TotalLength (4, itself included) { HeaderLength (4, itself included) HeaderType (2) HeaderData }
  * ```
  *
- * A transaction descriptor header (type 2: an 8-byte descriptor and a
- * 4-byte outstanding request count) is required from TDS 7.2 on; query
- * notification (1) and trace activity (3) headers may come too.
+ * Each header type comes once at most, with its structure (2.2.5.3.1-3):
+ * query notifications (1): NotifyId and SSBDeployment, each a USHORT byte
+ * length and UTF-16LE text, then an optional 4-byte NotifyTimeout;
+ * transaction descriptor (2, required from TDS 7.2 on): an 8-byte
+ * descriptor and a 4-byte outstanding request count, HeaderLength 18;
+ * trace activity (3): a 16-byte activity id and a 4-byte sequence number,
+ * HeaderLength 26. Another type, a second header of one type, or a
+ * header out of its structure is malformed (the client then gets 4014).
  *
  * @module
  */
@@ -37,8 +42,24 @@ export interface SqlBatch {
   readonly sqlText: string;
 }
 
-/** The most headers read. */
-const MAX_HEADERS = 16;
+/** The HeaderLength of the fixed-size headers (HeaderLength, HeaderType and HeaderData). */
+const FIXED_HEADER_LENGTHS: ReadonlyMap<number, number> = new Map([
+  [AllHeadersType.TRANSACTION_DESCRIPTOR, 18],
+  [AllHeadersType.TRACE_ACTIVITY, 26],
+]);
+
+/** A query notifications header's data (2.2.5.3.1): two US_VARCHARs sized in bytes, then NotifyTimeout or nothing. */
+function checkQueryNotifications(data: Uint8Array, p: string): void {
+  const r = new ByteReader(data);
+  for (const field of ['NotifyId', 'SSBDeployment']) {
+    const n = r.u16le(`${p}.${field}.Length`);
+    if (n % 2 !== 0) throw new TdsError('malformed', `${p}.${field}.Length`, `${n} bytes is not UTF-16`);
+    r.take(n, `${p}.${field}`);
+  }
+  if (r.remaining !== 0 && r.remaining !== 4) {
+    throw new TdsError('malformed', `${p}.NotifyTimeout`, `${r.remaining} bytes where 4 or none are`);
+  }
+}
 
 /** Decode a SQLBatch payload sent under `tdsVersion` (7.1 has no ALL_HEADERS). */
 export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7_4): SqlBatch {
@@ -53,12 +74,30 @@ export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7
     const hr = new ByteReader(b, 4, total);
     while (hr.remaining > 0) {
       const p = `SQLBatch.ALL_HEADERS[${headers.length}]`;
-      if (headers.length === MAX_HEADERS)
-        throw new TdsError('too-large', 'SQLBatch.ALL_HEADERS', `more than ${MAX_HEADERS} headers`);
       const length = hr.u32le(`${p}.HeaderLength`);
       if (length < 6) throw new TdsError('malformed', `${p}.HeaderLength`, `${length} is shorter than 6`);
       const type = hr.u16le(`${p}.HeaderType`);
-      headers.push({ type, data: hr.take(length - 6, `${p}.HeaderData`) });
+      const fixed = FIXED_HEADER_LENGTHS.get(type);
+      if (fixed === undefined && type !== AllHeadersType.QUERY_NOTIFICATIONS) {
+        throw new TdsError(
+          'malformed',
+          `${p}.HeaderType`,
+          `0x${type.toString(16).padStart(4, '0')} is no header type`,
+        );
+      }
+      if (headers.some((h) => h.type === type)) {
+        throw new TdsError('malformed', `${p}.HeaderType`, `a second header of type ${type}`);
+      }
+      if (fixed !== undefined && length !== fixed) {
+        throw new TdsError(
+          'malformed',
+          `${p}.HeaderLength`,
+          `${length} where a header of type ${type} has ${fixed}`,
+        );
+      }
+      const data = hr.take(length - 6, `${p}.HeaderData`);
+      if (type === AllHeadersType.QUERY_NOTIFICATIONS) checkQueryNotifications(data, `${p}.HeaderData`);
+      headers.push({ type, data });
     }
     if (!headers.some((h) => h.type === AllHeadersType.TRANSACTION_DESCRIPTOR)) {
       throw new TdsError(

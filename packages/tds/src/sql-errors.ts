@@ -77,13 +77,74 @@ export function databaseDoesNotExist(name: string): SqlError {
   };
 }
 
-/** 105, class 15: a string or comment that does not end. */
+/**
+ * 105, class 15: a string or a quoted name that does not end; `rest` is
+ * the text after its opening quote (or bracket), to the end of the batch.
+ */
 export function unclosedQuotation(rest: string): SqlError {
   return {
     number: 105,
     state: 1,
     class: 15,
     msgText: `Unclosed quotation mark after the character string '${rest.slice(0, 100)}'.`,
+  };
+}
+
+/** 113, class 15: a block comment (`/*`) that does not end. */
+export function missingEndCommentMark(): SqlError {
+  return { number: 113, state: 1, class: 15, msgText: "Missing end comment mark '*/'." };
+}
+
+/**
+ * A syntax error near a token, as written: 156, class 15, for a reserved
+ * keyword; 102, class 15, for anything else.
+ */
+export function incorrectSyntaxNear(token: string, keyword: boolean): SqlError {
+  return keyword
+    ? { number: 156, state: 1, class: 15, msgText: `Incorrect syntax near the keyword '${token}'.` }
+    : { number: 102, state: 1, class: 15, msgText: `Incorrect syntax near '${token}'.` };
+}
+
+/** 1056, class 15: a SELECT list of more than 4096 elements. */
+export function tooManySelectElements(max: number): SqlError {
+  return {
+    number: 1056,
+    state: 1,
+    class: 15,
+    msgText: `The number of elements in the select list exceeds the maximum allowed number of ${max} elements.`,
+  };
+}
+
+/** 3902, class 16: COMMIT with no transaction open. */
+export function commitWithoutBegin(): SqlError {
+  return {
+    number: 3902,
+    state: 1,
+    class: 16,
+    msgText: 'The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.',
+  };
+}
+
+/** 3903, class 16: ROLLBACK with no transaction open. */
+export function rollbackWithoutBegin(): SqlError {
+  return {
+    number: 3903,
+    state: 1,
+    class: 16,
+    msgText: 'The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.',
+  };
+}
+
+/**
+ * 6401, class 16: ROLLBACK TRANSACTION naming neither the outermost
+ * transaction nor a savepoint (this instance has no savepoints).
+ */
+export function noTransactionOrSavepoint(name: string): SqlError {
+  return {
+    number: 6401,
+    state: 1,
+    class: 16,
+    msgText: `Cannot roll back ${name}. No transaction or savepoint of that name was found.`,
   };
 }
 
@@ -100,9 +161,9 @@ export function notRunByEmulator(statement: string): SqlError {
     msgText:
       `krbsim emulates the login, not a database: it does not run "${s}". ` +
       'It answers SELECT of SUSER_SNAME(), SYSTEM_USER, ORIGINAL_LOGIN(), IS_MEMBER(...), ' +
-      'IS_SRVROLEMEMBER(...), @@VERSION, @@SPID, @@SERVERNAME, @@MAX_PRECISION, DB_NAME() and literals, and of ' +
+      'IS_SRVROLEMEMBER(...), @@VERSION, @@SPID, @@SERVERNAME, @@MAX_PRECISION, DB_NAME(), INT and string literals, and of ' +
       'auth_scheme, encrypt_option, net_transport from sys.dm_exec_connections WHERE session_id = @@SPID; ' +
-      'it accepts SET, USE master and transaction statements.',
+      'it accepts USE master, transaction statements, and SET options that leave these answers as they are.',
   };
 }
 

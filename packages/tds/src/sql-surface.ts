@@ -3,27 +3,50 @@
  * logged in and how. Anything else gets an error that says so: this is
  * not a database.
  *
- * A batch is split into statements at `;` and, after a `SET` or a `SELECT`,
- * at the next statement keyword (drivers send runs such as `SET ANSI_NULLS
- * ON SET TEXTSIZE 2147483647`, or jTDS's `SELECT @@MAX_PRECISION SET ...`).
- * Each statement is answered on its own:
+ * A batch is split into statements at `;`, after a SET, USE or transaction
+ * statement's last argument, and, after a SELECT (or a SET this surface
+ * does not read), at the next keyword that starts a statement (drivers
+ * send runs such as `SET ANSI_NULLS ON SET TEXTSIZE 2147483647`, or jTDS's
+ * `SELECT @@MAX_PRECISION SET ...`). A control-of-flow statement (IF,
+ * WHILE, a BEGIN...END block, CREATE PROCEDURE...) takes the rest of the
+ * batch: what it governs is not answered on its own. Each statement is
+ * answered in order:
  *
  * - `SELECT` of a list of: `SUSER_SNAME()`, `SUSER_NAME()`, `SYSTEM_USER`,
  *   `ORIGINAL_LOGIN()`, `IS_MEMBER('...')`, `IS_SRVROLEMEMBER('...')`,
- *   `@@VERSION`, `@@SPID`, `@@SERVERNAME`, `@@MAX_PRECISION`, `DB_NAME()`, integer and string
- *   literals, each with an optional alias (`AS x`, `x`, `x = ...`): one row;
+ *   `@@VERSION`, `@@SPID`, `@@SERVERNAME`, `@@MAX_PRECISION`, `DB_NAME()`, INT
+ *   and string literals, each with an optional alias (`AS x`, `x`, `x = ...`),
+ *   whose case is kept: one row;
  * - `SELECT auth_scheme, encrypt_option, net_transport, protocol_type,
  *   session_id, client_net_address FROM sys.dm_exec_connections WHERE
  *   session_id = @@SPID` (any of those columns): one row;
- * - `SET ...`, `BEGIN TRAN`, `COMMIT`, `ROLLBACK`, `IF @@TRANCOUNT > 0
- *   COMMIT|ROLLBACK ...`: done, no rows (drivers send them around others);
+ * - `SET` of the options that leave these answers as they are (ANSI_NULLS,
+ *   QUOTED_IDENTIFIER, TEXTSIZE, TRANSACTION ISOLATION LEVEL...): done;
+ *   `SET NOCOUNT`: honoured; `SET LANGUAGE us_english`: the language change;
+ *   options that would change the answers (FMTONLY, NOEXEC, PARSEONLY,
+ *   SHOWPLAN_*, STATISTICS, IMPLICIT_TRANSACTIONS ON, ROWCOUNT above 0,
+ *   another language) are refused;
+ * - `BEGIN TRAN[SACTION] [name]`, `COMMIT [TRAN [name] | WORK]`,
+ *   `ROLLBACK [TRAN [name] | WORK]`, `IF @@TRANCOUNT > 0 COMMIT|ROLLBACK ...`:
+ *   run against the session's transaction count (see `statementTokens`);
  * - `USE master`: the database change; another database: error 911;
+ * - a syntax error this surface recognizes (an unclosed string or comment,
+ *   a keyword or comma with nothing after it, more than 4096 SELECT
+ *   elements): SQL Server's error for the whole batch, nothing run;
  * - anything else: error 50000 saying the emulator does not run it.
  *
  * @module
  */
 
-import { databaseDoesNotExist, notRunByEmulator, type SqlError, unclosedQuotation } from './sql-errors';
+import {
+  databaseDoesNotExist,
+  incorrectSyntaxNear,
+  missingEndCommentMark,
+  notRunByEmulator,
+  type SqlError,
+  tooManySelectElements,
+  unclosedQuotation,
+} from './sql-errors';
 import type { Cell, Column } from './tokens/types';
 
 /** What the statements report about the session and its connection. */
@@ -62,12 +85,31 @@ export type StatementResult =
   | { readonly kind: 'done' }
   /** The session's database changed (ENVCHANGE and INFO 5701 follow). */
   | { readonly kind: 'use'; readonly database: string }
+  /** SET NOCOUNT: whether later statements' DONE leave out their row count (MS-TDS 2.2.7.6, DONE_COUNT). */
+  | { readonly kind: 'nocount'; readonly on: boolean }
+  /** SET LANGUAGE of the instance's language (ENVCHANGE and INFO 5703 follow). */
+  | { readonly kind: 'language'; readonly language: string }
+  /**
+   * BEGIN, COMMIT or ROLLBACK TRANSACTION, run against the session's transaction count; `name` as
+   * written (transaction names are case-sensitive); `ifOpen`: `IF @@TRANCOUNT > 0 ...`, nothing to do
+   * when no transaction is open.
+   */
+  | {
+      readonly kind: 'transaction';
+      readonly op: 'begin' | 'commit' | 'rollback';
+      readonly name?: string;
+      readonly ifOpen?: boolean;
+    }
   | { readonly kind: 'error'; readonly error: SqlError };
 
 /** The longest batch text read; a longer one is refused as not run. */
 const MAX_BATCH_CHARS = 64 * 1024;
 /** The most statements answered in one batch. */
 const MAX_STATEMENTS = 256;
+/** SQL Server's most elements in a SELECT list (error 1056 past it). */
+const MAX_SELECT_ELEMENTS = 4096;
+/** The longest transaction name T-SQL takes (BEGIN TRANSACTION). */
+const MAX_TRANSACTION_NAME = 32;
 
 /** Answer a batch: one result per statement, in order. */
 export function answerBatch(sqlText: string, facts: SessionFacts): StatementResult[] {
@@ -76,36 +118,51 @@ export function answerBatch(sqlText: string, facts: SessionFacts): StatementResu
   try {
     tokens = tokenize(sqlText);
   } catch (e) {
-    if (e instanceof Unclosed) return [{ kind: 'error', error: unclosedQuotation(e.rest) }];
+    if (e instanceof LexError) return [{ kind: 'error', error: e.error }];
     throw e;
   }
   const statements = splitStatements(tokens);
   if (statements.length > MAX_STATEMENTS) return [{ kind: 'error', error: notRunByEmulator(sqlText) }];
+  // SQL Server compiles a batch whole: a syntax error anywhere is the batch's one answer, nothing run.
+  const syntax = statements.find((s) => s.syntaxError !== undefined);
+  if (syntax !== undefined) return [{ kind: 'error', error: syntax.syntaxError! }];
   return statements.map((s) => answerStatement(s, sqlText, facts));
 }
 
 // --- tokens ---
 
+/** How T-SQL types a numeric literal: `1` INT (up to 2^31 - 1), `1.5` DECIMAL, `1e3` FLOAT, `0x1F` VARBINARY, `$1` MONEY. */
+type NumberType = 'int' | 'decimal' | 'float' | 'binary' | 'money';
+
 interface Token {
   readonly kind: 'word' | 'string' | 'number' | 'var' | 'punct';
-  /** Words and variables lower-cased (unless quoted), strings unescaped. */
+  /** Words and variables lower-cased (quoted names too), strings unescaped: what is compared. */
   readonly value: string;
+  /** As written: a word's spelling, a quoted name or a string unescaped (an alias keeps its case). */
+  readonly text: string;
   /** A bracketed or double-quoted identifier. */
   readonly quoted?: boolean;
+  readonly numberType?: NumberType;
   /** Where the token starts and ends in the text. */
   readonly start: number;
   readonly end: number;
 }
 
-class Unclosed extends Error {
-  constructor(readonly rest: string) {
-    super('unclosed');
+/** A batch that cannot be read into tokens (105, 113): SQL Server's error for the whole batch. */
+class LexError extends Error {
+  constructor(readonly error: SqlError) {
+    super(error.msgText);
   }
 }
+
+const DIGIT = /\d/;
 
 function tokenize(s: string): Token[] {
   const out: Token[] = [];
   let i = 0;
+  const digits = () => {
+    while (i < s.length && DIGIT.test(s[i]!)) i++;
+  };
   while (i < s.length) {
     const c = s[i]!;
     const start = i;
@@ -114,6 +171,7 @@ function tokenize(s: string): Token[] {
     } else if (c === '-' && s[i + 1] === '-') {
       while (i < s.length && s[i] !== '\n') i++;
     } else if (c === '/' && s[i + 1] === '*') {
+      // Block comments nest.
       let depth = 0;
       while (i < s.length) {
         if (s[i] === '/' && s[i + 1] === '*') {
@@ -125,12 +183,13 @@ function tokenize(s: string): Token[] {
           if (depth === 0) break;
         } else i++;
       }
-      if (depth !== 0) throw new Unclosed(s.slice(start));
+      if (depth !== 0) throw new LexError(missingEndCommentMark());
     } else if (c === "'" || ((c === 'N' || c === 'n') && s[i + 1] === "'")) {
       i += c === "'" ? 1 : 2;
+      const body = i;
       let value = '';
       for (;;) {
-        if (i >= s.length) throw new Unclosed(s.slice(start));
+        if (i >= s.length) throw new LexError(unclosedQuotation(s.slice(body)));
         if (s[i] === "'") {
           if (s[i + 1] === "'") {
             value += "'";
@@ -142,13 +201,14 @@ function tokenize(s: string): Token[] {
         }
         value += s[i++];
       }
-      out.push({ kind: 'string', value, start, end: i });
+      out.push({ kind: 'string', value, text: value, start, end: i });
     } else if (c === '[' || c === '"') {
       const close = c === '[' ? ']' : '"';
       i++;
+      const body = i;
       let value = '';
       for (;;) {
-        if (i >= s.length) throw new Unclosed(s.slice(start));
+        if (i >= s.length) throw new LexError(unclosedQuotation(s.slice(body)));
         if (s[i] === close) {
           if (s[i + 1] === close) {
             value += close;
@@ -160,129 +220,389 @@ function tokenize(s: string): Token[] {
         }
         value += s[i++];
       }
-      out.push({ kind: 'word', value: value.toLowerCase(), quoted: true, start, end: i });
+      out.push({ kind: 'word', value: value.toLowerCase(), text: value, quoted: true, start, end: i });
     } else if (c === '@') {
       i++;
       if (s[i] === '@') i++;
       while (i < s.length && /[\w#$@]/.test(s[i]!)) i++;
-      out.push({ kind: 'var', value: s.slice(start, i).toLowerCase(), start, end: i });
-    } else if (/\d/.test(c)) {
-      while (i < s.length && /\d/.test(s[i]!)) i++;
-      out.push({ kind: 'number', value: s.slice(start, i), start, end: i });
+      const text = s.slice(start, i);
+      out.push({ kind: 'var', value: text.toLowerCase(), text, start, end: i });
+    } else if (
+      DIGIT.test(c) ||
+      (c === '.' && DIGIT.test(s[i + 1] ?? '')) ||
+      (c === '$' && /[\d.]/.test(s[i + 1] ?? ''))
+    ) {
+      // The whole literal, as T-SQL reads it (Constants): 0x hex digits; digits, '.', digits, exponent.
+      let numberType: NumberType = c === '$' ? 'money' : 'int';
+      if (c === '$') i++;
+      if (c === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X')) {
+        i += 2;
+        while (i < s.length && /[0-9a-fA-F]/.test(s[i]!)) i++;
+        numberType = 'binary';
+      } else {
+        digits();
+        if (s[i] === '.') {
+          i++;
+          digits();
+          if (numberType === 'int') numberType = 'decimal';
+        }
+        if (s[i] === 'e' || s[i] === 'E') {
+          i++;
+          if (s[i] === '+' || s[i] === '-') i++;
+          digits();
+          numberType = 'float';
+        }
+      }
+      const text = s.slice(start, i);
+      out.push({ kind: 'number', value: text, text, numberType, start, end: i });
     } else if (/[A-Za-z_#]/.test(c)) {
       while (i < s.length && /[\w#$@]/.test(s[i]!)) i++;
-      out.push({ kind: 'word', value: s.slice(start, i).toLowerCase(), start, end: i });
+      const text = s.slice(start, i);
+      out.push({ kind: 'word', value: text.toLowerCase(), text, start, end: i });
     } else {
       const two = s.slice(i, i + 2);
-      const len = ['>=', '<=', '<>', '!='].includes(two) ? 2 : 1;
-      i += len;
-      out.push({ kind: 'punct', value: s.slice(start, i), start, end: i });
+      i += ['>=', '<=', '<>', '!='].includes(two) ? 2 : 1;
+      const text = s.slice(start, i);
+      out.push({ kind: 'punct', value: text, text, start, end: i });
     }
   }
   return out;
 }
 
-/** Keywords that begin a statement, where a run of SET statements ends or continues. */
-const STATEMENT_KEYWORDS = new Set([
-  'set',
-  'select',
-  'use',
-  'begin',
-  'commit',
-  'rollback',
-  'if',
-  'declare',
-  'exec',
-  'execute',
-  'print',
-  'insert',
-  'update',
-  'delete',
-  'create',
-  'drop',
-  'alter',
-]);
+const words = (list: string): ReadonlySet<string> => new Set(list.split(' '));
+
+/** T-SQL's reserved keywords ("Reserved keywords (Transact-SQL)"): a name only when quoted. */
+const RESERVED = words(
+  'add all alter and any as asc authorization backup begin between break browse bulk by cascade case check ' +
+    'checkpoint close clustered coalesce collate column commit compute constraint contains containstable continue ' +
+    'convert create cross current current_date current_time current_timestamp current_user cursor database dbcc ' +
+    'deallocate declare default delete deny desc disk distinct distributed double drop dump else end errlvl ' +
+    'escape except exec execute exists exit external fetch file fillfactor for foreign freetext freetexttable ' +
+    'from full function goto grant group having holdlock identity identity_insert identitycol if in index inner ' +
+    'insert intersect into is join key kill left like lineno load merge national nocheck nonclustered not null ' +
+    'nullif of off offsets on open opendatasource openquery openrowset openxml option or order outer over ' +
+    'percent pivot plan precision primary print proc procedure public raiserror read readtext reconfigure ' +
+    'references replication restore restrict return revert revoke right rollback rowcount rowguidcol rule save ' +
+    'schema securityaudit select semantickeyphrasetable semanticsimilaritydetailstable semanticsimilaritytable ' +
+    'session_user set setuser shutdown some statistics system_user table tablesample textsize then to top tran ' +
+    'transaction trigger truncate try_convert tsequal union unique unpivot update updatetext use user values ' +
+    'varying view waitfor when where while with writetext',
+);
+
+/** Reserved keywords that begin a statement: where a SELECT (or a SET not read here) ends. */
+const STATEMENT_KEYWORDS = words(
+  'alter backup begin break bulk checkpoint close commit continue create dbcc deallocate declare delete deny ' +
+    'drop dump exec execute fetch goto grant if insert kill load merge open print raiserror readtext reconfigure ' +
+    'restore return revert revoke rollback save select set setuser shutdown truncate update updatetext use ' +
+    'waitfor while writetext',
+);
+
+/**
+ * Statements that govern others (control of flow) or take the rest of the batch as their body
+ * (CREATE PROCEDURE, ALTER VIEW...): not served, they take the rest of the batch, so that no
+ * statement they govern is answered as if it stood alone.
+ */
+const WHOLE_BATCH_KEYWORDS = words('if while else begin end return goto break continue create alter');
+
+/**
+ * Keywords (and the comma) that cannot end what they begin: one followed by a comma, a closing
+ * parenthesis, the end of its statement or the end of the batch is a syntax error.
+ */
+const NEEDS_MORE = words(
+  'where order group having by from as else then when case and or not in like between is join inner cross ' +
+    'outer union except intersect into distinct top escape collate select with',
+);
 
 const isWord = (t: Token | undefined, ...values: string[]) =>
   t !== undefined && t.kind === 'word' && !t.quoted && values.includes(t.value);
+const isKeyword = (t: Token | undefined, set: ReadonlySet<string>) =>
+  t !== undefined && t.kind === 'word' && !t.quoted && set.has(t.value);
 const isPunct = (t: Token | undefined, value: string) =>
   t !== undefined && t.kind === 'punct' && t.value === value;
-
-function splitStatements(tokens: readonly Token[]): Token[][] {
-  const out: Token[][] = [];
-  let current: Token[] = [];
-  let depth = 0;
-  const flush = () => {
-    if (current.length > 0) out.push(current);
-    current = [];
-  };
-  for (const t of tokens) {
-    if (isPunct(t, '(')) depth++;
-    else if (isPunct(t, ')')) depth = Math.max(0, depth - 1);
-    if (depth === 0 && isPunct(t, ';')) {
-      flush();
-      continue;
-    }
-    // After a SET or a SELECT, the next statement keyword at the top level starts a new statement
-    // (`SELECT @@MAX_PRECISION SET TRANSACTION ...`, as jTDS opens a session), but for a SELECT
-    // joined to another by a set operator.
-    if (
-      depth === 0 &&
-      current.length > 0 &&
-      isWord(t, ...STATEMENT_KEYWORDS) &&
-      (isWord(current[0], 'set') ||
-        (isWord(current[0], 'select') && !isWord(current.at(-1), 'union', 'all', 'except', 'intersect')))
-    ) {
-      flush();
-    }
-    current.push(t);
-  }
-  flush();
-  return out;
-}
+/** An identifier: a word that is not a reserved keyword, or any quoted name. */
+const isName = (t: Token | undefined): boolean =>
+  t !== undefined && t.kind === 'word' && (t.quoted === true || !RESERVED.has(t.value));
 
 // --- statements ---
 
-function answerStatement(tokens: readonly Token[], text: string, facts: SessionFacts): StatementResult {
-  const source = text.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end);
-  const notRun: StatementResult = { kind: 'error', error: notRunByEmulator(source.replace(/\s+/g, ' ')) };
-  const first = tokens[0]!;
-  if (isWord(first, 'set')) return { kind: 'done' };
-  if (isWord(first, 'use') && tokens.length === 2 && tokens[1]!.kind === 'word') {
-    const db = tokens[1]!.value;
-    return db === 'master'
-      ? { kind: 'use', database: 'master' }
-      : {
-          kind: 'error',
-          error: databaseDoesNotExist(text.slice(tokens[1]!.start, tokens[1]!.end).replace(/^\[|\]$/g, '')),
-        };
-  }
-  if (isTransaction(tokens)) return { kind: 'done' };
-  if (isWord(first, 'select')) return select(tokens.slice(1), facts) ?? notRun;
-  return notRun;
+interface Statement {
+  readonly tokens: readonly Token[];
+  /** The answer when the statement's form decides it (SET, USE, transactions); none: as read below. */
+  readonly answer?: StatementResult;
+  /** A syntax error, which fails the whole batch. */
+  readonly syntaxError?: SqlError;
 }
 
-const TRAN = ['tran', 'transaction', 'work'];
+/** A statement read from its first token: where it ends, and its answer (none: refused as not run). */
+interface Read {
+  readonly end: number;
+  readonly answer?: StatementResult;
+}
 
-/** BEGIN TRAN[SACTION] [name], COMMIT/ROLLBACK [TRAN|WORK] [name], IF @@TRANCOUNT > 0 COMMIT/ROLLBACK ... */
-function isTransaction(t: readonly Token[]): boolean {
-  if (isWord(t[0], 'begin')) return t.length <= 3 && isWord(t[1], 'tran', 'transaction');
-  if (isWord(t[0], 'commit', 'rollback')) {
-    return (
-      t.length === 1 || (t.length <= 3 && isWord(t[1], ...TRAN)) || (t.length === 2 && t[1]!.kind === 'word')
-    );
+function splitStatements(tokens: readonly Token[]): Statement[] {
+  const out: Statement[] = [];
+  let i = 0;
+  while (i < tokens.length && out.length <= MAX_STATEMENTS) {
+    if (isPunct(tokens[i], ';')) {
+      i++;
+      continue;
+    }
+    const read = readSet(tokens, i) ?? readUse(tokens, i) ?? readTransaction(tokens, i);
+    const end = read?.end ?? statementEnd(tokens, i);
+    const statement = tokens.slice(i, end);
+    const syntaxError = isWord(statement[0], 'select')
+      ? selectSyntaxError(statement, tokens[end])
+      : undefined;
+    out.push({
+      tokens: statement,
+      ...(read?.answer !== undefined && { answer: read.answer }),
+      ...(syntaxError !== undefined && { syntaxError }),
+    });
+    i = end;
   }
-  if (isWord(t[0], 'if') && t[1]?.kind === 'var' && t[1].value === '@@trancount') {
-    const op = t[2]?.value;
-    const rest = t.slice(4);
-    return (
-      (op === '>' || op === '<>' || op === '!=') &&
-      t[3]?.value === '0' &&
-      rest.length > 0 &&
-      isTransaction(rest)
-    );
+  return out;
+}
+
+/** Where a statement this surface does not read by its form ends. */
+function statementEnd(t: readonly Token[], i: number): number {
+  if (isKeyword(t[i], WHOLE_BATCH_KEYWORDS)) return t.length;
+  // After a SELECT or a SET, the next statement keyword at the top level starts a new statement
+  // (`SELECT @@MAX_PRECISION SET TRANSACTION ...`, as jTDS opens a session), but for a SELECT joined
+  // to another by a set operator; any other statement runs to the next `;`.
+  return isWord(t[i], 'select', 'set') ? runEnd(t, i + 1) : nextSemicolon(t, i + 1);
+}
+
+/** The next statement keyword or `;` at the top level from `j` (not after a set operator), or the end. */
+function runEnd(t: readonly Token[], j: number): number {
+  let depth = 0;
+  for (; j < t.length; j++) {
+    const x = t[j]!;
+    if (isPunct(x, '(')) depth++;
+    else if (isPunct(x, ')')) depth = Math.max(0, depth - 1);
+    else if (depth > 0) continue;
+    else if (isPunct(x, ';')) return j;
+    else if (isKeyword(x, STATEMENT_KEYWORDS) && !isWord(t[j - 1], 'union', 'all', 'except', 'intersect'))
+      return j;
   }
-  return false;
+  return t.length;
+}
+
+function nextSemicolon(t: readonly Token[], j: number): number {
+  let depth = 0;
+  for (; j < t.length; j++) {
+    if (isPunct(t[j], '(')) depth++;
+    else if (isPunct(t[j], ')')) depth = Math.max(0, depth - 1);
+    else if (depth === 0 && isPunct(t[j], ';')) return j;
+  }
+  return t.length;
+}
+
+/**
+ * A SELECT's syntax errors this surface knows, as SQL Server reports them: a keyword or comma that
+ * needs more, followed by a comma or a closing parenthesis (102 near it), or by nothing: 156 near the
+ * keyword that starts the next statement (102 near a `;`), or at the batch's end near the keyword
+ * itself (`SELECT 1 WHERE`, `SELECT 'a' AS`, `SELECT 1,`); more than 4096 elements (1056).
+ */
+function selectSyntaxError(s: readonly Token[], next: Token | undefined): SqlError | undefined {
+  const near = (x: Token) => incorrectSyntaxNear(x.text, isKeyword(x, RESERVED));
+  for (let j = 0; j < s.length; j++) {
+    if (!isPunct(s[j], ',') && !isKeyword(s[j], NEEDS_MORE)) continue;
+    const after = s[j + 1];
+    if (after === undefined) return near(next ?? s[j]!);
+    if (isPunct(after, ',') || isPunct(after, ')')) return near(after);
+  }
+  const list = s.slice(
+    1,
+    topLevelIndex(s, (x) => isWord(x, 'from')),
+  );
+  return splitTop(list, ',').length > MAX_SELECT_ELEMENTS
+    ? tooManySelectElements(MAX_SELECT_ELEMENTS)
+    : undefined;
+}
+
+/** The index of the first top-level token `is` takes, or the length. */
+function topLevelIndex(t: readonly Token[], is: (x: Token) => boolean): number {
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (isPunct(t[i], '(')) depth++;
+    else if (isPunct(t[i], ')')) depth--;
+    else if (depth === 0 && is(t[i]!)) return i;
+  }
+  return t.length;
+}
+
+const DONE: StatementResult = Object.freeze({ kind: 'done' });
+
+/** SET options taking ON or OFF. */
+const ON_OFF_OPTIONS = words(
+  'ansi_defaults ansi_null_dflt_off ansi_null_dflt_on ansi_nulls ansi_padding ansi_warnings arithabort ' +
+    'arithignore concat_null_yields_null cursor_close_on_commit fmtonly forceplan implicit_transactions nocount ' +
+    'noexec numeric_roundabort parseonly quoted_identifier showplan_all showplan_text showplan_xml xact_abort',
+);
+/**
+ * Options that, ON, would change what the session answers, and are not served: metadata or plans
+ * instead of results, nothing run, statistics messages, transactions begun by any statement
+ * (IMPLICIT_TRANSACTIONS, and ANSI_DEFAULTS, which sets it).
+ */
+const UNSERVED_WHEN_ON = words(
+  'ansi_defaults fmtonly implicit_transactions noexec parseonly showplan_all showplan_text showplan_xml',
+);
+const STATISTICS = words('io profile time xml');
+/** The instance's one language, by its name or its alias. */
+const LANGUAGES = words('us_english english');
+const DATE_FORMATS = words('mdy dmy ymd ydm myd dym');
+
+/**
+ * SET: the options this surface reads end after their argument, so what follows is a statement of
+ * its own; one it cannot serve gets no answer (refused), and a form it does not read runs to the
+ * next statement keyword, refused.
+ */
+function readSet(t: readonly Token[], i: number): Read | undefined {
+  if (!isWord(t[i], 'set')) return undefined;
+  return readSetOption(t, i + 1) ?? { end: runEnd(t, i + 1) };
+}
+
+function readSetOption(t: readonly Token[], j: number): Read | undefined {
+  const option = t[j];
+  if (option?.kind !== 'word' || option.quoted) return undefined;
+  switch (option.value) {
+    case 'transaction': {
+      // TRANSACTION ISOLATION LEVEL: no data, so every level answers the same.
+      if (!isWord(t[j + 1], 'isolation') || !isWord(t[j + 2], 'level')) return undefined;
+      const k = j + 3;
+      if (isWord(t[k], 'read') && isWord(t[k + 1], 'committed', 'uncommitted'))
+        return { end: k + 2, answer: DONE };
+      if (isWord(t[k], 'repeatable') && isWord(t[k + 1], 'read')) return { end: k + 2, answer: DONE };
+      if (isWord(t[k], 'snapshot', 'serializable')) return { end: k + 1, answer: DONE };
+      return undefined;
+    }
+    case 'textsize':
+    case 'lock_timeout':
+    case 'query_governor_cost_limit':
+    case 'datefirst':
+    case 'rowcount': {
+      const n = readInteger(t, j + 1);
+      if (n === undefined) return undefined;
+      // ROWCOUNT above 0 would cut results short; DATEFIRST is 1 to 7.
+      const served =
+        option.value === 'rowcount'
+          ? n.value === 0
+          : option.value !== 'datefirst' || (n.value >= 1 && n.value <= 7);
+      return served ? { end: n.end, answer: DONE } : { end: n.end };
+    }
+    case 'deadlock_priority': {
+      if (isWord(t[j + 1], 'low', 'normal', 'high')) return { end: j + 2, answer: DONE };
+      const n = readInteger(t, j + 1);
+      if (n === undefined) return undefined;
+      return n.value >= -10 && n.value <= 10 ? { end: n.end, answer: DONE } : { end: n.end };
+    }
+    case 'dateformat': {
+      const f = t[j + 1];
+      if (f === undefined || (f.kind !== 'word' && f.kind !== 'string')) return undefined;
+      return DATE_FORMATS.has(f.value.toLowerCase()) ? { end: j + 2, answer: DONE } : { end: j + 2 };
+    }
+    case 'language': {
+      const l = t[j + 1];
+      if (l === undefined || (l.kind !== 'word' && l.kind !== 'string')) return undefined;
+      return LANGUAGES.has(l.value.toLowerCase())
+        ? { end: j + 2, answer: { kind: 'language', language: 'us_english' } }
+        : { end: j + 2 };
+    }
+    default:
+      return readOnOff(t, j);
+  }
+}
+
+/** SET option [, option...] { ON | OFF }: SET NOCOUNT honoured, the options in UNSERVED_WHEN_ON refused ON. */
+function readOnOff(t: readonly Token[], j: number): Read | undefined {
+  const options: string[] = [];
+  for (let k = j; ; k++) {
+    const x = t[k];
+    if (isWord(x, 'statistics') && isKeyword(t[k + 1], STATISTICS)) {
+      options.push('statistics');
+      k++;
+    } else if (isKeyword(x, ON_OFF_OPTIONS)) options.push(x!.value);
+    else return undefined;
+    if (isPunct(t[k + 1], ',')) {
+      k++;
+      continue;
+    }
+    const value = t[k + 1];
+    if (!isWord(value, 'on', 'off')) return undefined;
+    const end = k + 2;
+    const on = value!.value === 'on';
+    if (on && options.some((o) => o === 'statistics' || UNSERVED_WHEN_ON.has(o))) return { end };
+    return { end, answer: options.includes('nocount') ? { kind: 'nocount', on } : DONE };
+  }
+}
+
+/** An INT literal, maybe negative, at `k`. */
+function readInteger(t: readonly Token[], k: number): { value: number; end: number } | undefined {
+  const negative = isPunct(t[k], '-');
+  const x = t[negative ? k + 1 : k];
+  if (x?.kind !== 'number' || x.numberType !== 'int' || Number(x.value) >= 2 ** 31) return undefined;
+  return { value: negative ? -Number(x.value) : Number(x.value), end: negative ? k + 2 : k + 1 };
+}
+
+/** USE name: it ends after the name. */
+function readUse(t: readonly Token[], i: number): Read | undefined {
+  const db = t[i + 1];
+  if (!isWord(t[i], 'use') || db === undefined || !isName(db)) return undefined;
+  return {
+    end: i + 2,
+    answer:
+      db.value === 'master'
+        ? { kind: 'use', database: 'master' }
+        : { kind: 'error', error: databaseDoesNotExist(db.text) },
+  };
+}
+
+/**
+ * BEGIN TRAN[SACTION] [name], COMMIT [TRAN[SACTION] [name] | WORK], ROLLBACK [TRAN[SACTION] [name] |
+ * WORK], and IF @@TRANCOUNT > 0 (or <> 0, != 0) before a COMMIT or ROLLBACK, as drivers end a
+ * transaction that may be open. Each ends after its last word; a name must be an identifier (a
+ * reserved keyword after TRAN starts the next statement). A variable's name, WITH MARK and WITH
+ * (DELAYED_DURABILITY = ...) are refused.
+ */
+function readTransaction(t: readonly Token[], i: number): Read | undefined {
+  const first = t[i];
+  if (isWord(first, 'if')) {
+    const count = t[i + 1];
+    if (count?.kind !== 'var' || count.value !== '@@trancount') return undefined;
+    if (!['>', '<>', '!='].some((op) => isPunct(t[i + 2], op))) return undefined;
+    const zero = t[i + 3];
+    if (zero?.kind !== 'number' || zero.numberType !== 'int' || Number(zero.value) !== 0) return undefined;
+    const inner = isWord(t[i + 4], 'commit', 'rollback') ? readTransaction(t, i + 4) : undefined;
+    // IF ... ELSE ...: the ELSE branch is not served, so neither is the IF.
+    if (inner?.answer?.kind !== 'transaction' || isWord(t[inner.end], 'else')) return undefined;
+    return { end: inner.end, answer: { ...inner.answer, ifOpen: true } };
+  }
+  if (isWord(first, 'begin')) {
+    return isWord(t[i + 1], 'tran', 'transaction') ? readTransactionName(t, i + 2, 'begin') : undefined;
+  }
+  if (!isWord(first, 'commit', 'rollback')) return undefined;
+  const op = first!.value as 'commit' | 'rollback';
+  if (isWord(t[i + 1], 'tran', 'transaction')) return readTransactionName(t, i + 2, op);
+  const end = isWord(t[i + 1], 'work') ? i + 2 : i + 1;
+  return { end, answer: { kind: 'transaction', op } };
+}
+
+function readTransactionName(t: readonly Token[], k: number, op: 'begin' | 'commit' | 'rollback'): Read {
+  const x = t[k];
+  if (x?.kind === 'var') return { end: runEnd(t, k + 1) };
+  const name = x !== undefined && isName(x) ? x.text : undefined;
+  const end = name === undefined ? k : k + 1;
+  if ((name?.length ?? 0) > MAX_TRANSACTION_NAME || isWord(t[end], 'with')) return { end: runEnd(t, end) };
+  return { end, answer: { kind: 'transaction', op, ...(name !== undefined && { name }) } };
+}
+
+function answerStatement(s: Statement, text: string, facts: SessionFacts): StatementResult {
+  if (s.answer !== undefined) return s.answer;
+  const { tokens } = s;
+  const source = text.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end);
+  const notRun: StatementResult = { kind: 'error', error: notRunByEmulator(source.replace(/\s+/g, ' ')) };
+  if (isWord(tokens[0], 'select')) return select(tokens.slice(1), facts) ?? notRun;
+  return notRun;
 }
 
 /** The columns sys.dm_exec_connections answers for the session's own connection. */
@@ -309,17 +629,7 @@ function connectionColumn(t: Token, facts: SessionFacts): (Column & { value: Cel
 
 /** SELECT's list, with an optional FROM sys.dm_exec_connections WHERE session_id = @@SPID. */
 function select(t: readonly Token[], facts: SessionFacts): StatementResult | undefined {
-  // Split off FROM ... at the top level.
-  let depth = 0;
-  let from = t.length;
-  for (let i = 0; i < t.length; i++) {
-    if (isPunct(t[i], '(')) depth++;
-    else if (isPunct(t[i], ')')) depth--;
-    else if (depth === 0 && isWord(t[i], 'from')) {
-      from = i;
-      break;
-    }
-  }
+  const from = topLevelIndex(t, (x) => isWord(x, 'from'));
   const items = splitTop(t.slice(0, from), ',');
   if (items.length === 0 || items.some((i) => i.length === 0)) return undefined;
   const columns: Column[] = [];
@@ -378,18 +688,32 @@ function splitTop(t: readonly Token[], sep: string): Token[][] {
   return out;
 }
 
-/** The readings of a SELECT item: `expr`, `alias = expr`, `expr AS alias`, `expr alias`. */
+/**
+ * The readings of a SELECT item: `expr`, `alias = expr`, `expr AS alias`, `expr alias`. An alias is
+ * an identifier (a reserved keyword is one only quoted) or a string, and keeps its case as written.
+ */
 function readings(item: readonly Token[]): Array<{ expr: readonly Token[]; alias?: string }> {
-  const isName = (x: Token | undefined) => x !== undefined && (x.kind === 'word' || x.kind === 'string');
+  const isAlias = (x: Token | undefined): x is Token => x !== undefined && (isName(x) || x.kind === 'string');
   const n = item.length;
   const out: Array<{ expr: readonly Token[]; alias?: string }> = [{ expr: item }];
-  if (n >= 3 && isPunct(item[1], '=') && isName(item[0]))
-    out.push({ expr: item.slice(2), alias: item[0]!.value });
-  if (n >= 3 && isWord(item[n - 2], 'as') && isName(item[n - 1])) {
-    out.push({ expr: item.slice(0, n - 2), alias: item[n - 1]!.value });
+  if (n >= 3 && isPunct(item[1], '=') && isAlias(item[0]))
+    out.push({ expr: item.slice(2), alias: item[0].text });
+  if (n >= 3 && isWord(item[n - 2], 'as') && isAlias(item[n - 1])) {
+    out.push({ expr: item.slice(0, n - 2), alias: item[n - 1]!.text });
   }
-  if (n >= 2 && isName(item[n - 1])) out.push({ expr: item.slice(0, n - 1), alias: item[n - 1]!.value });
+  if (n >= 2 && isAlias(item[n - 1])) out.push({ expr: item.slice(0, n - 1), alias: item[n - 1]!.text });
   return out;
+}
+
+/**
+ * An integer literal's INT value, or undefined: a literal of another type (DECIMAL, FLOAT, VARBINARY,
+ * MONEY), or an integer of 2^31 or more, which T-SQL types DECIMAL; a minus sign applies to the
+ * literal so typed, so -2147483648 is a DECIMAL too. The instance serves INT and NVARCHAR columns only.
+ */
+function intLiteral(x: Token | undefined): number | undefined {
+  if (x?.kind !== 'number' || x.numberType !== 'int') return undefined;
+  const n = Number(x.value);
+  return n < 2 ** 31 ? n : undefined;
 }
 
 /** One expression's value and type, or undefined when the emulator does not answer it. */
@@ -401,7 +725,10 @@ function evaluate(
   const int = (value: Cell) => ({ type: 'int' as const, value });
   if (t.length === 1) {
     const x = t[0]!;
-    if (x.kind === 'number') return Number(x.value) < 2 ** 31 ? int(Number(x.value)) : undefined;
+    if (x.kind === 'number') {
+      const n = intLiteral(x);
+      return n === undefined ? undefined : int(n);
+    }
     if (x.kind === 'string') return str(x.value);
     if (x.kind === 'var') {
       if (x.value === '@@version') return str(facts.version);
@@ -414,7 +741,10 @@ function evaluate(
     if (isWord(x, 'system_user')) return str(facts.login);
     return undefined;
   }
-  if (t.length === 2 && isPunct(t[0], '-') && t[1]!.kind === 'number') return int(-Number(t[1]!.value));
+  if (t.length === 2 && isPunct(t[0], '-')) {
+    const n = intLiteral(t[1]);
+    return n === undefined ? undefined : int(n === 0 ? 0 : -n);
+  }
   // A call: name ( [ 'literal' ] )
   const fn = t[0];
   if (fn?.kind !== 'word' || fn.quoted || !isPunct(t[1], '(') || !isPunct(t[t.length - 1], ')'))

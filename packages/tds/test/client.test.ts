@@ -371,6 +371,67 @@ describe('connectTds refuses a server that breaks the protocol', () => {
     }
   });
 
+  it('refuses an answer of more than 65536 tokens with a too-large TdsError, at login and to a batch, and closes', async () => {
+    // 4 MiB of empty ENVCHANGEs (6 bytes each): some 700 000 tokens, were they all read.
+    const empty = encodeTokens([
+      {
+        type: 'ENVCHANGE',
+        envType: EnvChangeType.RESET_CONNECTION_ACK,
+        newValue: new Uint8Array(0),
+        oldValue: new Uint8Array(0),
+      },
+    ]);
+    const flood = new Uint8Array(6 * Math.floor((4 * 1024 * 1024 - 8 * 1024) / 6));
+    for (let at = 0; at < flood.length; at += 6) flood.set(empty, at);
+    const text = 'too-large token: more than 65536 tokens in one message (at offset 393216)';
+    const atLogin = await scripted((_, n) =>
+      n === 0 ? preloginAnswer(Encryption.NOT_SUP) : encodePackets(TdsPacketType.TABULAR_RESULT, flood),
+    );
+    const c = await connectTds({ port: atLogin.port, encryption: 'not-supported' });
+    closers.push(() => c.close());
+    expect(await why(c.login({ sspi: Uint8Array.of(0x60, 0x00) }))).toBe(text);
+    const toBatch = await scripted((_, n) =>
+      n === 0
+        ? preloginAnswer(Encryption.NOT_SUP)
+        : n === 1
+          ? LOGGED_IN
+          : encodePackets(TdsPacketType.TABULAR_RESULT, flood),
+    );
+    const b = await connectTds({ port: toBatch.port, encryption: 'not-supported' });
+    closers.push(() => b.close());
+    expect((await b.login({ sspi: Uint8Array.of(0x60, 0x00) })).ok).toBe(true);
+    expect(await why(b.batch('SELECT 1'))).toBe(text);
+    await until(() => toBatch.closes() === 1);
+  });
+
+  it('fails a login whose `next` throws with a TdsError whose cause is what it threw, and closes', async () => {
+    const s = await scripted((_, n) =>
+      n === 0
+        ? preloginAnswer(Encryption.NOT_SUP)
+        : tokensAnswer([{ type: 'SSPI', token: Uint8Array.of(0xa1, 0x00) }]),
+    );
+    const c = await connectTds({ port: s.port, encryption: 'not-supported' });
+    closers.push(() => c.close());
+    const bug = new Error('no ticket for the second leg');
+    const failed = await c
+      .login({
+        sspi: Uint8Array.of(0x60, 0x00),
+        next: () => {
+          throw bug;
+        },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isTdsError(failed) && [failed.reason, failed.message, failed.cause]).toEqual([
+      'closed',
+      'connection: closed: no ticket for the second leg',
+      bug,
+    ]);
+    await until(() => s.closes() === 1);
+  });
+
   it('refuses an answer to a batch of another packet type', async () => {
     const s = await scripted((_, n) =>
       n === 0
@@ -642,6 +703,27 @@ describe('connectTds deadlines and requests', () => {
     ]);
     expect(s.seen[3]!.payload.length).toBe(0);
     expect(s.closes()).toBe(0);
+  });
+
+  it("reads the listener's answer of 4096 columns, SQL Server's most; the listener refuses 4097 with 1056", async () => {
+    const port = await listen();
+    const c = await connectTds({ port, tls: { ca: ca.certPem } });
+    closers.push(() => c.close());
+    expect((await c.login({ sspi: Uint8Array.of(0x60, 0x00) })).ok).toBe(true);
+    const list = (n: number) => `SELECT ${Array.from({ length: n }, (_, i) => `${i} AS c${i}`).join(', ')}`;
+    const most = await c.batch(list(4096));
+    expect(most.results[0]!.columns).toHaveLength(4096);
+    expect(most.results[0]!.columns[4095]).toEqual({ name: 'c4095', type: 'int' });
+    expect(most.results[0]!.rows[0]![4095]).toBe(4095);
+    const over = await c.batch(list(4097));
+    expect(over.results).toEqual([]);
+    expect(over.errors.map((e) => [e.number, e.class, e.msgText])).toEqual([
+      [
+        1056,
+        15,
+        'The number of elements in the select list exceeds the maximum allowed number of 4096 elements.',
+      ],
+    ]);
   });
 
   it('cancels against the real listener: its DONE_ATTN acknowledgment keeps the session', async () => {

@@ -133,6 +133,14 @@ const errorFromMi1 = (e: { number: number; state: number; class: number; msgText
   lineNumber: 1,
 });
 
+/** ENVCHANGE RESET_CONNECTION_ACK, as a client reads it. */
+const RESET_ACK = {
+  type: 'ENVCHANGE',
+  envType: EnvChangeType.RESET_CONNECTION_ACK,
+  newValue: new Uint8Array(0),
+  oldValue: new Uint8Array(0),
+};
+
 const preloginOffering = (encryption: number, mars?: number) =>
   encodePackets(
     TdsPacketType.PRELOGIN,
@@ -419,9 +427,10 @@ describe('serveTds: logins in each encryption mode', () => {
     const r = await quiet.login({ sspi: GSS, optionFlags1: OptionFlags1.INIT_DB_FATAL });
     expect(r.tokens.map((t) => t.type)).toEqual(['SSPI', 'ENVCHANGE', 'LOGINACK', 'ENVCHANGE', 'DONE']);
     expect(r.tokens[1]).toMatchObject({ envType: EnvChangeType.SQL_COLLATION });
-    // Nor of a USE: the statement's DONE alone.
+    // Nor of a USE, nor of SET LANGUAGE: the statement's DONE alone.
     const use = await quiet.batch('USE master');
     expect(use.tokens.map((t) => t.type)).toEqual(['DONE']);
+    expect((await quiet.batch('SET LANGUAGE us_english')).tokens.map((t) => t.type)).toEqual(['DONE']);
     // fUseDB alone: the database, not the language.
     const some = await client(server.port);
     const s = await some.login({ sspi: GSS, optionFlags1: OptionFlags1.USE_DB_ON });
@@ -435,6 +444,24 @@ describe('serveTds: logins in each encryption mode', () => {
       'DONE',
     ]);
     expect((await some.batch('USE master')).tokens.map((t) => t.type)).toEqual(['ENVCHANGE', 'INFO', 'DONE']);
+    expect((await some.batch('SET LANGUAGE us_english')).tokens.map((t) => t.type)).toEqual(['DONE']);
+    // fSetLang (as drivers send it): SET LANGUAGE is answered with ENVCHANGE and INFO 5703.
+    const told = await client(server.port);
+    await told.login({ sspi: GSS });
+    expect((await told.batch('SET LANGUAGE us_english')).tokens).toEqual([
+      { type: 'ENVCHANGE', envType: EnvChangeType.LANGUAGE, newValue: 'us_english', oldValue: 'us_english' },
+      {
+        type: 'INFO',
+        number: 5703,
+        state: 1,
+        class: 0,
+        msgText: 'Changed language setting to us_english.',
+        serverName: 'mi1',
+        procName: '',
+        lineNumber: 1,
+      },
+      { type: 'DONE', status: DoneStatus.FINAL, curCmd: 0, rowCount: 0 },
+    ]);
   });
 
   it('answers a TDS 7.1 client in 7.1: no ALL_HEADERS, 2-byte line numbers, 4-byte row counts', async () => {
@@ -836,6 +863,148 @@ describe('serveTds: the session', () => {
     };
     return { s, next, log, server };
   }
+
+  const done = (status: number, rowCount = 0, curCmd = 0) => ({ type: 'DONE', status, curCmd, rowCount });
+  const SELECT = 0xc1;
+
+  it('honours SET NOCOUNT (MS-TDS 2.2.7.6): no DONE_COUNT after ON, in the batch and the next, until OFF or a reset', async () => {
+    const { s, next } = await session();
+    const batch = (sql: string, status = 0) =>
+      s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch(sql), { status }));
+    batch('SELECT 1; SET NOCOUNT ON; SELECT 2');
+    expect((await next(3)).filter((t) => t.type === 'DONE')).toEqual([
+      done(DoneStatus.MORE | DoneStatus.COUNT, 1, SELECT),
+      done(DoneStatus.MORE),
+      done(DoneStatus.FINAL, 0, SELECT),
+    ]);
+    batch('SELECT 3');
+    expect((await next(4)).at(-1)).toEqual(done(DoneStatus.FINAL, 0, SELECT));
+    batch('SET NOCOUNT OFF SELECT 4');
+    expect((await next(5)).at(-1)).toEqual(done(DoneStatus.COUNT, 1, SELECT));
+    // RESETCONNECTION puts the session's SET options back as they were at login.
+    batch('SET NOCOUNT ON');
+    await next(6);
+    batch('SELECT 5', TdsPacketStatus.RESET_CONNECTION);
+    const reset = await next(7);
+    expect(reset[0]).toMatchObject({ type: 'ENVCHANGE', envType: EnvChangeType.RESET_CONNECTION_ACK });
+    expect(reset.at(-1)).toEqual(done(DoneStatus.COUNT, 1, SELECT));
+  });
+
+  it("keeps the session's transaction count: ENVCHANGE 8, 9 and 10 with its descriptor, 3902, 3903 and 6401 as SQL Server answers", async () => {
+    const { s, next } = await session();
+    let n = 2;
+    const batch = async (sql: string, status = 0) => {
+      s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch(sql), { status }));
+      return next(++n);
+    };
+    const descriptor = (k: number) => Uint8Array.of(k, 0, 0, 0, 0, 0, 0, 0);
+    const envChange = (envType: number, newValue: Uint8Array, oldValue: Uint8Array) => ({
+      type: 'ENVCHANGE',
+      envType,
+      newValue,
+      oldValue,
+    });
+    const none = new Uint8Array(0);
+    expect(await batch('ROLLBACK')).toEqual([
+      errorFromMi1({
+        number: 3903,
+        state: 1,
+        class: 16,
+        msgText: 'The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.',
+      }),
+      done(DoneStatus.ERROR),
+    ]);
+    expect(await batch('COMMIT TRAN')).toEqual([
+      errorFromMi1({
+        number: 3902,
+        state: 1,
+        class: 16,
+        msgText: 'The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.',
+      }),
+      done(DoneStatus.ERROR),
+    ]);
+    // The outermost BEGIN TRANSACTION sends the descriptor; one inside it, and a COMMIT of it, only count.
+    expect(await batch('BEGIN TRAN t1; BEGIN TRAN; COMMIT; IF @@TRANCOUNT > 0 ROLLBACK TRAN T1')).toEqual([
+      envChange(EnvChangeType.BEGIN_TRANSACTION, descriptor(1), none),
+      done(DoneStatus.MORE),
+      done(DoneStatus.MORE),
+      done(DoneStatus.MORE),
+      // Transaction names are case-sensitive: T1 is not t1, and there are no savepoints.
+      errorFromMi1({
+        number: 6401,
+        state: 1,
+        class: 16,
+        msgText: 'Cannot roll back T1. No transaction or savepoint of that name was found.',
+      }),
+      done(DoneStatus.ERROR),
+    ]);
+    expect(await batch('ROLLBACK TRANSACTION t1')).toEqual([
+      envChange(EnvChangeType.ROLLBACK_TRANSACTION, none, descriptor(1)),
+      done(DoneStatus.FINAL),
+    ]);
+    expect(await batch('IF @@TRANCOUNT > 0 ROLLBACK')).toEqual([done(DoneStatus.FINAL)]);
+    expect(await batch('BEGIN TRANSACTION; COMMIT WORK')).toEqual([
+      envChange(EnvChangeType.BEGIN_TRANSACTION, descriptor(2), none),
+      done(DoneStatus.MORE),
+      envChange(EnvChangeType.COMMIT_TRANSACTION, none, descriptor(2)),
+      done(DoneStatus.FINAL),
+    ]);
+    // RESETCONNECTION rolls back the transaction open; RESETCONNECTIONSKIPTRAN keeps it (2.2.3.1.2).
+    await batch('BEGIN TRAN');
+    expect(await batch('IF @@TRANCOUNT > 0 COMMIT', TdsPacketStatus.RESET_CONNECTION)).toEqual([
+      RESET_ACK,
+      done(DoneStatus.FINAL),
+    ]);
+    await batch('BEGIN TRAN');
+    expect(await batch('COMMIT', TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)).toEqual([
+      RESET_ACK,
+      envChange(EnvChangeType.COMMIT_TRANSACTION, none, descriptor(4)),
+      done(DoneStatus.FINAL),
+    ]);
+  });
+
+  it('refuses a request with both RESETCONNECTION and RESETCONNECTIONSKIPTRAN (2.2.3.1.2: MUST NOT) with ERROR 4014, and closes', async () => {
+    const { s, next } = await session();
+    s.send(
+      encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 1'), {
+        status: TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN,
+      }),
+    );
+    expect(await next(3)).toEqual([
+      errorFromMi1({
+        number: 4014,
+        state: 1,
+        class: 20,
+        msgText:
+          'A fatal error occurred while reading the input stream from the network. The session will be terminated (malformed: packet.Status: RESETCONNECTION and RESETCONNECTIONSKIPTRAN both set).',
+      }),
+      done(DoneStatus.ERROR),
+    ]);
+    await s.closed;
+  });
+
+  it('refuses a batch whose ALL_HEADERS repeat a header or carry an unknown type, with ERROR 4014, and closes', async () => {
+    const descriptor = [18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
+    for (const [headers, detail] of [
+      [[...descriptor, ...descriptor], 'SQLBatch.ALL_HEADERS[1].HeaderType: a second header of type 2'],
+      [
+        [...descriptor, 7, 0, 0, 0, 0x77, 0x77, 1],
+        'SQLBatch.ALL_HEADERS[1].HeaderType: 0x7777 is no header type',
+      ],
+      [[6, 0, 0, 0, 2, 0], 'SQLBatch.ALL_HEADERS[0].HeaderLength: 6 where a header of type 2 has 18'],
+    ] as const) {
+      const { s, next } = await session();
+      const total = 4 + headers.length;
+      const payload = Uint8Array.from([total, 0, 0, 0, ...headers, ...Buffer.from('SELECT 1', 'utf16le')]);
+      s.send(encodePackets(TdsPacketType.SQL_BATCH, payload));
+      const [error] = await next(3);
+      expect(error?.type === 'ERROR' && [error.number, error.msgText]).toEqual([
+        4014,
+        `A fatal error occurred while reading the input stream from the network. The session will be terminated (malformed: ${detail}).`,
+      ]);
+      await s.closed;
+    }
+  });
 
   it('stops reading a client that pipelines requests without reading the answers, and loses none', async () => {
     const { s, log } = await session();

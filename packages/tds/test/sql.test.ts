@@ -9,6 +9,7 @@ import {
   decodeSqlBatch,
   encodeSqlBatch,
   negotiateEncryption,
+  notRunByEmulator,
   type SessionFacts,
   TdsVersion,
 } from '@krbsim/tds';
@@ -32,23 +33,44 @@ describe('SQLBatch', () => {
     expect(decodeSqlBatch(v71, TdsVersion.V7_1).sqlText).toBe('SELECT 1');
   });
 
+  /** ALL_HEADERS of `headers` ([HeaderType, HeaderData, HeaderLength if not 6 + the data's]), then `sql`. */
+  const batch = (headers: Array<[number, number[], number?]>, sql = 'SELECT 1') => {
+    const parts = headers.flatMap(([type, data, length = 6 + data.length]) => [
+      ...[0, 8, 16, 24].map((s) => (length >>> s) & 0xff),
+      type & 0xff,
+      type >> 8,
+      ...data,
+    ]);
+    const total = 4 + parts.length;
+    return Uint8Array.from([total & 0xff, total >> 8, 0, 0, ...parts, ...Buffer.from(sql, 'utf16le')]);
+  };
+  const DESCRIPTOR: [number, number[]] = [
+    AllHeadersType.TRANSACTION_DESCRIPTOR,
+    [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+  ];
+  /** NotifyId 'n', SSBDeployment 's' (USHORT byte lengths, UTF-16LE), and `timeout` bytes of NotifyTimeout. */
+  const notifications = (timeout: number[] = []): [number, number[]] => [
+    AllHeadersType.QUERY_NOTIFICATIONS,
+    [2, 0, 0x6e, 0, 2, 0, 0x73, 0, ...timeout],
+  ];
+  const TRACE: [number, number[]] = [AllHeadersType.TRACE_ACTIVITY, Array(20).fill(7)];
+
   it('refuses ALL_HEADERS that lie, a missing transaction descriptor, and text that is not UTF-16', () => {
     const good = encodeSqlBatch('x');
-    const at = (f: (v: DataView) => void, b = good.slice()) => {
-      f(new DataView(b.buffer));
-      return b;
-    };
-    expect(refusal(() => decodeSqlBatch(at((v) => v.setUint32(0, 999, true))))).toBe(
-      'malformed SQLBatch.ALL_HEADERS.TotalLength',
-    );
-    expect(refusal(() => decodeSqlBatch(at((v) => v.setUint32(4, 3, true))))).toBe(
+    const lying = good.slice();
+    new DataView(lying.buffer).setUint32(0, 999, true);
+    expect(refusal(() => decodeSqlBatch(lying))).toBe('malformed SQLBatch.ALL_HEADERS.TotalLength');
+    expect(refusal(() => decodeSqlBatch(batch([[AllHeadersType.TRANSACTION_DESCRIPTOR, [], 3]])))).toBe(
       'malformed SQLBatch.ALL_HEADERS[0].HeaderLength',
     );
-    expect(refusal(() => decodeSqlBatch(at((v) => v.setUint32(4, 40, true))))).toBe(
-      'malformed SQLBatch.ALL_HEADERS[0].HeaderData',
-    );
-    expect(refusal(() => decodeSqlBatch(at((v) => v.setUint16(8, 1, true))))).toBe(
-      'malformed SQLBatch.ALL_HEADERS',
+    // A header whose HeaderLength runs past ALL_HEADERS.
+    expect(
+      refusal(() =>
+        decodeSqlBatch(batch([DESCRIPTOR, [AllHeadersType.QUERY_NOTIFICATIONS, [0, 0, 0, 0], 40]])),
+      ),
+    ).toBe('malformed SQLBatch.ALL_HEADERS[1].HeaderData');
+    expect(refusalMessage(() => decodeSqlBatch(batch([notifications()])))).toBe(
+      'malformed SQLBatch.ALL_HEADERS: no transaction descriptor header (required from TDS 7.2)',
     );
     expect(refusal(() => decodeSqlBatch(Uint8Array.from([...good, 0])))).toBe('malformed SQLBatch.SQLText');
     expect(refusal(() => decodeSqlBatch(Uint8Array.of(1, 0)))).toBe(
@@ -56,22 +78,53 @@ describe('SQLBatch', () => {
     );
   });
 
-  it('reads 16 ALL_HEADERS headers and refuses a 17th', () => {
-    const withHeaders = (n: number) => {
-      // Each header: HeaderLength 6, HeaderType TRANSACTION_DESCRIPTOR, no data.
-      const b = new Uint8Array(4 + 6 * n);
-      const v = new DataView(b.buffer);
-      v.setUint32(0, b.length, true);
-      for (let i = 0; i < n; i++) {
-        v.setUint32(4 + 6 * i, 6, true);
-        v.setUint16(8 + 6 * i, AllHeadersType.TRANSACTION_DESCRIPTOR, true);
-      }
-      return b;
-    };
-    expect(decodeSqlBatch(withHeaders(16)).headers).toHaveLength(16);
-    expect(refusalMessage(() => decodeSqlBatch(withHeaders(17)))).toBe(
-      'too-large SQLBatch.ALL_HEADERS: more than 16 headers',
-    );
+  it('reads each ALL_HEADERS header type once, in its structure (MS-TDS 2.2.5.3): descriptor 18 bytes, trace activity 26, query notifications', () => {
+    expect(decodeSqlBatch(batch([notifications([0x10, 0x27, 0, 0]), TRACE, DESCRIPTOR])).headers).toEqual([
+      {
+        type: AllHeadersType.QUERY_NOTIFICATIONS,
+        data: Uint8Array.of(2, 0, 0x6e, 0, 2, 0, 0x73, 0, 0x10, 0x27, 0, 0),
+      },
+      { type: AllHeadersType.TRACE_ACTIVITY, data: Uint8Array.from(Array(20).fill(7)) },
+      {
+        type: AllHeadersType.TRANSACTION_DESCRIPTOR,
+        data: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0),
+      },
+    ]);
+    expect(decodeSqlBatch(batch([DESCRIPTOR, notifications()])).headers).toHaveLength(2);
+    for (const [headers, refused] of [
+      // A transaction descriptor with no data, or one byte more.
+      [
+        [[AllHeadersType.TRANSACTION_DESCRIPTOR, []]],
+        'malformed SQLBatch.ALL_HEADERS[0].HeaderLength: 6 where a header of type 2 has 18',
+      ],
+      [
+        [[AllHeadersType.TRANSACTION_DESCRIPTOR, [...DESCRIPTOR[1], 0]]],
+        'malformed SQLBatch.ALL_HEADERS[0].HeaderLength: 19 where a header of type 2 has 18',
+      ],
+      [
+        [DESCRIPTOR, [AllHeadersType.TRACE_ACTIVITY, Array(16).fill(0)]],
+        'malformed SQLBatch.ALL_HEADERS[1].HeaderLength: 22 where a header of type 3 has 26',
+      ],
+      // A header type MS-TDS does not define, and a second header of one type.
+      [[DESCRIPTOR, [0x7777, [1]]], 'malformed SQLBatch.ALL_HEADERS[1].HeaderType: 0x7777 is no header type'],
+      [[DESCRIPTOR, DESCRIPTOR], 'malformed SQLBatch.ALL_HEADERS[1].HeaderType: a second header of type 2'],
+      [[DESCRIPTOR, TRACE, TRACE], 'malformed SQLBatch.ALL_HEADERS[2].HeaderType: a second header of type 3'],
+      // Query notifications: NotifyId and SSBDeployment in UTF-16, then a 4-byte NotifyTimeout or nothing.
+      [
+        [DESCRIPTOR, notifications([1])],
+        'malformed SQLBatch.ALL_HEADERS[1].HeaderData.NotifyTimeout: 1 bytes where 4 or none are',
+      ],
+      [
+        [DESCRIPTOR, [AllHeadersType.QUERY_NOTIFICATIONS, [1, 0, 0x6e, 0, 0]]],
+        'malformed SQLBatch.ALL_HEADERS[1].HeaderData.NotifyId.Length: 1 bytes is not UTF-16',
+      ],
+      [
+        [DESCRIPTOR, [AllHeadersType.QUERY_NOTIFICATIONS, [2, 0, 0x6e, 0, 9, 0]]],
+        'malformed SQLBatch.ALL_HEADERS[1].HeaderData.SSBDeployment.Length: 9 bytes is not UTF-16',
+      ],
+    ] as Array<[Array<[number, number[]]>, string]>) {
+      expect(refusalMessage(() => decodeSqlBatch(batch(headers)))).toBe(refused);
+    }
   });
 });
 
@@ -165,17 +218,17 @@ describe('answerBatch', () => {
     expect(answerBatch(pymssql, facts).every((r) => r.kind === 'done')).toBe(true);
     expect(answerBatch('set textsize 2147483647 SET NOCOUNT ON', facts)).toEqual([
       { kind: 'done' },
-      { kind: 'done' },
+      { kind: 'nocount', on: true },
     ]);
-    for (const sql of [
-      'BEGIN TRAN',
-      'BEGIN TRANSACTION t1',
-      'COMMIT',
-      'ROLLBACK TRAN',
-      'IF @@TRANCOUNT > 0 COMMIT TRAN',
-    ]) {
-      expect(one(sql)).toEqual({ kind: 'done' });
-    }
+    expect(one('BEGIN TRAN')).toEqual({ kind: 'transaction', op: 'begin' });
+    expect(one('BEGIN TRANSACTION t1')).toEqual({ kind: 'transaction', op: 'begin', name: 't1' });
+    expect(one('COMMIT')).toEqual({ kind: 'transaction', op: 'commit' });
+    expect(one('ROLLBACK TRAN')).toEqual({ kind: 'transaction', op: 'rollback' });
+    expect(one('IF @@TRANCOUNT > 0 COMMIT TRAN')).toEqual({
+      kind: 'transaction',
+      op: 'commit',
+      ifOpen: true,
+    });
     expect(one('USE [master]')).toEqual({ kind: 'use', database: 'master' });
     // jTDS opens a session with a SELECT and a run of SETs, no semicolon between.
     const jtds =
@@ -201,7 +254,7 @@ describe('answerBatch', () => {
       '-- who am I?\nSET NOCOUNT ON SELECT SUSER_SNAME() /* and */; SELECT @@SPID',
       facts,
     );
-    expect(r.map((x) => x.kind)).toEqual(['done', 'rows', 'rows']);
+    expect(r.map((x) => x.kind)).toEqual(['nocount', 'rows', 'rows']);
     expect(answerBatch('  ;  -- nothing', facts)).toEqual([]);
   });
 
@@ -221,7 +274,7 @@ describe('answerBatch', () => {
     }
     expect(one('USE otherdb')).toMatchObject({ kind: 'error', error: { number: 911 } });
     expect(one("SELECT 'unclosed")).toMatchObject({ kind: 'error', error: { number: 105, class: 15 } });
-    expect(one('SELECT 1 /* unclosed')).toMatchObject({ kind: 'error', error: { number: 105 } });
+    expect(one('SELECT 1 /* unclosed')).toMatchObject({ kind: 'error', error: { number: 113, class: 15 } });
   });
 });
 
@@ -245,7 +298,7 @@ describe('answerBatch: what it does not answer', () => {
     expect(many[0]).toMatchObject({ kind: 'error', error: { number: 50000 } });
   });
 
-  it('reads ]] in a bracketed name as ], and refuses an unclosed bracket with 105', () => {
+  it('reads ]] in a bracketed name as ], and refuses an unclosed bracket with 105 naming what follows it', () => {
     expect(one('SELECT 1 AS [a]]b]')).toEqual({
       kind: 'rows',
       columns: [{ name: 'a]b', type: 'int' }],
@@ -253,7 +306,7 @@ describe('answerBatch: what it does not answer', () => {
     });
     expect(one('SELECT 1 AS [open')).toMatchObject({
       kind: 'error',
-      error: { number: 105, msgText: "Unclosed quotation mark after the character string '[open'." },
+      error: { number: 105, msgText: "Unclosed quotation mark after the character string 'open'." },
     });
   });
 
@@ -277,8 +330,7 @@ describe('answerBatch: what it does not answer', () => {
   it('answers a negative literal, and refuses an empty item, unknown variables, words and functions', () => {
     expect(value('SELECT -5')).toBe(-5);
     for (const sql of [
-      'SELECT',
-      'SELECT 1,',
+      'SELECT 1 WHERE 1 = 1',
       'SELECT @@TRANCOUNT',
       'SELECT CURRENT_USER',
       'SELECT GETDATE()',
@@ -286,6 +338,260 @@ describe('answerBatch: what it does not answer', () => {
       "SELECT [IS_MEMBER]('x')",
     ]) {
       notRun(sql);
+    }
+  });
+});
+
+/** The refusal of `statement`, as the surface answers one it does not run. */
+const refused = (statement: string) => ({ kind: 'error', error: notRunByEmulator(statement) });
+const syntaxError = (number: 102 | 156, near: string) => ({
+  kind: 'error',
+  error: {
+    number,
+    state: 1,
+    class: 15,
+    msgText:
+      number === 156 ? `Incorrect syntax near the keyword '${near}'.` : `Incorrect syntax near '${near}'.`,
+  },
+});
+
+describe('answerBatch: what SQL Server reads', () => {
+  it('names a column by its alias as written: keywords and functions in any case, the alias kept', () => {
+    expect(
+      one("select Suser_Sname() as LoginName, 1 AS [MyCol], Who = SYSTEM_USER, 2 'Quoted Name', 3 [select]"),
+    ).toEqual({
+      kind: 'rows',
+      columns: [
+        { name: 'LoginName', type: 'nvarchar' },
+        { name: 'MyCol', type: 'int' },
+        { name: 'Who', type: 'nvarchar' },
+        { name: 'Quoted Name', type: 'int' },
+        { name: 'select', type: 'int' },
+      ],
+      rows: [['CONTOSO\\alice', 1, 'CONTOSO\\alice', 2, 3]],
+    });
+    expect(one('SELECT Session_ID AS Sid FROM sys.dm_exec_connections WHERE session_id = @@SPID')).toEqual({
+      kind: 'rows',
+      columns: [{ name: 'Sid', type: 'int' }],
+      rows: [[51]],
+    });
+  });
+
+  it('reads a numeric literal whole, and refuses the types it does not serve rather than answer another INT', () => {
+    // Hex is VARBINARY, a '.' DECIMAL, an exponent FLOAT, '$' MONEY (Constants, Transact-SQL).
+    for (const sql of [
+      'SELECT 0x10',
+      'SELECT -0x01',
+      'SELECT 0x',
+      'SELECT 1e3',
+      'SELECT 1E+3',
+      'SELECT 2.5e-1',
+      'SELECT 1.5',
+      'SELECT .5',
+      'SELECT 1.',
+      'SELECT $1',
+      'SELECT 1e3 AS x',
+    ]) {
+      expect(answerBatch(sql, facts), sql).toEqual([refused(sql)]);
+    }
+    // A letter after an integer begins a name, as T-SQL reads it: 1 AS x.
+    expect(one('SELECT 1x')).toEqual({ kind: 'rows', columns: [{ name: 'x', type: 'int' }], rows: [[1]] });
+  });
+
+  it('answers INT literals within INT only: 2^31 and beyond, either sign, is a DECIMAL', () => {
+    expect(value('SELECT 2147483647')).toBe(2147483647);
+    expect(value('SELECT -2147483647')).toBe(-2147483647);
+    expect(value('SELECT -0')).toBe(0);
+    // The minus applies to the literal, typed first: -2147483648 is a DECIMAL in SQL Server.
+    for (const sql of [
+      'SELECT 2147483648',
+      'SELECT -2147483648',
+      'SELECT -2147483649',
+      'SELECT -99999999999',
+    ]) {
+      expect(answerBatch(sql, facts), sql).toEqual([refused(sql)]);
+    }
+  });
+
+  it('ends a SET after its argument: what follows is a statement of its own, refused unless served', () => {
+    const nocount = { kind: 'nocount', on: true };
+    for (const [sql, first, rest] of [
+      ["SET NOCOUNT ON RAISERROR('boom', 16, 1)", nocount, "RAISERROR('boom', 16, 1)"],
+      ["SET NOCOUNT ON THROW 50001, 'boom', 1", nocount, "THROW 50001, 'boom', 1"],
+      ['SET NOCOUNT ON TRUNCATE TABLE t', nocount, 'TRUNCATE TABLE t'],
+      ["SET XACT_ABORT ON WAITFOR DELAY '00:00:10'", { kind: 'done' }, "WAITFOR DELAY '00:00:10'"],
+      ['SET NOCOUNT ON GRANT CONTROL SERVER TO [x]', nocount, 'GRANT CONTROL SERVER TO [x]'],
+      ['SET NOCOUNT ON DBCC CHECKDB', nocount, 'DBCC CHECKDB'],
+      ['SET NOCOUNT ON SHUTDOWN', nocount, 'SHUTDOWN'],
+      [
+        'SET ANSI_NULLS ON MERGE t USING s ON 1 = 1 WHEN MATCHED THEN DELETE;',
+        { kind: 'done' },
+        'MERGE t USING s ON 1 = 1 WHEN MATCHED THEN DELETE',
+      ],
+      ['SET TEXTSIZE 100 sp_who', { kind: 'done' }, 'sp_who'],
+      ['COMMIT\nSHUTDOWN', { kind: 'transaction', op: 'commit' }, 'SHUTDOWN'],
+      ['ROLLBACK TRAN SHUTDOWN', { kind: 'transaction', op: 'rollback' }, 'SHUTDOWN'],
+      ['BEGIN TRAN t1 KILL 52', { kind: 'transaction', op: 'begin', name: 't1' }, 'KILL 52'],
+    ] as const) {
+      expect(answerBatch(sql, facts), sql).toEqual([first, refused(rest)]);
+    }
+    expect(answerBatch('USE master SELECT 1', facts)).toEqual([
+      { kind: 'use', database: 'master' },
+      { kind: 'rows', columns: [{ name: '', type: 'int' }], rows: [[1]] },
+    ]);
+    expect(answerBatch('COMMIT WORK SELECT 1', facts).map((r) => r.kind)).toEqual(['transaction', 'rows']);
+  });
+
+  it('refuses SET options that would change the answers, and takes the rest', () => {
+    for (const sql of [
+      'SET FMTONLY ON',
+      'SET NOEXEC ON',
+      'SET PARSEONLY ON',
+      'SET SHOWPLAN_XML ON',
+      'SET SHOWPLAN_TEXT ON',
+      'SET STATISTICS IO ON',
+      'SET STATISTICS TIME ON',
+      'SET IMPLICIT_TRANSACTIONS ON',
+      'SET ANSI_DEFAULTS ON',
+      'SET NOCOUNT, FMTONLY ON',
+      'SET ROWCOUNT 10',
+      'SET ROWCOUNT @n',
+      'SET LANGUAGE Deutsch',
+      "SET LANGUAGE N'Français'",
+      'SET DATEFIRST 8',
+      'SET CONTEXT_INFO 0x01',
+      'SET @x = 1',
+      'SET NOCOUNT YES',
+      'SET IDENTITY_INSERT t ON',
+    ]) {
+      expect(answerBatch(sql, facts), sql).toEqual([refused(sql)]);
+    }
+    for (const sql of [
+      'SET FMTONLY OFF',
+      'SET STATISTICS XML OFF',
+      'SET IMPLICIT_TRANSACTIONS OFF',
+      'SET ROWCOUNT 0',
+      'SET ANSI_NULLS, ANSI_PADDING, QUOTED_IDENTIFIER ON',
+      'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+      'SET TRANSACTION ISOLATION LEVEL SNAPSHOT',
+      'SET DEADLOCK_PRIORITY LOW',
+      'SET DEADLOCK_PRIORITY -5',
+      'SET LOCK_TIMEOUT -1',
+      'SET DATEFORMAT ymd',
+      'SET DATEFIRST 1',
+      'SET XACT_ABORT OFF',
+    ]) {
+      expect(answerBatch(sql, facts), sql).toEqual([{ kind: 'done' }]);
+    }
+    for (const sql of ['SET LANGUAGE us_english', 'SET LANGUAGE [English]', "SET LANGUAGE N'us_english'"]) {
+      expect(answerBatch(sql, facts), sql).toEqual([{ kind: 'language', language: 'us_english' }]);
+    }
+    expect(answerBatch('SET NOCOUNT, XACT_ABORT OFF', facts)).toEqual([{ kind: 'nocount', on: false }]);
+  });
+
+  it('reads transaction statements in the forms T-SQL has, and refuses what they cannot be', () => {
+    expect(
+      answerBatch('BEGIN TRANSACTION [My Tran]; ROLLBACK TRANSACTION MyTran; ROLLBACK WORK', facts),
+    ).toEqual([
+      { kind: 'transaction', op: 'begin', name: 'My Tran' },
+      { kind: 'transaction', op: 'rollback', name: 'MyTran' },
+      { kind: 'transaction', op: 'rollback' },
+    ]);
+    expect(one('IF @@TRANCOUNT <> 0 ROLLBACK TRANSACTION')).toEqual({
+      kind: 'transaction',
+      op: 'rollback',
+      ifOpen: true,
+    });
+    for (const sql of [
+      'BEGIN TRAN @name',
+      "BEGIN TRAN t WITH MARK 'm'",
+      'COMMIT TRAN WITH (DELAYED_DURABILITY = ON)',
+      `BEGIN TRAN ${'t'.repeat(33)}`,
+      'BEGIN DISTRIBUTED TRANSACTION',
+    ]) {
+      expect(answerBatch(sql, facts), sql).toEqual([refused(sql)]);
+    }
+  });
+
+  it('leaves what a control-of-flow statement governs unanswered: it takes the rest of the batch', () => {
+    for (const sql of [
+      'IF 1 = 1 SELECT 1 ELSE SELECT 2',
+      'IF @@TRANCOUNT > 0 ROLLBACK ELSE SELECT 1',
+      'WHILE 1 = 1 SELECT 1',
+      'BEGIN SELECT 1; SELECT 2 END',
+      'CREATE PROCEDURE p AS SELECT 1; SELECT 2',
+    ]) {
+      expect(answerBatch(sql, facts), sql).toEqual([refused(sql)]);
+    }
+    expect(answerBatch('SELECT 1 RETURN SELECT 2', facts)).toEqual([
+      { kind: 'rows', columns: [{ name: '', type: 'int' }], rows: [[1]] },
+      refused('RETURN SELECT 2'),
+    ]);
+  });
+
+  it('answers a syntax error as SQL Server does, for the whole batch: a reserved word is no alias', () => {
+    for (const [sql, number, near] of [
+      ['SELECT SUSER_SNAME() WHERE', 156, 'WHERE'],
+      ['SELECT SUSER_SNAME() order', 156, 'order'],
+      ['SELECT 1 ELSE', 156, 'ELSE'],
+      ["SELECT 'a' AS", 156, 'AS'],
+      ['SELECT', 156, 'SELECT'],
+      ['SELECT 1,', 102, ','],
+      ['SELECT 1 AS, 2', 102, ','],
+      ["SELECT IS_MEMBER('x',)", 102, ')'],
+      // Followed by a statement or a ';': SQL Server names what comes next.
+      ['SELECT 1 WHERE SET NOCOUNT ON', 156, 'SET'],
+      ['SELECT 1 FROM;', 102, ';'],
+      // Anywhere in the batch: nothing runs, the statements before it neither.
+      ['SET NOCOUNT ON; SELECT 1; SELECT 2 UNION', 156, 'UNION'],
+    ] as const) {
+      expect(answerBatch(sql, facts), sql).toEqual([syntaxError(number, near)]);
+    }
+  });
+
+  it('refuses a SELECT of more than 4096 elements with 1056, as SQL Server does', () => {
+    const list = (n: number) => `SELECT ${Array(n).fill('7').join(',')}`;
+    const most = one(list(4096));
+    expect(most.kind === 'rows' && [most.columns.length, most.rows[0]!.length]).toEqual([4096, 4096]);
+    expect(answerBatch(`SELECT 1; ${list(4097)}`, facts)).toEqual([
+      {
+        kind: 'error',
+        error: {
+          number: 1056,
+          state: 1,
+          class: 15,
+          msgText:
+            'The number of elements in the select list exceeds the maximum allowed number of 4096 elements.',
+        },
+      },
+    ]);
+  });
+
+  it('answers an unclosed comment with 113, an unclosed string or name with 105 naming the text after its quote', () => {
+    expect(answerBatch('SELECT 1 /* a /* nested */ comment', facts)).toEqual([
+      {
+        kind: 'error',
+        error: { number: 113, state: 1, class: 15, msgText: "Missing end comment mark '*/'." },
+      },
+    ]);
+    for (const [sql, rest] of [
+      ["SELECT 'abc", 'abc'],
+      ["SELECT N'abc", 'abc'],
+      ["SELECT 'it''s", "it''s"],
+      ['SELECT 1 AS [open', 'open'],
+      ['SELECT 1 AS "open', 'open'],
+    ]) {
+      expect(answerBatch(sql, facts), sql).toEqual([
+        {
+          kind: 'error',
+          error: {
+            number: 105,
+            state: 1,
+            class: 15,
+            msgText: `Unclosed quotation mark after the character string '${rest}'.`,
+          },
+        },
+      ]);
     }
   });
 });

@@ -241,6 +241,40 @@ describe('tokens', () => {
     );
   });
 
+  it("reads a COLMETADATA of 4096 columns, SQL Server's most in a SELECT list (its 1056 past it), and refuses a 4097th", () => {
+    const columns = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `c${i}`, type: 'int' as const }));
+    const answer = (n: number): TdsTokenValue[] => [
+      { type: 'COLMETADATA', columns: columns(n) },
+      { type: 'ROW', values: Array(n).fill(7) },
+    ];
+    expect(decodeTokens(encodeTokens(answer(4096)))).toEqual(answer(4096));
+    expect(refusalMessage(() => decodeTokens(encodeTokens(answer(4097))))).toBe(
+      'too-large COLMETADATA@0.Count: 4097 columns is more than 4096',
+    );
+  });
+
+  it('reads 65536 tokens from one message and refuses the next, however small (an empty ENVCHANGE is 6 bytes)', () => {
+    const empty = encodeTokens([
+      {
+        type: 'ENVCHANGE',
+        envType: EnvChangeType.RESET_CONNECTION_ACK,
+        newValue: new Uint8Array(0),
+        oldValue: new Uint8Array(0),
+      },
+    ]);
+    expect(empty.length).toBe(6);
+    const tokens = (n: number) => {
+      const b = new Uint8Array(6 * n);
+      for (let i = 0; i < n; i++) b.set(empty, 6 * i);
+      return b;
+    };
+    expect(decodeTokens(tokens(65_536))).toHaveLength(65_536);
+    expect(refusalMessage(() => decodeTokens(tokens(65_537)))).toBe(
+      'too-large token: more than 65536 tokens in one message (at offset 393216)',
+    );
+  });
+
   it('throws nothing but TdsErrors on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {

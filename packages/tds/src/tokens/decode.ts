@@ -20,8 +20,15 @@ import { hasTds72Forms } from '../negotiate';
 import { type EnvChangeForm, envChangeForms } from './encode';
 import type { Cell, Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
 
-/** The most FeatureExt acknowledgements or columns read from one token. */
+/** The most FeatureExt acknowledgements read from one token. */
 const MAX_ENTRIES = 1024;
+/** The most columns read from a COLMETADATA: SQL Server's most in a SELECT list (its error 1056 past it). */
+const MAX_COLUMNS = 4096;
+/**
+ * The most tokens read from one message. A token can be six bytes (an empty ENVCHANGE), so a 4 MiB
+ * message could otherwise become some 700 000 objects.
+ */
+const MAX_TOKENS = 65_536;
 
 /** Options of {@link decodeTokens}. */
 export interface DecodeTokensOptions extends TokenContext {
@@ -39,6 +46,13 @@ export function decodeTokens(payload: Uint8Array, options: DecodeTokensOptions =
   const once = new Set<number>();
   while (r.remaining > 0) {
     const at = r.offset;
+    if (out.length === MAX_TOKENS) {
+      throw new TdsError(
+        'too-large',
+        'token',
+        `more than ${MAX_TOKENS} tokens in one message (at offset ${at})`,
+      );
+    }
     const type = r.u8('token');
     const path = `token[${out.length}]`;
     // A second one is no answer a server gives; refused at once, so that a message of empty ones cannot
@@ -184,8 +198,8 @@ function readColMetadata(r: ByteReader, p: string, v71: boolean): Column[] {
       '0xFFFF (NoMetaData) answers an RPC sent with fNoMetaData, which this package never sends',
     );
   }
-  if (count > MAX_ENTRIES)
-    throw new TdsError('too-large', `${p}.Count`, `${count} columns is more than ${MAX_ENTRIES}`);
+  if (count > MAX_COLUMNS)
+    throw new TdsError('too-large', `${p}.Count`, `${count} columns is more than ${MAX_COLUMNS}`);
   const columns: Column[] = [];
   for (let j = 0; j < count; j++) {
     const cp = `${p}.columns[${j}]`;
