@@ -459,7 +459,7 @@ function suite(python: string): void {
       );
     });
 
-    it('getST -impersonate through resource-based delegation: SQL02 lets websvc3 act for alice, its S4U2Self ticket not forwardable', async () => {
+    it('getST -impersonate through resource-based delegation: SQL02 lets websvc3 act for alice', async () => {
       const cwd = await workDir('rbcd');
       const before = served.log.length;
       const r = await runImpacket(
@@ -469,8 +469,9 @@ function suite(python: string): void {
         { map: kdcs(), cwd },
       );
       expect(r.code, explain(r)).toBe(0);
-      // MS-SFU 3.2.5.2.3: with msDS-AllowedToActOnBehalfOfOtherIdentity the evidence ticket need not be
-      // forwardable (websvc3 is not trusted to authenticate for delegation).
+      // websvc3 is not trusted to authenticate for delegation and has no classic targets: its S4U2Self
+      // ticket is forwardable as asked (MS-SFU 3.2.5.1.2); resource-based delegation would take it either
+      // way (MS-SFU 3.2.5.2.3: with msDS-AllowedToActOnBehalfOfOtherIdentity it need not be).
       expect(requests(before).slice(2)).toEqual([
         'CONTOSO.COM TGS-REQ websvc3@CONTOSO.COM for websvc3@CONTOSO.COM -> TGS-REP (S4U2Self for alice@CONTOSO.COM)',
         'CONTOSO.COM TGS-REQ websvc3@CONTOSO.COM for MSSQLSvc/sql02.contoso.com:1433@CONTOSO.COM -> TGS-REP (S4U2Proxy for alice@CONTOSO.COM)',

@@ -4,7 +4,11 @@
  * (the same principals and passwords, krbsim's `mit` realm given MIT's
  * krbtgt keys, PACs on). Two services log in with their passwords: websvc,
  * trusted to authenticate for delegation (MIT's `ok_to_auth_as_delegate`,
- * AD's TrustedToAuthForDelegation), and plainsvc, not. Each asks its KDC for
+ * AD's TrustedToAuthForDelegation), and plainsvc, not, and without classic
+ * delegation targets: both KDCs make its tickets forwardable as asked
+ * (MS-SFU 3.2.5.1.2 forbids the flag only to a service not trusted that has
+ * targets; MIT's s4u2self_forwardable clears it only then, and its DB2 back
+ * end keeps no targets, so it never does here). Each asks its KDC for
  * a ticket to itself in a user's name, with PA-FOR-USER (its HMAC-MD5
  * checksum keyed with the TGT session key), PA-S4U-X509-USER (checksummed
  * with the same key, usage 26, echoed in the reply), or both as MIT's
@@ -78,18 +82,6 @@ interface Side extends OracleSide {
 
 /** Where krbsim answers otherwise on purpose: each side's answer, pinned, and why. */
 const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
-  'PA-FOR-USER, a service not trusted to authenticate for delegation': {
-    oracle: /^pa=\[\] REP cname=alice forwardable,/,
-    krbsim:
-      'pa=[] REP cname=alice pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=plainsvc | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
-    why: 'MS-SFU 3.2.5.1.2: the ticket is forwardable only for a service trusted to authenticate for delegation, as AD issues it; MIT 1.20 makes every S4U2Self ticket forwardable and applies the flag at S4U2Proxy',
-  },
-  'PA-S4U-X509-USER, a service not trusted to authenticate for delegation': {
-    oracle: /^pa=\[130\] REP cname=alice forwardable,/,
-    krbsim:
-      'pa=[130] REP cname=alice pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=plainsvc | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
-    why: 'as above',
-  },
   'PA-FOR-USER with another auth-package': {
     oracle: /^pa=\[\] REP cname=alice forwardable,/,
     krbsim: 'KDC_ERR_PADATA_TYPE_NOSUPP',

@@ -12,7 +12,7 @@
 import type { Ticket } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { ApReqError, type ApReqRules, type CheckedTicket, checkTicket } from '@krbsim/service';
-import { findKey, type StoredKey } from './keys';
+import { currentKvno, findKey, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
 import type { Realm } from './realm';
 
@@ -24,6 +24,29 @@ export interface AdditionalTicketCheck {
   readonly rules: ApReqRules;
   /** The ticket, as errors name it: `the evidence ticket`, `the second ticket`. */
   readonly what: string;
+  /**
+   * The ticket is sealed in an inter-realm key (a cross-realm S4U2Proxy's referral TGT): its kvno
+   * is read as a cross-realm header's is (`tgs-header.ts`), the newest key standing in for a
+   * version this realm does not hold unless `interRealmKvnoStrict`. Else the kvno must be held.
+   */
+  readonly interRealm?: boolean;
+}
+
+/** The key of `c` for a ticket of `etype` labelled `kvno` (see {@link AdditionalTicketCheck.interRealm}). */
+function additionalTicketKey(
+  realm: Realm,
+  c: AdditionalTicketCheck,
+  etype: number,
+  kvno?: number,
+): StoredKey {
+  const exact = findKey(c.keys, etype, kvno);
+  if (exact !== undefined) return exact;
+  const held = kvno === undefined || c.keys.some((k) => k.kvno === kvno);
+  if (c.interRealm === true && !held && !realm.policy.interRealmKvnoStrict) {
+    const newest = findKey(c.keys, etype, currentKvno(c.keys));
+    if (newest !== undefined) return newest;
+  }
+  throw new KdcError(ErrorCode.KRB_AP_ERR_BADKEYVER, `no key of etype ${etype}, kvno ${kvno} for ${c.what}`);
 }
 
 /** Decrypt and check `ticket` with one of `c.keys`; throws a {@link KdcError} when it does not open. */
@@ -36,16 +59,7 @@ export function openAdditionalTicket(
   try {
     return checkTicket(ticket, {
       rules: { ...c.rules, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
-      keyLookup: (t) => {
-        const k = findKey(c.keys, t.encPart.etype, t.encPart.kvno);
-        if (k === undefined) {
-          throw new KdcError(
-            ErrorCode.KRB_AP_ERR_BADKEYVER,
-            `no key of etype ${t.encPart.etype}, kvno ${t.encPart.kvno} for ${c.what}`,
-          );
-        }
-        return k;
-      },
+      keyLookup: (t) => additionalTicketKey(realm, c, t.encPart.etype, t.encPart.kvno),
       clock: { now: () => now },
       clockSkewMs: realm.policy.clockSkewMs,
       allowWeakCrypto: true,

@@ -8,23 +8,32 @@
  * - classic constrained delegation: Service 2 is in Service 1's
  *   msDS-AllowedToDelegateTo and the evidence is forwardable;
  * - resource-based constrained delegation: Service 1 is in Service 2's
- *   msDS-AllowedToActOnBehalfOfOtherIdentity; the evidence may be
- *   non-forwardable (an S4U2Self ticket of a service not trusted to
- *   authenticate), unless the user is sensitive and cannot be delegated.
- * Otherwise KDC_ERR_BADOPTION, as Windows answers.
+ *   msDS-AllowedToActOnBehalfOfOtherIdentity; in an AD realm the evidence
+ *   may be non-forwardable (an S4U2Self ticket of a service not trusted to
+ *   authenticate), an MIT realm takes only forwardable evidence, as MIT's
+ *   KDC.
+ * Never for a user whose evidence PAC says it cannot be delegated
+ * (USER_NOT_DELEGATED, Protected Users), by whatever name the ticket gives
+ * the user. Otherwise KDC_ERR_BADOPTION, as Windows answers. A realm that
+ * issues no PACs serves no S4U2Proxy from its own TGTs (KDC_ERR_TGT_REVOKED,
+ * as MIT's KDC with disable_pac).
  *
  * Across a trust (MS-SFU 3.1.5.2.2 and 3.2.5.2.3), Service 1 of realm A,
  * the user of A, Service 2 of realm B:
  * 1. at A: S4U2Proxy for Service 2, which A refers to B: A answers with a
  *    referral TGT `krbtgt/B@A` that names Service 1 as client, carries the
  *    user's PAC (its PAC_CLIENT_INFO name `user@A`) and is forwardable when
- *    the evidence is; nothing is decided about Service 2, which A does not
- *    hold (a sensitive user is refused already);
+ *    the evidence is, with S4U_DELEGATION_INFO naming Service 2 and Service 1
+ *    (MIT adds it at this hop); only when the request asks for
+ *    resource-based delegation; nothing else is decided about Service 2,
+ *    which A does not hold (a sensitive user is refused already);
  * 2. at B: S4U2Proxy for Service 2 with Service 1's own `krbtgt/B@A` and that
  *    referral as evidence: both must name Service 1, the referral must be
- *    forwardable, and only resource-based delegation can allow it (Service
+ *    forwardable, its S4U_DELEGATION_INFO must name Service 2 and end with
+ *    Service 1, and only resource-based delegation can allow it (Service
  *    2's list names `service1@A`). The ticket names the user of A and
- *    carries the PAC, SID-filtered at the trust, with S4U_DELEGATION_INFO.
+ *    carries the PAC, SID-filtered at the trust, its S4U_DELEGATION_INFO
+ *    copied (MS-SFU 3.2.5.2.4: Service 1 is in it already).
  * Within Service 1's realm, the user may be of another realm, reaching
  * Service 1 through a trust (its evidence issued here, its PAC filtered as it
  * crossed): both kinds of delegation serve it, its PAC saying whether it may
@@ -41,7 +50,7 @@ import type { Key } from '@krbsim/crypto';
 import { getPacBuffer, type Pac, PacBufferType, UserAccountControl, WellKnownRid } from '@krbsim/pac';
 import { SERVICE_AP_REQ } from '@krbsim/service';
 import { openAdditionalTicket } from './additional-ticket';
-import { cannotBeDelegated } from './delegation';
+import { findClient } from './find-client';
 import { KdcError } from './krb-error';
 import { verifiedEvidencePac } from './pac-issuance';
 import type { PrincipalEntry } from './principal-db';
@@ -68,20 +77,53 @@ export interface S4uProxy {
   readonly userName: QualifiedName;
   /** The user, when an account of this realm. */
   readonly user: PrincipalEntry | undefined;
-  /** The user may not be delegated: sensitive, or in Protected Users (`delegation.ts`). */
+  /**
+   * The user may not be delegated, as the evidence's PAC says: USER_NOT_DELEGATED (sensitive),
+   * or in Protected Users (`delegation.ts`).
+   */
   readonly notDelegated: boolean;
   /** The key that decrypted the evidence (its PAC's server signature). */
   readonly evidenceKey: Key;
-  /**
-   * The user's PAC, verified: from a referral, which names the user; for a local request, a
-   * foreign user's evidence's (a local user's is verified when the ticket is made).
-   */
-  readonly pac?: Pac;
+  /** The user's PAC, verified: the evidence's, or the referral's, which names the user. */
+  readonly pac: Pac;
 }
 
 /** Throws a KdcError; declared as a function so that a call narrows like a `throw` does. */
 function proxyFail(code: number, message: string, ntStatus?: number): never {
   throw new KdcError(code, message, { ...(ntStatus !== undefined && { ntStatus }) });
+}
+
+/**
+ * MIT 1.20's `disable_pac` (krbsim: `issuePac` false): "S4U2Self and S4U2Proxy operations will be
+ * disabled", since without PACs nothing tells a user's ticket the KDC issued from one a service
+ * sealed itself, under its own key, in anyone's name. MIT's KDC refuses them because the header
+ * TGT carries no PAC (check_tgs_s4u2self's S4U2SELF_NO_PAC, check_tgs_s4u2proxy's
+ * S4U2PROXY_NO_HEADER_PAC: KDC_ERR_TGT_REVOKED), which no TGT of a realm without PACs does; a
+ * cross-realm TGT from a realm that issues them (the referral of a cross-realm S4U2Self's last
+ * hop, Service 1's TGT at a cross-realm S4U2Proxy's) carries its issuer's PAC, verified with the
+ * inter-realm key, and MIT serves it (the ticket gets no PAC).
+ */
+export function refuseS4uWithoutPacs(realm: Realm, h: TgsHeader, what: 'S4U2Self' | 'S4U2Proxy'): void {
+  if (realm.policy.issuePac) return;
+  // MIT's get_verified_pac.
+  const across = h.kind === 'cross-realm-tgt';
+  if (across && verifiedEvidencePac(realm, h.tgt, h.ticketKey, { issuedHere: false, what: 'the TGT' }))
+    return;
+  proxyFail(
+    ErrorCode.KDC_ERR_TGT_REVOKED,
+    `${what} needs a TGT that carries a PAC, and ${realm.name} issues no PACs (issuePac false, MIT's disable_pac): S4U2Self and S4U2Proxy are disabled`,
+  );
+}
+
+/**
+ * MIT's check_tgs_s4u2proxy (EVIDENCE_TKT_NOT_FORWARDABLE): an MIT realm takes only forwardable
+ * evidence, resource-based delegation included (MIT's S4U2Self tickets are forwardable unless the
+ * service has classic targets without ok_to_auth_as_delegate). An AD realm decides later, by the
+ * kind of delegation (MS-SFU 3.2.5.2.1, 3.2.5.2.3).
+ */
+function checkMitEvidenceForwardable(realm: Realm, evidence: EncTicketPart): void {
+  if (realm.kind !== 'mit' || (evidence.flags & TicketFlags.forwardable) !== 0) return;
+  proxyFail(ErrorCode.KDC_ERR_BADOPTION, 'S4U2Proxy: the evidence ticket is not forwardable');
 }
 
 /** Decrypt and check the evidence ticket of a cname-in-addl-tkt request. */
@@ -98,7 +140,7 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
     second.realm === h.issuingRealm &&
     sameName(second.sname, h.ticket.sname)
   ) {
-    return evidenceFromReferral(realm, second, h, now);
+    return evidenceFromReferral(realm, second, h, now, body.sname);
   }
   const requester = h.tgt.crealm === realm.name ? realm.db.get(h.tgt.cname, realm.name) : undefined;
   if (requester === undefined || second.realm !== realm.name) {
@@ -124,37 +166,35 @@ export function s4uProxyEvidence(realm: Realm, body: KdcReqBody, h: TgsHeader, n
     { keys: requester.keys, rules: SERVICE_AP_REQ, what: 'the evidence ticket' },
     now,
   );
-  // A user of another realm reached Service 1 through a trust: this realm issued the evidence
-  // with the user's PAC as it crossed, which says whether the user may be delegated.
-  const common = {
+  checkMitEvidenceForwardable(realm, evidence);
+  refuseS4uWithoutPacs(realm, h, 'S4U2Proxy');
+  // The evidence's PAC, verified as this realm's, is what says whether the user may be delegated
+  // (MS-SFU 3.2.5.2.1, 3.2.5.2.3: USER_NOT_DELEGATED, Protected Users), whatever name the ticket
+  // gives the user (an enterprise name, another case) and wherever the user is from: a user of
+  // another realm reached Service 1 through a trust, and this realm issued the evidence with the
+  // user's PAC as it crossed.
+  const pac = evidencePac(realm, evidence, evidenceKey);
+  const local = realm.isNamed(evidence.crealm);
+  return {
     kind: 'local',
     evidence,
     requesterName: { name: requester.name, realm: realm.name },
     requester,
     userName: { name: evidence.cname, realm: evidence.crealm },
+    // Found as the AS exchange and S4U2Self find a client (an enterprise name by its UPN).
+    user: local ? findClient(realm, evidence.cname) : undefined,
+    notDelegated: pacSaysNotDelegated(pac),
     evidenceKey,
-  } as const;
-  if (evidence.crealm === realm.name) {
-    const user = realm.db.get(evidence.cname, realm.name);
-    return { ...common, user, notDelegated: cannotBeDelegated(realm, user) };
-  }
-  const pac = foreignUserPac(realm, evidence, evidenceKey);
-  return { ...common, user: undefined, notDelegated: pacSaysNotDelegated(pac), pac };
+    pac,
+  };
 }
 
 /**
- * The PAC of a foreign user's evidence, verified as this realm's (the ticket is made from it
- * without verifying it again); evidence without one, or in a realm that issues none, is refused.
+ * The PAC of the evidence, verified as this realm's with its ticket signature (the ticket is made
+ * from it without verifying it again). Evidence without one is refused (MIT's
+ * S4U2PROXY_NO_STKT_PAC): a ticket a service sealed itself, under its own key, has none.
  */
-function foreignUserPac(realm: Realm, evidence: EncTicketPart, key: Key): Pac {
-  // Without PACs issued here, nothing tells a foreign user's evidence from one the service sealed
-  // itself under its own key, in anyone's name: refused, as it was before this realm served them.
-  if (!realm.policy.issuePac) {
-    proxyFail(
-      ErrorCode.KDC_ERR_POLICY,
-      `S4U2Proxy for ${formatPrincipal(evidence.cname, evidence.crealm)}: ${realm.name} issues no PACs, without which it cannot vouch for a user of another realm`,
-    );
-  }
+function evidencePac(realm: Realm, evidence: EncTicketPart, key: Key): Pac {
   return (
     verifiedEvidencePac(realm, evidence, key, {
       issuedHere: true,
@@ -165,9 +205,9 @@ function foreignUserPac(realm: Realm, evidence: EncTicketPart, key: Key): Pac {
 }
 
 /**
- * Whether a foreign user's PAC says the user may not be delegated (MS-SFU 3.2.5.2.1):
- * USER_NOT_DELEGATED in its UserAccountControl, or Protected Users (RID 525) of the user's
- * domain among its groups.
+ * Whether the user's PAC says the user may not be delegated (MS-SFU 3.2.5.2.1):
+ * USER_NOT_DELEGATED in its KERB_VALIDATION_INFO's UserAccountControl, or Protected Users
+ * (RID 525) of the user's domain among its groups.
  */
 function pacSaysNotDelegated(pac: Pac): boolean {
   const info = getPacBuffer(pac, PacBufferType.LOGON_INFO);
@@ -181,16 +221,25 @@ function pacSaysNotDelegated(pac: Pac): boolean {
  * the realm of Service 1, under the same inter-realm key as Service 1's own
  * TGT, naming Service 1 as client ("cname in the encrypted part of both
  * TGTs match") and carrying the user's PAC, whose PAC_CLIENT_INFO names the
- * user as `user@REALM`. It must be forwardable.
+ * user as `user@REALM`. It must be forwardable, and its PAC's S4U_DELEGATION_INFO, which Service
+ * 1's KDC added when it made the referral, must bind it to this request (MIT's verify_deleg_pac):
+ * its S4U2proxyTarget the service asked for (`target`), its last transited service Service 1.
  */
-function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: number): S4uProxy {
+function evidenceFromReferral(
+  realm: Realm,
+  second: Ticket,
+  h: TgsHeader,
+  now: number,
+  target: PrincipalName | undefined,
+): S4uProxy {
   const {
     ticket: evidence,
     serverKey: { key: evidenceKey },
   } = openAdditionalTicket(
     realm,
     second,
-    { keys: h.server.keys, rules: SERVICE_AP_REQ, what: 'the evidence ticket' },
+    // Sealed in the inter-realm key, as the header: its kvno is read as the header's was.
+    { keys: h.server.keys, rules: SERVICE_AP_REQ, what: 'the evidence ticket', interRealm: true },
     now,
   );
   const requesterName = { name: h.tgt.cname, realm: h.tgt.crealm };
@@ -207,6 +256,7 @@ function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: n
       NtStatus.STATUS_ACCOUNT_RESTRICTION,
     );
   }
+  refuseS4uWithoutPacs(realm, h, 'S4U2Proxy');
   const pac =
     verifiedEvidencePac(realm, evidence, evidenceKey, { issuedHere: false, what: 'the referral TGT' }) ??
     proxyFail(ErrorCode.KDC_ERR_BADOPTION, 'S4U2Proxy: the referral TGT carries no PAC naming the user');
@@ -227,6 +277,7 @@ function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: n
       : { nameType: NameType.NT_PRINCIPAL, nameString: user.split('/') },
     realm: h.issuingRealm,
   };
+  checkReferralDelegationInfo(realm, pac, target, requesterName);
   return {
     kind: 'from-referral',
     evidence,
@@ -241,6 +292,37 @@ function evidenceFromReferral(realm: Realm, second: Ticket, h: TgsHeader, now: n
   };
 }
 
+/**
+ * The referral's S4U_DELEGATION_INFO (MS-PAC 2.9), as MIT's verify_deleg_pac reads it at the last
+ * hop of a cross-realm S4U2Proxy: it must be there (Service 1's KDC adds it to the referral, MS-SFU
+ * 3.2.5.2.4), name as S4U2proxyTarget the service this request asks for (its name without realm),
+ * and end its S4UTransitedServices with Service 1 (`name@REALM`), the client of both TGTs. A
+ * referral got for one target is thus no evidence for another, nor in another service's hands. Else
+ * KDC_ERR_BADOPTION (MIT's S4U2PROXY_CROSS_STKT_PAC). Names compare as the realm compares them.
+ */
+function checkReferralDelegationInfo(
+  realm: Realm,
+  pac: Pac,
+  target: PrincipalName | undefined,
+  requester: QualifiedName,
+): void {
+  const info = getPacBuffer(pac, PacBufferType.DELEGATION_INFO);
+  const fold = (s: string) => (realm.policy.caseInsensitiveNames ? s.toLowerCase() : s);
+  const asked = target === undefined ? '' : target.nameString.join('/');
+  const service = formatPrincipal(requester.name, requester.realm);
+  const why =
+    info === undefined
+      ? 'carries no S4U_DELEGATION_INFO'
+      : fold(info.s4u2proxyTarget) !== fold(asked)
+        ? `was issued for ${info.s4u2proxyTarget}, not ${asked}`
+        : fold(info.s4uTransitedServices.at(-1) ?? '') !== fold(service)
+          ? `names ${info.s4uTransitedServices.at(-1) ?? 'no service'} as the last transited service, not ${service}`
+          : undefined;
+  if (why !== undefined) {
+    proxyFail(ErrorCode.KDC_ERR_BADOPTION, `S4U2Proxy: the referral TGT's PAC ${why}`);
+  }
+}
+
 /** Whether `list` (msDS-AllowedToActOnBehalfOfOtherIdentity) names the requester, by any of its names when local. */
 function namesRequester(list: readonly QualifiedName[], p: S4uProxy, caseInsensitive: boolean): boolean {
   const names =
@@ -253,11 +335,21 @@ function namesRequester(list: readonly QualifiedName[], p: S4uProxy, caseInsensi
 /**
  * At Service 1's KDC, S4U2Proxy for a service this realm refers to another
  * (MS-SFU 3.2.5.2.3): only from local evidence (a referral is not passed on
- * a second time), and never for a sensitive user. Whether Service 1 may
- * reach Service 2 is for Service 2's KDC to say. Throws KDC_ERR_BADOPTION or
- * KDC_ERR_POLICY.
+ * a second time), never for a sensitive user, and only when the request
+ * asks for resource-based delegation with PA-PAC-OPTIONS: only Service 2's
+ * resource-based list can allow it, and classic delegation (MS-SFU
+ * 3.2.5.2.1, the one a request without the bit asks for) stays within a
+ * realm, so without the bit KDC_ERR_BADOPTION, STATUS_NOT_SUPPORTED or
+ * STATUS_NO_MATCH as 3.2.5.2.1 says (MIT's check_s4u2proxy_policy:
+ * UNSUPPORTED_S4U2PROXY_REQUEST, "the client must support RBCD for a
+ * referral to be useful"). Whether Service 1 may reach Service 2 is for
+ * Service 2's KDC to say. Throws KDC_ERR_BADOPTION or KDC_ERR_POLICY.
  */
-export function checkS4uProxyReferral(realm: Realm, p: S4uProxy): void {
+export function checkS4uProxyReferral(
+  realm: Realm,
+  p: S4uProxy,
+  opts: { readonly resourceBasedAsked: boolean },
+): void {
   if (p.kind !== 'local') {
     proxyFail(
       ErrorCode.KDC_ERR_POLICY,
@@ -275,6 +367,14 @@ export function checkS4uProxyReferral(realm: Realm, p: S4uProxy): void {
     proxyFail(
       ErrorCode.KDC_ERR_BADOPTION,
       `S4U2Proxy: ${formatPrincipal(p.userName.name, p.userName.realm)} is sensitive and cannot be delegated`,
+    );
+  }
+  if (!opts.resourceBasedAsked) {
+    const classic = p.requester?.allowedToDelegateTo ?? [];
+    proxyFail(
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Proxy: the service is in another realm, which only resource-based delegation reaches, and the request did not ask for it with PA-PAC-OPTIONS`,
+      classic.length === 0 ? NtStatus.STATUS_NOT_SUPPORTED : NtStatus.STATUS_NO_MATCH,
     );
   }
 }

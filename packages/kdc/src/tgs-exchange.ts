@@ -75,7 +75,13 @@ import {
   s4uSelfStep,
   withClientName,
 } from './s4u-cross-realm';
-import { checkS4uProxy, checkS4uProxyReferral, type S4uProxy, s4uProxyEvidence } from './s4u-proxy';
+import {
+  checkS4uProxy,
+  checkS4uProxyReferral,
+  refuseS4uWithoutPacs,
+  type S4uProxy,
+  s4uProxyEvidence,
+} from './s4u-proxy';
 import {
   checkAllowedToAuthenticate,
   crossesSelectiveTrust,
@@ -86,7 +92,7 @@ import { originRealm, type TgsHeader } from './tgs-header';
 import { okAsDelegate } from './tgt-delegation';
 import { starttimeField, tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
-import { userToUser } from './user-to-user';
+import { checkUserToUserServer, userToUser } from './user-to-user';
 
 const has = (options: number, flag: number): boolean => (options & flag) !== 0;
 
@@ -217,11 +223,20 @@ function checkS4uSelfServer(
 }
 
 /**
- * The flags of an S4U2Self ticket (MS-SFU 3.2.5.1.2): forwardable exactly
- * when the service is trusted to authenticate for delegation and the user
- * is not sensitive (for a user of another realm: when the user's realm made
- * the referral forwardable, which it does not for a sensitive user);
- * otherwise as any ticket from the service's TGT.
+ * The flags of an S4U2Self ticket (MS-SFU 3.2.5.1.2), FORWARDABLE decided by the service's
+ * TrustedToAuthForDelegation and ServicesAllowedToSendForwardedTicketsTo (its classic delegation
+ * targets, msDS-AllowedToDelegateTo):
+ * - trusted: forwardable ("TRUE: the KDC MUST set the FORWARDABLE ticket flag"), in an AD realm
+ *   asked for or not, in an MIT realm when asked for with a forwardable TGT (MIT's flags follow
+ *   the request, then s4u2self_forwardable keeps them for ok_to_auth_as_delegate);
+ * - not trusted, with classic targets: never ("FALSE and ServicesAllowedToSendForwardedTicketsTo
+ *   is nonempty: the KDC MUST NOT set" it; MIT's s4u2self_forwardable clears it);
+ * - not trusted, without: as any ticket from the TGT (forwardable when asked for with a
+ *   forwardable TGT), as a DC issues it (Samba's s4u_tests, run against Windows:
+ *   test_s4u2self_not_trusted_empty_allowed) and MIT's KDC.
+ * Never for a user who cannot be delegated (MS-SFU 3.2.5.1.2's DelegationNotAllowed); for a user
+ * of another realm, only when the user's realm made the referral forwardable, which it does not
+ * for such a user.
  */
 function s4uSelfFlags(
   realm: Realm,
@@ -236,12 +251,15 @@ function s4uSelfFlags(
     reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
   };
   const f = ticketFlags(realm, withoutForwardable, h, { entry: server, sname: server.name }, timeFlags);
-  // "TRUE: the KDC MUST set the FORWARDABLE ticket flag", asked for or not.
-  const delegable =
-    s4u.user !== undefined
-      ? !cannotBeDelegated(realm, s4u.user)
-      : (h.tgt.flags & TicketFlags.forwardable) !== 0;
-  const forwardable = server.trustedToAuthForDelegation && delegable;
+  const tgtForwardable = (h.tgt.flags & TicketFlags.forwardable) !== 0;
+  const delegable = s4u.user !== undefined ? !cannotBeDelegated(realm, s4u.user) : tgtForwardable;
+  const asAnyTicket = has(req.reqBody.kdcOptions, KdcOptions.forwardable) && tgtForwardable;
+  const trusted = server.trustedToAuthForDelegation;
+  const forwardable =
+    delegable &&
+    (trusted
+      ? realm.kind === 'active-directory' || asAnyTicket
+      : server.allowedToDelegateTo.length === 0 && asAnyTicket);
   return (forwardable ? f | TicketFlags.forwardable : f) >>> 0;
 }
 
@@ -261,7 +279,12 @@ function forwardableAsMitTakesIt(realm: Realm, req: KdcReq, h: TgsHeader): KdcRe
   };
 }
 
-/** The flags of an S4U2Proxy ticket: forwardable (MS-SFU 3.2.5.2.4), else as any ticket from the TGT. */
+/**
+ * The flags of an S4U2Proxy ticket: in an AD realm forwardable (MS-SFU 3.2.5.2.4: "The forwardable
+ * flag will be set in the service ticket", 4.3), else as any ticket from the TGT; in an MIT realm
+ * as any ticket from the TGT, FORWARDABLE included (MIT's get_ticket_flags reads the request and
+ * the header TGT, not the evidence).
+ */
 function s4uProxyFlags(
   realm: Realm,
   req: KdcReq,
@@ -269,6 +292,8 @@ function s4uProxyFlags(
   server: ResolvedServer,
   timeFlags: number,
 ): number {
+  if (realm.kind === 'mit')
+    return ticketFlags(realm, forwardableAsMitTakesIt(realm, req, h), h, server, timeFlags);
   const withoutForwardable = {
     ...req,
     reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
@@ -300,7 +325,13 @@ function evidenceAuthorizationData(
   realm: Realm,
   h: TgsHeader,
   draft: TicketDraft,
-  x: { s4u: S4uSelf | undefined; step: S4uSelfStep | undefined; proxy: S4uProxy | undefined },
+  x: {
+    s4u: S4uSelf | undefined;
+    step: S4uSelfStep | undefined;
+    proxy: S4uProxy | undefined;
+    /** The server the request names (S4U2Proxy's Service 2, whatever the ticket is for). */
+    target: PrincipalName | undefined;
+  },
   filtered: { report?: SidFilterReport },
 ): AuthorizationData {
   const evidence = x.proxy?.evidence ?? h.tgt;
@@ -355,23 +386,20 @@ function evidenceAuthorizationData(
   }
   if (x.proxy?.kind === 'from-referral') {
     // Cross-realm S4U2Proxy, at Service 2's KDC: the user's PAC from the referral, verified when
-    // the evidence was opened, named for the user again, filtered at the trust.
-    let pac = withClientName(x.proxy.pac!, x.proxy.userName.name.nameString.join('/'));
+    // the evidence was opened, named for the user again, filtered at the trust; its
+    // S4U_DELEGATION_INFO, which Service 1's KDC added and the evidence check bound to this
+    // request, is copied as it came (MIT's handle_pac): Service 1 is in it already.
+    let pac = withClientName(x.proxy.pac, x.proxy.userName.name.nameString.join('/'));
     const userRealm = x.proxy.userName.realm;
     ({ pac, report: filtered.report } = filterAtTrust(realm, pac, userRealm, h.issuingRealm));
     pac = forServiceTicket(realm, pac, draft, userRealm);
     const forService = serviceTicketPac(pac, 'the evidence ticket');
     if (forService === undefined) return NO_AUTHORIZATION_DATA;
-    return withUnsignedPac(undefined, withDelegationInfo(forService, draft.sname, x.proxy.requesterName));
+    return withUnsignedPac(undefined, forService);
   }
   let pac =
     x.proxy !== undefined
-      ? (x.proxy.pac ??
-        verifiedEvidencePac(realm, x.proxy.evidence, x.proxy.evidenceKey, {
-          issuedHere: true,
-          signedTicket: true,
-          what: 'the evidence ticket',
-        }))
+      ? x.proxy.pac
       : verifiedEvidencePac(realm, h.tgt, h.ticketKey, {
           issuedHere: h.kind !== 'cross-realm-tgt',
           localTgt: h.kind === 'local-tgt',
@@ -415,9 +443,15 @@ function evidenceAuthorizationData(
     ({ pac, report: filtered.report } = filterAtTrust(realm, pac, h.tgt.crealm, h.issuingRealm));
   if (x.proxy !== undefined && draft.server.kind === 'krbtgt') {
     // Cross-realm S4U2Proxy, at Service 1's KDC: the referral carries the user's PAC, named
-    // `user@REALM` for the next KDC (MS-SFU 3.2.5.2.3); S4U_DELEGATION_INFO is the last KDC's.
+    // `user@REALM` for the next KDC (MS-SFU 3.2.5.2.3), with S4U_DELEGATION_INFO for Service 2,
+    // the server asked for, through Service 1 (MS-SFU 3.2.5.2.4), which Service 2's KDC checks and
+    // copies: MIT's handle_pac adds it at this first hop, as Windows does.
     const user = x.proxy.userName;
-    return withUnsignedPac(undefined, withClientName(pac, `${user.name.nameString.join('/')}@${user.realm}`));
+    const named = withClientName(pac, `${user.name.nameString.join('/')}@${user.realm}`);
+    return withUnsignedPac(
+      undefined,
+      withDelegationInfo(named, x.target ?? draft.sname, x.proxy.requesterName),
+    );
   }
   if (draft.server.kind !== 'krbtgt') {
     pac = forServiceTicket(realm, pac, draft, draft.crealm, draft.client);
@@ -787,19 +821,22 @@ function issue(
   }
   const s = server.entry;
   if (step?.kind === 'local' || step?.kind === 'last-hop') checkS4uSelfServer(realm, h, s, server.sname);
+  if (s4u !== undefined) refuseS4uWithoutPacs(realm, h, 'S4U2Self');
+  // RFC 4120 section 3.7: the server is the second ticket's client (MIT's check_tgs_u2u).
+  if (u2u !== undefined) checkUserToUserServer(realm, u2u, server, body.sname ?? u2u.sname);
   // S4U2Proxy to a service another realm holds: the referral of MS-SFU 3.2.5.2.3 (s4u-proxy.ts).
   const proxyReferral = proxy !== undefined && server.referralTo !== undefined;
+  const resourceBasedAsked = ((pacOptions ?? 0) & PacOptions['resource-based-constrained-delegation']) !== 0;
   if (proxy !== undefined) {
-    if (proxyReferral) checkS4uProxyReferral(realm, proxy);
+    if (proxyReferral) checkS4uProxyReferral(realm, proxy, { resourceBasedAsked });
     else if (s.kind === 'krbtgt') {
       throw new KdcError(
         ErrorCode.KDC_ERR_POLICY,
         'S4U2Proxy cannot ask for a TGT (that would be unconstrained)',
       );
     } else {
-      const rbcd = PacOptions['resource-based-constrained-delegation'];
       checkS4uProxy(proxy, s, server.sname, {
-        resourceBasedAsked: ((pacOptions ?? 0) & rbcd) !== 0,
+        resourceBasedAsked,
         caseInsensitiveNames: policy.caseInsensitiveNames,
       });
     }
@@ -913,7 +950,13 @@ function issue(
   const filtered: { report?: SidFilterReport } = {};
   // The evidence's PAC is checked whatever the ticket; a service whose account has
   // AuthorizationDataNotRequired gets none (MS-KILE 3.3.5.3).
-  const fromEvidence = evidenceAuthorizationData(realm, h, draft, { s4u, step, proxy }, filtered);
+  const fromEvidence = evidenceAuthorizationData(
+    realm,
+    h,
+    draft,
+    { s4u, step, proxy, target: body.sname },
+    filtered,
+  );
   const noPac = s.kind !== 'krbtgt' && s.authDataNotRequired;
   const authorizationData = ticketAuthorizationData(realm, draft, {
     fromEvidence: noPac ? (withoutPac(fromEvidence) ?? NO_AUTHORIZATION_DATA) : fromEvidence,

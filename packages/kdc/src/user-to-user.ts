@@ -8,18 +8,23 @@
  * this realm (KDC_ERR_POLICY otherwise), it is checked like any ticket
  * (decryption, validity window), and the requested server must be the
  * second ticket's client (KDC_ERR_SERVER_NOMATCH); with no server named, it
- * is that client.
+ * is that client. The two are compared as accounts, as MIT's
+ * is_client_db_alias compares them: the server the request names, resolved
+ * as any server is (another case in an AD realm, an alias), is the account
+ * the second ticket's client names.
  *
  * @module
  */
 
 import type { EncTicketPart, KdcReqBody, PrincipalName } from '@krbsim/asn1';
-import { formatPrincipal, sameName, tgsRealmOf } from '@krbsim/asn1';
+import { formatPrincipal, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { TGS_AP_REQ } from '@krbsim/service';
 import { openAdditionalTicket } from './additional-ticket';
+import { findClient } from './find-client';
 import type { SealingKey } from './issue';
 import { KdcError } from './krb-error';
+import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 
 /** What a user-to-user request brings: the server's name and the key that seals its ticket. */
@@ -59,15 +64,29 @@ export function userToUser(realm: Realm, body: KdcReqBody, now: number): UserToU
       `the second ticket's client ${formatPrincipal(secondTicket.cname, secondTicket.crealm)} is not of ${realm.name}`,
     );
   }
-  if (body.sname !== undefined && !sameName(body.sname, secondTicket.cname)) {
-    throw new KdcError(
-      ErrorCode.KDC_ERR_SERVER_NOMATCH,
-      `user-to-user: the request names ${formatPrincipal(body.sname, realm.name)}, but the second ticket belongs to ${formatPrincipal(secondTicket.cname, realm.name)}`,
-    );
-  }
   return {
     sname: body.sname ?? secondTicket.cname,
     sealingKey: { key: sessionKey },
     secondTicket,
   };
+}
+
+/**
+ * MIT's check_tgs_u2u (2ND_TKT_MISMATCH): the server the request resolved to, `server` (asked for
+ * as `sname`), must be the account of the second ticket's client, found as a client is
+ * (`find-client.ts`), not merely a name equal to it; a referral is no such account.
+ * KDC_ERR_SERVER_NOMATCH otherwise.
+ */
+export function checkUserToUserServer(
+  realm: Realm,
+  u: UserToUser,
+  server: { readonly entry: PrincipalEntry; readonly referralTo?: string },
+  sname: PrincipalName,
+): void {
+  const owner = findClient(realm, u.secondTicket.cname);
+  if (server.referralTo === undefined && owner !== undefined && owner === server.entry) return;
+  throw new KdcError(
+    ErrorCode.KDC_ERR_SERVER_NOMATCH,
+    `user-to-user: the request names ${formatPrincipal(sname, realm.name)}, but the second ticket belongs to ${formatPrincipal(u.secondTicket.cname, realm.name)}`,
+  );
 }

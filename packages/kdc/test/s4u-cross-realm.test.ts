@@ -48,6 +48,8 @@ function lab(
     direction?: TrustDirection;
     trusting?: 'A' | 'B';
     trusted?: boolean;
+    /** websvc's classic delegation targets (default none). */
+    allowedTo?: string[];
     sensitive?: boolean;
     policyA?: Partial<RealmPolicy>;
     policyB?: Partial<RealmPolicy>;
@@ -67,7 +69,7 @@ function lab(
   a.realm.addUser('websvc', {
     password: 'svc-pw',
     spns: [SVC],
-    delegation: { trustedToAuthenticate: opts.trusted ?? false, allowedTo: [] },
+    delegation: { trustedToAuthenticate: opts.trusted ?? false, allowedTo: opts.allowedTo ?? [] },
   });
   b.realm.addUser('alice', { password: 'pw', sensitive: opts.sensitive ?? false });
   b.realm.addUser('bob', { password: 'pw' });
@@ -147,7 +149,8 @@ describe('cross-realm S4U2Self over a direct two-way trust', () => {
     const part = openTicket(st.ticket, svcKey());
     expect(part.cname.nameString).toEqual(['alice']);
     expect(part.crealm).toBe(B);
-    expect(part.flags & TicketFlags.forwardable).toBe(0); // websvc is not trusted to authenticate
+    // websvc, not trusted to authenticate, has no classic targets: forwardable as asked (MS-SFU 3.2.5.1.2).
+    expect(part.flags & TicketFlags.forwardable).toBe(TicketFlags.forwardable);
     const pac = pacOf(part.authorizationData);
     expect(getPacBuffer(pac, PacBufferType.CLIENT_INFO)!.name).toBe('alice');
     const sids = validationInfoSids(getPacBuffer(pac, PacBufferType.LOGON_INFO)!).map((s) =>
@@ -183,7 +186,7 @@ describe('cross-realm S4U2Self over a direct two-way trust', () => {
     expect(st.crealm).toBe(B);
   });
 
-  it('forwardable only for a trusted service and a user who may be delegated', () => {
+  it('forwardable for a user who may be delegated, unless the service is not trusted and has classic targets', () => {
     const fwd = (l: TwoRealms) => {
       const { backToA } = threeSteps(l);
       const st = tgsGet(l.a.kdc, {
@@ -198,7 +201,9 @@ describe('cross-realm S4U2Self over a direct two-way trust', () => {
     };
     expect(fwd(lab({ trusted: true }))).not.toBe(0);
     expect(fwd(lab({ trusted: true, sensitive: true }))).toBe(0);
-    expect(fwd(lab({ trusted: false }))).toBe(0);
+    expect(fwd(lab({ trusted: false }))).not.toBe(0);
+    expect(fwd(lab({ trusted: false, sensitive: true }))).toBe(0);
+    expect(fwd(lab({ trusted: false, allowedTo: ['MSSQLSvc/sql.fabrikam.com:1433'] }))).toBe(0);
   });
 });
 

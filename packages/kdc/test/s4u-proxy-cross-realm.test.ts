@@ -7,14 +7,36 @@
  * each refusal: the target's list, a sensitive user, a referral that is not
  * forwardable, presented by another service, or whose PAC names no user.
  */
-import { encodePaPacOptions, KdcOptions, NameType, PacOptions, PaDataType, TicketFlags } from '@krbsim/asn1';
-import { ErrorCode, ManualClock } from '@krbsim/core';
-import { KeyUsage } from '@krbsim/crypto';
+import {
+  decodeKerbErrorData,
+  decodeKerbExtError,
+  encodeEncTicketPart,
+  encodePaPacOptions,
+  KdcOptions,
+  NameType,
+  PacOptions,
+  PaDataType,
+  TicketFlags,
+} from '@krbsim/asn1';
+import { ErrorCode, ManualClock, NtStatus } from '@krbsim/core';
+import { encrypt, KeyUsage } from '@krbsim/crypto';
 import { createTrust } from '@krbsim/kdc';
-import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType, validationInfoSids } from '@krbsim/pac';
+import {
+  decodePac,
+  findPac,
+  formatSid,
+  getPacBuffer,
+  type Pac,
+  PacBufferType,
+  parsePac,
+  signTicketPac,
+  validationInfoSids,
+} from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
+import { withDelegationInfo } from '../src/pac-issuance';
 import {
   type Creds,
+  clientRandom,
   errorOf,
   forgedCreds,
   type Lab,
@@ -46,7 +68,7 @@ interface Forests {
 }
 
 /** CONTOSO (websvc, alice, sensitive bob, other) trusted by FABRIKAM (SQL allows websvc@CONTOSO; FILES allows nobody). */
-function forests(opts: { trustedToAuthenticate?: boolean } = {}): Forests {
+function forests(opts: { trustedToAuthenticate?: boolean; allowedTo?: string[] } = {}): Forests {
   const clock = new ManualClock(T0);
   const ad = { kind: 'active-directory' as const };
   const a = makeRealm(A, { krbErrorStyle: 'mit' }, clock, ad);
@@ -56,7 +78,10 @@ function forests(opts: { trustedToAuthenticate?: boolean } = {}): Forests {
   a.realm.addUser('websvc', {
     password: 'svc-pw',
     spns: ['HTTP/web.contoso.com'],
-    delegation: { trustedToAuthenticate: opts.trustedToAuthenticate ?? true },
+    delegation: {
+      trustedToAuthenticate: opts.trustedToAuthenticate ?? true,
+      allowedTo: opts.allowedTo ?? [],
+    },
   });
   a.realm.addUser('other', { password: 'other-pw', spns: ['HTTP/other.contoso.com'] });
   a.realm.addUser('alice', { password: 'pw' });
@@ -123,6 +148,26 @@ const lastHop = (f: Forests, tgt: Creds, evidence: Creds, target = SQL) =>
 
 const code = (bytes: Uint8Array) => errorOf(bytes);
 
+/** The key of krbtgt/FABRIKAM@CONTOSO that sealed `ref`, as CONTOSO holds it. */
+const interRealmKey = (f: Forests, ref: Creds) =>
+  f.a.realm.db.get(pn(`krbtgt/${B}`), A)!.keys.find((k) => k.key.etype === ref.ticket.encPart.etype)!.key;
+
+/** `ref` with its PAC edited, signed again as CONTOSO signs it (inter-realm key, CONTOSO's krbtgt). */
+function resealReferral(f: Forests, ref: Creds, edit: (pac: Pac) => Pac): Creds {
+  const key = interRealmKey(f, ref);
+  const etp = openTicket(ref.ticket, key);
+  const pac = edit(parsePac(findPac(etp.authorizationData)!.pac));
+  const kdcKey = f.a.realm.krbtgt.keys.find((k) => k.key.etype === 18)!.key;
+  const signed = signTicketPac(
+    etp,
+    pac,
+    { serverKey: key, kdcKey },
+    { server: ref.ticket.sname },
+  ).encTicketPart;
+  const cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, encodeEncTicketPart(signed), { random: clientRandom });
+  return { ...ref, ticket: { ...ref.ticket, encPart: { ...ref.ticket.encPart, cipher } } };
+}
+
 describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
   it("takes alice's ticket to websvc@CONTOSO to FABRIKAM's SQL service through a referral that names websvc", () => {
     const f = forests();
@@ -136,6 +181,14 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
     // The answer says resource-based delegation is served (MIT follows the referral only then).
     const options = ref.part.encryptedPaData?.find((p) => p.padataType === PaDataType.PA_PAC_OPTIONS);
     expect(options?.padataValue).toEqual(paPacOptionsRbcd.padataValue);
+    // S4U_DELEGATION_INFO is added here, at the first hop, as MIT's KDC adds it (handle_pac): SQL,
+    // the service asked for, through websvc@CONTOSO.
+    const refPac = decodePac(findPac(openTicket(ref.ticket, interRealmKey(f, ref)).authorizationData)!.pac);
+    expect(getPacBuffer(refPac, PacBufferType.CLIENT_INFO)!.name).toBe(`alice@${A}`);
+    expect(getPacBuffer(refPac, PacBufferType.DELEGATION_INFO)).toEqual({
+      s4u2proxyTarget: SQL,
+      s4uTransitedServices: [`websvc@${A}`],
+    });
 
     const done = tgsGet(f.b.kdc, {
       tgt: crossTgt(f),
@@ -152,6 +205,7 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
     expect(etp.crealm).toBe(A);
     const pac = decodePac(findPac(etp.authorizationData)!.pac);
     expect(getPacBuffer(pac, PacBufferType.CLIENT_INFO)!.name).toBe('alice');
+    // FABRIKAM copies it (MS-SFU 3.2.5.2.4): websvc is in it once.
     expect(getPacBuffer(pac, PacBufferType.DELEGATION_INFO)).toEqual({
       s4u2proxyTarget: SQL,
       s4uTransitedServices: [`websvc@${A}`],
@@ -188,7 +242,8 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
   });
 
   it('refuses a referral that is not forwardable (its evidence was not), at FABRIKAM (KDC_ERR_BADOPTION)', () => {
-    const f = forests({ trustedToAuthenticate: false });
+    // Not trusted to authenticate, with a classic target: websvc's S4U2Self tickets are not forwardable.
+    const f = forests({ trustedToAuthenticate: false, allowedTo: ['HTTP/other.contoso.com'] });
     const ref = referral(f, selfTicket(f));
     const e = code(lastHop(f, crossTgt(f), ref));
     expect(e.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
@@ -226,6 +281,97 @@ describe('cross-realm S4U2Proxy (resource-based, MS-SFU 3.2.5.2.3)', () => {
       options: KdcOptions.canonicalize,
     });
     expect(own.cname.nameString).toEqual(['websvc']);
+  });
+
+  it("binds the referral to its target and service by its S4U_DELEGATION_INFO (MIT's verify_deleg_pac): else KDC_ERR_BADOPTION", () => {
+    const f = forests();
+    // A referral got for FILES is no evidence for SQL.
+    const forFiles = referral(f, selfTicket(f), FILES);
+    const other = code(lastHop(f, crossTgt(f), forFiles, SQL));
+    expect([other.errorCode, other.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Proxy: the referral TGT's PAC was issued for ${FILES}, not ${SQL}`,
+    ]);
+    // One without S4U_DELEGATION_INFO (as CONTOSO made it before it added one), or whose last
+    // transited service is not websvc, the client of both TGTs.
+    const edited = (edit: (pac: Pac) => Pac) => resealReferral(f, referral(f, selfTicket(f)), edit);
+    const withoutInfo = edited((pac) => ({
+      buffers: pac.buffers.filter((b) => b.type !== PacBufferType.DELEGATION_INFO),
+    }));
+    const none = code(lastHop(f, crossTgt(f), withoutInfo));
+    expect([none.errorCode, none.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      "S4U2Proxy: the referral TGT's PAC carries no S4U_DELEGATION_INFO",
+    ]);
+    const throughOther = edited((pac) =>
+      withDelegationInfo(pac, pn(SQL), { name: pn('other', 1), realm: A }),
+    );
+    const last = code(lastHop(f, crossTgt(f), throughOther));
+    expect([last.errorCode, last.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      `S4U2Proxy: the referral TGT's PAC names other@${A} as the last transited service, not websvc@${A}`,
+    ]);
+    // The referral as made, resealed the same way, still serves.
+    const same = edited((pac) => pac);
+    expect(repOf(lastHop(f, crossTgt(f), same)).cname.nameString).toEqual(['alice']);
+  });
+
+  it('takes an MIT-made referral, S4U_DELEGATION_INFO added at CONTOSO, and adds websvc no second time', () => {
+    const f = forests();
+    // What an MIT KDC of CONTOSO sends: the user's PAC with S4U_DELEGATION_INFO made at the first hop.
+    const mitMade = resealReferral(f, referral(f, selfTicket(f)), (pac) =>
+      withDelegationInfo(
+        { buffers: pac.buffers.filter((b) => b.type !== PacBufferType.DELEGATION_INFO) },
+        pn(SQL),
+        { name: pn('websvc', NameType.NT_PRINCIPAL), realm: A },
+      ),
+    );
+    const etp = openTicket(repOf(lastHop(f, crossTgt(f), mitMade)).ticket, userKey(B, 'svc_sql', 'sql-pw'));
+    expect(
+      getPacBuffer(decodePac(findPac(etp.authorizationData)!.pac), PacBufferType.DELEGATION_INFO),
+    ).toEqual({
+      s4u2proxyTarget: SQL,
+      s4uTransitedServices: [`websvc@${A}`],
+    });
+  });
+
+  it('refuses the referral when the request does not ask for resource-based delegation (MIT: UNSUPPORTED_S4U2PROXY_REQUEST; MS-SFU 3.2.5.2.1)', () => {
+    const f = forests();
+    const withoutBit = tgsReq({
+      tgt: f.websvc,
+      realm: A,
+      sname: SQL,
+      now: T0,
+      options: PROXY,
+      additionalTickets: [selfTicket(f).ticket],
+    });
+    const e = code(f.a.kdc.handle(withoutBit));
+    expect([e.errorCode, e.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      'S4U2Proxy: the service is in another realm, which only resource-based delegation reaches, and the request did not ask for it with PA-PAC-OPTIONS',
+    ]);
+    // A Windows DC says why as MS-SFU 3.2.5.2.1 does: websvc has no classic list, STATUS_NOT_SUPPORTED.
+    f.a.realm.policy.krbErrorStyle = 'active-directory';
+    const ad = code(f.a.kdc.handle(withoutBit));
+    expect(decodeKerbExtError(decodeKerbErrorData(ad.eData!).dataValue!).ntStatus).toBe(
+      NtStatus.STATUS_NOT_SUPPORTED,
+    );
+  });
+
+  it('opens the referral with the key that opened the TGT, where FABRIKAM holds the inter-realm key under another kvno', () => {
+    const f = forests();
+    const ref = referral(f, selfTicket(f));
+    const tgt = crossTgt(f);
+    // FABRIKAM's record of krbtgt/FABRIKAM@CONTOSO under another version (a trust rekeyed on one side):
+    // the TGT's kvno is not held, the newest key opens it (`interRealmKvnoStrict` off), and the referral too.
+    const inter = f.b.realm.db.get(pn(`krbtgt/${B}`), A)!;
+    expect(inter).not.toBe(f.a.realm.db.get(pn(`krbtgt/${B}`), A));
+    inter.keys = inter.keys.map((k) => ({ ...k, kvno: k.kvno + 1 }));
+    expect(inter.keys.some((k) => k.kvno === ref.ticket.encPart.kvno)).toBe(false);
+    expect(repOf(lastHop(f, tgt, ref)).cname.nameString).toEqual(['alice']);
+    // Where the kvno must match, neither opens: the TGT is refused first.
+    f.b.realm.policy.interRealmKvnoStrict = true;
+    expect(code(lastHop(f, tgt, ref)).errorCode).toBe(ErrorCode.KRB_AP_ERR_BADKEYVER);
   });
 
   it('a referral is evidence only at the KDC of the service asked for: not passed on at CONTOSO again', () => {
@@ -359,7 +505,7 @@ describe('S4U2Proxy within a realm for a user of another realm (MS-SFU 3.2.5.2.1
     expect(err.eText).toContain('a user of a realm other than FABRIKAM.COM');
   });
 
-  it('in realms that issue no PACs (MIT), a user of another realm is not delegated: KDC_ERR_POLICY', () => {
+  it('in realms that issue no PACs (MIT disable_pac), a user of another realm is not delegated either: KDC_ERR_TGT_REVOKED', () => {
     const clock = new ManualClock(T0);
     const a = makeRealm(A, {}, clock, { kind: 'mit' });
     const b = makeRealm(B, {}, clock, { kind: 'mit' });
@@ -372,7 +518,7 @@ describe('S4U2Proxy within a realm for a user of another realm (MS-SFU 3.2.5.2.1
     const evidence = tgsGet(b.kdc, { tgt: cross, realm: B, sname: WEB_B, now: T0, options: FWD });
     const webb = login(b, 'webb', userKey(B, 'webb', 'webb-pw'));
     const err = code(b.kdc.handle(proxy(webb, evidence, SQL, false)));
-    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
-    expect(err.eText).toContain('issues no PACs');
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_TGT_REVOKED);
+    expect(err.eText).toContain(`${B} issues no PACs (issuePac false, MIT's disable_pac)`);
   });
 });

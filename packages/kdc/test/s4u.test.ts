@@ -23,6 +23,7 @@ import { type Key, stringToKey, verifyChecksum } from '@krbsim/crypto';
 import type { PrincipalEntry } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
 import {
+  asReq,
   type Creds,
   encTimestamp,
   errorOf,
@@ -139,7 +140,7 @@ describe('S4U2Self', () => {
     expect(errorOf(ask(paForUser(l.svc, carol))).errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_REVOKED);
   });
 
-  it("PA-FOR-USER gets websvc a ticket to itself in alice's name, not forwardable unless trusted", () => {
+  it("PA-FOR-USER gets websvc a ticket to itself in alice's name", () => {
     const l = setup();
     const st = tgsGet(l.kdc, {
       tgt: l.svc,
@@ -152,31 +153,57 @@ describe('S4U2Self', () => {
     const part = openTicket(st.ticket, l.svcKey);
     expect(part.cname.nameString).toEqual(['alice']);
     expect(part.crealm).toBe(REALM);
-    expect(part.flags & TicketFlags.forwardable).toBe(0);
     expect(l.log.at(-1)).toMatch(/-> TGS-REP \(S4U2Self for alice@CONTOSO.COM\)$/);
-    // TrustedToAuthenticationForDelegation: forwardable.
-    const t = setup({ trusted: true });
-    const fw = tgsGet(t.kdc, {
-      tgt: t.svc,
-      realm: REALM,
-      sname: SVC,
-      now: T0,
-      extraPadata: [paForUser(t.svc, alice)],
-    });
-    expect(openTicket(fw.ticket, t.svcKey).flags & TicketFlags.forwardable).not.toBe(0);
-    // ... unless the user is sensitive and cannot be delegated.
-    const s = setup({ trusted: true, sensitive: true });
-    const ns = tgsGet(s.kdc, {
-      tgt: s.svc,
-      realm: REALM,
-      sname: SVC,
-      now: T0,
-      extraPadata: [paForUser(s.svc, alice)],
-    });
-    expect(openTicket(ns.ticket, s.svcKey).flags & TicketFlags.forwardable).toBe(0);
   });
 
-  it("refuses a user a logon would refuse: expired account, expired password or one to change, disabled (in MIT's order, with AD's codes)", () => {
+  it('FORWARDABLE as MS-SFU 3.2.5.1.2 decides: by TrustedToAuthForDelegation, then by whether the service has classic delegation targets', () => {
+    const FWD = KdcOptions.forwardable | KdcOptions.canonicalize;
+    /** Whether websvc's S4U2Self ticket for alice is forwardable, in a realm of `kind`, asking with `options`. */
+    const forwardable = (
+      kind: 'active-directory' | 'mit',
+      opts: { trusted: boolean; allowedTo?: string[]; sensitive?: boolean },
+      options: number,
+    ) => {
+      const l = makeRealm(REALM, { krbErrorStyle: 'mit', issuePac: true }, undefined, { kind });
+      l.realm.addUser('alice', { password: 'pw', sensitive: opts.sensitive ?? false });
+      l.realm.addUser('websvc', {
+        password: 'svc-pw',
+        spns: [SVC],
+        delegation: { trustedToAuthenticate: opts.trusted, allowedTo: opts.allowedTo ?? [] },
+      });
+      const key = userKey(REALM, 'websvc', 'svc-pw');
+      const svc = login(l, 'websvc', key);
+      const st = tgsGet(l.kdc, {
+        tgt: svc,
+        realm: REALM,
+        sname: SVC,
+        now: T0,
+        options,
+        extraPadata: [paForUser(svc, alice)],
+      });
+      const sealed = l.realm.lookup('websvc')!.keys.find((k) => k.key.etype === st.ticket.encPart.etype)!;
+      return (openTicket(st.ticket, sealed.key).flags & TicketFlags.forwardable) !== 0;
+    };
+    const targets = [SQL];
+    for (const kind of ['active-directory', 'mit'] as const) {
+      // Not trusted, no classic targets: as any ticket from the TGT, forwardable when asked (Samba's
+      // s4u_tests against Windows, test_s4u2self_not_trusted_empty_allowed; MIT's s4u2self_forwardable).
+      expect(forwardable(kind, { trusted: false }, FWD), kind).toBe(true);
+      expect(forwardable(kind, { trusted: false }, KdcOptions.canonicalize), kind).toBe(false);
+      // Not trusted, with classic targets: "the KDC MUST NOT set the FORWARDABLE ticket flag".
+      expect(forwardable(kind, { trusted: false, allowedTo: targets }, FWD), kind).toBe(false);
+      // Trusted: forwardable, targets or not ...
+      expect(forwardable(kind, { trusted: true, allowedTo: targets }, FWD), kind).toBe(true);
+      // ... unless the user is sensitive and cannot be delegated.
+      expect(forwardable(kind, { trusted: true, sensitive: true }, FWD), kind).toBe(false);
+      expect(forwardable(kind, { trusted: false, sensitive: true }, FWD), kind).toBe(false);
+    }
+    // Trusted and not asked: an AD realm sets it ("MUST set"), an MIT realm follows the request.
+    expect(forwardable('active-directory', { trusted: true }, KdcOptions.canonicalize)).toBe(true);
+    expect(forwardable('mit', { trusted: true }, KdcOptions.canonicalize)).toBe(false);
+  });
+
+  it("refuses a user a logon would refuse: expired account or disabled (in MIT's order, with AD's codes)", () => {
     const cases: [string, (u: PrincipalEntry) => void, number, string][] = [
       [
         'account',
@@ -184,18 +211,6 @@ describe('S4U2Self', () => {
         // An AD realm: CLIENT_REVOKED (MS-KILE 3.3.5.6.3); MIT's NAME_EXP is held to MIT in kdc-s4u-differential.
         ErrorCode.KDC_ERR_CLIENT_REVOKED,
         'the account of alice@CONTOSO.COM has expired',
-      ],
-      [
-        'password',
-        (u) => (u.passwordExpires = T0),
-        ErrorCode.KDC_ERR_KEY_EXPIRED,
-        'the password of alice@CONTOSO.COM has expired',
-      ],
-      [
-        'must change',
-        (u) => (u.passwordLastSet = 0),
-        ErrorCode.KDC_ERR_KEY_EXPIRED,
-        'alice@CONTOSO.COM must change the password',
       ],
       [
         'disabled',
@@ -216,6 +231,33 @@ describe('S4U2Self', () => {
         );
         expect(err.errorCode).toBe(code);
         expect(err.eText).toContain(text);
+      }
+    }
+  });
+
+  it('serves a user whose password has expired or must be changed: S4U2Self is no password authentication (MIT, Windows)', () => {
+    const edits: [string, (u: PrincipalEntry) => void][] = [
+      ['expired password', (u) => (u.passwordExpires = T0)],
+      ['must change', (u) => (u.passwordLastSet = 0)],
+    ];
+    for (const kind of ['active-directory', 'mit'] as const) {
+      for (const [what, edit] of edits) {
+        const l = makeRealm(REALM, { krbErrorStyle: 'mit', issuePac: true }, undefined, { kind });
+        l.realm.addUser('alice', { password: 'pw' });
+        l.realm.addUser('websvc', { password: 'svc-pw', spns: [SVC] });
+        const svc = login(l, 'websvc', userKey(REALM, 'websvc', 'svc-pw'));
+        edit(l.realm.lookup('alice')!);
+        for (const padata of [
+          paForUser(svc, alice),
+          paX509(svc, { nonce: 777, cname: alice, crealm: REALM }),
+        ]) {
+          const st = tgsGet(l.kdc, { tgt: svc, realm: REALM, sname: SVC, now: T0, extraPadata: [padata] });
+          expect([kind, what, st.cname.nameString]).toEqual([kind, what, ['alice']]);
+        }
+        // Her own logon is still refused: the password is what it checks.
+        const padata = [encTimestamp(userKey(REALM, 'alice', 'pw'), T0)];
+        const as = errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'alice', padata })));
+        expect([kind, what, as.errorCode]).toEqual([kind, what, ErrorCode.KDC_ERR_KEY_EXPIRED]);
       }
     }
   });
@@ -629,11 +671,14 @@ describe('S4U2Proxy', () => {
   });
 
   it('resource-based delegation accepts a non-forwardable evidence ticket, when PA-PAC-OPTIONS asks for it (MS-SFU 3.2.5.2.1)', () => {
-    const l = setup({ trusted: false, rbcd: true });
+    // websvc, not trusted to authenticate, with a classic target: its S4U2Self tickets are not forwardable.
+    const notForwardable = { trusted: false, allowedTo: ['HTTP/other.contoso.com'], rbcd: true };
+    const l = setup(notForwardable);
+    expect(openTicket(evidence(l).ticket, l.svcKey).flags & TicketFlags.forwardable).toBe(0);
     const reply = proxy(l);
     expect(decodeTgsRep(reply).cname.nameString).toEqual(['alice']);
     // Without the resource-based bit the KDC looks at the classic list alone.
-    const without = errorOf(proxy(setup({ trusted: false, rbcd: true }), SQL, false));
+    const without = errorOf(proxy(setup(notForwardable), SQL, false));
     expect(without.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
     expect(without.eText).toContain('did not ask for resource-based delegation with PA-PAC-OPTIONS');
     // Listed for classic delegation but with a non-forwardable evidence ticket: resource-based
@@ -712,5 +757,248 @@ describe('S4U2Proxy', () => {
     l.realm.addUser('bob', { password: 'pw' });
     const bob = login(l, 'bob', userKey(REALM, 'bob', 'pw'));
     expect(code({ additionalTickets: [bob.ticket] })).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+});
+
+describe('S4U2Proxy decides from the evidence PAC whether the user may be delegated (MS-SFU 3.2.5.2.1)', () => {
+  const PROXY = KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize;
+
+  /** alice (UPN alice@contoso.com) sensitive or in Protected Users; SQL's resource-based list names websvc. */
+  function notDelegated(how: 'sensitive' | 'Protected Users' | 'neither') {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'active-directory' });
+    l.realm.addUser('alice', { password: 'pw', sensitive: how === 'sensitive', upn: 'alice@contoso.com' });
+    if (how === 'Protected Users') l.realm.directory.addMember('Protected Users', 'alice');
+    l.realm.addUser('websvc', {
+      password: 'svc-pw',
+      spns: [SVC],
+      delegation: { trustedToAuthenticate: true },
+    });
+    l.realm.addComputer('SQL', { password: 'sql-pw', spns: [SQL], delegation: { allowedFrom: ['websvc'] } });
+    return { ...l, svc: login(l, 'websvc', userKey(REALM, 'websvc', 'svc-pw')) };
+  }
+
+  /** S4U2Self for alice named `name`, then S4U2Proxy to SQL asking for resource-based delegation. */
+  function rbcdAs(l: ReturnType<typeof notDelegated>, name: PrincipalName) {
+    const self = tgsGet(l.kdc, {
+      tgt: l.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(l.svc, name)],
+    });
+    return l.kdc.handle(
+      tgsReq({
+        tgt: l.svc,
+        realm: REALM,
+        sname: SQL,
+        now: T0,
+        options: PROXY,
+        additionalTickets: [self.ticket],
+        extraPadata: [paPacOptionsRbcd],
+      }),
+    );
+  }
+
+  const names = [
+    pn('alice', NameType.NT_PRINCIPAL),
+    pn('ALICE', NameType.NT_PRINCIPAL),
+    { nameType: NameType.NT_ENTERPRISE, nameString: ['alice@contoso.com'] },
+    { nameType: NameType.NT_ENTERPRISE, nameString: [`alice@${REALM}`] },
+  ];
+
+  it('refuses a sensitive user or a member of Protected Users by whatever name S4U2Self gave her (UPN, enterprise name, another case)', () => {
+    for (const how of ['sensitive', 'Protected Users'] as const) {
+      for (const name of names) {
+        const e = errorOf(rbcdAs(notDelegated(how), name));
+        expect([how, name.nameString[0], e.errorCode]).toEqual([
+          how,
+          name.nameString[0],
+          ErrorCode.KDC_ERR_BADOPTION,
+        ]);
+        expect(e.eText).toContain('is sensitive and cannot be delegated');
+      }
+    }
+  });
+
+  it('serves any of those names for a user who may be delegated, the ticket in the name the evidence gives', () => {
+    for (const name of names) {
+      const rep = decodeTgsRep(rbcdAs(notDelegated('neither'), name));
+      expect(rep.cname).toEqual(name);
+      const etp = openTicket(rep.ticket, stringToKey(18, 'sql-pw', 'CONTOSO.COMhostsql.contoso.com'));
+      expect(etp.flags & TicketFlags.forwardable).toBe(TicketFlags.forwardable);
+    }
+  });
+});
+
+describe('S4U in a realm that issues no PACs (MIT disable_pac: S4U2Self and S4U2Proxy disabled)', () => {
+  const PROXY = KdcOptions.forwardable | KdcOptions['constrained-delegation'] | KdcOptions.canonicalize;
+
+  /** The default `mit` realm (issuePac false): websvc, trusted, classic delegation to SQL. */
+  function pacless() {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit' });
+    l.realm.addUser('admin', { password: 'admin-pw' });
+    l.realm.addUser('websvc', {
+      password: 'svc-pw',
+      spns: [SVC],
+      delegation: { trustedToAuthenticate: true, allowedTo: [SQL] },
+    });
+    l.realm.addService(SQL, { password: 'sql-pw' });
+    const svcKey = userKey(REALM, 'websvc', 'svc-pw');
+    return { ...l, svcKey, svc: login(l, 'websvc', svcKey) };
+  }
+
+  it("refuses S4U2Proxy with evidence websvc sealed itself, in anyone's name: KDC_ERR_TGT_REVOKED", () => {
+    const l = pacless();
+    expect(l.realm.policy.issuePac).toBe(false);
+    const kvno = l.realm.lookup('websvc')!.keys.find((k) => k.key.etype === 18)!.kvno;
+    const forged = forgedCreds(REALM, SVC, REALM, 'admin', l.svcKey, kvno).ticket;
+    const e = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.svc,
+          realm: REALM,
+          sname: SQL,
+          now: T0,
+          options: PROXY,
+          additionalTickets: [forged],
+        }),
+      ),
+    );
+    expect([e.errorCode, e.eText]).toEqual([
+      ErrorCode.KDC_ERR_TGT_REVOKED,
+      `S4U2Proxy needs a TGT that carries a PAC, and ${REALM} issues no PACs (issuePac false, MIT's disable_pac): S4U2Self and S4U2Proxy are disabled`,
+    ]);
+  });
+
+  it('refuses S4U2Self too (MIT: S4U2SELF_NO_PAC), after the user is found', () => {
+    const l = pacless();
+    const ask = (user: string) =>
+      errorOf(
+        l.kdc.handle(
+          tgsReq({
+            tgt: l.svc,
+            realm: REALM,
+            sname: SVC,
+            now: T0,
+            extraPadata: [paForUser(l.svc, pn(user, 1))],
+          }),
+        ),
+      );
+    const e = ask('admin');
+    expect([e.errorCode, e.eText]).toEqual([
+      ErrorCode.KDC_ERR_TGT_REVOKED,
+      `S4U2Self needs a TGT that carries a PAC, and ${REALM} issues no PACs (issuePac false, MIT's disable_pac): S4U2Self and S4U2Proxy are disabled`,
+    ]);
+    expect(ask('nobody').errorCode).toBe(ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN);
+    // The same realm issuing PACs (MIT's default since 1.20) serves it.
+    const withPacs = makeRealm(REALM, { krbErrorStyle: 'mit', issuePac: true });
+    withPacs.realm.addUser('admin', { password: 'admin-pw' });
+    withPacs.realm.addUser('websvc', { password: 'svc-pw', spns: [SVC] });
+    const svc = login(withPacs, 'websvc', userKey(REALM, 'websvc', 'svc-pw'));
+    const st = tgsGet(withPacs.kdc, {
+      tgt: svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(svc, pn('admin', 1))],
+    });
+    expect(st.cname.nameString).toEqual(['admin']);
+  });
+});
+
+describe("S4U2Proxy in an MIT realm, as MIT's KDC (check_tgs_s4u2proxy, get_ticket_flags)", () => {
+  /** websvc in an MIT realm issuing PACs: classic delegation to SQL and SQL's resource-based list. */
+  function mitRealm(opts: { trusted: boolean; allowedTo: string[] }) {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit', issuePac: true }, undefined, { kind: 'mit' });
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addUser('websvc', {
+      password: 'svc-pw',
+      spns: [SVC],
+      delegation: { trustedToAuthenticate: opts.trusted, allowedTo: opts.allowedTo },
+    });
+    l.realm.addUser('svc_sql', { password: 'sql-pw', spns: [SQL], delegation: { allowedFrom: ['websvc'] } });
+    return { ...l, svcKey: userKey(REALM, 'websvc', 'svc-pw') };
+  }
+
+  const selfFor = (l: ReturnType<typeof mitRealm>, tgt: Creds) =>
+    tgsGet(l.kdc, {
+      tgt,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(tgt, alice)],
+    });
+
+  const proxyWith = (l: ReturnType<typeof mitRealm>, tgt: Creds, evidence: Creds, options: number) =>
+    l.kdc.handle(
+      tgsReq({
+        tgt,
+        realm: REALM,
+        sname: SQL,
+        now: T0,
+        options: options | KdcOptions['constrained-delegation'],
+        additionalTickets: [evidence.ticket],
+        extraPadata: [paPacOptionsRbcd],
+      }),
+    );
+
+  const sqlTicket = (l: ReturnType<typeof mitRealm>, reply: Uint8Array) => {
+    const t = decodeTgsRep(reply).ticket;
+    return openTicket(t, l.realm.lookup('svc_sql')!.keys.find((k) => k.key.etype === t.encPart.etype)!.key);
+  };
+
+  it('refuses non-forwardable evidence even for resource-based delegation (EVIDENCE_TKT_NOT_FORWARDABLE)', () => {
+    // Not trusted, with a classic target: MIT's s4u2self_forwardable clears FORWARDABLE.
+    const l = mitRealm({ trusted: false, allowedTo: ['HTTP/other.contoso.com'] });
+    const tgt = login(l, 'websvc', l.svcKey);
+    const self = selfFor(l, tgt);
+    expect(self.part.flags & TicketFlags.forwardable).toBe(0);
+    const e = errorOf(proxyWith(l, tgt, self, KdcOptions.forwardable | KdcOptions.canonicalize));
+    expect([e.errorCode, e.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      'S4U2Proxy: the evidence ticket is not forwardable',
+    ]);
+    // The same evidence in an AD realm: resource-based delegation takes it (MS-SFU 3.2.5.2.1).
+    const ad = setup({ trusted: false, allowedTo: ['HTTP/other.contoso.com'], rbcd: true });
+    const adSelf = tgsGet(ad.kdc, {
+      tgt: ad.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(ad.svc, alice)],
+    });
+    expect(adSelf.part.flags & TicketFlags.forwardable).toBe(0);
+    expect(decodeTgsRep(proxyWith(ad, ad.svc, adSelf, KdcOptions.canonicalize)).cname.nameString).toEqual([
+      'alice',
+    ]);
+  });
+
+  it("the ticket's FORWARDABLE follows the request and the service's TGT, not the evidence (an AD realm: always set)", () => {
+    const l = mitRealm({ trusted: true, allowedTo: [SQL] });
+    const tgt = login(l, 'websvc', l.svcKey);
+    const self = selfFor(l, tgt);
+    expect(self.part.flags & TicketFlags.forwardable).toBe(TicketFlags.forwardable);
+    const fwd = (t: Creds, options: number) =>
+      sqlTicket(l, proxyWith(l, t, self, options)).flags & TicketFlags.forwardable;
+    expect(fwd(tgt, KdcOptions.forwardable | KdcOptions.canonicalize)).toBe(TicketFlags.forwardable);
+    expect(fwd(tgt, KdcOptions.canonicalize)).toBe(0);
+    // A TGT that is not forwardable: FORWARDABLE asked is dropped, as MIT 1.20 drops it.
+    const plainTgt = login(l, 'websvc', l.svcKey, { options: KdcOptions.canonicalize });
+    expect(plainTgt.part.flags & TicketFlags.forwardable).toBe(0);
+    expect(fwd(plainTgt, KdcOptions.forwardable | KdcOptions.canonicalize)).toBe(0);
+    // An AD realm sets it, asked for or not (MS-SFU 3.2.5.2.4, 4.3).
+    const ad = setup({ trusted: true, allowedTo: [SQL] });
+    const adSelf = tgsGet(ad.kdc, {
+      tgt: ad.svc,
+      realm: REALM,
+      sname: SVC,
+      now: T0,
+      extraPadata: [paForUser(ad.svc, alice)],
+    });
+    const adTicket = openTicket(
+      decodeTgsRep(proxyWith(ad, ad.svc, adSelf, KdcOptions.canonicalize)).ticket,
+      stringToKey(18, 'sql-pw', 'CONTOSO.COMhostsql.contoso.com'),
+    );
+    expect(adTicket.flags & TicketFlags.forwardable).toBe(TicketFlags.forwardable);
   });
 });

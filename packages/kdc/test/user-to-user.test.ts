@@ -2,7 +2,7 @@
  * User-to-user (RFC 4120 section 3.7): ENC-TKT-IN-SKEY with the server's TGT
  * as the second ticket, sealed in that TGT's session key.
  */
-import { decodeEncTicketPart, KdcOptions, NameType } from '@krbsim/asn1';
+import { decodeEncTicketPart, decodeTgsRep, KdcOptions, NameType, type PrincipalName } from '@krbsim/asn1';
 import { Duration, ErrorCode } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
@@ -161,6 +161,54 @@ describe('user-to-user required for a user account without SPNs (AD, userToUserF
       tgsGet(l.kdc, { tgt: alice, realm: REALM, sname: pn('websvc', NameType.NT_PRINCIPAL), now: T0 }).part
         .sname.nameString,
     ).toEqual(['websvc']);
+  });
+
+  it("compares the server with the second ticket's client as accounts (MIT's is_client_db_alias): BOB in an AD realm", () => {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'active-directory' });
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addUser('bob', { password: 'pw' });
+    const alice = login(l, 'alice', userKey(REALM, 'alice', 'pw'));
+    const bob = login(l, 'bob', userKey(REALM, 'bob', 'pw'));
+    const ask = (sname: PrincipalName, second = bob) =>
+      l.kdc.handle(
+        tgsReq({
+          tgt: alice,
+          realm: REALM,
+          sname,
+          options: U2U,
+          additionalTickets: [second.ticket],
+          now: T0,
+        }),
+      );
+    for (const sname of [pn('BOB', NameType.NT_PRINCIPAL), pn('Bob', NameType.NT_PRINCIPAL)]) {
+      const rep = decodeTgsRep(ask(sname));
+      expect(rep.ticket.encPart.kvno, sname.nameString[0]).toBeUndefined();
+      const part = decodeEncTicketPart(
+        decrypt(bob.sessionKey, KeyUsage.KDC_REP_TICKET, rep.ticket.encPart.cipher),
+      );
+      expect(part.cname.nameString).toEqual(['alice']);
+    }
+    // Another account stays a mismatch.
+    const e = errorOf(ask(pn('ALICE', NameType.NT_PRINCIPAL)));
+    expect([e.errorCode, e.eText]).toEqual([
+      ErrorCode.KDC_ERR_SERVER_NOMATCH,
+      `user-to-user: the request names ALICE@${REALM}, but the second ticket belongs to bob@${REALM}`,
+    ]);
+    // An MIT realm compares names exactly: BOB is no principal there (MIT looks the server up first).
+    const mit = setup();
+    const upper = errorOf(
+      mit.kdc.handle(
+        tgsReq({
+          tgt: mit.alice,
+          realm: REALM,
+          sname: pn('BOB', NameType.NT_PRINCIPAL),
+          options: U2U,
+          additionalTickets: [mit.bob.ticket],
+          now: T0,
+        }),
+      ),
+    );
+    expect(upper.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
   });
 
   it("an MIT realm issues the ticket under bob's key, as MIT's KDC does", () => {

@@ -18,8 +18,9 @@
  *   USE_REPLY_KEY_USAGE option), 26 otherwise.
  *
  * A user of this realm must exist here, and pass a logon's account checks
- * (`accountExpiredCode`, KDC_ERR_KEY_EXPIRED, KDC_ERR_CLIENT_REVOKED, in MIT's
- * order); a user of another realm is left to
+ * but the password's (`accountExpiredCode`, KDC_ERR_CLIENT_REVOKED, in MIT's
+ * order; an expired password or one to change is no matter, as for MIT and
+ * Windows); a user of another realm is left to
  * the exchange, which serves it across a direct trust or refuses it
  * (`s4u-cross-realm.ts`). A certificate-only S4UUserID (no cname) is
  * refused with KDC_ERR_PADATA_TYPE_NOSUPP: never ignored.
@@ -116,10 +117,12 @@ function resolveUser(
   // The user gets a ticket as if logging on, so the account checks of a logon apply, in MIT's
   // order (its KDC runs validate_as_request on the impersonated client); logon hours only when the
   // service asks (MS-SFU 2.2.2, KDC_CHECK_LOGON_HOUR_RESTRICTIONS: Windows' S4U logon sets it on
-  // request, KERB_S4U_LOGON_FLAG_CHECK_LOGONHOURS).
+  // request, KERB_S4U_LOGON_FLAG_CHECK_LOGONHOURS). But not the password's: S4U2Self is no
+  // password authentication, so an expired password or one to change does not stop it (MIT's
+  // kdc_process_s4u2self_req clears pw_expiration and REQUIRES_PWCHANGE "as Windows does").
   const who = { name: cname, realm: realm.name };
   const refusal =
-    expiryRefusal(user, who, state.now, realm.policy, true) ??
+    expiryRefusal(user, who, state.now, realm.policy, false) ??
     standingRefusal(user, who, state.now, realm.policy, checkLogonHours);
   if (refusal !== undefined) {
     throw new KdcError(refusal.code, `S4U2Self: ${refusal.message}`, { ntStatus: refusal.ntStatus });
