@@ -1,8 +1,9 @@
 /**
  * Property tests of the trust rules, over generated realm topologies: real
- * KDCs and the real client, in process, against an independent oracle
- * (`reachableRealms` from @krbsim/testing, which knows nothing of the KDC's
- * routing code).
+ * KDCs and the real client, in process, against independent oracles from
+ * @krbsim/testing, which know nothing of the KDC's code: `reachableRealms`
+ * (routing) and, for realms that issue PACs, `pacReachableRealms` and
+ * `sidsKeptAlong` (SID filtering at trusts, MS-PAC 4.1.2.2).
  */
 import {
   decodeEncTicketPart,
@@ -16,13 +17,21 @@ import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { createTrust, Kdc } from '@krbsim/kdc';
+import { decodePac, findPac, formatSid, getPacBuffer, PacBufferType } from '@krbsim/pac';
 import {
   arbTopology,
   buildTopology,
   crossTo,
+  domainSidOf,
+  type PacReach,
+  pacReachableRealms,
   reachableRealms,
+  sidsKeptAlong,
   type TopologySpec,
   type TopologyWorld,
+  TRUST_BOUNDARIES,
+  type TrustBoundarySpec,
+  trustBoundaryOf,
 } from '@krbsim/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -57,7 +66,16 @@ function build(spec: TopologySpec, seed: number): World {
   return buildTopology(spec, { seed });
 }
 
-type Outcome = { ok: true; transited: string[]; crealm: string; flags: number } | { ok: false; code: number };
+type Outcome =
+  | {
+      ok: true;
+      transited: string[];
+      crealm: string;
+      flags: number;
+      /** The ExtraSids of the ticket's PAC, as text; undefined without a PAC. */
+      extraSids: string[] | undefined;
+    }
+  | { ok: false; code: number };
 
 /** A user of realm `home` asks for `host/svc.<target domain>`: the ticket's transited realms, or the error. */
 async function attempt(world: World, spec: TopologySpec, home: number, target: number): Promise<Outcome> {
@@ -83,11 +101,14 @@ async function attempt(world: World, spec: TopologySpec, home: number, target: n
     });
     // The reply's copy of the flags is the ticket's (RFC 4120 section 5.4.2).
     expect(cred.flags).toBe(part.flags);
+    const pac = findPac(part.authorizationData);
+    const info = pac === undefined ? undefined : getPacBuffer(decodePac(pac.pac), PacBufferType.LOGON_INFO);
     return {
       ok: true,
       transited: decodeTransited(part.transited.contents),
       crealm: part.crealm,
       flags: part.flags,
+      extraSids: info?.extraSids.map((e) => formatSid(e.sid)),
     };
   } catch (e) {
     if (!(e instanceof KerberosError)) throw e;
@@ -96,6 +117,75 @@ async function attempt(world: World, spec: TopologySpec, home: number, target: n
     return { ok: false, code: e.code };
   }
 }
+
+/**
+ * The realms whose KDCs the client asked in TGS-REQs since trace entry `since`, by index: the path
+ * its referrals took, up to the realm that answered last (with a ticket or an error).
+ */
+function routeSince(world: World, spec: TopologySpec, since: number): number[] {
+  const index = new Map(spec.realms.map((r, i) => [`KDC ${r.name}`, i]));
+  return world.trace.entries
+    .slice(since)
+    .filter((e) => e.requestType === 'TGS-REQ')
+    .map((e) => index.get(e.to)!);
+}
+
+/**
+ * Checks an attempt's outcome against the PAC oracle's answer for its target: a ticket on a clean
+ * shortest path, or KDC_ERR_POLICY from the realm where SID filtering refuses the user on one, as
+ * the verdict allows (`either`: whichever the KDC's choice of path gives). `route` is the path the
+ * referrals took ({@link routeSince}). Returns the path of a ticket.
+ */
+function checkPacOutcome(
+  spec: TopologySpec,
+  reach: PacReach,
+  out: Outcome,
+  route: number[],
+): number[] | undefined {
+  const shown = (p: readonly number[]) => p.map((i) => spec.realms[i]!.name).join(' -> ');
+  if (out.ok) {
+    expect(reach.verdict, `served on ${shown(route)}`).not.toBe('refused');
+    const path = reach.paths.find((p) => p.realms.join() === route.join());
+    expect(path, `${shown(route)} is a shortest path`).toBeDefined();
+    expect(path!.refusedAt, `${shown(route)} is clean`).toBeUndefined();
+    // The ticket names the path its referrals took.
+    expect(out.transited).toEqual(route.slice(1, -1).map((i) => spec.realms[i]!.name));
+    return route;
+  }
+  expect(reach.verdict, `refused on ${shown(route)} (${out.code})`).not.toBe('succeeds');
+  expect(out.code).toBe(ErrorCode.KDC_ERR_POLICY);
+  // Refused by the realm where the oracle says SID filtering refuses the user on that path.
+  const refusedHere = reach.paths.some(
+    (p) => p.refusedAt === route.length - 1 && p.realms.slice(0, route.length).join() === route.join(),
+  );
+  expect(refusedHere, `the KDC of the last realm of ${shown(route)} refuses the user`).toBe(true);
+  return undefined;
+}
+
+/** A topology of AD forests, with the trusts' SID filtering switches, whose boundaries properties check. */
+const arbAdTopology = (o: { minRealms?: number; maxRealms?: number; maxTrusts?: number } = {}) =>
+  arbTopology({ maxRealms: 4, maxTrusts: 5, ...o, forests: true, sidFiltering: true });
+
+/**
+ * D (DELTA, a child domain of CHARLIE's forest) reaches A in two hops either through B, across two
+ * quarantined realm trusts (refused at A: B speaks for no domain behind it), or through its forest's
+ * root C and a forest trust (served): the PAC oracle says `either`.
+ */
+const EITHER_EXAMPLE: TopologySpec = {
+  realms: [
+    { name: 'ALPHA.TEST', domain: 'alpha.test', domainSid: 'S-1-5-21-100-200-300' },
+    { name: 'BRAVO.TEST', domain: 'bravo.test', domainSid: 'S-1-5-21-100-200-301' },
+    { name: 'CHARLIE.TEST', domain: 'charlie.test', domainSid: 'S-1-5-21-100-200-302' },
+    { name: 'DELTA.TEST', domain: 'delta.test', domainSid: 'S-1-5-21-100-200-303', forest: 'CHARLIE.TEST' },
+  ],
+  trusts: [
+    { trusting: 2, trusted: 3, direction: 'two-way', kind: 'realm' },
+    { trusting: 1, trusted: 3, direction: 'one-way', kind: 'realm' },
+    { trusting: 0, trusted: 1, direction: 'one-way', kind: 'realm' },
+    { trusting: 0, trusted: 2, direction: 'one-way', kind: 'forest' },
+  ],
+  password: 'Pa55w0rd!',
+};
 
 describe('trust rules over generated topologies', () => {
   it('a user reaches a service exactly when the oracle says its realm is reachable, over the shortest path', async () => {
@@ -132,15 +222,60 @@ describe('trust rules over generated topologies', () => {
     );
   });
 
+  it('an AD user reaches a service exactly as SID filtering at the trusts of its shortest paths allows', async () => {
+    // AD realms in forests of one or more domains, trusts with their SID filtering switches: the
+    // oracle (pacReachableRealms) refuses a path where a trust's boundary does not admit the user's
+    // own domain, as a quarantined trust from a realm not the user's; it leaves the choice among
+    // shortest paths to the KDC, and checks the path the referrals took.
+    const verdicts = new Set<string>();
+    const crossed = new Set<TrustBoundarySpec>();
+    await fc.assert(
+      fc.asyncProperty(arbAdTopology({ maxRealms: 5, maxTrusts: 6 }), fc.nat(), async (spec, seed) => {
+        const world = buildTopology(spec, { seed, kind: 'active-directory' });
+        for (let home = 0; home < spec.realms.length; home++) {
+          const reach = pacReachableRealms(spec, home);
+          for (let target = 0; target < spec.realms.length; target++) {
+            const before = world.trace.entries.length;
+            const out = await attempt(world, spec, home, target);
+            const r = reach.get(target);
+            if (r === undefined) {
+              expect(out).toMatchObject({ ok: false });
+              expect([ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, ErrorCode.KDC_ERR_POLICY]).toContain(
+                (out as { code: number }).code,
+              );
+              continue;
+            }
+            verdicts.add(r.verdict);
+            const route = routeSince(world, spec, before);
+            const path = checkPacOutcome(spec, r, out, route);
+            if (path === undefined) continue;
+            expect(out).toMatchObject({ ok: true, crealm: spec.realms[home]!.name });
+            expect(path).toHaveLength(r.hops + 1);
+            for (let i = 1; i < path.length; i++) crossed.add(trustBoundaryOf(spec, path[i - 1]!, path[i]!));
+          }
+        }
+      }),
+      { seed: 20261208, numRuns: 30, examples: [[EITHER_EXAMPLE, 0]] },
+    );
+    // The generated topologies meet every verdict and every boundary (else the property says little).
+    expect([...verdicts].sort()).toEqual(['either', 'refused', 'succeeds']);
+    expect([...crossed].sort()).toEqual([...TRUST_BOUNDARIES].sort());
+  });
+
   it('ok-as-delegate on a ticket to a service trusted for delegation exactly when every trust of its path allows TGT delegation', async () => {
-    // AD realms, each a forest of its own, whose trusts allow TGT delegation or not at random; the
-    // oracle is MS-KILE 3.3.5.7.5's rule over the path the ticket names (its transited realms).
-    const withDelegation = arbTopology({ maxRealms: 4, maxTrusts: 5 }).chain((spec) =>
+    // AD realms in forests, whose trusts allow TGT delegation or not at random (unquarantined where
+    // they do, as createTrust requires); the oracle is MS-KILE 3.3.5.7.5's rule over the path the
+    // ticket names (its transited realms), where SID filtering lets the user through at all.
+    const withDelegation = arbAdTopology().chain((spec) =>
       fc
         .array(fc.boolean(), { minLength: spec.trusts.length, maxLength: spec.trusts.length })
         .map((allow) => ({
           ...spec,
-          trusts: spec.trusts.map((t, i) => ({ ...t, tgtDelegation: allow[i]! })),
+          trusts: spec.trusts.map((t, i) => ({
+            ...t,
+            tgtDelegation: allow[i]!,
+            ...(allow[i]! && t.kind !== 'forest' && { quarantine: false }),
+          })),
         })),
     );
     await fc.assert(
@@ -155,10 +290,11 @@ describe('trust rules over generated topologies', () => {
                 (t.trusting === index.get(b) && t.trusted === index.get(a))),
           );
         for (let home = 0; home < spec.realms.length; home++) {
-          const reach = reachableRealms(spec, home);
-          for (const target of reach.keys()) {
+          for (const [target, reach] of pacReachableRealms(spec, home)) {
+            const before = world.trace.entries.length;
             const out = await attempt(world, spec, home, target);
-            if (!out.ok) throw new Error(`no ticket from ${home} to ${target}: ${out.code}`);
+            if (checkPacOutcome(spec, reach, out, routeSince(world, spec, before)) === undefined) continue;
+            if (!out.ok) throw new Error('unreachable');
             const path =
               home === target
                 ? [spec.realms[home]!.name] // a local ticket: no trust, the service's flag alone
@@ -174,34 +310,101 @@ describe('trust rules over generated topologies', () => {
 
   it("never lets a PAC from across a trust speak for the receiving realm's own domain (SID filtering)", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        arbTopology({ minRealms: 2, maxRealms: 4, maxTrusts: 5 }),
-        fc.nat(),
-        fc.nat(),
-        async (spec, a, b) => {
-          const world = buildTopology(spec, { seed: 3, kind: 'active-directory' });
-          const reach = reachableRealms(spec, a % spec.realms.length);
-          const reachable = [...reach.keys()].filter((t) => t !== a % spec.realms.length);
-          fc.pre(reachable.length > 0);
-          const home = a % spec.realms.length;
-          const target = reachable[b % reachable.length]!;
-          // First the user as its own realm made it: served, as the reachability property says.
-          expect((await attempt(world, spec, home, target)).ok).toBe(true);
-          // Then the home realm's directory claims, for the same user, the target domain's
-          // Administrator and Domain Admins: some realm on the way must refuse; none may serve it.
-          const targetSid = world.realms[target]!.directory.domainSid;
-          world.realms[home]!.directory.setExternalIdentity('user', {
-            sid: `${targetSid}-500`,
-            groupSids: [`${targetSid}-512`],
-          });
-          expect(await attempt(world, spec, home, target)).toEqual({
-            ok: false,
-            code: ErrorCode.KDC_ERR_POLICY,
-          });
-        },
-      ),
+      fc.asyncProperty(arbAdTopology({ minRealms: 2 }), fc.nat(), fc.nat(), async (spec, a, b) => {
+        const world = buildTopology(spec, { seed: 3, kind: 'active-directory' });
+        const home = a % spec.realms.length;
+        // Targets the user reaches with its own identity on every shortest path.
+        const served = [...pacReachableRealms(spec, home)]
+          .filter(([t, r]) => t !== home && r.verdict === 'succeeds')
+          .map(([t]) => t);
+        fc.pre(served.length > 0);
+        const target = served[b % served.length]!;
+        // First the user as its own realm made it: served, as the oracle says.
+        expect((await attempt(world, spec, home, target)).ok).toBe(true);
+        // Then the home realm's directory claims, for the same user, the target domain's
+        // Administrator and Domain Admins: some realm on the way must refuse; none may serve it.
+        const targetSid = world.realms[target]!.directory.domainSid;
+        world.realms[home]!.directory.setExternalIdentity('user', {
+          sid: `${targetSid}-500`,
+          groupSids: [`${targetSid}-512`],
+        });
+        expect(await attempt(world, spec, home, target)).toEqual({
+          ok: false,
+          code: ErrorCode.KDC_ERR_POLICY,
+        });
+      }),
       { seed: 20261205, numRuns: 20 },
     );
+  });
+
+  it('keeps of the ExtraSids of a legitimate user exactly what the trust boundaries of its path admit (SID filtering)', async () => {
+    // The user of each realm, whose logon domain is its own, and whose ExtraSids carry SIDs of every
+    // domain of the topology (each target's among them) and of a domain outside it, with RIDs
+    // below, at and above 1000, and well-known SIDs that are no domain's, asks every realm it may
+    // reach: each service ticket's PAC keeps what every hop's boundary admits (sidsKeptAlong, from
+    // the documented rules; a hop filters what the hops before it kept), no more, no less.
+    const ELSEWHERE = 'S-1-5-21-9-9-9';
+    const RIDS = [512, 999, 1000, 1105];
+    const crossed = new Set<TrustBoundarySpec>();
+    let kept = 0;
+    let removed = 0;
+    let multiHop = 0;
+    /** The user of `home`, with `extra` as ExtraSids, asks each of `targets`; checks the tickets' ExtraSids. */
+    const check = async (
+      spec: TopologySpec,
+      world: World,
+      home: number,
+      targets: [number, PacReach][],
+      how: string,
+      extra: string[],
+    ) => {
+      for (const [target, reach] of targets) {
+        const before = world.trace.entries.length;
+        const out = await attempt(world, spec, home, target);
+        const path = checkPacOutcome(spec, reach, out, routeSince(world, spec, before));
+        if (path === undefined || !out.ok) continue; // refused on the path the KDC chose (`either`)
+        // The KDC adds S-1-18-1 (authentication authority asserted identity) after them.
+        const expected = sidsKeptAlong(spec, path, [...extra, 'S-1-18-1']);
+        const shown = path.map((i) => spec.realms[i]!.name).join(' -> ');
+        expect(out.extraSids, `${how}: ${shown}`).toEqual(expected);
+        kept += expected.length;
+        removed += extra.length + 1 - expected.length;
+        for (let i = 1; i < path.length; i++) crossed.add(trustBoundaryOf(spec, path[i - 1]!, path[i]!));
+        if (path.length > 2) multiHop++;
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(arbAdTopology({ minRealms: 2, maxRealms: 5, maxTrusts: 6 }), async (spec) => {
+        const world = buildTopology(spec, { seed: 5, kind: 'active-directory' });
+        const domains = [...spec.realms.map((_, i) => domainSidOf(spec, i)), ELSEWHERE];
+        const sidsOf = (ds: string[]) => ds.flatMap((d) => RIDS.map((rid) => `${d}-${rid}`));
+        for (let home = 0; home < spec.realms.length; home++) {
+          const targets = [...pacReachableRealms(spec, home)].filter(
+            ([t, r]) => t !== home && r.verdict !== 'refused',
+          );
+          const dir = world.realms[home]!.directory;
+          // SIDs of every domain (the user's own too) in its sIDHistory.
+          const history = sidsOf(domains);
+          for (const sid of history) dir.addSidHistory('user', sid);
+          await check(spec, world, home, targets, 'sIDHistory', history);
+          // From an identity held elsewhere with the user's own SID: other domains' groups and
+          // well-known SIDs (its own domain's groups would be GroupIds).
+          const groups = [
+            ...sidsOf(domains.filter((d) => d !== domainSidOf(spec, home))),
+            'S-1-5-9',
+            'S-1-5-32-544',
+          ];
+          dir.setExternalIdentity('user', { sid: dir.sidOf(dir.account('user')!.rid), groupSids: groups });
+          await check(spec, world, home, targets, 'external identity', groups);
+        }
+      }),
+      { seed: 20261209, numRuns: 25 },
+    );
+    // Every boundary met, SIDs kept and removed, and paths of several hops (else it says little).
+    expect([...crossed].sort()).toEqual([...TRUST_BOUNDARIES].sort());
+    expect(kept).toBeGreaterThan(0);
+    expect(removed).toBeGreaterThan(0);
+    expect(multiHop).toBeGreaterThanOrEqual(20);
   });
 
   it('never lets a one-way trust grant access the other way', async () => {
@@ -230,16 +433,19 @@ describe('trust rules over generated topologies', () => {
   it("never accepts a cross-realm TGT that claims one of the accepting realm's own clients (lineage)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        arbTopology({ minRealms: 2, maxRealms: 4, maxTrusts: 5 }),
+        // At least one trust: without one there is no inter-realm key to forge with.
+        arbTopology({ minRealms: 2, maxRealms: 4, minTrusts: 1, maxTrusts: 5 }),
         fc.nat(),
         async (spec, seed) => {
           const world = build(spec, seed);
+          let keys = 0;
           // Every inter-realm key krbtgt/B@A that A holds: whoever holds it can make any TGT.
           for (const a of world.realms) {
             for (const b of world.realms) {
               if (a === b) continue;
               const entry = a.lookup(`krbtgt/${b.name}@${a.name}`);
               if (entry === undefined) continue;
+              keys++;
               const key = entry.keys.at(-1)!;
               const kdc = new Kdc(b);
               const ask = (crealm: string) =>
@@ -267,6 +473,8 @@ describe('trust rules over generated topologies', () => {
               expect(ask(a.name)).toBe('TGS-REP');
             }
           }
+          // One key per trust and direction it allows: every trust was tried.
+          expect(keys).toBe(spec.trusts.reduce((n, t) => n + (t.direction === 'two-way' ? 2 : 1), 0));
         },
       ),
       { seed: 20261204, numRuns: 20 },

@@ -1,10 +1,11 @@
 /**
  * Generated Azure labs, built: the cloud trust is one-way, and the lab
  * behaves so. On-prem users reach every instance only once the trust exists;
- * the Azure AD realm trusts the on-prem realm and never the other way round.
+ * the Azure AD realm trusts the on-prem realm and never the other way round:
+ * a cloud user's TGT gets no ticket for an on-prem service.
  */
 
-import { isKerberosError } from '@krbsim/core';
+import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { krbtgtName } from '@krbsim/kdc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +44,30 @@ describe('arbAzureLab and buildAzureLab', () => {
           expect(realm.db.get(krbtgtName(azure), spec.onPremRealm) !== undefined).toBe(spec.cloudTrust);
           expect(realm.db.get(krbtgtName(spec.onPremRealm), azure)).toBeUndefined();
         }
+        // And in use: a cloud user of the tenant, signed in on an Azure AD-joined device, asks with
+        // its cloud TGT for an on-prem service, named by host as Windows asks, and in the on-prem
+        // realm by name (so that Azure AD would refer it there if it could: a krbtgt/<on-prem> of
+        // its own). Azure AD has no way to the on-prem realm: it refuses both itself
+        // (KDC_ERR_S_PRINCIPAL_UNKNOWN), and the on-prem KDC is never asked.
+        const spn = `host/server.${spec.onPremRealm.toLowerCase()}`;
+        lab.onPrem.realm.addService(spn, { password: 'svc Pa55w0rd!' });
+        const cloudPc = lab.azureAdJoinedClient(lab.addCloudUser('dave@lab.onmicrosoft.com'));
+        await cloudPc.signIn();
+        expect(cloudPc.cloudTgt).toBeDefined();
+        const since = lab.trace.nextSeq;
+        for (const ask of [
+          () => cloudPc.initSecurityContext(spn),
+          () => cloudPc.kerberos.getServiceTicket(`${spn}@${spec.onPremRealm}`),
+        ]) {
+          const reverse = await ask().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isKerberosError(reverse, ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN), String(reverse)).toBe(true);
+        }
+        const asked = lab.trace.entries.filter((e) => e.seq >= since && e.requestType === 'TGS-REQ');
+        expect(asked.length).toBeGreaterThanOrEqual(2);
+        expect(asked.every((e) => e.to.startsWith(`KDC ${azure}`))).toBe(true);
       }),
     );
   });

@@ -8,7 +8,14 @@ import { SeededRandom } from '@krbsim/core';
 import { createTrust } from '@krbsim/kdc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arbTopLevelNames, arbTopology, buildTopology, reachableRealms } from '../src/index';
+import {
+  arbTopLevelNames,
+  arbTopology,
+  buildTopology,
+  forestOf,
+  isQuarantined,
+  reachableRealms,
+} from '../src/index';
 
 describe('buildTopology', () => {
   it("builds one realm, KDC and trust per spec entry; a user reaches exactly the oracle's realms", async () => {
@@ -37,6 +44,36 @@ describe('buildTopology', () => {
         }
       }),
       { numRuns: 30 },
+    );
+  });
+
+  it("builds forests and SID filtering switches as the spec says, with the oracle's defaults", () => {
+    fc.assert(
+      fc.property(
+        arbTopology({ maxRealms: 6, maxTrusts: 9, forests: true, sidFiltering: true }),
+        fc.boolean(),
+        (spec, delegation) => {
+          // tgtDelegation where createTrust takes it: buildTopology then unquarantines the trust.
+          const s = delegation
+            ? {
+                ...spec,
+                trusts: spec.trusts.map((t) => (t.quarantine === true ? t : { ...t, tgtDelegation: true })),
+              }
+            : spec;
+          const world = buildTopology(s, { kind: 'active-directory' });
+          world.realms.forEach((r, i) => {
+            expect(r.forest).toBe(forestOf(s, i));
+            expect(r.directory.domainSid).toBe(s.realms[i]!.domainSid);
+          });
+          world.trusts.forEach((t, i) => {
+            const want = s.trusts[i]!;
+            expect(t.kind).toBe(want.kind);
+            expect(t.quarantine).toBe(isQuarantined(s, want));
+            expect(t.enableSidHistory).toBe(want.enableSidHistory ?? false);
+          });
+        },
+      ),
+      { seed: 14, numRuns: 60 },
     );
   });
 

@@ -1,8 +1,10 @@
 /**
  * A generated {@link TopologySpec} turned into running realms: one
- * `@krbsim/kdc` realm and KDC per realm spec, registered on one in-process
- * transport, `user` and `host/svc.<domain>` in each, every realm's DNS domain
- * mapped in every realm, and the spec's trusts created with `createTrust`.
+ * `@krbsim/kdc` realm and KDC per realm spec (with its forest and domain SID
+ * when the spec gives them), registered on one in-process transport, `user`
+ * and `host/svc.<domain>` in each, every realm's DNS domain mapped in every
+ * realm, and the spec's trusts created with `createTrust` (with their
+ * `tgtDelegation`, `quarantine` and `enableSidHistory` when given).
  *
  * ```ts
  * fc.assert(fc.property(arbTopology(), (spec) => {
@@ -68,6 +70,8 @@ export function buildTopology(spec: TopologySpec, options: BuildTopologyOptions 
         clock,
         random: new SeededRandom(`${seed}:${i}`),
         ...(options.kind !== undefined && { kind: options.kind }),
+        ...(r.forest !== undefined && { forest: r.forest }),
+        ...(r.domainSid !== undefined && { domainSid: r.domainSid }),
       }),
   );
   const userKeys: Key[] = [];
@@ -89,8 +93,12 @@ export function buildTopology(spec: TopologySpec, options: BuildTopologyOptions 
       direction: t.direction,
       kind: t.kind,
       ...(t.tgtDelegation !== undefined && { tgtDelegation: t.tgtDelegation }),
+      ...(t.quarantine !== undefined && { quarantine: t.quarantine }),
       // Delegation does not cross a quarantined trust; a forest trust has no quarantine switch.
-      ...(t.tgtDelegation === true && t.kind !== 'forest' && { quarantine: false }),
+      ...(t.quarantine === undefined &&
+        t.tgtDelegation === true &&
+        t.kind !== 'forest' && { quarantine: false }),
+      ...(t.enableSidHistory !== undefined && { enableSidHistory: t.enableSidHistory }),
     }),
   );
   return { realms, kdcs, userKeys, trusts, transport, trace, clock, serviceOf };

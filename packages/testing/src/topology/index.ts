@@ -4,10 +4,27 @@
  * @module
  */
 
-export { arbTopology, arbTrustSpec, realmSpecs } from './arbitrary';
+export { arbTopology, arbTrustSpec, realmSpecs, type TopologyArbitraryOptions } from './arbitrary';
 export { type BuildTopologyOptions, buildTopology, type TopologyWorld } from './build';
 export {
+  domainSidOf,
+  type PacPath,
+  type PacReach,
+  type PacVerdict,
+  pacReachableRealms,
+  pacRefusalAt,
+  shortestTrustPaths,
+  sidCrosses,
+  sidsKeptAlong,
+  TRUST_BOUNDARIES,
+  type TrustBoundarySpec,
+  trustBetweenSpec,
+  trustBoundaryOf,
+} from './sid-filtering';
+export {
   crossTo,
+  forestOf,
+  isQuarantined,
   isTransitive,
   type RealmSpec,
   reachableRealms,

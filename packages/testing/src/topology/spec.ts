@@ -1,11 +1,13 @@
 /**
  * Realm topologies as plain data, for property tests of the trust rules.
  *
- * A {@link TopologySpec} says which realms exist, which trusts join them
- * (direction, kind, top-level names) and where users and services live. It
- * knows nothing about KDCs: tests turn it into running realms, and
+ * A {@link TopologySpec} says which realms exist (and, for AD realms, which
+ * forest each domain belongs to), which trusts join them (direction, kind,
+ * SID filtering switches) and where users and services live. It knows
+ * nothing about KDCs: tests turn it into running realms, and
  * {@link reachableRealms} says, independently of the KDC's own routing code,
- * which realms a user may reach.
+ * which realms a user may reach (for realms that issue PACs, see also
+ * `pacReachableRealms` in sid-filtering.ts).
  *
  * @module
  */
@@ -28,17 +30,44 @@ export interface TrustSpec {
   readonly direction: TrustDirectionSpec;
   readonly kind: TrustKindSpec;
   /**
-   * TGT delegation across the trust (`createTrust`'s `tgtDelegation`; the
-   * generated realms are each a forest of their own, where it is off by
-   * default). True builds the trust unquarantined, as delegation requires.
+   * TGT delegation across the trust (`createTrust`'s `tgtDelegation`; off by
+   * default between forests). True builds a trust other than a forest trust
+   * unquarantined (`quarantine: false`) unless `quarantine` says otherwise,
+   * which `createTrust` then refuses: delegation does not cross a quarantined
+   * trust.
    */
   readonly tgtDelegation?: boolean;
+  /**
+   * SID filter quarantining (`createTrust`'s `quarantine`, AD's `netdom trust
+   * /quarantine`). Absent: its default, true for an external trust and a
+   * `realm` trust between forests, false for a `realm` trust within a forest
+   * (see {@link isQuarantined}). Not for forest trusts, which `createTrust`
+   * refuses it on.
+   */
+  readonly quarantine?: boolean;
+  /**
+   * A forest trust's SID history switch (`createTrust`'s `enableSidHistory`,
+   * `netdom trust /enablesidhistory`). Absent: false. Forest trusts only.
+   */
+  readonly enableSidHistory?: boolean;
 }
 
 /** A realm: its Kerberos name and the DNS domain its hosts live under. */
 export interface RealmSpec {
   readonly name: string;
   readonly domain: string;
+  /**
+   * The AD forest the realm's domain belongs to, by its root domain's realm
+   * name (`RealmOptions.forest`). Absent: a forest of its own. The domains of
+   * one forest are joined by `realm` trusts (as {@link TopologySpec} generators
+   * make them): AD allows no other kind between them.
+   */
+  readonly forest?: string;
+  /**
+   * The domain's SID (`RealmOptions.domainSid`), `S-1-5-21-a-b-c`, for oracles
+   * that reason about the SIDs of a PAC. Absent: the realm's default.
+   */
+  readonly domainSid?: string;
 }
 
 /** A whole topology. */
@@ -47,6 +76,27 @@ export interface TopologySpec {
   readonly trusts: readonly TrustSpec[];
   /** One user per realm, `user<i>`, with this password. */
   readonly password: string;
+}
+
+/** The forest of realm `i`: {@link RealmSpec.forest}, or the realm's own name. */
+export function forestOf(spec: TopologySpec, i: number): string {
+  const r = spec.realms[i]!;
+  return r.forest ?? r.name;
+}
+
+/**
+ * Whether a trust is quarantined (only the SIDs of the domain across it pass
+ * it), as `TrustOptions.quarantine` documents its default: never a forest
+ * trust; otherwise `quarantine` when given, else false when `tgtDelegation`
+ * is true (see {@link TrustSpec.tgtDelegation}), else true for an external
+ * trust and for a `realm` trust between forests, false for a `realm` trust
+ * within a forest.
+ */
+export function isQuarantined(spec: TopologySpec, trust: TrustSpec): boolean {
+  if (trust.kind === 'forest') return false;
+  if (trust.quarantine !== undefined) return trust.quarantine;
+  if (trust.tgtDelegation === true) return false;
+  return trust.kind === 'external' || forestOf(spec, trust.trusting) !== forestOf(spec, trust.trusted);
 }
 
 /** True when the kind is transitive. */
@@ -63,7 +113,9 @@ export function crossTo(trust: TrustSpec, from: number): number | undefined {
 
 /**
  * The realms a user of realm `home` may reach, with the number of trust hops
- * on the shortest allowed path.
+ * on the shortest allowed path. For realms that issue no PACs (MIT-kind):
+ * where PACs are SID-filtered at trusts a path may also be refused, which
+ * `pacReachableRealms` (sid-filtering.ts) adds.
  *
  * The rule, stated as the transitive closure of trust: realm X lets users of
  * realm Y in when X trusts Y directly (any kind), or when there is a chain of
