@@ -580,7 +580,7 @@ describe('answerBatch: what SQL Server reads', () => {
       ["SELECT 'it''s", "it''s"],
       ['SELECT 1 AS [open', 'open'],
       ['SELECT 1 AS "open', 'open'],
-    ]) {
+    ] as const) {
       expect(answerBatch(sql, facts), sql).toEqual([
         {
           kind: 'error',
