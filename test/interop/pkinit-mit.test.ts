@@ -240,6 +240,33 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     expect(parseKlist((await alice.ok('klist', [])).stdout).principal).toBe(`alice@${REALM}`);
   });
 
+  it('PKINIT inside FAST: kinit -n -T (anonymous, PA-PKINIT-KX under the unstrengthened reply key) and kinit -T -X', async () => {
+    const anon = await serve(false, ['ca'], true, true);
+    await anon.ok('kinit', ['-n', `@${REALM}`], { input: '' });
+    const again = new MitClient(tools, dir.path, anon.krb5conf, dir.file('cc-anon-armored'), () =>
+      log.join('\n'),
+    );
+    // MIT's verify_anonymous checks PA-PKINIT-KX and KRB-FX-CF2 with the key PKINIT made (ctx->as_key),
+    // not the strengthened one that seals the enc-part (RFC 6113 section 5.4.3).
+    const r = await again.ok('kinit', ['-n', '-T', anon.ccache, `@${REALM}`], { input: '' });
+    expect(r.trace, again.explain(r)).toMatch(/Using FAST due to armor ccache negotiation result/);
+    expect(r.trace, again.explain(r)).toContain('PKINIT client verified DH reply');
+    expect(r.trace, again.explain(r)).toMatch(/FAST reply key: aes256-cts\//);
+    expect(parseKlist((await again.ok('klist', [])).stdout).principal).toBe(
+      'WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS',
+    );
+    expect(log.at(-1)).toMatch(/AS-REQ \d+ bytes -> AS-REP/);
+    const alice = new MitClient(tools, dir.path, anon.krb5conf, dir.file('cc-anon-pk-alice'), () =>
+      log.join('\n'),
+    );
+    const a = await alice.ok('kinit', ['-T', anon.ccache, '-X', identity('alice'), `alice@${REALM}`], {
+      input: '',
+    });
+    expect(a.trace, alice.explain(a)).toContain('PKINIT client verified DH reply');
+    expect(a.trace, alice.explain(a)).toMatch(/FAST reply key: aes256-cts\//);
+    expect(parseKlist((await alice.ok('klist', [])).stdout).principal).toBe(`alice@${REALM}`);
+  });
+
   it('a realm that does not allow anonymous tickets (the default) refuses kinit -n with KDC_ERR_POLICY', async () => {
     const mit = await serve();
     const r = await mit.run('kinit', ['-n', `@${REALM}`], { input: '' });

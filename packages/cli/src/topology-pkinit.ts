@@ -56,7 +56,13 @@ export async function issueTopologyCertificates(
     });
     const users = new Map<string, PemCertificate>();
     for (const u of r.users) {
-      users.set(u.name, await issuePkinitClientCertificate(ca, { principal: u.name, realm: r.name, clock }));
+      // A DC maps a certificate by its UPN, never by id-pkinit-san (MS-PKCA 3.1.5): an AD realm's
+      // users get their implicit UPN, name@domain, beside it.
+      const upn = r.kind === 'active-directory' ? { upn: `${u.name}@${r.name.toLowerCase()}` } : {};
+      users.set(
+        u.name,
+        await issuePkinitClientCertificate(ca, { principal: u.name, realm: r.name, clock, ...upn }),
+      );
     }
     realms.set(r.name, { kdc, users });
   }

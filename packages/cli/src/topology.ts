@@ -174,7 +174,7 @@ export interface ServiceSpec {
  */
 export interface PkinitSpec {
   readonly requireFreshness?: boolean;
-  readonly clientEku?: 'kpClientAuth' | 'scLogin' | 'none';
+  readonly clientEku?: 'kpClientAuth' | 'scLogin' | 'windows' | 'none';
   readonly allowUpn?: boolean;
 }
 
@@ -624,7 +624,12 @@ function pkinitSpec(v: unknown, path: string): PkinitSpec {
       requireFreshness: optBool(o.requireFreshness, `${path}.requireFreshness`),
     }),
     ...(o.clientEku !== undefined && {
-      clientEku: oneOf(o.clientEku, `${path}.clientEku`, ['kpClientAuth', 'scLogin', 'none'] as const),
+      clientEku: oneOf(o.clientEku, `${path}.clientEku`, [
+        'kpClientAuth',
+        'scLogin',
+        'windows',
+        'none',
+      ] as const),
     }),
     ...(o.allowUpn !== undefined && { allowUpn: optBool(o.allowUpn, `${path}.allowUpn`) }),
   };

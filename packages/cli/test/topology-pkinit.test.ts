@@ -87,6 +87,51 @@ realms:
     expect(kdcOf('PK.TEST').dnsSans).toEqual([]);
   });
 
+  it("an AD realm's users get their implicit UPN in their certificates, by which its KDC maps them", async () => {
+    const clock = new ManualClock(T0);
+    const dir = await makeTempDir('topology-pkinit-ad');
+    const topo = await startTopology(
+      parseTopology(`
+realms:
+  - name: CORP.CONTOSO.COM
+    kind: active-directory
+    pkinit: true
+    users: [{ name: alice, password: a-Passw0rd }]
+`),
+      {
+        dir: dir.path,
+        clock,
+        seed: 'topology-pkinit-ad',
+        random: new SeededRandom('topology-pkinit-ad kdc'),
+      },
+    );
+    try {
+      const pem = (f: string) => readFile(join(dir.path, 'pkinit', f), 'utf8');
+      const certificate = await pem('alice@CORP.CONTOSO.COM.pem');
+      expect(parseCertificate(pemBlocks(certificate, 'CERTIFICATE')[0]!).upnSans).toEqual([
+        'alice@corp.contoso.com',
+      ]);
+      const server = topo.servers.get('CORP.CONTOSO.COM')!;
+      const client = new KerberosClient({
+        realm: 'CORP.CONTOSO.COM',
+        transport: new UdpTcpTransport({
+          kdcs: { 'CORP.CONTOSO.COM': [{ host: '127.0.0.1', port: server.udpPort }] },
+        }),
+        clock,
+        random: new SeededRandom('topology-pkinit-ad client'),
+      });
+      const tgt = await client.getInitialCredentials('alice', {
+        certificate,
+        privateKey: await pem('alice@CORP.CONTOSO.COM-key.pem'),
+        anchors: await pem('ca.pem'),
+      });
+      expect(tgt.server.name.nameString).toEqual(['krbtgt', 'CORP.CONTOSO.COM']);
+    } finally {
+      await topo.close();
+      await dir.remove();
+    }
+  });
+
   it('buildRealms refuses a PKINIT realm without certificates, naming the field', () => {
     expect(() => buildRealms(parseTopology(YAML))).toThrow(
       /realms\[0\]\.pkinit: .*--workers cannot serve PKINIT/,

@@ -53,10 +53,14 @@ import {
 } from '@krbsim/pki';
 import {
   basicConstraintsExtension,
+  certificateExtension,
+  derOid,
+  derSeq,
   extKeyUsageExtension,
   handMadeCertificate,
   keyUsageExtension,
   pkinitSanExtension,
+  tlv,
 } from '@krbsim/testing';
 import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
@@ -76,6 +80,7 @@ let bob: PemCertificate;
 let noSan: PemCertificate;
 let upnOnly: PemCertificate;
 let tlsOnly: PemCertificate;
+let upnTlsOnly: PemCertificate;
 let smartcard: PemCertificate;
 let ecAlice: PemCertificate;
 let otherKdc: PemCertificate;
@@ -109,6 +114,13 @@ beforeAll(async () => {
     upn: 'alice@pki.test',
   });
   tlsOnly = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', purposes: ['client-auth'] });
+  upnTlsOnly = await issuePkinitClientCertificate(ca, {
+    ...o,
+    principal: 'alice',
+    pkinitSan: false,
+    upn: 'alice@pki.test',
+    purposes: ['client-auth'],
+  });
   smartcard = await issuePkinitClientCertificate(ca, {
     ...o,
     principal: 'alice',
@@ -187,6 +199,14 @@ function lab(
   const codes = () => replies.filter((r) => r[0] === 0x7e).map((r) => decodeKrbError(r).errorCode);
   return { clock, realm, kdc, client, log, requests, replies, codes, edit };
 }
+
+/** A subjectAltName holding one Microsoft UPN otherName (a UTF8String). */
+const upnSanExtension = (upn: string) =>
+  certificateExtension(
+    PkinitOid.subjectAltName,
+    false,
+    derSeq(tlv(0xa0, derOid(PkinitOid.id_ms_san_upn), tlv(0xa0, tlv(0x0c, new TextEncoder().encode(upn))))),
+  );
 
 const identity = (cert: PemCertificate, extra: Partial<PkinitIdentity> = {}): PkinitIdentity => ({
   certificate: cert.certPem,
@@ -329,14 +349,19 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(codes()).toEqual([ErrorCode.KDC_ERR_PREAUTH_REQUIRED, ErrorCode.KDC_ERR_PREAUTH_FAILED]);
   });
 
-  it('a freshness token past its lifetime: KDC_ERR_PREAUTH_EXPIRED', async () => {
-    const { client, clock, edit } = lab();
-    edit.reply = (rep, n) => {
-      if (n === 1) clock.advance(10 * 60_000);
-      return rep;
-    };
-    const e = await rejection(client().getInitialCredentials('alice', identity(alice)));
-    expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_EXPIRED);
+  it('a freshness token past its lifetime: KDC_ERR_PREAUTH_EXPIRED from a DC, PREAUTH_FAILED from an MIT realm (as MIT sends it)', async () => {
+    for (const [kind, cert, code] of [
+      ['active-directory', upnOnly, ErrorCode.KDC_ERR_PREAUTH_EXPIRED],
+      ['mit', alice, ErrorCode.KDC_ERR_PREAUTH_FAILED],
+    ] as const) {
+      const { client, clock, edit } = lab({}, {}, kind);
+      edit.reply = (rep, n) => {
+        if (n === 1) clock.advance(10 * 60_000);
+        return rep;
+      };
+      const e = await rejection(client().getInitialCredentials('alice', identity(cert)));
+      expect(e.code, kind).toBe(code);
+    }
   });
 
   it('maps a certificate without id-pkinit-san through the mapping table, and only then', async () => {
@@ -372,14 +397,16 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     await lab({ allowUpn: true }).client().getInitialCredentials('alice', identity(upnOnly));
   });
 
-  it('an active-directory realm maps as a DC does: smart card logon EKU, the implicit UPN, a computer by its dNSName', async () => {
+  it('an active-directory realm maps as a DC does: by UPN (the implicit one too), a computer by its dNSName, never by id-pkinit-san', async () => {
     const ad = () => lab({}, {}, 'active-directory');
-    // The smart card logon EKU by default (a Windows smart-card certificate's), KPClientAuth too.
-    await ad().client().getInitialCredentials('alice', identity(smartcard));
-    await ad().client().getInitialCredentials('alice', identity(alice));
-    expect((await rejection(ad().client().getInitialCredentials('alice', identity(tlsOnly)))).code).toBe(
-      ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
-    );
+    // A UPN subjectAltName, with id-pkinit-KPClientAuth or the smart card logon EKU (a Windows smart card's).
+    await ad().client().getInitialCredentials('alice', identity(upnOnly));
+    // MS-PKCA 3.1.5: a Windows KDC does not process id-pkinit-san, so a certificate naming alice only there
+    // does not map, whatever its EKU.
+    for (const cert of [alice, smartcard]) {
+      const e = await rejection(ad().client().getInitialCredentials('alice', identity(cert)));
+      expect(e.code).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+    }
     // bob has no UPN of his own: his implicit one, sAMAccountName@<the domain>, maps, in any case; another does not.
     await ad().client().getInitialCredentials('bob', identity(bobImplicit));
     const elsewhere = await rejection(ad().client().getInitialCredentials('bob', identity(bobElsewhere)));
@@ -389,7 +416,13 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(cred.client.name.nameString).toEqual(['PC1$']);
     const wrong = await rejection(ad().client().getInitialCredentials('PC1$', identity(pc1Wrong)));
     expect(wrong.code).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
-    // An MIT realm maps none of these.
+    // The mapping table (AD's explicit mappings, altSecurityIdentities) still maps.
+    const subject = certificateFrom(noSan.certPem).subjectText;
+    await lab({ mapping: [{ subject, principal: 'alice' }] }, {}, 'active-directory')
+      .client()
+      .getInitialCredentials('alice', identity(noSan));
+    // An MIT realm maps by id-pkinit-san, and by none of the AD names.
+    await lab().client().getInitialCredentials('alice', identity(alice));
     expect(
       (
         await rejection(
@@ -399,6 +432,54 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
         )
       ).code,
     ).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+  });
+
+  it("an active-directory realm takes the EKUs a DC takes (MS-PKCA 3.1.5), and a certificate without EKU or keyUsage; an MIT realm keeps MIT's rules", async () => {
+    const ad = () => lab({}, {}, 'active-directory');
+    const upnCert = (extensions: Uint8Array[]) =>
+      handMadeCertificate({
+        subject: 'alice',
+        issuer: ca,
+        extensions: [basicConstraintsExtension(false), upnSanExtension('alice@pki.test'), ...extensions],
+        notBefore: T0 - 86_400_000,
+        notAfter: T0 + 30 * 86_400_000,
+      });
+    const signs = keyUsageExtension(KeyUsageBit.digitalSignature);
+    const taken: [string, PemCertificate][] = [
+      ['TLS client authentication', upnTlsOnly],
+      ['smart card logon', bobImplicit],
+      ['neither EKU nor keyUsage', upnCert([])],
+      ['no EKU, keyUsage digitalSignature', upnCert([signs])],
+      ['anyExtendedKeyUsage', upnCert([signs, extKeyUsageExtension('2.5.29.37.0')])],
+    ];
+    for (const [what, cert] of taken) {
+      const who = cert === bobImplicit ? 'bob' : 'alice';
+      const tgt = await ad().client().getInitialCredentials(who, identity(cert));
+      expect(tgt.client.name.nameString, what).toEqual([who]);
+    }
+    // A DC's KRB-ERROR carries no e-text: packages/kdc/test/pkinit-mapping.test.ts reads the KDC's reasons.
+    const refused: [string, PemCertificate][] = [
+      ['server authentication only', upnCert([signs, extKeyUsageExtension('1.3.6.1.5.5.7.3.1')])],
+      ['keyUsage without digitalSignature', upnCert([keyUsageExtension(KeyUsageBit.keyEncipherment)])],
+    ];
+    for (const [what, cert] of refused) {
+      const e = await rejection(ad().client().getInitialCredentials('alice', identity(cert)));
+      expect(e.code, what).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
+    }
+    // MIT (pkinit_eku_checking kpClientAuth, crypto_check_cert_eku): the EKU and keyUsage are both required.
+    for (const [what, cert] of taken.filter(([, c]) => c !== bobImplicit)) {
+      const e = await rejection(
+        lab({ allowUpn: true }).client().getInitialCredentials('alice', identity(cert)),
+      );
+      expect(e.code, what).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
+    }
+    // clientEku: 'scLogin' in an AD realm asks MIT's scLogin rule instead.
+    const sc = await rejection(
+      lab({ clientEku: 'scLogin' }, {}, 'active-directory')
+        .client()
+        .getInitialCredentials('alice', identity(upnTlsOnly)),
+    );
+    expect(sc.code).toBe(ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE);
   });
 
   /** The one TYPED-DATA entry of the last KRB-ERROR `replies` holds, its ExternalPrincipalIdentifiers decoded. */

@@ -45,6 +45,7 @@ import { runPadata } from './padata/handler';
 import { AS_PADATA_HANDLERS } from './padata/registry';
 import { encPaRepPadata } from './padata/req-enc-pa-rep';
 import { supportedEnctypesPadata } from './padata/supported-enctypes';
+import { pkinitLogonOf, withPkinitLogonPac } from './pkinit/logon';
 import {
   etypeInfo2Padata,
   fastRequired,
@@ -272,8 +273,12 @@ function answerAs(
   const sealingKey = strengthened?.replyKey ?? replyKey.key;
 
   runIssuancePolicy(realm, { realm, exchange: 'AS', cname, crealm, client: c, server: s }, who);
-  // RFC 8062 section 7: an anonymous ticket's session key mixes a KDC contribution into the reply key.
-  const anonymousKx = anonymous === undefined ? undefined : pkinitKx(sealingKey, sessionEtype!, realm.random);
+  // RFC 8062 section 7: an anonymous ticket's session key mixes a KDC contribution into the reply key:
+  // PKINIT's, before any FAST strengthening (RFC 6113 section 5.4.3 changes only the key sealing the
+  // enc-part). MIT's KDC encrypts PA-PKINIT-KX before kdc_fast_handle_reply_key, and its client checks
+  // it with ctx->as_key (verify_anonymous), so `kinit -n -T` needs this key.
+  const anonymousKx =
+    anonymous === undefined ? undefined : pkinitKx(replyKey.key, sessionEtype!, realm.random);
   if (anonymousKx !== undefined) state.replyPadata.push(anonymousKx.padata);
 
   // MS-KILE 3.3.5.6: a member of Protected Users pre-authenticates with AES only, and its TGT lives
@@ -348,13 +353,17 @@ function answerAs(
     transited: emptyTransited(),
     caddr: body.addresses,
   };
-  const authorizationData = ticketAuthorizationData(realm, draft, {
+  const proposed = ticketAuthorizationData(realm, draft, {
     fromEvidence: NO_AUTHORIZATION_DATA,
     fromRequest: NO_AUTHORIZATION_DATA,
     pacRequested,
     pacAttributes: asPacAttributes(state.pacRequest, policy.includePacByDefault),
     badPasswordCount,
   });
+  // MS-PKCA 3.1.5.2: a PKINIT logon's PAC (S-1-18-3, PAC_CREDENTIAL_INFO under the PKINIT reply key).
+  const pkinitLogon = pkinitLogonOf(state);
+  const authorizationData =
+    pkinitLogon === undefined ? proposed : withPkinitLogonPac(realm, proposed, c, replyKey.key, pkinitLogon);
   const request = { ...draft, authorizationData };
   const { ticket, encTicketPart: etp } = issueTicket(realm.name, request, realm.random, (e) =>
     signIssuedPac(realm, request, e),

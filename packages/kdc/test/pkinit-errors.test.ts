@@ -231,6 +231,12 @@ describe('PKINIT configuration', () => {
     expect(refusal({ anchors: [] }).message).toBe('PKINIT configuration: no anchor certificate');
   });
 
+  it('refuses a clientEku it does not know, rather than checking nothing', () => {
+    expect(refusal({ clientEku: 'smartcard' as PkinitOptions['clientEku'] }).message).toBe(
+      'PKINIT configuration: clientEku "smartcard" is not one of kpClientAuth, scLogin, windows, none',
+    );
+  });
+
   it('refuses a KDC key it cannot read, without echoing the key', () => {
     const e = refusal({ privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n' });
     expect(e.message).toContain('PKINIT configuration: the KDC certificate or key cannot be read');

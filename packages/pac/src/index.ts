@@ -10,6 +10,9 @@
  *   {@link PacError} with a field path. {@link parsePac} reads only the
  *   directory, as MIT's `krb5_pac_parse` does, and keeps every buffer as
  *   bytes, which {@link getPacBuffer} decodes when asked.
+ * - PAC_CREDENTIAL_INFO (MS-PAC 2.6), which stays bytes in a decoded PAC:
+ *   {@link sealPacCredentials} / {@link openPacCredentials} and the codecs of
+ *   its PAC_CREDENTIAL_DATA and NTLM_SUPPLEMENTAL_CREDENTIAL.
  * - {@link signPac} / {@link verifyPac}, {@link signTicketPac} /
  *   {@link verifyTicketPac}: the server, KDC, ticket and extended KDC
  *   signatures (MS-PAC 2.8), with `@krbsim/crypto`'s checksums.
@@ -37,6 +40,22 @@ export {
   encodePacClientInfo,
   type PacClientInfo,
 } from './buffers/client-info';
+export {
+  decodeNtlmSupplementalCredential,
+  decodePacCredentialData,
+  decodePacCredentialInfo,
+  encodeNtlmSupplementalCredential,
+  encodePacCredentialData,
+  encodePacCredentialInfo,
+  NtlmCredentialFlags,
+  type NtlmSupplementalCredential,
+  ntlmSupplementalCred,
+  openPacCredentials,
+  type PacCredentialData,
+  type PacCredentialInfo,
+  type SecPkgSupplementalCred,
+  sealPacCredentials,
+} from './buffers/credential-info';
 export {
   decodeS4uDelegationInfo,
   encodeS4uDelegationInfo,

@@ -97,6 +97,8 @@ const OID = {
   basicConstraints: '2.5.29.19',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
+  ntdsCaSecurityExt: '1.3.6.1.4.1.311.25.2',
+  ntdsObjectSid: '1.3.6.1.4.1.311.25.2.1',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
   ecPublicKey: '1.2.840.10045.2.1',
@@ -282,6 +284,13 @@ export interface IssuePkinitClientCertificateOptions {
   readonly upn?: string;
   /** dNSName entries, as a Windows computer's certificate names it (`sql02.corp.contoso.com`, MS-PKCA 3.1.5.2.1). */
   readonly dnsNames?: readonly string[];
+  /**
+   * The account's SID in szOID_NTDS_CA_SECURITY_EXT (MS-WCCE 2.2.2.7.7.4), as AD CS writes it since
+   * KB5014754: the strong mapping an `active-directory` realm checks (MS-PKCA 3.1.5.2.1.6).
+   */
+  readonly sid?: string;
+  /** The account's SID as a subjectAltName URL, `tag:microsoft.com,2022-09-14:sid:<SID>` (KB5014754). */
+  readonly sidUrl?: string;
   /** The extended key usages (default `['pkinit']`: id-pkinit-KPClientAuth). */
   readonly purposes?: readonly PkinitClientPurpose[];
   /** Subject common name (default the principal). */
@@ -321,12 +330,25 @@ export async function issuePkinitClientCertificate(
     altNames.push(otherName(PkinitOid.id_ms_san_upn, tagged(0x0c, new TextEncoder().encode(options.upn))));
   }
   for (const name of options.dnsNames ?? []) altNames.push(dnsName(name));
+  if (options.sidUrl !== undefined) {
+    // uniformResourceIdentifier [6] IA5String, implicitly tagged.
+    altNames.push(tagged(0x86, ia5(`tag:microsoft.com,2022-09-14:sid:${options.sidUrl}`)));
+  }
   return issueLeaf(ca, {
     ...options,
     keyType: options.keyType ?? 'rsa-2048',
     commonName: options.commonName ?? options.principal.slice(0, 64),
     altNames,
     purposes: (options.purposes ?? ['pkinit']).map((p) => PURPOSE_OIDS[p]),
+    ...(options.sid !== undefined && {
+      // GeneralNames { otherName { szOID_NTDS_OBJECTSID, [0] EXPLICIT OCTET STRING "<SID>" } }, non-critical.
+      extra: [
+        {
+          id: OID.ntdsCaSecurityExt,
+          value: tagged(0x30, otherName(OID.ntdsObjectSid, tagged(0x04, ia5(options.sid)))),
+        },
+      ],
+    }),
   });
 }
 
@@ -336,6 +358,8 @@ interface LeafOptions {
   readonly altNames: readonly Uint8Array[];
   /** extendedKeyUsage key purposes (none: no extension). */
   readonly purposes: readonly string[];
+  /** Further non-critical extensions, their extnValue as ready DER. */
+  readonly extra?: readonly { readonly id: string; readonly value: Uint8Array }[];
   readonly clock?: Clock;
   readonly validityDays?: number;
   readonly random?: RandomSource;
@@ -384,6 +408,7 @@ async function issueLeaf(ca: PemCertificate, options: LeafOptions): Promise<PemC
       false,
       new l.pkijs.AuthorityKeyIdentifier({ keyIdentifier: new l.asn1js.OctetString({ valueHex: caSki }) }),
     ),
+    ...(options.extra ?? []).map((e) => rawExtension(l, e.id, false, derValue(e.value))),
   ];
   await cert.sign(caKey, 'SHA-256', l.engine);
   return { certPem: certificatePem(cert), keyPem: await privateKeyPem(l, keys.privateKey) };
@@ -402,6 +427,12 @@ function tagged(tag: number, ...parts: readonly Uint8Array[]): Uint8Array {
     p += part.length;
   }
   return out;
+}
+
+/** The octets of an IA5String (ASCII) value. */
+function ia5(text: string): Uint8Array {
+  if (!/^[\x20-\x7e]+$/.test(text)) invalid(`${JSON.stringify(text)} is not printable ASCII`);
+  return new TextEncoder().encode(text);
 }
 
 /** GeneralName dNSName `[2] IA5String`. */

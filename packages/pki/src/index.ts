@@ -65,11 +65,15 @@ export { type KdfContext, octetString2Key, PKINIT_KDFS, pkinitKdf } from './repl
 export {
   allowsKeyUsage,
   type Certificate,
+  type CertificateSids,
   certificateFrom,
+  certificateSids,
   issuerAndSerialNumber,
   KeyUsageBit,
+  MicrosoftOid,
   type PathOptions,
   parseCertificate,
   pemBlocks,
+  SID_URL_PREFIX,
   verifyCertificatePath,
 } from './x509';

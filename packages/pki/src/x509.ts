@@ -21,7 +21,13 @@
  */
 
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { decodeKrb5PrincipalName, isAsn1Error, type Krb5PrincipalName, PkinitOid } from '@krbsim/asn1';
+import {
+  Asn1Error,
+  decodeKrb5PrincipalName,
+  isAsn1Error,
+  type Krb5PrincipalName,
+  PkinitOid,
+} from '@krbsim/asn1';
 import { ErrorCode, equalBytes, KerberosError } from '@krbsim/core';
 import { children, expectTag, oidOf, readOne, Tag, type Tlv, tlv, unsignedOf } from './der';
 
@@ -63,6 +69,16 @@ export interface Certificate {
   readonly upnSans: readonly string[];
   /** Every dNSName (RFC 5280 section 4.2.1.6), as written. */
   readonly dnsSans: readonly string[];
+  /**
+   * Every uniformResourceIdentifier of the subjectAltName, as written: KB5014754's strong mapping
+   * names the account's SID in one (`tag:microsoft.com,2022-09-14:sid:<SID>`, {@link certificateSids}).
+   */
+  readonly uriSans: readonly string[];
+  /**
+   * The extnValue of Microsoft's szOID_NTDS_CA_SECURITY_EXT (1.3.6.1.4.1.311.25.2, MS-WCCE
+   * 2.2.2.7.7.4), unparsed: {@link certificateSids} reads it, for the realms that look at it.
+   */
+  readonly ntdsCaSecurityExtension: Uint8Array | undefined;
   /** The subject as `node:crypto` prints it (`CN=alice`, comma-separated), for messages and mapping. */
   readonly subjectText: string;
   /** SHA-256 of the DER, as colon-separated upper-case hex (`node:crypto`'s `fingerprint256`). */
@@ -91,6 +107,100 @@ export const KeyUsageBit = {
 /** Whether `cert`'s keyUsage allows `bit` (a certificate without the extension allows every use). */
 export function allowsKeyUsage(cert: Certificate, bit: number): boolean {
   return cert.keyUsage === undefined || (cert.keyUsage & (1 << bit)) !== 0;
+}
+
+/** Microsoft's object identifiers for certificate mapping by SID (MS-WCCE 2.2.2.7.7.4, KB5014754). */
+export const MicrosoftOid = {
+  /** szOID_NTDS_CA_SECURITY_EXT: the extension naming the SID of the account the certificate was issued to. */
+  szOID_NTDS_CA_SECURITY_EXT: '1.3.6.1.4.1.311.25.2',
+  /** szOID_NTDS_OBJECTSID: the type-id of the otherName inside it. */
+  szOID_NTDS_OBJECTSID: '1.3.6.1.4.1.311.25.2.1',
+} as const;
+
+/** The prefix of a subjectAltName URL that names a SID (KB5014754's SAN URL strong mapping). */
+export const SID_URL_PREFIX = 'tag:microsoft.com,2022-09-14:sid:';
+
+/** The SIDs a certificate names for strong certificate mapping (MS-PKCA 3.1.5.2.1.6). */
+export interface CertificateSids {
+  /** The SID of szOID_NTDS_CA_SECURITY_EXT, as written, when the certificate carries the extension. */
+  readonly extension: string | undefined;
+  /** The SIDs of subjectAltName URLs `tag:microsoft.com,2022-09-14:sid:<SID>`, as written, in order. */
+  readonly urls: readonly string[];
+}
+
+/**
+ * A SID's string form (MS-DTYP 2.4.2.1): `S-1-`, a decimal authority below 2^48 or a 12-digit hex one,
+ * and up to 15 decimal sub-authorities below 2^32; the grammar `@krbsim/pac`'s parseSid reads.
+ */
+const SID_TEXT = /^[Ss]-1-(0[xX][0-9a-fA-F]{12}|[0-9]{1,15})((?:-[0-9]{1,10}){0,15})$/;
+
+function sidText(text: string, path: string): string {
+  const m = SID_TEXT.exec(text);
+  const shown = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+  if (m === null) throw new Asn1Error(`${path}: ${shown} is not a SID (S-1-<authority>-<sub-authority>...)`);
+  const auth = m[1]!;
+  const authority = auth.length === 14 ? Number.parseInt(auth.slice(2), 16) : Number(auth);
+  if (authority >= 2 ** 48)
+    throw new Asn1Error(`${path}: ${shown}: the identifier authority is not below 2^48`);
+  for (const sub of m[2]!.split('-').slice(1)) {
+    if (Number(sub) > 0xffffffff)
+      throw new Asn1Error(`${path}: ${shown}: the sub-authority ${sub} is not below 2^32`);
+  }
+  return text;
+}
+
+const EXT = 'szOID_NTDS_CA_SECURITY_EXT';
+
+/**
+ * The SIDs `cert` names for KB5014754's strong mapping: the szOID_NTDS_CA_SECURITY_EXT extension
+ * (MS-WCCE 2.2.2.7.7.4), which AD CS writes as GeneralNames holding one otherName of type
+ * szOID_NTDS_OBJECTSID whose value is `[0] EXPLICIT OCTET STRING` of the SID's ASCII string form,
+ *
+ * ```
+ * SEQUENCE { [0] { OID 1.3.6.1.4.1.311.25.2.1, [0] { OCTET STRING "S-1-5-21-...-1104" } } }
+ * ```
+ *
+ * and the subjectAltName URLs `tag:microsoft.com,2022-09-14:sid:<SID>`. Read strictly: nothing
+ * else in the extension, one SID string in each. Only a realm that maps certificates as AD does
+ * asks (MIT's KDC does not know either form).
+ *
+ * @throws KerberosError KDC_ERR_INVALID_CERTIFICATE, the message naming the field, for an
+ *   extension of another shape or a URL with that prefix whose rest is not a SID.
+ */
+export function certificateSids(cert: Certificate): CertificateSids {
+  try {
+    let extension: string | undefined;
+    const ext = cert.ntdsCaSecurityExtension;
+    if (ext !== undefined) {
+      const names = children(readOne(ext, Tag.SEQUENCE, EXT));
+      if (names.length !== 1) throw new Asn1Error(`${EXT}: expected one GeneralName, got ${names.length}`);
+      const otherName = children(expectTag(names[0], 0xa0, `${EXT}[0] (otherName)`));
+      if (otherName.length !== 2) {
+        throw new Asn1Error(`${EXT}[0]: expected type-id and value, got ${otherName.length} elements`);
+      }
+      const type = oidOf(otherName[0], `${EXT}[0].type-id`);
+      if (type !== MicrosoftOid.szOID_NTDS_OBJECTSID) {
+        throw new Asn1Error(
+          `${EXT}[0].type-id: expected szOID_NTDS_OBJECTSID (${MicrosoftOid.szOID_NTDS_OBJECTSID}), got ${type}`,
+        );
+      }
+      const value = expectTag(otherName[1], 0xa0, `${EXT}[0].value`).value;
+      const octets = readOne(value, Tag.OCTET_STRING, `${EXT}[0].value`).value;
+      extension = sidText(new TextDecoder('latin1').decode(octets), `${EXT}[0].value`);
+    }
+    const urls = cert.uriSans
+      .filter((u) => u.startsWith(SID_URL_PREFIX))
+      .map((u) =>
+        sidText(
+          u.slice(SID_URL_PREFIX.length),
+          `subjectAltName uniformResourceIdentifier ${JSON.stringify(u)}`,
+        ),
+      );
+    return { extension, urls };
+  } catch (e) {
+    if (isAsn1Error(e)) return invalid(e.message, e);
+    throw e;
+  }
 }
 
 /** The extensions {@link parseCertificate} reads, and so may be critical. */
@@ -188,6 +298,8 @@ export function parseCertificate(der: Uint8Array): Certificate {
     const pkinitSans: Krb5PrincipalName[] = [];
     const upnSans: string[] = [];
     const dnsSans: string[] = [];
+    const uriSans: string[] = [];
+    let ntdsCaSecurityExtension: Uint8Array | undefined;
     const seen = new Set<string>();
     for (const ext of exts) {
       const parts = children(ext);
@@ -225,10 +337,14 @@ export function parseCertificate(der: Uint8Array): Certificate {
         );
       } else if (id === '2.5.29.14') {
         ski = readOne(value, Tag.OCTET_STRING, 'subjectKeyIdentifier').value;
+      } else if (id === MicrosoftOid.szOID_NTDS_CA_SECURITY_EXT) {
+        ntdsCaSecurityExtension = value;
       } else if (id === PkinitOid.subjectAltName) {
         for (const gn of children(readOne(value, Tag.SEQUENCE, 'subjectAltName'))) {
           // dNSName [2] IA5String, implicitly tagged.
           if (gn.tag === 0x82) dnsSans.push(new TextDecoder('latin1').decode(gn.value));
+          // uniformResourceIdentifier [6] IA5String, implicitly tagged.
+          if (gn.tag === 0x86) uriSans.push(new TextDecoder('latin1').decode(gn.value));
           if (gn.tag !== 0xa0) continue; // otherName [0]
           const [typeId, val] = children(gn);
           const type = oidOf(typeId, 'otherName.type-id');
@@ -258,6 +374,8 @@ export function parseCertificate(der: Uint8Array): Certificate {
       pkinitSans,
       upnSans,
       dnsSans,
+      uriSans,
+      ntdsCaSecurityExtension,
       // node:crypto gives no subject text for an empty subject Name.
       subjectText: (x509.subject ?? '').replace(/\n/g, ', '),
       fingerprint256: x509.fingerprint256,

@@ -76,6 +76,7 @@ import { checkClientEku, checkClientMapping } from '../pkinit/client-mapping';
 import type { PkinitConfig } from '../pkinit/config';
 import { makeFreshnessToken, verifyFreshnessToken } from '../pkinit/freshness';
 import { keyTransportDelivery, type PkinitDelivery } from '../pkinit/key-transport';
+import { recordPkinitLogon } from '../pkinit/logon';
 import type { AsPadataHandler, AsRequestState } from './handler';
 
 /** TD-DH-PARAMETERS' TYPED-DATA type (RFC 4556 section 3.2.2). */
@@ -166,7 +167,7 @@ function authPackContent(
     throw withCertificateHints(e, config, signed.signer);
   }
   checkClientEku(config, signed.signer);
-  checkClientMapping(config, signed.signer, state.client, state.crealm);
+  checkClientMapping(config, signed.signer, state.client, state.realm);
   return { content: signed.content, signer: signed.signer };
 }
 
@@ -239,6 +240,8 @@ function process(state: AsRequestState, pa: PaData): void {
   state.replyKey = { kvno: own?.kvno ?? 0, salt: own?.salt ?? '', key: delivery.key };
   state.replyPadata.push({ padataType: PaDataType.PA_PK_AS_REP, padataValue: delivery.pkAsRep });
   state.preauthenticated = true;
+  // For the PAC (pkinit/logon.ts): S-1-18-3 after a validated freshness token, PAC_CREDENTIAL_INFO.
+  if (signer !== undefined) recordPkinitLogon(state, { freshnessToken: a.freshnessToken !== undefined });
 }
 
 /**

@@ -5,18 +5,26 @@
  * allows PKINIT (section 3.2.4).
  *
  * In order: the realm's mapping table (a row matching the certificate), the
- * id-pkinit-san otherNames, and, when the realm allows it, a Microsoft UPN
- * equal to the account's UPN. A certificate that names someone else is
- * KDC_ERR_CLIENT_NAME_MISMATCH.
+ * id-pkinit-san otherNames (not in an `active-directory` realm: MS-PKCA 3.1.5
+ * says Windows does not process id-pkinit-san), and, when the realm allows
+ * it, a Microsoft UPN equal to the account's UPN; in an `active-directory`
+ * realm a computer's dNSName too. A certificate that names someone else is
+ * KDC_ERR_CLIENT_NAME_MISMATCH. An `active-directory` realm then checks the
+ * SIDs the certificate names (szOID_NTDS_CA_SECURITY_EXT, the SAN URL of
+ * KB5014754): each must be the mapped account's, else
+ * KDC_ERR_CERTIFICATE_MISMATCH (MS-PKCA 3.1.5.2.1.6).
  *
  * @module
  */
 
 import { formatPrincipal, type PrincipalName } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
-import { allowsKeyUsage, type Certificate, KeyUsageBit } from '@krbsim/pki';
+import { formatSid, isPacError, parseSid, sidEquals } from '@krbsim/pac';
+import { allowsKeyUsage, type Certificate, certificateSids, KeyUsageBit } from '@krbsim/pki';
 import { KdcError } from '../krb-error';
+import { accountOf, accountSid } from '../pac-builder';
 import type { PrincipalEntry } from '../principal-db';
+import type { Realm } from '../realm';
 import type { PkinitCertificateMapping, PkinitConfig } from './config';
 
 const sameName = (a: PrincipalName, b: readonly string[]) =>
@@ -37,18 +45,24 @@ function rowMatches(row: PkinitCertificateMapping, cert: Certificate): boolean {
  * Throws KDC_ERR_INCONSISTENT_KEY_PURPOSE unless `cert` carries an EKU the
  * realm accepts and a keyUsage with digitalSignature: it signs the AuthPack.
  * MIT's crypto_check_cert_eku asks both, and refuses a certificate without
- * keyUsage; so does this, unless EKU checking is off.
+ * keyUsage; so does this, unless EKU checking is off. A DC's rule
+ * (`clientEku: 'windows'`, MS-PKCA 3.1.5) takes a certificate without either
+ * extension, and checks only the ones it carries.
  */
 export function checkClientEku(config: PkinitConfig, cert: Certificate): void {
   const accepted = config.acceptedEkus;
   if (accepted === undefined) return;
-  if (!cert.extKeyUsage?.some((e) => accepted.includes(e))) {
+  const ekuAbsentAllowed = config.ekuOptional && cert.extKeyUsage === undefined;
+  if (!ekuAbsentAllowed && !cert.extKeyUsage?.some((e) => accepted.includes(e))) {
     throw new KdcError(
       ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
       `the client certificate ${cert.subjectText} is not for PKINIT (extendedKeyUsage ${cert.extKeyUsage?.join(', ') ?? 'absent'})`,
     );
   }
-  if (cert.keyUsage === undefined || !allowsKeyUsage(cert, KeyUsageBit.digitalSignature)) {
+  if (
+    (cert.keyUsage === undefined && !config.ekuOptional) ||
+    !allowsKeyUsage(cert, KeyUsageBit.digitalSignature)
+  ) {
     throw new KdcError(
       ErrorCode.KDC_ERR_INCONSISTENT_KEY_PURPOSE,
       `the client certificate ${cert.subjectText} may not sign (keyUsage ${cert.keyUsage === undefined ? 'absent' : 'without digitalSignature'})`,
@@ -56,26 +70,49 @@ export function checkClientEku(config: PkinitConfig, cert: Certificate): void {
   }
 }
 
-/** Throws KDC_ERR_CLIENT_NAME_MISMATCH unless `cert` maps to `client` of `realm`. */
+/**
+ * Throws KDC_ERR_CLIENT_NAME_MISMATCH unless `cert` maps to `client` of
+ * `realm`; in an `active-directory` realm, KDC_ERR_CERTIFICATE_MISMATCH when
+ * it names a SID that is not the account's.
+ */
 export function checkClientMapping(
   config: PkinitConfig,
   cert: Certificate,
   client: PrincipalEntry,
-  realm: string,
+  realm: Realm,
 ): void {
+  if (!mapsTo(config, cert, client, realm.name)) nameMismatch(config, cert, client, realm.name);
+  if (config.activeDirectory) checkCertificateSids(cert, client, realm);
+}
+
+function mapsTo(config: PkinitConfig, cert: Certificate, client: PrincipalEntry, realm: string): boolean {
   const name = client.name;
-  const rows = config.mapping.filter((r) => rowMatches(r, cert));
-  if (rows.some((r) => sameName(name, r.principal.split('/')))) return;
-  if (cert.pkinitSans.some((s) => s.realm === realm && sameName(s.principalName, name.nameString))) return;
+  if (config.mapping.some((r) => rowMatches(r, cert) && sameName(name, r.principal.split('/')))) return true;
+  // MS-PKCA 3.1.5 (and its <9>): a Windows KDC does not process id-pkinit-san; an AD realm maps by
+  // UPN (users), dNSName (computers) and explicit mappings (the table, as altSecurityIdentities).
+  if (
+    !config.activeDirectory &&
+    cert.pkinitSans.some((s) => s.realm === realm && sameName(s.principalName, name.nameString))
+  ) {
+    return true;
+  }
   if (config.allowUpn && cert.upnSans.some((u) => upnNames(u, client, realm, config.activeDirectory))) {
-    return;
+    return true;
   }
   // MS-PKCA 3.1.5.2.1: a computer's certificate names it by dNSName, the account's dNSHostName
   // (its host/<dnsHostName> SPN here).
-  if (config.activeDirectory && isComputer(client) && cert.dnsSans.some((d) => hasHostSpn(client, d))) return;
+  return config.activeDirectory && isComputer(client) && cert.dnsSans.some((d) => hasHostSpn(client, d));
+}
+
+function nameMismatch(config: PkinitConfig, cert: Certificate, client: PrincipalEntry, realm: string): never {
+  const name = client.name;
+  const rows = config.mapping.filter((r) => rowMatches(r, cert));
   const named = [
     ...rows.map((r) => `${r.principal}@${realm} (mapping table)`),
-    ...cert.pkinitSans.map((s) => formatPrincipal(s.principalName, s.realm)),
+    ...cert.pkinitSans.map(
+      (s) =>
+        `${formatPrincipal(s.principalName, s.realm)}${config.activeDirectory ? ' (id-pkinit-san, which an active-directory realm does not read)' : ''}`,
+    ),
     ...(config.allowUpn ? cert.upnSans.map((u) => `${u} (UPN)`) : []),
     ...(config.activeDirectory ? cert.dnsSans.map((d) => `${d} (dNSName)`) : []),
   ];
@@ -84,6 +121,37 @@ export function checkClientMapping(
     `the client certificate ${cert.subjectText} does not map to ${formatPrincipal(name, realm)}` +
       (named.length > 0 ? `; it names ${named.join(', ')}` : '; it names no principal'),
   );
+}
+
+/**
+ * MS-PKCA 3.1.5.2.1.6: a SID the certificate names, in szOID_NTDS_CA_SECURITY_EXT or a SAN URL
+ * (KB5014754), must be the SID of the account it mapped to, else KDC_ERR_CERTIFICATE_MISMATCH. A
+ * certificate naming none passes (a weak mapping; Full Enforcement's refusal of those is not modelled).
+ */
+function checkCertificateSids(cert: Certificate, client: PrincipalEntry, realm: Realm): void {
+  const sids = certificateSids(cert);
+  const named = [
+    ...(sids.extension === undefined ? [] : [{ sid: sids.extension, where: 'szOID_NTDS_CA_SECURITY_EXT' }]),
+    ...sids.urls.map((sid) => ({ sid, where: 'its SAN URL' })),
+  ];
+  if (named.length === 0) return;
+  const account = accountOf(realm, client);
+  const own = account === undefined ? undefined : accountSid(realm, account);
+  for (const { sid, where } of named) {
+    let matches = false;
+    try {
+      matches = own !== undefined && sidEquals(parseSid(sid), own);
+    } catch (e) {
+      if (!isPacError(e)) throw e;
+    }
+    if (!matches) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_CERTIFICATE_MISMATCH,
+        `the client certificate ${cert.subjectText} names the SID ${sid} (${where}), not ${formatPrincipal(client.name, realm.name)}'s` +
+          (own === undefined ? ' (it has no SID)' : ` (${formatSid(own)})`),
+      );
+    }
+  }
 }
 
 /**

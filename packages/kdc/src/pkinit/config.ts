@@ -32,8 +32,8 @@ export interface PkinitCertificateMapping {
   readonly fingerprint256?: string;
 }
 
-/** Which extended key usages a client certificate must carry (MIT `pkinit_eku_checking`). */
-export type PkinitClientEku = 'kpClientAuth' | 'scLogin' | 'none';
+/** Which extended key usages a client certificate must carry (MIT `pkinit_eku_checking`, or a DC's rule). */
+export type PkinitClientEku = 'kpClientAuth' | 'scLogin' | 'windows' | 'none';
 
 /** PKINIT for a realm: `RealmOptions.pkinit`. */
 export interface PkinitOptions {
@@ -55,8 +55,13 @@ export interface PkinitOptions {
   /**
    * The client EKU required: `kpClientAuth` (id-pkinit-KPClientAuth; the
    * default, as MIT's `pkinit_eku_checking`), `scLogin` (that or Microsoft's
-   * smart card logon EKU, which Windows smart-card certificates carry; the
-   * default in an `active-directory` realm), `none`.
+   * smart card logon EKU, MIT's `scLogin`), both with a keyUsage allowing
+   * digitalSignature, as MIT's crypto_check_cert_eku asks; `windows` (the
+   * default in an `active-directory` realm), a DC's rule: a certificate
+   * without the extendedKeyUsage extension is taken, one with it must list
+   * id-pkinit-KPClientAuth, smart card logon, TLS client authentication
+   * (1.3.6.1.5.5.7.3.2) or anyExtendedKeyUsage, and a keyUsage, when there
+   * is one, must allow digitalSignature; `none`.
    * KDC_ERR_INCONSISTENT_KEY_PURPOSE otherwise.
    */
   readonly clientEku?: PkinitClientEku;
@@ -94,11 +99,17 @@ export interface PkinitConfig {
   readonly signer: CmsSigner;
   readonly mapping: readonly PkinitCertificateMapping[];
   readonly acceptedEkus: readonly string[] | undefined;
+  /**
+   * `clientEku: 'windows'`: the extendedKeyUsage and keyUsage extensions may be absent; when there,
+   * they must allow PKINIT. Otherwise both must be there (MIT).
+   */
+  readonly ekuOptional: boolean;
   readonly allowUpn: boolean;
   /**
-   * An `active-directory` realm: AD's implicit mappings (a UPN subjectAltName may be the account's
-   * implicit UPN; a computer's certificate maps by its dNSName to the account of that dNSHostName,
-   * MS-PKCA 3.1.5.2.1) and MS-PKCA's paChecksum2, validated when present (2.2.3).
+   * An `active-directory` realm: AD's mappings (a UPN subjectAltName may be the account's implicit
+   * UPN; a computer's certificate maps by its dNSName to the account of that dNSHostName, MS-PKCA
+   * 3.1.5.2.1; no id-pkinit-san, which Windows does not process; a SID the certificate names must
+   * be the account's, 3.1.5.2.1.6) and MS-PKCA's paChecksum2, validated when present (2.2.3).
    */
   readonly activeDirectory: boolean;
   readonly groups: readonly KeyAgreementGroup[];
@@ -106,6 +117,23 @@ export interface PkinitConfig {
   readonly freshnessLifetimeMs: number | undefined;
   readonly useKdf: boolean;
 }
+
+/** TLS client authentication (RFC 5280 section 4.2.1.12), which a Windows DC takes for PKINIT (MS-PKCA 3.1.5.1). */
+const ID_KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+/** anyExtendedKeyUsage (RFC 5280 section 4.2.1.12): any purpose, PKINIT's included, for a DC. */
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+/** What each `clientEku` accepts. */
+const CLIENT_EKUS: Readonly<Record<Exclude<PkinitClientEku, 'none'>, readonly string[]>> = {
+  kpClientAuth: [PkinitOid.id_pkinit_KPClientAuth],
+  scLogin: [PkinitOid.id_pkinit_KPClientAuth, PkinitOid.id_ms_kp_sc_logon],
+  windows: [
+    PkinitOid.id_pkinit_KPClientAuth,
+    PkinitOid.id_ms_kp_sc_logon,
+    ID_KP_CLIENT_AUTH,
+    ANY_EXTENDED_KEY_USAGE,
+  ],
+};
 
 const DEFAULT_PKINIT_GROUPS: readonly KeyAgreementGroup[] = ['modp14', 'modp16', 'P-256', 'P-384', 'P-521'];
 
@@ -127,17 +155,15 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
       e,
     );
   }
-  const eku = options.clientEku ?? (activeDirectory ? 'scLogin' : 'kpClientAuth');
+  const eku = options.clientEku ?? (activeDirectory ? 'windows' : 'kpClientAuth');
+  if (eku !== 'none' && !Object.hasOwn(CLIENT_EKUS, eku))
+    bad(`clientEku ${JSON.stringify(eku)} is not one of kpClientAuth, scLogin, windows, none`);
   return {
     anchors,
     signer,
     mapping: options.mapping ?? [],
-    acceptedEkus:
-      eku === 'none'
-        ? undefined
-        : eku === 'scLogin'
-          ? [PkinitOid.id_pkinit_KPClientAuth, PkinitOid.id_ms_kp_sc_logon]
-          : [PkinitOid.id_pkinit_KPClientAuth],
+    acceptedEkus: eku === 'none' ? undefined : CLIENT_EKUS[eku],
+    ekuOptional: eku === 'windows',
     allowUpn: options.allowUpn ?? activeDirectory,
     activeDirectory: activeDirectory,
     groups: options.groups ?? DEFAULT_PKINIT_GROUPS,

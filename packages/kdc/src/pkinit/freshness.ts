@@ -36,10 +36,22 @@ export function makeFreshnessToken(realm: Realm): Uint8Array {
  * Checks a token this realm made: it decrypts, and it was made at most
  * `lifetimeMs` ago (and not in the future beyond the skew).
  *
- * @throws KdcError KDC_ERR_PREAUTH_FAILED for a token that is not this
- *   realm's, KDC_ERR_PREAUTH_EXPIRED for a stale one.
+ * The codes differ by realm kind. An `active-directory` realm answers as a
+ * Windows DC does (Samba's pkinit_tests.py, written against Windows DCs): a
+ * token that does not decode or decrypt (garbage, empty, a modified header)
+ * KRB_AP_ERR_MODIFIED; one under a krbtgt key version this realm does not
+ * hold (an RODC's) KDC_ERR_PREAUTH_FAILED; a stale or future one
+ * KDC_ERR_PREAUTH_EXPIRED. An `mit` realm answers KDC_ERR_PREAUTH_FAILED to
+ * all of them, as MIT's KDC does: its check_freshness_token returns
+ * KDC_ERR_PREAUTH_EXPIRED for every failure, and filter_preauth_error
+ * (kdc_preauth.c), which passes only the codes it lists to the client, turns
+ * that into PREAUTH_FAILED.
+ *
+ * @throws KdcError as above
  */
 export function verifyFreshnessToken(realm: Realm, token: Uint8Array, lifetimeMs: number): void {
+  const windows = realm.kind === 'active-directory';
+  const code = (windowsCode: number) => (windows ? windowsCode : ErrorCode.KDC_ERR_PREAUTH_FAILED);
   let made: number;
   try {
     const enc = decodeEncryptedData(token);
@@ -50,14 +62,16 @@ export function verifyFreshnessToken(realm: Realm, token: Uint8Array, lifetimeMs
     made = ts.patimestamp + Math.floor((ts.pausec ?? 0) / 1000);
   } catch (e) {
     if (e instanceof KdcError || !isKerberosError(e)) throw e;
-    throw new KdcError(ErrorCode.KDC_ERR_PREAUTH_FAILED, 'the freshness token is not one this realm made', {
-      cause: e,
-    });
+    throw new KdcError(
+      code(ErrorCode.KRB_AP_ERR_MODIFIED),
+      'the freshness token is not one this realm made',
+      { cause: e },
+    );
   }
   const now = realm.clock.now();
   if (now - made > lifetimeMs || made - now > realm.policy.clockSkewMs) {
     throw new KdcError(
-      ErrorCode.KDC_ERR_PREAUTH_EXPIRED,
+      code(ErrorCode.KDC_ERR_PREAUTH_EXPIRED),
       'the freshness token has expired; ask for a new one',
     );
   }
