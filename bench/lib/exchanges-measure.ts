@@ -12,19 +12,32 @@
  *   optimized them (a client AS exchange: ~2.9 ms per call at first, ~0.2 ms
  *   after 4-5 s), so each case warms for 1.5-3 s before calibration
  *   ({@link warmMs}).
- * - A case without a baseline (the KDC alone, the client) is still measured
- *   in batches of ~40 ms, three runs spread over the phase; its figure is the
- *   median of the runs' median batch times, with their range.
+ * - A case with no baseline of the same work (the KDC alone, the client,
+ *   `Kdc.handle` beside the UDP servers) is paired with {@link shaUnitSide},
+ *   one SHA-256 of 4 KiB through node:crypto, as the kdc-units suite is: its
+ *   ratio is the case's time in those units, comparable across runs and
+ *   hosts. Such rows have no target and say so ({@link NO_TARGET}).
  *
  * Every batch includes the garbage collector's work: a figure is throughput.
  */
 
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fmtOps, fmtRatio, fmtTime } from './measure';
 import { BUILD_DIR } from './mit';
-import { type PairedOptions, pairedOptions, type Spread, spreadRatio, spreadTime } from './paired';
+import {
+  type Clock,
+  cpuModel,
+  jsSide,
+  type PairedOptions,
+  pairedOptions,
+  type Side,
+  type Spread,
+  spreadRatio,
+  spreadTime,
+} from './paired';
 
 export interface RunOptions {
   readonly quick: boolean;
@@ -62,6 +75,26 @@ export function warmMs(opts: RunOptions, full = 2500): number {
   return opts.quick ? Math.min(400, full) : full;
 }
 
+/** The text of a row that has no target: a figure for information, with a ratio in units only. */
+export const NO_TARGET = 'informational (no target)';
+
+/** The ratio name of a case paired with {@link shaUnitSide}: the case's time ÷ the unit's, per pair. */
+export const UNITS = 'units (cost)';
+
+export const SHA_UNIT = 'node:crypto SHA-256 of 4 KiB (the unit)';
+
+/**
+ * One SHA-256 of 4 KiB through node:crypto: the unit a case with no
+ * baseline of the same work is paired with (the case as the unit's
+ * "baseline", so the ratio reads as the case's cost in units). It does not
+ * change from commit to commit, and moves with the host's speed as the case
+ * does.
+ */
+export function shaUnitSide(clock: Clock): Side {
+  const data = new Uint8Array(4096);
+  return jsSide(SHA_UNIT, () => createHash('sha256').update(data).digest(), clock);
+}
+
 const NAME_W = 58;
 
 /** A line shaped like runSuite's: `name   ops/s   time/op (range over runs)   (tail)`. */
@@ -90,6 +123,12 @@ export interface Row {
   /** Extra text for the row (e.g. latency and CPU figures of the UDP suite). */
   readonly text?: string;
   /**
+   * `cpu`: the figure is CPU time per reply (the UDP suites' server CPU),
+   * printed as such, with no ops/s (its inverse would be replies per
+   * CPU-second, not a rate anyone saw). Default: a time per operation.
+   */
+  readonly measure?: 'cpu';
+  /**
    * Name -> a paired ratio and its range over runs. Unless the suite says
    * otherwise: the other side's time ÷ this row's (above 1: this row faster).
    */
@@ -113,6 +152,8 @@ interface FlagSetRecord {
 interface SuiteRecord {
   readonly runId: string;
   readonly date: string;
+  /** The CPU model (./paired.ts `cpuModel`). */
+  readonly cpu: string;
   readonly flagSets: FlagSetRecord[];
 }
 
@@ -131,7 +172,7 @@ export function recordFlagSet(
 ): string {
   const file = join(BUILD_DIR, `${suiteName}-last.json`);
   const runId = opts.runId ?? `standalone-${process.pid}`;
-  let rec: SuiteRecord = { runId, date: new Date().toISOString(), flagSets: [] };
+  let rec: SuiteRecord = { runId, date: new Date().toISOString(), cpu: cpuModel(), flagSets: [] };
   if (existsSync(file)) {
     try {
       const old = JSON.parse(readFileSync(file, 'utf8')) as SuiteRecord;
@@ -149,7 +190,11 @@ export function recordFlagSet(
     rows,
     notes,
   };
-  rec = { ...rec, flagSets: [...rec.flagSets.filter((f) => f.flagSet !== opts.flagSet), entry] };
+  rec = {
+    ...rec,
+    cpu: cpuModel(),
+    flagSets: [...rec.flagSets.filter((f) => f.flagSet !== opts.flagSet), entry],
+  };
   writeFileSync(file, `${JSON.stringify(rec, null, 2)}\n`);
   const md = renderRecord(suiteName, rec);
   writeFileSync(join(BUILD_DIR, `${suiteName}-last.md`), md);
@@ -161,6 +206,8 @@ function renderRecord(suiteName: string, rec: SuiteRecord): string {
   const head = sets.map((f) => `\`${f.nodeFlags.join(' ') || '(default flags)'}\``).join(' / ');
   const lines = [
     `### ${suiteName}`,
+    '',
+    `CPU: ${rec.cpu}.`,
     '',
     `Each cell: ${head}. Load average (1 min) before/after: ${sets.map((f) => `${f.loadAvg[0]}/${f.loadAvg[1]}`).join(', ')}. Clock: ${sets[0]?.clock ?? '?'}. ` +
       'Times: median over runs (range in brackets); ratios: median over runs of the median per-pair ratio (range).',
@@ -180,14 +227,14 @@ function renderRecord(suiteName: string, rec: SuiteRecord): string {
   for (const name of names) {
     const rows = sets.map((f) => f.rows.find((r) => r.name === name));
     const cell = (g: (r: Row) => string) => rows.map((r) => (r ? g(r) : '—')).join(' / ');
-    const ops = cell((r) => (r.nsPerOp == null ? '—' : fmtOps(1e9 / r.nsPerOp)));
-    const us = cell((r) =>
-      r.nsPerOp == null
-        ? '—'
-        : r.range
-          ? spreadTime({ median: r.nsPerOp, min: r.range[0], max: r.range[1], runs: [] })
-          : fmtTime(r.nsPerOp),
-    );
+    const ops = cell((r) => (r.nsPerOp == null || r.measure === 'cpu' ? '—' : fmtOps(1e9 / r.nsPerOp)));
+    const us = cell((r) => {
+      if (r.nsPerOp == null) return '—';
+      const time = r.range
+        ? spreadTime({ median: r.nsPerOp, min: r.range[0], max: r.range[1], runs: [] })
+        : fmtTime(r.nsPerOp);
+      return r.measure === 'cpu' ? `${time} CPU` : time;
+    });
     const ratios = ratioNames.map((k) => {
       const vals = rows.map((r) => r?.ratios?.[k]);
       return vals.some((v) => v !== undefined) ? vals.map((v) => spreadRatio(v)).join(' / ') : '';

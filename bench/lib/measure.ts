@@ -9,14 +9,18 @@
  *   name   ops/s   time/op (range over runs)   (ratio vs <baseline>: 1.23x (1.18-1.30), ...)
  *
  * A ratio is baseline ns/op divided by krbsim ns/op, per pair of adjacent
- * batches: above 1 krbsim is faster.
+ * batches: above 1 krbsim is faster. Under an MIT baseline's line: this
+ * process's CPU time while MIT's batches ran, per krbsim call, and the ratio
+ * with that time charged to krbsim (./paired.ts's module doc says why).
  */
 
 import type { MitHarness } from './mit';
 import {
+  cpuLine,
   harnessSide,
   jsSide,
   measurePaired,
+  nodeCpuText,
   type PairedCase,
   type PairedOptions,
   type Side,
@@ -52,7 +56,24 @@ export interface CaseDef {
 export class Suite {
   readonly cases: CaseDef[] = [];
   readonly notes: string[] = [];
+  #announced = false;
   constructor(readonly name: string) {}
+
+  /**
+   * Print the suite's heading (`## name <detail>`) and the CPU line, once:
+   * suites that measure before runSuite call it first; runSuite calls it
+   * otherwise, and reprints only the heading above the notes.
+   */
+  announce(detail?: string, print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    print(`\n## ${this.name}${detail ? ` ${detail}` : ''}`);
+    print(cpuLine());
+  }
+
+  get announced(): boolean {
+    return this.#announced;
+  }
 
   add(c: CaseDef): this {
     this.cases.push(c);
@@ -99,6 +120,10 @@ export interface CaseResult {
   baselines: Figure[];
   /** baseline name -> baseline ns/op ÷ krbsim ns/op per pair: median and range over runs. */
   ratios: Record<string, Spread>;
+  /** MIT baseline name -> this process's CPU ns during its batches, per krbsim call (see ./paired.ts). */
+  nodeCpu?: Record<string, Spread>;
+  /** MIT baseline name -> the ratio with that CPU charged to krbsim (CPU clock only). */
+  chargedRatios?: Record<string, Spread>;
 }
 
 export interface SuiteResult {
@@ -134,7 +159,8 @@ function failed(impl: string, source: Figure['source'], error: string): Figure {
 export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteResult> {
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const clock = opts.paired.clock;
-  print(`\n## ${s.name}`);
+  if (s.announced) print(`\n## ${s.name}`);
+  else s.announce(undefined, print);
   for (const n of s.notes) print(`  note: ${n}`);
   const prepared: {
     c: CaseDef;
@@ -194,6 +220,9 @@ export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteRes
         ? failed('krbsim', 'js', errors.get('krbsim')!)
         : null;
     const ratios: Record<string, Spread> = {};
+    const nodeCpu: Record<string, Spread> = {};
+    const chargedRatios: Record<string, Spread> = {};
+    const uncounted = new Map<string, string>();
     const baselines: Figure[] = [];
     for (const b of c.baselines ?? []) {
       const source = 'mit' in b ? 'mitbench' : 'js';
@@ -207,6 +236,11 @@ export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteRes
       if (remark) f.remark = remark;
       baselines.push(f);
       if (m.ratio) ratios[b.name] = m.ratio;
+      if (m.nodeCpu) {
+        nodeCpu[b.name] = m.nodeCpu;
+        if (m.chargedRatio) chargedRatios[b.name] = m.chargedRatio;
+        uncounted.set(b.name, nodeCpuText(m.nodeCpu, m.chargedRatio));
+      }
     }
     const ratioText = Object.entries(ratios)
       .map(([n, x]) => `vs ${n}: ${spreadRatio(x)}`)
@@ -216,8 +250,13 @@ export async function runSuite(s: Suite, opts: MeasureOptions): Promise<SuiteRes
     } else {
       print(`${c.name.padEnd(NAME_W)} krbsim: pending — ${c.pending ?? 'not implemented'}`);
     }
-    for (const b of baselines) print(figureLine('    ', b.impl, b, b.remark ? `   (${b.remark})` : ''));
+    for (const b of baselines) {
+      const tail = [b.remark, uncounted.get(b.impl)].filter((x) => x !== undefined).join('; ');
+      print(figureLine('    ', b.impl, b, tail ? `   (${tail})` : ''));
+    }
     const out: CaseResult = { name: c.name, krbsim, baselines, ratios };
+    if (Object.keys(nodeCpu).length) out.nodeCpu = nodeCpu;
+    if (Object.keys(chargedRatios).length) out.chargedRatios = chargedRatios;
     if (!krbsim && c.pending) out.pending = c.pending;
     cases.push(out);
   }
@@ -290,6 +329,8 @@ interface Row {
   krbsim: (Figure | null)[];
   baselines: Map<string, (Figure | null)[]>;
   ratios: Map<string, (Spread | null)[]>;
+  /** Per MIT baseline, per flag set: this process's CPU during its batches and the charged ratio. */
+  uncounted: Map<string, ({ nodeCpu: Spread; charged: Spread | undefined } | null)[]>;
 }
 
 function collect(
@@ -315,6 +356,7 @@ function collect(
             krbsim: new Array(nSets).fill(null),
             baselines: new Map(),
             ratios: new Map(),
+            uncounted: new Map(),
           };
           if (c.pending) row.pending = c.pending;
           entry.rows.push(row);
@@ -326,6 +368,11 @@ function collect(
           row.baselines.get(b.impl)![i] = b;
           if (!row.ratios.has(b.impl)) row.ratios.set(b.impl, new Array(nSets).fill(null));
           row.ratios.get(b.impl)![i] = c.ratios[b.impl] ?? null;
+          const nodeCpu = c.nodeCpu?.[b.impl];
+          if (nodeCpu) {
+            if (!row.uncounted.has(b.impl)) row.uncounted.set(b.impl, new Array(nSets).fill(null));
+            row.uncounted.get(b.impl)![i] = { nodeCpu, charged: c.chargedRatios?.[b.impl] };
+          }
         }
       }
     }
@@ -334,6 +381,10 @@ function collect(
 }
 
 const timeOf = (f: Figure | null): string => (f?.runs ? spreadTime(spread(f.runs)) : (f?.error ?? '—'));
+
+/** `1.02x (1.00-1.03), +85 ns`: the charged ratio and the uncounted CPU per krbsim call. */
+const uncountedOf = (u: { nodeCpu: Spread; charged: Spread | undefined } | null): string =>
+  u ? `${u.charged ? `${spreadRatio(u.charged)}, ` : ''}+${spreadTime(u.nodeCpu)}` : '—';
 
 /** Markdown tables (one per suite) for RESULTS.md; each cell is "default / single-threaded-gc". */
 export function renderMarkdown(results: RunResults): string {
@@ -348,14 +399,21 @@ export function renderMarkdown(results: RunResults): string {
       `${p.runs} runs of ${p.pairs} pairs. A time is the median over runs of each run's median batch time per operation ` +
       '(range over runs in brackets); a ratio is the median over runs of the median per-pair ratio ' +
       '(baseline time ÷ krbsim time: above 1.00x krbsim is faster), with its range over runs. ' +
-      `Clock: ${p.clock === 'cpu' ? "each process's CPU time (pinned to one core)" : 'wall time'}.`,
+      `Clock: ${p.clock === 'cpu' ? "each process's CPU time (pinned to one core)" : 'wall time'}. ` +
+      "Beside an MIT baseline: the ratio with this process's CPU time during MIT's batches charged to krbsim " +
+      '(CPU clock only; work no side was timed for, V8 background threads and deferred tasks), and that time per krbsim call.',
   );
   for (const [suiteName, { notes, rows, baselineNames }] of collect(results)) {
-    lines.push('', `### ${suiteName}`, '');
+    lines.push('', `### ${suiteName}`, '', `CPU: ${results.machine.cpu}.`, '');
     for (const n of notes) lines.push(`- ${n}`);
     if (notes.length) lines.push('');
+    const measuredApart = (b: string) => rows.some((r) => r.uncounted.has(b));
     const head = ['operation', 'krbsim time/op'];
-    for (const b of baselineNames) head.push(`${b} time/op`, `vs ${b}`);
+    for (const b of baselineNames) {
+      head.push(`${b} time/op`, `vs ${b}`);
+      if (measuredApart(b))
+        head.push(`vs ${b}, Node CPU in its batches charged to krbsim (+ that CPU per call)`);
+    }
     lines.push(`| ${head.join(' | ')} |`);
     lines.push(`|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const r of rows) {
@@ -370,6 +428,7 @@ export function renderMarkdown(results: RunResults): string {
         cells.push(
           ratios.some((x) => x != null) ? ratios.map((x) => spreadRatio(x ?? undefined)).join(' / ') : '—',
         );
+        if (measuredApart(b)) cells.push((r.uncounted.get(b) ?? [null]).map(uncountedOf).join(' / '));
       }
       lines.push(`| ${cells.join(' | ')} |`);
     }
@@ -397,7 +456,11 @@ export function renderSummary(results: RunResults): string {
         const ratioText = ratios.some((x) => x != null)
           ? `   krbsim ratio ${ratios.map((x) => spreadRatio(x ?? undefined)).join(' / ')}`
           : '';
-        lines.push(`    ${b.padEnd(NAME_W - 4)} ${figs.map(timeOf).join(' / ')}${ratioText}`);
+        const u = r.uncounted.get(b);
+        const uncountedText = u
+          ? `; with Node's CPU in its batches charged to krbsim: ${u.map(uncountedOf).join(' / ')}`
+          : '';
+        lines.push(`    ${b.padEnd(NAME_W - 4)} ${figs.map(timeOf).join(' / ')}${ratioText}${uncountedText}`);
       }
     }
   }

@@ -5,16 +5,24 @@
  * over runs.
  *
  * A window is `rampMs` of load (untimed: the socket window fills, caches
- * warm) then `windowMs` measured. A pair is one window per server, the order
- * reversed every other pair. The windows are longer than the ~40 ms batches
+ * warm) then `windowMs` measured. A pair is one window per server, in the
+ * order ./paired.ts's `pairOrder` gives (each pair the mirror of the one
+ * before, rotated so that every server takes every position equally often).
+ * The windows are longer than the ~40 ms batches
  * of in-process cases: a window must hold thousands of replies, and the
  * server CPU time read from /proc counts in 10 ms ticks (at 500 ms, ±2%).
+ *
+ * Every window counts the requests that failed: KRB-ERRORs and other
+ * replies that are not the expected one (`errors`), and requests unanswered
+ * within the load client's timeout (`lost`). {@link loadFailures} sums them
+ * per server; above {@link FAILED_SHARE} of the requests, the server's
+ * figures are not figures, and the suites say so loudly.
  *
  * @module
  */
 
 import type { LoadResult } from './exchanges-load';
-import { median, type Spread, spread } from './paired';
+import { median, pairOrder, type Spread, spread } from './paired';
 
 /** One server under load: runs a window and returns its figures. */
 export interface LoadSide {
@@ -46,8 +54,8 @@ export async function measureLoadPaired(
   for (let run = 0; run < plan.runs; run++) {
     for (const s of sides) out.get(s.name)!.push([]);
     for (let p = 0; p < plan.pairs; p++) {
-      const order = p % 2 === 0 ? sides : [...sides].reverse();
-      for (const s of order) {
+      for (const i of pairOrder(p, sides.length)) {
+        const s = sides[i]!;
         const r = await s.run(plan.rampMs, plan.windowMs);
         out.get(s.name)![run]!.push(r);
         onWindow?.(s.name, run, r);
@@ -85,3 +93,54 @@ export const nsPerReply = (r: LoadResult): number => 1e9 / r.repliesPerSec;
 
 /** Server CPU ns per reply of a window (NaN without /proc). */
 export const cpuNsPerReply = (r: LoadResult): number => (r.serverCpuUsPerReply ?? Number.NaN) * 1e3;
+
+/** Failed requests above this share of a server's requests (errors + lost) make its figures FAILED. */
+export const FAILED_SHARE = 0.001;
+
+/** A server's failed requests over all its measured windows. */
+interface LoadFailures {
+  readonly replies: number;
+  readonly errors: number;
+  readonly lost: number;
+  /** (errors + lost) ÷ (replies + errors + lost). */
+  readonly share: number;
+  /** True when `share` is above {@link FAILED_SHARE}. */
+  readonly failed: boolean;
+}
+
+export function loadFailures(windows: LoadWindows, side: string): LoadFailures {
+  let replies = 0;
+  let errors = 0;
+  let lost = 0;
+  for (const run of windows.get(side) ?? []) {
+    for (const w of run) {
+      replies += w.replies;
+      errors += w.errors;
+      lost += w.lost;
+    }
+  }
+  const requests = replies + errors + lost;
+  const share = requests === 0 ? 1 : (errors + lost) / requests;
+  return { replies, errors, lost, share, failed: share > FAILED_SHARE };
+}
+
+/** `errors 0, lost 0 of 123,456 requests`, and a loud FAILED when above the threshold. */
+export function failuresText(f: LoadFailures): string {
+  const counts = `errors ${f.errors.toLocaleString('en-US')}, lost ${f.lost.toLocaleString('en-US')} of ${(f.replies + f.errors + f.lost).toLocaleString('en-US')} requests`;
+  return f.failed
+    ? `FAILED: ${counts} (${(100 * f.share).toFixed(2)}%, above ${100 * FAILED_SHARE}%): these figures are not figures`
+    : counts;
+}
+
+/**
+ * For each server whose failures are above the threshold, a loud line (the
+ * suites print it and keep it as a note); none when every server answered.
+ */
+export function failureWarnings(windows: LoadWindows, label = ''): string[] {
+  const out: string[] = [];
+  for (const name of windows.keys()) {
+    const f = loadFailures(windows, name);
+    if (f.failed) out.push(`!!! ${label}${name}: ${failuresText(f)}`);
+  }
+  return out;
+}

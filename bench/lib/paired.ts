@@ -16,10 +16,13 @@
  *   ({@link jsSide}), MIT in a harness process that stays up and answers
  *   batches over a pipe ({@link harnessSide}; `--serve` in the C harnesses).
  * - Each side's batch size is calibrated once to take ~`batchMs`.
- * - A *pair* is one batch of every side of a case, the order reversed every
- *   other pair (k, b1, b2 / b2, b1, k) so that a steady drift favours no side.
- *   Its ratio for baseline b is (b's ns/op) / (krbsim's ns/op): above 1 krbsim
- *   is faster.
+ * - A *pair* is one batch of every side of a case, in the order
+ *   {@link pairOrder} gives: every pair the mirror of the one before (as
+ *   k, b / b, k with two sides), the arrangement rotated over the pairs so
+ *   that, with any number of sides, each side takes each position and
+ *   follows each other side equally often. A steady drift, or the work one
+ *   batch leaves to the next, then favours no side. Its ratio for baseline b
+ *   is (b's ns/op) / (krbsim's ns/op): above 1 krbsim is faster.
  * - A *run* is `pairs` pairs of one case; its figure is the median of its
  *   per-pair ratios (and the median batch ns/op of each side). The runs of a
  *   case are spread over the whole measurement: run 1 of every case, then
@@ -31,12 +34,22 @@
  * process's CPU time; the harness inherits the pinning, so the two never run
  * at once and never on different cores.
  *
+ * What that clock leaves out: while this process waits for a harness's
+ * reply, V8's background threads (concurrent marking and sweeping) and
+ * deferred tasks still run here, on work krbsim's batches left behind, and
+ * no side's clock counts them. So this process's CPU time across every
+ * harness batch is measured too ({@link PairedResult}'s `nodeCpu`), and a
+ * second ratio charges all of it to krbsim (`chargedRatio`): a bound, since
+ * some of it may be a JS baseline's leftovers, that tells whether a ratio
+ * near 1.0x survives. A JS baseline in this process needs neither: its own
+ * batch already carries whatever leftover work runs while it is timed.
+ *
  * @module
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { arch, cpus, loadavg } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import { do_not_optimize } from 'mitata';
 
@@ -49,10 +62,16 @@ export interface Side {
   batch(n: number): number | Promise<number>;
   /** Release what the side holds (the harness process). */
   close?(): void;
+  /**
+   * True when the batches run in another process (the MIT harness): this
+   * process's CPU time across each of them is then measured apart (see the
+   * module doc). In-process sides leave it unset.
+   */
+  readonly otherProcess?: boolean;
 }
 
 /** Process CPU time in ns (µs resolution: batches are tens of ms). */
-function cpuNs(): number {
+export function cpuNs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) * 1e3;
 }
@@ -142,6 +161,7 @@ export async function harnessSide(
   return {
     name,
     header,
+    otherProcess: true,
     async batch(n) {
       child.stdin!.write(`${Math.max(1, Math.round(n))}\n`);
       const ns = Number(await next());
@@ -191,6 +211,10 @@ interface RunFigure {
     readonly ns: number;
     readonly ratio: number | undefined;
     readonly totalRatio: number | undefined;
+    /** Other-process baselines: this process's CPU ns during their batches, per krbsim call (median over pairs). */
+    readonly nodeCpu: number | undefined;
+    /** Other-process baselines, CPU clock: the median per-pair ratio with that CPU (every harness's) charged to krbsim. */
+    readonly chargedRatio: number | undefined;
   }[];
 }
 
@@ -214,6 +238,21 @@ export interface PairedResult {
     readonly ratio: Spread | undefined;
     /** Baseline ÷ krbsim of each run's total time per operation: median and range over runs. */
     readonly totalRatio: Spread | undefined;
+    /**
+     * Baselines in another process (the MIT harness) only: this process's
+     * CPU time while the baseline's batches ran, in ns per krbsim call
+     * (per run the median over pairs; median and range over runs). Work of
+     * this process that no side's CPU clock counted.
+     */
+    readonly nodeCpu?: Spread;
+    /**
+     * Baselines in another process, CPU clock only: the per-pair ratio with
+     * this process's CPU time during every harness batch of the pair added
+     * to krbsim's batch (all of it charged to krbsim: a lower bound on the
+     * ratio). Under the wall clock on one pinned core that time is already
+     * inside the harness's own batch time, so there is no second ratio.
+     */
+    readonly chargedRatio?: Spread;
   }[];
   /** Calls per batch, per side (krbsim first). */
   readonly batchSizes: readonly number[];
@@ -273,7 +312,7 @@ export async function measurePaired(
     const runs: RunFigure[][] = cases.map(() => []);
     for (let r = 0; r < opts.runs; r++) {
       for (const [ci, c] of cases.entries()) {
-        const fig = await oneRun(c, sizes[ci]!, opts.pairs);
+        const fig = await oneRun(c, sizes[ci]!, opts.pairs, opts.clock);
         runs[ci]!.push(fig);
       }
     }
@@ -283,13 +322,19 @@ export async function measurePaired(
         name: c.name,
         krbsim: c.krbsim ? spread(rs.map((x) => x.krbsimNs!)) : undefined,
         baselines: c.baselines.map((b, bi) => {
-          const ratios = rs.map((x) => x.baselines[bi]!.ratio);
-          const totals = rs.map((x) => x.baselines[bi]!.totalRatio);
+          const ofRuns = (get: (x: RunFigure['baselines'][number]) => number | undefined) => {
+            const xs = rs.map((x) => get(x.baselines[bi]!));
+            return xs.every((x) => x !== undefined) ? spread(xs as number[]) : undefined;
+          };
+          const nodeCpu = ofRuns((x) => x.nodeCpu);
+          const chargedRatio = ofRuns((x) => x.chargedRatio);
           return {
             name: b.name,
             ns: spread(rs.map((x) => x.baselines[bi]!.ns)),
-            ratio: ratios.every((x) => x !== undefined) ? spread(ratios as number[]) : undefined,
-            totalRatio: totals.every((x) => x !== undefined) ? spread(totals as number[]) : undefined,
+            ratio: ofRuns((x) => x.ratio),
+            totalRatio: ofRuns((x) => x.totalRatio),
+            ...(nodeCpu && { nodeCpu }),
+            ...(chargedRatio && { chargedRatio }),
           };
         }),
         batchSizes: sizes[ci]!,
@@ -300,27 +345,61 @@ export async function measurePaired(
   }
 }
 
-async function oneRun(c: PairedCase, n: readonly number[], pairs: number): Promise<RunFigure> {
+/**
+ * The order of the sides in pair `p` (0-based) of a case with `n` sides.
+ * Even pairs take a row of a Williams design (a Latin square whose first
+ * row is 0, 1, n-1, 2, n-2, ..., each further row that row plus a shift,
+ * mod n); each odd pair is the mirror of the pair before it; the shift moves
+ * on every two pairs. Over n pairs (2n for an odd n) every side takes every
+ * position equally often and follows every other side equally often within
+ * a pair, and any two adjacent pairs put every two sides once each way
+ * round. With two sides: 0, 1 / 1, 0, alternating.
+ */
+export function pairOrder(p: number, n: number): number[] {
+  const first = [0];
+  for (let j = 1; j < n; j++) first.push(j % 2 === 1 ? (j + 1) / 2 : n - j / 2);
+  // For an even n the mirror of row r is row r + n/2: n/2 rows and their mirrors make the n rows.
+  const shift = Math.floor(p / 2) % (n % 2 === 0 ? n / 2 : n);
+  const row = first.map((s) => (s + shift) % n);
+  return p % 2 === 0 ? row : row.reverse();
+}
+
+async function oneRun(c: PairedCase, n: readonly number[], pairs: number, clock: Clock): Promise<RunFigure> {
   const sides = [...(c.krbsim ? [c.krbsim] : []), ...c.baselines];
-  const perOp: number[][] = sides.map(() => []);
-  const ratios: number[][] = c.baselines.map(() => []);
-  const order = sides.map((_, i) => i);
+  // Per side, per pair: ns per call, and this process's CPU ns during the batch (other-process sides only).
+  const perOp: number[][] = sides.map(() => new Array<number>(pairs));
+  const nodeCpuNs: number[][] = sides.map(() => new Array<number>(pairs).fill(0));
   for (let p = 0; p < pairs; p++) {
-    const seq = p % 2 === 0 ? order : [...order].reverse();
-    const got = new Array<number>(sides.length);
-    for (const i of seq) got[i] = (await sides[i]!.batch(n[i]!)) / n[i]!;
-    for (let i = 0; i < sides.length; i++) perOp[i]!.push(got[i]!);
-    if (c.krbsim) for (let b = 0; b < c.baselines.length; b++) ratios[b]!.push(got[b + 1]! / got[0]!);
+    for (const i of pairOrder(p, sides.length)) {
+      const side = sides[i]!;
+      const cpu0 = side.otherProcess ? cpuNs() : 0;
+      const ns = await side.batch(n[i]!);
+      if (side.otherProcess) nodeCpuNs[i]![p] = cpuNs() - cpu0;
+      perOp[i]![p] = ns / n[i]!;
+    }
   }
   const off = c.krbsim ? 1 : 0;
   const sum = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0);
+  const pairIndexes = Array.from({ length: pairs }, (_, p) => p);
+  // Per pair, krbsim's ns per call with this process's CPU during every harness batch of the pair added.
+  const krbsimCharged = c.krbsim
+    ? pairIndexes.map((p) => perOp[0]![p]! + sum(nodeCpuNs.map((x) => x[p]!)) / n[0]!)
+    : [];
   return {
     krbsimNs: c.krbsim ? median(perOp[0]!) : undefined,
-    baselines: c.baselines.map((_, b) => ({
-      ns: median(perOp[b + off]!),
-      ratio: c.krbsim ? median(ratios[b]!) : undefined,
-      totalRatio: c.krbsim ? sum(perOp[b + off]!) / sum(perOp[0]!) : undefined,
-    })),
+    baselines: c.baselines.map((b, bi) => {
+      const i = bi + off;
+      const ratioTo = (krbsimNs: readonly number[]) =>
+        median(pairIndexes.map((p) => perOp[i]![p]! / krbsimNs[p]!));
+      const measuredApart = c.krbsim !== undefined && b.otherProcess === true;
+      return {
+        ns: median(perOp[i]!),
+        ratio: c.krbsim ? ratioTo(perOp[0]!) : undefined,
+        totalRatio: c.krbsim ? sum(perOp[i]!) / sum(perOp[0]!) : undefined,
+        nodeCpu: measuredApart ? median(nodeCpuNs[i]!.map((x) => x / n[0]!)) : undefined,
+        chargedRatio: measuredApart && clock === 'cpu' ? ratioTo(krbsimCharged) : undefined,
+      };
+    }),
   };
 }
 
@@ -333,14 +412,26 @@ export function pairedOptions(quick: boolean, clock: Clock): PairedOptions {
 
 // --- the machine ------------------------------------------------------------
 
-/** The CPU model from /proc/cpuinfo (`model name`), or 'unknown'. */
+/**
+ * The CPU model: /proc/cpuinfo's first `model name`, else what Node reports
+ * (`os.cpus()`), else `unknown (<arch>)`. Every suite's console header and
+ * result file carries it ({@link cpuLine}).
+ */
 export function cpuModel(): string {
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    return m?.[1]?.trim() ?? 'unknown';
+    const model = m?.[1]?.trim();
+    if (model) return model;
   } catch {
-    return 'unknown';
+    // no /proc: fall back to Node's view
   }
+  const fromNode = cpus()[0]?.model.trim();
+  return fromNode ? fromNode : `unknown (${arch()})`;
+}
+
+/** `CPU: <model>`: the line every suite prints under its heading and writes into its result file. */
+export function cpuLine(): string {
+  return `CPU: ${cpuModel()}`;
 }
 
 /** `1.23 0.98 0.75`: the 1, 5 and 15-minute load averages. */
@@ -362,6 +453,29 @@ function ratioText(r: number): string {
 export function spreadRatio(s: Spread | undefined): string {
   if (s === undefined) return '—';
   return `${ratioText(s.median)}x (${ratioText(s.min)}-${ratioText(s.max)})`;
+}
+
+/**
+ * A goal's verdict from a figure's median and range over runs: `met` when
+ * the whole range meets it, `met at the median; the range crosses the goal`
+ * when only the median does, else `NOT met`. `better` says which side of the
+ * goal meets it (`above`: at least the goal; `below`: at most).
+ */
+export function goalVerdict(s: Spread, goal: number, better: 'above' | 'below' = 'above'): string {
+  const meets = (x: number) => (better === 'above' ? x >= goal : x <= goal);
+  const worst = better === 'above' ? s.min : s.max;
+  if (meets(worst)) return 'met';
+  return meets(s.median) ? 'met at the median; the range crosses the goal' : 'NOT met';
+}
+
+/**
+ * `this process's CPU during its batches: 85 ns (80-90) per krbsim call; charged
+ * to krbsim: 1.02x (1.00-1.03)`: what a baseline in another process leaves
+ * uncounted (see the module doc), for the line or note beside its ratio.
+ */
+export function nodeCpuText(nodeCpu: Spread, charged: Spread | undefined): string {
+  const tail = charged ? `; ratio with it charged to krbsim: ${spreadRatio(charged)}` : '';
+  return `Node's CPU during its batches: ${spreadTime(nodeCpu)} per krbsim call${tail}`;
 }
 
 /** `4.20 µs (4.10-4.35)`: a time per operation and its range over runs. */

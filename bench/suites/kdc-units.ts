@@ -11,12 +11,21 @@
  * this bench/ directory): `pnpm bench kdc-units --flags default`.
  */
 
-import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { ManualClock } from '@krbsim/core';
 import { Kdc } from '@krbsim/kdc';
 import { benchRealm, exchangeFixture, loadAsReq, setNonce } from '../lib/exchanges-fixtures';
-import { figureText, type Row, recordFlagSet, rowOf, runOptions, warmMs } from '../lib/exchanges-measure';
+import {
+  figureText,
+  type Row,
+  recordFlagSet,
+  rowOf,
+  runOptions,
+  SHA_UNIT,
+  shaUnitSide,
+  UNITS,
+  warmMs,
+} from '../lib/exchanges-measure';
 import { type SuiteContext, suite } from '../lib/measure';
 import { jsSide, measurePaired, spreadRatio } from '../lib/paired';
 
@@ -24,7 +33,7 @@ export default async function build(ctx: SuiteContext) {
   const opts = runOptions(ctx.quick);
   const loadBefore = loadavg()[0]!;
   const s = suite('kdc-units');
-  process.stdout.write(`\n## kdc-units (${opts.flagSet}; load average ${loadBefore.toFixed(2)})\n`);
+  s.announce(`(${opts.flagSet}; load average ${loadBefore.toFixed(2)})`);
 
   const clock = new ManualClock(Date.now());
   const kdc = new Kdc(benchRealm({ clock, requiresPreauth: false }));
@@ -38,16 +47,14 @@ export default async function build(ctx: SuiteContext) {
     tick = tick === 200_000 ? 0 : tick + 1;
     fx.clock.set(base + tick * 0.5);
   };
-  const data = new Uint8Array(4096);
-  const UNIT = 'node:crypto SHA-256 of 4 KiB (the unit)';
   const AS = `Kdc.handle: AS-REQ ${template.length} B, no pre-authentication`;
   const AS_PA = `Kdc.handle: AS-REQ ${fx.asReqPreauth.length} B + PA-ENC-TIMESTAMP`;
   const TGS = `Kdc.handle: TGS-REQ ${fx.tgsReq.length} B`;
   const [r] = await measurePaired(
     [
       {
-        name: UNIT,
-        krbsim: jsSide(UNIT, () => createHash('sha256').update(data).digest(), opts.clock),
+        name: SHA_UNIT,
+        krbsim: shaUnitSide(opts.clock),
         baselines: [
           jsSide(
             AS,
@@ -79,14 +86,14 @@ export default async function build(ctx: SuiteContext) {
     ],
     opts.paired,
   );
-  const rows: Row[] = [rowOf(UNIT, r!.krbsim!)];
+  const rows: Row[] = [rowOf(SHA_UNIT, r!.krbsim!)];
   const notes = [
     'each KDC case paired with one SHA-256 of 4 KiB (node:crypto); a figure is the KDC time in those units, ' +
       'comparable across commits; both flag sets side by side: bench/.bench-build/kdc-units-last.md',
   ];
   s.note(notes[0]!);
   for (const b of r!.baselines) {
-    rows.push(rowOf(b.name, b.ns, { ratios: { 'units (cost)': b.ratio! } }));
+    rows.push(rowOf(b.name, b.ns, { ratios: { [UNITS]: b.ratio! } }));
     s.note(figureText(b.name, b.ns, `   (${spreadRatio(b.ratio)} units)`));
   }
   const md = recordFlagSet('kdc-units', opts, rows, notes, loadBefore);

@@ -26,7 +26,9 @@
  * The servers take turns in paired windows (bench/lib/paired-load.ts); each
  * figure is the median over runs with its range, each ratio the median of
  * per-pair ratios, with the latency and the CPU time per reply (process and
- * workers, from /proc).
+ * workers, from /proc), and the failed requests (KRB-ERRORs, other replies,
+ * lost requests): above 0.1% of a server's requests the output says FAILED
+ * (bench/lib/paired-load.ts).
  */
 
 import { loadavg } from 'node:os';
@@ -46,9 +48,13 @@ import { type SuiteContext, suite } from '../lib/measure';
 import { type Spread, spreadRatio, spreadTime } from '../lib/paired';
 import {
   cpuNsPerReply,
+  FAILED_SHARE,
+  failuresText,
+  failureWarnings,
   type LoadPlan,
   type LoadSide,
   type LoadWindows,
+  loadFailures,
   loadRatio,
   loadSpread,
   measureLoadPaired,
@@ -108,8 +114,8 @@ export default async function build(ctx: SuiteContext) {
   const loadBefore = loadavg()[0]!;
   const s = suite('kdc-workers');
   const print = (text: string) => process.stdout.write(`${text}\n`);
-  print(
-    `\n## kdc-workers (${opts.flagSet}; load average ${loadBefore.toFixed(2)}): loopback UDP, window ${WINDOW}, ` +
+  s.announce(
+    `(${opts.flagSet}; load average ${loadBefore.toFixed(2)}): loopback UDP, window ${WINDOW}, ` +
       `paired windows of ${plan.windowMs} ms, ${plan.pairs} pairs x ${plan.runs} runs per exchange`,
   );
   const { bytes: template, nonceOffset } = loadAsReq();
@@ -204,12 +210,18 @@ export default async function build(ctx: SuiteContext) {
       `take turns under the same load, ${plan.rampMs} ms of ramp then ${plan.windowMs} ms measured each, ${plan.pairs} rounds per run, ` +
       `${plan.runs} runs per exchange; servers unpinned, each a process tree ` +
       '(CPU summed over its workers), the C load client unpinned too; krbsim serve --quiet; MIT with the four AES etypes, disable_pac, logging to /dev/null; ' +
+      `a server whose errors and lost requests pass ${100 * FAILED_SHARE}% of its requests is marked FAILED; ` +
       'both flag sets side by side: bench/.bench-build/kdc-workers-last.md',
   ];
   const rows: Row[] = [];
+  const failureNotes: string[] = [];
   for (const kind of ['AS', 'TGS'] as const) {
     const w = windows.get(kind);
     if (w === undefined) continue;
+    const warnings = failureWarnings(w, `${kind}: `);
+    for (const x of warnings) print(x);
+    notes.push(...warnings);
+    failureNotes.push(...warnings);
     // Ratios as everywhere: the other server's time per reply ÷ this one's (above 1: this one answers more).
     const pairsOf: Record<string, string[]> = { [K2]: [K1, M2], [M2]: [M1] };
     for (const name of w.keys()) {
@@ -224,7 +236,8 @@ export default async function build(ctx: SuiteContext) {
       }
       const text =
         `p50 ${p50.median.toFixed(0)} µs, p99 ${p99.median.toFixed(0)} µs` +
-        (Number.isFinite(cpu.median) ? `, CPU ${(cpu.median / 1e3).toFixed(1)} µs/reply` : '');
+        (Number.isFinite(cpu.median) ? `, CPU ${(cpu.median / 1e3).toFixed(1)} µs/reply` : '') +
+        `; ${failuresText(loadFailures(w, name))}`;
       rows.push(
         rowOf(`${name} over UDP: ${kind}-REP/s`, thr, {
           text,
@@ -256,7 +269,7 @@ export default async function build(ctx: SuiteContext) {
     'kdc-workers',
     opts,
     rows,
-    [notes[0]!],
+    [notes[0]!, ...failureNotes],
     loadBefore,
     'wall time (server CPU from /proc)',
   );

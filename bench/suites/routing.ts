@@ -135,8 +135,8 @@ export default async function build(ctx: SuiteContext) {
   const loadBefore = loadavg()[0]!;
   const s = suite('routing');
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  print(
-    `\n## routing (${opts.flagSet}; load average ${loadBefore.toFixed(2)}): building ${SIZES.join(', ')}-trust topologies, warming up, measuring`,
+  s.announce(
+    `(${opts.flagSet}; load average ${loadBefore.toFixed(2)}): building ${SIZES.join(', ')}-trust topologies, warming up, measuring`,
   );
   const t0 = performance.now();
   const topologies: Topology[] = [];

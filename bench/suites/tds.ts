@@ -120,8 +120,8 @@ export default async function build(ctx: SuiteContext) {
   const loadBefore = loadavg()[0]!;
   const s = suite('tds');
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  print(
-    `\n## tds (${opts.flagSet}; load average ${loadBefore.toFixed(2)}): the lab, mi.listen(), TLS floor; 1 and ${CONCURRENCY} clients`,
+  s.announce(
+    `(${opts.flagSet}; load average ${loadBefore.toFixed(2)}): the lab, mi.listen(), TLS floor; 1 and ${CONCURRENCY} clients`,
   );
 
   // --- the lab, the ticket, the listener ---
