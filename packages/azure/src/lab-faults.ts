@@ -15,8 +15,9 @@
  * @module
  */
 
+import { decodeKdcProxyMessage } from '@krbsim/asn1';
 import { type Clock, ErrorCode, type RandomSource } from '@krbsim/core';
-import { messageType } from '@krbsim/transport';
+import { kpasswdMessageType, messageType, unframeKerbMessage } from '@krbsim/transport';
 import { LabError, WindowsStatus } from './lab-error';
 
 /** The KDCs of the lab a fault can hit: the on-prem DC, the Azure AD KDC, the KDC proxy in front of it. */
@@ -41,7 +42,10 @@ export type MessageFault =
 export interface MessageRule {
   /** Which KDC the request goes to. Default: any. */
   readonly to?: LabKdc;
-  /** The request's message type (`AS-REQ`, `TGS-REQ`). Default: any. */
+  /**
+   * The request's message type (`AS-REQ`, `TGS-REQ`; to the KDC proxy, the message its
+   * KDC-PROXY-MESSAGE carries, or `KPASSWD-REQ`). Default: any.
+   */
   readonly messageType?: string;
   readonly fault: MessageFault;
   /** How many matching messages it applies to, the first ones. Default: all. */
@@ -119,7 +123,7 @@ export class LabFaults {
     let req = request;
     let duplicate = false;
     let corruptReply = false;
-    const type = messageType(request);
+    const type = requestType(kdc, request);
     for (const r of this.#rules) {
       const { to, messageType: only, fault: f } = r.rule;
       if (r.left <= 0 || (only !== undefined && only !== type)) continue;
@@ -144,8 +148,15 @@ export class LabFaults {
       return junk;
     }
     const reply = await handle(req);
-    // A duplicated request reaches the KDC twice; the client takes the first answer.
-    if (duplicate) await handle(req);
+    if (duplicate) {
+      // A duplicated request reaches the KDC twice; the client takes the first answer, and never
+      // hears how the second one went.
+      try {
+        await handle(req);
+      } catch {
+        // the first answer stands
+      }
+    }
     return corruptReply ? this.#corrupt(reply) : reply;
   }
 
@@ -181,6 +192,24 @@ export class LabFaults {
     out[at] = out[at]! ^ 0xff;
     return out;
   }
+}
+
+/**
+ * What a rule's `messageType` is matched against: the message type, and for the KDC proxy the
+ * message its KDC-PROXY-MESSAGE carries (MS-KKDCP 2.2.2: its kerb-message, framed as over TCP), so
+ * `{ to: 'kdc-proxy', messageType: 'TGS-REQ' }` matches what the proxy relays; `KPASSWD-REQ` for a
+ * password change; `unknown` for what does not decode.
+ */
+function requestType(kdc: LabKdc, request: Uint8Array): string {
+  if (kdc !== 'kdc-proxy') return messageType(request);
+  let inner: Uint8Array;
+  try {
+    inner = unframeKerbMessage(decodeKdcProxyMessage(request).kerbMessage);
+  } catch {
+    return 'unknown';
+  }
+  const type = messageType(inner);
+  return type === 'unknown' ? kpasswdMessageType(inner).replace(/ .*/, '') : type;
 }
 
 /** A clock a delay can move (a `ManualClock`). */

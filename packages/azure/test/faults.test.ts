@@ -2,11 +2,12 @@ import {
   type AzureSqlMiLab,
   createAzureSqlMiLab,
   LabError,
+  LabFaults,
   type ManagedInstance,
   type OnPremUser,
   WindowsStatus,
 } from '@krbsim/azure';
-import { Duration, ErrorCode, KerberosError, ManualClock } from '@krbsim/core';
+import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
@@ -181,6 +182,35 @@ describe('message rules', () => {
     lab.faults.clear();
     lab.faults.rule({ to: 'on-prem', messageType: 'AS-REQ', fault: 'corrupt-reply' });
     await failure(lab.adJoinedClient(alice).initSecurityContext(mi.spn));
+  });
+
+  it('matches the message a KDC-PROXY-MESSAGE carries, and names it when it drops it', async () => {
+    const { lab, clock, alice, mi } = setup();
+    mi.authenticationMetadata = 'Windows'; // the cloud TGT and Azure AD, through the KDC proxy
+    // The Azure AD-joined client's cloud TGT comes with its PRT: only a TGS-REQ goes through the proxy.
+    lab.faults.rule({ to: 'kdc-proxy', messageType: 'AS-REQ', fault: 'drop' });
+    await expect(lab.azureAdJoinedClient(alice).initSecurityContext(mi.spn)).resolves.toBeDefined();
+    expect(clock.now()).toBe(T0);
+    lab.faults.clear();
+    lab.faults.rule({ to: 'kdc-proxy', messageType: 'TGS-REQ', fault: 'drop', times: 1 });
+    const e = await failure(lab.azureAdJoinedClient(alice).initSecurityContext(mi.spn));
+    expect(e.message).toBe(
+      'no logon servers (0x51f): the TGS-REQ to the KDC proxy was dropped, and no answer came within 30000 ms (lab.faults)',
+    );
+    expect(clock.now()).toBe(T0 + 30_000);
+  });
+
+  it("a duplicate's own failure is not the exchange's: the client has the first answer", async () => {
+    const faults = new LabFaults({ clock: new ManualClock(T0), random: new SeededRandom('dup') });
+    faults.rule({ fault: 'duplicate' });
+    let calls = 0;
+    const reply = await faults.exchange('on-prem', Uint8Array.of(0x6a, 0x00), async () => {
+      calls++;
+      if (calls === 2) throw new Error('the second copy found the KDC gone');
+      return Uint8Array.of(0x6b, 0x00);
+    });
+    expect([...reply]).toEqual([0x6b, 0x00]);
+    expect(calls).toBe(2);
   });
 
   it('checks its arguments', () => {

@@ -28,17 +28,47 @@ export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
 /** The signals that stop a long-running command cleanly. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** The process's own streams; `signal` aborts on SIGINT, SIGTERM or SIGHUP. */
+/**
+ * The process's own streams; `signal` aborts on SIGINT, SIGTERM or SIGHUP.
+ *
+ * A stream whose reader went away (`krbsim serve | head -n 2`: EPIPE) is
+ * written to no more, and the command carries on: a `serve` keeps serving
+ * (the clients that read its files still need it) and still removes its
+ * temporary directory when stopped. Without an `error` listener the failed
+ * write would end the process at once, keytabs left behind. The first such
+ * failure of stdout is said once on stderr (if that is still open).
+ */
 export function processIo(): CliIo & { dispose(): void } {
   const controller = new AbortController();
   const stop = () => controller.abort();
   for (const s of STOP_SIGNALS) process.on(s, stop);
+  let stdoutOpen = true;
+  let stderrOpen = true;
+  const onStderrError = () => {
+    stderrOpen = false;
+  };
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (!stdoutOpen) return;
+    stdoutOpen = false;
+    if (stderrOpen) {
+      process.stderr.write(
+        `krbsim: standard output failed (${e.code ?? e.message}): writing no more to it, carrying on\n`,
+      );
+    }
+  };
+  process.stdout.on('error', onStdoutError);
+  process.stderr.on('error', onStderrError);
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => {
+      if (stdoutOpen) process.stdout.write(text);
+    },
+    stderr: (text) => {
+      if (stderrOpen) process.stderr.write(text);
+    },
     signal: controller.signal,
     dispose() {
       for (const s of STOP_SIGNALS) process.off(s, stop);
+      // Not the error listeners: a write still queued may fail after the command's end.
     },
   };
 }

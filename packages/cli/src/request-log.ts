@@ -14,6 +14,7 @@ import type { TdsLoginEvent } from '@krbsim/azure';
 import { type Clock, ErrorCode } from '@krbsim/core';
 import type { KdcRequestEvent } from '@krbsim/kdc';
 import type { KdcRequestInfo, TransportKind } from '@krbsim/transport';
+import { capLogLine, escapeLogText, LOG_FIELD_MAX, logField } from './log-text';
 
 /**
  * How much `krbsim serve` logs, most to least:
@@ -76,14 +77,29 @@ export function requestJson(entry: RequestLogEntry, extra?: { worker?: number })
   return { event: 'request', ...fields, ...extra };
 }
 
-/** The text line of a request: time, realm, transport, peer, the KDC's line, sizes and duration. */
+/**
+ * The text line of a request: time, realm, transport, peer, the KDC's line, sizes and duration.
+ * Security: the client and server names are the client's (an AS-REQ names both), so each is
+ * escaped and capped ({@link logField}), and the line kept to one atomic write ({@link capLogLine}).
+ */
 export function requestText(entry: RequestLogEntry, extra?: { worker?: number }): string {
   const peer = entry.peer === undefined ? '' : ` ${entry.peer}`;
   const worker = extra?.worker === undefined ? '' : ` [worker ${extra.worker}]`;
-  return (
-    `${entry.time} ${entry.realm} ${entry.transport}${peer} ${entry.line}` +
-    ` (${entry.replyBytes} B, ${entry.durationMs} ms)${worker}`
+  return capLogLine(
+    `${entry.time} ${entry.realm} ${entry.transport}${peer} ${kdcLine(entry)}` +
+      ` (${entry.replyBytes} B, ${entry.durationMs} ms)${worker}`,
   );
+}
+
+/**
+ * The KDC's line (`AS-REQ <client> for <server> -> <outcome>`) with its client and server each a
+ * {@link logField}; a line of another shape is one field as a whole.
+ */
+function kdcLine(entry: RequestLogEntry): string {
+  const head = `${entry.msgType} ${entry.client ?? '?'} for ${entry.server ?? '?'} -> `;
+  if (!entry.line.startsWith(head)) return logField(entry.line, { max: LOG_FIELD_MAX * 3 });
+  const name = (n: string | undefined) => (n === undefined ? '?' : logField(n));
+  return `${entry.msgType} ${name(entry.client)} for ${name(entry.server)} -> ${escapeLogText(entry.line.slice(head.length))}`;
 }
 
 /** One login to a served managed instance (`krbsim serve azure-sql-mi`) and how it ended. */
@@ -97,14 +113,20 @@ export function loginJson(entry: LoginLogEntry): Record<string, unknown> {
   return { event: 'login', ...entry };
 }
 
-/** The text line of a TDS login: time, instance, peer, the client's host name and the outcome. */
+/**
+ * The text line of a TDS login: time, instance, peer, the client's host name and the outcome.
+ * Security: LOGIN7's host name is whatever the client wrote there, so it is escaped (its
+ * backslashes too: nothing escaped it before) and capped ({@link logField}); the login, the
+ * client and the reason, which name the ticket's client, are escaped and capped too.
+ */
 export function loginText(entry: LoginLogEntry): string {
   const peer = entry.peer === undefined ? '' : ` ${entry.peer}`;
   const outcome =
     entry.outcome === 'accepted'
-      ? `logged in as ${entry.login} (${entry.client})`
-      : `refused with ${entry.sqlError}: ${entry.reason}`;
-  return `${entry.time} ${entry.instance} tds${peer} LOGIN7 from '${entry.hostName}' -> ${outcome}`;
+      ? `logged in as ${logField(String(entry.login))} (${logField(String(entry.client))})`
+      : `refused with ${entry.sqlError}: ${logField(String(entry.reason), { max: LOG_FIELD_MAX * 3 })}`;
+  const host = logField(entry.hostName, { backslash: true });
+  return capLogLine(`${entry.time} ${entry.instance} tds${peer} LOGIN7 from '${host}' -> ${outcome}`);
 }
 
 /** A realm's request logging: see {@link requestLogger}. */

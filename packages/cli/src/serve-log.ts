@@ -9,6 +9,7 @@
  */
 
 import type { StartAzureLabOptions } from './azure-lab';
+import { capLogLine, escapeLogText } from './log-text';
 import {
   type LoginLogEntry,
   type LogLevel,
@@ -27,7 +28,7 @@ export interface ServeLog {
   /** The `startTopology` options that route requests, listener lines and internal errors here. */
   readonly topologyOptions: Pick<
     StartTopologyOptions,
-    'log' | 'logRequests' | 'transportLog' | 'onInternalError'
+    'log' | 'logRequests' | 'transportLog' | 'onInternalError' | 'kpasswdLog'
   >;
   /**
    * The same for an Azure lab (`startAzureLab`), with its TDS logins: every
@@ -45,6 +46,14 @@ export interface ServeLogOptions {
   readonly level: LogLevel;
   /** The cluster worker id, added to every request and internal-error line. */
   readonly worker?: number;
+}
+
+/**
+ * A kpasswd line that is no plain success (`kpasswd <client> -> SUCCESS`, or a reset's `SUCCESS: set the
+ * password of <target>`): a refusal, or a change the serving process could not hand on.
+ */
+function isKpasswdFailure(line: string): boolean {
+  return !/ -> SUCCESS(: set the password of \S+)?$/.test(line);
 }
 
 /** A {@link ServeLog} writing through `write` (one call per line). */
@@ -69,8 +78,18 @@ export function serveLog(write: (line: string) => void, options: ServeLogOptions
         );
       },
     }),
+    ...(level !== 'none' && {
+      // The password-change service's line per request; at `error`, the refused ones and a change
+      // that did not reach everyone (an onChange failure, a worker that did not acknowledge).
+      kpasswdLog: (realm: string, line: string) => {
+        if (level === 'error' && !isKpasswdFailure(line)) return;
+        emit({ event: 'kpasswd', realm, line, ...extra }, capLogLine(`${realm}: ${escapeLogText(line)}`));
+      },
+    }),
     ...(level === 'debug' && {
-      transportLog: (line: string) => emit({ event: 'transport', line, ...extra }, `# ${line}`),
+      // A listener's line may quote the client (a peer's request line): escaped as a request's names.
+      transportLog: (line: string) =>
+        emit({ event: 'transport', line, ...extra }, capLogLine(`# ${escapeLogText(line)}`)),
     }),
   };
   const login = (e: LoginLogEntry) => {

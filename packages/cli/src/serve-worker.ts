@@ -4,7 +4,9 @@
  * its topology and seed, serves them on the primary's shared sockets, and
  * reports its ports and check values. Passwords the primary's password-change
  * service changes reach it numbered, in order, and it acknowledges each
- * once its realm holds it. It stops when the primary says so or when the
+ * once its realm holds it; a resync (the feed a replica follows began
+ * again) builds its realms again from the topology and seed first
+ * (`WorkerPasswordChanges`, worker-pool.ts). It stops when the primary says so or when the
  * primary goes away (its IPC channel closes).
  *
  * SIGINT is ignored: Ctrl-C reaches every process of the terminal's group,
@@ -16,8 +18,14 @@
 
 import cluster from 'node:cluster';
 import { serveLog } from './serve-log';
-import type { WorkerPasswordChange, WorkerReport, WorkerStart } from './serve-workers';
 import { applyPasswordChange, type RunningTopology, startTopology } from './start-topology';
+import {
+  type PrimaryMessage,
+  type WorkerPasswordChange,
+  WorkerPasswordChanges,
+  type WorkerReport,
+  type WorkerResync,
+} from './worker-pool';
 
 if (!cluster.isWorker) {
   process.stderr.write('krbsim: serve-worker runs only as a worker of krbsim serve --workers\n');
@@ -27,19 +35,11 @@ if (!cluster.isWorker) {
 const report = (r: WorkerReport, then?: () => void) => process.send!(r, undefined, {}, () => then?.());
 let running: RunningTopology | undefined;
 let stopping = false;
-/** How many of the primary's password changes this worker's realms hold (they arrive numbered, in order). */
-let applied = 0;
-/** Changes that came while the realms were being built. */
-const early: WorkerPasswordChange[] = [];
+/** The password changes its realms hold, once they are built. */
+let changes: WorkerPasswordChanges | undefined;
+/** Changes (and resyncs) that came while the realms were being built, in order. */
+const early: (WorkerPasswordChange | WorkerResync)[] = [];
 
-/** Apply a password change once, in order, and tell the primary it is done. */
-const change = (msg: WorkerPasswordChange): void => {
-  if (msg.seq === applied + 1) {
-    applyPasswordChange(running!.realms, msg.change);
-    applied = msg.seq;
-  }
-  if (msg.seq <= applied) report({ type: 'password-applied', seq: msg.seq });
-};
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
@@ -47,21 +47,28 @@ const stop = async (): Promise<void> => {
   process.exit(0);
 };
 
+// The primary's stdout, shared: once its reader went away (EPIPE), log no more and serve on, as the
+// primary does (io.ts); an unhandled 'error' would end this worker, and its replacement, in turn.
+let stdoutOpen = true;
+process.stdout.on('error', () => {
+  stdoutOpen = false;
+});
+
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => void stop());
 process.on('disconnect', () => void stop());
-process.on('message', (msg: WorkerStart | WorkerPasswordChange | { type: 'stop' }) => {
+process.on('message', (msg: PrimaryMessage) => {
   if (msg.type === 'stop') {
     void stop();
     return;
   }
-  if (msg.type === 'password') {
-    if (running === undefined) early.push(msg);
-    else change(msg);
+  if (msg.type === 'password' || msg.type === 'resync') {
+    if (changes === undefined) early.push(msg);
+    else changes.handle(msg);
     return;
   }
   if (msg.type !== 'start' || running !== undefined) return;
-  const log = serveLog((line) => process.stdout.write(line), {
+  const log = serveLog((line) => stdoutOpen && process.stdout.write(line), {
     json: msg.json,
     level: msg.level,
     worker: cluster.worker!.id,
@@ -75,8 +82,12 @@ process.on('message', (msg: WorkerStart | WorkerPasswordChange | { type: 'stop' 
   }).then(
     (topo) => {
       running = topo;
-      applied = msg.passwordChanges.length;
-      for (const m of early.splice(0)) change(m);
+      changes = new WorkerPasswordChanges(msg, {
+        apply: (change) => applyPasswordChange(topo.realms, change),
+        rebuild: () => topo.resync(),
+        report: (r) => report(r),
+      });
+      for (const m of early.splice(0)) changes.handle(m);
       if (stopping) {
         void topo.close();
         return;

@@ -14,11 +14,15 @@
  * through the password-change service (kpasswd, RFC 3244), is served by the
  * primary alone, which sends each change to every worker and answers the
  * client once they all hold it (a replacement worker starts with the
- * changes so far).
+ * changes so far). A replica's primary hands its workers the changes of the
+ * feed it follows the same way, and when that feed begins again (its
+ * process restarted) has them build their realms again from the topology
+ * and seed (worker-pool.ts).
  *
  * The primary builds the realms too (for the keytabs and check values),
- * writes the files once every worker listens, replaces a worker that dies,
- * and on SIGINT/SIGTERM stops the workers and exits 0. The seed travels to
+ * writes the files once every worker listens, replaces a worker that dies
+ * (rewriting `ports.json`'s `workers`), and on SIGINT/SIGTERM stops the
+ * workers and exits 0. The seed travels to
  * the workers over the cluster's IPC channel, never in argv or the
  * environment (it derives every long-term key).
  *
@@ -26,10 +30,9 @@
  */
 
 import cluster, { type Worker } from 'node:cluster';
-import { mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KpasswdService, type Realm } from '@krbsim/kdc';
+import type { Realm } from '@krbsim/kdc';
 import { type KdcHandler, type KdcServer, serveKdc, UdpTcpTransport } from '@krbsim/transport';
 import { connectableHost } from './connect-address';
 import { type CliIo, ExitCode } from './io';
@@ -42,7 +45,7 @@ import {
 import { type ReplicaFeed, randomSeed, readReplicaFeed, readReplicaOf, replicaCheck } from './replica';
 import { announce, releaseDir, type ServeConfig, startFailure, stopped } from './serve';
 import { type ServeDir, serveDir } from './serve-dir';
-import { serveLog } from './serve-log';
+import { type ServeLog, serveLog } from './serve-log';
 import {
   applyPasswordChange,
   buildRealms,
@@ -50,47 +53,16 @@ import {
   type PasswordChange,
   serveKdcProxyFor,
 } from './start-topology';
-import type { TopologyFile } from './topology';
-import { writeTopologyFiles } from './topology-files';
-
-/** What the primary sends a worker once, right after forking it. */
-export interface WorkerStart {
-  readonly type: 'start';
-  readonly topology: TopologyFile;
-  readonly seed: number | string;
-  readonly host?: string;
-  readonly json: boolean;
-  readonly level: ServeConfig['level'];
-  /** The passwords changed so far (a replacement worker starts with them). */
-  readonly passwordChanges: readonly PasswordChange[];
-}
-
-/**
- * A password the primary's password-change service changed: number `seq`
- * of the run, applied by each worker once and in order, then acknowledged
- * (`password-applied`), and only then answered to the client, so that the
- * next logon with the new password finds it whichever worker serves it.
- */
-export interface WorkerPasswordChange {
-  readonly type: 'password';
-  readonly seq: number;
-  readonly change: PasswordChange;
-}
-
-/**
- * What a worker says: `hello` once it listens for the start message (a
- * message sent earlier, while its modules load, would be lost), then
- * `listening` once its KDCs listen, or `failed`.
- */
-export type WorkerReport =
-  | { readonly type: 'hello' }
-  | {
-      readonly type: 'listening';
-      readonly servers: readonly KdcServerInfo[];
-      readonly checks: Readonly<Record<string, string>>;
-    }
-  | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'password-applied'; readonly seq: number };
+import { type PortsJson, writePortsJson, writeTopologyFiles } from './topology-files';
+import {
+  type Distributed,
+  PasswordChangeRelay,
+  type PoolWorker,
+  passwordChangeHandler,
+  WorkerPool,
+  type WorkerReport,
+  type WorkerStart,
+} from './worker-pool';
 
 /** The file a worker runs: serve-worker.ts beside this module (serve-worker.js or .cjs once built). */
 function workerEntry(): string {
@@ -111,7 +83,7 @@ function startWorker(
     // Only our reports: a loader in the worker (tsx) may use the same IPC channel.
     const onMessage = (report: WorkerReport) => {
       if (report?.type === 'hello') {
-        worker.send(start);
+        worker.send(start, () => {});
         return;
       }
       if (report?.type !== 'listening' && report?.type !== 'failed') return;
@@ -156,52 +128,23 @@ function agreedServers(
   return new Map(first.servers.map((s) => [s.realm, s]));
 }
 
-/** How long the primary waits for a worker to apply a password change before answering without it. */
-const APPLY_TIMEOUT_MS = 5_000;
-
-/** Send change `seq` to `w`; resolves once `w` applied it, exited, or {@link APPLY_TIMEOUT_MS} passed. */
-function sendChange(w: Worker, seq: number, change: PasswordChange): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      w.off('message', onMessage);
-      w.off('exit', done);
-      resolve();
-    };
-    const onMessage = (m: WorkerReport) => {
-      if (m?.type === 'password-applied' && m.seq >= seq) done();
-    };
-    const timer = setTimeout(done, APPLY_TIMEOUT_MS);
-    w.on('message', onMessage);
-    w.once('exit', done);
-    if (!w.isConnected()) done();
-    else w.send({ type: 'password', seq, change } satisfies WorkerPasswordChange);
-  });
-}
-
 /**
  * The realm's password-change service (kpasswd, RFC 3244) on its own port in
  * the primary, which holds the realm too: a change is answered once
- * `distribute` has every worker hold it.
+ * `distribute` has every worker hold it (see `passwordChangeHandler`).
  */
 async function servePasswordChanges(
   realm: Realm,
   config: ServeConfig,
-  distribute: (change: PasswordChange) => Promise<unknown>,
+  log: ServeLog,
+  distribute: (change: PasswordChange) => Distributed,
 ): Promise<{ server: KdcServer; handle: KdcHandler }> {
-  let pending: Promise<unknown> | undefined;
-  const service = new KpasswdService(realm, {
-    onChange: (principal, password) => {
-      pending = distribute({ realm: realm.name, principal, password });
-    },
-  });
-  const handle = async (request: Uint8Array): Promise<Uint8Array> => {
-    const reply = service.handle(request);
-    const distributed = pending;
-    pending = undefined;
-    await distributed;
-    return reply;
-  };
+  const kpasswdLog = log.topologyOptions.kpasswdLog;
+  const handle = passwordChangeHandler(
+    realm,
+    distribute,
+    kpasswdLog === undefined ? undefined : (line) => kpasswdLog(realm.name, line),
+  );
   const server = await serveKdc(handle, {
     ...(config.host !== undefined && { host: config.host }),
     realm: realm.name,
@@ -223,6 +166,31 @@ function forwardToWorkers(info: KdcServerInfo): KdcHandler {
   return (request) => transport.send(info.realm, request);
 }
 
+/**
+ * The primary's own password-change service hands a change on: to every worker first (counted, so
+ * a worker that starts later starts with it), then to the feed replicas follow. What it did not
+ * reach is the `failure` the kpasswd log line shows: no worker serving, or the feed not written.
+ */
+export function distributeChange(
+  relay: PasswordChangeRelay,
+  workers: () => Iterable<PoolWorker>,
+  feedFile: () => string | undefined,
+  change: PasswordChange,
+): Distributed {
+  const relayed = relay.add(change, workers());
+  const failures: string[] = [];
+  if (relayed.sent === 0) failures.push('sent to no worker: none serves now (one that starts will hold it)');
+  const file = feedFile();
+  if (file !== undefined) {
+    try {
+      appendPasswordChange(file, change);
+    } catch (e) {
+      failures.push(`not written to ${file}, so no replica gets it: ${(e as Error).message}`);
+    }
+  }
+  return { relayed, ...(failures.length > 0 && { failure: failures.join('; ') }) };
+}
+
 /** Run `krbsim serve` with `config.workers` worker processes; resolves with the exit code. */
 export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<number> {
   const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
@@ -235,7 +203,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     return startFailure(config, io, e);
   }
   const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, config.topology)]));
-  const changes: PasswordChange[] = [];
+  const relay = new PasswordChangeRelay();
   const start = (): WorkerStart => ({
     type: 'start',
     topology: config.topology,
@@ -243,63 +211,41 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     ...(config.host !== undefined && { host: config.host }),
     json: config.json,
     level: config.level,
-    passwordChanges: [...changes],
+    ...relay.start,
   });
   cluster.setupPrimary({ exec: workerEntry(), args: [], silent: false });
 
-  const live = new Set<Worker>();
+  /** ports.json once written, and its rewrites (one at a time, in order) as the workers change. */
+  let portsFile: { path: string; ports: PortsJson } | undefined;
+  let portsWritten: Promise<void> = Promise.resolve();
+  const rewritePorts = (pids: readonly number[]): Promise<void> => {
+    if (portsFile === undefined) return portsWritten; // not written yet: written with the pids of then
+    const path = portsFile.path;
+    const ports: PortsJson = { ...portsFile.ports, workers: [...pids] };
+    portsFile = { path, ports };
+    portsWritten = portsWritten
+      .then(() => writePortsJson(path, ports))
+      .catch((e: Error) =>
+        // Said, and serving goes on.
+        log.lifecycle(
+          { event: 'ports-failed', path, message: e.message },
+          `${path} not rewritten: ${e.message}`,
+        ),
+      );
+    return portsWritten;
+  };
+  const pool = new WorkerPool({
+    size: config.workers,
+    start: () => startWorker(start()).then((s) => s.worker),
+    log,
+    onJoin: (w) => relay.catchUp(w),
+    onChange: rewritePorts,
+  });
   // What this process serves itself: the password-change services and the KDC proxy.
   const ownServers: { close(): Promise<void> }[] = [];
-  let stopping = false;
   const stopAll = async () => {
-    stopping = true;
-    await Promise.all(ownServers.map((k) => k.close()));
-    await Promise.all(
-      [...live].map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.isDead()) return resolve();
-            w.once('exit', () => resolve());
-            // A worker that does not close within 5 s is killed.
-            const timer = setTimeout(() => w.process.kill('SIGKILL'), 5_000);
-            w.once('exit', () => clearTimeout(timer));
-            if (w.isConnected()) w.send({ type: 'stop' });
-            else w.process.kill('SIGTERM');
-          }),
-      ),
-    );
-  };
-  const track = (w: Worker) => {
-    live.add(w);
-    // Whatever changed while it started (it ignores what it already holds).
-    for (const [i, change] of changes.entries()) void sendChange(w, i + 1, change);
-    w.once('exit', (code, signal) => {
-      live.delete(w);
-      if (stopping) return;
-      // A worker died: say so, and replace it (the others keep serving meanwhile).
-      log.lifecycle(
-        { event: 'worker-exit', worker: w.id, pid: w.process.pid, code, signal },
-        `worker ${w.id} (pid ${w.process.pid}) exited (${signal ?? `code ${code}`}); starting another`,
-      );
-      startWorker(start()).then(
-        ({ worker }) => {
-          if (stopping) {
-            worker.kill();
-            return;
-          }
-          track(worker);
-          log.lifecycle(
-            { event: 'worker-started', worker: worker.id, pid: worker.process.pid },
-            `worker ${worker.id} (pid ${worker.process.pid}) serving`,
-          );
-        },
-        (e: Error) =>
-          log.lifecycle(
-            { event: 'worker-failed', message: e.message },
-            `a replacement worker failed: ${e.message}`,
-          ),
-      );
-    });
+    await Promise.all([...ownServers.map((k) => k.close()), pool.stop()]);
+    await portsWritten;
   };
 
   let servers: Map<string, KdcServerInfo>;
@@ -338,10 +284,20 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
         }
       };
       const follow = () => {
-        for (const change of read()) {
+        const restarts = reader.restarts;
+        const changes = read();
+        if (reader.restarts > restarts) {
+          // Its process started again: a new feed over the topology's passwords. Every worker (and
+          // this process) builds its realms again, as MIT's kpropd does a full resync, then applies it.
+          realms = buildRealms(config.topology, { seed });
+          relay.resync(pool.workers);
+          log.topologyOptions.transportLog?.(
+            'password-change feed begun again (its process restarted): realms rebuilt from the topology and seed',
+          );
+        }
+        for (const change of changes) {
           applyPasswordChange(realms, change);
-          const seq = changes.push(change);
-          for (const w of live) void sendChange(w, seq, change);
+          void relay.add(change, pool.workers);
           log.topologyOptions.transportLog?.(
             `${change.realm} password of ${change.principal} changed at the primary: applied`,
           );
@@ -355,7 +311,7 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     const started = await Promise.allSettled(
       Array.from({ length: config.workers }, () => startWorker(start())),
     );
-    for (const s of started) if (s.status === 'fulfilled') track(s.value.worker);
+    for (const s of started) if (s.status === 'fulfilled') pool.add(s.value.worker);
     const failed = started.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     const reports = started.map(
@@ -369,11 +325,14 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
     const kpasswdHandlers = new Map<string, KdcHandler>();
     if (config.replicaOf === undefined) {
       for (const [name, realm] of realms) {
-        const kpasswd = await servePasswordChanges(realm, config, (change) => {
-          if (feedFile !== undefined) appendPasswordChange(feedFile, change);
-          const seq = changes.push(change);
-          return Promise.all([...live].map((w) => sendChange(w, seq, change)));
-        });
+        const kpasswd = await servePasswordChanges(realm, config, log, (change) =>
+          distributeChange(
+            relay,
+            () => pool.workers,
+            () => feedFile,
+            change,
+          ),
+        );
         ownServers.push(kpasswd.server);
         kpasswdHandlers.set(name, kpasswd.handle);
         servers.set(name, { ...servers.get(name)!, kpasswdPort: kpasswd.server.udpPort! });
@@ -394,9 +353,10 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       kdcProxyCa = served.ca;
       for (const name of proxied) servers.set(name, { ...servers.get(name)!, kdcProxyUrl: served.url });
     }
+    // Made (0700) and checked now, as it is written into: a --dir checked missing when the arguments
+    // were read may have been made by someone else while the workers started.
     dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
     if (config.replicaOf === undefined) {
-      await mkdir(dir.path, { recursive: true, mode: 0o700 });
       feedFile = join(dir.path, PASSWORD_FEED_FILE);
       createPasswordFeed(feedFile);
     }
@@ -412,11 +372,14 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
       }),
       ...(config.kdcKeytab && { kdcKeytab: true }),
       ...(kdcProxyCa !== undefined && { kdcProxyCa }),
-      workerPids: reports.map((r) => r.worker.process.pid!),
+      workerPids: pool.pids(),
     });
+    portsFile = { path: files.portsJson, ports: files.ports };
+    // A worker replaced while the files were being written: ports.json names the pool of now.
+    if (pool.pids().join() !== (files.ports.workers ?? []).join()) void rewritePorts(pool.pids());
   } catch (e) {
     await stopAll();
-    await dir?.release();
+    await dir?.release('failed');
     return startFailure(config, io, e);
   }
   announce(log, files, { workers: files.ports.workers ?? [], dir: dir! });

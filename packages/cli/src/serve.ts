@@ -5,6 +5,7 @@
  * @module
  */
 
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Realm } from '@krbsim/kdc';
@@ -15,7 +16,7 @@ import { builtInNames, wrapNames } from './examples';
 import { type CliIo, ExitCode, unwritable } from './io';
 import { applyPortOptions } from './port-option';
 import { LOG_LEVELS, type LogLevel } from './request-log';
-import { type ServeDir, serveDir, serveDirNote, unsafeServeDir } from './serve-dir';
+import { type ServeDir, serveDir, serveDirNote, UnsafeServeDirError, unsafeServeDir } from './serve-dir';
 import { loadServeFile } from './serve-file';
 import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, refuseKdcProxy, TopologyError, type TopologyFile } from './topology';
@@ -75,8 +76,10 @@ Then, for example:
 
 Options:
   --dir <dir>          where to write the files (created 0700 if missing; default: a new
-                       temporary directory, named when ready and removed at exit); a
-                       world-writable one is refused (others could replace the files)
+                       temporary directory, named when ready and removed at exit); refused
+                       if others could replace the files: it or a directory above it owned
+                       by another user (not root), or group- or world-writable (one above
+                       it may be world-writable with the sticky bit, as /tmp is)
   --keep               keep that temporary directory at exit
   --host <addr>        address to listen on (default 127.0.0.1); krb5.conf lists 0.0.0.0
                        as 127.0.0.1 and :: as ::1, addresses clients can connect to
@@ -87,7 +90,8 @@ Options:
   --seed <s>           derive the long-term keys (krbtgt, services and trusts without a
                        password) from <s>: the same keys every run and in every replica.
                        Session keys and nonces come from the system's CSPRNG (an Azure lab: see above).
-                       Any text; an integer past 2^53 is taken as text, never rounded.
+                       Any text; an integer past 2^53 is taken as text, never rounded (an
+                       Azure lab takes text as the first 53 bits of its SHA-256).
                        Default: a random seed (random keys)
   --workers <n>        serve from <n> worker processes sharing the sockets (like
                        krb5kdc -w); default 1: this process serves
@@ -436,19 +440,27 @@ export function stopped(io: CliIo): Promise<void> {
   });
 }
 
-/** @internal A lab seed: a safe integer as given, or a 32-bit number derived from the text. */
+/**
+ * @internal A lab seed: a safe integer as given, else the first 53 bits of the text's SHA-256 (as a
+ * topology's seed text reaches its realms' `SeededRandom` through SHA-256): the widest number the
+ * lab takes, so two texts make one lab only as two random 53-bit numbers meet.
+ */
 export function seedNumber(s: string): number {
   // An integer past 2^53 would round (two seeds, one lab): hashed as text instead.
   if (/^-?\d+$/.test(s) && Number.isSafeInteger(Number(s))) return Number(s);
-  let h = 0;
-  for (const c of s) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
-  return h;
+  const h = createHash('sha256').update(`krbsim-lab-seed:${s}`).digest();
+  return h.readUIntBE(0, 6) * 32 + (h[6]! >> 3);
 }
 
 /** `krbsim serve azure-sql-mi` or a `kind: azure-sql-mi` file: see `azure-lab.ts`. */
 async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<number> {
   const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
-  const served = await serveDir(config.dir, 'krbsim-azure-', config.keep);
+  let served: ServeDir;
+  try {
+    served = await serveDir(config.dir, 'krbsim-azure-', config.keep);
+  } catch (e) {
+    return startFailure(config, io, e);
+  }
   const dir = served.path;
   const { startAzureLab } = await import('./azure-lab');
   let running: Awaited<ReturnType<typeof startAzureLab>>;
@@ -463,7 +475,7 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
       ...log.labOptions,
     });
   } catch (e) {
-    await served.release();
+    await served.release('failed');
     // What the lab refused of the file names its field, as validation does: the file's fault.
     if (e instanceof TopologyError) {
       io.stderr(`krbsim serve: ${config.file}: ${e.message}\n`);
@@ -509,9 +521,14 @@ async function serveAzureLab(config: AzureServeConfig, io: CliIo): Promise<numbe
 }
 
 /** Whether a failure to start is the user's (exit 2) or the system's (exit 1), reported on stderr. */
-export function startFailure(config: ServeConfig, io: CliIo, e: unknown): number {
+export function startFailure(config: Pick<ServeConfig, 'file'>, io: CliIo, e: unknown): number {
   if (e instanceof TopologyError) {
     io.stderr(`krbsim serve: ${config.file}: ${e.message}\n`);
+    return ExitCode.usage;
+  }
+  // A --dir someone else made (or opened up) since the arguments were checked: refused as it would have been then.
+  if (e instanceof UnsafeServeDirError) {
+    io.stderr(`krbsim serve: ${e.message}\n`);
     return ExitCode.usage;
   }
   io.stderr(`krbsim serve: cannot start: ${(e as Error).message}\n`);
@@ -521,7 +538,12 @@ export function startFailure(config: ServeConfig, io: CliIo, e: unknown): number
 /** `--workers 1`: this process builds the realms and serves them. */
 async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
   const log = serveLog((line) => io.stdout(line), { json: config.json, level: config.level });
-  const dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
+  let dir: ServeDir;
+  try {
+    dir = await serveDir(config.dir, 'krbsim-serve-', config.keep);
+  } catch (e) {
+    return startFailure(config, io, e);
+  }
   // Loaded only now, so a bad file or --help never pays for loading the KDC.
   const { startTopology } = await import('./start-topology');
   const trace =
@@ -543,7 +565,7 @@ async function serveInProcess(config: ServeConfig, io: CliIo): Promise<number> {
       ...log.topologyOptions,
     });
   } catch (e) {
-    await dir.release();
+    await dir.release('failed');
     return startFailure(config, io, e);
   }
   announce(log, running.files!, { dir });

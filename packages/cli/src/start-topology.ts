@@ -89,6 +89,12 @@ export interface StartTopologyOptions {
   /** The listeners' own lines (transport, peer, sizes, RESPONSE_TOO_BIG, handler failures). */
   readonly transportLog?: (line: string) => void;
   /**
+   * The password-change service's line per request (`kpasswd alice@REALM -> SUCCESS`, a refusal's
+   * reason, a change this process could not hand on: `onChange failed: ...`), and its realm. Never
+   * a password.
+   */
+  readonly kpasswdLog?: (realm: string, line: string) => void;
+  /**
    * Record every request each KDC answers, with its reply, into this trace
    * (from `client <address>` to `KDC <REALM>`), for `krbsim serve --html`
    * and `--pcap`. Give it a `maxEntries` bound: a served KDC runs for as long
@@ -181,6 +187,14 @@ export interface RunningTopology {
    * for a process that replicates none.
    */
   pullPasswordChanges(): number;
+  /**
+   * Build every realm again from the topology and the seed, as at start, without the password
+   * changes applied since (`passwordChanges` included), with new KDCs (and password-change
+   * services) serving them on the same sockets: what a replica does when the feed it follows
+   * begins again (MIT's kpropd: a full resync when the primary's log restarts). `realms` and
+   * `kdcs` then hold the new ones.
+   */
+  resync(): void;
   /** Close every socket. Idempotent. */
   close(): Promise<void>;
   /** {@link RunningTopology.close}, so `await using topo = await startTopology(...)` closes it at the end of the scope. */
@@ -448,7 +462,11 @@ export async function startTopology(
   // A replica would serve a proxy of its own, to a copy of the realm the others' changes never reach.
   if (options.listen !== false && options.replicaOf !== undefined) refuseKdcProxy(topology);
   const certificates = await issueTopologyCertificates(topology, options.clock ?? systemClock);
-  const realms = buildRealms(topology, { ...options, ...(certificates !== undefined && { certificates }) });
+  // The seed drawn once: a resync builds the same realms again.
+  const seed = options.seed ?? randomSeed();
+  const build = () =>
+    buildRealms(topology, { ...options, seed, ...(certificates !== undefined && { certificates }) });
+  const realms = build();
   for (const change of options.passwordChanges ?? []) applyPasswordChange(realms, change);
   const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, topology)]));
   // Before any socket opens: a replica of other keys must not start.
@@ -461,6 +479,7 @@ export async function startTopology(
   let feedFailure: string | undefined;
   const pullPasswordChanges = (): number => {
     const skipped = reader?.skipped ?? 0;
+    const restarts = reader?.restarts ?? 0;
     const wasMissing = reader?.missing ?? false;
     let changes: PasswordChange[];
     try {
@@ -480,6 +499,14 @@ export async function startTopology(
           : 'password-change feed back; following it again',
       );
     }
+    if (reader !== undefined && reader.restarts > restarts) {
+      // Its process started again: a new feed, over the topology's passwords. What the old feed
+      // changed is undone as MIT's kpropd does a full resync, then the new feed applies.
+      resync();
+      options.transportLog?.(
+        'password-change feed begun again (its process restarted): realms rebuilt from the topology and seed',
+      );
+    }
     if (reader !== undefined && reader.skipped > skipped) {
       options.transportLog?.(
         `password-change feed: ${reader.skipped - skipped} line(s) that are no change, skipped`,
@@ -493,7 +520,6 @@ export async function startTopology(
     }
     return changes.length;
   };
-  pullPasswordChanges();
   // A process that serves the password-change service alone (not a worker, not a replica) writes the feed.
   const feedFile =
     options.dir !== undefined &&
@@ -506,7 +532,47 @@ export async function startTopology(
     await mkdir(options.dir!, { recursive: true, mode: 0o700 });
     createPasswordFeed(feedFile);
   }
+  // The password-change service, for kadmin/changepw (buildRealms added it); its changes go to the feed.
+  const kpasswdFor = (name: string, realm: Realm): KpasswdService =>
+    new KpasswdService(realm, {
+      ...(options.kpasswdLog !== undefined && { log: (line: string) => options.kpasswdLog!(name, line) }),
+      ...(feedFile !== undefined && {
+        onChange: (principal: string, password: string) => {
+          try {
+            appendPasswordChange(feedFile, { realm: name, principal, password });
+          } catch (e) {
+            // The realm holds the change; the kpasswd log line says its replicas will not.
+            throw new Error(`not written to ${feedFile}, so no replica gets it: ${(e as Error).message}`);
+          }
+        },
+      }),
+    });
+  // Each realm's KDC and password-change service, by realm name: made again by a resync.
   const kdcs = new Map<string, Kdc>();
+  const kpasswds = new Map<string, KpasswdService>();
+  const loggers = new Map<string, ReturnType<typeof requestLogger>>();
+  const errorsOnly = options.logRequests === 'errors';
+  const kdcFor = (name: string, realm: Realm): Kdc => {
+    if (!loggers.has(name) && options.log !== undefined) {
+      loggers.set(name, requestLogger(name, realm.clock, options.log, errorsOnly));
+    }
+    const logger = loggers.get(name);
+    return new Kdc(realm, {
+      ...(logger !== undefined && { onRequest: logger.onRequest }),
+      ...(options.onInternalError !== undefined && {
+        onInternalError: (e: unknown) => options.onInternalError!(name, e),
+      }),
+    });
+  };
+  /** Every realm built again from the topology and seed, without a password change since: new KDCs. */
+  const resync = (): void => {
+    for (const [name, realm] of build()) {
+      realms.set(name, realm);
+      kdcs.set(name, kdcFor(name, realm));
+      if (kpasswds.has(name)) kpasswds.set(name, kpasswdFor(name, realm));
+    }
+  };
+  pullPasswordChanges();
   const servers = new Map<string, KdcServerInfo>();
   // The kdcProxy realms' handlers: their KDC's (the listener's, so logs and traces see proxied
   // requests too) and their password-change service's.
@@ -515,7 +581,6 @@ export async function startTopology(
   let kdcProxyCa: string | undefined;
   const closers: (() => Promise<void> | void)[] = [];
   let closed = false;
-  const errorsOnly = options.logRequests === 'errors';
   const close = async () => {
     if (closed) return;
     closed = true;
@@ -526,20 +591,13 @@ export async function startTopology(
     for (const spec of topology.realms) {
       const realm = realms.get(spec.name)!;
       // The KDC's structured event for each request (handle() emits it before it returns).
-      const logger =
-        options.log === undefined
-          ? undefined
-          : requestLogger(spec.name, realm.clock, options.log, errorsOnly);
-      const kdc = new Kdc(realm, {
-        ...(logger !== undefined && { onRequest: logger.onRequest }),
-        ...(options.onInternalError !== undefined && {
-          onInternalError: (e: unknown) => options.onInternalError!(spec.name, e),
-        }),
-      });
-      kdcs.set(spec.name, kdc);
+      kdcs.set(spec.name, kdcFor(spec.name, realm));
+      const logger = loggers.get(spec.name);
       if (options.listen === false) continue;
-      // The transport's peer too: an MIT realm checks a TGT's addresses against it.
-      const handle = (request: Uint8Array, info: KdcRequestInfo): Uint8Array => kdc.handle(request, info);
+      // The transport's peer too: an MIT realm checks a TGT's addresses against it. The realm's KDC
+      // of the moment: a resync makes another.
+      const handle = (request: Uint8Array, info: KdcRequestInfo): Uint8Array =>
+        kdcs.get(spec.name)!.handle(request, info);
       const answer = logger === undefined ? handle : logger.wrap(handle);
       const trace = options.trace;
       const to = kdcParticipant(spec.name);
@@ -567,16 +625,10 @@ export async function startTopology(
       closers.push(() => server.close());
       let kpasswdPort: number | undefined;
       if (options.shareSockets !== true && options.replicaOf === undefined) {
-        // The password-change service, for kadmin/changepw (buildRealms added it).
-        const kpasswd = new KpasswdService(realm, {
-          ...(feedFile !== undefined && {
-            onChange: (principal: string, password: string) =>
-              appendPasswordChange(feedFile, { realm: spec.name, principal, password }),
-          }),
-        });
+        kpasswds.set(spec.name, kpasswdFor(spec.name, realm));
         // In the trace too (`--html`, `--pcap`): the password-change exchanges, on port 464 in the capture.
         const changes = (request: Uint8Array, info: KdcRequestInfo): Uint8Array => {
-          const reply = kpasswd.handle(request);
+          const reply = kpasswds.get(spec.name)!.handle(request);
           trace?.record({
             from: clientParticipant(info),
             to,
@@ -654,6 +706,7 @@ export async function startTopology(
       ...(files !== undefined && { files }),
       ...(kdcProxyCa !== undefined && { kdcProxyCa }),
       pullPasswordChanges,
+      resync,
       close,
       [Symbol.asyncDispose]: close,
     };

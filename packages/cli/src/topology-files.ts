@@ -23,6 +23,7 @@ import {
 } from '@krbsim/files';
 import type { PrincipalEntry, Realm } from '@krbsim/kdc';
 import { connectableHostPort } from './connect-address';
+import { PASSWORD_FEED_FILE } from './password-feed';
 import type { ReplicaKdcs } from './replica';
 import type { TopologyFile, TrustFileSpec } from './topology';
 import { type TopologyCertificates, writePkinitFiles } from './topology-pkinit';
@@ -371,7 +372,8 @@ function keytabEntriesOf(
  * SPN), `<account>@<REALM>.keytab` (a computer or service account: its name
  * and SPNs), with `kdcKeytab` also `kdc.keytab` (the KDCs' own keys, see
  * {@link kdcKeytabEntries}; without it, a `kdc.keytab` already there is removed), with `kdcProxyCa`
- * also `ca.pem`, and `ports.json` into `dir`.
+ * also `ca.pem`, and `ports.json` into `dir`. A `password-changes.jsonl` there that is not
+ * `passwordChanges` (an earlier run's feed) is removed.
  */
 export async function writeTopologyFiles(
   dir: string,
@@ -454,6 +456,13 @@ export async function writeTopologyFiles(
     await rm(join(abs, KDC_KEYTAB_FILE), { force: true });
   }
 
+  // Security: a feed an earlier run left here (this directory's process wrote one then, a replica
+  // writes none) holds that run's passwords in plain text: removed.
+  const feedHere = join(abs, PASSWORD_FEED_FILE);
+  if (input.passwordChanges === undefined || resolve(input.passwordChanges) !== feedHere) {
+    await rm(feedHere, { force: true });
+  }
+
   const ports: PortsJson = {
     realms: Object.fromEntries(
       [...input.servers].map(([name, s]) => {
@@ -482,8 +491,7 @@ export async function writeTopologyFiles(
   };
   const portsJson = join(abs, 'ports.json');
   // Written last: a watcher that sees ports.json can rely on every other file.
-  await writeFile(`${portsJson}.tmp`, `${JSON.stringify(ports, null, 2)}\n`);
-  await rename(`${portsJson}.tmp`, portsJson);
+  await writePortsJson(portsJson, ports);
   return {
     dir: abs,
     krb5conf,
@@ -494,4 +502,13 @@ export async function writeTopologyFiles(
     ...(ca !== undefined && { ca }),
     ports,
   };
+}
+
+/**
+ * Write `ports` to `path` at once: into `<path>.tmp`, then renamed over it, so a reader finds the
+ * old file or the new one, never half of one (`--workers` rewrites it when its workers change).
+ */
+export async function writePortsJson(path: string, ports: PortsJson): Promise<void> {
+  await writeFile(`${path}.tmp`, `${JSON.stringify(ports, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
 }

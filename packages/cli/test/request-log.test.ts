@@ -9,7 +9,8 @@ import { KerberosClient } from '@krbsim/client';
 import { Kdc, type KdcRequestEvent } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
-import { isFailure, requestJson, requestText } from '../src/request-log';
+import { capLogLine, escapeLogText, logField } from '../src/log-text';
+import { isFailure, loginText, requestJson, requestText } from '../src/request-log';
 import { loadTopologyFile } from '../src/serve';
 import { startTopology } from '../src/start-topology';
 
@@ -106,5 +107,47 @@ describe('requestJson and requestText', () => {
         'krbtgt/CONTOSO.COM@CONTOSO.COM -> AS-REP (700 B, 0.25 ms)',
     );
     expect(requestText(entry, { worker: 1 })).toMatch(/ \[worker 1\]$/);
+  });
+});
+
+describe('the text log of what a client chose', () => {
+  const login = {
+    time: '2026-01-01T00:00:00.000Z',
+    instance: 'mi1',
+    peer: '127.0.0.1:5000',
+    outcome: 'refused' as const,
+    sqlError: 18456,
+    reason: 'no login',
+  };
+
+  it("escapes LOGIN7's host name, its backslashes too, and caps it", () => {
+    // A forged line after a carriage return, an escape sequence, a line separator, and a backslash
+    // that spells an escape itself.
+    const hostName =
+      "WS1\r2026-01-01T00:00:01.000Z mi1 tds 10.0.0.9:1 LOGIN7 from 'DC' -> logged in\x1b[2K\u2028\\x0d";
+    expect(loginText({ ...login, hostName })).toBe(
+      "2026-01-01T00:00:00.000Z mi1 tds 127.0.0.1:5000 LOGIN7 from 'WS1\\x0d2026-01-01T00:00:01.000Z mi1 tds 10.0.0.9:1 " +
+        "LOGIN7 from 'DC' -> logged in\\x1b[2K\\u2028\\\\x0d' -> refused with 18456: no login",
+    );
+    expect(loginText({ ...login, hostName: 'h'.repeat(300) })).toBe(
+      `2026-01-01T00:00:00.000Z mi1 tds 127.0.0.1:5000 LOGIN7 from '${'h'.repeat(256)}...[+44 chars]' -> refused with 18456: no login`,
+    );
+  });
+
+  it('cuts a field between escapes and code points, never inside one', () => {
+    expect(escapeLogText('a\u0000b\u007f\u0085\u200e\u202e\u2066c')).toBe(
+      'a\\x00b\\x7f\\x85\\u200e\\u202e\\u2066c',
+    );
+    expect(logField('ab\x1bcd', { max: 4 })).toBe('ab...[+6 chars]');
+    expect(logField('ab\x1bcd', { max: 6 })).toBe('ab\\x1b...[+2 chars]');
+    expect(logField('a\u{1f600}b', { max: 2 })).toBe('a...[+3 chars]');
+  });
+
+  it('keeps a whole line below 4096 bytes, cut at a character', () => {
+    const line = `${'é'.repeat(3000)}`;
+    const cut = capLogLine(line);
+    expect(Buffer.byteLength(`${cut}\n`)).toBeLessThan(4096);
+    expect(cut.endsWith('é...[cut]')).toBe(true);
+    expect(capLogLine('short')).toBe('short');
   });
 });

@@ -7,11 +7,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeAsReq } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { parseKeytab } from '@krbsim/files';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
+import { serveLog } from '../src/serve-log';
 import type { PortsJson } from '../src/topology-files';
 
 const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
@@ -151,6 +153,96 @@ describe('krbsim serve text log', () => {
     );
     expect(lines[2]).toMatch(
       /^\S+Z CONTOSO\.COM tcp 127\.0\.0\.1:\d+ AS-REQ alice@CONTOSO\.COM .* -> AS-REP \(\d+ B/,
+    );
+  });
+});
+
+describe('krbsim serve text log, of names a client chose', () => {
+  it('escapes their control characters, caps each, and keeps every line one atomic write', async () => {
+    const dir = join(root, `run-${runs++}`);
+    const controller = new AbortController();
+    let out = '';
+    let onOut = () => {};
+    const ready = new Promise<void>((resolve) => {
+      onOut = () => {
+        if (out.includes('\nready; Ctrl-C')) resolve();
+      };
+    });
+    const done = runCli(['serve', join(EXAMPLES, 'contoso-fabrikam.yaml'), '--dir', dir], {
+      stdout: (t) => {
+        out += t;
+        onOut();
+      },
+      stderr: () => {},
+      signal: controller.signal,
+    });
+    await Promise.race([ready, done]);
+    const ports = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as PortsJson;
+    const kdc = new UdpTcpTransport({
+      kdcs: { 'CONTOSO.COM': [{ host: '127.0.0.1', port: ports.realms['CONTOSO.COM']!.udp }] },
+    });
+    const asReq = (name: string) =>
+      encodeAsReq({
+        pvno: 5,
+        msgType: 10,
+        reqBody: {
+          kdcOptions: 0,
+          cname: { nameType: 1, nameString: [name] },
+          realm: 'CONTOSO.COM',
+          sname: { nameType: 2, nameString: ['krbtgt', 'CONTOSO.COM'] },
+          till: Math.floor(Date.now() / 1000) * 1000 + 3_600_000,
+          nonce: 1,
+          etype: [18],
+        },
+      });
+    // A carriage return and a forged line after it, an escape sequence (erase the line), DEL, a C1
+    // control, a line separator: each would rewrite what a terminal or a log reader shows.
+    const forged =
+      'alice\r2026-01-01T00:00:00.000Z CONTOSO.COM udp 10.0.0.1:1 AS-REQ admin@CONTOSO.COM -> AS-REP\x1b[K\x7f\x9b\u2028';
+    await kdc.send('CONTOSO.COM', asReq(forged));
+    // And a name of 40 000 characters (too long a request for UDP: over TCP), which a line of the
+    // log must not carry whole.
+    await kdc.send('CONTOSO.COM', asReq('x'.repeat(40_000)));
+    controller.abort();
+    expect(await done).toBe(0);
+    const lines = out.split('\n').filter((l) => / CONTOSO\.COM (udp|tcp) /.test(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^\S+Z CONTOSO\.COM udp 127\.0\.0\.1:\d+ AS-REQ alice\\x0d2026-01-01T00:00:00\.000Z CONTOSO\.COM udp 10\.0\.0\.1:1 AS-REQ admin\\@CONTOSO\.COM -> AS-REP\\x1b\[K\\x7f\\x9b\\u2028@CONTOSO\.COM for krbtgt\/CONTOSO\.COM@CONTOSO\.COM -> KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN \(6\) \(\d+ B, [\d.]+ ms\)$/,
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^\\S+Z CONTOSO\\.COM tcp 127\\.0\\.0\\.1:\\d+ AS-REQ ${'x'.repeat(256)}\\.\\.\\.\\[\\+39756 chars\\] for krbtgt/CONTOSO\\.COM@CONTOSO\\.COM -> KRB-ERROR KDC_ERR_C_PRINCIPAL_UNKNOWN \\(6\\) \\(\\d+ B, [\\d.]+ ms\\)$`,
+      ),
+    );
+    // No raw control character anywhere in the text log; every line well under PIPE_BUF.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: what must not be there
+    expect(out.replaceAll('\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    for (const l of out.split('\n')) expect(Buffer.byteLength(l)).toBeLessThan(4096);
+  });
+});
+
+describe("the password-change service's lines", () => {
+  const lines = [
+    'kpasswd alice@A.TEST -> SUCCESS',
+    'kpasswd admin@A.TEST -> SUCCESS: set the password of bob@A.TEST',
+    'kpasswd alice@A.TEST -> SOFTERROR: the password is too short',
+    'kpasswd alice@A.TEST -> SUCCESS: onChange failed: not written to /x, so no replica gets it: EISDIR',
+    'kpasswd alice@A.TEST: worker 2 did not acknowledge it in time; answered without it',
+  ];
+  const written = (level: 'info' | 'error' | 'none', json = false) => {
+    const out: string[] = [];
+    const log = serveLog((l) => out.push(l), { json, level });
+    for (const l of lines) log.topologyOptions.kpasswdLog?.('A.TEST', l);
+    return out;
+  };
+
+  it('are written at info and debug; at error the refusals and the changes not handed on; never at none', () => {
+    expect(written('info')).toEqual(lines.map((l) => `A.TEST: ${l}\n`));
+    expect(written('error')).toEqual([lines[2], lines[3], lines[4]].map((l) => `A.TEST: ${l}\n`));
+    expect(written('none')).toEqual([]);
+    expect(written('info', true)[0]).toBe(
+      `${JSON.stringify({ event: 'kpasswd', realm: 'A.TEST', line: lines[0] })}\n`,
     );
   });
 });

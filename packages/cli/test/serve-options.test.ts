@@ -6,7 +6,7 @@
 
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { applyPortOptions } from '../src/port-option';
 import { seedNumber } from '../src/serve';
+import { serveDir, UnsafeServeDirError, unsafeServeDir } from '../src/serve-dir';
 import { startTopology } from '../src/start-topology';
 import { parseTopology } from '../src/topology';
 import { type ReadyServe, serveExit, serveUntilReady } from './run-serve';
@@ -263,6 +264,15 @@ describe("the Azure lab's --seed", () => {
     expect(seedNumber('lab-a')).toBe(seedNumber('lab-a'));
     expect(seedNumber('lab-a')).not.toBe(seedNumber('lab-b'));
   });
+
+  it('as text is the first 53 bits of its SHA-256: Aa and BB, which a 32-bit hash made one lab, are two', () => {
+    // sha256("krbsim-lab-seed:Aa") and ("...:BB"), their first 8 bytes shifted right by 11.
+    expect(seedNumber('Aa')).toBe(1466440248788642);
+    expect(seedNumber('BB')).toBe(7186366561916923);
+    for (const s of ['Aa', 'BB', 'lab-a', '9007199254740993']) {
+      expect(Number.isSafeInteger(seedNumber(s)) && seedNumber(s) >= 0).toBe(true);
+    }
+  });
 });
 
 describe("a topology's --seed", () => {
@@ -313,5 +323,73 @@ describe('krbsim serve --dir that is not safe to write into', () => {
     const sticky = await serveExit([single, '--dir', open]);
     expect(sticky.code).toBe(2);
     expect(sticky.out).toContain('is world-writable (mode 1777)');
+  });
+
+  it("refuses one its group may write to, or one in a directory others may write to (OpenSSH's StrictModes)", async () => {
+    const group = join(dir, 'group-writable');
+    await mkdir(group);
+    await chmod(group, 0o770);
+    const shared = join(dir, 'shared');
+    await mkdir(join(shared, 'mine'), { recursive: true });
+    await chmod(shared, 0o777);
+    await chmod(join(shared, 'mine'), 0o700);
+    for (const [target, message] of [
+      [group, `--dir ${group}: is group-writable (mode 770): the group's members could replace the files`],
+      [
+        join(shared, 'mine'),
+        `--dir ${join(shared, 'mine')}: ${shared}, a directory above it, is world-writable (mode 777)`,
+      ],
+      // Not there yet: it would be made where others may rename it away and put their own in its place.
+      [
+        join(shared, 'new'),
+        `--dir ${join(shared, 'new')}: ${shared}, a directory above it, is world-writable (mode 777)`,
+      ],
+    ] as const) {
+      const r = await serveExit([single, '--dir', target]);
+      expect(r.code, target).toBe(2);
+      expect(r.out).toContain(`krbsim serve: ${message}`);
+    }
+    expect(existsSync(join(shared, 'new'))).toBe(false);
+    // A directory of one's own in /tmp (sticky, root's) is fine, as every test here shows.
+    expect(unsafeServeDir(dir)).toBeUndefined();
+  });
+
+  it("refuses one another user owns (that user could swap krb5.conf), unless it is root's", async () => {
+    const theirs = join(dir, 'theirs');
+    await mkdir(theirs, { mode: 0o755 });
+    const uid = process.getuid!();
+    // As root, the directory becomes nobody's; otherwise it is ours, checked as if we were someone else.
+    const me = uid === 0 ? 0 : uid + 1;
+    if (uid === 0) await chown(theirs, 65534, 65534);
+    const owner = uid === 0 ? 65534 : uid;
+    expect(unsafeServeDir(theirs, me)).toBe(
+      `is owned by uid ${owner}, neither you (uid ${me}) nor root: that user could replace the files written there (krb5.conf, ports.json) or plant links in their place; give a directory of your own, writable by you alone (one that does not exist is made 0700)`,
+    );
+    expect(unsafeServeDir(join(theirs, 'sub'), me)).toMatch(
+      new RegExp(`^${theirs}, a directory above it, is owned by uid ${owner},`),
+    );
+    if (uid === 0) {
+      const r = await serveExit([single, '--dir', theirs]);
+      expect(r.code).toBe(2);
+      expect(r.out).toContain(
+        `krbsim serve: --dir ${theirs}: is owned by uid 65534, neither you (uid 0) nor root`,
+      );
+      expect(existsSync(join(theirs, 'krb5.conf'))).toBe(false);
+    }
+  });
+
+  it('checks the directory again once made, as it is about to be written into (--workers makes it late)', async () => {
+    // Checked missing while the arguments were read; someone made it, group-writable, since.
+    const late = join(dir, 'made-since');
+    await mkdir(late);
+    await chmod(late, 0o775);
+    const e = await serveDir(late, 'krbsim-serve-', false).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UnsafeServeDirError);
+    expect((e as Error).message).toMatch(new RegExp(`^--dir ${late}: is group-writable \\(mode 775\\)`));
+    // One that is not there is made 0700, and passes.
+    const fresh = join(dir, 'fresh', 'lab');
+    const made = await serveDir(fresh, 'krbsim-serve-', false);
+    expect(made.path).toBe(fresh);
+    expect((await stat(fresh)).mode & 0o777).toBe(0o700);
   });
 });

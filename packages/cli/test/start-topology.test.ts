@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TicketFlags } from '@krbsim/asn1';
@@ -646,6 +646,126 @@ describe('replicas: the same topology and seed', () => {
     expect(held(replayed)).toEqual(held(changed));
     expect(held(replayed)[0]).toMatch(/^3:/);
     await Promise.all([changed.close(), replayed.close()]);
+  });
+
+  it('build their realms again when the feed begins anew (its process restarted), then hold exactly its passwords', async () => {
+    const file = parseTopology(
+      [
+        'realms:',
+        '  - name: RESTART.TEST',
+        '    users:',
+        '      - { name: alice, password: Al1ce-Passw0rd }',
+        '      - { name: bob, password: B0b-Passw0rd }',
+        '',
+      ].join('\n'),
+    );
+    const primaryDir = join(dir, 'restart-a');
+    let primary = await startTopology(file, { seed: 'restart', dir: primaryDir });
+    const said: string[] = [];
+    const replica = await startTopology(file, {
+      seed: 'restart',
+      replicaOf: primary.files!.portsJson,
+      replicaPollMs: 0,
+      transportLog: (line) => said.push(line),
+    });
+    try {
+      const at = (port: number) =>
+        new UdpTcpTransport({ kdcs: { 'RESTART.TEST': [{ host: '127.0.0.1', port }] } });
+      const change = (user: string, from: string, to: string) => {
+        const p = primary.servers.get('RESTART.TEST')!;
+        return new KerberosClient({ realm: 'RESTART.TEST', transport: at(p.udpPort) }).changePassword(
+          user,
+          from,
+          to,
+          { transport: at(p.kpasswdPort!) },
+        );
+      };
+      /** Which of the passwords alice and bob ever had log them on at `server`. */
+      const passwords = (server: KdcServerInfo) =>
+        Promise.all(
+          [
+            ['alice', 'Al1ce-Passw0rd'],
+            ['alice', 'Sec0nd-Passw0rd'],
+            ['bob', 'B0b-Passw0rd'],
+            ['bob', 'B0b-N3w-Passw0rd'],
+          ].map(([user, password]) =>
+            new KerberosClient({ realm: 'RESTART.TEST', transport: at(server.udpPort) })
+              .getInitialCredentials(user!, { password: password! })
+              .then(
+                () => `${user} ${password}`,
+                () => '-',
+              ),
+          ),
+        );
+      await change('alice', 'Al1ce-Passw0rd', 'Sec0nd-Passw0rd');
+      expect(replica.pullPasswordChanges()).toBe(1);
+      // The primary starts again in its directory, from the topology: a new feed, alice's first
+      // password again; there bob changes his.
+      await primary.close();
+      primary = await startTopology(file, { seed: 'restart', dir: primaryDir });
+      await change('bob', 'B0b-Passw0rd', 'B0b-N3w-Passw0rd');
+      expect(replica.pullPasswordChanges()).toBe(1);
+      expect(said).toContain(
+        'password-change feed begun again (its process restarted): realms rebuilt from the topology and seed',
+      );
+      const now = ['alice Al1ce-Passw0rd', '-', '-', 'bob B0b-N3w-Passw0rd'];
+      expect(await passwords(primary.servers.get('RESTART.TEST')!)).toEqual(now);
+      expect(await passwords(replica.servers.get('RESTART.TEST')!)).toEqual(now);
+    } finally {
+      await Promise.all([primary.close(), replica.close()]);
+    }
+  });
+
+  it('remove the feed a former primary left in their directory (its passwords, in plain text)', async () => {
+    const file = parseTopology('realms:\n  - name: FORMER.TEST\n');
+    const former = await startTopology(file, { seed: 'former', dir: join(dir, 'former-a') });
+    const stale = former.files!.ports.passwordChanges!;
+    await former.close();
+    const primary = await startTopology(file, { seed: 'former', dir: join(dir, 'former-b') });
+    const replica = await startTopology(file, {
+      seed: 'former',
+      dir: join(dir, 'former-a'),
+      replicaOf: primary.files!.portsJson,
+      replicaPollMs: 0,
+    });
+    try {
+      expect(stale).toBe(join(dir, 'former-a', 'password-changes.jsonl'));
+      expect(await stat(stale).catch((e: NodeJS.ErrnoException) => e.code)).toBe('ENOENT');
+      expect(replica.files!.ports.passwordChanges).toBe(join(dir, 'former-b', 'password-changes.jsonl'));
+    } finally {
+      await Promise.all([primary.close(), replica.close()]);
+    }
+  });
+
+  it("a primary's kpasswd log says a change it could not write to the feed: the change stands", async () => {
+    const file = parseTopology(
+      'realms:\n  - name: LOGGED.TEST\n    users: [{ name: alice, password: Al1ce-Passw0rd }]\n',
+    );
+    const lines: string[] = [];
+    const primary = await startTopology(file, {
+      seed: 'logged',
+      dir: join(dir, 'logged-a'),
+      kpasswdLog: (realm, line) => lines.push(`${realm}: ${line}`),
+    });
+    try {
+      const feed = primary.files!.ports.passwordChanges!;
+      // The feed cannot be written any more (a full disk, a removed directory): here a directory.
+      await rm(feed);
+      await mkdir(feed);
+      const p = primary.servers.get('LOGGED.TEST')!;
+      const at = (port: number) =>
+        new UdpTcpTransport({ kdcs: { 'LOGGED.TEST': [{ host: '127.0.0.1', port }] } });
+      const client = new KerberosClient({ realm: 'LOGGED.TEST', transport: at(p.udpPort) });
+      await client.changePassword('alice', 'Al1ce-Passw0rd', 'Sec0nd-Passw0rd', {
+        transport: at(p.kpasswdPort!),
+      });
+      expect(lines).toEqual([
+        `LOGGED.TEST: kpasswd alice@LOGGED.TEST -> SUCCESS: onChange failed: not written to ${feed}, so no replica gets it: EISDIR: illegal operation on a directory, open '${feed}'`,
+      ]);
+      await client.getInitialCredentials('alice', { password: 'Sec0nd-Passw0rd' });
+    } finally {
+      await primary.close();
+    }
   });
 
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

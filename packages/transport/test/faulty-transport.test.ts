@@ -59,6 +59,19 @@ describe('FaultyTransport', () => {
     expect([...req].filter((b, i) => b !== r2[i]).length).toBe(1);
   });
 
+  it("a duplicate's own failure is not the send's: the sender has the first answer", async () => {
+    const req = asReq('a', 'R');
+    let sends = 0;
+    const flaky = new InProcessTransport().register('R', (r) => {
+      sends++;
+      if (sends === 2) throw new KerberosError(ErrorCode.KDC_ERR_SVC_UNAVAILABLE, 'the KDC went away');
+      return r;
+    });
+    const dup = new FaultyTransport(flaky, { rules: [{ fault: 'duplicate' }] });
+    expect(hex(await dup.send('R', req))).toBe(hex(req));
+    expect(sends).toBe(2);
+  });
+
   it('leaves other realms and types alone, and checks its rules', async () => {
     const { transport, seen } = echo();
     const t = new FaultyTransport(transport, { rules: [{ realm: 'OTHER', fault: 'drop' }] });
