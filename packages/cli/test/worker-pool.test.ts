@@ -306,7 +306,9 @@ describe('the worker pool', () => {
       size: 2,
       start,
       log: serveLog((l) => out.push(l), { json: true, level: 'none' }),
-      onChange: (pids) => changes.push(pids),
+      onChange: (pids) => {
+        changes.push(pids);
+      },
     });
     const events = () => out.map((l) => JSON.parse(l) as Record<string, unknown>);
     return { p, changes, events };
