@@ -206,9 +206,14 @@ const DOMAIN_CONTROLLERS: Readonly<Record<number, 'writable' | 'read-only'>> = {
 const LOCKOUT = { threshold: 3, durationMinutes: 30, observationMinutes: 30 } as const;
 
 const account = (name: string): SambaAccount => ACCOUNTS.find((a) => a.name === name)!;
-/** An account's key: a computer's salted as AD salts machine accounts (MS-KILE 3.1.1.2). */
+/**
+ * An account's key: a computer's salted as AD salts machine accounts (MS-KILE 3.1.1.2), a user's with
+ * a UPN by the UPN (the realm and the UPN before its `@`, as Windows and Samba's DC salt it).
+ */
 function keyOf(name: string, etype = 18): Key {
   const a = account(name);
+  if (a.kind === 'user' && a.upn !== undefined)
+    return stringToKey(etype, a.password, `${REALM}${a.upn.slice(0, a.upn.lastIndexOf('@'))}`);
   if (a.kind === 'user') return userKey(REALM, name, a.password, etype);
   return stringToKey(etype, a.password, `${REALM}host${name.replace(/\$$/, '').toLowerCase()}.${DNS_DOMAIN}`);
 }

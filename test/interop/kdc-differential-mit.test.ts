@@ -15,14 +15,17 @@
  * without pre-authentication) and in a TGS-REQ (for a service and for a
  * TGT), the time fields (till 0 or past, renewable life, postdating), the
  * etype list, the names, padata (unknown, PA-PAC-REQUEST), the
- * authenticator's faults, a subkey, enc-authorization-data and forwarded
- * addresses.
+ * authenticator's faults, a subkey, enc-authorization-data, forwarded
+ * addresses, ticket addresses (a NetBIOS name alone among them), and
+ * FORWARDED and PROXY presenting a service ticket or a proxiable TGT; and, on
+ * the wire, the order of PREAUTH_REQUIRED's METHOD-DATA and the AS-REP's
+ * enc-part kvno.
  *
- * Two things are set aside. Bit 15 of the flags: MIT sets it in every ticket
- * and reply part (RFC 6806's enc-pa-rep), krbsim in a reply part only when it
- * sends the PA-REQ-ENC-PA-REP checksum and in a ticket when the client asked
- * to canonicalize (MS-KILE's name-canonicalize); canonicalize-mit.test.ts
- * checks that MIT's client accepts krbsim's replies. And the PAC's contents:
+ * Two things are set aside. Bit 15 of an AS-REP's reply part: MIT sets it in
+ * every one (RFC 6806's enc-pa-rep), krbsim only when it sends the
+ * PA-REQ-ENC-PA-REP checksum; canonicalize-mit.test.ts checks that MIT's
+ * client accepts krbsim's replies (bit 15 of every ticket and TGS reply part
+ * is compared: both set it). And the PAC's contents:
  * MIT 1.20 puts a PAC in every ticket, so the krbsim realm here issues PACs
  * too (`issuePac`, off by default in `mit` realms), and only their presence
  * is compared (pac-mit.test.ts holds krbsim's PACs to MIT's).
@@ -31,7 +34,7 @@
  * instead under KRBSIM_REQUIRE_MIT=1.
  */
 
-import { AdType, encodeAuthorizationData, KdcOptions, NameType } from '@krbsim/asn1';
+import { AdType, decodeMethodData, encodeAuthorizationData, KdcOptions, NameType } from '@krbsim/asn1';
 import { Duration } from '@krbsim/core';
 import { type Key, KeyUsage } from '@krbsim/crypto';
 import { decodePac, findPac, getPacBuffer, PacBufferType } from '@krbsim/pac';
@@ -44,6 +47,7 @@ import {
   openRep,
   openTicket,
   pacRequest,
+  parseReply,
   type TgsReqInput,
   tgsReq,
   userKey,
@@ -58,6 +62,7 @@ import {
   serverKeyOf,
   startMitOracle,
   tgsHop,
+  wholeSecondsNow,
 } from './helpers/kdc-oracle';
 import type { MitRealm } from './helpers/mit-realm';
 import { describeWithTools } from './mit-tools';
@@ -68,6 +73,8 @@ const SERVICE = 'host/svc.diff.test';
 const SHA1_SERVICE = 'host/sha1.diff.test';
 const PASSWORDS: Record<string, string> = {
   alice: 'alice-Passw0rd',
+  /** An account that expired in 2020 (no pre-authentication required). */
+  eve: 'eve-Passw0rd',
   bob: 'bob-Passw0rd',
   [SERVICE]: 'svc-Passw0rd',
   [SHA1_SERVICE]: 'sha1-Passw0rd',
@@ -88,6 +95,11 @@ interface Side extends OracleSide {
   /** alice's TGTs for one address: another host's (10.0.0.1), and loopback's, where the requests come from. */
   elsewhereTgt?: Creds;
   loopbackTgt?: Creds;
+  /** alice's TGT whose only address is a NetBIOS name (as Windows asks for it), and one with 10.0.0.1 besides. */
+  netbiosTgt?: Creds;
+  netbiosElsewhereTgt?: Creds;
+  /** alice's TGT asked with PROXIABLE and FORWARDABLE. */
+  proxiableTgt?: Creds;
 }
 
 /** The subkey of the TGS case that asks for its reply under one. */
@@ -100,10 +112,15 @@ const TGTS = {
   postdated: (side: Side) => side.postdatedTgt!,
   elsewhere: (side: Side) => side.elsewhereTgt!,
   loopback: (side: Side) => side.loopbackTgt!,
+  netbios: (side: Side) => side.netbiosTgt!,
+  netbiosElsewhere: (side: Side) => side.netbiosElsewhereTgt!,
+  proxiable: (side: Side) => side.proxiableTgt!,
+  /** alice's forwardable ticket for the service: a header for FORWARDED, not a TGT. */
+  service: (side: Side) => side.serviceTicket!,
 };
 
 /** Whose key opens the reply: a user's (AS), the TGT session key or the authenticator's subkey (TGS). */
-type ReplyKey = 'alice' | 'bob' | 'tgt' | 'postdatable' | 'postdated' | 'elsewhere' | 'loopback' | 'subkey';
+type ReplyKey = 'alice' | 'bob' | 'eve' | 'subkey' | keyof typeof TGTS;
 
 /**
  * Where krbsim answers otherwise on purpose: each side's answer, pinned
@@ -133,13 +150,13 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'AS: RENEWABLE with rtime before till': {
     oracle: /^REP renewable,initial,pre-authent life=300m renew=60m /,
     krbsim:
-      'REP initial,pre-authent life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket initial,pre-authent ad=1[128] caddr=- tr=',
+      'REP initial,pre-authent life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket initial,pre-authent,name-canonicalize ad=1[128] caddr=- tr=',
     why: 'a renew-till before the end time renews nothing: krbsim leaves the ticket unrenewable; MIT 1.20 sets RENEWABLE with it',
   },
   'AS: RENEWABLE with rtime in the past': {
     oracle: /^REP renewable,initial,pre-authent life=300m renew=-60m /,
     krbsim:
-      'REP initial,pre-authent life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket initial,pre-authent ad=1[128] caddr=- tr=',
+      'REP initial,pre-authent life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket initial,pre-authent,name-canonicalize ad=1[128] caddr=- tr=',
     why: 'as above: MIT 1.20 issues a ticket renewable until before it starts',
   },
   'AS: two timestamps, the first under the wrong key': {
@@ -153,28 +170,31 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     why: 'as above',
   },
   'TGS postdatable: POSTDATED, to start in two hours': {
-    oracle: /^REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now\+0m /,
+    oracle:
+      /^REP postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize life=300m start=now\+0m /,
     krbsim:
-      'REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now+120m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+      'REP postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize life=300m start=now+120m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
     why: "RFC 4120 section 2.4: a postdated ticket starts at `from` and lives what remained of the TGT's life when asked; MIT 1.20 marks it postdated and invalid but starts it now (do_tgs_req.c overwrites the start time)",
   },
   'TGS postdatable: POSTDATED, a start time an hour ago': {
-    oracle: /^REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now\+0m /,
+    oracle:
+      /^REP postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize life=300m start=now\+0m /,
     krbsim:
-      'REP postdated,invalid,pre-authent,transited-policy-checked life=300m start=now-60m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+      'REP postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize life=300m start=now-60m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
     why: 'as above',
   },
   'TGS postdatable: POSTDATED, to start after the TGT ends': {
-    oracle: /^REP postdated,invalid,pre-authent,transited-policy-checked life=600m start=now\+0m /,
+    oracle:
+      /^REP postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize life=600m start=now\+0m /,
     krbsim:
-      'REP postdated,invalid,pre-authent,transited-policy-checked life=600m start=now+720m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+      'REP postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize life=600m start=now+720m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket postdated,invalid,pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
     why: "as above, from a start after the TGT's end too",
   },
   'TGS postdated (invalid): VALIDATE, its start time past': {
     oracle:
-      /^REP may-postdate,postdated,initial,pre-authent,transited-policy-checked life=300m start=now\+0m /,
+      /^REP may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize life=300m start=now\+0m /,
     krbsim:
-      'REP may-postdate,postdated,initial,pre-authent,transited-policy-checked life=600m start=now-60m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket may-postdate,postdated,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+      'REP may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize life=600m start=now-60m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
     why: "krbsim gives back the presented ticket's own times with INVALID cleared; MIT 1.20 starts it again now and cuts it to the request's till",
   },
   'TGS postdated (invalid): RENEW': {
@@ -183,9 +203,14 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     why: 'both refuse; MIT names the option first (the ticket is not renewable), krbsim the ticket (it is invalid until validated)',
   },
   'TGS postdatable: a start time two hours on, without POSTDATED': {
-    oracle: /^REP pre-authent,transited-policy-checked life=300m /,
+    oracle: /^REP pre-authent,transited-policy-checked,name-canonicalize life=300m /,
     krbsim: 'KDC_ERR_CANNOT_POSTDATE',
     why: 'RFC 4120 3.1.3 names this error (3.3.3 applies it to the TGS); MIT starts the ticket now instead, as in the AS case',
+  },
+  'AS: an expired client asking FORWARDED': {
+    oracle: /^KDC_ERR_BADOPTION$/,
+    krbsim: 'KDC_ERR_NAME_EXP',
+    why: "krbsim looks at the client's account before the request's options (RFC 4120 3.1.2 before 3.1.3); MIT's validate_as_request checks AS_INVALID_OPTIONS first",
   },
   'AS: realm of the request is not the KDC realm': {
     oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
@@ -197,50 +222,17 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_PREAUTH_FAILED e-data=[2,19,133,136]',
     why: 'the key that verifies the timestamp is the reply key, so it must be of an etype the client asked for; MIT verifies with any key and replies in another',
   },
-  'AS: enterprise client name': {
-    oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
-    krbsim:
-      'REP forwardable,renewable,initial,pre-authent life=480m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent ad=1[128] caddr=- tr=',
-    why: 'krbsim resolves NT-ENTERPRISE names in every realm (RFC 6806 section 5); MIT 1.20 needs a database that indexes them (its LDAP back end)',
-  },
-  'TGS service: option bit 2 (forwarded)': {
-    oracle: /^KDC_ERR_SERVER_NOMATCH$/,
-    krbsim:
-      'REP forwarded,pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket forwarded,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
-    why: 'RFC 4120 3.3.3 honours FORWARDED for the requested ticket when the TGT is forwardable; MIT forwards only the presented ticket itself',
-  },
-  'TGS service: option bit 3 (proxiable)': {
-    oracle: /^REP pre-authent,transited-policy-checked life=300m /,
-    krbsim: 'KDC_ERR_BADOPTION',
-    why: 'RFC 4120 2.5: PROXIABLE needs a proxiable TGT; MIT 1.20 drops the flag without a word (MIT before it refused, as krbsim does)',
-  },
-  'TGS krbtgt: option bit 3 (proxiable)': {
-    oracle: /^REP pre-authent,transited-policy-checked life=300m /,
-    krbsim: 'KDC_ERR_BADOPTION',
-    why: 'as above',
-  },
-  'TGS service: option bit 26 (disable-transited-check)': {
-    oracle: /^KDC_ERR_POLICY$/,
-    krbsim:
-      'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=host/svc.diff.test | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
-    why: 'RFC 4120 2.7 lets a KDC check the path anyway, and krbsim always does (trust direction rests on it); the ticket says so with TRANSITED-POLICY-CHECKED',
-  },
-  'TGS krbtgt: option bit 26 (disable-transited-check)': {
-    oracle: /^KDC_ERR_POLICY$/,
-    krbsim:
-      'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
-    why: 'as above',
-  },
   'TGS krbtgt: option bit 30 (renew)': {
-    oracle: /^REP forwardable,initial,pre-authent,transited-policy-checked life=600m renew=- /,
+    oracle:
+      /^REP forwardable,initial,pre-authent,transited-policy-checked,name-canonicalize life=600m renew=- /,
     krbsim:
-      'REP forwardable,renewable,initial,pre-authent,transited-policy-checked life=600m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+      'REP forwardable,renewable,initial,pre-authent,transited-policy-checked,name-canonicalize life=600m renew=10080m sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket forwardable,renewable,initial,pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
     why: 'RFC 4120 3.3.3.1: a renewed ticket keeps its renew-till; MIT keeps it only when the request repeats RENEWABLE (its clients do)',
   },
   'U2U: no server named: the second ticket names it': {
     oracle: /^no answer$/,
     krbsim:
-      'REP pre-authent,transited-policy-checked life=300m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked ad=1[128] caddr=- tr=',
+      'REP pre-authent,transited-policy-checked,name-canonicalize life=300m renew=- sk=18 tkt=18 s=bob | ticket pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
     why: "RFC 4120 3.3.3 lets a user-to-user request name no server (the second ticket's client is then the server); MIT's decoder requires sname, and its KDC drops the request",
   },
   'TGS: checksum over another request body': {
@@ -254,7 +246,7 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     why: 'RFC 4120 3.3.2: a checksum that is not collision-proof is KRB_AP_ERR_INAPP_CKSUM',
   },
   'TGS: till in the past': {
-    oracle: /^REP forwardable,pre-authent,transited-policy-checked life=-60m /,
+    oracle: /^REP forwardable,pre-authent,transited-policy-checked,name-canonicalize life=-60m /,
     krbsim: 'KDC_ERR_NEVER_VALID',
     why: 'as for the AS exchange (RFC 4120 3.3.3)',
   },
@@ -285,6 +277,7 @@ function outcome(key: ReplyKey, side: Side, bytes: Uint8Array): string {
         { [REALM]: PASSWORDS },
         { [`kadmin/changepw@${REALM}`]: changepwKeys },
       ),
+    { compareBit15: true },
   );
 }
 
@@ -304,7 +297,7 @@ const hours = (n: number) => n * Duration.hour;
 function asCase(
   label: string,
   f: (now: number) => Partial<AsReqInput>,
-  who: 'alice' | 'bob' = 'alice',
+  who: 'alice' | 'bob' | 'eve' = 'alice',
 ): void {
   cases.push({
     label,
@@ -362,6 +355,7 @@ function u2uCase(label: string, f: (side: Side, now: number) => Partial<TgsReqIn
         (rep) => openRep(rep, side.tgt!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
         // A user-to-user ticket is sealed with the second ticket's session key, not a server's key.
         () => side.bobTgt!.sessionKey,
+        { compareBit15: true },
       ),
     build: (side, now) =>
       tgsReq({
@@ -441,6 +435,8 @@ asCase('AS: no etype asked for', () => ({ etypes: [] }));
 asCase('AS: an unknown etype before a known one', () => ({ etypes: [99, 18] }));
 asCase('AS (no pre-authentication): only aes128-sha1 asked for', () => ({ etypes: [17] }), 'bob');
 asCase('AS: unknown client', () => ({ cname: 'nobody' }));
+asCase('AS: an expired client', () => ({}), 'eve');
+asCase('AS: an expired client asking FORWARDED', () => ({ options: KdcOptions.forwarded }), 'eve');
 asCase('AS: unknown server', () => ({ sname: 'krbtgt/OTHER.TEST' }));
 asCase('AS: a service ticket straight from the AS', () => ({ sname: SERVICE }));
 asCase('AS: a ticket for kadmin/changepw', () => ({ sname: 'kadmin/changepw' }));
@@ -479,6 +475,9 @@ asCase('AS: PA-ENC-TIMESTAMP that is not EncryptedData', () => ({
 }));
 asCase('AS: enterprise client name', () => ({
   cname: { nameType: NameType.NT_ENTERPRISE, nameString: [`alice@${REALM}`] },
+}));
+asCase('AS: enterprise client name, the bare account name', () => ({
+  cname: { nameType: NameType.NT_ENTERPRISE, nameString: ['alice'] },
 }));
 asCase('AS: client name of type NT-SRV-INST', () => ({
   cname: { nameType: NameType.NT_SRV_INST, nameString: ['alice'] },
@@ -603,6 +602,41 @@ tgsCase('TGS postdated (invalid): a service ticket', () => ({}), 'postdated');
 // RFC 4120 section 3.3.3.1 (ticket addresses): the requests come from loopback.
 tgsCase('TGS: from a TGT for another host', () => ({}), 'elsewhere');
 tgsCase('TGS: from a TGT for this host', () => ({}), 'loopback');
+// MIT's krb5_address_search (addr_srch.c): a NetBIOS name alone is no address; beside others, one more.
+tgsCase('TGS: from a TGT whose only address is a NetBIOS name', () => ({}), 'netbios');
+tgsCase('TGS: from a TGT for a NetBIOS name and another host', () => ({}), 'netbiosElsewhere');
+// FORWARDED and PROXY forward the presented ticket itself (MIT's check_tgs_nontgt).
+tgsCase('TGS proxiable: PROXY for the service', () => ({ options: KdcOptions.proxy }), 'proxiable');
+tgsCase(
+  'TGS proxiable: PROXY for the krbtgt',
+  () => ({ sname: `krbtgt/${REALM}`, options: KdcOptions.proxy }),
+  'proxiable',
+);
+tgsCase('TGS proxiable: PROXIABLE for the service', () => ({ options: KdcOptions.proxiable }), 'proxiable');
+tgsCase(
+  'TGS service ticket: FORWARDED for its own service',
+  () => ({ options: KdcOptions.forwarded }),
+  'service',
+);
+tgsCase(
+  'TGS service ticket: FORWARDED and FORWARDABLE, with an address',
+  () => ({
+    options: KdcOptions.forwarded | KdcOptions.forwardable,
+    addresses: [{ addrType: 2, address: new Uint8Array([127, 0, 0, 2]) }],
+  }),
+  'service',
+);
+tgsCase(
+  'TGS service ticket: FORWARDED for another service',
+  () => ({ sname: SHA1_SERVICE, options: KdcOptions.forwarded }),
+  'service',
+);
+tgsCase(
+  'TGS service ticket: PROXY, the ticket not proxiable',
+  () => ({ options: KdcOptions.proxy }),
+  'service',
+);
+tgsCase('TGS service ticket: no option', () => ({ options: 0 }), 'service');
 tgsCase(
   'TGS postdated (invalid): VALIDATE, its start time past',
   () => ({ options: KdcOptions.validate, sname: `krbtgt/${REALM}` }),
@@ -640,6 +674,13 @@ describeWithTools(
             krbsim: { requiresPreauth: true },
           },
           { name: 'bob', password: PASSWORDS.bob!, kind: 'user' },
+          {
+            name: 'eve',
+            password: PASSWORDS.eve!,
+            kind: 'user',
+            mitFlags: '-expire 2020-01-01',
+            krbsim: { accountExpires: Date.UTC(2020, 0, 1) },
+          },
           { name: SERVICE, password: PASSWORDS[SERVICE]!, kind: 'service' },
           {
             name: SHA1_SERVICE,
@@ -665,6 +706,14 @@ describeWithTools(
         const ipv4 = (...b: number[]) => [{ addrType: 2, address: new Uint8Array(b) }];
         side.elsewhereTgt = await asLogin(side, REALM, 'alice', aliceKey, { addresses: ipv4(10, 0, 0, 1) });
         side.loopbackTgt = await asLogin(side, REALM, 'alice', aliceKey, { addresses: ipv4(127, 0, 0, 1) });
+        const netbios = { addrType: 20, address: new TextEncoder().encode('WIN10-01       ') };
+        side.netbiosTgt = await asLogin(side, REALM, 'alice', aliceKey, { addresses: [netbios] });
+        side.netbiosElsewhereTgt = await asLogin(side, REALM, 'alice', aliceKey, {
+          addresses: [netbios, ...ipv4(10, 0, 0, 1)],
+        });
+        side.proxiableTgt = await asLogin(side, REALM, 'alice', aliceKey, {
+          options: KdcOptions.proxiable | KdcOptions.forwardable,
+        });
         side.postdatedTgt = await asLogin(side, REALM, 'alice', aliceKey, {
           options: KdcOptions.postdated | KdcOptions['allow-postdate'],
           fromMs: -hours(1),
@@ -674,6 +723,27 @@ describeWithTools(
     afterAll(async () => mit?.stop());
 
     oracleTests(cases, sides, KNOWN_DIFFERENCES);
+
+    it("lists PREAUTH_REQUIRED's METHOD-DATA in MIT's order and names no kvno in the AS-REP's enc-part", async () => {
+      const now = wholeSecondsNow();
+      const ask = (side: Side, padata: ReturnType<typeof encTimestamp>[]) =>
+        side.send(REALM, asReq({ realm: REALM, cname: 'alice', till: now + hours(8), etypes: [18], padata }));
+      const [mitSays, krbsimSays] = await Promise.all(
+        sides.map(async (side) => {
+          const required = parseReply(await ask(side, []));
+          const rep = parseReply(await ask(side, [encTimestamp(aliceKey, now)]));
+          return {
+            methods:
+              required.kind === 'error'
+                ? decodeMethodData(required.error.eData!).map((p) => p.padataType)
+                : [],
+            kvno: rep.kind === 'as' ? rep.rep.encPart.kvno : 'no AS-REP',
+          };
+        }),
+      );
+      expect(mitSays).toEqual({ methods: [136, 19, 2, 133], kvno: undefined });
+      expect(krbsimSays).toEqual(mitSays);
+    });
 
     it("signs a ticket's PAC with the krbtgt's first key, whatever the server's keys (MS-KILE 3.3.5.6.4.4)", async () => {
       const sigTypes = async (side: Side, sname: string) => {

@@ -625,6 +625,17 @@ peer('ticket: caddr 2001:db8::7 (IPv6)', (s) => {
   ];
 });
 peer('ticket: no caddr', () => {});
+// MIT's krb5_address_search (addr_srch.c): a NetBIOS name alone is no address; beside others, one more.
+const netbios = { addrType: 20, address: new TextEncoder().encode('WIN10-01       ') };
+peer('ticket: caddr a NetBIOS name alone', (s) => {
+  s.part.caddr = [netbios];
+});
+peer('ticket: caddr a NetBIOS name and 192.0.2.8', (s) => {
+  s.part.caddr = [netbios, ipv4(192, 0, 2, 8)];
+});
+peer('ticket: caddr a NetBIOS name and 192.0.2.7', (s) => {
+  s.part.caddr = [netbios, ipv4(192, 0, 2, 7)];
+});
 peer('ticket: caddr 192.0.2.8, the authenticator naming another client', (s) => {
   s.part.caddr = [ipv4(192, 0, 2, 8)];
   s.auth.cname = { nameType: NameType.NT_PRINCIPAL, nameString: ['mallory'] };

@@ -479,6 +479,38 @@ describe('AS exchange', () => {
     expect(e.message).toContain('asks for 1 PBKDF2 iterations for etype 18, fewer than its 4096');
   });
 
+  it('refuses s2kparams the etype does not take (rc4-hmac any, AES not 4 bytes) with a KerberosError, not a RangeError', async () => {
+    const hint = (etype: number, s2kparams: Uint8Array) =>
+      preauthRequired([
+        {
+          padataType: PaDataType.PA_ETYPE_INFO2,
+          padataValue: encodeEtypeInfo2([{ etype, salt: 'X', s2kparams }]),
+        },
+        { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) },
+      ]);
+    const cases = [
+      [23, Uint8Array.of(0, 0, 0x10, 0), 'etype 23, whose string-to-key takes none'],
+      [18, Uint8Array.of(0, 0x10, 0), 'etype 18, whose string-to-key takes 4'],
+      [17, Uint8Array.of(0, 0, 0, 0x10, 0), 'etype 17, whose string-to-key takes 4'],
+    ] as const;
+    for (const [etype, params, text] of cases) {
+      const client = new KerberosClient({
+        realm: 'A.TEST',
+        clock: new ManualClock(T0),
+        random: new SeededRandom('s2kparams'),
+        allowWeakCrypto: true,
+        encTypes: [etype],
+        transport: { send: async () => hint(etype, params) },
+      });
+      const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+      expect(e).toBeInstanceOf(KerberosError);
+      expect(e.code).toBe(ErrorCode.KRB_ERR_GENERIC);
+      expect(e.message).toContain(
+        `the KDC for A.TEST sends ${params.length} bytes of s2kparams for ${text}: bad string-to-key parameters (MIT: KRB5_ERR_BAD_S2K_PARAMS; RFC 4120 has no code for it, so KRB_ERR_GENERIC)`,
+      );
+    }
+  });
+
   it('from a keytab, takes the newest key version of the enctype the KDC names', async () => {
     const { client } = setup();
     const principal = { realm: 'A.TEST', name: { nameType: 1, nameString: ['alice'] } };

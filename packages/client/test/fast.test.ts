@@ -248,10 +248,11 @@ describe('FAST: realm policy', () => {
     const l = lab();
     await l.hostTgt();
     const first = decodeKrbError(l.replies[0]!);
+    // In MIT's order: PA-FX-FAST first (krb5kdc 1.20.1: [136, 19, 2, 133]).
     expect(decodeMethodData(first.eData!).map((p) => p.padataType)).toEqual([
+      PaDataType.PA_FX_FAST,
       PaDataType.PA_ETYPE_INFO2,
       PaDataType.PA_ENC_TIMESTAMP,
-      PaDataType.PA_FX_FAST,
       PaDataType.PA_FX_COOKIE,
     ]);
   });

@@ -46,13 +46,7 @@ import { AS_PADATA_HANDLERS } from './padata/registry';
 import { encPaRepPadata } from './padata/req-enc-pa-rep';
 import { supportedEnctypesPadata } from './padata/supported-enctypes';
 import { pkinitLogonOf, withPkinitLogonPac } from './pkinit/logon';
-import {
-  etypeInfo2Padata,
-  fastRequired,
-  preauthRequired,
-  usableClientKeys,
-  withPreauthMethods,
-} from './preauth';
+import { asReplyHints, fastRequired, preauthRequired, usableClientKeys, withPreauthMethods } from './preauth';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { realmOfHost } from './referral';
@@ -314,7 +308,9 @@ function answerAs(
     if (opts & KdcOptions.forwardable) flags |= TicketFlags.forwardable;
     if (opts & KdcOptions.proxiable) flags |= TicketFlags.proxiable;
   }
-  if (canonicalize) flags |= TicketFlags['name-canonicalize'];
+  // Bit 15: MIT's get_ticket_flags sets TKT_FLG_ENC_PA_REP in every ticket (`encPaRepInEveryTicket`);
+  // MS-KILE's name-canonicalize when the client asked. The reply part's own is set below.
+  if (canonicalize || policy.encPaRepInEveryTicket) flags |= TicketFlags['name-canonicalize'];
   if (s.okAsDelegate) flags |= TicketFlags['ok-as-delegate'];
   if (anonymous !== undefined) flags |= TicketFlags.anonymous;
   flags >>>= 0;
@@ -407,8 +403,8 @@ function answerAs(
     ...(encryptedPaData.length > 0 && { encryptedPaData }),
   };
   // The client's key of the reply's etype (PKINIT's key is made, and the client may have none):
-  // the enc-part names its kvno, and ETYPE-INFO2 its salt, so that a client that sent no
-  // pre-authentication learns it.
+  // ETYPE-INFO2 names its salt, so that a client that sent no pre-authentication learns it, and the
+  // enc-part its kvno where the realm says so (`asReplyKvno`: a DC does, MIT's KDC does not).
   const clientKey = usable.find((k) => k.key.etype === replyKey.key.etype);
   const encPart = sealReplyPart(
     part,
@@ -416,10 +412,10 @@ function answerAs(
     sealingKey,
     KeyUsage.AS_REP_ENCPART,
     realm.random,
-    clientKey?.kvno,
+    policy.asReplyKvno ? clientKey?.kvno : undefined,
   );
   const padata = [
-    ...(clientKey === undefined ? [] : [etypeInfo2Padata([clientKey], policy.rc4SaltInEtypeInfo)]),
+    ...(clientKey === undefined ? [] : asReplyHints(clientKey, body.etype, policy)),
     ...state.replyPadata,
   ];
   const clear = visibleClient(fast, ticketCname, ticketCrealm);

@@ -163,19 +163,30 @@ export interface DirectoryOptions {
    * ({@link Directory.resourceGroups}'s `forestRootSid`).
    */
   readonly forestRoot?: boolean;
+  /**
+   * Match account names exactly (default false: without regard to case, as AD
+   * does). A realm whose principal names are case-sensitive (MIT's) sets it,
+   * so that `alice` and `Alice` are two accounts. Group names are matched
+   * without regard to case either way.
+   */
+  readonly caseSensitiveAccounts?: boolean;
 }
 
-/** The accounts and groups of one domain. Names are matched without regard to case, as AD does. */
+/**
+ * The accounts and groups of one domain. Names are matched without regard to case, as AD does
+ * (account names exactly, with {@link DirectoryOptions.caseSensitiveAccounts}).
+ */
 export class Directory {
   /** The domain SID, `S-1-5-21-...`. */
   readonly domainSid: string;
   /** Whether the domain is its forest's root ({@link DirectoryOptions.forestRoot}). */
   readonly forestRoot: boolean;
   readonly #accounts = new Map<string, DirectoryAccount>();
+  readonly #caseSensitiveAccounts: boolean;
   readonly #groups = new Map<string, DirectoryGroup>();
   readonly #byRid = new Map<number, DirectoryAccount | DirectoryGroup>();
   /**
-   * Member keys (`a:<name>` or `g:<name>`, lower case; `s:<SID>` for a
+   * Member keys (`a:<account key>` or `g:<name>`, lower case; `s:<SID>` for a
    * foreign principal; `r:<RID>` for a group of the forest root domain, in a
    * child domain) by group name (lower case).
    */
@@ -210,6 +221,7 @@ export class Directory {
     }
     this.domainSid = domainSid;
     this.forestRoot = options.forestRoot ?? true;
+    this.#caseSensitiveAccounts = options.caseSensitiveAccounts ?? false;
     for (const g of BUILT_IN_GROUPS) {
       if (this.forestRoot || !FOREST_ROOT_RIDS.has(g.rid)) this.#putGroup(g);
     }
@@ -221,6 +233,11 @@ export class Directory {
         this.addMember(group, member);
       }
     }
+  }
+
+  /** How an account's name is keyed: as it is, or in lower case (see {@link DirectoryOptions.caseSensitiveAccounts}). */
+  #accountKey(name: string): string {
+    return this.#caseSensitiveAccounts ? name : name.toLowerCase();
   }
 
   /** The SID of a RID of this domain. */
@@ -240,7 +257,7 @@ export class Directory {
     kind: AccountKind,
     opts: { rid?: number; displayName?: string; domainController?: DomainControllerKind } = {},
   ): DirectoryAccount {
-    const key = name.toLowerCase();
+    const key = this.#accountKey(name);
     if (this.#accounts.has(key)) refuse(`account ${name} already exists in the directory`);
     const account: DirectoryAccount = {
       name,
@@ -258,13 +275,15 @@ export class Directory {
   /** Add a group (`New-ADGroup -GroupScope`). Default scope: global, as AD's. */
   addGroup(name: string, opts: { scope?: GroupScope; rid?: number } = {}): DirectoryGroup {
     if (this.#groups.has(name.toLowerCase())) refuse(`group ${name} already exists in the directory`);
-    if (this.#accounts.has(name.toLowerCase())) refuse(`${name} is already an account's name`);
+    const lower = name.toLowerCase();
+    if ([...this.#accounts.values()].some((a) => a.name.toLowerCase() === lower))
+      refuse(`${name} is already an account's name`);
     return this.#putGroup({ name, rid: this.#claimRid(opts.rid, name), scope: opts.scope ?? 'global' });
   }
 
   /** The account with this sAMAccountName, if any. */
   account(name: string): DirectoryAccount | undefined {
-    return this.#accounts.get(name.toLowerCase());
+    return this.#accounts.get(this.#accountKey(name));
   }
 
   /** The group with this name, if any. */
@@ -292,7 +311,10 @@ export class Directory {
     if (asGroup !== undefined && !NESTABLE[g.scope].includes(asGroup.scope)) {
       refuse(`a ${g.scope} group cannot hold the ${asGroup.scope} group ${asGroup.name} (${g.name})`);
     }
-    this.#link(g, asGroup !== undefined ? `g:${asGroup.name.toLowerCase()}` : `a:${member.toLowerCase()}`);
+    this.#link(
+      g,
+      asGroup !== undefined ? `g:${asGroup.name.toLowerCase()}` : `a:${this.#accountKey(asAccount!.name)}`,
+    );
   }
 
   /** Makes the member `key` a member of `g`; false when it already was. */
@@ -386,7 +408,8 @@ export class Directory {
         continue;
       }
       const own = this.#byRid.get(Number(sid.slice(prefix.length)));
-      if (own !== undefined) queue.push(`${'scope' in own ? 'g' : 'a'}:${own.name.toLowerCase()}`);
+      if (own !== undefined)
+        queue.push('scope' in own ? `g:${own.name.toLowerCase()}` : `a:${this.#accountKey(own.name)}`);
     }
     return this.#reach(queue);
   }
@@ -422,10 +445,10 @@ export class Directory {
    */
   tokenGroups(account: string): TokenGroups {
     const a = this.account(account) ?? refuse(`no account ${account} in the directory`);
-    const key = a.name.toLowerCase();
+    const key = this.#accountKey(a.name);
     const cached = this.#tokenGroups.get(key);
     if (cached !== undefined && cached.primaryGroupRid === a.primaryGroupRid) return cached.groups;
-    const queue = [`a:${a.name.toLowerCase()}`];
+    const queue = [`a:${key}`];
     // The primary group's own memberships count too (Domain Users in a universal group, say).
     const primary = this.#byRid.get(a.primaryGroupRid) as DirectoryGroup | undefined;
     if (primary !== undefined) queue.push(`g:${primary.name.toLowerCase()}`);

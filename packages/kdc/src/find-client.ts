@@ -11,9 +11,13 @@ import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 
 /**
- * Find the client: by name, or for NT-ENTERPRISE by UPN, `name@REALM`, or a
- * bare account name (`alice`, as MIT's `kvno -U alice` sends it; AD and MIT
- * look it up in their own realm) (RFC 6806 section 5).
+ * Find the client: by name, or for NT-ENTERPRISE (RFC 6806 section 5) by a
+ * UPN the realm holds (`AddUserOptions.upn`), or a bare account name
+ * (`alice`, as MIT's `kvno -U alice` sends it: MIT's KDC looks its one
+ * component up as a principal name, as AD does), or, in a realm with AD's
+ * `accountNameFallbacks`, the implicit UPN `name@REALM`. MIT's KDC (1.20, its
+ * db2 database) finds no `alice@REALM`: the enterprise name's one component
+ * is no principal's name (krb5kdc 1.20.1: KDC_ERR_C_PRINCIPAL_UNKNOWN).
  */
 export function findClient(realm: Realm, cname: PrincipalName): PrincipalEntry | undefined {
   let entry: PrincipalEntry | undefined;
@@ -24,7 +28,7 @@ export function findClient(realm: Realm, cname: PrincipalName): PrincipalEntry |
     const local =
       at < 0
         ? upn
-        : upn.slice(at + 1).toUpperCase() === realm.name.toUpperCase()
+        : realm.policy.accountNameFallbacks && upn.slice(at + 1).toUpperCase() === realm.name.toUpperCase()
           ? upn.slice(0, at)
           : undefined;
     if (!entry && local !== undefined && local.length > 0) {

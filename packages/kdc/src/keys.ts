@@ -54,6 +54,18 @@ export function defaultSalt(realm: string, components: readonly string[]): strin
   return saltToString(defaultSaltOf(realm, components as string[]));
 }
 
+/**
+ * The salt AD gives the password keys of a user with a userPrincipalName: the realm, then the
+ * UPN's name (what comes before its last `@`, the realm it names being replaced by the account's)
+ * with its `/` left out, as the salt of a principal of those components is made. What Samba's
+ * smb_krb5_salt_principal makes, tested against Windows (python/samba/tests/krb5/salt_tests.py:
+ * `Foo16` keeps its case, `host/foo2` salts as `REALMhostfoo2`, `foo12@other.realm` as `REALMfoo12`).
+ */
+export function upnSalt(realm: string, upn: string): string {
+  const at = upn.lastIndexOf('@');
+  return `${realm}${(at < 0 ? upn : upn.slice(0, at)).split('/').join('')}`;
+}
+
 function saltToString(s: string | Uint8Array): string {
   return typeof s === 'string' ? s : new TextDecoder().decode(s);
 }

@@ -115,6 +115,44 @@ export interface RealmPolicy {
    */
   checkTicketAddresses: boolean;
   /**
+   * FORWARDED and PROXY forward or proxy the presented ticket itself, as MIT's KDC has them (its
+   * NON_TGT_OPTION, with RENEW and VALIDATE; tgs_policy.c check_tgs_nontgt): the request must name
+   * the presented ticket's server, else KDC_ERR_SERVER_NOMATCH, and that ticket may be a forwardable
+   * (proxiable) service ticket as well as a TGT. A TGT is never proxied (KDC_ERR_BADOPTION), so
+   * PROXY from a TGT never succeeds. `false`: FORWARDED or PROXY from a TGT for any server, as RFC
+   * 4120 section 3.3.3 reads and Samba's AD DC does, and a service ticket authenticates only a
+   * RENEW or VALIDATE (else KRB_AP_ERR_NOT_US). Default true; `active-directory` realms: false.
+   */
+  forwardsPresentedTicket: boolean;
+  /**
+   * Set bit 15 of the flags (TKT_FLG_ENC_PA_REP, RFC 6806 section 11) in every ticket, and in the
+   * reply part of every TGS-REP, as MIT's get_ticket_flags does (krb5kdc 1.20.1). `false`: bit 15 is
+   * MS-KILE's name-canonicalize, set in a referral TGT or when the client asked to canonicalize, as
+   * a Windows DC sets it. The AS-REP's reply part has it when the KDC sends the PA-REQ-ENC-PA-REP
+   * checksum (the promise a client holds it to), whatever this is. Default true;
+   * `active-directory` realms: false.
+   */
+  encPaRepInEveryTicket: boolean;
+  /**
+   * Refuse DISABLE-TRANSITED-CHECK with KDC_ERR_POLICY, as MIT's KDC does with its default
+   * `reject_bad_transit` (it issues no ticket whose transited path it did not check; krbsim always
+   * checks the path, trust direction resting on it, so it could not honour the option either).
+   * `false`: serve the request as any other, as a Windows DC does: KILE checks no transited path on
+   * a KDC (MS-KILE 3.1.5.4), so the option changes nothing. Default true; `active-directory`
+   * realms: false.
+   */
+  refuseDisableTransitedCheck: boolean;
+  /**
+   * Salt the password keys of a user with a userPrincipalName (`AddUserOptions.upn`) by the UPN, as
+   * a Windows DC does: the realm, then the UPN's name before its last `@`, `/` left out
+   * (`keys.ts` upnSalt, after Samba's smb_krb5_salt_principal, tested against Windows). A user
+   * without a UPN is salted by its account name (case kept), a computer by `REALMhost<name>.<domain>`
+   * in either case. `false`: the principal's name, as MIT's kadmin salts (RFC 4120 section 4).
+   * ETYPE-INFO2 names the salt the keys were made with. Default false; `active-directory` realms:
+   * true.
+   */
+  upnSalt: boolean;
+  /**
    * How many krbtgt key versions stay usable after {@link Realm.rotateKrbtgt}:
    * 2 keeps the current and the previous key, AD's two-key window. Default 2.
    */
@@ -228,14 +266,26 @@ export interface RealmPolicy {
   rc4SaltInEtypeInfo: boolean;
   /**
    * Which of the client's keys a PA-ETYPE-INFO2 hint names (RFC 4120 section
-   * 5.2.7.5 leaves it open). `first-requested`: one entry, the first etype of
-   * the request the client has a key for, as MIT's KDC sends it.
+   * 5.2.7.5 leaves it open), and who is also sent PA-ETYPE-INFO (5.2.7.4), the
+   * hint of clients older than ETYPE-INFO2. `first-requested`: one entry, the
+   * first etype of the request the client has a key for, as MIT's KDC sends
+   * it; PA-ETYPE-INFO first when the request names no etype newer than
+   * rc4-hmac (MIT's requires_info2), in KDC_ERR_PREAUTH_REQUIRED and in the
+   * AS-REP, which then ends with PA-PW-SALT too (krb5kdc 1.20.1).
    * `strongest-aes-and-rc4`: the strongest AES key the client asked for, and
-   * the rc4-hmac key when it asked for that too, as a Windows DC sends it
-   * (Samba's KDC tests hold Windows to this). Default `first-requested`;
-   * `active-directory` realms: `strongest-aes-and-rc4`.
+   * the rc4-hmac key when it asked for that too, as a Windows DC sends it;
+   * PA-ETYPE-INFO first in KDC_ERR_PREAUTH_REQUIRED, its salt empty, when the
+   * hint names rc4-hmac alone (Samba's KDC tests hold Windows to both).
+   * Default `first-requested`; `active-directory` realms: `strongest-aes-and-rc4`.
    */
   etypeInfo2Entries: 'first-requested' | 'strongest-aes-and-rc4';
+  /**
+   * Name the client key's version in the AS-REP's enc-part (its `kvno`), as a
+   * Windows DC does (Samba's KDC tests hold Windows to it). MIT's KDC leaves
+   * it out (krb5kdc 1.20.1), as RFC 4120 section 5.2.9 lets it. Default
+   * false; `active-directory` realms: true.
+   */
+  asReplyKvno: boolean;
   /**
    * The code a TGS gives a ticket that does not decrypt (tampered, or under
    * another key): KRB_AP_ERR_BAD_INTEGRITY as MIT's KDC answers,
@@ -292,8 +342,11 @@ export interface RealmPolicy {
   /**
    * Look up a one-part name that names no account as AD does: a client name
    * as `name$` (a computer's sAMAccountName), then as the UPN `name@REALM`
-   * (MS-KILE 3.3.5.6.1); a server name as `name$` (3.3.5.1.1). MIT's KDC
-   * matches names exactly. Default false; `active-directory` realms: true.
+   * (MS-KILE 3.3.5.6.1); a server name as `name$` (3.3.5.1.1); an
+   * NT-ENTERPRISE `name@REALM` as the account `name` (its implicit UPN). MIT's
+   * KDC matches names exactly, and of an enterprise name finds only a bare
+   * `name` (krb5kdc 1.20.1, db2). Default false; `active-directory` realms:
+   * true.
    */
   accountNameFallbacks: boolean;
   /**
@@ -319,6 +372,16 @@ export interface RealmPolicy {
    * incorrect"); turn this off to serve those clients. Default true.
    */
   fastStrengthenKey: boolean;
+  /**
+   * Offer PA-FX-FAST first in the METHOD-DATA of KDC_ERR_PREAUTH_REQUIRED,
+   * before the key hints, as MIT's KDC lists its pre-authentication systems
+   * (kdc_preauth.c: FAST, etype-info and etype-info2 before the methods'
+   * modules; krb5kdc 1.20.1: [136, 19, 2, 133]). `false`: after the methods,
+   * before PA-FX-COOKIE, as a Windows DC lists it (Samba's KDC tests hold
+   * Windows to [19, 2, 16, 15, 136, 133]). Default true; `active-directory`
+   * realms: false.
+   */
+  fastOfferedFirst: boolean;
   /**
    * With `fast: 'supported'`, offer PA-FX-FAST in KDC_ERR_PREAUTH_REQUIRED, as
    * MIT's KDC does. An AD DC at "Supported" does not (MS-KILE 3.3.5.1): its
@@ -371,6 +434,10 @@ export function defaultPolicy(): RealmPolicy {
     referralsRequireCanonicalize: false,
     allowPostdate: true,
     checkTicketAddresses: true,
+    forwardsPresentedTicket: true,
+    encPaRepInEveryTicket: true,
+    refuseDisableTransitedCheck: true,
+    upnSalt: false,
     krbtgtKeyHistory: 2,
     interRealmKvnoStrict: false,
     includePacByDefault: true,
@@ -379,6 +446,7 @@ export function defaultPolicy(): RealmPolicy {
     krbErrorStyle: 'mit',
     rc4SaltInEtypeInfo: true,
     etypeInfo2Entries: 'first-requested',
+    asReplyKvno: false,
     lockoutThreshold: 0,
     lockoutDurationMs: 30 * 60_000,
     lockoutObservationWindowMs: 30 * 60_000,
@@ -400,6 +468,7 @@ export function defaultPolicy(): RealmPolicy {
     fast: 'supported',
     fastStrengthenKey: true,
     fastOfferedInErrors: true,
+    fastOfferedFirst: true,
     allowAnonymous: false,
     starttimeAlways: false,
     requireTgsReqChecksum: true,
@@ -419,11 +488,16 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   caseInsensitiveNames: true,
   allowPostdate: false,
   checkTicketAddresses: false,
+  forwardsPresentedTicket: false,
+  encPaRepInEveryTicket: false,
+  refuseDisableTransitedCheck: false,
+  upnSalt: true,
   referAnyServiceNameType: true,
   canonicalServiceAliases: false,
   krbErrorStyle: 'active-directory',
   rc4SaltInEtypeInfo: false,
   etypeInfo2Entries: 'strongest-aes-and-rc4',
+  asReplyKvno: true,
   ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
   accountExpiredCode: ErrorCode.KDC_ERR_CLIENT_REVOKED,
   issuePac: true,
@@ -440,6 +514,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   kpasswdResultStyle: 'active-directory',
   fast: 'none',
   fastOfferedInErrors: false,
+  fastOfferedFirst: false,
   starttimeAlways: true,
 };
 

@@ -34,6 +34,7 @@ import {
   randomKeys,
   type StoredKey,
   splitKvno,
+  upnSalt,
 } from './keys';
 import { LOGON_HOURS_BYTES } from './logon-hours';
 import { type PkinitConfig, type PkinitOptions, resolvePkinit } from './pkinit/config';
@@ -163,7 +164,10 @@ export interface AddUserOptions {
    * offered, and without pre-authentication there is no reply key).
    */
   keys?: Key[];
-  /** Default: realm followed by the name's components (RFC 4120 section 4). */
+  /**
+   * Default: realm followed by the name's components (RFC 4120 section 4); in a realm that salts
+   * by the UPN (`upnSalt`, AD), keys made from `password` for a user with a `upn` are salted by it.
+   */
   salt?: string;
   /** The etypes to derive keys for. Default: the realm's permitted etypes. */
   encTypes?: number[];
@@ -377,6 +381,8 @@ export class Realm {
     this.db = new PrincipalDb(this.policy.caseInsensitiveNames);
     this.directory = new Directory(opts.domainSid ?? nameDerivedSid(this.name), {
       forestRoot: this.forest === this.name,
+      // Accounts are principals: named as the realm names them (MIT's are case-sensitive).
+      caseSensitiveAccounts: !this.policy.caseInsensitiveNames,
     });
     const kvno = composeKvno(this.rodcBranchId, 1);
     const salt = defaultSalt(this.name, [TGS_NAME, this.name]);
@@ -415,7 +421,14 @@ export class Realm {
     const q = this.#parseLocal(name);
     if (opts.rid !== undefined) this.directory.checkRid(opts.rid, name);
     const kvno = opts.kvno ?? 1;
-    const keys = this.#makeKeys(q.name, opts, kvno);
+    // AD salts a user's password keys by its UPN (`upnSalt`); given keys keep the salt given.
+    const upnSalted =
+      this.policy.upnSalt && opts.upn !== undefined && opts.password !== undefined && opts.salt === undefined;
+    const keys = this.#makeKeys(
+      q.name,
+      upnSalted ? { ...opts, salt: upnSalt(this.name, opts.upn!) } : opts,
+      kvno,
+    );
     const entry = this.db.add(
       makeEntry(q.name, this.name, 'user', keys, {
         aliases: this.#spns(opts.spns),
@@ -464,7 +477,7 @@ export class Realm {
     const account = this.#parseLocal(`${netbios}$`).name;
     if (opts.rid !== undefined) this.directory.checkRid(opts.rid, `${netbios}$`);
     // MS-KILE 3.1.1.2: the salt comes from the account name and the domain, not the host name.
-    const salt = `${this.name}host${netbios.toLowerCase()}.${this.name.toLowerCase()}`;
+    const salt = computerSalt(this.name, netbios);
     const keys = this.#makeKeys(account, { ...opts, salt }, opts.kvno ?? 1);
     const entry = this.db.add(
       makeEntry(account, this.name, 'user', keys, {
@@ -636,7 +649,10 @@ export class Realm {
    * now (pwdLastSet), which ends a `mustChangePassword`, and an expired
    * password: it expires the policy's `maxPasswordAgeMs` from now, or never. An administrator's
    * reset: no password rule is applied (the password-change service applies
-   * them, `password-policy.ts`).
+   * them, `password-policy.ts`). The keys are of the etypes the principal has keys of; for one
+   * that has none (`keys: []`), of the etypes the realm's policy permits, as MIT's `cpw` derives
+   * the realm's supported_enctypes. The salt: `opts.salt`, else in a realm that salts by the UPN
+   * (`upnSalt`, AD) a user's UPN salt, else the salt of its keys, else its name's.
    */
   setPassword(name: string, password: string, opts: { salt?: string } = {}): number {
     const entry = this.lookup(name);
@@ -647,18 +663,44 @@ export class Realm {
       );
     }
     const kvno = currentKvno(entry.keys) + 1;
-    const salt = opts.salt ?? entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
-    const etypes = [...new Set(entry.keys.map((k) => k.key.etype))];
+    const salt = opts.salt ?? this.#passwordSalt(entry);
+    const held = [...new Set(entry.keys.map((k) => k.key.etype))];
+    const etypes =
+      held.length > 0
+        ? held
+        : entry.encTypes.length > 0
+          ? [...entry.encTypes]
+          : this.policy.permittedEncTypes;
     const remember = this.policy.passwordHistoryLength - 1;
     if (remember > 0)
       entry.passwordHistory = [entry.keys, ...(entry.passwordHistory ?? [])].slice(0, remember);
     entry.keys = keysFromPassword(password, salt, etypes, kvno);
+    // A principal that had no keys supports the etypes it has now.
+    if (entry.encTypes.length === 0) entry.encTypes = etypes;
     entry.passwordLastSet = this.clock.now();
     // A new password lasts the policy's maximum age from now (an old expiry ends with the old password).
     const { passwordExpires } = this.#passwordExpiry(undefined, false);
     if (passwordExpires === undefined) delete entry.passwordExpires;
     else entry.passwordExpires = passwordExpires;
     return kvno;
+  }
+
+  /**
+   * The salt of `entry`'s next password: in a realm that salts by the UPN (AD), a user's UPN salt, or
+   * for a keyless computer AD's machine salt; else the salt of its keys, else its name's.
+   */
+  #passwordSalt(entry: PrincipalEntry): string {
+    if (this.policy.upnSalt && entry.kind === 'user') {
+      if (entry.upn !== undefined) return upnSalt(this.name, entry.upn);
+      const name = entry.name.nameString;
+      if (
+        entry.keys.length === 0 &&
+        name.length === 1 &&
+        this.directory.account(name[0]!)?.kind === 'computer'
+      )
+        return computerSalt(this.name, name[0]!.replace(/\$$/, ''));
+    }
+    return entry.keys[0]?.salt ?? defaultSalt(this.name, entry.name.nameString);
   }
 
   /** A new password's expiry: the one given, else the policy's maximum age from now (none for a password to change). */
@@ -779,6 +821,11 @@ export function withNewVersion(
     .sort((a, b) => b - a)
     .slice(0, Math.max(0, history - 1));
   return [...previous.filter((k) => older.includes(k.kvno)), ...added];
+}
+
+/** AD's salt of a computer account's keys (MS-KILE 3.1.1.2): `REALMhost<name>.<domain>`, both lower case. */
+function computerSalt(realm: string, netbiosName: string): string {
+  return `${realm}host${netbiosName.toLowerCase()}.${realm.toLowerCase()}`;
 }
 
 /** A domain SID that depends on the realm name only (SHA-256 of it, three 32-bit numbers). */

@@ -7,9 +7,12 @@
  * Transit policy: the path a cross-realm TGT travelled (client realm,
  * transited realms, issuing realm, this realm) must be an allowed trust path,
  * else KDC_ERR_POLICY (MIT's `reject_bad_transit` answer). The check always
- * runs, so DISABLE-TRANSITED-CHECK (which RFC 4120 lets a KDC honour or not)
- * cannot bypass trust direction or transitivity; a checked ticket carries
- * TRANSITED-POLICY-CHECKED.
+ * runs, so DISABLE-TRANSITED-CHECK (which RFC 4120 section 2.7 lets a KDC
+ * honour or not) cannot bypass trust direction or transitivity; a checked
+ * ticket carries TRANSITED-POLICY-CHECKED. A request with the option is
+ * refused with KDC_ERR_POLICY, as MIT's KDC refuses it, where the realm
+ * `refuseDisableTransitedCheck`; an AD realm serves it as any other, as a DC
+ * that checks no path (MS-KILE 3.1.5.4) does.
  *
  * @module
  */
@@ -88,7 +91,7 @@ import {
   refuseWithoutPac,
 } from './selective-authentication';
 import { checkTicketAddresses, senderAddress } from './sender-address';
-import { originRealm, type TgsHeader } from './tgs-header';
+import { nonTgtOptions, originRealm, type TgsHeader } from './tgs-header';
 import { okAsDelegate } from './tgt-delegation';
 import { starttimeField, tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
@@ -137,7 +140,16 @@ function checkTransit(realm: Realm, h: TgsHeader): void {
   }
 }
 
-/** Flags of the new ticket from the TGT and the options (RFC 4120 section 3.3.3). */
+/** "TGT" or "ticket": what the header is, for a refusal's text. */
+const presented = (h: TgsHeader): string => (h.kind === 'service-ticket' ? 'ticket' : 'TGT');
+
+/**
+ * Flags of the new ticket from the TGT and the options (RFC 4120 section 3.3.3). FORWARDABLE or
+ * PROXIABLE asked with a TGT without that flag: an MIT realm issues the ticket without it, as MIT's
+ * KDC 1.20 does (get_ticket_flags; an account whose TGTs are never forwardable still gets service
+ * tickets from a client that always asks, as Impacket's getST does); an AD realm refuses with
+ * KDC_ERR_BADOPTION, as a Samba AD DC does.
+ */
 function ticketFlags(
   realm: Realm,
   req: KdcReq,
@@ -156,21 +168,23 @@ function ticketFlags(
   }
   let f = timeFlags;
   const isTgs = server.entry.kind === 'krbtgt';
+  const quietlyWithheld = realm.kind === 'mit';
   if (has(opts, KdcOptions.forwardable)) {
-    if (!(tf & TicketFlags.forwardable)) bad('FORWARDABLE requested but the TGT is not forwardable');
-    f |= TicketFlags.forwardable;
+    if (tf & TicketFlags.forwardable) f |= TicketFlags.forwardable;
+    else if (!quietlyWithheld) bad(`FORWARDABLE requested but the ${presented(h)} is not forwardable`);
   }
   if (has(opts, KdcOptions.forwarded)) {
-    if (!(tf & TicketFlags.forwardable)) bad('FORWARDED requested but the TGT is not forwardable');
+    if (!(tf & TicketFlags.forwardable))
+      bad(`FORWARDED requested but the ${presented(h)} is not forwardable`);
     f |= TicketFlags.forwarded;
   }
   if (tf & TicketFlags.forwarded) f |= TicketFlags.forwarded;
   if (has(opts, KdcOptions.proxiable)) {
-    if (!(tf & TicketFlags.proxiable)) bad('PROXIABLE requested but the TGT is not proxiable');
-    f |= TicketFlags.proxiable;
+    if (tf & TicketFlags.proxiable) f |= TicketFlags.proxiable;
+    else if (!quietlyWithheld) bad(`PROXIABLE requested but the ${presented(h)} is not proxiable`);
   }
   if (has(opts, KdcOptions.proxy)) {
-    if (!(tf & TicketFlags.proxiable)) bad('PROXY requested but the TGT is not proxiable');
+    if (!(tf & TicketFlags.proxiable)) bad(`PROXY requested but the ${presented(h)} is not proxiable`);
     if (isTgs) bad('a proxy ticket cannot be a ticket-granting ticket');
     f |= TicketFlags.proxy;
   }
@@ -178,8 +192,13 @@ function ticketFlags(
   f |= tf & (TicketFlags['pre-authent'] | TicketFlags['hw-authent'] | TicketFlags.anonymous);
   f |= TicketFlags['transited-policy-checked'];
   if (okAsDelegate(realm, h, server.entry)) f |= TicketFlags['ok-as-delegate'];
-  // MS-KILE: referral TGTs carry name-canonicalize; otherwise only when the client asked.
-  if (has(opts, KdcOptions.canonicalize) || server.referralTo !== undefined)
+  // Bit 15: MIT's get_ticket_flags sets TKT_FLG_ENC_PA_REP in every ticket (`encPaRepInEveryTicket`);
+  // MS-KILE's name-canonicalize is set in referral TGTs, otherwise only when the client asked.
+  if (
+    realm.policy.encPaRepInEveryTicket ||
+    has(opts, KdcOptions.canonicalize) ||
+    server.referralTo !== undefined
+  )
     f |= TicketFlags['name-canonicalize'];
   return f >>> 0;
 }
@@ -189,18 +208,45 @@ function ticketFlags(
  * that ticket's server (RFC 4120 section 3.3.2): a renewal that named another
  * server would otherwise be answered with a ticket for a server the client did
  * not ask for. KDC_ERR_SERVER_NOMATCH, as MIT answers; any name of the same
- * principal (an alias, another name type) will do.
+ * principal (an alias, another name type) will do. `what` says which options
+ * return the presented ticket (MIT's NON_TGT_OPTION: also FORWARDED and PROXY
+ * where the realm `forwardsPresentedTicket`).
  */
-function checkRenewedServer(realm: Realm, body: KdcReq['reqBody'], h: TgsHeader): void {
+function checkRenewedServer(
+  realm: Realm,
+  body: KdcReq['reqBody'],
+  h: TgsHeader,
+  what = 'RENEW and VALIDATE return',
+): void {
   if (body.sname === undefined) {
     throw new KdcError(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
   }
   if (realm.db.get(body.sname, realm.name) !== h.server) {
     throw new KdcError(
       ErrorCode.KDC_ERR_SERVER_NOMATCH,
-      `RENEW and VALIDATE return the presented ticket, which is for ${formatPrincipal(h.ticket.sname, realm.name)}, not ${formatPrincipal(body.sname, realm.name)}`,
+      `${what} the presented ticket, which is for ${formatPrincipal(h.ticket.sname, h.ticket.realm)}, not ${formatPrincipal(body.sname, realm.name)}`,
     );
   }
+}
+
+/**
+ * FORWARDED and PROXY where the realm `forwardsPresentedTicket` (MIT's check_tgs_opts, then
+ * check_tgs_nontgt): the presented ticket, a TGT or a service ticket, must be forwardable (proxiable),
+ * else KDC_ERR_BADOPTION; the request must name its server, else KDC_ERR_SERVER_NOMATCH; and a TGT is
+ * never proxied (KDC_ERR_BADOPTION), so PROXY from a TGT never succeeds.
+ */
+function checkForwardedTicket(realm: Realm, body: KdcReq['reqBody'], h: TgsHeader): void {
+  const opts = body.kdcOptions;
+  const bad = (msg: string): never => {
+    throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, msg);
+  };
+  if (has(opts, KdcOptions.forwarded) && !(h.tgt.flags & TicketFlags.forwardable))
+    bad(`FORWARDED requested but the ${presented(h)} is not forwardable`);
+  if (has(opts, KdcOptions.proxy) && !(h.tgt.flags & TicketFlags.proxiable))
+    bad(`PROXY requested but the ${presented(h)} is not proxiable`);
+  checkRenewedServer(realm, body, h, 'FORWARDED and PROXY forward');
+  if (has(opts, KdcOptions.proxy) && h.server.kind === 'krbtgt')
+    bad('a proxy ticket cannot be a ticket-granting ticket');
 }
 
 /**
@@ -264,22 +310,6 @@ function s4uSelfFlags(
 }
 
 /**
- * FORWARDABLE asked with a TGT that is not forwardable: an MIT realm issues the
- * ticket without the flag, as MIT's KDC 1.20 does (an account whose TGTs are
- * never forwardable still gets service tickets from a client that always asks,
- * as Impacket's getST does); an AD realm refuses with KDC_ERR_BADOPTION, as a
- * Samba AD DC does (ticketFlags).
- */
-function forwardableAsMitTakesIt(realm: Realm, req: KdcReq, h: TgsHeader): KdcReq {
-  if (realm.kind !== 'mit' || (h.tgt.flags & TicketFlags.forwardable) !== 0) return req;
-  if (!has(req.reqBody.kdcOptions, KdcOptions.forwardable)) return req;
-  return {
-    ...req,
-    reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
-  };
-}
-
-/**
  * The flags of an S4U2Proxy ticket: in an AD realm forwardable (MS-SFU 3.2.5.2.4: "The forwardable
  * flag will be set in the service ticket", 4.3), else as any ticket from the TGT; in an MIT realm
  * as any ticket from the TGT, FORWARDABLE included (MIT's get_ticket_flags reads the request and
@@ -292,8 +322,7 @@ function s4uProxyFlags(
   server: ResolvedServer,
   timeFlags: number,
 ): number {
-  if (realm.kind === 'mit')
-    return ticketFlags(realm, forwardableAsMitTakesIt(realm, req, h), h, server, timeFlags);
+  if (realm.kind === 'mit') return ticketFlags(realm, req, h, server, timeFlags);
   const withoutForwardable = {
     ...req,
     reqBody: { ...req.reqBody, kdcOptions: req.reqBody.kdcOptions & ~KdcOptions.forwardable },
@@ -700,10 +729,10 @@ function issue(
   // FAST the inner request is the one answered (RFC 6113 section 5.4.2), so its options decide again,
   // as MIT's check_tgs_tgt and check_tgs_opts do: an outer RENEW must not make a service ticket a TGT
   // for an inner request, nor an outer VALIDATE let an invalid ticket serve.
-  if (h.kind === 'service-ticket' && !has(opts, KdcOptions.renew | KdcOptions.validate)) {
+  if (h.kind === 'service-ticket' && !has(opts, nonTgtOptions(policy))) {
     throw new KdcError(
       ErrorCode.KRB_AP_ERR_NOT_US,
-      `the ticket is for ${formatPrincipal(h.ticket.sname, h.ticket.realm)}, not this realm's ticket-granting service, and the request neither renews nor validates it`,
+      `the ticket is for ${formatPrincipal(h.ticket.sname, h.ticket.realm)}, not this realm's ticket-granting service, and the request neither renews nor validates it${policy.forwardsPresentedTicket ? ', nor forwards nor proxies it' : ''}`,
     );
   }
   if ((h.tgt.flags & TicketFlags.invalid) !== 0 && !has(opts, KdcOptions.validate)) {
@@ -728,6 +757,13 @@ function issue(
     throw new KdcError(
       ErrorCode.KDC_ERR_POLICY,
       `a cross-realm TGT from ${h.issuingRealm} claims a client of ${realm.name} itself (invalid lineage)`,
+    );
+  }
+  // MIT's validate_transit_path: "not checking transit path", then, with reject_bad_transit, BAD_TRANSIT.
+  if (policy.refuseDisableTransitedCheck && has(opts, KdcOptions['disable-transited-check'])) {
+    throw new KdcError(
+      ErrorCode.KDC_ERR_POLICY,
+      'DISABLE-TRANSITED-CHECK: this KDC checks the transited path of every request and issues no ticket without that check',
     );
   }
   checkTransit(realm, h);
@@ -815,6 +851,9 @@ function issue(
     }
     server = { entry: step.krbtgt, sname: krbtgtName(step.target), referralTo: step.target };
   } else {
+    if (policy.forwardsPresentedTicket && has(opts, KdcOptions.forwarded | KdcOptions.proxy)) {
+      checkForwardedTicket(realm, body, h);
+    }
     const sname = u2u?.sname ?? body.sname;
     if (!sname) throw new KdcError(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN, 'the request names no server');
     server = resolveServer(realm, sname, travelledPath(realm, h), opts);
@@ -913,7 +952,7 @@ function issue(
         ? proxyReferralFlags(realm, req, h, server, times.flags, proxy!.evidence)
         : proxy !== undefined
           ? s4uProxyFlags(realm, req, h, server, times.flags)
-          : ticketFlags(realm, forwardableAsMitTakesIt(realm, req, h), h, server, times.flags);
+          : ticketFlags(realm, req, h, server, times.flags);
   // MS-KILE 3.3.5.1: no ticket of an account that cannot be delegated is forwardable or proxiable.
   const flags = cannotBeDelegated(realm, local) ? withoutDelegationFlags(chosen) : chosen;
 

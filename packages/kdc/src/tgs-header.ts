@@ -34,6 +34,7 @@ import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { ApReqError, type CheckedApReq, checkApReq, TGS_AP_REQ } from '@krbsim/service';
 import { currentKvno, findKey, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
+import type { RealmPolicy } from './policy';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { trustBetween } from './trust-graph';
@@ -74,7 +75,17 @@ export function originRealm(h: TgsHeader): string {
   return transitedRealms(h.tgt.transited)[0] ?? h.issuingRealm;
 }
 
-const RENEW_OR_VALIDATE = KdcOptions.renew | KdcOptions.validate;
+/**
+ * The options with which a service ticket, not only a TGT, may authenticate a TGS-REQ (MIT's
+ * NON_TGT_OPTION): RENEW and VALIDATE, which give the presented ticket back; and, where the realm
+ * `forwardsPresentedTicket` (MIT), FORWARDED and PROXY, which forward or proxy it.
+ */
+export function nonTgtOptions(policy: RealmPolicy): number {
+  const renewOrValidate = KdcOptions.renew | KdcOptions.validate;
+  return policy.forwardsPresentedTicket
+    ? renewOrValidate | KdcOptions.forwarded | KdcOptions.proxy
+    : renewOrValidate;
+}
 
 function fail(code: number, msg: string, who?: { cname: EncTicketPart['cname']; crealm: string }): never {
   throw new KdcError(code, msg, who ?? {});
@@ -125,8 +136,9 @@ function headerServer(
     return { entry: entry!, kind: 'cross-realm-tgt' };
   }
   // RENEW and VALIDATE present the ticket to renew or validate, which may be for any server of
-  // this realm (section 3.3.1); our own referral TGTs krbtgt/OTHER@THIS are included.
-  if (ticket.realm === realm.name && (options & RENEW_OR_VALIDATE) !== 0) {
+  // this realm (section 3.3.1); our own referral TGTs krbtgt/OTHER@THIS are included. So may
+  // FORWARDED and PROXY in a realm that forwards the presented ticket (`nonTgtOptions`).
+  if (ticket.realm === realm.name && (options & nonTgtOptions(realm.policy)) !== 0) {
     const entry = realm.db.get(ticket.sname, realm.name);
     if (entry) return { entry, kind: 'service-ticket' };
     fail(

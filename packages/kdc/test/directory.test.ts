@@ -27,6 +27,24 @@ describe('Directory', () => {
     expect(d.group('Enterprise Admins')).toMatchObject({ rid: 519, scope: 'universal' });
   });
 
+  it('with caseSensitiveAccounts (an MIT realm) keeps alice and Alice apart, each with its own RID and groups', () => {
+    const d = new Directory(SID, { caseSensitiveAccounts: true });
+    const lower = d.addAccount('alice', 'user');
+    const upper = d.addAccount('Alice', 'user');
+    expect([lower.rid, upper.rid]).toEqual([1104, 1105]);
+    expect(d.account('alice')).toBe(lower);
+    expect(d.account('Alice')).toBe(upper);
+    expect(d.account('ALICE')).toBeUndefined();
+    d.addGroup('Admins');
+    d.addMember('Admins', 'Alice');
+    const admins = d.group('admins')!.rid; // group names: any case
+    expect(rids(d.tokenGroups('Alice').groups)).toEqual([WellKnownRid.DOMAIN_USERS, admins]);
+    expect(rids(d.tokenGroups('alice').groups)).toEqual([WellKnownRid.DOMAIN_USERS]);
+    expect(() => d.addMember('Admins', 'ALICE')).toThrow('no account or group ALICE in the directory');
+    // A group's name is still not an account's, whatever its case.
+    expect(() => d.addGroup('ALICE')).toThrow("ALICE is already an account's name");
+  });
+
   it("leaves Schema and Enterprise Admins to the forest root: a child domain's Denied RODC group holds the root's", () => {
     const ROOT = 'S-1-5-21-7-8-9';
     const child = new Directory(SID, { forestRoot: false });

@@ -105,9 +105,12 @@ describe('UPN_DNS_INFO (MS-PAC 2.10; MS-KILE 3.3.5.2, 3.3.5.6.4.5)', () => {
   it('sets U for an account without a UPN (name@realm in lower case), clears it for one with a UPN, and carries the SAM name and SID (S)', () => {
     const l = ad();
     l.realm.addUser('carol', { password: 'pw', upn: 'carol.smith@contoso-corp.com' });
+    // A DC salts the keys of a user with a UPN by it (`upnSalt`): carol's salt is the realm and carol.smith.
+    const keyOf = (who: string) =>
+      who === 'carol' ? stringToKey(18, 'pw', `${REALM}carol.smith`) : userKey(REALM, who, 'pw');
     const upnInfo = (who: string) =>
       getPacBuffer(
-        pacOf(openTicket(login(l, who, userKey(REALM, who, 'pw')).ticket, krbtgtKey(l.realm))),
+        pacOf(openTicket(login(l, who, keyOf(who)).ticket, krbtgtKey(l.realm))),
         PacBufferType.UPN_DNS_INFO,
       )!;
     const alice = upnInfo('alice');

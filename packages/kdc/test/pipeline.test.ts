@@ -86,13 +86,14 @@ describe('PA-DATA registries', () => {
   it('take a new pre-authentication method as one handler and one registry line', () => {
     const l = lab();
     const kdc = new Kdc(l.realm, { padata: { as: [...AS_PADATA_HANDLERS, testPreauth] } });
-    // Offered in METHOD-DATA after ETYPE-INFO2, PA-ENC-TIMESTAMP and PA-FX-FAST, before the cookie.
+    // Offered in METHOD-DATA after PA-FX-FAST (first in an MIT realm), ETYPE-INFO2 and
+    // PA-ENC-TIMESTAMP, before the cookie.
     const required = errorOf(kdc.handle(asReq({ realm: REALM, cname: 'alice' })));
     expect(required.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
     expect(decodeMethodData(required.eData!).map((p) => p.padataType)).toEqual([
+      PaDataType.PA_FX_FAST,
       PaDataType.PA_ETYPE_INFO2,
       PaDataType.PA_ENC_TIMESTAMP,
-      PaDataType.PA_FX_FAST,
       PA_TEST,
       PaDataType.PA_FX_COOKIE,
     ]);

@@ -3,16 +3,21 @@
  * controller does (MS-KILE), an `mit` realm as MIT krb5's KDC does.
  */
 import {
+  decodeEtypeInfo,
   decodeEtypeInfo2,
   decodeMethodData,
   KdcOptions,
   NameType,
+  type PaData,
   PaDataType,
   type Ticket,
+  TicketFlags,
 } from '@krbsim/asn1';
-import { ErrorCode, ManualClock } from '@krbsim/core';
+import { KerberosClient } from '@krbsim/client';
+import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { type Key, stringToKey } from '@krbsim/crypto';
-import { createTrust, policyOfKind, type RealmKind, resolvePolicy } from '@krbsim/kdc';
+import { createTrust, KpasswdService, policyOfKind, type RealmKind, resolvePolicy } from '@krbsim/kdc';
+import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import {
   asReq,
@@ -201,11 +206,19 @@ describe('realm kinds: KRB-ERROR shape', () => {
       ).map((p) => p.padataType);
     const { PA_ETYPE_INFO2, PA_ENC_TIMESTAMP, PA_FX_FAST, PA_FX_COOKIE } = PaDataType;
     // RFC 6113 section 5.2: the cookie goes with the offer of FAST, never to a client not offered it.
-    expect(methods('mit', {})).toEqual([PA_ETYPE_INFO2, PA_ENC_TIMESTAMP, PA_FX_FAST, PA_FX_COOKIE]);
+    // MIT lists FAST first (its static preauth systems before the methods: krb5kdc 1.20.1's order).
+    expect(methods('mit', {})).toEqual([PA_FX_FAST, PA_ETYPE_INFO2, PA_ENC_TIMESTAMP, PA_FX_COOKIE]);
     // MS-KILE 3.3.5.1: "Supported" does not advertise FAST in errors; "Fail unarmored" does, alone.
     expect(methods('active-directory', { fast: 'supported' })).toEqual([PA_ETYPE_INFO2, PA_ENC_TIMESTAMP]);
     expect(methods('active-directory', { fast: 'required' })).toEqual([PA_FX_FAST]);
+    // A DC lists it after the methods, before the cookie (Samba's KDC tests, held to Windows).
     expect(methods('active-directory', { fast: 'supported', fastOfferedInErrors: true })).toEqual([
+      PA_ETYPE_INFO2,
+      PA_ENC_TIMESTAMP,
+      PA_FX_FAST,
+      PA_FX_COOKIE,
+    ]);
+    expect(methods('mit', { fastOfferedFirst: false })).toEqual([
       PA_ETYPE_INFO2,
       PA_ENC_TIMESTAMP,
       PA_FX_FAST,
@@ -441,7 +454,8 @@ describe('realm kinds: the ETYPE-INFO2 hint (RFC 4120 section 5.2.7.5)', () => {
     const l = makeRealm(REALM, { allowWeakCrypto: true }, new ManualClock(T0), { kind });
     l.realm.addUser('carol', { password: 'pw', encTypes: [18, 17, 23] });
     const e = errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'carol', etypes })));
-    return { l, info: decodeEtypeInfo2(decodeMethodData(e.eData!)[0]!.padataValue) };
+    const info2 = decodeMethodData(e.eData!).find((p) => p.padataType === PaDataType.PA_ETYPE_INFO2)!;
+    return { l, info: decodeEtypeInfo2(info2.padataValue) };
   };
 
   it("mit: one entry, the first etype of the request the client has a key for, as MIT's KDC sends it", () => {
@@ -462,6 +476,187 @@ describe('realm kinds: the ETYPE-INFO2 hint (RFC 4120 section 5.2.7.5)', () => {
     // And the client can still log on with rc4 (its string-to-key ignores the salt).
     const creds = login(l, 'carol', stringToKey(23, 'pw', ''));
     expect(creds.part.key.keytype).toBe(23);
+  });
+});
+
+describe('realm kinds: PA-ETYPE-INFO for clients older than ETYPE-INFO2 (RFC 4120 section 5.2.7.4)', () => {
+  const { PA_ETYPE_INFO, PA_ETYPE_INFO2, PA_ENC_TIMESTAMP, PA_FX_FAST, PA_FX_COOKIE, PA_PW_SALT } =
+    PaDataType;
+  function weak(kind: RealmKind, encTypes = [18, 17, 23]) {
+    const l = makeRealm(REALM, { allowWeakCrypto: true }, new ManualClock(T0), { kind });
+    l.realm.addUser('carol', { password: 'pw', encTypes });
+    l.realm.addUser('dan', { password: 'pw', encTypes, requiresPreauth: false });
+    return l;
+  }
+  const required = (l: ReturnType<typeof weak>, etypes: number[]) =>
+    decodeMethodData(errorOf(l.kdc.handle(asReq({ realm: REALM, cname: 'carol', etypes }))).eData!);
+  const etypeInfoOf = (md: readonly PaData[]) =>
+    decodeEtypeInfo(md.find((p) => p.padataType === PA_ETYPE_INFO)!.padataValue).map((e) => [
+      e.etype,
+      new TextDecoder().decode(e.salt),
+    ]);
+
+  it('mit: first of the hints when the request names no etype newer than rc4-hmac (requires_info2), as krb5kdc 1.20.1', () => {
+    const l = weak('mit');
+    const md = required(l, [23]);
+    expect(md.map((p) => p.padataType)).toEqual([
+      PA_FX_FAST,
+      PA_ETYPE_INFO,
+      PA_ETYPE_INFO2,
+      PA_ENC_TIMESTAMP,
+      PA_FX_COOKIE,
+    ]);
+    expect(etypeInfoOf(md)).toEqual([[23, 'CONTOSO.COMcarol']]);
+    // An AES etype in the request, even after rc4-hmac: ETYPE-INFO2 only.
+    expect(required(l, [23, 18]).map((p) => p.padataType)).toEqual([
+      PA_FX_FAST,
+      PA_ETYPE_INFO2,
+      PA_ENC_TIMESTAMP,
+      PA_FX_COOKIE,
+    ]);
+  });
+
+  it('mit: an AS-REP for such a request carries PA-ETYPE-INFO, PA-ETYPE-INFO2 and PA-PW-SALT (add_etype_info, add_pw_salt)', () => {
+    const l = weak('mit');
+    const rep = (etypes: number[]) => repOf(l.kdc.handle(asReq({ realm: REALM, cname: 'dan', etypes })));
+    const old = rep([23]);
+    expect(old.padata!.map((p) => p.padataType)).toEqual([PA_ETYPE_INFO, PA_ETYPE_INFO2, PA_PW_SALT]);
+    expect(etypeInfoOf(old.padata!)).toEqual([[23, 'CONTOSO.COMdan']]);
+    expect(new TextDecoder().decode(old.padata![2]!.padataValue)).toBe('CONTOSO.COMdan');
+    expect(rep([23, 18]).padata!.map((p) => p.padataType)).toEqual([PA_ETYPE_INFO2]);
+    expect(rep([18]).padata!.map((p) => p.padataType)).toEqual([PA_ETYPE_INFO2]);
+  });
+
+  it('active-directory: first, with an empty salt, when the hint names rc4-hmac alone (Samba KDC tests, held to Windows)', () => {
+    const l = weak('active-directory');
+    const md = required(l, [23]);
+    expect(md.map((p) => p.padataType)).toEqual([PA_ETYPE_INFO, PA_ETYPE_INFO2, PA_ENC_TIMESTAMP]);
+    expect(etypeInfoOf(md)).toEqual([[23, '']]);
+    expect(required(l, [23, 18]).map((p) => p.padataType)).toEqual([PA_ETYPE_INFO2, PA_ENC_TIMESTAMP]);
+    // Asked for AES too, but without an AES key: the hint is rc4-hmac's alone, so ETYPE-INFO comes.
+    const rc4Only = weak('active-directory', [23]);
+    expect(required(rc4Only, [23, 18]).map((p) => p.padataType)).toEqual([
+      PA_ETYPE_INFO,
+      PA_ETYPE_INFO2,
+      PA_ENC_TIMESTAMP,
+    ]);
+    // Its AS-REP stays as it was: ETYPE-INFO2.
+    const rep = repOf(l.kdc.handle(asReq({ realm: REALM, cname: 'dan', etypes: [23] })));
+    expect(rep.padata!.map((p) => p.padataType)).toEqual([PA_ETYPE_INFO2]);
+  });
+});
+
+describe('realm kinds: the AS-REP enc-part kvno and bit 15 of TGS tickets', () => {
+  it("mit: no kvno in the AS-REP's enc-part (krb5kdc 1.20.1); active-directory: the client key's", () => {
+    const key = userKey(REALM, 'alice', 'correct horse');
+    const rep = (kind: RealmKind) =>
+      repOf(
+        lab(kind).kdc.handle(
+          asReq({ realm: REALM, cname: 'alice', etypes: [18], padata: [encTimestamp(key, T0)] }),
+        ),
+      );
+    expect(rep('mit').encPart.kvno).toBeUndefined();
+    expect(rep('active-directory').encPart.kvno).toBe(1);
+  });
+
+  it('mit: every ticket and TGS reply part carries bit 15 (TKT_FLG_ENC_PA_REP, get_ticket_flags); active-directory: only with canonicalize', () => {
+    const key = userKey(REALM, 'alice', 'correct horse');
+    const bit15 = TicketFlags['name-canonicalize'];
+    const flagsOf = (kind: RealmKind, options: number) => {
+      const l = lab(kind);
+      l.realm.addService('HTTP/web.contoso.com', { password: 'web' });
+      const tgt = login(l, 'alice', key, { options });
+      const krbtgtKey = l.realm.keysFor(`krbtgt/${REALM}`).find((k) => k.etype === tgt.ticket.encPart.etype)!;
+      const st = tgsGet(l.kdc, { tgt, realm: REALM, sname: 'HTTP/web.contoso.com', now: T0, options });
+      const serverKey = l.realm
+        .keysFor('HTTP/web.contoso.com')
+        .find((k) => k.etype === st.ticket.encPart.etype)!;
+      return {
+        tgt: openTicket(tgt.ticket, krbtgtKey).flags & bit15,
+        // The AS reply part's bit 15 promises the PA-REQ-ENC-PA-REP checksum: not asked for here.
+        asReplyPart: tgt.part.flags & bit15,
+        tgsReplyPart: st.part.flags & bit15,
+        ticket: openTicket(st.ticket, serverKey).flags & bit15,
+      };
+    };
+    expect(flagsOf('mit', 0)).toEqual({ tgt: bit15, asReplyPart: 0, tgsReplyPart: bit15, ticket: bit15 });
+    expect(flagsOf('active-directory', 0)).toEqual({ tgt: 0, asReplyPart: 0, tgsReplyPart: 0, ticket: 0 });
+    expect(flagsOf('active-directory', KdcOptions.canonicalize)).toEqual({
+      tgt: bit15,
+      asReplyPart: 0,
+      tgsReplyPart: bit15,
+      ticket: bit15,
+    });
+  });
+});
+
+describe('realm kinds: the salt of a user with a UPN (upnSalt)', () => {
+  const saltsOf = (l: ReturnType<typeof makeRealm>, name: string) => [
+    ...new Set(l.realm.lookup(name)!.keys.map((k) => k.salt)),
+  ];
+  const hintSalt = (l: ReturnType<typeof makeRealm>, cname: string) => {
+    const e = errorOf(l.kdc.handle(asReq({ realm: REALM, cname, etypes: [18] })));
+    const info2 = decodeMethodData(e.eData!).find((p) => p.padataType === PaDataType.PA_ETYPE_INFO2)!;
+    return decodeEtypeInfo2(info2.padataValue)[0]!.salt;
+  };
+
+  it('active-directory: the realm and the UPN before its last @, / left out, as Windows salts it (Samba salt_tests)', () => {
+    const l = makeRealm(REALM, {}, new ManualClock(T0), { kind: 'active-directory' });
+    const add = (name: string, upn?: string) =>
+      l.realm.addUser(name, { password: 'pw', ...(upn !== undefined && { upn }) });
+    add('bob', 'robert@contoso.com');
+    add('foo16', 'Foo16');
+    add('foo2', 'host/foo2@contoso.com');
+    add('foo12', 'foo12@other.realm');
+    add('foo8', 'foo@bar@contoso.com');
+    add('Carol');
+    l.realm.addComputer('sql01', { password: 'machine-pw' });
+    expect(saltsOf(l, 'bob')).toEqual(['CONTOSO.COMrobert']);
+    expect(saltsOf(l, 'foo16')).toEqual(['CONTOSO.COMFoo16']);
+    expect(saltsOf(l, 'foo2')).toEqual(['CONTOSO.COMhostfoo2']);
+    expect(saltsOf(l, 'foo12')).toEqual(['CONTOSO.COMfoo12']);
+    expect(saltsOf(l, 'foo8')).toEqual(['CONTOSO.COMfoo@bar']);
+    // Without a UPN the account name, its case kept; a computer AD's machine salt.
+    expect(saltsOf(l, 'Carol')).toEqual(['CONTOSO.COMCarol']);
+    expect(saltsOf(l, 'SQL01$')).toEqual(['CONTOSO.COMhostsql01.contoso.com']);
+    // ETYPE-INFO2 names it, and the key made with it logs on.
+    expect(hintSalt(l, 'bob')).toBe('CONTOSO.COMrobert');
+    const creds = login(l, 'bob', stringToKey(18, 'pw', 'CONTOSO.COMrobert'));
+    expect(creds.cname.nameString).toEqual(['bob']);
+    // Keys given keep the salt given (the name's, unless told).
+    l.realm.addUser('dave', { keys: [userKey(REALM, 'dave', 'pw')], upn: 'david@contoso.com' });
+    expect(saltsOf(l, 'dave')).toEqual(['CONTOSO.COMdave']);
+  });
+
+  it('mit: the principal name, whatever the UPN', () => {
+    const l = makeRealm(REALM, {}, new ManualClock(T0), { kind: 'mit' });
+    l.realm.addUser('bob', { password: 'pw', upn: 'robert@contoso.com' });
+    expect(saltsOf(l, 'bob')).toEqual(['CONTOSO.COMbob']);
+    expect(hintSalt(l, 'bob')).toBe('CONTOSO.COMbob');
+  });
+
+  it('active-directory: a new password, set or changed through kpasswd, is salted by the UPN', async () => {
+    const clock = new ManualClock(T0);
+    const l = makeRealm(REALM, {}, clock, { kind: 'active-directory' });
+    l.realm.addPasswordChangeService();
+    l.realm.addUser('dave', { keys: [userKey(REALM, 'dave', 'Old-Passw0rd')], upn: 'david@contoso.com' });
+    l.realm.setPassword('dave', 'Dav3-Passw0rd');
+    expect(saltsOf(l, 'dave')).toEqual(['CONTOSO.COMdavid']);
+    l.realm.addUser('erin', { password: 'Er1n-Old-Passw0rd', upn: 'erin.smith@contoso.com' });
+    clock.advance(2 * Duration.day); // past the domain's minimum password age
+    const kpasswd = new KpasswdService(l.realm);
+    const client = new KerberosClient({
+      realm: REALM,
+      transport: new InProcessTransport().register(REALM, (r) => l.kdc.handle(r)),
+      clock,
+      random: new SeededRandom('erin'),
+    });
+    await client.changePassword('erin', 'Er1n-Old-Passw0rd', 'Er1n-N3w-Passw0rd', {
+      transport: new InProcessTransport().register(REALM, (r) => kpasswd.handle(r)),
+    });
+    expect(saltsOf(l, 'erin')).toEqual(['CONTOSO.COMerin.smith']);
+    const creds = login(l, 'erin', stringToKey(18, 'Er1n-N3w-Passw0rd', 'CONTOSO.COMerin.smith'));
+    expect(creds.cname.nameString).toEqual(['erin']);
   });
 });
 
@@ -645,7 +840,10 @@ describe('account name fallbacks (MS-KILE 3.3.5.6.1, 3.3.5.1.1)', () => {
       options: KdcOptions.canonicalize,
     });
     expect(machine.cname.nameString).toEqual(['SQL01$']);
-    const robert = login(l, 'robert', userKey(REALM, 'bob', 'pw'), { options: KdcOptions.canonicalize });
+    // bob's keys are salted by his UPN, as a DC salts them (`upnSalt`).
+    const robert = login(l, 'robert', stringToKey(18, 'pw', `${REALM}robert`), {
+      options: KdcOptions.canonicalize,
+    });
     expect(robert.cname.nameString).toEqual(['bob']);
     // A server name too: SQL01 is SQL01$.
     const st = tgsGet(l.kdc, {

@@ -117,6 +117,34 @@ describe('principal database', () => {
     expect(alice.requiresPreauth).toBe(true);
   });
 
+  it("setPassword gives a principal without keys keys of the realm's permitted etypes, as MIT's cpw its supported_enctypes", () => {
+    const r = mk('CONTOSO.COM');
+    const p = r.addUser('p', { keys: [] });
+    expect(p.keys).toEqual([]);
+    expect(r.setPassword('p', 'Secret-123')).toBe(1);
+    expect(p.keys.map((k) => [k.key.etype, k.kvno, k.salt])).toEqual([
+      [20, 1, 'CONTOSO.COMp'],
+      [19, 1, 'CONTOSO.COMp'],
+      [18, 1, 'CONTOSO.COMp'],
+      [17, 1, 'CONTOSO.COMp'],
+    ]);
+    expect(r.keysFor('p').find((k) => k.etype === 18)!.bytes).toEqual(
+      stringToKey(18, 'Secret-123', 'CONTOSO.COMp').bytes,
+    );
+    expect(p.encTypes).toEqual([20, 19, 18, 17]);
+    // One that says which etypes it supports gets those; an AD computer its machine salt.
+    const q = r.addUser('q', { keys: [], encTypes: [18] });
+    r.setPassword('q', 'Secret-123');
+    expect(q.keys.map((k) => k.key.etype)).toEqual([18]);
+    const ad = new Realm({ name: 'CONTOSO.COM', kind: 'active-directory', clock: new ManualClock(T0) });
+    const sql = ad.addComputer('sql01', { keys: [] });
+    ad.setPassword('SQL01$', 'machine-pw');
+    expect(sql.keys.map((k) => [k.key.etype, k.salt])).toEqual([
+      [18, 'CONTOSO.COMhostsql01.contoso.com'],
+      [17, 'CONTOSO.COMhostsql01.contoso.com'],
+    ]);
+  });
+
   it('finds services by SPN and alias; names are case-sensitive by default', () => {
     const r = mk('CONTOSO.COM');
     const svc = r.addService('MSSQLSvc/sql.contoso.com:1433', { aliases: ['MSSQLSvc/sql.contoso.com'] });
@@ -128,6 +156,20 @@ describe('principal database', () => {
     );
     expect(r.keysFor('MSSQLSvc/sql.contoso.com:1433')).toHaveLength(4);
     expect(r.keysFor('nobody')).toEqual([]);
+  });
+
+  it('holds alice and Alice in an MIT realm, two principals with their own salts and RIDs', () => {
+    const r = mk('CONTOSO.COM');
+    const lower = r.addUser('alice', { password: 'a' });
+    const upper = r.addUser('Alice', { password: 'b' });
+    expect(r.lookup('alice')).toBe(lower);
+    expect(r.lookup('Alice')).toBe(upper);
+    expect([lower.keys[0]!.salt, upper.keys[0]!.salt]).toEqual(['CONTOSO.COMalice', 'CONTOSO.COMAlice']);
+    expect(r.directory.account('alice')!.rid).not.toBe(r.directory.account('Alice')!.rid);
+    // An AD realm's names are one whatever their case.
+    const ad = new Realm({ name: 'CONTOSO.COM', kind: 'active-directory', clock: new ManualClock(T0) });
+    ad.addUser('alice', { password: 'a' });
+    expect(codeOf(() => ad.addUser('Alice', { password: 'b' }))).toBe(ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE);
   });
 
   it('matches names case-insensitively when the policy says so (AD)', () => {

@@ -336,15 +336,128 @@ describe('TGS exchange: errors', () => {
       options: KdcOptions.forwardable,
     });
     expect(st.part.flags & TicketFlags.forwardable).toBe(0);
-    expect(
-      codeOf(
-        l,
+    const proxyTgt = errorOf(
+      l.kdc.handle(
         tgsReq({ tgt: plainTgt, realm: REALM, sname: `krbtgt/${REALM}`, now: T0, options: KdcOptions.proxy }),
       ),
-    ).toBe(ErrorCode.KDC_ERR_BADOPTION);
-    // proxy for a service is fine from a proxiable TGT.
-    const p = tgsGet(l.kdc, { tgt: plainTgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.proxy });
-    expect(p.part.flags & TicketFlags.proxy).not.toBe(0);
+    );
+    expect([proxyTgt.errorCode, proxyTgt.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      'a proxy ticket cannot be a ticket-granting ticket',
+    ]);
+  });
+
+  it('FORWARDED or PROXY from a TGT for another server: SERVER_NOMATCH in an MIT realm (check_tgs_nontgt, krb5kdc 1.20.1)', () => {
+    const l = setup();
+    const tgt = login(l, 'alice', aliceKey, { options: KdcOptions.forwardable | KdcOptions.proxiable });
+    for (const option of [KdcOptions.forwarded, KdcOptions.proxy]) {
+      const err = errorOf(l.kdc.handle(tgsReq({ tgt, realm: REALM, sname: WEB, now: T0, options: option })));
+      expect([err.errorCode, err.eText]).toEqual([
+        ErrorCode.KDC_ERR_SERVER_NOMATCH,
+        `FORWARDED and PROXY forward the presented ticket, which is for krbtgt/${REALM}@${REALM}, not ${WEB}@${REALM}`,
+      ]);
+    }
+    // The TGT itself is forwarded, with the addresses asked for (RFC 4120 section 2.6).
+    const addresses = [{ addrType: 2, address: Uint8Array.of(10, 0, 0, 9) }];
+    const fwd = tgsGet(l.kdc, {
+      tgt,
+      realm: REALM,
+      sname: `krbtgt/${REALM}`,
+      now: T0,
+      options: KdcOptions.forwarded,
+      addresses,
+    });
+    expect([fwd.part.flags & TicketFlags.forwarded, fwd.part.caddr]).toEqual([
+      TicketFlags.forwarded,
+      addresses,
+    ]);
+    // An AD realm forwards into a ticket for the server asked for, as RFC 4120 section 3.3.3 reads
+    // and Samba's AD DC does.
+    const ad = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+    ad.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    ad.realm.addService(WEB);
+    const adTgt = login(ad, 'alice', aliceKey, { options: KdcOptions.forwardable | KdcOptions.proxiable });
+    for (const [option, flag] of [
+      [KdcOptions.forwarded, TicketFlags.forwarded],
+      [KdcOptions.proxy, TicketFlags.proxy],
+    ] as const) {
+      const t = tgsGet(ad.kdc, { tgt: adTgt, realm: REALM, sname: WEB, now: T0, options: option });
+      expect(t.part.flags & flag).toBe(flag);
+    }
+  });
+
+  it('FORWARDED or PROXY presenting a service ticket: the ticket forwarded in an MIT realm (krb5kdc 1.20.1), NOT_US in an AD realm', () => {
+    const l = setup();
+    const tgt = login(l, 'alice', aliceKey, { options: KdcOptions.forwardable | KdcOptions.proxiable });
+    const st = tgsGet(l.kdc, {
+      tgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions.forwardable | KdcOptions.proxiable,
+    });
+    const addresses = [{ addrType: 2, address: Uint8Array.of(10, 0, 0, 9) }];
+    const fwd = tgsGet(l.kdc, {
+      tgt: st,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions.forwarded,
+      addresses,
+    });
+    expect(flagNames(TicketFlags, fwd.part.flags)).toEqual([
+      'forwarded',
+      'pre-authent',
+      'transited-policy-checked',
+      'name-canonicalize',
+    ]);
+    expect([fwd.part.sname.nameString, fwd.part.caddr]).toEqual([['HTTP', 'web.contoso.com'], addresses]);
+    const proxy = tgsGet(l.kdc, { tgt: st, realm: REALM, sname: WEB, now: T0, options: KdcOptions.proxy });
+    expect(proxy.part.flags & TicketFlags.proxy).toBe(TicketFlags.proxy);
+    // For another server: SERVER_NOMATCH; a ticket that is not forwardable: BADOPTION (check_tgs_opts first).
+    l.realm.addService('HTTP/other.contoso.com');
+    const other = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: st,
+          realm: REALM,
+          sname: 'HTTP/other.contoso.com',
+          now: T0,
+          options: KdcOptions.forwarded,
+        }),
+      ),
+    );
+    expect(other.errorCode).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);
+    const plain = tgsGet(l.kdc, { tgt, realm: REALM, sname: WEB, now: T0, options: 0 });
+    const notForwardable = errorOf(
+      l.kdc.handle(tgsReq({ tgt: plain, realm: REALM, sname: WEB, now: T0, options: KdcOptions.forwarded })),
+    );
+    expect([notForwardable.errorCode, notForwardable.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      'FORWARDED requested but the ticket is not forwardable',
+    ]);
+    // Without FORWARDED or PROXY, a service ticket is no TGT.
+    expect(codeOf(l, tgsReq({ tgt: st, realm: REALM, sname: WEB, now: T0, options: 0 }))).toBe(
+      ErrorCode.KRB_AP_ERR_NOT_US,
+    );
+    const ad = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+    ad.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    ad.realm.addService(WEB);
+    const adTgt = login(ad, 'alice', aliceKey, { options: KdcOptions.forwardable });
+    const adSt = tgsGet(ad.kdc, {
+      tgt: adTgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions.forwardable,
+    });
+    expect(
+      errorOf(
+        ad.kdc.handle(
+          tgsReq({ tgt: adSt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.forwarded }),
+        ),
+      ).errorCode,
+    ).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
   });
 
   it('REQUEST-ANONYMOUS from a named TGT: BADOPTION in an AD realm; an MIT realm drops it, as krb5kdc 1.20', () => {
@@ -393,19 +506,25 @@ describe('TGS exchange: errors', () => {
     expect(st.part.flags & TicketFlags.forwarded).not.toBe(0);
   });
 
-  it('BADOPTION for PROXIABLE or PROXY from a TGT that is not proxiable', () => {
+  it('PROXIABLE from a TGT that is not proxiable: no flag in an MIT realm (get_ticket_flags), BADOPTION in an AD realm; PROXY: BADOPTION', () => {
     const l = setup();
     expect(l.tgt.part.flags & TicketFlags.proxiable).toBe(0);
-    for (const [option, text] of [
-      [KdcOptions.proxiable, 'PROXIABLE requested but the TGT is not proxiable'],
-      [KdcOptions.proxy, 'PROXY requested but the TGT is not proxiable'],
-    ] as const) {
-      const err = errorOf(
-        l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, options: option })),
-      );
-      expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
-      expect(err.eText).toContain(text);
-    }
+    // krb5kdc 1.20.1 issues the ticket and leaves PROXIABLE off, as it does FORWARDABLE.
+    const st = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions.proxiable,
+    });
+    expect(st.part.flags & TicketFlags.proxiable).toBe(0);
+    const proxy = errorOf(
+      l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.proxy })),
+    );
+    expect([proxy.errorCode, proxy.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      'PROXY requested but the TGT is not proxiable',
+    ]);
     // From a proxiable TGT, PROXIABLE is granted.
     const proxiableTgt = login(l, 'alice', aliceKey, { options: KdcOptions.proxiable });
     const p = tgsGet(l.kdc, {
@@ -416,6 +535,43 @@ describe('TGS exchange: errors', () => {
       options: KdcOptions.proxiable,
     });
     expect(p.part.flags & TicketFlags.proxiable).not.toBe(0);
+    // An AD realm refuses, as Samba's AD DC (Heimdal) does.
+    const ad = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+    ad.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    ad.realm.addService(WEB);
+    const adTgt = login(ad, 'alice', aliceKey, { options: KdcOptions.forwardable });
+    const err = errorOf(
+      ad.kdc.handle(tgsReq({ tgt: adTgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.proxiable })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+
+  it('DISABLE-TRANSITED-CHECK: POLICY in an MIT realm (reject_bad_transit, krb5kdc 1.20.1); an AD realm serves it (MS-KILE 3.1.5.4)', () => {
+    const l = setup();
+    const option = KdcOptions['disable-transited-check'];
+    for (const sname of [WEB, `krbtgt/${REALM}`]) {
+      const err = errorOf(
+        l.kdc.handle(tgsReq({ tgt: l.tgt, realm: REALM, sname, now: T0, options: option })),
+      );
+      expect([err.errorCode, err.eText]).toEqual([
+        ErrorCode.KDC_ERR_POLICY,
+        'DISABLE-TRANSITED-CHECK: this KDC checks the transited path of every request and issues no ticket without that check',
+      ]);
+    }
+    const ad = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+    expect(ad.realm.policy.refuseDisableTransitedCheck).toBe(false);
+    ad.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    ad.realm.addService(WEB);
+    const st = tgsGet(ad.kdc, {
+      tgt: login(ad, 'alice', aliceKey),
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: option,
+    });
+    expect(st.part.flags & TicketFlags['transited-policy-checked']).toBe(
+      TicketFlags['transited-policy-checked'],
+    );
   });
 
   it('BADOPTION for S4U2Proxy combined with user-to-user, and for RENEW with VALIDATE', () => {

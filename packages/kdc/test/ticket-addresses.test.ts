@@ -43,6 +43,22 @@ describe('ticket addresses at the KDC', () => {
     expect(repOf(ask()).msgType).toBe(13);
   });
 
+  it("a TGT whose only address is a NetBIOS name, as Windows asks for it, serves any sender (MIT's addr_srch.c)", () => {
+    const l = makeRealm(REALM, {}, new ManualClock(T0));
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addService(WEB, { password: 'web-pw' });
+    const netbios: HostAddress = { addrType: 20, address: new TextEncoder().encode('WIN10-01       ') };
+    const ask = (addresses: HostAddress[]) => {
+      const tgt = login(l, 'alice', userKey(REALM, 'alice', 'pw'), { addresses });
+      return l.kdc.handle(tgsReq({ tgt, realm: REALM, sname: WEB, now: T0 }), { peer: '10.1.2.3:50000' });
+    };
+    expect(repOf(ask([netbios])).msgType).toBe(13);
+    // krb5kdc 1.20.1 alike: beside an IP address, or another NetBIOS name, the sender must be one of the IPs.
+    expect(repOf(ask([netbios, ipv4(10, 1, 2, 3)])).msgType).toBe(13);
+    expect(errorOf(ask([netbios, ipv4(10, 0, 0, 1)])).errorCode).toBe(ErrorCode.KRB_AP_ERR_BADADDR);
+    expect(errorOf(ask([netbios, netbios])).errorCode).toBe(ErrorCode.KRB_AP_ERR_BADADDR);
+  });
+
   it('a domain does not check them (checkTicketAddresses false)', () => {
     const { l, ask } = lab('active-directory');
     expect(l.realm.policy.checkTicketAddresses).toBe(false);

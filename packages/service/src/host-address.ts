@@ -2,7 +2,8 @@
  * HostAddresses (RFC 4120 section 5.2.5) of the IP addresses peers come from, and the check of a
  * ticket's addresses against one: a ticket with addresses serves only a request from one of them
  * (RFC 4120 sections 3.2.3 and 3.3.3.1; MIT's `krb5_rd_req` checks when the application gives the
- * peer's address, KRB_AP_ERR_BADADDR); a ticket without addresses serves any.
+ * peer's address, KRB_AP_ERR_BADADDR); a ticket without addresses, or with a NetBIOS name alone,
+ * serves any.
  *
  * @module
  */
@@ -31,9 +32,16 @@ function sameAddress(a: HostAddress, b: HostAddress): boolean {
   return a.addrType === b.addrType && equalBytes(a.address, b.address);
 }
 
-/** Whether a ticket with `caddr` serves a request from `peer`: it has no addresses, or `peer` is one. */
+/**
+ * Whether a ticket with `caddr` serves a request from `peer`: it has no addresses, or `peer` is one.
+ * A list of one NetBIOS address counts as no addresses, as MIT's `krb5_address_search` (addr_srch.c)
+ * has it: Windows puts its NetBIOS name in every AS-REQ, and no peer is known by such a name. Beside
+ * other addresses (or beside another NetBIOS name) it is one more address the peer is not.
+ */
 export function ticketServesAddress(caddr: readonly HostAddress[] | undefined, peer: HostAddress): boolean {
-  return caddr === undefined || caddr.length === 0 || caddr.some((a) => sameAddress(a, peer));
+  if (caddr === undefined || caddr.length === 0) return true;
+  if (caddr.length === 1 && caddr[0]!.addrType === AddressType.NETBIOS) return true;
+  return caddr.some((a) => sameAddress(a, peer));
 }
 
 /** An address as text for an error message: dotted IPv4, colon-separated IPv6, else its type and hex. */

@@ -373,6 +373,25 @@ describe('KerberosService.accept: every refusal has its RFC 4120 code', () => {
     );
   });
 
+  it("a ticket whose only address is a NetBIOS name serves any peer, as MIT's krb5_rd_req (addr_srch.c)", () => {
+    const lab = new Lab();
+    const svc = lab.service();
+    const netbios = { addrType: 20, address: new TextEncoder().encode('WIN10-01       ') };
+    const v4 = { addrType: 2, address: Uint8Array.of(192, 0, 2, 7) };
+    const token = (caddr: { addrType: number; address: Uint8Array }[]) =>
+      lab.client.buildApReq(lab.credential({ editTicket: (p) => ({ ...p, caddr }) })).token;
+    expect(svc.accept(token([netbios]), { peerAddress: '198.51.100.1' }).clientPrincipal).toBe(
+      'alice@CONTOSO.COM',
+    );
+    // Beside an IP address, the peer must be that address.
+    expect(svc.accept(token([netbios, v4]), { peerAddress: '192.0.2.7' }).clientPrincipal).toBe(
+      'alice@CONTOSO.COM',
+    );
+    expect(thrown(() => svc.accept(token([netbios, v4]), { peerAddress: '198.51.100.1' })).code).toBe(
+      ErrorCode.KRB_AP_ERR_BADADDR,
+    );
+  });
+
   it('permittedEncTypes: another enctype is refused wherever it is, naming the list; the acceptor subkey follows its order', () => {
     const lab = new Lab();
     const svc = lab.service({ permittedEncTypes: [17, 18] });

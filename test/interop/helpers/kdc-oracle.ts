@@ -42,10 +42,13 @@ import {
 import { type MitRealm, startMitRealm } from './mit-realm';
 
 /**
- * Bit 15, left out of every comparison: MIT sets it in every ticket and reply
- * part (RFC 6806's enc-pa-rep), krbsim in a reply part only when it sends the
- * PA-REQ-ENC-PA-REP checksum and in a ticket when the client asked to
- * canonicalize (MS-KILE's name-canonicalize).
+ * Bit 15, left out of the comparisons unless a test asks for it
+ * (`compareBit15`): MIT sets it in every ticket and reply part (RFC 6806's
+ * enc-pa-rep), krbsim's `mit` realm in every ticket and TGS reply part too
+ * (`encPaRepInEveryTicket`) but in an AS-REP's reply part only when it sends
+ * the PA-REQ-ENC-PA-REP checksum, and an AD realm in a ticket when the client
+ * asked to canonicalize (MS-KILE's name-canonicalize). An AS-REP's reply
+ * part's is never compared.
  */
 const ENC_PA_REP_BIT = TicketFlags['name-canonicalize'];
 
@@ -90,12 +93,14 @@ function adTypes(ad: AuthorizationData | undefined): string {
  * flags, lifetime and renewable life in minutes, session key and ticket
  * etypes, the ticket's realm and server, and, decrypted with `ticketKey`, the
  * ticket's flags, authorization-data types, addresses and transited field.
- * `open` decrypts the reply's enc-part.
+ * `open` decrypts the reply's enc-part. `compareBit15`: bit 15 of the ticket's
+ * flags and of a TGS-REP's reply part is compared too (see ENC_PA_REP_BIT).
  */
 export function describeKdcReply(
   bytes: Uint8Array,
   open: (rep: KdcRep) => Creds,
   ticketKey: (ticket: Ticket) => Key,
+  { compareBit15 = false }: { compareBit15?: boolean } = {},
 ): string {
   const r = parseReply(bytes);
   if (r.kind === 'error') {
@@ -119,12 +124,13 @@ export function describeKdcReply(
   // kernel's coarse clock), and a time a TGT bounds comes out short by how long after the TGT the
   // case runs (seconds).
   const minutes = (t: number) => Math.round((t - start) / Duration.minute);
-  const flags = flagNames(TicketFlags, p.flags & ~ENC_PA_REP_BIT).join(',');
+  const replyPartMask = compareBit15 && r.rep.msgType === 13 ? 0 : ENC_PA_REP_BIT;
+  const flags = flagNames(TicketFlags, p.flags & ~replyPartMask).join(',');
   const renew = p.renewTill === undefined ? '-' : `${minutes(p.renewTill)}m`;
   const server = c.ticket.sname.nameString.join('/');
   const realm = c.ticket.realm === c.crealm ? '' : `@${c.ticket.realm}`;
   const etp = openTicket(c.ticket, ticketKey(c.ticket));
-  const tflags = flagNames(TicketFlags, etp.flags & ~ENC_PA_REP_BIT).join(',');
+  const tflags = flagNames(TicketFlags, etp.flags & ~(compareBit15 ? 0 : ENC_PA_REP_BIT)).join(',');
   const transited = new TextDecoder().decode(etp.transited.contents);
   // A postdated ticket's start, from now (the reply has just come): whether it is postdated at all.
   const postdated =

@@ -182,6 +182,11 @@ def main():
             db.setpassword("(sAMAccountName=%s)" % a["name"], a["password"])
         else:
             db.newuser(a["name"], a["password"])
+            if "upn" in a:
+                # The UPN first, then the password, whose keys a DC salts by the UPN the account
+                # has when the password is set (smb_krb5_salt_principal; Windows alike).
+                modify(a["name"], ["replace: userPrincipalName\nuserPrincipalName: %s" % a["upn"]])
+                db.setpassword("(sAMAccountName=%s)" % a["name"], a["password"])
         lines = []
         for spn in a.get("spns", []):
             lines.append("add: servicePrincipalName\nservicePrincipalName: %s" % spn)
@@ -195,8 +200,6 @@ def main():
             lines.append("replace: logonHours\nlogonHours:: %s" % "AAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         if "displayName" in a:
             lines.append("replace: displayName\ndisplayName: %s" % a["displayName"])
-        if "upn" in a:
-            lines.append("replace: userPrincipalName\nuserPrincipalName: %s" % a["upn"])
         for target in a.get("allowedToDelegateTo", []):
             lines.append("add: msDS-AllowedToDelegateTo\nmsDS-AllowedToDelegateTo: %s" % target)
         uac = int(dn_of(a["name"])["userAccountControl"][0])

@@ -132,7 +132,9 @@ interface KeyChoice {
  *   iterations than the enctype's default: the hint comes in an
  *   unauthenticated error, and a key made so cheaply would hand whoever sent
  *   it a timestamp that is quick to guess the password from (MIT refuses
- *   such parameters too).
+ *   such parameters too); and for s2kparams the enctype's string-to-key does
+ *   not take (not 4 bytes for AES, any for rc4-hmac: MIT's
+ *   KRB5_ERR_BAD_S2K_PARAMS, for which RFC 4120 has no code).
  */
 function chooseEtype(
   entries: readonly EtypeInfo2Entry[],
@@ -141,6 +143,15 @@ function chooseEtype(
 ): KeyChoice | undefined {
   for (const e of entries) {
     if (!secret.supports(e.etype)) continue;
+    // Empty s2kparams ask for the default; otherwise they have the length of the etype's own.
+    const expected = getEncType(e.etype).defaultS2kParams.length;
+    if (e.s2kparams !== undefined && e.s2kparams.length > 0 && e.s2kparams.length !== expected) {
+      throw new KerberosError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `the KDC for ${realm} sends ${e.s2kparams.length} bytes of s2kparams for etype ${e.etype}, whose string-to-key takes ${expected === 0 ? 'none' : `${expected}`}: bad string-to-key parameters (MIT: KRB5_ERR_BAD_S2K_PARAMS; RFC 4120 has no code for it, so KRB_ERR_GENERIC)`,
+        { realm },
+      );
+    }
     if (e.s2kparams !== undefined && e.s2kparams.length === 4) {
       const asked = new DataView(e.s2kparams.buffer, e.s2kparams.byteOffset, 4).getUint32(0);
       const least = new DataView(getEncType(e.etype).defaultS2kParams.buffer).getUint32(0);
