@@ -328,6 +328,10 @@ const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
  *
  * Then, across a selective-authentication trust, the PAC is marked with
  * OTHER_ORGANIZATION (selective-authentication.ts).
+ *
+ * A realm whose policy does not `filterSidsAtTrusts` (the `mit` kind, as
+ * MIT's KDC) passes the PAC on as it came, marked across a
+ * selective-authentication trust.
  */
 export function filterAtTrust(
   realm: Realm,
@@ -335,6 +339,11 @@ export function filterAtTrust(
   clientRealm: string,
   issuingRealm: string,
 ): { pac: Pac; report: SidFilterReport } {
+  // MIT's KDC passes a cross-realm PAC on as it came (it reads no KERB_VALIDATION_INFO); a
+  // selective-authentication trust still marks it.
+  if (!realm.policy.filterSidsAtTrusts) {
+    return { pac: markOtherOrganization(realm, pac, issuingRealm), report: { removed: [] } };
+  }
   const removed: string[] = [];
   const known = routingView(realm).realms;
   const issuer = known.get(issuingRealm);

@@ -307,6 +307,13 @@ export interface RealmPolicy {
    */
   issuePac: boolean;
   /**
+   * SID-filter a PAC that crossed a trust by the trust boundary (MS-PAC
+   * 4.1.2.2; `filterAtTrust`), as a DC does. Default false: MIT's KDC reads no
+   * logon information and passes a cross-realm PAC on as it came, re-signed;
+   * `active-directory` realms: true.
+   */
+  filterSidsAtTrusts: boolean;
+  /**
    * Refuse a TGT of this realm that carries no PAC (KDC_ERR_TGT_REVOKED), as
    * Windows DCs do since the November 2021 PAC requestor enforcement. Only
    * with {@link issuePac}. Default false; `active-directory` realms: true.
@@ -459,6 +466,7 @@ export function defaultPolicy(): RealmPolicy {
     ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_BAD_INTEGRITY,
     accountExpiredCode: ErrorCode.KDC_ERR_NAME_EXP,
     issuePac: false,
+    filterSidsAtTrusts: false,
     requirePac: false,
     pacInEveryTgt: false,
     ticketValidateClient: false,
@@ -501,6 +509,7 @@ const ACTIVE_DIRECTORY: Partial<RealmPolicy> = {
   ticketDecryptFailureCode: ErrorCode.KRB_AP_ERR_MODIFIED,
   accountExpiredCode: ErrorCode.KDC_ERR_CLIENT_REVOKED,
   issuePac: true,
+  filterSidsAtTrusts: true,
   requirePac: true,
   pacInEveryTgt: true,
   ticketValidateClient: true,

@@ -199,6 +199,27 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
     );
   });
 
+  it("passes a cross-realm PAC on as it came in a realm that does not filter SIDs (MIT's KDC)", () => {
+    const clock = new ManualClock(T0);
+    const mk = (name: string, filterSidsAtTrusts: boolean) =>
+      new Realm({
+        name,
+        clock,
+        random: new SeededRandom(name),
+        policy: { issuePac: true, filterSidsAtTrusts },
+      });
+    for (const filterSidsAtTrusts of [false, true]) {
+      const a = mk('A.TEST', filterSidsAtTrusts);
+      const b = mk('B.TEST', filterSidsAtTrusts);
+      createTrust({ trusting: b, trusted: a, direction: 'one-way', kind: 'realm' }); // quarantined
+      a.directory.addSidHistory(a.addUser('ann', { password: 'pw' }).name.nameString[0]!, ELSEWHERE);
+      const pac = buildPac(a, a.lookup('ann')!, { authtime: T0, assertedBy: 'authentication-authority' })!;
+      const { pac: out, report } = filterAtTrust(b, pac, a.name, a.name);
+      expect(report.removed).toEqual(filterSidsAtTrusts ? [ELSEWHERE] : []);
+      if (!filterSidsAtTrusts) expect(out).toBe(pac);
+    }
+  });
+
   it('refuses, across a forest trust, a user of another domain of the receiving forest (CrossForest)', () => {
     const t = lab();
     const sales = new Realm({
