@@ -328,6 +328,13 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       "REP forwardable,renewable,initial life=600m renew=10080m sk=18 tkt=18 s=krbtgt/CORP.CONTOSO.COM | ticket forwardable,renewable,initial ad=1[128] caddr=- tr= | pa=[19] encpa=[165] | pac=[1,10,12,17,18,6,7] | logon ivan full='' server=DC1 domain=CORP/D user=ivan primary=513 groups=513:0x7 extra=S-1-18-1:0x7 resource=- flags=0x20 uac=0x10210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client ivan id=authtime | upn ivan@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=ivan sid=D-ivan | attributes=2 | requestor=D-ivan | sig6=16 | sig7=16",
     why: "Samba 4.17's KDC asks for pre-authentication even of an account with DONT_REQ_PREAUTH (MIT's kinit sees the same); a Windows DC answers such an account without it (the exposure AS-REP roasting uses), as krbsim does, and writes USER_DONT_REQUIRE_PREAUTH in its PAC",
   },
+  'S4U2Self by PA-FOR-USER, a service not trusted to authenticate': {
+    oracle:
+      /^REP pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=plainsvc \| ticket pre-authent,transited-policy-checked /,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=plainsvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | cname=1:alice",
+    why: "MS-SFU 3.2.5.1.2 withholds FORWARDABLE from S4U2Self only when the service is not trusted to authenticate for delegation AND has classic delegation targets; plainsvc has none, so a Windows DC sets it as asked (Samba's s4u_tests.py, run against Windows: test_s4u2self_not_trusted_empty_allowed), as MIT's s4u2self_forwardable does; Samba 4.17's KDC withholds it",
+  },
   'AS-REQ with a wrong password': wrongPassword('alice'),
   // Both verify the first timestamp only (Heimdal's rule; MIT tries each).
   'AS-REQ with a wrong timestamp, then the right one': wrongPassword('carol'),
