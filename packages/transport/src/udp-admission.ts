@@ -92,6 +92,11 @@ const AP_REQ = appTag(AppTag.AP_REQ); // 0x6e
  */
 export function kpasswdVerdict(datagram: Uint8Array): UdpVerdict {
   if (datagram.length === 0) return { answer: false, reason: 'empty' };
+  // Performance: a KDC request (an APPLICATION tag first) fails the header's own length here, without
+  // the decoder's exception and its stack: the KDC proxy asks this of every request it carries.
+  if (datagram.length < 2 || ((datagram[0]! << 8) | datagram[1]!) !== datagram.length) {
+    return { answer: false, reason: 'not-kerberos' };
+  }
   let m: KpasswdMessage;
   try {
     m = decodeKpasswdMessage(datagram);
