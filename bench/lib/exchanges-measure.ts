@@ -172,7 +172,7 @@ export function recordFlagSet(
 ): string {
   const file = join(BUILD_DIR, `${suiteName}-last.json`);
   const runId = opts.runId ?? `standalone-${process.pid}`;
-  let rec: SuiteRecord = { runId, date: new Date().toISOString(), cpu: cpuModel(), flagSets: [] };
+  let rec: SuiteRecord = { runId, date: new Date().toISOString(), cpu: '', flagSets: [] };
   if (existsSync(file)) {
     try {
       const old = JSON.parse(readFileSync(file, 'utf8')) as SuiteRecord;
@@ -207,7 +207,7 @@ function renderRecord(suiteName: string, rec: SuiteRecord): string {
   const lines = [
     `### ${suiteName}`,
     '',
-    `CPU: ${rec.cpu}.`,
+    `CPU: ${rec.cpu || 'unknown'}.`,
     '',
     `Each cell: ${head}. Load average (1 min) before/after: ${sets.map((f) => `${f.loadAvg[0]}/${f.loadAvg[1]}`).join(', ')}. Clock: ${sets[0]?.clock ?? '?'}. ` +
       'Times: median over runs (range in brackets); ratios: median over runs of the median per-pair ratio (range).',

@@ -161,8 +161,9 @@ export class PasswordChangeRelay {
   catchUp(w: PoolWorker): void {
     if (!w.isConnected()) return;
     w.send({ type: 'resync', epoch: this.#epoch }, ignore);
+    // No one waits on these: a plain send, not sendChange's listeners and timer for each change.
     for (const [i, change] of this.#changes.entries()) {
-      void sendChange(w, { type: 'password', epoch: this.#epoch, seq: i + 1, change }, this.#timeoutMs);
+      w.send({ type: 'password', epoch: this.#epoch, seq: i + 1, change }, ignore);
     }
   }
 

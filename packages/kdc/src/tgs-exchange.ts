@@ -862,7 +862,7 @@ function issue(
   if (step?.kind === 'local' || step?.kind === 'last-hop') checkS4uSelfServer(realm, h, s, server.sname);
   if (s4u !== undefined) refuseS4uWithoutPacs(realm, h, 'S4U2Self');
   // RFC 4120 section 3.7: the server is the second ticket's client (MIT's check_tgs_u2u).
-  if (u2u !== undefined) checkUserToUserServer(realm, u2u, server, body.sname ?? u2u.sname);
+  if (u2u !== undefined) checkUserToUserServer(realm, u2u, server);
   // S4U2Proxy to a service another realm holds: the referral of MS-SFU 3.2.5.2.3 (s4u-proxy.ts).
   const proxyReferral = proxy !== undefined && server.referralTo !== undefined;
   const resourceBasedAsked = ((pacOptions ?? 0) & PacOptions['resource-based-constrained-delegation']) !== 0;

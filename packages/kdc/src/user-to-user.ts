@@ -81,12 +81,11 @@ export function checkUserToUserServer(
   realm: Realm,
   u: UserToUser,
   server: { readonly entry: PrincipalEntry; readonly referralTo?: string },
-  sname: PrincipalName,
 ): void {
   const owner = findClient(realm, u.secondTicket.cname);
   if (server.referralTo === undefined && owner !== undefined && owner === server.entry) return;
   throw new KdcError(
     ErrorCode.KDC_ERR_SERVER_NOMATCH,
-    `user-to-user: the request names ${formatPrincipal(sname, realm.name)}, but the second ticket belongs to ${formatPrincipal(u.secondTicket.cname, realm.name)}`,
+    `user-to-user: the request names ${formatPrincipal(u.sname, realm.name)}, but the second ticket belongs to ${formatPrincipal(u.secondTicket.cname, realm.name)}`,
   );
 }

@@ -39,6 +39,7 @@ import {
   systemClock,
   systemRandom,
 } from '@krbsim/core';
+import { MicrosoftOid, SID_URL_PREFIX } from './x509';
 
 /** A certificate and its private key, both PEM (`CERTIFICATE`, PKCS #8 `PRIVATE KEY`). */
 export interface PemCertificate {
@@ -97,8 +98,6 @@ const OID = {
   basicConstraints: '2.5.29.19',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
-  ntdsCaSecurityExt: '1.3.6.1.4.1.311.25.2',
-  ntdsObjectSid: '1.3.6.1.4.1.311.25.2.1',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
   ecPublicKey: '1.2.840.10045.2.1',
@@ -289,7 +288,7 @@ export interface IssuePkinitClientCertificateOptions {
    * KB5014754: the strong mapping an `active-directory` realm checks (MS-PKCA 3.1.5.2.1.6).
    */
   readonly sid?: string;
-  /** The account's SID as a subjectAltName URL, `tag:microsoft.com,2022-09-14:sid:<SID>` (KB5014754). */
+  /** The account's SID, written as a subjectAltName URL `tag:microsoft.com,2022-09-14:sid:<SID>` (`SID_URL_PREFIX`; KB5014754). */
   readonly sidUrl?: string;
   /** The extended key usages (default `['pkinit']`: id-pkinit-KPClientAuth). */
   readonly purposes?: readonly PkinitClientPurpose[];
@@ -332,7 +331,7 @@ export async function issuePkinitClientCertificate(
   for (const name of options.dnsNames ?? []) altNames.push(dnsName(name));
   if (options.sidUrl !== undefined) {
     // uniformResourceIdentifier [6] IA5String, implicitly tagged.
-    altNames.push(tagged(0x86, ia5(`tag:microsoft.com,2022-09-14:sid:${options.sidUrl}`)));
+    altNames.push(tagged(0x86, ia5(`${SID_URL_PREFIX}${options.sidUrl}`)));
   }
   return issueLeaf(ca, {
     ...options,
@@ -344,8 +343,8 @@ export async function issuePkinitClientCertificate(
       // GeneralNames { otherName { szOID_NTDS_OBJECTSID, [0] EXPLICIT OCTET STRING "<SID>" } }, non-critical.
       extra: [
         {
-          id: OID.ntdsCaSecurityExt,
-          value: tagged(0x30, otherName(OID.ntdsObjectSid, tagged(0x04, ia5(options.sid)))),
+          id: MicrosoftOid.szOID_NTDS_CA_SECURITY_EXT,
+          value: tagged(0x30, otherName(MicrosoftOid.szOID_NTDS_OBJECTSID, tagged(0x04, ia5(options.sid)))),
         },
       ],
     }),

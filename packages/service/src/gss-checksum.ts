@@ -22,6 +22,7 @@ import {
   DEFAULT_MAX_DEPTH,
   decodeAuthorizationData,
   type GssChecksum,
+  isAsn1Error,
   KerbApOptions,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
@@ -75,9 +76,10 @@ function collectApOptions(ad: AuthorizationData, found: Uint8Array[], depth: num
     try {
       inner = decodeAuthorizationData(e.adData);
     } catch (cause) {
+      if (!isAsn1Error(cause)) throw cause;
       throw new KerberosError(
         ErrorCode.KRB_ERR_GENERIC,
-        `an AD-IF-RELEVANT in the authenticator does not decode, so its KERB-AP-OPTIONS cannot be read (MIT refuses it too): ${(cause as Error).message}`,
+        `an AD-IF-RELEVANT in the authenticator does not decode, so its KERB-AP-OPTIONS cannot be read (MIT refuses it too): ${cause.message}`,
         { cause },
       );
     }

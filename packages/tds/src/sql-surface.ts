@@ -539,9 +539,9 @@ function readOnOff(t: readonly Token[], j: number): Read | undefined {
 /** An INT literal, maybe negative, at `k`. */
 function readInteger(t: readonly Token[], k: number): { value: number; end: number } | undefined {
   const negative = isPunct(t[k], '-');
-  const x = t[negative ? k + 1 : k];
-  if (x?.kind !== 'number' || x.numberType !== 'int' || Number(x.value) >= 2 ** 31) return undefined;
-  return { value: negative ? -Number(x.value) : Number(x.value), end: negative ? k + 2 : k + 1 };
+  const n = intLiteral(t[negative ? k + 1 : k]);
+  if (n === undefined) return undefined;
+  return { value: negative ? -n : n, end: negative ? k + 2 : k + 1 };
 }
 
 /** USE name: it ends after the name. */

@@ -25,7 +25,7 @@
  */
 
 import type { AuthorizationData } from '@krbsim/asn1';
-import type { Key } from '@krbsim/crypto';
+import { EncType, type Key } from '@krbsim/crypto';
 import {
   decodePac,
   encodePac,
@@ -70,7 +70,7 @@ export function pkinitLogonOf(state: AsRequestState): PkinitLogon | undefined {
 
 /** The NT hash of `client`: its current RC4-HMAC key (RFC 4757 section 4: MD4 of the UTF-16LE password). */
 function ntHashOf(client: PrincipalEntry): Uint8Array | undefined {
-  return currentKeys(client.keys).find((k) => k.key.etype === 23)?.key.bytes;
+  return currentKeys(client.keys).find((k) => k.key.etype === EncType.RC4_HMAC)?.key.bytes;
 }
 
 const FRESH = parseSid(WellKnownSid.FRESH_PUBLIC_KEY_IDENTITY);

@@ -143,7 +143,7 @@ export function sidCrosses(spec: TopologySpec, from: number, to: number, sid: st
   if (boundary === 'quarantined-within-forest' && sid === ENTERPRISE_DOMAIN_CONTROLLERS) return true;
   const m = /^(S-1-5-21-\d+-\d+-\d+)-(\d+)$/.exec(sid);
   if (m === null) return false;
-  const domain = spec.realms.findIndex((_, i) => domainSidOf(spec, i) === m[1]);
+  const domain = spec.realms.findIndex((r) => r.domainSid === m[1]);
   return admits(spec, boundary, from, domain < 0 ? undefined : domain, Number(m[2]));
 }
 
