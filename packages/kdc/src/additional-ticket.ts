@@ -10,9 +10,8 @@
  */
 
 import type { Ticket } from '@krbsim/asn1';
-import { ErrorCode } from '@krbsim/core';
 import { ApReqError, type ApReqRules, type CheckedTicket, checkTicket } from '@krbsim/service';
-import { currentKvno, findKey, type StoredKey } from './keys';
+import { keyOpeningTicket, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
 import type { Realm } from './realm';
 
@@ -32,23 +31,6 @@ export interface AdditionalTicketCheck {
   readonly interRealm?: boolean;
 }
 
-/** The key of `c` for a ticket of `etype` labelled `kvno` (see {@link AdditionalTicketCheck.interRealm}). */
-function additionalTicketKey(
-  realm: Realm,
-  c: AdditionalTicketCheck,
-  etype: number,
-  kvno?: number,
-): StoredKey {
-  const exact = findKey(c.keys, etype, kvno);
-  if (exact !== undefined) return exact;
-  const held = kvno === undefined || c.keys.some((k) => k.kvno === kvno);
-  if (c.interRealm === true && !held && !realm.policy.interRealmKvnoStrict) {
-    const newest = findKey(c.keys, etype, currentKvno(c.keys));
-    if (newest !== undefined) return newest;
-  }
-  throw new KdcError(ErrorCode.KRB_AP_ERR_BADKEYVER, `no key of etype ${etype}, kvno ${kvno} for ${c.what}`);
-}
-
 /** Decrypt and check `ticket` with one of `c.keys`; throws a {@link KdcError} when it does not open. */
 export function openAdditionalTicket(
   realm: Realm,
@@ -59,7 +41,14 @@ export function openAdditionalTicket(
   try {
     return checkTicket(ticket, {
       rules: { ...c.rules, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
-      keyLookup: (t) => additionalTicketKey(realm, c, t.encPart.etype, t.encPart.kvno),
+      keyLookup: (t) =>
+        keyOpeningTicket(
+          c.keys,
+          t.encPart.etype,
+          t.encPart.kvno,
+          c.what,
+          c.interRealm === true && !realm.policy.interRealmKvnoStrict,
+        ),
       clock: { now: () => now },
       clockSkewMs: realm.policy.clockSkewMs,
       allowWeakCrypto: true,

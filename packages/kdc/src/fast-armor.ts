@@ -49,7 +49,7 @@ import { ErrorCode, isKerberosError, type RandomSource } from '@krbsim/core';
 import { decrypt, fastArmorKey, getChecksumType, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { checkApReq, SERVICE_AP_REQ } from '@krbsim/service';
 import { armoredError } from './fast-reply';
-import { currentKvno, findKey, fromEncryptionKey, type StoredKey } from './keys';
+import { fromEncryptionKey, keyOpeningTicket, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
 import type { KrbErrorStyle } from './policy';
 import type { Realm } from './realm';
@@ -115,13 +115,7 @@ function armorTicketKey(
       `the armor ticket is for ${formatPrincipal(sname, ticketRealm)}, not krbtgt/${realm.name}@${realm.name}; armor with a TGT of this realm`,
     );
   }
-  const keys = realm.krbtgt.keys;
-  const key = findKey(keys, etype, kvno);
-  if (key !== undefined) return key;
-  if (kvno !== undefined && !keys.some((k) => k.kvno === kvno)) {
-    failed(ErrorCode.KRB_AP_ERR_BADKEYVER, `no krbtgt key version ${kvno} (current ${currentKvno(keys)})`);
-  }
-  return failed(ErrorCode.KRB_AP_ERR_NOKEY, `no krbtgt key of etype ${etype}`);
+  return keyOpeningTicket(realm.krbtgt.keys, etype, kvno, `the FAST armor ticket's krbtgt/${realm.name}`);
 }
 
 /** Explicit armor (section 5.4.1.1): check the AP-REQ, return the armor key and the ticket's client. */

@@ -17,6 +17,7 @@ import {
   type Key,
   retainKeyState,
 } from '@krbsim/crypto';
+import { KdcError } from './krb-error';
 
 /** One long-term key of a principal, with its version and the salt it was made with. */
 export interface StoredKey {
@@ -134,6 +135,40 @@ export function currentKeys(keys: readonly StoredKey[]): StoredKey[] {
 export function findKey(keys: readonly StoredKey[], etype: number, kvno?: number): StoredKey | undefined {
   const v = kvno ?? currentKvno(keys);
   return keys.find((k) => k.kvno === v && k.key.etype === etype);
+}
+
+/**
+ * The key of `keys` that opens a ticket sealed in `etype` and labelled `kvno`
+ * (RFC 4120 section 3.2.3: "the server uses the key version number and
+ * encryption type in the ticket to select its key"), else KRB_AP_ERR_NOKEY
+ * when the version is held but not in that etype, KRB_AP_ERR_BADKEYVER when
+ * the version is not held. With `newestStandsIn` (an inter-realm key in a
+ * realm that is not `interRealmKvnoStrict`: AD tries its newest key), the
+ * newest key of the etype opens a version not held, and a mismatch is a
+ * ticket that does not decrypt. `whose` names the keys' owner in the error.
+ *
+ * @throws KdcError KRB_AP_ERR_NOKEY or KRB_AP_ERR_BADKEYVER.
+ */
+export function keyOpeningTicket(
+  keys: readonly StoredKey[],
+  etype: number,
+  kvno: number | undefined,
+  whose: string,
+  newestStandsIn = false,
+): StoredKey {
+  const exact = findKey(keys, etype, kvno);
+  if (exact !== undefined) return exact;
+  if (kvno === undefined || keys.some((k) => k.kvno === kvno)) {
+    throw new KdcError(ErrorCode.KRB_AP_ERR_NOKEY, `no key of etype ${etype} for ${whose}`);
+  }
+  if (newestStandsIn) {
+    const newest = findKey(keys, etype, currentKvno(keys));
+    if (newest !== undefined) return newest;
+  }
+  throw new KdcError(
+    ErrorCode.KRB_AP_ERR_BADKEYVER,
+    `no key version ${kvno} for ${whose} (current ${currentKvno(keys)})`,
+  );
 }
 
 /**

@@ -32,7 +32,7 @@ import {
 import { ErrorCode, isKerberosError } from '@krbsim/core';
 import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { ApReqError, type CheckedApReq, checkApReq, TGS_AP_REQ } from '@krbsim/service';
-import { currentKvno, findKey, type StoredKey } from './keys';
+import { keyOpeningTicket } from './keys';
 import { KdcError } from './krb-error';
 import type { RealmPolicy } from './policy';
 import type { PrincipalEntry } from './principal-db';
@@ -152,27 +152,6 @@ function headerServer(
   );
 }
 
-/** The key to decrypt the header ticket with (see the module notes on kvno handling). */
-function headerKey(realm: Realm, entry: PrincipalEntry, ticket: Ticket, kind: HeaderKind): StoredKey {
-  const { etype, kvno } = ticket.encPart;
-  const exact = findKey(entry.keys, etype, kvno);
-  if (exact) return exact;
-  const haveKvno = kvno === undefined || entry.keys.some((k) => k.kvno === kvno);
-  if (haveKvno)
-    fail(
-      ErrorCode.KRB_AP_ERR_NOKEY,
-      `no key of etype ${etype} for ${formatPrincipal(entry.name, entry.realm)}`,
-    );
-  if (kind === 'cross-realm-tgt' && !realm.policy.interRealmKvnoStrict) {
-    const newest = findKey(entry.keys, etype, currentKvno(entry.keys));
-    if (newest) return newest;
-  }
-  return fail(
-    ErrorCode.KRB_AP_ERR_BADKEYVER,
-    `no key version ${kvno} for ${formatPrincipal(entry.name, entry.realm)} (current ${currentKvno(entry.keys)})`,
-  );
-}
-
 /**
  * Decrypt and check the AP-REQ of a PA-TGS-REQ (RFC 4120 section 3.3.2): the
  * AP-REQ rules of section 3.2.3 under the TGS's rule set, then the
@@ -192,7 +171,10 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
           : { ...TGS_AP_REQ, ticketDecryptFailure: realm.policy.ticketDecryptFailureCode },
       keyLookup: (t) => {
         server = headerServer(realm, t, options);
-        return headerKey(realm, server.entry, t, server.kind);
+        const { etype, kvno } = t.encPart;
+        const newestStandsIn = server.kind === 'cross-realm-tgt' && !realm.policy.interRealmKvnoStrict;
+        const whose = formatPrincipal(server.entry.name, server.entry.realm);
+        return keyOpeningTicket(server.entry.keys, etype, kvno, whose, newestStandsIn);
       },
       clock: { now: () => now },
       clockSkewMs: realm.policy.clockSkewMs,

@@ -205,7 +205,9 @@ describe('FAST armor: the armor AP-REQ and its ticket', () => {
     const armor = apArmor(forgedArmorTgt(l, tgs.key, tgs.kvno + 7), l.clock.now());
     const err = errorOf(l.kdc.handle(armoredAsReq(l, { armor }).bytes));
     expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_BADKEYVER);
-    expect(err.eText).toContain(`no krbtgt key version ${tgs.kvno + 7} (current ${tgs.kvno})`);
+    expect(err.eText).toContain(
+      `no key version ${tgs.kvno + 7} for the FAST armor ticket's krbtgt/${REALM} (current ${tgs.kvno})`,
+    );
   });
 
   it('an armor ticket in an etype the krbtgt has no key of: KRB_AP_ERR_NOKEY', () => {
@@ -216,7 +218,7 @@ describe('FAST armor: the armor AP-REQ and its ticket', () => {
     const armor = apArmor(forgedArmorTgt(l, rc4, kvno), l.clock.now());
     const err = errorOf(l.kdc.handle(armoredAsReq(l, { armor }).bytes));
     expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_NOKEY);
-    expect(err.eText).toContain('no krbtgt key of etype 23');
+    expect(err.eText).toContain(`no key of etype 23 for the FAST armor ticket's krbtgt/${REALM}`);
   });
 
   it('an expired armor ticket: KRB_AP_ERR_TKT_EXPIRED, naming the armor ticket', () => {

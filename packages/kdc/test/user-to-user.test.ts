@@ -3,8 +3,8 @@
  * as the second ticket, sealed in that TGT's session key.
  */
 import { decodeEncTicketPart, decodeTgsRep, KdcOptions, NameType, type PrincipalName } from '@krbsim/asn1';
-import { Duration, ErrorCode } from '@krbsim/core';
-import { decrypt, KeyUsage } from '@krbsim/crypto';
+import { Duration, ErrorCode, SeededRandom } from '@krbsim/core';
+import { decrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import { describe, expect, it } from 'vitest';
 import { errorOf, forgedCreds, login, makeRealm, pn, pwKeys, T0, tgsGet, tgsReq, userKey } from './helpers';
 
@@ -89,7 +89,33 @@ describe('user-to-user', () => {
       ),
     );
     expect(badKvno.errorCode).toBe(ErrorCode.KRB_AP_ERR_BADKEYVER);
-    expect(badKvno.eText).toContain(`no key of etype 18, kvno ${tgs.kvno + 3} for the second ticket`);
+    expect(badKvno.eText).toContain(
+      `no key version ${tgs.kvno + 3} for the second ticket (current ${tgs.kvno})`,
+    );
+    // The version held, but not in the ticket's etype: NOKEY, as for the header ticket.
+    expect(l.realm.krbtgt.keys.some((k) => k.key.etype === 23)).toBe(false);
+    const rc4 = forgedCreds(
+      REALM,
+      `krbtgt/${REALM}`,
+      REALM,
+      'bob',
+      generateKey(23, { random: new SeededRandom('u2u-rc4') }),
+      tgs.kvno,
+    ).ticket;
+    const noKey = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: l.alice,
+          realm: REALM,
+          options: U2U,
+          now: T0,
+          sname: pn('bob', NameType.NT_PRINCIPAL),
+          additionalTickets: [rc4],
+        }),
+      ),
+    );
+    expect(noKey.errorCode).toBe(ErrorCode.KRB_AP_ERR_NOKEY);
+    expect(noKey.eText).toContain('no key of etype 23 for the second ticket');
     // A TGT of this realm whose client is of another realm (a cross-realm user's): POLICY.
     const foreign = forgedCreds(REALM, `krbtgt/${REALM}`, 'FABRIKAM.COM', 'bob', tgs.key, tgs.kvno).ticket;
     const notOurs = errorOf(
