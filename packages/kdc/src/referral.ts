@@ -22,6 +22,7 @@
 import type { PrincipalName } from '@krbsim/asn1';
 import { formatPrincipal, KdcOptions, krbtgtName, NameType, serviceHostOf, tgsRealmOf } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
+import { findClient } from './find-client';
 import { KdcError } from './krb-error';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
@@ -70,13 +71,16 @@ function asSpn(realm: Realm, sname: PrincipalName): PrincipalName {
 
 /**
  * MS-KILE 3.3.5.1.1 (`accountNameFallbacks`): a one-part server name that
- * names no account is looked up as `name$`, a computer's sAMAccountName.
+ * names no account is looked up as `name$`, a computer's sAMAccountName; an
+ * NT-ENTERPRISE name as AD finds an enterprise client, by UPN or as an
+ * account of this domain (`find-client.ts`): how a user-to-user server is
+ * named by its UPN. MIT's KDC finds no server by an enterprise name.
  */
-function computerByAccountName(realm: Realm, sname: PrincipalName): PrincipalEntry | undefined {
+function accountByFallback(realm: Realm, sname: PrincipalName): PrincipalEntry | undefined {
   const name = sname.nameString[0];
-  if (!realm.policy.accountNameFallbacks || sname.nameString.length !== 1 || !name || name.endsWith('$')) {
-    return undefined;
-  }
+  if (!realm.policy.accountNameFallbacks || sname.nameString.length !== 1 || !name) return undefined;
+  if (sname.nameType === NameType.NT_ENTERPRISE) return findClient(realm, sname);
+  if (name.endsWith('$')) return undefined;
   return realm.db.get({ nameType: NameType.NT_PRINCIPAL, nameString: [`${name}$`] }, realm.name);
 }
 
@@ -122,7 +126,7 @@ export function resolveServer(
     if (r) return r;
     return notFound(realm, sname, `: no trust path from ${clientRealm} to ${tgsOf}`);
   }
-  const local = realm.db.get(sname, realm.name) ?? computerByAccountName(realm, sname);
+  const local = realm.db.get(sname, realm.name) ?? accountByFallback(realm, sname);
   if (local && local.kind !== 'krbtgt') {
     // Canonicalize names a service principal by its canonical name (MIT); an account reached by
     // one of its SPNs keeps the SPN asked for, as AD answers (its canonical name is `NAME$`), and so

@@ -237,6 +237,46 @@ describe('user-to-user required for a user account without SPNs (AD, userToUserF
     expect(upper.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
   });
 
+  it('names the server by UPN in an AD realm (MS-KILE 3.3.5.1.1 NT-ENTERPRISE), and not in an MIT realm', () => {
+    const ad = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'active-directory' });
+    ad.realm.addUser('alice', { password: 'pw' });
+    ad.realm.addUser('bob', { password: 'pw', upn: 'robert@contoso.com' });
+    ad.realm.addUser('carol', { password: 'pw' });
+    const alice = login(ad, 'alice', userKey(REALM, 'alice', 'pw'));
+    // A DC salts bob's keys by his UPN's name (`upnSalt`): REALM + robert.
+    const bob = login(ad, 'bob', userKey(REALM, 'robert', 'pw'));
+    const ask = (l: typeof ad, tgt: typeof alice, upn: string, second = bob) =>
+      l.kdc.handle(
+        tgsReq({
+          tgt,
+          realm: REALM,
+          sname: pn(upn, NameType.NT_ENTERPRISE),
+          options: U2U,
+          additionalTickets: [second.ticket],
+          now: T0,
+        }),
+      );
+    // bob's UPN, and his implicit UPN (sAMAccountName@domain).
+    for (const upn of ['robert@contoso.com', 'bob@contoso.com']) {
+      const rep = decodeTgsRep(ask(ad, alice, upn));
+      const part = decodeEncTicketPart(
+        decrypt(bob.sessionKey, KeyUsage.KDC_REP_TICKET, rep.ticket.encPart.cipher),
+      );
+      expect(part.cname.nameString, upn).toEqual(['alice']);
+    }
+    // Another account's UPN: the server is not the second ticket's client.
+    expect(errorOf(ask(ad, alice, 'carol@contoso.com')).errorCode).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);
+    // No such account.
+    expect(errorOf(ask(ad, alice, 'nobody@contoso.com')).errorCode).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+    // MIT's KDC finds no server by an enterprise name.
+    const mit = setup();
+    expect(errorOf(ask(mit, mit.alice, `bob@${REALM}`, mit.bob)).errorCode).toBe(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+    );
+  });
+
   it("an MIT realm issues the ticket under bob's key, as MIT's KDC does", () => {
     const l = setup();
     expect(
