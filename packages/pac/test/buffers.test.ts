@@ -30,6 +30,7 @@ import {
   encodeS4uDelegationInfo,
   encodeUpnDnsInfo,
   FILETIME_NEVER,
+  formatSid,
   getPacBuffer,
   isDecodedPacBufferType,
   type KerbValidationInfo,
@@ -40,6 +41,7 @@ import {
   UpnDnsFlags,
   UserFlags,
   updatePacBuffer,
+  validationInfoSids,
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 import { aliceLogonInfo, alicePac, CONTOSO_SID, FABRIKAM_SID, hex, pacError, unhex } from './helpers';
@@ -335,6 +337,40 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5)', () => {
     pacError(bad({ ndrForm: { maximumLengths: { EffectiveName: 0x10000 } } }), {
       path: 'KERB_VALIDATION_INFO.ndrForm.maximumLengths.EffectiveName',
     });
+  });
+});
+
+describe('validationInfoSids: the SIDs a KERB_VALIDATION_INFO gives (MS-PAC 2.5)', () => {
+  const sids = (info: KerbValidationInfo) => validationInfoSids(info).map((s) => formatSid(s.sid));
+  const base = {
+    effectiveName: 'alice',
+    userId: 1105,
+    logonDomainId: CONTOSO_SID,
+    primaryGroupId: 513,
+    groupIds: [{ relativeId: 1200, attributes: SE_GROUP_DEFAULT }],
+    resourceGroupDomainSid: FABRIKAM_SID,
+    resourceGroupIds: [{ relativeId: 1000, attributes: SE_GROUP_DEFAULT }],
+  };
+  const c = formatSid(CONTOSO_SID);
+  const f = formatSid(FABRIKAM_SID);
+
+  it('adds the primary group when GroupIds does not list it, after the user, as a token holds it', () => {
+    expect(sids(createKerbValidationInfo(base))).toEqual([`${c}-1105`, `${c}-513`, `${c}-1200`, `${f}-1000`]);
+    const listed = createKerbValidationInfo({
+      ...base,
+      groupIds: [
+        { relativeId: 513, attributes: SE_GROUP_DEFAULT },
+        { relativeId: 1200, attributes: SE_GROUP_DEFAULT },
+      ],
+    });
+    expect(sids(listed)).toEqual([`${c}-1105`, `${c}-513`, `${c}-1200`, `${f}-1000`]);
+  });
+
+  it('reads ResourceGroupIds only with LOGON_RESOURCE_GROUPS in UserFlags', () => {
+    const cleared = createKerbValidationInfo({ ...base, userFlags: 0 });
+    expect(sids(cleared)).toEqual([`${c}-1105`, `${c}-513`, `${c}-1200`]);
+    const set = createKerbValidationInfo({ ...base, userFlags: UserFlags.LOGON_RESOURCE_GROUPS });
+    expect(sids(set)).toContain(`${f}-1000`);
   });
 });
 

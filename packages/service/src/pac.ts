@@ -183,17 +183,29 @@ function verifiedPac(
 ): ReadPac | undefined {
   const loc = findPac(ticket.authorizationData);
   if (loc === undefined) return undefined;
-  const kdcKey = check.kdcKeys === undefined ? undefined : kdcKeyFor(loc.pac, check.kdcKeys);
-  verifyTicketPac(
-    ticket,
-    { serverKey, ...(kdcKey !== undefined && { kdcKey }) },
-    {
-      server: server.name,
-      ...(check.requireExtendedKdcSignature !== undefined && {
-        requireExtendedKdcSignature: check.requireExtendedKdcSignature,
-      }),
-    },
-  );
+  const kdcKeys = check.kdcKeys === undefined ? [undefined] : kdcKeysFor(loc.pac, check.kdcKeys);
+  let kdcKey: Key | undefined;
+  let failure: unknown;
+  for (const candidate of kdcKeys) {
+    try {
+      verifyTicketPac(
+        ticket,
+        { serverKey, ...(candidate !== undefined && { kdcKey: candidate }) },
+        {
+          server: server.name,
+          ...(check.requireExtendedKdcSignature !== undefined && {
+            requireExtendedKdcSignature: check.requireExtendedKdcSignature,
+          }),
+        },
+      );
+      kdcKey = candidate;
+      failure = undefined;
+      break;
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (failure !== undefined) throw failure;
   // verifyTicketPac parses; every buffer is decoded here, so that a malformed one is refused with the ticket.
   const pac = decodePac(loc.pac);
   const verified: PacSignatureKind[] = ['server'];
@@ -229,12 +241,15 @@ function clientInfoMismatch(ticket: EncTicketPart, info: PacClientInfo | undefin
 }
 
 /**
- * The KDC key whose mandatory checksum type is the one the KDC signature
- * names (as MIT's tests pick the krbtgt key); else the first, whose
- * mismatch the verification then reports.
+ * The KDC keys that may have made the KDC signature: those whose mandatory
+ * checksum type is the one it names, each tried in turn (after a krbtgt
+ * rotation the KDC signs with its new key while a service may still be given
+ * the old one first); else the first, whose mismatch the verification then
+ * reports. A failure is reported as the first candidate's.
  */
-function kdcKeyFor(bytes: Uint8Array, keys: readonly Key[]): Key | undefined {
-  if (keys.length <= 1) return keys[0];
+function kdcKeysFor(bytes: Uint8Array, keys: readonly Key[]): readonly (Key | undefined)[] {
+  if (keys.length <= 1) return keys.length === 0 ? [undefined] : keys;
   const type = getPacBuffer(parsePac(bytes), PacBufferType.PRIVSVR_CHECKSUM)?.signatureType;
-  return keys.find((k) => checksumTypeFor(k.etype) === type) ?? keys[0];
+  const ofType = keys.filter((k) => checksumTypeFor(k.etype) === type);
+  return ofType.length > 0 ? ofType : [keys[0]];
 }

@@ -111,6 +111,24 @@ describe('the PAC of an accepted ticket', () => {
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
   });
 
+  it("tries each KDC key of the signature's checksum type: the old and new keys of a krbtgt rotation", () => {
+    const lab = new Lab();
+    const old = generateKey(18, { random: lab.random });
+    const rotated = generateKey(18, { random: lab.random });
+    // The KDC signs with its new key; the service was given the old one first, as a realm lists them.
+    const r = accept(lab, signed(lab, rotated), [old, rotated]);
+    expect(r.pac!.verifiedSignatures).toEqual(['server', 'kdc', 'ticket', 'full']);
+    expect(accept(lab, signed(lab, old), [old, rotated]).pac!.verifiedSignatures).toEqual([
+      'server',
+      'kdc',
+      'ticket',
+      'full',
+    ]);
+    // Neither: refused, the failure reported as the first candidate's.
+    const e = thrown(() => accept(lab, signed(lab, generateKey(18, { random: lab.random })), [old, rotated]));
+    expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+  });
+
   it('refuses a PAC changed after signing (KRB_AP_ERR_MODIFIED), naming the client', () => {
     const lab = new Lab();
     const kdcKey = generateKey(18, { random: lab.random });

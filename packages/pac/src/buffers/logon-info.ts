@@ -40,7 +40,7 @@
 
 import { PacError, withPath } from '../errors';
 import { FILETIME_NEVER } from '../filetime';
-import { UserAccountControl, UserFlags } from '../iana/flags';
+import { SE_GROUP_DEFAULT, UserAccountControl, UserFlags } from '../iana/flags';
 import { type NdrReader, u32At } from '../ndr/reader';
 import {
   FormCollector,
@@ -639,10 +639,13 @@ export interface SidAndAttributes {
 
 /**
  * Every SID a KERB_VALIDATION_INFO gives the user, in the order a Windows
- * token lists them: the user (LogonDomainId + UserId, attributes 0), each
+ * token lists them: the user (LogonDomainId + UserId, attributes 0), the
+ * primary group (LogonDomainId + PrimaryGroupId) when GroupIds does not
+ * list it (a token always holds it; Samba adds it the same way), each
  * GroupIds entry (LogonDomainId + RID), each ExtraSids entry, and each
- * ResourceGroupIds entry (ResourceGroupDomainSid + RID). Without
- * LogonDomainId there is no user SID and no GroupIds SIDs; without
+ * ResourceGroupIds entry (ResourceGroupDomainSid + RID) when UserFlags has
+ * LOGON_RESOURCE_GROUPS (MS-PAC 2.5: the field is populated only then).
+ * Without LogonDomainId there is no user SID and no group SIDs; without
  * ResourceGroupDomainSid, no resource group SIDs.
  */
 export function validationInfoSids(info: KerbValidationInfo): SidAndAttributes[] {
@@ -650,12 +653,15 @@ export function validationInfoSids(info: KerbValidationInfo): SidAndAttributes[]
   const domain = info.logonDomainId;
   if (domain !== undefined) {
     out.push({ sid: sidWithRid(domain, info.userId), attributes: 0 });
+    if (!info.groupIds.some((g) => g.relativeId === info.primaryGroupId)) {
+      out.push({ sid: sidWithRid(domain, info.primaryGroupId), attributes: SE_GROUP_DEFAULT });
+    }
     for (const g of info.groupIds)
       out.push({ sid: sidWithRid(domain, g.relativeId), attributes: g.attributes });
   }
   for (const x of info.extraSids) out.push({ sid: x.sid, attributes: x.attributes });
   const rg = info.resourceGroupDomainSid;
-  if (rg !== undefined) {
+  if (rg !== undefined && (info.userFlags & UserFlags.LOGON_RESOURCE_GROUPS) !== 0) {
     for (const g of info.resourceGroupIds)
       out.push({ sid: sidWithRid(rg, g.relativeId), attributes: g.attributes });
   }
