@@ -485,7 +485,8 @@ export function signIssuedPac(realm: Realm, draft: TicketDraft, etp: EncTicketPa
       serverKey,
       kdcKey: kdcSignatureKey(realm.krbtgt.keys, realm.policy.permittedEncTypes),
     },
-    // A read-only DC's KDC signature names its branch (MS-PAC 2.8), whose krbtgt signed it.
-    { server: draft.sname, ...(realm.rodcBranchId !== 0 && { rodcIdentifier: realm.rodcBranchId }) },
+    // A read-only DC's KDC signature names its branch (MS-PAC 2.8), whose krbtgt signed it; a
+    // writable KDC's names none, whoever signed the PAC before.
+    { server: draft.sname, rodcIdentifier: realm.rodcBranchId !== 0 ? realm.rodcBranchId : null },
   ).encTicketPart;
 }

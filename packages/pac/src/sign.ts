@@ -109,10 +109,12 @@ export interface SignPacOptions {
   readonly kdcChecksumType?: number;
   /**
    * The KDC signature's RODCIdentifier (MS-PAC 2.8): the signing read-only
-   * DC's branch, the high 16 bits of its krbtgt kvno (MS-KILE 3.1.5.8).
-   * Default: the one the PAC's KDC signature had, if any.
+   * DC's branch, the high 16 bits of its krbtgt kvno (MS-KILE 3.1.5.8);
+   * `null` for none (a writable KDC, re-signing a PAC another KDC signed).
+   * Default: the one the PAC's KDC signature buffer has, if any (a
+   * placeholder that names it).
    */
-  readonly rodcIdentifier?: number;
+  readonly rodcIdentifier?: number | null;
 }
 
 /** A signed PAC: its encoding and its value with the signatures filled in. */
@@ -126,10 +128,10 @@ function zeroSignature(
   type: number,
   signatureType: number,
   previous: PacSignatureData | undefined,
-  rodcIdentifier: number | undefined,
+  rodcIdentifier: number | null | undefined,
 ): PacSignatureData {
   const length = getChecksumType(signatureType).checksumBytes;
-  const rodc = rodcIdentifier ?? previous?.rodcIdentifier;
+  const rodc = rodcIdentifier === null ? undefined : (rodcIdentifier ?? previous?.rodcIdentifier);
   return {
     signatureType,
     signature: new Uint8Array(length),

@@ -116,6 +116,21 @@ describe('signPac and verifyPac', () => {
     ).toBe(true);
   });
 
+  it('re-signs with rodcIdentifier null: the new KDC signature names no read-only DC', () => {
+    const serverKey = key(18);
+    const rodcKey = key(18);
+    const writableKey = key(18);
+    const byRodc = signPac(alicePac(), { serverKey, kdcKey: rodcKey }, { rodcIdentifier: 0x1234 });
+    expect(getPacBuffer(byRodc.pac, 7)!.rodcIdentifier).toBe(0x1234);
+    const resigned = signPac(
+      parsePac(byRodc.bytes),
+      { serverKey, kdcKey: writableKey },
+      { rodcIdentifier: null },
+    );
+    expect(getPacBuffer(decodePac(resigned.bytes), 7)!.rodcIdentifier).toBeUndefined();
+    verifyPac(resigned.bytes, { serverKey, kdcKey: writableKey });
+  });
+
   it('signs with hmac-md5 and AES keys, as Windows 2008 did for its KDC signature', () => {
     const serverKey = key(18);
     const kdcKey = key(18);
