@@ -54,12 +54,13 @@ export function startJgssPeer(
 /**
  * Runs JtdsLogin.java: jTDS connects to `url` as `user` (Java's Kerberos logs the user in) and runs
  * `sql`; `hostsFile` is the JVM's hosts file (`jdk.net.hosts.file`), so that the driver finds the
- * instance's name and builds its SPN from it. The rows' first columns, or the driver's error.
+ * instance's name and builds its SPN from it. `manual`: out of autocommit, as the Java file says. The
+ * rows' first columns (with `manual`, the COMMIT lines it printed too), or the driver's error.
  */
 export async function runJtdsLogin(
   jgss: Jgss,
-  o: { url: string; sql: string; hostsFile: string; user: string; password: string },
-): Promise<{ rows: string[] } | { error: string }> {
+  o: { url: string; sql: string; hostsFile: string; user: string; password: string; manual?: boolean },
+): Promise<{ rows: string[]; commits?: string[] } | { error: string }> {
   const r = await runCommand(
     jgss.java,
     [
@@ -71,12 +72,16 @@ export async function runJtdsLogin(
       'JtdsLogin',
       o.url,
       o.sql,
+      ...(o.manual === true ? ['manual'] : []),
     ],
     // Under the test's own timeout, so that the driver's output is reported.
     { env: { JGSS_USER: o.user, JGSS_PASSWORD: o.password }, timeoutMs: 50_000 },
   );
   const lines = r.stdout.split('\n').filter((l) => l !== '');
-  if (r.code === 0) return { rows: lines.filter((l) => l.startsWith('ROW ')).map((l) => l.slice(4)) };
+  if (r.code === 0) {
+    const rows = lines.filter((l) => l.startsWith('ROW ')).map((l) => l.slice(4));
+    return o.manual === true ? { rows, commits: lines.filter((l) => l.startsWith('COMMIT')) } : { rows };
+  }
   return { error: `exit ${r.code}: ${r.stdout}${r.stderr}` };
 }
 

@@ -244,7 +244,12 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
   describe("Java's Kerberos logs in to the Azure lab's managed instance over TDS", () => {
     // Azure AD Kerberos answers on its KDC proxy; Java, without an MS-KKDCP client, needs its port
     // (`krbsim serve azure-sql-mi --direct-kdc`), and forwardable tickets to delegate.
-    const lab = servedAzureLab('jgss-azure-lab', { directKdc: true });
+    // The TDS listeners' lines: each batch a client sends is one.
+    const tdsLog: string[] = [];
+    const lab = servedAzureLab('jgss-azure-lab', {
+      directKdc: true,
+      transportLog: (line) => tdsLog.push(line),
+    });
     let jgss: Jgss;
     beforeAll(async () => {
       const krb5conf = lab.dir.file('krb5-java.conf');
@@ -287,7 +292,7 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
 
     itNeeds(
       existsSync(JTDS_JAR) ? undefined : `${JTDS_JAR} not found (install libjtds-java)`,
-      "jTDS, a JDBC driver speaking TDS itself, logs alice in over TLS with Java's Kerberos as CONTOSO\\alice",
+      "jTDS, a JDBC driver speaking TDS itself, logs alice in over TLS with Java's Kerberos as CONTOSO\\alice, and commits out of autocommit",
       async () => {
         const { running } = lab;
         const mi = running.lab.managedInstances[0]!;
@@ -307,6 +312,36 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
         });
         // Its session opens with SELECT @@MAX_PRECISION and a run of SETs, which the instance answers.
         expect(r).toEqual({ rows: ['CONTOSO\\alice'] });
+        // Out of autocommit: setAutoCommit(false) is SET IMPLICIT_TRANSACTIONS ON, under which the SELECT
+        // of a view begins a transaction (ENVCHANGE 8), which commit() ends; the second SELECT begins
+        // the next, which a COMMIT TRAN of the program's own ends (without one open, it would get 3902).
+        const before = tdsLog.length;
+        const manual = await runJtdsLogin(jgss, {
+          url,
+          sql: 'SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID',
+          hostsFile,
+          user: ALICE.JGSS_USER,
+          password: ALICE.JGSS_PASSWORD,
+          manual: true,
+        });
+        expect(manual, tdsLog.slice(before).join('\n')).toEqual({
+          rows: ['KERBEROS', 'KERBEROS'],
+          commits: ['COMMIT', 'COMMIT TRAN'],
+        });
+        // What jTDS 1.3.1 sends after its opening batch; setAutoCommit(true) commits first.
+        const dmv = 'SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID';
+        const batches = tdsLog
+          .slice(before)
+          .filter((l) => l.includes(' batch: '))
+          .map((l) => l.slice(l.indexOf(' batch: ') + 8));
+        expect(batches.slice(1)).toEqual([
+          'SET IMPLICIT_TRANSACTIONS ON',
+          dmv,
+          'IF @@TRANCOUNT > 0 COMMIT TRAN',
+          dmv,
+          'COMMIT TRAN',
+          'IF @@TRANCOUNT > 0 COMMIT TRAN SET IMPLICIT_TRANSACTIONS OFF',
+        ]);
         // bob has no login on mi1: jTDS reports SQL Server's 18456 as the instance sends it.
         const bob = await runJtdsLogin(jgss, {
           url,

@@ -248,22 +248,44 @@ describeWithTools(
       expect(r.out, tdsLog.join('\n')).toMatch(/CONTOSO\\carol\s+1/);
     });
 
-    itNeeds(pymssql.reason, 'pymssql (FreeTDS db-lib through Python) logs alice in', async () => {
-      await kinit('alice');
-      const script = [
-        'import pymssql',
-        // pymssql passes its own default port (1433) unless given one; the rest is the conf section.
-        `c = pymssql.connect(server='mi1', port='${required.port}')`,
-        'cur = c.cursor()',
-        "cur.execute('SELECT SUSER_SNAME()')",
-        'print(cur.fetchone()[0])',
-        'cur.execute("SELECT IS_SRVROLEMEMBER(\'sysadmin\')")',
-        'print(cur.fetchone()[0])',
-      ].join('\n');
-      const r = await runTool(pymssql.python!, ['-c', script], { env });
-      expect(r.stdout + r.stderr, tdsLog.join('\n')).toContain('CONTOSO\\alice');
-      expect(r.stdout.trim().split('\n')).toEqual(['CONTOSO\\alice', '0']);
-    });
+    itNeeds(
+      pymssql.reason,
+      'pymssql (FreeTDS db-lib through Python) logs alice in, and commits and rolls back out of autocommit',
+      async () => {
+        await kinit('alice');
+        const dmv = 'SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID';
+        const script = [
+          'import pymssql',
+          // pymssql passes its own default port (1433) unless given one; the rest is the conf section.
+          `c = pymssql.connect(server='mi1', port='${required.port}')`,
+          'cur = c.cursor()',
+          "cur.execute('SELECT SUSER_SNAME()')",
+          'print(cur.fetchone()[0])',
+          'cur.execute("SELECT IS_SRVROLEMEMBER(\'sysadmin\')")',
+          'print(cur.fetchone()[0])',
+          // Out of autocommit, pymssql's default: commit() and rollback() end the transaction it began.
+          'c.commit()',
+          `cur.execute('${dmv}')`,
+          'print(cur.fetchone()[0])',
+          'c.rollback()',
+          'c.close()',
+        ].join('\n');
+        const before = tdsLog.length;
+        const r = await runTool(pymssql.python!, ['-c', script], { env });
+        expect(r.stdout + r.stderr, tdsLog.join('\n')).toContain('CONTOSO\\alice');
+        expect(r.stdout.trim().split('\n')).toEqual(['CONTOSO\\alice', '0', 'KERBEROS']);
+        // pymssql begins its transactions itself (BEGIN TRAN, not SET IMPLICIT_TRANSACTIONS ON), at
+        // connect and after each commit() and rollback().
+        const batches = tdsLog
+          .slice(before)
+          .filter((l) => l.includes(' batch: '))
+          .map((l) => l.slice(l.indexOf(' batch: ') + 8));
+        expect(
+          batches.filter((b) => /TRAN|IMPLICIT/.test(b)),
+          batches.join('\n'),
+        ).toEqual(['BEGIN TRAN', 'COMMIT TRAN', 'BEGIN TRAN', 'ROLLBACK TRAN', 'BEGIN TRAN']);
+      },
+    );
 
     itNeeds(
       isql === undefined ? 'isql not found on PATH (install unixodbc and tdsodbc)' : undefined,

@@ -141,7 +141,14 @@ export interface SessionState {
   readonly database: string;
   /** SET NOCOUNT ON: a statement's DONE leaves out its row count (MS-TDS 2.2.7.6, DONE_COUNT). */
   readonly nocount: boolean;
-  /** The transaction BEGIN TRANSACTION opened, until COMMIT or ROLLBACK ends it. */
+  /**
+   * SET IMPLICIT_TRANSACTIONS ON (or ANSI_DEFAULTS ON): a statement that begins a transaction when none
+   * is open (a SELECT that reads a table, BEGIN TRANSACTION) does so, as if an unseen BEGIN TRANSACTION
+   * ran first ("SET IMPLICIT_TRANSACTIONS (Transact-SQL)"). OFF at login, as every driver's session
+   * starts (LOGIN7 has no flag that turns it on), and after RESETCONNECTION.
+   */
+  readonly implicitTransactions: boolean;
+  /** The transaction BEGIN TRANSACTION (or implicit mode) opened, until COMMIT or ROLLBACK ends it. */
   readonly transaction: OpenTransaction | undefined;
   /** How many transactions the session has begun: the next one's descriptor. */
   readonly begun: number;
@@ -149,9 +156,15 @@ export interface SessionState {
 
 /** An open transaction. */
 interface OpenTransaction {
-  /** @@TRANCOUNT: 1, and one more for each BEGIN TRANSACTION inside it. */
+  /**
+   * @@TRANCOUNT: 1, and one more for each BEGIN TRANSACTION inside it; 2 when a BEGIN TRANSACTION
+   * opened it under implicit mode (the unseen BEGIN, then its own).
+   */
   readonly count: number;
-  /** The outermost BEGIN TRANSACTION's name ('' for none): the one name ROLLBACK TRANSACTION may give. */
+  /**
+   * The outermost BEGIN TRANSACTION's name ('' for none, and for one implicit mode began, the unseen
+   * BEGIN being the outermost): the one name ROLLBACK TRANSACTION may give.
+   */
   readonly name: string;
   /** Its descriptor (8 bytes, ENVCHANGE type 8), which the client sends back in ALL_HEADERS (2.2.5.3.2). */
   readonly descriptor: Uint8Array;
@@ -161,19 +174,48 @@ interface OpenTransaction {
 export const NEW_SESSION: SessionState = Object.freeze({
   database: 'master',
   nocount: false,
+  implicitTransactions: false,
   transaction: undefined,
   begun: 0,
 });
 
 /**
- * A session as RESETCONNECTION leaves it (MS-TDS 2.2.3.1.2): its SET options back to the login's, its
- * transaction rolled back, unless RESETCONNECTIONSKIPTRAN keeps it.
+ * A session as RESETCONNECTION leaves it (MS-TDS 2.2.3.1.2): its SET options back to the login's
+ * (NOCOUNT and IMPLICIT_TRANSACTIONS OFF), its transaction rolled back, unless RESETCONNECTIONSKIPTRAN
+ * keeps it (the transaction, not the mode: that is a SET option).
  */
 export function resetSession(state: SessionState, keepTransaction: boolean): SessionState {
-  return { ...state, nocount: false, transaction: keepTransaction ? state.transaction : undefined };
+  return {
+    ...state,
+    nocount: false,
+    implicitTransactions: false,
+    transaction: keepTransaction ? state.transaction : undefined,
+  };
 }
 
 const NO_VALUE = new Uint8Array(0);
+
+/**
+ * A transaction begun in `state`, which has none open, at @@TRANCOUNT `count`: the session after, and
+ * the ENVCHANGE BEGIN_TRANSACTION that tells the client its new descriptor (MS-TDS 2.2.7.9).
+ */
+function begin(
+  state: SessionState,
+  count: number,
+  name: string,
+): { state: SessionState; token: TdsTokenValue } {
+  const begun = state.begun + 1;
+  const descriptor = new ByteWriter(8).u64le(BigInt(begun)).finish();
+  return {
+    state: { ...state, begun, transaction: { count, name, descriptor } },
+    token: {
+      type: 'ENVCHANGE',
+      envType: EnvChangeType.BEGIN_TRANSACTION,
+      newValue: descriptor,
+      oldValue: NO_VALUE,
+    },
+  };
+}
 
 /**
  * A batch's tokens: per statement its rows, ENVCHANGE and INFO 5701 for a database change (with
@@ -185,8 +227,17 @@ const NO_VALUE = new Uint8Array(0);
  * descriptor; one inside it only counts. COMMIT ends the transaction (type 9, the descriptor as the
  * old value) when it closes the outermost, else counts down; ROLLBACK ends it whole (type 10), and
  * names only the outermost transaction (6401 for another: there are no savepoints). Either without a
- * transaction is SQL Server's 3902 or 3903. DONE_INXACT (2.2.7.6) is left clear: SQL Server is reported
- * not to set it, and drivers do not read it.
+ * transaction is SQL Server's 3902 or 3903.
+ *
+ * Implicit mode (SET IMPLICIT_TRANSACTIONS ON): with no transaction open, a statement of the kinds
+ * that begin one (here a SELECT that reads a table, `readsTable`) begins it first, with the same
+ * ENVCHANGE 8, @@TRANCOUNT 1; a SELECT without FROM does not. BEGIN TRANSACTION then opens two nested
+ * transactions, the unseen one and its own (@@TRANCOUNT 2, one ENVCHANGE 8, the outermost nameless), as
+ * SQL Server's documentation of the option says. An open transaction ends as any other, and SET
+ * IMPLICIT_TRANSACTIONS OFF leaves it open.
+ *
+ * DONE_INXACT (2.2.7.6) is left clear: MS-TDS's product notes (Appendix A, on section 2.2.7.6) say SQL
+ * Server does not set it, the bit being reserved for future use.
  */
 export function statementTokens(
   results: readonly StatementResult[],
@@ -208,6 +259,11 @@ export function statementTokens(
       tokens.push(errorToken(e, session.serverName), done(more | DoneStatus.ERROR));
     switch (r.kind) {
       case 'rows':
+        if (r.readsTable === true && state.implicitTransactions && state.transaction === undefined) {
+          const b = begin(state, 1, '');
+          state = b.state;
+          tokens.push(b.token);
+        }
         tokens.push({ type: 'COLMETADATA', columns: r.columns });
         for (const values of r.rows) tokens.push({ type: 'ROW', values });
         tokens.push({
@@ -222,6 +278,10 @@ export function statementTokens(
         return;
       case 'nocount':
         state = { ...state, nocount: r.on };
+        tokens.push(done(more));
+        return;
+      case 'implicit_transactions':
+        state = { ...state, implicitTransactions: r.on, ...(r.nocount === true && { nocount: r.on }) };
         tokens.push(done(more));
         return;
       case 'language':
@@ -263,15 +323,10 @@ export function statementTokens(
           if (open !== undefined) {
             state = { ...state, transaction: { ...open, count: open.count + 1 } };
           } else {
-            const begun = state.begun + 1;
-            const descriptor = new ByteWriter(8).u64le(BigInt(begun)).finish();
-            state = { ...state, begun, transaction: { count: 1, name: r.name ?? '', descriptor } };
-            tokens.push({
-              type: 'ENVCHANGE',
-              envType: EnvChangeType.BEGIN_TRANSACTION,
-              newValue: descriptor,
-              oldValue: NO_VALUE,
-            });
+            // Under implicit mode an unseen BEGIN TRANSACTION, the outermost and nameless, runs first.
+            const b = state.implicitTransactions ? begin(state, 2, '') : begin(state, 1, r.name ?? '');
+            state = b.state;
+            tokens.push(b.token);
           }
           tokens.push(done(more));
           return;

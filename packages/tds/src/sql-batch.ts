@@ -15,6 +15,11 @@
  * HeaderLength 26. Another type, a second header of one type, or a
  * header out of its structure is malformed (the client then gets 4014).
  *
+ * A transaction descriptor's value is not checked against the session's
+ * open transaction: MS-TDS 2.2.5.3.2 says only that it is 0 in autocommit
+ * mode, and what SQL Server does with one that names no open transaction
+ * is not documented.
+ *
  * @module
  */
 

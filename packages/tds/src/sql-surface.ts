@@ -22,17 +22,23 @@
  *   session_id = @@SPID` (any of those columns): one row;
  * - `SET` of the options that leave these answers as they are (ANSI_NULLS,
  *   QUOTED_IDENTIFIER, TEXTSIZE, TRANSACTION ISOLATION LEVEL...): done;
- *   `SET NOCOUNT`: honoured; `SET LANGUAGE us_english`: the language change;
- *   options that would change the answers (FMTONLY, NOEXEC, PARSEONLY,
- *   SHOWPLAN_*, STATISTICS, IMPLICIT_TRANSACTIONS ON, ROWCOUNT above 0,
- *   another language) are refused;
+ *   `SET NOCOUNT`: honoured; `SET IMPLICIT_TRANSACTIONS`, and
+ *   `SET ANSI_DEFAULTS` (which sets it with six options served as they are):
+ *   the session's transaction mode; `SET LANGUAGE us_english`: the language
+ *   change; options that would change the answers (FMTONLY, NOEXEC,
+ *   PARSEONLY, SHOWPLAN_*, STATISTICS, ROWCOUNT above 0, another language)
+ *   are refused;
  * - `BEGIN TRAN[SACTION] [name]`, `COMMIT [TRAN [name] | WORK]`,
  *   `ROLLBACK [TRAN [name] | WORK]`, `IF @@TRANCOUNT > 0 COMMIT|ROLLBACK ...`:
- *   run against the session's transaction count (see `statementTokens`);
+ *   run against the session's transaction count; under IMPLICIT_TRANSACTIONS
+ *   ON, the SELECT from sys.dm_exec_connections (a SELECT that reads a view;
+ *   one without FROM does not) begins a transaction when none is open (see
+ *   `statementTokens`);
  * - `USE master`: the database change; another database: error 911;
  * - a syntax error this surface recognizes (an unclosed string or comment,
- *   a keyword or comma with nothing after it, more than 4096 SELECT
- *   elements): SQL Server's error for the whole batch, nothing run;
+ *   a keyword or comma with nothing after it, a `)` that closes nothing in a
+ *   SELECT, more than 4096 SELECT elements): SQL Server's error for the whole
+ *   batch, nothing run;
  * - anything else: error 50000 saying the emulator does not run it.
  *
  * @module
@@ -81,12 +87,24 @@ export type StatementResult =
       readonly kind: 'rows';
       readonly columns: readonly Column[];
       readonly rows: readonly (readonly Cell[])[];
+      /**
+       * The SELECT reads a table or view (it has a FROM): under SET IMPLICIT_TRANSACTIONS ON it begins
+       * a transaction when none is open, as one without FROM (`SELECT 1`) does not.
+       */
+      readonly readsTable?: boolean;
     }
   | { readonly kind: 'done' }
   /** The session's database changed (ENVCHANGE and INFO 5701 follow). */
   | { readonly kind: 'use'; readonly database: string }
   /** SET NOCOUNT: whether later statements' DONE leave out their row count (MS-TDS 2.2.7.6, DONE_COUNT). */
   | { readonly kind: 'nocount'; readonly on: boolean }
+  /**
+   * SET IMPLICIT_TRANSACTIONS, or SET ANSI_DEFAULTS (which sets it), ON or OFF: whether the statements
+   * that begin a transaction do so when none is open. An open transaction stays open either way.
+   * `nocount`: the same SET named NOCOUNT too (`SET NOCOUNT, IMPLICIT_TRANSACTIONS ON`), which takes
+   * the same value.
+   */
+  | { readonly kind: 'implicit_transactions'; readonly on: boolean; readonly nocount?: boolean }
   /** SET LANGUAGE of the instance's language (ENVCHANGE and INFO 5703 follow). */
   | { readonly kind: 'language'; readonly language: string }
   /**
@@ -374,38 +392,32 @@ function statementEnd(t: readonly Token[], i: number): number {
 
 /** The next statement keyword or `;` at the top level from `j` (not after a set operator), or the end. */
 function runEnd(t: readonly Token[], j: number): number {
-  let depth = 0;
-  for (; j < t.length; j++) {
-    const x = t[j]!;
-    if (isPunct(x, '(')) depth++;
-    else if (isPunct(x, ')')) depth = Math.max(0, depth - 1);
-    else if (depth > 0) continue;
-    else if (isPunct(x, ';')) return j;
-    else if (isKeyword(x, STATEMENT_KEYWORDS) && !isWord(t[j - 1], 'union', 'all', 'except', 'intersect'))
-      return j;
-  }
-  return t.length;
+  return topLevelIndex(
+    t,
+    (x, k) =>
+      isPunct(x, ';') ||
+      (isKeyword(x, STATEMENT_KEYWORDS) && !isWord(t[k - 1], 'union', 'all', 'except', 'intersect')),
+    j,
+  );
 }
 
 function nextSemicolon(t: readonly Token[], j: number): number {
-  let depth = 0;
-  for (; j < t.length; j++) {
-    if (isPunct(t[j], '(')) depth++;
-    else if (isPunct(t[j], ')')) depth = Math.max(0, depth - 1);
-    else if (depth === 0 && isPunct(t[j], ';')) return j;
-  }
-  return t.length;
+  return topLevelIndex(t, (x) => isPunct(x, ';'), j);
 }
 
 /**
- * A SELECT's syntax errors this surface knows, as SQL Server reports them: a keyword or comma that
- * needs more, followed by a comma or a closing parenthesis (102 near it), or by nothing: 156 near the
- * keyword that starts the next statement (102 near a `;`), or at the batch's end near the keyword
- * itself (`SELECT 1 WHERE`, `SELECT 'a' AS`, `SELECT 1,`); more than 4096 elements (1056).
+ * A SELECT's syntax errors this surface knows, as SQL Server reports them, the first in the text: a `)`
+ * that closes nothing (102 near it); a keyword or comma that needs more, followed by a comma or a
+ * closing parenthesis (102 near it), or by nothing: 156 near the keyword that starts the next statement
+ * (102 near a `;`), or at the batch's end near the keyword itself (`SELECT 1 WHERE`, `SELECT 'a' AS`,
+ * `SELECT 1,`); more than 4096 elements (1056).
  */
 function selectSyntaxError(s: readonly Token[], next: Token | undefined): SqlError | undefined {
   const near = (x: Token) => incorrectSyntaxNear(x.text, isKeyword(x, RESERVED));
+  let depth = 0;
   for (let j = 0; j < s.length; j++) {
+    if (depth === 0 && isPunct(s[j], ')')) return near(s[j]!);
+    depth = depthAfter(depth, s[j]!);
     if (!isPunct(s[j], ',') && !isKeyword(s[j], NEEDS_MORE)) continue;
     const after = s[j + 1];
     if (after === undefined) return near(next ?? s[j]!);
@@ -420,33 +432,55 @@ function selectSyntaxError(s: readonly Token[], next: Token | undefined): SqlErr
     : undefined;
 }
 
-/** The index of the first top-level token `is` takes, or the length. */
-function topLevelIndex(t: readonly Token[], is: (x: Token) => boolean): number {
+/**
+ * The parenthesis depth after `x`, from `depth`, as every scan of a statement's top level counts it. A
+ * `)` that closes nothing leaves it at 0, never below, so that what follows it is still read at the top
+ * level (in a SELECT that `)` is SQL Server's 102, see `selectSyntaxError`).
+ */
+function depthAfter(depth: number, x: Token): number {
+  if (isPunct(x, '(')) return depth + 1;
+  if (isPunct(x, ')')) return Math.max(0, depth - 1);
+  return depth;
+}
+
+/** The index of the first token from `from`, outside parentheses and not one, that `is` takes, or the length. */
+function topLevelIndex(t: readonly Token[], is: (x: Token, k: number) => boolean, from = 0): number {
   let depth = 0;
-  for (let i = 0; i < t.length; i++) {
-    if (isPunct(t[i], '(')) depth++;
-    else if (isPunct(t[i], ')')) depth--;
-    else if (depth === 0 && is(t[i]!)) return i;
+  for (let k = from; k < t.length; k++) {
+    const x = t[k]!;
+    if (depth === 0 && !isPunct(x, '(') && !isPunct(x, ')') && is(x, k)) return k;
+    depth = depthAfter(depth, x);
   }
   return t.length;
 }
 
 const DONE: StatementResult = Object.freeze({ kind: 'done' });
 
-/** SET options taking ON or OFF. */
+/** SET options taking ON or OFF (ANSI_DEFAULTS too, read as the options it sets). */
 const ON_OFF_OPTIONS = words(
-  'ansi_defaults ansi_null_dflt_off ansi_null_dflt_on ansi_nulls ansi_padding ansi_warnings arithabort ' +
+  'ansi_null_dflt_off ansi_null_dflt_on ansi_nulls ansi_padding ansi_warnings arithabort ' +
     'arithignore concat_null_yields_null cursor_close_on_commit fmtonly forceplan implicit_transactions nocount ' +
     'noexec numeric_roundabort parseonly quoted_identifier showplan_all showplan_text showplan_xml xact_abort',
 );
 /**
  * Options that, ON, would change what the session answers, and are not served: metadata or plans
- * instead of results, nothing run, statistics messages, transactions begun by any statement
- * (IMPLICIT_TRANSACTIONS, and ANSI_DEFAULTS, which sets it).
+ * instead of results, nothing run, statistics messages.
  */
-const UNSERVED_WHEN_ON = words(
-  'ansi_defaults fmtonly implicit_transactions noexec parseonly showplan_all showplan_text showplan_xml',
-);
+const UNSERVED_WHEN_ON = words('fmtonly noexec parseonly showplan_all showplan_text showplan_xml');
+/**
+ * The options SET ANSI_DEFAULTS sets to its value ("SET ANSI_DEFAULTS (Transact-SQL)"), which it is read
+ * as: it is served when each of them is (IMPLICIT_TRANSACTIONS as the session's transaction mode), and
+ * refused ON were one of them in UNSERVED_WHEN_ON.
+ */
+const ANSI_DEFAULTS = [
+  'ansi_nulls',
+  'cursor_close_on_commit',
+  'ansi_null_dflt_on',
+  'implicit_transactions',
+  'ansi_padding',
+  'quoted_identifier',
+  'ansi_warnings',
+];
 const STATISTICS = words('io profile time xml');
 /** The instance's one language, by its name or its alias. */
 const LANGUAGES = words('us_english english');
@@ -513,7 +547,11 @@ function readSetOption(t: readonly Token[], j: number): Read | undefined {
   }
 }
 
-/** SET option [, option...] { ON | OFF }: SET NOCOUNT honoured, the options in UNSERVED_WHEN_ON refused ON. */
+/**
+ * SET option [, option...] { ON | OFF }: SET NOCOUNT honoured, IMPLICIT_TRANSACTIONS (and ANSI_DEFAULTS,
+ * read as the options it sets) the session's transaction mode, the options in UNSERVED_WHEN_ON
+ * refused ON.
+ */
 function readOnOff(t: readonly Token[], j: number): Read | undefined {
   const options: string[] = [];
   for (let k = j; ; k++) {
@@ -521,7 +559,8 @@ function readOnOff(t: readonly Token[], j: number): Read | undefined {
     if (isWord(x, 'statistics') && isKeyword(t[k + 1], STATISTICS)) {
       options.push('statistics');
       k++;
-    } else if (isKeyword(x, ON_OFF_OPTIONS)) options.push(x!.value);
+    } else if (isWord(x, 'ansi_defaults')) options.push(...ANSI_DEFAULTS);
+    else if (isKeyword(x, ON_OFF_OPTIONS)) options.push(x!.value);
     else return undefined;
     if (isPunct(t[k + 1], ',')) {
       k++;
@@ -532,7 +571,11 @@ function readOnOff(t: readonly Token[], j: number): Read | undefined {
     const end = k + 2;
     const on = value!.value === 'on';
     if (on && options.some((o) => o === 'statistics' || UNSERVED_WHEN_ON.has(o))) return { end };
-    return { end, answer: options.includes('nocount') ? { kind: 'nocount', on } : DONE };
+    const nocount = options.includes('nocount');
+    if (options.includes('implicit_transactions')) {
+      return { end, answer: { kind: 'implicit_transactions', on, ...(nocount && { nocount }) } };
+    }
+    return { end, answer: nocount ? { kind: 'nocount', on } : DONE };
   }
 }
 
@@ -644,7 +687,7 @@ function select(t: readonly Token[], facts: SessionFacts): StatementResult | und
       columns.push({ name: found.r.alias ?? found.c!.name, type: found.c!.type });
       row.push(found.c!.value);
     }
-    return { kind: 'rows', columns, rows: [row] };
+    return { kind: 'rows', columns, rows: [row], readsTable: true };
   }
   for (const item of items) {
     const found = readings(item)
@@ -675,13 +718,13 @@ function isConnectionsOfThisSession(t: readonly Token[]): boolean {
   );
 }
 
+/** `t` split at each top-level `sep`. */
 function splitTop(t: readonly Token[], sep: string): Token[][] {
   if (t.length === 0) return [];
   const out: Token[][] = [[]];
   let depth = 0;
   for (const x of t) {
-    if (isPunct(x, '(')) depth++;
-    else if (isPunct(x, ')')) depth--;
+    depth = depthAfter(depth, x);
     if (depth === 0 && isPunct(x, sep)) out.push([]);
     else out[out.length - 1]!.push(x);
   }

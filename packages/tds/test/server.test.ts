@@ -963,6 +963,150 @@ describe('serveTds: the session', () => {
     ]);
   });
 
+  describe('SET IMPLICIT_TRANSACTIONS ON, as JDBC drivers send it for setAutoCommit(false)', () => {
+    const DMV = 'SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID';
+    const descriptor = (k: number) => Uint8Array.of(k, 0, 0, 0, 0, 0, 0, 0);
+    const none = new Uint8Array(0);
+    const envChange = (envType: number, newValue: Uint8Array, oldValue: Uint8Array) => ({
+      type: 'ENVCHANGE',
+      envType,
+      newValue,
+      oldValue,
+    });
+    const began = (k: number) => envChange(EnvChangeType.BEGIN_TRANSACTION, descriptor(k), none);
+    const committed = (k: number) => envChange(EnvChangeType.COMMIT_TRANSACTION, none, descriptor(k));
+    const rolledBack = (k: number) => envChange(EnvChangeType.ROLLBACK_TRANSACTION, none, descriptor(k));
+    /** The DMV SELECT's answer, the last statement of its batch. */
+    const dmvRows = [
+      { type: 'COLMETADATA', columns: [{ name: 'auth_scheme', type: 'nvarchar' }] },
+      { type: 'ROW', values: ['KERBEROS'] },
+      done(DoneStatus.COUNT, 1, SELECT),
+    ];
+    async function inSession() {
+      const { s, next } = await session();
+      let n = 2;
+      return async (sql: string, status = 0) => {
+        s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch(sql), { status }));
+        return next(++n);
+      };
+    }
+
+    it('begins a transaction at a SELECT that reads a view (ENVCHANGE 8, a new descriptor), not at one without FROM', async () => {
+      const batch = await inSession();
+      expect(await batch('SET IMPLICIT_TRANSACTIONS ON')).toEqual([done(DoneStatus.FINAL)]);
+      // SELECT 1 and SELECT SUSER_SNAME() read no table: no transaction (SET IMPLICIT_TRANSACTIONS's remarks).
+      const noFrom = await batch('SELECT 1; SELECT SUSER_SNAME()');
+      expect(noFrom.filter((t) => t.type === 'ENVCHANGE')).toEqual([]);
+      expect(await batch(DMV)).toEqual([began(1), ...dmvRows]);
+      // @@TRANCOUNT is 1: the next one begins none, and one COMMIT ends it.
+      expect(await batch(DMV)).toEqual(dmvRows);
+      expect(await batch('COMMIT')).toEqual([committed(1), done(DoneStatus.FINAL)]);
+      expect(await batch('COMMIT')).toMatchObject([{ type: 'ERROR', number: 3902 }, done(DoneStatus.ERROR)]);
+      // A batch's statements in order: the mode, then the SELECT that begins under it.
+      expect(
+        await batch(`SET IMPLICIT_TRANSACTIONS OFF; ${DMV}; SET IMPLICIT_TRANSACTIONS ON; ${DMV}`),
+      ).toEqual([
+        done(DoneStatus.MORE),
+        ...dmvRows.slice(0, 2),
+        done(DoneStatus.MORE | DoneStatus.COUNT, 1, SELECT),
+        done(DoneStatus.MORE),
+        began(2),
+        ...dmvRows,
+      ]);
+    });
+
+    it("ends it as drivers' commit() and rollback() do, IF @@TRANCOUNT > 0 COMMIT|ROLLBACK TRAN, and begins the next at the next SELECT", async () => {
+      const batch = await inSession();
+      await batch('SET IMPLICIT_TRANSACTIONS ON');
+      expect((await batch(DMV))[0]).toEqual(began(1));
+      expect(await batch('IF @@TRANCOUNT > 0 COMMIT TRAN')).toEqual([committed(1), done(DoneStatus.FINAL)]);
+      // Nothing open: nothing to do, as the driver's guard means.
+      expect(await batch('IF @@TRANCOUNT > 0 COMMIT TRAN')).toEqual([done(DoneStatus.FINAL)]);
+      expect((await batch(DMV))[0]).toEqual(began(2));
+      expect(await batch('IF @@TRANCOUNT > 0 ROLLBACK TRAN')).toEqual([
+        rolledBack(2),
+        done(DoneStatus.FINAL),
+      ]);
+      expect((await batch(DMV))[0]).toEqual(began(3));
+      expect(await batch('ROLLBACK')).toEqual([rolledBack(3), done(DoneStatus.FINAL)]);
+    });
+
+    it('opens two nested transactions at BEGIN TRANSACTION with none open: @@TRANCOUNT 2, one ENVCHANGE 8, the unseen one outermost', async () => {
+      const batch = await inSession();
+      await batch('SET IMPLICIT_TRANSACTIONS ON');
+      expect(await batch('BEGIN TRAN')).toEqual([began(1), done(DoneStatus.FINAL)]);
+      // The first COMMIT counts down to 1; the second ends the transaction.
+      expect(await batch('COMMIT')).toEqual([done(DoneStatus.FINAL)]);
+      expect(await batch('COMMIT')).toEqual([committed(1), done(DoneStatus.FINAL)]);
+      // The unseen BEGIN is the outermost: its name, none, is the one ROLLBACK TRANSACTION may give.
+      expect(await batch('BEGIN TRAN t1; ROLLBACK TRAN t1')).toEqual([
+        began(2),
+        done(DoneStatus.MORE),
+        errorFromMi1({
+          number: 6401,
+          state: 1,
+          class: 16,
+          msgText: 'Cannot roll back t1. No transaction or savepoint of that name was found.',
+        }),
+        done(DoneStatus.ERROR),
+      ]);
+      expect(await batch('ROLLBACK')).toEqual([rolledBack(2), done(DoneStatus.FINAL)]);
+      // Inside an open transaction, BEGIN only counts, in implicit mode as in autocommit.
+      await batch(DMV);
+      expect(await batch('BEGIN TRAN; COMMIT')).toEqual([done(DoneStatus.MORE), done(DoneStatus.FINAL)]);
+      expect(await batch('COMMIT')).toEqual([committed(3), done(DoneStatus.FINAL)]);
+    });
+
+    it('goes back to autocommit at SET IMPLICIT_TRANSACTIONS OFF, the open transaction left open', async () => {
+      const batch = await inSession();
+      await batch('SET IMPLICIT_TRANSACTIONS ON');
+      expect((await batch(DMV))[0]).toEqual(began(1));
+      expect(await batch('SET IMPLICIT_TRANSACTIONS OFF')).toEqual([done(DoneStatus.FINAL)]);
+      expect(await batch('COMMIT')).toEqual([committed(1), done(DoneStatus.FINAL)]);
+      expect(await batch(DMV)).toEqual(dmvRows);
+      expect(await batch('BEGIN TRAN; COMMIT')).toEqual([
+        began(2),
+        done(DoneStatus.MORE),
+        committed(2),
+        done(DoneStatus.FINAL),
+      ]);
+    });
+
+    it('is turned OFF by RESETCONNECTION (and RESETCONNECTIONSKIPTRAN, which keeps the transaction only)', async () => {
+      const batch = await inSession();
+      await batch('SET IMPLICIT_TRANSACTIONS ON');
+      expect(await batch(DMV, TdsPacketStatus.RESET_CONNECTION)).toEqual([RESET_ACK, ...dmvRows]);
+      await batch('SET IMPLICIT_TRANSACTIONS ON');
+      expect((await batch(DMV))[0]).toEqual(began(1));
+      // The transaction stays, the mode does not: after COMMIT, the SELECT begins none.
+      expect(await batch('COMMIT', TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)).toEqual([
+        RESET_ACK,
+        committed(1),
+        done(DoneStatus.FINAL),
+      ]);
+      expect(await batch(DMV)).toEqual(dmvRows);
+    });
+
+    it('is what SET ANSI_DEFAULTS ON sets among its seven options, and OFF unsets', async () => {
+      const batch = await inSession();
+      expect(await batch('SET ANSI_DEFAULTS ON')).toEqual([done(DoneStatus.FINAL)]);
+      expect((await batch(DMV))[0]).toEqual(began(1));
+      expect(await batch('SET ANSI_DEFAULTS OFF; COMMIT')).toEqual([
+        done(DoneStatus.MORE),
+        committed(1),
+        done(DoneStatus.FINAL),
+      ]);
+      expect(await batch(DMV)).toEqual(dmvRows);
+      // SET NOCOUNT, IMPLICIT_TRANSACTIONS ON: both, one value.
+      expect(await batch(`SET NOCOUNT, IMPLICIT_TRANSACTIONS ON; ${DMV}`)).toEqual([
+        done(DoneStatus.MORE),
+        began(2),
+        ...dmvRows.slice(0, 2),
+        done(DoneStatus.FINAL, 0, SELECT),
+      ]);
+    });
+  });
+
   it('refuses a request with both RESETCONNECTION and RESETCONNECTIONSKIPTRAN (2.2.3.1.2: MUST NOT) with ERROR 4014, and closes', async () => {
     const { s, next } = await session();
     s.send(

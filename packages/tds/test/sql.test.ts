@@ -175,10 +175,12 @@ describe('answerBatch', () => {
   });
 
   it('answers sys.dm_exec_connections for the session, any of its columns, either way round', () => {
+    // A SELECT of a view: under SET IMPLICIT_TRANSACTIONS ON it begins a transaction (readsTable).
     expect(one('SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID')).toEqual({
       kind: 'rows',
       columns: [{ name: 'auth_scheme', type: 'nvarchar' }],
       rows: [['KERBEROS']],
+      readsTable: true,
     });
     expect(
       one(
@@ -192,6 +194,7 @@ describe('answerBatch', () => {
         { name: 'sid', type: 'int' },
       ],
       rows: [['TCP', 'TRUE', 51]],
+      readsTable: true,
     });
     expect(one('SELECT auth_scheme FROM sys.dm_exec_connections').kind).toBe('error');
   });
@@ -236,7 +239,12 @@ describe('answerBatch', () => {
       'SET QUOTED_IDENTIFIER ON\r\nSET TEXTSIZE 2147483647';
     const answers = answerBatch(jtds, facts);
     expect(answers[0]).toEqual({ kind: 'rows', columns: [{ name: '', type: 'int' }], rows: [[38]] });
-    expect(answers.slice(1)).toEqual(Array(4).fill({ kind: 'done' }));
+    expect(answers.slice(1)).toEqual([
+      { kind: 'done' },
+      { kind: 'implicit_transactions', on: false },
+      { kind: 'done' },
+      { kind: 'done' },
+    ]);
   });
 
   it('ends a SELECT at the next statement keyword, but for one joined by a set operator', () => {
@@ -374,6 +382,7 @@ describe('answerBatch: what SQL Server reads', () => {
       kind: 'rows',
       columns: [{ name: 'Sid', type: 'int' }],
       rows: [[51]],
+      readsTable: true,
     });
   });
 
@@ -451,9 +460,8 @@ describe('answerBatch: what SQL Server reads', () => {
       'SET SHOWPLAN_TEXT ON',
       'SET STATISTICS IO ON',
       'SET STATISTICS TIME ON',
-      'SET IMPLICIT_TRANSACTIONS ON',
-      'SET ANSI_DEFAULTS ON',
       'SET NOCOUNT, FMTONLY ON',
+      'SET ANSI_DEFAULTS, FMTONLY ON',
       'SET ROWCOUNT 10',
       'SET ROWCOUNT @n',
       'SET LANGUAGE Deutsch',
@@ -469,7 +477,6 @@ describe('answerBatch: what SQL Server reads', () => {
     for (const sql of [
       'SET FMTONLY OFF',
       'SET STATISTICS XML OFF',
-      'SET IMPLICIT_TRANSACTIONS OFF',
       'SET ROWCOUNT 0',
       'SET ANSI_NULLS, ANSI_PADDING, QUOTED_IDENTIFIER ON',
       'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ',
@@ -487,6 +494,37 @@ describe('answerBatch: what SQL Server reads', () => {
       expect(answerBatch(sql, facts), sql).toEqual([{ kind: 'language', language: 'us_english' }]);
     }
     expect(answerBatch('SET NOCOUNT, XACT_ABORT OFF', facts)).toEqual([{ kind: 'nocount', on: false }]);
+  });
+
+  it('reads SET IMPLICIT_TRANSACTIONS, and ANSI_DEFAULTS as the seven options it sets, as the transaction mode', () => {
+    expect(answerBatch('SET IMPLICIT_TRANSACTIONS ON; set implicit_transactions off', facts)).toEqual([
+      { kind: 'implicit_transactions', on: true },
+      { kind: 'implicit_transactions', on: false },
+    ]);
+    // ANSI_NULLS, CURSOR_CLOSE_ON_COMMIT, ANSI_NULL_DFLT_ON, IMPLICIT_TRANSACTIONS, ANSI_PADDING,
+    // QUOTED_IDENTIFIER and ANSI_WARNINGS: each is served, so ANSI_DEFAULTS is, both ways.
+    expect(answerBatch('SET ANSI_DEFAULTS ON SET ANSI_DEFAULTS OFF', facts)).toEqual([
+      { kind: 'implicit_transactions', on: true },
+      { kind: 'implicit_transactions', on: false },
+    ]);
+    // One value for every option the SET names.
+    expect(answerBatch('SET NOCOUNT, IMPLICIT_TRANSACTIONS ON', facts)).toEqual([
+      { kind: 'implicit_transactions', on: true, nocount: true },
+    ]);
+    expect(answerBatch('SET ANSI_DEFAULTS, XACT_ABORT OFF', facts)).toEqual([
+      { kind: 'implicit_transactions', on: false },
+    ]);
+    // With an option refused ON, the SET is refused whole, ANSI_DEFAULTS with it.
+    for (const sql of ['SET ANSI_DEFAULTS, FMTONLY ON', 'SET IMPLICIT_TRANSACTIONS, NOEXEC ON']) {
+      expect(answerBatch(sql, facts), sql).toEqual([refused(sql)]);
+    }
+    // What begins a transaction under it: a SELECT that reads a table or view, not one without FROM.
+    expect(one('SELECT session_id FROM sys.dm_exec_connections WHERE session_id = @@SPID')).toMatchObject({
+      readsTable: true,
+    });
+    for (const sql of ['SELECT 1', 'SELECT SUSER_SNAME()', "SELECT 'a' AS x, @@SPID"]) {
+      expect(one(sql), sql).not.toHaveProperty('readsTable');
+    }
   });
 
   it('reads transaction statements in the forms T-SQL has, and refuses what they cannot be', () => {
@@ -547,6 +585,28 @@ describe('answerBatch: what SQL Server reads', () => {
     ] as const) {
       expect(answerBatch(sql, facts), sql).toEqual([syntaxError(number, near)]);
     }
+  });
+
+  it("answers a ')' that closes nothing in a SELECT with 102 near it, the first error in the text", () => {
+    // Each scan of a statement's top level holds the depth at 0 past such a ')': the scan for FROM went
+    // below 0 and read the rest as nested, so that a FROM after it was not found.
+    for (const [sql, number, near] of [
+      ['SELECT 1)', 102, ')'],
+      ['SELECT 1), 2 FROM', 102, ')'],
+      ['SELECT 1 WHERE)', 102, ')'],
+      ['SELECT (1)) FROM sys.dm_exec_connections WHERE session_id = @@SPID', 102, ')'],
+      // Answered with a row before: the WHERE's parentheses were not counted.
+      ['SELECT auth_scheme FROM sys.dm_exec_connections WHERE (session_id = @@SPID))', 102, ')'],
+      ['SELECT 1; SELECT 2) SET NOCOUNT ON', 102, ')'],
+      ['SELECT 1 FROM) x', 102, ')'],
+    ] as const) {
+      expect(answerBatch(sql, facts), sql).toEqual([syntaxError(number, near)]);
+    }
+    // Balanced, nested: no syntax error (a parenthesized expression is not served), and in a WHERE, served.
+    expect(one('SELECT ((1))')).toEqual(refused('SELECT ((1))'));
+    expect(
+      one('SELECT auth_scheme FROM sys.dm_exec_connections WHERE ((session_id) = (@@SPID))'),
+    ).toMatchObject({ kind: 'rows', rows: [['KERBEROS']] });
   });
 
   it('refuses a SELECT of more than 4096 elements with 1056, as SQL Server does', () => {

@@ -3,12 +3,19 @@
  * speaks TDS itself and authenticates with Java's own Kerberos when given
  * useKerberos=true, for krbsim's interop tests (jgss.test.ts):
  *
- *   JtdsLogin <jdbc-url> <sql>
+ *   JtdsLogin <jdbc-url> <sql> [manual]
  *
  * JGSS_USER and JGSS_PASSWORD name the user, logged in by Java's
  * Krb5LoginModule (JgssPeer.login); the driver connects as that Subject and
  * prints "ROW <first column>" for each row of the query's result. A failure
  * is "ERR <SQL Server error number, or 0> <message>".
+ *
+ * With "manual", the connection leaves autocommit first (setAutoCommit(false),
+ * which jTDS sends as SET IMPLICIT_TRANSACTIONS ON), runs the query, commits
+ * with commit() (IF @@TRANCOUNT > 0 COMMIT TRAN) and prints "COMMIT"; runs it
+ * again and then sends COMMIT TRAN itself, which SQL Server refuses (3902)
+ * unless the query began a transaction, and prints "COMMIT TRAN"; then goes
+ * back to autocommit.
  */
 
 import java.security.PrivilegedExceptionAction;
@@ -30,11 +37,20 @@ public final class JtdsLogin {
             // jTDS 1.3.1 registers itself when loaded (its jar names no JDBC service).
             Class.forName("net.sourceforge.jtds.jdbc.Driver");
             Subject subject = JgssPeer.login(options, System.getenv("JGSS_PASSWORD"));
+            boolean manual = args.length > 2 && args[2].equals("manual");
             Subject.doAs(subject, (PrivilegedExceptionAction<Void>) () -> {
                 try (Connection c = DriverManager.getConnection(args[0]);
-                     Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery(args[1])) {
-                    while (rs.next()) System.out.println("ROW " + rs.getString(1));
+                     Statement st = c.createStatement()) {
+                    if (manual) c.setAutoCommit(false);
+                    printRows(st, args[1]);
+                    if (manual) {
+                        c.commit();
+                        System.out.println("COMMIT");
+                        printRows(st, args[1]);
+                        st.execute("COMMIT TRAN");
+                        System.out.println("COMMIT TRAN");
+                        c.setAutoCommit(true);
+                    }
                 }
                 return null;
             });
@@ -47,6 +63,12 @@ public final class JtdsLogin {
             for (Throwable t = e; t != null; t = t.getCause()) why.append(' ').append(t).append(';');
             System.out.println("ERR" + why.toString().replace('\n', ' '));
             System.exit(1);
+        }
+    }
+
+    private static void printRows(Statement st, String sql) throws java.sql.SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) System.out.println("ROW " + rs.getString(1));
         }
     }
 }
