@@ -7,7 +7,10 @@
  *   freshness token, the KRB5_TRACE showing PKINIT; public-key encryption
  *   delivery (`-X flag_RSA_PROTOCOL=yes`), and its refusal for an EC
  *   certificate; a client certificate from another CA and one naming another
- *   user refused with the RFC 4556 codes; a realm requiring freshness.
+ *   user refused with the RFC 4556 codes; a realm requiring freshness; an
+ *   `active-directory` realm under KB5014754's Full Enforcement, serving a
+ *   certificate that names the account's SID and refusing one mapped by its
+ *   UPN alone, which its Compatibility mode serves.
  * - krbsim's client against MIT's krb5kdc (pkinit_identity, pkinit_anchors in
  *   its kdc.conf): DH and ECDH, public-key encryption delivery, and MIT's
  *   refusal of a certificate it does not trust.
@@ -18,7 +21,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, systemClock, systemRandom } from '@krbsim/core';
-import { Kdc, Realm } from '@krbsim/kdc';
+import { type CertificateMappingEnforcement, Kdc, Realm } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   issuePkinitClientCertificate,
@@ -62,7 +65,7 @@ async function issue(realm: string): Promise<Pems> {
   };
 }
 
-async function writePems(dir: TempDir, pems: Pems): Promise<void> {
+async function writePems(dir: TempDir, pems: Pems | Record<string, PemCertificate>): Promise<void> {
   for (const [name, p] of Object.entries(pems) as [string, PemCertificate][]) {
     await writeFile(dir.file(`${name}.pem`), p.certPem);
     await writeFile(dir.file(`${name}-key.pem`), p.keyPem, { mode: 0o600 });
@@ -106,6 +109,10 @@ withPkinit('MIT kinit -X X509_user_identity against krbsim', ['kinit', 'klist'],
     });
     realm.addUser('alice', { password: 'alice-Passw0rd' });
     realm.addUser('bob', { password: 'bob-Passw0rd' });
+    return serveRealm(realm, anchors);
+  }
+  /** `realm`'s KDC on loopback, and a MIT client pointed at it that trusts `anchors`. */
+  async function serveRealm(realm: Realm, anchors = ['ca']): Promise<MitClient> {
     const kdc = new Kdc(realm);
     const server = await serveKdc((req) => kdc.handle(req), { log: (l) => log.push(l) });
     servers.push(server);
@@ -279,6 +286,41 @@ ${anchors.map((a) => `  pkinit_anchors = FILE:${dir.file(`${a}.pem`)}\n`).join('
     const r = await mit.run('kinit', ['-X', identity('bobCert'), `alice@${REALM}`], { input: '' });
     expect(r.code, mit.explain(r)).not.toBe(0);
     expect(log.some((l) => l.includes('KDC_ERR_CLIENT_NAME_MISMATCH'))).toBe(true);
+  });
+
+  it("an active-directory realm (KB5014754 Full Enforcement) serves a certificate naming alice's SID, refuses one mapped by her UPN alone; Compatibility mode serves it", async () => {
+    const adRealm = (certificateMappingEnforcement: CertificateMappingEnforcement) => {
+      const realm = new Realm({
+        name: REALM,
+        kind: 'active-directory',
+        random: systemRandom,
+        pkinit: {
+          anchors: pems.ca.certPem,
+          certificate: pems.kdc.certPem,
+          privateKey: pems.kdc.keyPem,
+          certificateMappingEnforcement,
+        },
+      });
+      realm.addUser('alice', { password: 'alice-Passw0rd' });
+      return realm;
+    };
+    // As AD CS's templates issue them: her implicit UPN, and (the strong one) her account's SID.
+    const d = adRealm('full').directory;
+    const upn = `alice@${REALM.toLowerCase()}`;
+    const o = { principal: 'alice', realm: REALM, pkinitSan: false, upn };
+    await writePems(dir, {
+      adStrong: await issuePkinitClientCertificate(pems.ca, { ...o, sid: d.sidOf(d.account('alice')!.rid) }),
+      adWeak: await issuePkinitClientCertificate(pems.ca, o),
+    });
+    const full = await serveRealm(adRealm('full'));
+    const ok = await full.ok('kinit', ['-X', identity('adStrong'), `alice@${REALM}`], { input: '' });
+    expect(ok.trace).toContain('PKINIT client verified DH reply');
+    expect(parseKlist((await full.ok('klist', [])).stdout).principal).toBe(`alice@${REALM}`);
+    const weak = await full.run('kinit', ['-X', identity('adWeak'), `alice@${REALM}`], { input: '' });
+    expect(weak.code, full.explain(weak)).not.toBe(0);
+    expect(log.at(-1)).toContain('KDC_ERR_CLIENT_NAME_MISMATCH');
+    const compatibility = await serveRealm(adRealm('compatibility'));
+    await compatibility.ok('kinit', ['-X', identity('adWeak'), `alice@${REALM}`], { input: '' });
   });
 });
 

@@ -52,7 +52,12 @@ import {
 export type { RequestLogEntry } from './request-log';
 
 import { type TopologyWriteResult, writeTopologyFiles } from './topology-files';
-import { issueTopologyCertificates, realmPkinitOptions, type TopologyCertificates } from './topology-pkinit';
+import {
+  issueTopologyCertificates,
+  issueUserCertificates,
+  realmPkinitOptions,
+  type TopologyCertificates,
+} from './topology-pkinit';
 
 /** Options for {@link startTopology}. */
 export interface StartTopologyOptions {
@@ -461,12 +466,20 @@ export async function startTopology(
   const host = options.host ?? '127.0.0.1';
   // A replica would serve a proxy of its own, to a copy of the realm the others' changes never reach.
   if (options.listen !== false && options.replicaOf !== undefined) refuseKdcProxy(topology);
-  const certificates = await issueTopologyCertificates(topology, options.clock ?? systemClock);
+  const kdcCertificates = await issueTopologyCertificates(topology, options.clock ?? systemClock);
   // The seed drawn once: a resync builds the same realms again.
   const seed = options.seed ?? randomSeed();
   const build = () =>
-    buildRealms(topology, { ...options, seed, ...(certificates !== undefined && { certificates }) });
+    buildRealms(topology, {
+      ...options,
+      seed,
+      ...(kdcCertificates !== undefined && { certificates: kdcCertificates }),
+    });
   const realms = build();
+  // The users' certificates, once their accounts exist: in an AD realm they name each account's SID (KB5014754).
+  const certificates =
+    kdcCertificates &&
+    (await issueUserCertificates(kdcCertificates, topology, realms, options.clock ?? systemClock));
   for (const change of options.passwordChanges ?? []) applyPasswordChange(realms, change);
   const checks = new Map([...realms].map(([name, realm]) => [name, replicaCheck(realm, topology)]));
   // Before any socket opens: a replica of other keys must not start.

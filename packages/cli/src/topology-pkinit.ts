@@ -1,8 +1,10 @@
 /**
  * PKINIT for a served topology: one lab CA, a KDC certificate for each realm
  * marked `pkinit` (id-pkinit-KPKdc, `krbtgt/REALM@REALM`), and a client
- * certificate for each of its users (id-pkinit-san `user@REALM`), issued by
- * `@krbsim/pki` when the topology starts, and written next to `krb5.conf`:
+ * certificate for each of its users (id-pkinit-san `user@REALM`; in an
+ * `active-directory` realm the user's implicit UPN and account SID, as AD CS
+ * issues them), issued by `@krbsim/pki` when the topology starts, and
+ * written next to `krb5.conf`:
  *
  *   pkinit/ca.pem                    the anchor (`pkinit_anchors` in krb5.conf)
  *   pkinit/<user>@<REALM>.pem        a user's certificate, and its key in
@@ -18,7 +20,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@krbsim/core';
 import { writeOwnerOnlyFile } from '@krbsim/files';
-import type { PkinitOptions } from '@krbsim/kdc';
+import type { PkinitOptions, Realm } from '@krbsim/kdc';
 import {
   createSelfSignedCa,
   issuePkinitClientCertificate,
@@ -37,7 +39,11 @@ export interface TopologyCertificates {
   >;
 }
 
-/** Issues the certificates, or undefined when no realm serves PKINIT. */
+/**
+ * Issues the CA and each PKINIT realm's KDC certificate, or undefined when no
+ * realm serves PKINIT: what the realms need to be built. Each realm's `users`
+ * stay empty until {@link issueUserCertificates}, once the accounts exist.
+ */
 export async function issueTopologyCertificates(
   topology: TopologyFile,
   clock: Clock,
@@ -54,19 +60,51 @@ export async function issueTopologyCertificates(
       clock,
       ...(r.kind === 'active-directory' && { dnsNames: [r.name.toLowerCase()] }),
     });
-    const users = new Map<string, PemCertificate>();
-    for (const u of r.users) {
-      // A DC maps a certificate by its UPN, never by id-pkinit-san (MS-PKCA 3.1.5): an AD realm's
-      // users get their implicit UPN, name@domain, beside it.
-      const upn = r.kind === 'active-directory' ? { upn: `${u.name}@${r.name.toLowerCase()}` } : {};
-      users.set(
-        u.name,
-        await issuePkinitClientCertificate(ca, { principal: u.name, realm: r.name, clock, ...upn }),
-      );
-    }
-    realms.set(r.name, { kdc, users });
+    realms.set(r.name, { kdc, users: new Map() });
   }
   return { ca, realms };
+}
+
+/**
+ * `certs` with a client certificate for each user of each PKINIT realm of
+ * `realms` (built with `certs`): an id-pkinit-san `user@REALM`, and in an
+ * `active-directory` realm what AD CS's online templates write, which a DC
+ * maps by (it does not process id-pkinit-san, MS-PKCA 3.1.5): the user's
+ * implicit UPN, `name@domain`, and the account's SID in
+ * szOID_NTDS_CA_SECURITY_EXT (KB5014754), the strong mapping the realm's
+ * Full Enforcement asks for. The SID is the one the build gave the account;
+ * a rebuild from the same topology gives the same.
+ */
+export async function issueUserCertificates(
+  certs: TopologyCertificates,
+  topology: TopologyFile,
+  realms: ReadonlyMap<string, Realm>,
+  clock: Clock,
+): Promise<TopologyCertificates> {
+  const issued = new Map<string, { kdc: PemCertificate; users: Map<string, PemCertificate> }>();
+  for (const r of topology.realms) {
+    const kdc = certs.realms.get(r.name)?.kdc;
+    if (kdc === undefined) continue;
+    const directory = realms.get(r.name)?.directory;
+    const users = new Map<string, PemCertificate>();
+    for (const u of r.users) {
+      const account = r.kind === 'active-directory' ? directory?.account(u.name) : undefined;
+      const ad =
+        r.kind === 'active-directory'
+          ? {
+              upn: `${u.name}@${r.name.toLowerCase()}`,
+              // A name of several components (alice/admin) is no account, and has no SID.
+              ...(account !== undefined && { sid: directory!.sidOf(account.rid) }),
+            }
+          : {};
+      users.set(
+        u.name,
+        await issuePkinitClientCertificate(certs.ca, { principal: u.name, realm: r.name, clock, ...ad }),
+      );
+    }
+    issued.set(r.name, { kdc, users });
+  }
+  return { ca: certs.ca, realms: issued };
 }
 
 /** The realm's `pkinit` option from its spec and certificates. */

@@ -9,7 +9,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { ManualClock, SeededRandom } from '@krbsim/core';
-import { parseCertificate, pemBlocks } from '@krbsim/pki';
+import { certificateSids, parseCertificate, pemBlocks } from '@krbsim/pki';
 import { UdpTcpTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../test/interop/helpers/processes';
@@ -87,7 +87,7 @@ realms:
     expect(kdcOf('PK.TEST').dnsSans).toEqual([]);
   });
 
-  it("an AD realm's users get their implicit UPN in their certificates, by which its KDC maps them", async () => {
+  it("an AD realm's users get their implicit UPN and their account's SID in their certificates, by which its KDC maps them strongly (KB5014754)", async () => {
     const clock = new ManualClock(T0);
     const dir = await makeTempDir('topology-pkinit-ad');
     const topo = await startTopology(
@@ -108,9 +108,12 @@ realms:
     try {
       const pem = (f: string) => readFile(join(dir.path, 'pkinit', f), 'utf8');
       const certificate = await pem('alice@CORP.CONTOSO.COM.pem');
-      expect(parseCertificate(pemBlocks(certificate, 'CERTIFICATE')[0]!).upnSans).toEqual([
-        'alice@corp.contoso.com',
-      ]);
+      const parsed = parseCertificate(pemBlocks(certificate, 'CERTIFICATE')[0]!);
+      expect(parsed.upnSans).toEqual(['alice@corp.contoso.com']);
+      // szOID_NTDS_CA_SECURITY_EXT names the SID the build gave alice's account, as AD CS writes it.
+      const directory = topo.realms.get('CORP.CONTOSO.COM')!.directory;
+      const sid = directory.sidOf(directory.account('alice')!.rid);
+      expect(certificateSids(parsed)).toEqual({ extension: sid, urls: [] });
       const server = topo.servers.get('CORP.CONTOSO.COM')!;
       const client = new KerberosClient({
         realm: 'CORP.CONTOSO.COM',
@@ -120,12 +123,19 @@ realms:
         clock,
         random: new SeededRandom('topology-pkinit-ad client'),
       });
-      const tgt = await client.getInitialCredentials('alice', {
+      const identity = {
         certificate,
         privateKey: await pem('alice@CORP.CONTOSO.COM-key.pem'),
         anchors: await pem('ca.pem'),
-      });
+      };
+      const tgt = await client.getInitialCredentials('alice', identity);
       expect(tgt.server.name.nameString).toEqual(['krbtgt', 'CORP.CONTOSO.COM']);
+      // A resync builds the realm again from the topology: alice's account gets the same SID, and her
+      // certificate still maps.
+      topo.resync();
+      expect(directory).not.toBe(topo.realms.get('CORP.CONTOSO.COM')!.directory);
+      const again = await client.getInitialCredentials('alice', identity);
+      expect(again.server.name.nameString).toEqual(['krbtgt', 'CORP.CONTOSO.COM']);
     } finally {
       await topo.close();
       await dir.remove();

@@ -49,6 +49,7 @@ import {
   type PemCertificate,
   parseCertificate,
   pemBlocks,
+  SID_URL_PREFIX,
   verifySignedData,
 } from '@krbsim/pki';
 import {
@@ -89,6 +90,7 @@ let bobElsewhere: PemCertificate;
 let pc1: PemCertificate;
 let pc1Wrong: PemCertificate;
 let dcCert: PemCertificate;
+const sids: Record<'alice' | 'bob' | 'PC1$', string> = { alice: '', bob: '', PC1$: '' };
 
 beforeAll(async () => {
   const clock = new ManualClock(T0);
@@ -98,6 +100,10 @@ beforeAll(async () => {
   otherCa = await createSelfSignedCa({ commonName: 'someone else', clock, random, keyType: 'rsa-2048' });
   kdcCert = await issuePkinitKdcCertificate(ca, o);
   otherKdc = await issuePkinitKdcCertificate(ca, { ...o, realm: 'ELSEWHERE.TEST' });
+  // The SIDs an active-directory realm gives alice, bob and PC1$: AD CS writes the account's SID in
+  // its certificates (KB5014754), which an AD realm under Full Enforcement needs; an MIT realm ignores it.
+  const d = lab({}, {}, 'active-directory').realm.directory;
+  for (const name of ['alice', 'bob', 'PC1$'] as const) sids[name] = d.sidOf(d.account(name)!.rid);
   alice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice' });
   stranger = await issuePkinitClientCertificate(otherCa, { ...o, principal: 'alice' });
   bob = await issuePkinitClientCertificate(ca, { ...o, principal: 'bob' });
@@ -112,6 +118,7 @@ beforeAll(async () => {
     principal: 'alice',
     pkinitSan: false,
     upn: 'alice@pki.test',
+    sid: sids.alice,
   });
   tlsOnly = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', purposes: ['client-auth'] });
   upnTlsOnly = await issuePkinitClientCertificate(ca, {
@@ -119,6 +126,7 @@ beforeAll(async () => {
     principal: 'alice',
     pkinitSan: false,
     upn: 'alice@pki.test',
+    sid: sids.alice,
     purposes: ['client-auth'],
   });
   smartcard = await issuePkinitClientCertificate(ca, {
@@ -129,7 +137,12 @@ beforeAll(async () => {
   ecAlice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', keyType: 'ecdsa-p256' });
   // Windows smart-card and computer certificates: no id-pkinit-san; a UPN, or a dNSName.
   const windows = { ...o, pkinitSan: false, purposes: ['smartcard-logon'] as const };
-  bobImplicit = await issuePkinitClientCertificate(ca, { ...windows, principal: 'bob', upn: 'BOB@pki.test' });
+  bobImplicit = await issuePkinitClientCertificate(ca, {
+    ...windows,
+    principal: 'bob',
+    upn: 'BOB@pki.test',
+    sid: sids.bob,
+  });
   bobElsewhere = await issuePkinitClientCertificate(ca, {
     ...windows,
     principal: 'bob',
@@ -140,6 +153,7 @@ beforeAll(async () => {
     principal: 'PC1$',
     pkinitSan: false,
     dnsNames: ['PC1.pki.test'],
+    sidUrl: sids.PC1$,
   });
   // A Windows DC's: KDC authentication, the domain's and the DC's DNS names, no id-pkinit-san.
   dcCert = await issuePkinitKdcCertificate(ca, {
@@ -201,11 +215,15 @@ function lab(
 }
 
 /** A subjectAltName holding one Microsoft UPN otherName (a UTF8String). */
-const upnSanExtension = (upn: string) =>
+/** subjectAltName: a UPN otherName and, as KB5014754's strong mapping, the account's SID as a URL. */
+const upnSanExtension = (upn: string, sid: string) =>
   certificateExtension(
     PkinitOid.subjectAltName,
     false,
-    derSeq(tlv(0xa0, derOid(PkinitOid.id_ms_san_upn), tlv(0xa0, tlv(0x0c, new TextEncoder().encode(upn))))),
+    derSeq(
+      tlv(0xa0, derOid(PkinitOid.id_ms_san_upn), tlv(0xa0, tlv(0x0c, new TextEncoder().encode(upn)))),
+      tlv(0x86, new TextEncoder().encode(`${SID_URL_PREFIX}${sid}`)),
+    ),
   );
 
 const identity = (cert: PemCertificate, extra: Partial<PkinitIdentity> = {}): PkinitIdentity => ({
@@ -416,9 +434,10 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
     expect(cred.client.name.nameString).toEqual(['PC1$']);
     const wrong = await rejection(ad().client().getInitialCredentials('PC1$', identity(pc1Wrong)));
     expect(wrong.code).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
-    // The mapping table (AD's explicit mappings, altSecurityIdentities) still maps.
-    const subject = certificateFrom(noSan.certPem).subjectText;
-    await lab({ mapping: [{ subject, principal: 'alice' }] }, {}, 'active-directory')
+    // The mapping table (AD's explicit mappings, altSecurityIdentities) still maps: by fingerprint256, a
+    // strong mapping (packages/kdc/test/pkinit-mapping.test.ts has the weak ones Full Enforcement refuses).
+    const fingerprint256 = certificateFrom(noSan.certPem).fingerprint256;
+    await lab({ mapping: [{ fingerprint256, principal: 'alice' }] }, {}, 'active-directory')
       .client()
       .getInitialCredentials('alice', identity(noSan));
     // An MIT realm maps by id-pkinit-san, and by none of the AD names.
@@ -440,7 +459,11 @@ describe('PKINIT: krbsim client and krbsim KDC', () => {
       handMadeCertificate({
         subject: 'alice',
         issuer: ca,
-        extensions: [basicConstraintsExtension(false), upnSanExtension('alice@pki.test'), ...extensions],
+        extensions: [
+          basicConstraintsExtension(false),
+          upnSanExtension('alice@pki.test', sids.alice),
+          ...extensions,
+        ],
         notBefore: T0 - 86_400_000,
         notAfter: T0 + 30 * 86_400_000,
       });

@@ -45,7 +45,7 @@ import { runPadata } from './padata/handler';
 import { AS_PADATA_HANDLERS } from './padata/registry';
 import { encPaRepPadata } from './padata/req-enc-pa-rep';
 import { supportedEnctypesPadata } from './padata/supported-enctypes';
-import { pkinitLogonOf, withPkinitLogonPac } from './pkinit/logon';
+import { pkinitLogonOf } from './pkinit/logon';
 import { asReplyHints, fastRequired, preauthRequired, usableClientKeys, withPreauthMethods } from './preauth';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
@@ -349,17 +349,21 @@ function answerAs(
     transited: emptyTransited(),
     caddr: body.addresses,
   };
-  const proposed = ticketAuthorizationData(realm, draft, {
-    fromEvidence: NO_AUTHORIZATION_DATA,
-    fromRequest: NO_AUTHORIZATION_DATA,
-    pacRequested,
-    pacAttributes: asPacAttributes(state.pacRequest, policy.includePacByDefault),
-    badPasswordCount,
-  });
-  // MS-PKCA 3.1.5.2: a PKINIT logon's PAC (S-1-18-3, PAC_CREDENTIAL_INFO under the PKINIT reply key).
-  const pkinitLogon = pkinitLogonOf(state);
-  const authorizationData =
-    pkinitLogon === undefined ? proposed : withPkinitLogonPac(realm, proposed, c, replyKey.key, pkinitLogon);
+  // MS-PKCA 3.1.5.2: a DC's PAC of a PKINIT logon has S-1-18-3 after a freshness token, and
+  // PAC_CREDENTIAL_INFO under the PKINIT reply key (pkinit/logon.ts); MIT's KDC adds neither.
+  const pkinitLogon = realm.kind === 'active-directory' ? pkinitLogonOf(state) : undefined;
+  const authorizationData = ticketAuthorizationData(
+    realm,
+    draft,
+    {
+      fromEvidence: NO_AUTHORIZATION_DATA,
+      fromRequest: NO_AUTHORIZATION_DATA,
+      pacRequested,
+      pacAttributes: asPacAttributes(state.pacRequest, policy.includePacByDefault),
+      badPasswordCount,
+    },
+    pkinitLogon && { freshnessToken: pkinitLogon.freshnessToken, replyKey: replyKey.key },
+  );
   const request = { ...draft, authorizationData };
   const { ticket, encTicketPart: etp } = issueTicket(realm.name, request, realm.random, (e) =>
     signIssuedPac(realm, request, e),

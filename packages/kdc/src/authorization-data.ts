@@ -12,7 +12,7 @@ import { type AuthorizationData, TicketFlags } from '@krbsim/asn1';
 import { encodePac, wrapPac } from '@krbsim/pac';
 import { pacAuthorizationData, type TicketDraft } from './issue';
 import { kdcSignatureKey } from './keys';
-import { buildPac } from './pac-builder';
+import { buildPac, type PacLogon } from './pac-builder';
 import { withResourceGroups } from './pac-issuance';
 import type { Realm } from './realm';
 
@@ -38,11 +38,14 @@ function kdcKeyFor(realm: Realm) {
  * The authorization data `draft` will carry: the proposal (AS: the
  * `pacBuilder` PAC when requested; TGS: the evidence ticket's, then the
  * request's), or what the realm's hook makes of it. `undefined` when empty.
+ * `pkinit` (AS): the PKINIT logon the PAC records (`PacLogon.pkinit`); kept
+ * out of `inputs`, which the hook sees, as it holds the reply key.
  */
 export function ticketAuthorizationData(
   realm: Realm,
   draft: TicketDraft,
   inputs: AuthorizationDataInputs,
+  pkinit?: PacLogon['pkinit'],
 ): AuthorizationData | undefined {
   let proposed: AuthorizationData;
   if (draft.exchange === 'AS' && !realm.pacBuilder) {
@@ -63,6 +66,7 @@ export function ticketAuthorizationData(
             assertedBy: 'authentication-authority',
             ...(inputs.badPasswordCount !== undefined && { badPasswordCount: inputs.badPasswordCount }),
             ...(isTgt && { tgt: { attributes: inputs.pacAttributes } }),
+            ...(pkinit !== undefined && { pkinit }),
           })
         : undefined;
     // A service ticket straight from the AS exchange (kadmin/changepw's above all: MS-PAC 4.1.2.1,

@@ -52,6 +52,7 @@ export type {
 } from './padata/handler';
 export { AS_PADATA_HANDLERS, TGS_PADATA_HANDLERS } from './padata/registry';
 export type {
+  CertificateMappingEnforcement,
   PkinitCertificateMapping,
   PkinitClientEku,
   PkinitConfig,

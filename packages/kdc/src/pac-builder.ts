@@ -4,8 +4,10 @@
  * {@link Directory}: KERB_VALIDATION_INFO (the user's SID as domain SID and
  * RID, its primary group and groups, S-1-18-1 or, for S4U2Self, S-1-18-2
  * in ExtraSids), PAC_CLIENT_INFO, UPN_DNS_INFO in the extended form with
- * the SAM name and SID, PAC_ATTRIBUTES_INFO and PAC_REQUESTOR. The
- * signatures are added when the ticket is sealed (`issue.ts`).
+ * the SAM name and SID, PAC_ATTRIBUTES_INFO and PAC_REQUESTOR; for a PKINIT
+ * logon, S-1-18-3 after a freshness token and PAC_CREDENTIAL_INFO (MS-PKCA
+ * 3.1.5.2, `pkinit/logon.ts`). The signatures are added when the ticket is
+ * sealed (`issue.ts`).
  *
  * An account with an identity held elsewhere (a synced user in Azure AD)
  * gets that SID: its domain becomes the logon domain, and group SIDs of
@@ -14,6 +16,7 @@
  * @module
  */
 
+import type { Key } from '@krbsim/crypto';
 import {
   createKerbValidationInfo,
   createPacAttributesInfo,
@@ -36,6 +39,7 @@ import {
   WellKnownSid,
 } from '@krbsim/pac';
 import type { DirectoryAccount } from './directory';
+import { FRESH_PUBLIC_KEY_IDENTITY, pkinitCredentialInfo } from './pkinit/logon';
 import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
 import { routingView } from './routing-view';
@@ -66,6 +70,16 @@ export interface PacLogon {
    * before this logon (which then resets them), as a DC reports it. Default 0.
    */
   readonly badPasswordCount?: number;
+  /**
+   * A PKINIT logon, as a DC records it (MS-PKCA 3.1.5.2): with
+   * `freshnessToken` (the PKAuthenticator carried one the KDC validated,
+   * RFC 8070) FRESH_PUBLIC_KEY_IDENTITY, S-1-18-3, in ExtraSids after
+   * S-1-18-1; and PAC_CREDENTIAL_INFO after KERB_VALIDATION_INFO, the
+   * account's NT hash sealed with `replyKey`, the AS reply key (none for an
+   * account without an RC4-HMAC key). The AS exchange of an
+   * `active-directory` realm sets it; MIT's KDC adds neither.
+   */
+  readonly pkinit?: { readonly freshnessToken: boolean; readonly replyKey: Key };
 }
 
 /** The directory account behind a database entry (`alice`, `SQL01$`), if it has one. */
@@ -233,7 +247,13 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
     logon.assertedBy === 'service'
       ? WellKnownSid.SERVICE_ASSERTED_IDENTITY
       : WellKnownSid.AUTHENTICATION_AUTHORITY_ASSERTED_IDENTITY;
-  const extraSids = [...id.extra, { sid: parseSid(asserted), attributes: SE_GROUP_DEFAULT }];
+  const extraSids = [
+    ...id.extra,
+    { sid: parseSid(asserted), attributes: SE_GROUP_DEFAULT },
+    ...(logon.pkinit?.freshnessToken === true
+      ? [{ sid: FRESH_PUBLIC_KEY_IDENTITY, attributes: SE_GROUP_DEFAULT }]
+      : []),
+  ];
   const logonInfo = createKerbValidationInfo({
     // An S4U2Self PAC records no logon: LogonTime 0, as Windows writes it.
     logonTime: logon.assertedBy === 'service' ? 0n : fileTimeFromMillis(logon.authtime),
@@ -263,9 +283,12 @@ export function buildPac(realm: Realm, entry: PrincipalEntry, logon: PacLogon): 
   });
   const sid = accountSid(realm, account);
   const upn = entry.upn ?? `${account.name}@${realm.name.toLowerCase()}`;
+  const credentials = logon.pkinit && pkinitCredentialInfo(realm, entry, logon.pkinit.replyKey);
   return {
     buffers: [
       { type: PacBufferType.LOGON_INFO, value: logonInfo },
+      // After KERB_VALIDATION_INFO, in buffer type order, as Windows and Samba place it.
+      ...(credentials === undefined ? [] : [credentials]),
       {
         type: PacBufferType.CLIENT_INFO,
         value: createPacClientInfo(logon.clientName ?? account.name, logon.authtime),

@@ -57,7 +57,10 @@ beforeAll(async () => {
   };
   ca = await createSelfSignedCa({ ...o, commonName: 'krbsim PKINIT errors CA' });
   kdcCert = await issuePkinitKdcCertificate(ca, o);
-  alice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', upn: 'alice@pki.test' });
+  // With her SID, as AD CS issues it (KB5014754): an AD realm maps her strongly; an MIT realm ignores it.
+  const d = lab({}, 'active-directory').realm.directory;
+  const sid = d.sidOf(d.account('alice')!.rid);
+  alice = await issuePkinitClientCertificate(ca, { ...o, principal: 'alice', upn: 'alice@pki.test', sid });
 });
 
 function lab(pkinit: Partial<PkinitOptions> = {}, kind: 'mit' | 'active-directory' = 'mit') {
@@ -217,9 +220,9 @@ describe('PKINIT: the RFC 8636 KDF', () => {
 });
 
 describe('PKINIT configuration', () => {
-  function refusal(pkinit: Partial<PkinitOptions>): Error {
+  function refusal(pkinit: Partial<PkinitOptions>, kind: 'mit' | 'active-directory' = 'mit'): Error {
     try {
-      lab(pkinit);
+      lab(pkinit, kind);
     } catch (e) {
       expect(isKerberosError(e, ErrorCode.KRB_ERR_GENERIC)).toBe(true);
       return e as Error;
@@ -235,6 +238,25 @@ describe('PKINIT configuration', () => {
     expect(refusal({ clientEku: 'smartcard' as PkinitOptions['clientEku'] }).message).toBe(
       'PKINIT configuration: clientEku "smartcard" is not one of kpClientAuth, scLogin, windows, none',
     );
+  });
+
+  it('refuses a certificateMappingEnforcement it does not know, in either kind of realm; takes full and compatibility in both', () => {
+    for (const kind of ['active-directory', 'mit'] as const) {
+      for (const bad of ['strict', 'Full', 'enforcement', 2, null]) {
+        expect(
+          refusal(
+            { certificateMappingEnforcement: bad as PkinitOptions['certificateMappingEnforcement'] },
+            kind,
+          ).message,
+          kind,
+        ).toBe(
+          `PKINIT configuration: certificateMappingEnforcement ${JSON.stringify(bad)} is not one of full, compatibility`,
+        );
+      }
+      for (const good of ['full', 'compatibility'] as const) {
+        expect(() => lab({ certificateMappingEnforcement: good }, kind)).not.toThrow();
+      }
+    }
   });
 
   it('refuses a KDC key it cannot read, without echoing the key', () => {

@@ -1,7 +1,8 @@
 /**
  * PKINIT in an `active-directory` realm as a Windows DC answers it, beside
  * an `mit` realm as MIT's KDC does: the SIDs a certificate names for
- * KB5014754's strong mapping (MS-PKCA 3.1.5.2.1.6), the codes of freshness
+ * KB5014754's strong mapping (MS-PKCA 3.1.5.2.1.6), Full Enforcement's
+ * refusal of a weak mapping and Compatibility mode (3.1.5.2.1.5), the codes of freshness
  * token failures (RFC 8070; Samba's pkinit_tests.py for Windows, MIT's
  * kdc_preauth.c), and the PAC of a PKINIT logon (S-1-18-3 after a
  * freshness token, PAC_CREDENTIAL_INFO: MS-PAC 2.6, MS-PKCA 3.1.5.2).
@@ -21,19 +22,22 @@ import {
 } from '@krbsim/asn1';
 import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { encrypt, generateKey, type Key, stringToKey } from '@krbsim/crypto';
-import { Kdc, Realm } from '@krbsim/kdc';
+import { Kdc, type PkinitOptions, Realm, type RealmPolicy } from '@krbsim/kdc';
 import {
   decodeNtlmSupplementalCredential,
   decodePac,
   decodePacCredentialInfo,
+  encodePac,
   findPac,
   formatSid,
   getPacBuffer,
   NtlmCredentialFlags,
   openPacCredentials,
+  type Pac,
   PacBufferType,
   type RawPacBuffer,
   verifyPac,
+  withPac,
 } from '@krbsim/pac';
 import {
   cmsSigner,
@@ -44,7 +48,9 @@ import {
   issuePkinitKdcCertificate,
   octetString2Key,
   type PemCertificate,
+  parseCertificate,
   parseKdcPublicValue,
+  pemBlocks,
   verifySignedData,
 } from '@krbsim/pki';
 import {
@@ -69,14 +75,18 @@ let kdcCert: PemCertificate;
 const sid: Record<'alice' | 'bob' | 'pc1', string> = { alice: '', bob: '', pc1: '' };
 const certs: Record<string, PemCertificate> = {};
 
-function lab(kind: 'active-directory' | 'mit' = 'active-directory', policy = {}) {
+function lab(
+  kind: 'active-directory' | 'mit' = 'active-directory',
+  policy: Partial<RealmPolicy> = {},
+  pkinit: Partial<PkinitOptions> = {},
+) {
   const realm = new Realm({
     name: REALM,
     kind,
     clock: clockAt(),
     random: new SeededRandom('pkinit-mapping-realm'),
     policy,
-    pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem },
+    pkinit: { anchors: ca.certPem, certificate: kdcCert.certPem, privateKey: kdcCert.keyPem, ...pkinit },
   });
   // alice has an RC4-HMAC key (her NT hash), as every account of a real DC has; bob has not.
   realm.addUser('alice', { password: 'alice-Passw0rd', upn: 'alice@pki.test', encTypes: [18, 17, 23] });
@@ -87,7 +97,11 @@ function lab(kind: 'active-directory' | 'mit' = 'active-directory', policy = {})
 }
 
 /** An AD realm whose KRB-ERRORs carry e-text (MIT's shape), for the tests that read the KDC's reason. */
-const withText = () => lab('active-directory', { krbErrorStyle: 'mit' });
+const withText = (pkinit: Partial<PkinitOptions> = {}) =>
+  lab('active-directory', { krbErrorStyle: 'mit' }, pkinit);
+/** An AD realm in KB5014754's Compatibility mode, as DCs ran before the 2025 updates. */
+const compatibility = (pkinit: Partial<PkinitOptions> = {}) =>
+  lab('active-directory', {}, { certificateMappingEnforcement: 'compatibility', ...pkinit });
 
 beforeAll(async () => {
   const o = { clock: clockAt(), random: new SeededRandom('pkinit-mapping-certs'), realm: REALM };
@@ -119,6 +133,10 @@ beforeAll(async () => {
     issue('bobWithSid', { principal: 'bob', upn: 'bob@pki.test', sid: sid.bob }),
     issue('pc1Sid', { principal: 'PC1$', upn: undefined, dnsNames: ['PC1.pki.test'], sid: sid.pc1 }),
     issue('pc1AliceSid', { principal: 'PC1$', upn: undefined, dnsNames: ['PC1.pki.test'], sid: sid.alice }),
+    // Weakly mapped: by its dNSName alone, as certificates before KB5014754 were.
+    issue('pc1Dns', { principal: 'PC1$', upn: undefined, dnsNames: ['PC1.pki.test'] }),
+    // No name the realm reads: only the mapping table maps it.
+    issue('aliceUnnamed', { upn: undefined }),
     // An MIT realm's certificate: id-pkinit-san, with a SID it does not read.
     issue('mitAliceBobSid', { pkinitSan: true, upn: undefined, purposes: ['pkinit'], sid: sid.bob }),
   ]);
@@ -158,7 +176,7 @@ const code = (rep: Uint8Array) => (rep[0] === 0x7e ? errorOf(rep).errorCode : 0)
 
 describe('an active-directory realm checks the SID a certificate names (MS-PKCA 3.1.5.2.1.6, KB5014754)', () => {
   it("serves a certificate whose szOID_NTDS_CA_SECURITY_EXT or SAN URL names the mapped account's SID", () => {
-    for (const name of ['aliceUpn', 'aliceSid', 'aliceSidUrl']) {
+    for (const name of ['aliceSid', 'aliceSidUrl']) {
       expect(code(lab().kdc.handle(request(certs[name]!).bytes)), name).toBe(0);
     }
     expect(code(lab().kdc.handle(request(certs.bobWithSid!, 'bob').bytes))).toBe(0);
@@ -275,6 +293,80 @@ describe('an active-directory realm checks the SID a certificate names (MS-PKCA 
   });
 });
 
+describe("KB5014754's Full Enforcement of strong certificate mapping (MS-PKCA 3.1.5.2.1.5)", () => {
+  const fingerprint = (c: PemCertificate) =>
+    parseCertificate(pemBlocks(c.certPem, 'CERTIFICATE')[0]!).fingerprint256;
+  const weak = (rep: Uint8Array) => {
+    expect(code(rep)).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+  };
+
+  it('refuses a certificate mapped by its UPN alone with KDC_ERR_CLIENT_NAME_MISMATCH, saying what would make it strong', () => {
+    weak(lab().kdc.handle(request(certs.aliceUpn!).bytes));
+    const err = errorOf(withText().kdc.handle(request(certs.aliceUpn!).bytes));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH);
+    expect(err.eText).toContain(`maps to alice@${REALM} only weakly, by its UPN alice@pki.test`);
+    expect(err.eText).toContain(
+      `the account's SID ${sid.alice} in the certificate (szOID_NTDS_CA_SECURITY_EXT, or a SAN URL tag:microsoft.com,2022-09-14:sid:${sid.alice}) or a mapping-table row by fingerprint256`,
+    );
+    // 'full' is the default: naming it changes nothing.
+    weak(
+      lab('active-directory', {}, { certificateMappingEnforcement: 'full' }).kdc.handle(
+        request(certs.aliceUpn!).bytes,
+      ),
+    );
+  });
+
+  it("refuses a computer's certificate mapped by its dNSName alone; its SID makes it strong", () => {
+    weak(lab().kdc.handle(request(certs.pc1Dns!, 'PC1$').bytes));
+    const err = errorOf(withText().kdc.handle(request(certs.pc1Dns!, 'PC1$').bytes));
+    expect(err.eText).toContain(`maps to PC1$@${REALM} only weakly, by its dNSName PC1.pki.test`);
+    expect(code(lab().kdc.handle(request(certs.pc1Sid!, 'PC1$').bytes))).toBe(0);
+  });
+
+  it('takes the SID in szOID_NTDS_CA_SECURITY_EXT or in a SAN URL as a strong mapping', () => {
+    expect(code(lab().kdc.handle(request(certs.aliceSid!).bytes))).toBe(0);
+    expect(code(lab().kdc.handle(request(certs.aliceSidUrl!).bytes))).toBe(0);
+  });
+
+  it('a mapping-table row by fingerprint256 is strong (as X509SHA1PublicKey); one by subject alone is weak (as X509SubjectOnly)', () => {
+    const fp = fingerprint(certs.aliceUnnamed!);
+    const byHash = { mapping: [{ principal: 'alice', fingerprint256: fp }] };
+    const bySubject = { mapping: [{ principal: 'alice', subject: 'CN=alice' }] };
+    const both = { mapping: [{ principal: 'alice', subject: 'CN=alice', fingerprint256: fp }] };
+    const r = () => request(certs.aliceUnnamed!).bytes;
+    expect(code(lab('active-directory', {}, byHash).kdc.handle(r()))).toBe(0);
+    expect(code(lab('active-directory', {}, both).kdc.handle(r()))).toBe(0);
+    weak(lab('active-directory', {}, bySubject).kdc.handle(r()));
+    expect(errorOf(withText(bySubject).kdc.handle(r())).eText).toContain(
+      'only weakly, by its mapping-table row by subject (CN=alice)',
+    );
+    // A weak mapping beside a strong one: the strong one counts.
+    const upnAndHash = { mapping: [{ principal: 'alice', fingerprint256: fingerprint(certs.aliceUpn!) }] };
+    expect(code(lab('active-directory', {}, upnAndHash).kdc.handle(request(certs.aliceUpn!).bytes))).toBe(0);
+  });
+
+  it('compatibility mode serves the weak mappings (UPN, dNSName, subject row), and still checks a SID the certificate names', () => {
+    expect(code(compatibility().kdc.handle(request(certs.aliceUpn!).bytes))).toBe(0);
+    expect(code(compatibility().kdc.handle(request(certs.pc1Dns!, 'PC1$').bytes))).toBe(0);
+    const bySubject = { mapping: [{ principal: 'alice', subject: 'CN=alice' }] };
+    expect(code(compatibility(bySubject).kdc.handle(request(certs.aliceUnnamed!).bytes))).toBe(0);
+    expect(code(compatibility().kdc.handle(request(certs.aliceBobSid!).bytes))).toBe(
+      ErrorCode.KDC_ERR_CERTIFICATE_MISMATCH,
+    );
+  });
+
+  it('an MIT realm is unaffected: it maps by id-pkinit-san, the table by subject, and the UPN with allowUpn (MIT has no such rule)', () => {
+    for (const certificateMappingEnforcement of ['full', 'compatibility'] as const) {
+      const mit = (pkinit: Partial<PkinitOptions> = {}) =>
+        lab('mit', {}, { certificateMappingEnforcement, clientEku: 'scLogin', ...pkinit });
+      expect(code(mit().kdc.handle(request(certs.mitAliceBobSid!).bytes))).toBe(0);
+      expect(code(mit({ allowUpn: true }).kdc.handle(request(certs.aliceUpn!).bytes))).toBe(0);
+      const bySubject = { mapping: [{ principal: 'alice', subject: 'CN=alice' }] };
+      expect(code(mit(bySubject).kdc.handle(request(certs.aliceUnnamed!).bytes))).toBe(0);
+    }
+  });
+});
+
 describe('freshness token failures: the codes a DC and MIT send', () => {
   /** A token as `realm` hands it out (PREAUTH_REQUIRED to an empty PA_AS_FRESHNESS). */
   function tokenOf(realm: Realm, kdc: Kdc): Uint8Array {
@@ -326,7 +418,7 @@ describe('freshness token failures: the codes a DC and MIT send', () => {
     const adName = Object.entries(ErrorCode).find(([, v]) => v === adCode)![0];
     it(`${what}: ${adName} from a DC, KDC_ERR_PREAUTH_FAILED from an MIT realm`, () => {
       for (const kind of ['active-directory', 'mit'] as const) {
-        const cert = kind === 'mit' ? certs.mitAliceBobSid! : certs.aliceUpn!;
+        const cert = kind === 'mit' ? certs.mitAliceBobSid! : certs.aliceSid!;
         const l = lab(kind);
         const err = errorOf(l.kdc.handle(request(cert, 'alice', token(tokenOf(l.realm, l.kdc))).bytes));
         expect(err.errorCode, kind).toBe(kind === 'mit' ? ErrorCode.KDC_ERR_PREAUTH_FAILED : adCode);
@@ -349,7 +441,7 @@ describe('freshness token failures: the codes a DC and MIT send', () => {
       const l = lab(kind);
       const token = tokenOf(l.realm, l.kdc);
       (l.realm.clock as ManualClock).advance(10 * Duration.minute);
-      const cert = kind === 'mit' ? certs.mitAliceBobSid! : certs.aliceUpn!;
+      const cert = kind === 'mit' ? certs.mitAliceBobSid! : certs.aliceSid!;
       // The PKAuthenticator's time follows the KDC's, so only the token is stale.
       const req = pkinitAsReq({
         realm: REALM,
@@ -371,7 +463,7 @@ describe('the PAC of a PKINIT logon in an active-directory realm (MS-PKCA 3.1.5.
   /** alice's PKINIT TGT: its PAC, opened with the krbtgt key, and the reply key. */
   function logon(kind: 'active-directory' | 'mit', withToken: boolean, who = 'alice') {
     const l = lab(kind, kind === 'mit' ? { issuePac: true } : {});
-    const cert = kind === 'mit' ? certs.mitAliceBobSid! : who === 'bob' ? certs.bobWithSid! : certs.aliceUpn!;
+    const cert = kind === 'mit' ? certs.mitAliceBobSid! : who === 'bob' ? certs.bobWithSid! : certs.aliceSid!;
     const token = withToken
       ? decodeMethodData(
           errorOf(
@@ -429,5 +521,47 @@ describe('the PAC of a PKINIT logon in an active-directory realm (MS-PKCA 3.1.5.
     const types = (p: ReturnType<typeof logon>) => p.pac.buffers.map((b) => b.type);
     expect(types(logon('active-directory', false, 'bob'))).not.toContain(PacBufferType.CREDENTIALS_INFO);
     expect(types(logon('mit', false))).not.toContain(PacBufferType.CREDENTIALS_INFO);
+  });
+
+  it('both are in the PAC the realm proposes, which its authorizationData hook sees and decides on', () => {
+    const l = lab();
+    const proposed: Pac[] = [];
+    // A hook that keeps the PAC but drops PAC_CREDENTIAL_INFO, as a realm hiding the NT hash would.
+    l.realm.authorizationData = (ctx) => {
+      const pac = decodePac(findPac(ctx.proposed)!.pac);
+      proposed.push(pac);
+      const kept = { buffers: pac.buffers.filter((b) => b.type !== PacBufferType.CREDENTIALS_INFO) };
+      return withPac(ctx.proposed, encodePac(kept));
+    };
+    const token = decodeMethodData(
+      errorOf(
+        l.kdc.handle(
+          asReq({
+            realm: REALM,
+            cname: 'alice',
+            padata: [{ padataType: PaDataType.PA_AS_FRESHNESS, padataValue: new Uint8Array(0) }],
+          }),
+        ),
+      ).eData!,
+    ).find((p) => p.padataType === PaDataType.PA_AS_FRESHNESS)!.padataValue;
+    const asRep = decodeAsRep(l.kdc.handle(request(certs.aliceSid!, 'alice', token).bytes));
+    expect(proposed).toHaveLength(1);
+    const seen = proposed[0]!;
+    expect(seen.buffers.map((b) => b.type).slice(0, 2)).toEqual([
+      PacBufferType.LOGON_INFO,
+      PacBufferType.CREDENTIALS_INFO,
+    ]);
+    expect(getPacBuffer(seen, PacBufferType.LOGON_INFO)!.extraSids.map((e) => formatSid(e.sid))).toEqual([
+      'S-1-18-1',
+      'S-1-18-3',
+    ]);
+    // The ticket carries what the hook chose: nothing adds the buffer back after it.
+    const krbtgt = l.realm.krbtgt.keys.find((k) => k.key.etype === asRep.ticket.encPart.etype)!.key;
+    const issued = decodePac(findPac(openTicket(asRep.ticket, krbtgt).authorizationData)!.pac);
+    expect(issued.buffers.map((b) => b.type)).not.toContain(PacBufferType.CREDENTIALS_INFO);
+    expect(getPacBuffer(issued, PacBufferType.LOGON_INFO)!.extraSids.map((e) => formatSid(e.sid))).toEqual([
+      'S-1-18-1',
+      'S-1-18-3',
+    ]);
   });
 });

@@ -285,10 +285,14 @@ export interface IssuePkinitClientCertificateOptions {
   readonly dnsNames?: readonly string[];
   /**
    * The account's SID in szOID_NTDS_CA_SECURITY_EXT (MS-WCCE 2.2.2.7.7.4), as AD CS writes it since
-   * KB5014754: the strong mapping an `active-directory` realm checks (MS-PKCA 3.1.5.2.1.6).
+   * KB5014754: the strong mapping an `active-directory` realm checks (MS-PKCA 3.1.5.2.1.6), and which
+   * its Full Enforcement needs of a certificate that maps by UPN or dNSName (3.1.5.2.1.5).
    */
   readonly sid?: string;
-  /** The account's SID, written as a subjectAltName URL `tag:microsoft.com,2022-09-14:sid:<SID>` (`SID_URL_PREFIX`; KB5014754). */
+  /**
+   * The account's SID, written as a subjectAltName URL `tag:microsoft.com,2022-09-14:sid:<SID>`
+   * (`SID_URL_PREFIX`; KB5014754): a strong mapping as `sid` is.
+   */
   readonly sidUrl?: string;
   /** The extended key usages (default `['pkinit']`: id-pkinit-KPClientAuth). */
   readonly purposes?: readonly PkinitClientPurpose[];

@@ -12,7 +12,11 @@
  * KDC_ERR_CLIENT_NAME_MISMATCH. An `active-directory` realm then checks the
  * SIDs the certificate names (szOID_NTDS_CA_SECURITY_EXT, the SAN URL of
  * KB5014754): each must be the mapped account's, else
- * KDC_ERR_CERTIFICATE_MISMATCH (MS-PKCA 3.1.5.2.1.6).
+ * KDC_ERR_CERTIFICATE_MISMATCH (MS-PKCA 3.1.5.2.1.6). Under KB5014754's Full
+ * Enforcement (`certificateMappingEnforcement: 'full'`, the default) it then
+ * refuses a certificate mapped only weakly (MS-PKCA 3.1.5.2.1.5): one that
+ * names no SID and no mapping-table row by `fingerprint256` maps, with
+ * KDC_ERR_CLIENT_NAME_MISMATCH.
  *
  * @module
  */
@@ -20,7 +24,7 @@
 import { formatPrincipal, type PrincipalName } from '@krbsim/asn1';
 import { ErrorCode } from '@krbsim/core';
 import { formatSid, isPacError, parseSid, sidEquals } from '@krbsim/pac';
-import { allowsKeyUsage, type Certificate, certificateSids, KeyUsageBit } from '@krbsim/pki';
+import { allowsKeyUsage, type Certificate, certificateSids, KeyUsageBit, SID_URL_PREFIX } from '@krbsim/pki';
 import { KdcError } from '../krb-error';
 import { accountOf, accountSid } from '../pac-builder';
 import type { PrincipalEntry } from '../principal-db';
@@ -73,7 +77,8 @@ export function checkClientEku(config: PkinitConfig, cert: Certificate): void {
 /**
  * Throws KDC_ERR_CLIENT_NAME_MISMATCH unless `cert` maps to `client` of
  * `realm`; in an `active-directory` realm, KDC_ERR_CERTIFICATE_MISMATCH when
- * it names a SID that is not the account's.
+ * it names a SID that is not the account's, and under Full Enforcement
+ * KDC_ERR_CLIENT_NAME_MISMATCH when it maps only weakly.
  */
 export function checkClientMapping(
   config: PkinitConfig,
@@ -81,27 +86,79 @@ export function checkClientMapping(
   client: PrincipalEntry,
   realm: Realm,
 ): void {
-  if (!mapsTo(config, cert, client, realm.name)) nameMismatch(config, cert, client, realm.name);
-  if (config.activeDirectory) checkCertificateSids(cert, client, realm);
+  const mapping = mappingOf(config, cert, client, realm.name);
+  if (mapping === undefined) nameMismatch(config, cert, client, realm.name);
+  if (!config.activeDirectory) return;
+  const namesSid = checkCertificateSids(cert, client, realm);
+  if (config.strongMappingRequired && !namesSid && !mapping.strong) weakMapping(cert, client, realm, mapping);
 }
 
-function mapsTo(config: PkinitConfig, cert: Certificate, client: PrincipalEntry, realm: string): boolean {
+/** How a certificate maps to the client, and whether AD rates that mapping strong (MS-PKCA 3.1.5.2.1.5). */
+interface CertificateMapping {
+  /** What mapped it, for messages: `its UPN alice@contoso.com`. */
+  readonly by: string;
+  readonly strong: boolean;
+}
+
+function mappingOf(
+  config: PkinitConfig,
+  cert: Certificate,
+  client: PrincipalEntry,
+  realm: string,
+): CertificateMapping | undefined {
   const name = client.name;
-  if (config.mapping.some((r) => rowMatches(r, cert) && sameName(name, r.principal.split('/')))) return true;
+  const rows = config.mapping.filter((r) => rowMatches(r, cert) && sameName(name, r.principal.split('/')));
+  // KB5014754: a row that pins the certificate itself is strong, as altSecurityIdentities'
+  // X509IssuerSerialNumber and X509SHA1PublicKey are; a row by subject alone is weak, as
+  // X509SubjectOnly and X509IssuerSubject are (anyone the CA names so matches it).
+  if (rows.some((r) => r.fingerprint256 !== undefined)) {
+    return { by: 'its mapping-table row by fingerprint256', strong: true };
+  }
+  if (rows.length > 0) return { by: `its mapping-table row by subject (${rows[0]!.subject})`, strong: false };
   // MS-PKCA 3.1.5 (and its <9>): a Windows KDC does not process id-pkinit-san; an AD realm maps by
   // UPN (users), dNSName (computers) and explicit mappings (the table, as altSecurityIdentities).
+  // Only an AD realm rates a mapping, so `strong` means nothing for the id-pkinit-san of an MIT one.
   if (
     !config.activeDirectory &&
     cert.pkinitSans.some((s) => s.realm === realm && sameName(s.principalName, name.nameString))
   ) {
-    return true;
+    return { by: 'its id-pkinit-san', strong: false };
   }
-  if (config.allowUpn && cert.upnSans.some((u) => upnNames(u, client, realm, config.activeDirectory))) {
-    return true;
-  }
+  const upn = config.allowUpn
+    ? cert.upnSans.find((u) => upnNames(u, client, realm, config.activeDirectory))
+    : undefined;
+  if (upn !== undefined) return { by: `its UPN ${upn}`, strong: false };
   // MS-PKCA 3.1.5.2.1: a computer's certificate names it by dNSName, the account's dNSHostName
   // (its host/<dnsHostName> SPN here).
-  return config.activeDirectory && isComputer(client) && cert.dnsSans.some((d) => hasHostSpn(client, d));
+  const dns =
+    config.activeDirectory && isComputer(client)
+      ? cert.dnsSans.find((d) => hasHostSpn(client, d))
+      : undefined;
+  return dns === undefined ? undefined : { by: `its dNSName ${dns}`, strong: false };
+}
+
+/**
+ * KB5014754's Full Enforcement (MS-PKCA 3.1.5.2.1.5): a certificate mapped only weakly is refused.
+ * MS-PKCA allows KDC_ERR_CERTIFICATE_MISMATCH here; a patched DC answers KDC_ERR_CLIENT_NAME_MISMATCH,
+ * as Certipy's users report it for a certificate without a SID (ly4k/Certipy#208), and so does this.
+ */
+function weakMapping(
+  cert: Certificate,
+  client: PrincipalEntry,
+  realm: Realm,
+  mapping: CertificateMapping,
+): never {
+  const account = accountOf(realm, client);
+  const sid = account === undefined ? undefined : formatSid(accountSid(realm, account));
+  throw new KdcError(
+    ErrorCode.KDC_ERR_CLIENT_NAME_MISMATCH,
+    `the client certificate ${cert.subjectText} maps to ${formatPrincipal(client.name, realm.name)} only weakly, by ${mapping.by}, ` +
+      "which KB5014754's Full Enforcement refuses; a strong mapping needs " +
+      (sid === undefined
+        ? 'a mapping-table row by fingerprint256 (the principal has no SID for the certificate to name)'
+        : `the account's SID ${sid} in the certificate (szOID_NTDS_CA_SECURITY_EXT, or a SAN URL ${SID_URL_PREFIX}${sid}) or a mapping-table row by fingerprint256`) +
+      " (or the realm's certificateMappingEnforcement: 'compatibility')",
+  );
 }
 
 function nameMismatch(config: PkinitConfig, cert: Certificate, client: PrincipalEntry, realm: string): never {
@@ -125,16 +182,17 @@ function nameMismatch(config: PkinitConfig, cert: Certificate, client: Principal
 
 /**
  * MS-PKCA 3.1.5.2.1.6: a SID the certificate names, in szOID_NTDS_CA_SECURITY_EXT or a SAN URL
- * (KB5014754), must be the SID of the account it mapped to, else KDC_ERR_CERTIFICATE_MISMATCH. A
- * certificate naming none passes (a weak mapping; Full Enforcement's refusal of those is not modelled).
+ * (KB5014754), must be the SID of the account it mapped to, else KDC_ERR_CERTIFICATE_MISMATCH.
+ * Returns whether it names one (a strong mapping); one naming none passes here, its mapping then
+ * rated by {@link checkClientMapping}.
  */
-function checkCertificateSids(cert: Certificate, client: PrincipalEntry, realm: Realm): void {
+function checkCertificateSids(cert: Certificate, client: PrincipalEntry, realm: Realm): boolean {
   const sids = certificateSids(cert);
   const named = [
     ...(sids.extension === undefined ? [] : [{ sid: sids.extension, where: 'szOID_NTDS_CA_SECURITY_EXT' }]),
     ...sids.urls.map((sid) => ({ sid, where: 'its SAN URL' })),
   ];
-  if (named.length === 0) return;
+  if (named.length === 0) return false;
   const account = accountOf(realm, client);
   const own = account === undefined ? undefined : accountSid(realm, account);
   for (const { sid, where } of named) {
@@ -152,6 +210,7 @@ function checkCertificateSids(cert: Certificate, client: PrincipalEntry, realm: 
       );
     }
   }
+  return true;
 }
 
 /**

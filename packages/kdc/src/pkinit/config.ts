@@ -35,6 +35,12 @@ export interface PkinitCertificateMapping {
 /** Which extended key usages a client certificate must carry (MIT `pkinit_eku_checking`, or a DC's rule). */
 export type PkinitClientEku = 'kpClientAuth' | 'scLogin' | 'windows' | 'none';
 
+/**
+ * How an `active-directory` realm treats a certificate it can map only weakly (KB5014754; a DC's
+ * StrongCertificateBindingEnforcement): `full` (2) refuses it, `compatibility` (1) serves it.
+ */
+export type CertificateMappingEnforcement = 'full' | 'compatibility';
+
 /** PKINIT for a realm: `RealmOptions.pkinit`. */
 export interface PkinitOptions {
   /** CA certificates, PEM, that client certificates must chain to (MIT `pkinit_anchors`). */
@@ -91,6 +97,28 @@ export interface PkinitOptions {
    * with RFC 4556's octetstring2key.
    */
   readonly useKdf?: boolean;
+  /**
+   * KB5014754's enforcement of strong certificate mapping in an
+   * `active-directory` realm (MS-PKCA 3.1.5.2.1.5; a DC's
+   * StrongCertificateBindingEnforcement). A mapping is strong when the
+   * certificate names the account's SID (szOID_NTDS_CA_SECURITY_EXT, or a SAN
+   * URL `tag:microsoft.com,2022-09-14:sid:<SID>`) or when a `mapping` row with
+   * `fingerprint256` maps it (as AD's X509IssuerSerialNumber or
+   * X509SHA1PublicKey do); a UPN, a computer's dNSName, or a row by `subject`
+   * alone (AD's X509SubjectOnly, X509IssuerSubject) is weak.
+   *
+   * - `full` (the default): Full Enforcement, what every DC runs since the
+   *   September 2025 updates: a weakly mapped certificate is
+   *   KDC_ERR_CLIENT_NAME_MISMATCH.
+   * - `compatibility`: Compatibility mode, as DCs ran before the 2025 updates:
+   *   a weak mapping is served. Its refusal of a weakly mapped certificate
+   *   issued before the account was created is not modelled (krbsim records
+   *   no account creation time).
+   *
+   * An `mit` realm ignores it: MIT's KDC has no such rule, and maps as
+   * `mapping`, the id-pkinit-san and `allowUpn` say.
+   */
+  readonly certificateMappingEnforcement?: CertificateMappingEnforcement;
 }
 
 /** The parsed configuration the PA-PK-AS-REQ handler uses. */
@@ -112,6 +140,11 @@ export interface PkinitConfig {
    * be the account's, 3.1.5.2.1.6) and MS-PKCA's paChecksum2, validated when present (2.2.3).
    */
   readonly activeDirectory: boolean;
+  /**
+   * An `active-directory` realm under Full Enforcement (`certificateMappingEnforcement: 'full'`):
+   * a certificate it maps only weakly is refused (KB5014754).
+   */
+  readonly strongMappingRequired: boolean;
   readonly groups: readonly KeyAgreementGroup[];
   readonly requireFreshness: boolean;
   readonly freshnessLifetimeMs: number | undefined;
@@ -134,6 +167,8 @@ const CLIENT_EKUS: Readonly<Record<Exclude<PkinitClientEku, 'none'>, readonly st
     ANY_EXTENDED_KEY_USAGE,
   ],
 };
+
+const MAPPING_ENFORCEMENTS: readonly CertificateMappingEnforcement[] = ['full', 'compatibility'];
 
 const DEFAULT_PKINIT_GROUPS: readonly KeyAgreementGroup[] = ['modp14', 'modp16', 'P-256', 'P-384', 'P-521'];
 
@@ -158,6 +193,11 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
   const eku = options.clientEku ?? (activeDirectory ? 'windows' : 'kpClientAuth');
   if (eku !== 'none' && !Object.hasOwn(CLIENT_EKUS, eku))
     bad(`clientEku ${JSON.stringify(eku)} is not one of kpClientAuth, scLogin, windows, none`);
+  // `undefined` alone takes the default: a `null` from a hand-written config is refused, not read as 'full'.
+  const enforcement =
+    options.certificateMappingEnforcement === undefined ? 'full' : options.certificateMappingEnforcement;
+  if (!MAPPING_ENFORCEMENTS.includes(enforcement))
+    bad(`certificateMappingEnforcement ${JSON.stringify(enforcement)} is not one of full, compatibility`);
   return {
     anchors,
     signer,
@@ -166,6 +206,7 @@ export function resolvePkinit(options: PkinitOptions, activeDirectory: boolean):
     ekuOptional: eku === 'windows',
     allowUpn: options.allowUpn ?? activeDirectory,
     activeDirectory: activeDirectory,
+    strongMappingRequired: activeDirectory && enforcement === 'full',
     groups: options.groups ?? DEFAULT_PKINIT_GROUPS,
     requireFreshness: options.requireFreshness ?? false,
     freshnessLifetimeMs: options.freshnessLifetimeMs,

@@ -1,6 +1,6 @@
 /**
- * What a PKINIT logon changes in the PAC an `active-directory` realm issues
- * in the AS exchange, as a Windows DC builds it:
+ * What a PKINIT logon adds to the PAC an `active-directory` realm issues in
+ * the AS exchange, as a Windows DC builds it:
  *
  * - a logon whose PKAuthenticator carried a freshness token the KDC
  *   validated (RFC 8070) gets FRESH_PUBLIC_KEY_IDENTITY, S-1-18-3, in
@@ -16,34 +16,24 @@
  *   listing 23) gets the buffer, and one without does not.
  *
  * The PKINIT handler records the logon on the request's state
- * ({@link recordPkinitLogon}); the AS exchange rewrites the PAC the ticket
- * carries ({@link withPkinitLogonPac}), the realm's `authorizationData` hook's
- * choice included. An MIT realm's PAC is left as it is: MIT's KDC adds
- * neither.
+ * ({@link recordPkinitLogon}); the AS exchange hands it to `buildPac`
+ * (`pac-builder.ts`, `PacLogon.pkinit`), which builds both into the PAC it
+ * proposes, so the realm's `authorizationData` hook sees them. An MIT
+ * realm's PAC gets neither: MIT's KDC adds neither.
  *
  * @module
  */
 
-import type { AuthorizationData } from '@krbsim/asn1';
 import { EncType, type Key } from '@krbsim/crypto';
 import {
-  decodePac,
-  encodePac,
   encodePacCredentialInfo,
-  findPac,
-  getPacBuffer,
-  isPacError,
   ntlmSupplementalCred,
-  type Pac,
   PacBufferType,
   parseSid,
-  SE_GROUP_DEFAULT,
+  type RawPacBuffer,
+  type Sid,
   sealPacCredentials,
-  sidEquals,
-  UserFlags,
-  updatePacBuffer,
   WellKnownSid,
-  withPac,
 } from '@krbsim/pac';
 import { currentKeys } from '../keys';
 import type { AsRequestState } from '../padata/handler';
@@ -68,55 +58,27 @@ export function pkinitLogonOf(state: AsRequestState): PkinitLogon | undefined {
   return logons.get(state);
 }
 
+/** FRESH_PUBLIC_KEY_IDENTITY (MS-DTYP 2.4.2.4), for a logon with a validated freshness token. */
+export const FRESH_PUBLIC_KEY_IDENTITY: Sid = parseSid(WellKnownSid.FRESH_PUBLIC_KEY_IDENTITY);
+
 /** The NT hash of `client`: its current RC4-HMAC key (RFC 4757 section 4: MD4 of the UTF-16LE password). */
 function ntHashOf(client: PrincipalEntry): Uint8Array | undefined {
   return currentKeys(client.keys).find((k) => k.key.etype === EncType.RC4_HMAC)?.key.bytes;
 }
 
-const FRESH = parseSid(WellKnownSid.FRESH_PUBLIC_KEY_IDENTITY);
-
 /**
- * `authorizationData` with the PKINIT logon's changes (see the module
- * comment) made to its PAC, unsigned (the ticket's seal signs it). Anything
- * that is not an `active-directory` realm's KERB_VALIDATION_INFO PAC is
- * returned as it is.
+ * PAC_CREDENTIAL_INFO for `client`'s PKINIT logon (MS-PAC 2.6): its NT hash
+ * in an NTLM SECPKG_SUPPLEMENTAL_CRED, sealed with `replyKey` (key usage 16)
+ * and a confounder from the realm's random source; undefined for an account
+ * without an NT hash.
  */
-export function withPkinitLogonPac(
+export function pkinitCredentialInfo(
   realm: Realm,
-  authorizationData: AuthorizationData | undefined,
   client: PrincipalEntry,
   replyKey: Key,
-  logon: PkinitLogon,
-): AuthorizationData | undefined {
-  if (realm.kind !== 'active-directory' || authorizationData === undefined) return authorizationData;
-  let pac: Pac;
-  try {
-    const loc = findPac(authorizationData);
-    if (loc === undefined) return authorizationData;
-    pac = decodePac(loc.pac);
-    if (getPacBuffer(pac, PacBufferType.LOGON_INFO) === undefined) return authorizationData;
-  } catch (e) {
-    if (isPacError(e)) return authorizationData; // not a PAC this KDC wrote: the hook's business
-    throw e;
-  }
-  if (logon.freshnessToken) {
-    pac = updatePacBuffer(pac, PacBufferType.LOGON_INFO, (info) =>
-      info.extraSids.some((e) => sidEquals(e.sid, FRESH))
-        ? info
-        : {
-            ...info,
-            userFlags: (info.userFlags | UserFlags.LOGON_EXTRA_SIDS) >>> 0,
-            extraSids: [...info.extraSids, { sid: FRESH, attributes: SE_GROUP_DEFAULT }],
-          },
-    );
-  }
+): RawPacBuffer | undefined {
   const ntHash = ntHashOf(client);
-  if (ntHash !== undefined && !pac.buffers.some((b) => b.type === PacBufferType.CREDENTIALS_INFO)) {
-    const info = sealPacCredentials(replyKey, { credentials: [ntlmSupplementalCred(ntHash)] }, realm.random);
-    const credentials = { type: PacBufferType.CREDENTIALS_INFO, data: encodePacCredentialInfo(info) };
-    // After KERB_VALIDATION_INFO, in buffer type order, as Windows and Samba place it.
-    const at = pac.buffers.findIndex((b) => b.type === PacBufferType.LOGON_INFO) + 1;
-    pac = { buffers: [...pac.buffers.slice(0, at), credentials, ...pac.buffers.slice(at)] };
-  }
-  return withPac(authorizationData, encodePac(pac));
+  if (ntHash === undefined) return undefined;
+  const info = sealPacCredentials(replyKey, { credentials: [ntlmSupplementalCred(ntHash)] }, realm.random);
+  return { type: PacBufferType.CREDENTIALS_INFO, data: encodePacCredentialInfo(info) };
 }
