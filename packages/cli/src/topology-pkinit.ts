@@ -122,6 +122,9 @@ export function realmPkinitOptions(
     ...(p.requireFreshness !== undefined && { requireFreshness: p.requireFreshness }),
     ...(p.clientEku !== undefined && { clientEku: p.clientEku }),
     ...(p.allowUpn !== undefined && { allowUpn: p.allowUpn }),
+    ...(p.certificateMappingEnforcement !== undefined && {
+      certificateMappingEnforcement: p.certificateMappingEnforcement,
+    }),
   };
 }
 

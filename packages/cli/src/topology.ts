@@ -176,6 +176,8 @@ export interface PkinitSpec {
   readonly requireFreshness?: boolean;
   readonly clientEku?: 'kpClientAuth' | 'scLogin' | 'windows' | 'none';
   readonly allowUpn?: boolean;
+  /** KB5014754 in an active-directory realm (`PkinitOptions.certificateMappingEnforcement`). */
+  readonly certificateMappingEnforcement?: 'full' | 'compatibility';
 }
 
 export interface RealmFileSpec {
@@ -618,7 +620,7 @@ function realm(v: unknown, path: string): RealmFileSpec {
 
 function pkinitSpec(v: unknown, path: string): PkinitSpec {
   if (v === true) return {};
-  const o = obj(v, path, ['requireFreshness', 'clientEku', 'allowUpn']);
+  const o = obj(v, path, ['requireFreshness', 'clientEku', 'allowUpn', 'certificateMappingEnforcement']);
   return {
     ...(o.requireFreshness !== undefined && {
       requireFreshness: optBool(o.requireFreshness, `${path}.requireFreshness`),
@@ -632,6 +634,13 @@ function pkinitSpec(v: unknown, path: string): PkinitSpec {
       ] as const),
     }),
     ...(o.allowUpn !== undefined && { allowUpn: optBool(o.allowUpn, `${path}.allowUpn`) }),
+    ...(o.certificateMappingEnforcement !== undefined && {
+      certificateMappingEnforcement: oneOf(
+        o.certificateMappingEnforcement,
+        `${path}.certificateMappingEnforcement`,
+        ['full', 'compatibility'] as const,
+      ),
+    }),
   };
 }
 

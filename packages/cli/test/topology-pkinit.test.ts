@@ -16,7 +16,11 @@ import { makeTempDir, type TempDir } from '../../../test/interop/helpers/process
 import { runCli } from '../src/cli';
 import { buildRealms, type RunningTopology, startTopology } from '../src/start-topology';
 import { parseTopology, TopologyError } from '../src/topology';
-import { issueTopologyCertificates } from '../src/topology-pkinit';
+import {
+  issueTopologyCertificates,
+  realmPkinitOptions,
+  type TopologyCertificates,
+} from '../src/topology-pkinit';
 
 const YAML = `
 realms:
@@ -42,6 +46,24 @@ describe('topology pkinit', () => {
       TopologyError,
     );
     expect(() => parseTopology('realms: [{ name: A.TEST, pkinit: { bogus: 1 } }]')).toThrow(/bogus/);
+    expect(
+      parseTopology('realms: [{ name: A.TEST, pkinit: { certificateMappingEnforcement: compatibility } }]')
+        .realms[0]!.pkinit,
+    ).toEqual({ certificateMappingEnforcement: 'compatibility' });
+    expect(() =>
+      parseTopology('realms: [{ name: A.TEST, pkinit: { certificateMappingEnforcement: strict } }]'),
+    ).toThrow(/certificateMappingEnforcement/);
+  });
+
+  it("passes certificateMappingEnforcement to the realm's pkinit options", () => {
+    const spec = parseTopology(
+      'realms: [{ name: A.TEST, kind: active-directory, pkinit: { certificateMappingEnforcement: compatibility } }]',
+    ).realms[0]!;
+    const certs = {
+      ca: { certPem: 'ca' },
+      realms: new Map([['A.TEST', { kdc: { certPem: 'kdc', keyPem: 'key' } }]]),
+    } as unknown as TopologyCertificates;
+    expect(realmPkinitOptions(spec, certs)).toMatchObject({ certificateMappingEnforcement: 'compatibility' });
   });
 
   it('serve --workers and --replica-of refuse PKINIT realms as a usage error (exit 2)', async () => {
@@ -114,6 +136,7 @@ realms:
       const directory = topo.realms.get('CORP.CONTOSO.COM')!.directory;
       const sid = directory.sidOf(directory.account('alice')!.rid);
       expect(certificateSids(parsed)).toEqual({ extension: sid, urls: [] });
+      expect(topo.realms.get('CORP.CONTOSO.COM')!.pkinit!.strongMappingRequired).toBe(true);
       const server = topo.servers.get('CORP.CONTOSO.COM')!;
       const client = new KerberosClient({
         realm: 'CORP.CONTOSO.COM',
