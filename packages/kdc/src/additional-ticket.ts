@@ -46,7 +46,7 @@ export function openAdditionalTicket(
           c.keys,
           t.encPart.etype,
           t.encPart.kvno,
-          c.what,
+          () => c.what,
           c.interRealm === true && !realm.policy.interRealmKvnoStrict,
         ),
       clock: { now: () => now },

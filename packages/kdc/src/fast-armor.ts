@@ -115,7 +115,12 @@ function armorTicketKey(
       `the armor ticket is for ${formatPrincipal(sname, ticketRealm)}, not krbtgt/${realm.name}@${realm.name}; armor with a TGT of this realm`,
     );
   }
-  return keyOpeningTicket(realm.krbtgt.keys, etype, kvno, `the FAST armor ticket's krbtgt/${realm.name}`);
+  return keyOpeningTicket(
+    realm.krbtgt.keys,
+    etype,
+    kvno,
+    () => `the FAST armor ticket's krbtgt/${realm.name}`,
+  );
 }
 
 /** Explicit armor (section 5.4.1.1): check the AP-REQ, return the armor key and the ticket's client. */

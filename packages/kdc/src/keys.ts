@@ -145,7 +145,8 @@ export function findKey(keys: readonly StoredKey[], etype: number, kvno?: number
  * the version is not held. With `newestStandsIn` (an inter-realm key in a
  * realm that is not `interRealmKvnoStrict`: AD tries its newest key), the
  * newest key of the etype opens a version not held, and a mismatch is a
- * ticket that does not decrypt. `whose` names the keys' owner in the error.
+ * ticket that does not decrypt. `whose` names the keys' owner in the error
+ * (called only then: a name is not formatted on every request).
  *
  * @throws KdcError KRB_AP_ERR_NOKEY or KRB_AP_ERR_BADKEYVER.
  */
@@ -153,13 +154,13 @@ export function keyOpeningTicket(
   keys: readonly StoredKey[],
   etype: number,
   kvno: number | undefined,
-  whose: string,
+  whose: () => string,
   newestStandsIn = false,
 ): StoredKey {
   const exact = findKey(keys, etype, kvno);
   if (exact !== undefined) return exact;
   if (kvno === undefined || keys.some((k) => k.kvno === kvno)) {
-    throw new KdcError(ErrorCode.KRB_AP_ERR_NOKEY, `no key of etype ${etype} for ${whose}`);
+    throw new KdcError(ErrorCode.KRB_AP_ERR_NOKEY, `no key of etype ${etype} for ${whose()}`);
   }
   if (newestStandsIn) {
     const newest = findKey(keys, etype, currentKvno(keys));
@@ -167,7 +168,7 @@ export function keyOpeningTicket(
   }
   throw new KdcError(
     ErrorCode.KRB_AP_ERR_BADKEYVER,
-    `no key version ${kvno} for ${whose} (current ${currentKvno(keys)})`,
+    `no key version ${kvno} for ${whose()} (current ${currentKvno(keys)})`,
   );
 }
 

@@ -173,8 +173,9 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
         server = headerServer(realm, t, options);
         const { etype, kvno } = t.encPart;
         const newestStandsIn = server.kind === 'cross-realm-tgt' && !realm.policy.interRealmKvnoStrict;
-        const whose = formatPrincipal(server.entry.name, server.entry.realm);
-        return keyOpeningTicket(server.entry.keys, etype, kvno, whose, newestStandsIn);
+        const { entry } = server;
+        const whose = () => formatPrincipal(entry.name, entry.realm);
+        return keyOpeningTicket(entry.keys, etype, kvno, whose, newestStandsIn);
       },
       clock: { now: () => now },
       clockSkewMs: realm.policy.clockSkewMs,
