@@ -17,7 +17,15 @@ import {
   GssFlags,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, isKerberosError, KerberosError, type RandomSource } from '@krbsim/core';
-import { decrypt, getEncType, isSupportedEncType, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
+import {
+  decrypt,
+  getEncType,
+  isSupportedEncType,
+  type Key,
+  KeyUsage,
+  redactedKey,
+  WEAK_ENC_TYPES,
+} from '@krbsim/crypto';
 import { buildApRep, GssSecurityContext, usesRfc1964Tokens } from '@krbsim/service';
 import type { ApReqContext } from './ap-req';
 import { keyFromWire } from './credential';
@@ -25,7 +33,10 @@ import { readApRepAnswer, SPNEGO_MECH_TYPES } from './gss-token';
 
 /** What a verified AP-REP gives the client. */
 export interface ApRepResult {
-  /** The service's subkey, if it sent one (for GSS, the acceptor subkey). */
+  /**
+   * The service's subkey, if it sent one (for GSS, the acceptor subkey); printed and serialized
+   * as `<redacted N bytes>`, as session keys are.
+   */
   readonly subkey?: Key;
   /** The service's initial sequence number, if it sent one. */
   readonly seqNumber?: number;
@@ -162,7 +173,8 @@ export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: Cont
   }
   if (part.subkey !== undefined) checkServiceSubkey(part.subkey, deps.allowWeakCrypto === true, realm);
   const rep = {
-    ...(part.subkey === undefined ? {} : { subkey: keyFromWire(part.subkey) }),
+    // Printed and serialized as `<redacted N bytes>`, as the initiator's subkey and session keys are.
+    ...(part.subkey === undefined ? {} : { subkey: redactedKey(keyFromWire(part.subkey)) }),
     ...(part.seqNumber === undefined ? {} : { seqNumber: part.seqNumber }),
   };
   const securityContext = initiatorContext(context, rep, deps);

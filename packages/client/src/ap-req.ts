@@ -31,7 +31,7 @@ import {
   RESTRICTION_TYPE_TOKEN_INFO_INTEGRITY,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
-import { checksum, checksumTypeFor, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { checksum, checksumTypeFor, generateKey, type Key, KeyUsage, redactedKey } from '@krbsim/crypto';
 import type { GssSecurityContext, WrapStyle } from '@krbsim/service';
 import { initiatorContext } from './ap-rep';
 import { type Credential, describeCredential, isTgt, keyToWire } from './credential';
@@ -124,10 +124,12 @@ export interface WindowsAuthenticatorData {
 
 /** What the client keeps after sending an AP-REQ, to check the AP-REP (RFC 4120 section 3.2.5). */
 export interface ApReqContext {
+  /** The credential's session key (printed and serialized as `<redacted N bytes>`). */
   readonly sessionKey: Key;
   /** The authenticator's ctime (milliseconds, whole seconds) and cusec. */
   readonly ctime: number;
   readonly cusec: number;
+  /** The authenticator's subkey, when one was sent (printed and serialized as `<redacted N bytes>`). */
   readonly subkey?: Key;
   readonly seqNumber?: number;
   readonly mutual: boolean;
@@ -235,16 +237,13 @@ export function buildApReq(
   refuseDroppedOptions(opts, framed);
   const mutual = dce || (opts.mutual ?? framed);
   const sessionKey = cred.sessionKey;
+  const wanted = opts.subkey ?? framed;
+  // Security: the subkey keys the GSS context; the context object that carries it ends up in logs
+  // and test diffs, so it prints as `<redacted N bytes>`, as session keys do (same bytes, still a Key).
   const subkey =
-    opts.subkey === undefined
-      ? framed
-        ? generateKey(sessionKey.etype, { random: deps.random })
-        : undefined
-      : opts.subkey === true
-        ? generateKey(sessionKey.etype, { random: deps.random })
-        : opts.subkey === false
-          ? undefined
-          : opts.subkey;
+    wanted === false
+      ? undefined
+      : redactedKey(wanted === true ? generateKey(sessionKey.etype, { random: deps.random }) : wanted);
   const seqNumber = opts.seqNumber ?? (framed ? randomUInt31(deps.random) : undefined);
   const flags =
     ((mutual ? GssFlags.mutual : 0) |

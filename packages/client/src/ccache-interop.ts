@@ -147,7 +147,10 @@ function removed(c: CcacheCredentialLike): boolean {
  * A cache holding a ccache's credentials. Skipped: MIT configuration entries, credentials MIT or
  * Heimdal removed in place, and user-to-user tickets (is_skey set: encrypted in the session key
  * of their second ticket, RFC 4120 section 3.7), which the client never caches, since a lookup
- * would serve one to a request that sends it without use-session-key.
+ * would serve one to a request that sends it without use-session-key. Expired credentials are
+ * kept, as the file keeps them: given to a `KerberosClient`, the cache judges expiry by the
+ * client's clock (synced with the header's offset, {@link kdcTimeOffsetOf}, the KDC's time);
+ * `opts.clock` (default the system clock) serves a cache used on its own.
  */
 export function fromCcache(ccache: CcacheLike, opts: { clock?: Clock } = {}): CredentialCache {
   const creds = ccache.credentials

@@ -25,7 +25,7 @@ import type { KdcTransport } from '@krbsim/transport';
 import { type ApRepResult, verifyApRep } from './ap-rep';
 import { type ApReqContext, type ApReqOptions, type ApReqResult, buildApReq } from './ap-req';
 import { type Credential, describeCredential } from './credential';
-import { CredentialCache } from './credential-cache';
+import { bindCacheClock, CredentialCache } from './credential-cache';
 import { type AsRequest, asExchange } from './internal/as-exchange';
 import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
@@ -166,6 +166,11 @@ export class KerberosClient {
    */
   readonly #passwordKeys: StringToKeyCache;
 
+  /**
+   * @throws RangeError for a `clockSkewMs`, `maxReferralHops` or `kdcTimeOffsetMs` out of range
+   *   (see {@link ClientOptions}); KerberosError KDC_ERR_ETYPE_NOSUPP when `encTypes` lists only
+   *   weak enctypes and `allowWeakCrypto` is not set.
+   */
   constructor(opts: ClientOptions) {
     const local = opts.clock ?? systemClock;
     if (
@@ -176,9 +181,21 @@ export class KerberosClient {
         `kdcTimeOffsetMs is for a client with kdcTimeSync: true, and a finite number of milliseconds, got ${opts.kdcTimeOffsetMs}`,
       );
     }
+    const clockSkewMs = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
+    if (!(Number.isFinite(clockSkewMs) && clockSkewMs >= 0)) {
+      // A NaN skew would make every skew check pass (no comparison with NaN is true).
+      throw new RangeError(
+        `clockSkewMs must be a finite number of milliseconds, 0 or more, got ${opts.clockSkewMs}`,
+      );
+    }
+    const maxReferralHops = opts.maxReferralHops ?? DEFAULT_MAX_REFERRAL_HOPS;
+    if (!(Number.isInteger(maxReferralHops) && maxReferralHops >= 1)) {
+      throw new RangeError(`maxReferralHops must be a positive integer, got ${opts.maxReferralHops}`);
+    }
     const kdcTime =
       opts.kdcTimeSync === true ? new KdcTimeClock(local, opts.kdcTimeOffsetMs ?? 0) : undefined;
-    // Synced, everything the client does runs on the KDC's time (its cache's expiry too).
+    // Synced, everything the client does runs on the KDC's time; so does its cache's expiry,
+    // a given cache's too (bound below), whatever clock it was made with.
     const clock = kdcTime ?? local;
     const allowWeak = opts.allowWeakCrypto ?? false;
     const requested = opts.encTypes ?? defaultEncTypes;
@@ -189,6 +206,9 @@ export class KerberosClient {
         `encTypes [${requested.join(', ')}] lists only weak enctypes; add AES types (17, 18, 19, 20) or set allowWeakCrypto`,
       );
     }
+    // MIT loads a ccache's time offset into the context and matches its entries on that time: a
+    // given cache judges expiry by this client's clock, not by the one it was made with.
+    if (opts.cache !== undefined) bindCacheClock(opts.cache, clock);
     this.cache = opts.cache ?? new CredentialCache({ clock });
     this.#passwordKeys = new StringToKeyCache({
       maxEntries: PASSWORD_KEYS,
@@ -203,8 +223,8 @@ export class KerberosClient {
       random: opts.random ?? systemRandom,
       encTypes,
       allowWeakCrypto: allowWeak,
-      clockSkewMs: opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
-      maxReferralHops: opts.maxReferralHops ?? DEFAULT_MAX_REFERRAL_HOPS,
+      clockSkewMs,
+      maxReferralHops,
       domainRealm: opts.domainRealm,
       fastTgs: opts.fastTgs ?? false,
       log,
@@ -466,7 +486,9 @@ export class KerberosClient {
   /**
    * Renews a renewable ticket (RFC 4120 section 3.3.3.1: a TGS-REQ with the
    * RENEW option, presenting the ticket itself to the KDC that issued it) and
-   * replaces it in the cache.
+   * replaces it in the cache. The renewed credential has ok-as-delegate only
+   * when `cred` had it (MIT's rule for a reply got with anything but the
+   * client's own TGT): a flag the client cleared stays cleared.
    */
   async renew(cred: Credential): Promise<Credential> {
     const ctx = this.#ctx;

@@ -29,7 +29,12 @@ export const DEFAULT_MAX_CACHE_ENTRIES = 1000;
 
 /** Options for {@link CredentialCache}. */
 export interface CredentialCacheOptions {
-  /** Decides which credentials have expired; default the system clock. */
+  /**
+   * Decides which credentials have expired; default the system clock. A cache given to a
+   * `KerberosClient` (its `cache` option) judges by that client's clock from then on instead:
+   * with `kdcTimeSync`, the KDC's time, as MIT matches a ccache's entries on the context's time
+   * (which the ccache header's offset set).
+   */
   readonly clock?: Clock;
   /**
    * The most entries the cache holds (a positive integer, or `Infinity` for no bound); default
@@ -63,6 +68,17 @@ function keyOf(cred: Credential): string {
   return `${formatPrincipal(cred.client.name, cred.client.realm)}\u0000${formatPrincipal(cred.server.name, cred.server.realm)}\u0000${authorizationDataKey(cred.requestedAuthorizationData)}`;
 }
 
+/** Set by {@link CredentialCache}'s static block: the one way to reach its clock from outside. */
+let bindClock: (cache: CredentialCache, clock: Clock) => void;
+
+/**
+ * @internal Makes `cache` judge expiry by `clock` from now on: a `KerberosClient` binds the cache
+ * it is given to its own clock (which, synced, is the KDC's time), whatever clock it was made with.
+ */
+export function bindCacheClock(cache: CredentialCache, clock: Clock): void {
+  bindClock(cache, clock);
+}
+
 /**
  * The credentials a {@link KerberosClient} has obtained. Lookups skip expired
  * entries; {@link CredentialCache.all} returns everything still held, expired
@@ -70,8 +86,14 @@ function keyOf(cred: Credential): string {
  * {@link CredentialCache.prune} all of them at once).
  */
 export class CredentialCache {
+  static {
+    bindClock = (cache, clock) => {
+      cache.#clock = clock;
+    };
+  }
+
   readonly #entries = new Map<string, Credential>();
-  readonly #clock: Clock;
+  #clock: Clock;
   readonly #maxEntries: number;
   #defaultPrincipal: QualifiedName | undefined;
   /** No entry ends before this (a lower bound: an entry removed or replaced may have set it). */
@@ -89,13 +111,18 @@ export class CredentialCache {
     this.#maxEntries = max;
   }
 
-  /** A cache holding `creds` (for example the credentials read from a ccache file). */
+  /**
+   * A cache holding `creds` (for example the credentials read from a ccache file), expired ones
+   * too: what has expired is judged when the cache is used, by the clock of the client it is
+   * given to (see {@link CredentialCacheOptions.clock}), not by `opts.clock` as it is filled.
+   * Past `maxEntries`, the oldest go, as {@link add} drops them.
+   */
   static from(
     creds: Iterable<Credential>,
     opts: CredentialCacheOptions & { defaultPrincipal?: QualifiedName } = {},
   ): CredentialCache {
     const cache = new CredentialCache(opts);
-    for (const c of creds) cache.add(c);
+    for (const c of creds) cache.#evictPast(cache.#put(c));
     if (opts.defaultPrincipal !== undefined) cache.defaultPrincipal = opts.defaultPrincipal;
     return cache;
   }
@@ -124,17 +151,28 @@ export class CredentialCache {
    * most once per quarter of the cache's size in adds: a few entries visited per add, amortised.
    */
   add(cred: Credential): void {
+    const k = this.#put(cred);
+    this.#addsSinceScan++;
+    if (this.#clock.now() >= this.#nextExpiry && this.#addsSinceScan * 4 >= this.#entries.size) {
+      this.prune();
+    }
+    this.#evictPast(k);
+  }
+
+  /** Stores `cred`, dropping nothing; returns its key. */
+  #put(cred: Credential): string {
     const k = keyOf(cred);
     // Re-inserting moves the entry to the end, so iteration order is "oldest first".
     this.#entries.delete(k);
     this.#entries.set(k, cred);
     if (this.#defaultPrincipal === undefined) this.#defaultPrincipal = cred.client;
     if (cred.endtime < this.#nextExpiry) this.#nextExpiry = cred.endtime;
-    this.#addsSinceScan++;
-    if (this.#clock.now() >= this.#nextExpiry && this.#addsSinceScan * 4 >= this.#entries.size) {
-      this.prune();
-    }
-    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#evictee(k));
+    return k;
+  }
+
+  /** Drops the oldest entries past `maxEntries`, never the one just stored (key `added`). */
+  #evictPast(added: string): void {
+    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#evictee(added));
   }
 
   /** The key of the entry to drop for room: the oldest but `added`'s, not a TGT if there is one. */

@@ -37,7 +37,9 @@ export interface Credential {
   /**
    * TicketFlags, RFC bit order (see `TicketFlags` in `@krbsim/asn1`), as the KDC's reply gives
    * them; but ok-as-delegate only when every cross-realm TGT the ticket was got with carried it
-   * too, as MIT's and Heimdal's clients keep it (the ticket itself is not changed).
+   * too (and, renewed, only when the ticket renewed had it), as MIT's and Heimdal's clients keep
+   * it: a TGS reply got with anything but the client's own TGT loses the flag unless the ticket
+   * presented had it (the ticket itself is not changed).
    */
   readonly flags: number;
   /** Milliseconds since the epoch. */

@@ -18,7 +18,11 @@ export interface ClientOptions {
   readonly realm: string;
   /** Carries request bytes to a realm's KDC and brings the reply back. */
   readonly transport: KdcTransport;
-  /** Default: the system clock. */
+  /**
+   * The local clock. Default: the system clock. With `kdcTimeSync`, the client runs on this plus
+   * the KDC's offset. Either way the client's credential cache, a given `cache` included, judges
+   * expiry by the client's time.
+   */
   readonly clock?: Clock;
   /** Nonces, confounders and subkeys come from here. Default: the system CSPRNG. */
   readonly random?: RandomSource;
@@ -26,7 +30,10 @@ export interface ClientOptions {
   readonly encTypes?: readonly number[];
   /** Allow RC4 and DES types in `encTypes` and in keys (RFC 6649, RFC 8429 deprecate them). Default false. */
   readonly allowWeakCrypto?: boolean;
-  /** The clock skew tolerated when checking KDC replies and AP-REPs, in milliseconds. Default 5 minutes. */
+  /**
+   * The clock skew tolerated when checking KDC replies and AP-REPs, in milliseconds: a finite
+   * number, 0 or more (a RangeError otherwise). Default 5 minutes.
+   */
   readonly clockSkewMs?: number;
   /**
    * MIT's `kdc_timesync`: run on the KDC's time instead of failing with
@@ -43,7 +50,10 @@ export interface ClientOptions {
    * MIT ccache's header recorded (`kdcTimeOffsetOf`). Default 0.
    */
   readonly kdcTimeOffsetMs?: number;
-  /** How many cross-realm referrals one request may follow. Default 10. */
+  /**
+   * How many cross-realm referrals one request may follow: a positive integer (a RangeError
+   * otherwise). Default 10.
+   */
   readonly maxReferralHops?: number;
   /**
    * MIT's `[domain_realm]`: `'.contoso.com': 'CONTOSO.COM'` maps every host
@@ -60,7 +70,13 @@ export interface ClientOptions {
   readonly fastTgs?: boolean;
   /** Receives one line per protocol step (requests sent, errors received, referrals followed). */
   readonly log?: (line: string) => void;
-  /** Start from these credentials (e.g. `fromCcache(parseCcache(bytes))`); default an empty cache. */
+  /**
+   * Start from these credentials (e.g. `fromCcache(parseCcache(bytes))`); default an empty cache.
+   * The client binds the cache to its own clock: from then on the cache judges expiry by the
+   * client's time (with `kdcTimeSync`, the KDC's time, offset by `kdcTimeOffsetMs` and each AS
+   * exchange), whatever clock it was made with, as MIT matches a ccache's entries on the time its
+   * header's offset gave the context. A cache shared by clients follows the last one made with it.
+   */
   readonly cache?: CredentialCache;
   /**
    * Derives a password's key (RFC 3961 string-to-key) when this client has

@@ -369,11 +369,22 @@ describe('AS exchange', () => {
     const wrong = salted('A.TESTmallory');
     const e = await rejection(wrong.client.getInitialCredentials('alice', { password: 'alice-pw' }));
     expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
-    // No PA-PW-SALT, and no e-data at all: the default salt.
+    // No PA-PW-SALT: the default salt.
     await salted(undefined).client.getInitialCredentials('alice', { password: 'alice-pw' });
-    const bare = setup({ encTypes: [18] });
-    bare.edit.reply = (rep) => (bare.sent.length === 1 ? preauthRequired() : rep);
-    await bare.client.getInitialCredentials('alice', { password: 'alice-pw' });
+  });
+
+  it("PREAUTH_REQUIRED offering no method (no e-data, or an empty METHOD-DATA): the KDC's error, and no timestamp sent (as MIT)", async () => {
+    for (const methods of [undefined, []]) {
+      const { client, sent, edit } = setup();
+      edit.reply = () => preauthRequired(methods);
+      const e = await rejection(client.getInitialCredentials('alice', { password: 'alice-pw' }));
+      expect(e).toBeInstanceOf(KdcRefusedError);
+      expect(e.code).toBe(ErrorCode.KDC_ERR_PREAUTH_REQUIRED);
+      expect(e.realm).toBe('A.TEST');
+      expect(e.message).toContain('offers no method');
+      expect(e.message).toContain(methods === undefined ? 'no e-data' : 'its METHOD-DATA is empty');
+      expect(sent).toHaveLength(1);
+    }
   });
 
   it('an AS-REP under an enctype the client did not offer: KDC_ERR_ETYPE_NOSUPP', async () => {

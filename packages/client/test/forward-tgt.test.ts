@@ -14,7 +14,7 @@ import {
   NameType,
   TicketFlags,
 } from '@krbsim/asn1';
-import { KerberosClient } from '@krbsim/client';
+import { type Credential, KerberosClient } from '@krbsim/client';
 import { ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { decrypt, KeyUsage } from '@krbsim/crypto';
 import { createTrust, Kdc, Realm, type RealmKind } from '@krbsim/kdc';
@@ -179,6 +179,79 @@ describe('forwardTgt (RFC 4121 section 4.1.1 delegation)', () => {
     expect(client.cache.tgtFor('C.TEST')!.flags & ok).toBe(0); // cleared: it came through B's
     expect(cred.flags & ok).toBe(0);
     expect(await client.forwardTgt(cred, { policy: true })).toBeUndefined();
+  });
+
+  /**
+   * Three MIT realms A -> B -> C reached by referrals (B and A map .c.test to C): A's TGT for B
+   * lacks ok-as-delegate, B's TGT for C and C's services have it. Alice's TGT is renewable.
+   */
+  async function chain() {
+    const clock = new ManualClock(T0);
+    const realm = (name: string) => new Realm({ name, clock, random: new SeededRandom(name) });
+    const [a, b, c] = [realm('A.TEST'), realm('B.TEST'), realm('C.TEST')];
+    createTrust({ trusting: b, trusted: a, direction: 'one-way', kind: 'realm' });
+    createTrust({ trusting: c, trusted: b, direction: 'one-way', kind: 'realm' });
+    b.lookup(krbtgtName('C.TEST'), 'B.TEST')!.okAsDelegate = true;
+    a.addUser('alice', { password: 'Al1ce-Passw0rd' });
+    c.addService('HTTP/svc.c.test', { password: 's', okAsDelegate: true });
+    c.addService('HTTP/other.c.test', { password: 'o', okAsDelegate: true });
+    for (const r of [a, b]) r.mapDomain('.c.test', 'C.TEST');
+    const transport = new InProcessTransport();
+    for (const r of [a, b, c]) {
+      const kdc = new Kdc(r);
+      transport.register(r.name, (req) => kdc.handle(req));
+    }
+    const client = new KerberosClient({ realm: 'A.TEST', transport, clock, random: new SeededRandom('a') });
+    await client.getInitialCredentials(
+      'alice',
+      { password: 'Al1ce-Passw0rd' },
+      { forwardable: true, renewable: true },
+    );
+    /** The flags C's KDC sealed in `cred`'s ticket. */
+    const sealedFlags = (cred: Credential) => {
+      const key = c
+        .keysFor(cred.server.name.nameString.join('/'))
+        .find((k) => k.etype === cred.ticket.encPart.etype)!;
+      return decodeEncTicketPart(decrypt(key, KeyUsage.KDC_REP_TICKET, cred.ticket.encPart.cipher)).flags;
+    };
+    return { client, clock, sealedFlags };
+  }
+
+  it('caches a referral TGT without the ok-as-delegate an earlier TGT on the path lacked (MIT, reply by reply)', async () => {
+    const { client, sealedFlags } = await chain();
+    const ok = TicketFlags['ok-as-delegate'];
+    // Referrals A -> B -> C: B's KDC flags its TGT for C, which came with A's TGT for B, without.
+    const first = await client.getServiceTicket('HTTP/svc.c.test');
+    expect(first.server.realm).toBe('C.TEST');
+    expect(sealedFlags(first) & ok).toBe(ok);
+    expect(first.flags & ok).toBe(0);
+    expect(client.cache.tgtFor('B.TEST')!.flags & ok).toBe(0);
+    expect(client.cache.tgtFor('C.TEST')!.flags & ok).toBe(0);
+    // The realm named: the cached TGT for C is presented to C's KDC, and its answer is no more trusted.
+    const second = await client.getServiceTicket('HTTP/other.c.test@C.TEST');
+    expect(sealedFlags(second) & ok).toBe(ok);
+    expect(second.flags & ok).toBe(0);
+    expect(await client.forwardTgt(first, { policy: true })).toBeUndefined();
+    expect(await client.forwardTgt(second, { policy: true })).toBeUndefined();
+  });
+
+  it('renewing keeps an ok-as-delegate the client cleared cleared, whatever the KDC answers', async () => {
+    const { client, clock, sealedFlags } = await chain();
+    const ok = TicketFlags['ok-as-delegate'];
+    const cred = await client.getServiceTicket('HTTP/svc.c.test', { forwardable: true });
+    expect(cred.flags & TicketFlags.renewable).toBe(TicketFlags.renewable);
+    expect(cred.flags & ok).toBe(0);
+    clock.advance(60 * 60_000);
+    const renewed = await client.renew(cred);
+    // C's KDC renews the ticket as it is, ok-as-delegate sealed in; the client keeps it cleared.
+    expect(sealedFlags(renewed) & ok).toBe(ok);
+    expect(renewed.endtime).toBeGreaterThan(cred.endtime);
+    expect(renewed.flags & ok).toBe(0);
+    expect(client.cache.find('HTTP/svc.c.test', 'C.TEST')).toBe(renewed);
+    expect(await client.forwardTgt(renewed, { policy: true })).toBeUndefined();
+    // Renewing the TGT for C, a cross-realm TGT without the flag, leaves it without too.
+    const renewedTgt = await client.renew(client.cache.tgtFor('C.TEST')!);
+    expect(renewedTgt.flags & ok).toBe(0);
   });
 
   it('by policy, does not delegate past a referral TGT without ok-as-delegate, even with an ok-as-delegate ticket', async () => {

@@ -4,6 +4,7 @@
  * without; raw AP-REQs have none. The flow is the one the README shows.
  */
 
+import { inspect } from 'node:util';
 import { GssFlags } from '@krbsim/asn1';
 import { GssSecurityContext, GssTokenError } from '@krbsim/client';
 import { describe, expect, it } from 'vitest';
@@ -56,5 +57,35 @@ describe('the initiator security context', () => {
     const { client, cred, service } = await setup();
     const { token, context } = client.buildApReq(cred, { mutual: true });
     expect(client.verifyApRep(context, service.accept(token).responseToken!).securityContext).toBeUndefined();
+  });
+
+  it('prints and serializes no key: the AP-REQ context and the verified AP-REP show the subkeys redacted', async () => {
+    const { client, cred, service } = await setup();
+    const built = client.buildApReq(cred, { gss: 'krb5' });
+    const result = client.verifyApRep(built.context, service.accept(built.token).responseToken!);
+    const keys = [cred.sessionKey, built.context.subkey!, result.subkey!];
+    expect(new Set(keys.map((k) => Buffer.from(k.bytes).toString('hex'))).size).toBe(3);
+    /** Whether `text` lists `bytes` in order, as inspect or JSON prints a byte array (however laid out). */
+    const shows = (text: string, bytes: Uint8Array) => {
+      // Numbers, but not JSON's quoted indices ({"0":12,"1":34}).
+      const numbers = (text.match(/(?<!["\d])\d+(?!["\d])/g) ?? []).map(Number);
+      return numbers.some((_, i) => bytes.every((b, j) => numbers[i + j] === b));
+    };
+    const printed = (x: unknown) => [
+      inspect(x, { depth: Number.POSITIVE_INFINITY, maxArrayLength: Number.POSITIVE_INFINITY }),
+      JSON.stringify(x),
+    ];
+    // The check sees a key's bytes when they are there.
+    for (const text of printed({ bytes: Uint8Array.from(built.context.subkey!.bytes) })) {
+      expect(shows(text, built.context.subkey!.bytes)).toBe(true);
+    }
+    for (const shown of [built.context, result]) {
+      for (const text of printed(shown)) {
+        for (const key of keys) expect(shows(text, key.bytes)).toBe(false);
+      }
+    }
+    const { etype } = cred.sessionKey;
+    expect(inspect(built.context.subkey)).toBe(`{ etype: ${etype}, bytes: '<redacted 32 bytes>' }`);
+    expect(JSON.stringify(result.subkey)).toBe(`{"etype":${etype},"bytes":"<redacted 32 bytes>"}`);
   });
 });

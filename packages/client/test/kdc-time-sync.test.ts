@@ -115,6 +115,51 @@ describe('kdcTimeSync', () => {
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_SKEW);
   });
 
+  it("a given cache judges expiry by the client's synced clock, not by the clock it was made with", async () => {
+    // The local clock is 12 hours fast: past the TGT's end (10 hours) on the local clock alone.
+    const { client, service, transport, clientClock } = setup(12 * Duration.hour);
+    const first = client({ kdcTimeSync: true });
+    const tgt = await first.getInitialCredentials('alice', { password: 'correct horse' });
+    expect(tgt.endtime).toBeLessThan(clientClock.now());
+    const cc = toCcache(first.cache, { kdcTimeOffsetMs: first.kdcTimeOffsetMs! });
+    // Another process on the same fast clock, its cache made with that clock, its offset from the
+    // header, as MIT loads it into the context: the ccache's TGT is matched on the KDC's time.
+    const next = new KerberosClient({
+      realm: REALM,
+      transport,
+      clock: clientClock,
+      random: new SeededRandom('next'),
+      kdcTimeSync: true,
+      kdcTimeOffsetMs: kdcTimeOffsetOf(cc)!,
+      cache: fromCcache(cc, { clock: clientClock }),
+    });
+    expect(next.cache.tgtFor(REALM)).toBeDefined();
+    const st = await next.getServiceTicket(WEB);
+    expect(service().accept(next.buildApReq(st, { gss: 'spnego' }).token).clientPrincipal).toBe(
+      'alice@CONTOSO.COM',
+    );
+  });
+
+  it("fromCcache without a clock (the README's form) serves a client on an injected clock", async () => {
+    // KDC_TIME is long past on the system clock, the cache's own default: every entry has ended there.
+    const { client, service, transport } = setup(0);
+    const first = client();
+    await first.getInitialCredentials('alice', { password: 'correct horse' });
+    const cc = toCcache(first.cache);
+    const next = new KerberosClient({
+      realm: REALM,
+      transport,
+      clock: new ManualClock(KDC_TIME + Duration.minute),
+      random: new SeededRandom('next'),
+      cache: fromCcache(cc),
+    });
+    expect(next.cache.size).toBe(1);
+    const st = await next.getServiceTicket(WEB);
+    expect(service().accept(next.buildApReq(st, { gss: 'spnego' }).token).clientPrincipal).toBe(
+      'alice@CONTOSO.COM',
+    );
+  });
+
   it("keeps no offset from a failed exchange: the PREAUTH_REQUIRED error's time is unauthenticated", async () => {
     const { client } = setup(-Duration.hour);
     const c = client({ kdcTimeSync: true });

@@ -1,5 +1,5 @@
 import { NameType } from '@krbsim/asn1';
-import { formatPrincipal, parsePrincipal, realmForHost } from '@krbsim/client';
+import { formatPrincipal, KerberosClient, parsePrincipal, realmForHost } from '@krbsim/client';
 import { ErrorCode, KerberosError, ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 import { AuthenticatorClock } from '../src/internal/authenticator-clock';
@@ -110,5 +110,33 @@ describe('AuthenticatorClock', () => {
     ac.next();
     clock.advance(-60_000);
     expect(ac.next().ctime).toBe(Date.UTC(2026, 0, 1, 11, 59, 0));
+  });
+});
+
+describe('KerberosClient options', () => {
+  const make = (opts: { clockSkewMs?: number; maxReferralHops?: number }) =>
+    new KerberosClient({
+      realm: 'CONTOSO.COM',
+      transport: { send: () => Promise.reject(new Error('not sent')) },
+      clock: new ManualClock(0),
+      ...opts,
+    });
+
+  it('refuses a clockSkewMs that is not a finite number, 0 or more: a NaN skew would pass every skew check', () => {
+    for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY, -Number.MIN_VALUE]) {
+      expect(() => make({ clockSkewMs: bad }), `${bad}`).toThrow(
+        new RangeError(`clockSkewMs must be a finite number of milliseconds, 0 or more, got ${bad}`),
+      );
+    }
+    for (const good of [0, 1.5, 300_000]) expect(() => make({ clockSkewMs: good })).not.toThrow();
+  });
+
+  it('refuses a maxReferralHops that is not a positive integer', () => {
+    for (const bad of [Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY]) {
+      expect(() => make({ maxReferralHops: bad }), `${bad}`).toThrow(
+        new RangeError(`maxReferralHops must be a positive integer, got ${bad}`),
+      );
+    }
+    for (const good of [1, 10, 64]) expect(() => make({ maxReferralHops: good })).not.toThrow();
   });
 });

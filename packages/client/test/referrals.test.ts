@@ -224,6 +224,28 @@ describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
     expect(w.requests.map((r) => r.realm)).toEqual(['FRONT.TEST']);
   });
 
+  it('takes a WRONG_REALM with an empty crealm for the KDC\'s refusal: nothing is sent to realm ""', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('wrong-empty');
+    const w = new FakeKdcWorld(clock, random).addRealm({
+      name: 'FRONT.TEST',
+      wrongRealm: { 'alice@corp.test': '' },
+    });
+    const sent: string[] = [];
+    const inner = w.transport();
+    const transport = {
+      send: (realm: string, req: Uint8Array) => {
+        sent.push(realm);
+        return inner.send(realm, req);
+      },
+    };
+    const client = new KerberosClient({ realm: 'FRONT.TEST', transport, clock, random });
+    const e = await rejection(client.getInitialCredentials('alice@corp.test', { password: 'pw' }));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+    expect(e.realm).toBe('FRONT.TEST');
+    expect(sent).toEqual(['FRONT.TEST']);
+  });
+
   it('refuses a client referral loop', async () => {
     const clock = new ManualClock(T0);
     const random = new SeededRandom('wrong-loop');

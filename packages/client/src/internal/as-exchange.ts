@@ -182,15 +182,28 @@ function readPreauthHints(
   secret: ReplyKeySource,
   realm: string,
   armored: boolean,
+  who: () => string,
 ): { choice: KeyChoice; cookie?: PaData } {
   const methods = err.eData === undefined ? [] : decodeMethodData(err.eData);
+  // RFC 4120 section 3.1.1: the KDC lists the methods it accepts in METHOD-DATA. With none (no
+  // e-data, or an empty list) nothing is offered, so nothing is sent: the KDC's error is the
+  // answer, as MIT's get_in_tkt returns it without e-data (an empty list, MIT 1.20 gives up on as
+  // KRB5_PREAUTH_FAILED). A timestamp sent unasked would hand whoever sent the error a
+  // password-guessing key.
+  if (methods.length === 0) {
+    throw errorFromKrbError(
+      err,
+      {
+        doing: `getting initial credentials for ${who()}`,
+        client: who(),
+        why: `the KDC for ${realm} asks ${who()} for pre-authentication and offers no method (${err.eData === undefined ? 'its error carries no e-data' : 'its METHOD-DATA is empty'}), so no timestamp was sent`,
+      },
+      realm,
+    );
+  }
   const info2 = findPadata(methods, PaDataType.PA_ETYPE_INFO2);
   // A realm that requires FAST offers PA-FX-FAST alone (MS-KILE 3.3.5.1): nothing to do unarmored.
-  if (
-    info2 === undefined &&
-    methods.length > 0 &&
-    methods.every((m) => m.padataType === PaDataType.PA_FX_FAST)
-  ) {
+  if (info2 === undefined && methods.every((m) => m.padataType === PaDataType.PA_FX_FAST)) {
     throw new KerberosError(
       ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
       `the KDC for ${realm} requires FAST (armored requests); pass a TGT of the realm as armor ({ armor } in getInitialCredentials)`,
@@ -200,7 +213,7 @@ function readPreauthHints(
   // Send the password-derived method only when the KDC offers it (MIT's kinit sends nothing else):
   // a KDC that wants another method (hardware, OTP, PKINIT) gets no timestamp to guess a password from.
   const method = armored ? PaDataType.PA_ENCRYPTED_CHALLENGE : PaDataType.PA_ENC_TIMESTAMP;
-  if (methods.length > 0 && findPadata(methods, method) === undefined) {
+  if (findPadata(methods, method) === undefined) {
     const offered = methods.map((m) => m.padataType).join(', ');
     throw new KerberosError(
       ErrorCode.KDC_ERR_PREAUTH_REQUIRED,
@@ -322,7 +335,7 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       // its hints and referrals are unauthenticated, which is what the armor is there to prevent.
       const final = fast !== undefined && !opened.armored;
       if (!final && e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED && choice === undefined) {
-        const hints = readPreauthHints(e, req.secret, realm, fast !== undefined);
+        const hints = readPreauthHints(e, req.secret, realm, fast !== undefined, who);
         choice = hints.choice;
         cookie = hints.cookie;
         // MIT's note_req_timestamp: the error's time, for this exchange only (it is unauthenticated).
@@ -331,12 +344,16 @@ export async function asExchange(ctx: ClientContext, req: AsRequest): Promise<Cr
       }
       // RFC 6806 section 7: a client referral answers a request that asked to canonicalize. Followed
       // otherwise, an unauthenticated KRB-ERROR could send the password's timestamp to any realm;
-      // MIT and Heimdal follow it only then, too.
+      // MIT and Heimdal follow it only then, too. It names the realm in crealm: one without a
+      // crealm, or with an empty one, refers nowhere and is the KDC's refusal, thrown as it came.
+      // MIT's older get_in_tkt refused it so (KRB5KDC_ERR_WRONG_REALM); 1.20 takes the referral and
+      // then finds no KDC for realm "" (KRB5_REALM_CANT_RESOLVE): neither sends anything more.
       if (
         !final &&
         e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM &&
         req.canonicalize &&
         e.crealm !== undefined &&
+        e.crealm !== '' &&
         e.crealm !== realm
       ) {
         if (visited.includes(e.crealm)) {

@@ -10,7 +10,8 @@
  * By policy (GSS_C_DELEG_POLICY_FLAG, RFC 5896), the TGT goes only to a
  * service the realms trust for delegation: its ticket is ok-as-delegate, a
  * flag the client keeps only when every cross-realm TGT that led to the
- * ticket carried it too (referrals.ts), as MIT's and Heimdal's libraries do
+ * ticket carried it too (tgs-exchange.ts, reply by reply), as MIT's and
+ * Heimdal's libraries do
  * (the KDC side is MS-KILE 3.3.5.7.5: a trust that does not allow TGT
  * delegation passes no ok-as-delegate on).
  *
@@ -42,7 +43,7 @@ export async function forwardTgt(
 ): Promise<Uint8Array | undefined> {
   const client = service.client;
   const home = homeRealm(ctx, client);
-  // getServiceTicket cleared the flag of a ticket got through a referral without it.
+  // tgsExchange cleared the flag of a ticket got with a cross-realm TGT without it.
   if (policy && !hasFlag(service, TicketFlags['ok-as-delegate'])) {
     if (ctx.logging) ctx.log(`not delegating to ${describeCredential(service)}: not trusted for delegation`);
     return undefined;

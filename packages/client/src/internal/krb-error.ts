@@ -20,6 +20,8 @@ export interface ErrorContext {
   readonly client?: string;
   /** The server principal asked for, as text. */
   readonly server?: string;
+  /** What the client makes of the error, in place of the code's usual sentence. */
+  readonly why?: string;
 }
 
 type Hint = (ctx: ErrorContext, realm: string) => string;
@@ -87,7 +89,7 @@ export function errorFromKrbError(err: KrbErrorMessage, ctx: ErrorContext, sentT
   if (account !== undefined) {
     what = `the account ${ctx.client ?? ''} ${account[0]} (${ntStatusName(ntStatus!)}); ${account[1]}`;
   } else {
-    what = hint === undefined ? `the KDC for ${realm} refused the request` : hint(ctx, realm);
+    what = ctx.why ?? (hint === undefined ? `the KDC for ${realm} refused the request` : hint(ctx, realm));
     if (ntStatus !== undefined) what += ` (${ntStatusName(ntStatus)})`;
   }
   const eText = err.eText !== undefined && err.eText.length > 0 ? ` (KDC said: "${err.eText}")` : '';

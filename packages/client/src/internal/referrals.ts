@@ -27,7 +27,7 @@ import {
   tgsRealmOf,
 } from '@krbsim/asn1';
 import { ERROR_BRAND, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
-import { type Credential, hasFlag, kdcRealmFor } from '../credential';
+import type { Credential } from '../credential';
 import { realmForHost } from '../options';
 import type { ClientContext } from './context';
 import { replyMismatch } from './krb-error';
@@ -146,8 +146,6 @@ export async function crossRealmTgt(
   let realm = homeRealm(ctx, client);
   const path = [realm];
   const want = krbtgtName(target);
-  // Whether every intermediate TGT on the way carried ok-as-delegate (withoutOkAsDelegate).
-  let delegable = true;
   for (;;) {
     const { cred } = await tgsExchange(ctx, {
       tgt,
@@ -170,14 +168,13 @@ export async function crossRealmTgt(
         throw new ReferralError('hops', [...path, got], formatPrincipal(want), realm);
     }
     // Cached only once it passed every check: a bad reply must not replace a good credential.
-    const issued: Credential = delegable ? cred : withoutOkAsDelegate(cred);
-    ctx.cache.add(issued);
-    if (got === target) return issued;
+    // Its ok-as-delegate is the one tgsExchange kept (MIT's rule, reply by reply).
+    ctx.cache.add(cred);
+    if (got === target) return cred;
     ctx.log(`path to ${target} goes through ${got}`);
     path.push(got);
     realm = got;
-    tgt = issued;
-    delegable &&= hasFlag(issued, TicketFlags['ok-as-delegate']);
+    tgt = cred;
   }
 }
 
@@ -207,8 +204,6 @@ async function chase(
   const wantsTgt = tgsRealmOf(req.server) !== undefined;
   let { realm, tgt } = start;
   const path = [realm];
-  // Whether every cross-realm TGT presented on the way carried ok-as-delegate (withoutOkAsDelegate).
-  let delegable = kdcRealmFor(tgt) === tgt.server.realm || hasFlag(tgt, TicketFlags['ok-as-delegate']);
   // Set once a KDC answered with a ticket for another service: asked again without canonicalize.
   let nonReferral = false;
   for (;;) {
@@ -233,12 +228,12 @@ async function chase(
       if (path.includes(next)) throw new ReferralError('loop', [...path, next], target(), realm);
       if (path.length > ctx.maxReferralHops)
         throw new ReferralError('hops', [...path, next], target(), realm);
+      // Cached with the ok-as-delegate tgsExchange kept: a later request starts from this TGT.
       ctx.cache.add(cred);
       if (ctx.logging) ctx.log(`referral: ${realm} sends ${target()} to ${next}`);
       path.push(next);
       realm = next;
       tgt = cred;
-      delegable &&= hasFlag(cred, TicketFlags['ok-as-delegate']);
       continue;
     }
     if (!sameName(cred.server.name, req.server)) {
@@ -256,22 +251,9 @@ async function chase(
       nonReferral = true;
       continue;
     }
-    const issued = delegable ? cred : withoutOkAsDelegate(cred);
-    ctx.cache.add(issued);
-    return issued;
+    ctx.cache.add(cred);
+    return cred;
   }
-}
-
-/**
- * `cred` without ok-as-delegate, for a ticket (or a TGT) got through a
- * cross-realm TGT that lacked it: MIT's and Heimdal's clients keep the flag of
- * a ticket got through referrals only when every one carried it, so that a client
- * delegating by policy hands its TGT only where every KDC on the way allowed
- * it (MS-KILE 3.3.5.7.5 is the KDCs' side of the rule).
- */
-function withoutOkAsDelegate(cred: Credential): Credential {
-  const ok = TicketFlags['ok-as-delegate'];
-  return hasFlag(cred, ok) ? { ...cred, flags: (cred.flags & ~ok) >>> 0 } : cred;
 }
 
 /**

@@ -32,6 +32,8 @@ import {
   sameName,
   type TgsRep,
   type Ticket,
+  TicketFlags,
+  tgsRealmOf,
 } from '@krbsim/asn1';
 import { ErrorCode, isKerberosError, KerberosError, randomUInt31 } from '@krbsim/core';
 import {
@@ -225,6 +227,33 @@ function decryptReply(
   );
 }
 
+/**
+ * True when `tgt` is the client's own TGT, `krbtgt/C@C` for the client's realm C: MIT's
+ * `tgt_is_local_realm` (gc_via_tkt.c), which judges by the client's realm, so a cross-realm TGT,
+ * a service ticket being renewed, and the anonymous client's TGT (its realm is
+ * WELLKNOWN:ANONYMOUS) are not.
+ */
+function isLocalTgt(tgt: Credential): boolean {
+  const realm = tgt.client.realm;
+  return tgsRealmOf(tgt.server.name) === realm && tgt.server.realm === realm;
+}
+
+/**
+ * The reply's TicketFlags as the client keeps them. ok-as-delegate from a foreign KDC is trusted
+ * only when the ticket presented carried it too (MIT's `krb5int_process_tgs_reply`, on every TGS
+ * reply): applied reply by reply, a ticket got through referrals keeps it only when every
+ * cross-realm TGT on the way had it, and a renewed ticket has it only when the ticket renewed had
+ * it as the client kept it, whatever the KDC (which reads the ticket's own flags) answers. Only
+ * the local KDC, asked with the client's own TGT, is believed as it is. The ticket itself is not
+ * changed; a client delegating by policy then hands its TGT only where every KDC on the way
+ * allowed it (MS-KILE 3.3.5.7.5 is the KDCs' side of the rule).
+ */
+function trustedFlags(tgt: Credential, flags: number): number {
+  const ok = TicketFlags['ok-as-delegate'];
+  if (isLocalTgt(tgt) || (tgt.flags & ok) !== 0) return flags;
+  return (flags & ~ok) >>> 0;
+}
+
 /** Runs one TGS exchange (no referral logic: the caller interprets the ticket it gets). */
 export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<TgsResult> {
   const { tgt, kdcRealm } = req;
@@ -283,18 +312,22 @@ export async function tgsExchange(ctx: ClientContext, req: TgsRequest): Promise<
   checkReplyTimes(ctx, enc, body, kdcRealm, 'tgs');
   checkSessionKey(ctx, enc.key, 'TGS-REP', kdcRealm);
   const issued = credentialFromReply(rep, enc, encodeTicket(rep.ticket));
+  const flags = trustedFlags(tgt, issued.flags);
   // The credential notes what it was asked with (a copy: the caller's arrays may change), so that
   // the cache serves it again only to a request for the same authorization data (MIT's
   // KRB5_TC_MATCH_AUTHDATA).
-  const cred =
-    req.authorizationData === undefined
+  const cred: Credential =
+    req.authorizationData === undefined && flags === issued.flags
       ? issued
       : {
           ...issued,
-          requestedAuthorizationData: req.authorizationData.map((e) => ({
-            adType: e.adType,
-            adData: e.adData.slice(),
-          })),
+          flags,
+          ...(req.authorizationData !== undefined && {
+            requestedAuthorizationData: req.authorizationData.map((e) => ({
+              adType: e.adType,
+              adData: e.adData.slice(),
+            })),
+          }),
         };
   if (ctx.logging)
     ctx.log(`TGS-REP from ${kdcRealm}: ${formatPrincipal(cred.server.name, cred.server.realm)}`);
