@@ -5,17 +5,25 @@
  * modern flow the Azure AD KDC builds it from the synced directory.
  */
 
-import { type AzureSqlMiLab, cloudSid, createAzureSqlMiLab, LabError, SqlErrorNumber } from '@krbsim/azure';
+import {
+  type AzureSqlMiLab,
+  type AzureSqlMiLabOptions,
+  cloudSid,
+  createAzureSqlMiLab,
+  LabError,
+  SqlErrorNumber,
+} from '@krbsim/azure';
 import { ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
 
 const PASSWORD = 'correct horse battery staple';
 
-function setup() {
+function setup(opts: AzureSqlMiLabOptions = {}) {
   const lab = createAzureSqlMiLab({
     onPremRealm: 'CONTOSO.COM',
     seed: 21,
     clock: new ManualClock(Date.UTC(2026, 0, 5, 9)),
+    ...opts,
   });
   const alice = lab.onPrem.addUser('alice', { password: PASSWORD });
   const bob = lab.onPrem.addUser('bob', { password: PASSWORD });
@@ -96,6 +104,33 @@ for (const flow of ['trust', 'modern'] as const) {
     });
   });
 }
+
+describe('a ticket without a PAC at the instance (tenant issuePac: false)', () => {
+  it("maps the user by its own account's directory SID and nothing more: no groups, so no group login", async () => {
+    // With no PAC there are no group SIDs to read (MS-PAC 2.5 is where they come from): the instance
+    // falls back to the on-prem SID of the ticket's client alone.
+    const { lab, alice, bob, mi } = setup({ tenantPolicy: { issuePac: false } });
+    const session = mi.accept(await token(lab, alice, mi.spn, 'trust'));
+    expect(session.kerberos.pac).toBeUndefined();
+    expect(session.sids).toEqual({ user: alice.sid, groups: [] });
+    expect(session.grantedBy.name).toBe('CONTOSO\\alice');
+    // bob's only login is through SqlAdmins, which a ticket without a PAC cannot show.
+    const refused = await token(lab, bob, mi.spn, 'trust');
+    expect(() => mi.accept(refused)).toThrow(
+      expect.objectContaining({ sqlError: SqlErrorNumber.LOGIN_FAILED }),
+    );
+  });
+
+  it('never takes a cloud-only user for the on-prem account of the same name (18456)', async () => {
+    // Only a synced user (onPremisesSamAccountName) has an on-prem account; a cloud-only
+    // alice@contoso.onmicrosoft.com is not CONTOSO\alice, whose login must not admit her.
+    const { lab, mi } = setup({ tenantPolicy: { issuePac: false } });
+    const pc = lab.azureAdJoinedClient(lab.addCloudUser('alice@contoso.onmicrosoft.com'));
+    await pc.signIn();
+    const t = (await pc.initSecurityContext(mi.spn)).token;
+    expect(() => mi.accept(t)).toThrow(expect.objectContaining({ sqlError: SqlErrorNumber.LOGIN_FAILED }));
+  });
+});
 
 describe('a domain whose NetBIOS name is not its first label (CORP.CONTOSO.COM, known as CONTOSO)', () => {
   it("names its users CONTOSO\\alice in the PAC's LogonDomainName too, and the instance logs them in so", async () => {

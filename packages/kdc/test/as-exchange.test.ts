@@ -315,6 +315,19 @@ describe('AS exchange: errors', () => {
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
   });
 
+  it('never answers with a reply key of an etype the realm does not permit, though the client asks for it first and holds it', () => {
+    // RFC 4120 section 3.1.3: the reply key is the client's key of an etype it asked for; the
+    // realm's policy bounds which (rc4-hmac is off unless allowWeakCrypto). Without
+    // pre-authentication nothing else picks the key: the first usable one of the request.
+    const l = lab();
+    l.realm.addUser('bob', {
+      keys: [userKey(REALM, 'bob', 'pw', 18), userKey(REALM, 'bob', 'pw', 23)],
+      requiresPreauth: false,
+    });
+    const rep = repOf(l.kdc.handle(asReq({ realm: REALM, cname: 'bob', etypes: [23, 18] })));
+    expect(rep.encPart.etype).toBe(18);
+  });
+
   it('allows rc4 when the realm allows weak crypto', () => {
     const l = makeRealm(REALM, { allowWeakCrypto: true });
     l.realm.addUser('old', { password: 'pw', encTypes: [23] });

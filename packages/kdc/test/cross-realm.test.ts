@@ -12,6 +12,7 @@ import {
   openTicket,
   pn,
   pwKeys,
+  reseal,
   T0,
   testKey,
   tgsGet,
@@ -161,9 +162,14 @@ describe('on-prem AD -> Azure AD Kerberos (one-way incoming trust)', () => {
     );
     // ...and on-prem refuses a TGT made with that key: no trust lets Azure vouch into on-prem.
     const forged = forgedCreds(AZURE, `krbtgt/${ONPREM}`, AZURE, 'bob', rogue, 1);
-    expect(
-      codeOf(onprem, tgsReq({ tgt: forged, realm: ONPREM, sname: 'host/server.contoso.com', now: T0 })),
-    ).toBe(ErrorCode.KDC_ERR_POLICY);
+    const err = errorOf(
+      onprem.kdc.handle(tgsReq({ tgt: forged, realm: ONPREM, sname: 'host/server.contoso.com', now: T0 })),
+    );
+    // Refused at the header, by the trust's direction, before any transited-path check.
+    expect([err.errorCode, err.eText]).toEqual([
+      ErrorCode.KDC_ERR_POLICY,
+      `no trust lets principals of ${AZURE} into ${ONPREM}`,
+    ]);
   });
 
   it("refuses a referral TGT, made with the on-prem side's inter-realm key, that claims a cloud user (lineage)", () => {
@@ -294,6 +300,26 @@ function chain(ab: TrustKind, bc: TrustKind) {
   c.realm.addService('host/srv.c.test');
   const ann = login(a, 'ann', userKey('A.TEST', 'ann', 'pw'));
   return { a, b, c, ann };
+}
+
+/**
+ * A, B and C joined by two-way realm trusts A <-> B <-> C, and a TGT krbtgt/C.TEST@B.TEST for ann of
+ * A whose transited field is `transited` (DOMAIN-X500-COMPRESS text), sealed with the B -> C key as
+ * B's KDC, or anyone holding that key, could make it.
+ */
+function twoWayChain(transited: string) {
+  const clock = new ManualClock(T0);
+  const [a, b, c] = ['A.TEST', 'B.TEST', 'C.TEST'].map((n) => makeRealm(n, {}, clock)) as [Lab, Lab, Lab];
+  createTrust({ trusting: b.realm, trusted: a.realm, direction: 'two-way', kind: 'realm' });
+  createTrust({ trusting: c.realm, trusted: b.realm, direction: 'two-way', kind: 'realm' });
+  c.realm.addService('host/srv.c.test');
+  const bc = c.realm.lookup('krbtgt/C.TEST@B.TEST')!.keys.find((k) => k.key.etype === 18)!;
+  const plain = forgedCreds('B.TEST', 'krbtgt/C.TEST', 'A.TEST', 'ann', bc.key, bc.kvno);
+  const forged = reseal(plain, bc.key, (e) => ({
+    ...e,
+    transited: { trType: 1, contents: new TextEncoder().encode(transited) },
+  }));
+  return { c, forged };
 }
 
 describe('transitivity', () => {
@@ -427,6 +453,35 @@ describe('transitivity', () => {
     expect(codeOf(c, tgsReq({ tgt: forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }))).toBe(
       ErrorCode.KDC_ERR_POLICY,
     );
+  });
+
+  it('refuses a transited path that visits a realm twice, though a trust joins each hop (A -> B -> A -> B -> C)', () => {
+    // RFC 4120 section 3.3.3.2 leaves the transit policy to the KDC: a path that comes back to a
+    // realm it has left is no route, only a way to make a realm's hops look vouched for.
+    const { c, forged } = twoWayChain('B.TEST,A.TEST');
+    const err = errorOf(
+      c.kdc.handle(tgsReq({ tgt: forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 })),
+    );
+    expect([err.errorCode, err.eText]).toEqual([
+      ErrorCode.KDC_ERR_POLICY,
+      'transited path A.TEST -> B.TEST -> A.TEST -> B.TEST -> C.TEST refused: the path visits a realm twice',
+    ]);
+    // The same TGT with an honest (empty) transited field is served.
+    const honest = twoWayChain('');
+    expect(
+      tgsGet(honest.c.kdc, { tgt: honest.forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 }).crealm,
+    ).toBe('A.TEST');
+  });
+
+  it('refuses a transited field with an empty entry, which no hop-by-hop check can verify', () => {
+    // RFC 4120 section 3.3.3.2: an empty subfield stands for realms not named; this KDC checks
+    // every hop of the path by its trusts, so an unnamed one is refused for what it is.
+    const { c, forged } = twoWayChain(',');
+    const err = errorOf(
+      c.kdc.handle(tgsReq({ tgt: forged, realm: 'C.TEST', sname: 'host/srv.c.test', now: T0 })),
+    );
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+    expect(err.eText).toMatch(/refused: the transited field has an unverifiable empty entry$/);
   });
 
   it('works both ways over a two-way trust', () => {

@@ -16,6 +16,9 @@ import {
   formatSid,
   getPacBuffer,
   PacBufferType,
+  parseSid,
+  SE_GROUP_DEFAULT,
+  updatePacBuffer,
   validationInfoSids,
   WellKnownRid,
   WellKnownSid,
@@ -359,6 +362,29 @@ describe('a forest of several domains (MS-PAC 4.1.2.2 trust boundaries)', () => 
         enableSidHistory: true,
       }),
     ).toThrow(/enableSidHistory is a forest trust's setting/);
+  });
+
+  it('admits through a forest trust with SID history only domain SIDs (S-1-5-21-...) of RID 1000 or more: no integrity label, BUILTIN or NT AUTHORITY SID', async () => {
+    // MS-PAC 4.1.2.2: TREAT_AS_EXTERNAL relaxes the filter to other domains' SIDs, not to every SID
+    // whose last sub-authority is 1000 or more.
+    const t = lab('forest', { enableSidHistory: true });
+    const kept = 'S-1-5-21-9-9-9-1105';
+    const removed = ['S-1-16-12288', 'S-1-5-32-1000', 'S-1-5-1000'];
+    const forged = updatePacBuffer(await t.erinTgtPac(), PacBufferType.LOGON_INFO, (v) => ({
+      ...v,
+      extraSids: [
+        ...v.extraSids,
+        ...[kept, ...removed].map((s) => ({ sid: parseSid(s), attributes: SE_GROUP_DEFAULT })),
+      ],
+    }));
+    const { pac, report } = filterAtTrust(t.fabrikam, forged, t.emea.name, t.contoso.name);
+    const sids = validationInfoSids(getPacBuffer(pac, PacBufferType.LOGON_INFO)!).map((s) =>
+      formatSid(s.sid),
+    );
+    expect(sids).toContain(kept);
+    for (const gone of removed) expect(sids).not.toContain(gone);
+    expect(report.removed).toEqual(expect.arrayContaining(removed));
+    expect(report.removed).not.toContain(kept);
   });
 
   it("passes a child domain's DC's Enterprise Domain Controllers SID within the forest, quarantined or not, and never across forests", async () => {

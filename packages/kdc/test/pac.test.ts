@@ -549,6 +549,51 @@ describe('PAC in TGS', () => {
     expect(refused.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(refused.eText).toMatch(/extended KDC signature|FULL_CHECKSUM|19/i);
   });
+
+  it('refuses an S4U2Proxy evidence ticket whose PAC is not for its client, though every signature checks (KRB_AP_ERR_MODIFIED)', () => {
+    const l = ad();
+    const sqlSpn = 'MSSQLSvc/sql.contoso.com:1433';
+    l.realm.addUser('bob', { password: 'bob-pw' });
+    l.realm.addUser('svc', {
+      password: 'svc-pw',
+      spns: ['HTTP/svc.contoso.com'],
+      delegation: { allowedTo: [sqlSpn] },
+    });
+    l.realm.addComputer('SQL', { password: 'sql-pw', spns: [sqlSpn] });
+    const svcKey = userKey(REALM, 'svc', 'svc-pw');
+    const svc = login(l, 'svc', svcKey);
+    const fw = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: 'HTTP/svc.contoso.com', now: T0 });
+    // alice's evidence made out to bob, her PAC signed again over it with the service's and (as a
+    // stolen krbtgt key could) the KDC's keys: every signature holds, but the PAC names alice, not
+    // the ticket's client (MS-PAC 2.7, PAC_CLIENT_INFO; MIT's S4U2PROXY_LOCAL_STKT_PAC).
+    const renamed = reseal(
+      fw,
+      svcKey,
+      (e) =>
+        signTicketPac(
+          { ...e, cname: pn('bob') },
+          decodePac(pacOf(e)),
+          { serverKey: svcKey, kdcKey: krbtgtKey(l.realm) },
+          { server: pn('HTTP/svc.contoso.com') },
+        ).encTicketPart,
+    );
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: svc,
+          realm: REALM,
+          sname: sqlSpn,
+          now: T0,
+          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
+          additionalTickets: [renamed.ticket],
+        }),
+      ),
+    );
+    expect([err.errorCode, err.eText]).toEqual([
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      "the evidence ticket's PAC is not for its client",
+    ]);
+  });
 });
 
 describe('PAC signatures and the krbtgt key rotation', () => {

@@ -156,6 +156,21 @@ describe('TGS exchange: service tickets', () => {
     expect(c.part.endtime).toBe(T0 + Duration.hour);
   });
 
+  it('never makes a session key of an etype the realm does not permit, though the client asks for it first and the service holds it', () => {
+    // RFC 4120 section 3.1.3 leaves the session key's etype to the KDC: an MIT realm takes the
+    // client's first that policy permits and the service supports (rc4-hmac is not permitted here).
+    const l = setup();
+    l.realm.addService('HTTP/old.contoso.com', { encTypes: [23, 18] });
+    const c = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: 'HTTP/old.contoso.com',
+      now: l.clock.now(),
+      etypes: [23, 18],
+    });
+    expect(c.sessionKey.etype).toBe(18);
+  });
+
   it('honours sub-session-key-less enc-part, ok-as-delegate, and TGTs via TGS', () => {
     const l = setup();
     l.realm.addService('cifs/fs.contoso.com', { okAsDelegate: true });
@@ -546,6 +561,52 @@ describe('TGS exchange: errors', () => {
     expect(err.errorCode).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
+  it('FORWARDED from a TGT that is not forwardable: BADOPTION in an AD realm too, from the flag rule alone (RFC 4120 section 2.6)', () => {
+    // An MIT realm refuses it before the flags are computed (check_tgs_opts); an AD realm has only this rule.
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'active-directory' });
+    l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    const plainTgt = login(l, 'alice', aliceKey, { options: 0 });
+    expect(plainTgt.part.flags & TicketFlags.forwardable).toBe(0);
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: plainTgt,
+          realm: REALM,
+          sname: `krbtgt/${REALM}`,
+          now: T0,
+          options: KdcOptions.forwarded,
+        }),
+      ),
+    );
+    expect([err.errorCode, err.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      'FORWARDED requested but the TGT is not forwardable',
+    ]);
+  });
+
+  it('PROXY for a ticket-granting ticket, from a proxiable TGT: BADOPTION in an AD realm too (RFC 4120 section 2.5)', () => {
+    // RFC 4120 section 2.5: a proxiable TGT lets the TGS issue a proxy ticket, but not a TGT.
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, undefined, { kind: 'active-directory' });
+    l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    const proxiableTgt = login(l, 'alice', aliceKey, { options: KdcOptions.proxiable });
+    expect(proxiableTgt.part.flags & TicketFlags.proxiable).not.toBe(0);
+    const err = errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: proxiableTgt,
+          realm: REALM,
+          sname: `krbtgt/${REALM}`,
+          now: T0,
+          options: KdcOptions.proxy,
+        }),
+      ),
+    );
+    expect([err.errorCode, err.eText]).toEqual([
+      ErrorCode.KDC_ERR_BADOPTION,
+      'a proxy ticket cannot be a ticket-granting ticket',
+    ]);
+  });
+
   it('DISABLE-TRANSITED-CHECK: POLICY in an MIT realm (reject_bad_transit, krb5kdc 1.20.1); an AD realm serves it (MS-KILE 3.1.5.4)', () => {
     const l = setup();
     const option = KdcOptions['disable-transited-check'];
@@ -846,6 +907,23 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
         tgsReq({ tgt: l.tgt, realm: REALM, sname: `krbtgt/${REALM}`, now: T0, options: KdcOptions.renew }),
       ),
     ).toBe(ErrorCode.KDC_ERR_BADOPTION);
+  });
+
+  it('gives no renewable ticket from a TGT that is not renewable, though RENEWABLE and an rtime are asked for', () => {
+    // RFC 4120 section 5.4.1 (RENEWABLE): in a TGS-REQ only from a TGT that is itself renewable.
+    const l = setup();
+    const tgt = login(l, 'alice', aliceKey, { options: KdcOptions.forwardable });
+    expect(tgt.part.flags & TicketFlags.renewable).toBe(0);
+    const st = tgsGet(l.kdc, {
+      tgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      options: KdcOptions.renewable,
+      rtime: T0 + 7 * Duration.day,
+    });
+    expect(st.part.flags & TicketFlags.renewable).toBe(0);
+    expect(st.part.renewTill).toBeUndefined();
   });
 
   it('refuses to renew a renewable ticket when the realm renews none (renewsTickets: false)', () => {

@@ -412,6 +412,13 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
       signature: 'full',
     });
     verifyTicketPac(old.encTicketPart, keys, { server: HTTP, requireExtendedKdcSignature: false });
+    // verifyPac itself, given the ticket: the extended KDC signature (MS-PAC 2.8, type 19) is
+    // required by default there too, not only through verifyTicketPac.
+    pacError(() => verifyPac(old.bytes, keys, { ticket: old.encTicketPart }), {
+      code: ErrorCode.KRB_AP_ERR_MODIFIED,
+      signature: 'full',
+    });
+    verifyPac(old.bytes, keys, { ticket: old.encTicketPart, requireExtendedKdcSignature: false });
 
     const signed = signTicketPac(aliceEncTicketPart(), alicePac(), keys, { server: HTTP });
     const fe = decodePac(signed.bytes).buffers.findIndex((b) => b.type === 19);
