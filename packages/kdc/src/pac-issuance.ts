@@ -278,6 +278,9 @@ function unionByRid(
   return [...byRid.values()].sort((x, y) => x.relativeId - y.relativeId);
 }
 
+/** An identity assertion SID (S-1-18-1, S-1-18-2, ...), which SID filtering at a trust lets pass. */
+const IDENTITY_ASSERTION_SID = /^S-1-18-\d+$/;
+
 /** PAC buffers a trusting realm drops from a PAC that crossed a trust (see {@link filterAtTrust}). */
 const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
   PacBufferType.CLIENT_CLAIMS_INFO,
@@ -319,7 +322,8 @@ const FOREIGN_ASSERTIONS: ReadonlySet<number> = new Set([
  *   forest's). Each is refused with KDC_ERR_POLICY, since filtering the
  *   user's SID leaves no user.
  * - ExtraSids the boundary does not admit are removed (S-1-18-x, the
- *   identity assertions, stay), and so are resource groups, which only the
+ *   identity assertions, stay; a SID below S-1-18 with more sub-authorities
+ *   is none), and so are resource groups, which only the
  *   resource domain may add.
  * - Claims and device information (CLIENT_CLAIMS_INFO, DEVICE_INFO,
  *   DEVICE_CLAIMS_INFO) are dropped, as a DC drops incoming claims without
@@ -393,7 +397,8 @@ export function filterAtTrust(
       const split = splitSid(e.sid);
       const text = formatSid(e.sid);
       const ok =
-        text.startsWith('S-1-18-') ||
+        // MS-DTYP 2.4.2.4's identity assertion SIDs are S-1-18 and one sub-authority: no other passes.
+        IDENTITY_ASSERTION_SID.test(text) ||
         // QuarantinedWithinForest also lets the Enterprise Domain Controllers SID pass.
         (boundary === 'quarantined-within-forest' && text === WellKnownSid.ENTERPRISE_DOMAIN_CONTROLLERS) ||
         (split !== undefined && admits(split.domain, split.rid));

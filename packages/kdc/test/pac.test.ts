@@ -695,6 +695,26 @@ describe('PAC across a trust', () => {
     expect(parseSid(got[0]!).subAuthority.at(-1)).toBe(onprem.realm.directory.account('alice')!.rid);
   });
 
+  it('lets the identity assertion SIDs across (S-1-18 and one sub-authority, MS-DTYP 2.4.2.4), and no other SID under S-1-18', () => {
+    const { onprem, cloud, mi, miKey } = forestTrust();
+    const under = ['S-1-18-1-5', 'S-1-18-99-1'];
+    onprem.realm.directory.setExternalIdentity('alice', {
+      sid: `${SID}-${onprem.realm.directory.account('alice')!.rid}`,
+      groupSids: ['S-1-18-3', ...under],
+    });
+    const events: KdcRequestEvent[] = [];
+    const cloudKdc = new Kdc(cloud.realm, { onRequest: (e) => events.push(e) });
+    const alice = login(onprem, 'alice', userKey(REALM, 'alice', 'pw'));
+    expect(sids(pacOf(openTicket(alice.ticket, krbtgtKey(onprem.realm))))).toEqual(
+      expect.arrayContaining(['S-1-18-3', ...under, 'S-1-18-1']),
+    );
+    const referral = tgsGet(onprem.kdc, { tgt: alice, realm: REALM, sname: mi, now: T0 });
+    const st = tgsGet(cloudKdc, { tgt: referral, realm: cloud.realm.name, sname: mi, now: T0 });
+    const got = sids(pacOf(openTicket(st.ticket, miKey)));
+    expect(got.filter((s) => s.startsWith('S-1-18-'))).toEqual(['S-1-18-3', 'S-1-18-1']);
+    expect(events.at(-1)!.sidsFiltered).toEqual(under);
+  });
+
   it('a realm that issues no PACs (MIT kind) carries no PAC of another realm into its tickets', () => {
     const clock = new ManualClock(T0);
     const ad = makeRealm(REALM, { krbErrorStyle: 'mit' }, clock, { kind: 'active-directory' });

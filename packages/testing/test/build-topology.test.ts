@@ -5,6 +5,7 @@
 
 import { KerberosClient } from '@krbsim/client';
 import { SeededRandom } from '@krbsim/core';
+import { EncType, stringToKey } from '@krbsim/crypto';
 import { createTrust } from '@krbsim/kdc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -73,7 +74,51 @@ describe('buildTopology', () => {
           });
         },
       ),
-      { seed: 14, numRuns: 60 },
+      { numRuns: 60 },
+    );
+  });
+
+  it("gives each realm's `user` the spec's password: it logs on with the password or with world.userKeys", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbTopology({ maxRealms: 3, kinds: true }),
+        fc.string({ minLength: 1, maxLength: 20 }),
+        async (spec, password) => {
+          const world = buildTopology({ ...spec, password });
+          for (let i = 0; i < spec.realms.length; i++) {
+            const realm = spec.realms[i]!.name;
+            const key = stringToKey(EncType.AES256_CTS_HMAC_SHA1_96, password, `${realm}user`);
+            expect(world.userKeys[i]!.etype).toBe(EncType.AES256_CTS_HMAC_SHA1_96);
+            expect(Buffer.from(world.userKeys[i]!.bytes).equals(Buffer.from(key.bytes))).toBe(true);
+            for (const how of [{ password }, { key: world.userKeys[i]! }]) {
+              const client = new KerberosClient({ realm, transport: world.transport, clock: world.clock });
+              const tgt = await client.getInitialCredentials('user', how);
+              expect(tgt.client.realm).toBe(realm);
+            }
+          }
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
+  it("builds each realm of its spec's kind (else the option's), and selective-authentication trusts", () => {
+    fc.assert(
+      fc.property(
+        arbTopology({ maxRealms: 5, forests: true, kinds: true, selectiveAuthentication: true }),
+        (spec) => {
+          const world = buildTopology(spec, { kind: 'mit' });
+          expect(world.realms.map((r) => r.kind)).toEqual(spec.realms.map((r) => r.kind));
+          expect(world.trusts.map((t) => t.selectiveAuthentication)).toEqual(
+            spec.trusts.map((t) => t.selectiveAuthentication ?? false),
+          );
+          const plain = { ...spec, realms: spec.realms.map(({ kind: _, ...r }) => r) };
+          expect(
+            buildTopology({ ...plain, trusts: [] }, { kind: 'active-directory' }).realms.map((r) => r.kind),
+          ).toEqual(spec.realms.map(() => 'active-directory'));
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 

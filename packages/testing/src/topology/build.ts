@@ -1,10 +1,11 @@
 /**
  * A generated {@link TopologySpec} turned into running realms: one
- * `@krbsim/kdc` realm and KDC per realm spec (with its forest and domain SID
- * when the spec gives them), registered on one in-process transport, `user`
- * and `host/svc.<domain>` in each, every realm's DNS domain mapped in every
- * realm, and the spec's trusts created with `createTrust` (with their
- * `tgtDelegation`, `quarantine` and `enableSidHistory` when given).
+ * `@krbsim/kdc` realm and KDC per realm spec (with its kind, forest and
+ * domain SID when the spec gives them), registered on one in-process
+ * transport, `user` (with the spec's password) and `host/svc.<domain>` in
+ * each, every realm's DNS domain mapped in every realm, and the spec's trusts
+ * created with `createTrust` (with their `tgtDelegation`, `quarantine`,
+ * `enableSidHistory` and `selectiveAuthentication` when given).
  *
  * ```ts
  * fc.assert(fc.property(arbTopology(), (spec) => {
@@ -18,22 +19,23 @@
  */
 
 import { type Clock, ManualClock, SeededRandom } from '@krbsim/core';
-import { EncType, generateKey, type Key } from '@krbsim/crypto';
+import { EncType, type Key } from '@krbsim/crypto';
 import { createTrust, Kdc, Realm, type RealmKind, type Trust } from '@krbsim/kdc';
 import { InProcessTransport, Trace } from '@krbsim/transport';
 import type { TopologySpec } from './spec';
 
 /** Options for {@link buildTopology}. */
 export interface BuildTopologyOptions {
-  /** Seeds every realm's random source (keys, nonces). Default 1. */
+  /** Seeds every realm's random source (session keys, nonces; the users' keys come from the password). Default 1. */
   readonly seed?: number | string;
   /** The clock of every realm. Default: a `ManualClock` at 2026-03-01T00:00:00Z. */
   readonly clock?: Clock;
   /** Where the transport records the exchanges. Default: a new, unbounded `Trace`. */
   readonly trace?: Trace;
   /**
-   * The kind of every realm (its defaults: PACs, FAST, error style). Default
-   * the `Realm` default; `'active-directory'` for PACs across the trusts.
+   * The kind of every realm whose spec gives none (`RealmSpec.kind`): its
+   * defaults (PACs, FAST, error style). Default the `Realm` default (`mit`);
+   * `'active-directory'` for PACs across the trusts.
    */
   readonly kind?: RealmKind;
   /** Make every realm's `host/svc.<domain>` trusted for delegation (`okAsDelegate`). Default false. */
@@ -44,7 +46,10 @@ export interface BuildTopologyOptions {
 export interface TopologyWorld {
   readonly realms: readonly Realm[];
   readonly kdcs: readonly Kdc[];
-  /** `user@<realm i>`'s long-term key (AES256-CTS-HMAC-SHA1-96), for `getInitialCredentials('user', { key })`. */
+  /**
+   * `user@<realm i>`'s long-term key (AES256-CTS-HMAC-SHA1-96, its only one,
+   * from the spec's password), for `getInitialCredentials('user', { key })`.
+   */
   readonly userKeys: readonly Key[];
   /** The trusts, index for index with `spec.trusts`. */
   readonly trusts: readonly Trust[];
@@ -63,24 +68,27 @@ export function buildTopology(spec: TopologySpec, options: BuildTopologyOptions 
   const trace = options.trace ?? new Trace();
   const transport = new InProcessTransport({ trace });
   const serviceOf = (i: number) => `host/svc.${spec.realms[i]!.domain}`;
-  const realms = spec.realms.map(
-    (r, i) =>
-      new Realm({
-        name: r.name,
-        clock,
-        random: new SeededRandom(`${seed}:${i}`),
-        ...(options.kind !== undefined && { kind: options.kind }),
-        ...(r.forest !== undefined && { forest: r.forest }),
-        ...(r.domainSid !== undefined && { domainSid: r.domainSid }),
-      }),
-  );
+  const realms = spec.realms.map((r, i) => {
+    const kind = r.kind ?? options.kind;
+    return new Realm({
+      name: r.name,
+      clock,
+      random: new SeededRandom(`${seed}:${i}`),
+      ...(kind !== undefined && { kind }),
+      ...(r.forest !== undefined && { forest: r.forest }),
+      ...(r.domainSid !== undefined && { domainSid: r.domainSid }),
+    });
+  });
   const userKeys: Key[] = [];
   const kdcs: Kdc[] = [];
   realms.forEach((realm, i) => {
     for (const other of spec.realms) realm.mapDomain(`.${other.domain}`, other.name);
-    const key = generateKey(EncType.AES256_CTS_HMAC_SHA1_96, { random: realm.random });
-    userKeys.push(key);
-    realm.addUser('user', { keys: [key] });
+    // The password's AES256 key alone (RFC 3962 string-to-key, RFC 4120's default salt: realm and name).
+    const user = realm.addUser('user', {
+      password: spec.password,
+      encTypes: [EncType.AES256_CTS_HMAC_SHA1_96],
+    });
+    userKeys.push(user.keys.find((k) => k.key.etype === EncType.AES256_CTS_HMAC_SHA1_96)!.key);
     realm.addService(serviceOf(i), { okAsDelegate: options.servicesOkAsDelegate ?? false });
     const kdc = new Kdc(realm);
     kdcs.push(kdc);
@@ -99,6 +107,7 @@ export function buildTopology(spec: TopologySpec, options: BuildTopologyOptions 
         t.tgtDelegation === true &&
         t.kind !== 'forest' && { quarantine: false }),
       ...(t.enableSidHistory !== undefined && { enableSidHistory: t.enableSidHistory }),
+      ...(t.selectiveAuthentication !== undefined && { selectiveAuthentication: t.selectiveAuthentication }),
     }),
   );
   return { realms, kdcs, userKeys, trusts, transport, trace, clock, serviceOf };

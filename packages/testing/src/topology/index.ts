@@ -4,15 +4,26 @@
  * @module
  */
 
-export { arbTopology, arbTrustSpec, realmSpecs, type TopologyArbitraryOptions } from './arbitrary';
+export {
+  arbTopology,
+  arbTrustSpec,
+  REALM_NAMES,
+  realmSpecs,
+  type TopologyArbitraryOptions,
+} from './arbitrary';
 export { type BuildTopologyOptions, buildTopology, type TopologyWorld } from './build';
 export {
   domainSidOf,
+  type PacOracleOptions,
   type PacPath,
   type PacReach,
+  type PacRefusal,
+  type PacRefusalReason,
   type PacVerdict,
+  pacCarriedAlong,
   pacReachableRealms,
   pacRefusalAt,
+  pacRefusalOf,
   shortestTrustPaths,
   sidCrosses,
   sidsKeptAlong,
@@ -26,11 +37,14 @@ export {
   forestOf,
   isQuarantined,
   isTransitive,
+  MAX_TRUST_HOPS,
+  type RealmKindSpec,
   type RealmSpec,
   reachableRealms,
   type TopologySpec,
   type TrustDirectionSpec,
   type TrustKindSpec,
+  type TrustPathOptions,
   type TrustSpec,
 } from './spec';
 export { arbDnsLabel, arbDnsName, arbTopLevelNames, dnsNamesOverlap } from './top-level-names';
