@@ -61,6 +61,20 @@ const REALM = 'CONTOSO.COM';
 const WEB = 'HTTP/web.contoso.com';
 const SID = 'S-1-5-21-1004336348-1177238915-682003330';
 
+/** {@link ad}'s realm with svc (HTTP/svc.contoso.com) allowed to delegate to SQL's MSSQLSvc, svc logged in. */
+function delegationLab() {
+  const l = ad();
+  const sqlSpn = 'MSSQLSvc/sql.contoso.com:1433';
+  l.realm.addUser('svc', {
+    password: 'svc-pw',
+    spns: ['HTTP/svc.contoso.com'],
+    delegation: { allowedTo: [sqlSpn] },
+  });
+  l.realm.addComputer('SQL', { password: 'sql-pw', spns: [sqlSpn] });
+  const svcKey = userKey(REALM, 'svc', 'svc-pw');
+  return { l, sqlSpn, svcKey, svc: login(l, 'svc', svcKey) };
+}
+
 function ad(): Lab & { alice: Creds; webKey: Key } {
   // AD realm, MIT-shaped errors: their e-text explains a failing assertion.
   const l = makeRealm(REALM, { krbErrorStyle: 'mit' }, new ManualClock(T0), {
@@ -463,16 +477,7 @@ describe('PAC in TGS', () => {
   });
 
   it('refuses an S4U2Proxy evidence ticket whose forwardable bit was flipped (Bronze Bit, CVE-2020-17049)', () => {
-    const l = ad();
-    const sqlSpn = 'MSSQLSvc/sql.contoso.com:1433';
-    l.realm.addUser('svc', {
-      password: 'svc-pw',
-      spns: ['HTTP/svc.contoso.com'],
-      delegation: { allowedTo: [sqlSpn] },
-    });
-    l.realm.addComputer('SQL', { password: 'sql-pw', spns: [sqlSpn] });
-    const svcKey = userKey(REALM, 'svc', 'svc-pw');
-    const svc = login(l, 'svc', svcKey);
+    const { l, sqlSpn, svcKey, svc } = delegationLab();
     // alice's own ticket to svc: forwardable only if asked; svc re-encrypts it with its own key.
     const toSvc = tgsGet(l.kdc, {
       tgt: l.alice,
@@ -551,17 +556,8 @@ describe('PAC in TGS', () => {
   });
 
   it('refuses an S4U2Proxy evidence ticket whose PAC is not for its client, though every signature checks (KRB_AP_ERR_MODIFIED)', () => {
-    const l = ad();
-    const sqlSpn = 'MSSQLSvc/sql.contoso.com:1433';
+    const { l, sqlSpn, svcKey, svc } = delegationLab();
     l.realm.addUser('bob', { password: 'bob-pw' });
-    l.realm.addUser('svc', {
-      password: 'svc-pw',
-      spns: ['HTTP/svc.contoso.com'],
-      delegation: { allowedTo: [sqlSpn] },
-    });
-    l.realm.addComputer('SQL', { password: 'sql-pw', spns: [sqlSpn] });
-    const svcKey = userKey(REALM, 'svc', 'svc-pw');
-    const svc = login(l, 'svc', svcKey);
     const fw = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: 'HTTP/svc.contoso.com', now: T0 });
     // alice's evidence made out to bob, her PAC signed again over it with the service's and (as a
     // stolen krbtgt key could) the KDC's keys: every signature holds, but the PAC names alice, not
