@@ -32,6 +32,7 @@
 
 import { type Clock, ErrorCode, isKerberosError } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
+import { formatSid, SeGroupAttributes, validationInfoSids } from '@krbsim/pac';
 import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
 import type { PemCertificate, Trace } from '@krbsim/transport';
 import type { CloudUser, OnPremUser } from './directory';
@@ -62,6 +63,27 @@ export interface SqlLogin {
   readonly sid?: string;
 }
 
+/**
+ * The SIDs of `sids` that grant access in the session's Windows token: the user and the groups the
+ * PAC marks SE_GROUP_ENABLED and not SE_GROUP_USE_FOR_DENY_ONLY (MS-PAC 2.2.1). A token's disabled
+ * and deny-only SIDs never grant (Windows' CheckTokenMembership), so such a group admits no one
+ * through a group login and is no IS_MEMBER; SQL Server lists a deny-only group as "DENY ONLY" in
+ * sys.login_token. Without a PAC, `sids` as they are.
+ */
+function grantingSids(result: AcceptResult, sids: PacSids | undefined): PacSids | undefined {
+  const info = result.pac?.logonInfo;
+  if (sids === undefined || info === undefined) return sids;
+  const grants = (a: number) =>
+    (a & SeGroupAttributes.ENABLED) !== 0 && (a & SeGroupAttributes.USE_FOR_DENY_ONLY) === 0;
+  // A SID the PAC lists twice (a group and an ExtraSid) grants if either entry does.
+  const granting = new Set(
+    validationInfoSids(info)
+      .filter((s) => grants(s.attributes))
+      .map((s) => formatSid(s.sid)),
+  );
+  return { user: sids.user, groups: sids.groups.filter((g) => granting.has(g)) };
+}
+
 /** A successful connection. */
 export interface SqlSession {
   /**
@@ -70,13 +92,14 @@ export interface SqlSession {
    */
   readonly login: string;
   readonly loginSource: SqlLogin['source'];
-  /** The login that admitted the user: its own, or a Windows group login it is a member of. */
+  /** The login that admitted the user: its own, or a Windows group login of a group its token holds enabled. */
   readonly grantedBy: SqlLogin;
   /** The user's SID and group SIDs, from the ticket's PAC (the session's Windows token). */
   readonly sids: PacSids | undefined;
   /**
    * `IS_MEMBER('CONTOSO\SqlAdmins')`: whether the session's token holds
-   * the SID of that Windows group or user; undefined (SQL's NULL) for a name
+   * the SID of that Windows group or user, enabled (a group the PAC marks
+   * deny-only or not enabled is none); undefined (SQL's NULL) for a name
    * that does not resolve.
    */
   isMember(name: string): boolean | undefined;
@@ -301,10 +324,11 @@ export class ManagedInstance {
     const who = this.#host.resolve(result.client.realm, result.client.name.nameString.join('/'));
     // The session's Windows token: the PAC's SIDs, or (no PAC) the synced directory's SID for the user.
     const sids = result.pac?.sids ?? (who?.onPrem && { user: who.onPrem.sid, groups: [] });
-    const grantedBy = this.#mapLogin(result, who, sids);
+    const granting = grantingSids(result, sids);
+    const grantedBy = this.#mapLogin(result, who, granting);
     const windowsName =
       sids === undefined ? undefined : (this.#host.windowsName(sids.user) ?? pacWindowsName(result));
-    const held = new Set(sids === undefined ? [] : [sids.user, ...sids.groups]);
+    const held = new Set(granting === undefined ? [] : [granting.user, ...granting.groups]);
     return {
       login: grantedBy.source === 'WINDOWS' ? (windowsName ?? grantedBy.name) : grantedBy.name,
       loginSource: grantedBy.source,

@@ -14,6 +14,16 @@ import {
   SqlErrorNumber,
 } from '@krbsim/azure';
 import { ManualClock } from '@krbsim/core';
+import {
+  decodePac,
+  encodePac,
+  findPac,
+  PacBufferType,
+  SE_GROUP_DEFAULT,
+  SeGroupAttributes,
+  updatePacBuffer,
+  withPac,
+} from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
 
 const PASSWORD = 'correct horse battery staple';
@@ -106,6 +116,38 @@ for (const flow of ['trust', 'modern'] as const) {
 }
 
 describe('a ticket without a PAC at the instance (tenant issuePac: false)', () => {
+  it('a group the PAC marks deny-only or not enabled admits no one through its login and is no IS_MEMBER', async () => {
+    // MS-PAC 2.2.1: a PAC's group attributes become the token's; a disabled or deny-only SID never
+    // grants (CheckTokenMembership), and SQL Server lists a deny-only group as DENY ONLY.
+    for (const attributes of [
+      SE_GROUP_DEFAULT | SeGroupAttributes.USE_FOR_DENY_ONLY,
+      SeGroupAttributes.MANDATORY,
+    ]) {
+      const { lab, bob, mi } = setup();
+      const rid = Number(lab.onPrem.sidOf('SqlAdmins')!.split('-').pop());
+      lab.onPrem.realm.authorizationData = (ctx) => {
+        const loc = findPac(ctx.proposed);
+        if (loc === undefined || ctx.ticket.exchange !== 'AS') return ctx.proposed;
+        const pac = updatePacBuffer(decodePac(loc.pac), PacBufferType.LOGON_INFO, (info) => ({
+          ...info,
+          groupIds: info.groupIds.map((g) => (g.relativeId === rid ? { ...g, attributes } : g)),
+        }));
+        return withPac(ctx.proposed, encodePac(pac));
+      };
+      const t = await token(lab, bob, mi.spn, 'trust');
+      expect(() => mi.accept(t), attributes.toString(16)).toThrow(
+        expect.objectContaining({ sqlError: SqlErrorNumber.LOGIN_FAILED }),
+      );
+      // A user login still admits him; the group is in his PAC, but he is no member of it.
+      mi.createLogin('CONTOSO\\bob', 'WINDOWS');
+      const session = mi.accept(await token(lab, bob, mi.spn, 'trust'));
+      expect(session.grantedBy.name).toBe('CONTOSO\\bob');
+      expect(session.sids!.groups).toContain(lab.onPrem.sidOf('SqlAdmins'));
+      expect(session.isMember('CONTOSO\\SqlAdmins')).toBe(false);
+      expect(session.isMember('CONTOSO\\DBAs')).toBe(true);
+    }
+  });
+
   it("maps the user by its own account's directory SID and nothing more: no groups, so no group login", async () => {
     // With no PAC there are no group SIDs to read (MS-PAC 2.5 is where they come from): the instance
     // falls back to the on-prem SID of the ticket's client alone.
