@@ -335,6 +335,33 @@ function signatureError(kind: PacSignatureKind, reason: string, code: number, ca
   return new PacError(`${SIGNATURE_NAMES[kind]}: ${reason}`, { code, signature: kind, cause });
 }
 
+/** The SignatureType of the signature buffer `e` of `b` (little-endian), or undefined when it has none. */
+function signatureTypeOf(b: Uint8Array, e: PacDirectoryEntry | undefined): number | undefined {
+  if (e === undefined || e.size < 4) return undefined;
+  return b[e.offset]! | (b[e.offset + 1]! << 8) | (b[e.offset + 2]! << 16) | (b[e.offset + 3]! << 24) | 0;
+}
+
+/**
+ * MS-PAC 2.8.2 and 2.8.3: the ticket and extended KDC signatures' SignatureType MUST be the KDC
+ * signature's (they are made with the same key); KRB_AP_ERR_MODIFIED otherwise. With HMAC-MD5,
+ * which takes any key, a mismatch would otherwise verify.
+ */
+function checkSameTypeAsKdc(
+  b: Uint8Array,
+  e: PacDirectoryEntry | undefined,
+  kind: PacSignatureKind,
+  kdc: PacDirectoryEntry | undefined,
+): void {
+  const type = signatureTypeOf(b, e);
+  const kdcType = signatureTypeOf(b, kdc);
+  if (type === undefined || kdcType === undefined || type === kdcType) return;
+  throw signatureError(
+    kind,
+    `signature type ${type} is not the KDC signature's, ${kdcType} (MS-PAC 2.8: they must match)`,
+    ErrorCode.KRB_AP_ERR_MODIFIED,
+  );
+}
+
 /** Reads the signature buffer `e` of `b` and checks it against `data` with `key`. */
 function verifyOne(
   b: Uint8Array,
@@ -345,8 +372,7 @@ function verifyOne(
 ): void {
   if (e === undefined) throw signatureError(kind, 'missing', ErrorCode.KRB_AP_ERR_MODIFIED);
   if (e.size < 4) throw signatureError(kind, `the buffer has ${e.size} bytes`, ErrorCode.KRB_AP_ERR_MODIFIED);
-  const cksumtype =
-    b[e.offset]! | (b[e.offset + 1]! << 8) | (b[e.offset + 2]! << 16) | (b[e.offset + 3]! << 24) | 0;
+  const cksumtype = signatureTypeOf(b, e)!;
   if (UNKEYED_CHECKSUM_TYPES.has(cksumtype)) {
     throw signatureError(
       kind,
@@ -411,8 +437,9 @@ function verifyOne(
  * @throws PacError: a malformed header or directory (60, with a path); a signature missing or
  *   wrong (KRB_AP_ERR_MODIFIED), unkeyed or not fitting the key
  *   (KRB_AP_ERR_INAPP_CKSUM), of an unknown type (KDC_ERR_SUMTYPE_NOSUPP),
- *   each with `signature` set; more than one buffer of a signature type
- *   (KRB_AP_ERR_MODIFIED).
+ *   each with `signature` set; a ticket or extended KDC signature of
+ *   another type than the KDC signature's (KRB_AP_ERR_MODIFIED, MS-PAC 2.8);
+ *   more than one buffer of a signature type (KRB_AP_ERR_MODIFIED).
  */
 export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options: VerifyPacOptions = {}): Pac {
   const { pac, entries } = parsePacWithDirectory(bytes, options);
@@ -422,6 +449,7 @@ export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options:
   const full = entryOf(entries, PacBufferType.FULL_CHECKSUM);
   const ticketEntry = entryOf(entries, PacBufferType.TICKET_CHECKSUM);
   if (kdcKey !== undefined && options.ticket !== undefined) {
+    checkSameTypeAsKdc(bytes, ticketEntry, 'ticket', kdc);
     verifyOne(bytes, ticketEntry, 'ticket', kdcKey, ticketSignatureData(options.ticket));
   }
   // The checksummed copy, with signatures zeroed, lives in a reused writer: it never leaves here.
@@ -435,6 +463,7 @@ export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options:
     if (kdcKey !== undefined) {
       const required = options.requireExtendedKdcSignature ?? options.ticket !== undefined;
       if (full !== undefined || required) {
+        checkSameTypeAsKdc(bytes, full, 'full', kdc);
         zeroAfterType(copy, full);
         verifyOne(bytes, full, 'full', kdcKey, copy);
       }

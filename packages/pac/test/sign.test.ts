@@ -442,6 +442,33 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
     });
   });
 
+  it("refuses a ticket or extended KDC signature of another type than the KDC signature's (MS-PAC 2.8.2, 2.8.3)", () => {
+    const signed = signTicketPac(aliceEncTicketPart(), alicePac(), keys, { server: HTTP });
+    // HMAC-MD5 (-138) takes any key: a signature of that type beside an AES KDC signature is refused
+    // for its type, before any checksum is computed.
+    const retyped = (type: number) => {
+      const pac = decodePac(signed.bytes);
+      const sig = getPacBuffer(pac, type)!;
+      return encodePac({
+        buffers: pac.buffers.map((b) =>
+          b.type === type
+            ? { type, value: { ...sig, signatureType: ChecksumType.HMAC_MD5, signature: new Uint8Array(16) } }
+            : b,
+        ),
+      });
+    };
+    pacError(() => verifyPac(retyped(16), { kdcKey }, { ticket: signed.encTicketPart }), {
+      code: ErrorCode.KRB_AP_ERR_MODIFIED,
+      signature: 'ticket',
+      message: /signature type -138 is not the KDC signature's, 16/,
+    });
+    pacError(() => verifyPac(retyped(19), { kdcKey }), {
+      code: ErrorCode.KRB_AP_ERR_MODIFIED,
+      signature: 'full',
+      message: /signature type -138 is not the KDC signature's, 16/,
+    });
+  });
+
   it("a ticket without a PAC: verifyTicketPac returns undefined, requiring one is the caller's policy", () => {
     expect(verifyTicketPac(aliceEncTicketPart(), keys, { server: HTTP })).toBeUndefined();
     const other = { adType: AdType.KERB_LOCAL, adData: Uint8Array.of(1) };
