@@ -22,6 +22,7 @@ import {
   signTicketPac,
   ticketSignatureData,
   unwrapPac,
+  updatePacBuffer,
   verifyPac,
   verifyTicketPac,
   withoutPac,
@@ -446,23 +447,25 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
     const signed = signTicketPac(aliceEncTicketPart(), alicePac(), keys, { server: HTTP });
     // HMAC-MD5 (-138) takes any key: a signature of that type beside an AES KDC signature is refused
     // for its type, before any checksum is computed.
-    const retyped = (type: number) => {
+    const retyped = (type: typeof PacBufferType.TICKET_CHECKSUM | typeof PacBufferType.FULL_CHECKSUM) => {
       const pac = decodePac(signed.bytes);
-      const sig = getPacBuffer(pac, type)!;
-      return encodePac({
-        buffers: pac.buffers.map((b) =>
-          b.type === type
-            ? { type, value: { ...sig, signatureType: ChecksumType.HMAC_MD5, signature: new Uint8Array(16) } }
-            : b,
-        ),
-      });
+      return encodePac(
+        updatePacBuffer(pac, type, (sig) => ({
+          ...sig,
+          signatureType: ChecksumType.HMAC_MD5,
+          signature: new Uint8Array(16),
+        })),
+      );
     };
-    pacError(() => verifyPac(retyped(16), { kdcKey }, { ticket: signed.encTicketPart }), {
-      code: ErrorCode.KRB_AP_ERR_MODIFIED,
-      signature: 'ticket',
-      message: /signature type -138 is not the KDC signature's, 16/,
-    });
-    pacError(() => verifyPac(retyped(19), { kdcKey }), {
+    pacError(
+      () => verifyPac(retyped(PacBufferType.TICKET_CHECKSUM), { kdcKey }, { ticket: signed.encTicketPart }),
+      {
+        code: ErrorCode.KRB_AP_ERR_MODIFIED,
+        signature: 'ticket',
+        message: /signature type -138 is not the KDC signature's, 16/,
+      },
+    );
+    pacError(() => verifyPac(retyped(PacBufferType.FULL_CHECKSUM), { kdcKey }), {
       code: ErrorCode.KRB_AP_ERR_MODIFIED,
       signature: 'full',
       message: /signature type -138 is not the KDC signature's, 16/,
