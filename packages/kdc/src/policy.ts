@@ -349,7 +349,8 @@ export interface RealmPolicy {
   /**
    * Look up a one-part name that names no account as AD does: a client name
    * as `name$` (a computer's sAMAccountName), then as the UPN `name@REALM`
-   * (MS-KILE 3.3.5.6.1); a server name as `name$` (3.3.5.1.1); an
+   * (MS-KILE 3.3.5.6.1); a server name as `name$`, and an NT-ENTERPRISE
+   * server name by UPN or as an account of this domain (3.3.5.1.1); an
    * NT-ENTERPRISE `name@REALM` as the account `name` (its implicit UPN). MIT's
    * KDC matches names exactly, and of an enterprise name finds only a bare
    * `name` (krb5kdc 1.20.1, db2). Default false; `active-directory` realms:

@@ -74,7 +74,8 @@ function asSpn(realm: Realm, sname: PrincipalName): PrincipalName {
  * names no account is looked up as `name$`, a computer's sAMAccountName; an
  * NT-ENTERPRISE name as AD finds an enterprise client, by UPN or as an
  * account of this domain (`find-client.ts`): how a user-to-user server is
- * named by its UPN. MIT's KDC finds no server by an enterprise name.
+ * named by its UPN; the ticket then names the account. A realm without
+ * `accountNameFallbacks` (MIT's KDC) finds no server by an enterprise name.
  */
 function accountByFallback(realm: Realm, sname: PrincipalName): PrincipalEntry | undefined {
   const name = sname.nameString[0];
@@ -132,7 +133,10 @@ export function resolveServer(
     // one of its SPNs keeps the SPN asked for, as AD answers (its canonical name is `NAME$`), and so
     // does a service of a realm without `canonicalServiceAliases` (AD: every SPN is an account's).
     const canonical = canonicalize && local.kind === 'service' && realm.policy.canonicalServiceAliases;
-    return { entry: local, sname: canonical ? local.name : sname };
+    // An account found by an enterprise name is named by its own name in the ticket: whoever checks the
+    // ticket's server later (a user-to-user acceptor, a renewal, S4U2Proxy's evidence) looks it up so.
+    const enterprise = sname.nameType === NameType.NT_ENTERPRISE;
+    return { entry: local, sname: canonical || enterprise ? local.name : sname };
   }
 
   // RFC 6806 section 8 makes a host referral depend on `canonicalize`; AD refers regardless.

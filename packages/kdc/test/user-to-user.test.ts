@@ -263,6 +263,8 @@ describe('user-to-user required for a user account without SPNs (AD, userToUserF
         decrypt(bob.sessionKey, KeyUsage.KDC_REP_TICKET, rep.ticket.encPart.cipher),
       );
       expect(part.cname.nameString, upn).toEqual(['alice']);
+      // The ticket names bob's account, as his acceptor (and a renewal) looks its server up.
+      expect(rep.ticket.sname, upn).toEqual({ nameType: NameType.NT_PRINCIPAL, nameString: ['bob'] });
     }
     // Another account's UPN: the server is not the second ticket's client.
     expect(errorOf(ask(ad, alice, 'carol@contoso.com')).errorCode).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);

@@ -342,33 +342,19 @@ function signatureTypeOf(b: Uint8Array, e: PacDirectoryEntry | undefined): numbe
 }
 
 /**
- * MS-PAC 2.8.2 and 2.8.3: the ticket and extended KDC signatures' SignatureType MUST be the KDC
- * signature's (they are made with the same key); KRB_AP_ERR_MODIFIED otherwise. With HMAC-MD5,
- * which takes any key, a mismatch would otherwise verify.
+ * Reads the signature buffer `e` of `b` and checks it against `data` with `key`. With `kdc`, the
+ * KDC signature's buffer: `e` must be of its type once its own type is known good (MS-PAC 2.8.2 and
+ * 2.8.3: the ticket and extended KDC signatures are made with the KDC signature's key and their
+ * SignatureType MUST match; an HMAC-MD5 signature, which takes any key, could otherwise stand
+ * beside an AES KDC signature).
  */
-function checkSameTypeAsKdc(
-  b: Uint8Array,
-  e: PacDirectoryEntry | undefined,
-  kind: PacSignatureKind,
-  kdc: PacDirectoryEntry | undefined,
-): void {
-  const type = signatureTypeOf(b, e);
-  const kdcType = signatureTypeOf(b, kdc);
-  if (type === undefined || kdcType === undefined || type === kdcType) return;
-  throw signatureError(
-    kind,
-    `signature type ${type} is not the KDC signature's, ${kdcType} (MS-PAC 2.8: they must match)`,
-    ErrorCode.KRB_AP_ERR_MODIFIED,
-  );
-}
-
-/** Reads the signature buffer `e` of `b` and checks it against `data` with `key`. */
 function verifyOne(
   b: Uint8Array,
   e: PacDirectoryEntry | undefined,
   kind: PacSignatureKind,
   key: Key,
   data: Uint8Array,
+  kdc?: PacDirectoryEntry,
 ): void {
   if (e === undefined) throw signatureError(kind, 'missing', ErrorCode.KRB_AP_ERR_MODIFIED);
   if (e.size < 4) throw signatureError(kind, `the buffer has ${e.size} bytes`, ErrorCode.KRB_AP_ERR_MODIFIED);
@@ -393,6 +379,14 @@ function verifyOne(
       kind,
       `checksum type ${cksumtype} (${profile.name}) is unkeyed, and a PAC signature must be keyed (MS14-068)`,
       ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
+  }
+  const kdcType = signatureTypeOf(b, kdc);
+  if (kdcType !== undefined && cksumtype !== kdcType) {
+    throw signatureError(
+      kind,
+      `signature type ${cksumtype} is not the KDC signature's, ${kdcType} (MS-PAC 2.8: they must match)`,
+      ErrorCode.KRB_AP_ERR_MODIFIED,
     );
   }
   // The buffer holds exactly the checksum (and perhaps an RODCIdentifier): never a MAC read past its
@@ -449,8 +443,7 @@ export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options:
   const full = entryOf(entries, PacBufferType.FULL_CHECKSUM);
   const ticketEntry = entryOf(entries, PacBufferType.TICKET_CHECKSUM);
   if (kdcKey !== undefined && options.ticket !== undefined) {
-    checkSameTypeAsKdc(bytes, ticketEntry, 'ticket', kdc);
-    verifyOne(bytes, ticketEntry, 'ticket', kdcKey, ticketSignatureData(options.ticket));
+    verifyOne(bytes, ticketEntry, 'ticket', kdcKey, ticketSignatureData(options.ticket), kdc);
   }
   // The checksummed copy, with signatures zeroed, lives in a reused writer: it never leaves here.
   const w = acquireWriter();
@@ -463,9 +456,8 @@ export function verifyPac(bytes: Uint8Array, keys: PacVerificationKeys, options:
     if (kdcKey !== undefined) {
       const required = options.requireExtendedKdcSignature ?? options.ticket !== undefined;
       if (full !== undefined || required) {
-        checkSameTypeAsKdc(bytes, full, 'full', kdc);
         zeroAfterType(copy, full);
-        verifyOne(bytes, full, 'full', kdcKey, copy);
+        verifyOne(bytes, full, 'full', kdcKey, copy, kdc);
       }
       if (server === undefined) throw signatureError('server', 'missing', ErrorCode.KRB_AP_ERR_MODIFIED);
       verifyOne(bytes, kdc, 'kdc', kdcKey, bytes.subarray(server.offset + 4, server.offset + server.size));

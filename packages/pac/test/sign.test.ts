@@ -447,14 +447,13 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
     const signed = signTicketPac(aliceEncTicketPart(), alicePac(), keys, { server: HTTP });
     // HMAC-MD5 (-138) takes any key: a signature of that type beside an AES KDC signature is refused
     // for its type, before any checksum is computed.
-    const retyped = (type: typeof PacBufferType.TICKET_CHECKSUM | typeof PacBufferType.FULL_CHECKSUM) => {
+    const retyped = (
+      type: typeof PacBufferType.TICKET_CHECKSUM | typeof PacBufferType.FULL_CHECKSUM,
+      signatureType: number = ChecksumType.HMAC_MD5,
+    ) => {
       const pac = decodePac(signed.bytes);
       return encodePac(
-        updatePacBuffer(pac, type, (sig) => ({
-          ...sig,
-          signatureType: ChecksumType.HMAC_MD5,
-          signature: new Uint8Array(16),
-        })),
+        updatePacBuffer(pac, type, (sig) => ({ ...sig, signatureType, signature: new Uint8Array(16) })),
       );
     };
     pacError(
@@ -469,6 +468,12 @@ describe('tickets: the ticket signature and the extended KDC signature', () => {
       code: ErrorCode.KRB_AP_ERR_MODIFIED,
       signature: 'full',
       message: /signature type -138 is not the KDC signature's, 16/,
+    });
+    // An unkeyed type is refused as unkeyed first (MS14-068's code), not as a mismatch.
+    const unkeyed = retyped(PacBufferType.TICKET_CHECKSUM, ChecksumType.RSA_MD5);
+    pacError(() => verifyPac(unkeyed, { kdcKey }, { ticket: signed.encTicketPart }), {
+      code: ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+      signature: 'ticket',
     });
   });
 

@@ -12,8 +12,8 @@
  * 3. With the issuing KDC's krbtgt keys (an option: a service rarely has
  *    them), also the KDC signature and, for a service ticket, the ticket and
  *    extended KDC signatures (the Bronze Bit fix, CVE-2020-17049), as MIT's
- *    `krb5_kdc_verify_ticket` does. The KDC key is the one whose checksum
- *    type the KDC signature names.
+ *    `krb5_kdc_verify_ticket` does. The keys whose checksum type the KDC
+ *    signature names are tried in turn (the old and new keys of a rotation).
  * 4. PAC_CLIENT_INFO must be there, once (MS-PAC 2.4), and name the
  *    ticket's client and authtime (MS-PAC 2.7), as MIT's `krb5_pac_verify`
  *    checks: its Name the client name's components joined with `/` (or
@@ -61,9 +61,11 @@ export interface PacSids {
   /** The user's SID: LogonDomainId and UserId. */
   readonly user: string;
   /**
-   * Every other SID of the logon, in PAC order, each once: GroupIds (the
-   * primary group first), ExtraSids (other domains' groups, S-1-18-x) and
-   * resource groups. What a Windows token's groups hold.
+   * Every other SID of the logon, each once: the primary group when GroupIds
+   * does not list it, GroupIds in PAC order, ExtraSids (other domains'
+   * groups, S-1-18-x) and, with LOGON_RESOURCE_GROUPS, resource groups
+   * (`validationInfoSids`). What a Windows token's groups hold, enabled or
+   * not (their attributes are in {@link VerifiedPac.logonInfo}).
    */
   readonly groups: readonly string[];
 }
@@ -241,15 +243,16 @@ function clientInfoMismatch(ticket: EncTicketPart, info: PacClientInfo | undefin
 }
 
 /**
- * The KDC keys that may have made the KDC signature: those whose mandatory
- * checksum type is the one it names, each tried in turn (after a krbtgt
- * rotation the KDC signs with its new key while a service may still be given
- * the old one first); else the first, whose mismatch the verification then
- * reports. A failure is reported as the first candidate's.
+ * The KDC keys that may have made the KDC signature, each tried in turn (after
+ * a krbtgt rotation the KDC signs with its new key while a service may still
+ * be given the old one first): those whose mandatory checksum type is the one
+ * it names; when none is (an HMAC-MD5 signature, which any key can make, as
+ * Windows 2008 signed with AES keys), every key. A failure is reported as the
+ * first candidate's.
  */
 function kdcKeysFor(bytes: Uint8Array, keys: readonly Key[]): readonly (Key | undefined)[] {
   if (keys.length <= 1) return keys.length === 0 ? [undefined] : keys;
   const type = getPacBuffer(parsePac(bytes), PacBufferType.PRIVSVR_CHECKSUM)?.signatureType;
   const ofType = keys.filter((k) => checksumTypeFor(k.etype) === type);
-  return ofType.length > 0 ? ofType : [keys[0]];
+  return ofType.length > 0 ? ofType : keys;
 }

@@ -124,6 +124,21 @@ describe('the PAC of an accepted ticket', () => {
       'ticket',
       'full',
     ]);
+    // An HMAC-MD5 KDC signature made with an AES key (as Windows 2008 signed): no key's own checksum
+    // type names it, so every key is tried.
+    const md5 = (key: Key) => (e: EncTicketPart) =>
+      signTicketPac(
+        e,
+        alicePac(),
+        { serverKey: lab.serviceKey, kdcKey: key },
+        { server: spnName, kdcChecksumType: ChecksumType.HMAC_MD5 },
+      ).encTicketPart;
+    expect(accept(lab, md5(rotated), [old, rotated]).pac!.verifiedSignatures).toEqual([
+      'server',
+      'kdc',
+      'ticket',
+      'full',
+    ]);
     // Neither: refused, the failure reported as the first candidate's.
     const e = thrown(() => accept(lab, signed(lab, generateKey(18, { random: lab.random })), [old, rotated]));
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
