@@ -25,7 +25,7 @@ import type { KdcTransport } from '@krbsim/transport';
 import { type ApRepResult, verifyApRep } from './ap-rep';
 import { type ApReqContext, type ApReqOptions, type ApReqResult, buildApReq } from './ap-req';
 import { type Credential, describeCredential } from './credential';
-import { bindCacheClock, CredentialCache } from './credential-cache';
+import { CredentialCache } from './credential-cache';
 import { type AsRequest, asExchange } from './internal/as-exchange';
 import { AuthenticatorClock } from './internal/authenticator-clock';
 import type { ClientContext } from './internal/context';
@@ -195,7 +195,7 @@ export class KerberosClient {
     const kdcTime =
       opts.kdcTimeSync === true ? new KdcTimeClock(local, opts.kdcTimeOffsetMs ?? 0) : undefined;
     // Synced, everything the client does runs on the KDC's time; so does its cache's expiry,
-    // a given cache's too (bound below), whatever clock it was made with.
+    // a given cache's too (each call gives this time), whatever clock it was made with.
     const clock = kdcTime ?? local;
     const allowWeak = opts.allowWeakCrypto ?? false;
     const requested = opts.encTypes ?? defaultEncTypes;
@@ -206,9 +206,9 @@ export class KerberosClient {
         `encTypes [${requested.join(', ')}] lists only weak enctypes; add AES types (17, 18, 19, 20) or set allowWeakCrypto`,
       );
     }
-    // MIT loads a ccache's time offset into the context and matches its entries on that time: a
-    // given cache judges expiry by this client's clock, not by the one it was made with.
-    if (opts.cache !== undefined) bindCacheClock(opts.cache, clock);
+    // MIT loads a ccache's time offset into the context and matches its entries on that time: every
+    // call this client makes on its cache gives this client's time (`at`), whatever clock the cache
+    // was made with.
     this.cache = opts.cache ?? new CredentialCache({ clock });
     this.#passwordKeys = new StringToKeyCache({
       maxEntries: PASSWORD_KEYS,
@@ -315,7 +315,7 @@ export class KerberosClient {
       canonicalize,
       ...(opts.armor === undefined ? {} : { armor: opts.armor }),
     });
-    this.cache.add(cred);
+    this.cache.add(cred, this.#ctx.clock.now());
     this.cache.defaultPrincipal = cred.client;
     return cred;
   }
@@ -516,7 +516,7 @@ export class KerberosClient {
       );
     }
     this.cache.remove(cred);
-    this.cache.add(renewed);
+    this.cache.add(renewed, this.#ctx.clock.now());
     return renewed;
   }
 

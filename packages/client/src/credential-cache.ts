@@ -30,10 +30,11 @@ export const DEFAULT_MAX_CACHE_ENTRIES = 1000;
 /** Options for {@link CredentialCache}. */
 export interface CredentialCacheOptions {
   /**
-   * Decides which credentials have expired; default the system clock. A cache given to a
-   * `KerberosClient` (its `cache` option) judges by that client's clock from then on instead:
-   * with `kdcTimeSync`, the KDC's time, as MIT matches a ccache's entries on the context's time
-   * (which the ccache header's offset set).
+   * Decides which credentials have expired when a call gives no time (`at`); default the system
+   * clock. A `KerberosClient` always gives its own time, so a cache it is given (its `cache`
+   * option) serves it by its clock (with `kdcTimeSync`, the KDC's time, as MIT matches a ccache's
+   * entries on the context's time), and a cache shared by clients on different clocks serves each
+   * by its own; the cache itself is not changed.
    */
   readonly clock?: Clock;
   /**
@@ -68,17 +69,6 @@ function keyOf(cred: Credential): string {
   return `${formatPrincipal(cred.client.name, cred.client.realm)}\u0000${formatPrincipal(cred.server.name, cred.server.realm)}\u0000${authorizationDataKey(cred.requestedAuthorizationData)}`;
 }
 
-/** Set by {@link CredentialCache}'s static block: the one way to reach its clock from outside. */
-let bindClock: (cache: CredentialCache, clock: Clock) => void;
-
-/**
- * @internal Makes `cache` judge expiry by `clock` from now on: a `KerberosClient` binds the cache
- * it is given to its own clock (which, synced, is the KDC's time), whatever clock it was made with.
- */
-export function bindCacheClock(cache: CredentialCache, clock: Clock): void {
-  bindClock(cache, clock);
-}
-
 /**
  * The credentials a {@link KerberosClient} has obtained. Lookups skip expired
  * entries; {@link CredentialCache.all} returns everything still held, expired
@@ -86,14 +76,8 @@ export function bindCacheClock(cache: CredentialCache, clock: Clock): void {
  * {@link CredentialCache.prune} all of them at once).
  */
 export class CredentialCache {
-  static {
-    bindClock = (cache, clock) => {
-      cache.#clock = clock;
-    };
-  }
-
   readonly #entries = new Map<string, Credential>();
-  #clock: Clock;
+  readonly #clock: Clock;
   readonly #maxEntries: number;
   #defaultPrincipal: QualifiedName | undefined;
   /** No entry ends before this (a lower bound: an entry removed or replaced may have set it). */
@@ -147,14 +131,16 @@ export class CredentialCache {
    * Expired entries are dropped along the way, and the oldest ones past `maxEntries` (see
    * {@link CredentialCacheOptions.maxEntries}).
    *
+   * `at`: the time expiry is judged at (see {@link CredentialCacheOptions.clock}).
+   *
    * Performance: the scan for expired entries runs only once one may have expired, and then at
    * most once per quarter of the cache's size in adds: a few entries visited per add, amortised.
    */
-  add(cred: Credential): void {
+  add(cred: Credential, at: number = this.#clock.now()): void {
     const k = this.#put(cred);
     this.#addsSinceScan++;
-    if (this.#clock.now() >= this.#nextExpiry && this.#addsSinceScan * 4 >= this.#entries.size) {
-      this.prune();
+    if (at >= this.#nextExpiry && this.#addsSinceScan * 4 >= this.#entries.size) {
+      this.prune(at);
     }
     this.#evictPast(k);
   }
@@ -214,13 +200,15 @@ export class CredentialCache {
    * The newest unexpired credential for `server` (a name, or its string form such as
    * `HTTP/web.contoso.com` or `HTTP/web.contoso.com@CONTOSO.COM`), in `realm` if given, and
    * for the client `client` if given. With `match`, only a ticket asked for with exactly
-   * `match.authorizationData` (none, when it is absent) is found; without it, any.
+   * `match.authorizationData` (none, when it is absent) is found; without it, any. `at`: the time
+   * expiry is judged at (see {@link CredentialCacheOptions.clock}).
    */
   find(
     server: PrincipalName | string,
     realm?: string,
     client?: QualifiedName,
     match?: CredentialMatch,
+    at: number = this.#clock.now(),
   ): Credential | undefined {
     let want: readonly string[];
     if (typeof server === 'string') {
@@ -230,7 +218,7 @@ export class CredentialCache {
     } else {
       want = server.nameString;
     }
-    const now = this.#clock.now();
+    const now = at;
     const ad = match === undefined ? undefined : authorizationDataKey(match.authorizationData);
     let best: Credential | undefined;
     for (const c of this.#entries.values()) {
@@ -250,10 +238,15 @@ export class CredentialCache {
    * `krbtgt/realm@OTHER` TGT. `client` restricts the search to that client's
    * tickets: a principal (its name and realm, as MIT's client matches the
    * cache's principal; a cache may hold several users' TGTs of one realm),
-   * or a realm's name for any client of that realm.
+   * or a realm's name for any client of that realm. `at`: the time expiry is judged at (see
+   * {@link CredentialCacheOptions.clock}).
    */
-  tgtFor(realm: string, client?: QualifiedName | string): Credential | undefined {
-    const now = this.#clock.now();
+  tgtFor(
+    realm: string,
+    client?: QualifiedName | string,
+    at: number = this.#clock.now(),
+  ): Credential | undefined {
+    const now = at;
     let local: Credential | undefined;
     let cross: Credential | undefined;
     for (const c of this.#entries.values()) {
@@ -272,9 +265,9 @@ export class CredentialCache {
     return local ?? cross;
   }
 
-  /** Drops expired entries; returns how many went. ({@link add} does it too, amortised.) */
-  prune(): number {
-    const now = this.#clock.now();
+  /** Drops the entries expired at `at` (default the cache's clock); returns how many went. ({@link add} does it too, amortised.) */
+  prune(at: number = this.#clock.now()): number {
+    const now = at;
     let n = 0;
     let next = Number.POSITIVE_INFINITY;
     for (const [k, c] of this.#entries) {

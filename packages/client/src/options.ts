@@ -72,10 +72,11 @@ export interface ClientOptions {
   readonly log?: (line: string) => void;
   /**
    * Start from these credentials (e.g. `fromCcache(parseCcache(bytes))`); default an empty cache.
-   * The client binds the cache to its own clock: from then on the cache judges expiry by the
+   * The client gives its own time to every call it makes on the cache, so expiry is judged by the
    * client's time (with `kdcTimeSync`, the KDC's time, offset by `kdcTimeOffsetMs` and each AS
-   * exchange), whatever clock it was made with, as MIT matches a ccache's entries on the time its
-   * header's offset gave the context. A cache shared by clients follows the last one made with it.
+   * exchange), whatever clock the cache was made with, as MIT matches a ccache's entries on the time
+   * its header's offset gave the context. The cache is not changed: shared by clients on different
+   * clocks, it serves each by its own.
    */
   readonly cache?: CredentialCache;
   /**

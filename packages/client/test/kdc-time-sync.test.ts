@@ -6,7 +6,7 @@
  */
 
 import { NameType } from '@krbsim/asn1';
-import { fromCcache, KerberosClient, kdcTimeOffsetOf, toCcache } from '@krbsim/client';
+import { CredentialCache, fromCcache, KerberosClient, kdcTimeOffsetOf, toCcache } from '@krbsim/client';
 import { Duration, ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { Kdc, Realm } from '@krbsim/kdc';
 import { KerberosService } from '@krbsim/service';
@@ -133,11 +133,57 @@ describe('kdcTimeSync', () => {
       kdcTimeOffsetMs: kdcTimeOffsetOf(cc)!,
       cache: fromCcache(cc, { clock: clientClock }),
     });
-    expect(next.cache.tgtFor(REALM)).toBeDefined();
+    // The cache itself still judges by its own (fast) clock: the client gives its time on each call.
+    expect(next.cache.tgtFor(REALM)).toBeUndefined();
     const st = await next.getServiceTicket(WEB);
     expect(service().accept(next.buildApReq(st, { gss: 'spnego' }).token).clientPrincipal).toBe(
       'alice@CONTOSO.COM',
     );
+  });
+
+  it('a cache shared by clients on different clocks serves each by its own, and is not changed', async () => {
+    // A is synced to the KDC (its local clock 11 hours fast); B, made later on the same cache, is not.
+    const { transport, clientClock, kdcClock } = setup(11 * Duration.hour);
+    const cache = new CredentialCache({ clock: kdcClock });
+    const a = new KerberosClient({
+      realm: REALM,
+      transport,
+      clock: clientClock,
+      random: new SeededRandom('a'),
+      kdcTimeSync: true,
+      cache,
+    });
+    await a.getInitialCredentials('alice', { password: 'correct horse' });
+    const b = new KerberosClient({
+      realm: REALM,
+      transport,
+      clock: clientClock,
+      random: new SeededRandom('b'),
+      cache,
+    });
+    expect(b.cache).toBe(cache);
+    // B's time is past the TGT's end; A's, the KDC's, is not: A still gets its service ticket.
+    expect(cache.tgtFor(REALM, undefined, clientClock.now())).toBeUndefined();
+    expect(cache.tgtFor(REALM)).toBeDefined();
+    expect((await a.getServiceTicket(WEB)).server.name.nameString).toEqual(['HTTP', 'web.contoso.com']);
+  });
+
+  it('takes a cache made by another copy of the package (its ESM and CJS builds side by side)', async () => {
+    // A second instance of the module, as a second copy of the package loads it.
+    const specifier = '../src/credential-cache.ts?copy=2';
+    const other = (await import(specifier)) as typeof import('../src/credential-cache');
+    expect(other.CredentialCache).not.toBe(CredentialCache);
+    const { transport } = setup(0);
+    const cache = new other.CredentialCache({ clock: new ManualClock(KDC_TIME) });
+    const c = new KerberosClient({
+      realm: REALM,
+      transport,
+      clock: new ManualClock(KDC_TIME),
+      random: new SeededRandom('copy'),
+      cache,
+    });
+    await c.getInitialCredentials('alice', { password: 'correct horse' });
+    expect(cache.tgtFor(REALM)).toBeDefined();
   });
 
   it("fromCcache without a clock (the README's form) serves a client on an injected clock", async () => {

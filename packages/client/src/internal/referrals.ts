@@ -122,7 +122,7 @@ export function homeRealm(ctx: ClientContext, client: QualifiedName): string {
 /** The client's own, unexpired TGT (`krbtgt/R@R` for the client's realm R; see {@link homeRealm}). */
 export function localTgt(ctx: ClientContext, client: QualifiedName): Credential {
   const realm = homeRealm(ctx, client);
-  const tgt = ctx.cache.tgtFor(realm, client);
+  const tgt = ctx.cache.tgtFor(realm, client, ctx.clock.now());
   if (tgt === undefined || tgt.server.realm !== realm) throw noTgt(realm, client);
   return tgt;
 }
@@ -137,7 +137,7 @@ export async function crossRealmTgt(
   target: string,
   client: QualifiedName,
 ): Promise<Credential> {
-  const cached = ctx.cache.tgtFor(target, client);
+  const cached = ctx.cache.tgtFor(target, client, ctx.clock.now());
   if (cached !== undefined) {
     if (ctx.logging) ctx.log(`using cached ${formatPrincipal(cached.server.name, cached.server.realm)}`);
     return cached;
@@ -169,7 +169,7 @@ export async function crossRealmTgt(
     }
     // Cached only once it passed every check: a bad reply must not replace a good credential.
     // Its ok-as-delegate is the one tgsExchange kept (MIT's rule, reply by reply).
-    ctx.cache.add(cred);
+    ctx.cache.add(cred, ctx.clock.now());
     if (got === target) return cred;
     ctx.log(`path to ${target} goes through ${got}`);
     path.push(got);
@@ -229,7 +229,7 @@ async function chase(
       if (path.length > ctx.maxReferralHops)
         throw new ReferralError('hops', [...path, next], target(), realm);
       // Cached with the ok-as-delegate tgsExchange kept: a later request starts from this TGT.
-      ctx.cache.add(cred);
+      ctx.cache.add(cred, ctx.clock.now());
       if (ctx.logging) ctx.log(`referral: ${realm} sends ${target()} to ${next}`);
       path.push(next);
       realm = next;
@@ -251,7 +251,7 @@ async function chase(
       nonReferral = true;
       continue;
     }
-    ctx.cache.add(cred);
+    ctx.cache.add(cred, ctx.clock.now());
     return cred;
   }
 }
@@ -264,9 +264,13 @@ async function chase(
 export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketRequest): Promise<Credential> {
   // A cached ticket serves only a request for the authorization data it was asked with (MIT's
   // krb5_get_credentials matches it too, KRB5_TC_MATCH_AUTHDATA): it holds that and no other.
-  const cached = ctx.cache.find(req.server, req.realm, req.client, {
-    ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }),
-  });
+  const cached = ctx.cache.find(
+    req.server,
+    req.realm,
+    req.client,
+    { ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }) },
+    ctx.clock.now(),
+  );
   if (cached !== undefined) {
     if (ctx.logging)
       ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);

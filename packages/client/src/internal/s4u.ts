@@ -304,7 +304,7 @@ export async function s4u2Self(ctx: ClientContext, req: S4uSelfRequest): Promise
         realm,
       );
     }
-    ctx.cache.add(cred);
+    ctx.cache.add(cred, ctx.clock.now());
     return cred;
   }
 }
@@ -386,7 +386,7 @@ export async function s4u2Proxy(ctx: ClientContext, req: S4uProxyRequest): Promi
     if (!named(cred, user)) {
       throw replyMismatch(`S4U2Proxy for ${text(user)} returned a ticket for ${text(cred.client)}`, realm);
     }
-    ctx.cache.add(cred);
+    ctx.cache.add(cred, ctx.clock.now());
     return cred;
   }
 }
