@@ -246,6 +246,30 @@ describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
     expect(sent).toEqual(['FRONT.TEST']);
   });
 
+  it('S4U2Self takes a WRONG_REALM with an empty crealm for the refusal too: nothing is sent to realm ""', async () => {
+    const clock = new ManualClock(T0);
+    const random = new SeededRandom('s4u-wrong-empty');
+    const w = new FakeKdcWorld(clock, random).addRealm({
+      name: 'FRONT.TEST',
+      users: { websvc: { password: 'pw' } },
+      wrongRealm: { 'alice@corp.test': '' },
+    });
+    const sent: string[] = [];
+    const inner = w.transport();
+    const transport = {
+      send: (realm: string, req: Uint8Array) => {
+        sent.push(realm);
+        return inner.send(realm, req);
+      },
+    };
+    const client = new KerberosClient({ realm: 'FRONT.TEST', transport, clock, random });
+    await client.getInitialCredentials('websvc', { password: 'pw' });
+    sent.length = 0;
+    const e = await rejection(client.getS4U2SelfTicket('alice@corp.test'));
+    expect(e.code).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
+    expect(sent).toEqual(['FRONT.TEST']);
+  });
+
   it('refuses a client referral loop', async () => {
     const clock = new ManualClock(T0);
     const random = new SeededRandom('wrong-loop');

@@ -216,7 +216,13 @@ async function userRealmOf(ctx: ClientContext, user: QualifiedName): Promise<str
     if (answer.kind === 'reply') return answer.reply.crealm;
     const e = answer.error;
     if (e.errorCode === ErrorCode.KDC_ERR_PREAUTH_REQUIRED) return realm;
-    if (e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM && e.crealm !== undefined && e.crealm !== realm) {
+    // A referral names the realm in crealm; an empty one refers nowhere (as in the AS exchange).
+    if (
+      e.errorCode === ErrorCode.KDC_ERR_WRONG_REALM &&
+      e.crealm !== undefined &&
+      e.crealm !== '' &&
+      e.crealm !== realm
+    ) {
       realm = nextHop(ctx, path, e.crealm, text(user), realm);
       if (ctx.logging) ctx.log(`S4U2Self: ${text(user)} belongs to ${realm}`);
       continue;
