@@ -156,6 +156,27 @@ const change = (password: string): PasswordChange => ({
   password,
 });
 
+/** The kpasswd handler of `realm`, handing each change to `workers` (and `feed`), its log lines into `lines`. */
+function kpasswdTo(
+  realm: Parameters<typeof passwordChangeHandler>[0],
+  relay: PasswordChangeRelay,
+  workers: readonly StandInWorker[],
+  feed: string | undefined,
+  lines: string[],
+) {
+  return passwordChangeHandler(
+    realm,
+    (c) =>
+      distributeChange(
+        relay,
+        () => workers,
+        () => feed,
+        c,
+      ),
+    (l) => lines.push(l),
+  );
+}
+
 describe("the primary's password-change service with --workers", () => {
   it('answers only once every worker acknowledged the change', async () => {
     const { realm, client, logsOn } = primaryRealm();
@@ -163,17 +184,7 @@ describe("the primary's password-change service with --workers", () => {
     const [a, b] = [new StandInWorker(), new StandInWorker()];
     b.hold = true; // b applies the change, but its word is late
     const lines: string[] = [];
-    const handle = passwordChangeHandler(
-      realm,
-      (c) =>
-        distributeChange(
-          relay,
-          () => [a, b],
-          () => undefined,
-          c,
-        ),
-      (l) => lines.push(l),
-    );
+    const handle = kpasswdTo(realm, relay, [a, b], undefined, lines);
     const kpasswd = new InProcessTransport().register('W.TEST', handle);
     let answered = false;
     const done = client
@@ -201,17 +212,7 @@ describe("the primary's password-change service with --workers", () => {
     a.prompt = true;
     b.hold = true;
     const lines: string[] = [];
-    const handle = passwordChangeHandler(
-      realm,
-      (c) =>
-        distributeChange(
-          relay,
-          () => [a, b],
-          () => undefined,
-          c,
-        ),
-      (l) => lines.push(l),
-    );
+    const handle = kpasswdTo(realm, relay, [a, b], undefined, lines);
     await client.changePassword('alice', 'Al1ce-Passw0rd', 'N3w-Passw0rd-2', {
       transport: new InProcessTransport().register('W.TEST', handle),
     });
@@ -227,17 +228,7 @@ describe("the primary's password-change service with --workers", () => {
     const [a, b] = [new StandInWorker(), new StandInWorker()];
     const feed = dir; // a directory: appending to it fails, as a full disk or a removed file would
     const lines: string[] = [];
-    const handle = passwordChangeHandler(
-      realm,
-      (c) =>
-        distributeChange(
-          relay,
-          () => [a, b],
-          () => feed,
-          c,
-        ),
-      (l) => lines.push(l),
-    );
+    const handle = kpasswdTo(realm, relay, [a, b], feed, lines);
     // The client hears SUCCESS (the realm holds the new password); the log says what it did not reach.
     await client.changePassword('alice', 'Al1ce-Passw0rd', 'N3w-Passw0rd-3', {
       transport: new InProcessTransport().register('W.TEST', handle),

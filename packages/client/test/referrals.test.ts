@@ -186,6 +186,19 @@ describe('referral chasing (RFC 6806, MS-KILE)', () => {
   });
 });
 
+/** `w`'s transport, recording the realm of every request sent through it. */
+function recording(w: FakeKdcWorld) {
+  const sent: string[] = [];
+  const inner = w.transport();
+  const transport = {
+    send: (realm: string, req: Uint8Array) => {
+      sent.push(realm);
+      return inner.send(realm, req);
+    },
+  };
+  return { sent, transport };
+}
+
 describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
   function world() {
     const clock = new ManualClock(T0);
@@ -231,14 +244,7 @@ describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
       name: 'FRONT.TEST',
       wrongRealm: { 'alice@corp.test': '' },
     });
-    const sent: string[] = [];
-    const inner = w.transport();
-    const transport = {
-      send: (realm: string, req: Uint8Array) => {
-        sent.push(realm);
-        return inner.send(realm, req);
-      },
-    };
+    const { sent, transport } = recording(w);
     const client = new KerberosClient({ realm: 'FRONT.TEST', transport, clock, random });
     const e = await rejection(client.getInitialCredentials('alice@corp.test', { password: 'pw' }));
     expect(e.code).toBe(ErrorCode.KDC_ERR_WRONG_REALM);
@@ -254,14 +260,7 @@ describe('client referrals: KDC_ERR_WRONG_REALM (RFC 6806 section 7)', () => {
       users: { websvc: { password: 'pw' } },
       wrongRealm: { 'alice@corp.test': '' },
     });
-    const sent: string[] = [];
-    const inner = w.transport();
-    const transport = {
-      send: (realm: string, req: Uint8Array) => {
-        sent.push(realm);
-        return inner.send(realm, req);
-      },
-    };
+    const { sent, transport } = recording(w);
     const client = new KerberosClient({ realm: 'FRONT.TEST', transport, clock, random });
     await client.getInitialCredentials('websvc', { password: 'pw' });
     sent.length = 0;

@@ -9,6 +9,7 @@ import {
   KdcOptions,
   NameType,
   type PaData,
+  type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
 import { ErrorCode, ManualClock } from '@krbsim/core';
@@ -72,7 +73,22 @@ function delegationLab() {
   });
   l.realm.addComputer('SQL', { password: 'sql-pw', spns: [sqlSpn] });
   const svcKey = userKey(REALM, 'svc', 'svc-pw');
-  return { l, sqlSpn, svcKey, svc: login(l, 'svc', svcKey) };
+  const svc = login(l, 'svc', svcKey);
+  /** svc's S4U2Proxy request to SQL with `evidence`, which must be refused: its KRB-ERROR. */
+  const proxyRefusal = (evidence: Ticket) =>
+    errorOf(
+      l.kdc.handle(
+        tgsReq({
+          tgt: svc,
+          realm: REALM,
+          sname: sqlSpn,
+          now: T0,
+          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
+          additionalTickets: [evidence],
+        }),
+      ),
+    );
+  return { l, sqlSpn, svcKey, svc, proxyRefusal };
 }
 
 function ad(): Lab & { alice: Creds; webKey: Key } {
@@ -477,7 +493,7 @@ describe('PAC in TGS', () => {
   });
 
   it('refuses an S4U2Proxy evidence ticket whose forwardable bit was flipped (Bronze Bit, CVE-2020-17049)', () => {
-    const { l, sqlSpn, svcKey, svc } = delegationLab();
+    const { l, sqlSpn, svcKey, svc, proxyRefusal } = delegationLab();
     // alice's own ticket to svc: forwardable only if asked; svc re-encrypts it with its own key.
     const toSvc = tgsGet(l.kdc, {
       tgt: l.alice,
@@ -493,18 +509,7 @@ describe('PAC in TGS', () => {
       random: clientRandom,
     });
     const evidence = { ...toSvc.ticket, encPart: { ...toSvc.ticket.encPart, cipher } };
-    const err = errorOf(
-      l.kdc.handle(
-        tgsReq({
-          tgt: svc,
-          realm: REALM,
-          sname: sqlSpn,
-          now: T0,
-          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
-          additionalTickets: [evidence],
-        }),
-      ),
-    );
+    const err = proxyRefusal(evidence);
     expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(err.eText).toMatch(/ticket/i);
     // With the untouched forwardable evidence it works, and the PAC names the delegation.
@@ -539,24 +544,13 @@ describe('PAC in TGS', () => {
         },
       ).encTicketPart;
     });
-    const refused = errorOf(
-      l.kdc.handle(
-        tgsReq({
-          tgt: svc,
-          realm: REALM,
-          sname: sqlSpn,
-          now: T0,
-          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
-          additionalTickets: [stripped.ticket],
-        }),
-      ),
-    );
+    const refused = proxyRefusal(stripped.ticket);
     expect(refused.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(refused.eText).toMatch(/extended KDC signature|FULL_CHECKSUM|19/i);
   });
 
   it('refuses an S4U2Proxy evidence ticket whose PAC is not for its client, though every signature checks (KRB_AP_ERR_MODIFIED)', () => {
-    const { l, sqlSpn, svcKey, svc } = delegationLab();
+    const { l, svcKey, proxyRefusal } = delegationLab();
     l.realm.addUser('bob', { password: 'bob-pw' });
     const fw = tgsGet(l.kdc, { tgt: l.alice, realm: REALM, sname: 'HTTP/svc.contoso.com', now: T0 });
     // alice's evidence made out to bob, her PAC signed again over it with the service's and (as a
@@ -573,18 +567,7 @@ describe('PAC in TGS', () => {
           { server: pn('HTTP/svc.contoso.com') },
         ).encTicketPart,
     );
-    const err = errorOf(
-      l.kdc.handle(
-        tgsReq({
-          tgt: svc,
-          realm: REALM,
-          sname: sqlSpn,
-          now: T0,
-          options: KdcOptions.forwardable | KdcOptions['constrained-delegation'],
-          additionalTickets: [renamed.ticket],
-        }),
-      ),
-    );
+    const err = proxyRefusal(renamed.ticket);
     expect([err.errorCode, err.eText]).toEqual([
       ErrorCode.KRB_AP_ERR_MODIFIED,
       "the evidence ticket's PAC is not for its client",
