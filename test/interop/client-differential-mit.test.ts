@@ -1080,6 +1080,10 @@ asCase(
   preauthStep((x) => error(x, ErrorCode.KDC_ERR_PREAUTH_REQUIRED, { eData: Uint8Array.of(4, 2, 1, 2) })),
 );
 asCase(
+  'AS: PREAUTH_REQUIRED with an empty METHOD-DATA',
+  preauthStep((x) => preauthRequired(x, [])),
+);
+asCase(
   'AS: PREAUTH_REQUIRED offering only an unknown enctype',
   preauthStep((x) => preauthRequired(x, [etypeInfo2({ etype: 99 }), encTsOffer])),
 );
@@ -1098,6 +1102,11 @@ asCase(
 asCase(
   'AS: WRONG_REALM referring the client to another realm, canonicalize asked for',
   everyAs((x) => error(x, ErrorCode.KDC_ERR_WRONG_REALM, { crealm: OTHER })),
+  { options: 'C' },
+);
+asCase(
+  'AS: WRONG_REALM naming an empty realm, canonicalize asked for',
+  everyAs((x) => error(x, ErrorCode.KDC_ERR_WRONG_REALM, { crealm: '' })),
   { options: 'C' },
 );
 asCase(
@@ -1420,6 +1429,8 @@ const MIT_CODES: Record<number, { name: string; krbsim?: string }> = {
   [-1765328234]: { name: 'KRB5_PROG_ETYPE_NOSUPP', krbsim: 'KDC_ERR_ETYPE_NOSUPP' },
   [-1765328147]: { name: 'KRB5_CONFIG_ETYPE_NOSUPP', krbsim: 'KDC_ERR_ETYPE_NOSUPP' },
   [-1765328161]: { name: 'KRB5_GET_IN_TKT_LOOP' },
+  [-1765328164]: { name: 'KRB5_REALM_CANT_RESOLVE' },
+  [-1765328174]: { name: 'KRB5_PREAUTH_FAILED' },
   1859794433: { name: 'ASN1_MISSING_FIELD', krbsim: 'KRB_ERR_GENERIC' },
   1859794437: { name: 'ASN1_OVERRUN', krbsim: 'KRB_ERR_GENERIC' },
   1859794438: { name: 'ASN1_BAD_ID', krbsim: 'KRB_ERR_GENERIC' },
@@ -1473,6 +1484,16 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     oracle: /^MIT:KRB5_GET_IN_TKT_LOOP$/,
     krbsim: 'KRB_ERR_GENERIC',
     why: "both refuse: krbsim with the codec's code for what does not decode; MIT sets the e-data aside and starts over until its loop limit",
+  },
+  'AS: PREAUTH_REQUIRED with an empty METHOD-DATA': {
+    oracle: /^MIT:KRB5_PREAUTH_FAILED$/,
+    krbsim: 'KDC_ERR_PREAUTH_REQUIRED',
+    why: "both refuse without a second request: no method offered, so nothing to answer with (as-exchange.ts sends no timestamp a KDC did not ask for); krbsim passes the KDC's code on, MIT gives its own for a pre-authentication it could not do",
+  },
+  'AS: WRONG_REALM naming an empty realm, canonicalize asked for': {
+    oracle: /^MIT:KRB5_REALM_CANT_RESOLVE$/,
+    krbsim: 'KDC_ERR_WRONG_REALM',
+    why: 'both refuse without a second request: an empty crealm refers nowhere, so krbsim throws the KDC\'s refusal as it came (as-exchange.ts); MIT 1.20 takes the referral and finds no KDC for realm ""',
   },
   'AS: PREAUTH_REQUIRED again after the timestamp': {
     oracle: /^MIT:KRB5_GET_IN_TKT_LOOP$/,
