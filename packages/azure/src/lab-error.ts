@@ -44,11 +44,15 @@ export const WindowsStatus = {
 
 /** The SQL Server error numbers the lab reports (what a SQL client shows). */
 export const SqlErrorNumber = {
+  /** 15025: `CREATE LOGIN` of a login the instance has (its name, or a Windows login's SID). */
+  PRINCIPAL_EXISTS: 15025,
   /** 15401: `CREATE LOGIN ... FROM WINDOWS` for a name the directory does not know. */
   WINDOWS_PRINCIPAL_NOT_FOUND: 15401,
   /** 18452: Windows authentication through a Redirect connection, or an SSPI handshake that failed. */
   LOGIN_UNTRUSTED_DOMAIN: 18452,
-  /** 18456: no login maps to the authenticated user. */
+  /** 15151: a permission statement (`DENY CONNECT SQL TO [...]`) naming a login the instance does not have. */
+  PRINCIPAL_NOT_FOUND: 15151,
+  /** 18456: no login maps to the authenticated user, or CONNECT SQL is denied to one its token holds. */
   LOGIN_FAILED: 18456,
 } as const;
 
@@ -87,6 +91,10 @@ export const SqlErrorNumber = {
  *   account holds (`setspn -S`: "Duplicate SPN found");
  * - `redirect-connection`: the instance uses the Redirect connection type (18452);
  * - `login-not-found`: no login maps to the user or its groups (18456);
+ * - `connect-denied`: CONNECT SQL is denied to a login the user's token holds
+ *   (`mi.denyConnectSql`), its own or a group's (18456);
+ * - `no-such-login`: `mi.denyConnectSql` or `mi.grantConnectSql` named a login
+ *   the instance does not have (15151);
  * - `sql-login-refused`: the instance refused a login over TDS
  *   (`loginOverTds`): the client sees only the SQL error (`sqlError`, 18456
  *   or 18452, and its text), since the instance keeps the cause in its log,
@@ -95,6 +103,7 @@ export const SqlErrorNumber = {
  *   instance's authentication metadata mode does not use (18456);
  * - `windows-principal-not-found`: `CREATE LOGIN ... FROM WINDOWS` for an
  *   unknown name (15401);
+ * - `login-exists`: `mi.createLogin` of a login the instance has (15025);
  * - `instance-exists`, `subnet-taken`: the instance rules of the preview;
  * - `invalid-subnet`: an instance's subnet is not an IPv4 network
  *   (`10.0.0.0/24` or `10.0.0.0/255.255.255.0`);
@@ -119,9 +128,12 @@ export type LabErrorReason =
   | 'duplicate-spn'
   | 'redirect-connection'
   | 'login-not-found'
+  | 'connect-denied'
+  | 'no-such-login'
   | 'login-mode-mismatch'
   | 'sql-login-refused'
   | 'windows-principal-not-found'
+  | 'login-exists'
   | 'instance-exists'
   | 'subnet-taken'
   | 'invalid-subnet'

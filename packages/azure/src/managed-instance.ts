@@ -84,6 +84,26 @@ function grantingSids(result: AcceptResult, sids: PacSids | undefined): PacSids 
   return { user: sids.user, groups: sids.groups.filter((g) => granting.has(g)) };
 }
 
+/**
+ * The SIDs of `sids` a DENY matches in the session's Windows token: the user and the groups the PAC
+ * marks SE_GROUP_ENABLED, deny-only ones included (MS-PAC 2.2.1). Windows' access check matches a
+ * deny-only SID against deny entries only, and ignores a disabled one; SQL Server's login token
+ * lists the first as "DENY ONLY". Without a PAC, `sids` as they are.
+ */
+function denyMatchingSids(result: AcceptResult, sids: PacSids | undefined): PacSids | undefined {
+  const info = result.pac?.logonInfo;
+  if (sids === undefined || info === undefined) return sids;
+  const matching = new Set(
+    validationInfoSids(info)
+      .filter((s) => (s.attributes & SeGroupAttributes.ENABLED) !== 0)
+      .map((s) => formatSid(s.sid)),
+  );
+  return { user: sids.user, groups: sids.groups.filter((g) => matching.has(g)) };
+}
+
+/** A login's key in the instance's table: its source and its name, compared case-insensitively. */
+const loginKey = (source: SqlLogin['source'], name: string) => `${source}:${name.toLowerCase()}`;
+
 /** A successful connection. */
 export interface SqlSession {
   /**
@@ -176,6 +196,8 @@ export class ManagedInstance {
   readonly #logins = new Map<string, SqlLogin>();
   /** Windows logins by SID. */
   readonly #windowsLogins = new Map<string, SqlLogin>();
+  /** The keys (as in `#logins`) of the logins CONNECT SQL is denied to (`DENY CONNECT SQL TO [login]`). */
+  readonly #connectDenied = new Set<string>();
   readonly #host: InstanceHost;
   /** The TDS listeners {@link listen} opened, closed by `Symbol.asyncDispose`. */
   readonly #listeners = new Set<TdsListener>();
@@ -234,9 +256,23 @@ export class ManagedInstance {
    * `CREATE LOGIN [CONTOSO\alice] FROM WINDOWS` (a user or a group) or
    * `CREATE LOGIN [alice@contoso.com] FROM EXTERNAL PROVIDER`. A Windows
    * name is looked up in the on-prem directory and its SID stored; a name
-   * that does not resolve fails as SQL Server's error 15401 does.
+   * that does not resolve fails as SQL Server's error 15401 does, and a
+   * login the instance has already (by name, or a Windows one by SID) as
+   * its error 15025 does.
    */
   createLogin(name: string, source: SqlLogin['source']): SqlLogin {
+    const exists = () =>
+      new LabError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `The server principal '${name}' already exists. (error 15025)`,
+        { reason: 'login-exists', sqlError: SqlErrorNumber.PRINCIPAL_EXISTS },
+      );
+    if (
+      this.#logins.has(loginKey('WINDOWS', name)) ||
+      this.#logins.has(loginKey('EXTERNAL PROVIDER', name))
+    ) {
+      throw exists();
+    }
     let login: SqlLogin = { name, source };
     if (source === 'WINDOWS') {
       const sid = this.#host.windowsSid(name);
@@ -247,11 +283,56 @@ export class ManagedInstance {
           { reason: 'windows-principal-not-found', sqlError: SqlErrorNumber.WINDOWS_PRINCIPAL_NOT_FOUND },
         );
       }
+      if (this.#windowsLogins.has(sid)) throw exists();
       login = { name, source, sid };
       this.#windowsLogins.set(sid, login);
     }
-    this.#logins.set(`${source}:${name.toLowerCase()}`, login);
+    this.#logins.set(loginKey(source, name), login);
     return login;
+  }
+
+  /**
+   * `DENY CONNECT SQL TO [name]`: no one logs in through the login, and a user whose session token
+   * holds it cannot log in at all, whatever other login would admit it, since a DENY takes
+   * precedence over any GRANT. A Windows login is held by the user it names and by the members of
+   * the group it names, directly or nested, and a group the PAC marks deny-only holds it too (a
+   * deny-only SID matches DENYs only; a group not enabled matches nothing); an Azure AD login by the
+   * user it names. The token holds the logins of the kinds {@link authenticationMetadata} maps (both
+   * in Paired mode). Such a user gets 18456, as SQL Server answers it (state 12 in its log).
+   * {@link grantConnectSql} lifts it.
+   *
+   * @throws LabError 15151 when the instance has no login of that name.
+   */
+  denyConnectSql(name: string): SqlLogin {
+    const [key, login] = this.#loginNamed(name);
+    this.#connectDenied.add(key);
+    return login;
+  }
+
+  /**
+   * `GRANT CONNECT SQL TO [name]`: CONNECT SQL as {@link createLogin} grants it, lifting a
+   * {@link denyConnectSql}.
+   *
+   * @throws LabError 15151 when the instance has no login of that name.
+   */
+  grantConnectSql(name: string): SqlLogin {
+    const [key, login] = this.#loginNamed(name);
+    this.#connectDenied.delete(key);
+    return login;
+  }
+
+  /** The login named `name` (case-insensitive, as the instance's default collation compares), and its key. */
+  #loginNamed(name: string): [key: string, login: SqlLogin] {
+    for (const source of ['WINDOWS', 'EXTERNAL PROVIDER'] as const) {
+      const key = loginKey(source, name);
+      const login = this.#logins.get(key);
+      if (login !== undefined) return [key, login];
+    }
+    throw new LabError(
+      ErrorCode.KRB_ERR_GENERIC,
+      `Cannot find the login '${name}', because it does not exist or you do not have permission. (error 15151): mi.createLogin('${name}', ...) first`,
+      { reason: 'no-such-login', sqlError: SqlErrorNumber.PRINCIPAL_NOT_FOUND },
+    );
   }
 
   /**
@@ -328,9 +409,22 @@ export class ManagedInstance {
     const grantedBy = this.#mapLogin(result, who, granting);
     const windowsName =
       sids === undefined ? undefined : (this.#host.windowsName(sids.user) ?? pacWindowsName(result));
+    const login = grantedBy.source === 'WINDOWS' ? (windowsName ?? grantedBy.name) : grantedBy.name;
+    const denied = this.#connectDeniedBy(result, who, sids);
+    if (denied !== undefined) {
+      const through =
+        denied === grantedBy
+          ? `the login [${denied.name}] that admits the user`
+          : `the login [${denied.name}], which the user's token holds, and a DENY takes precedence over the GRANT of [${grantedBy.name}]`;
+      throw new LabError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `Login failed for user '${login}' (error 18456): CONNECT SQL is denied to ${through}; mi.grantConnectSql('${denied.name}') lifts it`,
+        { reason: 'connect-denied', sqlError: SqlErrorNumber.LOGIN_FAILED, login },
+      );
+    }
     const held = new Set(granting === undefined ? [] : [granting.user, ...granting.groups]);
     return {
-      login: grantedBy.source === 'WINDOWS' ? (windowsName ?? grantedBy.name) : grantedBy.name,
+      login,
       loginSource: grantedBy.source,
       grantedBy,
       sids,
@@ -343,6 +437,29 @@ export class ManagedInstance {
       transited: result.transited,
       kerberos: result,
     };
+  }
+
+  /**
+   * A login of the session's token that CONNECT SQL is denied to, if any: of the logins the
+   * authentication metadata mode maps, a Windows one for the user's SID or any group SID a DENY
+   * matches ({@link denyMatchingSids}), or the Azure AD one for the user's UPN.
+   */
+  #connectDeniedBy(
+    result: AcceptResult,
+    who: ReturnType<InstanceHost['resolve']>,
+    sids: PacSids | undefined,
+  ): SqlLogin | undefined {
+    if (this.#connectDenied.size === 0) return undefined;
+    const denied = (l: SqlLogin | undefined) =>
+      l !== undefined && this.#connectDenied.has(loginKey(l.source, l.name)) ? l : undefined;
+    const matching = this.authenticationMetadata === 'AzureAD' ? undefined : denyMatchingSids(result, sids);
+    for (const sid of matching === undefined ? [] : [matching.user, ...matching.groups]) {
+      const l = denied(this.#windowsLogins.get(sid));
+      if (l !== undefined) return l;
+    }
+    const upn = who?.cloud?.upn ?? who?.onPrem?.upn;
+    if (this.authenticationMetadata === 'Windows' || upn === undefined) return undefined;
+    return denied(this.#logins.get(loginKey('EXTERNAL PROVIDER', upn)));
   }
 
   /**
@@ -361,7 +478,7 @@ export class ManagedInstance {
       for (const g of sids.groups) windows ??= this.#windowsLogins.get(g);
     }
     const upn = who?.cloud?.upn ?? who?.onPrem?.upn;
-    const azure = upn === undefined ? undefined : this.#logins.get(`EXTERNAL PROVIDER:${upn.toLowerCase()}`);
+    const azure = upn === undefined ? undefined : this.#logins.get(loginKey('EXTERNAL PROVIDER', upn));
     const found =
       this.authenticationMetadata === 'Windows'
         ? windows

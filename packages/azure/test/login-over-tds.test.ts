@@ -138,6 +138,31 @@ describe('loginOverTds', () => {
     }
   });
 
+  it('a login CONNECT SQL is denied to gets 18456 over TDS, the cause in the log only', async () => {
+    const { lab, alice, mi } = setup();
+    mi.denyConnectSql('CONTOSO\\alice');
+    const logins: TdsLoginEvent[] = [];
+    const listener = await mi.listen({ onLogin: (e) => logins.push(e) });
+    try {
+      const ca = (await lab.certificateAuthority()).certPem;
+      const { token } = await lab.adJoinedClient(alice).initSecurityContext(mi.spn);
+      const e = await loginOverTds(listener, { token, ca, servername: mi.fqdn }).catch((x: unknown) => x);
+      expect(e).toMatchObject({
+        message: "the instance refused the login: 18456 Login failed for user 'CONTOSO\\alice'.",
+        reason: 'sql-login-refused',
+        sqlError: SqlErrorNumber.LOGIN_FAILED,
+      });
+      expect(logins).toEqual([
+        expect.objectContaining({
+          outcome: 'refused',
+          reason: expect.stringContaining('CONNECT SQL is denied'),
+        }),
+      ]);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('rejects a token the instance cannot accept with 18452, the login name unknown to the client', async () => {
     const { lab, alice, mi } = setup();
     const listener = await mi.listen();

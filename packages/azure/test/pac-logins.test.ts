@@ -68,6 +68,20 @@ async function token(
   return (await pc.initSecurityContext(spn)).token;
 }
 
+/** The on-prem DC gives `group` these attributes (MS-PAC 2.2.1) in the TGT's PAC, hence in every ticket after. */
+function markGroup(lab: AzureSqlMiLab, group: string, attributes: number): void {
+  const rid = Number(lab.onPrem.sidOf(group)!.split('-').pop());
+  lab.onPrem.realm.authorizationData = (ctx) => {
+    const loc = findPac(ctx.proposed);
+    if (loc === undefined || ctx.ticket.exchange !== 'AS') return ctx.proposed;
+    const pac = updatePacBuffer(decodePac(loc.pac), PacBufferType.LOGON_INFO, (info) => ({
+      ...info,
+      groupIds: info.groupIds.map((g) => (g.relativeId === rid ? { ...g, attributes } : g)),
+    }));
+    return withPac(ctx.proposed, encodePac(pac));
+  };
+}
+
 for (const flow of ['trust', 'modern'] as const) {
   describe(`Windows logins from the PAC (${flow} flow)`, () => {
     it('admits a member of a group login, nested, and IS_MEMBER sees the groups', async () => {
@@ -115,7 +129,7 @@ for (const flow of ['trust', 'modern'] as const) {
   });
 }
 
-describe('a ticket without a PAC at the instance (tenant issuePac: false)', () => {
+describe("the PAC's group attributes", () => {
   it('a group the PAC marks deny-only or not enabled admits no one through its login and is no IS_MEMBER', async () => {
     // MS-PAC 2.2.1: a PAC's group attributes become the token's; a disabled or deny-only SID never
     // grants (CheckTokenMembership), and SQL Server lists a deny-only group as DENY ONLY.
@@ -124,16 +138,7 @@ describe('a ticket without a PAC at the instance (tenant issuePac: false)', () =
       SeGroupAttributes.MANDATORY,
     ]) {
       const { lab, bob, mi } = setup();
-      const rid = Number(lab.onPrem.sidOf('SqlAdmins')!.split('-').pop());
-      lab.onPrem.realm.authorizationData = (ctx) => {
-        const loc = findPac(ctx.proposed);
-        if (loc === undefined || ctx.ticket.exchange !== 'AS') return ctx.proposed;
-        const pac = updatePacBuffer(decodePac(loc.pac), PacBufferType.LOGON_INFO, (info) => ({
-          ...info,
-          groupIds: info.groupIds.map((g) => (g.relativeId === rid ? { ...g, attributes } : g)),
-        }));
-        return withPac(ctx.proposed, encodePac(pac));
-      };
+      markGroup(lab, 'SqlAdmins', attributes);
       const t = await token(lab, bob, mi.spn, 'trust');
       expect(() => mi.accept(t), attributes.toString(16)).toThrow(
         expect.objectContaining({ sqlError: SqlErrorNumber.LOGIN_FAILED }),
@@ -147,7 +152,115 @@ describe('a ticket without a PAC at the instance (tenant issuePac: false)', () =
       expect(session.isMember('CONTOSO\\DBAs')).toBe(true);
     }
   });
+});
 
+describe('DENY CONNECT SQL', () => {
+  for (const flow of ['trust', 'modern'] as const) {
+    it(`a DENY on a group login refuses its members, over any GRANT, until lifted (${flow} flow)`, async () => {
+      const { lab, alice, bob, mi } = setup();
+      mi.createLogin('CONTOSO\\bob', 'WINDOWS');
+      expect(mi.denyConnectSql('contoso\\sqladmins')).toMatchObject({ name: 'CONTOSO\\SqlAdmins' });
+      // bob is in SqlAdmins through DBAs; his own login grants, the group's DENY wins.
+      const refused = await token(lab, bob, mi.spn, flow);
+      expect(() => mi.accept(refused)).toThrow(
+        expect.objectContaining({
+          reason: 'connect-denied',
+          sqlError: SqlErrorNumber.LOGIN_FAILED,
+          login: 'CONTOSO\\bob',
+          message: expect.stringContaining(
+            "CONNECT SQL is denied to the login [CONTOSO\\SqlAdmins], which the user's token holds, and a DENY takes precedence over the GRANT of [CONTOSO\\bob]",
+          ),
+        }),
+      );
+      // alice holds no denied login.
+      expect(mi.accept(await token(lab, alice, mi.spn, flow)).login).toBe('CONTOSO\\alice');
+      mi.grantConnectSql('CONTOSO\\SqlAdmins');
+      expect(mi.accept(await token(lab, bob, mi.spn, flow)).grantedBy.name).toBe('CONTOSO\\bob');
+    });
+  }
+
+  it("a DENY on the user's own login refuses it, naming that login", async () => {
+    const { lab, alice, mi } = setup();
+    mi.denyConnectSql('CONTOSO\\alice');
+    const t = await token(lab, alice, mi.spn, 'trust');
+    expect(() => mi.accept(t)).toThrow(
+      expect.objectContaining({
+        reason: 'connect-denied',
+        message: expect.stringContaining(
+          'CONNECT SQL is denied to the login [CONTOSO\\alice] that admits the user',
+        ),
+      }),
+    );
+  });
+
+  it('a group the PAC marks deny-only still matches a DENY; one not enabled matches nothing', async () => {
+    // Windows' access check: a deny-only SID is checked against deny entries only; a disabled one
+    // against none. SQL Server lists the first in sys.login_token as DENY ONLY.
+    for (const [attributes, refused] of [
+      [SE_GROUP_DEFAULT | SeGroupAttributes.USE_FOR_DENY_ONLY, true],
+      [SeGroupAttributes.MANDATORY, false],
+    ] as const) {
+      const { lab, bob, mi } = setup();
+      markGroup(lab, 'SqlAdmins', attributes);
+      mi.createLogin('CONTOSO\\bob', 'WINDOWS');
+      mi.denyConnectSql('CONTOSO\\SqlAdmins');
+      const t = await token(lab, bob, mi.spn, 'trust');
+      if (refused) {
+        expect(() => mi.accept(t)).toThrow(expect.objectContaining({ reason: 'connect-denied' }));
+      } else {
+        expect(mi.accept(t).grantedBy.name).toBe('CONTOSO\\bob');
+      }
+    }
+  });
+
+  it('an Azure AD login denied refuses its user', async () => {
+    const { lab, alice, mi } = setup();
+    mi.authenticationMetadata = 'AzureAD';
+    mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+    const pc = lab.azureAdJoinedClient(alice);
+    await pc.signIn();
+    expect(mi.accept((await pc.initSecurityContext(mi.spn)).token).login).toBe('alice@contoso.com');
+    mi.denyConnectSql('ALICE@contoso.com');
+    const t = (await pc.initSecurityContext(mi.spn)).token;
+    expect(() => mi.accept(t)).toThrow(
+      expect.objectContaining({ reason: 'connect-denied', login: 'alice@contoso.com' }),
+    );
+  });
+
+  it('in Paired mode the token holds both kinds: a denied Azure AD login refuses a user a Windows login admits', async () => {
+    const { lab, alice, mi } = setup();
+    mi.authenticationMetadata = 'Paired';
+    mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+    mi.denyConnectSql('alice@contoso.com');
+    const t = await token(lab, alice, mi.spn, 'trust');
+    expect(() => mi.accept(t)).toThrow(
+      expect.objectContaining({
+        reason: 'connect-denied',
+        message: expect.stringContaining(
+          "denied to the login [alice@contoso.com], which the user's token holds, and a DENY takes precedence over the GRANT of [CONTOSO\\alice]",
+        ),
+      }),
+    );
+    // In Windows mode the instance maps no Azure AD login, so its DENY is not in the token.
+    mi.authenticationMetadata = 'Windows';
+    expect(mi.accept(await token(lab, alice, mi.spn, 'trust')).login).toBe('CONTOSO\\alice');
+  });
+
+  it('names only a login the instance has (15151)', () => {
+    const { mi } = setup();
+    for (const f of [() => mi.denyConnectSql('CONTOSO\\carol'), () => mi.grantConnectSql('CONTOSO\\carol')]) {
+      expect(f).toThrow(
+        expect.objectContaining({
+          reason: 'no-such-login',
+          sqlError: SqlErrorNumber.PRINCIPAL_NOT_FOUND,
+          message: expect.stringContaining("Cannot find the login 'CONTOSO\\carol'"),
+        }),
+      );
+    }
+  });
+});
+
+describe('a ticket without a PAC at the instance (tenant issuePac: false)', () => {
   it("maps the user by its own account's directory SID and nothing more: no groups, so no group login", async () => {
     // With no PAC there are no group SIDs to read (MS-PAC 2.5 is where they come from): the instance
     // falls back to the on-prem SID of the ticket's client alone.
@@ -253,6 +366,24 @@ describe('SIDs in the tenant', () => {
     const { mi } = setup();
     expect(() => mi.createLogin('CONTOSO\\nobody', 'WINDOWS')).toThrow(LabError);
     expect(() => mi.createLogin('CONTOSO\\nobody', 'WINDOWS')).toThrow(/15401/);
+  });
+
+  it('CREATE LOGIN of a login the instance has fails (15025), in any case and of either kind', () => {
+    const { mi } = setup(); // CONTOSO\alice and CONTOSO\SqlAdmins exist
+    mi.createLogin('alice@contoso.com', 'EXTERNAL PROVIDER');
+    for (const [name, source] of [
+      ['contoso\\ALICE', 'WINDOWS'],
+      ['CONTOSO\\SqlAdmins', 'EXTERNAL PROVIDER'],
+      ['Alice@Contoso.com', 'EXTERNAL PROVIDER'],
+    ] as const) {
+      expect(() => mi.createLogin(name, source), name).toThrow(
+        expect.objectContaining({
+          reason: 'login-exists',
+          sqlError: SqlErrorNumber.PRINCIPAL_EXISTS,
+          message: `The server principal '${name}' already exists. (error 15025)`,
+        }),
+      );
+    }
   });
 });
 

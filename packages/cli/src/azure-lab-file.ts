@@ -29,6 +29,7 @@
  *       - CONTOSO\alice                               # CREATE LOGIN ... FROM WINDOWS
  *       - { name: CONTOSO\SqlAdmins, from: windows }  # a group login
  *       - { name: alice@contoso.com, from: external-provider }
+ *       - { name: CONTOSO\dave, connect: deny }       # DENY CONNECT SQL
  * client:
  *   encryption: require                               # freetds.conf: require | request | off
  * ```
@@ -78,6 +79,8 @@ export interface AzureLabGroupSpec {
 export interface AzureLabLoginSpec {
   readonly name: string;
   readonly from: 'windows' | 'external-provider';
+  /** `deny`: `DENY CONNECT SQL TO` the login, which refuses everyone whose token holds it (default `grant`). */
+  readonly connect: 'grant' | 'deny';
 }
 
 /** A managed instance of the lab and its TDS listener. */
@@ -187,11 +190,12 @@ const RESERVED_ACCOUNTS: ReadonlyMap<string, string> = new Map([
 ]);
 
 function login(v: unknown, path: string): AzureLabLoginSpec {
-  if (typeof v === 'string') return { name: str(v, path), from: 'windows' };
-  const o = obj(v, path, ['name', 'from']);
+  if (typeof v === 'string') return { name: str(v, path), from: 'windows', connect: 'grant' };
+  const o = obj(v, path, ['name', 'from', 'connect']);
   return {
     name: str(o.name, `${path}.name`),
     from: oneOf(o.from, `${path}.from`, ['windows', 'external-provider'] as const, 'windows'),
+    connect: oneOf(o.connect, `${path}.connect`, ['grant', 'deny'] as const, 'grant'),
   };
 }
 
@@ -406,8 +410,13 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
       }
       seen.port.set(m.port, i);
     }
+    const loginNames = new Map<string, number>();
     m.logins.forEach((l, j) => {
       const lp = `${path}.logins[${j}].name`;
+      // CREATE LOGIN of a name the instance has is SQL Server's error 15025.
+      const first = loginNames.get(l.name.toLowerCase());
+      if (first !== undefined) throw new TopologyError(lp, `${l.name} is already a login (logins[${first}])`);
+      loginNames.set(l.name.toLowerCase(), j);
       if (l.from === 'external-provider') {
         if (!l.name.includes('@'))
           throw new TopologyError(lp, `expected a UPN like alice@contoso.com, got ${JSON.stringify(l.name)}`);
@@ -452,7 +461,8 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
 /**
  * The logins of `instance` that admit `user`, as the instance maps them:
  * a Windows login naming the user or a group it is in (directly or
- * nested), an Azure AD login naming its UPN, as the metadata mode allows.
+ * nested), an Azure AD login naming its UPN, as the metadata mode allows;
+ * none when CONNECT SQL is denied to one of those (a DENY takes precedence).
  */
 export function loginsOf(
   lab: AzureLabFile,
@@ -479,13 +489,12 @@ export function loginsOf(
   }
   const upn = (user.upn ?? `${user.name}@${lab.onPrem.realm}`).toLowerCase();
   const mode = instance.authenticationMetadata;
-  return instance.logins
-    .filter((l) =>
-      l.from === 'windows'
-        ? mode !== 'AzureAD' &&
-          l.name.toLowerCase().startsWith(`${netbios}\\`) &&
-          held.has(l.name.slice(netbios.length + 1).toLowerCase())
-        : mode !== 'Windows' && l.name.toLowerCase() === upn,
-    )
-    .map((l) => l.name);
+  const token = instance.logins.filter((l) =>
+    l.from === 'windows'
+      ? mode !== 'AzureAD' &&
+        l.name.toLowerCase().startsWith(`${netbios}\\`) &&
+        held.has(l.name.slice(netbios.length + 1).toLowerCase())
+      : mode !== 'Windows' && l.name.toLowerCase() === upn,
+  );
+  return token.some((l) => l.connect === 'deny') ? [] : token.map((l) => l.name);
 }

@@ -421,9 +421,10 @@ function buildAzureLab(
       return mi;
     });
     m.logins.forEach((l, j) => {
-      atField(`${path}.logins[${j}]`, () =>
-        mi.createLogin(l.name, l.from === 'windows' ? 'WINDOWS' : 'EXTERNAL PROVIDER'),
-      );
+      atField(`${path}.logins[${j}]`, () => {
+        mi.createLogin(l.name, l.from === 'windows' ? 'WINDOWS' : 'EXTERNAL PROVIDER');
+        if (l.connect === 'deny') mi.denyConnectSql(l.name);
+      });
     });
   });
   // Set-AzureADKerberosServer: the trust of the on-prem realm, and its accounts there.

@@ -61,8 +61,8 @@ describe('validateAzureLab', () => {
       extendedProtection: 'off',
       connectionType: 'Proxy',
       logins: [
-        { name: 'CONTOSO\\alice', from: 'windows' },
-        { name: 'CONTOSO\\SqlAdmins', from: 'windows' },
+        { name: 'CONTOSO\\alice', from: 'windows', connect: 'grant' },
+        { name: 'CONTOSO\\SqlAdmins', from: 'windows', connect: 'grant' },
       ],
     });
     expect(lab.client).toEqual({ encryption: 'require', tdsVersion: '7.4' });
@@ -170,6 +170,25 @@ describe('validateAzureLab', () => {
     expect(alice('Windows')).toEqual(['CONTOSO\\alice']);
     expect(alice('AzureAD')).toEqual(['alice@contoso.com']);
     expect(alice('Paired')).toEqual(['CONTOSO\\alice', 'alice@contoso.com']);
+  });
+
+  it('a login with connect: deny admits no one whose token holds it, over any other login', () => {
+    const withLogins = (logins: unknown[]) =>
+      validateAzureLab({ ...base(), managedInstances: [{ ...base().managedInstances[0]!, logins }] });
+    const own = withLogins([{ name: 'CONTOSO\\alice', connect: 'deny' }]);
+    expect(own.managedInstances[0]!.logins).toEqual([
+      { name: 'CONTOSO\\alice', from: 'windows', connect: 'deny' },
+    ]);
+    expect(loginsOf(own, own.managedInstances[0]!, own.onPrem.users[0]!)).toEqual([]);
+    // carol holds SqlAdmins through DBAs: its DENY wins over her own login; alice is in no group.
+    const group = withLogins([
+      'CONTOSO\\alice',
+      'CONTOSO\\carol',
+      { name: 'CONTOSO\\SqlAdmins', from: 'windows', connect: 'deny' },
+    ]);
+    const [alice, carol] = group.onPrem.users.map((u) => loginsOf(group, group.managedInstances[0]!, u));
+    expect(alice).toEqual(['CONTOSO\\alice']);
+    expect(carol).toEqual([]);
   });
 
   const bad: [string, (d: ReturnType<typeof base>) => unknown, string][] = [
@@ -370,6 +389,24 @@ describe('validateAzureLab', () => {
       'managedInstances[0].logins[0].from: expected one of windows, external-provider',
     ],
     [
+      'a login twice, in any case',
+      (d) => ({
+        ...d,
+        managedInstances: [{ ...d.managedInstances[0]!, logins: ['CONTOSO\\alice', 'contoso\\ALICE'] }],
+      }),
+      'managedInstances[0].logins[1].name: contoso\\ALICE is already a login (logins[0])',
+    ],
+    [
+      'a login connect permission',
+      (d) => ({
+        ...d,
+        managedInstances: [
+          { ...d.managedInstances[0]!, logins: [{ name: 'CONTOSO\\alice', connect: 'revoke' }] },
+        ],
+      }),
+      'managedInstances[0].logins[0].connect: expected one of grant, deny',
+    ],
+    [
       'a Windows login of another domain',
       (d) => ({ ...d, managedInstances: [{ ...d.managedInstances[0]!, logins: ['FABRIKAM\\alice'] }] }),
       'managedInstances[0].logins[0].name: expected CONTOSO\\<user or group>',
@@ -454,10 +491,11 @@ describe('the documented lab files', () => {
     // The every-field example sets every field.
     expect(every.lab.onPrem).toMatchObject({ netbiosName: 'CONTOSO', port: 18088 });
     expect(every.lab.managedInstances[0]).toMatchObject({ port: 14330, connectionType: 'Proxy' });
-    expect(every.lab.managedInstances[0]!.logins.map((l) => l.from)).toEqual([
-      'windows',
-      'windows',
-      'external-provider',
+    expect(every.lab.managedInstances[0]!.logins.map((l) => [l.from, l.connect])).toEqual([
+      ['windows', 'grant'],
+      ['windows', 'grant'],
+      ['external-provider', 'grant'],
+      ['windows', 'deny'],
     ]);
     expect(other.lab.managedInstances[0]!.authenticationMetadata).toBe('Paired');
     expect(loginsOf(other.lab, other.lab.managedInstances[0]!, other.lab.onPrem.users[1]!)).toEqual([
