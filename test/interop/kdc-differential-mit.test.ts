@@ -222,6 +222,20 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_PREAUTH_FAILED e-data=[2,19,133,136]',
     why: 'the key that verifies the timestamp is the reply key, so it must be of an etype the client asked for; MIT verifies with any key and replies in another',
   },
+  'TGS postdated (invalid): VALIDATE and ALLOW-POSTDATE': {
+    oracle:
+      /^REP may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize life=300m start=now\+0m /,
+    krbsim:
+      'REP may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize life=600m start=now-60m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
+    why: 'RFC 4120 3.3.3.1: a validated ticket is the same ticket, made valid; MIT 1.20 times it anew from the request (start now, the till asked) when a postdating option comes with VALIDATE, and as krbsim does without one (the case above)',
+  },
+  'TGS postdated (invalid): VALIDATE and POSTDATED': {
+    oracle:
+      /^REP may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize life=300m start=now\+0m /,
+    krbsim:
+      'REP may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize life=600m start=now-60m renew=- sk=18 tkt=20 s=krbtgt/DIFF.TEST | ticket may-postdate,postdated,initial,pre-authent,transited-policy-checked,name-canonicalize ad=1[128] caddr=- tr=',
+    why: 'as above',
+  },
   'TGS krbtgt: option bit 30 (renew)': {
     oracle:
       /^REP forwardable,initial,pre-authent,transited-policy-checked,name-canonicalize life=600m renew=- /,
@@ -646,6 +660,34 @@ tgsCase(
   'TGS postdated (invalid): RENEW',
   () => ({ options: KdcOptions.renew, sname: `krbtgt/${REALM}` }),
   'postdated',
+);
+// A renewal or validation is the same ticket again (RFC 4120 3.3.3.1), and MIT's check_tgs_opts still
+// holds each option to the presented ticket's flags.
+const ADDRESS_ELSEWHERE = [{ addrType: 2, address: new Uint8Array([10, 9, 9, 9]) }];
+for (const [name, option] of [
+  ['FORWARDED, with an address', KdcOptions.forwarded],
+  ['PROXY, with an address', KdcOptions.proxy],
+  ['ALLOW-POSTDATE', KdcOptions['allow-postdate']],
+  ['POSTDATED', KdcOptions.postdated],
+] as const) {
+  tgsCase(`TGS krbtgt: RENEW and ${name}`, () => ({
+    sname: `krbtgt/${REALM}`,
+    options: KdcOptions.renew | KdcOptions.renewable | option,
+    addresses: ADDRESS_ELSEWHERE,
+  }));
+  tgsCase(
+    `TGS postdated (invalid): VALIDATE and ${name}`,
+    () => ({ sname: `krbtgt/${REALM}`, options: KdcOptions.validate | option, addresses: ADDRESS_ELSEWHERE }),
+    'postdated',
+  );
+}
+tgsCase(
+  'TGS krbtgt: RENEW of a TGT bound to an address, with FORWARDED and none',
+  () => ({
+    sname: `krbtgt/${REALM}`,
+    options: KdcOptions.renew | KdcOptions.renewable | KdcOptions.forwarded,
+  }),
+  'loopback',
 );
 tgsCase('TGS postdatable: ALLOW-POSTDATE', () => ({ options: KdcOptions['allow-postdate'] }), 'postdatable');
 tgsCase(

@@ -140,6 +140,30 @@ function checkTransit(realm: Realm, h: TgsHeader): void {
   }
 }
 
+/**
+ * RENEW and VALIDATE give the presented ticket again (RFC 4120 section 3.3.3.1), its flags and
+ * addresses as they were; an option asked beside them is still held to the ticket's flags, as MIT's
+ * check_tgs_opts and Heimdal's check_tgs_flags hold it: FORWARDED needs FORWARDABLE, PROXY
+ * PROXIABLE, ALLOW-POSTDATE and POSTDATED MAY-POSTDATE (KDC_ERR_BADOPTION). Otherwise a renewal
+ * asking FORWARDED without addresses would free a ticket from the addresses it is bound to.
+ */
+function checkOptionsBesideSameTicket(opts: number, h: TgsHeader): void {
+  const rules: readonly [option: number, needs: number, name: string, flag: string][] = [
+    [KdcOptions.forwarded, TicketFlags.forwardable, 'FORWARDED', 'forwardable'],
+    [KdcOptions.proxy, TicketFlags.proxiable, 'PROXY', 'proxiable'],
+    [KdcOptions['allow-postdate'], TicketFlags['may-postdate'], 'ALLOW-POSTDATE', 'postdatable'],
+    [KdcOptions.postdated, TicketFlags['may-postdate'], 'POSTDATED', 'postdatable'],
+  ];
+  for (const [option, needs, name, flag] of rules) {
+    if (has(opts, option) && !(h.tgt.flags & needs)) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_BADOPTION,
+        `${name} requested but the ${presented(h)} is not ${flag}`,
+      );
+    }
+  }
+}
+
 /** "TGT" or "ticket": what the header is, for a refusal's text. */
 const presented = (h: TgsHeader): string => (h.kind === 'service-ticket' ? 'ticket' : 'TGT');
 
@@ -826,6 +850,7 @@ function issue(
     // Which fault is named first: a domain controller's the server (Samba's, checked), MIT's the option's.
     const dc = realm.kind === 'active-directory';
     if (dc) checkRenewedServer(realm, body, h);
+    checkOptionsBesideSameTicket(opts, h);
     if (has(opts, KdcOptions.renew)) {
       if (!(h.tgt.flags & TicketFlags.renewable) || h.tgt.renewTill === undefined) {
         throw new KdcError(ErrorCode.KDC_ERR_BADOPTION, 'the ticket is not renewable');
@@ -968,7 +993,8 @@ function issue(
   const transited = fromOtherRealm
     ? addTransited(h.tgt.transited, h.issuingRealm, h.tgt.crealm)
     : (proxy?.evidence.transited ?? h.tgt.transited);
-  const addressed = has(opts, KdcOptions.forwarded) || has(opts, KdcOptions.proxy);
+  // A renewed or validated ticket is the same ticket: its addresses stay, whatever FORWARDED asks.
+  const addressed = !renewOrValidate && (has(opts, KdcOptions.forwarded) || has(opts, KdcOptions.proxy));
   const caddr = addressed ? body.addresses : h.tgt.caddr;
 
   const draft: TicketDraft = {

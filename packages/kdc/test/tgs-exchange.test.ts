@@ -899,6 +899,46 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     expect(err.eText).toContain('the ticket is past its renew-till time');
   });
 
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`holds each option beside RENEW or VALIDATE to the ticket's flags, and keeps its addresses (${kind})`, () => {
+      // MIT's check_tgs_opts and Heimdal's check_tgs_flags: FORWARDED needs FORWARDABLE, PROXY
+      // PROXIABLE, ALLOW-POSTDATE and POSTDATED MAY-POSTDATE, renewal or not.
+      const l = makeRealm(REALM, {}, undefined, { kind });
+      l.realm.addUser('alice', { keys: pwKeys(l.realm.name, 'alice', 'pw') });
+      const here = [{ addrType: 2, address: new Uint8Array([10, 0, 0, 1]) }];
+      const tgt = login(l, 'alice', aliceKey, {
+        options: KdcOptions.renewable | KdcOptions.forwardable,
+        rtime: T0 + Duration.day,
+        addresses: here,
+      });
+      expect(tgt.part.flags & (TicketFlags.proxiable | TicketFlags['may-postdate'])).toBe(0);
+      const renew = (option: number) =>
+        tgsReq({
+          tgt,
+          realm: REALM,
+          sname: `krbtgt/${REALM}`,
+          now: T0,
+          options: KdcOptions.renew | option,
+          addresses: [{ addrType: 2, address: new Uint8Array([10, 9, 9, 9]) }],
+        });
+      for (const [option, text] of [
+        [KdcOptions.proxy, 'PROXY requested but the TGT is not proxiable'],
+        [KdcOptions['allow-postdate'], 'ALLOW-POSTDATE requested but the TGT is not postdatable'],
+        [KdcOptions.postdated, 'POSTDATED requested but the TGT is not postdatable'],
+      ] as const) {
+        const e = errorOf(l.kdc.handle(renew(option)));
+        expect(e.errorCode, text).toBe(ErrorCode.KDC_ERR_BADOPTION);
+        // An AD realm's KRB-ERROR carries no e-text (krbErrorStyle).
+        if (kind === 'mit') expect(e.eText).toBe(text);
+      }
+      // FORWARDED from a forwardable TGT: the same ticket again, bound to its own addresses still.
+      const renewed = repOf(l.kdc.handle(renew(KdcOptions.forwarded)));
+      const etp = openTicket(renewed.ticket, l.realm.krbtgt.keys[0]!.key);
+      expect(etp.caddr).toEqual(here);
+      expect(etp.flags & TicketFlags.forwarded).toBe(0);
+    });
+  }
+
   it('refuses to renew a non-renewable ticket with BADOPTION', () => {
     const l = setup({ renewableTgt: false });
     expect(
