@@ -207,11 +207,6 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_CANNOT_POSTDATE',
     why: 'RFC 4120 3.1.3 names this error (3.3.3 applies it to the TGS); MIT starts the ticket now instead, as in the AS case',
   },
-  'AS: an expired client asking FORWARDED': {
-    oracle: /^KDC_ERR_BADOPTION$/,
-    krbsim: 'KDC_ERR_NAME_EXP',
-    why: "krbsim looks at the client's account before the request's options (RFC 4120 3.1.2 before 3.1.3); MIT's validate_as_request checks AS_INVALID_OPTIONS first",
-  },
   'AS: realm of the request is not the KDC realm': {
     oracle: /^KDC_ERR_C_PRINCIPAL_UNKNOWN$/,
     krbsim: 'KDC_ERR_WRONG_REALM',

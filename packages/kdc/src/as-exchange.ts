@@ -199,13 +199,14 @@ function answerAs(
   // or expired password would tell anyone who asks, and a wrong password would escape lockout. MIT's
   // validate_as_request checks it first.
   const passwordsAfterPreauth = realm.kind === 'active-directory';
+  // The request's own fault first: MIT's validate_as_request looks at AS_INVALID_OPTIONS before the accounts.
+  if ((body.kdcOptions & AS_INVALID_OPTIONS) !== 0)
+    fail(ErrorCode.KDC_ERR_BADOPTION, 'an option that only a TGS-REQ may carry was set');
   refuseAccount(expiryRefusal(c, clientName, now, policy, !isChangePw && !passwordsAfterPreauth));
   if (s.kind !== 'krbtgt' && s.disabled) {
     const refusal = disabledServerRefusal(realm.kind);
     fail(refusal.code, refusal.message);
   }
-  if ((body.kdcOptions & AS_INVALID_OPTIONS) !== 0)
-    fail(ErrorCode.KDC_ERR_BADOPTION, 'an option that only a TGS-REQ may carry was set');
   refuseAccount(standingRefusal(c, clientName, now, policy));
 
   // Etypes: what the client asked for, what it has keys for, what policy permits.
