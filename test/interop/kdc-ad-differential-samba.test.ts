@@ -1115,6 +1115,28 @@ tgsCase('TGS-REQ renewing the TGT', 'alice', `krbtgt/${REALM}`, {
   renew: true,
   options: KdcOptions.renew,
 });
+// Options beside RENEW held to the TGT's flags (Heimdal's check_tgs_flags), and RENEWABLE from a TGT
+// that is not renewable.
+tgsCase('TGS-REQ renewing the TGT, PROXY asked, the TGT not proxiable', 'alice', `krbtgt/${REALM}`, {
+  renew: true,
+  options: KdcOptions.renew | KdcOptions.proxy,
+});
+tgsCase(
+  'TGS-REQ renewing the TGT, FORWARDED asked, the TGT not forwardable',
+  'alice-unforwardable',
+  `krbtgt/${REALM}`,
+  {
+    renew: true,
+    options: KdcOptions.renew | KdcOptions.forwarded,
+  },
+);
+tgsCase('TGS-REQ renewing the TGT, POSTDATED asked, the TGT not postdatable', 'alice', `krbtgt/${REALM}`, {
+  renew: true,
+  options: KdcOptions.renew | KdcOptions.postdated,
+});
+tgsCase('TGS-REQ for the SQL service, RENEWABLE, the TGT not renewable', 'alice-unrenewable', SQL_SPN, {
+  options: KdcOptions.renewable | KdcOptions.forwardable | KdcOptions.canonicalize,
+});
 tgsCase('User-to-user: a ticket to a user without SPNs, sealed in its TGT session key', 'alice', 'bob', {
   u2u: 'bob',
   options: KdcOptions['enc-tkt-in-skey'] | KdcOptions.canonicalize,
@@ -1354,6 +1376,11 @@ describeWithSambaDc(TITLE, () => {
           'alice',
           undefined,
           KdcOptions.renewable | KdcOptions.canonicalize,
+        ),
+        'alice-unrenewable': await login(
+          'alice',
+          undefined,
+          KdcOptions.forwardable | KdcOptions.canonicalize,
         ),
         heidi: await login('heidi'),
         carol: await login('carol'),

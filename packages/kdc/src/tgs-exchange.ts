@@ -168,8 +168,8 @@ function checkOptionsBesideSameTicket(opts: number, h: TgsHeader): void {
 const presented = (h: TgsHeader): string => (h.kind === 'service-ticket' ? 'ticket' : 'TGT');
 
 /**
- * Flags of the new ticket from the TGT and the options (RFC 4120 section 3.3.3). FORWARDABLE or
- * PROXIABLE asked with a TGT without that flag: an MIT realm issues the ticket without it, as MIT's
+ * Flags of the new ticket from the TGT and the options (RFC 4120 section 3.3.3). FORWARDABLE,
+ * PROXIABLE or RENEWABLE asked with a TGT without that flag: an MIT realm issues the ticket without it, as MIT's
  * KDC 1.20 does (get_ticket_flags; an account whose TGTs are never forwardable still gets service
  * tickets from a client that always asks, as Impacket's getST does); an AD realm refuses with
  * KDC_ERR_BADOPTION, as a Samba AD DC does.
@@ -196,6 +196,10 @@ function ticketFlags(
   if (has(opts, KdcOptions.forwardable)) {
     if (tf & TicketFlags.forwardable) f |= TicketFlags.forwardable;
     else if (!quietlyWithheld) bad(`FORWARDABLE requested but the ${presented(h)} is not forwardable`);
+  }
+  // RENEWABLE's flag comes with the times (ticket-times.ts); only the refusal is here.
+  if (has(opts, KdcOptions.renewable) && !(tf & TicketFlags.renewable) && !quietlyWithheld) {
+    bad(`RENEWABLE requested but the ${presented(h)} is not renewable`);
   }
   if (has(opts, KdcOptions.forwarded)) {
     if (!(tf & TicketFlags.forwardable))

@@ -964,6 +964,14 @@ describe('TGS exchange: RENEW and VALIDATE', () => {
     });
     expect(st.part.flags & TicketFlags.renewable).toBe(0);
     expect(st.part.renewTill).toBeUndefined();
+    // An AD realm refuses it, as a Samba AD DC does (kdc-ad-differential-samba.test.ts), and as it
+    // refuses FORWARDABLE and PROXIABLE from a TGT without them.
+    const ad = makeRealm(REALM, {}, undefined, { kind: 'active-directory' });
+    ad.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'pw') });
+    ad.realm.addService(WEB);
+    const adTgt = login(ad, 'alice', aliceKey, { options: KdcOptions.forwardable });
+    const asked = tgsReq({ tgt: adTgt, realm: REALM, sname: WEB, now: T0, options: KdcOptions.renewable });
+    expect(codeOf(ad, asked)).toBe(ErrorCode.KDC_ERR_BADOPTION);
   });
 
   it('refuses to renew a renewable ticket when the realm renews none (renewsTickets: false)', () => {
