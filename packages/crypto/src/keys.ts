@@ -2,6 +2,10 @@
  * Making keys: string-to-key, random-to-key and fresh random keys
  * (RFC 3961 section 3), and the RFC 4120 section 4 default salt.
  *
+ * Security: every key made here is frozen and prints and serializes as
+ * `{ etype, bytes: '<redacted N bytes>' }` (`redact.ts`), its bytes readable
+ * as `.bytes`.
+ *
  * @module
  */
 
@@ -9,12 +13,9 @@ import type { RandomSource } from '@krbsim/core';
 import { toBytes } from './internal/bytes';
 import { invalidInput } from './internal/errors';
 import { randomKeyBytes } from './internal/random';
+import { newKey } from './redact';
 import { specFor } from './registry';
 import type { Key } from './rfc3961/profile';
-
-function makeKey(etype: number, bytes: Uint8Array): Key {
-  return Object.freeze({ etype, bytes });
-}
 
 /**
  * string-to-key: a long-term key from a password (RFC 3961 section 3, with
@@ -29,7 +30,7 @@ function makeKey(etype: number, bytes: Uint8Array): Key {
  * @param params - s2kparams as carried in ETYPE-INFO2: for AES a 4-byte
  *   big-endian PBKDF2 iteration count; empty or omitted for the etype default
  *   (4096 for RFC 3962, 32768 for RFC 8009). rc4-hmac accepts none.
- * @returns a new, frozen key.
+ * @returns a new, frozen key, printing redacted (`redactedKey`).
  * @throws KerberosError KDC_ERR_ETYPE_NOSUPP for an unsupported etype;
  *   KRB_ERR_GENERIC for bad s2kparams (wrong length, an iteration count of 0
  *   or above 16,777,216) or a password with no Unicode form.
@@ -52,7 +53,7 @@ export function stringToKey(
   if (params !== undefined && !(params instanceof Uint8Array))
     throw invalidInput('s2kparams must be a Uint8Array');
   const bytes = spec.family.stringToKey(spec, password, toBytes(salt, 'salt'), params ?? new Uint8Array(0));
-  return makeKey(etype, bytes);
+  return newKey(etype, bytes);
 }
 
 /**
@@ -70,7 +71,7 @@ export function randomToKey(etype: number, random: Uint8Array): Key {
       `${spec.name} random-to-key needs ${spec.seedBytes} bytes, got ${random instanceof Uint8Array ? random.length : typeof random}`,
     );
   }
-  return makeKey(etype, spec.family.randomToKey(spec, random));
+  return newKey(etype, spec.family.randomToKey(spec, random));
 }
 
 /**
@@ -89,7 +90,7 @@ export function generateKey(etype: number, options?: { random?: RandomSource }):
   const spec = specFor(etype);
   const seed = randomKeyBytes(options?.random, spec.seedBytes);
   try {
-    return makeKey(etype, spec.family.randomToKey(spec, seed));
+    return newKey(etype, spec.family.randomToKey(spec, seed));
   } finally {
     seed.fill(0);
   }

@@ -7,6 +7,7 @@
 import { toBytes } from './internal/bytes';
 import { invalidInput } from './internal/errors';
 import { keyState } from './internal/key-cache';
+import { newKey } from './redact';
 import type { Key } from './rfc3961/profile';
 import { cf2Seed } from './rfc6113/cf2';
 
@@ -31,7 +32,8 @@ export function prf(key: Key, input: Uint8Array): Uint8Array {
 /**
  * KRB-FX-CF2(k1, k2, pepper1, pepper2), RFC 6113 section 5.1: a key of k1's
  * etype combining both keys. Peppers given as strings are UTF-8 encoded.
- * Used by FAST for the armor key and the reply key.
+ * Used by FAST for the armor key and the reply key. The key prints redacted
+ * (`redactedKey`).
  *
  * @throws KerberosError KDC_ERR_ETYPE_NOSUPP / KRB_ERR_GENERIC for a bad key.
  *
@@ -46,7 +48,7 @@ export function cf2(k1: Key, k2: Key, pepper1: string | Uint8Array, pepper2: str
   const seed = cf2Seed(s1, s2, toBytes(pepper1, 'pepper1'), toBytes(pepper2, 'pepper2'));
   try {
     const bytes = s1.spec.family.randomToKey(s1.spec, seed);
-    return Object.freeze({ etype: s1.spec.etype, bytes });
+    return newKey(s1.spec.etype, bytes);
   } finally {
     seed.fill(0);
   }

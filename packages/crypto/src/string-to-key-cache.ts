@@ -31,7 +31,7 @@ import { equalBytes } from '@krbsim/core';
 import { toBytes } from './internal/bytes';
 import { invalidInput } from './internal/errors';
 import { stringToKey } from './keys';
-import { redactedKey } from './redact';
+import { REDACTED_KEY, redactedKey } from './redact';
 import { specFor } from './registry';
 import type { Key } from './rfc3961/profile';
 
@@ -231,6 +231,8 @@ class DeferredKey implements Key {
     Object.defineProperty(this, INSPECT, { value: () => ({ etype, bytes: `<redacted ${keyBytes} bytes>` }) });
   }
 }
+// Prints redacted already: `redactedKey` hands it back as it is, underived.
+Object.defineProperty(DeferredKey.prototype, REDACTED_KEY, { value: true });
 
 /**
  * A key from a password whose string-to-key runs the first time its bytes

@@ -15,6 +15,8 @@ import {
   deferredStringToKey,
   generateKey,
   type Key,
+  redactedEncryptionKey,
+  redactedKey,
   retainKeyState,
 } from '@krbsim/crypto';
 import { KdcError } from './krb-error';
@@ -109,10 +111,17 @@ export function givenKeys(keys: readonly Key[], kvno: number, salt: string): Sto
  * with many other principals' keys in between (a user's reply key, a
  * service's ticket key), so the state @krbsim/crypto derives from it is
  * kept while the key lives rather than derived again on each use.
+ *
+ * Security: the key stored prints and serializes as `<redacted N bytes>`
+ * (`redactedKey`: the keys @krbsim/crypto makes are so already and are kept
+ * as they are, a deferred key underived; a caller's plain key is wrapped, its
+ * bytes shared), so a realm's entries, `keysFor` and the hooks' contexts
+ * can be logged.
  */
 function stored(key: Key, kvno: number, salt: string): StoredKey {
-  retainKeyState(key);
-  return { kvno, key, salt };
+  const k = redactedKey(key);
+  retainKeyState(k);
+  return { kvno, key: k, salt };
 }
 
 /** The highest kvno in `keys` (0 when empty). */
@@ -242,14 +251,17 @@ export function kdcVerificationKeys(krbtgtKeys: readonly StoredKey[], strength: 
   return [now, ...newestFirst.filter((k) => k !== now)];
 }
 
-/** A crypto {@link Key} as the wire's EncryptionKey. */
+/**
+ * A crypto {@link Key} as the wire's EncryptionKey, printing redacted
+ * (`redactedEncryptionKey`): a new ticket's session key, which the hooks see.
+ */
 export function toEncryptionKey(key: Key): EncryptionKey {
-  return { keytype: key.etype, keyvalue: key.bytes };
+  return redactedEncryptionKey({ keytype: key.etype, keyvalue: key.bytes });
 }
 
-/** A wire EncryptionKey as a crypto {@link Key}. */
+/** A wire EncryptionKey as a crypto {@link Key}, printing redacted (`redactedKey`). */
 export function fromEncryptionKey(key: EncryptionKey): Key {
-  return { etype: key.keytype, bytes: key.keyvalue };
+  return redactedKey({ etype: key.keytype, bytes: key.keyvalue });
 }
 
 /** Throw KDC_ERR_ETYPE_NOSUPP naming what was asked for. */

@@ -49,8 +49,17 @@ import {
   TicketFlags,
 } from '@krbsim/asn1';
 import { type Clock, ERROR_BRAND, ErrorCode, isKerberosError, KerberosError } from '@krbsim/core';
-import { decrypt, getEncType, isSupportedEncType, type Key, KeyUsage, WEAK_ENC_TYPES } from '@krbsim/crypto';
+import {
+  decrypt,
+  getEncType,
+  isSupportedEncType,
+  type Key,
+  KeyUsage,
+  redactedKey,
+  WEAK_ENC_TYPES,
+} from '@krbsim/crypto';
 import { formatHostAddress, ticketServesAddress } from './host-address';
+import { redactAuthenticatorInPlace, redactTicketInPlace } from './redact';
 
 /**
  * The wire code of each way an AP-REQ can fail, in one table. Where products
@@ -170,7 +179,13 @@ export interface TicketCheck {
 /** What one check of an AP-REQ needs besides the AP-REQ (today the same as a ticket's). */
 export type ApReqCheck = TicketCheck;
 
-/** A ticket that passed {@link checkTicket}. */
+/**
+ * A ticket that passed {@link checkTicket}.
+ *
+ * Security: its keys (`sessionKey`, `ticket.key`) print and serialize as
+ * `<redacted N bytes>` (`@krbsim/crypto`'s `redactedKey`); their bytes stay
+ * readable. `serverKey` is the lookup's own.
+ */
 export interface CheckedTicket {
   /** The decrypted ticket. */
   readonly ticket: EncTicketPart;
@@ -180,7 +195,14 @@ export interface CheckedTicket {
   readonly serverKey: ServerKey;
 }
 
-/** An AP-REQ that passed {@link checkApReq}. */
+/**
+ * An AP-REQ that passed {@link checkApReq}.
+ *
+ * Security: as a {@link CheckedTicket}'s, its keys (`sessionKey`,
+ * `ticket.key`, `authenticator.subkey`) print redacted, and so does the
+ * authenticator's 0x8003 checksum (as its length: it may carry a KRB-CRED);
+ * every value stays readable.
+ */
 export interface CheckedApReq {
   /** The decrypted ticket. */
   readonly ticket: EncTicketPart;
@@ -279,17 +301,20 @@ const AUTHENTICATOR = (): string => 'the authenticator';
 function openTicket(t: Ticket, c: TicketCheck): CheckedTicket {
   const realm = t.realm;
   const serverKey = c.keyLookup(t);
-  const ticket = decodeEncTicketPart(
-    decryptOr(
-      serverKey.key,
-      KeyUsage.KDC_REP_TICKET,
-      t.encPart.cipher,
-      c.rules.ticketDecryptFailure,
-      () => `the ticket for ${serverName(c, t)} (kvno ${serverKey.kvno})`,
-      realm,
+  // Security: the decoded ticket is this function's own; its session key is redacted in place.
+  const ticket = redactTicketInPlace(
+    decodeEncTicketPart(
+      decryptOr(
+        serverKey.key,
+        KeyUsage.KDC_REP_TICKET,
+        t.encPart.cipher,
+        c.rules.ticketDecryptFailure,
+        () => `the ticket for ${serverName(c, t)} (kvno ${serverKey.kvno})`,
+        realm,
+      ),
     ),
   );
-  const sessionKey: Key = { etype: ticket.key.keytype, bytes: ticket.key.keyvalue };
+  const sessionKey = redactedKey({ etype: ticket.key.keytype, bytes: ticket.key.keyvalue });
   if (refusedEncType(sessionKey.etype, c))
     throw refusedBecause(sessionKey.etype, 'session key', c, realm, ticket);
   return { ticket, sessionKey, serverKey };
@@ -382,15 +407,19 @@ export function checkApReq(apReq: ApReq, c: ApReqCheck, peer?: HostAddress): Che
       `the authenticator is encrypted with enctype ${apReq.authenticator.etype}, not the session key's ${sessionKey.etype}`,
     );
   }
-  const auth = decodeAuthenticator(
-    decryptOr(
-      sessionKey,
-      rules.authenticatorUsage,
-      apReq.authenticator.cipher,
-      ApReqFailure.authenticatorIntegrity,
-      AUTHENTICATOR,
-      realm,
-      ticket,
+  // Security: the decoded authenticator is this function's own; its subkey and 0x8003 checksum
+  // (which may carry a KRB-CRED) are redacted in place.
+  const auth = redactAuthenticatorInPlace(
+    decodeAuthenticator(
+      decryptOr(
+        sessionKey,
+        rules.authenticatorUsage,
+        apReq.authenticator.cipher,
+        ApReqFailure.authenticatorIntegrity,
+        AUTHENTICATOR,
+        realm,
+        ticket,
+      ),
     ),
   );
   const client = formatPrincipal(ticket.cname, ticket.crealm);

@@ -30,14 +30,7 @@ import {
   systemClock,
   systemRandom,
 } from '@krbsim/core';
-import {
-  isSupportedEncType,
-  type Key,
-  redactedEncryptionKey,
-  redactedKey,
-  retainKeyState,
-  WEAK_ENC_TYPES,
-} from '@krbsim/crypto';
+import { isSupportedEncType, type Key, redactedKey, retainKeyState, WEAK_ENC_TYPES } from '@krbsim/crypto';
 import { acceptorReply, checkDceReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
@@ -392,7 +385,8 @@ export class KerberosService {
     const acceptorSubkey = reply?.acceptorSubkey && redactedKey(reply.acceptorSubkey);
     const acceptorSeq = reply?.acceptorSeqNumber;
     const responseToken = frameApRep(reply?.apRep, framed);
-    const delegatedCredential = v.delegated && redactedDelegation(v.delegated);
+    // verifyBeforeReplay redacted the delegation, the session key, the ticket's key and the subkey.
+    const delegatedCredential = v.delegated;
     // A DCE-style context is the acceptor's once the initiator's AP-REP has come (acceptDceReply).
     const securityContext = gss
       ? new GssSecurityContext({
@@ -420,11 +414,11 @@ export class KerberosService {
       clientPrincipal: v.clientPrincipal,
       server: v.server,
       kvno: v.kvno,
-      sessionKey: redactedKey(sessionKey),
+      sessionKey,
       subkey,
       acceptorSubkey,
-      // A shallow copy whose key is redacted; the decoded ticket is not changed.
-      ticket: { ...ticket, key: redactedEncryptionKey(ticket.key) },
+      // Its key redacted already (checkApReq redacts the ticket it decodes).
+      ticket,
       sealedTicket: apReq.ticket,
       authorizationData: ticket.authorizationData ?? [],
       pac: v.pac,
@@ -501,30 +495,6 @@ function parseServicePrincipalText(text: string): QualifiedName {
   return parsePrincipal(text, { serviceNameType: NameType.NT_SRV_INST, strict: true });
 }
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
-/** Delegated credentials whose keys are redacted and whose KRB-CRED prints as its length. */
-class RedactedDelegation implements DelegatedCredential {
-  readonly krbCred: Uint8Array;
-  readonly tickets: DelegatedCredential['tickets'];
-  readonly info: DelegatedCredential['info'];
-
-  constructor(d: DelegatedCredential) {
-    this.krbCred = d.krbCred;
-    this.tickets = d.tickets;
-    this.info = d.info.map((i) => ({ ...i, key: redactedEncryptionKey(i.key) }));
-  }
-
-  toJSON(): object {
-    // Security: a KRB-CRED sent in the clear (etype 0) holds the delegated session keys.
-    return { krbCred: `<${this.krbCred.length} bytes>`, tickets: this.tickets, info: this.info };
-  }
-
-  [INSPECT](): object {
-    return this.toJSON();
-  }
-}
-
 /** A frozen copy of `ServiceOptions.permittedEncTypes`, each an enctype krbsim implements, weak ones only if allowed. */
 function permittedEncTypesOption(etypes: readonly number[], allowWeakCrypto: boolean): readonly number[] {
   if (!Array.isArray(etypes) || etypes.length === 0) {
@@ -554,10 +524,6 @@ function machineIdOption(id: Uint8Array, name: string): Uint8Array {
     throw new TypeError(`KerberosService: ${name} must be 32 bytes`);
   }
   return id.slice();
-}
-
-function redactedDelegation(d: DelegatedCredential): DelegatedCredential {
-  return new RedactedDelegation(d);
 }
 
 /**

@@ -41,7 +41,7 @@ import {
   transitedRealms,
 } from '@krbsim/asn1';
 import { type Clock, ErrorCode, KerberosError } from '@krbsim/core';
-import { type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
+import { type Key, KeyUsage, redactedKey, verifyChecksum } from '@krbsim/crypto';
 import {
   type ApReqCheck,
   ApReqError,
@@ -54,6 +54,7 @@ import { type DelegatedCredential, readDelegation } from './delegation';
 import { authenticatorApOptions, checkChannelBindings } from './gss-checksum';
 import { selectServiceKey } from './keytab';
 import { acceptedPac, type PacCheck, type VerifiedPac } from './pac';
+import { redactedDelegation, redactedGssChecksum } from './redact';
 import type { ReplayCache } from './replay-cache';
 import { hierarchicalTransit, type TransitedPolicy } from './transited-policy';
 
@@ -80,7 +81,15 @@ export interface VerifyParams {
   readonly peerAddress?: HostAddress;
 }
 
-/** A verified AP-REQ. */
+/**
+ * A verified AP-REQ.
+ *
+ * Security: its keys (`sessionKey`, `ticket.key`, `authenticator.subkey`,
+ * `delegated.info[].key`) print and serialize as `<redacted N bytes>`
+ * (`@krbsim/crypto`'s `redactedKey`), and the KRB-CRED a client delegated
+ * (`authenticator.cksum.checksum`, `gssChecksum.delegation`,
+ * `delegated.krbCred`) as its length; every value stays readable.
+ */
 export interface VerifiedApReq {
   readonly ticket: EncTicketPart;
   readonly authenticator: Authenticator;
@@ -127,7 +136,7 @@ export function userToUserCheck(
   tgt: { readonly client: QualifiedName; readonly sessionKey: Key },
   p: Pick<VerifyParams, 'clock' | 'clockSkewMs' | 'allowWeakCrypto' | 'permittedEncTypes'>,
 ): ApReqCheck {
-  const key: Key = { etype: tgt.sessionKey.etype, bytes: new Uint8Array(tgt.sessionKey.bytes) };
+  const key = redactedKey({ etype: tgt.sessionKey.etype, bytes: new Uint8Array(tgt.sessionKey.bytes) });
   const me = { realm: tgt.client.realm, name: tgt.client.name };
   return {
     rules: USER_TO_USER_AP_REQ,
@@ -222,7 +231,7 @@ export function verifyBeforeReplay(
   if (auth.cksum !== undefined && gssRead) {
     gssChecksum =
       auth.cksum.cksumtype === GSS_CHECKSUM_TYPE
-        ? decodeGssChecksum(auth.cksum)
+        ? redactedGssChecksum(decodeGssChecksum(auth.cksum))
         : keyedGssChecksum(auth.cksum, sessionKey, apReq.apOptions);
     channelBound = checkChannelBindings(
       gssChecksum,
@@ -232,7 +241,7 @@ export function verifyBeforeReplay(
     if (gssChecksum.delegation !== undefined) {
       const subkey =
         auth.subkey === undefined ? undefined : { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue };
-      delegated = readDelegation(gssChecksum.delegation, subkey, sessionKey);
+      delegated = redactedDelegation(readDelegation(gssChecksum.delegation, subkey, sessionKey));
     }
   }
   // MS-KILE 3.4.5 has a server "not check channel binding" in an authenticator without a checksum, but
