@@ -7,6 +7,7 @@
 import { inspect } from 'node:util';
 import { createAzureSqlMiLab } from '@krbsim/azure';
 import { ManualClock } from '@krbsim/core';
+import { connectTds, decodeLogin7, encodeLogin7 } from '@krbsim/tds';
 import { expect, it } from 'vitest';
 
 it('util.inspect and JSON.stringify of a session show no session key or subkey bytes', async () => {
@@ -96,4 +97,57 @@ it("an on-prem user's password prints and serializes as '<redacted>', and still 
   const changed = qs.lab.onPrem.user('alice')!;
   expect(changed.password).toBe('N3w-Secret-Passw0rd!');
   expect(`${inspect(changed)}${JSON.stringify(changed)}`).not.toContain('N3w-Secret');
+});
+
+it("a SQL authentication login's password is in none of the lab's trace, its HTML or its pcap", async () => {
+  const qs = createAzureSqlMiLab.quickStart({ seed: 7 });
+  const { lab, instance: mi } = qs;
+  const listener = await mi.listen();
+  try {
+    const ca = await lab.certificateAuthority();
+    // The lab's CA prints no private key; the key is there for the listener's certificate.
+    expect(`${inspect(ca)}${JSON.stringify(ca)}`).not.toContain('PRIVATE KEY');
+    expect(ca.keyPem).toContain('PRIVATE KEY');
+    const c = await connectTds({
+      port: listener.port,
+      encryption: 'on',
+      tls: { ca: ca.certPem, servername: mi.fqdn },
+    });
+    try {
+      const password = 'Sql-Passw0rd!';
+      const r = await c.login({ sspi: new Uint8Array(0), userName: 'sa', password, optionFlags2: 0 });
+      expect(r.ok).toBe(false);
+      const login = lab.trace.entries.find((e) => e.protocol === 'tds' && e.requestType === 'LOGIN7')!;
+      expect(login).toBeDefined();
+      // The LOGIN7 is kept, in the clear (TLS removed), its password blanked: `*` for each character.
+      const sent = encodeLogin7({ userName: 'sa', password });
+      const ib = new DataView(sent.buffer).getUint16(44, true);
+      const obfuscated = Buffer.from(sent.subarray(ib, ib + password.length * 2));
+      const clear = Buffer.from(password, 'utf16le');
+      const kept = [
+        Buffer.from(login.request),
+        Buffer.from(lab.trace.toPcap()),
+        Buffer.from(lab.trace.toHtml()),
+        Buffer.from(lab.trace.toText()),
+        Buffer.from(JSON.stringify(lab.trace.entries)),
+      ];
+      for (const b of kept) {
+        for (const secret of [
+          obfuscated,
+          clear,
+          Buffer.from(password),
+          Buffer.from(obfuscated.toString('hex')),
+        ]) {
+          expect(b.includes(secret)).toBe(false);
+        }
+      }
+      expect(login.request[0]).toBe(0x10);
+      const payload = login.request.subarray(8);
+      expect(decodeLogin7(payload)).toMatchObject({ userName: 'sa', password: '*'.repeat(password.length) });
+    } finally {
+      c.close();
+    }
+  } finally {
+    await listener.close();
+  }
 });

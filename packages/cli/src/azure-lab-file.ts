@@ -41,6 +41,7 @@
  * @module
  */
 
+import { withSecretFields } from './secret-fields';
 import {
   checkPolicy,
   list,
@@ -59,6 +60,7 @@ import {
 /** An on-prem user: `New-ADUser` with a password, and the groups it joins. */
 export interface AzureLabUserSpec {
   readonly name: string;
+  /** Readable, but not enumerable: printed and serialized as `'<redacted>'`. */
   readonly password: string;
   /** Default `<name>@<realm in lower case>`. */
   readonly upn?: string;
@@ -320,15 +322,19 @@ export function validateAzureLab(doc: unknown): AzureLabFile {
     if (upn !== undefined && !/^[^@\s]+@[^@\s]+$/.test(upn)) {
       throw new TopologyError(`${path}.upn`, `expected user@domain, got ${JSON.stringify(upn)}`);
     }
-    return {
-      name: account(uo.name, `${path}.name`, 'user'),
-      password: str(uo.password, `${path}.password`),
-      ...(upn !== undefined && { upn }),
-      groups: list(uo.groups, `${path}.groups`).map((g, j) => str(g, `${path}.groups[${j}]`)),
-      ...(optBool(uo.mustChangePassword, `${path}.mustChangePassword`) === true && {
-        mustChangePassword: true,
-      }),
-    };
+    // The password is read where it is needed, never printed (as the lab's own users keep theirs).
+    return withSecretFields(
+      {
+        name: account(uo.name, `${path}.name`, 'user'),
+        password: str(uo.password, `${path}.password`),
+        ...(upn !== undefined && { upn }),
+        groups: list(uo.groups, `${path}.groups`).map((g, j) => str(g, `${path}.groups[${j}]`)),
+        ...(optBool(uo.mustChangePassword, `${path}.mustChangePassword`) === true && {
+          mustChangePassword: true,
+        }),
+      },
+      ['password'],
+    );
   });
   // One namespace for accounts and groups, as in a domain.
   const names = new Map<string, string>();

@@ -9,10 +9,12 @@
  * a FAST request's armor, its KrbFastReq and an encrypted challenge inside
  * (RFC 6113). A TGS-REP's, AP-REP's or KRB-CRED's enc-part needs a session
  * key no keytab holds: only their tickets are opened (a KRB-CRED delegated
- * in a GSS checksum is opened with the AP-REQ's).
+ * in a GSS checksum is opened with the AP-REQ's; one sent in the clear, etype 0, is decoded).
  *
  * Keys are never printed: every EncryptionKey's value shows as
- * `<redacted N bytes>`.
+ * `<redacted N bytes>`, and bytes that hold one (a cleartext EncKrbCredPart,
+ * a GSS checksum's delegation) show decoded, never as hex
+ * ({@link redactedMessageJson}, which plain `krbsim decode` prints too).
  *
  * @module
  */
@@ -115,14 +117,95 @@ function openWith(key: Key, usage: number, cipher: Uint8Array): Uint8Array | und
   }
 }
 
+/** The authenticator checksum type of GSS-API's krb5 mechanism (RFC 4121 section 4.1.1). */
+const GSS_CHECKSUM_TYPE = 0x8003;
+
+const GSS_FLAG_NAMES: readonly [string, number][] = Object.entries(GssFlags);
+
 /** A decrypted APPLICATION-tagged part as JSON, its keys redacted; or what kept it from decoding. */
 function partJson(plain: Uint8Array): { json: Json; message?: KrbMessage } {
   try {
     const message = decodeMessage(plain);
-    return { json: redactKeys(messageToJson(message)), message };
+    return { json: redactedMessageJson(message), message };
   } catch (e) {
     return { json: { decodeError: failure(e) } };
   }
+}
+
+/**
+ * A message as `messageToJson` renders it, with no key in it: every EncryptionKey's keyvalue
+ * redacted; a KRB-CRED's enc-part sent in the clear (etype 0, as MIT, Windows and krbsim delegate
+ * a TGT inside GSS) decoded as its EncKrbCredPart, keys redacted, instead of shown as hex; and an
+ * authenticator's GSS-API checksum (0x8003, RFC 4121 4.1.1) parsed, the KRB-CRED it delegates
+ * decoded the same way. What `krbsim decode` prints of any Kerberos message, keytab or not.
+ */
+export function redactedMessageJson(message: KrbMessage): Json {
+  const json = redactKeys(messageToJson(message)) as Record<string, Json>;
+  if (message.type === 'KRB-CRED' && message.value.encPart.etype === 0) {
+    json.encPart = { ...(json.encPart as Record<string, Json>), ...clearCredPartJson(message.value.encPart) };
+  }
+  if (message.type === 'Authenticator' && message.value.cksum?.cksumtype === GSS_CHECKSUM_TYPE) {
+    const { checksum: _hex, ...rest } = json.cksum as Record<string, Json>;
+    json.cksum = { ...rest, ...gssChecksumFields(message.value.cksum) };
+  }
+  return json;
+}
+
+/** `<redacted N bytes>`: how bytes that may hold a key show. */
+const redacted = (n: number): string => `<redacted ${n} bytes>`;
+
+/**
+ * An enc-part sent in the clear (etype 0): its "cipher" is the EncKrbCredPart itself, keys and
+ * all, so it shows decoded (keys redacted) and its bytes never as hex.
+ */
+function clearCredPartJson(enc: EncryptedData): Record<string, Json> {
+  const cipher = redacted(enc.cipher.length);
+  try {
+    const part = decodeMessage(enc.cipher);
+    if (part.type !== 'EncKrbCredPart') {
+      return { cipher, cleartextError: `an etype 0 enc-part holding a ${part.type}, not an EncKrbCredPart` };
+    }
+    return { cipher, cleartext: redactedMessageJson(part) };
+  } catch (e) {
+    return { cipher, cleartextError: failure(e) };
+  }
+}
+
+/** A GSS checksum's flags by name and its channel bindings' hash. */
+const gssFieldsJson = (gss: GssChecksum): Record<string, Json> => ({
+  flags: GSS_FLAG_NAMES.filter(([, bit]) => (gss.flags & bit) !== 0).map(([name]) => name),
+  bindings: Buffer.from(gss.bindings).toString('hex'),
+});
+
+/**
+ * A 0x8003 checksum's fields parsed (RFC 4121 4.1.1): the flags by name, the channel bindings'
+ * hash and the delegated KRB-CRED decoded, in place of its bytes (which hold the KRB-CRED, and so
+ * the delegated TGT's session key when it goes in the clear). A checksum that does not parse shows
+ * its bytes only when they are too few to hold a delegation.
+ */
+function gssChecksumFields(cksum: Checksum): Record<string, Json> {
+  let gss: GssChecksum;
+  try {
+    gss = decodeGssChecksum(cksum);
+  } catch (e) {
+    const b = cksum.checksum;
+    return {
+      checksum: b.length <= 28 ? Buffer.from(b).toString('hex') : redacted(b.length),
+      checksumError: failure(e),
+    };
+  }
+  const decoded = gssFieldsJson(gss);
+  if (gss.delegation !== undefined) {
+    try {
+      const cred = decodeMessage(gss.delegation);
+      if (cred.type === 'KRB-CRED') decoded.delegation = redactedMessageJson(cred);
+      else decoded.delegationError = `a ${cred.type}, not a KRB-CRED`;
+    } catch (e) {
+      decoded.delegationError = failure(e);
+    }
+    if (decoded.delegation === undefined) decoded.delegation = redacted(gss.delegation.length);
+  }
+  return { checksumDecoded: decoded };
 }
 
 /** A Kerberos error's message (a plaintext that does not decode, a signature that does not verify); anything else is a bug, rethrown. */
@@ -290,15 +373,11 @@ function apReqJson(
   };
 }
 
-/** The authenticator checksum type of GSS-API's krb5 mechanism (RFC 4121 section 4.1.1). */
-const GSS_CHECKSUM_TYPE = 0x8003;
-
-const GSS_FLAG_NAMES: readonly [string, number][] = Object.entries(GssFlags);
-
 /**
  * A GSS-API authenticator checksum read (RFC 4121 4.1.1): the context flags by name, the channel
- * bindings' hash, and a delegated KRB-CRED with its enc-part opened under the ticket's session key
- * (usage 14) and its tickets under the keytab's keys.
+ * bindings' hash, and a delegated KRB-CRED with its tickets opened under the keytab's keys and its
+ * enc-part decoded (in the clear, etype 0) or opened under the ticket's session key (usage 14), keys
+ * redacted.
  */
 function gssChecksumJson(keys: readonly KeytabEntry[], cksum: Checksum, sessionKey: Key): Json {
   let gss: GssChecksum;
@@ -307,10 +386,7 @@ function gssChecksumJson(keys: readonly KeytabEntry[], cksum: Checksum, sessionK
   } catch (e) {
     return { error: failure(e) };
   }
-  const out: Record<string, Json> = {
-    flags: GSS_FLAG_NAMES.filter(([, bit]) => (gss.flags & bit) !== 0).map(([name]) => name),
-    bindings: Buffer.from(gss.bindings).toString('hex'),
-  };
+  const out = gssFieldsJson(gss);
   if (gss.delegation === undefined) return out;
   let cred: KrbMessage;
   try {
@@ -319,16 +395,32 @@ function gssChecksumJson(keys: readonly KeytabEntry[], cksum: Checksum, sessionK
     return { ...out, delegationError: failure(e) };
   }
   if (cred.type !== 'KRB-CRED') return { ...out, delegationError: `a ${cred.type}, not a KRB-CRED` };
-  const plain = openWith(sessionKey, KeyUsage.KRB_CRED_ENCPART, cred.value.encPart.cipher);
   return {
     ...out,
     delegation: {
       tickets: cred.value.tickets.map((ticket) => ticketJson(keys, ticket).json),
-      ...(plain === undefined
-        ? { encPartError: "the ticket's session key does not open the KRB-CRED" }
-        : { encPart: partJson(plain).json }),
+      ...credPartJson(cred.value.encPart, sessionKey),
     },
   };
+}
+
+/**
+ * A KRB-CRED's enc-part as `encPart` (keys redacted): in the clear (etype 0, RFC 4120 5.8.1's
+ * "unencrypted", as MIT's, Windows' and krbsim's initiators send a delegated TGT inside GSS), or
+ * opened with `key` (usage 14).
+ */
+function credPartJson(enc: EncryptedData, key: Key | undefined): Record<string, Json> {
+  if (enc.etype === 0) {
+    const clear = clearCredPartJson(enc);
+    return clear.cleartext === undefined
+      ? { encPartError: clear.cleartextError! }
+      : { encPart: clear.cleartext };
+  }
+  if (key === undefined) return {};
+  const plain = openWith(key, KeyUsage.KRB_CRED_ENCPART, enc.cipher);
+  return plain === undefined
+    ? { encPartError: `the ticket's session key does not open the KRB-CRED (etype ${enc.etype})` }
+    : { encPart: partJson(plain).json };
 }
 
 /** An AS-REQ's PA-ENC-TIMESTAMP opened with the client's key. */
@@ -427,7 +519,10 @@ export function decryptedJson(msg: KrbMessage, keys: readonly KeytabEntry[]): Js
     case 'AP-REQ':
       return apReqJson(keys, msg.value, KeyUsage.AP_REQ_AUTH).json;
     case 'KRB-CRED':
-      return { tickets: msg.value.tickets.map((t) => ticketJson(keys, t).json) };
+      return {
+        tickets: msg.value.tickets.map((t) => ticketJson(keys, t).json),
+        ...credPartJson(msg.value.encPart, undefined),
+      };
     case 'AS-REP':
     case 'TGS-REP': {
       const out: Record<string, Json> = { ...ticketJson(keys, msg.value.ticket).json };

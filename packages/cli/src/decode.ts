@@ -17,7 +17,6 @@ import {
   isAsn1Error,
   type Json,
   KpasswdVersion,
-  messageToJson,
   unwrapGssToken,
   unwrapKrb5Token,
 } from '@krbsim/asn1';
@@ -30,7 +29,7 @@ import {
   parseDecodeInput,
   stripTcpPrefix,
 } from './decode-input';
-import { decryptedJson } from './decode-keys';
+import { decryptedJson, redactedMessageJson } from './decode-keys';
 import { type CliIo, ExitCode } from './io';
 
 export { type DecodeInputOptions, parseDecodeInput } from './decode-input';
@@ -52,7 +51,8 @@ Input:
 Options:
   --hex           the input is hex (no guessing)
   --base64        the input is base64 (no guessing)
-  --tree          print the generic DER tree even for a known message
+  --tree          print the generic DER tree even for a known message (every
+                  byte as it is: keys in a cleartext part are not redacted)
   --compact       one-line JSON
   --keytab <file> decrypt with an MIT keytab's keys (repeatable), as
                   Wireshark's -K: a
@@ -61,9 +61,12 @@ Options:
                   enc-authorization-data, an AS-REQ's PA-ENC-TIMESTAMP and an
                   AS-REP's enc-part under the client's key, a FAST request's
                   armor, KrbFastReq and encrypted challenge; added as
-                  "decrypted" beside the message, keys shown as
-                  <redacted N bytes>
+                  "decrypted" beside the message
   -h, --help      show this help
+
+Keys never print, with or without --keytab: every EncryptionKey shows as
+<redacted N bytes>; a KRB-CRED's cleartext (etype 0) enc-part and a GSS
+checksum's delegation show decoded, never as hex.
 
 Exit codes: 0 decoded, 1 the input is not valid (one line naming the field,
 e.g. AS-REQ.req-body.sname.name-string[1]: ..., or odd-length hex), 2 bad
@@ -93,7 +96,8 @@ type Keys = readonly KeytabEntry[];
  */
 function kerberosJson(bytes: Uint8Array, keys: Keys): Json {
   const message = decodeMessage(bytes);
-  const json = messageToJson(message);
+  // Keys redacted even without a keytab: a bare EncTicketPart, or a KRB-CRED sent in the clear.
+  const json = redactedMessageJson(message) as Record<string, Json>;
   if (keys.length === 0) return json;
   const decrypted = decryptedJson(message, keys);
   return decrypted === undefined ? json : { ...json, decrypted };

@@ -61,11 +61,15 @@ export function randomSeed(): string {
  * A check value for one realm as built: 16 hex digits of SHA-256 over the
  * realm's krbtgt keys and its topology entry without passwords (names,
  * domains, policy, the trusts it is part of). Two processes with the same
- * check value issue tickets the other accepts. Security: the krbtgt keys
- * are random 128- or 256-bit keys, never password-derived, so 64 bits of a
- * hash over them reveal nothing usable; passwords are left out so the value
- * cannot be used to test password guesses. (Two replicas whose passwords
- * differ are therefore not told apart.)
+ * check value issue tickets the other accepts. Security: a 64-bit truncated
+ * hash of the krbtgt keys, which are random 128- or 256-bit keys, never
+ * password-derived, but drawn from the seed: with a random seed (the
+ * default, 256 bits) it reveals nothing usable; with a guessable `--seed`
+ * (`42`) it confirms a guess of the seed, which derives every key. So
+ * `ports.json`, which carries it, is written 0600 (`writePortsJson`), and a
+ * seed is a secret. Passwords (users', computers', services', trusts') are
+ * left out so the value cannot be used to test password guesses. (Two
+ * replicas whose passwords differ are therefore not told apart.)
  */
 export function replicaCheck(realm: Realm, topology: TopologyFile): string {
   const spec = topology.realms.find((r) => r.name === realm.name);
@@ -92,6 +96,7 @@ function publicSpec(spec: RealmFileSpec | undefined): unknown {
   return {
     ...rest,
     users: spec.users.map(({ password: _p, ...u }) => u),
+    computers: spec.computers.map(({ password: _p, ...c }) => c),
     services: spec.services.map(({ password: _p, ...s }) => s),
   };
 }

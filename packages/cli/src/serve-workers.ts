@@ -53,6 +53,7 @@ import {
   type PasswordChange,
   serveKdcProxyFor,
 } from './start-topology';
+import { withPlainPasswords } from './topology';
 import { type PortsJson, writePortsJson, writeTopologyFiles } from './topology-files';
 import {
   type Distributed,
@@ -206,7 +207,8 @@ export async function serveWithWorkers(config: ServeConfig, io: CliIo): Promise<
   const relay = new PasswordChangeRelay();
   const start = (): WorkerStart => ({
     type: 'start',
-    topology: config.topology,
+    // JSON over IPC: a parsed topology would carry its passwords as '<redacted>'.
+    topology: withPlainPasswords(config.topology),
     seed,
     ...(config.host !== undefined && { host: config.host }),
     json: config.json,

@@ -92,7 +92,11 @@ Options:
                        Session keys and nonces come from the system's CSPRNG (an Azure lab: see above).
                        Any text; an integer past 2^53 is taken as text, never rounded (an
                        Azure lab takes text as the first 53 bits of its SHA-256).
-                       Default: a random seed (random keys)
+                       Default: KRBSIM_SEED from the environment if set, else a random
+                       seed (random keys). The seed is a secret: whoever knows it derives
+                       every key (and can forge tickets), and a command line shows in ps;
+                       give it in KRBSIM_SEED, and a guessable one (42) only to a throwaway
+                       test realm
   --workers <n>        serve from <n> worker processes sharing the sockets (like
                        krb5kdc -w); default 1: this process serves
   --replica-of <file>  the ports.json of a running krbsim serve of the same topology
@@ -259,11 +263,13 @@ async function parseServeArgs(
     }
   }
   let seed: number | string | undefined;
-  if (values.seed !== undefined) {
-    if (values.seed.length === 0) return usage('--seed must not be empty');
+  // KRBSIM_SEED keeps the seed out of `ps` (and of shell history); --seed wins. Set but empty is unset.
+  const seedText = values.seed ?? (process.env.KRBSIM_SEED || undefined);
+  if (seedText !== undefined) {
+    if (seedText.length === 0) return usage('--seed must not be empty');
     // An integer past 2^53 stays text, as for the Azure lab (seedNumber): Number() would round two seeds into one.
-    const n = Number(values.seed);
-    seed = /^-?\d+$/.test(values.seed) && Number.isSafeInteger(n) ? n : values.seed;
+    const n = Number(seedText);
+    seed = /^-?\d+$/.test(seedText) && Number.isSafeInteger(n) ? n : seedText;
   }
   const file = positionals[0]!;
   let loaded: Awaited<ReturnType<typeof loadServeFile>>;

@@ -47,6 +47,7 @@ import {
   refuseKdcProxy,
   TopologyError,
   type TopologyFile,
+  withSecretPasswords,
 } from './topology';
 
 export type { RequestLogEntry } from './request-log';
@@ -174,7 +175,10 @@ export interface RunningTopology {
   readonly kdcs: ReadonlyMap<string, Kdc>;
   /** One listener per realm, by realm name (empty with `listen: false`). */
   readonly servers: ReadonlyMap<string, KdcServerInfo>;
-  /** The file the topology came from. */
+  /**
+   * The file the topology came from. Its users', computers', services' and trusts' `password`s are
+   * readable but not enumerable, and print and serialize as `'<redacted>'`.
+   */
   readonly topology: TopologyFile;
   /** What was written when `dir` was given. */
   readonly files?: TopologyWriteResult;
@@ -460,9 +464,11 @@ const SHARED_SOCKETS = { exclusive: false } as const;
  * ```
  */
 export async function startTopology(
-  topology: TopologyFile,
+  file: TopologyFile,
   options: StartTopologyOptions = {},
 ): Promise<RunningTopology> {
+  // Its passwords never print (a worker's copy came as plain data), and the check values are the same either way.
+  const topology = withSecretPasswords(file);
   const host = options.host ?? '127.0.0.1';
   // A replica would serve a proxy of its own, to a copy of the realm the others' changes never reach.
   if (options.listen !== false && options.replicaOf !== undefined) refuseKdcProxy(topology);

@@ -6,13 +6,18 @@
  * `krb5.conf` names by `http_anchors`.
  *
  * Security: keytabs hold long-term keys, so they are written 0600 (as MIT's
- * `kadmin ktadd` creates them) into a directory created 0700; `krb5.conf`,
- * `ca.pem` (a certificate, public) and `ports.json` hold none and are 0644.
+ * `kadmin ktadd` creates them) into a directory created 0700; `krb5.conf`
+ * and `ca.pem` (a certificate, public) hold none and are 0644. `ports.json`
+ * is 0600: its per-realm `check` is a 64-bit truncated hash over the krbtgt
+ * keys, which a `--seed` derives, so with a guessable seed it would let
+ * anyone who reads it confirm a guess (and then derive every key). Its
+ * readers (a replica's `--replica-of`, scripts, the tests) run as the user
+ * who serves.
  *
  * @module
  */
 
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type KeytabEntry,
@@ -505,10 +510,10 @@ export async function writeTopologyFiles(
 }
 
 /**
- * Write `ports` to `path` at once: into `<path>.tmp`, then renamed over it, so a reader finds the
- * old file or the new one, never half of one (`--workers` rewrites it when its workers change).
+ * Write `ports` to `path` at once: into a new file beside it, then renamed over it, so a reader
+ * finds the old file or the new one, never half of one (`--workers` rewrites it when its workers
+ * change). Mode 0600 whatever was there (see the module comment: the check values).
  */
 export async function writePortsJson(path: string, ports: PortsJson): Promise<void> {
-  await writeFile(`${path}.tmp`, `${JSON.stringify(ports, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeOwnerOnlyFile(path, new TextEncoder().encode(`${JSON.stringify(ports, null, 2)}\n`));
 }

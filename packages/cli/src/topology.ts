@@ -55,6 +55,7 @@
 import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 import type { RealmPolicy } from '@krbsim/kdc';
 import { parse as parseYaml } from 'yaml';
+import { withPlainFields, withSecretFields } from './secret-fields';
 
 /** A realm's policy, in file units (durations as `10h`, `5m`, `7d` or seconds). */
 export interface PolicySpec {
@@ -93,6 +94,7 @@ export interface PolicySpec {
 
 export interface UserSpec {
   readonly name: string;
+  /** Readable, but not enumerable in a validated topology: printed and serialized as `'<redacted>'`. */
   readonly password: string;
   readonly requiresPreauth?: boolean;
   readonly disabled?: boolean;
@@ -771,38 +773,227 @@ export function validateTopology(doc: unknown): TopologyFile {
     ports.set(r.port, i);
   });
   const trusts = list(o.trusts, 'trusts').map((t, i) => trust(t, `trusts[${i}]`, names));
-  return { realms, trusts };
+  return withSecretPasswords({ realms, trusts });
+}
+
+/**
+ * `topology` with the `password` of every user, computer, service and trust readable but not
+ * printed: not enumerable, `'<redacted>'` under `util.inspect` and `JSON.stringify` (see
+ * `secret-fields.ts`). What {@link validateTopology} returns, and `startTopology` keeps.
+ */
+export function withSecretPasswords(topology: TopologyFile): TopologyFile {
+  return mapPasswords(topology, (r) => withSecretFields(r, ['password']));
+}
+
+/**
+ * @internal `topology` as plain data, its passwords enumerable again: for the start message a
+ * `--workers` primary sends its workers (JSON over IPC, which would carry `'<redacted>'`).
+ */
+export function withPlainPasswords(topology: TopologyFile): TopologyFile {
+  return mapPasswords(topology, (r) => withPlainFields(r, ['password']));
+}
+
+function mapPasswords(
+  topology: TopologyFile,
+  f: <T extends { readonly password?: string }>(record: T) => T,
+): TopologyFile {
+  return {
+    ...topology,
+    realms: topology.realms.map((r) => ({
+      ...r,
+      users: r.users.map(f),
+      computers: r.computers.map(f),
+      services: r.services.map(f),
+    })),
+    trusts: topology.trusts.map(f),
+  };
 }
 
 /**
  * @internal A serve file's text as data (`format` defaults to YAML, a superset
  * of JSON), before validation; shared with `serve-file.ts`.
  *
- * @throws TopologyError saying what is wrong and where. Security: the YAML
- *   parser's message quotes the source line, which may hold a password:
- *   only its first line (what, and the line and column) is kept.
+ * @throws TopologyError saying what is wrong and where. Security: a parser's
+ *   message may quote the source, which may hold a password. JSON.parse's
+ *   does (`Unexpected token 'H', ..."password":Hunter2"...`): a JSON error
+ *   says what the parser expected and the line and column, computed here,
+ *   never the text. The YAML parser's quotes the source line after its first
+ *   line (what, and the line and column), which alone is kept; an alias to no
+ *   anchor (`*name`) is said without its name, and its warnings (an unknown
+ *   `!tag`, with the line) are not printed.
  */
 export function parseDocument(text: string, format: 'json' | 'yaml' = 'yaml'): unknown {
   const invalid = (e: unknown): TopologyError => {
-    const why = ((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    // Only the YAML parser's own errors say where they are; another (an alias to no anchor) names source text.
+    const why =
+      e instanceof Error && 'linePos' in e
+        ? (e.message.split('\n')[0] ?? '').replace(/:\s*$/, '')
+        : /alias/i.test((e as Error).message)
+          ? 'an alias (*name) refers to no anchor (&name) before it'
+          : 'not readable';
     return new TopologyError('topology', `not valid ${format.toUpperCase()}: ${why}`);
   };
   let data: unknown;
-  try {
-    data = format === 'json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw invalid(e);
-  }
   if (format === 'json') {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new TopologyError('topology', `not valid JSON: ${jsonSyntaxError(text)}`);
+    }
     // JSON.parse keeps the last of two equal keys, silently dropping the first's settings; the YAML
     // parser (JSON is YAML) names the duplicate. Its other complaints are not about JSON.
     try {
-      parseYaml(text);
+      parseYaml(text, YAML_OPTIONS);
     } catch (e) {
       if ((e as { code?: unknown }).code === 'DUPLICATE_KEY') throw invalid(e);
     }
+    return data;
   }
-  return data;
+  try {
+    return parseYaml(text, YAML_OPTIONS);
+  } catch (e) {
+    throw invalid(e);
+  }
+}
+
+/** Warnings (an unresolved `!tag`) would go to stderr with the source line they are on: not printed. */
+const YAML_OPTIONS = { logLevel: 'error' } as const;
+
+/**
+ * What is wrong with `text`, which JSON.parse refused, and where: `expected ':' after a property
+ * name at line 3, column 14`. Read here rather than from JSON.parse's message, which quotes the
+ * text around the error (a password, say); this says nothing of the text but its quotes.
+ */
+function jsonSyntaxError(text: string): string {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new JsonSyntax(what, i);
+  };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const string = () => {
+    i++; // the opening quote
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) fail('a string not closed (no closing double quote)');
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail('a control character (a line break, a tab) inside a string');
+      if (c === 0x5c) {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('a \\u escape without 4 hex digits');
+          i += 6;
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail('an escape (\\) JSON does not have');
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+  };
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  // Containers are walked with a stack, not recursion: a file nested deep cannot overflow it.
+  const stack: ('{' | '[')[] = [];
+  const value = () => {
+    space();
+    const c = text[i];
+    if (c === undefined) fail('the text ends where a value should be');
+    if (c === '{' || c === '[') {
+      stack.push(c);
+      i++;
+      space();
+      if (text[i] === (c === '{' ? '}' : ']')) {
+        stack.pop();
+        i++;
+        return false;
+      }
+      if (c === '{') member();
+      return true;
+    }
+    if (c === '"') string();
+    else if (c === '-' || (c! >= '0' && c! <= '9')) {
+      NUMBER.lastIndex = i;
+      if (!NUMBER.test(text)) fail('a number JSON does not allow');
+      i = NUMBER.lastIndex;
+    } else {
+      const literal = ['true', 'false', 'null'].find((l) => text.startsWith(l, i));
+      if (literal === undefined) {
+        fail(
+          c === "'"
+            ? "a single quote where a value should be (JSON's strings take double quotes)"
+            : 'a value should be here (a string in double quotes, a number, true, false, null, an object or an array)',
+        );
+      }
+      i += literal!.length;
+    }
+    return false;
+  };
+  /** A property name and its colon, inside an object. */
+  const member = () => {
+    space();
+    if (text[i] !== '"') {
+      fail(
+        text[i] === "'"
+          ? "a single quote where a property name should be (JSON's names take double quotes)"
+          : 'a property name in double quotes should be here',
+      );
+    }
+    string();
+    space();
+    if (text[i] !== ':') fail("expected ':' after a property name");
+    i++;
+  };
+  try {
+    let opened = value();
+    for (;;) {
+      if (!opened) {
+        // A value is complete: what follows it in the container, if any.
+        space();
+        const top = stack.at(-1);
+        if (top === undefined) break;
+        const close = top === '{' ? '}' : ']';
+        if (text[i] === close) {
+          stack.pop();
+          i++;
+          continue;
+        }
+        if (text[i] !== ',') {
+          fail(
+            text[i] === undefined
+              ? `the text ends inside an ${top === '{' ? 'object' : 'array'}`
+              : `expected ',' or '${close}' after ${top === '{' ? 'a property value' : 'an array element'}`,
+          );
+        }
+        i++;
+        if (top === '{') member();
+      }
+      opened = value();
+    }
+    space();
+    if (i < text.length) fail('more text after the JSON value');
+    return 'not readable';
+  } catch (e) {
+    if (!(e instanceof JsonSyntax)) throw e;
+    const before = text.slice(0, e.at);
+    const line = before.split('\n').length;
+    const column = e.at - before.lastIndexOf('\n');
+    return `${e.what} at line ${line}, column ${column}`;
+  }
+}
+
+/** Where {@link jsonSyntaxError} stopped, and why. */
+class JsonSyntax extends Error {
+  constructor(
+    readonly what: string,
+    readonly at: number,
+  ) {
+    super(what);
+  }
 }
 
 /** Parses and validates a topology file's text; `format` defaults to YAML (a superset of JSON). */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { AZURE_AD_REALM, createAzureSqlMiLab, type LabError } from '@krbsim/azure';
 import { describe, expect, it } from 'vitest';
 import { freetdsOdbcDriver } from '../src/azure-lab';
@@ -40,6 +41,19 @@ const base = () => ({
 });
 
 describe('validateAzureLab', () => {
+  it("keeps each user's password readable but not printed: util.inspect and JSON.stringify show <redacted>", () => {
+    const doc = base();
+    const lab = validateAzureLab({
+      ...doc,
+      onPrem: { ...doc.onPrem, users: [{ name: 'alice', password: 'Al1ce-S3cret-Passw0rd' }] },
+    });
+    const alice = lab.onPrem.users[0]!;
+    expect(alice.password).toBe('Al1ce-S3cret-Passw0rd');
+    const printed = `${inspect(lab, { depth: 8 })}${JSON.stringify(lab)}${JSON.stringify({ ...alice })}`;
+    expect(printed).not.toContain('S3cret');
+    expect(JSON.parse(JSON.stringify(alice))).toEqual({ name: 'alice', password: '<redacted>', groups: [] });
+  });
+
   it('reads the shipped example as documented, with defaults', async () => {
     const f = await loadServeFile('azure-sql-mi', EXAMPLES);
     expect(f.kind).toBe('azure-sql-mi');

@@ -375,3 +375,88 @@ describe("decode --keytab on a lab Windows client's messages", () => {
     for (const h of secrets) expect(shown.includes(h)).toBe(false);
   });
 });
+
+describe('decode of a delegated TGT (a GSS checksum whose KRB-CRED goes in the clear, as forwardTgt and MIT send it)', () => {
+  /** Alice's AP-REQ to a service, delegating her TGT; the forwarded TGT's session key as hex. */
+  async function delegation() {
+    const clock = new ManualClock(Date.UTC(2026, 0, 5, 9));
+    const realm = new Realm({ name: 'DELEG.TEST', clock, random: new SeededRandom('deleg') });
+    realm.addUser('alice', { password: 'Al1ce-Passw0rd' });
+    realm.addService('HTTP/web.deleg.test', { password: 'web-Passw0rd', okAsDelegate: true });
+    const transport = new InProcessTransport().register('DELEG.TEST', (req) => new Kdc(realm).handle(req));
+    const client = new KerberosClient({
+      realm: 'DELEG.TEST',
+      transport,
+      clock,
+      random: new SeededRandom('alice'),
+    });
+    await client.getInitialCredentials('alice', { password: 'Al1ce-Passw0rd' }, { forwardable: true });
+    const cred = await client.getServiceTicket('HTTP/web.deleg.test');
+    const krbCred = (await client.forwardTgt(cred))!;
+    const m = decodeMessage(krbCred);
+    if (m.type !== 'KRB-CRED') throw new Error('forwardTgt gave no KRB-CRED');
+    expect(m.value.encPart.etype).toBe(0);
+    const part = decodeMessage(m.value.encPart.cipher);
+    if (part.type !== 'EncKrbCredPart') throw new Error('no EncKrbCredPart');
+    const delegatedKey = Buffer.from(part.value.ticketInfo[0]!.key.keyvalue).toString('hex');
+    const { token } = client.buildApReq(cred, { gss: 'krb5', delegation: krbCred });
+    const secrets = [
+      delegatedKey,
+      ...client.cache.all().map((c) => Buffer.from(c.sessionKey.bytes).toString('hex')),
+    ];
+    return { realm, token, krbCred, delegatedKey, secrets };
+  }
+
+  it("--keytab shows the checksum parsed and the cleartext EncKrbCredPart decoded, and no session key's bytes", async () => {
+    const { realm, token, secrets } = await delegation();
+    const dir = await mkdtemp(join(tmpdir(), 'krbsim-decode-'));
+    try {
+      const path = join(dir, 'realm.keytab');
+      await writeFile(path, serializeKeytab({ entries: realmKeytabEntries([realm], 0) }));
+      const r = await cli(['decode', Buffer.from(token).toString('base64'), '--keytab', path, '--compact']);
+      expect(r.code).toBe(0);
+      for (const h of secrets) expect(r.out.includes(h), 'a session key shows').toBe(false);
+      const d = JSON.parse(r.out).message.decrypted as J;
+      // The authenticator's checksum parsed in place of its bytes, its delegation decoded.
+      const cksum = d.authenticator.cksum;
+      expect(cksum.checksum).toBeUndefined();
+      expect(cksum.checksumDecoded.flags).toContain('deleg');
+      expect(cksum.checksumDecoded.bindings).toBe('0'.repeat(32));
+      expect(cksum.checksumDecoded.delegation.encPart).toMatchObject({
+        etype: 0,
+        cipher: expect.stringMatching(/^<redacted \d+ bytes>$/),
+      });
+      expect(cksum.checksumDecoded.delegation.encPart.cleartext.ticketInfo[0].key.keyvalue).toBe(
+        '<redacted 32 bytes>',
+      );
+      // What the keytab opens: the forwarded TGT, and the KRB-CRED's enc-part, sent in the clear.
+      const deleg = d.gssChecksum.delegation;
+      expect(deleg.tickets[0].ticket.flags).toContain('forwarded');
+      expect(deleg.encPartError).toBeUndefined();
+      expect(deleg.encPart.type).toBe('EncKrbCredPart');
+      expect(deleg.encPart.ticketInfo[0].key.keyvalue).toBe('<redacted 32 bytes>');
+      expect(deleg.encPart.ticketInfo[0].sname.nameString).toEqual(['krbtgt', 'DELEG.TEST']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('plain decode of the KRB-CRED, the token and a bare EncKrbCredPart prints no key either', async () => {
+    const { krbCred, token, secrets } = await delegation();
+    const m = decodeMessage(krbCred);
+    if (m.type !== 'KRB-CRED') throw new Error('no KRB-CRED');
+    for (const bytes of [krbCred, token, m.value.encPart.cipher]) {
+      const r = await cli(['decode', Buffer.from(bytes).toString('hex'), '--compact']);
+      expect(r.code).toBe(0);
+      for (const h of secrets) expect(r.out.includes(h), 'a session key shows').toBe(false);
+    }
+    const cred = decodeToJson(krbCred) as J;
+    expect(cred.encPart.cleartext.type).toBe('EncKrbCredPart');
+    expect(cred.encPart.cleartext.ticketInfo[0].pname.nameString).toEqual(['alice']);
+    // With a keytab, a bare KRB-CRED's cleartext enc-part is decoded beside its opened tickets.
+    const keys = realmKeytabEntries([(await delegation()).realm], 0);
+    expect((decodeToJson(krbCred, { keys }) as J).decrypted.encPart.ticketInfo[0].key.keyvalue).toBe(
+      '<redacted 32 bytes>',
+    );
+  });
+});

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { KerberosClient } from '@krbsim/client';
 import { UdpTcpTransport } from '@krbsim/transport';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli';
 import { applyPortOptions } from '../src/port-option';
 import { seedNumber } from '../src/serve';
@@ -292,6 +292,27 @@ describe("a topology's --seed", () => {
       expect((await run.stop()).code).toBe(0);
     }
     expect(small[0]).toBe(small[1]);
+  });
+
+  it('may come from KRBSIM_SEED, out of ps; --seed wins over it', async () => {
+    const checkOf = async (argv: string[]) => {
+      const run = await serveUntilReady([single, ...argv]);
+      const check = run.ports.realms['A.TEST']!.check!;
+      expect((await run.stop()).code).toBe(0);
+      return check;
+    };
+    const flag = await checkOf(['--seed', 'env-lab-7']);
+    vi.stubEnv('KRBSIM_SEED', 'env-lab-7');
+    try {
+      expect(await checkOf([])).toBe(flag);
+      expect(await checkOf(['--seed', 'other-lab'])).toBe(await checkOf(['--seed', 'other-lab']));
+      expect(await checkOf(['--seed', 'other-lab'])).not.toBe(flag);
+      // Set but empty is unset: a random seed, not a refusal.
+      vi.stubEnv('KRBSIM_SEED', '');
+      expect(await checkOf([])).not.toBe(flag);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

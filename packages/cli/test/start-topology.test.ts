@@ -2,6 +2,7 @@ import { createSocket } from 'node:dgram';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { TicketFlags } from '@krbsim/asn1';
 import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, type KerberosError } from '@krbsim/core';
@@ -11,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli';
 import { loadTopologyFile } from '../src/serve';
 import { type KdcServerInfo, type RequestLogEntry, startTopology } from '../src/start-topology';
-import { parseTopology, TopologyError, type TopologyFile, validateTopology } from '../src/topology';
+import {
+  parseTopology,
+  TopologyError,
+  type TopologyFile,
+  validateTopology,
+  withPlainPasswords,
+} from '../src/topology';
 import type { PortsJson } from '../src/topology-files';
 
 const EXAMPLES = new URL('../examples/', import.meta.url).pathname;
@@ -864,6 +871,68 @@ describe('replicas: the same topology and seed', () => {
       expect(missing.message).toMatch(/^--replica-of: cannot read/);
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe("a topology's passwords print as <redacted>", () => {
+  const secrets = ['Us3r-S3cret', 'C0mputer-S3cret', 'S3rvice-S3cret', 'Tru5t-S3cret'];
+  const yaml = `
+realms:
+  - name: A.TEST
+    kind: active-directory
+    users: [{ name: alice, password: ${secrets[0]} }]
+    computers: [{ name: PC1, password: ${secrets[1]} }]
+    services: [{ spn: HTTP/web.a.test, password: ${secrets[2]} }, { spn: HTTP/random.a.test }]
+  - name: B.TEST
+trusts:
+  - { trusting: B.TEST, trusted: A.TEST, password: ${secrets[3]} }
+`;
+
+  it('parseTopology and startTopology: util.inspect and JSON.stringify show no password, code still reads them', async () => {
+    const parsed = parseTopology(yaml);
+    const running = await startTopology(parsed, { listen: false, seed: 1 });
+    try {
+      // A plain topology (passwords enumerable, as a worker receives it) is kept redacted too.
+      const plain = withPlainPasswords(parsed);
+      expect(JSON.stringify(plain)).toContain(secrets[0]);
+      const fromPlain = await startTopology(plain, { listen: false });
+      await fromPlain.close();
+      for (const t of [parsed, running.topology, fromPlain.topology]) {
+        const printed = [
+          inspect(t, { depth: Number.POSITIVE_INFINITY }),
+          JSON.stringify(t),
+          JSON.stringify({ ...t.realms[0]!.users[0]! }),
+          String(Object.keys(t.trusts[0]!)),
+        ].join('\n');
+        for (const s of secrets) expect(printed).not.toContain(s);
+        expect(inspect(t.realms[0]!.users[0])).toContain("password: '<redacted>'");
+        expect(JSON.parse(JSON.stringify(t.trusts[0]))).toMatchObject({
+          trusting: 'B.TEST',
+          password: '<redacted>',
+        });
+        // A service without a password shows none.
+        expect(JSON.parse(JSON.stringify(t.realms[0]!.services[1]))).not.toHaveProperty('password');
+        expect(t.realms[0]!.users[0]!.password).toBe(secrets[0]);
+        expect(t.realms[0]!.computers[0]!.password).toBe(secrets[1]);
+        expect(t.realms[0]!.services[0]!.password).toBe(secrets[2]);
+        expect(t.trusts[0]!.password).toBe(secrets[3]);
+      }
+      // The passwords made the keys: alice logs on with hers.
+      const transport = new InProcessTransport().register('A.TEST', (req) =>
+        running.kdcs.get('A.TEST')!.handle(req),
+      );
+      const client = new KerberosClient({ realm: 'A.TEST', transport });
+      await client.getInitialCredentials('alice', { password: secrets[0]! });
+      // What a --workers primary sends its workers (JSON over IPC) carries them, and builds the same keys.
+      const sent = JSON.parse(JSON.stringify(plain)) as TopologyFile;
+      expect(sent.realms[0]!.users[0]!.password).toBe(secrets[0]);
+      expect(sent.trusts[0]!.password).toBe(secrets[3]);
+      const worker = await startTopology(sent, { listen: false, seed: 1 });
+      expect(worker.checks).toEqual(running.checks);
+      await worker.close();
+    } finally {
+      await running.close();
     }
   });
 });

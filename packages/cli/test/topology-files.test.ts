@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPrincipal } from '@krbsim/asn1';
@@ -143,9 +143,10 @@ realms:
     expect(await mode(dir)).toBe(0o700);
     expect(Object.keys(w.keytabs)).toHaveLength(2);
     for (const keytab of Object.values(w.keytabs)) expect(await mode(keytab)).toBe(0o600);
-    // krb5.conf and ports.json hold no secrets: readable by others, as /etc/krb5.conf is.
+    // krb5.conf holds no secret: readable by others, as /etc/krb5.conf is.
     expect(await mode(w.krb5conf)).toBe(0o644 & ~process.umask());
-    expect(await mode(w.portsJson)).toBe(0o644 & ~process.umask());
+    // ports.json's check values hash the krbtgt keys a seed derives: they would confirm a guessed seed.
+    expect(await mode(w.portsJson)).toBe(0o600);
   });
 
   it('rewrites an existing world-readable keytab 0600, and leaves a directory it did not create alone', async () => {
@@ -155,8 +156,14 @@ realms:
     const stale = join(dir, 'CONTOSO.COM.keytab');
     await writeFile(stale, 'old', { mode: 0o644 });
     await chmod(stale, 0o644);
+    const ports = join(dir, 'ports.json');
+    await writeFile(ports, '{}', { mode: 0o644 });
+    await chmod(ports, 0o644);
     await writeTopologyFiles(dir, { topology, realms: buildRealms(topology, { seed: 1 }), servers });
     expect(await mode(stale)).toBe(0o600);
+    // So is a ports.json an earlier run left readable by others (an existing directory is not 0700).
+    expect(await mode(ports)).toBe(0o600);
+    expect(JSON.parse(await readFile(ports, 'utf8')).realms['CONTOSO.COM'].udp).toBe(40001);
     expect(await mode(dir)).toBe(0o755);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseTopology, policyOf, TopologyError, validateTopology } from '../src/topology';
 
 const good = `
@@ -229,6 +229,73 @@ describe('DNS names in a topology', () => {
     expect(
       validateTopology({ realms: [{ name: 'A.TEST', domains: ['Contoso.COM'] }] }).realms[0]!.domains,
     ).toEqual(['contoso.com']);
+  });
+});
+
+describe('a JSON file that does not parse', () => {
+  /** parseTopology's message for `text` as JSON. */
+  const jsonError = (text: string): string => {
+    try {
+      parseTopology(text, 'json');
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('parsed');
+  };
+  const file = (password: string) =>
+    `{\n  "realms": [\n    {\n      "name": "A.TEST",\n      "users": [{ "name": "alice", "password": ${password} }]\n    }\n  ]\n}\n`;
+
+  it('says where, never the text: a password written unquoted or single-quoted is not echoed', () => {
+    const unquoted = jsonError(file('Hunter2Sec'));
+    expect(unquoted).toBe(
+      'topology: not valid JSON: a value should be here (a string in double quotes, a number, true, false, null, an object or an array) at line 5, column 48',
+    );
+    const single = jsonError(file("'Hunter2Sec'"));
+    expect(single).toBe(
+      "topology: not valid JSON: a single quote where a value should be (JSON's strings take double quotes) at line 5, column 48",
+    );
+    const unclosed = jsonError(file('"Hunter2Sec'));
+    expect(unclosed).toMatch(/^topology: not valid JSON: a control character .* at line 5, column \d+$/);
+    for (const m of [unquoted, single, unclosed]) expect(m).not.toMatch(/Hunter|2Sec|password/);
+  });
+
+  it('names the other syntax errors by line and column', () => {
+    expect(jsonError('{"realms": [],}')).toBe(
+      'topology: not valid JSON: a property name in double quotes should be here at line 1, column 15',
+    );
+    expect(jsonError("{'realms': []}")).toMatch(
+      /single quote where a property name should be .* line 1, column 2$/,
+    );
+    expect(jsonError('{"realms" []}')).toBe(
+      "topology: not valid JSON: expected ':' after a property name at line 1, column 11",
+    );
+    expect(jsonError('{"realms": [\n')).toBe(
+      'topology: not valid JSON: the text ends where a value should be at line 2, column 1',
+    );
+    expect(jsonError('{"realms": [1 2]}')).toBe(
+      "topology: not valid JSON: expected ',' or ']' after an array element at line 1, column 15",
+    );
+    expect(jsonError('{"realms": []} x')).toBe(
+      'topology: not valid JSON: more text after the JSON value at line 1, column 16',
+    );
+    expect(jsonError('[\n'.repeat(50_000))).toMatch(
+      /^topology: not valid JSON: the text ends where a value should be at line 50001, column 1$/,
+    );
+  });
+
+  it('a YAML alias to no anchor is refused without its name, and an unknown tag is not printed as a warning', () => {
+    expect(() =>
+      parseTopology('realms:\n  - name: A.TEST\n    users: [{ name: alice, password: *Hunter2Sec }]\n'),
+    ).toThrow(/^topology: not valid YAML: an alias \(\*name\) refers to no anchor \(&name\) before it$/);
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      parseTopology(
+        'realms:\n  - name: A.TEST\n    users: [{ name: alice, password: !Hunter2Sec Al1ce-Passw0rd }]\n',
+      );
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

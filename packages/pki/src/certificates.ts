@@ -41,10 +41,33 @@ import {
 } from '@krbsim/core';
 import { MicrosoftOid, SID_URL_PREFIX } from './x509';
 
-/** A certificate and its private key, both PEM (`CERTIFICATE`, PKCS #8 `PRIVATE KEY`). */
+/**
+ * A certificate and its private key, both PEM (`CERTIFICATE`, PKCS #8 `PRIVATE KEY`). The ones this
+ * module issues keep `keyPem` readable but not enumerable, and `util.inspect` and `JSON.stringify`
+ * show `'<redacted>'` for it: a certificate that is logged or printed shows no private key, and a
+ * spread copy (`{ ...cert }`) leaves it out (pass `keyPem` on by name).
+ */
 export interface PemCertificate {
   readonly certPem: string;
   readonly keyPem: string;
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** A PemCertificate whose private key is there to read (`.keyPem`) but not to print (see {@link PemCertificate}). */
+function pemCertificate(certPem: string, keyPem: string): PemCertificate {
+  const printed = () => ({ certPem, keyPem: '<redacted>' });
+  const cert = { certPem } as PemCertificate;
+  Object.defineProperties(cert, {
+    keyPem: { value: keyPem, enumerable: false },
+    toJSON: { value: printed, enumerable: false },
+    [INSPECT]: {
+      value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) =>
+        inspect(printed(), options),
+      enumerable: false,
+    },
+  });
+  return cert;
 }
 
 /** The key type of a generated certificate. */
@@ -201,7 +224,7 @@ export async function createSelfSignedCa(options: CreateCaOptions): Promise<PemC
     rawExtension(l, OID.subjectKeyIdentifier, false, new l.asn1js.OctetString({ valueHex: ski })),
   ];
   await cert.sign(keys.privateKey, 'SHA-256', l.engine);
-  return { certPem: certificatePem(cert), keyPem: await privateKeyPem(l, keys.privateKey) };
+  return pemCertificate(certificatePem(cert), await privateKeyPem(l, keys.privateKey));
 }
 
 /**
@@ -414,7 +437,7 @@ async function issueLeaf(ca: PemCertificate, options: LeafOptions): Promise<PemC
     ...(options.extra ?? []).map((e) => rawExtension(l, e.id, false, derValue(e.value))),
   ];
   await cert.sign(caKey, 'SHA-256', l.engine);
-  return { certPem: certificatePem(cert), keyPem: await privateKeyPem(l, keys.privateKey) };
+  return pemCertificate(certificatePem(cert), await privateKeyPem(l, keys.privateKey));
 }
 
 /** A DER TLV with a one-octet tag around `parts`. */

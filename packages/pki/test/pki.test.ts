@@ -9,6 +9,7 @@
  */
 
 import { createHash, createPrivateKey, sign, X509Certificate } from 'node:crypto';
+import { inspect } from 'node:util';
 import { NameType, PkinitOid } from '@krbsim/asn1';
 import { ErrorCode, KerberosError, ManualClock, SeededRandom } from '@krbsim/core';
 import { randomToKey } from '@krbsim/crypto';
@@ -885,5 +886,34 @@ describe('octetstring2key (RFC 4556 section 3.2.3.1)', () => {
       ErrorCode.KDC_ERR_NO_ACCEPTABLE_KDF,
       /the KDF 1\.3\.6\.1\.5\.2\.3\.6\.9 is not one krbsim knows/,
     );
+  });
+});
+
+describe('a PemCertificate prints no private key', () => {
+  it('inspect and JSON.stringify show <redacted> for keyPem of a CA, a server and a PKINIT certificate; keyPem still signs', async () => {
+    const ca = await createSelfSignedCa({ commonName: 'redaction CA' });
+    const server = await issueServerCertificate(ca, { dnsNames: ['redact.test'] });
+    const kdc = await issuePkinitKdcCertificate(ca, { realm: 'REDACT.TEST' });
+    for (const cert of [ca, server, kdc]) {
+      expect(cert.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+      const body = cert.keyPem.split('\n')[1]!;
+      const printed = [
+        inspect(cert),
+        inspect({ cert }, { depth: 5 }),
+        JSON.stringify(cert),
+        JSON.stringify({ cert }),
+        JSON.stringify({ ...cert }),
+        String(Object.keys(cert)),
+      ].join('\n');
+      expect(printed).not.toContain('PRIVATE KEY');
+      expect(printed).not.toContain(body);
+      expect(JSON.parse(JSON.stringify(cert))).toEqual({ certPem: cert.certPem, keyPem: '<redacted>' });
+      expect(inspect(cert)).toContain("keyPem: '<redacted>'");
+      // Still the key: Node reads it.
+      expect(createPrivateKey(cert.keyPem).type).toBe('private');
+    }
+    // A CA passed on by its fields issues as before.
+    const again = await issueServerCertificate({ certPem: ca.certPem, keyPem: ca.keyPem });
+    expect(new X509Certificate(again.certPem).checkIssued(new X509Certificate(ca.certPem))).toBe(true);
   });
 });

@@ -48,7 +48,7 @@ import {
   type SessionState,
   statementTokens,
 } from './responses';
-import type { ConnectionConfig, TdsAuthResult, TdsSession } from './server';
+import { type ConnectionConfig, maskSqlSecrets, type TdsAuthResult, type TdsSession } from './server';
 import { decodeSqlBatch } from './sql-batch';
 import {
   cannotOpenDatabase,
@@ -784,7 +784,7 @@ export class Connection {
     switch (m.type) {
       case TdsPacketType.SQL_BATCH: {
         const { sqlText } = decodeSqlBatch(m.payload, this.#tdsVersion);
-        this.#log(`batch: ${oneLine(sqlText)}`);
+        this.#log(`batch: ${oneLine(maskSqlSecrets(sqlText))}`); // no password or secret's literal
         const answer = this.#answer(sqlText, reset);
         this.#send(TdsPacketType.TABULAR_RESULT, answer.payload, answer.tokens);
         return;

@@ -35,6 +35,7 @@ import {
 } from './iana/login7';
 import { ByteReader, ByteWriter, utf16Decode, utf16Encode } from './internal/bytes';
 import { hasTds72Forms } from './negotiate';
+import { PACKET_HEADER_BYTES } from './packet';
 
 /** The longest LOGIN7 (section 2.2.6.4: 128K - 1 bytes). */
 export const MAX_LOGIN7_BYTES = 128 * 1024 - 1;
@@ -68,7 +69,11 @@ export interface Login7 {
   readonly clientLcid: number;
   readonly hostName: string;
   readonly userName: string;
-  /** SQL authentication's password, de-obfuscated. Never logged. */
+  /**
+   * SQL authentication's password, de-obfuscated. Never logged; in a decoded LOGIN7 it is not
+   * enumerable and prints and serializes as `'<redacted>'` (`util.inspect`, `JSON.stringify`), so
+   * a spread copy leaves it out.
+   */
   readonly password: string;
   readonly appName: string;
   readonly serverName: string;
@@ -81,7 +86,7 @@ export interface Login7 {
   /** The SSPI token (a Kerberos GSS token or SPNEGO) under integrated security; empty otherwise. */
   readonly sspi: Uint8Array;
   readonly attachDbFile: string;
-  /** A new password (with fChangePassword), de-obfuscated. Never logged. */
+  /** A new password (with fChangePassword), de-obfuscated. Never logged; redacted as `password` is. */
   readonly changePassword: string;
   /** The FeatureExt entries (empty without fExtension). */
   readonly features: readonly Login7Feature[];
@@ -237,7 +242,7 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
   }
 
   const str = (f: { read(): Uint8Array }) => utf16Decode(f.read());
-  return {
+  return login7Record({
     ...fixed,
     hostName: str(hostName),
     userName: str(userName),
@@ -252,7 +257,73 @@ export function decodeLogin7(b: Uint8Array, options: { maxSspi?: number } = {}):
     attachDbFile: str(attachDbFile),
     changePassword: deobfuscate(changePassword.read()),
     features,
+  });
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/** What a printed or serialized LOGIN7 shows for a password it carries. */
+const REDACTED = '<redacted>';
+
+/**
+ * A decoded LOGIN7 whose passwords are there to read (`login.password`) but not to print: they
+ * are not enumerable, and `util.inspect` and `JSON.stringify` show `'<redacted>'` for one that is
+ * set, so logging a login (or a `TdsAuthRequest`) never shows them.
+ */
+function login7Record(fields: Login7): Login7 {
+  const { password, changePassword, ...shown } = fields;
+  const printed = () => ({
+    ...fields,
+    password: password === '' ? '' : REDACTED,
+    changePassword: changePassword === '' ? '' : REDACTED,
+  });
+  const login = { ...shown } as Login7;
+  Object.defineProperties(login, {
+    password: { value: password, enumerable: false },
+    changePassword: { value: changePassword, enumerable: false },
+    toJSON: { value: printed, enumerable: false },
+    [INSPECT]: {
+      value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) =>
+        inspect(printed(), options),
+      enumerable: false,
+    },
+  });
+  return login;
+}
+
+/** A character of the marker a blanked password shows: `*`, obfuscated as LOGIN7 carries it. */
+const BLANK_CHAR = obfuscate('*');
+
+/**
+ * A LOGIN7 message as it crossed the wire (its packets, headers included), with the Password and
+ * ChangePassword fields overwritten by `*` (obfuscated, so the message still decodes: the lengths
+ * and offsets are untouched, and a decoder shows `****`): what a trace, its HTML and a pcap keep
+ * of a SQL authentication login, whose obfuscation (section 2.2.6.4) hides nothing. Fields that
+ * lie outside the message (a malformed LOGIN7) are not there to blank; the bytes are a copy.
+ */
+export function blankLogin7Passwords(packets: Uint8Array): Uint8Array {
+  const out = packets.slice();
+  // Where each byte of the message (the packets' payloads, in order) lies in `out`.
+  const where: number[] = [];
+  for (let at = 0; at + PACKET_HEADER_BYTES < out.length; ) {
+    const length = (out[at + 2]! << 8) | out[at + 3]!;
+    if (length <= PACKET_HEADER_BYTES) break;
+    const end = Math.min(at + length, out.length);
+    for (let i = at + PACKET_HEADER_BYTES; i < end; i++) where.push(i);
+    at = end;
+  }
+  const byteAt = (i: number) => (i < where.length ? out[where[i]!]! : 0);
+  const u16 = (i: number) => byteAt(i) | (byteAt(i + 1) << 8);
+  const u32 = (i: number) => (u16(i) | (u16(i + 2) << 16)) >>> 0;
+  if (where.length < HEADER_7_1) return out;
+  const blank = (table: number) => {
+    const ib = u16(table);
+    const bytes = u16(table + 2) * 2;
+    for (let i = ib; i < Math.min(ib + bytes, where.length); i++) out[where[i]!] = BLANK_CHAR[(i - ib) & 1]!;
   };
+  blank(44); // ibPassword, cchPassword
+  if (hasTds72Forms(u32(4)) && where.length >= HEADER_7_2) blank(86); // ibChangePassword, cchChangePassword
+  return out;
 }
 
 /**

@@ -30,7 +30,7 @@ import { createServer, type Server } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Connection } from './connection';
 import type { TdsExchange } from './exchange';
-import type { Login7 } from './login7';
+import { blankLogin7Passwords, type Login7 } from './login7';
 import type { PreloginVersion } from './prelogin';
 import type { SqlError } from './sql-errors';
 import type { SessionFacts, StatementResult } from './sql-surface';
@@ -42,7 +42,10 @@ export interface TdsAuthRequest {
   readonly sspi: Uint8Array;
   /** 1 for LOGIN7, 2 and on for SSPI continuation messages. */
   readonly leg: number;
-  /** The LOGIN7 of this login. */
+  /**
+   * The LOGIN7 of this login. Its `password` and `changePassword` are readable but not enumerable,
+   * and print and serialize as `'<redacted>'`.
+   */
   readonly login: Login7;
   /** The client's address, as the listener saw it. */
   readonly remoteAddress: string | undefined;
@@ -138,7 +141,9 @@ export interface ServeTdsOptions {
   /**
    * Hears each client message and the server's answer, decrypted (see
    * {@link TdsExchange}): for traces. The messages' packets are kept only
-   * when this is given.
+   * when this is given. A LOGIN7's Password and ChangePassword come blanked
+   * (`*` for each character, the lengths and offsets kept): a trace never
+   * holds a SQL login's password.
    */
   readonly onExchange?: (exchange: TdsExchange) => void;
 }
@@ -208,6 +213,44 @@ export function nextSessionId(from: number, inUse: ReadonlySet<number>): number 
   return spid;
 }
 
+/** A string literal (N'...', its quotes doubled inside; unterminated, to the end) or a hex literal. */
+const LITERAL = "(?:N?'(?:[^']|'')*'?|0x[0-9a-f]*)";
+
+/** A password's or secret's literal, after the word that gives it: `PASSWORD = '...'`, `@rmtpassword = N'...'`. */
+const SECRET_LITERAL = new RegExp(
+  String.raw`((?:@\w*?PASSWORD|\b(?:OLD_)?PASSWORD|\bSECRET)\b\s*=\s*)${LITERAL}`,
+  'gi',
+);
+
+/** Procedures that take passwords by position (`sp_password 'old', 'new'`): every literal of a batch that calls one is masked. */
+const PASSWORD_PROCEDURES =
+  /\bsp_(?:password|addlogin|setapprole|addapprole|approlepassword|addlinkedsrvlogin)\b/i;
+
+/**
+ * A SQL batch as the `log` shows it: the literal after `PASSWORD`, `OLD_PASSWORD`, `SECRET` (a
+ * credential's `IDENTITY = '...', SECRET = '...'`) or a `@...password` parameter as `'***'`, and
+ * every literal of a batch calling a procedure that takes a password by position; the rest as sent.
+ * `ALTER LOGIN [app] WITH PASSWORD = 'N3w' OLD_PASSWORD = 'Old'` logs as
+ * `ALTER LOGIN [app] WITH PASSWORD = '***' OLD_PASSWORD = '***'`.
+ */
+export function maskSqlSecrets(sqlText: string): string {
+  if (PASSWORD_PROCEDURES.test(sqlText)) return sqlText.replace(new RegExp(LITERAL, 'gi'), "'***'");
+  return sqlText.replace(SECRET_LITERAL, "$1'***'");
+}
+
+/**
+ * `onExchange` as the caller hears it: a LOGIN7's Password and ChangePassword blanked (`*` for
+ * each character) before anyone keeps it, for a trace (its HTML, its pcap) must not hold a SQL
+ * login's password, which LOGIN7's obfuscation only hides from the eye.
+ */
+function traceable(
+  onExchange: ((exchange: TdsExchange) => void) | undefined,
+): ((exchange: TdsExchange) => void) | undefined {
+  if (onExchange === undefined) return undefined;
+  return (e) =>
+    onExchange(e.requestType === 'LOGIN7' ? { ...e, request: blankLogin7Passwords(e.request) } : e);
+}
+
 /** Listen for TDS connections (see the module comment). */
 export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
   const encryption = options.encryption ?? 'required';
@@ -253,7 +296,7 @@ export async function serveTds(options: ServeTdsOptions): Promise<TdsServer> {
     timers: options.timers ?? systemTdsTimers,
     log: options.log,
     onInternalError: options.onInternalError,
-    onExchange: options.onExchange,
+    onExchange: traceable(options.onExchange),
   };
   const open = new Set<Connection>();
   const maxConnections = options.maxConnections ?? d.maxConnections;

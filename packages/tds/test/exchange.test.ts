@@ -6,7 +6,9 @@
  */
 import {
   connectTds,
+  decodeLogin7,
   decodePacketHeader,
+  encodeLogin7,
   encodePackets,
   loginFailed,
   PacketReader,
@@ -155,6 +157,35 @@ describe('serveTds onExchange', () => {
       ['SSPI', 'LOGINACK', Uint8Array.of(0x60, 0x02), AP_REP],
       ['SQL batch', 'DONE', undefined, undefined],
     ]);
+  });
+
+  it('a SQL authentication LOGIN7 is reported with its Password and ChangePassword blanked, the rest as sent', async () => {
+    const { server, exchanges } = await traced();
+    const c = await connectTds({ port: server.port, tls: { ca: ca.certPem, servername: 'mi1.test' } });
+    closers.push(() => c.close());
+    const password = 'Sql-Passw0rd!';
+    const changePassword = 'N3w-Sql-Passw0rd!';
+    const r = await c.login({
+      sspi: new Uint8Array(0),
+      userName: 'sa',
+      password,
+      changePassword,
+      optionFlags2: 0,
+    });
+    expect(r.ok).toBe(false); // the emulator serves integrated security only
+    const login = exchanges.find((e) => e.requestType === 'LOGIN7')!;
+    const [message] = messagesOf(login.request);
+    const decoded = decodeLogin7(message!.payload);
+    expect(decoded.userName).toBe('sa');
+    expect(decoded.password).toBe('*'.repeat(password.length));
+    expect(decoded.changePassword).toBe('*'.repeat(changePassword.length));
+    const sent = encodeLogin7({ userName: 'sa', password, changePassword });
+    const obfuscated = (ib: number, cch: number) => Buffer.from(sent.subarray(ib, ib + cch * 2));
+    const v = new DataView(sent.buffer);
+    const bytes = Buffer.from(login.request);
+    expect(bytes.includes(obfuscated(v.getUint16(44, true), password.length))).toBe(false);
+    expect(bytes.includes(obfuscated(v.getUint16(86, true), changePassword.length))).toBe(false);
+    expect(bytes.includes(Buffer.from(password, 'utf16le'))).toBe(false);
   });
 
   it('an exception in onExchange is reported, and the login goes on', async () => {

@@ -3,17 +3,22 @@
  * password obfuscation matches the spec's rule, the FeatureExt block is
  * read through its pointer, and every lie in the table is refused by field.
  */
+import { inspect } from 'node:util';
 import {
   decodeLogin7,
+  decodePacketHeader,
   encodeLogin7,
+  encodePackets,
   FeatureId,
   type Login7,
   MAX_LOGIN7_BYTES,
   OptionFlags2,
   OptionFlags3,
+  TdsPacketType,
   TdsVersion,
 } from '@krbsim/tds';
 import { describe, expect, it } from 'vitest';
+import { blankLogin7Passwords } from '../src/login7';
 import { refusal, refusalMessage } from './helpers';
 
 const full: Login7 = {
@@ -48,10 +53,13 @@ const full: Login7 = {
 
 const GSS = Uint8Array.of(0x60, 0x00);
 
+/** A decoded LOGIN7's fields, its passwords (readable, not enumerable) included. */
+const fieldsOf = (l: Login7): Login7 => ({ ...l, password: l.password, changePassword: l.changePassword });
+
 describe('LOGIN7', () => {
   it('round-trips every field, byte for byte', () => {
     const wire = encodeLogin7(full);
-    expect(decodeLogin7(wire)).toEqual(full);
+    expect(fieldsOf(decodeLogin7(wire))).toEqual(full);
     expect(encodeLogin7(decodeLogin7(wire))).toEqual(wire);
   });
 
@@ -59,7 +67,7 @@ describe('LOGIN7', () => {
     const l = { ...full, tdsVersion: TdsVersion.V7_1, changePassword: '', features: [], optionFlags3: 0 };
     const wire = encodeLogin7(l);
     expect(wire.length).toBe(86 + 2 * (3 + 2 + 9 + 4 + 31 + 4 + 10 + 6) + 300);
-    expect(decodeLogin7(wire)).toEqual(l);
+    expect(fieldsOf(decodeLogin7(wire))).toEqual(l);
   });
 
   it("reads TDS 7.1 as SQL Server 2000 clients send it (bytes 00 00 00 71, the spec's 0x00000071)", () => {
@@ -67,7 +75,7 @@ describe('LOGIN7', () => {
     const l = { ...full, tdsVersion: TdsVersion.V7_1, changePassword: '', features: [], optionFlags3: 0 };
     const wire = encodeLogin7(l);
     wire.set([0x00, 0x00, 0x00, 0x71], 4);
-    expect(decodeLogin7(wire)).toEqual({ ...l, tdsVersion: TdsVersion.V7_1_REV0 });
+    expect(fieldsOf(decodeLogin7(wire))).toEqual({ ...l, tdsVersion: TdsVersion.V7_1_REV0 });
     wire.set([0x00, 0x00, 0x00, 0x70], 4);
     expect(refusal(() => decodeLogin7(wire))).toBe('unsupported LOGIN7.TDSVersion');
   });
@@ -239,5 +247,79 @@ describe('LOGIN7', () => {
     const sqlAuth = decodeLogin7(encodeLogin7({ userName: 'sa', password: 'x' }));
     expect(sqlAuth.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON).toBe(0);
     expect(sqlAuth.password).toBe('x');
+  });
+});
+
+/** A message's payload: its packets' bytes without their headers. */
+function payloadOf(packets: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < packets.length; ) {
+    const h = decodePacketHeader(packets, at);
+    parts.push(packets.subarray(at + 8, at + h.length));
+    at += h.length;
+  }
+  return Uint8Array.from(parts.flatMap((p) => [...p]));
+}
+
+describe("LOGIN7's passwords are not for printing", () => {
+  it('a decoded login reads its passwords, and prints and serializes them as <redacted>', () => {
+    const login = decodeLogin7(encodeLogin7(full));
+    expect(login.password).toBe('Pässw0rd!');
+    expect(login.changePassword).toBe('n3w');
+    const printed = [
+      inspect(login),
+      JSON.stringify(login),
+      inspect({ request: { login } }, { depth: 5 }),
+      JSON.stringify({ ...login }),
+    ].join('\n');
+    expect(printed).not.toContain('Pässw0rd!');
+    expect(printed).not.toContain('n3w');
+    expect(inspect(login)).toContain("password: '<redacted>'");
+    expect(JSON.parse(JSON.stringify(login))).toMatchObject({
+      userName: 'sa',
+      password: '<redacted>',
+      changePassword: '<redacted>',
+    });
+    // No password: nothing to redact.
+    expect(JSON.parse(JSON.stringify(decodeLogin7(encodeLogin7({ sspi: GSS }))))).toMatchObject({
+      password: '',
+      changePassword: '',
+    });
+  });
+
+  it('blankLogin7Passwords writes * over Password and ChangePassword, across packets, and the login still decodes', () => {
+    const payload = encodeLogin7({ ...full, sspi: new Uint8Array(600).fill(0x60) });
+    // Small packets: the fields straddle packet boundaries.
+    const packets = encodePackets(TdsPacketType.LOGIN7, payload, { packetSize: 64 });
+    const blanked = blankLogin7Passwords(packets);
+    expect(blanked.length).toBe(packets.length);
+    const login = decodeLogin7(payloadOf(blanked));
+    expect(login.password).toBe('*********');
+    expect(login.changePassword).toBe('***');
+    expect(fieldsOf({ ...login, password: full.password, changePassword: full.changePassword })).toEqual(
+      fieldsOf({ ...decodeLogin7(payload), password: full.password, changePassword: full.changePassword }),
+    );
+    // The obfuscated password (and its clear text) is nowhere in the message.
+    const message = Buffer.from(payloadOf(blanked));
+    const obfuscated = payload.subarray(new DataView(payload.buffer).getUint16(44, true)).subarray(0, 18);
+    expect(Buffer.from(payload).includes(Buffer.from(obfuscated))).toBe(true);
+    expect(message.includes(Buffer.from(obfuscated))).toBe(false);
+    expect(message.includes(Buffer.from('Pässw0rd!', 'utf16le'))).toBe(false);
+    // The input is not changed; a TDS 7.1 login has no ChangePassword to blank.
+    expect(packets).toEqual(encodePackets(TdsPacketType.LOGIN7, payload, { packetSize: 64 }));
+    const old = encodeLogin7({
+      ...full,
+      tdsVersion: TdsVersion.V7_1,
+      changePassword: '',
+      features: [],
+      optionFlags3: 0,
+    });
+    expect(
+      decodeLogin7(payloadOf(blankLogin7Passwords(encodePackets(TdsPacketType.LOGIN7, old)))).password,
+    ).toBe('*********');
+    // Garbage is copied, not thrown on.
+    expect(blankLogin7Passwords(Uint8Array.of(0x10, 1, 0, 9, 0, 0, 1, 0, 0xff))).toEqual(
+      Uint8Array.of(0x10, 1, 0, 9, 0, 0, 1, 0, 0xff),
+    );
   });
 });
