@@ -55,12 +55,22 @@ export function startJgssPeer(
  * Runs JtdsLogin.java: jTDS connects to `url` as `user` (Java's Kerberos logs the user in) and runs
  * `sql`; `hostsFile` is the JVM's hosts file (`jdk.net.hosts.file`), so that the driver finds the
  * instance's name and builds its SPN from it. `manual`: out of autocommit, as the Java file says. The
- * rows' first columns (with `manual`, the COMMIT lines it printed too), or the driver's error.
+ * rows' first columns (with `manual`, the COMMIT lines it printed too; with `types`, each result's
+ * column types as the driver reports them, `<type name>(<precision>):<java.sql.Types code>`), or the
+ * driver's error.
  */
 export async function runJtdsLogin(
   jgss: Jgss,
-  o: { url: string; sql: string; hostsFile: string; user: string; password: string; manual?: boolean },
-): Promise<{ rows: string[]; commits?: string[] } | { error: string }> {
+  o: {
+    url: string;
+    sql: string;
+    hostsFile: string;
+    user: string;
+    password: string;
+    manual?: boolean;
+    types?: boolean;
+  },
+): Promise<{ rows: string[]; commits?: string[]; types?: string[][] } | { error: string }> {
   const r = await runCommand(
     jgss.java,
     [
@@ -80,7 +90,12 @@ export async function runJtdsLogin(
   const lines = r.stdout.split('\n').filter((l) => l !== '');
   if (r.code === 0) {
     const rows = lines.filter((l) => l.startsWith('ROW ')).map((l) => l.slice(4));
-    return o.manual === true ? { rows, commits: lines.filter((l) => l.startsWith('COMMIT')) } : { rows };
+    const types = lines.filter((l) => l.startsWith('TYPES')).map((l) => l.split(' ').slice(1));
+    return {
+      rows,
+      ...(o.manual === true && { commits: lines.filter((l) => l.startsWith('COMMIT')) }),
+      ...(o.types === true && { types }),
+    };
   }
   return { error: `exit ${r.code}: ${r.stdout}${r.stderr}` };
 }

@@ -312,6 +312,20 @@ describeWithJava("Java's Kerberos (JGSS)", ({ java, javac }) => {
         });
         // Its session opens with SELECT @@MAX_PRECISION and a run of SETs, which the instance answers.
         expect(r).toEqual({ rows: ['CONTOSO\\alice'] });
+        // The driver reports each column in the type the instance gives it, as SQL Server's (ResultSetMetaData).
+        const typed = await runJtdsLogin(jgss, {
+          url,
+          sql: "SELECT @@SPID, @@MAX_PRECISION, 'abc', N'abc', SYSTEM_USER",
+          hostsFile,
+          user: ALICE.JGSS_USER,
+          password: ALICE.JGSS_PASSWORD,
+          types: true,
+        });
+        // java.sql.Types: SMALLINT 5, TINYINT -6; jTDS 1.3.1 (JDBC 3) gives nvarchar VARCHAR's 12 too.
+        expect(typed).toEqual({
+          rows: [expect.stringMatching(/^\d+$/)],
+          types: [['smallint(5):5', 'tinyint(3):-6', 'varchar(3):12', 'nvarchar(3):12', 'nvarchar(128):12']],
+        });
         // Out of autocommit: setAutoCommit(false) is SET IMPLICIT_TRANSACTIONS ON, under which the SELECT
         // of a view begins a transaction (ENVCHANGE 8), which commit() ends; the second SELECT begins
         // the next, which a COMMIT TRAN of the program's own ends (without one open, it would get 3902).

@@ -26,6 +26,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** What each login asks: the login, and columns of each type the instance answers in. */
+const QUERY = "SELECT SUSER_SNAME(), @@SPID, @@MAX_PRECISION, 'abc', 1";
+
 /** The flows, logged in over TDS, and the lab's pcap. */
 async function capture(): Promise<string> {
   const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 12 });
@@ -43,7 +46,7 @@ async function capture(): Promise<string> {
     const login = async (port: number, encryption: 'on' | 'off', token: Uint8Array) => {
       const c = await connectTds({ port, encryption, tls: { ca, servername: mi.fqdn } });
       const r = await c.login({ sspi: token, hostName: 'pc1', appName: 'krbsim' });
-      if (r.ok) await c.batch('SELECT SUSER_SNAME()');
+      if (r.ok) await c.batch(QUERY);
       c.close();
       await c.closed;
       return r.ok;
@@ -112,7 +115,20 @@ describeWithTools(
       ]);
       expect(errors).toEqual([['18456', "Login failed for user 'CONTOSO\\bob'."]]);
       const batches = await fields(tshark, pcap, 'tds.type == 1', ['tds.query']);
-      expect(batches).toEqual([['SELECT SUSER_SNAME()'], ['SELECT SUSER_SNAME()']]);
+      expect(batches).toEqual([[QUERY], [QUERY]]);
+      const types = await fields(tshark, pcap, 'tds.colmetadata', [
+        'tds.colmetadata.results_token_type',
+        'tds.colmetadata.type_size',
+        'tds.colmetadata.large_type_size',
+        'tds.colmetadata.collate_codepage',
+        'tds.colmetadata.collate_charset_id',
+      ]);
+      // Each answer's columns in the types the instance gives them, as tshark reads their TYPE_INFO:
+      // NVARCHAR (231) of 256 bytes, nvarchar(128); INTN (38) of 2 and 1 bytes, smallint and tinyint;
+      // BIGVARCHR (167) of 3 bytes, varchar(3), in SQL_Latin1_General_CP1_CI_AS (LCID 1033, sort id
+      // 52); INTN of 4, int.
+      const typed = ['231,38,38,167,38', '2,1,4', '0x0100,0x0003', '1033,1033', '52,52'];
+      expect(types).toEqual([typed, typed]);
       // The KDC exchanges of alice's flow and bob's: AS with pre-authentication, the referral, the instance's ticket.
       const kdc = await fields(tshark, pcap, 'kerberos && !tds', ['kerberos.msg_type']);
       const flow = ['10', '30', '10', '11', '12,14', '13', '12,14', '13'];

@@ -288,6 +288,35 @@ describeWithTools(
     );
 
     itNeeds(
+      pymssql.reason,
+      "pymssql reads the instance's column types: smallint and tinyint as numbers, varchar in Windows-1252 and nvarchar as text",
+      async () => {
+        await kinit('alice');
+        // The SQL text is Python's, in double quotes; \u00e9 is é, which the non-Unicode literal carries
+        // to the client as the byte 0xE9 of its column's collation (SQL_Latin1_General_CP1_CI_AS).
+        const sql = "SELECT @@SPID, @@MAX_PRECISION, 'abc', N'abc', SYSTEM_USER, 'caf\\u00e9', N'caf\\u00e9'";
+        const script = [
+          'import pymssql',
+          `c = pymssql.connect(server='mi1', port='${required.port}', autocommit=True)`,
+          'cur = c.cursor()',
+          `cur.execute("${sql}")`,
+          'row = cur.fetchone()',
+          'print([type(v).__name__ for v in row])',
+          // DB-API type codes: pymssql.NUMBER 3, pymssql.STRING 1.
+          'print([d[1] for d in cur.description])',
+          'print(ascii(row[1:]))',
+          'c.close()',
+        ].join('\n');
+        const r = await runTool(pymssql.python!, ['-c', script], { env });
+        expect(r.stdout.trim().split('\n'), r.stderr + tdsLog.join('\n')).toEqual([
+          "['int', 'int', 'str', 'str', 'str', 'str', 'str']",
+          '[3, 3, 1, 1, 1, 1, 1]',
+          "(38, 'abc', 'abc', 'CONTOSO\\\\alice', 'caf\\xe9', 'caf\\xe9')",
+        ]);
+      },
+    );
+
+    itNeeds(
       isql === undefined ? 'isql not found on PATH (install unixodbc and tdsodbc)' : undefined,
       "unixODBC's isql through FreeTDS's ODBC driver logs alice in",
       async () => {

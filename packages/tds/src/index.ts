@@ -93,11 +93,13 @@ export type {
   ErrorToken,
   FeatureExtAckToken,
   InfoToken,
+  IntColumn,
   LoginAckToken,
   ProgVersion,
   RowToken,
   ServerMessage,
   SspiToken,
+  StringColumn,
   TdsTokenValue,
   TokenContext,
 } from './tokens/types';

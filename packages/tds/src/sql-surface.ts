@@ -16,10 +16,16 @@
  *   `ORIGINAL_LOGIN()`, `IS_MEMBER('...')`, `IS_SRVROLEMEMBER('...')`,
  *   `@@VERSION`, `@@SPID`, `@@SERVERNAME`, `@@MAX_PRECISION`, `DB_NAME()`, INT
  *   and string literals, each with an optional alias (`AS x`, `x`, `x = ...`),
- *   whose case is kept: one row;
+ *   whose case is kept: one row, each column of the type SQL Server gives it
+ *   (`evaluate`: smallint, tinyint, int, nvarchar(128), nvarchar(300), and
+ *   varchar(n) or nvarchar(n) for a literal of n characters); a value no
+ *   such column holds (a literal longer than 8000 bytes or 4000 byte-pairs,
+ *   which SQL Server types (MAX), a character of a non-Unicode literal the
+ *   emulator cannot convert to the database's code page as SQL Server does)
+ *   makes the statement refused, never answered in another type;
  * - `SELECT auth_scheme, encrypt_option, net_transport, protocol_type,
  *   session_id, client_net_address FROM sys.dm_exec_connections WHERE
- *   session_id = @@SPID` (any of those columns): one row;
+ *   session_id = @@SPID` (any of those columns, in the view's types): one row;
  * - `SET` of the options that leave these answers as they are (ANSI_NULLS,
  *   QUOTED_IDENTIFIER, TEXTSIZE, TRANSACTION ISOLATION LEVEL...): done;
  *   `SET NOCOUNT`: honoured; `SET IMPLICIT_TRANSACTIONS`, and
@@ -53,7 +59,9 @@ import {
   tooManySelectElements,
   unclosedQuotation,
 } from './sql-errors';
-import type { Cell, Column } from './tokens/types';
+import { cp1252Byte, cp1252Encode } from './tokens/code-page';
+import { fitsInt, MAX_STRING_LENGTH } from './tokens/encode';
+import type { Cell, Column, IntColumn, StringColumn } from './tokens/types';
 
 /** What the statements report about the session and its connection. */
 export interface SessionFacts {
@@ -67,7 +75,7 @@ export interface SessionFacts {
   readonly version: string;
   /** @@SERVERNAME. */
   readonly serverName: string;
-  /** @@SPID and session_id. */
+  /** @@SPID (a SMALLINT) and session_id. */
   readonly spid: number;
   /** DB_NAME(). */
   readonly database: string;
@@ -161,6 +169,8 @@ interface Token {
   /** A bracketed or double-quoted identifier. */
   readonly quoted?: boolean;
   readonly numberType?: NumberType;
+  /** A string written N'...': a Unicode constant, not one in the database's code page. */
+  readonly unicode?: boolean;
   /** Where the token starts and ends in the text. */
   readonly start: number;
   readonly end: number;
@@ -203,7 +213,8 @@ function tokenize(s: string): Token[] {
       }
       if (depth !== 0) throw new LexError(missingEndCommentMark());
     } else if (c === "'" || ((c === 'N' || c === 'n') && s[i + 1] === "'")) {
-      i += c === "'" ? 1 : 2;
+      const unicode = c !== "'";
+      i += unicode ? 2 : 1;
       const body = i;
       let value = '';
       for (;;) {
@@ -219,7 +230,7 @@ function tokenize(s: string): Token[] {
         }
         value += s[i++];
       }
-      out.push({ kind: 'string', value, text: value, start, end: i });
+      out.push({ kind: 'string', value, text: value, ...(unicode && { unicode }), start, end: i });
     } else if (c === '[' || c === '"') {
       const close = c === '[' ? ']' : '"';
       i++;
@@ -648,23 +659,28 @@ function answerStatement(s: Statement, text: string, facts: SessionFacts): State
   return notRun;
 }
 
-/** The columns sys.dm_exec_connections answers for the session's own connection. */
+/**
+ * The columns sys.dm_exec_connections answers for the session's own connection, in the view's types
+ * ("sys.dm_exec_connections"): session_id int, the four names nvarchar(40), client_net_address
+ * varchar(48).
+ */
 function connectionColumn(t: Token, facts: SessionFacts): (Column & { value: Cell }) | undefined {
   if (t.kind !== 'word') return undefined;
   const name = t.value;
+  const named = (v: Typed | undefined) => (v === undefined ? undefined : { name, ...v });
   switch (name) {
     case 'auth_scheme':
-      return { name, type: 'nvarchar', value: facts.authScheme };
+      return named(nvarchar(40, facts.authScheme));
     case 'encrypt_option':
-      return { name, type: 'nvarchar', value: facts.encrypted ? 'TRUE' : 'FALSE' };
+      return named(nvarchar(40, facts.encrypted ? 'TRUE' : 'FALSE'));
     case 'net_transport':
-      return { name, type: 'nvarchar', value: 'TCP' };
+      return named(nvarchar(40, 'TCP'));
     case 'protocol_type':
-      return { name, type: 'nvarchar', value: 'TSQL' };
+      return named(nvarchar(40, 'TSQL'));
     case 'session_id':
-      return { name, type: 'int', value: facts.spid };
+      return named(integer('int', facts.spid));
     case 'client_net_address':
-      return { name, type: 'nvarchar', value: facts.clientAddress ?? null };
+      return named(varchar(48, facts.clientAddress ?? null));
     default:
       return undefined;
   }
@@ -684,8 +700,9 @@ function select(t: readonly Token[], facts: SessionFacts): StatementResult | und
         .map((r) => ({ r, c: r.expr.length === 1 ? connectionColumn(r.expr[0]!, facts) : undefined }))
         .find((x) => x.c !== undefined);
       if (found === undefined) return undefined;
-      columns.push({ name: found.r.alias ?? found.c!.name, type: found.c!.type });
-      row.push(found.c!.value);
+      const { value, ...column } = found.c!;
+      columns.push({ ...column, name: found.r.alias ?? column.name });
+      row.push(value);
     }
     return { kind: 'rows', columns, rows: [row], readsTable: true };
   }
@@ -694,8 +711,9 @@ function select(t: readonly Token[], facts: SessionFacts): StatementResult | und
       .map((r) => ({ r, v: evaluate(r.expr, facts) }))
       .find((x) => x.v !== undefined);
     if (found === undefined) return undefined;
-    columns.push({ name: found.r.alias ?? '', type: found.v!.type });
-    row.push(found.v!.value);
+    const { value, ...type } = found.v!;
+    columns.push({ name: found.r.alias ?? '', ...type });
+    row.push(value);
   }
   return { kind: 'rows', columns, rows: [row] };
 }
@@ -751,7 +769,7 @@ function readings(item: readonly Token[]): Array<{ expr: readonly Token[]; alias
 /**
  * An integer literal's INT value, or undefined: a literal of another type (DECIMAL, FLOAT, VARBINARY,
  * MONEY), or an integer of 2^31 or more, which T-SQL types DECIMAL; a minus sign applies to the
- * literal so typed, so -2147483648 is a DECIMAL too. The instance serves INT and NVARCHAR columns only.
+ * literal so typed, so -2147483648 is a DECIMAL too. The instance serves no DECIMAL column.
  */
 function intLiteral(x: Token | undefined): number | undefined {
   if (x?.kind !== 'number' || x.numberType !== 'int') return undefined;
@@ -759,34 +777,98 @@ function intLiteral(x: Token | undefined): number | undefined {
   return n < 2 ** 31 ? n : undefined;
 }
 
-/** One expression's value and type, or undefined when the emulator does not answer it. */
-function evaluate(
-  t: readonly Token[],
-  facts: SessionFacts,
-): { type: Column['type']; value: Cell } | undefined {
-  const str = (value: Cell) => ({ type: 'nvarchar' as const, value });
-  const int = (value: Cell) => ({ type: 'int' as const, value });
+/** A value with its column's type (the column's name aside). */
+type Typed = (Omit<IntColumn, 'name'> | Omit<StringColumn, 'name'>) & { readonly value: Cell };
+
+/** sysname's length: nvarchar(128), the type of the login and database names. */
+const SYSNAME = 128;
+
+/** @@VERSION's type: nvarchar(300). */
+const VERSION_LENGTH = 300;
+
+/** An integer of `type`; undefined (not answered) when the value is not one. */
+function integer(type: IntColumn['type'], value: number | null): Typed | undefined {
+  return value === null || fitsInt(type, value) ? { type, value } : undefined;
+}
+
+/** nvarchar(`length`); undefined when the value is longer, which SQL Server's would never be. */
+function nvarchar(length: number, value: string | null): Typed | undefined {
+  return value === null || value.length <= length ? { type: 'nvarchar', length, value } : undefined;
+}
+
+/** varchar(`length`) of a value in the database's code page; undefined when it is not, or is longer. */
+function varchar(length: number, value: string | null): Typed | undefined {
+  if (value === null) return { type: 'varchar', length, value };
+  const b = cp1252Encode(value);
+  return b !== undefined && b.length <= length ? { type: 'varchar', length, value } : undefined;
+}
+
+/**
+ * A string constant's type and value ("Constants (Transact-SQL)"): N'...' is nvarchar of its length in
+ * UTF-16 code units (nvarchar's byte-pairs), '...' varchar of its length in bytes once converted to the
+ * code page of the database's collation (Windows-1252: one byte a character). A zero-length constant
+ * has length 1, as no nvarchar(n) or varchar(n) has an n below 1. One longer than 4000 byte-pairs or
+ * 8000 bytes is nvarchar(max) or varchar(max), which the instance does not serve, and neither is one
+ * whose conversion it cannot make as SQL Server does (see `toDatabaseCodePage`).
+ */
+function stringConstant(x: Token): Typed | undefined {
+  if (x.unicode === true) {
+    const n = x.value.length;
+    return n > MAX_STRING_LENGTH.nvarchar ? undefined : nvarchar(Math.max(1, n), x.value);
+  }
+  const value = toDatabaseCodePage(x.value);
+  if (value === undefined || value.length > MAX_STRING_LENGTH.varchar) return undefined;
+  return varchar(Math.max(1, value.length), value);
+}
+
+/**
+ * A non-Unicode constant's text as SQL Server converts it to the database's code page, Windows-1252
+ * (the conversion of the batch's Unicode to the constant's code page happens whatever the constant;
+ * "Constants (Transact-SQL)", "nchar and nvarchar (Transact-SQL)"). A character the code page has is
+ * kept. One it has not is converted by Windows' best-fit mapping of the code page, which turns some
+ * into look-alikes (a Greek pi into 'p') and the rest into '?': the emulator knows the CJK Unified
+ * Ideographs (U+4E00-U+9FFF) have no best fit, and turns them into '?'; any other character it cannot
+ * convert as SQL Server would, so the constant is undefined (not answered).
+ */
+function toDatabaseCodePage(s: string): string | undefined {
+  let out = '';
+  for (const ch of s) {
+    if (ch.length === 1 && cp1252Byte(ch) !== undefined) out += ch;
+    else if (ch >= '\u4e00' && ch <= '\u9fff') out += '?';
+    else return undefined;
+  }
+  return out;
+}
+
+/**
+ * One expression's value and type, or undefined when the emulator does not answer it. The types are
+ * SQL Server's ("Return Types" of each function): @@SPID smallint, @@MAX_PRECISION tinyint, IS_MEMBER and
+ * IS_SRVROLEMEMBER int; SUSER_SNAME(), SUSER_NAME(), SYSTEM_USER, ORIGINAL_LOGIN() (sysname), DB_NAME() and
+ * @@SERVERNAME nvarchar(128); @@VERSION nvarchar(300); an integer constant int; a string constant as
+ * `stringConstant` says.
+ */
+function evaluate(t: readonly Token[], facts: SessionFacts): Typed | undefined {
   if (t.length === 1) {
     const x = t[0]!;
     if (x.kind === 'number') {
       const n = intLiteral(x);
-      return n === undefined ? undefined : int(n);
+      return n === undefined ? undefined : integer('int', n);
     }
-    if (x.kind === 'string') return str(x.value);
+    if (x.kind === 'string') return stringConstant(x);
     if (x.kind === 'var') {
-      if (x.value === '@@version') return str(facts.version);
-      if (x.value === '@@spid') return int(facts.spid);
-      if (x.value === '@@servername') return str(facts.serverName);
+      if (x.value === '@@version') return nvarchar(VERSION_LENGTH, facts.version);
+      if (x.value === '@@spid') return integer('smallint', facts.spid);
+      if (x.value === '@@servername') return nvarchar(SYSNAME, facts.serverName);
       // The precision of decimal and numeric, which a driver reads as its session opens (jTDS).
-      if (x.value === '@@max_precision') return int(38);
+      if (x.value === '@@max_precision') return integer('tinyint', 38);
       return undefined;
     }
-    if (isWord(x, 'system_user')) return str(facts.login);
+    if (isWord(x, 'system_user')) return nvarchar(SYSNAME, facts.login);
     return undefined;
   }
   if (t.length === 2 && isPunct(t[0], '-')) {
     const n = intLiteral(t[1]);
-    return n === undefined ? undefined : int(n === 0 ? 0 : -n);
+    return n === undefined ? undefined : integer('int', n === 0 ? 0 : -n);
   }
   // A call: name ( [ 'literal' ] )
   const fn = t[0];
@@ -797,18 +879,18 @@ function evaluate(
     switch (fn.value) {
       case 'suser_sname':
       case 'suser_name':
-        return str(facts.login);
+        return nvarchar(SYSNAME, facts.login);
       case 'original_login':
-        return str(facts.originalLogin ?? facts.login);
+        return nvarchar(SYSNAME, facts.originalLogin ?? facts.login);
       case 'db_name':
-        return str(facts.database);
+        return nvarchar(SYSNAME, facts.database);
       default:
         return undefined;
     }
   }
   if (args.length === 1 && args[0]!.kind === 'string') {
-    if (fn.value === 'is_member') return int(facts.isMember(args[0]!.value));
-    if (fn.value === 'is_srvrolemember') return int(facts.isSrvRoleMember(args[0]!.value));
+    if (fn.value === 'is_member') return integer('int', facts.isMember(args[0]!.value));
+    if (fn.value === 'is_srvrolemember') return integer('int', facts.isSrvRoleMember(args[0]!.value));
   }
   return undefined;
 }

@@ -97,9 +97,12 @@ describe('mutated client messages yield only TdsErrors', () => {
         columns: [
           { name: 'a', type: 'nvarchar' },
           { name: 'b', type: 'int' },
+          { name: 'c', type: 'varchar', length: 4 },
+          { name: 'd', type: 'smallint' },
+          { name: 'e', type: 'tinyint' },
         ],
       },
-      { type: 'ROW', values: ['v', 1] },
+      { type: 'ROW', values: ['v', 1, 'caf\u00e9', -2, 38] },
       { type: 'DONE', status: 0x10, curCmd: 0xc1, rowCount: 1 },
     ]);
     holds(

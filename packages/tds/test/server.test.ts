@@ -39,7 +39,7 @@ import {
 import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Internal: the duplex is node:stream's, which the published types must not need.
-import { nextSessionId } from '../src/server';
+import { maskSqlSecrets, nextSessionId } from '../src/server';
 import { PreloginTlsTransport } from '../src/tls-in-prelogin';
 import { ManualTimers, until } from './helpers';
 
@@ -978,7 +978,7 @@ describe('serveTds: the session', () => {
     const rolledBack = (k: number) => envChange(EnvChangeType.ROLLBACK_TRANSACTION, none, descriptor(k));
     /** The DMV SELECT's answer, the last statement of its batch. */
     const dmvRows = [
-      { type: 'COLMETADATA', columns: [{ name: 'auth_scheme', type: 'nvarchar' }] },
+      { type: 'COLMETADATA', columns: [{ name: 'auth_scheme', type: 'nvarchar', length: 40 }] },
       { type: 'ROW', values: ['KERBEROS'] },
       done(DoneStatus.COUNT, 1, SELECT),
     ];
@@ -1229,7 +1229,7 @@ describe('serveTds: the session', () => {
     // An answer longer than the largest packet: five NVARCHAR(4000) values, over 40 000 bytes.
     const wide = encodeSqlBatch(
       `SELECT ${Array(5)
-        .fill(`'${'x'.repeat(4000)}'`)
+        .fill(`N'${'x'.repeat(4000)}'`)
         .join(', ')}`,
     );
     for (const [asked, size] of [
@@ -1387,9 +1387,9 @@ describe('serveTds: the session', () => {
     // Before the fix this RangeError escaped the socket's data handler: an uncaught exception.
     const errors: unknown[] = [];
     const { s, next, log } = await session({ onInternalError: (e) => errors.push(e) });
-    // A literal longer than the NVARCHAR(4000) column that would carry it back: a limit of the
-    // built-in SQL surface, logged, not reported as a bug.
-    const long = encodeSqlBatch(`SELECT '${'x'.repeat(4001)}'`);
+    // An alias longer than a column name's 255 characters (B_VARCHAR) that would carry it back: a
+    // limit of the built-in SQL surface, logged, not reported as a bug.
+    const long = encodeSqlBatch(`SELECT 1 AS [${'x'.repeat(256)}]`);
     s.send(encodePackets(TdsPacketType.SQL_BATCH, long, { packetSize: 512 }));
     expect(await next(3)).toMatchObject([
       { type: 'ERROR', number: 50000 },
@@ -1399,7 +1399,7 @@ describe('serveTds: the session', () => {
     expect(
       log.some((l) =>
         l.endsWith(
-          'not served: the answer does not fit its encoding: ROW[1].values[0]: longer than NVARCHAR(4000)',
+          'not served: the answer does not fit its encoding: COLMETADATA[0].columns[0].ColName: 256 characters is more than 255',
         ),
       ),
     ).toBe(true);
@@ -1947,5 +1947,45 @@ describe('session ids', () => {
   it('refuses a maxConnections with more connections than session ids', async () => {
     await expect(listen({ maxConnections: 32718 })).rejects.toThrow(/maxConnections must be 1 to 32717/);
     await expect(listen({ maxConnections: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('the log shows no password a batch carries', () => {
+  it("masks the literal after PASSWORD, OLD_PASSWORD and SECRET in a batch's log line, and keeps the rest", async () => {
+    const { server, log } = await listen();
+    const c = await client(server.port);
+    expect((await c.login({ sspi: GSS })).ok).toBe(true);
+    const batches = [
+      "ALTER LOGIN [app] WITH PASSWORD = 'N3w-S3cret!' OLD_PASSWORD = 'Old-S3cret!'",
+      "CREATE LOGIN [svc] WITH PASSWORD=N'Cr3ate''s-S3cret!' MUST_CHANGE, CHECK_POLICY = ON",
+      "CREATE DATABASE SCOPED CREDENTIAL blob WITH IDENTITY = 'SHARED ACCESS SIGNATURE', SECRET = 'sv=2022&sig=S4s-S3cret'",
+      "EXEC sp_password 'Old-Proc-S3cret', 'N3w-Proc-S3cret', 'app'",
+      "EXEC sp_addlinkedsrvlogin @rmtsrvname = 'srv', @rmtuser = 'u', @rmtpassword = 'Rmt-S3cret'",
+    ];
+    for (const sql of batches) await c.batch(sql);
+    const lines = log.filter((l) => l.includes('batch: '));
+    expect(lines).toHaveLength(batches.length);
+    for (const secret of ['N3w-S3cret', 'Old-S3cret', 'Cr3ate', 'S4s-S3cret', 'Proc-S3cret', 'Rmt-S3cret']) {
+      expect(log.join('\n')).not.toContain(secret);
+    }
+    expect(lines[0]).toMatch(/batch: ALTER LOGIN \[app\] WITH PASSWORD = '\*\*\*' OLD_PASSWORD = '\*\*\*'$/);
+    expect(lines[1]).toMatch(
+      /batch: CREATE LOGIN \[svc\] WITH PASSWORD='\*\*\*' MUST_CHANGE, CHECK_POLICY = ON$/,
+    );
+    expect(lines[2]).toContain("IDENTITY = 'SHARED ACCESS SIGNATURE', SECRET = '***'");
+  });
+
+  it('maskSqlSecrets: hex and unterminated literals, any case; a batch without one unchanged', () => {
+    expect(maskSqlSecrets('create login x with password = 0x0200AB hashed')).toBe(
+      "create login x with password = '***' hashed",
+    );
+    expect(maskSqlSecrets("ALTER LOGIN x WITH PASSWORD = 'never closed")).toBe(
+      "ALTER LOGIN x WITH PASSWORD = '***'",
+    );
+    expect(maskSqlSecrets("OPEN MASTER KEY DECRYPTION BY PASSWORD = 'Mk-S3cret'")).toBe(
+      "OPEN MASTER KEY DECRYPTION BY PASSWORD = '***'",
+    );
+    const plain = "SELECT 'password', SUSER_SNAME() WHERE name = 'secret'";
+    expect(maskSqlSecrets(plain)).toBe(plain);
   });
 });

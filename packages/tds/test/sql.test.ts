@@ -178,7 +178,7 @@ describe('answerBatch', () => {
     // A SELECT of a view: under SET IMPLICIT_TRANSACTIONS ON it begins a transaction (readsTable).
     expect(one('SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID')).toEqual({
       kind: 'rows',
-      columns: [{ name: 'auth_scheme', type: 'nvarchar' }],
+      columns: [{ name: 'auth_scheme', type: 'nvarchar', length: 40 }],
       rows: [['KERBEROS']],
       readsTable: true,
     });
@@ -189,8 +189,8 @@ describe('answerBatch', () => {
     ).toEqual({
       kind: 'rows',
       columns: [
-        { name: 'net_transport', type: 'nvarchar' },
-        { name: 'encrypt_option', type: 'nvarchar' },
+        { name: 'net_transport', type: 'nvarchar', length: 40 },
+        { name: 'encrypt_option', type: 'nvarchar', length: 40 },
         { name: 'sid', type: 'int' },
       ],
       rows: [['TCP', 'TRUE', 51]],
@@ -205,8 +205,8 @@ describe('answerBatch', () => {
     ).toEqual({
       kind: 'rows',
       columns: [
-        { name: 'login', type: 'nvarchar' },
-        { name: 'who', type: 'nvarchar' },
+        { name: 'login', type: 'nvarchar', length: 128 },
+        { name: 'who', type: 'nvarchar', length: 128 },
         { name: 'admin', type: 'int' },
       ],
       rows: [['CONTOSO\\alice', 'CONTOSO\\alice', 1]],
@@ -238,7 +238,7 @@ describe('answerBatch', () => {
       'SELECT @@MAX_PRECISION\r\nSET TRANSACTION ISOLATION LEVEL READ COMMITTED\r\nSET IMPLICIT_TRANSACTIONS OFF\r\n' +
       'SET QUOTED_IDENTIFIER ON\r\nSET TEXTSIZE 2147483647';
     const answers = answerBatch(jtds, facts);
-    expect(answers[0]).toEqual({ kind: 'rows', columns: [{ name: '', type: 'int' }], rows: [[38]] });
+    expect(answers[0]).toEqual({ kind: 'rows', columns: [{ name: '', type: 'tinyint' }], rows: [[38]] });
     expect(answers.slice(1)).toEqual([
       { kind: 'done' },
       { kind: 'implicit_transactions', on: false },
@@ -370,9 +370,9 @@ describe('answerBatch: what SQL Server reads', () => {
     ).toEqual({
       kind: 'rows',
       columns: [
-        { name: 'LoginName', type: 'nvarchar' },
+        { name: 'LoginName', type: 'nvarchar', length: 128 },
         { name: 'MyCol', type: 'int' },
-        { name: 'Who', type: 'nvarchar' },
+        { name: 'Who', type: 'nvarchar', length: 128 },
         { name: 'Quoted Name', type: 'int' },
         { name: 'select', type: 'int' },
       ],

@@ -49,12 +49,17 @@ const stream: TdsTokenValue[] = [
   {
     type: 'COLMETADATA',
     columns: [
-      { name: '', type: 'nvarchar' },
+      { name: '', type: 'nvarchar', length: 128 },
       { name: 'n', type: 'int' },
+      { name: 'spid', type: 'smallint' },
+      { name: 'p', type: 'tinyint' },
+      { name: 'big', type: 'bigint' },
+      { name: 'v', type: 'varchar', length: 5 },
+      { name: 'w', type: 'nvarchar', length: 4000 },
     ],
   },
-  { type: 'ROW', values: ['CONTOSO\\alice', 51] },
-  { type: 'ROW', values: [null, null] },
+  { type: 'ROW', values: ['CONTOSO\\alice', 51, -32768, 255, -(2 ** 53) + 1, 'caf\u00e9\u20ac', 'x'] },
+  { type: 'ROW', values: [null, null, null, null, null, null, null] },
   { type: 'DONE', status: DoneStatus.COUNT | DoneStatus.MORE, curCmd: 0xc1, rowCount: 2 },
   {
     type: 'ERROR',
@@ -133,25 +138,35 @@ describe('tokens', () => {
     );
   });
 
-  it('reads INTN cells of 1, 2, 4 and 8 bytes, and refuses 8-byte values beyond 2^53', () => {
-    const columns = [{ name: 'n', type: 'int' as const }];
-    const row = (...bytes: number[]) => decodeTokens(Uint8Array.of(TdsToken.ROW, ...bytes), { columns });
+  it('reads INTN cells of 1, 2, 4 and 8 bytes, each as long as its column says, and refuses 8-byte values beyond 2^53', () => {
+    const row = (type: 'tinyint' | 'smallint' | 'int' | 'bigint', ...bytes: number[]) =>
+      decodeTokens(Uint8Array.of(TdsToken.ROW, ...bytes), { columns: [{ name: 'n', type }] });
     const int64 = (v: bigint) => {
       const b = new Uint8Array(8);
       new DataView(b.buffer).setBigInt64(0, v, true);
       return [8, ...b];
     };
-    expect(row(1, 0xff)).toEqual([{ type: 'ROW', values: [255] }]); // TINYINT is unsigned
-    expect(row(2, 0xfe, 0xff)).toEqual([{ type: 'ROW', values: [-2] }]);
-    expect(row(2, 0xff, 0x7f)).toEqual([{ type: 'ROW', values: [32767] }]);
-    expect(row(4, 0xfe, 0xff, 0xff, 0xff)).toEqual([{ type: 'ROW', values: [-2] }]);
-    expect(row(...int64(2n ** 53n - 1n))).toEqual([{ type: 'ROW', values: [2 ** 53 - 1] }]);
-    expect(row(...int64(-(2n ** 53n) + 1n))).toEqual([{ type: 'ROW', values: [-(2 ** 53) + 1] }]);
-    expect(refusalMessage(() => row(...int64(2n ** 53n)))).toBe(
+    expect(row('tinyint', 1, 0xff)).toEqual([{ type: 'ROW', values: [255] }]); // TINYINT is unsigned
+    expect(row('smallint', 2, 0xfe, 0xff)).toEqual([{ type: 'ROW', values: [-2] }]);
+    expect(row('smallint', 2, 0xff, 0x7f)).toEqual([{ type: 'ROW', values: [32767] }]);
+    expect(row('int', 4, 0xfe, 0xff, 0xff, 0xff)).toEqual([{ type: 'ROW', values: [-2] }]);
+    expect(row('bigint', ...int64(2n ** 53n - 1n))).toEqual([{ type: 'ROW', values: [2 ** 53 - 1] }]);
+    expect(row('bigint', ...int64(-(2n ** 53n) + 1n))).toEqual([{ type: 'ROW', values: [-(2 ** 53) + 1] }]);
+    for (const type of ['tinyint', 'smallint', 'int', 'bigint'] as const) {
+      expect(row(type, 0)).toEqual([{ type: 'ROW', values: [null] }]);
+    }
+    expect(refusalMessage(() => row('bigint', ...int64(2n ** 53n)))).toBe(
       'unsupported ROW@0.values[0]: 9007199254740992 is beyond 2^53',
     );
-    expect(refusalMessage(() => row(...int64(-(2n ** 53n))))).toBe(
+    expect(refusalMessage(() => row('bigint', ...int64(-(2n ** 53n))))).toBe(
       'unsupported ROW@0.values[0]: -9007199254740992 is beyond 2^53',
+    );
+    // MS-TDS 2.2.5.4.2: a value is 0 bytes (NULL) or its column's size, never another.
+    expect(refusalMessage(() => row('int', 1, 7))).toBe(
+      'malformed ROW@0.values[0].length: an INTN value of 1 bytes in a column of INTN(4), INT',
+    );
+    expect(refusalMessage(() => row('smallint', 4, 1, 0, 0, 0))).toBe(
+      'malformed ROW@0.values[0].length: an INTN value of 4 bytes in a column of INTN(2), SMALLINT',
     );
   });
 

@@ -7,8 +7,10 @@
  *
  * JGSS_USER and JGSS_PASSWORD name the user, logged in by Java's
  * Krb5LoginModule (JgssPeer.login); the driver connects as that Subject and
- * prints "ROW <first column>" for each row of the query's result. A failure
- * is "ERR <SQL Server error number, or 0> <message>".
+ * prints "TYPES" and each column's type as the driver reports it
+ * (ResultSetMetaData: "<type name>(<precision>):<java.sql.Types code>"), then
+ * "ROW <first column>" for each row of the query's result. A failure is
+ * "ERR <SQL Server error number, or 0> <message>".
  *
  * With "manual", the connection leaves autocommit first (setAutoCommit(false),
  * which jTDS sends as SET IMPLICIT_TRANSACTIONS ON), runs the query, commits
@@ -22,6 +24,7 @@ import java.security.PrivilegedExceptionAction;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
@@ -68,6 +71,13 @@ public final class JtdsLogin {
 
     private static void printRows(Statement st, String sql) throws java.sql.SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {
+            ResultSetMetaData md = rs.getMetaData();
+            StringBuilder types = new StringBuilder("TYPES");
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                types.append(' ').append(md.getColumnTypeName(i)).append('(').append(md.getPrecision(i))
+                    .append("):").append(md.getColumnType(i));
+            }
+            System.out.println(types);
             while (rs.next()) System.out.println("ROW " + rs.getString(1));
         }
     }

@@ -66,4 +66,6 @@ export const DataType = Object.freeze({
   INTN: 0x26,
   /** NVARCHAR: USHORTLEN, a collation, UTF-16LE; 0xFFFF is NULL. */
   NVARCHAR: 0xe7,
+  /** BIGVARCHR (VARCHAR): USHORTLEN, a collation, bytes in the collation's code page; 0xFFFF is NULL. */
+  BIGVARCHR: 0xa7,
 } as const);

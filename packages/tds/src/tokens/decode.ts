@@ -17,8 +17,17 @@ import { DataType, TdsToken } from '../iana/tokens';
 import { ByteReader } from '../internal/bytes';
 import type { Login7Feature } from '../login7';
 import { hasTds72Forms } from '../negotiate';
-import { type EnvChangeForm, envChangeForms } from './encode';
-import type { Cell, Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
+import { collationCodePage, cp1252Decode } from './code-page';
+import { declaredLength, type EnvChangeForm, envChangeForms, INTN_SIZE, MAX_STRING_LENGTH } from './encode';
+import type {
+  Cell,
+  Column,
+  IntColumn,
+  ServerMessage,
+  StringColumn,
+  TdsTokenValue,
+  TokenContext,
+} from './types';
 
 /** The most FeatureExt acknowledgements read from one token. */
 const MAX_ENTRIES = 1024;
@@ -208,43 +217,80 @@ function readColMetadata(r: ByteReader, p: string, v71: boolean): Column[] {
     else r.u32le(`${cp}.UserType`);
     r.u16le(`${cp}.Flags`);
     const dataType = r.u8(`${cp}.TYPE_INFO`);
-    let type: Column['type'];
-    if (dataType === DataType.NVARCHAR) {
+    let type: { type: IntColumn['type'] } | { type: StringColumn['type']; length: number };
+    if (dataType === DataType.NVARCHAR || dataType === DataType.BIGVARCHR) {
+      const nvarchar = dataType === DataType.NVARCHAR;
       const max = r.u16le(`${cp}.TYPE_INFO.MaxLength`);
-      if (max === 0xffff || max % 2 !== 0) {
-        throw new TdsError('unsupported', `${cp}.TYPE_INFO.MaxLength`, `${max} (NVARCHAR(MAX) is not read)`);
+      const length = nvarchar ? max / 2 : max;
+      const most = MAX_STRING_LENGTH[nvarchar ? 'nvarchar' : 'varchar'];
+      if (max === 0xffff) {
+        throw new TdsError(
+          'unsupported',
+          `${cp}.TYPE_INFO.MaxLength`,
+          `${nvarchar ? 'NVARCHAR' : 'VARCHAR'}(MAX) is not read`,
+        );
       }
-      r.take(5, `${cp}.TYPE_INFO.COLLATION`);
-      type = 'nvarchar';
+      if (!Number.isInteger(length) || length < 1 || length > most) {
+        throw new TdsError(
+          'malformed',
+          `${cp}.TYPE_INFO.MaxLength`,
+          `${max} bytes is no ${nvarchar ? 'NVARCHAR' : 'VARCHAR'}(1 to ${most})`,
+        );
+      }
+      const collation = r.take(5, `${cp}.TYPE_INFO.COLLATION`);
+      if (!nvarchar && collationCodePage(collation) !== 1252) {
+        throw new TdsError(
+          'unsupported',
+          `${cp}.TYPE_INFO.COLLATION`,
+          `VARCHAR of collation ${Buffer.from(collation).toString('hex')} (this package reads VARCHAR in Windows-1252 only)`,
+        );
+      }
+      type = { type: nvarchar ? 'nvarchar' : 'varchar', length };
     } else if (dataType === DataType.INTN) {
       const size = r.u8(`${cp}.TYPE_INFO.Length`);
-      if (![1, 2, 4, 8].includes(size)) {
+      const found = (Object.keys(INTN_SIZE) as IntColumn['type'][]).find((t) => INTN_SIZE[t] === size);
+      if (found === undefined) {
         throw new TdsError('malformed', `${cp}.TYPE_INFO.Length`, `INTN of ${size} bytes`);
       }
-      type = 'int';
+      type = { type: found };
     } else {
       throw new TdsError(
         'unsupported',
         `${cp}.TYPE_INFO`,
-        `data type 0x${dataType.toString(16)} (this package reads NVARCHAR and INTN)`,
+        `data type 0x${dataType.toString(16)} (this package reads NVARCHAR, VARCHAR and INTN)`,
       );
     }
-    columns.push({ name: r.bVarchar(`${cp}.ColName`), type });
+    columns.push({ name: r.bVarchar(`${cp}.ColName`), ...type });
   }
   return columns;
 }
 
 function readCell(r: ByteReader, c: Column, p: string): Cell {
-  if (c.type === 'nvarchar') {
+  if (c.type === 'nvarchar' || c.type === 'varchar') {
     const len = r.u16le(`${p}.length`);
     if (len === 0xffff) return null;
+    const n = declaredLength(c);
+    if (c.type === 'varchar') {
+      if (len > n)
+        throw new TdsError('malformed', `${p}.length`, `${len} bytes is longer than VARCHAR(${n})`);
+      return cp1252Decode(r.take(len, p));
+    }
     if (len % 2 !== 0) throw new TdsError('malformed', `${p}.length`, `${len} bytes is not UTF-16`);
+    if (len > 2 * n)
+      throw new TdsError('malformed', `${p}.length`, `${len} bytes is longer than NVARCHAR(${n})`);
     return r.utf16(len / 2, p);
   }
+  // MS-TDS 2.2.5.4.2: an INTN value is as long as its column's TYPE_INFO says, or 0 for NULL.
   const len = r.u8(`${p}.length`);
+  if (len === 0) return null;
+  if (len !== INTN_SIZE[c.type]) {
+    throw new TdsError(
+      'malformed',
+      `${p}.length`,
+      `an INTN value of ${len} bytes in a column of INTN(${INTN_SIZE[c.type]}), ${c.type.toUpperCase()}`,
+    );
+  }
   switch (len) {
-    case 0:
-      return null;
     case 1:
       return r.u8(p);
     case 2: {
@@ -253,14 +299,12 @@ function readCell(r: ByteReader, c: Column, p: string): Cell {
     }
     case 4:
       return r.i32le(p);
-    case 8: {
+    default: {
       const v = new DataView(r.take(8, p).buffer).getBigInt64(0, true);
       if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
         throw new TdsError('unsupported', p, `${v} is beyond 2^53`);
       }
       return Number(v);
     }
-    default:
-      throw new TdsError('malformed', `${p}.length`, `an INTN value of ${len} bytes`);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Writing the token stream (MS-TDS section 2.2.7). Little-endian; strings
  * UTF-16LE with a 1-byte (B_VARCHAR) or 2-byte (US_VARCHAR) length in
- * characters.
+ * characters, but VARCHAR values, which are bytes of the collation's code
+ * page (Windows-1252) behind a 2-byte length in bytes.
  *
  * @module
  */
@@ -10,7 +11,8 @@ import { TdsVersion } from '../iana/login7';
 import { DataType, EnvChangeType, TdsToken } from '../iana/tokens';
 import { ByteWriter, utf16Encode } from '../internal/bytes';
 import { hasTds72Forms } from '../negotiate';
-import type { Column, ServerMessage, TdsTokenValue, TokenContext } from './types';
+import { cp1252Encode } from './code-page';
+import type { Column, IntColumn, ServerMessage, StringColumn, TdsTokenValue, TokenContext } from './types';
 
 /** SQL_Latin1_General_CP1_CI_AS (LCID 0x0409, sort id 52): the collation a managed instance reports. */
 export const DEFAULT_COLLATION: Uint8Array = Uint8Array.of(0x09, 0x04, 0xd0, 0x00, 0x34);
@@ -43,10 +45,102 @@ export function envChangeForms(envType: number): readonly [EnvChangeForm, EnvCha
   return BINARY_ENV_CHANGES.has(envType) ? ['B_VARBYTE', 'B_VARBYTE'] : ['B_VARCHAR', 'B_VARCHAR'];
 }
 
-/** NVARCHAR(4000): the column size in bytes. */
-const NVARCHAR_BYTES = 8000;
+/**
+ * The longest string column this package writes and reads: NVARCHAR(4000) (in UTF-16 code units, T-SQL's
+ * byte-pairs) and VARCHAR(8000) (in bytes). Longer is (MAX), a PLP type this package does not serve.
+ */
+export const MAX_STRING_LENGTH: Readonly<Record<StringColumn['type'], number>> = Object.freeze({
+  nvarchar: 4000,
+  varchar: 8000,
+});
+
+/** A string column's declared length: its `length`, or the most. */
+export function declaredLength(c: StringColumn): number {
+  return c.length ?? MAX_STRING_LENGTH[c.type];
+}
+
+/** INTN's size in bytes for each integer type (MS-TDS 2.2.5.4.2). */
+export const INTN_SIZE: Readonly<Record<IntColumn['type'], 1 | 2 | 4 | 8>> = Object.freeze({
+  tinyint: 1,
+  smallint: 2,
+  int: 4,
+  bigint: 8,
+});
+
+/** The values each integer type holds; BIGINT's as far as a number is exact (2^53). */
+const INT_RANGE: Readonly<Record<IntColumn['type'], readonly [number, number]>> = Object.freeze({
+  tinyint: [0, 255],
+  smallint: [-(2 ** 15), 2 ** 15 - 1],
+  int: [-(2 ** 31), 2 ** 31 - 1],
+  bigint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+});
+
+/** Whether `v` is a value of the integer type `type`. */
+export function fitsInt(type: IntColumn['type'], v: number): boolean {
+  const [min, max] = INT_RANGE[type];
+  return Number.isInteger(v) && v >= min && v <= max;
+}
+
+const isStringColumn = (c: Column): c is StringColumn => c.type === 'nvarchar' || c.type === 'varchar';
+
 /** Column Flags: Nullable (bit 0) and Updateable unknown (bits 2-3 = 2). */
 const COLUMN_FLAGS = 0x0009;
+
+/** A column's TYPE_INFO (MS-TDS 2.2.5.6): INTN and its size, or the string type, its MaxLength in bytes, the collation. */
+function typeInfo(w: ByteWriter, c: Column, path: string): void {
+  if (isStringColumn(c)) {
+    const n = declaredLength(c);
+    const max = MAX_STRING_LENGTH[c.type];
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      throw new RangeError(`${path}: ${c.type.toUpperCase()}(${n}) is not a length from 1 to ${max}`);
+    }
+    if (c.type === 'nvarchar') w.u8(DataType.NVARCHAR).u16le(2 * n);
+    else w.u8(DataType.BIGVARCHR).u16le(n);
+    w.bytes(DEFAULT_COLLATION);
+    return;
+  }
+  const size = INTN_SIZE[c.type];
+  if (size === undefined) throw new TypeError(`${path}: no column type ${String(c.type)}`);
+  w.u8(DataType.INTN).u8(size);
+}
+
+/** A value of a ROW in its column's type: a USHORTLEN string or an INTN, or the type's NULL. */
+function cell(w: ByteWriter, c: Column, v: string | number | null, path: string): void {
+  if (isStringColumn(c)) {
+    if (v === null) {
+      w.u16le(0xffff);
+      return;
+    }
+    const n = declaredLength(c);
+    const name = `${c.type.toUpperCase()}(${n})`;
+    let b: Uint8Array | undefined;
+    if (c.type === 'nvarchar') b = utf16Encode(String(v));
+    else {
+      b = cp1252Encode(String(v));
+      if (b === undefined) {
+        throw new RangeError(
+          `${path}: a character not in Windows-1252, the code page of ${name}'s collation`,
+        );
+      }
+    }
+    if (b.length > (c.type === 'nvarchar' ? 2 * n : n)) throw new RangeError(`${path}: longer than ${name}`);
+    w.u16le(b.length).bytes(b);
+    return;
+  }
+  if (v === null) {
+    w.u8(0);
+    return;
+  }
+  if (typeof v !== 'number' || !fitsInt(c.type, v)) {
+    throw new RangeError(`${path}: ${String(v)} is no ${c.type.toUpperCase()} value`);
+  }
+  const size = INTN_SIZE[c.type];
+  w.u8(size);
+  if (size === 1) w.u8(v);
+  else if (size === 2) w.u16le(v & 0xffff);
+  else if (size === 4) w.i32le(v);
+  else w.u64le(BigInt.asUintN(64, BigInt(v)));
+}
 
 /** A token with its 2-byte length: the body is written, then the length put before it. */
 function sized(w: ByteWriter, token: number, body: (w: ByteWriter) => void, path: string): void {
@@ -150,8 +244,7 @@ export function encodeTokens(tokens: readonly TdsTokenValue[], ctx: TokenContext
           if (v71) w.u16le(0);
           else w.u32le(0);
           w.u16le(COLUMN_FLAGS);
-          if (c.type === 'nvarchar') w.u8(DataType.NVARCHAR).u16le(NVARCHAR_BYTES).bytes(DEFAULT_COLLATION);
-          else w.u8(DataType.INTN).u8(4);
+          typeInfo(w, c, `${path}.columns[${j}]`);
           w.bVarchar(c.name, `${path}.columns[${j}].ColName`);
         }
         return;
@@ -161,24 +254,7 @@ export function encodeTokens(tokens: readonly TdsTokenValue[], ctx: TokenContext
           throw new TypeError(`${path}: ${t.values.length} values for ${columns.length} columns`);
         }
         w.u8(TdsToken.ROW);
-        columns.forEach((c, j) => {
-          const v = t.values[j] ?? null;
-          if (c.type === 'nvarchar') {
-            if (v === null) w.u16le(0xffff);
-            else {
-              const b = utf16Encode(String(v));
-              if (b.length > NVARCHAR_BYTES)
-                throw new RangeError(`${path}.values[${j}]: longer than NVARCHAR(4000)`);
-              w.u16le(b.length).bytes(b);
-            }
-          } else if (v === null) w.u8(0);
-          else {
-            if (typeof v !== 'number' || !Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) {
-              throw new RangeError(`${path}.values[${j}]: ${String(v)} is not an INT`);
-            }
-            w.u8(4).i32le(v);
-          }
-        });
+        for (const [j, c] of columns.entries()) cell(w, c, t.values[j] ?? null, `${path}.values[${j}]`);
         return;
       }
     }

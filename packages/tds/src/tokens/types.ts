@@ -81,11 +81,31 @@ export interface FeatureExtAckToken {
   readonly features: readonly Login7Feature[];
 }
 
-/** A result column this package writes: NVARCHAR(4000) or INT (nullable). */
-export interface Column {
+/**
+ * An integer column: TINYINT (0 to 255), SMALLINT, INT or BIGINT, written as INTN of 1, 2, 4 or 8
+ * bytes (MS-TDS 2.2.5.4.2), nullable.
+ */
+export interface IntColumn {
   readonly name: string;
-  readonly type: 'nvarchar' | 'int';
+  readonly type: 'tinyint' | 'smallint' | 'int' | 'bigint';
 }
+
+/**
+ * A string column, nullable: NVARCHAR(length), UTF-16 of at most `length` code units (the
+ * byte-pairs of T-SQL's `nvarchar(n)`, 1 to 4000), or VARCHAR(length), at most `length` bytes (1 to
+ * 8000) in the code page of the instance's collation (SQL_Latin1_General_CP1_CI_AS: Windows-1252),
+ * whose characters alone it holds. MS-TDS 2.2.5.4.3: NVARCHARTYPE (0xE7) and BIGVARCHRTYPE (0xA7),
+ * each with its maximum length in bytes and the 5-byte COLLATION. `length` defaults to the most,
+ * 4000 or 8000; the decoder always gives it.
+ */
+export interface StringColumn {
+  readonly name: string;
+  readonly type: 'nvarchar' | 'varchar';
+  readonly length?: number;
+}
+
+/** A result column this package writes and reads. */
+export type Column = IntColumn | StringColumn;
 
 /** COLMETADATA (2.2.7.4): the columns of the rows that follow. */
 export interface ColMetadataToken {
