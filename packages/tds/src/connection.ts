@@ -755,6 +755,20 @@ export class Connection {
     if (resetting === (TdsPacketStatus.RESET_CONNECTION | TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)) {
       throw tdsError('malformed', 'packet.Status', 'RESETCONNECTION and RESETCONNECTIONSKIPTRAN both set');
     }
+    // Section 2.2.3.1.2: only a batch, an RPC or a transaction manager request asks for a reset; on
+    // another message (an attention, a bulk load) it would reset the session with no acknowledgment.
+    const resets = [
+      TdsPacketType.SQL_BATCH,
+      TdsPacketType.RPC,
+      TdsPacketType.TRANSACTION_MANAGER,
+    ] as number[];
+    if (resetting !== 0 && !resets.includes(m.type)) {
+      throw tdsError(
+        'malformed',
+        'packet.Status',
+        `a reset asked on a message of type 0x${m.type.toString(16)}, not a batch, RPC or transaction manager request`,
+      );
+    }
     // Sections 2.2.1.7 and 2.2.3.1.2: a message whose last packet has IGNORE set (a request the client
     // cancelled while sending it) is discarded; the answer is a single DONE with DONE_ERROR, no attention
     // acknowledgment.

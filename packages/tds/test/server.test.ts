@@ -1127,6 +1127,23 @@ describe('serveTds: the session', () => {
     await s.closed;
   });
 
+  it('refuses a reset asked on an attention (2.2.3.1.2: batch, RPC or TM only) with ERROR 4014, and keeps no reset', async () => {
+    for (const type of [TdsPacketType.ATTENTION, TdsPacketType.BULK_LOAD]) {
+      const { s, next } = await session();
+      s.send(encodePackets(type, new Uint8Array(0), { status: TdsPacketStatus.RESET_CONNECTION }));
+      expect(await next(3), type.toString(16)).toEqual([
+        errorFromMi1({
+          number: 4014,
+          state: 1,
+          class: 20,
+          msgText: `A fatal error occurred while reading the input stream from the network. The session will be terminated (malformed: packet.Status: a reset asked on a message of type 0x${type.toString(16)}, not a batch, RPC or transaction manager request).`,
+        }),
+        done(DoneStatus.ERROR),
+      ]);
+      await s.closed;
+    }
+  });
+
   it('refuses a batch whose ALL_HEADERS repeat a header or carry an unknown type, with ERROR 4014, and closes', async () => {
     const descriptor = [18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
     for (const [headers, detail] of [
