@@ -49,7 +49,7 @@ import {
   statementTokens,
 } from './responses';
 import { type ConnectionConfig, maskSqlSecrets, type TdsAuthResult, type TdsSession } from './server';
-import { decodeSqlBatch } from './sql-batch';
+import { AllHeadersType, decodeSqlBatch } from './sql-batch';
 import {
   cannotOpenDatabase,
   inputStreamError,
@@ -797,8 +797,18 @@ export class Connection {
     }
     switch (m.type) {
       case TdsPacketType.SQL_BATCH: {
-        const { sqlText } = decodeSqlBatch(m.payload, this.#tdsVersion);
+        const { sqlText, headers } = decodeSqlBatch(m.payload, this.#tdsVersion);
         this.#log(`batch: ${oneLine(maskSqlSecrets(sqlText))}`); // no password or secret's literal
+        // MS-TDS 2.2.5.3.1: a query notification subscription (SqlDependency) the emulator cannot keep;
+        // answering the batch would tell the client it was registered.
+        if (headers.some((h) => h.type === AllHeadersType.QUERY_NOTIFICATIONS)) {
+          this.#sendTokens([
+            ...reset,
+            this.#error(notRunByEmulator('a batch asking for query notifications (ALL_HEADERS type 1)')),
+            done(DoneStatus.ERROR),
+          ]);
+          return;
+        }
         const answer = this.#answer(sqlText, reset);
         this.#send(TdsPacketType.TABULAR_RESULT, answer.payload, answer.tokens);
         return;

@@ -1127,6 +1127,34 @@ describe('serveTds: the session', () => {
     await s.closed;
   });
 
+  it('refuses a batch asking for query notifications with 50000: no subscription is kept (2.2.5.3.1)', async () => {
+    const { s, next } = await session();
+    const descriptor = [18, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
+    // NotifyId 'n', SSBDeployment 's': USHORT byte lengths, UTF-16LE.
+    const notifications = [14, 0, 0, 0, 1, 0, 2, 0, 0x6e, 0, 2, 0, 0x73, 0];
+    const total = 4 + descriptor.length + notifications.length;
+    const payload = Uint8Array.from([
+      total,
+      0,
+      0,
+      0,
+      ...descriptor,
+      ...notifications,
+      ...Buffer.from('SELECT 1', 'utf16le'),
+    ]);
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, payload));
+    const [error, last] = await next(3);
+    expect(error).toMatchObject({
+      type: 'ERROR',
+      number: 50000,
+      msgText: expect.stringContaining('a batch asking for query notifications (ALL_HEADERS type 1)'),
+    });
+    expect(last).toEqual(done(DoneStatus.ERROR));
+    // The same batch without the header is answered.
+    s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('SELECT 1')));
+    expect((await next(4))[0]).toMatchObject({ type: 'COLMETADATA' });
+  });
+
   it('refuses a reset asked on an attention (2.2.3.1.2: batch, RPC or TM only) with ERROR 4014, and keeps no reset', async () => {
     for (const type of [TdsPacketType.ATTENTION, TdsPacketType.BULK_LOAD]) {
       const { s, next } = await session();
