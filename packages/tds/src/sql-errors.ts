@@ -105,6 +105,16 @@ export function incorrectSyntaxNear(token: string, keyword: boolean): SqlError {
     : { number: 102, state: 1, class: 15, msgText: `Incorrect syntax near '${token}'.` };
 }
 
+/** 103, class 15: an identifier longer than `max` (128) characters, named by its first `max`. */
+export function identifierTooLong(name: string, max: number): SqlError {
+  return {
+    number: 103,
+    state: 4,
+    class: 15,
+    msgText: `The identifier that starts with '${name.slice(0, max)}' is too long. Maximum length is ${max}.`,
+  };
+}
+
 /** 1056, class 15: a SELECT list of more than 4096 elements. */
 export function tooManySelectElements(max: number): SqlError {
   return {

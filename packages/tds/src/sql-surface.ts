@@ -52,6 +52,7 @@
 
 import {
   databaseDoesNotExist,
+  identifierTooLong,
   incorrectSyntaxNear,
   missingEndCommentMark,
   notRunByEmulator,
@@ -132,6 +133,9 @@ export type StatementResult =
 const MAX_BATCH_CHARS = 64 * 1024;
 /** The most statements answered in one batch. */
 const MAX_STATEMENTS = 256;
+/** The longest identifier SQL Server reads: a sysname, nvarchar(128) (error 103 past it). */
+const MAX_IDENTIFIER_LENGTH = 128;
+
 /** SQL Server's most elements in a SELECT list (error 1056 past it). */
 const MAX_SELECT_ELEMENTS = 4096;
 /** The longest transaction name T-SQL takes (BEGIN TRANSACTION). */
@@ -184,6 +188,11 @@ class LexError extends Error {
 }
 
 const DIGIT = /\d/;
+
+/** An identifier (a sysname) has 128 characters at most: past it, SQL Server's 103 for the whole batch. */
+function checkIdentifierLength(name: string): void {
+  if (name.length > MAX_IDENTIFIER_LENGTH) throw new LexError(identifierTooLong(name, MAX_IDENTIFIER_LENGTH));
+}
 
 function tokenize(s: string): Token[] {
   const out: Token[] = [];
@@ -250,6 +259,7 @@ function tokenize(s: string): Token[] {
         value += s[i++];
       }
       out.push({ kind: 'word', value: value.toLowerCase(), text: value, quoted: true, start, end: i });
+      checkIdentifierLength(value);
     } else if (c === '@') {
       i++;
       if (s[i] === '@') i++;
@@ -288,6 +298,7 @@ function tokenize(s: string): Token[] {
       while (i < s.length && /[\w#$@]/.test(s[i]!)) i++;
       const text = s.slice(start, i);
       out.push({ kind: 'word', value: text.toLowerCase(), text, start, end: i });
+      checkIdentifierLength(text);
     } else {
       const two = s.slice(i, i + 2);
       i += ['>=', '<=', '<>', '!='].includes(two) ? 2 : 1;
