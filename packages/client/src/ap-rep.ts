@@ -44,6 +44,7 @@ export interface ApRepResult {
    * The initiator's side of the established GSS-API context (GSS framing
    * only): wrap, unwrap, getMic and verifyMic per RFC 4121 section 4.2,
    * keyed with the service's subkey when it sent one. Printing it shows no key.
+   * For SPNEGO without mutual authentication, the context `buildApReq` returned.
    */
   readonly securityContext?: GssSecurityContext;
   /**
@@ -61,6 +62,23 @@ export interface ContextDeps {
   readonly random: RandomSource;
   /** The client's `allowWeakCrypto`: an rc4-hmac subkey from the service is refused without it. */
   readonly allowWeakCrypto?: boolean;
+}
+
+/**
+ * The contexts {@link establishedContext} made at once, by the AP-REQ context they came from: a
+ * SPNEGO acceptor's answer to such an AP-REQ (no AP-REP, maybe a mechListMIC) is read into them.
+ */
+const establishedAtOnce = new WeakMap<ApReqContext, GssSecurityContext>();
+
+/**
+ * The initiator's security context for a GSS-framed AP-REQ without mutual authentication,
+ * established at once (no AP-REP will come), kept for {@link verifyApRep} to read the acceptor's
+ * SPNEGO answer into. Undefined for a raw AP-REQ.
+ */
+export function establishedContext(context: ApReqContext, deps: ContextDeps): GssSecurityContext | undefined {
+  const securityContext = initiatorContext(context, undefined, deps);
+  if (securityContext !== undefined) establishedAtOnce.set(context, securityContext);
+  return securityContext;
 }
 
 /**
@@ -144,12 +162,24 @@ function mutFail(why: string, realm: string, cause?: unknown): KerberosError {
  * Verifies the AP-REP (raw, GSS or SPNEGO-framed, as the AP-REQ was) against
  * the context kept from {@link buildApReq}. Throws KRB_AP_ERR_MUT_FAIL when it
  * does not match, or the service's error code when it sent a KRB-ERROR.
+ * A SPNEGO AP-REQ without mutual authentication is answered accept-completed
+ * with no AP-REP: that answer is read (its mechListMIC, if any, verified in
+ * the context {@link buildApReq} returned, which is returned again); a reject,
+ * request-mic or accept-incomplete is refused as with mutual authentication.
  */
 export function verifyApRep(context: ApReqContext, token: Uint8Array, deps: ContextDeps): ApRepResult {
   const realm = context.credential.server.realm;
   const dce = context.gss !== 'none' && ((context.gssFlags ?? 0) & GssFlags.dceStyle) !== 0;
   // A DCE-style acceptor answers with a raw AP-REP, as the AP-REQ went (MS-KILE 3.4.5.1).
-  const answer = readApRepAnswer(token, dce ? 'none' : context.gss);
+  const answer = readApRepAnswer(token, dce ? 'none' : context.gss, context.mutual);
+  if (answer.apRep === undefined) {
+    // SPNEGO without mutual authentication: accept-completed and no AP-REP. The context was
+    // established when the AP-REQ was built; a mechListMIC is the acceptor's first token in it.
+    const securityContext =
+      establishedAtOnce.get(context) ?? (initiatorContext(context, undefined, deps) as GssSecurityContext);
+    if (answer.mechListMic !== undefined) checkMechListMic(securityContext, answer.mechListMic, realm);
+    return { securityContext };
+  }
   const apRep = decodeApRep(answer.apRep);
   if (apRep.encPart.etype !== context.sessionKey.etype) {
     throw mutFail(
@@ -205,12 +235,21 @@ function dceReply(sessionKey: Key, acceptorSeqNumber: number, deps: ContextDeps)
  * RFC 4178 section 5: an acceptor's mechListMIC, a MIC token of the new context over the mechanism
  * list the initiator offered, proves that list reached it unchanged (no mechanism was struck out on
  * the way); one that does not verify fails the negotiation. It is the acceptor's first per-message
- * token, so it takes the first of the acceptor's sequence numbers, as MIT's initiator counts.
+ * token, so it takes the first of the acceptor's sequence numbers, as MIT's initiator counts. A
+ * context that cannot check MIC tokens at all (rc4-hmac: RFC 4757's tokens, which krbsim does not
+ * implement) says so with its own KDC_ERR_ETYPE_NOSUPP: the MIC was not found forged, only unchecked.
  */
 function checkMechListMic(securityContext: GssSecurityContext, mic: Uint8Array, realm: string): void {
   try {
     securityContext.verifyMic(encodeMechTypeList(SPNEGO_MECH_TYPES), mic);
   } catch (e) {
+    if (isKerberosError(e, ErrorCode.KDC_ERR_ETYPE_NOSUPP)) {
+      throw new KerberosError(
+        ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+        `the service's SPNEGO mechListMIC could not be checked, so the mechanisms offered are not known to have reached it unchanged: ${e.message}`,
+        { realm, cause: e },
+      );
+    }
     throw new KerberosError(
       ErrorCode.KRB_AP_ERR_MODIFIED,
       `the service's SPNEGO mechListMIC does not verify over the mechanisms offered: ${e instanceof Error ? e.message : String(e)}`,

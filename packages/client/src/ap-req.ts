@@ -17,6 +17,7 @@ import {
   type AuthorizationDataEntry,
   type ChannelBindings,
   type Checksum,
+  decodeGssChecksum,
   encodeApReq,
   encodeAuthorizationData,
   encodeClientTarget,
@@ -25,6 +26,8 @@ import {
   encodeKerbAdRestrictions,
   encodeLsapTokenInfoIntegrity,
   formatPrincipal,
+  GSS_CHECKSUM_TYPE,
+  type GssChecksum,
   GssFlags,
   KerbApOptions,
   type LsapTokenInfoIntegrity,
@@ -33,7 +36,7 @@ import {
 import { type Clock, ErrorCode, KerberosError, type RandomSource, randomUInt31 } from '@krbsim/core';
 import { checksum, checksumTypeFor, generateKey, type Key, KeyUsage, redactedKey } from '@krbsim/crypto';
 import type { GssSecurityContext, WrapStyle } from '@krbsim/service';
-import { initiatorContext } from './ap-rep';
+import { establishedContext } from './ap-rep';
 import { type Credential, describeCredential, isTgt, keyToWire } from './credential';
 import { frameApReq, type GssFraming } from './gss-token';
 import type { AuthenticatorClock } from './internal/authenticator-clock';
@@ -51,17 +54,29 @@ export interface ApReqOptions {
    * The authenticator checksum: a ready Checksum, or `{ data }` to checksum
    * with the session key (usage 10). With GSS framing the RFC 4121 0x8003
    * checksum is built instead unless one is given here. Not with
-   * `channelBindings` or `delegation`, which go in the 0x8003 checksum this
-   * replaces (a RangeError).
+   * `channelBindings`, `delegation`, `gssFlags`, `confidentiality` or `integrity`, which go in the
+   * 0x8003 checksum this replaces (a RangeError). With GSS framing the initiator's context takes
+   * the flags an acceptor reads from the checksum given: a 0x8003 one's own (GSS_C_DELEG_FLAG only
+   * when it carries a KRB-CRED; not DCE style, as the token goes GSS-framed; none from one that
+   * does not parse, which an acceptor refuses), any other replay and sequence (as MIT's acceptor
+   * reads Samba's keyed checksum), and mutual when `mutual` asks for it.
    */
   readonly checksum?: Checksum | { readonly data: Uint8Array };
   /** `'none'` (raw AP-REQ, default), `'krb5'` (GSS InitialContextToken) or `'spnego'` (NegTokenInit). */
   readonly gss?: GssFraming;
-  /** GSS confidentiality flag in the 0x8003 checksum. Default true. */
+  /**
+   * GSS confidentiality flag in the 0x8003 checksum. Default true. GSS framing only, and not with
+   * `checksum` (a RangeError: no 0x8003 checksum is built to carry it).
+   */
   readonly confidentiality?: boolean;
-  /** GSS integrity flag in the 0x8003 checksum. Default true. */
+  /** GSS integrity flag in the 0x8003 checksum. Default true. GSS framing only, and not with `checksum` (a RangeError). */
   readonly integrity?: boolean;
-  /** Extra GSS flags to set (see {@link GssFlags}), e.g. replay and sequence. */
+  /**
+   * Extra GSS flags to set (see {@link GssFlags}), e.g. replay and sequence. GSS framing only, and
+   * not with `checksum` (a RangeError); a raw AP-REQ asks for mutual authentication with `mutual`
+   * (the AP option). GSS_C_MUTUAL_FLAG with `mutual: false` is a RangeError. GSS_C_DELEG_FLAG is
+   * sent, and kept in the context, only with a `delegation` (which sets it), as MIT's initiator does.
+   */
   readonly gssFlags?: number;
   /**
    * Channel bindings for the 0x8003 checksum (or their application data). Default: none (16 zero
@@ -77,7 +92,8 @@ export interface ApReqOptions {
   /**
    * How the security context lays out the Wrap tokens it makes: `'mit'`
    * (RRC 0, default), `'windows'` (the RRC Heimdal and Windows send) or
-   * `'dce'` (default when `gssFlags` has DCE style, 0x1000).
+   * `'dce'` (default when `gssFlags` has DCE style, 0x1000). GSS framing only (raw, a RangeError:
+   * a raw AP-REQ makes no security context).
    */
   readonly wrapStyle?: WrapStyle;
   /**
@@ -134,7 +150,11 @@ export interface ApReqContext {
   readonly seqNumber?: number;
   readonly mutual: boolean;
   readonly gss: GssFraming;
-  /** The GSS flags sent in the 0x8003 checksum, when one was sent. */
+  /**
+   * GSS framing only: the GSS flags the initiator's context takes, those the 0x8003 checksum
+   * carries (GSS_C_DELEG_FLAG only when a KRB-CRED went with it); with a `checksum` of the
+   * caller's, those an acceptor reads from it (see {@link ApReqOptions.checksum}).
+   */
   readonly gssFlags?: number;
   /** The credential used. */
   readonly credential: Credential;
@@ -178,20 +198,37 @@ function resolveChecksum(
   });
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+function listed(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/** The names of the options `opts` gives, of `keys`. */
+function given(opts: ApReqOptions, keys: readonly (keyof ApReqOptions)[]): string[] {
+  return keys.filter((k) => opts[k] !== undefined);
+}
+
 /**
- * Channel bindings and delegation travel in the RFC 4121 0x8003 checksum (section 4.1.1), which is
- * built only with GSS framing and only when no `checksum` is given; KERB_AP_OPTIONS_CBT goes with
- * GSS framing only. Asked for where they cannot go, they would be dropped without a word, and an
- * acceptor would take the AP-REQ as binding no channel: refused instead, as DCE style in SPNEGO is.
+ * Channel bindings, delegation and the GSS flags (`gssFlags`, `confidentiality`, `integrity`) travel
+ * in the RFC 4121 0x8003 checksum (section 4.1.1), which is built only with GSS framing and only
+ * when no `checksum` is given; KERB_AP_OPTIONS_CBT goes with GSS framing only, and so does
+ * `wrapStyle`, a property of the security context a raw AP-REQ does not make. Asked for where they
+ * cannot go, they would be dropped without a word: an acceptor would take the AP-REQ as binding no
+ * channel, a raw one asking for DCE style or mutual authentication in `gssFlags` would go without
+ * either, and the initiator's context would claim flags (replay, sequence) the acceptor never
+ * read. Refused instead, as DCE style in SPNEGO is.
  */
 function refuseDroppedOptions(opts: ApReqOptions, framed: boolean): void {
-  const asked = [
-    opts.channelBindings !== undefined && 'channelBindings',
-    opts.delegation !== undefined && 'delegation',
-  ].filter((x): x is string => x !== false);
+  const asked = given(opts, ['channelBindings', 'delegation']);
+  const flags = given(opts, ['gssFlags', 'confidentiality', 'integrity']);
   if (opts.checksum !== undefined && asked.length > 0) {
     throw new RangeError(
       `${asked.join(' and ')} go in the 0x8003 checksum (RFC 4121 section 4.1.1), which a given \`checksum\` replaces: give one or the other`,
+    );
+  }
+  if (opts.checksum !== undefined && flags.length > 0) {
+    throw new RangeError(
+      `${listed(flags)} ${flags.length === 1 ? 'sets' : 'set'} the flags of the 0x8003 checksum (RFC 4121 section 4.1.1.1), which a given \`checksum\` replaces: put the flags in the checksum given (encodeGssChecksum), or leave \`checksum\` out`,
     );
   }
   if (!framed && opts.clientAwareChannelBindings === true) asked.push('clientAwareChannelBindings');
@@ -200,6 +237,43 @@ function refuseDroppedOptions(opts: ApReqOptions, framed: boolean): void {
       `${asked.join(' and ')} need GSS framing (gss: 'krb5' or 'spnego'): a raw AP-REQ has no 0x8003 checksum, so it binds no channel and delegates nothing`,
     );
   }
+  const contextOptions = [...flags, ...given(opts, ['wrapStyle'])];
+  if (!framed && contextOptions.length > 0) {
+    throw new RangeError(
+      `${listed(contextOptions)} ${contextOptions.length === 1 ? 'needs' : 'need'} GSS framing (gss: 'krb5' or 'spnego'): a raw AP-REQ carries no GSS flags and makes no security context (mutual authentication: \`mutual: true\`, the AP option; DCE style: gss: 'krb5', which sends the AP-REQ raw)`,
+    );
+  }
+}
+
+/**
+ * The flags the initiator's context takes (GSS framing only): those of the 0x8003 checksum sent.
+ * Built here, it carries what was asked, with GSS_C_DELEG_FLAG set exactly when a KRB-CRED went
+ * with it (encodeGssChecksum sets and clears it so, as MIT's initiator keeps GSS_C_DELEG_FLAG in
+ * its context only when it delegated). Given by the caller, it is read as an acceptor reads it
+ * (see {@link ApReqOptions.checksum}), so that both sides of the context agree.
+ */
+function contextFlags(
+  opts: ApReqOptions,
+  cksum: Checksum | undefined,
+  asked: number,
+  mutual: boolean,
+): number {
+  if (opts.checksum === undefined) {
+    return (opts.delegation === undefined ? asked & ~GssFlags.deleg : asked | GssFlags.deleg) >>> 0;
+  }
+  const m = mutual ? GssFlags.mutual : 0;
+  // Samba's keyed checksum of nothing, as MIT's acceptor (and krbsim's) reads it.
+  if (cksum?.cksumtype !== GSS_CHECKSUM_TYPE) return (GssFlags.replay | GssFlags.sequence | m) >>> 0;
+  let sent: GssChecksum;
+  try {
+    sent = decodeGssChecksum(cksum);
+  } catch {
+    return m; // an acceptor refuses the AP-REQ (KRB_AP_ERR_INAPP_CKSUM): no context on the other side
+  }
+  // DELEG without a KRB-CRED delegates nothing (MIT's acceptor masks it); the token goes GSS-framed,
+  // so DCE style (which an acceptor refuses there) is not this context's.
+  const deleg = sent.delegation === undefined ? GssFlags.deleg : 0;
+  return ((sent.flags & ~deleg & ~GssFlags.dceStyle) | m) >>> 0;
 }
 
 /** Builds an AP-REQ for `cred`; see {@link ApReqOptions} for the defaults. */
@@ -224,6 +298,7 @@ export function buildApReq(
   }
   const gss = opts.gss ?? 'none';
   const framed = gss !== 'none';
+  refuseDroppedOptions(opts, framed);
   // MS-KILE 3.4.5.1: a DCE-style initiator sends its AP-REQ raw, always asks for mutual
   // authentication, and answers the acceptor's AP-REP with one of its own (verifyApRep).
   const dce = framed && ((opts.gssFlags ?? 0) & GssFlags.dceStyle) !== 0;
@@ -234,7 +309,11 @@ export function buildApReq(
         : 'DCE style (GSS_C_DCE_STYLE) implies mutual authentication; mutual: false contradicts it',
     );
   }
-  refuseDroppedOptions(opts, framed);
+  if (((opts.gssFlags ?? 0) & GssFlags.mutual) !== 0 && opts.mutual === false) {
+    throw new RangeError(
+      'GSS_C_MUTUAL_FLAG in gssFlags asks for mutual authentication (the mutual-required AP option); mutual: false contradicts it',
+    );
+  }
   const mutual = dce || (opts.mutual ?? framed);
   const sessionKey = cred.sessionKey;
   const wanted = opts.subkey ?? framed;
@@ -252,6 +331,7 @@ export function buildApReq(
       (opts.gssFlags ?? 0)) >>>
     0;
   const cksum = resolveChecksum(opts, sessionKey, gss, flags);
+  const gssFlags = framed ? contextFlags(opts, cksum, flags, mutual) : undefined;
   const authorizationData = apAuthorizationData(
     (opts.etypeNegotiation ?? framed) ? etypeList(deps.encTypes, sessionKey.etype) : undefined,
     framed && opts.clientAwareChannelBindings === true ? KerbApOptions.CBT : 0,
@@ -287,11 +367,11 @@ export function buildApReq(
     credential: cred,
     ...(subkey === undefined ? {} : { subkey }),
     ...(seqNumber === undefined ? {} : { seqNumber }),
-    ...(framed && opts.checksum === undefined ? { gssFlags: flags } : {}),
+    ...(gssFlags === undefined ? {} : { gssFlags }),
     ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
   };
   const token = dce ? der : frameApReq(der, gss);
-  const securityContext = mutual ? undefined : initiatorContext(context, undefined, deps);
+  const securityContext = mutual ? undefined : establishedContext(context, deps);
   return securityContext === undefined ? { token, context } : { token, context, securityContext };
 }
 

@@ -69,9 +69,12 @@ function krbErrorIn(token: Uint8Array): KrbErrorMessage | undefined {
   }
 }
 
-/** A service's answer to an AP-REQ, unframed: the DER AP-REP and, from SPNEGO, the acceptor's mechListMIC. */
+/**
+ * A service's answer to an AP-REQ, unframed: the DER AP-REP and, from SPNEGO, the acceptor's
+ * mechListMIC. No AP-REP only in a SPNEGO answer to an AP-REQ without mutual authentication.
+ */
 export interface ApRepAnswer {
-  readonly apRep: Uint8Array;
+  readonly apRep?: Uint8Array;
   /** The acceptor's MIC over {@link SPNEGO_MECH_TYPES} (RFC 4178 section 5), to verify once the context is made. */
   readonly mechListMic?: Uint8Array;
 }
@@ -91,7 +94,9 @@ function notServed(why: string): KerberosError {
  * AP-REQ's (krb5) is KRB_AP_ERR_MSG_TYPE.
  */
 export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array {
-  return readApRepAnswer(token, framing).apRep;
+  const { apRep } = readApRepAnswer(token, framing);
+  if (apRep === undefined) throw new Error('unreachable: an answer to a mutual AP-REQ carries an AP-REP');
+  return apRep;
 }
 
 /**
@@ -109,8 +114,14 @@ export function unframeApRep(token: Uint8Array, framing: GssFraming): Uint8Array
  * the acceptor's Kerberos mechanism answers in the mechanism it was addressed
  * in (RFC 4121 section 4.1; MIT's initiator checks it, and MIT's, Heimdal's
  * and krbsim's acceptors frame it so), KRB_AP_ERR_MSG_TYPE otherwise.
+ *
+ * `mutual` is whether the AP-REQ asked for mutual authentication (default true). Without it the
+ * acceptor sends no AP-REP (RFC 4121 section 4.1; MIT's and krbsim's acceptors answer SPNEGO with
+ * accept-completed and no responseToken), so an accept-completed answer without one is read, and
+ * returned without `apRep` (its mechListMIC, if any, kept); with it, the answer must carry the
+ * AP-REP (KRB_AP_ERR_MUT_FAIL).
  */
-export function readApRepAnswer(token: Uint8Array, framing: GssFraming): ApRepAnswer {
+export function readApRepAnswer(token: Uint8Array, framing: GssFraming, mutual = true): ApRepAnswer {
   let inner = token;
   let mechListMic: Uint8Array | undefined;
   if (framing === 'spnego') {
@@ -156,6 +167,7 @@ export function readApRepAnswer(token: Uint8Array, framing: GssFraming): ApRepAn
       );
     }
     if (resp.responseToken === undefined) {
+      if (!mutual) return resp.mechListMic === undefined ? {} : { mechListMic: resp.mechListMic };
       throw new KerberosError(
         ErrorCode.KRB_AP_ERR_MUT_FAIL,
         'the SPNEGO answer carries no AP-REP (responseToken is absent), though mutual authentication was asked for',
