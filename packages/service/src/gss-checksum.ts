@@ -66,7 +66,8 @@ function collectApOptions(ad: AuthorizationData, found: Uint8Array[], depth: num
       continue;
     }
     if (e.adType !== AdType.AD_IF_RELEVANT) continue;
-    if (depth >= DEFAULT_MAX_DEPTH) {
+    // Up to DEFAULT_MAX_DEPTH containers, one inside the other, are read (this one is number `depth`).
+    if (depth > DEFAULT_MAX_DEPTH) {
       throw new KerberosError(
         ErrorCode.KRB_ERR_GENERIC,
         `the authenticator's AD-IF-RELEVANT containers nest deeper than ${DEFAULT_MAX_DEPTH}`,

@@ -25,6 +25,7 @@ import {
 import {
   type Clock,
   ErrorCode,
+  isKerberosError,
   KerberosError,
   type RandomSource,
   systemClock,
@@ -35,9 +36,10 @@ import { acceptorReply, checkDceReply } from './ap-rep';
 import type { ApReqCheck } from './check-ap-req';
 import type { DelegatedCredential } from './delegation';
 import { acceptorEncTypes, authenticatorEtypeList } from './etype-negotiation';
-import { type Framing, frameApRep, unframeApReq } from './framing';
+import { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
+import { isGssTokenError } from './gss/gss-error';
 import type { WrapStyle } from './gss/per-message-token';
-import { GssSecurityContext } from './gss/security-context';
+import { GssSecurityContext, type SecurityContextParams } from './gss/security-context';
 import { hostAddressOf } from './host-address';
 import type { PacCheck, VerifiedPac } from './pac';
 import { ReplayCache } from './replay-cache';
@@ -345,12 +347,17 @@ export class KerberosService {
     const { ticket, authenticator: auth, sessionKey } = v;
     const gssFlags = v.gssChecksum?.flags;
     // MS-KILE 3.4.5.1: a DCE-style initiator sends its AP-REQ raw, and DCE style implies mutual
-    // authentication; MIT's acceptor refuses the flag in a GSS token, as a defective token.
+    // authentication. MIT's acceptor refuses the flag in a GSS token, as a defective token. In SPNEGO
+    // it is krbsim's refusal: MIT's SPNEGO takes a bare DCE-style AP-REQ as mechToken (its krb5
+    // mechanism reads a 0x6e token so), but krbsim's SPNEGO completes in one round trip, and a
+    // DCE-style context needs a third leg, the initiator's AP-REP, which acceptDceReply takes raw.
     const dce = gssFlags !== undefined && (gssFlags & GssFlags.dceStyle) !== 0;
     if (dce && gss) {
       throw new KerberosError(
         ErrorCode.KRB_AP_ERR_MSG_TYPE,
-        `the AP-REQ sets GSS_C_DCE_STYLE but came ${framed.framing === 'spnego' ? 'in SPNEGO' : 'in a GSS token'}; a DCE-style initiator sends it raw (MS-KILE 3.4.5.1)`,
+        framed.framing === 'spnego'
+          ? "the AP-REQ sets GSS_C_DCE_STYLE but came in SPNEGO, which krbsim's acceptor completes in one round trip where a DCE-style context takes three legs; a DCE-style initiator sends it raw (MS-KILE 3.4.5.1)"
+          : 'the AP-REQ sets GSS_C_DCE_STYLE but came in a GSS token (MIT: a defective token); a DCE-style initiator sends it raw (MS-KILE 3.4.5.1)',
       );
     }
     const mutual =
@@ -371,6 +378,32 @@ export class KerberosService {
         : [...(auth.authorizationData ?? []), ...ticket.authorizationData],
       this.#machine,
     );
+    // verifyBeforeReplay redacted the delegation, the session key, the ticket's key and the subkey.
+    const delegatedCredential = v.delegated;
+    // The acceptor's GSS context but for what its AP-REP adds. A DCE-style context is the acceptor's
+    // once the initiator's AP-REP has come (acceptDceReply).
+    const context: SecurityContextParams | undefined = gss
+      ? {
+          initiator: false,
+          sessionKey,
+          ...(auth.subkey === undefined
+            ? {}
+            : { initiatorSubkey: { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue } }),
+          ...(auth.seqNumber === undefined ? {} : { initiatorSeqNumber: auth.seqNumber }),
+          flags:
+            contextFlags(gssFlags, mutual, delegatedCredential !== undefined) |
+            (v.channelBound ? GssFlags.channelBound : 0),
+          endtime: ticket.endtime,
+          clock: this.#clock,
+          random: this.#random,
+          ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
+        }
+      : undefined;
+    // RFC 4178 section 5: the initiator's SPNEGO mechListMIC, checked before the replay cache as every
+    // refusal is, on a context like the one made below (whose window it then goes through for real).
+    if (context !== undefined && framed.mechListMic !== undefined) {
+      checkInitiatorMechListMic(new GssSecurityContext(context), framed);
+    }
     // Last, once every refusal above has passed: only an accepted authenticator takes room in the
     // cache, and one refused for its token is refused alike when sent again (verify-ap-req.ts).
     checkReplay(apReq, v, this.#replay);
@@ -384,29 +417,22 @@ export class KerberosService {
       : undefined;
     const acceptorSubkey = reply?.acceptorSubkey && redactedKey(reply.acceptorSubkey);
     const acceptorSeq = reply?.acceptorSeqNumber;
-    const responseToken = frameApRep(reply?.apRep, framed);
-    // verifyBeforeReplay redacted the delegation, the session key, the ticket's key and the subkey.
-    const delegatedCredential = v.delegated;
-    // A DCE-style context is the acceptor's once the initiator's AP-REP has come (acceptDceReply).
-    const securityContext = gss
-      ? new GssSecurityContext({
-          initiator: false,
-          sessionKey,
-          ...(auth.subkey === undefined
-            ? {}
-            : { initiatorSubkey: { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue } }),
-          ...(reply?.acceptorSubkey === undefined ? {} : { acceptorSubkey: reply.acceptorSubkey }),
-          ...(auth.seqNumber === undefined ? {} : { initiatorSeqNumber: auth.seqNumber }),
-          ...(acceptorSeq === undefined ? {} : { acceptorSeqNumber: acceptorSeq }),
-          flags:
-            contextFlags(gssFlags, mutual, delegatedCredential !== undefined) |
-            (v.channelBound ? GssFlags.channelBound : 0),
-          endtime: ticket.endtime,
-          clock: this.#clock,
-          random: this.#random,
-          ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
-        })
-      : undefined;
+    const securityContext =
+      context === undefined
+        ? undefined
+        : new GssSecurityContext({
+            ...context,
+            ...(reply?.acceptorSubkey === undefined ? {} : { acceptorSubkey: reply.acceptorSubkey }),
+            ...(acceptorSeq === undefined ? {} : { acceptorSeqNumber: acceptorSeq }),
+          });
+    // The initiator's MIC, checked above, goes through this context's window as its first token; then
+    // MIT's process_mic: "If we got a MIC, we must send a MIC", the acceptor's first token.
+    let mechListMic: Uint8Array | undefined;
+    if (securityContext !== undefined && framed.mechListMic !== undefined) {
+      checkInitiatorMechListMic(securityContext, framed);
+      mechListMic = acceptorMechListMic(securityContext, framed);
+    }
+    const responseToken = frameApRep(reply?.apRep, framed, mechListMic === undefined ? {} : { mechListMic });
     // A fixed shape: absent optional fields are undefined keys (as the codec's
     // decoders return them); one object, no spreads.
     return {
@@ -524,6 +550,48 @@ function machineIdOption(id: Uint8Array, name: string): Uint8Array {
     throw new TypeError(`KerberosService: ${name} must be 32 bytes`);
   }
   return id.slice();
+}
+
+/**
+ * RFC 4178 section 5: the initiator's mechListMIC proves its mechanism list reached this acceptor
+ * unchanged (no mechanism struck out on the way), as MIT's acceptor checks it (`process_mic`: a
+ * GSS_VerifyMIC over the DER MechTypeList as sent, REJECT when it fails). One that does not verify
+ * is KRB_AP_ERR_MODIFIED; on a context that cannot check MIC tokens (rc4-hmac) it is
+ * KDC_ERR_ETYPE_NOSUPP, unchecked rather than taken on trust.
+ */
+function checkInitiatorMechListMic(context: GssSecurityContext, framed: UnframedApReq): void {
+  try {
+    context.verifyInitiatorMechListMic(framed.mechTypes!, framed.mechListMic!);
+  } catch (e) {
+    throw mechListMicError(e, "the initiator's SPNEGO mechListMIC", 'checked');
+  }
+}
+
+/** The acceptor's mechListMIC over the initiator's MechTypeList: its context's first MIC token. */
+function acceptorMechListMic(context: GssSecurityContext, framed: UnframedApReq): Uint8Array {
+  try {
+    return context.getMic(framed.mechTypes!);
+  } catch (e) {
+    throw mechListMicError(e, "the acceptor's SPNEGO mechListMIC", 'made');
+  }
+}
+
+function mechListMicError(e: unknown, what: string, done: 'checked' | 'made'): unknown {
+  if (isKerberosError(e, ErrorCode.KDC_ERR_ETYPE_NOSUPP)) {
+    return new KerberosError(
+      ErrorCode.KDC_ERR_ETYPE_NOSUPP,
+      `${what} cannot be ${done}, so the mechanisms the initiator offered are not known to have arrived unchanged (RFC 4178 section 5): ${e.message}`,
+      { cause: e },
+    );
+  }
+  if (isGssTokenError(e) && e.status !== 'CONTEXT_EXPIRED') {
+    return new KerberosError(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      `${what} does not verify over the mechanisms offered, which may have been changed on the way (RFC 4178 section 5): ${e.message}`,
+      { cause: e },
+    );
+  }
+  return e;
 }
 
 /**

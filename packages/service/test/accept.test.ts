@@ -809,6 +809,17 @@ describe('GSS checksum and channel bindings', () => {
     expect(g.message).toMatch(
       /^an AD-IF-RELEVANT in the authenticator does not decode, so its KERB-AP-OPTIONS/,
     );
+    // Containers one inside the other are read 32 deep (the codec's nesting bound), and refused deeper.
+    const deep = (levels: number) => {
+      let ad: { adType: number; adData: Uint8Array } = options(CBT);
+      for (let i = 0; i < levels; i++) ad = inIfRelevant(ad);
+      return edited((a) => ({ ...a, authorizationData: [ad] }));
+    };
+    expect(failure(() => svc.accept(deep(32), bound))).toEqual(emptyBindings);
+    expect(failure(() => svc.accept(deep(33), bound))).toEqual([
+      ErrorCode.KRB_ERR_GENERIC,
+      "the authenticator's AD-IF-RELEVANT containers nest deeper than 32",
+    ]);
     // A raw AP-REQ read as krb5_rd_req reads it (no channel to hold it to) is not searched, as MIT's isn't.
     const rawShort = edited(
       (a) => ({ ...a, authorizationData: [inIfRelevant(options(Uint8Array.of(0x40)))] }),

@@ -10,7 +10,9 @@
 import {
   decodeApRep,
   decodeEncApRepPart,
+  encodeNegotiationToken,
   GssFlags,
+  GssOid,
   Krb5TokenId,
   unwrapKrb5Token,
   wrapKrb5Token,
@@ -99,6 +101,20 @@ describe('DCE style: what is refused', () => {
     const e = thrown(() => lab.service().accept(framed));
     expect(isKerberosError(e, ErrorCode.KRB_AP_ERR_MSG_TYPE)).toBe(true);
     expect((e as KerberosError).message).toContain('a DCE-style initiator sends it raw');
+  });
+
+  it("a DCE-style AP-REQ as a bare SPNEGO mechToken (MIT's SPNEGO takes it): refused, krbsim's SPNEGO having one round trip", () => {
+    const { lab, cred } = firstTwoLegs();
+    const raw = lab.client.buildApReq(cred, { gss: 'krb5', gssFlags: DCE }).token;
+    expect(raw[0]).toBe(0x6e); // a DCE-style AP-REQ goes raw
+    const token = encodeNegotiationToken({
+      negTokenInit: { mechTypes: [GssOid.MS_KRB5, GssOid.KRB5], mechToken: raw },
+    });
+    const e = thrown(() => lab.service().accept(token));
+    expect(isKerberosError(e, ErrorCode.KRB_AP_ERR_MSG_TYPE)).toBe(true);
+    expect((e as KerberosError).message).toContain(
+      "came in SPNEGO, which krbsim's acceptor completes in one round trip where a DCE-style context takes three legs",
+    );
   });
 
   it('a third leg with another sequence number, a subkey, another enctype or key: refused, nothing established', () => {

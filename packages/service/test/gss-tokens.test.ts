@@ -395,6 +395,27 @@ describe('refusals', () => {
     expect((err as KerberosError).code).toBe(ErrorCode.KDC_ERR_ETYPE_NOSUPP);
   });
 
+  it('an rc4-hmac context claims no CONF, INTEG or PROT_READY, on either side, since it makes no tokens', () => {
+    const { initiator, acceptor } = contextPair({
+      etype: EncType.RC4_HMAC,
+      etypeNegotiation: false,
+      gssFlags: REPLAY_SEQ,
+      service: { allowWeakCrypto: true },
+    });
+    const promises = GssFlags.conf | GssFlags.integ | GssFlags.protReady;
+    for (const ctx of [initiator, acceptor]) {
+      expect(ctx.etype).toBe(EncType.RC4_HMAC);
+      expect(ctx.retFlags & promises, ctx.initiator ? 'initiator' : 'acceptor').toBe(0);
+      // What the checksum asked for is kept in `flags`; the rest of retFlags is as for AES.
+      expect(ctx.flags & (GssFlags.conf | GssFlags.integ)).toBe(GssFlags.conf | GssFlags.integ);
+      expect(ctx.retFlags).toBe(GssFlags.mutual | REPLAY_SEQ | GssFlags.trans);
+    }
+    // The same flags on an AES context: all three (PROT_READY at the acceptor, which sent an AP-REP).
+    const aes = contextPair({ gssFlags: REPLAY_SEQ });
+    expect(aes.acceptor.retFlags & promises).toBe(promises);
+    expect(aes.initiator.retFlags & promises).toBe(GssFlags.conf | GssFlags.integ);
+  });
+
   it('an rc4-hmac session key whose client lists AES enctypes becomes an AES context (RFC 4537)', () => {
     const { initiator, acceptor, accepted } = contextPair({
       etype: EncType.RC4_HMAC,

@@ -132,6 +132,8 @@ export class GssSecurityContext {
   /** Wrap tokens this side makes are laid out this way. */
   readonly wrapStyle: WrapStyle;
   readonly #key: Key;
+  /** The key before any acceptor subkey: the initiator's subkey, else the session key. */
+  readonly #initiatorKey: Key;
   readonly #acceptorSubkey: boolean;
   readonly #window: SequenceWindow;
   readonly #endtime: number | undefined;
@@ -147,7 +149,9 @@ export class GssSecurityContext {
    * integrity, DCE style, identify, extended error, and at the acceptor channel-bound when the
    * bindings matched), with TRANS, and PROT_READY at an acceptor that
    * answered with an AP-REP (mutual authentication, not DCE style: MIT's acceptor sets it there
-   * alone). Heimdal's acceptor leaves PROT_READY out.
+   * alone). Heimdal's acceptor leaves PROT_READY out. A context that can make no tokens (rc4-hmac:
+   * RFC 4757's, which krbsim does not implement) leaves out CONF, INTEG and PROT_READY, which
+   * promise them, on either side.
    */
   get retFlags(): number {
     const known =
@@ -162,6 +166,9 @@ export class GssSecurityContext {
         GssFlags.identify |
         GssFlags.extendedError |
         GssFlags.channelBound);
+    if (usesRfc1964Tokens(this.#key.etype)) {
+      return ((known & ~(GssFlags.conf | GssFlags.integ)) | GssFlags.trans) >>> 0;
+    }
     const protReady =
       !this.initiator && (this.flags & GssFlags.mutual) !== 0 && (this.flags & GssFlags.dceStyle) === 0;
     return (known | GssFlags.trans | (protReady ? GssFlags.protReady : 0)) >>> 0;
@@ -173,7 +180,8 @@ export class GssSecurityContext {
     this.wrapStyle = p.wrapStyle ?? ((this.flags & GssFlags.dceStyle) !== 0 ? 'dce' : 'mit');
     // A peer that sends DCE-style tokens reads them so too (both sides agree through the flag or the option).
     this.#dce = (this.flags & GssFlags.dceStyle) !== 0 || this.wrapStyle === 'dce';
-    this.#key = p.acceptorSubkey ?? p.initiatorSubkey ?? p.sessionKey;
+    this.#initiatorKey = p.initiatorSubkey ?? p.sessionKey;
+    this.#key = p.acceptorSubkey ?? this.#initiatorKey;
     this.#acceptorSubkey = p.acceptorSubkey !== undefined;
     const initiatorSeq = toSeq(p.initiatorSeqNumber);
     const acceptorSeq = p.acceptorSeqNumber === undefined ? initiatorSeq : toSeq(p.acceptorSeqNumber);
@@ -263,6 +271,34 @@ export class GssSecurityContext {
     return result;
   }
 
+  /**
+   * SPNEGO, at the acceptor (RFC 4178 section 5): checks the mechListMIC an initiator sent beside its
+   * first token, over `mechTypes` (the DER MechTypeList as its NegTokenInit carried it). The
+   * initiator made it before it could know of an acceptor subkey, so it is a MIC token (RFC 4121
+   * section 4.2.6.1) under the initiator's subkey, or the session key, with the AcceptorSubkey flag
+   * clear, key usage 25, as MIT's acceptor reads a token without the flag (with `ctx->subkey`). Its
+   * sequence number goes through the replay window as {@link verifyMic}'s would. `KerberosService.accept`
+   * calls it; a context made otherwise has no use for it.
+   *
+   * @throws TypeError at an initiator; GssTokenError as {@link verifyMic}; KerberosError
+   *   KDC_ERR_ETYPE_NOSUPP when that key is rc4-hmac (RFC 4757's tokens).
+   */
+  verifyInitiatorMechListMic(mechTypes: Uint8Array, token: Uint8Array): VerifyMicResult {
+    if (this.initiator) {
+      throw new TypeError(
+        "verifyInitiatorMechListMic: the initiator's mechListMIC is checked at the acceptor",
+      );
+    }
+    if (!(mechTypes instanceof Uint8Array)) {
+      throw new TypeError('verifyInitiatorMechListMic: mechTypes must be a Uint8Array');
+    }
+    const h = this.#receive(token, PerMessageTokenId.MIC, this.#initiatorKey, false);
+    verifyMicToken(this.#initiatorKey, 'initiator', token, mechTypes);
+    const result: VerifyMicResult = { seqNumber: h.seqNumber };
+    this.#order(h.seqNumber, result, 'MIC');
+    return result;
+  }
+
   /** Non-secret state, for logs. */
   toJSON(): object {
     return {
@@ -279,19 +315,19 @@ export class GssSecurityContext {
     return this.toJSON();
   }
 
-  #live(): void {
+  #live(key: Key = this.#key): void {
     if (this.#endtime !== undefined && this.#clock.now() > this.#endtime) {
       throw new GssTokenError(
         'CONTEXT_EXPIRED',
         `the security context expired at ${new Date(this.#endtime).toISOString()} with its ticket; establish a new one`,
       );
     }
-    if (usesRfc1964Tokens(this.#key.etype)) {
+    if (usesRfc1964Tokens(key.etype)) {
       // RFC 4121 section 4.2 tokens are for the RFC 3961 simplified profile's enctypes;
       // rc4-hmac contexts use RFC 4757's RFC 1964-style tokens.
       throw new KerberosError(
         ErrorCode.KDC_ERR_ETYPE_NOSUPP,
-        `per-message tokens for enctype ${this.#key.etype} (rc4-hmac) are RFC 4757's, which krbsim does not implement; use an AES session key or subkey`,
+        `per-message tokens for enctype ${key.etype} (rc4-hmac) are RFC 4757's, which krbsim does not implement; use an AES session key or subkey`,
       );
     }
   }
@@ -310,9 +346,18 @@ export class GssSecurityContext {
     return this.initiator ? 'acceptor' : 'initiator';
   }
 
-  /** Decodes the header and checks what this context expects of it before any cryptography. */
-  #receive(token: Uint8Array, tokId: number): PerMessageTokenHeader {
-    this.#live();
+  /**
+   * Decodes the header and checks what this context expects of it before any cryptography: the
+   * token is to be under `key`, with the AcceptorSubkey flag when `acceptorSubkey` (by default this
+   * context's key and flag).
+   */
+  #receive(
+    token: Uint8Array,
+    tokId: number,
+    key: Key = this.#key,
+    acceptorSubkey: boolean = this.#acceptorSubkey,
+  ): PerMessageTokenHeader {
+    this.#live(key);
     const h = decodePerMessageToken(token);
     const kind = tokId === PerMessageTokenId.WRAP ? 'Wrap' : 'MIC';
     if (h.tokId !== tokId) {
@@ -332,11 +377,13 @@ export class GssSecurityContext {
       );
     }
     const flagged = (h.flags & PerMessageFlags.acceptorSubkey) !== 0;
-    if (flagged !== this.#acceptorSubkey) {
+    if (flagged !== acceptorSubkey) {
       throw new GssTokenError(
         'DEFECTIVE_TOKEN',
         flagged
-          ? `the ${kind} token claims the acceptor's subkey, but the acceptor sent none in this context`
+          ? this.#acceptorSubkey
+            ? `the ${kind} token claims the acceptor's subkey, which the initiator could not know of when it made it`
+            : `the ${kind} token claims the acceptor's subkey, but the acceptor sent none in this context`
           : `the ${kind} token lacks the AcceptorSubkey flag, but the acceptor's subkey protects this context (RFC 4121 section 2)`,
       );
     }
