@@ -86,7 +86,7 @@ export function establishedContext(context: ApReqContext, deps: ContextDeps): Gs
  * is verified: the acceptor's subkey and sequence number come from `apRep`.
  * Undefined for a raw AP-REQ (RFC 4121 tokens belong to GSS contexts).
  */
-export function initiatorContext(
+function initiatorContext(
   context: ApReqContext,
   apRep: { readonly subkey?: Key; readonly seqNumber?: number } | undefined,
   deps: ContextDeps,
