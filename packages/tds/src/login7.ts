@@ -35,7 +35,7 @@ import {
 } from './iana/login7';
 import { ByteReader, ByteWriter, utf16Decode, utf16Encode } from './internal/bytes';
 import { hasTds72Forms } from './negotiate';
-import { PACKET_HEADER_BYTES } from './packet';
+import { messageBytePositions } from './packet';
 
 /** The longest LOGIN7 (section 2.2.6.4: 128K - 1 bytes). */
 export const MAX_LOGIN7_BYTES = 128 * 1024 - 1;
@@ -303,15 +303,7 @@ const BLANK_CHAR = obfuscate('*');
  */
 export function blankLogin7Passwords(packets: Uint8Array): Uint8Array {
   const out = packets.slice();
-  // Where each byte of the message (the packets' payloads, in order) lies in `out`.
-  const where: number[] = [];
-  for (let at = 0; at + PACKET_HEADER_BYTES < out.length; ) {
-    const length = (out[at + 2]! << 8) | out[at + 3]!;
-    if (length <= PACKET_HEADER_BYTES) break;
-    const end = Math.min(at + length, out.length);
-    for (let i = at + PACKET_HEADER_BYTES; i < end; i++) where.push(i);
-    at = end;
-  }
+  const where = messageBytePositions(out);
   const byteAt = (i: number) => (i < where.length ? out[where[i]!]! : 0);
   const u16 = (i: number) => byteAt(i) | (byteAt(i + 1) << 8);
   const u32 = (i: number) => (u16(i) | (u16(i + 2) << 16)) >>> 0;

@@ -331,3 +331,20 @@ export class PacketReader {
 }
 
 const hex = (n: number): string => n.toString(16).padStart(2, '0');
+
+/**
+ * @internal Where each byte of the message `packets` carry lies in `packets`: the payloads' bytes in
+ * order (a header whose Length is too short, or runs past the bytes, ends the list there). For
+ * rewriting a message's bytes in place across packet boundaries (a trace's blanked secrets).
+ */
+export function messageBytePositions(packets: Uint8Array): number[] {
+  const where: number[] = [];
+  for (let at = 0; at + PACKET_HEADER_BYTES < packets.length; ) {
+    const length = (packets[at + 2]! << 8) | packets[at + 3]!;
+    if (length <= PACKET_HEADER_BYTES) break;
+    const end = Math.min(at + length, packets.length);
+    for (let i = at + PACKET_HEADER_BYTES; i < end; i++) where.push(i);
+    at = end;
+  }
+  return where;
+}

@@ -30,8 +30,11 @@ import { createServer, type Server } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { Connection } from './connection';
 import type { TdsExchange } from './exchange';
+import { TdsVersion } from './iana/login7';
 import { blankLogin7Passwords, type Login7 } from './login7';
+import { messageBytePositions } from './packet';
 import type { PreloginVersion } from './prelogin';
+import { decodeSqlBatch, type SqlBatch } from './sql-batch';
 import type { SqlError } from './sql-errors';
 import type { SessionFacts, StatementResult } from './sql-surface';
 import { systemTdsTimers, type TdsTimers } from './timers';
@@ -238,17 +241,70 @@ export function maskSqlSecrets(sqlText: string): string {
   return sqlText.replace(SECRET_LITERAL, "$1'***'");
 }
 
+/** The characters (start, end) of `sqlText` that {@link maskSqlSecrets} masks: each secret literal's own, its quotes and prefix left. */
+function secretSpans(sqlText: string): Array<readonly [number, number]> {
+  const matches = PASSWORD_PROCEDURES.test(sqlText)
+    ? [...sqlText.matchAll(new RegExp(LITERAL, 'gi'))].map((m) => ({ at: m.index, literal: m[0] }))
+    : [...sqlText.matchAll(SECRET_LITERAL)].map((m) => ({
+        at: m.index + m[1]!.length,
+        literal: m[0].slice(m[1]!.length),
+      }));
+  return matches.map(({ at, literal }) => {
+    const open = /^(?:N?'|0x)/i.exec(literal)![0].length;
+    const close = literal.length > open && literal.endsWith("'") && !literal.startsWith('0') ? 1 : 0;
+    return [at + open, at + literal.length - close] as const;
+  });
+}
+
+/**
+ * @internal A SQL batch's packets with the literals {@link maskSqlSecrets} masks overwritten by `*`
+ * in place (the same number of characters, the quotes kept), so the message still decodes: what a
+ * trace, its HTML and its pcap keep of `ALTER LOGIN ... WITH PASSWORD = '...'`. Bytes that do not
+ * decode as a batch are returned as they are (a copy).
+ */
+export function blankSqlBatchSecrets(packets: Uint8Array): Uint8Array {
+  const out = packets.slice();
+  const where = messageBytePositions(out);
+  const payload = Uint8Array.from(where, (i) => out[i]!);
+  // The batch's TDS version is the session's; ALL_HEADERS (7.2 on) tells it apart from 7.1's bare text.
+  let batch: SqlBatch | undefined;
+  for (const version of [TdsVersion.V7_4, TdsVersion.V7_1]) {
+    try {
+      batch = decodeSqlBatch(payload, version);
+      break;
+    } catch {
+      // Not this version's form.
+    }
+  }
+  if (batch === undefined) return out;
+  const textAt = payload.length - 2 * batch.sqlText.length;
+  for (const [start, end] of secretSpans(batch.sqlText)) {
+    for (let k = start; k < end; k++) {
+      out[where[textAt + 2 * k]!] = 0x2a; // '*', UTF-16LE
+      out[where[textAt + 2 * k + 1]!] = 0;
+    }
+  }
+  return out;
+}
+
 /**
  * `onExchange` as the caller hears it: a LOGIN7's Password and ChangePassword blanked (`*` for
  * each character) before anyone keeps it, for a trace (its HTML, its pcap) must not hold a SQL
- * login's password, which LOGIN7's obfuscation only hides from the eye.
+ * login's password, which LOGIN7's obfuscation only hides from the eye; a SQL batch's password and
+ * secret literals likewise ({@link blankSqlBatchSecrets}).
  */
 function traceable(
   onExchange: ((exchange: TdsExchange) => void) | undefined,
 ): ((exchange: TdsExchange) => void) | undefined {
   if (onExchange === undefined) return undefined;
   return (e) =>
-    onExchange(e.requestType === 'LOGIN7' ? { ...e, request: blankLogin7Passwords(e.request) } : e);
+    onExchange(
+      e.requestType === 'LOGIN7'
+        ? { ...e, request: blankLogin7Passwords(e.request) }
+        : e.requestType === 'SQL batch'
+          ? { ...e, request: blankSqlBatchSecrets(e.request) }
+          : e,
+    );
 }
 
 /** Listen for TDS connections (see the module comment). */

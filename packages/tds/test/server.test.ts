@@ -11,6 +11,7 @@ import {
   DoneStatus,
   decodePacketHeader,
   decodePrelogin,
+  decodeSqlBatch,
   decodeTokens,
   Encryption,
   EnvChangeType,
@@ -39,7 +40,7 @@ import {
 import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Internal: the duplex is node:stream's, which the published types must not need.
-import { maskSqlSecrets, nextSessionId } from '../src/server';
+import { blankSqlBatchSecrets, maskSqlSecrets, nextSessionId } from '../src/server';
 import { PreloginTlsTransport } from '../src/tls-in-prelogin';
 import { ManualTimers, until } from './helpers';
 
@@ -2047,6 +2048,46 @@ describe('the log shows no password a batch carries', () => {
       /batch: CREATE LOGIN \[svc\] WITH PASSWORD='\*\*\*' MUST_CHANGE, CHECK_POLICY = ON$/,
     );
     expect(lines[2]).toContain("IDENTITY = 'SHARED ACCESS SIGNATURE', SECRET = '***'");
+  });
+
+  it('blankSqlBatchSecrets: a trace keeps the batch with each secret literal as *, across packets, still decoding', () => {
+    const sql =
+      `SELECT '${'x'.repeat(300)}'; ALTER LOGIN [app] WITH PASSWORD = N'N3w-S3cret!' OLD_PASSWORD = 'Old-S3cret!'; ` +
+      "CREATE LOGIN y WITH PASSWORD = 0x0200AB HASHED; SELECT 'password'";
+    for (const tdsVersion of [TdsVersion.V7_4, TdsVersion.V7_1]) {
+      const packets = encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch(sql, tdsVersion), {
+        packetSize: 512,
+      });
+      expect(packets.length).toBeGreaterThan(512 + 8); // the secrets straddle no less than two packets
+      const blanked = blankSqlBatchSecrets(packets);
+      const reader = new PacketReader({ maxPacket: 32767, maxMessage: 1 << 20 });
+      const [message] = reader.push(blanked);
+      const text = decodeSqlBatch(message!.payload, tdsVersion).sqlText;
+      expect(text).toBe(
+        sql
+          .replace('N3w-S3cret!', '***********')
+          .replace('Old-S3cret!', '***********')
+          .replace('0x0200AB', '0x******'),
+      );
+      expect(packets).not.toEqual(blanked);
+    }
+    // Bytes that are no batch come back as they are.
+    const garbage = encodePackets(TdsPacketType.SQL_BATCH, Uint8Array.of(1, 2, 3));
+    expect(blankSqlBatchSecrets(garbage)).toEqual(garbage);
+  });
+
+  it('a listener hands onExchange the batch with its secret literals blanked', async () => {
+    const exchanges: TdsExchange[] = [];
+    const { server } = await listen({ onExchange: (e) => exchanges.push(e) });
+    const c = await client(server.port);
+    expect((await c.login({ sspi: GSS })).ok).toBe(true);
+    await c.batch("ALTER LOGIN [app] WITH PASSWORD = 'Trace-S3cret'");
+    await until(() => exchanges.some((e) => e.requestType === 'SQL batch'));
+    const batch = exchanges.find((e) => e.requestType === 'SQL batch')!;
+    expect(Buffer.from(batch.request).includes(Buffer.from('Trace-S3cret', 'utf16le'))).toBe(false);
+    expect(Buffer.from(batch.request).includes(Buffer.from("PASSWORD = '************'", 'utf16le'))).toBe(
+      true,
+    );
   });
 
   it('maskSqlSecrets: hex and unterminated literals, any case; a batch without one unchanged', () => {
