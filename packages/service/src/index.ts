@@ -39,7 +39,13 @@ export {
 } from './check-ap-req';
 export type { DelegatedCredential } from './delegation';
 export { ACCEPTOR_ENC_TYPES } from './etype-negotiation';
-export { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
+export {
+  type FrameApRepOptions,
+  type Framing,
+  frameApRep,
+  type UnframedApReq,
+  unframeApReq,
+} from './framing';
 export { type GssStatus, GssTokenError, isGssTokenError } from './gss/gss-error';
 export {
   decodePerMessageToken,
