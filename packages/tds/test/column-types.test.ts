@@ -19,7 +19,6 @@ import {
   DEFAULT_COLLATION,
   decodeTokens,
   encodeTokens,
-  type SessionFacts,
   type StatementResult,
   serveTds,
   TdsToken,
@@ -28,20 +27,9 @@ import {
 import { createSelfSignedCa, issueServerCertificate } from '@krbsim/transport';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refusalMessage } from './helpers';
+import { refusalMessage, SESSION_FACTS } from './helpers';
 
-const facts: SessionFacts = {
-  login: 'CONTOSO\\alice',
-  authScheme: 'KERBEROS',
-  version: 'Microsoft SQL Azure (RTM) - 12.0.2000.8',
-  serverName: 'mi1',
-  spid: 51,
-  database: 'master',
-  encrypted: true,
-  clientAddress: '127.0.0.1',
-  isMember: (n) => (n === 'CONTOSO\\SqlAdmins' ? 1 : null),
-  isSrvRoleMember: (r) => (r === 'sysadmin' ? 0 : null),
-};
+const facts = SESSION_FACTS;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -1,6 +1,6 @@
 /** What the TDS tests share: reason-and-path (and message) readers for TdsErrors, manual timers, and waiting on I/O. */
 
-import { isTdsError, type TdsTimers } from '@krbsim/tds';
+import { isTdsError, type SessionFacts, type TdsTimers } from '@krbsim/tds';
 
 /** `reason path` of the TdsError `f` throws (a different error is rethrown); undefined if none. */
 export function refusal(f: () => unknown): string | undefined {
@@ -70,3 +70,17 @@ export async function until(f: () => boolean, what = f.toString(), turns = 100_0
   }
   throw new Error(`never happened in ${turns} event-loop turns: ${what}`);
 }
+
+/** A logged-in session's facts, as the SQL surface tests answer from them. */
+export const SESSION_FACTS: SessionFacts = {
+  login: 'CONTOSO\\alice',
+  authScheme: 'KERBEROS',
+  version: 'Microsoft SQL Azure (RTM) - 12.0.2000.8',
+  serverName: 'mi1',
+  spid: 51,
+  database: 'master',
+  encrypted: true,
+  clientAddress: '127.0.0.1',
+  isMember: (n) => (n === 'CONTOSO\\SqlAdmins' ? 1 : n === 'CONTOSO\\Auditors' ? 0 : null),
+  isSrvRoleMember: (r) => (r === 'sysadmin' ? 0 : null),
+};

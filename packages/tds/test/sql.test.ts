@@ -10,11 +10,10 @@ import {
   encodeSqlBatch,
   negotiateEncryption,
   notRunByEmulator,
-  type SessionFacts,
   TdsVersion,
 } from '@krbsim/tds';
 import { describe, expect, it } from 'vitest';
-import { refusal, refusalMessage } from './helpers';
+import { refusal, refusalMessage, SESSION_FACTS } from './helpers';
 
 describe('SQLBatch', () => {
   it('round-trips with the transaction descriptor header, and without ALL_HEADERS under TDS 7.1', () => {
@@ -128,18 +127,7 @@ describe('SQLBatch', () => {
   });
 });
 
-const facts: SessionFacts = {
-  login: 'CONTOSO\\alice',
-  authScheme: 'KERBEROS',
-  version: 'Microsoft SQL Azure (RTM) - 12.0.2000.8',
-  serverName: 'mi1',
-  spid: 51,
-  database: 'master',
-  encrypted: true,
-  clientAddress: '127.0.0.1',
-  isMember: (n) => (n === 'CONTOSO\\SqlAdmins' ? 1 : n === 'CONTOSO\\Auditors' ? 0 : null),
-  isSrvRoleMember: (r) => (r === 'sysadmin' ? 0 : null),
-};
+const facts = SESSION_FACTS;
 
 const one = (sql: string) => {
   const r = answerBatch(sql, facts);
