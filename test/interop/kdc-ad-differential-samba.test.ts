@@ -24,6 +24,7 @@
 
 import {
   AdType,
+  ApOptions,
   type AuthorizationData,
   decodeAuthorizationData,
   decodeEtypeInfo2,
@@ -42,6 +43,7 @@ import {
   KdcOptions,
   type KdcReqBody,
   KERB_ERR_TYPE_EXTENDED,
+  type KrbFastArmoredReq,
   NameType,
   PacOptions,
   PaDataType,
@@ -49,7 +51,7 @@ import {
   type Ticket,
 } from '@krbsim/asn1';
 import { Duration, errorCodeName, systemClock, systemRandom } from '@krbsim/core';
-import { generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
+import { cf2, generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import { Kdc, Realm } from '@krbsim/kdc';
 import {
   decodePac,
@@ -547,6 +549,48 @@ const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
     krbsim: 'KDC_ERR_MUST_USE_USER2USER',
     why: 'a Windows DC refuses a service ticket for a user principal unless the request is user-to-user ("rejected because User2User was required", the KDC\'s event; userToUserForPlainUsers); Samba 4.17 finds no such server',
   },
+  'FAST: PA-ENC-TIMESTAMP inside the armor': {
+    oracle: /^KDC_ERR_POLICY cname=alice \| armored KDC_ERR_POLICY offers=\[19,133\]$/,
+    krbsim: 'KDC_ERR_POLICY cname=- | armored KDC_ERR_POLICY offers=[]',
+    why: `both refuse the timestamp under FAST with KDC_ERR_POLICY, unread (a Windows DC answers KDC_ERR_PREAUTH_REQUIRED: Samba's test_fast_enc_timestamp; an MIT realm accepts it, as MIT's KDC does); ${WHY_CNAME}; and Samba puts ETYPE-INFO2 and a cookie beside any armored AS refusal (as the disabled user's above), krbsim beside a pre-authentication error's only`,
+  },
+  "FAST: enc-fast-req naming etype 17, the armor key's being 18": {
+    oracle: /^fast=\[19,138\] strengthened finished \| REP /,
+    krbsim: 'KRB_ERR_GENERIC cname=- | armored KRB_ERR_GENERIC offers=[]',
+    why: "an EncryptedData names its key's etype (RFC 4120 section 5.2.9): krbsim refuses one that names another, as MIT's KDC does (krb5_c_decrypt's KRB5_BAD_ENCTYPE, kdc-fast-differential-mit.test.ts); Samba's Heimdal decrypts with the armor key whatever the field says",
+  },
+  'FAST: a TGS-REQ with explicit armor besides the implicit (compound identity)': {
+    oracle: /^fast=\[\] strengthened finished \| REP .* s=MSSQLSvc\/sql01\.corp\.contoso\.com:1433 /,
+    krbsim: 'KDC_ERR_PREAUTH_FAILED cname=-',
+    why: "a DC serves explicit armor in a TGS-REQ as compound identity (MS-KILE 3.3.5.7.4: the armor key KRB-FX-CF2 of the explicit armor's and the subkey, the device's groups and claims in the ticket), as Samba does; krbsim does not serve compound identity and refuses it with KDC_ERR_PREAUTH_FAILED (MIT's code for AP-REQ armor in a TGS-REQ) rather than answer it as plain implicit armor",
+  },
+  'FAST: a TGS-REQ whose authenticator carries AD-fx-fast-armor': {
+    oracle: /^KRB_AP_ERR_BAD_INTEGRITY cname=alice$/,
+    krbsim: 'KRB_AP_ERR_BAD_INTEGRITY cname=-',
+    why: `both refuse it, with the same code, before the armor is opened; ${WHY_CNAME}`,
+  },
+  'TGS-REQ with enc-authorization-data holding AD-fx-fast-armor': {
+    oracle: /^REP .* s=krbtgt\/CORP\.CONTOSO\.COM \| ticket .* ad=1\[128\],71 /,
+    krbsim: 'KDC_ERR_POLICY',
+    why: "RFC 6113's FAST marks say how a ticket may be used (AD-fx-fast-armor: as FAST armor only), which the KDC, not the client, vouches for: krbsim refuses them in enc-authorization-data as it refuses KDC-issued types there; Samba 4.17 (as MIT's KDC: kdc-fast-differential-mit.test.ts) copies them into the ticket, a TGT then refused as a TGS header (the cases above)",
+  },
+  'TGS-REQ with enc-authorization-data holding AD-fx-fast-used': {
+    oracle: /^REP .* ad=1\[128\],72 /,
+    krbsim: 'KDC_ERR_POLICY',
+    why: 'as for AD-fx-fast-armor: the KDC does not put AD-fx-fast-used into a ticket for the client (a TGT so marked makes every unarmored TGS-REQ KRB_AP_ERR_MODIFIED, the cases above); Samba 4.17 copies it',
+  },
+  'S4U2Self by PA-FOR-USER, a user account without SPNs, with user-to-user': {
+    oracle: /^KDC_ERR_S_PRINCIPAL_UNKNOWN$/,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=bob | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | cname=1:alice",
+    why: "both refuse S4U2Self by an account without SPNs (the case above); with user-to-user a Windows DC serves it (what Impacket's getST -self -u2u asks, the ticket sealed in the account's TGT session key), as krbsim's AD realm serves user-to-user to such an account (the user-to-user case above); Samba 4.17 finds no server by a plain user name, user-to-user or not",
+  },
+  'S4U2Self by PA-S4U-X509-USER keyed with the TGT session key beside a subkey': {
+    oracle: /^REP .* s=websvc \| .* pa=\[\] encpa=\[[^\]]*\] \| .* logon websvc .* cname=1:websvc$/,
+    krbsim:
+      "REP forwardable,pre-authent,transited-policy-checked life=600m renew=- sk=18 tkt=18 s=websvc | ticket forwardable,pre-authent,transited-policy-checked ad=1[128] caddr=- tr= | pa=[130] encpa=[165(18000000)] | pac=[1,10,12,6,7,16,19] | logon alice full='' server=DC1 domain=CORP/D user=alice primary=513 groups=513:0x7,Analysts:0x7,Data Readers:0x7 extra=S-1-18-2:0x7 resource=- flags=0x20 uac=0x210 bad=0 times logoff=never kickoff=never pwset=set pwcan=set pwmust=never | client alice id=authtime | upn alice@corp.contoso.com dns=CORP.CONTOSO.COM flags=2 sam=alice sid=D-alice | sig6=16 | sig7=16 | sig16=16 | sig19=16 | cname=1:alice",
+    why: "Samba 4.17 ignores PA-S4U-X509-USER (the case above), so it says nothing of the key; an AD realm takes the TGT session key MS-SFU 2.2.2 names, beside a subkey too, and the subkey MIT's client keys it with, which Windows DCs serve (an MIT realm takes the subkey only, as MIT's KDC: kdc-s4u-differential-mit.test.ts)",
+  },
 };
 
 /** One KDC, and the TGTs the TGS cases present. */
@@ -853,14 +897,24 @@ function tgsCase(
     authorizationData?: AuthorizationData;
     /** PA-PAC-OPTIONS with these flags (MS-KILE 2.2.10), as a Windows client sends it. */
     pacOptions?: number;
+    /** The authenticator's authorization-data (RFC 6113's FAST marks). */
+    authenticatorAd?: AuthorizationData;
+    /** The authenticator carries a subkey (the reply is sealed with it). */
+    subkey?: true;
   } = {},
 ): void {
+  // Each side's subkey, to open its reply.
+  const subkeys = new Map<string, Key>();
   cases.push({
     label,
     realm: REALM,
-    build: (side, t) =>
-      tgsReq({
+    build: (side, t) => {
+      const subkey = more.subkey === true ? generateKey(18, { random: clientRandom }) : undefined;
+      if (subkey !== undefined) subkeys.set(side.name, subkey);
+      return tgsReq({
         tgt: presented(side.tgts![tgt]!, more.forge),
+        ...(subkey !== undefined && { subkey }),
+        ...(more.authenticatorAd !== undefined && { authenticatorAuthorizationData: more.authenticatorAd }),
         now: t + (more.skewMs ?? 0),
         realm: REALM,
         sname: pn(sname, sname.includes('/') ? NameType.NT_SRV_INST : NameType.NT_PRINCIPAL),
@@ -901,11 +955,16 @@ function tgsCase(
                 },
               ]),
         ],
-      }),
+      });
+    },
     outcome: (side, reply) => {
+      const subkey = subkeys.get(side.name);
       const answer = answerOf(
         reply,
-        (rep) => openRep(rep, side.tgts![tgt]!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
+        (rep) =>
+          subkey === undefined
+            ? openRep(rep, side.tgts![tgt]!.sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY)
+            : openRep(rep, subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY),
         more.u2u === undefined ? ticketKey : () => side.tgts![more.u2u!]!.sessionKey,
       );
       if ((more.s4uFor === undefined && more.x509For === undefined) || reply[0] !== TAG_TGS_REP)
@@ -1257,27 +1316,46 @@ function asBody(user: string, t: number): KdcReqBody {
 
 /**
  * `user`'s AS-REQ armored with plainsvc's TGT (RFC 6113 section 5.4.2), with
- * the encrypted challenge of `password` (none when undefined) inside.
+ * the encrypted challenge of `password` (none when undefined) inside; `more`
+ * sets the armor AP-REQ's ap-options, puts PA-ENC-TIMESTAMP inside instead
+ * of the challenge, or rewrites the KrbFastArmoredReq.
  */
-function fastAsCase(label: string, user: string, password: string | undefined): void {
+function fastAsCase(
+  label: string,
+  user: string,
+  password: string | undefined,
+  more: {
+    apOptions?: number;
+    encTimestamp?: true;
+    edit?: (fx: KrbFastArmoredReq) => KrbFastArmoredReq;
+  } = {},
+): void {
   const armorKeys = new Map<string, Key>();
   cases.push({
     label,
     realm: REALM,
     build: (side, t) => {
-      const a = apArmor(side.tgts!.plainsvc!, t);
+      const a = apArmor(side.tgts!.plainsvc!, t, false, clientRandom, {
+        ...(more.apOptions !== undefined && { apOptions: more.apOptions }),
+      });
       armorKeys.set(side.name, a.armorKey);
       const body = asBody(user, t);
+      const key = password === undefined ? undefined : userKey(REALM, user, password);
       const inner =
-        password === undefined
+        key === undefined
           ? []
-          : [encryptedChallenge(a.armorKey, userKey(REALM, user, password), paEncTsEnc(t))];
+          : more.encTimestamp
+            ? [encTimestamp(key, t)]
+            : [encryptedChallenge(a.armorKey, key, paEncTsEnc(t))];
       const fx = armoredReq(a.armorKey, { padata: inner, body }, encodeKdcReqBody(body), a.armor);
       return encodeAsReq({
         pvno: 5,
         msgType: 10,
         padata: [
-          { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) },
+          {
+            padataType: PaDataType.PA_FX_FAST,
+            padataValue: encodePaFxFastRequest({ armoredData: more.edit?.(fx) ?? fx }),
+          },
         ],
         reqBody: body,
       });
@@ -1294,8 +1372,17 @@ function fastAsCase(label: string, user: string, password: string | undefined): 
   });
 }
 
-/** alice's TGS-REQ for the SQL service under implicit armor (section 5.4.1.1: the TGT and a subkey). */
-function fastTgsCase(label: string): void {
+/**
+ * alice's TGS-REQ for the SQL service under implicit armor (section 5.4.1.1:
+ * the TGT and a subkey); `more` puts authorization-data in its authenticator,
+ * or adds explicit armor with plainsvc's TGT: compound identity (MS-KILE
+ * 3.3.5.7.4), the armor key KRB-FX-CF2(explicit armor key, subkey,
+ * "explicitarmor", "tgsarmor").
+ */
+function fastTgsCase(
+  label: string,
+  more: { authenticatorAd?: AuthorizationData; explicitArmor?: true } = {},
+): void {
   const keys = new Map<string, { armorKey: Key; subkey: Key }>();
   cases.push({
     label,
@@ -1313,12 +1400,22 @@ function fastTgsCase(label: string): void {
           nonce: NONCE,
           etypes: [18],
           subkey,
+          ...(more.authenticatorAd !== undefined && { authenticatorAuthorizationData: more.authenticatorAd }),
         }),
       );
       const paTgsReq = plain.padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
-      const armorKey = armorKeyOf(subkey, tgt.sessionKey);
+      const explicit = more.explicitArmor ? apArmor(side.tgts!.plainsvc!, t) : undefined;
+      const armorKey =
+        explicit === undefined
+          ? armorKeyOf(subkey, tgt.sessionKey)
+          : cf2(explicit.armorKey, subkey, 'explicitarmor', 'tgsarmor');
       keys.set(side.name, { armorKey, subkey });
-      const fx = armoredReq(armorKey, { padata: [], body: plain.reqBody }, paTgsReq.padataValue);
+      const fx = armoredReq(
+        armorKey,
+        { padata: [], body: plain.reqBody },
+        paTgsReq.padataValue,
+        explicit?.armor,
+      );
       return encodeTgsReq({
         pvno: 5,
         msgType: 12,
@@ -1343,6 +1440,82 @@ fastAsCase('FAST: an armored AS-REQ with the encrypted challenge', 'alice', acco
 fastAsCase('FAST: an encrypted challenge under another password', 'alice', 'not-alice');
 fastAsCase('FAST: an encrypted challenge of a disabled user', 'dave', account('dave').password);
 fastTgsCase('FAST: a TGS-REQ under implicit armor');
+// What RFC 6113 leaves to a KDC, and MS-KILE decides for AD.
+fastAsCase('FAST: PA-ENC-TIMESTAMP inside the armor', 'alice', account('alice').password, {
+  encTimestamp: true,
+});
+fastAsCase('FAST: an armor AP-REQ with ap-options use-session-key', 'alice', account('alice').password, {
+  apOptions: ApOptions['use-session-key'],
+});
+fastAsCase(
+  "FAST: enc-fast-req naming etype 17, the armor key's being 18",
+  'alice',
+  account('alice').password,
+  {
+    edit: (fx) => ({ ...fx, encFastReq: { ...fx.encFastReq, etype: 17 } }),
+  },
+);
+fastTgsCase('FAST: a TGS-REQ with explicit armor besides the implicit (compound identity)', {
+  explicitArmor: true,
+});
+// RFC 6113's FAST marks in the PA-TGS-REQ (sections 5.4.1.1, 5.4.2): a DC refuses AD-fx-fast-armor in
+// the authenticator or the TGT, and AD-fx-fast-used in an unarmored request.
+const fxMark = (adType: number): AuthorizationData => [{ adType, adData: new Uint8Array(0) }];
+const inIfRelevant = (inner: AuthorizationData): AuthorizationData => [
+  { adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData(inner).slice() },
+];
+fastTgsCase('FAST: a TGS-REQ whose authenticator carries AD-fx-fast-armor', {
+  authenticatorAd: fxMark(AdType.AD_FX_FAST_ARMOR),
+});
+fastTgsCase('FAST: a TGS-REQ whose authenticator carries AD-fx-fast-used', {
+  authenticatorAd: fxMark(AdType.AD_FX_FAST_USED),
+});
+tgsCase('TGS-REQ whose authenticator carries AD-fx-fast-armor', 'alice', SQL_SPN, {
+  authenticatorAd: fxMark(AdType.AD_FX_FAST_ARMOR),
+});
+tgsCase('TGS-REQ whose authenticator carries AD-fx-fast-armor inside AD-IF-RELEVANT', 'alice', SQL_SPN, {
+  authenticatorAd: inIfRelevant(fxMark(AdType.AD_FX_FAST_ARMOR)),
+});
+tgsCase('TGS-REQ whose TGT carries AD-fx-fast-armor', 'alice', SQL_SPN, {
+  forge: (etp) => ({
+    ...etp,
+    authorizationData: [...(etp.authorizationData ?? []), ...fxMark(AdType.AD_FX_FAST_ARMOR)],
+  }),
+});
+tgsCase('TGS-REQ, unarmored, whose authenticator carries AD-fx-fast-used', 'alice', SQL_SPN, {
+  authenticatorAd: fxMark(AdType.AD_FX_FAST_USED),
+});
+tgsCase(
+  'TGS-REQ, unarmored, whose authenticator carries AD-fx-fast-used inside AD-IF-RELEVANT',
+  'alice',
+  SQL_SPN,
+  {
+    authenticatorAd: inIfRelevant(fxMark(AdType.AD_FX_FAST_USED)),
+  },
+);
+tgsCase('TGS-REQ, unarmored, whose TGT carries AD-fx-fast-used', 'alice', SQL_SPN, {
+  forge: (etp) => ({
+    ...etp,
+    authorizationData: [...(etp.authorizationData ?? []), ...fxMark(AdType.AD_FX_FAST_USED)],
+  }),
+});
+tgsCase('TGS-REQ with enc-authorization-data holding AD-fx-fast-armor', 'alice', `krbtgt/${REALM}`, {
+  authorizationData: fxMark(AdType.AD_FX_FAST_ARMOR),
+});
+tgsCase('TGS-REQ with enc-authorization-data holding AD-fx-fast-used', 'alice', SQL_SPN, {
+  authorizationData: fxMark(AdType.AD_FX_FAST_USED),
+});
+// S4U2Self by a user account without SPNs (MS-KILE's user-to-user rule), and PA-S4U-X509-USER's key.
+tgsCase('S4U2Self by PA-FOR-USER, a user account without SPNs', 'bob', 'bob', { s4uFor: 'alice' });
+tgsCase('S4U2Self by PA-FOR-USER, a user account without SPNs, with user-to-user', 'bob', 'bob', {
+  s4uFor: 'alice',
+  u2u: 'bob',
+  options: KdcOptions.forwardable | KdcOptions.canonicalize | KdcOptions['enc-tkt-in-skey'],
+});
+tgsCase('S4U2Self by PA-S4U-X509-USER keyed with the TGT session key beside a subkey', 'websvc', 'websvc', {
+  x509For: 'alice',
+  subkey: true,
+});
 
 const TITLE = 'krbsim KDC against a Samba AD DC: the same requests, the same answers';
 describeWithSambaDc(TITLE, () => {

@@ -27,6 +27,7 @@
  */
 
 import {
+  decodePaS4uX509User,
   decodeTgsReq,
   encodePaS4uX509User,
   encodeTgsReq,
@@ -38,15 +39,17 @@ import {
   type S4uUserId,
 } from '@krbsim/asn1';
 import { Duration } from '@krbsim/core';
-import { type Key, KeyUsage } from '@krbsim/crypto';
+import { generateKey, type Key, KeyUsage, verifyChecksum } from '@krbsim/crypto';
 import { afterAll, beforeAll } from 'vitest';
 import {
   type Creds,
+  clientRandom,
   openRep,
   paForUser,
   parseReply,
   paS4uX509User,
   pn,
+  s4uUserIdDer,
   tgsReq,
   userKey,
 } from '../../packages/kdc/test/helpers';
@@ -105,21 +108,53 @@ let krbtgtKeys: readonly Key[] = [];
 interface S4uVariant {
   /** The service asking (default websvc). */
   service?: 'websvc' | 'plainsvc';
-  /** The S4U padata, given the TGT. */
-  padata: (tgt: Creds) => PaData[];
+  /** The S4U padata, given the TGT and the authenticator's subkey (when `subkey`). */
+  padata: (tgt: Creds, subkey: Key | undefined) => PaData[];
+  /** The authenticator carries a subkey, as MIT's client always sends one. */
+  subkey?: boolean;
   /** The server asked for (default the service itself). */
   sname?: string | PrincipalName;
 }
 
 const cases: OracleCase<Side>[] = [];
 
+/**
+ * Which key and usage checksum the reply's PA-S4U-X509-USER echo (MS-SFU 3.2.5.1.2): `echo=subkey/27`,
+ * `echo=session/26`; empty without an echo.
+ */
+function echoKey(padata: readonly PaData[] | undefined, sessionKey: Key, subkey: Key | undefined): string {
+  const echo = padata?.find((p) => p.padataType === PaDataType.PA_FOR_X509_USER);
+  if (echo === undefined) return '';
+  const { checksum } = decodePaS4uX509User(echo.padataValue);
+  const data = s4uUserIdDer(echo.padataValue);
+  for (const [name, key] of [
+    ['subkey', subkey],
+    ['session', sessionKey],
+  ] as const) {
+    for (const usage of [KeyUsage.PA_S4U_X509_USER_REQUEST, KeyUsage.PA_S4U_X509_USER_REPLY]) {
+      if (key === undefined) continue;
+      try {
+        if (verifyChecksum(key, usage, data, checksum.checksum, { cksumtype: checksum.cksumtype }))
+          return `echo=${name}/${usage} `;
+      } catch {
+        // another checksum type than the key's: not this key
+      }
+    }
+  }
+  return 'echo=none ';
+}
+
 function s4uCase(label: string, v: S4uVariant): void {
   const service = v.service ?? 'websvc';
+  // Each side's subkey, to open its reply.
+  const subkeys = new Map<string, Key>();
   cases.push({
     label,
     realm: REALM,
     build: (side, now) => {
       const tgt = side.tgts![service];
+      const subkey = v.subkey ? generateKey(18, { random: clientRandom }) : undefined;
+      if (subkey !== undefined) subkeys.set(side.name, subkey);
       const plain = decodeTgsReq(
         tgsReq({
           tgt,
@@ -130,18 +165,26 @@ function s4uCase(label: string, v: S4uVariant): void {
           nonce: NONCE,
           etypes: [18],
           options: KdcOptions.forwardable | KdcOptions.canonicalize,
+          ...(subkey !== undefined && { subkey }),
         }),
       );
-      return encodeTgsReq({ ...plain, padata: [...plain.padata!, ...v.padata(tgt)] });
+      return encodeTgsReq({ ...plain, padata: [...plain.padata!, ...v.padata(tgt, subkey)] });
     },
     outcome: (side, reply) => {
       const r = parseReply(reply);
-      const pa = r.kind === 'error' ? '' : `pa=[${(r.rep.padata ?? []).map((p) => p.padataType).join(',')}] `;
+      const subkey = subkeys.get(side.name);
+      const pa =
+        r.kind === 'error'
+          ? ''
+          : `pa=[${(r.rep.padata ?? []).map((p) => p.padataType).join(',')}] ${echoKey(r.rep.padata, side.tgts![service].sessionKey, subkey)}`;
       return (
         pa +
         describeKdcReply(
           reply,
-          (rep) => openRep(rep, side.tgts![service].sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY),
+          (rep) =>
+            subkey === undefined
+              ? openRep(rep, side.tgts![service].sessionKey, KeyUsage.TGS_REP_ENCPART_SESSKEY)
+              : openRep(rep, subkey, KeyUsage.TGS_REP_ENCPART_SUBKEY),
           (t) => serverKeyOf(t, { [REALM]: krbtgtKeys }, { [REALM]: PASSWORDS }),
         ).replace(/^REP /, `REP cname=${r.kind === 'error' ? '' : r.rep.cname.nameString.join('/')} `)
       );
@@ -242,6 +285,20 @@ s4uCase('PA-S4U-X509-USER with the unkeyed checksum type sha1', {
       }),
     },
   ],
+});
+// The key of the checksum (MIT's kdc_process_s4u_x509_user): the authenticator's subkey when there is
+// one, else the TGT session key; nothing else.
+s4uCase("PA-S4U-X509-USER keyed with the authenticator's subkey, as MIT's client keys it", {
+  subkey: true,
+  padata: (_t, subkey) => [paS4uX509User({ sessionKey: subkey! }, userId())],
+});
+s4uCase('PA-S4U-X509-USER keyed with the TGT session key beside a subkey', {
+  subkey: true,
+  padata: (t) => [x509(t)],
+});
+s4uCase('PA-S4U-X509-USER keyed with the subkey, the echo at the reply usage (use-reply-key-usage)', {
+  subkey: true,
+  padata: (_t, subkey) => [paS4uX509User({ sessionKey: subkey! }, userId({ options: 0x20000000 }))],
 });
 s4uCase('PA-S4U-X509-USER and PA-FOR-USER naming different users', {
   padata: (t) => [x509(t), paForUser(t, pn('bob', NameType.NT_PRINCIPAL), REALM)],

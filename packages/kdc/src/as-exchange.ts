@@ -221,8 +221,11 @@ function answerAs(
   if (!tkey) etypeNoSupp('the server key', body.etype, realm.name);
 
   // PA-DATA: pre-authentication (section 5.2.7) and the other padata, by the registry.
-  // MS-KILE 3.3.5.1, "Fail unarmored authentication requests": a user must come armored.
-  if (fast === undefined && policy.fast === 'required' && c.kind === 'user' && !isComputer(realm, c)) {
+  // MS-KILE 3.3.5.1, "Fail unarmored authentication requests" (ClaimsCompIdFASTSupport 3): "If the
+  // principal is a computer account, then the KDC continues without FAST. Otherwise" PREAUTH_REQUIRED
+  // offering PA-FX-FAST: a user account with SPNs (a service account) and a bare service principal
+  // must come armored too; only a computer, whose TGT is the armor, comes in without.
+  if (fast === undefined && policy.fast === 'required' && !isComputer(realm, c)) {
     throw fastRequired(cname, crealm);
   }
   const state: AsRequestState = {

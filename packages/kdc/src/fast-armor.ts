@@ -4,7 +4,8 @@
  * armor key and the inner request the exchange then answers.
  *
  * 1. The armor key. An AS-REQ carries explicit armor, an AP-REQ
- *    (FX_FAST_ARMOR_AP_REQUEST) made with a TGT of this realm, whose
+ *    (FX_FAST_ARMOR_AP_REQUEST) made with a TGT for this realm's TGS (this
+ *    realm's own, or a cross-realm TGT of a realm a trust lets in), whose
  *    authenticator (key usage 11) must hold a subkey; a TGS-REQ carries none
  *    and is armored implicitly by its PA-TGS-REQ (section 5.4.1.1). Either way
  *      armor key = KRB-FX-CF2(subkey, ticket session key, "subkeyarmor", "ticketarmor").
@@ -18,11 +19,16 @@
  *    KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS.
  *
  * Codes where the RFC leaves the choice, as MIT's KDC answers: an unknown
- * armor type, a missing armor, AP-REQ armor in a TGS-REQ, a TGS-REQ whose
+ * armor type, a missing armor, AP-REQ armor in a TGS-REQ (in an AD realm,
+ * compound-identity armor, which krbsim does not serve), a TGS-REQ whose
  * authenticator has no subkey: KDC_ERR_PREAUTH_FAILED; AS armor whose
  * authenticator has no subkey: KDC_ERR_POLICY; armor made with a ticket for
- * another server: KDC_ERR_SERVER_NOMATCH; a req-checksum that does not
- * verify, or is unkeyed: KRB_AP_ERR_MODIFIED; an enc-fast-req that does not
+ * another server of this realm: KDC_ERR_SERVER_NOMATCH, for a server whose
+ * key this realm does not hold (another realm's TGS, an inter-realm key not
+ * held): KRB_AP_ERR_NOT_US; a cross-realm TGT of a realm no trust lets in:
+ * KDC_ERR_POLICY, as for a TGS-REQ; a req-checksum that
+ * does not verify, or is unkeyed: KRB_AP_ERR_MODIFIED; an enc-fast-req of
+ * another etype than the armor key's: KRB_ERR_GENERIC; one that does not
  * decrypt: KRB_AP_ERR_BAD_INTEGRITY, or that decrypts to something else than
  * a KrbFastReq: the codec's error. A refusal from step 2 on, when the armor
  * key is known, is armored (section 5.4.4), as are the exchange's own. No
@@ -52,7 +58,9 @@ import { armoredError } from './fast-reply';
 import { fromEncryptionKey, keyOpeningTicket, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
 import type { KrbErrorStyle } from './policy';
+import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
+import { crossRealmTgtEntry } from './tgs-header';
 
 /** FX_FAST_ARMOR_AP_REQUEST, the one armor type RFC 6113 defines (section 5.4.1). */
 const FX_FAST_ARMOR_AP_REQUEST = 1;
@@ -101,7 +109,20 @@ function decodeArmoredReq(pa: PaData): KrbFastArmoredReq {
   }
 }
 
-/** The key of this realm's TGS for an armor ticket (MIT: the armor must be for the local TGS). */
+/**
+ * The key that opens an armor ticket: this realm's TGS key for a TGT of this
+ * realm; for a cross-realm TGT `krbtgt/THIS@OTHER`, the inter-realm key, let
+ * in by a trust as for a TGS-REQ (`crossRealmTgtEntry`: KDC_ERR_POLICY
+ * without one; the newest key standing in for another version unless the
+ * realm is `interRealmKvnoStrict`). MIT's armor_ap_request takes a ticket for
+ * this realm's TGS whatever realm issued it (krb5_principal_compare_any_realm),
+ * opened with the key its database holds, and MS-KILE 3.2.5.4 has a client
+ * armor with a TGT from its own domain, cross-realm to a DC of another. As MIT
+ * answers (krb5_rd_req against the database's keys, then the server check): a
+ * ticket for a server this realm holds no key of, another realm's TGS or an
+ * inter-realm key not held: KRB_AP_ERR_NOT_US; for one it holds that is not
+ * its TGS: KDC_ERR_SERVER_NOMATCH.
+ */
 function armorTicketKey(
   realm: Realm,
   sname: PrincipalName,
@@ -109,17 +130,43 @@ function armorTicketKey(
   etype: number,
   kvno?: number,
 ): StoredKey {
-  if (ticketRealm !== realm.name || tgsRealmOf(sname) !== realm.name) {
+  const local = ticketRealm === realm.name;
+  const server = formatPrincipal(sname, ticketRealm);
+  const isTgs = tgsRealmOf(sname) === realm.name;
+  const held = isTgs && local ? realm.krbtgt : realm.db.get(sname, ticketRealm);
+  if (held === undefined) {
     failed(
-      ErrorCode.KDC_ERR_SERVER_NOMATCH,
-      `the armor ticket is for ${formatPrincipal(sname, ticketRealm)}, not krbtgt/${realm.name}@${realm.name}; armor with a TGT of this realm`,
+      ErrorCode.KRB_AP_ERR_NOT_US,
+      `the armor ticket is for ${server}, whose key ${realm.name} does not hold; armor with a TGT for krbtgt/${realm.name}`,
     );
   }
+  if (!isTgs) {
+    failed(
+      ErrorCode.KDC_ERR_SERVER_NOMATCH,
+      `the armor ticket is for ${server}, not krbtgt/${realm.name}; armor with a TGT for this realm`,
+    );
+  }
+  if (local) {
+    return keyOpeningTicket(
+      realm.krbtgt.keys,
+      etype,
+      kvno,
+      () => `the FAST armor ticket's krbtgt/${realm.name}`,
+    );
+  }
+  let entry: PrincipalEntry;
+  try {
+    entry = crossRealmTgtEntry(realm, sname, ticketRealm);
+  } catch (e) {
+    if (!(e instanceof KdcError)) throw e;
+    return failed(e.code, `the armor ticket ${server}: ${e.message}`, e);
+  }
   return keyOpeningTicket(
-    realm.krbtgt.keys,
+    entry.keys,
     etype,
     kvno,
-    () => `the FAST armor ticket's krbtgt/${realm.name}`,
+    () => `the FAST armor ticket's ${formatPrincipal(entry.name, entry.realm)}`,
+    !realm.policy.interRealmKvnoStrict,
   );
 }
 
@@ -138,8 +185,12 @@ function apRequestArmor(
   }
   const checked = checkApReq(apReq, {
     // An AP-REQ to the TGS (usage 11), with the KDC's strict expiry and its code for a bad ticket.
+    // Its ap-options are not looked at: use-session-key is ignored, the ticket opened with the TGS's
+    // key all the same, as MIT's and Samba's KDCs serve it (RFC 6113 section 5.4.1.1 gives the
+    // armor AP-REQ no options to honour).
     rules: {
       ...SERVICE_AP_REQ,
+      refuseUserToUser: false,
       expiryWithSkew: false,
       ticketDecryptFailure: realm.policy.ticketDecryptFailureCode,
     },
@@ -219,6 +270,14 @@ function openWithArmorKey(
     );
   }
   if (!ok) failed(ErrorCode.KRB_AP_ERR_MODIFIED, 'req-checksum does not match the request');
+  // An EncryptedData names its key's etype (RFC 4120 section 5.2.9): another is refused, as MIT's
+  // krb5_c_decrypt refuses it (KRB5_BAD_ENCTYPE, a KRB_ERR_GENERIC on the wire), not decrypted anyway.
+  if (armored.encFastReq.etype !== armorKey.etype) {
+    failed(
+      ErrorCode.KRB_ERR_GENERIC,
+      `enc-fast-req is of etype ${armored.encFastReq.etype}, not the armor key's ${armorKey.etype}`,
+    );
+  }
   let plain: Uint8Array;
   try {
     plain = decrypt(armorKey, KeyUsage.KEY_USAGE_FAST_ENC, armored.encFastReq.cipher);
@@ -281,6 +340,7 @@ export function unwrapAsFast(realm: Realm, req: KdcReq, now: number): FastReques
  * ticket's `sessionKey` (section 5.4.1.1).
  */
 export function unwrapTgsFast(
+  realm: Realm,
   req: KdcReq,
   pa: PaData,
   tgsReq: Uint8Array,
@@ -295,9 +355,15 @@ export function unwrapTgsFast(
   // armor.
   const armored = decodeArmoredReq(pa);
   if (armored.armor !== undefined) {
+    // MIT's KDC refuses it ("Ap-request armor not permitted with TGS"). A DC serves it: compound
+    // identity (MS-KILE 3.3.5.7.4), the armor key then KRB-FX-CF2 of the explicit armor's and the
+    // subkey, the device's claims and groups added to the ticket; krbsim does not, and refuses it with
+    // the code it gives an armor it does not serve, rather than answer under another armor key.
     failed(
       ErrorCode.KDC_ERR_PREAUTH_FAILED,
-      'a TGS-REQ is armored by its PA-TGS-REQ; AP-REQ armor is not allowed',
+      realm.kind === 'active-directory'
+        ? 'explicit armor in a TGS-REQ is compound-identity armor (MS-KILE 3.3.5.7.4), which krbsim does not serve: armor the TGS-REQ with its PA-TGS-REQ alone'
+        : 'a TGS-REQ is armored by its PA-TGS-REQ; AP-REQ armor is not allowed',
     );
   }
   if (keys.subkey === undefined) {

@@ -37,10 +37,13 @@ export type KrbErrorStyle = 'mit' | 'active-directory';
  * - `supported`: armored AS and TGS requests are served (MIT krb5's KDC, AD
  *   "Supported"); KDC_ERR_PREAUTH_REQUIRED offers PA-FX-FAST as MIT's KDC
  *   does, unless {@link RealmPolicy.fastOfferedInErrors} is off (AD);
- * - `required`: as `supported`, and an unarmored AS-REQ for a user is answered
- *   with KDC_ERR_PREAUTH_REQUIRED whose METHOD-DATA offers PA-FX-FAST only, as
- *   MS-KILE 3.3.5.1 says for "Fail unarmored authentication requests" (value 3);
- *   computer and service accounts, which get the armor TGT, are exempt.
+ * - `required`: as `supported`, and an unarmored AS-REQ is answered with
+ *   KDC_ERR_PREAUTH_REQUIRED whose METHOD-DATA offers PA-FX-FAST only, as
+ *   MS-KILE 3.3.5.1 says for "Fail unarmored authentication requests" (value 3):
+ *   "If the principal is a computer account, then the KDC continues without
+ *   FAST. Otherwise" it refuses. So only computer accounts (`Realm.addComputer`),
+ *   which get the armor TGT, are exempt; a user account with SPNs (a service
+ *   account) and a service added by `Realm.addService` are not.
  */
 export type FastSupport = 'none' | 'supported' | 'required';
 
@@ -361,8 +364,10 @@ export interface RealmPolicy {
    * Refuse a service ticket for a user account that holds no SPN with
    * KDC_ERR_MUST_USE_USER2USER unless the request is user-to-user, as a
    * Windows DC does (its KDC logs "User2User was required"): a ticket under a
-   * user's password key is never handed to whoever asks. MIT's KDC issues it.
-   * Default false; `active-directory` realms: true.
+   * user's password key is never handed to whoever asks. S4U2Self by such an
+   * account too, with KDC_ERR_S_PRINCIPAL_UNKNOWN (a Samba AD DC's answer),
+   * unless it asks with user-to-user. MIT's KDC issues both. Default false;
+   * `active-directory` realms: true.
    */
   userToUserForPlainUsers: boolean;
   /**

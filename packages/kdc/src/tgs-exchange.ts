@@ -603,17 +603,33 @@ function isKdcIssued(e: AuthorizationData[number], depth = 0): boolean {
 }
 
 /**
+ * RFC 6113's FAST marks (section 5.4.1.1 and 5.4.2), which say how a ticket or authenticator may be
+ * used: AD-fx-fast-armor makes a TGT good only as FAST armor, AD-fx-fast-used says its holder armors.
+ * Refused in enc-authorization-data as the KDC-issued types are: copied into a ticket they would
+ * make the KDC vouch for a use the client chose (MIT's KDC copies them; a TGT with AD-fx-fast-armor
+ * is then refused as a TGS header).
+ */
+const FAST_AD_TYPES: ReadonlySet<number> = new Set([AdType.AD_FX_FAST_ARMOR, AdType.AD_FX_FAST_USED]);
+
+/**
  * What a client may put in enc-authorization-data for the KDC to copy into its ticket: nothing a KDC
- * alone writes, anywhere inside AD-IF-RELEVANT (a forged PAC there, next to a TGT without one, was the
- * MS14-068 attack), and no AD-MANDATORY-FOR-KDC, whose elements a KDC that does not understand them
- * MUST refuse (RFC 4120 section 5.2.6.4): krbsim understands none a client sends.
+ * alone writes, nor RFC 6113's FAST marks (`FAST_AD_TYPES`), anywhere inside AD-IF-RELEVANT (a forged
+ * PAC there, next to a TGT without one, was the MS14-068 attack), and no AD-MANDATORY-FOR-KDC, whose
+ * elements a KDC that does not understand them MUST refuse (RFC 4120 section 5.2.6.4): krbsim
+ * understands none a client sends.
  */
 function checkSuppliedAuthorizationData(ad: AuthorizationData, depth = 0): void {
   for (const e of ad) {
-    if (KDC_ISSUED_AD_TYPES.has(e.adType)) {
+    if (KDC_ISSUED_AD_TYPES.has(e.adType) || FAST_AD_TYPES.has(e.adType)) {
+      const what =
+        e.adType === AdType.AD_WIN2K_PAC
+          ? 'a PAC'
+          : FAST_AD_TYPES.has(e.adType)
+            ? `${e.adType === AdType.AD_FX_FAST_ARMOR ? 'AD-fx-fast-armor' : 'AD-fx-fast-used'}, RFC 6113`
+            : 'KDC-issued';
       throw new KdcError(
         ErrorCode.KDC_ERR_POLICY,
-        `a client may not supply authorization data of type ${e.adType} (${e.adType === AdType.AD_WIN2K_PAC ? 'a PAC' : 'KDC-issued'}) in enc-authorization-data`,
+        `a client may not supply authorization data of type ${e.adType} (${what}) in enc-authorization-data`,
       );
     }
     if (e.adType === AdType.AD_MANDATORY_FOR_KDC) {
@@ -922,11 +938,21 @@ function issue(
   }
   // A DC gives no ticket under a user's own key to whoever asks for one: a user account without SPNs
   // is reached by user-to-user only (`userToUserForPlainUsers`; a DC logs "User2User was required").
+  // S4U2Self by such an account too, unless with ENC-TKT-IN-SKEY (its own TGT as the second ticket,
+  // as Impacket's getST -self -u2u asks): KDC_ERR_S_PRINCIPAL_UNKNOWN then, as a Samba AD DC answers
+  // it (Windows refuses it as well: that refusal is what S4U2Self with user-to-user gets around).
   const plainUser = s.kind === 'user' && s.aliases.length === 0;
-  if (policy.userToUserForPlainUsers && plainUser && !u2u && step === undefined && !renewOrValidate) {
+  if (policy.userToUserForPlainUsers && plainUser && !u2u && !renewOrValidate) {
+    const asked = 'a user account without SPNs: ask with user-to-user (ENC-TKT-IN-SKEY)';
+    if (s4uRequested !== undefined) {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+        `S4U2Self: ${formatPrincipal(s.name, s.realm)} is ${asked}`,
+      );
+    }
     throw new KdcError(
       ErrorCode.KDC_ERR_MUST_USE_USER2USER,
-      `${formatPrincipal(s.name, s.realm)} is a user account without SPNs: ask with user-to-user (ENC-TKT-IN-SKEY)`,
+      `${formatPrincipal(s.name, s.realm)} is ${asked}`,
     );
   }
 

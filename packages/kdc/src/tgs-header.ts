@@ -15,17 +15,34 @@
  * - a cross-realm TGT whose inter-realm key this realm does not hold:
  *   KDC_ERR_S_PRINCIPAL_UNKNOWN (MIT looks the krbtgt up like any server);
  * - the key exists but no trust allows the direction: KDC_ERR_POLICY;
- * - the authenticator does not decrypt: KRB_AP_ERR_BAD_INTEGRITY (MIT).
+ * - the authenticator does not decrypt: KRB_AP_ERR_BAD_INTEGRITY (MIT);
+ * - the ticket or authenticator carries AD-fx-fast-armor (RFC 6113 section
+ *   5.4.1.1): KDC_ERR_POLICY (MIT) or KRB_AP_ERR_BAD_INTEGRITY (AD, as a
+ *   Samba DC); AD-fx-fast-used in an unarmored request: KRB_AP_ERR_MODIFIED
+ *   in an AD realm, served in an MIT realm (MIT does not look).
  *
  * @module
  */
 
-import type { ApReq, Authenticator, Checksum, EncTicketPart, KdcReq, PaData, Ticket } from '@krbsim/asn1';
+import type {
+  ApReq,
+  Authenticator,
+  AuthorizationData,
+  Checksum,
+  EncTicketPart,
+  KdcReq,
+  PaData,
+  PrincipalName,
+  Ticket,
+} from '@krbsim/asn1';
 import {
+  AdType,
   ANONYMOUS_REALM,
   decodeApReq,
+  decodeAuthorizationData,
   formatPrincipal,
   KdcOptions,
+  PaDataType,
   tgsRealmOf,
   transitedRealms,
 } from '@krbsim/asn1';
@@ -112,6 +129,29 @@ function checkBodyChecksum(
     fail(ErrorCode.KRB_AP_ERR_MODIFIED, 'the request body does not match the authenticator checksum', who);
 }
 
+/**
+ * The inter-realm key `krbtgt/THIS@issuer` that opens a cross-realm TGT
+ * `sname` issued by `issuer`, once a trust lets `issuer` vouch into this realm
+ * (RFC 4120 section 3.3.1): KDC_ERR_S_PRINCIPAL_UNKNOWN when the key is not
+ * held, KDC_ERR_POLICY when no trust allows the direction. The rule of the
+ * TGS header, and of FAST armor made with a cross-realm TGT (`fast-armor.ts`,
+ * which answers a key not held as MIT's armor check does, KRB_AP_ERR_NOT_US).
+ */
+export function crossRealmTgtEntry(realm: Realm, sname: PrincipalName, issuer: string): PrincipalEntry {
+  const entry = realm.db.get(sname, issuer);
+  if (!entry) {
+    fail(
+      ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
+      `${realm.name} holds no inter-realm key krbtgt/${realm.name}@${issuer}: no trust with ${issuer}`,
+    );
+  }
+  const trust = trustBetween(realm, issuer);
+  if (!trust?.allows(issuer, realm.name)) {
+    fail(ErrorCode.KDC_ERR_POLICY, `no trust lets principals of ${issuer} into ${realm.name}`);
+  }
+  return entry!;
+}
+
 /** Which database entry holds the key for the header ticket, and what kind of ticket it is. */
 function headerServer(
   realm: Realm,
@@ -121,19 +161,7 @@ function headerServer(
   const tgsOf = tgsRealmOf(ticket.sname);
   if (tgsOf === realm.name) {
     if (ticket.realm === realm.name) return { entry: realm.krbtgt, kind: 'local-tgt' };
-    const issuer = ticket.realm;
-    const entry = realm.db.get(ticket.sname, issuer);
-    if (!entry) {
-      fail(
-        ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN,
-        `${realm.name} holds no inter-realm key krbtgt/${realm.name}@${issuer}: no trust with ${issuer}`,
-      );
-    }
-    const trust = trustBetween(realm, issuer);
-    if (!trust?.allows(issuer, realm.name)) {
-      fail(ErrorCode.KDC_ERR_POLICY, `no trust lets principals of ${issuer} into ${realm.name}`);
-    }
-    return { entry: entry!, kind: 'cross-realm-tgt' };
+    return { entry: crossRealmTgtEntry(realm, ticket.sname, ticket.realm), kind: 'cross-realm-tgt' };
   }
   // RENEW and VALIDATE present the ticket to renew or validate, which may be for any server of
   // this realm (section 3.3.1); our own referral TGTs krbtgt/OTHER@THIS are included. So may
@@ -150,6 +178,63 @@ function headerServer(
     ErrorCode.KRB_AP_ERR_NOT_US,
     `the ticket is for ${formatPrincipal(ticket.sname, ticket.realm)}, not this realm's ticket-granting service`,
   );
+}
+
+/** Whether `ad` holds an element of `adType`, itself or inside AD-IF-RELEVANT (MIT's krb5_find_authdata). */
+function holdsAdType(ad: AuthorizationData | undefined, adType: number, depth = 0): boolean {
+  for (const e of ad ?? []) {
+    if (e.adType === adType) return true;
+    if (e.adType !== AdType.AD_IF_RELEVANT || depth >= 8) continue;
+    let inner: AuthorizationData;
+    try {
+      inner = decodeAuthorizationData(e.adData);
+    } catch (err) {
+      if (!isKerberosError(err)) throw err;
+      continue; // a container that does not decode holds nothing to find
+    }
+    if (holdsAdType(inner, adType, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * The FAST marks a TGS-REQ's authenticator or ticket may carry (RFC 6113
+ * section 5.4.1.1 and 5.4.2), in either or inside AD-IF-RELEVANT:
+ * - AD-fx-fast-armor (71) makes an AP-REQ good only as FAST armor, and a
+ *   TGS-REQ carrying it MUST be refused. KDC_ERR_POLICY in an MIT realm (MIT's
+ *   kdc_process_tgs_req, "ticket valid only as FAST armor"),
+ *   KRB_AP_ERR_BAD_INTEGRITY in an AD realm (a Samba AD DC's Heimdal,
+ *   validate_fast_ad). The armor AP-REQ of an AS-REQ, which carries it, is not
+ *   checked here.
+ * - AD-fx-fast-used (72) says the client armors its requests: an unarmored
+ *   TGS-REQ with it is a downgrade, KRB_AP_ERR_MODIFIED in an AD realm (as
+ *   Samba's KDC answers). MIT's KDC does not look for it: an MIT realm serves
+ *   the request.
+ */
+function checkFastAuthorizationData(
+  realm: Realm,
+  req: KdcReq,
+  tgt: EncTicketPart,
+  authenticator: Authenticator,
+  who: { cname: EncTicketPart['cname']; crealm: string },
+): void {
+  const holds = (adType: number) =>
+    holdsAdType(authenticator.authorizationData, adType) || holdsAdType(tgt.authorizationData, adType);
+  if (holds(AdType.AD_FX_FAST_ARMOR)) {
+    fail(
+      realm.kind === 'active-directory' ? ErrorCode.KRB_AP_ERR_BAD_INTEGRITY : ErrorCode.KDC_ERR_POLICY,
+      'the PA-TGS-REQ carries AD-fx-fast-armor (71): a ticket or authenticator marked so is valid only as FAST armor',
+      who,
+    );
+  }
+  const armored = req.padata?.some((p) => p.padataType === PaDataType.PA_FX_FAST) === true;
+  if (realm.kind === 'active-directory' && !armored && holds(AdType.AD_FX_FAST_USED)) {
+    fail(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      'the PA-TGS-REQ carries AD-fx-fast-used (72) but the request is not armored (RFC 6113 section 5.4.2)',
+      who,
+    );
+  }
 }
 
 /**
@@ -208,6 +293,7 @@ export function verifyTgsHeader(realm: Realm, req: KdcReq, pa: PaData, now: numb
   if (!ck && realm.policy.requireTgsReqChecksum)
     fail(ErrorCode.KRB_AP_ERR_INAPP_CKSUM, 'the authenticator has no checksum of the request body', who);
   if (ck) checkBodyChecksum(sessionKey, ck, req.reqBodyDer, who);
+  checkFastAuthorizationData(realm, req, tgt, authenticator, who);
 
   return {
     kind: server!.kind,

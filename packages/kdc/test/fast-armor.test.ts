@@ -7,9 +7,14 @@
  */
 
 import {
+  AdType,
+  ApOptions,
+  type AuthorizationData as AuthorizationDataList,
+  decodeMethodData,
   decodeTgsReq,
   type EncTicketPart,
   encodeAsReq,
+  encodeAuthorizationData,
   encodeKdcReqBody,
   encodePaFxFastRequest,
   KdcOptions,
@@ -22,17 +27,19 @@ import {
   type Ticket,
   TicketFlags,
 } from '@krbsim/asn1';
-import { Duration, ErrorCode, SeededRandom } from '@krbsim/core';
-import { encrypt, generateKey, type Key, KeyUsage } from '@krbsim/crypto';
+import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
+import { encrypt, generateKey, type Key, KeyUsage, stringToKey } from '@krbsim/crypto';
 import {
   AS_PADATA_HANDLERS,
   type AsPadataHandler,
+  createTrust,
   Kdc,
   KdcError,
   TGS_PADATA_HANDLERS,
   type TgsPadataHandler,
 } from '@krbsim/kdc';
 import { describe, expect, it } from 'vitest';
+import { makeEntry } from '../src/internal/entries';
 import {
   type Armor,
   apArmor,
@@ -40,18 +47,26 @@ import {
   armoredReq,
   armorKeyOf,
   encryptedChallenge,
+  fastResponse,
   fastTgsReq,
   paEncTsEnc,
 } from './fast-helpers';
 import {
+  asReq,
   type Creds,
+  encTimestamp,
   errorOf,
   forge,
+  forgedCreds,
   type Lab,
   login,
   makeRealm,
   pn,
   pwKeys,
+  repOf,
+  reseal,
+  T0,
+  testKey,
   tgsGet,
   tgsReq,
   userKey,
@@ -321,6 +336,25 @@ describe('FAST armor: implicit armor of a TGS-REQ', () => {
     expect(err.eText).toContain('a TGS-REQ is armored by its PA-TGS-REQ; AP-REQ armor is not allowed');
   });
 
+  it('explicit armor in a TGS-REQ of an AD realm is compound identity, which krbsim does not serve: KDC_ERR_PREAUTH_FAILED', () => {
+    const l = makeRealm(REALM, { fast: 'supported', krbErrorStyle: 'mit' }, undefined, {
+      kind: 'active-directory',
+    });
+    l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+    l.realm.addComputer('PC1', { password: 'Pc1-machine-Passw0rd!' });
+    l.realm.addService('HTTP/web.contoso.com', {
+      keys: pwKeys(REALM, 'HTTP/web.contoso.com', 'web-Passw0rd'),
+    });
+    const pc = login(l, 'PC1$', stringToKey(18, 'Pc1-machine-Passw0rd!', `${REALM}hostpc1.contoso.com`));
+    const tgt = login(l, 'alice', aliceKey);
+    const armor = apArmor(pc, l.clock.now()).armor;
+    const err = errorOf(l.kdc.handle(armoredTgsReq(l, tgt, { subkey: generateKey(18, { random }), armor })));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_PREAUTH_FAILED);
+    expect(err.eText).toContain(
+      'explicit armor in a TGS-REQ is compound-identity armor (MS-KILE 3.3.5.7.4), which krbsim does not serve',
+    );
+  });
+
   it('an armored TGS-REQ whose authenticator has no subkey: KDC_ERR_PREAUTH_FAILED', () => {
     const l = lab();
     const tgt = login(l, 'alice', aliceKey);
@@ -517,4 +551,314 @@ describe('FAST: the inner request decides what the PA-TGS-REQ ticket may be (MIT
       0x6d,
     );
   });
+});
+
+describe('FAST armor: a cross-realm TGT (MIT armor_ap_request, MS-KILE 3.2.5.4)', () => {
+  const ALPHA = 'ALPHA.TEST';
+  const BETA = 'BETA.TEST';
+  const bobKey = userKey(BETA, 'bob', 'bob-Passw0rd');
+
+  /** ALPHA and BETA on one clock, host1 in ALPHA, bob in BETA; `trust`: BETA lets ALPHA in. */
+  function twoRealms(kind: 'mit' | 'active-directory', o: { trust?: boolean; policy?: object } = {}) {
+    const clock = new ManualClock(T0);
+    const policy = { fast: 'supported' as const, krbErrorStyle: 'mit' as const, ...o.policy };
+    const alpha = makeRealm(ALPHA, policy, clock, { kind });
+    const beta = makeRealm(BETA, policy, clock, { kind });
+    alpha.realm.addUser('host1', { keys: pwKeys(ALPHA, 'host1', 'host1-Passw0rd') });
+    beta.realm.addUser('bob', { keys: pwKeys(BETA, 'bob', 'bob-Passw0rd') });
+    if (o.trust !== false) {
+      createTrust({
+        trusting: beta.realm,
+        trusted: alpha.realm,
+        direction: 'one-way',
+        kind: 'realm',
+        password: 'trust-Passw0rd',
+      });
+    }
+    const host1 = login(alpha, 'host1', userKey(ALPHA, 'host1', 'host1-Passw0rd'));
+    return { alpha, beta, host1 };
+  }
+
+  /** bob's AS-REQ to BETA under `armor`, with the encrypted challenge. */
+  function bobArmored(beta: Lab, armor: Armor): Uint8Array {
+    const body: KdcReqBody = { ...asBody(beta, 'bob'), realm: BETA, sname: pn(`krbtgt/${BETA}`) };
+    const pa = encryptedChallenge(armor.armorKey, bobKey, timestamp(beta.clock.now()));
+    const fx = armoredReq(armor.armorKey, { padata: [pa], body }, encodeKdcReqBody(body), armor.armor);
+    return encodeAsReq({
+      pvno: 5,
+      msgType: 10,
+      padata: [
+        { padataType: PaDataType.PA_FX_FAST, padataValue: encodePaFxFastRequest({ armoredData: fx }) },
+      ],
+      reqBody: body,
+    });
+  }
+
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`armor made with krbtgt/BETA@ALPHA, whose inter-realm key BETA holds, is served (${kind})`, () => {
+      const { alpha, beta, host1 } = twoRealms(kind);
+      const cross = tgsGet(alpha.kdc, { tgt: host1, realm: ALPHA, sname: `krbtgt/${BETA}`, now: T0 });
+      expect([cross.ticket.realm, cross.ticket.sname.nameString]).toEqual([ALPHA, ['krbtgt', BETA]]);
+      const armor = apArmor(cross, T0);
+      const rep = repOf(beta.kdc.handle(bobArmored(beta, armor)));
+      expect(rep.cname.nameString).toEqual(['bob']);
+      expect(fastResponse(rep.padata ?? [], armor.armorKey)?.finished).toBeDefined();
+    });
+  }
+
+  it('refusals as MIT answers them: a key BETA does not hold (NOT_US), a server that is not its TGS (SERVER_NOMATCH); no trust this way (POLICY)', () => {
+    // No trust at all: BETA holds no krbtgt/BETA@ALPHA (MIT: krb5_rd_req finds no key, KRB_AP_ERR_NOT_US).
+    const none = twoRealms('mit', { trust: false });
+    const rogue = testKey(18, 'rogue-inter-realm');
+    const forged = forgedCreds(ALPHA, `krbtgt/${BETA}`, ALPHA, 'host1', rogue, 1);
+    const unknown = errorOf(none.beta.kdc.handle(bobArmored(none.beta, apArmor(forged, T0))));
+    expect([unknown.errorCode, unknown.eText]).toEqual([
+      ErrorCode.KRB_AP_ERR_NOT_US,
+      `FAST: the armor ticket is for krbtgt/${BETA}@${ALPHA}, whose key ${BETA} does not hold; armor with a TGT for krbtgt/${BETA}`,
+    ]);
+    // The key planted, no trust letting ALPHA in: the TGS header's answer (MIT knows no trust direction).
+    none.beta.realm.db.add(
+      makeEntry(pn(`krbtgt/${BETA}`), ALPHA, 'krbtgt', [{ kvno: 1, key: rogue, salt: '' }]),
+    );
+    const policy = errorOf(none.beta.kdc.handle(bobArmored(none.beta, apArmor(forged, T0))));
+    expect([policy.errorCode, policy.eText]).toEqual([
+      ErrorCode.KDC_ERR_POLICY,
+      `FAST: the armor ticket krbtgt/${BETA}@${ALPHA}: no trust lets principals of ${ALPHA} into ${BETA}`,
+    ]);
+    // ALPHA's own TGT is for ALPHA's TGS, whose key BETA does not hold.
+    const { beta, host1 } = twoRealms('mit');
+    const other = errorOf(beta.kdc.handle(bobArmored(beta, apArmor(host1, T0))));
+    expect(other.errorCode).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
+    expect(other.eText).toContain(
+      `the armor ticket is for krbtgt/${ALPHA}@${ALPHA}, whose key ${BETA} does not hold`,
+    );
+    // A ticket for a server BETA holds that is not its TGS: SERVER_NOMATCH.
+    beta.realm.addService('host/svc.beta.test', { keys: pwKeys(BETA, 'host/svc.beta.test', 'svc-Passw0rd') });
+    const bob = login(beta, 'bob', bobKey);
+    const st = tgsGet(beta.kdc, { tgt: bob, realm: BETA, sname: 'host/svc.beta.test', now: T0 });
+    const service = errorOf(beta.kdc.handle(bobArmored(beta, apArmor(st, T0))));
+    expect(service.errorCode).toBe(ErrorCode.KDC_ERR_SERVER_NOMATCH);
+    expect(service.eText).toContain(`the armor ticket is for host/svc.beta.test@${BETA}, not krbtgt/${BETA}`);
+  });
+
+  it('an inter-realm key version BETA does not hold: BADKEYVER where interRealmKvnoStrict, else the newest key opens it', () => {
+    for (const strict of [true, false]) {
+      const { alpha, beta, host1 } = twoRealms('mit', { policy: { interRealmKvnoStrict: strict } });
+      const cross = tgsGet(alpha.kdc, { tgt: host1, realm: ALPHA, sname: `krbtgt/${BETA}`, now: T0 });
+      const kvno = cross.ticket.encPart.kvno!;
+      const relabelled = {
+        ...cross,
+        ticket: { ...cross.ticket, encPart: { ...cross.ticket.encPart, kvno: kvno + 5 } },
+      };
+      const reply = beta.kdc.handle(bobArmored(beta, apArmor(relabelled, T0)));
+      if (strict) expect(errorOf(reply).errorCode).toBe(ErrorCode.KRB_AP_ERR_BADKEYVER);
+      else expect(repOf(reply).cname.nameString).toEqual(['bob']);
+    }
+  });
+});
+
+describe('FAST: the armor AP-REQ is checked for FAST, not for its options (MIT, Samba)', () => {
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`armor with use-session-key set is served, the option ignored (${kind})`, () => {
+      const l = makeRealm(REALM, { fast: 'supported', krbErrorStyle: 'mit' }, undefined, { kind });
+      l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+      l.realm.addUser('host', { keys: pwKeys(REALM, 'host', 'host-Passw0rd') });
+      const host = login(l, 'host', userKey(REALM, 'host', 'host-Passw0rd'));
+      const armor = apArmor(host, l.clock.now(), false, random, { apOptions: ApOptions['use-session-key'] });
+      const pa = encryptedChallenge(armor.armorKey, aliceKey, timestamp(l.clock.now()));
+      const rep = repOf(l.kdc.handle(armoredAsReq({ ...l, host }, { armor, innerPadata: [pa] }).bytes));
+      expect(rep.cname.nameString).toEqual(['alice']);
+    });
+  }
+
+  it("armor whose authenticator carries AD-fx-fast-armor (as MIT's client sends it) is served", () => {
+    const l = lab();
+    const authorizationData = [{ adType: AdType.AD_FX_FAST_ARMOR, adData: new Uint8Array(0) }];
+    const armor = apArmor(l.host, l.clock.now(), false, random, { authorizationData });
+    const pa = encryptedChallenge(armor.armorKey, aliceKey, timestamp(l.clock.now()));
+    expect(l.kdc.handle(armoredAsReq(l, { armor, innerPadata: [pa] }).bytes)[0]).toBe(0x6b);
+  });
+});
+
+describe('FAST: enc-fast-req names the armor key etype (MIT krb5_c_decrypt)', () => {
+  it("another etype than the armor key's: KRB_ERR_GENERIC, armored, not decrypted anyway", () => {
+    const l = lab();
+    const { bytes, armorKey } = armoredAsReq(l, {
+      innerPadata: [],
+      edit: (fx) => ({ ...fx, encFastReq: { ...fx.encFastReq, etype: 17 } }),
+    });
+    expect(armorKey.etype).toBe(18);
+    const err = errorOf(l.kdc.handle(bytes));
+    expect(err.errorCode).toBe(ErrorCode.KRB_ERR_GENERIC);
+    expect(err.eText).toContain("enc-fast-req is of etype 17, not the armor key's 18");
+    expect(innerError(err, armorKey).error.errorCode).toBe(ErrorCode.KRB_ERR_GENERIC);
+  });
+});
+
+describe('FAST: PA-ENC-TIMESTAMP inside the armor', () => {
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`${kind === 'mit' ? "accepted in an MIT realm (MIT's KDC)" : 'refused in an AD realm: KDC_ERR_POLICY, armored (a Samba DC)'}`, () => {
+      const l = makeRealm(REALM, { fast: 'supported', krbErrorStyle: 'mit' }, undefined, { kind });
+      l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+      l.realm.addUser('host', { keys: pwKeys(REALM, 'host', 'host-Passw0rd') });
+      const host = login(l, 'host', userKey(REALM, 'host', 'host-Passw0rd'));
+      const { bytes, armorKey } = armoredAsReq(
+        { ...l, host },
+        { innerPadata: [encTimestamp(aliceKey, l.clock.now())] },
+      );
+      const reply = l.kdc.handle(bytes);
+      if (kind === 'mit') {
+        expect(repOf(reply).cname.nameString).toEqual(['alice']);
+        return;
+      }
+      const err = errorOf(reply);
+      expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+      expect(err.eText).toContain('PA-ENC-TIMESTAMP inside FAST armor is refused');
+      expect(innerError(err, armorKey).error.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+      // Refused unread: a wrong password there counts for nothing (no lockout step).
+      expect(l.realm.lookup('alice')!.badPasswordCount ?? 0).toBe(0);
+    });
+  }
+});
+
+describe("FAST: 'required' exempts computer accounts only (MS-KILE 3.3.5.1, ClaimsCompIdFASTSupport 3)", () => {
+  it('a user, a user account with SPNs and a service must come armored; a computer need not', () => {
+    const l = makeRealm(REALM, { fast: 'required', krbErrorStyle: 'mit' }, undefined, {
+      kind: 'active-directory',
+    });
+    l.realm.addUser('alice', { password: 'Al1ce-Passw0rd!' });
+    l.realm.addUser('sqlsvc', { password: 'Sq1svc-Passw0rd!', spns: ['MSSQLSvc/sql.contoso.com:1433'] });
+    l.realm.addService('HTTP/web.contoso.com', { password: 'W3b-Passw0rd!' });
+    l.realm.addComputer('PC1', { password: 'Pc1-machine-Passw0rd!' });
+    const unarmored = (cname: string, password: string, salt: string) =>
+      l.kdc.handle(
+        asReq({
+          realm: REALM,
+          cname,
+          padata: [encTimestamp(stringToKey(18, password, salt), l.clock.now())],
+        }),
+      );
+    for (const [who, password, salt] of [
+      ['alice', 'Al1ce-Passw0rd!', `${REALM}alice`],
+      ['sqlsvc', 'Sq1svc-Passw0rd!', `${REALM}sqlsvc`],
+      ['HTTP/web.contoso.com', 'W3b-Passw0rd!', `${REALM}HTTPweb.contoso.com`],
+    ] as const) {
+      const err = errorOf(unarmored(who, password, salt));
+      expect([who, err.errorCode]).toEqual([who, ErrorCode.KDC_ERR_PREAUTH_REQUIRED]);
+      expect(decodeMethodData(err.eData!).map((p) => p.padataType)).toEqual([PaDataType.PA_FX_FAST]);
+    }
+    const pc = repOf(unarmored('PC1$', 'Pc1-machine-Passw0rd!', `${REALM}hostpc1.contoso.com`));
+    expect(pc.cname.nameString).toEqual(['PC1$']);
+  });
+});
+
+describe('FAST marks in a TGS-REQ (RFC 6113 sections 5.4.1.1 and 5.4.2)', () => {
+  const fxArmor = () => [{ adType: AdType.AD_FX_FAST_ARMOR, adData: new Uint8Array(0) }];
+  const fxUsed = () => [{ adType: AdType.AD_FX_FAST_USED, adData: new Uint8Array(0) }];
+  const ifRelevant = (inner: { adType: number; adData: Uint8Array }[]) => [
+    { adType: AdType.AD_IF_RELEVANT, adData: encodeAuthorizationData(inner).slice() },
+  ];
+
+  function kindLab(kind: 'mit' | 'active-directory') {
+    const l = makeRealm(REALM, { fast: 'supported', krbErrorStyle: 'mit' }, undefined, { kind });
+    l.realm.addUser('alice', { keys: pwKeys(REALM, 'alice', 'correct horse') });
+    l.realm.addService('HTTP/web.contoso.com', {
+      keys: pwKeys(REALM, 'HTTP/web.contoso.com', 'web-Passw0rd'),
+    });
+    return { ...l, tgt: login(l, 'alice', aliceKey) };
+  }
+
+  /** alice's TGS-REQ for the web service from `tgt`, its authenticator carrying `ad`, armored or not. */
+  function request(l: Lab, tgt: Creds, ad: AuthorizationDataList | undefined, armored: boolean): Uint8Array {
+    const now = l.clock.now();
+    const subkey = generateKey(18, { random });
+    const bytes = tgsReq({
+      tgt,
+      realm: REALM,
+      sname: 'HTTP/web.contoso.com',
+      now,
+      subkey,
+      ...(ad !== undefined && { authenticatorAuthorizationData: ad }),
+    });
+    if (!armored) return bytes;
+    const plain = decodeTgsReq(bytes);
+    const paTgsReq = plain.padata!.find((p) => p.padataType === PaDataType.PA_TGS_REQ)!;
+    const fx = armoredReq(
+      armorKeyOf(subkey, tgt.sessionKey),
+      { padata: [], body: plain.reqBody },
+      paTgsReq.padataValue,
+    );
+    return fastTgsReq(paTgsReq, fx, plain.reqBody);
+  }
+
+  /** `tgt` with `ad` added to its ticket's authorization-data, sealed again with the krbtgt key. */
+  function marked(l: Lab, tgt: Creds, ad: AuthorizationDataList): Creds {
+    const key = l.realm.krbtgt.keys.find((k) => k.key.etype === tgt.ticket.encPart.etype)!.key;
+    return reseal(tgt, key, (etp) => ({
+      ...etp,
+      authorizationData: [...(etp.authorizationData ?? []), ...ad],
+    }));
+  }
+
+  for (const kind of ['mit', 'active-directory'] as const) {
+    const code = kind === 'mit' ? ErrorCode.KDC_ERR_POLICY : ErrorCode.KRB_AP_ERR_BAD_INTEGRITY;
+    it(`AD-fx-fast-armor in the authenticator or the ticket, inside AD-IF-RELEVANT too, armored or not: ${kind === 'mit' ? 'KDC_ERR_POLICY (MIT)' : 'KRB_AP_ERR_BAD_INTEGRITY (Samba)'}`, () => {
+      const l = kindLab(kind);
+      const cases: [string, Creds, AuthorizationDataList | undefined][] = [
+        ['authenticator', l.tgt, fxArmor()],
+        ['authenticator, in AD-IF-RELEVANT', l.tgt, ifRelevant(fxArmor())],
+        ['ticket', marked(l, l.tgt, fxArmor()), undefined],
+        ['ticket, in AD-IF-RELEVANT', marked(l, l.tgt, ifRelevant(fxArmor())), undefined],
+      ];
+      for (const [where, tgt, ad] of cases) {
+        for (const armored of [false, true]) {
+          const err = errorOf(l.kdc.handle(request(l, tgt, ad, armored)));
+          expect([where, armored, err.errorCode]).toEqual([where, armored, code]);
+          expect(err.eText).toContain('AD-fx-fast-armor (71)');
+          // Refused at the header, before the armor is opened: nothing armored.
+          expect(err.eData).toBeUndefined();
+        }
+      }
+      // The baseline: the same requests without the mark are served.
+      expect(l.kdc.handle(request(l, l.tgt, undefined, false))[0]).toBe(0x6d);
+      expect(l.kdc.handle(request(l, l.tgt, undefined, true))[0]).toBe(0x6d);
+    });
+  }
+
+  it('AD-fx-fast-used in an unarmored TGS-REQ: KRB_AP_ERR_MODIFIED in an AD realm (Samba), served in an MIT realm (MIT does not look)', () => {
+    const ad = kindLab('active-directory');
+    for (const [where, tgt, auth] of [
+      ['authenticator', ad.tgt, fxUsed()],
+      ['authenticator, in AD-IF-RELEVANT', ad.tgt, ifRelevant(fxUsed())],
+      ['ticket', marked(ad, ad.tgt, fxUsed()), undefined],
+    ] as const) {
+      const err = errorOf(ad.kdc.handle(request(ad, tgt, auth, false)));
+      expect([where, err.errorCode]).toEqual([where, ErrorCode.KRB_AP_ERR_MODIFIED]);
+      expect(err.eText).toContain('AD-fx-fast-used (72) but the request is not armored');
+      // Armored, as the mark says it is: served.
+      expect(ad.kdc.handle(request(ad, tgt, auth, true))[0], where).toBe(0x6d);
+    }
+    const mit = kindLab('mit');
+    expect(mit.kdc.handle(request(mit, mit.tgt, fxUsed(), false))[0]).toBe(0x6d);
+    expect(mit.kdc.handle(request(mit, marked(mit, mit.tgt, fxUsed()), undefined, false))[0]).toBe(0x6d);
+  });
+
+  for (const kind of ['mit', 'active-directory'] as const) {
+    it(`a client cannot put AD-fx-fast-armor or AD-fx-fast-used into a ticket by enc-authorization-data: KDC_ERR_POLICY (${kind})`, () => {
+      const l = kindLab(kind);
+      for (const ad of [fxArmor(), fxUsed(), ifRelevant(fxArmor()), ifRelevant(fxUsed())]) {
+        for (const sname of [`krbtgt/${REALM}`, 'HTTP/web.contoso.com']) {
+          const err = errorOf(
+            l.kdc.handle(
+              tgsReq({ tgt: l.tgt, realm: REALM, sname, now: l.clock.now(), authorizationData: ad }),
+            ),
+          );
+          expect(err.errorCode).toBe(ErrorCode.KDC_ERR_POLICY);
+          expect(err.eText).toMatch(
+            /a client may not supply authorization data of type 7[12] \(AD-fx-fast-(armor|used), RFC 6113\)/,
+          );
+        }
+      }
+    });
+  }
 });

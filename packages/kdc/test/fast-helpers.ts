@@ -7,6 +7,7 @@
  */
 
 import {
+  type AuthorizationData,
   decodeKrbError,
   decodeKrbFastResponse,
   decodeMethodData,
@@ -50,12 +51,17 @@ export interface Armor {
 export const armorKeyOf = (subkey: Key, sessionKey: Key): Key =>
   cf2(subkey, sessionKey, 'subkeyarmor', 'ticketarmor');
 
-/** Explicit armor: an AP-REQ with `tgt` (usage 11) whose authenticator holds a subkey (unless `noSubkey`). */
+/**
+ * Explicit armor: an AP-REQ with `tgt` (usage 11) whose authenticator holds a subkey (unless
+ * `noSubkey`); `more` sets its ap-options and the authenticator's authorization-data (MIT's client
+ * puts AD-fx-fast-armor there).
+ */
 export function apArmor(
   tgt: Pick<Creds, 'ticket' | 'sessionKey' | 'cname' | 'crealm'>,
   now: number,
   noSubkey = false,
   random: RandomSource = clientRandom,
+  more: { apOptions?: number; authorizationData?: AuthorizationData } = {},
 ): Armor {
   const subkey = generateKey(tgt.sessionKey.etype, { random });
   const sec = Math.floor(now / 1000) * 1000;
@@ -66,11 +72,12 @@ export function apArmor(
     cusec: (now - sec) * 1000,
     ctime: sec,
     ...(!noSubkey && { subkey: { keytype: subkey.etype, keyvalue: subkey.bytes } }),
+    ...(more.authorizationData !== undefined && { authorizationData: more.authorizationData }),
   });
   const apReq = encodeApReq({
     pvno: 5,
     msgType: 14,
-    apOptions: 0,
+    apOptions: more.apOptions ?? 0,
     ticket: tgt.ticket,
     authenticator: {
       etype: tgt.sessionKey.etype,

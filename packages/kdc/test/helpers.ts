@@ -288,6 +288,8 @@ export interface TgsReqInput {
   checksumType?: number;
   /** Encrypt the authenticator with this key instead of the session key. */
   authKey?: Key;
+  /** The authenticator's own authorization-data (RFC 4120 section 5.5.1), e.g. RFC 6113's FAST marks. */
+  authenticatorAuthorizationData?: AuthorizationData;
   extraPadata?: PaData[];
   /** Tickets for additional-tickets (user-to-user's second ticket). */
   additionalTickets?: Ticket[];
@@ -334,6 +336,7 @@ export function tgsReq(i: TgsReqInput): Uint8Array {
     cusec: (i.now - sec) * 1000,
     ctime: sec,
     ...(i.subkey && { subkey: { keytype: i.subkey.etype, keyvalue: i.subkey.bytes } }),
+    ...(i.authenticatorAuthorizationData && { authorizationData: i.authenticatorAuthorizationData }),
   });
   const authKey = i.authKey ?? sk;
   const apReq = encodeApReq({

@@ -333,6 +333,71 @@ describe('S4U2Self', () => {
     expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
   });
 
+  it("in an MIT realm, PA-S4U-X509-USER is checked with the subkey when there is one, else the session key, as MIT's KDC", () => {
+    const l = makeRealm(REALM, { krbErrorStyle: 'mit', issuePac: true });
+    l.realm.addUser('alice', { password: 'pw' });
+    l.realm.addUser('websvc', { password: 'ws', delegation: { trustedToAuthenticate: true } });
+    const svc = login(l, 'websvc', userKey(REALM, 'websvc', 'ws'), { options: KdcOptions.forwardable });
+    const subkey = testKey(18, 'mit-tgs-subkey');
+    const userId: S4uUserId = { nonce: 777, cname: alice, crealm: REALM };
+    const ask = (key: Key, withSubkey: boolean) =>
+      l.kdc.handle(
+        tgsReq({
+          tgt: svc,
+          realm: REALM,
+          sname: 'websvc',
+          now: T0,
+          ...(withSubkey && { subkey }),
+          extraPadata: [paX509({ sessionKey: key }, userId)],
+        }),
+      );
+    // Keyed with the session key beside a subkey: refused (kdc_process_s4u_x509_user verifies with the
+    // subkey only), not served in the service's name nor in alice's.
+    const err = errorOf(ask(sessionKeyOf(svc), true));
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
+    expect(err.eText).toContain('the PA-S4U-X509-USER checksum does not verify');
+    // The subkey beside a subkey, the session key without one: alice's ticket.
+    expect(decodeTgsRep(ask(subkey, true)).cname.nameString).toEqual(['alice']);
+    expect(decodeTgsRep(ask(sessionKeyOf(svc), false)).cname.nameString).toEqual(['alice']);
+  });
+
+  it('an AD realm refuses S4U2Self by a user account without SPNs unless with user-to-user: KDC_ERR_S_PRINCIPAL_UNKNOWN (Samba)', () => {
+    const l = setup();
+    l.realm.addUser('nospn', { password: 'np' });
+    const nospn = login(l, 'nospn', userKey(REALM, 'nospn', 'np'));
+    const s4u = (options: number, additionalTickets?: Creds['ticket'][]) =>
+      l.kdc.handle(
+        tgsReq({
+          tgt: nospn,
+          realm: REALM,
+          sname: 'nospn',
+          now: T0,
+          options,
+          ...(additionalTickets !== undefined && { additionalTickets }),
+          extraPadata: [paForUser(nospn, alice)],
+        }),
+      );
+    const err = errorOf(s4u(KdcOptions.forwardable | KdcOptions.canonicalize));
+    expect(err.errorCode).toBe(ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN);
+    expect(err.eText).toContain('S4U2Self: nospn@CONTOSO.COM is a user account without SPNs');
+    // With its own TGT as the second ticket (Impacket's getST -self -u2u): alice's ticket.
+    const u2u = s4u(KdcOptions.forwardable | KdcOptions.canonicalize | KdcOptions['enc-tkt-in-skey'], [
+      nospn.ticket,
+    ]);
+    expect(decodeTgsRep(u2u).cname.nameString).toEqual(['alice']);
+    // A plain request for it stays the user-to-user refusal of any TGS-REQ.
+    const plain = errorOf(l.kdc.handle(tgsReq({ tgt: nospn, realm: REALM, sname: 'nospn', now: T0 })));
+    expect(plain.errorCode).toBe(ErrorCode.KDC_ERR_MUST_USE_USER2USER);
+    // An account with an SPN is served as before.
+    expect(
+      decodeTgsRep(
+        l.kdc.handle(
+          tgsReq({ tgt: l.svc, realm: REALM, sname: SVC, now: T0, extraPadata: [paForUser(l.svc, alice)] }),
+        ),
+      ).cname.nameString,
+    ).toEqual(['alice']);
+  });
+
   it('refuses, never ignores: bad checksums, other servers, unknown or foreign users, certificates alone', () => {
     const l = setup();
     const code = (padata: PaData[], sname: string | PrincipalName = SVC) =>

@@ -5,7 +5,9 @@
  * Wrong key or garbage is KDC_ERR_PREAUTH_FAILED; a good timestamp outside
  * the realm's skew is KRB_AP_ERR_SKEW (MIT's choice). When the client must
  * pre-authenticate and did not, KDC_ERR_PREAUTH_REQUIRED offers this method
- * as an empty PA-ENC-TIMESTAMP.
+ * as an empty PA-ENC-TIMESTAMP (not under FAST). Inside FAST armor it is
+ * accepted in an MIT realm (MIT) and refused with KDC_ERR_POLICY in an AD
+ * realm (a Samba AD DC).
  *
  * @module
  */
@@ -67,14 +69,23 @@ export function verifyEncTimestamp(
 /** The PA-ENC-TIMESTAMP handler. */
 export const encTimestamp: AsPadataHandler = {
   padataType: PaDataType.PA_ENC_TIMESTAMP,
-  // Under FAST, MIT's KDC offers the encrypted challenge instead (clients try offers in order);
-  // a timestamp that comes anyway is accepted, as Heimdal's KDC accepts it.
+  // Under FAST, MIT's and AD's KDCs offer the encrypted challenge instead (clients try offers in order).
   // Not to a client without a usable key: no password of its could make one (MIT's offer the same).
   offer: (state) =>
     state.fast === undefined && state.clientKeys.length > 0
       ? { padataType: PaDataType.PA_ENC_TIMESTAMP, padataValue: new Uint8Array(0) }
       : undefined,
   process(state, pa) {
+    // A timestamp that comes under FAST anyway: an MIT realm accepts it, as MIT's KDC does (its
+    // differential agrees); an AD realm refuses it, unread, with KDC_ERR_POLICY, as a Samba AD DC does
+    // (its Heimdal without enable_armored_pa_enc_timestamp). Windows answers KDC_ERR_PREAUTH_REQUIRED
+    // (Samba's test_fast_enc_timestamp, run against Windows); either way no ticket.
+    if (state.fast !== undefined && state.realm.kind === 'active-directory') {
+      throw new KdcError(
+        ErrorCode.KDC_ERR_POLICY,
+        'PA-ENC-TIMESTAMP inside FAST armor is refused: pre-authenticate with the encrypted challenge (RFC 6113 section 5.4.6)',
+      );
+    }
     state.replyKey = verifyEncTimestamp(
       pa,
       state.clientKeys,

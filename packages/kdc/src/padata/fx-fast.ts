@@ -57,6 +57,7 @@ export const fxFastTgs: TgsPadataHandler = {
     const sub = h.authenticator.subkey;
     const realm = state.realm;
     const fast = unwrapTgsFast(
+      realm,
       state.req,
       pa,
       tgsReq.padataValue,

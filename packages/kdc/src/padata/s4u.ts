@@ -11,9 +11,10 @@
  *   keyed type is accepted, as MIT's KDC does, an unkeyed one never
  *   (KRB_AP_ERR_INAPP_CKSUM);
  * - PA-S4U-X509-USER's is the key's own checksum type, usage 26, over the
- *   S4UUserID as received, keyed with the TGT session key as section 2.2.2
- *   says or with the authenticator's subkey as MIT's client keys it (both
- *   accepted); the reply echoes it (section 3.2.5.1.2) with a checksum under
+ *   S4UUserID as received, keyed with the authenticator's subkey when there
+ *   is one, else the TGT session key: in an MIT realm that key only, as MIT's
+ *   KDC verifies it; in an AD realm the TGT session key too, as section
+ *   2.2.2 says; the reply echoes it (section 3.2.5.1.2) with a checksum under
  *   the same key, usage 27 when the client asked for it (the
  *   USE_REPLY_KEY_USAGE option), 26 otherwise.
  *
@@ -169,12 +170,18 @@ export const paS4uX509User: TgsPadataHandler = {
   process(state, pa) {
     const h = header(state);
     const req = decodePaS4uX509User(pa.padataValue);
-    // Section 2.2.2 keys it with the TGT session key; MIT's client keys it with the authenticator's
-    // subkey when it sends one. Both are accepted, subkey first (as MIT's KDC), and the key that
-    // verifies checksums the echo too ("the same key is used in the TGS request and reply").
+    // MIT's KDC verifies it with the authenticator's subkey when there is one, else the TGT session
+    // key (kdc_process_s4u_x509_user), as its client keys it: one key, the request's reply key, so
+    // in an MIT realm a session-keyed checksum beside a subkey is KRB_AP_ERR_MODIFIED. An AD realm
+    // takes either, subkey first: section 2.2.2 names the TGT session key ("the same key is used in
+    // the TGS request and reply"), and MIT's client, which Windows DCs serve, keys it with the
+    // subkey. (Samba's DC, the AD oracle at hand, ignores PA-S4U-X509-USER: no evidence there.)
+    // The key that verifies checksums the echo too.
     const session: Key = { etype: h.tgt.key.keytype, bytes: h.tgt.key.keyvalue };
     const sub = h.authenticator.subkey;
-    const keys: Key[] = sub ? [{ etype: sub.keytype, bytes: sub.keyvalue }, session] : [session];
+    const subkey: Key | undefined = sub ? { etype: sub.keytype, bytes: sub.keyvalue } : undefined;
+    const keys: Key[] =
+      subkey === undefined ? [session] : state.realm.kind === 'mit' ? [subkey] : [subkey, session];
     const data = userIdBytes(pa);
     let key = keys.find((k) => verifiesQuietly(k, data, req.checksum));
     if (key === undefined) {
