@@ -123,7 +123,7 @@ export {
   encodePaFxFastRequest,
   FastOptions,
 } from './messages/fast';
-export { type JsonTypeName, messageToJson, valueToJson } from './messages/json';
+export { type JsonOptions, type JsonTypeName, messageToJson, valueToJson } from './messages/json';
 export { decodeKdcProxyMessage, encodeKdcProxyMessage } from './messages/kdc-proxy';
 export {
   decodeAsRep,

@@ -15,6 +15,14 @@
  * traversed"; it is decoded as `''` (this KDC never writes one, and its
  * transit check refuses one, since it cannot be verified hop by hop).
  *
+ * Bounds: the compressions let each name grow from the one before it
+ * (`/a,/a,/a...` is `/a`, `/a/a`, `/a/a/a`...), so the names of a field can
+ * come to the square of its length. A field of more than 128 realms, or
+ * whose names come to more than 65536 characters (or longer than that
+ * itself), is refused with KDC_ERR_TRTYPE_NOSUPP, the code of a transited
+ * field the KDC cannot process, and `addTransited` does not make one. Real
+ * paths have a handful of realms.
+ *
  * @module
  */
 
@@ -23,6 +31,11 @@ import type { TransitedEncoding } from './types/basic';
 
 /** `tr-type` DOMAIN-X500-COMPRESS (RFC 4120 section 5.3). */
 export const DOMAIN_X500_COMPRESS = 1;
+
+/** The most realms (and empty subfields) a transited field may list. */
+const MAX_TRANSITED_REALMS = 128;
+/** The most characters a transited field, and its realm names together, may have. */
+const MAX_TRANSITED_LENGTH = 65536;
 
 /** An empty transited field (no realm traversed). */
 export function emptyTransited(): TransitedEncoding {
@@ -44,6 +57,8 @@ function tokenize(s: string): RawToken[] {
   let escapedEnd = false;
   let startsRaw: 'slash' | 'space' | 'other' | undefined;
   const flush = (): void => {
+    if (out.length === MAX_TRANSITED_REALMS)
+      throw tooLong(`it lists more than ${MAX_TRANSITED_REALMS} realms`);
     const prepend = !escapedEnd && text.endsWith('.') && text.length > 1;
     out.push({
       text: prepend ? text.slice(0, -1) : text,
@@ -89,11 +104,22 @@ function bad(why: string): KerberosError {
   return new KerberosError(ErrorCode.KDC_ERR_TRTYPE_NOSUPP, `malformed transited field: ${why}`);
 }
 
+function tooLong(why: string): KerberosError {
+  return new KerberosError(ErrorCode.KDC_ERR_TRTYPE_NOSUPP, `transited field too long: ${why}`);
+}
+
 /**
  * Decode the contents of a DOMAIN-X500-COMPRESS field into full realm names,
- * in order. An empty field is `[]`; an empty subfield is `''`.
+ * in order. An empty field is `[]`; an empty subfield is `''`. Throws
+ * KDC_ERR_TRTYPE_NOSUPP for a malformed field and one over the bounds (see
+ * the module notes).
  */
 export function decodeTransited(contents: string | Uint8Array): string[] {
+  if (contents.length > MAX_TRANSITED_LENGTH) {
+    throw tooLong(
+      `${contents.length} ${typeof contents === 'string' ? 'characters' : 'bytes'}, more than ${MAX_TRANSITED_LENGTH}`,
+    );
+  }
   let s: string;
   try {
     s = typeof contents === 'string' ? contents : TRANSITED_TEXT.decode(contents);
@@ -103,14 +129,22 @@ export function decodeTransited(contents: string | Uint8Array): string[] {
   if (s.length === 0) return [];
   const out: string[] = [];
   let prev = '';
+  let total = 0;
   for (const t of tokenize(s)) {
     if (t.text.length === 0) {
       out.push('');
       continue;
     }
+    const prepend = t.prepend && prev.length > 0;
+    const append = !t.prepend && t.append;
+    // Measured before it is built: a name is at most its text and the previous name.
+    total += t.text.length + (prepend ? prev.length + 1 : append ? prev.length : 0);
+    if (total > MAX_TRANSITED_LENGTH) {
+      throw tooLong(`its realm names come to more than ${MAX_TRANSITED_LENGTH} characters`);
+    }
     let name = t.text;
-    if (t.prepend) name = prev.length > 0 ? `${t.text}.${prev}` : t.text;
-    else if (t.append) name = `${prev}${t.text}`;
+    if (prepend) name = `${t.text}.${prev}`;
+    else if (append) name = `${prev}${t.text}`;
     out.push(name);
     prev = name;
   }
@@ -171,6 +205,8 @@ export function transitedRealms(t: TransitedEncoding): string[] {
  * The transited field of a ticket issued from a TGT that `issuingRealm`
  * issued: `issuingRealm` is added unless it is the client's realm
  * (RFC 4120 section 3.3.3.2; MIT's add_to_transited does the same).
+ * Throws KDC_ERR_TRTYPE_NOSUPP when the field cannot be read or would grow
+ * past the bounds (see the module notes).
  */
 export function addTransited(
   t: TransitedEncoding,
@@ -178,11 +214,22 @@ export function addTransited(
   clientRealm: string,
 ): TransitedEncoding {
   const realms = transitedRealms(t);
+  // A linear search: the bounds keep the list short.
   if (issuingRealm === clientRealm || realms.includes(issuingRealm)) {
     return { trType: DOMAIN_X500_COMPRESS, contents: t.contents };
   }
-  return {
-    trType: DOMAIN_X500_COMPRESS,
-    contents: new TextEncoder().encode(encodeTransited([...realms, issuingRealm])),
-  };
+  const next = [...realms, issuingRealm];
+  let total = 0;
+  for (const r of next) total += r.length;
+  const contents = new TextEncoder().encode(encodeTransited(next));
+  if (
+    next.length > MAX_TRANSITED_REALMS ||
+    total > MAX_TRANSITED_LENGTH ||
+    contents.length > MAX_TRANSITED_LENGTH
+  ) {
+    throw tooLong(
+      `adding ${issuingRealm} would take it past ${MAX_TRANSITED_REALMS} realms or ${MAX_TRANSITED_LENGTH} characters`,
+    );
+  }
+  return { trType: DOMAIN_X500_COMPRESS, contents };
 }

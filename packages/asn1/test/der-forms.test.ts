@@ -16,7 +16,7 @@ describe('hand-checked DER', () => {
     expect(hex(K.encodePrincipalName({ nameType: -128, nameString: [] }))).toBe('3009a003020180a1023000');
   });
 
-  it('INTEGER forms: minimal, signed, UInt32 with a leading zero, kvno signed like MIT', () => {
+  it('INTEGER forms: minimal, signed, UInt32 with a leading zero, kvno and nonce signed like MIT', () => {
     const e = (etype: number, kvno?: number) =>
       hex(K.encodeEncryptedData({ etype, kvno, cipher: new Uint8Array(0) }));
     expect(e(0)).toBe('3009a003020100a2020400');
@@ -27,18 +27,24 @@ describe('hand-checked DER', () => {
     expect(e(2 ** 31 - 1)).toBe('300ca00602047fffffffa2020400');
     expect(e(-(2 ** 31))).toBe('300ca006020480000000a2020400');
     expect(e(0, 0xff000000)).toBe('3011a003020100a1060204ff000000a2020400');
-    const n = K.encodeKdcReqBody({
-      ...body,
-      nonce: 0xffffffff,
-      cname: undefined,
-      sname: undefined,
-      from: undefined,
-      rtime: undefined,
-      addresses: undefined,
-      encAuthorizationData: undefined,
-      additionalTickets: undefined,
-    });
-    expect(hex(n)).toContain('a707020500ffffffff');
+    const n = (nonceForm?: K.IntegerForm) =>
+      hex(
+        K.encodeKdcReqBody({
+          ...body,
+          nonce: 0xffffffff,
+          nonceForm,
+          cname: undefined,
+          sname: undefined,
+          from: undefined,
+          rtime: undefined,
+          addresses: undefined,
+          encAuthorizationData: undefined,
+          additionalTickets: undefined,
+        }),
+      );
+    // A nonce goes out as MIT writes it (an Int32: 0xffffffff is -1), unless asked for unsigned.
+    expect(n()).toContain('a7030201ff');
+    expect(n('unsigned')).toContain('a707020500ffffffff');
   });
 
   it('KerberosFlags: always 32 bits', () => {

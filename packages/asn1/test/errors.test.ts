@@ -12,6 +12,7 @@ import {
   decodeEncKdcRepPart,
   decodeEncryptedData,
   decodeEtypeInfo2,
+  decodeGssChecksum,
   decodeKdcReq,
   decodeKrbError,
   decodeMessage,
@@ -24,13 +25,19 @@ import {
   encodeAuthorizationData,
   encodeEncryptedData,
   encodeEtypeInfo2,
+  encodeGssChecksum,
   encodeKdcReq,
+  encodeKpasswdMessage,
   encodeKrbError,
   encodeNegotiationToken,
   encodePaPacRequest,
   encodePrincipalName,
   encodeTicket,
   expandAuthorizationData,
+  GSS_CHECKSUM_TYPE,
+  Krb5TokenId,
+  wrapGssToken,
+  wrapKrb5Token,
 } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
@@ -487,5 +494,85 @@ describe('encoding bad values', () => {
       ],
     ];
     for (const [fn, path, reason] of cases) expectAsn1(fn, path, reason);
+  });
+
+  it('the hand-written encoders (GSS framing, the 0x8003 checksum, kpasswd, SPNEGO) report the same way', () => {
+    const cases: [() => unknown, string, string][] = [
+      [
+        () => encodeGssChecksum({ flags: 0, delegation: new Uint8Array(70_000) }),
+        'GssChecksum.delegation',
+        'a delegated KRB-CRED of 70000 octets does not fit Dlgth (at most 65535)',
+      ],
+      [
+        () => encodeGssChecksum({ flags: 0, delegation: 'cred' as never }),
+        'GssChecksum.delegation',
+        'expected a Uint8Array, got "cred"',
+      ],
+      [
+        () => encodeGssChecksum({ flags: 2 ** 32 }),
+        'GssChecksum.flags',
+        'expected 32 bits of GSS flags, got 4294967296',
+      ],
+      [
+        () => encodeGssChecksum({ flags: 0, channelBindings: { applicationData: undefined as never } }),
+        'GssChecksum.channelBindings.applicationData',
+        'expected a Uint8Array, got undefined (missing)',
+      ],
+      [
+        () => encodeGssChecksum(null as never),
+        'GssChecksum',
+        'expected GssChecksumOptions (object), got null',
+      ],
+      [
+        () => wrapKrb5Token(Krb5TokenId.AP_REQ, undefined as never),
+        'Krb5Token.message',
+        'expected a Uint8Array, got undefined (missing)',
+      ],
+      // A string is not written as a zero byte.
+      [
+        () => wrapGssToken('1.2.3', 'x' as never),
+        'InitialContextToken.innerContextToken',
+        'expected a Uint8Array, got "x"',
+      ],
+      [
+        () => encodeKpasswdMessage({ version: 1, ap: undefined as never, rest: new Uint8Array(0) }),
+        'KpasswdMessage.ap',
+        'expected a Uint8Array, got undefined (missing)',
+      ],
+      [
+        () => encodeKpasswdMessage({ version: 0x10000, ap: new Uint8Array(0), rest: new Uint8Array(0) }),
+        'KpasswdMessage.version',
+        'expected a 2-byte version (0..65535), got 65536',
+      ],
+      [
+        () => encodeKpasswdMessage({ version: 1, ap: new Uint8Array(0x8000), rest: new Uint8Array(0x8000) }),
+        'KpasswdMessage',
+        'a kpasswd message of 65542 bytes does not fit its 2-byte length',
+      ],
+      [
+        () => encodeNegotiationToken(null as never),
+        'NegotiationToken',
+        'expected a NegotiationToken (object), got null',
+      ],
+      [
+        () => encodeNegotiationToken({ negTokenInit: null as never }),
+        'NegotiationToken.negTokenInit',
+        'expected a NegTokenInit (object), got null',
+      ],
+    ];
+    for (const [fn, path, reason] of cases) expectAsn1(fn, path, reason);
+    // Not a checksum at all: the same, with the code of an unusable checksum.
+    expectAsn1(
+      () => decodeGssChecksum({ cksumtype: GSS_CHECKSUM_TYPE, checksum: undefined as never }),
+      'Checksum.checksum',
+      'expected a Uint8Array, got undefined (missing)',
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
+    expectAsn1(
+      () => decodeGssChecksum(7 as never),
+      'Checksum',
+      'expected a Checksum (object), got 7',
+      ErrorCode.KRB_AP_ERR_INAPP_CKSUM,
+    );
   });
 });

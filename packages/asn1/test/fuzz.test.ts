@@ -123,9 +123,11 @@ import {
   encodeTypedData,
   expandAuthorizationData,
   type KrbMessage,
+  messageToJson,
   PaDataType,
   unwrapGssToken,
   unwrapKrb5Token,
+  valueToJson,
   wrapGssToken,
   wrapKrb5Token,
 } from '@krbsim/asn1';
@@ -241,6 +243,7 @@ function probe(t: Pick<Target, 'name' | 'decode' | 'encode'>, bytes: Uint8Array,
     return false;
   }
   count.decoded++;
+  if (t === anyMessage) renders(value as KrbMessage, what, bytes);
   if (t.encode === undefined) return true;
   let again: Uint8Array;
   try {
@@ -262,6 +265,17 @@ function probe(t: Pick<Target, 'name' | 'decode' | 'encode'>, bytes: Uint8Array,
     throw new Error(`${what}: normal form unstable: ${short(bytes)} -> ${short(again)} -> ${short(normal)}`);
   }
   return true;
+}
+
+/** Throws unless `messageToJson` renders `msg` (what `krbsim decode` and the HTML traces show) as JSON. */
+function renders(msg: KrbMessage, what: string, bytes: Uint8Array): void {
+  try {
+    JSON.stringify(messageToJson(msg));
+  } catch (e) {
+    throw new Error(`${what}: decoded, but messageToJson threw ${String(e)}; input ${short(bytes)}`, {
+      cause: e,
+    });
+  }
 }
 
 /** The generic decoders every input is also fed to. */
@@ -600,6 +614,28 @@ describe('resource exhaustion', () => {
     expect(ok).toHaveLength(1);
   });
 
+  it('messageToJson / valueToJson of values nested thousands deep: 32 decoded, then hex, in linear size and time', () => {
+    // Each level's opaque bytes are decoded and shown in place (e-data, a PA-FX-ERROR's KRB-ERROR,
+    // AD-IF-RELEVANT): unbounded, that was a stack overflow, and the hex of every level beside it
+    // made the JSON quadratic in the input (a 109 KB KRB-ERROR took 2.7 GB).
+    const chain = nestedFxError(8_000);
+    expect(chain.length).toBeLessThanOrEqual(1 << 20);
+    const msg = decodeMessage(chain);
+    const json = within(HANG_MS, 'messageToJson(PA-FX-ERROR chain)', () =>
+      JSON.stringify(messageToJson(msg)),
+    );
+    expect(json.length).toBeLessThan(3 * chain.length);
+    expect(json.match(/"eDataDecoded":/g)).toHaveLength(16); // 32 levels: e-data, PA-FX-ERROR, e-data...
+    expect(json).toContain('"eDataDecodedError":"nests deeper than maxDepth 32"');
+    const ad = nestedIfRelevant(30_000);
+    const adJson = within(HANG_MS, 'valueToJson(AD-IF-RELEVANT chain)', () =>
+      JSON.stringify(valueToJson('AuthorizationData', decodeAuthorizationData(ad))),
+    );
+    expect(adJson.length).toBeLessThan(3 * ad.length);
+    expect(adJson.match(/"adDataDecoded":/g)).toHaveLength(32);
+    expect(adJson).toContain('"adDataDecodedError":"nests deeper than maxDepth 32"');
+  });
+
   it('handles SEQUENCE OFs with hundreds of thousands of elements', () => {
     const principal = (names: Uint8Array) => seq([0xa0, 3, 2, 1, 1], wrap(0xa1, names));
     const cases: Array<[string, Uint8Array]> = [
@@ -720,6 +756,50 @@ function asReqWithEtypes(count: number): Uint8Array {
     wrap(0xa8, longSequenceOf([0x02, 0x01, 0x12], count)),
   );
   return wrap(0x6a, seq(wrap(0xa1, [2, 1, 5]), wrap(0xa2, [2, 1, 10]), wrap(0xa4, body)));
+}
+
+/**
+ * A KRB-ERROR whose e-data is METHOD-DATA { PA-FX-ERROR (137): a KRB-ERROR whose e-data ... },
+ * `levels` deep (built back to front, linear).
+ */
+function nestedFxError(levels: number): Uint8Array {
+  const base = {
+    pvno: 5 as const,
+    msgType: 30 as const,
+    stime: Date.UTC(2026, 0, 1),
+    susec: 0,
+    errorCode: 6,
+    realm: 'R',
+    sname: { nameType: 2, nameString: ['krbtgt', 'R'] },
+  };
+  const innermost = encodeKrbError(base).slice();
+  // The KRB-ERROR's fields: its bytes without the [APPLICATION 30] and SEQUENCE headers.
+  const skip = (b: Uint8Array, at: number) => at + 2 + (b[at + 1]! & 0x80 ? b[at + 1]! & 0x7f : 0);
+  const fields = innermost.subarray(skip(innermost, skip(innermost, 0)));
+  const buf = new Uint8Array(innermost.length + levels * (fields.length + 64));
+  let p = buf.length;
+  const put = (bytes: ArrayLike<number>) => {
+    p -= bytes.length;
+    buf.set(bytes, p);
+  };
+  const header = (tag: number) => {
+    put(derLength(buf.length - p));
+    put([tag]);
+  };
+  put(innermost);
+  for (let i = 0; i < levels; i++) {
+    header(0x04); // padata-value OCTET STRING
+    header(0xa2);
+    put([0xa1, 0x04, 0x02, 0x02, 0x00, 0x89]); // padata-type [1] 137 (PA-FX-ERROR)
+    header(0x30); // PA-DATA
+    header(0x30); // METHOD-DATA
+    header(0x04); // e-data OCTET STRING
+    header(0xac); // [12]
+    put(fields);
+    header(0x30);
+    header(0x7e);
+  }
+  return buf.slice(p);
 }
 
 /** AuthorizationData holding one AD-IF-RELEVANT holding one AD-IF-RELEVANT ... `levels` deep (built back to front, linear). */

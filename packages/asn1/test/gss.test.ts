@@ -192,6 +192,20 @@ describe('SPNEGO (RFC 4178)', () => {
     expectOracle(tok);
   });
 
+  it('reads either alternative framed or bare, and writes each the one way it is sent (README, "Re-encoding")', () => {
+    const init = K.encodeNegotiationToken({ negTokenInit: { mechTypes: [K.GssOid.KRB5] } });
+    const resp = K.encodeNegotiationToken({ negTokenResp: { negState: 0 } });
+    expect(hex(init).startsWith('60')).toBe(true);
+    expect(hex(resp).startsWith('a1')).toBe(true);
+    // A bare a0... negTokenInit comes back framed...
+    const bareInit = K.unwrapGssToken(init).innerToken;
+    expect(hex(bareInit).startsWith('a0')).toBe(true);
+    expect(hex(K.encodeNegotiationToken(K.decodeNegotiationToken(bareInit)))).toBe(hex(init));
+    // ...and a framed 60... a1... negTokenResp bare.
+    const framedResp = K.wrapGssToken(K.GssOid.SPNEGO, resp);
+    expect(hex(K.encodeNegotiationToken(K.decodeNegotiationToken(framedResp)))).toBe(hex(resp));
+  });
+
   it('rejects a framed token for another mechanism', () => {
     const t = K.wrapGssToken(K.GssOid.KRB5, unhex('a0023000'));
     expect(thrown(() => K.decodeNegotiationToken(t)).message).toBe(

@@ -1,10 +1,12 @@
 /**
  * The two DER forms of a UInt32 of 2^31 or more (RFC 4120 section 5.2.4
- * declares nonces, sequence numbers and kvno `UInt32`; Heimdal declares the
- * nonce `Int32` and MIT the kvno): `02 05 00 94 70 9c 33` and the 32-bit
- * two's complement `02 04 94 70 9c 33`. Both decode to 0x94709c33; the form
- * read is kept in the field's `<key>Form` sibling when it is not the
- * encoder's default, so every input re-encodes to its own bytes.
+ * declares nonces, sequence numbers and kvno `UInt32`; MIT and Heimdal
+ * declare the nonces `Int32`, MIT the kvno too): `02 05 00 94 70 9c 33` and
+ * the 32-bit two's complement `02 04 94 70 9c 33`. Both decode to
+ * 0x94709c33; the form read is kept in the field's `<key>Form` sibling when
+ * it is not the encoder's default (signed for nonces and kvno, which MIT's
+ * decoders require, unsigned for the rest), so every input re-encodes to its
+ * own bytes.
  *
  * The DER here is built by hand from the value and the form, independently
  * of the encoder under test.
@@ -68,21 +70,23 @@ describe('KDC-REQ-BODY nonce: both INTEGER forms, built by hand', () => {
       tlv(0xa8, tlv(0x30, Uint8Array.of(0x02, 0x01, 0x12))),
     );
 
-  it("Heimdal's negative nonce: 02 04 94 70 9c 33 is 0x94709c33 and re-encodes to itself", () => {
+  it("MIT's and Heimdal's negative nonce: 02 04 94 70 9c 33 is 0x94709c33 and re-encodes to itself", () => {
     const der = reqBody(Uint8Array.of(0x02, 0x04, 0x94, 0x70, 0x9c, 0x33));
     const b = K.decodeKdcReqBody(der);
     expect(b.nonce).toBe(0x94709c33);
-    expect(b.nonceForm).toBe('signed');
+    // The default form: nothing recorded.
+    expect(b.nonceForm).toBeUndefined();
     expect(hex(K.encodeKdcReqBody(b))).toBe(hex(der));
-    // The value alone is written in canonical unsigned form, as before.
-    expect(hex(K.encodeKdcReqBody({ ...b, nonceForm: undefined }))).toContain('a707020500');
+    // The value alone is written in the signed form too, as MIT writes it (its decoders
+    // read nonces as Int32 and refuse 02 05 00 94 70 9c 33 with ASN1_OVERFLOW).
+    expect(hex(K.encodeKdcReqBody({ ...b, nonceForm: undefined }))).toContain('a706020494709c33');
   });
 
-  it('the unsigned form decodes to the same number, with nothing recorded (the default)', () => {
+  it('the unsigned form decodes to the same number, recorded as unsigned, and re-encodes to itself', () => {
     const der = reqBody(Uint8Array.of(0x02, 0x05, 0x00, 0x94, 0x70, 0x9c, 0x33));
     const b = K.decodeKdcReqBody(der);
     expect(b.nonce).toBe(0x94709c33);
-    expect(b.nonceForm).toBeUndefined();
+    expect(b.nonceForm).toBe('unsigned');
     expect(hex(K.encodeKdcReqBody(b))).toBe(hex(der));
   });
 
@@ -92,7 +96,7 @@ describe('KDC-REQ-BODY nonce: both INTEGER forms, built by hand', () => {
         const der = reqBody(integer(v, f));
         const b = K.decodeKdcReqBody(der);
         expect(b.nonce).toBe(v);
-        expect(b.nonceForm).toBe(recorded(v, f, 'unsigned'));
+        expect(b.nonceForm).toBe(recorded(v, f, 'signed'));
         expect(hex(K.encodeKdcReqBody(b))).toBe(hex(der));
         // The form can also be asked for on a value built by hand.
         expect(hex(K.encodeKdcReqBody({ ...b, nonceForm: f }))).toBe(hex(der));
@@ -153,12 +157,12 @@ describe('KDC-REQ-BODY nonce: both INTEGER forms, built by hand', () => {
         0x30,
         tlv(0xa1, Uint8Array.of(0x02, 0x01, 0x05)),
         tlv(0xa2, Uint8Array.of(0x02, 0x01, 0x0c)),
-        tlv(0xa4, reqBody(integer(0x94709c33, 'signed'))),
+        tlv(0xa4, reqBody(integer(0x94709c33, 'unsigned'))),
       ),
     );
     const json = K.messageToJson(K.decodeMessage(der)) as unknown as { reqBody: Record<string, unknown> };
     expect(json.reqBody.nonce).toBe(0x94709c33);
-    expect(json.reqBody.nonceForm).toBe('signed');
+    expect(json.reqBody.nonceForm).toBe('unsigned');
   });
 });
 
@@ -215,6 +219,9 @@ const encKdcRepPart: K.EncKdcRepPart = {
   sname: alice,
 };
 
+/** Nonces (and kvno) default to the signed form, as MIT writes them and its decoders require. */
+const SIGNED = { dflt: 'signed' } as const;
+
 /** Every UInt32 component of the module (checked complete against the declarations below). */
 const FIELDS: readonly UIntField[] = [
   uintField('EncryptedData', 'kvno', 1, ed(16, 1), K.encodeEncryptedData, K.decodeEncryptedData, {
@@ -227,6 +234,7 @@ const FIELDS: readonly UIntField[] = [
     { kdcOptions: 0, realm, till: T('2037-09-13T02:48:05Z'), nonce: 0, etype: [18] },
     K.encodeKdcReqBody,
     K.decodeKdcReqBody,
+    SIGNED,
   ),
   uintField(
     'EncKDCRepPart',
@@ -235,6 +243,7 @@ const FIELDS: readonly UIntField[] = [
     encKdcRepPart,
     (v) => K.encodeEncKdcRepPart(v, 26),
     K.decodeEncKdcRepPart,
+    SIGNED,
   ),
   uintField(
     'Authenticator',
@@ -275,6 +284,7 @@ const FIELDS: readonly UIntField[] = [
     { ticketInfo: [{ key }] },
     K.encodeEncKrbCredPart,
     K.decodeEncKrbCredPart,
+    SIGNED,
   ),
   uintField(
     'S4UUserID',
@@ -283,7 +293,7 @@ const FIELDS: readonly UIntField[] = [
     { userId: { nonce: 0, crealm: realm, cname: alice }, checksum: cksum },
     K.encodePaS4uX509User,
     K.decodePaS4uX509User,
-    { inner: 'userId' },
+    { ...SIGNED, inner: 'userId' },
   ),
   uintField(
     'KrbFastResponse',
@@ -292,6 +302,7 @@ const FIELDS: readonly UIntField[] = [
     { padata: [], nonce: 0 },
     K.encodeKrbFastResponse,
     K.decodeKrbFastResponse,
+    SIGNED,
   ),
   uintField(
     'PKAuthenticator',
@@ -300,7 +311,7 @@ const FIELDS: readonly UIntField[] = [
     { pkAuthenticator: { cusec: 0, ctime: T('2026-01-01T00:00:00Z'), nonce: 0 } },
     K.encodeAuthPack,
     K.decodeAuthPack,
-    { inner: 'pkAuthenticator' },
+    { ...SIGNED, inner: 'pkAuthenticator' },
   ),
   uintField(
     'KDCDHKeyInfo',
@@ -309,6 +320,7 @@ const FIELDS: readonly UIntField[] = [
     { subjectPublicKey: Uint8Array.of(0x03, 0x01, 0x00), nonce: 0 },
     K.encodeKdcDhKeyInfo,
     K.decodeKdcDhKeyInfo,
+    SIGNED,
   ),
   uintField(
     'KDC-PROXY-MESSAGE',
@@ -340,6 +352,24 @@ describe('every UInt32 component keeps the form it was read in', () => {
       );
     });
   }
+
+  it('a 32-bit nonce given without a form goes out as MIT writes it and reads it (02 04 ...), unsigned only when asked', () => {
+    const nonces = FIELDS.filter((f) => f.key === 'nonce');
+    expect(nonces.map((f) => f.type)).toEqual([
+      'KDC-REQ-BODY',
+      'EncKDCRepPart',
+      'EncKrbCredPart',
+      'S4UUserID',
+      'KrbFastResponse',
+      'PKAuthenticator',
+      'KDCDHKeyInfo',
+    ]);
+    for (const f of nonces) {
+      const t = (0xa0 | f.tag).toString(16);
+      expect(hex(f.encode(0x94709c33, undefined)), f.type).toContain(`${t}06020494709c33`);
+      expect(hex(f.encode(0x94709c33, 'unsigned')), f.type).toContain(`${t}0702050094709c33`);
+    }
+  });
 
   it('a value decoded from its own default encoding carries no form (decode(encode(v)) equals v)', () => {
     for (const f of FIELDS) {
@@ -382,7 +412,7 @@ describe('every UInt32 component keeps the form it was read in', () => {
     const dir = fileURLToPath(new URL('../src/messages/', import.meta.url));
     const declared = readdirSync(dir)
       .flatMap((f) => [
-        ...readFileSync(join(dir, f), 'utf8').matchAll(/field\((\d+), '([a-z-]+)', (uint32|kvno)\)/g),
+        ...readFileSync(join(dir, f), 'utf8').matchAll(/field\((\d+), '([a-z-]+)', (uint32|nonce|kvno)\)/g),
       ])
       .map((m) => `[${m[1]}] ${m[2]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}`)
       .sort();

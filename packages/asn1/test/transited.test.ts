@@ -88,4 +88,51 @@ describe('DOMAIN-X500-COMPRESS (RFC 4120 section 3.3.3.2)', () => {
     }
     expect(decodeTransited(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41))).toEqual(['\ufeffA']);
   });
+
+  it('refuses a field whose names would come to the square of its length, quickly (KDC_ERR_TRTYPE_NOSUPP)', () => {
+    // 60 KB: /a, /a/a, /a/a/a... 20001 names, 400 million characters in all.
+    const t = { trType: DOMAIN_X500_COMPRESS, contents: bytes(`/a${',/a'.repeat(20_000)}`) };
+    const t0 = performance.now();
+    for (const f of [() => transitedRealms(t), () => addTransited(t, 'B', 'C')]) {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect(isKerberosError(err, ErrorCode.KDC_ERR_TRTYPE_NOSUPP)).toBe(true);
+      expect((err as Error).message).toBe('transited field too long: it lists more than 128 realms');
+    }
+    expect(performance.now() - t0).toBeLessThan(500);
+    // Few realms, long names: 64 names of up to 64 KB each from a field of 64 KB.
+    const long = `/${'a'.repeat(1000)}`;
+    expect(() => decodeTransited(`${long}${`,${long}`.repeat(63)}`)).toThrow(
+      'transited field too long: its realm names come to more than 65536 characters',
+    );
+    // A field longer than that itself is refused before it is read.
+    expect(() => decodeTransited(new Uint8Array(65537).fill(0x41))).toThrow(
+      'transited field too long: 65537 bytes, more than 65536',
+    );
+  });
+
+  it('reads up to 128 realms, and does not add a 129th', () => {
+    const realms = Array.from({ length: 128 }, (_, i) => `R${i}.EXAMPLE`);
+    const full = { trType: DOMAIN_X500_COMPRESS, contents: bytes(encodeTransited(realms)) };
+    expect(transitedRealms(full)).toEqual(realms);
+    // One already listed, or the client's realm: nothing to add.
+    expect(addTransited(full, 'R5.EXAMPLE', 'A.COM').contents).toBe(full.contents);
+    expect(addTransited(full, 'A.COM', 'A.COM').contents).toBe(full.contents);
+    let err: unknown;
+    try {
+      addTransited(full, 'B.COM', 'A.COM');
+    } catch (e) {
+      err = e;
+    }
+    expect(isKerberosError(err, ErrorCode.KDC_ERR_TRTYPE_NOSUPP)).toBe(true);
+    expect(() => decodeTransited(encodeTransited([...realms, 'B.COM']))).toThrow(
+      'transited field too long: it lists more than 128 realms',
+    );
+    const most = { trType: DOMAIN_X500_COMPRESS, contents: bytes(encodeTransited(realms.slice(1))) };
+    expect(transitedRealms(addTransited(most, 'B.COM', 'A.COM'))).toEqual([...realms.slice(1), 'B.COM']);
+  });
 });

@@ -250,10 +250,140 @@ describe('messageToJson', () => {
     expect(e.message).toMatch(/^AuthorizationData\[1\]\.ad-data/);
   });
 
+  it('a value shown decoded keeps the first 64 bytes of its hex and its length; one that does not decode keeps all', () => {
+    const etypeInfo = K.encodeEtypeInfo2(
+      [18, 17, 20, 19].map((etype) => ({ etype, salt: `EXAMPLE.COM${'x'.repeat(20)}` })),
+    ).slice();
+    const junk = new Uint8Array(100).fill(0x30);
+    const eData = K.encodeMethodData([
+      { padataType: K.PaDataType.PA_ETYPE_INFO2, padataValue: etypeInfo },
+      { padataType: K.PaDataType.PA_PAC_REQUEST, padataValue: junk },
+    ]).slice();
+    expect(etypeInfo.length).toBeGreaterThan(64);
+    const err: K.KrbErrorMessage = {
+      pvno: 5,
+      msgType: 30,
+      stime: Date.UTC(2024, 0, 1),
+      susec: 0,
+      errorCode: 25,
+      realm: 'EXAMPLE.COM',
+      sname: { nameType: 2, nameString: ['krbtgt', 'EXAMPLE.COM'] },
+      eData,
+    };
+    const j = K.messageToJson({ type: 'KRB-ERROR', value: err });
+    expect(j.eData).toBe(`${hex(eData.subarray(0, 64))}...`);
+    expect(j.eDataLength).toBe(eData.length);
+    const [info, pac] = j.eDataDecoded as Record<string, K.Json>[];
+    expect(info!.padataValue).toBe(`${hex(etypeInfo.subarray(0, 64))}...`);
+    expect(info!.padataValueLength).toBe(etypeInfo.length);
+    expect(info!.padataValueDecoded).toHaveLength(4);
+    // Not decoded: the hex is all there is, so all of it stays.
+    expect(pac!.padataValue).toBe(hex(junk));
+    expect(pac!).not.toHaveProperty('padataValueLength');
+    expect(pac!.padataValueDecodedError).toMatch(/^KERB-PA-PAC-REQUEST/);
+  });
+
   it('valueToJson by type name', () => {
     const v = K.decodeEtypeInfo2(K.encodeEtypeInfo2([{ etype: 23 }]));
     expect(K.valueToJson('ETYPE-INFO2', v)).toEqual([{ etype: 23, etypeName: 'rc4-hmac' }]);
     expect(K.valueToJson('Ticket', K.decodeTicket(vec('ticket')))).toMatchObject({ realm: 'ATHENA.MIT.EDU' });
     expect(() => K.valueToJson('Nope' as never, {})).toThrow(K.Asn1Error);
+  });
+});
+
+describe('messageToJson: values nested in one another stay bounded', () => {
+  const krbError = (eData?: Uint8Array): Uint8Array =>
+    K.encodeKrbError({
+      pvno: 5,
+      msgType: 30,
+      stime: Date.UTC(2026, 0, 1),
+      susec: 0,
+      errorCode: 6,
+      realm: 'R',
+      sname: { nameType: 2, nameString: ['krbtgt', 'R'] },
+      eData,
+    }).slice();
+  /** A KRB-ERROR whose e-data is METHOD-DATA { PA-FX-ERROR (137): a KRB-ERROR whose e-data ... }, `levels` deep. */
+  const fxErrorChain = (levels: number): Uint8Array => {
+    let m = krbError();
+    for (let i = 0; i < levels; i++) {
+      m = krbError(K.encodeMethodData([{ padataType: K.PaDataType.PA_FX_ERROR, padataValue: m }]).slice());
+    }
+    return m;
+  };
+  /** AuthorizationData { AD-IF-RELEVANT { AD-IF-RELEVANT { ... } } }, `levels` deep. */
+  const ifRelevantChain = (levels: number): Uint8Array => {
+    let ad = K.encodeAuthorizationData([{ adType: 128, adData: Uint8Array.of(0) }]).slice();
+    for (let i = 0; i < levels; i++) {
+      ad = K.encodeAuthorizationData([{ adType: K.AdType.AD_IF_RELEVANT, adData: ad }]).slice();
+    }
+    return ad;
+  };
+  type J = Record<string, K.Json>;
+  /** Follows the decoded views down the KRB-ERROR chain: the innermost KRB-ERROR and how deep it is. */
+  const innermostError = (j: J): [J, number] => {
+    let v = j;
+    let depth = 0;
+    while (v.eDataDecoded !== undefined) {
+      v = (v.eDataDecoded as J[])[0]!.padataValueDecoded as J;
+      depth += 2;
+    }
+    return [v, depth];
+  };
+  const timed = <T>(f: () => T): [T, number] => {
+    const t0 = performance.now();
+    const v = f();
+    return [v, performance.now() - t0];
+  };
+
+  it.each([100, 300, 1000])(
+    'a KRB-ERROR with PA-FX-ERRORs %i deep: decoded 32 deep, then hex, in linear size and time',
+    (levels) => {
+      const bytes = fxErrorChain(levels);
+      const [json, ms] = timed(() => JSON.stringify(K.messageToJson(K.decodeMessage(bytes))));
+      // Every byte is written out as hex once (the innermost value not decoded) and the
+      // rest as 64 bytes per level: about twice the input, not once per level it is inside.
+      expect(json.length).toBeLessThan(3 * bytes.length);
+      expect(ms).toBeLessThan(2000);
+      const [inner, depth] = innermostError(JSON.parse(json));
+      expect(depth).toBe(K.DEFAULT_MAX_DEPTH);
+      expect(inner.eDataDecodedError).toBe('nests deeper than maxDepth 32');
+      expect(typeof inner.eData).toBe('string');
+      expect(inner).not.toHaveProperty('eDataLength');
+    },
+  );
+
+  it.each([100, 300, 1000])('AD-IF-RELEVANT %i deep (valueToJson): decoded 32 deep, then hex', (levels) => {
+    const bytes = ifRelevantChain(levels);
+    const [json, ms] = timed(() =>
+      JSON.stringify(K.valueToJson('AuthorizationData', K.decodeAuthorizationData(bytes))),
+    );
+    expect(json.length).toBeLessThan(8 * bytes.length);
+    expect(ms).toBeLessThan(2000);
+    let v = (JSON.parse(json) as J[])[0]!;
+    let depth = 0;
+    while (v.adDataDecoded !== undefined) {
+      v = (v.adDataDecoded as J[])[0]!;
+      depth++;
+    }
+    expect(depth).toBe(32);
+    expect(v.adDataDecodedError).toBe('nests deeper than maxDepth 32');
+  });
+
+  it('maxDepth sets the limit', () => {
+    const msg = K.decodeMessage(fxErrorChain(3));
+    const none = K.messageToJson(msg, { maxDepth: 0 });
+    expect(none).not.toHaveProperty('eDataDecoded');
+    expect(none.eDataDecodedError).toBe('nests deeper than maxDepth 0');
+    expect(innermostError(K.messageToJson(msg, { maxDepth: 2 }))[1]).toBe(2);
+    // Deep enough for the whole chain: the innermost KRB-ERROR has no e-data.
+    const [inner, depth] = innermostError(K.messageToJson(msg, { maxDepth: 100 }));
+    expect(depth).toBe(6);
+    expect(inner).not.toHaveProperty('eData');
+    expect(inner).not.toHaveProperty('eDataDecodedError');
+    const ad = K.decodeAuthorizationData(ifRelevantChain(5));
+    expect(JSON.stringify(K.valueToJson('AuthorizationData', ad, { maxDepth: 1 }))).toContain(
+      '"adDataDecodedError":"nests deeper than maxDepth 1"',
+    );
   });
 });

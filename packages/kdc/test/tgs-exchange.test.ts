@@ -182,18 +182,26 @@ describe('TGS exchange: service tickets', () => {
 });
 
 describe('TGS exchange: nonces as Heimdal writes them', () => {
-  it('answers a signed (negative) INTEGER nonce in the same form, with the same value', () => {
+  it('answers a nonce of 2^31 or more in the form the request used, with the same value', () => {
     const l = setup();
     const nonce = 0x94709c33;
-    const req = tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce, nonceForm: 'signed' });
-    // 02 04 94 70 9c 33: four bytes, negative, as Heimdal sends it.
+    const req = tgsReq({ tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce });
+    // 02 04 94 70 9c 33: four bytes, negative, as MIT and Heimdal write it (the codec's default form).
     expect(Buffer.from(req).includes(Buffer.from([0x02, 0x04, 0x94, 0x70, 0x9c, 0x33]))).toBe(true);
-    const r = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce, nonceForm: 'signed' });
-    expect(r.part.nonce).toBe(nonce);
-    expect(r.part.nonceForm).toBe('signed');
-    const plain = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce });
-    expect(plain.part.nonce).toBe(nonce);
-    expect(plain.part.nonceForm).toBeUndefined();
+    const signed = tgsGet(l.kdc, { tgt: l.tgt, realm: REALM, sname: WEB, now: T0, nonce });
+    expect(signed.part.nonce).toBe(nonce);
+    expect(signed.part.nonceForm).toBeUndefined();
+    // 02 05 00 94 70 9c 33, RFC 4120's UInt32 written unsigned: echoed so.
+    const unsigned = tgsGet(l.kdc, {
+      tgt: l.tgt,
+      realm: REALM,
+      sname: WEB,
+      now: T0,
+      nonce,
+      nonceForm: 'unsigned',
+    });
+    expect(unsigned.part.nonce).toBe(nonce);
+    expect(unsigned.part.nonceForm).toBe('unsigned');
   });
 });
 

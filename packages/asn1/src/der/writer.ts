@@ -82,8 +82,11 @@ export function tlx(b: Uint8Array, p: number, tag: number, n: number, t: number)
   return t === 0 ? q : tl(b, q, t, n + p - q);
 }
 
-/** Throws the encoder's "wrong kind of value" error. */
-export function badValue(what: string, v: unknown): never {
+/**
+ * Throws the encoder's "wrong kind of value" error (at `path`, for the
+ * hand-written encoders; the generated ones prepend theirs as it unwinds).
+ */
+export function badValue(what: string, v: unknown, path?: string, code?: number): never {
   let got: string;
   if (v === undefined) got = 'undefined (missing)';
   else if (v === null) got = 'null';
@@ -92,7 +95,12 @@ export function badValue(what: string, v: unknown): never {
   else if (Array.isArray(v)) got = 'an array';
   else if (v instanceof Uint8Array) got = `a Uint8Array of ${v.length} bytes`;
   else got = typeof v;
-  throw new Asn1Error(`expected ${what}, got ${got}`);
+  throw new Asn1Error(`expected ${what}, got ${got}`, { path, code });
+}
+
+/** Throws {@link badValue}'s error at `path` unless `v` is a Uint8Array (for the hand-written encoders). */
+export function expectBytes(v: unknown, path: string): asserts v is Uint8Array {
+  if (!(v instanceof Uint8Array)) badValue('a Uint8Array', v, path);
 }
 
 /**
@@ -175,6 +183,27 @@ export function eUInt32(b: Uint8Array, p: number, v: unknown, t: number, form?: 
     b,
     p,
     v > 0x7fffffff && form !== undefined && form !== null && signedForm(form) ? v | 0 : v,
+    0x02,
+    t,
+  );
+}
+
+/**
+ * A nonce: UInt32 in the RFC, written by default as MIT writes it, as the
+ * signed 32-bit two's complement (0x94709c33 goes out as `02 04 94 70 9c 33`):
+ * MIT declares every nonce Int32 and refuses the unsigned form of a value of
+ * 2^31 or more (ASN1_OVERFLOW), Heimdal writes the signed form too. `form`
+ * `unsigned` writes the canonical `02 05 00 94 70 9c 33`. Below 2^31 both
+ * forms are the same bytes.
+ */
+export function eNonce(b: Uint8Array, p: number, v: unknown, t: number, form?: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    badValue('a UInt32 (0..2^32-1)', v);
+  }
+  return int(
+    b,
+    p,
+    v > 0x7fffffff && form !== undefined && form !== null && !signedForm(form) ? v : v | 0,
     0x02,
     t,
   );

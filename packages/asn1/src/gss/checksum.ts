@@ -21,6 +21,8 @@
 
 import { createHash } from 'node:crypto';
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import { Asn1Error } from '../der/errors';
+import { badValue, expectBytes } from '../der/writer';
 import type { Checksum } from '../types/basic';
 
 /** RFC 4121 section 4.1.1.1 checksum type of the GSS authenticator checksum. */
@@ -77,10 +79,21 @@ function u32le(out: Uint8Array, at: number, v: number): void {
  */
 export function channelBindingHash(cb: ChannelBindings | Uint8Array | undefined): Uint8Array {
   if (cb === undefined) return new Uint8Array(16);
+  if (cb === null || typeof cb !== 'object')
+    badValue('ChannelBindings (object) or a Uint8Array', cb, 'ChannelBindings');
   const b: ChannelBindings = cb instanceof Uint8Array ? { applicationData: cb } : cb;
   const ia = b.initiatorAddress ?? new Uint8Array(0);
   const aa = b.acceptorAddress ?? new Uint8Array(0);
   const ad = b.applicationData;
+  expectBytes(ia, 'ChannelBindings.initiatorAddress');
+  expectBytes(aa, 'ChannelBindings.acceptorAddress');
+  expectBytes(ad, 'ChannelBindings.applicationData');
+  for (const k of ['initiatorAddrType', 'acceptorAddrType'] as const) {
+    const t = b[k];
+    if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 0xffffffff)) {
+      badValue('a UInt32 address type', t, `ChannelBindings.${k}`);
+    }
+  }
   const buf = new Uint8Array(8 + ia.length + 8 + aa.length + 4 + ad.length);
   let at = 0;
   u32le(buf, at, b.initiatorAddrType ?? 0);
@@ -106,17 +119,38 @@ export interface GssChecksumOptions {
   readonly delegation?: Uint8Array;
 }
 
-/** The 0x8003 authenticator checksum (not keyed: it is protected by the authenticator's encryption). */
+/**
+ * The 0x8003 authenticator checksum (not keyed: it is protected by the
+ * authenticator's encryption). A bad option is an `Asn1Error` with its path
+ * (`GssChecksum.delegation`), as from the other encoders.
+ */
 export function encodeGssChecksum(opts: GssChecksumOptions): Checksum {
+  if (opts === null || typeof opts !== 'object') badValue('GssChecksumOptions (object)', opts, 'GssChecksum');
+  const { flags } = opts;
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < -0x80000000 || flags > 0xffffffff) {
+    badValue('32 bits of GSS flags', flags, 'GssChecksum.flags');
+  }
   const deleg = opts.delegation;
-  if (deleg !== undefined && deleg.length > 0xffff) {
-    throw new RangeError(`a delegated KRB-CRED of ${deleg.length} octets does not fit Dlgth (at most 65535)`);
+  if (deleg !== undefined) {
+    expectBytes(deleg, 'GssChecksum.delegation');
+    if (deleg.length > 0xffff) {
+      const why = `a delegated KRB-CRED of ${deleg.length} octets does not fit Dlgth (at most 65535)`;
+      throw new Asn1Error(why, { path: 'GssChecksum.delegation' });
+    }
+  }
+  let bnd: Uint8Array;
+  try {
+    bnd = channelBindingHash(opts.channelBindings);
+  } catch (x) {
+    if (!(x instanceof Asn1Error)) throw x;
+    // `ChannelBindings.applicationData` is `GssChecksum.channelBindings.applicationData` here.
+    const path = `GssChecksum.channelBindings${x.path.slice('ChannelBindings'.length)}`;
+    throw new Asn1Error(x.reason, { path });
   }
   const out = new Uint8Array(24 + (deleg === undefined ? 0 : 4 + deleg.length));
   u32le(out, 0, 16);
-  out.set(channelBindingHash(opts.channelBindings), 4);
-  const flags = deleg === undefined ? opts.flags & ~GssFlags.deleg : opts.flags | GssFlags.deleg;
-  u32le(out, 20, flags >>> 0);
+  out.set(bnd, 4);
+  u32le(out, 20, (deleg === undefined ? flags & ~GssFlags.deleg : flags | GssFlags.deleg) >>> 0);
   if (deleg !== undefined) {
     out[24] = 1;
     out[25] = 0;
@@ -155,8 +189,13 @@ function u32be(b: Uint8Array, at: number): number {
 /** Parses the authenticator's checksum as a 0x8003 GSS checksum; throws KRB_AP_ERR_INAPP_CKSUM if it is not one. */
 export function decodeGssChecksum(cksum: Checksum | undefined): GssChecksum {
   if (cksum === undefined) throw inapp('the authenticator has no checksum');
+  // Not a Checksum at all: the encoders' error, with the code of an unusable checksum.
+  if (cksum === null || typeof cksum !== 'object')
+    badValue('a Checksum (object)', cksum, 'Checksum', ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
   if (cksum.cksumtype !== GSS_CHECKSUM_TYPE) throw inapp(`its type is ${cksum.cksumtype}`);
   const b = cksum.checksum;
+  if (!(b instanceof Uint8Array))
+    badValue('a Uint8Array', b, 'Checksum.checksum', ErrorCode.KRB_AP_ERR_INAPP_CKSUM);
   if (b.length < 24) throw inapp(`it is ${b.length} octets, shorter than the 24 required`);
   // Lgth is little-endian (RFC 4121 section 4.1.1.1); old initiators wrote the whole checksum
   // big-endian, and old MIT read every integer of it in the order Lgth showed.

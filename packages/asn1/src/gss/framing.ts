@@ -22,7 +22,7 @@ import { ErrorCode } from '@krbsim/core';
 import { Asn1Error, asAsn1Error, hexByte } from '../der/errors';
 import { writeOutput } from '../der/output';
 import { dOid, hdr, newReader } from '../der/reader';
-import { eOid, raw, tl } from '../der/writer';
+import { eOid, expectBytes, raw, tl } from '../der/writer';
 import { checkInput, type DecodeOptions } from '../schema/codec';
 import type { GssInitialContextToken, Krb5Token, Krb5TokId } from '../types/gss';
 
@@ -57,6 +57,7 @@ const TOK_MSG_TAG: Record<number, number> = { 256: 0x6e, 512: 0x6f, 768: 0x7e };
  * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
  */
 export function wrapGssToken(thisMech: string, innerToken: Uint8Array): Uint8Array {
+  expectBytes(innerToken, 'InitialContextToken.innerContextToken');
   try {
     return writeOutput((b, end, inner) => {
       const p = eOid(b, raw(b, end, inner), thisMech, 0);
@@ -105,6 +106,7 @@ export function wrapKrb5Token(tokId: Krb5TokId, message: Uint8Array, mech: strin
       path: 'Krb5Token',
     });
   }
+  expectBytes(message, 'Krb5Token.message');
   const inner = new Uint8Array(message.length + 2);
   inner[0] = tokId >>> 8;
   inner[1] = tokId & 0xff;

@@ -11,7 +11,7 @@
 
 import { Asn1Error, asAsn1Error } from '../der/errors';
 import { writeOutput } from '../der/output';
-import { eOct } from '../der/writer';
+import { badValue, eOct } from '../der/writer';
 import { flagBit } from '../iana/flags';
 import { Codec, checkInput, type DecodeOptions } from '../schema/codec';
 import {
@@ -128,6 +128,7 @@ const mechTypeList = new Codec<readonly string[]>('MechTypeList', MechTypeListDe
 const negHints = new Codec<NegHints>('NegHints', NegHintsDef);
 
 function toWire(init: NegTokenInit): NegTokenInitWire {
+  if (init === null || typeof init !== 'object') badValue('a NegTokenInit (object)', init);
   const base = { mechTypes: init.mechTypes, reqFlags: init.reqFlags, mechToken: init.mechToken };
   if (init.negHints !== undefined) {
     return { ...base, f3: negHints.encode(init.negHints), f4: init.mechListMic };
@@ -177,6 +178,9 @@ function fromWire(w: NegTokenInitWire): NegTokenInit {
  * which may include keys. {@link ownedCopy} gives bytes of your own (to keep, transfer, or wipe).
  */
 export function encodeNegotiationToken(token: NegotiationToken): Uint8Array {
+  if (token === null || typeof token !== 'object') {
+    badValue('a NegotiationToken (object)', token, 'NegotiationToken');
+  }
   if ('negTokenInit' in token && token.negTokenInit !== undefined) {
     let init: NegTokenInitWire;
     try {

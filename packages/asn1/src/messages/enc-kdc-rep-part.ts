@@ -12,7 +12,7 @@
 import { TicketFlags } from '../iana/flags';
 import { AppTag } from '../iana/msg-type';
 import { Codec, type DecodeOptions } from '../schema/codec';
-import { app, field, kerberosFlags, kerberosTime, optional, realm, seq, uint32 } from '../schema/nodes';
+import { app, field, kerberosFlags, kerberosTime, nonce, optional, realm, seq } from '../schema/nodes';
 import type { EncKdcRepPart } from '../types/kdc';
 import { EncryptionKeyDef, HostAddressesDef, LastReqDef, MethodDataDef, PrincipalNameDef } from './basic';
 
@@ -41,7 +41,7 @@ export const EncKdcRepPartDef = app(
   seq('EncKDCRepPart', [
     field(0, 'key', EncryptionKeyDef),
     field(1, 'last-req', LastReqDef),
-    field(2, 'nonce', uint32),
+    field(2, 'nonce', nonce),
     optional(field(3, 'key-expiration', kerberosTime)),
     field(4, 'flags', kerberosFlags(TicketFlags)),
     field(5, 'authtime', kerberosTime),

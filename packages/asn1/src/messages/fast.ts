@@ -19,11 +19,11 @@ import {
   kerberosFlags,
   kerberosTime,
   microseconds,
+  nonce,
   octetString,
   optional,
   realm,
   seq,
-  uint32,
 } from '../schema/nodes';
 import type {
   KrbFastArmor,
@@ -148,7 +148,7 @@ export const KrbFastResponseDef = seq(
     field(0, 'padata', MethodDataDef),
     optional(field(1, 'strengthen-key', EncryptionKeyDef)),
     optional(field(2, 'finished', KrbFastFinishedDef)),
-    field(3, 'nonce', uint32),
+    field(3, 'nonce', nonce),
   ],
   { ext: true },
 );

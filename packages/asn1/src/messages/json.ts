@@ -3,7 +3,15 @@
  * logs, with the opaque values that have a known layout decoded in place:
  * PA-DATA values by padata-type (`padataValueDecoded`), authorization-data
  * containers (`adDataDecoded`) and KRB-ERROR e-data (`eDataDecoded`). A value
- * that does not decode is left as hex with `...DecodeError` beside it.
+ * that does not decode is left as hex with `...DecodedError` beside it.
+ *
+ * Decoded values nest (e-data holds a PA-FX-ERROR, which is a KRB-ERROR with
+ * e-data...; AD-IF-RELEVANT holds authorization data), so the output is
+ * bounded two ways: at `maxDepth` nested decoded values the next one is left
+ * as hex with `...DecodedError: 'nests deeper than maxDepth 32'`, and a value
+ * shown decoded keeps only the first 64 bytes of its hex (`padataValue:
+ * '3081...'`, `padataValueLength: 1234`), so the JSON stays within a small
+ * factor of the input's size.
  *
  * @module
  */
@@ -11,7 +19,7 @@
 import { Asn1Error } from '../der/errors';
 import { AdType } from '../iana/ad-type';
 import { PaDataType } from '../iana/pa-data-type';
-import { Codec } from '../schema/codec';
+import { Codec, DEFAULT_MAX_DEPTH } from '../schema/codec';
 import { type Json, type JsonHooks, toJson } from '../schema/json';
 import type { Node, SeqNode } from '../schema/nodes';
 import type { KrbMessage, KrbMessageType } from '../types/message';
@@ -92,52 +100,90 @@ const AD_VALUES: ReadonlyMap<number, Node> = new Map<number, Node>([
   [AdType.KERB_AUTH_DATA_TOKEN_RESTRICTIONS, KerbAdRestrictionsDef],
 ]);
 
-/** Tries each declaration in turn; returns the JSON of the first that decodes. */
-function decoded(nodes: readonly Node[], bytes: unknown, out: Record<string, Json>, key: string): void {
-  // Empty values are signals ("I support this"), not encodings.
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) return;
-  let err: string | undefined;
-  for (const n of nodes) {
-    try {
-      out[key] = toJson(n, decodeWith(n, bytes), HOOKS);
-      return;
-    } catch (x) {
-      err ??= x instanceof Asn1Error ? x.message : String(x);
-    }
-  }
-  if (err !== undefined) out[`${key}Error`] = err;
+/** Options of {@link messageToJson} and {@link valueToJson}. */
+export interface JsonOptions {
+  /**
+   * How many opaque values nested in one another are shown decoded; the next
+   * one is left as hex. Default {@link DEFAULT_MAX_DEPTH} (32).
+   */
+  readonly maxDepth?: number;
 }
 
-const HOOKS: JsonHooks = new Map<SeqNode, (v: Record<string, unknown>, out: Record<string, Json>) => void>([
-  [
-    PaDataDef,
-    (v, out) => {
-      const nodes = PA_VALUES.get(v.padataType as number);
-      if (nodes !== undefined) decoded(nodes, v.padataValue, out, 'padataValueDecoded');
-    },
-  ],
-  [
-    AuthorizationDataEntryDef,
-    (v, out) => {
-      const node = AD_VALUES.get(v.adType as number);
-      if (node !== undefined) decoded([node], v.adData, out, 'adDataDecoded');
-    },
-  ],
-  [
-    KrbErrorDef.of,
-    (v, out) => {
-      if (v.eData !== undefined) decoded([MethodDataDef, TypedDataDef], v.eData, out, 'eDataDecoded');
-    },
-  ],
-]);
+/**
+ * The hooks for a depth limit: each tries the declarations of a field's
+ * bytes in turn and puts the JSON of the first that decodes under
+ * `<field>Decoded` (else the first error under `<field>DecodedError`).
+ */
+function makeHooks(maxDepth: number): JsonHooks {
+  const decoded = (
+    nodes: readonly Node[],
+    bytes: unknown,
+    out: Record<string, Json>,
+    field: string,
+    depth: number,
+  ): void => {
+    // Empty values are signals ("I support this"), not encodings.
+    if (!(bytes instanceof Uint8Array) || bytes.length === 0) return;
+    const key = `${field}Decoded`;
+    // `!(<)`: a maxDepth that is not a number stops here too.
+    if (!(depth < maxDepth)) {
+      out[`${key}Error`] = `nests deeper than maxDepth ${maxDepth}`;
+      return;
+    }
+    let err: string | undefined;
+    for (const n of nodes) {
+      try {
+        out[key] = toJson(n, decodeWith(n, bytes), hooks, depth + 1);
+        return;
+      } catch (x) {
+        err ??= x instanceof Asn1Error ? x.message : String(x);
+      }
+    }
+    if (err !== undefined) out[`${key}Error`] = err;
+  };
+  const hooks: JsonHooks = new Map<
+    SeqNode,
+    (v: Record<string, unknown>, out: Record<string, Json>, depth: number) => void
+  >([
+    [
+      PaDataDef,
+      (v, out, depth) => {
+        const nodes = PA_VALUES.get(v.padataType as number);
+        if (nodes !== undefined) decoded(nodes, v.padataValue, out, 'padataValue', depth);
+      },
+    ],
+    [
+      AuthorizationDataEntryDef,
+      (v, out, depth) => {
+        const node = AD_VALUES.get(v.adType as number);
+        if (node !== undefined) decoded([node], v.adData, out, 'adData', depth);
+      },
+    ],
+    [
+      KrbErrorDef.of,
+      (v, out, depth) => {
+        if (v.eData !== undefined) decoded([MethodDataDef, TypedDataDef], v.eData, out, 'eData', depth);
+      },
+    ],
+  ]);
+  return hooks;
+}
+
+const DEFAULT_HOOKS = makeHooks(DEFAULT_MAX_DEPTH);
+
+function hooksFor(options: JsonOptions | undefined): JsonHooks {
+  const max = options?.maxDepth;
+  return max === undefined || max === DEFAULT_MAX_DEPTH ? DEFAULT_HOOKS : makeHooks(max);
+}
 
 /**
  * Renders a decoded message as plain JSON for traces: `{ type, ...fields }`
  * with bytes as hex, times as ISO 8601, flags as name arrays, numbers with
- * `<key>Name` siblings, and known nested values decoded.
+ * `<key>Name` siblings, and known nested values decoded, at most
+ * `options.maxDepth` (default 32) within one another (see the module notes).
  */
-export function messageToJson(msg: KrbMessage): { type: string; [key: string]: Json } {
-  const body = toJson(messageNode(msg.type), msg.value, HOOKS) as Record<string, Json>;
+export function messageToJson(msg: KrbMessage, options?: JsonOptions): { type: string; [key: string]: Json } {
+  const body = toJson(messageNode(msg.type), msg.value, hooksFor(options)) as Record<string, Json>;
   return { type: msg.type, ...body };
 }
 
@@ -221,8 +267,8 @@ const JSON_TYPES: Readonly<Record<Exclude<JsonTypeName, KrbMessageType>, Node>> 
  * Renders a value of any declared type as JSON, like {@link messageToJson}
  * does for messages: `valueToJson('ETYPE-INFO2', decodeEtypeInfo2(bytes))`.
  */
-export function valueToJson(type: JsonTypeName, value: unknown): Json {
+export function valueToJson(type: JsonTypeName, value: unknown, options?: JsonOptions): Json {
   const node: Node =
     type in JSON_TYPES ? JSON_TYPES[type as keyof typeof JSON_TYPES] : messageNode(type as KrbMessageType);
-  return toJson(node, value, HOOKS);
+  return toJson(node, value, hooksFor(options));
 }

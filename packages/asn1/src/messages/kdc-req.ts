@@ -19,11 +19,11 @@ import {
   kerberosFlags,
   kerberosTime,
   msgType,
+  nonce,
   optional,
   realm,
   seq,
   seqOf,
-  uint32,
   vno,
 } from '../schema/nodes';
 import type { AsReq, KdcReq, KdcReqBody, TgsReq } from '../types/kdc';
@@ -54,7 +54,7 @@ export const KdcReqBodyDef = seq('KDC-REQ-BODY', [
   optional(field(4, 'from', kerberosTime)),
   field(5, 'till', kerberosTime),
   optional(field(6, 'rtime', kerberosTime)),
-  field(7, 'nonce', uint32),
+  field(7, 'nonce', nonce),
   field(8, 'etype', EtypeListDef),
   optional(field(9, 'addresses', HostAddressesDef)),
   optional(field(10, 'enc-authorization-data', EncryptedDataDef)),

@@ -10,6 +10,7 @@
  */
 
 import { Asn1Error } from '../der/errors';
+import { badValue, expectBytes } from '../der/writer';
 import {
   type AdPolicyInfo,
   adPolicyInfoMessage,
@@ -52,9 +53,18 @@ const HEADER = 6;
 
 /** Frames a kpasswd message: the header, `ap`, then `rest`. */
 export function encodeKpasswdMessage(m: KpasswdMessage): Uint8Array {
+  if (m === null || typeof m !== 'object') badValue('a KpasswdMessage (object)', m, 'KpasswdMessage');
+  const { version } = m;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0 || version > 0xffff) {
+    badValue('a 2-byte version (0..65535)', version, 'KpasswdMessage.version');
+  }
+  expectBytes(m.ap, 'KpasswdMessage.ap');
+  expectBytes(m.rest, 'KpasswdMessage.rest');
   const length = HEADER + m.ap.length + m.rest.length;
   if (length > 0xffff)
-    throw new Asn1Error(`a kpasswd message of ${length} bytes does not fit its 2-byte length`);
+    throw new Asn1Error(`a kpasswd message of ${length} bytes does not fit its 2-byte length`, {
+      path: 'KpasswdMessage',
+    });
   const out = new Uint8Array(length);
   out.set([
     length >> 8,

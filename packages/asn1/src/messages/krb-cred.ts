@@ -15,11 +15,11 @@ import {
   kerberosTime,
   microseconds,
   msgType,
+  nonce,
   optional,
   realm,
   seq,
   seqOf,
-  uint32,
   vno,
 } from '../schema/nodes';
 import type { EncKrbCredPart, KrbCred } from '../types/cred';
@@ -94,7 +94,7 @@ export const EncKrbCredPartDef = app(
   AppTag.EncKrbCredPart,
   seq('EncKrbCredPart', [
     field(0, 'ticket-info', seqOf('SEQUENCE OF KrbCredInfo', KrbCredInfoDef)),
-    optional(field(1, 'nonce', uint32)),
+    optional(field(1, 'nonce', nonce)),
     optional(field(2, 'timestamp', kerberosTime)),
     optional(field(3, 'usec', microseconds)),
     optional(field(4, 's-address', HostAddressDef)),

@@ -22,12 +22,12 @@ import {
   kerberosString,
   kerberosTime,
   microseconds,
+  nonce,
   octetString,
   optional,
   realm,
   seq,
   seqOf,
-  uint32,
 } from '../schema/nodes';
 import type { Checksum, EncryptedData } from '../types/basic';
 import type {
@@ -159,7 +159,7 @@ export const PaForUserDef = seq('PA-FOR-USER', [
 export const S4uUserIdDef = seq(
   'S4UUserID',
   [
-    field(0, 'nonce', uint32),
+    field(0, 'nonce', nonce),
     optional(field(1, 'cname', PrincipalNameDef)),
     field(2, 'crealm', realm),
     optional(field(3, 'subject-certificate', octetString)),

@@ -23,13 +23,13 @@ import {
   implicitOctets,
   kerberosTime,
   microseconds,
+  nonce,
   octetString,
   oid,
   optional,
   realm,
   seq,
   seqOf,
-  uint32,
 } from '../schema/nodes';
 import type {
   AuthPack,
@@ -99,7 +99,7 @@ const PkAuthenticatorDef = seq(
   [
     field(0, 'cusec', microseconds),
     field(1, 'ctime', kerberosTime),
-    field(2, 'nonce', uint32),
+    field(2, 'nonce', nonce),
     optional(field(3, 'paChecksum', octetString)),
     optional(field(4, 'freshnessToken', octetString)),
     // MS-PKCA 2.2.3: PAChecksum2 ::= SEQUENCE { checksum [0] OCTET STRING,
@@ -193,7 +193,7 @@ const KdcDhKeyInfoDef = seq(
   'KDCDHKeyInfo',
   [
     field(0, 'subjectPublicKey', derOf('BIT STRING', 0x03)),
-    field(1, 'nonce', uint32),
+    field(1, 'nonce', nonce),
     optional(field(2, 'dhKeyExpiration', kerberosTime)),
   ],
   { ext: true },

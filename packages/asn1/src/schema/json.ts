@@ -14,11 +14,25 @@ import type { Node, PrimNode, SeqNode } from './nodes';
 /** Any JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Per-SEQUENCE hooks that add decoded views of nested opaque values. */
+/**
+ * Per-SEQUENCE hooks that add decoded views of nested opaque values: a hook
+ * that shows the bytes of field `x` decoded puts them under `xDecoded`.
+ * `depth` is how many such decoded views enclose the SEQUENCE (0 in the value
+ * given to {@link toJson}); a hook passes `depth + 1` to the `toJson` of what
+ * it decodes, and stops at its limit.
+ */
 export type JsonHooks = ReadonlyMap<
   SeqNode,
-  (value: Record<string, unknown>, out: Record<string, Json>) => void
+  (value: Record<string, unknown>, out: Record<string, Json>, depth: number) => void
 >;
+
+/**
+ * How many bytes of hex an OCTET STRING shown decoded beside it (`xDecoded`)
+ * keeps, followed by `...`, with its length in `xLength`. Without the cut, a
+ * value nested n deep would be written out n times, as the hex of each
+ * enclosing value, and the JSON would grow with the square of the input.
+ */
+const SHOWN_DECODED_HEX = 64;
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -73,38 +87,67 @@ function names(node: Node, v: unknown): Json | undefined {
   return undefined;
 }
 
-/** Renders `value`, decoded by (or ready for) declaration `node`, as JSON. */
-export function toJson(node: Node, value: unknown, hooks?: JsonHooks): Json {
+/**
+ * Renders `value`, decoded by (or ready for) declaration `node`, as JSON.
+ * `depth` is passed to the hooks (see {@link JsonHooks}).
+ */
+export function toJson(node: Node, value: unknown, hooks?: JsonHooks, depth = 0): Json {
   if (value === undefined || value === null) return null;
   switch (node.kind) {
     case 'prim':
       return prim(node, value);
     case 'seqOf':
-      return Array.isArray(value) ? value.map((x) => toJson(node.of, x, hooks)) : null;
+      return Array.isArray(value) ? value.map((x) => toJson(node.of, x, hooks, depth)) : null;
     case 'app':
-      return toJson(node.of, value, hooks);
+      return toJson(node.of, value, hooks, depth);
     case 'choice': {
       const v = value as Record<string, unknown>;
       const out: Record<string, Json> = {};
-      for (const a of node.alts) if (v[a.key] !== undefined) out[a.key] = toJson(a.node, v[a.key], hooks);
+      for (const a of node.alts)
+        if (v[a.key] !== undefined) out[a.key] = toJson(a.node, v[a.key], hooks, depth);
       return out;
     }
     case 'seq': {
       const v = value as Record<string, unknown>;
       const out: Record<string, Json> = {};
+      const hook = hooks?.get(node);
+      // Long OCTET STRINGs of a SEQUENCE with a hook: written after it, cut when it shows them decoded.
+      const long: string[] = [];
       if (node.appKey !== undefined && v[node.appKey] !== undefined)
         out[node.appKey] = v[node.appKey] as Json;
       for (const f of node.fields) {
         const x = v[f.key];
         if (x === undefined || x === null) continue;
-        out[f.key] = toJson(f.node, x, hooks);
+        if (
+          hook !== undefined &&
+          f.node.kind === 'prim' &&
+          f.node.json === 'bytes' &&
+          x instanceof Uint8Array &&
+          x.length > SHOWN_DECODED_HEX
+        ) {
+          out[f.key] = null; // keeps the key's place
+          long.push(f.key);
+        } else {
+          out[f.key] = toJson(f.node, x, hooks, depth);
+        }
         const n = names(f.node, x);
         if (n !== undefined) out[`${f.key}Name`] = n;
-        // A UInt32's non-default wire form (`nonceForm: 'signed'`), so traces show what came.
+        // A UInt32's non-default wire form (`nonceForm: 'unsigned'`), so traces show what came.
         if (f.formKey !== undefined && typeof v[f.formKey] === 'string')
           out[f.formKey] = v[f.formKey] as Json;
       }
-      hooks?.get(node)?.(v, out);
+      if (hook !== undefined) {
+        hook(v, out, depth);
+        for (const k of long) {
+          const b = v[k] as Uint8Array;
+          if (out[`${k}Decoded`] === undefined) {
+            out[k] = toHex(b);
+          } else {
+            out[k] = `${toHex(b.subarray(0, SHOWN_DECODED_HEX))}...`;
+            out[`${k}Length`] = b.length;
+          }
+        }
+      }
       return out;
     }
   }

@@ -59,7 +59,7 @@ export interface Field {
    * Set for every UInt32 component (`<key>Form`, e.g. `nonceForm`). A value
    * of 2^31 or more has two DER forms: the canonical unsigned one (`02 05 00
    * 94 70 9c 33`) and the 32-bit two's complement that implementations
-   * declaring the field Int32 write (Heimdal's nonce, `02 04 94 70 9c 33`).
+   * declaring the field Int32 write (MIT's and Heimdal's nonces, `02 04 94 70 9c 33`).
    * The decoder stores the form it read under this key when it is not the
    * primitive's `uintForm` (else `undefined`), and the encoder writes the
    * form stored there, so every accepted input re-encodes to its own bytes.
@@ -132,6 +132,13 @@ export const int32: PrimNode = prim('Int32', 'dInt32', 'eInt32', 'int');
  * {@link Field.formKey}).
  */
 export const uint32: PrimNode = { ...prim('UInt32', 'dUInt32', 'eUInt32', 'int'), uintForm: 'unsigned' };
+/**
+ * `nonce UInt32` (KDC-REQ-BODY, EncKDCRepPart, EncKrbCredPart, KrbFastResponse,
+ * S4UUserID, PKAuthenticator, KDCDHKeyInfo), written signed as MIT writes it
+ * and its decoders require (they read nonces as Int32, and refuse `02 05 00
+ * 94 70 9c 33`); the unsigned form read is kept, see {@link Field.formKey}.
+ */
+export const nonce: PrimNode = { ...prim('UInt32', 'dUInt32', 'eNonce', 'int'), uintForm: 'signed' };
 /** `kvno [1] UInt32`, written signed as MIT does (the unsigned form read is kept, see {@link Field.formKey}). */
 export const kvno: PrimNode = { ...prim('UInt32', 'dUInt32', 'eKvno', 'int'), uintForm: 'signed' };
 /** `Microseconds ::= INTEGER (0..999999)`. */

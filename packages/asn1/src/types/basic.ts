@@ -30,11 +30,12 @@ export type KerberosTime = number;
  * How a UInt32 of 2^31 or more is written: `unsigned`, the canonical DER of
  * the value (`02 05 00 94 70 9c 33`), or `signed`, the 32-bit two's
  * complement that implementations declaring the field Int32 write
- * (`02 04 94 70 9c 33`: Heimdal's nonces, MIT's kvno). Both mean the same
- * number; below 2^31 the two forms are the same bytes. Every UInt32 field
- * `x` has a sibling `xForm`: decoders set it only when the form read is not
- * the one the encoder writes by default (`unsigned`, except `signed` for
- * kvno), and encoders write the form it names.
+ * (`02 04 94 70 9c 33`: MIT's and Heimdal's nonces, MIT's kvno). Both mean
+ * the same number; below 2^31 the two forms are the same bytes. Every UInt32
+ * field `x` has a sibling `xForm`: decoders set it only when the form read is
+ * not the one the encoder writes by default (`signed` for nonces and kvno, as
+ * MIT writes them and its decoders require; `unsigned` for sequence numbers
+ * and the dclocator hint), and encoders write the form it names.
  */
 export type IntegerForm = 'signed' | 'unsigned';
 

@@ -84,7 +84,7 @@ export interface KrbCredInfo {
 export interface EncKrbCredPart {
   readonly ticketInfo: readonly KrbCredInfo[];
   readonly nonce?: number;
-  /** Set to `signed` when `nonce` came as a negative INTEGER (Heimdal declares it Int32). */
+  /** Set to `unsigned` when a nonce of 2^31 or more came unsigned (the default is signed, see `KdcReqBody.nonceForm`). */
   readonly nonceForm?: IntegerForm;
   readonly timestamp?: KerberosTime;
   readonly usec?: number;

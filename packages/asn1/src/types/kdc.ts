@@ -31,8 +31,10 @@ export interface KdcReqBody {
   readonly rtime?: KerberosTime;
   readonly nonce: number;
   /**
-   * Set to `signed` when `nonce` came as a negative INTEGER: Heimdal declares
-   * it Int32 and sends `02 04 94 70 9c 33` for 0x94709c33.
+   * Set to `unsigned` when a nonce of 2^31 or more came in the canonical
+   * unsigned form (`02 05 00 94 70 9c 33`). By default the encoder writes the
+   * signed form (`02 04 94 70 9c 33` for 0x94709c33), as MIT and Heimdal
+   * do: both declare nonces Int32, and MIT refuses the unsigned form.
    */
   readonly nonceForm?: IntegerForm;
   /** In order of preference. */
@@ -91,7 +93,7 @@ export interface EncKdcRepPart {
   readonly key: EncryptionKey;
   readonly lastReq: readonly LastReqEntry[];
   readonly nonce: number;
-  /** Set to `signed` when `nonce` came as a negative INTEGER (a Heimdal or MIT KDC's reply). */
+  /** Set to `unsigned` when a nonce of 2^31 or more came unsigned (the default is signed, see `KdcReqBody.nonceForm`). */
   readonly nonceForm?: IntegerForm;
   readonly keyExpiration?: KerberosTime;
   readonly flags: KerberosFlags;

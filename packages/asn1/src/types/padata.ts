@@ -55,7 +55,7 @@ export interface PaForUser {
 /** S4UUserID (MS-SFU section 2.2.2). */
 export interface S4uUserId {
   readonly nonce: number;
-  /** Set to `signed` when `nonce` came as a negative INTEGER. */
+  /** Set to `unsigned` when a nonce of 2^31 or more came unsigned (the default is signed, see `KdcReqBody.nonceForm`). */
   readonly nonceForm?: IntegerForm;
   readonly cname?: PrincipalName;
   readonly crealm: string;
@@ -124,7 +124,7 @@ export interface KrbFastResponse {
   readonly strengthenKey?: EncryptionKey;
   readonly finished?: KrbFastFinished;
   readonly nonce: number;
-  /** Set to `signed` when `nonce` came as a negative INTEGER. */
+  /** Set to `unsigned` when a nonce of 2^31 or more came unsigned (the default is signed, see `KdcReqBody.nonceForm`). */
   readonly nonceForm?: IntegerForm;
 }
 

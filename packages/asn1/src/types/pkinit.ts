@@ -34,6 +34,7 @@ export interface PkAuthenticator {
   readonly ctime: KerberosTime;
   /** The KDC-REQ-BODY's nonce. */
   readonly nonce: number;
+  /** Set to `unsigned` when a nonce of 2^31 or more came unsigned (the default is signed, see `KdcReqBody.nonceForm`). */
   readonly nonceForm?: IntegerForm;
   /** SHA-1 of the DER KDC-REQ-BODY. */
   readonly paChecksum?: Uint8Array;
@@ -86,6 +87,7 @@ export interface KdcDhKeyInfo {
   /** DER BIT STRING: the KDC's DH public value (an INTEGER's DER) or ECDH point. */
   readonly subjectPublicKey: Uint8Array;
   readonly nonce: number;
+  /** Set to `unsigned` when a nonce of 2^31 or more came unsigned (the default is signed, see `KdcReqBody.nonceForm`). */
   readonly nonceForm?: IntegerForm;
   readonly dhKeyExpiration?: KerberosTime;
 }
