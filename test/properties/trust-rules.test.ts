@@ -756,7 +756,12 @@ describe('trust rules over generated topologies', () => {
           const [trusting, trusted] = aTrusts ? [a, b] : [b, a];
           createTrust({ trusting: trusting.realm, trusted: trusted.realm, direction, kind });
           a.realm.mapDomain('.bravo.test', 'BRAVO.TEST');
-          a.realm.addUser('websvc', { password: 'w', delegation: { trustedToAuthenticate: true } });
+          // A service account has an SPN: S4U2Self by one without is user-to-user's in AD (ddb6bc7).
+          a.realm.addUser('websvc', {
+            password: 'w',
+            spns: ['HTTP/web.alpha.test'],
+            delegation: { trustedToAuthenticate: true },
+          });
           a.realm.addUser('alice', { password: 'a' });
           const sql = 'MSSQLSvc/sql.bravo.test:1433';
           b.realm.addUser('sql', {
