@@ -180,10 +180,18 @@ function headerServer(
   );
 }
 
-/** Whether `ad` holds an element of `adType`, itself or inside AD-IF-RELEVANT (MIT's krb5_find_authdata). */
-function holdsAdType(ad: AuthorizationData | undefined, adType: number, depth = 0): boolean {
+/**
+ * Which of `adTypes` `ad` holds, itself or inside AD-IF-RELEVANT (MIT's krb5_find_authdata), added to
+ * `found`: one walk for all of them, each container decoded once.
+ */
+function collectAdTypes(
+  ad: AuthorizationData | undefined,
+  adTypes: readonly number[],
+  found: Set<number>,
+  depth = 0,
+): Set<number> {
   for (const e of ad ?? []) {
-    if (e.adType === adType) return true;
+    if (adTypes.includes(e.adType)) found.add(e.adType);
     if (e.adType !== AdType.AD_IF_RELEVANT || depth >= 8) continue;
     let inner: AuthorizationData;
     try {
@@ -192,10 +200,12 @@ function holdsAdType(ad: AuthorizationData | undefined, adType: number, depth = 
       if (!isKerberosError(err)) throw err;
       continue; // a container that does not decode holds nothing to find
     }
-    if (holdsAdType(inner, adType, depth + 1)) return true;
+    collectAdTypes(inner, adTypes, found, depth + 1);
   }
-  return false;
+  return found;
 }
+
+const FAST_MARKS = [AdType.AD_FX_FAST_ARMOR, AdType.AD_FX_FAST_USED] as const;
 
 /**
  * The FAST marks a TGS-REQ's authenticator or ticket may carry (RFC 6113
@@ -218,9 +228,12 @@ function checkFastAuthorizationData(
   authenticator: Authenticator,
   who: { cname: EncTicketPart['cname']; crealm: string },
 ): void {
-  const holds = (adType: number) =>
-    holdsAdType(authenticator.authorizationData, adType) || holdsAdType(tgt.authorizationData, adType);
-  if (holds(AdType.AD_FX_FAST_ARMOR)) {
+  const marks = collectAdTypes(
+    authenticator.authorizationData,
+    FAST_MARKS,
+    collectAdTypes(tgt.authorizationData, FAST_MARKS, new Set()),
+  );
+  if (marks.has(AdType.AD_FX_FAST_ARMOR)) {
     fail(
       realm.kind === 'active-directory' ? ErrorCode.KRB_AP_ERR_BAD_INTEGRITY : ErrorCode.KDC_ERR_POLICY,
       'the PA-TGS-REQ carries AD-fx-fast-armor (71): a ticket or authenticator marked so is valid only as FAST armor',
@@ -228,7 +241,7 @@ function checkFastAuthorizationData(
     );
   }
   const armored = req.padata?.some((p) => p.padataType === PaDataType.PA_FX_FAST) === true;
-  if (realm.kind === 'active-directory' && !armored && holds(AdType.AD_FX_FAST_USED)) {
+  if (realm.kind === 'active-directory' && !armored && marks.has(AdType.AD_FX_FAST_USED)) {
     fail(
       ErrorCode.KRB_AP_ERR_MODIFIED,
       'the PA-TGS-REQ carries AD-fx-fast-used (72) but the request is not armored (RFC 6113 section 5.4.2)',
