@@ -776,16 +776,7 @@ function nestedFxError(levels: number): Uint8Array {
   // The KRB-ERROR's fields: its bytes without the [APPLICATION 30] and SEQUENCE headers.
   const skip = (b: Uint8Array, at: number) => at + 2 + (b[at + 1]! & 0x80 ? b[at + 1]! & 0x7f : 0);
   const fields = innermost.subarray(skip(innermost, skip(innermost, 0)));
-  const buf = new Uint8Array(innermost.length + levels * (fields.length + 64));
-  let p = buf.length;
-  const put = (bytes: ArrayLike<number>) => {
-    p -= bytes.length;
-    buf.set(bytes, p);
-  };
-  const header = (tag: number) => {
-    put(derLength(buf.length - p));
-    put([tag]);
-  };
+  const { put, header, written } = backToFront(innermost.length + levels * (fields.length + 64));
   put(innermost);
   for (let i = 0; i < levels; i++) {
     header(0x04); // padata-value OCTET STRING
@@ -799,12 +790,29 @@ function nestedFxError(levels: number): Uint8Array {
     header(0x30);
     header(0x7e);
   }
-  return buf.slice(p);
+  return written();
 }
 
 /** AuthorizationData holding one AD-IF-RELEVANT holding one AD-IF-RELEVANT ... `levels` deep (built back to front, linear). */
 function nestedIfRelevant(levels: number): Uint8Array {
-  const buf = new Uint8Array(levels * 30 + 16);
+  const { put, header, written } = backToFront(levels * 30 + 16);
+  put([0x30, 0x00]);
+  for (let i = 0; i < levels; i++) {
+    header(0x04); // ad-data OCTET STRING
+    header(0xa1);
+    put([0xa0, 0x03, 0x02, 0x01, 0x01]); // ad-type [0] 1 (AD-IF-RELEVANT)
+    header(0x30); // the entry
+    header(0x30); // the SEQUENCE OF
+  }
+  return written();
+}
+
+/**
+ * DER written from the end of a buffer of `capacity` bytes towards its start, so that each header
+ * wraps everything written so far without a copy: `put` bytes, `header(tag)` over all of them.
+ */
+function backToFront(capacity: number) {
+  const buf = new Uint8Array(capacity);
   let p = buf.length;
   const put = (bytes: ArrayLike<number>) => {
     p -= bytes.length;
@@ -814,13 +822,5 @@ function nestedIfRelevant(levels: number): Uint8Array {
     put(derLength(buf.length - p));
     put([tag]);
   };
-  put([0x30, 0x00]);
-  for (let i = 0; i < levels; i++) {
-    header(0x04); // ad-data OCTET STRING
-    header(0xa1);
-    put([0xa0, 0x03, 0x02, 0x01, 0x01]); // ad-type [0] 1 (AD-IF-RELEVANT)
-    header(0x30); // the entry
-    header(0x30); // the SEQUENCE OF
-  }
-  return buf.slice(p);
+  return { put, header, written: () => buf.slice(p) };
 }
