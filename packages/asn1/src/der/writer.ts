@@ -200,6 +200,11 @@ export function eNonce(b: Uint8Array, p: number, v: unknown, t: number, form?: u
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
     badValue('a UInt32 (0..2^32-1)', v);
   }
+  return signedByDefault(b, p, v, t, form);
+}
+
+/** A UInt32 of MIT's Int32 fields: signed two's complement unless `form` is `unsigned`. */
+function signedByDefault(b: Uint8Array, p: number, v: number, t: number, form: unknown): number {
   return int(
     b,
     p,
@@ -219,13 +224,7 @@ export function eKvno(b: Uint8Array, p: number, v: unknown, t: number, form?: un
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
     badValue('a kvno (UInt32)', v);
   }
-  return int(
-    b,
-    p,
-    v > 0x7fffffff && form !== undefined && form !== null && !signedForm(form) ? v : v | 0,
-    0x02,
-    t,
-  );
+  return signedByDefault(b, p, v, t, form);
 }
 
 /** Microseconds (RFC 4120 section 5.2.4): 0..999999. */
