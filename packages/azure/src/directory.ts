@@ -14,6 +14,8 @@
  * @module
  */
 
+import { withSecretFields } from '@krbsim/core';
+
 /** An on-prem Active Directory user. */
 export interface OnPremUser {
   /** `sAMAccountName`, e.g. `alice`: the Kerberos principal name in the on-prem realm. */
@@ -34,30 +36,13 @@ export interface OnPremUser {
   readonly sid: string;
 }
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
-/** What a printed or serialized on-prem user shows for its password. */
-const REDACTED = '<redacted>';
-
 /**
  * @internal An on-prem user record whose password is there to read (`user.password`) but not to
  * print: it is not enumerable, and `util.inspect` and `JSON.stringify` show `'<redacted>'` in its
- * place, so logging a user, a client or a quick start never shows it.
+ * place, so logging a user, a client or a quick start never shows it (`withSecretFields`).
  */
 export function onPremUserRecord(fields: OnPremUser): OnPremUser {
-  const { password, ...shown } = fields;
-  const printed = () => ({ ...fields, password: REDACTED });
-  const user = { ...shown } as OnPremUser;
-  Object.defineProperties(user, {
-    password: { value: password, enumerable: false },
-    toJSON: { value: printed, enumerable: false },
-    [INSPECT]: {
-      value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) =>
-        inspect(printed(), options),
-      enumerable: false,
-    },
-  });
-  return user;
+  return withSecretFields(fields, ['password']);
 }
 
 /** A user as the Azure AD tenant knows it after sync. */

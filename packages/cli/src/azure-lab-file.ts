@@ -41,7 +41,7 @@
  * @module
  */
 
-import { withSecretFields } from './secret-fields';
+import { withSecretFields } from '@krbsim/core';
 import {
   checkPolicy,
   list,

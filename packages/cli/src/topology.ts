@@ -52,10 +52,9 @@
  * @module
  */
 
-import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
+import { ERROR_BRAND, ErrorCode, KerberosError, withPlainFields, withSecretFields } from '@krbsim/core';
 import type { RealmPolicy } from '@krbsim/kdc';
 import { parse as parseYaml } from 'yaml';
-import { withPlainFields, withSecretFields } from './secret-fields';
 
 /** A realm's policy, in file units (durations as `10h`, `5m`, `7d` or seconds). */
 export interface PolicySpec {
@@ -779,7 +778,7 @@ export function validateTopology(doc: unknown): TopologyFile {
 /**
  * `topology` with the `password` of every user, computer, service and trust readable but not
  * printed: not enumerable, `'<redacted>'` under `util.inspect` and `JSON.stringify` (see
- * `secret-fields.ts`). What {@link validateTopology} returns, and `startTopology` keeps.
+ * `withSecretFields`, @krbsim/core). What {@link validateTopology} returns, and `startTopology` keeps.
  */
 export function withSecretPasswords(topology: TopologyFile): TopologyFile {
   return mapPasswords(topology, (r) => withSecretFields(r, ['password']));

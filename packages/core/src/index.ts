@@ -17,3 +17,4 @@ export { NtStatus, ntStatusName } from './iana/nt-status';
 export { ipAddressBytes } from './ip-address';
 export { isKerberosError, KerberosError, type KerberosErrorOptions } from './kerberos-error';
 export { type RandomSource, randomBytes, randomUInt31, SeededRandom, systemRandom } from './random';
+export { withPlainFields, withSecretFields } from './secret-fields';

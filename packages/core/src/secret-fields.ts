@@ -1,6 +1,6 @@
 /**
- * Records whose secrets are there to read but not to print, as `@krbsim/azure`'s
- * lab users keep their passwords (`onPremUserRecord`): the secret fields are not
+ * Records whose secrets are there to read but not to print (a lab user's or a
+ * topology's passwords): the secret fields are not
  * enumerable, and `util.inspect` and `JSON.stringify` show `'<redacted>'` for
  * each one that is set, so logging a parsed topology (a user, a service, a
  * trust) or a test diff never shows a password, and a spread copy (`{ ...user }`)
@@ -15,7 +15,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const REDACTED = '<redacted>';
 
 /**
- * @internal `fields` as a new record whose `secrets` are readable but not enumerable, printed and
+ * `fields` as a new record whose `secrets` are readable but not enumerable, printed and
  * serialized as `'<redacted>'` (left out when unset). `fields` may be such a record already.
  */
 export function withSecretFields<T extends object>(fields: T, secrets: readonly (keyof T & string)[]): T {
@@ -48,7 +48,7 @@ export function withSecretFields<T extends object>(fields: T, secrets: readonly 
   return record as T;
 }
 
-/** @internal `record` as plain data, its `secrets` enumerable again: for a channel that must carry them (a worker's start message). */
+/** `record` as plain data, its `secrets` enumerable again: for a channel that must carry them (a worker's start message). */
 export function withPlainFields<T extends object>(record: T, secrets: readonly (keyof T & string)[]): T {
   const out: Record<string, unknown> = { ...(record as Record<string, unknown>) };
   for (const k of secrets) {
