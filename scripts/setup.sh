@@ -23,9 +23,11 @@ fi
 # openjdk-17-jdk-headless: Java's own Kerberos (JGSS), the one behind Java's JDBC drivers
 # (test/interop/jgss.test.ts compiles its peer with javac); libjtds-java: jTDS, a JDBC driver logging in
 # to the emulated instance with it.
+# python3-tds, python3-kerberos: python-tds, a TDS client in Python independent of FreeTDS, logging in
+# with pykerberos over MIT's GSS-API (test/interop/tds-pytds.test.ts).
 # golang-go, golang-github-jcmturner-gokrb5.v8-dev: gokrb5, the pure Go Kerberos (client, SPNEGO service
 # and PAC decoder), built from Debian's sources by test/interop/gokrb5.test.ts.
-APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql python3-impacket openjdk-17-jdk-headless libjtds-java golang-go golang-github-jcmturner-gokrb5.v8-dev chromium samba-ad-dc samba-ad-provision"
+APT_PACKAGES="krb5-kdc krb5-user krb5-admin-server krb5-k5tls krb5-pkinit libkrb5-dev krb5-gss-samples tshark gcc openssl freetds-bin tdsodbc unixodbc python3-pymssql python3-tds python3-kerberos python3-impacket openjdk-17-jdk-headless libjtds-java golang-go golang-github-jcmturner-gokrb5.v8-dev chromium samba-ad-dc samba-ad-provision"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
