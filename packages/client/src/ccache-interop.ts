@@ -150,7 +150,9 @@ function removed(c: CcacheCredentialLike): boolean {
  * would serve one to a request that sends it without use-session-key. Expired credentials are
  * kept, as the file keeps them: given to a `KerberosClient`, the cache judges expiry by the
  * client's clock (synced with the header's offset, {@link kdcTimeOffsetOf}, the KDC's time);
- * `opts.clock` (default the system clock) serves a cache used on its own.
+ * `opts.clock` (default the system clock) serves a cache used on its own. Only a file of more
+ * entries than the cache holds (`DEFAULT_MAX_CACHE_ENTRIES`) loses some: those expired by
+ * `opts.clock` first, then the oldest ({@link CredentialCache.from}).
  */
 export function fromCcache(ccache: CcacheLike, opts: { clock?: Clock } = {}): CredentialCache {
   const creds = ccache.credentials

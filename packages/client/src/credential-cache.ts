@@ -4,7 +4,8 @@
  * later use"). It mirrors what an MIT ccache holds: a default client
  * principal and one entry per (client, server) pair, newest wins. Unlike a
  * ccache file it is bounded: expired entries go as entries are added, and
- * past `maxEntries` the oldest go (see {@link CredentialCacheOptions}).
+ * past `maxEntries` expired entries go first, then the oldest (see
+ * {@link CredentialCacheOptions}).
  *
  * Conversion to and from the `@krbsim/files` ccache format is structural
  * ({@link CredentialCache.entries} / {@link CredentialCache.from}).
@@ -39,10 +40,12 @@ export interface CredentialCacheOptions {
   readonly clock?: Clock;
   /**
    * The most entries the cache holds (a positive integer, or `Infinity` for no bound); default
-   * {@link DEFAULT_MAX_CACHE_ENTRIES}. An add past it drops the oldest entry (the one added
-   * longest ago) that is not a ticket-granting ticket, since every other ticket is got with
-   * those; a TGT goes only when nothing else is left to drop, and the entry added never does. A
-   * dropped ticket is asked for again when next wanted.
+   * {@link DEFAULT_MAX_CACHE_ENTRIES}. An add past it first drops every entry expired at the add's
+   * time (the entry added too, if it has), so that no unexpired ticket goes while an expired one
+   * stays; then, while still past it, the oldest entry (the one added longest ago) that is not a
+   * ticket-granting ticket, since every other ticket is got with those; an unexpired TGT goes only
+   * when nothing else is left to drop, and an unexpired entry added never does. A dropped ticket
+   * is asked for again when next wanted.
    */
   readonly maxEntries?: number;
 }
@@ -96,17 +99,30 @@ export class CredentialCache {
   }
 
   /**
-   * A cache holding `creds` (for example the credentials read from a ccache file), expired ones
-   * too: what has expired is judged when the cache is used, by the clock of the client it is
-   * given to (see {@link CredentialCacheOptions.clock}), not by `opts.clock` as it is filled.
-   * Past `maxEntries`, the oldest go, as {@link add} drops them.
+   * A cache holding `creds` (for example the credentials read from a ccache file), in order, a
+   * later one for the same client and server replacing an earlier one. Within `maxEntries` every
+   * one is kept, expired ones too: what has expired is judged when the cache is used, by the
+   * clock of the client it is given to (see {@link CredentialCacheOptions.clock}). Past
+   * `maxEntries`, room is made as {@link add} makes it: first by dropping the credentials expired
+   * at `opts.at` (default `opts.clock`'s time), then the oldest, TGTs last.
    */
   static from(
     creds: Iterable<Credential>,
-    opts: CredentialCacheOptions & { defaultPrincipal?: QualifiedName } = {},
+    opts: CredentialCacheOptions & { defaultPrincipal?: QualifiedName; at?: number } = {},
   ): CredentialCache {
     const cache = new CredentialCache(opts);
-    for (const c of creds) cache.#evictPast(cache.#put(c));
+    const at = opts.at ?? cache.#clock.now();
+    // The replacements first (a ccache file may hold one pair's ticket more than once), so that no
+    // entry goes for room that a later one for its pair would not have taken.
+    const latest = new Map<string, Credential>();
+    for (const c of creds) {
+      const k = keyOf(c);
+      latest.delete(k);
+      latest.set(k, c);
+      // The first credential's client, as an add of each in turn would make it.
+      cache.#defaultPrincipal ??= c.client;
+    }
+    for (const [k, c] of latest) cache.#evictPast(cache.#put(c, k), at);
     if (opts.defaultPrincipal !== undefined) cache.defaultPrincipal = opts.defaultPrincipal;
     return cache;
   }
@@ -128,13 +144,15 @@ export class CredentialCache {
   /**
    * Stores `cred`, replacing an older entry for the same client and server (and the same
    * requested authorization data: tickets asked for with different data are kept side by side).
-   * Expired entries are dropped along the way, and the oldest ones past `maxEntries` (see
-   * {@link CredentialCacheOptions.maxEntries}).
+   * Expired entries are dropped along the way, and past `maxEntries` every expired entry first,
+   * then the oldest ones (see {@link CredentialCacheOptions.maxEntries}).
    *
    * `at`: the time expiry is judged at (see {@link CredentialCacheOptions.clock}).
    *
    * Performance: the scan for expired entries runs only once one may have expired, and then at
    * most once per quarter of the cache's size in adds: a few entries visited per add, amortised.
+   * Past `maxEntries` it runs on any add after an entry may have expired (it leaves none that
+   * has), since an unexpired entry must not go in an expired one's place.
    */
   add(cred: Credential, at: number = this.#clock.now()): void {
     const k = this.#put(cred);
@@ -142,12 +160,11 @@ export class CredentialCache {
     if (at >= this.#nextExpiry && this.#addsSinceScan * 4 >= this.#entries.size) {
       this.prune(at);
     }
-    this.#evictPast(k);
+    this.#evictPast(k, at);
   }
 
-  /** Stores `cred`, dropping nothing; returns its key. */
-  #put(cred: Credential): string {
-    const k = keyOf(cred);
+  /** Stores `cred` (its key `k`), dropping nothing; returns its key. */
+  #put(cred: Credential, k: string = keyOf(cred)): string {
     // Re-inserting moves the entry to the end, so iteration order is "oldest first".
     this.#entries.delete(k);
     this.#entries.set(k, cred);
@@ -156,8 +173,15 @@ export class CredentialCache {
     return k;
   }
 
-  /** Drops the oldest entries past `maxEntries`, never the one just stored (key `added`). */
-  #evictPast(added: string): void {
+  /**
+   * Makes room past `maxEntries`: first the entries expired at `at` go (the one just stored, key
+   * `added`, too, if it has: an unexpired entry is never dropped while an expired one stays), then
+   * the oldest, never `added`.
+   */
+  #evictPast(added: string, at: number): void {
+    if (this.#entries.size <= this.#maxEntries) return;
+    // `#nextExpiry` is a lower bound: below it nothing has expired, and the scan is skipped.
+    if (at >= this.#nextExpiry) this.prune(at);
     while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#evictee(added));
   }
 

@@ -148,6 +148,111 @@ describe('CredentialCache', () => {
     }
   });
 
+  it('past maxEntries drops expired entries first, then the oldest: add and from keep no expired TGT over a valid ticket', () => {
+    const clock = new ManualClock(T0);
+    const names = (c: CredentialCache) => c.all().map((e) => e.server.name.nameString.join('/'));
+    const expiredTgt = cred('alice', 'A', 'krbtgt/A', 'A', T0 - Duration.hour);
+    const a = cred('alice', 'A', 'HTTP/a', 'A', T0 + Duration.hour);
+    const b = cred('alice', 'A', 'HTTP/b', 'A', T0 + Duration.hour);
+    expect(names(CredentialCache.from([expiredTgt, a, b], { clock, maxEntries: 2 }))).toEqual([
+      'HTTP/a',
+      'HTTP/b',
+    ]);
+    // An expired entry goes even when it is the one just stored, rather than a valid one.
+    const expired = cred('alice', 'A', 'HTTP/old', 'A', T0 - Duration.hour);
+    expect(names(CredentialCache.from([a, expired], { clock, maxEntries: 1 }))).toEqual(['HTTP/a']);
+    // A later credential for a pair replaces the earlier one before room is made: the valid TGT stays.
+    const tgt = cred('alice', 'A', 'krbtgt/A', 'A', T0 + Duration.hour);
+    const replaced = CredentialCache.from([tgt, a, { ...a, endtime: T0 - 1 }], { clock, maxEntries: 1 });
+    expect(names(replaced)).toEqual(['krbtgt/A']);
+    // The default principal is still the first credential's client.
+    const bob = cred('bob', 'A', 'HTTP/a', 'A', T0 + Duration.hour);
+    expect(CredentialCache.from([a, bob, { ...a }], { clock }).defaultPrincipal).toEqual(a.client);
+    // Within the bound every credential is kept, expired ones too; `at` judges expiry instead of the clock.
+    expect(CredentialCache.from([expiredTgt, a], { clock, maxEntries: 2 }).size).toBe(2);
+    expect(
+      names(CredentialCache.from([expiredTgt, a, b], { clock, maxEntries: 2, at: T0 - 2 * Duration.hour })),
+    ).toEqual(['krbtgt/A', 'HTTP/b']);
+
+    // add: the amortised scan for expired entries need not have run when the bound is passed.
+    const cache = new CredentialCache({ clock, maxEntries: 8 });
+    cache.add(cred('alice', 'A', 'krbtgt/A', 'A', T0 + Duration.hour));
+    for (let i = 0; i < 7; i++) cache.add(cred('alice', 'A', `HTTP/s${i}`, 'A', T0 + 5 * Duration.hour));
+    // A scan just now (nothing expired): the next adds are too few for another.
+    expect(cache.prune()).toBe(0);
+    clock.advance(2 * Duration.hour);
+    cache.add(cred('alice', 'A', 'HTTP/new', 'A', T0 + 5 * Duration.hour));
+    expect(names(cache)).toEqual([...Array.from({ length: 7 }, (_, i) => `HTTP/s${i}`), 'HTTP/new']);
+    expect(cache.tgtFor('A')).toBeUndefined();
+  });
+
+  it('past maxEntries, no expired entry stays while an unexpired one goes, and the bound holds (property)', () => {
+    const entry = fc.record({
+      server: fc.constantFrom('krbtgt/A', 'krbtgt/B', 'HTTP/a', 'HTTP/b', 'HTTP/c', 'HTTP/d', 'HTTP/e'),
+      // Hours from T0: some expired from the start, some later, some never in the run.
+      end: fc.integer({ min: -2, max: 8 }),
+    });
+    const toCred = (e: { server: string; end: number }) =>
+      cred('alice', 'A', e.server, 'A', T0 + e.end * Duration.hour);
+    const maxEntries = fc.integer({ min: 1, max: 6 });
+    // from: the last credential of each name wins; within the bound all are kept, expired ones too.
+    fc.assert(
+      fc.property(
+        fc.array(entry, { maxLength: 14 }),
+        maxEntries,
+        fc.integer({ min: -1, max: 4 }),
+        (es, max, h) => {
+          const at = T0 + h * Duration.hour;
+          const creds = es.map(toCred);
+          const cache = CredentialCache.from(creds, { clock: new ManualClock(T0), maxEntries: max, at });
+          const latest = [...new Map(creds.map((c) => [c.server.name.nameString.join('/'), c])).values()];
+          const kept = cache.all();
+          expect(kept.length).toBeLessThanOrEqual(max);
+          for (const c of kept) expect(latest).toContain(c);
+          if (latest.length <= max) expect(kept.length).toBe(latest.length);
+          const validDropped = latest.some((c) => c.endtime > at && !kept.includes(c));
+          if (validDropped) {
+            expect(kept.every((c) => c.endtime > at)).toBe(true);
+            expect(kept.length).toBe(max);
+          }
+        },
+      ),
+    );
+    // add: the same of what each step dropped (the time moving on, now and then a prune() resetting
+    // the amortised scan); an unexpired entry added stays.
+    const step = fc.record({
+      server: fc.integer({ min: 0, max: 11 }).map((i) => (i < 2 ? `krbtgt/${'AB'[i]}` : `HTTP/s${i}`)),
+      // Half-hours from the step's time; minutes the clock moves on before the step.
+      end: fc.integer({ min: -1, max: 12 }),
+      advance: fc.integer({ min: 0, max: 30 }),
+      prune: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 10 }), (steps, max) => {
+        const clock = new ManualClock(T0);
+        const cache = new CredentialCache({ clock, maxEntries: max });
+        for (const { server, end, advance, prune } of steps) {
+          if (prune) cache.prune();
+          clock.advance(advance * Duration.minute);
+          const at = clock.now();
+          const added = cred('alice', 'A', server, 'A', at + end * 30 * Duration.minute);
+          const before = cache.all().filter((c) => c.server.name.nameString.join('/') !== server);
+          cache.add(added, at);
+          const kept = cache.all();
+          expect(kept.length).toBeLessThanOrEqual(max);
+          if (added.endtime > at) expect(kept).toContain(added);
+          if (before.some((c) => c.endtime > at && !kept.includes(c))) {
+            expect(kept.every((c) => c.endtime > at)).toBe(true);
+            expect(kept.length).toBe(max);
+          }
+        }
+      }),
+      // An add past the bound soon after a scan, an entry having expired since, comes up in under one
+      // run in a hundred: hence more runs.
+      { numRuns: 300 },
+    );
+  });
+
   it('tgtFor prefers the realm’s own TGT, then a cross-realm one, and filters by client realm', () => {
     const cache = new CredentialCache({ clock: new ManualClock(T0) });
     const cross = cred('alice', 'A', 'krbtgt/B', 'A', T0 + Duration.hour);
