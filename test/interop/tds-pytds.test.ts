@@ -11,13 +11,17 @@
  * the referral realm: the on-prem KDC refers the name to
  * KERBEROS.MICROSOFTONLINE.COM across the trust, as the incoming trust-based
  * flow does for a Windows client, and the TCP connection goes to the
- * listener's loopback port.
+ * listener's loopback port. In the modern interactive flow the ccache holds
+ * the cloud TGT alone, so the instance's domain maps to the Azure AD realm
+ * (`[domain_realm]`), as a client configured for cloud tickets would have it.
  */
 
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { type AzureSqlMiLab, createAzureSqlMiLab, type TdsListener } from '@krbsim/azure';
+import { toCcache } from '@krbsim/client';
 import { systemClock } from '@krbsim/core';
+import { writeCcacheFile } from '@krbsim/files';
 import { serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { makeTempDir, type TempDir } from './helpers/processes';
@@ -83,6 +87,10 @@ describeWithTools(
           '',
         ].join('\n'),
       );
+      await writeFile(
+        dir.file('krb5-cloud.conf'),
+        `${await readFile(krb5conf, 'utf8')}[domain_realm]\n  .database.windows.net = KERBEROS.MICROSOFTONLINE.COM\n`,
+      );
       env = { KRB5_CONFIG: krb5conf, KRB5CCNAME: `FILE:${dir.file('cc')}` };
     });
     afterAll(async () => {
@@ -104,7 +112,7 @@ describeWithTools(
     const python = async (
       listener: () => TdsListener,
       body: readonly string[],
-      opts: { tls?: 'none' | 'login-only'; autocommit?: boolean } = {},
+      opts: { tls?: 'none' | 'login-only'; autocommit?: boolean; env?: Record<string, string> } = {},
     ) => {
       const tls =
         opts.tls === 'none'
@@ -122,7 +130,7 @@ describeWithTools(
         'except Exception as e:',
         "  print('error', type(e).__name__, getattr(e, 'msg_no', None), getattr(e, 'severity', None), str(e).splitlines()[0])",
       ].join('\n');
-      const r = await runTool(pytds.python!, ['-c', script], { env });
+      const r = await runTool(pytds.python!, ['-c', script], { env: { ...env, ...opts.env } });
       return { lines: r.stdout.trim().split('\n'), why: `${r.stdout}${r.stderr}\n${tdsLog.join('\n')}` };
     };
 
@@ -232,6 +240,26 @@ describeWithTools(
           '50000 16 krbsim emulates the login, not a database: it do',
           '[(1,)]',
         ]);
+      },
+    );
+
+    itNeeds(
+      pytds.reason,
+      'the modern interactive flow: the cloud TGT from the PRT, in an MIT ccache, logs alice in',
+      async () => {
+        const pc = lab.azureAdJoinedClient(lab.onPrem.user('alice')!);
+        await pc.signIn();
+        expect(pc.cloudTgt).toBeDefined();
+        const cc = dir.file('cc-cloud');
+        await writeCcacheFile(cc, toCcache(pc.kerberos.cache) as Parameters<typeof writeCcacheFile>[1]);
+        const r = await python(
+          () => required,
+          ["cur.execute('SELECT SUSER_SNAME()')", 'show(cur.fetchall())'],
+          {
+            env: { KRB5_CONFIG: dir.file('krb5-cloud.conf'), KRB5CCNAME: `FILE:${cc}` },
+          },
+        );
+        expect(r.lines, r.why).toEqual(["[('CONTOSO\\\\alice',)]"]);
       },
     );
   },
