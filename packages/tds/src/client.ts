@@ -303,6 +303,11 @@ class ClientConnection implements TdsClient {
   #outViaTls = false;
   #packetSize = DEFAULT_PACKET_SIZE;
   #tdsVersion: number = TdsVersion.V7_4;
+  /**
+   * The transaction descriptor each batch carries in ALL_HEADERS (MS-TDS 2.2.5.3.2): the last ENVCHANGE
+   * BEGIN_TRANSACTION's, until a COMMIT or ROLLBACK ENVCHANGE ends it; all zeros with none open.
+   */
+  #transactionDescriptor = new Uint8Array(8);
   prelogin: Prelogin = {};
   encryption: 'none' | 'login-only' | 'full' = 'none';
   tlsProtocol: string | undefined;
@@ -539,7 +544,7 @@ class ClientConnection implements TdsClient {
 
   batch(sqlText: string): Promise<TdsBatchResult> {
     return this.#exclusive(async () => {
-      const request = encodeSqlBatch(sqlText, this.#tdsVersion);
+      const request = encodeSqlBatch(sqlText, this.#tdsVersion, { descriptor: this.#transactionDescriptor });
       const answer = await this.#guard(async () => {
         this.#ensureOpen();
         this.#write(TdsPacketType.SQL_BATCH, request);
@@ -549,6 +554,7 @@ class ClientConnection implements TdsClient {
           return undefined;
         }
         const tokens = this.#tokensOf(m, 'a batch');
+        this.#followTransaction(tokens);
         const results: Array<{ columns: readonly Column[]; rows: Cell[][] }> = [];
         const errors: ErrorToken[] = [];
         for (const t of tokens) {
@@ -622,10 +628,37 @@ class ClientConnection implements TdsClient {
       for (;;) {
         const m = await this.#receive('attention acknowledgment', false);
         const tokens = this.#tokensOf(m, 'an ATTENTION');
+        this.#followTransaction(tokens);
         if (tokens.some((t) => t.type === 'DONE' && (t.status & DoneStatus.ATTN) !== 0)) return;
       }
     } finally {
       this.#timers.clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Keep the descriptor of the session's transaction as the server tells it (MS-TDS 2.2.7.9): ENVCHANGE
+   * BEGIN_TRANSACTION's new value (8 bytes), none after COMMIT_TRANSACTION or ROLLBACK_TRANSACTION (a
+   * reset's rollback included), as drivers do, so that the next batch names it (2.2.5.3.2).
+   */
+  #followTransaction(tokens: readonly TdsTokenValue[]): void {
+    for (const t of tokens) {
+      if (t.type !== 'ENVCHANGE') continue;
+      if (t.envType === EnvChangeType.BEGIN_TRANSACTION && t.newValue instanceof Uint8Array) {
+        if (t.newValue.length !== 8) {
+          throw new TdsError(
+            'malformed',
+            'ENVCHANGE.BEGIN_TRANSACTION.NewValue',
+            `${t.newValue.length} bytes, not an 8-byte transaction descriptor`,
+          );
+        }
+        this.#transactionDescriptor = t.newValue.slice();
+      } else if (
+        t.envType === EnvChangeType.COMMIT_TRANSACTION ||
+        t.envType === EnvChangeType.ROLLBACK_TRANSACTION
+      ) {
+        this.#transactionDescriptor = new Uint8Array(8);
+      }
     }
   }
 

@@ -43,13 +43,13 @@ import {
   fixedServerRole,
   loginResponse,
   NEW_SESSION,
-  RESET_CONNECTION_ACK,
   resetSession,
   type SessionState,
   statementTokens,
+  transactionDescriptorRefusal,
 } from './responses';
 import { type ConnectionConfig, maskSqlSecrets, type TdsAuthResult, type TdsSession } from './server';
-import { AllHeadersType, decodeSqlBatch } from './sql-batch';
+import { AllHeadersType, decodeSqlBatch, transactionDescriptorOf } from './sql-batch';
 import {
   cannotOpenDatabase,
   inputStreamError,
@@ -150,6 +150,8 @@ export class Connection {
   #mode: EncryptionMode = 'none';
   /** TDS 8.0: TLS began with the connection's first byte (MS-TDS 3.3.5.1), before any TDS message. */
   #tds8 = false;
+  /** The PRELOGIN asked for client certificate authentication (ENCRYPT_CLIENT_CERT), which is not served. */
+  #clientCertificate = false;
   /** Inbound bytes go through TLS (the handshake, then a whole-session or login-only LOGIN7). */
   #viaTls = false;
   /** Outbound TDS goes through TLS: with whole-session encryption only (login-only answers in the clear). */
@@ -458,6 +460,7 @@ export class Connection {
         `0x${offered.toString(16)} is not an encryption value`,
       );
     }
+    this.#clientCertificate = (offered & Encryption.CLIENT_CERT) !== 0;
     const { answer, mode } = negotiateEncryption(this.#c.encryption, offered);
     this.#answerPrelogin(answer, instance, p.mars !== undefined);
     this.#log(
@@ -600,6 +603,19 @@ export class Connection {
         `library '${login.clientInterfaceName}', packet size ${login.packetSize}, SSPI ${login.sspi.length} bytes` +
         (login.features.length > 0 ? `, features ${login.features.map((f) => f.id).join(',')}` : ''),
     );
+    // MS-TDS 2.2.6.5: the client asked to authenticate with its certificate. No certificate is
+    // authenticated here, and answering the LOGIN7 as another kind of login would answer another question.
+    if (this.#clientCertificate) {
+      this.#refuse(
+        [
+          notServedAtLogin(
+            'client certificate authentication (PRELOGIN ENCRYPTION with ENCRYPT_CLIENT_CERT)',
+          ),
+        ],
+        'PRELOGIN asked for client certificate authentication (ENCRYPT_CLIENT_CERT)',
+      );
+      return;
+    }
     if ((login.optionFlags2 & OptionFlags2.INTEGRATED_SECURITY_ON) === 0) {
       this.#refuse(
         [loginFailed(login.userName)],
@@ -777,12 +793,13 @@ export class Connection {
       this.#sendTokens([done(DoneStatus.ERROR)]);
       return;
     }
-    const reset = resetting !== 0 ? [RESET_CONNECTION_ACK] : [];
+    // The reset comes before the request is read: what it rolls back and its acknowledgement open the
+    // answer, and the request is then checked against the session as the reset left it.
+    let reset: readonly TdsTokenValue[] = [];
     if (resetting !== 0) {
-      this.#sessionState = resetSession(
-        this.#sessionState,
-        resetting === TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN,
-      );
+      const r = resetSession(this.#sessionState, resetting === TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN);
+      this.#sessionState = r.state;
+      reset = r.tokens;
     }
     if (m.skippedBytes !== undefined) {
       this.#log(
@@ -797,8 +814,19 @@ export class Connection {
     }
     switch (m.type) {
       case TdsPacketType.SQL_BATCH: {
-        const { sqlText, headers } = decodeSqlBatch(m.payload, this.#tdsVersion);
+        const batch = decodeSqlBatch(m.payload, this.#tdsVersion);
+        const { sqlText, headers } = batch;
         this.#log(`batch: ${oneLine(maskSqlSecrets(sqlText))}`); // no password or secret's literal
+        // MS-TDS 2.2.5.3.2: the request names the transaction it runs in, which must be the session's
+        // (TDS 7.1 has no ALL_HEADERS, and nothing to check).
+        const transaction = transactionDescriptorOf(batch);
+        const refused =
+          transaction && transactionDescriptorRefusal(transaction.descriptor, this.#sessionState);
+        if (refused) {
+          this.#log(`not run: ${refused.number} ${refused.msgText}`);
+          this.#sendTokens([...reset, this.#error(refused), done(DoneStatus.ERROR)]);
+          return;
+        }
         // MS-TDS 2.2.5.3.1: a query notification subscription (SqlDependency) the emulator cannot keep;
         // answering the batch would tell the client it was registered.
         if (headers.some((h) => h.type === AllHeadersType.QUERY_NOTIFICATIONS)) {
@@ -809,7 +837,7 @@ export class Connection {
           ]);
           return;
         }
-        const answer = this.#answer(sqlText, reset);
+        const answer = this.#answer(sqlText, reset, transaction?.outstandingRequestCount ?? 1);
         this.#send(TdsPacketType.TABULAR_RESULT, answer.payload, answer.tokens);
         return;
       }
@@ -836,10 +864,14 @@ export class Connection {
     }
   }
 
-  /** The answer to a batch, encoded: `reset`, then the results, or an error when there are none to give. */
+  /**
+   * The answer to a batch, encoded: `reset`, then the results, or an error when there are none to give;
+   * `outstandingRequests`: its ALL_HEADERS OutstandingRequestCount.
+   */
   #answer(
     sqlText: string,
     reset: readonly TdsTokenValue[],
+    outstandingRequests: number,
   ): { tokens: readonly TdsTokenValue[]; payload: Uint8Array } {
     const session = this.#session!;
     const facts = { ...this.#facts!, database: this.#sessionState.database };
@@ -865,6 +897,7 @@ export class Connection {
       state: this.#sessionState,
       notifyDatabase: (flags & OptionFlags1.USE_DB_ON) !== 0,
       notifyLanguage: (flags & OptionFlags1.SET_LANG_ON) !== 0,
+      outstandingRequests,
     });
     const tokens = [...reset, ...answer.tokens];
     let payload: Uint8Array;

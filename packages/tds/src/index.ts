@@ -72,6 +72,8 @@ export {
   encodeSqlBatch,
   type SqlBatch,
   type StreamHeader,
+  type TransactionDescriptorHeader,
+  transactionDescriptorOf,
 } from './sql-batch';
 export {
   cannotOpenDatabase,

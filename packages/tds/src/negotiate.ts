@@ -17,14 +17,29 @@ export type EncryptionMode = 'none' | 'login-only' | 'full';
 /**
  * The server's ENCRYPTION answer and what follows, by its setting and the
  * client's offer (section 2.2.6.5; the table in `server.ts`).
+ *
+ * ENCRYPT_CLIENT_CERT (the 0x80 bit) asks to authenticate with a client
+ * certificate, inside TLS. Section 2.2.6.5's table answers it as the value
+ * it is set on, the bit left out, but for TLS it cannot do without: a server
+ * with encryption answers ENCRYPT_CLIENT_CERT with ENCRYPT_NOT_SUP by
+ * ENCRYPT_REQ and ends the connection, and a server without encryption
+ * answers ENCRYPT_NOT_SUP, as it answers any offer, and ends it. (The
+ * table's row for ENCRYPT_NOT_SUP with the bit has ENCRYPT_REQ in that
+ * column too; both answers end the connection, and this server, which has
+ * no TLS, says so.) This emulator authenticates no certificate: a login
+ * that goes on is refused at its LOGIN7, naming what was asked
+ * (`connection.ts`).
  */
 export function negotiateEncryption(
   server: TdsServerEncryption,
   offered: number,
 ): { answer: number; mode: EncryptionMode | 'refuse' } {
-  // ENCRYPT_CLIENT_CERT (0x80) asks for certificate authentication, which is not served: the rest decides.
   const o = offered & ~Encryption.CLIENT_CERT;
   const wantsTls = o === Encryption.ON || o === Encryption.REQ;
+  if ((offered & Encryption.CLIENT_CERT) !== 0) {
+    if (server === 'not-supported') return { answer: Encryption.NOT_SUP, mode: 'refuse' };
+    if (o === Encryption.NOT_SUP) return { answer: Encryption.REQ, mode: 'refuse' };
+  }
   if (server === 'not-supported') return { answer: Encryption.NOT_SUP, mode: wantsTls ? 'refuse' : 'none' };
   // TDS 8.0 only: a TDS 7.x connection is closed before its PRELOGIN is read (connection.ts).
   if (server === 'strict') return { answer: Encryption.REQ, mode: 'refuse' };

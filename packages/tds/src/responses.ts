@@ -7,16 +7,20 @@
  * @module
  */
 
+import { equalBytes } from '@krbsim/core';
 import { TDS_7_1_SWAPPED, TdsVersion } from './iana/login7';
 import { DoneStatus, EnvChangeType } from './iana/tokens';
-import { ByteWriter } from './internal/bytes';
+import { ByteReader, ByteWriter } from './internal/bytes';
 import { DEFAULT_PACKET_SIZE } from './packet';
 import type { PreloginVersion } from './prelogin';
 import {
   commitWithoutBegin,
+  failedToResumeTransaction,
   noTransactionOrSavepoint,
+  requestWithoutTransactionDescriptor,
   rollbackWithoutBegin,
   type SqlError,
+  transactionHasPendingRequests,
 } from './sql-errors';
 import type { StatementResult } from './sql-surface';
 import { DEFAULT_COLLATION } from './tokens/encode';
@@ -128,7 +132,7 @@ export function loginResponse(r: LoginResponse): TdsTokenValue[] {
 }
 
 /** ENVCHANGE RESET_CONNECTION_ACK: the answer to a request with RESET_CONNECTION set. */
-export const RESET_CONNECTION_ACK: TdsTokenValue = Object.freeze({
+const RESET_CONNECTION_ACK: TdsTokenValue = Object.freeze({
   type: 'ENVCHANGE',
   envType: EnvChangeType.RESET_CONNECTION_ACK,
   newValue: new Uint8Array(0),
@@ -179,21 +183,62 @@ export const NEW_SESSION: SessionState = Object.freeze({
   begun: 0,
 });
 
+const NO_VALUE = new Uint8Array(0);
+/** The descriptor of no transaction (MS-TDS 2.2.5.3.2: 0 in autocommit mode). */
+const NO_TRANSACTION = new Uint8Array(8);
+
 /**
- * A session as RESETCONNECTION leaves it (MS-TDS 2.2.3.1.2): its SET options back to the login's
- * (NOCOUNT and IMPLICIT_TRANSACTIONS OFF), its transaction rolled back, unless RESETCONNECTIONSKIPTRAN
- * keeps it (the transaction, not the mode: that is a SET option).
+ * A session as RESETCONNECTION leaves it (MS-TDS 2.2.3.1.2), and the tokens that begin the request's
+ * answer: its SET options back to the login's (NOCOUNT and IMPLICIT_TRANSACTIONS OFF), its open
+ * transaction rolled back (the reset aborts open transactions), unless RESETCONNECTIONSKIPTRAN keeps
+ * it: the transaction and its descriptor, not the mode, which is a SET option. A transaction the reset
+ * rolls back is told as any rollback is, ENVCHANGE ROLLBACK_TRANSACTION with its descriptor as the old
+ * value (2.2.7.9), so the client stops sending that descriptor (2.2.5.3.2); then the reset's
+ * acknowledgement, ENVCHANGE RESET_CONNECTION_ACK, ahead of whatever the request itself answers.
  */
-export function resetSession(state: SessionState, keepTransaction: boolean): SessionState {
+export function resetSession(
+  state: SessionState,
+  keepTransaction: boolean,
+): { state: SessionState; tokens: TdsTokenValue[] } {
+  const rolledBack = keepTransaction ? undefined : state.transaction;
   return {
-    ...state,
-    nocount: false,
-    implicitTransactions: false,
-    transaction: keepTransaction ? state.transaction : undefined,
+    state: {
+      ...state,
+      nocount: false,
+      implicitTransactions: false,
+      transaction: keepTransaction ? state.transaction : undefined,
+    },
+    tokens: [
+      ...(rolledBack !== undefined ? [transactionEnded(EnvChangeType.ROLLBACK_TRANSACTION, rolledBack)] : []),
+      RESET_CONNECTION_ACK,
+    ],
   };
 }
 
-const NO_VALUE = new Uint8Array(0);
+/** ENVCHANGE COMMIT_TRANSACTION or ROLLBACK_TRANSACTION: `open` ended, its descriptor the old value (2.2.7.9). */
+function transactionEnded(envType: number, open: OpenTransaction): TdsTokenValue {
+  return { type: 'ENVCHANGE', envType, newValue: NO_VALUE, oldValue: open.descriptor };
+}
+
+/**
+ * The 8-byte TransactionDescriptor a request must carry in its ALL_HEADERS (MS-TDS 2.2.5.3.2): the open
+ * transaction's, handed out in its ENVCHANGE BEGIN_TRANSACTION, or all zeros when none is open.
+ */
+function currentTransactionDescriptor(state: SessionState): Uint8Array {
+  return state.transaction?.descriptor ?? NO_TRANSACTION;
+}
+
+/**
+ * Whether a request may run in `state` with the TransactionDescriptor it carries (MS-TDS 2.2.5.3.2), or
+ * SQL Server's refusal of it, the request not run: 3989 for 0 while a transaction is open, 3971 for a
+ * descriptor that is not the open transaction's (one that ended, one never handed out, any while none
+ * is open).
+ */
+export function transactionDescriptorRefusal(carried: Uint8Array, state: SessionState): SqlError | undefined {
+  if (equalBytes(carried, currentTransactionDescriptor(state))) return undefined;
+  const value = new ByteReader(carried).u64le('TransactionDescriptor');
+  return value === 0n ? requestWithoutTransactionDescriptor() : failedToResumeTransaction(value);
+}
 
 /**
  * A transaction begun in `state`, which has none open, at @@TRANCOUNT `count`: the session after, and
@@ -227,7 +272,8 @@ function begin(
  * descriptor; one inside it only counts. COMMIT ends the transaction (type 9, the descriptor as the
  * old value) when it closes the outermost, else counts down; ROLLBACK ends it whole (type 10), and
  * names only the outermost transaction (6401 for another: there are no savepoints). Either without a
- * transaction is SQL Server's 3902 or 3903.
+ * transaction is SQL Server's 3902 or 3903. Any of them in a batch whose OutstandingRequestCount is
+ * above 1 is SQL Server's 3981, the transaction left as it was.
  *
  * Implicit mode (SET IMPLICIT_TRANSACTIONS ON): with no transaction open, a statement of the kinds
  * that begin one (here a SELECT that reads a table, `readsTable`) begins it first, with the same
@@ -248,6 +294,11 @@ export function statementTokens(
     readonly notifyDatabase: boolean;
     /** LOGIN7's fSetLang: SET LANGUAGE is answered with ENVCHANGE and INFO 5703 (section 2.2.6.4). */
     readonly notifyLanguage: boolean;
+    /**
+     * The batch's OutstandingRequestCount (ALL_HEADERS, section 2.2.5.3.2; 1 under TDS 7.1, which has
+     * none): above 1, each transaction statement run is SQL Server's 3981.
+     */
+    readonly outstandingRequests: number;
   },
 ): { tokens: TdsTokenValue[]; state: SessionState } {
   let state = session.state;
@@ -319,6 +370,13 @@ export function statementTokens(
           tokens.push(done(more));
           return;
         }
+        // MS-TDS 2.2.5.3.2: without MARS a request is the only one active (OutstandingRequestCount 1);
+        // a count above that claims others work on the transaction, and SQL Server refuses to begin or
+        // end one under them.
+        if (session.outstandingRequests > 1) {
+          error(transactionHasPendingRequests());
+          return;
+        }
         if (r.op === 'begin') {
           if (open !== undefined) {
             state = { ...state, transaction: { ...open, count: open.count + 1 } };
@@ -346,13 +404,10 @@ export function statementTokens(
         }
         state = { ...state, transaction: undefined };
         tokens.push(
-          {
-            type: 'ENVCHANGE',
-            envType:
-              r.op === 'commit' ? EnvChangeType.COMMIT_TRANSACTION : EnvChangeType.ROLLBACK_TRANSACTION,
-            newValue: NO_VALUE,
-            oldValue: open.descriptor,
-          },
+          transactionEnded(
+            r.op === 'commit' ? EnvChangeType.COMMIT_TRANSACTION : EnvChangeType.ROLLBACK_TRANSACTION,
+            open,
+          ),
           done(more),
         );
         return;

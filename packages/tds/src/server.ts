@@ -14,6 +14,11 @@
  * | `login-only`          | OFF: LOGIN7 only   | ON: whole session | NOT_SUP: no TLS        |
  * | `not-supported`       | NOT_SUP: no TLS    | NOT_SUP: closed   | NOT_SUP: no TLS        |
  *
+ * With the ENCRYPT_CLIENT_CERT bit (0x80, client certificate authentication)
+ * the table is the same but for TLS being a must: `not-supported` answers
+ * NOT_SUP and closes, and ENCRYPT_NOT_SUP with the bit gets REQ and a close.
+ * No certificate is authenticated: the LOGIN7 that follows is refused (50000).
+ *
  * Azure SQL insists on `required`, this package's default.
  *
  * TDS 8.0 (MS-TDS 1.7, 3.3.5.1): a client that opens with a TLS ClientHello

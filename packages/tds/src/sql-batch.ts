@@ -15,10 +15,11 @@
  * HeaderLength 26. Another type, a second header of one type, or a
  * header out of its structure is malformed (the client then gets 4014).
  *
- * A transaction descriptor's value is not checked against the session's
- * open transaction: MS-TDS 2.2.5.3.2 says only that it is 0 in autocommit
- * mode, and what SQL Server does with one that names no open transaction
- * is not documented.
+ * The decoder checks a transaction descriptor's structure only; its value
+ * is the session's to check (`connection.ts`): the descriptor the server
+ * handed out in ENVCHANGE BEGIN_TRANSACTION while that transaction is open,
+ * 0 when none is (2.2.5.3.2: 0 in autocommit mode), and an
+ * OutstandingRequestCount of 1 without MARS.
  *
  * @module
  */
@@ -45,6 +46,26 @@ export interface StreamHeader {
 export interface SqlBatch {
   readonly headers: readonly StreamHeader[];
   readonly sqlText: string;
+}
+
+/** A transaction descriptor header's data (MS-TDS 2.2.5.3.2). */
+export interface TransactionDescriptorHeader {
+  /**
+   * The 8-byte TransactionDescriptor: the one the server sent in ENVCHANGE BEGIN_TRANSACTION for the
+   * transaction the request runs in, all zeros when none is open.
+   */
+  readonly descriptor: Uint8Array;
+  /** OutstandingRequestCount: the requests active on the connection, this one included (1 without MARS). */
+  readonly outstandingRequestCount: number;
+}
+
+/** The transaction descriptor header of a batch decoded under TDS 7.2 or later; undefined under 7.1, which has none. */
+export function transactionDescriptorOf(batch: SqlBatch): TransactionDescriptorHeader | undefined {
+  const h = batch.headers.find((x) => x.type === AllHeadersType.TRANSACTION_DESCRIPTOR);
+  if (h === undefined) return undefined;
+  const r = new ByteReader(h.data);
+  const descriptor = r.take(8, 'SQLBatch.ALL_HEADERS.TransactionDescriptor');
+  return { descriptor, outstandingRequestCount: r.u32le('SQLBatch.ALL_HEADERS.OutstandingRequestCount') };
 }
 
 /** The HeaderLength of the fixed-size headers (HeaderLength, HeaderType and HeaderData). */
@@ -120,11 +141,27 @@ export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7
   return { headers, sqlText: utf16Decode(text) };
 }
 
-/** Encode a SQLBatch with the transaction descriptor header (descriptor 0, one outstanding request). */
-export function encodeSqlBatch(sqlText: string, tdsVersion: number = TdsVersion.V7_4): Uint8Array {
+/** No transaction open: the descriptor a request carries in autocommit mode (MS-TDS 2.2.5.3.2). */
+const NO_TRANSACTION = new Uint8Array(8);
+
+/**
+ * Encode a SQLBatch; from TDS 7.2 on with the transaction descriptor header: `transaction`'s
+ * descriptor (8 bytes; default all zeros, no transaction open) and OutstandingRequestCount
+ * (default 1, as without MARS). A descriptor of another length is a RangeError.
+ */
+export function encodeSqlBatch(
+  sqlText: string,
+  tdsVersion: number = TdsVersion.V7_4,
+  transaction: Partial<TransactionDescriptorHeader> = {},
+): Uint8Array {
   const text = utf16Encode(sqlText);
   if (!hasTds72Forms(tdsVersion)) return text.slice();
+  const descriptor = transaction.descriptor ?? NO_TRANSACTION;
+  if (descriptor.length !== 8) {
+    throw new RangeError(`SQLBatch: a transaction descriptor of ${descriptor.length} bytes, not 8`);
+  }
   const w = new ByteWriter(22 + text.length);
-  w.u32le(22).u32le(18).u16le(AllHeadersType.TRANSACTION_DESCRIPTOR).u64le(0n).u32le(1);
+  w.u32le(22).u32le(18).u16le(AllHeadersType.TRANSACTION_DESCRIPTOR).bytes(descriptor);
+  w.u32le(transaction.outstandingRequestCount ?? 1);
   return w.bytes(text).finish();
 }

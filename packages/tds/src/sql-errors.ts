@@ -146,6 +146,49 @@ export function rollbackWithoutBegin(): SqlError {
 }
 
 /**
+ * 3989, class 16: a request whose ALL_HEADERS transaction descriptor (MS-TDS 2.2.5.3.2) is 0 while the
+ * session has a transaction open; the request does not start. Drivers report it when they lost track of
+ * a descriptor the server handed out in its ENVCHANGE BEGIN_TRANSACTION.
+ */
+export function requestWithoutTransactionDescriptor(): SqlError {
+  return {
+    number: 3989,
+    state: 1,
+    class: 16,
+    msgText: 'New request is not allowed to start because it should come with valid transaction descriptor.',
+  };
+}
+
+/**
+ * 3971, class 16: a request whose transaction descriptor names a transaction that is not the session's
+ * open one (one that ended, or none the server handed out); `descriptor` is the ULONGLONG it carried,
+ * printed in hexadecimal as SQL Server prints it (`Desc:3500000021`). The request is not run.
+ */
+export function failedToResumeTransaction(descriptor: bigint): SqlError {
+  return {
+    number: 3971,
+    state: 1,
+    class: 16,
+    msgText: `The server failed to resume the transaction. Desc:${descriptor.toString(16)}.`,
+  };
+}
+
+/**
+ * 3981, class 16: BEGIN, COMMIT or ROLLBACK TRANSACTION in a request whose OutstandingRequestCount
+ * (MS-TDS 2.2.5.3.2) says other requests are active on the connection; without MARS there are none,
+ * and a driver that counts otherwise gets this for each statement that would begin or end a transaction.
+ */
+export function transactionHasPendingRequests(): SqlError {
+  return {
+    number: 3981,
+    state: 1,
+    class: 16,
+    msgText:
+      'The transaction operation cannot be performed because there are pending requests working on this transaction.',
+  };
+}
+
+/**
  * 6401, class 16: ROLLBACK TRANSACTION naming neither the outermost
  * transaction nor a savepoint (this instance has no savepoints).
  */

@@ -43,8 +43,9 @@
  * - `USE master`: the database change; another database: error 911;
  * - a syntax error this surface recognizes (an unclosed string or comment,
  *   a keyword or comma with nothing after it, a `)` that closes nothing in a
- *   SELECT, more than 4096 SELECT elements): SQL Server's error for the whole
- *   batch, nothing run;
+ *   SELECT, more than 4096 SELECT elements, an identifier or a column alias,
+ *   in any of its forms, longer than 128 characters): SQL Server's error for
+ *   the whole batch, nothing run;
  * - anything else: error 50000 saying the emulator does not run it.
  *
  * @module
@@ -222,6 +223,8 @@ function tokenize(s: string): Token[] {
       }
       if (depth !== 0) throw new LexError(missingEndCommentMark());
     } else if (c === "'" || ((c === 'N' || c === 'n') && s[i + 1] === "'")) {
+      // N'...' in either case: T-SQL is lexed without regard to case (Microsoft's own T-SQL parser,
+      // ScriptDom, lexes so), though "Constants (Transact-SQL)" asks for an uppercase N. Pinned by a test.
       const unicode = c !== "'";
       i += unicode ? 2 : 1;
       const body = i;
@@ -353,6 +356,9 @@ const NEEDS_MORE = words(
     'outer union except intersect into distinct top escape collate select with',
 );
 
+/** The clauses that end a SELECT list. */
+const SELECT_LIST_END = words('from where group having order union except intersect into option for');
+
 const isWord = (t: Token | undefined, ...values: string[]) =>
   t !== undefined && t.kind === 'word' && !t.quoted && values.includes(t.value);
 const isKeyword = (t: Token | undefined, set: ReadonlySet<string>) =>
@@ -432,7 +438,8 @@ function nextSemicolon(t: readonly Token[], j: number): number {
  * that closes nothing (102 near it); a keyword or comma that needs more, followed by a comma or a
  * closing parenthesis (102 near it), or by nothing: 156 near the keyword that starts the next statement
  * (102 near a `;`), or at the batch's end near the keyword itself (`SELECT 1 WHERE`, `SELECT 'a' AS`,
- * `SELECT 1,`); more than 4096 elements (1056).
+ * `SELECT 1,`); more than 4096 elements (1056); a column alias written as a string longer than 128
+ * characters (103, as an identifier that long, which `tokenize` refuses).
  */
 function selectSyntaxError(s: readonly Token[], next: Token | undefined): SqlError | undefined {
   const near = (x: Token) => incorrectSyntaxNear(x.text, isKeyword(x, RESERVED));
@@ -445,13 +452,40 @@ function selectSyntaxError(s: readonly Token[], next: Token | undefined): SqlErr
     if (after === undefined) return near(next ?? s[j]!);
     if (isPunct(after, ',') || isPunct(after, ')')) return near(after);
   }
-  const list = s.slice(
-    1,
-    topLevelIndex(s, (x) => isWord(x, 'from')),
+  const items = splitTop(
+    s.slice(
+      1,
+      topLevelIndex(s, (x) => isKeyword(x, SELECT_LIST_END)),
+    ),
+    ',',
   );
-  return splitTop(list, ',').length > MAX_SELECT_ELEMENTS
-    ? tooManySelectElements(MAX_SELECT_ELEMENTS)
-    : undefined;
+  if (items.length > MAX_SELECT_ELEMENTS) return tooManySelectElements(MAX_SELECT_ELEMENTS);
+  for (const item of items) {
+    const alias = stringAlias(item);
+    if (alias !== undefined && alias.length > MAX_IDENTIFIER_LENGTH) {
+      return identifierTooLong(alias, MAX_IDENTIFIER_LENGTH);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A select item's column alias written as a string, or undefined: `'x' = expr`, `expr AS 'x'`, `expr 'x'`
+ * (a string after a value, not after an operator). The alias is the column's name, an identifier, however
+ * it is written ("Using Identifiers as Column Names"; a string alias is T-SQL's older form): 128
+ * characters at most, as a bracketed or bare one, which `tokenize` checks.
+ */
+function stringAlias(item: readonly Token[]): string | undefined {
+  const n = item.length;
+  if (n >= 3 && item[0]!.kind === 'string' && isPunct(item[1], '=')) return item[0]!.value;
+  const last = item[n - 1];
+  const before = item[n - 2];
+  if (last?.kind !== 'string' || before === undefined) return undefined;
+  const afterValue =
+    isWord(before, 'as') ||
+    isPunct(before, ')') ||
+    (before.kind !== 'punct' && !isKeyword(before, NEEDS_MORE));
+  return afterValue ? last.value : undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   connectTds,
   DoneStatus,
   decodePacketHeader,
+  decodeSqlBatch,
   Encryption,
   EnvChangeType,
   encodePackets,
@@ -185,6 +186,55 @@ describe('connectTds batches', () => {
     const b = await c.batch('DROP TABLE x; SELECT 1');
     expect(b.errors.map((e) => [e.number, e.class])).toEqual([[50000, 16]]);
     expect(b.results.map((r) => r.rows)).toEqual([[[1]]]);
+  });
+
+  it("names in each batch's ALL_HEADERS the transaction the server opened, and none once it ended (MS-TDS 2.2.5.3.2)", async () => {
+    const port = await listen();
+    const c = await connectTds({ port, encryption: 'on', tls: { ca: ca.certPem, servername: 'mi1.test' } });
+    closers.push(() => c.close());
+    expect((await c.login({ sspi: Uint8Array.of(0x60, 0x00) })).ok).toBe(true);
+    // The listener refuses a batch that names no transaction while one is open (3989), or another (3971).
+    const envTypes = (b: { tokens: readonly TdsTokenValue[] }) =>
+      b.tokens.flatMap((t) => (t.type === 'ENVCHANGE' ? [t.envType] : []));
+    expect(envTypes(await c.batch('BEGIN TRAN'))).toEqual([EnvChangeType.BEGIN_TRANSACTION]);
+    expect((await c.batch('SELECT 1')).errors).toEqual([]);
+    expect(envTypes(await c.batch('COMMIT'))).toEqual([EnvChangeType.COMMIT_TRANSACTION]);
+    expect((await c.batch('SELECT 1')).errors).toEqual([]);
+    await c.batch('BEGIN TRAN');
+    expect(envTypes(await c.batch('ROLLBACK'))).toEqual([EnvChangeType.ROLLBACK_TRANSACTION]);
+    expect((await c.batch('SELECT 1')).errors).toEqual([]);
+    // What it writes: the descriptor of ENVCHANGE BEGIN_TRANSACTION, as it came, and OutstandingRequestCount 1.
+    const descriptor = Uint8Array.of(0x21, 0, 0, 0, 0x35, 0, 0, 0);
+    const s = await scripted((m, n) => {
+      if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
+      if (n === 1) return LOGGED_IN;
+      const sql = decodeSqlBatch(m.payload).sqlText;
+      const envType = { BEGIN: EnvChangeType.BEGIN_TRANSACTION, END: EnvChangeType.ROLLBACK_TRANSACTION }[
+        sql
+      ];
+      if (envType === undefined) return tokensAnswer([DONE]);
+      const began = envType === EnvChangeType.BEGIN_TRANSACTION;
+      return tokensAnswer([
+        {
+          type: 'ENVCHANGE',
+          envType,
+          newValue: began ? descriptor : new Uint8Array(0),
+          oldValue: began ? new Uint8Array(0) : descriptor,
+        },
+        DONE,
+      ]);
+    });
+    const d = await connectTds({ port: s.port, encryption: 'not-supported' });
+    closers.push(() => d.close());
+    await d.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    for (const sql of ['a', 'BEGIN', 'b', 'END', 'c']) await d.batch(sql);
+    expect(s.seen.slice(2).map((m) => [...decodeSqlBatch(m.payload).headers[0]!.data])).toEqual([
+      [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+      [0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0],
+      [0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+    ]);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   negotiateEncryption,
   notRunByEmulator,
   TdsVersion,
+  transactionDescriptorOf,
 } from '@krbsim/tds';
 import { describe, expect, it } from 'vitest';
 import { refusal, refusalMessage, SESSION_FACTS } from './helpers';
@@ -30,6 +31,23 @@ describe('SQLBatch', () => {
     const v71 = encodeSqlBatch('SELECT 1', TdsVersion.V7_1);
     expect(v71.length).toBe(16);
     expect(decodeSqlBatch(v71, TdsVersion.V7_1).sqlText).toBe('SELECT 1');
+  });
+
+  it('writes and reads the transaction a batch names: TransactionDescriptor and OutstandingRequestCount (2.2.5.3.2)', () => {
+    const descriptor = Uint8Array.of(0x21, 0, 0, 0, 0x35, 0, 0, 0);
+    const wire = encodeSqlBatch('COMMIT', TdsVersion.V7_4, { descriptor, outstandingRequestCount: 2 });
+    expect(transactionDescriptorOf(decodeSqlBatch(wire))).toEqual({ descriptor, outstandingRequestCount: 2 });
+    expect(transactionDescriptorOf(decodeSqlBatch(encodeSqlBatch('SELECT 1')))).toEqual({
+      descriptor: new Uint8Array(8),
+      outstandingRequestCount: 1,
+    });
+    // TDS 7.1 has no ALL_HEADERS: nothing named.
+    expect(
+      transactionDescriptorOf(decodeSqlBatch(encodeSqlBatch('SELECT 1', TdsVersion.V7_1), TdsVersion.V7_1)),
+    ).toBe(undefined);
+    expect(() => encodeSqlBatch('COMMIT', TdsVersion.V7_4, { descriptor: new Uint8Array(4) })).toThrow(
+      new RangeError('SQLBatch: a transaction descriptor of 4 bytes, not 8'),
+    );
   });
 
   /** ALL_HEADERS of `headers` ([HeaderType, HeaderData, HeaderLength if not 6 + the data's]), then `sql`. */
@@ -292,6 +310,49 @@ describe('answerBatch: what it does not answer', () => {
     const many = answerBatch('SELECT 1;'.repeat(257), facts);
     expect(many).toHaveLength(1);
     expect(many[0]).toMatchObject({ kind: 'error', error: { number: 50000 } });
+  });
+
+  it("reads a lowercase n'...' as N'...': a Unicode constant, nvarchar of its length", () => {
+    // "Constants (Transact-SQL)" says the N prefix must be uppercase, yet T-SQL is lexed without regard
+    // to case (Microsoft's own T-SQL parser, ScriptDom, lexes so) and SQL Server takes n'...' as N'...'.
+    // Pinned: refusing it would refuse what drivers and people send that SQL Server runs.
+    expect(one("SELECT n'\u4e2d'")).toEqual(one("SELECT N'\u4e2d'"));
+    expect(one("SELECT n'abc' AS x")).toEqual({
+      kind: 'rows',
+      columns: [{ name: 'x', type: 'nvarchar', length: 3 }],
+      rows: [['abc']],
+    });
+    // Not a prefix when it ends a word: `an'x'` is the column an and the alias 'x', not served.
+    expect(one("SELECT an'x'")).toMatchObject({ kind: 'error', error: { number: 50000 } });
+  });
+
+  it('refuses a string alias longer than 128 characters with 103, as SQL Server refuses any identifier that long', () => {
+    const long = 'e'.repeat(129);
+    const tooLong = {
+      kind: 'error',
+      error: {
+        number: 103,
+        state: 4,
+        class: 15,
+        msgText: `The identifier that starts with '${'e'.repeat(128)}' is too long. Maximum length is 128.`,
+      },
+    };
+    for (const sql of [
+      `SELECT 1 AS '${long}'`,
+      `SELECT 1 '${long}'`,
+      `SELECT '${long}' = 1`,
+      `SELECT SYSTEM_USER '${long}'`,
+      `SELECT (1) '${long}'`,
+      `SELECT 1 AS '${long}' FROM sys.dm_exec_connections WHERE session_id = @@SPID`,
+      // The whole batch, as SQL Server compiles it: the SELECT before is not answered either.
+      `SELECT 1; SELECT 2 AS '${long}'`,
+    ]) {
+      expect(answerBatch(sql, facts), sql.slice(0, 20)).toEqual([tooLong]);
+    }
+    // 128 is a name; a long string that is a value is a literal.
+    expect(one(`SELECT 1 AS '${'e'.repeat(128)}'`)).toMatchObject({ columns: [{ name: 'e'.repeat(128) }] });
+    expect(one(`SELECT '${long}'`)).toMatchObject({ columns: [{ name: '', type: 'varchar', length: 129 }] });
+    expect(one(`SELECT 'a' = '${long}'`)).toMatchObject({ columns: [{ name: 'a', length: 129 }] });
   });
 
   it('reads ]] in a bracketed name as ], and refuses an unclosed bracket with 105 naming what follows it', () => {
@@ -658,7 +719,24 @@ describe('negotiateEncryption (MS-TDS 2.2.6.5)', () => {
       ['3:refuse', '2:none', '2:none'], // ENCRYPT_NOT_SUP
       ['1:full', '1:full', '2:refuse'], // ENCRYPT_REQ
     ]);
-    // The CLIENT_CERT bit asks for certificate authentication, which is not served: the rest decides.
-    expect(negotiateEncryption('login-only', 0x80)).toEqual({ answer: 0, mode: 'login-only' });
+  });
+
+  it('answers ENCRYPT_CLIENT_CERT (0x80) as its table does: the value it is set on, and an end where TLS cannot be had', () => {
+    // MS-TDS 2.2.6.5's rows for ENCRYPT_CLIENT_CERT_OFF, _ON, _NOT_SUP and _REQ (0x80 to 0x83), in the
+    // columns of a server set to ENCRYPT_ON (required), ENCRYPT_OFF (login-only) and ENCRYPT_NOT_SUP.
+    const rows = [0x80, 0x81, 0x82, 0x83].map((client) =>
+      (['required', 'login-only', 'not-supported'] as const).map((server) => {
+        const { answer, mode } = negotiateEncryption(server, client);
+        return `${answer}:${mode}`;
+      }),
+    );
+    expect(rows).toEqual([
+      ['3:full', '0:login-only', '2:refuse'], // ENCRYPT_CLIENT_CERT | ENCRYPT_OFF
+      ['1:full', '1:full', '2:refuse'], // ENCRYPT_CLIENT_CERT | ENCRYPT_ON
+      // ENCRYPT_CLIENT_CERT | ENCRYPT_NOT_SUP: TLS is a must. (The table has REQ for a server without
+      // encryption too; a server that has none answers NOT_SUP, as to any offer, and ends it the same.)
+      ['3:refuse', '3:refuse', '2:refuse'],
+      ['1:full', '1:full', '2:refuse'], // ENCRYPT_CLIENT_CERT | ENCRYPT_REQ
+    ]);
   });
 });
