@@ -7,7 +7,8 @@
  *
  * - `tds-prelogin`: a damaged PRELOGIN as the first message of a fresh
  *   connection. The answer must be a PRELOGIN answer that decodes (then, if
- *   the client asked for TLS, a close), or the connection closes; a PRELOGIN
+ *   the client asked for TLS or for client certificate authentication, a
+ *   close), or the connection closes; a PRELOGIN
  *   that decodes with a valid ENCRYPTION must be answered, one that does not
  *   must not be.
  * - `tds-login7`: a good PRELOGIN, then a damaged LOGIN7. The answer must
@@ -176,7 +177,7 @@ const GOOD_LOGIN7_WIRE = encodePackets(TdsPacketType.LOGIN7, GOOD_LOGIN7);
 const preloginBases = (): Uint8Array[] => [
   GOOD_PRELOGIN,
   encodePrelogin({ version: CLIENT_VERSION, encryption: Encryption.OFF, instance: Uint8Array.of(0) }),
-  // Asks for TLS: answered NOT_SUP, then closed.
+  // Asks for TLS: answered NOT_SUP, then closed (so is the next, asking for client certificate authentication).
   encodePrelogin({ version: CLIENT_VERSION, encryption: Encryption.ON, threadId: 1, mars: 0 }),
   encodePrelogin({
     version: { major: 17, minor: 10, build: 1, subBuild: 0 },
@@ -642,7 +643,9 @@ function preloginExpectation(
     const offered = p.encryption ?? Encryption.NOT_SUP;
     const o = offered & ~Encryption.CLIENT_CERT;
     if (o > Encryption.REQ) return { must: 'close', wantsTls: false };
-    return { must: 'answer', wantsTls: o === Encryption.ON || o === Encryption.REQ };
+    // ENCRYPT_CLIENT_CERT needs TLS whatever the value it is set on: closed after the answer too.
+    const clientCert = (offered & Encryption.CLIENT_CERT) !== 0;
+    return { must: 'answer', wantsTls: o === Encryption.ON || o === Encryption.REQ || clientCert };
   } catch (e) {
     if (!isTdsError(e)) throw new Error(`decodePrelogin threw ${(e as Error)?.stack ?? e}`, { cause: e });
     return { must: 'close', wantsTls: false };
