@@ -4,7 +4,8 @@
  * `KerberosAuth`, which drives MIT's GSS-API through pykerberos
  * (python3-kerberos). A second, independent reader of the instance's
  * PRELOGIN, TLS-in-PRELOGIN, LOGINACK, ENVCHANGE, COLMETADATA, ROW, ERROR
- * and DONE tokens.
+ * and DONE tokens, and a second writer of transaction manager requests
+ * (its default, out of autocommit, begins and ends transactions with them).
  *
  * The service name is GSS-API's host-based form with a port,
  * `MSSQLSvc@<host>:1433`, which MIT imports as `MSSQLSvc/<host>:1433` in
@@ -240,6 +241,42 @@ describeWithTools(
           '50000 16 krbsim emulates the login, not a database: it do',
           '[(1,)]',
         ]);
+      },
+    );
+
+    itNeeds(
+      pytds.reason,
+      "out of autocommit, pytds's default: transaction manager requests begin a transaction at connect, and commit() and rollback() end it and begin the next",
+      async () => {
+        await kinit('alice');
+        const before = tdsLog.length;
+        const trancount = ["cur.execute('SELECT @@TRANCOUNT')", 'show(cur.fetchall())'];
+        const r = await python(
+          () => required,
+          [
+            ...trancount,
+            'c.commit()',
+            ...trancount,
+            'c.rollback()',
+            ...trancount,
+            // Back to autocommit: pytds rolls the open transaction back, beginning none.
+            'c.autocommit = True',
+            ...trancount,
+          ],
+          { autocommit: false },
+        );
+        // Each batch names the transaction the last ENVCHANGE 8 handed out, or the endpoint refuses it (3989).
+        expect(r.lines, r.why).toEqual(['[(1,)]', '[(1,)]', '[(1,)]', '[(0,)]']);
+        const session = tdsLog.slice(before);
+        expect(
+          session.flatMap((l) => {
+            const at = l.indexOf(' transaction manager: ');
+            return at < 0 ? [] : [l.slice(at + 22)];
+          }),
+          r.why,
+        ).toEqual(["begin ''", "commit '' and begin ''", "rollback '' and begin ''", "rollback ''"]);
+        // The requests came after the login, in its session, and none was refused.
+        expect(session.some((l) => l.includes('not run: '))).toBe(false);
       },
     );
 

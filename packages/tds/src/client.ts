@@ -1,8 +1,9 @@
 /**
  * A small TDS client: PRELOGIN with the encryption negotiation, TLS inside
  * PRELOGIN, LOGIN7 with an SSPI token (and SSPI continuation legs), SQL
- * batches. For tests and tools that log in to an emulated instance the way
- * a driver does, with krbsim's own Kerberos client making the token.
+ * batches, and transactions begun, committed and rolled back by transaction
+ * manager requests. For tests and tools that log in to an emulated instance
+ * the way a driver does, with krbsim's own Kerberos client making the token.
  *
  * What the client does with the server's ENCRYPTION answer (section 2.2.6.5):
  *
@@ -32,10 +33,11 @@
  * closes the connection. A message that is not structurally valid where it
  * comes (another packet type, tokens that do not decode, an ENVCHANGE the
  * client cannot follow) closes the connection, and every later request is
- * refused with that error. Requests run one at a time: a `batch()` called
- * while another runs waits for it. A server answers each request with one
- * message; one message that comes before the request it answers is kept
- * for it, a second is a protocol error that closes the connection.
+ * refused with that error. Requests run one at a time: a `batch()` (or a
+ * transaction request) called while another runs waits for it. A server
+ * answers each request with one message; one message that comes before the
+ * request it answers is kept for it, a second is a protocol error that
+ * closes the connection.
  *
  * @module
  */
@@ -64,6 +66,7 @@ import { systemTdsTimers, type TdsTimers } from './timers';
 import { PreloginTlsTransport } from './tls-in-prelogin';
 import { decodeTokens } from './tokens/decode';
 import type { Cell, Column, ErrorToken, LoginAckToken, TdsTokenValue } from './tokens/types';
+import { encodeTransactionManagerRequest, type TransactionManagerRequest } from './transaction-manager';
 
 /** What the client offers in PRELOGIN's ENCRYPTION, or `strict` (TDS 8.0); see the module comment. */
 export type TdsClientEncryption = 'off' | 'on' | 'not-supported' | 'strict';
@@ -196,6 +199,21 @@ export interface TdsClient {
    * that is not valid closes the connection.
    */
   batch(sqlText: string): Promise<TdsBatchResult>;
+  /**
+   * Begin a transaction with a transaction manager request (TM_BEGIN_XACT, MS-TDS 2.2.6.9), as
+   * SqlClient's BeginTransaction does: `name` (default none) and `isolationLevel` (`IsolationLevel`,
+   * default 0, no change). The answer's ENVCHANGE BEGIN_TRANSACTION hands out the descriptor the
+   * requests after it carry, as a BEGIN TRANSACTION batch's does; a refusal is in `errors`. Timeouts and
+   * failures as for {@link batch}.
+   */
+  beginTransaction(options?: {
+    readonly name?: string;
+    readonly isolationLevel?: number;
+  }): Promise<TdsBatchResult>;
+  /** Commit the session's transaction with TM_COMMIT_XACT, naming its descriptor; otherwise as {@link beginTransaction}. */
+  commit(): Promise<TdsBatchResult>;
+  /** Roll back the session's transaction with TM_ROLLBACK_XACT, naming its descriptor; otherwise as {@link beginTransaction}. */
+  rollback(): Promise<TdsBatchResult>;
   /** Resolves when the server has closed the connection (or {@link close} was called). */
   readonly closed: Promise<void>;
   close(): void;
@@ -543,17 +561,51 @@ class ClientConnection implements TdsClient {
   }
 
   batch(sqlText: string): Promise<TdsBatchResult> {
+    return this.#request(TdsPacketType.SQL_BATCH, 'batch', () =>
+      encodeSqlBatch(sqlText, this.#tdsVersion, { descriptor: this.#transactionDescriptor }),
+    );
+  }
+
+  beginTransaction(
+    options: { readonly name?: string; readonly isolationLevel?: number } = {},
+  ): Promise<TdsBatchResult> {
+    return this.#transactionRequest({
+      type: 'begin',
+      name: options.name ?? '',
+      isolationLevel: options.isolationLevel ?? 0,
+    });
+  }
+
+  commit(): Promise<TdsBatchResult> {
+    return this.#transactionRequest({ type: 'commit', name: '' });
+  }
+
+  rollback(): Promise<TdsBatchResult> {
+    return this.#transactionRequest({ type: 'rollback', name: '' });
+  }
+
+  #transactionRequest(request: TransactionManagerRequest): Promise<TdsBatchResult> {
+    return this.#request(TdsPacketType.TRANSACTION_MANAGER, 'transaction manager request', () =>
+      encodeTransactionManagerRequest(request, this.#tdsVersion, { descriptor: this.#transactionDescriptor }),
+    );
+  }
+
+  /**
+   * Send a request (`encode` runs when its turn comes, so that it names the transaction the requests
+   * before it left) and read its answer, following the transaction it tells of; cancelled on a timeout.
+   */
+  #request(type: number, what: string, encode: () => Uint8Array): Promise<TdsBatchResult> {
     return this.#exclusive(async () => {
-      const request = encodeSqlBatch(sqlText, this.#tdsVersion, { descriptor: this.#transactionDescriptor });
+      const request = encode();
       const answer = await this.#guard(async () => {
         this.#ensureOpen();
-        this.#write(TdsPacketType.SQL_BATCH, request);
-        const m = await this.#receive('batch response', true);
+        this.#write(type, request);
+        const m = await this.#receive(`${what} response`, true);
         if (m === TIMED_OUT) {
           await this.#cancel();
           return undefined;
         }
-        const tokens = this.#tokensOf(m, 'a batch');
+        const tokens = this.#tokensOf(m, `a ${what}`);
         this.#followTransaction(tokens);
         const results: Array<{ columns: readonly Column[]; rows: Cell[][] }> = [];
         const errors: ErrorToken[] = [];
@@ -567,8 +619,8 @@ class ClientConnection implements TdsClient {
       if (answer === undefined) {
         throw new TdsError(
           'timeout',
-          'batch response',
-          `no answer in ${this.#timeoutMs} ms: the batch was cancelled (ATTENTION acknowledged), the connection stays open`,
+          `${what} response`,
+          `no answer in ${this.#timeoutMs} ms: the ${what} was cancelled (ATTENTION acknowledged), the connection stays open`,
         );
       }
       return answer;

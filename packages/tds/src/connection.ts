@@ -6,7 +6,7 @@
  * prelogin --PRELOGIN--> (handshake --TLS done-->) login --LOGIN7--> authenticating
  * (TDS 8.0: TLS first, then prelogin --PRELOGIN--> login, all inside TLS)
  *   authenticating --continue--> sspi --SSPI--> authenticating
- *   authenticating --accepted--> session (SQLBatch, ATTENTION)   --refused--> closing
+ *   authenticating --accepted--> session (SQLBatch, transaction manager, ATTENTION)   --refused--> closing
  * ```
  *
  * Failures: before the client can read a token stream (PRELOGIN, TLS) the
@@ -47,9 +47,16 @@ import {
   type SessionState,
   statementTokens,
   transactionDescriptorRefusal,
+  transactionManagerTokens,
 } from './responses';
 import { type ConnectionConfig, maskSqlSecrets, type TdsAuthResult, type TdsSession } from './server';
-import { AllHeadersType, decodeSqlBatch, transactionDescriptorOf } from './sql-batch';
+import {
+  AllHeadersType,
+  decodeSqlBatch,
+  type StreamHeader,
+  type TransactionDescriptorHeader,
+  transactionDescriptorOf,
+} from './sql-batch';
 import {
   cannotOpenDatabase,
   inputStreamError,
@@ -64,6 +71,11 @@ import { answerBatch, type SessionFacts, type StatementResult } from './sql-surf
 import { PreloginTlsTransport } from './tls-in-prelogin';
 import { encodeTokens } from './tokens/encode';
 import type { TdsTokenValue } from './tokens/types';
+import {
+  decodeTransactionManagerRequest,
+  type TransactionBegin,
+  type TransactionManagerRequest,
+} from './transaction-manager';
 
 /** A TLS record's content type for the handshake: the first byte of a ClientHello (MS-TDS 3.3.5.1). */
 const TLS_HANDSHAKE = 0x16;
@@ -817,16 +829,8 @@ export class Connection {
         const batch = decodeSqlBatch(m.payload, this.#tdsVersion);
         const { sqlText, headers } = batch;
         this.#log(`batch: ${oneLine(maskSqlSecrets(sqlText))}`); // no password or secret's literal
-        // MS-TDS 2.2.5.3.2: the request names the transaction it runs in, which must be the session's
-        // (TDS 7.1 has no ALL_HEADERS, and nothing to check).
-        const transaction = transactionDescriptorOf(batch);
-        const refused =
-          transaction && transactionDescriptorRefusal(transaction.descriptor, this.#sessionState);
-        if (refused) {
-          this.#log(`not run: ${refused.number} ${refused.msgText}`);
-          this.#sendTokens([...reset, this.#error(refused), done(DoneStatus.ERROR)]);
-          return;
-        }
+        const transaction = this.#transactionNamed(batch, reset);
+        if (transaction === 'refused') return;
         // MS-TDS 2.2.5.3.1: a query notification subscription (SqlDependency) the emulator cannot keep;
         // answering the batch would tell the client it was registered.
         if (headers.some((h) => h.type === AllHeadersType.QUERY_NOTIFICATIONS)) {
@@ -841,12 +845,28 @@ export class Connection {
         this.#send(TdsPacketType.TABULAR_RESULT, answer.payload, answer.tokens);
         return;
       }
+      case TdsPacketType.TRANSACTION_MANAGER: {
+        // MS-TDS 2.2.6.9: BEGIN, COMMIT and ROLLBACK without SQL text, on the batches' transaction.
+        const tm = decodeTransactionManagerRequest(m.payload, this.#tdsVersion);
+        this.#log(`transaction manager: ${transactionRequestText(tm.request)}`);
+        const transaction = this.#transactionNamed(tm, reset);
+        if (transaction === 'refused') return;
+        const answer = transactionManagerTokens(tm.request, {
+          serverName: this.#c.serverName,
+          state: this.#sessionState,
+          outstandingRequests: transaction?.outstandingRequestCount ?? 1,
+        });
+        const refused = answer.tokens.find((t) => t.type === 'ERROR');
+        if (refused?.type === 'ERROR') this.#log(`not run: ${refused.number} ${refused.msgText}`);
+        this.#sessionState = answer.state;
+        this.#sendTokens([...reset, ...answer.tokens]);
+        return;
+      }
       case TdsPacketType.ATTENTION:
         // Section 2.2.1.7: an attention is acknowledged by a DONE with DONE_ATTN.
         this.#sendTokens([done(DoneStatus.ATTN)]);
         return;
       case TdsPacketType.RPC:
-      case TdsPacketType.TRANSACTION_MANAGER:
       case TdsPacketType.BULK_LOAD:
         this.#log(`not served: message type 0x${m.type.toString(16)}`);
         this.#sendTokens([
@@ -862,6 +882,23 @@ export class Connection {
       default:
         throw unexpected(`a message of type 0x${m.type.toString(16)} in a logged-in session`);
     }
+  }
+
+  /**
+   * The transaction a request names in ALL_HEADERS (MS-TDS 2.2.5.3.2; none under TDS 7.1), checked
+   * against the session as `reset` left it: the descriptor header, or 'refused' when the request may not
+   * run (3989, 3971), its refusal sent after `reset`.
+   */
+  #transactionNamed(
+    request: { readonly headers: readonly StreamHeader[] },
+    reset: readonly TdsTokenValue[],
+  ): TransactionDescriptorHeader | undefined | 'refused' {
+    const transaction = transactionDescriptorOf(request);
+    const refused = transaction && transactionDescriptorRefusal(transaction.descriptor, this.#sessionState);
+    if (!refused) return transaction;
+    this.#log(`not run: ${refused.number} ${refused.msgText}`);
+    this.#sendTokens([...reset, this.#error(refused), done(DoneStatus.ERROR)]);
+    return 'refused';
   }
 
   /**
@@ -998,6 +1035,42 @@ const oneLine = (s: string) => {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > 120 ? `${t.slice(0, 117)}...` : t;
 };
+
+/** ISOLATION_LEVEL's names (MS-TDS 2.2.6.9), for the log. */
+const ISOLATION_LEVELS = [
+  'no change',
+  'read uncommitted',
+  'read committed',
+  'repeatable read',
+  'serializable',
+  'snapshot',
+];
+
+/** `begin 'name'`, with a level that changes the isolation level. */
+const beginText = (b: TransactionBegin) =>
+  `begin '${b.name}'${b.isolationLevel !== 0 ? ` (isolation level ${ISOLATION_LEVELS[b.isolationLevel]})` : ''}`;
+
+/**
+ * A transaction manager request, as the log shows it: `begin 'name'`, `commit ''`, `rollback '' and
+ * begin ''`, `save 'sp'`, or the distributed request's name (a propagation's bytes are not shown).
+ */
+function transactionRequestText(r: TransactionManagerRequest): string {
+  switch (r.type) {
+    case 'begin':
+      return beginText(r);
+    case 'commit':
+    case 'rollback':
+      return `${r.type} '${r.name}'${r.begin !== undefined ? ` and ${beginText(r.begin)}` : ''}`;
+    case 'save':
+      return `save '${r.name}'`;
+    case 'get-dtc-address':
+      return 'TM_GET_DTC_ADDRESS';
+    case 'propagate':
+      return `TM_PROPAGATE_XACT (${r.data.length} bytes)`;
+    case 'promote':
+      return 'TM_PROMOTE_XACT';
+  }
+}
 
 /** What a token stream answers: `ERROR 18456`, `LOGINACK`, `SSPI`, `DONE` or `result`. */
 function replyName(tokens: readonly TdsTokenValue[]): string {

@@ -3,8 +3,9 @@
  * PRELOGIN with the encryption negotiation and TLS inside PRELOGIN packets,
  * LOGIN7 with integrated security (a Kerberos or SPNEGO token in the SSPI
  * field, the AP-REP back in an SSPI token), LOGINACK with the ENVCHANGE,
- * INFO and DONE tokens a client expects, the product's login errors, and a
- * few statements that show who logged in. It is not a database.
+ * INFO and DONE tokens a client expects, the product's login errors, a
+ * few statements that show who logged in, and transactions begun and ended
+ * by SQL or by transaction manager requests. It is not a database.
  *
  * The package knows TDS and TLS, not Kerberos: a login's token goes to the
  * `authenticate` callback of {@link serveTds}, which accepts it (for the
@@ -29,6 +30,7 @@ export { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion, TypeFl
 export { TdsPacketStatus, TdsPacketType } from './iana/packet';
 export { Encryption, PreloginOption, TDS8_ALPN } from './iana/prelogin';
 export { DataType, DoneStatus, EnvChangeType, TdsToken } from './iana/tokens';
+export { IsolationLevel, TransactionManagerRequestType } from './iana/transaction-manager';
 export {
   DEFAULT_MAX_SSPI_BYTES,
   decodeLogin7,
@@ -105,3 +107,10 @@ export type {
   TdsTokenValue,
   TokenContext,
 } from './tokens/types';
+export {
+  decodeTransactionManagerRequest,
+  encodeTransactionManagerRequest,
+  type TransactionBegin,
+  type TransactionManagerRequest,
+  type TransMgrReq,
+} from './transaction-manager';

@@ -21,10 +21,12 @@ import {
   rollbackWithoutBegin,
   type SqlError,
   transactionHasPendingRequests,
+  transactionRequestNotServed,
 } from './sql-errors';
-import type { StatementResult } from './sql-surface';
+import { MAX_TRANSACTION_NAME, type StatementResult } from './sql-surface';
 import { DEFAULT_COLLATION } from './tokens/encode';
-import type { TdsTokenValue } from './tokens/types';
+import type { Cell, TdsTokenValue } from './tokens/types';
+import type { TransactionManagerRequest } from './transaction-manager';
 
 /** DONE CurCmd of a SELECT. */
 const CUR_CMD_SELECT = 0xc1;
@@ -263,6 +265,48 @@ function begin(
 }
 
 /**
+ * BEGIN, COMMIT or ROLLBACK TRANSACTION run in `state` (`name` as written, none for undefined), as a
+ * batch's statement or a transaction manager request runs it: the session after and its ENVCHANGEs,
+ * or SQL Server's error, the session left as it was (see {@link statementTokens}).
+ */
+function transactionStep(
+  state: SessionState,
+  op: 'begin' | 'commit' | 'rollback',
+  name: string | undefined,
+  outstandingRequests: number,
+): { state: SessionState; tokens: TdsTokenValue[] } | { error: SqlError } {
+  // MS-TDS 2.2.5.3.2: without MARS a request is the only one active (OutstandingRequestCount 1); a
+  // count above that claims others work on the transaction, and SQL Server refuses to begin or end one
+  // under them.
+  if (outstandingRequests > 1) return { error: transactionHasPendingRequests() };
+  const open = state.transaction;
+  if (op === 'begin') {
+    if (open !== undefined) {
+      return { state: { ...state, transaction: { ...open, count: open.count + 1 } }, tokens: [] };
+    }
+    // Under implicit mode an unseen BEGIN TRANSACTION, the outermost and nameless, runs first.
+    const b = state.implicitTransactions ? begin(state, 2, '') : begin(state, 1, name ?? '');
+    return { state: b.state, tokens: [b.token] };
+  }
+  if (open === undefined) return { error: op === 'commit' ? commitWithoutBegin() : rollbackWithoutBegin() };
+  if (op === 'commit' && open.count > 1) {
+    return { state: { ...state, transaction: { ...open, count: open.count - 1 } }, tokens: [] };
+  }
+  if (op === 'rollback' && name !== undefined && name !== open.name) {
+    return { error: noTransactionOrSavepoint(name) };
+  }
+  return {
+    state: { ...state, transaction: undefined },
+    tokens: [
+      transactionEnded(
+        op === 'commit' ? EnvChangeType.COMMIT_TRANSACTION : EnvChangeType.ROLLBACK_TRANSACTION,
+        open,
+      ),
+    ],
+  };
+}
+
+/**
  * A batch's tokens: per statement its rows, ENVCHANGE and INFO 5701 for a database change (with
  * fUseDB), ENVCHANGE and INFO 5703 for SET LANGUAGE (with fSetLang), the transaction ENVCHANGEs, or its
  * ERROR; then a DONE, with MORE on all but the last, COUNT with rows (unless SET NOCOUNT ON), ERROR
@@ -281,6 +325,9 @@ function begin(
  * transactions, the unseen one and its own (@@TRANCOUNT 2, one ENVCHANGE 8, the outermost nameless), as
  * SQL Server's documentation of the option says. An open transaction ends as any other, and SET
  * IMPLICIT_TRANSACTIONS OFF leaves it open.
+ *
+ * A column that is @@TRANCOUNT (`tranCount`) holds the session's transaction count as the statement
+ * runs, after the statements before it in the batch (and the transaction its own reading may begin).
  *
  * DONE_INXACT (2.2.7.6) is left clear: MS-TDS's product notes (Appendix A, on section 2.2.7.6) say SQL
  * Server does not set it, the bit being reserved for future use.
@@ -316,7 +363,9 @@ export function statementTokens(
           tokens.push(b.token);
         }
         tokens.push({ type: 'COLMETADATA', columns: r.columns });
-        for (const values of r.rows) tokens.push({ type: 'ROW', values });
+        for (const values of r.rows) {
+          tokens.push({ type: 'ROW', values: withTranCount(values, r.tranCount, state) });
+        }
         tokens.push({
           type: 'DONE',
           status: more | (state.nocount ? 0 : DoneStatus.COUNT),
@@ -365,51 +414,17 @@ export function statementTokens(
         state = { ...state, database: r.database };
         return;
       case 'transaction': {
-        const open = state.transaction;
-        if (open === undefined && r.ifOpen === true) {
+        if (state.transaction === undefined && r.ifOpen === true) {
           tokens.push(done(more));
           return;
         }
-        // MS-TDS 2.2.5.3.2: without MARS a request is the only one active (OutstandingRequestCount 1);
-        // a count above that claims others work on the transaction, and SQL Server refuses to begin or
-        // end one under them.
-        if (session.outstandingRequests > 1) {
-          error(transactionHasPendingRequests());
+        const step = transactionStep(state, r.op, r.name, session.outstandingRequests);
+        if ('error' in step) {
+          error(step.error);
           return;
         }
-        if (r.op === 'begin') {
-          if (open !== undefined) {
-            state = { ...state, transaction: { ...open, count: open.count + 1 } };
-          } else {
-            // Under implicit mode an unseen BEGIN TRANSACTION, the outermost and nameless, runs first.
-            const b = state.implicitTransactions ? begin(state, 2, '') : begin(state, 1, r.name ?? '');
-            state = b.state;
-            tokens.push(b.token);
-          }
-          tokens.push(done(more));
-          return;
-        }
-        if (open === undefined) {
-          error(r.op === 'commit' ? commitWithoutBegin() : rollbackWithoutBegin());
-          return;
-        }
-        if (r.op === 'commit' && open.count > 1) {
-          state = { ...state, transaction: { ...open, count: open.count - 1 } };
-          tokens.push(done(more));
-          return;
-        }
-        if (r.op === 'rollback' && r.name !== undefined && r.name !== open.name) {
-          error(noTransactionOrSavepoint(r.name));
-          return;
-        }
-        state = { ...state, transaction: undefined };
-        tokens.push(
-          transactionEnded(
-            r.op === 'commit' ? EnvChangeType.COMMIT_TRANSACTION : EnvChangeType.ROLLBACK_TRANSACTION,
-            open,
-          ),
-          done(more),
-        );
+        state = step.state;
+        tokens.push(...step.tokens, done(more));
         return;
       }
       case 'error':
@@ -417,5 +432,102 @@ export function statementTokens(
         return;
     }
   });
+  return { tokens, state };
+}
+
+/** A row with its @@TRANCOUNT columns (`columns`, by index) holding the count of `state`'s transaction. */
+function withTranCount(
+  values: readonly Cell[],
+  columns: readonly number[] | undefined,
+  state: SessionState,
+): readonly Cell[] {
+  if (columns === undefined || columns.length === 0) return values;
+  const row = [...values];
+  for (const i of columns) row[i] = state.transaction?.count ?? 0;
+  return row;
+}
+
+/** What the answer names each transaction manager request it does not serve by. */
+const UNSERVED_REQUESTS = {
+  'get-dtc-address': 'distributed transactions (TM_GET_DTC_ADDRESS)',
+  propagate: 'distributed transactions (TM_PROPAGATE_XACT)',
+  promote: 'distributed transactions (TM_PROMOTE_XACT)',
+} as const;
+
+/**
+ * The answer to a transaction manager request (MS-TDS 2.2.6.9) whose transaction descriptor the session
+ * took, and the session after it; one DONE ends it (DONE_ERROR after an ERROR). Each request runs as the
+ * T-SQL statement it stands for runs in a batch ({@link statementTokens}), so both kinds of request see
+ * one transaction:
+ *
+ * - TM_BEGIN_XACT: BEGIN TRANSACTION [name]. With none open, ENVCHANGE 8 with a new descriptor (its old
+ *   value empty); inside an open transaction it counts one more and sends no ENVCHANGE (MS-TDS: it
+ *   "increments trancount if already in a transaction"). The isolation level (0x00 to 0x05, checked by
+ *   the decoder) changes no answer: the emulator has no data.
+ * - TM_COMMIT_XACT, TM_ROLLBACK_XACT: COMMIT (the name is not checked, as COMMIT TRANSACTION's is not)
+ *   and ROLLBACK TRANSACTION [name]: ENVCHANGE 9 or 10 with the descriptor as the old value when the
+ *   transaction ends; 3902 or 3903 with none open, 6401 for a rollback naming another transaction. With
+ *   fBeginXact, the next transaction begins as TM_BEGIN_XACT begins one, its ENVCHANGE 8 in the same
+ *   answer; when the commit or rollback fails, nothing begins.
+ * - An OutstandingRequestCount above 1 makes each of them 3981, as in a batch.
+ * - TM_SAVE_XACT: savepoints are not served (a batch's ROLLBACK TRANSACTION to one is 6401), so it is
+ *   refused with 50000 naming it, the transaction as it was; so are TM_GET_DTC_ADDRESS,
+ *   TM_PROPAGATE_XACT and TM_PROMOTE_XACT: distributed transactions are not served.
+ * - A name longer than BEGIN TRANSACTION takes (32 characters) is refused with 50000, as a batch's
+ *   statement naming one is.
+ */
+export function transactionManagerTokens(
+  request: TransactionManagerRequest,
+  session: {
+    readonly serverName: string;
+    readonly state: SessionState;
+    /** The request's OutstandingRequestCount (1 under TDS 7.1, which has no ALL_HEADERS). */
+    readonly outstandingRequests: number;
+  },
+): { tokens: TdsTokenValue[]; state: SessionState } {
+  const refuse = (e: SqlError) => ({
+    tokens: [errorToken(e, session.serverName), done(DoneStatus.ERROR)],
+    state: session.state,
+  });
+  switch (request.type) {
+    case 'get-dtc-address':
+    case 'propagate':
+    case 'promote':
+      return refuse(transactionRequestNotServed(UNSERVED_REQUESTS[request.type]));
+    case 'save':
+      return refuse(transactionRequestNotServed(`savepoints (TM_SAVE_XACT '${request.name}')`));
+  }
+  const steps: Array<{ op: 'begin' | 'commit' | 'rollback'; name: string }> =
+    request.type === 'begin'
+      ? [{ op: 'begin', name: request.name }]
+      : [
+          { op: request.type, name: request.name },
+          ...(request.begin !== undefined ? [{ op: 'begin' as const, name: request.begin.name }] : []),
+        ];
+  const long = steps.find((s) => s.name.length > MAX_TRANSACTION_NAME);
+  if (long !== undefined) {
+    return refuse(
+      transactionRequestNotServed(
+        `a transaction name of ${long.name.length} characters ('${long.name}'; BEGIN TRANSACTION takes ${MAX_TRANSACTION_NAME} at most)`,
+      ),
+    );
+  }
+  let state = session.state;
+  const tokens: TdsTokenValue[] = [];
+  for (const s of steps) {
+    const step = transactionStep(
+      state,
+      s.op,
+      s.name === '' ? undefined : s.name,
+      session.outstandingRequests,
+    );
+    if ('error' in step) {
+      tokens.push(errorToken(step.error, session.serverName), done(DoneStatus.ERROR));
+      return { tokens, state };
+    }
+    state = step.state;
+    tokens.push(...step.tokens);
+  }
+  tokens.push(done(DoneStatus.FINAL));
   return { tokens, state };
 }

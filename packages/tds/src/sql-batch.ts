@@ -14,6 +14,9 @@
  * trace activity (3): a 16-byte activity id and a 4-byte sequence number,
  * HeaderLength 26. Another type, a second header of one type, or a
  * header out of its structure is malformed (the client then gets 4014).
+ * A transaction manager request carries the same ALL_HEADERS, without
+ * query notifications (`transaction-manager.ts` reads it with the reader
+ * and writer here).
  *
  * The decoder checks a transaction descriptor's structure only; its value
  * is the session's to check (`connection.ts`): the descriptor the server
@@ -59,13 +62,18 @@ export interface TransactionDescriptorHeader {
   readonly outstandingRequestCount: number;
 }
 
-/** The transaction descriptor header of a batch decoded under TDS 7.2 or later; undefined under 7.1, which has none. */
-export function transactionDescriptorOf(batch: SqlBatch): TransactionDescriptorHeader | undefined {
-  const h = batch.headers.find((x) => x.type === AllHeadersType.TRANSACTION_DESCRIPTOR);
+/**
+ * The transaction descriptor header of a request decoded under TDS 7.2 or later (a SQLBatch, a transaction
+ * manager request); undefined under 7.1, which has no ALL_HEADERS.
+ */
+export function transactionDescriptorOf(request: {
+  readonly headers: readonly StreamHeader[];
+}): TransactionDescriptorHeader | undefined {
+  const h = request.headers.find((x) => x.type === AllHeadersType.TRANSACTION_DESCRIPTOR);
   if (h === undefined) return undefined;
   const r = new ByteReader(h.data);
-  const descriptor = r.take(8, 'SQLBatch.ALL_HEADERS.TransactionDescriptor');
-  return { descriptor, outstandingRequestCount: r.u32le('SQLBatch.ALL_HEADERS.OutstandingRequestCount') };
+  const descriptor = r.take(8, 'ALL_HEADERS.TransactionDescriptor');
+  return { descriptor, outstandingRequestCount: r.u32le('ALL_HEADERS.OutstandingRequestCount') };
 }
 
 /** The HeaderLength of the fixed-size headers (HeaderLength, HeaderType and HeaderData). */
@@ -87,54 +95,74 @@ function checkQueryNotifications(data: Uint8Array, p: string): void {
   }
 }
 
-/** Decode a SQLBatch payload sent under `tdsVersion` (7.1 has no ALL_HEADERS). */
-export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7_4): SqlBatch {
+/**
+ * ALL_HEADERS at the start of `b` (MS-TDS 2.2.5.3), the request's `message` naming the fields
+ * (`SQLBatch`, `TransMgrReq`): its headers and where the request's own data begins. Query
+ * notifications are a SQLBatch's and an RPC's only (2.2.5.3's table: disallowed in a transaction
+ * manager request), so `queryNotifications: false` refuses them too.
+ */
+export function decodeAllHeaders(
+  b: Uint8Array,
+  message: string,
+  queryNotifications: boolean,
+): { headers: StreamHeader[]; end: number } {
   const headers: StreamHeader[] = [];
-  let textAt = 0;
-  if (hasTds72Forms(tdsVersion)) {
-    const r = new ByteReader(b);
-    const total = r.u32le('SQLBatch.ALL_HEADERS.TotalLength');
-    if (total < 4 || total > b.length) {
-      throw new TdsError('malformed', 'SQLBatch.ALL_HEADERS.TotalLength', `${total} is not 4 to ${b.length}`);
-    }
-    const hr = new ByteReader(b, 4, total);
-    while (hr.remaining > 0) {
-      const p = `SQLBatch.ALL_HEADERS[${headers.length}]`;
-      const length = hr.u32le(`${p}.HeaderLength`);
-      if (length < 6) throw new TdsError('malformed', `${p}.HeaderLength`, `${length} is shorter than 6`);
-      const type = hr.u16le(`${p}.HeaderType`);
-      const fixed = FIXED_HEADER_LENGTHS.get(type);
-      if (fixed === undefined && type !== AllHeadersType.QUERY_NOTIFICATIONS) {
-        throw new TdsError(
-          'malformed',
-          `${p}.HeaderType`,
-          `0x${type.toString(16).padStart(4, '0')} is no header type`,
-        );
-      }
-      if (headers.some((h) => h.type === type)) {
-        throw new TdsError('malformed', `${p}.HeaderType`, `a second header of type ${type}`);
-      }
-      if (fixed !== undefined && length !== fixed) {
-        throw new TdsError(
-          'malformed',
-          `${p}.HeaderLength`,
-          `${length} where a header of type ${type} has ${fixed}`,
-        );
-      }
-      const data = hr.take(length - 6, `${p}.HeaderData`);
-      if (type === AllHeadersType.QUERY_NOTIFICATIONS) checkQueryNotifications(data, `${p}.HeaderData`);
-      headers.push({ type, data });
-    }
-    if (!headers.some((h) => h.type === AllHeadersType.TRANSACTION_DESCRIPTOR)) {
+  const r = new ByteReader(b);
+  const total = r.u32le(`${message}.ALL_HEADERS.TotalLength`);
+  if (total < 4 || total > b.length) {
+    throw new TdsError('malformed', `${message}.ALL_HEADERS.TotalLength`, `${total} is not 4 to ${b.length}`);
+  }
+  const hr = new ByteReader(b, 4, total);
+  while (hr.remaining > 0) {
+    const p = `${message}.ALL_HEADERS[${headers.length}]`;
+    const length = hr.u32le(`${p}.HeaderLength`);
+    if (length < 6) throw new TdsError('malformed', `${p}.HeaderLength`, `${length} is shorter than 6`);
+    const type = hr.u16le(`${p}.HeaderType`);
+    const fixed = FIXED_HEADER_LENGTHS.get(type);
+    if (fixed === undefined && type !== AllHeadersType.QUERY_NOTIFICATIONS) {
       throw new TdsError(
         'malformed',
-        'SQLBatch.ALL_HEADERS',
-        'no transaction descriptor header (required from TDS 7.2)',
+        `${p}.HeaderType`,
+        `0x${type.toString(16).padStart(4, '0')} is no header type`,
       );
     }
-    textAt = total;
+    if (type === AllHeadersType.QUERY_NOTIFICATIONS && !queryNotifications) {
+      throw new TdsError(
+        'malformed',
+        `${p}.HeaderType`,
+        `query notifications (type 1) are not allowed in a ${message}`,
+      );
+    }
+    if (headers.some((h) => h.type === type)) {
+      throw new TdsError('malformed', `${p}.HeaderType`, `a second header of type ${type}`);
+    }
+    if (fixed !== undefined && length !== fixed) {
+      throw new TdsError(
+        'malformed',
+        `${p}.HeaderLength`,
+        `${length} where a header of type ${type} has ${fixed}`,
+      );
+    }
+    const data = hr.take(length - 6, `${p}.HeaderData`);
+    if (type === AllHeadersType.QUERY_NOTIFICATIONS) checkQueryNotifications(data, `${p}.HeaderData`);
+    headers.push({ type, data });
   }
-  const text = b.subarray(textAt);
+  if (!headers.some((h) => h.type === AllHeadersType.TRANSACTION_DESCRIPTOR)) {
+    throw new TdsError(
+      'malformed',
+      `${message}.ALL_HEADERS`,
+      'no transaction descriptor header (required from TDS 7.2)',
+    );
+  }
+  return { headers, end: total };
+}
+
+/** Decode a SQLBatch payload sent under `tdsVersion` (7.1 has no ALL_HEADERS). */
+export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7_4): SqlBatch {
+  const { headers, end } = hasTds72Forms(tdsVersion)
+    ? decodeAllHeaders(b, 'SQLBatch', true)
+    : { headers: [], end: 0 };
+  const text = b.subarray(end);
   if (text.length % 2 !== 0) {
     throw new TdsError('malformed', 'SQLBatch.SQLText', `${text.length} bytes is not UTF-16`);
   }
@@ -143,6 +171,24 @@ export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7
 
 /** No transaction open: the descriptor a request carries in autocommit mode (MS-TDS 2.2.5.3.2). */
 const NO_TRANSACTION = new Uint8Array(8);
+
+/**
+ * Write ALL_HEADERS with the transaction descriptor header alone (22 bytes): `transaction`'s descriptor
+ * (8 bytes; default all zeros, no transaction open) and OutstandingRequestCount (default 1, as without
+ * MARS). `message` names the request in the RangeError a descriptor of another length is.
+ */
+export function writeAllHeaders(
+  w: ByteWriter,
+  message: string,
+  transaction: Partial<TransactionDescriptorHeader>,
+): ByteWriter {
+  const descriptor = transaction.descriptor ?? NO_TRANSACTION;
+  if (descriptor.length !== 8) {
+    throw new RangeError(`${message}: a transaction descriptor of ${descriptor.length} bytes, not 8`);
+  }
+  w.u32le(22).u32le(18).u16le(AllHeadersType.TRANSACTION_DESCRIPTOR).bytes(descriptor);
+  return w.u32le(transaction.outstandingRequestCount ?? 1);
+}
 
 /**
  * Encode a SQLBatch; from TDS 7.2 on with the transaction descriptor header: `transaction`'s
@@ -156,12 +202,7 @@ export function encodeSqlBatch(
 ): Uint8Array {
   const text = utf16Encode(sqlText);
   if (!hasTds72Forms(tdsVersion)) return text.slice();
-  const descriptor = transaction.descriptor ?? NO_TRANSACTION;
-  if (descriptor.length !== 8) {
-    throw new RangeError(`SQLBatch: a transaction descriptor of ${descriptor.length} bytes, not 8`);
-  }
-  const w = new ByteWriter(22 + text.length);
-  w.u32le(22).u32le(18).u16le(AllHeadersType.TRANSACTION_DESCRIPTOR).bytes(descriptor);
-  w.u32le(transaction.outstandingRequestCount ?? 1);
-  return w.bytes(text).finish();
+  return writeAllHeaders(new ByteWriter(22 + text.length), 'SQLBatch', transaction)
+    .bytes(text)
+    .finish();
 }

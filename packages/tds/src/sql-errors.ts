@@ -214,9 +214,23 @@ export function notRunByEmulator(statement: string): SqlError {
     msgText:
       `krbsim emulates the login, not a database: it does not run "${s}". ` +
       'It answers SELECT of SUSER_SNAME(), SYSTEM_USER, ORIGINAL_LOGIN(), IS_MEMBER(...), ' +
-      'IS_SRVROLEMEMBER(...), @@VERSION, @@SPID, @@SERVERNAME, @@MAX_PRECISION, DB_NAME(), INT and string literals, and of ' +
+      'IS_SRVROLEMEMBER(...), @@VERSION, @@SPID, @@SERVERNAME, @@MAX_PRECISION, @@TRANCOUNT, DB_NAME(), INT and string literals, and of ' +
       'auth_scheme, encrypt_option, net_transport from sys.dm_exec_connections WHERE session_id = @@SPID; ' +
       'it accepts USE master, transaction statements, and SET options that leave these answers as they are.',
+  };
+}
+
+/**
+ * 50000, class 16: a transaction manager request (MS-TDS 2.2.6.9) for what the emulated instance does
+ * not serve, `what` naming it (savepoints, distributed transactions); the request is not run and the
+ * session's transaction is left as it was, rather than answered as if it had been done.
+ */
+export function transactionRequestNotServed(what: string): SqlError {
+  return {
+    number: 50000,
+    state: 1,
+    class: 16,
+    msgText: `krbsim's emulated instance does not serve ${what}: the request was not run, and the session's transaction is as it was.`,
   };
 }
 

@@ -14,10 +14,10 @@
  *
  * - `SELECT` of a list of: `SUSER_SNAME()`, `SUSER_NAME()`, `SYSTEM_USER`,
  *   `ORIGINAL_LOGIN()`, `IS_MEMBER('...')`, `IS_SRVROLEMEMBER('...')`,
- *   `@@VERSION`, `@@SPID`, `@@SERVERNAME`, `@@MAX_PRECISION`, `DB_NAME()`, INT
- *   and string literals, each with an optional alias (`AS x`, `x`, `x = ...`),
- *   whose case is kept: one row, each column of the type SQL Server gives it
- *   (`evaluate`: smallint, tinyint, int, nvarchar(128), nvarchar(300), and
+ *   `@@VERSION`, `@@SPID`, `@@SERVERNAME`, `@@MAX_PRECISION`, `@@TRANCOUNT`,
+ *   `DB_NAME()`, INT and string literals, each with an optional alias (`AS x`,
+ *   `x`, `x = ...`), whose case is kept: one row, each column of the type SQL
+ *   Server gives it (`evaluate`: smallint, tinyint, int, nvarchar(128), nvarchar(300), and
  *   varchar(n) or nvarchar(n) for a literal of n characters); a value no
  *   such column holds (a literal longer than 8000 bytes or 4000 byte-pairs,
  *   which SQL Server types (MAX), a character of a non-Unicode literal the
@@ -102,6 +102,11 @@ export type StatementResult =
        * a transaction when none is open, as one without FROM (`SELECT 1`) does not.
        */
       readonly readsTable?: boolean;
+      /**
+       * The columns (by index) that are @@TRANCOUNT: their value is the session's transaction count as
+       * the statement runs, which statements before it in the batch may have changed; the rows hold 0.
+       */
+      readonly tranCount?: readonly number[];
     }
   | { readonly kind: 'done' }
   /** The session's database changed (ENVCHANGE and INFO 5701 follow). */
@@ -139,8 +144,8 @@ const MAX_IDENTIFIER_LENGTH = 128;
 
 /** SQL Server's most elements in a SELECT list (error 1056 past it). */
 const MAX_SELECT_ELEMENTS = 4096;
-/** The longest transaction name T-SQL takes (BEGIN TRANSACTION). */
-const MAX_TRANSACTION_NAME = 32;
+/** The longest transaction name T-SQL takes (BEGIN TRANSACTION); a transaction manager request's too. */
+export const MAX_TRANSACTION_NAME = 32;
 
 /** Answer a batch: one result per statement, in order. */
 export function answerBatch(sqlText: string, facts: SessionFacts): StatementResult[] {
@@ -751,16 +756,18 @@ function select(t: readonly Token[], facts: SessionFacts): StatementResult | und
     }
     return { kind: 'rows', columns, rows: [row], readsTable: true };
   }
+  const tranCount: number[] = [];
   for (const item of items) {
     const found = readings(item)
       .map((r) => ({ r, v: evaluate(r.expr, facts) }))
       .find((x) => x.v !== undefined);
     if (found === undefined) return undefined;
-    const { value, ...type } = found.v!;
+    const { value, tranCount: isTranCount, ...type } = found.v!;
+    if (isTranCount === true) tranCount.push(columns.length);
     columns.push({ name: found.r.alias ?? '', ...type });
     row.push(value);
   }
-  return { kind: 'rows', columns, rows: [row] };
+  return { kind: 'rows', columns, rows: [row], ...(tranCount.length > 0 && { tranCount }) };
 }
 
 /** `sys.dm_exec_connections WHERE session_id = @@SPID` (the WHERE's sides either way round). */
@@ -822,8 +829,14 @@ function intLiteral(x: Token | undefined): number | undefined {
   return n < 2 ** 31 ? n : undefined;
 }
 
-/** A value with its column's type (the column's name aside). */
-type Typed = (Omit<IntColumn, 'name'> | Omit<StringColumn, 'name'>) & { readonly value: Cell };
+/**
+ * A value with its column's type (the column's name aside); `tranCount`: the value is @@TRANCOUNT, the
+ * session's when the statement runs (`statementTokens` puts it in).
+ */
+type Typed = (Omit<IntColumn, 'name'> | Omit<StringColumn, 'name'>) & {
+  readonly value: Cell;
+  readonly tranCount?: true;
+};
 
 /** sysname's length: nvarchar(128), the type of the login and database names. */
 const SYSNAME = 128;
@@ -887,8 +900,8 @@ function toDatabaseCodePage(s: string): string | undefined {
 
 /**
  * One expression's value and type, or undefined when the emulator does not answer it. The types are
- * SQL Server's ("Return Types" of each function): @@SPID smallint, @@MAX_PRECISION tinyint, IS_MEMBER and
- * IS_SRVROLEMEMBER int; SUSER_SNAME(), SUSER_NAME(), SYSTEM_USER, ORIGINAL_LOGIN() (sysname), DB_NAME() and
+ * SQL Server's ("Return Types" of each function): @@SPID smallint, @@MAX_PRECISION tinyint, @@TRANCOUNT,
+ * IS_MEMBER and IS_SRVROLEMEMBER int; SUSER_SNAME(), SUSER_NAME(), SYSTEM_USER, ORIGINAL_LOGIN() (sysname), DB_NAME() and
  * @@SERVERNAME nvarchar(128); @@VERSION nvarchar(300); an integer constant int; a string constant as
  * `stringConstant` says.
  */
@@ -906,6 +919,8 @@ function evaluate(t: readonly Token[], facts: SessionFacts): Typed | undefined {
       if (x.value === '@@servername') return nvarchar(SYSNAME, facts.serverName);
       // The precision of decimal and numeric, which a driver reads as its session opens (jTDS).
       if (x.value === '@@max_precision') return integer('tinyint', 38);
+      // The session's transaction count, an int, which the session's state holds (see `Typed`).
+      if (x.value === '@@trancount') return { type: 'int', value: 0, tranCount: true };
       return undefined;
     }
     if (isWord(x, 'system_user')) return nvarchar(SYSNAME, facts.login);

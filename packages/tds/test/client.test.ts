@@ -15,11 +15,13 @@ import {
   DoneStatus,
   decodePacketHeader,
   decodeSqlBatch,
+  decodeTransactionManagerRequest,
   Encryption,
   EnvChangeType,
   encodePackets,
   encodePrelogin,
   encodeTokens,
+  IsolationLevel,
   isTdsError,
   loginFailed,
   PacketReader,
@@ -234,6 +236,69 @@ describe('connectTds batches', () => {
       [0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0],
       [0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0],
       [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+    ]);
+  });
+});
+
+describe('connectTds transactions by transaction manager requests', () => {
+  it('begins, commits and rolls back with TM requests, naming the transaction in each request as for batches (MS-TDS 2.2.6.9)', async () => {
+    const port = await listen();
+    const c = await connectTds({ port, encryption: 'on', tls: { ca: ca.certPem, servername: 'mi1.test' } });
+    closers.push(() => c.close());
+    expect((await c.login({ sspi: Uint8Array.of(0x60, 0x00) })).ok).toBe(true);
+    const envTypes = (b: { tokens: readonly TdsTokenValue[] }) =>
+      b.tokens.flatMap((t) => (t.type === 'ENVCHANGE' ? [t.envType] : []));
+    const tranCount = async () => (await c.batch('SELECT @@TRANCOUNT')).results[0]!.rows;
+    // The listener refuses a request naming no transaction while one is open (3989), or another (3971).
+    expect(
+      envTypes(await c.beginTransaction({ name: 'tx', isolationLevel: IsolationLevel.SNAPSHOT })),
+    ).toEqual([EnvChangeType.BEGIN_TRANSACTION]);
+    expect(await tranCount()).toEqual([[1]]);
+    expect(envTypes(await c.commit())).toEqual([EnvChangeType.COMMIT_TRANSACTION]);
+    expect(await tranCount()).toEqual([[0]]);
+    expect((await c.rollback()).errors.map((e) => e.number)).toEqual([3903]);
+    // A transaction a batch began is the one a TM request ends, and the other way round.
+    await c.batch('BEGIN TRAN');
+    expect(envTypes(await c.rollback())).toEqual([EnvChangeType.ROLLBACK_TRANSACTION]);
+    await c.beginTransaction();
+    expect(envTypes(await c.batch('COMMIT'))).toEqual([EnvChangeType.COMMIT_TRANSACTION]);
+    expect((await c.commit()).errors.map((e) => e.number)).toEqual([3902]);
+    // What it writes: the request, and the descriptor the server handed out, as it came.
+    const descriptor = Uint8Array.of(0x21, 0, 0, 0, 0x35, 0, 0, 0);
+    const s = await scripted((m, n) => {
+      if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
+      if (n === 1) return LOGGED_IN;
+      const began = decodeTransactionManagerRequest(m.payload).request.type === 'begin';
+      return tokensAnswer([
+        {
+          type: 'ENVCHANGE',
+          envType: began ? EnvChangeType.BEGIN_TRANSACTION : EnvChangeType.COMMIT_TRANSACTION,
+          newValue: began ? descriptor : new Uint8Array(0),
+          oldValue: began ? new Uint8Array(0) : descriptor,
+        },
+        DONE,
+      ]);
+    });
+    const d = await connectTds({ port: s.port, encryption: 'not-supported' });
+    closers.push(() => d.close());
+    await d.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    await d.beginTransaction({ name: 'a', isolationLevel: IsolationLevel.READ_COMMITTED });
+    await d.commit();
+    await d.rollback();
+    expect(s.seen.slice(2).map((m) => m.type)).toEqual(Array(3).fill(TdsPacketType.TRANSACTION_MANAGER));
+    expect(s.seen.slice(2).map((m) => decodeTransactionManagerRequest(m.payload))).toEqual([
+      {
+        headers: [{ type: 2, data: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0) }],
+        request: { type: 'begin', isolationLevel: 2, name: 'a' },
+      },
+      {
+        headers: [{ type: 2, data: Uint8Array.of(0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0) }],
+        request: { type: 'commit', name: '' },
+      },
+      {
+        headers: [{ type: 2, data: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0) }],
+        request: { type: 'rollback', name: '' },
+      },
     ]);
   });
 });

@@ -21,6 +21,7 @@ import {
   encodePackets,
   encodePrelogin,
   encodeSqlBatch,
+  encodeTransactionManagerRequest,
   isTdsError,
   loginFailed,
   OptionFlags1,
@@ -37,6 +38,7 @@ import {
   TdsPacketType,
   type TdsTokenValue,
   TdsVersion,
+  type TransactionManagerRequest,
   untrustedDomain,
 } from '@krbsim/tds';
 import { createSelfSignedCa, issueServerCertificate, type PemCertificate } from '@krbsim/transport';
@@ -150,10 +152,33 @@ function batchNaming(sql: string, descriptor: bigint, outstandingRequests = 1): 
   return Uint8Array.from([...new Uint8Array(headers.buffer), ...Buffer.from(sql, 'utf16le')]);
 }
 
+/** A transaction manager request naming `descriptor` (and `outstandingRequests`) in its ALL_HEADERS. */
+const tmNaming = (request: TransactionManagerRequest, descriptor: bigint, outstandingRequests = 1) => {
+  const d = new DataView(new ArrayBuffer(8));
+  d.setBigUint64(0, descriptor, true);
+  return encodeTransactionManagerRequest(request, TdsVersion.V7_4, {
+    descriptor: new Uint8Array(d.buffer),
+    outstandingRequestCount: outstandingRequests,
+  });
+};
+
 /** A transaction descriptor as ENVCHANGE carries it, read as the ULONGLONG it is. */
 const descriptorValue = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
 
 /** ENVCHANGE RESET_CONNECTION_ACK, as a client reads it. */
+/** The k-th transaction descriptor the session hands out (8 bytes, little-endian). */
+const descriptor = (k: number) => Uint8Array.of(k, 0, 0, 0, 0, 0, 0, 0);
+const none = new Uint8Array(0);
+const envChange = (envType: number, newValue: Uint8Array, oldValue: Uint8Array) => ({
+  type: 'ENVCHANGE',
+  envType,
+  newValue,
+  oldValue,
+});
+/** ENVCHANGE 8, 9 and 10 (MS-TDS 2.2.7.9) for the k-th transaction. */
+const began = (k: number) => envChange(EnvChangeType.BEGIN_TRANSACTION, descriptor(k), none);
+const committed = (k: number) => envChange(EnvChangeType.COMMIT_TRANSACTION, none, descriptor(k));
+const rolledBack = (k: number) => envChange(EnvChangeType.ROLLBACK_TRANSACTION, none, descriptor(k));
 const RESET_ACK = {
   type: 'ENVCHANGE',
   envType: EnvChangeType.RESET_CONNECTION_ACK,
@@ -926,7 +951,7 @@ describe('serveTds: the session', () => {
   }
 
   /**
-   * Batches sent as a driver sends them (MS-TDS 2.2.5.3.2): each names the transaction the answers so
+   * Batches and transaction manager requests sent as a driver sends them (MS-TDS 2.2.5.3.2): each names the transaction the answers so
    * far left open, ENVCHANGE BEGIN_TRANSACTION's descriptor until a COMMIT or ROLLBACK ENVCHANGE ends
    * it, 0 with none; a request that carries RESETCONNECTION names none, the reset ending any (as
    * Microsoft's ODBC driver clears its descriptor when it arms one), RESETCONNECTIONSKIPTRAN the kept one.
@@ -935,9 +960,13 @@ describe('serveTds: the session', () => {
     const { s, next } = await session(options);
     let n = 2;
     let descriptor = 0n;
-    return async (sql: string, status = 0) => {
+    return async (request: string | TransactionManagerRequest, status = 0) => {
       if ((status & TdsPacketStatus.RESET_CONNECTION) !== 0) descriptor = 0n;
-      s.send(encodePackets(TdsPacketType.SQL_BATCH, batchNaming(sql, descriptor), { status }));
+      s.send(
+        typeof request === 'string'
+          ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(request, descriptor), { status })
+          : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(request, descriptor), { status }),
+      );
       const tokens: TdsTokenValue[] = await next(++n);
       for (const t of tokens) {
         if (t.type !== 'ENVCHANGE' || !(t.newValue instanceof Uint8Array)) continue;
@@ -981,14 +1010,6 @@ describe('serveTds: the session', () => {
 
   it("keeps the session's transaction count: ENVCHANGE 8, 9 and 10 with its descriptor, 3902, 3903 and 6401 as SQL Server answers", async () => {
     const batch = await asDriver();
-    const descriptor = (k: number) => Uint8Array.of(k, 0, 0, 0, 0, 0, 0, 0);
-    const envChange = (envType: number, newValue: Uint8Array, oldValue: Uint8Array) => ({
-      type: 'ENVCHANGE',
-      envType,
-      newValue,
-      oldValue,
-    });
-    const none = new Uint8Array(0);
     expect(await batch('ROLLBACK')).toEqual([
       errorFromMi1({
         number: 3903,
@@ -1124,14 +1145,6 @@ describe('serveTds: the session', () => {
 
   it('answers RESETCONNECTION with an open transaction with ENVCHANGE 10 (the reset rolled it back), then its acknowledgement; RESETCONNECTIONSKIPTRAN keeps the transaction and its descriptor', async () => {
     const batch = await asDriver();
-    const descriptor = (k: number) => Uint8Array.of(k, 0, 0, 0, 0, 0, 0, 0);
-    const none = new Uint8Array(0);
-    const envChange = (envType: number, newValue: Uint8Array, oldValue: Uint8Array) => ({
-      type: 'ENVCHANGE',
-      envType,
-      newValue,
-      oldValue,
-    });
     // 2.2.3.1.2: the reset (open transactions aborted) comes before the request runs, which sees none.
     await batch('BEGIN TRAN');
     expect(await batch('IF @@TRANCOUNT > 0 COMMIT', TdsPacketStatus.RESET_CONNECTION)).toEqual([
@@ -1190,19 +1203,289 @@ describe('serveTds: the session', () => {
     ]);
   });
 
+  it('answers SELECT @@TRANCOUNT with the count each statement of the batch runs at, an int', async () => {
+    const batch = await asDriver();
+    const rows = (tokens: readonly TdsTokenValue[]) =>
+      tokens.flatMap((t) => (t.type === 'ROW' ? [t.values] : t.type === 'ERROR' ? [[t.number]] : []));
+    const answer = await batch(
+      'SELECT @@TRANCOUNT AS n; BEGIN TRAN; SELECT @@TRANCOUNT, 5; BEGIN TRAN; SELECT @@trancount; COMMIT; COMMIT; SELECT @@TRANCOUNT',
+    );
+    expect(answer[0]).toEqual({ type: 'COLMETADATA', columns: [{ name: 'n', type: 'int' }] });
+    expect(rows(answer)).toEqual([[0], [1, 5], [2], [0]]);
+    // Under SET IMPLICIT_TRANSACTIONS ON a SELECT that reads a view begins one; @@TRANCOUNT itself does not.
+    expect(
+      rows(
+        await batch(
+          'SET IMPLICIT_TRANSACTIONS ON; SELECT @@TRANCOUNT; SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID; SELECT @@TRANCOUNT',
+        ),
+      ),
+    ).toEqual([[0], ['KERBEROS'], [1]]);
+  });
+
+  describe('transaction manager requests (MS-TDS 2.2.6.9), on the transaction batches run', () => {
+    const BEGIN: TransactionManagerRequest = { type: 'begin', isolationLevel: 0, name: '' };
+    const COMMIT: TransactionManagerRequest = { type: 'commit', name: '' };
+    const ROLLBACK: TransactionManagerRequest = { type: 'rollback', name: '' };
+    const FINAL = done(DoneStatus.FINAL);
+    /** The rows of `SELECT @@TRANCOUNT`. */
+    const tranCount = async (send: Awaited<ReturnType<typeof asDriver>>) =>
+      (await send('SELECT @@TRANCOUNT')).flatMap((t) => (t.type === 'ROW' ? t.values : []));
+    const notServed = (what: string) => [
+      errorFromMi1({
+        number: 50000,
+        state: 1,
+        class: 16,
+        msgText: `krbsim's emulated instance does not serve ${what}: the request was not run, and the session's transaction is as it was.`,
+      }),
+      done(DoneStatus.ERROR),
+    ];
+
+    it('begins with TM_BEGIN_XACT as BEGIN TRANSACTION does: ENVCHANGE 8 with a new descriptor and DONE; inside an open transaction it counts one more, no ENVCHANGE', async () => {
+      const { s, next, log } = await session();
+      let n = 2;
+      const send = (r: TransactionManagerRequest | string, d: bigint) => {
+        s.send(
+          typeof r === 'string'
+            ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(r, d))
+            : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(r, d)),
+        );
+        return next(++n);
+      };
+      expect(await send({ type: 'begin', isolationLevel: 2, name: 'tx1' }, 0n)).toEqual([began(1), FINAL]);
+      expect(await send('SELECT @@TRANCOUNT', 1n)).toEqual([
+        { type: 'COLMETADATA', columns: [{ name: '', type: 'int' }] },
+        { type: 'ROW', values: [1] },
+        done(DoneStatus.COUNT, 1, SELECT),
+      ]);
+      // MS-TDS 2.2.6.9: TM_BEGIN_XACT "increments trancount if already in a transaction".
+      expect(await send(BEGIN, 1n)).toEqual([FINAL]);
+      expect((await send('SELECT @@TRANCOUNT', 1n))[1]).toEqual({ type: 'ROW', values: [2] });
+      // The request's name is the outermost transaction's: ROLLBACK TRANSACTION names it, in a batch too.
+      expect(await send('ROLLBACK TRAN tx1', 1n)).toEqual([rolledBack(1), FINAL]);
+      expect(log.filter((l) => l.includes('transaction manager: '))).toEqual([
+        "mi1 spid 51: transaction manager: begin 'tx1' (isolation level read committed)",
+        "mi1 spid 51: transaction manager: begin ''",
+      ]);
+    });
+
+    it('ends the transaction with TM_COMMIT_XACT and TM_ROLLBACK_XACT: ENVCHANGE 9 or 10, the descriptor the old value; 3902, 3903 and 6401 as a batch gets them', async () => {
+      const send = await asDriver();
+      expect(await send(COMMIT)).toEqual([
+        errorFromMi1({
+          number: 3902,
+          state: 1,
+          class: 16,
+          msgText: 'The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION.',
+        }),
+        done(DoneStatus.ERROR),
+      ]);
+      expect(await send(ROLLBACK)).toEqual([
+        errorFromMi1({
+          number: 3903,
+          state: 1,
+          class: 16,
+          msgText: 'The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.',
+        }),
+        done(DoneStatus.ERROR),
+      ]);
+      // A transaction a batch began, nested: the commit counts down, a rollback naming another is 6401.
+      await send('BEGIN TRAN t1; BEGIN TRAN');
+      expect(await send(COMMIT)).toEqual([FINAL]);
+      expect(await tranCount(send)).toEqual([1]);
+      expect(await send({ type: 'rollback', name: 'T1' })).toEqual([
+        errorFromMi1({
+          number: 6401,
+          state: 1,
+          class: 16,
+          msgText: 'Cannot roll back T1. No transaction or savepoint of that name was found.',
+        }),
+        done(DoneStatus.ERROR),
+      ]);
+      // COMMIT's name is not checked, as COMMIT TRANSACTION's is not.
+      expect(await send({ type: 'commit', name: 'another' })).toEqual([committed(1), FINAL]);
+      expect(await send(BEGIN)).toEqual([began(2), FINAL]);
+      expect(await send(ROLLBACK)).toEqual([rolledBack(2), FINAL]);
+      expect(await tranCount(send)).toEqual([0]);
+    });
+
+    it('commits or rolls back and begins the next in one answer with fBeginXact: ENVCHANGE 9 or 10, then 8, then DONE; nothing begins when the end fails', async () => {
+      const send = await asDriver();
+      expect(await send(BEGIN)).toEqual([began(1), FINAL]);
+      // What python-tds sends for commit() and rollback() out of autocommit.
+      const next = { isolationLevel: 0, name: '' };
+      expect(await send({ type: 'commit', name: '', begin: next })).toEqual([committed(1), began(2), FINAL]);
+      expect(await tranCount(send)).toEqual([1]);
+      expect(await send({ type: 'rollback', name: '', begin: { isolationLevel: 5, name: 'n3' } })).toEqual([
+        rolledBack(2),
+        began(3),
+        FINAL,
+      ]);
+      expect(await send('ROLLBACK TRAN n3')).toEqual([rolledBack(3), FINAL]);
+      expect(await send({ type: 'commit', name: '', begin: next })).toMatchObject([
+        { type: 'ERROR', number: 3902 },
+        done(DoneStatus.ERROR),
+      ]);
+      expect(await tranCount(send)).toEqual([0]);
+      // Nested: the commit counts down, the begin counts up again; no ENVCHANGE.
+      await send('BEGIN TRAN; BEGIN TRAN');
+      expect(await send({ type: 'commit', name: '', begin: next })).toEqual([FINAL]);
+      expect(await tranCount(send)).toEqual([2]);
+    });
+
+    it("checks the descriptor a request carries as a batch's (3989, 3971) and refuses one whose OutstandingRequestCount is above 1 (3981), the transaction as it was", async () => {
+      const { s, next } = await session();
+      let n = 2;
+      const send = (r: TransactionManagerRequest | string, d: bigint, outstanding = 1) => {
+        s.send(
+          typeof r === 'string'
+            ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(r, d))
+            : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(r, d, outstanding)),
+        );
+        return next(++n);
+      };
+      const refused = (number: number, msgText: string) => [
+        errorFromMi1({ number, state: 1, class: 16, msgText }),
+        done(DoneStatus.ERROR),
+      ];
+      expect(await send(BEGIN, 5n)).toEqual(
+        refused(3971, 'The server failed to resume the transaction. Desc:5.'),
+      );
+      expect(await send(BEGIN, 0n, 2)).toEqual(
+        refused(
+          3981,
+          'The transaction operation cannot be performed because there are pending requests working on this transaction.',
+        ),
+      );
+      expect(await send(BEGIN, 0n)).toEqual([began(1), FINAL]);
+      expect(await send(COMMIT, 0n)).toEqual(
+        refused(
+          3989,
+          'New request is not allowed to start because it should come with valid transaction descriptor.',
+        ),
+      );
+      expect(await send(COMMIT, 0x35_0000_0021n)).toEqual(
+        refused(3971, 'The server failed to resume the transaction. Desc:3500000021.'),
+      );
+      expect((await send(ROLLBACK, 1n, 3))[0]).toMatchObject({ type: 'ERROR', number: 3981 });
+      expect((await send('SELECT @@TRANCOUNT', 1n))[1]).toEqual({ type: 'ROW', values: [1] });
+      expect(await send(COMMIT, 1n)).toEqual([committed(1), FINAL]);
+      // The transaction ended: its descriptor names none.
+      expect(await send(BEGIN, 1n)).toEqual(
+        refused(3971, 'The server failed to resume the transaction. Desc:1.'),
+      );
+    });
+
+    it('refuses TM_SAVE_XACT (no savepoints) and the distributed requests with 50000 naming them, the transaction and the session going on', async () => {
+      const exchanges: TdsExchange[] = [];
+      const { s, next, log } = await session({ onExchange: (e) => exchanges.push(e) });
+      let n = 2;
+      const send = (r: TransactionManagerRequest | string, d: bigint) => {
+        s.send(
+          typeof r === 'string'
+            ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(r, d))
+            : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(r, d)),
+        );
+        return next(++n);
+      };
+      const unserved: Array<[TransactionManagerRequest, string]> = [
+        [{ type: 'save', name: 'sp1' }, "savepoints (TM_SAVE_XACT 'sp1')"],
+        [
+          { type: 'get-dtc-address', data: new Uint8Array(0) },
+          'distributed transactions (TM_GET_DTC_ADDRESS)',
+        ],
+        [{ type: 'propagate', data: Uint8Array.of(1, 2, 3) }, 'distributed transactions (TM_PROPAGATE_XACT)'],
+        [{ type: 'promote' }, 'distributed transactions (TM_PROMOTE_XACT)'],
+      ];
+      for (const [request, what] of unserved) expect(await send(request, 0n)).toEqual(notServed(what));
+      expect(await send(BEGIN, 0n)).toEqual([began(1), FINAL]);
+      for (const [request, what] of unserved) expect(await send(request, 1n)).toEqual(notServed(what));
+      expect((await send('SELECT @@TRANCOUNT', 1n))[1]).toEqual({ type: 'ROW', values: [1] });
+      expect(await send(COMMIT, 1n)).toEqual([committed(1), FINAL]);
+      expect(exchanges.slice(2, 4).map((e) => [e.requestType, e.replyType])).toEqual([
+        ['transaction manager request', 'ERROR 50000'],
+        ['transaction manager request', 'ERROR 50000'],
+      ]);
+      expect(log.filter((l) => l.includes('transaction manager: ')).slice(0, 4)).toEqual([
+        "mi1 spid 51: transaction manager: save 'sp1'",
+        'mi1 spid 51: transaction manager: TM_GET_DTC_ADDRESS',
+        'mi1 spid 51: transaction manager: TM_PROPAGATE_XACT (3 bytes)',
+        'mi1 spid 51: transaction manager: TM_PROMOTE_XACT',
+      ]);
+    });
+
+    it('refuses a transaction name longer than BEGIN TRANSACTION takes (32 characters) with 50000, as a batch naming one is', async () => {
+      const send = await asDriver();
+      const long = 'x'.repeat(33);
+      expect(await send({ type: 'begin', isolationLevel: 0, name: long })).toEqual(
+        notServed(`a transaction name of 33 characters ('${long}'; BEGIN TRANSACTION takes 32 at most)`),
+      );
+      expect(await tranCount(send)).toEqual([0]);
+      expect(await send({ type: 'begin', isolationLevel: 0, name: 'y'.repeat(32) })).toEqual([
+        began(1),
+        FINAL,
+      ]);
+      expect(
+        await send({ type: 'commit', name: '', begin: { isolationLevel: 0, name: long } }),
+      ).toMatchObject([{ type: 'ERROR', number: 50000 }, done(DoneStatus.ERROR)]);
+      expect(await tranCount(send)).toEqual([1]);
+    });
+
+    it('runs the reset a request carries first, as a batch does: the rollback and its acknowledgement, then the answer in the session the reset left', async () => {
+      const send = await asDriver();
+      await send('BEGIN TRAN');
+      expect(await send(BEGIN, TdsPacketStatus.RESET_CONNECTION)).toEqual([
+        rolledBack(1),
+        RESET_ACK,
+        began(2),
+        FINAL,
+      ]);
+      expect(await send(COMMIT, TdsPacketStatus.RESET_CONNECTION_SKIP_TRAN)).toEqual([
+        RESET_ACK,
+        committed(2),
+        FINAL,
+      ]);
+      // The reset turned implicit mode off: the begin that follows opens one transaction, not two.
+      await send('SET IMPLICIT_TRANSACTIONS ON');
+      expect(await send(BEGIN, TdsPacketStatus.RESET_CONNECTION)).toEqual([RESET_ACK, began(3), FINAL]);
+      expect(await tranCount(send)).toEqual([1]);
+      // With none open after the reset, a commit is 3902, after the acknowledgement.
+      expect(await send(COMMIT, TdsPacketStatus.RESET_CONNECTION)).toMatchObject([
+        rolledBack(3),
+        RESET_ACK,
+        { type: 'ERROR', number: 3902 },
+        done(DoneStatus.ERROR),
+      ]);
+    });
+
+    it('refuses a request out of its structure (a RequestType MS-TDS does not define, an isolation level past 0x05, query notifications) with 4014, and closes', async () => {
+      const headers = [...new Uint8Array(tmNaming(BEGIN, 0n).subarray(0, 22))];
+      for (const [payload, detail] of [
+        [[...headers, 2, 0], 'TransMgrReq.RequestType: 2 is no request type (0, 1 and 5 to 9 are)'],
+        [[...headers, 5, 0, 6, 0], 'TransMgrReq.ISOLATION_LEVEL: 0x06 is no isolation level (0x00 to 0x05)'],
+        [
+          [36, 0, 0, 0, ...headers.slice(4), 14, 0, 0, 0, 1, 0, 2, 0, 0x6e, 0, 2, 0, 0x73, 0, 5, 0, 0, 0],
+          'TransMgrReq.ALL_HEADERS[1].HeaderType: query notifications (type 1) are not allowed in a TransMgrReq',
+        ],
+        [[0, 0, 0, 0], 'TransMgrReq.ALL_HEADERS.TotalLength: 0 is not 4 to 4'],
+      ] as Array<[number[], string]>) {
+        const { s, next } = await session();
+        s.send(encodePackets(TdsPacketType.TRANSACTION_MANAGER, Uint8Array.from(payload)));
+        expect(await next(3)).toEqual([
+          errorFromMi1({
+            number: 4014,
+            state: 1,
+            class: 20,
+            msgText: `A fatal error occurred while reading the input stream from the network. The session will be terminated (malformed: ${detail}).`,
+          }),
+          done(DoneStatus.ERROR),
+        ]);
+        await s.closed;
+      }
+    });
+  });
+
   describe('SET IMPLICIT_TRANSACTIONS ON, as JDBC drivers send it for setAutoCommit(false)', () => {
     const DMV = 'SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID';
-    const descriptor = (k: number) => Uint8Array.of(k, 0, 0, 0, 0, 0, 0, 0);
-    const none = new Uint8Array(0);
-    const envChange = (envType: number, newValue: Uint8Array, oldValue: Uint8Array) => ({
-      type: 'ENVCHANGE',
-      envType,
-      newValue,
-      oldValue,
-    });
-    const began = (k: number) => envChange(EnvChangeType.BEGIN_TRANSACTION, descriptor(k), none);
-    const committed = (k: number) => envChange(EnvChangeType.COMMIT_TRANSACTION, none, descriptor(k));
-    const rolledBack = (k: number) => envChange(EnvChangeType.ROLLBACK_TRANSACTION, none, descriptor(k));
     /** The DMV SELECT's answer, the last statement of its batch. */
     const dmvRows = [
       { type: 'COLMETADATA', columns: [{ name: 'auth_scheme', type: 'nvarchar', length: 40 }] },
@@ -1610,17 +1893,15 @@ describe('serveTds: the session', () => {
     }
   });
 
-  it('answers TRANSACTION_MANAGER and BULK_LOAD with an error naming the type, an empty batch with DONE, and stays up', async () => {
+  it('answers BULK_LOAD with an error naming the type, an empty batch with DONE, and stays up', async () => {
     const { s, next } = await session();
-    s.send(encodePackets(TdsPacketType.TRANSACTION_MANAGER, new Uint8Array(4)));
-    const tm = await next(3);
-    expect(tm[0]).toMatchObject({ type: 'ERROR', number: 50000 });
-    expect(tm[0]?.type === 'ERROR' && tm[0].msgText).toContain('"a message of type 0xe"');
     s.send(encodePackets(TdsPacketType.BULK_LOAD, new Uint8Array(4)));
-    const bulk = await next(4);
-    expect(bulk[0]?.type === 'ERROR' && bulk[0].msgText).toContain('"a message of type 0x7"');
+    const bulk = await next(3);
+    expect(
+      bulk[0]?.type === 'ERROR' && [bulk[0].number, bulk[0].msgText.includes('"a message of type 0x7"')],
+    ).toEqual([50000, true]);
     s.send(encodePackets(TdsPacketType.SQL_BATCH, encodeSqlBatch('-- nothing to run')));
-    expect(await next(5)).toEqual([{ type: 'DONE', status: DoneStatus.FINAL, curCmd: 0, rowCount: 0 }]);
+    expect(await next(4)).toEqual([{ type: 'DONE', status: DoneStatus.FINAL, curCmd: 0, rowCount: 0 }]);
   });
 
   it('answers an exception in session.batch with error 50000, reports it, and the session serves on', async () => {

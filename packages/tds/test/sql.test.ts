@@ -180,6 +180,21 @@ describe('answerBatch', () => {
     expect(value("SELECT N'it''s'")).toBe("it's");
   });
 
+  it("answers @@TRANCOUNT as an int whose value is the session's: the columns that hold it are named, 0 in the row", () => {
+    // The count changes statement by statement (BEGIN TRAN; SELECT @@TRANCOUNT): the session puts it in.
+    expect(one('SELECT 7, @@TRANCOUNT AS n, @@trancount')).toEqual({
+      kind: 'rows',
+      columns: [
+        { name: '', type: 'int' },
+        { name: 'n', type: 'int' },
+        { name: '', type: 'int' },
+      ],
+      rows: [[7, 0, 0]],
+      tranCount: [1, 2],
+    });
+    expect(one('SELECT 7')).not.toHaveProperty('tranCount');
+  });
+
   it('answers sys.dm_exec_connections for the session, any of its columns, either way round', () => {
     // A SELECT of a view: under SET IMPLICIT_TRANSACTIONS ON it begins a transaction (readsTable).
     expect(one('SELECT auth_scheme FROM sys.dm_exec_connections WHERE session_id = @@SPID')).toEqual({
@@ -388,7 +403,7 @@ describe('answerBatch: what it does not answer', () => {
     expect(value('SELECT -5')).toBe(-5);
     for (const sql of [
       'SELECT 1 WHERE 1 = 1',
-      'SELECT @@TRANCOUNT',
+      'SELECT @@ERROR',
       'SELECT CURRENT_USER',
       'SELECT GETDATE()',
       'SELECT 2147483648',
