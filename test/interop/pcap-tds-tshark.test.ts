@@ -3,7 +3,8 @@
  * trust-based flow (AS, the referral, the instance's ticket) and logins over
  * TDS to `mi.listen()` in both encryption modes (the trace holds the
  * decrypted TDS, as a capture decrypted with the TLS key log would) and a
- * refused one, in one pcap. tshark dissects PRELOGIN, the TDS7 login with
+ * refused one, in one pcap, the first with a transaction begun and committed
+ * by transaction manager requests. tshark dissects PRELOGIN, the TDS7 login with
  * the Kerberos AP-REQ in its SSPI field, the AP-REP in the answer's SSPI
  * token, and every KDC exchange, with no malformed packet and no expert
  * warning or error.
@@ -43,16 +44,21 @@ async function capture(): Promise<string> {
   const required = await mi.listen();
   const loginOnly = await mi.listen({ encryption: 'login-only' });
   try {
-    const login = async (port: number, encryption: 'on' | 'off', token: Uint8Array) => {
+    const login = async (port: number, encryption: 'on' | 'off', token: Uint8Array, transaction = false) => {
       const c = await connectTds({ port, encryption, tls: { ca, servername: mi.fqdn } });
       const r = await c.login({ sspi: token, hostName: 'pc1', appName: 'krbsim' });
       if (r.ok) await c.batch(QUERY);
+      if (r.ok && transaction) {
+        // Transaction manager requests, as SqlClient's BeginTransaction and Commit send them.
+        await c.beginTransaction({ name: 'tx1' });
+        await c.commit();
+      }
       c.close();
       await c.closed;
       return r.ok;
     };
     const pc = lab.adJoinedClient(alice);
-    expect(await login(required.port, 'on', (await pc.initSecurityContext(mi.spn)).token)).toBe(true);
+    expect(await login(required.port, 'on', (await pc.initSecurityContext(mi.spn)).token, true)).toBe(true);
     const raw = pc.kerberos.buildApReq((await pc.initSecurityContext(mi.spn)).ticket, {
       mutual: true,
       gss: 'krb5',
@@ -100,7 +106,7 @@ describeWithTools(
       const streams = new Map<string, string[]>();
       for (const [stream, type] of tds) streams.set(stream!, [...(streams.get(stream!) ?? []), type!]);
       expect([...streams.values()]).toEqual([
-        ['18', '4', '16', '4', '1', '4'],
+        ['18', '4', '16', '4', '1', '4', '14', '4', '14', '4'],
         ['18', '4', '16', '4', '1', '4'],
         ['18', '4', '16', '4'],
       ]);
@@ -116,6 +122,27 @@ describeWithTools(
       expect(errors).toEqual([['18456', "Login failed for user 'CONTOSO\\bob'."]]);
       const batches = await fields(tshark, pcap, 'tds.type == 1', ['tds.query']);
       expect(batches).toEqual([[QUERY], [QUERY]]);
+      // The transaction manager requests (14): TM_BEGIN_XACT (5) naming no transaction, then
+      // TM_COMMIT_XACT (7) naming the one the answer's ENVCHANGE 8 handed out, which ENVCHANGE 9 ends.
+      const tm = await fields(tshark, pcap, 'tds.type == 14', [
+        'tds.transmgr',
+        'tds.all_headers.header.trans_descr',
+      ]);
+      const envs = await fields(tshark, pcap, 'tds.envchange.type == 8 || tds.envchange.type == 9', [
+        'tds.envchange.type',
+        'tds.envchange.newvalue',
+        'tds.envchange.oldvalue',
+      ]);
+      expect(envs).toHaveLength(2);
+      const [[begun, handedOut], [ended, , endedDescriptor]] = envs as [string[], string[]];
+      expect([begun, ended]).toEqual(['8', '9']);
+      expect(handedOut).toMatch(/^[0-9a-f]{16}$/);
+      expect(endedDescriptor).toBe(handedOut);
+      const little = BigInt(`0x${Buffer.from(handedOut!, 'hex').reverse().toString('hex')}`);
+      expect(tm).toEqual([
+        ['5', '0'],
+        ['7', String(little)],
+      ]);
       const types = await fields(tshark, pcap, 'tds.colmetadata', [
         'tds.colmetadata.results_token_type',
         'tds.colmetadata.type_size',
