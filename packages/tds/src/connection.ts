@@ -1046,9 +1046,9 @@ const ISOLATION_LEVELS = [
   'snapshot',
 ];
 
-/** `begin 'name'`, with a level that changes the isolation level. */
+/** `begin 'name'` (the name on one line, as a batch's text), with a level that changes the isolation level. */
 const beginText = (b: TransactionBegin) =>
-  `begin '${b.name}'${b.isolationLevel !== 0 ? ` (isolation level ${ISOLATION_LEVELS[b.isolationLevel]})` : ''}`;
+  `begin '${oneLine(b.name)}'${b.isolationLevel !== 0 ? ` (isolation level ${ISOLATION_LEVELS[b.isolationLevel]})` : ''}`;
 
 /**
  * A transaction manager request, as the log shows it: `begin 'name'`, `commit ''`, `rollback '' and
@@ -1060,9 +1060,9 @@ function transactionRequestText(r: TransactionManagerRequest): string {
       return beginText(r);
     case 'commit':
     case 'rollback':
-      return `${r.type} '${r.name}'${r.begin !== undefined ? ` and ${beginText(r.begin)}` : ''}`;
+      return `${r.type} '${oneLine(r.name)}'${r.begin !== undefined ? ` and ${beginText(r.begin)}` : ''}`;
     case 'save':
-      return `save '${r.name}'`;
+      return `save '${oneLine(r.name)}'`;
     case 'get-dtc-address':
       return 'TM_GET_DTC_ADDRESS';
     case 'propagate':

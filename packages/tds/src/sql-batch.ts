@@ -21,8 +21,10 @@
  * The decoder checks a transaction descriptor's structure only; its value
  * is the session's to check (`connection.ts`): the descriptor the server
  * handed out in ENVCHANGE BEGIN_TRANSACTION while that transaction is open,
- * 0 when none is (2.2.5.3.2: 0 in autocommit mode), and an
- * OutstandingRequestCount of 1 without MARS.
+ * 0 when none is (2.2.5.3.2: 0 in autocommit mode); an
+ * OutstandingRequestCount above 1 (there is no MARS) makes a statement that
+ * begins or ends a transaction 3981, as SQL Server answers it. A count of 0
+ * is taken as 1: what SQL Server does with it is not documented.
  *
  * @module
  */

@@ -459,7 +459,7 @@ function selectSyntaxError(s: readonly Token[], next: Token | undefined): SqlErr
   }
   const items = splitTop(
     s.slice(
-      1,
+      selectListStart(s),
       topLevelIndex(s, (x) => isKeyword(x, SELECT_LIST_END)),
     ),
     ',',
@@ -472,6 +472,29 @@ function selectSyntaxError(s: readonly Token[], next: Token | undefined): SqlErr
     }
   }
   return undefined;
+}
+
+/**
+ * Where a SELECT's list begins in `s` (`s[0]` is SELECT): after `ALL` or `DISTINCT`, then `TOP n` or
+ * `TOP (expression)` with `PERCENT` and `WITH TIES` ("SELECT (Transact-SQL)"), so that none of them is
+ * read as part of the first item (`SELECT TOP 1 'x'` has no alias).
+ */
+function selectListStart(s: readonly Token[]): number {
+  let k = 1;
+  if (isWord(s[k], 'all', 'distinct')) k++;
+  if (!isWord(s[k], 'top')) return k;
+  k++;
+  if (isPunct(s[k], '(')) {
+    // Past the parenthesis that closes TOP's.
+    let depth = 0;
+    do depth = depthAfter(depth, s[k++]!);
+    while (k < s.length && depth > 0);
+  } else if (s[k] !== undefined) {
+    k++;
+  }
+  if (isWord(s[k], 'percent')) k++;
+  if (isWord(s[k], 'with') && isWord(s[k + 1], 'ties')) k += 2;
+  return k;
 }
 
 /**

@@ -1262,10 +1262,17 @@ describe('serveTds: the session', () => {
       expect((await send('SELECT @@TRANCOUNT', 1n))[1]).toEqual({ type: 'ROW', values: [2] });
       // The request's name is the outermost transaction's: ROLLBACK TRANSACTION names it, in a batch too.
       expect(await send('ROLLBACK TRAN tx1', 1n)).toEqual([rolledBack(1), FINAL]);
+      // A name with a line break is logged on one line, as a batch's text is: it forges no log line.
+      expect(await send({ type: 'begin', isolationLevel: 0, name: 'a\nmi1 spid 51: forged' }, 0n)).toEqual([
+        began(2),
+        FINAL,
+      ]);
       expect(log.filter((l) => l.includes('transaction manager: '))).toEqual([
         "mi1 spid 51: transaction manager: begin 'tx1' (isolation level read committed)",
         "mi1 spid 51: transaction manager: begin ''",
+        "mi1 spid 51: transaction manager: begin 'a mi1 spid 51: forged'",
       ]);
+      expect(log.some((l) => l.startsWith('mi1 spid 51: forged'))).toBe(false);
     });
 
     it('ends the transaction with TM_COMMIT_XACT and TM_ROLLBACK_XACT: ENVCHANGE 9 or 10, the descriptor the old value; 3902, 3903 and 6401 as a batch gets them', async () => {
