@@ -20,7 +20,7 @@
  * the MS-KKDCP proxy; PACs, raw and signed again; FAST-armored TGS-REQs;
  * GSS Wrap and MIC tokens; PKINIT's CMS and AuthPack at a PKINIT realm; a
  * real `serveKdc` over UDP and TCP, and a real `serveTds` (PRELOGIN,
- * LOGIN7, SQL batches), on 127.0.0.1.
+ * LOGIN7, SQL batches, transaction manager requests, TLS), on 127.0.0.1.
  * Invariants (checks.ts): nothing but a KerberosError out of a parser or the
  * acceptor, nothing out of `Kdc.handle` and no internal error inside it,
  * every reply a well-formed KRB-ERROR or a reply of the request's kind, no

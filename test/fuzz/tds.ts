@@ -22,6 +22,34 @@
  *   when the server closed it). A batch that decodes gets a token stream
  *   (results or the surface's errors) and the session stays open; one that
  *   does not gets ERROR 4014 and the connection closes.
+ * - `tds-transaction`: a damaged TRANSACTION_MANAGER request (MS-TDS
+ *   2.2.6.9) on a kept, logged-in session (a new one when the server closed
+ *   it). The bases are the requests drivers send (begin with and without a
+ *   name and isolation level, commit and rollback with and without
+ *   fBeginXact, save, the distributed types 0, 1 and 6, a name too long);
+ *   where an input's ALL_HEADERS still starts with the transaction
+ *   descriptor header, the descriptor is set to the session's (3 in 4) or a
+ *   wrong one (0, the last one that ended, one never handed out). Each input
+ *   follows 0 to 2 good requests (`BEGIN TRAN`, `COMMIT TRAN`, `SELECT
+ *   @@TRANCOUNT`... batches, and the undamaged bases), all with the session's
+ *   descriptor, so that inputs meet the session with a transaction open,
+ *   nested or not. A model of the transaction, as a driver keeps it, says
+ *   what each request must get: ENVCHANGE 8 opens one (@@TRANCOUNT 1, its
+ *   descriptor the new value, its name the begin's), 9 and 10 end it (0,
+ *   descriptor 0), a begin or commit answered without one counts a nested
+ *   transaction up or down. A request that decodes (the package's decoder)
+ *   gets one final DONE and the session stays open: with the one ERROR due
+ *   (3989 for descriptor 0 while a transaction is open, 3971 for another
+ *   wrong descriptor, 50000 for save, the distributed types and a name past
+ *   32 characters, 3981 for an OutstandingRequestCount above 1, 3902 and 3903
+ *   for a commit and a rollback with none open, 6401 for a rollback naming
+ *   another than the outermost), in that order, or none and exactly the
+ *   ENVCHANGEs due, each with the model's descriptor as its old value (a
+ *   begun one's new descriptor never handed out before on the session). One
+ *   that does not decode gets ERROR 4014 and the connection closes. After
+ *   each input the session survives (and now and then after the good
+ *   requests), `SELECT @@TRANCOUNT` with the model's descriptor must answer
+ *   the model's count.
  * - `tds-tls`: on a fresh connection, a PRELOGIN offering ENCRYPT_ON, then
  *   the client's TLS handshake bytes, damaged, in PRELOGIN packets as a
  *   client sends them (MS-TDS 3.2.5.2): a TLS 1.2 client's ClientHello
@@ -38,7 +66,7 @@
  *   and every connection must be closed by the login deadline: a handshake
  *   with such a client never completes.
  *
- * Every 32nd input of the first three targets also goes out as raw packets with a
+ * Every 32nd input of the first four targets also goes out as raw packets with a
  * damaged header (a lying length, EOM cleared, another type, cut short...),
  * or the input's bytes themselves read as packets, on a connection of its
  * own brought to the target's state; a reader with the server's bounds says
@@ -64,12 +92,16 @@ import {
   decodePrelogin,
   decodeSqlBatch,
   decodeTokens,
+  decodeTransactionManagerRequest,
   Encryption,
+  EnvChangeType,
   encodeLogin7,
   encodePackets,
   encodePrelogin,
   encodeSqlBatch,
+  encodeTransactionManagerRequest,
   FeatureId,
+  IsolationLevel,
   isTdsError,
   MAX_PACKET_SIZE,
   negotiateTdsVersion,
@@ -83,6 +115,9 @@ import {
   type TdsServer,
   type TdsTokenValue,
   TdsVersion,
+  type TransactionManagerRequest,
+  type TransMgrReq,
+  transactionDescriptorOf,
   untrustedDomain,
 } from '@krbsim/tds';
 import { hex, InvariantError } from './checks';
@@ -894,6 +929,419 @@ function batchTarget(seed: string): Target {
   return target;
 }
 
+/** The transaction manager requests drivers send (MS-TDS 2.2.6.9), encoded below with a descriptor the target puts in at run time. */
+const TM_REQUESTS: readonly TransactionManagerRequest[] = [
+  // tedious's beginTransaction, python-tds's first transaction: no name, the isolation level kept.
+  { type: 'begin', isolationLevel: IsolationLevel.NO_CHANGE, name: '' },
+  // SqlClient's BeginTransaction(IsolationLevel.ReadCommitted, "fuzzTx"), and another level.
+  { type: 'begin', isolationLevel: IsolationLevel.READ_COMMITTED, name: 'fuzzTx' },
+  { type: 'begin', isolationLevel: IsolationLevel.SERIALIZABLE, name: '' },
+  // SqlClient's Commit() and Rollback(), Rollback("fuzzTx").
+  { type: 'commit', name: '' },
+  { type: 'rollback', name: '' },
+  { type: 'rollback', name: 'fuzzTx' },
+  // python-tds with autocommit off: commit or roll back, and begin the next at once (fBeginXact).
+  { type: 'commit', name: '', begin: { isolationLevel: IsolationLevel.NO_CHANGE, name: '' } },
+  { type: 'rollback', name: '', begin: { isolationLevel: IsolationLevel.NO_CHANGE, name: '' } },
+  { type: 'commit', name: 'fuzzTx', begin: { isolationLevel: IsolationLevel.REPEATABLE_READ, name: 'next' } },
+  // SqlClient's Save("sp1"); the distributed requests (types 0, 1 and 6): all refused with 50000.
+  { type: 'save', name: 'sp1' },
+  { type: 'get-dtc-address', data: new Uint8Array(0) },
+  { type: 'propagate', data: Uint8Array.from(Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex')) },
+  { type: 'promote' },
+  // A name longer than BEGIN TRANSACTION takes (32 characters): refused with 50000.
+  {
+    type: 'begin',
+    isolationLevel: IsolationLevel.SNAPSHOT,
+    name: 'a-transaction-name-of-forty-chars-long!!',
+  },
+];
+
+/** A good batch sent on the `tds-transaction` session now and then, with the step it runs. */
+const TX_BATCHES: readonly { sql: string; step?: TxStep }[] = [
+  { sql: 'BEGIN TRAN', step: { op: 'begin', name: '' } },
+  { sql: 'BEGIN TRAN fuzzTx', step: { op: 'begin', name: 'fuzzTx' } },
+  { sql: 'COMMIT TRAN', step: { op: 'commit', name: '' } },
+  { sql: 'ROLLBACK TRAN', step: { op: 'rollback', name: '' } },
+  { sql: 'SELECT @@TRANCOUNT' },
+];
+/** The longest transaction name (sql-surface.ts's MAX_TRANSACTION_NAME): a longer one is 50000. */
+const MAX_TRANSACTION_NAME = 32;
+/** Each `tds-transaction` input follows 0 to TX_GOOD_MAX good requests (as a draw of 0 to 255 says). */
+const TX_GOOD_MAX = 2;
+/** A good request is one of TX_BATCHES when a draw of 0 to 255 is below this (1 in 3), else a base TM request. */
+const TX_BATCH_BELOW = 85;
+/** An input carries the session's descriptor when a draw of 0 to 255 is below this (3 in 4), else a wrong one. */
+const TX_RIGHT_BELOW = 192;
+/** `SELECT @@TRANCOUNT` is asked before every TX_CHECK_EVERY-th input that follows good requests (and after every input the session survives). */
+const TX_CHECK_EVERY = 2;
+/** How many of the requests last sent a failure names. */
+const TX_HISTORY = 8;
+/** The descriptor of no transaction (MS-TDS 2.2.5.3.2). */
+const NO_TRANSACTION = new Uint8Array(8);
+/** Where ALL_HEADERS's first header (a transaction descriptor, as encoders write it) keeps its descriptor. */
+const DESCRIPTOR_AT = 10;
+
+/** BEGIN, COMMIT or ROLLBACK TRANSACTION, as a request runs it (a commit or rollback with fBeginXact is two). */
+interface TxStep {
+  readonly op: 'begin' | 'commit' | 'rollback';
+  readonly name: string;
+}
+
+/**
+ * The session's transaction as the client knows it, from what it sent and the ENVCHANGEs it got
+ * (MS-TDS 2.2.7.9), as a driver keeps it: ENVCHANGE 8 opens a transaction (@@TRANCOUNT 1, its descriptor
+ * the new value, its name the begin's), 9 and 10 end it (0, descriptor all zeros); a begin or commit
+ * answered without one counts nested transactions (a begin one more, a commit one less).
+ */
+interface TxModel {
+  count: number;
+  descriptor: Uint8Array;
+  /** The outermost begin's name: the one a rollback may give. */
+  name: string;
+  /** The descriptors handed out on this session (hex): a new one must be new. */
+  readonly handedOut: Set<string>;
+  /** The last descriptor that ended: a wrong one to send. */
+  ended: Uint8Array | undefined;
+}
+
+const newTxModel = (): TxModel => ({
+  count: 0,
+  descriptor: NO_TRANSACTION,
+  name: '',
+  handedOut: new Set(),
+  ended: undefined,
+});
+
+const envName: Record<number, string> = {
+  [EnvChangeType.BEGIN_TRANSACTION]: 'began',
+  [EnvChangeType.COMMIT_TRANSACTION]: 'committed',
+  [EnvChangeType.ROLLBACK_TRANSACTION]: 'rolled back',
+};
+
+/**
+ * What `steps` do to the model when they run (MS-TDS 2.2.6.9, responses.ts's transactionStep): the
+ * ENVCHANGE types due, or SQL Server's error (3902, 3903 with none open; 6401 for a rollback naming
+ * another transaction than the outermost), nothing changed.
+ */
+function runSteps(
+  model: TxModel,
+  steps: readonly TxStep[],
+): { error: number } | { envs: number[]; count: number; name: string } {
+  let { count, name } = model;
+  const envs: number[] = [];
+  for (const s of steps) {
+    if (s.op === 'begin') {
+      if (count === 0) {
+        envs.push(EnvChangeType.BEGIN_TRANSACTION);
+        name = s.name;
+      }
+      count++;
+    } else if (count === 0) return { error: s.op === 'commit' ? 3902 : 3903 };
+    else if (s.op === 'commit') {
+      count--;
+      if (count === 0) envs.push(EnvChangeType.COMMIT_TRANSACTION);
+    } else {
+      if (s.name !== '' && s.name !== name) return { error: 6401 };
+      count = 0;
+      envs.push(EnvChangeType.ROLLBACK_TRANSACTION);
+    }
+  }
+  return { envs, count, name };
+}
+
+/** What a decoded transaction manager request must get on a session the model describes: an error, or steps run. */
+function tmExpectation(
+  tm: TransMgrReq,
+  model: TxModel,
+): { error: number } | { envs: number[]; count: number; name: string } {
+  const header = transactionDescriptorOf(tm);
+  if (header !== undefined && !Buffer.from(header.descriptor).equals(model.descriptor))
+    return { error: header.descriptor.every((b) => b === 0) ? 3989 : 3971 };
+  const r = tm.request;
+  if (r.type !== 'begin' && r.type !== 'commit' && r.type !== 'rollback') return { error: 50000 };
+  const steps: TxStep[] =
+    r.type === 'begin'
+      ? [{ op: 'begin', name: r.name }]
+      : [{ op: r.type, name: r.name }, ...(r.begin ? [{ op: 'begin' as const, name: r.begin.name }] : [])];
+  if (steps.some((s) => s.name.length > MAX_TRANSACTION_NAME)) return { error: 50000 };
+  if ((header?.outstandingRequestCount ?? 1) > 1) return { error: 3981 };
+  return runSteps(model, steps);
+}
+
+/**
+ * Checks an answer against what was due, and brings the model along: one DONE, the last, without
+ * DONE_MORE (DONE_ERROR exactly with an ERROR); the one ERROR due, or none and the ENVCHANGEs due, each
+ * with the descriptors the model knows (a new one never handed out on the session); besides, only the
+ * tokens in `others`. Returns what happened, for the outcome label.
+ */
+function takeAnswer(
+  tokens: readonly TdsTokenValue[],
+  due: { error: number } | { envs: number[]; count: number; name: string },
+  model: TxModel,
+  others: readonly string[],
+  what: string,
+): string {
+  const dones = tokens.filter((t) => t.type === 'DONE');
+  const done = tokens.at(-1);
+  if (dones.length !== 1 || done?.type !== 'DONE')
+    throw new InvariantError(
+      `${what}: ${dones.length} DONE tokens (${tokens.map((t) => t.type)}), not one final`,
+    );
+  if ((done.status & DoneStatus.MORE) !== 0) throw new InvariantError(`${what}: its DONE has DONE_MORE`);
+  const errors = errorNumbers(tokens);
+  const stray = tokens.find((t) => !['DONE', 'ERROR', 'ENVCHANGE', ...others].includes(t.type));
+  if (stray) throw new InvariantError(`${what}: a ${stray.type} token`);
+  const envs = tokens.flatMap((t) => (t.type === 'ENVCHANGE' ? [t] : []));
+  if ('error' in due) {
+    if (errors.length !== 1 || errors[0] !== due.error)
+      throw new InvariantError(`${what}: errors [${errors}] where ${due.error} was due`);
+    if (envs.length > 0)
+      throw new InvariantError(
+        `${what}: refused with ${due.error}, and ENVCHANGE ${envs.map((e) => e.envType)}`,
+      );
+    if ((done.status & DoneStatus.ERROR) === 0)
+      throw new InvariantError(`${what}: refused with ${due.error}, its DONE without DONE_ERROR`);
+    return `error-token ${due.error}`;
+  }
+  if (errors.length > 0) throw new InvariantError(`${what}: errors [${errors}] where none was due`);
+  if ((done.status & DoneStatus.ERROR) !== 0) throw new InvariantError(`${what}: DONE_ERROR and no ERROR`);
+  const got = envs.map((e) => e.envType);
+  if (got.join() !== due.envs.join())
+    throw new InvariantError(
+      `${what}: ENVCHANGE [${got}] where [${due.envs}] was due (the model: @@TRANCOUNT ${model.count})`,
+    );
+  for (const e of envs) {
+    const newValue = e.newValue as Uint8Array;
+    const oldValue = e.oldValue as Uint8Array;
+    if (e.envType === EnvChangeType.BEGIN_TRANSACTION) {
+      const key = hex(newValue);
+      if (newValue.length !== 8 || oldValue.length !== 0 || model.handedOut.has(key))
+        throw new InvariantError(
+          `${what}: ENVCHANGE 8 new ${key} old ${hex(oldValue)} (a new 8-byte descriptor, old empty, was due)`,
+        );
+      model.handedOut.add(key);
+      model.descriptor = Uint8Array.from(newValue);
+    } else {
+      if (newValue.length !== 0 || !Buffer.from(oldValue).equals(model.descriptor))
+        throw new InvariantError(
+          `${what}: ENVCHANGE ${e.envType} new ${hex(newValue)} old ${hex(oldValue)}, where the open transaction's descriptor is ${hex(model.descriptor)}`,
+        );
+      model.ended = model.descriptor;
+      model.descriptor = NO_TRANSACTION;
+    }
+  }
+  model.count = due.count;
+  model.name = due.name;
+  return got.length === 0 ? 'counted' : got.map((t) => envName[t]).join(', ');
+}
+
+/** `bytes` with the descriptor of its ALL_HEADERS's first header set to `descriptor`, when that header is there as encoders write it. */
+function withDescriptor(bytes: Uint8Array, descriptor: Uint8Array): Uint8Array {
+  const v = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < DESCRIPTOR_AT + 8 || v.readUInt32LE(4) !== 18 || v.readUInt16LE(8) !== 2) return bytes;
+  const out = bytes.slice();
+  out.set(descriptor, DESCRIPTOR_AT);
+  return out;
+}
+
+function transactionTarget(seed: string): Target {
+  const f = new TdsFuzz(seed, 'tds-transaction');
+  const rnd = new SeededRandom(`${seed}:tds-transaction-session`);
+  const bases = TM_REQUESTS.map((r) => encodeTransactionManagerRequest(r, TdsVersion.V7_4));
+  let session: TdsConnection | undefined;
+  let model = newTxModel();
+  /** The server was to close the session (after a 4014). */
+  let closing = false;
+  let n = 0;
+  const counts = {
+    sessions: 0,
+    batches: 0,
+    requests: 0,
+    decoded: 0,
+    checks: 0,
+    wrong: 0,
+    inTransaction: 0,
+    deepest: 0,
+  };
+  /** What the session was sent since the last check, named in a failure. */
+  const history: string[] = [];
+  const note = (line: string) => {
+    if (history.push(line) > TX_HISTORY) history.shift();
+  };
+  const state = () => `the model: @@TRANCOUNT ${model.count}, descriptor ${hex(model.descriptor)}`;
+
+  /** The descriptor a draw of 0 to 255 picks: the session's (3 in 4), or a wrong one. */
+  function descriptorFor(x: number): Uint8Array {
+    if (x < TX_RIGHT_BELOW) return model.descriptor;
+    const wrong = [
+      NO_TRANSACTION,
+      model.ended ?? Uint8Array.of(0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0),
+      Uint8Array.of(x, n & 0xff, 1, 0, 0, 0, 0, 0),
+    ][x % 3]!;
+    if (!Buffer.from(wrong).equals(model.descriptor)) counts.wrong++;
+    return wrong;
+  }
+
+  /** A good batch with the model's descriptor; its answer checked and taken into the model. */
+  async function goodBatch(ctx: Context, sql: string, step: TxStep | undefined): Promise<TdsTokenValue[]> {
+    const c = session!;
+    const batch = encodeSqlBatch(sql, TdsVersion.V7_4, { descriptor: model.descriptor });
+    c.write(encodePackets(TdsPacketType.SQL_BATCH, batch, { packetSize: SESSION_PACKET_SIZE }));
+    const r = await c.next(ANSWER_MS);
+    ctx.checkBugs();
+    const what = `the answer to the good batch '${sql}' (${state()}; sent before: ${history.join('; ') || 'nothing'})`;
+    if (typeof r === 'string') throw new InvariantError(`${what}: ${r}; server log: ${ctx.log()}`);
+    const tokens = tokensOf(r, [TdsVersion.V7_4], what);
+    const due = step ? runSteps(model, [step]) : { envs: [], count: model.count, name: model.name };
+    const outcome = takeAnswer(tokens, due, model, ['COLMETADATA', 'ROW'], what);
+    note(`'${sql}': ${step ? outcome : 'rows'}`);
+    return tokens;
+  }
+
+  /**
+   * A transaction manager request (`bytes` with `descriptor` put in): its answer checked against what the
+   * decoder and the model make due, and taken into the model. Returns its outcome.
+   */
+  async function request(
+    ctx: Context,
+    bytes: Uint8Array,
+    descriptor: Uint8Array,
+    input: string,
+  ): Promise<string> {
+    const c = session!;
+    if (model.count > 0) counts.inTransaction++;
+    const payload = withDescriptor(bytes, descriptor);
+    const wire = encodePackets(TdsPacketType.TRANSACTION_MANAGER, payload, {
+      packetSize: SESSION_PACKET_SIZE,
+    });
+    target.lastBuilt = wire;
+    // The package's decoder is the oracle, as the session reads the request (TDS 7.4).
+    let tm: TransMgrReq | undefined;
+    if (wire.length <= MAX_MESSAGE_BYTES) {
+      try {
+        tm = decodeTransactionManagerRequest(payload, TdsVersion.V7_4);
+      } catch (e) {
+        if (!isTdsError(e))
+          throw new Error(`decodeTransactionManagerRequest threw ${(e as Error)?.stack ?? e}`, { cause: e });
+      }
+    }
+    const what = `the answer to ${input}, a TRANSACTION_MANAGER request (${state()}; sent before: ${history.join('; ') || 'nothing'})`;
+    c.write(wire);
+    const r = await c.next(ANSWER_MS);
+    ctx.checkBugs();
+    if (r === 'timeout')
+      throw new InvariantError(
+        `${what}: none in ${ANSWER_MS} ms, and the session is open; server log: ${ctx.log()}`,
+      );
+    if (r === 'closed') throw new InvariantError(`${what}: a bare close, no ERROR; server log: ${ctx.log()}`);
+    const tokens = tokensOf(r, [TdsVersion.V7_4], what);
+    if (wire.length > MAX_MESSAGE_BYTES) {
+      // Not read (MAX_MESSAGE_BYTES): refused with 50000, the session kept.
+      const label = `too large: ${takeAnswer(tokens, { error: 50000 }, model, [], what)}`;
+      note(`${input} ${label}`);
+      return label;
+    }
+    if (tm === undefined) {
+      takeAnswer(tokens, { error: 4014 }, model, [], what);
+      closing = true;
+      const after = await c.next(ANSWER_MS);
+      if (after !== 'closed')
+        throw new InvariantError(
+          `after 4014 the server sent ${typeof after === 'string' ? after : 'another message'}, and did not close`,
+        );
+      return 'error-token 4014, closed';
+    }
+    counts.decoded++;
+    const req = tm.request;
+    const kind = 'begin' in req && req.begin !== undefined ? `${req.type}+begin` : req.type;
+    const outcome = takeAnswer(tokens, tmExpectation(tm, model), model, [], what);
+    const label = outcome.startsWith('error-token') ? outcome : `${kind}: ${outcome}`;
+    counts.deepest = Math.max(counts.deepest, model.count);
+    note(`${input} ${label}: ${hex(payload, 40)}`);
+    return label;
+  }
+
+  /** SELECT @@TRANCOUNT with the model's descriptor: the server's count must be the model's. */
+  async function checkCount(ctx: Context): Promise<void> {
+    counts.checks++;
+    const tokens = await goodBatch(ctx, 'SELECT @@TRANCOUNT', undefined);
+    const row = tokens.find((t) => t.type === 'ROW');
+    const got = row?.type === 'ROW' ? row.values[0] : undefined;
+    if (got !== model.count)
+      throw new InvariantError(
+        `SELECT @@TRANCOUNT gave ${got} where the ENVCHANGEs and answers seen make ${model.count}; sent before: ${history.join('; ')}`,
+      );
+  }
+
+  const target: Target = {
+    name: 'tds-transaction',
+    weight: 1,
+    inputs: new InputStream(seed, 'tds-transaction', bases, [0x16]),
+    async run(bytes) {
+      const ctx = await f.begin();
+      await f.maybeRaw(target, 'session', TdsPacketType.TRANSACTION_MANAGER, bytes, SESSION_PACKET_SIZE);
+      if (session?.closed && !closing)
+        throw new InvariantError(
+          `the server closed a session after answering a request without 4014; server log: ${ctx.log()}`,
+        );
+      if (session === undefined || session.closed) {
+        session?.socket.destroy();
+        session = await openAt(ctx, 'session');
+        model = newTxModel();
+        closing = false;
+        history.length = 0;
+        counts.sessions++;
+      }
+      const input = n++;
+      const draws = rnd.fill(new Uint8Array(2 + 2 * TX_GOOD_MAX));
+      try {
+        // First up to TX_GOOD_MAX good requests, so that inputs meet the session in many states.
+        const good = draws[0]! % (TX_GOOD_MAX + 1);
+        for (let i = 0; i < good; i++) {
+          const [kind, which] = [draws[2 + 2 * i]!, draws[3 + 2 * i]!];
+          if (kind < TX_BATCH_BELOW) {
+            counts.batches++;
+            const { sql, step } = TX_BATCHES[which % TX_BATCHES.length]!;
+            await goodBatch(ctx, sql, step);
+          } else {
+            counts.requests++;
+            await request(
+              ctx,
+              bases[which % bases.length]!,
+              model.descriptor,
+              `base#${which % bases.length}`,
+            );
+          }
+        }
+        // The count is checked where the session stays open: after the input, and before it every
+        // TX_CHECK_EVERY-th time good requests came first (most inputs do not decode, and close it).
+        if (good > 0 && input % TX_CHECK_EVERY === 0) await checkCount(ctx);
+        const label = await request(ctx, bytes, descriptorFor(draws[1]!), `input #${input}`);
+        if (!closing) await checkCount(ctx);
+        return label;
+      } catch (e) {
+        // The session's state is no longer known: the next input starts a new one.
+        session.socket.destroy();
+        session = undefined;
+        throw e;
+      }
+    },
+    async finish() {
+      session?.socket.destroy();
+      session = undefined;
+      const c = counts;
+      await f.finish(
+        target,
+        `sessions opened ${c.sessions}; good batches ${c.batches}, good requests ${c.requests} before the inputs; ` +
+          `requests that decode ${c.decoded} (good ones included); @@TRANCOUNT checks ${c.checks}; ` +
+          `inputs with a wrong descriptor ${c.wrong}; requests sent in a transaction ${c.inTransaction}; deepest @@TRANCOUNT ${c.deepest}; `,
+      );
+    },
+  };
+  return target;
+}
+
 /** A CA and a server certificate for 127.0.0.1 and localhost (ECDSA P-256, at a fixed time, serials from the seed). */
 async function makeServerTls(seed: string): Promise<ServerTls> {
   const certs = {
@@ -1250,5 +1698,11 @@ function tlsTarget(seed: string): Target {
 
 /** The TDS targets, each against its own serveTds on 127.0.0.1 (started at its first input, closed by its finish). */
 export function tdsTargets(seed: string): Target[] {
-  return [preloginTarget(seed), login7Target(seed), batchTarget(seed), tlsTarget(seed)];
+  return [
+    preloginTarget(seed),
+    login7Target(seed),
+    batchTarget(seed),
+    transactionTarget(seed),
+    tlsTarget(seed),
+  ];
 }
