@@ -124,6 +124,8 @@ describeWithTools(
           ...section('mi1-login-only', loginOnly.port, 'request'),
           ...section('mi1-other-ca', required.port, 'require', otherCaFile),
           ...section('mi1-tds71', required.port, 'require', caFile, '7.1'),
+          ...section('mi1-tds72', required.port, 'require', caFile, '7.2'),
+          ...section('mi1-tds73', required.port, 'require', caFile, '7.3'),
           ...section('mi1-epa-allowed', epaAllowed.port, 'require'),
           ...section('mi1-epa-required', epaRequired.port, 'require'),
           '',
@@ -212,6 +214,30 @@ describeWithTools(
         true,
       );
     });
+
+    it.each([
+      ['7.2', 'mi1-tds72', '0x72090002'],
+      ['7.3', 'mi1-tds73', '0x730b0003'],
+      ['7.4', 'mi1', '0x74000004'],
+    ])(
+      'alice at TDS %s: a transaction in T-SQL, each batch naming its descriptor in ALL_HEADERS as FreeTDS keeps it',
+      async (_, server, version) => {
+        await kinit('alice');
+        const before = tdsLog.length;
+        const r = await tsql(
+          ['SELECT SUSER_SNAME()', 'BEGIN TRAN', 'SELECT @@TRANCOUNT', 'COMMIT', 'SELECT @@TRANCOUNT'].join(
+            '\ngo\n',
+          ),
+          server,
+        );
+        const session = tdsLog.slice(before);
+        expect(r.out, session.join('\n')).toContain('CONTOSO\\alice');
+        // A descriptor FreeTDS did not keep would be 3989 or 3971 (Msg lines) and leave @@TRANCOUNT at 1.
+        expect(r.out).not.toMatch(/Msg \d+/);
+        expect(r.stdout.match(/^\d+$/gm)).toEqual(['1', '0']);
+        expect(session.some((l) => l.includes(`LOGIN7: TDS ${version}, `))).toBe(true);
+      },
+    );
 
     it('a certificate from another CA is refused by FreeTDS: the check is real', async () => {
       await kinit('alice');
