@@ -299,6 +299,19 @@ function asTdsError(e: unknown): TdsError {
   });
 }
 
+/** The ENVCHANGE types whose NewValue is the descriptor of the transaction the session is now in (2.2.7.9). */
+const STARTS_TRANSACTION: ReadonlySet<number> = new Set([
+  EnvChangeType.BEGIN_TRANSACTION,
+  EnvChangeType.ENLIST_DTC_TRANSACTION,
+]);
+/** The ENVCHANGE types that leave the session in no transaction, as drivers read them (2.2.7.9). */
+const ENDS_TRANSACTION: ReadonlySet<number> = new Set([
+  EnvChangeType.COMMIT_TRANSACTION,
+  EnvChangeType.ROLLBACK_TRANSACTION,
+  EnvChangeType.DEFECT_TRANSACTION,
+  EnvChangeType.TRANSACTION_ENDED,
+]);
+
 class ClientConnection implements TdsClient {
   readonly #o: ConnectTdsOptions;
   readonly #timers: TdsTimers;
@@ -323,7 +336,7 @@ class ClientConnection implements TdsClient {
   #tdsVersion: number = TdsVersion.V7_4;
   /**
    * The transaction descriptor each batch carries in ALL_HEADERS (MS-TDS 2.2.5.3.2): the last ENVCHANGE
-   * BEGIN_TRANSACTION's, until a COMMIT or ROLLBACK ENVCHANGE ends it; all zeros with none open.
+   * BEGIN_TRANSACTION's (or ENLIST_DTC_TRANSACTION's), until an ENVCHANGE ends it; all zeros with none open.
    */
   #transactionDescriptor = new Uint8Array(8);
   prelogin: Prelogin = {};
@@ -690,25 +703,23 @@ class ClientConnection implements TdsClient {
 
   /**
    * Keep the descriptor of the session's transaction as the server tells it (MS-TDS 2.2.7.9): ENVCHANGE
-   * BEGIN_TRANSACTION's new value (8 bytes), none after COMMIT_TRANSACTION or ROLLBACK_TRANSACTION (a
-   * reset's rollback included), as drivers do, so that the next batch names it (2.2.5.3.2).
+   * BEGIN_TRANSACTION's or ENLIST_DTC_TRANSACTION's new value (8 bytes), none after COMMIT_TRANSACTION,
+   * ROLLBACK_TRANSACTION (a reset's rollback included), DEFECT_TRANSACTION or TRANSACTION_ENDED, as SqlClient
+   * reads them, so that the next batch names it (2.2.5.3.2).
    */
   #followTransaction(tokens: readonly TdsTokenValue[]): void {
     for (const t of tokens) {
       if (t.type !== 'ENVCHANGE') continue;
-      if (t.envType === EnvChangeType.BEGIN_TRANSACTION && t.newValue instanceof Uint8Array) {
+      if (STARTS_TRANSACTION.has(t.envType) && t.newValue instanceof Uint8Array) {
         if (t.newValue.length !== 8) {
           throw new TdsError(
             'malformed',
-            'ENVCHANGE.BEGIN_TRANSACTION.NewValue',
+            `ENVCHANGE.${t.envType === EnvChangeType.BEGIN_TRANSACTION ? 'BEGIN_TRANSACTION' : 'ENLIST_DTC_TRANSACTION'}.NewValue`,
             `${t.newValue.length} bytes, not an 8-byte transaction descriptor`,
           );
         }
         this.#transactionDescriptor = t.newValue.slice();
-      } else if (
-        t.envType === EnvChangeType.COMMIT_TRANSACTION ||
-        t.envType === EnvChangeType.ROLLBACK_TRANSACTION
-      ) {
+      } else if (ENDS_TRANSACTION.has(t.envType)) {
         this.#transactionDescriptor = new Uint8Array(8);
       }
     }

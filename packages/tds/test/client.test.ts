@@ -211,11 +211,16 @@ describe('connectTds batches', () => {
       if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
       if (n === 1) return LOGGED_IN;
       const sql = decodeSqlBatch(m.payload).sqlText;
-      const envType = { BEGIN: EnvChangeType.BEGIN_TRANSACTION, END: EnvChangeType.ROLLBACK_TRANSACTION }[
-        sql
-      ];
+      const envType = {
+        BEGIN: EnvChangeType.BEGIN_TRANSACTION,
+        END: EnvChangeType.ROLLBACK_TRANSACTION,
+        ENLIST: EnvChangeType.ENLIST_DTC_TRANSACTION,
+        DEFECT: EnvChangeType.DEFECT_TRANSACTION,
+        ENDED: EnvChangeType.TRANSACTION_ENDED,
+      }[sql];
       if (envType === undefined) return tokensAnswer([DONE]);
-      const began = envType === EnvChangeType.BEGIN_TRANSACTION;
+      const began =
+        envType === EnvChangeType.BEGIN_TRANSACTION || envType === EnvChangeType.ENLIST_DTC_TRANSACTION;
       return tokensAnswer([
         {
           type: 'ENVCHANGE',
@@ -229,13 +234,25 @@ describe('connectTds batches', () => {
     const d = await connectTds({ port: s.port, encryption: 'not-supported' });
     closers.push(() => d.close());
     await d.login({ sspi: Uint8Array.of(0x60, 0x00) });
-    for (const sql of ['a', 'BEGIN', 'b', 'END', 'c']) await d.batch(sql);
+    // As SqlClient reads them: a DTC enlistment (11) names a transaction too, a defection (12) or a
+    // transaction ended elsewhere (17) ends it.
+    const script = ['a', 'BEGIN', 'b', 'END', 'c', 'BEGIN', 'ENDED', 'd', 'ENLIST', 'e', 'DEFECT', 'f'];
+    for (const sql of script) await d.batch(sql);
+    const none = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
+    const named = [0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0];
     expect(s.seen.slice(2).map((m) => [...decodeSqlBatch(m.payload).headers[0]!.data])).toEqual([
-      [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
-      [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
-      [0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0],
-      [0x21, 0, 0, 0, 0x35, 0, 0, 0, 1, 0, 0, 0],
-      [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+      none, // a
+      none, // BEGIN
+      named, // b
+      named, // END
+      none, // c
+      none, // BEGIN
+      named, // ENDED
+      none, // d
+      none, // ENLIST
+      named, // e
+      named, // DEFECT
+      none, // f
     ]);
   });
 });

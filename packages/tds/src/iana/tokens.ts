@@ -49,8 +49,16 @@ export const EnvChangeType = Object.freeze({
   BEGIN_TRANSACTION: 8,
   COMMIT_TRANSACTION: 9,
   ROLLBACK_TRANSACTION: 10,
+  /** A DTC transaction the session enlisted in: its 8-byte descriptor the NewValue. */
+  ENLIST_DTC_TRANSACTION: 11,
+  /** The session left its DTC transaction: its descriptor the OldValue. */
+  DEFECT_TRANSACTION: 12,
   /** Promote Transaction: an L_VARBYTE NewValue (the DTC token), an empty B_VARBYTE OldValue. */
   PROMOTE_TRANSACTION: 15,
+  /** The answer to TM_GET_DTC_ADDRESS. */
+  TRANSACTION_MANAGER_ADDRESS: 16,
+  /** A transaction ended otherwise than by this session's COMMIT or ROLLBACK: its descriptor the OldValue. */
+  TRANSACTION_ENDED: 17,
   RESET_CONNECTION_ACK: 18,
   /** The instance's real name (Azure SQL). */
   USER_INSTANCE: 19,

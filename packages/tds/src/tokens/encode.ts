@@ -26,10 +26,10 @@ const BINARY_ENV_CHANGES: ReadonlySet<number> = new Set([
   EnvChangeType.BEGIN_TRANSACTION,
   EnvChangeType.COMMIT_TRANSACTION,
   EnvChangeType.ROLLBACK_TRANSACTION,
-  11, // enlist DTC transaction
-  12, // defect transaction
-  16, // transaction manager address
-  17, // transaction ended
+  EnvChangeType.ENLIST_DTC_TRANSACTION,
+  EnvChangeType.DEFECT_TRANSACTION,
+  EnvChangeType.TRANSACTION_MANAGER_ADDRESS,
+  EnvChangeType.TRANSACTION_ENDED,
   EnvChangeType.RESET_CONNECTION_ACK,
 ]);
 
