@@ -204,12 +204,17 @@ function readCredential(r: ByteReader, v3: boolean, index: number): CcacheCreden
 /**
  * Serialize a credential cache: version 4 unless `ccache.version` is 3. The
  * header carries the time offset tag only when `ccache.timeOffset` is set
- * (MIT writes it, as zeros, whenever `kdc_timesync` is on).
+ * (MIT writes it, as zeros, whenever `kdc_timesync` is on); version 3 has no
+ * header, and a cache with a time offset or header tags is refused there.
  *
  * @throws KerberosError (KRB_ERR_GENERIC) when a value does not fit its field.
  */
 export function serializeCcache(ccache: Ccache): Uint8Array {
   const v3 = ccache.version === 3;
+  if (v3 && (ccache.timeOffset !== undefined || (ccache.otherHeaderTags?.length ?? 0) > 0)) {
+    // Version 3 has no header: writing it would drop what the caller asked to keep.
+    throw formatError(WHAT, 'version 3 has no header for a time offset or header tags (version 4 has)');
+  }
   const w = new ByteWriter().u16(v3 ? 0x0503 : 0x0504);
   if (!v3) {
     const header = new ByteWriter();
@@ -238,10 +243,8 @@ function int32(v: number, field: string): number {
 }
 
 function writePrincipal(w: ByteWriter, p: QualifiedName, field: string): void {
-  const nameType = p.name.nameType;
-  if (!Number.isInteger(nameType) || nameType < -0x80000000 || nameType > 0xffffffff) {
-    throw formatError(WHAT, `${field} name type ${nameType} does not fit 32 bits`);
-  }
+  // A name type is a signed 32-bit integer (MIT's krb5_int32, RFC 4120's Int32), as it is read back.
+  const nameType = int32(p.name.nameType, `${field} name type`);
   w.u32(nameType).u32(p.name.nameString.length);
   writeData(w, utf8Bytes(p.realm));
   for (const c of p.name.nameString) writeData(w, utf8Bytes(c));

@@ -34,6 +34,7 @@ export {
   readCcacheConfig,
 } from './ccache-config';
 export {
+  MAX_FILE_BYTES,
   readCcacheFile,
   readKeytabFile,
   stripFilePrefix,

@@ -75,6 +75,8 @@ export interface SerializeKeytabOptions {
 }
 
 const WHAT = 'keytab';
+/** How many bytes more than its fields MIT's writer claims for a 0x0501 record: the name type it leaves out. */
+const V1_SIZE_OVERCLAIM = 4;
 
 /**
  * Parse the bytes of a keytab file. Each key is `@krbsim/crypto`'s redacted
@@ -110,10 +112,12 @@ export function parseKeytab(bytes: Uint8Array, options: ParseKeytabOptions = {})
       file.skip(-size, `deleted entry of ${-size} bytes (record at offset ${at})`);
       continue;
     }
-    if (size > file.remaining) {
+    if (size > file.remaining && !(v1 && size - file.remaining <= V1_SIZE_OVERCLAIM)) {
       throw file.error(at, `record claims ${size} bytes but only ${file.remaining} remain in the file`);
     }
-    entries.push(readEntry(file.sub(size, 'record'), v1, at));
+    // MIT sizes a 0x0501 record as if it held a name type, which the format does not write: every
+    // record claims 4 bytes more than its fields (zero fill between records, nothing after the last).
+    entries.push(readEntry(file.sub(Math.min(size, file.remaining), 'record'), v1, at));
   }
   return { version: v1 ? 0x0501 : 0x0502, entries };
 }
@@ -193,8 +197,9 @@ export function serializeKeytab(keytab: Keytab, options: SerializeKeytabOptions 
     str16(w, utf8Bytes(e.principal.realm), field('realm'));
     for (const [j, c] of comps.entries()) str16(w, utf8Bytes(c), field(`component ${j}`));
     const nameType = e.principal.name.nameType;
-    if (!Number.isInteger(nameType) || nameType < -0x80000000 || nameType > 0xffffffff) {
-      throw formatError(WHAT, `${field('name type')} ${nameType} does not fit 32 bits`);
+    // Signed 32-bit, as it is read back (MIT's krb5_int32).
+    if (!Number.isInteger(nameType) || nameType < -0x80000000 || nameType > 0x7fffffff) {
+      throw formatError(WHAT, `${field('name type')} ${nameType} does not fit a signed 32-bit integer`);
     }
     w.u32(nameType);
     w.u32(toSeconds(e.timestamp, WHAT, field('timestamp')));

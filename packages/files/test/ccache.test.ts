@@ -162,6 +162,21 @@ describe('serializeCcache', () => {
         }),
       /header tag 9 length 70000/,
     );
+    // A name type is read back signed: one past 2^31 - 1 would come back negative.
+    expectFormatError(
+      bad({ server: { realm: 'R', name: { nameType: 0x80000001, nameString: ['x'] } } }),
+      /credential 0 server name type 2147483649 does not fit a signed 32-bit integer/,
+    );
+    // Version 3 has no header: a time offset or header tags are refused, not dropped.
+    for (const header of [
+      { timeOffset: { seconds: -3600, microseconds: 0 } },
+      { otherHeaderTags: [{ tag: 2, data: Uint8Array.of(1) }] },
+    ]) {
+      expectFormatError(
+        () => serializeCcache({ version: 3, ...header, defaultPrincipal: alice, credentials: [] }),
+        /version 3 has no header for a time offset or header tags/,
+      );
+    }
   });
 });
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, KerberosError } from '@krbsim/core';
 import {
+  MAX_FILE_BYTES,
   parsePrincipal,
   readCcacheFile,
   readKeytabFile,
@@ -126,13 +127,31 @@ describe('file helpers', () => {
     await refused(() => readCcacheFile('MEMORY:x'), /"MEMORY".*FILE: caches only/);
     await refused(() => writeCcacheFile(`WRFILE:${join(dir, 'w')}`, cc), /"WRFILE"/);
     await refused(() => readKeytabFile('KCM:'), /"KCM".*FILE: and WRFILE: keytabs only/);
-    await refused(() => readKeytabFile(`${dir}/a:b`), /is written FILE:<path>/);
+    await refused(() => readKeytabFile('keytabs:a/b'), /is written FILE:<path>/);
+    // A cache name that starts with a slash is still typed by its first colon, as MIT resolves it.
+    await refused(() => readCcacheFile(`${dir}/a:b`), /is written FILE:<path>/);
     // WRFILE: is a keytab type MIT writes through; FILE: with a colon in the path works.
     await writeKeytabFile(`WRFILE:${join(dir, 'wr.keytab')}`, { entries: [] });
     expect((await readKeytabFile(join(dir, 'wr.keytab'))).entries).toEqual([]);
     await writeKeytabFile(`FILE:${join(dir, 'a:b.keytab')}`, { entries: [] });
     expect((await readKeytabFile(`FILE:${join(dir, 'a:b.keytab')}`)).entries).toEqual([]);
+    // A keytab name that starts with a slash is a file, colons and all, as MIT's keytab resolver takes it
+    // (`klist -k /dir/a:b.keytab`).
+    expect((await readKeytabFile(join(dir, 'a:b.keytab'))).entries).toEqual([]);
+    await writeKeytabFile(join(dir, 'c:d.keytab'), { entries: [] });
+    expect(existsSync(join(dir, 'c:d.keytab'))).toBe(true);
     expect(existsSync('KEYRING:persistent:1000')).toBe(false); // no file of that name where it runs
+  });
+
+  it('refuses a name that is no file of bounded size (/dev/zero) with a typed error, holding at most MAX_FILE_BYTES', async () => {
+    for (const read of [() => readKeytabFile('/dev/zero'), () => readCcacheFile('/dev/zero')]) {
+      const e = await read().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(KerberosError);
+      expect((e as KerberosError).message).toMatch(new RegExp(`more than ${MAX_FILE_BYTES} bytes`));
+    }
   });
 
   it('strips only the FILE: prefix', () => {

@@ -112,6 +112,11 @@ describe('serializeKeytab', () => {
       big({ principal: { realm: 'R', name: { nameType: 2 ** 33, nameString: ['a'] } } }),
       /name type/,
     );
+    // Read back signed (MIT's krb5_int32): 2^31 + 1 would come back negative.
+    expectFormatError(
+      big({ principal: { realm: 'R', name: { nameType: 0x80000001, nameString: ['a'] } } }),
+      /name type 2147483649 does not fit a signed 32-bit integer/,
+    );
   });
 });
 
@@ -140,6 +145,34 @@ describe('parseKeytab', () => {
     // 1..3 spare bytes are too few for a kvno32: ignored.
     const spare = [...be32(a.length - 8 + 2), ...a.slice(4, -4), 9, 9];
     expect(parseKeytab(bytes(5, 2, spare)).entries[0]!.kvno).toBe(3);
+  });
+
+  it("reads a 0x0501 keytab as MIT's ktutil writes it: each record sized 4 bytes past its fields (the name type 0x0501 has not)", () => {
+    // `printf '\005\001' > v1.kt; ktutil: rkt v1.kt, addent svc/host.example.com@EXAMPLE.COM kvno 300
+    // aes128, addent alice@EXAMPLE.COM kvno 7 aes256, wkt v1.kt` (MIT 1.20, x86-64): record sizes 71 for
+    // 67 bytes of fields, zero fill before the second record, the second cut at the end of the file.
+    const mit = Uint8Array.from(
+      Buffer.from(
+        '05014700000003000b004558414d504c452e434f4d03007376631000686f73742e6578616d706c652e636f6dc53b166b2c11' +
+          '001000797c7c921e610a4889d6907d35b954e42c010000000000004700000002000b004558414d504c452e434f4d0500616c' +
+          '696365c53b166b0712002000be466c4258e5cf3c6474221045f90569e7dadea643c51f5d8d531e4222895bc807000000',
+        'hex',
+      ),
+    );
+    const kt = parseKeytab(mit);
+    expect(kt.version).toBe(0x0501);
+    expect(
+      kt.entries.map((e) => [e.principal.name.nameString.join('/'), e.principal.realm, e.kvno, e.key.etype]),
+    ).toEqual([
+      ['svc/host.example.com', 'EXAMPLE.COM', 300, 17],
+      ['alice', 'EXAMPLE.COM', 7, 18],
+    ]);
+    // The allowance is MIT's 4 bytes of a 0x0501 record, no more, and none in 0x0502.
+    const cut = mit.slice(0, -1);
+    expectFormatError(() => parseKeytab(cut), /record claims 71 bytes but only 66 remain/);
+    const v2 = mit.slice();
+    v2[1] = 2;
+    expect(() => parseKeytab(v2)).toThrow();
   });
 
   it('reads version 0x0501 (host order, realm counted, no name type)', () => {
