@@ -8,6 +8,7 @@
  */
 
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import { errorText } from './error-text';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';
 
@@ -104,7 +105,7 @@ export class InProcessTransport implements KdcTransport {
       }
       reply = out.slice();
     } catch (e) {
-      this.#trace?.record({ ...base, error: e instanceof Error ? e.message : String(e) });
+      this.#trace?.record({ ...base, error: errorText(e) });
       throw e;
     }
     this.#trace?.record({ ...base, reply });

@@ -28,7 +28,12 @@
  * - Log lines and error texts quote what the client sent (its
  *   `target-domain`) with control characters escaped (`log-sink.ts`).
  * - Every response closes its connection once sent (MIT's client sends
- *   HTTP/1.0 and reads to end of stream).
+ *   HTTP/1.0 and reads to end of stream). `Expect: 100-continue` gets its
+ *   100 only once the request is fit to have its body read; any other
+ *   expectation gets 417 (RFC 9110 section 10.1.1).
+ * - `close()` ends every request with it, those at the KDC included (their
+ *   `kdcTimeoutMs` timers cleared, one log line each); nothing is logged
+ *   once it has resolved.
  * - What peers can make it hold is bounded (`kdc-proxy-connections.ts`):
  *   connections per address (`maxConnectionsPerSource`) and in all
  *   (`maxConnections`, where a newcomer replaces the oldest connection whose
@@ -49,6 +54,7 @@ import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { decodeKdcProxyMessage } from '@krbsim/asn1';
 import { isKerberosError } from '@krbsim/core';
+import { errorText } from './error-text';
 import type { KdcProxy, KdcProxyRequest } from './kdc-proxy';
 import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
 import { escapeControls, safeLogSink } from './log-sink';
@@ -81,7 +87,7 @@ export interface ServeKdcProxyOptions {
    * for Azure-style `/<tenantId>/kerberos`.
    */
   readonly path?: KdcProxyPath;
-  /** Largest request body accepted (default 1 MiB). */
+  /** Largest request body accepted (default 1 MiB; an integer >= 1). */
   readonly maxBodyBytes?: number;
   /**
    * TCP connections open from one address (default 128); more are closed at
@@ -136,7 +142,10 @@ export interface KdcProxyServer {
    * RegExp or predicate accepts instead).
    */
   readonly url: string;
-  /** Stop listening, drop open connections, and resolve once closed. Idempotent. */
+  /**
+   * Stop listening, drop open connections (a request still at the KDC is not answered, and its
+   * `kdcTimeoutMs` timer is cleared), and resolve once closed; nothing is logged after. Idempotent.
+   */
   close(): Promise<void>;
   /** {@link KdcProxyServer.close}, so `await using proxy = await serveKdcProxy(...)` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -188,7 +197,12 @@ const DEFAULTS = {
 } as const;
 
 /** The defaults of the bounds on what peers make the server hold, as documented on {@link ServeKdcProxyOptions}. */
-const LIMITS = { maxConnectionsPerSource: 128, maxConnections: 1024, maxBufferedBytes: 16 << 20 } as const;
+const LIMITS = {
+  maxBodyBytes: 1 << 20,
+  maxConnectionsPerSource: 128,
+  maxConnections: 1024,
+  maxBufferedBytes: 16 << 20,
+} as const;
 
 /**
  * The status node:http's own clientError handler answers a parser error with, where it is not 400:
@@ -198,6 +212,12 @@ const PARSER_ERROR_STATUS: Readonly<Record<string, number>> = {
   HPE_HEADER_OVERFLOW: 431,
   HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
 };
+
+/**
+ * What a request's `Expect` header asks (RFC 9110 section 10.1.1): `'continue'`, a 100 before its
+ * body is sent; `'unmet'`, anything else, which gets 417.
+ */
+type Expectation = 'continue' | 'unmet';
 
 /** The MS-KKDCP media type. */
 export const KDC_PROXY_CONTENT_TYPE = 'application/kerberos';
@@ -224,8 +244,12 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
             return path.test(p);
           }
         : path;
-  const maxBody = options.maxBodyBytes ?? 1 << 20;
-  const log = safeLogSink(options.log);
+  const sink = safeLogSink(options.log);
+  // Nothing is said once close() has resolved: a line then would tell of a server that is gone.
+  let quiet = false;
+  const log = (line: string): void => {
+    if (!quiet) sink(line);
+  };
   const positive = (name: keyof typeof DEFAULTS | keyof typeof LIMITS): number => {
     const v = options[name] ?? { ...DEFAULTS, ...LIMITS }[name];
     if (!Number.isSafeInteger(v) || v < 1) {
@@ -233,6 +257,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     }
     return v;
   };
+  const maxBody = positive('maxBodyBytes');
   const handshakeTimeout = positive('handshakeTimeoutMs');
   const headersTimeout = positive('headersTimeoutMs');
   const requestTimeout = positive('requestTimeoutMs');
@@ -278,6 +303,8 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
   // Connections answered from the clientError handler (408, or a parser error's status): their
   // request handler, if one runs, has nothing more to say.
   const answeredHere = new WeakSet<Socket>();
+  /** Requests at the KDC, each with what ends its wait (its kdcTimeoutMs timer cleared) when the server closes. */
+  const atKdc = new Set<() => void>();
   let closed = false;
 
   const server: Server = createServer(
@@ -290,36 +317,46 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       // node:http checks both deadlines on this period: a few checks per deadline, at most a second apart.
       connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(headersTimeout / 4))),
     },
-    (req, res) => {
-      if (closed) {
-        req.socket.destroy();
-        return;
-      }
-      if (served.has(req.socket)) {
-        // A connection carries one request: one pipelined after it is neither run nor answered
-        // (the connection closes after the first answer), so that one connection cannot make the
-        // KDC work for many requests it will never see answered.
-        if (served.get(req.socket) === 1) {
-          served.set(req.socket, 2);
-          stats.pipelinedIgnored++;
-          log(
-            `kkdcp ${peerOf(req.socket)} ${req.method} ${(req.url ?? '/').split('?')[0]} -> ignored (a second request on one connection)`,
-          );
-        }
-        return;
-      }
-      served.set(req.socket, 1);
-      stats.requests++;
-      responses.set(req.socket, res);
-      handle(req, res).catch((e: unknown) => {
-        // A bug (handle answers every failure it knows), such as a log sink that throws: a 500 for
-        // this request, never an unhandled rejection, which would end the process and every
-        // other client's request with it.
-        respond(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'internal error\n');
-        log(`kkdcp ${req.method} ${(req.url ?? '/').split('?')[0]} -> 500 (internal error: ${errorText(e)})`);
-      });
-    },
+    (req, res) => onRequest(req, res),
   );
+  // RFC 9110 section 10.1.1. `Expect: 100-continue`: the 100 is sent only once the request is fit to
+  // have its body read (`handle`), so that one refused from its headers (a Content-Length past
+  // maxBodyBytes, say) does not invite the body first. Any other expectation: 417, counted, logged and
+  // closed like every refusal here (node:http's own 417 left the connection open for more).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, 'continue'));
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, 'unmet'));
+
+  /** A request whose headers arrived, with what its `Expect` header asks, if anything. */
+  function onRequest(req: IncomingMessage, res: ServerResponse, expectation?: Expectation): void {
+    if (closed) {
+      req.socket.destroy();
+      return;
+    }
+    if (served.has(req.socket)) {
+      // A connection carries one request: one pipelined after it is neither run nor answered
+      // (the connection closes after the first answer), so that one connection cannot make the
+      // KDC work for many requests it will never see answered.
+      if (served.get(req.socket) === 1) {
+        served.set(req.socket, 2);
+        stats.pipelinedIgnored++;
+        log(
+          `kkdcp ${peerOf(req.socket)} ${req.method} ${(req.url ?? '/').split('?')[0]} -> ignored (a second request on one connection)`,
+        );
+      }
+      return;
+    }
+    served.set(req.socket, 1);
+    stats.requests++;
+    responses.set(req.socket, res);
+    handle(req, res, expectation).catch((e: unknown) => {
+      // A bug (handle answers every failure it knows), such as a log sink that throws: a 500 for
+      // this request, never an unhandled rejection, which would end the process and every
+      // other client's request with it.
+      respond(res, 500, { 'content-type': 'text/plain; charset=utf-8' }, 'internal error\n');
+      log(`kkdcp ${req.method} ${(req.url ?? '/').split('?')[0]} -> 500 (internal error: ${errorText(e)})`);
+    });
+  }
+
   const connections = new KdcProxyConnections(limits, log, counters);
   // Peers by TCP socket, for the lines logged after a TLS socket has lost its address.
   const peers = new WeakMap<Socket, string>();
@@ -344,6 +381,12 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     // A handshake timeout is reported (and logged) as a tlsClientError too.
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
       socket.destroy();
+      return;
+    }
+    if (answeredHere.has(socket)) {
+      // Answered and logged here already: the parser reports again on what follows (more bytes, or
+      // the peer's FIN: HPE_INVALID_EOF_STATE). One line per event; close once that answer is out.
+      socket.destroySoon();
       return;
     }
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
@@ -375,13 +418,14 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
         `HTTP/1.1 ${parserStatus} ${STATUS_CODES[parserStatus]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
       );
     } else {
+      answeredHere.add(socket);
       log(`kkdcp ${peerOf(socket)} client error: ${err.code ?? err.message}`);
       socket.destroy();
     }
   });
   server.on('error', (err) => log(`kkdcp server error: ${err.message}`));
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, expectation?: Expectation): Promise<void> {
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const urlPath = (req.url ?? '/').split('?')[0]!;
     const what = `kkdcp ${peer} ${req.method} ${urlPath}`;
@@ -394,6 +438,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
       respond(res, status, { 'content-type': 'text/plain; charset=utf-8', ...headers }, `${why}\n`);
     };
 
+    if (expectation === 'unmet') return fail(417, 'Expect: only 100-continue is supported');
     if (!matches(urlPath)) return fail(404, 'not a KDC proxy path');
     if (req.method !== 'POST') return fail(405, 'a KDC proxy accepts POST only', { allow: 'POST' });
     const type = req.headers['content-type'];
@@ -406,6 +451,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     }
 
     const tcp = tcpSocketOf(req.socket);
+    if (expectation === 'continue') res.writeContinue(); // fit to send its body: now it may
     const body = await readBody(req, maxBody, tcp, connections);
     if (body === 'tooLarge') {
       return fail(413, `body exceeds the ${maxBody}-byte limit`);
@@ -421,6 +467,11 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
 
     // Read whole: no longer a body being read (maxBufferedBytes), whatever becomes of it.
     connections.dropBody(tcp);
+    if (closed) {
+      // The server closed as the body came in: no KDC is asked for an answer nobody would get.
+      log(`${what} -> not answered (the server closed)`);
+      return;
+    }
     // MS-KKDCP section 3.2.5.1: what the proxy discards is refused here, before any KDC is asked.
     let admitted: KdcProxyRequest;
     try {
@@ -432,6 +483,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
 
     connections.setAtKdc(tcp, true);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let abandon!: () => void;
     const outcome = await Promise.race([
       // A route that throws at once is a rejection like any other.
       Promise.resolve()
@@ -440,12 +492,22 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
           (reply) => ({ reply }),
           (error: unknown) => ({ error }),
         ),
-      new Promise<'timeout'>((resolve) => {
+      new Promise<'timeout' | 'closed'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), kdcTimeout);
+        // close(): the wait ends now, its timer with it (it would keep the process alive, then
+        // count and log a 503 for a server that is gone). Its connection is dropped by close().
+        abandon = () => {
+          clearTimeout(timer);
+          log(`${what} -> not answered (the server closed while the KDC had the request)`);
+          resolve('closed');
+        };
+        atKdc.add(abandon);
       }),
     ]);
     clearTimeout(timer);
+    atKdc.delete(abandon);
     connections.setAtKdc(tcp, false);
+    if (outcome === 'closed' || closed) return; // said by abandon(); a late answer is dropped
     if (outcome === 'timeout') {
       stats.kdcTimedOut++;
       return fail(503, `the KDC did not answer within ${kdcTimeout} ms`);
@@ -484,7 +546,13 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
     close() {
       closing ??= new Promise<void>((resolve) => {
         closed = true;
-        server.close(() => resolve());
+        // Requests at the KDC are ended now, not at kdcTimeoutMs; their connections go with the rest.
+        for (const abandon of [...atKdc]) abandon();
+        atKdc.clear();
+        server.close(() => {
+          quiet = true;
+          resolve();
+        });
         connections.closeAll();
       });
       return closing;
@@ -567,9 +635,4 @@ function summarize(body: Uint8Array): string {
   } catch {
     return `${body.length} bytes`;
   }
-}
-
-/** An error's message, or what was thrown. */
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

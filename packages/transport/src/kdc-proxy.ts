@@ -25,6 +25,7 @@
 
 import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import { errorText } from './error-text';
 import { frameTcp } from './framing';
 import { labels } from './in-process';
 import { escapeControls } from './log-sink';
@@ -253,7 +254,7 @@ export class KdcProxyTransport implements KdcTransport {
       const response = await this.#opts.post(this.url, body);
       reply = unframeKerbMessage(decodeKdcProxyMessage(response).kerbMessage).slice();
     } catch (e) {
-      this.#opts.trace?.record({ ...base, error: e instanceof Error ? e.message : String(e) });
+      this.#opts.trace?.record({ ...base, error: errorText(e) });
       throw e;
     }
     this.#opts.trace?.record({ ...base, reply });

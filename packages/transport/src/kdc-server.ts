@@ -12,18 +12,20 @@
  *   `udpReceiveBufferBytes`, so that bursts are queued rather than dropped
  *   by the kernel.
  * - TCP (section 7.2.2): 4-byte big-endian length prefix per message, several
- *   requests per connection, answered in order. A length with the reserved
- *   high bit set, or above `maxRequestBytes`, gets KRB_ERR_FIELD_TOOLONG and
- *   the connection is closed, before any of the claimed body is read or
- *   allocated. Connections, the time a request may take to arrive and the
- *   bytes held for all requests together are bounded (`tcp-connections.ts`).
- * - A handler that throws never takes the server down: one log line, and a
- *   KRB_ERR_GENERIC reply (or none, if so configured). A handler that does
- *   not answer within `handlerTimeoutMs` is given up on: its UDP request is
- *   dropped, its TCP connection closed (the client then tries the realm's
- *   next KDC, as when a KDC is down), and the late answer is dropped. At most
- *   `udpMaxInFlight` UDP requests are in the handler at once; more are
- *   dropped, as by a KDC whose receive buffer is full.
+ *   requests per connection, answered in order, also those a client sent
+ *   before half-closing (its FIN): then the server closes. A length with the
+ *   reserved high bit set, or above `maxRequestBytes`, gets
+ *   KRB_ERR_FIELD_TOOLONG and the connection is closed, before any of the
+ *   claimed body is read or allocated. Connections, the time a request may
+ *   take to arrive and the bytes held for all requests together are bounded
+ *   (`tcp-connections.ts`).
+ * - A handler that throws never takes the server down, whatever it throws:
+ *   one log line, and a KRB_ERR_GENERIC reply (or none, if so configured). A
+ *   handler that does not answer within `handlerTimeoutMs` is given up on: its
+ *   UDP request is dropped, its TCP connection closed (the client then tries
+ *   the realm's next KDC, as when a KDC is down), and the late answer is
+ *   dropped. At most `udpMaxInFlight` UDP requests are in the handler at once;
+ *   more are dropped, as by a KDC whose receive buffer is full.
  * - `stats()` counts what was dropped, refused and closed, and what is held.
  *
  * @module
@@ -32,6 +34,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { type Clock, ErrorCode, systemClock } from '@krbsim/core';
+import { errorText } from './error-text';
 import { transportKrbError } from './krb-error';
 import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
@@ -377,7 +380,7 @@ class ServerState {
       return reply;
     } catch (e) {
       if (call.timedOut) return this.#late(what);
-      const reason = e instanceof Error ? e.message : String(e);
+      const reason = errorText(e); // whatever was thrown: describing it must not throw again
       if (this.#o.onHandlerError === 'drop') {
         this.#log(`${what} -> handler failed (${reason}); no reply`);
         return undefined;
@@ -449,7 +452,7 @@ class ServerState {
             if (err) failed(err);
           });
         } catch (e) {
-          failed(e instanceof Error ? e : new Error(String(e)));
+          failed(e instanceof Error ? e : new Error(errorText(e)));
         }
       });
     });

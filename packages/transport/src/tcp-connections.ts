@@ -29,7 +29,14 @@
  *   handler, also of those that came in one read (the rest wait as bytes,
  *   counted, and are taken on a later turn of the event loop as answers
  *   free room), and reading stops while replies wait for the peer to read
- *   them.
+ *   them (so do those parses).
+ *
+ * A peer that half-closes (FIN) after sending still gets the reply to every
+ * complete request it sent, in order, within the same limits (RFC 4120
+ * section 7.2.2: the reply goes back on the stream the request came on); then
+ * the server ends its side too. A partial record left at the FIN is never
+ * answered. The handler is not asked for a request whose reply can no longer
+ * be sent.
  *
  * @module
  */
@@ -97,6 +104,10 @@ class Connection {
   writeBlocked = false;
   /** A parse of the reader's waiting bytes is scheduled (see TcpConnections.#parseLater). */
   parseScheduled = false;
+  /** The peer half-closed (FIN): nothing more comes; what it sent whole is answered, then the connection ends. */
+  peerEnded = false;
+  /** Our side's end is queued behind the replies still owed: no reply is written after it. */
+  ending = false;
   /** Closed or closing: out of the table, its bytes released. */
   gone = false;
   chain: Promise<void> = Promise.resolve();
@@ -166,10 +177,13 @@ export class TcpConnections {
     this.stats.peakOpen = Math.max(this.stats.peakOpen, this.stats.open);
 
     socket.on('data', (chunk: Buffer) => this.#data(conn, chunk));
+    // The peer's FIN: it sends no more, but its replies still go back on this stream (RFC 4120
+    // section 7.2.2), every whole request's, in order; our side ends after them (#finish).
     socket.on('end', () => {
-      conn.chain = conn.chain.then(() => {
-        if (!socket.destroyed) socket.end();
-      });
+      conn.peerEnded = true;
+      conn.requestStart = undefined; // nothing more arrives: a partial record left is dropped at the end
+      this.#finish(conn);
+      this.#arm(conn);
     });
     socket.on('close', () => this.#forget(conn));
     socket.on('error', (err) => this.#h.log(`tcp ${conn.peer} error: ${err.message}`));
@@ -224,10 +238,11 @@ export class TcpConnections {
       this.#live.delete(conn);
       this.#live.add(conn);
     }
-    if (conn.reader.buffered === 0) conn.requestStart = undefined;
+    if (conn.reader.buffered === 0 || conn.peerEnded) conn.requestStart = undefined;
     else if (completed > 0 || conn.requestStart === undefined) conn.requestStart = now;
     this.#sync(conn);
     this.#flow(conn);
+    this.#finish(conn);
     this.#arm(conn);
   }
 
@@ -235,14 +250,16 @@ export class TcpConnections {
    * Requests that came in one read beyond `maxPipelined` wait as bytes in the
    * reader; as answers free room they are parsed, on a later turn of the
    * event loop, so that one connection's burst never keeps the others (and
-   * the timers) waiting while it is answered.
+   * the timers) waiting while it is answered. Not while the peer leaves its
+   * replies unread (the 'drain' takes them up): after a FIN these bytes are
+   * all that is left to answer, and their replies must not pile up unread.
    */
   #parseLater(conn: Connection): void {
-    if (conn.parseScheduled || !conn.reader.hasMore) return;
+    if (conn.parseScheduled || !conn.reader.hasMore || conn.writeBlocked) return;
     conn.parseScheduled = true;
     setImmediate(() => {
       conn.parseScheduled = false;
-      if (conn.gone || this.#room(conn) === 0) return;
+      if (conn.gone || conn.writeBlocked || this.#room(conn) === 0) return;
       this.#take(conn, conn.reader.more(this.#room(conn)), this.#h.timers.now());
     });
   }
@@ -278,6 +295,16 @@ export class TcpConnections {
     conn.chain = conn.chain.then(async () => {
       conn.queued -= message.length;
       if (conn.gone) return; // closed meanwhile: nobody to answer, and the bytes were released
+      if (!conn.socket.writable) {
+        // Closing (reset by the peer, or a write failed): no reply could be sent, so the handler is
+        // not asked; it would do the work (a kpasswd change, say) for nobody.
+        conn.pending--;
+        this.#sync(conn);
+        this.#h.log(
+          `tcp ${conn.peer} ${describeMessage(message)} ${message.length} bytes -> not handled: the connection is closing`,
+        );
+        return;
+      }
       this.#sync(conn);
       const call: HandlerCall = { request: message, started: this.#h.timers.now(), timedOut: false };
       conn.call = call;
@@ -288,7 +315,21 @@ export class TcpConnections {
       if (reply !== undefined) this.#write(conn, reply);
       this.#parseLater(conn);
       this.#flow(conn);
+      this.#finish(conn);
       this.#arm(conn);
+    });
+  }
+
+  /**
+   * After the peer's FIN, end our side once every complete record it sent is answered: none is
+   * left in the handler's queue or waiting in the reader. Queued on the chain, behind the replies
+   * (and a refusal) still being written.
+   */
+  #finish(conn: Connection): void {
+    if (!conn.peerEnded || conn.ending || conn.gone || conn.pending > 0 || conn.reader.hasMore) return;
+    conn.ending = true;
+    conn.chain = conn.chain.then(() => {
+      if (!conn.socket.destroyed) conn.socket.end();
     });
   }
 
@@ -299,6 +340,7 @@ export class TcpConnections {
         ? `length prefix ${hex} has the reserved high bit set`
         : `length prefix ${hex} (${prefix} bytes) exceeds the ${this.#l.maxRequestBytes}-byte limit`;
     this.stats.closed.badLength++;
+    conn.ending = true;
     conn.chain = conn.chain.then(() => {
       this.#h.log(`tcp ${conn.peer} ${why}; replying KRB_ERR_FIELD_TOOLONG and closing`);
       this.#write(conn, this.#h.badLength(why));
@@ -308,13 +350,23 @@ export class TcpConnections {
 
   #write(conn: Connection, reply: Uint8Array): void {
     const socket = conn.socket;
-    if (conn.gone || socket.destroyed || !socket.writable) return;
+    if (conn.gone || socket.destroyed || !socket.writable) {
+      // The handler's answer was logged as given: say that it did not go out (the peer left, or a
+      // limit closed the connection while the handler worked). Not after the server's shutdown.
+      if (!this.#closed) {
+        this.#h.log(
+          `tcp ${conn.peer} ${describeMessage(reply)} ${reply.length} bytes not sent: the connection is closed`,
+        );
+      }
+      return;
+    }
     conn.lastActivity = this.#h.timers.now();
     if (!socket.write(frameTcp(reply)) && !conn.writeBlocked) {
       // The peer is not reading its replies: stop reading its requests until it does.
       conn.writeBlocked = true;
       socket.once('drain', () => {
         conn.writeBlocked = false;
+        this.#parseLater(conn);
         this.#flow(conn);
       });
     }

@@ -23,6 +23,7 @@ import {
   messageToJson,
 } from '@krbsim/asn1';
 import { ErrorCode, errorCodeName } from '@krbsim/core';
+import { errorText } from './error-text';
 import type { TraceEntry } from './trace-entry';
 
 /** Which side of an exchange a message is. */
@@ -261,7 +262,7 @@ function decodeFor(
     else value = defaultDecode(bytes);
     return value === undefined ? undefined : JSON.stringify(value, jsonBytes, 2);
   } catch (err) {
-    return `(not decoded: ${err instanceof Error ? err.message : String(err)})`;
+    return `(not decoded: ${errorText(err)})`;
   }
 }
 
@@ -289,7 +290,7 @@ function kpasswdDecode(bytes: Uint8Array): unknown {
     try {
       return defaultDecode(b);
     } catch (err) {
-      return `(not decoded: ${err instanceof Error ? err.message : String(err)})`;
+      return `(not decoded: ${errorText(err)})`;
     }
   };
   return {

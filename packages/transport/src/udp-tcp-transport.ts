@@ -14,6 +14,7 @@
  */
 
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import { errorText } from './error-text';
 import { labels } from './in-process';
 import { tcpExchange, udpExchange } from './kdc-exchange';
 import { peekKrbErrorCode } from './krb-error';
@@ -153,7 +154,7 @@ export class UdpTcpTransport implements KdcTransport {
           }
           return reply;
         } catch (e) {
-          const reason = e instanceof Error ? e.message : String(e);
+          const reason = errorText(e);
           log(`${realm} ${kind} ${kdc.host}: ${reason}`);
           failures.push(reason);
         }

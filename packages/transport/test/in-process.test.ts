@@ -105,4 +105,15 @@ describe('InProcessTransport', () => {
       ],
     ]);
   });
+
+  it('rethrows what the handler threw, and traces it, though it has no string form', async () => {
+    // String() throws on it: tracing it once threw a TypeError in its place.
+    const noText = Object.create(null) as object;
+    const trace = new Trace();
+    const t = new InProcessTransport({ trace }).register('R', () => {
+      throw noText;
+    });
+    await expect(t.send('R', asReq('a', 'R'))).rejects.toBe(noText);
+    expect(trace.entries.map((e) => e.error)).toEqual(['object with no string form']);
+  });
 });

@@ -259,6 +259,52 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
     expect(log).toEqual([expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_\w+ -> 400$/)]);
   });
 
+  it('answers 417 to an expectation other than 100-continue, counted and logged, and closes the connection', async () => {
+    const { server: s, log } = await start(contosoProxy());
+    // node:http's own 417 kept the connection open for another request (one every few seconds held it
+    // past every deadline), and was neither counted nor logged.
+    const conn = await stalled(
+      s.port,
+      'POST /kerberos HTTP/1.1\r\nHost: localhost\r\nExpect: something-else\r\nContent-Length: 0\r\n\r\n',
+    );
+    expect(await conn.reply).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n[\s\S]*connection: close\r\n/);
+    await until(() => s.stats().open === 0);
+    expect(s.stats().requests).toBe(1);
+    expect(log).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ POST \/kerberos -> 417 \(Expect: only 100-continue is supported\)$/,
+      ),
+    ]);
+  });
+
+  it('sends 100 Continue only to a request fit to have its body read', async () => {
+    const { server: s, log } = await start(contosoProxy());
+    const expecting = (length: number) =>
+      `POST /kerberos HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/kerberos\r\nExpect: 100-continue\r\nContent-Length: ${length}\r\n\r\n`;
+    // Refused from its headers: 413 at once, no 100 inviting a body that would be thrown away.
+    const big = await stalled(s.port, expecting(2 << 20));
+    expect(await big.reply).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    const body = wrap(asReq('alice', REALM), REALM);
+    const good = await stalled(s.port, expecting(body.length));
+    good.write(body);
+    expect(await good.reply).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    expect(s.stats()).toMatchObject({ requests: 2, tooLarge: 1 });
+    expect(log).toEqual([
+      expect.stringMatching(/ -> 413 \(Content-Length 2097152 exceeds the 1048576-byte limit\)$/),
+      expect.stringMatching(/ -> 200 AS-REP \d+ bytes$|-> 200 KRB-ERROR/),
+    ]);
+  });
+
+  it('logs one line for a client error, not another for what the parser reports after the answer', async () => {
+    const { server: s, log } = await start(contosoProxy());
+    // More bytes after the unparsable request: the parser fails on them again.
+    const conn = await stalled(s.port, 'NOT HTTP AT ALL\r\n\r\n');
+    conn.write('MORE BYTES\r\n\r\n');
+    expect(await conn.reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    await until(() => s.stats().open === 0);
+    expect(log).toEqual([expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ client error: HPE_\w+ -> 400$/)]);
+  });
+
   it("answers 431 to headers past node:http's maxHeaderSize (RFC 6585 section 5), 413 to chunk extensions past its limit, as node:http does", async () => {
     const { server: s, log } = await start(contosoProxy());
     // 20 000 bytes of one header: past node's 16 KiB default.
@@ -410,6 +456,16 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
     expect(log[0]).toMatch(/-> 500 \(KDC failed: kdb unavailable\)$/);
   });
 
+  it('answers 500 with one log line when the KDC throws a value with no string form', async () => {
+    // String() throws on it: describing it once threw in turn, and the 500 said the describer's error.
+    const proxy = new KdcProxy(() => () => {
+      throw Object.create(null);
+    });
+    const { server: s, log } = await start(proxy);
+    expect((await https(s.url, wrap(asReq('alice', REALM), REALM))).status).toBe(500);
+    expect(log).toEqual([expect.stringMatching(/-> 500 \(KDC failed: object with no string form\)$/)]);
+  });
+
   it('keeps answering when its log sink throws: the line is lost, never the request or the process', async () => {
     const proxy = new KdcProxy(() => () => Uint8Array.of(0x6b, 0x00));
     const lines: string[] = [];
@@ -524,6 +580,51 @@ describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, s
     expect(log).toEqual([
       expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ -> 408 \(headers not complete within 300 ms\)$/),
     ]);
+  });
+
+  it("logs one line for a 408, not another for the peer's FIN that follows it (HPE_INVALID_EOF_STATE)", async () => {
+    const { server: s, log } = await start(contosoProxy(), { headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const stuck = await stalled(s.port, 'POST /kerberos HTTP/1.1\r\nHost: localhost\r\n');
+    expect(await stuck.reply).toMatch(/^HTTP\/1\.1 408 /);
+    // The client ends its side on the server's FIN; the server has seen it once the connection is gone.
+    await until(() => s.stats().open === 0);
+    expect(log).toEqual([
+      expect.stringMatching(/^kkdcp 127\.0\.0\.1:\d+ -> 408 \(headers not complete within 300 ms\)$/),
+    ]);
+  });
+
+  it('close() ends a request at the KDC at once: its timer cleared, one line before close resolves, none after', async () => {
+    let asked = 0;
+    let release: (() => void) | undefined;
+    const proxy = new KdcProxy(() => () => {
+      asked++;
+      return new Promise<Uint8Array>((resolve) => {
+        release = () => resolve(Uint8Array.of(0x6b, 0));
+      });
+    });
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timeouts();
+    // A KDC timeout far past the test's: its timer, left running, once held the process for it.
+    const { server: s, log } = await start(proxy, { kdcTimeoutMs: 600_000 });
+    const answer = https(s.url, wrap(asReq('alice', REALM), REALM)).then(
+      (r) => `HTTP ${r.status}`,
+      (e: Error) => e.message,
+    );
+    await until(() => asked === 1);
+    await s.close();
+    expect(await answer).toMatch(/socket hang up|ECONNRESET/);
+    expect(timeouts()).toBe(before);
+    const said = [...log];
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^kkdcp 127\.0\.0\.1:\d+ POST \/kerberos -> not answered \(the server closed while the KDC had the request\)$/,
+      ),
+    ]);
+    // The KDC answers after all: nothing is sent, counted or logged.
+    release?.();
+    for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(log).toEqual(said);
+    expect(s.stats()).toMatchObject({ kdcTimedOut: 0, open: 0 });
   });
 
   it('closes a connection whose TLS handshake never starts', async () => {
@@ -745,6 +846,12 @@ describe('serveKdcProxy bounds on connections and request bodies', () => {
     await expect(
       serveKdcProxy(contosoProxy(), { ...base, maxBodyBytes: 2048, maxBufferedBytes: 1024 }),
     ).rejects.toThrow(/^serveKdcProxy: maxBufferedBytes \(1024\) must be at least maxBodyBytes \(2048\)$/);
+    // NaN and a string once turned the per-request limit off; -1, 0 and 1.5 made every request a 413.
+    for (const maxBodyBytes of [Number.NaN, 'abc' as unknown as number, -1, 0, 1.5]) {
+      await expect(serveKdcProxy(contosoProxy(), { ...base, maxBodyBytes })).rejects.toThrow(
+        new RangeError(`serveKdcProxy: maxBodyBytes must be an integer >= 1, got ${maxBodyBytes}`),
+      );
+    }
   });
 });
 

@@ -417,6 +417,79 @@ describe('serveKdc TCP: pipelining', () => {
   });
 });
 
+describe('serveKdc TCP: a peer that half-closes or leaves', () => {
+  it('after a FIN, answers what is left no faster than the peer reads its replies', async () => {
+    let calls = 0;
+    const { server } = await start({ maxPipelined: 1 }, (req) => {
+      calls++;
+      return new Uint8Array(16 << 20).fill(req[1]!, 0, 2); // 16 MiB: more than both socket buffers take
+    });
+    const c = await open(server);
+    c.socket.pause();
+    // Three requests and the FIN: two wait in the reader, to be answered with nothing more to read.
+    c.socket.end(Uint8Array.from([1, 2, 3].flatMap((n) => [...frameTcp(Uint8Array.of(0x6a, n))])));
+    await until(() => calls === 1, 'the first request was handled');
+    await turns(200); // room for handler calls that must not happen while the first reply is unread
+    expect(calls).toBe(1);
+    c.socket.resume();
+    const replies = await c.waitRecords(3);
+    expect(replies.map((r) => r[0])).toEqual([1, 2, 3]);
+    await c.waitEnd();
+    expect(calls).toBe(3);
+  });
+
+  it('answers the whole records sent before a FIN and drops a partial one, then lets the connection go', async () => {
+    const { server } = await start();
+    const c = await open(server);
+    // Two requests, then a prefix claiming 9 bytes and 2 of them: the rest can never come.
+    c.socket.end(
+      Uint8Array.from([
+        ...frameTcp(Uint8Array.of(0x6a, 1)),
+        ...frameTcp(Uint8Array.of(0x6a, 2)),
+        0,
+        0,
+        0,
+        9,
+        1,
+        2,
+      ]),
+    );
+    await c.waitEnd();
+    expect(c.records.map(hex)).toEqual(['6b6a01', '6b6a02']);
+    await until(() => tcp(server).open === 0, 'the server let the connection go');
+    expect(tcp(server)).toMatchObject({ requests: 2, bytesHeld: 0, closed: { slow: 0, idle: 0 } });
+  });
+
+  it('says so when a reply cannot be sent, and runs nothing queued behind it for a peer that left', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled: number[] = [];
+    const { server, log } = await start({}, async (req) => {
+      handled.push(req[1]!);
+      if (req[1] === 1) await held;
+      return echo(req, { transport: 'tcp' });
+    });
+    const c = await open(server);
+    c.write(Uint8Array.from([1, 2, 3].flatMap((n) => [...frameTcp(Uint8Array.of(0x6a, n))])));
+    await until(
+      () => tcp(server).requests === 3 && handled.length === 1,
+      'three read, the first in the handler',
+    );
+    c.socket.resetAndDestroy();
+    await until(() => tcp(server).open === 0, 'the server saw the reset');
+    release();
+    await until(() => log.some((l) => l.includes('not sent')), 'the first answer');
+    // The first one's answer was logged as given, and then as not sent; the two behind it never ran.
+    expect(handled).toEqual([1]);
+    expect(log.filter((l) => /AS-REP/.test(l))).toEqual([
+      expect.stringMatching(/^tcp 127\.0\.0\.1:\d+ AS-REQ 2 bytes -> AS-REP 3 bytes$/),
+      expect.stringMatching(/^tcp 127\.0\.0\.1:\d+ AS-REP 3 bytes not sent: the connection is closed$/),
+    ]);
+  });
+});
+
 describe('serveKdc UDP: receive buffer', () => {
   /** What the OS gives a fresh UDP socket, with nothing asked. */
   const osDefault = () =>

@@ -10,6 +10,7 @@ import {
 } from '@krbsim/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asReq, hex } from './der';
+import { until } from './manual-timers';
 import { closedTcpPort, RawTcp, udpRoundTrip } from './net-helpers';
 
 /** Echo-like stub: AS-REP tag, then the request bytes. */
@@ -86,6 +87,47 @@ describe('serveKdc over UDP (RFC 4120 section 7.2.1)', () => {
       /AS-REQ \d+ bytes -> handler failed \(kdb unavailable\); replying KRB_ERR_GENERIC$/,
     );
     expect(lines[1]).toMatch(/AS-REP 2 bytes$/);
+  });
+});
+
+describe('serveKdc: a handler that throws', () => {
+  it('costs one log line and one KRB_ERR_GENERIC, over UDP and TCP, whatever it throws', async () => {
+    // Values with no string form: String() throws on them. Describing one once threw in the catch,
+    // an unhandled rejection that ended the process.
+    const noText = Object.create(null) as object;
+    const badMessage = new Error();
+    Object.defineProperty(badMessage, 'message', {
+      get() {
+        throw new Error('no message either');
+      },
+    });
+    const lines: string[] = [];
+    const server = await start(
+      (req) => {
+        const realm = peekRequestTarget(req)?.realm;
+        if (realm === 'NOTEXT') throw noText;
+        if (realm === 'BADMESSAGE') throw badMessage;
+        return Uint8Array.from([0x6b, 0]);
+      },
+      { log: (l) => lines.push(l) },
+    );
+    const c = await open(server.tcpPort!);
+    for (const realm of ['NOTEXT', 'BADMESSAGE']) {
+      const udp = await udpRoundTrip(server.udpPort!, asReq('alice', realm));
+      expect(peekKrbErrorCode(udp)).toBe(ErrorCode.KRB_ERR_GENERIC);
+      c.write(frameTcp(asReq('alice', realm)));
+    }
+    const tcp = await c.waitRecords(2);
+    expect(tcp.map(peekKrbErrorCode)).toEqual([ErrorCode.KRB_ERR_GENERIC, ErrorCode.KRB_ERR_GENERIC]);
+    // And it keeps serving.
+    expect(hex(await udpRoundTrip(server.udpPort!, asReq('alice', 'FINE')))).toBe('6b00');
+    const failed = lines.filter((l) => l.includes('handler failed'));
+    expect(failed).toHaveLength(4);
+    for (const l of failed) {
+      expect(l).toMatch(
+        /^(udp|tcp) 127\.0\.0\.1:\d+ AS-REQ \d+ bytes -> handler failed \(object with no string form\); replying KRB_ERR_GENERIC$/,
+      );
+    }
   });
 });
 
@@ -173,6 +215,30 @@ describe('serveKdc over TCP (RFC 4120 section 7.2.2)', () => {
     const [reply] = await c.waitRecords(1);
     await c.waitEnd();
     expect(hex(reply!)).toBe('6b6a07');
+  });
+
+  it('answers every request that came before the half-close (FIN), past maxPipelined, in order, then closes', async () => {
+    // 40 requests and a FIN in one write: more than maxPipelined (16) wait in the reader when the FIN comes.
+    const lines: string[] = [];
+    let calls = 0;
+    const server = await start(
+      (req) => {
+        calls++;
+        return echo(req, { transport: 'tcp' });
+      },
+      { udpPort: false, log: (l) => lines.push(l) },
+    );
+    const c = await open(server.tcpPort!);
+    const reqs = Array.from({ length: 40 }, (_, i) => Uint8Array.of(0x6a, i));
+    c.socket.end(Uint8Array.from(reqs.flatMap((r) => [...frameTcp(r)])));
+    await c.waitEnd();
+    await c.closed;
+    expect(c.records.map(hex)).toEqual(reqs.map((r) => `6b${hex(r)}`));
+    // Run as often as answered, and logged as often: no request handled whose reply was then dropped.
+    expect(calls).toBe(40);
+    expect(lines.filter((l) => / AS-REQ 2 bytes -> AS-REP 3 bytes$/.test(l))).toHaveLength(40);
+    await until(() => server.stats().tcp!.open === 0, 'the server let the connection go');
+    expect(server.stats().tcp).toMatchObject({ requests: 40, bytesHeld: 0 });
   });
 
   it('closes idle connections', async () => {
