@@ -402,12 +402,15 @@ async function issueLeaf(ca: PemCertificate, options: LeafOptions): Promise<PemC
   const { keys, now, cert } = await newCertificate(l, options);
   cert.issuer = caCert.subject;
   const caNotAfter = caCert.notAfter.value.getTime();
-  setValidity(
-    l,
-    cert,
-    now - CERTIFICATE_BACKDATE_MS,
-    Math.min(now + days(options.validityDays ?? 365), caNotAfter),
-  );
+  const notBefore = now - CERTIFICATE_BACKDATE_MS;
+  const notAfter = Math.min(now + days(options.validityDays ?? 365), caNotAfter);
+  if (notAfter <= notBefore) {
+    // Clamped to the CA's end, the certificate would end before it begins.
+    throw new RangeError(
+      `the CA's certificate ended ${new Date(caNotAfter).toISOString()}: it issues no certificate valid now`,
+    );
+  }
+  setValidity(l, cert, notBefore, notAfter);
   await cert.subjectPublicKeyInfo.importKey(keys.publicKey, l.engine);
   const ski = await keyIdentifier(l, cert);
   const usage = keyType === 'rsa-2048' ? [KU.digitalSignature, KU.keyEncipherment] : [KU.digitalSignature];
@@ -443,6 +446,7 @@ async function issueLeaf(ca: PemCertificate, options: LeafOptions): Promise<PemC
 /** A DER TLV with a one-octet tag around `parts`. */
 function tagged(tag: number, ...parts: readonly Uint8Array[]): Uint8Array {
   const n = parts.reduce((a, p) => a + p.length, 0);
+  if (n > 0xffff) throw new RangeError(`a DER value of ${n} bytes: more than this encoder writes (65,535)`);
   const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
   const out = new Uint8Array(1 + len.length + n);
   out[0] = tag;

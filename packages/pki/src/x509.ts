@@ -61,6 +61,11 @@ export interface Certificate {
   readonly keyUsage: number | undefined;
   /** The OIDs of critical extensions this module does not handle (a path refuses them). */
   readonly unhandledCriticalExtensions: readonly string[];
+  /**
+   * The certificate carries nameConstraints (RFC 5280 section 4.2.1.10), critical or not: not enforced
+   * here, so a path holding it is refused rather than taken as unconstrained (MIT's KDC enforces it).
+   */
+  readonly hasNameConstraints: boolean;
   /** The X.509 version: 1 or 3 (2 is read as what it is). */
   readonly version: number;
   /** Every id-pkinit-san otherName (RFC 4556 section 3.2.2). */
@@ -203,6 +208,9 @@ export function certificateSids(cert: Certificate): CertificateSids {
   }
 }
 
+/** nameConstraints (RFC 5280 section 4.2.1.10). */
+const NAME_CONSTRAINTS = '2.5.29.30';
+
 /** The extensions {@link parseCertificate} reads, and so may be critical. */
 const HANDLED_EXTENSIONS = new Set([
   PkinitOid.basicConstraints,
@@ -295,6 +303,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
     let aki: Uint8Array | undefined;
     let keyUsage: number | undefined;
     const unhandledCritical: string[] = [];
+    let nameConstraints = false;
     const pkinitSans: Krb5PrincipalName[] = [];
     const upnSans: string[] = [];
     const dnsSans: string[] = [];
@@ -310,6 +319,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       const value = expectTag(parts[parts.length - 1], Tag.OCTET_STRING, 'extnValue').value;
       const critical = parts.length === 3 && parts[1]!.tag === Tag.BOOLEAN && parts[1]!.value[0] !== 0;
       if (critical && !HANDLED_EXTENSIONS.has(id)) unhandledCritical.push(id);
+      if (id === NAME_CONSTRAINTS) nameConstraints = true;
       if (id === '2.5.29.15') {
         // KeyUsage ::= BIT STRING: the first octet counts the unused bits; bit 0 is the first octet's top bit.
         const bits = readOne(value, Tag.BIT_STRING, 'keyUsage').value;
@@ -370,6 +380,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
       authorityKeyIdentifier: aki,
       keyUsage,
       unhandledCriticalExtensions: unhandledCritical,
+      hasNameConstraints: nameConstraints,
       version,
       pkinitSans,
       upnSans,
@@ -402,7 +413,27 @@ function timeOf(t: Tlv | undefined): number {
   const yy = Number(m[1]);
   // UTCTime's two-digit years: 50..99 are 19xx, 00..49 are 20xx.
   const year = t.tag === Tag.UTCTime ? yy + (yy < 50 ? 2000 : 1900) : yy;
-  return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const time = Date.UTC(year, month - 1, day, hour, minute, second);
+  // A field out of its range (month 13, day 32, hour 24) would roll into the next period: a time that
+  // is no date (OpenSSL: "format error in certificate's notAfter field").
+  const d = new Date(time);
+  if (
+    d.getUTCMonth() !== month - 1 ||
+    d.getUTCDate() !== day ||
+    d.getUTCHours() !== hour ||
+    d.getUTCMinutes() !== minute ||
+    d.getUTCSeconds() !== second
+  ) {
+    return invalid(`validity: ${JSON.stringify(s)} is no date`);
+  }
+  return time;
 }
 
 /** A certificate from PEM (`CERTIFICATE`) or DER. */
@@ -461,11 +492,20 @@ function signedBy(cert: Certificate, issuer: Certificate): boolean {
   }
 }
 
-/** RFC 5280 section 4.2: a critical extension not understood makes the certificate unusable. */
+/**
+ * RFC 5280 section 4.2: a critical extension not understood makes the certificate unusable. So does
+ * nameConstraints, critical or not (a conforming CA marks it critical, section 4.2.1.10): its
+ * constraints are not enforced here, and a path under it must not pass as one that meets them.
+ */
 function checkCriticalExtensions(cert: Certificate): void {
   if (cert.unhandledCriticalExtensions.length > 0) {
     invalid(
       `${cert.subjectText} has a critical extension this KDC does not process (${cert.unhandledCriticalExtensions.join(', ')})`,
+    );
+  }
+  if (cert.hasNameConstraints) {
+    invalid(
+      `${cert.subjectText} carries nameConstraints (${NAME_CONSTRAINTS}), which this KDC does not enforce`,
     );
   }
 }

@@ -137,6 +137,47 @@ describe('critical extensions (RFC 5280 section 4.2)', () => {
     const odd = certificateExtension('1.3.6.1.4.1.55555.1', false, Uint8Array.of(0x05, 0));
     expect(outcome(leafUnder(root, [...leafExtensions, odd]), [root])).toBe(2);
   });
+
+  it('refuses nameConstraints marked non-critical too: not enforced here, so not passed as if met (MIT enforces them)', () => {
+    const nonCritical = certificateExtension(
+      '2.5.29.30',
+      false,
+      derSeq(tlv(0xa0, derSeq(tlv(0x82, new TextEncoder().encode('pki.test'))))),
+    );
+    const constrained = handMadeCertificate({
+      subject: 'loosely constrained CA',
+      issuer: root,
+      extensions: [basicConstraintsExtension(true), keyUsageExtension(KU.keyCertSign), nonCritical],
+      ...valid,
+    });
+    expect(outcome(leafUnder(constrained), [root], [constrained])).toBe(
+      `${ErrorCode.KDC_ERR_INVALID_CERTIFICATE}: invalid certificate: CN=loosely constrained CA carries nameConstraints (2.5.29.30), which this KDC does not enforce`,
+    );
+  });
+});
+
+describe('validity times (RFC 5280 section 4.1.2.5)', () => {
+  it('refuses a time whose fields are out of range (month 13, day 32, hour 24) rather than rolling it over', () => {
+    // notAfter 2027-12-07 10:00:00 (written 20271207100000Z or 271207100000Z), then one field pushed out of
+    // its range.
+    const cert = handMadeCertificate({
+      subject: 'alice',
+      issuer: root,
+      extensions: leafExtensions,
+      notBefore: T0 - DAY,
+      notAfter: Date.UTC(2027, 11, 7, 10, 0, 0),
+    });
+    const der = new Uint8Array(new X509Certificate(cert.certPem).raw);
+    const text = Buffer.from(der).toString('latin1');
+    const at = text.indexOf('271207100000Z');
+    expect(at).toBeGreaterThan(0);
+    expect(parseCertificate(der).notAfter).toBe(Date.UTC(2027, 11, 7, 10, 0, 0));
+    for (const bad of ['271307100000Z', '271232100000Z', '271207240000Z', '271207106000Z', '271207100060Z']) {
+      const changed = der.slice();
+      changed.set(new TextEncoder().encode(bad), at);
+      expect(() => parseCertificate(changed), bad).toThrow(new RegExp(`"(20)?${bad}" is no date`));
+    }
+  });
 });
 
 describe('keyUsage as parsed', () => {

@@ -200,8 +200,24 @@ describe('certificates', () => {
     expect(new X509Certificate(h.der).publicKey.asymmetricKeyType).toBe('ec');
   });
 
+  it('refuses to issue under a CA whose certificate has ended: the leaf would end before it begins', async () => {
+    // The CA's 30 days end long before the real clock's now.
+    await expect(issueServerCertificate(ca, { dnsNames: ['late'] })).rejects.toThrow(
+      /the CA's certificate ended .*: it issues no certificate valid now/,
+    );
+  });
+
+  it('refuses a subjectAltName too long for the encoder (more than 65,535 bytes) at issue, not in the certificate', async () => {
+    const dnsNames = Array.from({ length: 1100 }, (_, i) => `${'n'.repeat(60)}${i}.example`);
+    await expect(
+      issueServerCertificate(ca, { dnsNames, commonName: 'x', clock: new ManualClock(T0) }),
+    ).rejects.toThrow(/a DER value of \d+ bytes: more than this encoder writes \(65,535\)/);
+  });
+
   it('the TLS server certificate still carries serverAuth and its names', async () => {
-    const s = certificateFrom((await issueServerCertificate(ca, { dnsNames: ['localhost'] })).certPem);
+    const s = certificateFrom(
+      (await issueServerCertificate(ca, { dnsNames: ['localhost'], clock: new ManualClock(T0) })).certPem,
+    );
     expect(s.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
     expect(new X509Certificate(s.der).subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');
   });
@@ -226,6 +242,7 @@ describe('certificates', () => {
         await issueServerCertificate(ca, {
           dnsNames: ['v6'],
           ipAddresses: ['::ffff:192.0.2.1', '1::2:192.0.2.1'],
+          clock: new ManualClock(T0),
         })
       ).certPem,
     );
