@@ -323,11 +323,25 @@ interface SignerInfo {
  */
 const MAX_CERTIFICATES = 16;
 
+/** RFC 5652 section 5.1: a SignedData's CMSVersion is 1, 3, 4 or 5. */
+const SIGNED_DATA_VERSIONS: ReadonlySet<number> = new Set([1, 3, 4, 5]);
+/** RFC 5652 section 5.3: 1 with an IssuerAndSerialNumber, 3 with a SubjectKeyIdentifier. */
+const SIGNER_INFO_VERSIONS: ReadonlySet<number> = new Set([1, 3]);
+
+/** A CMSVersion (an INTEGER) that `allowed` holds; unsigned, so checked here, as a strict decoder checks every field. */
+function cmsVersion(t: Tlv | undefined, what: string, allowed: ReadonlySet<number>): void {
+  const v = expectTag(t, Tag.INTEGER, `${what}.version`).value;
+  if (v.length !== 1 || !allowed.has(v[0]!)) {
+    malformed(`${what}.version is not one of ${[...allowed].join(', ')} (RFC 5652)`);
+  }
+}
+
 function parse(contentInfo: Uint8Array, contentType: string) {
   const ci = children(readOne(contentInfo, Tag.SEQUENCE, 'ContentInfo'));
   if (oidOf(ci[0], 'contentType') !== PkinitOid.id_signedData) malformed('the ContentInfo is not signedData');
   const sd = children(readOne(expectTag(ci[1], 0xa0, 'content').value, Tag.SEQUENCE, 'SignedData'));
-  let i = 1; // version
+  cmsVersion(sd[0], 'SignedData', SIGNED_DATA_VERSIONS);
+  let i = 1;
   expectTag(sd[i++], Tag.SET, 'digestAlgorithms');
   const encap = children(expectTag(sd[i++], Tag.SEQUENCE, 'encapContentInfo'));
   const eType = oidOf(encap[0], 'eContentType');
@@ -348,7 +362,8 @@ function parse(contentInfo: Uint8Array, contentType: string) {
 
 function signerInfo(t: Tlv): SignerInfo {
   const f = children(expectTag(t, Tag.SEQUENCE, 'SignerInfo'));
-  let i = 1; // version
+  cmsVersion(f[0], 'SignerInfo', SIGNER_INFO_VERSIONS);
+  let i = 1;
   const sidT = f[i++];
   if (sidT === undefined) return malformed('the SignerInfo has no SignerIdentifier');
   let sid: (c: Certificate) => boolean;

@@ -639,7 +639,13 @@ describe('CMS SignedData', () => {
       { signerInfos: [seq(int(1))] },
       /the SignerInfo has no SignerIdentifier/,
     ],
-    ['an empty SignerInfo', { signerInfos: [seq()] }, /the SignerInfo has no SignerIdentifier/],
+    ['an empty SignerInfo', { signerInfos: [seq()] }, /SignerInfo\.version: missing/],
+    // RFC 5652 section 5.3: version 1 or 3; the field is not signed, so only the decoder checks it.
+    [
+      'a SignerInfo of version 2',
+      { signerInfos: [seq(int(2))] },
+      /SignerInfo\.version is not one of 1, 3 \(RFC 5652\)/,
+    ],
     [
       'an IssuerAndSerialNumber without its fields',
       { sid: seq() },
