@@ -121,6 +121,7 @@ export async function readReplicaOf(
   } catch (e) {
     throw new TopologyError('--replica-of', `cannot read ${path}: ${(e as Error).message}`);
   }
+  checkPortsShape(ports, path);
   const out = new Map<string, string[]>();
   for (const { name } of topology.realms) {
     const other = ports.realms?.[name];
@@ -137,6 +138,34 @@ export async function readReplicaOf(
     out.set(name, [...(other.kdcs ?? [`${other.host}:${other.udp}`])]);
   }
   return out;
+}
+
+/**
+ * Refuses a `ports.json` that is not the shape `krbsim serve` writes (`null`, a realm that is no
+ * object), naming the field, as a topology's fields are: a TopologyError, not a TypeError.
+ */
+function checkPortsShape(ports: unknown, path: string): asserts ports is PortsJson {
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const bad = (field: string, what: string) =>
+    new TopologyError(
+      '--replica-of',
+      `${path}: ${field}: expected ${what} (the ports.json krbsim serve writes)`,
+    );
+  if (!isObject(ports)) throw bad('the file', 'an object');
+  const realms = (ports as { realms?: unknown }).realms;
+  if (realms === undefined) return;
+  if (!isObject(realms)) throw bad('realms', 'an object');
+  for (const [name, r] of Object.entries(realms as Record<string, unknown>)) {
+    if (!isObject(r)) throw bad(`realms.${name}`, 'an object');
+    const { kdcs, host, udp, check } = r as Record<string, unknown>;
+    if (kdcs !== undefined && !(Array.isArray(kdcs) && kdcs.every((k) => typeof k === 'string'))) {
+      throw bad(`realms.${name}.kdcs`, 'a list of host:port');
+    }
+    if (kdcs === undefined && (typeof host !== 'string' || typeof udp !== 'number')) {
+      throw bad(`realms.${name}`, 'kdcs, or host and udp');
+    }
+    if (check !== undefined && typeof check !== 'string') throw bad(`realms.${name}.check`, 'a string');
+  }
 }
 
 /** What a replica follows of the process it replicates (see `password-feed.ts`). */

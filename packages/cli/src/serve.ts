@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { isIP, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import type { Realm } from '@krbsim/kdc';
 import type { Trace } from '@krbsim/transport';
@@ -17,7 +18,7 @@ import { type CliIo, ExitCode, unwritable } from './io';
 import { applyPortOptions } from './port-option';
 import { LOG_LEVELS, type LogLevel } from './request-log';
 import { type ServeDir, serveDir, serveDirNote, UnsafeServeDirError, unsafeServeDir } from './serve-dir';
-import { loadServeFile } from './serve-file';
+import { decodeServeText, loadServeFile } from './serve-file';
 import { type ServeLog, serveLog } from './serve-log';
 import { parseTopology, refuseKdcProxy, TopologyError, type TopologyFile } from './topology';
 import type { TopologyWriteResult } from './topology-files';
@@ -124,19 +125,21 @@ Options:
   -h, --help           show this help
 
 Exit codes: 0 stopped by a signal, 1 a KDC could not start (e.g. port in use),
-2 bad arguments, a topology or lab file that does not validate (the message names
-the field, e.g. realms[0].users[1].password), or a --replica-of with other keys.
+2 bad arguments (an empty --host), a topology or lab file that is not UTF-8, is
+nested deeper than 64 or does not validate (the message names the field, e.g.
+realms[0].users[1].password, or the line), or a --replica-of that is no
+ports.json or has other keys.
 `;
 
 /** Read a topology file; `.json` files are JSON, anything else YAML. */
 export async function loadTopologyFile(path: string): Promise<TopologyFile> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (e) {
     throw new TopologyError('topology', `cannot read ${path}: ${(e as Error).message}`);
   }
-  return parseTopology(text, path.toLowerCase().endsWith('.json') ? 'json' : 'yaml');
+  return parseTopology(decodeServeText(bytes), path.toLowerCase().endsWith('.json') ? 'json' : 'yaml');
 }
 
 /** What `krbsim serve` was asked to do, once its arguments are checked. */
@@ -271,6 +274,12 @@ async function parseServeArgs(
     const n = Number(seedText);
     seed = /^-?\d+$/.test(seedText) && Number.isSafeInteger(n) ? n : seedText;
   }
+  // An empty --host would bind every interface and write `kdc = :PORT` into krb5.conf.
+  if (values.host !== undefined && !isHost(values.host)) {
+    return usage(
+      `--host must be an IP address or a host name (127.0.0.1, ::, localhost), got '${values.host}'`,
+    );
+  }
   const file = positionals[0]!;
   let loaded: Awaited<ReturnType<typeof loadServeFile>>;
   try {
@@ -378,6 +387,19 @@ async function parseServeArgs(
     json: values['json-log'] === true,
     level,
   };
+}
+
+/**
+ * Whether `host` can be bound and named in krb5.conf: an IPv4 or IPv6 address (bracketed or not),
+ * or a DNS host name (labels of letters, digits and hyphens).
+ */
+function isHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare !== host) return isIPv6(bare);
+  if (isIP(host) !== 0) return true;
+  if (/^[\d.]+$/.test(host)) return false; // 999.1.1.1: no address, and no name either
+  const label = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+  return host.length <= 253 && new RegExp(`^${label}(\\.${label})*\\.?$`).test(host);
 }
 
 /** The `listening` and `ready` lines, once the files are written. */

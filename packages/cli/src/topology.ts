@@ -280,12 +280,18 @@ const QUOTE_MAX = 60;
  * field's value is never quoted (an error is printed and may be logged), and
  * a long value is cut.
  */
-function describe(v: unknown, path: string): string {
+function describe(v: unknown, path: string, quote = true): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';
   if (/(^|\.)password$/i.test(path)) return `a ${typeof v} (not shown: a password)`;
+  // `1e400` reads as Infinity, which JSON.stringify would print as null.
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    return Number.isNaN(v) ? 'a number that is not a number (NaN)' : `a number too large (${v})`;
+  }
+  // Where an object or a list should be, a string may be anything (a password, a whole file): its length only.
+  if (typeof v === 'string' && !quote) return `a string of ${v.length} characters (not shown)`;
   const text = JSON.stringify(v);
   return `${typeof v} ${text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}...` : text}`;
 }
@@ -293,7 +299,7 @@ function describe(v: unknown, path: string): string {
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new TopologyError(path, `expected an object, got ${describe(v, path)}`);
+    throw new TopologyError(path, `expected an object, got ${describe(v, path, false)}`);
   }
   for (const k of Object.keys(v)) {
     if (!allowed.includes(k)) {
@@ -306,7 +312,7 @@ export function obj(v: unknown, path: string, allowed: readonly string[]): Obj {
 /** @internal A validation step shared with the Azure lab's file form (`azure-lab-file.ts`). */
 export function list(v: unknown, path: string, optional = true): unknown[] {
   if (v === undefined && optional) return [];
-  if (!Array.isArray(v)) throw new TopologyError(path, `expected a list, got ${describe(v, path)}`);
+  if (!Array.isArray(v)) throw new TopologyError(path, `expected a list, got ${describe(v, path, false)}`);
   return v;
 }
 
@@ -351,15 +357,30 @@ export function optPort(v: unknown, path: string): number | undefined {
 
 const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `90` (seconds), `'90s'`, `'5m'`, `'10h'`, `'7d'` → milliseconds. */
+/**
+ * The longest duration a file may give: 100 years (36500d). A ticket's or a password's end is a
+ * KerberosTime, which stops at year 9999: past that, every request would fail with no word why.
+ */
+const MAX_DURATION_DAYS = 36_500;
+
+/** `90` (seconds), `'90s'`, `'5m'`, `'10h'`, `'7d'` → milliseconds, up to {@link MAX_DURATION_DAYS}. */
 function duration(v: unknown, path: string): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v * 1_000;
-  const m = typeof v === 'string' ? /^(\d+)([smhd])$/.exec(v) : null;
-  if (m === null)
-    throw new TopologyError(path, `expected a duration like 90s, 5m, 10h or 7d, got ${describe(v, path)}`);
-  const ms = Number(m[1]) * units[m[2]!]!;
-  if (ms <= 0) throw new TopologyError(path, 'a duration must be positive');
+  let ms: number;
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0) ms = v * 1_000;
+  else {
+    const m = typeof v === 'string' ? /^(\d+)([smhd])$/.exec(v) : null;
+    if (m === null)
+      throw new TopologyError(path, `expected a duration like 90s, 5m, 10h or 7d, got ${describe(v, path)}`);
+    ms = Number(m[1]) * units[m[2]!]!;
+    if (ms <= 0) throw new TopologyError(path, 'a duration must be positive');
+  }
+  if (!(ms <= MAX_DURATION_DAYS * units.d!)) {
+    throw new TopologyError(
+      path,
+      `a duration must be at most ${MAX_DURATION_DAYS}d (100 years): Kerberos times end in year 9999`,
+    );
+  }
   return ms;
 }
 
@@ -814,49 +835,273 @@ function mapPasswords(
  *
  * @throws TopologyError saying what is wrong and where. Security: a parser's
  *   message may quote the source, which may hold a password. JSON.parse's
- *   does (`Unexpected token 'H', ..."password":Hunter2"...`): a JSON error
- *   says what the parser expected and the line and column, computed here,
- *   never the text. The YAML parser's quotes the source line after its first
- *   line (what, and the line and column), which alone is kept; an alias to no
- *   anchor (`*name`) is said without its name, and its warnings (an unknown
- *   `!tag`, with the line) are not printed.
+ *   does (`Unexpected token 'H', ..."password":Hunter2"...`), and so do the
+ *   YAML parser's (`Invalid escape sequence \U5ecretHu`, an alias's name): an
+ *   error here says what is wrong in words of its own and the line and column,
+ *   never the text. Its warnings (an unknown `!tag`, with the line) are not
+ *   printed. A file nested deeper than {@link MAX_NESTING} is refused before
+ *   either parser reads it (a parser's memory and stack grow with the depth).
  */
 export function parseDocument(text: string, format: 'json' | 'yaml' = 'yaml'): unknown {
-  const invalid = (e: unknown): TopologyError => {
-    // Only the YAML parser's own errors say where they are; another (an alias to no anchor) names source text.
-    const why =
-      e instanceof Error && 'linePos' in e
-        ? (e.message.split('\n')[0] ?? '').replace(/:\s*$/, '')
-        : /alias/i.test((e as Error).message)
-          ? 'an alias (*name) refers to no anchor (&name) before it'
-          : 'not readable';
-    return new TopologyError('topology', `not valid ${format.toUpperCase()}: ${why}`);
-  };
-  let data: unknown;
+  const deep = format === 'json' ? jsonTooDeep(text) : yamlTooDeep(text);
+  if (deep !== undefined) {
+    throw new TopologyError(
+      'topology',
+      `nested deeper than ${MAX_NESTING} levels at ${lineColumn(text, deep)} (a serve file needs a few)`,
+    );
+  }
   if (format === 'json') {
+    let data: unknown;
     try {
       data = JSON.parse(text);
     } catch {
       throw new TopologyError('topology', `not valid JSON: ${jsonSyntaxError(text)}`);
     }
-    // JSON.parse keeps the last of two equal keys, silently dropping the first's settings; the YAML
-    // parser (JSON is YAML) names the duplicate. Its other complaints are not about JSON.
-    try {
-      parseYaml(text, YAML_OPTIONS);
-    } catch (e) {
-      if ((e as { code?: unknown }).code === 'DUPLICATE_KEY') throw invalid(e);
+    // JSON.parse keeps the last of two equal keys, silently dropping the first's settings.
+    const duplicate = jsonDuplicateKey(text);
+    if (duplicate !== undefined) {
+      throw new TopologyError(
+        'topology',
+        `not valid JSON: Map keys must be unique at ${lineColumn(text, duplicate)}`,
+      );
     }
     return data;
   }
   try {
     return parseYaml(text, YAML_OPTIONS);
   } catch (e) {
-    throw invalid(e);
+    throw new TopologyError('topology', `not valid YAML: ${yamlProblem(e)}`);
   }
 }
 
 /** Warnings (an unresolved `!tag`) would go to stderr with the source line they are on: not printed. */
 const YAML_OPTIONS = { logLevel: 'error' } as const;
+
+/**
+ * The deepest a serve file may nest its objects and lists (a topology needs 5). Deeper is refused
+ * before parsing: the YAML parser's memory and stack grow with the depth (2 MB of `[` took 1.2 GB
+ * and overflowed the stack).
+ */
+const MAX_NESTING = 64;
+
+/** `line 3, column 14` of the character at `at` in `text`. */
+function lineColumn(text: string, at: number): string {
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}`;
+}
+
+/** The YAML parser's refusal of a file whose aliases would expand it without bound. */
+const EXCESSIVE_ALIASES =
+  'too many aliases (*name): the file would expand to far more than it holds (a "billion laughs" file)';
+
+/** What the YAML parser refused, in words of its own: its messages may quote the source. */
+const YAML_PROBLEMS: Readonly<Record<string, string>> = {
+  ALIAS_PROPS: 'an alias (*name) cannot carry an anchor or a tag',
+  BAD_ALIAS: 'an alias (*name) refers to no anchor (&name) before it',
+  BAD_COLLECTION_TYPE: 'a tag (!name) that does not fit its collection',
+  BAD_DIRECTIVE: 'a % directive YAML does not have',
+  BAD_DQ_ESCAPE: 'an escape (\\) a double-quoted string does not have',
+  BAD_INDENT: 'bad indentation',
+  BAD_PROP_ORDER: 'an anchor or tag where none may be',
+  BAD_SCALAR_START: 'a plain value cannot start with this character (quote it)',
+  BLOCK_AS_IMPLICIT_KEY: 'a key cannot be a block value',
+  BLOCK_IN_FLOW: 'a block value inside [ ] or { }',
+  DUPLICATE_KEY: 'Map keys must be unique',
+  KEY_OVER_1024_CHARS: 'a key longer than 1024 characters',
+  MISSING_CHAR: 'a character is missing (a closing quote or bracket, a colon, a comma)',
+  MULTILINE_IMPLICIT_KEY: 'a key cannot span lines',
+  MULTIPLE_ANCHORS: 'more than one anchor (&name) on a value',
+  MULTIPLE_DOCS: 'more than one document (---): a serve file is one',
+  MULTIPLE_TAGS: 'more than one tag (!name) on a value',
+  NON_STRING_KEY: 'a key that is not a string',
+  RESOURCE_EXHAUSTION: EXCESSIVE_ALIASES,
+  TAB_AS_INDENT: 'a tab as indentation (YAML indents with spaces)',
+  TAG_RESOLVE_FAILED: 'a value its tag (!name) cannot read',
+  UNEXPECTED_TOKEN: 'unexpected text',
+};
+
+/** What is wrong, and where, for an error the YAML parser threw: never its message, which may quote the text. */
+function yamlProblem(e: unknown): string {
+  const error = e as {
+    code?: unknown;
+    linePos?: readonly { line: number; col: number }[];
+    message?: unknown;
+  };
+  if (typeof error.code === 'string' && Array.isArray(error.linePos)) {
+    const what = YAML_PROBLEMS[error.code] ?? `a syntax error (${error.code})`;
+    const at = error.linePos[0];
+    return at === undefined ? what : `${what} at line ${at.line}, column ${at.col}`;
+  }
+  // Thrown while the document becomes data (aliases resolved), with no position.
+  const message = typeof error.message === 'string' ? error.message : '';
+  if (/excessive alias/i.test(message)) return EXCESSIVE_ALIASES;
+  if (/alias/i.test(message)) return YAML_PROBLEMS.BAD_ALIAS!;
+  return 'not readable';
+}
+
+/** Where `text`, as JSON, first nests deeper than {@link MAX_NESTING}; undefined if it does not. */
+function jsonTooDeep(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skipped to its closing quote (an unclosed one is JSON.parse's to report).
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}
+
+/**
+ * Where `text`, valid JSON, first repeats a key within one object; undefined if it does not.
+ * Keys are compared as JSON.parse reads them (`"a"` and `"\u0061"` are one key).
+ */
+function jsonDuplicateKey(text: string): number | undefined {
+  // One entry per open container: an object's keys so far, or null for an array.
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      const keys = stack.at(-1);
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (keys.has(key)) return start;
+        keys.add(key);
+      }
+      expectKey = false;
+    } else if (c === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push(null);
+      expectKey = false;
+    } else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') expectKey = stack.at(-1) != null;
+  }
+  return undefined;
+}
+
+/**
+ * Where `text`, as YAML, first nests deeper than {@link MAX_NESTING}; undefined if it does not.
+ * A cheap, single pass that errs toward counting more: block nesting by the indentation of each
+ * line (and each `- ` opening a list on it), flow nesting by `[` and `{` where a value starts,
+ * quoted strings, comments and block scalars (`|`, `>`) skipped. The parser reports any error.
+ */
+function yamlTooDeep(text: string): number | undefined {
+  const n = text.length;
+  const indents: number[] = []; // the block levels open: their indentation, increasing
+  let flow = 0;
+  let scalarIndent = -1; // in a block scalar: lines indented more than this belong to it
+  let i = 0;
+  while (i < n) {
+    // A line's start.
+    let indent = 0;
+    while (text[i] === ' ') {
+      i++;
+      indent++;
+    }
+    const c = text[i];
+    const blank = c === undefined || c === '\n' || c === '\r' || c === '#';
+    if (scalarIndent >= 0 && (blank || indent > scalarIndent)) {
+      while (i < n && text[i] !== '\n') i++;
+      i++;
+      continue;
+    }
+    scalarIndent = -1;
+    let depth = 0;
+    if (flow === 0 && !blank) {
+      while (indents.length > 0 && indents.at(-1)! > indent) indents.pop();
+      if (indents.length === 0 || indents.at(-1)! < indent) indents.push(indent);
+      depth = indents.length;
+      // `- - - x`: each `- ` (or `? `) opens a level within the line.
+      while ((text[i] === '-' || text[i] === '?') && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
+        if (++depth + flow > MAX_NESTING) return i;
+        i += 2;
+        while (text[i] === ' ' || text[i] === '\t') i++;
+      }
+    } else depth = indents.length;
+    if (depth > MAX_NESTING) return i;
+    // The rest of the line; a quoted string or a flow collection may go on to the next ones.
+    let valueStart = true;
+    while (i < n && (text[i] !== '\n' || flow > 0)) {
+      const ch = text[i]!;
+      if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n') {
+        i++;
+        continue;
+      }
+      if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+        while (i < n && text[i] !== '\n') i++;
+        continue;
+      }
+      if (valueStart && (ch === '"' || ch === "'")) {
+        for (i++; i < n; i++) {
+          if (ch === '"' && text[i] === '\\') i++;
+          else if (text[i] === ch) {
+            if (ch === "'" && text[i + 1] === "'") i++;
+            else break;
+          }
+        }
+        i++;
+        valueStart = false;
+        continue;
+      }
+      if (ch === '[' || ch === '{') {
+        if (valueStart || flow > 0) {
+          if (++flow + depth > MAX_NESTING) return i;
+          valueStart = true;
+        }
+        i++;
+        continue;
+      }
+      if (flow > 0 && (ch === ']' || ch === '}')) {
+        flow--;
+        i++;
+        valueStart = false;
+        continue;
+      }
+      if (flow > 0 && ch === ',') {
+        valueStart = true;
+        i++;
+        continue;
+      }
+      if (ch === ':' && (i + 1 >= n || /[\s,[\]{}]/.test(text[i + 1]!))) {
+        valueStart = true;
+        i++;
+        continue;
+      }
+      if (valueStart && flow === 0 && (ch === '|' || ch === '>')) {
+        // A block scalar: its lines are text, however they are indented.
+        scalarIndent = indents.at(-1) ?? 0;
+        while (i < n && text[i] !== '\n') i++;
+        continue;
+      }
+      if (valueStart && (ch === '&' || ch === '!' || ch === '*')) {
+        // An anchor, a tag or an alias: up to the next space; a value may follow an anchor or a tag.
+        while (i < n && !/[\s,[\]{}]/.test(text[i]!)) i++;
+        valueStart = ch !== '*';
+        continue;
+      }
+      // A plain value (or a key): up to what ends it.
+      for (i++; i < n; i++) {
+        const p = text[i]!;
+        if (p === '\n') break;
+        if (p === ':' && (i + 1 >= n || /[\s,[\]{}]/.test(text[i + 1]!))) break;
+        if (p === '#' && /\s/.test(text[i - 1]!)) break;
+        if (flow > 0 && /[,[\]{}]/.test(p)) break;
+      }
+      valueStart = false;
+    }
+    i++; // the line break
+  }
+  return undefined;
+}
 
 /**
  * What is wrong with `text`, which JSON.parse refused, and where: `expected ':' after a property
@@ -978,10 +1223,7 @@ function jsonSyntaxError(text: string): string {
     return 'not readable';
   } catch (e) {
     if (!(e instanceof JsonSyntax)) throw e;
-    const before = text.slice(0, e.at);
-    const line = before.split('\n').length;
-    const column = e.at - before.lastIndexOf('\n');
-    return `${e.what} at line ${line}, column ${column}`;
+    return `${e.what} at ${lineColumn(text, e.at)}`;
   }
 }
 

@@ -278,8 +278,12 @@ describe('a JSON file that does not parse', () => {
     expect(jsonError('{"realms": []} x')).toBe(
       'topology: not valid JSON: more text after the JSON value at line 1, column 16',
     );
+    // Deeper than 64 is refused before parsing; up to it, the walker says where the text ends.
     expect(jsonError('[\n'.repeat(50_000))).toMatch(
-      /^topology: not valid JSON: the text ends where a value should be at line 50001, column 1$/,
+      /^topology: nested deeper than 64 levels at line 65, column 1 /,
+    );
+    expect(jsonError('[\n'.repeat(64))).toMatch(
+      /^topology: not valid JSON: the text ends where a value should be at line 65, column 1$/,
     );
   });
 
