@@ -65,6 +65,11 @@ export class OnPremDomain {
    * service, with the user's record as it is now (`krbsim serve` writes it to `principals.json`).
    */
   onPasswordChanged: ((user: OnPremUser) => void) | undefined;
+  /**
+   * Where the password-change service ({@link passwordChangeService}) writes its line per request
+   * (who asked and the result, never a password), as `KpasswdService`'s `log` option; none by default.
+   */
+  kpasswdLog: ((line: string) => void) | undefined;
 
   readonly #skewNote: (() => string) | undefined;
 
@@ -218,6 +223,7 @@ export class OnPremDomain {
       // record follows it, as the next interactive logon types it.
       this.#kpasswd = new KpasswdService(this.realm, {
         onChange: (principal, password) => this.#passwordChanged(principal, password),
+        log: (line) => this.kpasswdLog?.(line),
       });
     }
     return this.#kpasswd;

@@ -118,6 +118,8 @@ export interface StartAzureLabOptions {
   readonly logRequests?: StartTopologyOptions['logRequests'];
   readonly onInternalError?: StartTopologyOptions['onInternalError'];
   readonly transportLog?: StartTopologyOptions['transportLog'];
+  /** The domain controller's password-change service's line per request, as a topology's. */
+  readonly kpasswdLog?: StartTopologyOptions['kpasswdLog'];
   /** Each TDS login's outcome, accepted or refused. */
   readonly onLogin?: (entry: LoginLogEntry) => void;
   /** Lines for every level: a file the lab could not rewrite. Never key material. */
@@ -189,6 +191,8 @@ export async function startAzureLab(options: StartAzureLabOptions): Promise<Runn
     closers.push(() => onPrem.close());
     // The domain controller's password-change service (kpasswd, RFC 3244) beside its KDC.
     const changepw = lab.onPrem.passwordChangeService();
+    const kpasswdLog = options.kpasswdLog;
+    if (kpasswdLog !== undefined) lab.onPrem.kpasswdLog = (line) => kpasswdLog(onPremRealm, line);
     const kpasswd = await serveKdc((r) => changepw.handle(r), {
       host,
       realm: onPremRealm,

@@ -36,7 +36,7 @@ export interface ServeLog {
    */
   readonly labOptions: Pick<
     StartAzureLabOptions,
-    'log' | 'logRequests' | 'transportLog' | 'onInternalError' | 'onLogin' | 'notice'
+    'log' | 'logRequests' | 'transportLog' | 'onInternalError' | 'onLogin' | 'notice' | 'kpasswdLog'
   >;
 }
 

@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeKdcProxyMessage, decodeKrbError, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { AZURE_AD_REALM } from '@krbsim/azure';
+import { KerberosClient } from '@krbsim/client';
 import { ErrorCode, ManualClock } from '@krbsim/core';
 import { connectTds } from '@krbsim/tds';
-import { frameTcp, unframeKerbMessage } from '@krbsim/transport';
+import { frameTcp, UdpTcpTransport, unframeKerbMessage } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AzureLabPorts, startAzureLab } from '../src/azure-lab';
 import type { AzureLabFile } from '../src/azure-lab-file';
@@ -132,6 +133,36 @@ describe('the Azure lab on a host name', () => {
       expect(c.peerCertificate).toBeDefined();
       c.close();
       await c.closed;
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe("the Azure lab's password-change service", () => {
+  it('logs its line per request through kpasswdLog, as a served topology does, never the password', async () => {
+    const now = Date.UTC(2026, 0, 1, 9);
+    const clock = new ManualClock(now);
+    const lines: string[] = [];
+    const running = await startAzureLab({
+      lab: builtIn,
+      dir: join(dir, 'kpasswd-log'),
+      clock,
+      kpasswdLog: (realm, line) => lines.push(`${realm}: ${line}`),
+    });
+    try {
+      const kdc = running.ports.kdcs['CONTOSO.COM']!;
+      const at = (port: number) =>
+        new UdpTcpTransport({ kdcs: { 'CONTOSO.COM': [{ host: kdc.host, port }] } });
+      await new KerberosClient({ realm: 'CONTOSO.COM', transport: at(kdc.udp), clock }).changePassword(
+        'alice',
+        'Al1ce-Passw0rd',
+        'N3w-Passw0rd-1',
+        { transport: at(kdc.kpasswd!) },
+      );
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^CONTOSO\.COM: .*alice@CONTOSO\.COM.*SUCCESS/);
+      expect(lines.join('\n')).not.toMatch(/Passw0rd/);
     } finally {
       await running.close();
     }
