@@ -96,6 +96,18 @@ export class CloudTrust {
     this.#keyUpdatedOn = now;
     this.#cloudKeyUpdatedOn = now;
     const key = this.#newKey();
+    // The on-prem objects the command makes must not exist yet: checked before anything is made, so
+    // that a refusal leaves nothing behind (the directory keeps an account once made) and a later
+    // call, once the collision is gone, starts from scratch.
+    for (const name of [`${COMPUTER_NAME}$`, this.userAccount]) {
+      if (domain.realm.lookup(name) !== undefined || domain.realm.directory.account(name) !== undefined) {
+        throw new LabError(
+          ErrorCode.KRB_ERR_GENERIC,
+          `Set-AzureADKerberosServer -SetupCloudTrust failed: ${name} already exists in ${domain.realm.name}`,
+          { reason: 'cloud-trust-refused', realm: domain.realm.name },
+        );
+      }
+    }
     // The trust first: refused (another trust claims the names), it leaves nothing behind, and a
     // later call, once the collision is gone, starts from scratch.
     try {

@@ -228,28 +228,40 @@ export class ManagedInstance {
 
   /** Configures Azure AD authentication (an Azure AD admin) on the instance. */
   configureAzureAdAuthentication(): this {
-    this.#azureAdAuthentication = true;
-    return this.#refresh();
+    return this.#prerequisites({ azureAdAuthentication: true });
   }
 
   /** Enables the system-assigned service principal. */
   enableSystemAssignedServicePrincipal(): this {
-    this.#servicePrincipal = true;
-    return this.#refresh();
+    return this.#prerequisites({ servicePrincipal: true });
   }
 
   /** Grants admin consent to the instance's service principal. */
   grantAdminConsent(): this {
-    this.#adminConsent = true;
-    return this.#refresh();
+    return this.#prerequisites({ adminConsent: true });
   }
 
   /** All three prerequisites in one call. */
   enableWindowsAuthenticationPrerequisites(): this {
-    this.#azureAdAuthentication = true;
-    this.#servicePrincipal = true;
-    this.#adminConsent = true;
-    return this.#refresh();
+    return this.#prerequisites({ azureAdAuthentication: true, servicePrincipal: true, adminConsent: true });
+  }
+
+  /**
+   * Sets prerequisites, then enables Windows authentication once all are met. Refused (another
+   * instance holds the subnet), the prerequisites are as they were: every later call says why again,
+   * rather than finding nothing missing and nothing enabled.
+   */
+  #prerequisites(set: { azureAdAuthentication?: true; servicePrincipal?: true; adminConsent?: true }): this {
+    const before = [this.#azureAdAuthentication, this.#servicePrincipal, this.#adminConsent] as const;
+    if (set.azureAdAuthentication) this.#azureAdAuthentication = true;
+    if (set.servicePrincipal) this.#servicePrincipal = true;
+    if (set.adminConsent) this.#adminConsent = true;
+    try {
+      return this.#refresh();
+    } catch (e) {
+      [this.#azureAdAuthentication, this.#servicePrincipal, this.#adminConsent] = before;
+      throw e;
+    }
   }
 
   /**

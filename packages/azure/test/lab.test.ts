@@ -307,6 +307,31 @@ describe('the Azure AD Kerberos server object', () => {
     expect(err).toMatchObject({ code: ErrorCode.KRB_AP_ERR_MODIFIED, realm: AZURE_AD_REALM });
   });
 
+  it('setupCloudTrust refused by an account it would make leaves nothing behind: a retry gives the same clear refusal', () => {
+    const { lab } = setup({ trust: false });
+    lab.onPrem.addUser('krbtgt_AzureAD', { password: 'Squ4tter-Passw0rd' });
+    const attempt = () => {
+      try {
+        lab.setupCloudTrust();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    for (let i = 0; i < 2; i++) {
+      const e = attempt();
+      expect(e).toBeInstanceOf(LabError);
+      expect(e).toMatchObject({ reason: 'cloud-trust-refused', realm: 'CONTOSO.COM' });
+      expect((e as Error).message).toBe(
+        'Set-AzureADKerberosServer -SetupCloudTrust failed: krbtgt_AzureAD already exists in CONTOSO.COM',
+      );
+    }
+    // Neither the computer object nor its account was made, nor a trust.
+    expect(lab.onPrem.realm.directory.account('AzureADKerberos$')).toBeUndefined();
+    expect(lab.onPrem.realm.lookup('AzureADKerberos$')).toBeUndefined();
+    expect(lab.cloudTrust).toBeUndefined();
+  });
+
   it('setupCloudTrust again: the same top-level names return the trust there is, others are refused', () => {
     const { lab } = setup({ trust: false });
     const trust = lab.setupCloudTrust();

@@ -240,6 +240,14 @@ describe('one Windows-authentication instance per subnet, by network', () => {
     }
     expect(err).toMatchObject({ reason: 'subnet-taken' });
     expect((err as LabError).message).toContain('mi1 already is, in 10.0.0.0/24');
+    // Refused, the prerequisites are as they were: the instance still says what it lacks, and the next
+    // call is refused for the same reason.
+    expect(mi2.missingPrerequisites).toHaveLength(3);
+    expect(() => mi2.grantAdminConsent()).not.toThrow();
+    expect(() => mi2.enableWindowsAuthenticationPrerequisites()).toThrow(
+      /mi1 already is, in 10\.0\.0\.0\/24/,
+    );
+    expect(mi2.missingPrerequisites).toHaveLength(2); // the admin consent granted before stays
   });
 
   it.each([['10.0.1.0/24'], ['10.0.1.0/255.255.255.128'], ['192.168.0.0/24']])(
