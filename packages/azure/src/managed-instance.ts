@@ -181,13 +181,39 @@ export class ManagedInstance {
   readonly spn: string;
   /** The system-assigned service principal's display name. */
   readonly servicePrincipalName: string;
-  authenticationMetadata: AuthenticationMetadataMode = 'AzureAD';
+  #authenticationMetadata: AuthenticationMetadataMode = 'AzureAD';
+  #pairedLoginOrder: 'windows-first' | 'azure-first' = 'windows-first';
+  #connectionType: 'Proxy' | 'Redirect' = 'Proxy';
+
+  /**
+   * Which logins a token maps to: `AzureAD` (default), `Windows` or `Paired`. Another value is a
+   * RangeError (a misspelt mode would otherwise read as another one).
+   */
+  get authenticationMetadata(): AuthenticationMetadataMode {
+    return this.#authenticationMetadata;
+  }
+  set authenticationMetadata(mode: AuthenticationMetadataMode) {
+    this.#authenticationMetadata = oneOf(mode, ['AzureAD', 'Windows', 'Paired'], 'authenticationMetadata');
+  }
+
   /**
    * In `Paired` mode, which login is looked for first when a user has both: `windows-first`
    * (default) or `azure-first`. Inferred: the documentation names both kinds, not their order.
    */
-  pairedLoginOrder: 'windows-first' | 'azure-first' = 'windows-first';
-  connectionType: 'Proxy' | 'Redirect' = 'Proxy';
+  get pairedLoginOrder(): 'windows-first' | 'azure-first' {
+    return this.#pairedLoginOrder;
+  }
+  set pairedLoginOrder(order: 'windows-first' | 'azure-first') {
+    this.#pairedLoginOrder = oneOf(order, ['windows-first', 'azure-first'], 'pairedLoginOrder');
+  }
+
+  /** The connection type: `Proxy` (default) or `Redirect`, which refuses Windows logins (18452). */
+  get connectionType(): 'Proxy' | 'Redirect' {
+    return this.#connectionType;
+  }
+  set connectionType(type: 'Proxy' | 'Redirect') {
+    this.#connectionType = oneOf(type, ['Proxy', 'Redirect'], 'connectionType');
+  }
   #azureAdAuthentication = false;
   #servicePrincipal = false;
   #adminConsent = false;
@@ -655,4 +681,14 @@ export function windowsAuthenticationNotEnabled(mi: ManagedInstance, code: numbe
       prerequisite: missing[0],
     },
   );
+}
+
+/** `value` when it is one of `allowed`; a RangeError naming the setting otherwise. */
+function oneOf<T extends string>(value: T, allowed: readonly T[], setting: string): T {
+  if (!allowed.includes(value)) {
+    throw new RangeError(
+      `${setting} is one of ${allowed.map((a) => `'${a}'`).join(', ')}, not ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }

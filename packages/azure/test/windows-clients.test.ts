@@ -222,6 +222,38 @@ describe('hybrid-joined clients and dsregcmd /status', () => {
   });
 });
 
+describe("an instance's settings", () => {
+  it('refuses a mode it does not have, rather than reading a misspelt one as another (RangeError)', () => {
+    const { lab } = setup();
+    const mi = lab.addManagedInstance({ name: 'mi2', dnsZone: 'abc123', subnet: '10.0.1.0/24' });
+    const set = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const loose = mi as unknown as Record<string, string>;
+    expect(set(() => (loose.authenticationMetadata = 'windows'))).toBeInstanceOf(RangeError);
+    expect(set(() => (loose.connectionType = 'redirect'))).toBeInstanceOf(RangeError);
+    expect(set(() => (loose.pairedLoginOrder = 'azure'))).toBeInstanceOf(RangeError);
+    expect([mi.authenticationMetadata, mi.connectionType, mi.pairedLoginOrder]).toEqual([
+      'AzureAD',
+      'Proxy',
+      'windows-first',
+    ]);
+    mi.authenticationMetadata = 'Paired';
+    mi.connectionType = 'Redirect';
+    mi.pairedLoginOrder = 'azure-first';
+    expect([mi.authenticationMetadata, mi.connectionType, mi.pairedLoginOrder]).toEqual([
+      'Paired',
+      'Redirect',
+      'azure-first',
+    ]);
+  });
+});
+
 describe('one Windows-authentication instance per subnet, by network', () => {
   it.each([
     ['10.0.0.0/24'],
