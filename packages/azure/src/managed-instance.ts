@@ -299,6 +299,7 @@ export class ManagedInstance {
    * its error 15025 does.
    */
   createLogin(name: string, source: SqlLogin['source']): SqlLogin {
+    oneOf(source, ['WINDOWS', 'EXTERNAL PROVIDER'], 'a login source');
     const exists = () =>
       new LabError(
         ErrorCode.KRB_ERR_GENERIC,

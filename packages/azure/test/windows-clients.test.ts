@@ -238,6 +238,9 @@ describe("an instance's settings", () => {
     expect(set(() => (loose.authenticationMetadata = 'windows'))).toBeInstanceOf(RangeError);
     expect(set(() => (loose.connectionType = 'redirect'))).toBeInstanceOf(RangeError);
     expect(set(() => (loose.pairedLoginOrder = 'azure'))).toBeInstanceOf(RangeError);
+    // CREATE LOGIN ... FROM WINDOWS or FROM EXTERNAL PROVIDER: no other source, and nothing made.
+    expect(set(() => mi.createLogin('CONTOSO\\alice', 'BOGUS' as 'WINDOWS'))).toBeInstanceOf(RangeError);
+    expect(mi.createLogin('CONTOSO\\alice', 'WINDOWS')).toMatchObject({ source: 'WINDOWS' });
     expect([mi.authenticationMetadata, mi.connectionType, mi.pairedLoginOrder]).toEqual([
       'AzureAD',
       'Proxy',
