@@ -28,7 +28,7 @@ import {
 } from '@krbsim/azure';
 import { toCcache } from '@krbsim/client';
 import { systemClock } from '@krbsim/core';
-import { writeCcacheFile } from '@krbsim/files';
+import { writeCcacheFile, writeKrb5Conf } from '@krbsim/files';
 import { createSelfSignedCa, type KdcServer, serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { findTool, makeTempDir, type TempDir } from './helpers/processes';
@@ -92,18 +92,13 @@ describeWithTools(
       const krb5conf = dir.file('krb5.conf');
       await writeFile(
         krb5conf,
-        [
-          '[libdefaults]',
-          '  default_realm = CONTOSO.COM',
-          '  dns_lookup_kdc = false',
-          '  dns_lookup_realm = false',
-          '  dns_canonicalize_hostname = false',
-          '  rdns = false',
-          '[realms]',
-          `  CONTOSO.COM = {\n    kdc = 127.0.0.1:${onPrem.udpPort}\n  }`,
-          `  KERBEROS.MICROSOFTONLINE.COM = {\n    kdc = 127.0.0.1:${cloud.udpPort}\n  }`,
-          '',
-        ].join('\n'),
+        writeKrb5Conf({
+          defaultRealm: 'CONTOSO.COM',
+          realms: [
+            { name: 'CONTOSO.COM', kdcs: [`127.0.0.1:${onPrem.udpPort}`] },
+            { name: 'KERBEROS.MICROSOFTONLINE.COM', kdcs: [`127.0.0.1:${cloud.udpPort}`] },
+          ],
+        }),
       );
       const otherCaFile = dir.file('other-ca.pem');
       await writeFile(otherCaFile, (await createSelfSignedCa({ commonName: 'not the lab CA' })).certPem);

@@ -18,11 +18,11 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { type AzureSqlMiLab, createAzureSqlMiLab, type TdsListener } from '@krbsim/azure';
 import { toCcache } from '@krbsim/client';
 import { systemClock } from '@krbsim/core';
-import { writeCcacheFile } from '@krbsim/files';
+import { writeCcacheFile, writeKrb5Conf } from '@krbsim/files';
 import { serveKdc } from '@krbsim/transport';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { makeTempDir, type TempDir } from './helpers/processes';
@@ -73,24 +73,18 @@ describeWithTools(
 
       await writeFile(dir.file('ca.pem'), (await lab.certificateAuthority()).certPem);
       const krb5conf = dir.file('krb5.conf');
-      await writeFile(
-        krb5conf,
-        [
-          '[libdefaults]',
-          '  default_realm = CONTOSO.COM',
-          '  dns_lookup_kdc = false',
-          '  dns_lookup_realm = false',
-          '  dns_canonicalize_hostname = false',
-          '  rdns = false',
-          '[realms]',
-          `  CONTOSO.COM = {\n    kdc = 127.0.0.1:${onPrem.udpPort}\n  }`,
-          `  KERBEROS.MICROSOFTONLINE.COM = {\n    kdc = 127.0.0.1:${cloud.udpPort}\n  }`,
-          '',
-        ].join('\n'),
-      );
+      const realms = [
+        { name: 'CONTOSO.COM', kdcs: [`127.0.0.1:${onPrem.udpPort}`] },
+        { name: 'KERBEROS.MICROSOFTONLINE.COM', kdcs: [`127.0.0.1:${cloud.udpPort}`] },
+      ];
+      await writeFile(krb5conf, writeKrb5Conf({ defaultRealm: 'CONTOSO.COM', realms }));
       await writeFile(
         dir.file('krb5-cloud.conf'),
-        `${await readFile(krb5conf, 'utf8')}[domain_realm]\n  .database.windows.net = KERBEROS.MICROSOFTONLINE.COM\n`,
+        writeKrb5Conf({
+          defaultRealm: 'CONTOSO.COM',
+          realms,
+          domainRealm: { '.database.windows.net': 'KERBEROS.MICROSOFTONLINE.COM' },
+        }),
       );
       env = { KRB5_CONFIG: krb5conf, KRB5CCNAME: `FILE:${dir.file('cc')}` };
     });
