@@ -951,6 +951,25 @@ describe('serveTds: the session', () => {
   }
 
   /**
+   * A session's request sender that names the descriptor it is given (`d`, and the
+   * OutstandingRequestCount `outstanding`), whatever the session's transaction: for the checks of
+   * what a request names. Answers the request's tokens.
+   */
+  async function naming(options: Partial<ServeTdsOptions> = {}) {
+    const opened = await session(options);
+    let n = 2;
+    const send = (r: TransactionManagerRequest | string, d: bigint, outstanding = 1) => {
+      opened.s.send(
+        typeof r === 'string'
+          ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(r, d, outstanding))
+          : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(r, d, outstanding)),
+      );
+      return opened.next(++n);
+    };
+    return { ...opened, send };
+  }
+
+  /**
    * Batches and transaction manager requests sent as a driver sends them (MS-TDS 2.2.5.3.2): each names the transaction the answers so
    * far left open, ENVCHANGE BEGIN_TRANSACTION's descriptor until a COMMIT or ROLLBACK ENVCHANGE ends
    * it, 0 with none; a request that carries RESETCONNECTION names none, the reset ending any (as
@@ -1057,12 +1076,7 @@ describe('serveTds: the session', () => {
   });
 
   it('checks the transaction descriptor a batch names (2.2.5.3.2): 3989 for none while one is open, 3971 for another, the batch not run', async () => {
-    const { s, next } = await session();
-    let n = 2;
-    const batch = (sql: string, descriptor: bigint) => {
-      s.send(encodePackets(TdsPacketType.SQL_BATCH, batchNaming(sql, descriptor)));
-      return next(++n);
-    };
+    const { send: batch } = await naming();
     const one = [
       { type: 'COLMETADATA', columns: [{ name: '', type: 'int' }] },
       { type: 'ROW', values: [1] },
@@ -1108,12 +1122,7 @@ describe('serveTds: the session', () => {
   });
 
   it('refuses BEGIN, COMMIT and ROLLBACK in a batch whose OutstandingRequestCount is above 1 (no MARS) with 3981, the transaction left as it was', async () => {
-    const { s, next } = await session();
-    let n = 2;
-    const batch = (sql: string, descriptor: bigint, outstanding: number) => {
-      s.send(encodePackets(TdsPacketType.SQL_BATCH, batchNaming(sql, descriptor, outstanding)));
-      return next(++n);
-    };
+    const { send: batch } = await naming();
     const pending = errorFromMi1({
       number: 3981,
       state: 1,
@@ -1241,16 +1250,7 @@ describe('serveTds: the session', () => {
     ];
 
     it('begins with TM_BEGIN_XACT as BEGIN TRANSACTION does: ENVCHANGE 8 with a new descriptor and DONE; inside an open transaction it counts one more, no ENVCHANGE', async () => {
-      const { s, next, log } = await session();
-      let n = 2;
-      const send = (r: TransactionManagerRequest | string, d: bigint) => {
-        s.send(
-          typeof r === 'string'
-            ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(r, d))
-            : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(r, d)),
-        );
-        return next(++n);
-      };
+      const { send, log } = await naming();
       expect(await send({ type: 'begin', isolationLevel: 2, name: 'tx1' }, 0n)).toEqual([began(1), FINAL]);
       expect(await send('SELECT @@TRANCOUNT', 1n)).toEqual([
         { type: 'COLMETADATA', columns: [{ name: '', type: 'int' }] },
@@ -1340,16 +1340,7 @@ describe('serveTds: the session', () => {
     });
 
     it("checks the descriptor a request carries as a batch's (3989, 3971) and refuses one whose OutstandingRequestCount is above 1 (3981), the transaction as it was", async () => {
-      const { s, next } = await session();
-      let n = 2;
-      const send = (r: TransactionManagerRequest | string, d: bigint, outstanding = 1) => {
-        s.send(
-          typeof r === 'string'
-            ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(r, d))
-            : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(r, d, outstanding)),
-        );
-        return next(++n);
-      };
+      const { send } = await naming();
       const refused = (number: number, msgText: string) => [
         errorFromMi1({ number, state: 1, class: 16, msgText }),
         done(DoneStatus.ERROR),
@@ -1384,16 +1375,7 @@ describe('serveTds: the session', () => {
 
     it('refuses TM_SAVE_XACT (no savepoints) and the distributed requests with 50000 naming them, the transaction and the session going on', async () => {
       const exchanges: TdsExchange[] = [];
-      const { s, next, log } = await session({ onExchange: (e) => exchanges.push(e) });
-      let n = 2;
-      const send = (r: TransactionManagerRequest | string, d: bigint) => {
-        s.send(
-          typeof r === 'string'
-            ? encodePackets(TdsPacketType.SQL_BATCH, batchNaming(r, d))
-            : encodePackets(TdsPacketType.TRANSACTION_MANAGER, tmNaming(r, d)),
-        );
-        return next(++n);
-      };
+      const { send, log } = await naming({ onExchange: (e) => exchanges.push(e) });
       const unserved: Array<[TransactionManagerRequest, string]> = [
         [{ type: 'save', name: 'sp1' }, "savepoints (TM_SAVE_XACT 'sp1')"],
         [
