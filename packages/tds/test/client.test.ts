@@ -206,34 +206,16 @@ describe('connectTds batches', () => {
     expect(envTypes(await c.batch('ROLLBACK'))).toEqual([EnvChangeType.ROLLBACK_TRANSACTION]);
     expect((await c.batch('SELECT 1')).errors).toEqual([]);
     // What it writes: the descriptor of ENVCHANGE BEGIN_TRANSACTION, as it came, and OutstandingRequestCount 1.
-    const descriptor = Uint8Array.of(0x21, 0, 0, 0, 0x35, 0, 0, 0);
-    const s = await scripted((m, n) => {
-      if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
-      if (n === 1) return LOGGED_IN;
+    const { s, d } = await answeringTransactions((m) => {
       const sql = decodeSqlBatch(m.payload).sqlText;
-      const envType = {
+      return {
         BEGIN: EnvChangeType.BEGIN_TRANSACTION,
         END: EnvChangeType.ROLLBACK_TRANSACTION,
         ENLIST: EnvChangeType.ENLIST_DTC_TRANSACTION,
         DEFECT: EnvChangeType.DEFECT_TRANSACTION,
         ENDED: EnvChangeType.TRANSACTION_ENDED,
       }[sql];
-      if (envType === undefined) return tokensAnswer([DONE]);
-      const began =
-        envType === EnvChangeType.BEGIN_TRANSACTION || envType === EnvChangeType.ENLIST_DTC_TRANSACTION;
-      return tokensAnswer([
-        {
-          type: 'ENVCHANGE',
-          envType,
-          newValue: began ? descriptor : new Uint8Array(0),
-          oldValue: began ? new Uint8Array(0) : descriptor,
-        },
-        DONE,
-      ]);
     });
-    const d = await connectTds({ port: s.port, encryption: 'not-supported' });
-    closers.push(() => d.close());
-    await d.login({ sspi: Uint8Array.of(0x60, 0x00) });
     // As SqlClient reads them: a DTC enlistment (11) names a transaction too, a defection (12) or a
     // transaction ended elsewhere (17) ends it.
     const script = ['a', 'BEGIN', 'b', 'END', 'c', 'BEGIN', 'ENDED', 'd', 'ENLIST', 'e', 'DEFECT', 'f'];
@@ -256,6 +238,39 @@ describe('connectTds batches', () => {
     ]);
   });
 });
+
+/** The descriptor {@link answeringTransactions}' server hands out. */
+const SCRIPTED_DESCRIPTOR = Uint8Array.of(0x21, 0, 0, 0, 0x35, 0, 0, 0);
+
+/**
+ * A scripted server, and a client logged in to it, that answers each request after the login with the
+ * ENVCHANGE `envTypeOf` names (none: a bare DONE): a type that begins a transaction (8, 11) with
+ * {@link SCRIPTED_DESCRIPTOR} as its new value, any other with it as the old value.
+ */
+async function answeringTransactions(envTypeOf: (m: TdsMessage) => number | undefined) {
+  const s = await scripted((m, n) => {
+    if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
+    if (n === 1) return LOGGED_IN;
+    const envType = envTypeOf(m);
+    if (envType === undefined) return tokensAnswer([DONE]);
+    const began =
+      envType === EnvChangeType.BEGIN_TRANSACTION || envType === EnvChangeType.ENLIST_DTC_TRANSACTION;
+    const none = new Uint8Array(0);
+    return tokensAnswer([
+      {
+        type: 'ENVCHANGE',
+        envType,
+        newValue: began ? SCRIPTED_DESCRIPTOR : none,
+        oldValue: began ? none : SCRIPTED_DESCRIPTOR,
+      },
+      DONE,
+    ]);
+  });
+  const d = await connectTds({ port: s.port, encryption: 'not-supported' });
+  closers.push(() => d.close());
+  await d.login({ sspi: Uint8Array.of(0x60, 0x00) });
+  return { s, d };
+}
 
 describe('connectTds transactions by transaction manager requests', () => {
   it('begins, commits and rolls back with TM requests, naming the transaction in each request as for batches (MS-TDS 2.2.6.9)', async () => {
@@ -281,24 +296,11 @@ describe('connectTds transactions by transaction manager requests', () => {
     expect(envTypes(await c.batch('COMMIT'))).toEqual([EnvChangeType.COMMIT_TRANSACTION]);
     expect((await c.commit()).errors.map((e) => e.number)).toEqual([3902]);
     // What it writes: the request, and the descriptor the server handed out, as it came.
-    const descriptor = Uint8Array.of(0x21, 0, 0, 0, 0x35, 0, 0, 0);
-    const s = await scripted((m, n) => {
-      if (n === 0) return preloginAnswer(Encryption.NOT_SUP);
-      if (n === 1) return LOGGED_IN;
-      const began = decodeTransactionManagerRequest(m.payload).request.type === 'begin';
-      return tokensAnswer([
-        {
-          type: 'ENVCHANGE',
-          envType: began ? EnvChangeType.BEGIN_TRANSACTION : EnvChangeType.COMMIT_TRANSACTION,
-          newValue: began ? descriptor : new Uint8Array(0),
-          oldValue: began ? new Uint8Array(0) : descriptor,
-        },
-        DONE,
-      ]);
-    });
-    const d = await connectTds({ port: s.port, encryption: 'not-supported' });
-    closers.push(() => d.close());
-    await d.login({ sspi: Uint8Array.of(0x60, 0x00) });
+    const { s, d } = await answeringTransactions((m) =>
+      decodeTransactionManagerRequest(m.payload).request.type === 'begin'
+        ? EnvChangeType.BEGIN_TRANSACTION
+        : EnvChangeType.COMMIT_TRANSACTION,
+    );
     await d.beginTransaction({ name: 'a', isolationLevel: IsolationLevel.READ_COMMITTED });
     await d.commit();
     await d.rollback();
