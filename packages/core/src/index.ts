@@ -11,6 +11,7 @@
 export { concatBytes, equalBytes } from './bytes';
 export { type Clock, Duration, ManualClock, systemClock } from './clock';
 export { ERROR_BRAND, hasErrorBrand } from './error-brand';
+export { errorText } from './error-text';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './iana/error-codes';
 export { NtStatus, ntStatusName } from './iana/nt-status';

@@ -240,6 +240,14 @@ export function checkInt16(v: number, what: string, field: string): number {
   return v & 0xffff;
 }
 
+/** `v` when it is a signed 32-bit integer (MIT's krb5_int32, as a name type is read back); a format error otherwise. */
+export function checkInt32(v: number, what: string, field: string): number {
+  if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
+    throw formatError(what, `${field} ${v} does not fit a signed 32-bit integer`);
+  }
+  return v;
+}
+
 /** Throw unless `v` is an integer in `[0, max]`. */
 export function checkUint(v: number, max: number, what: string, field: string): number {
   if (!Number.isInteger(v) || v < 0 || v > max) {

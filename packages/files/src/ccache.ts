@@ -26,7 +26,16 @@
 
 import type { AuthorizationDataEntry, HostAddress, QualifiedName } from '@krbsim/asn1';
 import { redactedKey } from '@krbsim/crypto';
-import { ByteReader, ByteWriter, checkInt16, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
+import {
+  ByteReader,
+  ByteWriter,
+  checkInt16,
+  checkInt32,
+  checkUint,
+  formatError,
+  toSeconds,
+  utf8Bytes,
+} from './binary';
 import type { KeytabKey } from './keytab';
 
 /** A session key as a credential cache stores it (the shape of `@krbsim/crypto`'s `Key`). */
@@ -235,12 +244,7 @@ export function serializeCcache(ccache: Ccache): Uint8Array {
   return w.finish();
 }
 
-function int32(v: number, field: string): number {
-  if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
-    throw formatError(WHAT, `${field} ${v} does not fit a signed 32-bit integer`);
-  }
-  return v;
-}
+const int32 = (v: number, field: string) => checkInt32(v, WHAT, field);
 
 function writePrincipal(w: ByteWriter, p: QualifiedName, field: string): void {
   // A name type is a signed 32-bit integer (MIT's krb5_int32, RFC 4120's Int32), as it is read back.

@@ -29,7 +29,16 @@
 
 import type { QualifiedName } from '@krbsim/asn1';
 import { redactedKey } from '@krbsim/crypto';
-import { ByteReader, ByteWriter, checkInt16, checkUint, formatError, toSeconds, utf8Bytes } from './binary';
+import {
+  ByteReader,
+  ByteWriter,
+  checkInt16,
+  checkInt32,
+  checkUint,
+  formatError,
+  toSeconds,
+  utf8Bytes,
+} from './binary';
 
 /** A key as keytabs store it: the same shape as `@krbsim/crypto`'s `Key`. */
 export interface KeytabKey {
@@ -196,12 +205,7 @@ export function serializeKeytab(keytab: Keytab, options: SerializeKeytabOptions 
     w.u16(checkCount16(comps.length, field('component count')));
     str16(w, utf8Bytes(e.principal.realm), field('realm'));
     for (const [j, c] of comps.entries()) str16(w, utf8Bytes(c), field(`component ${j}`));
-    const nameType = e.principal.name.nameType;
-    // Signed 32-bit, as it is read back (MIT's krb5_int32).
-    if (!Number.isInteger(nameType) || nameType < -0x80000000 || nameType > 0x7fffffff) {
-      throw formatError(WHAT, `${field('name type')} ${nameType} does not fit a signed 32-bit integer`);
-    }
-    w.u32(nameType);
+    w.u32(checkInt32(e.principal.name.nameType, WHAT, field('name type')));
     w.u32(toSeconds(e.timestamp, WHAT, field('timestamp')));
     w.u8(kvno & 0xff);
     w.u16(checkInt16(e.key.etype, WHAT, field('etype')));

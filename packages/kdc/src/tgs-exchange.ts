@@ -91,7 +91,7 @@ import {
   refuseWithoutPac,
 } from './selective-authentication';
 import { checkTicketAddresses, senderAddress } from './sender-address';
-import { nonTgtOptions, originRealm, type TgsHeader } from './tgs-header';
+import { FAST_MARKS, nonTgtOptions, originRealm, type TgsHeader } from './tgs-header';
 import { okAsDelegate } from './tgt-delegation';
 import { starttimeField, tgsTicketTimes } from './ticket-times';
 import { checkPath } from './trust-graph';
@@ -603,28 +603,20 @@ function isKdcIssued(e: AuthorizationData[number], depth = 0): boolean {
 }
 
 /**
- * RFC 6113's FAST marks (section 5.4.1.1 and 5.4.2), which say how a ticket or authenticator may be
- * used: AD-fx-fast-armor makes a TGT good only as FAST armor, AD-fx-fast-used says its holder armors.
- * Refused in enc-authorization-data as the KDC-issued types are: copied into a ticket they would
- * make the KDC vouch for a use the client chose (MIT's KDC copies them; a TGT with AD-fx-fast-armor
- * is then refused as a TGS header).
- */
-const FAST_AD_TYPES: ReadonlySet<number> = new Set([AdType.AD_FX_FAST_ARMOR, AdType.AD_FX_FAST_USED]);
-
-/**
  * What a client may put in enc-authorization-data for the KDC to copy into its ticket: nothing a KDC
- * alone writes, nor RFC 6113's FAST marks (`FAST_AD_TYPES`), anywhere inside AD-IF-RELEVANT (a forged
+ * alone writes, nor RFC 6113's FAST marks (`FAST_MARKS`, sections 5.4.1.1 and 5.4.2: copied into a
+ * ticket they would make the KDC vouch for a use the client chose; MIT's KDC copies them), anywhere inside AD-IF-RELEVANT (a forged
  * PAC there, next to a TGT without one, was the MS14-068 attack), and no AD-MANDATORY-FOR-KDC, whose
  * elements a KDC that does not understand them MUST refuse (RFC 4120 section 5.2.6.4): krbsim
  * understands none a client sends.
  */
 function checkSuppliedAuthorizationData(ad: AuthorizationData, depth = 0): void {
   for (const e of ad) {
-    if (KDC_ISSUED_AD_TYPES.has(e.adType) || FAST_AD_TYPES.has(e.adType)) {
+    if (KDC_ISSUED_AD_TYPES.has(e.adType) || FAST_MARKS.has(e.adType)) {
       const what =
         e.adType === AdType.AD_WIN2K_PAC
           ? 'a PAC'
-          : FAST_AD_TYPES.has(e.adType)
+          : FAST_MARKS.has(e.adType)
             ? `${e.adType === AdType.AD_FX_FAST_ARMOR ? 'AD-fx-fast-armor' : 'AD-fx-fast-used'}, RFC 6113`
             : 'KDC-issued';
       throw new KdcError(

@@ -186,12 +186,12 @@ function headerServer(
  */
 function collectAdTypes(
   ad: AuthorizationData | undefined,
-  adTypes: readonly number[],
+  adTypes: ReadonlySet<number>,
   found: Set<number>,
   depth = 0,
 ): Set<number> {
   for (const e of ad ?? []) {
-    if (adTypes.includes(e.adType)) found.add(e.adType);
+    if (adTypes.has(e.adType)) found.add(e.adType);
     if (e.adType !== AdType.AD_IF_RELEVANT || depth >= 8) continue;
     let inner: AuthorizationData;
     try {
@@ -205,7 +205,8 @@ function collectAdTypes(
   return found;
 }
 
-const FAST_MARKS = [AdType.AD_FX_FAST_ARMOR, AdType.AD_FX_FAST_USED] as const;
+/** RFC 6113's FAST marks: AD-fx-fast-armor (71) and AD-fx-fast-used (72), which only a KDC writes. */
+export const FAST_MARKS: ReadonlySet<number> = new Set([AdType.AD_FX_FAST_ARMOR, AdType.AD_FX_FAST_USED]);
 
 /**
  * The FAST marks a TGS-REQ's authenticator or ticket may carry (RFC 6113

@@ -44,6 +44,7 @@
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { createSecureContext, type SecureContext, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { errorText } from '@krbsim/core';
 import { isTdsError, TdsError } from './errors';
 import { TdsVersion } from './iana/login7';
 import { TdsPacketType } from './iana/packet';
@@ -294,7 +295,7 @@ function refuseRouting(value: string | Uint8Array): never {
 /** `e` if it is a TdsError, else a `closed` TdsError with `e` as its cause. */
 function asTdsError(e: unknown): TdsError {
   if (isTdsError(e)) return e;
-  return new TdsError('closed', 'connection', `closed: ${e instanceof Error ? e.message : String(e)}`, {
+  return new TdsError('closed', 'connection', `closed: ${errorText(e)}`, {
     cause: e,
   });
 }

@@ -26,6 +26,7 @@
 
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { errorText } from '@krbsim/core';
 import { isTdsError, TdsError } from './errors';
 import type { TdsExchange } from './exchange';
 import { tdsMessageName } from './exchange';
@@ -1081,5 +1082,3 @@ function replyName(tokens: readonly TdsTokenValue[]): string {
   if (tokens.every((t) => t.type === 'DONE')) return 'DONE';
   return 'result';
 }
-
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

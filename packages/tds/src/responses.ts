@@ -13,6 +13,7 @@ import { DoneStatus, EnvChangeType } from './iana/tokens';
 import { ByteReader, ByteWriter } from './internal/bytes';
 import { DEFAULT_PACKET_SIZE } from './packet';
 import type { PreloginVersion } from './prelogin';
+import { NO_TRANSACTION } from './sql-batch';
 import {
   commitWithoutBegin,
   failedToResumeTransaction,
@@ -186,8 +187,6 @@ export const NEW_SESSION: SessionState = Object.freeze({
 });
 
 const NO_VALUE = new Uint8Array(0);
-/** The descriptor of no transaction (MS-TDS 2.2.5.3.2: 0 in autocommit mode). */
-const NO_TRANSACTION = new Uint8Array(8);
 
 /**
  * A session as RESETCONNECTION leaves it (MS-TDS 2.2.3.1.2), and the tokens that begin the request's

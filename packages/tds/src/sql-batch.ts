@@ -172,7 +172,7 @@ export function decodeSqlBatch(b: Uint8Array, tdsVersion: number = TdsVersion.V7
 }
 
 /** No transaction open: the descriptor a request carries in autocommit mode (MS-TDS 2.2.5.3.2). */
-const NO_TRANSACTION = new Uint8Array(8);
+export const NO_TRANSACTION = new Uint8Array(8);
 
 /**
  * Write ALL_HEADERS with the transaction descriptor header alone (22 bytes): `transaction`'s descriptor

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { ErrorCode, KerberosError } from '@krbsim/core';
-import { errorText } from './error-text';
+import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';
 

@@ -53,8 +53,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { decodeKdcProxyMessage } from '@krbsim/asn1';
-import { isKerberosError } from '@krbsim/core';
-import { errorText } from './error-text';
+import { errorText, isKerberosError } from '@krbsim/core';
 import type { KdcProxy, KdcProxyRequest } from './kdc-proxy';
 import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
 import { escapeControls, safeLogSink } from './log-sink';

@@ -24,8 +24,7 @@
  */
 
 import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
-import { ErrorCode, KerberosError } from '@krbsim/core';
-import { errorText } from './error-text';
+import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
 import { frameTcp } from './framing';
 import { labels } from './in-process';
 import { escapeControls } from './log-sink';

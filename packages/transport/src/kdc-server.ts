@@ -33,8 +33,7 @@
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import { type Clock, ErrorCode, systemClock } from '@krbsim/core';
-import { errorText } from './error-text';
+import { type Clock, ErrorCode, errorText, systemClock } from '@krbsim/core';
 import { transportKrbError } from './krb-error';
 import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';

@@ -22,8 +22,7 @@ import {
   decodeMessage,
   messageToJson,
 } from '@krbsim/asn1';
-import { ErrorCode, errorCodeName } from '@krbsim/core';
-import { errorText } from './error-text';
+import { ErrorCode, errorCodeName, errorText } from '@krbsim/core';
 import type { TraceEntry } from './trace-entry';
 
 /** Which side of an exchange a message is. */

@@ -13,8 +13,7 @@
  * @module
  */
 
-import { ErrorCode, KerberosError } from '@krbsim/core';
-import { errorText } from './error-text';
+import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
 import { labels } from './in-process';
 import { tcpExchange, udpExchange } from './kdc-exchange';
 import { peekKrbErrorCode } from './krb-error';
