@@ -36,6 +36,12 @@
  *   DCE style (GSS_S_DEFECTIVE_TOKEN). With the whole session in TLS,
  *   Impacket's own TLS reader then fails on Python 3.
  *
+ * - its NDR (ticketer's PACs) writes 0xcccccccc in the private header's
+ *   Filler and pads with 0xab and 0xee, which MS-RPCE 2.2.6 and C706 have a
+ *   receiver ignore: krbsim's service takes its silver tickets; given
+ *   `-extra-sid`, it leaves the logon information unpadded, against
+ *   MS-RPCE 2.2.6.2's MUST, and that is refused, as Samba refuses it.
+ *
  * Skipped with a printed reason without Impacket (or MIT krb5's kvno, for
  * the TDS login); failing instead under KRBSIM_REQUIRE_MIT=1.
  */
@@ -50,9 +56,20 @@ import {
   formatPrincipal,
   TicketFlags,
 } from '@krbsim/asn1';
+import { credentialFromCcache, KerberosClient } from '@krbsim/client';
 import { decrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { type Ccache, readCcacheFile } from '@krbsim/files';
-import { decodePac, getPacBuffer, PacAttributesFlags, PacBufferType, parsePac, unwrapPac } from '@krbsim/pac';
+import {
+  decodePac,
+  encodePac,
+  getPacBuffer,
+  PacAttributesFlags,
+  PacBufferType,
+  parsePac,
+  unwrapPac,
+} from '@krbsim/pac';
+import { KerberosService } from '@krbsim/service';
+import { InProcessTransport } from '@krbsim/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AzureLabPorts } from '../../packages/cli/src/azure-lab';
 import { type RequestLogEntry, validateTopology } from '../../packages/cli/src/index';
@@ -579,6 +596,77 @@ function suite(python: string): void {
       const types = parsePac(forgedPac).buffers.map((b) => b.type);
       expect(types).toContain(PacBufferType.LOGON_INFO);
       expect(types).not.toContain(PacBufferType.REQUESTOR);
+    });
+
+    /**
+     * A silver ticket: ticketer's ticket for HTTP/web.contoso.com under websvc's aes256 key, for
+     * alice (user 1105 in groups 513 and 512, and `extra` more SIDs), written in a new directory
+     * `name`. Returns the credential, the ticket's PAC and an AP-REQ for it (SPNEGO).
+     */
+    const silverTicket = async (name: string, extra: string[]) => {
+      const cwd = await workDir(name);
+      const key = served.topo.realms
+        .get('CONTOSO.COM')!
+        .keysFor('HTTP/web.contoso.com')
+        .find((k) => k.etype === 18)!;
+      const r = await runImpacket(
+        python,
+        'ticketer',
+        [
+          ...['-aesKey', Buffer.from(key.bytes).toString('hex'), '-spn', 'HTTP/web.contoso.com'],
+          ...['-domain-sid', DOMAIN_SID, '-domain', 'CONTOSO.COM', '-user-id', '1105', '-groups', '513,512'],
+          ...(extra.length > 0 ? ['-extra-sid', extra.join(',')] : []),
+          'alice',
+        ],
+        { map: {}, cwd },
+      );
+      expect(r.code, explain(r)).toBe(0);
+      const forged = (await readCcacheFile(join(cwd, 'alice.ccache'))).credentials[0]!;
+      const sealed = decodeTicket(forged.ticket).encPart;
+      const pac = unwrapPac(
+        decodeEncTicketPart(decrypt(key, KeyUsage.KDC_REP_TICKET, sealed.cipher)).authorizationData,
+      )!;
+      // ticketer names kvno 2; the service's keytab holds websvc's key under that version.
+      const service = new KerberosService({
+        keytab: [{ principal: forged.server, kvno: sealed.kvno!, key }],
+        principal: 'HTTP/web.contoso.com@CONTOSO.COM',
+      });
+      const client = new KerberosClient({ realm: 'CONTOSO.COM', transport: new InProcessTransport() });
+      const { token } = client.buildApReq(credentialFromCcache(forged), { gss: 'spnego' });
+      return { pac, service, token };
+    };
+
+    it("ticketer -spn (a silver ticket): krbsim's service accepts it and reads Impacket's PAC, with its fillers and padding", async () => {
+      const { pac, service, token } = await silverTicket('ticketer-silver', []);
+      // Impacket's NDR: the private header's Filler is 0xcccccccc (MS-RPCE 2.2.6.2: write 0, ignore
+      // on receipt) and it pads with 0xab and 0xee (alignment padding is ignored on receipt);
+      // decoding records both, and the PAC re-encodes to its own bytes.
+      const info = getPacBuffer(decodePac(pac), PacBufferType.LOGON_INFO)!;
+      expect(info.ndrForm?.headerFillers).toEqual([0xcccccccc, 0xcccccccc]);
+      expect(new Set(info.ndrForm?.padding?.flatMap((p) => [...p.bytes]))).toEqual(new Set([0xab, 0xee]));
+      expect(Buffer.from(encodePac(decodePac(pac))).equals(pac)).toBe(true);
+      const session = service.accept(token);
+      expect(session.clientPrincipal).toBe('alice@CONTOSO.COM');
+      expect(session.pac?.sids).toEqual({
+        user: `${DOMAIN_SID}-1105`,
+        groups: [`${DOMAIN_SID}-513`, `${DOMAIN_SID}-512`],
+      });
+      expect(session.pac?.verifiedSignatures).toEqual(['server']);
+    });
+
+    it('ticketer -spn -extra-sid: the logon information is not padded to 8 bytes (MS-RPCE 2.2.6.2 MUST), and is refused as Samba refuses it', async () => {
+      const { pac, service, token } = await silverTicket('ticketer-silver-extra', [`${DOMAIN_SID}-1111`]);
+      // The directory's first entry (type, size, offset) is the logon information's; its
+      // ObjectBufferLength is 8 bytes into the buffer.
+      const b = Buffer.from(pac);
+      expect(b.readUInt32LE(8)).toBe(PacBufferType.LOGON_INFO);
+      expect(b.readUInt32LE(b.readUInt32LE(16) + 8) % 8).not.toBe(0);
+      expect(() => decodePac(pac)).toThrow(
+        /KERB_VALIDATION_INFO\.PrivateHeader\.ObjectBufferLength: ObjectBufferLength \d+ is not a multiple of 8/,
+      );
+      expect(() => service.accept(token)).toThrow(
+        expect.objectContaining({ codeName: 'KRB_AP_ERR_MODIFIED' }),
+      );
     });
 
     describe('mssqlclient -k against krbsim serve (an Azure SQL MI lab)', () => {

@@ -96,7 +96,7 @@ export {
   UserFlags,
 } from './iana/flags';
 export { WellKnownRid, WellKnownSid } from './iana/well-known-sids';
-export type { NdrForm } from './ndr/serialization';
+export type { NdrForm, NdrPadding } from './ndr/serialization';
 export {
   DEFAULT_MAX_PAC_BYTES,
   type DecodedPacBufferType,

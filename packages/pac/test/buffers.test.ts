@@ -38,6 +38,7 @@ import {
   parsePac,
   parseSid,
   SE_GROUP_DEFAULT,
+  SeGroupAttributes,
   UpnDnsFlags,
   UserFlags,
   updatePacBuffer,
@@ -190,14 +191,31 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5)', () => {
   }
 
   it.each([
-    [0, 0x02, 'KERB_VALIDATION_INFO.CommonHeader.Version', /common type header/],
-    [4, 0xcccccccd, 'KERB_VALIDATION_INFO.CommonHeader.Filler', /common type header/],
+    [0, 0x00080102, 'KERB_VALIDATION_INFO.CommonHeader.Version', /common type header/],
+    [0, 0x00080001, 'KERB_VALIDATION_INFO.CommonHeader.Endianness', /little-endian/],
+    [0, 0x00101001, 'KERB_VALIDATION_INFO.CommonHeader.CommonHeaderLength', /common type header/],
     [8, 8, 'KERB_VALIDATION_INFO.PrivateHeader.ObjectBufferLength', /does not match/],
-    [12, 1, 'KERB_VALIDATION_INFO.PrivateHeader.Filler', /must be 0/],
     [16, 0, 'KERB_VALIDATION_INFO', /NULL/],
   ])('checks the headers: word at %i', (at, value, path, message) => {
     const b = encodeKerbValidationInfo(aliceLogonInfo);
     pacError(() => decodeKerbValidationInfo(patched(b, at, value)), { path, message });
+  });
+
+  it('ignores the fillers (MS-RPCE 2.2.6.1, 2.2.6.2), recording those that are not 0xcccccccc and 0', () => {
+    const b = encodeKerbValidationInfo(aliceLogonInfo);
+    // Impacket's: 0xcccccccc in both headers.
+    const impacket = patched(b, 12, 0xcccccccc);
+    const v = decodeKerbValidationInfo(impacket);
+    expect(v.ndrForm).toEqual({ headerFillers: [0xcccccccc, 0xcccccccc] });
+    const { ndrForm: _, ...plain } = v;
+    expect(plain).toEqual(aliceLogonInfo);
+    expect(hex(encodeKerbValidationInfo(v))).toBe(hex(impacket));
+    const other = patched(b, 4, 0);
+    expect(decodeKerbValidationInfo(other).ndrForm).toEqual({ headerFillers: [0, 0] });
+    expect(hex(encodeKerbValidationInfo(decodeKerbValidationInfo(other)))).toBe(hex(other));
+    pacError(() => encodeKerbValidationInfo({ ...aliceLogonInfo, ndrForm: { headerFillers: [-1, 0] } }), {
+      path: 'KERB_VALIDATION_INFO.ndrForm.headerFillers',
+    });
   });
 
   it('checks counts against MaxCount and pointers against counts', () => {
@@ -240,22 +258,41 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5)', () => {
     });
   });
 
-  it('refuses non-zero alignment padding', () => {
+  it('ignores alignment padding (C706 14.2.2), recording what is not zeros where it was', () => {
     // 'abc' leaves two bytes of padding after its characters.
-    const b = encodeKerbValidationInfo(createKerbValidationInfo({ effectiveName: 'abc', userId: 1 }));
+    const v = createKerbValidationInfo({ effectiveName: 'abc', userId: 1 });
+    const b = encodeKerbValidationInfo(v);
     const chars = Buffer.from(b).indexOf(Buffer.from('a\0b\0c\0', 'latin1'));
-    const bad = b.slice();
-    bad[chars + 6] = 1;
-    pacError(() => decodeKerbValidationInfo(bad), {
-      path: 'KERB_VALIDATION_INFO.FullName.Buffer.MaxCount',
-      message: /padding must be zero/,
-    });
-    const bad2 = b.slice();
-    bad2[bad2.length - 1] = 1;
-    pacError(() => decodeKerbValidationInfo(bad2), {
-      path: /^KERB_VALIDATION_INFO/,
-      message: /padding|bytes after/,
-    });
+    const filled = b.slice();
+    filled.fill(0xab, chars + 6, chars + 8); // as Impacket pads
+    const back = decodeKerbValidationInfo(filled);
+    expect(back.ndrForm).toEqual({ padding: [{ offset: chars + 6, bytes: new Uint8Array([0xab, 0xab]) }] });
+    const { ndrForm: _, ...plain } = back;
+    expect(plain).toEqual(v);
+    expect(hex(encodeKerbValidationInfo(back))).toBe(hex(filled));
+    // One byte of a pad set is a pad all the same, recorded whole.
+    const one = b.slice();
+    one[chars + 7] = 1;
+    expect(decodeKerbValidationInfo(one).ndrForm?.padding).toEqual([
+      { offset: chars + 6, bytes: new Uint8Array([0, 1]) },
+    ]);
+    // An edited value whose padding moved is padded with zeros where no recorded padding fits.
+    const edited = encodeKerbValidationInfo({ ...back, effectiveName: 'abcd' });
+    expect(edited.includes(0xab)).toBe(false);
+    expect(hex(edited)).toBe(hex(encodeKerbValidationInfo({ ...v, effectiveName: 'abcd' })));
+    // The padding at the end, up to a multiple of 8.
+    const last = b.slice();
+    last[last.length - 1] = 0xee;
+    expect(decodeKerbValidationInfo(last).ndrForm?.padding?.at(-1)?.offset).toBeGreaterThan(chars);
+    expect(hex(encodeKerbValidationInfo(decodeKerbValidationInfo(last)))).toBe(hex(last));
+    for (const bad of [
+      { offset: -1, bytes: new Uint8Array(1) },
+      { offset: 0, bytes: new Uint8Array(8) },
+    ]) {
+      pacError(() => encodeKerbValidationInfo({ ...v, ndrForm: { padding: [bad] } }), {
+        path: 'KERB_VALIDATION_INFO.ndrForm.padding[0]',
+      });
+    }
   });
 
   it('checks the private header: ObjectBufferLength a multiple of 8, nothing after the value', () => {
@@ -303,6 +340,16 @@ describe('KERB_VALIDATION_INFO (MS-PAC 2.5)', () => {
     pacError(bad({ extraSids: [{ sid, attributes: 2 ** 32 }] }), {
       path: 'KERB_VALIDATION_INFO.ExtraSids[0].Attributes',
     });
+    // SE_GROUP_LOGON_ID | SE_GROUP_MANDATORY is negative in JavaScript: refused, with the way out.
+    const logonId = SeGroupAttributes.LOGON_ID | SeGroupAttributes.MANDATORY;
+    expect(logonId).toBeLessThan(0);
+    pacError(bad({ extraSids: [{ sid, attributes: logonId }] }), {
+      path: 'KERB_VALIDATION_INFO.ExtraSids[0].Attributes',
+      message: /got -1073741823 \(JavaScript's \| gives a signed number: write \(a \| b\) >>> 0\)/,
+    });
+    expect(() =>
+      encodeKerbValidationInfo({ ...aliceLogonInfo, extraSids: [{ sid, attributes: logonId >>> 0 }] }),
+    ).not.toThrow();
     pacError(bad({ extraSids: [{ sid: null, attributes: 7 }] }), {
       path: 'KERB_VALIDATION_INFO.ExtraSids[0].Sid',
       message: /expected a Sid object/,

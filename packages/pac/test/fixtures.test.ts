@@ -2,10 +2,11 @@
  * Real PACs: Windows Server 2003, 2008 and 2022 (test/fixtures/pac, from
  * MIT krb5's t_pac.c), MIT krb5 1.20 (the captured messages of
  * test/fixtures/mit, and test/fixtures/pac/mit-kdc.json, which the interop
- * test writes). For every one:
+ * test writes), Impacket 0.10.0's ticketer (test/fixtures/pac/impacket.json,
+ * whose NDR fillers and padding are recorded in `ndrForm`). For every one:
  *
  * - decoding is strict and `encodePac(decodePac(bytes))` gives the bytes back
- *   (Windows' NDR form is krbsim's, so no `ndrForm` is recorded);
+ *   (Windows' NDR form is krbsim's, so no `ndrForm` is recorded for theirs);
  * - every signature whose key is known verifies, and flipping any single
  *   byte of the PAC makes verification (or decoding) fail;
  * - re-signing with the same keys reproduces the issuer's bytes: for the
@@ -31,7 +32,15 @@ import {
   verifyTicketPac,
 } from '@krbsim/pac';
 import { describe, expect, it } from 'vitest';
-import { hex, mitCaptureTickets, mitKdcTickets, pacError, windowsPacs, windowsTickets } from './helpers';
+import {
+  hex,
+  impacketPacs,
+  mitCaptureTickets,
+  mitKdcTickets,
+  pacError,
+  windowsPacs,
+  windowsTickets,
+} from './helpers';
 
 const tickets = [...windowsTickets, ...mitCaptureTickets(), ...mitKdcTickets()];
 
@@ -121,6 +130,52 @@ describe('Windows PACs', () => {
       'S-1-18-1:7',
       'S-1-5-21-133451344-1126667713-3548050118-572:20000007',
     ]);
+  });
+});
+
+describe("Impacket's PACs (ticketer, Impacket 0.10.0)", () => {
+  it('has a golden (aes256) and a silver (RC4) PAC', () => {
+    expect(impacketPacs.map((f) => [f.name, f.serverKey.etype])).toEqual([
+      ['impacket-golden-aes', 18],
+      ['impacket-silver-rc4', 23],
+    ]);
+  });
+
+  for (const f of impacketPacs) {
+    it(`${f.name}: decodes with Impacket's fillers and padding recorded, re-encodes and re-signs to the same bytes`, () => {
+      const pac = decodePac(f.pac);
+      const info = getPacBuffer(pac, PacBufferType.LOGON_INFO)!;
+      // 0xcccccccc in the private header, where MS-RPCE 2.2.6.2 writes 0 (and ignores on receipt),
+      // and padding of 0xab (after strings' characters) and 0xee (after arrays').
+      expect(info.ndrForm?.headerFillers).toEqual([0xcccccccc, 0xcccccccc]);
+      expect(new Set(info.ndrForm?.padding?.flatMap((p) => [...p.bytes]))).toEqual(new Set([0xab, 0xee]));
+      expect(info.effectiveName).toBe(f.clientName);
+      expect(getPacBuffer(pac, PacBufferType.CLIENT_INFO)!.name).toBe(f.clientName);
+      expect(hex(encodePac(pac))).toBe(hex(f.pac));
+      const keys = { serverKey: f.serverKey, kdcKey: f.kdcKey! };
+      verifyPac(f.pac, keys);
+      expect(hex(signPac(pac, keys).bytes)).toBe(hex(f.pac));
+      const step = Math.max(1, Math.floor(f.pac.length / 97));
+      for (let i = 0; i < f.pac.length; i += step) {
+        const bad = f.pac.slice();
+        bad[i]! ^= 0x01;
+        expect(() => verifyPac(bad, keys), `byte ${i}`).toThrow(PacError);
+      }
+    });
+  }
+
+  it('reads the user and groups ticketer was given', () => {
+    const golden = getPacBuffer(decodePac(impacketPacs[0]!.pac), PacBufferType.LOGON_INFO)!;
+    expect(validationInfoSids(golden).map((s) => formatSid(s.sid))).toEqual([
+      'S-1-5-21-1-2-3-1105',
+      'S-1-5-21-1-2-3-513',
+      'S-1-5-21-1-2-3-512',
+    ]);
+    // Without -groups and -user-id: Administrator (500) in Domain Users, Domain Admins, Group Policy
+    // Creator Owners, Schema Admins and Enterprise Admins.
+    const silver = getPacBuffer(decodePac(impacketPacs[1]!.pac), PacBufferType.LOGON_INFO)!;
+    expect(silver.userId).toBe(500);
+    expect(silver.groupIds.map((g) => g.relativeId)).toEqual([513, 512, 520, 518, 519]);
   });
 });
 

@@ -85,7 +85,7 @@ interface FixtureKey {
 
 const keyOf = (k: FixtureKey): Key => ({ etype: k.etype, bytes: unhex(k.hex) });
 
-/** A PAC from test/fixtures/pac/windows.json. */
+/** A PAC from test/fixtures/pac/windows.json or impacket.json. */
 export interface PacFixture {
   readonly name: string;
   readonly pac: Uint8Array;
@@ -133,23 +133,34 @@ function ticketFixture(
 
 const windows = JSON.parse(readFileSync(`${fixturesDir}pac/windows.json`, 'utf8'));
 
+/** The PACs of a fixture file's `pacs` list. */
+function pacFixtures(file: { pacs: unknown[] }): PacFixture[] {
+  return file.pacs.map((p: unknown): PacFixture => {
+    const f = p as {
+      name: string;
+      pac: string;
+      serverKey: FixtureKey;
+      kdcKey?: FixtureKey;
+      authtime: number;
+      clientName: string;
+    };
+    return {
+      name: f.name,
+      pac: unhex(f.pac),
+      serverKey: keyOf(f.serverKey),
+      ...(f.kdcKey !== undefined && { kdcKey: keyOf(f.kdcKey) }),
+      authtime: f.authtime,
+      clientName: f.clientName,
+    };
+  });
+}
+
 /** The Windows PACs (MIT t_pac.c): Windows Server 2003 and 2008. */
-export const windowsPacs: readonly PacFixture[] = windows.pacs.map(
-  (p: {
-    name: string;
-    pac: string;
-    serverKey: FixtureKey;
-    kdcKey?: FixtureKey;
-    authtime: number;
-    clientName: string;
-  }): PacFixture => ({
-    name: p.name,
-    pac: unhex(p.pac),
-    serverKey: keyOf(p.serverKey),
-    ...(p.kdcKey !== undefined && { kdcKey: keyOf(p.kdcKey) }),
-    authtime: p.authtime,
-    clientName: p.clientName,
-  }),
+export const windowsPacs: readonly PacFixture[] = pacFixtures(windows);
+
+/** The PACs Impacket 0.10.0's ticketer wrote (test/fixtures/pac/impacket.json). */
+export const impacketPacs: readonly PacFixture[] = pacFixtures(
+  JSON.parse(readFileSync(`${fixturesDir}pac/impacket.json`, 'utf8')),
 );
 
 /** The Windows Server 2022 service ticket (MIT t_pac.c), decrypted. */

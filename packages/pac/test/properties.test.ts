@@ -5,7 +5,8 @@
  * - `decodePac(encodePac(x))` deep-equals `x`, and re-encoding the decoded
  *   value gives the same bytes;
  * - the wire forms other encoders use (referent numbering, MaximumLength,
- *   NULL strings, UPN_DNS_INFO layouts) survive a round trip byte for byte;
+ *   NULL strings, header fillers, alignment padding, UPN_DNS_INFO layouts)
+ *   survive a round trip byte for byte;
  * - a signed PAC verifies, and any single changed byte is caught;
  * - SIDs survive their string and binary forms.
  */
@@ -136,6 +137,47 @@ describe('round trips', () => {
       }),
       params(1102, 200),
     );
+  });
+
+  it('KERB_VALIDATION_INFO keeps any header fillers and alignment padding', () => {
+    // Padding is offered at every offset for one alignment (2, 4 or 8) at a time: the encoder uses
+    // an entry only where padding of that length falls, and the decoder records what it finds.
+    const arb = fc.record({
+      v: kerbValidationInfoArb,
+      fillers: fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff })),
+      fill: fc.integer({ min: 1, max: 255 }),
+      alignment: fc.constantFrom(2, 4, 8),
+    });
+    let padded = 0;
+    fc.assert(
+      fc.property(arb, ({ v, fillers, fill, alignment }) => {
+        const length = encodeKerbValidationInfo(v).length;
+        const offered = [];
+        for (let offset = 16; offset < length; offset++) {
+          if (offset % alignment !== 0) {
+            offered.push({ offset, bytes: new Uint8Array(alignment - (offset % alignment)).fill(fill) });
+          }
+        }
+        const b = encodeKerbValidationInfo({ ...v, ndrForm: { headerFillers: fillers, padding: offered } });
+        const back = decodeKerbValidationInfo(b);
+        expect(hex(encodeKerbValidationInfo(back))).toBe(hex(b));
+        const { ndrForm, ...plain } = back;
+        expect(plain).toEqual(v);
+        const isKrbsims = fillers[0] === 0xcccccccc && fillers[1] === 0;
+        expect(ndrForm?.headerFillers).toEqual(isKrbsims ? undefined : fillers);
+        // Every recorded padding is one that was offered, and only padding differs from the plain encoding.
+        const recorded = ndrForm?.padding ?? [];
+        for (const p of recorded) expect(offered).toContainEqual(p);
+        const plainBytes = encodeKerbValidationInfo(v).slice();
+        plainBytes.set(b.subarray(4, 8), 4);
+        plainBytes.set(b.subarray(12, 16), 12);
+        for (const p of recorded) plainBytes.set(p.bytes, p.offset);
+        expect(hex(plainBytes)).toBe(hex(b));
+        padded += recorded.length;
+      }),
+      params(1108, 200),
+    );
+    expect(padded).toBeGreaterThan(200);
   });
 
   it('S4U_DELEGATION_INFO round-trips', () => {

@@ -47,7 +47,6 @@ import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { PacError, withPath } from '../errors';
 import { NdrReader } from '../ndr/reader';
 import {
-  FormCollector,
   readStringBody,
   readStringHeader,
   type StringSlot,
@@ -56,8 +55,9 @@ import {
   writeStringHeader,
 } from '../ndr/rpc';
 import {
+  type FormCollector,
   type NdrForm,
-  ReferentReader,
+  type ReferentReader,
   ReferentWriter,
   readTypeSerialization,
   writeTypeSerialization,
@@ -177,9 +177,7 @@ export function ntlmSupplementalCred(ntHash: Uint8Array): SecPkgSupplementalCred
 /** The largest count read: every element takes at least 12 bytes of the stream, which bounds it anyway. */
 const MAX_CREDENTIALS = 0xffff;
 
-function readBody(r: NdrReader): PacCredentialData {
-  const refs = new ReferentReader();
-  const form = new FormCollector();
+function readBody(r: NdrReader, refs: ReferentReader, form: FormCollector): PacCredentialData {
   let at = '';
   try {
     const top = r.u32();
@@ -225,8 +223,7 @@ function readBody(r: NdrReader): PacCredentialData {
       }
       credentials.push({ packageName, credentials: bytes });
     }
-    const ndrForm = form.build(refs);
-    return { credentials, ...(ndrForm !== undefined && { ndrForm }) };
+    return { credentials };
   } catch (e) {
     throw withPath(e, at);
   }
@@ -282,7 +279,7 @@ export function encodePacCredentialData(v: PacCredentialData): Uint8Array {
   const w = new NdrWriter(128);
   try {
     if (v === null || typeof v !== 'object') throw new PacError('expected a PacCredentialData object');
-    writeTypeSerialization(w, (w) => writeBody(w, v));
+    writeTypeSerialization(w, v.ndrForm, (w) => writeBody(w, v));
   } catch (e) {
     throw withPath(e, 'PAC_CREDENTIAL_DATA');
   }

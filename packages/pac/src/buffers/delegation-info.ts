@@ -22,7 +22,6 @@
 import { PacError, withPath } from '../errors';
 import type { NdrReader } from '../ndr/reader';
 import {
-  FormCollector,
   readStringBody,
   readStringHeader,
   type StringSlot,
@@ -31,8 +30,9 @@ import {
   writeStringHeader,
 } from '../ndr/rpc';
 import {
+  type FormCollector,
   type NdrForm,
-  ReferentReader,
+  type ReferentReader,
   ReferentWriter,
   readTypeSerialization,
   writeTypeSerialization,
@@ -49,9 +49,7 @@ export interface S4uDelegationInfo {
   readonly ndrForm?: NdrForm;
 }
 
-function readBody(r: NdrReader): S4uDelegationInfo {
-  const refs = new ReferentReader();
-  const form = new FormCollector();
+function readBody(r: NdrReader, refs: ReferentReader, form: FormCollector): S4uDelegationInfo {
   let at = '';
   try {
     const top = r.u32();
@@ -82,8 +80,7 @@ function readBody(r: NdrReader): S4uDelegationInfo {
       for (let i = 0; i < count; i++) headers.push(readStringHeader(r, `S4UTransitedServices[${i}]`));
       for (const h of headers) s4uTransitedServices.push(readStringBody(r, h, refs, form, 0));
     }
-    const ndrForm = form.build(refs);
-    return { s4u2proxyTarget, s4uTransitedServices, ...(ndrForm !== undefined && { ndrForm }) };
+    return { s4u2proxyTarget, s4uTransitedServices };
   } catch (e) {
     throw withPath(e, at);
   }
@@ -135,7 +132,7 @@ function writeBody(w: NdrWriter, v: S4uDelegationInfo): void {
 export function writeS4uDelegationInfo(w: NdrWriter, v: S4uDelegationInfo): void {
   try {
     if (v === null || typeof v !== 'object') throw new PacError('expected an S4uDelegationInfo object');
-    writeTypeSerialization(w, (w) => writeBody(w, v));
+    writeTypeSerialization(w, v.ndrForm, (w) => writeBody(w, v));
   } catch (e) {
     throw withPath(e, 'S4U_DELEGATION_INFO');
   }

@@ -43,7 +43,6 @@ import { FILETIME_NEVER } from '../filetime';
 import { SE_GROUP_DEFAULT, UserAccountControl, UserFlags } from '../iana/flags';
 import { type NdrReader, u32At } from '../ndr/reader';
 import {
-  FormCollector,
   readRpcSid,
   readStringBody,
   readStringHeader,
@@ -54,8 +53,9 @@ import {
   writeStringHeader,
 } from '../ndr/rpc';
 import {
+  type FormCollector,
   type NdrForm,
-  ReferentReader,
+  type ReferentReader,
   ReferentWriter,
   readTypeSerialization,
   writeTypeSerialization,
@@ -204,9 +204,7 @@ function checkArrayPointer(r: NdrReader, count: number, ptr: number, countField:
   }
 }
 
-function readBody(r: NdrReader): KerbValidationInfo {
-  const refs = new ReferentReader();
-  const form = new FormCollector();
+function readBody(r: NdrReader, refs: ReferentReader, form: FormCollector): KerbValidationInfo {
   let at = '';
   try {
     const top = r.u32();
@@ -307,7 +305,6 @@ function readBody(r: NdrReader): KerbValidationInfo {
       at = '';
     }
     const resourceGroupIds = readGroupArray(r, rgCount, rgIdsPtr, refs, 'ResourceGroupIds');
-    const ndrForm = form.build(refs);
     // A literal with every field, then the optional ones: a literal with spreads is built by a slow path.
     const info: Mutable<KerbValidationInfo> = {
       logonTime,
@@ -343,7 +340,6 @@ function readBody(r: NdrReader): KerbValidationInfo {
     };
     if (logonDomainId !== undefined) info.logonDomainId = logonDomainId;
     if (resourceGroupDomainSid !== undefined) info.resourceGroupDomainSid = resourceGroupDomainSid;
-    if (ndrForm !== undefined) info.ndrForm = ndrForm;
     return info;
   } catch (e) {
     throw withPath(e, at);
@@ -558,7 +554,7 @@ function writeGroups(
 export function writeKerbValidationInfo(w: NdrWriter, v: KerbValidationInfo): void {
   try {
     if (v === null || typeof v !== 'object') throw new PacError('expected a KerbValidationInfo object');
-    writeTypeSerialization(w, (w) => writeBody(w, v));
+    writeTypeSerialization(w, v.ndrForm, (w) => writeBody(w, v));
   } catch (e) {
     throw withPath(e, 'KERB_VALIDATION_INFO');
   }

@@ -2,9 +2,10 @@
  * A bounded little-endian reader for NDR (C706 chapter 14, MS-RPCE 2.2.5)
  * and the PAC's plain little-endian structures.
  *
- * Every read checks the bytes are there before touching them; alignment
- * padding must be zero (what every encoder writes, and what makes a decoded
- * value re-encode to its own bytes). Failures are {@link PacError}s with the
+ * Every read checks the bytes are there before touching them. Alignment
+ * padding must be zero, except in an NDR stream, whose reader hands padding
+ * of other bytes to a {@link PaddingRecorder} (a receiver ignores it; the
+ * record lets the value re-encode to its own bytes). Failures are {@link PacError}s with the
  * input offset and an empty path, which the structure codecs fill in as the
  * error unwinds.
  *
@@ -12,6 +13,11 @@
  */
 
 import { PacError } from '../errors';
+
+/** Takes alignment padding that is not zeros: its offset from the reader's `base`, and its bytes. */
+export interface PaddingRecorder {
+  pad(offset: number, bytes: Uint8Array): void;
+}
 
 export class NdrReader {
   /** The next byte to read. */
@@ -24,12 +30,14 @@ export class NdrReader {
    * @param start first byte of the range this reader may read
    * @param end one past the last byte it may read
    * @param base the offset alignment is counted from (the start of the NDR stream)
+   * @param padding takes padding that is not zeros; without it, such padding is refused
    */
   constructor(
     readonly b: Uint8Array,
     start: number,
     readonly end: number,
     readonly base: number = start,
+    private readonly padding?: PaddingRecorder,
   ) {
     this.pos = start;
   }
@@ -51,7 +59,7 @@ export class NdrReader {
     }
   }
 
-  /** Skips zero padding up to the next multiple of `n` from `base` (NDR alignment, C706 14.2.2). */
+  /** Skips padding up to the next multiple of `n` from `base` (NDR alignment, C706 14.2.2). */
   align(n: number): void {
     const mis = (this.pos - this.base) % n;
     if (mis === 0) return;
@@ -59,6 +67,10 @@ export class NdrReader {
     this.need(pad);
     for (let i = 0; i < pad; i++) {
       if (this.b[this.pos + i] !== 0) {
+        if (this.padding !== undefined) {
+          this.padding.pad(this.pos - this.base, this.b.slice(this.pos, this.pos + pad));
+          break;
+        }
         this.pos += i;
         throw this.error(
           `alignment padding must be zero, got 0x${this.b[this.pos]!.toString(16).padStart(2, '0')}`,

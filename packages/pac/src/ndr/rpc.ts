@@ -20,7 +20,7 @@
 import { PacError, withPath } from '../errors';
 import { MAX_SUB_AUTHORITIES, readAuthority, type Sid, sidLength, writeSid } from '../sid';
 import type { NdrReader } from './reader';
-import type { NdrForm, ReferentReader, ReferentWriter } from './serialization';
+import type { FormCollector, NdrForm, ReferentReader, ReferentWriter } from './serialization';
 import { checkString, type NdrWriter } from './writer';
 
 /** An RPC_UNICODE_STRING whose header has been read and whose characters come later. */
@@ -29,36 +29,6 @@ export interface PendingString {
   readonly length: number;
   readonly maximumLength: number;
   readonly ptr: number;
-}
-
-/** Collects the {@link NdrForm} of a value while it is decoded. */
-export class FormCollector {
-  private maximumLengths: Record<string, number> | undefined;
-  private nullStrings: string[] | undefined;
-
-  /** Records a MaximumLength that differs from the canonical one. */
-  maximumLength(field: string, value: number): void {
-    if (this.maximumLengths === undefined) this.maximumLengths = {};
-    this.maximumLengths[field] = value;
-  }
-
-  nullString(field: string): void {
-    if (this.nullStrings === undefined) this.nullStrings = [];
-    this.nullStrings.push(field);
-  }
-
-  /** The form, or undefined when everything was written the canonical way. */
-  build(refs: ReferentReader): NdrForm | undefined {
-    const referentIds = refs.result();
-    if (referentIds === undefined && this.maximumLengths === undefined && this.nullStrings === undefined) {
-      return undefined;
-    }
-    return {
-      ...(referentIds !== undefined && { referentIds }),
-      ...(this.maximumLengths !== undefined && { maximumLengths: this.maximumLengths }),
-      ...(this.nullStrings !== undefined && { nullStrings: this.nullStrings }),
-    };
-  }
 }
 
 /** Reads an RPC_UNICODE_STRING header (Length, MaximumLength, Buffer pointer). */

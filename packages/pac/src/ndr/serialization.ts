@@ -10,9 +10,12 @@
  * the top-level type in NDR, padded with zeros to a multiple of 8
  * ```
  *
- * The fillers "SHOULD be ignored" on receipt; krbsim accepts only the values
- * the spec says to write, as every implementation writes them, so that a
- * decoded buffer re-encodes to its own bytes.
+ * The fillers "SHOULD be ignored" on receipt, and so is alignment padding
+ * (C706 14.2.2 leaves its octets unspecified). Windows, MIT, Samba and krbsim
+ * write the fillers above and zero padding; Impacket writes 0xcccccccc in the
+ * private header and fills padding with 0xab, 0xbf, 0xcc or 0xee. krbsim
+ * accepts any fillers and padding and records what is not its own
+ * ({@link NdrForm}), so that a decoded buffer re-encodes to its own bytes.
  *
  * Referent IDs (C706 14.3.11): the PAC's pointers are unique pointers whose
  * non-NULL values are arbitrary. Windows numbers them 0x00020000,
@@ -23,9 +26,9 @@
  * @module
  */
 
-import { PacError, withPath } from '../errors';
-import { NdrReader } from './reader';
-import type { NdrWriter } from './writer';
+import { PacError } from '../errors';
+import { NdrReader, type PaddingRecorder } from './reader';
+import { isUInt32, type NdrWriter, type PaddingSource } from './writer';
 
 /**
  * How an NDR-encoded value was written where NDR allows more than one
@@ -52,39 +55,115 @@ export interface NdrForm {
   readonly maximumLengths?: Readonly<Record<string, number>>;
   /** RPC_UNICODE_STRING fields written as a NULL pointer (an empty string; Windows writes a non-NULL, empty buffer). */
   readonly nullStrings?: readonly string[];
+  /**
+   * The Filler of the common type header (MS-RPCE 2.2.6.1) and of the
+   * private header (2.2.6.2), when not 0xcccccccc and 0.
+   */
+  readonly headerFillers?: readonly [common: number, privateHeader: number];
+  /**
+   * Alignment padding that is not zeros, in stream order. Used where the
+   * padding at `offset` has `bytes.length` bytes; other padding is zeros.
+   */
+  readonly padding?: readonly NdrPadding[];
 }
 
-const COMMON_HEADER = [0x01, 0x10, 0x08, 0x00, 0xcc, 0xcc, 0xcc, 0xcc] as const;
+/** Alignment padding of an NDR stream that was not zeros ({@link NdrForm.padding}). */
+export interface NdrPadding {
+  /** Where the padding starts, counted from the first byte of the common type header. */
+  readonly offset: number;
+  /** The padding's bytes (1 to 7). */
+  readonly bytes: Uint8Array;
+}
+
+/** Version 1, little-endian, CommonHeaderLength 8 (MS-RPCE 2.2.6.1). */
+const COMMON_HEADER = [0x01, 0x10, 0x08, 0x00] as const;
+
+/** The fillers krbsim writes, and records no others than (MS-RPCE 2.2.6.1, 2.2.6.2). */
+const COMMON_FILLER = 0xcccccccc;
+const PRIVATE_FILLER = 0;
 
 /** The first referent ID of a type-serialized stream and the step between IDs. */
 const FIRST_REFERENT = 0x00020000;
 
+/** Collects the {@link NdrForm} of a value while it is decoded. */
+export class FormCollector implements PaddingRecorder {
+  private maximumLengths: Record<string, number> | undefined;
+  private nullStrings: string[] | undefined;
+  private headerFillers: [number, number] | undefined;
+  private padding: NdrPadding[] | undefined;
+
+  /** Records a MaximumLength that differs from the canonical one. */
+  maximumLength(field: string, value: number): void {
+    if (this.maximumLengths === undefined) this.maximumLengths = {};
+    this.maximumLengths[field] = value;
+  }
+
+  nullString(field: string): void {
+    if (this.nullStrings === undefined) this.nullStrings = [];
+    this.nullStrings.push(field);
+  }
+
+  /** Records the headers' fillers, unless they are krbsim's. */
+  fillers(common: number, priv: number): void {
+    if (common !== COMMON_FILLER || priv !== PRIVATE_FILLER) this.headerFillers = [common, priv];
+  }
+
+  /** Records alignment padding that is not zeros. */
+  pad(offset: number, bytes: Uint8Array): void {
+    if (this.padding === undefined) this.padding = [];
+    this.padding.push({ offset, bytes });
+  }
+
+  /** The form, or undefined when everything was written the canonical way. */
+  build(refs: ReferentReader): NdrForm | undefined {
+    const referentIds = refs.result();
+    if (
+      referentIds === undefined &&
+      this.maximumLengths === undefined &&
+      this.nullStrings === undefined &&
+      this.headerFillers === undefined &&
+      this.padding === undefined
+    ) {
+      return undefined;
+    }
+    return {
+      ...(referentIds !== undefined && { referentIds }),
+      ...(this.maximumLengths !== undefined && { maximumLengths: this.maximumLengths }),
+      ...(this.nullStrings !== undefined && { nullStrings: this.nullStrings }),
+      ...(this.headerFillers !== undefined && { headerFillers: this.headerFillers }),
+      ...(this.padding !== undefined && { padding: this.padding }),
+    };
+  }
+}
+
 /**
  * Decodes one type-serialized top-level value filling `b[start..end)`
- * exactly: the headers, the value (`body`), then zero padding to a multiple
- * of 8.
+ * exactly: the headers, the value (`body`), then padding to a multiple of
+ * 8. `body` reads the value; the form it and the framing record is set on
+ * the value as `ndrForm`.
  */
-export function readTypeSerialization<T>(
+export function readTypeSerialization<T extends { ndrForm?: NdrForm }>(
   b: Uint8Array,
   start: number,
   end: number,
-  body: (r: NdrReader) => T,
+  body: (r: NdrReader, refs: ReferentReader, form: FormCollector) => T,
 ): T {
   const len = end - start;
   if (len < 16) {
     throw new PacError(`type serialization headers take 16 bytes, got ${len}`, { offset: start });
   }
-  const names = ['Version', 'Endianness', 'CommonHeaderLength', 'CommonHeaderLength', 'Filler'];
-  for (let i = 0; i < 8; i++) {
+  const names = ['Version', 'Endianness', 'CommonHeaderLength', 'CommonHeaderLength'];
+  for (let i = 0; i < 4; i++) {
     if (b[start + i] !== COMMON_HEADER[i]) {
-      const what = names[Math.min(i, 4)]!;
       throw new PacError(
-        `common type header (MS-RPCE 2.2.6.1) must be 01 10 08 00 cc cc cc cc, got ${hex(b.subarray(start, start + 8))}`,
-        { path: `CommonHeader.${what}`, offset: start + i },
+        `common type header (MS-RPCE 2.2.6.1) must start 01 10 08 00 (version 1, little-endian), got ${hex(b.subarray(start, start + 4))}`,
+        { path: `CommonHeader.${names[i]!}`, offset: start + i },
       );
     }
   }
-  const r = new NdrReader(b, start + 8, end, start);
+  const form = new FormCollector();
+  const r = new NdrReader(b, start + 4, end, start, form);
+  const commonFiller = r.u32le();
   const objectLength = r.u32le();
   if (objectLength !== len - 16) {
     throw new PacError(
@@ -101,34 +180,75 @@ export function readTypeSerialization<T>(
       offset: start + 8,
     });
   }
-  if (r.u32le() !== 0) {
-    throw new PacError('the private header Filler must be 0', {
-      path: 'PrivateHeader.Filler',
-      offset: start + 12,
-    });
-  }
-  const value = body(r);
-  try {
-    r.align(8);
-  } catch (e) {
-    throw withPath(e, 'padding');
-  }
+  form.fillers(commonFiller, r.u32le());
+  const refs = new ReferentReader();
+  const value = body(r, refs, form);
+  r.align(8);
   if (r.pos !== end) {
     throw new PacError(`${end - r.pos} bytes after the serialized value`, { offset: r.pos });
   }
+  const ndrForm = form.build(refs);
+  if (ndrForm !== undefined) value.ndrForm = ndrForm;
   return value;
 }
 
-/** Writes the type serialization headers, the value (`body`) and the padding. */
-export function writeTypeSerialization(w: NdrWriter, body: (w: NdrWriter) => void): void {
+/**
+ * Writes the type serialization headers, the value (`body`) and the
+ * padding, with the fillers and padding `form` records.
+ */
+export function writeTypeSerialization(
+  w: NdrWriter,
+  form: NdrForm | undefined,
+  body: (w: NdrWriter) => void,
+): void {
   const start = w.pos;
+  const [commonFiller, privateFiller] = checkFillers(form?.headerFillers);
   for (const c of COMMON_HEADER) w.u8(c);
+  w.u32le(commonFiller);
   const lengthAt = w.pos;
   w.u32le(0);
-  w.u32le(0);
-  body(w);
-  w.align(8);
+  w.u32le(privateFiller);
+  w.padding = paddingAt(form?.padding, start);
+  try {
+    body(w);
+    w.align(8);
+  } finally {
+    w.padding = undefined;
+  }
   w.put32(lengthAt, w.pos - start - 16);
+}
+
+function checkFillers(f: NdrForm['headerFillers']): readonly [number, number] {
+  if (f === undefined) return [COMMON_FILLER, PRIVATE_FILLER];
+  if (!Array.isArray(f) || f.length !== 2 || !isUInt32(f[0]) || !isUInt32(f[1])) {
+    throw new PacError('expected two unsigned 32-bit integers', { path: 'ndrForm.headerFillers' });
+  }
+  return f as readonly [number, number];
+}
+
+/** The recorded padding as the writer looks it up: by absolute offset. */
+function paddingAt(list: NdrForm['padding'], start: number): PaddingSource | undefined {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list)) throw new PacError('expected an array', { path: 'ndrForm.padding' });
+  const byOffset = new Map<number, Uint8Array>();
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i] as NdrPadding | undefined;
+    if (
+      p === null ||
+      typeof p !== 'object' ||
+      !Number.isInteger(p.offset) ||
+      p.offset < 0 ||
+      !(p.bytes instanceof Uint8Array) ||
+      p.bytes.length === 0 ||
+      p.bytes.length > 7
+    ) {
+      throw new PacError('expected { offset, bytes } with a non-negative offset and 1 to 7 bytes', {
+        path: `ndrForm.padding[${i}]`,
+      });
+    }
+    byOffset.set(start + p.offset, p.bytes);
+  }
+  return byOffset;
 }
 
 /** Checks the referent IDs of the value being decoded against Windows' numbering. */

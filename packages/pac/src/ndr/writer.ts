@@ -1,6 +1,7 @@
 /**
  * A growable little-endian writer for NDR and the PAC's plain structures:
- * the counterpart of `NdrReader`. Alignment padding is written as zeros.
+ * the counterpart of `NdrReader`. Alignment padding is written as zeros, or
+ * as the bytes a decoded value recorded for it ({@link NdrWriter.padding}).
  *
  * One writer takes a whole PAC: the buffer codecs write into it in place,
  * with no buffer or field of their own. {@link acquireWriter} hands out a
@@ -16,11 +17,16 @@
 import { outputCopy } from '@krbsim/asn1';
 import { PacError } from '../errors';
 
+/** Recorded padding bytes by the absolute offset where the padding starts. */
+export type PaddingSource = ReadonlyMap<number, Uint8Array>;
+
 export class NdrWriter {
   private buf: Uint8Array;
   private dv: DataView;
   /** The next byte to write. */
   pos = 0;
+  /** Padding to write instead of zeros where its offset and length match, while a value that recorded some is written. */
+  padding: PaddingSource | undefined;
 
   /** @param base the offset alignment is counted from */
   constructor(
@@ -48,10 +54,13 @@ export class NdrWriter {
     this.dv = new DataView(next.buffer);
   }
 
-  /** Zero padding up to the next multiple of `n` (1, 2, 4 or 8) from `base`. */
+  /** Padding up to the next multiple of `n` (1, 2, 4 or 8) from `base`: zeros, or the recorded bytes. */
   align(n: number): void {
     const mis = (this.pos - this.base) & (n - 1);
-    if (mis !== 0) this.zeros(n - mis);
+    if (mis === 0) return;
+    const recorded = this.padding?.get(this.pos);
+    if (recorded !== undefined && recorded.length === n - mis) this.bytes(recorded);
+    else this.zeros(n - mis);
   }
 
   u8(v: number): void {
@@ -175,6 +184,7 @@ export function acquireWriter(): NdrWriter {
   const w = spare ?? new NdrWriter(4096);
   spare = undefined;
   w.pos = 0;
+  w.padding = undefined;
   return w;
 }
 
@@ -200,7 +210,10 @@ export function checkUInt(v: unknown, bits: 8 | 16 | 32, what: string): number {
 
 /** The error {@link checkUInt} throws, for callers that check in a loop and build the path only on failure. */
 export function uintError(v: unknown, bits: 8 | 16 | 32, what: string): PacError {
-  return new PacError(`expected an unsigned ${bits}-bit integer, got ${String(v)}`, { path: what });
+  // Flags with the high bit (SE_GROUP_LOGON_ID, 0xC0000000) or-ed in JavaScript come out negative.
+  const signed = bits === 32 && Number.isInteger(v) && (v as number) < 0 && (v as number) >= -0x80000000;
+  const hint = signed ? ` (JavaScript's | gives a signed number: write (a | b) >>> 0)` : '';
+  return new PacError(`expected an unsigned ${bits}-bit integer, got ${String(v)}${hint}`, { path: what });
 }
 
 /** Throws a {@link PacError} for an encoder input that is not an unsigned 64-bit bigint. */
