@@ -58,9 +58,8 @@ import { armoredError } from './fast-reply';
 import { fromEncryptionKey, keyOpeningTicket, type StoredKey } from './keys';
 import { KdcError } from './krb-error';
 import type { KrbErrorStyle } from './policy';
-import type { PrincipalEntry } from './principal-db';
 import type { Realm } from './realm';
-import { crossRealmTgtEntry } from './tgs-header';
+import { checkTrustInto } from './tgs-header';
 
 /** FX_FAST_ARMOR_AP_REQUEST, the one armor type RFC 6113 defines (section 5.4.1). */
 const FX_FAST_ARMOR_AP_REQUEST = 1;
@@ -112,7 +111,7 @@ function decodeArmoredReq(pa: PaData): KrbFastArmoredReq {
 /**
  * The key that opens an armor ticket: this realm's TGS key for a TGT of this
  * realm; for a cross-realm TGT `krbtgt/THIS@OTHER`, the inter-realm key, let
- * in by a trust as for a TGS-REQ (`crossRealmTgtEntry`: KDC_ERR_POLICY
+ * in by a trust as for a TGS-REQ (`checkTrustInto`: KDC_ERR_POLICY
  * without one; the newest key standing in for another version unless the
  * realm is `interRealmKvnoStrict`). MIT's armor_ap_request takes a ticket for
  * this realm's TGS whatever realm issued it (krb5_principal_compare_any_realm),
@@ -154,18 +153,18 @@ function armorTicketKey(
       () => `the FAST armor ticket's krbtgt/${realm.name}`,
     );
   }
-  let entry: PrincipalEntry;
+  // A cross-realm TGT: the inter-realm key held above, of a trust into this realm.
   try {
-    entry = crossRealmTgtEntry(realm, sname, ticketRealm);
+    checkTrustInto(realm, ticketRealm);
   } catch (e) {
     if (!(e instanceof KdcError)) throw e;
     return failed(e.code, `the armor ticket ${server}: ${e.message}`, e);
   }
   return keyOpeningTicket(
-    entry.keys,
+    held.keys,
     etype,
     kvno,
-    () => `the FAST armor ticket's ${formatPrincipal(entry.name, entry.realm)}`,
+    () => `the FAST armor ticket's ${formatPrincipal(held.name, held.realm)}`,
     !realm.policy.interRealmKvnoStrict,
   );
 }

@@ -133,9 +133,10 @@ function checkBodyChecksum(
  * The inter-realm key `krbtgt/THIS@issuer` that opens a cross-realm TGT
  * `sname` issued by `issuer`, once a trust lets `issuer` vouch into this realm
  * (RFC 4120 section 3.3.1): KDC_ERR_S_PRINCIPAL_UNKNOWN when the key is not
- * held, KDC_ERR_POLICY when no trust allows the direction. The rule of the
- * TGS header, and of FAST armor made with a cross-realm TGT (`fast-armor.ts`,
- * which answers a key not held as MIT's armor check does, KRB_AP_ERR_NOT_US).
+ * held, KDC_ERR_POLICY when no trust allows the direction
+ * ({@link checkTrustInto}). The rule of the TGS header; FAST armor made with
+ * a cross-realm TGT (`fast-armor.ts`) looks the key up itself, answering one
+ * not held as MIT's armor check does (KRB_AP_ERR_NOT_US), then checks the trust.
  */
 export function crossRealmTgtEntry(realm: Realm, sname: PrincipalName, issuer: string): PrincipalEntry {
   const entry = realm.db.get(sname, issuer);
@@ -145,11 +146,16 @@ export function crossRealmTgtEntry(realm: Realm, sname: PrincipalName, issuer: s
       `${realm.name} holds no inter-realm key krbtgt/${realm.name}@${issuer}: no trust with ${issuer}`,
     );
   }
+  checkTrustInto(realm, issuer);
+  return entry!;
+}
+
+/** Refuses (KDC_ERR_POLICY) unless a trust lets principals of `issuer` into `realm`. */
+export function checkTrustInto(realm: Realm, issuer: string): void {
   const trust = trustBetween(realm, issuer);
   if (!trust?.allows(issuer, realm.name)) {
     fail(ErrorCode.KDC_ERR_POLICY, `no trust lets principals of ${issuer} into ${realm.name}`);
   }
-  return entry!;
 }
 
 /** Which database entry holds the key for the header ticket, and what kind of ticket it is. */

@@ -34,6 +34,7 @@ import { FeatureId, OptionFlags1, OptionFlags2, OptionFlags3, TdsVersion } from 
 import { TdsPacketStatus, TdsPacketType } from './iana/packet';
 import { Encryption, TDS8_ALPN } from './iana/prelogin';
 import { DoneStatus } from './iana/tokens';
+import { IsolationLevel } from './iana/transaction-manager';
 import { decodeLogin7, type Login7 } from './login7';
 import { clampPacketSize, type EncryptionMode, negotiateEncryption, negotiateTdsVersion } from './negotiate';
 import { DEFAULT_PACKET_SIZE, encodePackets, MAX_PACKET_SIZE, PacketReader, type TdsMessage } from './packet';
@@ -1037,19 +1038,14 @@ const oneLine = (s: string) => {
   return t.length > 120 ? `${t.slice(0, 117)}...` : t;
 };
 
-/** ISOLATION_LEVEL's names (MS-TDS 2.2.6.9), for the log. */
-const ISOLATION_LEVELS = [
-  'no change',
-  'read uncommitted',
-  'read committed',
-  'repeatable read',
-  'serializable',
-  'snapshot',
-];
+/** ISOLATION_LEVEL's names (MS-TDS 2.2.6.9), for the log: the registry's, `READ_COMMITTED` as `read committed`. */
+const ISOLATION_LEVELS = new Map<number, string>(
+  Object.entries(IsolationLevel).map(([name, level]) => [level, name.toLowerCase().replace(/_/g, ' ')]),
+);
 
 /** `begin 'name'` (the name on one line, as a batch's text), with a level that changes the isolation level. */
 const beginText = (b: TransactionBegin) =>
-  `begin '${oneLine(b.name)}'${b.isolationLevel !== 0 ? ` (isolation level ${ISOLATION_LEVELS[b.isolationLevel]})` : ''}`;
+  `begin '${oneLine(b.name)}'${b.isolationLevel !== 0 ? ` (isolation level ${ISOLATION_LEVELS.get(b.isolationLevel)})` : ''}`;
 
 /**
  * A transaction manager request, as the log shows it: `begin 'name'`, `commit ''`, `rollback '' and

@@ -78,20 +78,24 @@ function u32le(out: Uint8Array, at: number, v: number): void {
  * octets, then the octets). `undefined` gives 16 zero octets ("no bindings").
  */
 export function channelBindingHash(cb: ChannelBindings | Uint8Array | undefined): Uint8Array {
+  return bindingHash(cb, 'ChannelBindings');
+}
+
+/** {@link channelBindingHash}, naming bad input by `path` (the caller's name for the bindings). */
+function bindingHash(cb: ChannelBindings | Uint8Array | undefined, path: string): Uint8Array {
   if (cb === undefined) return new Uint8Array(16);
-  if (cb === null || typeof cb !== 'object')
-    badValue('ChannelBindings (object) or a Uint8Array', cb, 'ChannelBindings');
+  if (cb === null || typeof cb !== 'object') badValue('ChannelBindings (object) or a Uint8Array', cb, path);
   const b: ChannelBindings = cb instanceof Uint8Array ? { applicationData: cb } : cb;
   const ia = b.initiatorAddress ?? new Uint8Array(0);
   const aa = b.acceptorAddress ?? new Uint8Array(0);
   const ad = b.applicationData;
-  expectBytes(ia, 'ChannelBindings.initiatorAddress');
-  expectBytes(aa, 'ChannelBindings.acceptorAddress');
-  expectBytes(ad, 'ChannelBindings.applicationData');
+  expectBytes(ia, `${path}.initiatorAddress`);
+  expectBytes(aa, `${path}.acceptorAddress`);
+  expectBytes(ad, `${path}.applicationData`);
   for (const k of ['initiatorAddrType', 'acceptorAddrType'] as const) {
     const t = b[k];
     if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 0xffffffff)) {
-      badValue('a UInt32 address type', t, `ChannelBindings.${k}`);
+      badValue('a UInt32 address type', t, `${path}.${k}`);
     }
   }
   const buf = new Uint8Array(8 + ia.length + 8 + aa.length + 4 + ad.length);
@@ -138,15 +142,7 @@ export function encodeGssChecksum(opts: GssChecksumOptions): Checksum {
       throw new Asn1Error(why, { path: 'GssChecksum.delegation' });
     }
   }
-  let bnd: Uint8Array;
-  try {
-    bnd = channelBindingHash(opts.channelBindings);
-  } catch (x) {
-    if (!(x instanceof Asn1Error)) throw x;
-    // `ChannelBindings.applicationData` is `GssChecksum.channelBindings.applicationData` here.
-    const path = `GssChecksum.channelBindings${x.path.slice('ChannelBindings'.length)}`;
-    throw new Asn1Error(x.reason, { path });
-  }
+  const bnd = bindingHash(opts.channelBindings, 'GssChecksum.channelBindings');
   const out = new Uint8Array(24 + (deleg === undefined ? 0 : 4 + deleg.length));
   u32le(out, 0, 16);
   out.set(bnd, 4);
