@@ -138,7 +138,7 @@ function checkBodyChecksum(
  * a cross-realm TGT (`fast-armor.ts`) looks the key up itself, answering one
  * not held as MIT's armor check does (KRB_AP_ERR_NOT_US), then checks the trust.
  */
-export function crossRealmTgtEntry(realm: Realm, sname: PrincipalName, issuer: string): PrincipalEntry {
+function crossRealmTgtEntry(realm: Realm, sname: PrincipalName, issuer: string): PrincipalEntry {
   const entry = realm.db.get(sname, issuer);
   if (!entry) {
     fail(
