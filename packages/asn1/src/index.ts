@@ -16,6 +16,7 @@
 
 export { Asn1Error, isAsn1Error } from './der/errors';
 export { outputCopy, ownedCopy } from './der/output';
+export { parseKerberosTime } from './der/time';
 export { type DerNode, decodeDerTree, formatDerTree } from './der/tree';
 export { type KrbErrorFields, krbError } from './error-reply';
 export {

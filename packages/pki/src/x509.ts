@@ -27,6 +27,7 @@ import {
   isAsn1Error,
   type Krb5PrincipalName,
   PkinitOid,
+  parseKerberosTime,
 } from '@krbsim/asn1';
 import { ErrorCode, equalBytes, KerberosError } from '@krbsim/core';
 import { children, expectTag, oidOf, readOne, Tag, type Tlv, tlv, unsignedOf } from './der';
@@ -404,35 +405,18 @@ export function parseCertificate(der: Uint8Array): Certificate {
 function timeOf(t: Tlv | undefined): number {
   if (t === undefined) return invalid('validity: missing time');
   const s = new TextDecoder('latin1').decode(t.value);
-  const re =
-    t.tag === Tag.UTCTime
-      ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/
-      : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/;
-  const m = t.tag === Tag.UTCTime || t.tag === Tag.GeneralizedTime ? re.exec(s) : null;
-  if (m === null) return invalid(`validity: bad time ${JSON.stringify(s)}`);
-  const yy = Number(m[1]);
-  // UTCTime's two-digit years: 50..99 are 19xx, 00..49 are 20xx.
-  const year = t.tag === Tag.UTCTime ? yy + (yy < 50 ? 2000 : 1900) : yy;
-  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const time = Date.UTC(year, month - 1, day, hour, minute, second);
-  // A field out of its range (month 13, day 32, hour 24) would roll into the next period: a time that
-  // is no date (OpenSSL: "format error in certificate's notAfter field").
-  const d = new Date(time);
-  if (
-    d.getUTCMonth() !== month - 1 ||
-    d.getUTCDate() !== day ||
-    d.getUTCHours() !== hour ||
-    d.getUTCMinutes() !== minute ||
-    d.getUTCSeconds() !== second
-  ) {
-    return invalid(`validity: ${JSON.stringify(s)} is no date`);
-  }
+  // As a KerberosTime (YYYYMMDDHHMMSSZ): UTCTime's two-digit years 50..99 are 19xx, 00..49 are 20xx.
+  const text =
+    t.tag === Tag.UTCTime && /^\d{12}Z$/.test(s)
+      ? `${Number(s.slice(0, 2)) < 50 ? '20' : '19'}${s}`
+      : t.tag === Tag.GeneralizedTime && /^\d{14}Z$/.test(s)
+        ? s
+        : undefined;
+  if (text === undefined) return invalid(`validity: bad time ${JSON.stringify(s)}`);
+  // A field out of its range (month 13, day 32, hour 24) is no date (OpenSSL: "format error in
+  // certificate's notAfter field"), not a roll into the next period.
+  const time = parseKerberosTime(new TextEncoder().encode(text), 0);
+  if (Number.isNaN(time)) return invalid(`validity: ${JSON.stringify(s)} is no date`);
   return time;
 }
 
