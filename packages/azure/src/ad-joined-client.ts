@@ -34,11 +34,15 @@ import {
   type WindowsMachine,
   windowsServiceTicket,
 } from './windows-client';
-import { parseWindowsVersion, supportsIncomingTrustFlow } from './windows-version';
+import { parseWindowsVersion, supportsIncomingTrustFlow, type WindowsVersion } from './windows-version';
 
 /** Options for an AD-joined client. */
 export interface AdJoinedClientOptions {
-  /** Default `Windows 10 22H2`. */
+  /**
+   * The Windows version, as `parseWindowsVersion` reads it: `Windows 7`, `8`, `8.1`, `10` (with or
+   * without a release, e.g. `Windows 10 21H1`), `11`, or `Windows Server <year>` (with or without
+   * `R2`). Another is a RangeError when the client is made. Default `Windows 10 22H2`.
+   */
   readonly os?: string;
   /** Can the client reach a domain controller? Default true. */
   readonly lineOfSightToDc?: boolean;
@@ -60,13 +64,17 @@ export class AdJoinedClient {
   readonly #host: LabHost;
   readonly #opts: Required<Omit<AdJoinedClientOptions, 'machine'>>;
   readonly #user: OnPremUser;
+  readonly #version: WindowsVersion;
 
+  /** @throws RangeError when `opts.os` is not a Windows version the lab reads (see {@link AdJoinedClientOptions.os}). */
   constructor(host: LabHost, user: OnPremUser, opts: AdJoinedClientOptions = {}) {
     this.#host = host;
     this.#user = user;
     const { machine, ...rest } = opts;
     this.#opts = { os: 'Windows 10 22H2', lineOfSightToDc: true, kdcProxyPolicy: true, ...rest };
     this.os = this.#opts.os;
+    // Read now, so that a misspelt version fails where it is given, not at the first logon.
+    this.#version = parseWindowsVersion(this.os);
     this.participant = downLevelLogonName(user);
     this.machine = machine ?? newWindowsMachine(host.random);
     const onPrem = host.onPrem.realm.name;
@@ -182,7 +190,7 @@ export class AdJoinedClient {
   /** The prerequisites of the incoming trust-based flow this client does not meet. */
   missingPrerequisites(): string[] {
     const missing: string[] = [];
-    if (!supportsIncomingTrustFlow(parseWindowsVersion(this.os))) {
+    if (!supportsIncomingTrustFlow(this.#version)) {
       missing.push(`Windows Server 2012 or later, or Windows 10 or later (this client runs ${this.os})`);
     }
     if (this.#host.onPrem.functionalLevel < 2012) {

@@ -43,11 +43,15 @@ import {
   type WindowsMachine,
   windowsServiceTicket,
 } from './windows-client';
-import { parseWindowsVersion, supportsModernInteractiveFlow } from './windows-version';
+import { parseWindowsVersion, supportsModernInteractiveFlow, type WindowsVersion } from './windows-version';
 
 /** Options for an Azure AD-joined client. */
 export interface AzureAdJoinedClientOptions {
-  /** Default `Windows 11`. */
+  /**
+   * The Windows version, as `parseWindowsVersion` reads it: `Windows 7`, `8`, `8.1`, `10` (with or
+   * without a release, e.g. `Windows 10 21H1`), `11`, or `Windows Server <year>` (with or without
+   * `R2`). Another is a RangeError when the client is made. Default `Windows 11`.
+   */
   readonly os?: string;
   /** The `CloudKerberosTicketRetrievalEnabled` policy. Default true. */
   readonly cloudKerberosTicketRetrievalEnabled?: boolean;
@@ -77,11 +81,15 @@ export class AzureAdJoinedClient {
   /** The cloud TGT of this sign-in, kept after it expires (the cache drops expired ones). */
   #cloudTgt: Credential | undefined;
   #refreshRequested = false;
+  readonly #version: WindowsVersion;
 
+  /** @throws RangeError when `opts.os` is not a Windows version the lab reads (see {@link AzureAdJoinedClientOptions.os}). */
   constructor(host: LabHost, user: CloudUser, opts: AzureAdJoinedClientOptions = {}) {
     this.#host = host;
     this.user = user;
     this.os = opts.os ?? 'Windows 11';
+    // Read now, so that a misspelt version fails where it is given, not at the first sign-in.
+    this.#version = parseWindowsVersion(this.os);
     this.interactive = opts.interactive ?? true;
     this.cloudKerberosTicketRetrievalEnabled = opts.cloudKerberosTicketRetrievalEnabled ?? true;
     this.participant = user.upn;
@@ -149,7 +157,7 @@ export class AzureAdJoinedClient {
   /** The prerequisites of the modern interactive flow this client does not meet. */
   missingPrerequisites(): string[] {
     const missing: string[] = [];
-    if (!supportsModernInteractiveFlow(parseWindowsVersion(this.os))) {
+    if (!supportsModernInteractiveFlow(this.#version)) {
       missing.push(`Windows 10 21H1 or later (this client runs ${this.os})`);
     }
     if (!this.interactive) {

@@ -25,7 +25,15 @@
  * @module
  */
 
-import { Duration, ErrorCode, isKerberosError, type RandomSource, randomBytes } from '@krbsim/core';
+import {
+  DNS_LABEL_RULE,
+  Duration,
+  ErrorCode,
+  isDnsName,
+  isKerberosError,
+  type RandomSource,
+  randomBytes,
+} from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
 import { composeKvno, createTrust, type PrincipalEntry, type Trust } from '@krbsim/kdc';
 import { LabError } from './lab-error';
@@ -82,6 +90,7 @@ export class CloudTrust {
     random: RandomSource,
     topLevelNames: readonly string[],
   ) {
+    checkTopLevelNames(topLevelNames, domain.realm.name);
     this.#tenant = tenant;
     this.#domain = domain;
     this.#random = random;
@@ -206,6 +215,32 @@ export class CloudTrust {
 
   #newKey() {
     return generateKey(EncType.AES256_CTS_HMAC_SHA1_96, { random: this.#random });
+  }
+}
+
+/**
+ * Refuses top-level names a trust cannot route by: none at all (a trust that claims no name refers
+ * no SPN to Azure AD), or a name that is not a DNS name (AD's forest trust information holds DNS
+ * names; the on-prem KDC matches a host against them label by label). Checked before anything is
+ * made, so a refusal leaves nothing behind.
+ *
+ * @internal
+ */
+export function checkTopLevelNames(topLevelNames: readonly string[], realm: string): void {
+  const refuse = (why: string) =>
+    new LabError(ErrorCode.KRB_ERR_GENERIC, `Set-AzureADKerberosServer -SetupCloudTrust refused: ${why}`, {
+      reason: 'cloud-trust-refused',
+      realm,
+    });
+  if (topLevelNames.length === 0) {
+    throw refuse('the trust needs at least one top-level name to route SPNs by (the default is windows.net)');
+  }
+  for (const name of topLevelNames) {
+    if (typeof name !== 'string' || !isDnsName(name)) {
+      throw refuse(
+        `top-level name ${JSON.stringify(name)} is not a DNS name (labels of ${DNS_LABEL_RULE}, joined by dots, e.g. windows.net)`,
+      );
+    }
   }
 }
 

@@ -28,10 +28,14 @@ import {
   type SecurityContextOptions,
   type WindowsMachine,
 } from './windows-client';
+import { parseWindowsVersion } from './windows-version';
 
 /** Options for a hybrid-joined client. */
 export interface HybridJoinedClientOptions {
-  /** Default `Windows 11`. */
+  /**
+   * The Windows version, as `parseWindowsVersion` reads it (see `AdJoinedClientOptions.os`); another
+   * is a RangeError when the client is made. Default `Windows 11`.
+   */
   readonly os?: string;
   /** Can the client reach a domain controller? Default true. */
   readonly lineOfSightToDc?: boolean;
@@ -61,9 +65,12 @@ export class HybridJoinedClient {
   readonly cloud: AzureAdJoinedClient;
   readonly #host: LabHost;
 
+  /** @throws RangeError when `opts.os` is not a Windows version the lab reads (see {@link HybridJoinedClientOptions.os}). */
   constructor(host: LabHost, user: OnPremUser, cloudUser: CloudUser, opts: HybridJoinedClientOptions = {}) {
     this.#host = host;
     const os = opts.os ?? 'Windows 11';
+    // Read before the machine's IDs are drawn: a refused version leaves the lab's random source as it was.
+    parseWindowsVersion(os);
     // One machine: both sides' authenticators carry its IDs.
     const machine = opts.machine ?? newWindowsMachine(host.random);
     this.onPrem = new AdJoinedClient(host, user, {

@@ -15,7 +15,11 @@ import { ERROR_BRAND, ErrorCode, KerberosError } from '@krbsim/core';
 
 /** The Win32 statuses the facts sheet names (what `klist` or SSPI reports on Windows). */
 export const WindowsStatus = {
-  /** `0x6fb`: the SQL SPN was not found (the KDC answered S_PRINCIPAL_UNKNOWN). */
+  /**
+   * `0x6fb`: the SPN was not found (the KDC answered KDC_ERR_S_PRINCIPAL_UNKNOWN). The Win32 code is
+   * 1787, ERROR_NO_TRUST_SAM_ACCOUNT, whatever the service; the Azure SQL documentation, whose SPN is
+   * a SQL one, calls it "SQL SPN not found".
+   */
   SPN_NOT_FOUND: 0x6fb,
   /** `0x51f` ERROR_NO_LOGON_SERVERS: the KDC proxy is unreachable or not configured. */
   NO_LOGON_SERVERS: 0x51f,
@@ -48,6 +52,11 @@ export const SqlErrorNumber = {
   PRINCIPAL_EXISTS: 15025,
   /** 15401: `CREATE LOGIN ... FROM WINDOWS` for a name the directory does not know. */
   WINDOWS_PRINCIPAL_NOT_FOUND: 15401,
+  /**
+   * 33130: `CREATE LOGIN ... FROM EXTERNAL PROVIDER` for a principal Azure AD does not have ("Principal
+   * '...' could not be found or this principal type is not supported.").
+   */
+  EXTERNAL_PRINCIPAL_NOT_FOUND: 33130,
   /** 18452: Windows authentication through a Redirect connection, or an SSPI handshake that failed. */
   LOGIN_UNTRUSTED_DOMAIN: 18452,
   /** 15151: a permission statement (`DENY CONNECT SQL TO [...]`) naming a login the instance does not have. */
@@ -64,7 +73,8 @@ export const SqlErrorNumber = {
  * - `cloud-trust-refused`: `lab.setupCloudTrust()` could not create the
  *   trust: another trust of the domain claims its top-level names
  *   ("Collision setting top level names"), or the realms trust each other
- *   already; nothing of it is left behind. Or the cloud trust exists already
+ *   already, or the top-level names asked for are none or not DNS names;
+ *   nothing of it is left behind. Or the cloud trust exists already
  *   with other top-level names than the call asks for; it stays as it is;
  * - `admin-consent-missing`: the instance's service principal has no admin
  *   consent, so Azure AD holds no key for its SPN (`mi.grantAdminConsent()`);
@@ -103,8 +113,15 @@ export const SqlErrorNumber = {
  *   instance's authentication metadata mode does not use (18456);
  * - `windows-principal-not-found`: `CREATE LOGIN ... FROM WINDOWS` for an
  *   unknown name (15401);
+ * - `external-principal-not-found`: `CREATE LOGIN ... FROM EXTERNAL PROVIDER`
+ *   for a principal the tenant does not have (33130);
  * - `login-exists`: `mi.createLogin` of a login the instance has (15025);
- * - `instance-exists`, `subnet-taken`: the instance rules of the preview;
+ * - `instance-exists`: `lab.addManagedInstance` with the name of an instance
+ *   the lab has, in any DNS zone (an instance name is unique in Azure), or of
+ *   another party of the lab (`lab.clockOf`);
+ * - `subnet-taken`: the preview's one Windows-authentication instance per subnet;
+ * - `invalid-instance-name`: an instance's name or DNS zone is not a DNS
+ *   label (1 to 63 letters, digits and hyphens, no hyphen first or last);
  * - `invalid-subnet`: an instance's subnet is not an IPv4 network
  *   (`10.0.0.0/24` or `10.0.0.0/255.255.255.0`);
  * - `key-rotation-too-soon`: the Azure AD Kerberos server key was rotated
@@ -133,10 +150,12 @@ export type LabErrorReason =
   | 'login-mode-mismatch'
   | 'sql-login-refused'
   | 'windows-principal-not-found'
+  | 'external-principal-not-found'
   | 'login-exists'
   | 'instance-exists'
   | 'subnet-taken'
   | 'invalid-subnet'
+  | 'invalid-instance-name'
   | 'key-rotation-too-soon';
 
 /** Options for {@link LabError}. */

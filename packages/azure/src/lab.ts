@@ -37,7 +37,12 @@ import {
 import { AdJoinedClient, type AdJoinedClientOptions } from './ad-joined-client';
 import { AzureAdJoinedClient, type AzureAdJoinedClientOptions } from './azure-ad-joined-client';
 import { AZURE_AD_REALM, type AzureCloud, AzureClouds, tenantFromProxyUrl } from './cloud';
-import { type CloudTrust, type RotateServerKeyOptions, setupCloudTrust } from './cloud-trust';
+import {
+  type CloudTrust,
+  checkTopLevelNames,
+  type RotateServerKeyOptions,
+  setupCloudTrust,
+} from './cloud-trust';
 import { type CloudUser, downLevelLogonName, type OnPremUser } from './directory';
 import { HybridJoinedClient, type HybridJoinedClientOptions } from './hybrid-joined-client';
 import { defaultLabClock, labClockNote } from './lab-clock';
@@ -247,13 +252,20 @@ export class AzureSqlMiLab implements LabHost {
    * moves only the clients' time (their cloud TGT, PRT and tickets expire).
    */
   clockOf(party: string): PartyClock {
-    const clock = this.#clocks.get(party) ?? this.#clocks.get(party.toUpperCase());
+    const clock = this.#party(party);
     if (clock === undefined) {
       throw new TypeError(
         `the lab has no party ${JSON.stringify(party)}: its parties are ${[...this.#clocks.keys()].join(', ')}`,
       );
     }
     return clock;
+  }
+
+  /** A party's clock by its name as given, or a realm's in upper case, or an instance's in lower case. */
+  #party(name: string): PartyClock | undefined {
+    return (
+      this.#clocks.get(name) ?? this.#clocks.get(name.toUpperCase()) ?? this.#clocks.get(name.toLowerCase())
+    );
   }
 
   /** The clients' clock (`clockOf('client')`). */
@@ -330,10 +342,13 @@ export class AzureSqlMiLab implements LabHost {
    * same top-level names (the cloud's by default; in any case and order)
    * returns the trust there is; a call with others is refused
    * (`cloud-trust-refused`) rather than answered with a trust that does not
-   * claim them.
+   * claim them. The top-level names must be DNS names, at least one: a
+   * trust that claims none routes nothing (`cloud-trust-refused`, before
+   * anything is made).
    */
   setupCloudTrust(opts: { topLevelNames?: readonly string[] } = {}): CloudTrust {
     const names = opts.topLevelNames ?? this.cloud.topLevelNames;
+    checkTopLevelNames(names, this.onPrem.realm.name);
     if (this.#cloudTrust !== undefined) {
       // As the trust holds them: lower case, no trailing dot; a set.
       const key = (list: readonly string[]) =>
@@ -370,21 +385,40 @@ export class AzureSqlMiLab implements LabHost {
   }
 
   /**
-   * A new managed instance (Windows authentication not yet enabled). Its
-   * subnet must be an IPv4 network (`10.0.0.0/24`, or with a dotted mask).
+   * A new managed instance (Windows authentication not yet enabled), with a
+   * clock of its own (`lab.clockOf(name)`). Its name and DNS zone are DNS
+   * labels (1 to 63 letters, digits and hyphens, no hyphen first or last; in
+   * any case, kept in lower case), since its host is
+   * `<name>.<dnsZone>.database.windows.net`; its subnet an IPv4 network
+   * (`10.0.0.0/24`, or with a dotted mask). Everything is checked before
+   * the lab changes: a refused instance leaves nothing behind.
+   *
+   * @throws LabError `invalid-instance-name` for a name or DNS zone that is
+   *   no DNS label, `invalid-subnet` for a subnet that is no IPv4 network, and
+   *   `instance-exists` for the name of an instance the lab has, in any DNS
+   *   zone (Azure refuses a name already taken), or of another party of the
+   *   lab (`client`), whose clock the instance would share.
    */
   addManagedInstance(opts: ManagedInstanceOptions): ManagedInstance {
     parseSubnet(opts.subnet);
-    const clock = this.#clocks.get(opts.name) ?? new PartyClock(opts.name, this.clock);
+    const clock = new PartyClock(opts.name.toLowerCase(), this.clock);
     const mi = new ManagedInstance(this.#instanceHost(clock), opts);
-    if (this.#instances.some((m) => m.fqdn === mi.fqdn)) {
+    const taken = this.#instances.find((m) => m.name === mi.name);
+    if (taken !== undefined) {
       throw new LabError(
         ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
-        `a managed instance named ${mi.fqdn} already exists`,
+        `a managed instance named ${mi.name} already exists (${taken.fqdn}): an instance name is unique in Azure, whatever its DNS zone`,
         { reason: 'instance-exists' },
       );
     }
-    this.#clocks.set(opts.name, clock);
+    if (this.#party(mi.name) !== undefined) {
+      throw new LabError(
+        ErrorCode.KDC_ERR_PRINCIPAL_NOT_UNIQUE,
+        `${mi.name} names another party of the lab (lab.clockOf('${mi.name}')), whose clock the instance would share: give the instance another name`,
+        { reason: 'instance-exists' },
+      );
+    }
+    this.#clocks.set(mi.name, clock);
     this.#instances.push(mi);
     return mi;
   }

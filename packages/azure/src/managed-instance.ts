@@ -30,7 +30,7 @@
  * @module
  */
 
-import { type Clock, ErrorCode, isKerberosError } from '@krbsim/core';
+import { type Clock, DNS_LABEL_RULE, ErrorCode, isDnsLabel, isKerberosError } from '@krbsim/core';
 import { EncType, generateKey } from '@krbsim/crypto';
 import { formatSid, SeGroupAttributes, validationInfoSids } from '@krbsim/pac';
 import { type AcceptResult, KerberosService, type PacSids } from '@krbsim/service';
@@ -228,10 +228,14 @@ export class ManagedInstance {
   /** The TDS listeners {@link listen} opened, closed by `Symbol.asyncDispose`. */
   readonly #listeners = new Set<TdsListener>();
 
+  /**
+   * @throws LabError `invalid-instance-name` when the name or the DNS zone is not a DNS label: each
+   *   is one label of the instance's host name (in any case, kept in lower case).
+   */
   constructor(host: InstanceHost, opts: ManagedInstanceOptions) {
     this.#host = host;
-    this.name = opts.name.toLowerCase();
-    this.dnsZone = opts.dnsZone.toLowerCase();
+    this.name = hostLabel(opts.name, 'name', host.sqlSuffix);
+    this.dnsZone = hostLabel(opts.dnsZone, 'DNS zone', host.sqlSuffix);
     this.subnet = opts.subnet;
     this.fqdn = `${this.name}.${this.dnsZone}.${host.sqlSuffix}`;
     this.spn = `MSSQLSvc/${this.fqdn}:1433`;
@@ -294,9 +298,14 @@ export class ManagedInstance {
    * `CREATE LOGIN [CONTOSO\alice] FROM WINDOWS` (a user or a group) or
    * `CREATE LOGIN [alice@contoso.com] FROM EXTERNAL PROVIDER`. A Windows
    * name is looked up in the on-prem directory and its SID stored; a name
-   * that does not resolve fails as SQL Server's error 15401 does, and a
-   * login the instance has already (by name, or a Windows one by SID) as
-   * its error 15025 does.
+   * that does not resolve fails as SQL Server's error 15401 does. An Azure AD
+   * name is looked up in the tenant by UPN (a synced or cloud-only user, in
+   * any case; the tenant models no groups); one it does not have fails as
+   * SQL MI's error 33130 does. A login the instance has already (by name, or
+   * a Windows one by SID) fails as its error 15025 does.
+   *
+   * @throws LabError `login-exists` (15025), `windows-principal-not-found`
+   *   (15401) or `external-principal-not-found` (33130); nothing is created.
    */
   createLogin(name: string, source: SqlLogin['source']): SqlLogin {
     oneOf(source, ['WINDOWS', 'EXTERNAL PROVIDER'], 'a login source');
@@ -325,6 +334,14 @@ export class ManagedInstance {
       if (this.#windowsLogins.has(sid)) throw exists();
       login = { name, source, sid };
       this.#windowsLogins.set(sid, login);
+    } else if (this.#host.tenant.user(name) === undefined) {
+      // SQL MI asks Azure AD for the principal; its answer for one Azure AD does not have.
+      throw new LabError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `Principal '${name}' could not be found or this principal type is not supported. (error 33130): ` +
+          'the tenant has no user with this UPN: sync an on-prem user (lab.syncUser) or add a cloud user (lab.addCloudUser) first',
+        { reason: 'external-principal-not-found', sqlError: SqlErrorNumber.EXTERNAL_PRINCIPAL_NOT_FOUND },
+      );
     }
     this.#logins.set(loginKey(source, name), login);
     return login;
@@ -682,6 +699,22 @@ export function windowsAuthenticationNotEnabled(mi: ManagedInstance, code: numbe
       prerequisite: missing[0],
     },
   );
+}
+
+/**
+ * `text` in lower case when it is a DNS label (an instance's name and its DNS zone are labels of its
+ * host, `<name>.<dnsZone>.database.windows.net`); a LabError naming `what` otherwise. Azure writes
+ * instance names in lower case; DNS has no case (RFC 4343), so another case names the same host.
+ */
+function hostLabel(text: string, what: string, sqlSuffix: string): string {
+  if (typeof text !== 'string' || !isDnsLabel(text)) {
+    throw new LabError(
+      ErrorCode.KDC_ERR_POLICY,
+      `managed instance ${what} ${JSON.stringify(text)} is not a DNS label (${DNS_LABEL_RULE}): it is one label of the host name <name>.<dnsZone>.${sqlSuffix}`,
+      { reason: 'invalid-instance-name' },
+    );
+  }
+  return text.toLowerCase();
 }
 
 /** `value` when it is one of `allowed`; a RangeError naming the setting otherwise. */

@@ -1,5 +1,5 @@
 /**
- * Why a client got "SQL SPN not found" (0x6fb), in terms of the lab step
+ * Why a client got "SPN not found" (0x6fb; "SQL SPN not found" for a SQL one), in terms of the lab step
  * that is missing. A KDC answers KDC_ERR_S_PRINCIPAL_UNKNOWN for several
  * reasons a test author can fix in one line, and the KDC's own message
  * (which speaks of registering the SPN) names none of them:
@@ -47,6 +47,16 @@ function spnHost(spn: string): string {
   const service = spn.replace(/@[^@]*$/, '');
   const host = service.slice(service.indexOf('/') + 1);
   return host.replace(/:\d+$/, '').toLowerCase();
+}
+
+/**
+ * How Windows' status for an unknown SPN (0x6fb) is worded for `spn`: "SQL SPN not found", as the
+ * Azure SQL documentation words it, for a SQL Server SPN (`MSSQLSvc/...`, service classes having no
+ * case in AD); "SPN not found" for any other, since the status is not SQL's (it is Win32's 1787,
+ * ERROR_NO_TRUST_SAM_ACCOUNT, for every unknown SPN).
+ */
+export function spnNotFoundHeading(spn: string): string {
+  return /^MSSQLSvc\//i.test(spn) ? 'SQL SPN not found (0x6fb)' : 'SPN not found (0x6fb)';
 }
 
 /**

@@ -20,6 +20,7 @@ import type { KdcTransport, SendOptions } from '@krbsim/transport';
 import { AZURE_AD_REALM } from './cloud';
 import { LabError, WindowsStatus } from './lab-error';
 import type { LabHost } from './lab-host';
+import { spnNotFoundHeading } from './spn-not-found';
 
 /**
  * A realm → transport table for one Windows machine; realms without an entry
@@ -109,13 +110,15 @@ export function asWindowsFailure(e: unknown, spn: string, host: LabHost): never 
       cause: e,
     });
   }
+  // Windows reports an unknown SPN as 0x6fb, whatever its service: "SQL SPN not found" only for a SQL one.
   if (e.code === ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN) {
     const cause = host.explainSpnNotFound(spn, e.realm);
+    const heading = spnNotFoundHeading(spn);
     throw new LabError(
       e.code,
       cause === undefined
-        ? `SQL SPN not found (0x6fb): no realm issues tickets for ${spn}: ${e.message}`
-        : `SQL SPN not found (0x6fb): ${cause.explanation}`,
+        ? `${heading}: no realm issues tickets for ${spn}: ${e.message}`
+        : `${heading}: ${cause.explanation}`,
       {
         reason: cause?.reason ?? 'spn-not-found',
         ...(cause !== undefined && { prerequisite: cause.prerequisite }),

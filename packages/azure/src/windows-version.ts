@@ -36,13 +36,16 @@ const clientReleases: Record<string, number> = {
 };
 
 /**
- * Parses `Windows 10 21H1`, `Windows 11`, `Windows 8.1`, `Windows Server 2012 R2`, ...
- * Throws a RangeError for anything else, naming the forms it knows.
+ * Parses `Windows 10 21H1`, `Windows 11`, `Windows 8.1`, `Windows Server 2012 R2`, ...: `Windows 7`,
+ * `8`, `8.1`, `10` (alone or with a release from 1507 to 22H2), `11`, and `Windows Server <year>`
+ * (alone or with `R2`), in any case. Throws a RangeError for anything else, listing the forms it reads.
  */
 export function parseWindowsVersion(name: string): WindowsVersion {
-  const server = /^Windows Server (\d{4})( R2)?$/i.exec(name.trim());
+  // Not a string (a caller without types): no form matches, and the RangeError shows the value.
+  const text = typeof name === 'string' ? name.trim() : '';
+  const server = /^Windows Server (\d{4})( R2)?$/i.exec(text);
   if (server) return { name, family: 'server', rank: Number(server[1]) + (server[2] ? 0.5 : 0) };
-  const client = /^Windows (7|8|8\.1|10|11)(?: (\w{4}))?$/i.exec(name.trim());
+  const client = /^Windows (7|8|8\.1|10|11)(?: (\w{4}))?$/i.exec(text);
   if (client) {
     const major = Number(client[1]);
     if (major < 10) return { name, family: 'client', rank: major };
@@ -53,7 +56,9 @@ export function parseWindowsVersion(name: string): WindowsVersion {
     if (rank !== undefined) return { name, family: 'client', rank };
   }
   throw new RangeError(
-    `unknown Windows version ${JSON.stringify(name)}: use forms like "Windows 10 21H1", "Windows 11" or "Windows Server 2012 R2"`,
+    `unknown Windows version ${JSON.stringify(name)}: use forms like "Windows 10 21H1", "Windows 11" or "Windows Server 2012 R2" ` +
+      `(accepted: "Windows 7", "Windows 8", "Windows 8.1", "Windows 10" alone or with a release (${Object.keys(clientReleases).join(', ')}), ` +
+      '"Windows 11", "Windows Server <year>" alone or with " R2"; in any case)',
   );
 }
 

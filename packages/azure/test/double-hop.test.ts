@@ -13,6 +13,7 @@ import { KdcRefusedError, KerberosClient } from '@krbsim/client';
 import { ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
+import { rejection } from './helpers';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 const random = new SeededRandom('double-hop');
@@ -52,14 +53,7 @@ async function instanceClient(
 }
 
 /** The KDC's refusal of `p`. */
-async function refusal(p: Promise<unknown>): Promise<KdcRefusedError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KdcRefusedError);
-  return e as KdcRefusedError;
-}
+const refusal = (p: Promise<unknown>) => rejection(p, KdcRefusedError);
 
 describe('double hop from the managed instance (linked server)', () => {
   it("refuses S4U2Proxy with the user's cloud-Kerberos ticket: KDC_ERR_BADOPTION, the instance may not delegate", async () => {

@@ -352,8 +352,9 @@ describe('SIDs in the tenant', () => {
     expect(() => cloudSid('not-a-guid')).toThrow(RangeError);
     const { lab, mi } = setup();
     mi.authenticationMetadata = 'Paired';
-    mi.createLogin('dave@fabrikam.onmicrosoft.com', 'EXTERNAL PROVIDER');
+    // A cloud-only user of the tenant first: CREATE LOGIN ... FROM EXTERNAL PROVIDER looks it up (33130 otherwise).
     const dave = lab.addCloudUser('dave@fabrikam.onmicrosoft.com');
+    mi.createLogin('dave@fabrikam.onmicrosoft.com', 'EXTERNAL PROVIDER');
     const pc = lab.azureAdJoinedClient(dave);
     await pc.signIn();
     const session = mi.accept((await pc.initSecurityContext(mi.spn)).token);

@@ -14,6 +14,7 @@ import {
 } from '@krbsim/azure';
 import { Duration, ManualClock } from '@krbsim/core';
 import { describe, expect, it } from 'vitest';
+import { rejection } from './helpers';
 
 function setup(opts: Partial<AzureSqlMiLabOptions> = {}) {
   const lab = createAzureSqlMiLab({ onPremRealm: 'CONTOSO.COM', seed: 21, ...opts });
@@ -26,14 +27,7 @@ function setup(opts: Partial<AzureSqlMiLabOptions> = {}) {
   return { lab, frank, mi, pc: lab.adJoinedClient(frank) };
 }
 
-async function labError(p: Promise<unknown>): Promise<LabError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(LabError);
-  return e as LabError;
-}
+const labError = (p: Promise<unknown>) => rejection(p, LabError);
 
 describe('changing a password on an AD-joined client', () => {
   it('a user who must change the password does, then logs on to the instance', async () => {

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP, isIPv6 } from 'node:net';
 import { join } from 'node:path';
+import { isDnsName } from '@krbsim/core';
 import type { Realm } from '@krbsim/kdc';
 import type { Trace } from '@krbsim/transport';
 import { parseCommand, usageError } from './args';
@@ -398,8 +399,7 @@ function isHost(host: string): boolean {
   if (bare !== host) return isIPv6(bare);
   if (isIP(host) !== 0) return true;
   if (/^[\d.]+$/.test(host)) return false; // 999.1.1.1: no address, and no name either
-  const label = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-  return host.length <= 253 && new RegExp(`^${label}(\\.${label})*\\.?$`).test(host);
+  return isDnsName(host);
 }
 
 /** The `listening` and `ready` lines, once the files are written. */

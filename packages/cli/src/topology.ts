@@ -52,7 +52,14 @@
  * @module
  */
 
-import { ERROR_BRAND, ErrorCode, KerberosError, withPlainFields, withSecretFields } from '@krbsim/core';
+import {
+  ERROR_BRAND,
+  ErrorCode,
+  isDnsName,
+  KerberosError,
+  withPlainFields,
+  withSecretFields,
+} from '@krbsim/core';
 import type { RealmPolicy } from '@krbsim/kdc';
 import { parse as parseYaml } from 'yaml';
 
@@ -408,8 +415,7 @@ export function realmName(v: unknown, path: string): string {
 /** A DNS name as a file gives one (`contoso.com`), lower-cased: labels of letters, digits and hyphens. */
 function dnsName(v: unknown, path: string): string {
   const name = str(v, path).toLowerCase();
-  const label = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
-  if (name.length > 253 || !new RegExp(`^${label}(\\.${label})*$`).test(name)) {
+  if (name.endsWith('.') || !isDnsName(name)) {
     throw new TopologyError(path, `expected a DNS name like contoso.com, got ${describe(v, path)}`);
   }
   return name;

@@ -10,6 +10,7 @@
 
 export { concatBytes, equalBytes } from './bytes';
 export { type Clock, Duration, ManualClock, systemClock } from './clock';
+export { DNS_LABEL_RULE, isDnsLabel, isDnsName } from './dns-name';
 export { ERROR_BRAND, hasErrorBrand } from './error-brand';
 export { errorText } from './error-text';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';
