@@ -330,21 +330,14 @@ describe('messageToJson: values nested in one another stay bounded', () => {
     }
     return [v, depth];
   };
-  const timed = <T>(f: () => T): [T, number] => {
-    const t0 = performance.now();
-    const v = f();
-    return [v, performance.now() - t0];
-  };
-
   it.each([100, 300, 1000])(
-    'a KRB-ERROR with PA-FX-ERRORs %i deep: decoded 32 deep, then hex, in linear size and time',
+    'a KRB-ERROR with PA-FX-ERRORs %i deep: decoded 32 deep, then hex, in linear size',
     (levels) => {
       const bytes = fxErrorChain(levels);
-      const [json, ms] = timed(() => JSON.stringify(K.messageToJson(K.decodeMessage(bytes))));
+      const json = JSON.stringify(K.messageToJson(K.decodeMessage(bytes)));
       // Every byte is written out as hex once (the innermost value not decoded) and the
       // rest as 64 bytes per level: about twice the input, not once per level it is inside.
       expect(json.length).toBeLessThan(3 * bytes.length);
-      expect(ms).toBeLessThan(2000);
       const [inner, depth] = innermostError(JSON.parse(json));
       expect(depth).toBe(K.DEFAULT_MAX_DEPTH);
       expect(inner.eDataDecodedError).toBe('nests deeper than maxDepth 32');
@@ -355,11 +348,8 @@ describe('messageToJson: values nested in one another stay bounded', () => {
 
   it.each([100, 300, 1000])('AD-IF-RELEVANT %i deep (valueToJson): decoded 32 deep, then hex', (levels) => {
     const bytes = ifRelevantChain(levels);
-    const [json, ms] = timed(() =>
-      JSON.stringify(K.valueToJson('AuthorizationData', K.decodeAuthorizationData(bytes))),
-    );
+    const json = JSON.stringify(K.valueToJson('AuthorizationData', K.decodeAuthorizationData(bytes)));
     expect(json.length).toBeLessThan(8 * bytes.length);
-    expect(ms).toBeLessThan(2000);
     let v = (JSON.parse(json) as J[])[0]!;
     let depth = 0;
     while (v.adDataDecoded !== undefined) {

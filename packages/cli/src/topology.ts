@@ -61,7 +61,7 @@ import {
   withSecretFields,
 } from '@krbsim/core';
 import type { RealmPolicy } from '@krbsim/kdc';
-import { parse as parseYaml } from 'yaml';
+import { CST, Lexer, parse as parseYaml } from 'yaml';
 
 /** A realm's policy, in file units (durations as `10h`, `5m`, `7d` or seconds). */
 export interface PolicySpec {
@@ -996,115 +996,60 @@ function jsonDuplicateKey(text: string): number | undefined {
 
 /**
  * Where `text`, as YAML, first nests deeper than {@link MAX_NESTING}; undefined if it does not.
- * A cheap, single pass that errs toward counting more: block nesting by the indentation of each
- * line (and each `- ` opening a list on it), flow nesting by `[` and `{` where a value starts,
- * quoted strings, comments and block scalars (`|`, `>`) skipped. The parser reports any error.
+ * One pass over the `yaml` package's lexer tokens (which know quoted strings, comments and block
+ * scalars), erring toward counting more: a block level for each column a line's first node starts
+ * at, deeper than the levels open, and for each node after a `- ` or `? ` (`- k: v` is a list
+ * holding a map, `- - x` two lists, a scalar after them counted too), a list whose `- ` stands at
+ * its key's column included; a flow level for each `[` and `{`. The parser reports any error.
  */
 function yamlTooDeep(text: string): number | undefined {
-  const n = text.length;
-  const indents: number[] = []; // the block levels open: their indentation, increasing
+  // The block levels open, innermost last: the column their nodes start at (increasing, but a
+  // list may start at its key's column: `k:` then `- x`), and whether `- ` items make it.
+  const levels: { column: number; list: boolean }[] = [];
   let flow = 0;
-  let scalarIndent = -1; // in a block scalar: lines indented more than this belong to it
-  let i = 0;
-  while (i < n) {
-    // A line's start.
-    let indent = 0;
-    while (text[i] === ' ') {
-      i++;
-      indent++;
-    }
-    const c = text[i];
-    const blank = c === undefined || c === '\n' || c === '\r' || c === '#';
-    if (scalarIndent >= 0 && (blank || indent > scalarIndent)) {
-      while (i < n && text[i] !== '\n') i++;
-      i++;
+  let at = 0; // where the token starts in `text`
+  let lineOffset = 0; // where the token's line starts
+  let lineStart = true;
+  let afterIndicator = false; // the previous token was a `- ` or `? ` in block context
+  let scalarSource = false;
+  for (const token of new Lexer().lex(text)) {
+    const start = at;
+    const type: CST.TokenType | 'scalar-source' | null = scalarSource
+      ? 'scalar-source'
+      : CST.tokenType(token);
+    // The lexer's markers are not characters of the text; a scalar's marker comes before its text.
+    if (type === 'scalar' || type === 'doc-mode' || type === 'flow-error-end') {
+      scalarSource = type === 'scalar';
       continue;
     }
-    scalarIndent = -1;
-    let depth = 0;
-    if (flow === 0 && !blank) {
-      while (indents.length > 0 && indents.at(-1)! > indent) indents.pop();
-      if (indents.length === 0 || indents.at(-1)! < indent) indents.push(indent);
-      depth = indents.length;
-      // `- - - x`: each `- ` (or `? `) opens a level within the line.
-      while ((text[i] === '-' || text[i] === '?') && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
-        if (++depth + flow > MAX_NESTING) return i;
-        i += 2;
-        while (text[i] === ' ' || text[i] === '\t') i++;
-      }
-    } else depth = indents.length;
-    if (depth > MAX_NESTING) return i;
-    // The rest of the line; a quoted string or a flow collection may go on to the next ones.
-    let valueStart = true;
-    while (i < n && (text[i] !== '\n' || flow > 0)) {
-      const ch = text[i]!;
-      if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n') {
-        i++;
-        continue;
-      }
-      if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
-        while (i < n && text[i] !== '\n') i++;
-        continue;
-      }
-      if (valueStart && (ch === '"' || ch === "'")) {
-        for (i++; i < n; i++) {
-          if (ch === '"' && text[i] === '\\') i++;
-          else if (text[i] === ch) {
-            if (ch === "'" && text[i + 1] === "'") i++;
-            else break;
-          }
-        }
-        i++;
-        valueStart = false;
-        continue;
-      }
-      if (ch === '[' || ch === '{') {
-        if (valueStart || flow > 0) {
-          if (++flow + depth > MAX_NESTING) return i;
-          valueStart = true;
-        }
-        i++;
-        continue;
-      }
-      if (flow > 0 && (ch === ']' || ch === '}')) {
-        flow--;
-        i++;
-        valueStart = false;
-        continue;
-      }
-      if (flow > 0 && ch === ',') {
-        valueStart = true;
-        i++;
-        continue;
-      }
-      if (ch === ':' && (i + 1 >= n || /[\s,[\]{}]/.test(text[i + 1]!))) {
-        valueStart = true;
-        i++;
-        continue;
-      }
-      if (valueStart && flow === 0 && (ch === '|' || ch === '>')) {
-        // A block scalar: its lines are text, however they are indented.
-        scalarIndent = indents.at(-1) ?? 0;
-        while (i < n && text[i] !== '\n') i++;
-        continue;
-      }
-      if (valueStart && (ch === '&' || ch === '!' || ch === '*')) {
-        // An anchor, a tag or an alias: up to the next space; a value may follow an anchor or a tag.
-        while (i < n && !/[\s,[\]{}]/.test(text[i]!)) i++;
-        valueStart = ch !== '*';
-        continue;
-      }
-      // A plain value (or a key): up to what ends it.
-      for (i++; i < n; i++) {
-        const p = text[i]!;
-        if (p === '\n') break;
-        if (p === ':' && (i + 1 >= n || /[\s,[\]{}]/.test(text[i + 1]!))) break;
-        if (p === '#' && /\s/.test(text[i - 1]!)) break;
-        if (flow > 0 && /[,[\]{}]/.test(p)) break;
-      }
-      valueStart = false;
+    scalarSource = false;
+    at += token.length;
+    if (type === 'newline') {
+      lineStart = true;
+      lineOffset = at;
+      continue;
     }
-    i++; // the line break
+    if (type === 'space' || type === 'comment') continue;
+    if (flow === 0 && (lineStart || afterIndicator)) {
+      const column = start - lineOffset;
+      const item = type === 'seq-item-ind';
+      // A node left of the innermost level ends it; so does one at a list's column that is no item.
+      let top = levels.at(-1);
+      while (top !== undefined && (top.column > column || (top.column === column && top.list && !item))) {
+        levels.pop();
+        top = levels.at(-1);
+      }
+      // At the innermost level's column: one more of its nodes, unless an item starts a list there.
+      if (top === undefined || top.column < column || (item && !top.list))
+        levels.push({ column, list: item });
+    }
+    afterIndicator = flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind');
+    // A scalar's text (plain, or a block scalar's lines however indented) may end its last line.
+    lineStart = type === 'scalar-source' && token.endsWith('\n');
+    if (lineStart) lineOffset = at;
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if (flow > 0 && (type === 'flow-seq-end' || type === 'flow-map-end')) flow--;
+    if (levels.length + flow > MAX_NESTING) return start;
   }
   return undefined;
 }
