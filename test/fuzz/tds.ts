@@ -430,6 +430,53 @@ async function startServer(tls?: ServerTls) {
 }
 type Context = Awaited<ReturnType<typeof startServer>>;
 
+/**
+ * A logged-in session kept across a target's inputs: a new one when the server closed the last,
+ * which it may do only after answering 4014 (MS-TDS 2.2.1.7 closes on a malformed message).
+ */
+class KeptSession {
+  conn: TdsConnection | undefined;
+  /** The server was to close the session (after a 4014). */
+  closing = false;
+  /** Sessions opened. */
+  opened = 0;
+
+  /** @param what the kind of message the target sends (`a batch`), for failures */
+  constructor(private readonly what: string) {}
+
+  /** The open session; `fresh` is told when it is a new one. */
+  async open(ctx: Context, fresh?: () => void): Promise<TdsConnection> {
+    if (this.conn?.closed && !this.closing)
+      throw new InvariantError(
+        `the server closed a session after answering ${this.what} without 4014; server log: ${ctx.log()}`,
+      );
+    if (this.conn === undefined || this.conn.closed) {
+      this.conn?.socket.destroy();
+      this.conn = await openAt(ctx, 'session');
+      this.closing = false;
+      this.opened++;
+      fresh?.();
+    }
+    return this.conn;
+  }
+
+  /** After a 4014: the server must close the session, with nothing more sent. */
+  async expectClose(): Promise<void> {
+    this.closing = true;
+    const after = await this.conn!.next(ANSWER_MS);
+    if (after !== 'closed')
+      throw new InvariantError(
+        `after 4014 the server sent ${typeof after === 'string' ? after : 'another message'}, and did not close`,
+      );
+  }
+
+  /** Closes the session from this side: the next input starts a new one. */
+  drop(): void {
+    this.conn?.socket.destroy();
+    this.conn = undefined;
+  }
+}
+
 /** A connection brought to `stage` with the good PRELOGIN and LOGIN7; a failure there is the server's. */
 async function openAt(ctx: Context, stage: Stage): Promise<TdsConnection> {
   const c = await tdsConnection(ctx.port);
@@ -853,10 +900,7 @@ function login7Target(seed: string): Target {
 
 function batchTarget(seed: string): Target {
   const f = new TdsFuzz(seed, 'tds-batch');
-  let session: TdsConnection | undefined;
-  /** The server was to close the session (after a 4014). */
-  let closing = false;
-  let sessions = 0;
+  const kept = new KeptSession('a batch');
   const target: Target = {
     name: 'tds-batch',
     weight: 1,
@@ -869,16 +913,7 @@ function batchTarget(seed: string): Target {
     async run(bytes) {
       const ctx = await f.begin();
       await f.maybeRaw(target, 'session', TdsPacketType.SQL_BATCH, bytes, SESSION_PACKET_SIZE);
-      if (session?.closed && !closing)
-        throw new InvariantError(
-          `the server closed a session after answering a batch without 4014; server log: ${ctx.log()}`,
-        );
-      if (session === undefined || session.closed) {
-        session?.socket.destroy();
-        session = await openAt(ctx, 'session');
-        closing = false;
-        sessions++;
-      }
+      const session = await kept.open(ctx);
       const wire = encodePackets(TdsPacketType.SQL_BATCH, bytes, { packetSize: SESSION_PACKET_SIZE });
       target.lastBuilt = wire;
       let decodes = wire.length <= MAX_MESSAGE_BYTES;
@@ -906,12 +941,7 @@ function batchTarget(seed: string): Target {
       const errors = errorNumbers(tokens);
       if (errors.includes(4014)) {
         if (decodes) throw new InvariantError(`a SQL_BATCH that decodes got 4014: ${errors}`);
-        closing = true;
-        const after = await session.next(ANSWER_MS);
-        if (after !== 'closed')
-          throw new InvariantError(
-            `after 4014 the server sent ${typeof after === 'string' ? after : 'another message'}, and did not close`,
-          );
+        await kept.expectClose();
         return 'error-token 4014, closed';
       }
       if (!decodes)
@@ -921,9 +951,8 @@ function batchTarget(seed: string): Target {
       return `error-token ${[...new Set(errors)].sort().join('+')}`;
     },
     async finish() {
-      session?.socket.destroy();
-      session = undefined;
-      await f.finish(target, `sessions opened ${sessions}; `);
+      kept.drop();
+      await f.finish(target, `sessions opened ${kept.opened}; `);
     },
   };
   return target;
@@ -1149,13 +1178,10 @@ function transactionTarget(seed: string): Target {
   const f = new TdsFuzz(seed, 'tds-transaction');
   const rnd = new SeededRandom(`${seed}:tds-transaction-session`);
   const bases = TM_REQUESTS.map((r) => encodeTransactionManagerRequest(r, TdsVersion.V7_4));
-  let session: TdsConnection | undefined;
+  const kept = new KeptSession('a request');
   let model = newTxModel();
-  /** The server was to close the session (after a 4014). */
-  let closing = false;
   let n = 0;
   const counts = {
-    sessions: 0,
     batches: 0,
     requests: 0,
     decoded: 0,
@@ -1185,7 +1211,7 @@ function transactionTarget(seed: string): Target {
 
   /** A good batch with the model's descriptor; its answer checked and taken into the model. */
   async function goodBatch(ctx: Context, sql: string, step: TxStep | undefined): Promise<TdsTokenValue[]> {
-    const c = session!;
+    const c = kept.conn!;
     const batch = encodeSqlBatch(sql, TdsVersion.V7_4, { descriptor: model.descriptor });
     c.write(encodePackets(TdsPacketType.SQL_BATCH, batch, { packetSize: SESSION_PACKET_SIZE }));
     const r = await c.next(ANSWER_MS);
@@ -1209,7 +1235,7 @@ function transactionTarget(seed: string): Target {
     descriptor: Uint8Array,
     input: string,
   ): Promise<string> {
-    const c = session!;
+    const c = kept.conn!;
     if (model.count > 0) counts.inTransaction++;
     const payload = withDescriptor(bytes, descriptor);
     const wire = encodePackets(TdsPacketType.TRANSACTION_MANAGER, payload, {
@@ -1244,12 +1270,7 @@ function transactionTarget(seed: string): Target {
     }
     if (tm === undefined) {
       takeAnswer(tokens, { error: 4014 }, model, [], what);
-      closing = true;
-      const after = await c.next(ANSWER_MS);
-      if (after !== 'closed')
-        throw new InvariantError(
-          `after 4014 the server sent ${typeof after === 'string' ? after : 'another message'}, and did not close`,
-        );
+      await kept.expectClose();
       return 'error-token 4014, closed';
     }
     counts.decoded++;
@@ -1281,18 +1302,10 @@ function transactionTarget(seed: string): Target {
     async run(bytes) {
       const ctx = await f.begin();
       await f.maybeRaw(target, 'session', TdsPacketType.TRANSACTION_MANAGER, bytes, SESSION_PACKET_SIZE);
-      if (session?.closed && !closing)
-        throw new InvariantError(
-          `the server closed a session after answering a request without 4014; server log: ${ctx.log()}`,
-        );
-      if (session === undefined || session.closed) {
-        session?.socket.destroy();
-        session = await openAt(ctx, 'session');
+      await kept.open(ctx, () => {
         model = newTxModel();
-        closing = false;
         history.length = 0;
-        counts.sessions++;
-      }
+      });
       const input = n++;
       const draws = rnd.fill(new Uint8Array(2 + 2 * TX_GOOD_MAX));
       try {
@@ -1318,22 +1331,20 @@ function transactionTarget(seed: string): Target {
         // TX_CHECK_EVERY-th time good requests came first (most inputs do not decode, and close it).
         if (good > 0 && input % TX_CHECK_EVERY === 0) await checkCount(ctx);
         const label = await request(ctx, bytes, descriptorFor(draws[1]!), `input #${input}`);
-        if (!closing) await checkCount(ctx);
+        if (!kept.closing) await checkCount(ctx);
         return label;
       } catch (e) {
         // The session's state is no longer known: the next input starts a new one.
-        session.socket.destroy();
-        session = undefined;
+        kept.drop();
         throw e;
       }
     },
     async finish() {
-      session?.socket.destroy();
-      session = undefined;
+      kept.drop();
       const c = counts;
       await f.finish(
         target,
-        `sessions opened ${c.sessions}; good batches ${c.batches}, good requests ${c.requests} before the inputs; ` +
+        `sessions opened ${kept.opened}; good batches ${c.batches}, good requests ${c.requests} before the inputs; ` +
           `requests that decode ${c.decoded} (good ones included); @@TRANCOUNT checks ${c.checks}; ` +
           `inputs with a wrong descriptor ${c.wrong}; requests sent in a transaction ${c.inTransaction}; deepest @@TRANCOUNT ${c.deepest}; `,
       );
