@@ -233,11 +233,7 @@ function readBody(r: NdrReader, refs: ReferentReader, form: FormCollector): PacC
 export function decodePacCredentialData(bytes: Uint8Array): PacCredentialData {
   if (!(bytes instanceof Uint8Array))
     throw new PacError('expected a Uint8Array', { path: 'PAC_CREDENTIAL_DATA' });
-  try {
-    return readTypeSerialization(bytes, 0, bytes.length, readBody);
-  } catch (e) {
-    throw withPath(e, 'PAC_CREDENTIAL_DATA');
-  }
+  return readTypeSerialization(bytes, 0, bytes.length, 'PAC_CREDENTIAL_DATA', readBody);
 }
 
 function writeBody(w: NdrWriter, v: PacCredentialData): void {

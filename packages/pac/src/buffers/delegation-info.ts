@@ -88,11 +88,7 @@ function readBody(r: NdrReader, refs: ReferentReader, form: FormCollector): S4uD
 
 /** Reads an S4U_DELEGATION_INFO buffer filling `b[start..end)`. */
 export function readS4uDelegationInfo(b: Uint8Array, start: number, end: number): S4uDelegationInfo {
-  try {
-    return readTypeSerialization(b, start, end, readBody);
-  } catch (e) {
-    throw withPath(e, 'S4U_DELEGATION_INFO');
-  }
+  return readTypeSerialization(b, start, end, 'S4U_DELEGATION_INFO', readBody);
 }
 
 /** Decodes a constrained delegation information buffer (MS-PAC 2.9). @throws PacError */

@@ -385,11 +385,7 @@ function readExtraSids(
  * paths below `KERB_VALIDATION_INFO` and absolute offsets.
  */
 export function readKerbValidationInfo(b: Uint8Array, start: number, end: number): KerbValidationInfo {
-  try {
-    return readTypeSerialization(b, start, end, readBody);
-  } catch (e) {
-    throw withPath(e, 'KERB_VALIDATION_INFO');
-  }
+  return readTypeSerialization(b, start, end, 'KERB_VALIDATION_INFO', readBody);
 }
 
 /**

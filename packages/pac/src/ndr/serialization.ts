@@ -26,7 +26,7 @@
  * @module
  */
 
-import { PacError } from '../errors';
+import { PacError, withPath } from '../errors';
 import { NdrReader, type PaddingRecorder } from './reader';
 import { isUInt32, type NdrWriter, type PaddingSource } from './writer';
 
@@ -137,12 +137,27 @@ export class FormCollector implements PaddingRecorder {
 }
 
 /**
- * Decodes one type-serialized top-level value filling `b[start..end)`
- * exactly: the headers, the value (`body`), then padding to a multiple of
- * 8. `body` reads the value; the form it and the framing record is set on
- * the value as `ndrForm`.
+ * Decodes one type-serialized top-level value, the type `name`, filling
+ * `b[start..end)` exactly: the headers, the value (`body`), then padding to a
+ * multiple of 8. `body` reads the value; the form it and the framing record
+ * is set on the value as `ndrForm`. Errors carry paths below `name` and
+ * absolute offsets.
  */
 export function readTypeSerialization<T extends { ndrForm?: NdrForm }>(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  name: string,
+  body: (r: NdrReader, refs: ReferentReader, form: FormCollector) => T,
+): T {
+  try {
+    return readSerialized(b, start, end, body);
+  } catch (e) {
+    throw withPath(e, name);
+  }
+}
+
+function readSerialized<T extends { ndrForm?: NdrForm }>(
   b: Uint8Array,
   start: number,
   end: number,
