@@ -9,26 +9,33 @@
  */
 
 import {
+  decodeApReq,
   decodeEncKrbPrivPart,
   decodeKpasswdMessage,
   decodeKpasswdResult,
   decodeKrbError,
   decodeKrbPriv,
+  encodeApReq,
   encodeChangePasswdData,
   encodeEncKrbPrivPart,
   encodeKpasswdMessage,
+  encodeKpasswdResult,
+  encodeKrbError,
   encodeKrbPriv,
   KpasswdResult,
   KpasswdVersion,
+  krbError,
 } from '@krbsim/asn1';
 import { type Credential, KdcRefusedError, KerberosClient, PasswordChangeError } from '@krbsim/client';
 import { Duration, ErrorCode, ManualClock, NtStatus, SeededRandom } from '@krbsim/core';
 import { decrypt, encrypt, generateKey, KeyUsage } from '@krbsim/crypto';
 import { Kdc, KpasswdService, Realm, type RealmPolicy } from '@krbsim/kdc';
+import { buildApRep, verifyApReq } from '@krbsim/service';
 import {
   InProcessTransport,
   KdcProxy,
   KdcProxyTransport,
+  type KdcTransport,
   kdcProxyRoute,
   kpasswdVerdict,
   Trace,
@@ -106,6 +113,10 @@ function handMade(
   );
   return { result: decodeKpasswdResult(enc.userData).code };
 }
+
+/** alice's initial ticket for kadmin/changepw, from her password. */
+const changepwTicket = (s: ReturnType<typeof setup>, password = 'Old-Passw0rd') =>
+  s.client().getInitialCredentials('alice', { password }, { service: 'kadmin/changepw' });
 
 describe('changing a password (RFC 3244)', () => {
   it('changes a password named by its UPN (an enterprise name), as getInitialCredentials logs on with one', async () => {
@@ -307,11 +318,7 @@ describe('changing a password (RFC 3244)', () => {
   it("refuses a KRB-PRIV whose sequence number is not the authenticator's, an absent one counting as 0 (MIT)", async () => {
     const s = setup();
     const c = s.client();
-    const cred = await c.getInitialCredentials(
-      'alice',
-      { password: 'Old-Passw0rd' },
-      { service: 'kadmin/changepw' },
-    );
+    const cred = await changepwTicket(s);
     /** The result of a change to `next` whose authenticator says `apSeq` and KRB-PRIV says `privSeq`. */
     const resultWith = (apSeq: number | undefined, privSeq: number | undefined, next: string) => {
       const subkey = generateKey(cred.sessionKey.etype, { random: new SeededRandom(`sk${apSeq}${privSeq}`) });
@@ -334,9 +341,10 @@ describe('changing a password (RFC 3244)', () => {
       const enc = decodeEncKrbPrivPart(decrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, priv.encPart.cipher));
       return decodeKpasswdResult(enc.userData).code;
     };
-    expect(resultWith(7, undefined, 'N3w-Passw0rd-1')).toBe(KpasswdResult.MALFORMED);
-    expect(resultWith(undefined, 9, 'N3w-Passw0rd-2')).toBe(KpasswdResult.MALFORMED);
-    expect(resultWith(7, 8, 'N3w-Passw0rd-3')).toBe(KpasswdResult.MALFORMED);
+    // HARDERROR, as MIT's kadmind answers a KRB-PRIV it cannot read ("Failed decrypting request").
+    expect(resultWith(7, undefined, 'N3w-Passw0rd-1')).toBe(KpasswdResult.HARDERROR);
+    expect(resultWith(undefined, 9, 'N3w-Passw0rd-2')).toBe(KpasswdResult.HARDERROR);
+    expect(resultWith(7, 8, 'N3w-Passw0rd-3')).toBe(KpasswdResult.HARDERROR);
     await c.getInitialCredentials('alice', { password: 'Old-Passw0rd' });
     expect(resultWith(7, 7, 'N3w-Passw0rd-4')).toBe(KpasswdResult.SUCCESS);
     await c.getInitialCredentials('alice', { password: 'N3w-Passw0rd-4' });
@@ -398,8 +406,196 @@ describe('changing a password (RFC 3244)', () => {
     expect(set({ targRealm: REALM }, 'b')).toBe(KpasswdResult.MALFORMED);
     expect(set({ targName: 'frank', targRealm: REALM }, 'c')).toBe(KpasswdResult.SUCCESS);
     await s.client().getInitialCredentials('frank', { password: 'Fr4nk-By-Adm1n' });
-    // One's own password with that ticket still needs an initial one.
+    // One's own password with that ticket still needs an initial one, however the name is written:
+    // an AD realm compares names and its own name without regard to case.
     expect(set({ targName: 'carl', targRealm: REALM }, 'd')).toBe(KpasswdResult.INITIAL_FLAG_NEEDED);
+    expect(set({ targName: 'CARL', targRealm: REALM }, 'e')).toBe(KpasswdResult.INITIAL_FLAG_NEEDED);
+    expect(set({ targName: 'carl', targRealm: REALM.toLowerCase() }, 'f')).toBe(
+      KpasswdResult.INITIAL_FLAG_NEEDED,
+    );
+    // A target with an empty name or component names no one: MALFORMED, in the KRB-PRIV (the
+    // AP-REQ checked), not a KRB-ERROR.
+    const empty = (nameString: string[], seed: string) =>
+      handMade(
+        s,
+        fromTgs,
+        KpasswdVersion.SET_PASSWORD,
+        encodeChangePasswdData({
+          newPasswd: new TextEncoder().encode('Fr4nk-By-Adm1n'),
+          targName: { nameType: 1, nameString },
+          targRealm: REALM,
+        }),
+        seed,
+      );
+    expect(empty([], 'g')).toEqual({ result: KpasswdResult.MALFORMED });
+    expect(empty(['frank', ''], 'h')).toEqual({ result: KpasswdResult.MALFORMED });
+  });
+
+  it("a user's own name in another case is her own change (an AD realm), not another's", async () => {
+    const s = setup();
+    const cred = await changepwTicket(s);
+    const own = handMade(
+      s,
+      cred,
+      KpasswdVersion.SET_PASSWORD,
+      encodeChangePasswdData({
+        newPasswd: new TextEncoder().encode('Al1ce-Own-Case'),
+        targName: { nameType: 1, nameString: ['ALICE'] },
+        targRealm: REALM.toLowerCase(),
+      }),
+    );
+    expect(own).toEqual({ result: KpasswdResult.SUCCESS });
+    await s.client().getInitialCredentials('alice', { password: 'Al1ce-Own-Case' });
+  });
+
+  it('takes the password as the bytes sent: a leading U+FEFF is part of it', async () => {
+    const s = setup();
+    const cred = await changepwTicket(s);
+    const next = '\ufeffBom-Passw0rd';
+    expect(handMade(s, cred, KpasswdVersion.CHANGE_PASSWORD, new TextEncoder().encode(next))).toEqual({
+      result: KpasswdResult.SUCCESS,
+    });
+    expect(s.changed.at(-1)).toEqual([`alice@${REALM}`, next]);
+    await s.client().getInitialCredentials('alice', { password: next });
+    await refusal(s.client().getInitialCredentials('alice', { password: 'Bom-Passw0rd' }));
+  });
+
+  it('answers whatever the log sink does, and gives it names with their control characters escaped', async () => {
+    const s = setup();
+    const throwing = new KpasswdService(s.realm, {
+      log: () => {
+        throw new Error('disk full');
+      },
+    });
+    const cred = await changepwTicket(s);
+    const ok = handMade(
+      { ...s, service: throwing },
+      cred,
+      KpasswdVersion.CHANGE_PASSWORD,
+      new TextEncoder().encode('N3w-Passw0rd!'),
+    );
+    expect(ok).toEqual({ result: KpasswdResult.SUCCESS });
+    // A ticket whose clear sname has a line break and an escape in it: one line in the log, escaped;
+    // and one whose sname is 40,000 characters: a KRB-ERROR that fits the reply's 16-bit length.
+    const c = s.client();
+    await c.getInitialCredentials('alice', { password: 'N3w-Passw0rd!' });
+    const tgtAp = decodeApReq(c.buildApReq(c.cache.tgtFor(REALM)!, { subkey: true }).token);
+    const named = (nameString: string[]) =>
+      decodeKpasswdMessage(
+        s.service.handle(
+          encodeKpasswdMessage({
+            version: 1,
+            ap: encodeApReq({ ...tgtAp, ticket: { ...tgtAp.ticket, sname: { nameType: 2, nameString } } }),
+            rest: Uint8Array.of(1),
+          }),
+        ),
+      );
+    expect(named(['evil\r\nkpasswd carl -> SUCCESS', '\u001b[31m']).ap).toHaveLength(0);
+    const lines = s.log.filter((l) => l.includes('not kadmin/changepw'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/[\r\n]/);
+    expect(lines[0]).not.toContain('\u001b');
+    expect(lines[0]).toContain('evil\\r\\nkpasswd carl');
+    const long = named(['x'.repeat(40_000)]);
+    const err = decodeKrbError(long.rest);
+    expect(err.errorCode).toBe(ErrorCode.KRB_AP_ERR_NOT_US);
+    expect(err.sname).toEqual({ nameType: 2, nameString: ['kadmin', 'changepw'] });
+    expect(err.eText!.length).toBeLessThanOrEqual(512);
+  });
+
+  describe("the client's reading of a reply (a scripted service)", () => {
+    /**
+     * A password-change service that checks the AP-REQ with the realm's kadmin/changepw keys and
+     * answers as `answer` says: the AP-REP's subkey and sequence number, the KRB-PRIV's sequence
+     * number and result code, or a bare KRB-ERROR with `bare` in its e-data.
+     */
+    function scripted(
+      s: ReturnType<typeof setup>,
+      answer: { apRepSubkey?: boolean; apRepSeq?: number; privSeq?: number; code?: number; bare?: number },
+    ): InProcessTransport {
+      const changepw = s.realm.lookup('kadmin/changepw')!;
+      const name = { nameType: 2, nameString: ['kadmin', 'changepw'] };
+      const keytab = changepw.keys.map((k) => ({
+        principal: { realm: REALM, name },
+        kvno: k.kvno,
+        key: k.key,
+      }));
+      const random = new SeededRandom('scripted');
+      return new InProcessTransport().register(REALM, (request) => {
+        if (answer.bare !== undefined) {
+          const err = krbError({ errorCode: 60, now: s.clock.now(), realm: REALM, sname: name });
+          return encodeKrbError({ ...err, eData: encodeKpasswdResult(answer.bare, 'scripted') }).slice();
+        }
+        const m = decodeKpasswdMessage(request);
+        const v = verifyApReq(decodeApReq(m.ap), {
+          keytab,
+          clock: s.clock,
+          clockSkewMs: 300_000,
+          gss: false,
+          replayCache: undefined,
+          allowWeakCrypto: false,
+        });
+        const subkey = { etype: v.authenticator.subkey!.keytype, bytes: v.authenticator.subkey!.keyvalue };
+        const own = generateKey(subkey.etype, { random });
+        const ap = buildApRep(
+          v.sessionKey,
+          {
+            ctime: v.authenticator.ctime,
+            cusec: v.authenticator.cusec,
+            ...(answer.apRepSubkey && { subkey: { keytype: own.etype, keyvalue: own.bytes } }),
+            ...(answer.apRepSeq !== undefined && { seqNumber: answer.apRepSeq }),
+          },
+          random,
+        );
+        const part = encodeEncKrbPrivPart({
+          userData: encodeKpasswdResult(answer.code ?? KpasswdResult.SUCCESS, ''),
+          ...(answer.privSeq !== undefined && { seqNumber: answer.privSeq }),
+          sAddress: { addrType: 2, address: Uint8Array.of(127, 0, 0, 1) },
+        });
+        const cipher = encrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, part, { random });
+        const rest = encodeKrbPriv({ pvno: 5, msgType: 21, encPart: { etype: subkey.etype, cipher } });
+        return encodeKpasswdMessage({ version: 1, ap, rest });
+      });
+    }
+    const change = (s: ReturnType<typeof setup>, transport: InProcessTransport | KdcTransport) =>
+      s.client().changePassword('alice', 'Old-Passw0rd', 'New-Passw0rd', { transport });
+
+    it("reads the KRB-PRIV under its own subkey whatever subkey the AP-REP carries (RFC 3244, MIT's chpw.c)", async () => {
+      const s = setup();
+      await change(s, scripted(s, { apRepSubkey: true }));
+      await change(s, scripted(s, { apRepSubkey: true, apRepSeq: 41, privSeq: 41 }));
+    });
+
+    it('reads a KRB-ERROR sent without the header (RFC 3244: "without any encapsulation")', async () => {
+      const s = setup();
+      const e = await refusal(change(s, scripted(s, { bare: KpasswdResult.ACCESSDENIED })));
+      expect(e).toBeInstanceOf(PasswordChangeError);
+      expect(e.code).toBe(60);
+      expect((e as PasswordChangeError).result).toBe(KpasswdResult.ACCESSDENIED);
+    });
+
+    it('refuses what MIT refuses: a KRB-PRIV out of sequence, an undefined result code, SUCCESS in a KRB-ERROR', async () => {
+      const s = setup();
+      const codeOf = async (answer: Parameters<typeof scripted>[1]) =>
+        (await refusal(change(s, scripted(s, answer)))).codeName;
+      expect(await codeOf({ privSeq: 12345 })).toBe('KRB_AP_ERR_BADORDER');
+      expect(await codeOf({ apRepSeq: 9, privSeq: 10 })).toBe('KRB_AP_ERR_BADORDER');
+      expect(await codeOf({ code: 0x4242 })).toBe('KRB_AP_ERR_MODIFIED');
+      expect(await codeOf({ bare: KpasswdResult.SUCCESS })).toBe('KRB_AP_ERR_MODIFIED');
+      expect(await codeOf({ bare: 0x4242 })).toBe('KRB_AP_ERR_MODIFIED');
+    });
+
+    it('turns a transport that fails with no Kerberos error into KDC_ERR_SVC_UNAVAILABLE', async () => {
+      const s = setup();
+      const dead: KdcTransport = {
+        send: () => Promise.reject(new TypeError('fetch failed')),
+      };
+      const e = await refusal(change(s, dead));
+      expect(e.codeName).toBe('KDC_ERR_SVC_UNAVAILABLE');
+      expect(e.message).toMatch(
+        /could not reach the password-change service for CONTOSO\.COM \(fetch failed\)/,
+      );
+    });
   });
 
   it('refuses a replayed request (the authenticator seen before)', async () => {

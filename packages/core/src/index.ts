@@ -13,6 +13,7 @@ export { type Clock, Duration, ManualClock, systemClock } from './clock';
 export { DNS_LABEL_RULE, isDnsLabel, isDnsName } from './dns-name';
 export { ERROR_BRAND, hasErrorBrand } from './error-brand';
 export { errorText } from './error-text';
+export { escapeControls } from './escape-controls';
 export { AddressType, ChecksumType, EncType } from './iana/enc-type';
 export { ErrorCode, type ErrorCodeName, errorCodeName } from './iana/error-codes';
 export { NtStatus, ntStatusName } from './iana/nt-status';

@@ -54,7 +54,7 @@ import {
   sameName,
   TicketFlags,
 } from '@krbsim/asn1';
-import { ErrorCode, isKerberosError } from '@krbsim/core';
+import { ErrorCode, escapeControls, isKerberosError } from '@krbsim/core';
 import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { PacBufferType, WellKnownRid } from '@krbsim/pac';
 import { buildApRep, ReplayCache, type VerifiedApReq, verifyApReq } from '@krbsim/service';
@@ -66,13 +66,25 @@ import type { Realm } from './realm';
 /** The service principal a password-change ticket is for. */
 const CHANGEPW = ['kadmin', 'changepw'];
 
+/**
+ * The most characters of a refusal's words a KRB-ERROR carries (and a log line): they may quote
+ * names the client chose, and the reply's length is a 16-bit field (RFC 3244 section 2).
+ */
+const MAX_TEXT = 512;
+
+/** `text` cut to {@link MAX_TEXT} characters. */
+const brief = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 3)}...` : text);
+
 /** Options for {@link KpasswdService}. */
 export interface KpasswdOptions {
   /** The service's own address, the sender address of its KRB-PRIV replies. Default 127.0.0.1. */
   readonly address?: HostAddress;
   /** Replay cache for the requests' authenticators; `false` turns replay detection off (not recommended). Default: a new bounded one. */
   readonly replayCache?: ReplayCache | false;
-  /** One line per request: who asked and the result. Never a password. */
+  /**
+   * One line per request: who asked and the result. Never a password; names a client chose have
+   * their control characters escaped. A sink that throws changes no reply.
+   */
   readonly log?: (line: string) => void;
   /**
    * Called once a password is changed, with the account (`name@REALM`) and
@@ -136,16 +148,24 @@ export class KpasswdService {
       opts.replayCache === false
         ? undefined
         : (opts.replayCache ?? new ReplayCache({ clock: realm.clock, windowMs: realm.policy.clockSkewMs }));
-    this.#log = opts.log ?? (() => {});
+    const sink = opts.log;
+    this.#log =
+      sink === undefined
+        ? () => {}
+        : (line) => {
+            try {
+              sink(escapeControls(line));
+            } catch {
+              // A failing logger must not change the reply: the password may be changed already.
+            }
+          };
     this.#onChange = opts.onChange;
   }
 
   /** Answers one request: a kpasswd reply, never a throw. */
   handle(request: Uint8Array): Uint8Array {
-    let apReq: ApReq | undefined;
     try {
       const parsed = parseRequest(request);
-      apReq = parsed.apReq;
       return this.#change(parsed.version, parsed.apReq, parsed.priv);
     } catch (e) {
       const refusal =
@@ -156,8 +176,8 @@ export class KpasswdService {
               isKerberosError(e) ? e.message : 'internal error',
               isKerberosError(e) ? e.code : ErrorCode.KRB_ERR_GENERIC,
             );
-      this.#log(`kpasswd -> ${kpasswdResultName(refusal.result)}: ${refusal.message}`);
-      return this.#refuse(refusal, apReq);
+      this.#log(`kpasswd -> ${kpasswdResultName(refusal.result)}: ${brief(refusal.message)}`);
+      return this.#refuse(refusal);
     }
   }
 
@@ -180,11 +200,14 @@ export class KpasswdService {
       if (subkey === undefined)
         throw new KpasswdAnswer(KpasswdResult.MALFORMED, 'the AP-REQ carries no subkey');
       const userData = openPriv(priv, subkey, v.authenticator.seqNumber);
-      const change = readChange(version, userData, v.ticket);
+      const change = readChange(version, userData, v.ticket, this.#realm);
       const password = this.#admit(v.ticket, client, change);
       return answer(KpasswdResult.SUCCESS, '', this.#apply(change, password));
     } catch (e) {
       if (e instanceof KpasswdAnswer) return answer(e.result, e.text, e.why);
+      // The AP-REQ checked: a refusal after it is a result in the KRB-PRIV, not a KRB-ERROR (RFC 3244
+      // section 2 keeps KRB-ERROR for a request whose AP-REQ or KRB-PRIV cannot be read).
+      if (isKerberosError(e)) return answer(KpasswdResult.HARDERROR, brief(e.message), brief(e.message));
       throw e;
     }
   }
@@ -262,14 +285,15 @@ export class KpasswdService {
     }
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(change.password);
+      // The bytes as sent: a leading U+FEFF is part of the password, not a byte order mark to drop.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(change.password);
     } catch {
       throw new KpasswdAnswer(KpasswdResult.SOFTERROR, 'the new password is not UTF-8');
     }
     const whose = formatPrincipal(target.name, target.realm);
     if (reset) {
       // Another's password: an administrator's reset (AD's "Reset password" right, held by Domain Admins).
-      if (target.realm.toUpperCase() !== realm.name.toUpperCase()) {
+      if (!realm.isNamed(target.realm)) {
         throw new KpasswdAnswer(KpasswdResult.ACCESSDENIED, `${whose} is not an account of ${realm.name}`);
       }
       if (!isPasswordAdministrator(realm, formatPrincipal(ticket.cname))) {
@@ -344,14 +368,19 @@ export class KpasswdService {
     return encodeKpasswdMessage({ version: KpasswdVersion.CHANGE_PASSWORD, ap: apRep, rest: priv });
   }
 
-  /** A refusal before the AP-REQ checked: header, no AP-REP, a KRB-ERROR with the result in e-data. */
-  #refuse(refusal: KpasswdRefusal, apReq: ApReq | undefined): Uint8Array {
+  /**
+   * A refusal before the AP-REQ checked: header, no AP-REP, a KRB-ERROR with the result in e-data.
+   * The KRB-ERROR names this service, whatever the ticket named, and carries at most
+   * {@link MAX_TEXT} characters of words, so that it fits the reply's 16-bit length.
+   */
+  #refuse(refusal: KpasswdRefusal): Uint8Array {
     const realm = this.#realm;
+    const words = brief(refusal.message);
     const err = encodeErrorReply(
-      new KdcError(refusal.errorCode ?? ErrorCode.KRB_ERR_GENERIC, refusal.message, {
-        eData: encodeKpasswdResult(refusal.result, refusal.message),
+      new KdcError(refusal.errorCode ?? ErrorCode.KRB_ERR_GENERIC, words, {
+        eData: encodeKpasswdResult(refusal.result, words),
       }),
-      { realm: realm.name, sname: apReq?.ticket.sname ?? { nameType: 2, nameString: CHANGEPW } },
+      { realm: realm.name, sname: { nameType: 2, nameString: CHANGEPW } },
       realm.name,
       realm.clock.now(),
     );
@@ -385,7 +414,10 @@ function isPasswordAdministrator(realm: Realm, name: string): boolean {
   return forestUniversalGroups(realm, own).includes(root.directory.sidOf(WellKnownRid.ENTERPRISE_ADMINS));
 }
 
-/** The KRB-PRIV's user data, decrypted with the subkey and its sequence number checked (MALFORMED otherwise). */
+/**
+ * The KRB-PRIV's user data, decrypted with the subkey and its sequence number checked: HARDERROR
+ * otherwise, as MIT's kadmind answers any KRB-PRIV it cannot read ("Failed decrypting request").
+ */
 function openPriv(priv: Uint8Array, subkey: Key, seqNumber: number | undefined): Uint8Array {
   let part: ReturnType<typeof decodeEncKrbPrivPart>;
   try {
@@ -393,7 +425,7 @@ function openPriv(priv: Uint8Array, subkey: Key, seqNumber: number | undefined):
     part = decodeEncKrbPrivPart(decrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, krbPriv.encPart.cipher));
   } catch {
     throw new KpasswdAnswer(
-      KpasswdResult.MALFORMED,
+      KpasswdResult.HARDERROR,
       'the KRB-PRIV does not decode or decrypt with the subkey',
     );
   }
@@ -401,7 +433,7 @@ function openPriv(priv: Uint8Array, subkey: Key, seqNumber: number | undefined):
   // the authenticator's, an absent one counting as 0 on either side (RFC 4120 section 3.5.2).
   if ((part.seqNumber ?? 0) !== (seqNumber ?? 0)) {
     throw new KpasswdAnswer(
-      KpasswdResult.MALFORMED,
+      KpasswdResult.HARDERROR,
       "the KRB-PRIV sequence number is not the authenticator's",
     );
   }
@@ -417,6 +449,7 @@ function readChange(
   version: number,
   userData: Uint8Array,
   ticket: { readonly cname: PrincipalName; readonly crealm: string },
+  realm: Realm,
 ): PasswordChange {
   const own = { name: ticket.cname, realm: ticket.crealm };
   if (version !== KpasswdVersion.SET_PASSWORD) return { password: userData, target: own, reset: false };
@@ -433,9 +466,18 @@ function readChange(
       `ChangePasswdData names a target ${data.targName === undefined ? 'realm without a name' : 'name without a realm'}: both, or neither`,
     );
   }
+  const target = data.targName?.nameString;
+  if (target !== undefined && (target.length === 0 || target.some((c) => c === ''))) {
+    throw new KpasswdAnswer(
+      KpasswdResult.MALFORMED,
+      'ChangePasswdData names no principal (an empty name or component)',
+    );
+  }
+  // One's own name, as the realm compares names (an AD realm whatever the case): a change, not a reset.
   const other =
-    (data.targName !== undefined && !sameName(data.targName, ticket.cname)) ||
-    (data.targRealm !== undefined && data.targRealm.toUpperCase() !== ticket.crealm.toUpperCase());
+    (data.targName !== undefined &&
+      !sameName(data.targName, ticket.cname, realm.policy.caseInsensitiveNames)) ||
+    (data.targRealm !== undefined && !sameRealmName(realm, data.targRealm, ticket.crealm));
   return other
     ? {
         password: data.newPasswd,
@@ -473,4 +515,9 @@ function parseRequest(request: Uint8Array): { version: number; apReq: ApReq; pri
     throw new KpasswdRefusal(KpasswdResult.MALFORMED, `the AP-REQ does not decode: ${(e as Error).message}`);
   }
   return { version: m.version, apReq, priv: m.rest };
+}
+
+/** Whether two realm names are one: the same text, or both naming `realm` (in an AD realm, in any case). */
+function sameRealmName(realm: Realm, a: string, b: string): boolean {
+  return a === b || (realm.isNamed(a) && realm.isNamed(b));
 }

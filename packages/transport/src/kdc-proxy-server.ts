@@ -53,10 +53,10 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { decodeKdcProxyMessage } from '@krbsim/asn1';
-import { errorText, isKerberosError } from '@krbsim/core';
+import { errorText, escapeControls, isKerberosError } from '@krbsim/core';
 import type { KdcProxy, KdcProxyRequest } from './kdc-proxy';
 import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
-import { escapeControls, safeLogSink } from './log-sink';
+import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
 
 /** Which URL paths the proxy answers: an exact path, a RegExp, or a predicate. */
@@ -426,7 +426,7 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
 
   async function handle(req: IncomingMessage, res: ServerResponse, expectation?: Expectation): Promise<void> {
     const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const urlPath = (req.url ?? '/').split('?')[0]!;
+    const urlPath = targetPath(req.url);
     const what = `kkdcp ${peer} ${req.method} ${urlPath}`;
     req.on('error', (err) => {
       if (!answeredHere.has(req.socket)) log(`${what} request error: ${err.message}`);
@@ -634,4 +634,20 @@ function summarize(body: Uint8Array): string {
   } catch {
     return `${body.length} bytes`;
   }
+}
+
+/**
+ * The path of a request target: the origin-form as sent (`/kerberos`), or an absolute-form's
+ * (`https://host/kerberos`), which RFC 9112 section 3.2.2 says a server MUST accept; no query.
+ */
+function targetPath(target: string | undefined): string {
+  const t = target ?? '/';
+  if (/^https?:\/\//i.test(t)) {
+    try {
+      return new URL(t).pathname;
+    } catch {
+      return t;
+    }
+  }
+  return t.split('?')[0]!;
 }

@@ -24,10 +24,9 @@
  */
 
 import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
-import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
+import { ErrorCode, errorText, escapeControls, KerberosError } from '@krbsim/core';
 import { frameTcp } from './framing';
 import { labels } from './in-process';
-import { escapeControls } from './log-sink';
 import { MESSAGE_TYPES } from './message-type';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';

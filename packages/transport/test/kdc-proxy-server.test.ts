@@ -88,7 +88,14 @@ interface HttpResult {
 function https(
   url: string,
   body: Uint8Array | undefined,
-  opts: { method?: string; headers?: Record<string, string>; trust?: string; localAddress?: string } = {},
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    trust?: string;
+    localAddress?: string;
+    /** The request target as sent, when not `url`'s path (an absolute-form `https://host/path`). */
+    path?: string;
+  } = {},
 ): Promise<HttpResult> {
   // A header given as '' is left out.
   const headers = Object.fromEntries(
@@ -107,6 +114,7 @@ function https(
         ca: opts.trust ?? ca.certPem,
         agent: false,
         ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+        ...(opts.path === undefined ? {} : { path: opts.path }),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -205,9 +213,16 @@ describe('serveKdcProxy (MS-KKDCP over HTTPS)', () => {
     // No Content-Type at all is accepted (MS-KKDCP names none; MIT sends application/kerberos).
     const bare = await https(proxy.url, good, { headers: { 'content-type': '' } });
     expect(bare.status).toBe(200);
+    // A request target in absolute-form is its path (RFC 9112 section 3.2.2: a server MUST accept it).
+    const absolute = await https(proxy.url, good, {
+      path: `https://localhost${new URL(proxy.url).pathname}`,
+    });
+    expect(absolute.status).toBe(200);
+    const elsewhere = await https(proxy.url, good, { path: 'https://localhost/kdcproxy?x=1' });
+    expect(elsewhere.status).toBe(404);
 
     const errors = log.filter((l) => / -> [45]\d\d /.test(l));
-    expect(errors).toHaveLength(7);
+    expect(errors).toHaveLength(8);
     expect(errors.join('\n')).toMatch(/POST \/kdcproxy -> 404 \(not a KDC proxy path\)/);
     expect(errors.join('\n')).toMatch(/GET \/kerberos -> 405/);
     expect(errors.join('\n')).toMatch(/-> 415 \(Content-Type must be application\/kerberos\)/);

@@ -62,13 +62,28 @@ async function roundTrip(
   request: Uint8Array,
   options: SendOptions,
 ): Promise<Uint8Array> {
+  return sendOrUnavailable(ctx.transport, realm, request, options, 'a KDC');
+}
+
+/**
+ * `transport.send`, its failure a KerberosError: the transport's own, or
+ * KDC_ERR_SVC_UNAVAILABLE for one that is not (a socket's, a fetch's), naming
+ * what could not be reached (`a KDC`, `the password-change service`).
+ */
+export async function sendOrUnavailable(
+  transport: KdcTransport,
+  realm: string,
+  request: Uint8Array,
+  options: SendOptions,
+  what: string,
+): Promise<Uint8Array> {
   try {
-    return await ctx.transport.send(realm, request, options);
+    return await transport.send(realm, request, options);
   } catch (e) {
     if (isKerberosError(e)) throw e;
     throw new KerberosError(
       ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
-      `could not reach a KDC for ${realm} (${e instanceof Error ? e.message : String(e)}); check the transport's realm-to-KDC mapping`,
+      `could not reach ${what} for ${realm} (${e instanceof Error ? e.message : String(e)}); check the transport's realm-to-KDC mapping`,
       { realm, cause: e },
     );
   }

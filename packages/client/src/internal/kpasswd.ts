@@ -6,8 +6,9 @@
  * and sequence number, and a KRB-PRIV sealed with that subkey (usage 13)
  * holding the new password (protocol version 1), or a ChangePasswdData
  * naming whose password to set (version 0xff80). The reply's AP-REP must
- * answer this AP-REQ, and its KRB-PRIV (under the subkey) says the result;
- * a reply with a KRB-ERROR instead says why the AP-REQ did not check.
+ * answer this AP-REQ, and its KRB-PRIV (under the subkey this request sent,
+ * its sequence number the one the AP-REP began) says the result; a reply
+ * with a KRB-ERROR instead, framed or bare, says why the AP-REQ did not check.
  *
  * @module
  */
@@ -35,7 +36,7 @@ import { verifyApRep } from '../ap-rep';
 import { buildApReq } from '../ap-req';
 import type { Credential } from '../credential';
 import { PasswordChangeError } from '../password-change-error';
-import type { ClientContext } from './context';
+import { type ClientContext, sendOrUnavailable } from './context';
 
 /** What one password change sends. */
 export interface PasswordChangeRequest {
@@ -103,42 +104,90 @@ export async function changePassword(ctx: ClientContext, req: PasswordChangeRequ
     rest: priv,
   });
   if (ctx.logging) ctx.log(`kpasswd request for ${realm} (${request.length} bytes)`);
-  const replyBytes = await req.transport.send(realm, request);
+  const replyBytes = await sendOrUnavailable(
+    req.transport,
+    realm,
+    request,
+    {},
+    'the password-change service',
+  );
+  // RFC 3244 section 2: a KRB-ERROR may come back "without any encapsulation" (MIT's chpw.c reads
+  // one so; a Windows DC sends them for version 1).
+  if (replyBytes[0] === KRB_ERROR_TAG) refused(replyBytes, realm);
   let reply: ReturnType<typeof decodeKpasswdMessage>;
   try {
     reply = decodeKpasswdMessage(replyBytes);
   } catch (e) {
     throw malformed((e as Error).message, realm);
   }
-  if (reply.ap.length === 0) {
-    // RFC 3244 section 2: the AP-REQ did not check; the KRB-ERROR's e-data holds the result.
-    let err: ReturnType<typeof decodeKrbError>;
-    try {
-      err = decodeKrbError(reply.rest);
-    } catch (e) {
-      throw malformed(`no AP-REP and no KRB-ERROR (${(e as Error).message})`, realm);
-    }
-    let result: KpasswdResultData = { code: KpasswdResult.HARDERROR, text: err.eText ?? '' };
-    if (err.eData !== undefined && err.eData.length >= 2) result = decodeKpasswdResult(err.eData);
-    throw new PasswordChangeError(err.errorCode, result, { realm });
-  }
-  // The AP-REP must answer this AP-REQ (KRB_AP_ERR_MUT_FAIL otherwise); its subkey, if any, seals the result.
-  const { subkey: theirs } = verifyApRep(context, reply.ap, {
+  // RFC 3244 section 2: the AP-REQ did not check; the KRB-ERROR's e-data holds the result.
+  if (reply.ap.length === 0) refused(reply.rest, realm);
+  // The AP-REP must answer this AP-REQ (KRB_AP_ERR_MUT_FAIL otherwise).
+  const apRep = verifyApRep(context, reply.ap, {
     clock: ctx.clock,
     random: ctx.random,
     allowWeakCrypto: ctx.allowWeakCrypto,
   });
   let result: KpasswdResultData;
+  let seq: number | undefined;
   try {
     const krbPriv = decodeKrbPriv(reply.rest);
-    const key = theirs ?? subkey;
-    const enc = decodeEncKrbPrivPart(decrypt(key, KeyUsage.KRB_PRIV_ENCPART, krbPriv.encPart.cipher));
+    // Under the subkey this request sent, whatever subkey the AP-REP carries: RFC 3244 section 2 seals
+    // the reply "with the subsession key from the authenticator in the AP-REQ", and so reads MIT's chpw.c.
+    const enc = decodeEncKrbPrivPart(decrypt(subkey, KeyUsage.KRB_PRIV_ENCPART, krbPriv.encPart.cipher));
+    seq = enc.seqNumber;
     result = decodeKpasswdResult(enc.userData);
   } catch (e) {
     if (e instanceof KerberosError && e.code === ErrorCode.KRB_AP_ERR_BAD_INTEGRITY) throw e;
     throw malformed(`its KRB-PRIV does not decode (${(e as Error).message})`, realm);
   }
+  // MIT's krb5_rd_priv (KRB5_AUTH_CONTEXT_DO_SEQUENCE): the KRB-PRIV's sequence number is the one the
+  // AP-REP began, an absent one counting as 0 on either side.
+  if ((seq ?? 0) !== (apRep.seqNumber ?? 0)) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_BADORDER,
+      `the password-change service's KRB-PRIV has sequence number ${seq ?? 'none'}, where its AP-REP began ${apRep.seqNumber ?? 'none'}`,
+      { realm },
+    );
+  }
+  checkResultCode(result.code, realm);
   if (result.code !== KpasswdResult.SUCCESS) {
     throw new PasswordChangeError(ErrorCode.KRB_ERR_GENERIC, result, { realm });
+  }
+}
+
+/** A KRB-ERROR's first byte: [APPLICATION 30], constructed. */
+const KRB_ERROR_TAG = 0x7e;
+
+/** Throws what a KRB-ERROR reply says: the result its e-data holds (HARDERROR without one). */
+function refused(bytes: Uint8Array, realm: string): never {
+  let err: ReturnType<typeof decodeKrbError>;
+  try {
+    err = decodeKrbError(bytes);
+  } catch (e) {
+    throw malformed(`no AP-REP and no KRB-ERROR (${(e as Error).message})`, realm);
+  }
+  let result: KpasswdResultData = { code: KpasswdResult.HARDERROR, text: err.eText ?? '' };
+  if (err.eData !== undefined && err.eData.length >= 2) result = decodeKpasswdResult(err.eData);
+  // SUCCESS in a refusal is no answer: MIT's chpw.c calls it a modified message.
+  if (result.code === KpasswdResult.SUCCESS) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      "the password-change service's KRB-ERROR says SUCCESS",
+      { realm },
+    );
+  }
+  checkResultCode(result.code, realm);
+  throw new PasswordChangeError(err.errorCode, result, { realm });
+}
+
+/** A result code RFC 3244 (and MS-KILE's INITIAL_FLAG_NEEDED) does not define is a modified message, as MIT's chpw.c has it. */
+function checkResultCode(code: number, realm: string): void {
+  if (code < KpasswdResult.SUCCESS || code > KpasswdResult.INITIAL_FLAG_NEEDED) {
+    throw new KerberosError(
+      ErrorCode.KRB_AP_ERR_MODIFIED,
+      `the password-change service answered result code ${code}, which RFC 3244 does not define`,
+      { realm },
+    );
   }
 }

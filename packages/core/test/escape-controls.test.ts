@@ -1,0 +1,12 @@
+import { escapeControls } from '@krbsim/core';
+import { describe, expect, it } from 'vitest';
+
+describe('escapeControls', () => {
+  it('writes each control character as an escape, and leaves other text as it is', () => {
+    expect(escapeControls('alice@CONTOSO.COM')).toBe('alice@CONTOSO.COM');
+    expect(escapeControls('a\r\nb\tc')).toBe('a\\r\\nb\\tc');
+    expect(escapeControls('\u001b[31mred\u007f')).toBe('\\x1b[31mred\\x7f');
+    expect(escapeControls('x\u0085y\u2028z\u2029')).toBe('x\\x85y\\u2028z\\u2029');
+    expect(escapeControls('é 中 \u{1f600}')).toBe('é 中 \u{1f600}');
+  });
+});
