@@ -262,8 +262,10 @@ export class CredentialCache {
    * `krbtgt/realm@OTHER` TGT. `client` restricts the search to that client's
    * tickets: a principal (its name and realm, as MIT's client matches the
    * cache's principal; a cache may hold several users' TGTs of one realm),
-   * or a realm's name for any client of that realm. `at`: the time expiry is judged at (see
-   * {@link CredentialCacheOptions.clock}).
+   * or a realm's name for any client of that realm. A TGT asked for with
+   * authorization data (`requestedAuthorizationData`) is never one: it would
+   * carry that data into every ticket it got. `at`: the time expiry is judged
+   * at (see {@link CredentialCacheOptions.clock}).
    */
   tgtFor(
     realm: string,
@@ -275,6 +277,9 @@ export class CredentialCache {
     let cross: Credential | undefined;
     for (const c of this.#entries.values()) {
       if (isExpired(c, now) || tgsRealmOf(c.server.name) !== realm) continue;
+      // A TGT asked for with authorization data (a referral on the way to a ticket that asked for
+      // some) carries that data into every ticket it gets: it serves no other request.
+      if (c.requestedAuthorizationData !== undefined) continue;
       if (
         typeof client === 'string' ? c.client.realm !== client : client !== undefined && !isClient(c, client)
       ) {

@@ -314,6 +314,19 @@ describe('CredentialCache', () => {
     expect(world.requests.slice(before).map((r) => r.kind)).toEqual(['TGS']);
   });
 
+  it('never gives a TGT asked for with authorization data as the TGT for a realm: it would carry the data on', () => {
+    const cache = new CredentialCache({ clock: new ManualClock(T0) });
+    const withAd = {
+      ...cred('alice', 'A', 'krbtgt/B', 'A', T0 + 2 * Duration.hour),
+      requestedAuthorizationData: [{ adType: 142, adData: Uint8Array.of(1) }],
+    };
+    cache.add(withAd);
+    expect(cache.tgtFor('B')).toBeUndefined();
+    const plain = cred('alice', 'A', 'krbtgt/B', 'A', T0 + Duration.hour);
+    cache.add(plain);
+    expect(cache.tgtFor('B')).toBe(plain);
+  });
+
   it('keeps tickets asked for with different authorization data apart, and find matches it when told to', () => {
     const cache = new CredentialCache({ clock: new ManualClock(T0) });
     const local = [{ adType: 142, adData: Uint8Array.of(1, 2, 3) }];

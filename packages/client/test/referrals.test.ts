@@ -1,7 +1,7 @@
 import { NameType, type PrincipalName } from '@krbsim/asn1';
 import { KerberosClient, ReferralError } from '@krbsim/client';
 import { Duration, ErrorCode, ManualClock, SeededRandom } from '@krbsim/core';
-import { Kdc, Realm } from '@krbsim/kdc';
+import { createTrust, Kdc, Realm } from '@krbsim/kdc';
 import { InProcessTransport } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { FakeKdcWorld, type Route } from './fake-kdc';
@@ -62,6 +62,39 @@ describe('referral chasing (RFC 6806, MS-KILE)', () => {
     const again = await client.getServiceTicket('HTTP/web.c.test');
     expect(again).toBe(cred);
     expect(world.requests).toHaveLength(5);
+  });
+
+  it("answers a request without a realm from the cache only with a ticket such a request found (MIT's cache keys)", async () => {
+    // A.TEST and B.TEST both hold HTTP/files.example.test; a ticket asked of B by name answers no
+    // request without a realm, which the local KDC answers for its own realm.
+    const clock = new ManualClock(T0);
+    const a = new Realm({ name: 'A.TEST', clock, random: new SeededRandom('a') });
+    const b = new Realm({ name: 'B.TEST', clock, random: new SeededRandom('b') });
+    a.addUser('alice', { password: 'pw' });
+    a.addService('HTTP/files.example.test', { password: 'a-svc' });
+    b.addService('HTTP/files.example.test', { password: 'b-svc' });
+    createTrust({ trusting: b, trusted: a, direction: 'two-way', kind: 'external' });
+    const sent: string[] = [];
+    const transport = new InProcessTransport();
+    for (const realm of [a, b]) {
+      const kdc = new Kdc(realm);
+      transport.register(realm.name, (r) => {
+        sent.push(realm.name[0]!);
+        return kdc.handle(r);
+      });
+    }
+    const client = new KerberosClient({ realm: 'A.TEST', transport, clock, random: new SeededRandom('c') });
+    await client.getInitialCredentials('alice', { password: 'pw' });
+    const fromB = await client.getServiceTicket('HTTP/files.example.test@B.TEST');
+    expect(fromB.server.realm).toBe('B.TEST');
+    sent.length = 0;
+    const local = await client.getServiceTicket('HTTP/files.example.test');
+    expect(local.server.realm).toBe('A.TEST');
+    expect(sent).toEqual(['A']);
+    // Each is the cached answer to its own kind of request.
+    expect(await client.getServiceTicket('HTTP/files.example.test')).toBe(local);
+    expect(await client.getServiceTicket('HTTP/files.example.test@B.TEST')).toBe(fromB);
+    expect(sent).toEqual(['A']);
   });
 
   it('reuses a cached cross-realm TGT when the service realm is known', async () => {

@@ -27,6 +27,7 @@ import { InProcessTransport } from '@krbsim/transport';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { refusal } from './refusal';
+import { resealTgsRep } from './reseal-tgs-rep';
 
 const A = 'CONTOSO.COM';
 const B = 'FABRIKAM.COM';
@@ -40,8 +41,8 @@ interface Setup {
   readonly b: Realm;
   /** Every TGS-REQ the client sent, decoded, by the realm it went to. */
   readonly sent: { realm: string; req: KdcReq }[];
-  /** Replaces the next TGS-REP of `realm` with what `f` makes of it. */
-  tamper(realm: string, f: (rep: Uint8Array) => Uint8Array): void;
+  /** Replaces the next TGS-REP of `realm` with what `f` makes of it (and of the request it answers). */
+  tamper(realm: string, f: (rep: Uint8Array, req: Uint8Array) => Uint8Array): void;
   /** Removes padata of these types from the next TGS-REQ to `realm`, as a KDC that ignored them would. */
   strip(realm: string, types: readonly number[]): void;
   readonly transport: InProcessTransport;
@@ -86,7 +87,7 @@ function setup(
     a.mapDomain('.fabrikam.com', B);
   }
   const sent: { realm: string; req: KdcReq }[] = [];
-  const tampers = new Map<string, (rep: Uint8Array) => Uint8Array>();
+  const tampers = new Map<string, (rep: Uint8Array, req: Uint8Array) => Uint8Array>();
   const strips = new Map<string, readonly number[]>();
   const kdcs: Record<string, Kdc> = { [A]: new Kdc(a), [B]: new Kdc(b) };
   const transport = new InProcessTransport();
@@ -104,7 +105,7 @@ function setup(
       const f = tampers.get(realm);
       if (!tgs || f === undefined || rep[0] !== 0x6d) return rep;
       tampers.delete(realm);
-      return f(rep);
+      return f(rep, req);
     });
   }
   return {
@@ -287,12 +288,26 @@ describe('S4U2Self', () => {
     e = await refusal(websvc.getS4U2SelfTicket('alice'));
     expect(e.code).toBe(ErrorCode.KRB_AP_ERR_MODIFIED);
     expect(e.message).toMatch(/nonce/);
-    // No echo at all, as from a KDC that reads PA-FOR-USER only: the reply's client decides.
+    // No echo at all, as from a KDC that reads PA-FOR-USER only: the reply must name the user asked for.
     s.tamper(
       A,
       rewrite((padata) => padata.filter((p) => p.padataType !== PaDataType.PA_FOR_X509_USER)),
     );
     expect((await websvc.getS4U2SelfTicket('alice')).client.name.nameString).toEqual(['alice']);
+    // Its cname is outside the encrypted part: without the echo, another name there is refused, for an
+    // enterprise name too (MIT's krb5_get_self_cred_from_kdc: KRB5_KDCREP_MODIFIED).
+    for (const user of ['alice', 'alice@contoso.com']) {
+      s.tamper(A, (bytes) => {
+        const rep = decodeTgsRep(bytes);
+        return encodeTgsRep({
+          ...rep,
+          padata: (rep.padata ?? []).filter((p) => p.padataType !== PaDataType.PA_FOR_X509_USER),
+          cname: { nameType: NameType.NT_PRINCIPAL, nameString: ['bob'] },
+        }).slice();
+      });
+      e = await refusal(websvc.getS4U2SelfTicket(user));
+      expect(e.message, user).toMatch(/returned a ticket for bob@CONTOSO\.COM/);
+    }
   });
 
   it('refuses an echo changed in any byte with KRB_AP_ERR_MODIFIED, unless the change reads as the same echo', async () => {
@@ -411,6 +426,23 @@ describe('S4U2Proxy', () => {
     const info = getPacBuffer(session.pac!, PacBufferType.DELEGATION_INFO);
     expect(info?.s4u2proxyTarget).toMatch(/^MSSQLSvc\/sql\.contoso\.com:1433/);
     expect(info?.s4uTransitedServices).toEqual([`websvc@${A}`]);
+    // A reply whose ticket is to another server, or of another realm, is not the one asked for, even
+    // sealed as only the KDC could seal it (MIT's get_proxy_cred_from_kdc: KRB5KRB_AP_WRONG_PRINC).
+    for (const srealm of [A, 'EVIL.TEST']) {
+      s.tamper(A, (rep, req) =>
+        resealTgsRep(req, rep, s.a.keysFor(`krbtgt/${A}`), (r, enc) => {
+          const sname = { nameType: NameType.NT_SRV_INST, nameString: ['HTTP', 'evil.contoso.com'] };
+          return {
+            rep: { ...r, ticket: { ...r.ticket, sname, realm: srealm } },
+            enc: { ...enc, sname, srealm },
+          };
+        }),
+      );
+      const e = await refusal(websvc.getS4U2ProxyTicket(self, SQL));
+      expect(e.message).toContain(
+        `S4U2Proxy for ${SQL}@${A} returned a ticket to HTTP/evil.contoso.com@${srealm}`,
+      );
+    }
   });
 
   it('takes the forwardable ticket alice presented in an AP-REQ (Kerberos-only constrained delegation)', async () => {

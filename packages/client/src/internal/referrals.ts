@@ -262,21 +262,48 @@ async function chase(
  * local realm, then the `domainRealm` fallback).
  */
 export async function getServiceTicket(ctx: ClientContext, req: ServiceTicketRequest): Promise<Credential> {
-  // A cached ticket serves only a request for the authorization data it was asked with (MIT's
-  // krb5_get_credentials matches it too, KRB5_TC_MATCH_AUTHDATA): it holds that and no other.
-  const cached = ctx.cache.find(
-    req.server,
-    req.realm,
-    req.client,
-    { ...(req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData }) },
-    ctx.clock.now(),
-  );
+  const local = homeRealm(ctx, req.client);
+  const cached = cachedTicket(ctx, req, local);
   if (cached !== undefined) {
     if (ctx.logging)
       ctx.log(`using cached ticket for ${formatPrincipal(cached.server.name, cached.server.realm)}`);
     return cached;
   }
-  const local = homeRealm(ctx, req.client);
+  if (req.realm !== undefined) return fetchServiceTicket(ctx, req, local);
+  // Asked without a realm: the ticket, of whatever realm referrals led to, answers such requests again.
+  const cred = await fetchServiceTicket(ctx, req, local);
+  if (cred.server.realm !== local) foundByReferral.add(cred);
+  return cred;
+}
+
+/**
+ * The tickets that answered a request without a realm from another realm than the client's: only they
+ * answer such a request from the cache, as MIT files a referral request's ticket under the name asked
+ * for (its realm empty), so that one asked of realm B by name never answers for the local realm.
+ */
+const foundByReferral = new WeakSet<Credential>();
+
+/**
+ * A cached ticket that answers `req`. It serves only a request for the authorization data it was
+ * asked with (MIT's krb5_get_credentials matches it too, KRB5_TC_MATCH_AUTHDATA): it holds that and
+ * no other. Without a realm: a ticket of the client's realm, or one referrals found.
+ */
+function cachedTicket(ctx: ClientContext, req: ServiceTicketRequest, local: string): Credential | undefined {
+  const now = ctx.clock.now();
+  const ad = req.authorizationData === undefined ? {} : { authorizationData: req.authorizationData };
+  if (req.realm !== undefined) return ctx.cache.find(req.server, req.realm, req.client, ad, now);
+  const own = ctx.cache.find(req.server, local, req.client, ad, now);
+  if (own !== undefined) return own;
+  const any = ctx.cache.find(req.server, undefined, req.client, ad, now);
+  return any !== undefined && foundByReferral.has(any) ? any : undefined;
+}
+
+/** A service ticket for `req.server` from the right KDC (see {@link getServiceTicket}). */
+async function fetchServiceTicket(
+  ctx: ClientContext,
+  req: ServiceTicketRequest,
+  local: string,
+): Promise<Credential> {
   if (req.realm !== undefined && req.realm !== local) {
     const tgt = await crossRealmTgt(ctx, req.realm, req.client);
     return chase(ctx, req, { realm: req.realm, tgt });

@@ -301,8 +301,11 @@ export async function s4u2Self(ctx: ClientContext, req: S4uSelfRequest): Promise
         { realm },
       );
     }
-    if (expected !== undefined && !named(cred, expected)) {
-      throw replyMismatch(`S4U2Self for ${text(expected)} returned a ticket for ${text(cred.client)}`, realm);
+    // The reply's cname is outside its encrypted part: without an echo to say how the KDC resolved an
+    // enterprise name, it must be the name asked for (MIT's krb5_get_self_cred_from_kdc refuses others).
+    const want = expected ?? user;
+    if (!named(cred, want)) {
+      throw replyMismatch(`S4U2Self for ${text(want)} returned a ticket for ${text(cred.client)}`, realm);
     }
     if (cred.server.realm !== service.realm || !sameName(cred.server.name, service.name)) {
       throw replyMismatch(
@@ -391,6 +394,14 @@ export async function s4u2Proxy(ctx: ClientContext, req: S4uProxyRequest): Promi
     }
     if (!named(cred, user)) {
       throw replyMismatch(`S4U2Proxy for ${text(user)} returned a ticket for ${text(cred.client)}`, realm);
+    }
+    // And to the server asked for, of the realm that issued it (MIT's get_proxy_cred_from_kdc:
+    // KRB5KRB_AP_WRONG_PRINC): the cached ticket must be the one the service will present.
+    if (cred.server.realm !== realm || !sameName(cred.server.name, server)) {
+      throw replyMismatch(
+        `S4U2Proxy for ${formatPrincipal(server, realm)} returned a ticket to ${text(cred.server)}`,
+        realm,
+      );
     }
     ctx.cache.add(cred, ctx.clock.now());
     return cred;
