@@ -13,6 +13,7 @@
  * @module
  */
 
+import { ownedCopy } from '@krbsim/asn1';
 import { type Clock, ErrorCode, KerberosError, type RandomSource, SeededRandom } from '@krbsim/core';
 import { messageType } from './message-type';
 import type { KdcTransport, SendOptions } from './types';
@@ -114,7 +115,7 @@ export class FaultyTransport implements KdcTransport {
 
   /** A copy of `bytes` with one byte past the first flipped. */
   #corrupt(bytes: Uint8Array): Uint8Array {
-    const out = bytes.slice();
+    const out = ownedCopy(bytes);
     if (out.length < 2) return out;
     const r = this.#random.fill(new Uint8Array(4)).reduce((a, b) => a * 256 + b, 0);
     const at = 1 + (r % (out.length - 1));

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ownedCopy } from '@krbsim/asn1';
 import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';
@@ -92,7 +93,7 @@ export class InProcessTransport implements KdcTransport {
     }
     let reply: Uint8Array;
     try {
-      const out: unknown = await handler(request.slice(), { transport: 'inproc', peer: from });
+      const out: unknown = await handler(ownedCopy(request), { transport: 'inproc', peer: from });
       if (!(out instanceof Uint8Array)) {
         throw new KerberosError(
           ErrorCode.KRB_ERR_GENERIC,
@@ -102,13 +103,13 @@ export class InProcessTransport implements KdcTransport {
           },
         );
       }
-      reply = out.slice();
+      reply = ownedCopy(out);
     } catch (e) {
       this.#trace?.record({ ...base, error: errorText(e) });
       throw e;
     }
     this.#trace?.record({ ...base, reply });
-    return reply.slice();
+    return ownedCopy(reply);
   }
 }
 

@@ -33,6 +33,7 @@ export { type ExchangeOptions, tcpExchange, udpExchange } from './kdc-exchange';
 export {
   KDC_PROXY_MAX_MESSAGE,
   KdcProxy,
+  type KdcProxyPostOptions,
   type KdcProxyRequest,
   type KdcProxyRoute,
   KdcProxyTransport,

@@ -21,6 +21,24 @@ import { ErrorCode, KerberosError } from '@krbsim/core';
 import { frameTcp, TcpRecordReader } from './framing';
 
 /** No reply from one KDC address: KDC_ERR_SVC_UNAVAILABLE, the socket's error as `cause`. */
+/** The longest delay a timer takes (2^31-1 ms); a longer one fires at once. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+/** Throws a RangeError unless `v` is undefined or an integer from `min` to `max`; `name` says what it is. */
+export function checkInteger(v: unknown, name: string, min: number, max: number): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
+  }
+}
+
+/** Checks an exchange's port and limits before a socket or a timer is made. */
+function checkExchange(kind: string, port: number, o: ExchangeOptions): void {
+  checkInteger(port, `${kind}: port`, 1, 65535);
+  checkInteger(o.timeoutMs, `${kind}: timeoutMs`, 1, MAX_TIMER_MS);
+  checkInteger(o.maxReplyBytes, `${kind}: maxReplyBytes`, 1, Number.MAX_SAFE_INTEGER);
+}
+
 function unavailable(message: string, cause?: unknown): KerberosError {
   return new KerberosError(ErrorCode.KDC_ERR_SVC_UNAVAILABLE, message, cause === undefined ? {} : { cause });
 }
@@ -44,6 +62,7 @@ export function udpExchange(
   request: Uint8Array,
   o: ExchangeOptions,
 ): Promise<Uint8Array> {
+  checkExchange('udpExchange', port, o);
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     let done = false;
@@ -60,7 +79,15 @@ export function udpExchange(
       o.timeoutMs,
     );
     socket.on('error', (err) => finish(unavailable(`UDP ${host}:${port}: ${err.message}`, err)));
-    socket.on('message', (msg) => finish(undefined, new Uint8Array(msg)));
+    // Node binds the socket before connect() (a name to look up may come between): a datagram from
+    // anywhere can arrive first. Only one from the KDC's address, after the request went, is its answer.
+    let connected = false;
+    socket.on('message', (msg, from) => {
+      if (!connected) return;
+      const kdc = socket.remoteAddress();
+      if (from.address !== kdc.address || from.port !== kdc.port) return;
+      finish(undefined, new Uint8Array(msg));
+    });
     // connect() filters replies to the KDC's address and surfaces ICMP
     // port-unreachable as an error instead of a silent timeout.
     // A host that does not resolve (or only to the other address family) fails here, in the callback:
@@ -71,6 +98,7 @@ export function udpExchange(
         return;
       }
       if (done) return;
+      connected = true;
       socket.send(request, (err) => {
         if (err) finish(unavailable(`UDP ${host}:${port}: ${err.message}`, err));
       });
@@ -90,6 +118,7 @@ export function tcpExchange(
   request: Uint8Array,
   o: ExchangeOptions,
 ): Promise<Uint8Array> {
+  checkExchange('tcpExchange', port, o);
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     const reader = new TcpRecordReader(o.maxReplyBytes);

@@ -27,7 +27,9 @@ import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { ErrorCode, errorText, escapeControls, KerberosError } from '@krbsim/core';
 import { frameTcp } from './framing';
 import { labels } from './in-process';
+import { checkInteger, MAX_TIMER_MS } from './kdc-exchange';
 import { MESSAGE_TYPES } from './message-type';
+import { type ServerTimers, systemTimers } from './server-timers';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcHandler, KdcTransport, SendOptions } from './types';
 import { kpasswdVerdict, UDP_DROP_TEXT, udpVerdict } from './udp-admission';
@@ -214,15 +216,35 @@ export class KdcProxy {
   }
 }
 
+/** What {@link KdcProxyTransportOptions.post} is given besides the URL and the body. */
+export interface KdcProxyPostOptions {
+  /** Aborted when the exchange's deadline passes: stop the request and free what it holds. */
+  readonly signal: AbortSignal;
+  /** The largest response body the transport takes: stop reading past it. */
+  readonly maxBytes: number;
+}
+
 /** Options for {@link KdcProxyTransport}. */
 export interface KdcProxyTransportOptions {
   /** The proxy URL, e.g. `https://login.microsoftonline.com:443:<tenantId>/kerberos`. */
   readonly url: string;
-  /** The HTTP POST: body in, response body out (in process, or a real HTTPS client). */
-  readonly post: (url: string, body: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * The HTTP POST: body in, response body out (in process, or a real HTTPS client). A client over a
+   * network should honour `options`: abort on `signal`, and stop reading past `maxBytes`.
+   */
+  readonly post: (url: string, body: Uint8Array, options: KdcProxyPostOptions) => Promise<Uint8Array>;
   readonly trace?: Trace;
   /** The sender's name in traces. */
   readonly from?: string;
+  /**
+   * How long one exchange may take, in milliseconds (default 30000: MIT's client gives a proxy about
+   * as long); past it the POST is aborted and the send fails with KDC_ERR_SVC_UNAVAILABLE.
+   */
+  readonly timeoutMs?: number;
+  /** The largest response body taken (default {@link KDC_PROXY_MAX_MESSAGE}); a larger one is KRB_ERR_FIELD_TOOLONG. */
+  readonly maxReplyBytes?: number;
+  /** The timers the deadline runs on (default {@link systemTimers}; tests give their own). */
+  readonly timers?: ServerTimers;
 }
 
 /** The client side of MS-KKDCP: every request goes to the proxy, wrapped. */
@@ -230,7 +252,10 @@ export class KdcProxyTransport implements KdcTransport {
   readonly url: string;
   readonly #opts: KdcProxyTransportOptions;
 
+  /** @throws RangeError for a timeout or a reply limit out of its range. */
   constructor(opts: KdcProxyTransportOptions) {
+    checkInteger(opts.timeoutMs, 'KdcProxyTransport: timeoutMs', 1, MAX_TIMER_MS);
+    checkInteger(opts.maxReplyBytes, 'KdcProxyTransport: maxReplyBytes', 1, Number.MAX_SAFE_INTEGER);
     this.url = opts.url;
     this.#opts = opts;
   }
@@ -249,7 +274,7 @@ export class KdcProxyTransport implements KdcTransport {
     let reply: Uint8Array;
     try {
       const body = encodeKdcProxyMessage({ kerbMessage: frameTcp(request), targetDomain: realm });
-      const response = await this.#opts.post(this.url, body);
+      const response = await this.#post(realm, body);
       reply = unframeKerbMessage(decodeKdcProxyMessage(response).kerbMessage).slice();
     } catch (e) {
       this.#opts.trace?.record({ ...base, error: errorText(e) });
@@ -257,5 +282,52 @@ export class KdcProxyTransport implements KdcTransport {
     }
     this.#opts.trace?.record({ ...base, reply });
     return reply;
+  }
+
+  /** The POST, within the deadline and the size limit. */
+  async #post(realm: string, body: Uint8Array): Promise<Uint8Array> {
+    const timeoutMs = this.#opts.timeoutMs ?? 30_000;
+    const maxBytes = this.#opts.maxReplyBytes ?? KDC_PROXY_MAX_MESSAGE;
+    const controller = new AbortController();
+    const timers = this.#opts.timers ?? systemTimers;
+    let timer: unknown;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = timers.setTimeout(() => {
+        controller.abort();
+        reject(
+          new KerberosError(
+            ErrorCode.KDC_ERR_SVC_UNAVAILABLE,
+            `no answer from the KDC proxy ${this.url} within ${timeoutMs} ms`,
+            { realm },
+          ),
+        );
+      }, timeoutMs);
+    });
+    const posted = this.#opts.post(this.url, body, { signal: controller.signal, maxBytes });
+    // A POST that fails after the deadline is no one's error.
+    posted.catch(() => {});
+    let response: Uint8Array;
+    try {
+      response = await Promise.race([posted, deadline]);
+    } finally {
+      timers.clearTimeout(timer);
+    }
+    if (!(response instanceof Uint8Array)) {
+      throw new KerberosError(
+        ErrorCode.KRB_ERR_GENERIC,
+        `the KDC proxy post for ${realm} returned no bytes`,
+        {
+          realm,
+        },
+      );
+    }
+    if (response.length > maxBytes) {
+      throw new KerberosError(
+        ErrorCode.KRB_ERR_FIELD_TOOLONG,
+        `the KDC proxy ${this.url} answered ${response.length} bytes, past the ${maxBytes}-byte limit`,
+        { realm },
+      );
+    }
+    return response;
   }
 }

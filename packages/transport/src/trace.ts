@@ -13,6 +13,7 @@
  * @module
  */
 
+import { ownedCopy } from '@krbsim/asn1';
 import type { Clock } from '@krbsim/core';
 import { describeMessage, kpasswdMessageType, messageType } from './message-type';
 import { type PcapOptions, tracePcap } from './pcap';
@@ -125,9 +126,11 @@ export class Trace {
       transport: r.transport ?? 'inproc',
       ...((named || kpasswd) && { protocol: r.protocol as 'kpasswd' | 'tds' | 'http' }),
       ...(r.stream !== undefined && { stream: r.stream }),
-      request: r.request.slice(),
+      request: ownedCopy(r.request),
       requestType: typeOf(r.request, r.requestType),
-      ...(r.reply === undefined ? {} : { reply: r.reply.slice(), replyType: typeOf(r.reply, r.replyType) }),
+      ...(r.reply === undefined
+        ? {}
+        : { reply: ownedCopy(r.reply), replyType: typeOf(r.reply, r.replyType) }),
       ...(r.label === undefined ? {} : { label: r.label }),
       ...(r.replyLabel === undefined ? {} : { replyLabel: r.replyLabel }),
       ...(r.error === undefined ? {} : { error: r.error }),

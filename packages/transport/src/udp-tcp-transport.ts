@@ -15,8 +15,9 @@
 
 import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
 import { labels } from './in-process';
-import { tcpExchange, udpExchange } from './kdc-exchange';
+import { checkInteger, MAX_TIMER_MS, tcpExchange, udpExchange } from './kdc-exchange';
 import { peekKrbErrorCode } from './krb-error';
+import { safeLogSink } from './log-sink';
 import { isResponseTooBig } from './message-type';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcTransport, SendOptions, TransportKind } from './types';
@@ -36,19 +37,25 @@ export interface KdcAddress {
 export interface UdpTcpTransportOptions {
   /** Realm → its KDCs, tried in order. */
   readonly kdcs: Readonly<Record<string, readonly KdcAddress[]>>;
-  /** Use TCP only (MIT: `udp_preference_limit = 1`). */
+  /**
+   * Use TCP only: no UDP attempt at all. (MIT's `udp_preference_limit = 1` puts TCP first but still
+   * falls back to UDP; that is `udpPreferenceLimit: 1` here.)
+   */
   readonly preferTcp?: boolean;
   /** Requests longer than this go over TCP first (default 1465, as MIT). */
   readonly udpPreferenceLimit?: number;
-  /** Per-attempt deadline in milliseconds (default 3000). */
+  /** Per-attempt deadline in milliseconds (default 3000; an integer from 1 to 2^31-1, as a timer takes). */
   readonly timeoutMs?: number;
-  /** Largest TCP reply accepted (default 1 MiB). */
+  /** Largest TCP reply accepted (default 1 MiB; a positive integer). */
   readonly maxReplyBytes?: number;
   /** Record each completed exchange (with the transport actually used). */
   readonly trace?: Trace;
   /** The sender name for traces when a send gives none (default `'client'`). */
   readonly from?: string;
-  /** One line per attempt: realm, address, transport, sizes, outcome. */
+  /**
+   * One line per attempt: realm, address, transport, sizes, outcome. A sink that throws loses its
+   * line, never an answer; control characters in the line are escaped.
+   */
   readonly log?: (line: string) => void;
 }
 
@@ -63,9 +70,27 @@ export interface UdpTcpTransportOptions {
  */
 export class UdpTcpTransport implements KdcTransport {
   readonly #o: UdpTcpTransportOptions;
+  readonly #log: (line: string) => void;
 
+  /** @throws RangeError for a timeout, reply limit, UDP preference limit or port out of its range. */
   constructor(options: UdpTcpTransportOptions) {
+    checkInteger(options.timeoutMs, 'UdpTcpTransport: timeoutMs', 1, MAX_TIMER_MS);
+    checkInteger(options.maxReplyBytes, 'UdpTcpTransport: maxReplyBytes', 1, Number.MAX_SAFE_INTEGER);
+    checkInteger(
+      options.udpPreferenceLimit,
+      'UdpTcpTransport: udpPreferenceLimit',
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+    for (const [realm, list] of Object.entries(options.kdcs ?? {})) {
+      for (const k of list ?? []) {
+        for (const key of ['port', 'udpPort', 'tcpPort'] as const) {
+          checkInteger(k?.[key], `UdpTcpTransport: kdcs[${JSON.stringify(realm)}].${key}`, 1, 65535);
+        }
+      }
+    }
     this.#o = options;
+    this.#log = safeLogSink(options.log);
   }
 
   /**
@@ -75,7 +100,8 @@ export class UdpTcpTransport implements KdcTransport {
    *   configured ("cannot find KDC for realm X") or none answered.
    */
   async send(realm: string, request: Uint8Array, options: SendOptions = {}): Promise<Uint8Array> {
-    const kdcs = this.#o.kdcs[realm];
+    // The realm's own entry only: `constructor` or `__proto__` is no realm with KDCs.
+    const kdcs = Object.hasOwn(this.#o.kdcs, realm) ? this.#o.kdcs[realm] : undefined;
     const from = options.from ?? this.#o.from ?? 'client';
     const trace = (transport: TransportKind, outcome: { reply: Uint8Array } | { error: string }) =>
       this.#o.trace?.record({
@@ -95,7 +121,7 @@ export class UdpTcpTransport implements KdcTransport {
     }
     const limits = { timeoutMs: this.#o.timeoutMs ?? 3000, maxReplyBytes: this.#o.maxReplyBytes ?? 1 << 20 };
     const tcpFirst = this.#o.preferTcp === true || request.length > (this.#o.udpPreferenceLimit ?? 1465);
-    const log = this.#o.log ?? (() => {});
+    const log = this.#log;
     const failures: string[] = [];
     for (const kdc of kdcs) {
       const udpPort = kdc.udpPort ?? kdc.port ?? 88;

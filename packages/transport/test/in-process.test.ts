@@ -34,6 +34,18 @@ describe('InProcessTransport', () => {
     expect(reply).not.toBe(shared);
     reply[0] = 0;
     expect(shared[0]).toBe(0x6b);
+    // Node Buffers too, whose slice() is a view of the same memory, and the trace's copies as well.
+    const trace = new Trace();
+    const buffers = new InProcessTransport({ trace }).register('R', (req) => {
+      req[1] = 0;
+      return Buffer.from(REPLY);
+    });
+    const asBuffer = Buffer.from(asReq('a', 'R'));
+    const out = await buffers.send('R', asBuffer);
+    expect(asBuffer[1]).not.toBe(0);
+    out[0] = 0;
+    expect(trace.entries[0]!.reply![0]).toBe(0x6b);
+    expect(trace.entries[0]!.request[1]).not.toBe(0);
   });
 
   it('reports an unknown realm as KDC_ERR_SVC_UNAVAILABLE naming the realm', async () => {

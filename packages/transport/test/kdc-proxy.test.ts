@@ -10,6 +10,7 @@ import {
 } from '@krbsim/transport';
 import { describe, expect, it } from 'vitest';
 import { asReq as asReqDer, tgsReq as tgsReqDer } from './der';
+import { ManualTimers } from './manual-timers';
 import { udpProbes } from './udp-probes';
 
 // A real AS-REQ and TGS-REQ (the proxy forwards only requests that decode); a stand-in reply.
@@ -54,6 +55,48 @@ describe('MS-KKDCP', () => {
       requestType: 'AS-REQ',
       replyType: 'AS-REP',
     });
+  });
+
+  it('gives the POST a deadline and a size limit: a silent proxy is KDC_ERR_SVC_UNAVAILABLE, a huge answer refused', async () => {
+    let signal: AbortSignal | undefined;
+    const timers = new ManualTimers();
+    const silent = new KdcProxyTransport({
+      url: 'https://proxy.test/kerberos',
+      post: (_url, _body, options) => {
+        signal = options.signal;
+        return new Promise<Uint8Array>(() => {});
+      },
+      timeoutMs: 20,
+      timers,
+    });
+    const pending = silent.send('A.TEST', asReq).catch((x: unknown) => x);
+    await Promise.resolve();
+    expect(timers.scheduled).toBe(1);
+    timers.advance(20);
+    const e = await pending;
+    expect(e).toBeInstanceOf(KerberosError);
+    expect((e as KerberosError).code).toBe(ErrorCode.KDC_ERR_SVC_UNAVAILABLE);
+    expect((e as Error).message).toBe(
+      'no answer from the KDC proxy https://proxy.test/kerberos within 20 ms',
+    );
+    expect(signal?.aborted).toBe(true);
+    let maxBytes = 0;
+    const huge = new KdcProxyTransport({
+      url: 'https://proxy.test/kerberos',
+      post: async (_url, _body, options) => {
+        maxBytes = options.maxBytes;
+        return new Uint8Array(2048);
+      },
+      maxReplyBytes: 1024,
+    });
+    await expect(huge.send('A.TEST', asReq)).rejects.toThrow(
+      'the KDC proxy https://proxy.test/kerberos answered 2048 bytes, past the 1024-byte limit',
+    );
+    expect(maxBytes).toBe(1024);
+    expect(timers.scheduled).toBe(0);
+    expect(() => new KdcProxyTransport({ url: 'x', post: async () => asRep, timeoutMs: 2 ** 31 })).toThrow(
+      RangeError,
+    );
   });
 
   it('refuses a body with no target domain, an unknown realm, or a lying length prefix', async () => {

@@ -1,3 +1,4 @@
+import { createSocket, Socket } from 'node:dgram';
 import { ErrorCode, isKerberosError, ManualClock } from '@krbsim/core';
 import {
   type KdcHandler,
@@ -5,8 +6,10 @@ import {
   serveKdc,
   Trace,
   type TransportKind,
+  tcpExchange,
   transportKrbError,
   UdpTcpTransport,
+  udpExchange,
 } from '@krbsim/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asReq, hex } from './der';
@@ -231,5 +234,93 @@ describe('UdpTcpTransport', () => {
     const t = new UdpTcpTransport({ kdcs: { [realm]: [{ host: '127.0.0.1', port: server.udpPort! }] } });
     expect(hex(await t.send(realm, req))).toBe(`7e${hex(req.subarray(0, 3))}`);
     expect(hex(got!)).toBe(hex(req));
+  });
+});
+
+describe('UdpTcpTransport: what a client must not take or do', () => {
+  it('takes a UDP answer only from the KDC, after the request went: a datagram from elsewhere is dropped', async () => {
+    // node binds a client socket before it connects it: a datagram from anyone may come in between.
+    // Here another socket sends one the moment the client's socket listens, before the request goes.
+    const kdc = createSocket('udp4');
+    const other = createSocket('udp4');
+    await Promise.all([
+      new Promise<void>((r) => kdc.bind(0, '127.0.0.1', r)),
+      new Promise<void>((r) => other.bind(0, '127.0.0.1', r)),
+    ]);
+    let requests = 0;
+    kdc.on('message', (_msg, from) => {
+      requests++;
+      kdc.send(Uint8Array.of(0x6b, 0x01), from.port, from.address);
+    });
+    const connect = Socket.prototype.connect;
+    Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+      if (this !== kdc && this !== other) {
+        this.once('listening', () => other.send(Uint8Array.of(0x6b, 0x66), this.address().port, '127.0.0.1'));
+      }
+      return (connect as (...a: unknown[]) => void).apply(this, args);
+    } as typeof connect;
+    try {
+      for (const host of ['127.0.0.1', 'localhost']) {
+        const reply = await udpExchange(host, kdc.address().port, asReq('a', realm), {
+          timeoutMs: 3000,
+          maxReplyBytes: 1 << 20,
+        });
+        expect(hex(reply), host).toBe('6b01');
+      }
+      expect(requests).toBe(2);
+    } finally {
+      Socket.prototype.connect = connect;
+      kdc.close();
+      other.close();
+    }
+  });
+
+  it('looks a realm up among its own entries only: `constructor` is a realm with no KDCs', async () => {
+    const t = new UdpTcpTransport({ kdcs: {} });
+    for (const name of ['constructor', '__proto__', 'hasOwnProperty']) {
+      const e = await t.send(name, asReq('a', realm)).catch((x: unknown) => x);
+      expect(isKerberosError(e, ErrorCode.KDC_ERR_SVC_UNAVAILABLE), name).toBe(true);
+      expect((e as Error).message).toBe(`cannot find KDC for realm ${name}`);
+    }
+  });
+
+  it('answers whatever its log sink does, and escapes control characters in its lines', async () => {
+    const { server } = await stubKdc();
+    const kdcs = { [realm]: [{ host: '127.0.0.1', port: server.udpPort! }] };
+    const throwing = new UdpTcpTransport({
+      kdcs,
+      log: () => {
+        throw new Error('disk full');
+      },
+    });
+    expect((await throwing.send(realm, asReq('a', realm)))[0]).toBe(0x6b);
+    const lines: string[] = [];
+    const t = new UdpTcpTransport({ kdcs: { 'A\nforged line': [] }, log: (l) => lines.push(l) });
+    await t.send('A\nforged line', asReq('a', realm)).catch(() => undefined);
+    await new UdpTcpTransport({ kdcs, log: (l) => lines.push(l) }).send(realm, asReq('a', realm));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).not.toMatch(/\n/);
+  });
+
+  it('refuses options out of range when made, as serveKdc does: no timer that fires at once, no limit that is none', () => {
+    const kdcs = { [realm]: [{ host: '127.0.0.1', port: 88 }] };
+    for (const bad of [
+      { timeoutMs: Number.POSITIVE_INFINITY },
+      { timeoutMs: 2 ** 31 },
+      { timeoutMs: 0 },
+      { maxReplyBytes: Number.NaN },
+      { udpPreferenceLimit: -1 },
+    ]) {
+      expect(() => new UdpTcpTransport({ kdcs, ...bad }), JSON.stringify(bad)).toThrow(RangeError);
+    }
+    expect(() => new UdpTcpTransport({ kdcs: { [realm]: [{ host: '127.0.0.1', port: 70000 }] } })).toThrow(
+      /UdpTcpTransport: kdcs\["CONTOSO.COM"\]\.port must be an integer from 1 to 65535, got 70000/,
+    );
+    expect(() =>
+      udpExchange('127.0.0.1', 70000, asReq('a', realm), { timeoutMs: 3000, maxReplyBytes: 1 }),
+    ).toThrow(RangeError);
+    expect(() =>
+      tcpExchange('127.0.0.1', 88, asReq('a', realm), { timeoutMs: 3000, maxReplyBytes: Number.NaN }),
+    ).toThrow(RangeError);
   });
 });

@@ -125,5 +125,6 @@ export function outputCopy(bytes: Uint8Array): Uint8Array {
  * them to an API that reads `.buffer`.
  */
 export function ownedCopy(bytes: Uint8Array): Uint8Array {
-  return bytes.slice();
+  // Not `bytes.slice()`: a Node Buffer's slice is a view of the same memory, not a copy.
+  return new Uint8Array(bytes);
 }
