@@ -18,25 +18,15 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { ErrorCode, KerberosError } from '@krbsim/core';
+import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import { frameTcp, TcpRecordReader } from './framing';
 
 /** No reply from one KDC address: KDC_ERR_SVC_UNAVAILABLE, the socket's error as `cause`. */
-/** The longest delay a timer takes (2^31-1 ms); a longer one fires at once. */
-export const MAX_TIMER_MS = 0x7fffffff;
-
-/** Throws a RangeError unless `v` is undefined or an integer from `min` to `max`; `name` says what it is. */
-export function checkInteger(v: unknown, name: string, min: number, max: number): void {
-  if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
-  }
-}
-
 /** Checks an exchange's port and limits before a socket or a timer is made. */
 function checkExchange(kind: string, port: number, o: ExchangeOptions): void {
   checkInteger(port, `${kind}: port`, 1, 65535);
   checkInteger(o.timeoutMs, `${kind}: timeoutMs`, 1, MAX_TIMER_MS);
-  checkInteger(o.maxReplyBytes, `${kind}: maxReplyBytes`, 1, Number.MAX_SAFE_INTEGER);
+  checkInteger(o.maxReplyBytes, `${kind}: maxReplyBytes`, 1);
 }
 
 function unavailable(message: string, cause?: unknown): KerberosError {

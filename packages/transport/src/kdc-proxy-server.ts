@@ -54,6 +54,7 @@ import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { decodeKdcProxyMessage } from '@krbsim/asn1';
 import { errorText, escapeControls, isKerberosError } from '@krbsim/core';
+import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import type { KdcProxy, KdcProxyRequest } from './kdc-proxy';
 import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
 import { safeLogSink } from './log-sink';
@@ -249,18 +250,13 @@ export async function serveKdcProxy(proxy: KdcProxy, options: ServeKdcProxyOptio
   const log = (line: string): void => {
     if (!quiet) sink(line);
   };
-  const positive = (name: keyof typeof DEFAULTS | keyof typeof LIMITS): number => {
-    const v = options[name] ?? { ...DEFAULTS, ...LIMITS }[name];
-    if (!Number.isSafeInteger(v) || v < 1) {
-      throw new RangeError(`serveKdcProxy: ${name} must be an integer >= 1, got ${v}`);
-    }
-    return v;
-  };
+  const positive = (name: keyof typeof DEFAULTS | keyof typeof LIMITS, max?: number): number =>
+    checkInteger(options[name] ?? { ...DEFAULTS, ...LIMITS }[name], `serveKdcProxy: ${name}`, 1, max);
   const maxBody = positive('maxBodyBytes');
-  const handshakeTimeout = positive('handshakeTimeoutMs');
-  const headersTimeout = positive('headersTimeoutMs');
-  const requestTimeout = positive('requestTimeoutMs');
-  const kdcTimeout = positive('kdcTimeoutMs');
+  const handshakeTimeout = positive('handshakeTimeoutMs', MAX_TIMER_MS);
+  const headersTimeout = positive('headersTimeoutMs', MAX_TIMER_MS);
+  const requestTimeout = positive('requestTimeoutMs', MAX_TIMER_MS);
+  const kdcTimeout = positive('kdcTimeoutMs', MAX_TIMER_MS);
   if (headersTimeout > requestTimeout) {
     throw new RangeError(
       `serveKdcProxy: headersTimeoutMs (${headersTimeout}) must not exceed requestTimeoutMs (${requestTimeout})`,

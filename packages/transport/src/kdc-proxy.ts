@@ -25,9 +25,9 @@
 
 import { decodeKdcProxyMessage, encodeKdcProxyMessage } from '@krbsim/asn1';
 import { ErrorCode, errorText, escapeControls, KerberosError } from '@krbsim/core';
+import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import { frameTcp } from './framing';
 import { labels } from './in-process';
-import { checkInteger, MAX_TIMER_MS } from './kdc-exchange';
 import { MESSAGE_TYPES } from './message-type';
 import { type ServerTimers, systemTimers } from './server-timers';
 import { kdcParticipant, type Trace } from './trace';
@@ -254,8 +254,10 @@ export class KdcProxyTransport implements KdcTransport {
 
   /** @throws RangeError for a timeout or a reply limit out of its range. */
   constructor(opts: KdcProxyTransportOptions) {
-    checkInteger(opts.timeoutMs, 'KdcProxyTransport: timeoutMs', 1, MAX_TIMER_MS);
-    checkInteger(opts.maxReplyBytes, 'KdcProxyTransport: maxReplyBytes', 1, Number.MAX_SAFE_INTEGER);
+    if (opts.timeoutMs !== undefined)
+      checkInteger(opts.timeoutMs, 'KdcProxyTransport: timeoutMs', 1, MAX_TIMER_MS);
+    if (opts.maxReplyBytes !== undefined)
+      checkInteger(opts.maxReplyBytes, 'KdcProxyTransport: maxReplyBytes', 1);
     this.url = opts.url;
     this.#opts = opts;
   }

@@ -34,6 +34,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { type Clock, ErrorCode, errorText, systemClock } from '@krbsim/core';
+import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import { transportKrbError } from './krb-error';
 import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
@@ -173,22 +174,17 @@ const DEFAULTS = {
 
 /** The TCP limits from `options`, checked once here. */
 function tcpLimits(o: ServeKdcOptions): TcpLimits {
-  const pick = (name: keyof TcpLimits, min: number): number => {
-    const v = o[name] ?? DEFAULTS[name];
-    if (!Number.isSafeInteger(v) || v < min) {
-      throw new RangeError(`serveKdc: ${name} must be an integer >= ${min}, got ${v}`);
-    }
-    return v;
-  };
+  const pick = (name: keyof TcpLimits, min: number, max?: number): number =>
+    checkInteger(o[name] ?? DEFAULTS[name], `serveKdc: ${name}`, min, max);
   const limits: TcpLimits = {
     maxRequestBytes: pick('maxRequestBytes', 0),
-    idleTimeoutMs: pick('idleTimeoutMs', 0),
-    requestTimeoutMs: pick('requestTimeoutMs', 0),
+    idleTimeoutMs: pick('idleTimeoutMs', 0, MAX_TIMER_MS),
+    requestTimeoutMs: pick('requestTimeoutMs', 0, MAX_TIMER_MS),
     maxPipelined: pick('maxPipelined', 1),
     maxConnections: pick('maxConnections', 1),
     maxConnectionsPerSource: pick('maxConnectionsPerSource', 1),
     maxBufferedBytes: pick('maxBufferedBytes', 1),
-    handlerTimeoutMs: pick('handlerTimeoutMs', 0),
+    handlerTimeoutMs: pick('handlerTimeoutMs', 0, MAX_TIMER_MS),
   };
   if (limits.maxBufferedBytes < limits.maxRequestBytes) {
     throw new RangeError(
@@ -202,7 +198,8 @@ function tcpLimits(o: ServeKdcOptions): TcpLimits {
  * Serve `handler` over UDP and TCP. With both ports left at 0, UDP and TCP
  * share one OS-chosen port, as a `kdc = host:port` line in krb5.conf expects.
  *
- * @throws RangeError for a limit that is not a non-negative integer (see {@link ServeKdcOptions}).
+ * @throws RangeError for a limit that is not a non-negative integer (see {@link ServeKdcOptions}), or a
+ *   timeout past 2^31-1 ms, which a timer would fire at once.
  *
  * @example
  * ```ts
@@ -216,21 +213,18 @@ export async function serveKdc(handler: KdcHandler, options: ServeKdcOptions = {
   const udpWanted = options.udpPort !== false;
   const tcpWanted = options.tcpPort !== false;
   const limits = tcpLimits(options);
-  const receiveBuffer = options.udpReceiveBufferBytes ?? DEFAULTS.udpReceiveBufferBytes;
-  if (!Number.isSafeInteger(receiveBuffer) || receiveBuffer < 0) {
-    throw new RangeError(`serveKdc: udpReceiveBufferBytes must be an integer >= 0, got ${receiveBuffer}`);
-  }
-  const udpMaxInFlight = options.udpMaxInFlight ?? DEFAULTS.udpMaxInFlight;
-  if (!Number.isSafeInteger(udpMaxInFlight) || udpMaxInFlight < 1) {
-    throw new RangeError(`serveKdc: udpMaxInFlight must be an integer >= 1, got ${udpMaxInFlight}`);
-  }
-  const udpMaxReply = options.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY;
-  if (!Number.isSafeInteger(udpMaxReply) || udpMaxReply < 1 || udpMaxReply > MAX_UDP_PAYLOAD) {
-    // Above the largest UDP payload a reply is not sent at all (EMSGSIZE) instead of becoming RESPONSE_TOO_BIG.
-    throw new RangeError(
-      `serveKdc: udpMaxReply must be an integer from 1 to ${MAX_UDP_PAYLOAD}, got ${udpMaxReply}`,
-    );
-  }
+  const receiveBuffer = checkInteger(
+    options.udpReceiveBufferBytes ?? DEFAULTS.udpReceiveBufferBytes,
+    'serveKdc: udpReceiveBufferBytes',
+    0,
+  );
+  const udpMaxInFlight = checkInteger(
+    options.udpMaxInFlight ?? DEFAULTS.udpMaxInFlight,
+    'serveKdc: udpMaxInFlight',
+    1,
+  );
+  // Above the largest UDP payload a reply is not sent at all (EMSGSIZE) instead of becoming RESPONSE_TOO_BIG.
+  checkInteger(options.udpMaxReply ?? DEFAULT_UDP_MAX_REPLY, 'serveKdc: udpMaxReply', 1, MAX_UDP_PAYLOAD);
   let state = new ServerState(handler, options, limits, udpMaxInFlight);
   let tcp: Server | undefined;
   let udp: UdpSocket | undefined;

@@ -14,8 +14,9 @@
  */
 
 import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
+import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import { labels } from './in-process';
-import { checkInteger, MAX_TIMER_MS, tcpExchange, udpExchange } from './kdc-exchange';
+import { tcpExchange, udpExchange } from './kdc-exchange';
 import { peekKrbErrorCode } from './krb-error';
 import { safeLogSink } from './log-sink';
 import { isResponseTooBig } from './message-type';
@@ -74,18 +75,16 @@ export class UdpTcpTransport implements KdcTransport {
 
   /** @throws RangeError for a timeout, reply limit, UDP preference limit or port out of its range. */
   constructor(options: UdpTcpTransportOptions) {
-    checkInteger(options.timeoutMs, 'UdpTcpTransport: timeoutMs', 1, MAX_TIMER_MS);
-    checkInteger(options.maxReplyBytes, 'UdpTcpTransport: maxReplyBytes', 1, Number.MAX_SAFE_INTEGER);
-    checkInteger(
-      options.udpPreferenceLimit,
-      'UdpTcpTransport: udpPreferenceLimit',
-      0,
-      Number.MAX_SAFE_INTEGER,
-    );
+    const optional = (v: number | undefined, name: string, min: number, max?: number) => {
+      if (v !== undefined) checkInteger(v, `UdpTcpTransport: ${name}`, min, max);
+    };
+    optional(options.timeoutMs, 'timeoutMs', 1, MAX_TIMER_MS);
+    optional(options.maxReplyBytes, 'maxReplyBytes', 1);
+    optional(options.udpPreferenceLimit, 'udpPreferenceLimit', 0);
     for (const [realm, list] of Object.entries(options.kdcs ?? {})) {
       for (const k of list ?? []) {
         for (const key of ['port', 'udpPort', 'tcpPort'] as const) {
-          checkInteger(k?.[key], `UdpTcpTransport: kdcs[${JSON.stringify(realm)}].${key}`, 1, 65535);
+          optional(k?.[key], `kdcs[${JSON.stringify(realm)}].${key}`, 1, 65535);
         }
       }
     }

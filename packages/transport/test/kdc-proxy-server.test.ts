@@ -584,7 +584,7 @@ describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, s
     ]);
     await expect(
       serveKdcProxy(proxy, { cert: server.certPem, key: server.keyPem, kdcTimeoutMs: 0 }),
-    ).rejects.toThrow(/^serveKdcProxy: kdcTimeoutMs must be an integer >= 1, got 0$/);
+    ).rejects.toThrow(/^serveKdcProxy: kdcTimeoutMs must be an integer from 1 to 2147483647, got 0$/);
   });
 
   it('answers 408 and closes when headers stop arriving', async () => {
@@ -658,7 +658,11 @@ describe('serveKdcProxy deadlines (node:http and node:tls timeouts; real time, s
   it('rejects timeouts that are not positive integers, and headers allowed longer than the request', async () => {
     const base = { cert: server.certPem, key: server.keyPem };
     await expect(serveKdcProxy(contosoProxy(), { ...base, requestTimeoutMs: 0 })).rejects.toThrow(
-      /^serveKdcProxy: requestTimeoutMs must be an integer >= 1, got 0$/,
+      /^serveKdcProxy: requestTimeoutMs must be an integer from 1 to 2147483647, got 0$/,
+    );
+    // Past 2^31-1 ms a timer fires at once.
+    await expect(serveKdcProxy(contosoProxy(), { ...base, kdcTimeoutMs: 2 ** 31 })).rejects.toThrow(
+      /^serveKdcProxy: kdcTimeoutMs must be an integer from 1 to 2147483647, got 2147483648$/,
     );
     await expect(
       serveKdcProxy(contosoProxy(), { ...base, headersTimeoutMs: 2000, requestTimeoutMs: 1000 }),

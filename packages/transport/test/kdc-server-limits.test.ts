@@ -236,11 +236,17 @@ describe('serveKdc: the handler has handlerTimeoutMs to answer', () => {
 
   it('rejects a handlerTimeoutMs or udpMaxInFlight that is not an integer in range', async () => {
     await expect(serveKdc(echo, { handlerTimeoutMs: -1 })).rejects.toThrow(
-      /^serveKdc: handlerTimeoutMs must be an integer >= 0, got -1$/,
+      /^serveKdc: handlerTimeoutMs must be an integer from 0 to 2147483647, got -1$/,
     );
     await expect(serveKdc(echo, { udpMaxInFlight: 0 })).rejects.toThrow(
       /^serveKdc: udpMaxInFlight must be an integer >= 1, got 0$/,
     );
+    // Past 2^31-1 ms a timer fires at once: a timeout that long would end every request at once.
+    for (const name of ['handlerTimeoutMs', 'idleTimeoutMs', 'requestTimeoutMs'] as const) {
+      await expect(serveKdc(echo, { [name]: 2 ** 31 })).rejects.toThrow(
+        `serveKdc: ${name} must be an integer from 0 to 2147483647, got 2147483648`,
+      );
+    }
   });
 });
 
