@@ -46,7 +46,11 @@ export interface AcceptorReply {
 
 /** Builds the DER AP-REP for `part`, encrypted with the session key (usage 12). */
 export function buildApRep(sessionKey: Key, part: EncApRepPart, random: RandomSource): Uint8Array {
-  const cipher = encrypt(sessionKey, KeyUsage.AP_REP_ENCPART, encodeEncApRepPart(part), { random });
+  const plain = encodeEncApRepPart(part);
+  const cipher = encrypt(sessionKey, KeyUsage.AP_REP_ENCPART, plain, { random });
+  // The encoding is a view into the encoders' shared slab, which the AP-REP's own bytes share too:
+  // the subkey in it must not stay behind them.
+  plain.fill(0);
   return encodeApRep({ pvno: 5, msgType: 15, encPart: { etype: sessionKey.etype, cipher } });
 }
 

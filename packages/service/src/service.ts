@@ -216,6 +216,12 @@ export interface AcceptResult {
   /** The GSS flags from the 0x8003 checksum (GSS framing only). */
   readonly gssFlags?: number;
   /**
+   * GSS framing: the initiator's channel bindings matched this acceptor's
+   * (GSS_C_CHANNEL_BOUND_FLAG on the context; for a DCE-style context, on
+   * {@link KerberosService.acceptDceReply}'s).
+   */
+  readonly channelBound?: boolean;
+  /**
    * The answer to send back: the AP-REP framed as the request was (raw, GSS
    * token id 02 00, or a SPNEGO NegTokenResp accept-completed). Absent for a
    * raw or GSS request without mutual authentication.
@@ -249,6 +255,8 @@ export interface AcceptResult {
 export class KerberosService {
   readonly #random: RandomSource;
   readonly #clock: Clock;
+  /** The clock skew this acceptor allows; its contexts outlive their tickets by as much (MIT). */
+  readonly #clockSkewMs: number;
   readonly #replay: ReplayCache | undefined;
   /** The AP-REQ checks, built once: keytab, principal, clock, skew, weak-crypto setting. */
   readonly #check: ApReqCheck;
@@ -265,8 +273,15 @@ export class KerberosService {
   constructor(opts: ServiceOptions) {
     const clock = opts.clock ?? systemClock;
     const clockSkewMs = opts.clockSkewMs ?? 300_000;
+    // NaN would turn every time check off (each `> NaN` is false), and the replay cache's window with it.
+    if (!Number.isSafeInteger(clockSkewMs) || clockSkewMs < 0) {
+      throw new RangeError(
+        `clockSkewMs must be an integer number of milliseconds >= 0, got ${String(clockSkewMs)}`,
+      );
+    }
     this.#random = opts.random ?? systemRandom;
     this.#clock = clock;
+    this.#clockSkewMs = clockSkewMs;
     this.#replay =
       opts.replayCache === false
         ? undefined
@@ -393,7 +408,9 @@ export class KerberosService {
           flags:
             contextFlags(gssFlags, mutual, delegatedCredential !== undefined) |
             (v.channelBound ? GssFlags.channelBound : 0),
-          endtime: ticket.endtime,
+          // An acceptor's context lasts the ticket's life plus the clock skew, as it accepted the
+          // ticket (MIT's krb5_gss_context_time adds the skew on the acceptor's side).
+          endtime: ticket.endtime + this.#clockSkewMs,
           clock: this.#clock,
           random: this.#random,
           ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),
@@ -458,6 +475,7 @@ export class KerberosService {
       mutual,
       framing: framed.framing,
       gssFlags,
+      ...((gss || dce) && { channelBound: v.channelBound }),
       responseToken,
       transited: v.transited,
       delegatedCredential,
@@ -503,8 +521,8 @@ export class KerberosService {
       ...(result.acceptorSubkey === undefined ? {} : { acceptorSubkey: result.acceptorSubkey }),
       ...(result.seqNumber === undefined ? {} : { initiatorSeqNumber: result.seqNumber }),
       acceptorSeqNumber: result.acceptorSeqNumber,
-      flags: contextFlags(flags, true, false),
-      endtime: result.endtime,
+      flags: contextFlags(flags, true, false) | (result.channelBound === true ? GssFlags.channelBound : 0),
+      endtime: result.endtime + this.#clockSkewMs,
       clock: this.#clock,
       random: this.#random,
       ...(opts.wrapStyle === undefined ? {} : { wrapStyle: opts.wrapStyle }),

@@ -58,13 +58,16 @@ export class GssTokenError<T = unknown> extends KerberosError {
 
   /** The GSS-API status, e.g. `'DUPLICATE_TOKEN'`. */
   readonly status: GssStatus;
-  /** For `UNSEQ_TOKEN` and `GAP_TOKEN`: the verified token's contents. */
-  readonly accepted: T | undefined;
+  /**
+   * For `UNSEQ_TOKEN` and `GAP_TOKEN`: the verified token's contents. Not enumerable: a logged or
+   * JSON-serialized error shows neither the message (which may be confidential) nor its sequence number.
+   */
+  declare readonly accepted: T | undefined;
 
   constructor(status: GssStatus, message: string, options: { code?: number; accepted?: T } = {}) {
     super(options.code ?? CODES[status], message);
     this.status = status;
-    this.accepted = options.accepted;
+    Object.defineProperty(this, 'accepted', { value: options.accepted, enumerable: false });
   }
 
   override get name(): string {

@@ -92,8 +92,11 @@ export interface PerMessageTokenHeader {
   readonly seqNumber: bigint;
 }
 
-/** How a sender lays out a Wrap token: `'mit'` (RRC 0), `'windows'` (Heimdal's and Windows' RRC) or `'dce'`. */
-export type WrapStyle = 'mit' | 'windows' | 'dce';
+/** The Wrap token layouts: `'mit'` (RRC 0), `'windows'` (Heimdal's and Windows' RRC) and `'dce'`. */
+export const WRAP_STYLES = ['mit', 'windows', 'dce'] as const;
+
+/** How a sender lays out a Wrap token (one of {@link WRAP_STYLES}). */
+export type WrapStyle = (typeof WRAP_STYLES)[number];
 
 function defective(why: string, code?: number): GssTokenError {
   return new GssTokenError('DEFECTIVE_TOKEN', `not a usable RFC 4121 per-message token: ${why}`, {

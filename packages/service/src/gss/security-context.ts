@@ -44,6 +44,7 @@ import {
   type TokenSender,
   usesRfc1964Tokens,
   verifyMicToken,
+  WRAP_STYLES,
   type WrapStyle,
 } from './per-message-token';
 import { SequenceWindow } from './sequence-window';
@@ -177,6 +178,9 @@ export class GssSecurityContext {
   constructor(p: SecurityContextParams) {
     this.initiator = p.initiator;
     this.flags = p.flags >>> 0;
+    if (p.wrapStyle !== undefined && !WRAP_STYLES.includes(p.wrapStyle)) {
+      throw new RangeError(`wrapStyle must be one of ${WRAP_STYLES.join(', ')}, got ${String(p.wrapStyle)}`);
+    }
     this.wrapStyle = p.wrapStyle ?? ((this.flags & GssFlags.dceStyle) !== 0 ? 'dce' : 'mit');
     // A peer that sends DCE-style tokens reads them so too (both sides agree through the flag or the option).
     this.#dce = (this.flags & GssFlags.dceStyle) !== 0 || this.wrapStyle === 'dce';
