@@ -95,7 +95,7 @@ export interface PerMessageTokenHeader {
 /** The Wrap token layouts: `'mit'` (RRC 0), `'windows'` (Heimdal's and Windows' RRC) and `'dce'`. */
 export const WRAP_STYLES = ['mit', 'windows', 'dce'] as const;
 
-/** How a sender lays out a Wrap token (one of {@link WRAP_STYLES}). */
+/** How a sender lays out a Wrap token: `'mit'` (RRC 0), `'windows'` (Heimdal's and Windows' RRC) or `'dce'`. */
 export type WrapStyle = (typeof WRAP_STYLES)[number];
 
 function defective(why: string, code?: number): GssTokenError {
