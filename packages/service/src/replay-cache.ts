@@ -14,11 +14,11 @@
  * evicted early (a high-water mark, kept until that entry would have
  * expired) and refuses any authenticator at or before it; an evicted entry
  * dated after its eviction
- * (a client clock ahead, within the skew) goes instead into a Bloom filter
- * of identities, refused while it could be live. Under a flood the cache
- * degrades to refusing old authenticators (and, from the filter, fresh ones:
- * about 1.5% with 100 000 identities in a generation, more as it fills),
- * never to accepting a replay.
+ * (a client clock ahead, within the skew) goes instead into a set of
+ * fingerprints of identities, refused while it could be live (a fresh
+ * authenticator shares a fingerprint with one of n held with a probability of
+ * about n / 2^32). Under a flood the cache degrades to refusing old
+ * authenticators, never to accepting a replay.
  * A check that finds a replay changes nothing.
  *
  * An authenticator is identified by 16 bytes: the end of its ciphertext
@@ -125,18 +125,67 @@ function readId(entry: ReplayEntry): void {
   pack(bytes, bytes.length - n, n);
 }
 
-/** Bits in each generation of the filter of evicted authenticators dated ahead (128 KiB). */
-const AHEAD_BITS = 1 << 20;
-/** Bits set per identity: with 100 000 identities in a generation, about 1.5% of fresh authenticators are refused. */
-const AHEAD_PROBES = 3;
 /** Slack on a generation's length beyond two windows (an entry's time may carry 999 ms of cusec). */
 const AHEAD_MARGIN_MS = 2000;
+/** Slots a generation's fingerprint table starts with (256 KiB). */
+const AHEAD_INITIAL_SLOTS = 1 << 16;
+/** Slots it grows to (16 MiB): up to half as many fingerprints, 2 097 152. */
+const AHEAD_MAX_SLOTS = 1 << 22;
 
-/** The `i`th filter bit of identity (a, b): double hashing over the identity's two halves. */
-function aheadBit(a: number, b: number, i: number): number {
-  const h1 = (a % AHEAD_BITS) >>> 0;
-  const h2 = ((b % AHEAD_BITS) | 1) >>> 0;
-  return (h1 + i * h2) % AHEAD_BITS;
+/**
+ * One generation of the evicted authenticators dated ahead: a set of 32-bit fingerprints of their
+ * identities (open addressing, linear probing, 0 for an empty slot), grown by doubling to keep it at
+ * most half full. A fresh authenticator shares a fingerprint with one of n held with a probability of
+ * about n / 2^32 (0.05% at two million). Full, it refuses every authenticator dated ahead until it
+ * is cleared: never a replay let in.
+ */
+class AheadGeneration {
+  #slots = new Uint32Array(AHEAD_INITIAL_SLOTS);
+  #count = 0;
+  #full = false;
+
+  /** Holds identity `a` (the first half of an identity: 52 bits of a MAC or a hash). */
+  add(a: number): void {
+    if (2 * (this.#count + 1) > this.#slots.length) {
+      if (this.#slots.length >= AHEAD_MAX_SLOTS) {
+        this.#full = true;
+        return;
+      }
+      const old = this.#slots;
+      this.#slots = new Uint32Array(old.length * 2);
+      for (const f of old) if (f !== 0) this.#insert(f, this.#slots);
+    }
+    if (this.#insert(fingerprint(a), this.#slots)) this.#count++;
+  }
+
+  /** True when `a`'s fingerprint is held (or the generation is full). */
+  has(a: number): boolean {
+    if (this.#full) return true;
+    const f = fingerprint(a);
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    for (let i = f & mask; ; i = (i + 1) & mask) {
+      if (slots[i] === 0) return false;
+      if (slots[i] === f) return true;
+    }
+  }
+
+  /** Places `f` in `slots`; false if it was there already. */
+  #insert(f: number, slots: Uint32Array): boolean {
+    const mask = slots.length - 1;
+    for (let i = f & mask; ; i = (i + 1) & mask) {
+      if (slots[i] === f) return false;
+      if (slots[i] === 0) {
+        slots[i] = f;
+        return true;
+      }
+    }
+  }
+}
+
+/** A 32-bit fingerprint of an identity's first half `a`, never 0: its bits are the authenticator's MAC or a hash. */
+function fingerprint(a: number): number {
+  return a % 0x100000000 || 1;
 }
 
 /** A bounded, clock-driven replay cache for one service (or several: tags are unique across services). */
@@ -174,10 +223,10 @@ export class ReplayCache {
   #floorExpires = Number.NEGATIVE_INFINITY;
   /**
    * Authenticators evicted early that were dated after their eviction (within
-   * the skew): a Bloom filter of their identities in two generations, the
+   * the skew): fingerprints of their identities in two generations, the
    * current one and the one before (allocated at the first such eviction).
    */
-  #ahead: [current: Uint32Array, previous: Uint32Array] | undefined;
+  #ahead: [current: AheadGeneration, previous: AheadGeneration] | undefined;
   /** When the current generation of #ahead began. */
   #aheadSince = 0;
 
@@ -234,7 +283,7 @@ export class ReplayCache {
     }
     // Outside the window: a service refuses it for clock skew; nothing to remember.
     if (expires <= now) return;
-    if ((now < this.#floorExpires && t <= this.#floorUs) || this.#evictedAhead(a, b, now)) {
+    if ((now < this.#floorExpires && t <= this.#floorUs) || this.#evictedAhead(a, now)) {
       throw new KerberosError(
         ErrorCode.KRB_AP_ERR_REPEAT,
         `authenticator from ${entry.client} for ${entry.server} is older than entries the replay cache had to drop under load, so it cannot be shown not to be a replay; retry with a fresh AP-REQ`,
@@ -248,50 +297,34 @@ export class ReplayCache {
   }
 
   /** The two generations of #ahead, the older cleared once nothing it holds can be live. */
-  #aheadGenerations(now: number): [Uint32Array, Uint32Array] | undefined {
+  #aheadGenerations(now: number): [AheadGeneration, AheadGeneration] | undefined {
     const ahead = this.#ahead;
     if (ahead === undefined) return undefined;
     // An entry is live until at most its arrival + 2 windows (dated a skew ahead, kept a window past
     // it): a generation is cleared two periods after it began, at least that long after its last entry.
     const period = 2 * this.#windowMs + AHEAD_MARGIN_MS;
     if (now >= this.#aheadSince + 2 * period) {
-      ahead[0].fill(0);
-      ahead[1].fill(0);
+      this.#ahead = [new AheadGeneration(), new AheadGeneration()];
       this.#aheadSince = now;
     } else if (now >= this.#aheadSince + period) {
-      const [current, previous] = ahead;
-      previous.fill(0);
-      this.#ahead = [previous, current];
+      this.#ahead = [new AheadGeneration(), ahead[0]];
       this.#aheadSince += period;
     }
     return this.#ahead;
   }
 
-  #rememberAhead(a: number, b: number, now: number): void {
+  #rememberAhead(a: number, now: number): void {
     if (this.#ahead === undefined) {
-      this.#ahead = [new Uint32Array(AHEAD_BITS >>> 5), new Uint32Array(AHEAD_BITS >>> 5)];
+      this.#ahead = [new AheadGeneration(), new AheadGeneration()];
       this.#aheadSince = now;
     }
-    const [current] = this.#aheadGenerations(now)!;
-    for (let i = 0; i < AHEAD_PROBES; i++) {
-      const bit = aheadBit(a, b, i);
-      current[bit >>> 5]! |= 1 << (bit & 31);
-    }
+    this.#aheadGenerations(now)![0].add(a);
   }
 
-  /** True when (a, b) may be an evicted authenticator dated ahead (a Bloom filter: never a false no). */
-  #evictedAhead(a: number, b: number, now: number): boolean {
+  /** True when (a, b) may be an evicted authenticator dated ahead (never a false no). */
+  #evictedAhead(a: number, now: number): boolean {
     const generations = this.#aheadGenerations(now);
-    if (generations === undefined) return false;
-    for (const bits of generations) {
-      let all = true;
-      for (let i = 0; i < AHEAD_PROBES && all; i++) {
-        const bit = aheadBit(a, b, i);
-        all = (bits[bit >>> 5]! & (1 << (bit & 31))) !== 0;
-      }
-      if (all) return true;
-    }
-    return false;
+    return generations !== undefined && (generations[0].has(a) || generations[1].has(a));
   }
 
   /** Drops expired entries; returns how many went. */
@@ -419,7 +452,7 @@ export class ReplayCache {
         const e = queue[4 * q + 2]!;
         const tu = queue[4 * q + 3]!;
         if (tu > now * 1000) {
-          this.#rememberAhead(queue[4 * q]!, queue[4 * q + 1]!, now);
+          this.#rememberAhead(queue[4 * q]!, now);
         } else if (now >= this.#floorExpires) {
           this.#floorUs = tu;
           this.#floorExpires = e;
