@@ -401,7 +401,8 @@ export class AzureSqlMiLab implements LabHost {
    */
   addManagedInstance(opts: ManagedInstanceOptions): ManagedInstance {
     parseSubnet(opts.subnet);
-    const clock = new PartyClock(opts.name.toLowerCase(), this.clock);
+    // The name is checked with the instance; a clock named by what is not a string is never kept.
+    const clock = new PartyClock(typeof opts.name === 'string' ? opts.name.toLowerCase() : '', this.clock);
     const mi = new ManagedInstance(this.#instanceHost(clock), opts);
     const taken = this.#instances.find((m) => m.name === mi.name);
     if (taken !== undefined) {

@@ -54,7 +54,7 @@ import {
   sameName,
   TicketFlags,
 } from '@krbsim/asn1';
-import { ErrorCode, escapeControls, isKerberosError } from '@krbsim/core';
+import { ErrorCode, isKerberosError, safeLogSink } from '@krbsim/core';
 import { decrypt, encrypt, type Key, KeyUsage } from '@krbsim/crypto';
 import { PacBufferType, WellKnownRid } from '@krbsim/pac';
 import { buildApRep, ReplayCache, type VerifiedApReq, verifyApReq } from '@krbsim/service';
@@ -148,17 +148,8 @@ export class KpasswdService {
       opts.replayCache === false
         ? undefined
         : (opts.replayCache ?? new ReplayCache({ clock: realm.clock, windowMs: realm.policy.clockSkewMs }));
-    const sink = opts.log;
-    this.#log =
-      sink === undefined
-        ? () => {}
-        : (line) => {
-            try {
-              sink(escapeControls(line));
-            } catch {
-              // A failing logger must not change the reply: the password may be changed already.
-            }
-          };
+    // A failing logger must not change the reply: the password may be changed already.
+    this.#log = safeLogSink(opts.log);
     this.#onChange = opts.onChange;
   }
 

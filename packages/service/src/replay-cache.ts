@@ -18,7 +18,9 @@
  * fingerprints of identities, refused while it could be live (a fresh
  * authenticator shares a fingerprint with one of n held with a probability of
  * about n / 2^32). Under a flood the cache degrades to refusing old
- * authenticators, never to accepting a replay.
+ * authenticators (and, past two million evictions dated ahead in two
+ * windows, every authenticator until they could no longer be live), never
+ * to accepting a replay.
  * A check that finds a replay changes nothing.
  *
  * An authenticator is identified by 16 bytes: the end of its ciphertext
@@ -136,16 +138,16 @@ const AHEAD_MAX_SLOTS = 1 << 22;
  * One generation of the evicted authenticators dated ahead: a set of 32-bit fingerprints of their
  * identities (open addressing, linear probing, 0 for an empty slot), grown by doubling to keep it at
  * most half full. A fresh authenticator shares a fingerprint with one of n held with a probability of
- * about n / 2^32 (0.05% at two million). Full, it refuses every authenticator dated ahead until it
- * is cleared: never a replay let in.
+ * about n / 2^32 (0.05% at two million). Full (two million evictions dated ahead within two
+ * windows: a flood), it refuses every authenticator until it is cleared: never a replay let in.
  */
 class AheadGeneration {
   #slots = new Uint32Array(AHEAD_INITIAL_SLOTS);
   #count = 0;
   #full = false;
 
-  /** Holds identity `a` (the first half of an identity: 52 bits of a MAC or a hash). */
-  add(a: number): void {
+  /** Holds identity (a, b). */
+  add(a: number, b: number): void {
     if (2 * (this.#count + 1) > this.#slots.length) {
       if (this.#slots.length >= AHEAD_MAX_SLOTS) {
         this.#full = true;
@@ -155,13 +157,13 @@ class AheadGeneration {
       this.#slots = new Uint32Array(old.length * 2);
       for (const f of old) if (f !== 0) this.#insert(f, this.#slots);
     }
-    if (this.#insert(fingerprint(a), this.#slots)) this.#count++;
+    if (this.#insert(fingerprint(a, b), this.#slots)) this.#count++;
   }
 
-  /** True when `a`'s fingerprint is held (or the generation is full). */
-  has(a: number): boolean {
+  /** True when (a, b)'s fingerprint is held, or the generation is full. */
+  has(a: number, b: number): boolean {
     if (this.#full) return true;
-    const f = fingerprint(a);
+    const f = fingerprint(a, b);
     const slots = this.#slots;
     const mask = slots.length - 1;
     for (let i = f & mask; ; i = (i + 1) & mask) {
@@ -183,9 +185,18 @@ class AheadGeneration {
   }
 }
 
-/** A 32-bit fingerprint of an identity's first half `a`, never 0: its bits are the authenticator's MAC or a hash. */
-function fingerprint(a: number): number {
-  return a % 0x100000000 || 1;
+/**
+ * A 32-bit hash of identity (a, b), every bit of both halves mixed in: callers may pass anything as
+ * tags (counters, not only MACs), and the tables probe linearly from it.
+ */
+function mix(a: number, b: number): number {
+  const x = (a | 0) ^ Math.imul(b | 0, 0x85ebca6b) ^ ((a / 0x100000000) | 0) ^ ((b / 0x100000000) | 0);
+  return Math.imul(x ^ (x >>> 16), 0x9e3779b1);
+}
+
+/** Identity (a, b)'s fingerprint: {@link mix}, never 0 (an empty slot). */
+function fingerprint(a: number, b: number): number {
+  return mix(a, b) >>> 0 || 1;
 }
 
 /** A bounded, clock-driven replay cache for one service (or several: tags are unique across services). */
@@ -283,7 +294,7 @@ export class ReplayCache {
     }
     // Outside the window: a service refuses it for clock skew; nothing to remember.
     if (expires <= now) return;
-    if ((now < this.#floorExpires && t <= this.#floorUs) || this.#evictedAhead(a, now)) {
+    if ((now < this.#floorExpires && t <= this.#floorUs) || this.#evictedAhead(a, b, now)) {
       throw new KerberosError(
         ErrorCode.KRB_AP_ERR_REPEAT,
         `authenticator from ${entry.client} for ${entry.server} is older than entries the replay cache had to drop under load, so it cannot be shown not to be a replay; retry with a fresh AP-REQ`,
@@ -313,18 +324,18 @@ export class ReplayCache {
     return this.#ahead;
   }
 
-  #rememberAhead(a: number, now: number): void {
+  #rememberAhead(a: number, b: number, now: number): void {
     if (this.#ahead === undefined) {
       this.#ahead = [new AheadGeneration(), new AheadGeneration()];
       this.#aheadSince = now;
     }
-    this.#aheadGenerations(now)![0].add(a);
+    this.#aheadGenerations(now)![0].add(a, b);
   }
 
   /** True when (a, b) may be an evicted authenticator dated ahead (never a false no). */
-  #evictedAhead(a: number, now: number): boolean {
+  #evictedAhead(a: number, b: number, now: number): boolean {
     const generations = this.#aheadGenerations(now);
-    return generations !== undefined && (generations[0].has(a) || generations[1].has(a));
+    return generations !== undefined && (generations[0].has(a, b) || generations[1].has(a, b));
   }
 
   /** Drops expired entries; returns how many went. */
@@ -334,8 +345,7 @@ export class ReplayCache {
 
   /** The slot the identity (a, b) hashes to. Tags are MACs (uniform), but callers may pass anything: mix. */
   #home(a: number, b: number): number {
-    const x = (a | 0) ^ Math.imul(b | 0, 0x85ebca6b) ^ ((a / 0x100000000) | 0) ^ ((b / 0x100000000) | 0);
-    return Math.imul(x, 0x9e3779b1) & this.#mask;
+    return mix(a, b) & this.#mask;
   }
 
   /** The slot holding the identity (a, b), or -1. */
@@ -452,7 +462,7 @@ export class ReplayCache {
         const e = queue[4 * q + 2]!;
         const tu = queue[4 * q + 3]!;
         if (tu > now * 1000) {
-          this.#rememberAhead(queue[4 * q]!, now);
+          this.#rememberAhead(queue[4 * q]!, queue[4 * q + 1]!, now);
         } else if (now >= this.#floorExpires) {
           this.#floorUs = tu;
           this.#floorExpires = e;

@@ -38,7 +38,7 @@ import type { DelegatedCredential } from './delegation';
 import { acceptorEncTypes, authenticatorEtypeList } from './etype-negotiation';
 import { type Framing, frameApRep, type UnframedApReq, unframeApReq } from './framing';
 import { isGssTokenError } from './gss/gss-error';
-import type { WrapStyle } from './gss/per-message-token';
+import { checkWrapStyle, type WrapStyle } from './gss/per-message-token';
 import { GssSecurityContext, type SecurityContextParams } from './gss/security-context';
 import { hostAddressOf } from './host-address';
 import type { PacCheck, VerifiedPac } from './pac';
@@ -57,7 +57,11 @@ export interface ServiceOptions {
   readonly clock?: Clock;
   /** Acceptor subkeys and sequence numbers come from here. Default: the system CSPRNG. */
   readonly random?: RandomSource;
-  /** Allowed clock skew. Default 5 minutes (RFC 4120 section 1.6). */
+  /**
+   * Allowed clock skew, a whole number of milliseconds >= 0 (a RangeError otherwise). Default 5
+   * minutes (RFC 4120 section 1.6). The GSS contexts this service makes last their ticket's life
+   * plus this skew, as MIT's acceptor's do.
+   */
   readonly clockSkewMs?: number;
   /** The replay cache; `false` turns replay detection off (not recommended). Default: a new bounded cache. */
   readonly replayCache?: ReplayCache | false;
@@ -216,11 +220,12 @@ export interface AcceptResult {
   /** The GSS flags from the 0x8003 checksum (GSS framing only). */
   readonly gssFlags?: number;
   /**
-   * GSS framing: the initiator's channel bindings matched this acceptor's
+   * The initiator's channel bindings matched this acceptor's
    * (GSS_C_CHANNEL_BOUND_FLAG on the context; for a DCE-style context, on
-   * {@link KerberosService.acceptDceReply}'s).
+   * {@link KerberosService.acceptDceReply}'s); false without GSS framing
+   * (no bindings) or without bindings to match.
    */
-  readonly channelBound?: boolean;
+  readonly channelBound: boolean;
   /**
    * The answer to send back: the AP-REP framed as the request was (raw, GSS
    * token id 02 00, or a SPNEGO NegTokenResp accept-completed). Absent for a
@@ -346,6 +351,8 @@ export class KerberosService {
    * (malformed input included: the codec's errors are KerberosErrors).
    */
   accept(token: Uint8Array, opts: AcceptOptions = {}): AcceptResult {
+    // Options first: a refusal for one must not have used the authenticator up (the replay cache).
+    checkWrapStyle(opts.wrapStyle);
     const framed = unframeApReq(token);
     const apReq = decodeApReq(framed.apReq);
     const gss = framed.framing !== 'none';
@@ -475,7 +482,7 @@ export class KerberosService {
       mutual,
       framing: framed.framing,
       gssFlags,
-      ...((gss || dce) && { channelBound: v.channelBound }),
+      channelBound: v.channelBound,
       responseToken,
       transited: v.transited,
       delegatedCredential,
@@ -507,6 +514,7 @@ export class KerberosService {
     token: Uint8Array,
     opts: { readonly wrapStyle?: WrapStyle } = {},
   ): GssSecurityContext {
+    checkWrapStyle(opts.wrapStyle);
     const flags = result.gssFlags ?? 0;
     if ((flags & GssFlags.dceStyle) === 0 || result.acceptorSeqNumber === undefined) {
       throw new TypeError(

@@ -21,7 +21,6 @@ import { ErrorCode, KerberosError } from '@krbsim/core';
 import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import { frameTcp, TcpRecordReader } from './framing';
 
-/** No reply from one KDC address: KDC_ERR_SVC_UNAVAILABLE, the socket's error as `cause`. */
 /** Checks an exchange's port and limits before a socket or a timer is made. */
 function checkExchange(kind: string, port: number, o: ExchangeOptions): void {
   checkInteger(port, `${kind}: port`, 1, 65535);
@@ -29,6 +28,7 @@ function checkExchange(kind: string, port: number, o: ExchangeOptions): void {
   checkInteger(o.maxReplyBytes, `${kind}: maxReplyBytes`, 1);
 }
 
+/** No reply from one KDC address: KDC_ERR_SVC_UNAVAILABLE, the socket's error as `cause`. */
 function unavailable(message: string, cause?: unknown): KerberosError {
   return new KerberosError(ErrorCode.KDC_ERR_SVC_UNAVAILABLE, message, cause === undefined ? {} : { cause });
 }
@@ -44,7 +44,9 @@ export interface ExchangeOptions {
 /**
  * Send `request` in one UDP datagram to `host:port`; resolve with the first datagram back from there.
  *
- * @throws KerberosError KDC_ERR_SVC_UNAVAILABLE when no reply comes (see the module comment).
+ * @throws KerberosError KDC_ERR_SVC_UNAVAILABLE when no reply comes (see the module comment); the
+ *   promise rejects with it.
+ * @throws RangeError at once (not as a rejection) for a port, timeout or reply limit out of its range.
  */
 export function udpExchange(
   host: string,
@@ -101,6 +103,7 @@ export function udpExchange(
  *
  * @throws KerberosError KDC_ERR_SVC_UNAVAILABLE when no reply comes, KRB_ERR_FIELD_TOOLONG for a
  *   reply whose length prefix is refused (see the module comment).
+ * @throws RangeError at once (not as a rejection) for a port, timeout or reply limit out of its range.
  */
 export function tcpExchange(
   host: string,

@@ -53,11 +53,10 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { decodeKdcProxyMessage } from '@krbsim/asn1';
-import { errorText, escapeControls, isKerberosError } from '@krbsim/core';
+import { errorText, escapeControls, isKerberosError, safeLogSink } from '@krbsim/core';
 import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import type { KdcProxy, KdcProxyRequest } from './kdc-proxy';
 import { type KdcProxyConnectionCounters, KdcProxyConnections } from './kdc-proxy-connections';
-import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
 
 /** Which URL paths the proxy answers: an exact path, a RegExp, or a predicate. */

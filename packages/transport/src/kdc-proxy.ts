@@ -305,11 +305,15 @@ export class KdcProxyTransport implements KdcTransport {
         );
       }, timeoutMs);
     });
-    const posted = this.#opts.post(this.url, body, { signal: controller.signal, maxBytes });
-    // A POST that fails after the deadline is no one's error.
-    posted.catch(() => {});
+    // Neither a POST that fails after the deadline nor a deadline after the POST is anyone's error.
+    deadline.catch(() => {});
     let response: Uint8Array;
     try {
+      // A post that throws at once (or returns no promise) goes through the finally too.
+      const posted = Promise.resolve().then(() =>
+        this.#opts.post(this.url, body, { signal: controller.signal, maxBytes }),
+      );
+      posted.catch(() => {});
       response = await Promise.race([posted, deadline]);
     } finally {
       timers.clearTimeout(timer);

@@ -33,10 +33,9 @@
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import { type Clock, ErrorCode, errorText, systemClock } from '@krbsim/core';
+import { type Clock, ErrorCode, errorText, safeLogSink, systemClock } from '@krbsim/core';
 import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import { transportKrbError } from './krb-error';
-import { safeLogSink } from './log-sink';
 import { describeMessage } from './message-type';
 import {
   type KdcServerStats,

@@ -13,12 +13,11 @@
  * @module
  */
 
-import { ErrorCode, errorText, KerberosError } from '@krbsim/core';
+import { ErrorCode, errorText, KerberosError, safeLogSink } from '@krbsim/core';
 import { checkInteger, MAX_TIMER_MS } from './check-integer';
 import { labels } from './in-process';
 import { tcpExchange, udpExchange } from './kdc-exchange';
 import { peekKrbErrorCode } from './krb-error';
-import { safeLogSink } from './log-sink';
 import { isResponseTooBig } from './message-type';
 import { kdcParticipant, type Trace } from './trace';
 import type { KdcTransport, SendOptions, TransportKind } from './types';

@@ -54,7 +54,8 @@ export type KdcAnswer<R> =
 // First octets of the DER encodings: [APPLICATION n] constructed is 0x60 | n.
 const TAG_AS_REP = 0x6b;
 const TAG_TGS_REP = 0x6d;
-const TAG_KRB_ERROR = 0x7e;
+/** A KRB-ERROR's first octet: [APPLICATION 30], constructed. */
+export const TAG_KRB_ERROR = 0x7e;
 
 async function roundTrip(
   ctx: ClientContext,

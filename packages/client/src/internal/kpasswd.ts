@@ -36,7 +36,7 @@ import { verifyApRep } from '../ap-rep';
 import { buildApReq } from '../ap-req';
 import type { Credential } from '../credential';
 import { PasswordChangeError } from '../password-change-error';
-import { type ClientContext, sendOrUnavailable } from './context';
+import { type ClientContext, sendOrUnavailable, TAG_KRB_ERROR } from './context';
 
 /** What one password change sends. */
 export interface PasswordChangeRequest {
@@ -113,7 +113,7 @@ export async function changePassword(ctx: ClientContext, req: PasswordChangeRequ
   );
   // RFC 3244 section 2: a KRB-ERROR may come back "without any encapsulation" (MIT's chpw.c reads
   // one so; a Windows DC sends them for version 1).
-  if (replyBytes[0] === KRB_ERROR_TAG) refused(replyBytes, realm);
+  if (replyBytes[0] === TAG_KRB_ERROR) refused(replyBytes, realm);
   let reply: ReturnType<typeof decodeKpasswdMessage>;
   try {
     reply = decodeKpasswdMessage(replyBytes);
@@ -155,9 +155,6 @@ export async function changePassword(ctx: ClientContext, req: PasswordChangeRequ
     throw new PasswordChangeError(ErrorCode.KRB_ERR_GENERIC, result, { realm });
   }
 }
-
-/** A KRB-ERROR's first byte: [APPLICATION 30], constructed. */
-const KRB_ERROR_TAG = 0x7e;
 
 /** Throws what a KRB-ERROR reply says: the result its e-data holds (HARDERROR without one). */
 function refused(bytes: Uint8Array, realm: string): never {

@@ -93,10 +93,17 @@ export interface PerMessageTokenHeader {
 }
 
 /** The Wrap token layouts: `'mit'` (RRC 0), `'windows'` (Heimdal's and Windows' RRC) and `'dce'`. */
-export const WRAP_STYLES = ['mit', 'windows', 'dce'] as const;
+const WRAP_STYLES = ['mit', 'windows', 'dce'] as const;
 
 /** How a sender lays out a Wrap token: `'mit'` (RRC 0), `'windows'` (Heimdal's and Windows' RRC) or `'dce'`. */
 export type WrapStyle = (typeof WRAP_STYLES)[number];
+
+/** Throws a RangeError unless `style` is undefined or one of the Wrap token layouts. */
+export function checkWrapStyle(style: unknown): void {
+  if (style !== undefined && !(WRAP_STYLES as readonly unknown[]).includes(style)) {
+    throw new RangeError(`wrapStyle must be one of ${WRAP_STYLES.join(', ')}, got ${String(style)}`);
+  }
+}
 
 function defective(why: string, code?: number): GssTokenError {
   return new GssTokenError('DEFECTIVE_TOKEN', `not a usable RFC 4121 per-message token: ${why}`, {

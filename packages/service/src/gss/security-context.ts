@@ -33,6 +33,7 @@ import {
 import type { Key } from '@krbsim/crypto';
 import { GssTokenError } from './gss-error';
 import {
+  checkWrapStyle,
   decodePerMessageToken,
   type GssRole,
   makeMicToken,
@@ -44,7 +45,6 @@ import {
   type TokenSender,
   usesRfc1964Tokens,
   verifyMicToken,
-  WRAP_STYLES,
   type WrapStyle,
 } from './per-message-token';
 import { SequenceWindow } from './sequence-window';
@@ -70,7 +70,10 @@ export interface SecurityContextParams {
   readonly acceptorSeqNumber?: number | bigint;
   /** The GSS context flags (RFC 4121 section 4.1.1.1): replay (4) and sequence (8) turn on the checks; 0x1000 is DCE style. */
   readonly flags: number;
-  /** When the context expires (the ticket's endtime, ms); default never. */
+  /**
+   * When the context expires, ms: the ticket's endtime (an acceptor's, as `KerberosService` makes it,
+   * plus the clock skew it allows, as MIT's acceptor); default never.
+   */
   readonly endtime?: number;
   readonly clock?: Clock;
   /** Confounders for sealed Wrap tokens. */
@@ -178,9 +181,7 @@ export class GssSecurityContext {
   constructor(p: SecurityContextParams) {
     this.initiator = p.initiator;
     this.flags = p.flags >>> 0;
-    if (p.wrapStyle !== undefined && !WRAP_STYLES.includes(p.wrapStyle)) {
-      throw new RangeError(`wrapStyle must be one of ${WRAP_STYLES.join(', ')}, got ${String(p.wrapStyle)}`);
-    }
+    checkWrapStyle(p.wrapStyle);
     this.wrapStyle = p.wrapStyle ?? ((this.flags & GssFlags.dceStyle) !== 0 ? 'dce' : 'mit');
     // A peer that sends DCE-style tokens reads them so too (both sides agree through the flag or the option).
     this.#dce = (this.flags & GssFlags.dceStyle) !== 0 || this.wrapStyle === 'dce';
@@ -323,7 +324,7 @@ export class GssSecurityContext {
     if (this.#endtime !== undefined && this.#clock.now() > this.#endtime) {
       throw new GssTokenError(
         'CONTEXT_EXPIRED',
-        `the security context expired at ${new Date(this.#endtime).toISOString()} with its ticket; establish a new one`,
+        `the security context expired at ${new Date(this.#endtime).toISOString()} (its ticket's end); establish a new one`,
       );
     }
     if (usesRfc1964Tokens(key.etype)) {

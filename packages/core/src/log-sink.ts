@@ -1,8 +1,9 @@
 /**
- * Text a peer chose, made safe for one line of a log or a message: each
- * control character written as an escape, so that nothing a peer sends can
- * end a line early and forge the next one in a text log, or reach a terminal
- * as an escape sequence.
+ * Log lines and text a peer chose, made safe: each control character written
+ * as an escape, so that nothing a peer sends can end a line early and forge
+ * the next one in a text log, or reach a terminal as an escape sequence; and a
+ * caller's log sink that throws must not end the process or change an answer
+ * (every server and service of krbsim logs through {@link safeLogSink}).
  *
  * @module
  */
@@ -26,4 +27,19 @@ export function escapeControls(text: string): string {
       ? `\\x${code.toString(16).padStart(2, '0')}`
       : `\\u${code.toString(16).padStart(4, '0')}`;
   });
+}
+
+/**
+ * `sink` wrapped so that each line reaches it as one line ({@link escapeControls}),
+ * and a line it fails to take is dropped, never thrown; a no-op without one.
+ */
+export function safeLogSink(sink: ((line: string) => void) | undefined): (line: string) => void {
+  if (sink === undefined) return () => {};
+  return (line) => {
+    try {
+      sink(escapeControls(line));
+    } catch {
+      // The line is lost; serving goes on.
+    }
+  };
 }
