@@ -94,6 +94,16 @@ describe('MS-KKDCP', () => {
     );
     expect(maxBytes).toBe(1024);
     expect(timers.scheduled).toBe(0);
+    // A post that throws at once: that error, and its deadline cleared (none left to fire unhandled).
+    const throwing = new KdcProxyTransport({
+      url: 'https://proxy.test/kerberos',
+      post: () => {
+        throw new TypeError('no network');
+      },
+      timers,
+    });
+    await expect(throwing.send('A.TEST', asReq)).rejects.toThrow('no network');
+    expect(timers.scheduled).toBe(0);
     expect(() => new KdcProxyTransport({ url: 'x', post: async () => asRep, timeoutMs: 2 ** 31 })).toThrow(
       RangeError,
     );
